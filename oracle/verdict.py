@@ -1,0 +1,155 @@
+"""Verdict records: what the judges found, as plain JSON-serialisable data.
+
+This is the only thing ``reports/`` knows about. A results file is
+``{"schema": SCHEMA, "run": {...}, "verdicts": [Verdict.to_json(), ...]}``; files from several
+CI shards merge by concatenating their ``verdicts``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+SCHEMA = "symgrad-results/1"
+
+Status = Literal[
+    "ok",
+    "engine-wrong",
+    "fd-unreliable",
+    "oracle-suspect",
+    "kink",
+    "nonfinite",
+    "unsupported",
+    "oracle-gave-up",
+    "error",
+]
+
+# Statuses that fail a run: a wrong gradient, or a check that could not say it is right.
+FAILING: frozenset[str] = frozenset({"engine-wrong", "oracle-suspect", "error"})
+# Statuses that pass: the engine is right, or right by its declared convention.
+PASSING: frozenset[str] = frozenset({"ok", "kink", "fd-unreliable"})
+
+WHO_IS_WRONG: dict[str, str | None] = {
+    "ok": None,
+    "engine-wrong": "engine",
+    "fd-unreliable": "fd",
+    "oracle-suspect": "oracle",
+    "kink": None,
+    "nonfinite": None,
+    "unsupported": None,
+    "oracle-gave-up": None,
+    "error": "engine",
+}
+
+
+@dataclass
+class Element:
+    """One gradient element judged three ways.
+
+    ``exact`` is a decimal string (the oracle's high-precision value); the floats are what each
+    judge produced; errors are of the engine against the exact value unless named otherwise.
+    """
+
+    input: str
+    index: list[int]
+    engine: float
+    exact: str | None
+    fd: float | None
+    fd_error_estimate: float | None
+    abs_error: float | None
+    rel_error: float | None
+    ulp_error: float | None
+    fd_ulp_error: float | None
+    tolerance_ulps: float | None
+    status: str
+
+
+@dataclass
+class Verdict:
+    """The judgement of one check: one op or program, one dtype, one order of derivative."""
+
+    id: str
+    op: str
+    dtype: str
+    check: str
+    status: str
+    message: str = ""
+    order: int = 1
+    elements: list[Element] = field(default_factory=list)
+    max_ulp_error: float | None = None
+    max_fd_ulp_error: float | None = None
+    tolerance: dict[str, Any] = field(default_factory=dict)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    graph: dict[str, Any] | None = None
+    derivative: dict[str, str] | None = None
+    reproducer: str | None = None
+    duration_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.status not in FAILING
+
+    @property
+    def wrong(self) -> str | None:
+        return WHO_IS_WRONG.get(self.status)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["passed"] = self.passed
+        data["wrong"] = self.wrong
+        return _finite(data)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Verdict:
+        fields = {k: v for k, v in data.items() if k not in ("passed", "wrong")}
+        fields["elements"] = [Element(**e) for e in fields.get("elements", [])]
+        return cls(**fields)
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no nan or inf: write them as strings so a results file stays standard JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_results(path: Path, verdicts: list[Verdict], run: dict[str, Any]) -> None:
+    """Write a results file (``results.json``)."""
+    doc = {"schema": SCHEMA, "run": run, "verdicts": [v.to_json() for v in verdicts]}
+    write_atomic(path, json.dumps(doc, indent=1, sort_keys=False))
+
+
+def read_results(*paths: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Read and merge results files (CI shards): the first file's run info, all verdicts."""
+    run: dict[str, Any] = {}
+    verdicts: list[dict[str, Any]] = []
+    for p in paths:
+        doc = json.loads(Path(p).read_text(encoding="utf-8"))
+        if doc.get("schema") != SCHEMA:
+            raise ValueError(f"{p}: not a symgrad results file (schema {doc.get('schema')!r})")
+        run = run or doc.get("run", {})
+        verdicts.extend(doc["verdicts"])
+    return run, verdicts

@@ -1,0 +1,73 @@
+"""symgrad: a NumPy autograd engine with PyTorch's user-facing semantics.
+
+>>> import symgrad
+>>> w = symgrad.tensor([0.5, -1.0], requires_grad=True)
+>>> x = symgrad.tensor([1.0, 2.0])
+>>> y = w * x
+>>> y.grad_fn
+<MulBackward0 object at ...>
+"""
+
+from symgrad import autograd
+from symgrad._dtypes import (
+    bfloat16,
+    bool,
+    can_cast,
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    promote_types,
+    set_default_dtype,
+    uint8,
+)
+from symgrad.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from symgrad.ops import FUNCTIONS as _FUNCTIONS
+from symgrad.ops import REGISTRY
+from symgrad.tensor import Size, Tensor, tensor
+
+half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's aliases
+short, int, long = int16, int32, int64  # noqa: A001
+
+globals().update(_FUNCTIONS)
+
+__all__ = [
+    "Tensor",
+    "Size",
+    "tensor",
+    "autograd",
+    "REGISTRY",
+    "dtype",
+    "bool",
+    "uint8",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "float16",
+    "bfloat16",
+    "float32",
+    "float64",
+    "get_default_dtype",
+    "set_default_dtype",
+    "promote_types",
+    "can_cast",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "inference_mode",
+    *sorted(_FUNCTIONS),
+]
+__version__ = "0.1.0"

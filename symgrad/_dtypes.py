@@ -1,0 +1,198 @@
+"""Dtypes and PyTorch's type promotion.
+
+A ``symgrad.dtype`` wraps a NumPy dtype (bfloat16 comes from ml_dtypes). Promotion follows
+PyTorch: categories bool < integer < floating, and within one operation dimensioned tensors
+outrank zero-dim tensors, which outrank Python scalars -- but only when their category is at
+least as high (``int64 tensor * 2.5`` is float32, float32 ``[2]`` + float64 zero-dim is float32).
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import ml_dtypes
+import numpy as np
+
+__all__ = [
+    "dtype",
+    "bool",
+    "uint8",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "float16",
+    "bfloat16",
+    "float32",
+    "float64",
+    "get_default_dtype",
+    "set_default_dtype",
+    "promote_types",
+    "can_cast",
+]
+
+_BOOL, _INT, _FLOAT = 0, 1, 2
+
+
+class dtype:
+    """A tensor element type, printed as PyTorch prints its own (``symgrad.float32``).
+
+    >>> import symgrad
+    >>> symgrad.float16.is_floating_point, symgrad.int64.itemsize
+    (True, 8)
+    """
+
+    __slots__ = ("name", "np", "category", "itemsize", "is_signed", "_aliases")
+
+    def __init__(self, name: str, np_dtype: np.dtype, category: int, aliases: tuple[str, ...]):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.category = category
+        self.itemsize = self.np.itemsize
+        self.is_signed = name not in ("bool", "uint8")
+        self._aliases = aliases
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.category == _FLOAT
+
+    @property
+    def is_complex(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"symgrad.{self.name}"
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+
+bool = dtype("bool", np.bool_, _BOOL, ())  # noqa: A001 - PyTorch's name
+uint8 = dtype("uint8", np.uint8, _INT, ())
+int8 = dtype("int8", np.int8, _INT, ())
+int16 = dtype("int16", np.int16, _INT, ("short",))
+int32 = dtype("int32", np.int32, _INT, ("int",))
+int64 = dtype("int64", np.int64, _INT, ("long",))
+float16 = dtype("float16", np.float16, _FLOAT, ("half",))
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, _FLOAT, ())
+float32 = dtype("float32", np.float32, _FLOAT, ("float",))
+float64 = dtype("float64", np.float64, _FLOAT, ("double",))
+
+ALL: tuple[dtype, ...] = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
+FLOATING: tuple[dtype, ...] = (float16, bfloat16, float32, float64)
+INTEGRAL: tuple[dtype, ...] = (uint8, int8, int16, int32, int64)
+
+_NAMES = {d.name: d for d in ALL} | {a: d for d in ALL for a in d._aliases}
+_FROM_NP: dict[np.dtype, dtype] = {d.np: d for d in ALL}
+
+
+def _by_name(name: str) -> dtype:
+    return _NAMES[name]
+
+
+def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
+    """The symgrad dtype of a NumPy dtype; TypeError for one symgrad has no equivalent of."""
+    try:
+        return _FROM_NP[np_dtype]
+    except KeyError:
+        raise TypeError(
+            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types "
+            "are: float64, float32, float16, bfloat16, int64, int32, int16, int8, uint8, and bool."
+        ) from None
+
+
+_default_float = float32
+
+
+def get_default_dtype() -> dtype:
+    """The dtype of floating tensors made from Python floats (float32 unless changed).
+
+    >>> import symgrad
+    >>> symgrad.get_default_dtype()
+    symgrad.float32
+    """
+    return _default_float
+
+
+def set_default_dtype(d: dtype) -> None:
+    """Set the default floating dtype; like PyTorch, only floating dtypes are accepted.
+
+    >>> import symgrad
+    >>> symgrad.set_default_dtype(symgrad.float64); symgrad.tensor([1.5]).dtype
+    symgrad.float64
+    >>> symgrad.set_default_dtype(symgrad.float32)
+    """
+    global _default_float
+    if not isinstance(d, dtype) or d.category != _FLOAT:
+        raise TypeError("only floating-point types are supported as the default type")
+    _default_float = d
+
+
+# PyTorch's table for two distinct types of one category.
+def _promote_ints(a: dtype, b: dtype) -> dtype:
+    if uint8 in (a, b):
+        other = b if a is uint8 else a
+        return int16 if other is int8 else other
+    return a if a.itemsize >= b.itemsize else b
+
+
+def _promote_floats(a: dtype, b: dtype) -> dtype:
+    if {a, b} == {float16, bfloat16}:
+        return float32
+    return a if a.itemsize >= b.itemsize else b
+
+
+def promote_types(type1: dtype, type2: dtype) -> dtype:
+    """The smallest dtype both can be cast to without losing category, as ``torch.promote_types``.
+
+    >>> import symgrad
+    >>> symgrad.promote_types(symgrad.uint8, symgrad.int8)
+    symgrad.int16
+    >>> symgrad.promote_types(symgrad.float16, symgrad.bfloat16)
+    symgrad.float32
+    """
+    if type1 is type2:
+        return type1
+    if type1.category != type2.category:
+        return type1 if type1.category > type2.category else type2
+    if type1.category == _INT:
+        return _promote_ints(type1, type2)
+    return _promote_floats(type1, type2)
+
+
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """Whether ``from_`` may be cast to ``to`` without lowering its category, as ``torch.can_cast``.
+
+    >>> import symgrad
+    >>> symgrad.can_cast(symgrad.float64, symgrad.int32), symgrad.can_cast(symgrad.int8, symgrad.float16)
+    (False, True)
+    """
+    return from_.category <= to.category
+
+
+def _scalar_dtype(value: object) -> dtype:
+    if isinstance(value, (builtins.bool, np.bool_)):
+        return bool
+    if isinstance(value, (int, np.integer)):
+        return int64
+    if isinstance(value, (float, np.floating)):
+        return _default_float
+    raise TypeError(f"unsupported scalar type {type(value).__name__}")
+
+
+
+def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
+    if higher is None:
+        return lower
+    if lower is None or higher.category == _FLOAT:
+        return higher
+    if higher is bool or lower.category == _FLOAT:
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_dtype(dim: dtype | None, zero_dim: dtype | None, scalar: dtype | None) -> dtype:
+    """Combine the promoted dtypes of dimensioned tensors, zero-dim tensors and scalars."""
+    out = _combine(dim, _combine(zero_dim, scalar))
+    assert out is not None
+    return out

@@ -1,0 +1,147 @@
+"""``repr`` of tensors, laid out as PyTorch lays them out (precision 4, width 80)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from symgrad import _dtypes
+
+if TYPE_CHECKING:
+    from symgrad.tensor import Tensor
+
+PRECISION = 4
+LINEWIDTH = 80
+THRESHOLD = 1000
+EDGEITEMS = 3
+
+
+class _Formatter:
+    """Chooses integer, fixed or scientific notation and one width for every element."""
+
+    def __init__(self, values: np.ndarray, floating: bool) -> None:
+        self.floating = floating
+        self.int_mode = True
+        self.sci_mode = False
+        self.max_width = 1
+        flat = values.reshape(-1)
+        if not floating:
+            for v in flat.tolist():
+                self.max_width = max(self.max_width, len(str(v)))
+            return
+        finite = flat[np.isfinite(flat) & (flat != 0)]
+        if finite.size == 0:
+            return
+        absolute = np.abs(finite)
+        lo, hi = float(absolute.min()), float(absolute.max())
+        self.int_mode = bool(np.all(finite == np.ceil(finite)))
+        if self.int_mode:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
+            extra = 0 if self.sci_mode else 1
+        else:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+            extra = 0
+        for v in finite.tolist():
+            self.max_width = max(self.max_width, len(self._plain(v)) + extra)
+
+    def _plain(self, v: float) -> str:
+        if self.sci_mode:
+            return f"{v:.{PRECISION}e}"
+        if self.int_mode:
+            return f"{v:.0f}"
+        return f"{v:.{PRECISION}f}"
+
+    def format(self, v: float | int | bool) -> str:
+        if self.floating:
+            if self.sci_mode:
+                s = f"{v:{self.max_width}.{PRECISION}e}"
+            elif self.int_mode:
+                s = f"{v:.0f}"
+                if not (math.isinf(v) or math.isnan(v)):
+                    s += "."
+            else:
+                s = f"{v:.{PRECISION}f}"
+        else:
+            s = str(v)
+        return (self.max_width - len(s)) * " " + s
+
+
+def _summarized(values: np.ndarray) -> np.ndarray:
+    if values.ndim == 0:
+        return values
+    if values.shape[0] > 2 * EDGEITEMS:
+        values = np.concatenate([values[:EDGEITEMS], values[-EDGEITEMS:]])
+    return np.stack([_summarized(v) for v in values]) if values.ndim > 1 else values
+
+
+def _vector(values: np.ndarray, indent: int, fmt: _Formatter, summarize: bool) -> str:
+    per_line = max(1, math.floor((LINEWIDTH - indent) / (fmt.max_width + 2)))
+    items = values.tolist()
+    if summarize and len(items) > 2 * EDGEITEMS:
+        strs = [fmt.format(v) for v in items[:EDGEITEMS]] + [" ..."] + [
+            fmt.format(v) for v in items[-EDGEITEMS:]
+        ]
+    else:
+        strs = [fmt.format(v) for v in items]
+    lines = [", ".join(strs[i : i + per_line]) for i in range(0, len(strs), per_line)]
+    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _nested(values: np.ndarray, indent: int, fmt: _Formatter, summarize: bool) -> str:
+    if values.ndim == 0:
+        return fmt.format(values.item())
+    if values.ndim == 1:
+        return _vector(values, indent, fmt, summarize)
+    n = values.shape[0]
+    if summarize and n > 2 * EDGEITEMS:
+        parts = [_nested(values[i], indent + 1, fmt, summarize) for i in range(EDGEITEMS)]
+        parts += ["..."]
+        parts += [_nested(values[i], indent + 1, fmt, summarize) for i in range(n - EDGEITEMS, n)]
+    else:
+        parts = [_nested(values[i], indent + 1, fmt, summarize) for i in range(n)]
+    sep = "," + "\n" * (values.ndim - 1) + " " * (indent + 1)
+    return "[" + sep.join(parts) + "]"
+
+
+def _add_suffixes(body: str, suffixes: list[str], indent: int) -> str:
+    parts = [body]
+    last = len(body) - body.rfind("\n") + 1
+    for suffix in suffixes:
+        if last + len(suffix) + 2 > LINEWIDTH:
+            parts.append(",\n" + " " * indent + suffix)
+            last = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last += len(suffix) + 2
+    parts.append(")")
+    return "".join(parts)
+
+
+def tensor_repr(t: Tensor) -> str:
+    """``tensor([...], dtype=..., grad_fn=<...>)`` as PyTorch prints the same tensor."""
+    prefix = "tensor("
+    indent = len(prefix)
+    d = t.dtype
+    values = t._data
+    floating = d.category == _dtypes._FLOAT
+    if floating and values.dtype != np.float64:
+        values = values.astype(np.float64)
+    suffixes: list[str] = []
+    default = d in (_dtypes.get_default_dtype(), _dtypes.int64, _dtypes.bool)
+    if values.size == 0:
+        if values.ndim != 1:
+            suffixes.append(f"size={tuple(values.shape)}")
+        body = "[]"
+    else:
+        summarize = values.size > THRESHOLD
+        fmt = _Formatter(_summarized(values) if summarize else values, floating)
+        body = _nested(values, indent, fmt, summarize)
+    if not default:
+        suffixes.append(f"dtype={d!r}")
+    if t.grad_fn is not None:
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t._rg:
+        suffixes.append("requires_grad=True")
+    return _add_suffixes(prefix + body, suffixes, indent)

@@ -1,0 +1,183 @@
+"""Reverse-mode automatic differentiation: ``backward`` and ``grad``, as in ``torch.autograd``.
+
+>>> import symgrad
+>>> x = symgrad.tensor(2.0, requires_grad=True)
+>>> (dy,) = symgrad.autograd.grad(x ** 3, x, create_graph=True)
+>>> (d2y,) = symgrad.autograd.grad(dy, x)
+>>> dy.item(), d2y.item()
+(12.0, 12.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from symgrad.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from symgrad.autograd.graph import AccumulateGrad, Node, run_backward
+
+if TYPE_CHECKING:
+    from symgrad.tensor import Tensor
+
+__all__ = [
+    "backward",
+    "grad",
+    "Node",
+    "AccumulateGrad",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "inference_mode",
+]
+
+
+def _as_tuple(x: Tensor | Sequence[Tensor] | None) -> tuple:
+    from symgrad.tensor import Tensor
+
+    if x is None:
+        return ()
+    return (x,) if isinstance(x, Tensor) else tuple(x)
+
+
+def _roots(
+    outputs: tuple[Tensor, ...], grad_outputs: tuple[Tensor | None, ...]
+) -> list[tuple[Node, Tensor]]:
+    from symgrad.tensor import Tensor
+
+    if grad_outputs and len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"grad can be implicitly created only for scalar outputs"
+            if not grad_outputs
+            else f"Mismatch in number of grad_outputs: got {len(grad_outputs)} grad_outputs "
+            f"but {len(outputs)} outputs"
+        )
+    roots = []
+    for i, out in enumerate(outputs):
+        g = grad_outputs[i] if grad_outputs else None
+        if not out._rg:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not out.is_floating_point():
+                raise RuntimeError(
+                    "grad can be implicitly created only for real scalar outputs but got "
+                    f"{out.dtype}"
+                )
+            import numpy as np
+
+            g = Tensor._make(np.ones_like(out._data), False, None)
+        elif not isinstance(g, Tensor):
+            raise TypeError(f"gradient must be a Tensor, not {type(g).__name__}")
+        elif g.shape != out.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape!r} and output[{i}] "
+                f"has a shape of {out.shape!r}.".replace("symgrad.Size", "torch.Size")
+            )
+        node = out.grad_fn if out.grad_fn is not None else out._accumulator()
+        roots.append((node, g))
+    return roots
+
+
+def _node_of(t: Tensor) -> Node:
+    return t.grad_fn if t.grad_fn is not None else t._accumulator()
+
+
+def backward(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: Tensor | Sequence[Tensor | None] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    *,
+    inputs: Tensor | Sequence[Tensor] | None = None,
+) -> None:
+    """Sum the gradients of ``tensors`` into the ``.grad`` of the leaves (or of ``inputs``).
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> symgrad.autograd.backward([x * x], [symgrad.tensor([1.0, 1.0])]); x.grad
+    tensor([2., 4.])
+    """
+    outputs = _as_tuple(tensors)
+    grads = _as_tuple(grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _roots(outputs, grads)
+    targets = _as_tuple(inputs)
+    if inputs is not None and not targets:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    capture = [_node_of(t) for t in targets] if targets else None
+    captured = run_backward(
+        roots, retain_graph=retain_graph, create_graph=create_graph, capture=capture
+    )
+    from symgrad.autograd.graph import _accumulate
+
+    for t in targets:
+        if t.grad_fn is not None and id(t.grad_fn) in captured:
+            _accumulate(t, captured[id(t.grad_fn)], create_graph)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """The gradients of ``outputs`` with respect to ``inputs``, returned, not accumulated.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> symgrad.autograd.grad((x * x).sum(), x)
+    (tensor([2., 4.]),)
+    """
+    import numpy as np
+
+    from symgrad.tensor import Tensor
+
+    outs = _as_tuple(outputs)
+    ins = _as_tuple(inputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, but "
+            "got: allow_unused=False."
+        )
+    for t in ins:
+        if not t._rg:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    capture = [_node_of(t) for t in ins]
+    captured = run_backward(
+        _roots(outs, _as_tuple(grad_outputs)),
+        retain_graph=retain_graph,
+        create_graph=create_graph,
+        capture=capture,
+        accumulate=False,
+    )
+    result: list[Tensor | None] = []
+    for t, node in zip(ins, capture, strict=True):
+        g = captured.get(id(node))
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
+            if materialize_grads:
+                g = Tensor._make(np.zeros_like(t._data), False, None)
+        result.append(g)
+    return tuple(result)

@@ -1,0 +1,116 @@
+"""Grad mode: whether operations record the graph (``no_grad``, ``enable_grad``, ...)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State:
+    enabled = True
+
+
+_state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations record the graph right now.
+
+    >>> import symgrad
+    >>> with symgrad.no_grad():
+    ...     symgrad.is_grad_enabled()
+    False
+    """
+    return _state.enabled
+
+
+class _GradMode:
+    """A grad-mode switch usable as a context manager and as a decorator."""
+
+    def __init__(self, mode: bool) -> None:
+        self._mode = mode
+        self._prev: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._prev.append(_state.enabled)
+        _state.enabled = self._mode
+
+    def __exit__(self, *exc: object) -> None:
+        _state.enabled = self._prev.pop()
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _GradMode(self._mode):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradMode):
+    """Disable graph recording, as a context manager or decorator.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0], requires_grad=True)
+    >>> with symgrad.no_grad():
+    ...     (x * 2).requires_grad
+    False
+    """
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(_GradMode):
+    """Enable graph recording inside a ``no_grad`` region.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0], requires_grad=True)
+    >>> with symgrad.no_grad(), symgrad.enable_grad():
+    ...     (x * 2).requires_grad
+    True
+    """
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+class set_grad_enabled(_GradMode):
+    """Set grad mode: a plain call takes effect at once; also a context manager or decorator.
+
+    >>> import symgrad
+    >>> _ = symgrad.set_grad_enabled(False); symgrad.is_grad_enabled()
+    False
+    >>> _ = symgrad.set_grad_enabled(True)
+    """
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(bool(mode))
+        self._prev.append(_state.enabled)
+        _state.enabled = self._mode
+
+    def __enter__(self) -> None:
+        pass
+
+
+class inference_mode(_GradMode):
+    """Like ``no_grad`` (symgrad has no separate inference tensors); ``mode=False`` changes nothing.
+
+    >>> import symgrad
+    >>> with symgrad.inference_mode():
+    ...     symgrad.is_grad_enabled()
+    False
+    """
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__(False)
+        self._keep = not mode
+
+    def __enter__(self) -> None:
+        self._mode = _state.enabled if self._keep else False
+        super().__enter__()

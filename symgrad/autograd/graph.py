@@ -1,0 +1,290 @@
+"""The recorded graph and the reverse-mode engine that walks it.
+
+Every operation that records produces one ``Node``. A node holds what backward needs (the op's
+VJP, the tensors it saved) and what a reader of the graph needs (op name, attributes, inputs).
+``node.inputs[i]`` is another ``Node`` (the input was computed, or is a leaf whose
+``AccumulateGrad`` this is) or a ``Tensor`` (a constant: it did not require grad).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from symgrad.autograd import grad_mode
+
+if TYPE_CHECKING:
+    from symgrad.ops.registry import OpDef
+    from symgrad.tensor import Tensor
+
+__all__ = ["Node", "AccumulateGrad", "run_backward"]
+
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward."
+)
+
+
+class Node:
+    """One recorded operation; printed and named as PyTorch names its backward class.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = x * 3
+    >>> y.grad_fn.name(), y.grad_fn.op.name, y.grad_fn.next_functions[0][0].name()
+    ('MulBackward0', 'mul', 'torch::autograd::AccumulateGrad')
+    """
+
+    __slots__ = (
+        "op",
+        "attrs",
+        "inputs",
+        "_in_meta",
+        "_saved",
+        "_out_data",
+        "_out_ref",
+        "_out_version",
+        "_pre_hooks",
+        "_retained",
+        "__weakref__",
+    )
+
+    def __init__(
+        self,
+        op: OpDef | None,
+        attrs: dict[str, Any],
+        inputs: tuple[Node | Tensor, ...],
+        in_meta: tuple[tuple[tuple[int, ...], Any], ...],
+    ) -> None:
+        self.op = op
+        self.attrs = attrs
+        self.inputs = inputs
+        self._in_meta = in_meta
+        self._saved: tuple[tuple[Tensor, int], ...] | None = ()
+        self._out_data = None
+        self._out_ref: Callable[[], Tensor | None] | None = None
+        self._out_version = 0
+        self._pre_hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+        self._retained: Callable[[], Tensor | None] | None = None
+
+    def name(self) -> str:
+        assert self.op is not None
+        return self.op.grad_fn
+
+    @property
+    def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
+        return tuple((x, 0) if isinstance(x, Node) else (None, 0) for x in self.inputs)
+
+    def register_prehook(self, hook: Callable[[Tensor], Tensor | None]) -> None:
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(hook)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    # -- saved tensors -----------------------------------------------------------------------
+    def save(self, tensors: tuple[Tensor, ...], out: Tensor | None) -> None:
+        self._saved = tuple((t, t._version) for t in tensors)
+        if out is not None:
+            self._out_data = out._data
+            self._out_ref = weakref.ref(out)
+            self._out_version = out._version
+
+    def unpack(self) -> list[Tensor]:
+        """The saved tensors, checked against in-place changes since they were saved."""
+        from symgrad.tensor import Tensor
+
+        if self._saved is None:
+            raise RuntimeError(_FREED)
+        values = []
+        for t, version in self._saved:
+            if t._version != version:
+                raise RuntimeError(_modified_message(t, version, self))
+            values.append(t)
+        if self._out_ref is not None:
+            live = self._out_ref()
+            if live is not None and live._version != self._out_version:
+                raise RuntimeError(_modified_message(live, self._out_version, self, output=True))
+            values.append(Tensor._make(self._out_data, True, self))
+        return values
+
+    def release(self) -> None:
+        if self._saved or self._out_ref is not None:
+            self._saved = None
+            self._out_data = None
+            self._out_ref = None
+
+    def apply(self, g: Tensor) -> tuple[Tensor | None, ...]:
+        """Run the VJP: the gradient for each input, reduced to its shape and dtype."""
+        op = self.op
+        assert op is not None
+        saved = self.unpack() if op.saves else ()
+        if op.shape_args:
+            shapes = {kw: self._in_meta[i][0] for kw, i in op.shape_args}
+            grads = op.vjp(g, *saved, **self.attrs, **shapes)
+        else:
+            grads = op.vjp(g, *saved, **self.attrs)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        out: list[Tensor | None] = []
+        for grad, (shape, dtype) in zip(grads, self._in_meta, strict=True):
+            if grad is not None:
+                if grad.shape != shape:
+                    grad = _reduce_to(grad, shape, self, len(out))
+                if grad.dtype is not dtype:
+                    grad = grad.to(dtype)
+            out.append(grad)
+        return tuple(out)
+
+
+class AccumulateGrad(Node):
+    """The node that adds a gradient into a leaf's ``.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Tensor) -> None:
+        super().__init__(None, {}, (), ())
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+def _modified_message(t: Tensor, version: int, node: Node, output: bool = False) -> str:
+    kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+            "bfloat16": "BFloat16Tensor"}.get(t.dtype.name, "Tensor")
+    shape = ", ".join(str(s) for s in t.shape)
+    where = f"output 0 of {node.name()}" if output or t.grad_fn is None else (
+        f"output 0 of {t.grad_fn.name()}")
+    if t.grad_fn is None and not output:
+        where = "a leaf Variable" if t._rg else "a constant"
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [torch.{kind} [{shape}]], which is {where}, is at version {t._version}; "
+        f"expected version {version} instead. Hint: enable anomaly detection to find the "
+        "operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True)."
+    )
+
+
+def _reduce_to(grad: Tensor, shape: tuple[int, ...], node: Node, index: int) -> Tensor:
+    """Sum a broadcast gradient back to the input's shape (PyTorch's ``sum_to_size``)."""
+    lead = grad.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1
+    )
+    if lead < 0 or any(
+        s != 1 and grad.shape[lead + i] != s for i, s in enumerate(shape)
+    ):
+        raise RuntimeError(
+            f"Function {node.name()} returned an invalid gradient at index {index} - got "
+            f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
+        )
+    if dims:
+        grad = grad.sum(dim=dims, keepdim=True)
+    return grad.reshape(shape) if lead else grad
+
+
+def _topological(roots: Sequence[Node]) -> list[Node]:
+    """Nodes reachable from the roots, every node before the nodes it feeds into."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    for root in roots:
+        if id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(root.inputs))]
+        while stack:
+            node, it = stack[-1]
+            for x in it:
+                if isinstance(x, Node) and id(x) not in seen:
+                    seen.add(id(x))
+                    stack.append((x, iter(x.inputs)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _reaching(order: list[Node], targets: set[int]) -> set[int]:
+    """Ids of the nodes from which some target can be reached."""
+    keep: set[int] = set()
+    for node in reversed(order):
+        if id(node) in targets or any(
+            isinstance(x, Node) and id(x) in keep for x in node.inputs
+        ):
+            keep.add(id(node))
+    return keep
+
+
+def run_backward(
+    roots: Sequence[tuple[Node, Tensor]],
+    *,
+    retain_graph: bool,
+    create_graph: bool,
+    capture: Sequence[Node] | None = None,
+    accumulate: bool = True,
+) -> dict[int, Tensor]:
+    """Propagate the root gradients back through the graph.
+
+    With ``accumulate`` the leaves' ``.grad`` is updated. ``capture`` names nodes whose incoming
+    gradient is returned (keyed by node id): ``autograd.grad`` and ``backward(inputs=...)``
+    restrict the walk to the nodes that lead to them.
+    """
+    order = _topological([n for n, _ in roots])
+    keep = _reaching(order, {id(n) for n in capture}) if capture is not None else None
+    buffers: dict[int, Tensor] = {}
+    for node, g in roots:
+        buffers[id(node)] = buffers[id(node)] + g if id(node) in buffers else g
+    captured: dict[int, Tensor] = {}
+    wanted = {id(n) for n in capture} if capture is not None else set()
+    with grad_mode._GradMode(create_graph):
+        for node in order:
+            g = buffers.pop(id(node), None)
+            if g is None or (keep is not None and id(node) not in keep):
+                continue
+            if node._pre_hooks:
+                for hook in node._pre_hooks:
+                    new = hook(g)
+                    if new is not None:
+                        g = new
+            if node._retained is not None:
+                t = node._retained()
+                if t is not None:
+                    _accumulate(t, g, create_graph)
+            if id(node) in wanted:
+                captured[id(node)] = g
+            if isinstance(node, AccumulateGrad):
+                if accumulate and (capture is None or id(node) in wanted):
+                    _accumulate(node.variable, g, create_graph)
+                continue
+            grads = node.apply(g)
+            if not retain_graph:
+                node.release()
+            for x, grad in zip(node.inputs, grads, strict=True):
+                if grad is None or not isinstance(x, Node):
+                    continue
+                prev = buffers.get(id(x))
+                buffers[id(x)] = grad if prev is None else prev + grad
+    return captured
+
+
+def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
+    from symgrad.tensor import Tensor
+
+    if t.grad is None:
+        t.grad = g if create_graph else Tensor._make(g._data.copy(), False, None)
+    elif create_graph:
+        t.grad = t.grad + g
+    else:
+        t.grad._data += g._data

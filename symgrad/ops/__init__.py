@@ -1,0 +1,6 @@
+"""The op catalog. Importing this package declares every op in ``REGISTRY``."""
+
+from symgrad.ops import arithmetic, elementwise, operators, reductions, shape  # noqa: F401
+from symgrad.ops.registry import FUNCTIONS, REGISTRY, OpDef
+
+__all__ = ["REGISTRY", "FUNCTIONS", "OpDef"]

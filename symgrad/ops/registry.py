@@ -1,0 +1,309 @@
+"""The op registry: each op declared once, with everything the engine and its checkers need.
+
+An op is a NumPy forward and a VJP written in symgrad ops (so ``create_graph=True`` works),
+declared with ``defop``. The forward's positional parameters name its tensor inputs and its
+keyword-only parameters its attributes; the VJP's parameters after ``g`` name what it saves
+(inputs by name, and ``out`` for the result), and it takes the same keyword-only attributes,
+plus ``<input>_shape`` for the shape an input had (saved as metadata, not as a tensor)::
+
+    defop("mul", "MulBackward0", lambda self, other: self * other,
+          vjp=lambda g, self, other: (g * other, g * self))
+
+Tests, hypothesis strategies and ``symgrad-check`` are generated from ``REGISTRY``; the oracle
+reads ``node.op.name`` and ``node.attrs`` and gives each name its own meaning.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from symgrad import _dtypes
+from symgrad._dtypes import dtype
+from symgrad.autograd import grad_mode
+from symgrad.autograd.graph import Node
+
+__all__ = [
+    "OpDef",
+    "Domain",
+    "Kink",
+    "Sample",
+    "REGISTRY",
+    "defop",
+    "apply",
+    "expose",
+    "FLOATING",
+    "ALL",
+]
+
+FLOATING = frozenset(_dtypes.FLOATING)
+ALL = frozenset(_dtypes.ALL)
+
+# How the result dtype is found from the tensor inputs:
+#   "promote"       PyTorch's promotion over all tensor inputs (arithmetic);
+#   "promote_float" promotion, then integral or bool results become the default float (exp, div);
+#   "same"          the first input's dtype (shape ops, reductions of floats);
+#   "bool"          comparisons.
+DtypeRule = Literal["promote", "promote_float", "same", "bool"]
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where an input is sampled: the op is defined and smooth on the open interval.
+
+    ``nonzero`` excludes zero (a pole); ``integer`` asks for whole numbers (exponents that
+    keep a negative base real).
+    """
+
+    low: float = -math.inf
+    high: float = math.inf
+    nonzero: bool = False
+    integer: bool = False
+
+
+REAL = Domain()
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A point where the op is not differentiable, and what the engine returns there.
+
+    ``where`` is read by people (``"self == 0"``); ``at`` finds the points in the inputs'
+    values; ``convention`` names the engine's choice among the one-sided derivatives:
+    ``"left"``, ``"right"``, ``"mean"`` (ties split evenly), ``"zero"`` or ``"one"``.
+    """
+
+    arg: str
+    where: str
+    at: Callable[..., np.ndarray]
+    convention: Literal["left", "right", "mean", "zero", "one"]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One way to call an op in a generated test (PyTorch's OpInfo ``sample_inputs``).
+
+    ``shapes`` has one entry per tensor input; floating inputs are drawn from the op's
+    ``domain``. ``make`` builds the inputs that are not drawn that way (a ``where`` condition,
+    a ``gather`` index) from a NumPy generator. ``attrs`` are passed to the forward as declared
+    (already normalised: dims as sorted tuples), so ``apply(op, *inputs, **attrs)`` runs it.
+    """
+
+    shapes: tuple[tuple[int, ...], ...]
+    attrs: dict[str, Any] = field(default_factory=dict)
+    make: dict[str, Callable[[np.random.Generator], np.ndarray]] = field(default_factory=dict)
+
+
+def _default_samples(n_args: int) -> tuple[Sample, ...]:
+    if n_args == 1:
+        return (Sample(((2, 3),)), Sample(((),)))
+    if n_args == 2:
+        return (Sample(((2, 3), (2, 3))), Sample(((2, 3), (3,))), Sample(((2, 1), (1, 3))))
+    return (Sample(tuple((2, 3) for _ in range(n_args))),)
+
+
+@dataclass(frozen=True, eq=False)
+class OpDef:
+    """One op of the catalog. See the module docstring for how ``defop`` reads its arguments."""
+
+    name: str
+    grad_fn: str
+    forward: Callable[..., np.ndarray]
+    vjp: Callable[..., Any] | None
+    args: tuple[str, ...]
+    attrs: tuple[str, ...]
+    saves: tuple[int, ...]
+    saves_out: bool
+    shape_args: tuple[tuple[str, int], ...]
+    differentiable: tuple[str, ...]
+    dtype_rule: DtypeRule
+    dtypes: frozenset[dtype]
+    domain: dict[str, Domain]
+    kinks: tuple[Kink, ...]
+    double_backward: bool
+    kind: str
+    samples: tuple[Sample, ...] = ()
+    doc: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"OpDef({self.name!r}, {self.grad_fn!r})"
+
+
+REGISTRY: dict[str, OpDef] = {}
+
+
+def _params(fn: Callable[..., Any]) -> tuple[list[str], list[str]]:
+    positional, keyword = [], []
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind is p.KEYWORD_ONLY:
+            keyword.append(p.name)
+        elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            positional.append(p.name)
+    return positional, keyword
+
+
+def defop(
+    name: str,
+    grad_fn: str,
+    forward: Callable[..., np.ndarray],
+    *,
+    vjp: Callable[..., Any] | None,
+    dtype_rule: DtypeRule = "promote",
+    dtypes: frozenset[dtype] = FLOATING,
+    differentiable: tuple[str, ...] | None = None,
+    domain: dict[str, Domain] | None = None,
+    kinks: tuple[Kink, ...] = (),
+    double_backward: bool = True,
+    kind: str = "elementwise",
+    samples: tuple[Sample, ...] | None = None,
+    **extra: Any,
+) -> OpDef:
+    """Declare an op once; it becomes ``REGISTRY[name]`` and is returned for ``apply``."""
+    if name in REGISTRY:
+        raise ValueError(f"op {name!r} is declared twice")
+    args, attrs = _params(forward)
+    saves: list[int] = []
+    saves_out = False
+    shape_args: list[tuple[str, int]] = []
+    if vjp is not None:
+        vjp_args, vjp_attrs = _params(vjp)
+        for kw in vjp_attrs:
+            if kw.endswith("_shape") and kw[: -len("_shape")] in args:
+                shape_args.append((kw, args.index(kw[: -len("_shape")])))
+        plain = {kw for kw in vjp_attrs if kw not in dict(shape_args)}
+        if vjp_args[:1] != ["g"] or not plain <= set(attrs):
+            raise TypeError(f"{name}: a VJP takes g, saved inputs or out, then keyword attrs")
+        for saved in vjp_args[1:]:
+            if saved == "out":
+                saves_out = True
+            else:
+                saves.append(args.index(saved))
+        if saves_out and vjp_args[-1] != "out":
+            raise TypeError(f"{name}: out comes last among what a VJP saves")
+    op = OpDef(
+        name=name,
+        grad_fn=grad_fn,
+        forward=forward,
+        vjp=vjp,
+        args=tuple(args),
+        attrs=tuple(attrs),
+        saves=tuple(saves),
+        saves_out=saves_out,
+        shape_args=tuple(shape_args),
+        differentiable=tuple(args) if differentiable is None else differentiable,
+        dtype_rule=dtype_rule,
+        dtypes=dtypes,
+        domain=domain or {},
+        kinks=kinks,
+        double_backward=double_backward,
+        kind=kind,
+        samples=_default_samples(len(args)) if samples is None else samples,
+        doc=forward.__doc__ or "",
+        extra=extra,
+    )
+    REGISTRY[name] = op
+    return op
+
+
+# -- applying an op ----------------------------------------------------------------------------
+def _result_dtype(rule: DtypeRule, values: tuple[Any, ...]) -> dtype:
+    from symgrad.tensor import Tensor
+
+    if rule == "same":
+        return values[0].dtype
+    dim = zero = scalar = None
+    for v in values:
+        if isinstance(v, Tensor):
+            d = v.dtype
+            if v._data.ndim:
+                dim = d if dim is None else _dtypes.promote_types(dim, d)
+            else:
+                zero = d if zero is None else _dtypes.promote_types(zero, d)
+        else:
+            d = _dtypes._scalar_dtype(v)
+            scalar = d if scalar is None else _dtypes.promote_types(scalar, d)
+    out = _dtypes.result_dtype(dim, zero, scalar)
+    if rule == "promote_float" and out.category != _dtypes._FLOAT:
+        return _dtypes.get_default_dtype()
+    return out
+
+
+def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
+    """Run ``op`` forward on tensors (or Python scalars) and record it when grad mode asks.
+
+    Python scalars become zero-dim constants of the computation dtype, as PyTorch's wrapped
+    numbers do, so the recorded graph holds every value the forward used.
+    """
+    from symgrad.tensor import Tensor
+
+    rule = op.dtype_rule
+    compute = _result_dtype("promote" if rule == "bool" else rule, values)
+    tensors: list[Tensor] = []
+    arrays: list[np.ndarray] = []
+    for v in values:
+        if isinstance(v, Tensor):
+            a = v._data
+            if rule != "same" and a.dtype != compute.np:
+                a = a.astype(compute.np)
+            tensors.append(v)
+        else:
+            a = np.asarray(v, dtype=compute.np)
+            tensors.append(Tensor._make(a, False, None))
+        arrays.append(a)
+    data = op.forward(*arrays, **attrs)
+    if op.vjp is not None and grad_mode._state.enabled and any(t._rg for t in tensors):
+        out = Tensor._make(data, True, None)
+        if out.dtype.category != _dtypes._FLOAT:
+            out._rg = False
+            return out
+        node = Node(
+            op,
+            attrs,
+            tuple(_edge(t) for t in tensors),
+            tuple((t._data.shape, t.dtype) for t in tensors),
+        )
+        node.save(tuple(tensors[i] for i in op.saves), out if op.saves_out else None)
+        out.grad_fn = node
+        return out
+    return Tensor._make(data, False, None)
+
+
+def _edge(t: Any) -> Any:
+    """What a node keeps of an input: its producer, its leaf accumulator, or the constant."""
+    if t.grad_fn is not None:
+        return t.grad_fn
+    if t._rg:
+        return t._accumulator()
+    return t
+
+
+def differentiable_inputs(op: OpDef) -> tuple[int, ...]:
+    return tuple(i for i, a in enumerate(op.args) if a in op.differentiable)
+
+
+# -- exposing ops as functions and methods -------------------------------------------------------
+FUNCTIONS: dict[str, Callable[..., Any]] = {}
+
+
+def expose(
+    *names: str, method: bool = True, function: bool = True
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Publish a Python wrapper as ``symgrad.<name>`` and, with ``method``, ``Tensor.<name>``."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        from symgrad.tensor import Tensor
+
+        for name in names or (fn.__name__,):
+            if function:
+                FUNCTIONS[name] = fn
+            if method:
+                setattr(Tensor, name, fn)
+        return fn
+
+    return wrap

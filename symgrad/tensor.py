@@ -1,0 +1,328 @@
+"""``Tensor``: a NumPy array plus what autograd needs to know about it.
+
+A tensor is a *leaf* when no recorded operation made it (``grad_fn is None``). A leaf that
+requires grad gets its gradient summed into ``.grad`` by ``backward()``; any other tensor that
+requires grad carries ``grad_fn``, the node of the operation that made it.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from symgrad import _dtypes
+from symgrad._dtypes import dtype
+from symgrad.autograd import grad_mode
+from symgrad.autograd.graph import AccumulateGrad, Node, run_backward
+
+__all__ = ["Tensor", "tensor"]
+
+_ONLY_FLOAT = "only Tensors of floating point and complex dtype can require gradients"
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([2.0, 3.0], requires_grad=True)
+    >>> (x * x + 3).sum().backward()
+    >>> x.grad
+    tensor([4., 6.])
+    """
+
+    __slots__ = ("_data", "_rg", "grad_fn", "_grad", "_version", "_acc", "__weakref__")
+
+    # -- construction ------------------------------------------------------------------------
+    @classmethod
+    def _make(cls, data: Any, requires_grad: bool, grad_fn: Node | None) -> Tensor:
+        t = object.__new__(cls)
+        t._data = data if type(data) is np.ndarray else np.asarray(data)
+        t._rg = requires_grad
+        t.grad_fn = grad_fn
+        t._grad = None
+        t._version = 0
+        t._acc = None
+        return t
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("use symgrad.tensor(data) to make a tensor")
+
+    # -- attributes --------------------------------------------------------------------------
+    @property
+    def data(self) -> Tensor:
+        """The same values, detached from the graph (shares memory)."""
+        return Tensor._make(self._data, False, None)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._data = value._data
+
+    @property
+    def dtype(self) -> dtype:
+        return _dtypes._FROM_NP[self._data.dtype]
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None) -> Size | int:
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[dim]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.category == _dtypes._FLOAT
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None:
+            msg = "you can only change requires_grad flags of leaf variables."
+            if not value:
+                msg += (
+                    " If you want to use a computed variable in a subgraph that doesn't require "
+                    "differentiation use var_no_grad = var.detach()."
+                )
+            raise RuntimeError(msg)
+        if value and self.dtype.category != _dtypes._FLOAT:
+            raise RuntimeError(_ONLY_FLOAT)
+        self._rg = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return this tensor.
+
+        >>> import symgrad
+        >>> symgrad.tensor(3.0).requires_grad_()
+        tensor(3., requires_grad=True)
+        """
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if requires_grad and self.dtype.category != _dtypes._FLOAT:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if self.grad_fn is None:
+            self._rg = bool(requires_grad)
+        return self
+
+    @property
+    def grad(self) -> Tensor | None:
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None and value.shape != self.shape:
+            raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and self.grad_fn._retained is not None
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor too (leaves always keep theirs)."""
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self.grad_fn._retained = weakref.ref(self)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; its result replaces it.
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([1.0], requires_grad=True)
+        >>> _ = x.register_hook(lambda g: g * 10)
+        >>> (x * 2).sum().backward(); x.grad
+        tensor([20.])
+        """
+        if not self._rg:
+            raise RuntimeError(
+                "cannot register a hook on a tensor that doesn't require gradient"
+            )
+        node = self.grad_fn if self.grad_fn is not None else self._accumulator()
+        node.register_prehook(hook)
+        return lambda: node._pre_hooks.remove(hook)  # type: ignore[union-attr]
+
+    def _accumulator(self) -> AccumulateGrad:
+        if self._acc is None:
+            self._acc = AccumulateGrad(self)
+        return self._acc
+
+    # -- autograd ----------------------------------------------------------------------------
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Sequence[Tensor] | Tensor | None = None,
+    ) -> None:
+        """Compute the gradient of this tensor with respect to the leaves, into their ``.grad``.
+
+        >>> import symgrad
+        >>> w = symgrad.tensor([0.5, -1.0], requires_grad=True)
+        >>> (w * w).sum().backward(); w.grad
+        tensor([ 1., -2.])
+        """
+        from symgrad.autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's values but outside the graph."""
+        return Tensor._make(self._data, False, None)
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._rg = False
+        return self
+
+    # -- conversion --------------------------------------------------------------------------
+    def item(self) -> Any:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.reshape(()).item() if self.dtype is not _dtypes.bfloat16 else float(
+            self._data.reshape(())
+        )
+
+    def tolist(self) -> Any:
+        if self.dtype in (_dtypes.bfloat16,):
+            return self._data.astype(np.float32).tolist()
+        return self._data.tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self._rg and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous"
+            )
+        return bool(self._data.reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.category != _dtypes._INT or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        from symgrad._printing import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+
+class Size(tuple):
+    """A tensor's shape, printed as PyTorch prints ``torch.Size``."""
+
+    def __repr__(self) -> str:
+        return f"symgrad.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+def _infer_dtype(data: Any) -> dtype:
+    arr = np.asarray(data)
+    if arr.dtype.kind == "b":
+        return _dtypes.bool
+    if arr.dtype.kind in "iu":
+        return _dtypes.int64
+    if arr.dtype.kind == "f" and arr.dtype in _dtypes._FROM_NP and not isinstance(
+        data, (list, tuple, float, int)
+    ):
+        return _dtypes._FROM_NP[arr.dtype]
+    if arr.dtype.kind == "f":
+        return _dtypes.get_default_dtype()
+    raise TypeError(f"can't convert data of type {arr.dtype} to a tensor")
+
+
+def tensor(
+    data: Any,
+    *,
+    dtype: dtype | None = None,
+    device: str | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Make a leaf tensor holding a copy of ``data`` (nested lists, scalars, arrays, tensors).
+
+    Python floats become the default dtype (float32), ints int64, bools bool.
+
+    >>> import symgrad
+    >>> symgrad.tensor([1.0, 2.0, 3.0])
+    tensor([1., 2., 3.])
+    >>> symgrad.tensor([1, 2], dtype=symgrad.int64, requires_grad=True)
+    Traceback (most recent call last):
+    ...
+    RuntimeError: Only Tensors of floating point and complex dtype can require gradients
+    """
+    if isinstance(data, Tensor):
+        data = data._data
+    elif isinstance(data, (list, tuple)):
+        data = _unwrap_nested(data)
+    d = dtype if dtype is not None else _infer_dtype(data)
+    if requires_grad and d.category != _dtypes._FLOAT:
+        raise RuntimeError(_ONLY_FLOAT[0].upper() + _ONLY_FLOAT[1:])
+    arr = np.array(data, dtype=d.np)
+    return Tensor._make(arr, bool(requires_grad), None)
+
+
+def _unwrap_nested(data: Any) -> Any:
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)):
+        return [_unwrap_nested(x) for x in data]
+    return data
