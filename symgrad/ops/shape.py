@@ -40,7 +40,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     """The same values in a new shape; one dim may be -1.
 
     >>> import symgrad
-    >>> symgrad.arange(6.0).reshape(2, 3).shape
+    >>> symgrad.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).reshape(2, 3).shape
     symgrad.Size([2, 3])
     """
     target = _shape_args(shape)

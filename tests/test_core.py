@@ -1,0 +1,71 @@
+"""The engine core: recording, backward, grad, promotion (a first slice; the catalog grows)."""
+
+import numpy as np
+import pytest
+
+import symgrad
+
+
+def test_seed_propagation_and_grad_fn_names():
+    x = symgrad.tensor([1.0, 2.0])
+    w = symgrad.tensor([0.5, -1.0], requires_grad=True)
+    b = symgrad.tensor([0.1], requires_grad=True)
+    intermediate = w * x
+    y = intermediate + b
+    assert (x.requires_grad, intermediate.requires_grad, y.requires_grad) == (False, True, True)
+    assert type(intermediate.grad_fn).__name__ == "Node"
+    assert intermediate.grad_fn.name() == "MulBackward0"
+    assert y.grad_fn.name() == "AddBackward0"
+    assert w.grad_fn is None and w.is_leaf and not y.is_leaf
+
+
+def test_backward_broadcast_reduces_to_leaf_shape():
+    w = symgrad.tensor([0.5, -1.0], requires_grad=True)
+    b = symgrad.tensor([0.1], requires_grad=True)
+    (w * symgrad.tensor([1.0, 2.0]) + b).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [2.0])
+    assert b.grad.shape == b.shape and b.grad.dtype is symgrad.float32
+
+
+def test_higher_order_chain_rule_seed():
+    # y = 2 (8 (24 x^2)^3)^4 = 2 * 8^4 * 24^12 * x^24
+    x = symgrad.tensor([2.0], dtype=symgrad.float64, requires_grad=True)
+    y = 2 * (8 * (24 * x**2) ** 3) ** 4
+    (d1,) = symgrad.autograd.grad(y, x, create_graph=True)
+    (d2,) = symgrad.autograd.grad(d1, x)
+    c = 2 * 8**4 * 24**12
+    assert d1.item() == pytest.approx(24 * c * 2.0**23, rel=1e-12)
+    assert d2.item() == pytest.approx(24 * 23 * c * 2.0**22, rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [symgrad.int64, symgrad.int32, symgrad.uint8, symgrad.bool])
+def test_integer_tensors_cannot_require_grad(dtype):
+    with pytest.raises(RuntimeError, match="^Only Tensors of floating point and complex dtype"):
+        symgrad.tensor([1, 0], dtype=dtype, requires_grad=True)
+    t = symgrad.tensor([1, 0], dtype=dtype)
+    with pytest.raises(RuntimeError, match="^only Tensors of floating point dtype"):
+        t.requires_grad_()
+    with pytest.raises(RuntimeError, match="^only Tensors of floating point and complex dtype"):
+        t.requires_grad = True
+
+
+def test_promotion_rules():
+    i = symgrad.tensor([1, 2])
+    assert (i * 2.5).dtype is symgrad.float32
+    f = symgrad.tensor([1.0, 2.0])
+    assert (f + symgrad.tensor(1.0, dtype=symgrad.float64)).dtype is symgrad.float32
+    assert (i / i).dtype is symgrad.float32
+    assert (i + symgrad.tensor(1.0, dtype=symgrad.float64)).dtype is symgrad.float64
+
+
+def test_second_backward_through_freed_graph_raises():
+    x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="^Trying to backward through the graph a second time"):
+        y.backward()
+    z = (x + 1).sum()  # add saves nothing: a second pass is allowed, as in PyTorch
+    z.backward()
+    z.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 6.0])
