@@ -7,6 +7,7 @@ requires grad carries ``grad_fn``, the node of the operation that made it.
 
 from __future__ import annotations
 
+import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -20,6 +21,13 @@ from symgrad.autograd.graph import AccumulateGrad, Node, run_backward
 
 __all__ = ["Tensor", "tensor"]
 
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information."
+)
 _ONLY_FLOAT = "only Tensors of floating point and complex dtype can require gradients"
 
 
@@ -133,6 +141,8 @@ class Tensor:
 
     @property
     def grad(self) -> Tensor | None:
+        if self._grad is None and self.grad_fn is not None and self.grad_fn._retained is None:
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter

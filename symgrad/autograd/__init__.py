@@ -20,6 +20,7 @@ from symgrad.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from symgrad.autograd.function import Function, FunctionCtx
 from symgrad.autograd.graph import AccumulateGrad, Node, run_backward
 
 if TYPE_CHECKING:
@@ -30,6 +31,9 @@ __all__ = [
     "grad",
     "Node",
     "AccumulateGrad",
+    "Function",
+    "FunctionCtx",
+    "functional",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",
@@ -114,7 +118,7 @@ def backward(
     roots = _roots(outputs, grads)
     targets = _as_tuple(inputs)
     if inputs is not None and not targets:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     capture = [_node_of(t) for t in targets] if targets else None
     captured = run_backward(
         roots, retain_graph=retain_graph, create_graph=create_graph, capture=capture
@@ -169,15 +173,18 @@ def grad(
         accumulate=False,
     )
     result: list[Tensor | None] = []
-    for t, node in zip(ins, capture, strict=True):
+    for i, (t, node) in enumerate(zip(ins, capture, strict=True)):
         g = captured.get(id(node))
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior."
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior."
                 )
             if materialize_grads:
                 g = Tensor._make(np.zeros_like(t._data), False, None)
         result.append(g)
     return tuple(result)
+
+
+from symgrad.autograd import functional  # noqa: E402 - it builds on grad above

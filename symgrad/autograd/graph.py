@@ -159,19 +159,20 @@ class AccumulateGrad(Node):
 
 
 def _modified_message(t: Tensor, version: int, node: Node, output: bool = False) -> str:
-    kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-            "bfloat16": "BFloat16Tensor"}.get(t.dtype.name, "Tensor")
+    kind = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+            "float16": "torch.HalfTensor", "bfloat16": "CPUBFloat16Type"}.get(
+        t.dtype.name, "Tensor")
     shape = ", ".join(str(s) for s in t.shape)
-    where = f"output 0 of {node.name()}" if output or t.grad_fn is None else (
-        f"output 0 of {t.grad_fn.name()}")
-    if t.grad_fn is None and not output:
-        where = "a leaf Variable" if t._rg else "a constant"
+    producer = node if output else t.grad_fn
+    # PyTorch names the producing op by its node's name without "Backward" ("Mul", "Sum1").
+    op = "" if producer is None else producer.name().replace("Backward0", "")
+    where = "" if producer is None else f", which is output 0 of {op.replace('Backward', '')},"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [torch.{kind} [{shape}]], which is {where}, is at version {t._version}; "
+        f"operation: [{kind} [{shape}]]{where} is at version {t._version}; "
         f"expected version {version} instead. Hint: enable anomaly detection to find the "
         "operation that failed to compute its gradient, with "
-        "torch.autograd.set_detect_anomaly(True)."
+        "torch.autograd.set_detect_anomaly(True, check_nan=False)."
     )
 
 

@@ -1,0 +1,201 @@
+"""``autograd.Function``: an op whose forward and backward the user writes, as in PyTorch.
+
+``Exp.apply(x)`` runs ``Exp.forward(ctx, x)`` without recording, then records one node of class
+``ExpBackward`` (PyTorch's name: the Function's name plus ``Backward``). That node is also the
+``ctx`` both static methods receive. Its ``op`` describes the Function for readers of the graph:
+``op.name`` is the class name and ``op.extra["function"]`` the class itself, so a checker can look
+for an optional ``sympy`` static method on it. A ``backward`` written with symgrad ops can itself
+be differentiated (``create_graph=True``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from symgrad.autograd import grad_mode
+from symgrad.autograd.graph import Node, _reduce_to
+
+__all__ = ["Function", "FunctionCtx", "BackwardCFunction"]
+
+
+class FunctionCtx:
+    """What ``forward`` uses to pass state to ``backward`` (``ctx``)."""
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        """Keep tensors for ``backward``; they are checked against in-place changes."""
+        self._to_save = tensors
+
+    def mark_non_differentiable(self, *tensors: Any) -> None:
+        """Outputs that get no gradient: they come out with ``requires_grad=False``."""
+        self._non_differentiable = tensors
+
+    def mark_dirty(self, *tensors: Any) -> None:
+        """Inputs ``forward`` modified in place (accepted; versions are bumped by the op)."""
+        self._dirty = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Whether a missing output gradient reaches ``backward`` as zeros (default) or None."""
+        self._materialize = value
+
+
+class BackwardCFunction(Node, FunctionCtx):
+    """The node (and ``ctx``) of one call of a ``Function``; subclassed per Function."""
+
+    __slots__ = ("_to_save", "_non_differentiable", "_dirty", "_materialize",
+                 "needs_input_grad", "_positions")
+    _forward_cls: ClassVar[type[Function]]
+
+    def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
+        super().__init__(None, {}, (), ())
+        self.needs_input_grad = needs_input_grad
+        self._to_save: tuple[Any, ...] = ()
+        self._non_differentiable: tuple[Any, ...] = ()
+        self._dirty: tuple[Any, ...] = ()
+        self._materialize = True
+        self._positions: tuple[int, ...] = ()
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<symgrad.autograd.function.{self.name()} object at {id(self):#x}>"
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """The tensors given to ``save_for_backward``, checked against in-place changes."""
+        return tuple(self.unpack())
+
+    def apply(self, g: Any) -> tuple[Any, ...]:
+        grads = self._forward_cls.backward(self, g)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        if len(grads) != len(self.needs_input_grad):
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients (expected "
+                f"{len(self.needs_input_grad)}, got {len(grads)})"
+            )
+        out = []
+        for k, i in enumerate(self._positions):
+            grad = grads[i]
+            if grad is not None:
+                shape, dtype = self._in_meta[k]
+                if grad.shape != shape:
+                    grad = _reduce_to(grad, shape, self, i)
+                if grad.dtype is not dtype:
+                    grad = grad.to(dtype)
+            out.append(grad)
+        return tuple(out)
+
+
+class _FunctionMeta(type):
+    def __init__(cls, name: str, bases: tuple[type, ...], ns: dict[str, Any]) -> None:
+        super().__init__(name, bases, ns)
+        cls._backward_cls = type(f"{name}Backward", (BackwardCFunction,), {
+            "_forward_cls": cls, "__slots__": (), "__module__": "symgrad.autograd.function"})
+
+
+class Function(metaclass=_FunctionMeta):
+    """Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``; call ``apply``.
+
+    ``backward`` returns one gradient per argument of ``forward`` (None for a non-tensor or an
+    input that needs none).
+
+    >>> import symgrad
+    >>> class Cube(symgrad.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x ** 3
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         (x,) = ctx.saved_tensors
+    ...         return g * 3 * x ** 2
+    >>> x = symgrad.tensor(2.0, requires_grad=True)
+    >>> y = Cube.apply(x)
+    >>> y
+    tensor(8., grad_fn=<CubeBackward>)
+    >>> (dy,) = symgrad.autograd.grad(y, x, create_graph=True)
+    >>> dy, symgrad.autograd.grad(dy, x)[0]
+    (tensor(12., grad_fn=<MulBackward0>), tensor(12.))
+    """
+
+    _backward_cls: ClassVar[type[BackwardCFunction]]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use "
+            "new-style autograd function with static forward method."
+        )
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any) -> Any:
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> Any:
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD."
+        )
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        """Run ``forward`` without recording, then record one node for the whole call."""
+        from symgrad.ops.registry import _edge
+        from symgrad.tensor import Tensor
+
+        needs = tuple(isinstance(a, Tensor) and a._rg for a in args)
+        ctx = cls._backward_cls(needs)
+        with grad_mode.no_grad():
+            result = cls.forward(ctx, *args)
+        if not (grad_mode.is_grad_enabled() and any(needs)):
+            return result
+        outputs = result if isinstance(result, tuple) else (result,)
+        differentiable = [o for o in outputs if isinstance(o, Tensor)
+                          and not any(o is n for n in ctx._non_differentiable)
+                          and o.is_floating_point()]
+        if len(differentiable) != 1:
+            raise RuntimeError(
+                f"{cls.__name__}: symgrad records one differentiable output per Function; "
+                f"forward returned {len(differentiable)} (mark the others non-differentiable)"
+            )
+        positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
+        ctx.op = _opdef(cls, positions, args)
+        ctx.attrs = {f"arg{i}": a for i, a in enumerate(args) if not isinstance(a, Tensor)}
+        ctx.inputs = tuple(_edge(args[i]) for i in positions)
+        ctx._in_meta = tuple((args[i]._data.shape, args[i].dtype) for i in positions)
+        ctx._positions = positions
+        if ctx._to_save:
+            ctx._saved = tuple((t, t._version) for t in ctx._to_save)
+        out = differentiable[0]
+        if any(out is a for a in args):
+            out = Tensor._make(out._data, True, ctx)
+            result = tuple(out if o is differentiable[0] else o for o in outputs) if isinstance(
+                result, tuple) else out
+        else:
+            out._rg = True
+            out.grad_fn = ctx
+        return result
+
+
+def _opdef(cls: type[Function], positions: tuple[int, ...], args: tuple[Any, ...]) -> Any:
+    """An OpDef-like description of the Function, cached on the class (not in REGISTRY)."""
+    from symgrad.ops.registry import FLOATING, OpDef
+
+    key = (positions, len(args))
+    cache = cls.__dict__.get("_opdefs")
+    if cache is None:
+        cache = {}
+        type.__setattr__(cls, "_opdefs", cache)
+    if key not in cache:
+        cache[key] = OpDef(
+            name=cls.__name__, grad_fn=f"{cls.__name__}Backward", forward=cls.forward,
+            vjp=None, args=tuple(f"arg{i}" for i in positions),
+            attrs=tuple(f"arg{i}" for i in range(len(args)) if i not in positions),
+            saves=(), saves_out=False, shape_args=(), differentiable=(), dtype_rule="same",
+            dtypes=FLOATING, domain={}, kinks=(), double_backward=True, kind="function",
+            doc=cls.__doc__ or "", extra={"function": cls},
+        )
+    return cache[key]
