@@ -1,0 +1,61 @@
+"""Status order and colours shared by every report: worst first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oracle.verdict import FAILING
+
+# Worst first: what a reader must look at comes before what merely could not be judged.
+SEVERITY: tuple[str, ...] = (
+    "error",
+    "engine-wrong",
+    "oracle-suspect",
+    "nonfinite",
+    "oracle-gave-up",
+    "unsupported",
+    "fd-unreliable",
+    "kink",
+    "ok",
+)
+
+COLOURS: dict[str, str] = {
+    "error": "#7b1fa2",
+    "engine-wrong": "#c62828",
+    "oracle-suspect": "#ef6c00",
+    "nonfinite": "#f9a825",
+    "oracle-gave-up": "#9e9e9e",
+    "unsupported": "#bdbdbd",
+    "fd-unreliable": "#81c784",
+    "kink": "#4db6ac",
+    "ok": "#2e7d32",
+}
+
+
+def rank(status: str) -> int:
+    """Position in ``SEVERITY`` (0 is worst); unknown statuses count as errors."""
+    return SEVERITY.index(status) if status in SEVERITY else 0
+
+
+def worst_status(statuses: list[str]) -> str:
+    """The worst of ``statuses`` (``"ok"`` for none).
+
+    >>> worst_status(["ok", "kink", "engine-wrong"])
+    'engine-wrong'
+    """
+    return min(statuses, key=rank, default="ok")
+
+
+def passed(verdict: dict[str, Any]) -> bool:
+    """Whether a verdict record passes; the status decides, whatever ``passed`` a file claims."""
+    return verdict.get("status") not in FAILING and verdict.get("status") in SEVERITY
+
+
+def number(value: Any) -> float | None:
+    """A float from a record field (``"nan"``/``"inf"`` strings included), or None."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

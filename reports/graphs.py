@@ -1,0 +1,77 @@
+"""Graph drawings: a verdict's recorded graph as inline SVG (pygraphviz), or DOT text.
+
+A verdict's ``graph`` is ``{"nodes": [{"id", "label", "kind"?, "wrong"?}], "edges": [[from,
+to], ...]}`` (``kind``: ``"leaf"``, ``"constant"``, ``"op"`` or ``"output"``), or ``{"dot":
+"digraph ..."}``. Labels are untrusted text: they reach Graphviz as quoted strings, its SVG
+escapes them, and an SVG that still carries active content is not used.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_STYLE = {
+    "leaf": {"shape": "box", "style": "rounded,filled", "fillcolor": "#e3f2fd"},
+    "constant": {"shape": "box", "style": "dashed"},
+    "op": {"shape": "ellipse", "style": "filled", "fillcolor": "#f5f5f5"},
+    "output": {"shape": "ellipse", "style": "filled,bold", "fillcolor": "#fff8e1"},
+}
+_ACTIVE = re.compile(r"<script|javascript:|\son\w+\s*=|<foreignObject|<iframe", re.I)
+
+
+def _quote(text: Any) -> str:
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def to_dot(graph: dict[str, Any]) -> str:
+    """DOT text for a graph record (what is shown when pygraphviz cannot load).
+
+    >>> print(to_dot({"nodes": [{"id": "x", "label": "x", "kind": "leaf"},
+    ...                         {"id": "n1", "label": "MulBackward0"}], "edges": [["x", "n1"]]}))
+    digraph G {
+      rankdir=BT;
+      "x" [label="x", shape="box", style="rounded,filled", fillcolor="#e3f2fd"];
+      "n1" [label="MulBackward0", shape="ellipse", style="filled", fillcolor="#f5f5f5"];
+      "x" -> "n1";
+    }
+    """
+    if "dot" in graph:
+        return str(graph["dot"])
+    lines = ["digraph G {", "  rankdir=BT;"]
+    for node in graph.get("nodes", []):
+        attrs = {"label": node.get("label", node.get("id")),
+                 **_STYLE.get(node.get("kind", "op"), _STYLE["op"])}
+        if node.get("wrong"):
+            attrs.update(color="#c62828", penwidth="2.5", fontcolor="#c62828")
+        body = ", ".join(f"{k}={_quote(v)}" for k, v in attrs.items())
+        lines.append(f"  {_quote(node.get('id'))} [{body}];")
+    for edge in graph.get("edges", []):
+        lines.append(f"  {_quote(edge[0])} -> {_quote(edge[1])};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def to_svg(graph: dict[str, Any]) -> str | None:
+    """An inline SVG drawing of the graph, or None (no pygraphviz, bad DOT, or unsafe output).
+
+    >>> svg = to_svg({"nodes": [{"id": "a", "label": "<script>"}], "edges": []})
+    >>> svg is None or ("<script>" not in svg and svg.startswith("<svg"))
+    True
+    """
+    try:
+        import pygraphviz
+    except ImportError:
+        return None
+    try:
+        drawing = pygraphviz.AGraph(string=to_dot(graph))
+        drawing.graph_attr.update(fontname="Helvetica", fontsize="10", bgcolor="transparent")
+        drawing.node_attr.update(fontname="Helvetica", fontsize="10")
+        raw = drawing.draw(format="svg", prog="dot")
+    except Exception:
+        return None
+    svg = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+    start = svg.find("<svg")
+    if start < 0 or _ACTIVE.search(svg):
+        return None
+    return re.sub(r"<!--.*?-->", "", svg[start:], flags=re.S)

@@ -1,0 +1,68 @@
+"""The terminal summary: counts per status and the worst verdicts, with rich.
+
+>>> import io
+>>> from rich.console import Console
+>>> console = Console(file=io.StringIO(), width=100, record=True, color_system=None)
+>>> print_summary([{"id": "op/mul/float32/sample0/grad", "op": "mul", "dtype": "float32",
+...                 "status": "engine-wrong", "max_ulp_error": 4096.0}], console=console)
+>>> text = console.export_text()
+>>> "engine-wrong" in text and "FAIL: 1 checks, 1 failing" in text
+True
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from oracle.verdict import WHO_IS_WRONG
+from reports._status import COLOURS, number, passed, rank
+
+WORST_SHOWN = 12
+
+
+def print_summary(verdicts: list[dict[str, Any]], console: Console | None = None,
+                  report: str | None = None) -> None:
+    """Print the counts per status, the worst verdicts, and where the report is."""
+    console = console or Console()
+    counts = Counter(str(v.get("status")) for v in verdicts)
+    table = Table(title="symgrad-check", show_lines=False)
+    table.add_column("status")
+    table.add_column("checks", justify="right")
+    for status in sorted(counts, key=rank):
+        colour = COLOURS.get(status, "magenta")
+        table.add_row(f"[{colour}]{status}[/]", str(counts[status]))
+    console.print(table)
+    worst = sorted((v for v in verdicts if v.get("status") not in ("ok", "kink")),
+                   key=lambda v: (rank(str(v.get("status"))),
+                                  -(number(v.get("max_ulp_error")) or 0.0), str(v.get("id"))))
+    if worst:
+        detail = Table(title="worst checks")
+        for name in ("status", "check", "max ULP", "who is wrong", "message"):
+            detail.add_column(name, overflow="fold")
+        for v in worst[:WORST_SHOWN]:
+            status = str(v.get("status"))
+            detail.add_row(f"[{COLOURS.get(status, 'magenta')}]{status}[/]", str(v.get("id")),
+                           _ulps(v.get("max_ulp_error")),
+                           str(v.get("wrong") or WHO_IS_WRONG.get(status) or ""),
+                           _first_line(v.get("message")))
+        console.print(detail)
+        if len(worst) > WORST_SHOWN:
+            console.print(f"... and {len(worst) - WORST_SHOWN} more not ok")
+    failing = sum(not passed(v) for v in verdicts)
+    verdict = "[bold red]FAIL[/]" if failing else "[bold green]PASS[/]"
+    console.print(f"{verdict}: {len(verdicts)} checks, {failing} failing"
+                  + (f"; report: {report}" if report else ""), highlight=False)
+
+
+def _ulps(value: Any) -> str:
+    x = number(value)
+    return "" if x is None else f"{x:.3g}"
+
+
+def _first_line(message: Any) -> str:
+    text = str(message or "").strip()
+    return text.splitlines()[0][:120] if text else ""
