@@ -1,35 +1,62 @@
-"""Reductions: sum and its relatives. Dims are stored normalised (a sorted tuple, or None)."""
+"""Reductions: sums, means, products, extrema, moments, norms and scans.
+
+Dims are stored normalised on the node: a sorted tuple of non-negative ints (None: all dims)
+for ops that take several, a non-negative int for ops that take one (``prod``, ``max_dim``,
+``cumsum``). float16/bfloat16 inputs accumulate in float32 and round once at the end, and
+integer or bool sums, products and scans give int64, as PyTorch's do.
+
+Where an extremum is tied, its gradient is split evenly among the tied elements (PyTorch's
+convention for ``max()``, ``amax`` and the inf-norm); ``max(dim)`` gives it all to the index it
+returns, the first of the tied ones.
+"""
 
 from __future__ import annotations
 
+import builtins
+import math
+from collections import namedtuple
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.ops.registry import Sample, apply, defop, expose
+from symgrad.ops.registry import ALL, FUNCTIONS, Kink, Sample, apply, defop, expose
 from symgrad.tensor import Tensor
 
 
 def normalize_dims(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
-    """Dims as a sorted tuple of non-negative ints (None: all), with PyTorch's range error."""
+    """Dims as a sorted tuple of non-negative ints (None: all), with PyTorch's errors.
+
+    >>> normalize_dims((-1, 0), 3)
+    (0, 2)
+    """
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    out = []
+    out: list[int] = []
     for d in dims:
-        n = max(ndim, 1)
+        n = builtins.max(ndim, 1)
         if not -n <= d < n:
             raise IndexError(
                 f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})"
             )
+        if d % n in out:
+            raise RuntimeError(f"dim {d % n} appears multiple times in the list of dims")
         out.append(d % n)
-    return tuple(sorted(set(out)))
+    return tuple(sorted(out))
 
 
-def expand_reduced(g: Tensor, shape: tuple[int, ...], dim: tuple[int, ...] | None,
+def _one_dim(dim: int, ndim: int) -> int:
+    (d,) = normalize_dims(dim, ndim) or (0,)
+    return d
+
+
+def expand_reduced(g: Tensor, shape: tuple[int, ...], dim: tuple[int, ...] | int | None,
                    keepdim: bool) -> Tensor:
     """Broadcast a reduced gradient back to the input's shape."""
+    if isinstance(dim, int):
+        dim = (dim,)
     if dim is not None and not keepdim and shape:
         kept = list(g.shape)
         for d in dim:
@@ -38,23 +65,361 @@ def expand_reduced(g: Tensor, shape: tuple[int, ...], dim: tuple[int, ...] | Non
     return g.expand(shape)
 
 
+# -- forward helpers: accumulate in float32 for half types, in int64 for integers ---------------
+_HALF = (_dtypes.float16.np, _dtypes.bfloat16.np)
+
+
+def _acc(a: np.ndarray) -> Any:
+    if a.dtype in _HALF:
+        return np.float32
+    if a.dtype.kind in "biu":
+        return np.int64
+    return None
+
+
+def _round(out: Any, a: np.ndarray) -> np.ndarray:
+    return np.asarray(out, dtype=a.dtype if a.dtype in _HALF else None)
+
+
+def _axis(dim: tuple[int, ...] | None, a: np.ndarray) -> tuple[int, ...] | None:
+    # A zero-dim tensor reduced over dim 0 is itself.
+    return () if a.ndim == 0 and dim is not None else dim
+
+
+def _count(shape: tuple[int, ...], dim: tuple[int, ...] | int | None) -> int:
+    if dim is None or not shape:
+        return math.prod(shape)
+    dims = (dim,) if isinstance(dim, int) else dim
+    return math.prod(shape[d] for d in dims)
+
+
+def _const(values: np.ndarray, like: Tensor) -> Tensor:
+    """A constant of ``like``'s dtype: masks and signs whose own derivative is zero."""
+    return Tensor._make(np.asarray(values, dtype=like._data.dtype), False, None)
+
+
 def _sum_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
-    acc = np.float32 if self.dtype in (_dtypes.float16.np, _dtypes.bfloat16.np) else None
-    out = np.sum(self, axis=dim, keepdims=keepdim, dtype=acc)
-    return np.asarray(out, dtype=self.dtype if acc is not None else out.dtype)
+    return _round(np.sum(self, axis=_axis(dim, self), keepdims=keepdim, dtype=_acc(self)), self)
 
 
-# float16/bfloat16 sums accumulate in float32, as PyTorch's do.
+def _mean_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
+    total = np.sum(self, axis=_axis(dim, self), keepdims=keepdim, dtype=_acc(self))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _round(total / total.dtype.type(_count(self.shape, dim)), self)
+
+
+def _prod_forward(self: np.ndarray, *, dim: int | None, keepdim: bool) -> np.ndarray:
+    axis = None if dim is None or self.ndim == 0 else dim
+    return _round(np.prod(self, axis=axis, keepdims=keepdim, dtype=_acc(self)), self)
+
+
+def _extremum(fn: Any, self: np.ndarray, dim: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
+    return np.asarray(fn(self, axis=_axis(dim, self), keepdims=keepdim))
+
+
+def _var_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, correction: float,
+                 keepdim: bool, root: bool = False) -> np.ndarray:
+    x = self.astype(_acc(self) or self.dtype)
+    axis = _axis(dim, self)
+    centred = x - np.mean(x, axis=axis, keepdims=True)
+    divisor = builtins.max(_count(self.shape, dim) - correction, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.sum(centred * centred, axis=axis, keepdims=keepdim) / x.dtype.type(divisor)
+    return _round(np.sqrt(out) if root else out, self)
+
+
+def _logsumexp_forward(self: np.ndarray, *, dim: tuple[int, ...], keepdim: bool) -> np.ndarray:
+    x = self.astype(_acc(self) or self.dtype)
+    axis = _axis(dim, self)
+    # Shifting by the max keeps exp from overflowing; an infinite max is left unshifted so that
+    # -inf rows stay -inf instead of becoming nan.
+    m = np.max(x, axis=axis, keepdims=True) if x.size else np.zeros((), x.dtype)
+    m = np.where(np.isfinite(m), m, 0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return _round(out if keepdim else np.squeeze(out, axis=axis), self)
+
+
+def _norm_forward(self: np.ndarray, *, p: float, dim: tuple[int, ...] | None,
+                  keepdim: bool) -> np.ndarray:
+    x = np.abs(self.astype(_acc(self) or self.dtype))
+    axis = _axis(dim, self)
+    if p == 2:
+        out = np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdim))
+    elif p == 1:
+        out = np.sum(x, axis=axis, keepdims=keepdim)
+    else:
+        out = np.max(x, axis=axis, keepdims=keepdim, initial=0)
+    return _round(out, self)
+
+
+def _scan(fn: Any, self: np.ndarray, dim: int) -> np.ndarray:
+    return _round(fn(self, axis=dim if self.ndim else None, dtype=_acc(self)).reshape(self.shape),
+                  self)
+
+
+# -- backward helpers ----------------------------------------------------------------------------
+def _tied(self: Tensor, out: Tensor, dim: tuple[int, ...] | None, keepdim: bool) -> Tensor:
+    """Weights that share an extremum's gradient evenly among the elements equal to it."""
+    x = self._data
+    m = out._data if keepdim or dim is None else np.expand_dims(out._data, _axis(dim, x) or ())
+    hit = x == m
+    return _const(hit / np.sum(hit, axis=_axis(dim, x), keepdims=True), self)
+
+
+def _spread(t: Tensor, dim: int, n: int) -> Tensor:
+    """``t`` repeated ``n`` times along a new axis inserted before ``dim``."""
+    shape = tuple(t.shape)
+    return t.reshape(shape[:dim] + (1,) + shape[dim:]).expand(shape[:dim] + (n,) + shape[dim:])
+
+
+def _pairs(n: int, dim: int, ndim: int, relation: Any) -> Tensor:
+    """A bool mask over (i, j) pairs of positions along ``dim``, laid out to broadcast against
+    ``_spread`` of an ``ndim``-dim tensor."""
+    i, j = np.ogrid[:n, :n]
+    mask = relation(i, j).reshape((n, n) + (1,) * (ndim - dim - 1))
+    return Tensor._make(mask, False, None)
+
+
+def _without_each(self: Tensor, dim: int) -> Tensor:
+    """The prod along ``dim`` of every element but one, for each one, without dividing: the
+    element is replaced by 1 in its own row of an n x n spread (used only when zeros occur)."""
+    n = self.shape[dim]
+    ones = where(_pairs(n, dim, self.ndim, np.equal), 1.0, _spread(self, dim, n))
+    return prod(ones, dim + 1)
+
+
+def _prod_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: int | None, keepdim: bool,
+              self_shape: tuple[int, ...]) -> Tensor:
+    g = expand_reduced(g, self_shape, dim, keepdim)
+    if not (self._data == 0).any():
+        return g * expand_reduced(out, self_shape, dim, keepdim) / self
+    # NOTE: out / self is 0/0 at a zero; the product of the others is what the derivative is.
+    if dim is None:
+        return g * _without_each(self.reshape(-1), 0).reshape(self_shape)
+    return g * _without_each(self, dim)
+
+
+def _reverse_cumsum(t: Tensor, dim: int) -> Tensor:
+    # Summing the reversed sequence, not total - cumsum, keeps small late terms exact.
+    return cumsum(t.flip((dim,)), dim).flip((dim,))
+
+
+def _cumprod_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: int) -> Tensor:
+    if self.ndim == 0:
+        return g
+    if not (self._data == 0).any():
+        return _reverse_cumsum(g * out, dim) / self
+    # With zeros, d out_k / d x_i is the cumprod up to k of the row with x_i replaced by 1,
+    # for every k >= i: an n x n spread, so nothing divides by a zero.
+    n = self.shape[dim]
+    rows = cumprod(where(_pairs(n, dim, self.ndim, np.equal), 1.0, _spread(self, dim, n)), dim + 1)
+    return where(_pairs(n, dim, self.ndim, np.less_equal), _spread(g, dim, n) * rows, 0.0).sum(
+        dim + 1)
+
+
+def _norm_vjp(g: Tensor, self: Tensor, out: Tensor, *, p: float, dim: tuple[int, ...] | None,
+              keepdim: bool, self_shape: tuple[int, ...]) -> Tensor:
+    sign = _const(np.sign(self._data), self)
+    if p == 1:
+        return expand_reduced(g, self_shape, dim, keepdim) * sign
+    if p == 2:
+        # The zero vector's gradient is 0 (PyTorch's choice among the subgradients).
+        zero = out == 0
+        scale = where(zero, 0.0, g / where(zero, 1.0, out))
+        return expand_reduced(scale, self_shape, dim, keepdim) * self
+    tied = _tied(Tensor._make(np.abs(self._data), False, None), out, dim, keepdim)
+    return expand_reduced(g, self_shape, dim, keepdim) * (tied * sign)
+
+
+def _var_vjp(g: Tensor, self: Tensor, *, dim: tuple[int, ...] | None, correction: float,
+             keepdim: bool, self_shape: tuple[int, ...]) -> Tensor:
+    divisor = builtins.max(_count(self_shape, dim) - correction, 0)
+    centred = self - mean(self, dim, keepdim=True) if dim is not None else self - mean(self)
+    return expand_reduced(g * (2.0 / divisor if divisor else math.inf), self_shape, dim,
+                          keepdim) * centred
+
+
+def _std_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: tuple[int, ...] | None,
+             correction: float, keepdim: bool, self_shape: tuple[int, ...]) -> Tensor:
+    # d std = d var / (2 std); PyTorch takes 0 where std is 0 (all elements equal).
+    zero = out == 0
+    g_var = where(zero, 0.0, g / (2.0 * where(zero, 1.0, out)))
+    return _var_vjp(g_var, self, dim=dim, correction=correction, keepdim=keepdim,
+                    self_shape=self_shape)
+
+
+def _tie_points(find: Any) -> Any:
+    """Where an extremum over the op's dims is shared by more than one element."""
+
+    def at(self: np.ndarray, *, dim: Any = None, **_: Any) -> np.ndarray:
+        x = np.asarray(self)
+        axis = None if dim is None or x.ndim == 0 else dim
+        hit = x == find(x, axis=axis, keepdims=True)
+        return hit & (np.sum(hit, axis=axis, keepdims=True) > 1)
+
+    return at
+
+
+def _ties(find: Any, convention: Any = "mean") -> tuple[Kink, ...]:
+    return (Kink("self", "two elements of self tie for the extremum", _tie_points(find),
+                 convention),)
+
+
+_SHAPES_1 = (Sample(((2, 3),), {"dim": (0,), "keepdim": False}),
+             Sample(((2, 3),), {"dim": (1,), "keepdim": True}),
+             Sample(((2, 3, 2),), {"dim": (0, 2), "keepdim": False}))
+_SHAPES_INT = (Sample(((2, 3),), {"dim": 1, "keepdim": False}),
+               Sample(((2, 3),), {"dim": 0, "keepdim": True}),
+               Sample(((4,),), {"dim": 0, "keepdim": False}))
+_WHOLE = (Sample(((2, 3),)), Sample(((5,),)), Sample(((),)))
+
+
+# -- sums and means ------------------------------------------------------------------------------
 SUM = defop("sum", "SumBackward1", _sum_forward,
             vjp=lambda g, *, dim, keepdim, self_shape: expand_reduced(g, self_shape, dim, keepdim),
-            dtype_rule="same", kind="reduction",
-            samples=(Sample(((2, 3),), {"dim": (0,), "keepdim": False}),
-                     Sample(((2, 3),), {"dim": (1,), "keepdim": True}),
-                     Sample(((2, 3, 2),), {"dim": (0, 2), "keepdim": False})))
-SUM_ALL = defop("sum_all", "SumBackward0", lambda self: np.asarray(
-                _sum_forward(self, dim=None, keepdim=False)),
+            dtype_rule="same", kind="reduction", samples=_SHAPES_1,
+            torch="torch.sum(self, dim=dim, keepdim=keepdim)")
+SUM_ALL = defop("sum_all", "SumBackward0",
+                lambda self: _sum_forward(self, dim=None, keepdim=False),
                 vjp=lambda g, *, self_shape: g.expand(self_shape),
-                dtype_rule="same", kind="reduction")
+                dtype_rule="same", kind="reduction", samples=_WHOLE, torch="torch.sum(self)")
+MEAN = defop("mean", "MeanBackward1", _mean_forward,
+             vjp=lambda g, *, dim, keepdim, self_shape: expand_reduced(
+                 g / _count(self_shape, dim), self_shape, dim, keepdim),
+             dtype_rule="same", kind="reduction", samples=_SHAPES_1,
+             torch="torch.mean(self, dim=dim, keepdim=keepdim)")
+MEAN_ALL = defop("mean_all", "MeanBackward0",
+                 lambda self: _mean_forward(self, dim=None, keepdim=False),
+                 vjp=lambda g, *, self_shape: (g / math.prod(self_shape)).expand(self_shape),
+                 dtype_rule="same", kind="reduction", samples=_WHOLE, torch="torch.mean(self)")
+
+# -- products ------------------------------------------------------------------------------------
+PROD = defop("prod", "ProdBackward1", _prod_forward, vjp=_prod_vjp, dtype_rule="same",
+             dtypes=ALL, kind="reduction", samples=_SHAPES_INT,
+             torch="torch.prod(self, dim, keepdim=keepdim)")
+PROD_ALL = defop("prod_all", "ProdBackward0",
+                 lambda self: _prod_forward(self, dim=None, keepdim=False),
+                 vjp=lambda g, self, out, *, self_shape: _prod_vjp(
+                     g, self, out, dim=None, keepdim=False, self_shape=self_shape),
+                 dtype_rule="same", dtypes=ALL, kind="reduction", samples=_WHOLE,
+                 torch="torch.prod(self)")
+
+# -- extrema -------------------------------------------------------------------------------------
+MAX_ALL = defop("max_all", "MaxBackward1", lambda self: _extremum(np.max, self, None, False),
+                vjp=lambda g, self, out: g * _tied(self, out, None, False),
+                dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.max),
+                samples=_WHOLE,
+                torch="torch.max(self)")
+MIN_ALL = defop("min_all", "MinBackward1", lambda self: _extremum(np.min, self, None, False),
+                vjp=lambda g, self, out: g * _tied(self, out, None, False),
+                dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.min),
+                samples=_WHOLE,
+                torch="torch.min(self)")
+AMAX = defop("amax", "AmaxBackward0",
+             lambda self, *, dim, keepdim: _extremum(np.max, self, dim, keepdim),
+             vjp=lambda g, self, out, *, dim, keepdim, self_shape: expand_reduced(
+                 g, self_shape, dim, keepdim) * _tied(self, out, dim, keepdim),
+             dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.max),
+             samples=_SHAPES_1,
+             torch="torch.amax(self, dim=dim, keepdim=keepdim)")
+AMIN = defop("amin", "AminBackward0",
+             lambda self, *, dim, keepdim: _extremum(np.min, self, dim, keepdim),
+             vjp=lambda g, self, out, *, dim, keepdim, self_shape: expand_reduced(
+                 g, self_shape, dim, keepdim) * _tied(self, out, dim, keepdim),
+             dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.min),
+             samples=_SHAPES_1,
+             torch="torch.amin(self, dim=dim, keepdim=keepdim)")
+
+
+def _first_hit(self: Tensor, dim: int, find: Any) -> Tensor:
+    """A one-hot constant at the index ``max(dim)``/``min(dim)`` returns (the first tie)."""
+    x = self._data
+    if x.ndim == 0:
+        return _const(np.ones(()), self)
+    index = np.expand_dims(find(x, axis=dim), dim)
+    return _const(np.arange(x.shape[dim]).reshape((-1,) + (1,) * (x.ndim - dim - 1)) == index,
+                  self)
+
+
+MAX_DIM = defop("max_dim", "MaxBackward0",
+                lambda self, *, dim, keepdim: _extremum(np.max, self, (dim,), keepdim),
+                vjp=lambda g, self, *, dim, keepdim, self_shape: expand_reduced(
+                    g, self_shape, dim, keepdim) * _first_hit(self, dim, np.argmax),
+                dtype_rule="same", dtypes=ALL, kind="reduction", samples=_SHAPES_INT,
+                kinks=_ties(np.max, "left"),
+                torch="torch.max(self, dim, keepdim).values")
+MIN_DIM = defop("min_dim", "MinBackward0",
+                lambda self, *, dim, keepdim: _extremum(np.min, self, (dim,), keepdim),
+                vjp=lambda g, self, *, dim, keepdim, self_shape: expand_reduced(
+                    g, self_shape, dim, keepdim) * _first_hit(self, dim, np.argmin),
+                dtype_rule="same", dtypes=ALL, kind="reduction", samples=_SHAPES_INT,
+                kinks=_ties(np.min, "left"),
+                torch="torch.min(self, dim, keepdim).values")
+
+# -- moments -------------------------------------------------------------------------------------
+_MOMENTS = (Sample(((2, 3),), {"dim": (1,), "correction": 1, "keepdim": False}),
+            Sample(((2, 3),), {"dim": None, "correction": 0, "keepdim": False}),
+            Sample(((3, 2, 2),), {"dim": (0, 2), "correction": 1, "keepdim": True}))
+VAR = defop("var", "VarBackward0", _var_forward, vjp=_var_vjp, dtype_rule="same",
+            kind="reduction", samples=_MOMENTS,
+            torch="torch.var(self, dim=dim, correction=correction, keepdim=keepdim)")
+STD = defop("std", "StdBackward0",
+            lambda self, *, dim, correction, keepdim: _var_forward(
+                self, dim=dim, correction=correction, keepdim=keepdim, root=True),
+            vjp=_std_vjp, dtype_rule="same", kind="reduction", samples=_MOMENTS,
+            kinks=(Kink("self", "all elements of self equal (std == 0)",
+                        lambda self, **_: np.full(np.shape(self), np.ptp(self) == 0), "zero"),),
+            torch="torch.std(self, dim=dim, correction=correction, keepdim=keepdim)")
+
+# -- log-sum-exp and norms -----------------------------------------------------------------------
+LOGSUMEXP = defop("logsumexp", "LogsumexpBackward0", _logsumexp_forward,
+                  vjp=lambda g, self, out, *, dim, keepdim, self_shape: expand_reduced(
+                      g, self_shape, dim, keepdim) * exp(
+                      self - expand_reduced(out, self_shape, dim, keepdim)),
+                  dtype_rule="same", kind="reduction", samples=_SHAPES_1,
+                  torch="torch.logsumexp(self, dim=dim, keepdim=keepdim)")
+NORM = defop("norm", "LinalgVectorNormBackward0", _norm_forward, vjp=_norm_vjp,
+             dtype_rule="same", kind="reduction",
+             samples=(Sample(((2, 3),), {"p": 2.0, "dim": None, "keepdim": False}),
+                      Sample(((2, 3),), {"p": 2.0, "dim": (1,), "keepdim": True}),
+                      Sample(((2, 3),), {"p": 1.0, "dim": (0,), "keepdim": False}),
+                      Sample(((2, 3),), {"p": math.inf, "dim": (1,), "keepdim": False})),
+             kinks=(Kink("self", "self == 0 (p=1: the element; p=2: the whole vector)",
+                         lambda self, **_: np.asarray(self) == 0, "zero"),
+                    Kink("self", "p=inf: two elements tie for the largest |self|",
+                         lambda self, **attrs: _tie_points(np.max)(np.abs(self), **attrs),
+                         "mean")),
+             torch="torch.linalg.vector_norm(self, ord=p, dim=dim, keepdim=keepdim)")
+
+# -- scans ---------------------------------------------------------------------------------------
+_SCANS = (Sample(((2, 3),), {"dim": 1}), Sample(((4,),), {"dim": 0}),
+          Sample(((3, 2),), {"dim": 0}))
+CUMSUM = defop("cumsum", "CumsumBackward0", lambda self, *, dim: _scan(np.cumsum, self, dim),
+               vjp=lambda g, *, dim: g if g.ndim == 0 else _reverse_cumsum(g, dim),
+               dtype_rule="same", dtypes=ALL, kind="reduction", samples=_SCANS,
+               torch="torch.cumsum(self, dim)")
+CUMPROD = defop("cumprod", "CumprodBackward0", lambda self, *, dim: _scan(np.cumprod, self, dim),
+                vjp=_cumprod_vjp, dtype_rule="same", dtypes=ALL, kind="reduction",
+                samples=_SCANS, torch="torch.cumprod(self, dim)")
+
+
+# -- public functions and methods ----------------------------------------------------------------
+def _integral_to_long(input: Tensor, dtype: _dtypes.dtype | None) -> Tensor:
+    if dtype is not None:
+        return input.to(dtype)
+    return input if input.is_floating_point() else input.to(_dtypes.int64)
+
+
+def _floating_only(input: Tensor, name: str, dtype: _dtypes.dtype | None) -> Tensor:
+    if dtype is not None:
+        input = input.to(dtype)
+    if not input.is_floating_point():
+        kind = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                "uint8": "Byte", "bool": "Bool"}[input.dtype.name]
+        raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either "
+                           f"a floating point or complex dtype. Got: {kind}")
+    return input
 
 
 @expose()
@@ -66,10 +431,212 @@ def sum(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = F
     >>> symgrad.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0)
     tensor([4., 6.])
     """
-    if dtype is not None:
-        input = input.to(dtype)
-    elif input.dtype.category != _dtypes._FLOAT:
-        input = input.to(_dtypes.int64)
+    input = _integral_to_long(input, dtype)
     if dim is None:
         return apply(SUM_ALL, input)
     return apply(SUM, input, dim=normalize_dims(dim, input.ndim), keepdim=keepdim)
+
+
+@expose()
+def mean(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False,
+         *, dtype: _dtypes.dtype | None = None) -> Tensor:
+    """The mean over ``dim`` (all elements when None); only floating inputs, as in PyTorch.
+
+    >>> import symgrad
+    >>> symgrad.tensor([[1.0, 2.0], [3.0, 5.0]]).mean(1)
+    tensor([1.5000, 4.0000])
+    """
+    input = _floating_only(input, "mean", dtype)
+    if dim is None:
+        return apply(MEAN_ALL, input)
+    return apply(MEAN, input, dim=normalize_dims(dim, input.ndim), keepdim=keepdim)
+
+
+@expose()
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False,
+         *, dtype: _dtypes.dtype | None = None) -> Tensor:
+    """The product over one ``dim`` (all elements when None); its gradient is exact with zeros.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([2.0, 0.0, 3.0], requires_grad=True)
+    >>> x.prod().backward(); x.grad
+    tensor([0., 6., 0.])
+    """
+    input = _integral_to_long(input, dtype)
+    if dim is None:
+        return apply(PROD_ALL, input)
+    return apply(PROD, input, dim=_one_dim(dim, input.ndim), keepdim=keepdim)
+
+
+_RESULTS = {name: namedtuple(name, ["values", "indices"]) for name in ("max", "min")}
+
+
+def _extreme(name: str, input: Tensor, dim: Any, keepdim: bool, whole: Any, along: Any,
+             find: Any) -> Any:
+    if isinstance(dim, Tensor):
+        return FUNCTIONS["maximum" if name == "max" else "minimum"](input, dim)
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        return apply(whole, input)
+    d = _one_dim(dim, input.ndim)
+    if input.ndim and input.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    values = apply(along, input, dim=d, keepdim=keepdim)
+    x = input._data
+    index = np.zeros((), np.int64) if x.ndim == 0 else find(x, axis=d, keepdims=keepdim)
+    return _RESULTS[name](values, Tensor._make(np.asarray(index, np.int64), False, None))
+
+
+@expose()
+def max(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:
+    """The largest element, or ``(values, indices)`` along ``dim``, or ``maximum(input, other)``.
+
+    The whole-tensor max splits its gradient evenly among tied elements; along a dim the
+    gradient goes to the returned index (the first of the tied ones).
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 3.0, 3.0], requires_grad=True)
+    >>> x.max().backward(); x.grad
+    tensor([0.0000, 0.5000, 0.5000])
+    >>> symgrad.tensor([[1.0, 4.0], [5.0, 2.0]]).max(1)
+    max(values=tensor([4., 5.]), indices=tensor([1, 0]))
+    """
+    return _extreme("max", input, dim, keepdim, MAX_ALL, MAX_DIM, np.argmax)
+
+
+@expose()
+def min(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:
+    """The smallest element, or ``(values, indices)`` along ``dim``; see ``max``."""
+    return _extreme("min", input, dim, keepdim, MIN_ALL, MIN_DIM, np.argmin)
+
+
+def _extreme_dims(name: str, input: Tensor, dim: int | Sequence[int]) -> tuple[int, ...]:
+    dims = normalize_dims(dim, input.ndim) or tuple(range(input.ndim))
+    if input.numel() == 0 and (not dims or any(input.shape[d] == 0 for d in dims)):
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                           "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                           "argument.")
+    return dims
+
+
+@expose()
+def amax(input: Tensor, dim: int | Sequence[int] = (), keepdim: bool = False) -> Tensor:
+    """The max over ``dim`` (all dims when empty); ties share the gradient evenly.
+
+    >>> import symgrad
+    >>> symgrad.tensor([[1.0, 4.0], [5.0, 2.0]]).amax(0)
+    tensor([5., 4.])
+    """
+    return apply(AMAX, input, dim=_extreme_dims("amax", input, dim), keepdim=keepdim)
+
+
+@expose()
+def amin(input: Tensor, dim: int | Sequence[int] = (), keepdim: bool = False) -> Tensor:
+    """The min over ``dim`` (all dims when empty); ties share the gradient evenly."""
+    return apply(AMIN, input, dim=_extreme_dims("amin", input, dim), keepdim=keepdim)
+
+
+def _moment(op: Any, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
+            correction: float | None) -> Tensor:
+    # var(x, True) is the legacy unbiased flag in PyTorch's positional slot.
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    if not input.is_floating_point():
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    return apply(op, input, dim=normalize_dims(dim, input.ndim), correction=correction,
+                 keepdim=keepdim)
+
+
+@expose()
+def var(input: Tensor, dim: int | Sequence[int] | bool | None = None,
+        unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None) -> Tensor:
+    """The variance over ``dim``, dividing by ``N - correction`` (default 1, Bessel's).
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0, 4.0])
+    >>> x.var(), x.var(correction=0), x.var(unbiased=False)
+    (tensor(2.3333), tensor(1.5556), tensor(1.5556))
+    """
+    return _moment(VAR, input, dim, unbiased, keepdim, correction)
+
+
+@expose()
+def std(input: Tensor, dim: int | Sequence[int] | bool | None = None,
+        unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None) -> Tensor:
+    """The standard deviation, ``sqrt(var)``; its gradient is 0 where it is 0.
+
+    >>> import symgrad
+    >>> symgrad.tensor([1.0, 3.0]).std()
+    tensor(1.4142)
+    """
+    return _moment(STD, input, dim, unbiased, keepdim, correction)
+
+
+@expose()
+def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(input)))`` over ``dim``, computed without overflow; integers give floats.
+
+    >>> import symgrad
+    >>> symgrad.tensor([1000.0, 1000.0]).logsumexp(0)
+    tensor(1000.6931)
+    """
+    if not input.is_floating_point():
+        input = input.to(_dtypes.get_default_dtype())
+    return apply(LOGSUMEXP, input, dim=normalize_dims(dim, input.ndim), keepdim=keepdim)
+
+
+@expose()
+def norm(input: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = None,
+         keepdim: bool = False) -> Tensor:
+    """The vector p-norm over ``dim`` (all elements when None) for p in 1, 2 and inf
+    (``"fro"`` is 2); PyTorch's ``linalg.vector_norm``, so the node is
+    LinalgVectorNormBackward0.
+
+    >>> import symgrad
+    >>> symgrad.tensor([3.0, -4.0]).norm(), symgrad.tensor([3.0, -4.0]).norm(p=1)
+    (tensor(5.), tensor(7.))
+    """
+    if not input.is_floating_point():
+        kind = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                "uint8": "Byte", "bool": "Bool"}[input.dtype.name]
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {kind}")
+    order = 2.0 if p == "fro" else float(p)
+    if order not in (1.0, 2.0, math.inf):
+        raise NotImplementedError(f"norm: p={p} is not supported (1, 2 and inf are)")
+    return apply(NORM, input, p=order, dim=normalize_dims(dim, input.ndim), keepdim=keepdim)
+
+
+@expose()
+def cumsum(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> Tensor:
+    """Running sums along ``dim``; integers and bools give int64.
+
+    >>> import symgrad
+    >>> symgrad.tensor([1.0, 2.0, 3.0]).cumsum(0)
+    tensor([1., 3., 6.])
+    """
+    input = _integral_to_long(input, dtype)
+    return apply(CUMSUM, input, dim=_one_dim(dim, input.ndim))
+
+
+@expose()
+def cumprod(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> Tensor:
+    """Running products along ``dim``; the gradient is exact with zeros in the input.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([2.0, 0.0, 3.0], requires_grad=True)
+    >>> x.cumprod(0).sum().backward(); x.grad
+    tensor([1., 8., 0.])
+    """
+    input = _integral_to_long(input, dtype)
+    return apply(CUMPROD, input, dim=_one_dim(dim, input.ndim))
+
+
+from symgrad.ops.elementwise import exp, where  # noqa: E402 - the VJPs above use them
