@@ -1,0 +1,187 @@
+"""The sweep behind ``symgrad-check``: every registry op x float dtype x sample x check.
+
+Each check runs through ``oracle.crosscheck`` and gives one verdict, with an id such as
+``op/mul/float32/sample0/grad`` (``gradgrad`` for the second order, run when the op declares
+double backward). A check that raises becomes a verdict with status ``error``; the sweep goes on.
+Ops are looked up in ``REGISTRY`` when each check runs, so a replaced entry is what is checked.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from oracle.verdict import Verdict
+from symgrad import _dtypes
+from symgrad.ops import registry
+from symgrad.testing.samples import SampleInput, make_samples, op_call
+
+__all__ = ["FLOAT_DTYPES", "Check", "plan", "run_check", "sweep", "sweepable_ops"]
+
+FLOAT_DTYPES: tuple[str, ...] = ("float16", "bfloat16", "float32", "float64")
+CHECKS = {1: "grad", 2: "gradgrad"}
+
+Crosscheck = Callable[..., Verdict]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One planned check: an op, a dtype, a sample index and a derivative order."""
+
+    op: str
+    dtype: str
+    sample: int
+    order: int
+
+    @property
+    def id(self) -> str:
+        return f"op/{self.op}/{self.dtype}/sample{self.sample}/{CHECKS[self.order]}"
+
+
+def sweepable_ops() -> list[str]:
+    """Registry ops with a gradient to check: a VJP, a differentiable input, a float dtype.
+
+    >>> "mul" in sweepable_ops() and "eq" not in sweepable_ops()
+    True
+    """
+    return sorted(
+        name for name, op in registry.REGISTRY.items()
+        if op.vjp is not None and op.differentiable
+        and any(_dtypes._by_name(d) in op.dtypes for d in FLOAT_DTYPES)
+    )
+
+
+def plan(ops: Iterable[str] | None = None, dtypes: Iterable[str] | None = None,
+         second_order: bool = True) -> list[Check]:
+    """The checks a sweep runs, in order (op, dtype, sample, order).
+
+    >>> [c.id for c in plan(["mul"], ["float64"], second_order=False)][:2]
+    ['op/mul/float64/sample0/grad', 'op/mul/float64/sample1/grad']
+    """
+    names = sweepable_ops() if ops is None else list(ops)
+    unknown = [n for n in names if n not in registry.REGISTRY]
+    if unknown:
+        raise KeyError(f"unknown ops: {', '.join(unknown)}")
+    wanted = FLOAT_DTYPES if dtypes is None else tuple(dtypes)
+    bad = [d for d in wanted if d not in FLOAT_DTYPES]
+    if bad:
+        raise ValueError(f"not a float dtype: {', '.join(bad)} (choose from {FLOAT_DTYPES})")
+    checks = []
+    for name in names:
+        op = registry.REGISTRY[name]
+        for d in (d for d in FLOAT_DTYPES if d in wanted):
+            if _dtypes._by_name(d) not in op.dtypes:
+                continue
+            for i in range(len(op.samples)):
+                checks.append(Check(name, d, i, 1))
+                if second_order and op.double_backward:
+                    checks.append(Check(name, d, i, 2))
+    return checks
+
+
+def reproducer(sample: SampleInput, order: int) -> str:
+    """A Python snippet that reruns one check from scratch."""
+    diff = sample.differentiable()
+    lines = ["import symgrad", "from oracle.crosscheck import crosscheck",
+             "from symgrad.ops.registry import REGISTRY, apply", ""]
+    op = registry.REGISTRY[sample.op]
+    for name in op.args:
+        a = sample.arrays[name]
+        values = np.asarray(a, dtype=bool if a.dtype == np.bool_ else np.float64).tolist()
+        d = _dtypes.from_numpy_dtype(a.dtype).name
+        grad = ", requires_grad=True" if name in diff else ""
+        lines.append(f"{name} = symgrad.tensor({values!r}, dtype=symgrad.{d}{grad})")
+    consts = [n for n in op.args if n not in diff]
+    params = ", ".join(diff)
+    call = ", ".join(op.args)
+    attrs = "".join(f", {k}={v!r}" for k, v in sample.attrs.items())
+    lines.append(f"fn = lambda {params}: apply(REGISTRY[{sample.op!r}], {call}{attrs})")
+    if consts:
+        lines.append(f"# {', '.join(consts)}: constant input(s), taken from the enclosing scope")
+    lines.append(f"print(crosscheck(fn, [{params}], order={order}, op={sample.op!r}))")
+    return "\n".join(lines)
+
+
+def _default_crosscheck() -> Crosscheck:
+    from oracle.crosscheck import crosscheck
+
+    return crosscheck
+
+
+def run_check(check: Check, crosscheck: Crosscheck | None = None) -> Verdict:
+    """Run one planned check; an exception becomes an ``error`` verdict naming it."""
+    start = time.perf_counter()
+    sample: SampleInput | None = None
+    try:
+        sample = make_samples(check.op, check.dtype)[check.sample]
+        diff = sample.differentiable()
+        leaves = sample.tensors()
+
+        def fn(*tensors: Any) -> Any:
+            return op_call(check.op, sample, dict(zip(diff, tensors, strict=True)))
+
+        judge = crosscheck or _default_crosscheck()
+        verdict = judge(fn, [leaves[n] for n in diff], order=check.order, op=check.op,
+                        check_id=check.id)
+    except Exception as exc:
+        verdict = Verdict(
+            id=check.id, op=check.op, dtype=check.dtype, check=CHECKS[check.order],
+            status="error", order=check.order,
+            message=f"{type(exc).__name__}: {exc}\n\n{_short_traceback(exc)}",
+        )
+    verdict.id, verdict.op, verdict.dtype = check.id, check.op, check.dtype
+    verdict.check, verdict.order = CHECKS[check.order], check.order
+    if sample is not None:
+        if verdict.reproducer is None:
+            verdict.reproducer = reproducer(sample, check.order)
+        if not verdict.inputs:
+            verdict.inputs = [_describe(n, a) for n, a in sample.arrays.items()]
+        verdict.extra.setdefault("attrs", {k: repr(v) for k, v in sample.attrs.items()})
+    if not verdict.duration_s:
+        verdict.duration_s = time.perf_counter() - start
+    return verdict
+
+
+def _describe(name: str, a: np.ndarray) -> dict[str, Any]:
+    return {"name": name, "shape": list(a.shape), "dtype": _dtypes.from_numpy_dtype(a.dtype).name,
+            "values": np.array2string(np.asarray(a, dtype=bool if a.dtype == np.bool_
+                                                 else np.float64), precision=6, threshold=40)}
+
+
+def _short_traceback(exc: BaseException) -> str:
+    frames = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    return "".join(frames[-6:]).strip()
+
+
+def _progress(console: Console) -> Progress:
+    quiet = not console.is_terminal or bool(os.environ.get("CI"))
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TextColumn("{task.fields[current]}"),
+                    console=console, disable=quiet, transient=True)
+
+
+def iter_sweep(checks: list[Check], crosscheck: Crosscheck | None = None,
+               console: Console | None = None) -> Iterator[Verdict]:
+    """Run ``checks`` one by one, showing progress on a terminal (not in CI or a pipe)."""
+    console = console or Console(stderr=True)
+    with _progress(console) as progress:
+        task = progress.add_task("symgrad-check", total=len(checks), current="")
+        for check in checks:
+            progress.update(task, current=check.id)
+            yield run_check(check, crosscheck)
+            progress.advance(task)
+
+
+def sweep(ops: Iterable[str] | None = None, dtypes: Iterable[str] | None = None, *,
+          second_order: bool = True, crosscheck: Crosscheck | None = None,
+          console: Console | None = None) -> list[Verdict]:
+    """Every planned check's verdict (see ``plan``); ``crosscheck`` defaults to the oracle's."""
+    return list(iter_sweep(plan(ops, dtypes, second_order), crosscheck, console))
