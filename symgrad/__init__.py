@@ -41,12 +41,15 @@ half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's aliase
 short, int, long = int16, int32, int64  # noqa: A001
 
 globals().update(_FUNCTIONS)
+from symgrad import nn, optim  # noqa: E402 - they build on the ops above
 
 __all__ = [
     "Tensor",
     "Size",
     "tensor",
     "autograd",
+    "nn",
+    "optim",
     "REGISTRY",
     "dtype",
     "bool",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from symgrad.autograd.function import Function, FunctionCtx
 from symgrad.autograd.grad_mode import (
     enable_grad,
     inference_mode,
@@ -20,7 +21,6 @@ from symgrad.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from symgrad.autograd.function import Function, FunctionCtx
 from symgrad.autograd.graph import AccumulateGrad, Node, run_backward
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def _roots(
 
     if grad_outputs and len(grad_outputs) != len(outputs):
         raise RuntimeError(
-            f"grad can be implicitly created only for scalar outputs"
+            "grad can be implicitly created only for scalar outputs"
             if not grad_outputs
             else f"Mismatch in number of grad_outputs: got {len(grad_outputs)} grad_outputs "
             f"but {len(outputs)} outputs"

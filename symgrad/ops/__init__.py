@@ -1,6 +1,7 @@
 """The op catalog. Importing this package declares every op in ``REGISTRY``."""
 
 from symgrad.ops import arithmetic, elementwise, operators, reductions, shape  # noqa: F401
+from symgrad.ops import activations  # noqa: F401
 from symgrad.ops.registry import FUNCTIONS, REGISTRY, OpDef
 
 __all__ = ["REGISTRY", "FUNCTIONS", "OpDef"]

@@ -1,0 +1,166 @@
+"""Activations, losses and ``linear`` as functions, as in ``torch.nn.functional``.
+
+Each records the node PyTorch records (``ReluBackward0``, ``NllLossBackward0``, ...);
+``cross_entropy`` is ``log_softmax`` then ``nll_loss``, and ``l1_loss`` is ``abs`` of the
+difference then the reduction, as PyTorch composes them.
+
+>>> import symgrad
+>>> import symgrad.nn.functional as F
+>>> logits = symgrad.tensor([[2.0, 0.0, 0.0]], requires_grad=True)
+>>> loss = F.cross_entropy(logits, symgrad.tensor([0]))
+>>> loss.grad_fn, loss.grad_fn.next_functions[0][0]
+(<NllLossBackward0 object at ...>, <LogSoftmaxBackward0 object at ...>)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import symgrad
+from symgrad.ops import activations as A
+from symgrad.ops.activations import log_softmax, relu, softmax
+from symgrad.ops.registry import apply
+from symgrad.tensor import Tensor
+
+__all__ = [
+    "relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh", "softmax",
+    "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "linear",
+]
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _reduction(reduction: str) -> str:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """``input`` where positive, else ``negative_slope * input``.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.leaky_relu(symgrad.tensor([-2.0, 3.0]), 0.5)
+    tensor([-1.,  3.])
+    """
+    return apply(A.LEAKY_RELU, input, negative_slope=float(negative_slope))
+
+
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """``input`` where positive, else ``alpha * (exp(input) - 1)``.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.elu(symgrad.tensor([0.0, 3.0]))
+    tensor([0., 3.])
+    """
+    return apply(A.ELU, input, alpha=float(alpha))
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """``input * Phi(input)`` (``approximate="tanh"``: the tanh approximation).
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.gelu(symgrad.tensor([0.0, 1.0]))
+    tensor([0.0000, 0.8413])
+    """
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return apply(A.GELU, input, approximate=approximate)
+
+
+def silu(input: Tensor) -> Tensor:
+    """``input * sigmoid(input)``.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.silu(symgrad.tensor([0.0]))
+    tensor([0.])
+    """
+    return apply(A.SILU, input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta * input)) / beta``, the identity where ``beta * input > threshold``.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.softplus(symgrad.tensor([0.0, 30.0]))
+    tensor([ 0.6931, 30.0000])
+    """
+    return apply(A.SOFTPLUS, input, beta=float(beta), threshold=float(threshold))
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """``1 / (1 + exp(-input))`` (``symgrad.sigmoid``)."""
+    return symgrad.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent (``symgrad.tanh``).
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.tanh(symgrad.tensor([0.0]))
+    tensor([0.])
+    """
+    return symgrad.tanh(input)
+
+
+def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+             ignore_index: int = -100) -> Tensor:
+    """Negative log-likelihood: ``-input[i, target[i]]``, reduced; ``input`` holds log-probs.
+
+    >>> import symgrad
+    >>> logp = symgrad.tensor([[-0.5, -1.0], [-2.0, -0.1]])
+    >>> symgrad.nn.functional.nll_loss(logp, symgrad.tensor([0, 1]), reduction="sum")
+    tensor(0.6000)
+    """
+    if input.ndim == 2 and (target.ndim != 1 or target.shape[0] != input.shape[0]):
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+            f"({target.shape[0] if target.ndim else 1})."
+        )
+    return apply(A.NLL_LOSS, input, target, reduction=_reduction(reduction),
+                 ignore_index=int(ignore_index))
+
+
+def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
+                  ignore_index: int = -100) -> Tensor:
+    """``nll_loss(log_softmax(input, class dim), target)`` for class-index targets.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.cross_entropy(symgrad.tensor([[0.0, 0.0]]), symgrad.tensor([1]))
+    tensor(0.6931)
+    """
+    dim = 0 if input.ndim == 1 else 1
+    return nll_loss(log_softmax(input, dim), target, reduction, ignore_index)
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Mean (or sum, or elementwise) squared difference.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.mse_loss(symgrad.tensor([1.0, 3.0]), symgrad.tensor([0.0, 0.0]))
+    tensor(5.)
+    """
+    return apply(A.MSE_LOSS, input, target, reduction=_reduction(reduction))
+
+
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Mean (or sum, or elementwise) absolute difference: ``abs`` then the reduction."""
+    diff = symgrad.abs(input - target)
+    reduction = _reduction(reduction)
+    if reduction == "none":
+        return diff
+    return diff.mean() if reduction == "mean" else diff.sum()
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias`` (no bias: a zero one).
+
+    >>> import symgrad
+    >>> w = symgrad.tensor([[1.0, 2.0]])
+    >>> symgrad.nn.functional.linear(symgrad.tensor([[3.0, 4.0]]), w, symgrad.tensor([0.5]))
+    tensor([[11.5000]])
+    """
+    if bias is None:
+        bias = Tensor._make(np.zeros(weight.shape[:1], weight._data.dtype), False, None)
+    return apply(A.LINEAR, input, weight, bias)
+

@@ -1,0 +1,221 @@
+"""``Module`` and the layers built on it: ``Linear``, ``Sequential`` and activations.
+
+A module registers every ``Parameter`` and sub-``Module`` assigned to one of its attributes, so
+``parameters()`` finds them all, in assignment order, as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from symgrad import _dtypes
+from symgrad.nn import functional as F
+from symgrad.nn.parameter import Parameter
+from symgrad.tensor import Tensor
+
+__all__ = ["Module", "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid"]
+
+
+class Module:
+    """Base class of layers: subclass it, assign parameters and submodules, write ``forward``.
+
+    >>> import symgrad
+    >>> class Scale(symgrad.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.w = symgrad.nn.Parameter(symgrad.tensor([2.0]))
+    ...     def forward(self, x):
+    ...         return self.w * x
+    >>> m = Scale()
+    >>> m(symgrad.tensor([3.0])).sum().backward()
+    >>> [(name, p.grad) for name, p in m.named_parameters()]
+    [('w', tensor([3.]))]
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        params = self.__dict__.get("_parameters")
+        if params is None:
+            raise AttributeError(
+                "cannot assign parameters before Module.__init__() call"
+            )
+        params.pop(name, None)
+        self._modules.pop(name, None)
+        if isinstance(value, Parameter):
+            params[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        for table in ("_parameters", "_modules"):
+            found = self.__dict__.get(table, {})
+            if name in found:
+                return found[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def forward(self, *args: Any) -> Any:
+        raise NotImplementedError(
+            f'Module [{type(self).__name__}] is missing the required "forward" function'
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True
+                         ) -> Iterator[tuple[str, Parameter]]:
+        """``(dotted name, parameter)`` pairs, each parameter once."""
+        seen: set[int] = set()
+        for mod_prefix, mod in self.named_modules(prefix) if recurse else [(prefix, self)]:
+            for name, p in mod._parameters.items():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter of this module and (with ``recurse``) of its submodules."""
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        yield prefix, self
+        for name, m in self._modules.items():
+            yield from m.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def children(self) -> Iterator[Module]:
+        yield from self._modules.values()
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode here and in every submodule; returns self."""
+        for m in self.modules():
+            object.__setattr__(m, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        """``train(False)``."""
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the parameters' gradients (to None, or to zeros)."""
+        for p in self.parameters():
+            if p.grad is not None:
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad = Tensor._make(np.zeros_like(p._data), False, None)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _uniform(shape: tuple[int, ...], bound: float) -> Parameter:
+    # NumPy's global generator, so numpy.random.seed makes a model reproducible.
+    data = np.random.uniform(-bound, bound, size=shape).astype(_dtypes.get_default_dtype().np)
+    return Parameter(Tensor._make(data, False, None))
+
+
+class Linear(Module):
+    """``y = x @ weight.T + bias``, initialised as PyTorch does.
+
+    ``weight`` is drawn by Kaiming-uniform with ``a = sqrt(5)`` and ``bias`` uniformly, both in
+    ``[-1/sqrt(in_features), 1/sqrt(in_features)]``.
+
+    >>> import symgrad
+    >>> layer = symgrad.nn.Linear(3, 2)
+    >>> layer, tuple(layer(symgrad.tensor([[1.0, 2.0, 3.0]])).shape)
+    (Linear(in_features=3, out_features=2, bias=True), (1, 2))
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
+        self.weight = _uniform((out_features, in_features), bound)
+        self.bias = _uniform((out_features,), bound) if bias else None
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Sequential(Module):
+    """Modules applied one after the other; indexable, iterable, sized.
+
+    >>> import symgrad
+    >>> symgrad.nn.Sequential(symgrad.nn.Linear(2, 2), symgrad.nn.Tanh())
+    Sequential(
+      (0): Linear(in_features=2, out_features=2, bias=True)
+      (1): Tanh()
+    )
+    """
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__()
+        for i, m in enumerate(modules):
+            self._modules[str(i)] = m
+
+    def forward(self, input: Any) -> Any:
+        for m in self._modules.values():
+            input = m(input)
+        return input
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self._modules.values())[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+
+class ReLU(Module):
+    """``relu`` as a layer."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.relu(input)
+
+
+class Tanh(Module):
+    """``tanh`` as a layer."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.tanh(input)
+
+
+class Sigmoid(Module):
+    """``sigmoid`` as a layer."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.sigmoid(input)

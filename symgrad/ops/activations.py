@@ -1,0 +1,274 @@
+"""Neural-network ops: activations, softmax, losses and ``linear``, each a forward beside its VJP.
+
+These are the ops behind ``symgrad.nn.functional``. ``g`` is the incoming gradient, ``out`` the
+result. VJPs are written in symgrad ops so second derivatives work; the ones that need
+``erf`` or ``sigmoid`` look them up in ``symgrad`` when they run.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from symgrad.ops.elementwise import exp, tanh, where
+from symgrad.ops.registry import Kink, Sample, apply, defop, expose
+from symgrad.tensor import Tensor
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_GELU_C = math.sqrt(2 / math.pi)
+_ONE = (Sample(((2, 3),)), Sample(((),)), Sample(((4,),)))
+
+
+def _sym(name: str) -> Any:
+    import symgrad
+
+    return getattr(symgrad, name)
+
+
+def _sigmoid(x: Tensor) -> Tensor:
+    return 1 / (1 + exp(-x))
+
+
+def _erf_np(x: np.ndarray) -> np.ndarray:
+    from math import erf
+
+    return np.vectorize(erf, otypes=[x.dtype])(x) if x.ndim else np.asarray(erf(x), x.dtype)
+
+
+def _zero(self: np.ndarray) -> np.ndarray:
+    return self == 0
+
+
+# -- rectifiers -----------------------------------------------------------------------------------
+# NOTE: the gradient at 0 is 0 (PyTorch's threshold_backward tests out > 0); written with the
+# saved result, as PyTorch's ReluBackward0 is.
+RELU = defop("relu", "ReluBackward0", lambda self: np.maximum(self, 0).astype(self.dtype),
+             vjp=lambda g, out: where(out > 0, g, 0.0), dtype_rule="same",
+             kinks=(Kink("self", "self == 0", _zero, "zero"),), samples=_ONE,
+             torch="torch.relu(self)")
+# NOTE: at 0 the slope is negative_slope (PyTorch tests self > 0).
+LEAKY_RELU = defop(
+    "leaky_relu", "LeakyReluBackward0",
+    lambda self, *, negative_slope: np.where(self > 0, self, self * negative_slope).astype(
+        self.dtype),
+    vjp=lambda g, self, *, negative_slope: where(self > 0, g, g * negative_slope),
+    dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
+    samples=(Sample(((2, 3),), {"negative_slope": 0.01}), Sample(((4,),), {"negative_slope": 0.2})),
+    torch="torch.nn.functional.leaky_relu(self, negative_slope)")
+# NOTE: at 0 the slope is alpha (the left one), PyTorch's elu_backward tests self > 0.
+ELU = defop(
+    "elu", "EluBackward0",
+    lambda self, *, alpha: np.where(self > 0, self, alpha * np.expm1(np.minimum(self, 0))).astype(
+        self.dtype),
+    vjp=lambda g, self, *, alpha: where(self > 0, g, g * alpha * exp(where(self > 0, 0.0, self))),
+    dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
+    samples=(Sample(((2, 3),), {"alpha": 1.0}), Sample(((4,),), {"alpha": 0.5})),
+    torch="torch.nn.functional.elu(self, alpha)")
+
+
+# -- smooth activations ---------------------------------------------------------------------------
+def _gelu_forward(self: np.ndarray, *, approximate: str) -> np.ndarray:
+    if approximate == "tanh":
+        return (0.5 * self * (1 + np.tanh(_GELU_C * (self + 0.044715 * self ** 3)))).astype(
+            self.dtype)
+    return (0.5 * self * (1 + _erf_np((self * _SQRT_HALF).astype(np.float64)))).astype(self.dtype)
+
+
+def _gelu_vjp(g: Tensor, self: Tensor, *, approximate: str) -> Tensor:
+    if approximate == "tanh":
+        t = tanh(_GELU_C * (self + 0.044715 * self ** 3))
+        return g * (0.5 * (1 + t) + 0.5 * self * (1 - t * t) * _GELU_C
+                    * (1 + 3 * 0.044715 * self * self))
+    cdf = 0.5 * (1 + _sym("erf")(self * _SQRT_HALF))
+    return g * (cdf + self * exp(-0.5 * self * self) * _INV_SQRT_2PI)
+
+
+GELU = defop("gelu", "GeluBackward0", _gelu_forward, vjp=_gelu_vjp, dtype_rule="same",
+             samples=(Sample(((2, 3),), {"approximate": "none"}),
+                      Sample(((2, 3),), {"approximate": "tanh"})),
+             torch="torch.nn.functional.gelu(self, approximate=approximate)")
+SILU = defop("silu", "SiluBackward0",
+             lambda self: (self / (1 + np.exp(-self))).astype(self.dtype),
+             vjp=lambda g, self: g * _sigmoid(self) * (1 + self * (1 - _sigmoid(self))),
+             dtype_rule="same", samples=_ONE, torch="torch.nn.functional.silu(self)")
+
+
+def _softplus_forward(self: np.ndarray, *, beta: float, threshold: float) -> np.ndarray:
+    z = self * beta
+    # log1p(exp(z)) written as max(z, 0) + log1p(exp(-|z|)) so large z does not overflow.
+    soft = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
+    return np.where(z > threshold, self, soft).astype(self.dtype)
+
+
+# NOTE: above the threshold softplus is the identity, so its slope there is exactly 1.
+SOFTPLUS = defop(
+    "softplus", "SoftplusBackward0", _softplus_forward,
+    vjp=lambda g, self, *, beta, threshold: where(
+        self * beta > threshold, g, g * _sigmoid(self * beta)),
+    dtype_rule="same",
+    samples=(Sample(((2, 3),), {"beta": 1.0, "threshold": 20.0}),
+             Sample(((4,),), {"beta": 2.0, "threshold": 1.0})),
+    kinks=(Kink("self", "self * beta == threshold", lambda self, *, beta=1.0, threshold=20.0:
+                self * beta == threshold, "left"),),
+    torch="torch.nn.functional.softplus(self, beta, threshold)")
+
+
+# -- softmax --------------------------------------------------------------------------------------
+def _log_softmax_np(self: np.ndarray, dim: int) -> np.ndarray:
+    shifted = self - np.max(self, axis=dim, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+
+
+_DIM = (Sample(((2, 3),), {"dim": 1}), Sample(((2, 3),), {"dim": 0}), Sample(((4,),), {"dim": 0}))
+SOFTMAX = defop("softmax", "SoftmaxBackward0",
+                lambda self, *, dim: np.exp(_log_softmax_np(self, dim)).astype(self.dtype),
+                vjp=lambda g, out, *, dim: out * (g - (g * out).sum(dim=dim, keepdim=True)),
+                dtype_rule="same", kind="reduction", samples=_DIM,
+                torch="torch.softmax(self, dim)")
+LOG_SOFTMAX = defop("log_softmax", "LogSoftmaxBackward0",
+                    lambda self, *, dim: _log_softmax_np(self, dim).astype(self.dtype),
+                    vjp=lambda g, out, *, dim: g - exp(out) * g.sum(dim=dim, keepdim=True),
+                    dtype_rule="same", kind="reduction", samples=_DIM,
+                    torch="torch.log_softmax(self, dim)")
+
+
+# -- losses ---------------------------------------------------------------------------------------
+def _nll_weights(target: np.ndarray, shape: tuple[int, ...], reduction: str,
+                 ignore_index: int, dtype: Any) -> np.ndarray:
+    """d loss / d self as a constant: -1 at each target class (over the count for "mean")."""
+    w = np.zeros(shape, dtype=dtype)
+    keep = target != ignore_index
+    if len(shape) == 1:
+        if keep:
+            w[int(target)] = -1
+    else:
+        rows = np.nonzero(keep)[0]
+        w[rows, target[rows]] = -1
+    if reduction == "mean":
+        count = int(np.sum(keep))
+        w = w / count if count else w * np.nan
+    return w.astype(dtype)
+
+
+def _nll_forward(self: np.ndarray, target: np.ndarray, *, reduction: str,
+                 ignore_index: int) -> np.ndarray:
+    picked = np.sum(self * _nll_weights(target, self.shape, "none", ignore_index, self.dtype),
+                     axis=-1)
+    if reduction == "none":
+        return picked.astype(self.dtype)
+    total = np.sum(picked)
+    if reduction == "mean":
+        total = total / np.sum(target != ignore_index)
+    return np.asarray(total, dtype=self.dtype)
+
+
+def _nll_vjp(g: Tensor, target: Tensor, *, reduction: str, ignore_index: int,
+             self_shape: tuple[int, ...]) -> tuple[Tensor, None]:
+    w = Tensor._make(_nll_weights(target._data, self_shape, reduction, ignore_index,
+                                  g._data.dtype), False, None)
+    if reduction == "none" and len(self_shape) == 2:
+        g = g.reshape((self_shape[0], 1))
+    return g * w, None
+
+
+def _class_indices(rng: np.random.Generator) -> np.ndarray:
+    return rng.integers(0, 3, size=(4,))
+
+
+NLL_LOSS = defop("nll_loss", "NllLossBackward0", _nll_forward, vjp=_nll_vjp, dtype_rule="same",
+                 differentiable=("self",), kind="loss",
+                 samples=tuple(Sample(((4, 3), (4,)), {"reduction": r, "ignore_index": -100},
+                                      make={"target": _class_indices})
+                               for r in ("mean", "sum", "none")),
+                 torch="torch.nn.functional.nll_loss(self, target, reduction=reduction, "
+                       "ignore_index=ignore_index)")
+
+
+def _reduce_np(x: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "none":
+        return x
+    return np.asarray(np.mean(x) if reduction == "mean" else np.sum(x), dtype=x.dtype)
+
+
+def _mse_vjp(g: Tensor, self: Tensor, target: Tensor, *, reduction: str) -> tuple[Tensor, Tensor]:
+    scale = 2 / self.numel() if reduction == "mean" else 2
+    d = g * (self - target) * scale
+    return d, -d
+
+
+_REDUCTIONS = tuple(Sample(((2, 3), (2, 3)), {"reduction": r}) for r in ("mean", "sum", "none"))
+MSE_LOSS = defop("mse_loss", "MseLossBackward0",
+                 lambda self, target, *, reduction: _reduce_np((self - target) ** 2, reduction),
+                 vjp=_mse_vjp, kind="loss", samples=_REDUCTIONS,
+                 torch="torch.nn.functional.mse_loss(self, target, reduction=reduction)")
+
+
+# -- linear ---------------------------------------------------------------------------------------
+def _linear_vjp(g: Tensor, input: Tensor, weight: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    # Products written as broadcast multiply + sum: only elementwise ops and sum, so every
+    # order of derivative is available.
+    lead = tuple(range(g.ndim - 1))
+    g_col = g.reshape(tuple(g.shape) + (1,))
+    grad_input = (g_col * weight).sum(dim=-2)
+    grad_weight = (g_col * input.reshape(tuple(input.shape[:-1]) + (1, input.shape[-1])))
+    if lead:
+        grad_weight = grad_weight.sum(dim=lead)
+    grad_bias = g.sum(dim=lead) if lead else g
+    return grad_input, grad_weight, grad_bias
+
+
+# NOTE: PyTorch records addmm (AddmmBackward0) for a 2-D input with a bias; symgrad records one
+# `linear` node under that name for every input rank.
+LINEAR = defop("linear", "AddmmBackward0",
+               lambda input, weight, bias: (np.matmul(input, weight.T) + bias).astype(
+                   np.result_type(input, weight)),
+               vjp=_linear_vjp, kind="linalg",
+               samples=(Sample(((4, 3), (2, 3), (2,))), Sample(((3,), (2, 3), (2,))),
+                        Sample(((2, 4, 3), (2, 3), (2,)))),
+               torch="torch.nn.functional.linear(input, weight, bias)")
+
+
+def norm_dim(dim: int, ndim: int) -> int:
+    """One dim as a non-negative int, with PyTorch's range error."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n
+
+
+@expose()
+def relu(input: Tensor) -> Tensor:
+    """``max(input, 0)``; its gradient at 0 is 0.
+
+    >>> import symgrad
+    >>> symgrad.relu(symgrad.tensor([-1.0, 0.0, 2.0]))
+    tensor([0., 0., 2.])
+    """
+    return apply(RELU, input)
+
+
+@expose()
+def softmax(input: Tensor, dim: int) -> Tensor:
+    """``exp(input)`` normalised to sum to 1 along ``dim``.
+
+    >>> import symgrad
+    >>> symgrad.softmax(symgrad.tensor([0.0, 0.0]), dim=0)
+    tensor([0.5000, 0.5000])
+    """
+    return apply(SOFTMAX, input, dim=norm_dim(dim, input.ndim))
+
+
+@expose()
+def log_softmax(input: Tensor, dim: int) -> Tensor:
+    """``log(softmax(input, dim))``, computed without overflow.
+
+    >>> import symgrad
+    >>> symgrad.log_softmax(symgrad.tensor([0.0, 0.0]), dim=0).exp()
+    tensor([0.5000, 0.5000])
+    """
+    return apply(LOG_SOFTMAX, input, dim=norm_dim(dim, input.ndim))
