@@ -130,7 +130,7 @@ def run_check(check: Check, crosscheck: Crosscheck | None = None) -> Verdict:
 
         judge = crosscheck or _default_crosscheck()
         verdict = judge(fn, [leaves[n] for n in diff], order=check.order, op=check.op,
-                        check_id=check.id)
+                        attrs=sample.attrs, names=diff, check_id=check.id)
     except Exception as exc:
         verdict = Verdict(
             id=check.id, op=check.op, dtype=check.dtype, check=CHECKS[check.order],

@@ -20,7 +20,7 @@ NP = {"float16": np.float16, "bfloat16": ml_dtypes.bfloat16, "float32": np.float
       "float64": np.float64}
 
 
-def fd_judge(fn, inputs, *, order=1, op=None, check_id=None):
+def fd_judge(fn, inputs, *, order=1, op=None, check_id=None, **kw):
     """A stand-in judge: engine VJP against float64 central differences (first order only)."""
     out = fn(*inputs)
     w = np.linspace(0.5, 1.5, out._data.size).reshape(out._data.shape)

@@ -1,0 +1,124 @@
+"""``symgrad-check``: files written, exit codes, shard merging, and the walking-skeleton check."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from junitparser import JUnitXml
+
+from oracle import sweep as sweep_mod
+from oracle.cli import main
+from oracle.verdict import Verdict, read_results, write_results
+from symgrad.ops.registry import REGISTRY
+
+
+def judge_with(statuses: dict[str, str]):
+    """A stand-in judge: the status per op from ``statuses`` ("ok" otherwise)."""
+
+    def judge(fn, inputs, *, order=1, op=None, check_id=None, **kw):
+        fn(*inputs)
+        return Verdict(id=check_id, op=op, dtype="?", check="?",
+                       status=statuses.get(op, "ok"), message=f"stand-in for {op}")
+
+    return judge
+
+
+@pytest.fixture
+def stand_in(monkeypatch):
+    def use(statuses):
+        monkeypatch.setattr(sweep_mod, "_default_crosscheck", lambda: judge_with(statuses))
+
+    return use
+
+
+def test_writes_the_three_files_and_exits_0_when_all_pass(tmp_path, stand_in):
+    stand_in({})
+    assert main(["--ops", "mul,add", "--dtypes", "float32", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.html", "junit.xml",
+                                                          "results.json"]
+    run, verdicts = read_results(tmp_path / "results.json")
+    ids = {v["id"] for v in verdicts}
+    n_mul, n_add = len(REGISTRY["mul"].samples), len(REGISTRY["add"].samples)
+    orders = 1 + REGISTRY["mul"].double_backward
+    assert len(ids) == len(verdicts) == (n_mul + n_add) * orders
+    assert "op/mul/float32/sample0/grad" in ids
+    assert {v["dtype"] for v in verdicts} == {"float32"}
+    assert run["ops"] == "mul,add"
+
+
+def test_exits_1_when_a_verdict_fails(tmp_path, stand_in):
+    stand_in({"add": "engine-wrong"})
+    assert main(["--ops", "mul,add", "--dtypes", "float64", "--no-second-order",
+                 "--out", str(tmp_path)]) == 1
+    xml = JUnitXml.fromfile(str(tmp_path / "junit.xml"))
+    assert xml.failures == len(REGISTRY["add"].samples)
+
+
+@pytest.mark.parametrize("status,code", [("oracle-suspect", 1), ("error", 1), ("kink", 0),
+                                         ("fd-unreliable", 0), ("unsupported", 0)])
+def test_exit_code_follows_verdict_passed(tmp_path, stand_in, status, code):
+    stand_in({"mul": status})
+    assert main(["--ops", "mul", "--dtypes", "float64", "--out", str(tmp_path)]) == code
+    assert Verdict(id="x", op="mul", dtype="float64", check="grad", status=status).passed == (
+        code == 0)
+
+
+def test_results_only_and_usage_errors(tmp_path, stand_in):
+    stand_in({})
+    assert main(["--ops", "mul", "--dtypes", "float64", "--results-only",
+                 "--out", str(tmp_path)]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+    assert main(["--ops", "no_such_op", "--out", str(tmp_path / "x")]) == 2
+    assert main(["--dtypes", "int64", "--out", str(tmp_path / "x")]) == 2
+    assert main(["--bogus"]) == 2
+
+
+def shard(path, statuses):
+    verdicts = [Verdict(id=f"op/{op}/float32/sample0/grad", op=op, dtype="float32", check="grad",
+                        status=s) for op, s in statuses]
+    write_results(path, verdicts, {"shard": path.name})
+
+
+def test_merge_renders_one_report_from_shards(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    shard(a, [("mul", "ok"), ("add", "kink")])
+    shard(b, [("tanh", "ok"), ("sum", "unsupported")])
+    out = tmp_path / "report"
+    assert main(["--merge", str(a), str(b), "--out", str(out)]) == 0
+    _, merged = read_results(out / "results.json")
+    assert [v["op"] for v in merged] == ["mul", "add", "tanh", "sum"]
+    xml = JUnitXml.fromfile(str(out / "junit.xml"))
+    assert (xml.tests, xml.failures, xml.skipped) == (4, 0, 1)
+    html = (out / "index.html").read_text()
+    assert all(f"op/{op}/float32/sample0/grad" in html for op in ("mul", "add", "tanh", "sum"))
+
+    shard(b, [("tanh", "engine-wrong")])
+    assert main(["--merge", str(a), str(b), "--out", str(out)]) == 1
+    assert json.loads((out / "results.json").read_text())["verdicts"][2]["passed"] is False
+
+
+def test_skeleton_a_wrong_mul_vjp_fails_the_job_and_names_the_engine(tmp_path, monkeypatch):
+    pytest.importorskip("oracle.exact")
+    argv = ["--ops", "mul", "--dtypes", "float32,float64", "--no-second-order"]
+    assert main([*argv, "--out", str(tmp_path / "right")]) == 0
+
+    wrong = dataclasses.replace(REGISTRY["mul"], vjp=lambda g, self, other: (g * self, g * other))
+    monkeypatch.setitem(REGISTRY, "mul", wrong)
+    assert main([*argv, "--out", str(tmp_path / "wrong")]) == 1
+    _, verdicts = read_results(tmp_path / "wrong" / "results.json")
+    failing = [v for v in verdicts if not v["passed"]]
+    assert failing and all(v["op"] == "mul" and v["status"] == "engine-wrong"
+                           and v["wrong"] == "engine" for v in failing)
+    for v in failing:
+        bad = [e for e in v["elements"] if e["status"] == "engine-wrong"]
+        assert bad
+        for e in bad:
+            exact = float(e["exact"])
+            # FD and the exact answer agree; the engine is the one that is off.
+            assert abs(e["fd"] - exact) <= 1e-6 * max(1.0, abs(exact))
+            assert abs(e["engine"] - exact) > 1e-3 * max(1.0, abs(exact))
+    monkeypatch.undo()
+    assert REGISTRY["mul"].vjp is not wrong.vjp
+    assert main([*argv, "--out", str(tmp_path / "again")]) == 0
