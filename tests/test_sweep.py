@@ -13,7 +13,7 @@ import symgrad
 from oracle import sweep as sweep_mod
 from oracle.sweep import FLOAT_DTYPES, plan, run_check, sweep, sweepable_ops
 from oracle.verdict import Verdict
-from symgrad.ops.registry import REGISTRY, REAL
+from symgrad.ops.registry import REAL, REGISTRY
 from symgrad.testing.samples import MARGIN, make_samples, op_call
 
 NP = {"float16": np.float16, "bfloat16": ml_dtypes.bfloat16, "float32": np.float32,
