@@ -2,6 +2,9 @@
 
 from symgrad.ops import arithmetic, elementwise, operators, reductions, shape  # noqa: F401
 from symgrad.ops import activations  # noqa: F401
+from symgrad.ops import indexing  # noqa: F401
+from symgrad.ops import inplace  # noqa: F401
+from symgrad.ops import linalg  # noqa: F401
 from symgrad.ops.registry import FUNCTIONS, REGISTRY, OpDef
 
 __all__ = ["REGISTRY", "FUNCTIONS", "OpDef"]

@@ -21,36 +21,470 @@ RESHAPE = defop("reshape", "ViewBackward0",
                 lambda self, *, shape: np.reshape(self, shape),
                 vjp=lambda g, *, self_shape: g.reshape(self_shape),
                 dtype_rule="same", dtypes=ALL, kind="shape",
-                samples=(Sample(((2, 3),), {"shape": (3, 2)}), Sample(((2, 3),), {"shape": (6,)})))
+                samples=(Sample(((2, 3),), {"shape": (3, 2)}), Sample(((2, 3),), {"shape": (6,)})),
+                torch="self.reshape(shape)")
 # expand's gradient is the broadcast reduction itself.
 EXPAND = defop("expand", "ExpandBackward0",
                lambda self, *, shape: np.broadcast_to(self, shape),
                vjp=lambda g, *, self_shape: g.sum_to_size(self_shape),
                dtype_rule="same", dtypes=ALL, kind="shape",
-               samples=(Sample(((2, 1),), {"shape": (2, 3)}), Sample(((3,),), {"shape": (2, 3)})))
+               samples=(Sample(((2, 1),), {"shape": (2, 3)}), Sample(((3,),), {"shape": (2, 3)})),
+               torch="self.expand(shape)")
 TO_COPY = defop("to_copy", "ToCopyBackward0",
                 lambda self, *, dtype: self.astype(_dtypes._NAMES[dtype].np),
                 vjp=lambda g: g, dtype_rule="same", dtypes=ALL, kind="shape",
                 samples=(Sample(((2, 3),), {"dtype": "float64"}),
-                         Sample(((2, 3),), {"dtype": "float32"})))
+                         Sample(((2, 3),), {"dtype": "float32"})),
+                torch="self.to(getattr(torch, dtype))")
 
 
-@expose("reshape", "view")
+# reshape copies when no view of the input has the new shape; PyTorch then names the node
+# UnsafeViewBackward0.
+UNSAFE_VIEW = defop("unsafe_view", "UnsafeViewBackward0",
+                    lambda self, *, shape: np.reshape(self, shape),
+                    vjp=lambda g, *, self_shape: g.reshape(self_shape),
+                    dtype_rule="same", dtypes=ALL, kind="shape",
+                    samples=(Sample(((2, 3),), {"shape": (3, 2)}),),
+                    torch="self.mT.contiguous().mT.reshape(shape)")
+
+# -- adding and removing dims of size one ----------------------------------------------------------
+SQUEEZE = defop("squeeze", "SqueezeBackward0", lambda self: np.squeeze(self),
+                vjp=lambda g, *, self_shape: g.reshape(self_shape),
+                dtype_rule="same", dtypes=ALL, kind="shape",
+                samples=(Sample(((2, 1, 3, 1),)), Sample(((1,),))), torch="self.squeeze()")
+# A dim whose size is not one is left alone, as PyTorch does, and still recorded.
+SQUEEZE_DIMS = defop("squeeze_dims", "SqueezeBackward2",
+                     lambda self, *, dim: np.squeeze(
+                         self, tuple(d for d in dim if self.shape[d] == 1)),
+                     vjp=lambda g, *, dim, self_shape: g.reshape(self_shape),
+                     dtype_rule="same", dtypes=ALL, kind="shape",
+                     samples=(Sample(((2, 1, 3, 1),), {"dim": (1, 3)}),
+                              Sample(((2, 1, 3),), {"dim": (0, 1)})),
+                     torch="self.squeeze(dim)")
+SQUEEZE_DIM = defop("squeeze_dim", "SqueezeBackward1",
+                    lambda self, *, dim: np.squeeze(self, dim) if self.shape[dim] == 1 else self,
+                    vjp=lambda g, *, dim, self_shape: g.reshape(self_shape),
+                    dtype_rule="same", dtypes=ALL, kind="shape",
+                    samples=(Sample(((2, 1, 3),), {"dim": 1}), Sample(((2, 3),), {"dim": 0})),
+                    torch="self.squeeze(dim)")
+UNSQUEEZE = defop("unsqueeze", "UnsqueezeBackward0",
+                  lambda self, *, dim: np.expand_dims(self, dim),
+                  vjp=lambda g, *, dim: apply(SQUEEZE_DIM, g, dim=dim),
+                  dtype_rule="same", dtypes=ALL, kind="shape",
+                  samples=(Sample(((2, 3),), {"dim": 1}), Sample(((),), {"dim": 0})),
+                  torch="self.unsqueeze(dim)")
+
+# -- reordering dims ------------------------------------------------------------------------------
+TRANSPOSE = defop("transpose", "TransposeBackward0",
+                  lambda self, *, dim0, dim1: np.swapaxes(self, dim0, dim1),
+                  vjp=lambda g, *, dim0, dim1: apply(TRANSPOSE, g, dim0=dim0, dim1=dim1),
+                  dtype_rule="same", dtypes=ALL, kind="shape",
+                  samples=(Sample(((2, 3),), {"dim0": 0, "dim1": 1}),
+                           Sample(((2, 3, 4),), {"dim0": 0, "dim1": 2})),
+                  torch="self.transpose(dim0, dim1)")
+PERMUTE = defop("permute", "PermuteBackward0",
+                lambda self, *, dims: np.transpose(self, dims),
+                vjp=lambda g, *, dims: apply(PERMUTE, g, dims=tuple(
+                    int(i) for i in np.argsort(dims))),
+                dtype_rule="same", dtypes=ALL, kind="shape",
+                samples=(Sample(((2, 3, 4),), {"dims": (2, 0, 1)}),
+                         Sample(((2, 3),), {"dims": (1, 0)})),
+                torch="self.permute(dims)")
+T = defop("t", "TBackward0", lambda self: np.transpose(self),
+          vjp=lambda g: apply(T, g), dtype_rule="same", dtypes=ALL, kind="shape",
+          samples=(Sample(((2, 3),)), Sample(((3,),))), torch="self.t()")
+FLIP = defop("flip", "FlipBackward0", lambda self, *, dims: np.flip(self, dims),
+             vjp=lambda g, *, dims: apply(FLIP, g, dims=dims),
+             dtype_rule="same", dtypes=ALL, kind="shape",
+             samples=(Sample(((2, 3),), {"dims": (0,)}), Sample(((2, 3, 2),), {"dims": (0, 2)})),
+             torch="self.flip(dims)")
+
+
+# -- copies ---------------------------------------------------------------------------------------
+def _repeat_vjp(g: Tensor, *, repeats: tuple[int, ...], self_shape: tuple[int, ...]) -> Tensor:
+    # Each output dim of size r*s is read as (r, s): the copies are summed over the r axis.
+    padded = (1,) * (len(repeats) - len(self_shape)) + tuple(self_shape)
+    split = tuple(x for r, s in zip(repeats, padded, strict=True) for x in (r, s))
+    summed = g.reshape(split).sum(dim=tuple(range(0, len(split), 2)))
+    return summed.reshape(self_shape)
+
+
+REPEAT = defop("repeat", "RepeatBackward0",
+               lambda self, *, repeats: np.tile(self, repeats),
+               vjp=_repeat_vjp, dtype_rule="same", dtypes=ALL, kind="shape",
+               samples=(Sample(((2, 3),), {"repeats": (2, 1)}),
+                        Sample(((3,),), {"repeats": (2, 2)})),
+               torch="self.repeat(repeats)")
+CLONE = defop("clone", "CloneBackward0", lambda self: self.copy(), vjp=lambda g: g,
+              dtype_rule="same", dtypes=ALL, kind="shape", torch="self.clone()")
+ALIAS = defop("alias", "AliasBackward0", lambda self: self.view(), vjp=lambda g: g,
+              dtype_rule="same", dtypes=ALL, kind="shape", torch="self[:, :]",
+              samples=(Sample(((2, 3),)),))
+
+
+# -- joining and splitting ------------------------------------------------------------------------
+def _split_at(g: Tensor, dim: int, sizes: tuple[int, ...]) -> tuple[Tensor, ...]:
+    starts = np.cumsum((0,) + sizes)
+    return tuple(_slice(g, dim, int(a), int(b), 1)
+                 for a, b in zip(starts[:-1], starts[1:], strict=True))
+
+
+# cat and stack take any number of tensors: two are named, the rest arrive in ``rest``.
+CAT = defop("cat", "CatBackward0",
+            lambda tensors0, tensors1, *rest, dim, sizes: np.concatenate(
+                (tensors0, tensors1, *rest), axis=dim),
+            vjp=lambda g, *, dim, sizes: _split_at(g, dim, sizes),
+            dtypes=ALL, kind="shape", variadic=True,
+            samples=(Sample(((2, 3), (1, 3)), {"dim": 0, "sizes": (2, 1)}),
+                     Sample(((2, 3), (2, 2)), {"dim": 1, "sizes": (3, 2)})),
+            torch="torch.cat([tensors0, tensors1], dim=dim)")
+STACK = defop("stack", "StackBackward0",
+              lambda tensors0, tensors1, *rest, dim: np.stack(
+                  (tensors0, tensors1, *rest), axis=dim),
+              vjp=lambda g, *, dim: tuple(
+                  _select(g, dim, i) for i in range(g.shape[dim])),
+              dtypes=ALL, kind="shape", variadic=True,
+              samples=(Sample(((2, 3), (2, 3)), {"dim": 0}),
+                       Sample(((2, 3), (2, 3)), {"dim": 2})),
+              torch="torch.stack([tensors0, tensors1], dim=dim)")
+
+
+def _split_bounds(length: int, sizes: tuple[int, ...], index: int) -> tuple[int, int]:
+    start = int(sum(sizes[:index]))
+    return start, min(start + sizes[index], length)
+
+
+def _even_sizes(length: int, split_size: int) -> tuple[int, ...]:
+    n = max(1, -(-length // split_size)) if split_size else 1
+    return tuple(min(split_size, length - i * split_size) for i in range(n))
+
+
+def _split_forward(self: np.ndarray, *, dim: int, split_size: int, index: int) -> np.ndarray:
+    a, b = _split_bounds(self.shape[dim], _even_sizes(self.shape[dim], split_size), index)
+    return self[(slice(None),) * dim + (slice(a, b),)]
+
+
+def _split_sizes_forward(self: np.ndarray, *, dim: int, split_sizes: tuple[int, ...],
+                         index: int) -> np.ndarray:
+    a, b = _split_bounds(self.shape[dim], split_sizes, index)
+    return self[(slice(None),) * dim + (slice(a, b),)]
+
+
+# One node per output of a split, as PyTorch has; ``index`` says which piece it is.
+SPLIT = defop("split", "SplitBackward0", _split_forward,
+              vjp=lambda g, *, dim, split_size, index, self_shape: _embed_slice(
+                  g, self_shape, dim, *_split_bounds(
+                      self_shape[dim], _even_sizes(self_shape[dim], split_size), index)),
+              dtype_rule="same", dtypes=ALL, kind="shape",
+              samples=(Sample(((4, 3),), {"dim": 0, "split_size": 3, "index": 1}),
+                       Sample(((2, 5),), {"dim": 1, "split_size": 2, "index": 0})),
+              torch="self.split(split_size, dim)[index]")
+SPLIT_WITH_SIZES = defop(
+    "split_with_sizes", "SplitWithSizesBackward0", _split_sizes_forward,
+    vjp=lambda g, *, dim, split_sizes, index, self_shape: _embed_slice(
+        g, self_shape, dim, *_split_bounds(self_shape[dim], split_sizes, index)),
+    dtype_rule="same", dtypes=ALL, kind="shape",
+    samples=(Sample(((4, 3),), {"dim": 0, "split_sizes": (1, 3), "index": 1}),),
+    torch="self.split(list(split_sizes), dim)[index]")
+
+
+def _wrap(dim: int, ndim: int) -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n
+
+
+@expose("reshape")
 def reshape(input: Tensor, *shape: Any) -> Tensor:
-    """The same values in a new shape; one dim may be -1.
+    """The same values in a new shape; one dim may be -1 (a copy when no view has that shape).
 
     >>> import symgrad
     >>> symgrad.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).reshape(2, 3).shape
     symgrad.Size([2, 3])
     """
-    target = _shape_args(shape)
+    new = _target_shape(input, _shape_args(shape))
     try:
-        new = np.reshape(input._data, target).shape
+        np.reshape(input._data, new, copy=False)
+    except ValueError:
+        return apply(UNSAFE_VIEW, input, shape=new)
+    return apply(RESHAPE, input, shape=new)
+
+
+@expose("view", function=False)
+def view(input: Tensor, *shape: Any) -> Tensor:
+    """The same memory seen with a new shape; an error when the strides do not allow it.
+
+    >>> import symgrad
+    >>> symgrad.zeros(2, 3).view(-1).shape
+    symgrad.Size([6])
+    """
+    if len(shape) == 1 and isinstance(shape[0], _dtypes.dtype):
+        raise NotImplementedError("view(dtype) reinterprets bits; symgrad does not support it")
+    new = _target_shape(input, _shape_args(shape))
+    try:
+        np.reshape(input._data, new, copy=False)
+    except ValueError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        ) from None
+    return apply(RESHAPE, input, shape=new)
+
+
+def _target_shape(input: Tensor, target: tuple[int, ...]) -> tuple[int, ...]:
+    try:
+        return np.empty(input._data.shape, dtype=np.bool_).reshape(target).shape
     except ValueError:
         raise RuntimeError(
             f"shape '{list(target)}' is invalid for input of size {input.numel()}"
         ) from None
-    return apply(RESHAPE, input, shape=new)
+
+
+@expose()
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim..end_dim`` into one (a view; PyTorch records it as a reshape).
+
+    >>> import symgrad
+    >>> symgrad.zeros(2, 3, 4).flatten(1).shape
+    symgrad.Size([2, 12])
+    """
+    if input.ndim == 0:
+        return reshape(input, 1)
+    a, b = _wrap(start_dim, input.ndim), _wrap(end_dim, input.ndim)
+    if a > b:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if a == b:
+        return input
+    shape = input.shape
+    return reshape(input, shape[:a] + (-1,) + shape[b + 1 :])
+
+
+@expose()
+def squeeze(input: Tensor, dim: int | tuple[int, ...] | None = None) -> Tensor:
+    """Drop dims of size one (all of them, or those among ``dim`` that have size one).
+
+    >>> import symgrad
+    >>> symgrad.zeros(2, 1, 3).squeeze().shape
+    symgrad.Size([2, 3])
+    """
+    if dim is None:
+        return apply(SQUEEZE, input)
+    if isinstance(dim, int):
+        return apply(SQUEEZE_DIM, input, dim=_wrap(dim, input.ndim))
+    dims = tuple(sorted({_wrap(d, input.ndim) for d in dim}))
+    return apply(SQUEEZE_DIMS, input, dim=dims)
+
+
+@expose()
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """Insert a dim of size one at ``dim``.
+
+    >>> import symgrad
+    >>> symgrad.zeros(2, 3).unsqueeze(-1).shape
+    symgrad.Size([2, 3, 1])
+    """
+    return apply(UNSQUEEZE, input, dim=_wrap(dim, input.ndim + 1))
+
+
+@expose("transpose", "swapaxes", "swapdims")
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dims.
+
+    >>> import symgrad
+    >>> symgrad.zeros(2, 3, 4).transpose(0, 2).shape
+    symgrad.Size([4, 3, 2])
+    """
+    return apply(TRANSPOSE, input, dim0=_wrap(dim0, input.ndim), dim1=_wrap(dim1, input.ndim))
+
+
+@expose()
+def permute(input: Tensor, *dims: Any) -> Tensor:
+    """Reorder the dims: dim ``i`` of the result is dim ``dims[i]`` of the input.
+
+    >>> import symgrad
+    >>> symgrad.zeros(2, 3, 4).permute(2, 0, 1).shape
+    symgrad.Size([4, 2, 3])
+    """
+    order = tuple(_wrap(d, input.ndim) for d in _shape_args(dims))
+    if len(order) != input.ndim:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {input.ndim} is "
+            f"not equal to len(dims) = {len(order)}"
+        )
+    if len(set(order)) != len(order):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return apply(PERMUTE, input, dims=order)
+
+
+@expose()
+def t(input: Tensor) -> Tensor:
+    """Transpose a matrix; vectors and scalars are returned as they are (still recorded).
+
+    >>> import symgrad
+    >>> symgrad.zeros(2, 3).t().shape
+    symgrad.Size([3, 2])
+    """
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return apply(T, input)
+
+
+def _T(input: Tensor) -> Tensor:
+    return apply(PERMUTE, input, dims=tuple(range(input.ndim - 1, -1, -1)))
+
+
+def _mT(input: Tensor) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
+                           f"Got {input.ndim}-D tensor.")
+    return apply(TRANSPOSE, input, dim0=input.ndim - 2, dim1=input.ndim - 1)
+
+
+Tensor.T = property(_T)  # type: ignore[attr-defined]
+Tensor.mT = property(_mT)  # type: ignore[attr-defined]
+
+
+@expose()
+def flip(input: Tensor, dims: Any) -> Tensor:
+    """Reverse the order of the elements along ``dims``.
+
+    >>> import symgrad
+    >>> symgrad.tensor([1, 2, 3]).flip(0)
+    tensor([3, 2, 1])
+    """
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return apply(FLIP, input, dims=tuple(sorted({_wrap(d, input.ndim) for d in dims})))
+
+
+@expose(function=False)
+def repeat(input: Tensor, *repeats: Any) -> Tensor:
+    """Tile the tensor ``repeats[i]`` times along dim ``i`` (leading repeats add dims).
+
+    >>> import symgrad
+    >>> symgrad.tensor([1, 2]).repeat(2)
+    tensor([1, 2, 1, 2])
+    """
+    reps = _shape_args(repeats)
+    if len(reps) < input.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    return apply(REPEAT, input, repeats=reps)
+
+
+@expose()
+def clone(input: Tensor) -> Tensor:
+    """A copy with its own memory, still connected to the graph.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0], requires_grad=True)
+    >>> x.clone()
+    tensor([1.], grad_fn=<CloneBackward0>)
+    """
+    return apply(CLONE, input)
+
+
+@expose(function=False)
+def contiguous(input: Tensor) -> Tensor:
+    """This tensor when its memory is already in row-major order, else a recorded copy."""
+    if input._data.flags.c_contiguous:
+        return input
+    return apply(CLONE, input)
+
+
+def _check_same_rank(tensors: Any, name: str) -> list[Tensor]:
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{name}(): expected a non-empty list of Tensors")
+    return tensors
+
+
+@expose("cat", "concat", "concatenate", method=False)
+def cat(tensors: Any, dim: int = 0) -> Tensor:
+    """Join tensors along an existing dim.
+
+    >>> import symgrad
+    >>> symgrad.cat([symgrad.tensor([1, 2]), symgrad.tensor([3])])
+    tensor([1, 2, 3])
+    """
+    tensors = _check_same_rank(tensors, "torch.cat")
+    if len(tensors) == 1:
+        return clone(tensors[0]) if tensors[0]._rg else tensors[0]
+    d = _wrap(dim, tensors[0].ndim)
+    first = tensors[0]
+    for i, x in enumerate(tensors[1:], 1):
+        if x.ndim != first.ndim:
+            raise RuntimeError(
+                "Tensors must have same number of dimensions: got "
+                f"{first.ndim} and {x.ndim}")
+        for k in range(first.ndim):
+            if k != d and x.shape[k] != first.shape[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size "
+                    f"{first.shape[k]} but got size {x.shape[k]} for tensor number {i} in the "
+                    "list.")
+    return apply(CAT, *tensors, dim=d, sizes=tuple(x.shape[d] for x in tensors))
+
+
+@expose(method=False)
+def stack(tensors: Any, dim: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new dim.
+
+    >>> import symgrad
+    >>> symgrad.stack([symgrad.tensor([1, 2]), symgrad.tensor([3, 4])], dim=1)
+    tensor([[1, 3],
+            [2, 4]])
+    """
+    tensors = _check_same_rank(tensors, "stack")
+    for i, x in enumerate(tensors[1:], 1):
+        if x.shape != tensors[0].shape:
+            raise RuntimeError(
+                "stack expects each tensor to be equal size, but got "
+                f"{list(tensors[0].shape)} at entry 0 and {list(x.shape)} at entry {i}")
+    d = _wrap(dim, tensors[0].ndim + 1)
+    if len(tensors) == 1:
+        return unsqueeze(tensors[0], d)
+    return apply(STACK, *tensors, dim=d)
+
+
+@expose()
+def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of listed sizes.
+
+    >>> import symgrad
+    >>> [p.shape[0] for p in symgrad.zeros(5).split(2)]
+    [2, 2, 1]
+    """
+    d = _wrap(dim, input.ndim)
+    length = input.shape[d]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        n = len(_even_sizes(length, size))
+        return tuple(apply(SPLIT, input, dim=d, split_size=size, index=i) for i in range(n))
+    sizes = tuple(int(s) for s in split_size_or_sections)
+    if sum(sizes) != length:
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {length} (input tensor's "
+            f"size at dimension {d}), but got split_sizes={list(sizes)}")
+    return tuple(apply(SPLIT_WITH_SIZES, input, dim=d, split_sizes=sizes, index=i)
+                 for i in range(len(sizes)))
+
+
+@expose()
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """At most ``chunks`` pieces of equal size (``ceil(size / chunks)``) along ``dim``.
+
+    >>> import symgrad
+    >>> [p.shape[0] for p in symgrad.zeros(5).chunk(3)]
+    [2, 2, 1]
+    """
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    length = input.shape[_wrap(dim, input.ndim)]
+    return split(input, max(1, -(-length // chunks)), dim)
 
 
 @expose()
@@ -109,3 +543,10 @@ for _name, _dt in [("float", _dtypes.float32), ("double", _dtypes.float64),
                    ("half", _dtypes.float16), ("bfloat16", _dtypes.bfloat16),
                    ("int", _dtypes.int32), ("long", _dtypes.int64), ("bool", _dtypes.bool)]:
     setattr(Tensor, _name, lambda self, _dt=_dt: to(self, _dt))
+
+
+from symgrad.ops.indexing import (  # noqa: E402 - the VJPs above use them
+    _embed_slice,
+    _select,
+    _slice,
+)

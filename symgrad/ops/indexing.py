@@ -1,0 +1,445 @@
+"""Indexing: ``t[key]``, ``t[key] = value``, ``gather``, ``index_select`` and ``masked_fill``.
+
+A key is read the way PyTorch reads it, item by item: an int selects (``SelectBackward0``), a
+slice slices (``SliceBackward0``; a full slice inside a tuple is skipped), ``None`` inserts a dim
+(``UnsqueezeBackward0``), ``...`` skips dims, and integer arrays and boolean masks (a mask is its
+``nonzero()`` index arrays) are gathered at the end by one ``index`` node (``IndexBackward0``),
+whose ``indices`` attr holds one int64 array, or None for an untouched dim, per leading dim.
+The gradient of ``index`` adds ``g`` into zeros with ``np.add.at``, so repeated indices
+accumulate. ``t[key] = value`` records ``copy_slices`` (PyTorch's ``CopySlices``) whose ``key``
+attr is the key normalised: ints, slices, None, Ellipsis and int64 arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from symgrad import _dtypes
+from symgrad.ops.registry import ALL, Sample, apply, defop, expose
+from symgrad.ops.shape import ALIAS, UNSQUEEZE
+from symgrad.tensor import Tensor
+
+Step = tuple[Any, ...]
+
+
+# -- reading a key ------------------------------------------------------------------------------
+def _item(x: Any) -> Any:
+    """An index item as an int, slice, None, Ellipsis, bool, or a NumPy integer/bool array."""
+    if isinstance(x, Tensor):
+        if x.ndim == 0 and x.dtype.category == _dtypes._INT and x.dtype is not _dtypes.uint8:
+            return int(x._data)
+        if x.ndim == 0 and x.dtype.category == _dtypes._BOOL:
+            return bool(x._data)
+        x = x._data
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x)
+    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biu":
+        x = x.item()
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind == "b" or x.dtype == np.uint8:
+            return x.astype(np.bool_)
+        if x.dtype.kind not in "iu":
+            raise IndexError(
+                "tensors used as indices must be long, int, byte or bool tensors")
+        return x.astype(np.int64)
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if x is None or x is Ellipsis or isinstance(x, slice):
+        return x
+    raise IndexError(
+        "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+        "valid indices (got " + type(x).__name__ + ")")
+
+
+def parse_key(shape: tuple[int, ...], key: Any, single_slice: bool = True) -> list[Step]:
+    """The steps PyTorch takes for ``t[key]`` on a tensor of ``shape``.
+
+    Steps are ``("select", dim, index)``, ``("slice", dim, start, stop, step)``,
+    ``("unsqueeze", dim)``, ``("index", indices)`` and ``("alias",)``.
+
+    >>> parse_key((2, 3), (0, slice(None), None))
+    [('select', 0, 0), ('unsqueeze', 1)]
+    """
+    single = not isinstance(key, tuple)
+    items = [_item(x) for x in ((key,) if single else key)]
+    used = sum(x.ndim if isinstance(x, np.ndarray) and x.dtype == np.bool_ else
+               0 if x is None or x is Ellipsis or isinstance(x, bool) else 1 for x in items)
+    if used > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    cur = list(shape)
+    steps: list[Step] = []
+    adv: list[np.ndarray | None] = []
+    dim = 0
+    for x in items:
+        if x is Ellipsis:
+            skip = len(shape) - used
+            adv += [None] * skip
+            dim += skip
+            used = len(shape)
+        elif x is None or isinstance(x, bool):
+            steps.append(("unsqueeze", dim))
+            cur.insert(dim, 1)
+            if isinstance(x, bool):
+                adv.append(np.zeros(int(x), dtype=np.int64))
+            else:
+                adv.append(None)
+            dim += 1
+        elif isinstance(x, int):
+            size = cur[dim]
+            if not -size <= x < size:
+                raise IndexError(f"index {x} is out of bounds for dimension {dim} with size {size}")
+            steps.append(("select", dim, x % size))
+            del cur[dim]
+        elif isinstance(x, slice):
+            step = 1 if x.step is None else int(x.step)
+            if step <= 0:
+                raise ValueError("step must be greater than zero")
+            start, stop, _ = slice(x.start, x.stop, step).indices(cur[dim])
+            stop = max(start, stop)
+            if single_slice and single or (start, stop, step) != (0, cur[dim], 1):
+                steps.append(("slice", dim, start, stop, step))
+                cur[dim] = len(range(start, stop, step))
+            adv.append(None)
+            dim += 1
+        elif x.dtype == np.bool_:
+            for k in range(x.ndim):
+                if x.shape[k] != cur[dim + k]:
+                    raise IndexError(
+                        f"The shape of the mask {list(x.shape)} at index {k} does not match the "
+                        f"shape of the indexed tensor {list(cur)} at index {dim + k}")
+            adv += list(np.nonzero(x))
+            dim += x.ndim
+        else:
+            size = cur[dim]
+            if x.size and not (-size <= x.min() and x.max() < size):
+                bad = int(x.max() if x.max() >= size else x.min())
+                raise IndexError(
+                    f"index {bad} is out of bounds for dimension "
+                    f"{sum(a is not None for a in adv)} with size {size}")
+            adv.append(np.where(x < 0, x + size, x))
+            dim += 1
+    if any(a is not None for a in adv):
+        while adv[-1] is None:
+            adv.pop()
+        steps.append(("index", tuple(adv)))
+    elif not steps and not single:
+        steps.append(("alias",))
+    return steps
+
+
+def _np_index(indices: tuple[np.ndarray | None, ...]) -> tuple[Any, ...]:
+    return tuple(slice(None) if i is None else i for i in indices)
+
+
+def _view(a: np.ndarray, step: Step) -> np.ndarray:
+    """The NumPy view one basic step makes (writes through to ``a``)."""
+    kind = step[0]
+    if kind == "select":
+        return a[(slice(None),) * step[1] + (step[2],)]
+    if kind == "slice":
+        return a[(slice(None),) * step[1] + (slice(step[2], step[3], step[4]),)]
+    if kind == "unsqueeze":
+        return np.expand_dims(a, step[1])
+    return a
+
+
+def normalize_key(key: Any) -> tuple[Any, ...]:
+    """The key as a tuple of ints, slices, None, Ellipsis, bools and int64 arrays (a boolean
+    mask becomes its ``nonzero()`` arrays), meaning what ``key`` means.
+
+    >>> normalize_key([True, False, True])
+    (array([0, 2]),)
+    """
+    out: list[Any] = []
+    for x in (key if isinstance(key, tuple) else (key,)):
+        x = _item(x)
+        if isinstance(x, np.ndarray) and x.dtype == np.bool_:
+            out += list(np.nonzero(x)) if x.ndim else [x]
+        else:
+            out.append(x)
+    return tuple(out)
+
+
+def _write(out: np.ndarray, key: tuple[Any, ...], src: np.ndarray) -> np.ndarray:
+    view = out
+    for step in parse_key(out.shape, key, single_slice=False):
+        if step[0] == "index":
+            view[_np_index(step[1])] = src
+            return out
+        view = _view(view, step)
+    view[...] = src
+    return out
+
+
+# -- ops ------------------------------------------------------------------------------------------
+SELECT = defop("select", "SelectBackward0",
+               lambda self, *, dim, index: self[(slice(None),) * dim + (index,)],
+               vjp=lambda g, *, dim, index, self_shape: _embed(
+                   g, self_shape, (slice(None),) * dim + (index,)),
+               dtype_rule="same", dtypes=ALL, kind="shape",
+               samples=(Sample(((2, 3),), {"dim": 0, "index": 1}),
+                        Sample(((2, 3),), {"dim": 1, "index": 2})),
+               torch="self.select(dim, index)")
+SLICE = defop("slice", "SliceBackward0",
+              lambda self, *, dim, start, stop, step: self[
+                  (slice(None),) * dim + (slice(start, stop, step),)],
+              vjp=lambda g, *, dim, start, stop, step, self_shape: _embed(
+                  g, self_shape, (slice(None),) * dim + (slice(start, stop, step),)),
+              dtype_rule="same", dtypes=ALL, kind="shape",
+              samples=(Sample(((4, 3),), {"dim": 0, "start": 1, "stop": 3, "step": 1}),
+                       Sample(((2, 5),), {"dim": 1, "start": 0, "stop": 5, "step": 2})),
+              torch="self[(slice(None),) * dim + (slice(start, stop, step),)]")
+INDEX = defop("index", "IndexBackward0",
+              lambda self, *, indices: self[_np_index(indices)],
+              vjp=lambda g, *, indices, self_shape: index_put(
+                  _zeros(self_shape, g), g, indices, accumulate=True),
+              dtype_rule="same", dtypes=ALL, kind="index",
+              samples=(Sample(((4, 3),), {"indices": (np.array([0, 2, 2, 3]),)}),
+                       Sample(((2, 3),), {"indices": (np.array([1, 1]), np.array([0, 0]))}),
+                       Sample(((2, 3),), {"indices": (None, np.array([[2, 0], [2, 2]]))})),
+              torch="self[tuple(slice(None) if i is None else torch.as_tensor(i) "
+                    "for i in indices)]")
+# Accumulating index_put is what indexing's gradient is; without accumulate it overwrites.
+INDEX_PUT = defop("index_put", "IndexPutBackward0",
+                  lambda self, values, *, indices, accumulate: _index_put(
+                      self, values, indices, accumulate),
+                  vjp=lambda g, *, indices, accumulate: (
+                      g if accumulate else index_put(g, 0.0, indices, accumulate=False),
+                      apply(INDEX, g, indices=indices)),
+                  dtype_rule="same", dtypes=ALL, kind="index",
+                  samples=(Sample(((4, 3), (3, 3)),
+                                  {"indices": (np.array([0, 2, 2]),), "accumulate": True}),
+                           Sample(((4, 3), (3,)),
+                                  {"indices": (np.array([0, 2, 1]),), "accumulate": False})),
+                  torch="torch.ops.aten.index_put(self, [None if i is None else "
+                        "torch.as_tensor(i) for i in indices], values, accumulate)")
+COPY_SLICES = defop("copy_slices", "torch::autograd::CopySlices",
+                    lambda self, src, *, key: _write(self.copy(), key, src),
+                    vjp=lambda g, *, key: (apply(COPY_SLICES, g, 0.0, key=key), _get(g, key)),
+                    dtype_rule="same", dtypes=ALL, kind="index",
+                    samples=(Sample(((4, 3), (3,)), {"key": (1,)}),
+                             Sample(((4, 3), (2, 1)), {"key": (slice(0, 4, 2), 1)}),
+                             Sample(((4, 3), (2, 3)), {"key": (np.array([3, 0]),)})),
+                    torch="(lambda out: out.__setitem__(tuple(torch.as_tensor(k) if hasattr("
+                          "k, 'dtype') else k for k in key), src) or out)(self.clone())")
+
+
+def _gather_index(index: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
+    grid = list(np.indices(index.shape, sparse=True))
+    grid[dim] = index
+    return tuple(grid)
+
+
+def _scatter_add(self: np.ndarray, src: np.ndarray, *, dim: int,
+                 index: np.ndarray) -> np.ndarray:
+    out = self.copy()
+    np.add.at(out, _gather_index(index, dim), src[tuple(slice(0, s) for s in index.shape)])
+    return out
+
+
+GATHER = defop("gather", "GatherBackward0",
+               lambda self, *, dim, index: self[_gather_index(index, dim)],
+               vjp=lambda g, *, dim, index, self_shape: apply(
+                   SCATTER_ADD, _zeros(self_shape, g), g, dim=dim, index=index),
+               dtype_rule="same", dtypes=ALL, kind="index",
+               samples=(Sample(((3, 4),), {"dim": 1, "index": np.array([[0, 0], [3, 1], [2, 2]])}),
+                        Sample(((3, 2),), {"dim": 0, "index": np.array([[2, 0], [2, 2]])})),
+               torch="torch.gather(self, dim, torch.as_tensor(index))")
+SCATTER_ADD = defop("scatter_add", "ScatterAddBackward0", _scatter_add,
+                    vjp=lambda g, *, dim, index: (g, apply(GATHER, g, dim=dim, index=index)),
+                    dtype_rule="same", dtypes=ALL, kind="index",
+                    samples=(Sample(((3, 2), (2, 2)), {"dim": 0,
+                                                       "index": np.array([[2, 0], [2, 2]])}),),
+                    torch="torch.scatter_add(self, dim, torch.as_tensor(index), src)")
+INDEX_SELECT = defop("index_select", "IndexSelectBackward0",
+                     lambda self, *, dim, index: np.take(self, index, axis=dim),
+                     vjp=lambda g, *, dim, index, self_shape: index_put(
+                         _zeros(self_shape, g), g, (None,) * dim + (index,), accumulate=True),
+                     dtype_rule="same", dtypes=ALL, kind="index",
+                     samples=(Sample(((3, 4),), {"dim": 1, "index": np.array([3, 0, 3])}),
+                              Sample(((3, 2),), {"dim": 0, "index": np.array([1, 1])})),
+                     torch="torch.index_select(self, dim, torch.as_tensor(index))")
+MASKED_FILL = defop("masked_fill", "MaskedFillBackward0",
+                    lambda self, *, mask, value: np.where(mask, np.asarray(value, self.dtype),
+                                                          self),
+                    vjp=lambda g, *, mask, value: where(
+                        Tensor._make(np.asarray(mask), False, None), 0.0, g),
+                    dtype_rule="same", dtypes=ALL, kind="index",
+                    samples=(Sample(((2, 3),), {"mask": np.array([True, False, True]),
+                                                "value": -1.5}),),
+                    torch="self.masked_fill(torch.as_tensor(mask), value)")
+
+
+def _zeros(shape: tuple[int, ...], like: Tensor) -> Tensor:
+    return Tensor._make(np.zeros(shape, dtype=like._data.dtype), False, None)
+
+
+def _index_put(self: np.ndarray, values: np.ndarray, indices: tuple[Any, ...],
+               accumulate: bool) -> np.ndarray:
+    out = self.copy()
+    if accumulate:
+        np.add.at(out, _np_index(indices), values)
+    else:
+        out[_np_index(indices)] = values
+    return out
+
+
+def _embed(g: Tensor, shape: tuple[int, ...], key: tuple[Any, ...]) -> Tensor:
+    """Zeros of ``shape`` holding ``g`` at ``key``: the gradient of reading ``key``."""
+    return apply(COPY_SLICES, _zeros(shape, g), g, key=key)
+
+
+def _embed_slice(g: Tensor, shape: tuple[int, ...], dim: int, start: int, stop: int) -> Tensor:
+    return _embed(g, shape, (slice(None),) * dim + (slice(start, stop, 1),))
+
+
+def _select(t: Tensor, dim: int, index: int) -> Tensor:
+    return apply(SELECT, t, dim=dim, index=index)
+
+
+def _slice(t: Tensor, dim: int, start: int, stop: int, step: int) -> Tensor:
+    return apply(SLICE, t, dim=dim, start=start, stop=stop, step=step)
+
+
+def _run(t: Tensor, steps: list[Step]) -> Tensor:
+    for step in steps:
+        kind = step[0]
+        if kind == "select":
+            t = _select(t, step[1], step[2])
+        elif kind == "slice":
+            t = _slice(t, *step[1:])
+        elif kind == "unsqueeze":
+            t = apply(UNSQUEEZE, t, dim=step[1])
+        elif kind == "index":
+            t = apply(INDEX, t, indices=step[1])
+        else:
+            t = apply(ALIAS, t)
+    return t
+
+
+def _get(t: Tensor, key: tuple[Any, ...]) -> Tensor:
+    return _run(t, parse_key(tuple(t.shape), key, single_slice=False))
+
+
+# -- public functions ---------------------------------------------------------------------------
+def getitem(self: Tensor, key: Any) -> Tensor:
+    """``self[key]``, recorded step by step as PyTorch records it.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> x[0, 1:]
+    tensor([2.], grad_fn=<SliceBackward0>)
+    >>> x[[0, 0]].sum().backward(); x.grad
+    tensor([[2., 2.],
+            [0., 0.]])
+    """
+    return _run(self, parse_key(tuple(self.shape), key))
+
+
+def setitem(self: Tensor, key: Any, value: Any) -> None:
+    """``self[key] = value``: an in-place write, recorded as ``CopySlices``.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = x * 1
+    >>> y[1:] = 0.0
+    >>> y
+    tensor([1., 0., 0.], grad_fn=<CopySlices>)
+    """
+    from symgrad.ops.inplace import rewrite
+
+    norm = normalize_key(key)
+    if isinstance(value, Tensor) and value.dtype is not self.dtype:
+        value = value.to(self.dtype)
+    rewrite(self, lambda old: apply(COPY_SLICES, old, value, key=norm), view=True)
+
+
+Tensor.__getitem__ = getitem  # type: ignore[method-assign]
+Tensor.__setitem__ = setitem  # type: ignore[method-assign]
+
+
+def index_put(input: Tensor, values: Any, indices: tuple[Any, ...],
+              accumulate: bool = False) -> Tensor:
+    """A copy of ``input`` with ``values`` written (or with ``accumulate`` added) at ``indices``.
+
+    >>> import symgrad, numpy as np
+    >>> index_put(symgrad.zeros(3), symgrad.tensor(1.0), (np.array([0, 0, 2]),), True)
+    tensor([2., 0., 1.])
+    """
+    norm = tuple(None if i is None else np.asarray(
+        i._data if isinstance(i, Tensor) else i, dtype=np.int64) for i in indices)
+    return apply(INDEX_PUT, input, values, indices=norm, accumulate=bool(accumulate))
+
+
+def _index_array(index: Any) -> np.ndarray:
+    a = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if a.dtype.kind not in "iu":
+        raise RuntimeError("gather(): Expected dtype int64 for index")
+    return a.astype(np.int64)
+
+
+@expose()
+def gather(input: Tensor, dim: int, index: Any) -> Tensor:
+    """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (and alike for other dims).
+
+    >>> import symgrad
+    >>> t = symgrad.tensor([[1, 2], [3, 4]])
+    >>> symgrad.gather(t, 1, symgrad.tensor([[0, 0], [1, 0]]))
+    tensor([[1, 1],
+            [4, 3]])
+    """
+    from symgrad.ops.shape import _wrap
+
+    d = _wrap(dim, input.ndim)
+    idx = _index_array(index)
+    if idx.ndim != input.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    if idx.size and (idx.min() < 0 or idx.max() >= input.shape[d]):
+        bad = int(idx.max() if idx.max() >= input.shape[d] else idx.min())
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size "
+                           f"{input.shape[d]}")
+    return apply(GATHER, input, dim=d, index=idx)
+
+
+@expose()
+def index_select(input: Tensor, dim: int, index: Any) -> Tensor:
+    """The slices ``index`` of ``input`` along ``dim``, repeats allowed.
+
+    >>> import symgrad
+    >>> symgrad.tensor([10, 20, 30]).index_select(0, symgrad.tensor([2, 2]))
+    tensor([30, 30])
+    """
+    from symgrad.ops.shape import _wrap
+
+    d = _wrap(dim, input.ndim)
+    idx = _index_array(index).reshape(-1)
+    size = input.shape[d] if input.ndim else 1
+    if idx.size and (idx.min() < -size or idx.max() >= size):
+        raise IndexError("index out of range in self")
+    return apply(INDEX_SELECT, input, dim=d, index=np.where(idx < 0, idx + size, idx))
+
+
+@expose()
+def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:
+    """``value`` where ``mask`` holds, ``input`` elsewhere (``mask`` broadcasts).
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, -2.0])
+    >>> x.masked_fill(x < 0, 0.0)
+    tensor([1., 0.])
+    """
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError(
+            f"masked_fill_ only supports boolean masks, but got mask with dtype "
+            f"{_dtypes._FROM_NP[m.dtype].name}")
+    if isinstance(value, Tensor):
+        value = value.item()
+    return apply(MASKED_FILL, input, mask=m, value=value)
+
+
+from symgrad.ops.elementwise import where  # noqa: E402 - masked_fill's VJP uses it
