@@ -585,7 +585,7 @@ def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) ->
 
     >>> import symgrad
     >>> symgrad.tensor([1000.0, 1000.0]).logsumexp(0)
-    tensor(1000.6931)
+    tensor(1000.6932)
     """
     if not input.is_floating_point():
         input = input.to(_dtypes.get_default_dtype())

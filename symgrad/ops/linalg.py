@@ -1,0 +1,290 @@
+"""Linear algebra: matrix products and their special cases, ``outer``, ``trace`` and ``@``.
+
+Each product's VJP is itself a product with one operand transposed (``g @ other^T`` and
+``self^T @ g``), so gradients of gradients record more products. float16/bfloat16 products
+accumulate in float32 and round once, as PyTorch's CPU kernels do. Like PyTorch, products do
+not promote: both operands must have the same dtype.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from symgrad import _dtypes
+from symgrad.ops.registry import ALL, Sample, apply, defop, expose
+from symgrad.tensor import Tensor
+
+NUMERIC = ALL - {_dtypes.bool}
+_HALF = (_dtypes.float16.np, _dtypes.bfloat16.np)
+
+
+def _product(fn: Any) -> Any:
+    def forward(self: np.ndarray, other: np.ndarray) -> np.ndarray:
+        if self.dtype in _HALF:
+            return np.asarray(fn(self.astype(np.float32), other.astype(np.float32)), self.dtype)
+        return np.asarray(fn(self, other))
+
+    return forward
+
+
+def _mT(t: Tensor) -> Tensor:
+    return t.transpose(-2, -1)
+
+
+def _matmul_vjp(g: Tensor, self: Tensor, other: Tensor) -> tuple[Tensor, Tensor]:
+    # A 1-D operand acts as a one-row (left) or one-column (right) matrix; the engine then sums
+    # the gradient over the broadcast batch dims and that unit dim back to each input's shape.
+    a = self.reshape(1, -1) if self.ndim == 1 else self
+    b = other.reshape(-1, 1) if other.ndim == 1 else other
+    g_shape = tuple(g.shape)
+    if self.ndim == 1:
+        g_shape = g_shape[:-1] + (1,) + g_shape[-1:] if other.ndim > 1 else g_shape + (1,)
+    if other.ndim == 1:
+        g_shape = g_shape + (1,)
+    g = g.reshape(g_shape)
+    grad_self, grad_other = matmul(g, _mT(b)), matmul(_mT(a), g)
+    if self.ndim == 1:
+        grad_self = grad_self.reshape(tuple(grad_self.shape[:-2]) + (self.shape[0],))
+    if other.ndim == 1:
+        grad_other = grad_other.reshape(tuple(grad_other.shape[:-1]))
+    return grad_self, grad_other
+
+
+DOT = defop("dot", "DotBackward0", _product(np.dot),
+            vjp=lambda g, self, other: (g * other, g * self), dtypes=NUMERIC, kind="linalg",
+            samples=(Sample(((3,), (3,))), Sample(((1,), (1,)))),
+            torch="torch.dot(self, other)")
+MV = defop("mv", "MvBackward0", _product(np.matmul),
+           vjp=lambda g, self, other: (g.reshape(-1, 1) * other, mv(_mT(self), g)),
+           dtypes=NUMERIC, kind="linalg", samples=(Sample(((2, 3), (3,))),),
+           torch="torch.mv(self, other)")
+MM = defop("mm", "MmBackward0", _product(np.matmul),
+           vjp=lambda g, self, other: (mm(g, _mT(other)), mm(_mT(self), g)),
+           dtypes=NUMERIC, kind="linalg",
+           samples=(Sample(((2, 3), (3, 4))), Sample(((1, 1), (1, 2)))),
+           torch="torch.mm(self, other)")
+BMM = defop("bmm", "BmmBackward0", _product(np.matmul),
+            vjp=lambda g, self, other: (bmm(g, _mT(other)), bmm(_mT(self), g)),
+            dtypes=NUMERIC, kind="linalg", samples=(Sample(((2, 2, 3), (2, 3, 4))),),
+            torch="torch.bmm(self, other)")
+# NOTE: PyTorch builds a batched matmul from reshapes and expands around one Mm/Mv/Bmm node;
+# here it is one node named as PyTorch's top node: UnsafeViewBackward0 (it reshapes the
+# folded product back), CloneBackward0 where PyTorch transposes the product to fold the right
+# operand (a matrix, or a single-batch 3-D tensor, times a batch), SqueezeBackward4 for a
+# vector times a matrix.
+MATMUL = defop("matmul", "UnsafeViewBackward0", _product(np.matmul), vjp=_matmul_vjp,
+               dtypes=NUMERIC, kind="linalg",
+               samples=(Sample(((2, 2, 3), (2, 3, 4))), Sample(((2, 2, 3), (3, 4))),
+                        Sample(((3, 1, 2, 3), (2, 3, 2))), Sample(((2, 2, 3), (3,))),
+                        Sample(((3,), (2, 3, 4)))),
+               torch="torch.matmul(self, other)")
+MATMUL_CLONE = defop("matmul_clone", "CloneBackward0", _product(np.matmul), vjp=_matmul_vjp,
+                     dtypes=NUMERIC, kind="linalg",
+                     samples=(Sample(((2, 3), (2, 3, 4))), Sample(((1, 2, 3), (2, 3, 4)))),
+                     torch="torch.matmul(self, other)")
+MATMUL_VM = defop("matmul_vm", "SqueezeBackward4", _product(np.matmul), vjp=_matmul_vjp,
+                  dtypes=NUMERIC, kind="linalg", samples=(Sample(((3,), (3, 4))),),
+                  torch="torch.matmul(self, other)")
+TRACE = defop("trace", "TraceBackward0",
+              lambda self: np.asarray(np.trace(self, dtype=np.int64 if self.dtype.kind in "biu"
+                                               else None)),
+              vjp=lambda g, *, self_shape: g * Tensor._make(
+                  np.eye(*self_shape, dtype=g._data.dtype), False, None),
+              dtype_rule="same", dtypes=NUMERIC, kind="linalg",
+              samples=(Sample(((3, 3),)), Sample(((2, 4),))), torch="torch.trace(self)")
+
+
+# -- checks with PyTorch's messages --------------------------------------------------------------
+_KIND = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+         "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+         "bool": "Bool"}
+_C_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half",
+           "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
+           "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def _no_bool(name: str, *ts: Tensor) -> None:
+    if any(t.dtype is _dtypes.bool for t in ts):
+        raise NotImplementedError(f'"{name}" not implemented for \'Bool\'')
+
+
+def _same_dtype_mm(self: Tensor, other: Tensor) -> None:
+    if self.dtype is not other.dtype:
+        raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                           f"{_C_NAME[self.dtype.name]} != {_C_NAME[other.dtype.name]}")
+
+
+def _check_mm(self: Tensor, other: Tensor) -> None:
+    if self.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if other.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    _same_dtype_mm(self, other)
+    _no_bool("addmm_impl_cpu_", self, other)
+    if self.shape[1] != other.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({self.shape[0]}x{self.shape[1]} and "
+            f"{other.shape[0]}x{other.shape[1]})")
+
+
+# -- public functions ----------------------------------------------------------------------------
+@expose()
+def dot(input: Tensor, other: Tensor) -> Tensor:
+    """The inner product of two 1-D tensors of the same dtype.
+
+    >>> import symgrad
+    >>> symgrad.dot(symgrad.tensor([1.0, 2.0]), symgrad.tensor([3.0, 4.0]))
+    tensor(11.)
+    """
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.dtype is not other.dtype:
+        raise RuntimeError("dot : expected both vectors to have same dtype, but found "
+                           f"{_KIND[input.dtype.name]} and {_KIND[other.dtype.name]}")
+    _no_bool("dot", input, other)
+    if input.shape[0] != other.shape[0]:
+        n, m = input.shape[0], other.shape[0]
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to "
+                           f"have the same number of elements, but got {n} and {m} elements "
+                           "respectively")
+    return apply(DOT, input, other)
+
+
+@expose()
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """A matrix times a vector.
+
+    >>> import symgrad
+    >>> symgrad.mv(symgrad.tensor([[1.0, 2.0], [3.0, 4.0]]), symgrad.tensor([1.0, 1.0]))
+    tensor([3., 7.])
+    """
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
+    if input.dtype is not vec.dtype:
+        k = _KIND[vec.dtype.name]
+        raise RuntimeError("addmv input tensors must have the same dtype, but got "
+                           f"{k}, {_KIND[input.dtype.name]}, and {k}")
+    _no_bool("addmv_impl_cpu", input, vec)
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat "
+                           f"({input.shape[0]}x{input.shape[1]}), vec ({vec.shape[0]})")
+    return apply(MV, input, vec)
+
+
+@expose()
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """A matrix times a matrix.
+
+    >>> import symgrad
+    >>> symgrad.mm(symgrad.tensor([[1.0, 2.0]]), symgrad.tensor([[3.0], [4.0]]))
+    tensor([[11.]])
+    """
+    _check_mm(input, mat2)
+    return apply(MM, input, mat2)
+
+
+@expose()
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """Batches of matrix products: ``(b, n, m) @ (b, m, p)``, without broadcasting.
+
+    >>> import symgrad
+    >>> a = symgrad.tensor([[[1.0, 2.0]], [[3.0, 4.0]]])
+    >>> symgrad.bmm(a, a.transpose(1, 2))
+    tensor([[[ 5.]],
+    <BLANKLINE>
+            [[25.]]])
+    """
+    if input.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if input.dtype is not mat2.dtype:
+        raise RuntimeError(f"expected scalar type {_KIND[input.dtype.name]} but found "
+                           f"{_KIND[mat2.dtype.name]}")
+    _no_bool("bmm", input, mat2)
+    b, _, m = input.shape
+    if tuple(mat2.shape[:2]) != (b, m):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{b}, {m}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+    return apply(BMM, input, mat2)
+
+
+@expose()
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """The matrix product with PyTorch's cases: dot (1-D, 1-D), mv (2-D, 1-D), mm (2-D, 2-D),
+    and batches broadcast over the leading dims (a 1-D operand gains a unit dim, then loses it).
+
+    >>> import symgrad
+    >>> a = symgrad.tensor([[[1.0, 2.0, 3.0]]] * 5, requires_grad=True)
+    >>> (a @ symgrad.tensor([[1.0], [1.0], [1.0]])).shape
+    symgrad.Size([5, 1, 1])
+    >>> (symgrad.tensor([1.0, 2.0]) @ symgrad.tensor([[1.0], [1.0]]))
+    tensor([3.])
+    """
+    if input.ndim == 0 or other.ndim == 0:
+        raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
+                           f"{input.ndim}D and {other.ndim}D")
+    if input.ndim == 1 and other.ndim == 1:
+        return dot(input, other)
+    if input.ndim == 2 and other.ndim == 1:
+        return mv(input, other)
+    if input.ndim == 2 and other.ndim == 2:
+        return mm(input, other)
+    _same_dtype_mm(input, other)
+    _no_bool("addmm_impl_cpu_", input, other)
+    k_in = input.shape[-1]
+    k_other = other.shape[-2] if other.ndim > 1 else other.shape[0]
+    if k_in != k_other:
+        rows = input.numel() // k_in if input.ndim > 1 else 1
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k_in} and "
+                           f"{k_other}x{other.shape[-1] if other.ndim > 1 else 1})")
+    batch_in, batch_other = tuple(input.shape[:-2]), tuple(other.shape[:-2])
+    try:
+        np.broadcast_shapes(batch_in, batch_other)
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({batch_in[-1]}) must match the size of "
+                           f"tensor b ({batch_other[-1]}) at non-singleton dimension 0") from None
+    if input.ndim == 1 and other.ndim == 2:
+        op = MATMUL_VM
+    elif other.ndim >= 3 and (input.ndim == 2 or (
+            input.ndim == other.ndim == 3 and input.shape[0] == 1 < other.shape[0])):
+        op = MATMUL_CLONE
+    else:
+        op = MATMUL
+    return apply(op, input, other)
+
+
+@expose()
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """The outer product of two vectors: ``input[i] * vec2[j]``, recorded as PyTorch records it
+    (a view of ``input`` as a column, then MulBackward0).
+
+    >>> import symgrad
+    >>> symgrad.outer(symgrad.tensor([1.0, 2.0]), symgrad.tensor([3.0, 4.0]))
+    tensor([[3., 4.],
+            [6., 8.]])
+    """
+    if input.ndim != 1:
+        raise RuntimeError(f"outer: Expected 1-D argument self, but got {input.ndim}-D")
+    if vec2.ndim != 1:
+        raise RuntimeError(f"outer: Expected 1-D argument vec2, but got {vec2.ndim}-D")
+    return input.reshape(-1, 1) * vec2
+
+
+@expose()
+def trace(input: Tensor) -> Tensor:
+    """The sum of a matrix's diagonal; integer traces give int64.
+
+    >>> import symgrad
+    >>> symgrad.trace(symgrad.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    tensor(5.)
+    """
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    return apply(TRACE, input)
+
+
+Tensor.__matmul__ = matmul  # type: ignore[attr-defined]
+Tensor.__rmatmul__ = lambda self, other: matmul(other, self)  # type: ignore[attr-defined]

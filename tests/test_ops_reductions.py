@@ -1,0 +1,323 @@
+"""Reductions against closed-form derivatives worked out here in float64 NumPy."""
+
+import math
+
+import numpy as np
+import pytest
+
+import symgrad
+from symgrad.ops import REGISTRY
+
+F64 = symgrad.float64
+
+
+def leaf(values):
+    return symgrad.tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
+
+
+def grad_of(fn, values):
+    x = leaf(values)
+    out = fn(x)
+    out.sum().backward()
+    return out.detach().numpy(), x.grad.numpy()
+
+
+def hessian(fn, values):
+    """Rows of d/dx (d fn(x).sum() / dx), built with create_graph."""
+    x = leaf(values)
+    (g,) = symgrad.autograd.grad(fn(x).sum(), x, create_graph=True)
+    rows = []
+    for e in np.eye(g.numel()):
+        (h,) = symgrad.autograd.grad(g, x, grad_outputs=symgrad.tensor(e.reshape(g.shape)),
+                                     retain_graph=True)
+        rows.append(h.detach().numpy().reshape(-1))
+    return np.array(rows)
+
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(3, 4))
+
+
+# -- means -----------------------------------------------------------------------------------
+def test_mean_whole_and_dim_values_gradients_and_nodes():
+    value, grad = grad_of(lambda x: x.mean(), X)
+    assert value == pytest.approx(X.sum() / 12)
+    np.testing.assert_allclose(grad, np.full((3, 4), 1 / 12))
+    value, grad = grad_of(lambda x: x.mean(dim=-1, keepdim=True), X)
+    np.testing.assert_allclose(value, X.sum(1, keepdims=True) / 4)
+    np.testing.assert_allclose(grad, np.full((3, 4), 1 / 4))
+    x = leaf(X)
+    assert x.mean().grad_fn.name() == "MeanBackward0"
+    assert x.mean((0, 1)).grad_fn.name() == "MeanBackward1"
+    assert x.mean((1, 0)).grad_fn.attrs == {"dim": (0, 1), "keepdim": False}
+
+
+def test_mean_of_integers_raises_pytorchs_error():
+    with pytest.raises(RuntimeError, match=r"^mean\(\): could not infer output dtype\. Input "
+                       r"dtype must be either a floating point or complex dtype\. Got: Long$"):
+        symgrad.tensor([1, 2]).mean()
+    assert symgrad.tensor([1, 2]).mean(dtype=F64).item() == 1.5
+
+
+# -- products ----------------------------------------------------------------------------------
+def others_product(v):
+    return np.array([np.prod(np.delete(v, i)) for i in range(len(v))])
+
+
+@pytest.mark.parametrize("values", [[2.0, -3.0, 0.5, 4.0], [2.0, 0.0, 0.5, 4.0],
+                                    [0.0, 3.0, 0.0, 4.0], [0.0, 0.0, 0.0, 0.0]])
+def test_prod_gradient_is_product_of_the_others_with_zeros(values):
+    value, grad = grad_of(lambda x: x.prod(), values)
+    assert value == np.prod(values)
+    np.testing.assert_allclose(grad, others_product(np.array(values)))
+    assert np.isfinite(grad).all()
+
+
+def test_prod_along_dim_with_a_zero_row_and_a_plain_row():
+    m = np.array([[2.0, 0.0, 3.0], [1.5, -2.0, 4.0]])
+    value, grad = grad_of(lambda x: x.prod(1, keepdim=True), m)
+    np.testing.assert_allclose(value, m.prod(1, keepdims=True))
+    np.testing.assert_allclose(grad, np.stack([others_product(r) for r in m]))
+    assert leaf(m).prod(0).grad_fn.name() == "ProdBackward1"
+    assert leaf(m).prod().grad_fn.name() == "ProdBackward0"
+
+
+@pytest.mark.parametrize("values", [[2.0, -3.0, 0.5], [2.0, 0.0, 0.5], [0.0, 3.0, 0.0]])
+def test_prod_second_derivative_with_zeros(values):
+    v = np.array(values)
+    expected = np.array([[0.0 if i == j else np.prod(np.delete(v, [i, j])) for j in range(3)]
+                         for i in range(3)])
+    np.testing.assert_allclose(hessian(lambda x: x.prod(), v), expected)
+
+
+def test_integer_and_bool_products_and_sums_are_int64():
+    i32 = symgrad.tensor([2, 3, 4], dtype=symgrad.int32)
+    assert i32.prod().dtype is symgrad.int64 and i32.prod().item() == 24
+    assert i32.sum().dtype is symgrad.int64
+    assert symgrad.tensor([True, True, False]).sum().item() == 2
+    assert symgrad.tensor([True, True]).cumsum(0).dtype is symgrad.int64
+    assert symgrad.tensor([1, 2], dtype=symgrad.uint8).cumprod(0).dtype is symgrad.int64
+
+
+# -- extrema -----------------------------------------------------------------------------------
+def test_max_and_min_whole_split_ties_evenly():
+    v = [1.0, 3.0, 3.0, -2.0, 3.0]
+    value, grad = grad_of(lambda x: x.max(), v)
+    assert value == 3.0
+    np.testing.assert_allclose(grad, [0, 1 / 3, 1 / 3, 0, 1 / 3])
+    value, grad = grad_of(lambda x: x.min(), [1.0, -2.0, 3.0, -2.0])
+    np.testing.assert_allclose(grad, [0, 0.5, 0, 0.5])
+    assert leaf(v).max().grad_fn.name() == "MaxBackward1"
+    assert leaf(v).min().grad_fn.name() == "MinBackward1"
+
+
+def test_max_min_with_dim_give_values_indices_and_route_to_the_first_tie():
+    m = np.array([[1.0, 5.0, 5.0], [7.0, 2.0, 7.0]])
+    x = leaf(m)
+    values, indices = x.max(1)
+    np.testing.assert_array_equal(values.detach().numpy(), [5.0, 7.0])
+    np.testing.assert_array_equal(indices.numpy(), [1, 0])
+    assert indices.dtype is symgrad.int64 and values.grad_fn.name() == "MaxBackward0"
+    values.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [1, 0, 0]])
+    result = leaf(m).min(0, keepdim=True)
+    assert result.values.shape == (1, 3) and result.indices.tolist() == [[0, 1, 0]]
+    assert result.values.grad_fn.name() == "MinBackward0"
+
+
+def test_amax_amin_split_ties_over_each_reduced_slice():
+    m = np.array([[1.0, 5.0, 5.0], [7.0, 2.0, 7.0]])
+    _, grad = grad_of(lambda x: x.amax(1), m)
+    np.testing.assert_allclose(grad, [[0, 0.5, 0.5], [0.5, 0, 0.5]])
+    _, grad = grad_of(lambda x: x.amin((0, 1)), [[2.0, 1.0], [1.0, 1.0]])
+    np.testing.assert_allclose(grad, [[0, 1 / 3], [1 / 3, 1 / 3]])
+    assert leaf(m).amax(0).grad_fn.name() == "AmaxBackward0"
+    assert leaf(m).amin().grad_fn.attrs == {"dim": (0, 1), "keepdim": False}
+
+
+def test_extrema_of_integers_keep_their_dtype_and_empty_tensors_raise():
+    assert symgrad.tensor([1, 4], dtype=symgrad.int32).max().dtype is symgrad.int32
+    empty = symgrad.tensor(np.zeros((0,), np.float32))
+    with pytest.raises(RuntimeError, match=r"^max\(\): Expected reduction dim to be specified"):
+        empty.max()
+    with pytest.raises(IndexError, match=r"^max\(\): Expected reduction dim 0 to have non-zero"):
+        symgrad.tensor(np.zeros((0, 2), np.float32)).max(0)
+
+
+# -- moments -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("correction", [0, 1, 2])
+def test_var_std_values_and_gradients(correction):
+    v = RNG.normal(size=5)
+    centred = v - v.mean()
+    var = (centred**2).sum() / (5 - correction)
+    value, grad = grad_of(lambda x: x.var(correction=correction), v)
+    assert value == pytest.approx(var)
+    np.testing.assert_allclose(grad, 2 * centred / (5 - correction))
+    value, grad = grad_of(lambda x: x.std(correction=correction), v)
+    assert value == pytest.approx(math.sqrt(var))
+    np.testing.assert_allclose(grad, centred / ((5 - correction) * math.sqrt(var)))
+
+
+def test_var_legacy_unbiased_flag_dims_and_errors():
+    m = RNG.normal(size=(3, 4))
+    x = symgrad.tensor(m)
+    np.testing.assert_allclose(x.var(1, unbiased=False).numpy(), m.var(1), rtol=1e-6)
+    np.testing.assert_allclose(x.var(False).item(), m.var(), rtol=1e-6)
+    np.testing.assert_allclose(x.std(0, keepdim=True).numpy(), m.std(0, ddof=1, keepdims=True),
+                               rtol=1e-6)
+    assert leaf(m).var(1).grad_fn.name() == "VarBackward0"
+    assert leaf(m).std().grad_fn.name() == "StdBackward0"
+    with pytest.raises(RuntimeError, match="^std and var only support floating point and "
+                       "complex dtypes$"):
+        symgrad.tensor([1, 2]).var()
+
+
+def test_std_of_equal_elements_has_zero_gradient():
+    _, grad = grad_of(lambda x: x.std(), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(grad, [0.0, 0.0, 0.0])
+
+
+def test_var_second_derivative_is_the_centering_matrix():
+    n, c = 4, 1
+    expected = 2 / (n - c) * (np.eye(n) - np.full((n, n), 1 / n))
+    np.testing.assert_allclose(hessian(lambda x: x.var(), RNG.normal(size=n)), expected,
+                               atol=1e-12)
+
+
+# -- log-sum-exp and norms ---------------------------------------------------------------------
+def test_logsumexp_is_stable_and_its_gradient_is_softmax():
+    m = np.array([[1000.0, 1000.0, 990.0], [-1.0, 0.0, 1.0]])
+    value, grad = grad_of(lambda x: x.logsumexp(1), m)
+    shifted = np.exp(m - m.max(1, keepdims=True))
+    np.testing.assert_allclose(value, m.max(1) + np.log(shifted.sum(1)))
+    np.testing.assert_allclose(grad, shifted / shifted.sum(1, keepdims=True))
+    assert leaf(m).logsumexp(0).grad_fn.name() == "LogsumexpBackward0"
+    inf = symgrad.tensor([-math.inf, -math.inf]).logsumexp(0)
+    assert inf.item() == -math.inf
+
+
+def test_logsumexp_second_derivative_is_softmax_jacobian():
+    v = RNG.normal(size=3)
+    p = np.exp(v) / np.exp(v).sum()
+    np.testing.assert_allclose(hessian(lambda x: x.logsumexp(0), v),
+                               np.diag(p) - np.outer(p, p), atol=1e-12)
+
+
+def test_norms_values_and_gradients():
+    v = np.array([3.0, -4.0, 0.0, 1.0])
+    r = math.sqrt(26)
+    value, grad = grad_of(lambda x: x.norm(), v)
+    assert value == pytest.approx(r)
+    np.testing.assert_allclose(grad, v / r)
+    value, grad = grad_of(lambda x: x.norm(p=1), v)
+    assert value == 8.0
+    np.testing.assert_array_equal(grad, [1, -1, 0, 1])
+    value, grad = grad_of(lambda x: x.norm(p=math.inf), [3.0, -4.0, 4.0])
+    assert value == 4.0
+    np.testing.assert_allclose(grad, [0, -0.5, 0.5])
+    m = RNG.normal(size=(2, 3))
+    value, grad = grad_of(lambda x: x.norm(dim=1, keepdim=True), m)
+    rows = np.sqrt((m**2).sum(1, keepdims=True))
+    np.testing.assert_allclose(value, rows)
+    np.testing.assert_allclose(grad, m / rows)
+    assert leaf(m).norm().grad_fn.name() == "LinalgVectorNormBackward0"
+
+
+@pytest.mark.parametrize("p", [1, 2, math.inf])
+def test_norm_of_the_zero_vector_has_zero_gradient(p):
+    value, grad = grad_of(lambda x: x.norm(p=p), [0.0, 0.0, 0.0])
+    assert value == 0.0
+    np.testing.assert_array_equal(grad, [0.0, 0.0, 0.0])
+
+
+def test_norm_second_derivative():
+    v = np.array([1.0, -2.0, 2.0])
+    r = 3.0
+    np.testing.assert_allclose(hessian(lambda x: x.norm(), v),
+                               np.eye(3) / r - np.outer(v, v) / r**3, atol=1e-12)
+
+
+def test_norm_of_integers_raises():
+    with pytest.raises(RuntimeError, match="^linalg.vector_norm: Expected a floating point or "
+                       "complex tensor as input. Got Long$"):
+        symgrad.tensor([1, 2]).norm()
+
+
+# -- scans -------------------------------------------------------------------------------------
+def cumprod_grad(v):
+    """d sum_k cumprod(v)_k / d v_i = sum_{k >= i} prod_{j <= k, j != i} v_j."""
+    n = len(v)
+    return np.array([sum(np.prod([v[j] for j in range(k + 1) if j != i])
+                         for k in range(i, n)) for i in range(n)])
+
+
+def test_cumsum_gradient_counts_the_later_positions():
+    m = RNG.normal(size=(2, 4))
+    value, grad = grad_of(lambda x: x.cumsum(-1), m)
+    np.testing.assert_allclose(value, np.cumsum(m, 1))
+    np.testing.assert_array_equal(grad, [[4, 3, 2, 1]] * 2)
+    assert leaf(m).cumsum(0).grad_fn.name() == "CumsumBackward0"
+
+
+@pytest.mark.parametrize("values", [[2.0, -3.0, 0.5, 4.0], [2.0, 0.0, 0.5, 4.0],
+                                    [0.0, 3.0, 0.0, 4.0], [1.5, 2.0, 3.0, 0.0]])
+def test_cumprod_gradient_with_zeros(values):
+    value, grad = grad_of(lambda x: x.cumprod(0), values)
+    np.testing.assert_allclose(value, np.cumprod(values))
+    np.testing.assert_allclose(grad, cumprod_grad(values))
+    assert leaf(values).cumprod(0).grad_fn.name() == "CumprodBackward0"
+
+
+def test_cumprod_along_dim_1_with_a_zero():
+    m = np.array([[2.0, 0.0, 3.0], [1.0, 2.0, -1.0]])
+    _, grad = grad_of(lambda x: x.cumprod(1), m)
+    np.testing.assert_allclose(grad, np.stack([cumprod_grad(r) for r in m]))
+
+
+def test_cumprod_second_derivative_with_a_zero():
+    v = np.array([2.0, 0.0, 3.0])
+    # sum cumprod = a + ab + abc: d2/da db = 1 + c, d2/da dc = b, d2/db dc = a.
+    a, b, c = v
+    expected = np.array([[0, 1 + c, b], [1 + c, 0, a], [b, a, 0]])
+    np.testing.assert_allclose(hessian(lambda x: x.cumprod(0), v), expected)
+
+
+# -- dtypes and dims ---------------------------------------------------------------------------
+def test_half_reductions_accumulate_in_float32():
+    # 1 + k * 2**-11 rounds back to 1 in float16 at every step unless sums run in float32.
+    v = [1.0] + [2.0**-11] * 8
+    h = symgrad.tensor(v, dtype=symgrad.float16)
+    assert h.sum().item() == 1.00390625 and h.sum().dtype is symgrad.float16
+    np.testing.assert_array_equal(
+        h.cumsum(0).numpy().astype(np.float64),
+        np.cumsum(np.array(v, np.float32)).astype(np.float16).astype(np.float64))
+    assert symgrad.tensor([60000.0, 60000.0], dtype=symgrad.float16).mean().item() == 60000.0
+    b = symgrad.tensor([1.0] + [2.0**-8] * 4, dtype=symgrad.bfloat16)
+    assert b.sum().item() == float(np.float32(1 + 4 * 2.0**-8))
+
+
+def test_dims_are_normalised_and_checked():
+    x = leaf(np.ones((2, 3, 4)))
+    assert x.sum((-1, 0)).grad_fn.attrs["dim"] == (0, 2)
+    assert x.cumsum(-1).grad_fn.attrs == {"dim": 2}
+    with pytest.raises(IndexError, match=r"^Dimension out of range \(expected to be in range "
+                       r"of \[-3, 2\], but got 3\)$"):
+        x.mean(3)
+    with pytest.raises(RuntimeError, match="^dim 1 appears multiple times in the list of dims$"):
+        x.sum((1, -2))
+
+
+def test_zero_dim_tensors_reduce_over_dim_0():
+    s = leaf(2.5)
+    assert s.sum(0).item() == 2.5 and s.prod(0).item() == 2.5 and s.cumprod(0).item() == 2.5
+    s.max(0).values.backward()
+    assert s.grad.item() == 1.0
+
+
+@pytest.mark.parametrize("name", ["mean", "mean_all", "prod", "prod_all", "max_all", "min_all",
+                                  "max_dim", "min_dim", "amax", "amin", "var", "std",
+                                  "logsumexp", "norm", "cumsum", "cumprod"])
+def test_declared_with_samples_and_a_torch_expression(name):
+    op = REGISTRY[name]
+    assert op.samples and op.extra["torch"].startswith("torch.")
+    assert op.kind == "reduction"
