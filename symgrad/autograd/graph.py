@@ -120,26 +120,54 @@ class Node:
             self._out_ref = None
 
     def apply(self, g: Tensor) -> tuple[Tensor | None, ...]:
-        """Run the VJP: the gradient for each input, reduced to its shape and dtype."""
+        """Run the VJP: the gradient for each input, reduced to its shape and dtype.
+
+        A constant input (a ``Tensor`` in ``inputs``) gets None: nothing reads its gradient.
+        """
         op = self.op
         assert op is not None
-        saved = self.unpack() if op.saves else ()
+        saved = self.unpack() if op.saves or op.saves_out else ()
+        attrs = self.attrs
+        if attrs:
+            wanted = _vjp_attrs(op.vjp)
+            if wanted is not None:
+                attrs = {k: v for k, v in attrs.items() if k in wanted}
         if op.shape_args:
             shapes = {kw: self._in_meta[i][0] for kw, i in op.shape_args}
-            grads = op.vjp(g, *saved, **self.attrs, **shapes)
+            grads = op.vjp(g, *saved, **attrs, **shapes)
         else:
-            grads = op.vjp(g, *saved, **self.attrs)
-        if not isinstance(grads, tuple):
+            grads = op.vjp(g, *saved, **attrs)
+        if type(grads) is not tuple:
             grads = (grads,)
         out: list[Tensor | None] = []
-        for grad, (shape, dtype) in zip(grads, self._in_meta, strict=True):
+        for grad, x, (shape, dtype) in zip(grads, self.inputs, self._in_meta, strict=True):
             if grad is not None:
-                if grad.shape != shape:
-                    grad = _reduce_to(grad, shape, self, len(out))
-                if grad.dtype is not dtype:
-                    grad = grad.to(dtype)
+                if not isinstance(x, Node):
+                    grad = None
+                else:
+                    if grad._data.shape != shape:
+                        grad = _reduce_to(grad, shape, self, len(out))
+                    if grad.dtype is not dtype:
+                        grad = grad.to(dtype)
             out.append(grad)
         return tuple(out)
+
+
+_VJP_ATTRS: dict[Callable[..., Any], frozenset[str] | None] = {}
+
+
+def _vjp_attrs(vjp: Callable[..., Any]) -> frozenset[str] | None:
+    """The attributes a VJP takes (it may name only some of the op's), or None for all."""
+    try:
+        return _VJP_ATTRS[vjp]
+    except KeyError:
+        import inspect
+
+        params = inspect.signature(vjp).parameters.values()
+        names = None if any(p.kind is p.VAR_KEYWORD for p in params) else frozenset(
+            p.name for p in params if p.kind is p.KEYWORD_ONLY)
+        _VJP_ATTRS[vjp] = names
+        return names
 
 
 class AccumulateGrad(Node):

@@ -27,6 +27,7 @@ from symgrad import _dtypes
 from symgrad._dtypes import dtype
 from symgrad.autograd import grad_mode
 from symgrad.autograd.graph import Node
+from symgrad.tensor import Tensor
 
 __all__ = [
     "OpDef",
@@ -238,40 +239,65 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     """Run ``op`` forward on tensors (or Python scalars) and record it when grad mode asks.
 
     Python scalars become zero-dim constants of the computation dtype, as PyTorch's wrapped
-    numbers do, so the recorded graph holds every value the forward used.
+    numbers do, so the recorded graph holds every value the forward used. A floating result
+    has the promoted dtype even where NumPy would widen it (bfloat16 * 2.5 is bfloat16).
     """
-    from symgrad.tensor import Tensor
-
     rule = op.dtype_rule
-    compute = _result_dtype("promote" if rule == "bool" else rule, values)
-    tensors: list[Tensor] = []
-    arrays: list[np.ndarray] = []
-    for v in values:
-        if isinstance(v, Tensor):
-            a = v._data
-            if rule != "same" and a.dtype != compute.np:
-                a = a.astype(compute.np)
-            tensors.append(v)
-        else:
-            a = np.asarray(v, dtype=compute.np)
-            tensors.append(Tensor._make(a, False, None))
-        arrays.append(a)
-    data = op.forward(*arrays, **attrs)
-    if op.vjp is not None and grad_mode._state.enabled and any(t._rg for t in tensors):
-        out = Tensor._make(data, True, None)
-        if out.dtype.category != _dtypes._FLOAT:
-            out._rg = False
-            return out
-        node = Node(
-            op,
-            attrs,
-            tuple(_edge(t) for t in tensors),
-            tuple((t._data.shape, t.dtype) for t in tensors),
-        )
-        node.save(tuple(tensors[i] for i in op.saves), out if op.saves_out else None)
-        out.grad_fn = node
+    compute, only_tensors = _common_dtype(rule, values)
+    if only_tensors:
+        tensors = values
+        data = op.forward(*[v._data for v in values], **attrs)
+    else:
+        if compute is None:
+            compute = _result_dtype("promote" if rule == "bool" else rule, values)
+        tensors = []
+        arrays = []
+        for v in values:
+            if isinstance(v, Tensor):
+                a = v._data
+                if rule != "same" and a.dtype != compute.np:
+                    a = a.astype(compute.np)
+                tensors.append(v)
+            else:
+                a = np.asarray(v, dtype=compute.np)
+                tensors.append(Tensor._make(a, False, None))
+            arrays.append(a)
+        data = op.forward(*arrays, **attrs)
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)
+    if (
+        data.dtype is not compute.np
+        and rule != "same"
+        and compute.category == _dtypes._FLOAT
+        and data.dtype in _FLOAT_NP
+        and data.dtype != compute.np
+    ):
+        data = data.astype(compute.np)
+    if op.vjp is None or not grad_mode._state.enabled:
+        return Tensor._make(data, False, None)
+    for t in tensors:
+        if t._rg:
+            break
+    else:
+        return Tensor._make(data, False, None)
+    out = Tensor._make(data, True, None)
+    if data.dtype not in _FLOAT_NP:
+        out._rg = False
         return out
-    return Tensor._make(data, False, None)
+    edges = []
+    meta = []
+    for t in tensors:
+        edges.append(_edge(t))
+        a = t._data
+        meta.append((a.shape, _dtypes._FROM_NP[a.dtype]))
+    node = Node(op, attrs, tuple(edges), tuple(meta))
+    if op.saves or op.saves_out:
+        node.save(tuple(tensors[i] for i in op.saves), out if op.saves_out else None)
+    out.grad_fn = node
+    return out
+
+
+_FLOAT_NP = frozenset(d.np for d in _dtypes.FLOATING)
 
 
 def _edge(t: Any) -> Any:
@@ -281,6 +307,41 @@ def _edge(t: Any) -> Any:
     if t._rg:
         return t._accumulator()
     return t
+
+
+# A Python scalar's category (bool < integer < floating); other scalars take the general way.
+_SCALAR_CATEGORY = {bool: _dtypes._BOOL, int: _dtypes._INT, float: _dtypes._FLOAT}
+
+
+def _common_dtype(rule: DtypeRule, values: tuple[Any, ...]) -> tuple[dtype | None, bool]:
+    """The computation dtype when the tensors share one dtype no scalar outranks (else None),
+    and whether the inputs are all tensors of that dtype, needing no conversion at all.
+
+    This is the common case and needs no promotion table: PyTorch's rules give the tensors'
+    dtype whenever the Python scalars' category is not higher.
+    """
+    np_dtype = None
+    scalar = -1
+    for v in values:
+        if isinstance(v, Tensor):
+            d = v._data.dtype
+            if np_dtype is None:
+                np_dtype = d
+            elif d is not np_dtype:
+                return None, False
+        else:
+            category = _SCALAR_CATEGORY.get(type(v))
+            if category is None:
+                return None, False
+            scalar = max(scalar, category)
+    if np_dtype is None:
+        return None, False
+    out = _dtypes._FROM_NP[np_dtype]
+    if rule == "same":
+        return out, scalar < 0
+    if scalar > out.category or (rule == "promote_float" and out.category != _dtypes._FLOAT):
+        return None, False
+    return out, scalar < 0
 
 
 def differentiable_inputs(op: OpDef) -> tuple[int, ...]:
