@@ -1,45 +1,129 @@
-"""Arithmetic: + - * / and powers, each a forward beside its VJP.
+"""Arithmetic: + - * /, powers, magnitude and sign, max/min, clamp, rounding and remainders.
 
-``g`` is the incoming gradient, ``out`` the result; inputs keep their forward names. Gradients
-are summed back to each input's shape by the engine when broadcasting widened it.
+Each op is a forward beside its VJP. ``g`` is the incoming gradient, ``out`` the result; inputs
+keep their forward names. Gradients are summed back to each input's shape by the engine when
+broadcasting widened it.
+
+Kinks declare the engine's convention where the op is not differentiable. A kink's ``at`` takes
+the op's inputs as arrays (positionally) and its attributes (by keyword), and returns a bool
+mask of the points where the kink sits.
+
+Overloads of one PyTorch function are separate ops with a suffix, as PyTorch's backward classes
+are: ``pow`` (tensor ** number), ``pow_tensor`` (tensor ** tensor), ``pow_scalar`` (number **
+tensor); likewise ``remainder``/``fmod`` (tensor, number) and ``remainder_tensor``/``fmod_tensor``.
 """
 
 from __future__ import annotations
 
+import builtins
+import math
 from typing import Any
 
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.ops.registry import Domain, Sample, apply, defop, expose
+from symgrad.ops.registry import (
+    ALL,
+    FLOATING,
+    Domain,
+    Kink,
+    Sample,
+    _result_dtype,
+    apply,
+    defop,
+    expose,
+)
 from symgrad.tensor import Tensor
 
 ARITH = frozenset(_dtypes.ALL) - {_dtypes.bool}
+_HALF = (_dtypes.float16.np, _dtypes.bfloat16.np)
+_UNARY = (Sample(((2, 3),)), Sample(((),)))
+NONZERO = Domain(nonzero=True)
+
+
+def _f32(fn: Any, *arrays: np.ndarray) -> np.ndarray:
+    """``fn`` evaluated in float32 for float16/bfloat16 and rounded back once, as PyTorch's CPU
+    kernels compute half-precision math."""
+    d = arrays[0].dtype
+    if d in _HALF:
+        return np.asarray(fn(*(a.astype(np.float32) for a in arrays))).astype(d)
+    return fn(*arrays)
+
+
+def _zeros(g: Tensor) -> Tensor:
+    # PyTorch's zeros_like(grad): a constant, so a second derivative through it is zero.
+    return Tensor._make(np.zeros_like(g._data), False, None)
+
+
+def _integral(a: np.ndarray) -> bool:
+    return a.dtype.kind in "iub"
+
+
+def _check_divisor(other: Any, dtype: np.dtype) -> None:
+    # Integer division by zero is an error in PyTorch (NumPy would warn and return 0).
+    if dtype.kind in "iu" and not np.all(other):
+        raise RuntimeError("ZeroDivisionError")
+
+
+def _no_derivative(name: str) -> Any:
+    def vjp(g: Tensor) -> Any:
+        raise RuntimeError(f"derivative for aten::{name} is not implemented")
+
+    return vjp
+
+
+def _on_integers(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x == np.floor(x))
+
 
 # -- sums and differences -------------------------------------------------------------------------
 _ALPHA = (Sample(((2, 3), (2, 3)), {"alpha": 1}), Sample(((2, 3), (3,)), {"alpha": 1}),
-          Sample(((2, 1), (1, 3)), {"alpha": 2.5}))
+          Sample(((2, 1), (1, 3)), {"alpha": 2}))
 ADD = defop("add", "AddBackward0", lambda self, other, *, alpha: self + alpha * other
             if alpha != 1 else self + other,
             vjp=lambda g, *, alpha: (g, g * alpha if alpha != 1 else g), dtypes=ARITH,
-            samples=_ALPHA)
+            samples=_ALPHA, torch="torch.add(self, other, alpha=alpha)")
 SUB = defop("sub", "SubBackward0", lambda self, other, *, alpha: self - alpha * other
             if alpha != 1 else self - other,
             vjp=lambda g, *, alpha: (g, -g * alpha if alpha != 1 else -g), dtypes=ARITH,
-            samples=_ALPHA)
+            samples=_ALPHA, torch="torch.sub(self, other, alpha=alpha)")
 RSUB = defop("rsub", "RsubBackward0", lambda self, other: other - self,
-             vjp=lambda g: (-g, g), dtypes=ARITH)
-NEG = defop("neg", "NegBackward0", lambda self: -self, vjp=lambda g: -g, dtypes=ARITH)
+             vjp=lambda g: (-g, g), dtypes=ARITH, torch="torch.rsub(self, other)")
+NEG = defop("neg", "NegBackward0", lambda self: -self, vjp=lambda g: -g, dtypes=ARITH,
+            torch="torch.neg(self)")
 
 # -- products and quotients -----------------------------------------------------------------------
 MUL = defop("mul", "MulBackward0", lambda self, other: self * other,
-            vjp=lambda g, self, other: (g * other, g * self), dtypes=ARITH)
+            vjp=lambda g, self, other: (g * other, g * self), dtypes=ARITH,
+            torch="torch.mul(self, other)")
 DIV = defop("div", "DivBackward0", lambda self, other: self / other,
             vjp=lambda g, self, other: (g / other, -g * self / (other * other)),
-            dtype_rule="promote_float", domain={"other": Domain(nonzero=True)})
+            dtype_rule="promote_float", dtypes=ALL, domain={"other": NONZERO},
+            torch="torch.div(self, other)")
+
+
+def _div_mode(self: np.ndarray, other: np.ndarray, *, rounding_mode: str) -> np.ndarray:
+    _check_divisor(other, self.dtype)
+    if rounding_mode == "floor":
+        # np.floor_divide is Python's floor division, the algorithm PyTorch uses for floats.
+        return _f32(np.floor_divide, self, other)
+    if _integral(self):
+        return np.sign(self) * np.sign(other) * (np.abs(self) // np.abs(other))
+    return _f32(lambda a, b: np.trunc(a / b), self, other)
+
+
+# A rounded quotient is piecewise constant: PyTorch's gradient is zero for both inputs.
+DIV_MODE = defop("div_mode", "DivBackward2", _div_mode,
+                 vjp=lambda g, *, rounding_mode: (_zeros(g), _zeros(g)),
+                 dtypes=ARITH, domain={"other": NONZERO},
+                 kinks=(Kink("self", "self / other is an integer",
+                             lambda self, other, **_: _on_integers(self / other), "zero"),),
+                 samples=(Sample(((2, 3), (2, 3)), {"rounding_mode": "floor"}),
+                          Sample(((2, 3), (3,)), {"rounding_mode": "trunc"})),
+                 torch="torch.div(self, other, rounding_mode=rounding_mode)")
 RECIPROCAL = defop("reciprocal", "ReciprocalBackward0", lambda self: 1 / self,
-                   vjp=lambda g, out: -g * out * out, dtype_rule="promote_float",
-                   domain={"self": Domain(nonzero=True)})
+                   vjp=lambda g, out: -g * out * out, dtype_rule="promote_float", dtypes=ALL,
+                   domain={"self": NONZERO}, torch="torch.reciprocal(self)")
 
 # -- powers ---------------------------------------------------------------------------------------
 # NOTE: d/dx x**0 is 0 everywhere, x = 0 included, so the exponent-0 case is written out rather
@@ -48,7 +132,8 @@ POW = defop("pow", "PowBackward0", lambda self, *, exponent: np.power(self, expo
             vjp=lambda g, self, *, exponent: g * 0 if exponent == 0
             else g * exponent * self ** (exponent - 1),
             domain={"self": Domain(low=0.0)},
-            samples=tuple(Sample(((2, 3),), {"exponent": e}) for e in (2, 3, 0.5, -1.5, 0)))
+            samples=tuple(Sample(((2, 3),), {"exponent": e}) for e in (2, 3, 0.5, -1.5, 0)),
+            torch="torch.pow(self, exponent)")
 # NOTE: the exponent's gradient at base 0 is taken as 0 where the exponent is >= 0 (PyTorch's
 # convention), since out * log(0) would be 0 * -inf = nan.
 POW_TENSOR = defop("pow_tensor", "PowBackward1", lambda self, exponent: np.power(self, exponent),
@@ -56,12 +141,239 @@ POW_TENSOR = defop("pow_tensor", "PowBackward1", lambda self, exponent: np.power
                        g * exponent * self ** (exponent - 1),
                        g * out * where((self == 0) & (exponent >= 0), 0.0, log(self)),
                    ),
-                   domain={"self": Domain(low=0.0)})
+                   domain={"self": Domain(low=0.0)}, torch="torch.pow(self, exponent)")
 POW_SCALAR = defop("pow_scalar", "PowBackward2", lambda exponent, *, base: np.power(
                    np.asarray(base, exponent.dtype), exponent),
                    vjp=lambda g, out, *, base: g * out * float(np.log(base)),
                    domain={"exponent": Domain(low=-3.0, high=3.0)}, dtype_rule="same",
-                   samples=tuple(Sample(((2, 3),), {"base": b}) for b in (2.0, 0.5)))
+                   samples=tuple(Sample(((2, 3),), {"base": b}) for b in (2.0, 0.5)),
+                   torch="torch.pow(base, exponent)")
+
+# -- magnitude and sign ---------------------------------------------------------------------------
+# NOTE: abs'(0) = sign(0) = 0, PyTorch's choice (SymPy's d|x|/dx = sign(x) agrees at 0).
+ABS = defop("abs", "AbsBackward0", lambda self: np.abs(self),
+            vjp=lambda g, self: g * sign(self), dtypes=ARITH,
+            kinks=(Kink("self", "self == 0", lambda self, **_: self == 0, "zero"),),
+            torch="torch.abs(self)")
+SIGN = defop("sign", "SignBackward0",
+             lambda self: self.copy() if self.dtype.kind == "b" else np.sign(self),
+             vjp=lambda g: _zeros(g), dtypes=ALL,
+             kinks=(Kink("self", "self == 0", lambda self, **_: self == 0, "zero"),),
+             torch="torch.sign(self)")
+
+# -- maximum and minimum --------------------------------------------------------------------------
+# NOTE: at a tie each input gets half of g (PyTorch's convention), the mean of the one-sided
+# derivatives.
+MAXIMUM = defop("maximum", "MaximumBackward0", lambda self, other: np.maximum(self, other),
+                vjp=lambda g, self, other: (
+                    where(self > other, g, where(self == other, g / 2, 0.0)),
+                    where(other > self, g, where(self == other, g / 2, 0.0))),
+                dtypes=ALL,
+                kinks=(Kink("self", "self == other", lambda self, other, **_: self == other,
+                            "mean"),
+                       Kink("other", "self == other", lambda self, other, **_: self == other,
+                            "mean")),
+                torch="torch.maximum(self, other)")
+MINIMUM = defop("minimum", "MinimumBackward0", lambda self, other: np.minimum(self, other),
+                vjp=lambda g, self, other: (
+                    where(self < other, g, where(self == other, g / 2, 0.0)),
+                    where(other < self, g, where(self == other, g / 2, 0.0))),
+                dtypes=ALL,
+                kinks=(Kink("self", "self == other", lambda self, other, **_: self == other,
+                            "mean"),
+                       Kink("other", "self == other", lambda self, other, **_: self == other,
+                            "mean")),
+                torch="torch.minimum(self, other)")
+
+
+# -- clamp ----------------------------------------------------------------------------------------
+def _clamp(self: np.ndarray, *, min: float | None, max: float | None) -> np.ndarray:
+    out = self
+    if min is not None:
+        out = np.maximum(out, np.asarray(min, self.dtype))
+    if max is not None:
+        out = np.minimum(out, np.asarray(max, self.dtype))
+    return out if out is not self else self.copy()
+
+
+def _inside(self: Tensor, min: float | None, max: float | None) -> Tensor:
+    # NOTE: a bound counts as inside (clamp'(boundary) = 1), PyTorch's convention.
+    if min is None:
+        return self <= max
+    if max is None:
+        return self >= min
+    return (self >= min) & (self <= max)
+
+
+def _at_bounds(self: np.ndarray, *, min: float | None, max: float | None) -> np.ndarray:
+    return np.asarray((self == min) | (self == max))
+
+
+CLAMP = defop("clamp", "ClampBackward1", _clamp,
+              vjp=lambda g, self, *, min, max: where(_inside(self, min, max), g, 0.0),
+              dtypes=FLOATING,
+              kinks=(Kink("self", "self == min or self == max", _at_bounds, "one"),),
+              samples=(Sample(((2, 3),), {"min": -0.5, "max": 0.75}),
+                       Sample(((2, 3),), {"min": 0.25, "max": None}),
+                       Sample(((),), {"min": None, "max": 0.25})),
+              torch="torch.clamp(self, min=min, max=max)")
+CLAMP_MIN = defop("clamp_min", "ClampMinBackward0",
+                  lambda self, *, min: _clamp(self, min=min, max=None),
+                  vjp=lambda g, self, *, min: where(self >= min, g, 0.0), dtypes=FLOATING,
+                  kinks=(Kink("self", "self == min", lambda self, *, min: self == min, "one"),),
+                  samples=(Sample(((2, 3),), {"min": 0.25}), Sample(((),), {"min": -0.5})),
+                  torch="torch.clamp_min(self, min)")
+CLAMP_MAX = defop("clamp_max", "ClampMaxBackward0",
+                  lambda self, *, max: _clamp(self, min=None, max=max),
+                  vjp=lambda g, self, *, max: where(self <= max, g, 0.0), dtypes=FLOATING,
+                  kinks=(Kink("self", "self == max", lambda self, *, max: self == max, "one"),),
+                  samples=(Sample(((2, 3),), {"max": 0.25}), Sample(((),), {"max": -0.5})),
+                  torch="torch.clamp_max(self, max)")
+
+
+# NOTE: with tensor bounds the result is min(max(self, min), max), so where min > max the
+# result is max and the gradient goes to max; a missing bound is passed as -inf/+inf (or the
+# integer range's end), which never receives gradient.
+CLAMP_TENSOR = defop("clamp_tensor", "ClampBackward0",
+                     lambda self, min, max: np.minimum(np.maximum(self, min), max),
+                     vjp=lambda g, self, min, max: (
+                         where((self >= min) & (self <= max), g, 0.0),
+                         where((self < min) & (min < max), g, 0.0),
+                         where((self > max) | (max < min), g, 0.0)),
+                     dtypes=ARITH,
+                     kinks=(Kink("self", "self == min or self == max",
+                                 lambda self, min, max, **_: (self == min) | (self == max),
+                                 "one"),
+                            Kink("min", "self == min", lambda self, min, max, **_: self == min,
+                                 "zero"),
+                            Kink("max", "self == max", lambda self, min, max, **_: self == max,
+                                 "zero")),
+                     samples=(Sample(((2, 3), (2, 3), (2, 3))), Sample(((2, 3), (3,), ())),
+                              Sample(((), (), ()))),
+                     torch="torch.clamp(self, min, max)")
+
+# -- rounding (piecewise constant: the gradient is zero, as PyTorch's) ---------------------------
+_ROUNDING_KINK = Kink("self", "self is an integer", lambda self, **_: _on_integers(self), "zero")
+
+
+def _rounding(name: str, grad_fn: str, fn: Any, kink: Kink) -> Any:
+    return defop(name, grad_fn,
+                 lambda self: self.copy() if _integral(self) else _f32(fn, self),
+                 vjp=lambda g: _zeros(g), dtypes=ARITH, kinks=(kink,),
+                 torch=f"torch.{name}(self)")
+
+
+FLOOR = _rounding("floor", "FloorBackward0", np.floor, _ROUNDING_KINK)
+CEIL = _rounding("ceil", "CeilBackward0", np.ceil, _ROUNDING_KINK)
+TRUNC = _rounding("trunc", "TruncBackward0", np.trunc, _ROUNDING_KINK)
+# np.rint rounds half to even, as PyTorch's round does.
+ROUND = _rounding("round", "RoundBackward0", np.rint,
+                  Kink("self", "self is a half-integer",
+                       lambda self, **_: _on_integers(self + 0.5), "zero"))
+
+
+def _round_decimals(self: np.ndarray, *, decimals: int) -> np.ndarray:
+    # PyTorch scales by 10**|decimals| one way, rounds half to even, and scales back.
+    scale = 10.0 ** builtins.abs(decimals)
+    if decimals > 0:
+        return _f32(lambda a: np.rint(a * scale) / scale, self)
+    return _f32(lambda a: np.rint(a / scale) * scale, self)
+
+
+ROUND_DECIMALS = defop("round_decimals", "RoundBackward1", _round_decimals,
+                       vjp=lambda g, *, decimals: _zeros(g),
+                       kinks=(Kink("self", "self * 10**decimals is a half-integer",
+                                   lambda self, *, decimals: _on_integers(
+                                       self * 10.0**decimals + 0.5), "zero"),),
+                       samples=(Sample(((2, 3),), {"decimals": 1}),
+                                Sample(((),), {"decimals": 2})),
+                       torch="torch.round(self, decimals=decimals)")
+
+
+# -- remainders and floor division ----------------------------------------------------------------
+def _remainder(self: np.ndarray, other: Any) -> np.ndarray:
+    # np.remainder takes the divisor's sign, as PyTorch's remainder (Python's %) does.
+    _check_divisor(other, self.dtype)
+    return _f32(np.remainder, self, np.asarray(other, self.dtype))
+
+
+def _fmod(self: np.ndarray, other: Any) -> np.ndarray:
+    _check_divisor(other, self.dtype)
+    return _f32(np.fmod, self, np.asarray(other, self.dtype))
+
+
+REMAINDER = defop("remainder", "RemainderBackward0",
+                  lambda self, *, other: _remainder(self, other),
+                  vjp=lambda g, *, other: g, dtypes=FLOATING,
+                  kinks=(Kink("self", "self / other is an integer (a jump)",
+                              lambda self, *, other: _on_integers(self / other), "right"),),
+                  samples=(Sample(((2, 3),), {"other": 1.5}), Sample(((),), {"other": -0.75})),
+                  torch="torch.remainder(self, other)")
+# NOTE: d/dother (self - other * floor(self / other)) = -floor(self / other), taken at the point
+# itself: at a jump that is the limit from the side where self / other grows, i.e. from lower
+# other when self > 0 and from higher other when self < 0.
+REMAINDER_TENSOR = defop("remainder_tensor", "RemainderBackward1", _remainder,
+                         vjp=lambda g, self, other: (
+                             g, -g * div(self, other, rounding_mode="floor")),
+                         dtypes=ARITH, domain={"other": NONZERO},
+                         kinks=(Kink("self", "self / other is an integer (a jump)",
+                                     lambda self, other, **_: _on_integers(self / other),
+                                     "right"),
+                                Kink("other", "self / other is an integer, self > 0",
+                                     lambda self, other, **_: _on_integers(self / other)
+                                     & (self > 0), "left"),
+                                Kink("other", "self / other is an integer, self < 0",
+                                     lambda self, other, **_: _on_integers(self / other)
+                                     & (self < 0), "right")),
+                         torch="torch.remainder(self, other)")
+REMAINDER_SCALAR = defop("remainder_scalar", "NotImplemented", _remainder,
+                         vjp=_no_derivative("remainder"), differentiable=(),
+                         double_backward=False, dtypes=ARITH, domain={"other": NONZERO},
+                         samples=(Sample(((), (2, 3))),),
+                         torch="torch.remainder(self.item(), other)")
+FMOD = defop("fmod", "FmodBackward0", lambda self, *, other: _fmod(self, other),
+             vjp=lambda g, *, other: g, dtypes=FLOATING,
+             kinks=(Kink("self", "self / other is a nonzero integer (a jump)",
+                         lambda self, *, other: _on_integers(self / other) & (self != 0),
+                         "right"),),
+             samples=(Sample(((2, 3),), {"other": 1.5}), Sample(((),), {"other": -0.75})),
+             torch="torch.fmod(self, other)")
+# NOTE: fmod truncates: d/dother = -trunc(self / other), at a jump the limit from lower other
+# when other > 0 and from higher other when other < 0.
+FMOD_TENSOR = defop("fmod_tensor", "FmodBackward1", _fmod,
+                    vjp=lambda g, self, other: (g, -g * div(self, other, rounding_mode="trunc")),
+                    dtypes=ARITH, domain={"other": NONZERO},
+                    kinks=(Kink("self", "self / other is a nonzero integer (a jump)",
+                                lambda self, other, **_: _on_integers(self / other)
+                                & (self != 0), "right"),
+                           Kink("other", "self / other is a nonzero integer, other > 0",
+                                lambda self, other, **_: _on_integers(self / other)
+                                & (self != 0) & (other > 0), "left"),
+                           Kink("other", "self / other is a nonzero integer, other < 0",
+                                lambda self, other, **_: _on_integers(self / other)
+                                & (self != 0) & (other < 0), "right")),
+                    torch="torch.fmod(self, other)")
+# PyTorch records floor_divide but has no derivative for it: backward raises.
+FLOOR_DIVIDE = defop("floor_divide", "NotImplemented",
+                     lambda self, other: _div_mode(self, other, rounding_mode="floor"),
+                     vjp=_no_derivative("floor_divide"), differentiable=(),
+                     double_backward=False, dtypes=ARITH, domain={"other": NONZERO},
+                     torch="torch.floor_divide(self, other)")
+
+
+# -- public functions -----------------------------------------------------------------------------
+def _promoted(input: Tensor, *scalars: Any) -> Tensor:
+    """``input`` converted to the dtype PyTorch computes in when Python numbers join it."""
+    d = _result_dtype("promote", (input, *(s for s in scalars if s is not None)))
+    return input if input.dtype is d else input.to(d)
+
+
+def _check_alpha(input: Tensor, other: Any, alpha: Any) -> Any:
+    if isinstance(alpha, float) and _result_dtype("promote", (input, other)).category != (
+            _dtypes._FLOAT):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    return other
 
 
 @expose()
@@ -72,22 +384,32 @@ def add(input: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     >>> symgrad.add(symgrad.tensor([1.0, 2.0]), 10)
     tensor([11., 12.])
     """
-    return apply(ADD, input, other, alpha=alpha)
+    return apply(ADD, input, _check_alpha(input, other, alpha), alpha=alpha)
 
 
-@expose()
+@expose("sub", "subtract")
 def sub(input: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
-    """``input - alpha * other``, broadcasting."""
-    return apply(SUB, input, other, alpha=alpha)
+    """``input - alpha * other``, broadcasting.
+
+    >>> import symgrad
+    >>> symgrad.sub(symgrad.tensor([1.0, 2.0]), 1, alpha=2)
+    tensor([-1.,  0.])
+    """
+    return apply(SUB, input, _check_alpha(input, other, alpha), alpha=alpha)
 
 
 @expose()
 def rsub(input: Tensor, other: Any) -> Tensor:
-    """``other - input``."""
+    """``other - input``.
+
+    >>> import symgrad
+    >>> symgrad.rsub(symgrad.tensor([1.0]), symgrad.tensor([3.0]))
+    tensor([2.])
+    """
     return apply(RSUB, input, other)
 
 
-@expose()
+@expose("mul", "multiply")
 def mul(input: Tensor, other: Any) -> Tensor:
     """Elementwise product, broadcasting.
 
@@ -98,21 +420,47 @@ def mul(input: Tensor, other: Any) -> Tensor:
     return apply(MUL, input, other)
 
 
-@expose("div", "true_divide")
-def div(input: Tensor, other: Any) -> Tensor:
-    """True division; integer inputs give the default float dtype."""
-    return apply(DIV, input, other)
+@expose("div", "divide", "true_divide")
+def div(input: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """True division (integers give the default float), or rounded: ``"trunc"``, ``"floor"``.
+
+    >>> import symgrad
+    >>> symgrad.div(symgrad.tensor([7, -7]), 2)
+    tensor([ 3.5000, -3.5000])
+    >>> symgrad.div(symgrad.tensor([7, -7]), 2, rounding_mode="floor")
+    tensor([ 3, -4])
+    """
+    if rounding_mode is None:
+        return apply(DIV, input, other)
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    return apply(DIV_MODE, input, other, rounding_mode=rounding_mode)
 
 
-@expose()
+@expose("neg", "negative")
 def neg(input: Tensor) -> Tensor:
-    """``-input``."""
+    """``-input``.
+
+    >>> import symgrad
+    >>> symgrad.neg(symgrad.tensor([1, -2]))
+    tensor([-1,  2])
+    """
+    if input.dtype is _dtypes.bool:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     return apply(NEG, input)
 
 
 @expose()
 def reciprocal(input: Tensor) -> Tensor:
-    """``1 / input``."""
+    """``1 / input``; integers give the default float.
+
+    >>> import symgrad
+    >>> symgrad.reciprocal(symgrad.tensor([2, 4]))
+    tensor([0.5000, 0.2500])
+    """
     return apply(RECIPROCAL, input)
 
 
@@ -126,16 +474,215 @@ def pow(input: Tensor | float, exponent: Tensor | float) -> Tensor:
     """
     if not isinstance(exponent, Tensor):
         assert isinstance(input, Tensor)
-        d = _dtypes.result_dtype(input.dtype if input.ndim else None,
-                                 None if input.ndim else input.dtype,
-                                 _dtypes._scalar_dtype(exponent))
-        return apply(POW, input.to(d), exponent=exponent)
+        return apply(POW, _promoted(input, exponent), exponent=exponent)
     if not isinstance(input, Tensor):
-        d = _dtypes.result_dtype(exponent.dtype if exponent.ndim else None,
-                                 None if exponent.ndim else exponent.dtype,
-                                 _dtypes._scalar_dtype(input))
-        return apply(POW_SCALAR, exponent.to(d), base=input)
+        return apply(POW_SCALAR, _promoted(exponent, input), base=input)
     return apply(POW_TENSOR, input, exponent)
+
+
+@expose()
+def square(input: Tensor) -> Tensor:
+    """``input ** 2``; PyTorch records it as a power (``PowBackward0``).
+
+    >>> import symgrad
+    >>> symgrad.square(symgrad.tensor([-3.0], requires_grad=True))
+    tensor([9.], grad_fn=<PowBackward0>)
+    """
+    return pow(input, 2)
+
+
+@expose("abs", "absolute")
+def abs(input: Tensor) -> Tensor:
+    """``|input|``; integers stay integers. The gradient at 0 is 0.
+
+    >>> import symgrad
+    >>> symgrad.abs(symgrad.tensor([-2, 3]))
+    tensor([2, 3])
+    """
+    if input.dtype is _dtypes.bool:
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    return apply(ABS, input)
+
+
+@expose()
+def sign(input: Tensor) -> Tensor:
+    """-1, 0 or 1 by the sign of each element; its gradient is zero everywhere.
+
+    >>> import symgrad
+    >>> symgrad.sign(symgrad.tensor([-2.0, 0.0, 5.0]))
+    tensor([-1.,  0.,  1.])
+    """
+    return apply(SIGN, input)
+
+
+@expose()
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise larger of two tensors; at a tie each gets half the gradient.
+
+    >>> import symgrad
+    >>> a = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> symgrad.maximum(a, symgrad.tensor([1.0, 0.0])).sum().backward(); a.grad
+    tensor([0.5000, 1.0000])
+    """
+    return apply(MAXIMUM, input, other)
+
+
+@expose()
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise smaller of two tensors; at a tie each gets half the gradient.
+
+    >>> import symgrad
+    >>> symgrad.minimum(symgrad.tensor([1.0, 2.0]), symgrad.tensor([3.0, 0.0]))
+    tensor([1., 0.])
+    """
+    return apply(MINIMUM, input, other)
+
+
+def _bound(value: Any, d: _dtypes.dtype, fill: float) -> Tensor:
+    if value is None:
+        if d.category != _dtypes._FLOAT:
+            info = np.iinfo(d.np)
+            fill = info.min if fill < 0 else info.max
+        return Tensor._make(np.asarray(fill, d.np), False, None)
+    return value if value.dtype is d else value.to(d)
+
+
+@expose("clamp", "clip")
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """Limit values to ``[min, max]`` (numbers or tensors); a bound counts as inside, so the
+    gradient there is 1.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> symgrad.clamp(x, min=0.0).sum().backward(); x.grad
+    tensor([0., 1., 1.])
+    """
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    tensors = [isinstance(b, Tensor) for b in (min, max) if b is not None]
+    if any(tensors):
+        if not all(tensors):
+            raise TypeError("clamp() received an invalid combination of arguments: min and max "
+                            "must both be numbers or both be tensors")
+        d = _result_dtype("promote", (input, *(b for b in (min, max) if b is not None)))
+        return apply(CLAMP_TENSOR, input if input.dtype is d else input.to(d),
+                     _bound(min, d, -math.inf), _bound(max, d, math.inf))
+    return apply(CLAMP, _promoted(input, min, max), min=min, max=max)
+
+
+@expose()
+def clamp_min(input: Tensor, min: Any) -> Tensor:
+    """``clamp(input, min=min)``, recorded as PyTorch's ``clamp_min``.
+
+    >>> import symgrad
+    >>> symgrad.clamp_min(symgrad.tensor([-1.0, 2.0]), 0.0)
+    tensor([0., 2.])
+    """
+    return apply(CLAMP_MIN, _promoted(input, min), min=min)
+
+
+@expose()
+def clamp_max(input: Tensor, max: Any) -> Tensor:
+    """``clamp(input, max=max)``, recorded as PyTorch's ``clamp_max``.
+
+    >>> import symgrad
+    >>> symgrad.clamp_max(symgrad.tensor([-1.0, 2.0]), 0.0)
+    tensor([-1.,  0.])
+    """
+    return apply(CLAMP_MAX, _promoted(input, max), max=max)
+
+
+@expose()
+def floor(input: Tensor) -> Tensor:
+    """Round down; integers are returned unchanged. The gradient is zero.
+
+    >>> import symgrad
+    >>> symgrad.floor(symgrad.tensor([-1.5, 1.5]))
+    tensor([-2.,  1.])
+    """
+    return apply(FLOOR, input)
+
+
+@expose()
+def ceil(input: Tensor) -> Tensor:
+    """Round up; integers are returned unchanged. The gradient is zero.
+
+    >>> import symgrad
+    >>> symgrad.ceil(symgrad.tensor([-1.5, 1.5]))
+    tensor([-1.,  2.])
+    """
+    return apply(CEIL, input)
+
+
+@expose("trunc", "fix")
+def trunc(input: Tensor) -> Tensor:
+    """Round toward zero; the gradient is zero.
+
+    >>> import symgrad
+    >>> symgrad.trunc(symgrad.tensor([-1.5, 1.5]))
+    tensor([-1.,  1.])
+    """
+    return apply(TRUNC, input)
+
+
+@expose()
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    """Round half to even, to ``decimals`` places; the gradient is zero.
+
+    >>> import symgrad
+    >>> symgrad.round(symgrad.tensor([0.5, 1.5, 2.5]))
+    tensor([0., 2., 2.])
+    >>> symgrad.round(symgrad.tensor([1.25]), decimals=1)
+    tensor([1.2000])
+    """
+    if decimals == 0:
+        return apply(ROUND, input)
+    if input.dtype.category != _dtypes._FLOAT:
+        raise NotImplementedError(
+            f"\"round_cpu\" not implemented for '{input.dtype.name.capitalize()}'"
+            .replace("'Int64'", "'Long'").replace("'Int32'", "'Int'"))
+    return apply(ROUND_DECIMALS, input, decimals=int(decimals))
+
+
+@expose()
+def remainder(input: Tensor | float, other: Tensor | float) -> Tensor:
+    """Python's ``%``: the result takes the divisor's sign.
+
+    >>> import symgrad
+    >>> symgrad.remainder(symgrad.tensor([-3.0, 3.0]), 2)
+    tensor([1., 1.])
+    """
+    if not isinstance(other, Tensor):
+        assert isinstance(input, Tensor)
+        return apply(REMAINDER, _promoted(input, other), other=other)
+    if not isinstance(input, Tensor):
+        return apply(REMAINDER_SCALAR, input, other)
+    return apply(REMAINDER_TENSOR, input, other)
+
+
+@expose()
+def fmod(input: Tensor, other: Tensor | float) -> Tensor:
+    """C's ``fmod``: the result takes the dividend's sign.
+
+    >>> import symgrad
+    >>> symgrad.fmod(symgrad.tensor([-3.0, 3.0]), 2)
+    tensor([-1.,  1.])
+    """
+    if not isinstance(other, Tensor):
+        return apply(FMOD, _promoted(input, other), other=other)
+    return apply(FMOD_TENSOR, input, other)
+
+
+@expose()
+def floor_divide(input: Tensor | float, other: Tensor | float) -> Tensor:
+    """``input // other`` (floor of the quotient). Recorded, but backward through it raises, as
+    PyTorch has no derivative for it.
+
+    >>> import symgrad
+    >>> symgrad.floor_divide(symgrad.tensor([7, -7]), 2)
+    tensor([ 3, -4])
+    """
+    return apply(FLOOR_DIVIDE, input, other)
 
 
 from symgrad.ops.elementwise import log, where  # noqa: E402 - the VJPs above use them

@@ -1,32 +1,298 @@
-"""Elementwise functions (exp, log, tanh, ...), ``where`` and comparisons.
+"""Elementwise functions (exp, log, trigonometric, hyperbolic, erf, ...), ``where``, comparisons
+and bitwise ops.
 
 Each op is a forward beside its VJP; ``out`` is the result, which several VJPs reuse because
-it is cheaper and more accurate than recomputing from the input.
+it is cheaper and more accurate than recomputing from the input. Integer and bool inputs of a
+transcendental function compute in the default float dtype, as PyTorch's do; every float dtype
+computes in float64 and rounds once.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.ops.registry import Domain, Sample, apply, defop, expose
+from symgrad.ops.registry import ALL, Domain, Sample, apply, defop, expose
 from symgrad.tensor import Tensor
 
 POSITIVE = Domain(low=0.0)
+UNIT = Domain(low=-1.0, high=1.0)
+# Where exp-like functions stay finite in every float dtype (float16 overflows past e**11).
+MODERATE = Domain(low=-5.0, high=5.0)
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _wide(fn: Any, *arrays: np.ndarray) -> np.ndarray:
+    """``fn`` evaluated in float64 and rounded once to the inputs' dtype.
+
+    NumPy's float32 kernels are up to 3 ULP off (measured on exp, log, tan, arcsin); through
+    float64 the result is correctly rounded but for rare double-rounding ties, as accurate as
+    PyTorch's and never less.
+    """
+    d = arrays[0].dtype
+    if d != np.float64:
+        return np.asarray(fn(*(a.astype(np.float64) for a in arrays))).astype(d)
+    return fn(*arrays)
+
+
+def _f64(fn: Any) -> Any:
+    """A float64 function of Python floats as a NumPy forward for every float dtype: values are
+    computed in float64 and rounded once to the input's dtype."""
+    ufunc = np.frompyfunc(fn, 1, 1)
+
+    def forward(self: np.ndarray) -> np.ndarray:
+        return np.asarray(ufunc(self.astype(np.float64)), dtype=np.float64).astype(self.dtype)
+
+    return forward
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # exp of a non-positive argument only: no overflow for large |x|, full accuracy in the tail.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _unary(name: str, grad_fn: str, forward: Any, vjp: Any, domain: Domain | None = None,
+           doc: str = "") -> Any:
+    """Declare a transcendental function and publish ``symgrad.<name>`` / ``Tensor.<name>``."""
+    op = defop(name, grad_fn, forward, vjp=vjp, dtype_rule="promote_float", dtypes=ALL,
+               domain={"self": domain} if domain is not None else None,
+               torch=f"torch.{name}(self)")
+
+    def function(input: Tensor) -> Tensor:
+        return apply(op, input)
+
+    function.__name__ = name
+    function.__doc__ = doc
+    return op, function
+
+
+def _np(fn: Any) -> Any:
+    return lambda self: _wide(fn, self)
+
 
 # -- exponentials and logarithms ------------------------------------------------------------------
-EXP = defop("exp", "ExpBackward0", lambda self: np.exp(self),
-            vjp=lambda g, out: g * out, dtype_rule="promote_float")
-LOG = defop("log", "LogBackward0", lambda self: np.log(self),
-            vjp=lambda g, self: g / self, dtype_rule="promote_float",
-            domain={"self": POSITIVE})
+EXP, exp = _unary("exp", "ExpBackward0", _np(np.exp), lambda g, out: g * out, MODERATE,
+                  """``e ** input``.
+
+    >>> import symgrad
+    >>> symgrad.exp(symgrad.tensor([0.0]))
+    tensor([1.])
+    """)
+EXP2, exp2 = _unary("exp2", "Exp2Backward0", _np(np.exp2), lambda g, out: g * out * LN2,
+                    MODERATE, """``2 ** input``.
+
+    >>> import symgrad
+    >>> symgrad.exp2(symgrad.tensor([3]))
+    tensor([8.])
+    """)
+EXPM1, expm1 = _unary("expm1", "Expm1Backward0", _np(np.expm1), lambda g, out: g * (out + 1),
+                      MODERATE, """``exp(input) - 1``, accurate near 0.
+
+    >>> import symgrad
+    >>> symgrad.expm1(symgrad.tensor([1e-10], dtype=symgrad.float64)).item()
+    1.00000000005e-10
+    """)
+LOG, log = _unary("log", "LogBackward0", _np(np.log), lambda g, self: g / self, POSITIVE,
+                  """Natural logarithm.
+
+    >>> import symgrad
+    >>> symgrad.log(symgrad.tensor([1.0]))
+    tensor([0.])
+    """)
+LOG2, log2 = _unary("log2", "Log2Backward0", _np(np.log2), lambda g, self: g / (self * LN2),
+                    POSITIVE, """Base-2 logarithm.
+
+    >>> import symgrad
+    >>> symgrad.log2(symgrad.tensor([8.0]))
+    tensor([3.])
+    """)
+LOG10, log10 = _unary("log10", "Log10Backward0", _np(np.log10),
+                      lambda g, self: g / (self * LN10), POSITIVE, """Base-10 logarithm.
+
+    >>> import symgrad
+    >>> symgrad.log10(symgrad.tensor([100.0]))
+    tensor([2.])
+    """)
+LOG1P, log1p = _unary("log1p", "Log1PBackward0", _np(np.log1p), lambda g, self: g / (self + 1),
+                      Domain(low=-1.0), """``log(1 + input)``, accurate near 0.
+
+    >>> import symgrad
+    >>> symgrad.log1p(symgrad.tensor([0.0]))
+    tensor([0.])
+    """)
+
+# -- roots ----------------------------------------------------------------------------------------
+SQRT, sqrt = _unary("sqrt", "SqrtBackward0", _np(np.sqrt), lambda g, out: g / (2 * out),
+                    POSITIVE, """Square root.
+
+    >>> import symgrad
+    >>> symgrad.sqrt(symgrad.tensor([4.0, 9.0]))
+    tensor([2., 3.])
+    """)
+RSQRT, rsqrt = _unary("rsqrt", "RsqrtBackward0", _np(lambda x: 1 / np.sqrt(x)),
+                      lambda g, out: g * out * out * out * -0.5, POSITIVE,
+                      """``1 / sqrt(input)``.
+
+    >>> import symgrad
+    >>> symgrad.rsqrt(symgrad.tensor([4.0]))
+    tensor([0.5000])
+    """)
+
+# -- trigonometric --------------------------------------------------------------------------------
+SIN, sin = _unary("sin", "SinBackward0", _np(np.sin), lambda g, self: g * cos(self), None,
+                  """Sine (radians).
+
+    >>> import symgrad
+    >>> symgrad.sin(symgrad.tensor([0.0]))
+    tensor([0.])
+    """)
+COS, cos = _unary("cos", "CosBackward0", _np(np.cos), lambda g, self: -g * sin(self), None,
+                  """Cosine (radians).
+
+    >>> import symgrad
+    >>> symgrad.cos(symgrad.tensor([0.0]))
+    tensor([1.])
+    """)
+# tan' = 1 + tan^2 from the saved result; the domain stays inside the poles at +-pi/2.
+TAN, tan = _unary("tan", "TanBackward0", _np(np.tan), lambda g, out: g * (1 + out * out),
+                  Domain(low=-1.4, high=1.4), """Tangent (radians).
+
+    >>> import symgrad
+    >>> symgrad.tan(symgrad.tensor([0.0]))
+    tensor([0.])
+    """)
+# NOTE: 1 - x^2 is formed as (1 - x)(1 + x): no cancellation near |x| = 1, where these
+# derivatives are largest.
+ASIN, asin = _unary("asin", "AsinBackward0", _np(np.arcsin),
+                    lambda g, self: g * rsqrt((1 - self) * (1 + self)), UNIT,
+                    """Inverse sine.
+
+    >>> import symgrad
+    >>> symgrad.asin(symgrad.tensor([0.0]))
+    tensor([0.])
+    """)
+ACOS, acos = _unary("acos", "AcosBackward0", _np(np.arccos),
+                    lambda g, self: -g * rsqrt((1 - self) * (1 + self)), UNIT,
+                    """Inverse cosine.
+
+    >>> import symgrad
+    >>> symgrad.acos(symgrad.tensor([1.0]))
+    tensor([0.])
+    """)
+ATAN, atan = _unary("atan", "AtanBackward0", _np(np.arctan),
+                    lambda g, self: g / (self * self + 1), None, """Inverse tangent.
+
+    >>> import symgrad
+    >>> symgrad.atan(symgrad.tensor([0.0]))
+    tensor([0.])
+    """)
+ATAN2 = defop("atan2", "Atan2Backward0", lambda self, other: _wide(np.arctan2, self, other),
+              vjp=lambda g, self, other: (g * other / (self * self + other * other),
+                                          -g * self / (self * self + other * other)),
+              dtype_rule="promote_float", dtypes=ALL, domain={"other": Domain(nonzero=True)},
+              torch="torch.atan2(self, other)")
 
 # -- hyperbolic -----------------------------------------------------------------------------------
+SINH, sinh = _unary("sinh", "SinhBackward0", _np(np.sinh), lambda g, self: g * cosh(self),
+                    MODERATE, """Hyperbolic sine.
+
+    >>> import symgrad
+    >>> symgrad.sinh(symgrad.tensor([0.0]))
+    tensor([0.])
+    """)
+COSH, cosh = _unary("cosh", "CoshBackward0", _np(np.cosh), lambda g, self: g * sinh(self),
+                    MODERATE, """Hyperbolic cosine.
+
+    >>> import symgrad
+    >>> symgrad.cosh(symgrad.tensor([0.0]))
+    tensor([1.])
+    """)
 # tanh' = 1 - tanh^2, from the saved result: no second tanh in backward.
-TANH = defop("tanh", "TanhBackward0", lambda self: np.tanh(self),
-             vjp=lambda g, out: g * (1 - out * out), dtype_rule="promote_float")
+TANH, tanh = _unary("tanh", "TanhBackward0", _np(np.tanh), lambda g, out: g * (1 - out * out),
+                    None, """Hyperbolic tangent.
+
+    >>> import symgrad
+    >>> symgrad.tanh(symgrad.tensor([0.0]))
+    tensor([0.])
+    """)
+ASINH, asinh = _unary("asinh", "AsinhBackward0", _np(np.arcsinh),
+                      lambda g, self: g * rsqrt(self * self + 1), None,
+                      """Inverse hyperbolic sine.
+
+    >>> import symgrad
+    >>> symgrad.asinh(symgrad.tensor([0.0]))
+    tensor([0.])
+    """)
+ACOSH, acosh = _unary("acosh", "AcoshBackward0", _np(np.arccosh),
+                      lambda g, self: g * rsqrt((self - 1) * (self + 1)), Domain(low=1.0),
+                      """Inverse hyperbolic cosine.
+
+    >>> import symgrad
+    >>> symgrad.acosh(symgrad.tensor([1.0]))
+    tensor([0.])
+    """)
+ATANH, atanh = _unary("atanh", "AtanhBackward0", _np(np.arctanh),
+                      lambda g, self: g / ((1 - self) * (1 + self)), UNIT,
+                      """Inverse hyperbolic tangent.
+
+    >>> import symgrad
+    >>> symgrad.atanh(symgrad.tensor([0.0]))
+    tensor([0.])
+    """)
+
+# -- sigmoid and the error function ---------------------------------------------------------------
+# sigmoid' = out (1 - out), from the saved result.
+SIGMOID, sigmoid = _unary("sigmoid", "SigmoidBackward0", _np(_sigmoid),
+                          lambda g, out: g * out * (1 - out), None,
+                          """The logistic function ``1 / (1 + exp(-input))``.
+
+    >>> import symgrad
+    >>> symgrad.sigmoid(symgrad.tensor([0.0]))
+    tensor([0.5000])
+    """)
+# erf from the C library's float64 erf (NumPy has none), rounded once to the input's dtype.
+ERF, erf = _unary("erf", "ErfBackward0", _f64(math.erf),
+                  lambda g, self: g * TWO_OVER_SQRT_PI * exp(-(self * self)), None,
+                  """The error function.
+
+    >>> import symgrad
+    >>> symgrad.erf(symgrad.tensor([0.0]))
+    tensor([0.])
+    """)
+ERFC, erfc = _unary("erfc", "ErfcBackward0", _f64(math.erfc),
+                    lambda g, self: g * -TWO_OVER_SQRT_PI * exp(-(self * self)), None,
+                    """``1 - erf(input)``, accurate where erf is near 1.
+
+    >>> import symgrad
+    >>> symgrad.erfc(symgrad.tensor([0.0]))
+    tensor([1.])
+    """)
+
+for _fn, _aliases in [(exp, ()), (exp2, ()), (expm1, ()), (log, ()), (log2, ()), (log10, ()),
+                      (log1p, ()), (sqrt, ()), (rsqrt, ()), (sin, ()), (cos, ()), (tan, ()),
+                      (asin, ("arcsin",)), (acos, ("arccos",)), (atan, ("arctan",)),
+                      (sinh, ()), (cosh, ()), (tanh, ()), (asinh, ("arcsinh",)),
+                      (acosh, ("arccosh",)), (atanh, ("arctanh",)), (sigmoid, ()), (erf, ()),
+                      (erfc, ())]:
+    expose(_fn.__name__, *_aliases)(_fn)
+
+
+@expose("atan2", "arctan2")
+def atan2(input: Tensor, other: Tensor) -> Tensor:
+    """The angle of the point ``(other, input)``, in ``(-pi, pi]``.
+
+    >>> import symgrad
+    >>> symgrad.atan2(symgrad.tensor([1.0]), symgrad.tensor([1.0]))
+    tensor([0.7854])
+    """
+    return apply(ATAN2, input, other)
+
 
 # -- selection ------------------------------------------------------------------------------------
 WHERE = defop("where", "WhereBackward0",
@@ -34,30 +300,8 @@ WHERE = defop("where", "WhereBackward0",
               vjp=lambda g, condition: (None, where(condition, g, 0.0), where(condition, 0.0, g)),
               differentiable=("self", "other"), dtypes=frozenset(_dtypes.ALL),
               samples=(Sample(((2, 3), (2, 3), (3,)),
-                              make={"condition": lambda rng: rng.random((2, 3)) > 0.5}),))
-
-
-@expose()
-def exp(input: Tensor) -> Tensor:
-    """``e ** input``.
-
-    >>> import symgrad
-    >>> symgrad.exp(symgrad.tensor([0.0]))
-    tensor([1.])
-    """
-    return apply(EXP, input)
-
-
-@expose()
-def log(input: Tensor) -> Tensor:
-    """Natural logarithm."""
-    return apply(LOG, input)
-
-
-@expose()
-def tanh(input: Tensor) -> Tensor:
-    """Hyperbolic tangent."""
-    return apply(TANH, input)
+                              make={"condition": lambda rng: rng.random((2, 3)) > 0.5}),),
+              torch="torch.where(condition, self, other)")
 
 
 @expose(method=False)
@@ -80,22 +324,26 @@ def where(condition: Tensor, input: Any, other: Any) -> Tensor:
     return apply(WHERE, cond, _as(input, d), _as(other, d))
 
 
+Tensor.where = lambda self, condition, other: where(condition, self, other)  # type: ignore
+
+
 def _as(x: Any, d: _dtypes.dtype) -> Tensor:
     if isinstance(x, Tensor):
         return x if x.dtype is d else x.to(d)
     return Tensor._make(np.asarray(x, dtype=d.np), False, None)
 
 
-# -- comparisons (never differentiable) ----------------------------------------------------------
-def _compare(name: str, fn: Any) -> Any:
-    op = defop(name, "", lambda self, other: fn(self, other), vjp=None, dtype_rule="bool",
-               dtypes=frozenset(_dtypes.ALL), kind="comparison")
+# -- comparisons and bitwise ops (never differentiable) ------------------------------------------
+def _compare(name: str, fn: Any, rule: str = "bool", kind: str = "comparison",
+             dtypes: frozenset[_dtypes.dtype] = ALL) -> Any:
+    op = defop(name, "", lambda self, other: fn(self, other), vjp=None, dtype_rule=rule,
+               dtypes=dtypes, kind=kind, torch=f"torch.{name}(self, other)")
 
     def compare(input: Tensor, other: Any) -> Tensor:
         return apply(op, input, other)
 
     compare.__name__ = name
-    compare.__doc__ = f"Elementwise ``{name}``, a bool tensor; no gradient flows through it."
+    compare.__doc__ = f"Elementwise ``{name}``; no gradient flows through it."
     return expose(name)(compare)
 
 
@@ -105,3 +353,20 @@ lt = _compare("lt", np.less)
 le = _compare("le", np.less_equal)
 gt = _compare("gt", np.greater)
 ge = _compare("ge", np.greater_equal)
+_BITS = frozenset(_dtypes.INTEGRAL) | {_dtypes.bool}
+bitwise_and = _compare("bitwise_and", np.bitwise_and, "promote", "bitwise", _BITS)
+bitwise_or = _compare("bitwise_or", np.bitwise_or, "promote", "bitwise", _BITS)
+bitwise_xor = _compare("bitwise_xor", np.bitwise_xor, "promote", "bitwise", _BITS)
+BITWISE_NOT = defop("bitwise_not", "", lambda self: np.invert(self), vjp=None, dtypes=_BITS,
+                    kind="bitwise", torch="torch.bitwise_not(self)")
+
+
+@expose()
+def bitwise_not(input: Tensor) -> Tensor:
+    """``~input``: logical not for bool tensors, bit inversion for integers.
+
+    >>> import symgrad
+    >>> symgrad.bitwise_not(symgrad.tensor([True, False]))
+    tensor([False,  True])
+    """
+    return apply(BITWISE_NOT, input)
