@@ -32,6 +32,14 @@ COLOURS: dict[str, str] = {
 }
 
 
+DTYPE_ORDER: tuple[str, ...] = ("float16", "bfloat16", "float32", "float64")
+
+
+def dtype_key(name: str) -> tuple[int, str]:
+    """Sort key: narrow float dtypes first, anything else after, by name."""
+    return (DTYPE_ORDER.index(name) if name in DTYPE_ORDER else len(DTYPE_ORDER), name)
+
+
 def rank(status: str) -> int:
     """Position in ``SEVERITY`` (0 is worst); unknown statuses count as errors."""
     return SEVERITY.index(status) if status in SEVERITY else 0

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from oracle.verdict import WHO_IS_WRONG, Verdict, write_atomic
 from reports import graphs, plots
-from reports._status import COLOURS, SEVERITY, number, passed, rank, worst_status
+from reports._status import COLOURS, SEVERITY, dtype_key, number, passed, rank, worst_status
 
 # Elements shown per verdict; the rest are counted, not listed, so a report stays readable.
 MAX_ELEMENTS = 60
@@ -102,8 +102,7 @@ def _exact(value: Any) -> str:
 
 
 def _heatmap(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
-    dtypes = sorted({str(v.get("dtype")) for v in verdicts},
-                    key=lambda d: (["float16", "bfloat16", "float32", "float64"] + [d]).index(d))
+    dtypes = sorted({str(v.get("dtype")) for v in verdicts}, key=dtype_key)
     cells: dict[str, dict[str, dict[str, Any]]] = {}
     for v in verdicts:
         cell = cells.setdefault(str(v.get("op")), {}).setdefault(

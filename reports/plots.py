@@ -11,8 +11,9 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402 - after choosing the non-interactive backend
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E402
 
-from reports._status import number  # noqa: E402
+from reports._status import dtype_key, number  # noqa: E402
 
 # Bins in decades of ULPs: exact (0), then 10^-1 .. 10^6 and beyond.
 _EDGES = [-1.5, -0.5, 0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5]
@@ -44,7 +45,7 @@ def ulp_histograms(verdicts: list[dict[str, Any]]) -> str:
                 by_dtype.setdefault(str(v.get("dtype")), []).append(_decade(abs(u)))
     if not by_dtype:
         return ""
-    names = sorted(by_dtype)
+    names = sorted(by_dtype, key=dtype_key)
     with plt.rc_context(_RC):
         fig, axes = plt.subplots(1, len(names), figsize=(2.6 * len(names) + 0.4, 2.3),
                                  squeeze=False, sharey=False)
@@ -52,7 +53,12 @@ def ulp_histograms(verdicts: list[dict[str, Any]]) -> str:
             ax.hist(by_dtype[name], bins=_EDGES, color="#3f6fb5", rwidth=0.85)
             ax.set_title(f"{name}  ({len(by_dtype[name])} elements)")
             ax.set_xticks(range(-1, 8), _LABELS, rotation=60)
+            # Log counts so a handful of large errors stays visible next to thousands of exact.
             ax.set_yscale("log")
+            ax.set_ylim(bottom=0.7)
+            ax.yaxis.set_major_locator(LogLocator(base=10))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
+            ax.yaxis.set_minor_locator(NullLocator())
             ax.set_xlabel("engine error, ULPs")
             ax.spines[["top", "right"]].set_visible(False)
         axes[0][0].set_ylabel("elements")
