@@ -1,0 +1,949 @@
+"""The exact derivative of a recorded graph: SymPy local partials chained in mpmath.
+
+Each node's local partials are derived once per (op, attributes, shapes) with SymPy from the
+op's meaning in ``oracle.semantics``, compiled to mpmath, evaluated at the exact binary values of
+the leaves and constants with ``digits`` significant digits, and chained in reverse. A
+whole-expression mode differentiates the full output expression once (small graphs; a
+cross-check). Second order: forward-over-reverse with the local second partials.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy
+
+from oracle.adapter import Unsupported, read_graph
+from oracle.ir import Graph, IRNode
+from oracle.semantics import Meaning, meaning_of, num
+from oracle.semantics.elementwise import MPMATH_NAMESPACE
+
+__all__ = [
+    "ExactResult",
+    "KinkElement",
+    "exact_grad",
+    "exact_hvp",
+    "exact_hessian",
+    "exact_forward",
+]
+
+_FLOAT_DTYPES = {"float16", "bfloat16", "float32", "float64"}
+_MODULES = [MPMATH_NAMESPACE, "mpmath"]
+
+
+@dataclass
+class KinkElement:
+    """A gradient element decided by a kink: the one-sided values and the declared convention."""
+
+    input: int
+    index: tuple[int, ...]
+    op: str
+    where: str
+    convention: str
+    expected: mpmath.mpf
+    one_sided: tuple[mpmath.mpf, mpmath.mpf]
+
+
+@dataclass
+class ExactResult:
+    """What the oracle found. ``grads[i]`` is an object array of ``mpmath.mpf`` (None when
+    input i does not reach the outputs); ``forward`` is the exact output (for several outputs an
+    object array holding one array per output)."""
+
+    status: str
+    reason: str
+    grads: list[np.ndarray | None]
+    float64: list[np.ndarray | None]
+    kinks: list[KinkElement] = field(default_factory=list)
+    forward: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+
+
+class _GaveUp(Exception):
+    pass
+
+
+# -- budgets --------------------------------------------------------------------------------------
+class _Budget:
+    def __init__(self, seconds: float, size: int) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.seconds = seconds
+        self.size = size
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise _GaveUp(f"time budget of {self.seconds:g} s exhausted")
+
+    def grow(self, size: int, what: str) -> None:
+        if size > self.size:
+            raise _GaveUp(f"{what} has {size} terms, over the size budget of {self.size}")
+
+
+@contextmanager
+def _alarm(budget: _Budget) -> Iterator[None]:
+    """Interrupt SymPy calls that run past the deadline (main thread only; elsewhere the
+    explicit checks between steps are the guard)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+            signal, "setitimer"):
+        yield
+        return
+
+    def fire(signum: int, frame: Any) -> None:
+        raise _GaveUp(f"time budget of {budget.seconds:g} s exhausted")
+
+    old = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, max(budget.deadline - time.monotonic(), 1e-3))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+# -- differentiation back ends --------------------------------------------------------------------
+def _diff(expr: Any, var: Any, backend: str) -> Any:
+    if backend == "symengine":
+        import symengine
+
+        try:
+            return sympy.sympify(symengine.sympify(expr).diff(symengine.sympify(var)))
+        except (RuntimeError, TypeError, NotImplementedError, AttributeError):
+            return sympy.diff(expr, var)
+    return sympy.diff(expr, var)
+
+
+# -- compiled local forms, cached per (op, attributes, shapes) ------------------------------------
+class _Ref:
+    """An input element, as index meanings move it."""
+
+    __slots__ = ("slot", "i")
+
+    def __init__(self, slot: int, i: int) -> None:
+        self.slot = slot
+        self.i = i
+
+
+@dataclass
+class _Compiled:
+    kind: str
+    out_shape: tuple[int, ...] = ()
+    fn: Callable[..., Any] | None = None
+    kink_fn: Callable[..., Any] | None = None
+    kink_args: list[str] = field(default_factory=list)
+    kink_vars: list[set[int]] = field(default_factory=list)
+    n_args: int = 0
+    exprs: Any = None
+    variables: list[Any] = field(default_factory=list)
+    var_of: list[tuple[int, int]] = field(default_factory=list)
+    entries: list[tuple[int, int]] = field(default_factory=list)
+    refs: list[Any] = field(default_factory=list)
+    second: Callable[..., Any] | None = None
+    second_index: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+_CACHE: dict[Any, _Compiled] = {}
+
+
+def _freeze(x: Any) -> Any:
+    if isinstance(x, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in x.items()))
+    if isinstance(x, list | tuple):
+        return tuple(_freeze(v) for v in x)
+    if isinstance(x, np.ndarray):
+        return ("array", x.dtype.str, x.shape, x.tobytes())
+    if isinstance(x, slice):
+        return ("slice", x.start, x.stop, x.step)
+    try:
+        hash(x)
+    except TypeError:
+        return repr(x)
+    return x
+
+
+def _call(meaning: Meaning, node: IRNode, arrays: list[Any]) -> Any:
+    if meaning.custom:
+        slots = {int(n[3:]): a for n, a in zip(node.arg_names, arrays, strict=True)}
+        slots.update({int(k[3:]): v for k, v in node.attrs.items()})
+        return meaning.fn(*(slots[i] for i in sorted(slots)))
+    return meaning.fn(*arrays, **node.attrs)
+
+
+def _is_index(meaning: Meaning, node: IRNode, slot: int) -> bool:
+    if meaning.kind == "elementwise":
+        return False
+    name = node.arg_names[slot] if slot < len(node.arg_names) else ""
+    return name in meaning.index_args or node.in_dtypes[slot] not in _FLOAT_DTYPES
+
+
+def _compile(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
+             index_values: dict[int, np.ndarray], budget: _Budget, backend: str) -> _Compiled:
+    key = (node.op, meaning.fn, _freeze(node.attrs), tuple(shapes),
+           tuple(sorted((s, _freeze(v)) for s, v in index_values.items())), backend)
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    with _alarm(budget):
+        if meaning.kind == "elementwise":
+            c = _compile_elementwise(meaning, node, backend)
+        elif meaning.kind in ("index", "select"):
+            c = _compile_moves(meaning, node, shapes, index_values)
+        else:
+            c = _compile_structural(meaning, node, shapes, index_values, budget, backend)
+    _CACHE[key] = c
+    return c
+
+
+def _compile_elementwise(meaning: Meaning, node: IRNode, backend: str) -> _Compiled:
+    xs = [sympy.Symbol(f"x{j}", real=True) for j in range(len(node.inputs))]
+    out = sympy.sympify(meaning.fn(*xs, **node.attrs))
+    parts = [_diff(out, x, backend) for x in xs]
+    c = _Compiled("elementwise", n_args=len(xs), exprs=(out, parts), variables=xs)
+    c.fn = sympy.lambdify(xs, [out, *parts], modules=_MODULES)
+    if meaning.kinks is not None:
+        kinks = meaning.kinks(*xs, **node.attrs)
+        c.kink_args = [a for a, _ in kinks]
+        c.kink_fn = sympy.lambdify(xs, [e for _, e in kinks], modules=_MODULES)
+    return c
+
+
+def _compile_moves(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
+                   index_values: dict[int, np.ndarray]) -> _Compiled:
+    arrays: list[Any] = []
+    for slot, shape in enumerate(shapes):
+        if slot in index_values:
+            arrays.append(index_values[slot])
+            continue
+        refs = np.empty(int(np.prod(shape, dtype=np.int64)), dtype=object)
+        for i in range(refs.size):
+            refs[i] = _Ref(slot, i)
+        arrays.append(refs.reshape(shape))
+    out = np.asarray(_call(meaning, node, arrays), dtype=object)
+    return _Compiled(meaning.kind, out_shape=out.shape, refs=list(out.reshape(-1)))
+
+
+def _compile_structural(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
+                        index_values: dict[int, np.ndarray], budget: _Budget,
+                        backend: str) -> _Compiled:
+    arrays: list[Any] = []
+    variables: list[Any] = []
+    var_of: list[tuple[int, int]] = []
+    for slot, shape in enumerate(shapes):
+        if slot in index_values:
+            arrays.append(index_values[slot])
+            continue
+        n = int(np.prod(shape, dtype=np.int64))
+        syms = [sympy.Symbol(f"x{slot}_{i}", real=True) for i in range(n)]
+        variables.extend(syms)
+        var_of.extend((slot, i) for i in range(n))
+        arrays.append(np.array(syms + [None], dtype=object)[:-1].reshape(shape))
+    budget.grow(len(variables), f"{node.op}'s input")
+    out = np.asarray(_call(meaning, node, arrays), dtype=object)
+    flat = [sympy.sympify(e) for e in out.reshape(-1)]
+    position = {v: p for p, v in enumerate(variables)}
+    entries: list[tuple[int, int]] = []
+    derivs: list[Any] = []
+    for k, e in enumerate(flat):
+        for v in sorted(e.free_symbols & position.keys(), key=position.__getitem__):
+            entries.append((k, position[v]))
+            derivs.append(_diff(e, v, backend))
+        budget.grow(len(entries), f"{node.op}'s Jacobian")
+        budget.check()
+    c = _Compiled("structural", out_shape=out.shape, variables=variables, var_of=var_of,
+                  entries=entries, exprs=(flat, derivs))
+    c.fn = sympy.lambdify([variables], flat + derivs, modules=_MODULES)
+    if meaning.kinks is not None:
+        kinks = [(a, sympy.sympify(e)) for a, e in _kink_call(meaning, node, arrays)]
+        c.kink_args = [a for a, _ in kinks]
+        c.kink_vars = [{position[v] for v in e.free_symbols if v in position} for _, e in kinks]
+        c.kink_fn = sympy.lambdify([variables], [e for _, e in kinks], modules=_MODULES)
+    return c
+
+
+def _kink_call(meaning: Meaning, node: IRNode, arrays: list[Any]) -> list[tuple[str, Any]]:
+    assert meaning.kinks is not None
+    return list(meaning.kinks(*arrays, **node.attrs))
+
+
+def _second(c: _Compiled, backend: str) -> None:
+    """Second partials, derived when a Hessian is first asked for."""
+    if c.second is not None or c.kind in ("index", "select"):
+        return
+    if c.kind == "elementwise":
+        _, parts = c.exprs
+        seconds = [_diff(p, x, backend) for p in parts for x in c.variables]
+        c.second = sympy.lambdify(c.variables, seconds, modules=_MODULES)
+        return
+    _, derivs = c.exprs
+    index: list[tuple[int, int, int]] = []
+    exprs: list[Any] = []
+    for n, ((_, a), d) in enumerate(zip(c.entries, derivs, strict=True)):
+        free = {c.variables.index(v) for v in d.free_symbols if v in set(c.variables)}
+        for b in sorted(free):
+            index.append((n, a, b))
+            exprs.append(_diff(d, c.variables[b], backend))
+    c.second_index = index
+    c.second = sympy.lambdify([c.variables], exprs, modules=_MODULES)
+
+
+# -- exact evaluation of the graph ----------------------------------------------------------------
+_CONVENTIONS = ("left", "right", "mean", "zero", "one")
+
+
+def _exact(a: np.ndarray) -> list[Any]:
+    """Every binary number is a rational: ``mpf(float(x))`` keeps all its bits."""
+    if a.dtype.kind in "biu":
+        return [mpmath.mpf(int(x)) for x in a.reshape(-1).tolist()]
+    return [mpmath.mpf(float(x)) for x in a.reshape(-1).astype(np.float64).tolist()]
+
+
+def _real(v: Any) -> Any:
+    if isinstance(v, mpmath.mpc):
+        return v.real if v.imag == 0 else mpmath.mpf("nan")
+    return v
+
+
+def _chosen(convention: str, left: Any, right: Any) -> Any:
+    return {"left": left, "right": right, "mean": (left + right) / 2, "zero": mpmath.mpf(0),
+            "one": mpmath.mpf(1)}[convention]
+
+
+@dataclass
+class _Site:
+    group: int
+    pos: int
+    left: Any
+    right: Any
+    expected: Any
+    op: str
+    where: str
+    convention: str
+
+
+@dataclass
+class _Local:
+    out: list[Any]
+    shape: tuple[int, ...]
+    groups: list[tuple[int, list[int], list[int], list[Any]]] = field(default_factory=list)
+    sites: list[_Site] = field(default_factory=list)
+    compiled: _Compiled | None = None
+    args: Any = None
+    slot_index: list[list[int]] = field(default_factory=list)
+    entry_at: list[tuple[int, int]] = field(default_factory=list)
+    jdot: list[list[Any]] | None = None
+
+
+def _declared(node: IRNode, arg: str, fallback: str) -> tuple[str, str]:
+    kinks = node.info.get("kinks", {})
+    if arg in kinks:
+        return kinks[arg]
+    if kinks:
+        return next(iter(kinks.values()))
+    return (fallback, "mean")
+
+
+def _shifted(fn: Callable[..., Any], args: list[Any], j: int, pick: Callable[[Any], Any],
+             vector: bool) -> tuple[Any, Any]:
+    """One-sided values: move argument j by far less than the working precision's ulp."""
+    with mpmath.workprec(mpmath.mp.prec * 3):
+        h = mpmath.ldexp(1 + abs(args[j]), -2 * mpmath.mp.prec // 3)
+        sides = []
+        for s in (-h, h):
+            moved = list(args)
+            moved[j] = moved[j] + s
+            sides.append(pick(fn(moved) if vector else fn(*moved)))
+    return +mpmath.mpf(_real(sides[0])), +mpmath.mpf(_real(sides[1]))
+
+
+class _Evaluator:
+    def __init__(self, graph: Graph, budget: _Budget, backend: str) -> None:
+        self.graph = graph
+        self.budget = budget
+        self.backend = backend
+        self.values: dict[int, list[Any]] = {}
+        self.shapes: dict[int, tuple[int, ...]] = {}
+        self.locals: dict[int, _Local] = {}
+        self.notes: list[str] = []
+
+    # -- forward ----------------------------------------------------------------------------------
+    def forward(self) -> None:
+        for node in self.graph.nodes:
+            self.budget.check()
+            if node.kind != "op":
+                assert node.value is not None
+                self.values[node.id] = _exact(node.value)
+                self.shapes[node.id] = tuple(node.value.shape)
+                continue
+            meaning = meaning_of(node.op, node.info)
+            if meaning is None:
+                what = node.info.get("grad_fn", node.op)
+                if node.info.get("function") is not None:
+                    raise Unsupported(f"custom Function {node.op} ({what}) has no sympy "
+                                      "staticmethod giving its meaning")
+                raise Unsupported(f"no SymPy meaning for op {node.op!r} ({what})")
+            local = self._node(node, meaning)
+            self.locals[node.id] = local
+            self.values[node.id] = local.out
+            self.shapes[node.id] = local.shape
+
+    def _node(self, node: IRNode, meaning: Meaning) -> _Local:
+        shapes = [self.shapes[i] for i in node.inputs]
+        index_values = {}
+        for slot, i in enumerate(node.inputs):
+            if _is_index(meaning, node, slot):
+                src = self.graph.nodes[i]
+                if src.value is None:
+                    raise Unsupported(f"{node.op}: index input {slot} is computed in the graph")
+                index_values[slot] = src.value
+        c = _compile(meaning, node, shapes, index_values, self.budget, self.backend)
+        if c.kind == "elementwise":
+            return self._elementwise(node, c, shapes)
+        if c.kind == "index":
+            return self._moves(node, c)
+        if c.kind == "select":
+            return self._select(node, c, meaning.select)
+        return self._structural(node, c)
+
+    def _elementwise(self, node: IRNode, c: _Compiled, shapes: list[Any]) -> _Local:
+        out_shape = tuple(np.broadcast_shapes(*shapes)) if shapes else ()
+        m = int(np.prod(out_shape, dtype=np.int64))
+        idx = [np.broadcast_to(np.arange(int(np.prod(s, dtype=np.int64))).reshape(s),
+                               out_shape).reshape(-1).tolist() for s in shapes]
+        ins = [self.values[i] for i in node.inputs]
+        n = len(ins)
+        out: list[Any] = []
+        parts: list[list[Any]] = [[] for _ in range(n)]
+        all_args = []
+        local = _Local(out, out_shape, compiled=c, slot_index=idx)
+        for k in range(m):
+            args = [ins[j][idx[j][k]] for j in range(n)]
+            all_args.append(args)
+            try:
+                r = c.fn(*args)
+            except (ZeroDivisionError, ValueError) as e:
+                self.notes.append(f"{node.op} at {[mpmath.nstr(a, 8) for a in args]}: {e}")
+                r = [mpmath.mpf("nan")] * (n + 1)
+            out.append(_real(r[0]))
+            for j in range(n):
+                parts[j].append(_real(r[1 + j]))
+            if c.kink_fn is not None:
+                zero = [a for a, v in zip(c.kink_args, c.kink_fn(*args), strict=True) if v == 0]
+                if zero:
+                    self._elementwise_kink(node, c, local, k, args, zero)
+            if k % 1024 == 1023:
+                self.budget.check()
+        local.args = all_args
+        local.groups = [(j, list(range(m)), idx[j], parts[j]) for j in range(n)]
+        for s in local.sites:
+            local.groups[s.group][3][s.pos] = s.expected
+        return local
+
+    def _elementwise_kink(self, node: IRNode, c: _Compiled, local: _Local, k: int,
+                          args: list[Any], zero: list[str]) -> None:
+        for j, arg in enumerate(node.arg_names):
+            left, right = _shifted(c.fn, args, j, lambda r, j=j: r[1 + j], vector=False)
+            where, conv = _declared(node, arg if arg in zero else zero[0], f"{zero[0]} on a kink")
+            local.sites.append(_Site(j, k, left, right, _chosen(conv, left, right), node.op,
+                                     where, conv))
+
+    def _moves(self, node: IRNode, c: _Compiled) -> _Local:
+        out: list[Any] = []
+        by_slot: dict[int, tuple[list[int], list[int]]] = {}
+        for k, ref in enumerate(c.refs):
+            if isinstance(ref, _Ref):
+                out.append(self.values[node.inputs[ref.slot]][ref.i])
+                ks, is_ = by_slot.setdefault(ref.slot, ([], []))
+                ks.append(k)
+                is_.append(ref.i)
+            else:
+                out.append(mpmath.mpf(num(ref)))
+        one = mpmath.mpf(1)
+        groups = [(s, ks, is_, [one] * len(ks)) for s, (ks, is_) in sorted(by_slot.items())]
+        return _Local(out, c.out_shape, groups, compiled=c)
+
+    def _select(self, node: IRNode, c: _Compiled, kind: str) -> _Local:
+        values = self.values[node.inputs[0]]
+        out: list[Any] = []
+        ks: list[int] = []
+        is_: list[int] = []
+        local = _Local(out, c.out_shape, compiled=c)
+        where, conv = _declared(node, "self", f"tie for the {kind}")
+        vals: list[Any] = []
+        for k, cands in enumerate(c.refs):
+            xs = [values[r.i] for r in cands]
+            best = max(xs) if kind == "max" else min(xs)
+            tied = [r.i for r, x in zip(cands, xs, strict=True) if x == best]
+            out.append(best)
+            for i in tied:
+                ks.append(k)
+                is_.append(i)
+                if len(tied) == 1:
+                    vals.append(mpmath.mpf(1))
+                    continue
+                # Raising a tied element makes it the only maximum; lowering it drops it out.
+                left, right = (mpmath.mpf(0), mpmath.mpf(1)) if kind == "max" else (
+                    mpmath.mpf(1), mpmath.mpf(0))
+                expected = (mpmath.mpf(1) / len(tied) if conv == "mean"
+                            else _chosen(conv, left, right))
+                local.sites.append(_Site(0, len(vals), left, right, expected, node.op, where,
+                                         conv))
+                vals.append(expected)
+        local.groups = [(0, ks, is_, vals)]
+        return local
+
+    def _structural(self, node: IRNode, c: _Compiled) -> _Local:
+        vec = [self.values[node.inputs[s]][i] for s, i in c.var_of]
+        m = len(c.refs) if c.refs else int(np.prod(c.out_shape, dtype=np.int64))
+        try:
+            r = [_real(v) for v in c.fn(vec)]
+        except (ZeroDivisionError, ValueError) as e:
+            self.notes.append(f"{node.op}: {e}")
+            r = [mpmath.mpf("nan")] * (m + len(c.entries))
+        out = r[:m]
+        by_slot: dict[int, tuple[list[int], list[int], list[Any]]] = {}
+        entry_at = []
+        for n, (k, p) in enumerate(c.entries):
+            slot, i = c.var_of[p]
+            ks, is_, vals = by_slot.setdefault(slot, ([], [], []))
+            entry_at.append((slot, len(ks)))
+            ks.append(k)
+            is_.append(i)
+            vals.append(r[m + n])
+        slots = sorted(by_slot)
+        order = {s: g for g, s in enumerate(slots)}
+        local = _Local(out, c.out_shape, [(s, *by_slot[s]) for s in slots], compiled=c, args=vec)
+        local.entry_at = [(order[s], pos) for s, pos in entry_at]
+        if c.kink_fn is not None:
+            moved: set[int] = set()
+            for arg, v, vars_ in zip(c.kink_args, c.kink_fn(vec), c.kink_vars, strict=True):
+                if v != 0:
+                    continue
+                where, conv = _declared(node, arg, f"{arg} on a kink")
+                for p in vars_ - moved:
+                    moved.add(p)
+                    for n, (_, q) in enumerate(c.entries):
+                        if q != p:
+                            continue
+                        left, right = _shifted(c.fn, vec, p, lambda r, n=n: r[m + n], True)
+                        g, pos = local.entry_at[n]
+                        expected = _chosen(conv, left, right)
+                        local.sites.append(_Site(g, pos, left, right, expected, node.op, where,
+                                                 conv))
+                        local.groups[g][3][pos] = expected
+        return local
+
+    # -- reverse ----------------------------------------------------------------------------------
+    def needs(self, targets: set[int]) -> set[int]:
+        need = set(targets)
+        for node in self.graph.nodes:
+            if node.kind == "op" and any(i in need for i in node.inputs):
+                need.add(node.id)
+        return need
+
+    def reverse(self, seeds: dict[int, list[Any]], need: set[int], side: str = "",
+                tangent_seeds: dict[int, list[Any]] | None = None
+                ) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
+        adj = {k: list(v) for k, v in seeds.items()}
+        adot: dict[int, list[Any]] = (
+            {k: list(v) for k, v in tangent_seeds.items()} if tangent_seeds is not None else {})
+        second = tangent_seeds is not None
+        for node in reversed(self.graph.nodes):
+            if node.kind != "op" or node.id not in adj or node.id not in need:
+                continue
+            self.budget.check()
+            local = self.locals[node.id]
+            if side:
+                for s in local.sites:
+                    local.groups[s.group][3][s.pos] = s.left if side == "left" else s.right
+            g = adj[node.id]
+            gd = adot.get(node.id) if second else None
+            for gi, (slot, ks, is_, vals) in enumerate(local.groups):
+                src = node.inputs[slot]
+                if src not in need:
+                    continue
+                size = len(self.values[src])
+                a = adj.setdefault(src, [mpmath.mpf(0)] * size)
+                for k, i, v in zip(ks, is_, vals, strict=True):
+                    a[i] += g[k] * v
+                if second:
+                    ad = adot.setdefault(src, [mpmath.mpf(0)] * size)
+                    jd = local.jdot[gi] if local.jdot is not None else None
+                    for n, (k, i, v) in enumerate(zip(ks, is_, vals, strict=True)):
+                        acc = gd[k] * v if gd is not None else 0
+                        if jd is not None:
+                            acc += g[k] * jd[n]
+                        ad[i] += acc
+            if side:
+                for s in local.sites:
+                    local.groups[s.group][3][s.pos] = s.expected
+        return adj, adot
+
+    # -- tangents, for second order ---------------------------------------------------------------
+    def tangents(self, seeds: dict[int, list[Any]]) -> None:
+        """Forward tangents of every node and the directional derivative of each local
+        partial along them (the local second partials times the tangents)."""
+        t: dict[int, list[Any]] = dict(seeds)
+        for node in self.graph.nodes:
+            if node.kind != "op":
+                continue
+            self.budget.check()
+            local = self.locals[node.id]
+            m = len(local.out)
+            out = [mpmath.mpf(0)] * m
+            live = False
+            for slot, ks, is_, vals in local.groups:
+                ti = t.get(node.inputs[slot])
+                if ti is None:
+                    continue
+                live = True
+                for k, i, v in zip(ks, is_, vals, strict=True):
+                    out[k] += v * ti[i]
+            if live:
+                t[node.id] = out
+            c = local.compiled
+            if c is None or c.kind in ("index", "select") or not live:
+                local.jdot = None
+                continue
+            with _alarm(self.budget):
+                _second(c, self.backend)
+            assert c.second is not None
+            if c.kind == "elementwise":
+                n = c.n_args
+                tin = [t.get(i) for i in node.inputs]
+                jdot = [[mpmath.mpf(0)] * m for _ in range(n)]
+                for k, args in enumerate(local.args):
+                    s = c.second(*args)
+                    for j in range(n):
+                        acc = mpmath.mpf(0)
+                        for jj in range(n):
+                            if tin[jj] is not None:
+                                acc += _real(s[j * n + jj]) * tin[jj][local.slot_index[jj][k]]
+                        jdot[j][k] = acc
+                local.jdot = jdot
+            else:
+                tvar = [t[node.inputs[s]][i] if node.inputs[s] in t else 0 for s, i in c.var_of]
+                jdot = [[mpmath.mpf(0)] * len(g[1]) for g in local.groups]
+                for (n, _, b), h in zip(c.second_index, c.second(local.args), strict=True):
+                    gi, pos = local.entry_at[n]
+                    jdot[gi][pos] += _real(h) * tvar[b]
+                local.jdot = jdot
+
+
+# -- whole-expression mode ------------------------------------------------------------------------
+def _tree_size(expr: Any, limit: int) -> int:
+    n = 0
+    for _ in sympy.preorder_traversal(expr):
+        n += 1
+        if n > limit:
+            break
+    return n
+
+
+def _to_mpf(x: Any, digits: int) -> Any:
+    v = sympy.N(x, digits)
+    if not v.is_number or v.has(sympy.nan, sympy.zoo) or not v.is_real:
+        return mpmath.mpf("nan")
+    if v.is_infinite:
+        return mpmath.inf if v > 0 else -mpmath.inf
+    return mpmath.mpf(sympy.Float(v, digits)._mpf_)
+
+
+def _whole_exprs(graph: Graph, symbols: dict[int, np.ndarray],
+                 budget: _Budget) -> dict[int, np.ndarray]:
+    exprs: dict[int, np.ndarray] = {}
+    for node in graph.nodes:
+        budget.check()
+        if node.id in symbols:
+            exprs[node.id] = symbols[node.id]
+            continue
+        if node.kind != "op":
+            assert node.value is not None
+            vals = [num(x) for x in node.value.reshape(-1).tolist()]
+            exprs[node.id] = np.array(vals + [None], dtype=object)[:-1].reshape(node.value.shape)
+            continue
+        meaning = meaning_of(node.op, node.info)
+        if meaning is None:
+            raise Unsupported(f"no SymPy meaning for op {node.op!r}")
+        arrays: list[Any] = []
+        for slot, i in enumerate(node.inputs):
+            src = graph.nodes[i]
+            index = _is_index(meaning, node, slot) and src.value is not None
+            arrays.append(src.value if index else exprs[i])
+        if meaning.kind == "elementwise":
+            b = np.broadcast_arrays(*arrays)
+            out = np.empty(b[0].shape, dtype=object)
+            for idx in np.ndindex(out.shape):
+                out[idx] = sympy.sympify(meaning.fn(*(x[idx] for x in b), **node.attrs))
+        elif meaning.kind == "select":
+            pick = sympy.Max if meaning.select == "max" else sympy.Min
+            cands = np.asarray(_call(meaning, node, arrays), dtype=object)
+            out = np.empty(cands.shape, dtype=object)
+            for idx in np.ndindex(cands.shape):
+                out[idx] = pick(*cands[idx])
+        else:
+            out = np.asarray(_call(meaning, node, arrays), dtype=object)
+        exprs[node.id] = out
+    return exprs
+
+
+def _whole(graph: Graph, seeds: dict[int, list[Any]], budget: _Budget, digits: int,
+           v: list[list[Any]] | None = None) -> tuple[list[Any], dict[int, np.ndarray]]:
+    symbols: dict[int, np.ndarray] = {}
+    values: dict[Any, Any] = {}
+    for pos, nid in enumerate(graph.inputs):
+        if nid is None or nid in symbols:
+            continue
+        node = graph.nodes[nid]
+        assert node.value is not None
+        syms = [sympy.Symbol(f"w{pos}_{i}", real=True) for i in range(node.value.size)]
+        for s, x in zip(syms, node.value.reshape(-1).tolist(), strict=True):
+            values[s] = num(x)
+        symbols[nid] = np.array(syms + [None], dtype=object)[:-1].reshape(node.value.shape)
+    with _alarm(budget):
+        exprs = _whole_exprs(graph, symbols, budget)
+        total = sympy.Add(*[num(float(g)) * e for nid, gs in seeds.items()
+                            for g, e in zip(gs, exprs[nid].reshape(-1), strict=True)])
+        budget.grow(_tree_size(total, budget.size), "the whole output expression")
+        grads: list[Any] = []
+        for pos, nid in enumerate(graph.inputs):
+            if nid is None:
+                grads.append(None)
+                continue
+            syms = list(symbols[nid].reshape(-1))
+            ds = [sympy.diff(total, s) for s in syms]
+            if v is not None:
+                ds = [sympy.Add(*[num(float(vb)) * sympy.diff(d, sb)
+                                  for p2, n2 in enumerate(graph.inputs) if n2 is not None
+                                  for sb, vb in zip(symbols[n2].reshape(-1), v[p2], strict=True)])
+                      for d in ds]
+            grads.append([_to_mpf(d.xreplace(values), digits) for d in ds])
+            budget.check()
+        forward = {nid: np.vectorize(lambda e: _to_mpf(sympy.sympify(e).xreplace(values), digits),
+                                     otypes=[object])(exprs[nid]) for nid in graph.outputs}
+    return grads, forward
+
+
+# -- the public API -------------------------------------------------------------------------------
+def _tuple(x: Any) -> tuple[Any, ...]:
+    if x is None:
+        return ()
+    return tuple(x) if isinstance(x, list | tuple) else (x,)
+
+
+def _data(x: Any) -> np.ndarray:
+    return np.asarray(x._data if hasattr(x, "_data") else x)
+
+
+def _seeds(graph: Graph, outs: tuple[Any, ...], grad_outputs: Any) -> dict[int, list[Any]]:
+    gos = _tuple(grad_outputs)
+    seeds: dict[int, list[Any]] = {}
+    for n, (nid, out) in enumerate(zip(graph.outputs, outs, strict=True)):
+        g = _exact(_data(gos[n])) if gos and gos[n] is not None else (
+            [mpmath.mpf(1)] * _data(out).size)
+        if nid in seeds:
+            seeds[nid] = [a + b for a, b in zip(seeds[nid], g, strict=True)]
+        else:
+            seeds[nid] = g
+    return seeds
+
+
+def _arrays(values: list[Any] | None, shape: tuple[int, ...]) -> tuple[Any, Any]:
+    if values is None:
+        return None, None
+    with mpmath.workdps(mpmath.mp.dps - 10):
+        rounded = [+mpmath.mpf(v) for v in values]
+    exact = np.array(rounded + [None], dtype=object)[:-1].reshape(shape)
+    return exact, np.array([float(v) for v in rounded], dtype=np.float64).reshape(shape)
+
+
+def _forward_array(forwards: list[np.ndarray]) -> np.ndarray:
+    if len(forwards) == 1:
+        return forwards[0]
+    holder = np.empty(len(forwards), dtype=object)
+    for i, f in enumerate(forwards):
+        holder[i] = f
+    return holder
+
+
+def _failed(status: str, reason: str, n: int) -> ExactResult:
+    return ExactResult(status, reason, [None] * n, [None] * n)
+
+
+def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time_budget: float,
+         size_budget: int, mode: str, backend: str) -> ExactResult:
+    outs, ins = _tuple(outputs), _tuple(inputs)
+    budget = _Budget(time_budget, size_budget)
+    try:
+        with mpmath.workdps(digits + 10):
+            graph = read_graph(outs, ins)
+            seeds = _seeds(graph, outs, grad_outputs)
+            shapes = [tuple(_data(t).shape) for t in ins]
+            vs = [_exact(_data(x)) for x in _tuple(v)] if v is not None else None
+            if mode == "whole":
+                values, fwd = _whole(graph, seeds, budget, digits + 10, vs)
+                forwards = [fwd[nid] for nid in graph.outputs]
+                return _result("ok", "", values, shapes, [], forwards)
+            if mode != "local":
+                raise ValueError(f"mode must be 'local' or 'whole', not {mode!r}")
+            ev = _Evaluator(graph, budget, backend)
+            ev.forward()
+            need = ev.needs({i for i in graph.inputs if i is not None})
+            forwards = [np.array(ev.values[nid] + [None], dtype=object)[:-1].reshape(
+                ev.shapes[nid]) for nid in graph.outputs]
+            if vs is not None:
+                tseeds = {nid: vs[p] for p, nid in enumerate(graph.inputs) if nid is not None}
+                ev.tangents(tseeds)
+                _, adot = ev.reverse(seeds, need, tangent_seeds={})
+                values = [adot.get(nid, [mpmath.mpf(0)] * len(ev.values[nid]))
+                          if nid is not None else None for nid in graph.inputs]
+                return _result("ok", "; ".join(ev.notes), values, shapes, [], forwards)
+            adj, _ = ev.reverse(seeds, need)
+            values = [adj.get(nid, [mpmath.mpf(0)] * len(ev.values[nid]))
+                      if nid is not None else None for nid in graph.inputs]
+            kinks = _kinks(ev, seeds, need, values, shapes)
+            status = "kink" if kinks else "ok"
+            return _result(status, "; ".join(ev.notes), values, shapes, kinks, forwards)
+    except Unsupported as e:
+        return _failed("unsupported", str(e), len(ins))
+    except _GaveUp as e:
+        return _failed("oracle-gave-up", str(e), len(ins))
+    except RecursionError:
+        return _failed("oracle-gave-up", "expression too deep for SymPy", len(ins))
+
+
+def _kinks(ev: _Evaluator, seeds: dict[int, list[Any]], need: set[int], values: list[Any],
+           shapes: list[tuple[int, ...]]) -> list[KinkElement]:
+    sites = [s for local in ev.locals.values() for s in local.sites]
+    if not sites:
+        return []
+    left, _ = ev.reverse(seeds, need, "left")
+    right, _ = ev.reverse(seeds, need, "right")
+    first = sites[0]
+    ops = "+".join(dict.fromkeys(s.op for s in sites))
+    found = []
+    for pos, nid in enumerate(ev.graph.inputs):
+        if nid is None:
+            continue
+        zero = [mpmath.mpf(0)] * len(values[pos])
+        lv, rv = left.get(nid, zero), right.get(nid, zero)
+        for e, (x, lo, hi) in enumerate(zip(values[pos], lv, rv, strict=True)):
+            if not (lo == hi == x):
+                index = tuple(int(i) for i in np.unravel_index(e, shapes[pos])) if shapes[
+                    pos] else ()
+                found.append(KinkElement(pos, index, ops, first.where, first.convention, x,
+                                         (lo, hi)))
+    return found
+
+
+def _result(status: str, reason: str, values: list[Any], shapes: list[tuple[int, ...]],
+            kinks: list[KinkElement], forwards: list[np.ndarray]) -> ExactResult:
+    grads, floats = [], []
+    for vals, shape in zip(values, shapes, strict=True):
+        exact, f64 = _arrays(vals, shape)
+        grads.append(exact)
+        floats.append(f64)
+    return ExactResult(status, reason, grads, floats, kinks, _forward_array(forwards))
+
+
+def exact_grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, digits: int = 40,
+               time_budget: float = 60.0, size_budget: int = 200_000, mode: str = "local",
+               backend: str = "sympy") -> ExactResult:
+    """The exact gradient of ``outputs`` (weighted by ``grad_outputs``, ones by default) with
+    respect to ``inputs``, as ``autograd.grad`` would compute it with infinite precision.
+
+    ``mode="local"`` chains each op's cached SymPy partials in mpmath; ``mode="whole"``
+    differentiates the full output expression (small graphs). ``backend="symengine"`` derives
+    the partials with SymEngine (the ``fast`` extra). Past ``time_budget`` seconds or
+    ``size_budget`` terms the status is ``"oracle-gave-up"``.
+
+    >>> import symgrad, oracle
+    >>> x = symgrad.tensor([0.5, 2.0], requires_grad=True)
+    >>> r = oracle.exact_grad((x.tanh() * x).sum(), x)
+    >>> r.status, r.float64[0]
+    ('ok', array([0.85534102, 1.10532923]))
+    >>> print(mpmath.nstr(r.grads[0][0], 30))
+    0.855341023742973463577167950815
+    """
+    return _run(outputs, inputs, grad_outputs, None, digits, time_budget, size_budget, mode,
+                backend)
+
+
+def exact_hvp(outputs: Any, inputs: Any, v: Any, grad_outputs: Any = None, *, digits: int = 40,
+              time_budget: float = 60.0, size_budget: int = 200_000, mode: str = "local",
+              backend: str = "sympy") -> ExactResult:
+    """The exact Hessian-vector product: the derivative of ``exact_grad`` along ``v`` (one
+    array per input), by forward-over-reverse with each op's second partials. ``grads[i]``
+    holds the product's part for input i.
+
+    >>> import symgrad, oracle
+    >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> r = oracle.exact_hvp((x * x * x).sum(), x, [symgrad.tensor([1.0, 1.0])])
+    >>> r.float64[0]
+    array([ 6., 12.])
+    """
+    return _run(outputs, inputs, grad_outputs, v, digits, time_budget, size_budget, mode,
+                backend)
+
+
+def exact_hessian(output: Any, inputs: Any, *, digits: int = 40, time_budget: float = 60.0,
+                  size_budget: int = 200_000, backend: str = "sympy"
+                  ) -> list[list[np.ndarray]]:
+    """The full exact Hessian of a scalar ``output``: ``H[i][j]`` has shape
+    ``inputs[i].shape + inputs[j].shape``. Meant for small inputs (one HVP per element).
+
+    >>> import symgrad, oracle
+    >>> x = symgrad.tensor([1.0, 3.0], requires_grad=True)
+    >>> H = oracle.exact_hessian((x * x * x).sum(), x)
+    >>> H[0][0].astype(float)
+    array([[ 6.,  0.],
+           [ 0., 18.]])
+    """
+    ins = _tuple(inputs)
+    shapes = [tuple(_data(t).shape) for t in ins]
+    blocks: list[list[Any]] = [[np.empty(a + b, dtype=object) for b in shapes] for a in shapes]
+    for i, shape in enumerate(shapes):
+        for e in np.ndindex(shape):
+            v = [np.zeros(s) for s in shapes]
+            v[i][e] = 1.0
+            r = exact_hvp(output, ins, v, digits=digits, time_budget=time_budget,
+                          size_budget=size_budget, backend=backend)
+            if r.status != "ok":
+                raise RuntimeError(f"exact_hessian: {r.status}: {r.reason}")
+            for j in range(len(ins)):
+                g = r.grads[j]
+                blocks[i][j][e] = g if g is not None else np.zeros(shapes[j], dtype=object)
+    return blocks
+
+
+def exact_forward(outputs: Any, *, digits: int = 40, time_budget: float = 60.0,
+                  size_budget: int = 200_000) -> list[np.ndarray]:
+    """The exact values of ``outputs`` (object arrays of ``mpmath.mpf``), from the oracle's
+    meaning of each op: the reference for the engine's forward error.
+
+    >>> import symgrad, oracle
+    >>> x = symgrad.tensor([0.1], requires_grad=True)  # float32: 0.100000001490116...
+    >>> (y,) = oracle.exact_forward(x.exp())
+    >>> print(mpmath.nstr(y[0], 25))
+    1.105170919722480625738477
+    """
+    outs = _tuple(outputs)
+    budget = _Budget(time_budget, size_budget)
+    with mpmath.workdps(digits + 10):
+        graph = read_graph(outs, [])
+        ev = _Evaluator(graph, budget, "sympy")
+        try:
+            ev.forward()
+        except _GaveUp as e:
+            raise RuntimeError(f"exact_forward gave up: {e}") from None
+        result = []
+        for nid in graph.outputs:
+            with mpmath.workdps(digits):
+                vals = [+mpmath.mpf(v) for v in ev.values[nid]]
+            result.append(np.array(vals + [None], dtype=object)[:-1].reshape(ev.shapes[nid]))
+    return result

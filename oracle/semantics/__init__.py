@@ -1,0 +1,88 @@
+"""What each op means, in SymPy: the oracle's own table, written from the mathematics.
+
+Four kinds of meaning:
+
+- ``elementwise``: a function of scalar symbols (``real=True``) and the op's attributes; the
+  oracle broadcasts it over the inputs. ``kinks`` gives ``(arg, expr)`` pairs whose zero set is
+  a kink or branch of the function (``relu``: ``("self", x)``).
+- ``structural``: a function of NumPy object arrays of SymPy expressions (one per tensor input;
+  integer index inputs named in ``index_args`` arrive as plain integer arrays) returning the
+  output's object array: reductions, matmul, softmax, losses.
+- ``index``: a structural meaning that only moves values (reshape, cat, gather, ...): applied to
+  arrays of element numbers it tells the oracle where each output element came from.
+- ``select``: max and min reductions: the function returns, for each output element, the tuple
+  of candidate input elements; the output is the largest (``select="max"``) or smallest.
+
+A custom ``autograd.Function`` gets its meaning from a ``sympy`` static method taking the
+Function's arguments (tensors as object arrays of expressions) and returning the output array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy
+
+__all__ = ["Meaning", "MEANINGS", "meaning_of", "num", "defmeaning"]
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """The SymPy meaning of one op (see the module docstring for the kinds)."""
+
+    name: str
+    kind: str
+    fn: Callable[..., Any]
+    kinks: Callable[..., list[tuple[str, Any]]] | None = None
+    index_args: tuple[str, ...] = ()
+    select: str = ""
+    custom: bool = False
+
+
+MEANINGS: dict[str, Meaning] = {}
+
+
+def defmeaning(name: str, kind: str, fn: Callable[..., Any], **kw: Any) -> Meaning:
+    """Add one op's meaning to ``MEANINGS``."""
+    if name in MEANINGS:
+        raise ValueError(f"meaning of {name!r} given twice")
+    m = Meaning(name, kind, fn, **kw)
+    MEANINGS[name] = m
+    return m
+
+
+def num(x: Any) -> sympy.Expr:
+    """A Python or NumPy number as an exact SymPy number (a binary float is a rational).
+
+    >>> num(0.1)
+    3602879701896397/36028797018963968
+    >>> num(2), num(True), num(float("inf"))
+    (2, 1, oo)
+    """
+    if isinstance(x, bool | np.bool_):
+        return sympy.Integer(int(x))
+    if isinstance(x, int | np.integer):
+        return sympy.Integer(int(x))
+    f = float(x)
+    if f != f:
+        return sympy.nan
+    if f in (float("inf"), float("-inf")):
+        return sympy.oo if f > 0 else -sympy.oo
+    return sympy.Rational(f)
+
+
+def meaning_of(op: str, info: dict[str, Any]) -> Meaning | None:
+    """The meaning of an op by name, or of a custom Function through its ``sympy`` method."""
+    fn_cls = info.get("function")
+    if fn_cls is not None:
+        method = getattr(fn_cls, "sympy", None)
+        if method is None:
+            return None
+        return Meaning(op, "structural", method, custom=True)
+    return MEANINGS.get(op)
+
+
+from oracle.semantics import elementwise, linalg, nn, reductions, shape  # noqa: E402, F401

@@ -1,0 +1,141 @@
+"""Elementwise meanings: arithmetic, exponentials, trigonometry, rounding, selection.
+
+Each entry is the function itself, on real scalar symbols. Piecewise definitions keep every
+branch explicit, so SymPy's derivative is exact away from the boundaries; the boundaries are
+listed as kinks and judged one-sidedly by the oracle.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mpmath
+import sympy
+from sympy import Piecewise
+
+from oracle.semantics import defmeaning, num
+
+__all__ = ["STEP_FUNCTIONS", "MPMATH_NAMESPACE"]
+
+
+# -- piecewise-constant functions -----------------------------------------------------------------
+# Their derivative is 0 wherever it exists; SymPy leaves d floor(x)/dx unevaluated, so each is a
+# Function whose derivative is declared 0 and which evaluates exactly on numbers.
+def _round_half_even(x: Any) -> Any:
+    f = mpmath.floor(x)
+    d = x - f
+    if d > 0.5 or (d == 0.5 and int(f) % 2):
+        return f + 1
+    return f
+
+
+def _step(name: str, exact: Any, numeric: Any) -> type[sympy.Function]:
+    def eval_(cls: Any, x: Any) -> Any:
+        if x.is_Number:
+            return exact(x)
+        return None
+
+    def fdiff(self: Any, argindex: int = 1) -> Any:
+        return sympy.S.Zero
+
+    return type(name, (sympy.Function,), {"eval": classmethod(eval_), "fdiff": fdiff,
+                                          "is_real": True, "_mpmath": staticmethod(numeric)})
+
+
+def _exact_round(x: Any) -> Any:
+    f = sympy.floor(x)
+    d = x - f
+    return f + 1 if d > sympy.Rational(1, 2) or (d == sympy.Rational(1, 2) and f % 2) else f
+
+
+FloorStep = _step("FloorStep", sympy.floor, mpmath.floor)
+CeilStep = _step("CeilStep", sympy.ceiling, mpmath.ceil)
+TruncStep = _step("TruncStep", lambda x: sympy.floor(x) if x >= 0 else sympy.ceiling(x),
+                  lambda x: mpmath.floor(x) if x >= 0 else mpmath.ceil(x))
+RoundStep = _step("RoundStep", _exact_round, _round_half_even)
+STEP_FUNCTIONS = (FloorStep, CeilStep, TruncStep, RoundStep)
+MPMATH_NAMESPACE: dict[str, Any] = {f.__name__: f._mpmath for f in STEP_FUNCTIONS}
+
+
+def _sign(x: Any) -> Any:
+    return Piecewise((1, x > 0), (-1, x < 0), (0, True))
+
+
+def elementwise(name: str, fn: Any, kinks: Any = None) -> None:
+    defmeaning(name, "elementwise", fn, kinks=kinks)
+
+
+def _self_at_zero(self: Any, **_: Any) -> list[tuple[str, Any]]:
+    return [("self", self)]
+
+
+# -- arithmetic -----------------------------------------------------------------------------------
+elementwise("add", lambda self, other, *, alpha=1: self + num(alpha) * other)
+elementwise("sub", lambda self, other, *, alpha=1: self - num(alpha) * other)
+elementwise("rsub", lambda self, other, *, alpha=1: other - num(alpha) * self)
+elementwise("rsub_scalar", lambda self, other=None, *, alpha=1, **kw: (
+    (num(kw["value"]) if other is None else other) - num(alpha) * self))
+elementwise("neg", lambda self: -self)
+elementwise("mul", lambda self, other: self * other)
+elementwise("div", lambda self, other, *, rounding_mode=None: (
+    self / other if rounding_mode is None
+    else FloorStep(self / other) if rounding_mode == "floor" else TruncStep(self / other)))
+elementwise("reciprocal", lambda self: 1 / self)
+elementwise("pow", lambda self, *, exponent: self ** num(exponent))
+elementwise("pow_tensor", lambda self, exponent: self ** exponent)
+elementwise("pow_scalar", lambda exponent, *, base: num(base) ** exponent)
+elementwise("abs", lambda self: Piecewise((-self, self < 0), (self, True)), _self_at_zero)
+elementwise("sign", lambda self: _sign(self))
+elementwise("maximum", lambda self, other: Piecewise((other, self < other), (self, True)),
+            lambda self, other: [("self", self - other), ("other", self - other)])
+elementwise("minimum", lambda self, other: Piecewise((other, self > other), (self, True)),
+            lambda self, other: [("self", self - other), ("other", self - other)])
+
+
+def _clamp(self: Any, *, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    branches = []
+    if min is not None:
+        branches.append((num(min), self < num(min)))
+    if max is not None:
+        branches.append((num(max), self > num(max)))
+    return Piecewise(*branches, (self, True)) if branches else self
+
+
+def _clamp_kinks(self: Any, *, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    return [("self", self - num(b)) for b in (min, max) if b is not None]
+
+
+elementwise("clamp", _clamp, _clamp_kinks)
+elementwise("remainder", lambda self, other: self - other * FloorStep(self / other))
+elementwise("fmod", lambda self, other: self - other * TruncStep(self / other))
+elementwise("floor_divide", lambda self, other: FloorStep(self / other))
+elementwise("floor", lambda self: FloorStep(self))
+elementwise("ceil", lambda self: CeilStep(self))
+elementwise("round", lambda self, *, decimals=0: RoundStep(self))
+elementwise("trunc", lambda self: TruncStep(self))
+elementwise("frac", lambda self: self - TruncStep(self))
+
+# -- exponentials and logarithms ------------------------------------------------------------------
+elementwise("exp", sympy.exp)
+elementwise("exp2", lambda self: 2 ** self)
+elementwise("expm1", lambda self: sympy.exp(self) - 1)
+elementwise("log", sympy.log)
+elementwise("log2", lambda self: sympy.log(self) / sympy.log(2))
+elementwise("log10", lambda self: sympy.log(self) / sympy.log(10))
+elementwise("log1p", lambda self: sympy.log(1 + self))
+elementwise("sqrt", sympy.sqrt)
+elementwise("rsqrt", lambda self: 1 / sympy.sqrt(self))
+elementwise("square", lambda self: self**2)
+elementwise("xlogy", lambda self, other: self * sympy.log(other))
+
+# -- trigonometric and hyperbolic -----------------------------------------------------------------
+for _name in ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh",
+              "acosh", "atanh", "erf", "erfc"):
+    elementwise(_name, getattr(sympy, _name))
+elementwise("atan2", lambda self, other: sympy.atan2(self, other))
+elementwise("sigmoid", lambda self: 1 / (1 + sympy.exp(-self)))
+elementwise("erfinv", sympy.erfinv)
+
+# -- selection ------------------------------------------------------------------------------------
+elementwise("where", lambda condition, self, other: Piecewise(
+    (self, sympy.Ne(condition, 0)), (other, True)))

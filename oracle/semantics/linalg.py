@@ -1,0 +1,60 @@
+"""Products of vectors and matrices, written as sums of products of elements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy
+
+from oracle.semantics import defmeaning
+
+__all__ = ["matmul"]
+
+
+def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.empty((a.shape[0], b.shape[1]), dtype=object)
+    for i in range(a.shape[0]):
+        for j in range(b.shape[1]):
+            out[i, j] = sympy.Add(*[a[i, k] * b[k, j] for k in range(a.shape[1])])
+    return out
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """NumPy's ``matmul`` on object arrays: 1-d operands promoted, batch dims broadcast."""
+    a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+    va, vb = a.ndim == 1, b.ndim == 1
+    if va:
+        a = a.reshape(1, -1)
+    if vb:
+        b = b.reshape(-1, 1)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    out = np.empty(batch + (a.shape[-2], b.shape[-1]), dtype=object)
+    for idx in np.ndindex(batch):
+        out[idx] = _mm(a[idx], b[idx])
+    if va:
+        out = out[..., 0, :]
+    if vb:
+        out = out[..., 0]
+    return out
+
+
+defmeaning("dot", "structural", lambda self, tensor=None, **kw: matmul(
+    self, tensor if tensor is not None else kw["other"]))
+defmeaning("vdot", "structural", lambda self, other: matmul(self, other))
+defmeaning("mv", "structural", lambda self, vec: matmul(self, vec))
+defmeaning("mm", "structural", lambda self, mat2: matmul(self, mat2))
+defmeaning("bmm", "structural", lambda self, mat2: matmul(self, mat2))
+defmeaning("matmul", "structural", lambda self, other: matmul(self, other))
+defmeaning("outer", "structural", lambda self, vec2: matmul(
+    np.asarray(self, dtype=object).reshape(-1, 1), np.asarray(vec2, dtype=object).reshape(1, -1)))
+
+
+def _trace(self: Any) -> np.ndarray:
+    n = min(self.shape)
+    return np.array(sympy.Add(*[self[i, i] for i in range(n)]), dtype=object)
+
+
+defmeaning("trace", "structural", _trace)

@@ -1,0 +1,132 @@
+"""Neural-network functions: activations (elementwise), softmax, losses and ``linear``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy
+from sympy import Piecewise
+
+from oracle.semantics import defmeaning, num
+from oracle.semantics.linalg import matmul
+from oracle.semantics.reductions import along
+
+__all__: list[str] = []
+
+
+def _self_at_zero(self: Any, **_: Any) -> list[tuple[str, Any]]:
+    return [("self", self)]
+
+
+def _act(name: str, fn: Any, kinks: Any = None) -> None:
+    defmeaning(name, "elementwise", fn, kinks=kinks)
+
+
+def _sigmoid(x: Any) -> Any:
+    return 1 / (1 + sympy.exp(-x))
+
+
+def _gelu(self: Any, *, approximate: str = "none") -> Any:
+    if approximate == "tanh":
+        inner = sympy.sqrt(2 / sympy.pi) * (self + sympy.Rational(44715, 10**6) * self**3)
+        return self / 2 * (1 + sympy.tanh(inner))
+    return self / 2 * (1 + sympy.erf(self / sympy.sqrt(2)))
+
+
+def _softplus(self: Any, *, beta: Any = 1, threshold: Any = 20) -> Any:
+    b = num(beta)
+    # Above the threshold the function is the identity, as PyTorch defines it (for stability).
+    return Piecewise((self, b * self > num(threshold)), (sympy.log(1 + sympy.exp(b * self)) / b,
+                                                          True))
+
+
+def _elu(self: Any, *, alpha: Any = 1, scale: Any = 1, input_scale: Any = 1) -> Any:
+    a, s, i = num(alpha), num(scale), num(input_scale)
+    return s * Piecewise((a * (sympy.exp(i * self) - 1), self <= 0), (self, True))
+
+
+_act("relu", lambda self: Piecewise((0, self < 0), (self, True)), _self_at_zero)
+_act("leaky_relu", lambda self, *, negative_slope=0.01: Piecewise(
+    (num(negative_slope) * self, self < 0), (self, True)), _self_at_zero)
+_act("elu", _elu, _self_at_zero)
+_act("celu", lambda self, *, alpha=1: Piecewise(
+    (num(alpha) * (sympy.exp(self / num(alpha)) - 1), self < 0), (self, True)), _self_at_zero)
+_act("selu", lambda self: _elu(self, alpha=1.6732632423543772848170429916717,
+                               scale=1.0507009873554804934193349852946), _self_at_zero)
+_act("gelu", _gelu)
+_act("silu", lambda self: self * _sigmoid(self))
+_act("mish", lambda self: self * sympy.tanh(sympy.log(1 + sympy.exp(self))))
+_act("softplus", _softplus, lambda self, *, beta=1, threshold=20: [
+    ("self", num(beta) * self - num(threshold))])
+_act("hardtanh", lambda self, *, min_val=-1, max_val=1: Piecewise(
+    (num(min_val), self < num(min_val)), (num(max_val), self > num(max_val)), (self, True)),
+    lambda self, *, min_val=-1, max_val=1: [("self", self - num(min_val)),
+                                            ("self", self - num(max_val))])
+_act("logsigmoid", lambda self: -sympy.log(1 + sympy.exp(-self)))
+
+
+def _softmax(xs: list[Any]) -> list[Any]:
+    es = [sympy.exp(x) for x in xs]
+    total = sympy.Add(*es)
+    return [e / total for e in es]
+
+
+def _log_softmax(xs: list[Any]) -> list[Any]:
+    lse = sympy.log(sympy.Add(*[sympy.exp(x) for x in xs]))
+    return [x - lse for x in xs]
+
+
+defmeaning("softmax", "structural", lambda self, *, dim, **_: along(self, dim, _softmax))
+defmeaning("log_softmax", "structural", lambda self, *, dim, **_: along(self, dim, _log_softmax))
+
+
+def _reduced(values: np.ndarray, reduction: str, weights: np.ndarray | None = None) -> np.ndarray:
+    if reduction == "none":
+        return values
+    total = sympy.Add(*values.flat)
+    if reduction == "sum":
+        return np.array(total, dtype=object)
+    denom = sympy.Add(*weights.flat) if weights is not None else values.size
+    return np.array(total / denom, dtype=object)
+
+
+def _nll_loss(self: Any, target: Any, weight: Any = None, *, reduction: str = "mean",
+              ignore_index: int = -100, **_: Any) -> np.ndarray:
+    x = np.asarray(self, dtype=object)
+    t = np.asarray(target, dtype=np.int64)
+    if x.ndim == 1:
+        x, t = x.reshape(1, -1), t.reshape(1)
+    w = np.asarray(weight, dtype=object) if weight is not None else None
+    moved = np.moveaxis(x, 1, -1)
+    losses = np.empty(t.shape, dtype=object)
+    ws = np.empty(t.shape, dtype=object)
+    for idx in np.ndindex(t.shape):
+        c = int(t[idx])
+        wc = 0 if c == ignore_index else (w[c] if w is not None else 1)
+        ws[idx] = sympy.S(wc)
+        losses[idx] = sympy.S(0) if c == ignore_index else -wc * moved[idx][c]
+    out = _reduced(losses, reduction, ws)
+    return out.reshape(()) if np.asarray(self).ndim == 1 and reduction == "none" else out
+
+
+defmeaning("nll_loss", "structural", _nll_loss, index_args=("target",))
+defmeaning("mse_loss", "structural", lambda self, target, *, reduction="mean", **_: _reduced(
+    (np.asarray(self, dtype=object) - np.asarray(target, dtype=object)) ** 2, reduction))
+defmeaning("l1_loss", "structural", lambda self, target, *, reduction="mean", **_: _reduced(
+    np.vectorize(sympy.Abs, otypes=[object])(
+        np.asarray(self, dtype=object) - np.asarray(target, dtype=object)), reduction),
+    kinks=lambda self, target, **_: [
+        ("self", d) for d in (np.asarray(self, dtype=object)
+                              - np.asarray(target, dtype=object)).flat])
+
+
+def _linear(input: Any, weight: Any, bias: Any = None) -> np.ndarray:  # noqa: A002
+    out = matmul(input, np.asarray(weight, dtype=object).T)
+    return out + np.asarray(bias, dtype=object) if bias is not None else out
+
+
+defmeaning("linear", "structural", _linear)
+defmeaning("cross_entropy", "structural", lambda self, target, *, reduction="mean", **kw: _nll_loss(
+    along(self, 1 if np.asarray(self).ndim > 1 else 0, _log_softmax), target,
+    reduction=reduction, **kw), index_args=("target",))

@@ -1,0 +1,121 @@
+"""Reductions: each output element is a function of the input elements along ``dim``.
+
+Dims arrive normalised (a sorted tuple, or None for all); a reduction over no dim of a 0-dim
+input reduces its single element.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import sympy
+
+from oracle.semantics import defmeaning, num
+
+__all__ = ["reduce", "along"]
+
+
+def _dims(dim: Any, ndim: int) -> tuple[int, ...]:
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    return tuple(sorted(d % max(ndim, 1) for d in dims)) if ndim else ()
+
+
+def reduce(x: np.ndarray, dim: Any, keepdim: bool, fn: Callable[[list[Any]], Any]) -> np.ndarray:
+    """Apply ``fn`` to the list of elements along ``dim`` for each output element."""
+    x = np.asarray(x, dtype=object)
+    dims = _dims(dim, x.ndim)
+    kept = [d for d in range(x.ndim) if d not in dims]
+    moved = np.transpose(x, kept + list(dims)).reshape([x.shape[d] for d in kept] + [-1])
+    out = np.empty(moved.shape[:-1], dtype=object)
+    for idx in np.ndindex(out.shape):
+        out[idx] = fn(list(moved[idx]))
+    if keepdim:
+        out = out.reshape([1 if d in dims else x.shape[d] for d in range(x.ndim)])
+    return out
+
+
+def along(x: np.ndarray, dim: int, fn: Callable[[list[Any]], list[Any]]) -> np.ndarray:
+    """Replace each line along ``dim`` by ``fn`` of it (same length): cumsum, softmax."""
+    x = np.asarray(x, dtype=object)
+    if x.ndim == 0:
+        return np.array(fn([x.item()])[0], dtype=object)
+    moved = np.moveaxis(x, dim % x.ndim, -1)
+    out = np.empty(moved.shape, dtype=object)
+    for idx in np.ndindex(moved.shape[:-1]):
+        out[idx] = np.array(fn(list(moved[idx])), dtype=object)
+    return np.moveaxis(out, -1, dim % x.ndim)
+
+
+def _mean(xs: list[Any]) -> Any:
+    return sympy.Add(*xs) / len(xs)
+
+
+def _var(xs: list[Any], correction: Any) -> Any:
+    m = _mean(xs)
+    return sympy.Add(*[(x - m) ** 2 for x in xs]) / (len(xs) - num(correction))
+
+
+def _norm(xs: list[Any], p: Any) -> Any:
+    if p in (2, 2.0, None, "fro"):
+        return sympy.sqrt(sympy.Add(*[x**2 for x in xs]))
+    if p in (1, 1.0):
+        return sympy.Add(*[sympy.Abs(x) for x in xs])
+    if p == 0:
+        return sympy.Add(*[sympy.Piecewise((0, sympy.Eq(x, 0)), (1, True)) for x in xs])
+    q = num(p)
+    return sympy.Add(*[sympy.Abs(x) ** q for x in xs]) ** (1 / q)
+
+
+def _cumulative(op: Callable[[Any, Any], Any]) -> Callable[[list[Any]], list[Any]]:
+    def run(xs: list[Any]) -> list[Any]:
+        out = [xs[0]]
+        for x in xs[1:]:
+            out.append(op(out[-1], x))
+        return out
+
+    return run
+
+
+def _reduction(name: str, fn: Callable[..., Any], **kw: Any) -> None:
+    defmeaning(name, "structural", fn, **kw)
+
+
+_reduction("sum", lambda self, *, dim=None, keepdim=False, **_: reduce(
+    self, dim, keepdim, lambda xs: sympy.Add(*xs)))
+_reduction("sum_all", lambda self, **_: reduce(self, None, False, lambda xs: sympy.Add(*xs)))
+_reduction("mean", lambda self, *, dim=None, keepdim=False, **_: reduce(self, dim, keepdim, _mean))
+_reduction("mean_all", lambda self, **_: reduce(self, None, False, _mean))
+_reduction("prod", lambda self, *, dim=None, keepdim=False, **_: reduce(
+    self, dim, keepdim, lambda xs: sympy.Mul(*xs)))
+_reduction("prod_all", lambda self, **_: reduce(self, None, False, lambda xs: sympy.Mul(*xs)))
+_reduction("var", lambda self, *, dim=None, correction=1, keepdim=False, **_: reduce(
+    self, dim, keepdim, lambda xs: _var(xs, correction)))
+_reduction("std", lambda self, *, dim=None, correction=1, keepdim=False, **_: reduce(
+    self, dim, keepdim, lambda xs: sympy.sqrt(_var(xs, correction))),
+    kinks=lambda self, *, dim=None, correction=1, keepdim=False, **_: [
+        ("self", v) for v in reduce(self, dim, keepdim, lambda xs: _var(xs, correction)).flat])
+_reduction("logsumexp", lambda self, *, dim=None, keepdim=False, **_: reduce(
+    self, dim, keepdim, lambda xs: sympy.log(sympy.Add(*[sympy.exp(x) for x in xs]))))
+_reduction("norm", lambda self, *, p=2, dim=None, keepdim=False, **_: reduce(
+    self, dim, keepdim, lambda xs: _norm(xs, p)),
+    kinks=lambda self, *, p=2, dim=None, keepdim=False, **_: [("self", x) for x in self.flat])
+_reduction("cumsum", lambda self, *, dim, **_: along(self, dim, _cumulative(lambda a, b: a + b)))
+_reduction("cumprod", lambda self, *, dim, **_: along(self, dim, _cumulative(lambda a, b: a * b)))
+
+
+# -- max and min: the output selects among candidates ----------------------------------------------
+def _candidates(self: np.ndarray, dim: Any, keepdim: bool) -> np.ndarray:
+    return reduce(self, dim, keepdim, tuple)
+
+
+for _kind in ("max", "min"):
+    defmeaning(f"{_kind}_all", "select", lambda self, **_: _candidates(self, None, False),
+               select=_kind)
+    defmeaning(f"a{_kind}", "select", lambda self, *, dim=None, keepdim=False, **_: _candidates(
+        self, dim, keepdim), select=_kind)
+    defmeaning(f"{_kind}_dim", "select", lambda self, *, dim, keepdim=False, **_: _candidates(
+        self, dim, keepdim), select=_kind)
