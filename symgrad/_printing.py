@@ -109,12 +109,14 @@ def _add_suffixes(body: str, suffixes: list[str], indent: int) -> str:
     parts = [body]
     last = len(body) - body.rfind("\n") + 1
     for suffix in suffixes:
-        if last + len(suffix) + 2 > LINEWIDTH:
+        # Measured as PyTorch's "torch.float64" so lines break where PyTorch breaks them.
+        size = len(suffix.replace("symgrad.", "torch."))
+        if last + size + 2 > LINEWIDTH:
             parts.append(",\n" + " " * indent + suffix)
-            last = indent + len(suffix)
+            last = indent + size
         else:
             parts.append(", " + suffix)
-            last += len(suffix) + 2
+            last += size + 2
     parts.append(")")
     return "".join(parts)
 
@@ -131,6 +133,8 @@ def tensor_repr(t: Tensor) -> str:
     suffixes: list[str] = []
     default = d in (_dtypes.get_default_dtype(), _dtypes.int64, _dtypes.bool)
     if values.size == 0:
+        # An empty tensor cannot show its dtype through its values: only the default is implied.
+        default = d is _dtypes.get_default_dtype()
         if values.ndim != 1:
             suffixes.append(f"size={tuple(values.shape)}")
         body = "[]"
@@ -141,7 +145,8 @@ def tensor_repr(t: Tensor) -> str:
     if not default:
         suffixes.append(f"dtype={d!r}")
     if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+        # PyTorch prints C++-only nodes (CopySlices) without their namespace.
+        suffixes.append(f"grad_fn=<{t.grad_fn.name().removeprefix('torch::autograd::')}>")
     elif t._rg:
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + body, suffixes, indent)
