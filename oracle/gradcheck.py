@@ -1,0 +1,329 @@
+"""``gradcheck`` and ``gradgradcheck`` with PyTorch's signature and pass/fail semantics.
+
+The engine's Jacobian (one VJP per output element) is compared with a central-difference
+Jacobian of step ``eps`` (``oracle.fd``), elementwise, passing when
+``|engine - fd| <= atol + rtol·|fd|`` everywhere. Unlike PyTorch, the differences are always
+taken in float64 on copies of the inputs, whatever their dtype, and a failure does not print two
+Jacobians: ``GradcheckError`` names the worst elements, each with the engine's value, the FD
+value and, when the exact oracle can judge the graph, the exact value, so it says who is wrong.
+
+``fast_mode=True`` compares ``vᵀJu`` for seeded random unit ``u`` and ``v`` instead of whole
+Jacobians (PyTorch's fast gradcheck, with its ``atol·Σu·Σv`` tolerance).
+
+>>> import symgrad
+>>> x = symgrad.tensor([0.5, -1.0], dtype=symgrad.float64, requires_grad=True)
+>>> gradcheck(lambda x: (x * x).tanh(), (x,))
+True
+>>> gradgradcheck(lambda x: (x * x).tanh(), (x,))
+True
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from oracle import fd as fdm
+
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
+
+# How many of the worst elements a failure names.
+WORST = 5
+
+
+class GradcheckError(RuntimeError):
+    """A gradient check failed; the message names the worst elements."""
+
+
+def _as_tuple(x: Any) -> tuple[Any, ...]:
+    from symgrad import Tensor
+
+    return (x,) if isinstance(x, Tensor) else tuple(x)
+
+
+def _is_tensor(x: Any) -> bool:
+    from symgrad import Tensor
+
+    return isinstance(x, Tensor)
+
+
+def _float64_fn(func: Callable[..., Any], inputs: tuple[Any, ...],
+                diff: list[int]) -> fdm.NumpyFn:
+    """``func`` on float64 copies of the inputs (grad mode on: gradgradcheck's function
+    differentiates inside), outputs as float64 arrays."""
+    import symgrad
+
+    def f(arrays: list[np.ndarray]) -> list[np.ndarray]:
+        args = list(inputs)
+        for i, a in zip(diff, arrays, strict=True):
+            args[i] = symgrad.tensor(a, dtype=symgrad.float64, requires_grad=True)
+        for i, t in enumerate(inputs):
+            if i not in diff and _is_tensor(t) and t.dtype.is_floating_point:
+                args[i] = symgrad.tensor(np.asarray(t._data, np.float64), dtype=symgrad.float64)
+        with symgrad.enable_grad():
+            outs = _as_tuple(func(*args))
+        return [np.asarray(o._data, dtype=np.float64) for o in outs if _is_tensor(o)]
+
+    return f
+
+
+def _analytical(outs: tuple[Any, ...], diff_t: list[Any], j: int) -> list[np.ndarray]:
+    """Rows of the engine's Jacobian of output ``j``: one VJP per output element."""
+    import symgrad
+
+    out = outs[j]
+    jac = [np.zeros((out.numel(), t.numel())) for t in diff_t]
+    if not out.requires_grad:
+        return jac
+    for k in range(out.numel()):
+        e = np.zeros(out.shape)
+        e.flat[k] = 1.0
+        grads = symgrad.autograd.grad([out], diff_t, [symgrad.tensor(e, dtype=out.dtype)],
+                                      retain_graph=True, allow_unused=True)
+        for i, g in enumerate(grads):
+            if g is not None:
+                jac[i][k] = np.ravel(np.asarray(g._data, dtype=np.float64))
+    return jac
+
+
+def _engine_grads(outs: tuple[Any, ...], diff_t: list[Any], j: int,
+                  go: np.ndarray) -> tuple[Any, ...]:
+    import symgrad
+
+    return symgrad.autograd.grad([outs[j]], diff_t, [symgrad.tensor(go, dtype=outs[j].dtype)],
+                                 retain_graph=True, allow_unused=True)
+
+
+def _exact_row(outs: tuple[Any, ...], diff_t: list[Any], j: int, k: int) -> list[Any] | None:
+    """The exact row ``k`` of output ``j``'s Jacobian, or None when the oracle cannot say."""
+    import symgrad
+
+    try:
+        from oracle.exact import exact_grad
+
+        e = np.zeros(outs[j].shape)
+        e.flat[k] = 1.0
+        res = exact_grad([outs[j]], diff_t, [symgrad.tensor(e, dtype=outs[j].dtype)])
+    except Exception:  # noqa: BLE001 - the exact column is a bonus, never a reason to fail
+        return None
+    if res.status not in ("ok", "kink"):
+        return None
+    return [np.ravel(np.asarray(a, dtype=np.float64)) for a in res.float64]
+
+
+def _fail(msg: str, raise_exception: bool) -> bool:
+    if raise_exception:
+        raise GradcheckError(msg)
+    return False
+
+
+def _describe(kind: str, j: int, i: int, rows: list[tuple[float, int, int, float, float]],
+              outs: tuple[Any, ...], diff_t: list[Any], atol: float, rtol: float) -> str:
+    lines = [f"{kind} mismatch for output {j} with respect to input {i} "
+             f"(|engine - fd| > atol + rtol·|fd| with atol={atol:g}, rtol={rtol:g}); worst:"]
+    for _, k, col, a, n in rows:
+        exact = _exact_row(outs, diff_t, j, k) if kind == "Jacobian" else None
+        x = None if exact is None else float(exact[i][col])
+        where = (f"d out{j}[{', '.join(map(str, np.unravel_index(k, outs[j].shape)))}] / "
+                 f"d in{i}[{', '.join(map(str, np.unravel_index(col, diff_t[i].shape)))}]"
+                 if kind == "Jacobian" else "vᵀJu")
+        judge = ""
+        if x is not None:
+            judge = " -> engine wrong" if abs(a - x) > abs(n - x) else " -> FD wrong"
+        lines.append(f"  {where}: engine {a!r}, fd {n!r}"
+                     + (f", exact {x!r}{judge}" if x is not None else ""))
+    return "\n".join(lines)
+
+
+def gradcheck(
+    func: Callable[..., Any],
+    inputs: Any,
+    *,
+    eps: float = 1e-06,
+    atol: float = 1e-05,
+    rtol: float = 0.001,
+    raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+    check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False,
+    check_batched_grad: bool = False,
+    check_batched_forward_grad: bool = False,
+    check_forward_ad: bool = False,
+    check_backward_ad: bool = True,
+    fast_mode: bool = False,
+    masked: bool | None = None,
+) -> bool:
+    """Check the engine's gradients of ``func(*inputs)`` against finite differences.
+
+    Returns True, or raises ``GradcheckError`` (False with ``raise_exception=False``).
+    Batched and forward-mode checks do not apply to symgrad (it has neither) and raise
+    ``NotImplementedError`` when asked for; ``masked`` has no meaning without sparse tensors.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0], dtype=symgrad.float64, requires_grad=True)
+    >>> gradcheck(lambda x: x.exp(), (x,), fast_mode=True)
+    True
+    """
+    if check_batched_grad or check_batched_forward_grad or check_forward_ad:
+        raise NotImplementedError("symgrad has no batched gradients and no forward-mode AD")
+    inputs = _as_tuple(inputs)
+    diff = [i for i, t in enumerate(inputs) if _is_tensor(t) and t.requires_grad]
+    if not diff:
+        raise ValueError("gradcheck needs at least one input tensor with requires_grad=True; "
+                         "none of the inputs requires grad.")
+    for i in diff:
+        if inputs[i].dtype.name != "float64":
+            warnings.warn(
+                f"Input #{i} requires gradient and has dtype {inputs[i].dtype.name}, not "
+                "float64: the engine's gradient carries that dtype's rounding, which atol and "
+                "rtol may not allow for (the finite differences here are float64 anyway).",
+                stacklevel=2)
+    diff_t = [inputs[i] for i in diff]
+    outs = tuple(o for o in _as_tuple(func(*inputs)) if _is_tensor(o))
+    f64 = _float64_fn(func, inputs, diff)
+    x64 = [np.asarray(t._data, dtype=np.float64) for t in diff_t]
+    if not check_backward_ad:
+        return True
+    if not any(o.requires_grad for o in outs):
+        for est in fdm.jacobian(f64, x64, step=eps):
+            if np.any(est.value != 0):
+                return _fail("No output requires grad, yet the finite differences of some "
+                             "output are not zero.", raise_exception)
+        return True
+    rng = np.random.default_rng(0)
+    for j, out in enumerate(outs):
+        if not out.dtype.is_floating_point:
+            continue
+        if fast_mode:
+            v = fdm.random_unit(out.shape, rng)
+            us = [fdm.random_unit(t.shape, rng) for t in diff_t]
+            weights = [np.zeros(o.shape) for o in outs]
+            weights[j] = v
+            num = fdm.projection(f64, x64, us, weights, step=eps)
+            grads = _engine_grads(outs, diff_t, j, v) if out.requires_grad else [None] * len(us)
+            again = _engine_grads(outs, diff_t, j, v) if out.requires_grad else grads
+            for i, u in enumerate(us):
+                a, a2 = (0.0 if g[i] is None else float(np.dot(np.ravel(g[i]._data), np.ravel(u)))
+                         for g in (grads, again))
+                n = float(num[i].value[0])
+                tol = atol * float(u.sum()) * float(v.sum()) + rtol * abs(n)
+                if check_grad_dtypes and grads[i] is not None and \
+                        grads[i].dtype is not diff_t[i].dtype:
+                    return _fail("Gradient has dtype mismatch", raise_exception)
+                if abs(a - n) > tol:
+                    return _fail(_describe("vᵀJu", j, i, [(abs(a - n), 0, 0, a, n)], outs,
+                                           diff_t, atol, rtol), raise_exception)
+                if abs(a - a2) > nondet_tol:
+                    return _fail(_nondet(nondet_tol), raise_exception)
+            continue
+        num = fdm.jacobian(f64, x64, step=eps)
+        offset = sum(o.numel() for o in outs[:j])
+        analytical = _analytical(outs, diff_t, j)
+        again = _analytical(outs, diff_t, j)
+        if check_grad_dtypes and out.requires_grad:
+            grads = _engine_grads(outs, diff_t, j, np.ones(out.shape))
+            if any(g is not None and g.dtype is not t.dtype for g, t in zip(grads, diff_t,
+                                                                             strict=True)):
+                return _fail("Gradient has dtype mismatch", raise_exception)
+        for i in range(len(diff_t)):
+            n = num[i].value[offset:offset + out.numel()]
+            a = analytical[i]
+            excess = np.abs(a - n) - (atol + rtol * np.abs(n))
+            if np.any(excess > 0) or np.any(np.isnan(a) != np.isnan(n)):
+                order = np.argsort(-np.nan_to_num(excess, nan=np.inf), axis=None)[:WORST]
+                rows = [(float(excess.flat[o]), *np.unravel_index(o, a.shape),
+                         float(a.flat[o]), float(n.flat[o])) for o in order
+                        if not excess.flat[o] <= 0]
+                return _fail(_describe("Jacobian", j, i, [(r[0], int(r[1]), int(r[2]), r[3],
+                                                           r[4]) for r in rows],
+                                       outs, diff_t, atol, rtol), raise_exception)
+            if np.any(np.abs(a - again[i]) > nondet_tol):
+                return _fail(_nondet(nondet_tol), raise_exception)
+    if check_undefined_grad:
+        return _undefined_grad(outs, diff_t, raise_exception)
+    return True
+
+
+def _nondet(nondet_tol: float) -> str:
+    return ("Backward is not reentrant: two backward passes with the same inputs and grad "
+            f"outputs gave different values, beyond nondet_tol={nondet_tol}.")
+
+
+def _undefined_grad(outs: tuple[Any, ...], diff_t: list[Any], raise_exception: bool) -> bool:
+    """symgrad has no undefined tensors: zero grad outputs stand in, and must give zero."""
+    import symgrad
+
+    wanted = [o for o in outs if o.requires_grad]
+    try:
+        grads = symgrad.autograd.grad(wanted, diff_t,
+                                      [symgrad.zeros_like(o) for o in wanted],
+                                      retain_graph=True, allow_unused=True)
+    except RuntimeError as exc:
+        return _fail(f"Backward failed on zero output gradients: {exc}", raise_exception)
+    for g in grads:
+        if g is not None and np.any(np.asarray(g._data, dtype=np.float64) != 0):
+            return _fail("Zero output gradients gave nonzero input gradients.", raise_exception)
+    return True
+
+
+def gradgradcheck(
+    func: Callable[..., Any],
+    inputs: Any,
+    grad_outputs: Any = None,
+    *,
+    eps: float = 1e-06,
+    atol: float = 1e-05,
+    rtol: float = 0.001,
+    gen_non_contig_grad_outputs: bool = False,
+    raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+    check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False,
+    check_batched_grad: bool = False,
+    check_fwd_over_rev: bool = False,
+    check_rev_over_rev: bool = True,
+    fast_mode: bool = False,
+    masked: bool = False,
+) -> bool:
+    """Check second derivatives: ``gradcheck`` of the function that maps the inputs and the
+    grad outputs to the first gradients (taken with ``create_graph=True``).
+
+    Without ``grad_outputs``, seeded random ones in [-1, 1) are made, requiring grad, so the
+    check also covers the first gradients' dependence on them.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([0.5, 2.0], dtype=symgrad.float64, requires_grad=True)
+    >>> gradgradcheck(lambda x: x * x * x, (x,), fast_mode=True)
+    True
+    """
+    import symgrad
+
+    if check_fwd_over_rev:
+        raise NotImplementedError("symgrad has no forward-mode AD")
+    if not check_rev_over_rev:
+        return True
+    inputs = _as_tuple(inputs)
+    diff = [i for i, t in enumerate(inputs) if _is_tensor(t) and t.requires_grad]
+    outs = tuple(o for o in _as_tuple(func(*inputs)) if _is_tensor(o))
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = tuple(
+            symgrad.tensor(rng.uniform(-1.0, 1.0, o.shape), dtype=o.dtype, requires_grad=True)
+            for o in outs if o.dtype.is_floating_point and o.requires_grad)
+    grad_outputs = _as_tuple(grad_outputs)
+    n_in = len(inputs)
+
+    def first_grads(*args: Any) -> tuple[Any, ...]:
+        xs, gos = args[:n_in], args[n_in:]
+        outs = [o for o in _as_tuple(func(*xs)) if _is_tensor(o) and o.requires_grad]
+        grads = symgrad.autograd.grad(outs, [xs[i] for i in diff], list(gos),
+                                      create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_grads, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, nondet_tol=nondet_tol,
+                     check_undefined_grad=check_undefined_grad,
+                     check_grad_dtypes=check_grad_dtypes, fast_mode=fast_mode)
