@@ -41,14 +41,21 @@ def print_summary(verdicts: list[dict[str, Any]], console: Console | None = None
                                   -(number(v.get("max_ulp_error")) or 0.0), str(v.get("id"))))
     if worst:
         detail = Table(title="worst checks")
-        for name in ("status", "check", "max ULP", "who is wrong", "message"):
-            detail.add_column(name, overflow="fold")
+        width = min(40, max(len(str(v.get("id"))) for v in worst[:WORST_SHOWN]))
+        detail.add_column("status", min_width=14, no_wrap=True)
+        detail.add_column("check", min_width=width, overflow="fold")
+        detail.add_column("max ULP", justify="right", min_width=7)
+        detail.add_column("wrong", min_width=6)
+        # A message column only where it fits; the HTML report has every message in full.
+        wide = console.width >= 120
+        if wide:
+            detail.add_column("message", overflow="fold", ratio=1)
         for v in worst[:WORST_SHOWN]:
             status = str(v.get("status"))
-            detail.add_row(f"[{COLOURS.get(status, 'magenta')}]{status}[/]", str(v.get("id")),
-                           _ulps(v.get("max_ulp_error")),
-                           str(v.get("wrong") or WHO_IS_WRONG.get(status) or ""),
-                           _first_line(v.get("message")))
+            row = [f"[{COLOURS.get(status, 'magenta')}]{status}[/]", str(v.get("id")),
+                   _ulps(v.get("max_ulp_error")),
+                   str(v.get("wrong") or WHO_IS_WRONG.get(status) or "")]
+            detail.add_row(*row, *([_first_line(v.get("message"))] if wide else []))
         console.print(detail)
         if len(worst) > WORST_SHOWN:
             console.print(f"... and {len(worst) - WORST_SHOWN} more not ok")
@@ -65,4 +72,4 @@ def _ulps(value: Any) -> str:
 
 def _first_line(message: Any) -> str:
     text = str(message or "").strip()
-    return text.splitlines()[0][:120] if text else ""
+    return text.splitlines()[0][:100] if text else ""
