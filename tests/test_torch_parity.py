@@ -1,0 +1,445 @@
+"""Parity with PyTorch: every registry op x dtype x sample, and a set of semantics scenarios.
+
+Each op case runs the op through the engine (``apply(REGISTRY[name], ...)``) and its declared
+``torch=`` expression through PyTorch on the same binary inputs, then compares values, result
+dtypes, ``requires_grad``, grad_fn names, and the gradients of a random-weighted sum. Each
+scenario is one function run twice, with ``lib`` bound to ``torch`` and to ``symgrad``; what it
+returns (tensors as plain data, errors as class and message) must be equal.
+
+Run ``pytest -s -p no:xdist tests/test_torch_parity.py -k parity_count`` to print the count.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from test_registry import differentiable_args, draw_inputs  # noqa: E402
+
+import symgrad  # noqa: E402
+from symgrad.ops.registry import REGISTRY, apply  # noqa: E402
+
+torch.set_num_threads(1)
+
+# Deliberate differences from PyTorch, by case id, each with its reason. A listed case is
+# skipped with that reason; keep this small.
+DELIBERATE: dict[str, str] = {}
+
+ALL_DTYPES = (symgrad.bool, symgrad.uint8, symgrad.int8, symgrad.int16, symgrad.int32,
+              symgrad.int64, symgrad.float16, symgrad.bfloat16, symgrad.float32, symgrad.float64)
+# Tolerances relative to the largest magnitude compared: forward values (NumPy's and PyTorch's
+# kernels may round differently by an ulp or two) and gradients (a few more roundings).
+VALUE_RTOL = {"float64": 1e-12, "float32": 2e-6, "float16": 2e-3, "bfloat16": 1.6e-2}
+GRAD_RTOL = {"float64": 1e-10, "float32": 2e-5, "float16": 1e-2, "bfloat16": 6e-2}
+
+
+# -- moving values between the libraries ---------------------------------------------------------
+def to_torch(a: np.ndarray, requires_grad: bool = False) -> Any:
+    if a.dtype == symgrad.bfloat16.np:
+        t = torch.from_numpy(a.astype(np.float32)).to(torch.bfloat16)
+    else:
+        t = torch.from_numpy(np.array(a))
+    return t.requires_grad_(requires_grad)
+
+
+def from_torch(t: Any) -> np.ndarray:
+    t = t.detach()
+    if t.dtype.is_floating_point:
+        return t.to(torch.float64).numpy()
+    return t.numpy()
+
+
+def torch_dtype(d: symgrad.dtype) -> Any:
+    return getattr(torch, d.name)
+
+
+def _close(actual: np.ndarray, expected: np.ndarray, rtol: float | None, what: str) -> None:
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    if rtol is None:
+        np.testing.assert_array_equal(actual, expected, err_msg=what)
+        return
+    finite = np.abs(expected[np.isfinite(expected)])
+    scale = max(1.0, float(np.max(finite, initial=0.0)))
+    np.testing.assert_allclose(actual.astype(np.float64), expected, rtol=rtol,
+                               atol=rtol * scale, equal_nan=True, err_msg=what)
+
+
+# -- every op x dtype x sample ---------------------------------------------------------------------
+def _op_cases() -> list[Any]:
+    cases = []
+    for name, op in sorted(REGISTRY.items()):
+        for d in ALL_DTYPES:
+            if d in op.dtypes:
+                for i in range(len(op.samples)):
+                    cases.append(pytest.param(name, d, i, id=f"{name}-{d.name}-{i}"))
+    return cases
+
+
+OP_CASES = _op_cases()
+
+
+def _run(call: Callable[[], Any]) -> tuple[Any, tuple[str, str] | None]:
+    try:
+        return call(), None
+    except Exception as e:  # noqa: BLE001 - the class and text are compared with PyTorch's
+        return None, (type(e).__name__, str(e))
+
+
+@pytest.mark.parametrize(("name", "d", "sample_index"), OP_CASES)
+def test_op_matches_torch(name: str, d: symgrad.dtype, sample_index: int) -> None:
+    case = f"{name}-{d.name}-{sample_index}"
+    if case in DELIBERATE:
+        pytest.skip(DELIBERATE[case])
+    op = REGISTRY[name]
+    expr = op.extra.get("torch")
+    assert isinstance(expr, str), f"{name} declares no torch= expression"
+    attrs = op.samples[sample_index].attrs
+    arrays = draw_inputs(op, sample_index, d)
+    drawn = [i for i, a in enumerate(op.args) if a not in op.samples[sample_index].make]
+    track = [i for i in drawn if d.is_floating_point and op.vjp is not None]
+    wrt = [i for i in differentiable_args(op, sample_index) if i in track]
+
+    s_in = [symgrad.Tensor._make(a.copy(), i in track, None) for i, a in enumerate(arrays)]
+    t_in = [to_torch(a, i in track) for i, a in enumerate(arrays)]
+    # one namespace: a comprehension or lambda in the expression sees the args and attrs too
+    scope = {"torch": torch, **dict(zip(op.args, t_in, strict=True)), **attrs}
+    t_out, t_error = _run(lambda: eval(expr, scope))
+    s_out, s_error = _run(lambda: apply(op, *s_in, **attrs))
+    assert s_error == t_error, f"{name}: symgrad raised {s_error}, torch raised {t_error}"
+    if t_error is not None:
+        return
+
+    assert isinstance(t_out, torch.Tensor), f"{name}: torch= gives {type(t_out).__name__}"
+    assert str(t_out.dtype) == f"torch.{s_out.dtype.name}", "result dtype"
+    assert tuple(t_out.shape) == tuple(s_out.shape), "result shape"
+    rtol = VALUE_RTOL.get(s_out.dtype.name)
+    _close(s_out._data.astype(np.float64) if rtol else s_out._data, from_torch(t_out), rtol,
+           f"{name} values")
+    assert s_out.requires_grad == t_out.requires_grad, "requires_grad propagation"
+    if t_out.grad_fn is None:
+        assert s_out.grad_fn is None
+        return
+    assert s_out.grad_fn is not None and s_out.grad_fn.name() == t_out.grad_fn.name()
+    if not wrt:
+        return
+    weight = np.random.default_rng(3).uniform(0.5, 1.5, size=s_out.shape).astype(
+        s_out._data.dtype)
+    s_grads = symgrad.autograd.grad(s_out, [s_in[i] for i in wrt],
+                                    grad_outputs=symgrad.Tensor._make(weight, False, None),
+                                    allow_unused=True)
+    t_grads = torch.autograd.grad(t_out, [t_in[i] for i in wrt], grad_outputs=to_torch(weight),
+                                  allow_unused=True)
+    for i, s_g, t_g in zip(wrt, s_grads, t_grads, strict=True):
+        assert (s_g is None) == (t_g is None), f"gradient of {op.args[i]} presence"
+        if t_g is not None:
+            assert str(t_g.dtype) == f"torch.{s_g.dtype.name}", f"d{op.args[i]} dtype"
+            _close(s_g._data.astype(np.float64), from_torch(t_g), GRAD_RTOL[d.name],
+                   f"d/d{op.args[i]} of {name}")
+
+
+# -- semantics scenarios ------------------------------------------------------------------------
+def plain(x: Any) -> Any:
+    """A library-neutral picture of a result: tensors as dtype, shape, values and flags."""
+    if isinstance(x, torch.Tensor | symgrad.Tensor):
+        if isinstance(x, torch.Tensor):
+            values = from_torch(x)
+        else:
+            values = x._data.astype(np.float64) if x.is_floating_point() else x._data
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            node = x.grad_fn
+        return ("tensor", str(x.dtype).split(".")[-1], tuple(x.shape),
+                np.round(values.astype(np.float64), 5).tolist(), x.requires_grad, x.is_leaf,
+                None if node is None else node.name())
+    if isinstance(x, tuple | list):
+        return [plain(v) for v in x]
+    if isinstance(x, dict):
+        return {k: plain(v) for k, v in x.items()}
+    if isinstance(x, torch.dtype | symgrad.dtype):
+        return str(x).split(".")[-1]
+    return x
+
+
+def outcome(scenario: Callable[[Any], Any], lib: Any) -> Any:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ("ok", plain(scenario(lib)))
+    except Exception as e:  # noqa: BLE001 - the class and text are what is compared
+        return ("raises", type(e).__name__, str(e))
+
+
+def _x(lib: Any, values: Any = (1.0, 2.0)) -> Any:
+    return lib.tensor(list(values), requires_grad=True)
+
+
+def int_requires_grad_at_creation(lib: Any) -> Any:
+    return lib.tensor([1, 2], requires_grad=True)
+
+
+def int_requires_grad_method(lib: Any) -> Any:
+    return lib.tensor([1, 2]).requires_grad_()
+
+
+def int_requires_grad_attribute(lib: Any) -> Any:
+    t = lib.tensor([1, 2])
+    t.requires_grad = True
+    return t
+
+
+def bool_requires_grad_at_creation(lib: Any) -> Any:
+    return lib.tensor([True, False], requires_grad=True)
+
+
+def int_ops_do_not_require_grad(lib: Any) -> Any:
+    n = lib.tensor([1, 2])
+    return n * 2, n + n, (_x(lib) * n)
+
+
+def non_scalar_backward(lib: Any) -> Any:
+    (_x(lib) * 2).backward()
+
+
+def backward_through_freed_graph(lib: Any) -> Any:
+    x = _x(lib)
+    y = (x * x).sum()
+    y.backward()
+    y.backward()
+
+
+def second_backward_without_saved_tensors(lib: Any) -> Any:
+    x = _x(lib)
+    y = (x + 1).sum()
+    y.backward()
+    y.backward()
+    return x.grad
+
+
+def retain_graph_accumulates(lib: Any) -> Any:
+    x = _x(lib)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    first = x.grad.clone()
+    y.backward()
+    return first, x.grad
+
+
+def grad_of_unused_input(lib: Any) -> Any:
+    x, z = _x(lib), _x(lib)
+    return lib.autograd.grad((x * 2).sum(), [x, z])
+
+
+def grad_of_unused_input_allowed(lib: Any) -> Any:
+    x, z = _x(lib), _x(lib)
+    unused = lib.autograd.grad((x * 2).sum(), [x, z], allow_unused=True)
+    zeros = lib.autograd.grad((x * 2).sum(), [x, z], materialize_grads=True)
+    return unused, zeros
+
+
+def grad_of_input_not_requiring_grad(lib: Any) -> Any:
+    x, c = _x(lib), lib.tensor([1.0, 2.0])
+    return lib.autograd.grad((x * c).sum(), [c])
+
+
+def inplace_on_leaf(lib: Any) -> Any:
+    _x(lib).add_(1)
+
+
+def inplace_on_leaf_under_no_grad(lib: Any) -> Any:
+    x = _x(lib)
+    with lib.no_grad():
+        x.mul_(2)
+    return x
+
+
+def modified_saved_tensor(lib: Any) -> Any:
+    a = _x(lib) * 1
+    b = a * a
+    a.mul_(2)
+    b.sum().backward()
+
+
+def modified_saved_constant(lib: Any) -> Any:
+    c = lib.tensor([3.0, 4.0])
+    y = _x(lib) * c
+    c.add_(1)
+    y.sum().backward()
+
+
+def wrong_shaped_gradient(lib: Any) -> Any:
+    (_x(lib) * 2).backward(lib.tensor([1.0, 1.0, 1.0]))
+
+
+def requires_grad_off_on_non_leaf(lib: Any) -> Any:
+    y = _x(lib) * 2
+    y.requires_grad = False
+
+
+def requires_grad_method_off_on_non_leaf(lib: Any) -> Any:
+    (_x(lib) * 2).requires_grad_(False)
+
+
+def grad_modes(lib: Any) -> Any:
+    x = _x(lib)
+    seen = []
+    with lib.no_grad():
+        seen.append(x * 2)
+        with lib.enable_grad():
+            seen.append(x * 2)
+        seen.append(lib.is_grad_enabled())
+    with lib.set_grad_enabled(False):
+        seen.append(x * 2)
+    lib.set_grad_enabled(False)
+    seen.append(lib.is_grad_enabled())
+    lib.set_grad_enabled(True)
+
+    @lib.no_grad()
+    def double(t: Any) -> Any:
+        return t * 2
+
+    seen.append(double(x))
+    seen.append(lib.is_grad_enabled())
+    return seen
+
+
+def detach_shares_values(lib: Any) -> Any:
+    x = _x(lib)
+    y = x * 2
+    d = y.detach()
+    d.add_(1)
+    return d, y
+
+
+def retain_grad_on_non_leaf(lib: Any) -> Any:
+    x = _x(lib)
+    y = x * 3
+    y.retain_grad()
+    z = x * 2
+    (y * z).sum().backward()
+    return y.grad, y.retains_grad, z.grad, z.retains_grad, x.grad
+
+
+def hooks(lib: Any) -> Any:
+    x = _x(lib)
+    y = x * 3
+    x.register_hook(lambda g: g * 10)
+    handle = y.register_hook(lambda g: g + 1)
+    (y * y).sum().backward(retain_graph=True)
+    first = x.grad.clone()
+    handle.remove()
+    x.grad = None
+    (y * y).sum().backward()
+    return first, x.grad
+
+
+def accumulation_over_two_passes(lib: Any) -> Any:
+    x = _x(lib)
+    (x * x).sum().backward()
+    (x * 3).sum().backward()
+    return x.grad
+
+
+def backward_inputs(lib: Any) -> Any:
+    x, w = _x(lib), _x(lib, (3.0, 4.0))
+    (x * w).sum().backward(inputs=[w])
+    return x.grad, w.grad
+
+
+def higher_order(lib: Any) -> Any:
+    x = lib.tensor(2.0, requires_grad=True)
+    (dy,) = lib.autograd.grad(x ** 3, x, create_graph=True)
+    (d2y,) = lib.autograd.grad(dy, x, create_graph=True)
+    (d3y,) = lib.autograd.grad(d2y, x)
+    return dy, d2y, d3y
+
+
+def graph_introspection(lib: Any) -> Any:
+    w, x, b = _x(lib), lib.tensor([3.0, 4.0]), lib.tensor(0.5, requires_grad=True)
+    y = w * x + b
+    node = y.grad_fn
+    return (node.name(), [f.name() if f is not None else None
+                          for f, _ in node.next_functions],
+            [f.name() if f is not None else None
+             for f, _ in node.next_functions[0][0].next_functions])
+
+
+def zero_dim_and_scalars(lib: Any) -> Any:
+    s = lib.tensor(2.0, requires_grad=True)
+    y = s * 3 + 1
+    y.backward()
+    return y, s.grad, lib.tensor(2) * 2.5, lib.tensor([1, 2], dtype=lib.int32) * lib.tensor(2)
+
+
+def backward_of_integer_output(lib: Any) -> Any:
+    return (_x(lib) > 1).requires_grad
+
+
+SCENARIOS: list[Callable[[Any], Any]] = [
+    int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
+    bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
+    backward_through_freed_graph, second_backward_without_saved_tensors,
+    retain_graph_accumulates, grad_of_unused_input, grad_of_unused_input_allowed,
+    grad_of_input_not_requiring_grad, inplace_on_leaf, inplace_on_leaf_under_no_grad,
+    modified_saved_tensor, modified_saved_constant, wrong_shaped_gradient,
+    requires_grad_off_on_non_leaf, requires_grad_method_off_on_non_leaf, grad_modes,
+    detach_shares_values, retain_grad_on_non_leaf, hooks, accumulation_over_two_passes,
+    backward_inputs, higher_order, graph_introspection, zero_dim_and_scalars,
+    backward_of_integer_output,
+]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__)
+def test_scenario_matches_torch(scenario: Callable[[Any], Any]) -> None:
+    if scenario.__name__ in DELIBERATE:
+        pytest.skip(DELIBERATE[scenario.__name__])
+    assert outcome(scenario, symgrad) == outcome(scenario, torch)
+
+
+# -- type promotion over every dtype pair ---------------------------------------------------------
+def _operand(lib: Any, d: symgrad.dtype, kind: str) -> Any:
+    dt = getattr(lib, d.name)
+    if kind == "dim":
+        return lib.tensor([1, 2], dtype=dt) if d is not symgrad.bool else lib.tensor(
+            [True, True])
+    return lib.tensor(3, dtype=dt) if d is not symgrad.bool else lib.tensor(True)
+
+
+PAIRS = [(a, ka, b, kb) for a in ALL_DTYPES for b in ALL_DTYPES
+         for ka, kb in (("dim", "dim"), ("dim", "zero"), ("zero", "dim"), ("zero", "zero"))]
+SCALARS = [(a, ka, s) for a in ALL_DTYPES for ka in ("dim", "zero") for s in (True, 2, 2.5)]
+
+
+@pytest.mark.parametrize("fn", ["add", "mul", "div"])
+def test_promotion_matches_torch(fn: str) -> None:
+    mismatches = []
+    for a, ka, b, kb in PAIRS:
+        def pair(lib: Any, a=a, ka=ka, b=b, kb=kb) -> Any:
+            return getattr(lib, fn)(_operand(lib, a, ka), _operand(lib, b, kb))
+
+        s, t = outcome(pair, symgrad), outcome(pair, torch)
+        if s != t:
+            mismatches.append((f"{a.name}[{ka}] {fn} {b.name}[{kb}]", s, t))
+    for a, ka, scalar in SCALARS:
+        def with_scalar(lib: Any, a=a, ka=ka, scalar=scalar) -> Any:
+            return getattr(lib, fn)(_operand(lib, a, ka), scalar)
+
+        s, t = outcome(with_scalar, symgrad), outcome(with_scalar, torch)
+        if s != t:
+            mismatches.append((f"{a.name}[{ka}] {fn} {scalar!r}", s, t))
+    assert not mismatches, "\n".join(f"{c}: symgrad {s} torch {t}" for c, s, t in mismatches)
+
+
+def test_parity_count() -> None:
+    """How much is compared with PyTorch (printed with -s; quoted in the closing note)."""
+    promotion = 3 * (len(PAIRS) + len(SCALARS))
+    ops = {c.values[0] for c in OP_CASES}
+    print(f"\nparity: {len(OP_CASES)} op cases ({len(ops)} ops x dtypes x samples), "
+          f"{len(SCENARIOS)} semantics scenarios, {promotion} promotion checks, "
+          f"{len(DELIBERATE)} deliberate differences")
+    assert len(ops) == len(REGISTRY) and promotion > 0
