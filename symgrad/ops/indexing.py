@@ -222,8 +222,10 @@ COPY_SLICES = defop("copy_slices", "torch::autograd::CopySlices",
                     vjp=lambda g, *, key: (apply(COPY_SLICES, g, 0.0, key=key), _get(g, key)),
                     dtype_rule="same", dtypes=ALL, kind="index",
                     samples=(Sample(((4, 3), (3,)), {"key": (1,)}),
-                             Sample(((4, 3), (2, 1)), {"key": (slice(0, 4, 2), 1)}),
-                             Sample(((4, 3), (2, 3)), {"key": (np.array([3, 0]),)})),
+                             Sample(((4, 3), (2,)), {"key": (slice(0, 4, 2), 1)}),
+                             Sample(((4, 3), (1, 3)), {"key": (slice(1, None, 2),)}),
+                             Sample(((4, 3), (3, 2)),
+                                    {"key": (slice(0, 3), np.array([2, 0]))})),
                     torch="(lambda out: out.__setitem__(tuple(torch.as_tensor(k) if hasattr("
                           "k, 'dtype') else k for k in key), src) or out)(self.clone())")
 
@@ -355,7 +357,14 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
     norm = normalize_key(key)
     if isinstance(value, Tensor) and value.dtype is not self.dtype:
         value = value.to(self.dtype)
-    rewrite(self, lambda old: apply(COPY_SLICES, old, value, key=norm), view=True)
+    steps = parse_key(tuple(self.shape), norm, single_slice=False)
+    if len(steps) == 1 and steps[0][0] == "index":
+        # Only integer arrays and masks: PyTorch writes with index_put_, no view involved.
+        indices = steps[0][1]
+        rewrite(self, lambda old: apply(INDEX_PUT, old, value, indices=indices,
+                                        accumulate=False))
+    else:
+        rewrite(self, lambda old: apply(COPY_SLICES, old, value, key=norm), view=True)
 
 
 Tensor.__getitem__ = getitem  # type: ignore[method-assign]

@@ -35,7 +35,7 @@ TO_COPY = defop("to_copy", "ToCopyBackward0",
                 vjp=lambda g: g, dtype_rule="same", dtypes=ALL, kind="shape",
                 samples=(Sample(((2, 3),), {"dtype": "float64"}),
                          Sample(((2, 3),), {"dtype": "float32"})),
-                torch="self.to(getattr(torch, dtype))")
+                torch="self.to(getattr(torch, dtype), copy=True)")
 
 
 # reshape copies when no view of the input has the new shape; PyTorch then names the node
