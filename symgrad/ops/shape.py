@@ -125,7 +125,7 @@ ALIAS = defop("alias", "AliasBackward0", lambda self: self.view(), vjp=lambda g:
 # -- joining and splitting ------------------------------------------------------------------------
 def _split_at(g: Tensor, dim: int, sizes: tuple[int, ...]) -> tuple[Tensor, ...]:
     starts = np.cumsum((0,) + sizes)
-    return tuple(_slice(g, dim, int(a), int(b), 1)
+    return tuple(indexing._slice(g, dim, int(a), int(b), 1)
                  for a, b in zip(starts[:-1], starts[1:], strict=True))
 
 
@@ -142,7 +142,7 @@ STACK = defop("stack", "StackBackward0",
               lambda tensors0, tensors1, *rest, dim: np.stack(
                   (tensors0, tensors1, *rest), axis=dim),
               vjp=lambda g, *, dim: tuple(
-                  _select(g, dim, i) for i in range(g.shape[dim])),
+                  indexing._select(g, dim, i) for i in range(g.shape[dim])),
               dtypes=ALL, kind="shape", variadic=True,
               samples=(Sample(((2, 3), (2, 3)), {"dim": 0}),
                        Sample(((2, 3), (2, 3)), {"dim": 2})),
@@ -172,7 +172,7 @@ def _split_sizes_forward(self: np.ndarray, *, dim: int, split_sizes: tuple[int, 
 
 # One node per output of a split, as PyTorch has; ``index`` says which piece it is.
 SPLIT = defop("split", "SplitBackward0", _split_forward,
-              vjp=lambda g, *, dim, split_size, index, self_shape: _embed_slice(
+              vjp=lambda g, *, dim, split_size, index, self_shape: indexing._embed_slice(
                   g, self_shape, dim, *_split_bounds(
                       self_shape[dim], _even_sizes(self_shape[dim], split_size), index)),
               dtype_rule="same", dtypes=ALL, kind="shape",
@@ -181,7 +181,7 @@ SPLIT = defop("split", "SplitBackward0", _split_forward,
               torch="self.split(split_size, dim)[index]")
 SPLIT_WITH_SIZES = defop(
     "split_with_sizes", "SplitWithSizesBackward0", _split_sizes_forward,
-    vjp=lambda g, *, dim, split_sizes, index, self_shape: _embed_slice(
+    vjp=lambda g, *, dim, split_sizes, index, self_shape: indexing._embed_slice(
         g, self_shape, dim, *_split_bounds(self_shape[dim], split_sizes, index)),
     dtype_rule="same", dtypes=ALL, kind="shape",
     samples=(Sample(((4, 3),), {"dim": 0, "split_sizes": (1, 3), "index": 1}),),
@@ -545,8 +545,4 @@ for _name, _dt in [("float", _dtypes.float32), ("double", _dtypes.float64),
     setattr(Tensor, _name, lambda self, _dt=_dt: to(self, _dt))
 
 
-from symgrad.ops.indexing import (  # noqa: E402 - the VJPs above use them
-    _embed_slice,
-    _select,
-    _slice,
-)
+from symgrad.ops import indexing  # noqa: E402 - the VJPs above use it
