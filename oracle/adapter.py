@@ -91,7 +91,7 @@ def _op_node(node: Any, nid: int, ins: tuple[int, ...]) -> IRNode:
                 f"(version {version} -> {t._version}); its recorded value is gone")
     info: dict[str, Any] = {
         "grad_fn": node.name(),
-        "kinks": {k.arg: (k.where, k.convention) for k in op.kinks},
+        "kinks": [(k.arg, k.where, k.convention, k.at) for k in op.kinks],
     }
     if op.kind == "function":
         info["function"] = op.extra.get("function")

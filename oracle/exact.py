@@ -12,7 +12,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,6 +145,7 @@ class _Compiled:
     entries: list[tuple[int, int]] = field(default_factory=list)
     refs: list[Any] = field(default_factory=list)
     second: Callable[..., Any] | None = None
+    parts: list[Callable[..., Any]] | None = None
     second_index: list[tuple[int, int, int]] = field(default_factory=list)
 
 
@@ -339,20 +340,35 @@ class _Local:
     jdot: list[list[Any]] | None = None
 
 
-def _declared(node: IRNode, arg: str, fallback: str) -> tuple[str, str]:
-    kinks = node.info.get("kinks", {})
-    if arg in kinks:
-        return kinks[arg]
-    if kinks:
-        return next(iter(kinks.values()))
-    return (fallback, "mean")
+def _declared(node: IRNode, arg: str, at: dict[str, Any], fallback: str) -> tuple[str, str]:
+    """The engine's declared kink for ``arg`` (its ``where`` and ``convention``); among several,
+    the first whose ``at`` holds at this element's values."""
+    kinks = node.info.get("kinks", [])
+    mine = [k for k in kinks if k[0] == arg] or list(kinks)
+    for _, where, convention, find in mine:
+        try:
+            hit = bool(np.all(find(**{a: np.asarray(float(v)) for a, v in at.items()},
+                                   **node.attrs)))
+        except Exception:  # noqa: BLE001 - a finder that cannot run here simply does not pick
+            hit = False
+        if hit or len(mine) == 1:
+            return where, convention
+    if mine:
+        return mine[0][1], mine[0][2]
+    return fallback, "mean"
+
+
+def _close(a: Any, b: Any) -> bool:
+    """Equal up to the working precision: one-sided values are taken a hair off the point."""
+    return abs(a - b) <= mpmath.ldexp(max(abs(a), abs(b), 1), 8 - mpmath.mp.prec)
 
 
 def _shifted(fn: Callable[..., Any], args: list[Any], j: int, pick: Callable[[Any], Any],
              vector: bool) -> tuple[Any, Any]:
     """One-sided values: move argument j by far less than the working precision's ulp."""
-    with mpmath.workprec(mpmath.mp.prec * 3):
-        h = mpmath.ldexp(1 + abs(args[j]), -2 * mpmath.mp.prec // 3)
+    prec = mpmath.mp.prec
+    with mpmath.workprec(prec * 3):
+        h = mpmath.ldexp(1 + abs(args[j]), -2 * prec)
         sides = []
         for s in (-h, h):
             moved = list(args)
@@ -446,9 +462,13 @@ class _Evaluator:
 
     def _elementwise_kink(self, node: IRNode, c: _Compiled, local: _Local, k: int,
                           args: list[Any], zero: list[str]) -> None:
+        at = dict(zip(node.arg_names, args, strict=True))
         for j, arg in enumerate(node.arg_names):
             left, right = _shifted(c.fn, args, j, lambda r, j=j: r[1 + j], vector=False)
-            where, conv = _declared(node, arg if arg in zero else zero[0], f"{zero[0]} on a kink")
+            if _close(left, right):
+                continue
+            where, conv = _declared(node, arg if arg in zero else zero[0], at,
+                                    f"{zero[0]} on a kink")
             local.sites.append(_Site(j, k, left, right, _chosen(conv, left, right), node.op,
                                      where, conv))
 
@@ -462,7 +482,8 @@ class _Evaluator:
                 ks.append(k)
                 is_.append(ref.i)
             else:
-                out.append(mpmath.mpf(num(ref)))
+                q = sympy.Rational(ref)
+                out.append(mpmath.mpf(int(q.p)) / int(q.q))
         one = mpmath.mpf(1)
         groups = [(s, ks, is_, [one] * len(ks)) for s, (ks, is_) in sorted(by_slot.items())]
         return _Local(out, c.out_shape, groups, compiled=c)
@@ -473,14 +494,14 @@ class _Evaluator:
         ks: list[int] = []
         is_: list[int] = []
         local = _Local(out, c.out_shape, compiled=c)
-        where, conv = _declared(node, "self", f"tie for the {kind}")
+        where, conv = _declared(node, "self", {}, f"tie for the {kind}")
         vals: list[Any] = []
         for k, cands in enumerate(c.refs):
             xs = [values[r.i] for r in cands]
             best = max(xs) if kind == "max" else min(xs)
             tied = [r.i for r, x in zip(cands, xs, strict=True) if x == best]
             out.append(best)
-            for i in tied:
+            for n, i in enumerate(tied):
                 ks.append(k)
                 is_.append(i)
                 if len(tied) == 1:
@@ -489,8 +510,11 @@ class _Evaluator:
                 # Raising a tied element makes it the only maximum; lowering it drops it out.
                 left, right = (mpmath.mpf(0), mpmath.mpf(1)) if kind == "max" else (
                     mpmath.mpf(1), mpmath.mpf(0))
-                expected = (mpmath.mpf(1) / len(tied) if conv == "mean"
-                            else _chosen(conv, left, right))
+                # For a tie, "left"/"right" name the first/last tied element as the one taking
+                # the whole gradient (the index max(dim) returns); "mean" splits it evenly.
+                expected = mpmath.mpf({
+                    "mean": mpmath.mpf(1) / len(tied), "zero": 0, "one": 1,
+                    "left": 1 if n == 0 else 0, "right": 1 if n == len(tied) - 1 else 0}[conv])
                 local.sites.append(_Site(0, len(vals), left, right, expected, node.op, where,
                                          conv))
                 vals.append(expected)
@@ -503,8 +527,7 @@ class _Evaluator:
         try:
             r = [_real(v) for v in c.fn(vec)]
         except (ZeroDivisionError, ValueError) as e:
-            self.notes.append(f"{node.op}: {e}")
-            r = [mpmath.mpf("nan")] * (m + len(c.entries))
+            r = self._one_by_one(node, c, vec, str(e))
         out = r[:m]
         by_slot: dict[int, tuple[list[int], list[int], list[Any]]] = {}
         entry_at = []
@@ -524,19 +547,35 @@ class _Evaluator:
             for arg, v, vars_ in zip(c.kink_args, c.kink_fn(vec), c.kink_vars, strict=True):
                 if v != 0:
                     continue
-                where, conv = _declared(node, arg, f"{arg} on a kink")
+                where, conv = _declared(node, arg, {}, f"{arg} on a kink")
                 for p in vars_ - moved:
                     moved.add(p)
                     for n, (_, q) in enumerate(c.entries):
                         if q != p:
                             continue
                         left, right = _shifted(c.fn, vec, p, lambda r, n=n: r[m + n], True)
+                        if _close(left, right):
+                            continue
                         g, pos = local.entry_at[n]
                         expected = _chosen(conv, left, right)
                         local.sites.append(_Site(g, pos, left, right, expected, node.op, where,
                                                  conv))
                         local.groups[g][3][pos] = expected
         return local
+
+    def _one_by_one(self, node: IRNode, c: _Compiled, vec: list[Any], error: str) -> list[Any]:
+        """Where a partial has 0/0 (a kink), evaluate the others alone to keep their values."""
+        self.notes.append(f"{node.op}: {error or 'division by zero'} in a partial")
+        if c.parts is None:
+            flat, derivs = c.exprs
+            c.parts = [sympy.lambdify([c.variables], e, modules=_MODULES) for e in flat + derivs]
+        r = []
+        for f in c.parts:
+            try:
+                r.append(_real(f(vec)))
+            except (ZeroDivisionError, ValueError):
+                r.append(mpmath.mpf("nan"))
+        return r
 
     # -- reverse ----------------------------------------------------------------------------------
     def needs(self, targets: set[int]) -> set[int]:
@@ -711,7 +750,7 @@ def _whole(graph: Graph, seeds: dict[int, list[Any]], budget: _Budget, digits: i
                             for g, e in zip(gs, exprs[nid].reshape(-1), strict=True)])
         budget.grow(_tree_size(total, budget.size), "the whole output expression")
         grads: list[Any] = []
-        for pos, nid in enumerate(graph.inputs):
+        for nid in graph.inputs:
             if nid is None:
                 grads.append(None)
                 continue
@@ -833,7 +872,7 @@ def _kinks(ev: _Evaluator, seeds: dict[int, list[Any]], need: set[int], values: 
         zero = [mpmath.mpf(0)] * len(values[pos])
         lv, rv = left.get(nid, zero), right.get(nid, zero)
         for e, (x, lo, hi) in enumerate(zip(values[pos], lv, rv, strict=True)):
-            if not (lo == hi == x):
+            if not (_close(lo, hi) and _close(lo, x)):
                 index = tuple(int(i) for i in np.unravel_index(e, shapes[pos])) if shapes[
                     pos] else ()
                 found.append(KinkElement(pos, index, ops, first.where, first.convention, x,

@@ -77,7 +77,8 @@ elementwise("rsub_scalar", lambda self, other=None, *, alpha=1, **kw: (
     (num(kw["value"]) if other is None else other) - num(alpha) * self))
 elementwise("neg", lambda self: -self)
 elementwise("mul", lambda self, other: self * other)
-elementwise("div", lambda self, other, *, rounding_mode=None: (
+elementwise("div", lambda self, other: self / other)
+elementwise("div_mode", lambda self, other, *, rounding_mode=None: (
     self / other if rounding_mode is None
     else FloorStep(self / other) if rounding_mode == "floor" else TruncStep(self / other)))
 elementwise("reciprocal", lambda self: 1 / self)
@@ -92,28 +93,60 @@ elementwise("minimum", lambda self, other: Piecewise((other, self > other), (sel
             lambda self, other: [("self", self - other), ("other", self - other)])
 
 
-def _clamp(self: Any, *, min: Any = None, max: Any = None) -> Any:  # noqa: A002
-    branches = []
+def _clamp(self: Any, *, min: Any = None, max: Any = None) -> Any:
+    # min(max(self, min), max): when min > max the result is max, as in PyTorch.
+    out = self
     if min is not None:
-        branches.append((num(min), self < num(min)))
+        out = Piecewise((min, out < min), (out, True))
     if max is not None:
-        branches.append((num(max), self > num(max)))
-    return Piecewise(*branches, (self, True)) if branches else self
+        out = Piecewise((max, out > max), (out, True))
+    return out
 
 
-def _clamp_kinks(self: Any, *, min: Any = None, max: Any = None) -> Any:  # noqa: A002
-    return [("self", self - num(b)) for b in (min, max) if b is not None]
+def _clamp_kinks(self: Any, *, min: Any = None, max: Any = None) -> Any:
+    return [("self", self - b) for b in (min, max) if b is not None]
 
 
-elementwise("clamp", _clamp, _clamp_kinks)
-elementwise("remainder", lambda self, other: self - other * FloorStep(self / other))
-elementwise("fmod", lambda self, other: self - other * TruncStep(self / other))
+def _bounds(fn: Any) -> Any:
+    def exact(self: Any, **kw: Any) -> Any:
+        return fn(self, **{k: None if v is None else num(v) for k, v in kw.items()})
+
+    return exact
+
+
+def _modulo(step: Any) -> tuple[Any, Any]:
+    """``self - other * step(self / other)`` and its jumps in ``other`` (where the quotient is
+    a whole number, the step jumps: the derivative in ``other`` differs on the two sides)."""
+
+    def fn(self: Any, other: Any = None, **kw: Any) -> Any:
+        o = num(kw["other"]) if other is None else other
+        return self - o * step(self / o)
+
+    def kinks(self: Any, other: Any = None, **kw: Any) -> list[tuple[str, Any]]:
+        if other is None:
+            return []
+        return [("other", self / other - step(self / other))]
+
+    return fn, kinks
+
+
+elementwise("clamp", _bounds(_clamp), _bounds(_clamp_kinks))
+elementwise("clamp_min", _bounds(_clamp), _bounds(_clamp_kinks))
+elementwise("clamp_max", _bounds(_clamp), _bounds(_clamp_kinks))
+elementwise("clamp_tensor", lambda self, min, max: _clamp(self, min=min, max=max),
+            lambda self, min, max: [("self", self - min), ("self", self - max),
+                                    ("min", self - min), ("max", self - max)])
+for _name in ("remainder", "remainder_tensor", "remainder_scalar"):
+    elementwise(_name, *_modulo(lambda q: FloorStep(q)))
+for _name in ("fmod", "fmod_tensor"):
+    elementwise(_name, *_modulo(lambda q: TruncStep(q)))
 elementwise("floor_divide", lambda self, other: FloorStep(self / other))
 elementwise("floor", lambda self: FloorStep(self))
 elementwise("ceil", lambda self: CeilStep(self))
-elementwise("round", lambda self, *, decimals=0: RoundStep(self))
+elementwise("round", lambda self: RoundStep(self))
+elementwise("round_decimals", lambda self, *, decimals: RoundStep(self * 10**decimals)
+            / sympy.Integer(10) ** decimals)
 elementwise("trunc", lambda self: TruncStep(self))
-elementwise("frac", lambda self: self - TruncStep(self))
 
 # -- exponentials and logarithms ------------------------------------------------------------------
 elementwise("exp", sympy.exp)
@@ -125,8 +158,6 @@ elementwise("log10", lambda self: sympy.log(self) / sympy.log(10))
 elementwise("log1p", lambda self: sympy.log(1 + self))
 elementwise("sqrt", sympy.sqrt)
 elementwise("rsqrt", lambda self: 1 / sympy.sqrt(self))
-elementwise("square", lambda self: self**2)
-elementwise("xlogy", lambda self, other: self * sympy.log(other))
 
 # -- trigonometric and hyperbolic -----------------------------------------------------------------
 for _name in ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh",
@@ -134,7 +165,6 @@ for _name in ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh
     elementwise(_name, getattr(sympy, _name))
 elementwise("atan2", lambda self, other: sympy.atan2(self, other))
 elementwise("sigmoid", lambda self: 1 / (1 + sympy.exp(-self)))
-elementwise("erfinv", sympy.erfinv)
 
 # -- selection ------------------------------------------------------------------------------------
 elementwise("where", lambda condition, self, other: Piecewise(

@@ -41,13 +41,8 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-defmeaning("dot", "structural", lambda self, tensor=None, **kw: matmul(
-    self, tensor if tensor is not None else kw["other"]))
-defmeaning("vdot", "structural", lambda self, other: matmul(self, other))
-defmeaning("mv", "structural", lambda self, vec: matmul(self, vec))
-defmeaning("mm", "structural", lambda self, mat2: matmul(self, mat2))
-defmeaning("bmm", "structural", lambda self, mat2: matmul(self, mat2))
-defmeaning("matmul", "structural", lambda self, other: matmul(self, other))
+for _name in ("dot", "mv", "mm", "bmm", "matmul", "matmul_clone", "matmul_vm"):
+    defmeaning(_name, "structural", matmul)
 defmeaning("outer", "structural", lambda self, vec2: matmul(
     np.asarray(self, dtype=object).reshape(-1, 1), np.asarray(vec2, dtype=object).reshape(1, -1)))
 

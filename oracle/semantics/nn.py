@@ -50,20 +50,10 @@ _act("relu", lambda self: Piecewise((0, self < 0), (self, True)), _self_at_zero)
 _act("leaky_relu", lambda self, *, negative_slope=0.01: Piecewise(
     (num(negative_slope) * self, self < 0), (self, True)), _self_at_zero)
 _act("elu", _elu, _self_at_zero)
-_act("celu", lambda self, *, alpha=1: Piecewise(
-    (num(alpha) * (sympy.exp(self / num(alpha)) - 1), self < 0), (self, True)), _self_at_zero)
-_act("selu", lambda self: _elu(self, alpha=1.6732632423543772848170429916717,
-                               scale=1.0507009873554804934193349852946), _self_at_zero)
 _act("gelu", _gelu)
 _act("silu", lambda self: self * _sigmoid(self))
-_act("mish", lambda self: self * sympy.tanh(sympy.log(1 + sympy.exp(self))))
 _act("softplus", _softplus, lambda self, *, beta=1, threshold=20: [
     ("self", num(beta) * self - num(threshold))])
-_act("hardtanh", lambda self, *, min_val=-1, max_val=1: Piecewise(
-    (num(min_val), self < num(min_val)), (num(max_val), self > num(max_val)), (self, True)),
-    lambda self, *, min_val=-1, max_val=1: [("self", self - num(min_val)),
-                                            ("self", self - num(max_val))])
-_act("logsigmoid", lambda self: -sympy.log(1 + sympy.exp(-self)))
 
 
 def _softmax(xs: list[Any]) -> list[Any]:
@@ -121,12 +111,9 @@ defmeaning("l1_loss", "structural", lambda self, target, *, reduction="mean", **
                               - np.asarray(target, dtype=object)).flat])
 
 
-def _linear(input: Any, weight: Any, bias: Any = None) -> np.ndarray:  # noqa: A002
+def _linear(input: Any, weight: Any, bias: Any = None) -> np.ndarray:
     out = matmul(input, np.asarray(weight, dtype=object).T)
     return out + np.asarray(bias, dtype=object) if bias is not None else out
 
 
 defmeaning("linear", "structural", _linear)
-defmeaning("cross_entropy", "structural", lambda self, target, *, reduction="mean", **kw: _nll_loss(
-    along(self, 1 if np.asarray(self).ndim > 1 else 0, _log_softmax), target,
-    reduction=reduction, **kw), index_args=("target",))

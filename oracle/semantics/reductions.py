@@ -70,6 +70,14 @@ def _norm(xs: list[Any], p: Any) -> Any:
     return sympy.Add(*[sympy.Abs(x) ** q for x in xs]) ** (1 / q)
 
 
+def _norm_kinks(self: np.ndarray, p: Any, dim: Any, keepdim: bool) -> list[tuple[str, Any]]:
+    # |x| is a kink at each zero element for p <= 1; for p > 1 only the all-zero vector is.
+    if p in (1, 1.0) or (isinstance(p, int | float) and p <= 1):
+        return [("self", x) for x in np.asarray(self).flat]
+    return [("self", v) for v in reduce(self, dim, keepdim,
+                                        lambda xs: sympy.Add(*[x**2 for x in xs])).flat]
+
+
 def _cumulative(op: Callable[[Any, Any], Any]) -> Callable[[list[Any]], list[Any]]:
     def run(xs: list[Any]) -> list[Any]:
         out = [xs[0]]
@@ -92,17 +100,28 @@ _reduction("mean_all", lambda self, **_: reduce(self, None, False, _mean))
 _reduction("prod", lambda self, *, dim=None, keepdim=False, **_: reduce(
     self, dim, keepdim, lambda xs: sympy.Mul(*xs)))
 _reduction("prod_all", lambda self, **_: reduce(self, None, False, lambda xs: sympy.Mul(*xs)))
-_reduction("var", lambda self, *, dim=None, correction=1, keepdim=False, **_: reduce(
-    self, dim, keepdim, lambda xs: _var(xs, correction)))
-_reduction("std", lambda self, *, dim=None, correction=1, keepdim=False, **_: reduce(
-    self, dim, keepdim, lambda xs: sympy.sqrt(_var(xs, correction))),
-    kinks=lambda self, *, dim=None, correction=1, keepdim=False, **_: [
-        ("self", v) for v in reduce(self, dim, keepdim, lambda xs: _var(xs, correction)).flat])
+def _moment(self: Any, *, dim: Any = None, correction: Any = 1, keepdim: bool = False,
+            root: bool = False) -> np.ndarray:
+    return reduce(self, dim, keepdim, lambda xs: sympy.sqrt(_var(xs, correction)) if root
+                  else _var(xs, correction))
+
+
+def _moment_kinks(self: Any, *, dim: Any = None, correction: Any = 1, keepdim: bool = False,
+                  root: bool = False) -> list[tuple[str, Any]]:
+    # sqrt has a vertical tangent at 0: the standard deviation of equal elements is a kink.
+    if not root:
+        return []
+    return [("self", v) for v in reduce(self, dim, keepdim, lambda xs: _var(xs, correction)).flat]
+
+
+_reduction("var", _moment, kinks=_moment_kinks)
+_reduction("std", lambda self, **kw: _moment(self, root=True, **kw),
+           kinks=lambda self, **kw: _moment_kinks(self, root=True, **kw))
 _reduction("logsumexp", lambda self, *, dim=None, keepdim=False, **_: reduce(
     self, dim, keepdim, lambda xs: sympy.log(sympy.Add(*[sympy.exp(x) for x in xs]))))
 _reduction("norm", lambda self, *, p=2, dim=None, keepdim=False, **_: reduce(
     self, dim, keepdim, lambda xs: _norm(xs, p)),
-    kinks=lambda self, *, p=2, dim=None, keepdim=False, **_: [("self", x) for x in self.flat])
+    kinks=lambda self, *, p=2, dim=None, keepdim=False, **_: _norm_kinks(self, p, dim, keepdim))
 _reduction("cumsum", lambda self, *, dim, **_: along(self, dim, _cumulative(lambda a, b: a + b)))
 _reduction("cumprod", lambda self, *, dim, **_: along(self, dim, _cumulative(lambda a, b: a * b)))
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import sympy
 
-from oracle.semantics import defmeaning
+from oracle.semantics import defmeaning, num
 
-__all__ = ["normalise_index"]
+__all__ = ["advanced"]
 
 
 def _index(name: str, fn: Any, index_args: tuple[str, ...] = ()) -> None:
@@ -45,11 +46,11 @@ def _unsqueeze(self: Any, *, dim: int, **_: Any) -> np.ndarray:
     return np.expand_dims(x, dim % (x.ndim + 1))
 
 
-def _slice(self: Any, *, dim: int = 0, start: Any = None, end: Any = None, step: int = 1,
+def _slice(self: Any, *, dim: int = 0, start: Any = None, stop: Any = None, step: int = 1,
            **_: Any) -> np.ndarray:
     x = _o(self)
     key = [slice(None)] * x.ndim
-    key[dim % x.ndim] = slice(start, end, step)
+    key[dim % x.ndim] = slice(start, stop, step)
     return x[tuple(key)]
 
 
@@ -58,72 +59,76 @@ def _select(self: Any, *, dim: int, index: int, **_: Any) -> np.ndarray:
     return _o(np.take(x, index, axis=dim % x.ndim))
 
 
-def normalise_index(key: Any) -> Any:
-    """An indexing key as NumPy reads it (lists of ints become integer arrays)."""
-    if isinstance(key, tuple):
-        return tuple(normalise_index(k) for k in key)
-    if isinstance(key, list):
-        return np.asarray(key)
-    return key
+def advanced(indices: Any) -> tuple[Any, ...]:
+    """An ``index`` op's indices as a NumPy key: ``None`` keeps a whole dim."""
+    return tuple(slice(None) if i is None else np.asarray(i) for i in indices)
 
 
-def _getitem(self: Any, *indices: Any, key: Any = None, index: Any = None, **_: Any) -> np.ndarray:
+def _gather(self: Any, *, dim: int, index: Any, **_: Any) -> np.ndarray:
     x = _o(self)
-    k = key if key is not None else index
-    if indices:
-        k = tuple(np.asarray(i) for i in indices) if k is None else k
-    return _o(x[normalise_index(k)])
-
-
-def _setitem(self: Any, value: Any, *rest: Any, key: Any = None, index: Any = None,
-             **_: Any) -> np.ndarray:
-    out = _o(self).copy()
-    k = key if key is not None else index
-    if rest:
-        k = tuple(np.asarray(i) for i in rest) if k is None else k
-    out[normalise_index(k)] = _o(value)
-    return out
-
-
-def _gather(self: Any, index: Any, *, dim: int, **_: Any) -> np.ndarray:
-    x = _o(self)
+    if x.ndim == 0:
+        return x.copy()
     return _o(np.take_along_axis(x, np.asarray(index, dtype=np.int64), axis=dim % x.ndim))
 
 
-def _index_select(self: Any, index: Any, *, dim: int, **_: Any) -> np.ndarray:
+def _index_select(self: Any, *, dim: int, index: Any, **_: Any) -> np.ndarray:
     x = _o(self)
-    return _o(np.take(x, np.asarray(index, dtype=np.int64).reshape(-1), axis=dim % max(x.ndim, 1))
-              if x.ndim else x)
+    idx = np.asarray(index, dtype=np.int64).reshape(-1)
+    return _o(np.take(x, idx, axis=dim % x.ndim)) if x.ndim else x.copy()
 
 
-def _repeat(self: Any, *, repeats: Any = None, sizes: Any = None, **_: Any) -> np.ndarray:
-    reps = tuple(repeats if repeats is not None else sizes)
+def _repeat(self: Any, *, repeats: Any, **_: Any) -> np.ndarray:
+    reps = tuple(repeats)
     x = _o(self)
-    x = x.reshape((1,) * (len(reps) - x.ndim) + x.shape)
-    return np.tile(x, reps)
+    return np.tile(x.reshape((1,) * (len(reps) - x.ndim) + x.shape), reps)
 
 
-def _split_part(self: Any, *, dim: int = 0, start: int | None = None, end: int | None = None,
-                slices: Any = None, index: int | None = None, **kw: Any) -> np.ndarray:
+def _part(self: Any, dim: int, sizes: Any, index: int) -> np.ndarray:
     x = _o(self)
-    if slices is not None and index is not None:
-        start, end = slices[index]
-    elif slices is not None:
-        start, end = slices
+    start = int(sum(sizes[:index]))
     key = [slice(None)] * x.ndim
-    key[dim % x.ndim] = slice(start, end)
+    key[dim % x.ndim] = slice(start, start + sizes[index])
     return x[tuple(key)]
 
 
+def _even(length: int, size: int) -> list[int]:
+    return [min(size, length - i) for i in range(0, length, size)] if size else [length]
+
+
+def _write(self: Any, src: Any, *, key: Any, **_: Any) -> np.ndarray:
+    out = _o(self).copy()
+    out[key if isinstance(key, tuple) else (key,)] = _o(src)
+    return out
+
+
+def _index_put(self: Any, values: Any, *, indices: Any, accumulate: bool, **_: Any) -> np.ndarray:
+    out = _o(self).copy()
+    if accumulate:
+        np.add.at(out, advanced(indices), _o(values))
+    else:
+        out[advanced(indices)] = _o(values)
+    return out
+
+
+def _scatter_add(self: Any, src: Any, *, dim: int, index: Any, **_: Any) -> np.ndarray:
+    out = _o(self).copy()
+    index = np.asarray(index, dtype=np.int64)
+    key = list(np.indices(index.shape, sparse=True))
+    key[dim % out.ndim] = index
+    np.add.at(out, tuple(key), _o(src)[tuple(slice(0, n) for n in index.shape)])
+    return out
+
+
 _index("reshape", lambda self, *, shape, **_: _o(self).reshape(shape))
-_index("view", lambda self, *, shape, **_: _o(self).reshape(shape))
+_index("unsafe_view", lambda self, *, shape, **_: _o(self).reshape(shape))
 _index("expand", lambda self, *, shape, **_: np.broadcast_to(_o(self), shape).copy())
 _index("to_copy", lambda self, **_: _o(self).copy())
 _index("clone", lambda self, **_: _o(self).copy())
-_index("contiguous", lambda self, **_: _o(self).copy())
 _index("alias", lambda self, **_: _o(self).copy())
 _index("flatten", _flatten)
 _index("squeeze", _squeeze)
+_index("squeeze_dim", _squeeze)
+_index("squeeze_dims", _squeeze)
 _index("unsqueeze", _unsqueeze)
 _index("transpose", lambda self, *, dim0, dim1, **_: np.swapaxes(_o(self), dim0, dim1)
        if _o(self).ndim > 1 else _o(self).copy())
@@ -132,24 +137,22 @@ _index("permute", lambda self, *, dims, **_: np.transpose(_o(self), dims))
 _index("flip", lambda self, *, dims, **_: np.flip(_o(self), dims) if _o(self).ndim
        else _o(self).copy())
 _index("repeat", _repeat)
-_index("cat", lambda *tensors, dim=0, **_: np.concatenate(
-    [_o(t) for t in tensors if _o(t).size or _o(t).ndim != 1], axis=dim))
+_index("cat", lambda *tensors, dim=0, **_: np.concatenate([_o(t) for t in tensors], axis=dim))
 _index("stack", lambda *tensors, dim=0, **_: np.stack([_o(t) for t in tensors], axis=dim))
-_index("split", _split_part)
-_index("chunk", _split_part)
-_index("unbind", lambda self, *, dim=0, index, **_: _o(np.take(_o(self), index, axis=dim)))
-_index("narrow", lambda self, *, dim, start, length, **_: _slice(
-    self, dim=dim, start=start, end=start + length))
+_index("split", lambda self, *, dim, split_size, index, **_: _part(
+    self, dim, _even(_o(self).shape[dim], split_size), index))
+_index("split_with_sizes", lambda self, *, dim, split_sizes, index, **_: _part(
+    self, dim, split_sizes, index))
 _index("slice", _slice)
 _index("select", _select)
-_index("index", _getitem, index_args=("indices", "index", "mask", "indices0", "indices1"))
-_index("getitem", _getitem, index_args=("indices", "index", "mask"))
-_index("setitem", _setitem, index_args=("indices", "index", "mask"))
-_index("gather", _gather, index_args=("index",))
-_index("index_select", _index_select, index_args=("index",))
-_index("diagonal", lambda self, *, offset=0, dim1=0, dim2=1, **_: np.diagonal(
-    _o(self), offset, dim1, dim2).copy())
-_index("tril", lambda self, *, diagonal=0, **_: _o(np.where(
-    np.tri(*_o(self).shape[-2:], k=diagonal, dtype=bool), _o(self), 0)))
-_index("triu", lambda self, *, diagonal=0, **_: _o(np.where(
-    ~np.tri(*_o(self).shape[-2:], k=diagonal - 1, dtype=bool), _o(self), 0)))
+_index("index", lambda self, *, indices, **_: _o(_o(self)[advanced(indices)]))
+_index("gather", _gather)
+_index("index_select", _index_select)
+_index("copy_slices", _write)
+_index("masked_fill", lambda self, *, mask, value, **_: _o(np.where(mask, num(value), _o(self))))
+_index("zero", lambda self, **_: np.full(_o(self).shape, sympy.S.Zero, dtype=object))
+_index("fill", lambda self, *, value, **_: np.full(_o(self).shape, num(value), dtype=object))
+_index("fill_tensor", lambda self, value, **_: np.broadcast_to(_o(value), _o(self).shape).copy())
+_index("copy", lambda self, src, **_: np.broadcast_to(_o(src), _o(self).shape).copy())
+defmeaning("index_put", "structural", _index_put)
+defmeaning("scatter_add", "structural", _scatter_add)
