@@ -109,9 +109,10 @@ def _exact_row(outs: tuple[Any, ...], diff_t: list[Any], j: int, k: int) -> list
         res = exact_grad([outs[j]], diff_t, [symgrad.tensor(e, dtype=outs[j].dtype)])
     except Exception:  # noqa: BLE001 - the exact column is a bonus, never a reason to fail
         return None
-    if res.status not in ("ok", "kink"):
+    rows = [np.ravel(np.asarray(a, dtype=np.float64)) for a in res.float64]
+    if res.status not in ("ok", "kink") or [r.size for r in rows] != [t.numel() for t in diff_t]:
         return None
-    return [np.ravel(np.asarray(a, dtype=np.float64)) for a in res.float64]
+    return rows
 
 
 def _fail(msg: str, raise_exception: bool) -> bool:
