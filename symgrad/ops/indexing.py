@@ -139,7 +139,8 @@ def _view(a: np.ndarray, step: Step) -> np.ndarray:
     """The NumPy view one basic step makes (writes through to ``a``)."""
     kind = step[0]
     if kind == "select":
-        return a[(slice(None),) * step[1] + (step[2],)]
+        # The trailing Ellipsis keeps a 0-d result a view instead of a NumPy scalar copy.
+        return a[(slice(None),) * step[1] + (step[2], Ellipsis)]
     if kind == "slice":
         return a[(slice(None),) * step[1] + (slice(step[2], step[3], step[4]),)]
     if kind == "unsqueeze":

@@ -38,6 +38,11 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False) -> Te
     if recording and t._rg and t.grad_fn is None:
         raise RuntimeError(("a view of " if view else "") + _LEAF)
     out = fn(Tensor._make(t._data.copy(), t._rg, t.grad_fn)) if recording else fn(t)
+    made = t.grad_fn
+    if made is not None and made._out_ref is not None and made._out_ref() is t:
+        # The node that made ``t`` saved it: hold ``t`` so that node still sees this write
+        # when nothing else keeps ``t`` alive.
+        made._out_ref = lambda: t
     if out.dtype is not t.dtype and not _dtypes.can_cast(out.dtype, t.dtype):
         raise RuntimeError(
             f"result type {_SCALAR_NAMES[out.dtype.name]} can't be cast to the desired output "
