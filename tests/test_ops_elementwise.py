@@ -277,7 +277,7 @@ def test_no_double_backward_raises(name: str) -> None:
     arrays = _draw(op, 0)
     leaves = [symgrad.tensor(a, dtype=symgrad.float64, requires_grad=True) for a in arrays]
     out = apply(op, *leaves, **op.samples[0].attrs)
-    assert out.requires_grad and out.grad_fn.name() == "NotImplemented"
+    assert out.requires_grad and out.grad_fn.name() == "torch::autograd::NotImplemented"
     aten = name.removesuffix("_scalar")
     with pytest.raises(RuntimeError, match=f"^derivative for aten::{aten} is not implemented$"):
         symgrad.autograd.grad(out.sum(), leaves, create_graph=True)
@@ -287,7 +287,7 @@ def test_floor_divide_backward_raises_like_pytorch() -> None:
     x = symgrad.tensor([5.0, -5.0], requires_grad=True)
     y = x // 2
     np.testing.assert_array_equal(y._data, [2.0, -3.0])
-    assert y.requires_grad and y.grad_fn.name() == "NotImplemented"
+    assert y.requires_grad and y.grad_fn.name() == "torch::autograd::NotImplemented"
     with pytest.raises(RuntimeError, match="^derivative for aten::floor_divide is not impl"):
         y.sum().backward()
     with pytest.raises(RuntimeError, match="^derivative for aten::remainder is not impl"):
@@ -506,7 +506,7 @@ def test_parity_with_pytorch(name: str) -> None:
                                        err_msg=where)
             if not out.requires_grad:
                 continue
-            assert out.grad_fn.name() == type(ref.grad_fn).__name__, where
+            assert out.grad_fn.name() == ref.grad_fn.name(), where
             wrt = [k for k in _wrt(op) if leaves[k]._rg]
             if not wrt or not op.differentiable:
                 continue

@@ -326,7 +326,7 @@ REMAINDER_TENSOR = defop("remainder_tensor", "RemainderBackward1", _remainder,
                                      lambda self, other, **_: _on_integers(self / other)
                                      & (self < 0), "right")),
                          torch="torch.remainder(self, other)")
-REMAINDER_SCALAR = defop("remainder_scalar", "NotImplemented", _remainder,
+REMAINDER_SCALAR = defop("remainder_scalar", "torch::autograd::NotImplemented", _remainder,
                          vjp=_no_derivative("remainder"), differentiable=(),
                          double_backward=False, dtypes=ARITH, domain={"other": NONZERO},
                          samples=(Sample(((), (2, 3))),),
@@ -354,7 +354,7 @@ FMOD_TENSOR = defop("fmod_tensor", "FmodBackward1", _fmod,
                                 & (self != 0) & (other < 0), "right")),
                     torch="torch.fmod(self, other)")
 # PyTorch records floor_divide but has no derivative for it: backward raises.
-FLOOR_DIVIDE = defop("floor_divide", "NotImplemented",
+FLOOR_DIVIDE = defop("floor_divide", "torch::autograd::NotImplemented",
                      lambda self, other: _div_mode(self, other, rounding_mode="floor"),
                      vjp=_no_derivative("floor_divide"), differentiable=(),
                      double_backward=False, dtypes=ARITH, domain={"other": NONZERO},
