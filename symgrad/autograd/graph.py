@@ -97,8 +97,6 @@ class Node:
 
     def unpack(self) -> list[Tensor]:
         """The saved tensors, checked against in-place changes since they were saved."""
-        from symgrad.tensor import Tensor
-
         if self._saved is None:
             raise RuntimeError(_FREED)
         values = []
@@ -110,6 +108,8 @@ class Node:
             live = self._out_ref()
             if live is not None and live._version != self._out_version:
                 raise RuntimeError(_modified_message(live, self._out_version, self, output=True))
+            from symgrad.tensor import Tensor
+
             values.append(Tensor._make(self._out_data, True, self))
         return values
 
@@ -147,7 +147,7 @@ class Node:
                 else:
                     if grad._data.shape != shape:
                         grad = _reduce_to(grad, shape, self, len(out))
-                    if grad.dtype is not dtype:
+                    if grad._data.dtype is not dtype.np:
                         grad = grad.to(dtype)
             out.append(grad)
         return tuple(out)
@@ -225,17 +225,17 @@ def _reduce_to(grad: Tensor, shape: tuple[int, ...], node: Node, index: int) -> 
 def _topological(roots: Sequence[Node]) -> list[Node]:
     """Nodes reachable from the roots, every node before the nodes it feeds into."""
     order: list[Node] = []
-    seen: set[int] = set()
+    seen: set[Node] = set()
     for root in roots:
-        if id(root) in seen:
+        if root in seen:
             continue
-        seen.add(id(root))
+        seen.add(root)
         stack = [(root, iter(root.inputs))]
         while stack:
             node, it = stack[-1]
             for x in it:
-                if isinstance(x, Node) and id(x) not in seen:
-                    seen.add(id(x))
+                if isinstance(x, Node) and x not in seen:
+                    seen.add(x)
                     stack.append((x, iter(x.inputs)))
                     break
             else:
@@ -245,14 +245,12 @@ def _topological(roots: Sequence[Node]) -> list[Node]:
     return order
 
 
-def _reaching(order: list[Node], targets: set[int]) -> set[int]:
-    """Ids of the nodes from which some target can be reached."""
-    keep: set[int] = set()
+def _reaching(order: list[Node], targets: set[Node]) -> set[Node]:
+    """The nodes from which some target can be reached."""
+    keep: set[Node] = set()
     for node in reversed(order):
-        if id(node) in targets or any(
-            isinstance(x, Node) and id(x) in keep for x in node.inputs
-        ):
-            keep.add(id(node))
+        if node in targets or any(x in keep for x in node.inputs if isinstance(x, Node)):
+            keep.add(node)
     return keep
 
 
@@ -271,16 +269,19 @@ def run_backward(
     restrict the walk to the nodes that lead to them.
     """
     order = _topological([n for n, _ in roots])
-    keep = _reaching(order, {id(n) for n in capture}) if capture is not None else None
-    buffers: dict[int, Tensor] = {}
+    wanted = set(capture) if capture is not None else set()
+    keep = _reaching(order, wanted) if capture is not None else None
+    # Pending gradients by node (nodes hash by identity): a node runs once, when all the
+    # nodes it feeds have run, which the topological order guarantees.
+    buffers: dict[Node, Tensor] = {}
     for node, g in roots:
-        buffers[id(node)] = buffers[id(node)] + g if id(node) in buffers else g
+        buffers[node] = buffers[node] + g if node in buffers else g
     captured: dict[int, Tensor] = {}
-    wanted = {id(n) for n in capture} if capture is not None else set()
+    pop = buffers.pop
     with grad_mode._GradMode(create_graph):
         for node in order:
-            g = buffers.pop(id(node), None)
-            if g is None or (keep is not None and id(node) not in keep):
+            g = pop(node, None)
+            if g is None or (keep is not None and node not in keep):
                 continue
             if node._pre_hooks:
                 for hook in node._pre_hooks:
@@ -291,10 +292,10 @@ def run_backward(
                 t = node._retained()
                 if t is not None:
                     _accumulate(t, g, create_graph)
-            if id(node) in wanted:
+            if wanted and node in wanted:
                 captured[id(node)] = g
             if isinstance(node, AccumulateGrad):
-                if accumulate and (capture is None or id(node) in wanted):
+                if accumulate and (capture is None or node in wanted):
                     _accumulate(node.variable, g, create_graph)
                 continue
             grads = node.apply(g)
@@ -303,8 +304,8 @@ def run_backward(
             for x, grad in zip(node.inputs, grads, strict=True):
                 if grad is None or not isinstance(x, Node):
                     continue
-                prev = buffers.get(id(x))
-                buffers[id(x)] = grad if prev is None else prev + grad
+                prev = buffers.get(x)
+                buffers[x] = grad if prev is None else prev + grad
     return captured
 
 

@@ -245,24 +245,20 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     rule = op.dtype_rule
     compute, only_tensors = _common_dtype(rule, values)
     if only_tensors:
-        tensors = values
-        data = op.forward(*[v._data for v in values], **attrs)
+        arrays = [v._data for v in values]
     else:
         if compute is None:
             compute = _result_dtype("promote" if rule == "bool" else rule, values)
-        tensors = []
         arrays = []
         for v in values:
             if isinstance(v, Tensor):
                 a = v._data
                 if rule != "same" and a.dtype != compute.np:
                     a = a.astype(compute.np)
-                tensors.append(v)
             else:
                 a = np.asarray(v, dtype=compute.np)
-                tensors.append(Tensor._make(a, False, None))
             arrays.append(a)
-        data = op.forward(*arrays, **attrs)
+    data = op.forward(*arrays, **attrs)
     if type(data) is not np.ndarray:
         data = np.asarray(data)
     if (
@@ -275,11 +271,16 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
         data = data.astype(compute.np)
     if op.vjp is None or not grad_mode._state.enabled:
         return Tensor._make(data, False, None)
-    for t in tensors:
-        if t._rg:
+    for v in values:
+        if isinstance(v, Tensor) and v._rg:
             break
     else:
         return Tensor._make(data, False, None)
+    # Only a recorded node needs the scalars as tensors: it keeps them as constants.
+    tensors = values if only_tensors else [
+        v if isinstance(v, Tensor) else Tensor._make(a, False, None)
+        for v, a in zip(values, arrays, strict=True)
+    ]
     out = Tensor._make(data, True, None)
     if data.dtype not in _FLOAT_NP:
         out._rg = False

@@ -1,0 +1,52 @@
+"""Shared timing helpers for the benchmark scripts: medians of repeated runs, one table."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def median_seconds(fn: Callable[[], Any], repeat: int, warmup: int = 3) -> float:
+    """The median CPU time of ``fn()`` over ``repeat`` runs (garbage collector paused).
+
+    CPU time, not wall time: the machines these run on are shared, and CPU time of one
+    thread is what other processes disturb least.
+    """
+    for _ in range(warmup):
+        fn()
+    times = []
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            start = time.process_time()
+            fn()
+            times.append(time.process_time() - start)
+    finally:
+        gc.enable()
+    return statistics.median(times)
+
+
+def torch_or_none() -> Any:
+    """PyTorch on one thread, or None when it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    return torch
+
+
+def print_table(title: str, unit: str, rows: list[tuple[str, float | None]],
+                reference: str) -> None:
+    """One line per library: its figure and its ratio to ``reference``'s."""
+    ref = dict(rows).get(reference)
+    print(title)
+    for name, value in rows:
+        if value is None:
+            print(f"  {name:<10} {'not run':>12}")
+            continue
+        ratio = f"{value / ref:6.2f} x {reference}" if ref else ""
+        print(f"  {name:<10} {value:10.2f} {unit}  {ratio}")

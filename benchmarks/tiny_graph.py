@@ -1,0 +1,109 @@
+"""Per-node build + backward time of tiny graphs: symgrad vs PyTorch (one thread) vs NumPy.
+
+Two graphs on 1-element tensors, both rebuilt and differentiated on every run:
+
+- chain: ``y = tanh(y * w + b)`` repeated (3 nodes a step), then ``y.sum().backward()``;
+- tree: products and sums of pairs, level by level (a balanced binary tree of mul/add).
+
+Verification sweeps build thousands of such graphs, so per-op overhead is what matters.
+The target (issue 3): symgrad at most half of PyTorch's time per node.
+
+    python benchmarks/tiny_graph.py
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import median_seconds, print_table, torch_or_none  # noqa: E402
+
+import symgrad  # noqa: E402
+
+STEPS = 100  # chain steps: 3 recorded nodes each (mul, add, tanh) plus the final sum
+LEAVES = 128  # tree leaves: 127 inner nodes (mul at odd levels, add at even ones) plus sum
+REPEAT = 30
+
+
+def chain(lib: object) -> None:
+    x = lib.tensor([0.5], requires_grad=True)
+    w = lib.tensor([0.9], requires_grad=True)
+    b = lib.tensor([0.1], requires_grad=True)
+    y = x
+    for _ in range(STEPS):
+        y = (y * w + b).tanh()
+    y.sum().backward()
+
+
+def tree(lib: object) -> None:
+    level = [lib.tensor([1.0 + i / LEAVES], requires_grad=True) for i in range(LEAVES)]
+    depth = 0
+    while len(level) > 1:
+        pairs = zip(level[::2], level[1::2], strict=True)
+        level = [a * b if depth % 2 else a + b for a, b in pairs]
+        depth += 1
+    level[0].sum().backward()
+
+
+def chain_numpy() -> None:
+    """The same chain by hand: forward keeps what backward needs, backward walks it back."""
+    x, w, b = np.array([0.5]), np.array([0.9]), np.array([0.1])
+    y = x
+    saved = []
+    for _ in range(STEPS):
+        out = np.tanh(y * w + b)
+        saved.append((y, out))
+        y = out
+    g = np.ones(1)
+    gw = np.zeros(1)
+    gb = np.zeros(1)
+    for y_in, out in reversed(saved):
+        g = g * (1 - out * out)
+        gw += g * y_in
+        gb += g
+        g = g * w
+
+
+def tree_numpy() -> None:
+    level = [np.array([1.0 + i / LEAVES]) for i in range(LEAVES)]
+    levels = [level]
+    depth = 0
+    while len(level) > 1:
+        level = [a * b if depth % 2 else a + b
+                 for a, b in zip(level[::2], level[1::2], strict=True)]
+        levels.append(level)
+        depth += 1
+    grads = [np.ones(1)]
+    for depth in range(len(levels) - 2, -1, -1):
+        below = levels[depth]
+        new = []
+        for k, g in enumerate(grads):
+            a, b = below[2 * k], below[2 * k + 1]
+            new += [g * b, g * a] if depth % 2 else [g, g]
+        grads = new
+
+
+def main() -> None:
+    torch = torch_or_none()
+    graphs = [("chain", chain, chain_numpy, 3 * STEPS + 1),
+              ("tree", tree, tree_numpy, LEAVES - 1 + 1)]
+    for name, build, by_hand, nodes in graphs:
+        us = 1e6 / nodes
+        rows = [("symgrad", median_seconds(lambda b=build: b(symgrad), REPEAT) * us),
+                ("torch", median_seconds(lambda b=build: b(torch), REPEAT) * us
+                 if torch is not None else None),
+                ("numpy", median_seconds(by_hand, REPEAT) * us)]
+        print_table(f"{name} ({nodes} nodes), median of {REPEAT}, per node:", "us", rows,
+                    "torch" if torch is not None else "numpy")
+        sym, ref = rows[0][1], rows[1][1]
+        if ref is not None and sym is not None and not math.isnan(ref):
+            verdict = "met" if sym <= 0.5 * ref else "not met"
+            print(f"  target symgrad <= 0.5 x torch: {verdict}")
+
+
+if __name__ == "__main__":
+    main()
