@@ -159,6 +159,13 @@ def directional(
     x = [np.asarray(a, dtype=np.float64) for a in x]
     u = [np.asarray(a, dtype=np.float64) for a in u]
 
+    moved = [np.abs(xi[ui != 0]) for xi, ui in zip(x, u, strict=True)]
+    xm = max((float(m.max()) for m in moved if m.size), default=0.0)
+
+    def snap(t: float) -> float:
+        # A step exactly representable next to the perturbed values: x + t - x is t.
+        return (xm + t) - xm if xm + t != xm else t
+
     def phi(t: float) -> np.ndarray:
         out = _flat(f(_shift(x, u, t)))
         return out if weights is None else np.atleast_1d(np.dot(weights, out))
@@ -173,22 +180,17 @@ def directional(
         err = EPS64 * scale / h0 + np.abs(value) * EPS64
         return FDEstimate(value, err, np.full_like(value, h0), third, scale,
                           np.full(value.shape, "central"))
-    steps = h0 / 2.0 ** np.arange(STEPS)
     methods = [side] if side != "central" else ["central", "forward", "backward"]
     for method in methods:
-        if method == "central":
-            d = np.array([(phi(h) - phi(-h)) / (2 * h) for h in steps])
-            order = 2
-        else:
-            sgn = 1.0 if method == "forward" else -1.0
-            d = np.array([(phi(sgn * h) - f0) / (sgn * h) for h in steps])
-            order = 1
-        if np.isfinite(d).all() or not np.isfinite(f0).all() or method == methods[-1]:
+        d, used, steps, order = _table(phi, f0, h0, method, snap)
+        if np.isfinite(d).all() or not np.isfinite(f0).all():
             break
     values, errors, where = _richardson(d, order)
-    # Rounding in each difference is about eps|f|/h; the extrapolation weights add at most 3x.
+    # Rounding: each difference carries eps·max|f|/h (the extrapolation weights add at most
+    # 3x), and the result itself one rounding of its own size.
+    scale = np.maximum(scale, np.max(np.abs(np.where(np.isfinite(used), used, 0.0)), axis=0))
     rounding = np.array([3.0 * eps * scale / steps[k] for k, _ in where])
-    total = errors + rounding
+    total = errors + rounding + eps * np.abs(values)
     total = np.where(np.isfinite(total), total, np.inf)
     best = np.argmin(total, axis=0)
     cols = np.arange(total.shape[1])
@@ -203,20 +205,50 @@ def directional(
     return FDEstimate(value, err, step, third, scale, np.full(value.shape, method))
 
 
+def _table(phi: Callable[[float], np.ndarray], f0: np.ndarray, h0: float, method: str,
+           snap: Callable[[float], float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Differences on halving steps from ``h0`` (their error series has powers of ``order``),
+    the function values they used, and the steps. A step that leaves the function's domain
+    (non-finite values) is shrunk by 8 until the values are finite, then by 4 more for room."""
+    sgn = -1.0 if method == "backward" else 1.0
+
+    def run(h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        steps = np.array([snap(t) for t in h / 2.0 ** np.arange(STEPS)])
+        if method == "central":
+            up = [phi(t) for t in steps]
+            down = [phi(-t) for t in steps]
+            d = np.array([(a - b) / (2 * t) for a, b, t in zip(up, down, steps, strict=True)])
+            return d, np.array(up + down), steps
+        up = [phi(sgn * t) for t in steps]
+        d = np.array([(a - f0) / (sgn * t) for a, t in zip(up, steps, strict=True)])
+        return d, np.array(up), steps
+
+    h = h0
+    d, used, steps = run(h)
+    tries = 0
+    while not np.isfinite(d).all() and np.isfinite(f0).all() and tries < 12:
+        h /= 8
+        tries += 1
+        d, used, steps = run(h)
+    if tries and np.isfinite(d).all():
+        d, used, steps = run(h / 4)
+    return d, used, steps, 2 if method == "central" else 1
+
+
 def _side(xj: float, h: float, domain: Any) -> tuple[str, float]:
     """Which differences stay inside ``domain`` (a registry ``Domain`` or None) at ``xj``,
-    and a step that fits."""
+    and a step that fits: central ones inside, one-sided ones away from an edge at ``xj``."""
     if domain is None:
         return "central", h
     low, high = float(getattr(domain, "low", -math.inf)), float(getattr(domain, "high", math.inf))
     edges = [low, high] + ([0.0] if getattr(domain, "nonzero", False) else [])
     left = min((xj - e for e in edges if e <= xj), default=math.inf)
     right = min((e - xj for e in edges if e >= xj), default=math.inf)
-    if left > h and right > h:
-        return "central", h
-    if right >= left:
-        return "forward", min(h, right / 2) if math.isfinite(right) else h
-    return "backward", min(h, left / 2)
+    near = min(left, right)
+    if near > 0:
+        # Inside: central differences, with steps that stay at least half-way from the edge.
+        return "central", min(h, near / 2)
+    return ("forward" if left == 0 else "backward"), h
 
 
 def _columns(
