@@ -241,14 +241,14 @@ def _side(xj: float, h: float, domain: Any) -> tuple[str, float]:
     if domain is None:
         return "central", h
     low, high = float(getattr(domain, "low", -math.inf)), float(getattr(domain, "high", math.inf))
-    edges = [low, high] + ([0.0] if getattr(domain, "nonzero", False) else [])
-    left = min((xj - e for e in edges if e <= xj), default=math.inf)
-    right = min((e - xj for e in edges if e >= xj), default=math.inf)
-    near = min(left, right)
-    if near > 0:
-        # Inside: central differences, with steps that stay at least half-way from the edge.
-        return "central", min(h, near / 2)
-    return ("forward" if left == 0 else "backward"), h
+    pole = bool(getattr(domain, "nonzero", False))
+    if xj <= low or (pole and xj == 0):
+        return "forward", h
+    if xj >= high:
+        return "backward", h
+    near = min(xj - low, high - xj, abs(xj) if pole else math.inf)
+    # Inside: central differences, with steps that stay at least half-way from the edge.
+    return "central", min(h, near / 2)
 
 
 def _columns(
