@@ -366,6 +366,21 @@ def test_pytorch_conventions_spelled_out() -> None:
         assert g.tolist() == [0.0, 0.0, 0.0]
 
 
+def test_nan_and_singular_points_as_pytorch() -> None:
+    nan = float("nan")
+    x = symgrad.tensor([nan, 1.0, 0.0], requires_grad=True)
+    y = symgrad.tensor([1.0, nan, 0.0], requires_grad=True)
+    assert symgrad.sign(x).tolist()[0] == 0.0
+    (g,) = symgrad.autograd.grad(x.abs().sum(), x)
+    assert g.tolist() == [0.0, 1.0, 0.0]
+    # a nan makes every comparison false: both inputs of maximum/minimum get the gradient
+    for fn in (symgrad.maximum, symgrad.minimum):
+        gx, gy = symgrad.autograd.grad(fn(x, y).sum(), [x, y])
+        assert (gx.tolist(), gy.tolist()) == ([1.0, 1.0, 0.5], [1.0, 1.0, 0.5])
+    gx, gy = symgrad.autograd.grad(symgrad.atan2(x, y).sum(), [x, y])
+    assert (gx.tolist()[2], gy.tolist()[2]) == (0.0, 0.0)
+
+
 # -- dtypes and promotion -------------------------------------------------------------------------
 FLOAT_RESULT = [n for n in MINE if REGISTRY[n].dtype_rule == "promote_float"
                 and len(REGISTRY[n].args) == 1]

@@ -155,35 +155,37 @@ ABS = defop("abs", "AbsBackward0", lambda self: np.abs(self),
             vjp=lambda g, self: g * sign(self), dtypes=ARITH,
             kinks=(Kink("self", "self == 0", lambda self, **_: self == 0, "zero"),),
             torch="torch.abs(self)")
-SIGN = defop("sign", "SignBackward0",
-             lambda self: self.copy() if self.dtype.kind == "b" else np.sign(self),
+def _sign(self: np.ndarray) -> np.ndarray:
+    if self.dtype.kind == "b":
+        return self.copy()
+    out = np.sign(self)
+    # PyTorch's sign(nan) is 0 (NumPy's is nan).
+    return np.where(out != out, 0, out).astype(self.dtype) if self.dtype.kind == "f" else out
+
+
+SIGN = defop("sign", "SignBackward0", _sign,
              vjp=lambda g: _zeros(g), dtypes=ALL,
              kinks=(Kink("self", "self == 0", lambda self, **_: self == 0, "zero"),),
              torch="torch.sign(self)")
 
 # -- maximum and minimum --------------------------------------------------------------------------
 # NOTE: at a tie each input gets half of g (PyTorch's convention), the mean of the one-sided
-# derivatives.
+# derivatives. The losing side is masked out rather than the winner selected, so where a nan
+# makes every comparison false both inputs get g, as in PyTorch.
+def _tie_vjp(g: Tensor, self: Tensor, other: Tensor, self_loses: Tensor, other_loses: Tensor
+             ) -> tuple[Tensor, Tensor]:
+    shared = where(self == other, g / 2, g)
+    return where(self_loses, 0.0, shared), where(other_loses, 0.0, shared)
+
+
+_TIES = (Kink("self", "self == other", lambda self, other, **_: self == other, "mean"),
+         Kink("other", "self == other", lambda self, other, **_: self == other, "mean"))
 MAXIMUM = defop("maximum", "MaximumBackward0", lambda self, other: np.maximum(self, other),
-                vjp=lambda g, self, other: (
-                    where(self > other, g, where(self == other, g / 2, 0.0)),
-                    where(other > self, g, where(self == other, g / 2, 0.0))),
-                dtypes=ALL,
-                kinks=(Kink("self", "self == other", lambda self, other, **_: self == other,
-                            "mean"),
-                       Kink("other", "self == other", lambda self, other, **_: self == other,
-                            "mean")),
-                torch="torch.maximum(self, other)")
+                vjp=lambda g, self, other: _tie_vjp(g, self, other, self < other, self > other),
+                dtypes=ALL, kinks=_TIES, torch="torch.maximum(self, other)")
 MINIMUM = defop("minimum", "MinimumBackward0", lambda self, other: np.minimum(self, other),
-                vjp=lambda g, self, other: (
-                    where(self < other, g, where(self == other, g / 2, 0.0)),
-                    where(other < self, g, where(self == other, g / 2, 0.0))),
-                dtypes=ALL,
-                kinks=(Kink("self", "self == other", lambda self, other, **_: self == other,
-                            "mean"),
-                       Kink("other", "self == other", lambda self, other, **_: self == other,
-                            "mean")),
-                torch="torch.minimum(self, other)")
+                vjp=lambda g, self, other: _tie_vjp(g, self, other, self > other, self < other),
+                dtypes=ALL, kinks=_TIES, torch="torch.minimum(self, other)")
 
 
 # -- clamp ----------------------------------------------------------------------------------------

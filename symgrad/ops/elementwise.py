@@ -192,9 +192,17 @@ ATAN, atan = _unary("atan", "AtanBackward0", _np(np.arctan),
     >>> symgrad.atan(symgrad.tensor([0.0]))
     tensor([0.])
     """)
+
+
+def _atan2_vjp(g: Tensor, self: Tensor, other: Tensor) -> tuple[Tensor, Tensor]:
+    # At the origin, where atan2 has no derivative, PyTorch returns 0 for both inputs.
+    r2 = self * self + other * other
+    origin = r2 == 0
+    return where(origin, 0.0, g * other / r2), where(origin, 0.0, -g * self / r2)
+
+
 ATAN2 = defop("atan2", "Atan2Backward0", lambda self, other: _wide(np.arctan2, self, other),
-              vjp=lambda g, self, other: (g * other / (self * self + other * other),
-                                          -g * self / (self * self + other * other)),
+              vjp=_atan2_vjp,
               dtype_rule="promote_float", dtypes=ALL, domain={"other": Domain(nonzero=True)},
               torch="torch.atan2(self, other)")
 
