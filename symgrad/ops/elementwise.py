@@ -342,7 +342,7 @@ def _as(x: Any, d: _dtypes.dtype) -> Tensor:
 
 
 # -- comparisons and bitwise ops (never differentiable) ------------------------------------------
-def _compare(name: str, fn: Any, rule: str = "bool", kind: str = "comparison",
+def _compare(name: str, fn: Any, example: str, rule: str = "bool", kind: str = "comparison",
              dtypes: frozenset[_dtypes.dtype] = ALL) -> Any:
     op = defop(name, "", lambda self, other: fn(self, other), vjp=None, dtype_rule=rule,
                dtypes=dtypes, kind=kind, torch=f"torch.{name}(self, other)")
@@ -350,21 +350,27 @@ def _compare(name: str, fn: Any, rule: str = "bool", kind: str = "comparison",
     def compare(input: Tensor, other: Any) -> Tensor:
         return apply(op, input, other)
 
+    args = ("symgrad.tensor([1, 2]), 2" if kind == "comparison"
+            else "symgrad.tensor([True, False]), symgrad.tensor([True, True])")
     compare.__name__ = name
-    compare.__doc__ = f"Elementwise ``{name}``; no gradient flows through it."
+    compare.__doc__ = (f"Elementwise ``{name}``; no gradient flows through it.\n\n"
+                       f"    >>> import symgrad\n    >>> symgrad.{name}({args})\n    {example}\n")
     return expose(name)(compare)
 
 
-eq = _compare("eq", np.equal)
-ne = _compare("ne", np.not_equal)
-lt = _compare("lt", np.less)
-le = _compare("le", np.less_equal)
-gt = _compare("gt", np.greater)
-ge = _compare("ge", np.greater_equal)
+eq = _compare("eq", np.equal, "tensor([False,  True])")
+ne = _compare("ne", np.not_equal, "tensor([ True, False])")
+lt = _compare("lt", np.less, "tensor([ True, False])")
+le = _compare("le", np.less_equal, "tensor([True, True])")
+gt = _compare("gt", np.greater, "tensor([False, False])")
+ge = _compare("ge", np.greater_equal, "tensor([False,  True])")
 _BITS = frozenset(_dtypes.INTEGRAL) | {_dtypes.bool}
-bitwise_and = _compare("bitwise_and", np.bitwise_and, "promote", "bitwise", _BITS)
-bitwise_or = _compare("bitwise_or", np.bitwise_or, "promote", "bitwise", _BITS)
-bitwise_xor = _compare("bitwise_xor", np.bitwise_xor, "promote", "bitwise", _BITS)
+bitwise_and = _compare("bitwise_and", np.bitwise_and, "tensor([ True, False])", "promote",
+                       "bitwise", _BITS)
+bitwise_or = _compare("bitwise_or", np.bitwise_or, "tensor([True, True])", "promote",
+                      "bitwise", _BITS)
+bitwise_xor = _compare("bitwise_xor", np.bitwise_xor, "tensor([False,  True])", "promote",
+                       "bitwise", _BITS)
 BITWISE_NOT = defop("bitwise_not", "", lambda self: np.invert(self), vjp=None, dtypes=_BITS,
                     kind="bitwise", torch="torch.bitwise_not(self)")
 
