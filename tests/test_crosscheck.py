@@ -82,6 +82,14 @@ def leaf(values, dtype=symgrad.float64):
     return symgrad.tensor(np.asarray(values, dtype=np.float64), dtype=dtype, requires_grad=True)
 
 
+@pytest.fixture(params=["standin", "exact"])
+def judge(request):
+    """Judge with the SymPy stand-in, and again with the real oracle (``oracle.exact``)."""
+    if request.param == "standin":
+        return sympy_oracle
+    return lambda meaning: {}
+
+
 @pytest.fixture
 def mutate():
     """Replace ``REGISTRY[name]`` by a copy with another VJP for one test, then restore it."""
@@ -115,10 +123,10 @@ CORRECT = {
 
 @pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: d.name)
 @pytest.mark.parametrize("name", sorted(CORRECT))
-def test_correct_ops_are_ok_in_every_dtype(name, dtype):
+def test_correct_ops_are_ok_in_every_dtype(name, dtype, judge):
     fn, meaning, values = CORRECT[name]
     xs = [leaf(v, dtype) for v in values]
-    v = crosscheck(fn, xs, **sympy_oracle(meaning))
+    v = crosscheck(fn, xs, **judge(meaning))
     assert v.status == "ok", v.message
     assert v.dtype == dtype.name
     assert all(e.ulp_error <= e.tolerance_ulps for e in v.elements)
@@ -138,47 +146,47 @@ def test_second_order_ok_and_json():
 
 
 # -- wrong VJPs are engine-wrong ----------------------------------------------------------------
-def _wrong(name, vjp, fn, meaning, values, mutate, dtype=symgrad.float64):
+def _wrong(name, vjp, fn, meaning, values, mutate, judge, dtype=symgrad.float64):
     op = mutate(name, vjp)
     xs = [leaf(v, dtype) for v in values]
-    return crosscheck(lambda *a: fn(op, *a), xs, **sympy_oracle(meaning))
+    return crosscheck(lambda *a: fn(op, *a), xs, **judge(meaning))
 
 
 @pytest.mark.parametrize("dtype", [symgrad.float32, symgrad.float64], ids=lambda d: d.name)
-def test_wrong_sign(mutate, dtype):
+def test_wrong_sign(mutate, dtype, judge):
     v = _wrong("mul", lambda g, self, other: (-g * other, g * self),
                lambda op, a, b: apply(op, a, b), lambda a, b: [a * b],
-               [[0.75, -1.5], [1.25, 0.5]], mutate, dtype)
+               [[0.75, -1.5], [1.25, 0.5]], mutate, judge, dtype)
     assert v.status == "engine-wrong"
     assert {e.input for e in v.elements if e.status == "engine-wrong"} == {"x0"}
 
 
-def test_factor_two(mutate):
+def test_factor_two(mutate, judge):
     v = _wrong("tanh", lambda g, out: 2 * g * (1 - out * out),
                lambda op, a: apply(op, a), lambda a: [_vec(sympy.tanh)(a)],
-               [[0.25, -1.0]], mutate)
+               [[0.25, -1.0]], mutate, judge)
     assert v.status == "engine-wrong"
     assert all(e.status == "engine-wrong" for e in v.elements)
 
 
-def test_term_dropped(mutate):
+def test_term_dropped(mutate, judge):
     # d(self/other)/d other = -self/other²: drop self.
     v = _wrong("div", lambda g, self, other: (g / other, -g / (other * other)),
                lambda op, a, b: apply(op, a, b), lambda a, b: [a / b],
-               [[0.75, -1.5], [1.25, 0.5]], mutate)
+               [[0.75, -1.5], [1.25, 0.5]], mutate, judge)
     assert v.status == "engine-wrong"
     assert [e.status for e in v.elements if e.input == "x0"] == ["ok", "ok"]
 
 
-def test_broadcast_reduction_skipped(mutate):
+def test_broadcast_reduction_skipped(mutate, judge):
     # expand (2, 1) -> (2, 3): the gradient must add the three copies; this keeps one.
     v = _wrong("expand", lambda g, *, self_shape: g.sum_to_size(self_shape) / 3,
                lambda op, a: apply(op, a, shape=(2, 3)).sum() * 1.0,
-               lambda a: [np.sum(np.broadcast_to(a, (2, 3)))], [[[0.5], [-2.0]]], mutate)
+               lambda a: [np.sum(np.broadcast_to(a, (2, 3)))], [[[0.5], [-2.0]]], mutate, judge)
     assert v.status == "engine-wrong"
 
 
-def test_reduction_over_wrong_axis(mutate):
+def test_reduction_over_wrong_axis(mutate, judge):
     # sum over dim 1 of (2, 2), gradient broadcast back along the wrong axis.
     def vjp(g, *, dim, keepdim, self_shape):
         return g.reshape((1, 2)).expand(self_shape)
@@ -187,46 +195,59 @@ def test_reduction_over_wrong_axis(mutate):
     op = mutate("sum", vjp)
     x = leaf([[0.5, 1.5], [-2.0, 0.25]])
     v = crosscheck(lambda a: apply(op, a, dim=(1,), keepdim=False), [x], grad_outputs=[go],
-                   **sympy_oracle(lambda a: [np.sum(a, axis=1)]))
+                   **judge(lambda a: [np.sum(a, axis=1)]))
     assert v.status == "engine-wrong"
 
 
 @pytest.mark.skipif("mm" not in REGISTRY, reason="no matmul in the catalog yet")
-def test_matmul_not_transposed(mutate):
+def test_matmul_not_transposed(mutate, judge):
     # d(A@B)/dA = g @ Bᵀ; the mutant forgets the transpose (square, so the shapes still fit).
     op = mutate("mm", lambda g, self, mat2: (g.mm(mat2), self.t().mm(g)))
     a, b = leaf([[0.5, 1.5], [-2.0, 0.25]]), leaf([[1.0, -0.5], [0.75, 2.0]])
     v = crosscheck(lambda a, b: apply(op, a, b), [a, b],
-                   **sympy_oracle(lambda a, b: [a.dot(b)]))
+                   **judge(lambda a, b: [a.dot(b)]))
     assert v.status == "engine-wrong"
     assert {e.input for e in v.elements if e.status == "engine-wrong"} == {"x0"}
 
 
 # -- functions that defeat finite differences ---------------------------------------------------
-def test_catastrophic_cancellation_is_fd_unreliable():
+def test_catastrophic_cancellation_is_fd_unreliable(judge):
     # (x + 1e12) - 1e12 is x, but its float64 values move in steps of 2**-13.
     x = leaf([0.75, -1.25])
     v = crosscheck(lambda x: ((x + 1e12) - 1e12).sum(), [x],
-                   **sympy_oracle(lambda x: [np.sum(x)]))
+                   **judge(lambda x: [np.sum(x)]))
     assert v.status == "fd-unreliable", v.message
     assert all(e.engine == 1.0 for e in v.elements)
 
 
-def test_huge_third_derivative_is_fd_unreliable():
+def test_huge_third_derivative_is_fd_unreliable(judge):
     # tanh(1e6 x) near 0: f''' ~ 1e18, any affordable step straddles the whole transition.
     x = leaf([3e-7, -1e-7])
     v = crosscheck(lambda x: (x * 1e6).tanh().sum(), [x],
-                   **sympy_oracle(lambda x: [np.sum(_vec(sympy.tanh)(x * 1000000))]))
+                   **judge(lambda x: [np.sum(_vec(sympy.tanh)(x * 1000000))]))
     assert v.status == "fd-unreliable", v.message
 
 
-def test_next_to_a_kink_is_fd_unreliable():
+def test_next_to_a_kink_is_fd_unreliable(judge):
     # |x| written with where: 1e-12 is smooth, but every FD step crosses the kink at 0.
     x = leaf([1e-12, -1e-13])
     v = crosscheck(lambda x: symgrad.where(x > 0, x, -x).sum(), [x],
-                   **sympy_oracle(lambda x: [np.sum(_vec(sympy.Abs)(x))]))
+                   **judge(lambda x: [np.sum(_vec(sympy.Abs)(x))]))
     assert v.status == "fd-unreliable", v.message
     assert [e.engine for e in v.elements] == [1.0, -1.0]
+
+
+# -- kinks (real oracle: it knows the declared conventions) -----------------------------------
+def test_kink_with_the_declared_convention(mutate):
+    x = leaf([0.0, 1.5, -2.0])
+    v = crosscheck(lambda x: apply(REGISTRY["relu"], x).sum(), [x])
+    assert v.status == "kink", v.message
+    assert [e.status for e in v.elements] == ["kink", "ok", "ok"]
+    # relu'(0) = 1 is a one-sided derivative, but not the convention the op declares.
+    op = mutate("relu", lambda g, out: symgrad.where(out >= 0, g, 0.0))
+    v = crosscheck(lambda x: apply(op, x).sum(), [leaf([0.0, 1.5])])
+    assert v.status == "engine-wrong"
+    assert [e.status for e in v.elements] == ["engine-wrong", "ok"]
 
 
 # -- the record itself ---------------------------------------------------------------------------
@@ -259,3 +280,28 @@ def test_wrong_oracle_is_oracle_suspect_and_large_inputs_keep_the_worst():
     assert v.wrong == "oracle"
     assert len(v.elements) == 8 and v.elements[0].index == [37]
     assert v.extra["counts"] == {"ok": 99, "oracle-suspect": 1}
+
+
+# -- the real oracle over the catalog: a correct engine is never blamed ------------------------
+def _catalog_checks():
+    from oracle.sweep import plan
+
+    first = {}
+    for c in plan(second_order=True):
+        if c.sample == 0 and (c.order == 1 or c.dtype == "float64"):
+            first.setdefault(c.id, c)
+    return list(first.values())
+
+
+def test_every_catalog_op_in_every_float_dtype_clears_the_engine():
+    from oracle.sweep import run_check
+
+    blamed = []
+    counts: dict[str, int] = {}
+    for check in _catalog_checks():
+        v = run_check(check)
+        counts[v.status] = counts.get(v.status, 0) + 1
+        if v.status in ("engine-wrong", "error"):
+            blamed.append(f"{v.id}: {v.status}: {v.message[:200]}")
+    assert not blamed, "\n".join(blamed)
+    assert counts.get("ok", 0) > 0.8 * sum(counts.values()), counts
