@@ -1,12 +1,20 @@
-"""Shared timing helpers for the benchmark scripts: medians of repeated runs, one table."""
+"""Shared timing helpers for the benchmark scripts: medians of repeated runs, one table.
+
+Importing this module pins NumPy's BLAS to one thread (before NumPy loads), as PyTorch is
+pinned by ``torch_or_none``: every figure is for one thread.
+"""
 
 from __future__ import annotations
 
 import gc
+import os
 import statistics
 import time
 from collections.abc import Callable
 from typing import Any
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 
 def median_seconds(fn: Callable[[], Any], repeat: int, warmup: int = 3) -> float:

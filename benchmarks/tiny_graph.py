@@ -17,10 +17,10 @@ import math
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import median_seconds, print_table, torch_or_none  # noqa: E402
+from _timing import median_seconds, print_table, torch_or_none  # noqa: E402, I001 - first: pins BLAS threads
+
+import numpy as np  # noqa: E402
 
 import symgrad  # noqa: E402
 

@@ -305,8 +305,15 @@ def run_backward(
                 if grad is None or not isinstance(x, Node):
                     continue
                 prev = buffers.get(x)
-                buffers[x] = grad if prev is None else prev + grad
+                buffers[x] = grad if prev is None else _add(prev, grad, create_graph)
     return captured
+
+
+def _add(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
+    """Sum two gradients for one input; without a graph to record, straight in NumPy."""
+    if create_graph or a._data.dtype is not b._data.dtype or a._data.shape != b._data.shape:
+        return a + b
+    return type(a)._make(a._data + b._data, False, None)
 
 
 def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:

@@ -1,0 +1,106 @@
+"""One training step of an MLP 784-256-256-10 on a batch of 64: symgrad vs torch vs NumPy.
+
+A step is forward (two ReLU layers, then cross-entropy over class indices), backward, and a
+plain SGD update of the six parameters. symgrad is skipped, with the reason, when an op the
+step needs (``matmul``, ``relu``, ``cross_entropy``) is not there yet.
+
+    python benchmarks/mlp_step.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import median_seconds, print_table, torch_or_none  # noqa: E402, I001 - first: pins BLAS threads
+
+import numpy as np  # noqa: E402
+
+import symgrad  # noqa: E402
+
+SIZES = (784, 256, 256, 10)
+BATCH = 64
+LR = 0.01
+REPEAT = 20
+RNG = np.random.default_rng(0)
+INPUTS = RNG.standard_normal((BATCH, SIZES[0])).astype(np.float32)
+TARGETS = RNG.integers(0, SIZES[-1], BATCH)
+PARAMS = [a for fan_in, fan_out in zip(SIZES, SIZES[1:], strict=False)
+          for a in ((RNG.uniform(-1, 1, (fan_in, fan_out)) / np.sqrt(fan_in)).astype(np.float32),
+                    np.zeros(fan_out, np.float32))]
+
+
+def make_step(lib: object, functional: object) -> object:
+    params = [lib.tensor(p.copy(), requires_grad=True) for p in PARAMS]
+    x, y = lib.tensor(INPUTS), lib.tensor(TARGETS)
+
+    def step() -> None:
+        h = x
+        for k in range(0, len(params) - 2, 2):
+            h = functional.relu(h @ params[k] + params[k + 1])
+        loss = functional.cross_entropy(h @ params[-2] + params[-1], y)
+        loss.backward()
+        with lib.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+
+    return step
+
+
+def make_numpy_step() -> object:
+    params = [p.copy() for p in PARAMS]
+    onehot = np.eye(SIZES[-1], dtype=np.float32)[TARGETS]
+
+    def step() -> None:
+        acts = [INPUTS]
+        for k in range(0, len(params) - 2, 2):
+            acts.append(np.maximum(acts[-1] @ params[k] + params[k + 1], 0))
+        logits = acts[-1] @ params[-2] + params[-1]
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        probs = np.exp(shifted)
+        probs /= probs.sum(axis=1, keepdims=True)
+        g = (probs - onehot) / BATCH
+        for k in range(len(params) - 2, -1, -2):
+            a = acts[k // 2]
+            gw, gb = a.T @ g, g.sum(axis=0)
+            if k:
+                g = (g @ params[k].T) * (a > 0)
+            params[k] -= LR * gw
+            params[k + 1] -= LR * gb
+
+    return step
+
+
+def _symgrad_step() -> tuple[object | None, str]:
+    try:
+        import symgrad.nn.functional as functional
+    except ImportError as e:
+        return None, f"symgrad.nn.functional is missing ({e})"
+    missing = [n for n in ("relu", "cross_entropy") if not hasattr(functional, n)]
+    if missing or not hasattr(symgrad, "matmul"):
+        return None, f"symgrad lacks {missing or ['matmul']}"
+    step = make_step(symgrad, functional)
+    try:
+        step()
+    except Exception as e:  # noqa: BLE001 - reported, and the other figures still print
+        return None, f"symgrad step failed: {type(e).__name__}: {e}"
+    return step, ""
+
+
+def main() -> None:
+    torch = torch_or_none()
+    sym_step, why = _symgrad_step()
+    if sym_step is None:
+        print(f"symgrad skipped: {why}")
+    torch_step = make_step(torch, torch.nn.functional) if torch is not None else None
+    rows = [("symgrad", median_seconds(sym_step, REPEAT) * 1e3 if sym_step else None),
+            ("torch", median_seconds(torch_step, REPEAT) * 1e3 if torch_step else None),
+            ("numpy", median_seconds(make_numpy_step(), REPEAT) * 1e3)]
+    print_table(f"MLP {'-'.join(map(str, SIZES))} step, batch {BATCH}, median of {REPEAT}:",
+                "ms", rows, "torch" if torch is not None else "numpy")
+
+
+if __name__ == "__main__":
+    main()
