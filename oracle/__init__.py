@@ -1,5 +1,6 @@
 """The judges: the exact derivative (``exact``), finite differences, verdicts."""
 
+from oracle.crosscheck import crosscheck
 from oracle.exact import (
     ExactResult,
     KinkElement,
@@ -8,6 +9,7 @@ from oracle.exact import (
     exact_hessian,
     exact_hvp,
 )
+from oracle.gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = [
     "ExactResult",
@@ -16,4 +18,8 @@ __all__ = [
     "exact_grad",
     "exact_hessian",
     "exact_hvp",
+    "crosscheck",
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckError",
 ]
