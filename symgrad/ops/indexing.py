@@ -12,8 +12,10 @@ attr is the key normalised: ints, slices, None, Ellipsis and int64 arrays.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import ml_dtypes
 import numpy as np
 
 from symgrad import _dtypes
@@ -266,9 +268,23 @@ INDEX_SELECT = defop("index_select", "IndexSelectBackward0",
                      samples=(Sample(((3, 4),), {"dim": 1, "index": np.array([3, 0, 3])}),
                               Sample(((3, 2),), {"dim": 0, "index": np.array([1, 1])})),
                      torch="torch.index_select(self, dim, torch.as_tensor(index))")
-MASKED_FILL = defop("masked_fill", "MaskedFillBackward0",
-                    lambda self, *, mask, value: np.where(mask, np.asarray(value, self.dtype),
-                                                          self),
+# PyTorch's C type names, as its overflow error prints them.
+_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "float32": "float"}
+
+
+def _masked_fill(self: np.ndarray, *, mask: np.ndarray, value: Any) -> np.ndarray:
+    name = _dtypes._FROM_NP[self.dtype].name
+    if name in _C_TYPES and not isinstance(value, bool):
+        info = np.iinfo(self.dtype) if self.dtype.kind in "iu" else ml_dtypes.finfo(self.dtype)
+        if math.isfinite(value) and not float(info.min) <= value <= float(info.max):
+            raise RuntimeError(
+                f"value cannot be converted to type {_C_TYPES[name]} without overflow")
+    return np.where(mask, np.asarray(value).astype(self.dtype), self)
+
+
+MASKED_FILL = defop("masked_fill", "MaskedFillBackward0", _masked_fill,
                     vjp=lambda g, *, mask, value: where(
                         Tensor._make(np.asarray(mask), False, None), 0.0, g),
                     dtype_rule="same", dtypes=ALL, kind="index",
