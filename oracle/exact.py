@@ -56,7 +56,11 @@ class KinkElement:
 class ExactResult:
     """What the oracle found. ``grads[i]`` is an object array of ``mpmath.mpf`` (None when
     input i does not reach the outputs); ``forward`` is the exact output (for several outputs an
-    object array holding one array per output)."""
+    object array holding one array per output).
+
+    ``expression`` (local mode): when the graph holds one elementwise op, its SymPy derivative
+    with respect to its first input, for reports.
+    """
 
     status: str
     reason: str
@@ -64,6 +68,7 @@ class ExactResult:
     float64: list[np.ndarray | None]
     kinks: list[KinkElement] = field(default_factory=list)
     forward: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    expression: Any = None
 
 
 class _GaveUp(Exception):
@@ -847,13 +852,27 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
                       if nid is not None else None for nid in graph.inputs]
             kinks = _kinks(ev, seeds, need, values, shapes)
             status = "kink" if kinks else "ok"
-            return _result(status, "; ".join(ev.notes), values, shapes, kinks, forwards)
+            result = _result(status, "; ".join(ev.notes), values, shapes, kinks, forwards)
+            result.expression = _expression(ev)
+            return result
     except Unsupported as e:
         return _failed("unsupported", str(e), len(ins))
     except _GaveUp as e:
         return _failed("oracle-gave-up", str(e), len(ins))
     except RecursionError:
         return _failed("oracle-gave-up", "expression too deep for SymPy", len(ins))
+
+
+def _expression(ev: _Evaluator) -> Any:
+    ops = [n for n in ev.graph.nodes if n.kind == "op"
+           and getattr(ev.locals[n.id].compiled, "kind", "") == "elementwise"]
+    if len(ops) != 1:
+        return None
+    c = ev.locals[ops[0].id].compiled
+    assert c is not None
+    names = {x: sympy.Symbol(a, real=True) for x, a in zip(c.variables, ops[0].arg_names,
+                                                             strict=True)}
+    return c.exprs[1][0].xreplace(names)
 
 
 def _kinks(ev: _Evaluator, seeds: dict[int, list[Any]], need: set[int], values: list[Any],

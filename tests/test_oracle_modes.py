@@ -286,3 +286,30 @@ def test_symengine_back_end_gives_the_same_digits():
         for ga, gb in zip(a.grads, b.grads, strict=True):
             for u, v in zip(ga.flat, gb.flat, strict=True):
                 assert abs(u - v) <= mp(10) ** -44 * max(1, abs(u))
+
+
+def test_cancelling_terms_and_the_derivative_expression():
+    x, y = t([0.5, -1.0]), t([1.0, 2.0])
+    r = oracle.exact_grad((x * y - y * x + x).sum(), [x, y])
+    assert list(r.float64[0]) == [1.0, 1.0] and list(r.float64[1]) == [0.0, 0.0]
+    r = oracle.exact_grad(x.tanh().sum(), x)
+    assert str(r.expression) == "1 - tanh(self)**2"
+    assert oracle.exact_grad((x.tanh() * x).sum(), x).expression is None
+
+
+def test_unused_input_gets_none_and_exact_forward_of_several_outputs():
+    x, z = t([0.5]), t([2.0])
+    r = oracle.exact_grad((x * 3.0).sum(), [x, z])
+    assert r.grads[1] is None and r.float64[0][0] == 3.0
+    a, b = oracle.exact_forward([x * 3.0, z.exp()])
+    assert a[0] == 1.5 and abs(b[0] - mpmath.exp(2)) < mp(10) ** -14
+
+
+def test_casts_are_exact_identities_and_freed_graphs_still_read():
+    a = symgrad.tensor([0.1], dtype=symgrad.float32, requires_grad=True)
+    b = symgrad.tensor([0.1], dtype=symgrad.float64, requires_grad=True)
+    y = (a * b).to(symgrad.float16).to(symgrad.float64).sum()
+    y.backward()
+    r = oracle.exact_grad(y, [a, b])
+    assert r.status == "ok"
+    assert r.grads[0][0] == mp(0.1) and r.grads[1][0] == mp(float(np.float32(0.1)))
