@@ -371,14 +371,12 @@ def crosscheck(
     exact64 = [np.asarray(a, dtype=np.float64) for a in result.float64]
     floor = max((float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0)) for a in exact64),
                 default=0.0)
-    if floor == 0.0:
-        floor = max((float(np.max(np.abs(est.scale) / np.maximum(np.abs(xa), 1.0) ** order,
-                                  initial=0.0)) for est, xa in zip(fd_est, x64, strict=True)),
-                    default=0.0)
     for k, t in enumerate(diff):
         dt = t.dtype.name
         x = exact64[k]
-        te = engine_tolerance(x, dt, depth=depth * order, floor=floor,
+        moved = np.abs(fd_est[k].scale) / (np.maximum(np.abs(x64[k]), 1.0) if order == 2 else 1.0)
+        te = engine_tolerance(x, dt, depth=depth * order,
+                              floor=np.maximum(floor, np.where(np.isfinite(moved), moved, 0.0)),
                               terms=(getattr(result, "abs_grads", None) or [None] * len(diff))[k])
         tf = fd_tolerance(fd_est[k])
         tol_info.setdefault("engine", {"reason": te.reason, **te.params})

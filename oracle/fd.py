@@ -166,15 +166,23 @@ def directional(
         # A step exactly representable next to the perturbed values: x + t - x is t.
         return (xm + t) - xm if xm + t != xm else t
 
+    f0_raw = _flat(f(x))
+    # The outputs the direction moves: only their values round into a weighted difference.
+    changed = np.zeros(f0_raw.shape, dtype=bool)
+
     def phi(t: float) -> np.ndarray:
         out = _flat(f(_shift(x, u, t)))
+        changed[:] |= out != f0_raw
         return out if weights is None else np.atleast_1d(np.dot(weights, out))
 
-    f0_raw = _flat(f(x))
+    def weighted_scale() -> np.ndarray:
+        return np.atleast_1d(np.abs(weights * f0_raw)[changed].sum())
+
     f0 = f0_raw if weights is None else np.atleast_1d(np.dot(weights, f0_raw))
-    scale = np.abs(f0_raw) if weights is None else np.atleast_1d(np.abs(weights * f0_raw).sum())
+    scale = np.abs(f0_raw)
     if not richardson:
         up, down = phi(h0), phi(-h0)
+        scale = scale if weights is None else weighted_scale()
         value = (up - down) / (2 * h0)
         third = np.full_like(value, np.nan)
         err = EPS64 * scale / h0 + np.abs(value) * EPS64
@@ -185,6 +193,8 @@ def directional(
         d, used, steps, order = _table(phi, f0, h0, method, snap)
         if np.isfinite(d).all() or not np.isfinite(f0).all():
             break
+    if weights is not None:
+        scale = weighted_scale()
     values, errors, where = _richardson(d, order)
     # Rounding: each difference carries eps·max|f|/h (the extrapolation weights add at most
     # 3x), and the result itself one rounding of its own size.

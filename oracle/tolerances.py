@@ -12,11 +12,12 @@ where ``S`` is the sum of the absolute values of the terms that make up the grad
 subnormal (gradual underflow loses absolute, not relative, accuracy) and ``c = 4`` covers the
 forward and backward rounding of each op with a factor 2 to spare. ``S`` comes from the oracle
 when it reports the absolute terms (``abs_grads``); otherwise it is estimated as
-``max(|exact|, max |exact| over the same input, the check's scale)`` so a small element among
-large ones (the usual sign of cancellation) is judged on the gradient's scale; the check's
-scale is the largest exact element over all inputs, or, when every exact element is zero,
-``|f|/max(|x|, 1)**order`` (a derivative's natural unit), since terms that cancel to an exact
-zero still round. The bound is recorded in ULPs of the
+``max(|exact|, max |exact| over the same input, the check's scale, Σ|g·f|)`` so a small
+element among large ones (the usual sign of cancellation) is judged on the gradient's scale;
+the check's scale is the largest exact element over all inputs; ``Σ|g·f|`` sums the weighted
+outputs the element moves (measured by the finite differences), the size of the terms a
+chain rule like ``g·(1 - tanh²)`` cancels in: without it, a saturated ``tanh`` would be blamed
+for the rounding of its saved result. The bound is recorded in ULPs of the
 engine dtype at the exact value (``ulp``), which is how float16 and bfloat16 stay meaningful:
 their ``eps`` (2⁻¹⁰, 2⁻⁷) sets the ULP, not float64's.
 
@@ -114,14 +115,14 @@ def engine_tolerance(
     *,
     depth: int,
     terms: np.ndarray | None = None,
-    floor: float = 0.0,
+    floor: float | np.ndarray = 0.0,
     c: float = C_ENGINE,
 ) -> EngineTolerance:
     """The bound of the module docstring for gradients ``exact`` (float64) of one input.
 
     ``terms`` is ``S`` (the sum of absolute terms per element) when the oracle knows it;
-    ``floor`` is a lower bound for the estimated ``S`` (the caller's scale of the gradient:
-    the largest exact element over every input of the check).
+    ``floor`` is a lower bound for the estimated ``S``, per element or for all (the caller's
+    scale of the gradient: see the module docstring).
 
     >>> tol = engine_tolerance(np.array([1e-6, 1.0]), "bfloat16", depth=1)
     >>> bool(tol.abs[0] == tol.abs[1])  # judged on the input's scale: cancellation is allowed
@@ -135,7 +136,7 @@ def engine_tolerance(
         s = np.maximum(np.abs(np.asarray(terms, dtype=np.float64)), finite)
         how = "S=sum of |terms| (oracle)"
     else:
-        s = np.maximum(finite, max(float(finite.max(initial=0.0)), floor))
+        s = np.maximum(np.maximum(finite, float(finite.max(initial=0.0))), floor)
         how = "S=max(|exact|, input scale)"
     eps = float(info.eps)
     tiny = float(info.smallest_subnormal)
