@@ -313,3 +313,14 @@ def test_casts_are_exact_identities_and_freed_graphs_still_read():
     r = oracle.exact_grad(y, [a, b])
     assert r.status == "ok"
     assert r.grads[0][0] == mp(0.1) and r.grads[1][0] == mp(float(np.float32(0.1)))
+
+
+def test_local_mode_time_budget_on_a_long_graph():
+    x = t(np.linspace(-1, 1, 16))
+    y = x
+    for _ in range(300):
+        y = (y.tanh() + x) * 0.5
+    start = time.monotonic()
+    r = oracle.exact_grad(y.sum(), x, time_budget=0.01)
+    assert r.status == "oracle-gave-up" and "time budget" in r.reason
+    assert time.monotonic() - start < 1

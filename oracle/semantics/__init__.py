@@ -14,7 +14,8 @@ Four kinds of meaning:
   of candidate input elements; the output is the largest (``select="max"``) or smallest.
 
 A custom ``autograd.Function`` gets its meaning from a ``sympy`` static method taking the
-Function's arguments (tensors as object arrays of expressions) and returning the output array.
+Function's arguments in order (tensors as NumPy object arrays of SymPy expressions, other
+arguments as given) and returning the output (an array of expressions, or one expression).
 """
 
 from __future__ import annotations
@@ -75,7 +76,15 @@ def num(x: Any) -> sympy.Expr:
 
 
 def meaning_of(op: str, info: dict[str, Any]) -> Meaning | None:
-    """The meaning of an op by name, or of a custom Function through its ``sympy`` method."""
+    """The meaning of an op by name, or of a custom Function through its ``sympy`` method.
+
+    >>> import sympy
+    >>> x = sympy.Symbol("x", real=True)
+    >>> meaning_of("tanh", {}).fn(x).diff(x)
+    1 - tanh(x)**2
+    >>> meaning_of("no_such_op", {}) is None
+    True
+    """
     fn_cls = info.get("function")
     if fn_cls is not None:
         method = getattr(fn_cls, "sympy", None)
