@@ -534,3 +534,21 @@ def test_parity_with_pytorch(name: str) -> None:
                 rg = np.zeros(g.shape) if rg is None else rg.double().numpy()
                 np.testing.assert_allclose(g._data.astype(np.float64), rg, rtol=4 * rtol,
                                            atol=4 * rtol, err_msg=f"{where} d/d{op.args[k]}")
+
+
+@pytest.mark.parametrize(("name", "derivative"), [
+    ("tanh", lambda x: 1 / np.cosh(x) ** 2),
+    ("sigmoid", lambda x: np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))) ** 2),
+    ("expm1", np.exp),
+])
+def test_derivatives_accurate_where_the_result_saturates(name: str, derivative: Fn) -> None:
+    # 1 - tanh^2, s (1 - s) and expm1 + 1 lose most digits here; the engine's rules must not.
+    xs = np.array([2.5, 6.5, -7.0, 15.0, -15.0])
+    x = symgrad.tensor(xs, dtype=symgrad.float64, requires_grad=True)
+    (g,) = symgrad.autograd.grad(getattr(symgrad, name)(x).sum(), x)
+    np.testing.assert_allclose(g._data, derivative(xs), rtol=8 * np.finfo(float).eps, atol=0)
+    x16 = symgrad.tensor([6.5, 9.0], dtype=symgrad.float16, requires_grad=True)
+    (g16,) = symgrad.autograd.grad(getattr(symgrad, name)(x16).sum(), x16)
+    # float16 subnormals are 6e-8 apart: the derivative must not flush to 0 (cosh^2 overflows)
+    np.testing.assert_allclose(g16._data.astype(float), derivative(np.array([6.5, 9.0])),
+                               rtol=2e-3, atol=6e-8)

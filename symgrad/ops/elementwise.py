@@ -91,7 +91,8 @@ EXP2, exp2 = _unary("exp2", "Exp2Backward0", _np(np.exp2), lambda g, out: g * ou
     >>> symgrad.exp2(symgrad.tensor([3]))
     tensor([8.])
     """)
-EXPM1, expm1 = _unary("expm1", "Expm1Backward0", _np(np.expm1), lambda g, out: g * (out + 1),
+# NOTE: expm1' = exp(x), not out + 1, which cancels where out is near -1.
+EXPM1, expm1 = _unary("expm1", "Expm1Backward0", _np(np.expm1), lambda g, self: g * exp(self),
                       MODERATE, """``exp(input) - 1``, accurate near 0.
 
     >>> import symgrad
@@ -221,8 +222,11 @@ COSH, cosh = _unary("cosh", "CoshBackward0", _np(np.cosh), lambda g, self: g * s
     >>> symgrad.cosh(symgrad.tensor([0.0]))
     tensor([1.])
     """)
-# tanh' = 1 - tanh^2, from the saved result: no second tanh in backward.
-TANH, tanh = _unary("tanh", "TanhBackward0", _np(np.tanh), lambda g, out: g * (1 - out * out),
+# NOTE: tanh' = 1 / cosh^2, not PyTorch's 1 - out^2, which cancels where |out| is near 1 (18
+# ULP off at x = 2.5 in float64); squaring 1 / cosh rather than cosh keeps float16 from
+# overflowing while the derivative is still representable.
+TANH, tanh = _unary("tanh", "TanhBackward0", _np(np.tanh),
+                    lambda g, self: g * reciprocal(cosh(self)) ** 2,
                     None, """Hyperbolic tangent.
 
     >>> import symgrad
@@ -255,9 +259,9 @@ ATANH, atanh = _unary("atanh", "AtanhBackward0", _np(np.arctanh),
     """)
 
 # -- sigmoid and the error function ---------------------------------------------------------------
-# sigmoid' = out (1 - out), from the saved result.
+# NOTE: sigmoid' = sigmoid(x) sigmoid(-x), not out (1 - out), which cancels where out is near 1.
 SIGMOID, sigmoid = _unary("sigmoid", "SigmoidBackward0", _np(_sigmoid),
-                          lambda g, out: g * out * (1 - out), None,
+                          lambda g, self, out: g * out * sigmoid(-self), None,
                           """The logistic function ``1 / (1 + exp(-input))``.
 
     >>> import symgrad
@@ -384,3 +388,6 @@ def bitwise_not(input: Tensor) -> Tensor:
     tensor([False,  True])
     """
     return apply(BITWISE_NOT, input)
+
+
+from symgrad.ops.arithmetic import reciprocal  # noqa: E402 - the tanh VJP uses it
