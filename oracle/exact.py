@@ -378,7 +378,10 @@ def _shifted(fn: Callable[..., Any], args: list[Any], j: int, pick: Callable[[An
         for s in (-h, h):
             moved = list(args)
             moved[j] = moved[j] + s
-            sides.append(pick(fn(moved) if vector else fn(*moved)))
+            try:
+                sides.append(pick(fn(moved) if vector else fn(*moved)))
+            except (ZeroDivisionError, ValueError):
+                sides.append(mpmath.mpf("nan"))
     return +mpmath.mpf(_real(sides[0])), +mpmath.mpf(_real(sides[1]))
 
 
