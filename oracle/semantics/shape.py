@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from oracle.semantics import defmeaning, num
+from oracle.semantics import MEANINGS, defmeaning, num
 
 __all__ = ["advanced"]
 
@@ -119,6 +119,18 @@ def _scatter_add(self: Any, src: Any, *, dim: int, index: Any, **_: Any) -> np.n
     return out
 
 
+def _view_scatter(self: Any, src: Any, *, chain: Any, **_: Any) -> np.ndarray:
+    """Write ``src`` through a chain of views of ``self``: the chain, replayed on element
+    positions, says where each written element lands."""
+    flat = _o(self).reshape(-1).copy()
+    pos = _o(np.arange(flat.size).reshape(np.shape(self)))
+    for name, attrs in chain:
+        pos = _o(MEANINGS[name].fn(pos, **attrs))
+    for p, v in zip(pos.flat, np.broadcast_to(_o(src), pos.shape).flat, strict=True):
+        flat[p] = v
+    return flat.reshape(np.shape(self))
+
+
 _index("reshape", lambda self, *, shape, **_: _o(self).reshape(shape))
 _index("unsafe_view", lambda self, *, shape, **_: _o(self).reshape(shape))
 _index("expand", lambda self, *, shape, **_: np.broadcast_to(_o(self), shape).copy())
@@ -149,6 +161,7 @@ _index("index", lambda self, *, indices, **_: _o(_o(self)[advanced(indices)]))
 _index("gather", _gather)
 _index("index_select", _index_select)
 _index("copy_slices", _write)
+_index("view_scatter", _view_scatter)
 _index("masked_fill", lambda self, *, mask, value, **_: _o(np.where(mask, num(value), _o(self))))
 _index("zero", lambda self, **_: np.full(_o(self).shape, sympy.S.Zero, dtype=object))
 _index("fill", lambda self, *, value, **_: np.full(_o(self).shape, num(value), dtype=object))
