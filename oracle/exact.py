@@ -9,6 +9,7 @@ cross-check). Second order: forward-over-reverse with the local second partials.
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 import time
@@ -211,7 +212,7 @@ def _compile_elementwise(meaning: Meaning, node: IRNode, backend: str) -> _Compi
     out = sympy.sympify(meaning.fn(*xs, **node.attrs))
     parts = [_diff(out, x, backend) for x in xs]
     c = _Compiled("elementwise", n_args=len(xs), exprs=(out, parts), variables=xs)
-    c.fn = sympy.lambdify(xs, [out, *parts], modules=_MODULES)
+    c.fn = sympy.lambdify(xs, [out, *parts], modules=_MODULES, cse=True)
     if meaning.kinks is not None:
         kinks = meaning.kinks(*xs, **node.attrs)
         c.kink_args = [a for a, _ in kinks]
@@ -263,7 +264,7 @@ def _compile_structural(meaning: Meaning, node: IRNode, shapes: list[tuple[int, 
         budget.check()
     c = _Compiled("structural", out_shape=out.shape, variables=variables, var_of=var_of,
                   entries=entries, exprs=(flat, derivs))
-    c.fn = sympy.lambdify([variables], flat + derivs, modules=_MODULES)
+    c.fn = sympy.lambdify([variables], flat + derivs, modules=_MODULES, cse=True)
     if meaning.kinks is not None:
         kinks = [(a, sympy.sympify(e)) for a, e in _kink_call(meaning, node, arrays)]
         c.kink_args = [a for a, _ in kinks]
@@ -436,9 +437,10 @@ class _Evaluator:
 
     def _elementwise(self, node: IRNode, c: _Compiled, shapes: list[Any]) -> _Local:
         out_shape = tuple(np.broadcast_shapes(*shapes)) if shapes else ()
-        m = int(np.prod(out_shape, dtype=np.int64))
-        idx = [np.broadcast_to(np.arange(int(np.prod(s, dtype=np.int64))).reshape(s),
-                               out_shape).reshape(-1).tolist() for s in shapes]
+        m = math.prod(out_shape)
+        same = list(range(m))
+        idx = [same if s == out_shape else np.broadcast_to(
+            np.arange(math.prod(s)).reshape(s), out_shape).reshape(-1).tolist() for s in shapes]
         ins = [self.values[i] for i in node.inputs]
         n = len(ins)
         out: list[Any] = []
