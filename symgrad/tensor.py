@@ -41,7 +41,7 @@ class Tensor:
     tensor([4., 6.])
     """
 
-    __slots__ = ("_data", "_rg", "grad_fn", "_grad", "_version", "_acc", "__weakref__")
+    __slots__ = ("_data", "_rg", "grad_fn", "_grad", "_version", "_acc", "_view", "__weakref__")
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -53,6 +53,7 @@ class Tensor:
         t._grad = None
         t._version = 0
         t._acc = None
+        t._view = None  # views and their base, for in-place ops (symgrad.ops.inplace.ViewInfo)
         return t
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -328,3 +328,74 @@ def test_version_counts_every_write() -> None:
     c[0] = 1.0
     c += 1
     assert c._version == 4 and c.tolist() == [2.0, 3.0, 3.0]
+
+
+# -- writes through views ---------------------------------------------------------------------
+C = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+
+
+def _through_view(m):
+    a = m.tensor([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]], requires_grad=True)
+    x = a * 1
+    x[1].mul_(10)
+    x.t()[2].add_(a[0, :2])
+    return a, x
+
+
+def _base_then_view(m):
+    a = m.tensor([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]], requires_grad=True)
+    x = a * 1
+    v = x[:, 1:]
+    x.mul_(3)
+    return a, v * v
+
+
+@pytest.mark.parametrize("build", [_through_view, _base_then_view])
+def test_writes_through_views_reach_base_and_views(build) -> None:
+    a, out = build(symgrad)
+    (out * symgrad.tensor(C[:, : out.shape[1]])).sum().backward()
+    a0 = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    if build is _through_view:
+        # x = a with row 1 times 10, then column 2 plus the first two entries of row 0:
+        # x[:, 2] gains (a00, a01): x02 += a00, x12 += a01.
+        expected_x = a0.copy()
+        expected_x[1] *= 10
+        expected_x[0, 2] += a0[0, 0]
+        expected_x[1, 2] += a0[0, 1]
+        expected_grad = C * np.array([[1.0], [10.0]])
+        expected_grad[0, 0] += C[0, 2]
+        expected_grad[0, 1] += C[1, 2]
+    else:
+        expected_x = (3 * a0[:, 1:]) ** 2
+        expected_grad = np.zeros_like(a0)
+        expected_grad[:, 1:] = 18 * a0[:, 1:] * C[:, :2]
+    np.testing.assert_allclose(out._data, expected_x)
+    np.testing.assert_allclose(a.grad._data, expected_grad)
+    if torch is not None:
+        ta, t_out = build(torch)
+        (t_out * torch.tensor(C[:, : t_out.shape[1]])).sum().backward()
+        np.testing.assert_allclose(ta.grad.numpy(), a.grad._data)
+
+
+def test_views_share_the_version_counter() -> None:
+    x = symgrad.ones(2, 3, requires_grad=True) * 1
+    v = x[0]
+    w = v * v
+    x.add_(1)
+    assert v._version == x._version == 1
+    assert v.tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        w.sum().backward()
+
+
+def test_views_of_a_leaf_and_expanded_views_cannot_be_written() -> None:
+    leaf = symgrad.ones(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError) as info:
+        leaf[0].add_(1)
+    assert str(info.value) == (
+        "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    with pytest.raises(RuntimeError) as info:
+        symgrad.zeros(3).expand(2, 3).add_(1)
+    assert str(info.value).startswith(
+        "unsupported operation: more than one element of the written-to tensor refers to a "
+        "single memory location.")

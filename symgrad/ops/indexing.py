@@ -20,7 +20,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.ops.registry import ALL, Sample, apply, defop, expose
-from symgrad.ops.shape import ALIAS, UNSQUEEZE
+from symgrad.ops.shape import ALIAS, UNSQUEEZE, view_apply
 from symgrad.tensor import Tensor
 
 Step = tuple[Any, ...]
@@ -179,8 +179,9 @@ def _write(out: np.ndarray, key: tuple[Any, ...], src: np.ndarray) -> np.ndarray
 
 
 # -- ops ------------------------------------------------------------------------------------------
+# The trailing Ellipsis keeps a 0-d result a view of ``self`` rather than a NumPy scalar.
 SELECT = defop("select", "SelectBackward0",
-               lambda self, *, dim, index: self[(slice(None),) * dim + (index,)],
+               lambda self, *, dim, index: self[(slice(None),) * dim + (index, Ellipsis)],
                vjp=lambda g, *, dim, index, self_shape: _embed(
                    g, self_shape, (slice(None),) * dim + (index,)),
                dtype_rule="same", dtypes=ALL, kind="shape",
@@ -324,19 +325,22 @@ def _slice(t: Tensor, dim: int, start: int, stop: int, step: int) -> Tensor:
     return apply(SLICE, t, dim=dim, start=start, stop=stop, step=step)
 
 
-def _run(t: Tensor, steps: list[Step]) -> Tensor:
+def _run(t: Tensor, steps: list[Step], views: bool = False) -> Tensor:
+    # With ``views`` the basic steps are tracked as views of ``t`` (user indexing); a VJP's
+    # reads of its gradient are not written to, so they skip the bookkeeping.
+    run = view_apply if views else apply
     for step in steps:
         kind = step[0]
         if kind == "select":
-            t = _select(t, step[1], step[2])
+            t = run(SELECT, t, dim=step[1], index=step[2])
         elif kind == "slice":
-            t = _slice(t, *step[1:])
+            t = run(SLICE, t, dim=step[1], start=step[2], stop=step[3], step=step[4])
         elif kind == "unsqueeze":
-            t = apply(UNSQUEEZE, t, dim=step[1])
+            t = run(UNSQUEEZE, t, dim=step[1])
         elif kind == "index":
             t = apply(INDEX, t, indices=step[1])
         else:
-            t = apply(ALIAS, t)
+            t = run(ALIAS, t)
     return t
 
 
@@ -356,7 +360,7 @@ def getitem(self: Tensor, key: Any) -> Tensor:
     tensor([[2., 2.],
             [0., 0.]])
     """
-    return _run(self, parse_key(tuple(self.shape), key))
+    return _run(self, parse_key(tuple(self.shape), key), views=True)
 
 
 def setitem(self: Tensor, key: Any, value: Any) -> None:

@@ -28,21 +28,108 @@ _SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Shor
                  "float32": "Float", "float64": "Double"}
 
 
+class ViewInfo:
+    """How a tensor shares memory: a view's base and the view ops from it (``chain``), or a
+    base's live views. PyTorch's views share one version counter and are re-derived from their
+    base when it changes in place; symgrad keeps the versions equal and re-derives eagerly.
+    """
+
+    __slots__ = ("base", "chain", "views")
+
+    def __init__(self, base: Tensor | None, chain: tuple[tuple[str, dict[str, Any]], ...]):
+        self.base = base
+        self.chain = chain
+        self.views: list[weakref.ref[Tensor]] = []
+
+
+def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Tensor:
+    """Record that ``out``, made from ``input`` by the view op ``op``, shares its memory."""
+    if not np.may_share_memory(out._data, input._data):
+        return out
+    info = input._view
+    if info is not None and info.base is not None:
+        base, chain = info.base, info.chain + ((op, attrs),)
+    else:
+        base, chain = input, ((op, attrs),)
+    if base._view is None:
+        base._view = ViewInfo(None, ())
+    views = base._view.views
+    if len(views) >= 64:
+        views[:] = [r for r in views if r() is not None]
+    views.append(weakref.ref(out))
+    out._view = ViewInfo(base, chain)
+    out._version = base._version
+    return out
+
+
+def _replay(base: Tensor, chain: tuple[tuple[str, dict[str, Any]], ...]) -> Tensor:
+    x = base
+    for name, attrs in chain:
+        x = apply(REGISTRY[name], x, **attrs)
+    return x
+
+
+def _np_replay(a: np.ndarray, chain: tuple[tuple[str, dict[str, Any]], ...]) -> np.ndarray:
+    for name, attrs in chain:
+        a = REGISTRY[name].forward(a, **attrs)
+    return a
+
+
+def _view_scatter(self: np.ndarray, src: np.ndarray, *,
+                  chain: tuple[tuple[str, dict[str, Any]], ...]) -> np.ndarray:
+    out = self.copy()
+    _np_replay(out, chain)[...] = src
+    return out
+
+
+# A write through a view, seen from the base: the base with ``src`` where the view looks.
+VIEW_SCATTER = defop(
+    "view_scatter", "torch::autograd::CopySlices", _view_scatter,
+    vjp=lambda g, *, chain: (apply(VIEW_SCATTER, g, 0.0, chain=chain), _replay(g, chain)),
+    dtype_rule="same", dtypes=ALL, kind="inplace",
+    samples=(Sample(((2, 3), (3,)), {"chain": (("select", {"dim": 0, "index": 1}),)}),
+             Sample(((2, 3), (3, 2)), {"chain": (("t", {}),)}),
+             Sample(((2, 3, 2), (3, 1)), {"chain": (
+                 ("select", {"dim": 2, "index": 0}),
+                 ("transpose", {"dim0": 0, "dim1": 1}),
+                 ("slice", {"dim": 1, "start": 1, "stop": 2, "step": 1}))})),
+    torch="(lambda out: (__import__('functools').reduce(lambda v, step: eval("
+          "__import__('symgrad').REGISTRY[step[0]].extra['torch'], "
+          "{'torch': torch, 'self': v, **step[1]}), chain, out).copy_(src), out)[1])"
+          "(self.clone())")
+
+
+def _family(t: Tensor) -> list[Tensor]:
+    """``t``'s base and every live view of it: the tensors that share its memory."""
+    info = t._view
+    if info is None:
+        return [t]
+    root = info.base if info.base is not None else t
+    views = root._view.views if root._view is not None else []
+    return [root] + [v for v in (r() for r in views) if v is not None]
+
+
 def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False) -> Tensor:
     """Replace ``t``'s value by ``fn(value)`` in place, recording it as PyTorch does.
 
     ``view`` marks a write through a view of ``t`` (``t[key] = value``), which PyTorch reports
-    as such when ``t`` is a leaf that requires grad.
+    as such when ``t`` is a leaf that requires grad. When ``t`` is itself a view, its base is
+    recorded as changed (``CopySlices``) and every view of the base is re-derived from it.
     """
     recording = grad_mode._state.enabled
-    if recording and t._rg and t.grad_fn is None:
-        raise RuntimeError(("a view of " if view else "") + _LEAF)
+    info = t._view
+    base = info.base if info is not None else None
+    if recording and t._rg:
+        if t.grad_fn is None:
+            raise RuntimeError(("a view of " if view else "") + _LEAF)
+        if base is not None and base._rg and base.grad_fn is None:
+            raise RuntimeError("a view of " + _LEAF)
+    if not t._data.flags.writeable:
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation.")
+    old_base = base._data.copy() if recording and base is not None else None
     out = fn(Tensor._make(t._data.copy(), t._rg, t.grad_fn)) if recording else fn(t)
-    made = t.grad_fn
-    if made is not None and made._out_ref is not None and made._out_ref() is t:
-        # The node that made ``t`` saved it: hold ``t`` so that node still sees this write
-        # when nothing else keeps ``t`` alive.
-        made._out_ref = lambda: t
     if out.dtype is not t.dtype and not _dtypes.can_cast(out.dtype, t.dtype):
         raise RuntimeError(
             f"result type {_SCALAR_NAMES[out.dtype.name]} can't be cast to the desired output "
@@ -50,10 +137,21 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False) -> Te
     if out._data.shape != t._data.shape:
         raise RuntimeError(f"output with shape {list(t.shape)} doesn't match the broadcast shape "
                            f"{list(out.shape)}")
+    family = _family(t)
+    for member in family:
+        made = member.grad_fn
+        if made is not None and made._out_ref is not None and made._out_ref() is member:
+            # The node that made this tensor saved it: hold the tensor so that node still sees
+            # this write when nothing else keeps the tensor alive.
+            made._out_ref = lambda member=member: member
     t._data[...] = out._data
-    t._version += 1
+    version = family[0]._version + 1
+    for member in family:
+        member._version = version
     node = out.grad_fn
-    if node is not None:
+    if node is None:
+        return t
+    if base is None:
         t.grad_fn = node
         t._rg = True
         # A node that saved its result saved what now lives in ``t``: later writes to ``t``
@@ -62,6 +160,13 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False) -> Te
             node._out_ref = weakref.ref(t)
             node._out_data = t._data
             node._out_version = t._version
+    else:
+        old = Tensor._make(old_base, base._rg, base.grad_fn)
+        base.grad_fn = apply(VIEW_SCATTER, old, out, chain=info.chain).grad_fn
+        base._rg = True
+    for member in family[1:]:
+        member.grad_fn = _replay(family[0], member._view.chain).grad_fn
+        member._rg = True
     return t
 
 

@@ -7,8 +7,14 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.ops.registry import ALL, Sample, apply, defop, expose
+from symgrad.ops.inplace import track_view
+from symgrad.ops.registry import ALL, OpDef, Sample, apply, defop, expose
 from symgrad.tensor import Tensor
+
+
+def view_apply(op: OpDef, input: Tensor, **attrs: Any) -> Tensor:
+    """``apply`` for an op whose result shares ``input``'s memory (a view, as in PyTorch)."""
+    return track_view(apply(op, input, **attrs), input, op.name, attrs)
 
 
 def _shape_args(shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -210,7 +216,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
         np.reshape(input._data, new, copy=False)
     except ValueError:
         return apply(UNSAFE_VIEW, input, shape=new)
-    return apply(RESHAPE, input, shape=new)
+    return view_apply(RESHAPE, input, shape=new)
 
 
 @expose("view", function=False)
@@ -231,7 +237,7 @@ def view(input: Tensor, *shape: Any) -> Tensor:
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
         ) from None
-    return apply(RESHAPE, input, shape=new)
+    return view_apply(RESHAPE, input, shape=new)
 
 
 def _target_shape(input: Tensor, target: tuple[int, ...]) -> tuple[int, ...]:
@@ -271,11 +277,11 @@ def squeeze(input: Tensor, dim: int | tuple[int, ...] | None = None) -> Tensor:
     symgrad.Size([2, 3])
     """
     if dim is None:
-        return apply(SQUEEZE, input)
+        return view_apply(SQUEEZE, input)
     if isinstance(dim, int):
-        return apply(SQUEEZE_DIM, input, dim=_wrap(dim, input.ndim))
+        return view_apply(SQUEEZE_DIM, input, dim=_wrap(dim, input.ndim))
     dims = tuple(sorted({_wrap(d, input.ndim) for d in dim}))
-    return apply(SQUEEZE_DIMS, input, dim=dims)
+    return view_apply(SQUEEZE_DIMS, input, dim=dims)
 
 
 @expose()
@@ -286,7 +292,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     >>> symgrad.zeros(2, 3).unsqueeze(-1).shape
     symgrad.Size([2, 3, 1])
     """
-    return apply(UNSQUEEZE, input, dim=_wrap(dim, input.ndim + 1))
+    return view_apply(UNSQUEEZE, input, dim=_wrap(dim, input.ndim + 1))
 
 
 @expose("transpose", "swapaxes", "swapdims")
@@ -297,7 +303,8 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     >>> symgrad.zeros(2, 3, 4).transpose(0, 2).shape
     symgrad.Size([4, 3, 2])
     """
-    return apply(TRANSPOSE, input, dim0=_wrap(dim0, input.ndim), dim1=_wrap(dim1, input.ndim))
+    return view_apply(TRANSPOSE, input, dim0=_wrap(dim0, input.ndim),
+                      dim1=_wrap(dim1, input.ndim))
 
 
 @expose()
@@ -317,7 +324,7 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
         )
     if len(set(order)) != len(order):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return apply(PERMUTE, input, dims=order)
+    return view_apply(PERMUTE, input, dims=order)
 
 
 @expose()
@@ -330,18 +337,18 @@ def t(input: Tensor) -> Tensor:
     """
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    return apply(T, input)
+    return view_apply(T, input)
 
 
 def _T(input: Tensor) -> Tensor:
-    return apply(PERMUTE, input, dims=tuple(range(input.ndim - 1, -1, -1)))
+    return view_apply(PERMUTE, input, dims=tuple(range(input.ndim - 1, -1, -1)))
 
 
 def _mT(input: Tensor) -> Tensor:
     if input.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
                            f"Got {input.ndim}-D tensor.")
-    return apply(TRANSPOSE, input, dim0=input.ndim - 2, dim1=input.ndim - 1)
+    return view_apply(TRANSPOSE, input, dim0=input.ndim - 2, dim1=input.ndim - 1)
 
 
 Tensor.T = property(_T)  # type: ignore[attr-defined]
@@ -463,13 +470,14 @@ def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Ten
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
         n = len(_even_sizes(length, size))
-        return tuple(apply(SPLIT, input, dim=d, split_size=size, index=i) for i in range(n))
+        return tuple(view_apply(SPLIT, input, dim=d, split_size=size, index=i)
+                     for i in range(n))
     sizes = tuple(int(s) for s in split_size_or_sections)
     if sum(sizes) != length:
         raise RuntimeError(
             f"split_with_sizes expects split_sizes to sum exactly to {length} (input tensor's "
             f"size at dimension {d}), but got split_sizes={list(sizes)}")
-    return tuple(apply(SPLIT_WITH_SIZES, input, dim=d, split_sizes=sizes, index=i)
+    return tuple(view_apply(SPLIT_WITH_SIZES, input, dim=d, split_sizes=sizes, index=i)
                  for i in range(len(sizes)))
 
 
@@ -495,7 +503,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
     for i, s in enumerate(input.shape):
         if target[lead + i] == -1:
             target[lead + i] = s
-    return apply(EXPAND, input, shape=tuple(target))
+    return view_apply(EXPAND, input, shape=tuple(target))
 
 
 @expose(method=False)
