@@ -932,6 +932,12 @@ def exact_grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, digits: i
     ('ok', array([0.85534102, 1.10532923]))
     >>> print(mpmath.nstr(r.grads[0][0], 30))
     0.855341023742973463577167950815
+
+    At a kink the element takes the engine's declared convention, with both one-sided values:
+
+    >>> r = oracle.exact_grad(x.sub(0.5).relu().sum(), x)
+    >>> r.status, r.float64[0], r.kinks[0].index, r.kinks[0].convention, r.kinks[0].one_sided
+    ('kink', array([0., 1.]), (0,), 'zero', (mpf('0.0'), mpf('1.0')))
     """
     return _run(outputs, inputs, grad_outputs, None, digits, time_budget, size_budget, mode,
                 backend)
