@@ -159,6 +159,7 @@ def test_setitem_records_copy_slices_and_routes_gradients() -> None:
     assert y.tolist() == [[2.0, 10.0, 10.0], [8.0, 10.0, 12.0]]
     assert y.grad_fn.name() == "torch::autograd::CopySlices"
     assert repr(y).endswith("grad_fn=<CopySlices>)")
+    assert repr(y.grad_fn).startswith("<CopySlices object at 0x")
     assert y._version == 1
     (y * symgrad.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])).sum().backward()
     # Written positions pass nothing to the old value; v was broadcast to two places.

@@ -155,6 +155,8 @@ NAMES = [
     (lambda x, y, m: x.to(m.float16), "ToCopyBackward0"),
     (lambda x, y, m: y.expand(2, 4, 3), "ExpandBackward0"),
     (lambda x, y, m: m.broadcast_to(y, (2, 4, 3)), "ExpandBackward0"),
+    (lambda x, y, m: x.select(1, -1), "SelectBackward0"),
+    (lambda x, y, m: x.narrow(2, 1, 2), "SliceBackward0"),
 ]
 
 
@@ -224,6 +226,10 @@ def test_repeat_sums_the_copies() -> None:
      "dimension 0), but got split_sizes=[1, 1]"),
     (lambda: symgrad.zeros(2, 3, 4).t(), RuntimeError,
      "t() expects a tensor with <= 2 dimensions, but self is 3D"),
+    (lambda: symgrad.zeros(3, 4).select(1, 5), IndexError,
+     "select(): index 5 out of range for tensor of size [3, 4] at dimension 1"),
+    (lambda: symgrad.zeros(3, 4).narrow(0, 2, 2), RuntimeError,
+     "start (2) + length (2) exceeds dimension size (3)."),
 ])
 def test_errors_match_pytorch(call, error, message) -> None:
     with pytest.raises(error) as info:

@@ -85,7 +85,8 @@ class Node:
         self._pre_hooks.append(hook)
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {id(self):#x}>"
+        # PyTorch prints C++-only nodes (CopySlices, CopyBackwards) without their namespace.
+        return f"<{self.name().removeprefix('torch::autograd::')} object at {id(self):#x}>"
 
     # -- saved tensors -----------------------------------------------------------------------
     def save(self, tensors: tuple[Tensor, ...], out: Tensor | None) -> None:

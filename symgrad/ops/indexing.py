@@ -413,6 +413,43 @@ def _index_array(index: Any) -> np.ndarray:
 
 
 @expose()
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim``, that dim removed (a view).
+
+    >>> import symgrad
+    >>> symgrad.tensor([[1, 2], [3, 4]]).select(1, -1)
+    tensor([2, 4])
+    """
+    from symgrad.ops.shape import _wrap
+
+    d = _wrap(dim, input.ndim)
+    size = input.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {d}")
+    return view_apply(SELECT, input, dim=d, index=index % size)
+
+
+@expose()
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """``length`` elements from ``start`` along ``dim`` (a view).
+
+    >>> import symgrad
+    >>> symgrad.tensor([1, 2, 3, 4]).narrow(0, 1, 2)
+    tensor([2, 3])
+    """
+    from symgrad.ops.shape import _wrap
+
+    d = _wrap(dim, input.ndim)
+    size = input.shape[d]
+    begin = start % size if -size <= start < 0 else start
+    if not 0 <= begin <= size or length < 0 or begin + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                           f"({size}).")
+    return view_apply(SLICE, input, dim=d, start=begin, stop=begin + length, step=1)
+
+
+@expose()
 def gather(input: Tensor, dim: int, index: Any) -> Tensor:
     """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (and alike for other dims).
 
