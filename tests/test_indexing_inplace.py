@@ -134,6 +134,11 @@ def test_gather_and_masked_fill_gradients() -> None:
     assert filled.grad_fn.name() == "MaskedFillBackward0"
     filled.sum().backward()
     assert z.grad.tolist() == [1.0, 0.0, 1.0]
+    v = symgrad.tensor(3.0, requires_grad=True)
+    by_tensor = z.masked_fill(symgrad.tensor([True, True, False]), v)
+    assert by_tensor.grad_fn.name() == "MaskedFillBackward1"
+    (by_tensor * symgrad.tensor([2.0, 5.0, 7.0])).sum().backward()
+    assert v.grad.tolist() == 7.0 and z.grad.tolist() == [1.0, 0.0, 8.0]
 
 
 @pytest.mark.parametrize(("call", "error", "message"), [

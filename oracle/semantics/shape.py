@@ -163,6 +163,8 @@ _index("index_select", _index_select)
 _index("copy_slices", _write)
 _index("view_scatter", _view_scatter)
 _index("masked_fill", lambda self, *, mask, value, **_: _o(np.where(mask, num(value), _o(self))))
+_index("masked_fill_tensor", lambda self, value, *, mask, **_: _o(np.where(
+    mask, np.broadcast_to(_o(value), _o(self).shape), _o(self))))
 _index("zero", lambda self, **_: np.full(_o(self).shape, sympy.S.Zero, dtype=object))
 _index("fill", lambda self, *, value, **_: np.full(_o(self).shape, num(value), dtype=object))
 _index("fill_tensor", lambda self, value, **_: np.broadcast_to(_o(value), _o(self).shape).copy())

@@ -294,6 +294,17 @@ MASKED_FILL = defop("masked_fill", "MaskedFillBackward0", _masked_fill,
                     torch="self.masked_fill(torch.as_tensor(mask), value)")
 
 
+# A tensor fill value is an input: it receives the gradient of every position it filled.
+MASKED_FILL_TENSOR = defop(
+    "masked_fill_tensor", "MaskedFillBackward1",
+    lambda self, value, *, mask: np.where(mask, value.astype(self.dtype), self),
+    vjp=lambda g, *, mask: (where(Tensor._make(np.asarray(mask), False, None), 0.0, g),
+                            where(Tensor._make(np.asarray(mask), False, None), g, 0.0)),
+    dtype_rule="same", dtypes=ALL, kind="index",
+    samples=(Sample(((2, 3), ()), {"mask": np.array([True, False, True])}),),
+    torch="self.masked_fill(torch.as_tensor(mask), value)")
+
+
 def _zeros(shape: tuple[int, ...], like: Tensor) -> Tensor:
     return Tensor._make(np.zeros(shape, dtype=like._data.dtype), False, None)
 
@@ -505,7 +516,12 @@ def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:
             f"masked_fill_ only supports boolean masks, but got mask with dtype "
             f"{_dtypes._FROM_NP[m.dtype].name}")
     if isinstance(value, Tensor):
-        value = value.item()
+        if value.ndim:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
+        if value.dtype is not input.dtype:
+            value = value.to(input.dtype)
+        return apply(MASKED_FILL_TENSOR, input, value, mask=m)
     return apply(MASKED_FILL, input, mask=m, value=value)
 
 

@@ -61,14 +61,15 @@ SQUEEZE = defop("squeeze", "SqueezeBackward0", lambda self: np.squeeze(self),
 # A dim whose size is not one is left alone, as PyTorch does, and still recorded.
 SQUEEZE_DIMS = defop("squeeze_dims", "SqueezeBackward2",
                      lambda self, *, dim: np.squeeze(
-                         self, tuple(d for d in dim if self.shape[d] == 1)),
+                         self, tuple(d for d in dim if self.ndim and self.shape[d] == 1)),
                      vjp=lambda g, *, dim, self_shape: g.reshape(self_shape),
                      dtype_rule="same", dtypes=ALL, kind="shape",
                      samples=(Sample(((2, 1, 3, 1),), {"dim": (1, 3)}),
                               Sample(((2, 1, 3),), {"dim": (0, 1)})),
                      torch="self.squeeze(dim)")
 SQUEEZE_DIM = defop("squeeze_dim", "SqueezeBackward1",
-                    lambda self, *, dim: np.squeeze(self, dim) if self.shape[dim] == 1 else self,
+                    lambda self, *, dim: np.squeeze(self, dim)
+                    if self.ndim and self.shape[dim] == 1 else self,
                     vjp=lambda g, *, dim, self_shape: g.reshape(self_shape),
                     dtype_rule="same", dtypes=ALL, kind="shape",
                     samples=(Sample(((2, 1, 3),), {"dim": 1}), Sample(((2, 3),), {"dim": 0})),
