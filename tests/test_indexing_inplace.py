@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import symgrad
 
@@ -98,6 +100,36 @@ def _torch_order(a: np.ndarray, key) -> np.ndarray:
         else:
             dim += np.asarray(k).ndim if np.asarray(k).dtype == bool else 1
     return a[tuple(k for k in items if not isinstance(k, str))]
+
+
+def _key_items(size: int):
+    return st.one_of(
+        st.integers(-size, size - 1),
+        st.builds(slice, st.none() | st.integers(-size - 1, size + 1),
+                  st.none() | st.integers(-size - 1, size + 1), st.none() | st.integers(1, 3)),
+        st.lists(st.integers(-size, size - 1), min_size=1, max_size=4),
+    )
+
+
+@given(st.tuples(_key_items(2), _key_items(3), _key_items(4)), st.integers(0, 3),
+       st.sampled_from([None, Ellipsis]))
+def test_random_keys_read_and_scatter_back(items, cut, extra) -> None:
+    # Up to one index list, so the keys stay within what NumPy and PyTorch read alike.
+    lists = [i for i, k in enumerate(items) if isinstance(k, list)]
+    key = tuple(k if not isinstance(k, list) or i == lists[0] else 0
+                for i, k in enumerate(items))[:cut]
+    if extra is not None:
+        key = (extra,) + key
+    x = symgrad.tensor(BASE, requires_grad=True)
+    out = x[key]
+    positions = np.arange(BASE.size).reshape(BASE.shape)
+    read = _torch_order(positions, key)
+    np.testing.assert_array_equal(out._data, BASE.reshape(-1)[read])
+    g = np.arange(out.numel(), dtype=np.float64).reshape(out.shape)
+    out.backward(symgrad.tensor(g))
+    expected = np.zeros(BASE.size)
+    np.add.at(expected, read, g)
+    np.testing.assert_array_equal(x.grad._data, expected.reshape(BASE.shape))
 
 
 @needs_torch
