@@ -168,9 +168,10 @@ class Tensor:
 
         >>> import symgrad
         >>> x = symgrad.tensor([1.0], requires_grad=True)
-        >>> _ = x.register_hook(lambda g: g * 10)
+        >>> handle = x.register_hook(lambda g: g * 10)
         >>> (x * 2).sum().backward(); x.grad
         tensor([20.])
+        >>> handle.remove()
         """
         if not self._rg:
             raise RuntimeError(
@@ -178,7 +179,7 @@ class Tensor:
             )
         node = self.grad_fn if self.grad_fn is not None else self._accumulator()
         node.register_prehook(hook)
-        return lambda: node._pre_hooks.remove(hook)  # type: ignore[union-attr]
+        return RemovableHandle(node, hook)
 
     def _accumulator(self) -> AccumulateGrad:
         if self._acc is None:
@@ -271,6 +272,19 @@ class Tensor:
         return tensor_repr(self)
 
     __str__ = __repr__
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``remove()`` takes the hook off again."""
+
+    def __init__(self, node: Node, hook: Callable[[Tensor], Tensor | None]) -> None:
+        self._node = node
+        self._hook = hook
+
+    def remove(self) -> None:
+        hooks = self._node._pre_hooks
+        if hooks is not None and self._hook in hooks:
+            hooks.remove(self._hook)
 
 
 class Size(tuple):
