@@ -302,14 +302,13 @@ class Size(tuple):
 
 def _infer_dtype(data: Any) -> dtype:
     arr = np.asarray(data)
+    # A NumPy array keeps its dtype; Python numbers take PyTorch's defaults.
+    if isinstance(data, np.ndarray | np.generic) and arr.dtype in _dtypes._FROM_NP:
+        return _dtypes._FROM_NP[arr.dtype]
     if arr.dtype.kind == "b":
         return _dtypes.bool
     if arr.dtype.kind in "iu":
         return _dtypes.int64
-    if arr.dtype.kind == "f" and arr.dtype in _dtypes._FROM_NP and not isinstance(
-        data, (list, tuple, float, int)
-    ):
-        return _dtypes._FROM_NP[arr.dtype]
     if arr.dtype.kind == "f":
         return _dtypes.get_default_dtype()
     raise TypeError(f"can't convert data of type {arr.dtype} to a tensor")
