@@ -66,12 +66,22 @@ def _norm(xs: list[Any], p: Any) -> Any:
         return sympy.Add(*[sympy.Abs(x) for x in xs])
     if p == 0:
         return sympy.Add(*[sympy.Piecewise((0, sympy.Eq(x, 0)), (1, True)) for x in xs])
+    if p in (float("inf"), float("-inf")):
+        pick = sympy.Max if p > 0 else sympy.Min
+        return pick(*[sympy.Abs(x) for x in xs])
     q = num(p)
     return sympy.Add(*[sympy.Abs(x) ** q for x in xs]) ** (1 / q)
 
 
 def _norm_kinks(self: np.ndarray, p: Any, dim: Any, keepdim: bool) -> list[tuple[str, Any]]:
-    # |x| is a kink at each zero element for p <= 1; for p > 1 only the all-zero vector is.
+    # |x| is a kink at each zero element for p <= 1; for p > 1 only the all-zero vector is;
+    # for p = +-inf the extremum switches where two |x| tie, and |x| kinks at 0.
+    if p in (float("inf"), float("-inf")):
+        def ties(xs: list[Any]) -> list[Any]:
+            return [sympy.Abs(a) - sympy.Abs(b) for n, a in enumerate(xs) for b in xs[n + 1:]]
+
+        lines = reduce(self, dim, keepdim, lambda xs: tuple(ties(xs) + list(xs)))
+        return [("self", e) for group in lines.flat for e in group]
     if p in (1, 1.0) or (isinstance(p, int | float) and p <= 1):
         return [("self", x) for x in np.asarray(self).flat]
     return [("self", v) for v in reduce(self, dim, keepdim,
