@@ -335,10 +335,10 @@ def test_products_closed_form():
     sq = t([[1.5, 2.0], [-0.5, 4.0]])
     (gs,), _ = grad_of("trace", [sq], None)
     agree(gs, [[1, 0], [0, 1]])
-    wt, bias = t([[0.5, -1.0, 2.0], [1.0, 0.25, -0.5]]), t([0.125, -0.25])
-    (gi, gw, gb2), _ = grad_of("linear", [a, wt, bias], g)
-    agree(gi, m(g) @ m(wt._data))
-    agree(gw, m(g).T @ m(A))
+    wt, bias = t([[0.5, 1.0], [-1.0, 0.25], [2.0, -0.5]]), t([0.125, -0.25])
+    (gb2, gi, gw), _ = grad_of("addmm", [bias, a, wt], g)
+    agree(gi, m(g) @ m(wt._data).T)
+    agree(gw, m(A).T @ m(g))
     agree(gb2, m(g).sum(axis=0))
 
 
@@ -357,7 +357,7 @@ def test_losses_closed_form():
 CLOSED_FORM_ELSEWHERE = {
     "mean", "mean_all", "prod", "prod_all", "var", "std", "logsumexp", "softmax", "log_softmax",
     "norm", "cumprod", "max_all", "min_all", "amax", "amin", "max_dim", "min_dim", "mm", "mv",
-    "dot", "trace", "linear", "mse_loss", "nll_loss", "bmm", "matmul", "matmul_clone",
+    "dot", "trace", "addmm", "mse_loss", "nll_loss", "bmm", "matmul", "matmul_clone",
     "matmul_vm", "where", "rsub_scalar", "gelu", "softplus", "remainder_scalar", "l1_loss",
     "outer",
 }

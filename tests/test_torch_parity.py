@@ -383,6 +383,42 @@ def backward_of_integer_output(lib: Any) -> Any:
     return (_x(lib) > 1).requires_grad
 
 
+def _tree(node: Any, depth: int) -> Any:
+    """Node names down to ``depth`` levels (leaves' AccumulateGrad included)."""
+    if node is None or depth == 0:
+        return None if node is None else node.name()
+    return [node.name(), [_tree(f, depth - 1) for f, _ in node.next_functions]]
+
+
+def linear_records_like_torch(lib: Any) -> Any:
+    seen = []
+    w = lib.tensor([[0.5, -1.0, 2.0], [1.0, 0.25, -0.5]], requires_grad=True)
+    b = lib.tensor([0.125, -0.25], requires_grad=True)
+    for shape in ((3,), (4, 3), (2, 4, 3), (2, 1, 2, 3)):
+        for bias in (b, None):
+            n = int(np.prod(shape))
+            x = lib.tensor((np.arange(n) / n - 0.5).reshape(shape).tolist(), requires_grad=True)
+            y = lib.nn.functional.linear(x, w, bias)
+            gs = lib.autograd.grad((y * y).sum(), [x, w] + ([b] if bias is not None else []))
+            # A 1-D input without a bias is symgrad's one-node vector-matrix matmul (its
+            # SqueezeBackward4 sits on the inputs, where PyTorch's sits on mm of unsqueeze).
+            depth = 0 if len(shape) == 1 and bias is None else 4
+            seen.append((y, list(gs), _tree(y.grad_fn, depth)))
+    return seen
+
+
+def linear_errors(lib: Any) -> Any:
+    w = lib.ones(2, 3)
+    seen = []
+    for x, bias in ((lib.ones(4, 5), lib.ones(2)), (lib.ones(2, 4, 5), lib.ones(2)),
+                    (lib.ones(5), lib.ones(2)), (lib.ones(5), None), (lib.tensor(1.0), None),
+                    (lib.ones(4, 3), lib.ones(3)), (lib.ones(4, 3), lib.ones(2).double()),
+                    (lib.ones(4, 3), lib.ones(1, 4, 2))):
+        seen.append(outcome(lambda lib, x=x, bias=bias: lib.nn.functional.linear(x, w, bias),
+                            lib))
+    return seen
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -393,7 +429,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     requires_grad_off_on_non_leaf, requires_grad_method_off_on_non_leaf, grad_modes,
     detach_shares_values, retain_grad_on_non_leaf, hooks, accumulation_over_two_passes,
     backward_inputs, higher_order, graph_introspection, zero_dim_and_scalars,
-    backward_of_integer_output,
+    backward_of_integer_output, linear_records_like_torch, linear_errors,
 ]
 
 

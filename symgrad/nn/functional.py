@@ -14,12 +14,11 @@ difference then the reduction, as PyTorch composes them.
 
 from __future__ import annotations
 
-import numpy as np
-
 import symgrad
 from symgrad.ops import activations as A
 from symgrad.ops.activations import log_softmax, relu, softmax
 from symgrad.ops.registry import apply
+from symgrad.ops.shape import UNSAFE_VIEW
 from symgrad.tensor import Tensor
 
 __all__ = [
@@ -153,14 +152,35 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``input @ weight.T + bias`` (no bias: a zero one).
+    """``input @ weight.T + bias``, recorded as PyTorch records it for each input rank.
+
+    A 2-D input gives ``addmm(bias, input, weight.t())`` (``mm`` without a bias); other ranks
+    fold the leading dims into one with a view, multiply, and view the result back
+    (ViewBackward0 over AddmmBackward0, or UnsafeViewBackward0 over MmBackward0 without a bias);
+    a 1-D input without a bias is a vector-matrix ``matmul`` (SqueezeBackward4).
 
     >>> import symgrad
-    >>> w = symgrad.tensor([[1.0, 2.0]])
-    >>> symgrad.nn.functional.linear(symgrad.tensor([[3.0, 4.0]]), w, symgrad.tensor([0.5]))
-    tensor([[11.5000]])
+    >>> w = symgrad.tensor([[1.0, 2.0]], requires_grad=True)
+    >>> y = symgrad.nn.functional.linear(symgrad.tensor([[3.0, 4.0]]), w, symgrad.tensor([0.5]))
+    >>> y, [f.name() for f, _ in y.grad_fn.next_functions if f is not None]
+    (tensor([[11.5000]], grad_fn=<AddmmBackward0>), ['TBackward0'])
+    >>> y = symgrad.nn.functional.linear(symgrad.ones(2, 1, 2), w)
+    >>> y.shape, y.grad_fn.name(), y.grad_fn.next_functions[0][0].name()
+    (symgrad.Size([2, 1, 1]), 'UnsafeViewBackward0', 'MmBackward0')
     """
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are "
+                           f"{input.ndim}D and {weight.ndim}D")
+    weight_t = weight.t()
+    if input.ndim == 2 and bias is not None:
+        return symgrad.addmm(bias, input, weight_t)
+    if input.ndim == 2 or (input.ndim == 1 and bias is None) or weight.ndim != 2:
+        out = symgrad.matmul(input, weight_t)
+        return out if bias is None else out + bias
+    if bias is not None and bias.ndim > 1 and input.ndim > 2:
+        return symgrad.matmul(input, weight_t) + bias
+    lead = tuple(input.shape[:-1])
+    folded = input.reshape(-1, input.shape[-1])
     if bias is None:
-        bias = Tensor._make(np.zeros(weight.shape[:1], weight._data.dtype), False, None)
-    return apply(A.LINEAR, input, weight, bias)
-
+        return apply(UNSAFE_VIEW, symgrad.mm(folded, weight_t), shape=lead + (weight.shape[0],))
+    return symgrad.addmm(bias, folded, weight_t).reshape(lead + (weight.shape[0],))

@@ -1,4 +1,4 @@
-"""Neural-network ops: activations, softmax, losses and ``linear``, each a forward beside its VJP.
+"""Neural-network ops: activations, softmax, and losses, each a forward beside its VJP.
 
 These are the ops behind ``symgrad.nn.functional``. ``g`` is the incoming gradient, ``out`` the
 result. VJPs are written in symgrad ops so second derivatives work; the ones that need
@@ -204,31 +204,6 @@ MSE_LOSS = defop("mse_loss", "MseLossBackward0",
                  lambda self, target, *, reduction: _reduce_np((self - target) ** 2, reduction),
                  vjp=_mse_vjp, kind="loss", samples=_REDUCTIONS,
                  torch="torch.nn.functional.mse_loss(self, target, reduction=reduction)")
-
-
-# -- linear ---------------------------------------------------------------------------------------
-def _linear_vjp(g: Tensor, input: Tensor, weight: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    # Products written as broadcast multiply + sum: only elementwise ops and sum, so every
-    # order of derivative is available.
-    lead = tuple(range(g.ndim - 1))
-    g_col = g.reshape(tuple(g.shape) + (1,))
-    grad_input = (g_col * weight).sum(dim=-2)
-    grad_weight = (g_col * input.reshape(tuple(input.shape[:-1]) + (1, input.shape[-1])))
-    if lead:
-        grad_weight = grad_weight.sum(dim=lead)
-    grad_bias = g.sum(dim=lead) if lead else g
-    return grad_input, grad_weight, grad_bias
-
-
-# NOTE: PyTorch records addmm (AddmmBackward0) for a 2-D input with a bias; symgrad records one
-# `linear` node under that name for every input rank.
-LINEAR = defop("linear", "AddmmBackward0",
-               lambda input, weight, bias: (np.matmul(input, weight.T) + bias).astype(
-                   np.result_type(input, weight)),
-               vjp=_linear_vjp, kind="linalg",
-               samples=(Sample(((4, 3), (2, 3), (2,))), Sample(((3,), (2, 3), (2,))),
-                        Sample(((2, 4, 3), (2, 3), (2,)))),
-               torch="torch.nn.functional.linear(input, weight, bias)")
 
 
 def norm_dim(dim: int, ndim: int) -> int:

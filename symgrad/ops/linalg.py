@@ -87,6 +87,20 @@ MATMUL_CLONE = defop("matmul_clone", "CloneBackward0", _product(np.matmul), vjp=
 MATMUL_VM = defop("matmul_vm", "SqueezeBackward4", _product(np.matmul), vjp=_matmul_vjp,
                   dtypes=NUMERIC, kind="linalg", samples=(Sample(((3,), (3, 4))),),
                   torch="torch.matmul(self, other)")
+def _addmm_forward(self: np.ndarray, mat1: np.ndarray, mat2: np.ndarray) -> np.ndarray:
+    if mat1.dtype in _HALF:
+        wide = np.matmul(mat1.astype(np.float32), mat2.astype(np.float32))
+        return (wide + self.astype(np.float32)).astype(mat1.dtype)
+    return np.asarray(np.matmul(mat1, mat2) + self)
+
+
+# addmm adds ``self`` broadcast to the product's shape; its gradient is ``g`` summed back to it.
+ADDMM = defop("addmm", "AddmmBackward0", _addmm_forward,
+              vjp=lambda g, mat1, mat2: (g, mm(g, _mT(mat2)), mm(_mT(mat1), g)),
+              dtypes=NUMERIC, kind="linalg",
+              samples=(Sample(((2,), (4, 3), (3, 2))), Sample(((4, 2), (4, 3), (3, 2))),
+                       Sample(((4, 1), (4, 3), (3, 2)))),
+              torch="torch.addmm(self, mat1, mat2)")
 TRACE = defop("trace", "TraceBackward0",
               lambda self: np.asarray(np.trace(self, dtype=np.int64 if self.dtype.kind in "biu"
                                                else None)),
@@ -127,6 +141,32 @@ def _check_mm(self: Tensor, other: Tensor) -> None:
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({self.shape[0]}x{self.shape[1]} and "
             f"{other.shape[0]}x{other.shape[1]})")
+
+
+def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:
+    for name, m in (("mat1", mat1), ("mat2", mat2)):
+        if m.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {m.ndim}-D tensor")
+    for name, t in (("self", input), ("mat1", mat1)):
+        if t.dtype is not mat2.dtype:
+            raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "
+                               f"{_KIND[t.dtype.name]} and {_KIND[mat2.dtype.name]}")
+    _no_bool("addmm_impl_cpu_", mat1, mat2)
+    if mat1.shape[1] != mat2.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} and "
+            f"{mat2.shape[0]}x{mat2.shape[1]})")
+    target = [mat1.shape[0], mat2.shape[1]]
+    if input.ndim > 2:
+        raise RuntimeError(f"expand(torch.{_KIND[input.dtype.name]}Tensor{{{list(input.shape)}}}, "
+                           f"size={target}): the number of sizes provided (2) must be greater "
+                           f"or equal to the number of dimensions in the tensor ({input.ndim})")
+    for i, s in enumerate(input.shape):
+        d = 2 - input.ndim + i
+        if s not in (1, target[d]):
+            raise RuntimeError(f"The expanded size of the tensor ({target[d]}) must match the "
+                               f"existing size ({s}) at non-singleton dimension {d}.  Target "
+                               f"sizes: {target}.  Tensor sizes: {list(input.shape)}")
 
 
 # -- public functions ----------------------------------------------------------------------------
@@ -183,6 +223,20 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """
     _check_mm(input, mat2)
     return apply(MM, input, mat2)
+
+
+@expose()
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor:
+    """``input + mat1 @ mat2``, with ``input`` broadcast to the product's shape (``beta`` and
+    ``alpha`` are PyTorch's defaults, 1).
+
+    >>> import symgrad
+    >>> symgrad.addmm(symgrad.tensor([0.5]), symgrad.tensor([[1.0, 2.0]]),
+    ...               symgrad.tensor([[3.0], [4.0]]))
+    tensor([[11.5000]])
+    """
+    _check_addmm(input, mat1, mat2)
+    return apply(ADDMM, input, mat1, mat2)
 
 
 @expose()
