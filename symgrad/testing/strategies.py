@@ -14,12 +14,15 @@ float32 and rounded through ml_dtypes, then kept only if still inside the domain
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+import ml_dtypes
 import numpy as np
+from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -35,7 +38,10 @@ __all__ = [
     "shapes",
     "broadcastable_shapes",
     "tensors",
+    "edge_values",
+    "kink_candidates",
     "op_inputs",
+    "kinked_inputs",
     "programs",
     "Program",
 ]
@@ -43,10 +49,22 @@ __all__ = [
 # Magnitudes kept moderate so that float16 neither overflows nor flushes in a few ops.
 _LIMIT = {"float16": 8.0, "bfloat16": 8.0, "float32": 16.0, "float64": 16.0}
 _WIDTH = {"float16": 16, "bfloat16": 32, "float32": 32, "float64": 64}
+# "Huge" edge values: large, yet a product or a square of two of them stays finite.
+_HUGE = {"float16": 2.0**7, "bfloat16": 2.0**60, "float32": 2.0**60, "float64": 2.0**500}
+
+Edges = Literal["none", "edges", "kinks"]
 
 
 def dtypes() -> st.SearchStrategy[dtype]:
-    """Every symgrad dtype, bool and integers included."""
+    """Every symgrad dtype, bool and integers included.
+
+    >>> from hypothesis import given
+    >>> import symgrad
+    >>> @given(dtypes())
+    ... def check(d):
+    ...     assert isinstance(d, symgrad.dtype)
+    >>> check()
+    """
     return st.sampled_from(_dtypes.ALL)
 
 
@@ -66,17 +84,83 @@ def shapes(min_dims: int = 0, max_dims: int = 3, max_side: int = 4) -> st.Search
 
 
 def broadcastable_shapes(num_shapes: int = 2, max_dims: int = 3) -> st.SearchStrategy:
-    """Tuples of shapes that broadcast together (``BroadcastableShapes.input_shapes``)."""
+    """Tuples of shapes that broadcast together (``BroadcastableShapes.input_shapes``).
+
+    >>> from hypothesis import given
+    >>> import numpy as np
+    >>> @given(broadcastable_shapes(3))
+    ... def check(s):
+    ...     np.broadcast_shapes(*s)
+    >>> check()
+    """
     return hnp.mutually_broadcastable_shapes(
         num_shapes=num_shapes, max_dims=max_dims, max_side=4
     ).map(lambda b: b.input_shapes)
 
 
-def _bounds(d: dtype, domain: Domain) -> tuple[float, float]:
-    limit = _LIMIT[d.name]
-    low = max(domain.low, -limit)
-    high = min(domain.high, limit)
-    return low, high
+def _exact_in(v: float, d: dtype) -> bool:
+    """``v`` is a value of dtype ``d`` (a cast would not move it)."""
+    with np.errstate(over="ignore", under="ignore"):
+        return bool(float(np.asarray(v, dtype=np.float64).astype(d.np)) == v)
+
+
+def _inside_value(v: float, domain: Domain) -> bool:
+    if not domain.low < v < domain.high and (math.isfinite(domain.low)
+                                              or math.isfinite(domain.high)):
+        return False
+    if domain.nonzero and v == 0:
+        return False
+    return not domain.integer or float(v).is_integer()
+
+
+def edge_values(d: dtype, domain: Domain = REAL) -> list[float]:
+    """Edge values of ``d`` inside ``domain``: signed zeros, ±1, ±0.5, the smallest subnormal
+    and normal, huge magnitudes and the values next to the domain's ends, all exact in ``d``.
+
+    >>> import symgrad
+    >>> vals = edge_values(symgrad.float16)
+    >>> 0.0 in vals and 2.0**-24 in vals and 128.0 in vals
+    True
+    >>> min(edge_values(symgrad.float32, Domain(low=0.0))) > 0
+    True
+    """
+    info = ml_dtypes.finfo(d.np)
+    tiny, sub = float(info.smallest_normal), float(info.smallest_subnormal)
+    huge = _HUGE[d.name]
+    base = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, sub, -sub, tiny, -tiny, huge, -huge, 3.0, -3.0]
+    for end, toward in ((domain.low, math.inf), (domain.high, -math.inf)):
+        if math.isfinite(end):
+            # The nearest representable value strictly inside the domain, and one a bit further.
+            near = float(np.nextafter(np.asarray(end, dtype=d.np),
+                                      np.asarray(toward, dtype=d.np)))
+            base += [near, end + math.copysign(1 / 64, toward)]
+    out: list[float] = []
+    for v in base:
+        if _inside_value(v, domain) and _exact_in(v, d) and not any(
+                v == o and math.copysign(1, v) == math.copysign(1, o) for o in out):
+            out.append(v)
+    return out
+
+
+def kink_candidates(op: OpDef, attrs: dict[str, Any], d: dtype) -> list[float]:
+    """Values where ``op``'s declared kinks may sit: zero, whole and half numbers, the numeric
+    attributes (``clamp`` bounds) and their ratios (``softplus`` threshold / beta), in ``d``.
+
+    >>> import symgrad
+    >>> from symgrad import REGISTRY
+    >>> 0.75 in kink_candidates(REGISTRY["clamp"], {"min": -0.5, "max": 0.75}, symgrad.float32)
+    True
+    """
+    numbers = [float(v) for v in attrs.values()
+               if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)]
+    base = [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5, 2.0, -2.0, 0.05, 0.15, *numbers]
+    base += [a / b for a, b in itertools.permutations(numbers, 2) if b]
+    base += [10.0**-n * k for n in range(1, 3) for k in (0.5, 1.5)]
+    out: list[float] = []
+    for v in base:
+        if _exact_in(v, d) and v not in out:
+            out.append(v)
+    return out
 
 
 def _representable(v: float, width: int, *, up: bool) -> float:
@@ -89,7 +173,7 @@ def _representable(v: float, width: int, *, up: bool) -> float:
 
 
 def _elements(d: dtype, domain: Domain, edges: bool) -> st.SearchStrategy[float]:
-    low, high = _bounds(d, domain)
+    low, high = max(domain.low, -_LIMIT[d.name]), min(domain.high, _LIMIT[d.name])
     # Stay a relative margin inside an open domain edge, where derivatives blow up.
     margin = 1e-2 * max(1.0, abs(low), abs(high))
     lo = low + margin if math.isfinite(domain.low) else low
@@ -97,18 +181,20 @@ def _elements(d: dtype, domain: Domain, edges: bool) -> st.SearchStrategy[float]
     width = _WIDTH[d.name]
     lo, hi = _representable(lo, width, up=True), _representable(hi, width, up=False)
     values = st.floats(lo, hi, width=width, allow_nan=False, allow_infinity=False,
-                       allow_subnormal=edges)
+                       allow_subnormal=edges and lo <= 0 <= hi)
     if domain.integer:
         values = st.integers(math.ceil(lo), math.floor(hi)).map(float)
     if domain.nonzero:
         values = values.filter(lambda v: abs(v) > margin)
     if edges:
-        special = [v for v in (0.0, -0.0, 1.0, -1.0, 0.5, lo, hi) if lo <= v <= hi]
-        if domain.nonzero:
-            special = [v for v in special if v != 0]
+        special = edge_values(d, domain)
         if special:
             values = st.one_of(values, st.sampled_from(special))
     return values
+
+
+def _inside(a: np.ndarray, domain: Domain) -> bool:
+    return all(_inside_value(float(v), domain) for v in np.asarray(a, np.float64).reshape(-1))
 
 
 def tensors(
@@ -118,11 +204,21 @@ def tensors(
     *,
     edges: bool = False,
     requires_grad: bool = False,
+    elements: st.SearchStrategy[float] | None = None,
 ) -> st.SearchStrategy[Tensor]:
     """Tensors of dtype ``d`` and ``shape`` with values inside ``domain``.
 
-    ``edges`` mixes in edge values (signed zeros, ±1, the domain's ends, subnormals); leave it
-    off to stay away from kinks. Integer and bool dtypes draw whole numbers and truth values.
+    ``edges`` mixes in ``edge_values`` (signed zeros, ±1, subnormals, tiny and huge magnitudes,
+    the domain's ends); leave it off to stay in moderate magnitudes. ``elements`` replaces the
+    value strategy (values are rounded to ``d``). Integer and bool dtypes draw whole numbers and
+    truth values.
+
+    >>> from hypothesis import given
+    >>> import symgrad
+    >>> @given(tensors(symgrad.bfloat16, (3,), Domain(low=0.0), edges=True))
+    ... def check(t):
+    ...     assert t.dtype is symgrad.bfloat16 and bool((t._data > 0).all())
+    >>> check()
     """
     shape = tuple(shape)
     if d is _dtypes.bool:
@@ -131,31 +227,19 @@ def tensors(
         info = np.iinfo(d.np)
         arrays = hnp.arrays(d.np, shape, elements=st.integers(max(info.min, -100),
                                                               min(info.max, 100)))
-    elif d is _dtypes.bfloat16:
-        arrays = hnp.arrays(np.float32, shape, elements=_elements(d, domain, edges)).map(
-            lambda a: a.astype(d.np)).filter(lambda a: _inside(a, domain))
     else:
-        arrays = hnp.arrays(d.np, shape, elements=_elements(d, domain, edges))
+        values = elements if elements is not None else _elements(d, domain, edges)
+        # Values drawn as float64 then rounded: bfloat16 has no hypothesis strategy, and a
+        # custom ``elements`` may not be exact in ``d``; rounding may leave the domain.
+        arrays = hnp.arrays(np.float64, shape, elements=values).map(
+            lambda a: a.astype(d.np))
+        if d is _dtypes.bfloat16 or elements is not None:
+            arrays = arrays.filter(lambda a: _inside(a, domain))
     return arrays.map(lambda a: Tensor._make(np.array(a, dtype=d.np), requires_grad, None))
 
 
-def _inside(a: np.ndarray, domain: Domain) -> bool:
-    v = a.astype(np.float64)
-    ok = (v > domain.low) & (v < domain.high) if math.isfinite(domain.low) or math.isfinite(
-        domain.high) else np.ones(v.shape, bool)
-    if domain.nonzero:
-        ok &= v != 0
-    return bool(np.all(ok))
-
-
-@st.composite
-def op_inputs(draw: st.DrawFn, op: OpDef, d: dtype, *, edges: bool = False
-              ) -> tuple[Sample, list[Tensor]]:
-    """A sample of ``op`` (one of its declared ``samples``) with inputs drawn for dtype ``d``.
-
-    Differentiable floating inputs require grad; the rest are built by the sample's ``make``.
-    """
-    sample = draw(st.sampled_from(op.samples))
+def _draw_inputs(draw: st.DrawFn, op: OpDef, d: dtype, sample: Sample,
+                 elements: Any) -> list[Tensor]:
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     inputs = []
@@ -165,23 +249,141 @@ def op_inputs(draw: st.DrawFn, op: OpDef, d: dtype, *, edges: bool = False
             continue
         domain = op.domain.get(name, REAL)
         rg = name in op.differentiable
-        inputs.append(draw(tensors(d, shape, domain, edges=edges, requires_grad=rg)))
+        inputs.append(draw(elements(name, shape, domain, rg)))
+    return inputs
+
+
+@st.composite
+def op_inputs(draw: st.DrawFn, op: OpDef, d: dtype, *, edges: bool = False
+              ) -> tuple[Sample, list[Tensor]]:
+    """A sample of ``op`` (one of its declared ``samples``) with inputs drawn for dtype ``d``.
+
+    Differentiable floating inputs require grad; the rest are built by the sample's ``make``.
+    ``edges`` mixes ``edge_values`` into the drawn inputs.
+
+    >>> from hypothesis import given, settings
+    >>> import symgrad
+    >>> @settings(max_examples=5)
+    ... @given(op_inputs(symgrad.REGISTRY["log"], symgrad.float16, edges=True))
+    ... def check(drawn):
+    ...     sample, (x,) = drawn
+    ...     assert x.requires_grad and bool((x._data > 0).all())
+    >>> check()
+    """
+    sample = draw(st.sampled_from(op.samples))
+    inputs = _draw_inputs(draw, op, d, sample, lambda name, shape, domain, rg: tensors(
+        d, shape, domain, edges=edges, requires_grad=rg))
+    return sample, inputs
+
+
+def kink_hits(op: OpDef, sample: Sample, inputs: Sequence[Tensor]) -> bool:
+    """Whether some declared kink of ``op`` sits at the inputs' values (``Kink.at``)."""
+    arrays = [np.asarray(t._data, dtype=np.float64) if t.dtype.is_floating_point else t._data
+              for t in inputs]
+    for kink in op.kinks:
+        with np.errstate(all="ignore"):
+            hit = kink.at(*arrays, **sample.attrs)
+        if np.any(hit):
+            return True
+    return False
+
+
+@st.composite
+def kinked_inputs(draw: st.DrawFn, op: OpDef, d: dtype) -> tuple[Sample, list[Tensor]]:
+    """Inputs of ``op`` in dtype ``d`` with at least one element on a declared kink.
+
+    Values come from ``kink_candidates`` (ties arise as every input draws from the same small
+    set); drawings that hit no kink (``Kink.at``) are rejected.
+
+    >>> from hypothesis import given, settings
+    >>> import numpy as np, symgrad
+    >>> @settings(max_examples=5)
+    ... @given(kinked_inputs(symgrad.REGISTRY["abs"], symgrad.float32))
+    ... def check(drawn):
+    ...     sample, (x,) = drawn
+    ...     assert bool((x._data == 0).any())
+    >>> check()
+    """
+    sample = draw(st.sampled_from(op.samples))
+    points = kink_candidates(op, sample.attrs, d)
+
+    def elements(name: str, shape: tuple[int, ...], domain: Domain, rg: bool) -> Any:
+        inside = [p for p in points if _inside_value(p, domain)] or [1.0]
+        return tensors(d, shape, domain, requires_grad=rg, elements=st.sampled_from(inside))
+
+    inputs = _draw_inputs(draw, op, d, sample, elements)
+    if not kink_hits(op, sample, inputs):
+        reject()
     return sample, inputs
 
 
 # -- random programs ---------------------------------------------------------------------------
-def _smooth_total(op: OpDef) -> bool:
-    """Ops safe anywhere in a random program: elementwise, defined and smooth on all reals."""
-    return (
-        op.kind == "elementwise"
+_DIM_ATTRS = ("dim", "dims", "dim0", "dim1")
+
+
+def program_ops(d: dtype) -> list[str]:
+    """The registry ops a random program may use in dtype ``d``: recorded ops (elementwise,
+    reductions, linear algebra, shape ops) whose inputs are all drawn floats, defined on all
+    reals, with a floating result and a gradient for every input.
+
+    >>> import symgrad
+    >>> {"mul", "sum", "matmul", "transpose"} <= set(program_ops(symgrad.float32))
+    True
+    >>> "log" in program_ops(symgrad.float32)
+    False
+    """
+    return sorted(
+        name for name, op in REGISTRY.items()
+        if op.kind in ("elementwise", "reduction", "linalg", "shape")
         and op.vjp is not None
-        and not op.kinks
+        and d in op.dtypes
         and op.dtype_rule != "bool"
-        and all(not op.attrs or s.attrs for s in op.samples)
+        and not any(s.make for s in op.samples)
         and all(op.domain.get(a, REAL) == REAL for a in op.args)
-        and all(a in op.differentiable for a in op.args)
+        and set(op.args) <= set(op.differentiable)
         and not op.extra.get("unbounded", False)
+        and "dtype" not in op.attrs
     )
+
+
+def _adapt(attrs: dict[str, Any], shape: tuple[int, ...]) -> dict[str, Any]:
+    """A sample's attributes moved onto a value of ``shape``: dims wrapped into its rank."""
+    n = max(len(shape), 1)
+    out = {}
+    for key, v in attrs.items():
+        if key in _DIM_ATTRS and isinstance(v, int) and not isinstance(v, bool):
+            v = v % n
+        elif key in _DIM_ATTRS and isinstance(v, tuple):
+            v = tuple(sorted({x % n for x in v})) if key == "dim" else tuple(x % n for x in v)
+        out[key] = v
+    return out
+
+
+def _shape_choices(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """Target shapes for ``shape`` attributes (reshape, expand): flat, reversed, a new axis."""
+    return [(-1,) if shape else (1,), tuple(reversed(shape)), (2, *shape)]
+
+
+def _out_shape(op: OpDef, shapes: Sequence[tuple[int, ...]], attrs: dict[str, Any]
+               ) -> tuple[int, ...] | None:
+    """The result's shape, found by running the op and its backward on ones in the engine
+    (None: these shapes and attributes do not fit it, or the result is not a small finite
+    float)."""
+    from symgrad.autograd import grad
+
+    ones = [Tensor._make(np.ones(s), True, None) for s in shapes]
+    try:
+        with np.errstate(all="ignore"):
+            out = apply(op, *ones, **attrs)
+            if not out.dtype.is_floating_point or not 0 < out._data.size <= 64:
+                return None
+            grads = grad([apply(REGISTRY["sum_all"], out)], ones, allow_unused=True)
+    except Exception:  # noqa: BLE001 - any refusal means these shapes and attrs do not fit
+        return None
+    # Degenerate cases (a variance over one element) are nan already at ones.
+    if not all(np.isfinite(v._data).all() for v in (out, *grads) if v is not None):
+        return None
+    return tuple(out._data.shape)
 
 
 @dataclass
@@ -190,6 +392,16 @@ class Program:
 
     Values ``0 .. len(leaves)-1`` are the leaves; step ``k`` makes value ``len(leaves) + k``;
     the last value, summed to a scalar, is the output.
+
+    >>> import numpy as np, symgrad
+    >>> p = Program([np.array([1.0, -2.0]), np.array([3.0, 0.5])], [("mul", (0, 1), {})])
+    >>> x, y = p.make_leaves()
+    >>> p.run([x, y]).item()
+    2.0
+    >>> ns = {}
+    >>> exec(p.source(), ns)
+    >>> ns["v0"].grad.tolist()
+    [3.0, 0.5]
     """
 
     leaves: list[np.ndarray]
@@ -203,7 +415,12 @@ class Program:
         return apply(REGISTRY["sum_all"], values[-1])
 
     def make_leaves(self, requires_grad: bool = True) -> list[Tensor]:
+        """Fresh leaf tensors holding the program's leaf values."""
         return [Tensor._make(a.copy(), requires_grad, None) for a in self.leaves]
+
+    def ops(self) -> list[str]:
+        """The op names the program uses, in order."""
+        return [name for name, _, _ in self.steps]
 
     def source(self) -> str:
         """A runnable Python snippet that rebuilds the program exactly (the shrunk reproducer)."""
@@ -224,57 +441,84 @@ class Program:
         lines.append("out.backward()")
         return "\n".join(lines) + "\n"
 
+    def __str__(self) -> str:
+        return self.source()
+
 
 @st.composite
 def programs(draw: st.DrawFn, d: dtype | None = None, max_steps: int = 6,
              max_leaves: int = 3) -> Program:
-    """Random executable programs over the smooth elementwise ops, reductions and reshapes.
+    """Random executable programs over ``program_ops(d)``: elementwise ops (broadcasting two
+    values), reductions, matmul and friends, and shape ops, with consistent shapes.
 
-    Shapes stay consistent: binary ops broadcast two existing values; ``sum`` reduces a dim;
-    ``reshape`` flattens. Ops come from ``REGISTRY`` so new ops join automatically.
+    Each step picks an op, inputs among the values so far (or a fresh leaf shaped to fit:
+    the same shape, the reversed one for matmul, one with a dim of 1 for broadcasting) and one
+    of the op's sample attributes moved onto the input's rank; the NumPy forward run on ones
+    decides whether the shapes fit and the result's shape. Ops come from ``REGISTRY``, so new
+    ops join automatically. Leaves hold moderate values (|x| < 2).
+
+    >>> from hypothesis import given, settings
+    >>> import symgrad
+    >>> @settings(max_examples=10)
+    ... @given(programs(symgrad.float64))
+    ... def check(p):
+    ...     p.run(p.make_leaves()).backward()
+    ...     ns = {}
+    ...     exec(p.source(), ns)
+    >>> check()
     """
     d = d or draw(float_dtypes())
-    unary = sorted(n for n, op in REGISTRY.items() if _smooth_total(op) and len(op.args) == 1
-                   and d in op.dtypes)
-    binary = sorted(n for n, op in REGISTRY.items() if _smooth_total(op) and len(op.args) == 2
-                    and d in op.dtypes)
-    n_leaves = draw(st.integers(1, max_leaves))
+    names = program_ops(d)
+    leaf_values = Domain(low=-2.0, high=2.0)
     base = draw(shapes(min_dims=1, max_dims=2, max_side=3))
-    leaves = []
-    for _ in range(n_leaves):
-        shape = tuple(draw(st.sampled_from([s, 1])) for s in base)
-        t = draw(tensors(d, shape, Domain(low=-2.0, high=2.0)))
-        leaves.append(t._data)
-    prog = Program(leaves)
-    value_shapes = [a.shape for a in leaves]
-    for _ in range(draw(st.integers(1, max_steps))):
-        choices = ["unary"] * bool(unary) + ["binary"] * bool(binary) + ["sum"]
-        kind = draw(st.sampled_from(choices))
-        if kind == "unary":
-            name = draw(st.sampled_from(unary))
-            i = draw(st.integers(0, len(value_shapes) - 1))
-            attrs = dict(draw(st.sampled_from(REGISTRY[name].samples)).attrs)
-            prog.steps.append((name, (i,), attrs))
-            value_shapes.append(value_shapes[i])
-        elif kind == "binary":
-            name = draw(st.sampled_from(binary))
-            i = draw(st.integers(0, len(value_shapes) - 1))
-            j = draw(st.integers(0, len(value_shapes) - 1))
-            try:
-                shape = np.broadcast_shapes(value_shapes[i], value_shapes[j])
-            except ValueError:
+    leaves: list[np.ndarray] = []
+    value_shapes: list[tuple[int, ...]] = []
+
+    def new_leaf(shape: tuple[int, ...]) -> int:
+        leaves.append(draw(tensors(d, shape, leaf_values))._data)
+        value_shapes.insert(len(leaves) - 1, shape)
+        # A leaf is inserted among the leaves: later ids shift by one.
+        for k, (name, ids, attrs) in enumerate(steps):
+            steps[k] = (name, tuple(i + (i >= len(leaves) - 1) for i in ids), attrs)
+        return len(leaves) - 1
+
+    steps: list[tuple[str, tuple[int, ...], dict[str, Any]]] = []
+    for _ in range(draw(st.integers(1, max_leaves))):
+        new_leaf(tuple(draw(st.sampled_from([s, 1])) for s in base))
+    target = draw(st.integers(1, max_steps))
+    for _ in range(4 * target):
+        if len(steps) == target:
+            break
+        name = draw(st.sampled_from(names))
+        op = REGISTRY[name]
+        first = draw(st.integers(0, len(value_shapes) - 1))
+        shape = value_shapes[first]
+        ids = [first]
+        for _ in op.args[1:]:
+            choice = draw(st.sampled_from(["value", "same", "reversed", "broadcast"]))
+            if choice == "value":
+                ids.append(draw(st.integers(0, len(value_shapes) - 1)))
                 continue
-            attrs = dict(draw(st.sampled_from(REGISTRY[name].samples)).attrs)
-            prog.steps.append((name, (i, j), attrs))
-            value_shapes.append(shape)
-        else:
-            i = draw(st.integers(0, len(value_shapes) - 1))
-            shape = value_shapes[i]
-            if not shape:
+            other = {"same": shape, "reversed": tuple(reversed(shape)),
+                     "broadcast": tuple(draw(st.sampled_from([s, 1])) for s in shape)}[choice]
+            if len(leaves) >= max_leaves + 2:
+                ids.append(draw(st.integers(0, len(value_shapes) - 1)))
                 continue
-            dim = draw(st.integers(0, len(shape) - 1))
-            prog.steps.append(("sum", (i,), {"dim": (dim,), "keepdim": True}))
-            value_shapes.append(shape[:dim] + (1,) + shape[dim + 1:])
-    if not prog.steps:
-        prog.steps.append(("sum", (0,), {"dim": (0,), "keepdim": True}))
-    return prog
+            leaf = new_leaf(other)
+            ids = [i + (i >= leaf) for i in ids]
+            ids.append(leaf)
+        attrs = _adapt(dict(draw(st.sampled_from(op.samples)).attrs), value_shapes[ids[0]])
+        if "shape" in attrs:
+            attrs["shape"] = draw(st.sampled_from(_shape_choices(value_shapes[ids[0]])))
+        if "sizes" in attrs and isinstance(attrs.get("dim"), int):
+            # Recorded metadata: each input's extent along the joined dim.
+            attrs["sizes"] = tuple(value_shapes[i][attrs["dim"]] if value_shapes[i] else 1
+                                   for i in ids)
+        out = _out_shape(op, [value_shapes[i] for i in ids], attrs)
+        if out is None:
+            continue
+        steps.append((name, tuple(ids), attrs))
+        value_shapes.append(out)
+    if not steps:
+        steps.append(("sum", (0,), {"dim": (0,), "keepdim": True}))
+    return Program(leaves, steps)
