@@ -30,6 +30,7 @@ from oracle.semantics.elementwise import MPMATH_NAMESPACE
 __all__ = [
     "ExactResult",
     "KinkElement",
+    "EdgeElement",
     "exact_grad",
     "exact_hvp",
     "exact_hessian",
@@ -54,10 +55,36 @@ class KinkElement:
 
 
 @dataclass
+class EdgeElement:
+    """A local partial of one op taken at a pole or on an edge of its domain, where it has no
+    two-sided value: ``one_sided`` holds its exact limits from below and from above (``inf``
+    when it grows without bound, ``nan`` where that side is outside the real domain), and
+    ``value`` what the oracle chained: the common limit, else the one side that exists, else
+    ``nan``. ``at`` gives the op's argument values; ``arg`` the input the partial is taken for.
+    """
+
+    op: str
+    arg: str
+    at: dict[str, mpmath.mpf]
+    one_sided: tuple[mpmath.mpf, mpmath.mpf]
+    value: mpmath.mpf
+    why: str
+
+
+@dataclass
 class ExactResult:
     """What the oracle found. ``grads[i]`` is an object array of ``mpmath.mpf`` (None when
     input i does not reach the outputs); ``forward`` is the exact output (for several outputs an
     object array holding one array per output).
+
+    ``status``: ``"ok"``; ``"kink"`` when elements sit on a kink, each listed in ``kinks`` with
+    its one-sided values and the engine's declared convention (at first and second order);
+    ``"edge"`` when an op met a pole or a domain edge with no declared convention: ``edges``
+    lists its one-sided partials and the gradient holds ``inf`` or ``nan`` there (a crosscheck
+    judges such elements ``nonfinite``); ``"unsupported"``; ``"oracle-gave-up"``. In
+    whole-expression mode ``"kink"`` says that a Heaviside, sign, DiracDelta or Piecewise
+    boundary of the derivative sits exactly at the point (SymPy's value there, e.g.
+    ``Heaviside(0) = 1/2``, is not a convention; ``reason`` names it; use local mode).
 
     ``expression`` (local mode): when the graph holds one elementwise op, its SymPy derivative
     with respect to its first input, for reports.
@@ -70,6 +97,7 @@ class ExactResult:
     kinks: list[KinkElement] = field(default_factory=list)
     forward: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     expression: Any = None
+    edges: list[EdgeElement] = field(default_factory=list)
 
 
 class _GaveUp(Exception):
@@ -153,6 +181,8 @@ class _Compiled:
     second: Callable[..., Any] | None = None
     parts: list[Callable[..., Any]] | None = None
     second_index: list[tuple[int, int, int]] = field(default_factory=list)
+    second_exprs: list[Any] = field(default_factory=list)
+    second_parts: list[Callable[..., Any]] | None = None
 
 
 _CACHE: dict[Any, _Compiled] = {}
@@ -278,6 +308,14 @@ def _kink_call(meaning: Meaning, node: IRNode, arrays: list[Any]) -> list[tuple[
     return list(meaning.kinks(*arrays, **node.attrs))
 
 
+def _second_parts(c: _Compiled) -> list[Callable[..., Any]]:
+    """Each structural second partial alone, for points where one of them fails."""
+    if c.second_parts is None:
+        c.second_parts = [sympy.lambdify([c.variables], e, modules=_MODULES)
+                          for e in c.second_exprs]
+    return c.second_parts
+
+
 def _second(c: _Compiled, backend: str) -> None:
     """Second partials, derived when a Hessian is first asked for."""
     if c.second is not None or c.kind in ("index", "select"):
@@ -285,6 +323,7 @@ def _second(c: _Compiled, backend: str) -> None:
     if c.kind == "elementwise":
         _, parts = c.exprs
         seconds = [_diff(p, x, backend) for p in parts for x in c.variables]
+        c.second_exprs = seconds
         c.second = sympy.lambdify(c.variables, seconds, modules=_MODULES)
         return
     _, derivs = c.exprs
@@ -296,6 +335,7 @@ def _second(c: _Compiled, backend: str) -> None:
             index.append((n, a, b))
             exprs.append(_diff(d, c.variables[b], backend))
     c.second_index = index
+    c.second_exprs = exprs
     c.second = sympy.lambdify([c.variables], exprs, modules=_MODULES)
 
 
@@ -334,6 +374,18 @@ class _Site:
 
 
 @dataclass
+class _Second:
+    """A second partial decided by a kink: jdot[group][pos] gets ``gain`` times it."""
+
+    group: int
+    pos: int
+    gain: Any
+    left: Any
+    right: Any
+    expected: Any
+
+
+@dataclass
 class _Local:
     out: list[Any]
     shape: tuple[int, ...]
@@ -344,6 +396,10 @@ class _Local:
     slot_index: list[list[int]] = field(default_factory=list)
     entry_at: list[tuple[int, int]] = field(default_factory=list)
     jdot: list[list[Any]] | None = None
+    # Elementwise positions on a kink or edge: k -> (argument to move across it, convention
+    # or "" for an edge); second partials there are taken one-sidedly.
+    special: dict[int, tuple[int, str]] = field(default_factory=dict)
+    second_sites: list[_Second] = field(default_factory=list)
 
 
 def _declared(node: IRNode, arg: str, at: dict[str, Any], fallback: str) -> tuple[str, str]:
@@ -353,8 +409,8 @@ def _declared(node: IRNode, arg: str, at: dict[str, Any], fallback: str) -> tupl
     mine = [k for k in kinks if k[0] == arg] or list(kinks)
     for _, where, convention, find in mine:
         try:
-            hit = bool(np.all(find(**{a: np.asarray(float(v)) for a, v in at.items()},
-                                   **node.attrs)))
+            hit = bool(np.any(find(**{a: np.asarray(v, dtype=np.float64) for a, v in
+                                      at.items()}, **node.attrs)))
         except Exception:  # noqa: BLE001 - a finder that cannot run here simply does not pick
             hit = False
         if hit or len(mine) == 1:
@@ -386,6 +442,84 @@ def _shifted(fn: Callable[..., Any], args: list[Any], j: int, pick: Callable[[An
     return +mpmath.mpf(_real(sides[0])), +mpmath.mpf(_real(sides[1]))
 
 
+def _vector_sides(fn: Callable[..., Any], args: list[Any], j: int, vector: bool
+                  ) -> tuple[list[Any], list[Any]]:
+    """All outputs of ``fn`` a hair below and above argument j (see ``_shifted``)."""
+    prec = mpmath.mp.prec
+    sides: list[list[Any]] = []
+    with mpmath.workprec(prec * 3):
+        h = mpmath.ldexp(1 + abs(args[j]), -2 * prec)
+        for s in (-h, h):
+            moved = list(args)
+            moved[j] = moved[j] + s
+            try:
+                r = fn(moved) if vector else fn(*moved)
+                sides.append([_real(v) for v in r])
+            except (ZeroDivisionError, ValueError):
+                sides.append([])
+    return sides[0], sides[1]
+
+
+def _rational(a: Any) -> sympy.Rational:
+    """The exact value of a finite mpf."""
+    sign, man, exp, _ = mpmath.mpf(a)._mpf_
+    q = sympy.Integer(man) * sympy.Integer(2) ** exp
+    return -q if sign else q
+
+
+def _finite(v: Any) -> bool:
+    return not isinstance(v, mpmath.mpc) and bool(mpmath.isfinite(v))
+
+
+def _limits(exprs: list[Any], xs: list[Any], args: list[Any], j: int, budget: _Budget
+            ) -> list[tuple[Any, Any]]:
+    """Exact one-sided limits of each expression as ``xs[j]`` tends to ``args[j]`` with the
+    other variables fixed at their values; ``nan`` for a side outside the real domain."""
+    point = {x: _rational(a) for n, (x, a) in enumerate(zip(xs, args, strict=True)) if n != j}
+    at = _rational(args[j])
+    found = []
+    with _alarm(budget):
+        for e in exprs:
+            e = sympy.sympify(e).xreplace(point)
+            sides = []
+            for d in ("-", "+"):
+                try:
+                    sides.append(_to_mpf(sympy.limit(e, xs[j], at, d), mpmath.mp.dps))
+                except _GaveUp:
+                    raise
+                except Exception:  # noqa: BLE001 - a limit SymPy cannot take has no value here
+                    sides.append(mpmath.mpf("nan"))
+            found.append((sides[0], sides[1]))
+    return found
+
+
+def _edge_value(left: Any, right: Any) -> tuple[Any, str]:
+    """What a partial is at a pole or domain edge, and why."""
+    nan_l, nan_r = mpmath.isnan(left), mpmath.isnan(right)
+    if nan_l and nan_r:
+        return mpmath.mpf("nan"), "outside the real domain on both sides"
+    if nan_l or nan_r:
+        return (left if nan_r else right), "domain edge (one-sided)"
+    if left == right:
+        return left, "pole" if mpmath.isinf(left) else "removable singularity"
+    return mpmath.mpf("nan"), "the two sides differ"
+
+
+def _hit(node: IRNode, arg: str, at: dict[str, Any]) -> tuple[str, str] | None:
+    """The engine's declared kink for ``arg`` whose ``at`` holds here, if any."""
+    for name, where, convention, find in node.info.get("kinks", []):
+        if name != arg:
+            continue
+        try:
+            hit = bool(np.any(find(**{a: np.asarray(v, dtype=np.float64) for a, v in
+                                      at.items()}, **node.attrs)))
+        except Exception:  # noqa: BLE001 - a finder that cannot run here simply does not pick
+            hit = False
+        if hit:
+            return where, convention
+    return None
+
+
 class _Evaluator:
     def __init__(self, graph: Graph, budget: _Budget, backend: str) -> None:
         self.graph = graph
@@ -395,6 +529,7 @@ class _Evaluator:
         self.shapes: dict[int, tuple[int, ...]] = {}
         self.locals: dict[int, _Local] = {}
         self.notes: list[str] = []
+        self.edges: list[EdgeElement] = []
 
     # -- forward ----------------------------------------------------------------------------------
     def forward(self) -> None:
@@ -451,15 +586,20 @@ class _Evaluator:
             args = [ins[j][idx[j][k]] for j in range(n)]
             all_args.append(args)
             try:
-                r = c.fn(*args)
-            except (ZeroDivisionError, ValueError) as e:
-                self.notes.append(f"{node.op} at {[mpmath.nstr(a, 8) for a in args]}: {e}")
+                r = [_real(v) for v in c.fn(*args)]
+            except (ZeroDivisionError, ValueError):
                 r = [mpmath.mpf("nan")] * (n + 1)
-            out.append(_real(r[0]))
+            if not all(_finite(v) for v in r) and all(_finite(a) for a in args):
+                r = self._edge(node, c, local, k, args, r)
+            out.append(r[0])
             for j in range(n):
-                parts[j].append(_real(r[1 + j]))
-            if c.kink_fn is not None:
-                zero = [a for a, v in zip(c.kink_args, c.kink_fn(*args), strict=True) if v == 0]
+                parts[j].append(r[1 + j])
+            if c.kink_fn is not None and k not in local.special:
+                try:
+                    zero = [a for a, v in zip(c.kink_args, c.kink_fn(*args), strict=True)
+                            if v == 0]
+                except (ZeroDivisionError, ValueError):
+                    zero = []
                 if zero:
                     self._elementwise_kink(node, c, local, k, args, zero)
             if k % 1024 == 1023:
@@ -473,6 +613,8 @@ class _Evaluator:
     def _elementwise_kink(self, node: IRNode, c: _Compiled, local: _Local, k: int,
                           args: list[Any], zero: list[str]) -> None:
         at = dict(zip(node.arg_names, args, strict=True))
+        across = node.arg_names.index(zero[0]) if zero[0] in node.arg_names else 0
+        local.special[k] = (across, _declared(node, zero[0], at, "")[1])
         for j, arg in enumerate(node.arg_names):
             left, right = _shifted(c.fn, args, j, lambda r, j=j: r[1 + j], vector=False)
             if _close(left, right):
@@ -481,6 +623,45 @@ class _Evaluator:
                                     f"{zero[0]} on a kink")
             local.sites.append(_Site(j, k, left, right, _chosen(conv, left, right), node.op,
                                      where, conv))
+
+    def _edge(self, node: IRNode, c: _Compiled, local: _Local, k: int, args: list[Any],
+              r: list[Any]) -> list[Any]:
+        """A pole or domain edge: exact one-sided limits along the argument whose move makes
+        the op defined again; a declared kink there takes the engine's convention."""
+        n = len(args)
+        at = dict(zip(node.arg_names, args, strict=True))
+        j, inside = None, (False, False)
+        for i in range(n):
+            near = _vector_sides(c.fn, args, i, False)
+            inside = tuple(len(v) == n + 1 and _finite(v[0]) for v in near)
+            if any(len(v) == n + 1 and all(_finite(x) for x in v) for v in near):
+                j = i
+                break
+        out, parts = c.exprs
+        lims = (_limits([out, *parts], c.variables, args, j, self.budget) if j is not None
+                else [(mpmath.mpf("nan"), mpmath.mpf("nan"))] * (n + 1))
+        local.special[k] = (j if j is not None else 0, "")
+        got = list(r)
+        if not _finite(got[0]):
+            got[0] = _edge_value(*lims[0])[0]
+        for i, arg in enumerate(node.arg_names):
+            if _finite(got[1 + i]):
+                continue
+            left, right = lims[1 + i]
+            # A side where the op itself leaves the real numbers has no derivative, even if
+            # the derivative's formula extends there (log'(x) = 1/x for x < 0).
+            nan = mpmath.mpf("nan")
+            left = left if inside[0] else nan
+            right = right if inside[1] else nan
+            declared = _hit(node, arg, at)
+            if declared is not None:
+                got[1 + i] = _chosen(declared[1], left, right)
+                local.sites.append(_Site(i, k, left, right, got[1 + i], node.op, *declared))
+                local.special[k] = (local.special[k][0], declared[1])
+                continue
+            got[1 + i], why = _edge_value(left, right)
+            self.edges.append(EdgeElement(node.op, arg, at, (left, right), got[1 + i], why))
+        return got
 
     def _moves(self, node: IRNode, c: _Compiled) -> _Local:
         out: list[Any] = []
@@ -552,12 +733,19 @@ class _Evaluator:
         order = {s: g for g, s in enumerate(slots)}
         local = _Local(out, c.out_shape, [(s, *by_slot[s]) for s in slots], compiled=c, args=vec)
         local.entry_at = [(order[s], pos) for s, pos in entry_at]
+        at = {node.arg_names[slot]: np.array([float(v) for v in self.values[i]]).reshape(
+                  self.shapes[i]) for slot, i in enumerate(node.inputs)
+              if slot < len(node.arg_names) and node.in_dtypes[slot] in _FLOAT_DTYPES}
         if c.kink_fn is not None:
             moved: set[int] = set()
-            for arg, v, vars_ in zip(c.kink_args, c.kink_fn(vec), c.kink_vars, strict=True):
+            try:
+                kink_values = c.kink_fn(vec)
+            except (ZeroDivisionError, ValueError):
+                kink_values = [1] * len(c.kink_args)
+            for arg, v, vars_ in zip(c.kink_args, kink_values, c.kink_vars, strict=True):
                 if v != 0:
                     continue
-                where, conv = _declared(node, arg, {}, f"{arg} on a kink")
+                where, conv = _declared(node, arg, at, f"{arg} on a kink")
                 for p in vars_ - moved:
                     moved.add(p)
                     for n, (_, q) in enumerate(c.entries):
@@ -571,6 +759,18 @@ class _Evaluator:
                         local.sites.append(_Site(g, pos, left, right, expected, node.op, where,
                                                  conv))
                         local.groups[g][3][pos] = expected
+        decided = {(s.group, s.pos) for s in local.sites}
+        for n, (_, p) in enumerate(c.entries):
+            g, pos = local.entry_at[n]
+            if (g, pos) in decided or _finite(local.groups[g][3][pos]) or not all(
+                    _finite(a) for a in vec):
+                continue
+            left, right = _limits([c.exprs[1][n]], c.variables, vec, p, self.budget)[0]
+            value, why = _edge_value(left, right)
+            local.groups[g][3][pos] = value
+            slot, _ = c.var_of[p]
+            self.edges.append(EdgeElement(node.op, node.arg_names[slot], at, (left, right),
+                                          value, why))
         return local
 
     def _one_by_one(self, node: IRNode, c: _Compiled, vec: list[Any], error: str) -> list[Any]:
@@ -634,15 +834,19 @@ class _Evaluator:
         return adj, adot
 
     # -- tangents, for second order ---------------------------------------------------------------
-    def tangents(self, seeds: dict[int, list[Any]]) -> None:
+    def tangents(self, seeds: dict[int, list[Any]], side: str = "") -> None:
         """Forward tangents of every node and the directional derivative of each local
-        partial along them (the local second partials times the tangents)."""
+        partial along them (the local second partials times the tangents). ``side`` takes
+        every kink's left or right value, at first and second order."""
         t: dict[int, list[Any]] = dict(seeds)
         for node in self.graph.nodes:
             if node.kind != "op":
                 continue
             self.budget.check()
             local = self.locals[node.id]
+            if side:
+                for s in local.sites:
+                    local.groups[s.group][3][s.pos] = s.left if side == "left" else s.right
             m = len(local.out)
             out = [mpmath.mpf(0)] * m
             live = False
@@ -653,6 +857,9 @@ class _Evaluator:
                 live = True
                 for k, i, v in zip(ks, is_, vals, strict=True):
                     out[k] += v * ti[i]
+            if side:
+                for s in local.sites:
+                    local.groups[s.group][3][s.pos] = s.expected
             if live:
                 t[node.id] = out
             c = local.compiled
@@ -662,26 +869,93 @@ class _Evaluator:
             with _alarm(self.budget):
                 _second(c, self.backend)
             assert c.second is not None
+            local.second_sites = []
             if c.kind == "elementwise":
-                n = c.n_args
-                tin = [t.get(i) for i in node.inputs]
-                jdot = [[mpmath.mpf(0)] * m for _ in range(n)]
-                for k, args in enumerate(local.args):
-                    s = c.second(*args)
-                    for j in range(n):
-                        acc = mpmath.mpf(0)
-                        for jj in range(n):
-                            if tin[jj] is not None:
-                                acc += _real(s[j * n + jj]) * tin[jj][local.slot_index[jj][k]]
-                        jdot[j][k] = acc
-                local.jdot = jdot
+                local.jdot = self._elementwise_jdot(node, c, local, t, m)
             else:
-                tvar = [t[node.inputs[s]][i] if node.inputs[s] in t else 0 for s, i in c.var_of]
-                jdot = [[mpmath.mpf(0)] * len(g[1]) for g in local.groups]
-                for (n, _, b), h in zip(c.second_index, c.second(local.args), strict=True):
-                    gi, pos = local.entry_at[n]
-                    jdot[gi][pos] += _real(h) * tvar[b]
-                local.jdot = jdot
+                local.jdot = self._structural_jdot(node, c, local, t)
+            if side:
+                for s2 in local.second_sites:
+                    chosen = s2.left if side == "left" else s2.right
+                    local.jdot[s2.group][s2.pos] += s2.gain * (chosen - s2.expected)
+
+    def _elementwise_jdot(self, node: IRNode, c: _Compiled, local: _Local,
+                          t: dict[int, list[Any]], m: int) -> list[list[Any]]:
+        n = c.n_args
+        tin = [t.get(i) for i in node.inputs]
+        jdot = [[mpmath.mpf(0)] * m for _ in range(n)]
+        for k, args in enumerate(local.args):
+            try:
+                s = [_real(v) for v in c.second(*args)]
+            except (ZeroDivisionError, ValueError):
+                s = [mpmath.mpf("nan")] * (n * n)
+            special = local.special.get(k)
+            sides: tuple[list[Any], list[Any]] | None = None
+            if special is not None:
+                across, conv = special
+                if conv:
+                    # A kink: both sides are smooth, so a hair either side is exact enough.
+                    sides = _vector_sides(c.second, args, across, False)
+                else:
+                    lims = _limits(c.second_exprs, c.variables, args, across, self.budget)
+                    sides = ([a for a, _ in lims], [b for _, b in lims])
+            for j in range(n):
+                acc = mpmath.mpf(0)
+                for jj in range(n):
+                    if tin[jj] is None:
+                        continue
+                    gain = tin[jj][local.slot_index[jj][k]]
+                    h = s[j * n + jj]
+                    if sides is not None and len(sides[0]) == len(sides[1]) == n * n:
+                        h = self._second_at(node, local, j, k, gain, sides[0][j * n + jj],
+                                            sides[1][j * n + jj], special, args)
+                    acc += h * gain
+                jdot[j][k] = acc
+        return jdot
+
+    def _second_at(self, node: IRNode, local: _Local, group: int, pos: int, gain: Any,
+                   left: Any, right: Any, special: Any, args: list[Any]) -> Any:
+        """A second partial on a kink (the declared convention) or at an edge."""
+        across, conv = special
+        if conv:
+            if _close(left, right):
+                return left
+            expected = _chosen(conv, left, right)
+            local.second_sites.append(_Second(group, pos, gain, left, right, expected))
+            return expected
+        value, why = _edge_value(left, right)
+        if not (_finite(left) and _finite(right) and _close(left, right)):
+            self.edges.append(EdgeElement(
+                node.op, f"{node.arg_names[group]}, second order", dict(zip(
+                    node.arg_names, args, strict=True)), (left, right), value, why))
+        return value
+
+    def _structural_jdot(self, node: IRNode, c: _Compiled, local: _Local,
+                         t: dict[int, list[Any]]) -> list[list[Any]]:
+        tvar = [t[node.inputs[s]][i] if node.inputs[s] in t else 0 for s, i in c.var_of]
+        jdot = [[mpmath.mpf(0)] * len(g[1]) for g in local.groups]
+        try:
+            hs = [_real(v) for v in c.second(local.args)]
+        except (ZeroDivisionError, ValueError):
+            hs = []
+            for f in _second_parts(c):
+                try:
+                    hs.append(_real(f(local.args)))
+                except (ZeroDivisionError, ValueError):
+                    hs.append(mpmath.mpf("nan"))
+        for q, ((n, a, b), h) in enumerate(zip(c.second_index, hs, strict=True)):
+            gi, pos = local.entry_at[n]
+            if not _finite(h) and tvar[b] != 0:
+                left, right = _shifted(_second_parts(c)[q], local.args, b, lambda r: r, True)
+                if local.sites:
+                    # On a kink of this op the engine's declared convention decides.
+                    _, conv = _declared(node, node.arg_names[c.var_of[a][0]], {}, "")
+                    h = self._second_at(node, local, gi, pos, tvar[b], left, right,
+                                        (b, conv), [])
+                else:
+                    h = _edge_value(left, right)[0]
+            jdot[gi][pos] += h * tvar[b]
+        return jdot
 
 
 # -- whole-expression mode ------------------------------------------------------------------------
@@ -696,7 +970,7 @@ def _tree_size(expr: Any, limit: int) -> int:
 
 def _to_mpf(x: Any, digits: int) -> Any:
     v = sympy.N(x, digits)
-    if not v.is_number or v.has(sympy.nan, sympy.zoo) or not v.is_real:
+    if not v.is_number or v.has(sympy.nan, sympy.zoo) or not v.is_extended_real:
         return mpmath.mpf("nan")
     if v.is_infinite:
         return mpmath.inf if v > 0 else -mpmath.inf
@@ -741,8 +1015,27 @@ def _whole_exprs(graph: Graph, symbols: dict[int, np.ndarray],
     return exprs
 
 
+def _on_kinks(exprs: list[Any], values: dict[Any, Any]) -> list[str]:
+    """The steps, signs, deltas and Piecewise boundaries of ``exprs`` that sit exactly at the
+    point: there SymPy's value (``Heaviside(0) = 1/2``) is no one-sided derivative."""
+    found: dict[str, None] = {}
+    for e in exprs:
+        for a in e.atoms(sympy.Heaviside, sympy.DiracDelta, sympy.sign):
+            if a.args[0].xreplace(values) == 0:
+                found[str(a)] = None
+        for pw in e.atoms(sympy.Piecewise):
+            for _, cond in pw.args:
+                rels = [cond] if isinstance(cond, sympy.core.relational.Relational) else list(
+                    cond.atoms(sympy.core.relational.Relational))
+                for rel in rels:
+                    if sympy.sympify(rel.lhs - rel.rhs).xreplace(values) == 0:
+                        found[str(rel)] = None
+    return list(found)
+
+
 def _whole(graph: Graph, seeds: dict[int, list[Any]], budget: _Budget, digits: int,
-           v: list[list[Any]] | None = None) -> tuple[list[Any], dict[int, np.ndarray]]:
+           v: list[list[Any]] | None = None
+           ) -> tuple[list[Any], dict[int, np.ndarray], list[str]]:
     symbols: dict[int, np.ndarray] = {}
     values: dict[Any, Any] = {}
     for pos, nid in enumerate(graph.inputs):
@@ -760,6 +1053,7 @@ def _whole(graph: Graph, seeds: dict[int, list[Any]], budget: _Budget, digits: i
                             for g, e in zip(gs, exprs[nid].reshape(-1), strict=True)])
         budget.grow(_tree_size(total, budget.size), "the whole output expression")
         grads: list[Any] = []
+        kinks: list[str] = []
         for nid in graph.inputs:
             if nid is None:
                 grads.append(None)
@@ -771,11 +1065,12 @@ def _whole(graph: Graph, seeds: dict[int, list[Any]], budget: _Budget, digits: i
                                   for p2, n2 in enumerate(graph.inputs) if n2 is not None
                                   for sb, vb in zip(symbols[n2].reshape(-1), v[p2], strict=True)])
                       for d in ds]
+            kinks.extend(k for k in _on_kinks(ds, values) if k not in kinks)
             grads.append([_to_mpf(d.xreplace(values), digits) for d in ds])
             budget.check()
         forward = {nid: np.vectorize(lambda e: _to_mpf(sympy.sympify(e).xreplace(values), digits),
                                      otypes=[object])(exprs[nid]) for nid in graph.outputs}
-    return grads, forward
+    return grads, forward, kinks
 
 
 # -- the public API -------------------------------------------------------------------------------
@@ -835,8 +1130,13 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
             shapes = [tuple(_data(t).shape) for t in ins]
             vs = [_exact(_data(x)) for x in _tuple(v)] if v is not None else None
             if mode == "whole":
-                values, fwd = _whole(graph, seeds, budget, digits + 10, vs)
+                values, fwd, on = _whole(graph, seeds, budget, digits + 10, vs)
                 forwards = [fwd[nid] for nid in graph.outputs]
+                if on:
+                    return _result("kink", "whole-expression mode at a kink, where SymPy's "
+                                   f"value is no convention: {', '.join(on[:4])}; use "
+                                   "mode='local' for the one-sided values", values, shapes,
+                                   [], forwards)
                 return _result("ok", "", values, shapes, [], forwards)
             if mode != "local":
                 raise ValueError(f"mode must be 'local' or 'whole', not {mode!r}")
@@ -851,14 +1151,21 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
                 _, adot = ev.reverse(seeds, need, tangent_seeds={})
                 values = [adot.get(nid, [mpmath.mpf(0)] * len(ev.values[nid]))
                           if nid is not None else None for nid in graph.inputs]
-                return _result("ok", "; ".join(ev.notes), values, shapes, [], forwards)
-            adj, _ = ev.reverse(seeds, need)
-            values = [adj.get(nid, [mpmath.mpf(0)] * len(ev.values[nid]))
-                      if nid is not None else None for nid in graph.inputs]
-            kinks = _kinks(ev, seeds, need, values, shapes)
-            status = "kink" if kinks else "ok"
-            result = _result(status, "; ".join(ev.notes), values, shapes, kinks, forwards)
-            result.expression = _expression(ev)
+                kinks = _kinks(ev, seeds, need, values, shapes, tseeds)
+            else:
+                adj, _ = ev.reverse(seeds, need)
+                values = [adj.get(nid, [mpmath.mpf(0)] * len(ev.values[nid]))
+                          if nid is not None else None for nid in graph.inputs]
+                kinks = _kinks(ev, seeds, need, values, shapes)
+            status = "edge" if ev.edges else "kink" if kinks else "ok"
+            notes = [f"{e.op} at {_show(e.at)}: d/d{e.arg} one-sided "
+                     f"({mpmath.nstr(e.one_sided[0], 8)}, {mpmath.nstr(e.one_sided[1], 8)}), "
+                     f"{e.why}" for e in ev.edges[:4]]
+            result = _result(status, "; ".join(notes + ev.notes), values, shapes, kinks,
+                             forwards)
+            result.edges = ev.edges
+            if vs is None:
+                result.expression = _expression(ev)
             return result
     except Unsupported as e:
         return _failed("unsupported", str(e), len(ins))
@@ -880,15 +1187,33 @@ def _expression(ev: _Evaluator) -> Any:
     return c.exprs[1][0].xreplace(names)
 
 
+def _show(at: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={mpmath.nstr(v, 8) if isinstance(v, mpmath.mpf) else v}"
+                     for k, v in at.items())
+
+
 def _kinks(ev: _Evaluator, seeds: dict[int, list[Any]], need: set[int], values: list[Any],
-           shapes: list[tuple[int, ...]]) -> list[KinkElement]:
+           shapes: list[tuple[int, ...]], tseeds: dict[int, list[Any]] | None = None
+           ) -> list[KinkElement]:
+    """Input elements whose value changes with the side taken at the kinks met (first order;
+    with ``tseeds``, the Hessian-vector product with the second-order kinks too)."""
     sites = [s for local in ev.locals.values() for s in local.sites]
-    if not sites:
+    seconds = any(local.second_sites for local in ev.locals.values())
+    if not sites and not seconds:
         return []
-    left, _ = ev.reverse(seeds, need, "left")
-    right, _ = ev.reverse(seeds, need, "right")
-    first = sites[0]
-    ops = "+".join(dict.fromkeys(s.op for s in sites))
+    if tseeds is None:
+        left, _ = ev.reverse(seeds, need, "left")
+        right, _ = ev.reverse(seeds, need, "right")
+    else:
+        ev.tangents(tseeds, "left")
+        _, left = ev.reverse(seeds, need, "left", tangent_seeds={})
+        ev.tangents(tseeds, "right")
+        _, right = ev.reverse(seeds, need, "right", tangent_seeds={})
+    named = [(s.op, s.where, s.convention) for s in sites] or [
+        (n.op, *_declared(n, n.arg_names[0], {}, "a kink at second order"))
+        for n in ev.graph.nodes if n.kind == "op" and ev.locals[n.id].second_sites]
+    first = _Site(0, 0, 0, 0, 0, *named[0])
+    ops = "+".join(dict.fromkeys(op for op, _, _ in named))
     found = []
     for pos, nid in enumerate(ev.graph.inputs):
         if nid is None:
