@@ -1,0 +1,117 @@
+"""The mutation-testing report: ``mutants.html`` (one self-contained page) and a terminal table.
+
+Both read the dict ``MutationReport.to_json`` writes to ``mutants.json``; every string from it
+is escaped by Jinja2's autoescape.
+
+>>> data = {"overall": {"mutants": 2, "exact": 1.0, "fd": 0.5, "both": 1.0}, "per_op": {},
+...         "fd_misses": [{"op": "<script>", "mutation": "constant-off", "dtype": "float64",
+...                        "sample": "sample0", "why": "tiny & silent"}],
+...         "false_alarms": [], "equivalent": 0, "crashed": 0, "passed": True}
+>>> html = render_mutants_html(data)
+>>> "&lt;script&gt;" in html and "<script>" not in html and "tiny &amp; silent" in html
+True
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader
+from rich.console import Console
+from rich.table import Table
+
+from oracle.verdict import write_atomic
+from reports._status import number
+
+__all__ = ["render_mutants_html", "write_mutants_html", "print_mutants", "percent"]
+
+# FD misses listed in the terminal; the page lists them all.
+MISSES_SHOWN = 10
+
+
+def percent(value: Any) -> str:
+    """A kill rate as a percentage, "—" where no mutant was judged.
+
+    >>> percent(0.98765), percent(float("nan")), percent(None)
+    ('98.8%', '—', '—')
+    """
+    x = number(value)
+    if x is None or math.isnan(x):
+        return "—"
+    return f"{100 * x:.1f}%"
+
+
+def render_mutants_html(data: dict[str, Any], run: dict[str, Any] | None = None) -> str:
+    """The mutation report as one HTML string."""
+    env = Environment(loader=PackageLoader("reports", "templates"), autoescape=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["percent"] = percent
+    template = env.get_template("mutants.html.j2")
+    return template.render(d=data, run=run or {}, overall=data.get("overall") or {},
+                           per_op=sorted((data.get("per_op") or {}).items()),
+                           per_mutation=list((data.get("per_mutation") or {}).items()))
+
+
+def write_mutants_html(path: Path, data: dict[str, Any], run: dict[str, Any] | None = None
+                       ) -> None:
+    """Render and write the page atomically."""
+    write_atomic(Path(path), render_mutants_html(data, run))
+
+
+def print_mutants(data: dict[str, Any], console: Console | None = None,
+                  report: str | None = None) -> None:
+    """Print the kill rates per op and overall, the FD misses, false alarms and the verdict.
+
+    >>> import io
+    >>> console = Console(file=io.StringIO(), width=100, record=True, color_system=None)
+    >>> print_mutants({"overall": {"mutants": 4, "exact": 0.75, "fd": 0.5, "both": 1.0},
+    ...                "per_op": {}, "false_alarms": [], "passed": False}, console=console)
+    >>> text = console.export_text()
+    >>> "75.0%" in text and "FAIL" in text
+    True
+    """
+    console = console or Console()
+    target = number((data.get("target") or {}).get("exact")) or 0.99
+    table = Table(title="mutation testing: share of mutants killed")
+    for name, justify in (("op", "left"), ("mutants", "right"), ("FD alone", "right"),
+                          ("exact oracle", "right"), ("both", "right"),
+                          ("equivalent", "right"), ("crashed", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for op, r in sorted((data.get("per_op") or {}).items()):
+        table.add_row(op, str(r.get("mutants", 0)), percent(r.get("fd")),
+                      _exact_cell(r.get("exact"), target), percent(r.get("both")),
+                      str(r.get("equivalent", "")), str(r.get("crashed", "")))
+    overall = data.get("overall") or {}
+    table.add_row("[bold]overall[/]", str(overall.get("mutants", 0)),
+                  percent(overall.get("fd")), _exact_cell(overall.get("exact"), target),
+                  percent(overall.get("both")), str(data.get("equivalent", "")),
+                  str(data.get("crashed", "")), end_section=True)
+    console.print(table)
+    misses = data.get("fd_misses") or []
+    if misses:
+        console.print(f"FD alone (gradcheck's tolerance) misses {len(misses)} mutants the exact "
+                      "oracle kills, e.g.:", highlight=False)
+        for r in misses[:MISSES_SHOWN]:
+            console.print(f"  {r.get('op')} {r.get('mutation')} {r.get('dtype')} "
+                          f"{r.get('sample')}", highlight=False, markup=False)
+        if len(misses) > MISSES_SHOWN:
+            console.print(f"  ... and {len(misses) - MISSES_SHOWN} more", highlight=False)
+    for r in data.get("survivors") or []:
+        console.print(f"survivor: {r.get('op')} {r.get('mutation')} {r.get('dtype')} "
+                      f"{r.get('sample')}: {r.get('why')}", style="red", highlight=False,
+                      markup=False)
+    for alarm in data.get("false_alarms") or []:
+        console.print(f"false alarm: {alarm}", style="red", highlight=False, markup=False)
+    verdict = "[bold green]PASS[/]" if data.get("passed") else "[bold red]FAIL[/]"
+    console.print(f"{verdict}: exact oracle kills {percent(overall.get('exact'))} of "
+                  f"{overall.get('mutants', 0)} mutants (target {percent(target)}), FD alone "
+                  f"{percent(overall.get('fd'))}; {len(data.get('false_alarms') or [])} false "
+                  "alarms" + (f"; report: {report}" if report else ""), highlight=False)
+
+
+def _exact_cell(value: Any, target: float) -> str:
+    x = number(value)
+    text = percent(value)
+    return f"[red]{text}[/]" if x is not None and x < target else text
