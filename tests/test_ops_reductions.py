@@ -125,6 +125,19 @@ def test_max_min_with_dim_give_values_indices_and_route_to_the_first_tie():
     assert result.values.grad_fn.name() == "MinBackward0"
 
 
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_with_dim_print_as_pytorchs_return_types(name):
+    torch = pytest.importorskip("torch")
+    m = [[1.0, 5.0, 5.0], [7.0, 2.0, 7.0]]
+    ours = getattr(symgrad.tensor(m, requires_grad=True), name)(1)
+    theirs = getattr(torch.tensor(m, requires_grad=True), name)(1)
+    assert repr(ours) == repr(theirs).replace("torch.", "symgrad.", 1)
+    assert str(ours) == repr(ours)
+    assert type(ours) is getattr(symgrad.return_types, name)
+    assert isinstance(ours, tuple) and len(ours) == 2 and ours[0] is ours.values
+    assert ours[:1] == (ours.values,)
+
+
 def test_amax_amin_split_ties_over_each_reduced_slice():
     m = np.array([[1.0, 5.0, 5.0], [7.0, 2.0, 7.0]])
     _, grad = grad_of(lambda x: x.amax(1), m)
@@ -228,6 +241,57 @@ def test_norm_of_the_zero_vector_has_zero_gradient(p):
     value, grad = grad_of(lambda x: x.norm(p=p), [0.0, 0.0, 0.0])
     assert value == 0.0
     np.testing.assert_array_equal(grad, [0.0, 0.0, 0.0])
+
+
+NORM_ORDERS = [0.5, 1.5, 3.0, -1.0, -0.5, -math.inf, math.inf, 0.0]
+
+
+@pytest.mark.parametrize("p", NORM_ORDERS)
+@pytest.mark.parametrize("values", [[[0.0, 2.0, -3.0], [1.0, -2.0, 0.5]],
+                                    [[0.0, 0.0, 0.0], [-3.0, 3.0, 1.0]]])
+def test_general_p_norms_match_pytorch_with_zeros_and_ties(p, values):
+    torch = pytest.importorskip("torch")
+    seen = []
+    for lib in (symgrad, torch):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        out = lib.linalg.vector_norm(x, ord=p, dim=1) if lib is torch else x.norm(p=p, dim=1)
+        (grad,) = lib.autograd.grad(out, x, grad_outputs=lib.tensor([1.0, -2.0], dtype=lib.float64),
+                                    allow_unused=True)
+        seen.append((out.detach().numpy(), out.grad_fn.name(),
+                     None if grad is None else grad.numpy()))
+    (value, node, grad), (t_value, t_node, t_grad) = seen
+    np.testing.assert_allclose(value, t_value, rtol=1e-12)
+    assert node == t_node == "LinalgVectorNormBackward0"
+    assert (grad is None) == (t_grad is None) == (p == 0)
+    if grad is not None:
+        np.testing.assert_allclose(grad, t_grad, rtol=1e-12, atol=1e-300)
+
+
+def test_general_p_norm_closed_forms():
+    v = [3.0, -4.0, 0.0, 1.0]
+    value, grad = grad_of(lambda x: x.norm(p=3), v)
+    r = (27 + 64 + 1) ** (1 / 3)
+    assert value == pytest.approx(r)
+    np.testing.assert_allclose(grad, np.sign(v) * np.abs(v) ** 2 / r**2)
+    value, grad = grad_of(lambda x: x.norm(p=0.5), v)
+    assert value == pytest.approx((math.sqrt(3) + 2 + 1) ** 2)
+    # d/dx_i = sign(x_i) |x_i|^(-1/2) * norm^(1/2): infinite at the zero, taken as 0 there.
+    np.testing.assert_allclose(grad, [math.sqrt(value / 3), -math.sqrt(value) / 2, 0.0,
+                                      math.sqrt(value)])
+    value, grad = grad_of(lambda x: x.norm(p=-math.inf), [-2.0, 5.0, 2.0])
+    assert value == 2.0
+    np.testing.assert_array_equal(grad, [-0.5, 0.0, 0.5])
+    assert leaf(v).norm(p=0).item() == 3.0
+
+
+@pytest.mark.parametrize("p", [-1, -0.5, -math.inf])
+def test_negative_p_norm_of_an_empty_tensor_raises(p):
+    shown = "-inf" if p == -math.inf else str(p)
+    with pytest.raises(RuntimeError, match=f"^linalg.vector_norm cannot compute the {shown} "
+                       "norm on an empty tensor because the operation does not have an "
+                       "identity$"):
+        symgrad.zeros(2, 0).norm(p=p, dim=1)
+    assert symgrad.zeros(0, 2).norm(p=p, dim=1).shape == (0,)
 
 
 def test_norm_second_derivative():

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from symgrad import _dtypes
+from symgrad import _dtypes, return_types
 from symgrad.ops.registry import ALL, FUNCTIONS, Kink, Sample, apply, defop, expose
 from symgrad.tensor import Tensor
 
@@ -148,8 +147,16 @@ def _norm_forward(self: np.ndarray, *, p: float, dim: tuple[int, ...] | None,
         out = np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdim))
     elif p == 1:
         out = np.sum(x, axis=axis, keepdims=keepdim)
-    else:
+    elif p == 0:
+        out = np.sum(x != 0, axis=axis, keepdims=keepdim).astype(x.dtype)
+    elif p == math.inf:
         out = np.max(x, axis=axis, keepdims=keepdim, initial=0)
+    elif p == -math.inf:
+        out = np.min(x, axis=axis, keepdims=keepdim)
+    else:
+        # A negative p meets |0| ** p = inf, and inf ** (1 / p) = 0: the norm is 0, as it should.
+        with np.errstate(divide="ignore"):
+            out = np.sum(x**p, axis=axis, keepdims=keepdim) ** (1 / p)
     return _round(out, self)
 
 
@@ -219,17 +226,30 @@ def _cumprod_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: int) -> Tensor:
 
 
 def _norm_vjp(g: Tensor, self: Tensor, out: Tensor, *, p: float, dim: tuple[int, ...] | None,
-              keepdim: bool, self_shape: tuple[int, ...]) -> Tensor:
+              keepdim: bool, self_shape: tuple[int, ...]) -> Tensor | None:
+    if p == 0:
+        # The count of nonzeros is piecewise constant; PyTorch gives no gradient at all.
+        return None
     sign = _const(np.sign(self._data), self)
     if p == 1:
         return expand_reduced(g, self_shape, dim, keepdim) * sign
+    if math.isinf(p):
+        tied = _tied(Tensor._make(np.abs(self._data), False, None), out, dim, keepdim)
+        return expand_reduced(g, self_shape, dim, keepdim) * (tied * sign)
+    # A zero norm gets gradient 0 (PyTorch's choice among the subgradients); the inner where
+    # keeps the unused branch finite, so gradients of this gradient are not nan.
+    zero = out == 0
+    safe = where(zero, 1.0, out)
     if p == 2:
-        # The zero vector's gradient is 0 (PyTorch's choice among the subgradients).
-        zero = out == 0
-        scale = where(zero, 0.0, g / where(zero, 1.0, out))
-        return expand_reduced(scale, self_shape, dim, keepdim) * self
-    tied = _tied(Tensor._make(np.abs(self._data), False, None), out, dim, keepdim)
-    return expand_reduced(g, self_shape, dim, keepdim) * (tied * sign)
+        return expand_reduced(where(zero, 0.0, g / safe), self_shape, dim, keepdim) * self
+    if p > 1:
+        scale = where(zero, 0.0, g / safe ** (p - 1))
+        return expand_reduced(scale, self_shape, dim, keepdim) * sign * self.abs() ** (p - 1)
+    # p < 1: |self| ** (p - 1) is infinite at a zero element; PyTorch takes 0 there.
+    at_zero = self == 0
+    power = where(at_zero, 0.0, sign * where(at_zero, 1.0, self.abs()) ** (p - 1))
+    scale = where(zero, 0.0, g * safe ** (1 - p))
+    return expand_reduced(scale, self_shape, dim, keepdim) * power
 
 
 def _var_vjp(g: Tensor, self: Tensor, *, dim: tuple[int, ...] | None, correction: float,
@@ -379,17 +399,30 @@ LOGSUMEXP = defop("logsumexp", "LogsumexpBackward0", _logsumexp_forward,
                       self - expand_reduced(out, self_shape, dim, keepdim)),
                   dtype_rule="same", kind="reduction", samples=_SHAPES_1,
                   torch="torch.logsumexp(self, dim=dim, keepdim=keepdim)")
+def _norm_ties(self: np.ndarray, *, p: float = 2.0, **attrs: Any) -> np.ndarray:
+    if not math.isinf(p):
+        return np.zeros(np.shape(self), bool)
+    return _tie_points(np.max if p > 0 else np.min)(np.abs(self), **attrs)
+
+
+# p = 0 (the count of nonzeros) runs through this op too, but has no gradient to generate
+# tests for, as in PyTorch; tests/test_ops_reductions.py checks it against PyTorch.
 NORM = defop("norm", "LinalgVectorNormBackward0", _norm_forward, vjp=_norm_vjp,
              dtype_rule="same", kind="reduction",
              samples=(Sample(((2, 3),), {"p": 2.0, "dim": None, "keepdim": False}),
                       Sample(((2, 3),), {"p": 2.0, "dim": (1,), "keepdim": True}),
                       Sample(((2, 3),), {"p": 1.0, "dim": (0,), "keepdim": False}),
-                      Sample(((2, 3),), {"p": math.inf, "dim": (1,), "keepdim": False})),
-             kinks=(Kink("self", "self == 0 (p=1: the element; p=2: the whole vector)",
+                      Sample(((2, 3),), {"p": math.inf, "dim": (1,), "keepdim": False}),
+                      Sample(((2, 3),), {"p": -math.inf, "dim": (0,), "keepdim": False}),
+                      Sample(((2, 3),), {"p": 3.0, "dim": None, "keepdim": False}),
+                      Sample(((2, 3),), {"p": 1.5, "dim": (1,), "keepdim": True}),
+                      Sample(((2, 3),), {"p": 0.5, "dim": (1,), "keepdim": False}),
+                      Sample(((2, 3),), {"p": -1.0, "dim": (0,), "keepdim": False})),
+             kinks=(Kink("self", "self == 0 (p <= 1: each zero element, where p < 1 takes 0 for "
+                         "an infinite slope; p > 1: a zero norm)",
                          lambda self, **_: np.asarray(self) == 0, "zero"),
-                    Kink("self", "p=inf: two elements tie for the largest |self|",
-                         lambda self, **attrs: _tie_points(np.max)(np.abs(self), **attrs),
-                         "mean")),
+                    Kink("self", "p = +-inf: two elements tie for the extreme |self|",
+                         _norm_ties, "mean")),
              torch="torch.linalg.vector_norm(self, ord=p, dim=dim, keepdim=keepdim)")
 
 # -- scans ---------------------------------------------------------------------------------------
@@ -468,9 +501,6 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False,
     return apply(PROD, input, dim=_one_dim(dim, input.ndim), keepdim=keepdim)
 
 
-_RESULTS = {name: namedtuple(name, ["values", "indices"]) for name in ("max", "min")}
-
-
 def _extreme(name: str, input: Tensor, dim: Any, keepdim: bool, whole: Any, along: Any,
              find: Any) -> Any:
     if isinstance(dim, Tensor):
@@ -487,7 +517,8 @@ def _extreme(name: str, input: Tensor, dim: Any, keepdim: bool, whole: Any, alon
     values = apply(along, input, dim=d, keepdim=keepdim)
     x = input._data
     index = np.zeros((), np.int64) if x.ndim == 0 else find(x, axis=d, keepdims=keepdim)
-    return _RESULTS[name](values, Tensor._make(np.asarray(index, np.int64), False, None))
+    indices = Tensor._make(np.asarray(index, np.int64), False, None)
+    return getattr(return_types, name)(values, indices)
 
 
 @expose()
@@ -502,7 +533,9 @@ def max(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -
     >>> x.max().backward(); x.grad
     tensor([0.0000, 0.5000, 0.5000])
     >>> symgrad.tensor([[1.0, 4.0], [5.0, 2.0]]).max(1)
-    max(values=tensor([4., 5.]), indices=tensor([1, 0]))
+    symgrad.return_types.max(
+    values=tensor([4., 5.]),
+    indices=tensor([1, 0]))
     """
     return _extreme("max", input, dim, keepdim, MAX_ALL, MAX_DIM, np.argmax)
 
@@ -595,23 +628,34 @@ def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) ->
 @expose()
 def norm(input: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = None,
          keepdim: bool = False) -> Tensor:
-    """The vector p-norm over ``dim`` (all elements when None) for p in 1, 2 and inf
-    (``"fro"`` is 2); PyTorch's ``linalg.vector_norm``, so the node is
-    LinalgVectorNormBackward0.
+    """The vector p-norm ``sum(|input| ** p) ** (1 / p)`` over ``dim`` (all elements when
+    None), for any real p: 0 counts nonzeros, inf and -inf are the largest and smallest
+    ``|input|``, ``"fro"`` is 2. PyTorch's ``linalg.vector_norm``, so the node is
+    LinalgVectorNormBackward0. The gradient is 0 where the norm is 0 and, for p < 1, at zero
+    elements; p = 0 has none.
 
     >>> import symgrad
     >>> symgrad.tensor([3.0, -4.0]).norm(), symgrad.tensor([3.0, -4.0]).norm(p=1)
     (tensor(5.), tensor(7.))
+    >>> symgrad.tensor([3.0, 0.0, -4.0]).norm(p=0), symgrad.tensor([3.0, -4.0]).norm(p=-math.inf)
+    (tensor(2.), tensor(3.))
     """
     if not input.is_floating_point():
         kind = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
                 "uint8": "Byte", "bool": "Bool"}[input.dtype.name]
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {kind}")
+    if isinstance(p, str) and p != "fro":
+        raise RuntimeError(f"norm: p={p!r} is not a vector norm (numbers and 'fro' are)")
     order = 2.0 if p == "fro" else float(p)
-    if order not in (1.0, 2.0, math.inf):
-        raise NotImplementedError(f"norm: p={p} is not supported (1, 2 and inf are)")
-    return apply(NORM, input, p=order, dim=normalize_dims(dim, input.ndim), keepdim=keepdim)
+    dims = normalize_dims(dim, input.ndim)
+    reduced = range(input.ndim) if dims is None else dims
+    if order < 0 and (input.numel() == 0 if dims is None else
+                      builtins.any(input.shape[d] == 0 for d in reduced)):
+        shown = "-inf" if order == -math.inf else f"{p:g}"
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on an empty "
+                           "tensor because the operation does not have an identity")
+    return apply(NORM, input, p=order, dim=dims, keepdim=keepdim)
 
 
 @expose()

@@ -1,0 +1,43 @@
+"""Named tuples returned by functions with several results, as ``torch.return_types``.
+
+Each is a tuple (it unpacks and indexes as one) with named fields, printed as PyTorch prints
+its structseqs: the qualified type name, then one ``field=value`` per line.
+
+>>> import symgrad
+>>> symgrad.tensor([[1.0, 4.0], [5.0, 2.0]]).max(1)
+symgrad.return_types.max(
+values=tensor([4., 5.]),
+indices=tensor([1, 0]))
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from symgrad.tensor import Tensor
+
+__all__ = ["max", "min"]
+
+
+def _repr(self: tuple) -> str:
+    fields = ",\n".join(f"{name}={value!r}" for name, value in zip(self._fields, self,
+                                                                     strict=True))
+    return f"symgrad.return_types.{type(self).__name__}(\n{fields})"
+
+
+class max(NamedTuple):  # noqa: A001 - PyTorch's name for it
+    """``(values, indices)`` of ``max`` along a dim."""
+
+    values: Tensor
+    indices: Tensor
+
+    __repr__ = _repr
+
+
+class min(NamedTuple):  # noqa: A001 - PyTorch's name for it
+    """``(values, indices)`` of ``min`` along a dim."""
+
+    values: Tensor
+    indices: Tensor
+
+    __repr__ = _repr
