@@ -1273,8 +1273,8 @@ def exact_hvp(outputs: Any, inputs: Any, v: Any, grad_outputs: Any = None, *, di
               backend: str = "sympy") -> ExactResult:
     """The exact Hessian-vector product: the derivative of ``exact_grad`` along ``v`` (one
     array per input), by forward-over-reverse with each op's second partials. ``grads[i]``
-    holds the product's part for input i. Kinks are not judged at second order: at a kink the
-    value is SymPy's.
+    holds the product's part for input i. At a kink the first and second partials take the
+    engine's declared convention and ``kinks`` lists the elements whose value depends on it.
 
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
