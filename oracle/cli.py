@@ -6,14 +6,18 @@
     symgrad-check --ops mul,tanh --dtypes float32  # a slice
     symgrad-check --results-only --out shard1      # a CI shard: results.json only
     symgrad-check --merge shard1/results.json shard2/results.json --out report
+    symgrad-check --mutants --ops mul,tanh         # mutation testing of the VJPs
 
 Writes ``<out>/results.json``, ``<out>/index.html`` and ``<out>/junit.xml``, each atomically.
+``--mutants`` writes ``<out>/mutants.json`` and ``<out>/mutants.html`` instead, and exits 1
+when the exact oracle kills under 99% of the mutants or raises a false alarm.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import platform
 import sys
 from pathlib import Path
@@ -48,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="write results.json only (a CI shard; render later with --merge)")
     p.add_argument("--merge", nargs="+", type=Path, metavar="RESULTS",
                    help="render one report from these results files instead of sweeping")
+    p.add_argument("--mutants", action="store_true",
+                   help="mutation testing: seed bugs into each op's VJP and report the kill "
+                        "rate of FD alone and of the exact oracle (float64 unless --dtypes); "
+                        "writes mutants.json and mutants.html")
     return p
 
 
@@ -80,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     console = Console()
     out: Path = args.out
+    if args.mutants:
+        return _mutants(args, argv, console)
     if args.merge:
         run, records = read_results(*args.merge)
         run = {**run, "merged from": ", ".join(str(p) for p in args.merge)}
@@ -101,3 +111,24 @@ def main(argv: list[str] | None = None) -> int:
         report = str(out / "index.html")
     print_summary(records, console=console, report=report)
     return 0 if all(passed(r) for r in records) else 1
+
+
+def _mutants(args: argparse.Namespace, argv: list[str], console: Console) -> int:
+    from oracle.mutants import run_mutants
+    from oracle.verdict import write_atomic
+    from reports.mutants import print_mutants, write_mutants_html
+
+    dtypes = tuple(args.dtypes) if args.dtypes else ("float64",)
+    try:
+        report = run_mutants(args.ops, dtypes)
+    except (KeyError, ValueError) as exc:
+        console.print(f"symgrad-check: {exc}", style="red", highlight=False)
+        return 2
+    run = {**_run_info(args, argv), "dtypes": ",".join(dtypes)}
+    del run["second order"]
+    data = report.to_json()
+    out: Path = args.out
+    write_atomic(out / "mutants.json", json.dumps({"run": run, **data}, indent=1))
+    write_mutants_html(out / "mutants.html", data, run)
+    print_mutants(data, console=console, report=str(out / "mutants.html"))
+    return 0 if report.passed() else 1

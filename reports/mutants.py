@@ -49,9 +49,17 @@ def render_mutants_html(data: dict[str, Any], run: dict[str, Any] | None = None)
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["percent"] = percent
     template = env.get_template("mutants.html.j2")
-    return template.render(d=data, run=run or {}, overall=data.get("overall") or {},
-                           per_op=sorted((data.get("per_op") or {}).items()),
-                           per_mutation=list((data.get("per_mutation") or {}).items()))
+    return template.render(d=data, run=run or {}, overall=_row(data.get("overall")),
+                           per_op=sorted((k, _row(r)) for k, r in
+                                         (data.get("per_op") or {}).items()),
+                           per_mutation=[(k, _row(r)) for k, r in
+                                         (data.get("per_mutation") or {}).items()])
+
+
+def _row(rates: dict[str, Any] | None) -> dict[str, Any]:
+    """Rates with every column present (a hand-made or older file may lack some)."""
+    return {"mutants": 0, "exact": None, "fd": None, "both": None, "equivalent": "",
+            "crashed": "", **(rates or {})}
 
 
 def write_mutants_html(path: Path, data: dict[str, Any], run: dict[str, Any] | None = None
@@ -84,10 +92,11 @@ def print_mutants(data: dict[str, Any], console: Console | None = None,
                       _exact_cell(r.get("exact"), target), percent(r.get("both")),
                       str(r.get("equivalent", "")), str(r.get("crashed", "")))
     overall = data.get("overall") or {}
+    table.add_section()
     table.add_row("[bold]overall[/]", str(overall.get("mutants", 0)),
                   percent(overall.get("fd")), _exact_cell(overall.get("exact"), target),
                   percent(overall.get("both")), str(data.get("equivalent", "")),
-                  str(data.get("crashed", "")), end_section=True)
+                  str(data.get("crashed", "")))
     console.print(table)
     misses = data.get("fd_misses") or []
     if misses:
