@@ -1,8 +1,13 @@
 """Per-node build + backward time of tiny graphs: symgrad vs PyTorch (one thread) vs NumPy.
 
-Two graphs on 1-element tensors, both rebuilt and differentiated on every run:
+Three graphs, each rebuilt from fresh leaves and differentiated on every run:
 
-- chain: ``y = tanh(y * w + b)`` repeated (3 nodes a step), then ``y.sum().backward()``;
+- mixed (the figure DESIGN.md quotes, what a verification sweep builds): three leaves
+  (``x``, ``w`` of 3 elements, a zero-dim ``b``), ``h = tanh(x * w + b)``, then
+  ``((h * 2.0 + x * 0.5).sum() * h.sum()).backward()``: 9 nodes mixing mul, add, tanh and
+  sum over small tensors, a broadcast zero-dim tensor and Python scalars;
+- chain: ``y = tanh(y * w + b)`` repeated on 1-element tensors (3 nodes a step), then
+  ``y.sum().backward()``: a long graph, where a per-backward cost is spread thin;
 - tree: products and sums of pairs, level by level (a balanced binary tree of mul/add).
 
 Verification sweeps build thousands of such graphs, so per-op overhead is what matters.
@@ -27,6 +32,31 @@ import symgrad  # noqa: E402
 STEPS = 100  # chain steps: 3 recorded nodes each (mul, add, tanh) plus the final sum
 LEAVES = 128  # tree leaves: 127 inner nodes (mul at odd levels, add at even ones) plus sum
 REPEAT = 30
+
+
+def mixed(lib: object) -> None:
+    x = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    w = lib.tensor([0.9, 0.2, -0.4], requires_grad=True)
+    b = lib.tensor(0.1, requires_grad=True)
+    h = (x * w + b).tanh()
+    ((h * 2.0 + x * 0.5).sum() * h.sum()).backward()
+
+
+def mixed_numpy() -> None:
+    """The mixed graph by hand: the forward keeps what the backward needs."""
+    x = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    w = np.array([0.9, 0.2, -0.4], dtype=np.float32)
+    b = np.float32(0.1)
+    h = np.tanh(x * w + b)
+    s1 = (h * 2.0 + x * 0.5).sum()
+    s2 = h.sum()
+    gh = 2.0 * s2 + s1
+    gx = 0.5 * s2 + 0.0
+    gpre = gh * (1 - h * h)
+    gx = gx + gpre * w
+    gw = gpre * x
+    gb = gpre.sum()
+    return gx, gw, gb
 
 
 def chain(lib: object) -> None:
@@ -89,14 +119,16 @@ def tree_numpy() -> None:
 
 def main() -> None:
     torch = torch_or_none()
-    graphs = [("chain", chain, chain_numpy, 3 * STEPS + 1),
-              ("tree", tree, tree_numpy, LEAVES - 1 + 1)]
-    for name, build, by_hand, nodes in graphs:
+    # (name, graph, by hand, nodes, calls per timed run: a mixed graph is too quick to time alone)
+    graphs = [("mixed", mixed, mixed_numpy, 9, 50),
+              ("chain", chain, chain_numpy, 3 * STEPS + 1, 1),
+              ("tree", tree, tree_numpy, LEAVES - 1 + 1, 1)]
+    for name, build, by_hand, nodes, number in graphs:
         us = 1e6 / nodes
-        rows = [("symgrad", median_seconds(lambda b=build: b(symgrad), REPEAT) * us),
-                ("torch", median_seconds(lambda b=build: b(torch), REPEAT) * us
+        rows = [("symgrad", median_seconds(lambda b=build: b(symgrad), REPEAT, number=number) * us),
+                ("torch", median_seconds(lambda b=build: b(torch), REPEAT, number=number) * us
                  if torch is not None else None),
-                ("numpy", median_seconds(by_hand, REPEAT) * us)]
+                ("numpy", median_seconds(by_hand, REPEAT, number=number) * us)]
         print_table(f"{name} ({nodes} nodes), median of {REPEAT}, per node:", "us", rows,
                     "torch" if torch is not None else "numpy")
         sym, ref = rows[0][1], rows[1][1]

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from symgrad.ops.registry import OpDef
     from symgrad.tensor import Tensor
 
-__all__ = ["Node", "AccumulateGrad", "run_backward"]
+__all__ = ["Node", "AccumulateGrad", "NotImplementedNode", "run_backward"]
 
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -131,7 +131,7 @@ class Node:
         attrs = self.attrs
         if attrs:
             wanted = _vjp_attrs(op.vjp)
-            if wanted is not None:
+            if wanted is not None and not wanted.issuperset(attrs):
                 attrs = {k: v for k, v in attrs.items() if k in wanted}
         if op.shape_args:
             shapes = {kw: self._in_meta[i][0] for kw, i in op.shape_args}
@@ -141,7 +141,7 @@ class Node:
         if type(grads) is not tuple:
             grads = (grads,)
         out: list[Tensor | None] = []
-        for grad, x, (shape, dtype) in zip(grads, self.inputs, self._in_meta, strict=True):
+        for grad, x, (shape, dtype, _) in zip(grads, self.inputs, self._in_meta, strict=True):
             if grad is not None:
                 if not isinstance(x, Node):
                     grad = None
@@ -151,7 +151,27 @@ class Node:
                     if grad._data.dtype is not dtype.np:
                         grad = grad.to(dtype)
             out.append(grad)
+        if not op.double_backward and grad_mode._state.enabled:
+            return _not_differentiable(self, out, (g, *saved))
         return tuple(out)
+
+
+def _not_differentiable(
+    node: Node, grads: list[Tensor | None], used: tuple[Tensor, ...]
+) -> tuple[Tensor | None, ...]:
+    """The gradients of an op without double backward, recorded so that differentiating them
+    raises (PyTorch's ``NotImplemented`` node) instead of silently giving a wrong answer."""
+    sources = tuple(t for t in used if t._rg)
+    if not sources:
+        return tuple(grads)
+    from symgrad.tensor import Tensor
+
+    message = f"derivative for {node.name()} is not implemented"
+    return tuple(
+        None if grad is None else Tensor._make(grad._data, True, NotImplementedNode(
+            message, tuple(t.grad_fn if t.grad_fn is not None else t._accumulator()
+                           for t in sources)))
+        for grad in grads)
 
 
 _VJP_ATTRS: dict[Callable[..., Any], frozenset[str] | None] = {}
@@ -187,6 +207,34 @@ class AccumulateGrad(Node):
         return f"<AccumulateGrad object at {id(self):#x}>"
 
 
+class NotImplementedNode(Node):
+    """A node whose backward raises: a gradient computed by a VJP that has no derivative.
+
+    >>> import dataclasses, symgrad
+    >>> from symgrad.ops.registry import REGISTRY, apply
+    >>> mul = dataclasses.replace(REGISTRY["mul"], double_backward=False)
+    >>> x = symgrad.tensor(2.0, requires_grad=True)
+    >>> (dx,) = symgrad.autograd.grad(apply(mul, x, 3.0), x, create_graph=True)
+    >>> dx.grad_fn
+    <NotImplemented object at ...>
+    >>> dx.backward()
+    Traceback (most recent call last):
+    RuntimeError: derivative for MulBackward0 is not implemented
+    """
+
+    __slots__ = ("_message",)
+
+    def __init__(self, message: str, inputs: tuple[Node, ...]) -> None:
+        super().__init__(None, {}, inputs, ())
+        self._message = message
+
+    def name(self) -> str:
+        return "torch::autograd::NotImplemented"
+
+    def apply(self, g: Tensor) -> tuple[Tensor | None, ...]:
+        raise RuntimeError(self._message)
+
+
 def _modified_message(t: Tensor, version: int, node: Node, output: bool = False) -> str:
     kind = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
             "float16": "torch.HalfTensor", "bfloat16": "CPUBFloat16Type"}.get(
@@ -218,9 +266,17 @@ def _reduce_to(grad: Tensor, shape: tuple[int, ...], node: Node, index: int) -> 
             f"Function {node.name()} returned an invalid gradient at index {index} - got "
             f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
         )
+    if grad_mode._state.enabled:
+        if dims:
+            grad = grad.sum(dim=dims, keepdim=True)
+        return grad.reshape(shape) if lead else grad
+    # Nothing to record: the sum op's own forward (same accumulation dtype), straight on NumPy.
+    from symgrad.ops.registry import REGISTRY
+
+    data = grad._data
     if dims:
-        grad = grad.sum(dim=dims, keepdim=True)
-    return grad.reshape(shape) if lead else grad
+        data = REGISTRY["sum"].forward(data, dim=dims, keepdim=True)
+    return type(grad)._make(data.reshape(shape) if lead else data, False, None)
 
 
 def _topological(roots: Sequence[Node]) -> list[Node]:

@@ -29,6 +29,9 @@ from symgrad.autograd import grad_mode
 from symgrad.autograd.graph import Node
 from symgrad.tensor import Tensor
 
+_make = Tensor._make
+_FROM_NP = _dtypes._FROM_NP
+
 __all__ = [
     "OpDef",
     "Domain",
@@ -218,6 +221,9 @@ def _result_dtype(rule: DtypeRule, values: tuple[Any, ...]) -> dtype:
 
     if rule == "same":
         return values[0].dtype
+    common, _ = _common_dtype(rule, values)
+    if common is not None:
+        return common
     dim = zero = scalar = None
     for v in values:
         if isinstance(v, Tensor):
@@ -241,6 +247,11 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     Python scalars become zero-dim constants of the computation dtype, as PyTorch's wrapped
     numbers do, so the recorded graph holds every value the forward used. A floating result
     has the promoted dtype even where NumPy would widen it (bfloat16 * 2.5 is bfloat16).
+
+    >>> import symgrad
+    >>> out = apply(REGISTRY["mul"], symgrad.tensor([2.0], requires_grad=True), 3)
+    >>> out, out.grad_fn.inputs[1]
+    (tensor([6.], grad_fn=<MulBackward0>), tensor(3.))
     """
     rule = op.dtype_rule
     compute, only_tensors = _common_dtype(rule, values)
@@ -269,29 +280,23 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
         and data.dtype != compute.np
     ):
         data = data.astype(compute.np)
-    if op.vjp is None or not grad_mode._state.enabled:
-        return Tensor._make(data, False, None)
+    # Not recording is the common case inside backward (VJPs run under no_grad).
+    if not grad_mode._state.enabled or op.vjp is None:
+        return _make(data, False, None)
     for v in values:
         if isinstance(v, Tensor) and v._rg:
             break
     else:
-        return Tensor._make(data, False, None)
+        return _make(data, False, None)
+    if data.dtype not in _FLOAT_NP:
+        return _make(data, False, None)
+    out = _make(data, True, None)
     # Only a recorded node needs the scalars as tensors: it keeps them as constants.
     tensors = values if only_tensors else [
-        v if isinstance(v, Tensor) else Tensor._make(a, False, None)
+        v if isinstance(v, Tensor) else _make(a, False, None)
         for v, a in zip(values, arrays, strict=True)
     ]
-    out = Tensor._make(data, True, None)
-    if data.dtype not in _FLOAT_NP:
-        out._rg = False
-        return out
-    edges = []
-    meta = []
-    for t in tensors:
-        edges.append(_edge(t))
-        a = t._data
-        meta.append((a.shape, _dtypes._FROM_NP[a.dtype]))
-    node = Node(op, attrs, tuple(edges), tuple(meta))
+    node = Node(op, attrs, *_edges(tensors))
     if op.saves or op.saves_out:
         node.save(tuple(tensors[i] for i in op.saves), out if op.saves_out else None)
     out.grad_fn = node
@@ -308,6 +313,22 @@ def _edge(t: Any) -> Any:
     if t._rg:
         return t._accumulator()
     return t
+
+
+def _edges(tensors: Any) -> tuple[tuple[Any, ...], tuple[tuple[Any, ...], ...]]:
+    """A node's inputs (see ``_edge``) and, per input, its shape, dtype and version counter.
+
+    The version lets a reader of the graph (the oracle) tell that a leaf or a constant was
+    modified in place after it was recorded.
+    """
+    edges = []
+    meta = []
+    for t in tensors:
+        fn = t.grad_fn
+        edges.append(fn if fn is not None else t._accumulator() if t._rg else t)
+        a = t._data
+        meta.append((a.shape, _FROM_NP[a.dtype], t._version))
+    return tuple(edges), tuple(meta)
 
 
 # A Python scalar's category (bool < integer < floating); other scalars take the general way.
