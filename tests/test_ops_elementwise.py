@@ -78,6 +78,8 @@ CLOSED: dict[str, tuple[Fn, Fn]] = {
     "clamp_min": (lambda a, *, min: np.maximum(a, min), lambda a, *, min: (a > min) * 1.0),
     "clamp_max": (lambda a, *, max: np.minimum(a, max), lambda a, *, max: (a < max) * 1.0),
     "clamp_tensor": (lambda a, lo, hi: np.minimum(np.maximum(a, lo), hi), _clamp3),
+    "clamp_min_tensor": (np.maximum, lambda a, lo: ((a > lo) * 1.0, (lo > a) * 1.0)),
+    "clamp_max_tensor": (np.minimum, lambda a, hi: ((a < hi) * 1.0, (hi < a) * 1.0)),
     "floor": (np.floor, _zero),
     "ceil": (np.ceil, _zero),
     "trunc": (np.trunc, _zero),
@@ -552,3 +554,21 @@ def test_derivatives_accurate_where_the_result_saturates(name: str, derivative: 
     # float16 subnormals are 6e-8 apart: the derivative must not flush to 0 (cosh^2 overflows)
     np.testing.assert_allclose(g16._data.astype(float), derivative(np.array([6.5, 9.0])),
                                rtol=2e-3, atol=6e-8)
+
+
+@pytest.mark.parametrize("name", ["clamp_min", "clamp_max"])
+def test_clamp_min_max_with_tensor_bounds_match_pytorch_at_ties(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    x, bound = [[1.0, 2.0, 3.0], [0.5, 2.0, -1.0]], [[2.0], [2.0]]
+    seen = []
+    for lib in (symgrad, torch):
+        a = lib.tensor(x, requires_grad=True)
+        b = lib.tensor(bound, dtype=lib.float64, requires_grad=True)
+        out = getattr(lib, name)(a, b)
+        grads = lib.autograd.grad(out, [a, b], lib.tensor([[1.0, 2.0, 3.0]] * 2,
+                                                          dtype=lib.float64))
+        seen.append((out.detach().numpy().tolist(), str(out.dtype).split(".")[-1],
+                     out.grad_fn.name(), [g.numpy().tolist() for g in grads],
+                     [str(g.dtype).split(".")[-1] for g in grads]))
+    assert seen[0] == seen[1]
+    assert seen[0][2] == ("ClampMinBackward1" if name == "clamp_min" else "ClampMaxBackward1")

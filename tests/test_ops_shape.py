@@ -48,9 +48,9 @@ def _one_hot_vjp(name: str, arrays: list[np.ndarray], attrs: dict, g: np.ndarray
 def test_the_catalog_has_the_ops_of_this_area() -> None:
     expected = {"reshape", "unsafe_view", "expand", "to_copy", "squeeze", "squeeze_dim",
                 "squeeze_dims", "unsqueeze", "transpose", "permute", "t", "flip", "repeat",
-                "clone", "alias", "cat", "stack", "split", "split_with_sizes", "select", "slice",
-                "index", "index_put", "copy_slices", "gather", "scatter_add", "index_select",
-                "masked_fill", "zero", "fill", "fill_tensor", "copy"}
+                "clone", "alias", "cat", "stack", "split", "split_with_sizes", "unbind", "select",
+                "slice", "index", "index_put", "copy_slices", "gather", "scatter_add",
+                "index_select", "masked_fill", "zero", "fill", "fill_tensor", "copy"}
     assert expected <= set(OPS)
     for name in OPS:
         assert REGISTRY[name].extra.get("torch"), name
@@ -147,6 +147,8 @@ NAMES = [
     (lambda x, y, m: x.split(1, dim=1), ("SplitBackward0",) * 3),
     (lambda x, y, m: x.split([1, 2], dim=1), ("SplitWithSizesBackward0",) * 2),
     (lambda x, y, m: x.chunk(2, dim=2), ("SplitBackward0",) * 2),
+    (lambda x, y, m: x.unbind(1), ("UnbindBackward0",) * 3),
+    (lambda x, y, m: m.unbind(x, dim=-1), ("UnbindBackward0",) * 4),
     (lambda x, y, m: x.flip(0), "FlipBackward0"),
     (lambda x, y, m: x.repeat(2, 1, 1), "RepeatBackward0"),
     (lambda x, y, m: x.clone(), "CloneBackward0"),
@@ -186,6 +188,22 @@ def test_integer_and_bool_casts_leave_the_graph() -> None:
         assert cast.grad_fn is None and not cast.requires_grad
     assert x.int().tolist() == [1, -2]
     assert x.bool().tolist() == [True, True]
+
+
+def test_unbind_pieces_their_gradients_and_errors() -> None:
+    x = symgrad.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    pieces = x.unbind(1)
+    assert [p.tolist() for p in pieces] == [[1, 4], [2, 5], [3, 6]]
+    assert [p.grad_fn.attrs["index"] for p in pieces] == [0, 1, 2]
+    (pieces[0] * 3 + pieces[2]).sum().backward()
+    assert x.grad.tolist() == [[3, 0, 1], [3, 0, 1]]
+    assert symgrad.tensor([7.0, 8.0]).unbind()[1].shape == ()
+    assert symgrad.zeros(0, 2).unbind(0) == ()
+    with pytest.raises(IndexError, match="^Dimension specified as 0 but tensor has no dimensions$"):
+        symgrad.tensor(1.0).unbind()
+    with pytest.raises(IndexError, match=r"^Dimension out of range \(expected to be in range of "
+                       r"\[-2, 1\], but got 2\)$"):
+        x.unbind(2)
 
 
 def test_split_and_chunk_pieces_and_their_gradients() -> None:

@@ -138,6 +138,10 @@ UNARY_AND_BINARY = {
     "remainder_tensor": ([X, Y], {}, lambda x, y: [1, -mpmath.floor(x / y)]),
     "fmod_tensor": ([X, Y], {}, lambda x, y: [1, -(mpmath.floor(x / y) if x / y > 0
                                                   else mpmath.ceil(x / y))]),
+    "clamp_min_tensor": ([X, [0.5] * 3], {}, lambda x, lo: [1 if x > lo else 0,
+                                                            1 if x < lo else 0]),
+    "clamp_max_tensor": ([X, [0.5] * 3], {}, lambda x, hi: [1 if x < hi else 0,
+                                                            1 if x > hi else 0]),
     "clamp_tensor": ([X, [-0.5] * 3, [0.5] * 3], {}, lambda x, lo, hi: [
         1 if lo < x < hi else 0, 1 if x < lo else 0, 1 if x > hi else 0]),
 }

@@ -319,6 +319,26 @@ def detach_shares_values(lib: Any) -> Any:
     return d, y
 
 
+def detach_gives_a_leaf(lib: Any) -> Any:
+    x = _x(lib)
+    d = x.detach()
+    fresh = x.detach().requires_grad_()
+    (fresh * 3).sum().backward()
+    y = x * 2
+    y.detach_()
+    with lib.no_grad():
+        z = x * 2
+    n = lib.tensor([1, 2]).detach()
+    return (d, d.requires_grad, d.is_leaf, d.grad_fn, fresh.grad, x.grad, y, y.is_leaf,
+            y.grad_fn, z.detach(), n, n.dtype)
+
+
+def detach_in_place_of_a_leaf(lib: Any) -> Any:
+    x = _x(lib)
+    x.detach_()
+    return x, x.requires_grad, x.is_leaf
+
+
 def retain_grad_on_non_leaf(lib: Any) -> Any:
     x = _x(lib)
     y = x * 3
@@ -427,7 +447,8 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     grad_of_input_not_requiring_grad, inplace_on_leaf, inplace_on_leaf_under_no_grad,
     modified_saved_tensor, modified_saved_constant, wrong_shaped_gradient,
     requires_grad_off_on_non_leaf, requires_grad_method_off_on_non_leaf, grad_modes,
-    detach_shares_values, retain_grad_on_non_leaf, hooks, accumulation_over_two_passes,
+    detach_shares_values, detach_gives_a_leaf, detach_in_place_of_a_leaf,
+    retain_grad_on_non_leaf, hooks, accumulation_over_two_passes,
     backward_inputs, higher_order, graph_introspection, zero_dim_and_scalars,
     backward_of_integer_output, linear_records_like_torch, linear_errors,
 ]

@@ -147,6 +147,10 @@ def _modulo(step: Any) -> tuple[Any, Any]:
 elementwise("clamp", _bounds(_clamp), _bounds(_clamp_kinks))
 elementwise("clamp_min", _bounds(_clamp), _bounds(_clamp_kinks))
 elementwise("clamp_max", _bounds(_clamp), _bounds(_clamp_kinks))
+elementwise("clamp_min_tensor", lambda self, min: _clamp(self, min=min),
+            lambda self, min: [("self", self - min), ("min", self - min)])
+elementwise("clamp_max_tensor", lambda self, max: _clamp(self, max=max),
+            lambda self, max: [("self", self - max), ("max", self - max)])
 elementwise("clamp_tensor", lambda self, min, max: _clamp(self, min=min, max=max),
             lambda self, min, max: [("self", self - min), ("self", self - max),
                                     ("min", self - min), ("max", self - max)])

@@ -157,6 +157,7 @@ _index("split_with_sizes", lambda self, *, dim, split_sizes, index, **_: _part(
     self, dim, split_sizes, index))
 _index("slice", _slice)
 _index("select", _select)
+_index("unbind", _select)
 _index("index", lambda self, *, indices, **_: _o(_o(self)[advanced(indices)]))
 _index("gather", _gather)
 _index("index_select", _index_select)

@@ -232,6 +232,29 @@ CLAMP_MAX = defop("clamp_max", "ClampMaxBackward0",
                   samples=(Sample(((2, 3),), {"max": 0.25}), Sample(((),), {"max": -0.5})),
                   torch="torch.clamp_max(self, max)")
 
+# A tensor bound is an input: at self == bound the gradient goes to self (the bound counts as
+# inside), as for number bounds.
+CLAMP_MIN_TENSOR = defop("clamp_min_tensor", "ClampMinBackward1",
+                         lambda self, min: np.maximum(self, min),
+                         vjp=lambda g, self, min: (where(self >= min, g, 0.0),
+                                                   where(self < min, g, 0.0)),
+                         dtypes=ARITH,
+                         kinks=(Kink("self", "self == min", lambda self, min, **_: self == min,
+                                     "one"),
+                                Kink("min", "self == min", lambda self, min, **_: self == min,
+                                     "zero")),
+                         torch="torch.clamp_min(self, min)")
+CLAMP_MAX_TENSOR = defop("clamp_max_tensor", "ClampMaxBackward1",
+                         lambda self, max: np.minimum(self, max),
+                         vjp=lambda g, self, max: (where(self <= max, g, 0.0),
+                                                   where(self > max, g, 0.0)),
+                         dtypes=ARITH,
+                         kinks=(Kink("self", "self == max", lambda self, max, **_: self == max,
+                                     "one"),
+                                Kink("max", "self == max", lambda self, max, **_: self == max,
+                                     "zero")),
+                         torch="torch.clamp_max(self, max)")
+
 
 # NOTE: with tensor bounds the result is min(max(self, min), max), so where min > max the
 # result is max and the gradient goes to max; a missing bound is passed as -inf/+inf (or the
@@ -574,23 +597,31 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
 
 @expose()
 def clamp_min(input: Tensor, min: Any) -> Tensor:
-    """``clamp(input, min=min)``, recorded as PyTorch's ``clamp_min``.
+    """``clamp(input, min=min)``, recorded as PyTorch's ``clamp_min``; a tensor ``min``
+    broadcasts and gets the gradient where it is the larger (ClampMinBackward1).
 
     >>> import symgrad
     >>> symgrad.clamp_min(symgrad.tensor([-1.0, 2.0]), 0.0)
     tensor([0., 2.])
+    >>> symgrad.clamp_min(symgrad.tensor([-1.0, 2.0]), symgrad.tensor([0.0, 3.0]))
+    tensor([0., 3.])
     """
+    if isinstance(min, Tensor):
+        return apply(CLAMP_MIN_TENSOR, input, min)
     return apply(CLAMP_MIN, _promoted(input, min), min=min)
 
 
 @expose()
 def clamp_max(input: Tensor, max: Any) -> Tensor:
-    """``clamp(input, max=max)``, recorded as PyTorch's ``clamp_max``.
+    """``clamp(input, max=max)``, recorded as PyTorch's ``clamp_max``; a tensor ``max``
+    broadcasts and gets the gradient where it is the smaller (ClampMaxBackward1).
 
     >>> import symgrad
     >>> symgrad.clamp_max(symgrad.tensor([-1.0, 2.0]), 0.0)
     tensor([-1.,  0.])
     """
+    if isinstance(max, Tensor):
+        return apply(CLAMP_MAX_TENSOR, input, max)
     return apply(CLAMP_MAX, _promoted(input, max), max=max)
 
 

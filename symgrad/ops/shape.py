@@ -194,6 +194,16 @@ SPLIT_WITH_SIZES = defop(
     samples=(Sample(((4, 3),), {"dim": 0, "split_sizes": (1, 3), "index": 1}),),
     torch="self.split(list(split_sizes), dim)[index]")
 
+# One node per output of unbind too: each is ``self`` with ``dim`` taken at ``index``.
+UNBIND = defop("unbind", "UnbindBackward0",
+               lambda self, *, dim, index: self[(slice(None),) * dim + (index, Ellipsis)],
+               vjp=lambda g, *, dim, index, self_shape: indexing._embed_slice(
+                   g.unsqueeze(dim), self_shape, dim, index, index + 1),
+               dtype_rule="same", dtypes=ALL, kind="shape",
+               samples=(Sample(((2, 3),), {"dim": 1, "index": 2}),
+                        Sample(((4,),), {"dim": 0, "index": 1})),
+               torch="self.unbind(dim)[index]")
+
 
 def _wrap(dim: int, ndim: int) -> int:
     n = max(ndim, 1)
@@ -480,6 +490,20 @@ def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Ten
             f"size at dimension {d}), but got split_sizes={list(sizes)}")
     return tuple(view_apply(SPLIT_WITH_SIZES, input, dim=d, split_sizes=sizes, index=i)
                  for i in range(len(sizes)))
+
+
+@expose()
+def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices along ``dim``, each without that dim (views of ``input``).
+
+    >>> import symgrad
+    >>> symgrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True).unbind(1)
+    (tensor([1., 3.], grad_fn=<UnbindBackward0>), tensor([2., 4.], grad_fn=<UnbindBackward0>))
+    """
+    if input.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    d = _wrap(dim, input.ndim)
+    return tuple(view_apply(UNBIND, input, dim=d, index=i) for i in range(input.shape[d]))
 
 
 @expose()
