@@ -89,6 +89,12 @@ def _op_node(node: Any, nid: int, ins: tuple[int, ...]) -> IRNode:
             raise Unsupported(
                 f"{node.name()}: a tensor it saved was modified in place after recording "
                 f"(version {version} -> {t._version}); its recorded value is gone")
+    for x, meta in zip(node.inputs, node._in_meta, strict=True):
+        t = getattr(x, "variable", x)  # a leaf behind its AccumulateGrad, or a constant
+        if len(meta) > 2 and hasattr(t, "_version") and t._version != meta[2]:
+            raise Unsupported(
+                f"{node.name()}: a leaf or constant input was modified in place after recording "
+                f"(version {meta[2]} -> {t._version}); its recorded value is gone")
     info: dict[str, Any] = {
         "grad_fn": node.name(),
         "kinks": [(k.arg, k.where, k.convention, k.at) for k in op.kinks],
