@@ -33,8 +33,12 @@ A mutant (op, mutation, dtype, sample) is *killed* by:
 - the engine itself when it raises (a shape or dtype error): *crashed*, counted apart.
 
 A mutant whose gradients equal the unmutated ones bit for bit is *equivalent* (no judge could
-kill it: ``-0 == 0`` for a zero gradient) and leaves the denominator, as crashed ones do. A
-*false alarm* is a failing verdict on the unmutated op.
+kill it: ``-0 == 0`` for a zero gradient) and leaves the denominator, as crashed ones do. So
+does a mutant *below resolution*: one that moves every element by fewer ULPs than the engine is
+allowed for rounding there (``constant-off`` in float32: ``2**-20`` is 8 ULPs, inside the
+engine's float32 bounds), which no judge can tell from rounding without rejecting correct
+gradients too; they are counted and listed. A *false alarm* is a failing verdict on the
+unmutated op.
 
 >>> from oracle.mutants import run_mutants
 >>> report = run_mutants(["mul"])
@@ -277,8 +281,9 @@ def mutate(op: OpDef, mutation: Mutation) -> OpDef:
 @dataclass
 class MutantResult:
     """One mutant on one sample: ``status`` is "killed-exact", "survived" (the exact oracle
-    missed it), "equivalent" or "crashed"; ``why`` says why FD alone missed or an equivalent
-    is one; ``fd_ratio`` is the largest |engine - FD| over gradcheck's allowance (> 1 kills)."""
+    missed it), "equivalent", "below-resolution" or "crashed"; ``why`` says why FD alone
+    missed it, why the oracle did, or why it is not judged; ``fd_ratio`` is the largest
+    |engine - FD| over gradcheck's allowance (above 1 kills)."""
 
     op: str
     mutation: str
@@ -322,8 +327,13 @@ class MutationReport:
             "both": both / n if n else math.nan,
         }
 
-    def count(self, status: str, op: str | None = None) -> int:
-        return sum(r.status == status and (op is None or r.op == op) for r in self.results)
+    def _counts(self, op: str | None = None, mutation: str | None = None) -> dict[str, int]:
+        """How many mutants are not judged, and why."""
+        rows = [r for r in self.results if (op is None or r.op == op)
+                and (mutation is None or r.mutation == mutation)]
+        return {key: sum(r.status == status for r in rows) for key, status in
+                (("equivalent", "equivalent"), ("below_resolution", "below-resolution"),
+                 ("crashed", "crashed"))}
 
     def fd_misses(self) -> list[MutantResult]:
         """Mutants the exact oracle kills and finite differences alone do not."""
@@ -348,23 +358,17 @@ class MutationReport:
             "gradcheck_tolerance": {"atol": GRADCHECK_ATOL, "rtol": GRADCHECK_RTOL},
             "mutations": {m.name: m.description for m in MUTATIONS},
             "overall": self.rates(),
-            "per_op": {o: {**self.rates(o), "equivalent": self.count("equivalent", o),
-                           "crashed": self.count("crashed", o)} for o in ops},
+            "per_op": {o: {**self.rates(o), **self._counts(op=o)} for o in ops},
             "per_mutation": {m.name: {**self.rates(mutation=m.name),
-                                      "equivalent": sum(r.status == "equivalent"
-                                                        and r.mutation == m.name
-                                                        for r in self.results),
-                                      "crashed": sum(r.status == "crashed"
-                                                     and r.mutation == m.name
-                                                     for r in self.results)}
-                             for m in MUTATIONS},
+                                      **self._counts(mutation=m.name)} for m in MUTATIONS},
             "false_alarms": self.false_alarms,
             "fd_false_alarms": self.fd_false_alarms,
             "clean_checks": self.clean_checks,
-            "equivalent": self.count("equivalent"),
-            "crashed": self.count("crashed"),
+            **self._counts(),
             "fd_misses": [dataclasses.asdict(r) for r in self.fd_misses()],
             "survivors": [dataclasses.asdict(r) for r in self.survivors()],
+            "below_resolution_mutants": [dataclasses.asdict(r) for r in self.results
+                                         if r.status == "below-resolution"],
             "results": [dataclasses.asdict(r) for r in self.results],
         })
 
@@ -455,6 +459,35 @@ def _change(grads: list[np.ndarray | None], baseline: list[np.ndarray | None]) -
     return change, scale
 
 
+def _within_rounding(grads: list[np.ndarray | None], baseline: list[np.ndarray | None],
+                     verdict: Any, dname: str) -> str | None:
+    """Why the mutant is below the dtype's resolution (None if it is not): on every element it
+    moves the gradient by no more ULPs than the engine is allowed for rounding there, so no
+    judge could tell it from rounding without failing correct gradients too."""
+    from oracle.tolerances import ulp_error
+
+    bounds = {(str(e.input), tuple(e.index)): e.tolerance_ulps for e in verdict.elements}
+    names = [str(e.input) for e in verdict.elements]
+    inputs = list(dict.fromkeys(names))
+    if len(inputs) != len(grads) or len(bounds) != sum(
+            0 if b is None else b.size for b in baseline):
+        return None
+    worst = 0.0
+    for name, x, y in zip(inputs, grads, baseline, strict=True):
+        if x is None or y is None or x.shape != y.shape:
+            return None
+        moved = ulp_error(x, y, dname)
+        for j in range(y.size):
+            index = tuple(int(i) for i in np.unravel_index(j, y.shape)) if y.shape else ()
+            bound = bounds.get((name, index))
+            ulps = float(moved.flat[j])
+            if bound is None or not ulps <= bound:
+                return None
+            worst = max(worst, ulps / bound if bound else 0.0)
+    return (f"moves every element by fewer {dname} ULPs than the engine's rounding bound there "
+            f"(at most {worst:.2g} of it)")
+
+
 def _cases(ops: list[str] | None, dtype_names: list[str]) -> Iterator[tuple[str, str, Any]]:
     from symgrad.testing.samples import make_samples
 
@@ -498,7 +531,9 @@ def run_mutants(ops: list[str] | None = None, dtypes: tuple[str, ...] | list[str
             rng = np.random.default_rng(zlib.crc32(check_key(name, sample.id)))
             with no_grad():
                 out = apply(op, *inputs, **sample.attrs)
-            weights = rng.uniform(0.5, 1.5, size=out.shape)
+            # Rounded to the sample's dtype once, so the engine, the oracle and FD (which runs
+            # in float64) all contract with the same weights.
+            weights = rng.uniform(0.5, 1.5, size=out.shape).astype(out._data.dtype)
             fn = _weighted(name, sample.attrs, weights)
             check_id = f"{name}/{dname}/{sample.id}"
             clean = crosscheck(fn, inputs, op=name, check_id=check_id, max_elements=1 << 30)
@@ -545,6 +580,10 @@ def _judge(fn: Callable[..., Tensor], inputs: list[Tensor], baseline: list,
                             why="gradients bit for bit those of the unmutated VJP")
     verdict = crosscheck(fn, inputs, op=name, check_id=f"{check_id}/{mutation.name}",
                          max_elements=1 << 30)
+    within = _within_rounding(grads, baseline, verdict, dname)
+    if within is not None:
+        return MutantResult(name, mutation.name, dname, sample, "below-resolution",
+                            detail=f"{verdict.status}: {verdict.message}", why=within)
     exact = verdict.status == "engine-wrong"
     # Elements gradcheck already rejects on the unmutated op say nothing about the mutant.
     ratio = max((r for k, r in _fd_ratios(verdict).items() if k not in clean_fd), default=None)

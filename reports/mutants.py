@@ -59,7 +59,7 @@ def render_mutants_html(data: dict[str, Any], run: dict[str, Any] | None = None)
 def _row(rates: dict[str, Any] | None) -> dict[str, Any]:
     """Rates with every column present (a hand-made or older file may lack some)."""
     return {"mutants": 0, "exact": None, "fd": None, "both": None, "equivalent": "",
-            "crashed": "", **(rates or {})}
+            "below_resolution": "", "crashed": "", **(rates or {})}
 
 
 def write_mutants_html(path: Path, data: dict[str, Any], run: dict[str, Any] | None = None
@@ -85,18 +85,20 @@ def print_mutants(data: dict[str, Any], console: Console | None = None,
     table = Table(title="mutation testing: share of mutants killed")
     for name, justify in (("op", "left"), ("mutants", "right"), ("FD alone", "right"),
                           ("exact oracle", "right"), ("both", "right"),
-                          ("equivalent", "right"), ("crashed", "right")):
+                          ("equivalent", "right"), ("below resolution", "right"),
+                          ("crashed", "right")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for op, r in sorted((data.get("per_op") or {}).items()):
         table.add_row(op, str(r.get("mutants", 0)), percent(r.get("fd")),
                       _exact_cell(r.get("exact"), target), percent(r.get("both")),
-                      str(r.get("equivalent", "")), str(r.get("crashed", "")))
+                      str(r.get("equivalent", "")), str(r.get("below_resolution", "")),
+                      str(r.get("crashed", "")))
     overall = data.get("overall") or {}
     table.add_section()
     table.add_row("[bold]overall[/]", str(overall.get("mutants", 0)),
                   percent(overall.get("fd")), _exact_cell(overall.get("exact"), target),
                   percent(overall.get("both")), str(data.get("equivalent", "")),
-                  str(data.get("crashed", "")))
+                  str(data.get("below_resolution", "")), str(data.get("crashed", "")))
     console.print(table)
     misses = data.get("fd_misses") or []
     if misses:

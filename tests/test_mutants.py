@@ -200,3 +200,14 @@ def test_html_escapes_mutant_names_and_messages():
                                run={"command": evil})
     assert "<script>" not in html
     assert html.count("&lt;script&gt;") >= 6
+
+
+def test_float32_constant_off_is_below_resolution_not_a_survivor():
+    # 2**-20 is 8 float32 ULPs: inside the engine's rounding bound, so no judge may reject it.
+    report = mut.run_mutants(["mul"], ("float32",))
+    off = [r for r in report.results if r.mutation == "constant-off"]
+    assert off and {r.status for r in off} == {"below-resolution"}
+    assert all("ULPs" in r.why for r in off)
+    flips = [r for r in report.results if r.mutation == "sign-flipped"]
+    assert flips and all(r.killed_exact and r.killed_fd for r in flips)
+    assert report.to_json()["below_resolution"] == len(off) and report.passed()
