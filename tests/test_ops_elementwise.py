@@ -312,6 +312,8 @@ KINK_POINTS: dict[str, tuple[list[Any], dict[str, Any]]] = {
     "clamp_min": ([[0.25]], {"min": 0.25}),
     "clamp_max": ([[0.25]], {"max": 0.25}),
     "clamp_tensor": ([[1.0, 2.0], [1.0, 0.0], [3.0, 2.0]], {}),
+    "clamp_min_tensor": ([[1.0, -2.0], [1.0, -2.0]], {}),
+    "clamp_max_tensor": ([[1.0, -2.0], [1.0, -2.0]], {}),
     "div_mode": ([[3.0, -3.0], [1.5, 1.5]], {"rounding_mode": "floor"}),
     "remainder": ([[3.0, -3.0]], {"other": 1.5}),
     "remainder_tensor": ([[3.0, -3.0], [1.5, 1.5]], {}),
