@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad import autograd as _autograd
 from symgrad._dtypes import dtype
-from symgrad.autograd import grad_mode
-from symgrad.autograd.graph import AccumulateGrad, Node, run_backward
+from symgrad.autograd import graph as _graph
+from symgrad.autograd.graph import AccumulateGrad, Node
 
 __all__ = ["Tensor", "tensor"]
 
@@ -201,9 +202,7 @@ class Tensor:
         >>> (w * w).sum().backward(); w.grad
         tensor([ 1., -2.])
         """
-        from symgrad.autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's values but outside the graph."""
@@ -248,7 +247,7 @@ class Tensor:
     def __bool__(self) -> bool:
         if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
+                "Boolean value of Tensor with more than one value is ambiguous"
             )
         return bool(self._data.reshape(()))
 
@@ -285,6 +284,9 @@ class RemovableHandle:
         hooks = self._node._pre_hooks
         if hooks is not None and self._hook in hooks:
             hooks.remove(self._hook)
+
+
+_graph._made["Tensor"] = Tensor
 
 
 class Size(tuple):

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Node", "AccumulateGrad", "NotImplementedNode", "run_backward"]
 
+# ``Tensor`` and ``REGISTRY``, entered by the modules that make them once they exist: both
+# import this module, so it cannot import them, and an import inside a hot function costs more
+# than the work around it.
+_made: dict[str, Any] = {}
+
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
     "they have already been freed). Saved intermediate values of the graph are freed when you "
@@ -109,9 +114,7 @@ class Node:
             live = self._out_ref()
             if live is not None and live._version != self._out_version:
                 raise RuntimeError(_modified_message(live, self._out_version, self, output=True))
-            from symgrad.tensor import Tensor
-
-            values.append(Tensor._make(self._out_data, True, self))
+            values.append(_made["Tensor"]._make(self._out_data, True, self))
         return values
 
     def release(self) -> None:
@@ -164,11 +167,9 @@ def _not_differentiable(
     sources = tuple(t for t in used if t._rg)
     if not sources:
         return tuple(grads)
-    from symgrad.tensor import Tensor
-
     message = f"derivative for {node.name()} is not implemented"
     return tuple(
-        None if grad is None else Tensor._make(grad._data, True, NotImplementedNode(
+        None if grad is None else type(grad)._make(grad._data, True, NotImplementedNode(
             message, tuple(t.grad_fn if t.grad_fn is not None else t._accumulator()
                            for t in sources)))
         for grad in grads)
@@ -271,11 +272,9 @@ def _reduce_to(grad: Tensor, shape: tuple[int, ...], node: Node, index: int) -> 
             grad = grad.sum(dim=dims, keepdim=True)
         return grad.reshape(shape) if lead else grad
     # Nothing to record: the sum op's own forward (same accumulation dtype), straight on NumPy.
-    from symgrad.ops.registry import REGISTRY
-
     data = grad._data
     if dims:
-        data = REGISTRY["sum"].forward(data, dim=dims, keepdim=True)
+        data = _made["REGISTRY"]["sum"].forward(data, dim=dims, keepdim=True)
     return type(grad)._make(data.reshape(shape) if lead else data, False, None)
 
 
@@ -374,10 +373,8 @@ def _add(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
 
 
 def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
-    from symgrad.tensor import Tensor
-
     if t.grad is None:
-        t.grad = g if create_graph else Tensor._make(g._data.copy(), False, None)
+        t.grad = g if create_graph else type(g)._make(g._data.copy(), False, None)
     elif create_graph:
         t.grad = t.grad + g
     else:

@@ -26,6 +26,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad._dtypes import dtype
 from symgrad.autograd import grad_mode
+from symgrad.autograd import graph as _graph
 from symgrad.autograd.graph import Node
 from symgrad.tensor import Tensor
 
@@ -140,6 +141,7 @@ class OpDef:
 
 
 REGISTRY: dict[str, OpDef] = {}
+_graph._made["REGISTRY"] = REGISTRY
 
 
 def _params(fn: Callable[..., Any]) -> tuple[list[str], list[str]]:
