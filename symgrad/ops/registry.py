@@ -32,6 +32,8 @@ from symgrad.tensor import Tensor
 
 _make = Tensor._make
 _FROM_NP = _dtypes._FROM_NP
+_FLOAT = _dtypes._FLOAT
+_grad_state = grad_mode._state
 
 __all__ = [
     "OpDef",
@@ -256,10 +258,9 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     (tensor([6.], grad_fn=<MulBackward0>), tensor(3.))
     """
     rule = op.dtype_rule
-    compute, only_tensors = _common_dtype(rule, values)
-    if only_tensors:
-        arrays = [v._data for v in values]
-    else:
+    compute, arrays = _common_dtype(rule, values)
+    only_tensors = arrays is not None
+    if arrays is None:
         if compute is None:
             compute = _result_dtype("promote" if rule == "bool" else rule, values)
         arrays = []
@@ -277,13 +278,13 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     if (
         data.dtype is not compute.np
         and rule != "same"
-        and compute.category == _dtypes._FLOAT
+        and compute.category == _FLOAT
         and data.dtype in _FLOAT_NP
         and data.dtype != compute.np
     ):
         data = data.astype(compute.np)
     # Not recording is the common case inside backward (VJPs run under no_grad).
-    if not grad_mode._state.enabled or op.vjp is None:
+    if not _grad_state.enabled or op.vjp is None:
         return _make(data, False, None)
     for v in values:
         if isinstance(v, Tensor) and v._rg:
@@ -337,35 +338,40 @@ def _edges(tensors: Any) -> tuple[tuple[Any, ...], tuple[tuple[Any, ...], ...]]:
 _SCALAR_CATEGORY = {bool: _dtypes._BOOL, int: _dtypes._INT, float: _dtypes._FLOAT}
 
 
-def _common_dtype(rule: DtypeRule, values: tuple[Any, ...]) -> tuple[dtype | None, bool]:
+def _common_dtype(
+    rule: DtypeRule, values: tuple[Any, ...]
+) -> tuple[dtype | None, list[np.ndarray] | None]:
     """The computation dtype when the tensors share one dtype no scalar outranks (else None),
-    and whether the inputs are all tensors of that dtype, needing no conversion at all.
+    and the tensors' arrays when the inputs are all tensors of that dtype, needing no
+    conversion at all (else None).
 
     This is the common case and needs no promotion table: PyTorch's rules give the tensors'
     dtype whenever the Python scalars' category is not higher.
     """
     np_dtype = None
     scalar = -1
+    arrays = []
     for v in values:
         if isinstance(v, Tensor):
-            d = v._data.dtype
+            a = v._data
             if np_dtype is None:
-                np_dtype = d
-            elif d is not np_dtype:
-                return None, False
+                np_dtype = a.dtype
+            elif a.dtype is not np_dtype:
+                return None, None
+            arrays.append(a)
         else:
             category = _SCALAR_CATEGORY.get(type(v))
             if category is None:
-                return None, False
+                return None, None
             scalar = max(scalar, category)
     if np_dtype is None:
-        return None, False
-    out = _dtypes._FROM_NP[np_dtype]
+        return None, None
+    out = _FROM_NP[np_dtype]
     if rule == "same":
-        return out, scalar < 0
-    if scalar > out.category or (rule == "promote_float" and out.category != _dtypes._FLOAT):
-        return None, False
-    return out, scalar < 0
+        return out, arrays if scalar < 0 else None
+    if scalar > out.category or (rule == "promote_float" and out.category != _FLOAT):
+        return None, None
+    return out, arrays if scalar < 0 else None
 
 
 def differentiable_inputs(op: OpDef) -> tuple[int, ...]:
