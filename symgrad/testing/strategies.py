@@ -14,6 +14,7 @@ float32 and rounded through ml_dtypes, then kept only if still inside the domain
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 from collections.abc import Sequence
@@ -144,7 +145,8 @@ def edge_values(d: dtype, domain: Domain = REAL) -> list[float]:
 
 def kink_candidates(op: OpDef, attrs: dict[str, Any], d: dtype) -> list[float]:
     """Values where ``op``'s declared kinks may sit: zero, whole and half numbers, the numeric
-    attributes (``clamp`` bounds) and their ratios (``softplus`` threshold / beta), in ``d``.
+    attributes (``clamp`` bounds) and their ratios, quarters (half-integers once scaled by
+    10, for ``round(decimals=1)``) (``softplus`` threshold / beta), in ``d``.
 
     >>> import symgrad
     >>> from symgrad import REGISTRY
@@ -153,7 +155,7 @@ def kink_candidates(op: OpDef, attrs: dict[str, Any], d: dtype) -> list[float]:
     """
     numbers = [float(v) for v in attrs.values()
                if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)]
-    base = [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5, 2.0, -2.0, 0.05, 0.15, *numbers]
+    base = [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5, 2.0, -2.0, 0.25, -0.75, 0.05, *numbers]
     base += [a / b for a, b in itertools.permutations(numbers, 2) if b]
     base += [10.0**-n * k for n in range(1, 3) for k in (0.5, 1.5)]
     out: list[float] = []
@@ -281,8 +283,12 @@ def kink_hits(op: OpDef, sample: Sample, inputs: Sequence[Tensor]) -> bool:
     arrays = [np.asarray(t._data, dtype=np.float64) if t.dtype.is_floating_point else t._data
               for t in inputs]
     for kink in op.kinks:
+        # Some ``at`` take no attributes (relu's ``self == 0`` whatever the slope).
+        params = inspect.signature(kink.at).parameters.values()
+        attrs = sample.attrs if any(p.kind is p.VAR_KEYWORD for p in params) else {
+            k: v for k, v in sample.attrs.items() if k in {p.name for p in params}}
         with np.errstate(all="ignore"):
-            hit = kink.at(*arrays, **sample.attrs)
+            hit = kink.at(*arrays, **attrs)
         if np.any(hit):
             return True
     return False
@@ -293,7 +299,7 @@ def kinked_inputs(draw: st.DrawFn, op: OpDef, d: dtype) -> tuple[Sample, list[Te
     """Inputs of ``op`` in dtype ``d`` with at least one element on a declared kink.
 
     Values come from ``kink_candidates`` (ties arise as every input draws from the same small
-    set); drawings that hit no kink (``Kink.at``) are rejected.
+    set); when none is on a kink (``Kink.at``), one element is moved onto a candidate that is.
 
     >>> from hypothesis import given, settings
     >>> import numpy as np, symgrad
@@ -313,7 +319,19 @@ def kinked_inputs(draw: st.DrawFn, op: OpDef, d: dtype) -> tuple[Sample, list[Te
 
     inputs = _draw_inputs(draw, op, d, sample, elements)
     if not kink_hits(op, sample, inputs):
-        reject()
+        # Move one element of a kink's input onto a candidate that puts it on the kink.
+        kink = draw(st.sampled_from(op.kinks))
+        t = inputs[op.args.index(kink.arg)]
+        j = draw(st.integers(0, t._data.size - 1))
+        for p in points:
+            flat = t._data.reshape(-1)
+            old = flat[j]
+            flat[j] = p
+            if _inside(t._data, op.domain.get(kink.arg, REAL)) and kink_hits(op, sample, inputs):
+                break
+            flat[j] = old
+        else:
+            reject()
     return sample, inputs
 
 
