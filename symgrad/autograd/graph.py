@@ -143,8 +143,14 @@ class Node:
             grads = op.vjp(g, *saved, **attrs)
         if type(grads) is not tuple:
             grads = (grads,)
+        if len(grads) != len(self.inputs):
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients (expected "
+                f"{len(self.inputs)}, got {len(grads)})"
+            )
         out: list[Tensor | None] = []
-        for grad, x, (shape, dtype, _) in zip(grads, self.inputs, self._in_meta, strict=True):
+        # Lengths checked above: zip(strict=True) would cost more than the rest of the loop.
+        for grad, x, (shape, dtype, _) in zip(grads, self.inputs, self._in_meta, strict=False):
             if grad is not None:
                 if not isinstance(x, Node):
                     grad = None
@@ -357,7 +363,8 @@ def run_backward(
             grads = node.apply(g)
             if not retain_graph:
                 node.release()
-            for x, grad in zip(node.inputs, grads, strict=True):
+            # One gradient per input (Node.apply checks): no strict zip on the hot path.
+            for x, grad in zip(node.inputs, grads, strict=False):
                 if grad is None or not isinstance(x, Node):
                     continue
                 prev = buffers.get(x)

@@ -297,7 +297,7 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     # Only a recorded node needs the scalars as tensors: it keeps them as constants.
     tensors = values if only_tensors else [
         v if isinstance(v, Tensor) else _make(a, False, None)
-        for v, a in zip(values, arrays, strict=True)
+        for v, a in zip(values, arrays, strict=False)  # one array per value, built above
     ]
     node = Node(op, attrs, *_edges(tensors))
     if op.saves or op.saves_out:
