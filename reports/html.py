@@ -21,10 +21,12 @@ from oracle.verdict import WHO_IS_WRONG, Verdict, write_atomic
 from reports import graphs, plots
 from reports._status import COLOURS, SEVERITY, dtype_key, number, passed, rank, worst_status
 
-# Elements shown per verdict; the rest are counted, not listed, so a report stays readable.
+# Elements shown per verdict (worst first); the rest are counted, not listed, so a report of a
+# whole catalog stays a few megabytes: a passing check shows its few worst elements.
 MAX_ELEMENTS = 60
+MAX_PASSING_ELEMENTS = 4
 # Graph drawings cost a Graphviz layout each: drawn for every non-passing verdict and this many
-# passing ones.
+# passing ones (the rest keep their graph in results.json only).
 MAX_PASSING_GRAPHS = 40
 
 _MATHML = "http://www.w3.org/1998/Math/MathML"
@@ -136,14 +138,15 @@ def _view(v: dict[str, Any], draw: bool) -> dict[str, Any]:
     graph = v.get("graph")
     svg = graphs.to_svg(graph) if graph and draw else None
     derivative = v.get("derivative") or {}
+    shown = MAX_PASSING_ELEMENTS if passed(v) else MAX_ELEMENTS
     return {
         "v": v,
         "anchor": _anchor(str(v.get("id"))),
         "passed": passed(v),
-        "elements": elements[:MAX_ELEMENTS],
-        "hidden": max(0, len(elements) - MAX_ELEMENTS),
+        "elements": elements[:shown],
+        "hidden": max(0, len(elements) - shown),
         "graph_svg": Markup(svg) if svg else None,
-        "graph_dot": graphs.to_dot(graph) if graph and not svg else None,
+        "graph_dot": graphs.to_dot(graph) if graph and draw and not svg else None,
         "mathml": sanitize_mathml(derivative["mathml"]) if derivative.get("mathml") else None,
         "derivative_text": {k: t for k, t in derivative.items() if k != "mathml"},
     }
@@ -160,7 +163,13 @@ def render_html(run: dict[str, Any], verdicts: list[dict[str, Any]]) -> str:
     verdicts = [_complete(v) for v in verdicts]
     ordered = sorted(verdicts, key=lambda v: (rank(str(v.get("status"))), str(v.get("id"))))
     views, drawn = [], 0
+    plain: dict[str, list[dict[str, Any]]] = {}
     for v in ordered:
+        if v.get("status") == "ok" and drawn >= MAX_PASSING_GRAPHS:
+            # Plain passes beyond the first few become one table row each; results.json keeps
+            # their elements, inputs and reproducers.
+            plain.setdefault(str(v.get("op")), []).append(v)
+            continue
         draw = not passed(v) or drawn < MAX_PASSING_GRAPHS
         drawn += bool(passed(v) and v.get("graph") and draw)
         views.append(_view(v, draw))
@@ -177,6 +186,8 @@ def render_html(run: dict[str, Any], verdicts: list[dict[str, Any]]) -> str:
         histograms=Markup(plots.ulp_histograms(verdicts)),
         problems=[w for w in views if w["v"].get("status") not in ("ok", "kink")],
         views=views,
+        plain=[(op, rows, max((number(r.get("max_ulp_error")) or 0.0) for r in rows))
+               for op, rows in sorted(plain.items())],
         colours=COLOURS,
     )
 
