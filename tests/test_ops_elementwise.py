@@ -574,3 +574,84 @@ def test_clamp_min_max_with_tensor_bounds_match_pytorch_at_ties(name: str) -> No
                      [str(g.dtype).split(".")[-1] for g in grads]))
     assert seen[0] == seen[1]
     assert seen[0][2] == ("ClampMinBackward1" if name == "clamp_min" else "ClampMaxBackward1")
+
+
+# -- regressions found by tests/test_properties.py --------------------------------------------
+# Expected values are worked out by hand (mpmath where a quotient is involved), never by the VJPs.
+def _grads(fn: Callable[..., Any], arrays: list[list[float]], dtype: Any,
+           g: list[float] | None = None) -> list[np.ndarray]:
+    xs = [symgrad.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
+    out = fn(*xs)
+    with np.errstate(all="ignore"):
+        out.backward(symgrad.ones_like(out) if g is None else symgrad.tensor(g, dtype=dtype))
+    return [x.grad._data.astype(np.float64) for x in xs]
+
+
+def test_atan2_gradient_with_tiny_inputs_does_not_underflow():
+    import mpmath
+
+    mpmath.mp.prec = 200
+    self = [1e-300, 1e-170, 0.0, 0.0]
+    other = [1e-300, 2e-170, 2.5e-308, 1.0]
+    ds, do = _grads(symgrad.atan2, [self, other], symgrad.float64)
+    for i, (y, x) in enumerate(zip(self, other, strict=True)):
+        y, x = mpmath.mpf(y), mpmath.mpf(x)
+        r2 = y * y + x * x
+        assert ds[i] == pytest.approx(float(x / r2), rel=1e-14)
+        assert do[i] == pytest.approx(float(-y / r2), rel=1e-14, abs=0)
+    # The origin keeps PyTorch's 0; 1 / subnormal overflows float32 to inf, as it should.
+    assert _grads(symgrad.atan2, [[0.0], [0.0]], symgrad.float64) == [0.0, 0.0]
+    ds, _ = _grads(symgrad.atan2, [[0.0], [1.4e-45]], symgrad.float32)
+    assert ds[0] == math.inf
+
+
+@pytest.mark.parametrize("dtype", [symgrad.float16, symgrad.float32])
+def test_div_gradient_for_other_is_zero_when_self_is_zero_and_other_tiny(dtype):
+    # d/dother (self / other) = -self / other**2 = 0 at self = 0; other**2 underflows to 0
+    # there, and 0/0 gave nan. d/dself = 1 / other overflows, correctly.
+    tiny = 6e-8 if dtype is symgrad.float16 else 1.4e-45
+    ds, do = _grads(symgrad.div, [[0.0, 0.0], [tiny, 1.0]], dtype)
+    assert ds.tolist() == [math.inf, 1.0]
+    assert do.tolist() == [0.0, 0.0]
+
+
+def test_fmod_gradient_counts_the_subtractions_the_forward_made():
+    # 0.05 is 0.05000000000000000277 in binary: 0.5 / 0.05 is 9.99999999999999944 exactly, so
+    # fmod subtracted other 9 times (the forward gives 0.04999...) and d/dother = -9, though
+    # the rounded quotient 0.5 / 0.05 is 10.0.
+    from fractions import Fraction
+
+    q = Fraction(0.5) / Fraction(0.05)
+    assert 9 < q < 10
+    out = symgrad.fmod(symgrad.tensor(0.5, dtype=symgrad.float64), 0.05)
+    assert float(out) == pytest.approx(0.05, rel=1e-13)
+    _, do = _grads(symgrad.fmod, [[0.5, 3.0, -3.0], [0.05, 1.5, 1.5]], symgrad.float64)
+    # On an exact jump (3 / 1.5 = 2) the limit from lower other: -trunc(self / other).
+    assert do.tolist() == [-9.0, -2.0, 2.0]
+
+
+def test_remainder_half_gradient_is_formed_before_rounding_to_half():
+    # other = 2**-14: 4 / other = 65536 overflows float16 (max 65504), but the summed gradient
+    # of the broadcast other, -(0.5 * 0 + 0.25 * 65536) = -16384, fits.
+    _, do = _grads(symgrad.remainder, [[[0.0], [4.0]], [2.0**-14]], symgrad.float16,
+                   g=[[0.5], [0.25]])
+    assert do.tolist() == [-16384.0]
+
+
+@pytest.mark.parametrize(("self", "min", "max", "want"), [
+    # min == max: the result is that bound, and PyTorch gives neither bound the gradient
+    # unless self lies beyond it on max's side.
+    (0.0, 0.5, 0.5, [0.0, 0.0, 0.0]),
+    (1.0, 0.5, 0.5, [0.0, 0.0, 1.0]),
+    (0.5, 0.5, 0.5, [1.0, 0.0, 0.0]),
+    # min > max: the result is max, which gets the gradient.
+    (0.0, 0.5, 0.0, [0.0, 0.0, 1.0]),
+    (0.7, 0.5, 0.25, [0.0, 0.0, 1.0]),
+])
+def test_clamp_tensor_bounds_tied_or_crossed_follow_pytorch(self, min, max, want):
+    got = _grads(symgrad.clamp, [self, min, max], symgrad.float64)
+    assert [float(x) for x in got] == want
+    op = REGISTRY["clamp_tensor"]
+    a = [np.array(v) for v in (self, min, max)]
+    if min == max:
+        assert {k.arg for k in op.kinks if k.at(*a).any()} >= {"min", "max"}

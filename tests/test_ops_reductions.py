@@ -385,3 +385,27 @@ def test_declared_with_samples_and_a_torch_expression(name):
     op = REGISTRY[name]
     assert op.samples and op.extra["torch"].startswith("torch.")
     assert op.kind == "reduction"
+
+
+# -- regressions found by tests/test_properties.py --------------------------------------------
+@pytest.mark.parametrize("which", ["prod_all", "prod", "cumprod"])
+def test_product_gradient_when_the_product_underflows(which):
+    # Three leaves of 1e-150: the product 1e-450 underflows float64 to 0, so out / self is 0,
+    # but d prod / d x_i is the product of the other two, 1e-300, a normal float64.
+    x = symgrad.tensor([1e-150, 1e-150, 1e-150], dtype=symgrad.float64, requires_grad=True)
+    if which == "prod_all":
+        x.prod().backward()
+    elif which == "prod":
+        x.prod(0).backward()
+    else:
+        # d/dx_2 of sum(cumprod) is x_0 x_1 = 1e-300 (only the last running product holds x_2).
+        x.cumprod(0)[2].backward()
+    np.testing.assert_allclose(x.grad._data, [1e-300] * 3, rtol=1e-15)
+
+
+def test_product_gradient_when_the_product_overflows():
+    # 1e200 * 1e200 * 1e-200 overflows to inf on the way; d/dx_0 = 1e200 * 1e-200 = 1.
+    x = symgrad.tensor([1e200, 1e200, 1e-200], dtype=symgrad.float64, requires_grad=True)
+    with np.errstate(over="ignore"):
+        x.prod().backward()
+    np.testing.assert_allclose(x.grad._data[:2], [1.0, 1.0], rtol=1e-15)

@@ -51,16 +51,10 @@ SWEEPABLE = sweepable_ops()
 # Counterexamples found by these properties and reported to the owners of the engine and the
 # oracle; each (test, op) is left out until fixed (a committed test never fails).
 KNOWN: dict[tuple[str, str], str] = {
-    ("grad", "prod_all"): "float64 leaves ~1e-150: engine gradient 0 where the exact product "
-                          "of the others (~3e-297) is a normal float64",
     ("fd", "atan2"): "other tiny: FD's own error estimate is honest but wide (51575 ± 25800)",
-    ("kinks", "fmod_tensor"): "self/other an integer: engine -64.04, exact -63.40 for other",
     ("kinks", "norm"): "p=inf with ties: exact nan where the engine gives 0",
     ("kinks", "std"): "all values tied: exact -0.0649, engine and FD 0 (oracle-suspect)",
     ("kinks", "clamp_tensor"): "min > max on a tie: exact 0.126 for min, engine 0, FD half",
-    ("edges", "atan2"): "subnormal other: engine 0, exact ~1/other (oracle-suspect)",
-    ("edges", "div"): "float16 self 0, other subnormal 6e-8: engine-wrong beyond the overflow "
-                      "of g/other (an element that is not an overflow)",
     ("edges", "remainder_tensor"): "float16 on a kink: engine -inf for other, exact -41984 "
                                    "(finite in float16)",
     ("gradgrad", "std"): "ties in the samples: exact second order nonzero, engine 0",

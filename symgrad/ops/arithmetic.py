@@ -96,8 +96,10 @@ NEG = defop("neg", "NegBackward0", lambda self: -self, vjp=lambda g: -g, dtypes=
 MUL = defop("mul", "MulBackward0", lambda self, other: self * other,
             vjp=lambda g, self, other: (g * other, g * self), dtypes=ARITH,
             torch="torch.mul(self, other)")
+# NOTE: self / other / other, not self / other**2: the square underflows (0/0 = nan at self = 0)
+# and overflows sooner (PyTorch divides twice too).
 DIV = defop("div", "DivBackward0", lambda self, other: self / other,
-            vjp=lambda g, self, other: (g / other, -g * self / (other * other)),
+            vjp=lambda g, self, other: (g / other, -g * (self / other / other)),
             dtype_rule="promote_float", dtypes=ALL, domain={"other": NONZERO},
             torch="torch.div(self, other)")
 
@@ -269,6 +271,12 @@ CLAMP_TENSOR = defop("clamp_tensor", "ClampBackward0",
                      kinks=(Kink("self", "self == min or self == max",
                                  lambda self, min, max, **_: (self == min) | (self == max),
                                  "one"),
+                            # PyTorch's: at min == max neither bound gets the gradient (the
+                            # side where min > max, for each), whatever self is.
+                            Kink("min", "min == max", lambda self, min, max, **_: min == max,
+                                 "right"),
+                            Kink("max", "min == max", lambda self, min, max, **_: min == max,
+                                 "right"),
                             Kink("min", "self == min", lambda self, min, max, **_: self == min,
                                  "zero"),
                             Kink("max", "self == max", lambda self, min, max, **_: self == max,
@@ -327,6 +335,34 @@ def _fmod(self: np.ndarray, other: Any) -> np.ndarray:
     return _f32(np.fmod, self, np.asarray(other, self.dtype))
 
 
+def _wide_grad(g: Tensor) -> Tensor:
+    # Half-precision gradients are formed in float32 and rounded once, after the engine has
+    # summed a broadcast gradient, as PyTorch's CPU kernels compute half math.
+    return g.to(_dtypes.float32) if g._data.dtype in _HALF else g
+
+
+def _quotient(g: Tensor, self: Tensor, other: Tensor, fn: Any) -> Tensor:
+    """``fn(self, other)``, a piecewise-constant quotient, as a constant in ``_wide_grad(g)``'s
+    dtype (its own derivative is zero, as PyTorch's rounded division's)."""
+    wide = _wide_grad(g)._data.dtype
+    with np.errstate(all="ignore"):
+        q = fn(self._data.astype(wide), other._data.astype(wide))
+    return Tensor._make(np.asarray(q, dtype=wide), False, None)
+
+
+def _fmod_quotient(self: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """trunc(self / other) of the exact quotient: the count the forward's fmod subtracted.
+
+    NOTE: PyTorch truncates the rounded float quotient, which is an integer one too high when
+    self / other rounds up to an integer (0.5 / 0.05 rounds to 10.0, while fmod(0.5, 0.05) =
+    0.04999... subtracted 9 times): a gradient across the jump from the forward's value.
+    (self - fmod) / other is q up to a few ulps (fmod is exact), so rounding it gives q.
+    """
+    a, b = self.astype(np.float64), other.astype(np.float64)
+    q = np.rint((a - np.fmod(a, b)) / b)
+    return np.where(np.isnan(q), np.trunc(a / b), q)
+
+
 REMAINDER = defop("remainder", "RemainderBackward0",
                   lambda self, *, other: _remainder(self, other),
                   vjp=lambda g, *, other: g, dtypes=FLOATING,
@@ -338,8 +374,8 @@ REMAINDER = defop("remainder", "RemainderBackward0",
 # itself: at a jump that is the limit from the side where self / other grows, i.e. from lower
 # other when self > 0 and from higher other when self < 0.
 REMAINDER_TENSOR = defop("remainder_tensor", "RemainderBackward1", _remainder,
-                         vjp=lambda g, self, other: (
-                             g, -g * div(self, other, rounding_mode="floor")),
+                         vjp=lambda g, self, other: (g, -_wide_grad(g) * _quotient(
+                             g, self, other, np.floor_divide)),
                          dtypes=ARITH, domain={"other": NONZERO},
                          kinks=(Kink("self", "self / other is an integer (a jump)",
                                      lambda self, other, **_: _on_integers(self / other),
@@ -366,7 +402,8 @@ FMOD = defop("fmod", "FmodBackward0", lambda self, *, other: _fmod(self, other),
 # NOTE: fmod truncates: d/dother = -trunc(self / other), at a jump the limit from lower other
 # when other > 0 and from higher other when other < 0.
 FMOD_TENSOR = defop("fmod_tensor", "FmodBackward1", _fmod,
-                    vjp=lambda g, self, other: (g, -g * div(self, other, rounding_mode="trunc")),
+                    vjp=lambda g, self, other: (g, -_wide_grad(g) * _quotient(
+                        g, self, other, _fmod_quotient)),
                     dtypes=ARITH, domain={"other": NONZERO},
                     kinks=(Kink("self", "self / other is a nonzero integer (a jump)",
                                 lambda self, other, **_: _on_integers(self / other)

@@ -197,9 +197,17 @@ ATAN, atan = _unary("atan", "AtanBackward0", _np(np.arctan),
 
 def _atan2_vjp(g: Tensor, self: Tensor, other: Tensor) -> tuple[Tensor, Tensor]:
     # At the origin, where atan2 has no derivative, PyTorch returns 0 for both inputs.
-    r2 = self * self + other * other
-    origin = r2 == 0
-    return where(origin, 0.0, g * other / r2), where(origin, 0.0, -g * self / r2)
+    # NOTE: self**2 + other**2 underflows to 0 for tiny inputs (PyTorch then returns 0 as at
+    # the origin) and overflows for huge ones; both inputs are scaled first by a power of two
+    # s near max(|self|, |other|) (exact, and a constant: the quotients do not depend on it),
+    # so d/dself = (b / (a**2 + b**2)) / s with a = self / s, b = other / s.
+    big = np.maximum(np.abs(self._data.astype(np.float64)), np.abs(other._data.astype(np.float64)))
+    origin_mask = np.broadcast_to(big == 0, g.shape)
+    s = Tensor._make(np.ldexp(1.0, np.frexp(big)[1] - 1).astype(g._data.dtype), False, None)
+    origin = Tensor._make(origin_mask, False, None)
+    a, b = self / s, other / s
+    r2 = where(origin, 1.0, a * a + b * b)
+    return where(origin, 0.0, g * b / r2 / s), where(origin, 0.0, -g * a / r2 / s)
 
 
 ATAN2 = defop("atan2", "Atan2Backward0", lambda self, other: _wide(np.arctan2, self, other),

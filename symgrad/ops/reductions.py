@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import ml_dtypes
 import numpy as np
 
 from symgrad import _dtypes, return_types
@@ -196,12 +197,21 @@ def _without_each(self: Tensor, dim: int) -> Tensor:
     return prod(ones, dim + 1)
 
 
+def _quotient_unsafe(self: Tensor, out: Tensor) -> bool:
+    """``out / self`` is not the product of the others: ``self`` has a zero (0/0), or ``out``
+    underflowed below the normal range or overflowed while the others' product need not have."""
+    magnitude = np.abs(out._data.astype(np.float64))
+    return bool((self._data == 0).any() or (magnitude < float(ml_dtypes.finfo(
+        out._data.dtype).tiny)).any() or not np.isfinite(magnitude).all())
+
+
 def _prod_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: int | None, keepdim: bool,
               self_shape: tuple[int, ...]) -> Tensor:
     g = expand_reduced(g, self_shape, dim, keepdim)
-    if not (self._data == 0).any():
+    if not _quotient_unsafe(self, out):
         return g * expand_reduced(out, self_shape, dim, keepdim) / self
-    # NOTE: out / self is 0/0 at a zero; the product of the others is what the derivative is.
+    # NOTE: out / self is 0/0 at a zero, and 0/self or inf/self when the product underflowed or
+    # overflowed (PyTorch returns those); the product of the others is what the derivative is.
     if dim is None:
         return g * _without_each(self.reshape(-1), 0).reshape(self_shape)
     return g * _without_each(self, dim)
@@ -215,9 +225,10 @@ def _reverse_cumsum(t: Tensor, dim: int) -> Tensor:
 def _cumprod_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: int) -> Tensor:
     if self.ndim == 0:
         return g
-    if not (self._data == 0).any():
+    if not _quotient_unsafe(self, out):
         return _reverse_cumsum(g * out, dim) / self
-    # With zeros, d out_k / d x_i is the cumprod up to k of the row with x_i replaced by 1,
+    # With zeros (or a running product out of the normal range), d out_k / d x_i is the
+    # cumprod up to k of the row with x_i replaced by 1,
     # for every k >= i: an n x n spread, so nothing divides by a zero.
     n = self.shape[dim]
     rows = cumprod(where(_pairs(n, dim, self.ndim, np.equal), 1.0, _spread(self, dim, n)), dim + 1)
