@@ -205,10 +205,28 @@ class Tensor:
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's values but outside the graph."""
-        return Tensor._make(self._data, False, None)
+        """A tensor sharing this one's values and version counter, outside the graph.
+
+        >>> import symgrad
+        >>> y = symgrad.tensor([1.0, 2.0], requires_grad=True).exp()
+        >>> d = y.detach(); _ = d.mul_(2)
+        >>> y._version
+        1
+        """
+        from symgrad.ops.inplace import share_version
+
+        return share_version(Tensor._make(self._data, False, None), self)
 
     def detach_(self) -> Tensor:
+        """Detach this tensor from the graph in place (not allowed on a view)."""
+        if self._view is not None and self._view.base is not None and (
+                self._view.chain is not None):
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         self.grad_fn = None
         self._rg = False
         return self

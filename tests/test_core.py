@@ -69,3 +69,24 @@ def test_second_backward_through_freed_graph_raises():
     z.backward()
     z.backward()
     np.testing.assert_array_equal(x.grad.numpy(), [4.0, 6.0])
+
+
+def test_detach_shares_the_version_counter():
+    # A write through a detached alias changes the saved result: backward must refuse, not
+    # return the gradient of a value that no longer exists.
+    x = symgrad.tensor([0.5, 1.0], requires_grad=True)
+    y = x.exp()
+    d = y.detach()
+    d.mul_(2)
+    assert y._version == d._version == 1
+    assert y.grad_fn.name() == "ExpBackward0" and not d.requires_grad
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_detach_in_place_on_a_view_raises():
+    y = symgrad.tensor([1.0, 2.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="^Can't detach views in-place. Use detach"):
+        y[0].detach_()
+    z = y * 1
+    assert z.detach_() is z and z.grad_fn is None and not z.requires_grad

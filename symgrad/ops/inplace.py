@@ -47,6 +47,9 @@ def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Te
     if not np.may_share_memory(out._data, input._data):
         return out
     info = input._view
+    if info is not None and info.chain is None:
+        # A view of a detached alias has no history either: it only shares the version.
+        return share_version(out, input)
     if info is not None and info.base is not None:
         base, chain = info.base, info.chain + ((op, attrs),)
     else:
@@ -60,6 +63,19 @@ def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Te
     out._view = ViewInfo(base, chain)
     out._version = base._version
     return out
+
+
+def share_version(alias: Tensor, t: Tensor) -> Tensor:
+    """Make ``alias`` share ``t``'s memory and version counter but not its history (detach):
+    a write through either is seen by every node that saved the other."""
+    info = t._view
+    root = info.base if info is not None and info.base is not None else t
+    if root._view is None:
+        root._view = ViewInfo(None, ())
+    root._view.views.append(weakref.ref(alias))
+    alias._view = ViewInfo(root, None)
+    alias._version = root._version
+    return alias
 
 
 def _replay(base: Tensor, chain: tuple[tuple[str, dict[str, Any]], ...]) -> Tensor:
@@ -118,7 +134,7 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False) -> Te
     """
     recording = grad_mode._state.enabled
     info = t._view
-    base = info.base if info is not None else None
+    base = info.base if info is not None and info.chain is not None else None
     if recording and t._rg:
         if t.grad_fn is None:
             raise RuntimeError(("a view of " if view else "") + _LEAF)
@@ -165,8 +181,9 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False) -> Te
         base.grad_fn = apply(VIEW_SCATTER, old, out, chain=info.chain).grad_fn
         base._rg = True
     for member in family[1:]:
-        member.grad_fn = _replay(family[0], member._view.chain).grad_fn
-        member._rg = True
+        if member._view.chain is not None:
+            member.grad_fn = _replay(family[0], member._view.chain).grad_fn
+            member._rg = True
     return t
 
 
