@@ -78,7 +78,9 @@ bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, _FLOAT, ())
 float32 = dtype("float32", np.float32, _FLOAT, ("float",))
 float64 = dtype("float64", np.float64, _FLOAT, ("double",))
 
-ALL: tuple[dtype, ...] = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
+ALL: tuple[dtype, ...] = (
+    bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64
+)
 FLOATING: tuple[dtype, ...] = (float16, bfloat16, float32, float64)
 INTEGRAL: tuple[dtype, ...] = (uint8, int8, int16, int32, int64)
 
@@ -164,8 +166,10 @@ def can_cast(from_: dtype, to: dtype) -> bool:
     """Whether ``from_`` may be cast to ``to`` without lowering its category, as ``torch.can_cast``.
 
     >>> import symgrad
-    >>> symgrad.can_cast(symgrad.float64, symgrad.int32), symgrad.can_cast(symgrad.int8, symgrad.float16)
-    (False, True)
+    >>> symgrad.can_cast(symgrad.float64, symgrad.int32)
+    False
+    >>> symgrad.can_cast(symgrad.int8, symgrad.float16)
+    True
     """
     return from_.category <= to.category
 
