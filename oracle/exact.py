@@ -303,6 +303,29 @@ def _compile_structural(meaning: Meaning, node: IRNode, shapes: list[tuple[int, 
     return c
 
 
+def _each_part(c: _Compiled, vec: list[Any]) -> list[Any]:
+    """Every output and partial of a structural op evaluated alone (``nan`` where one fails)."""
+    if c.parts is None:
+        flat, derivs = c.exprs
+        c.parts = [sympy.lambdify([c.variables], e, modules=_MODULES) for e in flat + derivs]
+    r = []
+    for f in c.parts:
+        try:
+            r.append(_real(f(vec)))
+        except (ZeroDivisionError, ValueError):
+            r.append(mpmath.mpf("nan"))
+    return r
+
+
+def _all_parts(c: _Compiled, vec: list[Any]) -> list[Any]:
+    """``c.fn(vec)``, or each part alone when one of them fails there."""
+    assert c.fn is not None
+    try:
+        return list(c.fn(vec))
+    except (ZeroDivisionError, ValueError):
+        return _each_part(c, vec)
+
+
 def _kink_call(meaning: Meaning, node: IRNode, arrays: list[Any]) -> list[tuple[str, Any]]:
     assert meaning.kinks is not None
     return list(meaning.kinks(*arrays, **node.attrs))
@@ -513,6 +536,22 @@ def _hit(node: IRNode, arg: str, at: dict[str, Any]) -> tuple[str, str] | None:
         try:
             hit = bool(np.any(find(**{a: np.asarray(v, dtype=np.float64) for a, v in
                                       at.items()}, **node.attrs)))
+        except Exception:  # noqa: BLE001 - a finder that cannot run here simply does not pick
+            hit = False
+        if hit:
+            return where, convention
+    return None
+
+
+def _hit_element(node: IRNode, arg: str, at: dict[str, Any], i: int) -> tuple[str, str] | None:
+    """The engine's declared kink for ``arg`` whose ``at`` marks its element ``i`` (flat)."""
+    for name, where, convention, find in node.info.get("kinks", []):
+        if name != arg or arg not in at:
+            continue
+        try:
+            mask = np.broadcast_to(np.asarray(find(**at, **node.attrs), dtype=bool),
+                                   np.shape(at[arg]))
+            hit = bool(mask.reshape(-1)[i])
         except Exception:  # noqa: BLE001 - a finder that cannot run here simply does not pick
             hit = False
         if hit:
@@ -742,23 +781,39 @@ class _Evaluator:
                 kink_values = c.kink_fn(vec)
             except (ZeroDivisionError, ValueError):
                 kink_values = [1] * len(c.kink_args)
+            found: list[tuple[int, Any, Any, str, str]] = []
             for arg, v, vars_ in zip(c.kink_args, kink_values, c.kink_vars, strict=True):
                 if v != 0:
                     continue
-                where, conv = _declared(node, arg, at, f"{arg} on a kink")
-                for p in vars_ - moved:
+                for p in sorted(vars_ - moved):
                     moved.add(p)
+                    slot, i = c.var_of[p]
+                    # Each element takes the declared kink that marks it (a zero and a tie in
+                    # one norm are different kinks with different conventions).
+                    where, conv = _hit_element(node, node.arg_names[slot], at, i) or _declared(
+                        node, arg, at, f"{arg} on a kink")
                     for n, (_, q) in enumerate(c.entries):
                         if q != p:
                             continue
-                        left, right = _shifted(c.fn, vec, p, lambda r, n=n: r[m + n], True)
-                        if _close(left, right):
-                            continue
-                        g, pos = local.entry_at[n]
-                        expected = _chosen(conv, left, right)
-                        local.sites.append(_Site(g, pos, left, right, expected, node.op, where,
-                                                 conv))
-                        local.groups[g][3][pos] = expected
+                        # Another output on its own kink (a second tied line of std) has
+                        # 0/0 in its partials: take the sides part by part.
+                        left, right = _shifted(lambda v: _all_parts(c, v), vec, p,
+                                               lambda r, n=n: r[m + n], True)
+                        if not _close(left, right):
+                            found.append((n, left, right, where, conv))
+            # A tie of k elements for an extremum: raised alone, an element takes the whole
+            # partial, lowered it takes none; "mean" (ties split evenly) gives each 1/k of it.
+            shares: dict[int, int] = {}
+            for n, left, right, _, conv in found:
+                if conv == "mean" and (left == 0 or right == 0):
+                    shares[c.entries[n][0]] = shares.get(c.entries[n][0], 0) + 1
+            for n, left, right, where, conv in found:
+                k = shares.get(c.entries[n][0], 0) if conv == "mean" and (
+                    left == 0 or right == 0) else 0
+                expected = (left + right) / k if k else _chosen(conv, left, right)
+                g, pos = local.entry_at[n]
+                local.sites.append(_Site(g, pos, left, right, expected, node.op, where, conv))
+                local.groups[g][3][pos] = expected
         decided = {(s.group, s.pos) for s in local.sites}
         for n, (_, p) in enumerate(c.entries):
             g, pos = local.entry_at[n]
@@ -766,6 +821,15 @@ class _Evaluator:
                     _finite(a) for a in vec):
                 continue
             left, right = _limits([c.exprs[1][n]], c.variables, vec, p, self.budget)[0]
+            if mpmath.isnan(left) and mpmath.isnan(right):
+                # Undefined whichever way this element moves: the singularity is another
+                # element's (a zero in a norm of negative p); take the limit along that one.
+                free = {c.variables.index(x) for x in c.exprs[1][n].free_symbols} - {p}
+                for other in sorted(free, key=lambda o: (vec[o] != 0, o)):
+                    left, right = _limits([c.exprs[1][n]], c.variables, vec, other,
+                                          self.budget)[0]
+                    if not (mpmath.isnan(left) and mpmath.isnan(right)):
+                        break
             value, why = _edge_value(left, right)
             local.groups[g][3][pos] = value
             slot, _ = c.var_of[p]
@@ -776,16 +840,7 @@ class _Evaluator:
     def _one_by_one(self, node: IRNode, c: _Compiled, vec: list[Any], error: str) -> list[Any]:
         """Where a partial has 0/0 (a kink), evaluate the others alone to keep their values."""
         self.notes.append(f"{node.op}: {error or 'division by zero'} in a partial")
-        if c.parts is None:
-            flat, derivs = c.exprs
-            c.parts = [sympy.lambdify([c.variables], e, modules=_MODULES) for e in flat + derivs]
-        r = []
-        for f in c.parts:
-            try:
-                r.append(_real(f(vec)))
-            except (ZeroDivisionError, ValueError):
-                r.append(mpmath.mpf("nan"))
-        return r
+        return _each_part(c, vec)
 
     # -- reverse ----------------------------------------------------------------------------------
     def needs(self, targets: set[int]) -> set[int]:
@@ -943,9 +998,19 @@ class _Evaluator:
                     hs.append(_real(f(local.args)))
                 except (ZeroDivisionError, ValueError):
                     hs.append(mpmath.mpf("nan"))
+        jumps = {(s.group, s.pos) for s in local.sites}
         for q, ((n, a, b), h) in enumerate(zip(c.second_index, hs, strict=True)):
             gi, pos = local.entry_at[n]
-            if not _finite(h) and tvar[b] != 0:
+            conv = _declared(node, node.arg_names[c.var_of[a][0]], {}, "")[1] \
+                if (gi, pos) in jumps else ""
+            if conv in ("zero", "one"):
+                # A first partial that jumps here has no derivative at the point, and a hair
+                # along one coordinate does not stand for it (sqrt of a variance: the second
+                # partials there depend on the direction of approach). A convention that
+                # names its value without the sides decides, as at first order.
+                nan = mpmath.mpf("nan")
+                h = self._second_at(node, local, gi, pos, tvar[b], nan, nan, (b, conv), [])
+            elif not _finite(h) and tvar[b] != 0:
                 left, right = _shifted(_second_parts(c)[q], local.args, b, lambda r: r, True)
                 if local.sites:
                     # On a kink of this op the engine's declared convention decides.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -307,3 +308,105 @@ def test_every_catalog_op_in_every_float_dtype_clears_the_engine():
             blamed.append(f"{v.id}: {v.status}: {v.message[:200]}")
     assert not blamed, "\n".join(blamed)
     assert counts.get("ok", 0) > 0.8 * sum(counts.values()), counts
+
+
+# -- counterexamples found by tests/test_properties.py ------------------------------------------
+def test_overflow_to_infinity_is_the_correctly_rounded_gradient():
+    # d/dself self**exponent = exponent * self**(exponent - 1) = -4 * 0.125**-5 = -131072,
+    # past float16's largest finite value (65504): rounded to float16 it is -inf.
+    x = symgrad.tensor([0.125], dtype=symgrad.float16, requires_grad=True)
+    y = symgrad.tensor([-4.0], dtype=symgrad.float16, requires_grad=True)
+    with np.errstate(all="ignore"):
+        v = crosscheck(lambda a, b: apply(REGISTRY["pow_tensor"], a, b), [x, y], op="pow_tensor")
+    exact = -4 * mpmath.mpf(0.125) ** -5
+    assert exact == -131072 and float(exact) < -65520
+    self_el = v.elements[0]
+    assert self_el.engine == -math.inf and mpmath.mpf(self_el.exact) == exact
+    assert self_el.status == "ok" and v.status == "ok"
+
+
+def test_overflow_is_not_confused_with_a_finite_gradient_or_a_pole():
+    from oracle.crosscheck import _in_dtype, _status
+
+    # float16's largest finite value is 65504 = (2 - 2**-10) * 2**15; halfway to 2**16 (65520)
+    # and beyond round to inf (ties to even: 65504's last mantissa bit is odd).
+    assert _in_dtype(np.array([65519.0, 65520.0, -131072.0]), "float16").tolist() == [
+        65504.0, math.inf, -math.inf]
+    assert _in_dtype(np.array([3.4e38]), "bfloat16").tolist() == [math.inf]
+    assert _status(-math.inf, -131072.0, -131072.0, 1.0, 1.0, 1.0, -math.inf) == "ok"
+    # Engine inf where the exact value rounds to a finite number is wrong; an exact inf (a
+    # pole) is not an overflow.
+    assert _status(-math.inf, -60000.0, -60000.0, 1.0, 1.0, 1.0, -60000.0) == "engine-wrong"
+    assert _status(math.inf, math.inf, 1e300, 1.0, 1.0, 1.0, math.inf) == "nonfinite"
+    z = symgrad.tensor([0.0], dtype=symgrad.float16, requires_grad=True)
+    with np.errstate(all="ignore"):
+        v = crosscheck(lambda z: z.sqrt().sum(), [z])
+    assert v.elements[0].status == "nonfinite"
+
+
+def _fake_exact(values):
+    from oracle.exact import ExactResult
+
+    grads = [np.array([mpmath.mpf(float(a)) for a in v.ravel()], dtype=object).reshape(v.shape)
+             for v in values]
+    return ExactResult("ok", "", grads, [np.asarray(v, np.float64) for v in values])
+
+
+def test_a_leaf_that_does_not_reach_the_output_has_gradient_zero():
+    # y is not used: the engine gives None, the exact gradient is 0.
+    x = symgrad.tensor([0.5, -1.0], requires_grad=True)
+    y = symgrad.tensor([2.0, 3.0], requires_grad=True)
+    v = crosscheck(lambda x, y: (x * x).sum(), [x, y])
+    assert v.status == "ok"
+    ys = [e for e in v.elements if e.input == "x1"]
+    assert [(e.engine, mpmath.mpf(e.exact), e.status) for e in ys] == [(0.0, 0, "ok")] * 2
+    # The oracle has no gradient for it (None): the crosscheck reads that as zeros.
+    import oracle
+
+    assert oracle.exact_grad((x * x).sum(), [x, y]).grads[1] is None
+
+
+def _judge(name, *values, dtype=symgrad.float64, **attrs):
+    ts = [symgrad.tensor(np.asarray(a, np.float64), dtype=dtype, requires_grad=True)
+          for a in values]
+    with np.errstate(all="ignore"):
+        return crosscheck(lambda *xs: apply(REGISTRY[name], *xs, **attrs), ts, op=name,
+                          attrs=attrs)
+
+
+@pytest.mark.parametrize("dtype", [symgrad.float32, symgrad.float64])
+def test_norm_inf_ties_split_evenly(dtype):
+    v = _judge("norm", [[0.25, 0.25, 0.25], [1.5, -1.5, -0.5]], dtype=dtype, p=math.inf,
+               dim=(1,), keepdim=False)
+    assert v.passed and v.status == "kink", v.message
+    # Each of the three tied elements gets a third of its row's weight.
+    g = np.array([1 / 3, 1 / 3, 1 / 3])
+    w = [e.engine for e in v.elements[:3]]
+    assert np.allclose(np.array(w) / w[0], g / g[0])
+
+
+def test_norm_negative_p_with_a_zero_is_judged():
+    v = _judge("norm", [[0.0, -1.5, 0.0], [-0.75, 0.5, 2.0]], dtype=symgrad.float32, p=-1.0,
+               dim=(0,), keepdim=False)
+    assert v.passed and all(e.status in ("ok", "kink") for e in v.elements), v.message
+
+
+def test_std_on_a_tie_is_a_kink():
+    v = _judge("std", np.full((2, 3), 0.015), dim=None, correction=0, keepdim=False)
+    assert v.status == "kink" and all(e.engine == 0.0 for e in v.elements), v.message
+
+
+def test_clamp_tensor_with_equal_bounds_is_a_kink():
+    v = _judge("clamp_tensor", [0.5, 1.0, 2.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0])
+    assert v.passed, v.message
+    by = {(e.input, e.index[0]): e.status for e in v.elements}
+    assert by[("min", 0)] == by[("max", 0)] == "kink"
+
+
+@pytest.mark.parametrize("dtype, y, x", [(symgrad.float16, 0.0, 2.0**-24),
+                                         (symgrad.float32, 2.0**-126, 2.0**-149),
+                                         (symgrad.float64, 1.0, 5e-324)])
+def test_atan2_with_a_subnormal_other_clears_the_engine(dtype, y, x):
+    v = _judge("atan2", [y], [x], dtype=dtype)
+    assert v.status in ("ok", "fd-unreliable", "nonfinite"), v.message
+    assert all(e.status != "engine-wrong" for e in v.elements)

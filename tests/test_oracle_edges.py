@@ -140,3 +140,119 @@ def test_whole_expression_mode_says_when_it_sits_on_a_kink():
     assert r.status == "kink" and "local" in r.reason
     r = oracle.exact_grad(x.add(1.0).relu().sum(), x, mode="whole")
     assert r.status == "ok" and r.float64[0].tolist() == [1.0, 1.0]
+
+
+# -- counterexamples found by tests/test_properties.py -------------------------------------------
+def _std(x, dim, correction):
+    return apply(REGISTRY["std"], x, dim=dim, correction=correction, keepdim=False)
+
+
+def test_std_of_tied_values_is_a_kink_with_the_zero_convention():
+    # 0.015 is not dyadic: the mean of six copies rounds in mpmath, so the tie must be seen
+    # from the values themselves. std = |h| sqrt(5)/6 when one of six equal values moves by h
+    # (correction 0): its one-sided partials are -+sqrt(5)/6; the engine declares 0 there.
+    x = t(np.full((2, 3), 0.015))
+    r = oracle.exact_grad(_std(x, None, 0), x)
+    assert r.status == "kink" and r.float64[0].tolist() == [[0.0] * 3] * 2
+    with mpmath.workdps(50):
+        sides = (-mpmath.sqrt(5) / 6, mpmath.sqrt(5) / 6)
+    for k in r.kinks:
+        assert k.convention == "zero"
+        assert all(abs(a - b) < 1e-30 for a, b in zip(k.one_sided, sides, strict=True))
+
+
+def test_std_with_one_tied_line_keeps_the_other_line_exact():
+    # Line 0 ties (a kink, 0); line 1 = (1, 2, 4), correction 1: mean 7/3, std = sqrt(7/3),
+    # d std / dx_i = (x_i - mean) / (2 std).
+    x = t([[0.015, 0.015, 0.015], [1.0, 2.0, 4.0]])
+    r = oracle.exact_grad(_std(x, (1,), 1), x)
+    assert r.status == "kink"
+    m, s = mpmath.mpf(7) / 3, mpmath.sqrt(mpmath.mpf(7) / 3)
+    want = [float((v - m) / (2 * s)) for v in (1, 2, 4)]
+    assert r.float64[0][0].tolist() == [0.0] * 3
+    np.testing.assert_allclose(r.float64[0][1], want, rtol=1e-15)
+    assert {k.index for k in r.kinks} == {(0, 0), (0, 1), (0, 2)}
+    assert all(not mpmath.isnan(k.one_sided[0]) for k in r.kinks)
+
+
+@pytest.mark.parametrize("value", [0.0, 0.015])
+def test_std_second_order_on_a_tie_takes_the_zero_convention(value):
+    # std(x + t v) = |t| std(v) at a tie: no second derivative (a delta in t). The engine's
+    # convention "zero" decides the second partials too; both sides are reported as nan.
+    x = t(np.full((3, 2, 2), value))
+    out = apply(REGISTRY["std"], x, dim=(0, 2), correction=1, keepdim=True)
+    v = np.linspace(-1.0, 1.0, 12).reshape(3, 2, 2)
+    r = oracle.exact_hvp(out, x, [v], grad_outputs=[np.array([0.5, -0.25]).reshape(1, 2, 1)])
+    assert r.status == "kink" and r.float64[0].tolist() == np.zeros((3, 2, 2)).tolist()
+    assert all(k.convention == "zero" and mpmath.isnan(k.one_sided[0]) for k in r.kinks)
+
+
+def _norm(x, p, dim):
+    return apply(REGISTRY["norm"], x, p=p, dim=dim, keepdim=False)
+
+
+def test_norm_inf_tie_of_three_splits_evenly():
+    # max |x| shared by three elements: "mean" (ties split evenly) gives each 1/3 of the
+    # weight, with the sign of the element; raised alone one takes it all, lowered none.
+    x = t([[0.25, -0.25, 0.25], [1.5, -1.5, -0.5]])
+    r = oracle.exact_grad(_norm(x, math.inf, (1,)), x)
+    third = mpmath.mpf(1) / 3
+    assert r.float64[0].tolist() == [[float(third), -float(third), float(third)],
+                                     [0.5, -0.5, 0.0]]
+    assert {k.convention for k in r.kinks} == {"mean"}
+
+
+def test_norm_minus_inf_zero_and_tie_take_their_own_conventions():
+    # Column 0 ties at |-0.5| ("mean": -1/2 each); column 1 ties too; column 2's minimum is
+    # the zero (|x| kinks there: "zero"), so the -0.5 above it gets nothing.
+    x = t([[-0.5, -0.5, -0.5], [-0.5, -0.5, 0.0]])
+    r = oracle.exact_grad(_norm(x, -math.inf, (0,)), x)
+    assert r.float64[0].tolist() == [[-0.5, -0.5, 0.0], [-0.5, -0.5, 0.0]]
+    conventions = {k.index: k.convention for k in r.kinks}
+    assert conventions[(0, 0)] == conventions[(0, 1)] == "mean"
+
+
+def test_norm_negative_p_next_to_a_zero_is_the_limit():
+    # p = -1: n(a, b) = |a||b| / (|a| + |b|), so dn/db = a^2 / (a + b)^2 (b > 0, a >= 0),
+    # which tends to 0 as a -> 0; the zero element itself is a kink ("zero").
+    x = t([[0.0, 1.5], [-0.75, 0.5]])
+    r = oracle.exact_grad(_norm(x, -1.0, (0,)), x)
+    a, b = mpmath.mpf(1.5), mpmath.mpf(0.5)
+    assert r.float64[0][:, 0].tolist() == [0.0, 0.0]
+    want = [float(b**2 / (a + b) ** 2), float(a**2 / (a + b) ** 2)]
+    np.testing.assert_allclose(r.float64[0][:, 1], want, rtol=1e-15)
+
+
+def test_clamp_tensor_with_equal_bounds_is_a_kink_in_each_bound():
+    # self < min == max: out = min(min, max). Raising min (or lowering max) hands the result
+    # to the other bound: one-sided partials (1, 0) for min and (1, 0) for max; PyTorch gives
+    # neither bound the gradient, the declared "right" side.
+    s, lo, hi = t([0.5]), t([1.0]), t([1.0])
+    r = oracle.exact_grad(apply(REGISTRY["clamp_tensor"], s, lo, hi).sum(), [s, lo, hi])
+    assert r.status == "kink" and [g.tolist() for g in r.float64] == [[0.0], [0.0], [0.0]]
+    assert {(k.input, k.convention, k.one_sided) for k in r.kinks} == {
+        (1, "right", (1, 0)), (2, "right", (1, 0))}
+
+
+def test_clamp_tensor_with_min_above_max_is_max():
+    # PyTorch: clamp(self, min, max) = max when min > max; only max gets the gradient.
+    s, lo, hi = t([0.5, 1.0, 0.0]), t([1.0, 1.0, 1.0]), t([0.0, 0.0, 0.0])
+    out = apply(REGISTRY["clamp_tensor"], s, lo, hi)
+    assert [float(v) for v in oracle.exact_forward(out)[0]] == [0.0, 0.0, 0.0]
+    r = oracle.exact_grad(out.sum(), [s, lo, hi])
+    assert [g.tolist() for g in r.float64] == [[0.0] * 3, [0.0] * 3, [1.0] * 3]
+
+
+@pytest.mark.parametrize("dtype, y, x", [
+    ("float32", 0.0, 2.0**-149), ("float32", 2.0**-126, 2.0**-149),
+    ("float16", 0.5, 3 * 2.0**-24), ("float64", 1.0, 5e-324)])
+def test_atan2_with_a_subnormal_other(dtype, y, x):
+    # d atan2(y, x)/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2), in exact arithmetic.
+    a = symgrad.tensor([y], dtype=getattr(symgrad, dtype), requires_grad=True)
+    b = symgrad.tensor([x], dtype=getattr(symgrad, dtype), requires_grad=True)
+    r = oracle.exact_grad(apply(REGISTRY["atan2"], a, b).sum(), [a, b])
+    with mpmath.workdps(60):
+        my, mx = mpmath.mpf(y), mpmath.mpf(x)
+        r2 = mx**2 + my**2
+        assert abs(r.grads[0][0] - mx / r2) <= abs(mx / r2) * mpmath.mpf(10) ** -35
+        assert abs(r.grads[1][0] + my / r2) <= abs(my / r2) * mpmath.mpf(10) ** -35

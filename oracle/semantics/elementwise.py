@@ -151,9 +151,12 @@ elementwise("clamp_min_tensor", lambda self, min: _clamp(self, min=min),
             lambda self, min: [("self", self - min), ("min", self - min)])
 elementwise("clamp_max_tensor", lambda self, max: _clamp(self, max=max),
             lambda self, max: [("self", self - max), ("max", self - max)])
+# At min == max the result is min(min, max) for self < min and max for self > max: a kink in
+# each bound (PyTorch gives neither of them the gradient there).
 elementwise("clamp_tensor", lambda self, min, max: _clamp(self, min=min, max=max),
             lambda self, min, max: [("self", self - min), ("self", self - max),
-                                    ("min", self - min), ("max", self - max)])
+                                    ("min", self - min), ("max", self - max),
+                                    ("min", min - max), ("max", min - max)])
 for _name in ("remainder", "remainder_tensor", "remainder_scalar"):
     elementwise(_name, *_modulo(lambda q: FloorStep(q)))
 for _name in ("fmod", "fmod_tensor"):

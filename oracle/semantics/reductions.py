@@ -119,9 +119,13 @@ def _moment(self: Any, *, dim: Any = None, correction: Any = 1, keepdim: bool = 
 def _moment_kinks(self: Any, *, dim: Any = None, correction: Any = 1, keepdim: bool = False,
                   root: bool = False) -> list[tuple[str, Any]]:
     # sqrt has a vertical tangent at 0: the standard deviation of equal elements is a kink.
+    # Its zero set is written as a sum of |differences|, which mpmath evaluates to exactly 0
+    # on a tie and to a positive number otherwise; the variance itself, through a rounded
+    # mean, leaves a residue of the working precision on a tie and would hide the kink.
     if not root:
         return []
-    return [("self", v) for v in reduce(self, dim, keepdim, lambda xs: _var(xs, correction)).flat]
+    return [("self", v) for v in reduce(self, dim, keepdim, lambda xs: sympy.Add(
+        *[sympy.Abs(x - xs[0]) for x in xs[1:]]) if len(xs) > 1 else sympy.Integer(0)).flat]
 
 
 _reduction("var", _moment, kinks=_moment_kinks)
