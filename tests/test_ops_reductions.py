@@ -409,3 +409,16 @@ def test_product_gradient_when_the_product_overflows():
     with np.errstate(over="ignore"):
         x.prod().backward()
     np.testing.assert_allclose(x.grad._data[:2], [1.0, 1.0], rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("value", [0.05, 0.1, 1 / 3])
+def test_variance_of_equal_values_is_exactly_zero(dtype, value):
+    # Equal values have variance 0 exactly; a mean an ulp off would give ~1e-17 and, through
+    # the square root, a gradient of -0.4 instead of the declared kink convention (zero).
+    x = symgrad.tensor([value] * 7, dtype=getattr(symgrad, dtype), requires_grad=True)
+    assert x.var().item() == 0.0
+    s = x.std()
+    s.backward()
+    assert s.item() == 0.0
+    assert np.all(x.grad.numpy() == 0.0)

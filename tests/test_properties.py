@@ -52,7 +52,6 @@ SWEEPABLE = sweepable_ops()
 # oracle; each (test, op) is left out until fixed (a committed test never fails).
 KNOWN: dict[tuple[str, str], str] = {
     ("fd", "atan2"): "other tiny: FD's own error estimate is honest but wide (51575 ± 25800)",
-    ("kinks", "std"): "all values tied: exact -0.0649, engine and FD 0 (oracle-suspect)",
     ("edges", "div"): "float32 other 1.4e-45 broadcast over self [1, -1]: the per-element "
                       "-g*self/other**2 are +-inf and sum to nan, exact -1.4e89 (overflow)",
     ("edges", "remainder_tensor"): "float16 on a kink: engine -inf for other, exact -41984 "

@@ -121,7 +121,11 @@ def _var_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, correction: f
                  keepdim: bool, root: bool = False) -> np.ndarray:
     x = self.astype(_acc(self) or self.dtype)
     axis = _axis(dim, self)
-    centred = x - np.mean(x, axis=axis, keepdims=True)
+    mean = np.mean(x, axis=axis, keepdims=True)
+    # One correction pass (the corrected two-pass algorithm): the rounded mean of equal values
+    # can sit an ulp off them; correcting it makes their variance exactly 0, as PyTorch's is.
+    mean = mean + np.mean(x - mean, axis=axis, keepdims=True)
+    centred = x - mean
     divisor = builtins.max(_count(self.shape, dim) - correction, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.sum(centred * centred, axis=axis, keepdims=keepdim) / x.dtype.type(divisor)
