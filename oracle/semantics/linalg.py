@@ -45,8 +45,6 @@ for _name in ("dot", "mv", "mm", "bmm", "matmul", "matmul_clone", "matmul_vm"):
     defmeaning(_name, "structural", matmul)
 defmeaning("addmm", "structural", lambda self, mat1, mat2: matmul(mat1, mat2) + np.asarray(
     self, dtype=object))
-defmeaning("outer", "structural", lambda self, vec2: matmul(
-    np.asarray(self, dtype=object).reshape(-1, 1), np.asarray(vec2, dtype=object).reshape(1, -1)))
 
 
 def _trace(self: Any) -> np.ndarray:

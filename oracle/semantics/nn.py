@@ -1,4 +1,8 @@
-"""Neural-network functions: activations (elementwise), softmax, losses and ``linear``."""
+"""Neural-network functions: activations (elementwise), softmax and losses.
+
+``linear`` and ``l1_loss`` have no meaning here: the engine records them as the ops they are
+made of (``t``/``mm``/``add``, ``sub``/``abs``/``mean``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ import sympy
 from sympy import Piecewise
 
 from oracle.semantics import defmeaning, num
-from oracle.semantics.linalg import matmul
 from oracle.semantics.reductions import along
 
 __all__: list[str] = []
@@ -103,17 +106,3 @@ def _nll_loss(self: Any, target: Any, weight: Any = None, *, reduction: str = "m
 defmeaning("nll_loss", "structural", _nll_loss, index_args=("target",))
 defmeaning("mse_loss", "structural", lambda self, target, *, reduction="mean", **_: _reduced(
     (np.asarray(self, dtype=object) - np.asarray(target, dtype=object)) ** 2, reduction))
-defmeaning("l1_loss", "structural", lambda self, target, *, reduction="mean", **_: _reduced(
-    np.vectorize(sympy.Abs, otypes=[object])(
-        np.asarray(self, dtype=object) - np.asarray(target, dtype=object)), reduction),
-    kinks=lambda self, target, **_: [
-        ("self", d) for d in (np.asarray(self, dtype=object)
-                              - np.asarray(target, dtype=object)).flat])
-
-
-def _linear(input: Any, weight: Any, bias: Any = None) -> np.ndarray:
-    out = matmul(input, np.asarray(weight, dtype=object).T)
-    return out + np.asarray(bias, dtype=object) if bias is not None else out
-
-
-defmeaning("linear", "structural", _linear)

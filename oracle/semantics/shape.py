@@ -25,14 +25,6 @@ def _o(x: Any) -> np.ndarray:
     return np.asarray(x, dtype=object)
 
 
-def _flatten(self: Any, *, start_dim: int = 0, end_dim: int = -1, **_: Any) -> np.ndarray:
-    x = _o(self)
-    if x.ndim == 0:
-        return x.reshape(1)
-    s, e = start_dim % x.ndim, end_dim % x.ndim
-    return x.reshape(x.shape[:s] + (-1,) + x.shape[e + 1:])
-
-
 def _squeeze(self: Any, *, dim: Any = None, **_: Any) -> np.ndarray:
     x = _o(self)
     if dim is None:
@@ -137,7 +129,6 @@ _index("expand", lambda self, *, shape, **_: np.broadcast_to(_o(self), shape).co
 _index("to_copy", lambda self, **_: _o(self).copy())
 _index("clone", lambda self, **_: _o(self).copy())
 _index("alias", lambda self, **_: _o(self).copy())
-_index("flatten", _flatten)
 _index("squeeze", _squeeze)
 _index("squeeze_dim", _squeeze)
 _index("squeeze_dims", _squeeze)
