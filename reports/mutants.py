@@ -18,12 +18,13 @@ import math
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from oracle.verdict import write_atomic
 from reports._status import number
+from reports.html import _environment
 
 __all__ = ["render_mutants_html", "write_mutants_html", "print_mutants", "percent"]
 
@@ -45,8 +46,7 @@ def percent(value: Any) -> str:
 
 def render_mutants_html(data: dict[str, Any], run: dict[str, Any] | None = None) -> str:
     """The mutation report as one HTML string."""
-    env = Environment(loader=PackageLoader("reports", "templates"), autoescape=True,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = _environment()
     env.filters["percent"] = percent
     template = env.get_template("mutants.html.j2")
     return template.render(d=data, run=run or {}, overall=_row(data.get("overall")),
@@ -75,9 +75,10 @@ def print_mutants(data: dict[str, Any], console: Console | None = None,
     >>> import io
     >>> console = Console(file=io.StringIO(), width=100, record=True, color_system=None)
     >>> print_mutants({"overall": {"mutants": 4, "exact": 0.75, "fd": 0.5, "both": 1.0},
-    ...                "per_op": {}, "false_alarms": [], "passed": False}, console=console)
+    ...                "per_op": {"[/]": {}}, "false_alarms": [], "passed": False},
+    ...               console=console)
     >>> text = console.export_text()
-    >>> "75.0%" in text and "FAIL" in text
+    >>> "75.0%" in text and "FAIL" in text and "[/]" in text
     True
     """
     console = console or Console()
@@ -89,16 +90,17 @@ def print_mutants(data: dict[str, Any], console: Console | None = None,
                           ("crashed", "right")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for op, r in sorted((data.get("per_op") or {}).items()):
-        table.add_row(op, str(r.get("mutants", 0)), percent(r.get("fd")),
+        table.add_row(escape(str(op)), escape(str(r.get("mutants", 0))), percent(r.get("fd")),
                       _exact_cell(r.get("exact"), target), percent(r.get("both")),
-                      str(r.get("equivalent", "")), str(r.get("below_resolution", "")),
-                      str(r.get("crashed", "")))
+                      escape(str(r.get("equivalent", ""))),
+                      escape(str(r.get("below_resolution", ""))), escape(str(r.get("crashed", ""))))
     overall = data.get("overall") or {}
     table.add_section()
-    table.add_row("[bold]overall[/]", str(overall.get("mutants", 0)),
+    table.add_row("[bold]overall[/]", escape(str(overall.get("mutants", 0))),
                   percent(overall.get("fd")), _exact_cell(overall.get("exact"), target),
-                  percent(overall.get("both")), str(data.get("equivalent", "")),
-                  str(data.get("below_resolution", "")), str(data.get("crashed", "")))
+                  percent(overall.get("both")), escape(str(data.get("equivalent", ""))),
+                  escape(str(data.get("below_resolution", ""))),
+                  escape(str(data.get("crashed", ""))))
     console.print(table)
     misses = data.get("fd_misses") or []
     if misses:
@@ -116,10 +118,11 @@ def print_mutants(data: dict[str, Any], console: Console | None = None,
     for alarm in data.get("false_alarms") or []:
         console.print(f"false alarm: {alarm}", style="red", highlight=False, markup=False)
     verdict = "[bold green]PASS[/]" if data.get("passed") else "[bold red]FAIL[/]"
+    judged = escape(str(overall.get("mutants", 0)))
     console.print(f"{verdict}: exact oracle kills {percent(overall.get('exact'))} of "
-                  f"{overall.get('mutants', 0)} mutants (target {percent(target)}), FD alone "
+                  f"{judged} mutants (target {percent(target)}), FD alone "
                   f"{percent(overall.get('fd'))}; {len(data.get('false_alarms') or [])} false "
-                  "alarms" + (f"; report: {report}" if report else ""), highlight=False)
+                  "alarms" + (f"; report: {escape(report)}" if report else ""), highlight=False)
 
 
 def _exact_cell(value: Any, target: float) -> str:

@@ -8,6 +8,12 @@
 >>> text = console.export_text()
 >>> "engine-wrong" in text and "FAIL: 1 checks, 1 failing" in text
 True
+
+Strings from the file are shown as text, not read as rich markup:
+
+>>> print_summary([{"id": "op/[/]x", "status": "[b]odd"}], console=console)
+>>> "op/[/]x" in console.export_text()
+True
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections import Counter
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from oracle.verdict import WHO_IS_WRONG
@@ -34,7 +41,7 @@ def print_summary(verdicts: list[dict[str, Any]], console: Console | None = None
     table.add_column("checks", justify="right")
     for status in sorted(counts, key=rank):
         colour = COLOURS.get(status, "magenta")
-        table.add_row(f"[{colour}]{status}[/]", str(counts[status]))
+        table.add_row(f"[{colour}]{escape(status)}[/]", str(counts[status]))
     console.print(table)
     worst = sorted((v for v in verdicts if v.get("status") not in ("ok", "kink")),
                    key=lambda v: (rank(str(v.get("status"))),
@@ -52,17 +59,18 @@ def print_summary(verdicts: list[dict[str, Any]], console: Console | None = None
             detail.add_column("message", overflow="fold", ratio=1)
         for v in worst[:WORST_SHOWN]:
             status = str(v.get("status"))
-            row = [f"[{COLOURS.get(status, 'magenta')}]{status}[/]", str(v.get("id")),
-                   _ulps(v.get("max_ulp_error")),
-                   str(v.get("wrong") or WHO_IS_WRONG.get(status) or "")]
-            detail.add_row(*row, *([_first_line(v.get("message"))] if wide else []))
+            # Strings from a results file are text, never rich markup ("[/]" would raise).
+            row = [f"[{COLOURS.get(status, 'magenta')}]{escape(status)}[/]",
+                   escape(str(v.get("id"))), _ulps(v.get("max_ulp_error")),
+                   escape(str(v.get("wrong") or WHO_IS_WRONG.get(status) or ""))]
+            detail.add_row(*row, *([escape(_first_line(v.get("message")))] if wide else []))
         console.print(detail)
         if len(worst) > WORST_SHOWN:
             console.print(f"... and {len(worst) - WORST_SHOWN} more not ok")
     failing = sum(not passed(v) for v in verdicts)
     verdict = "[bold red]FAIL[/]" if failing else "[bold green]PASS[/]"
     console.print(f"{verdict}: {len(verdicts)} checks, {failing} failing"
-                  + (f"; report: {report}" if report else ""), highlight=False)
+                  + (f"; report: {escape(report)}" if report else ""), highlight=False)
 
 
 def _ulps(value: Any) -> str:
