@@ -91,9 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.mutants:
         return _mutants(args, argv, console)
     if args.merge:
-        run, records = read_results(*args.merge)
+        try:
+            run, records = read_results(*args.merge)
+            verdicts = [Verdict.from_json(r) for r in records]
+        except (OSError, ValueError) as exc:
+            console.print(f"symgrad-check: {exc}", style="red", highlight=False, markup=False)
+            return 2
         run = {**run, "merged from": ", ".join(str(p) for p in args.merge)}
-        verdicts = [Verdict.from_json(r) for r in records]
     else:
         from oracle.sweep import sweep
 

@@ -7,6 +7,7 @@ CI shards merge by concatenating their ``verdicts``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -107,9 +108,36 @@ class Verdict:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Verdict:
+        """A verdict from its record; a record of another shape is a ``ValueError`` naming it.
+
+        >>> Verdict.from_json({"id": "a", "op": "mul", "dtype": "float32", "check": "grad",
+        ...                    "status": "ok", "passed": True}).status
+        'ok'
+        >>> Verdict.from_json({"id": "a", "op": "mul", "dtype": "float32", "status": "ok",
+        ...                    "colour": "red"})
+        Traceback (most recent call last):
+        ...
+        ValueError: verdict record 'a': unknown fields ['colour'], missing fields ['check']
+        """
         fields = {k: v for k, v in data.items() if k not in ("passed", "wrong")}
-        fields["elements"] = [Element(**e) for e in fields.get("elements", [])]
+        _check_record(cls, fields, f"verdict record {data.get('id')!r}")
+        elements = fields.get("elements") or []
+        for e in elements:
+            _check_record(Element, e, f"verdict record {data.get('id')!r}, element")
+        fields["elements"] = [Element(**e) for e in elements]
         return cls(**fields)
+
+
+def _check_record(cls: type, record: Any, what: str) -> None:
+    if not isinstance(record, dict):
+        raise ValueError(f"{what}: not an object: {record!r}")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    required = [n for n, f in known.items()
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    unknown = sorted(set(record) - set(known))
+    missing = [n for n in required if n not in record]
+    if unknown or missing:
+        raise ValueError(f"{what}: unknown fields {unknown}, missing fields {missing}")
 
 
 def _finite(value: Any) -> Any:
@@ -136,6 +164,9 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+            # Flushed to disk before the rename, so a crash cannot leave an empty file in place.
+            f.flush()
+            os.fsync(f.fileno())
         # mkstemp makes the file private; a report is for publishing, so use the usual mode.
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
@@ -156,8 +187,9 @@ def read_results(*paths: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     verdicts: list[dict[str, Any]] = []
     for p in paths:
         doc = json.loads(Path(p).read_text(encoding="utf-8"))
-        if doc.get("schema") != SCHEMA:
-            raise ValueError(f"{p}: not a symgrad results file (schema {doc.get('schema')!r})")
+        if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+            schema = doc.get("schema") if isinstance(doc, dict) else None
+            raise ValueError(f"{p}: not a symgrad results file (schema {schema!r})")
         run = run or doc.get("run", {})
         verdicts.extend(doc["verdicts"])
     return run, verdicts

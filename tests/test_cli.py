@@ -10,7 +10,7 @@ from junitparser import JUnitXml
 
 from oracle import sweep as sweep_mod
 from oracle.cli import main
-from oracle.verdict import Verdict, read_results, write_results
+from oracle.verdict import SCHEMA, Verdict, read_results, write_results
 from symgrad.ops.registry import REGISTRY
 
 
@@ -122,3 +122,14 @@ def test_skeleton_a_wrong_mul_vjp_fails_the_job_and_names_the_engine(tmp_path, m
     monkeypatch.undo()
     assert REGISTRY["mul"].vjp is not wrong.vjp
     assert main([*argv, "--out", str(tmp_path / "again")]) == 0
+
+
+def test_merge_of_a_bad_results_file_is_a_clear_error_not_a_traceback(tmp_path, capsys):
+    bad = tmp_path / "results.json"
+    bad.write_text(json.dumps({"schema": SCHEMA, "run": {}, "verdicts": [
+        {"id": "a", "op": "mul", "dtype": "float32", "check": "grad", "status": "ok",
+         "colour": "red"}]}))
+    assert main(["--merge", str(bad), "--out", str(tmp_path / "out")]) == 2
+    assert "unknown fields ['colour']" in capsys.readouterr().out
+    assert not (tmp_path / "out").exists()
+    assert main(["--merge", str(tmp_path / "missing.json"), "--out", str(tmp_path)]) == 2
