@@ -100,7 +100,6 @@ def test_merge_renders_one_report_from_shards(tmp_path):
 
 
 def test_skeleton_a_wrong_mul_vjp_fails_the_job_and_names_the_engine(tmp_path, monkeypatch):
-    pytest.importorskip("oracle.exact")
     argv = ["--ops", "mul", "--dtypes", "float32,float64", "--no-second-order"]
     assert main([*argv, "--out", str(tmp_path / "right")]) == 0
 

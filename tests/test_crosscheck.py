@@ -202,7 +202,6 @@ def test_reduction_over_wrong_axis(mutate, judge):
     assert v.status == "engine-wrong"
 
 
-@pytest.mark.skipif("mm" not in REGISTRY, reason="no matmul in the catalog yet")
 def test_matmul_not_transposed(mutate, judge):
     # d(A@B)/dA = g @ Bᵀ; the mutant forgets the transpose (square, so the shapes still fit).
     op = mutate("mm", lambda g, self, mat2: (g.mm(mat2), self.t().mm(g)))
