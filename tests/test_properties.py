@@ -10,12 +10,13 @@ examples follows the hypothesis profile (``ci``: a few per op, ``thorough``: man
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import symgrad
@@ -24,11 +25,74 @@ from oracle.sweep import FLOAT_DTYPES, sweepable_ops
 from oracle.tolerances import ulp
 from symgrad import _dtypes
 from symgrad.ops.registry import REGISTRY, OpDef, apply
-from symgrad.testing.strategies import kinked_inputs, op_inputs
+from symgrad.testing.strategies import OpCase, op_cases
 
 # Statuses that say the engine is right: exactly, by the op's kink convention, or with FD
 # unable to confirm it (the exact oracle still did).
 RIGHT = {"ok", "kink", "fd-unreliable"}
+
+SWEEPABLE = sweepable_ops()
+
+# Counterexamples found by these properties and reported to the owners of the engine and the
+# oracle; each (check, op) is left out until fixed (a committed test never fails).
+KNOWN: dict[tuple[str, str], str] = {
+    ("edges", "div"): "other subnormal broadcast over self of both signs (float16 other "
+                      "2**-24 over self [[0, 0, 1], [0, 0, -1]], also bfloat16 and float32): "
+                      "the per-element -g*self/other**2 are +-inf and sum to nan; exact "
+                      "-7.9e13 (float16 rounds it to -inf), as PyTorch's nan",
+    ("edges", "remainder_tensor"): "other tiny: floor(self/other) overflows before the "
+                                   "product with g (bfloat16 self 4, other 2**-126: engine "
+                                   "-inf, exact -1.23e38, finite in bfloat16; float64 self 1, "
+                                   "other 5e-324: engine -inf, exact +5.6e101 (oracle-suspect))",
+}
+
+# Counterexamples these properties found once, fixed since: each runs first, as an explicit
+# example, in the test of its (check, op) in its dtype (test_every_example_is_run checks
+# that one is collected).
+_STD = {"dim": (1,), "correction": 1, "keepdim": False}
+_NORM_INF = {"p": math.inf, "dim": (1,), "keepdim": False}
+_TINY = [1e-150, 1e-150, 1e-150, 1.0, 1.0]
+EXAMPLES: dict[tuple[str, str], list[OpCase]] = {
+    # The product 1e-450 underflows float64 to 0; d/dx_i is the product of the others, 1e-300.
+    ("grad", "prod_all"): [OpCase.of("prod_all", "float64", _TINY)],
+    ("edges", "prod_all"): [OpCase.of("prod_all", "float64", _TINY)],
+    # other tiny: FD's own error estimate is wide (51217 ± 3110 for exact 51546), or plainly
+    # wrong (25467 ± 12700 for 500000): crosscheck must call FD unreliable there.
+    ("fd", "atan2"): [OpCase.of("atan2", "float64", [0.0, 1e-06], [1.94e-05, 1e-06])],
+    # A tiny or subnormal other: x / (x^2 + y^2) must not underflow x^2 + y^2 to 0.
+    ("edges", "atan2"): [
+        OpCase.of("atan2", "float64", [[1.0], [1e-300]], [[5e-324, 2.5e-308, 1e-300]]),
+        OpCase.of("atan2", "float32", [2.0**-126, 0.0], [2.0**-149, 2.0**-149]),
+        OpCase.of("atan2", "float16", [0.5, 0.0], [3 * 2.0**-24, 2.0**-24]),
+    ],
+    # 0.5 / 0.05 is 9.99999999999999944 exactly: fmod subtracted other 9 times, d/dother = -9.
+    ("kinks", "fmod_tensor"): [OpCase.of("fmod_tensor", "float64", [0.5, 3.0, -3.0],
+                                         [0.05, 1.5, 1.5])],
+    # self / other = 65536 (a kink) in float16: -g * floor(self / other) = -41984 is finite,
+    # though the quotient overflows float16.
+    ("kinks", "remainder_tensor"): [OpCase.of("remainder_tensor", "float16", [[4.0], [0.0]],
+                                              [[1.0, 1.0, 2.0**-14]])],
+    # self = 0, other subnormal: d/dother = -self / other**2 = 0, not 0 / 0 (other**2
+    # underflows); d/dself = 1 / other overflows float16, correctly.
+    ("grad", "div"): [OpCase.of("div", "float16", [0.0, 0.0], [6e-08, 1.0])],
+    # min == max (a kink of each bound) and min > max (the result is max).
+    ("kinks", "clamp_tensor"): [OpCase.of("clamp_tensor", "float64",
+                                          [0.0, 1.0, 0.5, 0.0, 0.7], [0.5] * 5,
+                                          [0.5, 0.5, 0.5, 0.0, 0.25])],
+    # Equal values: the variance must be exactly 0 (the kink), not an ulp-off 1e-17.
+    ("kinks", "std"): [OpCase.of("std", "float64", [[0.05] * 3, [1.0, 2.0, 4.0]],
+                                 attrs=_STD)],
+    ("gradgrad", "std"): [OpCase.of("std", "float64", [[0.05] * 3, [1.0, 2.0, 4.0]],
+                                    attrs=_STD)],
+    # -4 * 0.125**-5 = -131072 rounds to -inf in float16: the engine's -inf is right.
+    ("grad", "pow_tensor"): [OpCase.of("pow_tensor", "float16", [0.125], [-4.0])],
+    # max |x| shared by three elements (and by two of opposite signs): split evenly.
+    ("kinks", "norm"): [OpCase.of("norm", d, [[0.25, 0.25, 0.25], [1.5, -1.5, -0.5]],
+                                  attrs=_NORM_INF) for d in ("float32", "float64")],
+}
+
+# (name, dtype) pairs each check is parametrized over, filled in by ``per_op``.
+PARAMS: dict[str, list[tuple[str, str]]] = {}
 
 
 def few(n: int) -> settings:
@@ -36,46 +100,62 @@ def few(n: int) -> settings:
     return settings(max_examples=max(1, n * settings().max_examples // 30))
 
 
-def per_op(dtypes: tuple[str, ...] = FLOAT_DTYPES,
-           where: Callable[[OpDef], bool] = lambda op: True,
-           ops: list[str] | None = None) -> Any:
-    """Parametrize ``name, dtype`` over registry ops (``ops`` or all) x the dtypes they declare."""
-    names = sorted(REGISTRY) if ops is None else ops
-    return pytest.mark.parametrize("name,dtype", [
-        pytest.param(n, d, id=f"{n}-{d}") for n in names if where(REGISTRY[n])
-        for d in dtypes if _dtypes._by_name(d) in REGISTRY[n].dtypes])
-
-
-SWEEPABLE = sweepable_ops()
-
-# Counterexamples found by these properties and reported to the owners of the engine and the
-# oracle; each (test, op) is left out until fixed (a committed test never fails).
-KNOWN: dict[tuple[str, str], str] = {
-    ("fd", "atan2"): "other tiny: FD's own error estimate is honest but wide (51575 ± 25800)",
-    ("edges", "div"): "float32 other 1.4e-45 broadcast over self [1, -1]: the per-element "
-                      "-g*self/other**2 are +-inf and sum to nan, exact -1.4e89 (overflow)",
-    ("edges", "remainder_tensor"): "float16 on a kink: engine -inf for other, exact -41984 "
-                                   "(finite in float16)",
-}
-
-
 def unknown(check: str) -> Callable[[OpDef], bool]:
     return lambda op: (check, op.name) not in KNOWN
 
 
-def judge(name: str, attrs: dict[str, Any], inputs: list[symgrad.Tensor], order: int = 1
-          ) -> Any:
-    """The crosscheck verdict of ``REGISTRY[name]`` on ``inputs`` (the grad ones are judged)."""
+def per_op(check: str, dtypes: tuple[str, ...] = FLOAT_DTYPES,
+           where: Callable[[OpDef], bool] = lambda op: True, ops: list[str] | None = None
+           ) -> Any:
+    """Parametrize ``name, dtype`` over registry ops (``ops`` or all) x the dtypes they declare,
+    leaving out the ``KNOWN`` counterexamples of ``check``."""
+    names = sorted(REGISTRY) if ops is None else ops
+    pairs = [(n, d) for n in names if where(REGISTRY[n]) and unknown(check)(REGISTRY[n])
+             for d in dtypes if _dtypes._by_name(d) in REGISTRY[n].dtypes]
+    PARAMS[check] = pairs
+    return pytest.mark.parametrize("name,dtype", [pytest.param(n, d, id=f"{n}-{d}")
+                                                  for n, d in pairs])
+
+
+def cases(check: str, name: str, dtype: str | None, n: int, *, edges: bool = False,
+          kinks: bool = False, **more: st.SearchStrategy) -> Callable[..., Callable[[], None]]:
+    """Turn a property of one ``case`` into a hypothesis test of op ``name``: cases drawn by
+    ``op_cases`` in ``dtype`` (None: any floating dtype the op declares), ``n`` of them under
+    ``ci``, after the ``EXAMPLES`` of ``(check, name)`` in that dtype. ``more`` are further
+    strategies passed to ``given`` by name.
+
+    The strategy depends on the op, so each parametrized test builds its own hypothesis test
+    (an ``@example`` then belongs to one op); it is keyed by check, op and dtype for the seed
+    and the example database, as hypothesis's pytest plugin keys a parametrized test.
+    """
     op = REGISTRY[name]
+    d = (_dtypes._by_name(dtype) if dtype is not None
+         else st.sampled_from([d for d in _dtypes.FLOATING if d in op.dtypes]))
+
+    def decorate(prop: Callable[..., None]) -> Callable[[], None]:
+        prop._hypothesis_internal_add_digest = f"{check}:{name}:{dtype}".encode()  # type: ignore[attr-defined]
+        test = given(case=op_cases(op, d, edges=edges, kinks=kinks), **more)(prop)
+        for case in EXAMPLES.get((check, name), []):
+            if dtype is None or case.dtype == dtype:
+                test = example(case=case)(test)
+        return few(n)(test)
+
+    return decorate
+
+
+def judge(case: OpCase, order: int = 1) -> Any:
+    """The crosscheck verdict of the case's op on its inputs (the grad ones are judged)."""
+    op = REGISTRY[case.op]
+    inputs = case.inputs()
     diff = [i for i, t in enumerate(inputs) if t.requires_grad]
 
     def fn(*xs: symgrad.Tensor) -> symgrad.Tensor:
         args = list(inputs)
         for i, x in zip(diff, xs, strict=True):
             args[i] = x
-        return apply(REGISTRY[name], *args, **attrs)
+        return apply(REGISTRY[case.op], *args, **case.attrs)
 
-    return crosscheck(fn, [inputs[i] for i in diff], order=order, op=name, attrs=attrs,
+    return crosscheck(fn, [inputs[i] for i in diff], order=order, op=case.op, attrs=case.attrs,
                       names=[op.args[i] for i in diff])
 
 
@@ -98,68 +178,72 @@ def explain(v: Any) -> str:
 
 
 # -- engine, exact and FD ---------------------------------------------------------------------
-@per_op(ops=SWEEPABLE, where=unknown("grad"))
-@few(2)
-@given(data=st.data())
-def test_engine_gradient_matches_exact(name, dtype, data):
-    d = _dtypes._by_name(dtype)
-    sample, inputs = data.draw(op_inputs(REGISTRY[name], d), label="inputs")
-    v = judge(name, sample.attrs, inputs)
-    assert right(v, dtype), explain(v)
+@per_op("grad", ops=SWEEPABLE)
+def test_engine_gradient_matches_exact(name, dtype):
+    @cases("grad", name, dtype, 2)
+    def prop(case):
+        v = judge(case)
+        assert right(v, dtype), explain(v)
+
+    prop()
 
 
-def _smooth(op: OpDef) -> bool:
-    return not op.kinks and unknown("fd")(op)
+@per_op("fd", dtypes=("float64",), ops=SWEEPABLE, where=lambda op: not op.kinks)
+def test_fd_within_its_estimate_and_engine_agrees_with_fd(name, dtype):
+    @cases("fd", name, dtype, 2)
+    def prop(case):
+        v = judge(case)
+        assert v.status in RIGHT, explain(v)
+        for e in v.elements:
+            exact = float(e.exact)
+            # FD's bound is twice its own Richardson estimate (oracle.tolerances.fd_tolerance).
+            fd_bound = 2 * e.fd_error_estimate
+            if e.status == "ok":
+                assert abs(e.fd - exact) <= fd_bound, explain(v)
+                engine_bound = e.tolerance_ulps * float(ulp(np.array(exact), "float64"))
+                assert abs(e.engine - e.fd) <= engine_bound + fd_bound, explain(v)
+
+    prop()
 
 
-@per_op(dtypes=("float64",), ops=SWEEPABLE, where=_smooth)
-@few(2)
-@given(data=st.data())
-def test_fd_within_its_estimate_and_engine_agrees_with_fd(name, dtype, data):
-    sample, inputs = data.draw(op_inputs(REGISTRY[name], symgrad.float64), label="inputs")
-    v = judge(name, sample.attrs, inputs)
-    assert v.status in RIGHT, explain(v)
-    for e in v.elements:
-        exact = float(e.exact)
-        # FD's bound is twice its own Richardson estimate (oracle.tolerances.fd_tolerance).
-        fd_bound = 2 * e.fd_error_estimate
-        if e.status == "ok":
-            assert abs(e.fd - exact) <= fd_bound, explain(v)
-            engine_bound = e.tolerance_ulps * float(ulp(np.array(exact), "float64"))
-            assert abs(e.engine - e.fd) <= engine_bound + fd_bound, explain(v)
+@per_op("kinks", ops=SWEEPABLE, where=lambda op: bool(op.kinks))
+def test_gradient_at_declared_kinks(name, dtype):
+    @cases("kinks", name, dtype, 2, kinks=True)
+    def prop(case):
+        v = judge(case)
+        assert right(v, dtype), explain(v)
+
+    prop()
 
 
-@per_op(ops=SWEEPABLE, where=lambda op: bool(op.kinks) and unknown("kinks")(op))
-@few(2)
-@given(data=st.data())
-def test_gradient_at_declared_kinks(name, dtype, data):
-    sample, inputs = data.draw(kinked_inputs(REGISTRY[name], _dtypes._by_name(dtype)),
-                               label="inputs")
-    v = judge(name, sample.attrs, inputs)
-    assert right(v, dtype), explain(v)
+@per_op("edges", ops=SWEEPABLE)
+def test_edge_values_never_fail_unexplained(name, dtype):
+    @cases("edges", name, dtype, 1, edges=True)
+    def prop(case):
+        with np.errstate(all="ignore"):
+            v = judge(case)
+        # Overflow to inf/nan and an oracle out of its depth are explained verdicts.
+        assert v.passed or right(v, dtype), explain(v)
+
+    prop()
 
 
-@per_op(ops=SWEEPABLE, where=unknown("edges"))
-@few(1)
-@given(data=st.data())
-def test_edge_values_never_fail_unexplained(name, dtype, data):
-    sample, inputs = data.draw(op_inputs(REGISTRY[name], _dtypes._by_name(dtype), edges=True),
-                               label="inputs")
-    with np.errstate(all="ignore"):
-        v = judge(name, sample.attrs, inputs)
-    # Overflow to inf/nan and an oracle out of its depth are explained verdicts, not failures.
-    assert v.passed or right(v, dtype), explain(v)
+@per_op("gradgrad", dtypes=("float32", "float64"), ops=SWEEPABLE,
+        where=lambda op: op.double_backward)
+def test_second_order_matches_exact(name, dtype):
+    @cases("gradgrad", name, dtype, 1)
+    def prop(case):
+        v = judge(case, order=2)
+        assert right(v, dtype), explain(v)
+
+    prop()
 
 
-@per_op(dtypes=("float32", "float64"), ops=SWEEPABLE,
-        where=lambda op: op.double_backward and unknown("gradgrad")(op))
-@few(1)
-@given(data=st.data())
-def test_second_order_matches_exact(name, dtype, data):
-    sample, inputs = data.draw(op_inputs(REGISTRY[name], _dtypes._by_name(dtype)),
-                               label="inputs")
-    v = judge(name, sample.attrs, inputs, order=2)
-    assert right(v, dtype), explain(v)
+def test_every_example_is_run():
+    for (check, name), examples in EXAMPLES.items():
+        for case in examples:
+            assert case.op == name
+            assert (name, case.dtype) in PARAMS[check], (check, case)
 
 
 # -- requires_grad, dtype and shape of gradients ------------------------------------------------
@@ -168,65 +252,71 @@ def _float_op(op: OpDef) -> bool:
 
 
 @pytest.mark.parametrize("name", [n for n in sorted(REGISTRY) if _float_op(REGISTRY[n])])
-@few(3)
-@given(data=st.data())
-def test_requires_grad_propagation(name, data):
+def test_requires_grad_propagation(name):
     op = REGISTRY[name]
-    d = data.draw(st.sampled_from([d for d in _dtypes.FLOATING if d in op.dtypes]), label="dtype")
-    sample, inputs = data.draw(op_inputs(op, d), label="inputs")
-    for t in inputs:
-        if t.dtype.is_floating_point:
-            t.requires_grad_(data.draw(st.booleans(), label="requires_grad"))
-    any_rg = any(t.requires_grad for t in inputs)
-    out = apply(op, *inputs, **sample.attrs)
-    expected = any_rg and op.vjp is not None and out.dtype.is_floating_point
-    assert out.requires_grad is expected
-    assert (out.grad_fn is not None) is expected
-    assert out.is_leaf is not expected
-    with symgrad.no_grad():
-        quiet = apply(op, *inputs, **sample.attrs)
-    assert not quiet.requires_grad and quiet.grad_fn is None
-    assert all(t.is_leaf and t.grad_fn is None for t in inputs)
+
+    @cases("requires_grad", name, None, 3,
+           flags=st.lists(st.booleans(), min_size=len(op.args), max_size=len(op.args)))
+    def prop(case, flags):
+        inputs = case.inputs()
+        for t, rg in zip(inputs, flags, strict=True):
+            if t.dtype.is_floating_point:
+                t.requires_grad_(rg)
+        any_rg = any(t.requires_grad for t in inputs)
+        out = apply(op, *inputs, **case.attrs)
+        expected = any_rg and op.vjp is not None and out.dtype.is_floating_point
+        assert out.requires_grad is expected
+        assert (out.grad_fn is not None) is expected
+        assert out.is_leaf is not expected
+        with symgrad.no_grad():
+            quiet = apply(op, *inputs, **case.attrs)
+        assert not quiet.requires_grad and quiet.grad_fn is None
+        assert all(t.is_leaf and t.grad_fn is None for t in inputs)
+
+    prop()
 
 
-@per_op(ops=SWEEPABLE)
-@few(1)
-@given(data=st.data())
-def test_gradient_dtype_and_shape_equal_the_leaf(name, dtype, data):
-    op = REGISTRY[name]
-    sample, inputs = data.draw(op_inputs(op, _dtypes._by_name(dtype)), label="inputs")
-    out = apply(op, *inputs, **sample.attrs)
-    out.backward(symgrad.ones_like(out))
-    for t in inputs:
-        if t.requires_grad:
-            assert t.grad is not None
-            assert t.grad.dtype is t.dtype and t.grad.shape == t.shape
+@per_op("grad_dtype", ops=SWEEPABLE)
+def test_gradient_dtype_and_shape_equal_the_leaf(name, dtype):
+    @cases("grad_dtype", name, dtype, 1)
+    def prop(case):
+        inputs = case.inputs()
+        out = apply(REGISTRY[name], *inputs, **case.attrs)
+        out.backward(symgrad.ones_like(out))
+        for t in inputs:
+            if t.requires_grad:
+                assert t.grad is not None
+                assert t.grad.dtype is t.dtype and t.grad.shape == t.shape
+
+    prop()
 
 
 # -- linearity and accumulation -----------------------------------------------------------------
-@per_op(dtypes=("float64",), ops=SWEEPABLE)
-@few(1)
-@given(data=st.data(), a=st.floats(-3, 3), b=st.floats(-3, 3))
-def test_gradient_is_linear_and_accumulates(name, dtype, data, a, b):
-    op = REGISTRY[name]
-    sample, inputs = data.draw(op_inputs(op, symgrad.float64), label="inputs")
-    leaves = [t for t in inputs if t.requires_grad]
-    out = apply(op, *inputs, **sample.attrs)
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**16), label="seed"))
-    w1 = symgrad.tensor(rng.standard_normal(out.shape), dtype=symgrad.float64)
-    w2 = symgrad.tensor(rng.standard_normal(out.shape), dtype=symgrad.float64)
-    f, g = (out * w1).sum(), (out * w2).sum()
-    gf = symgrad.autograd.grad([f], leaves, retain_graph=True, allow_unused=True)
-    gg = symgrad.autograd.grad([g], leaves, retain_graph=True, allow_unused=True)
-    (a * f + b * g).backward(retain_graph=True)
-    first = [t.grad._data.copy() for t in leaves]
-    for t, x, y, got in zip(leaves, gf, gg, first, strict=True):
-        want = a * (0 if x is None else x._data) + b * (0 if y is None else y._data)
-        scale = abs(a) * np.abs(0 if x is None else x._data) + abs(b) * np.abs(
-            0 if y is None else y._data)
-        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12 * (1 + scale.max()),
-                                   err_msg=f"{name}: {t.shape}")
-    # A second backward adds the same contributions again: exactly twice the first.
-    (a * f + b * g).backward()
-    for t, got in zip(leaves, first, strict=True):
-        np.testing.assert_array_equal(t.grad._data, 2 * got)
+@per_op("linear", dtypes=("float64",), ops=SWEEPABLE)
+def test_gradient_is_linear_and_accumulates(name, dtype):
+    @cases("linear", name, dtype, 1, a=st.floats(-3, 3), b=st.floats(-3, 3),
+           seed=st.integers(0, 2**16))
+    def prop(case, a, b, seed):
+        inputs = case.inputs()
+        leaves = [t for t in inputs if t.requires_grad]
+        out = apply(REGISTRY[name], *inputs, **case.attrs)
+        rng = np.random.default_rng(seed)
+        w1 = symgrad.tensor(rng.standard_normal(out.shape), dtype=symgrad.float64)
+        w2 = symgrad.tensor(rng.standard_normal(out.shape), dtype=symgrad.float64)
+        f, g = (out * w1).sum(), (out * w2).sum()
+        gf = symgrad.autograd.grad([f], leaves, retain_graph=True, allow_unused=True)
+        gg = symgrad.autograd.grad([g], leaves, retain_graph=True, allow_unused=True)
+        (a * f + b * g).backward(retain_graph=True)
+        first = [t.grad._data.copy() for t in leaves]
+        for t, x, y, got in zip(leaves, gf, gg, first, strict=True):
+            want = a * (0 if x is None else x._data) + b * (0 if y is None else y._data)
+            scale = abs(a) * np.abs(0 if x is None else x._data) + abs(b) * np.abs(
+                0 if y is None else y._data)
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-12 * (1 + scale.max()),
+                                       err_msg=f"{name}: {t.shape}")
+        # A second backward adds the same contributions again: exactly twice the first.
+        (a * f + b * g).backward()
+        for t, got in zip(leaves, first, strict=True):
+            np.testing.assert_array_equal(t.grad._data, 2 * got)
+
+    prop()

@@ -43,6 +43,8 @@ __all__ = [
     "kink_candidates",
     "op_inputs",
     "kinked_inputs",
+    "OpCase",
+    "op_cases",
     "programs",
     "Program",
 ]
@@ -333,6 +335,102 @@ def kinked_inputs(draw: st.DrawFn, op: OpDef, d: dtype) -> tuple[Sample, list[Te
         else:
             reject()
     return sample, inputs
+
+
+def _literal(a: np.ndarray) -> str:
+    """``a`` as Python source: nested lists of exact values (``repr`` of a float round-trips,
+    and a float16/bfloat16/float32 value is a float64 value), non-floats with their dtype."""
+    def text(v: Any) -> str:
+        if isinstance(v, list):
+            return "[" + ", ".join(text(x) for x in v) + "]"
+        return repr(v) if not isinstance(v, float) or math.isfinite(v) else f"float({str(v)!r})"
+
+    if a.dtype.kind in "fV":
+        return text(np.asarray(a, np.float64).tolist())
+    return f"np.array({text(a.tolist())}, {a.dtype.name!r})"
+
+
+@dataclass(frozen=True, eq=False)
+class OpCase:
+    """One call of a registry op, all a property test needs: the op's name, the dtype's name,
+    the input arrays in the op's argument order, which inputs require grad, and the attributes.
+
+    Its ``repr`` is the ``OpCase.of`` call that rebuilds it, so a counterexample hypothesis
+    prints can be pasted into ``@example(case=...)``.
+
+    >>> import symgrad
+    >>> case = OpCase.of("div", "float16", [0.0, 0.0], [6e-08, 1.0])
+    >>> case
+    OpCase.of('div', 'float16', [0.0, 0.0], [5.960464477539063e-08, 1.0])
+    >>> x, y = case.inputs()
+    >>> x.dtype is symgrad.float16 and x.requires_grad and y.requires_grad
+    True
+    >>> OpCase.of("std", "float64", [[0.05] * 3], attrs={"dim": (1,), "correction": 1,
+    ...                                                  "keepdim": False}).attrs["dim"]
+    (1,)
+    """
+
+    op: str
+    dtype: str
+    arrays: tuple[np.ndarray, ...]
+    requires_grad: tuple[bool, ...]
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, op: str, dtype: str, /, *values: Any, attrs: dict[str, Any] | None = None,
+           requires_grad: Sequence[bool] | None = None) -> OpCase:
+        """The case of ``op`` on ``values`` (one per input; nested lists of numbers are arrays
+        of ``dtype``, NumPy arrays keep theirs). By default the op's differentiable floating
+        inputs require grad, as ``op_inputs`` draws them."""
+        d = _dtypes._by_name(dtype)
+        arrays = tuple(np.array(v) if isinstance(v, np.ndarray) else np.array(v, dtype=d.np)
+                       for v in values)
+        if requires_grad is None:
+            requires_grad = [name in REGISTRY[op].differentiable and a.dtype == d.np
+                             for name, a in zip(REGISTRY[op].args, arrays, strict=True)]
+        return cls(op, dtype, arrays, tuple(requires_grad), dict(attrs or {}))
+
+    def inputs(self) -> list[Tensor]:
+        """Fresh tensors of the case (a test may accumulate gradients into them)."""
+        return [Tensor._make(a.copy(), rg, None)
+                for a, rg in zip(self.arrays, self.requires_grad, strict=True)]
+
+    def __repr__(self) -> str:
+        default = OpCase.of(self.op, self.dtype, *self.arrays).requires_grad
+        parts = [repr(self.op), repr(self.dtype), *(_literal(a) for a in self.arrays)]
+        if self.attrs:
+            parts.append(f"attrs={self.attrs!r}")
+        if self.requires_grad != default:
+            parts.append(f"requires_grad={self.requires_grad!r}")
+        return f"OpCase.of({', '.join(parts)})"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # Hypothesis prints a falsifying case with its pretty printer, which honours this.
+        p.text(repr(self))
+
+
+@st.composite
+def op_cases(draw: st.DrawFn, op: OpDef, d: dtype | st.SearchStrategy[dtype], *,
+             edges: bool = False, kinks: bool = False) -> OpCase:
+    """An ``OpCase`` of ``op`` in dtype ``d`` (or one drawn from the strategy ``d``): inputs
+    as ``op_inputs`` draws them (``edges`` mixes in edge values), or on a declared kink as
+    ``kinked_inputs`` does (``kinks``).
+
+    >>> from hypothesis import given, settings
+    >>> import symgrad
+    >>> @settings(max_examples=5)
+    ... @given(op_cases(symgrad.REGISTRY["abs"], symgrad.float32, kinks=True))
+    ... def check(case):
+    ...     (x,) = case.inputs()
+    ...     assert case.op == "abs" and bool((x._data == 0).any()) and x.requires_grad
+    >>> check()
+    """
+    if isinstance(d, st.SearchStrategy):
+        d = draw(d)
+    drawn = kinked_inputs(op, d) if kinks else op_inputs(op, d, edges=edges)
+    sample, inputs = draw(drawn)
+    return OpCase(op.name, d.name, tuple(t._data for t in inputs),
+                  tuple(t.requires_grad for t in inputs), dict(sample.attrs))
 
 
 # -- random programs ---------------------------------------------------------------------------
