@@ -156,3 +156,45 @@ def test_sgd_by_hand() -> None:
 def test_optimizer_matches_pytorch(name: str) -> None:
     np.testing.assert_allclose(_quadratic_run(OPTIMIZERS[name], symgrad),
                                _quadratic_run(OPTIMIZERS[name], torch), rtol=1e-12)
+
+
+# Misuse of the losses: each raises PyTorch's exception with its text, never a wrong number
+# (a negative class indexed from the end, an integer mean rounded down).
+BAD_LOSSES: list[tuple[str, Any]] = [
+    ("negative class", lambda m, f: f.nll_loss(m.tensor([[-1.0, -2.0]]), m.tensor([-1]))),
+    ("class too large", lambda m, f: f.nll_loss(m.tensor([[-1.0, -2.0]]), m.tensor([2]))),
+    ("float target", lambda m, f: f.nll_loss(m.tensor([[-1.0, -2.0]]), m.tensor([1.0]))),
+    ("int32 target", lambda m, f: f.nll_loss(m.tensor([[-1.0, -2.0]]),
+                                             m.tensor([1], dtype=m.int32))),
+    ("2-d target", lambda m, f: f.nll_loss(m.tensor([[-1.0, -2.0]]), m.tensor([[1]]))),
+    ("1-d input, 2 targets", lambda m, f: f.nll_loss(m.tensor([-1.0, -2.0]), m.tensor([1, 0]))),
+    ("integer mse", lambda m, f: f.mse_loss(m.tensor([1, 2]), m.tensor([1, 3]))),
+]
+
+
+@pytest.mark.skipif(torch is None, reason="torch is not installed")
+@pytest.mark.parametrize("case", BAD_LOSSES, ids=[c[0] for c in BAD_LOSSES])
+def test_loss_misuse_raises_pytorchs_error(case: tuple[str, Any]) -> None:
+    with pytest.raises(Exception) as want:
+        case[1](torch, torch.nn.functional)
+    with pytest.raises(want.type) as got:
+        case[1](symgrad, F)
+    assert str(got.value) == str(want.value)
+
+
+def test_ignored_class_may_be_negative_and_out_of_range_classes_are_ignored_only_then() -> None:
+    loss = F.nll_loss(symgrad.tensor([[-1.0, -2.0], [-3.0, -4.0]]), symgrad.tensor([-1, 1]),
+                      ignore_index=-1)
+    assert loss.item() == 4.0
+
+
+@pytest.mark.parametrize("loss", ["mse_loss", "l1_loss"])
+def test_broadcast_target_warns_as_pytorch_does(loss: str) -> None:
+    with pytest.warns(UserWarning, match=r"target size \(symgrad.Size\(\[2, 1\]\)\) that is "
+                                         r"different to the input size \(symgrad.Size\(\[2\]\)\)"):
+        getattr(F, loss)(symgrad.tensor([1.0, 2.0]), symgrad.tensor([[1.0], [3.0]]))
+
+
+def test_cross_entropy_with_probability_targets_says_it_is_unsupported() -> None:
+    with pytest.raises(NotImplementedError, match="class-probability targets"):
+        F.cross_entropy(symgrad.tensor([[1.0, 2.0]]), symgrad.tensor([[0.25, 0.75]]))

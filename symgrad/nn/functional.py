@@ -14,7 +14,10 @@ difference then the reduction, as PyTorch composes them.
 
 from __future__ import annotations
 
+import warnings
+
 import symgrad
+from symgrad import _dtypes
 from symgrad.ops import activations as A
 from symgrad.ops.activations import log_softmax, relu, softmax
 from symgrad.ops.registry import apply
@@ -29,10 +32,49 @@ __all__ = [
 _REDUCTIONS = ("none", "mean", "sum")
 
 
+# PyTorch's names of scalar types, as its error texts spell them.
+_SCALAR_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+                 "float64": "Double", "int64": "Long", "int32": "Int", "int16": "Short",
+                 "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
 def _reduction(reduction: str) -> str:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
     return reduction
+
+
+def _warn_if_broadcast(input: Tensor, target: Tensor) -> None:
+    # A broadcast target is almost always a bug (a (N,) target against (N, 1) predictions):
+    # PyTorch warns rather than refuses, and so does this.
+    if tuple(input.shape) != tuple(target.shape):
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
+                      f"size ({input.shape}). This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", stacklevel=3)
+
+
+def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> None:
+    if input.ndim not in (1, 2):
+        raise NotImplementedError(
+            f"nll_loss: an input of {input.ndim} dims is not supported, only (C,) or (N, C)")
+    if target.dtype.name not in ("int64", "uint8"):
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{_SCALAR_NAMES[target.dtype.name]}")
+    if target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.ndim == 2 and (target.ndim != 1 or target.shape[0] != input.shape[0]):
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+            f"({target.shape[0] if target.ndim else 1})."
+        )
+    if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
+        raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
+                         f"{target.shape[0]}")
+    classes = target._data.astype("int64")
+    # A negative class would index from the end in NumPy: a wrong loss, not an error.
+    bad = (classes != ignore_index) & ((classes < 0) | (classes >= input.shape[-1]))
+    if bad.any():
+        raise IndexError(f"Target {classes[bad].flat[0]} is out of bounds.")
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -88,7 +130,12 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    """``1 / (1 + exp(-input))`` (``symgrad.sigmoid``)."""
+    """``1 / (1 + exp(-input))`` (``symgrad.sigmoid``).
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.sigmoid(symgrad.tensor([0.0]))
+    tensor([0.5000])
+    """
     return symgrad.sigmoid(input)
 
 
@@ -111,11 +158,7 @@ def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     >>> symgrad.nn.functional.nll_loss(logp, symgrad.tensor([0, 1]), reduction="sum")
     tensor(0.6000)
     """
-    if input.ndim == 2 and (target.ndim != 1 or target.shape[0] != input.shape[0]):
-        raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({target.shape[0] if target.ndim else 1})."
-        )
+    _check_class_targets(input, target, int(ignore_index))
     return apply(A.NLL_LOSS, input, target, reduction=_reduction(reduction),
                  ignore_index=int(ignore_index))
 
@@ -128,6 +171,9 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
     >>> symgrad.nn.functional.cross_entropy(symgrad.tensor([[0.0, 0.0]]), symgrad.tensor([1]))
     tensor(0.6931)
     """
+    if target.is_floating_point():
+        raise NotImplementedError("cross_entropy: class-probability targets (a floating-point "
+                                  "target) are not supported; pass class indices")
     dim = 0 if input.ndim == 1 else 1
     return nll_loss(log_softmax(input, dim), target, reduction, ignore_index)
 
@@ -139,11 +185,21 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     >>> symgrad.nn.functional.mse_loss(symgrad.tensor([1.0, 3.0]), symgrad.tensor([0.0, 0.0]))
     tensor(5.)
     """
+    if not (input.is_floating_point() or target.is_floating_point()):
+        kind = _dtypes.promote_types(input.dtype, target.dtype).name
+        raise NotImplementedError(f'"mse_cpu" not implemented for \'{_SCALAR_NAMES[kind]}\'')
+    _warn_if_broadcast(input, target)
     return apply(A.MSE_LOSS, input, target, reduction=_reduction(reduction))
 
 
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Mean (or sum, or elementwise) absolute difference: ``abs`` then the reduction."""
+    """Mean (or sum, or elementwise) absolute difference: ``abs`` then the reduction.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.l1_loss(symgrad.tensor([1.0, -3.0]), symgrad.tensor([0.0, 0.0]))
+    tensor(2.)
+    """
+    _warn_if_broadcast(input, target)
     diff = symgrad.abs(input - target)
     reduction = _reduction(reduction)
     if reduction == "none":
