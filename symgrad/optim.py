@@ -13,6 +13,7 @@ tensor([0.8000], requires_grad=True)
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,17 +26,50 @@ __all__ = ["Optimizer", "SGD", "Adam"]
 
 
 class Optimizer:
-    """Holds the parameters and per-parameter state; subclasses write ``_update``."""
+    """Holds the parameters and per-parameter state; subclasses write ``_update``.
+
+    Parameters are leaf tensors given as an iterable; a tensor itself, a non-leaf or a bad
+    hyperparameter is refused with PyTorch's error rather than stepped into a wrong value.
+
+    >>> import symgrad
+    >>> symgrad.optim.SGD(symgrad.ones(2, requires_grad=True), lr=0.1)
+    Traceback (most recent call last):
+    ...
+    TypeError: params argument given to the optimizer should be an iterable of Tensors or dicts, \
+but got symgrad.Tensor
+    """
 
     def __init__(self, params: Iterable[Tensor], defaults: dict[str, Any]) -> None:
+        # A tensor is iterable (by rows): taken as the list it would optimise views, not itself.
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            f"Tensors or dicts, but got symgrad.{type(params).__name__}")
         self.params = list(params)
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
+        for p in self.params:
+            if not isinstance(p, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                                f"{type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        if len({id(p) for p in self.params}) != len(self.params):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; "
+                          "each copy is stepped, as in PyTorch", stacklevel=3)
         self.defaults = defaults
         self.state: dict[int, dict[str, Any]] = {}
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear every parameter's gradient."""
+        """Clear every parameter's gradient.
+
+        >>> import symgrad
+        >>> w = symgrad.nn.Parameter(symgrad.tensor([1.0]))
+        >>> opt = symgrad.optim.SGD([w], lr=0.1)
+        >>> (w * 3).sum().backward(); opt.zero_grad(set_to_none=False); w.grad
+        tensor([0.])
+        >>> opt.zero_grad(); w.grad is None
+        True
+        """
         for p in self.params:
             if p.grad is not None:
                 if set_to_none:
@@ -71,8 +105,7 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-3, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0,
                  nesterov: bool = False) -> None:
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_non_negative(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
@@ -104,8 +137,11 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_non_negative(lr=lr, eps=eps, weight_decay=weight_decay)
+        for i, beta in enumerate(betas):
+            # beta = 1 divides by zero in the bias correction: nan weights, not an error.
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
                                   "weight_decay": weight_decay})
         self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
@@ -119,3 +155,9 @@ class Adam(Optimizer):
         denom = np.sqrt(v / (1 - b2 ** t)) + self.eps
         return param - (self.lr / (1 - b1 ** t)) * m / denom
 
+
+def _check_non_negative(**values: float) -> None:
+    names = {"lr": "learning rate", "eps": "epsilon value"}
+    for key, value in values.items():
+        if not value >= 0.0:
+            raise ValueError(f"Invalid {names.get(key, key + ' value')}: {value}")

@@ -198,3 +198,26 @@ def test_broadcast_target_warns_as_pytorch_does(loss: str) -> None:
 def test_cross_entropy_with_probability_targets_says_it_is_unsupported() -> None:
     with pytest.raises(NotImplementedError, match="class-probability targets"):
         F.cross_entropy(symgrad.tensor([[1.0, 2.0]]), symgrad.tensor([[0.25, 0.75]]))
+
+
+BAD_OPTIMIZERS: list[tuple[str, Any]] = [
+    ("a tensor, not a list", lambda m, w: m.optim.SGD(w, lr=0.1)),
+    ("non-leaf", lambda m, w: m.optim.SGD([w * 2], lr=0.1)),
+    ("negative lr", lambda m, w: m.optim.Adam([w], lr=-0.1)),
+    ("negative momentum", lambda m, w: m.optim.SGD([w], lr=0.1, momentum=-1.0)),
+    ("negative weight decay", lambda m, w: m.optim.SGD([w], lr=0.1, weight_decay=-1.0)),
+    ("beta1 of 1", lambda m, w: m.optim.Adam([w], betas=(1.0, 0.9))),
+    ("beta2 above 1", lambda m, w: m.optim.Adam([w], betas=(0.9, 1.5))),
+    ("negative eps", lambda m, w: m.optim.Adam([w], eps=-1.0)),
+]
+
+
+@pytest.mark.skipif(torch is None, reason="torch is not installed")
+@pytest.mark.parametrize("case", BAD_OPTIMIZERS, ids=[c[0] for c in BAD_OPTIMIZERS])
+def test_optimizer_misuse_raises_pytorchs_error(case: tuple[str, Any]) -> None:
+    with pytest.raises(Exception) as want:
+        case[1](torch, torch.ones(2, requires_grad=True))
+    with pytest.raises(want.type) as got:
+        case[1](symgrad, symgrad.ones(2, requires_grad=True))
+    # PyTorch names its tensor type; the rest of the text is the same.
+    assert str(got.value).replace("symgrad.Tensor", "torch.FloatTensor") == str(want.value)
