@@ -302,8 +302,8 @@ def gradgradcheck(
     """
     import symgrad
 
-    if check_fwd_over_rev:
-        raise NotImplementedError("symgrad has no forward-mode AD")
+    if check_batched_grad or check_fwd_over_rev:
+        raise NotImplementedError("symgrad has no batched gradients and no forward-mode AD")
     if not check_rev_over_rev:
         return True
     inputs = _as_tuple(inputs)

@@ -159,3 +159,13 @@ def test_backward_inputs_and_grad_options() -> None:
     assert ga.tolist() == [2.0] and gu is None
     _, gz = symgrad.autograd.grad((a * 2).sum(), [a, unused], materialize_grads=True)
     assert gz.tolist() == [0.0, 0.0]
+
+
+def test_functional_strategies_symgrad_lacks_are_refused_not_ignored():
+    x = symgrad.tensor([1.0, 2.0])
+    with pytest.raises(NotImplementedError, match="forward-mode"):
+        AF.jacobian(lambda x: x * x, x, strategy="forward-mode")
+    with pytest.raises(ValueError, match="Expected strategy"):
+        AF.jacobian(lambda x: x * x, x, strategy="backward")
+    with pytest.raises(ValueError, match="Expected strategy"):
+        AF.hessian(lambda x: (x * x).sum(), x, outer_jacobian_strategy="reverse")

@@ -169,3 +169,9 @@ def test_nondeterministic_backward_is_caught(tanh_vjp):
     x = symgrad.tensor([0.5, 1.0], dtype=symgrad.float64, requires_grad=True)
     assert gradcheck(_apply_tanh, (x,), raise_exception=False) is False
     assert gradcheck(_apply_tanh, (x,), nondet_tol=1e-6) is True
+
+
+def test_gradgradcheck_refuses_batched_grad_as_gradcheck_does():
+    x = symgrad.tensor([0.5, 2.0], dtype=symgrad.float64, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="batched"):
+        gradgradcheck(lambda x: x * x, (x,), check_batched_grad=True)

@@ -174,13 +174,22 @@ def _assemble(rows: list[Any], out: Any, inp: Any, create_graph: bool) -> Any:
     return total.reshape(shape)
 
 
+def _reverse_mode_only(strategy: str) -> None:
+    # Accepting "forward-mode" would silently compute in reverse mode; PyTorch itself only
+    # has it with vectorize=True, so say that it is missing rather than pretend.
+    if strategy == "forward-mode":
+        raise NotImplementedError("symgrad has no forward-mode AD: use strategy=\"reverse-mode\"")
+    if strategy != "reverse-mode":
+        raise ValueError('Expected strategy to be either "forward-mode" or "reverse-mode".')
+
+
 def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
              strict: bool = False, vectorize: bool = False,
              strategy: str = "reverse-mode") -> Any:
     """The Jacobian of ``func`` at ``inputs``: shape ``output.shape + input.shape``.
 
-    One reverse pass per output element (``vectorize`` and ``strategy`` are accepted for
-    PyTorch's signature; the result is the same).
+    One reverse pass per output element (``vectorize`` is accepted for PyTorch's signature;
+    the result is the same; ``strategy="forward-mode"`` raises ``NotImplementedError``).
 
     >>> import symgrad
     >>> from symgrad.autograd.functional import jacobian
@@ -190,6 +199,7 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
     """
     from symgrad.tensor import Tensor
 
+    _reverse_mode_only(strategy)
     in_tuple, ins = _tuple(inputs)
     ins = _prepare(ins, create_graph)
     out_tuple, outs = _call(func, ins)
@@ -234,6 +244,7 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
     tensor([[ 6.,  0.],
             [ 0., 12.]])
     """
+    _reverse_mode_only(outer_jacobian_strategy)
     in_tuple, ins = _tuple(inputs)
     scalar = _scalar(func, "hessian")
 
