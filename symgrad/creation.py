@@ -41,6 +41,13 @@ def _size(size: Sequence[Any]) -> tuple[int, ...]:
     return shape
 
 
+def _check_device(device: Any) -> None:
+    # Accepting "cuda" and computing on the CPU anyway would hide a user's mistake.
+    if device is not None and str(device) not in ("cpu", "cpu:0"):
+        raise RuntimeError(f"symgrad tensors live on the CPU only, but device={device!r} "
+                           "was asked for")
+
+
 def _float(dtype: Dtype | None) -> Dtype:
     return _dtypes.get_default_dtype() if dtype is None else dtype
 
@@ -54,6 +61,7 @@ def as_tensor(data: Any, dtype: Dtype | None = None, device: str | None = None) 
     >>> t = symgrad.as_tensor(a); a[0] = 5.0; t
     tensor([5., 2.], dtype=symgrad.float64)
     """
+    _check_device(device)
     if isinstance(data, Tensor):
         return data if dtype is None or dtype is data.dtype else data.to(dtype)
     if isinstance(data, np.ndarray) and data.dtype in _dtypes._FROM_NP and (
@@ -85,6 +93,7 @@ def zeros(*size: Any, dtype: Dtype | None = None, device: str | None = None,
     tensor([[0, 0, 0],
             [0, 0, 0]])
     """
+    _check_device(device)
     return _leaf(np.zeros(_size(size), dtype=_float(dtype).np), requires_grad)
 
 
@@ -96,12 +105,14 @@ def ones(*size: Any, dtype: Dtype | None = None, device: str | None = None,
     >>> symgrad.ones(2)
     tensor([1., 1.])
     """
+    _check_device(device)
     return _leaf(np.ones(_size(size), dtype=_float(dtype).np), requires_grad)
 
 
 def empty(*size: Any, dtype: Dtype | None = None, device: str | None = None,
           requires_grad: bool = False) -> Tensor:
     """A tensor whose values are not to be relied on (zeros here, for reproducibility)."""
+    _check_device(device)
     return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
@@ -119,6 +130,7 @@ def full(size: Sequence[int], fill_value: Any, *, dtype: Dtype | None = None,
     >>> symgrad.full((2,), 7)
     tensor([7, 7])
     """
+    _check_device(device)
     d = dtype if dtype is not None else _fill_dtype(fill_value)
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
     return _leaf(np.full(_size((size,)), value, dtype=d.np), requires_grad)
@@ -132,24 +144,28 @@ def zeros_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None 
     >>> symgrad.zeros_like(symgrad.tensor([1, 2]))
     tensor([0, 0])
     """
+    _check_device(device)
     return zeros(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def ones_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None = None,
               requires_grad: bool = False) -> Tensor:
     """Ones with ``input``'s shape and dtype."""
+    _check_device(device)
     return ones(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def empty_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None = None,
                requires_grad: bool = False) -> Tensor:
     """``zeros_like``: values not to be relied on."""
+    _check_device(device)
     return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
 
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Dtype | None = None,
               device: str | None = None, requires_grad: bool = False) -> Tensor:
     """``fill_value`` with ``input``'s shape and dtype."""
+    _check_device(device)
     return full(input.shape, fill_value, dtype=dtype or input.dtype,
                 requires_grad=requires_grad)
 
@@ -164,6 +180,7 @@ def arange(start: float, end: float | None = None, step: float = 1, *,
     >>> symgrad.arange(3), symgrad.arange(0, 1, 0.25)
     (tensor([0, 1, 2]), tensor([0.0000, 0.2500, 0.5000, 0.7500]))
     """
+    _check_device(device)
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -189,6 +206,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: Dtype | None = None
     >>> symgrad.linspace(0, 1, 5)
     tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
     """
+    _check_device(device)
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
     d = _float(dtype)
@@ -204,6 +222,7 @@ def eye(n: int, m: int | None = None, *, dtype: Dtype | None = None, device: str
     tensor([[1., 0.],
             [0., 1.]])
     """
+    _check_device(device)
     return _leaf(np.eye(n, n if m is None else m, dtype=_float(dtype).np), requires_grad)
 
 
@@ -272,6 +291,7 @@ def _rng(generator: Generator | None) -> np.random.Generator:
 def rand(*size: Any, generator: Generator | None = None, dtype: Dtype | None = None,
          device: str | None = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples from ``[0, 1)``."""
+    _check_device(device)
     d = _float(dtype)
     return _leaf(_rng(generator).random(_size(size)).astype(d.np), requires_grad)
 
@@ -279,6 +299,7 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Dtype | None = N
 def randn(*size: Any, generator: Generator | None = None, dtype: Dtype | None = None,
           device: str | None = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples."""
+    _check_device(device)
     d = _float(dtype)
     return _leaf(_rng(generator).standard_normal(_size(size)).astype(d.np), requires_grad)
 
@@ -293,6 +314,7 @@ def randint(*args: Any, generator: Generator | None = None, dtype: Dtype | None 
     >>> x.dtype, all(3 <= v < 10 for v in x.tolist())
     (symgrad.int64, True)
     """
+    _check_device(device)
     args = args + tuple(kwargs[k] for k in ("low", "high", "size") if k in kwargs)
     if len(args) == 2:
         low, high, size = 0, args[0], args[1]
@@ -309,12 +331,14 @@ def randint(*args: Any, generator: Generator | None = None, dtype: Dtype | None 
 def rand_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None = None,
               requires_grad: bool = False) -> Tensor:
     """``rand`` with ``input``'s shape and dtype."""
+    _check_device(device)
     return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None = None,
                requires_grad: bool = False) -> Tensor:
     """``randn`` with ``input``'s shape and dtype."""
+    _check_device(device)
     return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
@@ -322,6 +346,7 @@ def randn_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None 
 def _new(fill: Any) -> Any:
     def method(self: Tensor, *size: Any, dtype: Dtype | None = None, device: str | None = None,
                requires_grad: bool = False) -> Tensor:
+        _check_device(device)
         return fill(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     method.__name__ = "new_" + fill.__name__
@@ -332,12 +357,14 @@ def _new(fill: Any) -> Any:
 def new_full(self: Tensor, size: Sequence[int], fill_value: Any, *, dtype: Dtype | None = None,
              device: str | None = None, requires_grad: bool = False) -> Tensor:
     """``full`` with this tensor's dtype unless ``dtype`` is given."""
+    _check_device(device)
     return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
 def new_tensor(self: Tensor, data: Any, *, dtype: Dtype | None = None, device: str | None = None,
                requires_grad: bool = False) -> Tensor:
     """``tensor(data)`` with this tensor's dtype unless ``dtype`` is given."""
+    _check_device(device)
     return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 

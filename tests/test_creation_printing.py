@@ -179,3 +179,14 @@ def test_copy_slices_prints_without_namespace() -> None:
     y = symgrad.tensor([1.0, 2.0], requires_grad=True) * 1
     y[0] = 0.0
     assert repr(y) == "tensor([0., 2.], grad_fn=<CopySlices>)"
+
+
+@pytest.mark.parametrize("make", [
+    lambda **kw: symgrad.zeros(2, **kw), lambda **kw: symgrad.arange(3, **kw),
+    lambda **kw: symgrad.randn(2, **kw), lambda **kw: symgrad.ones(2).new_zeros(2, **kw),
+    lambda **kw: symgrad.full_like(symgrad.ones(2), 3.0, **kw),
+])
+def test_a_device_other_than_the_cpu_is_refused_not_ignored(make):
+    assert make(device="cpu").shape == (make().shape)
+    with pytest.raises(RuntimeError, match="CPU only, but device='cuda'"):
+        make(device="cuda")
