@@ -13,17 +13,11 @@ import sympy
 from sympy import Piecewise
 
 from oracle.semantics import defmeaning, num
+from oracle.semantics.elementwise import _self_at_zero
+from oracle.semantics.elementwise import elementwise as _act
 from oracle.semantics.reductions import along
 
 __all__: list[str] = []
-
-
-def _self_at_zero(self: Any, **_: Any) -> list[tuple[str, Any]]:
-    return [("self", self)]
-
-
-def _act(name: str, fn: Any, kinks: Any = None) -> None:
-    defmeaning(name, "elementwise", fn, kinks=kinks)
 
 
 def _sigmoid(x: Any) -> Any:
