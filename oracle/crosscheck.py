@@ -35,7 +35,7 @@ import numpy as np
 
 from oracle import fd as fdm
 from oracle.tolerances import engine_tolerance, fd_tolerance, ulp_error
-from oracle.verdict import Element, Verdict
+from oracle.verdict import SEVERITY, Element, Verdict
 
 __all__ = ["crosscheck", "MAX_ELEMENTS", "graph_of"]
 
@@ -44,7 +44,6 @@ MAX_ELEMENTS = 64
 # FD confirms a value only when its own bound is below this fraction of the gradient's scale
 # (the largest of |exact|, the input's gradients, and |f|/max(|x|, 1), FD's natural unit).
 FD_CONCLUSIVE = 1e-3
-_SEVERITY = ["error", "engine-wrong", "oracle-suspect", "nonfinite", "fd-unreliable", "kink", "ok"]
 
 
 def _tuple(x: Any) -> tuple[Any, ...]:
@@ -210,7 +209,7 @@ def _status(e: float, x: float | None, f: float | None, te: float, tf: float | N
 
 
 def _worst(statuses: Sequence[str]) -> str:
-    return min(statuses, key=_SEVERITY.index) if statuses else "ok"
+    return min(statuses, key=SEVERITY.index) if statuses else "ok"
 
 
 def crosscheck(
@@ -443,7 +442,7 @@ def crosscheck(
     counts: dict[str, int] = {}
     for s in all_status:
         counts[s] = counts.get(s, 0) + 1
-    worst = sorted(rows, key=lambda r: (_SEVERITY.index(r.status),
+    worst = sorted(rows, key=lambda r: (SEVERITY.index(r.status),
                                          -(r.ulp_error if r.ulp_error == r.ulp_error else 0)))
     verdict.elements = rows if len(rows) <= max_elements else worst[:max_elements]
     bad = worst[0] if worst else None

@@ -35,6 +35,19 @@ FAILING: frozenset[str] = frozenset({"engine-wrong", "oracle-suspect", "error"})
 # Statuses that pass: the engine is right, or right by its declared convention.
 PASSING: frozenset[str] = frozenset({"ok", "kink", "fd-unreliable"})
 
+# Worst first: what a reader must look at comes before what merely could not be judged.
+SEVERITY: tuple[str, ...] = (
+    "error",
+    "engine-wrong",
+    "oracle-suspect",
+    "nonfinite",
+    "oracle-gave-up",
+    "unsupported",
+    "fd-unreliable",
+    "kink",
+    "ok",
+)
+
 WHO_IS_WRONG: dict[str, str | None] = {
     "ok": None,
     "engine-wrong": "engine",

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from oracle.verdict import FAILING
+from oracle.verdict import FAILING, SEVERITY
 
-# Worst first: what a reader must look at comes before what merely could not be judged.
-SEVERITY: tuple[str, ...] = (
-    "error",
-    "engine-wrong",
-    "oracle-suspect",
-    "nonfinite",
-    "oracle-gave-up",
-    "unsupported",
-    "fd-unreliable",
-    "kink",
-    "ok",
-)
+__all__ = ["SEVERITY", "COLOURS", "DTYPE_ORDER", "dtype_key", "rank", "worst_status",
+           "passed", "number"]
 
 COLOURS: dict[str, str] = {
     "error": "#7b1fa2",
