@@ -112,6 +112,8 @@ CLOSED: dict[str, tuple[Fn, Fn]] = {
     "sinh": (np.sinh, np.cosh),
     "cosh": (np.cosh, np.sinh),
     "tanh": (np.tanh, lambda a: 1 / np.cosh(a) ** 2),
+    "tanh_backward": (lambda g, a: g / np.cosh(a) ** 2,
+                      lambda g, a: (1 / np.cosh(a) ** 2, -2 * g * np.tanh(a) / np.cosh(a) ** 2)),
     "asinh": (lambda a: np.log(a + np.sqrt(a**2 + 1)), lambda a: 1 / np.sqrt(a**2 + 1)),
     "acosh": (lambda a: np.log(a + np.sqrt(a**2 - 1)), lambda a: 1 / np.sqrt(a**2 - 1)),
     "atanh": (lambda a: 0.5 * np.log((1 + a) / (1 - a)), lambda a: 1 / (1 - a**2)),

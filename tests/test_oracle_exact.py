@@ -105,6 +105,8 @@ UNARY_AND_BINARY = {
     "sinh": ([X], {}, lambda x: [mpmath.cosh(x)]),
     "cosh": ([X], {}, lambda x: [mpmath.sinh(x)]),
     "tanh": ([X], {}, lambda x: [mpmath.sech(x) ** 2]),
+    "tanh_backward": ([X, Y], {}, lambda g, x: [mpmath.sech(x) ** 2,
+                                                -2 * g * mpmath.sech(x) ** 2 * mpmath.tanh(x)]),
     "asinh": ([X], {}, lambda x: [1 / mpmath.sqrt(x * x + 1)]),
     "acosh": ([[1.5, 2.25, 3.0]], {}, lambda x: [1 / mpmath.sqrt(x * x - 1)]),
     "atanh": ([UNIT], {}, lambda x: [1 / (1 - x * x)]),

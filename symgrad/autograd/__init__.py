@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from symgrad.autograd.function import Function, FunctionCtx
 from symgrad.autograd.grad_mode import (
     enable_grad,
@@ -21,7 +23,7 @@ from symgrad.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from symgrad.autograd.graph import AccumulateGrad, Node, run_backward
+from symgrad.autograd.graph import AccumulateGrad, Node, _accumulate, _made, run_backward
 
 if TYPE_CHECKING:
     from symgrad.tensor import Tensor
@@ -42,19 +44,18 @@ __all__ = [
 ]
 
 
+# ``Tensor`` is reached through ``graph._made`` (symgrad.tensor imports this package, and an
+# import inside these per-call functions costs more than the rest of them).
 def _as_tuple(x: Tensor | Sequence[Tensor] | None) -> tuple:
-    from symgrad.tensor import Tensor
-
     if x is None:
         return ()
-    return (x,) if isinstance(x, Tensor) else tuple(x)
+    return (x,) if isinstance(x, _made["Tensor"]) else tuple(x)
 
 
 def _roots(
     outputs: tuple[Tensor, ...], grad_outputs: tuple[Tensor | None, ...]
 ) -> list[tuple[Node, Tensor]]:
-    from symgrad.tensor import Tensor
-
+    Tensor = _made["Tensor"]  # noqa: N806 - the class, by its name
     if grad_outputs and len(grad_outputs) != len(outputs):
         raise RuntimeError(
             "grad can be implicitly created only for scalar outputs"
@@ -77,8 +78,6 @@ def _roots(
                     "grad can be implicitly created only for real scalar outputs but got "
                     f"{out.dtype}"
                 )
-            import numpy as np
-
             g = Tensor._make(np.ones_like(out._data), False, None)
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradient must be a Tensor, not {type(g).__name__}")
@@ -123,8 +122,6 @@ def backward(
     captured = run_backward(
         roots, retain_graph=retain_graph, create_graph=create_graph, capture=capture
     )
-    from symgrad.autograd.graph import _accumulate
-
     for t in targets:
         if t.grad_fn is not None and id(t.grad_fn) in captured:
             _accumulate(t, captured[id(t.grad_fn)], create_graph)
@@ -146,10 +143,7 @@ def grad(
     >>> symgrad.autograd.grad((x * x).sum(), x)
     (tensor([2., 4.]),)
     """
-    import numpy as np
-
-    from symgrad.tensor import Tensor
-
+    Tensor = _made["Tensor"]  # noqa: N806 - the class, by its name
     outs = _as_tuple(outputs)
     ins = _as_tuple(inputs)
     if allow_unused is None:

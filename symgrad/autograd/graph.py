@@ -136,9 +136,13 @@ class Node:
             wanted = _vjp_attrs(op.vjp)
             if wanted is not None and not wanted.issuperset(attrs):
                 attrs = {k: v for k, v in attrs.items() if k in wanted}
-        if op.shape_args:
-            shapes = {kw: self._in_meta[i][0] for kw, i in op.shape_args}
-            grads = op.vjp(g, *saved, **attrs, **shapes)
+        needs = _takes_needs(op.vjp)
+        if op.shape_args or needs:
+            told = {kw: self._in_meta[i][0] for kw, i in op.shape_args}
+            if needs:
+                # Leaves and computed inputs are nodes; constants are tensors.
+                told["needs"] = tuple(isinstance(x, Node) for x in self.inputs)
+            grads = op.vjp(g, *saved, **attrs, **told)
         else:
             grads = op.vjp(g, *saved, **attrs)
         if type(grads) is not tuple:
@@ -196,6 +200,25 @@ def _vjp_attrs(vjp: Callable[..., Any]) -> frozenset[str] | None:
             p.name for p in params if p.kind is p.KEYWORD_ONLY)
         _VJP_ATTRS[vjp] = names
         return names
+
+
+_TAKES_NEEDS: dict[Callable[..., Any], bool] = {}
+
+
+def _takes_needs(vjp: Callable[..., Any]) -> bool:
+    """Whether a VJP is told which inputs need a gradient: it declares ``needs`` or takes any
+    keyword. Read from the VJP's own signature, not the op's: a test or a mutant may swap in
+    a VJP that takes no ``needs``, or one that wraps the op's (``**kwargs``) and passes it on."""
+    try:
+        return _TAKES_NEEDS[vjp]
+    except KeyError:
+        import inspect
+
+        params = inspect.signature(vjp, follow_wrapped=False).parameters
+        takes = any(p.kind is p.VAR_KEYWORD for p in params.values()) or (
+            "needs" in params and params["needs"].kind is inspect.Parameter.KEYWORD_ONLY)
+        _TAKES_NEEDS[vjp] = takes
+        return takes
 
 
 class AccumulateGrad(Node):

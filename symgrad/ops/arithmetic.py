@@ -81,11 +81,13 @@ _ALPHA = (Sample(((2, 3), (2, 3)), {"alpha": 1}), Sample(((2, 3), (3,)), {"alpha
           Sample(((2, 1), (1, 3)), {"alpha": 2}))
 ADD = defop("add", "AddBackward0", lambda self, other, *, alpha: self + alpha * other
             if alpha != 1 else self + other,
-            vjp=lambda g, *, alpha: (g, g * alpha if alpha != 1 else g), dtypes=ARITH,
+            vjp=lambda g, *, alpha, needs: (
+                g, None if not needs[1] else g * alpha if alpha != 1 else g), dtypes=ARITH,
             samples=_ALPHA, torch="torch.add(self, other, alpha=alpha)")
 SUB = defop("sub", "SubBackward0", lambda self, other, *, alpha: self - alpha * other
             if alpha != 1 else self - other,
-            vjp=lambda g, *, alpha: (g, -g * alpha if alpha != 1 else -g), dtypes=ARITH,
+            vjp=lambda g, *, alpha, needs: (
+                g, None if not needs[1] else -g * alpha if alpha != 1 else -g), dtypes=ARITH,
             samples=_ALPHA, torch="torch.sub(self, other, alpha=alpha)")
 RSUB = defop("rsub", "RsubBackward0", lambda self, other: other - self,
              vjp=lambda g: (-g, g), dtypes=ARITH, torch="torch.rsub(self, other)")
@@ -94,12 +96,15 @@ NEG = defop("neg", "NegBackward0", lambda self: -self, vjp=lambda g: -g, dtypes=
 
 # -- products and quotients -----------------------------------------------------------------------
 MUL = defop("mul", "MulBackward0", lambda self, other: self * other,
-            vjp=lambda g, self, other: (g * other, g * self), dtypes=ARITH,
+            vjp=lambda g, self, other, *, needs: (g * other if needs[0] else None,
+                                                  g * self if needs[1] else None), dtypes=ARITH,
             torch="torch.mul(self, other)")
 # NOTE: self / other / other, not self / other**2: the square underflows (0/0 = nan at self = 0)
 # and overflows sooner (PyTorch divides twice too).
 DIV = defop("div", "DivBackward0", lambda self, other: self / other,
-            vjp=lambda g, self, other: (g / other, -g * (self / other / other)),
+            vjp=lambda g, self, other, *, needs: (
+                g / other if needs[0] else None,
+                -g * (self / other / other) if needs[1] else None),
             dtype_rule="promote_float", dtypes=ALL, domain={"other": NONZERO},
             torch="torch.div(self, other)")
 

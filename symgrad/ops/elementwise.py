@@ -231,10 +231,25 @@ COSH, cosh = _unary("cosh", "CoshBackward0", _np(np.cosh), lambda g, self: g * s
     tensor([1.])
     """)
 # NOTE: tanh' = 1 / cosh^2, not PyTorch's 1 - out^2, which cancels where |out| is near 1 (18
-# ULP off at x = 2.5 in float64); squaring 1 / cosh rather than cosh keeps float16 from
-# overflowing while the derivative is still representable.
+# ULP off at x = 2.5 in float64). One op (PyTorch's tanh_backward, but given self, not out)
+# computes g / cosh(self)^2 in float64 and rounds once: float16 cannot overflow in cosh^2, and
+# a backward runs one op per tanh instead of four.
+TANH_BACKWARD = defop("tanh_backward", "TanhBackwardBackward0",
+                      lambda grad_output, self: _wide(lambda g, x: g / np.cosh(x) ** 2,
+                                                      grad_output, self),
+                      vjp=lambda g, grad_output, self: (
+                          tanh_backward(g, self),
+                          tanh_backward(g * grad_output, self) * tanh(self) * -2),
+                      torch="torch.ops.aten.tanh_backward(grad_output, torch.tanh(self.to("
+                            "torch.promote_types(grad_output.dtype, self.dtype))))")
+
+
+def tanh_backward(grad_output: Tensor, self: Tensor) -> Tensor:
+    return apply(TANH_BACKWARD, grad_output, self)
+
+
 TANH, tanh = _unary("tanh", "TanhBackward0", _np(np.tanh),
-                    lambda g, self: g * reciprocal(cosh(self)) ** 2,
+                    lambda g, self: tanh_backward(g, self),
                     None, """Hyperbolic tangent.
 
     >>> import symgrad
@@ -397,5 +412,3 @@ def bitwise_not(input: Tensor) -> Tensor:
     """
     return apply(BITWISE_NOT, input)
 
-
-from symgrad.ops.arithmetic import reciprocal  # noqa: E402 - the tanh VJP uses it

@@ -33,7 +33,8 @@ def _mT(t: Tensor) -> Tensor:
     return t.transpose(-2, -1)
 
 
-def _matmul_vjp(g: Tensor, self: Tensor, other: Tensor) -> tuple[Tensor, Tensor]:
+def _matmul_vjp(g: Tensor, self: Tensor, other: Tensor, *, needs: tuple[bool, bool]
+                ) -> tuple[Tensor | None, Tensor | None]:
     # A 1-D operand acts as a one-row (left) or one-column (right) matrix; the engine then sums
     # the gradient over the broadcast batch dims and that unit dim back to each input's shape.
     a = self.reshape(1, -1) if self.ndim == 1 else self
@@ -44,10 +45,11 @@ def _matmul_vjp(g: Tensor, self: Tensor, other: Tensor) -> tuple[Tensor, Tensor]
     if other.ndim == 1:
         g_shape = g_shape + (1,)
     g = g.reshape(g_shape)
-    grad_self, grad_other = matmul(g, _mT(b)), matmul(_mT(a), g)
-    if self.ndim == 1:
+    grad_self = matmul(g, _mT(b)) if needs[0] else None
+    grad_other = matmul(_mT(a), g) if needs[1] else None
+    if self.ndim == 1 and grad_self is not None:
         grad_self = grad_self.reshape(tuple(grad_self.shape[:-2]) + (self.shape[0],))
-    if other.ndim == 1:
+    if other.ndim == 1 and grad_other is not None:
         grad_other = grad_other.reshape(tuple(grad_other.shape[:-1]))
     return grad_self, grad_other
 
@@ -61,7 +63,8 @@ MV = defop("mv", "MvBackward0", _product(np.matmul),
            dtypes=NUMERIC, kind="linalg", samples=(Sample(((2, 3), (3,))),),
            torch="torch.mv(self, other)")
 MM = defop("mm", "MmBackward0", _product(np.matmul),
-           vjp=lambda g, self, other: (mm(g, _mT(other)), mm(_mT(self), g)),
+           vjp=lambda g, self, other, *, needs: (mm(g, _mT(other)) if needs[0] else None,
+                                                 mm(_mT(self), g) if needs[1] else None),
            dtypes=NUMERIC, kind="linalg",
            samples=(Sample(((2, 3), (3, 4))), Sample(((1, 1), (1, 2)))),
            torch="torch.mm(self, other)")
@@ -96,7 +99,8 @@ def _addmm_forward(self: np.ndarray, mat1: np.ndarray, mat2: np.ndarray) -> np.n
 
 # addmm adds ``self`` broadcast to the product's shape; its gradient is ``g`` summed back to it.
 ADDMM = defop("addmm", "AddmmBackward0", _addmm_forward,
-              vjp=lambda g, mat1, mat2: (g, mm(g, _mT(mat2)), mm(_mT(mat1), g)),
+              vjp=lambda g, mat1, mat2, *, needs: (g, mm(g, _mT(mat2)) if needs[1] else None,
+                                                   mm(_mT(mat1), g) if needs[2] else None),
               dtypes=NUMERIC, kind="linalg",
               samples=(Sample(((2,), (4, 3), (3, 2))), Sample(((4, 2), (4, 3), (3, 2))),
                        Sample(((4, 1), (4, 3), (3, 2)))),

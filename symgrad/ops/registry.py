@@ -9,6 +9,10 @@ plus ``<input>_shape`` for the shape an input had (saved as metadata, not as a t
     defop("mul", "MulBackward0", lambda self, other: self * other,
           vjp=lambda g, self, other: (g * other, g * self))
 
+A VJP that also takes the keyword-only ``needs`` is told which inputs need a gradient (a bool
+per input, PyTorch's ``needs_input_grad``) and may return None for the others, skipping work
+for constants such as the Python scalar of ``x * 0.5``.
+
 Tests, hypothesis strategies and ``symgrad-check`` are generated from ``REGISTRY``; the oracle
 reads ``node.op.name`` and ``node.attrs`` and gives each name its own meaning.
 """
@@ -184,7 +188,7 @@ def defop(
         for kw in vjp_attrs:
             if kw.endswith("_shape") and kw[: -len("_shape")] in args:
                 shape_args.append((kw, args.index(kw[: -len("_shape")])))
-        plain = {kw for kw in vjp_attrs if kw not in dict(shape_args)}
+        plain = {kw for kw in vjp_attrs if kw not in dict(shape_args)} - {"needs"}
         if vjp_args[:1] != ["g"] or not plain <= set(attrs):
             raise TypeError(f"{name}: a VJP takes g, saved inputs or out, then keyword attrs")
         for saved in vjp_args[1:]:
