@@ -17,16 +17,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from reports._status import SEVERITY, passed, worst_status
 from reports.html import write_html
 from reports.junit import write_junit
 
 __all__ = ["write_reports", "write_html", "write_junit", "SEVERITY", "worst_status", "passed"]
 
-from reports._status import SEVERITY, passed, worst_status  # noqa: E402
-
 
 def write_reports(out: Path, run: dict[str, Any], verdicts: list[dict[str, Any]]) -> list[Path]:
-    """Write ``index.html`` and ``junit.xml`` under ``out``, each atomically; return the paths."""
+    """Write ``index.html`` and ``junit.xml`` under ``out``, each atomically; return the paths.
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp())
+    >>> [p.name for p in write_reports(out, {"command": "demo"}, [])]
+    ['index.html', 'junit.xml']
+    """
     out = Path(out)
     html, junit = out / "index.html", out / "junit.xml"
     write_html(html, run, verdicts)

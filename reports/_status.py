@@ -45,7 +45,13 @@ def worst_status(statuses: list[str]) -> str:
 
 
 def passed(verdict: dict[str, Any]) -> bool:
-    """Whether a verdict record passes; the status decides, whatever ``passed`` a file claims."""
+    """Whether a verdict record passes; the status decides, whatever ``passed`` a file claims.
+
+    >>> passed({"status": "kink"}), passed({"status": "engine-wrong", "passed": True})
+    (True, False)
+    >>> passed({"status": "no-such-status"})
+    False
+    """
     return verdict.get("status") not in FAILING and verdict.get("status") in SEVERITY
 
 

@@ -193,7 +193,14 @@ def render_html(run: dict[str, Any], verdicts: list[dict[str, Any]]) -> str:
 
 
 def write_html(path: Path, run: dict[str, Any], verdicts: list[dict[str, Any]]) -> None:
-    """Render and write the report atomically: the whole file, or the old one left in place."""
+    """Render and write the report atomically: the whole file, or the old one left in place.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "index.html"
+    >>> write_html(path, {}, [{"id": "op/mul/float32/sample0/grad", "status": "ok"}])
+    >>> path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    True
+    """
     write_atomic(Path(path), render_html(run, verdicts))
 
 

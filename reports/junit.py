@@ -62,5 +62,12 @@ def render_junit(verdicts: list[dict[str, Any]]) -> str:
 
 
 def write_junit(path: Path, verdicts: list[dict[str, Any]]) -> None:
-    """Write ``junit.xml`` atomically."""
+    """Write ``junit.xml`` atomically.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "junit.xml"
+    >>> write_junit(path, [{"id": "op/mul/float32/sample0/grad", "op": "mul", "status": "ok"}])
+    >>> 'tests="1"' in path.read_text(encoding="utf-8")
+    True
+    """
     write_atomic(Path(path), render_junit(verdicts))
