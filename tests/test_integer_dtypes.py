@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import symgrad
 from symgrad import _dtypes
 from symgrad.ops.registry import REGISTRY, apply
-from symgrad.testing.strategies import float_dtypes, integral_dtypes, op_inputs, tensors
+from symgrad.testing.strategies import float_dtypes, integral_dtypes, keyed, op_cases
 
 torch = pytest.importorskip("torch")
 
@@ -54,46 +54,64 @@ def _binary_float_ops() -> list[str]:
                   and not op.domain and not any(s.make for s in op.samples))
 
 
+def _integral(a: np.ndarray, d: symgrad.dtype) -> symgrad.Tensor:
+    """Whole values of integral dtype ``d`` derived from float values ``a`` (rounded, kept
+    inside ``d``'s range; nonzero is True for bool)."""
+    if d is symgrad.bool:
+        return symgrad.tensor(np.asarray(a, np.float64) != 0)
+    info = np.iinfo(d.np)
+    whole = np.clip(np.rint(np.asarray(a, np.float64)), info.min, info.max)
+    return symgrad.tensor(whole.astype(d.np))
+
+
 @pytest.mark.parametrize("name", _binary_float_ops())
-@settings(max_examples=max(2, settings().max_examples // 10))
-@given(data=st.data(), fd=float_dtypes(), idt=integral_dtypes(), swap=st.booleans())
-def test_mixed_integer_float_promote_as_torch_and_grad_only_floats(name, data, fd, idt, swap):
+def test_mixed_integer_float_promote_as_torch_and_grad_only_floats(name):
     op = REGISTRY[name]
-    sample = data.draw(st.sampled_from(op.samples), label="sample")
-    shapes = sample.shapes[::-1] if swap else sample.shapes
-    x = data.draw(tensors(fd, shapes[0], requires_grad=True), label="float")
-    k = data.draw(tensors(idt, shapes[1]), label="integral")
-    args = (k, x) if swap else (x, k)
-    targs = [torch.tensor(np.asarray(a._data, np.float64), dtype=getattr(torch, a.dtype.name))
-             if a.dtype.is_floating_point else torch.from_numpy(np.array(a._data)) for a in args]
-    try:
-        expected = eval(op.extra["torch"], {"torch": torch,  # noqa: S307
-                                            **dict(zip(op.args, targs, strict=True))})
-    except RuntimeError:
-        # PyTorch refuses the mix (bool - float): not a promotion case.
-        assume(False)
-    out = apply(op, *args)
-    assert out.dtype.name == str(expected.dtype).removeprefix("torch.")
-    assert out.requires_grad and out.shape == tuple(expected.shape)
-    out.backward(symgrad.ones_like(out))
-    assert x.grad is not None and x.grad.dtype is fd and x.grad.shape == x.shape
-    assert k.grad is None and not k.requires_grad and k.is_leaf
+
+    # The float case of the op gives both operands; one of them is made integral.
+    @settings(max_examples=max(2, settings().max_examples // 10))
+    @given(case=op_cases(op, float_dtypes()), idt=integral_dtypes(), swap=st.booleans())
+    @keyed(f"mixed:{name}")
+    def prop(case, idt, swap):
+        x, y = case.inputs()
+        k = _integral(y._data, idt)
+        args = (k, x) if swap else (x, k)
+        targs = [torch.tensor(np.asarray(a._data, np.float64),
+                              dtype=getattr(torch, a.dtype.name))
+                 if a.dtype.is_floating_point else torch.from_numpy(np.array(a._data))
+                 for a in args]
+        try:
+            expected = eval(op.extra["torch"], {"torch": torch,  # noqa: S307
+                                                **dict(zip(op.args, targs, strict=True))})
+        except RuntimeError:
+            # PyTorch refuses the mix (bool - float): not a promotion case.
+            assume(False)
+        out = apply(op, *args)
+        assert out.dtype.name == str(expected.dtype).removeprefix("torch.")
+        assert out.requires_grad and out.shape == tuple(expected.shape)
+        out.backward(symgrad.ones_like(out))
+        assert x.grad is not None and x.grad.dtype is x.dtype and x.grad.shape == x.shape
+        assert k.grad is None and not k.requires_grad and k.is_leaf
+
+    prop()
 
 
 @pytest.mark.parametrize("name", sorted(n for n, op in REGISTRY.items()
                                         if any(not d.is_floating_point for d in op.dtypes)
                                         and op.kind != "inplace"))
-@settings(max_examples=max(2, settings().max_examples // 10))
-@given(data=st.data())
-def test_integer_only_results_never_require_grad(name, data):
+def test_integer_only_results_never_require_grad(name):
     op = REGISTRY[name]
-    d = data.draw(st.sampled_from([d for d in op.dtypes if not d.is_floating_point]),
-                  label="dtype")
-    sample, inputs = data.draw(op_inputs(op, d), label="inputs")
-    with np.errstate(all="ignore"):
-        try:
-            out = apply(op, *inputs, **sample.attrs)
-        except (RuntimeError, ValueError, TypeError, ZeroDivisionError, FloatingPointError):
-            return
-    if not out.dtype.is_floating_point:
-        assert not out.requires_grad and out.grad_fn is None
+
+    @settings(max_examples=max(2, settings().max_examples // 10))
+    @given(case=op_cases(op, st.sampled_from([d for d in op.dtypes if not d.is_floating_point])))
+    @keyed(f"integral:{name}")
+    def prop(case):
+        with np.errstate(all="ignore"):
+            try:
+                out = apply(op, *case.inputs(), **case.attrs)
+            except (RuntimeError, ValueError, TypeError, ZeroDivisionError, FloatingPointError):
+                return
+        if not out.dtype.is_floating_point:
+            assert not out.requires_grad and out.grad_fn is None
+
+    prop()

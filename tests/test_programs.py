@@ -4,12 +4,11 @@ and FD agree on their gradients, or the verdict names why; the printed reproduce
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import example, given, settings
 
 import symgrad
 from oracle.crosscheck import crosscheck
-from symgrad.testing.strategies import float_dtypes, programs
+from symgrad.testing.strategies import Program, programs
 
 # Verdicts that explain a disagreement without blaming the engine: an overflow or nan along
 # the way, or an oracle out of its depth. Anything else must be right.
@@ -27,11 +26,16 @@ def reaching(prog) -> set[int]:
     return live
 
 
+# clamp(x, m, m): min == max is a kink of both bounds (left out of this test until the oracle
+# applied the engine's convention there).
+CLAMP_TIED = Program([np.array([0.5, 1.0, 1.5]), np.array([1.0, 1.0, 1.0])],
+                     [("clamp_tensor", (0, 1, 1), {})])
+
+
 @settings(max_examples=max(10, settings().max_examples))
-@given(data=st.data())
-def test_random_programs_engine_exact_and_fd_agree(data):
-    d = data.draw(float_dtypes(), label="dtype")
-    prog = data.draw(programs(d), label="program")
+@given(prog=programs())
+@example(prog=CLAMP_TIED)
+def test_random_programs_engine_exact_and_fd_agree(prog):
     live = reaching(prog)
     leaves = prog.make_leaves()
     for i, t in enumerate(leaves):

@@ -25,7 +25,7 @@ from oracle.sweep import FLOAT_DTYPES, sweepable_ops
 from oracle.tolerances import ulp
 from symgrad import _dtypes
 from symgrad.ops.registry import REGISTRY, OpDef, apply
-from symgrad.testing.strategies import OpCase, op_cases
+from symgrad.testing.strategies import OpCase, keyed, op_cases
 
 # Statuses that say the engine is right: exactly, by the op's kink convention, or with FD
 # unable to confirm it (the exact oracle still did).
@@ -133,8 +133,8 @@ def cases(check: str, name: str, dtype: str | None, n: int, *, edges: bool = Fal
          else st.sampled_from([d for d in _dtypes.FLOATING if d in op.dtypes]))
 
     def decorate(prop: Callable[..., None]) -> Callable[[], None]:
-        prop._hypothesis_internal_add_digest = f"{check}:{name}:{dtype}".encode()  # type: ignore[attr-defined]
-        test = given(case=op_cases(op, d, edges=edges, kinks=kinks), **more)(prop)
+        test = given(case=op_cases(op, d, edges=edges, kinks=kinks), **more)(
+            keyed(f"{check}:{name}:{dtype}")(prop))
         for case in EXAMPLES.get((check, name), []):
             if dtype is None or case.dtype == dtype:
                 test = example(case=case)(test)

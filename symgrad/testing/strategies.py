@@ -45,6 +45,7 @@ __all__ = [
     "kinked_inputs",
     "OpCase",
     "op_cases",
+    "keyed",
     "programs",
     "Program",
 ]
@@ -431,6 +432,28 @@ def op_cases(draw: st.DrawFn, op: OpDef, d: dtype | st.SearchStrategy[dtype], *,
     sample, inputs = draw(drawn)
     return OpCase(op.name, d.name, tuple(t._data for t in inputs),
                   tuple(t.requires_grad for t in inputs), dict(sample.attrs))
+
+
+def keyed(key: str) -> Any:
+    """Key a hypothesis test built inside a parametrized test (its strategy depends on the
+    parameters) by ``key``, as hypothesis's pytest plugin keys a parametrized test: the
+    derandomized seed and the example database then differ per parameter. Apply it before
+    ``given``.
+
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=3)
+    ... @given(st.integers())
+    ... @keyed("mul-float32")
+    ... def check(n):
+    ...     assert isinstance(n, int)
+    >>> check()
+    """
+    def decorate(test: Any) -> Any:
+        # The attribute hypothesis's pytest plugin sets; it is hashed into the test's digest.
+        test._hypothesis_internal_add_digest = key.encode()
+        return test
+
+    return decorate
 
 
 # -- random programs ---------------------------------------------------------------------------
