@@ -36,6 +36,8 @@ def ulp_histograms(verdicts: list[dict[str, Any]]) -> str:
     >>> svg.startswith("<svg") and svg == ulp_histograms(
     ...     [{"dtype": "float32", "elements": [{"ulp_error": 0.5}]}])
     True
+    >>> ulp_histograms([{"dtype": "$x^{$", "elements": [{"ulp_error": 2}]}])[:4]
+    '<svg'
     """
     by_dtype: dict[str, list[float]] = {}
     for v in verdicts:
@@ -51,7 +53,8 @@ def ulp_histograms(verdicts: list[dict[str, Any]]) -> str:
                                  squeeze=False, sharey=False)
         for ax, name in zip(axes[0], names, strict=True):
             ax.hist(by_dtype[name], bins=_EDGES, color="#3f6fb5", rwidth=0.85)
-            ax.set_title(f"{name}  ({len(by_dtype[name])} elements)")
+            # The dtype comes from a results file: plain text, never mathtext ("$" would parse).
+            ax.set_title(f"{name}  ({len(by_dtype[name])} elements)", parse_math=False)
             ax.set_xticks(range(-1, 8), _LABELS, rotation=60)
             # Log counts so a handful of large errors stays visible next to thousands of exact.
             ax.set_yscale("log")
