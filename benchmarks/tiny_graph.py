@@ -14,6 +14,10 @@ Verification sweeps build thousands of such graphs, so per-op overhead is what m
 The target (issue 3): symgrad at most half of PyTorch's time per node.
 
     python benchmarks/tiny_graph.py
+    python benchmarks/tiny_graph.py --fastest   # one line: fastest of 25 batches per graph
+
+``--fastest`` is for comparing two versions of the engine on a loaded machine: run it in
+turn with ``PYTHONPATH`` pointing at a copy of the older ``symgrad`` and without it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import median_seconds, print_table, torch_or_none  # noqa: E402, I001 - first: pins BLAS threads
+from _timing import fastest_seconds, median_seconds, print_table, torch_or_none  # noqa: E402, I001 - first: pins BLAS threads
 
 import numpy as np  # noqa: E402
 
@@ -117,12 +121,32 @@ def tree_numpy() -> None:
         grads = new
 
 
-def main() -> None:
+# (name, graph, by hand, nodes, calls per timed run: a mixed graph is too quick to time alone)
+GRAPHS = [("mixed", mixed, mixed_numpy, 9, 50),
+          ("chain", chain, chain_numpy, 3 * STEPS + 1, 1),
+          ("tree", tree, tree_numpy, LEAVES - 1 + 1, 1)]
+
+
+def fastest() -> None:
+    """One line: per graph, symgrad's and PyTorch's fastest batch per node, and their ratio."""
     torch = torch_or_none()
-    # (name, graph, by hand, nodes, calls per timed run: a mixed graph is too quick to time alone)
-    graphs = [("mixed", mixed, mixed_numpy, 9, 50),
-              ("chain", chain, chain_numpy, 3 * STEPS + 1, 1),
-              ("tree", tree, tree_numpy, LEAVES - 1 + 1, 1)]
+    parts = []
+    for name, build, _, nodes, number in GRAPHS:
+        sym = fastest_seconds(lambda b=build: b(symgrad), 25, number=number) * 1e6 / nodes
+        if torch is None:
+            parts.append(f"{name} {sym:.2f} us")
+            continue
+        ref = fastest_seconds(lambda b=build: b(torch), 25, number=number) * 1e6 / nodes
+        parts.append(f"{name} {sym:.2f} us / torch {ref:.2f} us = {sym / ref:.2f}")
+    print(f"{Path(symgrad.__file__).parent}: " + " | ".join(parts))
+
+
+def main() -> None:
+    if "--fastest" in sys.argv[1:]:
+        fastest()
+        return
+    torch = torch_or_none()
+    graphs = GRAPHS
     for name, build, by_hand, nodes, number in graphs:
         us = 1e6 / nodes
         rows = [("symgrad", median_seconds(lambda b=build: b(symgrad), REPEAT, number=number) * us),

@@ -141,7 +141,7 @@ class Node:
             told = {kw: self._in_meta[i][0] for kw, i in op.shape_args}
             if needs:
                 # Leaves and computed inputs are nodes; constants are tensors.
-                told["needs"] = tuple(isinstance(x, Node) for x in self.inputs)
+                told["needs"] = tuple([isinstance(x, Node) for x in self.inputs])
             grads = op.vjp(g, *saved, **attrs, **told)
         else:
             grads = op.vjp(g, *saved, **attrs)

@@ -21,7 +21,8 @@ import ml_dtypes
 import numpy as np
 
 from symgrad import _dtypes, return_types
-from symgrad.ops.registry import ALL, FUNCTIONS, Kink, Sample, apply, defop, expose
+from symgrad.autograd.grad_mode import _state as _grad_state
+from symgrad.ops.registry import ALL, FUNCTIONS, REGISTRY, Kink, Sample, apply, defop, expose
 from symgrad.tensor import Tensor
 
 
@@ -62,7 +63,16 @@ def expand_reduced(g: Tensor, shape: tuple[int, ...], dim: tuple[int, ...] | int
         for d in dim:
             kept.insert(d, 1)
         g = g.reshape(tuple(kept))
-    return g.expand(shape)
+    return _expand(g, shape)
+
+
+def _expand(g: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """``g.expand(shape)``. In a backward that records nothing, only the engine reads the
+    expanded gradient (and copies it into ``.grad``), so the view is not tracked for in-place
+    checks, which costs more than the broadcast itself."""
+    if _grad_state.enabled:
+        return g.expand(shape)
+    return apply(REGISTRY["expand"], g, shape=shape)
 
 
 # -- forward helpers: accumulate in float32 for half types, in int64 for integers ---------------
@@ -317,7 +327,7 @@ SUM = defop("sum", "SumBackward1", _sum_forward,
             torch="torch.sum(self, dim=dim, keepdim=keepdim)")
 SUM_ALL = defop("sum_all", "SumBackward0",
                 lambda self: _sum_forward(self, dim=None, keepdim=False),
-                vjp=lambda g, *, self_shape: g.expand(self_shape),
+                vjp=lambda g, *, self_shape: _expand(g, self_shape),
                 dtype_rule="same", kind="reduction", samples=_WHOLE, torch="torch.sum(self)")
 MEAN = defop("mean", "MeanBackward1", _mean_forward,
              vjp=lambda g, *, dim, keepdim, self_shape: expand_reduced(
@@ -326,7 +336,7 @@ MEAN = defop("mean", "MeanBackward1", _mean_forward,
              torch="torch.mean(self, dim=dim, keepdim=keepdim)")
 MEAN_ALL = defop("mean_all", "MeanBackward0",
                  lambda self: _mean_forward(self, dim=None, keepdim=False),
-                 vjp=lambda g, *, self_shape: (g / math.prod(self_shape)).expand(self_shape),
+                 vjp=lambda g, *, self_shape: _expand(g / math.prod(self_shape), self_shape),
                  dtype_rule="same", kind="reduction", samples=_WHOLE, torch="torch.mean(self)")
 
 # -- products ------------------------------------------------------------------------------------
