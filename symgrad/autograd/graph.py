@@ -136,15 +136,13 @@ class Node:
             wanted = _vjp_attrs(op.vjp)
             if wanted is not None and not wanted.issuperset(attrs):
                 attrs = {k: v for k, v in attrs.items() if k in wanted}
-        needs = _takes_needs(op.vjp)
-        if op.shape_args or needs:
-            told = {kw: self._in_meta[i][0] for kw, i in op.shape_args}
-            if needs:
-                # Leaves and computed inputs are nodes; constants are tensors.
-                told["needs"] = tuple([isinstance(x, Node) for x in self.inputs])
-            grads = op.vjp(g, *saved, **attrs, **told)
-        else:
-            grads = op.vjp(g, *saved, **attrs)
+        kwargs = attrs  # the node's own dict: copied below before anything is added
+        if op.shape_args:
+            kwargs = {**attrs, **{kw: self._in_meta[i][0] for kw, i in op.shape_args}}
+        if _takes_needs(op.vjp):
+            # Leaves and computed inputs are nodes; constants are tensors.
+            kwargs = {**kwargs, "needs": tuple([isinstance(x, Node) for x in self.inputs])}
+        grads = op.vjp(g, *saved, **kwargs)
         if type(grads) is not tuple:
             grads = (grads,)
         if len(grads) != len(self.inputs):

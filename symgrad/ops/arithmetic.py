@@ -81,8 +81,7 @@ _ALPHA = (Sample(((2, 3), (2, 3)), {"alpha": 1}), Sample(((2, 3), (3,)), {"alpha
           Sample(((2, 1), (1, 3)), {"alpha": 2}))
 ADD = defop("add", "AddBackward0", lambda self, other, *, alpha: self + alpha * other
             if alpha != 1 else self + other,
-            vjp=lambda g, *, alpha, needs: (
-                g, None if not needs[1] else g * alpha if alpha != 1 else g), dtypes=ARITH,
+            vjp=lambda g, *, alpha: (g, g * alpha if alpha != 1 else g), dtypes=ARITH,
             samples=_ALPHA, torch="torch.add(self, other, alpha=alpha)")
 SUB = defop("sub", "SubBackward0", lambda self, other, *, alpha: self - alpha * other
             if alpha != 1 else self - other,
