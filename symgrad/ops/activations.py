@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from symgrad.ops.elementwise import exp, tanh, where
-from symgrad.ops.registry import Kink, Sample, apply, defop, expose
+from symgrad.ops.registry import Kink, Sample, apply, defop, expose, wrap_dim
 from symgrad.tensor import Tensor
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -206,16 +206,6 @@ MSE_LOSS = defop("mse_loss", "MseLossBackward0",
                  torch="torch.nn.functional.mse_loss(self, target, reduction=reduction)")
 
 
-def norm_dim(dim: int, ndim: int) -> int:
-    """One dim as a non-negative int, with PyTorch's range error."""
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
-        )
-    return dim % n
-
-
 @expose()
 def relu(input: Tensor) -> Tensor:
     """``max(input, 0)``; its gradient at 0 is 0.
@@ -235,7 +225,7 @@ def softmax(input: Tensor, dim: int) -> Tensor:
     >>> symgrad.softmax(symgrad.tensor([0.0, 0.0]), dim=0)
     tensor([0.5000, 0.5000])
     """
-    return apply(SOFTMAX, input, dim=norm_dim(dim, input.ndim))
+    return apply(SOFTMAX, input, dim=wrap_dim(dim, input.ndim))
 
 
 @expose()
@@ -246,4 +236,4 @@ def log_softmax(input: Tensor, dim: int) -> Tensor:
     >>> symgrad.log_softmax(symgrad.tensor([0.0, 0.0]), dim=0).exp()
     tensor([0.5000, 0.5000])
     """
-    return apply(LOG_SOFTMAX, input, dim=norm_dim(dim, input.ndim))
+    return apply(LOG_SOFTMAX, input, dim=wrap_dim(dim, input.ndim))

@@ -19,7 +19,7 @@ import ml_dtypes
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.ops.registry import ALL, Sample, apply, defop, expose
+from symgrad.ops.registry import ALL, Sample, apply, defop, expose, wrap_dim
 from symgrad.ops.shape import ALIAS, UNSQUEEZE, view_apply
 from symgrad.tensor import Tensor
 
@@ -431,9 +431,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     >>> symgrad.tensor([[1, 2], [3, 4]]).select(1, -1)
     tensor([2, 4])
     """
-    from symgrad.ops.shape import _wrap
 
-    d = _wrap(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     size = input.shape[d]
     if not -size <= index < size:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
@@ -449,9 +448,8 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     >>> symgrad.tensor([1, 2, 3, 4]).narrow(0, 1, 2)
     tensor([2, 3])
     """
-    from symgrad.ops.shape import _wrap
 
-    d = _wrap(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     size = input.shape[d]
     begin = start % size if -size <= start < 0 else start
     if not 0 <= begin <= size or length < 0 or begin + length > size:
@@ -470,9 +468,8 @@ def gather(input: Tensor, dim: int, index: Any) -> Tensor:
     tensor([[1, 1],
             [4, 3]])
     """
-    from symgrad.ops.shape import _wrap
 
-    d = _wrap(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     idx = _index_array(index)
     if idx.ndim != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
@@ -491,9 +488,8 @@ def index_select(input: Tensor, dim: int, index: Any) -> Tensor:
     >>> symgrad.tensor([10, 20, 30]).index_select(0, symgrad.tensor([2, 2]))
     tensor([30, 30])
     """
-    from symgrad.ops.shape import _wrap
 
-    d = _wrap(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     idx = _index_array(index).reshape(-1)
     size = input.shape[d] if input.ndim else 1
     if idx.size and (idx.min() < -size or idx.max() >= size):

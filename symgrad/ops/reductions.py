@@ -22,7 +22,17 @@ import numpy as np
 
 from symgrad import _dtypes, return_types
 from symgrad.autograd.grad_mode import _state as _grad_state
-from symgrad.ops.registry import ALL, FUNCTIONS, REGISTRY, Kink, Sample, apply, defop, expose
+from symgrad.ops.registry import (
+    ALL,
+    FUNCTIONS,
+    REGISTRY,
+    Kink,
+    Sample,
+    apply,
+    defop,
+    expose,
+    wrap_dim,
+)
 from symgrad.tensor import Tensor
 
 
@@ -37,14 +47,10 @@ def normalize_dims(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     out: list[int] = []
     for d in dims:
-        n = builtins.max(ndim, 1)
-        if not -n <= d < n:
-            raise IndexError(
-                f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})"
-            )
-        if d % n in out:
-            raise RuntimeError(f"dim {d % n} appears multiple times in the list of dims")
-        out.append(d % n)
+        d = wrap_dim(d, ndim)
+        if d in out:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        out.append(d)
     return tuple(sorted(out))
 
 

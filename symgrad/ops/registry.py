@@ -48,6 +48,7 @@ __all__ = [
     "defop",
     "apply",
     "expose",
+    "wrap_dim",
     "FLOATING",
     "ALL",
 ]
@@ -380,6 +381,27 @@ def _common_dtype(
 
 def differentiable_inputs(op: OpDef) -> tuple[int, ...]:
     return tuple(i for i, a in enumerate(op.args) if a in op.differentiable)
+
+
+# -- dims ----------------------------------------------------------------------------------------
+def wrap_dim(dim: int, ndim: int) -> int:
+    """One dim as a non-negative int (negative dims count from the end), with PyTorch's error.
+
+    A zero-dim tensor accepts dims 0 and -1, as in PyTorch.
+
+    >>> wrap_dim(-1, 3)
+    2
+    >>> wrap_dim(3, 3)
+    Traceback (most recent call last):
+    ...
+    IndexError: Dimension out of range (expected to be in range of [-3, 2], but got 3)
+    """
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n
 
 
 # -- exposing ops as functions and methods -------------------------------------------------------

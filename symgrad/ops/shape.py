@@ -8,7 +8,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.ops.inplace import track_view
-from symgrad.ops.registry import ALL, OpDef, Sample, apply, defop, expose
+from symgrad.ops.registry import ALL, OpDef, Sample, apply, defop, expose, wrap_dim
 from symgrad.tensor import Tensor
 
 
@@ -205,15 +205,6 @@ UNBIND = defop("unbind", "UnbindBackward0",
                torch="self.unbind(dim)[index]")
 
 
-def _wrap(dim: int, ndim: int) -> int:
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
-        )
-    return dim % n
-
-
 @expose("reshape")
 def reshape(input: Tensor, *shape: Any) -> Tensor:
     """The same values in a new shape; one dim may be -1 (a copy when no view has that shape).
@@ -270,7 +261,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """
     if input.ndim == 0:
         return reshape(input, 1)
-    a, b = _wrap(start_dim, input.ndim), _wrap(end_dim, input.ndim)
+    a, b = wrap_dim(start_dim, input.ndim), wrap_dim(end_dim, input.ndim)
     if a > b:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if a == b:
@@ -290,8 +281,8 @@ def squeeze(input: Tensor, dim: int | tuple[int, ...] | None = None) -> Tensor:
     if dim is None:
         return view_apply(SQUEEZE, input)
     if isinstance(dim, int):
-        return view_apply(SQUEEZE_DIM, input, dim=_wrap(dim, input.ndim))
-    dims = tuple(sorted({_wrap(d, input.ndim) for d in dim}))
+        return view_apply(SQUEEZE_DIM, input, dim=wrap_dim(dim, input.ndim))
+    dims = tuple(sorted({wrap_dim(d, input.ndim) for d in dim}))
     return view_apply(SQUEEZE_DIMS, input, dim=dims)
 
 
@@ -303,7 +294,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     >>> symgrad.zeros(2, 3).unsqueeze(-1).shape
     symgrad.Size([2, 3, 1])
     """
-    return view_apply(UNSQUEEZE, input, dim=_wrap(dim, input.ndim + 1))
+    return view_apply(UNSQUEEZE, input, dim=wrap_dim(dim, input.ndim + 1))
 
 
 @expose("transpose", "swapaxes", "swapdims")
@@ -314,8 +305,8 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     >>> symgrad.zeros(2, 3, 4).transpose(0, 2).shape
     symgrad.Size([4, 3, 2])
     """
-    return view_apply(TRANSPOSE, input, dim0=_wrap(dim0, input.ndim),
-                      dim1=_wrap(dim1, input.ndim))
+    return view_apply(TRANSPOSE, input, dim0=wrap_dim(dim0, input.ndim),
+                      dim1=wrap_dim(dim1, input.ndim))
 
 
 @expose()
@@ -326,7 +317,7 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
     >>> symgrad.zeros(2, 3, 4).permute(2, 0, 1).shape
     symgrad.Size([4, 2, 3])
     """
-    order = tuple(_wrap(d, input.ndim) for d in _shape_args(dims))
+    order = tuple(wrap_dim(d, input.ndim) for d in _shape_args(dims))
     if len(order) != input.ndim:
         raise RuntimeError(
             "permute(sparse_coo): number of dimensions in the tensor input does not match the "
@@ -375,7 +366,7 @@ def flip(input: Tensor, dims: Any) -> Tensor:
     tensor([3, 2, 1])
     """
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return apply(FLIP, input, dims=tuple(sorted({_wrap(d, input.ndim) for d in dims})))
+    return apply(FLIP, input, dims=tuple(sorted({wrap_dim(d, input.ndim) for d in dims})))
 
 
 @expose(function=False)
@@ -431,7 +422,7 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
     tensors = _check_same_rank(tensors, "torch.cat")
     if len(tensors) == 1:
         return clone(tensors[0]) if tensors[0]._rg else tensors[0]
-    d = _wrap(dim, tensors[0].ndim)
+    d = wrap_dim(dim, tensors[0].ndim)
     first = tensors[0]
     for i, x in enumerate(tensors[1:], 1):
         if x.ndim != first.ndim:
@@ -462,7 +453,7 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
             raise RuntimeError(
                 "stack expects each tensor to be equal size, but got "
                 f"{list(tensors[0].shape)} at entry 0 and {list(x.shape)} at entry {i}")
-    d = _wrap(dim, tensors[0].ndim + 1)
+    d = wrap_dim(dim, tensors[0].ndim + 1)
     if len(tensors) == 1:
         return unsqueeze(tensors[0], d)
     return apply(STACK, *tensors, dim=d)
@@ -476,7 +467,7 @@ def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Ten
     >>> [p.shape[0] for p in symgrad.zeros(5).split(2)]
     [2, 2, 1]
     """
-    d = _wrap(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     length = input.shape[d]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
@@ -502,7 +493,7 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """
     if input.ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-    d = _wrap(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     return tuple(view_apply(UNBIND, input, dim=d, index=i) for i in range(input.shape[d]))
 
 
@@ -516,7 +507,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
-    length = input.shape[_wrap(dim, input.ndim)]
+    length = input.shape[wrap_dim(dim, input.ndim)]
     return split(input, max(1, -(-length // chunks)), dim)
 
 
