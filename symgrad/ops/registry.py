@@ -379,10 +379,6 @@ def _common_dtype(
     return out, arrays if scalar < 0 else None
 
 
-def differentiable_inputs(op: OpDef) -> tuple[int, ...]:
-    return tuple(i for i, a in enumerate(op.args) if a in op.differentiable)
-
-
 # -- dims ----------------------------------------------------------------------------------------
 def wrap_dim(dim: int, ndim: int) -> int:
     """One dim as a non-negative int (negative dims count from the end), with PyTorch's error.
