@@ -107,7 +107,8 @@ class Verdict:
 
     @property
     def passed(self) -> bool:
-        return self.status not in FAILING
+        """Not failing; a status this version does not know fails rather than passes."""
+        return self.status not in FAILING and self.status in SEVERITY
 
     @property
     def wrong(self) -> str | None:

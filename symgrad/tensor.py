@@ -353,6 +353,10 @@ def tensor(
     ...
     RuntimeError: Only Tensors of floating point and complex dtype can require gradients
     """
+    if device is not None:
+        from symgrad.creation import _check_device
+
+        _check_device(device)
     if isinstance(data, Tensor):
         data = data._data
     elif isinstance(data, (list, tuple)):

@@ -90,3 +90,9 @@ def test_detach_in_place_on_a_view_raises():
         y[0].detach_()
     z = y * 1
     assert z.detach_() is z and z.grad_fn is None and not z.requires_grad
+
+
+def test_a_device_other_than_the_cpu_is_refused():
+    assert symgrad.tensor([1.0], device="cpu").device == "cpu"
+    with pytest.raises(RuntimeError, match="CPU only"):
+        symgrad.tensor([1.0], device="cuda")
