@@ -384,6 +384,14 @@ def _chosen(convention: str, left: Any, right: Any) -> Any:
             "one": mpmath.mpf(1)}[convention]
 
 
+def _take_side(local: Any, side: str) -> None:
+    """Set every kink partial of ``local`` to its ``"left"`` or ``"right"`` one-sided value,
+    or (``side=""``) back to the value the engine's declared convention gives."""
+    for s in local.sites:
+        value = s.left if side == "left" else s.right if side == "right" else s.expected
+        local.groups[s.group][3][s.pos] = value
+
+
 @dataclass
 class _Site:
     group: int
@@ -645,8 +653,7 @@ class _Evaluator:
                 self.budget.check()
         local.args = all_args
         local.groups = [(j, list(range(m)), idx[j], parts[j]) for j in range(n)]
-        for s in local.sites:
-            local.groups[s.group][3][s.pos] = s.expected
+        _take_side(local, "")
         return local
 
     def _elementwise_kink(self, node: IRNode, c: _Compiled, local: _Local, k: int,
@@ -863,8 +870,7 @@ class _Evaluator:
             self.budget.check()
             local = self.locals[node.id]
             if side:
-                for s in local.sites:
-                    local.groups[s.group][3][s.pos] = s.left if side == "left" else s.right
+                _take_side(local, side)
             g = adj[node.id]
             gd = adot.get(node.id) if second else None
             for gi, (slot, ks, is_, vals) in enumerate(local.groups):
@@ -884,8 +890,7 @@ class _Evaluator:
                             acc += g[k] * jd[n]
                         ad[i] += acc
             if side:
-                for s in local.sites:
-                    local.groups[s.group][3][s.pos] = s.expected
+                _take_side(local, "")
         return adj, adot
 
     # -- tangents, for second order ---------------------------------------------------------------
@@ -900,8 +905,7 @@ class _Evaluator:
             self.budget.check()
             local = self.locals[node.id]
             if side:
-                for s in local.sites:
-                    local.groups[s.group][3][s.pos] = s.left if side == "left" else s.right
+                _take_side(local, side)
             m = len(local.out)
             out = [mpmath.mpf(0)] * m
             live = False
@@ -913,8 +917,7 @@ class _Evaluator:
                 for k, i, v in zip(ks, is_, vals, strict=True):
                     out[k] += v * ti[i]
             if side:
-                for s in local.sites:
-                    local.groups[s.group][3][s.pos] = s.expected
+                _take_side(local, "")
             if live:
                 t[node.id] = out
             c = local.compiled
