@@ -79,18 +79,41 @@ class Tensor:
         return Size(self._data.shape)
 
     def size(self, dim: int | None = None) -> Size | int:
+        """The shape, or the length of one dim (negative dims count from the end).
+
+        >>> import symgrad
+        >>> x = symgrad.zeros(2, 3)
+        >>> x.size(), x.size(-1)
+        (symgrad.Size([2, 3]), 3)
+        """
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[dim]
+        if not self._data.ndim:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        from symgrad.ops.registry import wrap_dim
+
+        return self._data.shape[wrap_dim(dim, self._data.ndim)]
 
     @property
     def ndim(self) -> int:
         return self._data.ndim
 
     def dim(self) -> int:
+        """The number of dims (``ndim``).
+
+        >>> import symgrad
+        >>> symgrad.tensor(3.0).dim(), symgrad.zeros(2, 3).dim()
+        (0, 2)
+        """
         return self._data.ndim
 
     def numel(self) -> int:
+        """The number of elements.
+
+        >>> import symgrad
+        >>> symgrad.zeros(2, 3).numel()
+        6
+        """
         return int(self._data.size)
 
     @property
@@ -102,6 +125,12 @@ class Tensor:
         return self.grad_fn is None
 
     def is_floating_point(self) -> bool:
+        """Whether the dtype is floating (only such tensors can require gradients).
+
+        >>> import symgrad
+        >>> symgrad.tensor([1]).is_floating_point(), symgrad.tensor([1.0]).is_floating_point()
+        (False, True)
+        """
         return self.dtype.category == _dtypes._FLOAT
 
     @property
@@ -233,6 +262,12 @@ class Tensor:
 
     # -- conversion --------------------------------------------------------------------------
     def item(self) -> Any:
+        """The value of a one-element tensor as a Python number.
+
+        >>> import symgrad
+        >>> symgrad.tensor([2.5]).item()
+        2.5
+        """
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
@@ -242,11 +277,24 @@ class Tensor:
         )
 
     def tolist(self) -> Any:
+        """The values as nested Python lists (a number for a zero-dim tensor).
+
+        >>> import symgrad
+        >>> symgrad.tensor([[1, 2], [3, 4]]).tolist()
+        [[1, 2], [3, 4]]
+        """
         if self.dtype in (_dtypes.bfloat16,):
             return self._data.astype(np.float32).tolist()
         return self._data.tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The NumPy array holding the values (shared, not copied); refused while the tensor
+        requires grad, as in PyTorch, unless ``force``.
+
+        >>> import symgrad
+        >>> symgrad.tensor([1.0, 2.0]).numpy()
+        array([1., 2.], dtype=float32)
+        """
         if self._rg and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "

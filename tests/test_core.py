@@ -96,3 +96,13 @@ def test_a_device_other_than_the_cpu_is_refused():
     assert symgrad.tensor([1.0], device="cpu").device == "cpu"
     with pytest.raises(RuntimeError, match="CPU only"):
         symgrad.tensor([1.0], device="cuda")
+
+
+def test_size_of_a_dim_and_its_errors():
+    x = symgrad.zeros(2, 3)
+    assert (x.size(0), x.size(-1), x.size(-2)) == (2, 3, 2)
+    with pytest.raises(IndexError, match=r"^Dimension out of range \(expected to be in range of "
+                                         r"\[-2, 1\], but got 2\)$"):
+        x.size(2)
+    with pytest.raises(IndexError, match="^Dimension specified as 0 but tensor has no dimensions$"):
+        symgrad.tensor(3.0).size(0)
