@@ -32,6 +32,14 @@ class ViewInfo:
     """How a tensor shares memory: a view's base and the view ops from it (``chain``), or a
     base's live views. PyTorch's views share one version counter and are re-derived from their
     base when it changes in place; symgrad keeps the versions equal and re-derives eagerly.
+
+    >>> import symgrad
+    >>> x = symgrad.zeros(2, 3)
+    >>> row = x[0]
+    >>> row._view.base is x, row._view.chain
+    (True, (('select', {'dim': 0, 'index': 0}),))
+    >>> len(x._view.views)
+    1
     """
 
     __slots__ = ("base", "chain", "views")
@@ -43,7 +51,18 @@ class ViewInfo:
 
 
 def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Tensor:
-    """Record that ``out``, made from ``input`` by the view op ``op``, shares its memory."""
+    """Record that ``out``, made from ``input`` by the view op ``op``, shares its memory.
+
+    >>> import symgrad
+    >>> from symgrad.tensor import Tensor
+    >>> x = symgrad.zeros(2, 3)
+    >>> col = track_view(Tensor._make(x._data[:, 1], False, None), x, "select",
+    ...                  {"dim": 1, "index": 1})
+    >>> col._view.base is x, col._view.chain
+    (True, (('select', {'dim': 1, 'index': 1}),))
+    >>> _ = x.add_(1.0); col._version == x._version == 1
+    True
+    """
     if not np.may_share_memory(out._data, input._data):
         return out
     info = input._view
@@ -67,7 +86,18 @@ def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Te
 
 def share_version(alias: Tensor, t: Tensor) -> Tensor:
     """Make ``alias`` share ``t``'s memory and version counter but not its history (detach):
-    a write through either is seen by every node that saved the other."""
+    a write through either is seen by every node that saved the other.
+
+    >>> import symgrad
+    >>> from symgrad.tensor import Tensor
+    >>> x = symgrad.tensor([1.0, 2.0])
+    >>> alias = share_version(Tensor._make(x._data, False, None), x)
+    >>> _ = alias.mul_(2.0)
+    >>> x, x._version
+    (tensor([2., 4.]), 1)
+    >>> alias._view.chain is None
+    True
+    """
     info = t._view
     root = info.base if info is not None and info.base is not None else t
     if root._view is None:
@@ -131,6 +161,18 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False) -> Te
     ``view`` marks a write through a view of ``t`` (``t[key] = value``), which PyTorch reports
     as such when ``t`` is a leaf that requires grad. When ``t`` is itself a view, its base is
     recorded as changed (``CopySlices``) and every view of the base is re-derived from it.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = x * 1
+    >>> rewrite(y, lambda old: old * old)
+    tensor([1., 4.], grad_fn=<MulBackward0>)
+    >>> y._version
+    1
+    >>> base = x * 1
+    >>> _ = rewrite(base[1], lambda old: old * 3)
+    >>> base
+    tensor([1., 6.], grad_fn=<CopySlices>)
     """
     recording = grad_mode._state.enabled
     info = t._view
@@ -223,12 +265,34 @@ def add_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
 
 
 def sub_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
-    """``self -= alpha * other``, in place."""
+    """``self -= alpha * other``, in place.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> x.mul(1).sub_(symgrad.tensor([0.5, 1.0]), alpha=2)
+    tensor([0., 0.], grad_fn=<SubBackward0>)
+    """
     return rewrite(self, lambda old: A.sub(old, other, alpha=alpha))
 
 
 def mul_(self: Tensor, other: Any) -> Tensor:
-    """``self *= other``, in place."""
+    """``self *= other``, in place; backward sees the multiplication.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = x * 1
+    >>> y.mul_(3)
+    tensor([3., 6.], grad_fn=<MulBackward0>)
+    >>> y.sum().backward(); x.grad
+    tensor([3., 3.])
+
+    A leaf that requires grad refuses it while grad mode is on:
+
+    >>> x.mul_(2)
+    Traceback (most recent call last):
+    ...
+    RuntimeError: a leaf Variable that requires grad is being used in an in-place operation.
+    """
     return rewrite(self, lambda old: A.mul(old, other))
 
 
@@ -236,6 +300,8 @@ def div_(self: Tensor, other: Any) -> Tensor:
     """``self /= other``, in place (integer tensors cannot hold the float result).
 
     >>> import symgrad
+    >>> symgrad.tensor([1.0, 3.0]).div_(2)
+    tensor([0.5000, 1.5000])
     >>> symgrad.tensor([1, 2]).div_(2)
     Traceback (most recent call last):
     ...
@@ -255,7 +321,19 @@ def zero_(self: Tensor) -> Tensor:
 
 
 def fill_(self: Tensor, value: Any) -> Tensor:
-    """Fill with one value (a number or a zero-dim tensor), in place."""
+    """Fill with one value (a number or a zero-dim tensor), in place. A tensor value that
+    requires grad receives the sum of the incoming gradient.
+
+    >>> import symgrad
+    >>> symgrad.zeros(3).fill_(2.5)
+    tensor([2.5000, 2.5000, 2.5000])
+    >>> v = symgrad.tensor(2.0, requires_grad=True)
+    >>> y = symgrad.zeros(3).fill_(v)
+    >>> y.grad_fn
+    <FillBackward3 object at 0x...>
+    >>> y.sum().backward(); v.grad
+    tensor(3.)
+    """
     if isinstance(value, Tensor):
         if value.ndim:
             raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
@@ -285,14 +363,32 @@ def copy_(self: Tensor, src: Tensor) -> Tensor:
 
 
 def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    """Clamp into ``[min, max]``, in place (PyTorch records ``ClampBackward1`` either way)."""
+    """Clamp into ``[min, max]``, in place (PyTorch records ``ClampBackward1`` either way).
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+    >>> y = x * 1
+    >>> y.clamp_(0, 1)
+    tensor([0.0000, 0.5000, 1.0000], grad_fn=<ClampBackward1>)
+    >>> y.sum().backward(); x.grad
+    tensor([0., 1., 0.])
+    """
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     return rewrite(self, lambda old: apply(REGISTRY["clamp"], old, min=min, max=max))
 
 
 def pow_(self: Tensor, exponent: Any) -> Tensor:
-    """``self **= exponent``, in place."""
+    """``self **= exponent``, in place.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([2.0, 3.0], requires_grad=True)
+    >>> y = x * 1
+    >>> y.pow_(2)
+    tensor([4., 9.], grad_fn=<PowBackward0>)
+    >>> y.sum().backward(); x.grad
+    tensor([4., 6.])
+    """
     return rewrite(self, lambda old: A.pow(old, exponent))
 
 
@@ -301,16 +397,26 @@ def _unary_(name: str) -> Callable[[Tensor], Tensor]:
         return rewrite(self, lambda old: getattr(old, name)())
 
     method.__name__ = name + "_"
-    method.__doc__ = f"``{name}`` in place."
+    method.__doc__ = f"""``{name}`` in place: the same values as ``{name}()``, written into self.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([0.25, 0.5, 4.0])
+    >>> expected = x.{name}()
+    >>> x.{name}_() is x, x.tolist() == expected.tolist()
+    (True, True)
+    """
     return method
 
 
 for _fn in (add_, sub_, mul_, div_, zero_, fill_, copy_, clamp_, pow_):
     setattr(Tensor, _fn.__name__, _fn)
 Tensor.clip_ = clamp_  # type: ignore[attr-defined]
-for _name in ("exp", "log", "sqrt", "neg", "abs", "sin", "cos", "tanh", "sigmoid", "reciprocal",
-              "relu", "floor", "ceil", "round", "trunc"):
+_UNARY = ("exp", "log", "sqrt", "neg", "abs", "sin", "cos", "tanh", "sigmoid", "reciprocal",
+          "relu", "floor", "ceil", "round", "trunc")
+for _name in _UNARY:
     setattr(Tensor, _name + "_", _unary_(_name))
+# The generated methods are not module attributes: listed here so doctest runs their examples.
+__test__ = {_name + "_": getattr(Tensor, _name + "_") for _name in _UNARY}
 Tensor.__iadd__ = add_  # type: ignore[attr-defined]
 Tensor.__isub__ = sub_  # type: ignore[attr-defined]
 Tensor.__imul__ = mul_  # type: ignore[attr-defined]
