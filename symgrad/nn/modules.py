@@ -66,16 +66,39 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def forward(self, *args: Any) -> Any:
+        """The module's computation; every subclass defines it (call the module, not this).
+
+        >>> import symgrad
+        >>> symgrad.nn.Module()(symgrad.tensor([1.0]))
+        Traceback (most recent call last):
+        ...
+        NotImplementedError: Module [Module] is missing the required "forward" function
+        """
         raise NotImplementedError(
             f'Module [{type(self).__name__}] is missing the required "forward" function'
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward`` on the arguments.
+
+        >>> import symgrad
+        >>> symgrad.nn.Sigmoid()(symgrad.tensor([0.0]))
+        tensor([0.5000])
+        """
         return self.forward(*args, **kwargs)
 
     def named_parameters(self, prefix: str = "", recurse: bool = True
                          ) -> Iterator[tuple[str, Parameter]]:
-        """``(dotted name, parameter)`` pairs, each parameter once."""
+        """``(dotted name, parameter)`` pairs, each parameter once (a shared layer too).
+
+        >>> import symgrad
+        >>> lin = symgrad.nn.Linear(2, 3)
+        >>> net = symgrad.nn.Sequential(lin, symgrad.nn.ReLU(), lin)
+        >>> [(name, tuple(p.shape)) for name, p in net.named_parameters()]
+        [('0.weight', (3, 2)), ('0.bias', (3,))]
+        >>> [name for name, _ in net.named_parameters(prefix="net")]
+        ['net.0.weight', 'net.0.bias']
+        """
         seen: set[int] = set()
         for mod_prefix, mod in self.named_modules(prefix) if recurse else [(prefix, self)]:
             for name, p in mod._parameters.items():
@@ -84,34 +107,91 @@ class Module:
                     yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
-        """Every parameter of this module and (with ``recurse``) of its submodules."""
+        """Every parameter of this module and (with ``recurse``) of its submodules.
+
+        >>> import symgrad
+        >>> net = symgrad.nn.Sequential(symgrad.nn.Linear(2, 3), symgrad.nn.Linear(3, 1))
+        >>> sum(p.numel() for p in net.parameters())
+        13
+        >>> list(net.parameters(recurse=False))
+        []
+        """
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """``(dotted name, module)`` for this module (named ``prefix``) and all below it.
+
+        >>> import symgrad
+        >>> net = symgrad.nn.Sequential(symgrad.nn.Linear(2, 3),
+        ...                             symgrad.nn.Sequential(symgrad.nn.Tanh()))
+        >>> [name for name, _ in net.named_modules()]
+        ['', '0', '1', '1.0']
+        """
         yield prefix, self
         for name, m in self._modules.items():
             yield from m.named_modules(f"{prefix}.{name}" if prefix else name)
 
     def children(self) -> Iterator[Module]:
+        """The direct submodules, in assignment order.
+
+        >>> import symgrad
+        >>> net = symgrad.nn.Sequential(symgrad.nn.Linear(2, 3),
+        ...                             symgrad.nn.Sequential(symgrad.nn.Tanh()))
+        >>> [type(m).__name__ for m in net.children()]
+        ['Linear', 'Sequential']
+        """
         yield from self._modules.values()
 
     def modules(self) -> Iterator[Module]:
+        """This module and every module below it, depth first.
+
+        >>> import symgrad
+        >>> net = symgrad.nn.Sequential(symgrad.nn.Linear(2, 3),
+        ...                             symgrad.nn.Sequential(symgrad.nn.Tanh()))
+        >>> [type(m).__name__ for m in net.modules()]
+        ['Sequential', 'Linear', 'Sequential', 'Tanh']
+        """
         for _, m in self.named_modules():
             yield m
 
     def train(self, mode: bool = True) -> Module:
-        """Set training mode here and in every submodule; returns self."""
+        """Set training mode here and in every submodule; returns self.
+
+        >>> import symgrad
+        >>> net = symgrad.nn.Sequential(symgrad.nn.Sequential(symgrad.nn.Tanh()))
+        >>> net.train(False) is net, net[0][0].training
+        (True, False)
+        >>> net.train()[0][0].training
+        True
+        """
         for m in self.modules():
             object.__setattr__(m, "training", mode)
         return self
 
     def eval(self) -> Module:
-        """``train(False)``."""
+        """``train(False)``: evaluation mode here and in every submodule; returns self.
+
+        >>> import symgrad
+        >>> net = symgrad.nn.Sequential(symgrad.nn.Linear(2, 2))
+        >>> net.eval().training, net[0].training
+        (False, False)
+        """
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear the parameters' gradients (to None, or to zeros)."""
+        """Clear the parameters' gradients (to None, or to zeros).
+
+        >>> import symgrad
+        >>> layer = symgrad.nn.Linear(2, 1)
+        >>> layer(symgrad.tensor([[1.0, 2.0]])).sum().backward()
+        >>> layer.weight.grad
+        tensor([[1., 2.]])
+        >>> layer.zero_grad(set_to_none=False); layer.weight.grad, layer.bias.grad
+        (tensor([[0., 0.]]), tensor([0.]))
+        >>> layer.zero_grad(); layer.weight.grad is None
+        True
+        """
         for p in self.parameters():
             if p.grad is not None:
                 if set_to_none:
@@ -120,11 +200,26 @@ class Module:
                     p.grad = Tensor._make(np.zeros_like(p._data), False, None)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter (``False`` freezes them); returns self.
+
+        >>> import symgrad
+        >>> layer = symgrad.nn.Linear(2, 1).requires_grad_(False)
+        >>> [p.requires_grad for p in layer.parameters()]
+        [False, False]
+        >>> layer(symgrad.ones(1, 2)).requires_grad
+        False
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def extra_repr(self) -> str:
+        """What ``repr`` prints between the parentheses; subclasses override it.
+
+        >>> import symgrad
+        >>> symgrad.nn.Module().extra_repr(), repr(symgrad.nn.Module())
+        ('', 'Module()')
+        """
         return ""
 
     def __repr__(self) -> str:
@@ -162,9 +257,25 @@ class Linear(Module):
         self.bias = _uniform((out_features,), bound) if bias else None
 
     def forward(self, input: Tensor) -> Tensor:
+        """``input @ weight.T + bias`` over the last dim of ``input``.
+
+        >>> import symgrad
+        >>> layer = symgrad.nn.Linear(2, 1)
+        >>> with symgrad.no_grad():
+        ...     _ = layer.weight.copy_(symgrad.tensor([[1.0, -1.0]]))
+        ...     _ = layer.bias.fill_(0.5)
+        >>> layer(symgrad.tensor([[3.0, 1.0]]))
+        tensor([[2.5000]], grad_fn=<AddmmBackward0>)
+        """
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
+        """The sizes and whether there is a bias.
+
+        >>> import symgrad
+        >>> symgrad.nn.Linear(3, 2, bias=False).extra_repr()
+        'in_features=3, out_features=2, bias=False'
+        """
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
 
@@ -186,6 +297,13 @@ class Sequential(Module):
             self._modules[str(i)] = m
 
     def forward(self, input: Any) -> Any:
+        """Each module applied to the previous one's result.
+
+        >>> import symgrad
+        >>> net = symgrad.nn.Sequential(symgrad.nn.ReLU(), symgrad.nn.Sigmoid())
+        >>> net(symgrad.tensor([-3.0, 0.0]))
+        tensor([0.5000, 0.5000])
+        """
         for m in self._modules.values():
             input = m(input)
         return input
@@ -201,21 +319,55 @@ class Sequential(Module):
 
 
 class ReLU(Module):
-    """``relu`` as a layer."""
+    """``relu`` as a layer.
+
+    >>> import symgrad
+    >>> symgrad.nn.ReLU()(symgrad.tensor([-1.0, 2.0], requires_grad=True))
+    tensor([0., 2.], grad_fn=<ReluBackward0>)
+    """
 
     def forward(self, input: Tensor) -> Tensor:
+        """``max(input, 0)`` elementwise.
+
+        >>> import symgrad
+        >>> symgrad.nn.ReLU().forward(symgrad.tensor([-0.5, 0.5]))
+        tensor([0.0000, 0.5000])
+        """
         return F.relu(input)
 
 
 class Tanh(Module):
-    """``tanh`` as a layer."""
+    """``tanh`` as a layer.
+
+    >>> import symgrad
+    >>> symgrad.nn.Tanh()(symgrad.tensor([0.0], requires_grad=True))
+    tensor([0.], grad_fn=<TanhBackward0>)
+    """
 
     def forward(self, input: Tensor) -> Tensor:
+        """``tanh(input)`` elementwise: odd, bounded by 1.
+
+        >>> import symgrad
+        >>> y = symgrad.nn.Tanh().forward(symgrad.tensor([-30.0, 30.0]))
+        >>> y.tolist()
+        [-1.0, 1.0]
+        """
         return F.tanh(input)
 
 
 class Sigmoid(Module):
-    """``sigmoid`` as a layer."""
+    """``sigmoid`` as a layer.
+
+    >>> import symgrad
+    >>> symgrad.nn.Sigmoid()(symgrad.tensor([0.0], requires_grad=True))
+    tensor([0.5000], grad_fn=<SigmoidBackward0>)
+    """
 
     def forward(self, input: Tensor) -> Tensor:
+        """``1 / (1 + exp(-input))`` elementwise.
+
+        >>> import symgrad
+        >>> symgrad.nn.Sigmoid().forward(symgrad.tensor([0.0, 2.0]))
+        tensor([0.5000, 0.8808])
+        """
         return F.sigmoid(input)
