@@ -78,7 +78,17 @@ but got symgrad.Tensor
                     p.grad = Tensor._make(np.zeros_like(p._data), False, None)
 
     def step(self) -> None:
-        """Update each parameter that has a gradient, in place, without recording."""
+        """Update each parameter that has a gradient, in place, without recording; one
+        without a gradient is left alone (weight decay included).
+
+        >>> import symgrad
+        >>> w = symgrad.nn.Parameter(symgrad.tensor([2.0]))
+        >>> b = symgrad.nn.Parameter(symgrad.tensor([1.0]))
+        >>> opt = symgrad.optim.SGD([w, b], lr=0.1, weight_decay=0.5)
+        >>> (w * w).sum().backward(); opt.step()
+        >>> w.item(), b.item(), b.grad is None
+        (1.5, 1.0, True)
+        """
         with grad_mode.no_grad():
             for p in self.params:
                 if p.grad is not None:
