@@ -111,7 +111,13 @@ def ones(*size: Any, dtype: Dtype | None = None, device: str | None = None,
 
 def empty(*size: Any, dtype: Dtype | None = None, device: str | None = None,
           requires_grad: bool = False) -> Tensor:
-    """A tensor whose values are not to be relied on (zeros here, for reproducibility)."""
+    """A tensor whose values are not to be relied on (zeros here, for reproducibility).
+
+    >>> import symgrad
+    >>> x = symgrad.empty(2, 3)
+    >>> x.shape, x.dtype
+    (symgrad.Size([2, 3]), symgrad.float32)
+    """
     _check_device(device)
     return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
@@ -150,21 +156,38 @@ def zeros_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None 
 
 def ones_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None = None,
               requires_grad: bool = False) -> Tensor:
-    """Ones with ``input``'s shape and dtype."""
+    """Ones with ``input``'s shape and dtype (or ``dtype``).
+
+    >>> import symgrad
+    >>> symgrad.ones_like(symgrad.tensor([1, 2])), symgrad.ones_like(symgrad.tensor([1, 2]),
+    ...                                                               dtype=symgrad.float64)
+    (tensor([1, 1]), tensor([1., 1.], dtype=symgrad.float64))
+    """
     _check_device(device)
     return ones(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def empty_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None = None,
                requires_grad: bool = False) -> Tensor:
-    """``zeros_like``: values not to be relied on."""
+    """``zeros_like``: values not to be relied on.
+
+    >>> import symgrad
+    >>> x = symgrad.empty_like(symgrad.tensor([[1, 2]]))
+    >>> x.shape, x.dtype
+    (symgrad.Size([1, 2]), symgrad.int64)
+    """
     _check_device(device)
     return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
 
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Dtype | None = None,
               device: str | None = None, requires_grad: bool = False) -> Tensor:
-    """``fill_value`` with ``input``'s shape and dtype."""
+    """``fill_value`` with ``input``'s shape and dtype (an integer tensor truncates a float).
+
+    >>> import symgrad
+    >>> symgrad.full_like(symgrad.zeros(2), 1.5), symgrad.full_like(symgrad.tensor([1, 2]), 2.5)
+    (tensor([1.5000, 1.5000]), tensor([2, 2]))
+    """
     _check_device(device)
     return full(input.shape, fill_value, dtype=dtype or input.dtype,
                 requires_grad=requires_grad)
@@ -245,16 +268,38 @@ class Generator:
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed: int) -> Generator:
-        """Restart the sequence from ``seed``; returns this generator."""
+        """Restart the sequence from ``seed``; returns this generator.
+
+        >>> import symgrad
+        >>> g = symgrad.Generator()
+        >>> first = symgrad.randn(3, generator=g.manual_seed(7)).tolist()
+        >>> second = symgrad.randn(3, generator=g).tolist()
+        >>> first == symgrad.randn(3, generator=g.manual_seed(7)).tolist(), first == second
+        (True, False)
+        """
         self._seed = int(seed)
         self._rng = np.random.Generator(np.random.PCG64(self._seed % 2**64))
         return self
 
     def initial_seed(self) -> int:
+        """The seed this generator last started from (PyTorch's default seed when new).
+
+        >>> import symgrad
+        >>> symgrad.Generator().initial_seed(), symgrad.Generator().manual_seed(42).initial_seed()
+        (67280421310721, 42)
+        """
         return self._seed
 
     def seed(self) -> int:
-        """Reseed from fresh entropy and return the new seed."""
+        """Reseed from fresh entropy and return the new seed.
+
+        >>> import symgrad
+        >>> g = symgrad.Generator()
+        >>> s = g.seed()
+        >>> a = symgrad.rand(3, generator=g).tolist()
+        >>> g.initial_seed() == s, a == symgrad.rand(3, generator=g.manual_seed(s)).tolist()
+        (True, True)
+        """
         new = int(np.random.SeedSequence().entropy) % 2**63
         self.manual_seed(new)
         return new
@@ -275,12 +320,24 @@ def manual_seed(seed: int) -> Generator:
 
 
 def initial_seed() -> int:
-    """The seed the default generator started from."""
+    """The seed the default generator started from.
+
+    >>> import symgrad
+    >>> _ = symgrad.manual_seed(3); symgrad.initial_seed()
+    3
+    """
     return default_generator.initial_seed()
 
 
 def seed() -> int:
-    """Reseed the default generator from fresh entropy and return the seed."""
+    """Reseed the default generator from fresh entropy and return the seed.
+
+    >>> import symgrad
+    >>> s = symgrad.seed()
+    >>> a = symgrad.rand(2).tolist()
+    >>> symgrad.initial_seed() == s, a == (symgrad.manual_seed(s), symgrad.rand(2))[1].tolist()
+    (True, True)
+    """
     return default_generator.seed()
 
 
@@ -290,7 +347,15 @@ def _rng(generator: Generator | None) -> np.random.Generator:
 
 def rand(*size: Any, generator: Generator | None = None, dtype: Dtype | None = None,
          device: str | None = None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples from ``[0, 1)``."""
+    """Uniform samples from ``[0, 1)``, of the default float dtype unless ``dtype`` is given.
+
+    >>> import symgrad
+    >>> x = symgrad.rand(2, 3)
+    >>> x.shape, x.dtype, all(0.0 <= v < 1.0 for row in x.tolist() for v in row)
+    (symgrad.Size([2, 3]), symgrad.float32, True)
+    >>> symgrad.rand(2, dtype=symgrad.float64, requires_grad=True).is_leaf
+    True
+    """
     _check_device(device)
     d = _float(dtype)
     return _leaf(_rng(generator).random(_size(size)).astype(d.np), requires_grad)
@@ -298,7 +363,17 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Dtype | None = N
 
 def randn(*size: Any, generator: Generator | None = None, dtype: Dtype | None = None,
           device: str | None = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples."""
+    """Standard normal samples; a seed repeats them.
+
+    >>> import symgrad
+    >>> g = symgrad.Generator().manual_seed(0)
+    >>> x = symgrad.randn(1000, dtype=symgrad.float64, generator=g)
+    >>> x.dtype, abs(x.mean().item()) < 0.1, abs(x.std().item() - 1) < 0.1
+    (symgrad.float64, True, True)
+    >>> again = symgrad.randn(1000, dtype=symgrad.float64, generator=g.manual_seed(0))
+    >>> x.tolist() == again.tolist()
+    True
+    """
     _check_device(device)
     d = _float(dtype)
     return _leaf(_rng(generator).standard_normal(_size(size)).astype(d.np), requires_grad)
@@ -328,18 +403,41 @@ def randint(*args: Any, generator: Generator | None = None, dtype: Dtype | None 
     return _leaf(data.astype(d.np), requires_grad)
 
 
-def rand_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None = None,
-              requires_grad: bool = False) -> Tensor:
-    """``rand`` with ``input``'s shape and dtype."""
+def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Dtype | None = None,
+              device: str | None = None, requires_grad: bool = False) -> Tensor:
+    """``rand`` with ``input``'s shape and dtype.
+
+    >>> import symgrad
+    >>> x = symgrad.rand_like(symgrad.zeros(2, 3, dtype=symgrad.float64))
+    >>> x.shape, x.dtype
+    (symgrad.Size([2, 3]), symgrad.float64)
+    >>> g = symgrad.Generator()
+    >>> a = symgrad.rand_like(x, generator=g.manual_seed(5)).tolist()
+    >>> a == symgrad.rand_like(x, generator=g.manual_seed(5)).tolist()
+    True
+    """
     _check_device(device)
-    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return rand(input.shape, generator=generator, dtype=dtype or input.dtype,
+                requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None = None,
+def randn_like(input: Tensor, *, generator: Generator | None = None,
+               dtype: Dtype | None = None, device: str | None = None,
                requires_grad: bool = False) -> Tensor:
-    """``randn`` with ``input``'s shape and dtype."""
+    """``randn`` with ``input``'s shape and dtype.
+
+    >>> import symgrad
+    >>> x = symgrad.randn_like(symgrad.zeros(4), dtype=symgrad.float16)
+    >>> x.shape, x.dtype
+    (symgrad.Size([4]), symgrad.float16)
+    >>> g = symgrad.Generator()
+    >>> a = symgrad.randn_like(x, generator=g.manual_seed(5)).tolist()
+    >>> a == symgrad.randn_like(x, generator=g.manual_seed(5)).tolist()
+    True
+    """
     _check_device(device)
-    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return randn(input.shape, generator=generator, dtype=dtype or input.dtype,
+                 requires_grad=requires_grad)
 
 
 # -- Tensor.new_* ---------------------------------------------------------------------------------
@@ -350,20 +448,38 @@ def _new(fill: Any) -> Any:
         return fill(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     method.__name__ = "new_" + fill.__name__
-    method.__doc__ = f"``{fill.__name__}`` with this tensor's dtype unless ``dtype`` is given."
+    method.__doc__ = f"""``{fill.__name__}`` with this tensor's dtype unless ``dtype`` is given.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1, 2])
+    >>> x.new_{fill.__name__}(2, 3).shape, x.new_{fill.__name__}(2, 3).dtype
+    (symgrad.Size([2, 3]), symgrad.int64)
+    >>> x.new_{fill.__name__}((2,), dtype=symgrad.float16).dtype
+    symgrad.float16
+    """
     return method
 
 
 def new_full(self: Tensor, size: Sequence[int], fill_value: Any, *, dtype: Dtype | None = None,
              device: str | None = None, requires_grad: bool = False) -> Tensor:
-    """``full`` with this tensor's dtype unless ``dtype`` is given."""
+    """``full`` with this tensor's dtype unless ``dtype`` is given.
+
+    >>> import symgrad
+    >>> symgrad.tensor([1, 2]).new_full((2,), 3), symgrad.zeros(1).new_full((2,), 3)
+    (tensor([3, 3]), tensor([3., 3.]))
+    """
     _check_device(device)
     return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
 def new_tensor(self: Tensor, data: Any, *, dtype: Dtype | None = None, device: str | None = None,
                requires_grad: bool = False) -> Tensor:
-    """``tensor(data)`` with this tensor's dtype unless ``dtype`` is given."""
+    """``tensor(data)`` with this tensor's dtype unless ``dtype`` is given.
+
+    >>> import symgrad
+    >>> symgrad.zeros(1, dtype=symgrad.float64).new_tensor([1, 2])
+    tensor([1., 2.], dtype=symgrad.float64)
+    """
     _check_device(device)
     return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
@@ -373,3 +489,5 @@ Tensor.new_ones = _new(ones)  # type: ignore[attr-defined]
 Tensor.new_empty = _new(empty)  # type: ignore[attr-defined]
 Tensor.new_full = new_full  # type: ignore[attr-defined]
 Tensor.new_tensor = new_tensor  # type: ignore[attr-defined]
+# The generated methods are not module attributes: listed here so doctest runs their examples.
+__test__ = {name: getattr(Tensor, name) for name in ("new_zeros", "new_ones", "new_empty")}
