@@ -90,6 +90,15 @@ EXAMPLES: dict[tuple[str, str], list[OpCase]] = {
     # max |x| shared by three elements (and by two of opposite signs): split evenly.
     ("kinks", "norm"): [OpCase.of("norm", d, [[0.25, 0.25, 0.25], [1.5, -1.5, -0.5]],
                                   attrs=_NORM_INF) for d in ("float32", "float64")],
+    # atanh's VJP g / ((1 - x)(1 + x)) differentiates to terms near +-1 that cancel to -2x:
+    # 59 ULP off at 2**-7 in float32 (bound 45.6), 6637 at 1e-4 in float64. Near |x| = 1 the
+    # VJP g / (1 - x*x) cancels instead: 505 ULP (grad) and 1036 (gradgrad) in float32, 215807
+    # (grad) in float64.
+    ("gradgrad", "atanh"): [OpCase.of("atanh", "float32", [[2.0**-7] * 3] * 2),
+                            OpCase.of("atanh", "float64", [1e-4, -3e-5, 2e-4]),
+                            OpCase.of("atanh", "float32", [0.9998, -0.9995, 0.999])],
+    ("grad", "atanh"): [OpCase.of("atanh", "float32", [0.9998, -0.9995, 0.999]),
+                        OpCase.of("atanh", "float64", [0.9999999, -0.9999995, 0.999999])],
 }
 
 # (name, dtype) pairs each check is parametrized over, filled in by ``per_op``.
