@@ -39,7 +39,14 @@ SPAN = 2.0
 
 @dataclass
 class SampleInput:
-    """The inputs of one call of an op: arrays by argument name, attributes, and the dtype."""
+    """The inputs of one call of an op: arrays by argument name, attributes, and the dtype.
+
+    >>> import numpy as np
+    >>> s = SampleInput("mul", "sample0", "float32",
+    ...                 {"self": np.array([1.0, 2.0], np.float32), "other": np.array([3, 4])})
+    >>> s.shapes, s.differentiable()
+    (((2,), (2,)), ['self'])
+    """
 
     op: str
     id: str
@@ -49,16 +56,34 @@ class SampleInput:
 
     @property
     def shapes(self) -> tuple[tuple[int, ...], ...]:
+        """The arrays' shapes, in the op's argument order.
+
+        >>> make_samples("add", "float32")[1].shapes
+        ((2, 3), (3,))
+        """
         return tuple(a.shape for a in self.arrays.values())
 
     def differentiable(self) -> list[str]:
-        """The names of the inputs a gradient is asked for (floating and declared so)."""
+        """The names of the inputs a gradient is asked for (floating and declared so).
+
+        >>> make_samples("mul", "float64")[0].differentiable()
+        ['self', 'other']
+        >>> make_samples("where", "float64")[0].differentiable()
+        ['self', 'other']
+        """
         op = registry.REGISTRY[self.op]
         return [n for n in op.args if n in op.differentiable
                 and _dtypes.from_numpy_dtype(self.arrays[n].dtype).is_floating_point]
 
     def tensors(self, requires_grad: bool = True) -> dict[str, Tensor]:
-        """Fresh tensors for the arrays; differentiable ones require grad when asked."""
+        """Fresh tensors for the arrays; differentiable ones require grad when asked.
+
+        >>> t = make_samples("where", "float64")[0].tensors()
+        >>> [(name, x.dtype.name, x.requires_grad) for name, x in t.items()]
+        [('condition', 'bool', False), ('self', 'float64', True), ('other', 'float64', True)]
+        >>> [x.requires_grad for x in make_samples("where", "float64")[0].tensors(False).values()]
+        [False, False, False]
+        """
         grads = set(self.differentiable()) if requires_grad else set()
         return {n: Tensor._make(a.copy(), n in grads, None) for n, a in self.arrays.items()}
 
@@ -160,6 +185,16 @@ def op_call(name: str, sample: SampleInput, tensors: dict[str, Tensor] | None = 
     """Run ``REGISTRY[name]`` on a sample, looking the op up now (so a swapped entry is used).
 
     ``tensors`` replaces the sample's arrays by name (a check passes its own leaves).
+
+    >>> import numpy as np, symgrad
+    >>> s = SampleInput("mul", "s", "float64", {"self": np.array([1.0, 2.0]),
+    ...                                         "other": np.array([3.0, 4.0])})
+    >>> x = symgrad.tensor([5.0, 6.0], dtype=symgrad.float64, requires_grad=True)
+    >>> out = op_call("mul", s, {"self": x})
+    >>> out
+    tensor([15., 24.], dtype=symgrad.float64, grad_fn=<MulBackward0>)
+    >>> out.sum().backward(); x.grad
+    tensor([3., 4.], dtype=symgrad.float64)
     """
     given = sample.tensors() if tensors is None else {**sample.tensors(False), **tensors}
     op = registry.REGISTRY[name]

@@ -73,17 +73,40 @@ def dtypes() -> st.SearchStrategy[dtype]:
 
 
 def float_dtypes() -> st.SearchStrategy[dtype]:
-    """float16, bfloat16, float32, float64."""
+    """float16, bfloat16, float32, float64.
+
+    >>> from hypothesis import given
+    >>> @given(float_dtypes())
+    ... def check(d):
+    ...     assert d.is_floating_point and d.name in ("float16", "bfloat16", "float32", "float64")
+    >>> check()
+    """
     return st.sampled_from(_dtypes.FLOATING)
 
 
 def integral_dtypes() -> st.SearchStrategy[dtype]:
-    """bool and the integer dtypes: the ones that may not require gradients."""
+    """bool and the integer dtypes: the ones that may not require gradients.
+
+    >>> from hypothesis import given
+    >>> import symgrad
+    >>> @given(integral_dtypes())
+    ... def check(d):
+    ...     assert not d.is_floating_point
+    ...     assert not symgrad.zeros(2, dtype=d).requires_grad
+    >>> check()
+    """
     return st.sampled_from((_dtypes.bool, *_dtypes.INTEGRAL))
 
 
 def shapes(min_dims: int = 0, max_dims: int = 3, max_side: int = 4) -> st.SearchStrategy:
-    """Tensor shapes (zero-dim included by default)."""
+    """Tensor shapes (zero-dim included by default), each side from 1 to ``max_side``.
+
+    >>> from hypothesis import given
+    >>> @given(shapes(min_dims=1, max_dims=2, max_side=3))
+    ... def check(s):
+    ...     assert 1 <= len(s) <= 2 and all(1 <= n <= 3 for n in s)
+    >>> check()
+    """
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=max_side)
 
 
@@ -282,7 +305,16 @@ def op_inputs(draw: st.DrawFn, op: OpDef, d: dtype, *, edges: bool = False
 
 
 def kink_hits(op: OpDef, sample: Sample, inputs: Sequence[Tensor]) -> bool:
-    """Whether some declared kink of ``op`` sits at the inputs' values (``Kink.at``)."""
+    """Whether some declared kink of ``op`` sits at the inputs' values (``Kink.at``).
+
+    >>> import symgrad
+    >>> from symgrad import REGISTRY
+    >>> op = REGISTRY["maximum"]
+    >>> kink_hits(op, op.samples[0], [symgrad.tensor([1.0, 2.0]), symgrad.tensor([0.0, 2.0])])
+    True
+    >>> kink_hits(op, op.samples[0], [symgrad.tensor([1.0, 2.0]), symgrad.tensor([0.0, 3.0])])
+    False
+    """
     arrays = [np.asarray(t._data, dtype=np.float64) if t.dtype.is_floating_point else t._data
               for t in inputs]
     for kink in op.kinks:
@@ -382,7 +414,14 @@ class OpCase:
            requires_grad: Sequence[bool] | None = None) -> OpCase:
         """The case of ``op`` on ``values`` (one per input; nested lists of numbers are arrays
         of ``dtype``, NumPy arrays keep theirs). By default the op's differentiable floating
-        inputs require grad, as ``op_inputs`` draws them."""
+        inputs require grad, as ``op_inputs`` draws them.
+
+        >>> import numpy as np
+        >>> OpCase.of("mul", "float32", [1.0], np.array([2])).requires_grad
+        (True, False)
+        >>> OpCase.of("mul", "float32", [1.0], [2.0], requires_grad=[False, True]).requires_grad
+        (False, True)
+        """
         d = _dtypes._by_name(dtype)
         arrays = tuple(np.array(v) if isinstance(v, np.ndarray) else np.array(v, dtype=d.np)
                        for v in values)
@@ -392,7 +431,15 @@ class OpCase:
         return cls(op, dtype, arrays, tuple(requires_grad), dict(attrs or {}))
 
     def inputs(self) -> list[Tensor]:
-        """Fresh tensors of the case (a test may accumulate gradients into them)."""
+        """Fresh tensors of the case (a test may accumulate gradients into them).
+
+        >>> case = OpCase.of("mul", "float64", [1.0, 2.0], [3.0, 4.0])
+        >>> x, y = case.inputs()
+        >>> (x * y).sum().backward(); x.grad
+        tensor([3., 4.], dtype=symgrad.float64)
+        >>> case.inputs()[0].grad is None
+        True
+        """
         return [Tensor._make(a.copy(), rg, None)
                 for a, rg in zip(self.arrays, self.requires_grad, strict=True)]
 
@@ -547,22 +594,58 @@ class Program:
     steps: list[tuple[str, tuple[int, ...], dict[str, Any]]] = field(default_factory=list)
 
     def run(self, leaves: Sequence[Tensor]) -> Tensor:
-        """Execute with the engine on the given leaf tensors; returns the scalar output."""
+        """Execute with the engine on the given leaf tensors; returns the scalar output.
+
+        >>> import numpy as np
+        >>> p = Program([np.array([1.0, -2.0]), np.array([3.0, 0.5])], [("mul", (0, 1), {})])
+        >>> p.run(p.make_leaves())
+        tensor(2., dtype=symgrad.float64, grad_fn=<SumBackward0>)
+        """
         values: list[Tensor] = list(leaves)
         for name, ids, attrs in self.steps:
             values.append(apply(REGISTRY[name], *(values[i] for i in ids), **attrs))
         return apply(REGISTRY["sum_all"], values[-1])
 
     def make_leaves(self, requires_grad: bool = True) -> list[Tensor]:
-        """Fresh leaf tensors holding the program's leaf values."""
+        """Fresh leaf tensors holding the program's leaf values.
+
+        >>> import numpy as np
+        >>> p = Program([np.array([1.0, -2.0])])
+        >>> (x,) = p.make_leaves(requires_grad=False)
+        >>> x.requires_grad, x.is_leaf
+        (False, True)
+        >>> _ = x.zero_(); p.leaves[0].tolist()
+        [1.0, -2.0]
+        """
         return [Tensor._make(a.copy(), requires_grad, None) for a in self.leaves]
 
     def ops(self) -> list[str]:
-        """The op names the program uses, in order."""
+        """The op names the program uses, in order.
+
+        >>> import numpy as np
+        >>> Program([np.ones(2), np.ones(2)], [("mul", (0, 1), {}), ("exp", (2,), {})]).ops()
+        ['mul', 'exp']
+        """
         return [name for name, _, _ in self.steps]
 
     def source(self) -> str:
-        """A runnable Python snippet that rebuilds the program exactly (the shrunk reproducer)."""
+        """A runnable Python snippet that rebuilds the program exactly (the shrunk reproducer):
+        leaf values are written in hexadecimal, so no digit is lost.
+
+        >>> import numpy as np
+        >>> p = Program([np.array([1.0, -2.0]), np.array([3.0, 0.5])], [("mul", (0, 1), {})])
+        >>> print(p.source())
+        import numpy as np
+        import symgrad
+        from symgrad.ops.registry import REGISTRY, apply
+        <BLANKLINE>
+        v0 = symgrad.tensor(...['0x1.0000000000000p+0', '-0x1.0000000000000p+1']]).reshape(...)
+        v1 = symgrad.tensor(...['0x1.8000000000000p+1', '0x1.0000000000000p-1']]).reshape(...)
+        v2 = apply(REGISTRY['mul'], v0, v1)
+        out = v2.sum()
+        out.backward()
+        <BLANKLINE>
+        """
         lines = ["import numpy as np", "import symgrad",
                  "from symgrad.ops.registry import REGISTRY, apply", ""]
         for i, a in enumerate(self.leaves):
