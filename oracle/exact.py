@@ -43,7 +43,17 @@ _MODULES = [MPMATH_NAMESPACE, "mpmath"]
 
 @dataclass
 class KinkElement:
-    """A gradient element decided by a kink: the one-sided values and the declared convention."""
+    """A gradient element decided by a kink: the one-sided values and the declared convention.
+
+    ``input`` and ``index`` locate the element, ``op`` and ``where`` name the kink, ``expected``
+    is the value the convention gives and ``one_sided`` the exact limits from below and above.
+
+    >>> import symgrad, oracle
+    >>> x = symgrad.tensor([0.5, 2.0], requires_grad=True)
+    >>> oracle.exact_grad(x.sub(0.5).relu().sum(), x).kinks
+    [KinkElement(input=0, index=(0,), op='relu', where='self == 0', convention='zero', \
+expected=mpf('0.0'), one_sided=(mpf('0.0'), mpf('1.0')))]
+    """
 
     input: int
     index: tuple[int, ...]
@@ -61,6 +71,18 @@ class EdgeElement:
     when it grows without bound, ``nan`` where that side is outside the real domain), and
     ``value`` what the oracle chained: the common limit, else the one side that exists, else
     ``nan``. ``at`` gives the op's argument values; ``arg`` the input the partial is taken for.
+
+    ``sqrt`` at 0: its partial ``1 / (2 sqrt(x))`` has no value below 0 and grows without bound
+    above it:
+
+    >>> import symgrad, oracle
+    >>> x = symgrad.tensor([0.0, 4.0], dtype=symgrad.float64, requires_grad=True)
+    >>> r = oracle.exact_grad(x.sqrt().sum(), x)
+    >>> r.status, r.float64[0]
+    ('edge', array([ inf, 0.25]))
+    >>> e = r.edges[0]
+    >>> e.op, e.arg, e.at, e.one_sided, e.value
+    ('sqrt', 'self', {'self': mpf('0.0')}, (mpf('nan'), mpf('+inf')), mpf('+inf'))
     """
 
     op: str
@@ -88,6 +110,16 @@ class ExactResult:
 
     ``expression`` (local mode): when the graph holds one elementwise op, its SymPy derivative
     with respect to its first input, for reports.
+
+    >>> import symgrad, oracle
+    >>> x = symgrad.tensor([0.0, 4.0], dtype=symgrad.float64, requires_grad=True)
+    >>> r = oracle.exact_grad((x * x).sum(), x)
+    >>> r.status, r.float64[0]
+    ('ok', array([0., 8.]))
+    >>> r.grads[0], r.forward
+    (array([mpf('0.0'), mpf('8.0')], dtype=object), array(mpf('16.0'), dtype=object))
+    >>> oracle.exact_grad(x.tanh().sum(), x).expression
+    1 - tanh(self)**2
     """
 
     status: str

@@ -35,7 +35,31 @@ WORST = 5
 
 
 class GradcheckError(RuntimeError):
-    """A gradient check failed; the message names the worst elements."""
+    """A gradient check failed; the message names the worst elements. It is a
+    ``RuntimeError``, as PyTorch's is.
+
+    A custom function whose backward gives ``2 x²`` for the derivative ``3 x²`` of ``x³``:
+
+    >>> import symgrad
+    >>> class Cube(symgrad.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x ** 3
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         (x,) = ctx.saved_tensors
+    ...         return g * 2 * x ** 2
+    >>> x = symgrad.tensor([1.0, 2.0], dtype=symgrad.float64, requires_grad=True)
+    >>> gradcheck(Cube.apply, (x,))
+    Traceback (most recent call last):
+    ...
+    oracle.gradcheck.GradcheckError: Jacobian mismatch for output 0 with respect to input 0 ...
+      d out0[1] / d in0[1]: engine 8.0, fd 12.0...
+      d out0[0] / d in0[0]: engine 2.0, fd 2.99999...
+    >>> gradcheck(Cube.apply, (x,), raise_exception=False)
+    False
+    """
 
 
 def _as_tuple(x: Any) -> tuple[Any, ...]:
