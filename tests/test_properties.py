@@ -93,12 +93,14 @@ EXAMPLES: dict[tuple[str, str], list[OpCase]] = {
     # atanh's VJP g / ((1 - x)(1 + x)) differentiates to terms near +-1 that cancel to -2x:
     # 59 ULP off at 2**-7 in float32 (bound 45.6), 6637 at 1e-4 in float64. Near |x| = 1 the
     # VJP g / (1 - x*x) cancels instead: 505 ULP (grad) and 1036 (gradgrad) in float32, 215807
-    # (grad) in float64.
+    # (grad) in float64. asin shares the denominator (under rsqrt): 234 ULP at 2**-9.
     ("gradgrad", "atanh"): [OpCase.of("atanh", "float32", [[2.0**-7] * 3] * 2),
                             OpCase.of("atanh", "float64", [1e-4, -3e-5, 2e-4]),
                             OpCase.of("atanh", "float32", [0.9998, -0.9995, 0.999])],
     ("grad", "atanh"): [OpCase.of("atanh", "float32", [0.9998, -0.9995, 0.999]),
                         OpCase.of("atanh", "float64", [0.9999999, -0.9999995, 0.999999])],
+    ("gradgrad", "asin"): [OpCase.of("asin", d, [[2.0**-9] * 3] * 2)
+                           for d in ("float32", "float64")],
 }
 
 # (name, dtype) pairs each check is parametrized over, filled in by ``per_op``.

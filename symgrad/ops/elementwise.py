@@ -168,10 +168,29 @@ TAN, tan = _unary("tan", "TanBackward0", _np(np.tan), lambda g, out: g * (1 + ou
     >>> symgrad.tan(symgrad.tensor([0.0]))
     tensor([0.])
     """)
-# NOTE: 1 - x^2 is formed as (1 - x)(1 + x): no cancellation near |x| = 1, where these
-# derivatives are largest.
+# NOTE: 1 - self^2, the denominator of the derivatives of asin, acos and atanh, is written two
+# ways for two orders. (1 - self) * (1 + self) is exact to 2 rounding errors near |self| = 1,
+# where 1 - self * self cancels (PyTorch's form: atanh' 1024 ULP off at 0.9998 in float32). But
+# its derivative, as create_graph records it, is (1 - self) - (1 + self): two terms near 1 that
+# cancel to -2 self near 0 (atanh's second order so computed is 261666 ULP off at self = 1.2e-6
+# in float32, 4080 at 1e-4 in float64; asin's 234 at 2**-9). 1 - self * self differentiates to
+# -(self + self), which cannot cancel, and loses nothing for |self| < 1/2 (self^2 <= 1/4); from
+# |self| = 1/2 on, the terms of the product's derivative sum to 2 against 2 |self| >= 1, so
+# they lose at most one bit. Only the forms some element uses are recorded (fewer nodes when
+# all are on one side), and the inner one is spelt 1 + self * -self (bit for bit
+# 1 - self * self), an ``add``: the last sum a VJP records then reaches the result, which is
+# the sum mutation testing's term-dropped mutant drops.
+def _one_minus_square(self: Tensor) -> Tensor:
+    outer = np.abs(self._data) >= 0.5
+    if outer.all():
+        return (1 - self) * (1 + self)
+    if not outer.any():
+        return 1 + self * -self
+    return where(Tensor._make(outer, False, None), (1 - self) * (1 + self), 1 + self * -self)
+
+
 ASIN, asin = _unary("asin", "AsinBackward0", _np(np.arcsin),
-                    lambda g, self: g * rsqrt((1 - self) * (1 + self)), UNIT,
+                    lambda g, self: g * rsqrt(_one_minus_square(self)), UNIT,
                     """Inverse sine.
 
     >>> import symgrad
@@ -179,7 +198,7 @@ ASIN, asin = _unary("asin", "AsinBackward0", _np(np.arcsin),
     tensor([0.])
     """)
 ACOS, acos = _unary("acos", "AcosBackward0", _np(np.arccos),
-                    lambda g, self: -g * rsqrt((1 - self) * (1 + self)), UNIT,
+                    lambda g, self: -g * rsqrt(_one_minus_square(self)), UNIT,
                     """Inverse cosine.
 
     >>> import symgrad
@@ -272,25 +291,8 @@ ACOSH, acosh = _unary("acosh", "AcoshBackward0", _np(np.arccosh),
     >>> symgrad.acosh(symgrad.tensor([1.0]))
     tensor([0.])
     """)
-
-
-# NOTE: atanh' = 1 / (1 - self^2), with the denominator written two ways for two orders.
-# (1 - self) * (1 + self) is exact to 2 rounding errors near |self| = 1, where 1 - self * self
-# cancels (PyTorch's form, 1024 ULP off at 0.9998 in float32). But its derivative, as
-# create_graph records it, is (1 - self) - (1 + self): two terms near 1 that cancel to -2 self
-# near 0 (the second order so computed is 261666 ULP off at self = 1.2e-6 in float32, 4080 at
-# 1e-4 in float64). 1 - self * self differentiates to -(self + self), which cannot cancel, and loses
-# nothing for |self| < 1/2 (self^2 <= 1/4); from |self| = 1/2 on, the terms of the product's
-# derivative sum to 2 against 2 |self| >= 1, so they lose at most one bit. The inner form is
-# spelt 1 + self * -self (bit for bit 1 - self * self) so that it is an ``add``, the sum that
-# mutation testing's term-dropped mutant drops, and the op's samples (all in |self| < 1/2) see
-# that mutant.
-def _atanh_vjp(g: Tensor, self: Tensor) -> Tensor:
-    outer = Tensor._make(np.abs(self._data) >= 0.5, False, None)
-    return g / where(outer, (1 - self) * (1 + self), 1 + self * -self)
-
-
-ATANH, atanh = _unary("atanh", "AtanhBackward0", _np(np.arctanh), _atanh_vjp, UNIT,
+ATANH, atanh = _unary("atanh", "AtanhBackward0", _np(np.arctanh),
+                      lambda g, self: g / _one_minus_square(self), UNIT,
                       """Inverse hyperbolic tangent.
 
     >>> import symgrad
