@@ -19,27 +19,133 @@ __all__ = ["Function", "FunctionCtx", "BackwardCFunction"]
 
 
 class FunctionCtx:
-    """What ``forward`` uses to pass state to ``backward`` (``ctx``)."""
+    """What ``forward`` uses to pass state to ``backward`` (``ctx``).
+
+    Any attribute may be set on it too, for values that are not tensors:
+
+    >>> import symgrad
+    >>> class Scale(symgrad.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x, k):
+    ...         ctx.k = k
+    ...         return x * k
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         return g * ctx.k, None
+    >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> Scale.apply(x, 3.0).sum().backward(); x.grad
+    tensor([3., 3.])
+    """
 
     def save_for_backward(self, *tensors: Any) -> None:
-        """Keep tensors for ``backward``; they are checked against in-place changes."""
+        """Keep tensors for ``backward``; they are checked against in-place changes.
+
+        >>> import symgrad
+        >>> class Square(symgrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 2 * x * g
+        >>> x = symgrad.tensor([3.0], requires_grad=True)
+        >>> y = Square.apply(x)
+        >>> with symgrad.no_grad():
+        ...     _ = x.add_(1)
+        >>> y.backward()
+        Traceback (most recent call last):
+        ...
+        RuntimeError: one of the variables needed for gradient computation has been modified ...
+        """
         self._to_save = tensors
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
-        """Outputs that get no gradient: they come out with ``requires_grad=False``."""
+        """Outputs that get no gradient: they come out with ``requires_grad=False``.
+
+        >>> import symgrad
+        >>> class MaxWithIndex(symgrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         value, index = x.max(0)
+        ...         ctx.mark_non_differentiable(index)
+        ...         ctx.shape, ctx.index = x.shape, index
+        ...         return value, index
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         grad = symgrad.zeros(ctx.shape, dtype=g.dtype)
+        ...         grad[ctx.index] = g
+        ...         return grad
+        >>> x = symgrad.tensor([1.0, 5.0, 3.0], requires_grad=True)
+        >>> value, index = MaxWithIndex.apply(x)
+        >>> value, index, index.requires_grad
+        (tensor(5., grad_fn=<MaxWithIndexBackward>), tensor(1), False)
+        >>> value.backward(); x.grad
+        tensor([0., 1., 0.])
+        """
         self._non_differentiable = tensors
 
     def mark_dirty(self, *tensors: Any) -> None:
-        """Inputs ``forward`` modified in place (accepted; versions are bumped by the op)."""
+        """Inputs ``forward`` modified in place (accepted; versions are bumped by the op).
+
+        >>> import symgrad
+        >>> class AddOne(symgrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         x.add_(1)
+        ...         ctx.mark_dirty(x)
+        ...         return x
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         return g
+        >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = x * 1
+        >>> z = AddOne.apply(y)
+        >>> z, y._version
+        (tensor([2., 3.], grad_fn=<AddOneBackward>), 1)
+        >>> z.sum().backward(); x.grad
+        tensor([1., 1.])
+        """
         self._dirty = tensors
 
     def set_materialize_grads(self, value: bool) -> None:
-        """Whether a missing output gradient reaches ``backward`` as zeros (default) or None."""
+        """Whether a missing output gradient reaches ``backward`` as zeros (default) or None.
+
+        Accepted for PyTorch's sake: symgrad records one differentiable output per Function, and
+        ``backward`` always receives its gradient.
+
+        >>> import symgrad
+        >>> class Double(symgrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.set_materialize_grads(False)
+        ...         return 2 * x
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         return 2 * g
+        >>> x = symgrad.tensor([1.0, 4.0], requires_grad=True)
+        >>> Double.apply(x).sum().backward(); x.grad
+        tensor([2., 2.])
+        """
         self._materialize = value
 
 
 class BackwardCFunction(Node, FunctionCtx):
-    """The node (and ``ctx``) of one call of a ``Function``; subclassed per Function."""
+    """The node (and ``ctx``) of one call of a ``Function``; subclassed per Function.
+
+    >>> import symgrad
+    >>> class Twice(symgrad.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x, k):
+    ...         return 2 * x
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         return 2 * g, None
+    >>> node = Twice.apply(symgrad.tensor([1.0], requires_grad=True), 7).grad_fn
+    >>> isinstance(node, symgrad.autograd.function.BackwardCFunction), node.needs_input_grad
+    (True, (True, False))
+    """
 
     __slots__ = ("_to_save", "_non_differentiable", "_dirty", "_materialize",
                  "needs_input_grad", "_positions")
@@ -55,6 +161,16 @@ class BackwardCFunction(Node, FunctionCtx):
         self._positions: tuple[int, ...] = ()
 
     def name(self) -> str:
+        """The Function's class name plus ``Backward``, as PyTorch names it.
+
+        >>> import symgrad
+        >>> class Cube(symgrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return x ** 3
+        >>> Cube.apply(symgrad.tensor(2.0, requires_grad=True)).grad_fn.name()
+        'CubeBackward'
+        """
         return type(self).__name__
 
     def __repr__(self) -> str:
@@ -62,10 +178,38 @@ class BackwardCFunction(Node, FunctionCtx):
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
-        """The tensors given to ``save_for_backward``, checked against in-place changes."""
+        """The tensors given to ``save_for_backward``, checked against in-place changes.
+
+        >>> import symgrad
+        >>> class Square(symgrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        >>> x = symgrad.tensor([3.0], requires_grad=True)
+        >>> Square.apply(x).grad_fn.saved_tensors
+        (tensor([3.], requires_grad=True),)
+        """
         return tuple(self.unpack())
 
     def apply(self, g: Any) -> tuple[Any, ...]:
+        """Call ``backward``: one gradient per tensor input, reduced to its shape and dtype.
+
+        >>> import symgrad
+        >>> class Mul(symgrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x, y):
+        ...         ctx.save_for_backward(x, y)
+        ...         return x * y
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         x, y = ctx.saved_tensors
+        ...         return g * y, g * x
+        >>> x = symgrad.tensor([2.0, 3.0], requires_grad=True)
+        >>> y = symgrad.tensor(5.0, dtype=symgrad.float64, requires_grad=True)
+        >>> Mul.apply(x, y).grad_fn.apply(symgrad.ones(2))
+        (tensor([5., 5.]...), tensor(5., dtype=symgrad.float64...))
+        """
         grads = self._forward_cls.backward(self, g)
         if not isinstance(grads, tuple):
             grads = (grads,)
@@ -129,12 +273,32 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def forward(ctx: Any, *args: Any) -> Any:
+        """The result from the arguments, computed with grad mode off; subclasses define it.
+
+        >>> import symgrad
+        >>> symgrad.autograd.Function.forward(None, symgrad.zeros(1))
+        Traceback (most recent call last):
+        ...
+        NotImplementedError: You must implement the forward function for custom autograd.Function.
+        """
         raise NotImplementedError(
             "You must implement the forward function for custom autograd.Function."
         )
 
     @staticmethod
     def backward(ctx: Any, *grads: Any) -> Any:
+        """One gradient per argument of ``forward``, from the output's; subclasses define it.
+
+        >>> import symgrad
+        >>> class Cube(symgrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return x ** 3
+        >>> Cube.apply(symgrad.tensor(2.0, requires_grad=True)).backward()
+        Traceback (most recent call last):
+        ...
+        NotImplementedError: You must implement either the backward or vjp method ...
+        """
         raise NotImplementedError(
             "You must implement either the backward or vjp method for your custom "
             "autograd.Function to use it with backward mode AD."
@@ -142,7 +306,18 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args: Any) -> Any:
-        """Run ``forward`` without recording, then record one node for the whole call."""
+        """Run ``forward`` without recording, then record one node for the whole call.
+
+        Nothing is recorded when no input requires grad (or grad mode is off):
+
+        >>> import symgrad
+        >>> class Cube(symgrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return x ** 3
+        >>> Cube.apply(symgrad.tensor(2.0)), Cube.apply(symgrad.tensor(2.0, requires_grad=True))
+        (tensor(8.), tensor(8., grad_fn=<CubeBackward>))
+        """
         from symgrad.ops.registry import _edge
         from symgrad.tensor import Tensor
 
