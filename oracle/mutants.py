@@ -61,7 +61,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.autograd.grad_mode import no_grad
-from symgrad.autograd.graph import _vjp_attrs
+from symgrad.autograd.graph import _vjp_info
 from symgrad.ops import arithmetic
 from symgrad.ops.registry import REGISTRY, OpDef, apply
 from symgrad.tensor import Tensor
@@ -246,7 +246,7 @@ def mutate(op: OpDef, mutation: Mutation) -> OpDef:
     """
     original = op.vjp
     assert original is not None
-    wanted = _vjp_attrs(original)
+    wanted, _ = _vjp_info(original)
     state = {"applied": False}
 
     def vjp(g: Any, *saved: Any, **kwargs: Any) -> Any:

@@ -405,6 +405,17 @@ def tensor(
         from symgrad.creation import _check_device
 
         _check_device(device)
+    if dtype is None and type(data) is list:
+        # Lists of Python floats (what tests and sweeps write) in one NumPy call: exact in
+        # float64, then rounded once to the default float, as a direct conversion would be.
+        try:
+            arr = np.array(data)
+        except (ValueError, TypeError):  # ragged or not numbers: the general way says why
+            arr = None
+        if arr is not None and arr.dtype is _F64 and _dtypes._default_float.np in _F32_F64:
+            d = _dtypes._default_float
+            return Tensor._make(arr if d.np is _F64 else arr.astype(d.np), bool(requires_grad),
+                                None)
     if isinstance(data, Tensor):
         data = data._data
     elif isinstance(data, (list, tuple)):
@@ -414,6 +425,10 @@ def tensor(
         raise RuntimeError(_ONLY_FLOAT[0].upper() + _ONLY_FLOAT[1:])
     arr = np.array(data, dtype=d.np)
     return Tensor._make(arr, bool(requires_grad), None)
+
+
+_F64 = np.dtype(np.float64)
+_F32_F64 = (np.dtype(np.float32), _F64)
 
 
 def _unwrap_nested(data: Any) -> Any:

@@ -78,7 +78,10 @@ def _roots(
                     "grad can be implicitly created only for real scalar outputs but got "
                     f"{out.dtype}"
                 )
-            g = Tensor._make(np.ones_like(out._data), False, None)
+            # A fresh 1 of the output's dtype, reshaped to its (one-element) shape: cheaper
+            # than np.ones_like, which matters once per backward of a small graph.
+            g = Tensor._make(np.array(1, dtype=out._data.dtype).reshape(out._data.shape), False,
+                             None)
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradient must be a Tensor, not {type(g).__name__}")
         elif g.shape != out.shape:

@@ -130,36 +130,43 @@ class Node:
         """
         op = self.op
         assert op is not None
+        vjp = op.vjp
+        try:
+            wanted, takes_needs = _VJP_INFO[vjp]
+        except KeyError:
+            wanted, takes_needs = _VJP_INFO[vjp] = _vjp_info(vjp)
+        kwargs = self.attrs  # the node's own dict: copied below before anything is added
+        if wanted is not None and kwargs and not wanted.issuperset(kwargs):
+            kwargs = {k: v for k, v in kwargs.items() if k in wanted}
+        inputs = self.inputs
+        if op.shape_args or takes_needs:
+            kwargs = kwargs.copy()
+            for kw, i in op.shape_args:
+                kwargs[kw] = self._in_meta[i][0]
+            if takes_needs:
+                # Leaves and computed inputs are nodes; constants are tensors.
+                kwargs["needs"] = tuple([isinstance(x, Node) for x in inputs])
         saved = self.unpack() if op.saves or op.saves_out else ()
-        attrs = self.attrs
-        if attrs:
-            wanted = _vjp_attrs(op.vjp)
-            if wanted is not None and not wanted.issuperset(attrs):
-                attrs = {k: v for k, v in attrs.items() if k in wanted}
-        kwargs = attrs  # the node's own dict: copied below before anything is added
-        if op.shape_args:
-            kwargs = {**attrs, **{kw: self._in_meta[i][0] for kw, i in op.shape_args}}
-        if _takes_needs(op.vjp):
-            # Leaves and computed inputs are nodes; constants are tensors.
-            kwargs = {**kwargs, "needs": tuple([isinstance(x, Node) for x in self.inputs])}
-        grads = op.vjp(g, *saved, **kwargs)
+        grads = vjp(g, *saved, **kwargs)
         if type(grads) is not tuple:
             grads = (grads,)
-        if len(grads) != len(self.inputs):
+        if len(grads) != len(inputs):
             raise RuntimeError(
                 f"function {self.name()} returned an incorrect number of gradients (expected "
-                f"{len(self.inputs)}, got {len(grads)})"
+                f"{len(inputs)}, got {len(grads)})"
             )
         out: list[Tensor | None] = []
         # Lengths checked above: zip(strict=True) would cost more than the rest of the loop.
-        for grad, x, (shape, dtype, _) in zip(grads, self.inputs, self._in_meta, strict=False):
+        for grad, x, (shape, dtype, _) in zip(grads, inputs, self._in_meta, strict=False):
             if grad is not None:
                 if not isinstance(x, Node):
                     grad = None
                 else:
-                    if grad._data.shape != shape:
+                    a = grad._data
+                    if a.shape != shape:
                         grad = _reduce_to(grad, shape, self, len(out))
-                    if grad._data.dtype is not dtype.np:
+                        a = grad._data
+                    if a.dtype is not dtype.np:
                         grad = grad.to(dtype)
             out.append(grad)
         if not op.double_backward and grad_mode._state.enabled:
@@ -183,40 +190,25 @@ def _not_differentiable(
         for grad in grads)
 
 
-_VJP_ATTRS: dict[Callable[..., Any], frozenset[str] | None] = {}
+_VJP_INFO: dict[Callable[..., Any], tuple[frozenset[str] | None, bool]] = {}
 
 
-def _vjp_attrs(vjp: Callable[..., Any]) -> frozenset[str] | None:
-    """The attributes a VJP takes (it may name only some of the op's), or None for all."""
-    try:
-        return _VJP_ATTRS[vjp]
-    except KeyError:
-        import inspect
+def _vjp_info(vjp: Callable[..., Any]) -> tuple[frozenset[str] | None, bool]:
+    """What a VJP's own signature says, read once per VJP: the attributes it takes (it may name
+    only some of the op's; None when it takes ``**kwargs``, hence all), and whether it is told
+    which inputs need a gradient (it declares ``needs``, or takes any keyword).
 
-        params = inspect.signature(vjp).parameters.values()
-        names = None if any(p.kind is p.VAR_KEYWORD for p in params) else frozenset(
-            p.name for p in params if p.kind is p.KEYWORD_ONLY)
-        _VJP_ATTRS[vjp] = names
-        return names
+    Read from the VJP, not the op: a test or a mutant may swap in a VJP that takes no
+    ``needs``, or one that wraps the op's (``**kwargs``) and passes it on. The wrapper's own
+    signature counts (``follow_wrapped=False``), not that of the function it wraps.
+    """
+    import inspect
 
-
-_TAKES_NEEDS: dict[Callable[..., Any], bool] = {}
-
-
-def _takes_needs(vjp: Callable[..., Any]) -> bool:
-    """Whether a VJP is told which inputs need a gradient: it declares ``needs`` or takes any
-    keyword. Read from the VJP's own signature, not the op's: a test or a mutant may swap in
-    a VJP that takes no ``needs``, or one that wraps the op's (``**kwargs``) and passes it on."""
-    try:
-        return _TAKES_NEEDS[vjp]
-    except KeyError:
-        import inspect
-
-        params = inspect.signature(vjp, follow_wrapped=False).parameters
-        takes = any(p.kind is p.VAR_KEYWORD for p in params.values()) or (
-            "needs" in params and params["needs"].kind is inspect.Parameter.KEYWORD_ONLY)
-        _TAKES_NEEDS[vjp] = takes
-        return takes
+    params = inspect.signature(vjp, follow_wrapped=False).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return None, True
+    names = frozenset(p.name for p in params if p.kind is p.KEYWORD_ONLY)
+    return names, "needs" in names
 
 
 class AccumulateGrad(Node):
@@ -361,36 +353,49 @@ def run_backward(
         buffers[node] = buffers[node] + g if node in buffers else g
     captured: dict[int, Tensor] = {}
     pop = buffers.pop
-    with grad_mode._GradMode(create_graph):
+    get = buffers.get
+    # Grad mode set and restored by hand: this runs once per backward, and the context
+    # manager's calls cost more than the smallest graphs' nodes.
+    state = grad_mode._state
+    before = state.enabled
+    state.enabled = create_graph
+    try:
         for node in order:
             g = pop(node, None)
             if g is None or (keep is not None and node not in keep):
                 continue
-            if node._pre_hooks:
-                for hook in node._pre_hooks:
-                    new = hook(g)
-                    if new is not None:
-                        g = new
-            if node._retained is not None:
-                t = node._retained()
-                if t is not None:
-                    _accumulate(t, g, create_graph)
+            if node._pre_hooks is not None or node._retained is not None:
+                g = _run_hooks(node, g, create_graph)
             if wanted and node in wanted:
                 captured[id(node)] = g
-            if isinstance(node, AccumulateGrad):
+            if node.__class__ is AccumulateGrad:
                 if accumulate and (capture is None or node in wanted):
                     _accumulate(node.variable, g, create_graph)
                 continue
             grads = node.apply(g)
-            if not retain_graph:
+            if not retain_graph and (node._saved or node._out_ref is not None):
                 node.release()
-            # One gradient per input (Node.apply checks): no strict zip on the hot path.
+            # One gradient per input, None for constants (Node.apply checks): no strict zip.
             for x, grad in zip(node.inputs, grads, strict=False):
-                if grad is None or not isinstance(x, Node):
-                    continue
-                prev = buffers.get(x)
-                buffers[x] = grad if prev is None else _add(prev, grad, create_graph)
+                if grad is not None:
+                    prev = get(x)
+                    buffers[x] = grad if prev is None else _add(prev, grad, create_graph)
+    finally:
+        state.enabled = before
     return captured
+
+
+def _run_hooks(node: Node, g: Tensor, create_graph: bool) -> Tensor:
+    """A node's gradient after its hooks, kept in ``.grad`` when its tensor retains it."""
+    for hook in node._pre_hooks or ():
+        new = hook(g)
+        if new is not None:
+            g = new
+    if node._retained is not None:
+        t = node._retained()
+        if t is not None:
+            _accumulate(t, g, create_graph)
+    return g
 
 
 def _add(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
@@ -401,9 +406,12 @@ def _add(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
 
 
 def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
-    if t.grad is None:
-        t.grad = g if create_graph else type(g)._make(g._data.copy(), False, None)
+    # ``_grad``, not the ``grad`` property: ``g`` has ``t``'s shape (Node.apply reduced it), and
+    # the property's checks cost more than the sum.
+    old = t._grad
+    if old is None:
+        t._grad = g if create_graph else _made["Tensor"]._make(g._data.copy(), False, None)
     elif create_graph:
-        t.grad = t.grad + g
+        t._grad = old + g
     else:
-        t.grad._data += g._data
+        old._data += g._data

@@ -25,7 +25,6 @@ from symgrad.autograd.grad_mode import _state as _grad_state
 from symgrad.ops.registry import (
     ALL,
     FUNCTIONS,
-    REGISTRY,
     Kink,
     Sample,
     apply,
@@ -74,23 +73,27 @@ def expand_reduced(g: Tensor, shape: tuple[int, ...], dim: tuple[int, ...] | int
 
 def _expand(g: Tensor, shape: tuple[int, ...]) -> Tensor:
     """``g.expand(shape)``. In a backward that records nothing, only the engine reads the
-    expanded gradient (and copies it into ``.grad``), so the view is not tracked for in-place
-    checks, which costs more than the broadcast itself."""
+    expanded gradient, so it need not be a view tracked for in-place checks (which costs more
+    than the broadcast itself): a plain array of the values does."""
     if _grad_state.enabled:
         return g.expand(shape)
-    return apply(REGISTRY["expand"], g, shape=shape)
+    if g._data.shape == shape:
+        return g
+    # A filled array costs a fraction of np.broadcast_to's view on small shapes.
+    data = np.empty(shape, g._data.dtype)
+    data[...] = g._data
+    return Tensor._make(data, False, None)
 
 
 # -- forward helpers: accumulate in float32 for half types, in int64 for integers ---------------
 _HALF = (_dtypes.float16.np, _dtypes.bfloat16.np)
 
 
+_ACC = {d: np.float32 for d in _HALF} | {d.np: np.int64 for d in (_dtypes.bool, *_dtypes.INTEGRAL)}
+
+
 def _acc(a: np.ndarray) -> Any:
-    if a.dtype in _HALF:
-        return np.float32
-    if a.dtype.kind in "biu":
-        return np.int64
-    return None
+    return _ACC.get(a.dtype)
 
 
 def _round(out: Any, a: np.ndarray) -> np.ndarray:
@@ -115,7 +118,10 @@ def _const(values: np.ndarray, like: Tensor) -> Tensor:
 
 
 def _sum_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
-    return _round(np.sum(self, axis=_axis(dim, self), keepdims=keepdim, dtype=_acc(self)), self)
+    # np.add.reduce is what np.sum calls, without its Python layer (most of a small sum's time).
+    acc = _acc(self)
+    out = np.add.reduce(self, axis=_axis(dim, self), dtype=acc, keepdims=keepdim)
+    return out if acc is not np.float32 else np.asarray(out, dtype=self.dtype)
 
 
 def _mean_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:

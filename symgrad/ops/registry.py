@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -262,21 +263,66 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     >>> out, out.grad_fn.inputs[1]
     (tensor([6.], grad_fn=<MulBackward0>), tensor(3.))
     """
-    rule = op.dtype_rule
-    compute, arrays = _common_dtype(rule, values)
-    only_tensors = arrays is not None
-    if arrays is None:
-        if compute is None:
-            compute = _result_dtype("promote" if rule == "bool" else rule, values)
-        arrays = []
-        for v in values:
-            if isinstance(v, Tensor):
-                a = v._data
-                if rule != "same" and a.dtype != compute.np:
-                    a = a.astype(compute.np)
-            else:
-                a = np.asarray(v, dtype=compute.np)
+    # The common case, and the whole of a backward's work: tensors of one dtype, with Python
+    # scalars of no higher category (bool < integer < floating), which PyTorch's rules give
+    # that dtype. Anything else (mixed dtypes, promotion) takes ``_apply_promoted``.
+    arrays: list[Any] = []
+    np_dtype = None
+    rg = False
+    scalar = -1
+    for v in values:
+        if isinstance(v, Tensor):
+            a = v._data
+            if a.dtype is not np_dtype:
+                if np_dtype is not None:
+                    return _apply_promoted(op, values, attrs)
+                np_dtype = a.dtype
             arrays.append(a)
+            if v._rg:
+                rg = True
+        else:
+            category = _SCALAR_CATEGORY.get(type(v))
+            if category is None:
+                return _apply_promoted(op, values, attrs)
+            if category > scalar:
+                scalar = category
+            arrays.append(v)
+    if np_dtype is None or (op.dtype_rule == "promote_float" and np_dtype not in _FLOAT_NP):
+        return _apply_promoted(op, values, attrs)
+    if scalar >= 0:
+        if scalar > _FROM_NP[np_dtype].category and op.dtype_rule != "same":
+            return _apply_promoted(op, values, attrs)
+        arrays = [a if type(a) is np.ndarray else np.asarray(a, dtype=np_dtype) for a in arrays]
+    data = op.forward(*arrays, **attrs)
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)
+    if data.dtype is not np_dtype and op.dtype_rule != "same" and np_dtype in _FLOAT_NP and (
+            data.dtype in _FLOAT_NP and data.dtype != np_dtype):
+        data = data.astype(np_dtype)
+    if not rg or not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
+        return _make(data, False, None)
+    if scalar >= 0:
+        # Only a recorded node needs the scalars as tensors: it keeps them as constants.
+        values = tuple([v if isinstance(v, Tensor) else _make(a, False, None)
+                        for v, a in zip(values, arrays, strict=False)])  # one array per value
+    return _record(op, attrs, values, data)
+
+
+def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -> Any:
+    """``apply`` where PyTorch's promotion has work to do: Python scalars, mixed dtypes."""
+    rule = op.dtype_rule
+    compute, _ = _common_dtype(rule, values)
+    if compute is None:
+        compute = _result_dtype("promote" if rule == "bool" else rule, values)
+    arrays = []
+    for v in values:
+        if isinstance(v, Tensor):
+            a = v._data
+            if rule != "same" and a.dtype != compute.np:
+                a = a.astype(compute.np)
+        else:
+            a = np.asarray(v, dtype=compute.np)
+        arrays.append(a)
     data = op.forward(*arrays, **attrs)
     if type(data) is not np.ndarray:
         data = np.asarray(data)
@@ -288,25 +334,34 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
         and data.dtype != compute.np
     ):
         data = data.astype(compute.np)
-    # Not recording is the common case inside backward (VJPs run under no_grad).
-    if not _grad_state.enabled or op.vjp is None:
+    if not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
         return _make(data, False, None)
     for v in values:
         if isinstance(v, Tensor) and v._rg:
             break
     else:
         return _make(data, False, None)
-    if data.dtype not in _FLOAT_NP:
-        return _make(data, False, None)
+    tensors = tuple([v if isinstance(v, Tensor) else _make(a, False, None)
+                     for v, a in zip(values, arrays, strict=False)])  # one array per value
+    return _record(op, attrs, tensors, data)
+
+
+def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data: Any) -> Tensor:
+    """The result of ``op`` as a tensor made by a new node, which saves what its VJP reads."""
     out = _make(data, True, None)
-    # Only a recorded node needs the scalars as tensors: it keeps them as constants.
-    tensors = values if only_tensors else [
-        v if isinstance(v, Tensor) else _make(a, False, None)
-        for v, a in zip(values, arrays, strict=False)  # one array per value, built above
-    ]
-    node = Node(op, attrs, *_edges(tensors))
-    if op.saves or op.saves_out:
-        node.save(tuple(tensors[i] for i in op.saves), out if op.saves_out else None)
+    edges = []
+    meta = []
+    for t in tensors:
+        fn = t.grad_fn
+        edges.append(fn if fn is not None else t._accumulator() if t._rg else t)
+        a = t._data
+        meta.append((a.shape, _FROM_NP[a.dtype], t._version))
+    node = Node(op, attrs, tuple(edges), tuple(meta))
+    if op.saves:
+        node._saved = tuple([(tensors[i], tensors[i]._version) for i in op.saves])
+    if op.saves_out:
+        node._out_data = data
+        node._out_ref = weakref.ref(out)
     out.grad_fn = node
     return out
 
@@ -321,22 +376,6 @@ def _edge(t: Any) -> Any:
     if t._rg:
         return t._accumulator()
     return t
-
-
-def _edges(tensors: Any) -> tuple[tuple[Any, ...], tuple[tuple[Any, ...], ...]]:
-    """A node's inputs (see ``_edge``) and, per input, its shape, dtype and version counter.
-
-    The version lets a reader of the graph (the oracle) tell that a leaf or a constant was
-    modified in place after it was recorded.
-    """
-    edges = []
-    meta = []
-    for t in tensors:
-        fn = t.grad_fn
-        edges.append(fn if fn is not None else t._accumulator() if t._rg else t)
-        a = t._data
-        meta.append((a.shape, _FROM_NP[a.dtype], t._version))
-    return tuple(edges), tuple(meta)
 
 
 # A Python scalar's category (bool < integer < floating); other scalars take the general way.
