@@ -26,7 +26,13 @@ def _repr(self: tuple) -> str:
 
 
 class max(NamedTuple):  # noqa: A001 - PyTorch's name for it
-    """``(values, indices)`` of ``max`` along a dim."""
+    """``(values, indices)`` of ``max`` along a dim.
+
+    >>> import symgrad
+    >>> values, indices = symgrad.tensor([[1.0, 4.0], [5.0, 2.0]]).max(0)
+    >>> values, indices
+    (tensor([5., 4.]), tensor([1, 0]))
+    """
 
     values: Tensor
     indices: Tensor
@@ -35,7 +41,17 @@ class max(NamedTuple):  # noqa: A001 - PyTorch's name for it
 
 
 class min(NamedTuple):  # noqa: A001 - PyTorch's name for it
-    """``(values, indices)`` of ``min`` along a dim."""
+    """``(values, indices)`` of ``min`` along a dim.
+
+    >>> import symgrad
+    >>> result = symgrad.tensor([[1.0, 4.0], [5.0, 2.0]]).min(1)
+    >>> result
+    symgrad.return_types.min(
+    values=tensor([1., 2.]),
+    indices=tensor([0, 1]))
+    >>> result.indices is result[1]
+    True
+    """
 
     values: Tensor
     indices: Tensor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,19 @@ from symgrad.tensor import Tensor
 
 
 def view_apply(op: OpDef, input: Tensor, **attrs: Any) -> Tensor:
-    """``apply`` for an op whose result shares ``input``'s memory (a view, as in PyTorch)."""
+    """``apply`` for an op whose result shares ``input``'s memory (a view, as in PyTorch).
+
+    Writing through the view changes ``input`` and bumps the version both share:
+
+    >>> import symgrad
+    >>> x = symgrad.zeros(2, 3)
+    >>> row = view_apply(UNSQUEEZE, x, dim=0)
+    >>> row.shape, row._view.base is x
+    (symgrad.Size([1, 2, 3]), True)
+    >>> _ = row.add_(1.0); x, x._version
+    (tensor([[1., 1., 1.],
+            [1., 1., 1.]]), 1)
+    """
     return track_view(apply(op, input, **attrs), input, op.name, attrs)
 
 
@@ -398,7 +411,17 @@ def clone(input: Tensor) -> Tensor:
 
 @expose(function=False)
 def contiguous(input: Tensor) -> Tensor:
-    """This tensor when its memory is already in row-major order, else a recorded copy."""
+    """This tensor when its memory is already in row-major order, else a recorded copy.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0])
+    >>> x.contiguous() is x
+    True
+    >>> t = symgrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True).t()
+    >>> t.contiguous()
+    tensor([[1., 3.],
+            [2., 4.]], grad_fn=<CloneBackward0>)
+    """
     if input._data.flags.c_contiguous:
         return input
     return apply(CLONE, input)
@@ -513,7 +536,18 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 @expose()
 def expand(input: Tensor, *sizes: Any) -> Tensor:
-    """Broadcast to ``sizes`` without copying (-1 keeps a dim)."""
+    """Broadcast to ``sizes`` without copying (-1 keeps a dim).
+
+    Each copy of an element sends its gradient back to it, so the gradients add up:
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    >>> y = x.expand(2, -1); y
+    tensor([[1., 2., 3.],
+            [1., 2., 3.]], grad_fn=<ExpandBackward0>)
+    >>> y.sum().backward(); x.grad
+    tensor([[2., 2., 2.]])
+    """
     target = list(_shape_args(sizes))
     lead = len(target) - input.ndim
     for i, s in enumerate(input.shape):
@@ -524,12 +558,24 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
 
 @expose(method=False)
 def broadcast_to(input: Tensor, size: Any) -> Tensor:
-    """``input.expand(size)``."""
+    """``input.expand(size)``.
+
+    >>> import symgrad
+    >>> symgrad.broadcast_to(symgrad.tensor([1, 2]), (2, 2))
+    tensor([[1, 2],
+            [1, 2]])
+    """
     return expand(input, tuple(size))
 
 
 def sum_to_size(input: Tensor, *size: Any) -> Tensor:
-    """Sum broadcast dims away so the result has ``size``."""
+    """Sum broadcast dims away so the result has ``size``.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> x.sum_to_size(1, 2), x.sum_to_size(2)
+    (tensor([[4., 6.]]), tensor([4., 6.]))
+    """
     shape = _shape_args(size)
     if tuple(input.shape) == shape:
         return input
@@ -545,7 +591,17 @@ Tensor.sum_to_size = sum_to_size  # type: ignore[attr-defined]
 
 def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """A copy converted to a dtype (``to(dtype)``, ``to("cpu")``, ``to(other)``); same tensor
-    when nothing changes."""
+    when nothing changes.
+
+    Only a floating result stays in the graph; a cast to an integer type truncates toward 0:
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.5, -2.5], requires_grad=True)
+    >>> x.to(symgrad.float64)
+    tensor([ 1.5000, -2.5000], dtype=symgrad.float64, grad_fn=<ToCopyBackward0>)
+    >>> x.to(symgrad.int64), x.to("cpu") is x, x.to(symgrad.zeros(1, dtype=symgrad.float32)) is x
+    (tensor([ 1, -2]), True, True)
+    """
     target = kwargs.get("dtype")
     for a in args:
         if isinstance(a, _dtypes.dtype):
@@ -563,10 +619,41 @@ def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 
 
 Tensor.to = to  # type: ignore[attr-defined]
-for _name, _dt in [("float", _dtypes.float32), ("double", _dtypes.float64),
-                   ("half", _dtypes.float16), ("bfloat16", _dtypes.bfloat16),
-                   ("int", _dtypes.int32), ("long", _dtypes.int64), ("bool", _dtypes.bool)]:
-    setattr(Tensor, _name, lambda self, _dt=_dt: to(self, _dt))
+
+
+def _converter(name: str, dt: _dtypes.dtype, example: str) -> Callable[[Tensor], Tensor]:
+    def method(self: Tensor) -> Tensor:
+        return to(self, dt)
+
+    method.__name__ = name
+    method.__doc__ = f"""``self.to(symgrad.{dt.name})``.
+
+    >>> import symgrad
+    >>> {example}
+    """
+    return method
+
+
+# Examples show what each conversion does to values: rounding to the narrower floats
+# (0.1 is not representable), truncation toward 0, nonzero as True.
+_CONVERSIONS = {
+    "float": (_dtypes.float32, "symgrad.tensor([1, -2]).float()\n    tensor([ 1., -2.])"),
+    "double": (_dtypes.float64, "symgrad.tensor([0.5]).double()\n"
+                                "    tensor([0.5000], dtype=symgrad.float64)"),
+    "half": (_dtypes.float16, "symgrad.tensor([1.0, 0.1]).half().tolist()\n"
+                              "    [1.0, 0.0999755859375]"),
+    "bfloat16": (_dtypes.bfloat16, "symgrad.tensor([1.0, 0.1]).bfloat16().tolist()\n"
+                                   "    [1.0, 0.10009765625]"),
+    "int": (_dtypes.int32, "symgrad.tensor([1.7, -2.7]).int()\n"
+                           "    tensor([ 1, -2], dtype=symgrad.int32)"),
+    "long": (_dtypes.int64, "symgrad.tensor([1.7, -2.7]).long()\n    tensor([ 1, -2])"),
+    "bool": (_dtypes.bool, "symgrad.tensor([1.7, -0.1, 0.0]).bool()\n"
+                           "    tensor([ True,  True, False])"),
+}
+for _name, (_dt, _example) in _CONVERSIONS.items():
+    setattr(Tensor, _name, _converter(_name, _dt, _example))
+# The generated methods are not module attributes: listed here so doctest runs their examples.
+__test__ = {_name: getattr(Tensor, _name) for _name in _CONVERSIONS}
 
 
 from symgrad.ops import indexing  # noqa: E402 - the VJPs above use it
