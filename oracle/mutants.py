@@ -86,6 +86,14 @@ class Mutation:
     ``post(grads, input_shapes, attrs)`` rewrites its gradients; ``attrs(attrs, input_shapes)``
     rewrites the attributes it is told; ``drop_term`` leaves out the last additive term it
     evaluates. Each returns None (or finds no term) where it does not apply to a sample.
+
+    >>> import symgrad
+    >>> from symgrad.ops.registry import REGISTRY, apply
+    >>> halved = Mutation("halved", "every gradient halved",
+    ...                   post=lambda grads, shapes, attrs: [g / 2 for g in grads])
+    >>> x = symgrad.tensor([1.0, 2.0], dtype=symgrad.float64, requires_grad=True)
+    >>> apply(mutate(REGISTRY["neg"], halved), x).sum().backward(); x.grad
+    tensor([-0.5000, -0.5000], dtype=symgrad.float64)
     """
 
     name: str
@@ -283,7 +291,16 @@ class MutantResult:
     """One mutant on one sample: ``status`` is "killed-exact", "survived" (the exact oracle
     missed it), "equivalent", "below-resolution" or "crashed"; ``why`` says why FD alone
     missed it, why the oracle did, or why it is not judged; ``fd_ratio`` is the largest
-    |engine - FD| over gradcheck's allowance (above 1 kills)."""
+    |engine - FD| over gradcheck's allowance (above 1 kills).
+
+    ``constant-off`` on ``neg`` moves a gradient of about 1 by about 1e-6, a thousandth of what
+    gradcheck allows (``1e-5 + 1e-3 * |FD|``): only the exact oracle kills it.
+
+    >>> report = run_mutants(["neg"])
+    >>> r = next(r for r in report.results if r.mutation == "constant-off")
+    >>> r.op, r.sample, r.status, r.killed_exact, r.killed_fd, r.fd_ratio < 0.01
+    ('neg', 'sample0', 'killed-exact', True, False, True)
+    """
 
     op: str
     mutation: str
@@ -303,6 +320,15 @@ class MutationReport:
 
     ``false_alarms`` are failing verdicts of the exact oracle's crosscheck on unmutated ops;
     ``fd_false_alarms`` are correct gradients that gradcheck's tolerance would reject.
+
+    >>> report = MutationReport([
+    ...     MutantResult("exp", "sign-flipped", "float64", "sample0", "killed-exact", True, True),
+    ...     MutantResult("exp", "constant-off", "float64", "sample0", "killed-exact", True),
+    ...     MutantResult("exp", "scaled-by-2", "float64", "sample1", "survived", False, True),
+    ...     MutantResult("add", "args-swapped", "float64", "sample0", "equivalent"),
+    ... ])
+    >>> len(report.judged()), report.passed()
+    (3, False)
     """
 
     results: list[MutantResult] = field(default_factory=list)
@@ -312,10 +338,35 @@ class MutationReport:
     dtypes: tuple[str, ...] = ("float64",)
 
     def judged(self) -> list[MutantResult]:
+        """The mutants some judge could kill: neither equivalent, below resolution nor crashed.
+
+        >>> report = MutationReport([
+        ...     MutantResult("add", "sign-flipped", "float64", "sample0", "killed-exact", True),
+        ...     MutantResult("add", "args-swapped", "float64", "sample0", "equivalent"),
+        ...     MutantResult("add", "scaled-by-2", "float64", "sample1", "crashed"),
+        ... ])
+        >>> [r.mutation for r in report.judged()]
+        ['sign-flipped']
+        """
         return [r for r in self.results if r.status in ("killed-exact", "survived")]
 
     def rates(self, op: str | None = None, mutation: str | None = None) -> dict[str, float]:
-        """Mutants judged and the share each judge kills (nan for none judged)."""
+        """Mutants judged and the share each judge kills (nan for none judged).
+
+        ``both`` counts a mutant killed by either judge.
+
+        >>> report = MutationReport([
+        ...     MutantResult("exp", "sign-flipped", "float64", "sample0", "killed-exact", True,
+        ...                  True),
+        ...     MutantResult("exp", "constant-off", "float64", "sample0", "killed-exact", True),
+        ...     MutantResult("exp", "scaled-by-2", "float64", "sample1", "survived", False, True),
+        ...     MutantResult("add", "args-swapped", "float64", "sample0", "equivalent"),
+        ... ])
+        >>> report.rates()
+        {'mutants': 3, 'exact': 0.666..., 'fd': 0.666..., 'both': 1.0}
+        >>> report.rates(mutation="constant-off"), report.rates(op="add")["exact"]
+        ({'mutants': 1, 'exact': 1.0, 'fd': 0.0, 'both': 1.0}, nan)
+        """
         rows = [r for r in self.judged() if (op is None or r.op == op)
                 and (mutation is None or r.mutation == mutation)]
         n = len(rows)
@@ -336,20 +387,62 @@ class MutationReport:
                  ("crashed", "crashed"))}
 
     def fd_misses(self) -> list[MutantResult]:
-        """Mutants the exact oracle kills and finite differences alone do not."""
+        """Mutants the exact oracle kills and finite differences alone do not.
+
+        >>> report = MutationReport([
+        ...     MutantResult("exp", "sign-flipped", "float64", "sample0", "killed-exact", True,
+        ...                  True),
+        ...     MutantResult("exp", "constant-off", "float64", "sample0", "killed-exact", True),
+        ... ])
+        >>> [r.mutation for r in report.fd_misses()]
+        ['constant-off']
+        """
         return [r for r in self.judged() if r.killed_exact and not r.killed_fd]
 
     def survivors(self) -> list[MutantResult]:
+        """Judged mutants the exact oracle did not kill (even if FD did).
+
+        >>> report = MutationReport([
+        ...     MutantResult("exp", "sign-flipped", "float64", "sample0", "killed-exact", True,
+        ...                  True),
+        ...     MutantResult("exp", "scaled-by-2", "float64", "sample1", "survived", False, True),
+        ... ])
+        >>> [(r.mutation, r.sample) for r in report.survivors()]
+        [('scaled-by-2', 'sample1')]
+        """
         return [r for r in self.judged() if not r.killed_exact]
 
     def passed(self) -> bool:
-        """The exact oracle reaches ``EXACT_TARGET`` with no false alarm."""
+        """The exact oracle reaches ``EXACT_TARGET`` with no false alarm.
+
+        A report with nothing judged passes; one false alarm fails it whatever the kill rate:
+
+        >>> killed = MutantResult("exp", "sign-flipped", "float64", "sample0", "killed-exact",
+        ...                       True, True)
+        >>> MutationReport().passed(), MutationReport([killed]).passed()
+        (True, True)
+        >>> MutationReport([killed], false_alarms=["exp/float64/sample0: ..."]).passed()
+        False
+        """
         exact = self.rates()["exact"]
         return not self.false_alarms and (math.isnan(exact) or exact >= EXACT_TARGET)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data (no nan or inf: a rate with no mutant is None, an infinite ratio
-        the string "inf"), as ``mutants.json`` holds and the reports read."""
+        the string "inf"), as ``mutants.json`` holds and the reports read.
+
+        >>> import json
+        >>> report = MutationReport([
+        ...     MutantResult("exp", "sign-flipped", "float64", "sample0", "killed-exact", True,
+        ...                  True, fd_ratio=float("inf")),
+        ...     MutantResult("add", "args-swapped", "float64", "sample0", "equivalent"),
+        ... ])
+        >>> data = json.loads(json.dumps(report.to_json(), allow_nan=False))
+        >>> data["passed"], data["overall"]["exact"], data["equivalent"]
+        (True, 1.0, 1)
+        >>> data["per_op"]["add"]["exact"], data["results"][0]["fd_ratio"]
+        (None, 'inf')
+        """
         ops = sorted({r.op for r in self.results})
         return _plain({
             "target": {"exact": EXACT_TARGET, "false_alarms": 0},
@@ -384,6 +477,14 @@ def _plain(value: Any) -> Any:
 
 
 def check_key(name: str, sample_id: str) -> bytes:
+    """The key of one op's sample; its CRC-32 seeds that check's weights, so reruns repeat them.
+
+    >>> import zlib
+    >>> check_key("mul", "sample1")
+    b'mul/sample1'
+    >>> zlib.crc32(check_key("mul", "sample1")) == zlib.crc32(b"mul/sample1")
+    True
+    """
     return f"{name}/{sample_id}".encode()
 
 
@@ -511,6 +612,19 @@ def run_mutants(ops: list[str] | None = None, dtypes: tuple[str, ...] | list[str
     applicable mutation, and judge each mutant with the exact oracle and with FD alone.
 
     Raises KeyError for an unknown op and ValueError for a dtype that is not a float dtype.
+
+    ``neg``'s VJP ``-g`` has one input and no sum, so four mutations apply to each of its two
+    samples; ``constant-off`` (2 of 8) is below what FD resolves:
+
+    >>> report = run_mutants(["neg"])
+    >>> sorted({r.mutation for r in report.results})
+    ['constant-off', 'grad-missing', 'scaled-by-2', 'sign-flipped']
+    >>> report.rates(), report.clean_checks, report.false_alarms
+    ({'mutants': 8, 'exact': 1.0, 'fd': 0.75, 'both': 1.0}, 2, [])
+    >>> run_mutants(["neg"], dtypes=["int64"])
+    Traceback (most recent call last):
+    ...
+    ValueError: not a float dtype: 'int64'
     """
     import warnings
 
