@@ -67,6 +67,17 @@ class Element:
 
     ``exact`` is a decimal string (the oracle's high-precision value); the floats are what each
     judge produced; errors are of the engine against the exact value unless named otherwise.
+
+    The derivative of ``exp`` at 0 is exactly 1, which float64 holds:
+
+    >>> import symgrad
+    >>> from oracle.crosscheck import crosscheck
+    >>> x = symgrad.tensor([0.0], dtype=symgrad.float64, requires_grad=True)
+    >>> (e,) = crosscheck(lambda x: x.exp().sum(), [x], op="exp").elements
+    >>> e.input, e.index, e.engine, e.exact[:8], e.ulp_error, e.status
+    ('self', [0], 1.0, '1.000000', 0.0, 'ok')
+    >>> abs(e.fd - 1.0) < 1e-6
+    True
     """
 
     input: str
@@ -85,7 +96,13 @@ class Element:
 
 @dataclass
 class Verdict:
-    """The judgement of one check: one op or program, one dtype, one order of derivative."""
+    """The judgement of one check: one op or program, one dtype, one order of derivative.
+
+    >>> v = Verdict("mul/float64/sample0", "mul", "float64", "grad", "engine-wrong",
+    ...             "self[0]: 3 ULP off")
+    >>> v.passed, v.wrong, v.order, v.elements
+    (False, 'engine', 1, [])
+    """
 
     id: str
     op: str
@@ -107,14 +124,36 @@ class Verdict:
 
     @property
     def passed(self) -> bool:
-        """Not failing; a status this version does not know fails rather than passes."""
+        """Not failing; a status this version does not know fails rather than passes.
+
+        >>> [Verdict("a", "mul", "float64", "grad", status).passed
+        ...  for status in ("ok", "kink", "unsupported", "oracle-suspect", "no-such-status")]
+        [True, True, True, False, False]
+        """
         return self.status not in FAILING and self.status in SEVERITY
 
     @property
     def wrong(self) -> str | None:
+        """Who the verdict blames: "engine", "fd", "oracle", or None when no one is.
+
+        >>> [Verdict("a", "mul", "float64", "grad", status).wrong
+        ...  for status in ("ok", "engine-wrong", "fd-unreliable", "oracle-suspect", "error")]
+        [None, 'engine', 'fd', 'oracle', 'engine']
+        """
         return WHO_IS_WRONG.get(self.status)
 
     def to_json(self) -> dict[str, Any]:
+        """The record written to a results file: the fields plus ``passed`` and ``wrong``, with
+        nan and infinities as strings so the file stays standard JSON.
+
+        >>> import json
+        >>> v = Verdict("a", "mul", "float64", "grad", "nonfinite", max_ulp_error=float("inf"))
+        >>> data = v.to_json()
+        >>> data["passed"], data["wrong"], data["max_ulp_error"]
+        (True, None, 'inf')
+        >>> Verdict.from_json(json.loads(json.dumps(data, allow_nan=False))).status
+        'nonfinite'
+        """
         data = asdict(self)
         data["passed"] = self.passed
         data["wrong"] = self.wrong
@@ -172,7 +211,18 @@ def _umask() -> int:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file."""
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file.
+
+    Missing parent directories are made; no temporary file is left behind:
+
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = Path(d) / "out" / "report.txt"
+    ...     write_atomic(path, "first")
+    ...     write_atomic(path, "second")
+    ...     path.read_text(), os.listdir(path.parent)
+    ('second', ['report.txt'])
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -190,13 +240,37 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_results(path: Path, verdicts: list[Verdict], run: dict[str, Any]) -> None:
-    """Write a results file (``results.json``)."""
+    """Write a results file (``results.json``).
+
+    >>> import json, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = Path(d) / "results.json"
+    ...     write_results(path, [Verdict("a", "exp", "float64", "grad", "ok")], {"seed": 0})
+    ...     doc = json.loads(path.read_text())
+    >>> doc["schema"] == SCHEMA, doc["run"], [v["id"] for v in doc["verdicts"]]
+    (True, {'seed': 0}, ['a'])
+    """
     doc = {"schema": SCHEMA, "run": run, "verdicts": [v.to_json() for v in verdicts]}
     write_atomic(path, json.dumps(doc, indent=1, sort_keys=False))
 
 
 def read_results(*paths: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Read and merge results files (CI shards): the first file's run info, all verdicts."""
+    """Read and merge results files (CI shards): the first file's run info, all verdicts.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     one, two, other = Path(d) / "1.json", Path(d) / "2.json", Path(d) / "other.json"
+    ...     write_results(one, [Verdict("a", "exp", "float64", "grad", "ok")], {"shard": 1})
+    ...     write_results(two, [Verdict("b", "log", "float64", "grad", "ok")], {"shard": 2})
+    ...     _ = other.write_text('{"schema": "something-else/1"}')
+    ...     run, verdicts = read_results(one, two)
+    ...     read_results(other)
+    Traceback (most recent call last):
+    ...
+    ValueError: .../other.json: not a symgrad results file (schema 'something-else/1')
+    >>> run, [v["id"] for v in verdicts]
+    ({'shard': 1}, ['a', 'b'])
+    """
     run: dict[str, Any] = {}
     verdicts: list[dict[str, Any]] = []
     for p in paths:
