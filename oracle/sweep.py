@@ -34,7 +34,12 @@ Crosscheck = Callable[..., Verdict]
 
 @dataclass(frozen=True)
 class Check:
-    """One planned check: an op, a dtype, a sample index and a derivative order."""
+    """One planned check: an op, a dtype, a sample index and a derivative order.
+
+    >>> check = Check("mul", "float32", 0, 1)
+    >>> check.order, check in plan(["mul"], ["float32"])
+    (1, True)
+    """
 
     op: str
     dtype: str
@@ -43,6 +48,11 @@ class Check:
 
     @property
     def id(self) -> str:
+        """The verdict id: ``op/<op>/<dtype>/sample<i>/<grad or gradgrad>``.
+
+        >>> Check("mul", "float32", 2, 2).id
+        'op/mul/float32/sample2/gradgrad'
+        """
         return f"op/{self.op}/{self.dtype}/sample{self.sample}/{CHECKS[self.order]}"
 
 
@@ -88,7 +98,18 @@ def plan(ops: Iterable[str] | None = None, dtypes: Iterable[str] | None = None,
 
 
 def reproducer(sample: SampleInput, order: int) -> str:
-    """A Python snippet that reruns one check from scratch."""
+    """A Python snippet that reruns one check from scratch.
+
+    >>> import contextlib, io
+    >>> code = reproducer(make_samples("neg", "float64")[0], 1)
+    >>> code.splitlines()[-1]
+    "print(crosscheck(fn, [self], order=1, op='neg'))"
+    >>> printed = io.StringIO()
+    >>> with contextlib.redirect_stdout(printed):
+    ...     exec(code, {})
+    >>> "status='ok'" in printed.getvalue()
+    True
+    """
     diff = sample.differentiable()
     lines = ["import symgrad", "from oracle.crosscheck import crosscheck",
              "from symgrad.ops.registry import REGISTRY, apply", ""]
@@ -117,7 +138,15 @@ def _default_crosscheck() -> Crosscheck:
 
 
 def run_check(check: Check, crosscheck: Crosscheck | None = None) -> Verdict:
-    """Run one planned check; an exception becomes an ``error`` verdict naming it."""
+    """Run one planned check; an exception becomes an ``error`` verdict naming it.
+
+    >>> v = run_check(Check("neg", "float64", 0, 1))
+    >>> v.id, v.status, v.reproducer is not None
+    ('op/neg/float64/sample0/grad', 'ok', True)
+    >>> v = run_check(Check("neg", "float64", 99, 1))
+    >>> v.status, v.message.splitlines()[0]
+    ('error', 'IndexError: list index out of range')
+    """
     start = time.perf_counter()
     sample: SampleInput | None = None
     try:
@@ -170,7 +199,14 @@ def _progress(console: Console) -> Progress:
 
 def iter_sweep(checks: list[Check], crosscheck: Crosscheck | None = None,
                console: Console | None = None) -> Iterator[Verdict]:
-    """Run ``checks`` one by one, showing progress on a terminal (not in CI or a pipe)."""
+    """Run ``checks`` one by one, showing progress on a terminal (not in CI or a pipe).
+
+    Verdicts come as each check ends, so a caller can write them as the sweep goes:
+
+    >>> verdicts = iter_sweep(plan(["neg"], ["float64"], second_order=False))
+    >>> [(v.id, v.status) for v in verdicts]
+    [('op/neg/float64/sample0/grad', 'ok'), ('op/neg/float64/sample1/grad', 'ok')]
+    """
     console = console or Console(stderr=True)
     with _progress(console) as progress:
         task = progress.add_task("symgrad-check", total=len(checks), current="")
@@ -183,5 +219,12 @@ def iter_sweep(checks: list[Check], crosscheck: Crosscheck | None = None,
 def sweep(ops: Iterable[str] | None = None, dtypes: Iterable[str] | None = None, *,
           second_order: bool = True, crosscheck: Crosscheck | None = None,
           console: Console | None = None) -> list[Verdict]:
-    """Every planned check's verdict (see ``plan``); ``crosscheck`` defaults to the oracle's."""
+    """Every planned check's verdict (see ``plan``); ``crosscheck`` defaults to the oracle's.
+
+    ``neg`` declares double backward, so each of its samples is checked to both orders:
+
+    >>> [(v.id, v.passed) for v in sweep(["neg"], ["float64"])]
+    [('op/neg/float64/sample0/grad', True), ('op/neg/float64/sample0/gradgrad', True),
+     ('op/neg/float64/sample1/grad', True), ('op/neg/float64/sample1/gradgrad', True)]
+    """
     return list(iter_sweep(plan(ops, dtypes, second_order), crosscheck, console))
