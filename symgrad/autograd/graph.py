@@ -8,6 +8,8 @@ VJP, the tensors it saved) and what a reader of the graph needs (op name, attrib
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,8 @@ __all__ = ["Node", "AccumulateGrad", "NotImplementedNode", "run_backward"]
 # import this module, so it cannot import them, and an import inside a hot function costs more
 # than the work around it.
 _made: dict[str, Any] = {}
+
+_SEQ = itertools.count(1)
 
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -55,6 +59,7 @@ class Node:
         "_out_version",
         "_pre_hooks",
         "_retained",
+        "_seq",
         "__weakref__",
     )
 
@@ -75,6 +80,9 @@ class Node:
         self._out_version = 0
         self._pre_hooks: list[Callable[[Tensor], Tensor | None]] | None = None
         self._retained: Callable[[], Tensor | None] | None = None
+        # Creation order: a node is made after the nodes of its inputs, so running nodes from
+        # the highest number down runs each after every node it feeds (PyTorch's sequence_nr).
+        self._seq = next(_SEQ)
 
     def name(self) -> str:
         assert self.op is not None
@@ -219,6 +227,9 @@ class AccumulateGrad(Node):
     def __init__(self, variable: Tensor) -> None:
         super().__init__(None, {}, (), ())
         self.variable = variable
+        # Made lazily (on a leaf's first use, or by a Function after its own node), but it has
+        # no inputs: it can always run last.
+        self._seq = 0
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
@@ -343,16 +354,23 @@ def run_backward(
     gradient is returned (keyed by node id): ``autograd.grad`` and ``backward(inputs=...)``
     restrict the walk to the nodes that lead to them.
     """
-    order = _topological([n for n, _ in roots])
     wanted = set(capture) if capture is not None else set()
-    keep = _reaching(order, wanted) if capture is not None else None
-    # Pending gradients by node (nodes hash by identity): a node runs once, when all the
-    # nodes it feeds have run, which the topological order guarantees.
+    keep = _reaching(_topological([n for n, _ in roots]), wanted) if capture is not None else None
+    # Pending gradients by node (nodes hash by identity), and the nodes that have one, highest
+    # creation number first: a node runs when every node it feeds has run (see ``Node._seq``).
+    # Ties are AccumulateGrad nodes, which feed nothing; their ids order them.
     buffers: dict[Node, Tensor] = {}
+    ready: list[tuple[int, int, Node]] = []
+    push = heapq.heappush
+    pop = heapq.heappop
     for node, g in roots:
-        buffers[node] = buffers[node] + g if node in buffers else g
+        if node in buffers:
+            buffers[node] = buffers[node] + g
+        else:
+            buffers[node] = g
+            push(ready, (-node._seq, id(node), node))
     captured: dict[int, Tensor] = {}
-    pop = buffers.pop
+    take = buffers.pop
     get = buffers.get
     # Grad mode set and restored by hand: this runs once per backward, and the context
     # manager's calls cost more than the smallest graphs' nodes.
@@ -360,9 +378,10 @@ def run_backward(
     before = state.enabled
     state.enabled = create_graph
     try:
-        for node in order:
-            g = pop(node, None)
-            if g is None or (keep is not None and node not in keep):
+        while ready:
+            node = pop(ready)[2]
+            g = take(node)
+            if keep is not None and node not in keep:
                 continue
             if node._pre_hooks is not None or node._retained is not None:
                 g = _run_hooks(node, g, create_graph)
@@ -375,11 +394,16 @@ def run_backward(
             grads = node.apply(g)
             if not retain_graph and (node._saved or node._out_ref is not None):
                 node.release()
-            # One gradient per input, None for constants (Node.apply checks): no strict zip.
+            # One gradient per input (the node's apply checks): no strict zip. A constant's
+            # gradient, if a custom Function returns one, has nowhere to go.
             for x, grad in zip(node.inputs, grads, strict=False):
-                if grad is not None:
+                if grad is not None and isinstance(x, Node):
                     prev = get(x)
-                    buffers[x] = grad if prev is None else _add(prev, grad, create_graph)
+                    if prev is None:
+                        buffers[x] = grad
+                        push(ready, (-x._seq, id(x), x))
+                    else:
+                        buffers[x] = _add(prev, grad, create_graph)
     finally:
         state.enabled = before
     return captured
