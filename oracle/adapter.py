@@ -18,7 +18,18 @@ __all__ = ["Unsupported", "read_graph"]
 
 
 class Unsupported(Exception):
-    """The graph holds something the oracle cannot judge; the message says what."""
+    """The graph holds something the oracle cannot judge; the message says what.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> c = symgrad.tensor([3.0, 4.0])
+    >>> y = (x * c).sum()
+    >>> _ = c.add_(1.0)
+    >>> read_graph([y], [x])
+    Traceback (most recent call last):
+    ...
+    oracle.adapter.Unsupported: MulBackward0: a tensor it saved was modified in place ...
+    """
 
 
 def _dtype_name(t: Any) -> str:

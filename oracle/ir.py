@@ -24,7 +24,18 @@ class IRNode:
     carry ``op`` (the engine's op name), ``attrs``, ``inputs`` (node ids), ``arg_names`` (the
     op's input names, e.g. ``("self", "other")``), ``in_dtypes`` (dtype names of the inputs as
     recorded) and ``info``: what the adapter passes on from the engine's declaration (kink
-    conventions, a custom Function's class), never its backward formulas.
+    conventions, a custom Function's class), never its backward formulas. ``dtype`` is that of
+    a leaf's or constant's ``value``.
+
+    >>> import symgrad
+    >>> from oracle.adapter import read_graph
+    >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> c = symgrad.tensor([3.0, 4.0], dtype=symgrad.float64)
+    >>> leaf, const, mul, total = read_graph([(x * c).sum()], [x]).nodes
+    >>> leaf.kind, leaf.value.tolist(), leaf.dtype, const.kind, const.dtype
+    ('leaf', [1.0, 2.0], 'float32', 'const', 'float64')
+    >>> mul.op, mul.inputs, mul.arg_names, mul.in_dtypes, mul.info["grad_fn"]
+    ('mul', (0, 1), ('self', 'other'), ('float32', 'float64'), 'MulBackward0')
     """
 
     id: int
@@ -44,6 +55,14 @@ class Graph:
     """Nodes in evaluation order, the ids of the outputs and of the inputs asked about.
 
     ``inputs[i]`` is ``None`` when the i-th input does not take part in the graph.
+
+    >>> import symgrad
+    >>> from oracle.adapter import read_graph
+    >>> x = symgrad.tensor(2.0, requires_grad=True)
+    >>> unused = symgrad.tensor(1.0, requires_grad=True)
+    >>> g = read_graph([x.exp(), x.sin()], [x, unused])
+    >>> len(g), [g.nodes[i].op for i in g.outputs], g.inputs
+    (3, ['exp', 'sin'], [0, None])
     """
 
     nodes: list[IRNode]

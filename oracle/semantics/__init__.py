@@ -32,7 +32,16 @@ __all__ = ["Meaning", "MEANINGS", "meaning_of", "num", "defmeaning"]
 
 @dataclass(frozen=True)
 class Meaning:
-    """The SymPy meaning of one op (see the module docstring for the kinds)."""
+    """The SymPy meaning of one op (see the module docstring for the kinds).
+
+    >>> import sympy
+    >>> x = sympy.Symbol("x", real=True)
+    >>> relu = MEANINGS["relu"]
+    >>> relu.kind, relu.kinks(x)
+    ('elementwise', [('self', x)])
+    >>> MEANINGS["sum_all"].kind, MEANINGS["amax"].kind, MEANINGS["amax"].select
+    ('structural', 'select', 'max')
+    """
 
     name: str
     kind: str
@@ -47,7 +56,19 @@ MEANINGS: dict[str, Meaning] = {}
 
 
 def defmeaning(name: str, kind: str, fn: Callable[..., Any], **kw: Any) -> Meaning:
-    """Add one op's meaning to ``MEANINGS``."""
+    """Add one op's meaning to ``MEANINGS``.
+
+    >>> import sympy
+    >>> x = sympy.Symbol("x", real=True)
+    >>> m = defmeaning("doc_cube", "elementwise", lambda self: self**3)
+    >>> MEANINGS["doc_cube"].fn(x).diff(x)
+    3*x**2
+    >>> defmeaning("doc_cube", "elementwise", lambda self: self**3)
+    Traceback (most recent call last):
+    ...
+    ValueError: meaning of 'doc_cube' given twice
+    >>> del MEANINGS["doc_cube"]
+    """
     if name in MEANINGS:
         raise ValueError(f"meaning of {name!r} given twice")
     m = Meaning(name, kind, fn, **kw)

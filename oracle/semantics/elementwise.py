@@ -76,6 +76,16 @@ def _sign(x: Any) -> Any:
 
 
 def elementwise(name: str, fn: Any, kinks: Any = None) -> None:
+    """Declare an elementwise meaning: ``fn`` of one symbol per input and the attributes.
+
+    >>> import sympy
+    >>> from oracle.semantics import MEANINGS
+    >>> x = sympy.Symbol("x", real=True)
+    >>> elementwise("doc_scaled", lambda self, *, factor: self * num(factor))
+    >>> MEANINGS["doc_scaled"].fn(x, factor=0.5)
+    x/2
+    >>> del MEANINGS["doc_scaled"]
+    """
     defmeaning(name, "elementwise", fn, kinks=kinks)
 
 

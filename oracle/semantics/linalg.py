@@ -21,7 +21,16 @@ def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """NumPy's ``matmul`` on object arrays: 1-d operands promoted, batch dims broadcast."""
+    """NumPy's ``matmul`` on object arrays: 1-d operands promoted, batch dims broadcast.
+
+    >>> import sympy
+    >>> a, b, c, d = sympy.symbols("a b c d", real=True)
+    >>> m = np.array([[a, b], [c, d]], dtype=object)
+    >>> matmul(m, np.array([1, 2], dtype=object))
+    array([a + 2*b, c + 2*d], dtype=object)
+    >>> matmul(np.array([a, b], dtype=object), np.array([c, d], dtype=object)).item()
+    a*c + b*d
+    """
     a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
     va, vb = a.ndim == 1, b.ndim == 1
     if va:

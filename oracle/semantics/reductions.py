@@ -25,7 +25,19 @@ def _dims(dim: Any, ndim: int) -> tuple[int, ...]:
 
 
 def reduce(x: np.ndarray, dim: Any, keepdim: bool, fn: Callable[[list[Any]], Any]) -> np.ndarray:
-    """Apply ``fn`` to the list of elements along ``dim`` for each output element."""
+    """Apply ``fn`` to the list of elements along ``dim`` for each output element.
+
+    ``dim`` is an int, a tuple of ints, or None for all dims:
+
+    >>> import sympy
+    >>> a, b, c, d = sympy.symbols("a b c d", real=True)
+    >>> x = np.array([[a, b], [c, d]], dtype=object)
+    >>> total = lambda xs: sympy.Add(*xs)
+    >>> reduce(x, 1, False, total), reduce(x, 0, True, total).shape
+    (array([a + b, c + d], dtype=object), (1, 2))
+    >>> reduce(x, None, False, total).item()
+    a + b + c + d
+    """
     x = np.asarray(x, dtype=object)
     dims = _dims(dim, x.ndim)
     kept = [d for d in range(x.ndim) if d not in dims]
@@ -39,7 +51,15 @@ def reduce(x: np.ndarray, dim: Any, keepdim: bool, fn: Callable[[list[Any]], Any
 
 
 def along(x: np.ndarray, dim: int, fn: Callable[[list[Any]], list[Any]]) -> np.ndarray:
-    """Replace each line along ``dim`` by ``fn`` of it (same length): cumsum, softmax."""
+    """Replace each line along ``dim`` by ``fn`` of it (same length): cumsum, softmax.
+
+    >>> import sympy
+    >>> a, b, c, d = sympy.symbols("a b c d", real=True)
+    >>> x = np.array([[a, b], [c, d]], dtype=object)
+    >>> along(x, 0, lambda xs: [sympy.Add(*xs[:i + 1]) for i in range(len(xs))])
+    array([[a, b],
+           [a + c, b + d]], dtype=object)
+    """
     x = np.asarray(x, dtype=object)
     if x.ndim == 0:
         return np.array(fn([x.item()])[0], dtype=object)

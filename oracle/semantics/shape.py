@@ -52,7 +52,15 @@ def _select(self: Any, *, dim: int, index: int, **_: Any) -> np.ndarray:
 
 
 def advanced(indices: Any) -> tuple[Any, ...]:
-    """An ``index`` op's indices as a NumPy key: ``None`` keeps a whole dim."""
+    """An ``index`` op's indices as a NumPy key: ``None`` keeps a whole dim.
+
+    >>> x = np.arange(6).reshape(2, 3)
+    >>> x[advanced([None, [2, 0]])]
+    array([[2, 0],
+           [5, 3]])
+    >>> x[advanced([[1, 0], [2, 2]])]
+    array([5, 2])
+    """
     return tuple(slice(None) if i is None else np.asarray(i) for i in indices)
 
 
