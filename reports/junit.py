@@ -37,7 +37,23 @@ def _details(v: dict[str, Any]) -> str:
 
 
 def render_junit(verdicts: list[dict[str, Any]]) -> str:
-    """The JUnit XML document for ``verdicts``, as a string."""
+    """The JUnit XML document for ``verdicts``, as a string.
+
+    >>> import xml.etree.ElementTree as ET
+    >>> verdicts = [
+    ...     {"id": "mul/0", "op": "mul", "dtype": "float32", "status": "ok"},
+    ...     {"id": "mul/1", "op": "mul", "dtype": "float32", "status": "engine-wrong",
+    ...      "message": "2 ULP off"},
+    ...     {"id": "exp/0", "op": "exp", "dtype": "float64", "status": "unsupported"},
+    ...     {"id": "exp/1", "op": "exp", "dtype": "float64", "status": "error"},
+    ... ]
+    >>> root = ET.fromstring(render_junit(verdicts))
+    >>> [(s.get("name"), s.get("tests")) for s in root]
+    [('symgrad-check.exp', '2'), ('symgrad-check.mul', '2')]
+    >>> [(c.get("name"), [(r.tag, r.get("message")) for r in c]) for c in root.iter("testcase")]
+    [('exp/0', [('skipped', 'unsupported')]), ('exp/1', [('error', 'error')]),
+     ('mul/0', []), ('mul/1', [('failure', 'engine-wrong: 2 ULP off')])]
+    """
     suites: dict[str, TestSuite] = {}
     for v in verdicts:
         op = str(v.get("op"))

@@ -45,7 +45,20 @@ def percent(value: Any) -> str:
 
 
 def render_mutants_html(data: dict[str, Any], run: dict[str, Any] | None = None) -> str:
-    """The mutation report as one HTML string."""
+    """The mutation report as one HTML string.
+
+    >>> from oracle.mutants import MutantResult, MutationReport
+    >>> report = MutationReport([
+    ...     MutantResult("exp", "sign-flipped", "float64", "sample0", "killed-exact", True, True),
+    ...     MutantResult("exp", "constant-off", "float64", "sample0", "killed-exact", True),
+    ...     MutantResult("exp", "scaled-by-2", "float64", "sample1", "survived", False, True),
+    ... ])
+    >>> html = render_mutants_html(report.to_json(), {"command": "symgrad-check --mutants"})
+    >>> html.startswith("<!DOCTYPE html>"), "FAIL · exact oracle 66.7%" in html
+    (True, True)
+    >>> "symgrad-check --mutants" in html and "constant-off" in html
+    True
+    """
     env = _environment()
     env.filters["percent"] = percent
     template = env.get_template("mutants.html.j2")
@@ -64,7 +77,16 @@ def _row(rates: dict[str, Any] | None) -> dict[str, Any]:
 
 def write_mutants_html(path: Path, data: dict[str, Any], run: dict[str, Any] | None = None
                        ) -> None:
-    """Render and write the page atomically."""
+    """Render and write the page atomically.
+
+    >>> import tempfile
+    >>> data = {"overall": {"mutants": 4, "exact": 1.0, "fd": 0.75, "both": 1.0}, "passed": True}
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = Path(d) / "mutants.html"
+    ...     write_mutants_html(path, data)
+    ...     "PASS · exact oracle 100.0%" in path.read_text(encoding="utf-8")
+    True
+    """
     write_atomic(Path(path), render_mutants_html(data, run))
 
 

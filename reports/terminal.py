@@ -33,7 +33,20 @@ WORST_SHOWN = 12
 
 def print_summary(verdicts: list[dict[str, Any]], console: Console | None = None,
                   report: str | None = None) -> None:
-    """Print the counts per status, the worst verdicts, and where the report is."""
+    """Print the counts per status, the worst verdicts, and where the report is.
+
+    ``ok`` and ``kink`` verdicts are counted but not listed among the worst; a run fails when
+    any verdict fails:
+
+    >>> import io
+    >>> console = Console(file=io.StringIO(), width=100, record=True, color_system=None)
+    >>> print_summary([{"id": "mul/0", "status": "ok"}, {"id": "abs/0", "status": "kink"},
+    ...                {"id": "exp/0", "status": "unsupported"}], console=console,
+    ...               report="out/index.html")
+    >>> text = console.export_text()
+    >>> "exp/0" in text, "abs/0" in text, text.splitlines()[-1]
+    (True, False, 'PASS: 3 checks, 0 failing; report: out/index.html')
+    """
     console = console or Console()
     counts = Counter(str(v.get("status")) for v in verdicts)
     table = Table(title="symgrad-check", show_lines=False)
