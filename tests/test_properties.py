@@ -53,6 +53,8 @@ KNOWN: dict[tuple[str, str], str] = {
 _STD = {"dim": (1,), "correction": 1, "keepdim": False}
 _NORM_INF = {"p": math.inf, "dim": (1,), "keepdim": False}
 _TINY = [1e-150, 1e-150, 1e-150, 1.0, 1.0]
+_ERFC_TAIL = [OpCase.of("erfc", "float32", [8.3, 8.26, 8.44]),
+              OpCase.of("erfc", "float64", [8.56, 8.2, 8.66])]
 EXAMPLES: dict[tuple[str, str], list[OpCase]] = {
     # The product 1e-450 underflows float64 to 0; d/dx_i is the product of the others, 1e-300.
     ("grad", "prod_all"): [OpCase.of("prod_all", "float64", _TINY)],
@@ -101,6 +103,11 @@ EXAMPLES: dict[tuple[str, str], list[OpCase]] = {
                         OpCase.of("atanh", "float64", [0.9999999, -0.9999995, 0.999999])],
     ("gradgrad", "asin"): [OpCase.of("asin", d, [[2.0**-9] * 3] * 2)
                            for d in ("float32", "float64")],
+    # erfc' = -2/sqrt(pi) exp(-x*x): the rounding of x*x, magnified by x^2 in exp, put it 55 ULP
+    # off at 8.3 in float32 (bound 13.8), 41 at 8.56 in float64 (bound 11.0); second order 58
+    # (bound 21.6) and 44 (bound 17.8).
+    ("grad", "erfc"): _ERFC_TAIL,
+    ("gradgrad", "erfc"): _ERFC_TAIL,
 }
 
 # (name, dtype) pairs each check is parametrized over, filled in by ``per_op``.
@@ -250,6 +257,17 @@ def test_second_order_matches_exact(name, dtype):
 
     prop()
 
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ["erf", "erfc"])
+def test_erf_derivative_accurate_in_the_tail(name, dtype, order):
+    # erf's bound is wide there (the error function is flat near 1), so its properties above
+    # would let the x*x rounding that erfc's examples caught (33 ULP at 8.3) through; both
+    # share exp(-x^2), which the engine keeps within a few roundings for 1 <= |x| <= 32.
+    v = judge(OpCase.of(name, dtype, [[5.3, 6.7, -8.3], [8.56, -8.2, 8.66]]), order)
+    assert v.elements and all(e.ulp_error <= 4 for e in v.elements), explain(v)
 
 def test_every_example_is_run():
     for (check, name), examples in EXAMPLES.items():
