@@ -138,23 +138,22 @@ class Node:
         """
         op = self.op
         assert op is not None
-        vjp = op.vjp
-        try:
-            wanted, takes_needs = _VJP_INFO[vjp]
-        except KeyError:
-            wanted, takes_needs = _VJP_INFO[vjp] = _vjp_info(vjp)
+        plan = op._plan
+        if plan is None:
+            plan = _plan(op)
+        vjp, wanted, takes_needs, saves, shape_args, double_backward = plan
         kwargs = self.attrs  # the node's own dict: copied below before anything is added
-        if wanted is not None and kwargs and not wanted.issuperset(kwargs):
+        if kwargs and wanted is not None and not wanted.issuperset(kwargs):
             kwargs = {k: v for k, v in kwargs.items() if k in wanted}
         inputs = self.inputs
-        if op.shape_args or takes_needs:
+        if shape_args or takes_needs:
             kwargs = kwargs.copy()
-            for kw, i in op.shape_args:
+            for kw, i in shape_args:
                 kwargs[kw] = self._in_meta[i][0]
             if takes_needs:
                 # Leaves and computed inputs are nodes; constants are tensors.
                 kwargs["needs"] = tuple([isinstance(x, Node) for x in inputs])
-        saved = self.unpack() if op.saves or op.saves_out else ()
+        saved = self.unpack() if saves else ()
         grads = vjp(g, *saved, **kwargs)
         if type(grads) is not tuple:
             grads = (grads,)
@@ -177,7 +176,7 @@ class Node:
                     if a.dtype is not dtype.np:
                         grad = grad.to(dtype)
             out.append(grad)
-        if not op.double_backward and grad_mode._state.enabled:
+        if not double_backward and grad_mode._state.enabled:
             return _not_differentiable(self, out, (g, *saved))
         return tuple(out)
 
@@ -198,6 +197,17 @@ def _not_differentiable(
         for grad in grads)
 
 
+def _plan(op: OpDef) -> tuple[Any, ...]:
+    """What ``Node.apply`` reads of an op, in one tuple kept on the op: its VJP, the attributes
+    the VJP takes, whether it takes ``needs``, whether it saves anything, its shape arguments
+    and whether it has a double backward."""
+    wanted, takes_needs = _vjp_info(op.vjp)
+    plan = (op.vjp, wanted, takes_needs, bool(op.saves or op.saves_out), op.shape_args,
+            op.double_backward)
+    object.__setattr__(op, "_plan", plan)  # a frozen dataclass: a cache, not a change
+    return plan
+
+
 _VJP_INFO: dict[Callable[..., Any], tuple[frozenset[str] | None, bool]] = {}
 
 
@@ -212,11 +222,17 @@ def _vjp_info(vjp: Callable[..., Any]) -> tuple[frozenset[str] | None, bool]:
     """
     import inspect
 
-    params = inspect.signature(vjp, follow_wrapped=False).parameters.values()
-    if any(p.kind is p.VAR_KEYWORD for p in params):
-        return None, True
-    names = frozenset(p.name for p in params if p.kind is p.KEYWORD_ONLY)
-    return names, "needs" in names
+    try:
+        return _VJP_INFO[vjp]
+    except KeyError:
+        params = inspect.signature(vjp, follow_wrapped=False).parameters.values()
+        if any(p.kind is p.VAR_KEYWORD for p in params):
+            info = None, True
+        else:
+            names = frozenset(p.name for p in params if p.kind is p.KEYWORD_ONLY)
+            info = names, "needs" in names
+        _VJP_INFO[vjp] = info
+        return info
 
 
 class AccumulateGrad(Node):

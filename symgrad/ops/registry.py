@@ -143,6 +143,9 @@ class OpDef:
     samples: tuple[Sample, ...] = ()
     doc: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # What backward reads of the op on every node, gathered once (``graph._plan``); not copied
+    # by ``dataclasses.replace``, so an op with another VJP gets its own.
+    _plan: Any = field(default=None, init=False, repr=False)
 
     def __repr__(self) -> str:
         return f"OpDef({self.name!r}, {self.grad_fn!r})"
