@@ -11,7 +11,9 @@ Three graphs, each rebuilt from fresh leaves and differentiated on every run:
 - tree: products and sums of pairs, level by level (a balanced binary tree of mul/add).
 
 Verification sweeps build thousands of such graphs, so per-op overhead is what matters.
-The target (issue 3): symgrad at most half of PyTorch's time per node.
+The target (issue 3): symgrad at most half of PyTorch's time per node. Beside them: the same
+graphs on ``minimal_engine`` (the least any Python engine over NumPy does: the floor for a
+design in Python) and computed by hand in NumPy with no graph at all.
 
     python benchmarks/tiny_graph.py
     python benchmarks/tiny_graph.py --fastest   # one line: fastest of 25 batches per graph
@@ -31,6 +33,7 @@ from _timing import fastest_seconds, median_seconds, print_table, torch_or_none 
 
 import numpy as np  # noqa: E402
 
+import minimal_engine  # noqa: E402
 import symgrad  # noqa: E402
 
 STEPS = 100  # chain steps: 3 recorded nodes each (mul, add, tanh) plus the final sum
@@ -38,12 +41,13 @@ LEAVES = 128  # tree leaves: 127 inner nodes (mul at odd levels, add at even one
 REPEAT = 30
 
 
-def mixed(lib: object) -> None:
+def mixed(lib: object) -> tuple:
     x = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
     w = lib.tensor([0.9, 0.2, -0.4], requires_grad=True)
     b = lib.tensor(0.1, requires_grad=True)
     h = (x * w + b).tanh()
     ((h * 2.0 + x * 0.5).sum() * h.sum()).backward()
+    return x, w, b
 
 
 def mixed_numpy() -> None:
@@ -63,7 +67,7 @@ def mixed_numpy() -> None:
     return gx, gw, gb
 
 
-def chain(lib: object) -> None:
+def chain(lib: object) -> tuple:
     x = lib.tensor([0.5], requires_grad=True)
     w = lib.tensor([0.9], requires_grad=True)
     b = lib.tensor([0.1], requires_grad=True)
@@ -71,16 +75,19 @@ def chain(lib: object) -> None:
     for _ in range(STEPS):
         y = (y * w + b).tanh()
     y.sum().backward()
+    return x, w, b
 
 
-def tree(lib: object) -> None:
-    level = [lib.tensor([1.0 + i / LEAVES], requires_grad=True) for i in range(LEAVES)]
+def tree(lib: object) -> tuple:
+    leaves = [lib.tensor([1.0 + i / LEAVES], requires_grad=True) for i in range(LEAVES)]
+    level = leaves
     depth = 0
     while len(level) > 1:
         pairs = zip(level[::2], level[1::2], strict=True)
         level = [a * b if depth % 2 else a + b for a, b in pairs]
         depth += 1
     level[0].sum().backward()
+    return tuple(leaves)
 
 
 def chain_numpy() -> None:
@@ -152,6 +159,8 @@ def main() -> None:
         rows = [("symgrad", median_seconds(lambda b=build: b(symgrad), REPEAT, number=number) * us),
                 ("torch", median_seconds(lambda b=build: b(torch), REPEAT, number=number) * us
                  if torch is not None else None),
+                ("minimal", median_seconds(lambda b=build: b(minimal_engine), REPEAT,
+                                           number=number) * us),
                 ("numpy", median_seconds(by_hand, REPEAT, number=number) * us)]
         print_table(f"{name} ({nodes} nodes), median of {REPEAT}, per node:", "us", rows,
                     "torch" if torch is not None else "numpy")

@@ -1,0 +1,53 @@
+"""The benchmark graphs compute the same gradients on every engine they time.
+
+A speed figure means nothing if the engines do different work: symgrad, the minimal engine
+(the floor a Python engine is measured against), NumPy by hand and PyTorch (when installed)
+must agree on every leaf's gradient.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import symgrad
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+import minimal_engine  # noqa: E402 - from benchmarks/, put on the path above
+import tiny_graph  # noqa: E402
+
+GRAPHS = {name: build for name, build, *_ in tiny_graph.GRAPHS}
+
+
+def _grads(leaves: tuple) -> list[np.ndarray]:
+    return [np.asarray(leaf.grad, dtype=np.float64) for leaf in leaves]
+
+
+def _same(ours: list[np.ndarray], theirs: list[np.ndarray]) -> None:
+    assert [a.shape for a in ours] == [b.shape for b in theirs]
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_minimal_engine_computes_symgrads_gradients(name: str) -> None:
+    _same(_grads(GRAPHS[name](symgrad)), _grads(GRAPHS[name](minimal_engine)))
+
+
+def test_numpy_by_hand_computes_the_mixed_gradients() -> None:
+    by_hand = [np.asarray(g, dtype=np.float64) for g in tiny_graph.mixed_numpy()]
+    _same(_grads(GRAPHS["mixed"](symgrad)), by_hand)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch not installed")
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_torch_computes_symgrads_gradients(name: str) -> None:
+    import torch
+
+    theirs = [leaf.grad.double().numpy() for leaf in GRAPHS[name](torch)]
+    _same(_grads(GRAPHS[name](symgrad)), theirs)
