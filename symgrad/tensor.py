@@ -231,6 +231,15 @@ class Tensor:
         >>> (w * w).sum().backward(); w.grad
         tensor([ 1., -2.])
         """
+        fn = self.grad_fn
+        if gradient is None and inputs is None and fn is not None and self._data.size == 1 and (
+                self._data.dtype in _FLOAT_NP):
+            # The common call, a scalar loss, straight to the engine (its checks all pass).
+            one = np.array(1, dtype=self._data.dtype).reshape(self._data.shape)
+            _graph.run_backward([(fn, Tensor._make(one, False, None))],
+                                retain_graph=create_graph if retain_graph is None else retain_graph,
+                                create_graph=create_graph)
+            return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
@@ -429,6 +438,7 @@ def tensor(
 
 _F64 = np.dtype(np.float64)
 _F32_F64 = (np.dtype(np.float32), _F64)
+_FLOAT_NP = frozenset(d.np for d in _dtypes.FLOATING)
 
 
 def _unwrap_nested(data: Any) -> Any:

@@ -356,7 +356,9 @@ def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data:
     meta = []
     for t in tensors:
         fn = t.grad_fn
-        edges.append(fn if fn is not None else t._accumulator() if t._rg else t)
+        if fn is None:
+            fn = (t._acc or t._accumulator()) if t._rg else t
+        edges.append(fn)
         a = t._data
         meta.append((a.shape, _FROM_NP[a.dtype], t._version))
     node = Node(op, attrs, tuple(edges), tuple(meta))
