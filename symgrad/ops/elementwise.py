@@ -26,6 +26,7 @@ MODERATE = Domain(low=-5.0, high=5.0)
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_F64 = np.dtype(np.float64)
 
 
 def _wide(fn: Any, *arrays: np.ndarray) -> np.ndarray:
@@ -36,9 +37,9 @@ def _wide(fn: Any, *arrays: np.ndarray) -> np.ndarray:
     PyTorch's and never less.
     """
     d = arrays[0].dtype
-    if d != np.float64:
-        return np.asarray(fn(*(a.astype(np.float64) for a in arrays))).astype(d)
-    return fn(*arrays)
+    if d is _F64:  # identity, not ==: comparing a dtype with np.float64 costs more than tanh
+        return fn(*arrays)
+    return np.asarray(fn(*[a.astype(_F64) for a in arrays])).astype(d)
 
 
 def _f64(fn: Any) -> Any:
