@@ -231,16 +231,46 @@ def _quotient_unsafe(self: Tensor, out: Tensor) -> bool:
         out._data.dtype).tiny)).any() or not np.isfinite(magnitude).all())
 
 
+def _before_each(self: Tensor, dim: int) -> Tensor:
+    """The product of the elements before each along ``dim`` (1 for the first): a cumprod of
+    ``self`` shifted one place, so that no element's own factor enters its product."""
+    shape = tuple(self.shape)
+    one = _const(np.ones(shape[:dim] + (1,) + shape[dim + 1:]), self)
+    return cumprod(cat([one, self.narrow(dim, 0, shape[dim] - 1)], dim), dim)
+
+
+def _others(self: Tensor, dim: int) -> Tensor:
+    """The product along ``dim`` of every element but each, without dividing: the product of
+    those before it times that of those after it (O(n)), or, where a partial product is zero or
+    left the normal range (a zero in ``self``, an underflow or overflow that the whole product
+    of the others need not have), the exact n x n ``_without_each``."""
+    if not self.shape[dim]:
+        return _const(np.ones(self.shape), self)
+    before = _before_each(self, dim)
+    after = _before_each(self.flip((dim,)), dim).flip((dim,))
+    partial = np.abs(np.concatenate([before._data.ravel(), after._data.ravel()]).astype(
+        np.float64))
+    if (partial < float(ml_dtypes.finfo(self._data.dtype).tiny)).any() or not np.isfinite(
+            partial).all():
+        return _without_each(self, dim)
+    return before * after
+
+
 def _prod_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: int | None, keepdim: bool,
               self_shape: tuple[int, ...]) -> Tensor:
     g = expand_reduced(g, self_shape, dim, keepdim)
-    if not _quotient_unsafe(self, out):
+    if not _grad_state.enabled and not _quotient_unsafe(self, out):
         return g * expand_reduced(out, self_shape, dim, keepdim) / self
     # NOTE: out / self is 0/0 at a zero, and 0/self or inf/self when the product underflowed or
     # overflowed (PyTorch returns those); the product of the others is what the derivative is.
-    if dim is None:
-        return g * _without_each(self.reshape(-1), 0).reshape(self_shape)
-    return g * _without_each(self, dim)
+    # When create_graph records this VJP, out / self is not used either: its derivative by self
+    # is (out / self) / self - out / self**2, two terms that cancel to 0 exactly, and their
+    # rounding, out / self**2 against terms out / (self * other), was 268 ULP of the second
+    # order at [2**-8, 1, 1] in float64. Each element's own factor stays out of the product of
+    # the others, whose derivative by it is then 0 by construction.
+    if dim is None or self.ndim == 0:
+        return g * _others(self.reshape(-1), 0).reshape(self_shape)
+    return g * _others(self, dim)
 
 
 def _reverse_cumsum(t: Tensor, dim: int) -> Tensor:
@@ -251,11 +281,13 @@ def _reverse_cumsum(t: Tensor, dim: int) -> Tensor:
 def _cumprod_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: int) -> Tensor:
     if self.ndim == 0:
         return g
-    if not _quotient_unsafe(self, out):
+    if not _grad_state.enabled and not _quotient_unsafe(self, out):
         return _reverse_cumsum(g * out, dim) / self
     # With zeros (or a running product out of the normal range), d out_k / d x_i is the
-    # cumprod up to k of the row with x_i replaced by 1,
-    # for every k >= i: an n x n spread, so nothing divides by a zero.
+    # cumprod up to k of the row with x_i replaced by 1, for every k >= i: an n x n spread, so
+    # nothing divides by a zero. When create_graph records this VJP, the quotient's derivative
+    # by self has terms that cancel to 0 as prod's do (187 ULP of the second order on all 2**-7
+    # in float64), so this form, in which x_i is not a factor of its own row, is recorded.
     n = self.shape[dim]
     rows = cumprod(where(_pairs(n, dim, self.ndim, np.equal), 1.0, _spread(self, dim, n)), dim + 1)
     return where(_pairs(n, dim, self.ndim, np.less_equal), _spread(g, dim, n) * rows, 0.0).sum(
@@ -721,3 +753,4 @@ def cumprod(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> T
 
 
 from symgrad.ops.elementwise import exp, where  # noqa: E402 - the VJPs above use them
+from symgrad.ops.shape import cat  # noqa: E402
