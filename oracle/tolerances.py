@@ -23,7 +23,27 @@ sum: a formula that cancels where the mathematics does not is the engine's error
 bound is meant to catch it (atanh's VJP ``g / ((1 - x)(1 + x))`` differentiates to
 ``(1 - x) - (1 + x)``, terms near 1 that cancel to ``-2x``: its second order was 59 ULP off
 at ``x = 2**-7`` in float32 against a bound of 45.6, and up to 261666 ULP nearer 0, where
-``1 - x*x`` gives 1 to 3 ULP). The bound is recorded in ULPs of the
+``1 - x*x`` gives 1 to 3 ULP).
+
+**The second order.** There the judged "output" is the Hessian-vector product ``v·∇(Σ g·f)``
+and ``S`` must be the size of the terms the exact second derivative is made of, not of ``f``.
+Adding a constant to ``f`` changes no derivative, so ``|f|`` is such a size only when the
+engine reads a rounded ``f``: a VJP that saves its result (``out``: ``exp``, ``sigmoid``,
+``prod``, ``norm``, ...) computes the first derivative as ``φ(x, out)`` from an ``out``
+rounded relative to ``|out|``, and create_graph differentiates through it, adding
+``∂φ/∂out · out'`` (``prod`` of one element: ``g·out/x`` differentiates to ``g/x - g·out/x²``,
+two terms of size ``|g/x|`` for an exact 0). Then ``Σ|g·f| / max(|x|, 1)`` (the weighted
+outputs in a derivative's natural unit) stays in ``S``; when no VJP of the graph reads its
+result (``oracle.crosscheck.reads_results``) every value the VJPs read is an input or an
+intermediate input, whose rounding the chain rule's terms already carry, and ``S`` is
+``max(|exact|, the input's and the check's largest |exact|)``. With ``|f|`` kept there,
+``acos``, whose value is ``π/2`` near 0 while its second derivative is ``-x(1 - x²)^(-3/2)``,
+got a bound of 2.3 million ULP at ``x = 2**-9`` in float32 (146500 in float64), and its old
+VJP ``-g·rsqrt((1 - x)(1 + x))`` passed though its second order is ``(1 + x) - (1 - x)``
+cancelled (250 ULP off there, 465000 at ``1.2e-6``); on the terms it is judged against 692
+ULP at ``2**-9`` (43 in float64) and fails, while the current formula is 1 to 4 ULP off.
+The first order keeps ``Σ|g·f|`` always: the gradient's own output is ``f``. The bound is
+recorded in ULPs of the
 engine dtype at the exact value (``ulp``), which is how float16 and bfloat16 stay meaningful:
 their ``eps`` (2⁻¹⁰, 2⁻⁷) sets the ULP, not float64's.
 
