@@ -31,11 +31,13 @@ Adding a constant to ``f`` changes no derivative, so ``|f|`` is such a size only
 engine reads a rounded ``f``: a VJP that saves its result (``out``: ``exp``, ``sigmoid``,
 ``prod``, ``norm``, ...) computes the first derivative as ``φ(x, out)`` from an ``out``
 rounded relative to ``|out|``, and create_graph differentiates through it, adding
-``∂φ/∂out · out'`` (``prod`` of one element: ``g·out/x`` differentiates to ``g/x - g·out/x²``,
-two terms of size ``|g/x|`` for an exact 0). Then ``Σ|g·f| / max(|x|, 1)`` (the weighted
-outputs in a derivative's natural unit) stays in ``S``; when no VJP of the graph reads its
-result (``oracle.crosscheck.reads_results``) every value the VJPs read is an input or an
-intermediate input, whose rounding the chain rule's terms already carry, and ``S`` is
+``∂φ/∂out · out'`` (``norm``: ``g·x/out`` differentiates to ``g·v/out - g·x(x·v)/out³``,
+terms of size ``|g·v|/out`` that cancel where ``x`` is along ``v``; float16's second order of
+``norm`` was 35 ULP off against a terms-only bound of 18). Then ``Σ|g·f| / max(|x|, 1)``
+(the weighted outputs in a derivative's natural unit) stays in ``S``; when no VJP of the
+graph reads its result (``oracle.crosscheck.reads_results``) every value the VJPs read is an
+input or an intermediate input, whose rounding the chain rule's terms already carry, and
+``S`` is
 ``max(|exact|, the input's and the check's largest |exact|)``. With ``|f|`` kept there,
 ``acos``, whose value is ``π/2`` near 0 while its second derivative is ``-x(1 - x²)^(-3/2)``,
 got a bound of 2.3 million ULP at ``x = 2**-9`` in float32 (146500 in float64), and its old
