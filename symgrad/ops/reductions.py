@@ -312,8 +312,16 @@ def _norm_vjp(g: Tensor, self: Tensor, out: Tensor, *, p: float, dim: tuple[int,
     if p == 2:
         return expand_reduced(where(zero, 0.0, g / safe), self_shape, dim, keepdim) * self
     if p > 1:
+        # NOTE: sign * |self| ** (p - 1) differentiates to (p - 1) |self| ** (p - 2) * sign**2:
+        # for 1 < p < 2, inf * 0 = nan at a zero element, in the second order (PyTorch's too).
+        # Written unsigned * (self * unsigned) ** (p - 1), with unsigned = +-1 (+1 at a zero),
+        # the derivative is (p - 1) |self| ** (p - 2), its limit: +inf at a zero element of a
+        # nonzero norm (0 for p > 2). Where the norm is 0 the gradient is 0 by convention and
+        # so is its derivative: |self| is replaced by 1 there, which scale (0) multiplies.
         scale = where(zero, 0.0, g / safe ** (p - 1))
-        return expand_reduced(scale, self_shape, dim, keepdim) * sign * self.abs() ** (p - 1)
+        unsigned = _const(np.where(self._data >= 0, 1, -1), self)
+        magnitude = where(expand_reduced(zero, self_shape, dim, keepdim), 1.0, self * unsigned)
+        return expand_reduced(scale, self_shape, dim, keepdim) * unsigned * magnitude ** (p - 1)
     # p < 1: |self| ** (p - 1) is infinite at a zero element; PyTorch takes 0 there.
     at_zero = self == 0
     power = where(at_zero, 0.0, sign * where(at_zero, 1.0, self.abs()) ** (p - 1))
