@@ -63,7 +63,13 @@ class Tensor:
     # -- attributes --------------------------------------------------------------------------
     @property
     def data(self) -> Tensor:
-        """The same values, detached from the graph (shares memory)."""
+        """The same values, detached from the graph (shares memory).
+
+        >>> import symgrad
+        >>> y = symgrad.tensor([1.0, 2.0], requires_grad=True) * 2
+        >>> y.data, y.data.requires_grad
+        (tensor([2., 4.]), False)
+        """
         return Tensor._make(self._data, False, None)
 
     @data.setter
@@ -72,10 +78,22 @@ class Tensor:
 
     @property
     def dtype(self) -> dtype:
+        """The element type: Python floats make the default float, ints int64.
+
+        >>> import symgrad
+        >>> symgrad.tensor([1.5]).dtype, symgrad.tensor([1]).dtype
+        (symgrad.float32, symgrad.int64)
+        """
         return _dtypes._FROM_NP[self._data.dtype]
 
     @property
     def shape(self) -> Size:
+        """The length of each dim, as PyTorch's ``torch.Size`` (a tuple).
+
+        >>> import symgrad
+        >>> symgrad.zeros(2, 3).shape, symgrad.tensor(1.0).shape
+        (symgrad.Size([2, 3]), symgrad.Size([]))
+        """
         return Size(self._data.shape)
 
     def size(self, dim: int | None = None) -> Size | int:
@@ -96,6 +114,12 @@ class Tensor:
 
     @property
     def ndim(self) -> int:
+        """The number of dims.
+
+        >>> import symgrad
+        >>> symgrad.zeros(2, 3).ndim
+        2
+        """
         return self._data.ndim
 
     def dim(self) -> int:
@@ -118,10 +142,23 @@ class Tensor:
 
     @property
     def device(self) -> str:
+        """Always the CPU: symgrad computes with NumPy.
+
+        >>> import symgrad
+        >>> symgrad.tensor([1.0]).device
+        'cpu'
+        """
         return "cpu"
 
     @property
     def is_leaf(self) -> bool:
+        """Whether no recorded operation made this tensor (``grad_fn is None``).
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([1.0], requires_grad=True)
+        >>> x.is_leaf, (x * 2).is_leaf
+        (True, False)
+        """
         return self.grad_fn is None
 
     def is_floating_point(self) -> bool:
@@ -135,6 +172,17 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded; only a leaf's can be set.
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([1.0]); x.requires_grad = True
+        >>> (x * 2).requires_grad
+        True
+        >>> symgrad.tensor([1]).requires_grad = True
+        Traceback (most recent call last):
+        ...
+        RuntimeError: only Tensors of floating point and complex dtype can require gradients
+        """
         return self._rg
 
     @requires_grad.setter
@@ -172,6 +220,16 @@ class Tensor:
 
     @property
     def grad(self) -> Tensor | None:
+        """The gradient ``backward()`` summed into this leaf (None until then); a non-leaf has
+        one only after ``retain_grad()``, and reading it otherwise warns, as in PyTorch.
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([3.0], requires_grad=True)
+        >>> x.grad is None
+        True
+        >>> (x * x).sum().backward(); x.grad
+        tensor([6.])
+        """
         if self._grad is None and self.grad_fn is not None and self.grad_fn._retained is None:
             warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
         return self._grad
@@ -184,10 +242,24 @@ class Tensor:
 
     @property
     def retains_grad(self) -> bool:
+        """Whether this non-leaf keeps its ``.grad`` (``retain_grad()`` was called).
+
+        >>> import symgrad
+        >>> y = symgrad.tensor([1.0], requires_grad=True) * 2
+        >>> y.retains_grad, (y.retain_grad(), y.retains_grad)[1]
+        (False, True)
+        """
         return self.grad_fn is not None and self.grad_fn._retained is not None
 
     def retain_grad(self) -> None:
-        """Keep ``.grad`` for this non-leaf tensor too (leaves always keep theirs)."""
+        """Keep ``.grad`` for this non-leaf tensor too (leaves always keep theirs).
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = x * 3; y.retain_grad()
+        >>> (y * y).sum().backward(); y.grad
+        tensor([ 6., 12.])
+        """
         if not self._rg:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
@@ -256,7 +328,13 @@ class Tensor:
         return share_version(Tensor._make(self._data, False, None), self)
 
     def detach_(self) -> Tensor:
-        """Detach this tensor from the graph in place (not allowed on a view)."""
+        """Detach this tensor from the graph in place (not allowed on a view).
+
+        >>> import symgrad
+        >>> y = symgrad.tensor([1.0], requires_grad=True) * 2
+        >>> y.detach_(), y.is_leaf
+        (tensor([2.]), True)
+        """
         if self._view is not None and self._view.base is not None and (
                 self._view.chain is not None):
             raise RuntimeError(
@@ -349,13 +427,21 @@ class Tensor:
 
 
 class RemovableHandle:
-    """What ``register_hook`` returns: ``remove()`` takes the hook off again."""
+    """What ``register_hook`` returns: ``remove()`` takes the hook off again.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0], requires_grad=True)
+    >>> handle = x.register_hook(lambda g: g * 0)
+    >>> handle.remove(); (x * 5).sum().backward(); x.grad
+    tensor([5.])
+    """
 
     def __init__(self, node: Node, hook: Callable[[Tensor], Tensor | None]) -> None:
         self._node = node
         self._hook = hook
 
     def remove(self) -> None:
+        """Take the hook off (removing it twice does nothing)."""
         hooks = self._node._pre_hooks
         if hooks is not None and self._hook in hooks:
             hooks.remove(self._hook)
@@ -365,12 +451,24 @@ _graph._made["Tensor"] = Tensor
 
 
 class Size(tuple):
-    """A tensor's shape, printed as PyTorch prints ``torch.Size``."""
+    """A tensor's shape, printed as PyTorch prints ``torch.Size``.
+
+    >>> import symgrad
+    >>> size = symgrad.zeros(2, 3, 4).shape
+    >>> size, size[1:], size[-1], size.numel()
+    (symgrad.Size([2, 3, 4]), symgrad.Size([3, 4]), 4, 24)
+    """
+
+    def __getitem__(self, index: Any) -> Any:
+        # A slice of a shape is a shape, as in PyTorch.
+        out = tuple.__getitem__(self, index)
+        return Size(out) if isinstance(index, slice) else out
 
     def __repr__(self) -> str:
         return f"symgrad.Size({list(self)})"
 
     def numel(self) -> int:
+        """The number of elements a tensor of this shape holds."""
         n = 1
         for s in self:
             n *= s

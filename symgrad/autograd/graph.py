@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -85,14 +84,37 @@ class Node:
         self._seq = next(_SEQ)
 
     def name(self) -> str:
+        """The name PyTorch gives this node's class.
+
+        >>> import symgrad
+        >>> (symgrad.tensor([1.0], requires_grad=True).exp()).grad_fn.name()
+        'ExpBackward0'
+        """
         assert self.op is not None
         return self.op.grad_fn
 
     @property
     def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
+        """Per input, the node its gradient goes to and the output index, as in PyTorch: a
+        leaf's ``AccumulateGrad``, the node that made a computed input, None for a constant.
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([1.0], requires_grad=True)
+        >>> [(None if n is None else n.name()) for n, _ in (x * 2).grad_fn.next_functions]
+        ['torch::autograd::AccumulateGrad', None]
+        """
         return tuple((x, 0) if isinstance(x, Node) else (None, 0) for x in self.inputs)
 
     def register_prehook(self, hook: Callable[[Tensor], Tensor | None]) -> None:
+        """Call ``hook(g)`` on the gradient reaching this node before it runs; a tensor it
+        returns replaces the gradient (``Tensor.register_hook`` is built on this).
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([1.0], requires_grad=True)
+        >>> y = x * 3; y.grad_fn.register_prehook(lambda g: g * 10)
+        >>> y.sum().backward(); x.grad
+        tensor([30.])
+        """
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(hook)
@@ -102,15 +124,20 @@ class Node:
         return f"<{self.name().removeprefix('torch::autograd::')} object at {id(self):#x}>"
 
     # -- saved tensors -----------------------------------------------------------------------
-    def save(self, tensors: tuple[Tensor, ...], out: Tensor | None) -> None:
-        self._saved = tuple((t, t._version) for t in tensors)
-        if out is not None:
-            self._out_data = out._data
-            self._out_ref = weakref.ref(out)
-            self._out_version = out._version
-
     def unpack(self) -> list[Tensor]:
-        """The saved tensors, checked against in-place changes since they were saved."""
+        """The saved tensors, checked against in-place changes since they were saved.
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([2.0], requires_grad=True)
+        >>> y = x.exp(); y.grad_fn.unpack()  # exp saves its result
+        [tensor([7.3891], grad_fn=<ExpBackward0>)]
+        >>> with symgrad.no_grad():
+        ...     _ = y.mul_(2)
+        >>> y.grad_fn.unpack()
+        Traceback (most recent call last):
+        ...
+        RuntimeError: one of the variables needed for gradient computation has been modified ...
+        """
         if self._saved is None:
             raise RuntimeError(_FREED)
         values = []
@@ -126,6 +153,16 @@ class Node:
         return values
 
     def release(self) -> None:
+        """Free what the node saved (backward does, unless ``retain_graph``); a later backward
+        through it raises PyTorch's error.
+
+        >>> import symgrad
+        >>> y = symgrad.tensor([2.0], requires_grad=True).exp()
+        >>> y.grad_fn.release(); y.sum().backward()
+        Traceback (most recent call last):
+        ...
+        RuntimeError: Trying to backward through the graph a second time ...
+        """
         if self._saved or self._out_ref is not None:
             self._saved = None
             self._out_data = None
@@ -248,6 +285,7 @@ class AccumulateGrad(Node):
         self._seq = 0
 
     def name(self) -> str:
+        """PyTorch's name for a leaf's accumulator (see ``Node.next_functions``)."""
         return "torch::autograd::AccumulateGrad"
 
     def __repr__(self) -> str:
@@ -276,9 +314,11 @@ class NotImplementedNode(Node):
         self._message = message
 
     def name(self) -> str:
+        """PyTorch's name for the node of a derivative that is not implemented."""
         return "torch::autograd::NotImplemented"
 
     def apply(self, g: Tensor) -> tuple[Tensor | None, ...]:
+        """Refuse, with the message naming the op (see the class's example)."""
         raise RuntimeError(self._message)
 
 
@@ -365,6 +405,14 @@ def run_backward(
     accumulate: bool = True,
 ) -> dict[int, Tensor]:
     """Propagate the root gradients back through the graph.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> _ = run_backward([(y.grad_fn, symgrad.tensor(1.0))], retain_graph=False,
+    ...                  create_graph=False)
+    >>> x.grad
+    tensor([2., 4.])
 
     With ``accumulate`` the leaves' ``.grad`` is updated. ``capture`` names nodes whose incoming
     gradient is returned (keyed by node id): ``autograd.grad`` and ``backward(inputs=...)``

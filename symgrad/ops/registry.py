@@ -71,6 +71,9 @@ class Domain:
 
     ``nonzero`` excludes zero (a pole); ``integer`` asks for whole numbers (exponents that
     keep a negative base real).
+
+    >>> REGISTRY["log"].domain["self"]
+    Domain(low=0.0, high=inf, nonzero=False, integer=False)
     """
 
     low: float = -math.inf
@@ -89,6 +92,10 @@ class Kink:
     ``where`` is read by people (``"self == 0"``); ``at`` finds the points in the inputs'
     values; ``convention`` names the engine's choice among the one-sided derivatives:
     ``"left"``, ``"right"``, ``"mean"`` (ties split evenly), ``"zero"`` or ``"one"``.
+
+    >>> (kink,) = REGISTRY["abs"].kinks
+    >>> kink.where, kink.convention, kink.at(np.array([-1.0, 0.0, 2.0])).tolist()
+    ('self == 0', 'zero', [False, True, False])
     """
 
     arg: str
@@ -105,6 +112,10 @@ class Sample:
     ``domain``. ``make`` builds the inputs that are not drawn that way (a ``where`` condition,
     a ``gather`` index) from a NumPy generator. ``attrs`` are passed to the forward as declared
     (already normalised: dims as sorted tuples), so ``apply(op, *inputs, **attrs)`` runs it.
+
+    >>> sample = REGISTRY["sum"].samples[0]
+    >>> sample.shapes, sample.attrs
+    (((2, 3),), {'dim': (0,), 'keepdim': False})
     """
 
     shapes: tuple[tuple[int, ...], ...]
@@ -122,7 +133,12 @@ def _default_samples(n_args: int) -> tuple[Sample, ...]:
 
 @dataclass(frozen=True, eq=False)
 class OpDef:
-    """One op of the catalog. See the module docstring for how ``defop`` reads its arguments."""
+    """One op of the catalog. See the module docstring for how ``defop`` reads its arguments.
+
+    >>> op = REGISTRY["mul"]
+    >>> op.grad_fn, op.args, op.saves, op.double_backward
+    ('MulBackward0', ('self', 'other'), (0, 1), True)
+    """
 
     name: str
     grad_fn: str
@@ -181,7 +197,16 @@ def defop(
     samples: tuple[Sample, ...] | None = None,
     **extra: Any,
 ) -> OpDef:
-    """Declare an op once; it becomes ``REGISTRY[name]`` and is returned for ``apply``."""
+    """Declare an op once; it becomes ``REGISTRY[name]`` and is returned for ``apply``.
+
+    >>> import symgrad
+    >>> cube = defop("cube_example", "PowBackward0", lambda self: self ** 3,
+    ...              vjp=lambda g, self: g * 3 * self * self)
+    >>> x = symgrad.tensor([2.0], requires_grad=True)
+    >>> apply(cube, x).sum().backward(); x.grad
+    tensor([12.])
+    >>> del REGISTRY["cube_example"]  # generated tests would otherwise want its meaning
+    """
     if name in REGISTRY:
         raise ValueError(f"op {name!r} is declared twice")
     args, attrs = _params(forward)
@@ -451,7 +476,12 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {}
 def expose(
     *names: str, method: bool = True, function: bool = True
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Publish a Python wrapper as ``symgrad.<name>`` and, with ``method``, ``Tensor.<name>``."""
+    """Publish a Python wrapper as ``symgrad.<name>`` and, with ``method``, ``Tensor.<name>``.
+
+    >>> import symgrad
+    >>> FUNCTIONS["mul"] is symgrad.mul, symgrad.Tensor.mul is symgrad.mul
+    (True, True)
+    """
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         from symgrad.tensor import Tensor
