@@ -86,6 +86,8 @@ INTEGRAL: tuple[dtype, ...] = (uint8, int8, int16, int32, int64)
 
 _NAMES = {d.name: d for d in ALL} | {a: d for d in ALL for a in d._aliases}
 _FROM_NP: dict[np.dtype, dtype] = {d.np: d for d in ALL}
+# The NumPy dtypes of the floating dtypes: the only results a graph records.
+_FLOAT_NP: frozenset[np.dtype] = frozenset(d.np for d in FLOATING)
 
 
 def _by_name(name: str) -> dtype:

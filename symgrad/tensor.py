@@ -305,10 +305,9 @@ class Tensor:
         """
         fn = self.grad_fn
         if gradient is None and inputs is None and fn is not None and self._data.size == 1 and (
-                self._data.dtype in _FLOAT_NP):
+                self._data.dtype in _dtypes._FLOAT_NP):
             # The common call, a scalar loss, straight to the engine (its checks all pass).
-            one = np.array(1, dtype=self._data.dtype).reshape(self._data.shape)
-            _graph.run_backward([(fn, Tensor._make(one, False, None))],
+            _graph.run_backward([(fn, _autograd._seed(self))],
                                 retain_graph=create_graph if retain_graph is None else retain_graph,
                                 create_graph=create_graph)
             return
@@ -536,7 +535,6 @@ def tensor(
 
 _F64 = np.dtype(np.float64)
 _F32_F64 = (np.dtype(np.float32), _F64)
-_FLOAT_NP = frozenset(d.np for d in _dtypes.FLOATING)
 
 
 def _unwrap_nested(data: Any) -> Any:

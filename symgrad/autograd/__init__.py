@@ -78,10 +78,7 @@ def _roots(
                     "grad can be implicitly created only for real scalar outputs but got "
                     f"{out.dtype}"
                 )
-            # A fresh 1 of the output's dtype, reshaped to its (one-element) shape: cheaper
-            # than np.ones_like, which matters once per backward of a small graph.
-            g = Tensor._make(np.array(1, dtype=out._data.dtype).reshape(out._data.shape), False,
-                             None)
+            g = _seed(out)
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradient must be a Tensor, not {type(g).__name__}")
         elif g.shape != out.shape:
@@ -92,6 +89,13 @@ def _roots(
         node = out.grad_fn if out.grad_fn is not None else out._accumulator()
         roots.append((node, g))
     return roots
+
+
+def _seed(out: Tensor) -> Tensor:
+    """The implicit gradient of a one-element output: a fresh 1 of its dtype and shape (built
+    from ``np.array(1)``, cheaper than ``np.ones_like``: this runs once per backward)."""
+    return _made["Tensor"]._make(
+        np.array(1, dtype=out._data.dtype).reshape(out._data.shape), False, None)
 
 
 def _node_of(t: Tensor) -> Node:

@@ -38,6 +38,7 @@ from symgrad.tensor import Tensor
 _make = Tensor._make
 _FROM_NP = _dtypes._FROM_NP
 _FLOAT = _dtypes._FLOAT
+_FLOAT_NP = _dtypes._FLOAT_NP
 _grad_state = grad_mode._state
 
 __all__ = [
@@ -259,7 +260,7 @@ def _result_dtype(rule: DtypeRule, values: tuple[Any, ...]) -> dtype:
 
     if rule == "same":
         return values[0].dtype
-    common, _ = _common_dtype(rule, values)
+    common = _common_dtype(rule, values)
     if common is not None:
         return common
     dim = zero = scalar = None
@@ -324,24 +325,17 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     data = op.forward(*arrays, **attrs)
     if type(data) is not np.ndarray:
         data = np.asarray(data)
-    if data.dtype is not np_dtype and op.dtype_rule != "same" and np_dtype in _FLOAT_NP and (
-            data.dtype in _FLOAT_NP and data.dtype != np_dtype):
-        data = data.astype(np_dtype)
+    if data.dtype is not np_dtype:
+        data = _rounded(data, np_dtype, op.dtype_rule)
     if not rg or not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
         return _make(data, False, None)
-    if scalar >= 0:
-        # Only a recorded node needs the scalars as tensors: it keeps them as constants.
-        values = tuple([v if isinstance(v, Tensor) else _make(a, False, None)
-                        for v, a in zip(values, arrays, strict=False)])  # one array per value
-    return _record(op, attrs, values, data)
+    return _record(op, attrs, _constants(values, arrays) if scalar >= 0 else values, data)
 
 
 def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -> Any:
     """``apply`` where PyTorch's promotion has work to do: Python scalars, mixed dtypes."""
     rule = op.dtype_rule
-    compute, _ = _common_dtype(rule, values)
-    if compute is None:
-        compute = _result_dtype("promote" if rule == "bool" else rule, values)
+    compute = _result_dtype("promote" if rule == "bool" else rule, values)
     arrays = []
     for v in values:
         if isinstance(v, Tensor):
@@ -354,14 +348,8 @@ def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -
     data = op.forward(*arrays, **attrs)
     if type(data) is not np.ndarray:
         data = np.asarray(data)
-    if (
-        data.dtype is not compute.np
-        and rule != "same"
-        and compute.category == _FLOAT
-        and data.dtype in _FLOAT_NP
-        and data.dtype != compute.np
-    ):
-        data = data.astype(compute.np)
+    if data.dtype is not compute.np:
+        data = _rounded(data, compute.np, rule)
     if not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
         return _make(data, False, None)
     for v in values:
@@ -369,9 +357,23 @@ def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -
             break
     else:
         return _make(data, False, None)
-    tensors = tuple([v if isinstance(v, Tensor) else _make(a, False, None)
-                     for v, a in zip(values, arrays, strict=False)])  # one array per value
-    return _record(op, attrs, tensors, data)
+    return _record(op, attrs, _constants(values, arrays), data)
+
+
+def _rounded(data: np.ndarray, compute: np.dtype, rule: DtypeRule) -> np.ndarray:
+    """A floating result in the computation dtype even where NumPy widened it (bfloat16 * 2.5
+    is bfloat16); other results as the forward made them."""
+    if rule != "same" and compute in _FLOAT_NP and data.dtype in _FLOAT_NP and (
+            data.dtype != compute):
+        return data.astype(compute)
+    return data
+
+
+def _constants(values: tuple[Any, ...], arrays: list[np.ndarray]) -> tuple[Tensor, ...]:
+    """The values as a node keeps them: Python scalars become constant tensors of the arrays
+    the forward computed with (only a recorded node needs them as tensors)."""
+    return tuple([v if isinstance(v, Tensor) else _make(a, False, None)
+                  for v, a in zip(values, arrays, strict=False)])  # one array per value
 
 
 def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data: Any) -> Tensor:
@@ -396,7 +398,6 @@ def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data:
     return out
 
 
-_FLOAT_NP = frozenset(d.np for d in _dtypes.FLOATING)
 
 
 def _edge(t: Any) -> Any:
@@ -412,40 +413,30 @@ def _edge(t: Any) -> Any:
 _SCALAR_CATEGORY = {bool: _dtypes._BOOL, int: _dtypes._INT, float: _dtypes._FLOAT}
 
 
-def _common_dtype(
-    rule: DtypeRule, values: tuple[Any, ...]
-) -> tuple[dtype | None, list[np.ndarray] | None]:
-    """The computation dtype when the tensors share one dtype no scalar outranks (else None),
-    and the tensors' arrays when the inputs are all tensors of that dtype, needing no
-    conversion at all (else None).
-
-    This is the common case and needs no promotion table: PyTorch's rules give the tensors'
-    dtype whenever the Python scalars' category is not higher.
-    """
+def _common_dtype(rule: DtypeRule, values: tuple[Any, ...]) -> dtype | None:
+    """The computation dtype when the tensors share one dtype no Python scalar outranks, else
+    None: the common case, which needs no promotion table (PyTorch's rules give the tensors'
+    dtype whenever the scalars' category is not higher)."""
     np_dtype = None
     scalar = -1
-    arrays = []
     for v in values:
         if isinstance(v, Tensor):
-            a = v._data
             if np_dtype is None:
-                np_dtype = a.dtype
-            elif a.dtype is not np_dtype:
-                return None, None
-            arrays.append(a)
+                np_dtype = v._data.dtype
+            elif v._data.dtype is not np_dtype:
+                return None
         else:
             category = _SCALAR_CATEGORY.get(type(v))
             if category is None:
-                return None, None
+                return None
             scalar = max(scalar, category)
     if np_dtype is None:
-        return None, None
+        return None
     out = _FROM_NP[np_dtype]
-    if rule == "same":
-        return out, arrays if scalar < 0 else None
-    if scalar > out.category or (rule == "promote_float" and out.category != _FLOAT):
-        return None, None
-    return out, arrays if scalar < 0 else None
+    if rule != "same" and (
+            scalar > out.category or (rule == "promote_float" and out.category != _FLOAT)):
+        return None
+    return out
 
 
 # -- dims ----------------------------------------------------------------------------------------
