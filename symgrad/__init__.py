@@ -8,7 +8,7 @@
 <MulBackward0 object at ...>
 """
 
-from symgrad import autograd
+from symgrad import _warnings, autograd  # noqa: F401 - _warnings installs its warning filter
 from symgrad._dtypes import (
     bfloat16,
     bool,
