@@ -112,6 +112,6 @@ def _op_node(node: Any, nid: int, ins: tuple[int, ...]) -> IRNode:
     }
     if op.kind == "function":
         info["function"] = op.extra.get("function")
-    in_dtypes = tuple(meta[1].name for meta in node._in_meta)
+    in_dtypes = tuple(meta[1].name for meta in node._in_meta)  # NumPy's names are symgrad's
     return IRNode(nid, "op", op=op.name, attrs=dict(node.attrs), inputs=ins,
                   arg_names=tuple(op.args), in_dtypes=in_dtypes, info=info)

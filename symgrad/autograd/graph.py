@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from symgrad import _dtypes
 from symgrad.autograd import grad_mode
 
 if TYPE_CHECKING:
@@ -27,6 +28,9 @@ __all__ = ["Node", "AccumulateGrad", "NotImplementedNode", "run_backward"]
 _made: dict[str, Any] = {}
 
 _SEQ = itertools.count(1)
+# AccumulateGrad nodes feed nothing, so they can always run last: numbered down from -1, every
+# node has its own number and the backward heap never compares two nodes.
+_LAST = itertools.count(-1, -1)
 
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -172,6 +176,11 @@ class Node:
         """Run the VJP: the gradient for each input, reduced to its shape and dtype.
 
         A constant input (a ``Tensor`` in ``inputs``) gets None: nothing reads its gradient.
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+        >>> (x * 3).grad_fn.apply(symgrad.tensor([1.0, 1.0]))
+        (tensor([3., 3.]), None)
         """
         op = self.op
         assert op is not None
@@ -183,15 +192,19 @@ class Node:
         if kwargs and wanted is not None and not wanted.issuperset(kwargs):
             kwargs = {k: v for k, v in kwargs.items() if k in wanted}
         inputs = self.inputs
+        meta = self._in_meta
         if shape_args or takes_needs:
             kwargs = kwargs.copy()
             for kw, i in shape_args:
-                kwargs[kw] = self._in_meta[i][0]
+                kwargs[kw] = meta[i][0]
             if takes_needs:
                 # Leaves and computed inputs are nodes; constants are tensors.
                 kwargs["needs"] = tuple([isinstance(x, Node) for x in inputs])
-        saved = self.unpack() if saves else ()
-        grads = vjp(g, *saved, **kwargs)
+        if saves:
+            saved = self.unpack()
+            grads = vjp(g, *saved, **kwargs)
+        else:
+            grads = vjp(g, **kwargs)
         if type(grads) is not tuple:
             grads = (grads,)
         if len(grads) != len(inputs):
@@ -201,7 +214,7 @@ class Node:
             )
         out: list[Tensor | None] = []
         # Lengths checked above: zip(strict=True) would cost more than the rest of the loop.
-        for grad, x, (shape, dtype, _) in zip(grads, inputs, self._in_meta, strict=False):
+        for grad, x, (shape, np_dtype, _) in zip(grads, inputs, meta, strict=False):
             if grad is not None:
                 if not isinstance(x, Node):
                     grad = None
@@ -210,11 +223,11 @@ class Node:
                     if a.shape != shape:
                         grad = _reduce_to(grad, shape, self, len(out))
                         a = grad._data
-                    if a.dtype is not dtype.np:
-                        grad = grad.to(dtype)
+                    if a.dtype is not np_dtype:
+                        grad = grad.to(_dtypes._FROM_NP[np_dtype])
             out.append(grad)
         if not double_backward and grad_mode._state.enabled:
-            return _not_differentiable(self, out, (g, *saved))
+            return _not_differentiable(self, out, (g, *saved) if saves else (g,))
         return tuple(out)
 
 
@@ -282,7 +295,7 @@ class AccumulateGrad(Node):
         self.variable = variable
         # Made lazily (on a leaf's first use, or by a Function after its own node), but it has
         # no inputs: it can always run last.
-        self._seq = 0
+        self._seq = next(_LAST)
 
     def name(self) -> str:
         """PyTorch's name for a leaf's accumulator (see ``Node.next_functions``)."""
@@ -421,10 +434,10 @@ def run_backward(
     wanted = set(capture) if capture is not None else set()
     keep = _reaching(_topological([n for n, _ in roots]), wanted) if capture is not None else None
     # Pending gradients by node (nodes hash by identity), and the nodes that have one, highest
-    # creation number first: a node runs when every node it feeds has run (see ``Node._seq``).
-    # Ties are AccumulateGrad nodes, which feed nothing; their ids order them.
+    # creation number first: a node runs when every node it feeds has run (see ``Node._seq``;
+    # the numbers are distinct, so the heap compares numbers only).
     buffers: dict[Node, Tensor] = {}
-    ready: list[tuple[int, int, Node]] = []
+    ready: list[tuple[int, Node]] = []
     push = heapq.heappush
     pop = heapq.heappop
     for node, g in roots:
@@ -432,7 +445,7 @@ def run_backward(
             buffers[node] = buffers[node] + g
         else:
             buffers[node] = g
-            push(ready, (-node._seq, id(node), node))
+            push(ready, (-node._seq, node))
     captured: dict[int, Tensor] = {}
     take = buffers.pop
     get = buffers.get
@@ -443,7 +456,7 @@ def run_backward(
     state.enabled = create_graph
     try:
         while ready:
-            node = pop(ready)[2]
+            node = pop(ready)[1]
             g = take(node)
             if keep is not None and node not in keep:
                 continue
@@ -457,7 +470,9 @@ def run_backward(
                 continue
             grads = node.apply(g)
             if not retain_graph and (node._saved or node._out_ref is not None):
-                node.release()
+                node._saved = None  # ``release``, inlined: the call costs more than its work
+                node._out_data = None
+                node._out_ref = None
             # One gradient per input (the node's apply checks): no strict zip. A constant's
             # gradient, if a custom Function returns one, has nowhere to go.
             for x, grad in zip(node.inputs, grads, strict=False):
@@ -465,7 +480,7 @@ def run_backward(
                     prev = get(x)
                     if prev is None:
                         buffers[x] = grad
-                        push(ready, (-x._seq, id(x), x))
+                        push(ready, (-x._seq, x))
                     else:
                         buffers[x] = _add(prev, grad, create_graph)
     finally:

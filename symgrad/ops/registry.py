@@ -387,7 +387,7 @@ def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data:
             fn = (t._acc or t._accumulator()) if t._rg else t
         edges.append(fn)
         a = t._data
-        meta.append((a.shape, _FROM_NP[a.dtype], t._version))
+        meta.append((a.shape, a.dtype, t._version))
     node = Node(op, attrs, tuple(edges), tuple(meta))
     if op.saves:
         node._saved = tuple([(tensors[i], tensors[i]._version) for i in op.saves])
