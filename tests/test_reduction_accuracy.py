@@ -1,0 +1,76 @@
+"""Accuracy of the product, scan and norm gradients where rounding used to exceed the oracle's
+bound: a cancelling sum in bfloat16, a running product in the subnormal range, and norms of
+tiny inputs whose powers underflow. Each case is judged by the exact oracle (``crosscheck``),
+at the first order and, where the op has one, through ``create_graph`` at the second.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from oracle.crosscheck import crosscheck
+from symgrad.ops.registry import REGISTRY, apply
+from symgrad.testing.strategies import OpCase
+
+# Statuses that say the engine is right: exactly, by the op's kink convention, or with FD
+# unable to confirm it (the exact oracle still did).
+RIGHT = {"ok", "kink", "fd-unreliable"}
+
+
+def judge(case: OpCase, order: int = 1):
+    """The crosscheck verdict of ``case`` (its grad inputs differentiated)."""
+    inputs = case.inputs()
+    diff = [i for i, t in enumerate(inputs) if t.requires_grad]
+
+    def fn(*xs):
+        args = list(inputs)
+        for i, x in zip(diff, xs, strict=True):
+            args[i] = x
+        return apply(REGISTRY[case.op], *args, **case.attrs)
+
+    op = REGISTRY[case.op]
+    return crosscheck(fn, [inputs[i] for i in diff], order=order, op=case.op, attrs=case.attrs,
+                      names=[op.args[i] for i in diff])
+
+
+def assert_right(case: OpCase, order: int = 1) -> None:
+    v = judge(case, order)
+    assert v.elements and all(e.status in RIGHT for e in v.elements), (
+        f"{v.status}: {v.message}")
+
+
+# -- a. cumprod in bfloat16 with a zero in the row ----------------------------------------------
+def test_cumprod_half_gradient_is_summed_before_rounding():
+    # d/dx_0 of [0, 1, 1, -6] sums g_k * (1, 1, 1, -6): terms near 0.6 that cancel to 0.0049;
+    # rounding each product to bfloat16 before the sum put it 32 ULP off (bound 10).
+    assert_right(OpCase.of("cumprod", "bfloat16", [0.0, 1.0, 1.0, -6.0], attrs={"dim": 0}))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_cumprod_half_with_zeros_matches_exact(dtype):
+    assert_right(OpCase.of("cumprod", dtype, [[0.5, 0.0, 3.0, -1.25], [2.0, -3.5, 0.0, 0.0]],
+                           attrs={"dim": 1}))
+
+
+# -- b. prod_all whose product of the others is subnormal ----------------------------------------
+_SUBNORMAL_ROW = {"float32": 2.0**-149, "float64": 5e-324}
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_prod_of_the_others_rounds_once_below_the_normal_range(dtype, order):
+    # d/dx at the zero is the smallest subnormal times 2.5**4 = 39.06 spacings: a running
+    # product rounded at every factor gave 30 (9 ULP off, bound 8).
+    tiny = _SUBNORMAL_ROW[dtype]
+    assert_right(OpCase.of("prod_all", dtype, [[tiny, 0.0, 2.5], [2.5, 2.5, 2.5]]), order)
+    assert_right(OpCase.of("prod", dtype, [[tiny, 0.0, 2.5], [2.5, 2.5, 2.5]],
+                           attrs={"dim": 1, "keepdim": False}), order)
+
+
+def test_prod_of_the_others_subnormal_value():
+    # Independent of the oracle: 2**-149 * 2.5**4 = 39.0625 * 2**-149 rounds to 39 spacings.
+    import symgrad
+
+    x = symgrad.tensor([2.0**-149, 0.0, 2.5, 2.5, 2.5, 2.5], requires_grad=True)
+    x.prod().backward()
+    assert x.grad[1].item() == 39 * 2.0**-149
