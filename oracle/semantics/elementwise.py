@@ -29,14 +29,29 @@ def _round_half_even(x: Any) -> Any:
     return f
 
 
-def _step(name: str, exact: Any, numeric: Any) -> type[sympy.Function]:
+def _step(name: str, exact: Any, numeric: Any, example: tuple[str, str]) -> type[sympy.Function]:
+    arg, value = example
+
     def eval_(cls: Any, x: Any) -> Any:
-        if x.is_Number:
-            return exact(x)
-        return None
+        return exact(x) if x.is_Number else None
+
+    eval_.__doc__ = f"""The exact value at a number; a symbolic argument stays unevaluated.
+
+        >>> from sympy import Rational, Symbol
+        >>> {name}({arg}), {name}(Symbol("x"))
+        ({value}, {name}(x))
+        """
 
     def fdiff(self: Any, argindex: int = 1) -> Any:
         return sympy.S.Zero
+
+    fdiff.__doc__ = f"""0: the derivative wherever it exists (the jumps are the oracle's kinks).
+
+        >>> from sympy import Symbol
+        >>> x = Symbol("x")
+        >>> {name}(x).diff(x)
+        0
+        """
 
     return type(name, (sympy.Function,), {"eval": classmethod(eval_), "fdiff": fdiff,
                                           "is_real": True, "_mpmath": staticmethod(numeric)})
@@ -48,11 +63,12 @@ def _exact_round(x: Any) -> Any:
     return f + 1 if d > sympy.Rational(1, 2) or (d == sympy.Rational(1, 2) and f % 2) else f
 
 
-FloorStep = _step("FloorStep", sympy.floor, mpmath.floor)
-CeilStep = _step("CeilStep", sympy.ceiling, mpmath.ceil)
+FloorStep = _step("FloorStep", sympy.floor, mpmath.floor, ("Rational(-5, 2)", "-3"))
+CeilStep = _step("CeilStep", sympy.ceiling, mpmath.ceil, ("Rational(-5, 2)", "-2"))
 TruncStep = _step("TruncStep", lambda x: sympy.floor(x) if x >= 0 else sympy.ceiling(x),
-                  lambda x: mpmath.floor(x) if x >= 0 else mpmath.ceil(x))
-RoundStep = _step("RoundStep", _exact_round, _round_half_even)
+                  lambda x: mpmath.floor(x) if x >= 0 else mpmath.ceil(x),
+                  ("Rational(-7, 2)", "-3"))
+RoundStep = _step("RoundStep", _exact_round, _round_half_even, ("Rational(5, 2)", "2"))
 STEP_FUNCTIONS = (FloorStep, CeilStep, TruncStep, RoundStep)
 
 
