@@ -36,16 +36,7 @@ SWEEPABLE = sweepable_ops()
 
 # Counterexamples found by these properties and reported to the owners of the engine and the
 # oracle; each (check, op) is left out until fixed (a committed test never fails).
-KNOWN: dict[tuple[str, str], str] = {
-    ("edges", "div"): "other subnormal broadcast over self of both signs (float16 other "
-                      "2**-24 over self [[0, 0, 1], [0, 0, -1]], also bfloat16 and float32): "
-                      "the per-element -g*self/other**2 are +-inf and sum to nan; exact "
-                      "-7.9e13 (float16 rounds it to -inf), as PyTorch's nan",
-    ("edges", "remainder_tensor"): "other tiny: floor(self/other) overflows before the "
-                                   "product with g (bfloat16 self 4, other 2**-126: engine "
-                                   "-inf, exact -1.23e38, finite in bfloat16; float64 self 1, "
-                                   "other 5e-324: engine -inf, exact +5.6e101 (oracle-suspect))",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 # Counterexamples these properties found once, fixed since: each runs first, as an explicit
 # example, in the test of its (check, op) in its dtype (test_every_example_is_run checks
@@ -75,6 +66,16 @@ EXAMPLES: dict[tuple[str, str], list[OpCase]] = {
     # though the quotient overflows float16.
     ("kinks", "remainder_tensor"): [OpCase.of("remainder_tensor", "float16", [[4.0], [0.0]],
                                               [[1.0, 1.0, 2.0**-14]])],
+    # A subnormal other broadcast over self of both signs: d/dother's terms -g * self / other**2
+    # overflow the dtype one by one (+-inf, summing to nan, as PyTorch's), while their exact
+    # sum is finite or one infinity (float16: -7.9e13, which rounds to -inf).
+    ("edges", "div"): [OpCase.of("div", d, [[0.0, 0.0, 1.0], [0.0, 0.0, -1.0]], [tiny])
+                       for d, tiny in (("float16", 2.0**-24), ("bfloat16", 2.0**-133),
+                                       ("float32", 2.0**-149), ("float64", 5e-324))],
+    # other tiny: floor(self / other) overflows bfloat16's and float32's range (2**128 for
+    # 4 / 2**-126) before the product with g brings it back (exact 2.2e38).
+    ("edges", "remainder_tensor"): [OpCase.of("remainder_tensor", d, [4.0, 4.0, -4.0],
+                                              [2.0**-126] * 3) for d in ("bfloat16", "float32")],
     # self = 0, other subnormal: d/dother = -self / other**2 = 0, not 0 / 0 (other**2
     # underflows); d/dself = 1 / other overflows float16, correctly.
     ("grad", "div"): [OpCase.of("div", "float16", [0.0, 0.0], [6e-08, 1.0])],

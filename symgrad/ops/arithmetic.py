@@ -37,6 +37,7 @@ from symgrad.tensor import Tensor
 
 ARITH = frozenset(_dtypes.ALL) - {_dtypes.bool}
 _HALF = (_dtypes.float16.np, _dtypes.bfloat16.np)
+_NARROW = (*_HALF, _dtypes.float32.np)
 _UNARY = (Sample(((2, 3),)), Sample(((),)))
 NONZERO = Domain(nonzero=True)
 
@@ -48,6 +49,14 @@ def _f32(fn: Any, *arrays: np.ndarray) -> np.ndarray:
     if d in _HALF:
         return np.asarray(fn(*(a.astype(np.float32) for a in arrays))).astype(d)
     return fn(*arrays)
+
+
+def _wide(t: Tensor) -> Tensor:
+    """A float16, bfloat16 or float32 ``t`` in float64, which holds every product and quotient
+    of two or three of their values (and sums of many) without overflow or underflow: a gradient
+    formed there is rounded to the input's dtype once, by the engine, after it has summed a
+    broadcast gradient (PyTorch computes half math in float32, which bfloat16 outranges)."""
+    return t.to(_dtypes.float64) if t._data.dtype in _NARROW else t
 
 
 def _zeros(g: Tensor) -> Tensor:
@@ -98,12 +107,40 @@ MUL = defop("mul", "MulBackward0", lambda self, other: self * other,
             vjp=lambda g, self, other, *, needs: (g * other if needs[0] else None,
                                                   g * self if needs[1] else None), dtypes=ARITH,
             torch="torch.mul(self, other)")
-# NOTE: self / other / other, not self / other**2: the square underflows (0/0 = nan at self = 0)
-# and overflows sooner (PyTorch divides twice too).
-DIV = defop("div", "DivBackward0", lambda self, other: self / other,
-            vjp=lambda g, self, other, *, needs: (
-                g / other if needs[0] else None,
-                -g * (self / other / other) if needs[1] else None),
+# NOTE: d/dother = -g * self / other**2 is formed as self / other / other: the square underflows
+# (0/0 = nan at self = 0) and overflows sooner (PyTorch divides twice too). Gradients summed
+# over a broadcast dimension are formed in float64 (see _wide) and rounded once, after the sum:
+# in the dtype, the terms of a subnormal other broadcast over self of both signs are +-inf and
+# sum to nan (PyTorch's answer) where the exact sum is finite or one infinity.
+def _div_vjp(g: Tensor, self: Tensor, other: Tensor, *, needs: tuple[bool, ...],
+             self_shape: tuple[int, ...], other_shape: tuple[int, ...]) -> tuple[Any, Any]:
+    grad_self = grad_other = None
+    if needs[0]:
+        # Unbroadcast, the quotient rounded from float64 is the one rounded in the dtype.
+        grad_self = g / other if tuple(self_shape) == g.shape else _wide(g) / _wide(other)
+    if needs[1]:
+        wide_g, wide_self, wide_other = _wide(g), _wide(self), _wide(other)
+        grad_other = -wide_g * (wide_self / wide_other / wide_other)
+        if wide_g is g and tuple(other_shape) != g.shape:
+            grad_other = _refactored(grad_other, g, self, other, other_shape)
+    return grad_self, grad_other
+
+
+def _refactored(grad_other: Tensor, g: Tensor, self: Tensor, other: Tensor,
+                other_shape: tuple[int, ...]) -> Tensor:
+    """float64 has no wider type: a broadcast other's gradient that sums to nan (terms of both
+    signs overflowed) is -sum(g * self) / other / other instead, other taken out of the sum
+    (it is constant along it): finite, or the infinity of the exact sum's sign."""
+    total = grad_other.sum_to_size(*other_shape)
+    lost = np.isnan(total._data)
+    if not lost.any():
+        return total
+    refactored = -(g * self).sum_to_size(*other_shape) / other / other
+    # Through where, the unused sum's second derivative would be 0 * inf = nan.
+    return refactored if lost.all() else where(lost, refactored, total)
+
+
+DIV = defop("div", "DivBackward0", lambda self, other: self / other, vjp=_div_vjp,
             dtype_rule="promote_float", dtypes=ALL, domain={"other": NONZERO},
             torch="torch.div(self, other)")
 
@@ -339,19 +376,13 @@ def _fmod(self: np.ndarray, other: Any) -> np.ndarray:
     return _f32(np.fmod, self, np.asarray(other, self.dtype))
 
 
-def _wide_grad(g: Tensor) -> Tensor:
-    # Half-precision gradients are formed in float32 and rounded once, after the engine has
-    # summed a broadcast gradient, as PyTorch's CPU kernels compute half math.
-    return g.to(_dtypes.float32) if g._data.dtype in _HALF else g
-
-
-def _quotient(g: Tensor, self: Tensor, other: Tensor, fn: Any) -> Tensor:
-    """``fn(self, other)``, a piecewise-constant quotient, as a constant in ``_wide_grad(g)``'s
-    dtype (its own derivative is zero, as PyTorch's rounded division's)."""
-    wide = _wide_grad(g)._data.dtype
+def _quotient(self: Tensor, other: Tensor, fn: Any) -> Tensor:
+    """``fn(self, other)``, a piecewise-constant quotient, as a float64 constant (its own
+    derivative is zero, as PyTorch's rounded division's): float64 holds the quotient of any two
+    narrower values, which overflows bfloat16's and float32's range for a tiny other."""
     with np.errstate(all="ignore"):
-        q = fn(self._data.astype(wide), other._data.astype(wide))
-    return Tensor._make(np.asarray(q, dtype=wide), False, None)
+        q = fn(self._data.astype(np.float64), other._data.astype(np.float64))
+    return Tensor._make(np.asarray(q, dtype=np.float64), False, None)
 
 
 def _fmod_quotient(self: np.ndarray, other: np.ndarray) -> np.ndarray:
@@ -378,8 +409,8 @@ REMAINDER = defop("remainder", "RemainderBackward0",
 # itself: at a jump that is the limit from the side where self / other grows, i.e. from lower
 # other when self > 0 and from higher other when self < 0.
 REMAINDER_TENSOR = defop("remainder_tensor", "RemainderBackward1", _remainder,
-                         vjp=lambda g, self, other: (g, -_wide_grad(g) * _quotient(
-                             g, self, other, np.floor_divide)),
+                         vjp=lambda g, self, other: (g, -_wide(g) * _quotient(
+                             self, other, np.floor_divide)),
                          dtypes=ARITH, domain={"other": NONZERO},
                          kinks=(Kink("self", "self / other is an integer (a jump)",
                                      lambda self, other, **_: _on_integers(self / other),
@@ -406,8 +437,8 @@ FMOD = defop("fmod", "FmodBackward0", lambda self, *, other: _fmod(self, other),
 # NOTE: fmod truncates: d/dother = -trunc(self / other), at a jump the limit from lower other
 # when other > 0 and from higher other when other < 0.
 FMOD_TENSOR = defop("fmod_tensor", "FmodBackward1", _fmod,
-                    vjp=lambda g, self, other: (g, -_wide_grad(g) * _quotient(
-                        g, self, other, _fmod_quotient)),
+                    vjp=lambda g, self, other: (g, -_wide(g) * _quotient(
+                        self, other, _fmod_quotient)),
                     dtypes=ARITH, domain={"other": NONZERO},
                     kinks=(Kink("self", "self / other is a nonzero integer (a jump)",
                                 lambda self, other, **_: _on_integers(self / other)
