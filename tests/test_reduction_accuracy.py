@@ -6,9 +6,14 @@ at the first order and, where the op has one, through ``create_graph`` at the se
 
 from __future__ import annotations
 
+import math
+
+import mpmath
+import numpy as np
 import pytest
 
 from oracle.crosscheck import crosscheck
+from symgrad import _dtypes
 from symgrad.ops.registry import REGISTRY, apply
 from symgrad.testing.strategies import OpCase
 
@@ -74,3 +79,59 @@ def test_prod_of_the_others_subnormal_value():
     x = symgrad.tensor([2.0**-149, 0.0, 2.5, 2.5, 2.5, 2.5], requires_grad=True)
     x.prod().backward()
     assert x.grad[1].item() == 39 * 2.0**-149
+
+
+# -- c. norms of tiny inputs ---------------------------------------------------------------------
+def _overflowed(e, dtype: str) -> bool:
+    """The exact value rounds to +-inf in ``dtype`` and the engine gave that infinity."""
+    with np.errstate(over="ignore"):
+        rounded = float(np.asarray(float(e.exact), np.float64).astype(
+            _dtypes._by_name(dtype).np))
+    return bool(np.isinf(rounded)) and e.engine == rounded
+
+
+_TINY_NORMS = [
+    # p = 3 at 2.8e-34: the sum of cubes is 1e-100, whose log magnified the rounding of 1 / p
+    # to 46 ULP of the gradient.
+    OpCase.of("norm", "float64", [[2.8e-34] * 3] * 2, attrs={"p": 3.0, "dim": None,
+                                                           "keepdim": False}),
+    OpCase.of("norm", "float64", [[2.8e-34, 1e-34, 2e-34]] * 2,
+              attrs={"p": 3.0, "dim": (1,), "keepdim": True}),
+    # p = 2 at subnormal inputs: x * x underflowed to 0, and with it the gradient (exact
+    # 1 / sqrt(6) = 0.408).
+    OpCase.of("norm", "float64", [[5e-324] * 3] * 2, attrs={"p": 2.0, "dim": None,
+                                                          "keepdim": False}),
+    OpCase.of("norm", "float32", [[2.0**-149] * 3] * 2, attrs={"p": 2.0, "dim": None,
+                                                             "keepdim": False}),
+    OpCase.of("norm", "float32", [[7.5e-37] * 3] * 2, attrs={"p": 2.0, "dim": (0,),
+                                                           "keepdim": False}),
+    # |self| ** (p - 1) and out ** (p - 1) underflowed (p = 1.5 in float16) or overflowed
+    # (p = -1: |2.2e-187| ** -2) separately, while their ratio is moderate.
+    OpCase.of("norm", "float16", [[2.0**-24] * 3] * 2, attrs={"p": 1.5, "dim": (1,),
+                                                            "keepdim": True}),
+    OpCase.of("norm", "float64", [[2.2e-187] * 3] * 2, attrs={"p": -1.0, "dim": (0,),
+                                                            "keepdim": False}),
+]
+
+
+# The second order is judged in float32 and float64, as tests/test_properties.py judges it.
+@pytest.mark.parametrize("case,order", [(c, o) for c in _TINY_NORMS for o in (1, 2)
+                                        if o == 1 or c.dtype in ("float32", "float64")],
+                         ids=lambda a: repr(a) if isinstance(a, OpCase) else f"order{a}")
+def test_norm_of_tiny_inputs(case, order):
+    v = judge(case, order)
+    # The second order of a subnormal norm is about 1 / out: it overflows, correctly.
+    assert v.elements and all(e.status in RIGHT or _overflowed(e, case.dtype)
+                              for e in v.elements), f"{v.status}: {v.message}"
+
+
+def test_norm_value_of_tiny_inputs():
+    # Independent of the oracle: sqrt(6) * 2**-149 rounds to 2 spacings in float32 (x * x
+    # underflowed to a norm of 0), and p = 3 of six equal values is 6 ** (1 / 3) times them.
+    import symgrad
+
+    tiny = symgrad.tensor([[2.0**-149] * 3] * 2)
+    assert tiny.norm().item() == 2 * 2.0**-149
+    x = symgrad.tensor([[2.8e-34] * 3] * 2, dtype=symgrad.float64)
+    want = float(mpmath.cbrt(6) * mpmath.mpf(2.8e-34))
+    assert abs(x.norm(p=3).item() - want) <= math.ulp(want)

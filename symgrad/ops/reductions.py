@@ -170,9 +170,7 @@ def _norm_forward(self: np.ndarray, *, p: float, dim: tuple[int, ...] | None,
                   keepdim: bool) -> np.ndarray:
     x = np.abs(self.astype(_acc(self) or self.dtype))
     axis = _axis(dim, self)
-    if p == 2:
-        out = np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdim))
-    elif p == 1:
+    if p == 1:
         out = np.sum(x, axis=axis, keepdims=keepdim)
     elif p == 0:
         out = np.sum(x != 0, axis=axis, keepdims=keepdim).astype(x.dtype)
@@ -181,10 +179,28 @@ def _norm_forward(self: np.ndarray, *, p: float, dim: tuple[int, ...] | None,
     elif p == -math.inf:
         out = np.min(x, axis=axis, keepdims=keepdim)
     else:
+        # Scaled by a power of 2 (exactly) to the largest |x| (the smallest for p < 0), the
+        # powers neither underflow (x * x of a subnormal is 0) nor make the sum huge or tiny,
+        # where the rounding of 1 / p, times log(sum), put p = 3 at 2.8e-34 46 ULP off.
+        e = _norm_exponent(x, p, axis)
+        y = np.ldexp(x, -e)
         # A negative p meets |0| ** p = inf, and inf ** (1 / p) = 0: the norm is 0, as it should.
-        with np.errstate(divide="ignore"):
-            out = np.sum(x**p, axis=axis, keepdims=keepdim) ** (1 / p)
+        with np.errstate(divide="ignore", over="ignore", under="ignore"):
+            total = np.sum(y * y if p == 2 else y**p, axis=axis, keepdims=True)
+            out = np.ldexp(np.sqrt(total) if p == 2 else total ** (1 / p), e)
+        if not keepdim:
+            out = np.squeeze(out, axis=axis)
     return _round(out, self)
+
+
+def _norm_exponent(x: np.ndarray, p: float, axis: tuple[int, ...] | None) -> np.ndarray:
+    """Per reduced slice (kept dims), the exponent e of its largest |x| (the smallest nonzero
+    one for p < 0), ``|x| = m * 2**e`` with m in [0.5, 1); 0 where it is 0 or not finite."""
+    if p > 0:
+        ref = np.max(x, axis=axis, keepdims=True, initial=0)
+    else:
+        ref = np.min(np.where(x > 0, x, np.inf), axis=axis, keepdims=True, initial=np.inf)
+    return np.frexp(np.where(np.isfinite(ref), ref, 0))[1]
 
 
 def _scan(fn: Any, self: np.ndarray, dim: int) -> np.ndarray:
@@ -339,9 +355,11 @@ def _norm_vjp(g: Tensor, self: Tensor, out: Tensor, *, p: float, dim: tuple[int,
     # A zero norm gets gradient 0 (PyTorch's choice among the subgradients); the inner where
     # keeps the unused branch finite, so gradients of this gradient are not nan.
     zero = out == 0
+    self, out = _norm_scaled(self, out, p=p, dim=dim, keepdim=keepdim)
     safe = where(zero, 1.0, out)
     if p == 2:
         return expand_reduced(where(zero, 0.0, g / safe), self_shape, dim, keepdim) * self
+    at_zero_norm = expand_reduced(zero, self_shape, dim, keepdim)
     if p > 1:
         # NOTE: sign * |self| ** (p - 1) differentiates to (p - 1) |self| ** (p - 2) * sign**2:
         # for 1 < p < 2, inf * 0 = nan at a zero element, in the second order (PyTorch's too).
@@ -351,13 +369,45 @@ def _norm_vjp(g: Tensor, self: Tensor, out: Tensor, *, p: float, dim: tuple[int,
         # so is its derivative: |self| is replaced by 1 there, which scale (0) multiplies.
         scale = where(zero, 0.0, g / safe ** (p - 1))
         unsigned = _const(np.where(self._data >= 0, 1, -1), self)
-        magnitude = where(expand_reduced(zero, self_shape, dim, keepdim), 1.0, self * unsigned)
+        magnitude = where(at_zero_norm, 1.0, self * unsigned)
         return expand_reduced(scale, self_shape, dim, keepdim) * unsigned * magnitude ** (p - 1)
-    # p < 1: |self| ** (p - 1) is infinite at a zero element; PyTorch takes 0 there.
+    # p < 1: |self| ** (p - 1) is infinite at a zero element; PyTorch takes 0 there. Where the
+    # norm is 0 (p < 0 with a zero element), |self| is replaced by 1 as for p > 1.
     at_zero = self == 0
-    power = where(at_zero, 0.0, sign * where(at_zero, 1.0, self.abs()) ** (p - 1))
+    power = where(at_zero, 0.0, sign * where(at_zero | at_zero_norm, 1.0, self.abs()) ** (p - 1))
     scale = where(zero, 0.0, g * safe ** (1 - p))
     return expand_reduced(scale, self_shape, dim, keepdim) * power
+
+
+def _norm_scaled(self: Tensor, out: Tensor, *, p: float, dim: tuple[int, ...] | None,
+                 keepdim: bool) -> tuple[Tensor, Tensor]:
+    """``self`` and its norm ``out`` both scaled by the power of 2 the forward scales by (to
+    the largest |self|, the smallest nonzero one for p < 0): the gradient is the same function
+    of them, and neither ``|self| ** (p - 1)`` nor ``out ** (p - 1)`` (``out ** 3`` in the
+    second order) underflows for tiny inputs or overflows for huge ones. The scales are
+    constants, exact in either direction, so derivatives pass through them. A norm out of the
+    normal range (a subnormal one has lost digits, an infinite one all) is recomputed from
+    the scaled ``self``."""
+    x = np.abs(self._data.astype(np.float64))
+    e = _norm_exponent(x, p, _axis(dim, x))
+    if p > 0:
+        # Scaled down to the largest |self|, a subnormal element would lose its digits, and
+        # for p < 2 its gradient is far from negligible ((2**-149) ** 0.5 = 3.7e-23, and
+        # larger for p < 1): only scaled up. For p < 0 the smallest nonzero one sets the scale.
+        e = np.minimum(e, 0)
+    # Two factors, each a normal number of self's dtype (2**1073 is not one in float64).
+    half = -e // 2
+    scales = [np.ldexp(1.0, half), np.ldexp(1.0, -e - half)]
+    scaled = self * _const(scales[0], self) * _const(scales[1], self)
+    magnitude = np.abs(out._data.astype(np.float64))
+    if ((magnitude < float(ml_dtypes.finfo(out._data.dtype).tiny)) & (magnitude > 0)
+            | np.isinf(magnitude)).any():
+        return scaled, apply(NORM, scaled, p=p, dim=dim, keepdim=keepdim)
+    if not keepdim and dim is not None and x.ndim:
+        scales = [np.squeeze(c, axis=dim) for c in scales]
+    elif dim is None:
+        scales = [c.reshape(out.shape) for c in scales]
+    return scaled, out * _const(scales[0], out) * _const(scales[1], out)
 
 
 def _var_vjp(g: Tensor, self: Tensor, *, dim: tuple[int, ...] | None, correction: float,
