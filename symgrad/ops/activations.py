@@ -12,14 +12,26 @@ from typing import Any
 
 import numpy as np
 
+from symgrad import _dtypes
 from symgrad.ops.elementwise import exp, tanh, where
-from symgrad.ops.registry import Kink, Sample, apply, defop, expose, wrap_dim
+from symgrad.ops.registry import (
+    Kink,
+    Sample,
+    apply,
+    defop,
+    expose,
+    not_implemented,
+    refuse,
+    wrap_dim,
+)
 from symgrad.tensor import Tensor
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _GELU_C = math.sqrt(2 / math.pi)
 _ONE = (Sample(((2, 3),)), Sample(((),)), Sample(((4,),)))
+# PyTorch's CPU kernels of these ops have code for floating dtypes only.
+_NOT_FLOAT = (_dtypes.bool, *_dtypes.INTEGRAL)
 
 
 def _sym(name: str) -> Any:
@@ -48,6 +60,7 @@ def _zero(self: np.ndarray) -> np.ndarray:
 RELU = defop("relu", "ReluBackward0", lambda self: np.maximum(self, 0).astype(self.dtype),
              vjp=lambda g, out: where(out > 0, g, 0.0), dtype_rule="same",
              kinks=(Kink("self", "self == 0", _zero, "zero"),), samples=_ONE,
+             refuses=refuse((_dtypes.bool,), "Boolean inputs not supported for relu"),
              torch="torch.relu(self)")
 # NOTE: at 0 the slope is negative_slope (PyTorch tests self > 0).
 LEAKY_RELU = defop(
@@ -57,6 +70,7 @@ LEAKY_RELU = defop(
     vjp=lambda g, self, *, negative_slope: where(self > 0, g, g * negative_slope),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
     samples=(Sample(((2, 3),), {"negative_slope": 0.01}), Sample(((4,),), {"negative_slope": 0.2})),
+    refuses=not_implemented("leaky_relu_cpu", _NOT_FLOAT),
     torch="torch.nn.functional.leaky_relu(self, negative_slope)")
 # NOTE: at 0 the slope is alpha (the left one), PyTorch's elu_backward tests self > 0.
 ELU = defop(
@@ -66,6 +80,7 @@ ELU = defop(
     vjp=lambda g, self, *, alpha: where(self > 0, g, g * alpha * exp(where(self > 0, 0.0, self))),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
     samples=(Sample(((2, 3),), {"alpha": 1.0}), Sample(((4,),), {"alpha": 0.5})),
+    refuses=not_implemented("elu_cpu", _NOT_FLOAT),
     torch="torch.nn.functional.elu(self, alpha)")
 
 
@@ -89,11 +104,13 @@ def _gelu_vjp(g: Tensor, self: Tensor, *, approximate: str) -> Tensor:
 GELU = defop("gelu", "GeluBackward0", _gelu_forward, vjp=_gelu_vjp, dtype_rule="same",
              samples=(Sample(((2, 3),), {"approximate": "none"}),
                       Sample(((2, 3),), {"approximate": "tanh"})),
+             refuses=not_implemented("GeluKernelImpl", _NOT_FLOAT),
              torch="torch.nn.functional.gelu(self, approximate=approximate)")
 SILU = defop("silu", "SiluBackward0",
              lambda self: (self / (1 + np.exp(-self))).astype(self.dtype),
              vjp=lambda g, self: g * _sigmoid(self) * (1 + self * (1 - _sigmoid(self))),
-             dtype_rule="same", samples=_ONE, torch="torch.nn.functional.silu(self)")
+             dtype_rule="same", samples=_ONE, refuses=not_implemented("silu_cpu", _NOT_FLOAT),
+             torch="torch.nn.functional.silu(self)")
 
 
 def _softplus_forward(self: np.ndarray, *, beta: float, threshold: float) -> np.ndarray:
@@ -113,6 +130,7 @@ SOFTPLUS = defop(
              Sample(((4,),), {"beta": 2.0, "threshold": 1.0})),
     kinks=(Kink("self", "self * beta == threshold", lambda self, *, beta=1.0, threshold=20.0:
                 self * beta == threshold, "left"),),
+    refuses=not_implemented("softplus_cpu", _NOT_FLOAT),
     torch="torch.nn.functional.softplus(self, beta, threshold)")
 
 
@@ -122,16 +140,26 @@ def _log_softmax_np(self: np.ndarray, dim: int) -> np.ndarray:
     return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
 
 
+def _softmax_kernel(name: str) -> Any:
+    """PyTorch's kernel name: its last-dim kernel is another one."""
+    def kernel(self: Tensor, *, dim: int) -> str:
+        return f"{name}_lastdim_kernel_impl" if dim == max(self.ndim, 1) - 1 else (
+            f"{name}_kernel_impl")
+    return kernel
+
+
 _DIM = (Sample(((2, 3),), {"dim": 1}), Sample(((2, 3),), {"dim": 0}), Sample(((4,),), {"dim": 0}))
 SOFTMAX = defop("softmax", "SoftmaxBackward0",
                 lambda self, *, dim: np.exp(_log_softmax_np(self, dim)).astype(self.dtype),
                 vjp=lambda g, out, *, dim: out * (g - (g * out).sum(dim=dim, keepdim=True)),
                 dtype_rule="same", kind="reduction", samples=_DIM,
+                refuses=not_implemented(_softmax_kernel("softmax"), _NOT_FLOAT),
                 torch="torch.softmax(self, dim)")
 LOG_SOFTMAX = defop("log_softmax", "LogSoftmaxBackward0",
                     lambda self, *, dim: _log_softmax_np(self, dim).astype(self.dtype),
                     vjp=lambda g, out, *, dim: g - exp(out) * g.sum(dim=dim, keepdim=True),
                     dtype_rule="same", kind="reduction", samples=_DIM,
+                    refuses=not_implemented(_softmax_kernel("log_softmax"), _NOT_FLOAT),
                     torch="torch.log_softmax(self, dim)")
 
 
@@ -183,6 +211,9 @@ NLL_LOSS = defop("nll_loss", "NllLossBackward0", _nll_forward, vjp=_nll_vjp, dty
                  samples=tuple(Sample(((4, 3), (4,)), {"reduction": r, "ignore_index": -100},
                                       make={"target": _class_indices})
                                for r in ("mean", "sum", "none")),
+                 refuses=not_implemented(lambda self, target, **_: "nll_loss_out_frame"
+                                         if self.ndim <= 2 else "nll_loss2d_forward_out_frame",
+                                         _NOT_FLOAT),
                  torch="torch.nn.functional.nll_loss(self, target, reduction=reduction, "
                        "ignore_index=ignore_index)")
 
@@ -203,6 +234,7 @@ _REDUCTIONS = tuple(Sample(((2, 3), (2, 3)), {"reduction": r}) for r in ("mean",
 MSE_LOSS = defop("mse_loss", "MseLossBackward0",
                  lambda self, target, *, reduction: _reduce_np((self - target) ** 2, reduction),
                  vjp=_mse_vjp, kind="loss", samples=_REDUCTIONS,
+                 refuses=not_implemented("mse_cpu", _NOT_FLOAT),
                  torch="torch.nn.functional.mse_loss(self, target, reduction=reduction)")
 
 

@@ -32,10 +32,13 @@ from symgrad.ops.registry import (
     apply,
     defop,
     expose,
+    not_implemented,
+    refuse,
 )
 from symgrad.tensor import Tensor
 
 ARITH = frozenset(_dtypes.ALL) - {_dtypes.bool}
+_BOOL = (_dtypes.bool,)
 _HALF = (_dtypes.float16.np, _dtypes.bfloat16.np)
 _NARROW = (*_HALF, _dtypes.float32.np)
 _UNARY = (Sample(((2, 3),)), Sample(((),)))
@@ -92,14 +95,21 @@ ADD = defop("add", "AddBackward0", lambda self, other, *, alpha: self + alpha * 
             if alpha != 1 else self + other,
             vjp=lambda g, *, alpha: (g, g * alpha if alpha != 1 else g), dtypes=ARITH,
             samples=_ALPHA, torch="torch.add(self, other, alpha=alpha)")
+_BOOL_SUBTRACTION = refuse(_BOOL, "Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
 SUB = defop("sub", "SubBackward0", lambda self, other, *, alpha: self - alpha * other
             if alpha != 1 else self - other,
             vjp=lambda g, *, alpha, needs: (
                 g, None if not needs[1] else -g * alpha if alpha != 1 else -g), dtypes=ARITH,
+            refuses=_BOOL_SUBTRACTION,
             samples=_ALPHA, torch="torch.sub(self, other, alpha=alpha)")
 RSUB = defop("rsub", "RsubBackward0", lambda self, other: other - self,
-             vjp=lambda g: (-g, g), dtypes=ARITH, torch="torch.rsub(self, other)")
+             vjp=lambda g: (-g, g), dtypes=ARITH, refuses=_BOOL_SUBTRACTION,
+             torch="torch.rsub(self, other)")
 NEG = defop("neg", "NegBackward0", lambda self: -self, vjp=lambda g: -g, dtypes=ARITH,
+            refuses=refuse(_BOOL, "Negation, the `-` operator, on a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead."),
             torch="torch.neg(self)")
 
 # -- products and quotients -----------------------------------------------------------------------
@@ -163,6 +173,8 @@ DIV_MODE = defop("div_mode", "DivBackward2", _div_mode,
                              lambda self, other, **_: _on_integers(self / other), "zero"),),
                  samples=(Sample(((2, 3), (2, 3)), {"rounding_mode": "floor"}),
                           Sample(((2, 3), (3,)), {"rounding_mode": "trunc"})),
+                 refuses=not_implemented(lambda self, other, *, rounding_mode:
+                                         f"div_{rounding_mode}_cpu", _BOOL),
                  torch="torch.div(self, other, rounding_mode=rounding_mode)")
 RECIPROCAL = defop("reciprocal", "ReciprocalBackward0", lambda self: 1 / self,
                    vjp=lambda g, out: -g * out * out, dtype_rule="promote_float", dtypes=ALL,
@@ -184,7 +196,8 @@ POW_TENSOR = defop("pow_tensor", "PowBackward1", lambda self, exponent: np.power
                        g * exponent * self ** (exponent - 1),
                        g * out * where((self == 0) & (exponent >= 0), 0.0, log(self)),
                    ),
-                   domain={"self": Domain(low=0.0)}, torch="torch.pow(self, exponent)")
+                   domain={"self": Domain(low=0.0)}, refuses=not_implemented("pow", _BOOL),
+                   torch="torch.pow(self, exponent)")
 POW_SCALAR = defop("pow_scalar", "PowBackward2", lambda exponent, *, base: np.power(
                    np.asarray(base, exponent.dtype), exponent),
                    vjp=lambda g, out, *, base: g * out * float(np.log(base)),
@@ -196,6 +209,7 @@ POW_SCALAR = defop("pow_scalar", "PowBackward2", lambda exponent, *, base: np.po
 # NOTE: abs'(0) = sign(0) = 0, PyTorch's choice (SymPy's d|x|/dx = sign(x) agrees at 0).
 ABS = defop("abs", "AbsBackward0", lambda self: np.abs(self),
             vjp=lambda g, self: g * sign(self), dtypes=ARITH,
+            refuses=not_implemented("abs_cpu", _BOOL),
             kinks=(Kink("self", "self == 0", lambda self, **_: self == 0, "zero"),),
             torch="torch.abs(self)")
 def _sign(self: np.ndarray) -> np.ndarray:
@@ -324,6 +338,7 @@ CLAMP_TENSOR = defop("clamp_tensor", "ClampBackward0",
                                  "zero")),
                      samples=(Sample(((2, 3), (2, 3), (2, 3))), Sample(((2, 3), (3,), ())),
                               Sample(((), (), ()))),
+                     refuses=not_implemented("clamp_cpu", _BOOL),
                      torch="torch.clamp(self, min, max)")
 
 # -- rounding (piecewise constant: the gradient is zero, as PyTorch's) ---------------------------
@@ -334,6 +349,7 @@ def _rounding(name: str, grad_fn: str, fn: Any, kink: Kink) -> Any:
     return defop(name, grad_fn,
                  lambda self: self.copy() if _integral(self) else _f32(fn, self),
                  vjp=lambda g: _zeros(g), dtypes=ARITH, kinks=(kink,),
+                 refuses=not_implemented(f"{name}_vml_cpu", _BOOL),
                  torch=f"torch.{name}(self)")
 
 
@@ -361,6 +377,7 @@ ROUND_DECIMALS = defop("round_decimals", "RoundBackward1", _round_decimals,
                                        self * 10.0**decimals + 0.5), "zero"),),
                        samples=(Sample(((2, 3),), {"decimals": 1}),
                                 Sample(((),), {"decimals": 2})),
+                       refuses=not_implemented("round_cpu", (_dtypes.bool, *_dtypes.INTEGRAL)),
                        torch="torch.round(self, decimals=decimals)")
 
 
@@ -421,11 +438,13 @@ REMAINDER_TENSOR = defop("remainder_tensor", "RemainderBackward1", _remainder,
                                 Kink("other", "self / other is an integer, self < 0",
                                      lambda self, other, **_: _on_integers(self / other)
                                      & (self < 0), "right")),
+                         refuses=not_implemented("remainder_cpu", _BOOL),
                          torch="torch.remainder(self, other)")
 REMAINDER_SCALAR = defop("remainder_scalar", "torch::autograd::NotImplemented", _remainder,
                          vjp=_no_derivative("remainder"), differentiable=(),
                          double_backward=False, dtypes=ARITH, domain={"other": NONZERO},
                          samples=(Sample(((), (2, 3))),),
+                         refuses=not_implemented("remainder_cpu", _BOOL),
                          torch="torch.remainder(self.item(), other)")
 FMOD = defop("fmod", "FmodBackward0", lambda self, *, other: _fmod(self, other),
              vjp=lambda g, *, other: g, dtypes=FLOATING,
@@ -449,12 +468,14 @@ FMOD_TENSOR = defop("fmod_tensor", "FmodBackward1", _fmod,
                            Kink("other", "self / other is a nonzero integer, other < 0",
                                 lambda self, other, **_: _on_integers(self / other)
                                 & (self != 0) & (other < 0), "right")),
+                    refuses=not_implemented("fmod_cpu", _BOOL),
                     torch="torch.fmod(self, other)")
 # PyTorch records floor_divide but has no derivative for it: backward raises.
 FLOOR_DIVIDE = defop("floor_divide", "torch::autograd::NotImplemented",
                      lambda self, other: _div_mode(self, other, rounding_mode="floor"),
                      vjp=_no_derivative("floor_divide"), differentiable=(),
                      double_backward=False, dtypes=ARITH, domain={"other": NONZERO},
+                     refuses=not_implemented("div_floor_cpu", _BOOL),
                      torch="torch.floor_divide(self, other)")
 
 

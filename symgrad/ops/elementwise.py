@@ -16,7 +16,7 @@ import ml_dtypes
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.ops.registry import ALL, Domain, Sample, apply, defop, expose
+from symgrad.ops.registry import ALL, Domain, Sample, apply, defop, expose, not_implemented
 from symgrad.tensor import Tensor
 
 POSITIVE = Domain(low=0.0)
@@ -433,7 +433,8 @@ def _as(x: Any, d: _dtypes.dtype) -> Tensor:
 def _compare(name: str, fn: Any, example: str, rule: str = "bool", kind: str = "comparison",
              dtypes: frozenset[_dtypes.dtype] = ALL) -> Any:
     op = defop(name, "", lambda self, other: fn(self, other), vjp=None, dtype_rule=rule,
-               dtypes=dtypes, kind=kind, torch=f"torch.{name}(self, other)")
+               dtypes=dtypes, kind=kind, torch=f"torch.{name}(self, other)",
+               refuses=not_implemented(f"{name}_cpu", ALL - dtypes))
 
     def compare(input: Tensor, other: Any) -> Tensor:
         return apply(op, input, other)
@@ -460,7 +461,8 @@ bitwise_or = _compare("bitwise_or", np.bitwise_or, "tensor([True, True])", "prom
 bitwise_xor = _compare("bitwise_xor", np.bitwise_xor, "tensor([False,  True])", "promote",
                        "bitwise", _BITS)
 BITWISE_NOT = defop("bitwise_not", "", lambda self: np.invert(self), vjp=None, dtypes=_BITS,
-                    kind="bitwise", torch="torch.bitwise_not(self)")
+                    kind="bitwise", refuses=not_implemented("bitwise_not_cpu", ALL - _BITS),
+                    torch="torch.bitwise_not(self)")
 
 
 @expose()

@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.ops.registry import ALL, Sample, apply, defop, expose
+from symgrad.ops.registry import ALL, Sample, apply, defop, expose, not_implemented
 from symgrad.tensor import Tensor
 
 NUMERIC = ALL - {_dtypes.bool}
+_BOOL = (_dtypes.bool,)
 _HALF = (_dtypes.float16.np, _dtypes.bfloat16.np)
 
 
@@ -54,23 +55,35 @@ def _matmul_vjp(g: Tensor, self: Tensor, other: Tensor, *, needs: tuple[bool, bo
     return grad_self, grad_other
 
 
+def _matmul_kernel(self: Tensor, other: Tensor) -> str:
+    """The kernel PyTorch's matmul folds the operands into (it names it when it refuses)."""
+    if other.ndim == 1:
+        return "dot" if self.ndim == 1 else "addmv_impl_cpu"
+    return "addmm_impl_cpu_" if other.ndim == 2 else "bmm"
+
+
+_MATMUL_REFUSES = not_implemented(_matmul_kernel, _BOOL)
 DOT = defop("dot", "DotBackward0", _product(np.dot),
             vjp=lambda g, self, other: (g * other, g * self), dtypes=NUMERIC, kind="linalg",
             samples=(Sample(((3,), (3,))), Sample(((1,), (1,)))),
+            refuses=not_implemented("dot", _BOOL),
             torch="torch.dot(self, other)")
 MV = defop("mv", "MvBackward0", _product(np.matmul),
            vjp=lambda g, self, other: (g.reshape(-1, 1) * other, mv(_mT(self), g)),
            dtypes=NUMERIC, kind="linalg", samples=(Sample(((2, 3), (3,))),),
+           refuses=not_implemented("addmv_impl_cpu", _BOOL),
            torch="torch.mv(self, other)")
 MM = defop("mm", "MmBackward0", _product(np.matmul),
            vjp=lambda g, self, other, *, needs: (mm(g, _mT(other)) if needs[0] else None,
                                                  mm(_mT(self), g) if needs[1] else None),
            dtypes=NUMERIC, kind="linalg",
            samples=(Sample(((2, 3), (3, 4))), Sample(((1, 1), (1, 2)))),
+           refuses=not_implemented("addmm_impl_cpu_", _BOOL),
            torch="torch.mm(self, other)")
 BMM = defop("bmm", "BmmBackward0", _product(np.matmul),
             vjp=lambda g, self, other: (bmm(g, _mT(other)), bmm(_mT(self), g)),
             dtypes=NUMERIC, kind="linalg", samples=(Sample(((2, 2, 3), (2, 3, 4))),),
+            refuses=not_implemented("bmm", _BOOL),
             torch="torch.bmm(self, other)")
 # NOTE: PyTorch builds a batched matmul from reshapes and expands around one Mm/Mv/Bmm node;
 # here it is one node named as PyTorch's top node: UnsafeViewBackward0 (it reshapes the
@@ -82,13 +95,16 @@ MATMUL = defop("matmul", "UnsafeViewBackward0", _product(np.matmul), vjp=_matmul
                samples=(Sample(((2, 2, 3), (2, 3, 4))), Sample(((2, 2, 3), (3, 4))),
                         Sample(((3, 1, 2, 3), (2, 3, 2))), Sample(((2, 2, 3), (3,))),
                         Sample(((3,), (2, 3, 4)))),
+               refuses=_MATMUL_REFUSES,
                torch="torch.matmul(self, other)")
 MATMUL_CLONE = defop("matmul_clone", "CloneBackward0", _product(np.matmul), vjp=_matmul_vjp,
                      dtypes=NUMERIC, kind="linalg",
                      samples=(Sample(((2, 3), (2, 3, 4))), Sample(((1, 2, 3), (2, 3, 4)))),
+                     refuses=_MATMUL_REFUSES,
                      torch="torch.matmul(self, other)")
 MATMUL_VM = defop("matmul_vm", "SqueezeBackward4", _product(np.matmul), vjp=_matmul_vjp,
                   dtypes=NUMERIC, kind="linalg", samples=(Sample(((3,), (3, 4))),),
+                  refuses=_MATMUL_REFUSES,
                   torch="torch.matmul(self, other)")
 def _addmm_forward(self: np.ndarray, mat1: np.ndarray, mat2: np.ndarray) -> np.ndarray:
     if mat1.dtype in _HALF:
@@ -104,6 +120,7 @@ ADDMM = defop("addmm", "AddmmBackward0", _addmm_forward,
               dtypes=NUMERIC, kind="linalg",
               samples=(Sample(((2,), (4, 3), (3, 2))), Sample(((4, 2), (4, 3), (3, 2))),
                        Sample(((4, 1), (4, 3), (3, 2)))),
+              refuses=not_implemented("addmm_impl_cpu_", _BOOL),
               torch="torch.addmm(self, mat1, mat2)")
 TRACE = defop("trace", "TraceBackward0",
               lambda self: np.asarray(np.trace(self, dtype=np.int64 if self.dtype.kind in "biu"
@@ -111,7 +128,8 @@ TRACE = defop("trace", "TraceBackward0",
               vjp=lambda g, *, self_shape: g * Tensor._make(
                   np.eye(*self_shape, dtype=g._data.dtype), False, None),
               dtype_rule="same", dtypes=NUMERIC, kind="linalg",
-              samples=(Sample(((3, 3),)), Sample(((2, 4),))), torch="torch.trace(self)")
+              samples=(Sample(((3, 3),)), Sample(((2, 4),))),
+              refuses=not_implemented("trace", _BOOL), torch="torch.trace(self)")
 
 
 # -- checks with PyTorch's messages --------------------------------------------------------------

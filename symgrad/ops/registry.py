@@ -19,10 +19,11 @@ reads ``node.op.name`` and ``node.attrs`` and gives each name its own meaning.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -53,10 +54,56 @@ __all__ = [
     "wrap_dim",
     "FLOATING",
     "ALL",
+    "refuse",
+    "not_implemented",
 ]
 
 FLOATING = frozenset(_dtypes.FLOATING)
 ALL = frozenset(_dtypes.ALL)
+
+# PyTorch's names of its scalar types, as its error messages spell them.
+_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+                "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+                "float64": "Double"}
+
+# A refused dtype's error: its class, and its message or what writes the message from the
+# values and attrs of the call (a kernel named after the shapes, the dim or a mode).
+Refusals = dict[np.dtype, tuple[type[Exception], "str | Callable[..., str]"]]
+
+
+def refuse(dtypes: Iterable[dtype], message: str | Callable[..., str],
+           error: type[Exception] = RuntimeError) -> Refusals:
+    """The dtypes an op refuses to compute in, each with the error PyTorch raises there.
+
+    ``{dtype}`` in ``message`` becomes PyTorch's name of the dtype (``Long``, ``Half``); a
+    callable ``message`` is called with that name, then the call's values and attrs. Give the
+    result to ``defop(..., refuses=...)``; join several with ``|``.
+
+    >>> refuse({_dtypes.bool}, "Boolean inputs not supported for {dtype}s")
+    {dtype('bool'): (<class 'RuntimeError'>, 'Boolean inputs not supported for Bools')}
+    """
+    if isinstance(message, str):
+        return {d.np: (error, message.replace("{dtype}", _TORCH_NAMES[d.name])) for d in dtypes}
+    return {d.np: (error, functools.partial(message, _TORCH_NAMES[d.name])) for d in dtypes}
+
+
+def not_implemented(kernel: str | Callable[..., str], dtypes: Iterable[dtype]) -> Refusals:
+    """PyTorch's refusal of a dtype its kernel has no code for, as ``refuse`` declares it.
+
+    ``kernel`` names the kernel, or is called with the values and attrs of the call to name it.
+
+    >>> error, message = not_implemented("gelu_cpu", (_dtypes.int64,))[np.dtype("int64")]
+    >>> print(error.__name__, message)
+    NotImplementedError "gelu_cpu" not implemented for 'Long'
+    """
+    if isinstance(kernel, str):
+        return refuse(dtypes, f'"{kernel}" not implemented for \'{{dtype}}\'', NotImplementedError)
+
+    def message(name: str, *values: Any, **attrs: Any) -> str:
+        return f'"{kernel(*values, **attrs)}" not implemented for \'{name}\''
+
+    return refuse(dtypes, message, NotImplementedError)
+
 
 # How the result dtype is found from the tensor inputs:
 #   "promote"       PyTorch's promotion over all tensor inputs (arithmetic);
@@ -160,9 +207,19 @@ class OpDef:
     samples: tuple[Sample, ...] = ()
     doc: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    refuses: Refusals = field(default_factory=dict)
+    # The NumPy dtypes ``apply`` cannot run on its common path: refused ones, and integral ones
+    # of a ``promote_float`` op (computed in the default float); one set for one lookup.
+    _slow: frozenset[np.dtype] = field(default=frozenset(), init=False, repr=False)
     # What backward reads of the op on every node, gathered once (``graph._plan``); not copied
     # by ``dataclasses.replace``, so an op with another VJP gets its own.
     _plan: Any = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        slow = set(self.refuses)
+        if self.dtype_rule == "promote_float":
+            slow.update(d.np for d in _dtypes.ALL if d.np not in _FLOAT_NP)
+        object.__setattr__(self, "_slow", frozenset(slow))  # frozen: derived once, here
 
     def __repr__(self) -> str:
         return f"OpDef({self.name!r}, {self.grad_fn!r})"
@@ -196,9 +253,13 @@ def defop(
     double_backward: bool = True,
     kind: str = "elementwise",
     samples: tuple[Sample, ...] | None = None,
+    refuses: Refusals | None = None,
     **extra: Any,
 ) -> OpDef:
     """Declare an op once; it becomes ``REGISTRY[name]`` and is returned for ``apply``.
+
+    ``refuses`` (from ``refuse`` or ``not_implemented``) names the computation dtypes the op
+    raises on, as PyTorch does, instead of computing a wrong value (softmax of integers).
 
     >>> import symgrad
     >>> cube = defop("cube_example", "PowBackward0", lambda self: self ** 3,
@@ -249,6 +310,7 @@ def defop(
         samples=_default_samples(len(args)) if samples is None else samples,
         doc=forward.__doc__ or "",
         extra=extra,
+        refuses=refuses or {},
     )
     REGISTRY[name] = op
     return op
@@ -316,7 +378,7 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
             if category > scalar:
                 scalar = category
             arrays.append(v)
-    if np_dtype is None or (op.dtype_rule == "promote_float" and np_dtype not in _FLOAT_NP):
+    if np_dtype is None or np_dtype in op._slow:
         return _apply_promoted(op, values, attrs)
     if scalar >= 0:
         if scalar > _FROM_NP[np_dtype].category and op.dtype_rule != "same":
@@ -336,6 +398,10 @@ def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -
     """``apply`` where PyTorch's promotion has work to do: Python scalars, mixed dtypes."""
     rule = op.dtype_rule
     compute = _result_dtype("promote" if rule == "bool" else rule, values)
+    refused = op.refuses.get(compute.np)
+    if refused is not None:
+        error, message = refused
+        raise error(message if isinstance(message, str) else message(*values, **attrs))
     arrays = []
     for v in values:
         if isinstance(v, Tensor):
