@@ -57,6 +57,16 @@ def test_cumprod_half_with_zeros_matches_exact(dtype):
                            attrs={"dim": 1}))
 
 
+@pytest.mark.parametrize("case", [
+    # The saved running products, rounded to the half type, made the quotient wrong: float16
+    # 2**-24 * 1.5 rounds to a subnormal (232 ULP), bfloat16 0.21875 * -5.875 loses a bit.
+    OpCase.of("cumprod", "float16", [[2.0**-24, 1.5, 1.5], [1.5, 1.5, 1.5]], attrs={"dim": 1}),
+    OpCase.of("cumprod", "bfloat16", [0.03125, 7.0, -5.875, -5.875], attrs={"dim": 0}),
+], ids=repr)
+def test_cumprod_half_uses_unrounded_running_products(case):
+    assert_right(case)
+
+
 # -- b. prod_all whose product of the others is subnormal ----------------------------------------
 _SUBNORMAL_ROW = {"float32": 2.0**-149, "float64": 5e-324}
 
@@ -70,6 +80,15 @@ def test_prod_of_the_others_rounds_once_below_the_normal_range(dtype, order):
     assert_right(OpCase.of("prod_all", dtype, [[tiny, 0.0, 2.5], [2.5, 2.5, 2.5]]), order)
     assert_right(OpCase.of("prod", dtype, [[tiny, 0.0, 2.5], [2.5, 2.5, 2.5]],
                            attrs={"dim": 1, "keepdim": False}), order)
+
+
+def test_prod_float32_forward_passes_below_the_normal_range():
+    # The running product 2**-149 * 1.5 rounded to 2**-148 in float32 (out 33% off, and the
+    # gradient out / self with it); accumulated in float64 the product is exact here.
+    case = OpCase.of("prod_all", "float32", [[2.0**-149, 1.5, 2.0**60], [1.5, 1.5, 1.5]])
+    assert_right(case)
+    x = case.inputs()[0]
+    assert x.prod().item() == 2.0**-149 * 1.5**4 * 2.0**60
 
 
 def test_prod_of_the_others_subnormal_value():

@@ -132,7 +132,11 @@ def _mean_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, keepdim: boo
 
 def _prod_forward(self: np.ndarray, *, dim: int | None, keepdim: bool) -> np.ndarray:
     axis = None if dim is None or self.ndim == 0 else dim
-    return _round(np.prod(self, axis=axis, keepdims=keepdim, dtype=_acc(self)), self)
+    # float32 accumulates in float64: a running product that passes below float32's normal
+    # range ([2**-149, 1.5, 1.2e18]) would round to its subnormal spacing on the way.
+    acc = np.float64 if self.dtype == np.float32 else _acc(self)
+    return np.asarray(np.prod(self, axis=axis, keepdims=keepdim, dtype=acc),
+                      dtype=self.dtype if acc in (np.float32, np.float64) else None)
 
 
 def _extremum(fn: Any, self: np.ndarray, dim: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
@@ -326,8 +330,10 @@ def _cumprod_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: int) -> Tensor:
         # the gradient back): each d/dx_i is a sum of products g_k * out_k / x_i that may
         # cancel, and rounding every product to bfloat16 first put [0, 1, 1, -6]'s d/dx_0 32
         # ULP off (its terms near 0.6 cancel to 0.0049).
-        wide = _dtypes.float32
-        return _cumprod_vjp(g.to(wide), self.to(wide), out.to(wide), dim=dim)
+        # The running products are recomputed in float32 too: the saved ones, rounded to the
+        # half type (float16's 2**-24 * 1.5 to a subnormal), put the quotient 232 ULP off.
+        wide = self.to(_dtypes.float32)
+        return _cumprod_vjp(g.to(_dtypes.float32), wide, cumprod(wide, dim), dim=dim)
     if not _grad_state.enabled and not _quotient_unsafe(self, out):
         return _reverse_cumsum(g * out, dim) / self
     # With zeros (or a running product out of the normal range), d out_k / d x_i is the
