@@ -43,13 +43,30 @@ KNOWN: dict[tuple[str, str], str] = {}
 # that one is collected).
 _STD = {"dim": (1,), "correction": 1, "keepdim": False}
 _NORM_INF = {"p": math.inf, "dim": (1,), "keepdim": False}
+_NORM3 = {"p": 3.0, "dim": None, "keepdim": False}
 _TINY = [1e-150, 1e-150, 1e-150, 1.0, 1.0]
 _ERFC_TAIL = [OpCase.of("erfc", "float32", [8.3, 8.26, 8.44]),
               OpCase.of("erfc", "float64", [8.56, 8.2, 8.66])]
 EXAMPLES: dict[tuple[str, str], list[OpCase]] = {
     # The product 1e-450 underflows float64 to 0; d/dx_i is the product of the others, 1e-300.
-    ("grad", "prod_all"): [OpCase.of("prod_all", "float64", _TINY)],
-    ("edges", "prod_all"): [OpCase.of("prod_all", "float64", _TINY)],
+    # A subnormal product of the others is rounded once (9.06 ULP off at the zero before); a
+    # float32 product multiplied in float32 lost 33% of its value through a subnormal partial.
+    ("grad", "prod_all"): [OpCase.of("prod_all", "float64", _TINY),
+                           OpCase.of("prod_all", "float32", [[2.0**-149, 0.0, 2.5], [2.5] * 3])],
+    ("edges", "prod_all"): [OpCase.of("prod_all", "float64", _TINY),
+                            OpCase.of("prod_all", "float32",
+                                      [[2.0**-149, 1.5, 1.152921504606847e18], [1.5] * 3])],
+    # Half-precision terms rounded before the sum cancelled to 32 ULP (bfloat16) and 232 ULP
+    # (float16, from the saved half-rounded running products).
+    ("grad", "cumprod"): [OpCase.of("cumprod", "bfloat16", [0.0, 1.0, 1.0, -6.0],
+                                    attrs={"dim": 0}),
+                          OpCase.of("cumprod", "float16", [[2.0**-24, 1.5, 1.5], [1.5] * 3],
+                                    attrs={"dim": 1})],
+    # Tiny inputs: pow by the rounded 1/p put p = 3 at 2.8e-34 46 ULP off; x*x underflowed to
+    # a zero gradient for p = 2 at subnormals (exact 0.408).
+    ("grad", "norm"): [OpCase.of("norm", "float64", [[2.8e-34] * 3] * 2, attrs=_NORM3),
+                       OpCase.of("norm", "float32", [[2.0**-149] * 3] * 2,
+                                 attrs={"p": 2.0, "dim": None, "keepdim": False})],
     # other tiny: FD's own error estimate is wide (51217 ± 3110 for exact 51546), or plainly
     # wrong (25467 ± 12700 for 500000): crosscheck must call FD unreliable there.
     ("fd", "atan2"): [OpCase.of("atan2", "float64", [0.0, 1e-06], [1.94e-05, 1e-06])],
@@ -119,9 +136,10 @@ EXAMPLES: dict[tuple[str, str], list[OpCase]] = {
                                          [[2.0**-8, 1.0, 1.0], [1.0, 1.0, 1.0]])],
     # p = 1.5 at an all-zero input: the slope of |x| ** 0.5, infinite at 0, times sign(0) = 0
     # made the second order nan (PyTorch's is nan too); the exact value is 0.
-    ("gradgrad", "norm"): [OpCase.of("norm", d, [[0.0] * 3] * 2,
-                                     attrs={"p": 1.5, "dim": (1,), "keepdim": True})
-                           for d in ("float32", "float64")],
+    ("gradgrad", "norm"): [*(OpCase.of("norm", d, [[0.0] * 3] * 2,
+                                       attrs={"p": 1.5, "dim": (1,), "keepdim": True})
+                             for d in ("float32", "float64")),
+                           OpCase.of("norm", "float64", [[2.8e-34] * 3] * 2, attrs=_NORM3)],
     ("gradgrad", "cumprod"): [OpCase.of("cumprod", d, [[2.0**-7] * 3] * 2, attrs={"dim": 1})
                               for d in ("float32", "float64")],
 }
