@@ -210,11 +210,12 @@ def _in_dtype(x: np.ndarray, dtype: str) -> np.ndarray:
 
 
 def _status(e: float, x: float | None, f: float | None, te: float, tf: float | None,
-            scale: float, rounded: float | None = None) -> str:
+            scale: float, rounded: float | None = None, overflowed: bool = False) -> str:
     if x is None:
         return "oracle-gave-up"
-    if math.isinf(e) and math.isfinite(x) and e == rounded:
-        # The exact value overflows the engine's dtype: its infinity is the right answer.
+    if math.isinf(e) and (math.isfinite(x) or overflowed) and e == rounded:
+        # The exact value overflows the engine's dtype (``overflowed``: float64 too, the
+        # exact value being finite): its infinity is the right answer.
         return "ok"
     if not (math.isfinite(e) and math.isfinite(x)):
         if math.isfinite(x) and f is not None and math.isfinite(f) and tf is not None \
@@ -444,7 +445,8 @@ def crosscheck(
                     "engine-wrong"
             else:
                 status = _status(e, xv, f, float(te.abs.flat[j]), float(tf.abs.flat[j]),
-                                 max(scale, float(natural.flat[j])), float(rounded.flat[j]))
+                                 max(scale, float(natural.flat[j])), float(rounded.flat[j]),
+                                 math.isinf(xv) and bool(mpmath.isfinite(exact_mp[k].flat[j])))
             all_status.append(status)
             abs_err = abs(e - xv)
             rows.append(Element(

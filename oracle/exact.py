@@ -488,12 +488,21 @@ def _close(a: Any, b: Any) -> bool:
     return abs(a - b) <= mpmath.ldexp(max(abs(a), abs(b), 1), 8 - mpmath.mp.prec)
 
 
+def _hair(args: list[Any], j: int, prec: int) -> Any:
+    """How far ``_shifted`` moves argument j: 2**(-2 prec) relative to its magnitude, or at 0
+    to the smallest nonzero argument's (at most 1). An absolute step would jump clean over a
+    tiny argument (other = 2**-1074 moved by 2**-338 changes sign) and a far-off kink of it."""
+    scale = abs(args[j]) if args[j] != 0 and _finite(args[j]) else min(
+        [abs(a) for a in args if a != 0 and _finite(a)] + [mpmath.mpf(1)])
+    return mpmath.ldexp(scale, -2 * prec)
+
+
 def _shifted(fn: Callable[..., Any], args: list[Any], j: int, pick: Callable[[Any], Any],
              vector: bool) -> tuple[Any, Any]:
     """One-sided values: move argument j by far less than the working precision's ulp."""
     prec = mpmath.mp.prec
     with mpmath.workprec(prec * 3):
-        h = mpmath.ldexp(1 + abs(args[j]), -2 * prec)
+        h = _hair(args, j, prec)
         sides = []
         for s in (-h, h):
             moved = list(args)
@@ -511,7 +520,7 @@ def _vector_sides(fn: Callable[..., Any], args: list[Any], j: int, vector: bool
     prec = mpmath.mp.prec
     sides: list[list[Any]] = []
     with mpmath.workprec(prec * 3):
-        h = mpmath.ldexp(1 + abs(args[j]), -2 * prec)
+        h = _hair(args, j, prec)
         for s in (-h, h):
             moved = list(args)
             moved[j] = moved[j] + s
