@@ -249,10 +249,14 @@ def _not_differentiable(
 
 def _plan(op: OpDef) -> tuple[Any, ...]:
     """What ``Node.apply`` reads of an op, in one tuple kept on the op: its VJP, the attributes
-    the VJP takes, whether it takes ``needs``, whether it saves anything, its shape arguments
-    and whether it has a double backward."""
+    the VJP takes, whether it takes ``needs``, whether it saves anything, the shape arguments
+    the VJP takes and whether it has a double backward."""
     wanted, takes_needs = _vjp_info(op.vjp)
-    plan = (op.vjp, wanted, takes_needs, bool(op.saves or op.saves_out), op.shape_args,
+    # The shapes the VJP itself asks for: a VJP swapped in by a test or a mutant may take
+    # fewer than the op's own declared.
+    shape_args = op.shape_args if wanted is None else tuple(
+        (kw, i) for kw, i in op.shape_args if kw in wanted)
+    plan = (op.vjp, wanted, takes_needs, bool(op.saves or op.saves_out), shape_args,
             op.double_backward)
     object.__setattr__(op, "_plan", plan)  # a frozen dataclass: a cache, not a change
     return plan
