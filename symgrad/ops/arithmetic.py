@@ -91,8 +91,9 @@ def _on_integers(x: np.ndarray) -> np.ndarray:
 # -- sums and differences -------------------------------------------------------------------------
 _ALPHA = (Sample(((2, 3), (2, 3)), {"alpha": 1}), Sample(((2, 3), (3,)), {"alpha": 1}),
           Sample(((2, 1), (1, 3)), {"alpha": 2}))
-ADD = defop("add", "AddBackward0", lambda self, other, *, alpha: self + alpha * other
-            if alpha != 1 else self + other,
+# NOTE: alpha * other keeps other's dtype (2 * a bool tensor is still bool, as in PyTorch).
+ADD = defop("add", "AddBackward0", lambda self, other, *, alpha: self + (alpha * other).astype(
+            other.dtype, copy=False) if alpha != 1 else self + other,
             vjp=lambda g, *, alpha: (g, g * alpha if alpha != 1 else g), dtypes=ARITH,
             samples=_ALPHA, torch="torch.add(self, other, alpha=alpha)")
 _BOOL_SUBTRACTION = refuse(_BOOL, "Subtraction, the `-` operator, with two bool tensors is not "
@@ -188,10 +189,22 @@ POW = defop("pow", "PowBackward0", lambda self, *, exponent: np.power(self, expo
             else g * exponent * self ** (exponent - 1),
             domain={"self": Domain(low=0.0)},
             samples=tuple(Sample(((2, 3),), {"exponent": e}) for e in (2, 3, 0.5, -1.5, 0)),
+            promotes=("exponent",),
             torch="torch.pow(self, exponent)")
 # NOTE: the exponent's gradient at base 0 is taken as 0 where the exponent is >= 0 (PyTorch's
 # convention), since out * log(0) would be 0 * -inf = nan.
-POW_TENSOR = defop("pow_tensor", "PowBackward1", lambda self, exponent: np.power(self, exponent),
+def _pow_tensor(self: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    if self.dtype.kind != "i" or not np.any(exponent < 0):
+        return np.power(self, exponent)
+    # PyTorch's integer power: a negative exponent truncates 1 / self**-exponent, which is 0
+    # but for bases 1 and -1.
+    negative = exponent < 0
+    out = np.power(self, np.where(negative, 0, exponent))
+    unit = np.where(self == -1, np.where(exponent % 2 == 0, 1, -1), np.where(self == 1, 1, 0))
+    return np.where(negative, unit, out).astype(self.dtype)
+
+
+POW_TENSOR = defop("pow_tensor", "PowBackward1", _pow_tensor,
                    vjp=lambda g, self, exponent, out: (
                        g * exponent * self ** (exponent - 1),
                        g * out * where((self == 0) & (exponent >= 0), 0.0, log(self)),
@@ -201,8 +214,9 @@ POW_TENSOR = defop("pow_tensor", "PowBackward1", lambda self, exponent: np.power
 POW_SCALAR = defop("pow_scalar", "PowBackward2", lambda exponent, *, base: np.power(
                    np.asarray(base, exponent.dtype), exponent),
                    vjp=lambda g, out, *, base: g * out * float(np.log(base)),
-                   domain={"exponent": Domain(low=-3.0, high=3.0)}, dtype_rule="same",
+                   domain={"exponent": Domain(low=-3.0, high=3.0)},
                    samples=tuple(Sample(((2, 3),), {"base": b}) for b in (2.0, 0.5)),
+                   promotes=("base",),
                    torch="torch.pow(base, exponent)")
 
 # -- magnitude and sign ---------------------------------------------------------------------------
@@ -275,19 +289,21 @@ CLAMP = defop("clamp", "ClampBackward1", _clamp,
               samples=(Sample(((2, 3),), {"min": -0.5, "max": 0.75}),
                        Sample(((2, 3),), {"min": 0.25, "max": None}),
                        Sample(((),), {"min": None, "max": 0.25})),
+              promotes=("min", "max"),
               torch="torch.clamp(self, min=min, max=max)")
 CLAMP_MIN = defop("clamp_min", "ClampMinBackward0",
                   lambda self, *, min: _clamp(self, min=min, max=None),
                   vjp=lambda g, self, *, min: where(self >= min, g, 0.0), dtypes=FLOATING,
                   kinks=(Kink("self", "self == min", lambda self, *, min: self == min, "one"),),
                   samples=(Sample(((2, 3),), {"min": 0.25}), Sample(((),), {"min": -0.5})),
+                  promotes=("min",),
                   torch="torch.clamp_min(self, min)")
 CLAMP_MAX = defop("clamp_max", "ClampMaxBackward0",
                   lambda self, *, max: _clamp(self, min=None, max=max),
                   vjp=lambda g, self, *, max: where(self <= max, g, 0.0), dtypes=FLOATING,
                   kinks=(Kink("self", "self == max", lambda self, *, max: self == max, "one"),),
                   samples=(Sample(((2, 3),), {"max": 0.25}), Sample(((),), {"max": -0.5})),
-                  torch="torch.clamp_max(self, max)")
+                  promotes=("max",), torch="torch.clamp_max(self, max)")
 
 # A tensor bound is an input: at self == bound the gradient goes to self (the bound counts as
 # inside), as for number bounds.
@@ -421,7 +437,7 @@ REMAINDER = defop("remainder", "RemainderBackward0",
                   kinks=(Kink("self", "self / other is an integer (a jump)",
                               lambda self, *, other: _on_integers(self / other), "right"),),
                   samples=(Sample(((2, 3),), {"other": 1.5}), Sample(((),), {"other": -0.75})),
-                  torch="torch.remainder(self, other)")
+                  promotes=("other",), torch="torch.remainder(self, other)")
 # NOTE: d/dother (self - other * floor(self / other)) = -floor(self / other), taken at the point
 # itself: at a jump that is the limit from the side where self / other grows, i.e. from lower
 # other when self > 0 and from higher other when self < 0.
@@ -452,7 +468,7 @@ FMOD = defop("fmod", "FmodBackward0", lambda self, *, other: _fmod(self, other),
                          lambda self, *, other: _on_integers(self / other) & (self != 0),
                          "right"),),
              samples=(Sample(((2, 3),), {"other": 1.5}), Sample(((),), {"other": -0.75})),
-             torch="torch.fmod(self, other)")
+             promotes=("other",), torch="torch.fmod(self, other)")
 # NOTE: fmod truncates: d/dother = -trunc(self / other), at a jump the limit from lower other
 # when other > 0 and from higher other when other < 0.
 FMOD_TENSOR = defop("fmod_tensor", "FmodBackward1", _fmod,

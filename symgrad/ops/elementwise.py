@@ -277,6 +277,7 @@ TANH_BACKWARD = defop("tanh_backward", "TanhBackwardBackward0",
                       vjp=lambda g, grad_output, self: (
                           tanh_backward(g, self),
                           tanh_backward(g * grad_output, self) * tanh(self) * -2),
+                      dtype_rule="promote_float",
                       torch="torch.ops.aten.tanh_backward(grad_output, torch.tanh(self.to("
                             "torch.promote_types(grad_output.dtype, self.dtype))))")
 

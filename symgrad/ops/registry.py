@@ -208,8 +208,10 @@ class OpDef:
     doc: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     refuses: Refusals = field(default_factory=dict)
+    promotes: tuple[str, ...] = ()
     # The NumPy dtypes ``apply`` cannot run on its common path: refused ones, and integral ones
-    # of a ``promote_float`` op (computed in the default float); one set for one lookup.
+    # of a ``promote_float`` op (computed in the default float) or of an op whose scalar attrs
+    # take part in promotion (an integer tensor clamped to 0.5 is float); one set, one lookup.
     _slow: frozenset[np.dtype] = field(default=frozenset(), init=False, repr=False)
     # What backward reads of the op on every node, gathered once (``graph._plan``); not copied
     # by ``dataclasses.replace``, so an op with another VJP gets its own.
@@ -217,7 +219,7 @@ class OpDef:
 
     def __post_init__(self) -> None:
         slow = set(self.refuses)
-        if self.dtype_rule == "promote_float":
+        if self.dtype_rule == "promote_float" or self.promotes:
             slow.update(d.np for d in _dtypes.ALL if d.np not in _FLOAT_NP)
         object.__setattr__(self, "_slow", frozenset(slow))  # frozen: derived once, here
 
@@ -254,12 +256,15 @@ def defop(
     kind: str = "elementwise",
     samples: tuple[Sample, ...] | None = None,
     refuses: Refusals | None = None,
+    promotes: tuple[str, ...] = (),
     **extra: Any,
 ) -> OpDef:
     """Declare an op once; it becomes ``REGISTRY[name]`` and is returned for ``apply``.
 
     ``refuses`` (from ``refuse`` or ``not_implemented``) names the computation dtypes the op
     raises on, as PyTorch does, instead of computing a wrong value (softmax of integers).
+    ``promotes`` names the attrs that are Python scalars taking part in type promotion as
+    PyTorch's wrapped numbers do (``clamp``'s bounds, ``pow``'s exponent).
 
     >>> import symgrad
     >>> cube = defop("cube_example", "PowBackward0", lambda self: self ** 3,
@@ -311,6 +316,7 @@ def defop(
         doc=forward.__doc__ or "",
         extra=extra,
         refuses=refuses or {},
+        promotes=promotes,
     )
     REGISTRY[name] = op
     return op
@@ -397,7 +403,10 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
 def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -> Any:
     """``apply`` where PyTorch's promotion has work to do: Python scalars, mixed dtypes."""
     rule = op.dtype_rule
-    compute = _result_dtype("promote" if rule == "bool" else rule, values)
+    typed = values
+    if op.promotes:
+        typed += tuple([attrs[a] for a in op.promotes if attrs.get(a) is not None])
+    compute = _result_dtype("promote" if rule == "bool" else rule, typed)
     refused = op.refuses.get(compute.np)
     if refused is not None:
         error, message = refused

@@ -1,0 +1,248 @@
+"""Dtypes an op refuses: the same outcome as PyTorch for every op x dtype, never a wrong number.
+
+``REFUSALS`` is written from PyTorch's error texts (the tests with torch installed check it
+against PyTorch on the same inputs); the tests without torch check that the engine raises
+each of them. The sweep runs every ``REGISTRY`` op in every dtype on its samples through the
+engine (``apply``) and through its ``torch=`` expression: both succeed with equal values and
+result dtypes, or both raise the same class with the same message.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+from test_registry import draw_inputs
+
+import symgrad
+from symgrad import _dtypes
+from symgrad.ops.registry import REGISTRY, apply
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+# Integer samples reach poles (log of 0) where both libraries give inf or nan.
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+ALL_DTYPES = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16",
+              "float32", "float64")
+NOT_FLOAT = ALL_DTYPES[:6]
+FLOAT = ALL_DTYPES[6:]
+BOOL = ("bool",)
+# PyTorch's names of its scalar types in its messages.
+TORCH_NAME = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+              "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+              "float64": "Double"}
+
+
+def kernel(name: str | tuple[str, ...], dtypes: tuple[str, ...]) -> tuple[Any, ...]:
+    """PyTorch's NotImplementedError of a kernel (one name per sample where they differ)."""
+    names = (name,) if isinstance(name, str) else name
+    return ("NotImplementedError",
+            tuple(f'"{n}" not implemented for \'{{}}\'' for n in names), dtypes)
+
+
+def runtime(message: str, dtypes: tuple[str, ...]) -> tuple[Any, ...]:
+    return ("RuntimeError", (message,), dtypes)
+
+
+# op -> (class, message per sample (one for all when alike; {} is PyTorch's dtype name), dtypes)
+REFUSALS: dict[str, tuple[Any, ...]] = {
+    "relu": runtime("Boolean inputs not supported for relu", BOOL),
+    "leaky_relu": kernel("leaky_relu_cpu", NOT_FLOAT),
+    "elu": kernel("elu_cpu", NOT_FLOAT),
+    "gelu": kernel("GeluKernelImpl", NOT_FLOAT),
+    "silu": kernel("silu_cpu", NOT_FLOAT),
+    "softplus": kernel("softplus_cpu", NOT_FLOAT),
+    # samples: dim 1 of (2, 3), dim 0 of (2, 3), dim 0 of (4,): the last dim has its own kernel
+    "softmax": kernel(("softmax_lastdim_kernel_impl", "softmax_kernel_impl",
+                       "softmax_lastdim_kernel_impl"), NOT_FLOAT),
+    "log_softmax": kernel(("log_softmax_lastdim_kernel_impl", "log_softmax_kernel_impl",
+                           "log_softmax_lastdim_kernel_impl"), NOT_FLOAT),
+    "nll_loss": kernel("nll_loss_out_frame", NOT_FLOAT),
+    "mse_loss": kernel("mse_cpu", NOT_FLOAT),
+    "sub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                   "Use the `^` or `logical_xor()` operator instead.", BOOL),
+    "rsub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                    "Use the `^` or `logical_xor()` operator instead.", BOOL),
+    "neg": runtime("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                   "trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+                   BOOL),
+    "div_mode": kernel(("div_floor_cpu", "div_trunc_cpu"), BOOL),
+    "floor_divide": kernel("div_floor_cpu", BOOL),
+    "pow_tensor": kernel("pow", BOOL),
+    "abs": kernel("abs_cpu", BOOL),
+    "clamp_tensor": kernel("clamp_cpu", BOOL),
+    "floor": kernel("floor_vml_cpu", BOOL),
+    "ceil": kernel("ceil_vml_cpu", BOOL),
+    "trunc": kernel("trunc_vml_cpu", BOOL),
+    "round": kernel("round_vml_cpu", BOOL),
+    "round_decimals": kernel("round_cpu", NOT_FLOAT),
+    "remainder_tensor": kernel("remainder_cpu", BOOL),
+    "remainder_scalar": kernel("remainder_cpu", BOOL),
+    "fmod_tensor": kernel("fmod_cpu", BOOL),
+    "dot": kernel("dot", BOOL),
+    "mv": kernel("addmv_impl_cpu", BOOL),
+    "mm": kernel("addmm_impl_cpu_", BOOL),
+    "bmm": kernel("bmm", BOOL),
+    "addmm": kernel("addmm_impl_cpu_", BOOL),
+    "trace": kernel("trace", BOOL),
+    # matmul folds its operands into one of PyTorch's products, named after the shapes
+    "matmul": kernel(("bmm", "addmm_impl_cpu_", "bmm", "addmv_impl_cpu", "bmm"), BOOL),
+    "matmul_clone": kernel("bmm", BOOL),
+    "matmul_vm": kernel("addmm_impl_cpu_", BOOL),
+    "bitwise_and": kernel("bitwise_and_cpu", FLOAT),
+    "bitwise_or": kernel("bitwise_or_cpu", FLOAT),
+    "bitwise_xor": kernel("bitwise_xor_cpu", FLOAT),
+    "bitwise_not": kernel("bitwise_not_cpu", FLOAT),
+}
+
+# (op, dtype) cases where the engine still differs from PyTorch, each with what differs; a
+# listed case is an expected failure (strict: fixing it fails the run until it is removed).
+_REDUCTIONS = "symgrad/ops/reductions.py declares no refusal yet: "
+KNOWN: dict[str, str] = {
+    **{f"{name}-{d}": _REDUCTIONS + why for name, why in (
+        ("mean", "a float64 mean where PyTorch cannot infer an integral input's output dtype"),
+        ("mean_all", "a float64 mean where PyTorch cannot infer an integral input's dtype"),
+        ("var", "a float64 variance where PyTorch takes floating inputs only"),
+        ("std", "a float64 deviation where PyTorch takes floating inputs only"),
+        ("norm", "a float64 norm where PyTorch takes floating inputs only"),
+        ("logsumexp", "float64 where PyTorch computes an integral input in float32"),
+    ) for d in NOT_FLOAT},
+    "rsub_scalar-bool": "symgrad/ops/operators.py declares no refusal: NumPy's TypeError for "
+                        "bool - bool, not PyTorch's RuntimeError",
+}
+
+
+def expected_error(name: str, d: str, sample_index: int) -> tuple[str, str]:
+    error, messages, _ = REFUSALS[name]
+    message = messages[sample_index] if len(messages) > 1 else messages[0]
+    return error, message.format(TORCH_NAME[d])
+
+
+def refused_cases() -> list[Any]:
+    return [pytest.param(name, d, i, id=f"{name}-{d}-{i}")
+            for name, (_, _, dtypes) in sorted(REFUSALS.items()) for d in dtypes
+            for i in range(len(REGISTRY[name].samples))]
+
+
+def outcome(call: Any) -> tuple[str, Any]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return "ok", call()
+    except Exception as e:  # noqa: BLE001 - the class and message are what is compared
+        return "raises", (type(e).__name__, str(e))
+
+
+def engine_outcome(name: str, d: str, sample_index: int) -> tuple[str, Any]:
+    op = REGISTRY[name]
+    arrays = draw_inputs(op, sample_index, getattr(symgrad, d))
+    inputs = [symgrad.Tensor._make(a.copy(), False, None) for a in arrays]
+    return outcome(lambda: apply(op, *inputs, **op.samples[sample_index].attrs))
+
+
+# -- without PyTorch: each declared refusal raises -----------------------------------------------
+@pytest.mark.parametrize(("name", "d", "sample_index"), refused_cases())
+def test_refused_dtype_raises(name: str, d: str, sample_index: int) -> None:
+    assert engine_outcome(name, d, sample_index) == (
+        "raises", expected_error(name, d, sample_index))
+
+
+def test_every_refusal_the_engine_declares_is_in_the_table() -> None:
+    declared = {(name, _dtypes._FROM_NP[d].name) for name, op in REGISTRY.items()
+                for d in op.refuses}
+    written = {(name, d) for name, (_, _, dtypes) in REFUSALS.items() for d in dtypes}
+    assert declared == written
+
+
+def test_no_op_declares_a_dtype_it_refuses() -> None:
+    # generated tests run an op in its declared dtypes, so a refused one would fail there
+    assert {name: sorted(d.name for d in op.dtypes if d.np in op.refuses)
+            for name, op in REGISTRY.items() if any(d.np in op.refuses for d in op.dtypes)} == {}
+
+
+def test_public_functions_refuse_integers() -> None:
+    with pytest.raises(NotImplementedError) as info:
+        symgrad.softmax(symgrad.tensor([1, 2]), 0)
+    assert str(info.value) == '"softmax_lastdim_kernel_impl" not implemented for \'Long\''
+    with pytest.raises(NotImplementedError) as info:
+        symgrad.nn.functional.gelu(symgrad.tensor([1, 2]))
+    assert str(info.value) == '"GeluKernelImpl" not implemented for \'Long\''
+
+
+def test_refusal_is_of_the_computation_dtype() -> None:
+    # bool - int is int64 and bool - bool is refused; an int64 tensor with a float scalar
+    # computes softmax-free float math, so only the promoted dtype decides
+    x = symgrad.tensor([True, False])
+    assert (x - 1).tolist() == [0, -1]
+    with pytest.raises(RuntimeError, match="Subtraction"):
+        x - x
+    assert symgrad.tensor([1, 2]).exp().dtype is symgrad.float32
+
+
+def test_refused_dtype_does_not_slow_or_change_floats() -> None:
+    out = symgrad.softmax(symgrad.tensor([0.0, 0.0]), 0)
+    assert out.tolist() == [0.5, 0.5]
+
+
+# -- with PyTorch: the table is PyTorch's, and every op x dtype has PyTorch's outcome -------------
+def to_torch(a: np.ndarray) -> Any:
+    if a.dtype == symgrad.bfloat16.np:
+        return torch.from_numpy(a.astype(np.float32)).to(torch.bfloat16)
+    return torch.from_numpy(np.array(a))
+
+
+def torch_outcome(name: str, d: str, sample_index: int) -> tuple[str, Any]:
+    op = REGISTRY[name]
+    arrays = draw_inputs(op, sample_index, getattr(symgrad, d))
+    scope = {"torch": torch, **dict(zip(op.args, map(to_torch, arrays), strict=True)),
+             **op.samples[sample_index].attrs}
+    return outcome(lambda: eval(op.extra["torch"], scope))
+
+
+@needs_torch
+@pytest.mark.parametrize(("name", "d", "sample_index"), refused_cases())
+def test_refusal_table_is_pytorchs(name: str, d: str, sample_index: int) -> None:
+    assert torch_outcome(name, d, sample_index) == (
+        "raises", expected_error(name, d, sample_index))
+
+
+VALUE_RTOL = {"float64": 1e-12, "float32": 2e-6, "float16": 2e-3, "bfloat16": 1.6e-2}
+
+
+def _sweep_cases() -> list[Any]:
+    cases = []
+    for name in sorted(REGISTRY):
+        for d in ALL_DTYPES:
+            marks = ([pytest.mark.xfail(reason=KNOWN[f"{name}-{d}"], strict=True)]
+                     if f"{name}-{d}" in KNOWN else [])
+            cases.append(pytest.param(name, d, marks=marks, id=f"{name}-{d}"))
+    return cases
+
+
+@needs_torch
+@pytest.mark.parametrize(("name", "d"), _sweep_cases())
+def test_same_outcome_as_torch(name: str, d: str) -> None:
+    for i in range(len(REGISTRY[name].samples)):
+        mine, theirs = engine_outcome(name, d, i), torch_outcome(name, d, i)
+        assert mine[0] == theirs[0], f"sample {i}: symgrad {mine}, torch {theirs}"
+        if mine[0] == "raises":
+            assert mine == theirs, f"sample {i}"
+            continue
+        out, t_out = mine[1], theirs[1]
+        assert f"torch.{out.dtype.name}" == str(t_out.dtype), f"sample {i}: result dtype"
+        expected = (t_out.to(torch.float64) if t_out.dtype.is_floating_point else t_out).numpy()
+        assert out.shape == tuple(expected.shape), f"sample {i}: shape"
+        rtol = VALUE_RTOL.get(out.dtype.name)
+        if rtol is None:
+            np.testing.assert_array_equal(out._data, expected, err_msg=f"sample {i}")
+        else:
+            scale = max(1.0, float(np.max(np.abs(expected[np.isfinite(expected)]), initial=0)))
+            np.testing.assert_allclose(out._data.astype(np.float64), expected, rtol=rtol,
+                                       atol=rtol * scale, equal_nan=True, err_msg=f"sample {i}")
