@@ -100,23 +100,21 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "bitwise_or": kernel("bitwise_or_cpu", FLOAT),
     "bitwise_xor": kernel("bitwise_xor_cpu", FLOAT),
     "bitwise_not": kernel("bitwise_not_cpu", FLOAT),
+    "rsub_scalar": runtime("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.", BOOL),
+    "mean": runtime("mean(): could not infer output dtype. Input dtype must be either a floating "
+                    "point or complex dtype. Got: {}", NOT_FLOAT),
+    "mean_all": runtime("mean(): could not infer output dtype. Input dtype must be either a "
+                        "floating point or complex dtype. Got: {}", NOT_FLOAT),
+    "var": runtime("std and var only support floating point and complex dtypes", NOT_FLOAT),
+    "std": runtime("std and var only support floating point and complex dtypes", NOT_FLOAT),
+    "norm": runtime("linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                    "Got {}", NOT_FLOAT),
 }
 
 # (op, dtype) cases where the engine still differs from PyTorch, each with what differs; a
 # listed case is an expected failure (strict: fixing it fails the run until it is removed).
-_REDUCTIONS = "symgrad/ops/reductions.py declares no refusal yet: "
-KNOWN: dict[str, str] = {
-    **{f"{name}-{d}": _REDUCTIONS + why for name, why in (
-        ("mean", "a float64 mean where PyTorch cannot infer an integral input's output dtype"),
-        ("mean_all", "a float64 mean where PyTorch cannot infer an integral input's dtype"),
-        ("var", "a float64 variance where PyTorch takes floating inputs only"),
-        ("std", "a float64 deviation where PyTorch takes floating inputs only"),
-        ("norm", "a float64 norm where PyTorch takes floating inputs only"),
-        ("logsumexp", "float64 where PyTorch computes an integral input in float32"),
-    ) for d in NOT_FLOAT},
-    "rsub_scalar-bool": "symgrad/ops/operators.py declares no refusal: NumPy's TypeError for "
-                        "bool - bool, not PyTorch's RuntimeError",
-}
+KNOWN: dict[str, str] = {}
 
 
 def expected_error(name: str, d: str, sample_index: int) -> tuple[str, str]:

@@ -30,6 +30,7 @@ from symgrad.ops.registry import (
     apply,
     defop,
     expose,
+    refuse,
     wrap_dim,
 )
 from symgrad.tensor import Tensor
@@ -87,6 +88,11 @@ def _expand(g: Tensor, shape: tuple[int, ...]) -> Tensor:
 
 # -- forward helpers: accumulate in float32 for half types, in int64 for integers ---------------
 _HALF = (_dtypes.float16.np, _dtypes.bfloat16.np)
+# Means, moments and norms of bool and integer tensors: PyTorch refuses them (its messages).
+_NOT_FLOAT = (_dtypes.bool, *_dtypes.INTEGRAL)
+_MEAN_REFUSES = refuse(_NOT_FLOAT, "mean(): could not infer output dtype. Input dtype must be "
+                       "either a floating point or complex dtype. Got: {dtype}")
+_MOMENT_REFUSES = refuse(_NOT_FLOAT, "std and var only support floating point and complex dtypes")
 
 
 _ACC = {d: np.float32 for d in _HALF} | {d.np: np.int64 for d in (_dtypes.bool, *_dtypes.INTEGRAL)}
@@ -471,12 +477,13 @@ SUM_ALL = defop("sum_all", "SumBackward0",
 MEAN = defop("mean", "MeanBackward1", _mean_forward,
              vjp=lambda g, *, dim, keepdim, self_shape: expand_reduced(
                  g / _count(self_shape, dim), self_shape, dim, keepdim),
-             dtype_rule="same", kind="reduction", samples=_SHAPES_1,
+             dtype_rule="same", kind="reduction", samples=_SHAPES_1, refuses=_MEAN_REFUSES,
              torch="torch.mean(self, dim=dim, keepdim=keepdim)")
 MEAN_ALL = defop("mean_all", "MeanBackward0",
                  lambda self: _mean_forward(self, dim=None, keepdim=False),
                  vjp=lambda g, *, self_shape: _expand(g / math.prod(self_shape), self_shape),
-                 dtype_rule="same", kind="reduction", samples=_WHOLE, torch="torch.mean(self)")
+                 dtype_rule="same", kind="reduction", samples=_WHOLE, refuses=_MEAN_REFUSES,
+                 torch="torch.mean(self)")
 
 # -- products ------------------------------------------------------------------------------------
 PROD = defop("prod", "ProdBackward1", _prod_forward, vjp=_prod_vjp, dtype_rule="same",
@@ -546,12 +553,13 @@ _MOMENTS = (Sample(((2, 3),), {"dim": (1,), "correction": 1, "keepdim": False}),
             Sample(((2, 3),), {"dim": None, "correction": 0, "keepdim": False}),
             Sample(((3, 2, 2),), {"dim": (0, 2), "correction": 1, "keepdim": True}))
 VAR = defop("var", "VarBackward0", _var_forward, vjp=_var_vjp, dtype_rule="same",
-            kind="reduction", samples=_MOMENTS,
+            kind="reduction", samples=_MOMENTS, refuses=_MOMENT_REFUSES,
             torch="torch.var(self, dim=dim, correction=correction, keepdim=keepdim)")
 STD = defop("std", "StdBackward0",
             lambda self, *, dim, correction, keepdim: _var_forward(
                 self, dim=dim, correction=correction, keepdim=keepdim, root=True),
             vjp=_std_vjp, dtype_rule="same", kind="reduction", samples=_MOMENTS,
+            refuses=_MOMENT_REFUSES,
             kinks=(Kink("self", "all elements of self equal (std == 0)",
                         lambda self, **_: np.full(np.shape(self), np.ptp(self) == 0), "zero"),),
             torch="torch.std(self, dim=dim, correction=correction, keepdim=keepdim)")
@@ -561,7 +569,7 @@ LOGSUMEXP = defop("logsumexp", "LogsumexpBackward0", _logsumexp_forward,
                   vjp=lambda g, self, out, *, dim, keepdim, self_shape: expand_reduced(
                       g, self_shape, dim, keepdim) * exp(
                       self - expand_reduced(out, self_shape, dim, keepdim)),
-                  dtype_rule="same", kind="reduction", samples=_SHAPES_1,
+                  dtype_rule="promote_float", kind="reduction", samples=_SHAPES_1,
                   torch="torch.logsumexp(self, dim=dim, keepdim=keepdim)")
 def _norm_ties(self: np.ndarray, *, p: float = 2.0, **attrs: Any) -> np.ndarray:
     if not math.isinf(p):
@@ -573,6 +581,8 @@ def _norm_ties(self: np.ndarray, *, p: float = 2.0, **attrs: Any) -> np.ndarray:
 # tests for, as in PyTorch; tests/test_ops_reductions.py checks it against PyTorch.
 NORM = defop("norm", "LinalgVectorNormBackward0", _norm_forward, vjp=_norm_vjp,
              dtype_rule="same", kind="reduction",
+             refuses=refuse(_NOT_FLOAT, "linalg.vector_norm: Expected a floating point or "
+                            "complex tensor as input. Got {dtype}"),
              samples=(Sample(((2, 3),), {"p": 2.0, "dim": None, "keepdim": False}),
                       Sample(((2, 3),), {"p": 2.0, "dim": (1,), "keepdim": True}),
                       Sample(((2, 3),), {"p": 1.0, "dim": (0,), "keepdim": False}),
