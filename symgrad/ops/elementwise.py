@@ -259,6 +259,8 @@ COSH, cosh = _unary("cosh", "CoshBackward0", _np(np.cosh), lambda g, self: g * s
     >>> symgrad.cosh(symgrad.tensor([0.0]))
     tensor([1.])
     """)
+
+
 def _tanh_backward(grad_output: np.ndarray, self: np.ndarray) -> np.ndarray:
     # ``_wide(lambda g, x: g / np.cosh(x) ** 2, ...)`` in four NumPy calls instead of seven: the
     # ufuncs' ``dtype`` casts their inputs to float64 as they read them.
