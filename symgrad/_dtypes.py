@@ -83,6 +83,8 @@ ALL: tuple[dtype, ...] = (
 )
 FLOATING: tuple[dtype, ...] = (float16, bfloat16, float32, float64)
 INTEGRAL: tuple[dtype, ...] = (uint8, int8, int16, int32, int64)
+# What PyTorch refuses where it needs a floating dtype (means, norms, activations).
+NOT_FLOATING: tuple[dtype, ...] = (bool, *INTEGRAL)
 
 _NAMES = {d.name: d for d in ALL} | {a: d for d in ALL for a in d._aliases}
 _FROM_NP: dict[np.dtype, dtype] = {d.np: d for d in ALL}

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad._dtypes import NOT_FLOATING
 from symgrad.ops.elementwise import exp, tanh, where
 from symgrad.ops.registry import (
     Kink,
@@ -30,8 +31,6 @@ _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _GELU_C = math.sqrt(2 / math.pi)
 _ONE = (Sample(((2, 3),)), Sample(((),)), Sample(((4,),)))
-# PyTorch's CPU kernels of these ops have code for floating dtypes only.
-_NOT_FLOAT = (_dtypes.bool, *_dtypes.INTEGRAL)
 
 
 def _sym(name: str) -> Any:
@@ -70,7 +69,7 @@ LEAKY_RELU = defop(
     vjp=lambda g, self, *, negative_slope: where(self > 0, g, g * negative_slope),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
     samples=(Sample(((2, 3),), {"negative_slope": 0.01}), Sample(((4,),), {"negative_slope": 0.2})),
-    refuses=not_implemented("leaky_relu_cpu", _NOT_FLOAT),
+    refuses=not_implemented("leaky_relu_cpu", NOT_FLOATING),
     torch="torch.nn.functional.leaky_relu(self, negative_slope)")
 # NOTE: at 0 the slope is alpha (the left one), PyTorch's elu_backward tests self > 0.
 ELU = defop(
@@ -80,7 +79,7 @@ ELU = defop(
     vjp=lambda g, self, *, alpha: where(self > 0, g, g * alpha * exp(where(self > 0, 0.0, self))),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
     samples=(Sample(((2, 3),), {"alpha": 1.0}), Sample(((4,),), {"alpha": 0.5})),
-    refuses=not_implemented("elu_cpu", _NOT_FLOAT),
+    refuses=not_implemented("elu_cpu", NOT_FLOATING),
     torch="torch.nn.functional.elu(self, alpha)")
 
 
@@ -104,12 +103,12 @@ def _gelu_vjp(g: Tensor, self: Tensor, *, approximate: str) -> Tensor:
 GELU = defop("gelu", "GeluBackward0", _gelu_forward, vjp=_gelu_vjp, dtype_rule="same",
              samples=(Sample(((2, 3),), {"approximate": "none"}),
                       Sample(((2, 3),), {"approximate": "tanh"})),
-             refuses=not_implemented("GeluKernelImpl", _NOT_FLOAT),
+             refuses=not_implemented("GeluKernelImpl", NOT_FLOATING),
              torch="torch.nn.functional.gelu(self, approximate=approximate)")
 SILU = defop("silu", "SiluBackward0",
              lambda self: (self / (1 + np.exp(-self))).astype(self.dtype),
              vjp=lambda g, self: g * _sigmoid(self) * (1 + self * (1 - _sigmoid(self))),
-             dtype_rule="same", samples=_ONE, refuses=not_implemented("silu_cpu", _NOT_FLOAT),
+             dtype_rule="same", samples=_ONE, refuses=not_implemented("silu_cpu", NOT_FLOATING),
              torch="torch.nn.functional.silu(self)")
 
 
@@ -130,7 +129,7 @@ SOFTPLUS = defop(
              Sample(((4,),), {"beta": 2.0, "threshold": 1.0})),
     kinks=(Kink("self", "self * beta == threshold", lambda self, *, beta=1.0, threshold=20.0:
                 self * beta == threshold, "left"),),
-    refuses=not_implemented("softplus_cpu", _NOT_FLOAT),
+    refuses=not_implemented("softplus_cpu", NOT_FLOATING),
     torch="torch.nn.functional.softplus(self, beta, threshold)")
 
 
@@ -153,13 +152,13 @@ SOFTMAX = defop("softmax", "SoftmaxBackward0",
                 lambda self, *, dim: np.exp(_log_softmax_np(self, dim)).astype(self.dtype),
                 vjp=lambda g, out, *, dim: out * (g - (g * out).sum(dim=dim, keepdim=True)),
                 dtype_rule="same", kind="reduction", samples=_DIM,
-                refuses=not_implemented(_softmax_kernel("softmax"), _NOT_FLOAT),
+                refuses=not_implemented(_softmax_kernel("softmax"), NOT_FLOATING),
                 torch="torch.softmax(self, dim)")
 LOG_SOFTMAX = defop("log_softmax", "LogSoftmaxBackward0",
                     lambda self, *, dim: _log_softmax_np(self, dim).astype(self.dtype),
                     vjp=lambda g, out, *, dim: g - exp(out) * g.sum(dim=dim, keepdim=True),
                     dtype_rule="same", kind="reduction", samples=_DIM,
-                    refuses=not_implemented(_softmax_kernel("log_softmax"), _NOT_FLOAT),
+                    refuses=not_implemented(_softmax_kernel("log_softmax"), NOT_FLOATING),
                     torch="torch.log_softmax(self, dim)")
 
 
@@ -213,7 +212,7 @@ NLL_LOSS = defop("nll_loss", "NllLossBackward0", _nll_forward, vjp=_nll_vjp, dty
                                for r in ("mean", "sum", "none")),
                  refuses=not_implemented(lambda self, target, **_: "nll_loss_out_frame"
                                          if self.ndim <= 2 else "nll_loss2d_forward_out_frame",
-                                         _NOT_FLOAT),
+                                         NOT_FLOATING),
                  torch="torch.nn.functional.nll_loss(self, target, reduction=reduction, "
                        "ignore_index=ignore_index)")
 
@@ -234,7 +233,7 @@ _REDUCTIONS = tuple(Sample(((2, 3), (2, 3)), {"reduction": r}) for r in ("mean",
 MSE_LOSS = defop("mse_loss", "MseLossBackward0",
                  lambda self, target, *, reduction: _reduce_np((self - target) ** 2, reduction),
                  vjp=_mse_vjp, kind="loss", samples=_REDUCTIONS,
-                 refuses=not_implemented("mse_cpu", _NOT_FLOAT),
+                 refuses=not_implemented("mse_cpu", NOT_FLOATING),
                  torch="torch.nn.functional.mse_loss(self, target, reduction=reduction)")
 
 

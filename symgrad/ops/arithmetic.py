@@ -393,7 +393,7 @@ ROUND_DECIMALS = defop("round_decimals", "RoundBackward1", _round_decimals,
                                        self * 10.0**decimals + 0.5), "zero"),),
                        samples=(Sample(((2, 3),), {"decimals": 1}),
                                 Sample(((),), {"decimals": 2})),
-                       refuses=not_implemented("round_cpu", (_dtypes.bool, *_dtypes.INTEGRAL)),
+                       refuses=not_implemented("round_cpu", _dtypes.NOT_FLOATING),
                        torch="torch.round(self, decimals=decimals)")
 
 

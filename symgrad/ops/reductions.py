@@ -21,6 +21,7 @@ import ml_dtypes
 import numpy as np
 
 from symgrad import _dtypes, return_types
+from symgrad._dtypes import NOT_FLOATING
 from symgrad.autograd.grad_mode import _state as _grad_state
 from symgrad.ops.registry import (
     ALL,
@@ -89,13 +90,12 @@ def _expand(g: Tensor, shape: tuple[int, ...]) -> Tensor:
 # -- forward helpers: accumulate in float32 for half types, in int64 for integers ---------------
 _HALF = (_dtypes.float16.np, _dtypes.bfloat16.np)
 # Means, moments and norms of bool and integer tensors: PyTorch refuses them (its messages).
-_NOT_FLOAT = (_dtypes.bool, *_dtypes.INTEGRAL)
-_MEAN_REFUSES = refuse(_NOT_FLOAT, "mean(): could not infer output dtype. Input dtype must be "
+_MEAN_REFUSES = refuse(NOT_FLOATING, "mean(): could not infer output dtype. Input dtype must be "
                        "either a floating point or complex dtype. Got: {dtype}")
-_MOMENT_REFUSES = refuse(_NOT_FLOAT, "std and var only support floating point and complex dtypes")
+_MOMENT_REFUSES = refuse(NOT_FLOATING, "std and var only support floating point and complex dtypes")
 
 
-_ACC = {d: np.float32 for d in _HALF} | {d.np: np.int64 for d in (_dtypes.bool, *_dtypes.INTEGRAL)}
+_ACC = {d: np.float32 for d in _HALF} | {d.np: np.int64 for d in NOT_FLOATING}
 
 
 def _acc(a: np.ndarray) -> Any:
@@ -581,7 +581,7 @@ def _norm_ties(self: np.ndarray, *, p: float = 2.0, **attrs: Any) -> np.ndarray:
 # tests for, as in PyTorch; tests/test_ops_reductions.py checks it against PyTorch.
 NORM = defop("norm", "LinalgVectorNormBackward0", _norm_forward, vjp=_norm_vjp,
              dtype_rule="same", kind="reduction",
-             refuses=refuse(_NOT_FLOAT, "linalg.vector_norm: Expected a floating point or "
+             refuses=refuse(NOT_FLOATING, "linalg.vector_norm: Expected a floating point or "
                             "complex tensor as input. Got {dtype}"),
              samples=(Sample(((2, 3),), {"p": 2.0, "dim": None, "keepdim": False}),
                       Sample(((2, 3),), {"p": 2.0, "dim": (1,), "keepdim": True}),
