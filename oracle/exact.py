@@ -23,6 +23,8 @@ import numpy as np
 import sympy
 
 from oracle.adapter import Unsupported, read_graph
+from oracle.balls import ball_to_mpf, precision, round_balls, to_balls
+from oracle.certified import Certified, NotCertified, certified_grad
 from oracle.ir import Graph, IRNode
 from oracle.semantics import Meaning, meaning_of, num
 from oracle.semantics.elementwise import MPMATH_NAMESPACE
@@ -130,6 +132,29 @@ class ExactResult:
     forward: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     expression: Any = None
     edges: list[EdgeElement] = field(default_factory=list)
+    certified: Certified | None = None
+
+    def rounded(self, i: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+        """Input i's exact gradient rounded to ``dtype`` and a mask of the elements whose
+        rounding is *proven* (Arb balls, see ``oracle.certified``). Without a certified
+        result (kinks, edges, second order) the 40-digit values are rounded and none is
+        proven.
+
+        >>> import symgrad, oracle
+        >>> x = symgrad.tensor([0.1], dtype=symgrad.float64, requires_grad=True)
+        >>> r = oracle.exact_grad(x.exp().sum(), x)
+        >>> r.rounded(0, "float32")[0].tolist(), r.rounded(0, "float32")[1].tolist()
+        ([1.1051709651947021], [True])
+        """
+        if self.certified is not None:
+            return self.certified.rounded(i, dtype)
+        g = self.grads[i]
+        assert g is not None
+        with precision(256):
+            balls = to_balls(np.array([float(v) if mpmath.isfinite(v) else math.nan
+                                       for v in g.reshape(-1)]).reshape(g.shape))
+            vals, _ = round_balls(balls, dtype)
+        return vals, np.zeros(g.shape, dtype=bool)
 
 
 class _GaveUp(Exception):
@@ -1249,6 +1274,11 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
                 return _result("ok", "", values, shapes, [], forwards)
             if mode != "local":
                 raise ValueError(f"mode must be 'local' or 'whole', not {mode!r}")
+            if vs is None:
+                fast = _certified(graph, outs, grad_outputs, time_budget, size_budget, shapes,
+                                  digits)
+                if fast is not None:
+                    return fast
             ev = _Evaluator(graph, budget, backend)
             ev.forward()
             need = ev.needs({i for i in graph.inputs if i is not None})
@@ -1282,6 +1312,55 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
         return _failed("oracle-gave-up", str(e), len(ins))
     except RecursionError:
         return _failed("oracle-gave-up", "expression too deep for SymPy", len(ins))
+
+
+def _certified(graph: Graph, outs: tuple[Any, ...], grad_outputs: Any, time_budget: float,
+               size_budget: int, shapes: list[tuple[int, ...]], digits: int
+               ) -> ExactResult | None:
+    """The certified result, or None where only the general path can settle the graph."""
+    gos = _tuple(grad_outputs)
+    seeds: dict[int, np.ndarray] | None = None
+    if gos:
+        seeds = {}
+        for n, nid in enumerate(graph.outputs):
+            g = to_balls(_data(gos[n]) if gos[n] is not None else np.ones(_data(outs[n]).shape))
+            seeds[nid] = seeds[nid] + g if nid in seeds else g
+    try:
+        c = certified_grad(graph, seeds, time_budget=time_budget, size_budget=size_budget,
+                           min_bits=math.ceil((digits + 10) * 3.33))
+    except NotCertified:
+        return None
+    grads, floats = [], []
+    with mpmath.workdps(digits):
+        for i, b in enumerate(c.balls):
+            if b is None:
+                grads.append(None)
+                floats.append(None)
+                continue
+            grads.append(_mpf_array(b, shapes[i]))
+            floats.append(c.rounded(i, "float64")[0])
+        forwards = [_mpf_array(f, f.shape) for f in c.forward]
+    result = ExactResult("ok", "", grads, floats, forward=_forward_array(forwards),
+                         certified=c)
+    result.expression = _single_expression(graph)
+    return result
+
+
+def _mpf_array(balls: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    vals = [+ball_to_mpf(v) for v in balls.reshape(-1)]
+    return np.array(vals + [None], dtype=object)[:-1].reshape(shape)
+
+
+def _single_expression(graph: Graph) -> Any:
+    """For a graph of one elementwise op (besides sums), its derivative by its first input."""
+    ops = [n for n in graph.nodes if n.kind == "op" and not n.op.startswith("sum")]
+    if len(ops) != 1:
+        return None
+    meaning = meaning_of(ops[0].op, ops[0].info)
+    if meaning is None or meaning.kind != "elementwise":
+        return None
+    xs = [sympy.Symbol(a, real=True) for a in ops[0].arg_names]
+    return _diff(sympy.sympify(meaning.fn(*xs, **ops[0].attrs)), xs[0], "sympy")
 
 
 def _expression(ev: _Evaluator) -> Any:
