@@ -14,12 +14,13 @@ from typing import Any
 
 import flint
 import mpmath
+import numpy as np
 import sympy
 from sympy.printing.pycode import MpmathPrinter
 
 from oracle.semantics.elementwise import QUOTIENT_FUNCTIONS, STEP_FUNCTIONS
 
-__all__ = ["Undecided", "arb_lambdify", "ARB_NAMESPACE"]
+__all__ = ["Undecided", "arb_lambdify", "arb_lambdify_arrays", "ARB_NAMESPACE"]
 
 
 class Undecided(ArithmeticError):
@@ -167,4 +168,53 @@ def arb_lambdify(args: Any, exprs: Any, cse: bool = True) -> Callable[..., Any]:
         return r if isinstance(r, flint.arb) else flint.arb(r)
 
     run.__doc__ = fn.__doc__
+    return run
+
+
+# Functions of one element each, applied over whole object arrays by NumPy's loop.
+_ARRAY_NAMESPACE: dict[str, Any] = {
+    name: np.frompyfunc(getattr(flint.arb, name), 1, 1) for name in (
+        "exp", "sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+        "asinh", "acosh", "atanh", "erf", "erfc", "expm1", "log1p")}
+_ARRAY_NAMESPACE.update(mpf=_mpf, _pi=flint.arb.pi, _e=lambda: flint.arb(1).exp(),
+                        log=np.frompyfunc(_log, 1, 1),
+                        atan2=np.frompyfunc(ARB_NAMESPACE["atan2"], 2, 1))
+# What only an element at a time can decide: branches, comparisons, steps.
+_SCALAR_ONLY = (sympy.Piecewise, sympy.core.relational.Relational, sympy.Max, sympy.Min,
+                sympy.sign, sympy.Heaviside, sympy.DiracDelta, sympy.floor, sympy.ceiling,
+                *STEP_FUNCTIONS, *QUOTIENT_FUNCTIONS)
+
+
+def _as_balls(v: Any, shape: tuple[int, ...]) -> np.ndarray:
+    a = np.asarray(v, dtype=object)
+    if a.shape != shape:
+        a = np.array(np.broadcast_to(a, shape), dtype=object)
+    if a.size and not isinstance(a.flat[0], flint.arb):
+        a = np.asarray(np.frompyfunc(flint.arb, 1, 1)(a), dtype=object).reshape(shape)
+    return a
+
+
+def arb_lambdify_arrays(args: Any, exprs: list[Any]) -> Callable[..., list[np.ndarray]] | None:
+    """``exprs`` compiled to a function of object arrays of balls (all of one shape) returning
+    one object array of balls per expression, NumPy looping over the elements of each
+    operation; None when an expression needs an element at a time (``arb_lambdify``).
+
+    >>> x = sympy.Symbol("x", real=True)
+    >>> f = arb_lambdify_arrays([x], [x**2 / 4, sympy.Integer(0)])
+    >>> [v.tolist() for v in f(np.array([flint.arb(3), flint.arb(6)], dtype=object))]
+    [[2.25000000000000, 9.00000000000000], [0, 0]]
+    >>> arb_lambdify_arrays([x], [sympy.Max(x, 0)]) is None
+    True
+    """
+    if any(sympy.sympify(e).has(*_SCALAR_ONLY) for e in exprs) or any(
+            len(f.args) != 1 for e in exprs for f in sympy.sympify(e).atoms(sympy.log)):
+        return None
+    printer = _ArbPrinter({"fully_qualified_modules": False, "inline": True,
+                           "allow_unknown_functions": True})
+    fn = sympy.lambdify(args, exprs, modules=[_ARRAY_NAMESPACE], printer=printer, cse=True)
+
+    def run(*a: np.ndarray) -> list[np.ndarray]:
+        shape = a[0].shape
+        return [_as_balls(v, shape) for v in fn(*a)]
+
     return run

@@ -99,10 +99,16 @@ def round_ball(x: Any, dtype: str) -> float | None:
     if not x.is_finite():
         return None
     fmt = FORMATS[dtype]
+    if x.is_exact():
+        return _round_exact(*x.man_exp(), fmt)
     # The ends are rounded outward to the working precision: keep it above the midpoint's.
-    with precision(max(flint.ctx.prec, x.mid().bits() + 64)):
+    saved = flint.ctx.prec
+    flint.ctx.prec = max(saved, x.mid().bits() + 64)
+    try:
         lo = _round_exact(*x.lower().man_exp(), fmt)
         hi = _round_exact(*x.upper().man_exp(), fmt)
+    finally:
+        flint.ctx.prec = saved
     return lo if lo == hi else None
 
 

@@ -29,7 +29,7 @@ import flint
 import numpy as np
 import sympy
 
-from oracle.arb_lambdify import Undecided, arb_lambdify
+from oracle.arb_lambdify import Undecided, arb_lambdify, arb_lambdify_arrays
 from oracle.balls import precision, round_balls, to_balls
 from oracle.expression_tape import Tape, build_tape
 from oracle.ir import Graph, IRNode
@@ -57,6 +57,8 @@ class Certified:
     precision: int
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    _rounded: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False)
 
     def rounded(self, i: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
         """Input i's gradient rounded to ``dtype`` and the mask of proven roundings (inside
@@ -70,8 +72,10 @@ class Certified:
         """
         b = self.balls[i]
         assert b is not None
-        with precision(self.precision):
-            return round_balls(b, dtype)
+        if (i, dtype) not in self._rounded:
+            with precision(self.precision):
+                self._rounded[i, dtype] = round_balls(b, dtype)
+        return self._rounded[i, dtype]
 
 
 # -- compiled forms, cached per op, attributes and shapes -----------------------------------------
@@ -121,13 +125,15 @@ def _elementwise(meaning: Meaning, node: IRNode) -> _Elementwise:
     xs = [sympy.Symbol(f"x{j}", real=True) for j in range(len(node.inputs))]
     out = sympy.sympify(meaning.fn(*xs, **node.attrs))
     parts = [out.diff(x) for x in xs]
-    fn = arb_lambdify(xs, [out, *parts])
     kinks = None
     if meaning.kinks is not None:
         exprs = [e for _, e in meaning.kinks(*xs, **node.attrs)]
         kinks = arb_lambdify(xs, exprs) if exprs else None
-    return _Elementwise(np.frompyfunc(lambda *a: tuple(fn(*a)), len(xs), len(xs) + 1), kinks,
-                        len(xs))
+    fn = arb_lambdify_arrays(xs, [out, *parts])
+    if fn is None:
+        one = arb_lambdify(xs, [out, *parts])
+        fn = np.frompyfunc(lambda *a: tuple(one(*a)), len(xs), len(xs) + 1)
+    return _Elementwise(fn, kinks, len(xs))
 
 
 class _Ref:
@@ -226,11 +232,17 @@ def _on_zero(values: Any, what: str) -> None:
             raise Undecided(f"{what}: a kink expression not separated from 0")
 
 
-def _all_finite(arrays: Any, what: str) -> None:
+def _all_finite(arrays: Any, what: str, inputs: list[np.ndarray]) -> None:
+    """Raise when a value or partial is not finite: ``NotCertified`` when the op's inputs are
+    exact (a pole, a domain edge), ``Undecided`` when they are wide balls (precision lost)."""
+    # A sum of balls is finite exactly when every term is (a NaN or an infinity spreads).
     for a in arrays:
-        for v in np.asarray(a, dtype=object).reshape(-1):
-            if not v.is_finite():
-                raise NotCertified(f"{what}: a value or partial that is not finite")
+        total = np.sum(np.asarray(a, dtype=object), initial=flint.arb(0))
+        if total.is_finite():
+            continue
+        if all(v.is_exact() for x in inputs for v in x.reshape(-1)):
+            raise NotCertified(f"{what}: a value or partial that is not finite")
+        raise Undecided(f"{what}: a value or partial not finite at this precision")
 
 
 class _Run:
@@ -280,8 +292,8 @@ class _Run:
             c = _cached(("elementwise", node.op, meaning.fn, _freeze(node.attrs)),
                         lambda: _elementwise(meaning, node))
             args = np.broadcast_arrays(*ins) if len(ins) > 1 else ins
-            res = c.fn(*args)
-            _all_finite(res, node.op)
+            res = [np.asarray(r, dtype=object) for r in c.fn(*args)]
+            _all_finite(res, node.op, ins)
             if c.kinks is not None:
                 _on_zero(np.frompyfunc(lambda *a: c.kinks(*a), c.n, 1)(*args), node.op)
             self.local[node.id] = (c, res[1:])
@@ -292,7 +304,7 @@ class _Run:
         if node.op in LINEAR and not meaning.custom and not index_values:
             lin = LINEAR[node.op]
             self.local[node.id] = lin
-            return lin.forward(ins, node.attrs)
+            return np.asarray(lin.forward(ins, node.attrs), dtype=object)
         if meaning.kind in ("index", "select"):
             m = _cached(("moves",) + key, lambda: _moves(meaning, node, shapes, index_values))
             self.local[node.id] = m
@@ -309,7 +321,7 @@ class _Run:
         if s.kinks is not None:
             _on_zero(s.kinks.forward(vec)[1], node.op)
         vals, outs = s.tape.forward(vec)
-        _all_finite([outs], node.op)
+        _all_finite([outs], node.op, ins)
         self.local[node.id] = (s, vec, vals)
         out = np.empty(len(outs), dtype=object)
         out[:] = outs
@@ -434,17 +446,19 @@ def certified_grad(graph: Graph, seeds: dict[int, np.ndarray] | None = None, *,
             except (Undecided, ValueError, ZeroDivisionError) as e:
                 notes.append(f"{bits} bits: {e}")
                 continue
+            result = Certified(grads, forward, bits, 0.0, notes)
             proven = True
             for i, g in enumerate(grads):
                 if g is None:
                     continue
                 dtype = (dtypes[i] if dtypes else graph.nodes[graph.inputs[i]].dtype)
-                if dtype in _FLOAT and not round_balls(g, dtype)[1].all():
+                if dtype in _FLOAT and not result.rounded(i, dtype)[1].all():
                     proven = False
                     notes.append(f"{bits} bits: a rounding to {dtype} not yet proven")
                     break
             if proven or bits == ladder[-1]:
-                return Certified(grads, forward, bits, time.monotonic() - start, notes)
+                result.seconds = time.monotonic() - start
+                return result
     raise NotCertified("; ".join(notes) or "undecided at every precision")
 
 

@@ -63,6 +63,7 @@ def _sum(x: np.ndarray, dim: Any = None, keepdim: bool = False) -> np.ndarray:
 
 
 def _sum_adjoint(g: np.ndarray, shape: tuple[int, ...], dim: Any, keepdim: bool) -> np.ndarray:
+    g = np.asarray(g, dtype=object)
     dims = _dims(dim, len(shape))
     if not keepdim:
         g = g.reshape([1 if d in dims else n for d, n in enumerate(shape)])
