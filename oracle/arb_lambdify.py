@@ -58,6 +58,12 @@ def _sign(x: Any) -> Any:
     return flint.arb(1 if _compare(">", x, 0) else -1 if _compare("<", x, 0) else 0)
 
 
+def _dirac_delta(x: Any, k: Any = 0) -> Any:
+    if _compare("!=", x, 0):
+        return flint.arb(0)
+    raise Undecided("a Dirac delta at its point")
+
+
 def _max(*xs: Any) -> Any:
     best = xs[0]
     for x in xs[1:]:
@@ -119,7 +125,8 @@ ARB_NAMESPACE.update(
     mpf=_mpf, log=_log, _pi=flint.arb.pi, _e=lambda: flint.arb(1).exp(), sign=_sign,
     atan2=lambda y, x: flint.arb.atan2(flint.arb(y), flint.arb(x)),
     floor=_exactly(mpmath.floor), ceil=_exactly(mpmath.ceil),
-    _cmp=_compare, _max=_max, _min=_min, nan=flint.arb.nan(), inf=flint.arb.pos_inf())
+    _cmp=_compare, _max=_max, _min=_min, nan=flint.arb.nan(), inf=flint.arb.pos_inf(),
+    DiracDelta=_dirac_delta)
 ARB_NAMESPACE.update({f.__name__: _exactly(f._mpmath) for f in STEP_FUNCTIONS
                       + QUOTIENT_FUNCTIONS})
 

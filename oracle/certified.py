@@ -20,6 +20,7 @@ A ball too wide to decide a comparison or a rounding is evaluated again at a hig
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -119,6 +120,21 @@ class _Elementwise:
     fn: Any
     kinks: Any
     n: int
+    xs: list[Any]
+    parts: list[Any]
+    second: Any = None  # the second partials, row by row, compiled when first asked for
+
+    def seconds(self, args: list[np.ndarray]) -> list[np.ndarray]:
+        if self.second is None:
+            exprs = [p.diff(x) for p in self.parts for x in self.xs]
+            fn = arb_lambdify_arrays(self.xs, exprs)
+            if fn is None:
+                one = arb_lambdify(self.xs, exprs)
+                fn = np.frompyfunc(lambda *a: tuple(one(*a)), self.n, len(exprs))
+            self.second = fn
+        out = self.second(*args)
+        return [np.asarray(v, dtype=object) for v in (out if isinstance(out, list | tuple)
+                                                       else [out])]
 
 
 def _elementwise(meaning: Meaning, node: IRNode) -> _Elementwise:
@@ -133,7 +149,7 @@ def _elementwise(meaning: Meaning, node: IRNode) -> _Elementwise:
     if fn is None:
         one = arb_lambdify(xs, [out, *parts])
         fn = np.frompyfunc(lambda *a: tuple(one(*a)), len(xs), len(xs) + 1)
-    return _Elementwise(fn, kinks, len(xs))
+    return _Elementwise(fn, kinks, len(xs), xs, parts)
 
 
 class _Ref:
@@ -220,6 +236,25 @@ def _structural(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
     return _Structural(tape, var_of, out.shape, kinks)
 
 
+def _picked(m: _Moves, values: np.ndarray) -> _Moves:
+    """A max or min as the move of the element it selects (a tie is the general path's)."""
+    src = values.reshape(-1)
+    sign = 1 if m.select == "max" else -1
+    picks = []
+    for cands in m.candidates or []:
+        best = cands[0][1]
+        for _, i in cands[1:]:
+            d = sign * (src[i] - src[best])
+            if d > 0:
+                best = i
+            elif not d < 0:
+                raise NotCertified("a tie for the extremum") if d.is_zero() else Undecided(
+                    "candidates for the extremum not separated at this precision")
+        picks.append(best)
+    moves = (np.arange(len(picks), dtype=np.int64), np.array(picks, dtype=np.int64))
+    return dataclasses.replace(m, by_slot={0: moves}, candidates=None)
+
+
 # -- the evaluation -------------------------------------------------------------------------------
 def _on_zero(values: Any, what: str) -> None:
     """Raise when a kink expression is 0 (NotCertified) or undecided at this precision."""
@@ -243,6 +278,21 @@ def _all_finite(arrays: Any, what: str, inputs: list[np.ndarray]) -> None:
         if all(v.is_exact() for x in inputs for v in x.reshape(-1)):
             raise NotCertified(f"{what}: a value or partial that is not finite")
         raise Undecided(f"{what}: a value or partial not finite at this precision")
+
+
+@dataclass
+class _ElementwiseLocal:
+    c: _Elementwise
+    parts: list[np.ndarray]
+    args: list[np.ndarray]
+
+
+@dataclass
+class _TapeLocal:
+    s: _Structural
+    vec: list[Any]
+    vals: list[Any]
+    dvals: list[Any] | None = None
 
 
 class _Run:
@@ -296,7 +346,7 @@ class _Run:
             _all_finite(res, node.op, ins)
             if c.kinks is not None:
                 _on_zero(np.frompyfunc(lambda *a: c.kinks(*a), c.n, 1)(*args), node.op)
-            self.local[node.id] = (c, res[1:])
+            self.local[node.id] = _ElementwiseLocal(c, res[1:], list(args))
             return np.asarray(res[0], dtype=object)
         index_values = self._index_values(meaning, node)
         key = (node.op, meaning.fn, _freeze(node.attrs), tuple(shapes),
@@ -307,6 +357,8 @@ class _Run:
             return np.asarray(lin.forward(ins, node.attrs), dtype=object)
         if meaning.kind in ("index", "select"):
             m = _cached(("moves",) + key, lambda: _moves(meaning, node, shapes, index_values))
+            if m.candidates is not None:
+                m = _picked(m, ins[0])
             self.local[node.id] = m
             return self._move(m, ins)
         if self.size_budget is not None and sum(
@@ -322,28 +374,13 @@ class _Run:
             _on_zero(s.kinks.forward(vec)[1], node.op)
         vals, outs = s.tape.forward(vec)
         _all_finite([outs], node.op, ins)
-        self.local[node.id] = (s, vec, vals)
+        self.local[node.id] = _TapeLocal(s, vec, vals)
         out = np.empty(len(outs), dtype=object)
         out[:] = outs
         return out.reshape(s.shape)
 
-    def _move(self, m: _Moves, ins: list[np.ndarray]) -> np.ndarray:
-        if m.candidates is not None:
-            src = ins[0].reshape(-1)
-            sign = 1 if m.select == "max" else -1
-            picks = []
-            for cands in m.candidates:
-                best = cands[0][1]
-                for _, i in cands[1:]:
-                    if sign * (src[i] - src[best]) > 0:
-                        best = i
-                    elif not (sign * (src[i] - src[best]) < 0):
-                        raise NotCertified("a tie for the extremum") if (
-                            src[i] - src[best]).is_zero() else Undecided("close candidates")
-                picks.append(best)
-            # With no tie the extremum moves the one element it selects (max and min alike).
-            by = np.arange(len(picks), dtype=np.int64), np.array(picks, dtype=np.int64)
-            m.by_slot = {0: by}
+    @staticmethod
+    def _move(m: _Moves, ins: list[np.ndarray]) -> np.ndarray:
         out = np.empty(math.prod(m.shape), dtype=object)
         for slot, (ks, is_) in m.by_slot.items():
             out[ks] = ins[slot].reshape(-1)[is_]
@@ -351,48 +388,153 @@ class _Run:
             out[k] = v
         return out.reshape(m.shape)
 
-    def reverse(self, seeds: dict[int, np.ndarray], targets: set[int]) -> dict[int, np.ndarray]:
+    # -- forward tangents, for second order ------------------------------------------------------
+    def tangents(self, seeds: dict[int, np.ndarray]) -> None:
+        """The tangent of every node along the inputs' tangents ``seeds`` (absent: zero)."""
+        self.tan: dict[int, np.ndarray] = dict(seeds)
+        for node in self.graph.nodes:
+            if node.kind != "op":
+                continue
+            self.check()
+            dxs = [self.tan.get(i) for i in node.inputs]
+            if all(d is None for d in dxs):
+                continue
+            t = self._jvp(node, dxs)
+            if t is not None:
+                self.tan[node.id] = np.asarray(t, dtype=object)
+
+    def _jvp(self, node: IRNode, dxs: list[Any]) -> Any:
+        local = self.local[node.id]
+        ins = [self.values[i] for i in node.inputs]
+        if isinstance(local, _ElementwiseLocal):
+            terms = [p * d for p, d in zip(local.parts, dxs, strict=True) if d is not None]
+            return np.sum(terms, axis=0) if len(terms) > 1 else terms[0]
+        if isinstance(local, _TapeLocal):
+            dvec = [dxs[slot].reshape(-1)[i] if dxs[slot] is not None else None
+                    for slot, i in local.s.var_of]
+            local.dvals = local.s.tape.jvp(local.vals, dvec)
+            zero = flint.arb(0)
+            out = np.empty(len(local.s.tape.outputs), dtype=object)
+            out[:] = [local.dvals[o] if local.dvals[o] is not None else zero
+                      for o in local.s.tape.outputs]
+            return out.reshape(local.s.shape)
+        if isinstance(local, _Moves):
+            moved = [d if d is not None else _zeros(x.shape) for d, x in zip(dxs, ins,
+                                                                            strict=True)]
+            out = self._move(local, moved)
+            for k, _ in local.consts:
+                out.reshape(-1)[k] = flint.arb(0)
+            return out
+        return local.tangent(ins, dxs, node.attrs)
+
+    # -- reverse --------------------------------------------------------------------------------
+    def reverse(self, seeds: dict[int, np.ndarray], targets: set[int], second: bool = False
+                ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+        """Adjoints of every node the targets need; with ``second``, also their derivatives
+        along the tangents (forward over reverse: the Hessian-vector product)."""
         need = set(targets)
         for node in self.graph.nodes:
             if node.kind == "op" and any(i in need for i in node.inputs):
                 need.add(node.id)
-        adj = {k: v for k, v in seeds.items()}
+        adj = dict(seeds)
+        dadj: dict[int, np.ndarray] = {}
         for node in reversed(self.graph.nodes):
             if node.kind != "op" or node.id not in adj or node.id not in need:
                 continue
             self.check()
-            g = adj.pop(node.id) if node.id not in targets else adj[node.id]
-            for slot, contribution in self._vjp(node, g):
+            g = adj[node.id] if node.id in targets else adj.pop(node.id)
+            dg = dadj.get(node.id) if node.id in targets else dadj.pop(node.id, None)
+            for slot, contribution, moved in self._vjp(node, g, dg, second):
                 src = node.inputs[slot]
-                if src not in need or contribution is None:
+                if src not in need:
                     continue
-                adj[src] = adj[src] + contribution if src in adj else contribution
-        return adj
+                if contribution is not None:
+                    adj[src] = adj[src] + contribution if src in adj else contribution
+                if moved is not None:
+                    dadj[src] = dadj[src] + moved if src in dadj else moved
+        return adj, dadj
 
-    def _vjp(self, node: IRNode, g: np.ndarray) -> list[tuple[int, np.ndarray | None]]:
+    def _vjp(self, node: IRNode, g: np.ndarray, dg: Any, second: bool
+             ) -> list[tuple[int, Any, Any]]:
+        """Per input: the adjoint's contribution and (``second``) its derivative."""
         local = self.local[node.id]
         ins = [self.values[i] for i in node.inputs]
-        if isinstance(local, tuple) and isinstance(local[0], _Elementwise):
-            _, parts = local
-            return [(j, unbroadcast(np.asarray(g * p, dtype=object), ins[j].shape))
-                    for j, p in enumerate(parts)]
-        if isinstance(local, tuple):
-            s, vec, vals = local
-            grads = s.tape.reverse(vals, list(g.reshape(-1)))
-            outs: dict[int, np.ndarray] = {}
-            for (slot, i), v in zip(s.var_of, grads, strict=True):
-                a = outs.setdefault(slot, _zeros(ins[slot].shape).reshape(-1))
-                a[i] = a[i] + v
-            return [(slot, a.reshape(ins[slot].shape)) for slot, a in outs.items()]
+        dxs = [self.tan.get(i) for i in node.inputs] if second else []
+        if isinstance(local, _ElementwiseLocal):
+            return self._elementwise_vjp(local, ins, g, dg, dxs, second)
+        if isinstance(local, _TapeLocal):
+            return self._tape_vjp(local, ins, g, dg, second)
         if isinstance(local, _Moves):
-            found = []
-            flat = g.reshape(-1)
-            for slot, (ks, is_) in local.by_slot.items():
-                a = _zeros(ins[slot].shape).reshape(-1)
-                np.add.at(a, is_, flat[ks])
-                found.append((slot, a.reshape(ins[slot].shape)))
-            return found
-        return list(enumerate(local.adjoint(g, ins, node.attrs)))
+            first = self._scatter(local, ins, g)
+            moved = dict(self._scatter(local, ins, dg)) if second and dg is not None else {}
+            return [(slot, a, moved.get(slot)) for slot, a in first]
+        found = local.adjoint(g, ins, node.attrs)
+        if not second:
+            return [(j, a, None) for j, a in enumerate(found)]
+        motion = local.adjoint_dot(g, ins, dxs, node.attrs)
+        along = local.adjoint(dg, ins, node.attrs) if dg is not None else [None] * len(ins)
+        return [(j, a, _plus(m, d)) for j, (a, m, d) in enumerate(zip(found, motion, along,
+                                                                       strict=True))]
+
+    @staticmethod
+    def _elementwise_vjp(local: _ElementwiseLocal, ins: list[np.ndarray], g: np.ndarray,
+                         dg: Any, dxs: list[Any], second: bool) -> list[tuple[int, Any, Any]]:
+        n = local.c.n
+        seconds = local.c.seconds(local.args) if second and any(
+            d is not None for d in dxs) else None
+        found = []
+        for j, p in enumerate(local.parts):
+            a = unbroadcast(np.asarray(g * p, dtype=object), ins[j].shape)
+            moved = None
+            if second:
+                total = g * np.sum([seconds[j * n + i] * d for i, d in enumerate(dxs)
+                                    if d is not None], axis=0) if seconds is not None else None
+                if dg is not None:
+                    total = dg * p if total is None else total + dg * p
+                moved = None if total is None else unbroadcast(
+                    np.asarray(total, dtype=object), ins[j].shape)
+            found.append((j, a, moved))
+        return found
+
+    @staticmethod
+    def _tape_vjp(local: _TapeLocal, ins: list[np.ndarray], g: np.ndarray, dg: Any,
+                  second: bool) -> list[tuple[int, Any, Any]]:
+        s = local.s
+        gs = list(np.asarray(g, dtype=object).reshape(-1))
+        if second:
+            zero = flint.arb(0)
+            dgs = list(np.asarray(dg, dtype=object).reshape(-1)) if dg is not None else [
+                zero] * len(gs)
+            dvals = local.dvals if local.dvals is not None else [None] * len(local.vals)
+            grads, dgrads = s.tape.reverse_dot(local.vals, dvals, gs, dgs)
+        else:
+            grads, dgrads = s.tape.reverse(local.vals, gs), None
+        outs: dict[int, np.ndarray] = {}
+        douts: dict[int, np.ndarray] = {}
+        for n, ((slot, i), v) in enumerate(zip(s.var_of, grads, strict=True)):
+            a = outs.setdefault(slot, _zeros(ins[slot].shape).reshape(-1))
+            a[i] = a[i] + v
+            if dgrads is not None:
+                d = douts.setdefault(slot, _zeros(ins[slot].shape).reshape(-1))
+                d[i] = d[i] + dgrads[n]
+        return [(slot, a.reshape(ins[slot].shape),
+                 douts[slot].reshape(ins[slot].shape) if slot in douts else None)
+                for slot, a in outs.items()]
+
+    @staticmethod
+    def _scatter(local: _Moves, ins: list[np.ndarray], g: np.ndarray
+                 ) -> list[tuple[int, np.ndarray]]:
+        found = []
+        flat = np.asarray(g, dtype=object).reshape(-1)
+        for slot, (ks, is_) in local.by_slot.items():
+            a = _zeros(ins[slot].shape).reshape(-1)
+            np.add.at(a, is_, flat[ks])
+            found.append((slot, a.reshape(ins[slot].shape)))
+        return found
+
+
+def _plus(a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else a + b
 
 
 def _zeros(shape: tuple[int, ...]) -> np.ndarray:
@@ -402,7 +544,8 @@ def _zeros(shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _evaluate(graph: Graph, seeds: dict[int, np.ndarray] | None, deadline: float,
-              size_budget: int | None) -> tuple[list[np.ndarray | None], list[np.ndarray]]:
+              size_budget: int | None, tangents: list[np.ndarray | None] | None = None
+              ) -> tuple[list[np.ndarray | None], list[np.ndarray]]:
     run = _Run(graph, deadline, size_budget)
     run.forward()
     targets = {i for i in graph.inputs if i is not None}
@@ -412,7 +555,12 @@ def _evaluate(graph: Graph, seeds: dict[int, np.ndarray] | None, deadline: float
             one = to_balls(np.ones(run.values[o].shape))
             seeds[o] = seeds[o] + one if o in seeds else one
     balls = {k: to_balls(v) if v.dtype != object else v for k, v in seeds.items()}
-    adj = run.reverse(balls, targets)
+    if tangents is None:
+        adj, _ = run.reverse(balls, targets)
+    else:
+        run.tangents({i: to_balls(v) for i, v in zip(graph.inputs, tangents, strict=True)
+                      if i is not None and v is not None})
+        _, adj = run.reverse(balls, targets, second=True)
     grads = [None if i is None else adj.get(i, _zeros(run.values[i].shape))
              for i in graph.inputs]
     return grads, [run.values[o] for o in graph.outputs]
@@ -420,14 +568,18 @@ def _evaluate(graph: Graph, seeds: dict[int, np.ndarray] | None, deadline: float
 
 def certified_grad(graph: Graph, seeds: dict[int, np.ndarray] | None = None, *,
                    dtypes: list[str] | None = None, time_budget: float = 60.0,
-                   min_bits: int = 128, size_budget: int | None = None) -> Certified:
+                   min_bits: int = 128, size_budget: int | None = None,
+                   tangents: list[np.ndarray | None] | None = None) -> Certified:
     """The exact gradient of ``graph``'s outputs (weighted by ``seeds``: output node id ->
     array, ones by default) with respect to its inputs, as Arb balls whose rounding to each
     input's dtype (or to ``dtypes[i]``) is proven: the precision starts at ``min_bits`` (at
     least 128) and is doubled while a comparison or a rounding is undecided, within
     ``time_budget`` seconds. A structural op of more than ``size_budget`` input elements is
     left to the general path. Raises ``NotCertified`` where this path cannot settle the graph
-    (see the module docstring).
+    (see the module docstring). With ``tangents`` (one array per input, None for zero), the
+    result is instead the Hessian-vector product: the gradient's derivative along them,
+    forward over reverse through the same rules (second partials of elementwise ops, the
+    linear maps' moving adjoints, the tapes' second partials).
 
     >>> import symgrad
     >>> x = symgrad.tensor([0.5, -1.0], dtype=symgrad.float64, requires_grad=True)
@@ -442,10 +594,12 @@ def certified_grad(graph: Graph, seeds: dict[int, np.ndarray] | None = None, *,
     for bits in ladder:
         with precision(bits):
             try:
-                grads, forward = _evaluate(graph, seeds, deadline, size_budget)
+                grads, forward = _evaluate(graph, seeds, deadline, size_budget, tangents)
             except (Undecided, ValueError, ZeroDivisionError) as e:
                 notes.append(f"{bits} bits: {e}")
                 continue
+            except NameError as e:  # a function the Arb namespace does not have
+                raise NotCertified(str(e)) from None
             result = Certified(grads, forward, bits, 0.0, notes)
             proven = True
             for i, g in enumerate(grads):

@@ -1274,11 +1274,12 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
                 return _result("ok", "", values, shapes, [], forwards)
             if mode != "local":
                 raise ValueError(f"mode must be 'local' or 'whole', not {mode!r}")
-            if vs is None:
-                fast = _certified(graph, outs, grad_outputs, time_budget, size_budget, shapes,
-                                  digits)
-                if fast is not None:
-                    return fast
+            tangents = [np.asarray(_data(x), dtype=np.float64) for x in _tuple(v)] if (
+                v is not None) else None
+            fast = _certified(graph, outs, grad_outputs, time_budget, size_budget, shapes,
+                              digits, tangents)
+            if fast is not None:
+                return fast
             ev = _Evaluator(graph, budget, backend)
             ev.forward()
             need = ev.needs({i for i in graph.inputs if i is not None})
@@ -1315,8 +1316,8 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
 
 
 def _certified(graph: Graph, outs: tuple[Any, ...], grad_outputs: Any, time_budget: float,
-               size_budget: int, shapes: list[tuple[int, ...]], digits: int
-               ) -> ExactResult | None:
+               size_budget: int, shapes: list[tuple[int, ...]], digits: int,
+               tangents: list[np.ndarray] | None) -> ExactResult | None:
     """The certified result, or None where only the general path can settle the graph."""
     gos = _tuple(grad_outputs)
     seeds: dict[int, np.ndarray] | None = None
@@ -1327,7 +1328,7 @@ def _certified(graph: Graph, outs: tuple[Any, ...], grad_outputs: Any, time_budg
             seeds[nid] = seeds[nid] + g if nid in seeds else g
     try:
         c = certified_grad(graph, seeds, time_budget=time_budget, size_budget=size_budget,
-                           min_bits=math.ceil((digits + 10) * 3.33))
+                           min_bits=math.ceil((digits + 10) * 3.33), tangents=tangents)
     except NotCertified:
         return None
     grads, floats = [], []
@@ -1342,7 +1343,8 @@ def _certified(graph: Graph, outs: tuple[Any, ...], grad_outputs: Any, time_budg
         forwards = [_mpf_array(f, f.shape) for f in c.forward]
     result = ExactResult("ok", "", grads, floats, forward=_forward_array(forwards),
                          certified=c)
-    result.expression = _single_expression(graph)
+    if tangents is None:
+        result.expression = _single_expression(graph)
     return result
 
 

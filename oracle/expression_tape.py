@@ -31,19 +31,23 @@ class _Step:
     const: Any = None
     fn: Callable[..., Any] | None = None  # value and partials of a function node
     const_exponent: bool = False  # a power whose exponent is a number
+    func: Any = None  # the SymPy function of a function node, for its second partials
 
 
 _FUNCTIONS: dict[Any, Callable[..., Any]] = {}
 
 
-def _function(func: Any, n: int) -> Callable[..., Any]:
-    """Value and partials of ``func`` of ``n`` arguments, compiled once per function."""
-    key = (func, n)
+def _function(func: Any, n: int, order: int = 1) -> Callable[..., Any]:
+    """Value and partials of ``func`` of ``n`` arguments (``order=2``: its second partials,
+    row by row), compiled once per function."""
+    key = (func, n, order)
     hit = _FUNCTIONS.get(key)
     if hit is None:
         xs = sympy.symbols(f"a0:{n}", real=True)
         value = func(*xs)
-        hit = arb_lambdify(list(xs), [value, *(value.diff(x) for x in xs)])
+        parts = [value.diff(x) for x in xs]
+        exprs = [value, *parts] if order == 1 else [p.diff(x) for p in parts for x in xs]
+        hit = arb_lambdify(list(xs), exprs)
         _FUNCTIONS[key] = hit
     return hit
 
@@ -114,6 +118,87 @@ class Tape:
             for j, part in _partials(s, vals, k):
                 adj[j] = a * part if adj[j] is None else adj[j] + a * part
         return grads
+
+
+    def jvp(self, vals: list[Any], dxs: list[Any]) -> list[Any]:
+        """The tangent of every step for the variables' tangents ``dxs`` (None for 0)."""
+        dvals: list[Any] = [None] * len(self.steps)
+        for k, s in enumerate(self.steps):
+            if s.kind == "var":
+                dvals[k] = dxs[s.var]
+            elif s.kind != "const":
+                total = None
+                for j, part in _partials(s, vals, k):
+                    if dvals[j] is not None:
+                        term = part * dvals[j]
+                        total = term if total is None else total + term
+                dvals[k] = total
+        return dvals
+
+    def reverse_dot(self, vals: list[Any], dvals: list[Any], g: list[Any], dg: list[Any]
+                    ) -> tuple[list[Any], list[Any]]:
+        """The variables' adjoints for output adjoints ``g`` and their derivatives along the
+        tangents ``dvals`` (from ``jvp``) with output adjoints moving by ``dg``."""
+        adj: list[Any] = [None] * len(self.steps)
+        dadj: list[Any] = [None] * len(self.steps)
+        for o, go, dgo in zip(self.outputs, g, dg, strict=True):
+            adj[o] = go if adj[o] is None else adj[o] + go
+            dadj[o] = dgo if dadj[o] is None else dadj[o] + dgo
+        zero = flint.arb(0)
+        grads, dgrads = [zero] * self.n_vars, [zero] * self.n_vars
+        for k in range(len(self.steps) - 1, -1, -1):
+            a, da = adj[k], dadj[k]
+            s = self.steps[k]
+            if a is None or s.kind == "const":
+                continue
+            da = zero if da is None else da
+            if s.kind == "var":
+                grads[s.var] += a
+                dgrads[s.var] += da
+                continue
+            parts = _partials(s, vals, k)
+            moves = _partial_dots(s, vals, dvals, k)
+            for (j, part), dpart in zip(parts, moves, strict=True):
+                adj[j] = a * part if adj[j] is None else adj[j] + a * part
+                step = da * part + a * dpart
+                dadj[j] = step if dadj[j] is None else dadj[j] + step
+        return grads, dgrads
+
+
+def _partial_dots(s: _Step, vals: list[Any], dvals: list[Any], k: int) -> list[Any]:
+    """The derivative of each of ``_partials``' partials along the tangents ``dvals``."""
+    zero = flint.arb(0)
+    d = [zero if dvals[a] is None else dvals[a] for a in s.args]
+    if s.kind == "add":
+        return [zero] * len(s.args)
+    if s.kind == "mul":
+        out = []
+        for j in range(len(s.args) - 1, -1, -1):  # the order of ``_partials``
+            total = zero
+            for i in range(len(s.args)):
+                if i == j:
+                    continue
+                term = d[i]
+                for m in range(len(s.args)):
+                    if m not in (i, j):
+                        term = term * vals[s.args[m]]
+                total += term
+            out.append(total)
+        return out
+    if s.kind == "pow":
+        b, e = vals[s.args[0]], vals[s.args[1]]
+        db, de = d
+        if s.const_exponent:
+            return [e * (e - 1) * _power(b, e - 2) * db]
+        # d(e b**(e-1)) = de b**(e-1) + e b**(e-1) (de log b + (e-1) db / b); d(v log b).
+        pe1 = _power(b, e - 1)
+        value = vals[k]
+        dvalue = e * pe1 * db + value * b.log() * de
+        return [de * pe1 + e * pe1 * (de * b.log() + (e - 1) * db / b),
+                dvalue * b.log() + value * db / b]
+    n = len(s.args)
+    second = _function(s.func, n, order=2)(*(vals[a] for a in s.args))
+    return [sum((second[j * n + i] * d[i] for i in range(n)), zero) for j in range(n)]
 
 
 def _power(b: Any, e: Any) -> Any:
@@ -205,5 +290,6 @@ def _inner(node: Any, args: list[int]) -> _Step:
         return _Step("pow", tuple(args), const_exponent=bool(node.exp.is_Number))
     if isinstance(node, sympy.Function) and all(a.is_extended_real is not False
                                                 for a in node.args):
-        return _Step("fn", tuple(args), fn=_function(node.func, len(node.args)))
+        return _Step("fn", tuple(args), fn=_function(node.func, len(node.args)),
+                     func=node.func)
     raise Undecided(f"no exact tape rule for {type(node).__name__}")

@@ -21,11 +21,21 @@ __all__ = ["LinearMap", "LINEAR", "unbroadcast"]
 
 @dataclass(frozen=True)
 class LinearMap:
-    """``forward(xs, attrs)`` and ``adjoint(g, xs, attrs)``: one array per input (``None``
-    for an input the map does not act on linearly)."""
+    """``forward(xs, attrs)`` and ``adjoint(g, xs, attrs)`` (one array per input). For second
+    order, ``tangent(xs, dxs, attrs)``: the output's derivative along the inputs' tangents
+    ``dxs`` (``None`` for a zero tangent), and ``adjoint_dot(g, xs, dxs, attrs)``: the
+    derivative of the adjoint along them with ``g`` fixed (``None`` where it is 0: a map
+    linear in each input alone has an adjoint that does not move with that input)."""
 
     forward: Callable[..., np.ndarray]
     adjoint: Callable[..., list[np.ndarray | None]]
+    tangent: Callable[..., np.ndarray | None]
+    adjoint_dot: Callable[..., list[np.ndarray | None]]
+
+
+def _no_motion(g: np.ndarray, xs: list[np.ndarray], dxs: list[Any], attrs: dict[str, Any]
+               ) -> list[None]:
+    return [None] * len(xs)
 
 
 def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -85,7 +95,10 @@ def _sum_map(all_dims: bool) -> LinearMap:
         dim = None if all_dims else attrs.get("dim")
         return [_sum_adjoint(g, xs[0].shape, dim, attrs.get("keepdim", False))]
 
-    return LinearMap(forward, adjoint)
+    def tangent(xs: list[np.ndarray], dxs: list[Any], attrs: dict[str, Any]) -> Any:
+        return None if dxs[0] is None else forward([dxs[0]], attrs)
+
+    return LinearMap(forward, adjoint, tangent, _no_motion)
 
 
 def _mean_map(all_dims: bool) -> LinearMap:
@@ -99,7 +112,10 @@ def _mean_map(all_dims: bool) -> LinearMap:
         n = max(_count(xs[0].shape, dim), 1)
         return [_sum_adjoint(g / flint.arb(n), xs[0].shape, dim, attrs.get("keepdim", False))]
 
-    return LinearMap(forward, adjoint)
+    def tangent(xs: list[np.ndarray], dxs: list[Any], attrs: dict[str, Any]) -> Any:
+        return None if dxs[0] is None else forward([dxs[0]], attrs)
+
+    return LinearMap(forward, adjoint, tangent, _no_motion)
 
 
 # -- products of matrices ------------------------------------------------------------------------
@@ -145,11 +161,9 @@ def _matmul_adjoint(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[np.ndar
     va, vb = a.ndim == 1, b.ndim == 1
     a2 = a.reshape(1, -1) if va else a
     b2 = b.reshape(-1, 1) if vb else b
-    g2 = g
-    if va:
-        g2 = np.expand_dims(g2, -2)
-    if vb:
-        g2 = np.expand_dims(g2, -1)
+    # The 2-d product's output shape, whose size-1 dims the 1-d operands dropped.
+    full = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1])
+    g2 = np.asarray(g, dtype=object).reshape(full)
     ga = _batched(g2, np.swapaxes(b2, -1, -2))
     gb = _batched(np.swapaxes(a2, -1, -2), g2)
     ga = unbroadcast(ga, a2.shape).reshape(a.shape)
@@ -157,11 +171,38 @@ def _matmul_adjoint(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[np.ndar
     return [ga, gb]
 
 
-_MATMUL = LinearMap(lambda xs, attrs: matmul(xs[0], xs[1]),
-                    lambda g, xs, attrs: _matmul_adjoint(g, xs[0], xs[1]))
+def _product_tangent(a: np.ndarray, b: np.ndarray, da: Any, db: Any) -> Any:
+    """d(a @ b) = da @ b + a @ db (bilinear)."""
+    terms = [matmul(da, b) if da is not None else None, matmul(a, db) if db is not None else None]
+    terms = [t for t in terms if t is not None]
+    return terms[0] + terms[1] if len(terms) == 2 else terms[0] if terms else None
+
+
+def _product_adjoint_dot(g: np.ndarray, a: np.ndarray, b: np.ndarray, da: Any, db: Any
+                         ) -> list[Any]:
+    """The adjoint of a @ b moves with the other factor only: g db* for a, da* g for b."""
+    return [_matmul_adjoint(g, a, db)[0] if db is not None else None,
+            _matmul_adjoint(g, da, b)[1] if da is not None else None]
+
+
+def _addmm_tangent(xs: list[np.ndarray], dxs: list[Any], attrs: dict[str, Any]) -> Any:
+    product = _product_tangent(xs[1], xs[2], dxs[1], dxs[2])
+    if dxs[0] is None:
+        return product
+    shift = np.array(np.broadcast_to(dxs[0], matmul(xs[1], xs[2]).shape), dtype=object)
+    return shift if product is None else product + shift
+
+
+_MATMUL = LinearMap(
+    lambda xs, attrs: matmul(xs[0], xs[1]),
+    lambda g, xs, attrs: _matmul_adjoint(g, xs[0], xs[1]),
+    lambda xs, dxs, attrs: _product_tangent(xs[0], xs[1], dxs[0], dxs[1]),
+    lambda g, xs, dxs, attrs: _product_adjoint_dot(g, xs[0], xs[1], dxs[0], dxs[1]))
 _ADDMM = LinearMap(
     lambda xs, attrs: matmul(xs[1], xs[2]) + xs[0],
-    lambda g, xs, attrs: [unbroadcast(g, xs[0].shape), *_matmul_adjoint(g, xs[1], xs[2])])
+    lambda g, xs, attrs: [unbroadcast(g, xs[0].shape), *_matmul_adjoint(g, xs[1], xs[2])],
+    _addmm_tangent,
+    lambda g, xs, dxs, attrs: [None, *_product_adjoint_dot(g, xs[1], xs[2], dxs[1], dxs[2])])
 
 LINEAR: dict[str, LinearMap] = {
     "sum": _sum_map(False), "sum_all": _sum_map(True),
