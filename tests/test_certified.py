@@ -184,3 +184,40 @@ def test_a_linear_map_at_a_large_size_is_certified_quickly():
     r = oracle.exact_grad(y, [a, b])
     assert r.certified is not None
     np.testing.assert_array_equal(r.float64[0], np.broadcast_to(b_values.sum(1), (200, 300)))
+
+
+# -- second order: forward over reverse on the certified path ---------------------------------------
+def test_hvp_of_a_small_mlp_is_certified_and_equals_whole_expression_mode():
+    rng = np.random.default_rng(1)
+    x = t(rng.standard_normal((2, 3)), requires_grad=False)
+    target = symgrad.tensor(rng.integers(0, 2, 2))
+    params = [t(rng.standard_normal(s)) for s in ((3, 2), (2,), (2, 2))]
+
+    def loss():
+        import symgrad.nn.functional as F
+
+        return F.cross_entropy(F.relu(x @ params[0] + params[1]) @ params[2], target)
+
+    v = [rng.standard_normal(p.shape) for p in params]
+    r = oracle.exact_hvp(loss(), params, v)
+    whole = oracle.exact_hvp(loss(), params, v, mode="whole")
+    assert r.certified is not None and whole.status == "ok"
+    for got, want in zip(r.grads, whole.grads, strict=True):
+        for a, b in zip(got.reshape(-1), want.reshape(-1), strict=True):
+            assert abs(a - b) <= 1e-35 * max(1, abs(b))
+
+
+@pytest.mark.parametrize("op", ["tanh", "sigmoid", "atan2", "pow_tensor", "logsumexp"])
+def test_hvp_of_one_op_equals_whole_expression_mode(op):
+    x = t([0.75, -0.5, 1.25])
+    w = t([1.5, 0.25, 0.5])
+    args = {"atan2": (x, w), "pow_tensor": (w, x)}.get(op, (x,))
+    attrs = {"logsumexp": {"dim": (0,), "keepdim": False}}.get(op, {})
+    v = [np.array([0.5, -1.0, 2.0]), np.array([1.0, 0.5, -0.25])][:len(args)]
+    out = apply(REGISTRY[op], *args, **attrs).sum()
+    r = oracle.exact_hvp(out, list(args), v)
+    whole = oracle.exact_hvp(out, list(args), v, mode="whole")
+    assert r.certified is not None
+    for got, want in zip(r.grads, whole.grads, strict=True):
+        for a, b in zip(got.reshape(-1), want.reshape(-1), strict=True):
+            assert abs(a - b) <= 1e-35 * max(1, abs(b))
