@@ -592,9 +592,10 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *,
     seed.
 
     Args:
-        from: the lower bound (also ``from_``, as Python spells it here).
+        from_: the lower bound.
         to: the upper bound.
         generator: the ``Generator`` to draw from (the default one if None).
+        **kwargs: ``from``, PyTorch's name of the lower bound (a keyword in Python).
 
     >>> import symgrad
     >>> _ = symgrad.manual_seed(0)

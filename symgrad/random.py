@@ -43,7 +43,7 @@ class Generator:
     ``bernoulli`` and the in-place fills.
 
     Args:
-        device: where the generator's tensors live; only ``"cpu"``.
+        device (str): where the generator's tensors live; only ``"cpu"``.
 
     >>> import symgrad
     >>> g = symgrad.Generator().manual_seed(0)
