@@ -334,7 +334,7 @@ class Tensor:
         (tensor([2.]), True)
         """
         if self._view is not None and self._view.base is not None and (
-                self._view.chain is not None):
+                self._view.has_history):
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using "
                 "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
