@@ -56,6 +56,14 @@ def _float(dtype: Dtype | None) -> Dtype:
 def as_tensor(data: Any, dtype: Dtype | None = None, device: str | None = None) -> Tensor:
     """A tensor sharing memory with ``data`` when it already is one (or an array) of ``dtype``.
 
+    Args:
+        data: The values: a tensor or NumPy array (shared when its dtype is ``dtype``), or
+            anything ``tensor()`` accepts (copied).
+        dtype: The element type. Defaults to None: ``data``'s own, or inferred as
+            ``tensor()`` does.
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+
     >>> import numpy as np, symgrad
     >>> a = np.array([1.0, 2.0])
     >>> t = symgrad.as_tensor(a); a[0] = 5.0; t
@@ -73,6 +81,10 @@ def as_tensor(data: Any, dtype: Dtype | None = None, device: str | None = None) 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A tensor that shares memory with a NumPy array (writes to one show in the other).
 
+    Args:
+        ndarray: The array to share; its dtype must be one symgrad has (bool,
+            integers, float16, float32, float64, bfloat16).
+
     >>> import numpy as np, symgrad
     >>> symgrad.from_numpy(np.arange(3))
     tensor([0, 1, 2])
@@ -88,6 +100,15 @@ def zeros(*size: Any, dtype: Dtype | None = None, device: str | None = None,
           requires_grad: bool = False) -> Tensor:
     """A tensor of zeros.
 
+    Args:
+        *size: The shape: ints given separately (``zeros(2, 3)``) or as one sequence
+            (``zeros((2, 3))``).
+        dtype: The element type. Defaults to None: ``get_default_dtype()`` (float32).
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
+
     >>> import symgrad
     >>> symgrad.zeros(2, 3, dtype=symgrad.int64)
     tensor([[0, 0, 0],
@@ -101,6 +122,15 @@ def ones(*size: Any, dtype: Dtype | None = None, device: str | None = None,
          requires_grad: bool = False) -> Tensor:
     """A tensor of ones.
 
+    Args:
+        *size: The shape: ints given separately (``zeros(2, 3)``) or as one sequence
+            (``zeros((2, 3))``).
+        dtype: The element type. Defaults to None: ``get_default_dtype()`` (float32).
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
+
     >>> import symgrad
     >>> symgrad.ones(2)
     tensor([1., 1.])
@@ -112,6 +142,15 @@ def ones(*size: Any, dtype: Dtype | None = None, device: str | None = None,
 def empty(*size: Any, dtype: Dtype | None = None, device: str | None = None,
           requires_grad: bool = False) -> Tensor:
     """A tensor whose values are not to be relied on (zeros here, for reproducibility).
+
+    Args:
+        *size: The shape: ints given separately (``zeros(2, 3)``) or as one sequence
+            (``zeros((2, 3))``).
+        dtype: The element type. Defaults to None: ``get_default_dtype()`` (float32).
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
 
     >>> import symgrad
     >>> x = symgrad.empty(2, 3)
@@ -132,6 +171,17 @@ def full(size: Sequence[int], fill_value: Any, *, dtype: Dtype | None = None,
          device: str | None = None, requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value``; its dtype follows the value (int64, bool, float).
 
+    Args:
+        size: The shape, as a sequence of ints.
+        fill_value: The value of every element: a Python number, or a one-element
+            tensor.
+        dtype: The element type. Defaults to None: that of ``fill_value`` (bool,
+            int64, or the default float).
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
+
     >>> import symgrad
     >>> symgrad.full((2,), 7)
     tensor([7, 7])
@@ -146,6 +196,14 @@ def zeros_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None 
                requires_grad: bool = False) -> Tensor:
     """Zeros with ``input``'s shape and dtype.
 
+    Args:
+        input: The tensor whose shape (and dtype) the result takes.
+        dtype: The element type. Defaults to None: ``input``'s dtype.
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
+
     >>> import symgrad
     >>> symgrad.zeros_like(symgrad.tensor([1, 2]))
     tensor([0, 0])
@@ -157,6 +215,14 @@ def zeros_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None 
 def ones_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None = None,
               requires_grad: bool = False) -> Tensor:
     """Ones with ``input``'s shape and dtype (or ``dtype``).
+
+    Args:
+        input: The tensor whose shape (and dtype) the result takes.
+        dtype: The element type. Defaults to None: ``input``'s dtype.
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
 
     >>> import symgrad
     >>> symgrad.ones_like(symgrad.tensor([1, 2])), symgrad.ones_like(symgrad.tensor([1, 2]),
@@ -171,6 +237,14 @@ def empty_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None 
                requires_grad: bool = False) -> Tensor:
     """``zeros_like``: values not to be relied on.
 
+    Args:
+        input: The tensor whose shape (and dtype) the result takes.
+        dtype: The element type. Defaults to None: ``input``'s dtype.
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
+
     >>> import symgrad
     >>> x = symgrad.empty_like(symgrad.tensor([[1, 2]]))
     >>> x.shape, x.dtype
@@ -183,6 +257,15 @@ def empty_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Dtype | None = None,
               device: str | None = None, requires_grad: bool = False) -> Tensor:
     """``fill_value`` with ``input``'s shape and dtype (an integer tensor truncates a float).
+
+    Args:
+        input: The tensor whose shape (and dtype) the result takes.
+        fill_value: The value of every element.
+        dtype: The element type. Defaults to None: ``input``'s dtype.
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
 
     >>> import symgrad
     >>> symgrad.full_like(symgrad.zeros(2), 1.5), symgrad.full_like(symgrad.tensor([1, 2]), 2.5)
@@ -198,6 +281,18 @@ def arange(start: float, end: float | None = None, step: float = 1, *,
            dtype: Dtype | None = None, device: str | None = None,
            requires_grad: bool = False) -> Tensor:
     """``start, start + step, ...`` up to (excluding) ``end``; int64 when all are integers.
+
+    Args:
+        start: The first value; the end, starting from 0, when ``end`` is not given.
+        end: The bound the values stop before. Defaults to None (see ``start``).
+        step: The difference between consecutive values; not zero, and of the
+            sign of ``end - start``. Defaults to 1.
+        dtype: The element type. Defaults to None: int64 when ``start``, ``end``
+            and ``step`` are all integers, else the default float.
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
 
     >>> import symgrad
     >>> symgrad.arange(3), symgrad.arange(0, 1, 0.25)
@@ -225,6 +320,16 @@ def linspace(start: float, end: float, steps: int, *, dtype: Dtype | None = None
              device: str | None = None, requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included.
 
+    Args:
+        start: The first value.
+        end: The last value.
+        steps: The number of values, at least 0.
+        dtype: The element type. Defaults to None: ``get_default_dtype()`` (float32).
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
+
     >>> import symgrad
     >>> symgrad.linspace(0, 1, 5)
     tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
@@ -239,6 +344,15 @@ def linspace(start: float, end: float, steps: int, *, dtype: Dtype | None = None
 def eye(n: int, m: int | None = None, *, dtype: Dtype | None = None, device: str | None = None,
         requires_grad: bool = False) -> Tensor:
     """The ``n`` x ``m`` identity matrix.
+
+    Args:
+        n: The number of rows.
+        m: The number of columns. Defaults to None: ``n``.
+        dtype: The element type. Defaults to None: ``get_default_dtype()`` (float32).
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
 
     >>> import symgrad
     >>> symgrad.eye(2)
