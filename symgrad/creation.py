@@ -592,10 +592,9 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *,
     seed.
 
     Args:
-        from_: the lower bound.
+        from_: the lower bound (also given as the keyword ``from``, as PyTorch spells it).
         to: the upper bound.
         generator: the ``Generator`` to draw from (the default one if None).
-        **kwargs: ``from``, PyTorch's name of the lower bound (a keyword in Python).
 
     >>> import symgrad
     >>> _ = symgrad.manual_seed(0)
