@@ -61,6 +61,17 @@ class Certified:
     _rounded: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = field(
         default_factory=dict, repr=False)
 
+    def proven(self) -> bool:
+        """Whether every rounding asked of this result so far is proven.
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([0.1], dtype=symgrad.float64, requires_grad=True)
+        >>> c = certified_grad(_graph(lambda t: t.exp().sum(), x))
+        >>> c.proven(), c.rounded(0, "float16")[1].tolist()
+        (True, [True])
+        """
+        return all(bool(np.all(mask)) for _, mask in self._rounded.values())
+
     def rounded(self, i: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
         """Input i's gradient rounded to ``dtype`` and the mask of proven roundings (inside
         this result's precision, so the ends of each ball are exact enough).
@@ -130,7 +141,8 @@ class _Elementwise:
             fn = arb_lambdify_arrays(self.xs, exprs)
             if fn is None:
                 one = arb_lambdify(self.xs, exprs)
-                fn = np.frompyfunc(lambda *a: tuple(one(*a)), self.n, len(exprs))
+                fn = np.frompyfunc((lambda *a: tuple(one(*a))) if len(exprs) > 1 else (
+                    lambda *a: one(*a)[0]), self.n, len(exprs))
             self.second = fn
         out = self.second(*args)
         return [np.asarray(v, dtype=object) for v in (out if isinstance(out, list | tuple)

@@ -1,10 +1,19 @@
-"""The exact derivative of a recorded graph: SymPy local partials chained in mpmath.
+"""The exact derivative of a recorded graph, certified where it can be, general where not.
 
-Each node's local partials are derived once per (op, attributes, shapes) with SymPy from the
-op's meaning in ``oracle.semantics``, compiled to mpmath, evaluated at the exact binary values of
-the leaves and constants with ``digits`` significant digits, and chained in reverse. A
+First, ``oracle.certified``: Arb balls at the engine's exact binary inputs, each op by the rule
+of its kind (elementwise partials compiled to Arb, linear maps through their adjoints, other
+structural meanings by reverse mode over their SymPy expressions), in time linear in the
+graph's size, with every rounding to a dtype proven (``ExactResult.certified``, ``rounded``).
+
+Where that path cannot settle the graph — an element on a kink or a domain edge, a tie of an
+extremum, a NaN or infinite input, a function Arb lacks — the general path here decides it:
+each node's local partials derived once per (op, attributes, shapes) with SymPy, compiled to
+mpmath, evaluated with ``digits`` significant digits and chained in reverse, taking the
+engine's declared convention at a kink and one-sided limits (``sympy.limit``) at an edge. Its
+values are 40-digit numbers, not balls (``certified`` is None). mpmath stays only here and in
+the step and quotient functions' exact definitions (``oracle.semantics.elementwise``). A
 whole-expression mode differentiates the full output expression once (small graphs; a
-cross-check). Second order: forward-over-reverse with the local second partials.
+cross-check of both). Second order: forward-over-reverse on either path.
 """
 
 from __future__ import annotations
