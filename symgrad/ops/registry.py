@@ -216,12 +216,17 @@ class OpDef:
     # What backward reads of the op on every node, gathered once (``graph._plan``); not copied
     # by ``dataclasses.replace``, so an op with another VJP gets its own.
     _plan: Any = field(default=None, init=False, repr=False)
+    # The positions of the inputs the op has no derivative in (a loss's weight): one requiring
+    # grad is refused when the op is recorded, as PyTorch refuses it.
+    _fixed: tuple[int, ...] = field(default=(), init=False, repr=False)
 
     def __post_init__(self) -> None:
         slow = set(self.refuses)
         if self.dtype_rule == "promote_float" or self.promotes:
             slow.update(d.np for d in _dtypes.ALL if d.np not in _FLOAT_NP)
         object.__setattr__(self, "_slow", frozenset(slow))  # frozen: derived once, here
+        object.__setattr__(self, "_fixed", tuple(
+            i for i, a in enumerate(self.args) if a not in self.differentiable))
 
     def __repr__(self) -> str:
         return f"OpDef({self.name!r}, {self.grad_fn!r})"
@@ -453,6 +458,11 @@ def _constants(values: tuple[Any, ...], arrays: list[np.ndarray]) -> tuple[Tenso
 
 def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data: Any) -> Tensor:
     """The result of ``op`` as a tensor made by a new node, which saves what its VJP reads."""
+    for i in op._fixed:
+        if tensors[i]._rg:
+            raise RuntimeError(f"The function '{op.name}' is not differentiable with respect to "
+                               f"argument '{op.args[i]}'. This input cannot have requires_grad "
+                               "True.")
     out = _make(data, True, None)
     edges = []
     meta = []
