@@ -103,7 +103,7 @@ def _bce_vjp(g: Tensor, self: Tensor, target: Tensor, weight: Tensor, *,
 
 BINARY_CROSS_ENTROPY = defop(
     "binary_cross_entropy", "BinaryCrossEntropyBackward0", _bce, vjp=_bce_vjp,
-    kind="loss", dtype_rule="same", differentiable=("self", "target"),
+    kind="loss", dtype_rule="same", differentiable=("self", "target"), grad_refused=("weight",),
     domain={"self": _PROBABILITY, "target": _PROBABILITY, "weight": _WEIGHT},
     samples=tuple(Sample(((2, 3), (2, 3), (2, 3)), {"reduction": r}) for r in _REDUCTIONS),
     refuses=not_implemented("binary_cross_entropy", NOT_FLOATING),
@@ -136,7 +136,7 @@ def _bce_logits_vjp(g: Tensor, self: Tensor, target: Tensor, weight: Tensor, pos
 BINARY_CROSS_ENTROPY_WITH_LOGITS = defop(
     "binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
     _bce_logits, vjp=_bce_logits_vjp, kind="loss", dtype_rule="same",
-    differentiable=("self", "target"),
+    differentiable=("self", "target"), grad_refused=("weight", "pos_weight"),
     domain={"target": _PROBABILITY, "weight": _WEIGHT, "pos_weight": _WEIGHT},
     samples=tuple(Sample(((2, 3), (2, 3), (2, 3), (3,)), {"reduction": r}) for r in _REDUCTIONS),
     refuses=not_implemented("log_sigmoid_cpu", NOT_FLOATING),

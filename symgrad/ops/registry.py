@@ -216,8 +216,8 @@ class OpDef:
     # What backward reads of the op on every node, gathered once (``graph._plan``); not copied
     # by ``dataclasses.replace``, so an op with another VJP gets its own.
     _plan: Any = field(default=None, init=False, repr=False)
-    # The positions of the inputs the op has no derivative in (a loss's weight): one requiring
-    # grad is refused when the op is recorded, as PyTorch refuses it.
+    # The inputs PyTorch refuses to see requiring grad (a loss's weight): refused on recording.
+    grad_refused: tuple[str, ...] = ()
     _fixed: tuple[int, ...] = field(default=(), init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -225,8 +225,7 @@ class OpDef:
         if self.dtype_rule == "promote_float" or self.promotes:
             slow.update(d.np for d in _dtypes.ALL if d.np not in _FLOAT_NP)
         object.__setattr__(self, "_slow", frozenset(slow))  # frozen: derived once, here
-        object.__setattr__(self, "_fixed", tuple(
-            i for i, a in enumerate(self.args) if a not in self.differentiable))
+        object.__setattr__(self, "_fixed", tuple(self.args.index(a) for a in self.grad_refused))
 
     def __repr__(self) -> str:
         return f"OpDef({self.name!r}, {self.grad_fn!r})"
@@ -262,6 +261,7 @@ def defop(
     samples: tuple[Sample, ...] | None = None,
     refuses: Refusals | None = None,
     promotes: tuple[str, ...] = (),
+    grad_refused: tuple[str, ...] = (),
     **extra: Any,
 ) -> OpDef:
     """Declare an op once; it becomes ``REGISTRY[name]`` and is returned for ``apply``.
@@ -269,7 +269,8 @@ def defop(
     ``refuses`` (from ``refuse`` or ``not_implemented``) names the computation dtypes the op
     raises on, as PyTorch does, instead of computing a wrong value (softmax of integers).
     ``promotes`` names the attrs that are Python scalars taking part in type promotion as
-    PyTorch's wrapped numbers do (``clamp``'s bounds, ``pow``'s exponent).
+    PyTorch's wrapped numbers do (``clamp``'s bounds, ``pow``'s exponent). ``grad_refused``
+    names the inputs PyTorch raises on when they require grad (a loss's ``weight``).
 
     >>> import symgrad
     >>> cube = defop("cube_example", "PowBackward0", lambda self: self ** 3,
@@ -322,6 +323,7 @@ def defop(
         extra=extra,
         refuses=refuses or {},
         promotes=promotes,
+        grad_refused=grad_refused,
     )
     REGISTRY[name] = op
     return op
