@@ -6,7 +6,7 @@
 [(4, 3), (4,), (1, 4), (1,)]
 """
 
-from symgrad.nn import functional
+from symgrad.nn import functional, init
 from symgrad.nn.activation import GELU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from symgrad.nn.layers import Dropout, Embedding, Flatten, Identity, LayerNorm, Unflatten
 from symgrad.nn.loss import (
@@ -22,7 +22,7 @@ from symgrad.nn.loss import (
 from symgrad.nn.modules import Linear, Module, ModuleDict, ModuleList, Sequential
 from symgrad.nn.parameter import Parameter
 
-__all__ = ["functional", "Module", "Parameter", "Linear", "Sequential", "ModuleList",
+__all__ = ["functional", "init", "Module", "Parameter", "Linear", "Sequential", "ModuleList",
            "ModuleDict", "ReLU", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "LogSoftmax",
            "Identity", "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm", "MSELoss",
            "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
