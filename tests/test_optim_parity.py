@@ -17,7 +17,7 @@ START = np.linspace(-1.5, 2.0, 6, dtype=np.float32).reshape(2, 3)
 TARGET = np.linspace(0.5, -0.75, 6, dtype=np.float32).reshape(2, 3)
 
 OPTIMIZERS: dict[str, tuple[str, dict[str, Any]]] = {
-    "sgd-momentum": ("SGD", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01}),
+    "sgd-momentum": ("SGD", {"lr": 0.01, "momentum": 0.9, "weight_decay": 0.01}),
     "adam": ("Adam", {"lr": 0.05}),
     "adam-decay": ("Adam", {"lr": 0.05, "betas": (0.8, 0.99), "weight_decay": 0.1}),
     "adamw": ("AdamW", {"lr": 0.05}),
