@@ -26,9 +26,9 @@ class device:  # noqa: N801 - PyTorch's name
     """A device type and optional index: ``device("cpu")``, ``device("cuda", 0)``, ``"cuda:1"``.
 
     Parameters:
-        type: a device type (``"cpu"``, ``"cuda"``, ...), optionally with ``":index"``; or a
-            device, copied.
-        index: the device's ordinal, when ``type`` has none.
+        type (str | device): a device type (``"cpu"``, ``"cuda"``, ...), optionally with
+            ``":index"``; or a device, copied.
+        index (int | None): the device's ordinal, when ``type`` has none.
 
     Making a device of another type works, as in PyTorch; putting a tensor there raises.
 
