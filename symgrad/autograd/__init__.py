@@ -86,6 +86,9 @@ def _roots(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape!r} and output[{i}] "
                 f"has a shape of {out.shape!r}.".replace("symgrad.Size", "torch.Size")
             )
+        elif g._data.dtype is not out._data.dtype:
+            # PyTorch casts each gradient to the dtype of the tensor it is for.
+            g = g.to(out.dtype)
         node = out.grad_fn if out.grad_fn is not None else out._accumulator()
         roots.append((node, g))
     return roots

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -11,7 +12,10 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inf
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _State:
+class _State(threading.local):
+    """Grad mode, one per thread as in PyTorch: a thread starts with grad enabled, whatever
+    the mode of the thread that started it (the class attribute is every thread's default)."""
+
     enabled = True
 
 
