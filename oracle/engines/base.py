@@ -10,7 +10,8 @@ engine. An engine's ops and samples for the sweep (``catalog``) come through it 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from oracle.ir import Graph
 
-__all__ = ["Engine", "Recording", "OpInfo", "Case", "Unsupported"]
+__all__ = ["Engine", "Recording", "OpInfo", "Case", "MutantCase", "Unsupported"]
 
 
 class Unsupported(Exception):
@@ -79,6 +80,25 @@ class Case:
     attrs: dict[str, Any]
     reproducer: Callable[[int], str]
     described: list[dict[str, Any]]
+
+
+@dataclass
+class MutantCase:
+    """One sample for mutation testing: ``fn`` (a weighted sum of the op's output, so its
+    gradient is a VJP) of ``inputs``; ``grads()`` runs the engine's backward now, as float64
+    arrays (None where it gave none); ``mutations`` describes each bug by name;
+    ``install(mutation)``, for each of them, is
+    a context manager that puts that bug into the op's VJP for the block and yields whether it
+    has changed anything so far."""
+
+    op: str
+    dtype: str
+    sample: str
+    fn: Callable[..., Any]
+    inputs: list[Any]
+    grads: Callable[[], list[np.ndarray | None]]
+    mutations: dict[str, str]
+    install: Callable[[str], AbstractContextManager[Callable[[], bool]]]
 
 
 class Engine(ABC):
@@ -169,3 +189,12 @@ class Engine(ABC):
     @abstractmethod
     def case(self, op: str, dtype: str, sample: int) -> Case:
         """Sample ``sample`` of ``op`` in ``dtype``, ready to judge."""
+
+    def mutation_cases(self, ops: list[str] | None, dtypes: list[str],
+                       seed: Callable[[str, str], int]) -> Iterator[MutantCase]:
+        """Mutation testing's cases (``oracle.mutants``): each sample of ``ops`` (every op
+        with a backward when None) in each of ``dtypes``, weights seeded by ``seed(op,
+        sample)``. Raises KeyError for an unknown op, ValueError for a dtype that is not a
+        float dtype; an engine whose backward the adapter cannot mutate raises
+        NotImplementedError."""
+        raise NotImplementedError(f"no mutation testing for {self.name}")

@@ -12,13 +12,13 @@ it gave. It never looks at a VJP.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 import symgrad
-from oracle.engines.base import Case, Engine, OpInfo, Recording, Unsupported
+from oracle.engines.base import Case, Engine, MutantCase, OpInfo, Recording, Unsupported
 from oracle.ir import Graph, IRNode
 from symgrad import _dtypes
 from symgrad.autograd.graph import AccumulateGrad, Node
@@ -293,6 +293,18 @@ class SymgradEngine(Engine):
         described = [_describe(n, a) for n, a in s.arrays.items()]
         return Case(fn, [leaves[n] for n in diff], diff, s.attrs,
                     lambda order: _sample_reproducer(s, order), described)
+
+
+    def mutation_cases(self, ops: list[str] | None, dtypes: list[str],
+                       seed: Callable[[str, str], int]) -> Iterator[MutantCase]:
+        """symgrad's mutation testing (``oracle.engines.symgrad_mutants``).
+
+        >>> next(ADAPTER.mutation_cases(["neg"], ["float64"], lambda op, sample: 0)).sample
+        'sample0'
+        """
+        from oracle.engines import symgrad_mutants
+
+        return symgrad_mutants.cases(ops, dtypes, seed)
 
 
 def _describe(name: str, a: np.ndarray) -> dict[str, Any]:
