@@ -369,8 +369,9 @@ class _Reader:
                               else o._accumulator() if o._rg else o) for o in outs]
         in_ids: list[int | None] = []
         for t in _tuple(inputs):
-            key = id(t.grad_fn) if t.grad_fn is not None else (
-                id(t._acc) if t._acc is not None else id(t))
+            acc = t._live_accumulator() if t.grad_fn is None else None
+            key = id(t.grad_fn) if t.grad_fn is not None else id(acc) if acc is not None \
+                else id(t)
             in_ids.append(self.ids.get(key))
         for o, nid in zip(outs, out_ids, strict=True):
             held = self.nodes[nid].value
@@ -403,6 +404,7 @@ class _Reader:
                 continue
             if isinstance(node, AccumulateGrad):
                 self.ids[id(node)] = self.value_node(node.variable, "leaf")
+                self.keep.append(node)
                 continue
             if not ready:
                 stack.append((node, True))
