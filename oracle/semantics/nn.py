@@ -12,7 +12,7 @@ import numpy as np
 import sympy
 from sympy import Piecewise
 
-from oracle.semantics import defmeaning, num
+from oracle.semantics import defmeaning, kink, num
 from oracle.semantics.elementwise import _self_at_zero
 from oracle.semantics.elementwise import elementwise as _act
 from oracle.semantics.reductions import along
@@ -50,7 +50,7 @@ _act("elu", _elu, _self_at_zero)
 _act("gelu", _gelu)
 _act("silu", lambda self: self * _sigmoid(self))
 _act("softplus", _softplus, lambda self, *, beta=1, threshold=20: [
-    ("self", num(beta) * self - num(threshold))])
+    kink("self", num(beta) * self - num(threshold), "self * beta == threshold")])
 
 
 def _softmax(xs: list[Any]) -> list[Any]:
