@@ -403,10 +403,22 @@ def t(input: Tensor) -> Tensor:
 
 
 def _T(input: Tensor) -> Tensor:
+    """The tensor with its dims reversed (a view; a matrix's transpose).
+
+    >>> import symgrad
+    >>> symgrad.zeros(2, 3, 4).T.shape
+    symgrad.Size([4, 3, 2])
+    """
     return view_apply(PERMUTE, input, dims=tuple(range(input.ndim - 1, -1, -1)))
 
 
 def _mT(input: Tensor) -> Tensor:
+    """Each matrix of a batch transposed: the last two dims swapped (a view).
+
+    >>> import symgrad
+    >>> symgrad.zeros(2, 3, 4).mT.shape
+    symgrad.Size([2, 4, 3])
+    """
     if input.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
                            f"Got {input.ndim}-D tensor.")
@@ -739,6 +751,10 @@ def broadcast_to(input: Tensor, size: Any) -> Tensor:
 def sum_to_size(input: Tensor, *size: Any) -> Tensor:
     """Sum broadcast dims away so the result has ``size``.
 
+    Args:
+        *size: The shape wanted, given separately or as one sequence; this tensor must
+            broadcast to it.
+
     >>> import symgrad
     >>> x = symgrad.tensor([[1.0, 2.0], [3.0, 4.0]])
     >>> x.sum_to_size(1, 2), x.sum_to_size(2)
@@ -768,6 +784,11 @@ def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         kwargs: ``dtype=`` and ``device=``; ``non_blocking`` and ``copy`` as PyTorch takes them.
 
     Only a floating result stays in the graph; a cast to an integer type truncates toward 0:
+
+    Args:
+        *args: A dtype, or a tensor whose dtype is taken; other values (a device name)
+            leave the dtype as it is.
+        **kwargs: ``dtype=``, the dtype; other keywords are ignored.
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.5, -2.5], requires_grad=True)
