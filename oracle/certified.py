@@ -630,6 +630,6 @@ def certified_grad(graph: Graph, seeds: dict[int, np.ndarray] | None = None, *,
 
 def _graph(fn: Any, *xs: Any) -> Graph:
     """The IR of ``fn(*xs)`` for the examples here (through the engine seam)."""
-    from oracle.adapter import read_graph
+    from oracle.engines import engine_for
 
-    return read_graph([fn(*xs)], list(xs))
+    return engine_for(list(xs)).read([fn(*xs)], list(xs))

@@ -45,7 +45,7 @@ def test_the_engine_rounds_that_sum_down_and_the_oracle_says_so():
     assert oracle.exact_grad(y, x).float64[0].tolist() == [1 + 2.0**-52]
 
 
-# -- proven rounding against exact rational arithmetic ---------------------------------------------
+# -- proven rounding against exact rational arithmetic --------------------------------------------
 def _round_fraction(q: Fraction, dtype: str) -> float:
     """Round a rational to ``dtype`` by exact comparison with the two neighbours."""
     p, emin, _ = FORMATS[dtype]
@@ -86,7 +86,7 @@ def test_to_balls_is_exact_for_every_dtype():
                 float(v))
 
 
-# -- linear maps: their adjoints against the op's own SymPy meaning ---------------------------------
+# -- linear maps: their adjoints against the op's own SymPy meaning -------------------------------
 def _exact_array(shape, seed):
     rng = np.random.default_rng(seed)
     return rng.integers(-5, 6, shape).astype(object)
@@ -141,7 +141,7 @@ def test_every_linear_map_has_a_meaning():
     assert set(LINEAR) <= set(MEANINGS)
 
 
-# -- the expression tape against SymPy's own derivative ---------------------------------------------
+# -- the expression tape against SymPy's own derivative -------------------------------------------
 @pytest.mark.parametrize("op,attrs", [("log_softmax", {"dim": 1}), ("softmax", {"dim": 0}),
                                       ("logsumexp", {"dim": (1,), "keepdim": False}),
                                       ("norm", {"p": 3, "dim": None, "keepdim": False}),
@@ -167,7 +167,7 @@ def test_tape_reverse_equals_sympy_diff(op, attrs):
             flint.arb(str(want)))
 
 
-# -- what the certified path leaves to the general one ----------------------------------------------
+# -- what the certified path leaves to the general one --------------------------------------------
 def test_a_kink_goes_to_the_general_path_with_its_convention():
     x = t([0.0, 2.0])
     r = oracle.exact_grad(x.relu().sum(), x)
@@ -186,7 +186,7 @@ def test_a_linear_map_at_a_large_size_is_certified_quickly():
     np.testing.assert_array_equal(r.float64[0], np.broadcast_to(b_values.sum(1), (200, 300)))
 
 
-# -- second order: forward over reverse on the certified path ---------------------------------------
+# -- second order: forward over reverse on the certified path -------------------------------------
 def test_hvp_of_a_small_mlp_is_certified_and_equals_whole_expression_mode():
     rng = np.random.default_rng(1)
     x = t(rng.standard_normal((2, 3)), requires_grad=False)
