@@ -38,6 +38,9 @@ def rank(status: str) -> int:
 def worst_status(statuses: list[str]) -> str:
     """The worst of ``statuses`` (``"ok"`` for none).
 
+    Args:
+        statuses: Verdict statuses (``"ok"``, ``"kink"``, ``"engine-wrong"``, ...).
+
     >>> worst_status(["ok", "kink", "engine-wrong"])
     'engine-wrong'
     """
@@ -46,6 +49,9 @@ def worst_status(statuses: list[str]) -> str:
 
 def passed(verdict: dict[str, Any]) -> bool:
     """Whether a verdict record passes; the status decides, whatever ``passed`` a file claims.
+
+    Args:
+        verdict: One verdict record.
 
     >>> passed({"status": "kink"}), passed({"status": "engine-wrong", "passed": True})
     (True, False)

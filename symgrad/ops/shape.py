@@ -36,8 +36,10 @@ def _shape_args(shape: tuple[Any, ...]) -> tuple[int, ...]:
     return tuple(int(s) for s in shape)
 
 
+# The ndarray methods and indexing, not NumPy's functions: a view op's whole cost is its Python
+# calls, and np.expand_dims alone cost more than recording the node.
 RESHAPE = defop("reshape", "ViewBackward0",
-                lambda self, *, shape: np.reshape(self, shape),
+                lambda self, *, shape: self.reshape(shape),
                 vjp=lambda g, *, self_shape: g.reshape(self_shape),
                 dtype_rule="same", dtypes=ALL, kind="shape",
                 samples=(Sample(((2, 3),), {"shape": (3, 2)}), Sample(((2, 3),), {"shape": (6,)})),
@@ -81,14 +83,14 @@ SQUEEZE_DIMS = defop("squeeze_dims", "SqueezeBackward2",
                               Sample(((2, 1, 3),), {"dim": (0, 1)})),
                      torch="self.squeeze(dim)")
 SQUEEZE_DIM = defop("squeeze_dim", "SqueezeBackward1",
-                    lambda self, *, dim: np.squeeze(self, dim)
+                    lambda self, *, dim: self[(slice(None),) * dim + (0, Ellipsis)]
                     if self.ndim and self.shape[dim] == 1 else self,
                     vjp=lambda g, *, dim, self_shape: g.reshape(self_shape),
                     dtype_rule="same", dtypes=ALL, kind="shape",
                     samples=(Sample(((2, 1, 3),), {"dim": 1}), Sample(((2, 3),), {"dim": 0})),
                     torch="self.squeeze(dim)")
 UNSQUEEZE = defop("unsqueeze", "UnsqueezeBackward0",
-                  lambda self, *, dim: np.expand_dims(self, dim),
+                  lambda self, *, dim: self[(slice(None),) * dim + (None,)],
                   vjp=lambda g, *, dim: apply(SQUEEZE_DIM, g, dim=dim),
                   dtype_rule="same", dtypes=ALL, kind="shape",
                   samples=(Sample(((2, 3),), {"dim": 1}), Sample(((),), {"dim": 0})),
@@ -241,7 +243,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     """
     new = _target_shape(input, _shape_args(shape))
     try:
-        np.reshape(input._data, new, copy=False)
+        input._data.reshape(new, copy=False)
     except ValueError:
         return apply(UNSAFE_VIEW, input, shape=new)
     return view_apply(RESHAPE, input, shape=new)
@@ -264,7 +266,7 @@ def view(input: Tensor, *shape: Any) -> Tensor:
         raise NotImplementedError("view(dtype) reinterprets bits; symgrad does not support it")
     new = _target_shape(input, _shape_args(shape))
     try:
-        np.reshape(input._data, new, copy=False)
+        input._data.reshape(new, copy=False)
     except ValueError:
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
