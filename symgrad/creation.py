@@ -55,9 +55,9 @@ def _size(size: Sequence[Any]) -> tuple[int, ...]:
 
 def _check_device(device: Any) -> None:
     # Accepting "cuda" and computing on the CPU anyway would hide a user's mistake.
-    if device is not None and str(device) not in ("cpu", "cpu:0"):
-        raise RuntimeError(f"symgrad tensors live on the CPU only, but device={device!r} "
-                           "was asked for")
+    from symgrad.devices import check_device
+
+    check_device(device)
 
 
 def _float(dtype: Dtype | None) -> Dtype:
@@ -696,7 +696,8 @@ def bernoulli(input: Tensor, p: float | None = None, *,
 def _new(fill: Any) -> Any:
     def method(self: Tensor, *size: Any, dtype: Dtype | None = None, device: str | None = None,
                requires_grad: bool = False) -> Tensor:
-        _check_device(device)
+        if device is not None:  # None is this tensor's device, not the default one
+            _check_device(device)
         return fill(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     method.__name__ = "new_" + fill.__name__

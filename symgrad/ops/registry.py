@@ -220,6 +220,9 @@ class OpDef:
     _plan: Any = field(default=None, init=False, repr=False)
     # The class of the nodes this op records, named as PyTorch names it (``MulBackward0``).
     node_class: type[Node] = field(default=Node, init=False, repr=False)
+    # The inputs PyTorch refuses to see requiring grad (a loss's weight): refused on recording.
+    grad_refused: tuple[str, ...] = ()
+    _fixed: tuple[int, ...] = field(default=(), init=False, repr=False)
 
     def __post_init__(self) -> None:
         slow = set(self.refuses)
@@ -227,6 +230,7 @@ class OpDef:
             slow.update(d.np for d in _dtypes.ALL if d.np not in _FLOAT_NP)
         object.__setattr__(self, "_slow", frozenset(slow))  # frozen: derived once, here
         object.__setattr__(self, "node_class", node_class(self.grad_fn))
+        object.__setattr__(self, "_fixed", tuple(self.args.index(a) for a in self.grad_refused))
 
     def __repr__(self) -> str:
         return f"OpDef({self.name!r}, {self.grad_fn!r})"
@@ -288,6 +292,7 @@ def defop(
     samples: tuple[Sample, ...] | None = None,
     refuses: Refusals | None = None,
     promotes: tuple[str, ...] = (),
+    grad_refused: tuple[str, ...] = (),
     saves_attrs: tuple[str, ...] = (),
     **extra: Any,
 ) -> OpDef:
@@ -299,6 +304,8 @@ def defop(
     PyTorch's wrapped numbers do (``clamp``'s bounds, ``pow``'s exponent). ``saves_attrs``
     names the attrs (index arrays, masks) PyTorch's node saves as tensors: backward frees them
     too, so a second backward through the node raises unless ``retain_graph``.
+    ``grad_refused`` names the inputs PyTorch raises on when they require grad (a loss's
+    ``weight``).
 
     >>> import symgrad
     >>> cube = defop("cube_example", "PowBackward0", lambda self: self ** 3,
@@ -351,6 +358,7 @@ def defop(
         extra=extra,
         refuses=refuses or {},
         promotes=promotes,
+        grad_refused=grad_refused,
         saves_attrs=saves_attrs,
     )
     REGISTRY[name] = op
@@ -528,6 +536,11 @@ def _constants(values: tuple[Any, ...], arrays: list[np.ndarray]) -> tuple[Tenso
 
 def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data: Any) -> Tensor:
     """The result of ``op`` as a tensor made by a new node, which saves what its VJP reads."""
+    for i in op._fixed:
+        if tensors[i]._rg:
+            raise RuntimeError(f"The function '{op.name}' is not differentiable with respect to "
+                               f"argument '{op.args[i]}'. This input cannot have requires_grad "
+                               "True.")
     out = _make(data, True, None)
     edges = []
     meta = []
