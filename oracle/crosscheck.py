@@ -36,7 +36,8 @@ import mpmath
 import numpy as np
 
 from oracle import fd as fdm
-from oracle.engines import engine_for
+from oracle.balls import relative_radius
+from oracle.engines import Unsupported, engine_for
 from oracle.tolerances import engine_tolerance, fd_tolerance, np_dtype, ulp_error
 from oracle.verdict import SEVERITY, Element, Verdict
 
@@ -88,6 +89,28 @@ def _in_dtype(x: np.ndarray, dtype: str) -> np.ndarray:
     value, as the correctly rounded result is."""
     with np.errstate(over="ignore"):
         return np.asarray(x, np.float64).astype(np_dtype(dtype)).astype(np.float64)
+
+
+def _rounded(result: Any, k: int, x: np.ndarray, dtype: str) -> np.ndarray:
+    """The exact gradient of input k in ``dtype``: the proven rounding of its Arb balls where
+    the oracle certified them, else the float64 value rounded again."""
+    certified = getattr(result, "certified", None)
+    if certified is not None and certified.balls[k] is not None:
+        return certified.rounded(k, dtype)[0]
+    return _in_dtype(x, dtype)
+
+
+def _certification(result: Any) -> dict[str, Any]:
+    """What the verdict's exact values rest on: Arb balls at a precision, with every rounding
+    proven (and the widest ball's relative radius), or 40-digit values of the general path."""
+    certified = getattr(result, "certified", None)
+    if certified is None:
+        return {"certified": False, "why": "kinks, edges or conventions: the general exact path"
+                if getattr(result, "status", "") in ("kink", "edge", "ok") else "no exact value"}
+    proven = certified.proven()
+    radius = max((relative_radius(b) for b in certified.balls if b is not None), default=0.0)
+    return {"certified": proven, "precision_bits": certified.precision,
+            "relative_radius": radius, "notes": certified.notes}
 
 
 def _status(e: float, x: float | None, f: float | None, te: float, tf: float | None,
@@ -151,7 +174,8 @@ def crosscheck(
 
     Args:
         fn: The function judged, called as ``fn(*inputs)``; it returns a tensor or a tuple.
-        inputs: The symgrad tensors it is called with; those that require grad are
+        inputs: The tensors it is called with, all of one engine (its adapter in
+            ``oracle.engines`` is picked by their type); those that require grad are
             differentiated.
         order: 1 to judge the gradients, 2 the Hessian-vector products through
             ``create_graph``. Defaults to 1.
@@ -159,7 +183,7 @@ def crosscheck(
             output, else seeded random values exactly representable in its dtype.
         v: For ``order=2``, the direction: one tensor per differentiated input. Defaults to None.
         digits: The significant digits of the exact values. Defaults to 40.
-        op: The op checked, an ``OpDef`` or a registry name: its domains steer finite
+        op: The op checked, the engine's op or its name: its domains steer finite
             differences to one-sided ones at their edges, and the reproducer calls it.
             Defaults to None.
         attrs: The attributes ``op`` is called with, for the reproducer. Defaults to None.
@@ -213,6 +237,11 @@ def crosscheck(
     # -- the engine -------------------------------------------------------------------------
     try:
         rec = engine.record(fn, inputs, order=order, grad_outputs=grad_outputs, v=v, seed=seed)
+    except Unsupported as exc:
+        verdict.status = "unsupported"
+        verdict.message = str(exc)
+        verdict.duration_s = time.perf_counter() - t0
+        return verdict
     except Exception as exc:  # noqa: BLE001 - any engine failure is the verdict
         verdict.status = "error"
         verdict.message = f"the engine raised {type(exc).__name__}: {exc}"
@@ -307,7 +336,7 @@ def crosscheck(
         scale = float(np.max(np.abs(np.where(np.isfinite(x), x, 0.0)), initial=0.0))
         natural = np.abs(fd_est[k].scale) / np.maximum(np.abs(x64[k]), 1.0)
         e_ulp = ulp_error(computed[k], x, dt)
-        rounded = _in_dtype(x, dt)
+        rounded = _rounded(result, k, x, dt)
         f_ulp = ulp_error(fd_est[k].value, x, dt)
         shape = x64[k].shape
         for j in range(x64[k].size):
@@ -361,5 +390,6 @@ def crosscheck(
                             f"{bad.exact}, fd {bad.fd!r} ± {bad.fd_error_estimate:.3g}, "
                             f"{bad.ulp_error:.3g} ulp (bound {bad.tolerance_ulps:.3g})")
     verdict.extra["counts"] = counts
+    verdict.extra["certified"] = _certification(result)
     verdict.duration_s = time.perf_counter() - t0
     return verdict
