@@ -8,7 +8,10 @@ Ops are looked up in ``REGISTRY`` when each check runs, so a replaced entry is w
 
 from __future__ import annotations
 
-import os
+import functools
+import inspect
+import multiprocessing
+import signal
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -16,15 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from oracle.verdict import Verdict
 from symgrad import _dtypes
 from symgrad.ops import registry
 from symgrad.testing.samples import SampleInput, make_samples, op_call
 
-__all__ = ["FLOAT_DTYPES", "Check", "plan", "run_check", "sweep", "sweepable_ops"]
+__all__ = ["FLOAT_DTYPES", "Check", "plan", "run_check", "iter_sweep", "shard", "sweep",
+           "sweepable_ops", "not_differentiable"]
 
 FLOAT_DTYPES: tuple[str, ...] = ("float16", "bfloat16", "float32", "float64")
 CHECKS = {1: "grad", 2: "gradgrad"}
@@ -69,6 +71,15 @@ def sweepable_ops() -> list[str]:
     )
 
 
+def not_differentiable() -> list[str]:
+    """Registry ops the sweep leaves out: no gradient to check (comparisons, bitwise ops).
+
+    >>> "eq" in not_differentiable() and "mul" not in not_differentiable()
+    True
+    """
+    return sorted(set(registry.REGISTRY) - set(sweepable_ops()))
+
+
 def plan(ops: Iterable[str] | None = None, dtypes: Iterable[str] | None = None,
          second_order: bool = True) -> list[Check]:
     """The checks a sweep runs, in order (op, dtype, sample, order).
@@ -107,8 +118,8 @@ def reproducer(sample: SampleInput, order: int) -> str:
     >>> printed = io.StringIO()
     >>> with contextlib.redirect_stdout(printed):
     ...     exec(code, {})
-    >>> "status='ok'" in printed.getvalue()
-    True
+    >>> printed.getvalue().strip()
+    '<Verdict neg/float64/grad: ok>'
     """
     diff = sample.differentiable()
     lines = ["import symgrad", "from oracle.crosscheck import crosscheck",
@@ -174,9 +185,28 @@ def run_check(check: Check, crosscheck: Crosscheck | None = None) -> Verdict:
         if not verdict.inputs:
             verdict.inputs = [_describe(n, a) for n, a in sample.arrays.items()]
         verdict.extra.setdefault("attrs", {k: repr(v) for k, v in sample.attrs.items()})
+    verdict.extra.setdefault("vjp_source", vjp_source(check.op))
     if not verdict.duration_s:
         verdict.duration_s = time.perf_counter() - start
     return verdict
+
+
+def vjp_source(op: str) -> str | None:
+    """Where the op's VJP is written, ``path:line (function)``, path from the package root.
+
+    >>> vjp_source("tanh")
+    'symgrad/ops/...py:... (...)'
+    """
+    fn = getattr(registry.REGISTRY.get(op), "vjp", None)
+    try:
+        fn = inspect.unwrap(fn)
+        path, line = inspect.getsourcefile(fn), inspect.getsourcelines(fn)[1]
+    except (TypeError, OSError):
+        return None
+    parts = path.replace("\\", "/").split("/")
+    root = len(parts) - 1 - parts[::-1].index("symgrad") if "symgrad" in parts else 0
+    short = "/".join(parts[root:])
+    return f"{short}:{line} ({fn.__qualname__})"
 
 
 def _describe(name: str, a: np.ndarray) -> dict[str, Any]:
@@ -190,35 +220,53 @@ def _short_traceback(exc: BaseException) -> str:
     return "".join(frames[-6:]).strip()
 
 
-def _progress(console: Console) -> Progress:
-    quiet = not console.is_terminal or bool(os.environ.get("CI"))
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TextColumn("{task.fields[current]}"),
-                    console=console, disable=quiet, transient=True)
+def _ignore_sigint() -> None:
+    # Workers leave Ctrl-C to the parent, which stops them and keeps the previous outputs.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def iter_sweep(checks: list[Check], crosscheck: Crosscheck | None = None,
-               console: Console | None = None) -> Iterator[Verdict]:
-    """Run ``checks`` one by one, showing progress on a terminal (not in CI or a pipe).
-
-    Verdicts come as each check ends, so a caller can write them as the sweep goes:
+               jobs: int = 1) -> Iterator[Verdict]:
+    """Run ``checks``, in ``jobs`` processes; verdicts come in the order of ``checks``, as each
+    ends, so a caller can count them as the sweep goes.
 
     >>> verdicts = iter_sweep(plan(["neg"], ["float64"], second_order=False))
     >>> [(v.id, v.status) for v in verdicts]
     [('op/neg/float64/sample0/grad', 'ok'), ('op/neg/float64/sample1/grad', 'ok')]
     """
-    console = console or Console(stderr=True)
-    with _progress(console) as progress:
-        task = progress.add_task("symgrad-check", total=len(checks), current="")
+    if jobs <= 1 or len(checks) <= 1:
         for check in checks:
-            progress.update(task, current=check.id)
             yield run_check(check, crosscheck)
-            progress.advance(task)
+        return
+    # A fresh interpreter per worker: no fork of a parent holding threads (rich's progress).
+    context = multiprocessing.get_context("spawn")
+    pool = context.Pool(min(jobs, len(checks)), initializer=_ignore_sigint)
+    try:
+        yield from pool.imap(functools.partial(run_check, crosscheck=crosscheck), checks,
+                             chunksize=max(1, min(8, len(checks) // (8 * jobs))))
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def shard(checks: list[Check], index: int, count: int) -> list[Check]:
+    """Shard ``index`` of ``count`` (1-based): every ``count``-th check from the ``index``-th,
+    so shards are disjoint, cover the plan, and cost about the same.
+
+    >>> checks = plan(["neg", "exp"], ["float64"])
+    >>> parts = [shard(checks, i, 3) for i in (1, 2, 3)]
+    >>> sorted(c.id for part in parts for c in part) == sorted(c.id for c in checks)
+    True
+    """
+    if not 1 <= index <= count:
+        raise ValueError(f"shard {index}/{count}: the index runs from 1 to {count}")
+    return checks[index - 1::count]
 
 
 def sweep(ops: Iterable[str] | None = None, dtypes: Iterable[str] | None = None, *,
           second_order: bool = True, crosscheck: Crosscheck | None = None,
-          console: Console | None = None) -> list[Verdict]:
+          jobs: int = 1) -> list[Verdict]:
     """Every planned check's verdict (see ``plan``); ``crosscheck`` defaults to the oracle's.
 
     ``neg`` declares double backward, so each of its samples is checked to both orders:
@@ -227,4 +275,4 @@ def sweep(ops: Iterable[str] | None = None, dtypes: Iterable[str] | None = None,
     [('op/neg/float64/sample0/grad', True), ('op/neg/float64/sample0/gradgrad', True),
      ('op/neg/float64/sample1/grad', True), ('op/neg/float64/sample1/gradgrad', True)]
     """
-    return list(iter_sweep(plan(ops, dtypes, second_order), crosscheck, console))
+    return list(iter_sweep(plan(ops, dtypes, second_order), crosscheck, jobs))
