@@ -24,7 +24,9 @@ triages every element (tolerances from ``oracle.tolerances``; E engine, X exact,
 from __future__ import annotations
 
 import inspect
+import keyword
 import math
+import re
 import textwrap
 import time
 from collections.abc import Callable, Sequence
@@ -158,6 +160,9 @@ def _reproducer(inputs: Sequence[Any], names: Sequence[str], diff: Sequence[bool
         "",
         "",
     ]
+    # Names become code here: one that is not a plain identifier is replaced, never pasted.
+    names = [n if n.isidentifier() and not keyword.iskeyword(n) else f"x{i}"
+             for i, n in enumerate(map(str, names))]
     for t, name, rg in zip(inputs, names, diff, strict=True):
         if t.dtype.is_floating_point:
             lines.append(f"{name} = t({_hex_list(_f64(t))!r}, {tuple(t.shape)!r}, "
@@ -183,8 +188,10 @@ def _source(fn: Callable[..., Any]) -> tuple[str, str]:
         src = textwrap.dedent(inspect.getsource(fn))
     except (OSError, TypeError):
         src = ""
-    if src.startswith("def ") and fn.__name__ != "<lambda>":
-        return src, fn.__name__
+    defined = re.match(r"def (\w+)\(", src)
+    if defined and fn.__name__ != "<lambda>":
+        # The name as the source defines it: ``__name__`` and ``__qualname__`` can be any string.
+        return src, defined.group(1)
     if src and fn.__name__ == "<lambda>":
         start = src.find("lambda")
         body = src[start:].strip()
@@ -197,7 +204,8 @@ def _source(fn: Callable[..., Any]) -> tuple[str, str]:
                 end = i
                 break
         return f"fn = {body[:end].strip()}\n", "fn"
-    return f"fn = None  # {getattr(fn, '__qualname__', fn)!s}: source not available\n", "fn"
+    return f"fn = None  # source not available for {str(getattr(fn, '__qualname__', fn))!r}\n", \
+        "fn"
 
 
 def _in_dtype(x: np.ndarray, dtype: str) -> np.ndarray:

@@ -151,12 +151,11 @@ def _severity(v: dict[str, Any]) -> tuple[int, float, str]:
     return rank(str(v.get("status"))), -_ulps(v), str(v.get("id"))
 
 
-def _cause(v: dict[str, Any]) -> tuple[str, str, str]:
-    """What a group of failing checks shares: the status, and the first wrong node's op and
-    ``grad_fn`` when a judge names it (else the op checked)."""
+def _cause(v: dict[str, Any]) -> tuple[str, str]:
+    """What a group of failing checks shares: the status, and the op of the first wrong node
+    when a judge names it (else the op checked)."""
     culprit = v.get("culprit") or {}
-    return (str(v.get("status")), str(culprit.get("op") or v.get("op")),
-            str(culprit.get("grad_fn") or ""))
+    return str(v.get("status")), str(culprit.get("op") or v.get("op"))
 
 
 def _marked(graph: dict[str, Any], v: dict[str, Any]) -> dict[str, Any]:
@@ -211,16 +210,18 @@ def _view(v: dict[str, Any], draw: bool) -> dict[str, Any]:
 def _groups(verdicts: list[dict[str, Any]], cards: list[int]) -> list[dict[str, Any]]:
     """``verdicts`` grouped by cause, worst group first; each group's worst checks get a full
     card while ``cards[0]`` lasts (a Graphviz layout each), the rest a table row."""
-    by_cause: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    by_cause: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for v in sorted(verdicts, key=_severity):
         by_cause.setdefault(_cause(v), []).append(v)
     groups = []
-    for (status, op, grad_fn), members in sorted(
+    for (status, op), members in sorted(
             by_cause.items(), key=lambda kv: (_severity(kv[1][0])[:2], -len(kv[1]))):
         full = min(len(members), MAX_CARDS_PER_GROUP, cards[0])
         cards[0] -= full
         groups.append({
-            "status": status, "op": op, "grad_fn": grad_fn, "count": len(members),
+            "status": status, "op": op, "count": len(members),
+            "grad_fn": next((str(m["culprit"]["grad_fn"]) for m in members
+                             if (m.get("culprit") or {}).get("grad_fn")), ""),
             "wrong": members[0].get("wrong"),
             "dtypes": sorted({str(m.get("dtype")) for m in members}, key=dtype_key),
             "worst_ulp": members[0].get("max_ulp_error"),

@@ -108,7 +108,8 @@ def print_summary(verdicts: list[dict[str, Any]], console: Console | None = None
                else "[bold green]PASS[/]")
     console.print(f"{verdict}: {len(verdicts)} checks, {failing} failing"
                   + (f", {unjudged} unjudged" if unjudged else "")
-                  + (f"; report: {escape(report)}" if report else ""), highlight=False)
+                  + (f"; report: {escape(report)}" if report else ""), highlight=False,
+                  soft_wrap=True)
 
 
 def _ulps(value: Any) -> str:
