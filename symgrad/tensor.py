@@ -18,7 +18,7 @@ from symgrad import _dtypes
 from symgrad import autograd as _autograd
 from symgrad._dtypes import dtype
 from symgrad.autograd import graph as _graph
-from symgrad.autograd.graph import AccumulateGrad, Node
+from symgrad.autograd.graph import AccumulateGrad, Node, RemovableHandle
 
 __all__ = ["Tensor", "tensor"]
 
@@ -265,7 +265,7 @@ class Tensor:
         if self.grad_fn is not None:
             self.grad_fn._retained = weakref.ref(self)
 
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; its result replaces it.
 
         >>> import symgrad
@@ -280,8 +280,7 @@ class Tensor:
                 "cannot register a hook on a tensor that doesn't require gradient"
             )
         node = self.grad_fn if self.grad_fn is not None else self._accumulator()
-        node.register_prehook(hook)
-        return RemovableHandle(node, hook)
+        return node._hook_list("tensor").add(hook)
 
     def _accumulator(self) -> AccumulateGrad:
         if self._acc is None:
@@ -423,27 +422,6 @@ class Tensor:
         return tensor_repr(self)
 
     __str__ = __repr__
-
-
-class RemovableHandle:
-    """What ``register_hook`` returns: ``remove()`` takes the hook off again.
-
-    >>> import symgrad
-    >>> x = symgrad.tensor([1.0], requires_grad=True)
-    >>> handle = x.register_hook(lambda g: g * 0)
-    >>> handle.remove(); (x * 5).sum().backward(); x.grad
-    tensor([5.])
-    """
-
-    def __init__(self, node: Node, hook: Callable[[Tensor], Tensor | None]) -> None:
-        self._node = node
-        self._hook = hook
-
-    def remove(self) -> None:
-        """Take the hook off (removing it twice does nothing)."""
-        hooks = self._node._pre_hooks
-        if hooks is not None and self._hook in hooks:
-            hooks.remove(self._hook)
 
 
 _graph._made["Tensor"] = Tensor

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from symgrad.ops.registry import OpDef
     from symgrad.tensor import Tensor
 
-__all__ = ["Node", "AccumulateGrad", "NotImplementedNode", "run_backward"]
+__all__ = ["Node", "AccumulateGrad", "NotImplementedNode", "RemovableHandle", "run_backward"]
 
 # ``Tensor`` and ``REGISTRY``, entered by the modules that make them once they exist: both
 # import this module, so it cannot import them, and an import inside a hot function costs more
@@ -60,7 +60,7 @@ class Node:
         "_out_data",
         "_out_ref",
         "_out_version",
-        "_pre_hooks",
+        "_hooks",
         "_retained",
         "_seq",
         "__weakref__",
@@ -81,7 +81,7 @@ class Node:
         self._out_data = None
         self._out_ref: Callable[[], Tensor | None] | None = None
         self._out_version = 0
-        self._pre_hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+        self._hooks: _Hooks | None = None
         self._retained: Callable[[], Tensor | None] | None = None
         # Creation order: a node is made after the nodes of its inputs, so running nodes from
         # the highest number down runs each after every node it feeds (PyTorch's sequence_nr).
@@ -109,19 +109,47 @@ class Node:
         """
         return tuple((x, 0) if isinstance(x, Node) else (None, 0) for x in self.inputs)
 
-    def register_prehook(self, hook: Callable[[Tensor], Tensor | None]) -> None:
-        """Call ``hook(g)`` on the gradient reaching this node before it runs; a tensor it
-        returns replaces the gradient (``Tensor.register_hook`` is built on this).
+    def register_prehook(
+        self, hook: Callable[[tuple[Tensor | None, ...]], Sequence[Tensor | None] | None]
+    ) -> RemovableHandle:
+        """Call ``hook(grad_outputs)`` before this node runs, as PyTorch's
+        ``Node.register_prehook``: ``grad_outputs`` is the tuple of gradients reaching the node
+        (one per output); a tuple it returns replaces them.
 
         >>> import symgrad
         >>> x = symgrad.tensor([1.0], requires_grad=True)
-        >>> y = x * 3; y.grad_fn.register_prehook(lambda g: g * 10)
+        >>> y = x * 3
+        >>> handle = y.grad_fn.register_prehook(lambda gos: (gos[0] * 10,))
         >>> y.sum().backward(); x.grad
         tensor([30.])
+        >>> handle.remove()
         """
-        if self._pre_hooks is None:
-            self._pre_hooks = []
-        self._pre_hooks.append(hook)
+        return self._hook_list("pre").add(hook)
+
+    def register_hook(
+        self,
+        hook: Callable[[tuple[Tensor | None, ...], tuple[Tensor | None, ...]],
+                       Sequence[Tensor | None] | None],
+    ) -> RemovableHandle:
+        """Call ``hook(grad_inputs, grad_outputs)`` after this node runs, as PyTorch's
+        ``Node.register_hook``: ``grad_inputs`` holds the gradient it computed for each input
+        (None for a constant), ``grad_outputs`` the gradients it received; a tuple it returns
+        replaces ``grad_inputs``.
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([1.0], requires_grad=True)
+        >>> y = x * 3
+        >>> seen = []
+        >>> handle = y.grad_fn.register_hook(lambda gi, go: seen.append((gi, go)))
+        >>> y.sum().backward(); seen
+        [((tensor([3.]), None), (tensor([1.]),))]
+        """
+        return self._hook_list("post").add(hook)
+
+    def _hook_list(self, kind: str) -> _HookList:
+        if self._hooks is None:
+            self._hooks = _Hooks()
+        return getattr(self._hooks, kind)
 
     def __repr__(self) -> str:
         # PyTorch prints C++-only nodes (CopySlices, CopyBackwards) without their namespace.
@@ -464,15 +492,24 @@ def run_backward(
             g = take(node)
             if keep is not None and node not in keep:
                 continue
-            if node._pre_hooks is not None or node._retained is not None:
-                g = _run_hooks(node, g, create_graph)
+            hooks = node._hooks
+            if hooks is not None or node._retained is not None:
+                g = _tensor_hooks(node, g, create_graph)
             if wanted and node in wanted:
                 captured[id(node)] = g
+                if not _needed(node, keep, accumulate):
+                    continue
+            if hooks is not None and hooks.pre:
+                g = _pre_hooks(node, g)
             if node.__class__ is AccumulateGrad:
                 if accumulate and (capture is None or node in wanted):
                     _accumulate(node.variable, g, create_graph)
+                if hooks is not None and hooks.post:
+                    _post_hooks(node, (), g)
                 continue
-            grads = node.apply(g)
+            grads = node.apply(g) if g is not None else (None,) * len(node.inputs)
+            if hooks is not None and hooks.post:
+                grads = _post_hooks(node, grads, g)
             if not retain_graph and (node._saved or node._out_ref is not None):
                 node._saved = None  # ``release``, inlined: the call costs more than its work
                 node._out_data = None
@@ -492,17 +529,111 @@ def run_backward(
     return captured
 
 
-def _run_hooks(node: Node, g: Tensor, create_graph: bool) -> Tensor:
-    """A node's gradient after its hooks, kept in ``.grad`` when its tensor retains it."""
-    for hook in node._pre_hooks or ():
-        new = hook(g)
-        if new is not None:
-            g = new
+def _needed(node: Node, keep: set[Node] | None, accumulate: bool) -> bool:
+    """Whether a node whose gradient is captured runs too, as in PyTorch: a leaf's accumulator
+    only when it accumulates (``backward(inputs=...)``), another node only when its gradients
+    lead to another captured node. A node that does not run calls none of its own hooks."""
+    if node.__class__ is AccumulateGrad:
+        return accumulate
+    return keep is not None and any(x in keep for x in node.inputs if isinstance(x, Node))
+
+
+def _tensor_hooks(node: Node, g: Tensor, create_graph: bool) -> Tensor:
+    """A node's gradient after its tensor's hooks (``Tensor.register_hook``), kept in
+    ``.grad`` when its tensor retains it: PyTorch runs these before the node's own prehooks."""
+    if node._hooks is not None:
+        for hook in list(node._hooks.tensor.values()):
+            new = hook(g)
+            if new is not None:
+                g = new
     if node._retained is not None:
         t = node._retained()
         if t is not None:
             _accumulate(t, g, create_graph)
     return g
+
+
+def _pre_hooks(node: Node, g: Tensor | None) -> Tensor | None:
+    """The gradient reaching a node after its ``register_prehook`` hooks."""
+    assert node._hooks is not None
+    grads: tuple[Tensor | None, ...] = (g,)
+    for hook in list(node._hooks.pre.values()):
+        new = hook(grads)
+        if new is not None:
+            grads = _checked(hook, new, 1)
+    return grads[0]
+
+
+def _post_hooks(node: Node, grads: tuple[Tensor | None, ...], g: Tensor | None
+                ) -> tuple[Tensor | None, ...]:
+    """The gradients a node computed after its ``register_hook`` hooks."""
+    assert node._hooks is not None
+    for hook in list(node._hooks.post.values()):
+        new = hook(grads, (g,))
+        if new is not None:
+            grads = _checked(hook, new, len(grads))
+    return grads
+
+
+def _checked(hook: Callable[..., Any], new: Any, expected: int) -> tuple[Tensor | None, ...]:
+    """What a hook returned, as the tuple that replaces the gradients (PyTorch's checks)."""
+    if not isinstance(new, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(new).__name__}'")
+    if len(new) != expected:
+        name = getattr(hook, "__name__", type(hook).__name__)
+        raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got "
+                           f"{len(new)}, but expected {expected})")
+    return tuple(new)
+
+
+class RemovableHandle:
+    """What registering a hook returns (PyTorch's ``torch.utils.hooks.RemovableHandle``):
+    ``remove()`` takes the hook off again; as a context manager, on leaving the block.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0], requires_grad=True)
+    >>> with x.register_hook(lambda g: g * 0):
+    ...     pass
+    >>> (x * 5).sum().backward(); x.grad
+    tensor([5.])
+    """
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict[int, Callable[..., Any]]) -> None:
+        self.hooks_dict_ref = hooks
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        """Take the hook off (removing it twice does nothing)."""
+        self.hooks_dict_ref.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+class _HookList(dict):
+    """One kind of hook of a node, by handle id, in the order registered."""
+
+    def add(self, hook: Callable[..., Any]) -> RemovableHandle:
+        handle = RemovableHandle(self)
+        self[handle.id] = hook
+        return handle
+
+
+class _Hooks:
+    """A node's hooks: its tensor's (``Tensor.register_hook``), its prehooks and its hooks.
+    Made on the first registration, so a node without hooks costs one ``None`` check."""
+
+    __slots__ = ("tensor", "pre", "post")
+
+    def __init__(self) -> None:
+        self.tensor = _HookList()
+        self.pre = _HookList()
+        self.post = _HookList()
 
 
 def _add(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
