@@ -28,7 +28,7 @@ from reports.records import VERDICT_FIELDS, WHO_IS_WRONG, outcome, write_atomic
 
 # Elements shown per verdict (worst first); the rest are counted, not listed, so a report of a
 # whole catalog stays a few megabytes: a passing check shows its few worst elements.
-MAX_ELEMENTS = 8
+MAX_ELEMENTS = 5
 MAX_PASSING_ELEMENTS = 4
 # Graph drawings cost a Graphviz layout each: a full card (graph, values, reproducer) for this
 # many failing or unjudged checks, at most this many per cause, and graphs for this many passing
