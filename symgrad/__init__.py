@@ -37,12 +37,14 @@ from symgrad.creation import (
     Generator,
     arange,
     as_tensor,
+    bernoulli,
     empty,
     empty_like,
     eye,
     from_numpy,
     full,
     full_like,
+    get_rng_state,
     initial_seed,
     linspace,
     manual_seed,
@@ -51,9 +53,12 @@ from symgrad.creation import (
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
+    randperm,
     seed,
+    set_rng_state,
     zeros,
     zeros_like,
 )
@@ -65,7 +70,7 @@ half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's aliase
 short, int, long = int16, int32, int64  # noqa: A001
 
 globals().update(_FUNCTIONS)
-from symgrad import nn, optim  # noqa: E402 - they build on the ops above
+from symgrad import nn, optim, random  # noqa: E402 - they build on the ops above
 
 __all__ = [
     "Tensor",
@@ -74,6 +79,7 @@ __all__ = [
     "autograd",
     "nn",
     "optim",
+    "random",
     "REGISTRY",
     "dtype",
     "bool",
@@ -98,12 +104,14 @@ __all__ = [
     "Generator",
     "arange",
     "as_tensor",
+    "bernoulli",
     "empty",
     "empty_like",
     "eye",
     "from_numpy",
     "full",
     "full_like",
+    "get_rng_state",
     "initial_seed",
     "linspace",
     "manual_seed",
@@ -112,9 +120,12 @@ __all__ = [
     "rand",
     "rand_like",
     "randint",
+    "randint_like",
     "randn",
     "randn_like",
+    "randperm",
     "seed",
+    "set_rng_state",
     "zeros",
     "zeros_like",
     *sorted(_FUNCTIONS),

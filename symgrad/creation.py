@@ -1,27 +1,39 @@
 """Making tensors: filled, ranged, random, and from NumPy arrays.
 
 Default dtypes follow PyTorch: floats are ``get_default_dtype()``, integer ranges and ``randint``
-int64, ``full`` takes its dtype from the fill value. Random tensors come from a ``Generator``
-(NumPy's PCG64 underneath), so a seed repeats a sequence within symgrad; the numbers are not
-PyTorch's.
+int64, ``full`` takes its dtype from the fill value. Random tensors and the in-place random fills
+(``uniform_``, ``normal_``, ``bernoulli_``) draw from a ``Generator`` (``symgrad.random``) as
+PyTorch's CPU kernels do, so a seed gives PyTorch's numbers.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from symgrad import _dtypes
+from symgrad import _distributions, _dtypes
 from symgrad._dtypes import dtype as Dtype
+from symgrad.ops.inplace import _SCALAR_NAMES, COPY, rewrite
+from symgrad.ops.registry import apply
+from symgrad.random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from symgrad.tensor import _ONLY_FLOAT, Tensor, tensor
 
 __all__ = [
     "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
     "full_like", "empty_like", "arange", "linspace", "eye", "rand", "randn", "randint",
-    "rand_like", "randn_like", "manual_seed", "initial_seed", "seed", "Generator",
+    "rand_like", "randn_like", "randint_like", "randperm", "bernoulli", "manual_seed",
+    "initial_seed", "seed", "get_rng_state", "set_rng_state", "Generator",
 ]
 
 
@@ -56,6 +68,14 @@ def _float(dtype: Dtype | None) -> Dtype:
 def as_tensor(data: Any, dtype: Dtype | None = None, device: str | None = None) -> Tensor:
     """A tensor sharing memory with ``data`` when it already is one (or an array) of ``dtype``.
 
+    Args:
+        data: The values: a tensor or NumPy array (shared when its dtype is ``dtype``), or
+            anything ``tensor()`` accepts (copied).
+        dtype: The element type. Defaults to None: ``data``'s own, or inferred as
+            ``tensor()`` does.
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+
     >>> import numpy as np, symgrad
     >>> a = np.array([1.0, 2.0])
     >>> t = symgrad.as_tensor(a); a[0] = 5.0; t
@@ -73,6 +93,10 @@ def as_tensor(data: Any, dtype: Dtype | None = None, device: str | None = None) 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A tensor that shares memory with a NumPy array (writes to one show in the other).
 
+    Args:
+        ndarray: The array to share; its dtype must be one symgrad has (bool,
+            integers, float16, float32, float64, bfloat16).
+
     >>> import numpy as np, symgrad
     >>> symgrad.from_numpy(np.arange(3))
     tensor([0, 1, 2])
@@ -88,6 +112,15 @@ def zeros(*size: Any, dtype: Dtype | None = None, device: str | None = None,
           requires_grad: bool = False) -> Tensor:
     """A tensor of zeros.
 
+    Args:
+        *size: The shape: ints given separately (``zeros(2, 3)``) or as one sequence
+            (``zeros((2, 3))``).
+        dtype: The element type. Defaults to None: ``get_default_dtype()`` (float32).
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
+
     >>> import symgrad
     >>> symgrad.zeros(2, 3, dtype=symgrad.int64)
     tensor([[0, 0, 0],
@@ -101,6 +134,15 @@ def ones(*size: Any, dtype: Dtype | None = None, device: str | None = None,
          requires_grad: bool = False) -> Tensor:
     """A tensor of ones.
 
+    Args:
+        *size: The shape: ints given separately (``zeros(2, 3)``) or as one sequence
+            (``zeros((2, 3))``).
+        dtype: The element type. Defaults to None: ``get_default_dtype()`` (float32).
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
+
     >>> import symgrad
     >>> symgrad.ones(2)
     tensor([1., 1.])
@@ -112,6 +154,15 @@ def ones(*size: Any, dtype: Dtype | None = None, device: str | None = None,
 def empty(*size: Any, dtype: Dtype | None = None, device: str | None = None,
           requires_grad: bool = False) -> Tensor:
     """A tensor whose values are not to be relied on (zeros here, for reproducibility).
+
+    Args:
+        *size: The shape: ints given separately (``zeros(2, 3)``) or as one sequence
+            (``zeros((2, 3))``).
+        dtype: The element type. Defaults to None: ``get_default_dtype()`` (float32).
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
 
     >>> import symgrad
     >>> x = symgrad.empty(2, 3)
@@ -132,6 +183,17 @@ def full(size: Sequence[int], fill_value: Any, *, dtype: Dtype | None = None,
          device: str | None = None, requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value``; its dtype follows the value (int64, bool, float).
 
+    Args:
+        size: The shape, as a sequence of ints.
+        fill_value: The value of every element: a Python number, or a one-element
+            tensor.
+        dtype: The element type. Defaults to None: that of ``fill_value`` (bool,
+            int64, or the default float).
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
+
     >>> import symgrad
     >>> symgrad.full((2,), 7)
     tensor([7, 7])
@@ -146,6 +208,14 @@ def zeros_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None 
                requires_grad: bool = False) -> Tensor:
     """Zeros with ``input``'s shape and dtype.
 
+    Args:
+        input: The tensor whose shape (and dtype) the result takes.
+        dtype: The element type. Defaults to None: ``input``'s dtype.
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
+
     >>> import symgrad
     >>> symgrad.zeros_like(symgrad.tensor([1, 2]))
     tensor([0, 0])
@@ -157,6 +227,14 @@ def zeros_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None 
 def ones_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None = None,
               requires_grad: bool = False) -> Tensor:
     """Ones with ``input``'s shape and dtype (or ``dtype``).
+
+    Args:
+        input: The tensor whose shape (and dtype) the result takes.
+        dtype: The element type. Defaults to None: ``input``'s dtype.
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
 
     >>> import symgrad
     >>> symgrad.ones_like(symgrad.tensor([1, 2])), symgrad.ones_like(symgrad.tensor([1, 2]),
@@ -171,6 +249,14 @@ def empty_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None 
                requires_grad: bool = False) -> Tensor:
     """``zeros_like``: values not to be relied on.
 
+    Args:
+        input: The tensor whose shape (and dtype) the result takes.
+        dtype: The element type. Defaults to None: ``input``'s dtype.
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
+
     >>> import symgrad
     >>> x = symgrad.empty_like(symgrad.tensor([[1, 2]]))
     >>> x.shape, x.dtype
@@ -183,6 +269,15 @@ def empty_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Dtype | None = None,
               device: str | None = None, requires_grad: bool = False) -> Tensor:
     """``fill_value`` with ``input``'s shape and dtype (an integer tensor truncates a float).
+
+    Args:
+        input: The tensor whose shape (and dtype) the result takes.
+        fill_value: The value of every element.
+        dtype: The element type. Defaults to None: ``input``'s dtype.
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
 
     >>> import symgrad
     >>> symgrad.full_like(symgrad.zeros(2), 1.5), symgrad.full_like(symgrad.tensor([1, 2]), 2.5)
@@ -198,6 +293,18 @@ def arange(start: float, end: float | None = None, step: float = 1, *,
            dtype: Dtype | None = None, device: str | None = None,
            requires_grad: bool = False) -> Tensor:
     """``start, start + step, ...`` up to (excluding) ``end``; int64 when all are integers.
+
+    Args:
+        start: The first value; the end, starting from 0, when ``end`` is not given.
+        end: The bound the values stop before. Defaults to None (see ``start``).
+        step: The difference between consecutive values; not zero, and of the
+            sign of ``end - start``. Defaults to 1.
+        dtype: The element type. Defaults to None: int64 when ``start``, ``end``
+            and ``step`` are all integers, else the default float.
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
 
     >>> import symgrad
     >>> symgrad.arange(3), symgrad.arange(0, 1, 0.25)
@@ -225,6 +332,16 @@ def linspace(start: float, end: float, steps: int, *, dtype: Dtype | None = None
              device: str | None = None, requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included.
 
+    Args:
+        start: The first value.
+        end: The last value.
+        steps: The number of values, at least 0.
+        dtype: The element type. Defaults to None: ``get_default_dtype()`` (float32).
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
+
     >>> import symgrad
     >>> symgrad.linspace(0, 1, 5)
     tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
@@ -240,6 +357,15 @@ def eye(n: int, m: int | None = None, *, dtype: Dtype | None = None, device: str
         requires_grad: bool = False) -> Tensor:
     """The ``n`` x ``m`` identity matrix.
 
+    Args:
+        n: The number of rows.
+        m: The number of columns. Defaults to None: ``n``.
+        dtype: The element type. Defaults to None: ``get_default_dtype()`` (float32).
+        device: Where the tensor lives: only the CPU (``"cpu"`` or None); any other
+            device raises a RuntimeError.
+        requires_grad: Whether operations on the new leaf are recorded, so that
+            ``backward`` fills its ``.grad``. Defaults to False.
+
     >>> import symgrad
     >>> symgrad.eye(2)
     tensor([[1., 0.],
@@ -250,144 +376,99 @@ def eye(n: int, m: int | None = None, *, dtype: Dtype | None = None, device: str
 
 
 # -- random ---------------------------------------------------------------------------------------
-_DEFAULT_SEED = 67280421310721
+# PyTorch's CPU stream (symgrad.random), drawn by its kernels' transforms (symgrad._distributions).
+def _gen(generator: Generator | None) -> Generator:
+    return default_generator if generator is None else generator
 
 
-class Generator:
-    """A source of random numbers (NumPy's PCG64), seeded with ``manual_seed``.
-
-    >>> import symgrad
-    >>> g = symgrad.Generator().manual_seed(0)
-    >>> a = symgrad.rand(3, generator=g)
-    >>> a.tolist() == symgrad.rand(3, generator=g.manual_seed(0)).tolist()
-    True
-    """
-
-    def __init__(self, device: str = "cpu") -> None:
-        self.device = device
-        self.manual_seed(_DEFAULT_SEED)
-
-    def manual_seed(self, seed: int) -> Generator:
-        """Restart the sequence from ``seed``; returns this generator.
-
-        >>> import symgrad
-        >>> g = symgrad.Generator()
-        >>> first = symgrad.randn(3, generator=g.manual_seed(7)).tolist()
-        >>> second = symgrad.randn(3, generator=g).tolist()
-        >>> first == symgrad.randn(3, generator=g.manual_seed(7)).tolist(), first == second
-        (True, False)
-        """
-        self._seed = int(seed)
-        self._rng = np.random.Generator(np.random.PCG64(self._seed % 2**64))
-        return self
-
-    def initial_seed(self) -> int:
-        """The seed this generator last started from (PyTorch's default seed when new).
-
-        >>> import symgrad
-        >>> symgrad.Generator().initial_seed(), symgrad.Generator().manual_seed(42).initial_seed()
-        (67280421310721, 42)
-        """
-        return self._seed
-
-    def seed(self) -> int:
-        """Reseed from fresh entropy and return the new seed.
-
-        >>> import symgrad
-        >>> g = symgrad.Generator()
-        >>> s = g.seed()
-        >>> a = symgrad.rand(3, generator=g).tolist()
-        >>> g.initial_seed() == s, a == symgrad.rand(3, generator=g.manual_seed(s)).tolist()
-        (True, True)
-        """
-        new = int(np.random.SeedSequence().entropy) % 2**63
-        self.manual_seed(new)
-        return new
-
-
-default_generator = Generator()
-
-
-def manual_seed(seed: int) -> Generator:
-    """Seed the default generator; returns it.
-
-    >>> import symgrad
-    >>> _ = symgrad.manual_seed(1); a = symgrad.randn(2)
-    >>> _ = symgrad.manual_seed(1); a.tolist() == symgrad.randn(2).tolist()
-    True
-    """
-    return default_generator.manual_seed(seed)
-
-
-def initial_seed() -> int:
-    """The seed the default generator started from.
-
-    >>> import symgrad
-    >>> _ = symgrad.manual_seed(3); symgrad.initial_seed()
-    3
-    """
-    return default_generator.initial_seed()
-
-
-def seed() -> int:
-    """Reseed the default generator from fresh entropy and return the seed.
-
-    >>> import symgrad
-    >>> s = symgrad.seed()
-    >>> a = symgrad.rand(2).tolist()
-    >>> symgrad.initial_seed() == s, a == (symgrad.manual_seed(s), symgrad.rand(2))[1].tolist()
-    (True, True)
-    """
-    return default_generator.seed()
-
-
-def _rng(generator: Generator | None) -> np.random.Generator:
-    return (generator or default_generator)._rng
+def _check_floating(d: Dtype, kernel: str) -> None:
+    if d.category != _dtypes._FLOAT:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_SCALAR_NAMES[d.name]}\'')
 
 
 def rand(*size: Any, generator: Generator | None = None, dtype: Dtype | None = None,
          device: str | None = None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples from ``[0, 1)``, of the default float dtype unless ``dtype`` is given.
+    """Samples uniform in ``[0, 1)``: PyTorch's numbers for the same seed.
+
+    Args:
+        size: the shape, as integers or one sequence.
+        generator: the ``Generator`` to draw from (the default one if None).
+        dtype: a floating dtype (the default float dtype if None).
+        device: only ``"cpu"``.
+        requires_grad: whether the result records operations for autograd.
 
     >>> import symgrad
-    >>> x = symgrad.rand(2, 3)
-    >>> x.shape, x.dtype, all(0.0 <= v < 1.0 for row in x.tolist() for v in row)
-    (symgrad.Size([2, 3]), symgrad.float32, True)
-    >>> symgrad.rand(2, dtype=symgrad.float64, requires_grad=True).is_leaf
-    True
+    >>> _ = symgrad.manual_seed(0)
+    >>> symgrad.rand(2, 3)
+    tensor([[0.4963, 0.7682, 0.0885],
+            [0.1320, 0.3074, 0.6341]])
     """
     _check_device(device)
     d = _float(dtype)
-    return _leaf(_rng(generator).random(_size(size)).astype(d.np), requires_grad)
+    _check_floating(d, "check_uniform_bounds")
+    shape = _size(size)
+    data = _distributions.uniform(_gen(generator), math.prod(shape), d.np)
+    return _leaf(data.reshape(shape), requires_grad)
 
 
 def randn(*size: Any, generator: Generator | None = None, dtype: Dtype | None = None,
           device: str | None = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples; a seed repeats them.
+    """Standard normal samples: PyTorch's numbers for the same seed (its Box-Muller in blocks
+    of 16 from 16 elements on, one pair at a time below).
+
+    Args:
+        size: the shape, as integers or one sequence.
+        generator: the ``Generator`` to draw from (the default one if None).
+        dtype: a floating dtype (the default float dtype if None).
+        device: only ``"cpu"``.
+        requires_grad: whether the result records operations for autograd.
 
     >>> import symgrad
-    >>> g = symgrad.Generator().manual_seed(0)
-    >>> x = symgrad.randn(1000, dtype=symgrad.float64, generator=g)
-    >>> x.dtype, abs(x.mean().item()) < 0.1, abs(x.std().item() - 1) < 0.1
-    (symgrad.float64, True, True)
-    >>> again = symgrad.randn(1000, dtype=symgrad.float64, generator=g.manual_seed(0))
-    >>> x.tolist() == again.tolist()
-    True
+    >>> _ = symgrad.manual_seed(0)
+    >>> symgrad.randn(4, dtype=symgrad.float64)
+    tensor([ 1.5410, -0.2934, -2.1788,  0.5684], dtype=symgrad.float64)
     """
     _check_device(device)
     d = _float(dtype)
-    return _leaf(_rng(generator).standard_normal(_size(size)).astype(d.np), requires_grad)
+    _check_floating(d, "normal_kernel_cpu")
+    shape = _size(size)
+    data = _distributions.normal(_gen(generator), math.prod(shape), d.np)
+    return _leaf(data.reshape(shape), requires_grad)
+
+
+# C's names for PyTorch's integer types, as its range errors print them.
+_C_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short", "int32": "int",
+            "int64": "long"}
+
+
+def _check_integer_range(low: int, high: int, d: Dtype) -> None:
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+    if d.name in _C_NAMES:
+        info = np.iinfo(d.np)
+        if not info.min <= low <= info.max:
+            raise RuntimeError(f"from is out of bounds for {_C_NAMES[d.name]}")
+        if not info.min <= high - 1 <= info.max:
+            raise RuntimeError(f"to - 1 is out of bounds for {_C_NAMES[d.name]}")
 
 
 def randint(*args: Any, generator: Generator | None = None, dtype: Dtype | None = None,
             device: str | None = None, requires_grad: bool = False, **kwargs: Any) -> Tensor:
     """Integers uniform in ``[low, high)``: ``randint(high, size)`` or ``randint(low, high,
-    size)``; int64 unless ``dtype`` says otherwise.
+    size)``; PyTorch's numbers for the same seed (``word % (high - low) + low``).
+
+    Args:
+        args: ``high, size`` or ``low, high, size`` (also as keywords).
+        generator: the ``Generator`` to draw from (the default one if None).
+        dtype: the result's dtype (int64 if None).
+        device: only ``"cpu"``.
+        requires_grad: whether the result records operations for autograd (floating only).
 
     >>> import symgrad
-    >>> x = symgrad.randint(3, 10, (4,))
-    >>> x.dtype, all(3 <= v < 10 for v in x.tolist())
-    (symgrad.int64, True)
+    >>> _ = symgrad.manual_seed(0)
+    >>> symgrad.randint(3, 10, (4,))
+    tensor([7, 6, 3, 5])
     """
     _check_device(device)
     args = args + tuple(kwargs[k] for k in ("low", "high", "size") if k in kwargs)
@@ -395,26 +476,52 @@ def randint(*args: Any, generator: Generator | None = None, dtype: Dtype | None 
         low, high, size = 0, args[0], args[1]
     else:
         low, high, size = args
-    if high <= low:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
-                           f"to={high}")
     d = dtype if dtype is not None else _dtypes.int64
-    data = _rng(generator).integers(low, high, _size((size,)), dtype=np.int64)
+    low, high = int(low), int(high)
+    _check_integer_range(low, high, d)
+    shape = _size((size,))
+    data = _distributions.integers(_gen(generator), math.prod(shape), low, high, d.np)
+    return _leaf(data.reshape(shape), requires_grad)
+
+
+def randperm(n: int, *, generator: Generator | None = None, dtype: Dtype | None = None,
+             device: str | None = None, requires_grad: bool = False) -> Tensor:
+    """A random permutation of ``0 .. n-1``: PyTorch's for the same seed.
+
+    Args:
+        n: how many integers.
+        generator: the ``Generator`` to draw from (the default one if None).
+        dtype: the result's dtype (int64 if None).
+        device: only ``"cpu"``.
+        requires_grad: whether the result records operations for autograd (floating only).
+
+    >>> import symgrad
+    >>> _ = symgrad.manual_seed(0)
+    >>> symgrad.randperm(6)
+    tensor([2, 5, 3, 0, 1, 4])
+    """
+    _check_device(device)
+    (n,) = _size((n,))
+    d = dtype if dtype is not None else _dtypes.int64
+    data = _distributions.permutation(_gen(generator), n)
     return _leaf(data.astype(d.np), requires_grad)
 
 
 def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Dtype | None = None,
               device: str | None = None, requires_grad: bool = False) -> Tensor:
-    """``rand`` with ``input``'s shape and dtype.
+    """``rand`` with ``input``'s shape and dtype unless ``dtype`` is given.
+
+    Args:
+        input: the tensor whose shape (and dtype) to take.
+        generator: the ``Generator`` to draw from (the default one if None).
+        dtype: a floating dtype (``input``'s if None).
+        device: only ``"cpu"``.
+        requires_grad: whether the result records operations for autograd.
 
     >>> import symgrad
     >>> x = symgrad.rand_like(symgrad.zeros(2, 3, dtype=symgrad.float64))
     >>> x.shape, x.dtype
     (symgrad.Size([2, 3]), symgrad.float64)
-    >>> g = symgrad.Generator()
-    >>> a = symgrad.rand_like(x, generator=g.manual_seed(5)).tolist()
-    >>> a == symgrad.rand_like(x, generator=g.manual_seed(5)).tolist()
-    True
     """
     _check_device(device)
     return rand(input.shape, generator=generator, dtype=dtype or input.dtype,
@@ -424,20 +531,165 @@ def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Dtype
 def randn_like(input: Tensor, *, generator: Generator | None = None,
                dtype: Dtype | None = None, device: str | None = None,
                requires_grad: bool = False) -> Tensor:
-    """``randn`` with ``input``'s shape and dtype.
+    """``randn`` with ``input``'s shape and dtype unless ``dtype`` is given.
+
+    Args:
+        input: the tensor whose shape (and dtype) to take.
+        generator: the ``Generator`` to draw from (the default one if None).
+        dtype: a floating dtype (``input``'s if None).
+        device: only ``"cpu"``.
+        requires_grad: whether the result records operations for autograd.
 
     >>> import symgrad
     >>> x = symgrad.randn_like(symgrad.zeros(4), dtype=symgrad.float16)
     >>> x.shape, x.dtype
     (symgrad.Size([4]), symgrad.float16)
-    >>> g = symgrad.Generator()
-    >>> a = symgrad.randn_like(x, generator=g.manual_seed(5)).tolist()
-    >>> a == symgrad.randn_like(x, generator=g.manual_seed(5)).tolist()
-    True
     """
     _check_device(device)
     return randn(input.shape, generator=generator, dtype=dtype or input.dtype,
                  requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,
+                 generator: Generator | None = None, dtype: Dtype | None = None,
+                 device: str | None = None, requires_grad: bool = False) -> Tensor:
+    """``randint`` with ``input``'s shape and dtype: ``randint_like(input, high)`` or
+    ``randint_like(input, low, high)``.
+
+    Args:
+        input: the tensor whose shape (and dtype) to take.
+        low: the smallest integer, or the bound when ``high`` is None.
+        high: one above the largest integer.
+        generator: the ``Generator`` to draw from (the default one if None).
+        dtype: the result's dtype (``input``'s if None).
+        device: only ``"cpu"``.
+        requires_grad: whether the result records operations for autograd (floating only).
+
+    >>> import symgrad
+    >>> _ = symgrad.manual_seed(0)
+    >>> symgrad.randint_like(symgrad.zeros(3), 10)
+    tensor([4., 9., 3.])
+    """
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.shape, generator=generator, dtype=dtype or input.dtype,
+                   device=device, requires_grad=requires_grad)
+
+
+def _fill(t: Tensor, sample: Callable[[int, bool], np.ndarray]) -> Tensor:
+    """Write ``sample(numel, contiguous)`` into ``t`` in place, in memory order as PyTorch's
+    kernels write it, recorded like any in-place op."""
+    data = t._data
+    out = np.empty(data.shape, data.dtype)
+    memory_order = out.transpose(sorted(range(data.ndim), key=lambda ax: -abs(data.strides[ax])))
+    memory_order[...] = sample(data.size, data.flags.c_contiguous).reshape(memory_order.shape)
+    return rewrite(t, lambda old: apply(COPY, old, Tensor._make(out, False, None)))
+
+
+def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *,
+             generator: Generator | None = None, **kwargs: Any) -> Tensor:
+    """Fill with samples uniform in ``[from, to)``, in place: PyTorch's numbers for the same
+    seed.
+
+    Args:
+        from: the lower bound (also ``from_``, as Python spells it here).
+        to: the upper bound.
+        generator: the ``Generator`` to draw from (the default one if None).
+
+    >>> import symgrad
+    >>> _ = symgrad.manual_seed(0)
+    >>> symgrad.empty(3).uniform_(-1, 1)
+    tensor([-0.0075,  0.5364, -0.8230])
+    """
+    from_ = kwargs.pop("from", from_)
+    if kwargs:
+        raise TypeError(f"uniform_() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    _check_floating(self.dtype, "check_uniform_bounds")
+    if from_ > to:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={from_:g} > to={to:g}")
+    return _fill(self, lambda n, _: _distributions.uniform(_gen(generator), n, self._data.dtype,
+                                                           from_, to))
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
+            generator: Generator | None = None) -> Tensor:
+    """Fill with normal samples of ``mean`` and ``std``, in place: PyTorch's numbers for the
+    same seed (its vectorised path needs 16 or more contiguous elements).
+
+    Args:
+        mean: the mean.
+        std: the standard deviation, not negative.
+        generator: the ``Generator`` to draw from (the default one if None).
+
+    >>> import symgrad
+    >>> _ = symgrad.manual_seed(0)
+    >>> symgrad.empty(3, dtype=symgrad.float64).normal_(10, 2)
+    tensor([13.0820,  9.4131,  5.6424], dtype=symgrad.float64)
+    """
+    _check_floating(self.dtype, "normal_kernel_cpu")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    return _fill(self, lambda n, contiguous: _distributions.normal(
+        _gen(generator), n, self._data.dtype, mean, std, contiguous))
+
+
+def _probabilities(p: Tensor, shape: tuple[int, ...]) -> np.ndarray:
+    _check_floating(p.dtype, "bernoulli_tensor_cpu_p_")
+    values = np.broadcast_to(p._data, shape)
+    if not ((values >= 0) & (values <= 1)).all():
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    return values
+
+
+def bernoulli_(self: Tensor, p: float | Tensor = 0.5, *,
+               generator: Generator | None = None) -> Tensor:
+    """Fill with 1 where a uniform sample falls below ``p`` and 0 elsewhere, in place:
+    PyTorch's numbers for the same seed.
+
+    Args:
+        p: the probability of a 1: a number, or a tensor broadcast to this one's shape.
+        generator: the ``Generator`` to draw from (the default one if None).
+
+    >>> import symgrad
+    >>> _ = symgrad.manual_seed(0)
+    >>> symgrad.empty(6).bernoulli_(0.5)
+    tensor([0., 0., 1., 0., 0., 0.])
+    """
+    if isinstance(p, Tensor):
+        probabilities = _probabilities(p, self.shape)
+
+        def sample(n: int, _: bool) -> np.ndarray:
+            ordered = probabilities.transpose(sorted(
+                range(self.ndim), key=lambda ax: -abs(self._data.strides[ax])))
+            return _distributions.bernoulli(_gen(generator), np.ascontiguousarray(ordered), n)
+    else:
+        if not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
+
+        def sample(n: int, _: bool) -> np.ndarray:
+            return _distributions.bernoulli(_gen(generator), float(p), n)
+    return _fill(self, lambda n, contiguous: sample(n, contiguous).astype(self._data.dtype))
+
+
+def bernoulli(input: Tensor, p: float | None = None, *,
+              generator: Generator | None = None) -> Tensor:
+    """1 with probability ``input`` (or ``p`` when given) and 0 otherwise, in ``input``'s
+    dtype: PyTorch's numbers for the same seed. The result does not record autograd.
+
+    Args:
+        input: the probabilities, each in ``[0, 1]`` (only its shape and dtype when ``p`` is
+            given).
+        p: one probability for every element.
+        generator: the ``Generator`` to draw from (the default one if None).
+
+    >>> import symgrad
+    >>> _ = symgrad.manual_seed(0)
+    >>> symgrad.bernoulli(symgrad.tensor([0.1, 0.9, 0.5, 0.5]))
+    tensor([0., 1., 1., 1.])
+    """
+    out = Tensor._make(np.empty(input._data.shape, input._data.dtype), False, None)
+    return bernoulli_(out, input if p is None else p, generator=generator)
 
 
 # -- Tensor.new_* ---------------------------------------------------------------------------------
@@ -489,5 +741,9 @@ Tensor.new_ones = _new(ones)  # type: ignore[attr-defined]
 Tensor.new_empty = _new(empty)  # type: ignore[attr-defined]
 Tensor.new_full = new_full  # type: ignore[attr-defined]
 Tensor.new_tensor = new_tensor  # type: ignore[attr-defined]
+Tensor.uniform_ = uniform_  # type: ignore[attr-defined]
+Tensor.normal_ = normal_  # type: ignore[attr-defined]
+Tensor.bernoulli_ = bernoulli_  # type: ignore[attr-defined]
+Tensor.bernoulli = bernoulli  # type: ignore[attr-defined]
 # The generated methods are not module attributes: listed here so doctest runs their examples.
 __test__ = {name: getattr(Tensor, name) for name in ("new_zeros", "new_ones", "new_empty")}

@@ -99,6 +99,9 @@ class Tensor:
     def size(self, dim: int | None = None) -> Size | int:
         """The shape, or the length of one dim (negative dims count from the end).
 
+        Args:
+            dim: The dim whose length is returned. Defaults to None: the whole shape.
+
         >>> import symgrad
         >>> x = symgrad.zeros(2, 3)
         >>> x.size(), x.size(-1)
@@ -202,6 +205,11 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return this tensor.
 
+        Args:
+            requires_grad: Whether operations on this tensor are recorded from now on. Only a
+                leaf's flag can change, and only a floating-point tensor can require grad.
+                Defaults to True.
+
         >>> import symgrad
         >>> symgrad.tensor(3.0).requires_grad_()
         tensor(3., requires_grad=True)
@@ -268,6 +276,14 @@ class Tensor:
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; its result replaces it.
 
+        Args:
+            hook: Called with the gradient with respect to this tensor during each backward,
+                before it is used or accumulated; a tensor it returns replaces the gradient,
+                None keeps it.
+
+        Returns:
+            A handle whose ``remove()`` takes the hook off again.
+
         >>> import symgrad
         >>> x = symgrad.tensor([1.0], requires_grad=True)
         >>> handle = x.register_hook(lambda g: g * 10)
@@ -297,10 +313,43 @@ class Tensor:
     ) -> None:
         """Compute the gradient of this tensor with respect to the leaves, into their ``.grad``.
 
+        The graph that produced this tensor is differentiated by the chain rule, from this
+        tensor back to every leaf that requires a gradient. Gradients are *added* to what
+        ``.grad`` already holds: clear them (``optimizer.zero_grad()``, or ``x.grad = None``)
+        between steps. Non-leaf tensors get a ``.grad`` only after ``retain_grad()``.
+
+        Args:
+            gradient: The gradient of the final result with respect to this tensor (the vector
+                of the vector-Jacobian product), of this tensor's shape. May be omitted when
+                this tensor has one element: the gradient is then 1. Defaults to None.
+            retain_graph: If False, the tensors each node saved for backward are freed as it
+                runs, and a second backward through the same graph raises a RuntimeError. If
+                True, they are kept. Defaults to None, meaning the value of ``create_graph``.
+            create_graph: If True, the backward pass is itself recorded: the gradients put in
+                ``.grad`` have a ``grad_fn`` and can be differentiated again (higher-order
+                derivatives). Defaults to False.
+            inputs: The tensors whose ``.grad`` receives the gradient; the other leaves are
+                left alone. A tensor or a sequence of tensors, leaves or not. Defaults to None,
+                meaning every leaf that contributed to this tensor.
+
+        Raises:
+            RuntimeError: This tensor does not require grad, ``gradient`` is omitted for a
+                tensor of several elements or has another shape, or the graph was freed by an
+                earlier backward (PyTorch's exception and message in each case).
+
         >>> import symgrad
         >>> w = symgrad.tensor([0.5, -1.0], requires_grad=True)
         >>> (w * w).sum().backward(); w.grad
         tensor([ 1., -2.])
+        >>> y = w * 3
+        >>> y.backward(gradient=symgrad.tensor([1.0, 0.1])); w.grad  # added to the 1st grad
+        tensor([ 4.0000, -1.7000])
+        >>> b = symgrad.tensor(2.0, requires_grad=True)
+        >>> loss = (w * b).sum()
+        >>> loss.backward(inputs=[b], retain_graph=True); b.grad, w.grad  # w untouched
+        (tensor(-0.5000), tensor([ 4.0000, -1.7000]))
+        >>> loss.backward(inputs=b); b.grad
+        tensor(-1.)
         """
         fn = self.grad_fn
         if gradient is None and inputs is None and fn is not None and self._data.size == 1 and (
@@ -375,6 +424,10 @@ class Tensor:
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The NumPy array holding the values (shared, not copied); refused while the tensor
         requires grad, as in PyTorch, unless ``force``.
+
+        Args:
+            force: Return the array even when the tensor requires grad; it is still shared,
+                and what is written into it is not recorded. Defaults to False.
 
         >>> import symgrad
         >>> symgrad.tensor([1.0, 2.0]).numpy()
@@ -476,6 +529,16 @@ def tensor(
     """Make a leaf tensor holding a copy of ``data`` (nested lists, scalars, arrays, tensors).
 
     Python floats become the default dtype (float32), ints int64, bools bool.
+
+    Args:
+        data: The values: a Python number, nested lists or tuples of them, a NumPy array or a
+            tensor. Always copied.
+        dtype: The element type. Defaults to None: inferred from ``data`` as above.
+        device: Where the tensor lives: only the CPU (``"cpu"``, or None); any other device
+            raises a RuntimeError rather than silently computing on the CPU.
+        requires_grad: Whether operations on the new leaf are recorded, so that ``backward``
+            fills its ``.grad``. Only floating-point tensors can require grad. Defaults to
+            False.
 
     >>> import symgrad
     >>> symgrad.tensor([1.0, 2.0, 3.0])

@@ -86,6 +86,9 @@ def _roots(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape!r} and output[{i}] "
                 f"has a shape of {out.shape!r}.".replace("symgrad.Size", "torch.Size")
             )
+        elif g._data.dtype is not out._data.dtype:
+            # PyTorch casts each gradient to the dtype of the tensor it is for.
+            g = g.to(out.dtype)
         node = out.grad_fn if out.grad_fn is not None else out._accumulator()
         roots.append((node, g))
     return roots
@@ -112,10 +115,34 @@ def backward(
 ) -> None:
     """Sum the gradients of ``tensors`` into the ``.grad`` of the leaves (or of ``inputs``).
 
+    ``backward([a, b], [ga, gb])`` computes what ``(a * ga).sum() + (b * gb).sum()`` would
+    give, in one backward pass; ``t.backward(g)`` is ``backward(t, g)``. Gradients are added to
+    what ``.grad`` already holds.
+
+    Args:
+        tensors: The tensors to differentiate: one tensor or a sequence.
+        grad_tensors: The gradient with respect to each of ``tensors`` (the vectors of the
+            vector-Jacobian products), one per tensor and of its shape; None for a one-element
+            tensor, whose gradient is then 1. Defaults to None: every tensor has one element.
+        retain_graph: If False, the saved tensors of each node are freed as it runs, so the
+            graph cannot be run backward again. Defaults to None, meaning ``create_graph``.
+        create_graph: If True, the backward pass is recorded, so the accumulated gradients can
+            be differentiated again. Defaults to False.
+        inputs: The tensors whose ``.grad`` receives the gradient (leaves or not); the other
+            leaves are left alone. Defaults to None: every leaf the tensors depend on.
+
+    Raises:
+        RuntimeError: A tensor does not require grad, a gradient is missing for a tensor of
+            several elements or has the wrong shape, the numbers of tensors and gradients
+            differ, or ``inputs`` is empty.
+
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
     >>> symgrad.autograd.backward([x * x], [symgrad.tensor([1.0, 1.0])]); x.grad
     tensor([2., 4.])
+    >>> y = symgrad.tensor(3.0, requires_grad=True)
+    >>> symgrad.autograd.backward([(x * y).sum(), y * y], inputs=[y]); y.grad  # 1 + 2 + 2 * 3
+    tensor(9.)
     """
     outputs = _as_tuple(tensors)
     grads = _as_tuple(grad_tensors)
@@ -145,10 +172,42 @@ def grad(
 ) -> tuple[Tensor | None, ...]:
     """The gradients of ``outputs`` with respect to ``inputs``, returned, not accumulated.
 
+    No ``.grad`` is touched: the result is a tuple with one gradient per input, each the sum
+    over ``outputs`` of that output's vector-Jacobian product.
+
+    Args:
+        outputs: The tensors to differentiate: one tensor or a sequence.
+        inputs: The tensors to differentiate with respect to (leaves or not): one tensor or a
+            sequence. Each must require grad.
+        grad_outputs: The gradient with respect to each output (the vectors of the
+            vector-Jacobian products), one per output and of its shape; None for a one-element
+            output, whose gradient is then 1. Defaults to None.
+        retain_graph: If False, the saved tensors of the nodes run are freed, so the graph
+            cannot be run backward again. Defaults to None, meaning ``create_graph``.
+        create_graph: If True, the backward pass is recorded: the returned gradients have a
+            ``grad_fn`` and can be differentiated again, to any order. Defaults to False.
+        allow_unused: If False, an input the outputs do not depend on raises a RuntimeError;
+            if True its gradient is None. Defaults to None, meaning ``materialize_grads``.
+        materialize_grads: If True, an unused input's gradient is a tensor of zeros instead of
+            None (``allow_unused`` must then not be False). Defaults to False.
+
+    Returns:
+        One gradient per input, in the order of ``inputs``.
+
+    Raises:
+        RuntimeError: An input does not require grad or is unused (without ``allow_unused``),
+            an output does not require grad, or a gradient is missing or misshapen.
+
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
     >>> symgrad.autograd.grad((x * x).sum(), x)
     (tensor([2., 4.]),)
+    >>> (dx,) = symgrad.autograd.grad((x ** 3).sum(), x, create_graph=True)  # 3 x**2
+    >>> symgrad.autograd.grad(dx, x, grad_outputs=symgrad.ones(2))  # 6 x
+    (tensor([ 6., 12.]),)
+    >>> unused = symgrad.tensor(1.0, requires_grad=True)
+    >>> symgrad.autograd.grad(x.sum(), [x, unused], materialize_grads=True)
+    (tensor([1., 1.]), tensor(0.))
     """
     Tensor = _made["Tensor"]  # noqa: N806 - the class, by its name
     outs = _as_tuple(outputs)

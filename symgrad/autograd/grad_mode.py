@@ -1,8 +1,14 @@
-"""Grad mode: whether operations record the graph (``no_grad``, ``enable_grad``, ...)."""
+"""Grad mode: whether operations record the graph (``no_grad``, ``enable_grad``, ...).
+
+Grad mode belongs to a thread, as in PyTorch: switching it in one thread leaves the others
+recording, and a new thread starts with grad enabled. Each switch is a context manager (the
+mode before it is restored on exit, even after an exception) and a decorator.
+"""
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -11,7 +17,10 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inf
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _State:
+class _State(threading.local):
+    """Grad mode, one per thread as in PyTorch: a thread starts with grad enabled, whatever
+    the mode of the thread that started it (the class attribute is every thread's default)."""
+
     enabled = True
 
 
@@ -55,11 +64,19 @@ class _GradMode:
 class no_grad(_GradMode):
     """Disable graph recording, as a context manager or decorator.
 
+    Inside, results of operations do not require grad even when their inputs do: use it for
+    evaluation and for updating parameters in place. Takes no arguments.
+
     >>> import symgrad
     >>> x = symgrad.tensor([1.0], requires_grad=True)
     >>> with symgrad.no_grad():
     ...     (x * 2).requires_grad
     False
+    >>> @symgrad.no_grad()
+    ... def doubled(t):
+    ...     return t * 2
+    >>> doubled(x).requires_grad, (x * 2).requires_grad
+    (False, True)
     """
 
     def __init__(self) -> None:
@@ -67,7 +84,7 @@ class no_grad(_GradMode):
 
 
 class enable_grad(_GradMode):
-    """Enable graph recording inside a ``no_grad`` region.
+    """Enable graph recording inside a ``no_grad`` region. Takes no arguments.
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.0], requires_grad=True)
@@ -83,10 +100,18 @@ class enable_grad(_GradMode):
 class set_grad_enabled(_GradMode):
     """Set grad mode: a plain call takes effect at once; also a context manager or decorator.
 
+    Args:
+        mode: True to record operations, False not to.
+
     >>> import symgrad
     >>> _ = symgrad.set_grad_enabled(False); symgrad.is_grad_enabled()
     False
     >>> _ = symgrad.set_grad_enabled(True)
+    >>> with symgrad.set_grad_enabled(False):
+    ...     symgrad.is_grad_enabled()
+    False
+    >>> symgrad.is_grad_enabled()
+    True
     """
 
     def __init__(self, mode: bool) -> None:
@@ -101,10 +126,17 @@ class set_grad_enabled(_GradMode):
 class inference_mode(_GradMode):
     """Like ``no_grad`` (symgrad has no separate inference tensors); ``mode=False`` changes nothing.
 
+    Args:
+        mode: True to stop recording, as ``no_grad``; False to leave grad mode as it is.
+            Defaults to True.
+
     >>> import symgrad
     >>> with symgrad.inference_mode():
     ...     symgrad.is_grad_enabled()
     False
+    >>> with symgrad.inference_mode(mode=False):
+    ...     symgrad.is_grad_enabled()
+    True
     """
 
     def __init__(self, mode: bool = True) -> None:

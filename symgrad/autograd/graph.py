@@ -215,7 +215,7 @@ class Node:
         plan = op._plan
         if plan is None:
             plan = _plan(op)
-        vjp, wanted, takes_needs, saves, shape_args, double_backward = plan
+        vjp, wanted, takes_needs, saves, shape_args, double_backward, skip = plan
         kwargs = self.attrs  # the node's own dict: copied below before anything is added
         if kwargs and wanted is not None and not wanted.issuperset(kwargs):
             kwargs = {k: v for k, v in kwargs.items() if k in wanted}
@@ -230,7 +230,7 @@ class Node:
                 kwargs["needs"] = tuple([isinstance(x, Node) for x in inputs])
         if saves:
             saved = self.unpack()
-            grads = vjp(g, *saved, **kwargs)
+            grads = vjp(g, *(saved[skip:] if skip else saved), **kwargs)
         else:
             grads = vjp(g, **kwargs)
         if type(grads) is not tuple:
@@ -278,14 +278,15 @@ def _not_differentiable(
 def _plan(op: OpDef) -> tuple[Any, ...]:
     """What ``Node.apply`` reads of an op, in one tuple kept on the op: its VJP, the attributes
     the VJP takes, whether it takes ``needs``, whether it saves anything, the shape arguments
-    the VJP takes and whether it has a double backward."""
+    the VJP takes, whether it has a double backward and how many saved entries stand for
+    attrs (``OpDef.saves_attrs``: freed by backward, not passed to the VJP)."""
     wanted, takes_needs = _vjp_info(op.vjp)
     # The shapes the VJP itself asks for: a VJP swapped in by a test or a mutant may take
     # fewer than the op's own declared.
     shape_args = op.shape_args if wanted is None else tuple(
         (kw, i) for kw, i in op.shape_args if kw in wanted)
-    plan = (op.vjp, wanted, takes_needs, bool(op.saves or op.saves_out), shape_args,
-            op.double_backward)
+    plan = (op.vjp, wanted, takes_needs, bool(op.saves or op.saves_out or op.saves_attrs),
+            shape_args, op.double_backward, len(op.saves_attrs))
     object.__setattr__(op, "_plan", plan)  # a frozen dataclass: a cache, not a change
     return plan
 

@@ -6,8 +6,9 @@
 [(4, 3), (4,), (1, 4), (1,)]
 """
 
-from symgrad.nn import functional
+from symgrad.nn import functional, init
 from symgrad.nn.modules import Linear, Module, ReLU, Sequential, Sigmoid, Tanh
 from symgrad.nn.parameter import Parameter
 
-__all__ = ["functional", "Module", "Parameter", "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid"]
+__all__ = ["functional", "init", "Module", "Parameter", "Linear", "Sequential", "ReLU", "Tanh",
+           "Sigmoid"]

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from symgrad import _dtypes
+from symgrad.creation import empty
 from symgrad.nn import functional as F
+from symgrad.nn import init
 from symgrad.nn.parameter import Parameter
 from symgrad.tensor import Tensor
 
@@ -230,31 +231,50 @@ class Module:
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
 
-def _uniform(shape: tuple[int, ...], bound: float) -> Parameter:
-    # NumPy's global generator, so numpy.random.seed makes a model reproducible.
-    data = np.random.uniform(-bound, bound, size=shape).astype(_dtypes.get_default_dtype().np)
-    return Parameter(Tensor._make(data, False, None))
-
-
 class Linear(Module):
-    """``y = x @ weight.T + bias``, initialised as PyTorch does.
+    """``y = x @ weight.T + bias``, initialised as PyTorch does, from the same random stream.
 
-    ``weight`` is drawn by Kaiming-uniform with ``a = sqrt(5)`` and ``bias`` uniformly, both in
-    ``[-1/sqrt(in_features), 1/sqrt(in_features)]``.
+    ``weight`` is drawn by ``init.kaiming_uniform_`` with ``a = sqrt(5)`` and ``bias`` uniformly
+    in ``[-1/sqrt(in_features), 1/sqrt(in_features))``, so a seed gives PyTorch's layer.
+
+    Args:
+        in_features: the size of each input's last dimension.
+        out_features: the size of each output's last dimension.
+        bias: whether to add a learnable bias.
 
     >>> import symgrad
+    >>> _ = symgrad.manual_seed(0)
     >>> layer = symgrad.nn.Linear(3, 2)
-    >>> layer, tuple(layer(symgrad.tensor([[1.0, 2.0, 3.0]])).shape)
-    (Linear(in_features=3, out_features=2, bias=True), (1, 2))
+    >>> layer.weight
+    Parameter containing:
+    tensor([[-0.0043,  0.3097, -0.4752],
+            [-0.4249, -0.2224,  0.1548]], requires_grad=True)
+    >>> tuple(layer(symgrad.tensor([[1.0, 2.0, 3.0]])).shape)
+    (1, 2)
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
-        self.weight = _uniform((out_features, in_features), bound)
-        self.bias = _uniform((out_features,), bound) if bias else None
+        self.weight = Parameter(empty(out_features, in_features))
+        self.bias = Parameter(empty(out_features)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw ``weight`` and ``bias`` afresh, as the constructor does.
+
+        >>> import symgrad
+        >>> layer = symgrad.nn.Linear(2, 2)
+        >>> _ = symgrad.manual_seed(1); layer.reset_parameters(); w = layer.weight.tolist()
+        >>> _ = symgrad.manual_seed(1); w == symgrad.nn.Linear(2, 2).weight.tolist()
+        True
+        """
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.in_features
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
         """``input @ weight.T + bias`` over the last dim of ``input``.

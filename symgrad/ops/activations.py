@@ -135,6 +135,8 @@ SOFTPLUS = defop(
 
 # -- softmax --------------------------------------------------------------------------------------
 def _log_softmax_np(self: np.ndarray, dim: int) -> np.ndarray:
+    if self.size == 0:  # nothing to normalise (and no max to shift by)
+        return self.copy()
     shifted = self - np.max(self, axis=dim, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
 

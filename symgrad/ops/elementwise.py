@@ -69,7 +69,7 @@ def _unary(name: str, grad_fn: str, forward: Any, vjp: Any, domain: Domain | Non
     def function(input: Tensor) -> Tensor:
         return apply(op, input)
 
-    function.__name__ = name
+    function.__name__ = function.__qualname__ = name  # the module global it becomes
     function.__doc__ = doc
     return op, function
 
@@ -444,7 +444,7 @@ def _compare(name: str, fn: Any, example: str, rule: str = "bool", kind: str = "
 
     args = ("symgrad.tensor([1, 2]), 2" if kind == "comparison"
             else "symgrad.tensor([True, False]), symgrad.tensor([True, True])")
-    compare.__name__ = name
+    compare.__name__ = compare.__qualname__ = name  # the module global it becomes
     compare.__doc__ = (f"Elementwise ``{name}``; no gradient flows through it.\n\n"
                        f"    >>> import symgrad\n    >>> symgrad.{name}({args})\n    {example}\n")
     return expose(name)(compare)

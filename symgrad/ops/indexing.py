@@ -201,7 +201,7 @@ INDEX = defop("index", "IndexBackward0",
               lambda self, *, indices: self[_np_index(indices)],
               vjp=lambda g, *, indices, self_shape: index_put(
                   _zeros(self_shape, g), g, indices, accumulate=True),
-              dtype_rule="same", dtypes=ALL, kind="index",
+              saves_attrs=("indices",), dtype_rule="same", dtypes=ALL, kind="index",
               samples=(Sample(((4, 3),), {"indices": (np.array([0, 2, 2, 3]),)}),
                        Sample(((2, 3),), {"indices": (np.array([1, 1]), np.array([0, 0]))}),
                        Sample(((2, 3),), {"indices": (None, np.array([[2, 0], [2, 2]]))})),
@@ -214,7 +214,7 @@ INDEX_PUT = defop("index_put", "IndexPutBackward0",
                   vjp=lambda g, *, indices, accumulate: (
                       g if accumulate else index_put(g, 0.0, indices, accumulate=False),
                       apply(INDEX, g, indices=indices)),
-                  dtype_rule="same", dtypes=ALL, kind="index",
+                  saves_attrs=("indices",), dtype_rule="same", dtypes=ALL, kind="index",
                   samples=(Sample(((4, 3), (3, 3)),
                                   {"indices": (np.array([0, 2, 2]),), "accumulate": True}),
                            Sample(((4, 3), (3,)),
@@ -251,13 +251,13 @@ GATHER = defop("gather", "GatherBackward0",
                lambda self, *, dim, index: self[_gather_index(index, dim)],
                vjp=lambda g, *, dim, index, self_shape: apply(
                    SCATTER_ADD, _zeros(self_shape, g), g, dim=dim, index=index),
-               dtype_rule="same", dtypes=ALL, kind="index",
+               saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index",
                samples=(Sample(((3, 4),), {"dim": 1, "index": np.array([[0, 0], [3, 1], [2, 2]])}),
                         Sample(((3, 2),), {"dim": 0, "index": np.array([[2, 0], [2, 2]])})),
                torch="torch.gather(self, dim, torch.as_tensor(index))")
 SCATTER_ADD = defop("scatter_add", "ScatterAddBackward0", _scatter_add,
                     vjp=lambda g, *, dim, index: (g, apply(GATHER, g, dim=dim, index=index)),
-                    dtype_rule="same", dtypes=ALL, kind="index",
+                    saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index",
                     samples=(Sample(((3, 2), (2, 2)), {"dim": 0,
                                                        "index": np.array([[2, 0], [2, 2]])}),),
                     torch="torch.scatter_add(self, dim, torch.as_tensor(index), src)")
@@ -265,7 +265,7 @@ INDEX_SELECT = defop("index_select", "IndexSelectBackward0",
                      lambda self, *, dim, index: np.take(self, index, axis=dim),
                      vjp=lambda g, *, dim, index, self_shape: index_put(
                          _zeros(self_shape, g), g, (None,) * dim + (index,), accumulate=True),
-                     dtype_rule="same", dtypes=ALL, kind="index",
+                     saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index",
                      samples=(Sample(((3, 4),), {"dim": 1, "index": np.array([3, 0, 3])}),
                               Sample(((3, 2),), {"dim": 0, "index": np.array([1, 1])})),
                      torch="torch.index_select(self, dim, torch.as_tensor(index))")
@@ -288,7 +288,7 @@ def _masked_fill(self: np.ndarray, *, mask: np.ndarray, value: Any) -> np.ndarra
 MASKED_FILL = defop("masked_fill", "MaskedFillBackward0", _masked_fill,
                     vjp=lambda g, *, mask, value: where(
                         Tensor._make(np.asarray(mask), False, None), 0.0, g),
-                    dtype_rule="same", dtypes=ALL, kind="index",
+                    saves_attrs=("mask",), dtype_rule="same", dtypes=ALL, kind="index",
                     samples=(Sample(((2, 3),), {"mask": np.array([True, False, True]),
                                                 "value": -1.5}),),
                     torch="self.masked_fill(torch.as_tensor(mask), value)")
@@ -300,7 +300,7 @@ MASKED_FILL_TENSOR = defop(
     lambda self, value, *, mask: np.where(mask, value.astype(self.dtype), self),
     vjp=lambda g, *, mask: (where(Tensor._make(np.asarray(mask), False, None), 0.0, g),
                             where(Tensor._make(np.asarray(mask), False, None), g, 0.0)),
-    dtype_rule="same", dtypes=ALL, kind="index",
+    saves_attrs=("mask",), dtype_rule="same", dtypes=ALL, kind="index",
     samples=(Sample(((2, 3), ()), {"mask": np.array([True, False, True])}),),
     torch="self.masked_fill(torch.as_tensor(mask), value)")
 

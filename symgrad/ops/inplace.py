@@ -177,9 +177,10 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False) -> Te
     recording = grad_mode._state.enabled
     info = t._view
     base = info.base if info is not None and info.chain is not None else None
-    if recording and t._rg:
-        if t.grad_fn is None:
+    if recording:
+        if t._rg and t.grad_fn is None:
             raise RuntimeError(("a view of " if view else "") + _LEAF)
+        # The base may have been made to require grad after the view was taken.
         if base is not None and base._rg and base.grad_fn is None:
             raise RuntimeError("a view of " + _LEAF)
     if not t._data.flags.writeable:

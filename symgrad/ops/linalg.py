@@ -8,6 +8,7 @@ not promote: both operands must have the same dtype.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -287,6 +288,48 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     return apply(BMM, input, mat2)
 
 
+def _folds(input: Tensor, other: Tensor) -> bool:
+    """Whether PyTorch's matmul folds the larger operand into a matrix (one mm or mv) rather
+    than broadcasting batches for bmm: its ``should_fold``, strides and all (so its errors are
+    the ones PyTorch raises)."""
+    a = input._data if input.ndim >= other.ndim else np.swapaxes(other._data, -1, -2)
+    if a.ndim < 3 or min(input.ndim, other.ndim) > 2 or input.ndim == 2:
+        return False
+    if a.size == 0:
+        return True
+    return all(a.strides[i] == a.strides[i + 1] * a.shape[i + 1] for i in range(a.ndim - 2))
+
+
+def _check_matmul_shapes(input: Tensor, other: Tensor) -> None:
+    """PyTorch's error for shapes a batched matmul cannot multiply: the mm's or mv's (a vector
+    times a matrix is a one-row mm), else the batch dims' broadcast, else bmm's."""
+    k_in = input.shape[-1]
+    k_other = other.shape[-2] if other.ndim > 1 else other.shape[0]
+    if _folds(input, other) or (input.ndim == 1 and other.ndim == 2):
+        rows = input.numel() // k_in if k_in else math.prod(input.shape[:-1])
+        if k_in != k_other and other.ndim == 1:
+            raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k_in}), vec "
+                               f"({k_other})")
+        if k_in != k_other:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k_in} and "
+                               f"{k_other}x{other.shape[-1]})")
+        return
+    batch_in, batch_other = tuple(input.shape[:-2]), tuple(other.shape[:-2])
+    ndim = max(len(batch_in), len(batch_other))
+    padded_in = (1,) * (ndim - len(batch_in)) + batch_in
+    padded_other = (1,) * (ndim - len(batch_other)) + batch_other
+    for i in range(ndim - 1, -1, -1):
+        a, b = padded_in[i], padded_other[i]
+        if a != b and a != 1 and b != 1:
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b "
+                               f"({b}) at non-singleton dimension {i}")
+    if k_in != k_other:
+        batch = math.prod(max(a, b) if min(a, b) else 0
+                          for a, b in zip(padded_in, padded_other, strict=True))
+        raise RuntimeError("Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{batch}, {k_in}] but got: [{batch}, {k_other}].")
+
+
 @expose()
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """The matrix product with PyTorch's cases: dot (1-D, 1-D), mv (2-D, 1-D), mm (2-D, 2-D),
@@ -310,18 +353,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         return mm(input, other)
     _same_dtype_mm(input, other)
     _no_bool("addmm_impl_cpu_", input, other)
-    k_in = input.shape[-1]
-    k_other = other.shape[-2] if other.ndim > 1 else other.shape[0]
-    if k_in != k_other:
-        rows = input.numel() // k_in if input.ndim > 1 else 1
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k_in} and "
-                           f"{k_other}x{other.shape[-1] if other.ndim > 1 else 1})")
-    batch_in, batch_other = tuple(input.shape[:-2]), tuple(other.shape[:-2])
-    try:
-        np.broadcast_shapes(batch_in, batch_other)
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({batch_in[-1]}) must match the size of "
-                           f"tensor b ({batch_other[-1]}) at non-singleton dimension 0") from None
+    _check_matmul_shapes(input, other)
     if input.ndim == 1 and other.ndim == 2:
         op = MATMUL_VM
     elif other.ndim >= 3 and (input.ndim == 2 or (
@@ -362,5 +394,16 @@ def trace(input: Tensor) -> Tensor:
     return apply(TRACE, input)
 
 
-Tensor.__matmul__ = matmul  # type: ignore[attr-defined]
-Tensor.__rmatmul__ = lambda self, other: matmul(other, self)  # type: ignore[attr-defined]
+
+
+def _matmul_operator(self: Tensor, other: Any) -> Any:
+    # Not a tensor: Python raises its TypeError naming both types, as for PyTorch's tensors.
+    return matmul(self, other) if isinstance(other, Tensor) else NotImplemented
+
+
+def _rmatmul_operator(self: Tensor, other: Any) -> Any:
+    return matmul(other, self) if isinstance(other, Tensor) else NotImplemented
+
+
+Tensor.__matmul__ = _matmul_operator  # type: ignore[attr-defined]
+Tensor.__rmatmul__ = _rmatmul_operator  # type: ignore[attr-defined]

@@ -151,7 +151,9 @@ def _extremum(fn: Any, self: np.ndarray, dim: tuple[int, ...] | None, keepdim: b
 
 def _var_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, correction: float,
                  keepdim: bool, root: bool = False) -> np.ndarray:
-    x = self.astype(_acc(self) or self.dtype)
+    # float32 accumulates in float64, as PyTorch's Welford does: std([1e20, 0, 1]) squares
+    # past float32's range on the way to a representable result.
+    x = self.astype(np.float64 if self.dtype == np.float32 else _acc(self) or self.dtype)
     axis = _axis(dim, self)
     mean = np.mean(x, axis=axis, keepdims=True)
     # One correction pass (the corrected two-pass algorithm): the rounded mean of equal values
@@ -162,7 +164,7 @@ def _var_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, correction: f
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if not root:
             out = np.sum(centred * centred, axis=axis, keepdims=keepdim) / x.dtype.type(divisor)
-            return _round(out, self)
+            return np.asarray(out, dtype=self.dtype)
         # Scaled by the largest deviation before squaring, as hypot and BLAS nrm2 are: the
         # squares of deviations below sqrt(tiny) underflow to 0, and std with them, though
         # std itself is representable (std of [0, 4.5e-297] is 3.2e-297, not 0).
@@ -172,7 +174,7 @@ def _var_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, correction: f
         unit = centred / spread
         out = np.sqrt(np.sum(unit * unit, axis=axis, keepdims=True) / x.dtype.type(divisor))
         out = out * spread
-        return _round(out if keepdim else np.squeeze(out, axis=axis), self)
+        return np.asarray(out if keepdim else np.squeeze(out, axis=axis), dtype=self.dtype)
 
 
 def _logsumexp_forward(self: np.ndarray, *, dim: tuple[int, ...], keepdim: bool) -> np.ndarray:
@@ -633,6 +635,12 @@ def _integral_to_long(input: Tensor, dtype: _dtypes.dtype | None) -> Tensor:
     return input if input.is_floating_point() else input.to(_dtypes.int64)
 
 
+def _as_asked(out: Tensor, dtype: _dtypes.dtype | None) -> Tensor:
+    """An integer result in the ``dtype`` asked for (the forward accumulates in int64; the
+    wrapped-around value is the same modulo the narrower type's range)."""
+    return out if dtype is None or out.dtype is dtype else out.to(dtype)
+
+
 def _floating_only(input: Tensor, name: str, dtype: _dtypes.dtype | None) -> Tensor:
     if dtype is not None:
         input = input.to(dtype)
@@ -655,8 +663,9 @@ def sum(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = F
     """
     input = _integral_to_long(input, dtype)
     if dim is None:
-        return apply(SUM_ALL, input)
-    return apply(SUM, input, dim=normalize_dims(dim, input.ndim), keepdim=keepdim)
+        return _as_asked(apply(SUM_ALL, input), dtype)
+    return _as_asked(apply(SUM, input, dim=normalize_dims(dim, input.ndim), keepdim=keepdim),
+                     dtype)
 
 
 @expose()
@@ -686,8 +695,8 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False,
     """
     input = _integral_to_long(input, dtype)
     if dim is None:
-        return apply(PROD_ALL, input)
-    return apply(PROD, input, dim=_one_dim(dim, input.ndim), keepdim=keepdim)
+        return _as_asked(apply(PROD_ALL, input), dtype)
+    return _as_asked(apply(PROD, input, dim=_one_dim(dim, input.ndim), keepdim=keepdim), dtype)
 
 
 def _extreme(name: str, input: Tensor, dim: Any, keepdim: bool, whole: Any, along: Any,
@@ -856,7 +865,7 @@ def cumsum(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> Te
     tensor([1., 3., 6.])
     """
     input = _integral_to_long(input, dtype)
-    return apply(CUMSUM, input, dim=_one_dim(dim, input.ndim))
+    return _as_asked(apply(CUMSUM, input, dim=_one_dim(dim, input.ndim)), dtype)
 
 
 @expose()
@@ -869,7 +878,7 @@ def cumprod(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> T
     tensor([1., 8., 0.])
     """
     input = _integral_to_long(input, dtype)
-    return apply(CUMPROD, input, dim=_one_dim(dim, input.ndim))
+    return _as_asked(apply(CUMPROD, input, dim=_one_dim(dim, input.ndim)), dtype)
 
 
 from symgrad.ops.elementwise import exp, where  # noqa: E402 - the VJPs above use them

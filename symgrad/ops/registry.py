@@ -56,6 +56,7 @@ __all__ = [
     "ALL",
     "refuse",
     "not_implemented",
+    "node_class",
 ]
 
 FLOATING = frozenset(_dtypes.FLOATING)
@@ -209,6 +210,7 @@ class OpDef:
     extra: dict[str, Any] = field(default_factory=dict)
     refuses: Refusals = field(default_factory=dict)
     promotes: tuple[str, ...] = ()
+    saves_attrs: tuple[str, ...] = ()
     # The NumPy dtypes ``apply`` cannot run on its common path: refused ones, and integral ones
     # of a ``promote_float`` op (computed in the default float) or of an op whose scalar attrs
     # take part in promotion (an integer tensor clamped to 0.5 is float); one set, one lookup.
@@ -216,12 +218,41 @@ class OpDef:
     # What backward reads of the op on every node, gathered once (``graph._plan``); not copied
     # by ``dataclasses.replace``, so an op with another VJP gets its own.
     _plan: Any = field(default=None, init=False, repr=False)
+    # The class of the nodes this op records, named as PyTorch names it (``MulBackward0``).
+    node_class: type[Node] = field(default=Node, init=False, repr=False)
 
     def __post_init__(self) -> None:
         slow = set(self.refuses)
         if self.dtype_rule == "promote_float" or self.promotes:
             slow.update(d.np for d in _dtypes.ALL if d.np not in _FLOAT_NP)
         object.__setattr__(self, "_slow", frozenset(slow))  # frozen: derived once, here
+        object.__setattr__(self, "node_class", node_class(self.grad_fn))
+
+    def __repr__(self) -> str:
+        return f"OpDef({self.name!r}, {self.grad_fn!r})"
+
+
+_NODE_CLASSES: dict[str, type[Node]] = {}
+
+
+def node_class(grad_fn: str) -> type[Node]:
+    """The ``Node`` subclass for nodes named ``grad_fn``, made once per name and shared by the
+    ops that PyTorch gives one backward class (C++-only nodes drop their namespace).
+
+    >>> import symgrad
+    >>> y = symgrad.tensor([1.0], requires_grad=True) * 2
+    >>> type(y.grad_fn).__name__, type(y.grad_fn) is node_class("MulBackward0")
+    ('MulBackward0', True)
+    >>> node_class("torch::autograd::CopySlices").__name__
+    'CopySlices'
+    """
+    cls = _NODE_CLASSES.get(grad_fn)
+    if cls is None:
+        name = grad_fn.rpartition("::")[2]
+        cls = type(name, (Node,), {"__slots__": (), "__module__": __name__,
+                                   "__qualname__": name})
+        _NODE_CLASSES[grad_fn] = cls
+    return cls
 
     def __repr__(self) -> str:
         return f"OpDef({self.name!r}, {self.grad_fn!r})"
@@ -257,6 +288,7 @@ def defop(
     samples: tuple[Sample, ...] | None = None,
     refuses: Refusals | None = None,
     promotes: tuple[str, ...] = (),
+    saves_attrs: tuple[str, ...] = (),
     **extra: Any,
 ) -> OpDef:
     """Declare an op once; it becomes ``REGISTRY[name]`` and is returned for ``apply``.
@@ -264,7 +296,9 @@ def defop(
     ``refuses`` (from ``refuse`` or ``not_implemented``) names the computation dtypes the op
     raises on, as PyTorch does, instead of computing a wrong value (softmax of integers).
     ``promotes`` names the attrs that are Python scalars taking part in type promotion as
-    PyTorch's wrapped numbers do (``clamp``'s bounds, ``pow``'s exponent).
+    PyTorch's wrapped numbers do (``clamp``'s bounds, ``pow``'s exponent). ``saves_attrs``
+    names the attrs (index arrays, masks) PyTorch's node saves as tensors: backward frees them
+    too, so a second backward through the node raises unless ``retain_graph``.
 
     >>> import symgrad
     >>> cube = defop("cube_example", "PowBackward0", lambda self: self ** 3,
@@ -317,6 +351,7 @@ def defop(
         extra=extra,
         refuses=refuses or {},
         promotes=promotes,
+        saves_attrs=saves_attrs,
     )
     REGISTRY[name] = op
     return op
@@ -390,7 +425,11 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
         if scalar > _FROM_NP[np_dtype].category and op.dtype_rule != "same":
             return _apply_promoted(op, values, attrs)
         arrays = [a if type(a) is np.ndarray else np.asarray(a, dtype=np_dtype) for a in arrays]
-    data = op.forward(*arrays, **attrs)
+    try:
+        data = op.forward(*arrays, **attrs)
+    except ValueError:
+        _check_broadcast(op, arrays)
+        raise
     if type(data) is not np.ndarray:
         data = np.asarray(data)
     if data.dtype is not np_dtype:
@@ -420,7 +459,11 @@ def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -
         else:
             a = np.asarray(v, dtype=compute.np)
         arrays.append(a)
-    data = op.forward(*arrays, **attrs)
+    try:
+        data = op.forward(*arrays, **attrs)
+    except ValueError:
+        _check_broadcast(op, arrays)
+        raise
     if type(data) is not np.ndarray:
         data = np.asarray(data)
     if data.dtype is not compute.np:
@@ -433,6 +476,38 @@ def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -
     else:
         return _make(data, False, None)
     return _record(op, attrs, _constants(values, arrays), data)
+
+
+# The kinds of op whose tensor inputs broadcast against each other elementwise.
+_BROADCASTING = frozenset({"elementwise", "comparison", "bitwise"})
+
+
+def _check_broadcast(op: OpDef, arrays: list[Any]) -> None:
+    """Raise PyTorch's RuntimeError when an elementwise op's inputs cannot broadcast (NumPy
+    raised a ValueError): shapes are met pairwise in argument order, and the rightmost
+    mismatching dim is named, as PyTorch's ``infer_size`` does.
+
+    >>> _check_broadcast(REGISTRY["add"], [np.ones((2, 2)), np.ones((2, 3))])
+    Traceback (most recent call last):
+    ...
+    RuntimeError: The size of tensor a (2) must match the size of tensor b (3) at non-singleton \
+dimension 1
+    """
+    if op.kind not in _BROADCASTING:
+        return
+    shape: tuple[int, ...] = ()
+    for a in arrays:
+        other = np.shape(a)
+        ndim = max(len(shape), len(other))
+        padded_a = (1,) * (ndim - len(shape)) + tuple(shape)
+        padded_b = (1,) * (ndim - len(other)) + tuple(other)
+        for i in range(ndim - 1, -1, -1):
+            x, y = padded_a[i], padded_b[i]
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
+                                   f"({y}) at non-singleton dimension {i}")
+        shape = tuple(x if y == 1 else y for x, y in zip(padded_a, padded_b, strict=True))
+
 
 
 def _rounded(data: np.ndarray, compute: np.dtype, rule: DtypeRule) -> np.ndarray:
@@ -463,9 +538,13 @@ def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data:
         edges.append(fn)
         a = t._data
         meta.append((a.shape, a.dtype, t._version))
-    node = Node(op, attrs, tuple(edges), tuple(meta))
+    node = op.node_class(op, attrs, tuple(edges), tuple(meta))
     if op.saves:
         node._saved = tuple([(tensors[i], tensors[i]._version) for i in op.saves])
+    if op.saves_attrs:
+        # Entries first, one per saved attr, which ``Node.apply`` skips (the VJP reads the attr
+        # itself): what backward frees, so that a second backward raises as in PyTorch.
+        node._saved = (_SAVED_ATTR,) * len(op.saves_attrs) + node._saved
     if op.saves_out:
         node._out_data = data
         node._out_ref = weakref.ref(out)
@@ -473,6 +552,10 @@ def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data:
     return out
 
 
+
+
+# What a node's saved entries hold for an attr PyTorch saves as a tensor (``saves_attrs``).
+_SAVED_ATTR = (_make(np.zeros(0), False, None), 0)
 
 
 def _edge(t: Any) -> Any:

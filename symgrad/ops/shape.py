@@ -113,7 +113,8 @@ PERMUTE = defop("permute", "PermuteBackward0",
 T = defop("t", "TBackward0", lambda self: np.transpose(self),
           vjp=lambda g: apply(T, g), dtype_rule="same", dtypes=ALL, kind="shape",
           samples=(Sample(((2, 3),)), Sample(((3,),))), torch="self.t()")
-FLIP = defop("flip", "FlipBackward0", lambda self, *, dims: np.flip(self, dims),
+# A copy, as PyTorch's flip: not a view.
+FLIP = defop("flip", "FlipBackward0", lambda self, *, dims: np.flip(self, dims).copy(),
              vjp=lambda g, *, dims: apply(FLIP, g, dims=dims),
              dtype_rule="same", dtypes=ALL, kind="shape",
              samples=(Sample(((2, 3),), {"dims": (0,)}), Sample(((2, 3, 2),), {"dims": (0, 2)})),
@@ -149,18 +150,25 @@ def _split_at(g: Tensor, dim: int, sizes: tuple[int, ...]) -> tuple[Tensor, ...]
                  for a, b in zip(starts[:-1], starts[1:], strict=True))
 
 
-# cat and stack take any number of tensors: two are named, the rest arrive in ``rest``.
+def _present(first: np.ndarray, second: np.ndarray | None,
+             rest: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    return (first,) if second is None else (first, second, *rest)
+
+
+# cat and stack take any number of tensors: two are named (the second absent when there is
+# one), the rest arrive in ``rest``. Both copy, even a single tensor, as PyTorch's do: a later
+# in-place change of an input must not show through.
 CAT = defop("cat", "CatBackward0",
-            lambda tensors0, tensors1, *rest, dim, sizes: np.concatenate(
-                (tensors0, tensors1, *rest), axis=dim),
+            lambda tensors0, tensors1=None, *rest, dim, sizes: np.concatenate(
+                _present(tensors0, tensors1, rest), axis=dim),
             vjp=lambda g, *, dim, sizes: _split_at(g, dim, sizes),
             dtypes=ALL, kind="shape", variadic=True,
             samples=(Sample(((2, 3), (1, 3)), {"dim": 0, "sizes": (2, 1)}),
                      Sample(((2, 3), (2, 2)), {"dim": 1, "sizes": (3, 2)})),
             torch="torch.cat([tensors0, tensors1], dim=dim)")
 STACK = defop("stack", "StackBackward0",
-              lambda tensors0, tensors1, *rest, dim: np.stack(
-                  (tensors0, tensors1, *rest), axis=dim),
+              lambda tensors0, tensors1=None, *rest, dim: np.stack(
+                  _present(tensors0, tensors1, rest), axis=dim),
               vjp=lambda g, *, dim: tuple(
                   indexing._select(g, dim, i) for i in range(g.shape[dim])),
               dtypes=ALL, kind="shape", variadic=True,
@@ -379,7 +387,9 @@ def flip(input: Tensor, dims: Any) -> Tensor:
     tensor([3, 2, 1])
     """
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return apply(FLIP, input, dims=tuple(sorted({wrap_dim(d, input.ndim) for d in dims})))
+    dims = tuple(sorted({wrap_dim(d, input.ndim) for d in dims}))
+    # A zero-dim tensor has nothing to reverse: PyTorch accepts dim 0 (or -1) and copies.
+    return apply(FLIP, input, dims=dims if input.ndim else ())
 
 
 @expose(function=False)
@@ -443,8 +453,6 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
     tensor([1, 2, 3])
     """
     tensors = _check_same_rank(tensors, "torch.cat")
-    if len(tensors) == 1:
-        return clone(tensors[0]) if tensors[0]._rg else tensors[0]
     d = wrap_dim(dim, tensors[0].ndim)
     first = tensors[0]
     for i, x in enumerate(tensors[1:], 1):
@@ -477,8 +485,6 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
                 "stack expects each tensor to be equal size, but got "
                 f"{list(tensors[0].shape)} at entry 0 and {list(x.shape)} at entry {i}")
     d = wrap_dim(dim, tensors[0].ndim + 1)
-    if len(tensors) == 1:
-        return unsqueeze(tensors[0], d)
     return apply(STACK, *tensors, dim=d)
 
 

@@ -1,0 +1,145 @@
+"""From a ``Generator``'s raw words to samples, as PyTorch's CPU kernels compute them.
+
+Every function returns a flat array of samples in the order PyTorch writes them (its kernels fill
+memory in order) and consumes from the generator exactly the words PyTorch's kernel consumes, so
+calls interleave with each other as they do in PyTorch. What each kernel does:
+
+- uniform: float64 takes the low 53 bits of a 64-bit word, every other dtype the low 24 bits of a
+  32-bit word as a float32 (half and bfloat16 round that); ``x * (to - from) + from`` is fused;
+  a value that rounds up to ``to`` becomes ``from``.
+- normal: tensors of 16 or more contiguous elements use Box-Muller over blocks of 16 (the first
+  8 uniforms give radii, the next 8 angles; cosines fill the first half, sines the second). When
+  the size is not a multiple of 16, 16 fresh uniforms redo the last 16 elements. float32 (and
+  half and bfloat16, which draw only whole blocks) evaluates log, sin and cos with PyTorch's AVX
+  polynomials, float64 with the C library's. Smaller or non-contiguous tensors draw one normal
+  at a time in float64, pairs again, keeping the pair's sine in the generator for the next call.
+- integers: ``word % range + low``, with 64-bit words once the range reaches 2**28 (PyTorch's
+  public builds; whatever the dtype).
+- permutation: Fisher-Yates from the front with ``word % (n - i)``; past ``(2**32 - 1) // 20``
+  elements the inside-out variant with 64-bit words.
+- bernoulli: a float64 uniform below ``p`` for a number ``p``; for a tensor of probabilities a
+  uniform of float64 when they are float64, else of float32.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from symgrad._fused_math import fma32, fma64, log_f32, sincos_f32
+from symgrad.random import Generator
+
+_LOW_24 = np.uint64(2**24 - 1)
+_LOW_53 = np.uint64(2**53 - 1)
+_TWO_PI_F32 = np.float32(2.0 * math.pi)
+_SMALL_PERMUTATION = (2**32 - 1) // 20
+
+
+def uniform(gen: Generator, n: int, dtype: np.dtype, low: float = 0.0,
+            high: float = 1.0) -> np.ndarray:
+    """``n`` samples uniform in ``[low, high)`` of a floating ``dtype``."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float64:
+        x = (gen._random64(n) & _LOW_53).astype(np.float64) * 2.0**-53
+        out = fma64(x, high - low, low)
+    else:
+        low32, high32 = np.float32(low), np.float32(high)
+        x = (gen._random32(n) & _LOW_24).astype(np.float32) * np.float32(2.0**-24)
+        out = fma32(x, high32 - low32, low32).astype(dtype)
+    return np.where(out == np.asarray(high).astype(dtype), np.asarray(low).astype(dtype), out)
+
+
+def normal(gen: Generator, n: int, dtype: np.dtype, mean: float = 0.0, std: float = 1.0,
+           contiguous: bool = True) -> np.ndarray:
+    """``n`` normal samples of a floating ``dtype``, by the path PyTorch takes for a tensor of
+    ``n`` elements (``contiguous`` or not)."""
+    dtype = np.dtype(dtype)
+    if n >= 16 and contiguous:
+        return _normal_blocks(gen, n, dtype, mean, std)
+    return _normal_pairs(gen, n, mean, std).astype(dtype)
+
+
+def _normal_blocks(gen: Generator, n: int, dtype: np.dtype, mean: float,
+                   std: float) -> np.ndarray:
+    work = np.dtype(np.float64 if dtype == np.float64 else np.float32)
+    transform = _box_muller_f64 if work == np.float64 else _box_muller_f32
+    whole = n - n % 16
+    head = uniform(gen, n if dtype == work else whole, work)
+    out = np.empty(n, work)
+    out[:whole] = transform(head[:whole].reshape(-1, 16), mean, std).ravel()
+    if n % 16:
+        out[n - 16:] = transform(uniform(gen, 16, work).reshape(1, 16), mean, std).ravel()
+    return out.astype(dtype)
+
+
+def _libm(fn: Callable[[float], float], x: np.ndarray) -> np.ndarray:
+    # Python's math module calls the C library PyTorch's kernels call; NumPy's own vectorised
+    # log, sin and cos differ from it in the last bit now and then.
+    return np.fromiter(map(fn, x.ravel().tolist()), np.float64, x.size).reshape(x.shape)
+
+
+def _box_muller_f64(block: np.ndarray, mean: float, std: float) -> np.ndarray:
+    radius = np.sqrt(-2.0 * _libm(math.log, 1.0 - block[:, :8]))
+    theta = 2.0 * math.pi * block[:, 8:]
+    return fma64(np.concatenate([radius * _libm(math.cos, theta),
+                                 radius * _libm(math.sin, theta)], axis=1), std, mean)
+
+
+def _box_muller_f32(block: np.ndarray, mean: float, std: float) -> np.ndarray:
+    radius = np.sqrt(np.float32(-2.0) * log_f32(np.float32(1.0) - block[:, :8]))
+    sin, cos = sincos_f32(_TWO_PI_F32 * block[:, 8:])
+    return fma32(np.concatenate([radius * cos, radius * sin], axis=1), np.float32(std),
+                 np.float32(mean))
+
+
+def _normal_pairs(gen: Generator, n: int, mean: float, std: float) -> np.ndarray:
+    values = np.empty(n)
+    start = 0
+    if n and gen._normal is not None:
+        values[0], gen._normal = gen._normal, None
+        start = 1
+    pairs = (n - start + 1) // 2
+    u = uniform(gen, 2 * pairs, np.float64)
+    radius = np.sqrt(-2.0 * _libm(math.log1p, -u[1::2]))
+    theta = 2.0 * math.pi * u[0::2]
+    both = np.empty(2 * pairs)
+    both[0::2] = radius * _libm(math.cos, theta)
+    both[1::2] = radius * _libm(math.sin, theta)
+    values[start:] = both[:n - start]
+    if (n - start) % 2:
+        gen._normal = float(both[-1])
+    return fma64(values, std, mean)
+
+
+def integers(gen: Generator, n: int, low: int, high: int, dtype: np.dtype) -> np.ndarray:
+    """``n`` integers uniform in ``[low, high)``, cast to ``dtype``."""
+    span = high - low
+    words = gen._random64(n) if span >= 2**28 else gen._random32(n)
+    return ((words % np.uint64(span)).astype(np.int64) + np.int64(low)).astype(dtype)
+
+
+def permutation(gen: Generator, n: int) -> np.ndarray:
+    """A random permutation of ``range(n)`` as int64."""
+    if n < _SMALL_PERMUTATION:
+        steps = np.arange(max(n - 1, 0), dtype=np.uint64)
+        picks = gen._random32(len(steps)) % (np.uint64(n) - steps) + steps
+        perm = list(range(n))
+        for i, j in enumerate(picks.tolist()):
+            perm[i], perm[j] = perm[j], perm[i]
+    else:
+        picks = gen._random64(n) % np.arange(1, n + 1, dtype=np.uint64)
+        perm = [0] * n
+        for i, j in enumerate(picks.tolist()):
+            perm[i] = perm[j]
+            perm[j] = i
+    return np.array(perm, dtype=np.int64)
+
+
+def bernoulli(gen: Generator, p: float | np.ndarray, n: int) -> np.ndarray:
+    """``n`` booleans, each true with probability ``p`` (a number, or an array of ``n``)."""
+    if isinstance(p, np.ndarray):
+        work = np.float64 if p.dtype == np.float64 else np.float32
+        return uniform(gen, n, work) < p.ravel().astype(work)
+    return uniform(gen, n, np.float64) < p

@@ -1,0 +1,116 @@
+"""The documentation site builds with warnings as errors and shows every public name.
+
+The build is ``mkdocs build --strict`` (mkdocs-material + mkdocstrings, the ``docs`` extra) into
+a temporary folder. In CI (``CI`` set) it must run; elsewhere it skips, saying so, only when
+mkdocs is not installed.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import oracle
+import reports
+import symgrad
+from symgrad import nn, optim
+from symgrad.ops import FUNCTIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS_PACKAGES = ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python")
+
+
+# The pages with examples of their own (the API pages show the docstrings' examples).
+GUIDES = sorted(p for p in (ROOT / "docs").rglob("*.md") if "```pycon" in p.read_text("utf-8"))
+
+
+@pytest.mark.parametrize("page", GUIDES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_examples_written_in_the_pages_run(page: Path) -> None:
+    sessions = re.findall(r"```pycon\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    test = doctest.DocTestParser().get_doctest("\n".join(sessions), {}, page.name, str(page), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    out: list[str] = []
+    runner.run(test, out=out.append)
+    assert runner.failures == 0, "".join(out)
+
+
+def _require_mkdocs() -> None:
+    missing = [name for name in DOCS_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing and not os.environ.get("CI"):
+        pytest.skip(f"the docs build needs {', '.join(missing)}: pip install -e '.[docs]'")
+    assert not missing, f"CI must build the docs, but {', '.join(missing)} is not installed"
+
+
+def _build(out: Path) -> None:
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        timeout=600,
+    )
+    assert build.returncode == 0, f"mkdocs build --strict failed:\n{build.stderr}"
+
+
+def _ids(page: Path) -> set[str]:
+    return set(re.findall(r'id="([^"]+)"', page.read_text(encoding="utf-8")))
+
+
+def _anchors(namespace: str, name: str, obj: Any) -> set[str]:
+    """The ids an entry for ``obj`` may have: its public path, or where it is defined."""
+    anchors = {f"{namespace}.{name}"}
+    fn = obj.fget if isinstance(obj, property) else obj
+    module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
+    if module and qualname:
+        anchors.add(f"{module}.{qualname}")
+    return anchors
+
+
+def _public(namespace: str, names: list[str], owner: Any) -> list[tuple[str, str, Any]]:
+    return [(namespace, n, getattr(owner, n)) for n in names if callable(getattr(owner, n))]
+
+
+def _documented() -> dict[str, list[tuple[str, str, Any]]]:
+    """Each API page and the public names it must show."""
+    tensor_members = [n for n, v in vars(symgrad.Tensor).items()
+                      if not n.startswith("_") and v not in FUNCTIONS.values()]
+    creation = [n for n in symgrad.__all__ if getattr(getattr(symgrad, n), "__module__", "")
+                == "symgrad.creation"]
+    return {
+        "tensor": [("symgrad", "tensor", symgrad.tensor)]
+        + [("symgrad.Tensor", n, vars(symgrad.Tensor)[n]) for n in tensor_members],
+        "creation": _public("symgrad", creation, symgrad),
+        "autograd": _public("symgrad.autograd", ["backward", "grad", "Function"],
+                            symgrad.autograd),
+        "grad_mode": _public("symgrad.autograd.grad_mode", symgrad.autograd.grad_mode.__all__,
+                             symgrad.autograd.grad_mode),
+        "ops": _public("symgrad", sorted({f.__name__ for f in FUNCTIONS.values()}), symgrad),
+        "nn": _public("symgrad.nn", nn.__all__, nn),
+        "optim": _public("symgrad.optim", optim.__all__, optim),
+        "oracle": _public("oracle", oracle.__all__, oracle),
+        "reports": _public("reports", reports.__all__, reports),
+    }
+
+
+# One test, one build: the build takes seconds, and xdist would repeat a fixture per worker.
+def test_the_site_builds_strictly_and_shows_the_api_and_the_guide(tmp_path: Path) -> None:
+    _require_mkdocs()
+    _build(tmp_path)
+    missing = [f"api/{page}: {ns}.{name}" for page, entries in _documented().items()
+               for ids in [_ids(tmp_path / "api" / page / "index.html")]
+               for ns, name, obj in entries if not _anchors(ns, name, obj) & ids]
+    assert not missing, f"public names without an entry: {missing}"
+    guide = (tmp_path / "guide" / "engine" / "index.html").read_text(encoding="utf-8")
+    unnamed = [name for name in ("defop", "apply", "run_backward", "MulBackward0",
+                                 "AccumulateGrad") if name not in guide]
+    assert not unnamed, f"the reading guide never names {unnamed}"
+    autograd = (tmp_path / "api" / "autograd" / "index.html").read_text(encoding="utf-8")
+    # Examples render as Python sessions, not as the nested quotes Markdown makes of ">>>".
+    assert '<span class="gp">&gt;&gt;&gt; </span>' in autograd
+    assert "<blockquote>" not in autograd
