@@ -127,14 +127,16 @@ class Verdict:
         text = f"<Verdict {self.id}: {self.status}"
         if self.wrong:
             text += f", {self.wrong} is wrong"
-        bad = [e for e in self.elements if e.status not in ("ok", "kink")]
+        bad = [e for e in self.elements if e.status not in PASSING]
         if bad:
-            worst = max(bad, key=lambda e: e.ulp_error if e.ulp_error == e.ulp_error
-                        and e.ulp_error is not None else math.inf)
+            # nan ULPs (a nan gradient) are the worst; an element without ULPs the least bad.
+            worst = max(bad, key=lambda e: -1.0 if e.ulp_error is None else
+                        math.inf if math.isnan(e.ulp_error) else e.ulp_error)
             exact = worst.exact if worst.exact is None or len(worst.exact) <= 24 \
                 else worst.exact[:22] + "…"
+            ulps = "" if worst.ulp_error is None else f", {worst.ulp_error:.4g} ulp"
             text += (f"; worst {worst.input}{worst.index}: engine {worst.engine!r}, exact "
-                     f"{exact}, {worst.ulp_error:.4g} ulp")
+                     f"{exact}{ulps}")
         elif self.status not in PASSING and self.message:
             first = self.message.strip().splitlines()[0] if self.message.strip() else ""
             text += f"; {first[:120]}"

@@ -124,8 +124,7 @@ FIRST_SCREEN = """(() => {
   const failures = document.getElementById("failures");
   const graph = failures && failures.querySelector(".graph svg");
   const heat = document.querySelector("table.heat");
-  return {failures: seen(box(failures)), graph: seen(box(graph)) || (!!graph &&
-            box(graph).width > 0 && box(graph).height > 0),
+  return {failures: seen(box(failures)), graph: seen(box(graph)),
           graphTop: graph ? box(graph).top : null, heatTop: box(heat).top,
           failuresTop: box(failures).top, title: document.title,
           math: !!document.querySelector("#failures math")};

@@ -181,3 +181,24 @@ def test_graph_drawing_prints_no_fontconfig_warning():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT)
     assert out.stdout.strip() in ("True", "False") and out.stderr == ""
+
+
+def test_progress_in_a_log_every_tenth_and_every_ten_seconds():
+    import io
+
+    from rich.console import Console
+
+    from reports.progress import SweepProgress
+
+    now = [0.0]
+    console = Console(file=io.StringIO(), width=200)
+    with SweepProgress(1000, console, clock=lambda: now[0]) as progress:
+        for k in range(1000):
+            now[0] += 0.5 if k < 50 else 0.001  # the first 50 checks are slow
+            progress.advance("unjudged" if k == 7 else "ok", f"op/x/{k}")
+    lines = console.file.getvalue().splitlines()
+    done = [int(line.split()[1].split("/")[0]) for line in lines]
+    # Every 10 s while the first checks crawl (20 checks a line), then every 10%.
+    assert done[:3] == [20, 40, 100] and done[-1] == 1000
+    assert all(d % 100 == 0 for d in done[2:])
+    assert "1 unjudged" in lines[-1] and "0 failing" in lines[-1]
