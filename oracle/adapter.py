@@ -87,8 +87,8 @@ def read_graph(outputs: Sequence[Any], inputs: Sequence[Any]) -> Graph:
                for o in outputs]
     in_ids: list[int | None] = []
     for t in inputs:
-        key = id(t.grad_fn) if t.grad_fn is not None else (
-            id(t._acc) if t._acc is not None else id(t))
+        acc = t._live_accumulator() if t.grad_fn is None else None
+        key = id(t.grad_fn) if t.grad_fn is not None else id(acc) if acc is not None else id(t)
         in_ids.append(ids.get(key))
     return Graph(nodes, out_ids, in_ids)
 

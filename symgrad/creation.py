@@ -592,7 +592,7 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *,
     seed.
 
     Args:
-        from: the lower bound (also ``from_``, as Python spells it here).
+        from_: the lower bound (also given as the keyword ``from``, as PyTorch spells it).
         to: the upper bound.
         generator: the ``Generator`` to draw from (the default one if None).
 

@@ -40,10 +40,7 @@ def _seed_value(seed: Any) -> int:
 class Generator:
     """A source of PyTorch's CPU random numbers: the same seed gives the same numbers as
     ``torch.Generator().manual_seed(seed)`` in ``rand``, ``randn``, ``randint``, ``randperm``,
-    ``bernoulli`` and the in-place fills.
-
-    Args:
-        device: where the generator's tensors live; only ``"cpu"``.
+    ``bernoulli`` and the in-place fills. Its ``device`` can only be ``"cpu"``.
 
     >>> import symgrad
     >>> g = symgrad.Generator().manual_seed(0)

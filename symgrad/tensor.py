@@ -295,13 +295,29 @@ class Tensor:
             raise RuntimeError(
                 "cannot register a hook on a tensor that doesn't require gradient"
             )
-        node = self.grad_fn if self.grad_fn is not None else self._accumulator()
+        node = self.grad_fn if self.grad_fn is not None else self._accumulator(keep=True)
         return node._hook_list("tensor").add(hook)
 
-    def _accumulator(self) -> AccumulateGrad:
-        if self._acc is None:
-            self._acc = AccumulateGrad(self)
-        return self._acc
+    def _accumulator(self, keep: bool = False) -> AccumulateGrad:
+        """This leaf's ``AccumulateGrad``: the one its graphs hold, else a new one.
+
+        As in PyTorch, the node holds the tensor and the tensor holds the node only weakly: no
+        cycle, so a leaf is freed by reference counting as soon as neither it nor a graph that
+        uses it is reachable. ``keep`` holds the node strongly, for the hooks that live on it.
+        """
+        acc = self._acc
+        node = acc if acc is None or acc.__class__ is AccumulateGrad else acc()
+        if node is None:
+            node = AccumulateGrad(self)
+            self._acc = node if keep else weakref.ref(node)
+        elif keep:
+            self._acc = node
+        return node
+
+    def _live_accumulator(self) -> AccumulateGrad | None:
+        """This leaf's ``AccumulateGrad`` if a graph (or a hook) still holds one, else None."""
+        acc = self._acc
+        return acc if acc is None or acc.__class__ is AccumulateGrad else acc()
 
     # -- autograd ----------------------------------------------------------------------------
     def backward(
@@ -383,7 +399,7 @@ class Tensor:
         (tensor([2.]), True)
         """
         if self._view is not None and self._view.base is not None and (
-                self._view.chain is not None):
+                self._view.has_history):
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using "
                 "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "

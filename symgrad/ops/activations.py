@@ -243,6 +243,9 @@ MSE_LOSS = defop("mse_loss", "MseLossBackward0",
 def relu(input: Tensor) -> Tensor:
     """``max(input, 0)``; its gradient at 0 is 0.
 
+    Args:
+        input: The tensor.
+
     >>> import symgrad
     >>> symgrad.relu(symgrad.tensor([-1.0, 0.0, 2.0]))
     tensor([0., 0., 2.])
@@ -254,6 +257,10 @@ def relu(input: Tensor) -> Tensor:
 def softmax(input: Tensor, dim: int) -> Tensor:
     """``exp(input)`` normalised to sum to 1 along ``dim``.
 
+    Args:
+        input: The tensor (floating point).
+        dim: The dim along which the result sums to 1.
+
     >>> import symgrad
     >>> symgrad.softmax(symgrad.tensor([0.0, 0.0]), dim=0)
     tensor([0.5000, 0.5000])
@@ -264,6 +271,10 @@ def softmax(input: Tensor, dim: int) -> Tensor:
 @expose()
 def log_softmax(input: Tensor, dim: int) -> Tensor:
     """``log(softmax(input, dim))``, computed without overflow.
+
+    Args:
+        input: The tensor (floating point).
+        dim: The dim along which ``exp`` of the result sums to 1.
 
     >>> import symgrad
     >>> symgrad.log_softmax(symgrad.tensor([0.0, 0.0]), dim=0).exp()

@@ -522,6 +522,12 @@ def _check_alpha(input: Tensor, other: Any, alpha: Any) -> Any:
 def add(input: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     """``input + alpha * other``, broadcasting.
 
+    Args:
+        input: The tensor.
+        other: A tensor broadcast against ``input``, or a Python number (a wrapped number
+            in PyTorch's type promotion: ``float32 * 2.5`` stays float32).
+        alpha: The factor ``other`` is multiplied by. Defaults to 1.
+
     >>> import symgrad
     >>> symgrad.add(symgrad.tensor([1.0, 2.0]), 10)
     tensor([11., 12.])
@@ -532,6 +538,12 @@ def add(input: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
 @expose("sub", "subtract")
 def sub(input: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     """``input - alpha * other``, broadcasting.
+
+    Args:
+        input: The tensor.
+        other: A tensor broadcast against ``input``, or a Python number (a wrapped number
+            in PyTorch's type promotion: ``float32 * 2.5`` stays float32).
+        alpha: The factor ``other`` is multiplied by. Defaults to 1.
 
     >>> import symgrad
     >>> symgrad.sub(symgrad.tensor([1.0, 2.0]), 1, alpha=2)
@@ -544,6 +556,11 @@ def sub(input: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
 def rsub(input: Tensor, other: Any) -> Tensor:
     """``other - input``.
 
+    Args:
+        input: The tensor subtracted.
+        other: The tensor or number it is subtracted from, broadcast
+            against ``input``.
+
     >>> import symgrad
     >>> symgrad.rsub(symgrad.tensor([1.0]), symgrad.tensor([3.0]))
     tensor([2.])
@@ -555,6 +572,11 @@ def rsub(input: Tensor, other: Any) -> Tensor:
 def mul(input: Tensor, other: Any) -> Tensor:
     """Elementwise product, broadcasting.
 
+    Args:
+        input: The tensor.
+        other: A tensor broadcast against ``input``, or a Python number (a wrapped number
+            in PyTorch's type promotion: ``float32 * 2.5`` stays float32).
+
     >>> import symgrad
     >>> symgrad.mul(symgrad.tensor([1.0, 2.0]), symgrad.tensor([3.0]))
     tensor([3., 6.])
@@ -565,6 +587,13 @@ def mul(input: Tensor, other: Any) -> Tensor:
 @expose("div", "divide", "true_divide")
 def div(input: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     """True division (integers give the default float), or rounded: ``"trunc"``, ``"floor"``.
+
+    Args:
+        input: The dividend.
+        other: The divisor: a tensor broadcast against ``input``, or a Python number.
+        rounding_mode: None for true division; ``"trunc"`` rounds the quotient toward
+            zero, ``"floor"`` down (both keep integer dtypes, and have a zero gradient).
+            Defaults to None.
 
     >>> import symgrad
     >>> symgrad.div(symgrad.tensor([7, -7]), 2)
@@ -584,6 +613,9 @@ def div(input: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tenso
 def neg(input: Tensor) -> Tensor:
     """``-input``.
 
+    Args:
+        input: The tensor; not bool (use ``~`` or ``logical_not``).
+
     >>> import symgrad
     >>> symgrad.neg(symgrad.tensor([1, -2]))
     tensor([-1,  2])
@@ -599,6 +631,9 @@ def neg(input: Tensor) -> Tensor:
 def reciprocal(input: Tensor) -> Tensor:
     """``1 / input``; integers give the default float.
 
+    Args:
+        input: The tensor.
+
     >>> import symgrad
     >>> symgrad.reciprocal(symgrad.tensor([2, 4]))
     tensor([0.5000, 0.2500])
@@ -609,6 +644,10 @@ def reciprocal(input: Tensor) -> Tensor:
 @expose()
 def pow(input: Tensor | float, exponent: Tensor | float) -> Tensor:
     """``input ** exponent`` for tensor^scalar, tensor^tensor and scalar^tensor.
+
+    Args:
+        input: The base: a tensor, or a Python number when ``exponent`` is a tensor.
+        exponent: The exponent: a Python number, or a tensor broadcast against ``input``.
 
     >>> import symgrad
     >>> symgrad.pow(symgrad.tensor([2.0, 3.0]), 2)
@@ -626,6 +665,9 @@ def pow(input: Tensor | float, exponent: Tensor | float) -> Tensor:
 def square(input: Tensor) -> Tensor:
     """``input ** 2``; PyTorch records it as a power (``PowBackward0``).
 
+    Args:
+        input: The tensor.
+
     >>> import symgrad
     >>> symgrad.square(symgrad.tensor([-3.0], requires_grad=True))
     tensor([9.], grad_fn=<PowBackward0>)
@@ -636,6 +678,9 @@ def square(input: Tensor) -> Tensor:
 @expose("abs", "absolute")
 def abs(input: Tensor) -> Tensor:
     """``|input|``; integers stay integers. The gradient at 0 is 0.
+
+    Args:
+        input: The tensor; not bool.
 
     >>> import symgrad
     >>> symgrad.abs(symgrad.tensor([-2, 3]))
@@ -650,6 +695,9 @@ def abs(input: Tensor) -> Tensor:
 def sign(input: Tensor) -> Tensor:
     """-1, 0 or 1 by the sign of each element; its gradient is zero everywhere.
 
+    Args:
+        input: The tensor.
+
     >>> import symgrad
     >>> symgrad.sign(symgrad.tensor([-2.0, 0.0, 5.0]))
     tensor([-1.,  0.,  1.])
@@ -660,6 +708,10 @@ def sign(input: Tensor) -> Tensor:
 @expose()
 def maximum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise larger of two tensors; at a tie each gets half the gradient.
+
+    Args:
+        input: The first tensor.
+        other: The second tensor, broadcast against ``input``.
 
     >>> import symgrad
     >>> a = symgrad.tensor([1.0, 2.0], requires_grad=True)
@@ -672,6 +724,10 @@ def maximum(input: Tensor, other: Tensor) -> Tensor:
 @expose()
 def minimum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise smaller of two tensors; at a tie each gets half the gradient.
+
+    Args:
+        input: The first tensor.
+        other: The second tensor, broadcast against ``input``.
 
     >>> import symgrad
     >>> symgrad.minimum(symgrad.tensor([1.0, 2.0]), symgrad.tensor([3.0, 0.0]))
@@ -693,6 +749,13 @@ def _bound(value: Any, d: _dtypes.dtype, fill: float) -> Tensor:
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     """Limit values to ``[min, max]`` (numbers or tensors); a bound counts as inside, so the
     gradient there is 1.
+
+    Args:
+        input: The tensor.
+        min: The lower bound: a number, or a tensor broadcast against ``input``; None for
+            no lower bound. Defaults to None.
+        max: The upper bound, as ``min``; where ``min > max`` the result is ``max``.
+            Defaults to None. At least one bound must be given.
 
     >>> import symgrad
     >>> x = symgrad.tensor([-1.0, 0.0, 2.0], requires_grad=True)
@@ -717,6 +780,10 @@ def clamp_min(input: Tensor, min: Any) -> Tensor:
     """``clamp(input, min=min)``, recorded as PyTorch's ``clamp_min``; a tensor ``min``
     broadcasts and gets the gradient where it is the larger (ClampMinBackward1).
 
+    Args:
+        input: The tensor.
+        min: The lower bound: a number, or a tensor broadcast against ``input``.
+
     >>> import symgrad
     >>> symgrad.clamp_min(symgrad.tensor([-1.0, 2.0]), 0.0)
     tensor([0., 2.])
@@ -733,6 +800,10 @@ def clamp_max(input: Tensor, max: Any) -> Tensor:
     """``clamp(input, max=max)``, recorded as PyTorch's ``clamp_max``; a tensor ``max``
     broadcasts and gets the gradient where it is the smaller (ClampMaxBackward1).
 
+    Args:
+        input: The tensor.
+        max: The upper bound: a number, or a tensor broadcast against ``input``.
+
     >>> import symgrad
     >>> symgrad.clamp_max(symgrad.tensor([-1.0, 2.0]), 0.0)
     tensor([-1.,  0.])
@@ -746,6 +817,9 @@ def clamp_max(input: Tensor, max: Any) -> Tensor:
 def floor(input: Tensor) -> Tensor:
     """Round down; integers are returned unchanged. The gradient is zero.
 
+    Args:
+        input: The tensor; integer tensors are returned unchanged.
+
     >>> import symgrad
     >>> symgrad.floor(symgrad.tensor([-1.5, 1.5]))
     tensor([-2.,  1.])
@@ -756,6 +830,9 @@ def floor(input: Tensor) -> Tensor:
 @expose()
 def ceil(input: Tensor) -> Tensor:
     """Round up; integers are returned unchanged. The gradient is zero.
+
+    Args:
+        input: The tensor; integer tensors are returned unchanged.
 
     >>> import symgrad
     >>> symgrad.ceil(symgrad.tensor([-1.5, 1.5]))
@@ -768,6 +845,9 @@ def ceil(input: Tensor) -> Tensor:
 def trunc(input: Tensor) -> Tensor:
     """Round toward zero; the gradient is zero.
 
+    Args:
+        input: The tensor; integer tensors are returned unchanged.
+
     >>> import symgrad
     >>> symgrad.trunc(symgrad.tensor([-1.5, 1.5]))
     tensor([-1.,  1.])
@@ -778,6 +858,11 @@ def trunc(input: Tensor) -> Tensor:
 @expose()
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:
     """Round half to even, to ``decimals`` places; the gradient is zero.
+
+    Args:
+        input: The tensor; integer tensors are returned unchanged when ``decimals`` is 0.
+        decimals: The number of decimal places to round to (negative: to tens,
+            hundreds, ...). Defaults to 0.
 
     >>> import symgrad
     >>> symgrad.round(symgrad.tensor([0.5, 1.5, 2.5]))
@@ -798,6 +883,10 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
 def remainder(input: Tensor | float, other: Tensor | float) -> Tensor:
     """Python's ``%``: the result takes the divisor's sign.
 
+    Args:
+        input: The dividend: a tensor, or a Python number when ``other`` is one.
+        other: The divisor: a tensor broadcast against ``input``, or a Python number.
+
     >>> import symgrad
     >>> symgrad.remainder(symgrad.tensor([-3.0, 3.0]), 2)
     tensor([1., 1.])
@@ -814,6 +903,10 @@ def remainder(input: Tensor | float, other: Tensor | float) -> Tensor:
 def fmod(input: Tensor, other: Tensor | float) -> Tensor:
     """C's ``fmod``: the result takes the dividend's sign.
 
+    Args:
+        input: The dividend.
+        other: The divisor: a tensor broadcast against ``input``, or a Python number.
+
     >>> import symgrad
     >>> symgrad.fmod(symgrad.tensor([-3.0, 3.0]), 2)
     tensor([-1.,  1.])
@@ -827,6 +920,10 @@ def fmod(input: Tensor, other: Tensor | float) -> Tensor:
 def floor_divide(input: Tensor | float, other: Tensor | float) -> Tensor:
     """``input // other`` (floor of the quotient). Recorded, but backward through it raises, as
     PyTorch has no derivative for it.
+
+    Args:
+        input: The dividend: a tensor, or a Python number when ``other`` is one.
+        other: The divisor: a tensor broadcast against ``input``, or a Python number.
 
     >>> import symgrad
     >>> symgrad.floor_divide(symgrad.tensor([7, -7]), 2)

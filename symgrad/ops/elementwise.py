@@ -59,6 +59,10 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+_INPUT_ARG = """    Args:
+        input: The tensor. Integer and bool tensors compute in the default float dtype."""
+
+
 def _unary(name: str, grad_fn: str, forward: Any, vjp: Any, domain: Domain | None = None,
            doc: str = "") -> Any:
     """Declare a transcendental function and publish ``symgrad.<name>`` / ``Tensor.<name>``."""
@@ -70,7 +74,8 @@ def _unary(name: str, grad_fn: str, forward: Any, vjp: Any, domain: Domain | Non
         return apply(op, input)
 
     function.__name__ = function.__qualname__ = name  # the module global it becomes
-    function.__doc__ = doc
+    summary, _, example = doc.partition("\n\n")
+    function.__doc__ = f"{summary}\n\n{_INPUT_ARG}\n\n{example}"
     return op, function
 
 
@@ -386,6 +391,10 @@ for _fn, _aliases in [(exp, ()), (exp2, ()), (expm1, ()), (log, ()), (log2, ()),
 def atan2(input: Tensor, other: Tensor) -> Tensor:
     """The angle of the point ``(other, input)``, in ``(-pi, pi]``.
 
+    Args:
+        input: The y coordinates.
+        other: The x coordinates, broadcast against ``input``.
+
     >>> import symgrad
     >>> symgrad.atan2(symgrad.tensor([1.0]), symgrad.tensor([1.0]))
     tensor([0.7854])
@@ -407,6 +416,14 @@ WHERE = defop("where", "WhereBackward0",
 def where(condition: Tensor, input: Any, other: Any) -> Tensor:
     """``input`` where ``condition`` holds, else ``other``, broadcasting all three.
 
+    The gradient flows to ``input`` where ``condition`` holds and to ``other`` elsewhere.
+
+    Args:
+        condition: A bool tensor choosing between ``input`` (True) and ``other`` (False).
+        input: The values taken where ``condition`` holds: a tensor or a Python number.
+        other: The values taken elsewhere: a tensor or a Python number. The result has the
+            promoted dtype of ``input`` and ``other``.
+
     >>> import symgrad
     >>> x = symgrad.tensor([-1.0, 2.0])
     >>> symgrad.where(x > 0, x, 0.0)
@@ -423,7 +440,22 @@ def where(condition: Tensor, input: Any, other: Any) -> Tensor:
     return apply(WHERE, cond, _as(input, d), _as(other, d))
 
 
-Tensor.where = lambda self, condition, other: where(condition, self, other)  # type: ignore
+def _where_method(self: Tensor, condition: Tensor, other: Any) -> Tensor:
+    """``symgrad.where(condition, self, other)``: this tensor where ``condition`` holds.
+
+    Args:
+        condition: A bool tensor choosing between this tensor (True) and ``other`` (False).
+        other: The values taken elsewhere: a tensor or a Python number.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([-1.0, 2.0])
+    >>> x.where(x > 0, -x)
+    tensor([1., 2.])
+    """
+    return where(condition, self, other)
+
+
+Tensor.where = _where_method  # type: ignore[attr-defined]
 
 
 def _as(x: Any, d: _dtypes.dtype) -> Tensor:
@@ -446,6 +478,8 @@ def _compare(name: str, fn: Any, example: str, rule: str = "bool", kind: str = "
             else "symgrad.tensor([True, False]), symgrad.tensor([True, True])")
     compare.__name__ = compare.__qualname__ = name  # the module global it becomes
     compare.__doc__ = (f"Elementwise ``{name}``; no gradient flows through it.\n\n"
+                       "    Args:\n        input: The first tensor.\n        other: A tensor "
+                       "broadcast against ``input``, or a Python number.\n\n"
                        f"    >>> import symgrad\n    >>> symgrad.{name}({args})\n    {example}\n")
     return expose(name)(compare)
 
@@ -471,6 +505,9 @@ BITWISE_NOT = defop("bitwise_not", "", lambda self: np.invert(self), vjp=None, d
 @expose()
 def bitwise_not(input: Tensor) -> Tensor:
     """``~input``: logical not for bool tensors, bit inversion for integers.
+
+    Args:
+        input: A bool or integer tensor.
 
     >>> import symgrad
     >>> symgrad.bitwise_not(symgrad.tensor([True, False]))

@@ -427,6 +427,11 @@ def _index_array(index: Any) -> np.ndarray:
 def select(input: Tensor, dim: int, index: int) -> Tensor:
     """The slice at ``index`` along ``dim``, that dim removed (a view).
 
+    Args:
+        input: The tensor.
+        dim: The dim to index.
+        index: The position along ``dim`` (negative counts from the end).
+
     >>> import symgrad
     >>> symgrad.tensor([[1, 2], [3, 4]]).select(1, -1)
     tensor([2, 4])
@@ -443,6 +448,12 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 @expose()
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """``length`` elements from ``start`` along ``dim`` (a view).
+
+    Args:
+        input: The tensor.
+        dim: The dim to narrow.
+        start: The first position kept (negative counts from the end).
+        length: How many positions are kept.
 
     >>> import symgrad
     >>> symgrad.tensor([1, 2, 3, 4]).narrow(0, 1, 2)
@@ -461,6 +472,11 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 @expose()
 def gather(input: Tensor, dim: int, index: Any) -> Tensor:
     """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (and alike for other dims).
+
+    Args:
+        input: The tensor.
+        dim: The dim to index along.
+        index: An int64 tensor with ``input``'s number of dims; the result has its shape.
 
     >>> import symgrad
     >>> t = symgrad.tensor([[1, 2], [3, 4]])
@@ -484,6 +500,11 @@ def gather(input: Tensor, dim: int, index: Any) -> Tensor:
 def index_select(input: Tensor, dim: int, index: Any) -> Tensor:
     """The slices ``index`` of ``input`` along ``dim``, repeats allowed.
 
+    Args:
+        input: The tensor.
+        dim: The dim to index along.
+        index: A 1-D (or 0-D) int64 tensor of positions along ``dim``.
+
     >>> import symgrad
     >>> symgrad.tensor([10, 20, 30]).index_select(0, symgrad.tensor([2, 2]))
     tensor([30, 30])
@@ -500,6 +521,12 @@ def index_select(input: Tensor, dim: int, index: Any) -> Tensor:
 @expose()
 def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:
     """``value`` where ``mask`` holds, ``input`` elsewhere (``mask`` broadcasts).
+
+    Args:
+        input: The tensor.
+        mask: A bool tensor broadcast against ``input``.
+        value: The value written where ``mask`` holds: a number or a 0-D tensor
+            (which then gets the gradient of the elements it filled).
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, -2.0])

@@ -28,10 +28,19 @@ _SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Shor
                  "float32": "Float", "float64": "Double"}
 
 
+Step = tuple[str, dict[str, Any]]
+# Marks an alias made by detach(): it shares the memory but has no view history.
+_NO_HISTORY = "no history"
+
+
 class ViewInfo:
     """How a tensor shares memory: a view's base and the view ops from it (``chain``), or a
     base's live views. PyTorch's views share one version counter and are re-derived from their
     base when it changes in place; symgrad keeps the versions equal and re-derives eagerly.
+
+    A view keeps its last step and the ``ViewInfo`` of the view it was made from: making a view
+    costs the same however long the chain behind it (the whole chain is built only when an
+    in-place write needs it).
 
     >>> import symgrad
     >>> x = symgrad.zeros(2, 3)
@@ -42,12 +51,49 @@ class ViewInfo:
     1
     """
 
-    __slots__ = ("base", "chain", "views")
+    __slots__ = ("base", "_parent", "_op", "_attrs", "_views", "_prune_at")
 
-    def __init__(self, base: Tensor | None, chain: tuple[tuple[str, dict[str, Any]], ...]):
+    def __init__(self, base: Tensor | None, parent: ViewInfo | str | None = None,
+                 op: str = "", attrs: dict[str, Any] | None = None) -> None:
         self.base = base
-        self.chain = chain
-        self.views: list[weakref.ref[Tensor]] = []
+        self._parent = parent  # the input's ViewInfo; None at the base; _NO_HISTORY for an alias
+        self._op = op
+        self._attrs = attrs
+        self._views: list[weakref.ref[Tensor]] | None = None
+        self._prune_at = 64
+
+    @property
+    def has_history(self) -> bool:
+        """Whether this is a base or a view made by view ops (not a detached alias)."""
+        return self._parent is not _NO_HISTORY
+
+    @property
+    def chain(self) -> tuple[Step, ...] | None:
+        """The view ops from the base, oldest first (None for a detached alias)."""
+        if self._parent is _NO_HISTORY:
+            return None
+        steps = []
+        info: Any = self
+        while info is not None and info.base is not None:
+            steps.append((info._op, info._attrs))
+            info = info._parent
+        return tuple(reversed(steps))
+
+    @property
+    def views(self) -> list[weakref.ref[Tensor]]:
+        """Weak references to the live views of this base (and some dead ones)."""
+        return self._views if self._views is not None else []
+
+    def add_view(self, view: Tensor) -> None:
+        """Remember a live view of this base; dead ones are dropped each time the list has
+        doubled, so remembering n views costs O(n) however many stay alive."""
+        views = self._views
+        if views is None:
+            views = self._views = []
+        elif len(views) >= self._prune_at:
+            views[:] = [r for r in views if r() is not None]
+            self._prune_at = max(64, 2 * len(views))
+        views.append(weakref.ref(view))
 
 
 def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Tensor:
@@ -66,20 +112,17 @@ def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Te
     if not np.may_share_memory(out._data, input._data):
         return out
     info = input._view
-    if info is not None and info.chain is None:
+    if info is not None and info._parent is _NO_HISTORY:
         # A view of a detached alias has no history either: it only shares the version.
         return share_version(out, input)
     if info is not None and info.base is not None:
-        base, chain = info.base, info.chain + ((op, attrs),)
+        base, parent = info.base, info
     else:
-        base, chain = input, ((op, attrs),)
+        base, parent = input, None
     if base._view is None:
-        base._view = ViewInfo(None, ())
-    views = base._view.views
-    if len(views) >= 64:
-        views[:] = [r for r in views if r() is not None]
-    views.append(weakref.ref(out))
-    out._view = ViewInfo(base, chain)
+        base._view = ViewInfo(None)
+    base._view.add_view(out)
+    out._view = ViewInfo(base, parent, op, attrs)
     out._version = base._version
     return out
 
@@ -101,9 +144,9 @@ def share_version(alias: Tensor, t: Tensor) -> Tensor:
     info = t._view
     root = info.base if info is not None and info.base is not None else t
     if root._view is None:
-        root._view = ViewInfo(None, ())
-    root._view.views.append(weakref.ref(alias))
-    alias._view = ViewInfo(root, None)
+        root._view = ViewInfo(None)
+    root._view.add_view(alias)
+    alias._view = ViewInfo(root, _NO_HISTORY)
     alias._version = root._version
     return alias
 
@@ -176,7 +219,7 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False) -> Te
     """
     recording = grad_mode._state.enabled
     info = t._view
-    base = info.base if info is not None and info.chain is not None else None
+    base = info.base if info is not None and info.has_history else None
     if recording:
         if t._rg and t.grad_fn is None:
             raise RuntimeError(("a view of " if view else "") + _LEAF)
@@ -224,7 +267,7 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False) -> Te
         base.grad_fn = apply(VIEW_SCATTER, old, out, chain=info.chain).grad_fn
         base._rg = True
     for member in family[1:]:
-        if member._view.chain is not None:
+        if member._view.has_history:
             member.grad_fn = _replay(family[0], member._view.chain).grad_fn
             member._rg = True
     return t

@@ -197,6 +197,10 @@ def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:
 def dot(input: Tensor, other: Tensor) -> Tensor:
     """The inner product of two 1-D tensors of the same dtype.
 
+    Args:
+        input: A 1-D tensor.
+        other: A 1-D tensor of the same length and dtype.
+
     >>> import symgrad
     >>> symgrad.dot(symgrad.tensor([1.0, 2.0]), symgrad.tensor([3.0, 4.0]))
     tensor(11.)
@@ -219,6 +223,10 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """A matrix times a vector.
 
+    Args:
+        input: A matrix ``(n, m)``.
+        vec: A vector of length ``m``.
+
     >>> import symgrad
     >>> symgrad.mv(symgrad.tensor([[1.0, 2.0], [3.0, 4.0]]), symgrad.tensor([1.0, 1.0]))
     tensor([3., 7.])
@@ -240,6 +248,10 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """A matrix times a matrix.
 
+    Args:
+        input: A matrix ``(n, m)``.
+        mat2: A matrix ``(m, p)``.
+
     >>> import symgrad
     >>> symgrad.mm(symgrad.tensor([[1.0, 2.0]]), symgrad.tensor([[3.0], [4.0]]))
     tensor([[11.]])
@@ -253,6 +265,11 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor:
     """``input + mat1 @ mat2``, with ``input`` broadcast to the product's shape (``beta`` and
     ``alpha`` are PyTorch's defaults, 1).
 
+    Args:
+        input: The term added, broadcastable to ``(n, p)``.
+        mat1: A matrix ``(n, m)``.
+        mat2: A matrix ``(m, p)``.
+
     >>> import symgrad
     >>> symgrad.addmm(symgrad.tensor([0.5]), symgrad.tensor([[1.0, 2.0]]),
     ...               symgrad.tensor([[3.0], [4.0]]))
@@ -265,6 +282,10 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor:
 @expose()
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batches of matrix products: ``(b, n, m) @ (b, m, p)``, without broadcasting.
+
+    Args:
+        input: A batch of matrices ``(b, n, m)``.
+        mat2: A batch of matrices ``(b, m, p)``.
 
     >>> import symgrad
     >>> a = symgrad.tensor([[[1.0, 2.0]], [[3.0, 4.0]]])
@@ -335,6 +356,10 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     """The matrix product with PyTorch's cases: dot (1-D, 1-D), mv (2-D, 1-D), mm (2-D, 2-D),
     and batches broadcast over the leading dims (a 1-D operand gains a unit dim, then loses it).
 
+    Args:
+        input: A tensor of at least 1 dim.
+        other: A tensor of at least 1 dim whose matrix dims fit ``input``'s.
+
     >>> import symgrad
     >>> a = symgrad.tensor([[[1.0, 2.0, 3.0]]] * 5, requires_grad=True)
     >>> (a @ symgrad.tensor([[1.0], [1.0], [1.0]])).shape
@@ -369,6 +394,10 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """The outer product of two vectors: ``input[i] * vec2[j]``, recorded as PyTorch records it
     (a view of ``input`` as a column, then MulBackward0).
 
+    Args:
+        input: A vector.
+        vec2: A vector.
+
     >>> import symgrad
     >>> symgrad.outer(symgrad.tensor([1.0, 2.0]), symgrad.tensor([3.0, 4.0]))
     tensor([[3., 4.],
@@ -384,6 +413,9 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 @expose()
 def trace(input: Tensor) -> Tensor:
     """The sum of a matrix's diagonal; integer traces give int64.
+
+    Args:
+        input: A matrix (2-D).
 
     >>> import symgrad
     >>> symgrad.trace(symgrad.tensor([[1.0, 2.0], [3.0, 4.0]]))

@@ -657,6 +657,14 @@ def sum(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = F
         *, dtype: _dtypes.dtype | None = None) -> Tensor:
     """Sum over ``dim`` (all elements when None); bool and integer sums give int64.
 
+    Args:
+        input: The tensor.
+        dim: The dim or dims to reduce; negative dims count from the end. Defaults
+            to None: all dims.
+        keepdim: Whether the reduced dims stay in the result with size one. Defaults to False.
+        dtype: The dtype the input is cast to before the sum, and of the result.
+            Defaults to None: the input's dtype (int64 for bool and integer inputs).
+
     >>> import symgrad
     >>> symgrad.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0)
     tensor([4., 6.])
@@ -673,6 +681,14 @@ def mean(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = 
          *, dtype: _dtypes.dtype | None = None) -> Tensor:
     """The mean over ``dim`` (all elements when None); only floating inputs, as in PyTorch.
 
+    Args:
+        input: A floating-point tensor (or give ``dtype``).
+        dim: The dim or dims to reduce; negative dims count from the end. Defaults
+            to None: all dims.
+        keepdim: Whether the reduced dims stay in the result with size one. Defaults to False.
+        dtype: The floating dtype the input is cast to before the mean, and of the
+            result. Defaults to None: the input's dtype.
+
     >>> import symgrad
     >>> symgrad.tensor([[1.0, 2.0], [3.0, 5.0]]).mean(1)
     tensor([1.5000, 4.0000])
@@ -687,6 +703,13 @@ def mean(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = 
 def prod(input: Tensor, dim: int | None = None, keepdim: bool = False,
          *, dtype: _dtypes.dtype | None = None) -> Tensor:
     """The product over one ``dim`` (all elements when None); its gradient is exact with zeros.
+
+    Args:
+        input: The tensor.
+        dim: The one dim to reduce. Defaults to None: all elements.
+        keepdim: Whether the reduced dims stay in the result with size one. Defaults to False.
+        dtype: The dtype the input is cast to before the product, and of the result.
+            Defaults to None: the input's dtype (int64 for bool and integer inputs).
 
     >>> import symgrad
     >>> x = symgrad.tensor([2.0, 0.0, 3.0], requires_grad=True)
@@ -726,6 +749,12 @@ def max(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -
     The whole-tensor max splits its gradient evenly among tied elements; along a dim the
     gradient goes to the returned index (the first of the tied ones).
 
+    Args:
+        input: The tensor.
+        dim: The dim to reduce, giving ``(values, indices)``; or a tensor, giving
+            ``maximum(input, dim)``. Defaults to None: the largest of all elements.
+        keepdim: Whether the reduced dim stays in the result with size one. Defaults to False.
+
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 3.0, 3.0], requires_grad=True)
     >>> x.max().backward(); x.grad
@@ -740,7 +769,20 @@ def max(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -
 
 @expose()
 def min(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:
-    """The smallest element, or ``(values, indices)`` along ``dim``; see ``max``."""
+    """The smallest element, or ``(values, indices)`` along ``dim``; see ``max``.
+
+    Args:
+        input: The tensor.
+        dim: The dim to reduce, giving ``(values, indices)``; or a tensor, giving
+            ``minimum(input, dim)``. Defaults to None: the smallest of all elements.
+        keepdim: Whether the reduced dim stays in the result with size one. Defaults to False.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([[1.0, 4.0], [5.0, 2.0]])
+    >>> x.min(), x.min(dim=1, keepdim=True).indices
+    (tensor(1.), tensor([[0],
+            [1]]))
+    """
     return _extreme("min", input, dim, keepdim, MIN_ALL, MIN_DIM, np.argmin)
 
 
@@ -757,6 +799,12 @@ def _extreme_dims(name: str, input: Tensor, dim: int | Sequence[int]) -> tuple[i
 def amax(input: Tensor, dim: int | Sequence[int] = (), keepdim: bool = False) -> Tensor:
     """The max over ``dim`` (all dims when empty); ties share the gradient evenly.
 
+    Args:
+        input: The tensor.
+        dim: The dim or dims to reduce; negative dims count from the end. Defaults
+            to (): all dims.
+        keepdim: Whether the reduced dims stay in the result with size one. Defaults to False.
+
     >>> import symgrad
     >>> symgrad.tensor([[1.0, 4.0], [5.0, 2.0]]).amax(0)
     tensor([5., 4.])
@@ -766,7 +814,19 @@ def amax(input: Tensor, dim: int | Sequence[int] = (), keepdim: bool = False) ->
 
 @expose()
 def amin(input: Tensor, dim: int | Sequence[int] = (), keepdim: bool = False) -> Tensor:
-    """The min over ``dim`` (all dims when empty); ties share the gradient evenly."""
+    """The min over ``dim`` (all dims when empty); ties share the gradient evenly.
+
+    Args:
+        input: The tensor.
+        dim: The dim or dims to reduce; negative dims count from the end. Defaults to ():
+            all dims.
+        keepdim: Whether the reduced dims stay in the result with size one. Defaults to False.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([2.0, 1.0, 1.0], requires_grad=True)
+    >>> x.amin().backward(); x.grad
+    tensor([0.0000, 0.5000, 0.5000])
+    """
     return apply(AMIN, input, dim=_extreme_dims("amin", input, dim), keepdim=keepdim)
 
 
@@ -789,6 +849,15 @@ def var(input: Tensor, dim: int | Sequence[int] | bool | None = None,
         correction: float | None = None) -> Tensor:
     """The variance over ``dim``, dividing by ``N - correction`` (default 1, Bessel's).
 
+    Args:
+        input: The tensor.
+        dim: The dim or dims to reduce. Defaults to None: all dims. (A bool here is the
+            legacy ``unbiased`` flag, as in PyTorch.)
+        unbiased: The legacy form of ``correction``: True is 1, False is 0. Defaults to None.
+        keepdim: Whether the reduced dims stay in the result with size one. Defaults to False.
+        correction: What is subtracted from the number of elements ``N`` before dividing.
+            Defaults to None: 1, unless ``unbiased`` is False.
+
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 2.0, 4.0])
     >>> x.var(), x.var(correction=0), x.var(unbiased=False)
@@ -803,6 +872,15 @@ def std(input: Tensor, dim: int | Sequence[int] | bool | None = None,
         correction: float | None = None) -> Tensor:
     """The standard deviation, ``sqrt(var)``; its gradient is 0 where it is 0.
 
+    Args:
+        input: The tensor.
+        dim: The dim or dims to reduce. Defaults to None: all dims. (A bool here is the
+            legacy ``unbiased`` flag, as in PyTorch.)
+        unbiased: The legacy form of ``correction``: True is 1, False is 0. Defaults to None.
+        keepdim: Whether the reduced dims stay in the result with size one. Defaults to False.
+        correction: What is subtracted from the number of elements ``N`` before dividing.
+            Defaults to None: 1, unless ``unbiased`` is False.
+
     >>> import symgrad
     >>> symgrad.tensor([1.0, 3.0]).std()
     tensor(1.4142)
@@ -813,6 +891,11 @@ def std(input: Tensor, dim: int | Sequence[int] | bool | None = None,
 @expose()
 def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
     """``log(sum(exp(input)))`` over ``dim``, computed without overflow; integers give floats.
+
+    Args:
+        input: The tensor.
+        dim: The dim or dims to reduce; negative dims count from the end.
+        keepdim: Whether the reduced dims stay in the result with size one. Defaults to False.
 
     >>> import symgrad
     >>> symgrad.tensor([1000.0, 1000.0]).logsumexp(0)
@@ -831,6 +914,13 @@ def norm(input: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = No
     ``|input|``, ``"fro"`` is 2. PyTorch's ``linalg.vector_norm``, so the node is
     LinalgVectorNormBackward0. The gradient is 0 where the norm is 0 and, for p < 1, at zero
     elements; p = 0 has none.
+
+    Args:
+        input: The tensor.
+        p: The order: any real number, ``inf``, ``-inf``, or ``"fro"`` (2). Defaults to 2.
+        dim: The dim or dims to reduce; negative dims count from the end. Defaults
+            to None: all dims.
+        keepdim: Whether the reduced dims stay in the result with size one. Defaults to False.
 
     >>> import symgrad
     >>> symgrad.tensor([3.0, -4.0]).norm(), symgrad.tensor([3.0, -4.0]).norm(p=1)
@@ -860,6 +950,12 @@ def norm(input: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = No
 def cumsum(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> Tensor:
     """Running sums along ``dim``; integers and bools give int64.
 
+    Args:
+        input: The tensor.
+        dim: The dim to sum along.
+        dtype: The dtype the input is cast to first, and of the result. Defaults to
+            None: the input's dtype (int64 for bool and integer inputs).
+
     >>> import symgrad
     >>> symgrad.tensor([1.0, 2.0, 3.0]).cumsum(0)
     tensor([1., 3., 6.])
@@ -871,6 +967,12 @@ def cumsum(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> Te
 @expose()
 def cumprod(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> Tensor:
     """Running products along ``dim``; the gradient is exact with zeros in the input.
+
+    Args:
+        input: The tensor.
+        dim: The dim to multiply along.
+        dtype: The dtype the input is cast to first, and of the result. Defaults to
+            None: the input's dtype (int64 for bool and integer inputs).
 
     >>> import symgrad
     >>> x = symgrad.tensor([2.0, 0.0, 3.0], requires_grad=True)

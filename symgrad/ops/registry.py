@@ -534,7 +534,7 @@ def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data:
     for t in tensors:
         fn = t.grad_fn
         if fn is None:
-            fn = (t._acc or t._accumulator()) if t._rg else t
+            fn = t._accumulator() if t._rg else t
         edges.append(fn)
         a = t._data
         meta.append((a.shape, a.dtype, t._version))

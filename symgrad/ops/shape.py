@@ -36,8 +36,10 @@ def _shape_args(shape: tuple[Any, ...]) -> tuple[int, ...]:
     return tuple(int(s) for s in shape)
 
 
+# The ndarray methods and indexing, not NumPy's functions: a view op's whole cost is its Python
+# calls, and np.expand_dims alone cost more than recording the node.
 RESHAPE = defop("reshape", "ViewBackward0",
-                lambda self, *, shape: np.reshape(self, shape),
+                lambda self, *, shape: self.reshape(shape),
                 vjp=lambda g, *, self_shape: g.reshape(self_shape),
                 dtype_rule="same", dtypes=ALL, kind="shape",
                 samples=(Sample(((2, 3),), {"shape": (3, 2)}), Sample(((2, 3),), {"shape": (6,)})),
@@ -81,14 +83,14 @@ SQUEEZE_DIMS = defop("squeeze_dims", "SqueezeBackward2",
                               Sample(((2, 1, 3),), {"dim": (0, 1)})),
                      torch="self.squeeze(dim)")
 SQUEEZE_DIM = defop("squeeze_dim", "SqueezeBackward1",
-                    lambda self, *, dim: np.squeeze(self, dim)
+                    lambda self, *, dim: self[(slice(None),) * dim + (0, Ellipsis)]
                     if self.ndim and self.shape[dim] == 1 else self,
                     vjp=lambda g, *, dim, self_shape: g.reshape(self_shape),
                     dtype_rule="same", dtypes=ALL, kind="shape",
                     samples=(Sample(((2, 1, 3),), {"dim": 1}), Sample(((2, 3),), {"dim": 0})),
                     torch="self.squeeze(dim)")
 UNSQUEEZE = defop("unsqueeze", "UnsqueezeBackward0",
-                  lambda self, *, dim: np.expand_dims(self, dim),
+                  lambda self, *, dim: self[(slice(None),) * dim + (None,)],
                   vjp=lambda g, *, dim: apply(SQUEEZE_DIM, g, dim=dim),
                   dtype_rule="same", dtypes=ALL, kind="shape",
                   samples=(Sample(((2, 3),), {"dim": 1}), Sample(((),), {"dim": 0})),
@@ -230,13 +232,18 @@ UNBIND = defop("unbind", "UnbindBackward0",
 def reshape(input: Tensor, *shape: Any) -> Tensor:
     """The same values in a new shape; one dim may be -1 (a copy when no view has that shape).
 
+    Args:
+        input: The tensor.
+        *shape: The new shape: ints given separately or as one sequence; one may be -1,
+            inferred from the number of elements.
+
     >>> import symgrad
     >>> symgrad.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).reshape(2, 3).shape
     symgrad.Size([2, 3])
     """
     new = _target_shape(input, _shape_args(shape))
     try:
-        np.reshape(input._data, new, copy=False)
+        input._data.reshape(new, copy=False)
     except ValueError:
         return apply(UNSAFE_VIEW, input, shape=new)
     return view_apply(RESHAPE, input, shape=new)
@@ -246,6 +253,11 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
 def view(input: Tensor, *shape: Any) -> Tensor:
     """The same memory seen with a new shape; an error when the strides do not allow it.
 
+    Args:
+        input: The tensor.
+        *shape: The new shape: ints given separately or as one sequence; one may be -1,
+            inferred from the number of elements.
+
     >>> import symgrad
     >>> symgrad.zeros(2, 3).view(-1).shape
     symgrad.Size([6])
@@ -254,7 +266,7 @@ def view(input: Tensor, *shape: Any) -> Tensor:
         raise NotImplementedError("view(dtype) reinterprets bits; symgrad does not support it")
     new = _target_shape(input, _shape_args(shape))
     try:
-        np.reshape(input._data, new, copy=False)
+        input._data.reshape(new, copy=False)
     except ValueError:
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
@@ -276,6 +288,11 @@ def _target_shape(input: Tensor, target: tuple[int, ...]) -> tuple[int, ...]:
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims ``start_dim..end_dim`` into one (a view; PyTorch records it as a reshape).
 
+    Args:
+        input: The tensor.
+        start_dim: The first dim merged. Defaults to 0.
+        end_dim: The last dim merged (included). Defaults to -1.
+
     >>> import symgrad
     >>> symgrad.zeros(2, 3, 4).flatten(1).shape
     symgrad.Size([2, 12])
@@ -295,6 +312,11 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 def squeeze(input: Tensor, dim: int | tuple[int, ...] | None = None) -> Tensor:
     """Drop dims of size one (all of them, or those among ``dim`` that have size one).
 
+    Args:
+        input: The tensor.
+        dim: A dim or tuple of dims to drop where their size is one. Defaults to None:
+            every dim of size one.
+
     >>> import symgrad
     >>> symgrad.zeros(2, 1, 3).squeeze().shape
     symgrad.Size([2, 3])
@@ -311,6 +333,10 @@ def squeeze(input: Tensor, dim: int | tuple[int, ...] | None = None) -> Tensor:
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a dim of size one at ``dim``.
 
+    Args:
+        input: The tensor.
+        dim: Where the new dim goes, in ``[-input.ndim - 1, input.ndim]``.
+
     >>> import symgrad
     >>> symgrad.zeros(2, 3).unsqueeze(-1).shape
     symgrad.Size([2, 3, 1])
@@ -321,6 +347,11 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 @expose("transpose", "swapaxes", "swapdims")
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dims.
+
+    Args:
+        input: The tensor.
+        dim0: One dim.
+        dim1: The other dim.
 
     >>> import symgrad
     >>> symgrad.zeros(2, 3, 4).transpose(0, 2).shape
@@ -333,6 +364,10 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
 @expose()
 def permute(input: Tensor, *dims: Any) -> Tensor:
     """Reorder the dims: dim ``i`` of the result is dim ``dims[i]`` of the input.
+
+    Args:
+        input: The tensor.
+        *dims: A permutation of the dims, given separately or as one sequence.
 
     >>> import symgrad
     >>> symgrad.zeros(2, 3, 4).permute(2, 0, 1).shape
@@ -353,6 +388,9 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
 @expose()
 def t(input: Tensor) -> Tensor:
     """Transpose a matrix; vectors and scalars are returned as they are (still recorded).
+
+    Args:
+        input: A tensor of at most 2 dims.
 
     >>> import symgrad
     >>> symgrad.zeros(2, 3).t().shape
@@ -382,6 +420,10 @@ Tensor.mT = property(_mT)  # type: ignore[attr-defined]
 def flip(input: Tensor, dims: Any) -> Tensor:
     """Reverse the order of the elements along ``dims``.
 
+    Args:
+        input: The tensor.
+        dims: The dim or dims to reverse.
+
     >>> import symgrad
     >>> symgrad.tensor([1, 2, 3]).flip(0)
     tensor([3, 2, 1])
@@ -395,6 +437,11 @@ def flip(input: Tensor, dims: Any) -> Tensor:
 @expose(function=False)
 def repeat(input: Tensor, *repeats: Any) -> Tensor:
     """Tile the tensor ``repeats[i]`` times along dim ``i`` (leading repeats add dims).
+
+    Args:
+        input: The tensor.
+        *repeats: How many times to tile along each dim, given separately or as one
+            sequence; at least ``input.ndim`` of them.
 
     >>> import symgrad
     >>> symgrad.tensor([1, 2]).repeat(2)
@@ -411,6 +458,9 @@ def repeat(input: Tensor, *repeats: Any) -> Tensor:
 def clone(input: Tensor) -> Tensor:
     """A copy with its own memory, still connected to the graph.
 
+    Args:
+        input: The tensor.
+
     >>> import symgrad
     >>> x = symgrad.tensor([1.0], requires_grad=True)
     >>> x.clone()
@@ -422,6 +472,9 @@ def clone(input: Tensor) -> Tensor:
 @expose(function=False)
 def contiguous(input: Tensor) -> Tensor:
     """This tensor when its memory is already in row-major order, else a recorded copy.
+
+    Args:
+        input: The tensor.
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 2.0])
@@ -448,6 +501,11 @@ def _check_same_rank(tensors: Any, name: str) -> list[Tensor]:
 def cat(tensors: Any, dim: int = 0) -> Tensor:
     """Join tensors along an existing dim.
 
+    Args:
+        tensors: A sequence of tensors (not a tensor itself); they are promoted to one
+            dtype. Their shapes agree except along ``dim``.
+        dim: The dim to join along. Defaults to 0.
+
     >>> import symgrad
     >>> symgrad.cat([symgrad.tensor([1, 2]), symgrad.tensor([3])])
     tensor([1, 2, 3])
@@ -473,6 +531,11 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
 def stack(tensors: Any, dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dim.
 
+    Args:
+        tensors: A sequence of tensors (not a tensor itself); they are promoted to one
+            dtype. All have the same shape.
+        dim: Where the new dim goes. Defaults to 0.
+
     >>> import symgrad
     >>> symgrad.stack([symgrad.tensor([1, 2]), symgrad.tensor([3, 4])], dim=1)
     tensor([[1, 3],
@@ -491,6 +554,12 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
 @expose()
 def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of listed sizes.
+
+    Args:
+        input: The tensor.
+        split_size_or_sections: The size of each piece (an int), or the list of sizes,
+            which must add up to the size of ``dim``.
+        dim: The dim to split. Defaults to 0.
 
     >>> import symgrad
     >>> [p.shape[0] for p in symgrad.zeros(5).split(2)]
@@ -516,6 +585,10 @@ def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Ten
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices along ``dim``, each without that dim (views of ``input``).
 
+    Args:
+        input: The tensor.
+        dim: The dim to slice along and remove. Defaults to 0.
+
     >>> import symgrad
     >>> symgrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True).unbind(1)
     (tensor([1., 3.], grad_fn=<UnbindBackward0>), tensor([2., 4.], grad_fn=<UnbindBackward0>))
@@ -529,6 +602,11 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 @expose()
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """At most ``chunks`` pieces of equal size (``ceil(size / chunks)``) along ``dim``.
+
+    Args:
+        input: The tensor.
+        chunks: The number of pieces wanted, at least 1.
+        dim: The dim to split. Defaults to 0.
 
     >>> import symgrad
     >>> [p.shape[0] for p in symgrad.zeros(5).chunk(3)]
@@ -545,6 +623,11 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
     """Broadcast to ``sizes`` without copying (-1 keeps a dim).
 
     Each copy of an element sends its gradient back to it, so the gradients add up:
+
+    Args:
+        input: The tensor.
+        *sizes: The new shape, given separately or as one sequence: a size of one may
+            grow, -1 keeps a dim, and new leading dims may be added.
 
     >>> import symgrad
     >>> x = symgrad.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
@@ -565,6 +648,10 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
 @expose(method=False)
 def broadcast_to(input: Tensor, size: Any) -> Tensor:
     """``input.expand(size)``.
+
+    Args:
+        input: The tensor.
+        size: The new shape, as ``expand`` takes it.
 
     >>> import symgrad
     >>> symgrad.broadcast_to(symgrad.tensor([1, 2]), (2, 2))
