@@ -184,6 +184,11 @@ def _mathml(text: str) -> Markup:
     return sanitize_mathml(stripped)
 
 
+def _source(v: dict[str, Any]) -> Any:
+    """Where the wrong VJP is written: the culprit's, else the op checked."""
+    return (v.get("culprit") or {}).get("source") or (v.get("extra") or {}).get("vjp_source")
+
+
 def _view(v: dict[str, Any], draw: bool) -> dict[str, Any]:
     elements = list(v.get("elements") or [])
     elements.sort(key=lambda e: (rank(str(e.get("status"))), -(number(e.get("ulp_error")) or 0)))
@@ -202,7 +207,7 @@ def _view(v: dict[str, Any], draw: bool) -> dict[str, Any]:
         "graph_dot": graphs.to_dot(_marked(graph, v)) if graph and draw and not svg else None,
         "mathml": _mathml(derivative["mathml"]) if derivative.get("mathml") else None,
         "derivative_text": {k: t for k, t in derivative.items() if k != "mathml"},
-        "source": culprit.get("source") or (v.get("extra") or {}).get("vjp_source"),
+        "source": _source(v),
         "culprit": culprit,
     }
 
@@ -225,7 +230,7 @@ def _groups(verdicts: list[dict[str, Any]], cards: list[int]) -> list[dict[str, 
             "wrong": members[0].get("wrong"),
             "dtypes": sorted({str(m.get("dtype")) for m in members}, key=dtype_key),
             "worst_ulp": members[0].get("max_ulp_error"),
-            "source": _view(members[0], draw=False)["source"],
+            "source": _source(members[0]),
             "cards": [_view(m, draw=True) for m in members[:full]],
             "rows": members[full:],
         })
