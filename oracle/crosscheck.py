@@ -274,6 +274,34 @@ def crosscheck(
     at their edges, and the reproducer calls it. ``exact_grad``/``exact_hvp`` replace the
     oracle (tests, mutants of the oracle); ``exact_options`` go to it.
 
+    Args:
+        fn: The function judged, called as ``fn(*inputs)``; it returns a tensor or a tuple.
+        inputs: The symgrad tensors it is called with; those that require grad are
+            differentiated.
+        order: 1 to judge the gradients, 2 the Hessian-vector products through
+            ``create_graph``. Defaults to 1.
+        grad_outputs: The weight of each output. Defaults to None: ones for a one-element
+            output, else seeded random values exactly representable in its dtype.
+        v: For ``order=2``, the direction: one tensor per differentiated input. Defaults to None.
+        digits: The significant digits of the exact values. Defaults to 40.
+        op: The op checked, an ``OpDef`` or a registry name: its domains steer finite
+            differences to one-sided ones at their edges, and the reproducer calls it.
+            Defaults to None.
+        attrs: The attributes ``op`` is called with, for the reproducer. Defaults to None.
+        check_id: The verdict's id. Defaults to None: ``"<op>/<dtype>/<grad|gradgrad>"``.
+        seed: Seeds the random ``grad_outputs``. Defaults to 0.
+        names: The inputs' names in the verdict and the reproducer. Defaults to None: the
+            op's argument names, else ``x0, x1, ...``.
+        max_elements: How many elements the verdict lists, the worst first. Defaults to 64.
+        exact_grad: Replaces the oracle's exact gradient (tests, mutants of the oracle).
+            Defaults to None.
+        exact_hvp: Replaces the oracle's exact Hessian-vector product. Defaults to None.
+        **exact_options: Passed on to the exact gradient (``mode``, ``time_budget``, ...).
+
+    Returns:
+        The verdict: its status, the error of each element in ULPs, the triage of who is wrong,
+        and a reproducer.
+
     >>> import symgrad
     >>> x = symgrad.tensor([2.0], dtype=symgrad.float16, requires_grad=True)
     >>> v = crosscheck(lambda x: (x * x * x).sum(), [x], order=2, v=[symgrad.ones_like(x)])

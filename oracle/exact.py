@@ -1359,6 +1359,27 @@ def exact_grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, digits: i
     the partials with SymEngine (the ``fast`` extra). Past ``time_budget`` seconds or
     ``size_budget`` terms the status is ``"oracle-gave-up"``.
 
+    Args:
+        outputs: The engine tensor or tensors to differentiate, recorded by the engine (their
+            graph is read through the engine's adapter).
+        inputs: The tensor or tensors to differentiate with respect to.
+        grad_outputs: The weight of each output (the vector of the vector-Jacobian product),
+            one per output and of its shape. Defaults to None: ones.
+        digits: The significant decimal digits the exact values are computed to (mpmath
+            works with 10 more). Defaults to 40.
+        time_budget: Seconds after which the oracle gives up (status ``"oracle-gave-up"``)
+            rather than running on. Defaults to 60.
+        size_budget: The number of expression terms past which the oracle gives up. Defaults
+            to 200,000.
+        mode: ``"local"`` chains each op's cached partials; ``"whole"`` differentiates the whole
+            output expression (small graphs only). Defaults to ``"local"``.
+        backend: ``"sympy"``, or ``"symengine"`` (the ``fast`` extra) to derive the partials.
+            Defaults to ``"sympy"``.
+
+    Returns:
+        The status (``"ok"``, ``"kink"``, ``"oracle-gave-up"``, ...), the exact gradients as object
+        arrays of ``mpmath.mpf``, their float64 roundings and the kink elements.
+
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([0.5, 2.0], requires_grad=True)
     >>> r = oracle.exact_grad((x.tanh() * x).sum(), x)
@@ -1385,6 +1406,28 @@ def exact_hvp(outputs: Any, inputs: Any, v: Any, grad_outputs: Any = None, *, di
     holds the product's part for input i. At a kink the first and second partials take the
     engine's declared convention and ``kinks`` lists the elements whose value depends on it.
 
+    Args:
+        outputs: The engine tensor or tensors to differentiate, recorded by the engine (their
+            graph is read through the engine's adapter).
+        inputs: The tensor or tensors to differentiate with respect to.
+        v: The direction: one tensor per input, of its shape.
+        grad_outputs: The weight of each output (the vector of the vector-Jacobian product),
+            one per output and of its shape. Defaults to None: ones.
+        digits: The significant decimal digits the exact values are computed to (mpmath
+            works with 10 more). Defaults to 40.
+        time_budget: Seconds after which the oracle gives up (status ``"oracle-gave-up"``)
+            rather than running on. Defaults to 60.
+        size_budget: The number of expression terms past which the oracle gives up. Defaults
+            to 200,000.
+        mode: ``"local"`` chains each op's cached partials; ``"whole"`` differentiates the whole
+            output expression (small graphs only). Defaults to ``"local"``.
+        backend: ``"sympy"``, or ``"symengine"`` (the ``fast`` extra) to derive the partials.
+            Defaults to ``"sympy"``.
+
+    Returns:
+        The status (``"ok"``, ``"kink"``, ``"oracle-gave-up"``, ...), the exact gradients as object
+        arrays of ``mpmath.mpf``, their float64 roundings and the kink elements.
+
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
     >>> r = oracle.exact_hvp((x * x * x).sum(), x, [symgrad.tensor([1.0, 1.0])])
@@ -1400,6 +1443,18 @@ def exact_hessian(output: Any, inputs: Any, *, digits: int = 40, time_budget: fl
                   ) -> list[list[np.ndarray]]:
     """The full exact Hessian of a scalar ``output``: ``H[i][j]`` has shape
     ``inputs[i].shape + inputs[j].shape``. Meant for small inputs (one HVP per element).
+
+    Args:
+        output: The one-element engine tensor to differentiate twice.
+        inputs: The tensor or tensors to differentiate with respect to.
+        digits: The significant decimal digits the exact values are computed to (mpmath
+            works with 10 more). Defaults to 40.
+        time_budget: Seconds after which the oracle gives up (status ``"oracle-gave-up"``)
+            rather than running on. Defaults to 60.
+        size_budget: The number of expression terms past which the oracle gives up. Defaults
+            to 200,000.
+        backend: ``"sympy"``, or ``"symengine"`` (the ``fast`` extra) to derive the partials.
+            Defaults to ``"sympy"``.
 
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([1.0, 3.0], requires_grad=True)
@@ -1429,6 +1484,19 @@ def exact_forward(outputs: Any, *, digits: int = 40, time_budget: float = 60.0,
                   size_budget: int = 200_000) -> list[np.ndarray]:
     """The exact values of ``outputs`` (object arrays of ``mpmath.mpf``), from the oracle's
     meaning of each op: the reference for the engine's forward error.
+
+    Args:
+        outputs: The engine tensor or tensors to evaluate, recorded by the engine (their
+            graph is read through the engine's adapter).
+        digits: The significant decimal digits the exact values are computed to (mpmath
+            works with 10 more). Defaults to 40.
+        time_budget: Seconds after which the oracle gives up (status ``"oracle-gave-up"``)
+            rather than running on. Defaults to 60.
+        size_budget: The number of expression terms past which the oracle gives up. Defaults
+            to 200,000.
+
+    Returns:
+        One object array of ``mpmath.mpf`` per output.
 
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([0.1], requires_grad=True)  # float32: 0.100000001490116...

@@ -187,6 +187,30 @@ def gradcheck(
     Batched and forward-mode checks do not apply to symgrad (it has neither) and raise
     ``NotImplementedError`` when asked for; ``masked`` has no meaning without sparse tensors.
 
+    Args:
+        func: The function checked, called as ``func(*inputs)``; it returns a tensor or a tuple.
+        inputs: A tensor or a tuple of arguments; the tensors that require grad are
+            differentiated (float64 ones, for the default tolerances).
+        eps: The finite-difference step. Defaults to 1e-6.
+        atol: The absolute tolerance between the engine's and the numerical derivative.
+            Defaults to 1e-5.
+        rtol: The tolerance relative to the numerical derivative. Defaults to 1e-3.
+        raise_exception: If True a failure raises ``GradcheckError`` saying where; if False it
+            returns False. Defaults to True.
+        nondet_tol: How far two backward runs on the same input may differ. Defaults to 0.
+        check_undefined_grad: Also check that zero output gradients give zero input
+            gradients (symgrad has no undefined tensors, so zeros stand in). Defaults to True.
+        check_grad_dtypes: Also check that each gradient has its input's dtype. Defaults to False.
+        check_batched_grad: Must be False: symgrad has no batched gradients
+            (NotImplementedError). Defaults to False.
+        check_batched_forward_grad: Must be False (no forward mode). Defaults to False.
+        check_forward_ad: Must be False: symgrad has no forward-mode AD. Defaults to False.
+        check_backward_ad: If False, nothing is checked. Defaults to True.
+        fast_mode: Compare one random projection ``vᵀ J u`` per input and output instead of
+            the whole Jacobian. Defaults to False.
+        masked: Accepted for PyTorch's signature; no meaning without sparse tensors.
+            Defaults to None.
+
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 2.0], dtype=symgrad.float64, requires_grad=True)
     >>> gradcheck(lambda x: x.exp(), (x,), fast_mode=True)
@@ -318,6 +342,32 @@ def gradgradcheck(
 
     Without ``grad_outputs``, seeded random ones in [-1, 1) are made, requiring grad, so the
     check also covers the first gradients' dependence on them.
+
+    Args:
+        func: The function checked, called as ``func(*inputs)``.
+        inputs: A tensor or a tuple of arguments; the tensors that require grad are
+            differentiated twice.
+        grad_outputs: The gradients with respect to the outputs that the first derivatives
+            are taken with. Defaults to None: seeded random ones, requiring grad.
+        eps: The finite-difference step. Defaults to 1e-6.
+        atol: The absolute tolerance between the engine's and the numerical derivative.
+            Defaults to 1e-5.
+        rtol: The tolerance relative to the numerical derivative. Defaults to 1e-3.
+        gen_non_contig_grad_outputs: Accepted for PyTorch's signature (symgrad's tensors
+            have no layouts to vary). Defaults to False.
+        raise_exception: If True a failure raises ``GradcheckError`` saying where; if False it
+            returns False. Defaults to True.
+        nondet_tol: How far two backward runs on the same input may differ. Defaults to 0.
+        check_undefined_grad: Also check that zero output gradients give zero input
+            gradients (symgrad has no undefined tensors, so zeros stand in). Defaults to True.
+        check_grad_dtypes: Also check that each gradient has its input's dtype. Defaults to False.
+        check_batched_grad: Must be False: symgrad has no batched gradients
+            (NotImplementedError). Defaults to False.
+        check_fwd_over_rev: Must be False: symgrad has no forward-mode AD. Defaults to False.
+        check_rev_over_rev: If False, nothing is checked. Defaults to True.
+        fast_mode: Compare one random projection ``vᵀ J u`` per input and output instead of
+            the whole Jacobian. Defaults to False.
+        masked: Accepted for PyTorch's signature. Defaults to False.
 
     >>> import symgrad
     >>> x = symgrad.tensor([0.5, 2.0], dtype=symgrad.float64, requires_grad=True)

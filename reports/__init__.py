@@ -27,6 +27,13 @@ __all__ = ["write_reports", "write_html", "write_junit", "SEVERITY", "worst_stat
 def write_reports(out: Path, run: dict[str, Any], verdicts: list[dict[str, Any]]) -> list[Path]:
     """Write ``index.html`` and ``junit.xml`` under ``out``, each atomically; return the paths.
 
+    Args:
+        out: The directory written to (made if missing).
+        run: What the run was: its command, engine, options and timings (shown in the report's
+            header); any keys may be missing.
+        verdicts: The verdict records, as dicts from ``results.json`` (``id``, ``op``, ``dtype``,
+            ``check``, ``status``, ...).
+
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp())
     >>> [p.name for p in write_reports(out, {"command": "demo"}, [])]

@@ -39,6 +39,9 @@ def rank(status: str) -> int:
 def worst_status(statuses: list[str]) -> str:
     """The worst of ``statuses`` (``"ok"`` for none).
 
+    Args:
+        statuses: Verdict statuses (``"ok"``, ``"kink"``, ``"engine-wrong"``, ...).
+
     >>> worst_status(["ok", "kink", "engine-wrong"])
     'engine-wrong'
     """

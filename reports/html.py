@@ -286,6 +286,13 @@ def render_html(run: dict[str, Any], verdicts: list[dict[str, Any]]) -> str:
 def write_html(path: Path, run: dict[str, Any], verdicts: list[dict[str, Any]]) -> None:
     """Render and write the report atomically: the whole file, or the old one left in place.
 
+    Args:
+        path: The HTML file to write.
+        run: What the run was: its command, engine, options and timings (shown in the report's
+            header); any keys may be missing.
+        verdicts: The verdict records, as dicts from ``results.json`` (``id``, ``op``, ``dtype``,
+            ``check``, ``status``, ...).
+
     >>> import tempfile
     >>> path = Path(tempfile.mkdtemp()) / "index.html"
     >>> write_html(path, {}, [{"id": "op/mul/float32/sample0/grad", "status": "ok"}])

@@ -95,6 +95,11 @@ def render_junit(verdicts: list[dict[str, Any]]) -> str:
 def write_junit(path: Path, verdicts: list[dict[str, Any]]) -> None:
     """Write ``junit.xml`` atomically.
 
+    Args:
+        path: The XML file to write.
+        verdicts: The verdict records, as dicts from ``results.json`` (``id``, ``op``, ``dtype``,
+            ``check``, ``status``, ...).
+
     >>> import tempfile
     >>> path = Path(tempfile.mkdtemp()) / "junit.xml"
     >>> write_junit(path, [{"id": "op/mul/float32/sample0/grad", "op": "mul", "status": "ok"}])

@@ -60,6 +60,12 @@ def print_summary(verdicts: list[dict[str, Any]], console: Console | None = None
     ``ok`` and ``kink`` verdicts are counted but not listed among the worst; a run fails when
     any verdict fails, and is unjudged when none fails but some could not be judged:
 
+    Args:
+        verdicts: The verdict records, as dicts from ``results.json`` (``id``, ``op``, ``dtype``,
+            ``check``, ``status``, ...).
+        console: The rich console printed to. Defaults to None: standard output.
+        report: The report's path, printed last. Defaults to None: not printed.
+
     >>> import io
     >>> console = Console(file=io.StringIO(), width=100, record=True, color_system=None)
     >>> print_summary([{"id": "mul/0", "status": "ok"}, {"id": "abs/0", "status": "kink"},

@@ -40,6 +40,9 @@ class FunctionCtx:
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep tensors for ``backward``; they are checked against in-place changes.
 
+        Args:
+            *tensors: The tensors (or None) ``backward`` reads back from ``ctx.saved_tensors``.
+
         >>> import symgrad
         >>> class Square(symgrad.autograd.Function):
         ...     @staticmethod
@@ -63,6 +66,9 @@ class FunctionCtx:
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
         """Outputs that get no gradient: they come out with ``requires_grad=False``.
+
+        Args:
+            *tensors: Outputs of ``forward`` that get no gradient.
 
         >>> import symgrad
         >>> class MaxWithIndex(symgrad.autograd.Function):
@@ -89,6 +95,9 @@ class FunctionCtx:
     def mark_dirty(self, *tensors: Any) -> None:
         """Inputs ``forward`` modified in place (accepted; versions are bumped by the op).
 
+        Args:
+            *tensors: Inputs ``forward`` modified in place.
+
         >>> import symgrad
         >>> class AddOne(symgrad.autograd.Function):
         ...     @staticmethod
@@ -114,6 +123,9 @@ class FunctionCtx:
 
         Accepted for PyTorch's sake: symgrad records one differentiable output per Function, and
         ``backward`` always receives its gradient.
+
+        Args:
+            value: True for zeros, False for None.
 
         >>> import symgrad
         >>> class Double(symgrad.autograd.Function):
@@ -275,6 +287,10 @@ class Function(metaclass=_FunctionMeta):
     def forward(ctx: Any, *args: Any) -> Any:
         """The result from the arguments, computed with grad mode off; subclasses define it.
 
+        Args:
+            ctx: The context, to save what ``backward`` needs.
+            *args: The arguments given to ``apply``: tensors and any other values.
+
         >>> import symgrad
         >>> symgrad.autograd.Function.forward(None, symgrad.zeros(1))
         Traceback (most recent call last):
@@ -288,6 +304,10 @@ class Function(metaclass=_FunctionMeta):
     @staticmethod
     def backward(ctx: Any, *grads: Any) -> Any:
         """One gradient per argument of ``forward``, from the output's; subclasses define it.
+
+        Args:
+            ctx: The context ``forward`` filled.
+            *grads: The gradient with respect to each output of ``forward``.
 
         >>> import symgrad
         >>> class Cube(symgrad.autograd.Function):
@@ -309,6 +329,9 @@ class Function(metaclass=_FunctionMeta):
         """Run ``forward`` without recording, then record one node for the whole call.
 
         Nothing is recorded when no input requires grad (or grad mode is off):
+
+        Args:
+            *args: The arguments of ``forward`` (after ``ctx``).
 
         >>> import symgrad
         >>> class Cube(symgrad.autograd.Function):

@@ -111,6 +111,17 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
         strict: bool = False) -> tuple[Any, Any]:
     """``(func(inputs), vᵀ J)``: the vector-Jacobian product at ``inputs``.
 
+    Args:
+        func: A Python function of the tensors in ``inputs`` (as separate arguments) returning
+            a tensor or a tuple of tensors.
+        inputs: The point: a tensor or a tuple of tensors.
+        v: The vector, shaped as ``func``'s output (a tuple for a tuple output). May be
+            None when the output has one element. Defaults to None.
+        create_graph: If True, the results are recorded, so they can be differentiated again;
+            if False they are detached. Defaults to False.
+        strict: If True, an output that does not depend on the inputs, or an input no
+            output depends on, raises a RuntimeError instead of giving zeros. Defaults to False.
+
     >>> import symgrad
     >>> from symgrad.autograd.functional import vjp
     >>> vjp(lambda x: x * x, symgrad.tensor([1.0, 2.0]), symgrad.tensor([1.0, 10.0]))
@@ -128,6 +139,17 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
 def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """``(func(inputs), J v)``: the Jacobian-vector product, by the double-backward trick.
+
+    Args:
+        func: A Python function of the tensors in ``inputs`` (as separate arguments) returning
+            a tensor or a tuple of tensors.
+        inputs: The point: a tensor or a tuple of tensors.
+        v: The vector, shaped as ``inputs`` (a tuple for a tuple). May be None when the
+            input is one tensor of one element. Defaults to None.
+        create_graph: If True, the results are recorded, so they can be differentiated again;
+            if False they are detached. Defaults to False.
+        strict: If True, an output that does not depend on the inputs, or an input no
+            output depends on, raises a RuntimeError instead of giving zeros. Defaults to False.
 
     >>> import symgrad
     >>> from symgrad.autograd.functional import jvp
@@ -191,6 +213,19 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
     One reverse pass per output element (``vectorize`` is accepted for PyTorch's signature;
     the result is the same; ``strategy="forward-mode"`` raises ``NotImplementedError``).
 
+    Args:
+        func: A Python function of the tensors in ``inputs`` (as separate arguments) returning
+            a tensor or a tuple of tensors.
+        inputs: The point: a tensor or a tuple of tensors.
+        create_graph: If True, the results are recorded, so they can be differentiated again;
+            if False they are detached. Defaults to False.
+        strict: If True, an output that does not depend on the inputs, or an input no
+            output depends on, raises a RuntimeError instead of giving zeros. Defaults to False.
+        vectorize: Accepted for PyTorch's signature; the result is the same either way.
+            Defaults to False.
+        strategy: ``"reverse-mode"``; ``"forward-mode"`` raises NotImplementedError.
+            Defaults to ``"reverse-mode"``.
+
     >>> import symgrad
     >>> from symgrad.autograd.functional import jacobian
     >>> jacobian(lambda x: x * x, symgrad.tensor([1.0, 2.0]))
@@ -238,6 +273,19 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
             outer_jacobian_strategy: str = "reverse-mode") -> Any:
     """The Hessian of a scalar ``func`` at ``inputs``: shape ``input.shape + input.shape``.
 
+    Args:
+        func: A Python function of the tensors in ``inputs`` (as separate arguments) returning
+            a one-element tensor.
+        inputs: The point: a tensor or a tuple of tensors.
+        create_graph: If True, the results are recorded, so they can be differentiated again;
+            if False they are detached. Defaults to False.
+        strict: If True, an output that does not depend on the inputs, or an input no
+            output depends on, raises a RuntimeError instead of giving zeros. Defaults to False.
+        vectorize: Accepted for PyTorch's signature; the result is the same either way.
+            Defaults to False.
+        outer_jacobian_strategy: ``"reverse-mode"``; ``"forward-mode"`` raises
+            NotImplementedError. Defaults to ``"reverse-mode"``.
+
     >>> import symgrad
     >>> from symgrad.autograd.functional import hessian
     >>> hessian(lambda x: (x ** 3).sum(), symgrad.tensor([1.0, 2.0]))
@@ -258,6 +306,17 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
 def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """``(func(inputs), vᵀ H)`` for a scalar ``func``.
+
+    Args:
+        func: A Python function of the tensors in ``inputs`` (as separate arguments) returning
+            a one-element tensor.
+        inputs: The point: a tensor or a tuple of tensors.
+        v: The vector, shaped as ``inputs`` (a tuple for a tuple). May be None when the
+            input is one tensor of one element. Defaults to None.
+        create_graph: If True, the results are recorded, so they can be differentiated again;
+            if False they are detached. Defaults to False.
+        strict: If True, an output that does not depend on the inputs, or an input no
+            output depends on, raises a RuntimeError instead of giving zeros. Defaults to False.
 
     >>> import symgrad
     >>> from symgrad.autograd.functional import vhp
@@ -282,6 +341,17 @@ def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
 def hvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """``(func(inputs), H v)`` for a scalar ``func``; H is symmetric, so this is ``vhp``.
+
+    Args:
+        func: A Python function of the tensors in ``inputs`` (as separate arguments) returning
+            a one-element tensor.
+        inputs: The point: a tensor or a tuple of tensors.
+        v: The vector, shaped as ``inputs`` (a tuple for a tuple). May be None when the
+            input is one tensor of one element. Defaults to None.
+        create_graph: If True, the results are recorded, so they can be differentiated again;
+            if False they are detached. Defaults to False.
+        strict: If True, an output that does not depend on the inputs, or an input no
+            output depends on, raises a RuntimeError instead of giving zeros. Defaults to False.
 
     >>> import symgrad
     >>> from symgrad.autograd.functional import hvp
