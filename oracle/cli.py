@@ -148,6 +148,9 @@ def _run_info(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     """Run ``symgrad-check`` with ``argv``; return its exit code (see ``--help``).
 
+    Args:
+        argv: The command-line arguments; ``sys.argv[1:]`` by default.
+
     >>> main(["--help"])  # doctest: +ELLIPSIS
     usage: symgrad-check ...
     exit codes:

@@ -194,6 +194,9 @@ def run_check(check: Check, crosscheck: Crosscheck | None = None) -> Verdict:
 def vjp_source(op: str) -> str | None:
     """Where the op's VJP is written, ``path:line (function)``, path from the package root.
 
+    Args:
+        op: A registry op's name.
+
     >>> vjp_source("tanh")
     'symgrad/ops/...py:... (...)'
     """
@@ -230,6 +233,12 @@ def iter_sweep(checks: list[Check], crosscheck: Crosscheck | None = None,
     """Run ``checks``, in ``jobs`` processes; verdicts come in the order of ``checks``, as each
     ends, so a caller can count them as the sweep goes.
 
+    Args:
+        checks: The planned checks (``plan``, perhaps a ``shard`` of it).
+        crosscheck: The judge; the oracle's by default. With ``jobs`` above 1 it must be
+            picklable (a module-level function).
+        jobs: Processes to run the checks in; the verdicts are the same for any number.
+
     >>> verdicts = iter_sweep(plan(["neg"], ["float64"], second_order=False))
     >>> [(v.id, v.status) for v in verdicts]
     [('op/neg/float64/sample0/grad', 'ok'), ('op/neg/float64/sample1/grad', 'ok')]
@@ -254,6 +263,11 @@ def shard(checks: list[Check], index: int, count: int) -> list[Check]:
     """Shard ``index`` of ``count`` (1-based): every ``count``-th check from the ``index``-th,
     so shards are disjoint, cover the plan, and cost about the same.
 
+    Args:
+        checks: The whole plan, in its order.
+        index: Which shard, from 1.
+        count: How many shards.
+
     >>> checks = plan(["neg", "exp"], ["float64"])
     >>> parts = [shard(checks, i, 3) for i in (1, 2, 3)]
     >>> sorted(c.id for part in parts for c in part) == sorted(c.id for c in checks)
@@ -268,6 +282,13 @@ def sweep(ops: Iterable[str] | None = None, dtypes: Iterable[str] | None = None,
           second_order: bool = True, crosscheck: Crosscheck | None = None,
           jobs: int = 1) -> list[Verdict]:
     """Every planned check's verdict (see ``plan``); ``crosscheck`` defaults to the oracle's.
+
+    Args:
+        ops: Registry op names; all sweepable ops by default.
+        dtypes: Float dtype names; all four by default.
+        second_order: Check second derivatives too, where the op declares double backward.
+        crosscheck: The judge; the oracle's by default.
+        jobs: Processes to run the checks in.
 
     ``neg`` declares double backward, so each of its samples is checked to both orders:
 

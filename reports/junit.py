@@ -29,6 +29,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def xml_text(value: Any) -> str:
     r"""``str(value)`` with every character XML 1.0 cannot hold written as a visible escape.
 
+    Args:
+        value: Anything; its ``str`` is used.
+
     >>> xml_text("\x1b[31mred\x1b[0m\ttab"), xml_text(None)
     ('\\x1b[31mred\\x1b[0m\ttab', 'None')
     """

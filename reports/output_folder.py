@@ -46,6 +46,10 @@ class OutputFolder:
     Entering checks ``path`` and makes the staging folder (so an unwritable place fails
     first, as ``OutputError``); ``commit`` swaps it in; leaving without a commit removes it.
 
+    Args:
+        path: The output folder (``--out``); it may be missing, empty, or hold a previous
+            run's files, nothing else.
+
     >>> import tempfile
     >>> base = Path(tempfile.mkdtemp())
     >>> _ = (base / "notes.txt").write_text("mine")

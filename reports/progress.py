@@ -32,15 +32,22 @@ __all__ = ["SweepProgress", "live"]
 
 
 def live(console: Console) -> bool:
-    """Whether to draw a live bar: a terminal, and not CI (whose logs keep every frame)."""
+    """Whether to draw a live bar: a terminal, and not CI (whose logs keep every frame).
+
+    Args:
+        console: Where the progress goes.
+    """
     return console.is_terminal and not os.environ.get("CI")
 
 
 class SweepProgress:
     """Counts checks as they end (``advance``) and shows it on ``console``.
 
-    ``total`` checks are expected; ``interval_s`` is the longest silence in a log; ``clock``
-    is for tests.
+    Args:
+        total: The number of checks expected.
+        console: Where the progress goes: a live bar on a terminal, else lines.
+        interval_s: The longest silence in a log, in seconds.
+        clock: Seconds from any origin (tests pass their own).
     """
 
     def __init__(self, total: int, console: Console, interval_s: float = 10.0,
@@ -68,7 +75,12 @@ class SweepProgress:
             self.bar.stop()
 
     def advance(self, status: str, check_id: str = "") -> None:
-        """One more check ended with ``status``."""
+        """One more check ended.
+
+        Args:
+            status: Its verdict's status.
+            check_id: Its id, shown beside a live bar.
+        """
         self.done += 1
         kind = outcome(status)
         self.failing += kind == "fail"

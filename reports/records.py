@@ -70,6 +70,9 @@ EXIT_CODES: dict[int, str] = {
 def outcome(status: Any) -> str:
     """``"fail"``, ``"unjudged"`` or ``"pass"`` for a status; an unknown status fails.
 
+    Args:
+        status: A verdict record's ``status`` (any value: a record may come from anywhere).
+
     >>> [outcome(s) for s in ("ok", "fd-unreliable", "nonfinite", "error", "no-such-status")]
     ['pass', 'pass', 'unjudged', 'fail', 'fail']
     """
@@ -81,6 +84,9 @@ def outcome(status: Any) -> str:
 def passed(record: dict[str, Any]) -> bool:
     """Whether a record passes; its status decides, whatever ``passed`` a file claims.
 
+    Args:
+        record: One verdict record.
+
     >>> passed({"status": "kink"}), passed({"status": "engine-wrong", "passed": True})
     (True, False)
     >>> passed({"status": "unsupported"}), passed({"status": "no-such-status"})
@@ -91,6 +97,9 @@ def passed(record: dict[str, Any]) -> bool:
 
 def exit_code(records: Iterable[dict[str, Any]]) -> int:
     """1 when any record fails, else 3 when any is unjudged, else 0 (see ``EXIT_CODES``).
+
+    Args:
+        records: The verdict records of a run.
 
     >>> exit_code([]), exit_code([{"status": "kink"}, {"status": "error"}])
     (0, 1)
@@ -226,6 +235,10 @@ def _show(value: Any) -> str:
 def check_record(record: Any, where: str = "record") -> None:
     """Raise ``RecordError`` naming the first field of ``record`` that is not as written.
 
+    Args:
+        record: A verdict record, as read from JSON.
+        where: What the message calls the record (a file and an index).
+
     >>> check_record({"id": "a", "op": "mul", "dtype": "float32", "check": "grad",
     ...               "status": "ok", "max_ulp_error": "inf"})
     >>> check_record({"id": "a", "op": "mul", "dtype": "float32", "check": "grad",
@@ -255,6 +268,9 @@ class Results:
 
     def run(self, paths: list[Path]) -> dict[str, Any]:
         """The run information of a merged report: the files, and every shard's own.
+
+        Args:
+            paths: The results files merged, in the order given.
 
         >>> Results([{"shard": "1/2"}]).run([Path("a.json")])
         {'merged from': 'a.json', 'shards': [{'shard': '1/2'}]}
@@ -290,6 +306,13 @@ def _load(path: Path) -> dict[str, Any]:
 
 def read_results(*paths: Path) -> Results:
     """Read results files (CI shards), checking every field, and merge them.
+
+    Args:
+        *paths: The results files, in the order their verdicts are kept.
+
+    Raises:
+        RecordError: A file cannot be read, is not JSON or not a results file, or a field of
+            it is not as written; the message names the file and the field.
 
     A record whose id another file already holds is dropped when the two are the same
     (a shard given twice) and refused when they differ:
@@ -338,6 +361,9 @@ def json_safe(value: Any) -> Any:
     """``value`` with nan and infinities as strings: JSON has neither, and a results file stays
     standard JSON.
 
+    Args:
+        value: JSON-like data: dicts, lists, tuples, numbers, strings.
+
     >>> json_safe({"a": [float("inf"), 1.5], "b": float("nan")})
     {'a': ['inf', 1.5], 'b': 'nan'}
     """
@@ -352,6 +378,10 @@ def json_safe(value: Any) -> Any:
 
 def dump_results(run: dict[str, Any], records: list[dict[str, Any]]) -> str:
     """A results file's text: standard JSON, nan and infinities as strings.
+
+    Args:
+        run: What the run was (command, versions, options, shard).
+        records: The verdict records.
 
     >>> dump_results({}, [{"id": "a", "max_ulp_error": float("nan")}]).count('"nan"')
     1
@@ -368,6 +398,10 @@ def _umask() -> int:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename: never half a file.
+
+    Args:
+        path: The file written.
+        text: Its whole content (UTF-8).
 
     Missing parent directories are made; no temporary file is left behind:
 

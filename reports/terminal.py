@@ -38,6 +38,9 @@ def make_console(stderr: bool = False) -> Console:
     """A console for stdout (or stderr): a terminal's own width, else ``COLUMNS``, else
     ``LOG_WIDTH`` (a CI log, a pipe), never the 80 columns that cut check ids apart.
 
+    Args:
+        stderr: Print to standard error (progress) rather than standard output (the summary).
+
     >>> import os
     >>> old = os.environ.pop("COLUMNS", None)
     >>> make_console().width if not make_console().is_terminal else LOG_WIDTH
