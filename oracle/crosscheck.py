@@ -1,8 +1,10 @@
 """Three judges, one verdict: the engine's gradient against the exact one and against FD.
 
-``crosscheck`` runs a symgrad function, takes the engine's gradients (``autograd.grad``), the
-oracle's exact gradients (``oracle.exact``) and float64 finite differences (``oracle.fd``), and
-triages every element (tolerances from ``oracle.tolerances``; E engine, X exact, F FD):
+``crosscheck`` records a function of an engine's tensors through the engine's adapter
+(``oracle.engines``: the IR, and the engine's gradients from its own backward), takes the
+oracle's exact gradients of that IR (``oracle.exact``) and float64 finite differences
+(``oracle.fd``), and triages every element (tolerances from ``oracle.tolerances``; E engine,
+X exact, F FD):
 
 - ``ok``: E within its bound of X, and F within its own bound of X with a bound small enough to
   have confirmed it;
@@ -36,10 +38,11 @@ import mpmath
 import numpy as np
 
 from oracle import fd as fdm
-from oracle.tolerances import engine_tolerance, fd_tolerance, ulp_error
+from oracle.engines import engine_for
+from oracle.tolerances import engine_tolerance, fd_tolerance, np_dtype, ulp_error
 from oracle.verdict import SEVERITY, Element, Verdict
 
-__all__ = ["crosscheck", "MAX_ELEMENTS", "graph_of", "reads_results"]
+__all__ = ["crosscheck", "MAX_ELEMENTS"]
 
 # Verdicts keep every element up to this many, and the worst this many beyond.
 MAX_ELEMENTS = 64
@@ -48,90 +51,8 @@ MAX_ELEMENTS = 64
 FD_CONCLUSIVE = 1e-3
 
 
-def _tuple(x: Any) -> tuple[Any, ...]:
-    from symgrad import Tensor
-
-    if x is None:
-        return ()
-    return (x,) if isinstance(x, Tensor) else tuple(x)
-
-
-def _f64(t: Any) -> np.ndarray:
-    return np.asarray(t._data if hasattr(t, "_data") else t, dtype=np.float64)
-
-
-def graph_of(outputs: Sequence[Any], inputs: Sequence[Any],
-             names: Sequence[str] = ()) -> tuple[dict[str, Any], int]:
-    """The recorded graph as nodes and edges for drawing, and its depth (ops on the longest
-    path from an input to an output).
-
-    >>> import symgrad
-    >>> x = symgrad.tensor([1.0], requires_grad=True)
-    >>> g, depth = graph_of([(x * x).exp()], [x], ["x"])
-    >>> [n["label"] for n in g["nodes"]], depth
-    (['x', 'MulBackward0', 'ExpBackward0'], 2)
-    """
-    from symgrad.autograd.graph import AccumulateGrad, Node
-
-    leaf_names = {id(t): n for t, n in zip(inputs, names, strict=False)}
-    nodes: list[dict[str, Any]] = []
-    edges: list[list[int]] = []
-    ids: dict[int, int] = {}
-    depth: dict[int, int] = {}
-
-    def add(obj: Any) -> int:
-        key = id(obj)
-        if key in ids:
-            return ids[key]
-        if isinstance(obj, AccumulateGrad):
-            t = obj.variable
-            entry = {"kind": "leaf", "label": leaf_names.get(id(t), "leaf"),
-                     "shape": list(t.shape), "dtype": t.dtype.name}
-            d = 0
-        elif isinstance(obj, Node):
-            srcs = [add(i) for i in obj.inputs]
-            entry = {"kind": "op", "op": obj.op.name, "label": obj.name(),
-                     "attrs": {k: repr(v) for k, v in obj.attrs.items()}}
-            d = 1 + max((depth[s] for s in srcs), default=0)
-        else:
-            entry = {"kind": "const", "label": "const", "shape": list(obj.shape),
-                     "dtype": obj.dtype.name}
-            d = 0
-        entry["id"] = len(nodes)
-        nodes.append(entry)
-        ids[key] = entry["id"]
-        depth[entry["id"]] = d
-        if isinstance(obj, Node) and not isinstance(obj, AccumulateGrad):
-            edges.extend([s, entry["id"]] for s in srcs)
-        return entry["id"]
-
-    tops = [add(o.grad_fn) for o in outputs if o.grad_fn is not None]
-    return {"nodes": nodes, "edges": edges}, max((depth[t] for t in tops), default=0)
-
-
-def reads_results(outputs: Sequence[Any]) -> bool:
-    """Whether a node of the recorded graph has a VJP that reads the node's own result
-    (``out``): only then does the second order depend on a rounded result's size (see
-    ``oracle.tolerances``). A node of unknown kind counts as one that does.
-
-    >>> import symgrad
-    >>> x = symgrad.tensor([0.5], requires_grad=True)
-    >>> reads_results([x.acos()]), reads_results([x.acos().exp()])  # exp' is out
-    (False, True)
-    """
-    from symgrad.autograd.graph import AccumulateGrad, Node
-
-    seen: set[int] = set()
-    stack = [o.grad_fn for o in outputs if o.grad_fn is not None]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen or not isinstance(node, Node) or isinstance(node, AccumulateGrad):
-            continue
-        seen.add(id(node))
-        if getattr(node.op, "saves_out", True):
-            return True
-        stack.extend(node.inputs)
-    return False
+def _hex_list(a: np.ndarray) -> list[str]:
+    return [float(v).hex() for v in np.ravel(np.asarray(a, dtype=np.float64))]
 
 
 def _decimal(v: Any, digits: int) -> str | None:
@@ -139,47 +60,6 @@ def _decimal(v: Any, digits: int) -> str | None:
         return None
     return mpmath.nstr(mpmath.mpf(v), digits, strip_zeros=False) if not isinstance(v, str) \
         else v
-
-
-def _hex_list(a: np.ndarray) -> list[str]:
-    return [float(v).hex() for v in np.ravel(a)]
-
-
-def _reproducer(inputs: Sequence[Any], names: Sequence[str], diff: Sequence[bool],
-                call: str, defs: str, grad_outputs: Sequence[np.ndarray], order: int,
-                v: Sequence[np.ndarray] | None) -> str:
-    lines = [
-        "import numpy as np",
-        "import symgrad",
-        "from oracle.crosscheck import crosscheck",
-        "",
-        "",
-        "def t(hexes, shape, dtype, requires_grad=False):",
-        "    a = np.array([float.fromhex(h) for h in hexes], dtype=np.float64).reshape(shape)",
-        "    return symgrad.tensor(a, dtype=getattr(symgrad, dtype), requires_grad=requires_grad)",
-        "",
-        "",
-    ]
-    # Names become code here: one that is not a plain identifier is replaced, never pasted.
-    names = [n if n.isidentifier() and not keyword.iskeyword(n) else f"x{i}"
-             for i, n in enumerate(map(str, names))]
-    for t, name, rg in zip(inputs, names, diff, strict=True):
-        if t.dtype.is_floating_point:
-            lines.append(f"{name} = t({_hex_list(_f64(t))!r}, {tuple(t.shape)!r}, "
-                         f"{t.dtype.name!r}, requires_grad={rg})")
-        else:
-            lines.append(f"{name} = symgrad.tensor({t._data.tolist()!r}, "
-                         f"dtype=symgrad.{t.dtype.name})")
-    lines += ["", defs.rstrip(), ""]
-    go = ", ".join(f"t({_hex_list(g)!r}, {g.shape!r}, 'float64')" for g in grad_outputs)
-    args = ", ".join(names)
-    extra = f", grad_outputs=[{go}]"
-    if v is not None:
-        extra += ", v=[" + ", ".join(f"t({_hex_list(a)!r}, {a.shape!r}, 'float64')"
-                                     for a in v) + "]"
-    lines.append(f"verdict = crosscheck({call}, [{args}], order={order}{extra})")
-    lines.append("print(verdict.status, verdict.message)")
-    return "\n".join(lines) + "\n"
 
 
 def _source(fn: Callable[..., Any]) -> tuple[str, str]:
@@ -208,13 +88,18 @@ def _source(fn: Callable[..., Any]) -> tuple[str, str]:
         "fn"
 
 
+def _identifiers(names: Sequence[str]) -> list[str]:
+    """``names`` as the reproducer writes them: a name that is not a plain identifier would
+    become code there, so it is replaced (``x<i>``), never pasted."""
+    return [n if n.isidentifier() and not keyword.iskeyword(n) else f"x{i}"
+            for i, n in enumerate(map(str, names))]
+
+
 def _in_dtype(x: np.ndarray, dtype: str) -> np.ndarray:
     """``x`` (float64) rounded to ``dtype``, back in float64: ``±inf`` past the largest finite
     value, as the correctly rounded result is."""
-    from symgrad import _dtypes
-
     with np.errstate(over="ignore"):
-        return np.asarray(x, np.float64).astype(_dtypes._by_name(dtype).np).astype(np.float64)
+        return np.asarray(x, np.float64).astype(np_dtype(dtype)).astype(np.float64)
 
 
 def _status(e: float, x: float | None, f: float | None, te: float, tf: float | None,
@@ -267,12 +152,14 @@ def crosscheck(
     """Judge the gradients (``order=1``) or the Hessian-vector products through
     ``create_graph`` (``order=2``, direction ``v``) of ``fn(*inputs)`` three ways.
 
-    ``inputs`` are symgrad tensors; those with ``requires_grad`` are differentiated.
-    ``grad_outputs`` default to ones for a scalar output and to seeded random values (exactly
-    representable in the output's dtype) otherwise. ``op`` (an ``OpDef`` or a registry name,
-    with ``attrs``) names the op being checked: its domains steer FD to one-sided differences
-    at their edges, and the reproducer calls it. ``exact_grad``/``exact_hvp`` replace the
-    oracle (tests, mutants of the oracle); ``exact_options`` go to it.
+    ``inputs`` are tensors of one engine (its adapter in ``oracle.engines`` is picked by their
+    type); those with ``requires_grad`` are differentiated. ``grad_outputs`` default to ones
+    for a scalar output and to seeded random values (exactly representable in the output's
+    dtype) otherwise. ``op`` (the engine's op or its name, with ``attrs``) names the op being
+    checked: its domains steer FD to one-sided differences at their edges, and the reproducer
+    calls it. ``exact_grad``/``exact_hvp`` replace the oracle (tests, mutants of the oracle):
+    they get the recorded graph, the grad outputs (and ``v``) as arrays, and
+    ``exact_options``.
 
     Args:
         fn: The function judged, called as ``fn(*inputs)``; it returns a tensor or a tuple.
@@ -308,93 +195,67 @@ def crosscheck(
     >>> v.status, v.check, v.elements[0].exact[:6]
     ('ok', 'gradgrad', '12.000')
     """
-    import symgrad
-    from symgrad import REGISTRY
-
     t0 = time.perf_counter()
     inputs = list(inputs)
-    opdef = REGISTRY[op] if isinstance(op, str) else op
-    op_name = opdef.name if opdef is not None else getattr(fn, "__name__", "fn")
+    engine = engine_for(inputs)
+    info = engine.op_info(op) if op is not None else None
+    op_name = info.name if info is not None else getattr(fn, "__name__", "fn")
     if names is None:
-        names = list(opdef.args) if opdef is not None and len(opdef.args) == len(inputs) \
+        names = list(info.args) if info is not None and len(info.args) == len(inputs) \
             else [f"x{i}" for i in range(len(inputs))]
     names = list(names)
-    diff_idx = [i for i, t in enumerate(inputs) if t.requires_grad]
-    diff = [inputs[i] for i in diff_idx]
-    dtype = diff[0].dtype.name if diff else inputs[0].dtype.name
+    needs = [engine.requires_grad(t) for t in inputs]
+    diff_idx = [i for i, rg in enumerate(needs) if rg]
+    arrays = [engine.to_numpy(t) for t in inputs]
+    dtypes = [engine.dtype_name(t) for t in inputs]
+    dtype = dtypes[diff_idx[0]] if diff_idx else dtypes[0]
     verdict = Verdict(id=check_id or f"{op_name}/{dtype}/{'grad' if order == 1 else 'gradgrad'}",
                       op=op_name, dtype=dtype, check="grad" if order == 1 else "gradgrad",
                       status="ok", order=order)
-    verdict.inputs = [{"name": n, "shape": list(t.shape), "dtype": t.dtype.name,
-                       "requires_grad": bool(t.requires_grad),
-                       "values": _hex_list(_f64(t)) if t.numel() <= 256 else None}
-                      for n, t in zip(names, inputs, strict=True)]
+    verdict.inputs = [{"name": n, "shape": list(a.shape), "dtype": d, "requires_grad": rg,
+                       "values": _hex_list(a) if a.size <= 256 else None}
+                      for n, a, d, rg in zip(names, arrays, dtypes, needs, strict=True)]
     defs, call = _source(fn)
     # The op alone rebuilds the call only when every one of its inputs is given.
-    by_op = opdef is not None and names == list(opdef.args)
+    by_op = info is not None and names == list(info.args)
     if by_op:
-        defs = (f"from symgrad.ops.registry import apply\n\n"
-                f"fn = lambda *xs: apply(symgrad.REGISTRY[{opdef.name!r}], *xs, "
-                f"**{attrs or {}!r})\n")
-    reproducible = opdef is None or by_op
-    rng = np.random.default_rng(seed)
+        defs = engine.op_source(info, attrs or {})
+    reproducible = info is None or by_op
+    code_names = _identifiers(names)
 
     # -- the engine -------------------------------------------------------------------------
     try:
-        outs = _tuple(fn(*inputs))
-        if grad_outputs is None:
-            grad_outputs = [symgrad.tensor(np.ones(o.shape), dtype=o.dtype) if o.numel() == 1
-                            else symgrad.tensor(rng.standard_normal(o.shape), dtype=o.dtype)
-                            for o in outs]
-        else:
-            grad_outputs = [g if hasattr(g, "_data") else symgrad.tensor(g, dtype=o.dtype)
-                            for g, o in zip(grad_outputs, outs, strict=True)]
-        go64 = [_f64(g) for g in grad_outputs]
-        graph, depth = graph_of(outs, inputs, names)
-        verdict.graph = graph
-        first = symgrad.autograd.grad(outs, diff, grad_outputs, retain_graph=True,
-                                      create_graph=order == 2, allow_unused=True)
-        if order == 2:
-            if v is None:
-                v = [symgrad.tensor(rng.standard_normal(t.shape), dtype=t.dtype) for t in diff]
-            else:
-                v = [a if hasattr(a, "_data") else symgrad.tensor(a, dtype=t.dtype)
-                     for a, t in zip(v, diff, strict=True)]
-            used = [(g, a) for g, a in zip(first, v, strict=True)
-                    if g is not None and g.requires_grad]
-            second = symgrad.autograd.grad([g for g, _ in used], diff, [a for _, a in used],
-                                           retain_graph=True, allow_unused=True) if used \
-                else [None] * len(diff)
-            engine = [np.zeros(t.shape) if g is None else _f64(g)
-                      for g, t in zip(second, diff, strict=True)]
-        else:
-            engine = [np.zeros(t.shape) if g is None else _f64(g)
-                      for g, t in zip(first, diff, strict=True)]
+        rec = engine.record(fn, inputs, order=order, grad_outputs=grad_outputs, v=v, seed=seed)
     except Exception as exc:  # noqa: BLE001 - any engine failure is the verdict
         verdict.status = "error"
         verdict.message = f"the engine raised {type(exc).__name__}: {exc}"
         if reproducible:
-            verdict.reproducer = _reproducer(inputs, names, [t.requires_grad for t in inputs],
-                                             call, defs, [], order, None)
+            verdict.reproducer = engine.reproducer(inputs, code_names, needs, call, defs, [],
+                                                   order, None)
         verdict.duration_s = time.perf_counter() - t0
         return verdict
-    v64 = [_f64(a) for a in v] if order == 2 else None
+    graph = rec.graph
+    depth = graph.depth()
+    verdict.graph = graph.drawing({pos: names[i] for pos, i in enumerate(diff_idx)})
+    go64 = [np.asarray(g, dtype=np.float64) for g in rec.grad_outputs]
+    v64 = [np.asarray(a, dtype=np.float64) for a in rec.v or ()] if order == 2 else None
+    computed = [np.asarray(g, dtype=np.float64)
+                for g in (rec.grads if order == 1 else rec.hvp or ())]
     if reproducible:
-        verdict.reproducer = _reproducer(inputs, names, [t.requires_grad for t in inputs],
-                                         call, defs, go64, order, v64)
+        verdict.reproducer = engine.reproducer(inputs, code_names, needs, call, defs, go64, order,
+                                               v64)
 
     # -- the exact oracle ---------------------------------------------------------------------
     try:
         if order == 1:
             if exact_grad is None:
                 from oracle.exact import exact_grad
-            result = exact_grad(list(outs), diff, grad_outputs, digits=digits,
-                                **exact_options)
+            result = exact_grad(graph, None, rec.grad_outputs, digits=digits, **exact_options)
         else:
             if exact_hvp is None:
                 from oracle.exact import exact_hvp
-            result = exact_hvp(list(outs), diff, v, grad_outputs=grad_outputs, digits=digits,
-                               **exact_options)
+            result = exact_hvp(graph, None, rec.v, grad_outputs=rec.grad_outputs,
+                               digits=digits, **exact_options)
     except Exception as exc:  # noqa: BLE001 - an oracle crash judges nothing about the engine
         verdict.status = "oracle-gave-up"
         verdict.message = f"the oracle raised {type(exc).__name__}: {exc}"
@@ -418,20 +279,13 @@ def crosscheck(
         kinks[(which, tuple(int(i) for i in np.atleast_1d(k.index)))] = k
 
     # -- finite differences in float64 -------------------------------------------------------
-    def f64_fn(arrays: list[np.ndarray]) -> list[np.ndarray]:
-        args = list(inputs)
-        for i, a in zip(diff_idx, arrays, strict=True):
-            args[i] = symgrad.tensor(a, dtype=symgrad.float64)
-        for i, t in enumerate(inputs):
-            if i not in diff_idx and t.dtype.is_floating_point:
-                args[i] = symgrad.tensor(_f64(t), dtype=symgrad.float64)
-        with symgrad.no_grad():
-            return [_f64(o) for o in _tuple(fn(*args))]
+    def f64_fn(points: list[np.ndarray]) -> list[np.ndarray]:
+        return engine.evaluate64(fn, inputs, diff_idx, points)
 
     domains = None
-    if opdef is not None:
-        domains = [opdef.domain.get(names[i]) for i in diff_idx]
-    x64 = [_f64(t) for t in diff]
+    if info is not None:
+        domains = [info.domains.get(names[i]) for i in diff_idx]
+    x64 = [np.asarray(arrays[i], dtype=np.float64) for i in diff_idx]
     if order == 1:
         fd_est = fdm.vjp(f64_fn, x64, go64, domains=domains)
     else:
@@ -443,34 +297,35 @@ def crosscheck(
     tol_info: dict[str, Any] = {}
     # A leaf that does not reach the outputs has no exact gradient (``None``): it is zero,
     # which the engine may give as ``None`` (read as zeros above) or as zeros.
-    exact_mp = [np.full(t.shape, mpmath.mpf(0), dtype=object) if g is None else g
-                for g, t in zip(result.grads or [None] * len(diff), diff, strict=True)]
-    exact64 = [np.zeros(t.shape) if a is None else np.asarray(a, dtype=np.float64)
-               for a, t in zip(result.float64, diff, strict=True)]
+    exact_mp = [np.full(x.shape, mpmath.mpf(0), dtype=object) if g is None else g
+                for g, x in zip(result.grads or [None] * len(x64), x64, strict=True)]
+    exact64 = [np.zeros(x.shape) if a is None else np.asarray(a, dtype=np.float64)
+               for a, x in zip(result.float64, x64, strict=True)]
     floor = max((float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0)) for a in exact64),
                 default=0.0)
     # At the second order the weighted outputs are terms only when a VJP reads a rounded
     # result (oracle.tolerances); acos's pi/2 would otherwise hide a cancelling formula.
-    outputs_count = order == 1 or reads_results(outs)
-    for k, t in enumerate(diff):
-        dt = t.dtype.name
+    outputs_count = order == 1 or graph.reads_results()
+    for k, i_k in enumerate(diff_idx):
+        dt = dtypes[i_k]
         x = exact64[k]
         moved = (np.abs(fd_est[k].scale) if order == 1 else
                  np.abs(fd_est[k].scale) / np.maximum(np.abs(x64[k]), 1.0) * outputs_count)
         te = engine_tolerance(x, dt, depth=depth * order,
                               floor=np.maximum(floor, np.where(np.isfinite(moved), moved, 0.0)),
-                              terms=(getattr(result, "abs_grads", None) or [None] * len(diff))[k])
+                              terms=(getattr(result, "abs_grads", None) or [None] * len(x64))[k])
         tf = fd_tolerance(fd_est[k])
         tol_info.setdefault("engine", {"reason": te.reason, **te.params})
         tol_info.setdefault("fd", {"reason": tf.reason, **tf.params})
         scale = float(np.max(np.abs(np.where(np.isfinite(x), x, 0.0)), initial=0.0))
         natural = np.abs(fd_est[k].scale) / np.maximum(np.abs(x64[k]), 1.0)
-        e_ulp = ulp_error(engine[k], x, dt)
+        e_ulp = ulp_error(computed[k], x, dt)
         rounded = _in_dtype(x, dt)
         f_ulp = ulp_error(fd_est[k].value, x, dt)
-        for j in range(t.numel()):
-            idx = tuple(int(i) for i in np.unravel_index(j, t.shape)) if t.shape else ()
-            e = float(engine[k].flat[j])
+        shape = x64[k].shape
+        for j in range(x64[k].size):
+            idx = tuple(int(i) for i in np.unravel_index(j, shape)) if shape else ()
+            e = float(computed[k].flat[j])
             xv = float(x.flat[j])
             f = float(fd_est[k].value.flat[j])
             fe = float(fd_est[k].error.flat[j])

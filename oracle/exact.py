@@ -22,9 +22,9 @@ import mpmath
 import numpy as np
 import sympy
 
-from oracle.adapter import Unsupported, read_graph
+from oracle.engines import Unsupported, engine_for
 from oracle.ir import Graph, IRNode
-from oracle.semantics import Meaning, meaning_of, num
+from oracle.semantics import Meaning, labelled_kinks, meaning_of, num
 from oracle.semantics.elementwise import MPMATH_NAMESPACE
 
 __all__ = [
@@ -467,20 +467,49 @@ class _Local:
 
 def _declared(node: IRNode, arg: str, at: dict[str, Any], fallback: str) -> tuple[str, str]:
     """The engine's declared kink for ``arg`` (its ``where`` and ``convention``); among several,
-    the first whose ``at`` holds at this element's values."""
-    kinks = node.info.get("kinks", [])
-    mine = [k for k in kinks if k[0] == arg] or list(kinks)
-    for _, where, convention, find in mine:
-        try:
-            hit = bool(np.any(find(**{a: np.asarray(v, dtype=np.float64) for a, v in
-                                      at.items()}, **node.attrs)))
-        except Exception:  # noqa: BLE001 - a finder that cannot run here simply does not pick
-            hit = False
-        if hit or len(mine) == 1:
-            return where, convention
+    the first whose label the oracle finds on a kink at this element's values (``at``)."""
+    mine = [k for k in node.kinks if k[0] == arg] or list(node.kinks)
+    if len(mine) > 1 and at:
+        labels = _labels_on(node, at)
+        for _, where, convention in mine:
+            if where in labels:
+                return where, convention
     if mine:
         return mine[0][1], mine[0][2]
     return fallback, "mean"
+
+
+def _labels_on(node: IRNode, at: dict[str, Any], element: tuple[str, int] | None = None
+               ) -> set[str]:
+    """The labels of the op's kinks (``oracle.semantics``) that hold at the values ``at``
+    (numbers, or arrays for a reduction); with ``element`` (an argument and a flat index),
+    only kinks that element takes part in. The oracle's own meaning decides, exactly at the
+    binary values, never an engine's finder."""
+    meaning = meaning_of(node.op, node.info)
+    if meaning is None or any(a not in at for a in node.arg_names):
+        return set()
+    values = [at[a] for a in node.arg_names]
+    arrays = [np.asarray(v, dtype=object) for v in values]
+    symbols = [np.array([sympy.Symbol(f"x{j}_{i}", real=True) for i in range(a.size)] + [None],
+                        dtype=object)[:-1].reshape(a.shape) for j, a in enumerate(arrays)]
+    point = {sym: _rational(v) if isinstance(v, mpmath.mpf) else num(v)
+             for syms, a in zip(symbols, arrays, strict=True)
+             for sym, v in zip(syms.reshape(-1), a.reshape(-1), strict=True)}
+    args = [syms.item() if syms.ndim == 0 else syms for syms in symbols]
+    wanted = None
+    if element is not None:
+        wanted = symbols[node.arg_names.index(element[0])].reshape(-1)[element[1]]
+    found = set()
+    for k in labelled_kinks(meaning, *args, **node.attrs):
+        expr = sympy.sympify(k[1])
+        if wanted is not None and wanted not in expr.free_symbols:
+            continue
+        try:
+            if expr.xreplace(point) == 0:
+                found.add(k.where)
+        except TypeError:  # a comparison SymPy cannot decide at these values
+            continue
+    return found
 
 
 def _close(a: Any, b: Any) -> bool:
@@ -578,32 +607,21 @@ def _edge_value(left: Any, right: Any) -> tuple[Any, str]:
 
 
 def _hit(node: IRNode, arg: str, at: dict[str, Any]) -> tuple[str, str] | None:
-    """The engine's declared kink for ``arg`` whose ``at`` holds here, if any."""
-    for name, where, convention, find in node.info.get("kinks", []):
-        if name != arg:
-            continue
-        try:
-            hit = bool(np.any(find(**{a: np.asarray(v, dtype=np.float64) for a, v in
-                                      at.items()}, **node.attrs)))
-        except Exception:  # noqa: BLE001 - a finder that cannot run here simply does not pick
-            hit = False
-        if hit:
+    """The engine's declared kink for ``arg`` whose label holds here, if any."""
+    labels = _labels_on(node, at)
+    for name, where, convention in node.kinks:
+        if name == arg and where in labels:
             return where, convention
     return None
 
 
 def _hit_element(node: IRNode, arg: str, at: dict[str, Any], i: int) -> tuple[str, str] | None:
-    """The engine's declared kink for ``arg`` whose ``at`` marks its element ``i`` (flat)."""
-    for name, where, convention, find in node.info.get("kinks", []):
-        if name != arg or arg not in at:
-            continue
-        try:
-            mask = np.broadcast_to(np.asarray(find(**at, **node.attrs), dtype=bool),
-                                   np.shape(at[arg]))
-            hit = bool(mask.reshape(-1)[i])
-        except Exception:  # noqa: BLE001 - a finder that cannot run here simply does not pick
-            hit = False
-        if hit:
+    """The engine's declared kink for ``arg`` whose label holds at its element ``i`` (flat)."""
+    if arg not in at:
+        return None
+    labels = _labels_on(node, at, (arg, i))
+    for name, where, convention in node.kinks:
+        if name == arg and where in labels:
             return where, convention
     return None
 
@@ -1189,16 +1207,29 @@ def _tuple(x: Any) -> tuple[Any, ...]:
     return tuple(x) if isinstance(x, list | tuple) else (x,)
 
 
-def _data(x: Any) -> np.ndarray:
-    return np.asarray(x._data if hasattr(x, "_data") else x)
+def _array(x: Any) -> np.ndarray:
+    """A weight or direction as an array: given as one, or as an engine's tensor."""
+    if isinstance(x, np.ndarray | list | float | int):
+        return np.asarray(x)
+    return engine_for([x]).to_numpy(x)
 
 
-def _seeds(graph: Graph, outs: tuple[Any, ...], grad_outputs: Any) -> dict[int, list[Any]]:
+def _graph(outputs: Any, inputs: Any) -> Graph:
+    """The IR to judge: given, or read from an engine's outputs by its adapter."""
+    if isinstance(outputs, Graph):
+        return outputs
+    outs, ins = _tuple(outputs), _tuple(inputs)
+    return engine_for(outs + ins).read(outs, ins)
+
+
+def _seeds(graph: Graph, grad_outputs: Any) -> dict[int, list[Any]]:
     gos = _tuple(grad_outputs)
     seeds: dict[int, list[Any]] = {}
-    for n, (nid, out) in enumerate(zip(graph.outputs, outs, strict=True)):
-        g = _exact(_data(gos[n])) if gos and gos[n] is not None else (
-            [mpmath.mpf(1)] * _data(out).size)
+    for n, nid in enumerate(graph.outputs):
+        out = graph.nodes[nid].value
+        assert out is not None
+        g = _exact(_array(gos[n])) if gos and gos[n] is not None else (
+            [mpmath.mpf(1)] * out.size)
         if nid in seeds:
             seeds[nid] = [a + b for a, b in zip(seeds[nid], g, strict=True)]
         else:
@@ -1230,14 +1261,14 @@ def _failed(status: str, reason: str, n: int) -> ExactResult:
 
 def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time_budget: float,
          size_budget: int, mode: str, backend: str) -> ExactResult:
-    outs, ins = _tuple(outputs), _tuple(inputs)
+    n_inputs = len(outputs.inputs) if isinstance(outputs, Graph) else len(_tuple(inputs))
     budget = _Budget(time_budget, size_budget)
     try:
         with mpmath.workdps(digits + 10):
-            graph = read_graph(outs, ins)
-            seeds = _seeds(graph, outs, grad_outputs)
-            shapes = [tuple(_data(t).shape) for t in ins]
-            vs = [_exact(_data(x)) for x in _tuple(v)] if v is not None else None
+            graph = _graph(outputs, inputs)
+            seeds = _seeds(graph, grad_outputs)
+            shapes = graph.input_shapes
+            vs = [_exact(_array(x)) for x in _tuple(v)] if v is not None else None
             if mode == "whole":
                 values, fwd, on = _whole(graph, seeds, budget, digits + 10, vs)
                 forwards = [fwd[nid] for nid in graph.outputs]
@@ -1277,11 +1308,11 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
                 result.expression = _expression(ev)
             return result
     except Unsupported as e:
-        return _failed("unsupported", str(e), len(ins))
+        return _failed("unsupported", str(e), n_inputs)
     except _GaveUp as e:
-        return _failed("oracle-gave-up", str(e), len(ins))
+        return _failed("oracle-gave-up", str(e), n_inputs)
     except RecursionError:
-        return _failed("oracle-gave-up", "expression too deep for SymPy", len(ins))
+        return _failed("oracle-gave-up", "expression too deep for SymPy", n_inputs)
 
 
 def _expression(ev: _Evaluator) -> Any:
@@ -1353,6 +1384,9 @@ def exact_grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, digits: i
                backend: str = "sympy") -> ExactResult:
     """The exact gradient of ``outputs`` (weighted by ``grad_outputs``, ones by default) with
     respect to ``inputs``, as ``autograd.grad`` would compute it with infinite precision.
+    ``outputs`` and ``inputs`` are an engine's tensors (its adapter reads the graph), or
+    ``outputs`` is a recorded ``oracle.ir.Graph`` (which names its inputs: ``inputs`` is then
+    unused) and ``grad_outputs`` arrays.
 
     ``mode="local"`` chains each op's cached SymPy partials in mpmath; ``mode="whole"``
     differentiates the full output expression (small graphs). ``backend="symengine"`` derives
@@ -1463,18 +1497,18 @@ def exact_hessian(output: Any, inputs: Any, *, digits: int = 40, time_budget: fl
     array([[ 6.,  0.],
            [ 0., 18.]])
     """
-    ins = _tuple(inputs)
-    shapes = [tuple(_data(t).shape) for t in ins]
+    graph = _graph(output, inputs)
+    shapes = graph.input_shapes
     blocks: list[list[Any]] = [[np.empty(a + b, dtype=object) for b in shapes] for a in shapes]
     for i, shape in enumerate(shapes):
         for e in np.ndindex(shape):
             v = [np.zeros(s) for s in shapes]
             v[i][e] = 1.0
-            r = exact_hvp(output, ins, v, digits=digits, time_budget=time_budget,
+            r = exact_hvp(graph, None, v, digits=digits, time_budget=time_budget,
                           size_budget=size_budget, backend=backend)
             if r.status != "ok":
                 raise RuntimeError(f"exact_hessian: {r.status}: {r.reason}")
-            for j in range(len(ins)):
+            for j in range(len(shapes)):
                 g = r.grads[j]
                 blocks[i][j][e] = g if g is not None else np.zeros(shapes[j], dtype=object)
     return blocks
@@ -1504,10 +1538,9 @@ def exact_forward(outputs: Any, *, digits: int = 40, time_budget: float = 60.0,
     >>> print(mpmath.nstr(y[0], 25))
     1.105170919722480625738477
     """
-    outs = _tuple(outputs)
     budget = _Budget(time_budget, size_budget)
     with mpmath.workdps(digits + 10):
-        graph = read_graph(outs, [])
+        graph = _graph(outputs, [])
         ev = _Evaluator(graph, budget, "sympy")
         try:
             ev.forward()

@@ -11,7 +11,7 @@ so the differences measure the mathematics and not the engine's rounding. Four t
 - ``projection``: ``vᵀJu`` for seeded random ``u`` and ``v``, as PyTorch's fast gradcheck.
 - ``hvp``: second derivatives from mixed differences of function values alone.
 
-Functions here take and return NumPy arrays; ``numpy_fn`` wraps a symgrad function that way.
+Functions here take and return NumPy arrays; ``numpy_fn`` wraps an engine's function that way.
 
 >>> import numpy as np
 >>> est = jacobian(lambda xs: [np.sin(xs[0])], [np.array([0.5, 1.0])])[0]
@@ -81,22 +81,21 @@ class FDEstimate:
 _FIELDS = ("value", "error", "step", "third", "scale", "method")
 
 
-def numpy_fn(fn: Callable[..., Any]) -> NumpyFn:
-    """Wrap a symgrad function as a float64 NumPy function (inputs become float64 tensors).
+def numpy_fn(fn: Callable[..., Any], engine: str = "symgrad") -> NumpyFn:
+    """Wrap a function of one engine's tensors (``engine`` names its adapter in
+    ``oracle.engines``) as a float64 NumPy function: inputs become float64 tensors, tensor
+    outputs float64 arrays.
 
-    >>> import symgrad
     >>> f = numpy_fn(lambda x: x * x)
     >>> f([np.array([3.0])])
     [array([9.])]
     """
-    import symgrad
+    from oracle.engines import get
+
+    adapter = get(engine)
 
     def f(arrays: list[np.ndarray]) -> list[np.ndarray]:
-        with symgrad.no_grad():
-            out = fn(*[symgrad.tensor(np.asarray(a, dtype=np.float64)) for a in arrays])
-        outs = out if isinstance(out, list | tuple) else [out]
-        return [np.asarray(o._data if hasattr(o, "_data") else o, dtype=np.float64)
-                for o in outs]
+        return adapter.evaluate64(fn, list(arrays), range(len(arrays)), arrays)
 
     return f
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from oracle import fd as fdm
+from oracle.engines import Engine, engine_for
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
@@ -62,79 +63,64 @@ class GradcheckError(RuntimeError):
     """
 
 
-def _as_tuple(x: Any) -> tuple[Any, ...]:
-    from symgrad import Tensor
-
-    return (x,) if isinstance(x, Tensor) else tuple(x)
+def _as_tuple(engine: Engine, x: Any) -> tuple[Any, ...]:
+    return (x,) if engine.is_tensor(x) else tuple(x)
 
 
-def _is_tensor(x: Any) -> bool:
-    from symgrad import Tensor
-
-    return isinstance(x, Tensor)
+def _engine_of(inputs: Any) -> Engine:
+    return engine_for(inputs if isinstance(inputs, tuple | list) else [inputs])
 
 
-def _float64_fn(func: Callable[..., Any], inputs: tuple[Any, ...],
+def _is_float(engine: Engine, t: Any) -> bool:
+    return engine.dtype_name(t) in ("float16", "bfloat16", "float32", "float64")
+
+
+def _float64_fn(engine: Engine, func: Callable[..., Any], inputs: tuple[Any, ...],
                 diff: list[int]) -> fdm.NumpyFn:
     """``func`` on float64 copies of the inputs (grad mode on: gradgradcheck's function
     differentiates inside), outputs as float64 arrays."""
-    import symgrad
 
     def f(arrays: list[np.ndarray]) -> list[np.ndarray]:
-        args = list(inputs)
-        for i, a in zip(diff, arrays, strict=True):
-            args[i] = symgrad.tensor(a, dtype=symgrad.float64, requires_grad=True)
-        for i, t in enumerate(inputs):
-            if i not in diff and _is_tensor(t) and t.dtype.is_floating_point:
-                args[i] = symgrad.tensor(np.asarray(t._data, np.float64), dtype=symgrad.float64)
-        with symgrad.enable_grad():
-            outs = _as_tuple(func(*args))
-        return [np.asarray(o._data, dtype=np.float64) for o in outs if _is_tensor(o)]
+        return engine.evaluate64(func, inputs, diff, arrays, grad=True)
 
     return f
 
 
-def _analytical(outs: tuple[Any, ...], diff_t: list[Any], j: int) -> list[np.ndarray]:
-    """Rows of the engine's Jacobian of output ``j``: one VJP per output element."""
-    import symgrad
+def _f64(engine: Engine, t: Any) -> np.ndarray:
+    return np.asarray(engine.to_numpy(t), dtype=np.float64)
 
+
+def _analytical(engine: Engine, outs: tuple[Any, ...], diff_t: list[Any], j: int
+                ) -> list[np.ndarray]:
+    """Rows of the engine's Jacobian of output ``j``: one VJP per output element."""
     out = outs[j]
-    jac = [np.zeros((out.numel(), t.numel())) for t in diff_t]
-    if not out.requires_grad:
+    size = engine.to_numpy(out).size
+    jac = [np.zeros((size, engine.to_numpy(t).size)) for t in diff_t]
+    if not engine.requires_grad(out):
         return jac
-    for k in range(out.numel()):
-        e = np.zeros(out.shape)
+    for k in range(size):
+        e = np.zeros(tuple(out.shape))
         e.flat[k] = 1.0
-        grads = symgrad.autograd.grad([out], diff_t, [symgrad.tensor(e, dtype=out.dtype)],
-                                      retain_graph=True, allow_unused=True)
+        grads = engine.grad([out], diff_t, [e])
         for i, g in enumerate(grads):
             if g is not None:
-                jac[i][k] = np.ravel(np.asarray(g._data, dtype=np.float64))
+                jac[i][k] = np.ravel(_f64(engine, g))
     return jac
-
-
-def _engine_grads(outs: tuple[Any, ...], diff_t: list[Any], j: int,
-                  go: np.ndarray) -> tuple[Any, ...]:
-    import symgrad
-
-    return symgrad.autograd.grad([outs[j]], diff_t, [symgrad.tensor(go, dtype=outs[j].dtype)],
-                                 retain_graph=True, allow_unused=True)
 
 
 def _exact_row(outs: tuple[Any, ...], diff_t: list[Any], j: int, k: int) -> list[Any] | None:
     """The exact row ``k`` of output ``j``'s Jacobian, or None when the oracle cannot say."""
-    import symgrad
-
     try:
         from oracle.exact import exact_grad
 
-        e = np.zeros(outs[j].shape)
+        e = np.zeros(tuple(outs[j].shape))
         e.flat[k] = 1.0
-        res = exact_grad([outs[j]], diff_t, [symgrad.tensor(e, dtype=outs[j].dtype)])
+        res = exact_grad([outs[j]], diff_t, [e])
     except Exception:  # noqa: BLE001 - the exact column is a bonus, never a reason to fail
         return None
     rows = [np.ravel(np.asarray(a, dtype=np.float64)) for a in res.float64]
-    if res.status not in ("ok", "kink") or [r.size for r in rows] != [t.numel() for t in diff_t]:
+    if res.status not in ("ok", "kink") or [r.size for r in rows] != [
+            int(np.prod(tuple(t.shape), dtype=np.int64)) for t in diff_t]:
         return None
     return rows
 
@@ -184,8 +170,9 @@ def gradcheck(
     """Check the engine's gradients of ``func(*inputs)`` against finite differences.
 
     Returns True, or raises ``GradcheckError`` (False with ``raise_exception=False``).
-    Batched and forward-mode checks do not apply to symgrad (it has neither) and raise
-    ``NotImplementedError`` when asked for; ``masked`` has no meaning without sparse tensors.
+    ``inputs`` are an engine's tensors (its adapter in ``oracle.engines`` runs them). Batched
+    and forward-mode checks are not made here and raise ``NotImplementedError`` when asked
+    for; ``masked`` has no meaning without sparse tensors.
 
     Args:
         func: The function checked, called as ``func(*inputs)``; it returns a tensor or a tuple.
@@ -216,27 +203,29 @@ def gradcheck(
     >>> gradcheck(lambda x: x.exp(), (x,), fast_mode=True)
     True
     """
+    engine = _engine_of(inputs)
     if check_batched_grad or check_batched_forward_grad or check_forward_ad:
-        raise NotImplementedError("symgrad has no batched gradients and no forward-mode AD")
-    inputs = _as_tuple(inputs)
-    diff = [i for i, t in enumerate(inputs) if _is_tensor(t) and t.requires_grad]
+        raise NotImplementedError(f"{engine.name}'s gradcheck here has no batched gradients "
+                                  "and no forward-mode AD")
+    inputs = _as_tuple(engine, inputs)
+    diff = [i for i, t in enumerate(inputs) if engine.requires_grad(t)]
     if not diff:
         raise ValueError("gradcheck needs at least one input tensor with requires_grad=True; "
                          "none of the inputs requires grad.")
     for i in diff:
-        if inputs[i].dtype.name != "float64":
+        if engine.dtype_name(inputs[i]) != "float64":
             warnings.warn(
-                f"Input #{i} requires gradient and has dtype {inputs[i].dtype.name}, not "
-                "float64: the engine's gradient carries that dtype's rounding, which atol and "
-                "rtol may not allow for (the finite differences here are float64 anyway).",
+                f"Input #{i} requires gradient and has dtype {engine.dtype_name(inputs[i])}, "
+                "not float64: the engine's gradient carries that dtype's rounding, which atol "
+                "and rtol may not allow for (the finite differences here are float64 anyway).",
                 stacklevel=2)
     diff_t = [inputs[i] for i in diff]
-    outs = tuple(o for o in _as_tuple(func(*inputs)) if _is_tensor(o))
-    f64 = _float64_fn(func, inputs, diff)
-    x64 = [np.asarray(t._data, dtype=np.float64) for t in diff_t]
+    outs = tuple(o for o in _as_tuple(engine, func(*inputs)) if engine.is_tensor(o))
+    f64 = _float64_fn(engine, func, inputs, diff)
+    x64 = [_f64(engine, t) for t in diff_t]
     if not check_backward_ad:
         return True
-    if not any(o.requires_grad for o in outs):
+    if not any(engine.requires_grad(o) for o in outs):
         for est in fdm.jacobian(f64, x64, step=eps):
             if np.any(est.value != 0):
                 return _fail("No output requires grad, yet the finite differences of some "
@@ -244,23 +233,26 @@ def gradcheck(
         return True
     rng = np.random.default_rng(0)
     for j, out in enumerate(outs):
-        if not out.dtype.is_floating_point:
+        if not _is_float(engine, out):
             continue
+        shape = tuple(out.shape)
         if fast_mode:
-            v = fdm.random_unit(out.shape, rng)
-            us = [fdm.random_unit(t.shape, rng) for t in diff_t]
-            weights = [np.zeros(o.shape) for o in outs]
+            v = fdm.random_unit(shape, rng)
+            us = [fdm.random_unit(x.shape, rng) for x in x64]
+            weights = [np.zeros(tuple(o.shape)) for o in outs]
             weights[j] = v
             num = fdm.projection(f64, x64, us, weights, step=eps)
-            grads = _engine_grads(outs, diff_t, j, v) if out.requires_grad else [None] * len(us)
-            again = _engine_grads(outs, diff_t, j, v) if out.requires_grad else grads
+            rg = engine.requires_grad(out)
+            grads = engine.grad([out], diff_t, [v]) if rg else [None] * len(us)
+            again = engine.grad([out], diff_t, [v]) if rg else grads
             for i, u in enumerate(us):
-                a, a2 = (0.0 if g[i] is None else float(np.dot(np.ravel(g[i]._data), np.ravel(u)))
+                a, a2 = (0.0 if g[i] is None else float(np.dot(np.ravel(_f64(engine, g[i])),
+                                                               np.ravel(u)))
                          for g in (grads, again))
                 n = float(num[i].value[0])
                 tol = atol * float(u.sum()) * float(v.sum()) + rtol * abs(n)
                 if check_grad_dtypes and grads[i] is not None and \
-                        grads[i].dtype is not diff_t[i].dtype:
+                        engine.dtype_name(grads[i]) != engine.dtype_name(diff_t[i]):
                     return _fail("Gradient has dtype mismatch", raise_exception)
                 if abs(a - n) > tol:
                     return _fail(_describe("vᵀJu", j, i, [(abs(a - n), 0, 0, a, n)], outs,
@@ -269,16 +261,17 @@ def gradcheck(
                     return _fail(_nondet(nondet_tol), raise_exception)
             continue
         num = fdm.jacobian(f64, x64, step=eps)
-        offset = sum(o.numel() for o in outs[:j])
-        analytical = _analytical(outs, diff_t, j)
-        again = _analytical(outs, diff_t, j)
-        if check_grad_dtypes and out.requires_grad:
-            grads = _engine_grads(outs, diff_t, j, np.ones(out.shape))
-            if any(g is not None and g.dtype is not t.dtype for g, t in zip(grads, diff_t,
-                                                                             strict=True)):
+        size = engine.to_numpy(out).size
+        offset = sum(engine.to_numpy(o).size for o in outs[:j])
+        analytical = _analytical(engine, outs, diff_t, j)
+        again = _analytical(engine, outs, diff_t, j)
+        if check_grad_dtypes and engine.requires_grad(out):
+            grads = engine.grad([out], diff_t, [np.ones(shape)])
+            if any(g is not None and engine.dtype_name(g) != engine.dtype_name(t)
+                   for g, t in zip(grads, diff_t, strict=True)):
                 return _fail("Gradient has dtype mismatch", raise_exception)
         for i in range(len(diff_t)):
-            n = num[i].value[offset:offset + out.numel()]
+            n = num[i].value[offset:offset + size]
             a = analytical[i]
             excess = np.abs(a - n) - (atol + rtol * np.abs(n))
             if np.any(excess > 0) or np.any(np.isnan(a) != np.isnan(n)):
@@ -292,7 +285,7 @@ def gradcheck(
             if np.any(np.abs(a - again[i]) > nondet_tol):
                 return _fail(_nondet(nondet_tol), raise_exception)
     if check_undefined_grad:
-        return _undefined_grad(outs, diff_t, raise_exception)
+        return _undefined_grad(engine, outs, diff_t, raise_exception)
     return True
 
 
@@ -301,19 +294,17 @@ def _nondet(nondet_tol: float) -> str:
             f"outputs gave different values, beyond nondet_tol={nondet_tol}.")
 
 
-def _undefined_grad(outs: tuple[Any, ...], diff_t: list[Any], raise_exception: bool) -> bool:
-    """symgrad has no undefined tensors: zero grad outputs stand in, and must give zero."""
-    import symgrad
-
-    wanted = [o for o in outs if o.requires_grad]
+def _undefined_grad(engine: Engine, outs: tuple[Any, ...], diff_t: list[Any],
+                    raise_exception: bool) -> bool:
+    """The engines judged here have no undefined tensors: zero grad outputs stand in, and must
+    give zero."""
+    wanted = [o for o in outs if engine.requires_grad(o)]
     try:
-        grads = symgrad.autograd.grad(wanted, diff_t,
-                                      [symgrad.zeros_like(o) for o in wanted],
-                                      retain_graph=True, allow_unused=True)
+        grads = engine.grad(wanted, diff_t, [np.zeros(tuple(o.shape)) for o in wanted])
     except RuntimeError as exc:
         return _fail(f"Backward failed on zero output gradients: {exc}", raise_exception)
     for g in grads:
-        if g is not None and np.any(np.asarray(g._data, dtype=np.float64) != 0):
+        if g is not None and np.any(_f64(engine, g) != 0):
             return _fail("Zero output gradients gave nonzero input gradients.", raise_exception)
     return True
 
@@ -374,28 +365,29 @@ def gradgradcheck(
     >>> gradgradcheck(lambda x: x * x * x, (x,), fast_mode=True)
     True
     """
-    import symgrad
-
+    engine = _engine_of(inputs)
     if check_batched_grad or check_fwd_over_rev:
-        raise NotImplementedError("symgrad has no batched gradients and no forward-mode AD")
+        raise NotImplementedError(f"{engine.name}'s gradgradcheck here has no batched "
+                                  "gradients and no forward-mode AD")
     if not check_rev_over_rev:
         return True
-    inputs = _as_tuple(inputs)
-    diff = [i for i, t in enumerate(inputs) if _is_tensor(t) and t.requires_grad]
-    outs = tuple(o for o in _as_tuple(func(*inputs)) if _is_tensor(o))
+    inputs = _as_tuple(engine, inputs)
+    diff = [i for i, t in enumerate(inputs) if engine.requires_grad(t)]
+    outs = tuple(o for o in _as_tuple(engine, func(*inputs)) if engine.is_tensor(o))
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = tuple(
-            symgrad.tensor(rng.uniform(-1.0, 1.0, o.shape), dtype=o.dtype, requires_grad=True)
-            for o in outs if o.dtype.is_floating_point and o.requires_grad)
-    grad_outputs = _as_tuple(grad_outputs)
+            engine.tensor(rng.uniform(-1.0, 1.0, tuple(o.shape)), engine.dtype_name(o),
+                          requires_grad=True)
+            for o in outs if _is_float(engine, o) and engine.requires_grad(o))
+    grad_outputs = _as_tuple(engine, grad_outputs)
     n_in = len(inputs)
 
     def first_grads(*args: Any) -> tuple[Any, ...]:
         xs, gos = args[:n_in], args[n_in:]
-        outs = [o for o in _as_tuple(func(*xs)) if _is_tensor(o) and o.requires_grad]
-        grads = symgrad.autograd.grad(outs, [xs[i] for i in diff], list(gos),
-                                      create_graph=True, allow_unused=True)
+        outs = [o for o in _as_tuple(engine, func(*xs))
+                if engine.is_tensor(o) and engine.requires_grad(o)]
+        grads = engine.grad(outs, [xs[i] for i in diff], list(gos), create_graph=True)
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_grads, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,

@@ -4,26 +4,10 @@ Each mutation wraps a registry op's VJP (the registry entry is swapped for the r
 after), then every sample of the op is judged by ``crosscheck`` on ``sum(op(*inputs) * w)``
 with fixed weights ``w`` drawn in [0.5, 1.5] (so the gradient is a VJP with a generic ``g``).
 
-The mutation operators (``MUTATIONS``), each applied to every sample where it means something:
-
-- ``sign-flipped``: the first input's gradient negated;
-- ``scaled-by-2``: the first input's gradient doubled;
-- ``constant-off``: the first input's gradient multiplied by ``1 + 2**-20`` (a coefficient
-  mistyped in its 7th digit, a relative error of about 1e-6: below what FD can resolve);
-- ``term-dropped``: one additive term of the gradient formula left out. While the VJP runs,
-  the last ``add``/``sub``/``rsub`` it evaluates returns its first operand (for ``rsub``,
-  ``other - self``, the minuend): ``g / ((1 - self) * (1 + self))`` (``1 + self`` is
-  ``add(self, 1)``) becomes ``g / ((1 - self) * self)``. Only VJPs that
-  sum terms have one; the others are not applicable;
-- ``grad-missing``: the last differentiable input's gradient not returned (None, so zero);
-- ``args-swapped``: the gradients of the first two inputs exchanged (same shape only);
-- ``reduction-skipped``: a gradient broadcast over an input's shape sliced at index 0 instead
-  of summed over the broadcast dims (only samples with a broadcast input);
-- ``transpose-missing``: the first input's gradient not transposed (square matrices only, where
-  the bug keeps the shapes valid);
-- ``axis-off-by-one``: the VJP told a ``dim`` attribute one axis along (cyclically, preferring
-  an axis of the same size so the bug keeps the shapes valid); only ops with a ``dim``
-  attribute and inputs of two dims or more.
+The mutation operators are the engine adapter's (for symgrad,
+``oracle.engines.symgrad_mutants``: sign flipped, scaled by 2, a constant off by ``2**-20``, a
+term dropped, a gradient missing, two swapped, a reduction skipped, a transpose missing, an
+axis off by one), each applied to every sample where it means something.
 
 A mutant (op, mutation, dtype, sample) is *killed* by:
 
@@ -49,241 +33,23 @@ unmutated op.
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import math
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from symgrad import _dtypes
-from symgrad.autograd.grad_mode import no_grad
-from symgrad.autograd.graph import _vjp_info
-from symgrad.ops import arithmetic
-from symgrad.ops.registry import REGISTRY, OpDef, apply
-from symgrad.tensor import Tensor
+from oracle.engines import MutantCase, get
 
-__all__ = ["MUTATIONS", "Mutation", "MutantResult", "MutationReport", "mutate", "run_mutants",
-           "GRADCHECK_ATOL", "GRADCHECK_RTOL", "EXACT_TARGET"]
+__all__ = ["MutantResult", "MutationReport", "run_mutants", "GRADCHECK_ATOL", "GRADCHECK_RTOL",
+           "EXACT_TARGET"]
 
 GRADCHECK_ATOL = 1e-5
 GRADCHECK_RTOL = 1e-3
 # The exact oracle must kill this share of the judged mutants (issue 6).
 EXACT_TARGET = 0.99
-CONSTANT_OFF = 2.0**-20
-_SHAPE = "_mutant_shape_"
-
-Post = Callable[[list[Any], dict[str, tuple[int, ...]], dict[str, Any]], list[Any] | None]
-
-
-@dataclass(frozen=True)
-class Mutation:
-    """A way to break a VJP.
-
-    ``post(grads, input_shapes, attrs)`` rewrites its gradients; ``attrs(attrs, input_shapes)``
-    rewrites the attributes it is told; ``drop_term`` leaves out the last additive term it
-    evaluates. Each returns None (or finds no term) where it does not apply to a sample.
-
-    >>> import symgrad
-    >>> from symgrad.ops.registry import REGISTRY, apply
-    >>> halved = Mutation("halved", "every gradient halved",
-    ...                   post=lambda grads, shapes, attrs: [g / 2 for g in grads])
-    >>> x = symgrad.tensor([1.0, 2.0], dtype=symgrad.float64, requires_grad=True)
-    >>> apply(mutate(REGISTRY["neg"], halved), x).sum().backward(); x.grad
-    tensor([-0.5000, -0.5000], dtype=symgrad.float64)
-    """
-
-    name: str
-    description: str
-    post: Post | None = None
-    attrs: Callable[[dict[str, Any], dict[str, tuple[int, ...]]], dict[str, Any] | None] | None = (
-        None
-    )
-    drop_term: bool = False
-
-
-def _first_grad(fn: Callable[[Any], Any]) -> Post:
-    """Apply ``fn`` to the first non-None gradient."""
-
-    def post(grads: list[Any], shapes: dict, attrs: dict) -> list[Any] | None:
-        for i, grad in enumerate(grads):
-            if grad is not None:
-                new = fn(grad)
-                if new is None:
-                    return None
-                return [*grads[:i], new, *grads[i + 1:]]
-        return None
-
-    return post
-
-
-def _swap(grads: list[Any], shapes: dict, attrs: dict) -> list[Any] | None:
-    idx = [i for i, g in enumerate(grads) if g is not None]
-    if len(idx) < 2 or grads[idx[0]].shape != grads[idx[1]].shape:
-        return None
-    out = list(grads)
-    out[idx[0]], out[idx[1]] = grads[idx[1]], grads[idx[0]]
-    return out
-
-
-def _grad_missing(grads: list[Any], shapes: dict, attrs: dict) -> list[Any] | None:
-    idx = [i for i, g in enumerate(grads) if g is not None]
-    if not idx:
-        return None
-    out = list(grads)
-    out[idx[-1]] = None
-    return out
-
-
-def _skip_reduction(grads: list[Any], shapes: dict, attrs: dict) -> list[Any] | None:
-    """Take the first slice along broadcast dims instead of summing them."""
-    for i, grad in enumerate(grads):
-        shape = shapes.get(f"{_SHAPE}{i}")
-        if grad is None or shape is None or tuple(grad.shape) == tuple(shape):
-            continue
-        lead = grad.ndim - len(shape)
-        index = (0,) * lead + tuple(
-            slice(0, 1) if s == 1 and grad.shape[lead + k] != 1 else slice(None)
-            for k, s in enumerate(shape)
-        )
-        return [*grads[:i], grad[index], *grads[i + 1:]]
-    return None
-
-
-def _transpose(grad: Any) -> Any:
-    if grad.ndim < 2 or grad.shape[-1] != grad.shape[-2] or grad.shape[-1] < 2:
-        return None
-    return grad.mT
-
-
-def _next_axis(dim: int, shape: tuple[int, ...]) -> int:
-    """The next axis after ``dim`` (cyclically) of the same size, else simply the next one."""
-    ndim = len(shape)
-    for k in range(1, ndim):
-        if shape[(dim + k) % ndim] == shape[dim]:
-            return (dim + k) % ndim
-    return (dim + 1) % ndim
-
-
-def _shift_axis(attrs: dict[str, Any], shapes: dict) -> dict[str, Any] | None:
-    dim = attrs.get("dim")
-    shape = tuple(shapes.get(f"{_SHAPE}0") or ())
-    if dim is None or len(shape) < 2:
-        return None
-    if isinstance(dim, int):
-        return {**attrs, "dim": _next_axis(dim, shape)}
-    shifted = tuple(sorted({(d + 1) % len(shape) for d in dim}))
-    return None if shifted == tuple(dim) else {**attrs, "dim": shifted}
-
-
-class _TermDropper:
-    """While active, counts the sums the engine evaluates and makes sum number ``drop`` return
-    its first operand (the minuend for ``rsub``), broadcast to the sum's shape and dtype."""
-
-    def __init__(self, drop: int | None) -> None:
-        self.drop = drop
-        self.count = 0
-
-    @contextlib.contextmanager
-    def active(self) -> Iterator[_TermDropper]:
-        ops = (arithmetic.ADD, arithmetic.SUB, arithmetic.RSUB)
-        originals = [op.forward for op in ops]
-        try:
-            for op, forward in zip(ops, originals, strict=True):
-                # OpDef is frozen; the swap is undone below whatever the VJP does.
-                object.__setattr__(op, "forward", self._wrap(forward, op is arithmetic.RSUB))
-            yield self
-        finally:
-            for op, forward in zip(ops, originals, strict=True):
-                object.__setattr__(op, "forward", forward)
-
-    def _wrap(self, forward: Callable[..., np.ndarray], kept: bool) -> Callable[..., np.ndarray]:
-        def sum_forward(*arrays: np.ndarray, **attrs: Any) -> np.ndarray:
-            out = np.asarray(forward(*arrays, **attrs))
-            i, self.count = self.count, self.count + 1
-            if i != self.drop:
-                return out
-            return np.broadcast_to(np.asarray(arrays[int(kept)]).astype(out.dtype),
-                                   out.shape).copy()
-
-        return sum_forward
-
-
-def _without_last_term(vjp: Callable[..., Any], g: Any, saved: tuple, kwargs: dict
-                       ) -> Any | None:
-    counter = _TermDropper(None)
-    with counter.active():
-        vjp(g, *saved, **kwargs)
-    if counter.count == 0:
-        return None
-    with _TermDropper(counter.count - 1).active():
-        return vjp(g, *saved, **kwargs)
-
-
-MUTATIONS: tuple[Mutation, ...] = (
-    Mutation("sign-flipped", "the first gradient negated", _first_grad(lambda g: -g)),
-    Mutation("scaled-by-2", "the first gradient doubled", _first_grad(lambda g: g * 2)),
-    Mutation("constant-off", "the first gradient off by one part in a million (1 + 2**-20)",
-             _first_grad(lambda g: g * (1 + CONSTANT_OFF))),
-    Mutation("term-dropped", "the last additive term the VJP sums left out", drop_term=True),
-    Mutation("grad-missing", "the last input's gradient not returned", _grad_missing),
-    Mutation("args-swapped", "two inputs' gradients exchanged", _swap),
-    Mutation("reduction-skipped", "broadcast dims sliced, not summed", _skip_reduction),
-    Mutation("transpose-missing", "a square matrix gradient not transposed",
-             _first_grad(_transpose)),
-    Mutation("axis-off-by-one", "the VJP told the next axis as its dim", attrs=_shift_axis),
-)
-
-
-def mutate(op: OpDef, mutation: Mutation) -> OpDef:
-    """``op`` with its VJP wrapped by ``mutation``; the wrapper is told the input shapes too.
-
-    ``extra["_mutant_state"]["applied"]`` records whether the mutation changed anything.
-
-    >>> import symgrad
-    >>> from symgrad.ops.registry import REGISTRY, apply
-    >>> # term-dropped: atanh's g / ((1 - self) * (1 + self)) loses the 1 of (1 + self)
-    >>> atanh = mutate(REGISTRY["atanh"], MUTATIONS[3])
-    >>> x = symgrad.tensor([0.5], dtype=symgrad.float64, requires_grad=True)
-    >>> apply(atanh, x).sum().backward()
-    >>> x.grad.tolist(), atanh.extra["_mutant_state"]["applied"]
-    ([4.0], True)
-    """
-    original = op.vjp
-    assert original is not None
-    wanted, _ = _vjp_info(original)
-    state = {"applied": False}
-
-    def vjp(g: Any, *saved: Any, **kwargs: Any) -> Any:
-        shapes = {k: kwargs.pop(k) for k in list(kwargs) if k.startswith(_SHAPE)}
-        if mutation.attrs is not None:
-            plain = {k: v for k, v in kwargs.items() if k in op.attrs}
-            changed = mutation.attrs(plain, shapes)
-            if changed is not None and (wanted is None or "dim" in wanted):
-                state["applied"] = True
-                kwargs = {**kwargs, **changed}
-        if wanted is not None:
-            kwargs = {k: v for k, v in kwargs.items() if k in wanted}
-        grads = None
-        if mutation.drop_term:
-            grads = _without_last_term(original, g, saved, kwargs)
-            state["applied"] |= grads is not None
-        if grads is None:
-            grads = original(g, *saved, **kwargs)
-        as_list = list(grads) if isinstance(grads, tuple) else [grads]
-        if mutation.post is not None:
-            new = mutation.post(as_list, shapes, kwargs)
-            if new is not None:
-                state["applied"] = True
-                as_list = new
-        return tuple(as_list) if isinstance(grads, tuple) else as_list[0]
-
-    shape_args = op.shape_args + tuple((f"{_SHAPE}{i}", i) for i in range(len(op.args)))
-    return dataclasses.replace(op, vjp=vjp, shape_args=shape_args,
-                               extra={**op.extra, "_mutant_state": state})
 
 
 @dataclass
@@ -336,6 +102,8 @@ class MutationReport:
     fd_false_alarms: list[str] = field(default_factory=list)
     clean_checks: int = 0
     dtypes: tuple[str, ...] = ("float64",)
+    # Each mutation's name and what it does, as the engine's adapter describes it.
+    mutations: dict[str, str] = field(default_factory=dict)
 
     def judged(self) -> list[MutantResult]:
         """The mutants some judge could kill: neither equivalent, below resolution nor crashed.
@@ -444,25 +212,26 @@ class MutationReport:
         (None, 'inf')
         """
         ops = sorted({r.op for r in self.results})
+        names = list(self.mutations) or list(dict.fromkeys(r.mutation for r in self.results))
         return _plain({
             "target": {"exact": EXACT_TARGET, "false_alarms": 0},
             "passed": self.passed(),
             "dtypes": list(self.dtypes),
             "gradcheck_tolerance": {"atol": GRADCHECK_ATOL, "rtol": GRADCHECK_RTOL},
-            "mutations": {m.name: m.description for m in MUTATIONS},
+            "mutations": dict(self.mutations),
             "overall": self.rates(),
             "per_op": {o: {**self.rates(o), **self._counts(op=o)} for o in ops},
-            "per_mutation": {m.name: {**self.rates(mutation=m.name),
-                                      **self._counts(mutation=m.name)} for m in MUTATIONS},
+            "per_mutation": {m: {**self.rates(mutation=m), **self._counts(mutation=m)}
+                             for m in names},
             "false_alarms": self.false_alarms,
             "fd_false_alarms": self.fd_false_alarms,
             "clean_checks": self.clean_checks,
             **self._counts(),
-            "fd_misses": [dataclasses.asdict(r) for r in self.fd_misses()],
-            "survivors": [dataclasses.asdict(r) for r in self.survivors()],
-            "below_resolution_mutants": [dataclasses.asdict(r) for r in self.results
+            "fd_misses": [asdict(r) for r in self.fd_misses()],
+            "survivors": [asdict(r) for r in self.survivors()],
+            "below_resolution_mutants": [asdict(r) for r in self.results
                                          if r.status == "below-resolution"],
-            "results": [dataclasses.asdict(r) for r in self.results],
+            "results": [asdict(r) for r in self.results],
         })
 
 
@@ -486,29 +255,6 @@ def check_key(name: str, sample_id: str) -> bytes:
     True
     """
     return f"{name}/{sample_id}".encode()
-
-
-def _weighted(op_name: str, attrs: dict[str, Any], weights: np.ndarray
-              ) -> Callable[..., Tensor]:
-    """The op's output contracted with fixed weights: a scalar whose gradient is a VJP."""
-
-    # The contraction keeps the unmutated sum: a mutant of sum_all must not meet itself.
-    total = REGISTRY["sum_all"]
-
-    def fn(*inputs: Tensor) -> Tensor:
-        out = apply(REGISTRY[op_name], *inputs, **attrs)
-        w = Tensor._make(weights.astype(out._data.dtype), False, None)
-        return apply(total, out * w)
-
-    return fn
-
-
-def _engine_grads(fn: Callable[..., Tensor], inputs: list[Tensor]) -> list[np.ndarray | None]:
-    from symgrad.autograd import grad
-
-    leaves = [t for t in inputs if t.requires_grad]
-    grads = grad(fn(*inputs), leaves, allow_unused=True)
-    return [None if g is None else g._data.astype(np.float64) for g in grads]
 
 
 def _same(a: list[np.ndarray | None], b: list[np.ndarray | None]) -> bool:
@@ -589,27 +335,12 @@ def _within_rounding(grads: list[np.ndarray | None], baseline: list[np.ndarray |
             f"(at most {worst:.2g} of it)")
 
 
-def _cases(ops: list[str] | None, dtype_names: list[str]) -> Iterator[tuple[str, str, Any]]:
-    from symgrad.testing.samples import make_samples
-
-    for name in ops if ops is not None else sorted(REGISTRY):
-        if name not in REGISTRY:
-            raise KeyError(f"unknown op {name!r}")
-        op = REGISTRY[name]
-        if op.vjp is None:
-            continue
-        for dname in dtype_names:
-            if dname not in _dtypes._NAMES or not _dtypes._NAMES[dname].is_floating_point:
-                raise ValueError(f"not a float dtype: {dname!r}")
-            if _dtypes._NAMES[dname] not in op.dtypes:
-                continue
-            yield from ((name, dname, s) for s in make_samples(name, dname))
-
-
 def run_mutants(ops: list[str] | None = None, dtypes: tuple[str, ...] | list[str] = ("float64",),
-                progress: Callable[[str], None] | None = None) -> MutationReport:
+                progress: Callable[[str], None] | None = None, engine: str = "symgrad"
+                ) -> MutationReport:
     """Mutate every op with a VJP (or ``ops``) on each sample in each of ``dtypes`` with every
-    applicable mutation, and judge each mutant with the exact oracle and with FD alone.
+    applicable mutation of the engine's adapter, and judge each mutant with the exact oracle
+    and with FD alone.
 
     Raises KeyError for an unknown op and ValueError for a dtype that is not a float dtype.
 
@@ -634,23 +365,13 @@ def run_mutants(ops: list[str] | None = None, dtypes: tuple[str, ...] | list[str
     with warnings.catch_warnings():
         # Samples at poles and ties make NumPy warn; the verdicts say what they mean.
         warnings.simplefilter("ignore", RuntimeWarning)
-        for name, dname, sample in _cases(ops, list(dtypes)):
+        seed = lambda name, sample: zlib.crc32(check_key(name, sample))  # noqa: E731
+        for case in get(engine).mutation_cases(ops, list(dtypes), seed):
             if progress:
-                progress(name)
-            op = REGISTRY[name]
-            by_name = sample.tensors()
-            inputs = [by_name[a] for a in op.args]
-            if not any(t.requires_grad for t in inputs):
-                continue
-            rng = np.random.default_rng(zlib.crc32(check_key(name, sample.id)))
-            with no_grad():
-                out = apply(op, *inputs, **sample.attrs)
-            # Rounded to the sample's dtype once, so the engine, the oracle and FD (which runs
-            # in float64) all contract with the same weights.
-            weights = rng.uniform(0.5, 1.5, size=out.shape).astype(out._data.dtype)
-            fn = _weighted(name, sample.attrs, weights)
-            check_id = f"{name}/{dname}/{sample.id}"
-            clean = crosscheck(fn, inputs, op=name, check_id=check_id, max_elements=1 << 30)
+                progress(case.op)
+            check_id = f"{case.op}/{case.dtype}/{case.sample}"
+            clean = crosscheck(case.fn, case.inputs, op=case.op, check_id=check_id,
+                               max_elements=1 << 30)
             report.clean_checks += 1
             if not clean.passed:
                 report.false_alarms.append(f"{check_id}: {clean.status}: {clean.message}")
@@ -659,44 +380,38 @@ def run_mutants(ops: list[str] | None = None, dtypes: tuple[str, ...] | list[str
             if clean_fd:
                 report.fd_false_alarms.append(f"{check_id}: {clean.message}")
             try:
-                baseline = _engine_grads(fn, inputs)
+                baseline = case.grads()
             except Exception:  # noqa: BLE001 - a clean failure is already a false alarm above
                 continue
-            original = REGISTRY[name]
-            for mutation in MUTATIONS:
-                mutant = mutate(original, mutation)
-                REGISTRY[name] = mutant
-                try:
-                    result = _judge(fn, inputs, baseline, clean_fd, mutant, mutation,
-                                    sample.id, dname, check_id)
-                finally:
-                    REGISTRY[name] = original
+            report.mutations.update(case.mutations)
+            for mutation in case.mutations:
+                with case.install(mutation) as applied:
+                    result = _judge(case, mutation, applied, baseline, clean_fd, check_id)
                 if result is not None:
                     report.results.append(result)
     return report
 
 
-def _judge(fn: Callable[..., Tensor], inputs: list[Tensor], baseline: list,
-           clean_fd: set[tuple[str, tuple[int, ...]]], mutant: OpDef, mutation: Mutation,
-           sample: str, dname: str, check_id: str) -> MutantResult | None:
+def _judge(case: MutantCase, mutation: str, applied: Callable[[], bool], baseline: list,
+           clean_fd: set[tuple[str, tuple[int, ...]]], check_id: str) -> MutantResult | None:
     from oracle.crosscheck import crosscheck
 
-    name = mutant.name
+    name, dname, sample = case.op, case.dtype, case.sample
     try:
-        grads = _engine_grads(fn, inputs)
+        grads = case.grads()
     except Exception as exc:  # noqa: BLE001 - the engine rejecting a mutant is a result
-        return MutantResult(name, mutation.name, dname, sample, "crashed",
+        return MutantResult(name, mutation, dname, sample, "crashed",
                             detail=f"{type(exc).__name__}: {exc}")
-    if not mutant.extra["_mutant_state"]["applied"]:
+    if not applied():
         return None
     if _same(grads, baseline):
-        return MutantResult(name, mutation.name, dname, sample, "equivalent",
+        return MutantResult(name, mutation, dname, sample, "equivalent",
                             why="gradients bit for bit those of the unmutated VJP")
-    verdict = crosscheck(fn, inputs, op=name, check_id=f"{check_id}/{mutation.name}",
+    verdict = crosscheck(case.fn, case.inputs, op=name, check_id=f"{check_id}/{mutation}",
                          max_elements=1 << 30)
     within = _within_rounding(grads, baseline, verdict, dname)
     if within is not None:
-        return MutantResult(name, mutation.name, dname, sample, "below-resolution",
+        return MutantResult(name, mutation, dname, sample, "below-resolution",
                             detail=f"{verdict.status}: {verdict.message}", why=within)
     exact = verdict.status == "engine-wrong"
     # Elements gradcheck already rejects on the unmutated op say nothing about the mutant.
@@ -713,6 +428,6 @@ def _judge(fn: Callable[..., Tensor], inputs: list[Tensor], baseline: list,
                     "(FD unreliable there) are not counted")
     if not exact:
         why = f"exact oracle: {verdict.status}: {verdict.message}" + (f"; {why}" if why else "")
-    return MutantResult(name, mutation.name, dname, sample,
+    return MutantResult(name, mutation, dname, sample,
                         "killed-exact" if exact else "survived", exact, fd,
                         f"{verdict.status}: {verdict.message}", why, ratio)

@@ -35,7 +35,7 @@ rounded relative to ``|out|``, and create_graph differentiates through it, addin
 terms of size ``|g·v|/out`` that cancel where ``x`` is along ``v``; float16's second order of
 ``norm`` was 35 ULP off against a terms-only bound of 18). Then ``Σ|g·f| / max(|x|, 1)``
 (the weighted outputs in a derivative's natural unit) stays in ``S``; when no VJP of the
-graph reads its result (``oracle.crosscheck.reads_results``) every value the VJPs read is an
+graph reads its result (``oracle.ir.Graph.reads_results``) every value the VJPs read is an
 input or an intermediate input, whose rounding the chain rule's terms already carry, and
 ``S`` is
 ``max(|exact|, the input's and the check's largest |exact|)``. With ``|f|`` kept there,
@@ -76,6 +76,7 @@ __all__ = [
     "EngineTolerance",
     "FDTolerance",
     "finfo",
+    "np_dtype",
     "ulp",
     "ulp_error",
     "engine_tolerance",
@@ -91,15 +92,24 @@ def _name(dtype: Any) -> str:
     return str(getattr(dtype, "name", dtype))
 
 
+def np_dtype(dtype: Any) -> Any:
+    """The NumPy dtype (``ml_dtypes.bfloat16`` for bfloat16) of a dtype given by name, as a
+    NumPy dtype, or as any engine's dtype with a ``name``.
+
+    >>> np_dtype("bfloat16").__name__, np_dtype("float16")
+    ('bfloat16', dtype('float16'))
+    """
+    name = _name(dtype)
+    return ml_dtypes.bfloat16 if name == "bfloat16" else np.dtype(name)
+
+
 def finfo(dtype: Any) -> Any:
-    """``ml_dtypes.finfo`` for a dtype given as a name, a NumPy dtype or a ``symgrad.dtype``.
+    """``ml_dtypes.finfo`` for a dtype given as a name, a NumPy dtype or an engine's dtype.
 
     >>> finfo("bfloat16").nmant
     7
     """
-    name = _name(dtype)
-    np_dtype = ml_dtypes.bfloat16 if name == "bfloat16" else np.dtype(name)
-    return ml_dtypes.finfo(np_dtype)
+    return ml_dtypes.finfo(np_dtype(dtype))
 
 
 def ulp(x: np.ndarray, dtype: Any) -> np.ndarray:

@@ -62,6 +62,7 @@ from symgrad.creation import (
     zeros,
     zeros_like,
 )
+from symgrad.devices import device, get_default_device, set_default_device
 from symgrad.ops import FUNCTIONS as _FUNCTIONS
 from symgrad.ops import REGISTRY
 from symgrad.tensor import Size, Tensor, tensor
@@ -70,7 +71,7 @@ half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's aliase
 short, int, long = int16, int32, int64  # noqa: A001
 
 globals().update(_FUNCTIONS)
-from symgrad import nn, optim, random  # noqa: E402 - they build on the ops above
+from symgrad import accelerator, cuda, nn, optim, random  # noqa: E402 - they build on the ops above
 
 __all__ = [
     "Tensor",
@@ -81,6 +82,11 @@ __all__ = [
     "optim",
     "random",
     "REGISTRY",
+    "device",
+    "cuda",
+    "accelerator",
+    "get_default_device",
+    "set_default_device",
     "dtype",
     "bool",
     "uint8",

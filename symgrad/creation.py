@@ -55,9 +55,9 @@ def _size(size: Sequence[Any]) -> tuple[int, ...]:
 
 def _check_device(device: Any) -> None:
     # Accepting "cuda" and computing on the CPU anyway would hide a user's mistake.
-    if device is not None and str(device) not in ("cpu", "cpu:0"):
-        raise RuntimeError(f"symgrad tensors live on the CPU only, but device={device!r} "
-                           "was asked for")
+    from symgrad.devices import check_device
+
+    check_device(device)
 
 
 def _float(dtype: Dtype | None) -> Dtype:
@@ -696,11 +696,18 @@ def bernoulli(input: Tensor, p: float | None = None, *,
 def _new(fill: Any) -> Any:
     def method(self: Tensor, *size: Any, dtype: Dtype | None = None, device: str | None = None,
                requires_grad: bool = False) -> Tensor:
-        _check_device(device)
+        if device is not None:  # None is this tensor's device, not the default one
+            _check_device(device)
         return fill(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     method.__name__ = "new_" + fill.__name__
     method.__doc__ = f"""``{fill.__name__}`` with this tensor's dtype unless ``dtype`` is given.
+
+    Args:
+        *size: The shape: ints given separately or as one sequence.
+        dtype: The element type. Defaults to None: this tensor's dtype.
+        device: Only the CPU (``"cpu"`` or None).
+        requires_grad: Whether the new leaf records operations. Defaults to False.
 
     >>> import symgrad
     >>> x = symgrad.tensor([1, 2])
@@ -716,6 +723,13 @@ def new_full(self: Tensor, size: Sequence[int], fill_value: Any, *, dtype: Dtype
              device: str | None = None, requires_grad: bool = False) -> Tensor:
     """``full`` with this tensor's dtype unless ``dtype`` is given.
 
+    Args:
+        size: The shape, as a sequence of ints.
+        fill_value: The value of every element.
+        dtype: The element type. Defaults to None: this tensor's dtype.
+        device: Only the CPU (``"cpu"`` or None).
+        requires_grad: Whether the new leaf records operations. Defaults to False.
+
     >>> import symgrad
     >>> symgrad.tensor([1, 2]).new_full((2,), 3), symgrad.zeros(1).new_full((2,), 3)
     (tensor([3, 3]), tensor([3., 3.]))
@@ -727,6 +741,12 @@ def new_full(self: Tensor, size: Sequence[int], fill_value: Any, *, dtype: Dtype
 def new_tensor(self: Tensor, data: Any, *, dtype: Dtype | None = None, device: str | None = None,
                requires_grad: bool = False) -> Tensor:
     """``tensor(data)`` with this tensor's dtype unless ``dtype`` is given.
+
+    Args:
+        data: The values, as ``tensor()`` takes them (copied).
+        dtype: The element type. Defaults to None: this tensor's dtype.
+        device: Only the CPU (``"cpu"`` or None).
+        requires_grad: Whether the new leaf records operations. Defaults to False.
 
     >>> import symgrad
     >>> symgrad.zeros(1, dtype=symgrad.float64).new_tensor([1, 2])

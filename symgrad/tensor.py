@@ -16,6 +16,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad import autograd as _autograd
+from symgrad import devices as _device
 from symgrad._dtypes import dtype
 from symgrad.autograd import graph as _graph
 from symgrad.autograd.graph import AccumulateGrad, Node, RemovableHandle
@@ -57,8 +58,37 @@ class Tensor:
         t._view = None  # views and their base, for in-place ops (symgrad.ops.inplace.ViewInfo)
         return t
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError("use symgrad.tensor(data) to make a tensor")
+    def __new__(cls, *args: Any, device: Any = None) -> Tensor:
+        """PyTorch's legacy constructor: ``Tensor(data)`` or ``Tensor(*sizes)`` in the default
+        float dtype (``symgrad.tensor`` is the one to use: it infers the dtype).
+
+        Parameters:
+            args: one sequence of numbers (copied), one tensor (shared, dtype kept), or sizes
+                (a tensor of zeros: PyTorch's is uninitialised); nothing gives an empty tensor.
+            device: where the tensor lives (only the CPU).
+
+        >>> import symgrad
+        >>> symgrad.Tensor([1, 2]), symgrad.Tensor(2, 3).shape, symgrad.Tensor()
+        (tensor([1., 2.]), symgrad.Size([2, 3]), tensor([]))
+        >>> symgrad.Tensor(1.5)
+        Traceback (most recent call last):
+        ...
+        TypeError: new(): data must be a sequence (got float)
+        """
+        from symgrad import creation
+
+        creation._check_device(device)
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            return cls._make(args[0]._data, False, None)
+        if args and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            return cls._make(creation.zeros(*args)._data, False, None)
+        if len(args) == 1 and isinstance(args[0], Sequence | np.ndarray):
+            return cls._make(tensor(args[0], dtype=_dtypes.get_default_dtype())._data, False,
+                             None)
+        if not args:
+            return cls._make(np.empty(0, _dtypes.get_default_dtype().np), False, None)
+        got = type(args[0]).__name__ if len(args) == 1 else "more than one data argument"
+        raise TypeError(f"new(): data must be a sequence (got {got})")
 
     # -- attributes --------------------------------------------------------------------------
     @property
@@ -144,14 +174,39 @@ class Tensor:
         return int(self._data.size)
 
     @property
-    def device(self) -> str:
+    def device(self) -> _device.device:
         """Always the CPU: symgrad computes with NumPy.
 
         >>> import symgrad
         >>> symgrad.tensor([1.0]).device
-        'cpu'
+        device(type='cpu')
         """
-        return "cpu"
+        return _device.CPU
+
+    def cpu(self) -> Tensor:
+        """This tensor, already on the CPU.
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([1.0])
+        >>> x.cpu() is x
+        True
+        """
+        return self
+
+    def cuda(self, device: Any = None) -> Tensor:
+        """A copy on a CUDA device: symgrad has none, so PyTorch's CPU-only error.
+
+        Parameters:
+            device: which CUDA device (ignored: there is none).
+
+        >>> import symgrad
+        >>> symgrad.tensor([1.0]).cuda()
+        Traceback (most recent call last):
+        ...
+        AssertionError: Torch not compiled with CUDA enabled
+        """
+        _device.check_device("cuda")
+        return self
 
     @property
     def is_leaf(self) -> bool:
@@ -485,6 +540,21 @@ class Tensor:
     def __hash__(self) -> int:
         return id(self)
 
+    def __format__(self, format_spec: str) -> str:
+        """A zero-dim tensor formats as its number (``f"{loss:.4f}"``); any other tensor takes
+        only the empty spec, as in PyTorch.
+
+        Parameters:
+            format_spec: a format spec for the element's Python number.
+
+        >>> import symgrad
+        >>> "{:+.2f} {}".format(symgrad.tensor(1.5), symgrad.tensor([1.0]))
+        '+1.50 tensor([1.])'
+        """
+        if self._data.ndim == 0 and type(self) is Tensor:
+            return format(self.item(), format_spec)
+        return object.__format__(self, format_spec)
+
     def __repr__(self) -> str:
         from symgrad._printing import tensor_repr
 
@@ -564,10 +634,7 @@ def tensor(
     ...
     RuntimeError: Only Tensors of floating point and complex dtype can require gradients
     """
-    if device is not None:
-        from symgrad.creation import _check_device
-
-        _check_device(device)
+    _device.check_device(device)
     if dtype is None and type(data) is list:
         # Lists of Python floats (what tests and sweeps write) in one NumPy call: exact in
         # float64, then rounded once to the default float, as a direct conversion would be.

@@ -39,14 +39,15 @@ class StandIn:
 
 def sympy_oracle(meaning):
     """``exact_grad``/``exact_hvp`` for a function whose SymPy meaning is ``meaning`` (object
-    arrays in, a list of object arrays out), exact at the binary values of the inputs."""
+    arrays in, a list of object arrays out), exact at the binary values of the inputs (read
+    from the recorded graph ``crosscheck`` passes)."""
 
-    def setup(inputs, outputs, grad_outputs, digits):
-        xs = [np.asarray(t._data, dtype=np.float64) for t in inputs]
+    def setup(graph, grad_outputs, digits):
+        xs = [np.asarray(graph.nodes[nid].value, dtype=np.float64) for nid in graph.inputs]
         syms = [np.array([sympy.Symbol(f"x{i}_{j}", real=True) for j in range(a.size)],
                          dtype=object).reshape(a.shape) for i, a in enumerate(xs)]
         outs = meaning(*syms)
-        gos = [np.asarray(g._data, dtype=np.float64) for g in grad_outputs]
+        gos = [np.asarray(g, dtype=np.float64) for g in grad_outputs]
         loss = sum(sympy.Rational(float(g)) * o for go, out in zip(gos, outs, strict=True)
                    for g, o in zip(go.ravel(), np.ravel(out), strict=True))
         subs = {s: sympy.Rational(float(v)) for ss, a in zip(syms, xs, strict=True)
@@ -59,14 +60,14 @@ def sympy_oracle(meaning):
                      .reshape(a.shape) for vals, a in zip(values, xs, strict=True)]
         return StandIn("ok", "", grads, [g.astype(float) for g in grads])
 
-    def exact_grad(outputs, inputs, grad_outputs=None, *, digits=40, **_):
-        xs, syms, loss, subs = setup(inputs, outputs, grad_outputs, digits)
+    def exact_grad(graph, inputs, grad_outputs=None, *, digits=40, **_):
+        xs, syms, loss, subs = setup(graph, grad_outputs, digits)
         return result([[sympy.diff(loss, s).subs(subs) for s in ss.ravel()] for ss in syms],
                       xs, digits)
 
-    def exact_hvp(outputs, inputs, v, *, grad_outputs=None, digits=40, **_):
-        xs, syms, loss, subs = setup(inputs, outputs, grad_outputs, digits)
-        vs = [np.asarray(a._data, dtype=np.float64) for a in v]
+    def exact_hvp(graph, inputs, v, *, grad_outputs=None, digits=40, **_):
+        xs, syms, loss, subs = setup(graph, grad_outputs, digits)
+        vs = [np.asarray(a, dtype=np.float64) for a in v]
         dir_grad = sum(sympy.Rational(float(c)) * sympy.diff(loss, s)
                        for ss, vv in zip(syms, vs, strict=True)
                        for s, c in zip(ss.ravel(), vv.ravel(), strict=True))

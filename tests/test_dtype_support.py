@@ -66,6 +66,11 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
                            "log_softmax_lastdim_kernel_impl"), NOT_FLOAT),
     "nll_loss": kernel("nll_loss_out_frame", NOT_FLOAT),
     "mse_loss": kernel("mse_cpu", NOT_FLOAT),
+    "smooth_l1_loss": kernel("smooth_l1_cpu", NOT_FLOAT),
+    "huber_loss": kernel("huber_cpu", NOT_FLOAT),
+    "binary_cross_entropy": kernel("binary_cross_entropy", NOT_FLOAT),
+    "binary_cross_entropy_with_logits": kernel("log_sigmoid_cpu", NOT_FLOAT),
+    "layer_norm": kernel("LayerNormKernelImpl", NOT_FLOAT),
     "sub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "
                    "Use the `^` or `logical_xor()` operator instead.", BOOL),
     "rsub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "

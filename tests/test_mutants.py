@@ -11,11 +11,12 @@ import pytest
 import symgrad
 from oracle import mutants as mut
 from oracle.cli import main
+from oracle.engines import symgrad_mutants as smut
 from reports.mutants import render_mutants_html
 from symgrad.ops.registry import REGISTRY, apply
 
 RNG = np.random.default_rng(7)
-BY_NAME = {m.name: m for m in mut.MUTATIONS}
+BY_NAME = {m.name: m for m in smut.MUTATIONS}
 
 
 def leaf(a: np.ndarray) -> symgrad.Tensor:
@@ -25,7 +26,7 @@ def leaf(a: np.ndarray) -> symgrad.Tensor:
 def mutant_grads(op: str, mutation: str, arrays: list[np.ndarray], w: np.ndarray,
                  **attrs) -> tuple[list[np.ndarray | None], bool]:
     """Gradients of ``sum(op(*arrays) * w)`` through the mutated VJP, and whether it applied."""
-    mutant = mut.mutate(REGISTRY[op], BY_NAME[mutation])
+    mutant = smut.mutate(REGISTRY[op], BY_NAME[mutation])
     xs = [leaf(a) for a in arrays]
     out = apply(mutant, *xs, **attrs)
     (out * symgrad.tensor(w, dtype=symgrad.float64)).sum().backward()
@@ -113,9 +114,9 @@ def test_axis_off_by_one_only_for_ops_with_a_dim():
 
 
 def test_next_axis_prefers_an_axis_of_the_same_size():
-    assert mut._next_axis(0, (2, 3, 2)) == 2
-    assert mut._next_axis(1, (2, 3, 2)) == 2
-    assert mut._next_axis(2, (2, 3, 2)) == 0
+    assert smut._next_axis(0, (2, 3, 2)) == 2
+    assert smut._next_axis(1, (2, 3, 2)) == 2
+    assert smut._next_axis(2, (2, 3, 2)) == 0
 
 
 def test_a_mutant_leaves_the_registry_and_the_sums_as_they_were():

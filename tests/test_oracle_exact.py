@@ -367,11 +367,64 @@ def test_losses_closed_form():
     agree(g, [[0, 0, -1], [0, 0, 0]])
 
 
+def test_pytorch_style_losses_closed_form():
+    a, y = t([0.25, 2.0, -1.5]), t([0.0, 0.5, 0.0], False)
+    beta = mp(0.7)
+    # |d| < beta: d / beta; beyond: sign(d); "mean" divides by the count
+    (g,), _ = grad_of("smooth_l1_loss", [a, y], None, reduction="mean", beta=0.7)
+    agree(g, [mp(0.25) / beta / 3, mp(1) / 3, -mp(1) / 3])
+    (g,), _ = grad_of("huber_loss", [a, y], None, reduction="sum", delta=0.7)
+    agree(g, [0.25, beta, -beta])
+    # BCE: d/dx -w (y log x + (1 - y) log(1 - x)) = w (x - y) / (x (1 - x));
+    # d/dy = w (log(1 - x) - log x)
+    x, p, w = t([0.25, 0.5]), t([1.0, 0.25]), t([1.0, 2.0], False)
+    (gx, gp), _ = grad_of("binary_cross_entropy", [x, p, w], None, reduction="sum")
+    agree(gx, [-4, 2])
+    agree(gp, [mpmath.log(3), 0])
+    # with logits: d/dx w ((1 - y) x + (1 + (q - 1) y) log(1 + e^-x))
+    #   = w ((1 - y) - (1 + (q - 1) y) (1 - sigmoid(x)));  d/dy = w (-x - (q - 1) log sigmoid(x))
+    x, p, q = t([0.0, 1.0]), t([0.5, 1.0]), t([2.0, 2.0], False)
+    sig1 = 1 / (1 + mpmath.exp(-1))
+    (gx, gp), _ = grad_of("binary_cross_entropy_with_logits", [x, p, t([1.0, 1.0], False), q],
+                          None, reduction="sum")
+    agree(gx, [mp(-0.25), -2 * (1 - sig1)])
+    agree(gp, [mpmath.log(2), -1 - mpmath.log(sig1)])
+
+
+def test_embedding_sums_each_rows_lookups():
+    weight = t(np.arange(6.0).reshape(3, 2))
+    (g,), _ = grad_of("embedding", [weight], np.ones((2, 2, 2)), indices=np.array([[0, 2], [2, 2]]))
+    agree(g, [[1, 1], [0, 0], [3, 3]])
+
+
+def test_layer_norm_against_mpmath_differentiation():
+    xs, gs = [1.0, 2.0, 3.0, 6.0], [1.0, -0.5, 0.25, 2.0]
+    wts, eps = [0.5, 1.5, -1.0, 2.0], mp(0.25)
+
+    def normed(values, k):
+        mean = mpmath.fsum(values) / 4
+        var = mpmath.fsum((v - mean) ** 2 for v in values) / 4
+        return (values[k] - mean) / mpmath.sqrt(var + eps)
+
+    def loss(*values):
+        return mpmath.fsum(gs[k] * wts[k] * normed(values, k) for k in range(4))
+
+    (gx, gw, gb), _ = grad_of("layer_norm", [t(xs), t(wts), t([0.0] * 4)], gs,
+                              normalized_ndim=1, eps=0.25)
+    want = [mpmath.diff(loss, [mp(v) for v in xs], tuple(int(i == j) for i in range(4)))
+            for j in range(4)]
+    agree(gx, want, digits=25)
+    agree(gw, [gs[k] * normed([mp(v) for v in xs], k) for k in range(4)])
+    agree(gb, gs)
+
+
 CLOSED_FORM_ELSEWHERE = {
     "mean", "mean_all", "prod", "prod_all", "var", "std", "logsumexp", "softmax", "log_softmax",
     "norm", "cumprod", "max_all", "min_all", "amax", "amin", "max_dim", "min_dim", "mm", "mv",
     "dot", "trace", "addmm", "mse_loss", "nll_loss", "bmm", "matmul", "matmul_clone",
     "matmul_vm", "where", "rsub_scalar", "gelu", "softplus", "remainder_scalar",
+    "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "embedding", "layer_norm",
 }
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import symgrad
-from oracle import sweep as sweep_mod
+from oracle.engines.symgrad_engine import ADAPTER
 from oracle.sweep import FLOAT_DTYPES, plan, run_check, sweep, sweepable_ops
 from oracle.verdict import Verdict
 from symgrad.ops.registry import REAL, REGISTRY
@@ -90,7 +90,8 @@ def test_a_wrong_vjp_is_caught_through_the_sweep(monkeypatch):
 def test_reproducer_reruns_the_same_call():
     check = plan(["mul"], ["float32"], False)[1]
     sample = make_samples("mul", "float32")[1]
-    code = sweep_mod.reproducer(sample, 1).replace("print(crosscheck", "(crosscheck")
+    code = ADAPTER.case("mul", "float32", 1).reproducer(1).replace("print(crosscheck",
+                                                                  "(crosscheck")
     scope: dict = {}
     exec(code.split("\n(crosscheck")[0], scope)
     out = scope["fn"](scope["self"], scope["other"])

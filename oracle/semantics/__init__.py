@@ -4,7 +4,12 @@ Four kinds of meaning:
 
 - ``elementwise``: a function of scalar symbols (``real=True``) and the op's attributes; the
   oracle broadcasts it over the inputs. ``kinks`` gives ``(arg, expr)`` pairs whose zero set is
-  a kink or branch of the function (``relu``: ``("self", x)``).
+  a kink or branch of the function (``relu``: ``("self", x)``), each labelled (``kink``) with
+  the engine's name for that kink (``"self == 0"``): the label is how the oracle finds the
+  engine's declared convention there, its ``where``. ``labels`` gives more labelled zero sets
+  used only for that lookup: where one kink of the meaning is several of the engine's, or where
+  the oracle finds the nonsmooth points otherwise (the jumps of step functions, ties of a
+  selection).
 - ``structural``: a function of NumPy object arrays of SymPy expressions (one per tensor input;
   integer index inputs named in ``index_args`` arrive as plain integer arrays) returning the
   output's object array: reductions, matmul, softmax, losses.
@@ -27,7 +32,36 @@ from typing import Any
 import numpy as np
 import sympy
 
-__all__ = ["Meaning", "MEANINGS", "meaning_of", "num", "defmeaning"]
+__all__ = ["Kink", "Meaning", "MEANINGS", "kink", "labelled_kinks", "meaning_of", "num",
+           "defmeaning"]
+
+
+class Kink(tuple):
+    """One kink of a meaning: unpacks as ``(arg, expr)`` (``arg`` moves across the zero set
+    of ``expr``) and carries ``where``, the label the engine declares its convention under.
+
+    >>> import sympy
+    >>> x = sympy.Symbol("x", real=True)
+    >>> k = kink("self", x, "self == 0")
+    >>> arg, expr = k
+    >>> arg, expr, k.where
+    ('self', x, 'self == 0')
+    """
+
+    where: str
+
+    def __new__(cls, arg: str, expr: Any, where: str) -> Kink:
+        k = super().__new__(cls, (arg, expr))
+        k.where = where
+        return k
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Kink, (self[0], self[1], self.where))
+
+
+def kink(arg: str, expr: Any, where: str) -> Kink:
+    """A labelled kink (see ``Kink``)."""
+    return Kink(arg, expr, where)
 
 
 @dataclass(frozen=True)
@@ -47,6 +81,7 @@ class Meaning:
     kind: str
     fn: Callable[..., Any]
     kinks: Callable[..., list[tuple[str, Any]]] | None = None
+    labels: Callable[..., list[Kink]] | None = None
     index_args: tuple[str, ...] = ()
     select: str = ""
     custom: bool = False
@@ -94,6 +129,22 @@ def num(x: Any) -> sympy.Expr:
     if f in (float("inf"), float("-inf")):
         return sympy.oo if f > 0 else -sympy.oo
     return sympy.Rational(f)
+
+
+def labelled_kinks(meaning: Meaning, *args: Any, **attrs: Any) -> list[Kink]:
+    """Every labelled zero set of ``meaning`` at ``args`` (symbols or arrays of them): its
+    kinks, then its ``labels``.
+
+    >>> import sympy
+    >>> x, y = sympy.symbols("x y", real=True)
+    >>> [(k[0], k[1], k.where) for k in labelled_kinks(MEANINGS["maximum"], x, y)]
+    [('self', x - y, 'self == other'), ('other', x - y, 'self == other')]
+    """
+    found = []
+    for part in (meaning.kinks, meaning.labels):
+        if part is not None:
+            found += [k for k in part(*args, **attrs) if isinstance(k, Kink)]
+    return found
 
 
 def meaning_of(op: str, info: dict[str, Any]) -> Meaning | None:

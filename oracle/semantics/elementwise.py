@@ -13,7 +13,7 @@ import mpmath
 import sympy
 from sympy import Piecewise
 
-from oracle.semantics import defmeaning, num
+from oracle.semantics import Kink, defmeaning, kink, num
 
 __all__ = ["STEP_FUNCTIONS", "QUOTIENT_FUNCTIONS", "MPMATH_NAMESPACE"]
 
@@ -250,7 +250,7 @@ def _sign(x: Any) -> Any:
     return Piecewise((1, x > 0), (-1, x < 0), (0, True))
 
 
-def elementwise(name: str, fn: Any, kinks: Any = None) -> None:
+def elementwise(name: str, fn: Any, kinks: Any = None, labels: Any = None) -> None:
     """Declare an elementwise meaning: ``fn`` of one symbol per input and the attributes.
 
     >>> import sympy
@@ -261,11 +261,11 @@ def elementwise(name: str, fn: Any, kinks: Any = None) -> None:
     x/2
     >>> del MEANINGS["doc_scaled"]
     """
-    defmeaning(name, "elementwise", fn, kinks=kinks)
+    defmeaning(name, "elementwise", fn, kinks=kinks, labels=labels)
 
 
-def _self_at_zero(self: Any, **_: Any) -> list[tuple[str, Any]]:
-    return [("self", self)]
+def _self_at_zero(self: Any, **_: Any) -> list[Kink]:
+    return [kink("self", self, "self == 0")]
 
 
 # -- arithmetic -----------------------------------------------------------------------------------
@@ -279,17 +279,26 @@ elementwise("mul", lambda self, other: self * other)
 elementwise("div", lambda self, other: self / other)
 elementwise("div_mode", lambda self, other, *, rounding_mode=None: (
     self / other if rounding_mode is None
-    else FloorDiv(self, other) if rounding_mode == "floor" else TruncDiv(self, other)))
+    else FloorDiv(self, other) if rounding_mode == "floor" else TruncDiv(self, other)),
+    labels=lambda self, other, *, rounding_mode=None: [] if rounding_mode is None else _whole(
+        self / other, "self / other is an integer"))
 elementwise("reciprocal", lambda self: 1 / self)
 elementwise("pow", lambda self, *, exponent: self ** num(exponent))
 elementwise("pow_tensor", lambda self, exponent: self ** exponent)
 elementwise("pow_scalar", lambda exponent, *, base: num(base) ** exponent)
 elementwise("abs", lambda self: Piecewise((-self, self < 0), (self, True)), _self_at_zero)
-elementwise("sign", lambda self: _sign(self))
+elementwise("sign", lambda self: _sign(self), labels=_self_at_zero)
+
+
+def _ties(self: Any, other: Any) -> list[Kink]:
+    return [kink("self", self - other, "self == other"),
+            kink("other", self - other, "self == other")]
+
+
 elementwise("maximum", lambda self, other: Piecewise((other, self < other), (self, True)),
-            lambda self, other: [("self", self - other), ("other", self - other)])
+            _ties)
 elementwise("minimum", lambda self, other: Piecewise((other, self > other), (self, True)),
-            lambda self, other: [("self", self - other), ("other", self - other)])
+            _ties)
 
 
 def _clamp(self: Any, *, min: Any = None, max: Any = None) -> Any:
@@ -302,8 +311,15 @@ def _clamp(self: Any, *, min: Any = None, max: Any = None) -> Any:
     return out
 
 
-def _clamp_kinks(self: Any, *, min: Any = None, max: Any = None) -> Any:
-    return [("self", self - b) for b in (min, max) if b is not None]
+_AT_A_BOUND = "self == min or self == max"
+
+
+def _clamp_kinks(at_min: str, at_max: str) -> Any:
+    def kinks(self: Any, *, min: Any = None, max: Any = None) -> list[Kink]:
+        return [kink("self", self - b, where) for b, where in ((min, at_min), (max, at_max))
+                if b is not None]
+
+    return kinks
 
 
 def _bounds(fn: Any) -> Any:
@@ -313,10 +329,10 @@ def _bounds(fn: Any) -> Any:
     return exact
 
 
-def _modulo(mod: Any) -> tuple[Any, Any]:
-    """``mod(self, other)`` (``self - other * step(self / other)``) and its jumps in ``other``
+def _modulo(mod: Any, labels: Any) -> tuple[Any, Any, Any]:
+    """``mod(self, other)`` (``self - other * step(self / other)``), its jumps in ``other``
     (where the quotient is a whole number the remainder is 0 and the step jumps: the derivative
-    in ``other`` differs on the two sides)."""
+    in ``other`` differs on the two sides), and the labels of its jumps in both."""
 
     def fn(self: Any, other: Any = None, **kw: Any) -> Any:
         return mod(self, num(kw["other"]) if other is None else other)
@@ -326,33 +342,73 @@ def _modulo(mod: Any) -> tuple[Any, Any]:
             return []
         return [("other", mod(self, other))]
 
-    return fn, kinks
+    def labelled(self: Any, other: Any = None, **kw: Any) -> list[Kink]:
+        return labels(self, num(kw["other"]) if other is None else other, mod)
+
+    return fn, kinks, labelled
 
 
-elementwise("clamp", _bounds(_clamp), _bounds(_clamp_kinks))
-elementwise("clamp_min", _bounds(_clamp), _bounds(_clamp_kinks))
-elementwise("clamp_max", _bounds(_clamp), _bounds(_clamp_kinks))
+def _only_if(zero: Any, holds: Any) -> Any:
+    """Zero where ``zero`` is and ``holds`` holds."""
+    return sympy.Abs(zero) + Piecewise((0, holds), (1, True))
+
+
+def _remainder_jumps(self: Any, other: Any, mod: Any) -> list[Kink]:
+    # PyTorch's convention in other depends on the side of 0 self is on.
+    r = mod(self, other)
+    return [kink("self", r, "self / other is an integer (a jump)"),
+            kink("other", _only_if(r, self > 0), "self / other is an integer, self > 0"),
+            kink("other", _only_if(r, self < 0), "self / other is an integer, self < 0")]
+
+
+def _fmod_jumps(self: Any, other: Any, mod: Any) -> list[Kink]:
+    # PyTorch's convention in other depends on the side of 0 other is on.
+    r = _only_if(mod(self, other), sympy.Ne(self, 0))
+    return [kink("self", r, "self / other is a nonzero integer (a jump)"),
+            kink("other", _only_if(r, other > 0), "self / other is a nonzero integer, other > 0"),
+            kink("other", _only_if(r, other < 0),
+                 "self / other is a nonzero integer, other < 0")]
+
+
+def _whole(x: Any, where: str, offset: Any = 0) -> list[Kink]:
+    """``x`` (less ``offset``) is a whole number: a jump of a rounding step."""
+    return [kink("self", x - offset - sympy.floor(x - offset), where)]
+
+
+elementwise("clamp", _bounds(_clamp), _bounds(_clamp_kinks(_AT_A_BOUND, _AT_A_BOUND)))
+elementwise("clamp_min", _bounds(_clamp), _bounds(_clamp_kinks("self == min", "")))
+elementwise("clamp_max", _bounds(_clamp), _bounds(_clamp_kinks("", "self == max")))
 elementwise("clamp_min_tensor", lambda self, min: _clamp(self, min=min),
-            lambda self, min: [("self", self - min), ("min", self - min)])
+            lambda self, min: [kink("self", self - min, "self == min"),
+                               kink("min", self - min, "self == min")])
 elementwise("clamp_max_tensor", lambda self, max: _clamp(self, max=max),
-            lambda self, max: [("self", self - max), ("max", self - max)])
+            lambda self, max: [kink("self", self - max, "self == max"),
+                               kink("max", self - max, "self == max")])
 # At min == max the result is min(min, max) for self < min and max for self > max: a kink in
 # each bound (PyTorch gives neither of them the gradient there).
 elementwise("clamp_tensor", lambda self, min, max: _clamp(self, min=min, max=max),
-            lambda self, min, max: [("self", self - min), ("self", self - max),
-                                    ("min", self - min), ("max", self - max),
-                                    ("min", min - max), ("max", min - max)])
+            lambda self, min, max: [kink("self", self - min, _AT_A_BOUND),
+                                    kink("self", self - max, _AT_A_BOUND),
+                                    kink("min", self - min, "self == min"),
+                                    kink("max", self - max, "self == max"),
+                                    kink("min", min - max, "min == max"),
+                                    kink("max", min - max, "min == max")])
 for _name in ("remainder", "remainder_tensor", "remainder_scalar"):
-    elementwise(_name, *_modulo(FloorMod))
+    elementwise(_name, *_modulo(FloorMod, _remainder_jumps))
 for _name in ("fmod", "fmod_tensor"):
-    elementwise(_name, *_modulo(TruncMod))
+    elementwise(_name, *_modulo(TruncMod, _fmod_jumps))
 elementwise("floor_divide", FloorDiv)
-elementwise("floor", lambda self: FloorStep(self))
-elementwise("ceil", lambda self: CeilStep(self))
-elementwise("round", lambda self: RoundStep(self))
+_INTEGER = "self is an integer"
+elementwise("floor", lambda self: FloorStep(self), labels=lambda self: _whole(self, _INTEGER))
+elementwise("ceil", lambda self: CeilStep(self), labels=lambda self: _whole(self, _INTEGER))
+elementwise("round", lambda self: RoundStep(self), labels=lambda self: _whole(
+    self, "self is a half-integer", sympy.Rational(1, 2)))
 elementwise("round_decimals", lambda self, *, decimals: RoundStep(
-    self * sympy.Integer(10) ** decimals) / sympy.Integer(10) ** decimals)
-elementwise("trunc", lambda self: TruncStep(self))
+    self * sympy.Integer(10) ** decimals) / sympy.Integer(10) ** decimals,
+    labels=lambda self, *, decimals: _whole(self * sympy.Integer(10) ** decimals,
+                                            "self * 10**decimals is a half-integer",
+                                            sympy.Rational(1, 2)))
+elementwise("trunc", lambda self: TruncStep(self), labels=lambda self: _whole(self, _INTEGER))
 
 # -- exponentials and logarithms ------------------------------------------------------------------
 elementwise("exp", sympy.exp)

@@ -12,7 +12,7 @@ import numpy as np
 import sympy
 from sympy import Piecewise
 
-from oracle.semantics import defmeaning, num
+from oracle.semantics import defmeaning, kink, num
 from oracle.semantics.elementwise import _self_at_zero
 from oracle.semantics.elementwise import elementwise as _act
 from oracle.semantics.reductions import along
@@ -50,7 +50,7 @@ _act("elu", _elu, _self_at_zero)
 _act("gelu", _gelu)
 _act("silu", lambda self: self * _sigmoid(self))
 _act("softplus", _softplus, lambda self, *, beta=1, threshold=20: [
-    ("self", num(beta) * self - num(threshold))])
+    kink("self", num(beta) * self - num(threshold), "self * beta == threshold")])
 
 
 def _softmax(xs: list[Any]) -> list[Any]:
@@ -100,3 +100,58 @@ def _nll_loss(self: Any, target: Any, weight: Any = None, *, reduction: str = "m
 defmeaning("nll_loss", "structural", _nll_loss, index_args=("target",))
 defmeaning("mse_loss", "structural", lambda self, target, *, reduction="mean", **_: _reduced(
     (np.asarray(self, dtype=object) - np.asarray(target, dtype=object)) ** 2, reduction))
+
+
+def _elementwise_loss(loss: Any) -> Any:
+    """The meaning of a loss that is ``loss`` of each element (broadcast), then reduced."""
+    def meaning(*tensors: Any, reduction: str = "mean", **attrs: Any) -> np.ndarray:
+        arrays = np.broadcast_arrays(*(np.asarray(t, dtype=object) for t in tensors))
+        values = np.vectorize(lambda *xs: loss(*xs, **attrs), otypes=[object])(*arrays)
+        return _reduced(np.asarray(values, dtype=object), reduction)
+    return meaning
+
+
+def _smooth_l1(x: Any, y: Any, *, beta: Any) -> Any:
+    d, b = sympy.Abs(x - y), num(beta)
+    return Piecewise((d**2 / (2 * b), d < b), (d - b / 2, True))
+
+
+def _huber(x: Any, y: Any, *, delta: Any) -> Any:
+    d, c = sympy.Abs(x - y), num(delta)
+    return Piecewise((d**2 / 2, d < c), (c * (d - c / 2), True))
+
+
+def _bce(x: Any, y: Any, w: Any) -> Any:
+    # PyTorch bounds each log below by -100 (so a probability of 0 costs 100, not infinity).
+    log_p, log_q = sympy.Max(sympy.log(x), -100), sympy.Max(sympy.log(1 - x), -100)
+    return -w * (y * log_p + (1 - y) * log_q)
+
+
+def _bce_logits(x: Any, y: Any, w: Any, pos_weight: Any) -> Any:
+    return w * ((1 - y) * x + (1 + (pos_weight - 1) * y) * sympy.log(1 + sympy.exp(-x)))
+
+
+defmeaning("smooth_l1_loss", "structural", _elementwise_loss(_smooth_l1))
+defmeaning("huber_loss", "structural", _elementwise_loss(_huber))
+defmeaning("binary_cross_entropy", "structural", _elementwise_loss(_bce))
+defmeaning("binary_cross_entropy_with_logits", "structural", _elementwise_loss(_bce_logits))
+defmeaning("embedding", "index", lambda weight, *, indices, **_: np.asarray(
+    np.asarray(weight, dtype=object)[np.asarray(indices, dtype=np.int64)], dtype=object))
+
+
+def _layer_norm(self: Any, weight: Any, bias: Any, *, normalized_ndim: int, eps: Any,
+                **_: Any) -> np.ndarray:
+    x = np.asarray(self, dtype=object)
+    w, b = np.asarray(weight, dtype=object), np.asarray(bias, dtype=object)
+    group = x.shape[x.ndim - normalized_ndim:]
+    out = np.empty(x.shape, dtype=object)
+    for lead in np.ndindex(x.shape[:x.ndim - normalized_ndim]):
+        xs = x[lead].reshape(-1)
+        mean = sympy.Add(*xs) / len(xs)
+        var = sympy.Add(*[(v - mean) ** 2 for v in xs]) / len(xs)
+        normed = np.array([(v - mean) / sympy.sqrt(var + num(eps)) for v in xs], dtype=object)
+        out[lead] = normed.reshape(group) * w + b
+    return out
+
+
+defmeaning("layer_norm", "structural", _layer_norm)

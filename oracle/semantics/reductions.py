@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from oracle.semantics import defmeaning, num
+from oracle.semantics import Kink, defmeaning, kink, num
 
 __all__ = ["reduce", "along"]
 
@@ -93,19 +93,26 @@ def _norm(xs: list[Any], p: Any) -> Any:
     return sympy.Add(*[sympy.Abs(x) ** q for x in xs]) ** (1 / q)
 
 
-def _norm_kinks(self: np.ndarray, p: Any, dim: Any, keepdim: bool) -> list[tuple[str, Any]]:
+_NORM_ZERO = ("self == 0 (p <= 1: each zero element, where p < 1 takes 0 for an infinite "
+              "slope; p > 1: a zero norm)")
+_NORM_TIE = "p = +-inf: two elements tie for the extreme |self|"
+
+
+def _norm_kinks(self: np.ndarray, p: Any, dim: Any, keepdim: bool) -> list[Kink]:
     # |x| is a kink at each zero element for p <= 1; for p > 1 only the all-zero vector is;
     # for p = +-inf the extremum switches where two |x| tie, and |x| kinks at 0.
     if p in (float("inf"), float("-inf")):
-        def ties(xs: list[Any]) -> list[Any]:
-            return [sympy.Abs(a) - sympy.Abs(b) for n, a in enumerate(xs) for b in xs[n + 1:]]
+        def ties(xs: list[Any]) -> list[Kink]:
+            return [kink("self", sympy.Abs(a) - sympy.Abs(b), _NORM_TIE)
+                    for n, a in enumerate(xs) for b in xs[n + 1:]]
 
-        lines = reduce(self, dim, keepdim, lambda xs: tuple(ties(xs) + list(xs)))
-        return [("self", e) for group in lines.flat for e in group]
+        lines = reduce(self, dim, keepdim, lambda xs: tuple(
+            ties(xs) + [kink("self", x, _NORM_ZERO) for x in xs]))
+        return [k for group in lines.flat for k in group]
     if p in (1, 1.0) or (isinstance(p, int | float) and p <= 1):
-        return [("self", x) for x in np.asarray(self).flat]
-    return [("self", v) for v in reduce(self, dim, keepdim,
-                                        lambda xs: sympy.Add(*[x**2 for x in xs])).flat]
+        return [kink("self", x, _NORM_ZERO) for x in np.asarray(self).flat]
+    return [kink("self", v, _NORM_ZERO) for v in reduce(
+        self, dim, keepdim, lambda xs: sympy.Add(*[x**2 for x in xs])).flat]
 
 
 def _cumulative(op: Callable[[Any, Any], Any]) -> Callable[[list[Any]], list[Any]]:
@@ -137,15 +144,16 @@ def _moment(self: Any, *, dim: Any = None, correction: Any = 1, keepdim: bool = 
 
 
 def _moment_kinks(self: Any, *, dim: Any = None, correction: Any = 1, keepdim: bool = False,
-                  root: bool = False) -> list[tuple[str, Any]]:
+                  root: bool = False) -> list[Kink]:
     # sqrt has a vertical tangent at 0: the standard deviation of equal elements is a kink.
     # Its zero set is written as a sum of |differences|, which mpmath evaluates to exactly 0
     # on a tie and to a positive number otherwise; the variance itself, through a rounded
     # mean, leaves a residue of the working precision on a tie and would hide the kink.
     if not root:
         return []
-    return [("self", v) for v in reduce(self, dim, keepdim, lambda xs: sympy.Add(
-        *[sympy.Abs(x - xs[0]) for x in xs[1:]]) if len(xs) > 1 else sympy.Integer(0)).flat]
+    return [kink("self", v, "all elements of self equal (std == 0)") for v in reduce(
+        self, dim, keepdim, lambda xs: sympy.Add(*[sympy.Abs(x - xs[0]) for x in xs[1:]])
+        if len(xs) > 1 else sympy.Integer(0)).flat]
 
 
 _reduction("var", _moment, kinks=_moment_kinks)
@@ -165,10 +173,25 @@ def _candidates(self: np.ndarray, dim: Any, keepdim: bool) -> np.ndarray:
     return reduce(self, dim, keepdim, tuple)
 
 
-for _kind in ("max", "min"):
+def _extremum_ties(pick: Any) -> Callable[..., list[Kink]]:
+    """Two candidates tie for the extremum: both equal it."""
+    def ties(self: np.ndarray, *, dim: Any = None, keepdim: bool = False, **_: Any
+             ) -> list[Kink]:
+        def pairs(xs: list[Any]) -> tuple[Any, ...]:
+            top = pick(*xs)
+            return tuple(sympy.Abs(top - a) + sympy.Abs(top - b)
+                         for n, a in enumerate(xs) for b in xs[n + 1:])
+
+        return [kink("self", e, "two elements of self tie for the extremum")
+                for group in reduce(self, dim, keepdim, pairs).flat for e in group]
+
+    return ties
+
+
+for _kind, _pick in (("max", sympy.Max), ("min", sympy.Min)):
     defmeaning(f"{_kind}_all", "select", lambda self, **_: _candidates(self, None, False),
-               select=_kind)
+               select=_kind, labels=_extremum_ties(_pick))
     defmeaning(f"a{_kind}", "select", lambda self, *, dim=None, keepdim=False, **_: _candidates(
-        self, dim, keepdim), select=_kind)
+        self, dim, keepdim), select=_kind, labels=_extremum_ties(_pick))
     defmeaning(f"{_kind}_dim", "select", lambda self, *, dim, keepdim=False, **_: _candidates(
-        self, dim, keepdim), select=_kind)
+        self, dim, keepdim), select=_kind, labels=_extremum_ties(_pick))

@@ -7,8 +7,23 @@
 """
 
 from symgrad.nn import functional, init
-from symgrad.nn.modules import Linear, Module, ReLU, Sequential, Sigmoid, Tanh
+from symgrad.nn.activation import GELU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from symgrad.nn.layers import Dropout, Embedding, Flatten, Identity, LayerNorm, Unflatten
+from symgrad.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
+from symgrad.nn.modules import Linear, Module, ModuleDict, ModuleList, Sequential
 from symgrad.nn.parameter import Parameter
 
-__all__ = ["functional", "init", "Module", "Parameter", "Linear", "Sequential", "ReLU", "Tanh",
-           "Sigmoid"]
+__all__ = ["functional", "init", "Module", "Parameter", "Linear", "Sequential", "ModuleList",
+           "ModuleDict", "ReLU", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "LogSoftmax",
+           "Identity", "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm", "MSELoss",
+           "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
+           "CrossEntropyLoss", "NLLLoss"]

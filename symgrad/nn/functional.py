@@ -15,10 +15,14 @@ difference then the reduction, as PyTorch composes them.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
+
+import numpy as np
 
 import symgrad
 from symgrad import _dtypes
 from symgrad.ops import activations as A
+from symgrad.ops import layers, losses
 from symgrad.ops.activations import log_softmax, relu, softmax
 from symgrad.ops.registry import apply
 from symgrad.ops.shape import UNSAFE_VIEW
@@ -26,7 +30,9 @@ from symgrad.tensor import Tensor
 
 __all__ = [
     "relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh", "softmax",
-    "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "linear",
+    "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss",
+    "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "linear",
+    "dropout", "embedding", "layer_norm",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -164,18 +170,41 @@ def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean",
 
 
 def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
-                  ignore_index: int = -100) -> Tensor:
+                  ignore_index: int = -100, label_smoothing: float = 0.0) -> Tensor:
     """``nll_loss(log_softmax(input, class dim), target)`` for class-index targets.
 
+    Parameters:
+        input: logits, ``(C,)`` or ``(N, C)``.
+        target: class indices, ``()`` or ``(N,)``, int64.
+        reduction: ``"mean"`` over the targets not ignored, ``"sum"`` or ``"none"``.
+        ignore_index: a target value that contributes nothing (nor counts in the mean).
+        label_smoothing: ``eps`` in [0, 1]: the loss is ``(1 - eps) nll + eps / C`` times the
+            sum of ``-log_softmax`` over the classes, as PyTorch composes it.
+
     >>> import symgrad
-    >>> symgrad.nn.functional.cross_entropy(symgrad.tensor([[0.0, 0.0]]), symgrad.tensor([1]))
+    >>> F = symgrad.nn.functional
+    >>> F.cross_entropy(symgrad.tensor([[0.0, 0.0]]), symgrad.tensor([1]))
     tensor(0.6931)
+    >>> F.cross_entropy(symgrad.tensor([[2.0, 0.0]]), symgrad.tensor([0]), label_smoothing=0.5)
+    tensor(0.6269)
     """
     if target.is_floating_point():
         raise NotImplementedError("cross_entropy: class-probability targets (a floating-point "
                                   "target) are not supported; pass class indices")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     dim = 0 if input.ndim == 1 else 1
-    return nll_loss(log_softmax(input, dim), target, reduction, ignore_index)
+    logp = log_softmax(input, dim)
+    nll = nll_loss(logp, target, reduction, ignore_index)
+    if label_smoothing == 0.0:
+        return nll
+    ignored = target == ignore_index
+    smooth = (-logp.sum(dim)).masked_fill(ignored, 0.0)
+    if reduction == "mean":
+        smooth = smooth.sum() / (~ignored).sum()
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return (1 - label_smoothing) * nll + smooth * (label_smoothing / input.shape[dim])
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
@@ -205,6 +234,211 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     if reduction == "none":
         return diff
     return diff.mean() if reduction == "mean" else diff.sum()
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``, reduced, for
+    ``d = input - target``; ``beta = 0`` is ``l1_loss``, as in PyTorch.
+
+    Parameters:
+        input: predictions.
+        target: values of the same shape (a broadcast one warns, as in PyTorch).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        beta: where the square turns into the absolute value; not negative.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.smooth_l1_loss(symgrad.tensor([0.5, 3.0]), symgrad.zeros(2))
+    tensor(1.3125)
+    """
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    _warn_if_broadcast(input, target)
+    return apply(losses.SMOOTH_L1_LOSS, *_broadcast(input, target),
+                 reduction=_reduction(reduction), beta=float(beta))
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+               delta: float = 1.0) -> Tensor:
+    """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, reduced.
+
+    Parameters:
+        input: predictions.
+        target: values of the same shape (a broadcast one warns, as in PyTorch).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        delta: where the square turns linear; positive.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.huber_loss(symgrad.tensor([0.5, 3.0]), symgrad.zeros(2), delta=2.0)
+    tensor(2.0625)
+    """
+    if not delta > 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    _warn_if_broadcast(input, target)
+    return apply(losses.HUBER_LOSS, *_broadcast(input, target),
+                 reduction=_reduction(reduction), delta=float(delta))
+
+
+def _broadcast(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+    if tuple(input.shape) == tuple(target.shape):
+        return input, target
+    shape = np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    return input.expand(shape), target.expand(shape)
+
+
+def _weight(weight: Tensor | None, like: Tensor, fill: float = 1.0) -> Tensor:
+    """An optional weight as a constant tensor of ``like``'s dtype (``fill`` when absent)."""
+    if weight is None:
+        return symgrad.full((), fill, dtype=like.dtype)
+    return weight.to(like.dtype)
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """``-weight (target log(input) + (1 - target) log(1 - input))``, each log at least -100.
+
+    Parameters:
+        input: probabilities in [0, 1].
+        target: probabilities of the same shape and dtype.
+        weight: a rescaling of each element's loss (broadcast), not differentiated.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    >>> import symgrad
+    >>> F = symgrad.nn.functional
+    >>> F.binary_cross_entropy(symgrad.tensor([0.5, 0.9]), symgrad.tensor([1.0, 1.0]))
+    tensor(0.3993)
+    """
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
+                         f"size ({input.shape}) is deprecated. Please ensure they have the same "
+                         "size.")
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {_SCALAR_NAMES[target.dtype.name]} but expected "
+                           f"{_SCALAR_NAMES[input.dtype.name]}")
+    if input.is_floating_point() and ((input._data < 0) | (input._data > 1)).any():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    w = _weight(weight, input).expand(input.shape)
+    return apply(losses.BINARY_CROSS_ENTROPY, input, target, w, reduction=_reduction(reduction))
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
+                                     weight: Tensor | None = None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """``binary_cross_entropy(sigmoid(input), target)`` computed from the logits, without
+    overflow; ``pos_weight`` weighs the positive term (``target``) of each class.
+
+    Parameters:
+        input: logits.
+        target: probabilities of the same shape.
+        weight: a rescaling of each element's loss (broadcast), not differentiated.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        pos_weight: a weight of the positive term per class (broadcast), not differentiated.
+
+    >>> import symgrad
+    >>> F = symgrad.nn.functional
+    >>> F.binary_cross_entropy_with_logits(symgrad.tensor([0.0, 100.0]), symgrad.ones(2))
+    tensor(0.3466)
+    """
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    w = _weight(weight, input).expand(input.shape)
+    pw = _weight(pos_weight, input).expand(input.shape)
+    return apply(losses.BINARY_CROSS_ENTROPY_WITH_LOGITS, input, target, w, pw,
+                 reduction=_reduction(reduction))
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
+    """Each element zeroed with probability ``p`` and the rest scaled by ``1 / (1 - p)`` in
+    training; ``input`` itself otherwise. The mask is a constant: ``input * mask``, as PyTorch
+    records it (MulBackward0).
+
+    Parameters:
+        input: the tensor to drop elements of.
+        p: the probability of zeroing an element, in [0, 1].
+        training: drop only when true (a module passes its ``training`` flag).
+        inplace: PyTorch's in-place variant; refused here rather than silently copying.
+
+    >>> import symgrad
+    >>> x = symgrad.ones(4)
+    >>> symgrad.nn.functional.dropout(x, 0.5, training=False) is x
+    True
+    >>> set(symgrad.nn.functional.dropout(x, 0.5).tolist()) <= {0.0, 2.0}
+    True
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if inplace:
+        raise NotImplementedError("dropout(inplace=True) is not supported; use inplace=False")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * symgrad.zeros((), dtype=input.dtype)
+    keep = (symgrad.rand(*input.shape, dtype=input.dtype) < 1 - p).to(input.dtype)
+    return input * (keep / (1 - p))
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None) -> Tensor:
+    """The rows of ``weight`` at the indices ``input``: shape ``input.shape + (dim,)``.
+
+    Parameters:
+        input: int64 or int32 indices into the rows of ``weight``.
+        weight: the table, ``(num_embeddings, embedding_dim)``.
+        padding_idx: PyTorch's row without a gradient; not supported here.
+        max_norm: PyTorch's in-place renormalisation of looked-up rows; not supported here.
+
+    >>> import symgrad
+    >>> table = symgrad.tensor([[0.0, 1.0], [2.0, 3.0]], requires_grad=True)
+    >>> out = symgrad.nn.functional.embedding(symgrad.tensor([1, 1, 0]), table); out
+    tensor([[2., 3.],
+            [2., 3.],
+            [0., 1.]], grad_fn=<EmbeddingBackward0>)
+    >>> out.sum().backward(); table.grad
+    tensor([[1., 1.],
+            [2., 2.]])
+    """
+    if padding_idx is not None or max_norm is not None:
+        raise NotImplementedError("embedding: padding_idx and max_norm are not supported")
+    if input.dtype.name not in ("int64", "int32"):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
+                           "following scalar types: Long, Int; but got "
+                           f"symgrad.{_SCALAR_NAMES[input.dtype.name]}Tensor instead (while "
+                           "checking arguments for embedding)")
+    rows = weight.shape[0]
+    indices = input._data.astype(np.int64)
+    if indices.size and (indices.min() < 0 or indices.max() >= rows):
+        raise IndexError("index out of range in self")
+    return apply(layers.EMBEDDING, weight, indices=indices)
+
+
+def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Each group of the last ``len(normalized_shape)`` dims shifted to mean 0 and scaled to
+    variance 1 (biased, plus ``eps``), then ``* weight + bias``.
+
+    Parameters:
+        input: a tensor whose trailing dims are ``normalized_shape``.
+        normalized_shape: the trailing dims normalised together.
+        weight: a scale of shape ``normalized_shape`` (1 when None).
+        bias: a shift of shape ``normalized_shape`` (0 when None).
+        eps: added to the variance, for stability.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.layer_norm(symgrad.tensor([[1.0, 3.0]]), (2,))
+    tensor([[-1.0000,  1.0000]])
+    """
+    shape = tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape):]) != shape or len(shape) > input.ndim:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of size"
+                           f"{list(input.shape)}")
+    w = _weight(weight, input).expand(shape)
+    b = _weight(bias, input, 0.0).expand(shape)
+    return apply(layers.LAYER_NORM, input, w, b, normalized_ndim=len(shape), eps=float(eps))
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

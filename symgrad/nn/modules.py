@@ -1,4 +1,4 @@
-"""``Module`` and the layers built on it: ``Linear``, ``Sequential`` and activations.
+"""``Module``, ``Linear`` and the containers ``Sequential``, ``ModuleList`` and ``ModuleDict``.
 
 A module registers every ``Parameter`` and sub-``Module`` assigned to one of its attributes, so
 ``parameters()`` finds them all, in assignment order, as PyTorch does.
@@ -7,18 +7,19 @@ A module registers every ``Parameter`` and sub-``Module`` assigned to one of its
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from symgrad.autograd import grad_mode
 from symgrad.creation import empty
 from symgrad.nn import functional as F
 from symgrad.nn import init
 from symgrad.nn.parameter import Parameter
 from symgrad.tensor import Tensor
 
-__all__ = ["Module", "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid"]
+__all__ = ["Module", "Linear", "Sequential", "ModuleList", "ModuleDict"]
 
 
 class Module:
@@ -214,6 +215,67 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    def state_dict(self, prefix: str = "") -> dict[str, Tensor]:
+        """Every parameter by dotted name, detached (sharing memory), as PyTorch's
+        ``state_dict``; save it and give it to ``load_state_dict`` later.
+
+        Parameters:
+            prefix: put before every name.
+
+        >>> import symgrad
+        >>> layer = symgrad.nn.Linear(2, 1)
+        >>> state = layer.state_dict(); list(state), state["bias"].requires_grad
+        (['weight', 'bias'], False)
+        """
+        return {name: p.detach() for name, p in self.named_parameters(prefix)}
+
+    def load_state_dict(self, state_dict: dict[str, Tensor], strict: bool = True) -> Any:
+        """Copy the values of ``state_dict`` into the parameters of the same names.
+
+        Parameters:
+            state_dict: values by dotted name, as ``state_dict()`` gives them.
+            strict: refuse missing and unexpected names (PyTorch's RuntimeError); otherwise
+                load the names that match and report the others.
+
+        Returns ``(missing_keys, unexpected_keys)`` as a named tuple; a shape mismatch is
+        always an error.
+
+        >>> import symgrad
+        >>> a, b = symgrad.nn.Linear(2, 1), symgrad.nn.Linear(2, 1)
+        >>> b.load_state_dict(a.state_dict())
+        <All keys matched successfully>
+        >>> a.weight.tolist() == b.weight.tolist()
+        True
+        >>> b.load_state_dict({"weight": a.weight})
+        Traceback (most recent call last):
+        ...
+        RuntimeError: Error(s) in loading state_dict for Linear:
+            Missing key(s) in state_dict: "bias".
+        """
+        own = dict(self.named_parameters())
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors = []
+        if strict and unexpected:
+            errors.append("Unexpected key(s) in state_dict: "
+                          + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+        if strict and missing:
+            errors.append("Missing key(s) in state_dict: "
+                          + ", ".join(f'"{k}"' for k in missing) + ". ")
+        for name, value in state_dict.items():
+            if name in own and tuple(value.shape) != tuple(own[name].shape):
+                errors.append(f"size mismatch for {name}: copying a param with shape "
+                              f"{value.shape} from checkpoint, the shape in current model is "
+                              f"{own[name].shape}.")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(e.rstrip() for e in errors))
+        with grad_mode.no_grad():
+            for name, value in state_dict.items():
+                if name in own:
+                    own[name].copy_(value)
+        return _IncompatibleKeys(missing, unexpected)
+
     def extra_repr(self) -> str:
         """What ``repr`` prints between the parentheses; subclasses override it.
 
@@ -229,6 +291,19 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+class _IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` reports: the names it did not find, and those it did not use."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+                f"unexpected_keys={self.unexpected_keys})")
 
 
 class Linear(Module):
@@ -338,56 +413,98 @@ class Sequential(Module):
         return iter(self._modules.values())
 
 
-class ReLU(Module):
-    """``relu`` as a layer.
+class ModuleList(Module):
+    """Modules in a list, registered (their parameters are the list's): index, iterate, append.
+
+    Parameters:
+        modules: the modules to start with.
 
     >>> import symgrad
-    >>> symgrad.nn.ReLU()(symgrad.tensor([-1.0, 2.0], requires_grad=True))
-    tensor([0., 2.], grad_fn=<ReluBackward0>)
+    >>> layers = symgrad.nn.ModuleList([symgrad.nn.Linear(2, 2) for _ in range(3)])
+    >>> len(layers), len(list(layers.parameters())), type(layers[-1]).__name__
+    (3, 6, 'Linear')
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        """``max(input, 0)`` elementwise.
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
+        super().__init__()
+        for m in modules:
+            self.append(m)
+
+    def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end; returns the list.
 
         >>> import symgrad
-        >>> symgrad.nn.ReLU().forward(symgrad.tensor([-0.5, 0.5]))
-        tensor([0.0000, 0.5000])
+        >>> len(symgrad.nn.ModuleList().append(symgrad.nn.Tanh()))
+        1
         """
-        return F.relu(input)
+        self._modules[str(len(self._modules))] = module
+        return self
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self._modules.values())[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
 
 
-class Tanh(Module):
-    """``tanh`` as a layer.
+class ModuleDict(Module):
+    """Modules by name, registered (their parameters are the dict's), in insertion order.
+
+    Parameters:
+        modules: ``name -> module`` pairs to start with (a dict or an iterable of pairs).
 
     >>> import symgrad
-    >>> symgrad.nn.Tanh()(symgrad.tensor([0.0], requires_grad=True))
-    tensor([0.], grad_fn=<TanhBackward0>)
+    >>> heads = symgrad.nn.ModuleDict({"a": symgrad.nn.Linear(2, 1), "b": symgrad.nn.ReLU()})
+    >>> list(heads), [name for name, _ in heads.named_parameters()], "a" in heads
+    (['a', 'b'], ['a.weight', 'a.bias'], True)
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        """``tanh(input)`` elementwise: odd, bounded by 1.
+    def __init__(self, modules: dict[str, Module] | Iterable[tuple[str, Module]] = ()) -> None:
+        super().__init__()
+        for name, m in dict(modules).items():
+            self[name] = m
+
+    def __getitem__(self, name: str) -> Module:
+        return self._modules[name]
+
+    def __setitem__(self, name: str, module: Module) -> None:
+        self._modules[name] = module
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._modules
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def keys(self) -> Iterable[str]:
+        """The names, in insertion order.
 
         >>> import symgrad
-        >>> y = symgrad.nn.Tanh().forward(symgrad.tensor([-30.0, 30.0]))
-        >>> y.tolist()
-        [-1.0, 1.0]
+        >>> list(symgrad.nn.ModuleDict({"x": symgrad.nn.ReLU()}).keys())
+        ['x']
         """
-        return F.tanh(input)
+        return self._modules.keys()
 
-
-class Sigmoid(Module):
-    """``sigmoid`` as a layer.
-
-    >>> import symgrad
-    >>> symgrad.nn.Sigmoid()(symgrad.tensor([0.0], requires_grad=True))
-    tensor([0.5000], grad_fn=<SigmoidBackward0>)
-    """
-
-    def forward(self, input: Tensor) -> Tensor:
-        """``1 / (1 + exp(-input))`` elementwise.
+    def values(self) -> Iterable[Module]:
+        """The modules, in insertion order.
 
         >>> import symgrad
-        >>> symgrad.nn.Sigmoid().forward(symgrad.tensor([0.0, 2.0]))
-        tensor([0.5000, 0.8808])
+        >>> [type(m).__name__ for m in symgrad.nn.ModuleDict({"x": symgrad.nn.ReLU()}).values()]
+        ['ReLU']
         """
-        return F.sigmoid(input)
+        return self._modules.values()
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        """``(name, module)`` pairs, in insertion order.
+
+        >>> import symgrad
+        >>> [name for name, _ in symgrad.nn.ModuleDict({"x": symgrad.nn.ReLU()}).items()]
+        ['x']
+        """
+        return self._modules.items()

@@ -80,6 +80,11 @@ def refuse(dtypes: Iterable[dtype], message: str | Callable[..., str],
     callable ``message`` is called with that name, then the call's values and attrs. Give the
     result to ``defop(..., refuses=...)``; join several with ``|``.
 
+    Args:
+        dtypes: The computation dtypes refused.
+        message: PyTorch's message, or a callable writing it (see above).
+        error: The exception class raised. Defaults to RuntimeError.
+
     >>> refuse({_dtypes.bool}, "Boolean inputs not supported for {dtype}s")
     {dtype('bool'): (<class 'RuntimeError'>, 'Boolean inputs not supported for Bools')}
     """
@@ -92,6 +97,10 @@ def not_implemented(kernel: str | Callable[..., str], dtypes: Iterable[dtype]) -
     """PyTorch's refusal of a dtype its kernel has no code for, as ``refuse`` declares it.
 
     ``kernel`` names the kernel, or is called with the values and attrs of the call to name it.
+
+    Args:
+        kernel: The kernel's name, or a callable naming it.
+        dtypes: The computation dtypes refused.
 
     >>> error, message = not_implemented("gelu_cpu", (_dtypes.int64,))[np.dtype("int64")]
     >>> print(error.__name__, message)
@@ -220,6 +229,9 @@ class OpDef:
     _plan: Any = field(default=None, init=False, repr=False)
     # The class of the nodes this op records, named as PyTorch names it (``MulBackward0``).
     node_class: type[Node] = field(default=Node, init=False, repr=False)
+    # The inputs PyTorch refuses to see requiring grad (a loss's weight): refused on recording.
+    grad_refused: tuple[str, ...] = ()
+    _fixed: tuple[int, ...] = field(default=(), init=False, repr=False)
 
     def __post_init__(self) -> None:
         slow = set(self.refuses)
@@ -227,6 +239,7 @@ class OpDef:
             slow.update(d.np for d in _dtypes.ALL if d.np not in _FLOAT_NP)
         object.__setattr__(self, "_slow", frozenset(slow))  # frozen: derived once, here
         object.__setattr__(self, "node_class", node_class(self.grad_fn))
+        object.__setattr__(self, "_fixed", tuple(self.args.index(a) for a in self.grad_refused))
 
     def __repr__(self) -> str:
         return f"OpDef({self.name!r}, {self.grad_fn!r})"
@@ -238,6 +251,9 @@ _NODE_CLASSES: dict[str, type[Node]] = {}
 def node_class(grad_fn: str) -> type[Node]:
     """The ``Node`` subclass for nodes named ``grad_fn``, made once per name and shared by the
     ops that PyTorch gives one backward class (C++-only nodes drop their namespace).
+
+    Args:
+        grad_fn: The node's name as PyTorch gives it.
 
     >>> import symgrad
     >>> y = symgrad.tensor([1.0], requires_grad=True) * 2
@@ -288,6 +304,7 @@ def defop(
     samples: tuple[Sample, ...] | None = None,
     refuses: Refusals | None = None,
     promotes: tuple[str, ...] = (),
+    grad_refused: tuple[str, ...] = (),
     saves_attrs: tuple[str, ...] = (),
     **extra: Any,
 ) -> OpDef:
@@ -299,6 +316,36 @@ def defop(
     PyTorch's wrapped numbers do (``clamp``'s bounds, ``pow``'s exponent). ``saves_attrs``
     names the attrs (index arrays, masks) PyTorch's node saves as tensors: backward frees them
     too, so a second backward through the node raises unless ``retain_graph``.
+    ``grad_refused`` names the inputs PyTorch raises on when they require grad (a loss's
+    ``weight``).
+
+    Args:
+        name: The op's name in ``REGISTRY``, and the name the oracle gives a meaning to.
+        grad_fn: The name PyTorch gives the op's backward node (``"MulBackward0"``).
+        forward: The NumPy computation: positional parameters are the tensor inputs,
+            keyword-only ones the attributes.
+        vjp: The backward, written in symgrad ops: ``g``, then the saved inputs by name (and
+            ``out``), then keyword attributes, ``<input>_shape`` and ``needs`` as it wants them.
+            None for an op with no gradient (comparisons).
+        dtype_rule: How the result dtype is found: ``"promote"``, ``"promote_float"``,
+            ``"same"`` or ``"bool"``. Defaults to ``"promote"``.
+        dtypes: The dtypes the generated tests run the op in. Defaults to the floating ones.
+        differentiable: The inputs a gradient flows to. Defaults to None: all of them.
+        domain: Per input, where it is sampled (``Domain``). Defaults to None: everywhere.
+        kinks: Where the op is not differentiable, and the engine's convention there
+            (``Kink``). Defaults to none.
+        double_backward: Whether the VJP can itself be differentiated; if False, a second
+            derivative raises. Defaults to True.
+        kind: What kind of op it is (``"elementwise"``, ``"reduction"``, ``"shape"``, ``"index"``,
+            ``"linalg"``, ...): steers broadcasting checks and the generated tests.
+            Defaults to ``"elementwise"``.
+        samples: How generated tests call it (``Sample``). Defaults to None: shapes by the
+            number of inputs.
+        refuses: The dtypes it raises on and with what error. Defaults to None.
+        promotes: The attrs that take part in type promotion. Defaults to none.
+        saves_attrs: The attrs freed with the saved tensors after backward. Defaults to none.
+        **extra: Anything else kept on ``OpDef.extra`` (``torch=``, the PyTorch call the
+            parity tests run).
 
     >>> import symgrad
     >>> cube = defop("cube_example", "PowBackward0", lambda self: self ** 3,
@@ -351,6 +398,7 @@ def defop(
         extra=extra,
         refuses=refuses or {},
         promotes=promotes,
+        grad_refused=grad_refused,
         saves_attrs=saves_attrs,
     )
     REGISTRY[name] = op
@@ -389,6 +437,11 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     Python scalars become zero-dim constants of the computation dtype, as PyTorch's wrapped
     numbers do, so the recorded graph holds every value the forward used. A floating result
     has the promoted dtype even where NumPy would widen it (bfloat16 * 2.5 is bfloat16).
+
+    Args:
+        op: The op to run.
+        *values: Its tensor inputs (or Python scalars), in the forward's order.
+        **attrs: Its attributes, as the forward's keyword-only parameters.
 
     >>> import symgrad
     >>> out = apply(REGISTRY["mul"], symgrad.tensor([2.0], requires_grad=True), 3)
@@ -528,6 +581,11 @@ def _constants(values: tuple[Any, ...], arrays: list[np.ndarray]) -> tuple[Tenso
 
 def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data: Any) -> Tensor:
     """The result of ``op`` as a tensor made by a new node, which saves what its VJP reads."""
+    for i in op._fixed:
+        if tensors[i]._rg:
+            raise RuntimeError(f"The function '{op.name}' is not differentiable with respect to "
+                               f"argument '{op.args[i]}'. This input cannot have requires_grad "
+                               "True.")
     out = _make(data, True, None)
     edges = []
     meta = []
@@ -603,6 +661,10 @@ def wrap_dim(dim: int, ndim: int) -> int:
 
     A zero-dim tensor accepts dims 0 and -1, as in PyTorch.
 
+    Args:
+        dim: The dim, negative counting from the end.
+        ndim: The number of dims of the tensor.
+
     >>> wrap_dim(-1, 3)
     2
     >>> wrap_dim(3, 3)
@@ -626,6 +688,11 @@ def expose(
     *names: str, method: bool = True, function: bool = True
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Publish a Python wrapper as ``symgrad.<name>`` and, with ``method``, ``Tensor.<name>``.
+
+    Args:
+        *names: The public names. Defaults to the wrapper's own name.
+        method: Also publish it as a ``Tensor`` method. Defaults to True.
+        function: Publish it as ``symgrad.<name>``. Defaults to True.
 
     >>> import symgrad
     >>> FUNCTIONS["mul"] is symgrad.mul, symgrad.Tensor.mul is symgrad.mul

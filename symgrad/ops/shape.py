@@ -402,10 +402,22 @@ def t(input: Tensor) -> Tensor:
 
 
 def _T(input: Tensor) -> Tensor:
+    """The tensor with its dims reversed (a view; a matrix's transpose).
+
+    >>> import symgrad
+    >>> symgrad.zeros(2, 3, 4).T.shape
+    symgrad.Size([4, 3, 2])
+    """
     return view_apply(PERMUTE, input, dims=tuple(range(input.ndim - 1, -1, -1)))
 
 
 def _mT(input: Tensor) -> Tensor:
+    """Each matrix of a batch transposed: the last two dims swapped (a view).
+
+    >>> import symgrad
+    >>> symgrad.zeros(2, 3, 4).mT.shape
+    symgrad.Size([2, 4, 3])
+    """
     if input.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
                            f"Got {input.ndim}-D tensor.")
@@ -645,6 +657,53 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
     return view_apply(EXPAND, input, shape=tuple(target))
 
 
+@expose(function=False)
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.view(other.shape)``: the same memory in ``other``'s shape.
+
+    Parameters:
+        input: the tensor to view.
+        other: the tensor whose shape the view takes.
+
+    >>> import symgrad
+    >>> symgrad.zeros(6).view_as(symgrad.zeros(2, 3)).shape
+    symgrad.Size([2, 3])
+    """
+    return view(input, tuple(other.shape))
+
+
+@expose(function=False)
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.reshape(other.shape)``.
+
+    Parameters:
+        input: the tensor to reshape.
+        other: the tensor whose shape the result takes.
+
+    >>> import symgrad
+    >>> symgrad.arange(4).reshape_as(symgrad.zeros(2, 2))
+    tensor([[0, 1],
+            [2, 3]])
+    """
+    return reshape(input, tuple(other.shape))
+
+
+@expose(function=False)
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.expand(other.shape)``: broadcast to ``other``'s shape without copying.
+
+    Parameters:
+        input: the tensor to broadcast.
+        other: the tensor whose shape the result takes.
+
+    >>> import symgrad
+    >>> symgrad.tensor([1.0, 2.0]).expand_as(symgrad.zeros(2, 2))
+    tensor([[1., 2.],
+            [1., 2.]])
+    """
+    return expand(input, tuple(other.shape))
+
+
 @expose(method=False)
 def broadcast_to(input: Tensor, size: Any) -> Tensor:
     """``input.expand(size)``.
@@ -663,6 +722,10 @@ def broadcast_to(input: Tensor, size: Any) -> Tensor:
 
 def sum_to_size(input: Tensor, *size: Any) -> Tensor:
     """Sum broadcast dims away so the result has ``size``.
+
+    Args:
+        *size: The shape wanted, given separately or as one sequence; this tensor must
+            broadcast to it.
 
     >>> import symgrad
     >>> x = symgrad.tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -683,10 +746,21 @@ Tensor.sum_to_size = sum_to_size  # type: ignore[attr-defined]
 
 
 def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """A copy converted to a dtype (``to(dtype)``, ``to("cpu")``, ``to(other)``); same tensor
-    when nothing changes.
+    """A copy converted to a dtype (``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
+    ``to(other)``); the same tensor when nothing changes.
+
+    Parameters:
+        input: the tensor to convert.
+        args: a dtype, a device (only the CPU: others raise PyTorch's error), both, or a tensor
+            whose dtype to take.
+        kwargs: ``dtype=`` and ``device=``; ``non_blocking`` and ``copy`` as PyTorch takes them.
 
     Only a floating result stays in the graph; a cast to an integer type truncates toward 0:
+
+    Args:
+        *args: A dtype, or a tensor whose dtype is taken; other values (a device name)
+            leave the dtype as it is.
+        **kwargs: ``dtype=``, the dtype; other keywords are ignored.
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.5, -2.5], requires_grad=True)
@@ -695,14 +769,20 @@ def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     >>> x.to(symgrad.int64), x.to("cpu") is x, x.to(symgrad.zeros(1, dtype=symgrad.float32)) is x
     (tensor([ 1, -2]), True, True)
     """
+    from symgrad import devices as _device
+
     target = kwargs.get("dtype")
+    if "device" in kwargs:
+        _device.check_device(kwargs["device"])
     for a in args:
         if isinstance(a, _dtypes.dtype):
             target = a
         elif isinstance(a, Tensor):
             target = a.dtype
+        elif isinstance(a, str | _device.device):
+            _device.check_device(a)
     if target is None or target is input.dtype:
-        return input
+        return input.clone() if kwargs.get("copy") else input
     if not target.is_floating_point or not input.is_floating_point():
         from symgrad.autograd import grad_mode
 

@@ -1,0 +1,490 @@
+"""The symgrad adapter: the only module of ``oracle`` that imports symgrad (with its mutants).
+
+It reads a recorded graph into the IR: ``node.op`` (symgrad names its ops as the judge does),
+``node.attrs``, ``node.inputs`` (another node, a leaf's ``AccumulateGrad`` or a constant
+tensor), the op's declared kink conventions as ``(arg, where, convention)`` and whether its VJP
+reads its result. symgrad keeps no node's result, so the adapter reruns each node's forward
+(symgrad's own kernel, on the input values recorded) to give every node its value, and checks
+the outputs it holds against the rerun. ``record`` runs the engine's backward with a hook on
+every node (``Node.register_hook``), keeping the cotangent each node received and the gradients
+it gave. It never looks at a VJP.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+import symgrad
+from oracle.engines.base import Case, Engine, MutantCase, OpInfo, Recording, Unsupported
+from oracle.ir import Graph, IRNode
+from symgrad import _dtypes
+from symgrad.autograd.graph import AccumulateGrad, Node
+from symgrad.ops.registry import REGISTRY, OpDef, apply
+from symgrad.tensor import Tensor
+
+__all__ = ["ADAPTER", "SymgradEngine"]
+
+
+def _tuple(x: Any) -> tuple[Any, ...]:
+    if x is None:
+        return ()
+    return (x,) if isinstance(x, Tensor) else tuple(x)
+
+
+def _hex_list(a: np.ndarray) -> list[str]:
+    return [float(v).hex() for v in np.ravel(np.asarray(a, dtype=np.float64))]
+
+
+class SymgradEngine(Engine):
+    """symgrad behind the adapter protocol (``oracle.engines.base.Engine``).
+
+    >>> x = symgrad.tensor([0.5, -2.0], requires_grad=True)
+    >>> rec = ADAPTER.record(lambda x: (x * x).sum(), [x])
+    >>> [n.op or n.kind for n in rec.graph.nodes], rec.grads[0].tolist()
+    (['leaf', 'mul', 'sum_all'], [1.0, -4.0])
+    """
+
+    name = "symgrad"
+    roots = ("symgrad",)
+
+    # -- tensors ----------------------------------------------------------------------------
+    def is_tensor(self, x: Any) -> bool:
+        """Whether ``x`` is a symgrad tensor.
+
+        >>> ADAPTER.is_tensor(symgrad.zeros(1)), ADAPTER.is_tensor(np.zeros(1))
+        (True, False)
+        """
+        return isinstance(x, Tensor)
+
+    def to_numpy(self, t: Any) -> np.ndarray:
+        """A copy of the tensor's data (or of an array), in its own dtype.
+
+        >>> ADAPTER.to_numpy(symgrad.tensor([1.5], dtype=symgrad.bfloat16)).dtype.name
+        'bfloat16'
+        """
+        return np.array(t._data if isinstance(t, Tensor) else t, copy=True)
+
+    def dtype_name(self, t: Any) -> str:
+        """The tensor's dtype name.
+
+        >>> ADAPTER.dtype_name(symgrad.zeros(1, dtype=symgrad.float16))
+        'float16'
+        """
+        return t.dtype.name
+
+    def requires_grad(self, t: Any) -> bool:
+        """Whether the tensor requires grad.
+
+        >>> ADAPTER.requires_grad(symgrad.zeros(1, requires_grad=True))
+        True
+        """
+        return isinstance(t, Tensor) and bool(t.requires_grad)
+
+    def tensor(self, a: Any, dtype: str, requires_grad: bool = False) -> Any:
+        """A new symgrad tensor of ``dtype`` holding ``a``.
+
+        >>> ADAPTER.tensor([1.0], "float64", requires_grad=True)
+        tensor([1.], dtype=symgrad.float64, requires_grad=True)
+        """
+        return symgrad.tensor(np.asarray(a), dtype=_dtypes._by_name(dtype),
+                              requires_grad=requires_grad)
+
+    # -- reading the graph ------------------------------------------------------------------
+    def read(self, outputs: Sequence[Any], inputs: Sequence[Any]) -> Graph:
+        """The IR of everything ``outputs`` depend on; ``inputs`` are tensors to
+        differentiate by.
+
+        >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+        >>> g = ADAPTER.read([(x * x).sum()], [x])
+        >>> [n.op or n.kind for n in g.nodes], g.nodes[1].value.tolist()
+        (['leaf', 'mul', 'sum_all'], [1.0, 4.0])
+        """
+        return _Reader().graph(outputs, inputs)
+
+    def record(self, fn: Callable[..., Any], inputs: Sequence[Any], *, order: int = 1,
+               grad_outputs: Sequence[Any] | None = None, v: Sequence[Any] | None = None,
+               seed: int = 0) -> Recording:
+        """Run ``fn`` and symgrad's backward (see ``Engine.record``), recording each node's
+        cotangent with a hook on it.
+
+        >>> x = symgrad.tensor([2.0], requires_grad=True)
+        >>> rec = ADAPTER.record(lambda x: x.exp().sum(), [x])
+        >>> exp = rec.graph.nodes[1]
+        >>> exp.op, exp.cotangent.tolist(), exp.grads[0].tolist()
+        ('exp', [1.0], [7.389056205749512])
+        """
+        rng = np.random.default_rng(seed)
+        diff = [t for t in inputs if self.requires_grad(t)]
+        outs = _tuple(fn(*inputs))
+        gos = self._grad_outputs(outs, grad_outputs, rng)
+        reader = _Reader()
+        graph = reader.graph(outs, inputs)
+        handles = [node.register_hook(_keeper(graph.nodes[nid]))
+                   for node, nid in reader.op_nodes()]
+        try:
+            first = symgrad.autograd.grad(outs, diff, gos, retain_graph=True,
+                                          create_graph=order == 2, allow_unused=True)
+        finally:
+            for h in handles:
+                h.remove()
+        rec = Recording(graph, [self.to_numpy(o) for o in outs], [self.to_numpy(g) for g in gos],
+                        _filled(first, diff))
+        if order == 2:
+            vs = [symgrad.tensor(rng.standard_normal(t.shape), dtype=t.dtype) for t in diff] \
+                if v is None else [a if isinstance(a, Tensor) else self.tensor(a, t.dtype.name)
+                                   for a, t in zip(v, diff, strict=True)]
+            used = [(g, a) for g, a in zip(first, vs, strict=True)
+                    if g is not None and g.requires_grad]
+            second = symgrad.autograd.grad([g for g, _ in used], diff, [a for _, a in used],
+                                           retain_graph=True, allow_unused=True) if used \
+                else [None] * len(diff)
+            rec.v = [self.to_numpy(a) for a in vs]
+            rec.hvp = _filled(second, diff)
+        return rec
+
+    def _grad_outputs(self, outs: tuple[Any, ...], given: Sequence[Any] | None,
+                      rng: np.random.Generator) -> list[Any]:
+        if given is None:
+            return [symgrad.tensor(np.ones(o.shape), dtype=o.dtype) if o.numel() == 1
+                    else symgrad.tensor(rng.standard_normal(o.shape), dtype=o.dtype)
+                    for o in outs]
+        return [g if isinstance(g, Tensor) else self.tensor(g, o.dtype.name)
+                for g, o in zip(given, outs, strict=True)]
+
+    def evaluate64(self, fn: Callable[..., Any], inputs: Sequence[Any], diff: Sequence[int],
+                   arrays: Sequence[np.ndarray], *, grad: bool = False) -> list[np.ndarray]:
+        """``fn`` on float64 tensors (see ``Engine.evaluate64``).
+
+        >>> x = symgrad.tensor([0.1], requires_grad=True)
+        >>> ADAPTER.evaluate64(lambda x: x * 3, [x], [0], [np.array([0.1])])
+        [array([0.3])]
+        """
+        args = list(inputs)
+        for i, a in zip(diff, arrays, strict=True):
+            args[i] = symgrad.tensor(np.asarray(a, dtype=np.float64), dtype=symgrad.float64,
+                                     requires_grad=grad)
+        for i, t in enumerate(inputs):
+            if i not in diff and isinstance(t, Tensor) and t.dtype.is_floating_point:
+                args[i] = symgrad.tensor(np.asarray(t._data, np.float64), dtype=symgrad.float64)
+        mode = symgrad.enable_grad() if grad else symgrad.no_grad()
+        with mode:
+            outs = _tuple(fn(*args))
+        return [np.asarray(o._data, dtype=np.float64) for o in outs if isinstance(o, Tensor)]
+
+    def grad(self, outputs: Sequence[Any], inputs: Sequence[Any],
+             grad_outputs: Sequence[Any], *, create_graph: bool = False) -> list[Any]:
+        """symgrad's ``autograd.grad`` (see ``Engine.grad``).
+
+        >>> x = symgrad.tensor([3.0], requires_grad=True)
+        >>> ADAPTER.grad([x * x], [x], [np.ones(1)])
+        [tensor([6.])]
+        """
+        gos = [g if isinstance(g, Tensor) else self.tensor(g, o.dtype.name)
+               for g, o in zip(grad_outputs, outputs, strict=True)]
+        return list(symgrad.autograd.grad(list(outputs), list(inputs), gos, retain_graph=True,
+                                          create_graph=create_graph, allow_unused=True))
+
+    # -- declarations -----------------------------------------------------------------------
+    def op_info(self, op: Any) -> OpInfo:
+        """A registry op's name, arguments and domains.
+
+        >>> ADAPTER.op_info("log").domains["self"]
+        Domain(low=0.0, high=inf, nonzero=False, integer=False)
+        """
+        opdef: OpDef = REGISTRY[op] if isinstance(op, str) else op
+        return OpInfo(opdef.name, tuple(opdef.args), dict(opdef.domain))
+
+    def op_source(self, op: OpInfo, attrs: dict[str, Any]) -> str:
+        """``fn`` calling the registry op (see ``Engine.op_source``).
+
+        >>> print(ADAPTER.op_source(ADAPTER.op_info("neg"), {}), end="")
+        from symgrad.ops.registry import apply
+        <BLANKLINE>
+        fn = lambda *xs: apply(symgrad.REGISTRY['neg'], *xs, **{})
+        """
+        return (f"from symgrad.ops.registry import apply\n\n"
+                f"fn = lambda *xs: apply(symgrad.REGISTRY[{op.name!r}], *xs, **{attrs!r})\n")
+
+    def reproducer(self, inputs: Sequence[Any], names: Sequence[str], diff: Sequence[bool],
+                   call: str, defs: str, grad_outputs: Sequence[np.ndarray], order: int,
+                   v: Sequence[np.ndarray] | None) -> str:
+        """A script rebuilding the inputs from their hex values and rerunning ``crosscheck``.
+
+        >>> x = symgrad.tensor([0.5])
+        >>> print(ADAPTER.reproducer([x], ["x"], [False], "fn", "fn = abs\\n", [], 1, None))
+        ... # doctest: +ELLIPSIS
+        import numpy as np
+        ...
+        x = t(['0x1.0000000000000p-1'], (1,), 'float32', requires_grad=False)
+        <BLANKLINE>
+        fn = abs
+        <BLANKLINE>
+        verdict = crosscheck(fn, [x], order=1, grad_outputs=[])
+        print(verdict.status, verdict.message)
+        <BLANKLINE>
+        """
+        lines = [
+            "import numpy as np",
+            "import symgrad",
+            "from oracle.crosscheck import crosscheck",
+            "",
+            "",
+            "def t(hexes, shape, dtype, requires_grad=False):",
+            "    a = np.array([float.fromhex(h) for h in hexes], dtype=np.float64).reshape(shape)",
+            "    return symgrad.tensor(a, dtype=getattr(symgrad, dtype), "
+            "requires_grad=requires_grad)",
+            "",
+            "",
+        ]
+        for t, name, rg in zip(inputs, names, diff, strict=True):
+            if t.dtype.is_floating_point:
+                lines.append(f"{name} = t({_hex_list(t._data)!r}, {tuple(t.shape)!r}, "
+                             f"{t.dtype.name!r}, requires_grad={rg})")
+            else:
+                lines.append(f"{name} = symgrad.tensor({t._data.tolist()!r}, "
+                             f"dtype=symgrad.{t.dtype.name})")
+        lines += ["", defs.rstrip(), ""]
+        go = ", ".join(f"t({_hex_list(g)!r}, {g.shape!r}, 'float64')" for g in grad_outputs)
+        extra = f", grad_outputs=[{go}]"
+        if v is not None:
+            extra += ", v=[" + ", ".join(f"t({_hex_list(a)!r}, {a.shape!r}, 'float64')"
+                                         for a in v) + "]"
+        lines.append(f"verdict = crosscheck({call}, [{', '.join(names)}], order={order}{extra})")
+        lines.append("print(verdict.status, verdict.message)")
+        return "\n".join(lines) + "\n"
+
+    # -- the sweep's catalog ----------------------------------------------------------------
+    def catalog(self) -> dict[str, tuple[tuple[str, ...], int, bool]]:
+        """Every registry op: its floating dtypes, samples and double backward; ops without
+        a gradient to check (no VJP, no differentiable input) have no dtypes.
+
+        >>> cat = ADAPTER.catalog()
+        >>> cat["mul"][0], cat["mul"][2], cat["eq"][0]
+        (('float16', 'bfloat16', 'float32', 'float64'), True, ())
+        """
+        floats = ("float16", "bfloat16", "float32", "float64")
+        out = {}
+        for name, op in REGISTRY.items():
+            checkable = op.vjp is not None and bool(op.differentiable)
+            dtypes = tuple(d for d in floats if _dtypes._by_name(d) in op.dtypes) \
+                if checkable else ()
+            out[name] = (dtypes, len(op.samples), bool(op.double_backward))
+        return out
+
+    def case(self, op: str, dtype: str, sample: int) -> Case:
+        """One sample of a registry op (``symgrad.testing.samples``), ready to judge.
+
+        >>> case = ADAPTER.case("mul", "float64", 0)
+        >>> case.names, case.fn(*case.inputs).shape
+        (['self', 'other'], symgrad.Size([2, 3]))
+        """
+        from symgrad.testing.samples import make_samples, op_call
+
+        s = make_samples(op, dtype)[sample]
+        diff = s.differentiable()
+        leaves = s.tensors()
+
+        def fn(*tensors: Any) -> Any:
+            return op_call(op, s, dict(zip(diff, tensors, strict=True)))
+
+        described = [_describe(n, a) for n, a in s.arrays.items()]
+        return Case(fn, [leaves[n] for n in diff], diff, s.attrs,
+                    lambda order: _sample_reproducer(s, order), described)
+
+
+    def vjp_source(self, op: str) -> str | None:
+        """Where the registry op's VJP is written, its path from the package root.
+
+        Args:
+            op: A registry op's name.
+
+        >>> ADAPTER.vjp_source("tanh")
+        'symgrad/ops/...py:... (...)'
+        """
+        fn = getattr(REGISTRY.get(op), "vjp", None)
+        try:
+            fn = inspect.unwrap(fn)
+            path, line = inspect.getsourcefile(fn), inspect.getsourcelines(fn)[1]
+        except (TypeError, OSError):
+            return None
+        parts = path.replace("\\", "/").split("/")
+        root = len(parts) - 1 - parts[::-1].index("symgrad") if "symgrad" in parts else 0
+        return f"{'/'.join(parts[root:])}:{line} ({fn.__qualname__})"
+
+    def mutation_cases(self, ops: list[str] | None, dtypes: list[str],
+                       seed: Callable[[str, str], int]) -> Iterator[MutantCase]:
+        """symgrad's mutation testing (``oracle.engines.symgrad_mutants``).
+
+        >>> next(ADAPTER.mutation_cases(["neg"], ["float64"], lambda op, sample: 0)).sample
+        'sample0'
+        """
+        from oracle.engines import symgrad_mutants
+
+        return symgrad_mutants.cases(ops, dtypes, seed)
+
+
+def _describe(name: str, a: np.ndarray) -> dict[str, Any]:
+    return {"name": name, "shape": list(a.shape), "dtype": _dtypes.from_numpy_dtype(a.dtype).name,
+            "values": np.array2string(np.asarray(a, dtype=bool if a.dtype == np.bool_
+                                                 else np.float64), precision=6, threshold=40)}
+
+
+def _sample_reproducer(sample: Any, order: int) -> str:
+    """A snippet rerunning one sample of an op from scratch."""
+    diff = sample.differentiable()
+    lines = ["import symgrad", "from oracle.crosscheck import crosscheck",
+             "from symgrad.ops.registry import REGISTRY, apply", ""]
+    op = REGISTRY[sample.op]
+    for name in op.args:
+        a = sample.arrays[name]
+        values = np.asarray(a, dtype=bool if a.dtype == np.bool_ else np.float64).tolist()
+        d = _dtypes.from_numpy_dtype(a.dtype).name
+        grad = ", requires_grad=True" if name in diff else ""
+        lines.append(f"{name} = symgrad.tensor({values!r}, dtype=symgrad.{d}{grad})")
+    consts = [n for n in op.args if n not in diff]
+    params = ", ".join(diff)
+    attrs = "".join(f", {k}={v!r}" for k, v in sample.attrs.items())
+    lines.append(f"fn = lambda {params}: apply(REGISTRY[{sample.op!r}], "
+                 f"{', '.join(op.args)}{attrs})")
+    if consts:
+        lines.append(f"# {', '.join(consts)}: constant input(s), taken from the enclosing scope")
+    lines.append(f"print(crosscheck(fn, [{params}], order={order}, op={sample.op!r}))")
+    return "\n".join(lines)
+
+
+def _filled(grads: Sequence[Any], diff: Sequence[Any]) -> list[np.ndarray]:
+    """The engine's gradients as arrays in each input's dtype, zeros where it gave None."""
+    return [np.zeros(t.shape, dtype=t._data.dtype) if g is None else np.array(g._data)
+            for g, t in zip(grads, diff, strict=True)]
+
+
+def _keeper(node: IRNode) -> Callable[[tuple[Any, ...], tuple[Any, ...]], None]:
+    """A node hook keeping, on ``node``, what the engine's backward passed in and out."""
+
+    def keep(grad_inputs: tuple[Any, ...], grad_outputs: tuple[Any, ...]) -> None:
+        (g,) = grad_outputs
+        node.cotangent = None if g is None else np.array(g._data)
+        node.grads = tuple(None if x is None else np.array(x._data) for x in grad_inputs)
+
+    return keep
+
+
+class _Reader:
+    """Reads one recorded graph (iteratively: any depth) into the IR."""
+
+    def __init__(self) -> None:
+        self.nodes: list[IRNode] = []
+        self.ids: dict[int, int] = {}
+        # Every object read stays alive until the reading ends, so no id is reused.
+        self.keep: list[Any] = []
+        self.engine_nodes: list[tuple[Node, int]] = []
+
+    def graph(self, outputs: Sequence[Any], inputs: Sequence[Any]) -> Graph:
+        outs = _tuple(outputs)
+        out_ids = [self.visit(o.grad_fn if o.grad_fn is not None
+                              else o._accumulator() if o._rg else o) for o in outs]
+        in_ids: list[int | None] = []
+        for t in _tuple(inputs):
+            acc = t._live_accumulator() if t.grad_fn is None else None
+            key = id(t.grad_fn) if t.grad_fn is not None else id(acc) if acc is not None \
+                else id(t)
+            in_ids.append(self.ids.get(key))
+        for o, nid in zip(outs, out_ids, strict=True):
+            held = self.nodes[nid].value
+            assert held is not None
+            if held.shape != o._data.shape or not np.array_equal(held, o._data, equal_nan=True):
+                raise Unsupported(f"{self.nodes[nid].info.get('grad_fn')}: rerunning its "
+                                  "forward does not give the output the engine returned")
+        return Graph(self.nodes, out_ids, in_ids, [tuple(t.shape) for t in _tuple(inputs)])
+
+    def op_nodes(self) -> list[tuple[Node, int]]:
+        """The engine's op nodes read, with their IR ids."""
+        return self.engine_nodes
+
+    def value_node(self, t: Any, kind: str) -> int:
+        key = id(t)
+        if key not in self.ids:
+            data = np.array(t._data, copy=True)
+            self.nodes.append(IRNode(len(self.nodes), kind, value=data, dtype=t.dtype.name))
+            self.ids[key] = len(self.nodes) - 1
+            self.keep.append(t)
+        return self.ids[key]
+
+    def visit(self, root: Any) -> int:
+        if not isinstance(root, Node):
+            return self.value_node(root, "const")
+        stack: list[tuple[Any, bool]] = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            if id(node) in self.ids:
+                continue
+            if isinstance(node, AccumulateGrad):
+                self.ids[id(node)] = self.value_node(node.variable, "leaf")
+                self.keep.append(node)
+                continue
+            if not ready:
+                stack.append((node, True))
+                stack.extend((x, False) for x in node.inputs
+                             if isinstance(x, Node) and id(x) not in self.ids)
+                continue
+            ins = tuple(self.value_node(x, "const") if not isinstance(x, Node)
+                        else self.ids[id(x)] for x in node.inputs)
+            nid = len(self.nodes)
+            self.nodes.append(_op_node(node, nid, ins, [self.nodes[i] for i in ins]))
+            self.ids[id(node)] = nid
+            self.keep.append(node)
+            self.engine_nodes.append((node, nid))
+        return self.ids[id(root)]
+
+
+def _op_node(node: Any, nid: int, ins: tuple[int, ...], sources: list[IRNode]) -> IRNode:
+    op = node.op
+    for t, version in node._saved or ():
+        if t._version != version:
+            raise Unsupported(
+                f"{node.name()}: a tensor it saved was modified in place after recording "
+                f"(version {version} -> {t._version}); its recorded value is gone")
+    for x, meta in zip(node.inputs, node._in_meta, strict=True):
+        t = getattr(x, "variable", x)  # a leaf behind its AccumulateGrad, or a constant
+        if len(meta) > 2 and hasattr(t, "_version") and t._version != meta[2]:
+            raise Unsupported(
+                f"{node.name()}: a leaf or constant input was modified in place after recording "
+                f"(version {meta[2]} -> {t._version}); its recorded value is gone")
+    info: dict[str, Any] = {"grad_fn": node.name()}
+    if op.kind == "function":
+        info["function"] = op.extra.get("function")
+    value = _rerun(node, [s.value for s in sources])
+    in_dtypes = tuple(meta[1].name for meta in node._in_meta)  # NumPy's names are symgrad's
+    return IRNode(nid, "op", op=op.name, attrs=dict(node.attrs), inputs=ins,
+                  arg_names=tuple(op.args), in_dtypes=in_dtypes, value=value,
+                  dtype=_dtypes.from_numpy_dtype(value.dtype).name, info=info,
+                  kinks=tuple((k.arg, k.where, k.convention) for k in op.kinks),
+                  reads_out=bool(op.saves_out))
+
+
+def _rerun(node: Any, values: list[Any]) -> np.ndarray:
+    """The node's result: its forward rerun on the values its inputs had (symgrad's kernels
+    are NumPy's, deterministic), without recording."""
+    op = node.op
+    tensors = [Tensor._make(np.array(v), False, None) for v in values]
+    with symgrad.no_grad():
+        if op.kind != "function":
+            return np.array(apply(op, *tensors, **node.attrs)._data)
+        cls = op.extra["function"]
+        args: list[Any] = []
+        tensors_left = iter(tensors)
+        for i in range(len(node._positions) + len(node.attrs)):
+            args.append(next(tensors_left) if i in node._positions else node.attrs[f"arg{i}"])
+        ctx = cls._backward_cls(tuple(i in node._positions for i in range(len(args))))
+        result = cls.forward(ctx, *args)
+    outs = result if isinstance(result, tuple) else (result,)
+    floating = [o for o in outs if isinstance(o, Tensor) and o.is_floating_point()
+                and not any(o is n for n in ctx._non_differentiable)]
+    return np.array(floating[0]._data)
+
+
+ADAPTER = SymgradEngine()

@@ -1,0 +1,250 @@
+"""Layers that reshape, drop, look up or normalise: ``Identity``, ``Flatten``, ``Unflatten``,
+``Dropout``, ``Embedding`` and ``LayerNorm``, as in ``torch.nn``.
+
+>>> import symgrad
+>>> net = symgrad.nn.Sequential(symgrad.nn.Flatten(), symgrad.nn.Dropout(0.1))
+>>> net.eval()(symgrad.ones(2, 2, 2)).shape
+symgrad.Size([2, 4])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+import symgrad
+from symgrad import _dtypes
+from symgrad.nn import functional as F
+from symgrad.nn.modules import Module
+from symgrad.nn.parameter import Parameter
+from symgrad.tensor import Tensor
+
+__all__ = ["Identity", "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm"]
+
+
+class Identity(Module):
+    """Its input, unchanged (a placeholder where a layer is optional).
+
+    Parameters:
+        args: accepted and ignored, as PyTorch does.
+        kwargs: accepted and ignored, as PyTorch does.
+
+    >>> import symgrad
+    >>> x = symgrad.ones(2)
+    >>> symgrad.nn.Identity(54, unused="x")(x) is x
+    True
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, input: Any) -> Any:
+        """``input`` itself.
+
+        >>> import symgrad
+        >>> symgrad.nn.Identity().forward(3)
+        3
+        """
+        return input
+
+
+class Flatten(Module):
+    """The dims ``start_dim`` to ``end_dim`` folded into one (by default all but the batch dim).
+
+    Parameters:
+        start_dim: the first dim folded.
+        end_dim: the last dim folded.
+
+    >>> import symgrad
+    >>> symgrad.nn.Flatten()(symgrad.zeros(2, 3, 4)).shape
+    symgrad.Size([2, 12])
+    """
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``input.flatten(start_dim, end_dim)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.Flatten(0).forward(symgrad.zeros(2, 3)).shape
+        symgrad.Size([6])
+        """
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        """The dims folded.
+
+        >>> import symgrad
+        >>> symgrad.nn.Flatten()
+        Flatten(start_dim=1, end_dim=-1)
+        """
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Dim ``dim`` split into ``unflattened_size`` (a view).
+
+    Parameters:
+        dim: the dim to split.
+        unflattened_size: the sizes it becomes; their product is its length.
+
+    >>> import symgrad
+    >>> symgrad.nn.Unflatten(1, (2, 3))(symgrad.zeros(4, 6)).shape
+    symgrad.Size([4, 2, 3])
+    """
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``input`` viewed with dim ``dim`` replaced by ``unflattened_size``.
+
+        >>> import symgrad
+        >>> symgrad.nn.Unflatten(-1, (2, 2)).forward(symgrad.arange(4))
+        tensor([[0, 1],
+                [2, 3]])
+        """
+        dim = self.dim % max(input.ndim, 1)
+        shape = tuple(input.shape)
+        return input.view(shape[:dim] + self.unflattened_size + shape[dim + 1:])
+
+    def extra_repr(self) -> str:
+        """The dim and the sizes.
+
+        >>> import symgrad
+        >>> symgrad.nn.Unflatten(1, (2, 2))
+        Unflatten(dim=1, unflattened_size=(2, 2))
+        """
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Dropout(Module):
+    """``dropout`` in training mode; the identity after ``eval()``.
+
+    Parameters:
+        p: the probability of zeroing each element, in [0, 1].
+        inplace: PyTorch's in-place variant; refused when the layer runs.
+
+    >>> import symgrad
+    >>> layer = symgrad.nn.Dropout(0.5)
+    >>> x = symgrad.ones(3)
+    >>> layer.eval()(x) is x, layer
+    (True, Dropout(p=0.5, inplace=False))
+    """
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = p, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``dropout(input, p, training)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.Dropout(0.0).forward(symgrad.ones(2))
+        tensor([1., 1.])
+        """
+        return F.dropout(input, self.p, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        """The probability and whether in place.
+
+        >>> import symgrad
+        >>> symgrad.nn.Dropout(0.25).extra_repr()
+        'p=0.25, inplace=False'
+        """
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Embedding(Module):
+    """A table of ``num_embeddings`` vectors of ``embedding_dim``, looked up by index.
+
+    ``weight`` starts from the standard normal distribution, as in PyTorch.
+
+    Parameters:
+        num_embeddings: the number of rows.
+        embedding_dim: the length of each row.
+
+    >>> import symgrad
+    >>> table = symgrad.nn.Embedding(10, 3)
+    >>> table, table(symgrad.tensor([[1, 2], [4, 9]])).shape
+    (Embedding(10, 3), symgrad.Size([2, 2, 3]))
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.weight = Parameter(symgrad.randn(num_embeddings, embedding_dim))
+
+    def forward(self, input: Tensor) -> Tensor:
+        """The rows of ``weight`` at the indices ``input``.
+
+        >>> import symgrad
+        >>> symgrad.nn.Embedding(4, 2).forward(symgrad.tensor([3])).shape
+        symgrad.Size([1, 2])
+        """
+        return F.embedding(input, self.weight)
+
+    def extra_repr(self) -> str:
+        """The table's size.
+
+        >>> import symgrad
+        >>> symgrad.nn.Embedding(4, 2).extra_repr()
+        '4, 2'
+        """
+        return f"{self.num_embeddings}, {self.embedding_dim}"
+
+
+class LayerNorm(Module):
+    """``layer_norm`` over the trailing ``normalized_shape``, with a learnt scale and shift.
+
+    Parameters:
+        normalized_shape: the trailing dims normalised together (an int for one).
+        eps: added to the variance, for stability.
+        elementwise_affine: learn ``weight`` (from ones) and ``bias`` (from zeros).
+        bias: learn the shift too (with ``elementwise_affine``).
+
+    >>> import symgrad
+    >>> norm = symgrad.nn.LayerNorm(2)
+    >>> norm, norm(symgrad.tensor([[1.0, 3.0]]))
+    (LayerNorm((2,), eps=1e-05, elementwise_affine=True), tensor([[-1.0000,  1.0000]], \
+grad_fn=<NativeLayerNormBackward0>))
+    """
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(
+            normalized_shape)
+        self.normalized_shape, self.eps = shape, eps
+        self.elementwise_affine = elementwise_affine
+        dt = _dtypes.get_default_dtype().np
+        self.weight = Parameter(Tensor._make(np.ones(shape, dt), False, None)) if (
+            elementwise_affine) else None
+        self.bias = Parameter(Tensor._make(np.zeros(shape, dt), False, None)) if (
+            elementwise_affine and bias) else None
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``layer_norm(input, normalized_shape, weight, bias, eps)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.LayerNorm(2, elementwise_affine=False).forward(symgrad.tensor([2.0, 4.0]))
+        tensor([-1.0000,  1.0000])
+        """
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        """The shape, eps and whether affine.
+
+        >>> import symgrad
+        >>> symgrad.nn.LayerNorm((2, 3), eps=1e-6).extra_repr()
+        '(2, 3), eps=1e-06, elementwise_affine=True'
+        """
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

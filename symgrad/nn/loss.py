@@ -1,0 +1,240 @@
+"""Losses as layers, as in ``torch.nn``: each holds its options and calls its function of
+``symgrad.nn.functional`` on ``(input, target)``.
+
+>>> import symgrad
+>>> loss_fn = symgrad.nn.MSELoss(reduction="sum")
+>>> loss_fn, loss_fn(symgrad.tensor([1.0, 2.0]), symgrad.tensor([0.0, 0.0]))
+(MSELoss(), tensor(5.))
+"""
+
+from __future__ import annotations
+
+from symgrad.nn import functional as F
+from symgrad.nn.modules import Module
+from symgrad.tensor import Tensor
+
+__all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
+           "CrossEntropyLoss", "NLLLoss"]
+
+
+def _no_class_weight(weight: Tensor | None) -> None:
+    if weight is not None:
+        raise NotImplementedError("class weights of nll_loss and cross_entropy are not "
+                                  "supported; pass weight=None")
+
+
+class _Loss(Module):
+    """A loss layer: its reduction (``"mean"``, ``"sum"`` or ``"none"``)."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        self.reduction = reduction
+
+
+class MSELoss(_Loss):
+    """``mse_loss``: the squared differences, reduced.
+
+    Parameters:
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    >>> import symgrad
+    >>> symgrad.nn.MSELoss()(symgrad.tensor([1.0, 3.0]), symgrad.tensor([0.0, 0.0]))
+    tensor(5.)
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``mse_loss(input, target, reduction)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.MSELoss("none").forward(symgrad.tensor([2.0]), symgrad.tensor([0.0]))
+        tensor([4.])
+        """
+        return F.mse_loss(input, target, self.reduction)
+
+
+class L1Loss(_Loss):
+    """``l1_loss``: the absolute differences, reduced.
+
+    Parameters:
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    >>> import symgrad
+    >>> symgrad.nn.L1Loss()(symgrad.tensor([1.0, -3.0]), symgrad.tensor([0.0, 0.0]))
+    tensor(2.)
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``l1_loss(input, target, reduction)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.L1Loss("sum").forward(symgrad.tensor([2.0]), symgrad.tensor([0.0]))
+        tensor(2.)
+        """
+        return F.l1_loss(input, target, self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """``smooth_l1_loss``: squared below ``beta``, absolute above.
+
+    Parameters:
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        beta: where the square turns into the absolute value.
+
+    >>> import symgrad
+    >>> symgrad.nn.SmoothL1Loss()(symgrad.tensor([0.5, 3.0]), symgrad.zeros(2))
+    tensor(1.3125)
+    """
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``smooth_l1_loss(input, target, reduction, beta)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.SmoothL1Loss(beta=2.0).forward(symgrad.tensor([1.0]), symgrad.zeros(1))
+        tensor(0.2500)
+        """
+        return F.smooth_l1_loss(input, target, self.reduction, self.beta)
+
+
+class HuberLoss(_Loss):
+    """``huber_loss``: squared below ``delta``, linear above.
+
+    Parameters:
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        delta: where the square turns linear.
+
+    >>> import symgrad
+    >>> symgrad.nn.HuberLoss(delta=2.0)(symgrad.tensor([0.5, 3.0]), symgrad.zeros(2))
+    tensor(2.0625)
+    """
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``huber_loss(input, target, reduction, delta)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.HuberLoss().forward(symgrad.tensor([3.0]), symgrad.zeros(1))
+        tensor(2.5000)
+        """
+        return F.huber_loss(input, target, self.reduction, self.delta)
+
+
+class BCELoss(_Loss):
+    """``binary_cross_entropy`` of probabilities.
+
+    Parameters:
+        weight: a rescaling of each element's loss.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    >>> import symgrad
+    >>> symgrad.nn.BCELoss()(symgrad.tensor([0.5, 0.9]), symgrad.tensor([1.0, 1.0]))
+    tensor(0.3993)
+    """
+
+    def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.weight = weight
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``binary_cross_entropy(input, target, weight, reduction)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.BCELoss().forward(symgrad.tensor([0.5]), symgrad.tensor([0.0]))
+        tensor(0.6931)
+        """
+        return F.binary_cross_entropy(input, target, self.weight, self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """``binary_cross_entropy_with_logits``: a sigmoid and the binary cross entropy in one.
+
+    Parameters:
+        weight: a rescaling of each element's loss.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        pos_weight: a weight of the positive term per class.
+
+    >>> import symgrad
+    >>> symgrad.nn.BCEWithLogitsLoss()(symgrad.tensor([0.0]), symgrad.tensor([1.0]))
+    tensor(0.6931)
+    """
+
+    def __init__(self, weight: Tensor | None = None, reduction: str = "mean",
+                 pos_weight: Tensor | None = None) -> None:
+        super().__init__(reduction)
+        self.weight, self.pos_weight = weight, pos_weight
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.BCEWithLogitsLoss().forward(symgrad.tensor([0.0]), symgrad.tensor([0.0]))
+        tensor(0.6931)
+        """
+        return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
+                                                  self.pos_weight)
+
+
+class CrossEntropyLoss(_Loss):
+    """``cross_entropy`` of logits and class indices.
+
+    Parameters:
+        weight: class weights; not supported (must be None).
+        ignore_index: a target value that contributes nothing.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        label_smoothing: the share of the target spread over all classes, in [0, 1].
+
+    >>> import symgrad
+    >>> symgrad.nn.CrossEntropyLoss()(symgrad.tensor([[0.0, 0.0]]), symgrad.tensor([1]))
+    tensor(0.6931)
+    """
+
+    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100,
+                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(reduction)
+        _no_class_weight(weight)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``cross_entropy(input, target, reduction, ignore_index, label_smoothing)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.CrossEntropyLoss().forward(symgrad.tensor([0.0, 0.0]), symgrad.tensor(0))
+        tensor(0.6931)
+        """
+        return F.cross_entropy(input, target, self.reduction, self.ignore_index,
+                               self.label_smoothing)
+
+
+class NLLLoss(_Loss):
+    """``nll_loss`` of log-probabilities and class indices.
+
+    Parameters:
+        weight: class weights; not supported (must be None).
+        ignore_index: a target value that contributes nothing.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    >>> import symgrad
+    >>> symgrad.nn.NLLLoss()(symgrad.tensor([[-0.5, -1.0]]), symgrad.tensor([1]))
+    tensor(1.)
+    """
+
+    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        _no_class_weight(weight)
+        self.ignore_index = ignore_index
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``nll_loss(input, target, reduction, ignore_index)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.NLLLoss().forward(symgrad.tensor([-0.5, -1.0]), symgrad.tensor(0))
+        tensor(0.5000)
+        """
+        return F.nll_loss(input, target, self.reduction, self.ignore_index)

@@ -1,0 +1,70 @@
+"""The ops behind two layers PyTorch records as one node each: ``embedding`` and ``layer_norm``.
+
+``g`` is the incoming gradient. The VJPs are written in symgrad ops, so second derivatives work.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symgrad._dtypes import NOT_FLOATING
+from symgrad.ops.indexing import index_put
+from symgrad.ops.registry import ALL, Sample, defop, not_implemented
+from symgrad.tensor import Tensor
+
+
+# -- embedding ----------------------------------------------------------------------------------
+def _embedding_vjp(g: Tensor, *, indices: np.ndarray, weight_shape: tuple[int, ...]) -> Tensor:
+    # Each row's gradient is the sum over the positions that looked it up.
+    rows = g.reshape(-1, weight_shape[-1])
+    zeros = Tensor._make(np.zeros(weight_shape, dtype=g._data.dtype), False, None)
+    return index_put(zeros, rows, (indices.reshape(-1),), accumulate=True)
+
+
+EMBEDDING = defop(
+    "embedding", "EmbeddingBackward0", lambda weight, *, indices: weight[indices],
+    vjp=_embedding_vjp, dtype_rule="same", dtypes=ALL, kind="index",
+    samples=(Sample(((4, 3),), {"indices": np.array([[0, 2], [2, 3]])}),
+             Sample(((3, 2),), {"indices": np.array([1, 1, 0])})),
+    torch="torch.nn.functional.embedding(torch.as_tensor(indices), weight)")
+
+
+# -- layer normalisation ------------------------------------------------------------------------
+def _normalized_dims(ndim: int, normalized_ndim: int) -> tuple[int, ...]:
+    return tuple(range(ndim - normalized_ndim, ndim))
+
+
+def _layer_norm(self: np.ndarray, weight: np.ndarray, bias: np.ndarray, *, normalized_ndim: int,
+                eps: float) -> np.ndarray:
+    """``(self - mean) / sqrt(var + eps) * weight + bias`` over the last ``normalized_ndim`` dims,
+    with the biased variance; computed in float64, rounded once."""
+    x = self.astype(np.float64)
+    dims = _normalized_dims(x.ndim, normalized_ndim)
+    centred = x - x.mean(axis=dims, keepdims=True)
+    rstd = 1 / np.sqrt((centred * centred).mean(axis=dims, keepdims=True) + eps)
+    return (centred * rstd * weight + bias).astype(self.dtype)
+
+
+def _layer_norm_vjp(g: Tensor, self: Tensor, weight: Tensor, *, normalized_ndim: int,
+                    eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    dims = _normalized_dims(self.ndim, normalized_ndim)
+    lead = tuple(range(self.ndim - normalized_ndim))
+    centred = self - self.mean(dim=dims, keepdim=True)
+    rstd = ((centred * centred).mean(dim=dims, keepdim=True) + eps).rsqrt()
+    normed = centred * rstd
+    d_normed = g * weight
+    d_self = rstd * (d_normed - d_normed.mean(dim=dims, keepdim=True)
+                     - normed * (d_normed * normed).mean(dim=dims, keepdim=True))
+    d_weight = (g * normed).sum(dim=lead) if lead else g * normed
+    d_bias = g.sum(dim=lead) if lead else g
+    return d_self, d_weight, d_bias
+
+
+LAYER_NORM = defop(
+    "layer_norm", "NativeLayerNormBackward0", _layer_norm, vjp=_layer_norm_vjp,
+    dtype_rule="same", kind="reduction",
+    samples=(Sample(((2, 3), (3,), (3,)), {"normalized_ndim": 1, "eps": 1e-5}),
+             Sample(((2, 2, 2), (2, 2), (2, 2)), {"normalized_ndim": 2, "eps": 1e-5}),
+             Sample(((4,), (4,), (4,)), {"normalized_ndim": 1, "eps": 0.25})),
+    refuses=not_implemented("LayerNormKernelImpl", NOT_FLOATING),
+    torch="torch.nn.functional.layer_norm(self, weight.shape, weight, bias, eps)")

@@ -1,0 +1,144 @@
+"""Loss ops PyTorch records as one node each: smooth L1, Huber and the binary cross entropies.
+
+Each forward computes elementwise in float64 and rounds once to the input's dtype (PyTorch
+computes half precision in float32); each VJP is written in symgrad ops, so second derivatives
+work, with PyTorch's formula: where it clamps (a log at -100, a denominator at 1e-12) the
+gradient is that of the clamped function, as in PyTorch. ``g`` is the incoming gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symgrad._dtypes import NOT_FLOATING
+from symgrad.ops.activations import _reduce_np
+from symgrad.ops.arithmetic import clamp, maximum, sign
+from symgrad.ops.elementwise import log, log1p, sigmoid, where
+from symgrad.ops.registry import Domain, Sample, defop, not_implemented
+from symgrad.tensor import Tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+# Inputs of a probability (BCE's input and target): inside (0, 1), where the logs are finite.
+_PROBABILITY = Domain(0.0, 1.0)
+# Weights (not differentiated, as in PyTorch): positive, drawn in the sample's dtype.
+_WEIGHT = Domain(0.0, 2.0)
+
+
+def _rounded(loss: np.ndarray, reduction: str, like: np.ndarray) -> np.ndarray:
+    """A loss computed in float64, reduced, then rounded once to the input's dtype."""
+    return np.asarray(_reduce_np(loss, reduction)).astype(like.dtype)
+
+
+def _reduced_grad(g: Tensor, reduction: str, n: int) -> Tensor:
+    """The incoming gradient of a reduced loss, as each element's share."""
+    return g / n if reduction == "mean" else g
+
+
+# -- smooth L1 and Huber ------------------------------------------------------------------------
+def _smooth_l1(self: np.ndarray, target: np.ndarray, *, reduction: str,
+               beta: float) -> np.ndarray:
+    """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = self - target``)."""
+    d = np.abs(self.astype(np.float64) - target)
+    return _rounded(np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction, self)
+
+
+def _smooth_l1_vjp(g: Tensor, self: Tensor, target: Tensor, *, reduction: str,
+                   beta: float) -> tuple[Tensor, Tensor]:
+    d = self - target
+    # The two branches meet with equal slope at |d| = beta, so the choice there is free.
+    grad = where(abs(d) < beta, d / beta, sign(d)) * _reduced_grad(g, reduction, self.numel())
+    return grad, -grad
+
+
+def _huber(self: np.ndarray, target: np.ndarray, *, reduction: str, delta: float) -> np.ndarray:
+    """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
+    d = np.abs(self.astype(np.float64) - target)
+    return _rounded(np.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction, self)
+
+
+def _huber_vjp(g: Tensor, self: Tensor, target: Tensor, *, reduction: str,
+               delta: float) -> tuple[Tensor, Tensor]:
+    d = self - target
+    grad = clamp(d, -delta, delta) * _reduced_grad(g, reduction, self.numel())
+    return grad, -grad
+
+
+# Thresholds off the 1/64 lattice the samples live on, so no difference lands on one.
+SMOOTH_L1_LOSS = defop(
+    "smooth_l1_loss", "SmoothL1LossBackward0", _smooth_l1, vjp=_smooth_l1_vjp,
+    kind="loss", dtype_rule="promote",
+    samples=tuple(Sample(((2, 3), (2, 3)), {"reduction": r, "beta": b})
+                  for r, b in (("mean", 0.7), ("sum", 1.3), ("none", 0.7))),
+    refuses=not_implemented("smooth_l1_cpu", NOT_FLOATING),
+    torch="torch.nn.functional.smooth_l1_loss(self, target, reduction=reduction, beta=beta)")
+HUBER_LOSS = defop(
+    "huber_loss", "HuberLossBackward0", _huber, vjp=_huber_vjp,
+    kind="loss", dtype_rule="promote",
+    samples=tuple(Sample(((2, 3), (2, 3)), {"reduction": r, "delta": d})
+                  for r, d in (("mean", 0.7), ("sum", 1.3), ("none", 0.7))),
+    refuses=not_implemented("huber_cpu", NOT_FLOATING),
+    torch="torch.nn.functional.huber_loss(self, target, reduction=reduction, delta=delta)")
+
+
+# -- binary cross entropy -----------------------------------------------------------------------
+def _bce(self: np.ndarray, target: np.ndarray, weight: np.ndarray, *,
+         reduction: str) -> np.ndarray:
+    """``-weight (target log(self) + (1 - target) log(1 - self))``, each log at least -100."""
+    x = self.astype(np.float64)
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(x), -100)
+        log_q = np.maximum(np.log1p(-x), -100)
+    return _rounded(weight * ((target - 1.0) * log_q - target * log_p), reduction, self)
+
+
+def _bce_vjp(g: Tensor, self: Tensor, target: Tensor, weight: Tensor, *,
+             reduction: str) -> tuple[Tensor, Tensor, None]:
+    share = _reduced_grad(g, reduction, self.numel()) * weight
+    # NOTE: PyTorch bounds the denominator at 1e-12 rather than the clamped logs' true slope
+    # (0 where a log is clamped): at self = 0 or 1 the gradient is large, not 0.
+    d_self = share * (self - target) / clamp(self * (1 - self), min=1e-12)
+    d_target = share * (maximum(log1p(-self), -100.0) - maximum(log(self), -100.0))
+    return d_self, d_target, None
+
+
+BINARY_CROSS_ENTROPY = defop(
+    "binary_cross_entropy", "BinaryCrossEntropyBackward0", _bce, vjp=_bce_vjp,
+    kind="loss", dtype_rule="same", differentiable=("self", "target"), grad_refused=("weight",),
+    domain={"self": _PROBABILITY, "target": _PROBABILITY, "weight": _WEIGHT},
+    samples=tuple(Sample(((2, 3), (2, 3), (2, 3)), {"reduction": r}) for r in _REDUCTIONS),
+    refuses=not_implemented("binary_cross_entropy", NOT_FLOATING),
+    torch="torch.nn.functional.binary_cross_entropy(self, target, weight, reduction=reduction)")
+
+
+def _log_sigmoid(x: np.ndarray) -> np.ndarray:
+    # min(x, 0) - log1p(exp(-|x|)): no overflow for either sign.
+    return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+
+def _bce_logits(self: np.ndarray, target: np.ndarray, weight: np.ndarray,
+                pos_weight: np.ndarray, *, reduction: str) -> np.ndarray:
+    """``weight ((1 - target) self - (1 + (pos_weight - 1) target) log(sigmoid(self)))``."""
+    x = self.astype(np.float64)
+    log_weight = (pos_weight - 1.0) * target + 1
+    return _rounded(weight * ((1.0 - target) * x - log_weight * _log_sigmoid(x)), reduction, self)
+
+
+def _bce_logits_vjp(g: Tensor, self: Tensor, target: Tensor, weight: Tensor, pos_weight: Tensor,
+                    *, reduction: str) -> tuple[Tensor, Tensor, None, None]:
+    share = _reduced_grad(g, reduction, self.numel()) * weight
+    t = pos_weight * target
+    d_self = share * ((t + 1 - target) * sigmoid(self) - t)
+    # log(sigmoid(-x)) - pos_weight log(sigmoid(x)) = -x - (pos_weight - 1) log(sigmoid(x))
+    d_target = share * (-self + (1 - pos_weight) * log(sigmoid(self)))
+    return d_self, d_target, None, None
+
+
+BINARY_CROSS_ENTROPY_WITH_LOGITS = defop(
+    "binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
+    _bce_logits, vjp=_bce_logits_vjp, kind="loss", dtype_rule="same",
+    differentiable=("self", "target"), grad_refused=("weight", "pos_weight"),
+    domain={"target": _PROBABILITY, "weight": _WEIGHT, "pos_weight": _WEIGHT},
+    samples=tuple(Sample(((2, 3), (2, 3), (2, 3), (3,)), {"reduction": r}) for r in _REDUCTIONS),
+    refuses=not_implemented("log_sigmoid_cpu", NOT_FLOATING),
+    torch="torch.nn.functional.binary_cross_entropy_with_logits(self, target, weight, "
+          "pos_weight=pos_weight, reduction=reduction)")

@@ -1,0 +1,14 @@
+"""Optimizers and learning-rate schedules, as in ``torch.optim``.
+
+>>> import symgrad
+>>> w = symgrad.nn.Parameter(symgrad.tensor([1.0]))
+>>> opt = symgrad.optim.SGD([w], lr=0.1)
+>>> (w * w).sum().backward(); opt.step(); w
+Parameter containing:
+tensor([0.8000], requires_grad=True)
+"""
+
+from symgrad.optim import lr_scheduler
+from symgrad.optim.optimizer import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
