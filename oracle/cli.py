@@ -9,6 +9,7 @@ thing (``reports.records.EXIT_CODES``).
     symgrad-check --shard 1/4 --results-only --out shard1   # a CI matrix job
     symgrad-check --merge shard*/results.json --out report  # one report from every shard
     symgrad-check --mutants --ops mul,tanh         # mutation testing of the VJPs
+    symgrad-check --engine symgrad                 # the engine judged (its adapter)
 
 Writes ``<out>/results.json``, ``<out>/index.html`` and ``<out>/junit.xml`` as one set: into a
 fresh folder swapped in at the end, so an interrupted run leaves the previous set whole.
@@ -31,6 +32,7 @@ from typing import Any
 
 from rich.console import Console
 
+from oracle.engines import ADAPTERS
 from reports import write_reports
 from reports.output_folder import OutputError, OutputFolder
 from reports.progress import SweepProgress
@@ -104,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="list the ops a sweep checks (dtypes, samples, orders) and exit")
     p.add_argument("--out", type=Path, default=Path("symgrad-report"),
                    help="output folder, replaced as a whole (default: symgrad-report/)")
+    p.add_argument("--engine", default="symgrad", choices=sorted(ADAPTERS),
+                   help="the engine judged, through its adapter in oracle/engines/ "
+                        "(default: symgrad)")
     p.add_argument("--ops", type=_list, default=None, help="comma-separated op names")
     p.add_argument("--dtypes", type=_list, default=None,
                    help="comma-separated float dtypes (float16,bfloat16,float32,float64)")
@@ -132,6 +137,7 @@ def _run_info(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
     info = {
         "command": " ".join(["symgrad-check", *argv]),
         "version": _version(),
+        "engine": args.engine,
         "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "numpy": numpy.__version__,
@@ -167,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     folder: OutputFolder | None = None
     try:
         if args.list_ops:
-            return _list_ops(console)
+            return _list_ops(console, args.engine)
         _check_usage(args)
         if args.mutants:
             return _mutants(args, argv, console)
@@ -208,7 +214,7 @@ def _check_usage(args: argparse.Namespace) -> None:
     if args.dtypes:
         _check_dtypes(args.dtypes)
     if args.ops and not args.merge:
-        _check_ops(args.ops)
+        _check_ops(args.ops, args.engine)
 
 
 def _check_dtypes(names: list[str]) -> None:
@@ -226,10 +232,10 @@ def _check_dtypes(names: list[str]) -> None:
                          f"{', '.join(FLOAT_DTYPES)}")
 
 
-def _check_ops(names: Iterable[str]) -> None:
+def _check_ops(names: Iterable[str], engine: str) -> None:
     from oracle.sweep import not_differentiable, sweepable_ops
 
-    known, excluded = sweepable_ops(), not_differentiable()
+    known, excluded = sweepable_ops(engine), not_differentiable(engine)
     unknown, no_gradient = [], []
     for name in names:
         if name in known:
@@ -255,22 +261,22 @@ def _suggest(name: str, known: list[str]) -> str:
     return f" (did you mean {', '.join(hints)}?)" if hints else ""
 
 
-def _list_ops(console: Console) -> int:
+def _list_ops(console: Console, engine: str) -> int:
     from rich.table import Table
 
     from oracle.sweep import not_differentiable, plan, sweepable_ops
 
-    table = Table(title="ops symgrad-check sweeps")
+    table = Table(title=f"ops symgrad-check sweeps ({engine})")
     for name in ("op", "dtypes", "samples", "orders"):
         table.add_column(name)
-    for op in sweepable_ops():
-        checks = plan([op])
+    for op in sweepable_ops(engine):
+        checks = plan([op], engine=engine)
         dtypes = list(dict.fromkeys(c.dtype for c in checks))
         samples = len({c.sample for c in checks})
         orders = sorted({c.order for c in checks})
         table.add_row(op, ", ".join(dtypes), str(samples), ", ".join(map(str, orders)))
     console.print(table)
-    console.print(f"not differentiable, not swept: {', '.join(not_differentiable())}",
+    console.print(f"not differentiable, not swept: {', '.join(not_differentiable(engine))}",
                   highlight=False, markup=False, soft_wrap=True)
     return 0
 
@@ -279,7 +285,7 @@ def _sweep(args: argparse.Namespace, argv: list[str], folder: OutputFolder,
            console: Console) -> int:
     from oracle.sweep import iter_sweep, plan, shard
 
-    checks = plan(args.ops, args.dtypes, args.second_order)
+    checks = plan(args.ops, args.dtypes, args.second_order, args.engine)
     if args.shard:
         checks = shard(checks, *args.shard)
     if not checks:
@@ -288,7 +294,7 @@ def _sweep(args: argparse.Namespace, argv: list[str], folder: OutputFolder,
     run = _run_info(args, argv)
     records = []
     with SweepProgress(len(checks), make_console(stderr=True)) as progress:
-        for verdict in iter_sweep(checks, jobs=args.jobs):
+        for verdict in iter_sweep(checks, jobs=args.jobs, engine=args.engine):
             records.append(verdict.to_json())
             progress.advance(verdict.status, verdict.id)
     return _write(args, folder, run, records, console)
@@ -337,7 +343,7 @@ def _mutants(args: argparse.Namespace, argv: list[str], console: Console) -> int
     dtypes = tuple(args.dtypes) if args.dtypes else ("float64",)
     with OutputFolder(args.out) as folder:
         try:
-            report = run_mutants(args.ops, dtypes)
+            report = run_mutants(args.ops, dtypes, engine=args.engine)
         except (KeyError, ValueError) as exc:
             raise UsageError(str(exc)) from None
         run = {**_run_info(args, argv), "dtypes": ",".join(dtypes)}

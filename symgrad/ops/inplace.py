@@ -18,7 +18,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad.autograd import grad_mode
 from symgrad.ops import arithmetic as A
-from symgrad.ops.registry import ALL, REGISTRY, Sample, apply, defop
+from symgrad.ops.registry import ALL, REGISTRY, Sample, apply, broadcast_shapes, defop
 from symgrad.tensor import Tensor
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -109,6 +109,10 @@ def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Te
     >>> _ = x.add_(1.0); col._version == x._version == 1
     True
     """
+    if input._rg and not grad_mode._state.enabled:
+        # PyTorch's rule: a view made under no_grad of a tensor that requires grad requires
+        # grad too (a leaf of its own: no grad_fn).
+        out._rg = True
     if not np.may_share_memory(out._data, input._data):
         return out
     info = input._view
@@ -421,12 +425,10 @@ def copy_(self: Tensor, src: Tensor) -> Tensor:
     if not isinstance(src, Tensor):
         raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
                         f"{type(src).__name__}")
-    try:
-        np.broadcast_shapes(src._data.shape, self._data.shape)
-    except ValueError:
+    shape = broadcast_shapes(self._data.shape, src._data.shape)
+    if shape != self._data.shape:
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
-                           f"shape {list(np.broadcast_shapes(src._data.shape, self._data.shape))}"
-                           ) from None
+                           f"shape {list(shape)}")
     return rewrite(self, lambda old: apply(COPY, old, src))
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "refuse",
     "not_implemented",
     "node_class",
+    "broadcast_shapes",
 ]
 
 FLOATING = frozenset(_dtypes.FLOATING)
@@ -537,20 +538,24 @@ _BROADCASTING = frozenset({"elementwise", "comparison", "bitwise"})
 
 def _check_broadcast(op: OpDef, arrays: list[Any]) -> None:
     """Raise PyTorch's RuntimeError when an elementwise op's inputs cannot broadcast (NumPy
-    raised a ValueError): shapes are met pairwise in argument order, and the rightmost
-    mismatching dim is named, as PyTorch's ``infer_size`` does.
+    raised a ValueError)."""
+    if op.kind in _BROADCASTING:
+        broadcast_shapes(*(np.shape(a) for a in arrays))
 
-    >>> _check_broadcast(REGISTRY["add"], [np.ones((2, 2)), np.ones((2, 3))])
+
+def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape ``shapes`` broadcast to, or PyTorch's RuntimeError: shapes are met pairwise
+    in order, and the rightmost mismatching dim is named, as PyTorch's ``infer_size`` does.
+
+    >>> broadcast_shapes((2, 1), (3,))
+    (2, 3)
+    >>> broadcast_shapes((2, 2), (2, 3))
     Traceback (most recent call last):
     ...
-    RuntimeError: The size of tensor a (2) must match the size of tensor b (3) at non-singleton \
-dimension 1
+    RuntimeError: The size of tensor a (2) must match the size of tensor b (3) at non-singleton ...
     """
-    if op.kind not in _BROADCASTING:
-        return
     shape: tuple[int, ...] = ()
-    for a in arrays:
-        other = np.shape(a)
+    for other in shapes:
         ndim = max(len(shape), len(other))
         padded_a = (1,) * (ndim - len(shape)) + tuple(shape)
         padded_b = (1,) * (ndim - len(other)) + tuple(other)
@@ -560,7 +565,7 @@ dimension 1
                 raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
                                    f"({y}) at non-singleton dimension {i}")
         shape = tuple(x if y == 1 else y for x, y in zip(padded_a, padded_b, strict=True))
-
+    return shape
 
 
 def _rounded(data: np.ndarray, compute: np.dtype, rule: DtypeRule) -> np.ndarray:
