@@ -122,6 +122,11 @@ class ExactResult:
     ``expression`` (local mode): when the graph holds one elementwise op, its SymPy derivative
     with respect to its first input, for reports.
 
+    ``certified``: the Arb balls behind the values when the certified path settled the graph
+    (``oracle.certified.Certified``: precision, proven roundings); otherwise None and
+    ``uncertified`` says why (a kink, an edge, a tie, ...) and the values are the general
+    path's 40-digit numbers.
+
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([0.0, 4.0], dtype=symgrad.float64, requires_grad=True)
     >>> r = oracle.exact_grad((x * x).sum(), x)
@@ -142,6 +147,7 @@ class ExactResult:
     expression: Any = None
     edges: list[EdgeElement] = field(default_factory=list)
     certified: Certified | None = None
+    uncertified: str = ""  # why the certified path left this result to the general one
 
     def rounded(self, i: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
         """Input i's exact gradient rounded to ``dtype`` and a mask of the elements whose
@@ -1318,7 +1324,7 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
                 v is not None) else None
             fast = _certified(graph, grad_outputs, time_budget, size_budget, shapes, digits,
                               tangents)
-            if fast is not None:
+            if isinstance(fast, ExactResult):
                 return fast
             ev = _Evaluator(graph, budget, backend)
             ev.forward()
@@ -1344,6 +1350,7 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
             result = _result(status, "; ".join(notes + ev.notes), values, shapes, kinks,
                              forwards)
             result.edges = ev.edges
+            result.uncertified = fast
             if vs is None:
                 result.expression = _expression(ev)
             return result
@@ -1357,8 +1364,8 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
 
 def _certified(graph: Graph, grad_outputs: Any, time_budget: float, size_budget: int,
                shapes: list[tuple[int, ...]], digits: int, tangents: list[np.ndarray] | None
-               ) -> ExactResult | None:
-    """The certified result, or None where only the general path can settle the graph."""
+               ) -> ExactResult | str:
+    """The certified result, or why only the general path can settle the graph."""
     gos = _tuple(grad_outputs)
     seeds: dict[int, np.ndarray] | None = None
     if gos:
@@ -1371,8 +1378,8 @@ def _certified(graph: Graph, grad_outputs: Any, time_budget: float, size_budget:
     try:
         c = certified_grad(graph, seeds, time_budget=time_budget, size_budget=size_budget,
                            min_bits=math.ceil((digits + 10) * 3.33), tangents=tangents)
-    except NotCertified:
-        return None
+    except NotCertified as e:
+        return str(e)
     grads, floats = [], []
     with mpmath.workdps(digits):
         for i, b in enumerate(c.balls):
