@@ -54,9 +54,10 @@ def _pytest(where: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           timeout=600)
 
 
-def test_right_backward_passes_and_the_report_is_written(tmp_path):
+def test_right_backward_passes_and_the_report_is_written_under_xdist(tmp_path):
     pytest.importorskip("torch")
-    run = _pytest(_project(tmp_path, 3), "--symgrad-report", "report")
+    pytest.importorskip("xdist")
+    run = _pytest(_project(tmp_path, 3), "-n", "2", "--symgrad-report", "report")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "3 passed" in run.stdout
     results = json.loads((tmp_path / "report" / "results.json").read_text())
@@ -64,6 +65,7 @@ def test_right_backward_passes_and_the_report_is_written(tmp_path):
     assert {v["status"] for v in results["verdicts"]} == {"ok"}
     assert (tmp_path / "report" / "index.html").exists()
     assert (tmp_path / "report" / "junit.xml").exists()
+    assert not (tmp_path / "report" / ".symgrad-parts").exists()
 
 
 def test_wrong_backward_fails_naming_the_node(tmp_path):
@@ -73,16 +75,6 @@ def test_wrong_backward_fails_naming_the_node(tmp_path):
     assert "2 failed, 1 passed" in run.stdout
     assert "gradient engine-wrong" in run.stdout
     assert "node CubeBackward alone" in run.stdout
-
-
-def test_report_under_xdist(tmp_path):
-    pytest.importorskip("torch")
-    pytest.importorskip("xdist")
-    run = _pytest(_project(tmp_path, 3), "-n", "2", "--symgrad-report", "report")
-    assert run.returncode == 0, run.stdout + run.stderr
-    results = json.loads((tmp_path / "report" / "results.json").read_text())
-    assert len(results["verdicts"]) == 3
-    assert not (tmp_path / "report" / ".symgrad-parts").exists()
 
 
 def test_loading_the_plugin_imports_nothing_heavy():

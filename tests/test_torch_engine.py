@@ -155,3 +155,42 @@ def test_second_order_through_torch():
     got = [mpmath.mpf(e.exact) for e in sorted(v.elements, key=lambda e: e.index)]
     assert all(abs(g - e) < 1e-12 * abs(e) for g, e in zip(got, expect, strict=True))
     assert np.isfinite([e.engine for e in v.elements]).all()
+
+
+def test_gradcheck_takes_torch_tensors_and_catches_what_torch_catches():
+    from oracle.gradcheck import gradcheck, gradgradcheck
+
+    x = torch.tensor([0.5, 1.25], dtype=torch.float64, requires_grad=True)
+    assert gradcheck(torch.sin, (x,)) and gradgradcheck(torch.sin, (x,))
+    with pytest.raises(RuntimeError, match="Jacobian mismatch"):
+        torch.autograd.gradcheck(XSinTwice.apply, (x,))
+    with pytest.raises(Exception, match="Jacobian mismatch for output 0 with respect to input 0"):
+        gradcheck(XSinTwice.apply, (x,))
+
+
+_T = [[0.25, 1.0, 0.0], [0.5, 0.5, 0.5]]
+COMPOSITIONS = {
+    "cross_entropy": lambda x: torch.nn.functional.cross_entropy(x, torch.tensor([0, 2])),
+    "batched_matmul": lambda x: (x.unsqueeze(0).expand(2, 2, 3) @ x.t().unsqueeze(0)).sum(),
+    "stack_unbind": lambda x: torch.stack(x.unbind(0), dim=1).sum(dim=0).prod(),
+    "std": lambda x: x.std(dim=1).sum(),
+    "bce_with_logits": lambda x: torch.nn.functional.binary_cross_entropy_with_logits(
+        x, torch.tensor(_T, dtype=x.dtype)),
+    "where": lambda x: torch.where(x > 0, x, x * 2).sum(),
+    "cumsum_exp": lambda x: x.cumsum(1).exp().sum(),
+    "max_dim": lambda x: x.max(dim=1).values.sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSITIONS))
+def test_known_correct_compositions_pass(name):
+    x = torch.tensor([[0.5, -1.25, 2.0], [0.75, 1.5, -0.25]], dtype=torch.float64,
+                     requires_grad=True)
+    v = crosscheck(COMPOSITIONS[name], [x])
+    assert v.status in ("ok", "fd-unreliable"), v.message
+
+
+def test_in_place_writes_into_the_graph_are_named():
+    v = crosscheck(lambda x: (x * 1).add_(1).sum(), [_x()])
+    assert v.status == "unsupported"
+    assert "aten.add_.Tensor" in v.message

@@ -142,8 +142,10 @@ def _softmax(op: str) -> Rule:
 
 
 def _loss(op: str, *tensors: str, **attr_names: str) -> Rule:
+    """A loss of ``tensors``; an optional weight not given weighs 1."""
+
     def rule(a: dict[str, Any], _: int) -> Converted:
-        ins = [(t, a[t]) for t in tensors if a.get(t) is not None]
+        ins = [(t, 1.0 if a.get(t) is None else a[t]) for t in tensors]
         attrs = {k: a[s] for k, s in attr_names.items()}
         attrs["reduction"] = _REDUCTION[a.get("reduction", 1)]
         return op, ins, attrs
