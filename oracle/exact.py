@@ -45,8 +45,14 @@ _MODULES = [MPMATH_NAMESPACE, "mpmath"]
 class KinkElement:
     """A gradient element decided by a kink: the one-sided values and the declared convention.
 
-    ``input`` and ``index`` locate the element, ``op`` and ``where`` name the kink, ``expected``
-    is the value the convention gives and ``one_sided`` the exact limits from below and above.
+    Attributes:
+        input: The position of the input the element belongs to.
+        index: The element's index in that input.
+        op: The op whose kink it is.
+        where: The kink, as the op declares it (``"self == 0"``).
+        convention: The engine's declared convention there (``"zero"``, ``"mean"``, ...).
+        expected: The exact value the convention gives.
+        one_sided: The exact limits from below and from above.
 
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([0.5, 2.0], requires_grad=True)
@@ -110,6 +116,17 @@ class ExactResult:
 
     ``expression`` (local mode): when the graph holds one elementwise op, its SymPy derivative
     with respect to its first input, for reports.
+
+    Attributes:
+        status: ``"ok"``, ``"kink"``, ``"edge"``, ``"unsupported"`` or ``"oracle-gave-up"``.
+        reason: Notes on the status (why the oracle gave up, what it could not do); often
+            empty.
+        grads: Per input, the exact gradient as an object array of ``mpmath.mpf``, or None.
+        float64: The same, rounded to float64.
+        kinks: The elements decided by a kink.
+        forward: The exact output.
+        expression: The SymPy derivative of a one-op graph, or None.
+        edges: The partials taken at a pole or a domain edge.
 
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([0.0, 4.0], dtype=symgrad.float64, requires_grad=True)
