@@ -361,7 +361,13 @@ class AccumulateGrad(Node):
         self._seq = next(_LAST)
 
     def name(self) -> str:
-        """PyTorch's name for a leaf's accumulator (see ``Node.next_functions``)."""
+        """PyTorch's name for a leaf's accumulator.
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([1.0], requires_grad=True)
+        >>> (x * 2).grad_fn.next_functions[0][0].name()
+        'torch::autograd::AccumulateGrad'
+        """
         return "torch::autograd::AccumulateGrad"
 
     def __repr__(self) -> str:

@@ -581,6 +581,9 @@ def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     """The shape ``shapes`` broadcast to, or PyTorch's RuntimeError: shapes are met pairwise
     in order, and the rightmost mismatching dim is named, as PyTorch's ``infer_size`` does.
 
+    Args:
+        *shapes: The shapes, each a tuple of ints.
+
     >>> broadcast_shapes((2, 1), (3,))
     (2, 3)
     >>> broadcast_shapes((2, 2), (2, 3))
