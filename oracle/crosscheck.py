@@ -36,6 +36,7 @@ import mpmath
 import numpy as np
 
 from oracle import fd as fdm
+from oracle.balls import relative_radius
 from oracle.engines import Unsupported, engine_for
 from oracle.tolerances import engine_tolerance, fd_tolerance, np_dtype, ulp_error
 from oracle.verdict import SEVERITY, Element, Verdict
@@ -88,6 +89,28 @@ def _in_dtype(x: np.ndarray, dtype: str) -> np.ndarray:
     value, as the correctly rounded result is."""
     with np.errstate(over="ignore"):
         return np.asarray(x, np.float64).astype(np_dtype(dtype)).astype(np.float64)
+
+
+def _rounded(result: Any, k: int, x: np.ndarray, dtype: str) -> np.ndarray:
+    """The exact gradient of input k in ``dtype``: the proven rounding of its Arb balls where
+    the oracle certified them, else the float64 value rounded again."""
+    certified = getattr(result, "certified", None)
+    if certified is not None and certified.balls[k] is not None:
+        return certified.rounded(k, dtype)[0]
+    return _in_dtype(x, dtype)
+
+
+def _certification(result: Any) -> dict[str, Any]:
+    """What the verdict's exact values rest on: Arb balls at a precision, with every rounding
+    proven (and the widest ball's relative radius), or 40-digit values of the general path."""
+    certified = getattr(result, "certified", None)
+    if certified is None:
+        return {"certified": False, "why": "kinks, edges or conventions: the general exact path"
+                if getattr(result, "status", "") in ("kink", "edge", "ok") else "no exact value"}
+    proven = certified.proven()
+    radius = max((relative_radius(b) for b in certified.balls if b is not None), default=0.0)
+    return {"certified": proven, "precision_bits": certified.precision,
+            "relative_radius": radius, "notes": certified.notes}
 
 
 def _status(e: float, x: float | None, f: float | None, te: float, tf: float | None,
@@ -313,7 +336,7 @@ def crosscheck(
         scale = float(np.max(np.abs(np.where(np.isfinite(x), x, 0.0)), initial=0.0))
         natural = np.abs(fd_est[k].scale) / np.maximum(np.abs(x64[k]), 1.0)
         e_ulp = ulp_error(computed[k], x, dt)
-        rounded = _in_dtype(x, dt)
+        rounded = _rounded(result, k, x, dt)
         f_ulp = ulp_error(fd_est[k].value, x, dt)
         shape = x64[k].shape
         for j in range(x64[k].size):
@@ -367,5 +390,6 @@ def crosscheck(
                             f"{bad.exact}, fd {bad.fd!r} ± {bad.fd_error_estimate:.3g}, "
                             f"{bad.ulp_error:.3g} ulp (bound {bad.tolerance_ulps:.3g})")
     verdict.extra["counts"] = counts
+    verdict.extra["certified"] = _certification(result)
     verdict.duration_s = time.perf_counter() - t0
     return verdict
