@@ -138,6 +138,8 @@ class ExactResult:
         forward: The exact output.
         expression: The SymPy derivative of a one-op graph, or None.
         edges: The partials taken at a pole or a domain edge.
+        certified: The certified result (Arb balls, proven roundings), or None where the
+            oracle fell back to 40-digit values.
 
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([0.0, 4.0], dtype=symgrad.float64, requires_grad=True)
@@ -165,6 +167,10 @@ class ExactResult:
         rounding is *proven* (Arb balls, see ``oracle.certified``). Without a certified
         result (kinks, edges, second order) the 40-digit values are rounded and none is
         proven.
+
+        Args:
+            i: The position of the input.
+            dtype: The name of the dtype rounded to (``"float32"``).
 
         >>> import symgrad, oracle
         >>> x = symgrad.tensor([0.1], dtype=symgrad.float64, requires_grad=True)
