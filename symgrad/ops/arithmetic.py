@@ -204,11 +204,19 @@ def _pow_tensor(self: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     return np.where(negative, unit, out).astype(self.dtype)
 
 
-POW_TENSOR = defop("pow_tensor", "PowBackward1", _pow_tensor,
-                   vjp=lambda g, self, exponent, out: (
-                       g * exponent * self ** (exponent - 1),
-                       g * out * where((self == 0) & (exponent >= 0), 0.0, log(self)),
-                   ),
+def _pow_tensor_vjp(g: Any, self: Any, exponent: Any, out: Any) -> tuple[Any, Any]:
+    # NOTE: for a positive base the slope is written exponent * out / self, not PyTorch's
+    # exponent * self ** (exponent - 1): that power overflows float16 where the slope does not
+    # (self = 2**-16, exponent = -0.142: self ** -1.142 is 3.2e5, the slope -4.5e4). Each
+    # branch sees a harmless base where it is not taken, so create_graph never meets 0 * inf.
+    positive = self > 0
+    power_law = where(positive, 1.0, self)
+    d_self = where(positive, g * exponent * out / where(positive, self, 1.0),
+                   g * exponent * power_law ** (exponent - 1))
+    return d_self, g * out * where((self == 0) & (exponent >= 0), 0.0, log(self))
+
+
+POW_TENSOR = defop("pow_tensor", "PowBackward1", _pow_tensor, vjp=_pow_tensor_vjp,
                    domain={"self": Domain(low=0.0)}, refuses=not_implemented("pow", _BOOL),
                    torch="torch.pow(self, exponent)")
 POW_SCALAR = defop("pow_scalar", "PowBackward2", lambda exponent, *, base: np.power(
