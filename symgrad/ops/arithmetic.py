@@ -339,12 +339,13 @@ CLAMP_MAX_TENSOR = defop("clamp_max_tensor", "ClampMaxBackward1",
 
 # NOTE: with tensor bounds the result is min(max(self, min), max), so where min > max the
 # result is max and the gradient goes to max; a missing bound is passed as -inf/+inf (or the
-# integer range's end), which never receives gradient.
+# integer range's end), which never receives gradient. Without a max PyTorch gives min the
+# gradient wherever self < min, min = +inf included: a +inf max counts as missing.
 CLAMP_TENSOR = defop("clamp_tensor", "ClampBackward0",
                      lambda self, min, max: np.minimum(np.maximum(self, min), max),
                      vjp=lambda g, self, min, max: (
                          where((self >= min) & (self <= max), g, 0.0),
-                         where((self < min) & (min < max), g, 0.0),
+                         where((self < min) & ((min < max) | (max == math.inf)), g, 0.0),
                          where((self > max) | (max < min), g, 0.0)),
                      dtypes=ARITH,
                      kinks=(Kink("self", "self == min or self == max",
