@@ -128,6 +128,11 @@ class ExactResult:
     ``expression`` (local mode): when the graph holds one elementwise op, its SymPy derivative
     with respect to its first input, for reports.
 
+    ``certified``: the Arb balls behind the values when the certified path settled the graph
+    (``oracle.certified.Certified``: precision, proven roundings); otherwise None and
+    ``uncertified`` says why (a kink, an edge, a tie, ...) and the values are the general
+    path's 40-digit numbers.
+
     Attributes:
         status: ``"ok"``, ``"kink"``, ``"edge"``, ``"unsupported"`` or ``"oracle-gave-up"``.
         reason: Notes on the status (why the oracle gave up, what it could not do); often
@@ -138,8 +143,8 @@ class ExactResult:
         forward: The exact output.
         expression: The SymPy derivative of a one-op graph, or None.
         edges: The partials taken at a pole or a domain edge.
-        certified: The certified result (Arb balls, proven roundings), or None where the
-            oracle fell back to 40-digit values.
+        certified: The certified result (Arb balls, proven roundings), or None.
+        uncertified: Why the certified path did not settle the graph, when it did not.
 
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([0.0, 4.0], dtype=symgrad.float64, requires_grad=True)
@@ -161,6 +166,7 @@ class ExactResult:
     expression: Any = None
     edges: list[EdgeElement] = field(default_factory=list)
     certified: Certified | None = None
+    uncertified: str = ""  # why the certified path left this result to the general one
 
     def rounded(self, i: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
         """Input i's exact gradient rounded to ``dtype`` and a mask of the elements whose
@@ -1341,7 +1347,7 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
                 v is not None) else None
             fast = _certified(graph, grad_outputs, time_budget, size_budget, shapes, digits,
                               tangents)
-            if fast is not None:
+            if isinstance(fast, ExactResult):
                 return fast
             ev = _Evaluator(graph, budget, backend)
             ev.forward()
@@ -1367,6 +1373,7 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
             result = _result(status, "; ".join(notes + ev.notes), values, shapes, kinks,
                              forwards)
             result.edges = ev.edges
+            result.uncertified = fast
             if vs is None:
                 result.expression = _expression(ev)
             return result
@@ -1380,8 +1387,8 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
 
 def _certified(graph: Graph, grad_outputs: Any, time_budget: float, size_budget: int,
                shapes: list[tuple[int, ...]], digits: int, tangents: list[np.ndarray] | None
-               ) -> ExactResult | None:
-    """The certified result, or None where only the general path can settle the graph."""
+               ) -> ExactResult | str:
+    """The certified result, or why only the general path can settle the graph."""
     gos = _tuple(grad_outputs)
     seeds: dict[int, np.ndarray] | None = None
     if gos:
@@ -1394,8 +1401,8 @@ def _certified(graph: Graph, grad_outputs: Any, time_budget: float, size_budget:
     try:
         c = certified_grad(graph, seeds, time_budget=time_budget, size_budget=size_budget,
                            min_bits=math.ceil((digits + 10) * 3.33), tangents=tangents)
-    except NotCertified:
-        return None
+    except NotCertified as e:
+        return str(e)
     grads, floats = [], []
     with mpmath.workdps(digits):
         for i, b in enumerate(c.balls):
