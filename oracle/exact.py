@@ -65,8 +65,14 @@ _MODULES = [MPMATH_NAMESPACE, "mpmath"]
 class KinkElement:
     """A gradient element decided by a kink: the one-sided values and the declared convention.
 
-    ``input`` and ``index`` locate the element, ``op`` and ``where`` name the kink, ``expected``
-    is the value the convention gives and ``one_sided`` the exact limits from below and above.
+    Attributes:
+        input: The position of the input the element belongs to.
+        index: The element's index in that input.
+        op: The op whose kink it is.
+        where: The kink, as the op declares it (``"self == 0"``).
+        convention: The engine's declared convention there (``"zero"``, ``"mean"``, ...).
+        expected: The exact value the convention gives.
+        one_sided: The exact limits from below and from above.
 
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([0.5, 2.0], requires_grad=True)
@@ -136,6 +142,19 @@ class ExactResult:
     ``uncertified`` says why (a kink, an edge, a tie, ...) and the values are the general
     path's 40-digit numbers.
 
+    Attributes:
+        status: ``"ok"``, ``"kink"``, ``"edge"``, ``"unsupported"`` or ``"oracle-gave-up"``.
+        reason: Notes on the status (why the oracle gave up, what it could not do); often
+            empty.
+        grads: Per input, the exact gradient as an object array of ``mpmath.mpf``, or None.
+        float64: The same, rounded to float64.
+        kinks: The elements decided by a kink.
+        forward: The exact output.
+        expression: The SymPy derivative of a one-op graph, or None.
+        edges: The partials taken at a pole or a domain edge.
+        certified: The certified result (Arb balls, proven roundings), or None.
+        uncertified: Why the certified path did not settle the graph, when it did not.
+
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([0.0, 4.0], dtype=symgrad.float64, requires_grad=True)
     >>> r = oracle.exact_grad((x * x).sum(), x)
@@ -163,6 +182,10 @@ class ExactResult:
         rounding is *proven* (Arb balls, see ``oracle.certified``). Without a certified
         result (kinks, edges, second order) the 40-digit values are rounded and none is
         proven.
+
+        Args:
+            i: The position of the input.
+            dtype: The name of the dtype rounded to (``"float32"``).
 
         >>> import symgrad, oracle
         >>> x = symgrad.tensor([0.1], dtype=symgrad.float64, requires_grad=True)
