@@ -150,7 +150,9 @@ class Engine(ABC):
 
     @abstractmethod
     def read(self, outputs: Sequence[Any], inputs: Sequence[Any]) -> Graph:
-        """The IR of what ``outputs`` (already computed) depend on, without cotangents."""
+        """The IR of what ``outputs`` (already computed) depend on, without cotangents
+        (``exact_grad`` of an engine's tensors reads them so). An engine whose values can only
+        be recorded while ``fn`` runs raises ``Unsupported`` saying to ``record``."""
 
     @abstractmethod
     def evaluate64(self, fn: Callable[..., Any], inputs: Sequence[Any], diff: Sequence[int],
