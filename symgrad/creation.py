@@ -464,6 +464,7 @@ def randint(*args: Any, generator: Generator | None = None, dtype: Dtype | None 
         dtype: the result's dtype (int64 if None).
         device: only ``"cpu"``.
         requires_grad: whether the result records operations for autograd (floating only).
+        **kwargs: ``low``, ``high`` and ``size`` given as keywords.
 
     >>> import symgrad
     >>> _ = symgrad.manual_seed(0)
@@ -601,6 +602,7 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *,
         from_: the lower bound (also given as the keyword ``from``, as PyTorch spells it).
         to: the upper bound.
         generator: the ``Generator`` to draw from (the default one if None).
+        **kwargs: ``from``, PyTorch's name of the lower bound (a keyword in Python).
 
     >>> import symgrad
     >>> _ = symgrad.manual_seed(0)

@@ -234,3 +234,12 @@ def test_a_graph_the_oracle_cannot_read_is_unsupported_not_an_engine_error() -> 
 
     v = crosscheck(fn, [x])
     assert (v.status, v.message.split(":")[0]) == ("unsupported", "MulBackward0")
+
+
+class _UserTensor(symgrad.Tensor):
+    """A tensor type defined outside symgrad's package."""
+
+
+def test_a_subclass_of_an_engine_s_tensor_is_served_by_its_adapter() -> None:
+    y = _UserTensor._make(np.array([1.0, 2.0], dtype=np.float32), True, None)
+    assert engine_for([y]).name == "symgrad"
