@@ -204,11 +204,20 @@ def _pow_tensor(self: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     return np.where(negative, unit, out).astype(self.dtype)
 
 
-POW_TENSOR = defop("pow_tensor", "PowBackward1", _pow_tensor,
-                   vjp=lambda g, self, exponent, out: (
-                       g * exponent * self ** (exponent - 1),
-                       g * out * where((self == 0) & (exponent >= 0), 0.0, log(self)),
-                   ),
+# NOTE: d/dself at exponent 0 is 0, base 0 included, where exponent * self**(exponent - 1) is
+# 0 * inf = nan (PyTorch's pow_backward_self selects zeros there too). Gradients summed over a
+# broadcast dimension are formed in float64 and rounded once, after the sum, as div's are: in
+# float16 the terms overflow to +-inf of both signs and sum to nan where the exact sum is finite.
+def _pow_tensor_vjp(g: Tensor, self: Tensor, exponent: Tensor, out: Tensor, *,
+                    self_shape: tuple[int, ...], exponent_shape: tuple[int, ...]
+                    ) -> tuple[Tensor, Tensor]:
+    if tuple(self_shape) != g.shape or tuple(exponent_shape) != g.shape:
+        g, self, exponent, out = _wide(g), _wide(self), _wide(exponent), _wide(out)
+    grad_self = where(exponent == 0, 0.0, g * exponent * self ** (exponent - 1))
+    return grad_self, g * out * where((self == 0) & (exponent >= 0), 0.0, log(self))
+
+
+POW_TENSOR = defop("pow_tensor", "PowBackward1", _pow_tensor, vjp=_pow_tensor_vjp,
                    domain={"self": Domain(low=0.0)}, refuses=not_implemented("pow", _BOOL),
                    torch="torch.pow(self, exponent)")
 POW_SCALAR = defop("pow_scalar", "PowBackward2", lambda exponent, *, base: np.power(
