@@ -26,7 +26,9 @@ X exact, F FD):
 from __future__ import annotations
 
 import inspect
+import keyword
 import math
+import re
 import textwrap
 import time
 from collections.abc import Callable, Sequence
@@ -68,8 +70,10 @@ def _source(fn: Callable[..., Any]) -> tuple[str, str]:
         src = textwrap.dedent(inspect.getsource(fn))
     except (OSError, TypeError):
         src = ""
-    if src.startswith("def ") and fn.__name__ != "<lambda>":
-        return src, fn.__name__
+    defined = re.match(r"def (\w+)\(", src)
+    if defined and fn.__name__ != "<lambda>":
+        # The name as the source defines it: ``__name__`` and ``__qualname__`` can be any string.
+        return src, defined.group(1)
     if src and fn.__name__ == "<lambda>":
         start = src.find("lambda")
         body = src[start:].strip()
@@ -82,7 +86,15 @@ def _source(fn: Callable[..., Any]) -> tuple[str, str]:
                 end = i
                 break
         return f"fn = {body[:end].strip()}\n", "fn"
-    return f"fn = None  # {getattr(fn, '__qualname__', fn)!s}: source not available\n", "fn"
+    return f"fn = None  # source not available for {str(getattr(fn, '__qualname__', fn))!r}\n", \
+        "fn"
+
+
+def _identifiers(names: Sequence[str]) -> list[str]:
+    """``names`` as the reproducer writes them: a name that is not a plain identifier would
+    become code there, so it is replaced (``x<i>``), never pasted."""
+    return [n if n.isidentifier() and not keyword.iskeyword(n) else f"x{i}"
+            for i, n in enumerate(map(str, names))]
 
 
 def _in_dtype(x: np.ndarray, dtype: str) -> np.ndarray:
@@ -345,6 +357,7 @@ def crosscheck(
     if by_op:
         defs = engine.op_source(info, attrs or {})
     reproducible = info is None or by_op
+    code_names = _identifiers(names)
 
     # -- the engine -------------------------------------------------------------------------
     try:
@@ -358,8 +371,8 @@ def crosscheck(
         verdict.status = "error"
         verdict.message = f"the engine raised {type(exc).__name__}: {exc}"
         if reproducible:
-            verdict.reproducer = engine.reproducer(inputs, names, needs, call, defs, [], order,
-                                                   None)
+            verdict.reproducer = engine.reproducer(inputs, code_names, needs, call, defs, [],
+                                                   order, None)
         verdict.duration_s = time.perf_counter() - t0
         return verdict
     graph = rec.graph
@@ -370,7 +383,7 @@ def crosscheck(
     computed = [np.asarray(g, dtype=np.float64)
                 for g in (rec.grads if order == 1 else rec.hvp or ())]
     if reproducible:
-        verdict.reproducer = engine.reproducer(inputs, names, needs, call, defs, go64, order,
+        verdict.reproducer = engine.reproducer(inputs, code_names, needs, call, defs, go64, order,
                                                v64)
 
     # -- the exact oracle ---------------------------------------------------------------------

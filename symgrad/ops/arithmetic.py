@@ -204,17 +204,24 @@ def _pow_tensor(self: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     return np.where(negative, unit, out).astype(self.dtype)
 
 
-# NOTE: d/dself at exponent 0 is 0, base 0 included, where exponent * self**(exponent - 1) is
-# 0 * inf = nan (PyTorch's pow_backward_self selects zeros there too). Gradients summed over a
-# broadcast dimension are formed in float64 and rounded once, after the sum, as div's are: in
-# float16 the terms overflow to +-inf of both signs and sum to nan where the exact sum is finite.
-def _pow_tensor_vjp(g: Tensor, self: Tensor, exponent: Tensor, out: Tensor, *,
+# NOTE: for a positive base the slope is written exponent * out / self, not PyTorch's
+# exponent * self ** (exponent - 1): that power overflows float16 where the slope does not
+# (self = 2**-16, exponent = -0.142: self ** -1.142 is 3.2e5, the slope -4.5e4). Each branch
+# sees a harmless base where it is not taken, so create_graph never meets 0 * inf; exponent 0
+# counts as harmless too: d/dself self**0 is 0 at base 0 (PyTorch's pow_backward_self), where
+# 0 * 0**-1 was nan. Gradients summed over a broadcast dimension are formed in float64 and
+# rounded once, after the sum, as div's are: in float16 the terms overflow to +-inf of both
+# signs and sum to nan where the exact sum is finite.
+def _pow_tensor_vjp(g: Any, self: Any, exponent: Any, out: Any, *,
                     self_shape: tuple[int, ...], exponent_shape: tuple[int, ...]
-                    ) -> tuple[Tensor, Tensor]:
+                    ) -> tuple[Any, Any]:
     if tuple(self_shape) != g.shape or tuple(exponent_shape) != g.shape:
         g, self, exponent, out = _wide(g), _wide(self), _wide(exponent), _wide(out)
-    grad_self = where(exponent == 0, 0.0, g * exponent * self ** (exponent - 1))
-    return grad_self, g * out * where((self == 0) & (exponent >= 0), 0.0, log(self))
+    positive = self > 0
+    power_law = where(positive | (exponent == 0), 1.0, self)
+    d_self = where(positive, g * exponent * out / where(positive, self, 1.0),
+                   g * exponent * power_law ** (exponent - 1))
+    return d_self, g * out * where((self == 0) & (exponent >= 0), 0.0, log(self))
 
 
 POW_TENSOR = defop("pow_tensor", "PowBackward1", _pow_tensor, vjp=_pow_tensor_vjp,
@@ -340,12 +347,13 @@ CLAMP_MAX_TENSOR = defop("clamp_max_tensor", "ClampMaxBackward1",
 
 # NOTE: with tensor bounds the result is min(max(self, min), max), so where min > max the
 # result is max and the gradient goes to max; a missing bound is passed as -inf/+inf (or the
-# integer range's end), which never receives gradient.
+# integer range's end), which never receives gradient. Without a max PyTorch gives min the
+# gradient wherever self < min, min = +inf included: a +inf max counts as missing.
 CLAMP_TENSOR = defop("clamp_tensor", "ClampBackward0",
                      lambda self, min, max: np.minimum(np.maximum(self, min), max),
                      vjp=lambda g, self, min, max: (
                          where((self >= min) & (self <= max), g, 0.0),
-                         where((self < min) & (min < max), g, 0.0),
+                         where((self < min) & ((min < max) | (max == math.inf)), g, 0.0),
                          where((self > max) | (max < min), g, 0.0)),
                      dtypes=ARITH,
                      kinks=(Kink("self", "self == min or self == max",
