@@ -266,6 +266,36 @@ def _judge_elements(el: _Elements, slack: list[np.ndarray] | None
     return rows, all_status, tol_info
 
 
+def _fd_alone(verdict: Verdict, fd_est: list[Any], computed: list[np.ndarray],
+              dtypes: list[str], names: list[str], depth: int) -> None:
+    """Where the exact oracle cannot judge, finite differences still can find the engine wrong:
+    an element whose FD estimate is conclusive (its error bound under ``FD_CONCLUSIVE`` of the
+    gradient's scale) and farther from the engine than that bound plus the engine's own bound
+    fails the verdict. Agreement proves nothing exactly, so the verdict stays unjudged."""
+    wrong = []
+    for k, est in enumerate(fd_est):
+        f = np.asarray(est.value, dtype=np.float64)
+        tf = fd_tolerance(est).abs
+        finite = np.isfinite(f) & np.isfinite(tf)
+        scale = float(np.max(np.abs(np.where(finite, f, 0.0)), initial=0.0))
+        te = engine_tolerance(np.where(finite, f, 0.0), dtypes[k], depth=depth,
+                              floor=scale).abs
+        e = computed[k].reshape(f.shape)
+        with np.errstate(invalid="ignore"):
+            off = finite & (tf <= FD_CONCLUSIVE * max(scale, np.finfo(float).tiny)) & ~(
+                np.abs(e - f) <= tf + te)
+        wrong += [(names[k], np.unravel_index(j, f.shape), float(e.flat[j]), float(f.flat[j]))
+                  for j in np.flatnonzero(off)]
+    if wrong:
+        name, idx, e, f = wrong[0]
+        verdict.message = (f"{verdict.message}; finite differences alone find {len(wrong)} "
+                           f"element(s) wrong: {name}{list(map(int, idx))} engine {e!r}, "
+                           f"fd {f!r}")
+        verdict.status = "engine-wrong"
+    else:
+        verdict.message += "; finite differences find nothing wrong (not a proof: unjudged)"
+
+
 def crosscheck(
     fn: Callable[..., Any],
     inputs: Sequence[Any],
@@ -386,6 +416,30 @@ def crosscheck(
         verdict.reproducer = engine.reproducer(inputs, code_names, needs, call, defs, go64, order,
                                                v64)
 
+    # -- finite differences in float64 (they judge alone where the exact oracle cannot) -------
+    def f64_fn(points: list[np.ndarray]) -> list[np.ndarray]:
+        return engine.evaluate64(fn, inputs, diff_idx, points)
+
+    domains = None
+    if info is not None:
+        domains = [info.domains.get(names[i]) for i in diff_idx]
+    x64 = [np.asarray(arrays[i], dtype=np.float64) for i in diff_idx]
+
+    def fd_estimates() -> list[Any]:
+        if order == 1:
+            return fdm.vjp(f64_fn, x64, go64, domains=domains)
+        return fdm.hvp(f64_fn, x64, go64, v64)
+
+    def unjudged(status: str, why: str) -> Verdict:
+        verdict.status, verdict.message = status, why
+        try:
+            _fd_alone(verdict, fd_estimates(), computed, [dtypes[i] for i in diff_idx],
+                      [names[i] for i in diff_idx], depth * order)
+        except Exception as exc:  # noqa: BLE001 - FD failing leaves the check unjudged
+            verdict.message += f"; finite differences failed too ({type(exc).__name__})"
+        verdict.duration_s = time.perf_counter() - t0
+        return verdict
+
     # -- the exact oracle ---------------------------------------------------------------------
     oracle_replaced = exact_grad is not None if order == 1 else exact_hvp is not None
     try:
@@ -399,10 +453,7 @@ def crosscheck(
             result = exact_hvp(graph, None, rec.v, grad_outputs=rec.grad_outputs,
                                digits=digits, **exact_options)
     except Exception as exc:  # noqa: BLE001 - an oracle crash judges nothing about the engine
-        verdict.status = "oracle-gave-up"
-        verdict.message = f"the oracle raised {type(exc).__name__}: {exc}"
-        verdict.duration_s = time.perf_counter() - t0
-        return verdict
+        return unjudged("oracle-gave-up", f"the oracle raised {type(exc).__name__}: {exc}")
     expression = getattr(result, "expression", None)
     if expression is not None:
         from sympy.printing.mathml import mathml
@@ -410,29 +461,14 @@ def crosscheck(
         verdict.derivative = {"text": str(expression),
                               "mathml": mathml(expression, printer="presentation")}
     if result.status in ("unsupported", "oracle-gave-up"):
-        verdict.status = result.status
-        verdict.message = result.reason
-        verdict.duration_s = time.perf_counter() - t0
-        return verdict
+        return unjudged(result.status, result.reason)
     kinks: dict[tuple[int, tuple[int, ...]], Any] = {}
     for k in getattr(result, "kinks", ()) or ():
         # ``input`` counts the differentiated inputs (as passed to the oracle), or is a name.
         which = k.input if isinstance(k.input, int) else diff_idx.index(names.index(k.input))
         kinks[(which, tuple(int(i) for i in np.atleast_1d(k.index)))] = k
 
-    # -- finite differences in float64 -------------------------------------------------------
-    def f64_fn(points: list[np.ndarray]) -> list[np.ndarray]:
-        return engine.evaluate64(fn, inputs, diff_idx, points)
-
-    domains = None
-    if info is not None:
-        domains = [info.domains.get(names[i]) for i in diff_idx]
-    x64 = [np.asarray(arrays[i], dtype=np.float64) for i in diff_idx]
-    if order == 1:
-        fd_est = fdm.vjp(f64_fn, x64, go64, domains=domains)
-    else:
-        fd_est = fdm.hvp(f64_fn, x64, go64, v64)
-
+    fd_est = fd_estimates()
     elements = _Elements(result, x64, diff_idx, dtypes, names, computed, fd_est, kinks, depth,
                          order, graph, digits)
     rows, all_status, tol_info = _judge_elements(elements, None)
