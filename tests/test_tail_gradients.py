@@ -149,3 +149,29 @@ def test_pow_tensor_float16_broadcast_base_sums_overflowing_terms() -> None:
     got, _ = symgrad.autograd.grad((base ** exponent * weights).sum(), (base, exponent))
     exact = 15 * mp.mpf(2) ** 14 - mp.mpf("14.875") * mp.mpf(2) ** mp.mpf("13.875")
     assert float(got._data[0]) == _rounded(exact, "float16")
+
+
+@pytest.mark.parametrize("op", ["exp", "expm1", "sinh", "cosh"])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
+def test_gradient_at_the_overflow_threshold_weighted_below_one(op: str, dtype: str) -> None:
+    """At the first input whose forward rounds to inf, g * f'(x) with g = 1/4 is finite."""
+    big = float(np.finfo(np.float32).max) if dtype != "float16" else 65504.0
+    x = float(np.asarray(math.log(2 * big if op in ("sinh", "cosh") else big)).astype(
+        _dtypes._by_name(dtype).np))
+    t = symgrad.tensor([x], dtype=getattr(symgrad, dtype), requires_grad=True)
+    getattr(symgrad, op)(t).backward(symgrad.tensor([0.25], dtype=getattr(symgrad, dtype)))
+    f = {"exp": mp.exp, "expm1": mp.exp, "sinh": mp.cosh, "cosh": mp.sinh}[op]
+    exact = f(mp.mpf(x)) / 4
+    assert math.isfinite(_rounded(exact, dtype))
+    assert float(t.grad._data[0]) == _rounded(exact, dtype)
+
+
+@given(st.sampled_from([1, -1]))
+@example(1)
+def test_atanh_second_order_one_ulp_inside_one_float16(sign: int) -> None:
+    """2x / (1 - x**2)**2 = 2.1e6 at 1 - 2**-11 rounds to inf in float16; the terms of
+    -g / q / q * (1 -+ x) overflowed with both signs and summed to nan."""
+    x = sign * (1 - 2.0**-11)
+    _, d2 = _derivatives(symgrad.atanh, x, "float16")
+    exact = 2 * mp.mpf(x) / (1 - mp.mpf(x) ** 2) ** 2
+    assert d2 == _rounded(exact, "float16") == sign * math.inf

@@ -91,8 +91,17 @@ def _np(fn: Any) -> Any:
     return forward
 
 
+def _in_f64(t: Tensor) -> Tensor:
+    """``t`` in float64: a VJP formed there is rounded once to the input's dtype by the engine."""
+    return t if t._data.dtype == _F64 else t.to(_dtypes.float64)
+
+
 # -- exponentials and logarithms ------------------------------------------------------------------
-EXP, exp = _unary("exp", "ExpBackward0", _np(np.exp), lambda g, out: g * out, MODERATE,
+# NOTE: narrow dtypes form their VJP in float64 (exp, expm1, sinh, cosh): at the overflow
+# threshold the rounded forward is inf where g * e**x, for |g| < 1, is finite in the dtype.
+EXP, exp = _unary("exp", "ExpBackward0", _np(np.exp),
+                  lambda g, self, out: g * out if out._data.dtype == _F64 else
+                  g * exp(_in_f64(self)), MODERATE,
                   """``e ** input``.
 
     >>> import symgrad
@@ -102,9 +111,13 @@ EXP, exp = _unary("exp", "ExpBackward0", _np(np.exp), lambda g, out: g * out, MO
 # NOTE: exp2' = 2**(x/2) ln2 2**(x/2), not out * ln2: out overflows half a binade before the
 # derivative does (float64 at x = 1024, where the derivative is 1.246e308; float16 at 16).
 # Narrow dtypes are worked in float64 and rounded once (three roundings in float16 were 2 ULP).
+# The second factor is 2**(x - x/2), not 2**(x/2) again: its second order then carries the whole
+# of 2**x ln2**2 along x rather than twice that along x/2 halved at the end, which overflowed
+# float64 at x = 1024 where the exact value is 1.08e308.
 def _exp2_vjp(g: Tensor, self: Tensor) -> Tensor:
-    half = (self if self._data.dtype == _F64 else self.to(_dtypes.float64)) * 0.5
-    return g * exp2(half) * LN2 * exp2(half)
+    x = _in_f64(self)
+    half = x * 0.5
+    return g * exp2(half) * LN2 * exp2(x - half)
 
 
 EXP2, exp2 = _unary("exp2", "Exp2Backward0", _np(np.exp2), _exp2_vjp, MODERATE, """``2 ** input``.
@@ -114,8 +127,9 @@ EXP2, exp2 = _unary("exp2", "Exp2Backward0", _np(np.exp2), _exp2_vjp, MODERATE, 
     tensor([8.])
     """)
 # NOTE: expm1' = exp(x), not out + 1, which cancels where out is near -1.
-EXPM1, expm1 = _unary("expm1", "Expm1Backward0", _np(np.expm1), lambda g, self: g * exp(self),
-                      MODERATE, """``exp(input) - 1``, accurate near 0.
+EXPM1, expm1 = _unary("expm1", "Expm1Backward0", _np(np.expm1),
+                      lambda g, self: g * exp(_in_f64(self)), MODERATE,
+                      """``exp(input) - 1``, accurate near 0.
 
     >>> import symgrad
     >>> symgrad.expm1(symgrad.tensor([1e-10], dtype=symgrad.float64)).item()
@@ -257,14 +271,14 @@ ATAN2 = defop("atan2", "Atan2Backward0", lambda self, other: _wide(np.arctan2, s
               torch="torch.atan2(self, other)")
 
 # -- hyperbolic -----------------------------------------------------------------------------------
-SINH, sinh = _unary("sinh", "SinhBackward0", _np(np.sinh), lambda g, self: g * cosh(self),
+SINH, sinh = _unary("sinh", "SinhBackward0", _np(np.sinh), lambda g, self: g * cosh(_in_f64(self)),
                     MODERATE, """Hyperbolic sine.
 
     >>> import symgrad
     >>> symgrad.sinh(symgrad.tensor([0.0]))
     tensor([0.])
     """)
-COSH, cosh = _unary("cosh", "CoshBackward0", _np(np.cosh), lambda g, self: g * sinh(self),
+COSH, cosh = _unary("cosh", "CoshBackward0", _np(np.cosh), lambda g, self: g * sinh(_in_f64(self)),
                     MODERATE, """Hyperbolic cosine.
 
     >>> import symgrad
@@ -324,8 +338,11 @@ ACOSH, acosh = _unary("acosh", "AcoshBackward0", _np(np.arccosh),
     >>> symgrad.acosh(symgrad.tensor([1.0]))
     tensor([0.])
     """)
+# NOTE: formed in float64 for narrow dtypes: in float16 one ULP inside +-1 the second order's
+# terms -g / q / q * (1 +- x) overflow to +inf and -inf and sum to nan, where the exact value
+# (2.1e6) rounds to inf.
 ATANH, atanh = _unary("atanh", "AtanhBackward0", _np(np.arctanh),
-                      lambda g, self: g / _one_minus_square(self), UNIT,
+                      lambda g, self: g / _one_minus_square(_in_f64(self)), UNIT,
                       """Inverse hyperbolic tangent.
 
     >>> import symgrad
