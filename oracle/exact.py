@@ -35,7 +35,16 @@ from oracle.balls import ball_to_mpf, precision, round_balls, to_balls
 from oracle.certified import Certified, NotCertified, certified_grad
 from oracle.engines import Unsupported, engine_for
 from oracle.ir import Graph, IRNode
-from oracle.semantics import Meaning, labelled_kinks, meaning_of, num
+from oracle.semantics import (
+    Meaning,
+    Ref,
+    cache_key,
+    call_meaning,
+    labelled_kinks,
+    meaning_of,
+    num,
+    positions,
+)
 from oracle.semantics.elementwise import MPMATH_NAMESPACE
 
 __all__ = [
@@ -57,8 +66,14 @@ _MODULES = [MPMATH_NAMESPACE, "mpmath"]
 class KinkElement:
     """A gradient element decided by a kink: the one-sided values and the declared convention.
 
-    ``input`` and ``index`` locate the element, ``op`` and ``where`` name the kink, ``expected``
-    is the value the convention gives and ``one_sided`` the exact limits from below and above.
+    Attributes:
+        input: The position of the input the element belongs to.
+        index: The element's index in that input.
+        op: The op whose kink it is.
+        where: The kink, as the op declares it (``"self == 0"``).
+        convention: The engine's declared convention there (``"zero"``, ``"mean"``, ...).
+        expected: The exact value the convention gives.
+        one_sided: The exact limits from below and from above.
 
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([0.5, 2.0], requires_grad=True)
@@ -123,6 +138,24 @@ class ExactResult:
     ``expression`` (local mode): when the graph holds one elementwise op, its SymPy derivative
     with respect to its first input, for reports.
 
+    ``certified``: the Arb balls behind the values when the certified path settled the graph
+    (``oracle.certified.Certified``: precision, proven roundings); otherwise None and
+    ``uncertified`` says why (a kink, an edge, a tie, ...) and the values are the general
+    path's 40-digit numbers.
+
+    Attributes:
+        status: ``"ok"``, ``"kink"``, ``"edge"``, ``"unsupported"`` or ``"oracle-gave-up"``.
+        reason: Notes on the status (why the oracle gave up, what it could not do); often
+            empty.
+        grads: Per input, the exact gradient as an object array of ``mpmath.mpf``, or None.
+        float64: The same, rounded to float64.
+        kinks: The elements decided by a kink.
+        forward: The exact output.
+        expression: The SymPy derivative of a one-op graph, or None.
+        edges: The partials taken at a pole or a domain edge.
+        certified: The certified result (Arb balls, proven roundings), or None.
+        uncertified: Why the certified path did not settle the graph, when it did not.
+
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([0.0, 4.0], dtype=symgrad.float64, requires_grad=True)
     >>> r = oracle.exact_grad((x * x).sum(), x)
@@ -143,12 +176,17 @@ class ExactResult:
     expression: Any = None
     edges: list[EdgeElement] = field(default_factory=list)
     certified: Certified | None = None
+    uncertified: str = ""  # why the certified path left this result to the general one
 
     def rounded(self, i: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
         """Input i's exact gradient rounded to ``dtype`` and a mask of the elements whose
         rounding is *proven* (Arb balls, see ``oracle.certified``). Without a certified
         result (kinks, edges, second order) the 40-digit values are rounded and none is
         proven.
+
+        Args:
+            i: The position of the input.
+            dtype: The name of the dtype rounded to (``"float32"``).
 
         >>> import symgrad, oracle
         >>> x = symgrad.tensor([0.1], dtype=symgrad.float64, requires_grad=True)
@@ -221,16 +259,6 @@ def _diff(expr: Any, var: Any, backend: str) -> Any:
 
 
 # -- compiled local forms, cached per (op, attributes, shapes) ------------------------------------
-class _Ref:
-    """An input element, as index meanings move it."""
-
-    __slots__ = ("slot", "i")
-
-    def __init__(self, slot: int, i: int) -> None:
-        self.slot = slot
-        self.i = i
-
-
 @dataclass
 class _Compiled:
     kind: str
@@ -255,30 +283,6 @@ class _Compiled:
 _CACHE: dict[Any, _Compiled] = {}
 
 
-def _freeze(x: Any) -> Any:
-    if isinstance(x, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in x.items()))
-    if isinstance(x, list | tuple):
-        return tuple(_freeze(v) for v in x)
-    if isinstance(x, np.ndarray):
-        return ("array", x.dtype.str, x.shape, x.tobytes())
-    if isinstance(x, slice):
-        return ("slice", x.start, x.stop, x.step)
-    try:
-        hash(x)
-    except TypeError:
-        return repr(x)
-    return x
-
-
-def _call(meaning: Meaning, node: IRNode, arrays: list[Any]) -> Any:
-    if meaning.custom:
-        slots = {int(n[3:]): a for n, a in zip(node.arg_names, arrays, strict=True)}
-        slots.update({int(k[3:]): v for k, v in node.attrs.items()})
-        return meaning.fn(*(slots[i] for i in sorted(slots)))
-    return meaning.fn(*arrays, **node.attrs)
-
-
 def _is_index(meaning: Meaning, node: IRNode, slot: int) -> bool:
     if meaning.kind == "elementwise":
         return False
@@ -288,8 +292,8 @@ def _is_index(meaning: Meaning, node: IRNode, slot: int) -> bool:
 
 def _compile(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
              index_values: dict[int, np.ndarray], budget: _Budget, backend: str) -> _Compiled:
-    key = (node.op, meaning.fn, _freeze(node.attrs), tuple(shapes),
-           tuple(sorted((s, _freeze(v)) for s, v in index_values.items())), backend)
+    key = (node.op, meaning.fn, cache_key(node.attrs), tuple(shapes),
+           tuple(sorted((s, cache_key(v)) for s, v in index_values.items())), backend)
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
@@ -319,16 +323,7 @@ def _compile_elementwise(meaning: Meaning, node: IRNode, backend: str) -> _Compi
 
 def _compile_moves(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
                    index_values: dict[int, np.ndarray]) -> _Compiled:
-    arrays: list[Any] = []
-    for slot, shape in enumerate(shapes):
-        if slot in index_values:
-            arrays.append(index_values[slot])
-            continue
-        refs = np.empty(int(np.prod(shape, dtype=np.int64)), dtype=object)
-        for i in range(refs.size):
-            refs[i] = _Ref(slot, i)
-        arrays.append(refs.reshape(shape))
-    out = np.asarray(_call(meaning, node, arrays), dtype=object)
+    out = positions(meaning, node, shapes, index_values)
     return _Compiled(meaning.kind, out_shape=out.shape, refs=list(out.reshape(-1)))
 
 
@@ -348,7 +343,7 @@ def _compile_structural(meaning: Meaning, node: IRNode, shapes: list[tuple[int, 
         var_of.extend((slot, i) for i in range(n))
         arrays.append(np.array(syms + [None], dtype=object)[:-1].reshape(shape))
     budget.grow(len(variables), f"{node.op}'s input")
-    out = np.asarray(_call(meaning, node, arrays), dtype=object)
+    out = np.asarray(call_meaning(meaning, node, arrays), dtype=object)
     flat = [sympy.sympify(e) for e in out.reshape(-1)]
     position = {v: p for p, v in enumerate(variables)}
     entries: list[tuple[int, int]] = []
@@ -830,7 +825,7 @@ class _Evaluator:
         out: list[Any] = []
         by_slot: dict[int, tuple[list[int], list[int]]] = {}
         for k, ref in enumerate(c.refs):
-            if isinstance(ref, _Ref):
+            if isinstance(ref, Ref):
                 out.append(self.values[node.inputs[ref.slot]][ref.i])
                 ks, is_ = by_slot.setdefault(ref.slot, ([], []))
                 ks.append(k)
@@ -1190,12 +1185,12 @@ def _whole_exprs(graph: Graph, symbols: dict[int, np.ndarray],
                 out[idx] = sympy.sympify(meaning.fn(*(x[idx] for x in b), **node.attrs))
         elif meaning.kind == "select":
             pick = sympy.Max if meaning.select == "max" else sympy.Min
-            cands = np.asarray(_call(meaning, node, arrays), dtype=object)
+            cands = np.asarray(call_meaning(meaning, node, arrays), dtype=object)
             out = np.empty(cands.shape, dtype=object)
             for idx in np.ndindex(cands.shape):
                 out[idx] = pick(*cands[idx])
         else:
-            out = np.asarray(_call(meaning, node, arrays), dtype=object)
+            out = np.asarray(call_meaning(meaning, node, arrays), dtype=object)
         exprs[node.id] = out
     return exprs
 
@@ -1342,7 +1337,7 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
                 v is not None) else None
             fast = _certified(graph, grad_outputs, time_budget, size_budget, shapes, digits,
                               tangents)
-            if fast is not None:
+            if isinstance(fast, ExactResult):
                 return fast
             ev = _Evaluator(graph, budget, backend)
             ev.forward()
@@ -1368,6 +1363,7 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
             result = _result(status, "; ".join(notes + ev.notes), values, shapes, kinks,
                              forwards)
             result.edges = ev.edges
+            result.uncertified = fast
             if vs is None:
                 result.expression = _expression(ev)
             return result
@@ -1381,8 +1377,8 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
 
 def _certified(graph: Graph, grad_outputs: Any, time_budget: float, size_budget: int,
                shapes: list[tuple[int, ...]], digits: int, tangents: list[np.ndarray] | None
-               ) -> ExactResult | None:
-    """The certified result, or None where only the general path can settle the graph."""
+               ) -> ExactResult | str:
+    """The certified result, or why only the general path can settle the graph."""
     gos = _tuple(grad_outputs)
     seeds: dict[int, np.ndarray] | None = None
     if gos:
@@ -1395,8 +1391,8 @@ def _certified(graph: Graph, grad_outputs: Any, time_budget: float, size_budget:
     try:
         c = certified_grad(graph, seeds, time_budget=time_budget, size_budget=size_budget,
                            min_bits=math.ceil((digits + 10) * 3.33), tangents=tangents)
-    except NotCertified:
-        return None
+    except NotCertified as e:
+        return str(e)
     grads, floats = [], []
     with mpmath.workdps(digits):
         for i, b in enumerate(c.balls):
@@ -1504,8 +1500,10 @@ def exact_grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, digits: i
     ``outputs`` is a recorded ``oracle.ir.Graph`` (which names its inputs: ``inputs`` is then
     unused) and ``grad_outputs`` arrays.
 
-    ``mode="local"`` chains each op's cached SymPy partials in mpmath; ``mode="whole"``
-    differentiates the full output expression (small graphs). ``backend="symengine"`` derives
+    ``mode="local"`` first takes the certified path (Arb balls whose roundings are proven,
+    linear in the graph's size: ``ExactResult.certified``) and, where it cannot settle the
+    graph (kinks, edges, ties), chains each op's cached SymPy partials in mpmath;
+    ``mode="whole"`` differentiates the full output expression (small graphs). ``backend="symengine"`` derives
     the partials with SymEngine (the ``fast`` extra). Past ``time_budget`` seconds or
     ``size_budget`` terms the status is ``"oracle-gave-up"``.
 

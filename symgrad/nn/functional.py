@@ -425,7 +425,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         return input
     if p == 1.0:
         return input * symgrad.zeros((), dtype=input.dtype)
-    keep = (symgrad.rand(*input.shape, dtype=input.dtype) < 1 - p).to(input.dtype)
+    # PyTorch's CPU mask: bernoulli_(1 - p) on a tensor like input, so a seed drops what it drops.
+    keep = symgrad.empty_like(input).bernoulli_(1 - p)
     return input * (keep / (1 - p))
 
 
