@@ -1503,9 +1503,9 @@ def exact_grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, digits: i
     ``mode="local"`` first takes the certified path (Arb balls whose roundings are proven,
     linear in the graph's size: ``ExactResult.certified``) and, where it cannot settle the
     graph (kinks, edges, ties), chains each op's cached SymPy partials in mpmath;
-    ``mode="whole"`` differentiates the full output expression (small graphs). ``backend="symengine"`` derives
-    the partials with SymEngine (the ``fast`` extra). Past ``time_budget`` seconds or
-    ``size_budget`` terms the status is ``"oracle-gave-up"``.
+    ``mode="whole"`` differentiates the full output expression (small graphs).
+    ``backend="symengine"`` derives the partials with SymEngine (the ``fast`` extra). Past
+    ``time_budget`` seconds or ``size_budget`` terms the status is ``"oracle-gave-up"``.
 
     Args:
         outputs: The engine tensor or tensors to differentiate, recorded by the engine (their
