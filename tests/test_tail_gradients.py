@@ -151,7 +151,7 @@ def test_pow_tensor_float16_broadcast_base_sums_overflowing_terms() -> None:
     assert float(got._data[0]) == _rounded(exact, "float16")
 
 
-@pytest.mark.parametrize("op", ["exp", "expm1", "sinh", "cosh"])
+@pytest.mark.parametrize("op", ["expm1", "sinh", "cosh"])
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
 def test_gradient_at_the_overflow_threshold_weighted_below_one(op: str, dtype: str) -> None:
     """At the first input whose forward rounds to inf, g * f'(x) with g = 1/4 is finite."""

@@ -287,7 +287,8 @@ class SymgradEngine(Engine):
         from symgrad.testing.samples import make_samples, op_call
 
         samples = make_samples(op, dtype)
-        s = samples[sample] if sample < len(samples) else _edge_sample(op, dtype)
+        edges = sample == len(samples) and op in EDGES
+        s = _edge_sample(op, dtype) if edges else samples[sample]
         diff = s.differentiable()
         leaves = s.tensors()
 

@@ -97,11 +97,11 @@ def _in_f64(t: Tensor) -> Tensor:
 
 
 # -- exponentials and logarithms ------------------------------------------------------------------
-# NOTE: narrow dtypes form their VJP in float64 (exp, expm1, sinh, cosh): at the overflow
-# threshold the rounded forward is inf where g * e**x, for |g| < 1, is finite in the dtype.
-EXP, exp = _unary("exp", "ExpBackward0", _np(np.exp),
-                  lambda g, self, out: g * out if out._data.dtype == _F64 else
-                  g * exp(_in_f64(self)), MODERATE,
+# NOTE: narrow dtypes form the VJPs of expm1, sinh and cosh in float64: at the overflow threshold
+# the rounded forward is inf where g * f'(x), for |g| < 1, is finite in the dtype. exp's VJP
+# reads its saved result only, as PyTorch's ExpBackward0 (saving self too would refuse an
+# in-place change of the input that PyTorch allows), so it keeps g * out.
+EXP, exp = _unary("exp", "ExpBackward0", _np(np.exp), lambda g, out: g * out, MODERATE,
                   """``e ** input``.
 
     >>> import symgrad
