@@ -638,18 +638,19 @@ def _edge_value(left: Any, right: Any) -> tuple[Any, str]:
 
 def _hit(node: IRNode, arg: str, at: dict[str, Any]) -> tuple[str, str] | None:
     """The engine's declared kink for ``arg`` whose label holds here, if any."""
-    labels = _labels_on(node, at)
-    for name, where, convention in node.kinks:
-        if name == arg and where in labels:
-            return where, convention
-    return None
+    return _labelled(node, arg, at, None)
 
 
 def _hit_element(node: IRNode, arg: str, at: dict[str, Any], i: int) -> tuple[str, str] | None:
     """The engine's declared kink for ``arg`` whose label holds at its element ``i`` (flat)."""
-    if arg not in at:
+    return _labelled(node, arg, at, (arg, i)) if arg in at else None
+
+
+def _labelled(node: IRNode, arg: str, at: dict[str, Any], element: tuple[str, int] | None
+              ) -> tuple[str, str] | None:
+    if not any(k[0] == arg for k in node.kinks):
         return None
-    labels = _labels_on(node, at, (arg, i))
+    labels = _labels_on(node, at, element)
     for name, where, convention in node.kinks:
         if name == arg and where in labels:
             return where, convention
