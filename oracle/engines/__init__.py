@@ -23,6 +23,7 @@ __all__ = ["ADAPTERS", "Case", "Engine", "MutantCase", "OpInfo", "Recording", "U
 # Engine name -> (the top-level modules its tensor types live in, the adapter's module).
 ADAPTERS: dict[str, tuple[tuple[str, ...], str]] = {
     "symgrad": (("symgrad",), "oracle.engines.symgrad_engine"),
+    "torch": (("torch",), "oracle.engines.torch_engine"),
 }
 
 _LOADED: dict[str, Engine] = {}
@@ -36,7 +37,7 @@ def get(name: str) -> Engine:
     >>> get("jax")
     Traceback (most recent call last):
     ...
-    KeyError: "no engine adapter called 'jax' (adapters: symgrad)"
+    KeyError: "no engine adapter called 'jax' (adapters: symgrad, torch)"
     """
     if name not in _LOADED:
         if name not in ADAPTERS:
@@ -54,7 +55,7 @@ def engine_for(values: Iterable[Any]) -> Engine:
     >>> engine_for([np.ones(2), 3.0])
     Traceback (most recent call last):
     ...
-    TypeError: no tensor of an engine among the inputs (got ndarray, float); adapters: symgrad
+    TypeError: no tensor of an engine among the inputs (got ndarray, float); adapters: ...
     """
     seen = []
     for x in values:
