@@ -181,6 +181,42 @@ class Module:
         """
         return self.train(False)
 
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Move the parameters to a device (only the CPU) or convert them to a floating dtype,
+        in place, keeping each ``Parameter`` object; returns self.
+
+        Parameters:
+            args: a device, a dtype, or both, as ``Tensor.to`` takes them.
+            kwargs: ``device=`` and ``dtype=``.
+
+        >>> import symgrad
+        >>> layer = symgrad.nn.Linear(2, 1).to("cpu").to(symgrad.float64)
+        >>> layer.weight.dtype
+        symgrad.float64
+        >>> layer.to("cuda")
+        Traceback (most recent call last):
+        ...
+        AssertionError: Torch not compiled with CUDA enabled
+        """
+        for p in self.parameters():
+            converted = p.data.to(*args, **kwargs)
+            if converted.dtype is not p.dtype:
+                if not converted.is_floating_point():
+                    raise TypeError("nn.Module.to only accepts floating point or complex dtypes, "
+                                    f"but got desired dtype={converted.dtype}")
+                p.data = converted
+        return self
+
+    def cpu(self) -> Module:
+        """This module, already on the CPU.
+
+        >>> import symgrad
+        >>> layer = symgrad.nn.Linear(2, 1)
+        >>> layer.cpu() is layer
+        True
+        """
+        return self
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the parameters' gradients (to None, or to zeros).
 
