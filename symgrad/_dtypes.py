@@ -37,6 +37,14 @@ _BOOL, _INT, _FLOAT = 0, 1, 2
 class dtype:
     """A tensor element type, printed as PyTorch prints its own (``symgrad.float32``).
 
+    Made once per type by this module (``symgrad.float32``, ...); not by users.
+
+    Args:
+        name: PyTorch's name of the type (``"float32"``).
+        np_dtype: The NumPy dtype holding the values.
+        category: Bool, integer or floating, in the order type promotion ranks them.
+        aliases: PyTorch's other names for it (``"float"``).
+
     >>> import symgrad
     >>> symgrad.float16.is_floating_point, symgrad.int64.itemsize
     (True, 8)
@@ -123,6 +131,9 @@ def get_default_dtype() -> dtype:
 def set_default_dtype(d: dtype) -> None:
     """Set the default floating dtype; like PyTorch, only floating dtypes are accepted.
 
+    Args:
+        d: The floating dtype Python floats (and ``zeros`` and the other factories) make.
+
     >>> import symgrad
     >>> symgrad.set_default_dtype(symgrad.float64); symgrad.tensor([1.5]).dtype
     symgrad.float64
@@ -151,6 +162,10 @@ def _promote_floats(a: dtype, b: dtype) -> dtype:
 def promote_types(type1: dtype, type2: dtype) -> dtype:
     """The smallest dtype both can be cast to without losing category, as ``torch.promote_types``.
 
+    Args:
+        type1: One dtype.
+        type2: The other dtype.
+
     >>> import symgrad
     >>> symgrad.promote_types(symgrad.uint8, symgrad.int8)
     symgrad.int16
@@ -168,6 +183,10 @@ def promote_types(type1: dtype, type2: dtype) -> dtype:
 
 def can_cast(from_: dtype, to: dtype) -> bool:
     """Whether ``from_`` may be cast to ``to`` without lowering its category, as ``torch.can_cast``.
+
+    Args:
+        from_: The dtype cast from.
+        to: The dtype cast to.
 
     >>> import symgrad
     >>> symgrad.can_cast(symgrad.float64, symgrad.int32)

@@ -703,6 +703,12 @@ def _new(fill: Any) -> Any:
     method.__name__ = "new_" + fill.__name__
     method.__doc__ = f"""``{fill.__name__}`` with this tensor's dtype unless ``dtype`` is given.
 
+    Args:
+        *size: The shape: ints given separately or as one sequence.
+        dtype: The element type. Defaults to None: this tensor's dtype.
+        device: Only the CPU (``"cpu"`` or None).
+        requires_grad: Whether the new leaf records operations. Defaults to False.
+
     >>> import symgrad
     >>> x = symgrad.tensor([1, 2])
     >>> x.new_{fill.__name__}(2, 3).shape, x.new_{fill.__name__}(2, 3).dtype
@@ -717,6 +723,13 @@ def new_full(self: Tensor, size: Sequence[int], fill_value: Any, *, dtype: Dtype
              device: str | None = None, requires_grad: bool = False) -> Tensor:
     """``full`` with this tensor's dtype unless ``dtype`` is given.
 
+    Args:
+        size: The shape, as a sequence of ints.
+        fill_value: The value of every element.
+        dtype: The element type. Defaults to None: this tensor's dtype.
+        device: Only the CPU (``"cpu"`` or None).
+        requires_grad: Whether the new leaf records operations. Defaults to False.
+
     >>> import symgrad
     >>> symgrad.tensor([1, 2]).new_full((2,), 3), symgrad.zeros(1).new_full((2,), 3)
     (tensor([3, 3]), tensor([3., 3.]))
@@ -728,6 +741,12 @@ def new_full(self: Tensor, size: Sequence[int], fill_value: Any, *, dtype: Dtype
 def new_tensor(self: Tensor, data: Any, *, dtype: Dtype | None = None, device: str | None = None,
                requires_grad: bool = False) -> Tensor:
     """``tensor(data)`` with this tensor's dtype unless ``dtype`` is given.
+
+    Args:
+        data: The values, as ``tensor()`` takes them (copied).
+        dtype: The element type. Defaults to None: this tensor's dtype.
+        device: Only the CPU (``"cpu"`` or None).
+        requires_grad: Whether the new leaf records operations. Defaults to False.
 
     >>> import symgrad
     >>> symgrad.zeros(1, dtype=symgrad.float64).new_tensor([1, 2])

@@ -32,6 +32,9 @@ class ReLU(Module):
     def forward(self, input: Tensor) -> Tensor:
         """``max(input, 0)`` elementwise.
 
+        Args:
+            input: The tensor.
+
         >>> import symgrad
         >>> symgrad.nn.ReLU().forward(symgrad.tensor([-0.5, 0.5]))
         tensor([0.0000, 0.5000])
@@ -49,6 +52,9 @@ class Tanh(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """``tanh(input)`` elementwise: odd, bounded by 1.
+
+        Args:
+            input: The tensor.
 
         >>> import symgrad
         >>> y = symgrad.nn.Tanh().forward(symgrad.tensor([-30.0, 30.0]))
@@ -68,6 +74,9 @@ class Sigmoid(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """``1 / (1 + exp(-input))`` elementwise.
+
+        Args:
+            input: The tensor.
 
         >>> import symgrad
         >>> symgrad.nn.Sigmoid().forward(symgrad.tensor([0.0, 2.0]))
@@ -93,6 +102,9 @@ class GELU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """``gelu(input, approximate)`` elementwise.
+
+        Args:
+            input: The tensor.
 
         >>> import symgrad
         >>> symgrad.nn.GELU("tanh").forward(symgrad.tensor([0.0]))
@@ -120,6 +132,9 @@ class SiLU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """``input * sigmoid(input)`` elementwise.
+
+        Args:
+            input: The tensor.
 
         >>> import symgrad
         >>> symgrad.nn.SiLU().forward(symgrad.tensor([0.0]))
@@ -153,6 +168,9 @@ class Softmax(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """``softmax(input, dim)``.
+
+        Args:
+            input: The tensor.
 
         >>> import symgrad
         >>> symgrad.nn.Softmax(0).forward(symgrad.tensor([0.0, 0.0]))
@@ -189,6 +207,9 @@ class LogSoftmax(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """``log_softmax(input, dim)``.
+
+        Args:
+            input: The tensor.
 
         >>> import symgrad
         >>> symgrad.nn.LogSoftmax(0).forward(symgrad.tensor([0.0, 0.0])).exp()

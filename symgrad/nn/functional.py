@@ -86,6 +86,10 @@ def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> No
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """``input`` where positive, else ``negative_slope * input``.
 
+    Args:
+        input: The tensor.
+        negative_slope: The slope where ``input`` is negative. Defaults to 0.01.
+
     >>> import symgrad
     >>> symgrad.nn.functional.leaky_relu(symgrad.tensor([-2.0, 3.0]), 0.5)
     tensor([-1.,  3.])
@@ -96,6 +100,10 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
     """``input`` where positive, else ``alpha * (exp(input) - 1)``.
 
+    Args:
+        input: The tensor.
+        alpha: The limit ``-alpha`` the negative side tends to. Defaults to 1.
+
     >>> import symgrad
     >>> symgrad.nn.functional.elu(symgrad.tensor([0.0, 3.0]))
     tensor([0., 3.])
@@ -105,6 +113,11 @@ def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """``input * Phi(input)`` (``approximate="tanh"``: the tanh approximation).
+
+    Args:
+        input: The tensor.
+        approximate: ``"none"`` for the exact ``Phi`` (the normal CDF), ``"tanh"`` for
+            its tanh approximation. Defaults to ``"none"``.
 
     >>> import symgrad
     >>> symgrad.nn.functional.gelu(symgrad.tensor([0.0, 1.0]))
@@ -118,6 +131,9 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 def silu(input: Tensor) -> Tensor:
     """``input * sigmoid(input)``.
 
+    Args:
+        input: The tensor.
+
     >>> import symgrad
     >>> symgrad.nn.functional.silu(symgrad.tensor([0.0]))
     tensor([0.])
@@ -127,6 +143,12 @@ def silu(input: Tensor) -> Tensor:
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * input)) / beta``, the identity where ``beta * input > threshold``.
+
+    Args:
+        input: The tensor.
+        beta: The sharpness: larger is closer to ``relu``. Defaults to 1.
+        threshold: Where ``beta * input`` exceeds it, the result is ``input``. Defaults to
+            20.
 
     >>> import symgrad
     >>> symgrad.nn.functional.softplus(symgrad.tensor([0.0, 30.0]))
@@ -138,6 +160,9 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 def sigmoid(input: Tensor) -> Tensor:
     """``1 / (1 + exp(-input))`` (``symgrad.sigmoid``).
 
+    Args:
+        input: The tensor.
+
     >>> import symgrad
     >>> symgrad.nn.functional.sigmoid(symgrad.tensor([0.0]))
     tensor([0.5000])
@@ -147,6 +172,9 @@ def sigmoid(input: Tensor) -> Tensor:
 
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent (``symgrad.tanh``).
+
+    Args:
+        input: The tensor.
 
     >>> import symgrad
     >>> symgrad.nn.functional.tanh(symgrad.tensor([0.0]))
@@ -158,6 +186,14 @@ def tanh(input: Tensor) -> Tensor:
 def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean",
              ignore_index: int = -100) -> Tensor:
     """Negative log-likelihood: ``-input[i, target[i]]``, reduced; ``input`` holds log-probs.
+
+    Args:
+        input: Log-probabilities, ``(C,)`` or ``(N, C)``.
+        target: Class indices, ``()`` or ``(N,)``, int64.
+        reduction: ``"mean"`` over the targets not ignored, ``"sum"`` or ``"none"``.
+            Defaults to ``"mean"``.
+        ignore_index: A target value that contributes nothing (nor counts in the mean).
+            Defaults to -100.
 
     >>> import symgrad
     >>> logp = symgrad.tensor([[-0.5, -1.0], [-2.0, -0.1]])
@@ -210,6 +246,12 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean (or sum, or elementwise) squared difference.
 
+    Args:
+        input: The predictions.
+        target: The values wanted, of ``input``'s shape (a broadcast one warns, as in PyTorch).
+        reduction: ``"mean"`` averages the elementwise losses, ``"sum"`` adds them, ``"none"``
+            returns them. Defaults to ``"mean"``.
+
     >>> import symgrad
     >>> symgrad.nn.functional.mse_loss(symgrad.tensor([1.0, 3.0]), symgrad.tensor([0.0, 0.0]))
     tensor(5.)
@@ -223,6 +265,12 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean (or sum, or elementwise) absolute difference: ``abs`` then the reduction.
+
+    Args:
+        input: The predictions.
+        target: The values wanted, of ``input``'s shape (a broadcast one warns, as in PyTorch).
+        reduction: ``"mean"`` averages the elementwise losses, ``"sum"`` adds them, ``"none"``
+            returns them. Defaults to ``"mean"``.
 
     >>> import symgrad
     >>> symgrad.nn.functional.l1_loss(symgrad.tensor([1.0, -3.0]), symgrad.tensor([0.0, 0.0]))
@@ -450,6 +498,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     fold the leading dims into one with a view, multiply, and view the result back
     (ViewBackward0 over AddmmBackward0, or UnsafeViewBackward0 over MmBackward0 without a bias);
     a 1-D input without a bias is a vector-matrix ``matmul`` (SqueezeBackward4).
+
+    Args:
+        input: The features, ``(*, in_features)``.
+        weight: The matrix ``(out_features, in_features)``.
+        bias: Added to each output, ``(out_features,)``. Defaults to None: no bias.
 
     >>> import symgrad
     >>> w = symgrad.tensor([[1.0, 2.0]], requires_grad=True)

@@ -44,6 +44,9 @@ class Identity(Module):
     def forward(self, input: Any) -> Any:
         """``input`` itself.
 
+        Args:
+            input: Anything; it is returned as it is.
+
         >>> import symgrad
         >>> symgrad.nn.Identity().forward(3)
         3
@@ -69,6 +72,9 @@ class Flatten(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """``input.flatten(start_dim, end_dim)``.
+
+        Args:
+            input: The tensor whose dims ``start_dim..end_dim`` are merged.
 
         >>> import symgrad
         >>> symgrad.nn.Flatten(0).forward(symgrad.zeros(2, 3)).shape
@@ -104,6 +110,9 @@ class Unflatten(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """``input`` viewed with dim ``dim`` replaced by ``unflattened_size``.
+
+        Args:
+            input: The tensor whose dim ``dim`` is split.
 
         >>> import symgrad
         >>> symgrad.nn.Unflatten(-1, (2, 2)).forward(symgrad.arange(4))
@@ -147,6 +156,9 @@ class Dropout(Module):
     def forward(self, input: Tensor) -> Tensor:
         """``dropout(input, p, training)``.
 
+        Args:
+            input: The tensor to drop elements of (in training mode).
+
         >>> import symgrad
         >>> symgrad.nn.Dropout(0.0).forward(symgrad.ones(2))
         tensor([1., 1.])
@@ -185,6 +197,9 @@ class Embedding(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """The rows of ``weight`` at the indices ``input``.
+
+        Args:
+            input: Integer indices into the rows of ``weight``.
 
         >>> import symgrad
         >>> symgrad.nn.Embedding(4, 2).forward(symgrad.tensor([3])).shape
@@ -233,6 +248,9 @@ grad_fn=<NativeLayerNormBackward0>))
 
     def forward(self, input: Tensor) -> Tensor:
         """``layer_norm(input, normalized_shape, weight, bias, eps)``.
+
+        Args:
+            input: A tensor whose trailing dims are ``normalized_shape``.
 
         >>> import symgrad
         >>> symgrad.nn.LayerNorm(2, elementwise_affine=False).forward(symgrad.tensor([2.0, 4.0]))

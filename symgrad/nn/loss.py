@@ -45,6 +45,10 @@ class MSELoss(_Loss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """``mse_loss(input, target, reduction)``.
 
+        Args:
+            input: The predictions, of ``target``'s shape.
+            target: The values wanted.
+
         >>> import symgrad
         >>> symgrad.nn.MSELoss("none").forward(symgrad.tensor([2.0]), symgrad.tensor([0.0]))
         tensor([4.])
@@ -65,6 +69,10 @@ class L1Loss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """``l1_loss(input, target, reduction)``.
+
+        Args:
+            input: The predictions, of ``target``'s shape.
+            target: The values wanted.
 
         >>> import symgrad
         >>> symgrad.nn.L1Loss("sum").forward(symgrad.tensor([2.0]), symgrad.tensor([0.0]))
@@ -92,6 +100,10 @@ class SmoothL1Loss(_Loss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """``smooth_l1_loss(input, target, reduction, beta)``.
 
+        Args:
+            input: The predictions, of ``target``'s shape.
+            target: The values wanted.
+
         >>> import symgrad
         >>> symgrad.nn.SmoothL1Loss(beta=2.0).forward(symgrad.tensor([1.0]), symgrad.zeros(1))
         tensor(0.2500)
@@ -118,6 +130,10 @@ class HuberLoss(_Loss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """``huber_loss(input, target, reduction, delta)``.
 
+        Args:
+            input: The predictions, of ``target``'s shape.
+            target: The values wanted.
+
         >>> import symgrad
         >>> symgrad.nn.HuberLoss().forward(symgrad.tensor([3.0]), symgrad.zeros(1))
         tensor(2.5000)
@@ -143,6 +159,10 @@ class BCELoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """``binary_cross_entropy(input, target, weight, reduction)``.
+
+        Args:
+            input: Probabilities in [0, 1].
+            target: Probabilities of the same shape and dtype.
 
         >>> import symgrad
         >>> symgrad.nn.BCELoss().forward(symgrad.tensor([0.5]), symgrad.tensor([0.0]))
@@ -171,6 +191,10 @@ class BCEWithLogitsLoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """``binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight)``.
+
+        Args:
+            input: Logits.
+            target: Probabilities of the same shape.
 
         >>> import symgrad
         >>> symgrad.nn.BCEWithLogitsLoss().forward(symgrad.tensor([0.0]), symgrad.tensor([0.0]))
@@ -203,6 +227,10 @@ class CrossEntropyLoss(_Loss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """``cross_entropy(input, target, reduction, ignore_index, label_smoothing)``.
 
+        Args:
+            input: Logits, ``(C,)`` or ``(N, C)``.
+            target: Class indices, ``()`` or ``(N,)``, int64.
+
         >>> import symgrad
         >>> symgrad.nn.CrossEntropyLoss().forward(symgrad.tensor([0.0, 0.0]), symgrad.tensor(0))
         tensor(0.6931)
@@ -232,6 +260,10 @@ class NLLLoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """``nll_loss(input, target, reduction, ignore_index)``.
+
+        Args:
+            input: Log-probabilities, ``(C,)`` or ``(N, C)``.
+            target: Class indices, ``()`` or ``(N,)``, int64.
 
         >>> import symgrad
         >>> symgrad.nn.NLLLoss().forward(symgrad.tensor([-0.5, -1.0]), symgrad.tensor(0))

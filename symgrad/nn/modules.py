@@ -70,6 +70,9 @@ class Module:
     def forward(self, *args: Any) -> Any:
         """The module's computation; every subclass defines it (call the module, not this).
 
+        Args:
+            *args: What the module is called with.
+
         >>> import symgrad
         >>> symgrad.nn.Module()(symgrad.tensor([1.0]))
         Traceback (most recent call last):
@@ -93,6 +96,10 @@ class Module:
                          ) -> Iterator[tuple[str, Parameter]]:
         """``(dotted name, parameter)`` pairs, each parameter once (a shared layer too).
 
+        Args:
+            prefix: Put before every name, with a dot. Defaults to ``""``.
+            recurse: Include the parameters of submodules. Defaults to True.
+
         >>> import symgrad
         >>> lin = symgrad.nn.Linear(2, 3)
         >>> net = symgrad.nn.Sequential(lin, symgrad.nn.ReLU(), lin)
@@ -111,6 +118,9 @@ class Module:
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every parameter of this module and (with ``recurse``) of its submodules.
 
+        Args:
+            recurse: Include the parameters of submodules. Defaults to True.
+
         >>> import symgrad
         >>> net = symgrad.nn.Sequential(symgrad.nn.Linear(2, 3), symgrad.nn.Linear(3, 1))
         >>> sum(p.numel() for p in net.parameters())
@@ -123,6 +133,9 @@ class Module:
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """``(dotted name, module)`` for this module (named ``prefix``) and all below it.
+
+        Args:
+            prefix: The name of this module, put before every name. Defaults to ``""``.
 
         >>> import symgrad
         >>> net = symgrad.nn.Sequential(symgrad.nn.Linear(2, 3),
@@ -159,6 +172,9 @@ class Module:
 
     def train(self, mode: bool = True) -> Module:
         """Set training mode here and in every submodule; returns self.
+
+        Args:
+            mode: True for training mode, False for evaluation mode. Defaults to True.
 
         >>> import symgrad
         >>> net = symgrad.nn.Sequential(symgrad.nn.Sequential(symgrad.nn.Tanh()))
@@ -220,6 +236,10 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the parameters' gradients (to None, or to zeros).
 
+        Args:
+            set_to_none: Set each ``.grad`` to None (True) or fill it with zeros (False).
+                Defaults to True.
+
         >>> import symgrad
         >>> layer = symgrad.nn.Linear(2, 1)
         >>> layer(symgrad.tensor([[1.0, 2.0]])).sum().backward()
@@ -239,6 +259,9 @@ class Module:
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Set ``requires_grad`` on every parameter (``False`` freezes them); returns self.
+
+        Args:
+            requires_grad: Whether the parameters record operations. Defaults to True.
 
         >>> import symgrad
         >>> layer = symgrad.nn.Linear(2, 1).requires_grad_(False)
@@ -390,6 +413,9 @@ class Linear(Module):
     def forward(self, input: Tensor) -> Tensor:
         """``input @ weight.T + bias`` over the last dim of ``input``.
 
+        Args:
+            input: The features, ``(*, in_features)``.
+
         >>> import symgrad
         >>> layer = symgrad.nn.Linear(2, 1)
         >>> with symgrad.no_grad():
@@ -414,6 +440,9 @@ class Linear(Module):
 class Sequential(Module):
     """Modules applied one after the other; indexable, iterable, sized.
 
+    Args:
+        *modules: The modules, in the order they are applied; named ``"0"``, ``"1"``, ...
+
     >>> import symgrad
     >>> symgrad.nn.Sequential(symgrad.nn.Linear(2, 2), symgrad.nn.Tanh())
     Sequential(
@@ -429,6 +458,9 @@ class Sequential(Module):
 
     def forward(self, input: Any) -> Any:
         """Each module applied to the previous one's result.
+
+        Args:
+            input: What the first module is called with.
 
         >>> import symgrad
         >>> net = symgrad.nn.Sequential(symgrad.nn.ReLU(), symgrad.nn.Sigmoid())
@@ -468,6 +500,9 @@ class ModuleList(Module):
 
     def append(self, module: Module) -> ModuleList:
         """Add ``module`` at the end; returns the list.
+
+        Args:
+            module: The module added.
 
         >>> import symgrad
         >>> len(symgrad.nn.ModuleList().append(symgrad.nn.Tanh()))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from symgrad.tensor import Tensor
 
 __all__ = ["Parameter"]
@@ -11,6 +9,11 @@ __all__ = ["Parameter"]
 
 class Parameter(Tensor):
     """A tensor that is a module's learnable weight: a leaf requiring grad by default.
+
+    Args:
+        data: The values, shared with this tensor (not copied). Defaults to None: an empty
+            tensor of the default dtype.
+        requires_grad: Whether the parameter records operations. Defaults to True.
 
     >>> import symgrad
     >>> symgrad.nn.Parameter(symgrad.tensor([1.0, 2.0]))
@@ -30,8 +33,8 @@ class Parameter(Tensor):
         p.requires_grad = requires_grad
         return p
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        pass
+    def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
+        pass  # ``__new__`` made it; this signature is the one ``help`` and the docs show
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

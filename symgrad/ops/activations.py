@@ -57,7 +57,9 @@ def _zero(self: np.ndarray) -> np.ndarray:
 # NOTE: the gradient at 0 is 0 (PyTorch's threshold_backward tests out > 0); written with the
 # saved result, as PyTorch's ReluBackward0 is.
 RELU = defop("relu", "ReluBackward0", lambda self: np.maximum(self, 0).astype(self.dtype),
-             vjp=lambda g, out: where(out > 0, g, 0.0), dtype_rule="same",
+             # NOTE: written as PyTorch's threshold_backward (zero where out <= 0), so a NaN
+             # input passes its gradient through as PyTorch's does.
+             vjp=lambda g, out: where(out <= 0, 0.0, g), dtype_rule="same",
              kinks=(Kink("self", "self == 0", _zero, "zero"),), samples=_ONE,
              refuses=refuse((_dtypes.bool,), "Boolean inputs not supported for relu"),
              torch="torch.relu(self)")
@@ -76,7 +78,9 @@ ELU = defop(
     "elu", "EluBackward0",
     lambda self, *, alpha: np.where(self > 0, self, alpha * np.expm1(np.minimum(self, 0))).astype(
         self.dtype),
-    vjp=lambda g, self, *, alpha: where(self > 0, g, g * alpha * exp(where(self > 0, 0.0, self))),
+    # NOTE: the test is self <= 0, as in PyTorch's elu_backward: a NaN input passes g through.
+    vjp=lambda g, self, *, alpha: where(self <= 0, g * alpha * exp(where(self <= 0, self, 0.0)),
+                                        g),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
     samples=(Sample(((2, 3),), {"alpha": 1.0}), Sample(((4,),), {"alpha": 0.5})),
     refuses=not_implemented("elu_cpu", NOT_FLOATING),

@@ -541,7 +541,19 @@ def sub(input: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     >>> symgrad.sub(symgrad.tensor([1.0, 2.0]), 1, alpha=2)
     tensor([-1.,  0.])
     """
+    _no_bool_in_subtraction(input, other)
     return apply(SUB, input, _check_alpha(input, other, alpha), alpha=alpha)
+
+
+def _no_bool_in_subtraction(*operands: Any) -> None:
+    """PyTorch's refusal of a subtraction with a bool operand among others (two bools are
+    refused by the ops' ``refuses``, with their own message)."""
+    bools = [isinstance(x, bool) or (isinstance(x, Tensor) and x.dtype is _dtypes.bool)
+             for x in operands]
+    if any(bools) and not all(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
 
 
 @expose()
@@ -557,6 +569,12 @@ def rsub(input: Tensor, other: Any) -> Tensor:
     >>> symgrad.rsub(symgrad.tensor([1.0]), symgrad.tensor([3.0]))
     tensor([2.])
     """
+    _no_bool_in_subtraction(input, other)
+    if not isinstance(other, Tensor):
+        from symgrad.ops.operators import RSUB_SCALAR  # it builds on this module
+
+        # A Python scalar is wrapped: PyTorch names the node RsubBackward1, as for ``2 - x``.
+        return apply(RSUB_SCALAR, input, other)
     return apply(RSUB, input, other)
 
 

@@ -413,7 +413,7 @@ WHERE = defop("where", "WhereBackward0",
 
 
 @expose(method=False)
-def where(condition: Tensor, input: Any, other: Any) -> Tensor:
+def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     """``input`` where ``condition`` holds, else ``other``, broadcasting all three.
 
     The gradient flows to ``input`` where ``condition`` holds and to ``other`` elsewhere.
@@ -422,15 +422,23 @@ def where(condition: Tensor, input: Any, other: Any) -> Tensor:
         condition: A bool tensor choosing between ``input`` (True) and ``other`` (False).
         input: The values taken where ``condition`` holds: a tensor or a Python number.
         other: The values taken elsewhere: a tensor or a Python number. The result has the
-            promoted dtype of ``input`` and ``other``.
+            promoted dtype of ``input`` and ``other``. Without ``input`` and ``other``, the
+            indices of ``condition``'s nonzero elements, one int64 tensor per dim.
 
     >>> import symgrad
     >>> x = symgrad.tensor([-1.0, 2.0])
     >>> symgrad.where(x > 0, x, 0.0)
     tensor([0., 2.])
+    >>> symgrad.where(x > 0)
+    (tensor([1]),)
     """
     from symgrad.ops.registry import _result_dtype
 
+    if input is None and other is None:
+        # where(condition) alone is nonzero(condition, as_tuple=True): the indices, per dim,
+        # of the elements that are not zero (a zero-dim condition counts as one dim).
+        values = np.atleast_1d(np.asarray(condition._data))
+        return tuple(Tensor._make(i.astype(np.int64), False, None) for i in np.nonzero(values))
     d = _result_dtype("promote", (input, other))
     cond = condition if isinstance(condition, Tensor) else Tensor._make(
         np.asarray(condition, dtype=bool), False, None)

@@ -235,6 +235,8 @@ COPY_SLICES = defop("copy_slices", "torch::autograd::CopySlices",
 
 
 def _gather_index(index: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
+    if index.ndim == 0:  # a zero-dim input has one element, at index 0
+        return ()
     grid = list(np.indices(index.shape, sparse=True))
     grid[dim] = index
     return tuple(grid)
@@ -390,13 +392,53 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
     if isinstance(value, Tensor) and value.dtype is not self.dtype:
         value = value.to(self.dtype)
     steps = parse_key(tuple(self.shape), norm, single_slice=False)
-    if len(steps) == 1 and steps[0][0] == "index":
+    if steps == [("alias",)]:
+        # The key selects the whole tensor: PyTorch writes into the tensor itself, with
+        # fill_ for a number or a zero-dim tensor (FillBackward3), else copy_.
+        if isinstance(value, Tensor) and value.ndim:
+            shape = _check_expands(value, tuple(self.shape))
+            self.copy_(value if shape == tuple(value.shape) else value.view(shape))
+        else:
+            self.fill_(value if isinstance(value, Tensor) else Tensor._make(
+                np.asarray(value, dtype=self._data.dtype), False, None))
+    elif len(steps) == 1 and steps[0][0] == "index":
         # Only integer arrays and masks: PyTorch writes with index_put_, no view involved.
         indices = steps[0][1]
         rewrite(self, lambda old: apply(INDEX_PUT, old, value, indices=indices,
                                         accumulate=False))
     else:
+        if isinstance(value, Tensor) and all(step[0] != "index" for step in steps):
+            target = np.broadcast_to(np.zeros((), bool), self._data.shape)
+            for step in steps:
+                target = _view(target, step)
+            _check_expands(value, target.shape)
         rewrite(self, lambda old: apply(COPY_SLICES, old, value, key=norm), view=True)
+
+
+_TENSOR_TYPES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                 "bool": "Bool", "bfloat16": "BFloat16"}
+
+
+def _check_expands(value: Tensor, target: tuple[int, ...]) -> tuple[int, ...]:
+    """The value's shape without leading dims of size one (PyTorch's setitem drops them), or
+    PyTorch's errors for a value that ``t[key] = value`` cannot expand to the indexed shape."""
+    shape = tuple(value.shape)
+    while len(shape) > len(target) and shape[0] == 1:
+        shape = shape[1:]
+    if len(shape) > len(target):
+        raise RuntimeError(
+            f"expand(torch.{_TENSOR_TYPES[value.dtype.name]}Tensor{{{list(shape)}}}, "
+            f"size={list(target)}): the number of sizes provided ({len(target)}) must be "
+            f"greater or equal to the number of dimensions in the tensor ({len(shape)})")
+    for i in range(len(target) - 1, -1, -1):
+        j = i - (len(target) - len(shape))
+        if j >= 0 and shape[j] != 1 and shape[j] != target[i]:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target[i]}) must match the existing size "
+                f"({shape[j]}) at non-singleton dimension {i}.  Target sizes: {list(target)}.  "
+                f"Tensor sizes: {list(shape)}")
+    return shape
 
 
 Tensor.__getitem__ = getitem  # type: ignore[method-assign]
@@ -489,10 +531,10 @@ def gather(input: Tensor, dim: int, index: Any) -> Tensor:
     idx = _index_array(index)
     if idx.ndim != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    if idx.size and (idx.min() < 0 or idx.max() >= input.shape[d]):
-        bad = int(idx.max() if idx.max() >= input.shape[d] else idx.min())
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size "
-                           f"{input.shape[d]}")
+    size = input.shape[d] if input.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = int(idx.max() if idx.max() >= size else idx.min())
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
     return apply(GATHER, input, dim=d, index=idx)
 
 

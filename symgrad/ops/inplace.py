@@ -18,7 +18,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad.autograd import grad_mode
 from symgrad.ops import arithmetic as A
-from symgrad.ops.registry import ALL, REGISTRY, Sample, apply, defop
+from symgrad.ops.registry import ALL, REGISTRY, Sample, apply, broadcast_shapes, defop
 from symgrad.tensor import Tensor
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -109,6 +109,10 @@ def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Te
     >>> _ = x.add_(1.0); col._version == x._version == 1
     True
     """
+    if input._rg and not grad_mode._state.enabled:
+        # PyTorch's rule: a view made under no_grad of a tensor that requires grad requires
+        # grad too (a leaf of its own: no grad_fn).
+        out._rg = True
     if not np.may_share_memory(out._data, input._data):
         return out
     info = input._view
@@ -299,6 +303,11 @@ COPY = defop("copy", "torch::autograd::CopyBackwards",
 def add_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     """``self += alpha * other``, in place.
 
+    Args:
+        other: A tensor broadcastable to this tensor's shape, or a Python number; the result
+            must fit this tensor's dtype.
+        alpha: The factor ``other`` is multiplied by. Defaults to 1.
+
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
     >>> y = x * 1
@@ -311,6 +320,11 @@ def add_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
 def sub_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     """``self -= alpha * other``, in place.
 
+    Args:
+        other: A tensor broadcastable to this tensor's shape, or a Python number; the result
+            must fit this tensor's dtype.
+        alpha: The factor ``other`` is multiplied by. Defaults to 1.
+
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
     >>> x.mul(1).sub_(symgrad.tensor([0.5, 1.0]), alpha=2)
@@ -321,6 +335,10 @@ def sub_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
 
 def mul_(self: Tensor, other: Any) -> Tensor:
     """``self *= other``, in place; backward sees the multiplication.
+
+    Args:
+        other: A tensor broadcastable to this tensor's shape, or a Python number; the result
+            must fit this tensor's dtype.
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
@@ -342,6 +360,9 @@ def mul_(self: Tensor, other: Any) -> Tensor:
 
 def div_(self: Tensor, other: Any) -> Tensor:
     """``self /= other``, in place (integer tensors cannot hold the float result).
+
+    Args:
+        other: The divisor: a tensor broadcastable to this tensor's shape, or a Python number.
 
     >>> import symgrad
     >>> symgrad.tensor([1.0, 3.0]).div_(2)
@@ -368,6 +389,9 @@ def fill_(self: Tensor, value: Any) -> Tensor:
     """Fill with one value (a number or a zero-dim tensor), in place. A tensor value that
     requires grad receives the sum of the incoming gradient.
 
+    Args:
+        value: A Python number or a zero-dim tensor.
+
     >>> import symgrad
     >>> symgrad.zeros(3).fill_(2.5)
     tensor([2.5000, 2.5000, 2.5000])
@@ -389,6 +413,10 @@ def fill_(self: Tensor, value: Any) -> Tensor:
 def copy_(self: Tensor, src: Tensor) -> Tensor:
     """Copy ``src``'s values (broadcast, cast to this dtype) into this tensor.
 
+    Args:
+        src: The tensor copied from, broadcastable to this tensor's shape; its values are
+            cast to this tensor's dtype.
+
     >>> import symgrad
     >>> symgrad.zeros(2, 2).copy_(symgrad.tensor([1, 2]))
     tensor([[1., 2.],
@@ -397,17 +425,20 @@ def copy_(self: Tensor, src: Tensor) -> Tensor:
     if not isinstance(src, Tensor):
         raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
                         f"{type(src).__name__}")
-    try:
-        np.broadcast_shapes(src._data.shape, self._data.shape)
-    except ValueError:
+    shape = broadcast_shapes(self._data.shape, src._data.shape)
+    if shape != self._data.shape:
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
-                           f"shape {list(np.broadcast_shapes(src._data.shape, self._data.shape))}"
-                           ) from None
+                           f"shape {list(shape)}")
     return rewrite(self, lambda old: apply(COPY, old, src))
 
 
 def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
     """Clamp into ``[min, max]``, in place (PyTorch records ``ClampBackward1`` either way).
+
+    Args:
+        min: The lower bound, or None for none. Defaults to None.
+        max: The upper bound, or None for none. Defaults to None. At least one bound must
+            be given.
 
     >>> import symgrad
     >>> x = symgrad.tensor([-1.0, 0.5, 2.0], requires_grad=True)
@@ -424,6 +455,9 @@ def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
 
 def pow_(self: Tensor, exponent: Any) -> Tensor:
     """``self **= exponent``, in place.
+
+    Args:
+        exponent: A Python number, or a tensor broadcastable to this tensor's shape.
 
     >>> import symgrad
     >>> x = symgrad.tensor([2.0, 3.0], requires_grad=True)

@@ -12,6 +12,7 @@ from symgrad.tensor import Tensor
 
 def _rsub(self: Tensor, other: Any) -> Tensor:
     # `2 - x` is rsub with a wrapped scalar: PyTorch names its node RsubBackward1.
+    A._no_bool_in_subtraction(self, other)
     return apply(RSUB_SCALAR, self, other)
 
 

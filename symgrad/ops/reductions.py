@@ -773,7 +773,12 @@ def min(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -
 
 
 def _extreme_dims(name: str, input: Tensor, dim: int | Sequence[int]) -> tuple[int, ...]:
-    dims = normalize_dims(dim, input.ndim) or tuple(range(input.ndim))
+    given = normalize_dims(dim, input.ndim)
+    asked = (dim,) if isinstance(dim, int) else tuple(dim)
+    for d, shown in zip(given, asked, strict=False):
+        if input.ndim and input.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {shown} to have non-zero size.")
+    dims = given or tuple(range(input.ndim))
     if input.numel() == 0 and (not dims or any(input.shape[d] == 0 for d in dims)):
         raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                            "input.numel() == 0. Specify the reduction dim with the 'dim' "

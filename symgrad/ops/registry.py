@@ -57,6 +57,7 @@ __all__ = [
     "refuse",
     "not_implemented",
     "node_class",
+    "broadcast_shapes",
 ]
 
 FLOATING = frozenset(_dtypes.FLOATING)
@@ -80,6 +81,11 @@ def refuse(dtypes: Iterable[dtype], message: str | Callable[..., str],
     callable ``message`` is called with that name, then the call's values and attrs. Give the
     result to ``defop(..., refuses=...)``; join several with ``|``.
 
+    Args:
+        dtypes: The computation dtypes refused.
+        message: PyTorch's message, or a callable writing it (see above).
+        error: The exception class raised. Defaults to RuntimeError.
+
     >>> refuse({_dtypes.bool}, "Boolean inputs not supported for {dtype}s")
     {dtype('bool'): (<class 'RuntimeError'>, 'Boolean inputs not supported for Bools')}
     """
@@ -92,6 +98,10 @@ def not_implemented(kernel: str | Callable[..., str], dtypes: Iterable[dtype]) -
     """PyTorch's refusal of a dtype its kernel has no code for, as ``refuse`` declares it.
 
     ``kernel`` names the kernel, or is called with the values and attrs of the call to name it.
+
+    Args:
+        kernel: The kernel's name, or a callable naming it.
+        dtypes: The computation dtypes refused.
 
     >>> error, message = not_implemented("gelu_cpu", (_dtypes.int64,))[np.dtype("int64")]
     >>> print(error.__name__, message)
@@ -243,6 +253,9 @@ def node_class(grad_fn: str) -> type[Node]:
     """The ``Node`` subclass for nodes named ``grad_fn``, made once per name and shared by the
     ops that PyTorch gives one backward class (C++-only nodes drop their namespace).
 
+    Args:
+        grad_fn: The node's name as PyTorch gives it.
+
     >>> import symgrad
     >>> y = symgrad.tensor([1.0], requires_grad=True) * 2
     >>> type(y.grad_fn).__name__, type(y.grad_fn) is node_class("MulBackward0")
@@ -306,6 +319,34 @@ def defop(
     too, so a second backward through the node raises unless ``retain_graph``.
     ``grad_refused`` names the inputs PyTorch raises on when they require grad (a loss's
     ``weight``).
+
+    Args:
+        name: The op's name in ``REGISTRY``, and the name the oracle gives a meaning to.
+        grad_fn: The name PyTorch gives the op's backward node (``"MulBackward0"``).
+        forward: The NumPy computation: positional parameters are the tensor inputs,
+            keyword-only ones the attributes.
+        vjp: The backward, written in symgrad ops: ``g``, then the saved inputs by name (and
+            ``out``), then keyword attributes, ``<input>_shape`` and ``needs`` as it wants them.
+            None for an op with no gradient (comparisons).
+        dtype_rule: How the result dtype is found: ``"promote"``, ``"promote_float"``,
+            ``"same"`` or ``"bool"``. Defaults to ``"promote"``.
+        dtypes: The dtypes the generated tests run the op in. Defaults to the floating ones.
+        differentiable: The inputs a gradient flows to. Defaults to None: all of them.
+        domain: Per input, where it is sampled (``Domain``). Defaults to None: everywhere.
+        kinks: Where the op is not differentiable, and the engine's convention there
+            (``Kink``). Defaults to none.
+        double_backward: Whether the VJP can itself be differentiated; if False, a second
+            derivative raises. Defaults to True.
+        kind: What kind of op it is (``"elementwise"``, ``"reduction"``, ``"shape"``, ``"index"``,
+            ``"linalg"``, ...): steers broadcasting checks and the generated tests.
+            Defaults to ``"elementwise"``.
+        samples: How generated tests call it (``Sample``). Defaults to None: shapes by the
+            number of inputs.
+        refuses: The dtypes it raises on and with what error. Defaults to None.
+        promotes: The attrs that take part in type promotion. Defaults to none.
+        saves_attrs: The attrs freed with the saved tensors after backward. Defaults to none.
+        **extra: Anything else kept on ``OpDef.extra`` (``torch=``, the PyTorch call the
+            parity tests run).
 
     >>> import symgrad
     >>> cube = defop("cube_example", "PowBackward0", lambda self: self ** 3,
@@ -397,6 +438,11 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     Python scalars become zero-dim constants of the computation dtype, as PyTorch's wrapped
     numbers do, so the recorded graph holds every value the forward used. A floating result
     has the promoted dtype even where NumPy would widen it (bfloat16 * 2.5 is bfloat16).
+
+    Args:
+        op: The op to run.
+        *values: Its tensor inputs (or Python scalars), in the forward's order.
+        **attrs: Its attributes, as the forward's keyword-only parameters.
 
     >>> import symgrad
     >>> out = apply(REGISTRY["mul"], symgrad.tensor([2.0], requires_grad=True), 3)
@@ -492,20 +538,24 @@ _BROADCASTING = frozenset({"elementwise", "comparison", "bitwise"})
 
 def _check_broadcast(op: OpDef, arrays: list[Any]) -> None:
     """Raise PyTorch's RuntimeError when an elementwise op's inputs cannot broadcast (NumPy
-    raised a ValueError): shapes are met pairwise in argument order, and the rightmost
-    mismatching dim is named, as PyTorch's ``infer_size`` does.
+    raised a ValueError)."""
+    if op.kind in _BROADCASTING:
+        broadcast_shapes(*(np.shape(a) for a in arrays))
 
-    >>> _check_broadcast(REGISTRY["add"], [np.ones((2, 2)), np.ones((2, 3))])
+
+def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape ``shapes`` broadcast to, or PyTorch's RuntimeError: shapes are met pairwise
+    in order, and the rightmost mismatching dim is named, as PyTorch's ``infer_size`` does.
+
+    >>> broadcast_shapes((2, 1), (3,))
+    (2, 3)
+    >>> broadcast_shapes((2, 2), (2, 3))
     Traceback (most recent call last):
     ...
-    RuntimeError: The size of tensor a (2) must match the size of tensor b (3) at non-singleton \
-dimension 1
+    RuntimeError: The size of tensor a (2) must match the size of tensor b (3) at non-singleton ...
     """
-    if op.kind not in _BROADCASTING:
-        return
     shape: tuple[int, ...] = ()
-    for a in arrays:
-        other = np.shape(a)
+    for other in shapes:
         ndim = max(len(shape), len(other))
         padded_a = (1,) * (ndim - len(shape)) + tuple(shape)
         padded_b = (1,) * (ndim - len(other)) + tuple(other)
@@ -515,7 +565,7 @@ dimension 1
                 raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
                                    f"({y}) at non-singleton dimension {i}")
         shape = tuple(x if y == 1 else y for x, y in zip(padded_a, padded_b, strict=True))
-
+    return shape
 
 
 def _rounded(data: np.ndarray, compute: np.dtype, rule: DtypeRule) -> np.ndarray:
@@ -616,6 +666,10 @@ def wrap_dim(dim: int, ndim: int) -> int:
 
     A zero-dim tensor accepts dims 0 and -1, as in PyTorch.
 
+    Args:
+        dim: The dim, negative counting from the end.
+        ndim: The number of dims of the tensor.
+
     >>> wrap_dim(-1, 3)
     2
     >>> wrap_dim(3, 3)
@@ -639,6 +693,11 @@ def expose(
     *names: str, method: bool = True, function: bool = True
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Publish a Python wrapper as ``symgrad.<name>`` and, with ``method``, ``Tensor.<name>``.
+
+    Args:
+        *names: The public names. Defaults to the wrapper's own name.
+        method: Also publish it as a ``Tensor`` method. Defaults to True.
+        function: Publish it as ``symgrad.<name>``. Defaults to True.
 
     >>> import symgrad
     >>> FUNCTIONS["mul"] is symgrad.mul, symgrad.Tensor.mul is symgrad.mul

@@ -98,7 +98,8 @@ UNSQUEEZE = defop("unsqueeze", "UnsqueezeBackward0",
 
 # -- reordering dims ------------------------------------------------------------------------------
 TRANSPOSE = defop("transpose", "TransposeBackward0",
-                  lambda self, *, dim0, dim1: np.swapaxes(self, dim0, dim1),
+                  lambda self, *, dim0, dim1: np.swapaxes(self, dim0, dim1) if self.ndim
+                  else self.view(),
                   vjp=lambda g, *, dim0, dim1: apply(TRANSPOSE, g, dim0=dim0, dim1=dim1),
                   dtype_rule="same", dtypes=ALL, kind="shape",
                   samples=(Sample(((2, 3),), {"dim0": 0, "dim1": 1}),
@@ -297,9 +298,9 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     >>> symgrad.zeros(2, 3, 4).flatten(1).shape
     symgrad.Size([2, 12])
     """
+    a, b = wrap_dim(start_dim, input.ndim), wrap_dim(end_dim, input.ndim)
     if input.ndim == 0:
         return reshape(input, 1)
-    a, b = wrap_dim(start_dim, input.ndim), wrap_dim(end_dim, input.ndim)
     if a > b:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if a == b:
@@ -402,10 +403,22 @@ def t(input: Tensor) -> Tensor:
 
 
 def _T(input: Tensor) -> Tensor:
+    """The tensor with its dims reversed (a view; a matrix's transpose).
+
+    >>> import symgrad
+    >>> symgrad.zeros(2, 3, 4).T.shape
+    symgrad.Size([4, 3, 2])
+    """
     return view_apply(PERMUTE, input, dims=tuple(range(input.ndim - 1, -1, -1)))
 
 
 def _mT(input: Tensor) -> Tensor:
+    """Each matrix of a batch transposed: the last two dims swapped (a view).
+
+    >>> import symgrad
+    >>> symgrad.zeros(2, 3, 4).mT.shape
+    symgrad.Size([2, 4, 3])
+    """
     if input.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
                            f"Got {input.ndim}-D tensor.")
@@ -497,6 +510,21 @@ def _check_same_rank(tensors: Any, name: str) -> list[Tensor]:
     return tensors
 
 
+def _legacy_empty_fitted(tensors: list[Tensor], dim: int) -> tuple[list[Tensor], int]:
+    """The tensors cat joins, and the dim: PyTorch refuses zero-dim tensors and, for
+    compatibility, accepts 1-D empty ones beside any others (here given the others' shape with
+    size 0 along ``dim``, so they still take part in promotion and in the graph)."""
+    for i, x in enumerate(tensors):
+        if x.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    ref = next((x for x in tensors if x.shape != (0,)), None)
+    if ref is None:
+        return tensors, 0
+    d = wrap_dim(dim, ref.ndim)
+    empty = tuple(0 if k == d else s for k, s in enumerate(ref.shape))
+    return [x.reshape(empty) if x.shape == (0,) and ref.ndim != 1 else x for x in tensors], d
+
+
 @expose("cat", "concat", "concatenate", method=False)
 def cat(tensors: Any, dim: int = 0) -> Tensor:
     """Join tensors along an existing dim.
@@ -510,8 +538,7 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
     >>> symgrad.cat([symgrad.tensor([1, 2]), symgrad.tensor([3])])
     tensor([1, 2, 3])
     """
-    tensors = _check_same_rank(tensors, "torch.cat")
-    d = wrap_dim(dim, tensors[0].ndim)
+    tensors, d = _legacy_empty_fitted(_check_same_rank(tensors, "torch.cat"), dim)
     first = tensors[0]
     for i, x in enumerate(tensors[1:], 1):
         if x.ndim != first.ndim:
@@ -565,10 +592,18 @@ def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Ten
     >>> [p.shape[0] for p in symgrad.zeros(5).split(2)]
     [2, 2, 1]
     """
+    if input.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = wrap_dim(dim, input.ndim)
     length = input.shape[d]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
+        if size < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got "
+                               f"split_size={size}")
+        if size == 0 and length:
+            raise RuntimeError("split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {length}")
         n = len(_even_sizes(length, size))
         return tuple(view_apply(SPLIT, input, dim=d, split_size=size, index=i)
                      for i in range(n))
@@ -612,9 +647,14 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     >>> [p.shape[0] for p in symgrad.zeros(5).chunk(3)]
     [2, 2, 1]
     """
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     length = input.shape[wrap_dim(dim, input.ndim)]
+    if length == 0:
+        # PyTorch splits an empty dim into ``chunks`` empty pieces, with split_with_sizes.
+        return split(input, [0] * chunks, dim)
     return split(input, max(1, -(-length // chunks)), dim)
 
 
@@ -711,6 +751,10 @@ def broadcast_to(input: Tensor, size: Any) -> Tensor:
 def sum_to_size(input: Tensor, *size: Any) -> Tensor:
     """Sum broadcast dims away so the result has ``size``.
 
+    Args:
+        *size: The shape wanted, given separately or as one sequence; this tensor must
+            broadcast to it.
+
     >>> import symgrad
     >>> x = symgrad.tensor([[1.0, 2.0], [3.0, 4.0]])
     >>> x.sum_to_size(1, 2), x.sum_to_size(2)
@@ -740,6 +784,11 @@ def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         kwargs: ``dtype=`` and ``device=``; ``non_blocking`` and ``copy`` as PyTorch takes them.
 
     Only a floating result stays in the graph; a cast to an integer type truncates toward 0:
+
+    Args:
+        *args: A dtype, or a tensor whose dtype is taken; other values (a device name)
+            leave the dtype as it is.
+        **kwargs: ``dtype=``, the dtype; other keywords are ignored.
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.5, -2.5], requires_grad=True)

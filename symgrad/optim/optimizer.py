@@ -27,6 +27,11 @@ class Optimizer:
     Parameters are leaf tensors given as an iterable; a tensor itself, a non-leaf or a bad
     hyperparameter is refused with PyTorch's error rather than stepped into a wrong value.
 
+    Args:
+        params: The parameters to optimise: an iterable of leaf tensors, or of parameter
+            groups (dicts with ``"params"`` and their own hyperparameters).
+        defaults: The hyperparameters of groups that do not set them.
+
     >>> import symgrad
     >>> symgrad.optim.SGD(symgrad.ones(2, requires_grad=True), lr=0.1)
     Traceback (most recent call last):
@@ -93,6 +98,10 @@ but got symgrad.Tensor
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient.
 
+        Args:
+            set_to_none: Set each ``.grad`` to None (True) or fill it with zeros (False).
+                Defaults to True.
+
         >>> import symgrad
         >>> w = symgrad.nn.Parameter(symgrad.tensor([1.0]))
         >>> opt = symgrad.optim.SGD([w], lr=0.1)
@@ -135,6 +144,16 @@ but got symgrad.Tensor
 
 class SGD(Optimizer):
     """Stochastic gradient descent with PyTorch's momentum, dampening and Nesterov rules.
+
+    Args:
+        params: The parameters (or parameter groups) to optimise.
+        lr: The learning rate. Defaults to 1e-3.
+        momentum: The momentum factor (0: none). Defaults to 0.
+        dampening: How much of the new gradient the momentum buffer leaves out. Defaults
+            to 0.
+        weight_decay: An L2 penalty added to the gradient. Defaults to 0.
+        nesterov: Use Nesterov momentum (needs a momentum and zero dampening). Defaults
+            to False.
 
     >>> import symgrad
     >>> w = symgrad.nn.Parameter(symgrad.tensor([1.0]))

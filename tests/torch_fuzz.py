@@ -1,0 +1,283 @@
+"""A differential fuzzer: random sequences of API calls run in symgrad and in torch, compared
+value by value, gradient by gradient and exception class by class.
+
+A program is a few leaf tensors and a list of steps, each a tuple of small integers that the
+interpreter reads against the current pool of tensors (which call, which operands, which
+dim, under ``no_grad`` or not), so hypothesis can draw and shrink programs as plain data. The
+calls grow with the API: every public function of symgrad that torch also has is tried with
+the argument patterns torch accepts for it (one tensor, two, a tensor and a dim, a list), next
+to operators, methods, indexing and in-place writes. The program ends with a backward from
+the last tensor that requires grad, and every leaf's ``.grad`` is compared.
+
+Run ``python tests/torch_fuzz.py [programs] [seed]`` for the agreement rate over random
+programs and the first disagreements.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+import symgrad
+from symgrad.ops.registry import FUNCTIONS
+
+VALUES = (0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 0.25, -0.75, 2.0, 1.5, -0.125, 4.0)
+SHAPES = ((), (3,), (2, 3), (3, 1), (1, 3), (2, 1, 3), (0,), (2, 0))
+DTYPES = ("float32", "float64")
+
+
+def _probe_patterns() -> dict[str, tuple[str, ...]]:
+    """Which argument patterns torch accepts for each public symgrad function it also has."""
+    x, y = torch.ones(2, 3), torch.ones(2, 3)
+    tries: dict[str, Callable[[Callable[..., Any]], Any]] = {
+        "unary": lambda f: f(x),
+        "binary": lambda f: f(x, y),
+        "dim": lambda f: f(x, 1),
+        "list": lambda f: f([x, y]),
+        "list_dim": lambda f: f([x, y], 1),
+    }
+    patterns = {}
+    for name in sorted(FUNCTIONS):
+        f = getattr(torch, name, None)
+        if f is None:
+            continue
+        ok = []
+        for pattern, call in tries.items():
+            try:
+                call(f)
+            except Exception:  # noqa: BLE001 - an argument pattern torch does not accept
+                continue
+            ok.append(pattern)
+        if ok:
+            patterns[name] = tuple(ok)
+    return patterns
+
+
+PATTERNS = _probe_patterns()
+FUNCTION_CALLS = [(name, pattern) for name, ps in PATTERNS.items() for pattern in ps]
+
+
+def _call_function(lib: Any, name: str, pattern: str, ts: list[Any], dim: int) -> Any:
+    f = getattr(lib, name)
+    a, b = ts[0], ts[1]
+    return {"unary": lambda: f(a), "binary": lambda: f(a, b), "dim": lambda: f(a, dim),
+            "list": lambda: f([a, b]), "list_dim": lambda: f([a, b], dim)}[pattern]()
+
+
+def _set(t: Any, key: Any, value: Any) -> Any:
+    t[key] = value
+    return t
+
+
+# Calls that are not plain functions: operators, methods, indexing, in-place writes.
+# Each takes the library, two operands (the second may go unused), a dim and a small integer.
+OTHER_CALLS: dict[str, Callable[[Any, Any, Any, int, int], Any]] = {
+    "add": lambda lib, a, b, d, k: a + b,
+    "sub_scalar": lambda lib, a, b, d, k: a - VALUES[k],
+    "rmul_scalar": lambda lib, a, b, d, k: VALUES[k] * a,
+    "truediv": lambda lib, a, b, d, k: a / b,
+    "rtruediv": lambda lib, a, b, d, k: VALUES[k] / a,
+    "pow_scalar": lambda lib, a, b, d, k: a ** (k % 4),
+    "neg": lambda lib, a, b, d, k: -a,
+    "matmul": lambda lib, a, b, d, k: a @ b,
+    "lt": lambda lib, a, b, d, k: a < b,
+    "getitem_int": lambda lib, a, b, d, k: a[k % 3 - 1],
+    "getitem_slice": lambda lib, a, b, d, k: a[k % 2:],
+    "getitem_mask": lambda lib, a, b, d, k: a[a > VALUES[k]],
+    "getitem_index": lambda lib, a, b, d, k: a[lib.tensor([k % 2, 0])],
+    "getitem_none": lambda lib, a, b, d, k: a[None, ...],
+    "reshape_flat": lambda lib, a, b, d, k: a.reshape(-1),
+    "view_flat": lambda lib, a, b, d, k: a.view(-1),
+    "expand": lambda lib, a, b, d, k: a.expand(2, *a.shape),
+    "transpose": lambda lib, a, b, d, k: a.transpose(0, d),
+    "t": lambda lib, a, b, d, k: a.t(),
+    "unsqueeze": lambda lib, a, b, d, k: a.unsqueeze(d),
+    "squeeze_dim": lambda lib, a, b, d, k: a.squeeze(d),
+    "flip": lambda lib, a, b, d, k: a.flip(d),
+    "sum_dim": lambda lib, a, b, d, k: a.sum(d, keepdim=bool(k % 2)),
+    "mean_dim": lambda lib, a, b, d, k: a.mean(d),
+    "max_dim": lambda lib, a, b, d, k: a.max(d).values,
+    "std_dim": lambda lib, a, b, d, k: a.std(d),
+    "softmax": lambda lib, a, b, d, k: a.softmax(d),
+    "clamp": lambda lib, a, b, d, k: a.clamp(min=VALUES[k]),
+    "to_double": lambda lib, a, b, d, k: a.double(),
+    "to_float": lambda lib, a, b, d, k: a.float(),
+    "to_long": lambda lib, a, b, d, k: a.long(),
+    "detach": lambda lib, a, b, d, k: a.detach(),
+    "clone": lambda lib, a, b, d, k: a.clone(),
+    "contiguous": lambda lib, a, b, d, k: a.contiguous(),
+    "masked_fill": lambda lib, a, b, d, k: a.masked_fill(a > 0, VALUES[k]),
+    "where": lambda lib, a, b, d, k: lib.where(a > 0, a, b),
+    "gather": lambda lib, a, b, d, k: a.gather(0, lib.zeros(a.shape, dtype=lib.int64)),
+    "add_": lambda lib, a, b, d, k: a.add_(b),
+    "mul_scalar_": lambda lib, a, b, d, k: a.mul_(VALUES[k]),
+    "sub_": lambda lib, a, b, d, k: a.sub_(b, alpha=2),
+    "exp_": lambda lib, a, b, d, k: a.exp_(),
+    "zero_": lambda lib, a, b, d, k: a.zero_(),
+    "copy_": lambda lib, a, b, d, k: a.copy_(b),
+    "clamp_": lambda lib, a, b, d, k: a.clamp_(max=VALUES[k]),
+    "setitem": lambda lib, a, b, d, k: _set(a, k % 2, VALUES[k]),
+    "setitem_tensor": lambda lib, a, b, d, k: _set(a, ..., b),
+    "requires_grad_": lambda lib, a, b, d, k: a.requires_grad_(),
+    "retain_grad": lambda lib, a, b, d, k: (a.retain_grad(), a)[1],
+}
+
+CALLS = [("function", name, pattern) for name, pattern in FUNCTION_CALLS] + [
+    ("other", name, "") for name in OTHER_CALLS]
+
+
+@dataclass(frozen=True)
+class Program:
+    """Leaves as (shape index, dtype index, first value index, requires_grad); steps as
+    (call, first operand, second operand, dim, small integer, under no_grad)."""
+
+    leaves: tuple[tuple[int, int, int, bool], ...]
+    steps: tuple[tuple[int, int, int, int, int, bool], ...]
+
+
+def _leaf(lib: Any, spec: tuple[int, int, int, bool]) -> Any:
+    shape_i, dtype_i, value_i, rg = spec
+    shape = SHAPES[shape_i % len(SHAPES)]
+    n = int(np.prod(shape))
+    values = np.array([VALUES[(value_i + 5 * i) % len(VALUES)] for i in range(n)]).reshape(shape)
+    dtype = getattr(lib, DTYPES[dtype_i % len(DTYPES)])
+    return lib.tensor(values.tolist(), dtype=dtype, requires_grad=rg)
+
+
+def _plain(value: Any) -> Any:
+    """What is compared of a result: tensors by dtype, shape, values, requires_grad, is_leaf
+    and grad_fn class; containers element by element."""
+    if isinstance(value, (symgrad.Tensor, torch.Tensor)):
+        try:
+            fn, leaf = value.grad_fn, value.is_leaf
+        except RuntimeError:  # torch refuses to say, for views made in no_grad then written
+            fn, leaf = "refused", None
+        return ("tensor", str(value.dtype).split(".")[-1], tuple(value.shape),
+                np.array(value.detach().numpy(), dtype=np.float64, copy=True),
+                value.requires_grad, leaf, fn if fn in (None, "refused") else type(fn).__name__)
+    if isinstance(value, (tuple, list)):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def _agree(a: Any, b: Any) -> bool:
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_agree(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-5, atol=1e-6,
+                                                       equal_nan=True))
+    return bool(a == b) if not isinstance(a, np.ndarray) else False
+
+
+def _run_step(lib: Any, pool: list[Any], step: tuple[int, ...]) -> Any:
+    call, i, j, dim, k, quiet = step
+    kind, name, pattern = CALLS[call % len(CALLS)]
+    a, b = pool[i % len(pool)], pool[j % len(pool)]
+    d = dim % 3 - 1
+    with lib.no_grad() if quiet else lib.enable_grad():
+        if kind == "function":
+            return _call_function(lib, name, pattern, [a, b], d)
+        return OTHER_CALLS[name](lib, a, b, d, k % len(VALUES))
+
+
+def _outcome(fn: Callable[[], Any]) -> tuple[str, Any]:
+    try:
+        return "ok", fn()
+    except Exception as e:  # noqa: BLE001 - the class is what is compared
+        return "raises", type(e).__name__
+
+
+def _tensors(value: Any, lib: Any) -> list[Any]:
+    if isinstance(value, lib.Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [v for v in value if isinstance(v, lib.Tensor)][:2]
+    return []
+
+
+def run(program: Program) -> list[tuple[str, Any, Any]]:
+    """Run the program in both libraries; the disagreements as (where, symgrad's, torch's)."""
+    pools = {lib: [_leaf(lib, spec) for spec in program.leaves] for lib in (symgrad, torch)}
+    leaves = {lib: list(pool) for lib, pool in pools.items()}
+    for n, step in enumerate(program.steps):
+        s_kind, s_val = _outcome(lambda: _run_step(symgrad, pools[symgrad], step))  # noqa: B023
+        t_kind, t_val = _outcome(lambda: _run_step(torch, pools[torch], step))  # noqa: B023
+        if s_kind != t_kind or (s_kind == "raises" and s_val != t_val):
+            return [(f"step {n} {CALLS[step[0] % len(CALLS)][1:]}", s_val if s_kind == "raises"
+                     else "ok", t_val if t_kind == "raises" else "ok")]
+        if s_kind == "raises":
+            continue
+        sym, tor = _plain(s_val), _plain(t_val)
+        if not _agree(sym, tor):
+            return [(f"step {n} {CALLS[step[0] % len(CALLS)][1:]}", sym, tor)]
+        pools[symgrad].extend(_tensors(s_val, symgrad))
+        pools[torch].extend(_tensors(t_val, torch))
+        # The pools' tensors after the step: an in-place write shows up in its operands.
+        for a, b in zip(pools[symgrad], pools[torch], strict=True):
+            if not _agree(_plain(a), _plain(b)):
+                return [(f"pool after step {n} {CALLS[step[0] % len(CALLS)][1:]}",
+                         _plain(a), _plain(b))]
+    return _backward(pools, leaves)
+
+
+def _backward(pools: dict[Any, list[Any]], leaves: dict[Any, list[Any]]
+              ) -> list[tuple[str, Any, Any]]:
+    roots = {lib: next((t for t in reversed(pool) if t.requires_grad), None)
+             for lib, pool in pools.items()}
+    if roots[symgrad] is None:
+        return []
+    outcomes = {}
+    for lib, root in roots.items():
+        weights = lib.tensor(np.linspace(0.5, 1.5, root.numel()).reshape(tuple(root.shape)),
+                             dtype=root.dtype)
+        outcomes[lib] = _outcome(lambda root=root, weights=weights: (root * weights).sum(
+            ).backward())
+    if outcomes[symgrad][0] != outcomes[torch][0] or outcomes[symgrad][1] != (
+            outcomes[torch][1] if outcomes[torch][0] == "raises" else outcomes[symgrad][1]):
+        return [("backward", outcomes[symgrad][1], outcomes[torch][1])]
+    for n, (a, b) in enumerate(zip(leaves[symgrad], leaves[torch], strict=True)):
+        ga, gb = _plain(a.grad), _plain(b.grad)
+        if not _agree(ga, gb):
+            return [(f"grad of leaf {n}", ga, gb)]
+    return []
+
+
+def random_program(rng: random.Random, n_steps: int = 6) -> Program:
+    leaves = tuple((rng.randrange(len(SHAPES)), rng.randrange(2), rng.randrange(12),
+                    rng.random() < 0.7) for _ in range(rng.randint(1, 3)))
+    steps = tuple((rng.randrange(len(CALLS)), rng.randrange(8), rng.randrange(8),
+                   rng.randrange(3), rng.randrange(12), rng.random() < 0.15)
+                  for _ in range(rng.randint(1, n_steps)))
+    return Program(leaves, steps)
+
+
+def main(programs: int = 2000, seed: int = 0) -> None:
+    import collections
+    import warnings
+
+    warnings.simplefilter("ignore")
+    rng = random.Random(seed)
+    failures: collections.Counter[str] = collections.Counter()
+    examples: dict[str, Any] = {}
+    for _ in range(programs):
+        program = random_program(rng)
+        found = run(program)
+        if found:
+            key = found[0][0].split(" ", 2)[-1] if found[0][0].startswith("step") else found[0][0]
+            failures[key] += 1
+            examples.setdefault(key, (program, found[0]))
+    agree = programs - sum(failures.values())
+    print(f"{agree} of {programs} programs agree completely ({100 * agree / programs:.1f}%), "
+          f"{len(CALLS)} calls")
+    for key, count in failures.most_common(25):
+        print(f"{count:5d}  {key}  {examples[key][1][1:]!r:.300}")
+
+
+if __name__ == "__main__":
+    main(*(int(a) for a in sys.argv[1:]))
