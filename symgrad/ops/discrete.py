@@ -66,8 +66,8 @@ def _truth(fn: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
     return Tensor._make(np.asarray(out, dtype=dtype), False, None)
 
 
-@expose("all")
-def all_(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+@expose()
+def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether every element (along ``dim``) is nonzero.
 
     Parameters:
@@ -83,8 +83,8 @@ def all_(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor
     return _truth("all", input, dim, keepdim)
 
 
-@expose("any")
-def any_(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+@expose()
+def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether some element (along ``dim``) is nonzero.
 
     Parameters:
