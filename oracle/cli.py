@@ -7,6 +7,7 @@
     symgrad-check --results-only --out shard1      # a CI shard: results.json only
     symgrad-check --merge shard1/results.json shard2/results.json --out report
     symgrad-check --mutants --ops mul,tanh         # mutation testing of the VJPs
+    symgrad-check --engine symgrad                 # the engine judged (its adapter)
 
 Writes ``<out>/results.json``, ``<out>/index.html`` and ``<out>/junit.xml``, each atomically.
 ``--mutants`` writes ``<out>/mutants.json`` and ``<out>/mutants.html`` instead, and exits 1
@@ -25,6 +26,7 @@ from typing import Any
 
 from rich.console import Console
 
+from oracle.engines import ADAPTERS
 from oracle.verdict import Verdict, read_results, write_results
 from reports import passed, write_reports
 from reports.terminal import print_summary
@@ -43,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
                     "differences; write an HTML report, JUnit XML and results.json.")
     p.add_argument("--out", type=Path, default=Path("symgrad-report"),
                    help="output directory (default: symgrad-report/)")
+    p.add_argument("--engine", default="symgrad", choices=sorted(ADAPTERS),
+                   help="the engine judged, through its adapter in oracle/engines/ "
+                        "(default: symgrad)")
     p.add_argument("--ops", type=_list, default=None, help="comma-separated op names")
     p.add_argument("--dtypes", type=_list, default=None,
                    help="comma-separated float dtypes (float16,bfloat16,float32,float64)")
@@ -64,6 +69,7 @@ def _run_info(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
 
     return {
         "command": " ".join(["symgrad-check", *argv]),
+        "engine": args.engine,
         "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "numpy": numpy.__version__,
@@ -102,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         from oracle.sweep import sweep
 
         try:
-            verdicts = sweep(args.ops, args.dtypes, second_order=args.second_order)
+            verdicts = sweep(args.ops, args.dtypes, second_order=args.second_order,
+                             engine=args.engine)
         except (KeyError, ValueError) as exc:
             console.print(f"symgrad-check: {exc}", style="red", highlight=False)
             return 2
@@ -124,7 +131,7 @@ def _mutants(args: argparse.Namespace, argv: list[str], console: Console) -> int
 
     dtypes = tuple(args.dtypes) if args.dtypes else ("float64",)
     try:
-        report = run_mutants(args.ops, dtypes)
+        report = run_mutants(args.ops, dtypes, engine=args.engine)
     except (KeyError, ValueError) as exc:
         console.print(f"symgrad-check: {exc}", style="red", highlight=False)
         return 2

@@ -36,7 +36,7 @@ import mpmath
 import numpy as np
 
 from oracle import fd as fdm
-from oracle.engines import engine_for
+from oracle.engines import Unsupported, engine_for
 from oracle.tolerances import engine_tolerance, fd_tolerance, np_dtype, ulp_error
 from oracle.verdict import SEVERITY, Element, Verdict
 
@@ -151,7 +151,8 @@ def crosscheck(
 
     Args:
         fn: The function judged, called as ``fn(*inputs)``; it returns a tensor or a tuple.
-        inputs: The symgrad tensors it is called with; those that require grad are
+        inputs: The tensors it is called with, all of one engine (its adapter in
+            ``oracle.engines`` is picked by their type); those that require grad are
             differentiated.
         order: 1 to judge the gradients, 2 the Hessian-vector products through
             ``create_graph``. Defaults to 1.
@@ -159,7 +160,7 @@ def crosscheck(
             output, else seeded random values exactly representable in its dtype.
         v: For ``order=2``, the direction: one tensor per differentiated input. Defaults to None.
         digits: The significant digits of the exact values. Defaults to 40.
-        op: The op checked, an ``OpDef`` or a registry name: its domains steer finite
+        op: The op checked, the engine's op or its name: its domains steer finite
             differences to one-sided ones at their edges, and the reproducer calls it.
             Defaults to None.
         attrs: The attributes ``op`` is called with, for the reproducer. Defaults to None.
@@ -213,6 +214,11 @@ def crosscheck(
     # -- the engine -------------------------------------------------------------------------
     try:
         rec = engine.record(fn, inputs, order=order, grad_outputs=grad_outputs, v=v, seed=seed)
+    except Unsupported as exc:
+        verdict.status = "unsupported"
+        verdict.message = str(exc)
+        verdict.duration_s = time.perf_counter() - t0
+        return verdict
     except Exception as exc:  # noqa: BLE001 - any engine failure is the verdict
         verdict.status = "error"
         verdict.message = f"the engine raised {type(exc).__name__}: {exc}"

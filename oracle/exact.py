@@ -1395,10 +1395,11 @@ def exact_grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, digits: i
 
     Args:
         outputs: The engine tensor or tensors to differentiate, recorded by the engine (their
-            graph is read through the engine's adapter).
-        inputs: The tensor or tensors to differentiate with respect to.
+            graph is read through the engine's adapter), or a recorded ``oracle.ir.Graph``.
+        inputs: The tensor or tensors to differentiate with respect to (unused with a
+            ``Graph``, which names them).
         grad_outputs: The weight of each output (the vector of the vector-Jacobian product),
-            one per output and of its shape. Defaults to None: ones.
+            one per output and of its shape (tensors or arrays). Defaults to None: ones.
         digits: The significant decimal digits the exact values are computed to (mpmath
             works with 10 more). Defaults to 40.
         time_budget: Seconds after which the oracle gives up (status ``"oracle-gave-up"``)
@@ -1442,9 +1443,10 @@ def exact_hvp(outputs: Any, inputs: Any, v: Any, grad_outputs: Any = None, *, di
 
     Args:
         outputs: The engine tensor or tensors to differentiate, recorded by the engine (their
-            graph is read through the engine's adapter).
-        inputs: The tensor or tensors to differentiate with respect to.
-        v: The direction: one tensor per input, of its shape.
+            graph is read through the engine's adapter), or a recorded ``oracle.ir.Graph``.
+        inputs: The tensor or tensors to differentiate with respect to (unused with a
+            ``Graph``, which names them).
+        v: The direction: one tensor or array per input, of its shape.
         grad_outputs: The weight of each output (the vector of the vector-Jacobian product),
             one per output and of its shape. Defaults to None: ones.
         digits: The significant decimal digits the exact values are computed to (mpmath

@@ -125,9 +125,11 @@ class Graph:
         """
         return any(n.reads_out for n in self.nodes if n.kind == "op")
 
-    def drawing(self, names: dict[int, str] | None = None) -> dict[str, Any]:
+    def drawing(self, names: dict[int, str] | None = None, limit: int = 400) -> dict[str, Any]:
         """Nodes and edges for drawing, as the reports read them; ``names`` labels input
-        positions (``Graph.inputs``' order).
+        positions (``Graph.inputs``' order). Past ``limit`` nodes only the last ``limit`` (the
+        nodes nearest the outputs) are drawn, fed by one node standing for the rest: no one
+        reads a drawing of 100,000 nodes, and laying one out would take hours.
 
         >>> g = Graph([IRNode(0, "leaf", value=np.zeros(1), dtype="float32"),
         ...            IRNode(1, "op", op="exp", inputs=(0,), info={"grad_fn": "ExpBackward0"})],
@@ -135,17 +137,24 @@ class Graph:
         >>> d = g.drawing({0: "x"})
         >>> [n["label"] for n in d["nodes"]], d["edges"]
         (['x', 'ExpBackward0'], [[0, 1]])
+        >>> [n["label"] for n in g.drawing({0: "x"}, limit=1)["nodes"]]
+        ['1 earlier node', 'ExpBackward0']
         """
         label_of = {nid: names[pos] for pos, nid in enumerate(self.inputs)
                     if nid is not None and names and pos in names}
+        first = max(0, len(self.nodes) - limit)
         nodes: list[dict[str, Any]] = []
+        if first:
+            nodes.append({"kind": "constant", "id": len(self.nodes),
+                          "label": f"{first:,} earlier node{'s' if first > 1 else ''}"})
         edges: list[list[int]] = []
-        for node in self.nodes:
+        for node in self.nodes[first:]:
             if node.kind == "op":
                 entry: dict[str, Any] = {
                     "kind": "op", "op": node.op, "label": node.info.get("grad_fn", node.op),
                     "attrs": {k: repr(v) for k, v in node.attrs.items()}}
-                edges.extend([i, node.id] for i in node.inputs)
+                edges.extend([i if i >= first else len(self.nodes), node.id]
+                             for i in node.inputs)
             else:
                 shape = [] if node.value is None else list(node.value.shape)
                 label = label_of.get(node.id, node.kind) if node.kind == "leaf" else "const"

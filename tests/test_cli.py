@@ -73,6 +73,15 @@ def test_results_only_and_usage_errors(tmp_path, stand_in):
     assert main(["--ops", "no_such_op", "--out", str(tmp_path / "x")]) == 2
     assert main(["--dtypes", "int64", "--out", str(tmp_path / "x")]) == 2
     assert main(["--bogus"]) == 2
+    assert main(["--engine", "jax", "--out", str(tmp_path / "x")]) == 2
+
+
+def test_the_engine_is_chosen_and_recorded(tmp_path, stand_in):
+    stand_in({})
+    assert main(["--engine", "symgrad", "--ops", "neg", "--dtypes", "float64",
+                 "--results-only", "--out", str(tmp_path)]) == 0
+    run, records = read_results(tmp_path / "results.json")
+    assert run["engine"] == "symgrad" and {r["op"] for r in records} == {"neg"}
 
 
 def shard(path, statuses):

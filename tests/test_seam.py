@@ -206,6 +206,32 @@ def test_a_deep_chain_is_read_judged_and_drawn_without_recursion() -> None:
     # Through 20,000 roundings, finite differences may not confirm to the engine's bound.
     assert v.status in ("ok", "fd-unreliable"), v.message
     assert v.tolerance["depth"] == n + 1
-    assert len(v.graph["nodes"]) == 2 * n + 2  # the leaf, n ops, their n constants, the sum
+    # The drawing keeps the nodes nearest the output, fed by one standing for the rest (the
+    # leaf, n ops, their n constants and the sum make 2n + 2).
+    assert len(v.graph["nodes"]) == 401
+    assert v.graph["nodes"][0]["label"] == f"{2 * n + 2 - 400:,} earlier nodes"
     expected = 1.0000001 ** (n // 2)
     assert r.status == "ok" and abs(r.float64[0][0] - expected) < 1e-12
+
+
+def test_constant_inputs_are_passed_on_not_differentiated() -> None:
+    x = symgrad.tensor([0.5, 2.0], dtype=symgrad.float64, requires_grad=True)
+    c = symgrad.tensor([3.0, -1.0], dtype=symgrad.float64)
+    rec = engine_for([x, c]).record(lambda x, c: (x * c).sum(), [x, c])
+    assert [rec.graph.nodes[i].kind for i in rec.graph.inputs] == ["leaf"]
+    v = crosscheck(lambda x, c: (x * c).sum(), [x, c])
+    assert v.status == "ok", v.message
+    assert [(e.input, e.exact[:4]) for e in v.elements] == [("x0", "3.00"), ("x0", "-1.0")]
+
+
+def test_a_graph_the_oracle_cannot_read_is_unsupported_not_an_engine_error() -> None:
+    x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    c = symgrad.tensor([3.0, 4.0])
+
+    def fn(x: symgrad.Tensor) -> symgrad.Tensor:
+        y = (x * c).sum()
+        c.add_(1.0)  # the value mul saved is gone
+        return y
+
+    v = crosscheck(fn, [x])
+    assert (v.status, v.message.split(":")[0]) == ("unsupported", "MulBackward0")

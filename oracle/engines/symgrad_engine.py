@@ -121,7 +121,7 @@ class SymgradEngine(Engine):
         outs = _tuple(fn(*inputs))
         gos = self._grad_outputs(outs, grad_outputs, rng)
         reader = _Reader()
-        graph = reader.graph(outs, inputs)
+        graph = reader.graph(outs, diff)
         handles = [node.register_hook(_keeper(graph.nodes[nid]))
                    for node, nid in reader.op_nodes()]
         try:
