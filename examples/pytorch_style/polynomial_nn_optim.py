@@ -33,7 +33,7 @@ for t in range(2000):
 linear_layer = model[0]
 # The even terms of sin's fit are zero up to roundings: printed by size, not sign.
 even = max(abs(linear_layer.bias.item()), abs(linear_layer.weight[:, 1].item()))
-print(f"Result: y = {linear_layer.weight[:, 0].item():.4f} x + "
-      f"{linear_layer.weight[:, 2].item():.4f} x^3 (even terms below 1e-3: {even < 1e-3})")
+print(f"Result: y = {linear_layer.weight[:, 0].item():.3f} x + "
+      f"{linear_layer.weight[:, 2].item():.3f} x^3 (even terms below 1e-3: {even < 1e-3})")
 for name, param in model.named_parameters():
     print(name, tuple(param.shape), param.requires_grad)
