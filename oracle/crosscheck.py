@@ -26,7 +26,9 @@ X exact, F FD):
 from __future__ import annotations
 
 import inspect
+import keyword
 import math
+import re
 import textwrap
 import time
 from collections.abc import Callable, Sequence
@@ -36,6 +38,7 @@ import mpmath
 import numpy as np
 
 from oracle import fd as fdm
+from oracle.balls import relative_radius
 from oracle.engines import Unsupported, engine_for
 from oracle.tolerances import engine_tolerance, fd_tolerance, np_dtype, ulp_error
 from oracle.verdict import SEVERITY, Element, Verdict
@@ -66,8 +69,10 @@ def _source(fn: Callable[..., Any]) -> tuple[str, str]:
         src = textwrap.dedent(inspect.getsource(fn))
     except (OSError, TypeError):
         src = ""
-    if src.startswith("def ") and fn.__name__ != "<lambda>":
-        return src, fn.__name__
+    defined = re.match(r"def (\w+)\(", src)
+    if defined and fn.__name__ != "<lambda>":
+        # The name as the source defines it: ``__name__`` and ``__qualname__`` can be any string.
+        return src, defined.group(1)
     if src and fn.__name__ == "<lambda>":
         start = src.find("lambda")
         body = src[start:].strip()
@@ -80,7 +85,15 @@ def _source(fn: Callable[..., Any]) -> tuple[str, str]:
                 end = i
                 break
         return f"fn = {body[:end].strip()}\n", "fn"
-    return f"fn = None  # {getattr(fn, '__qualname__', fn)!s}: source not available\n", "fn"
+    return f"fn = None  # source not available for {str(getattr(fn, '__qualname__', fn))!r}\n", \
+        "fn"
+
+
+def _identifiers(names: Sequence[str]) -> list[str]:
+    """``names`` as the reproducer writes them: a name that is not a plain identifier would
+    become code there, so it is replaced (``x<i>``), never pasted."""
+    return [n if n.isidentifier() and not keyword.iskeyword(n) else f"x{i}"
+            for i, n in enumerate(map(str, names))]
 
 
 def _in_dtype(x: np.ndarray, dtype: str) -> np.ndarray:
@@ -88,6 +101,28 @@ def _in_dtype(x: np.ndarray, dtype: str) -> np.ndarray:
     value, as the correctly rounded result is."""
     with np.errstate(over="ignore"):
         return np.asarray(x, np.float64).astype(np_dtype(dtype)).astype(np.float64)
+
+
+def _rounded(result: Any, k: int, x: np.ndarray, dtype: str) -> np.ndarray:
+    """The exact gradient of input k in ``dtype``: the proven rounding of its Arb balls where
+    the oracle certified them, else the float64 value rounded again."""
+    certified = getattr(result, "certified", None)
+    if certified is not None and certified.balls[k] is not None:
+        return certified.rounded(k, dtype)[0]
+    return _in_dtype(x, dtype)
+
+
+def _certification(result: Any) -> dict[str, Any]:
+    """What the verdict's exact values rest on: Arb balls at a precision, with every rounding
+    proven (and the widest ball's relative radius), or 40-digit values of the general path."""
+    certified = getattr(result, "certified", None)
+    if certified is None:
+        return {"certified": False, "why": "kinks, edges or conventions: the general exact path"
+                if getattr(result, "status", "") in ("kink", "edge", "ok") else "no exact value"}
+    proven = certified.proven()
+    radius = max((relative_radius(b) for b in certified.balls if b is not None), default=0.0)
+    return {"certified": proven, "precision_bits": certified.precision,
+            "relative_radius": radius, "notes": certified.notes}
 
 
 def _status(e: float, x: float | None, f: float | None, te: float, tf: float | None,
@@ -210,6 +245,7 @@ def crosscheck(
     if by_op:
         defs = engine.op_source(info, attrs or {})
     reproducible = info is None or by_op
+    code_names = _identifiers(names)
 
     # -- the engine -------------------------------------------------------------------------
     try:
@@ -223,8 +259,8 @@ def crosscheck(
         verdict.status = "error"
         verdict.message = f"the engine raised {type(exc).__name__}: {exc}"
         if reproducible:
-            verdict.reproducer = engine.reproducer(inputs, names, needs, call, defs, [], order,
-                                                   None)
+            verdict.reproducer = engine.reproducer(inputs, code_names, needs, call, defs, [],
+                                                   order, None)
         verdict.duration_s = time.perf_counter() - t0
         return verdict
     graph = rec.graph
@@ -235,7 +271,7 @@ def crosscheck(
     computed = [np.asarray(g, dtype=np.float64)
                 for g in (rec.grads if order == 1 else rec.hvp or ())]
     if reproducible:
-        verdict.reproducer = engine.reproducer(inputs, names, needs, call, defs, go64, order,
+        verdict.reproducer = engine.reproducer(inputs, code_names, needs, call, defs, go64, order,
                                                v64)
 
     # -- the exact oracle ---------------------------------------------------------------------
@@ -313,7 +349,7 @@ def crosscheck(
         scale = float(np.max(np.abs(np.where(np.isfinite(x), x, 0.0)), initial=0.0))
         natural = np.abs(fd_est[k].scale) / np.maximum(np.abs(x64[k]), 1.0)
         e_ulp = ulp_error(computed[k], x, dt)
-        rounded = _in_dtype(x, dt)
+        rounded = _rounded(result, k, x, dt)
         f_ulp = ulp_error(fd_est[k].value, x, dt)
         shape = x64[k].shape
         for j in range(x64[k].size):
@@ -367,5 +403,6 @@ def crosscheck(
                             f"{bad.exact}, fd {bad.fd!r} ± {bad.fd_error_estimate:.3g}, "
                             f"{bad.ulp_error:.3g} ulp (bound {bad.tolerance_ulps:.3g})")
     verdict.extra["counts"] = counts
+    verdict.extra["certified"] = _certification(result)
     verdict.duration_s = time.perf_counter() - t0
     return verdict

@@ -1,10 +1,19 @@
-"""The exact derivative of a recorded graph: SymPy local partials chained in mpmath.
+"""The exact derivative of a recorded graph, certified where it can be, general where not.
 
-Each node's local partials are derived once per (op, attributes, shapes) with SymPy from the
-op's meaning in ``oracle.semantics``, compiled to mpmath, evaluated at the exact binary values of
-the leaves and constants with ``digits`` significant digits, and chained in reverse. A
+First, ``oracle.certified``: Arb balls at the engine's exact binary inputs, each op by the rule
+of its kind (elementwise partials compiled to Arb, linear maps through their adjoints, other
+structural meanings by reverse mode over their SymPy expressions), in time linear in the
+graph's size, with every rounding to a dtype proven (``ExactResult.certified``, ``rounded``).
+
+Where that path cannot settle the graph — an element on a kink or a domain edge, a tie of an
+extremum, a NaN or infinite input, a function Arb lacks — the general path here decides it:
+each node's local partials derived once per (op, attributes, shapes) with SymPy, compiled to
+mpmath, evaluated with ``digits`` significant digits and chained in reverse, taking the
+engine's declared convention at a kink and one-sided limits (``sympy.limit``) at an edge. Its
+values are 40-digit numbers, not balls (``certified`` is None). mpmath stays only here and in
+the step and quotient functions' exact definitions (``oracle.semantics.elementwise``). A
 whole-expression mode differentiates the full output expression once (small graphs; a
-cross-check). Second order: forward-over-reverse with the local second partials.
+cross-check of both). Second order: forward-over-reverse on either path.
 """
 
 from __future__ import annotations
@@ -22,6 +31,8 @@ import mpmath
 import numpy as np
 import sympy
 
+from oracle.balls import ball_to_mpf, precision, round_balls, to_balls
+from oracle.certified import Certified, NotCertified, certified_grad
 from oracle.engines import Unsupported, engine_for
 from oracle.ir import Graph, IRNode
 from oracle.semantics import Meaning, labelled_kinks, meaning_of, num
@@ -130,6 +141,29 @@ class ExactResult:
     forward: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     expression: Any = None
     edges: list[EdgeElement] = field(default_factory=list)
+    certified: Certified | None = None
+
+    def rounded(self, i: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+        """Input i's exact gradient rounded to ``dtype`` and a mask of the elements whose
+        rounding is *proven* (Arb balls, see ``oracle.certified``). Without a certified
+        result (kinks, edges, second order) the 40-digit values are rounded and none is
+        proven.
+
+        >>> import symgrad, oracle
+        >>> x = symgrad.tensor([0.1], dtype=symgrad.float64, requires_grad=True)
+        >>> r = oracle.exact_grad(x.exp().sum(), x)
+        >>> r.rounded(0, "float32")[0].tolist(), r.rounded(0, "float32")[1].tolist()
+        ([1.1051709651947021], [True])
+        """
+        if self.certified is not None:
+            return self.certified.rounded(i, dtype)
+        g = self.grads[i]
+        assert g is not None
+        with precision(256):
+            balls = to_balls(np.array([float(v) if mpmath.isfinite(v) else math.nan
+                                       for v in g.reshape(-1)]).reshape(g.shape))
+            vals, _ = round_balls(balls, dtype)
+        return vals, np.zeros(g.shape, dtype=bool)
 
 
 class _GaveUp(Exception):
@@ -1280,6 +1314,12 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
                 return _result("ok", "", values, shapes, [], forwards)
             if mode != "local":
                 raise ValueError(f"mode must be 'local' or 'whole', not {mode!r}")
+            tangents = [np.asarray(_array(x), dtype=np.float64) for x in _tuple(v)] if (
+                v is not None) else None
+            fast = _certified(graph, grad_outputs, time_budget, size_budget, shapes, digits,
+                              tangents)
+            if fast is not None:
+                return fast
             ev = _Evaluator(graph, budget, backend)
             ev.forward()
             need = ev.needs({i for i in graph.inputs if i is not None})
@@ -1313,6 +1353,58 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
         return _failed("oracle-gave-up", str(e), n_inputs)
     except RecursionError:
         return _failed("oracle-gave-up", "expression too deep for SymPy", n_inputs)
+
+
+def _certified(graph: Graph, grad_outputs: Any, time_budget: float, size_budget: int,
+               shapes: list[tuple[int, ...]], digits: int, tangents: list[np.ndarray] | None
+               ) -> ExactResult | None:
+    """The certified result, or None where only the general path can settle the graph."""
+    gos = _tuple(grad_outputs)
+    seeds: dict[int, np.ndarray] | None = None
+    if gos:
+        seeds = {}
+        for n, nid in enumerate(graph.outputs):
+            out = graph.nodes[nid].value
+            assert out is not None
+            g = to_balls(_array(gos[n]) if gos[n] is not None else np.ones(out.shape))
+            seeds[nid] = seeds[nid] + g if nid in seeds else g
+    try:
+        c = certified_grad(graph, seeds, time_budget=time_budget, size_budget=size_budget,
+                           min_bits=math.ceil((digits + 10) * 3.33), tangents=tangents)
+    except NotCertified:
+        return None
+    grads, floats = [], []
+    with mpmath.workdps(digits):
+        for i, b in enumerate(c.balls):
+            if b is None:
+                grads.append(None)
+                floats.append(None)
+                continue
+            grads.append(_mpf_array(b, shapes[i]))
+            floats.append(c.rounded(i, "float64")[0])
+        forwards = [_mpf_array(f, f.shape) for f in c.forward]
+    result = ExactResult("ok", "", grads, floats, forward=_forward_array(forwards),
+                         certified=c)
+    if tangents is None:
+        result.expression = _single_expression(graph)
+    return result
+
+
+def _mpf_array(balls: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    vals = [+ball_to_mpf(v) for v in balls.reshape(-1)]
+    return np.array(vals + [None], dtype=object)[:-1].reshape(shape)
+
+
+def _single_expression(graph: Graph) -> Any:
+    """For a graph of one elementwise op (besides sums), its derivative by its first input."""
+    ops = [n for n in graph.nodes if n.kind == "op" and not n.op.startswith("sum")]
+    if len(ops) != 1:
+        return None
+    meaning = meaning_of(ops[0].op, ops[0].info)
+    if meaning is None or meaning.kind != "elementwise":
+        return None
+    xs = [sympy.Symbol(a, real=True) for a in ops[0].arg_names]
+    return _diff(sympy.sympify(meaning.fn(*xs, **ops[0].attrs)), xs[0], "sympy")
 
 
 def _expression(ev: _Evaluator) -> Any:

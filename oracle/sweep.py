@@ -11,19 +11,19 @@ entry is what is checked.
 
 from __future__ import annotations
 
-import os
+import functools
+import multiprocessing
+import signal
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from oracle.engines import Case, get
 from oracle.verdict import Verdict
 
-__all__ = ["FLOAT_DTYPES", "Check", "plan", "run_check", "sweep", "sweepable_ops"]
+__all__ = ["FLOAT_DTYPES", "Check", "plan", "run_check", "iter_sweep", "shard", "sweep",
+           "sweepable_ops", "not_differentiable"]
 
 ENGINE = "symgrad"
 
@@ -65,6 +65,19 @@ def sweepable_ops(engine: str = ENGINE) -> list[str]:
     True
     """
     return sorted(name for name, (dtypes, _, _) in get(engine).catalog().items() if dtypes)
+
+
+def not_differentiable(engine: str = ENGINE) -> list[str]:
+    """The catalog's ops the sweep leaves out: no gradient to check (comparisons, bitwise
+    ops).
+
+    Args:
+        engine: The engine whose catalog is read.
+
+    >>> "eq" in not_differentiable() and "mul" not in not_differentiable()
+    True
+    """
+    return sorted(name for name, (dtypes, _, _) in get(engine).catalog().items() if not dtypes)
 
 
 def plan(ops: Iterable[str] | None = None, dtypes: Iterable[str] | None = None,
@@ -132,6 +145,7 @@ def run_check(check: Check, crosscheck: Crosscheck | None = None, engine: str = 
         if not verdict.inputs:
             verdict.inputs = case.described
         verdict.extra.setdefault("attrs", {k: repr(v) for k, v in case.attrs.items()})
+    verdict.extra.setdefault("vjp_source", get(engine).vjp_source(check.op))
     if not verdict.duration_s:
         verdict.duration_s = time.perf_counter() - start
     return verdict
@@ -142,36 +156,74 @@ def _short_traceback(exc: BaseException) -> str:
     return "".join(frames[-6:]).strip()
 
 
-def _progress(console: Console) -> Progress:
-    quiet = not console.is_terminal or bool(os.environ.get("CI"))
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TextColumn("{task.fields[current]}"),
-                    console=console, disable=quiet, transient=True)
+def _ignore_sigint() -> None:
+    # Workers leave Ctrl-C to the parent, which stops them and keeps the previous outputs.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def iter_sweep(checks: list[Check], crosscheck: Crosscheck | None = None,
-               console: Console | None = None, engine: str = ENGINE) -> Iterator[Verdict]:
-    """Run ``checks`` one by one, showing progress on a terminal (not in CI or a pipe).
+def iter_sweep(checks: list[Check], crosscheck: Crosscheck | None = None, jobs: int = 1,
+               engine: str = ENGINE) -> Iterator[Verdict]:
+    """Run ``checks``, in ``jobs`` processes; verdicts come in the order of ``checks``, as each
+    ends, so a caller can count them as the sweep goes.
 
-    Verdicts come as each check ends, so a caller can write them as the sweep goes:
+    Args:
+        checks: The planned checks (``plan``, perhaps a ``shard`` of it).
+        crosscheck: The judge; the oracle's by default. With ``jobs`` above 1 it must be
+            picklable (a module-level function).
+        jobs: Processes to run the checks in; the verdicts are the same for any number.
+        engine: The engine whose catalog the checks come from.
 
     >>> verdicts = iter_sweep(plan(["neg"], ["float64"], second_order=False))
     >>> [(v.id, v.status) for v in verdicts]
     [('op/neg/float64/sample0/grad', 'ok'), ('op/neg/float64/sample1/grad', 'ok')]
     """
-    console = console or Console(stderr=True)
-    with _progress(console) as progress:
-        task = progress.add_task("symgrad-check", total=len(checks), current="")
+    if jobs <= 1 or len(checks) <= 1:
         for check in checks:
-            progress.update(task, current=check.id)
             yield run_check(check, crosscheck, engine)
-            progress.advance(task)
+        return
+    # A fresh interpreter per worker: no fork of a parent holding threads (rich's progress).
+    context = multiprocessing.get_context("spawn")
+    pool = context.Pool(min(jobs, len(checks)), initializer=_ignore_sigint)
+    try:
+        yield from pool.imap(functools.partial(run_check, crosscheck=crosscheck, engine=engine),
+                             checks, chunksize=max(1, min(8, len(checks) // (8 * jobs))))
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def shard(checks: list[Check], index: int, count: int) -> list[Check]:
+    """Shard ``index`` of ``count`` (1-based): every ``count``-th check from the ``index``-th,
+    so shards are disjoint, cover the plan, and cost about the same.
+
+    Args:
+        checks: The whole plan, in its order.
+        index: Which shard, from 1.
+        count: How many shards.
+
+    >>> checks = plan(["neg", "exp"], ["float64"])
+    >>> parts = [shard(checks, i, 3) for i in (1, 2, 3)]
+    >>> sorted(c.id for part in parts for c in part) == sorted(c.id for c in checks)
+    True
+    """
+    if not 1 <= index <= count:
+        raise ValueError(f"shard {index}/{count}: the index runs from 1 to {count}")
+    return checks[index - 1::count]
 
 
 def sweep(ops: Iterable[str] | None = None, dtypes: Iterable[str] | None = None, *,
-          second_order: bool = True, crosscheck: Crosscheck | None = None,
-          console: Console | None = None, engine: str = ENGINE) -> list[Verdict]:
+          second_order: bool = True, crosscheck: Crosscheck | None = None, jobs: int = 1,
+          engine: str = ENGINE) -> list[Verdict]:
     """Every planned check's verdict (see ``plan``); ``crosscheck`` defaults to the oracle's.
+
+    Args:
+        ops: Op names of the catalog; every op with a gradient to check by default.
+        dtypes: Float dtype names; all four by default.
+        second_order: Check second derivatives too, where the op declares double backward.
+        crosscheck: The judge; the oracle's by default.
+        jobs: Processes to run the checks in.
+        engine: The engine to sweep.
 
     ``neg`` declares double backward, so each of its samples is checked to both orders:
 
@@ -179,5 +231,4 @@ def sweep(ops: Iterable[str] | None = None, dtypes: Iterable[str] | None = None,
     [('op/neg/float64/sample0/grad', True), ('op/neg/float64/sample0/gradgrad', True),
      ('op/neg/float64/sample1/grad', True), ('op/neg/float64/sample1/gradgrad', True)]
     """
-    return list(iter_sweep(plan(ops, dtypes, second_order, engine), crosscheck, console,
-                           engine))
+    return list(iter_sweep(plan(ops, dtypes, second_order, engine), crosscheck, jobs, engine))

@@ -1,64 +1,33 @@
-"""Verdict records: what the judges found, as plain JSON-serialisable data.
+"""Verdicts: what the judges found, written as plain records for ``reports``.
 
-This is the only thing ``reports/`` knows about. A results file is
-``{"schema": SCHEMA, "run": {...}, "verdicts": [Verdict.to_json(), ...]}``; files from several
-CI shards merge by concatenating their ``verdicts``.
+A ``Verdict`` becomes a record (``to_json``), the only thing ``reports/`` knows about. The
+record's vocabulary (statuses, their order, who each blames) and its results files belong to
+``reports.records``, which imports nothing of the judges: the import goes one way.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import math
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-SCHEMA = "symgrad-results/1"
-
-Status = Literal[
-    "ok",
-    "engine-wrong",
-    "fd-unreliable",
-    "oracle-suspect",
-    "kink",
-    "nonfinite",
-    "unsupported",
-    "oracle-gave-up",
-    "error",
-]
-
-# Statuses that fail a run: a wrong gradient, or a check that could not say it is right.
-FAILING: frozenset[str] = frozenset({"engine-wrong", "oracle-suspect", "error"})
-# Statuses that pass: the engine is right, or right by its declared convention.
-PASSING: frozenset[str] = frozenset({"ok", "kink", "fd-unreliable"})
-
-# Worst first: what a reader must look at comes before what merely could not be judged.
-SEVERITY: tuple[str, ...] = (
-    "error",
-    "engine-wrong",
-    "oracle-suspect",
-    "nonfinite",
-    "oracle-gave-up",
-    "unsupported",
-    "fd-unreliable",
-    "kink",
-    "ok",
+from reports.records import (
+    FAILING,
+    PASSING,
+    SCHEMA,
+    SEVERITY,
+    UNJUDGED,
+    WHO_IS_WRONG,
+    check_record,
+    dump_results,
+    json_safe,
+    outcome,
+    write_atomic,
 )
 
-WHO_IS_WRONG: dict[str, str | None] = {
-    "ok": None,
-    "engine-wrong": "engine",
-    "fd-unreliable": "fd",
-    "oracle-suspect": "oracle",
-    "kink": None,
-    "nonfinite": None,
-    "unsupported": None,
-    "oracle-gave-up": None,
-    "error": "engine",
-}
+__all__ = ["Element", "Verdict", "write_results", "SCHEMA", "SEVERITY", "FAILING", "UNJUDGED",
+           "PASSING", "WHO_IS_WRONG"]
 
 
 @dataclass
@@ -118,19 +87,21 @@ class Verdict:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     graph: dict[str, Any] | None = None
     derivative: dict[str, str] | None = None
+    culprit: dict[str, Any] | None = None
     reproducer: str | None = None
     duration_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
-        """Not failing; a status this version does not know fails rather than passes.
+        """Judged right: an unjudged check never passes, nor a status this version does not
+        know.
 
         >>> [Verdict("a", "mul", "float64", "grad", status).passed
         ...  for status in ("ok", "kink", "unsupported", "oracle-suspect", "no-such-status")]
-        [True, True, True, False, False]
+        [True, True, False, False, False]
         """
-        return self.status not in FAILING and self.status in SEVERITY
+        return outcome(self.status) == "pass"
 
     @property
     def wrong(self) -> str | None:
@@ -142,101 +113,72 @@ class Verdict:
         """
         return WHO_IS_WRONG.get(self.status)
 
+    def __repr__(self) -> str:
+        """One short line: id, status, who is wrong and the worst element; ``to_json`` holds
+        the full record.
+
+        >>> e = Element("self", [1], 2.0, "1.5", 1.5, 1e-9, 0.5, 0.33, 4096.0, 0.0, 4.0,
+        ...             "engine-wrong")
+        >>> Verdict("op/mul/float32/sample0/grad", "mul", "float32", "grad", "engine-wrong",
+        ...         "1 engine-wrong", elements=[e], reproducer="x" * 3000)
+        <Verdict op/mul/float32/sample0/grad: engine-wrong, engine is wrong; worst self[1]:
+         engine 2.0, exact 1.5, 4096 ulp>
+        """
+        text = f"<Verdict {self.id}: {self.status}"
+        if self.wrong:
+            text += f", {self.wrong} is wrong"
+        bad = [e for e in self.elements if e.status not in PASSING]
+        if bad:
+            # nan ULPs (a nan gradient) are the worst; an element without ULPs the least bad.
+            worst = max(bad, key=lambda e: -1.0 if e.ulp_error is None else
+                        math.inf if math.isnan(e.ulp_error) else e.ulp_error)
+            exact = worst.exact if worst.exact is None or len(worst.exact) <= 24 \
+                else worst.exact[:22] + "…"
+            ulps = "" if worst.ulp_error is None else f", {worst.ulp_error:.4g} ulp"
+            text += (f"; worst {worst.input}{worst.index}: engine {worst.engine!r}, exact "
+                     f"{exact}{ulps}")
+        elif self.status not in PASSING and self.message:
+            first = self.message.strip().splitlines()[0] if self.message.strip() else ""
+            text += f"; {first[:120]}"
+        return text + ">"
+
+    __str__ = __repr__
+
     def to_json(self) -> dict[str, Any]:
-        """The record written to a results file: the fields plus ``passed`` and ``wrong``, with
+        """The record written to a results file: every field plus ``passed`` and ``wrong``,
         nan and infinities as strings so the file stays standard JSON.
 
         >>> import json
         >>> v = Verdict("a", "mul", "float64", "grad", "nonfinite", max_ulp_error=float("inf"))
         >>> data = v.to_json()
         >>> data["passed"], data["wrong"], data["max_ulp_error"]
-        (True, None, 'inf')
+        (False, None, 'inf')
         >>> Verdict.from_json(json.loads(json.dumps(data, allow_nan=False))).status
         'nonfinite'
         """
         data = asdict(self)
         data["passed"] = self.passed
         data["wrong"] = self.wrong
-        return _finite(data)
+        return json_safe(data)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Verdict:
-        """A verdict from its record; a record of another shape is a ``ValueError`` naming it.
+        """A verdict from its record; a record of another shape is a ``ValueError`` naming the
+        field.
 
         >>> Verdict.from_json({"id": "a", "op": "mul", "dtype": "float32", "check": "grad",
         ...                    "status": "ok", "passed": True}).status
         'ok'
-        >>> Verdict.from_json({"id": "a", "op": "mul", "dtype": "float32", "status": "ok",
-        ...                    "colour": "red"})
+        >>> Verdict.from_json({"id": "a", "op": "mul", "dtype": "float32", "check": "grad",
+        ...                    "status": "ok", "colour": "red"})
         Traceback (most recent call last):
         ...
-        ValueError: verdict record 'a': unknown fields ['colour'], missing fields ['check']
+        reports.records.RecordError: verdict record 'a': unknown field 'colour'
         """
+        check_record(data, f"verdict record {data.get('id')!r}")
         fields = {k: v for k, v in data.items() if k not in ("passed", "wrong")}
-        _check_record(cls, fields, f"verdict record {data.get('id')!r}")
-        elements = fields.get("elements") or []
-        for e in elements:
-            _check_record(Element, e, f"verdict record {data.get('id')!r}, element")
-        fields["elements"] = [Element(**e) for e in elements]
+        fields["elements"] = [Element(**e) for e in fields.get("elements") or []]
         return cls(**fields)
-
-
-def _check_record(cls: type, record: Any, what: str) -> None:
-    if not isinstance(record, dict):
-        raise ValueError(f"{what}: not an object: {record!r}")
-    known = {f.name: f for f in dataclasses.fields(cls)}
-    required = [n for n, f in known.items()
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
-    unknown = sorted(set(record) - set(known))
-    missing = [n for n in required if n not in record]
-    if unknown or missing:
-        raise ValueError(f"{what}: unknown fields {unknown}, missing fields {missing}")
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no nan or inf: write them as strings so a results file stays standard JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file.
-
-    Missing parent directories are made; no temporary file is left behind:
-
-    >>> import os, tempfile
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = Path(d) / "out" / "report.txt"
-    ...     write_atomic(path, "first")
-    ...     write_atomic(path, "second")
-    ...     path.read_text(), os.listdir(path.parent)
-    ('second', ['report.txt'])
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            # Flushed to disk before the rename, so a crash cannot leave an empty file in place.
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp makes the file private; a report is for publishing, so use the usual mode.
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_results(path: Path, verdicts: list[Verdict], run: dict[str, Any]) -> None:
@@ -250,34 +192,4 @@ def write_results(path: Path, verdicts: list[Verdict], run: dict[str, Any]) -> N
     >>> doc["schema"] == SCHEMA, doc["run"], [v["id"] for v in doc["verdicts"]]
     (True, {'seed': 0}, ['a'])
     """
-    doc = {"schema": SCHEMA, "run": run, "verdicts": [v.to_json() for v in verdicts]}
-    write_atomic(path, json.dumps(doc, indent=1, sort_keys=False))
-
-
-def read_results(*paths: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Read and merge results files (CI shards): the first file's run info, all verdicts.
-
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     one, two, other = Path(d) / "1.json", Path(d) / "2.json", Path(d) / "other.json"
-    ...     write_results(one, [Verdict("a", "exp", "float64", "grad", "ok")], {"shard": 1})
-    ...     write_results(two, [Verdict("b", "log", "float64", "grad", "ok")], {"shard": 2})
-    ...     _ = other.write_text('{"schema": "something-else/1"}')
-    ...     run, verdicts = read_results(one, two)
-    ...     read_results(other)
-    Traceback (most recent call last):
-    ...
-    ValueError: .../other.json: not a symgrad results file (schema 'something-else/1')
-    >>> run, [v["id"] for v in verdicts]
-    ({'shard': 1}, ['a', 'b'])
-    """
-    run: dict[str, Any] = {}
-    verdicts: list[dict[str, Any]] = []
-    for p in paths:
-        doc = json.loads(Path(p).read_text(encoding="utf-8"))
-        if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-            schema = doc.get("schema") if isinstance(doc, dict) else None
-            raise ValueError(f"{p}: not a symgrad results file (schema {schema!r})")
-        run = run or doc.get("run", {})
-        verdicts.extend(doc["verdicts"])
-    return run, verdicts
+    write_atomic(path, dump_results(run, [v.to_json() for v in verdicts]))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from oracle.verdict import FAILING, SEVERITY
+from reports.records import SEVERITY, passed
 
 __all__ = ["SEVERITY", "COLOURS", "DTYPE_ORDER", "dtype_key", "rank", "worst_status",
            "passed", "number"]
 
 COLOURS: dict[str, str] = {
     "error": "#7b1fa2",
+    "unjudged": "#5c6bc0",
     "engine-wrong": "#c62828",
     "oracle-suspect": "#ef6c00",
     "nonfinite": "#f9a825",
@@ -45,20 +46,6 @@ def worst_status(statuses: list[str]) -> str:
     'engine-wrong'
     """
     return min(statuses, key=rank, default="ok")
-
-
-def passed(verdict: dict[str, Any]) -> bool:
-    """Whether a verdict record passes; the status decides, whatever ``passed`` a file claims.
-
-    Args:
-        verdict: One verdict record.
-
-    >>> passed({"status": "kink"}), passed({"status": "engine-wrong", "passed": True})
-    (True, False)
-    >>> passed({"status": "no-such-status"})
-    False
-    """
-    return verdict.get("status") not in FAILING and verdict.get("status") in SEVERITY
 
 
 def number(value: Any) -> float | None:

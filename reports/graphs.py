@@ -8,6 +8,8 @@ escapes them, and an SVG holding anything but shapes and text is not used.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -68,6 +70,7 @@ def to_svg(graph: dict[str, Any]) -> str | None:
     except ImportError:
         return None
     try:
+        _load_fonts(pygraphviz)
         drawing = pygraphviz.AGraph(string=to_dot(graph))
         drawing.graph_attr.update(fontname="Helvetica", fontsize="10", bgcolor="transparent")
         drawing.node_attr.update(fontname="Helvetica", fontsize="10")
@@ -80,6 +83,24 @@ def to_svg(graph: dict[str, Any]) -> str | None:
         return None
     svg = re.sub(r"<!--.*?-->", "", svg[start:], flags=re.S)
     return svg if _only_drawing(svg) else None
+
+
+@functools.cache
+def _load_fonts(pygraphviz: Any) -> None:
+    """Lay out one trivial graph with stderr closed, once per process.
+
+    The fontconfig inside pygraphviz's wheel (2.13) reads the system's font configuration at
+    the first layout and warns about every element newer than itself, on every run, whatever
+    ``FONTCONFIG_FILE`` says; nothing of this graph can fail, so nothing else is hidden.
+    """
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            pygraphviz.AGraph(string="digraph { a }").draw(format="svg", prog="dot")
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _only_drawing(svg: str) -> bool:

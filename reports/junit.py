@@ -1,7 +1,9 @@
 """JUnit XML for CI: one testcase per verdict, grouped in one suite per op.
 
-Failing verdicts are failures (``error``: errors), ``unsupported`` and ``oracle-gave-up`` are
-skipped with their reason, everything else passes.
+Failing verdicts are failures (``error``: errors), unjudged ones (``unjudged``,
+``unsupported``, ``oracle-gave-up``, ``nonfinite``) are skipped with their reason, the rest
+pass. Any string becomes well-formed XML: characters XML 1.0 cannot hold (control characters,
+lone surrogates) are written as visible escapes such as ``\x1b``.
 
 >>> xml = render_junit([{"id": "op/mul/float32/sample0/grad", "op": "mul", "dtype": "float32",
 ...                      "status": "engine-wrong", "message": "off by 2"}])
@@ -11,15 +13,30 @@ True
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
-from oracle.verdict import WHO_IS_WRONG, write_atomic
-from reports._status import number, passed
+from reports._status import number
+from reports.records import WHO_IS_WRONG, outcome, write_atomic
 
-SKIPPED = frozenset({"unsupported", "oracle-gave-up"})
+# What XML 1.0 cannot hold, not even as a character reference.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: Any) -> str:
+    r"""``str(value)`` with every character XML 1.0 cannot hold written as a visible escape.
+
+    Args:
+        value: Anything; its ``str`` is used.
+
+    >>> xml_text("\x1b[31mred\x1b[0m\ttab"), xml_text(None)
+    ('\\x1b[31mred\\x1b[0m\ttab', 'None')
+    """
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                        else f"\\u{ord(m.group()):04x}", str(value))
 
 
 def _details(v: dict[str, Any]) -> str:
@@ -56,17 +73,18 @@ def render_junit(verdicts: list[dict[str, Any]]) -> str:
     """
     suites: dict[str, TestSuite] = {}
     for v in verdicts:
-        op = str(v.get("op"))
+        op = xml_text(v.get("op"))
         suite = suites.setdefault(op, TestSuite(f"symgrad-check.{op}"))
-        case = TestCase(str(v.get("id")), classname=f"symgrad.{op}.{v.get('dtype')}",
+        case = TestCase(xml_text(v.get("id")), classname=f"symgrad.{op}.{xml_text(v.get('dtype'))}",
                         time=number(v.get("duration_s")) or 0.0)
         status = str(v.get("status"))
-        message = f"{status}: {v['message']}" if v.get("message") else status
-        if not passed(v):
+        message = xml_text(f"{status}: {v['message']}" if v.get("message") else status)
+        kind = outcome(status)
+        if kind == "fail":
             result = Error(message) if status == "error" else Failure(message)
-            result.text = _details(v)
+            result.text = xml_text(_details(v))
             case.result = [result]
-        elif status in SKIPPED:
+        elif kind == "unjudged":
             case.result = [Skipped(message)]
         suite.add_testcase(case)
     xml = JUnitXml("symgrad-check")

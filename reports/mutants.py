@@ -22,9 +22,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from oracle.verdict import write_atomic
 from reports._status import number
 from reports.html import _environment
+from reports.records import write_atomic
 
 __all__ = ["render_mutants_html", "write_mutants_html", "print_mutants", "percent"]
 

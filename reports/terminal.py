@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from typing import Any
 
@@ -25,10 +26,34 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from oracle.verdict import WHO_IS_WRONG
-from reports._status import COLOURS, number, passed, rank
+from reports._status import COLOURS, number, rank
+from reports.records import WHO_IS_WRONG, outcome
 
 WORST_SHOWN = 12
+# A log has no width; lines this wide keep a check id and its columns on one line.
+LOG_WIDTH = 160
+
+
+def make_console(stderr: bool = False) -> Console:
+    """A console for stdout (or stderr): a terminal's own width, else ``COLUMNS``, else
+    ``LOG_WIDTH`` (a CI log, a pipe), never the 80 columns that cut check ids apart.
+
+    Args:
+        stderr: Print to standard error (progress) rather than standard output (the summary).
+
+    >>> import os
+    >>> old = os.environ.pop("COLUMNS", None)
+    >>> make_console().width if not make_console().is_terminal else LOG_WIDTH
+    160
+    >>> os.environ["COLUMNS"] = "123"
+    >>> make_console().width
+    123
+    >>> _ = os.environ.pop("COLUMNS") if old is None else os.environ.update(COLUMNS=old)
+    """
+    console = Console(stderr=stderr)
+    if console.is_terminal or os.environ.get("COLUMNS", "").isdigit():
+        return console
+    return Console(stderr=stderr, width=LOG_WIDTH)
 
 
 def print_summary(verdicts: list[dict[str, Any]], console: Console | None = None,
@@ -36,7 +61,7 @@ def print_summary(verdicts: list[dict[str, Any]], console: Console | None = None
     """Print the counts per status, the worst verdicts, and where the report is.
 
     ``ok`` and ``kink`` verdicts are counted but not listed among the worst; a run fails when
-    any verdict fails:
+    any verdict fails, and is unjudged when none fails but some could not be judged:
 
     Args:
         verdicts: The verdict records, as dicts from ``results.json`` (``id``, ``op``, ``dtype``,
@@ -51,7 +76,7 @@ def print_summary(verdicts: list[dict[str, Any]], console: Console | None = None
     ...               report="out/index.html")
     >>> text = console.export_text()
     >>> "exp/0" in text, "abs/0" in text, text.splitlines()[-1]
-    (True, False, 'PASS: 3 checks, 0 failing; report: out/index.html')
+    (True, False, 'UNJUDGED: 3 checks, 0 failing, 1 unjudged; report: out/index.html')
     """
     console = console or Console()
     counts = Counter(str(v.get("status")) for v in verdicts)
@@ -86,10 +111,14 @@ def print_summary(verdicts: list[dict[str, Any]], console: Console | None = None
         console.print(detail)
         if len(worst) > WORST_SHOWN:
             console.print(f"... and {len(worst) - WORST_SHOWN} more not ok")
-    failing = sum(not passed(v) for v in verdicts)
-    verdict = "[bold red]FAIL[/]" if failing else "[bold green]PASS[/]"
+    outcomes = Counter(outcome(v.get("status")) for v in verdicts)
+    failing, unjudged = outcomes["fail"], outcomes["unjudged"]
+    verdict = ("[bold red]FAIL[/]" if failing else "[bold yellow]UNJUDGED[/]" if unjudged
+               else "[bold green]PASS[/]")
     console.print(f"{verdict}: {len(verdicts)} checks, {failing} failing"
-                  + (f"; report: {escape(report)}" if report else ""), highlight=False)
+                  + (f", {unjudged} unjudged" if unjudged else "")
+                  + (f"; report: {escape(report)}" if report else ""), highlight=False,
+                  soft_wrap=True)
 
 
 def _ulps(value: Any) -> str:

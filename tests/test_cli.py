@@ -10,7 +10,8 @@ from junitparser import JUnitXml
 
 from oracle import sweep as sweep_mod
 from oracle.cli import main
-from oracle.verdict import SCHEMA, Verdict, read_results, write_results
+from oracle.verdict import SCHEMA, Verdict, write_results
+from reports.records import read_results
 from symgrad.ops.registry import REGISTRY
 
 
@@ -38,7 +39,8 @@ def test_writes_the_three_files_and_exits_0_when_all_pass(tmp_path, stand_in):
     assert main(["--ops", "mul,add", "--dtypes", "float32", "--out", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index.html", "junit.xml",
                                                           "results.json"]
-    run, verdicts = read_results(tmp_path / "results.json")
+    results = read_results(tmp_path / "results.json")
+    (run,), verdicts = results.runs, results.verdicts
     ids = {v["id"] for v in verdicts}
     n_mul, n_add = len(REGISTRY["mul"].samples), len(REGISTRY["add"].samples)
     orders = 1 + REGISTRY["mul"].double_backward
@@ -57,7 +59,9 @@ def test_exits_1_when_a_verdict_fails(tmp_path, stand_in):
 
 
 @pytest.mark.parametrize("status,code", [("oracle-suspect", 1), ("error", 1), ("kink", 0),
-                                         ("fd-unreliable", 0), ("unsupported", 0)])
+                                         ("fd-unreliable", 0), ("unsupported", 3),
+                                         ("unjudged", 3), ("oracle-gave-up", 3),
+                                         ("nonfinite", 3), ("no-such-status", 1)])
 def test_exit_code_follows_verdict_passed(tmp_path, stand_in, status, code):
     stand_in({"mul": status})
     assert main(["--ops", "mul", "--dtypes", "float64", "--out", str(tmp_path)]) == code
@@ -80,7 +84,8 @@ def test_the_engine_is_chosen_and_recorded(tmp_path, stand_in):
     stand_in({})
     assert main(["--engine", "symgrad", "--ops", "neg", "--dtypes", "float64",
                  "--results-only", "--out", str(tmp_path)]) == 0
-    run, records = read_results(tmp_path / "results.json")
+    results = read_results(tmp_path / "results.json")
+    (run,), records = results.runs, results.verdicts
     assert run["engine"] == "symgrad" and {r["op"] for r in records} == {"neg"}
 
 
@@ -95,11 +100,12 @@ def test_merge_renders_one_report_from_shards(tmp_path):
     shard(a, [("mul", "ok"), ("add", "kink")])
     shard(b, [("tanh", "ok"), ("sum", "unsupported")])
     out = tmp_path / "report"
-    assert main(["--merge", str(a), str(b), "--out", str(out)]) == 0
-    _, merged = read_results(out / "results.json")
+    assert main(["--merge", str(a), str(b), "--out", str(out)]) == 3  # sum is unsupported: unjudged
+    merged = read_results(out / "results.json").verdicts
     assert [v["op"] for v in merged] == ["mul", "add", "tanh", "sum"]
     xml = JUnitXml.fromfile(str(out / "junit.xml"))
     assert (xml.tests, xml.failures, xml.skipped) == (4, 0, 1)
+
     html = (out / "index.html").read_text()
     assert all(f"op/{op}/float32/sample0/grad" in html for op in ("mul", "add", "tanh", "sum"))
 
@@ -115,7 +121,7 @@ def test_skeleton_a_wrong_mul_vjp_fails_the_job_and_names_the_engine(tmp_path, m
     wrong = dataclasses.replace(REGISTRY["mul"], vjp=lambda g, self, other: (g * self, g * other))
     monkeypatch.setitem(REGISTRY, "mul", wrong)
     assert main([*argv, "--out", str(tmp_path / "wrong")]) == 1
-    _, verdicts = read_results(tmp_path / "wrong" / "results.json")
+    verdicts = read_results(tmp_path / "wrong" / "results.json").verdicts
     failing = [v for v in verdicts if not v["passed"]]
     assert failing and all(v["op"] == "mul" and v["status"] == "engine-wrong"
                            and v["wrong"] == "engine" for v in failing)
@@ -138,6 +144,6 @@ def test_merge_of_a_bad_results_file_is_a_clear_error_not_a_traceback(tmp_path, 
         {"id": "a", "op": "mul", "dtype": "float32", "check": "grad", "status": "ok",
          "colour": "red"}]}))
     assert main(["--merge", str(bad), "--out", str(tmp_path / "out")]) == 2
-    assert "unknown fields ['colour']" in capsys.readouterr().out
+    assert "verdicts[0]: unknown field 'colour'" in capsys.readouterr().out
     assert not (tmp_path / "out").exists()
     assert main(["--merge", str(tmp_path / "missing.json"), "--out", str(tmp_path)]) == 2

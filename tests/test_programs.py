@@ -8,6 +8,7 @@ from hypothesis import example, given, settings
 
 import symgrad
 from oracle.crosscheck import crosscheck
+from oracle.verdict import FAILING
 from symgrad.testing.strategies import Program, programs
 
 # Verdicts that explain a disagreement without blaming the engine: an overflow or nan along
@@ -30,7 +31,7 @@ def test_random_programs_engine_exact_and_fd_agree(prog):
     with np.errstate(all="ignore"):
         v = crosscheck(lambda *xs: prog.run(xs), leaves)
     assert v.status in EXPLAINED, f"{v.status}: {v.message}\n{prog.source()}"
-    assert v.passed
+    assert v.status not in FAILING  # right, or unjudged (overflow, an oracle out of its depth)
 
 
 @settings(max_examples=max(5, settings().max_examples // 3))

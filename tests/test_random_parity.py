@@ -237,6 +237,9 @@ INITS: dict[str, Callable[[Any, Any], Any]] = {
     "kaiming_uniform_ fan_out relu": lambda lib, t: lib.nn.init.kaiming_uniform_(
         t, mode="fan_out", nonlinearity="relu"),
     "kaiming_normal_": lambda lib, t: lib.nn.init.kaiming_normal_(t, nonlinearity="tanh"),
+    "trunc_normal_ redrawn": lambda lib, t: lib.nn.init.trunc_normal_(t, std=0.02),
+    "trunc_normal_ accepted": lambda lib, t: lib.nn.init.trunc_normal_(t, 0.0, 1.0, -0.1, 0.1),
+    "trunc_normal_ tail": lambda lib, t: lib.nn.init.trunc_normal_(t, 0.5, 1.0, 1.0, 3.0),
     "constant_": lambda lib, t: lib.nn.init.constant_(t, 0.25),
     "ones_": lambda lib, t: lib.nn.init.ones_(t),
     "zeros_": lambda lib, t: lib.nn.init.zeros_(t),
@@ -248,6 +251,25 @@ INITS: dict[str, Callable[[Any, Any], Any]] = {
 @pytest.mark.parametrize("name", sorted(INITS))
 def test_nn_init(seed: int, shape: tuple[int, ...], name: str) -> None:
     _both(lambda lib: INITS[name](lib, lib.empty(shape)), seed)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:3])
+@pytest.mark.parametrize("sparsity", [0.1, 0.5, 1.0])
+def test_sparse_draws_its_rows_from_the_default_generator(seed: int, sparsity: float) -> None:
+    _both(lambda lib: (lib.nn.init.sparse_(lib.empty(10, 6), sparsity,
+                                           generator=lib.Generator().manual_seed(seed + 1)),
+                       lib.rand(3)), seed)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:3])
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (16, 8), (4, 3, 3)])
+def test_orthogonal_is_pytorchs_up_to_the_qr_rounding(seed: int, shape: tuple[int, ...]) -> None:
+    torch.manual_seed(seed)
+    theirs = torch.nn.init.orthogonal_(torch.empty(shape), gain=1.5).numpy()
+    symgrad.manual_seed(seed)
+    ours = symgrad.nn.init.orthogonal_(symgrad.empty(shape), gain=1.5)._data
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-6)
+    _same(torch.rand(5), symgrad.rand(5))  # the same draws: the stream stays aligned
 
 
 @pytest.mark.parametrize("shape", [(3, 4), (2, 5)])
@@ -307,6 +329,8 @@ ERRORS: dict[str, Callable[[Any], Any]] = {
     "unknown fan mode": lambda lib: lib.nn.init.kaiming_normal_(lib.empty(3, 3), mode="fan"),
     "unknown nonlinearity": lambda lib: lib.nn.init.calculate_gain("swish"),
     "eye_ of 3 dims": lambda lib: lib.nn.init.eye_(lib.empty(2, 2, 2)),
+    "sparse_ of 3 dims": lambda lib: lib.nn.init.sparse_(lib.empty(2, 2, 2), 0.5),
+    "orthogonal_ of a vector": lambda lib: lib.nn.init.orthogonal_(lib.empty(3)),
 }
 
 

@@ -49,6 +49,9 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((2, 1, 0, True),), ((_call("neg"), 0, 0, 0, 0, False),
                                       (_call("flip"), 1, 1, 1, 0, False),
                                       (_call("mul_scalar_"), 1, 1, 1, 3, False))))
+# clamp with a tensor min and no max gives min the gradient wherever self < min, inf too.
+@example(Program(((0, 0, 0, True),), ((_call("reciprocal", "unary"), 0, 0, 0, 0, False),
+                                      (_call("clip", "binary"), 0, 1, 0, 0, False))))
 # flatten checks its dims on a zero-dim tensor too.
 @example(Program(((0, 0, 0, False),), ((_call("flatten", "dim"), 0, 0, 2, 0, False),)))
 # A bool tensor in a subtraction is refused, as PyTorch does.

@@ -190,6 +190,15 @@ class Engine(ABC):
     def case(self, op: str, dtype: str, sample: int) -> Case:
         """Sample ``sample`` of ``op`` in ``dtype``, ready to judge."""
 
+    def vjp_source(self, op: str) -> str | None:
+        """Where ``op``'s backward is written (``path:line (function)``), for a report to
+        point at; None where the engine cannot say.
+
+        Args:
+            op: An op of the catalog.
+        """
+        return None
+
     def mutation_cases(self, ops: list[str] | None, dtypes: list[str],
                        seed: Callable[[str, str], int]) -> Iterator[MutantCase]:
         """Mutation testing's cases (``oracle.mutants``): each sample of ``ops`` (every op

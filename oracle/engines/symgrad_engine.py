@@ -12,6 +12,7 @@ it gave. It never looks at a VJP.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -294,6 +295,25 @@ class SymgradEngine(Engine):
         return Case(fn, [leaves[n] for n in diff], diff, s.attrs,
                     lambda order: _sample_reproducer(s, order), described)
 
+
+    def vjp_source(self, op: str) -> str | None:
+        """Where the registry op's VJP is written, its path from the package root.
+
+        Args:
+            op: A registry op's name.
+
+        >>> ADAPTER.vjp_source("tanh")
+        'symgrad/ops/...py:... (...)'
+        """
+        fn = getattr(REGISTRY.get(op), "vjp", None)
+        try:
+            fn = inspect.unwrap(fn)
+            path, line = inspect.getsourcefile(fn), inspect.getsourcelines(fn)[1]
+        except (TypeError, OSError):
+            return None
+        parts = path.replace("\\", "/").split("/")
+        root = len(parts) - 1 - parts[::-1].index("symgrad") if "symgrad" in parts else 0
+        return f"{'/'.join(parts[root:])}:{line} ({fn.__qualname__})"
 
     def mutation_cases(self, ops: list[str] | None, dtypes: list[str],
                        seed: Callable[[str, str], int]) -> Iterator[MutantCase]:

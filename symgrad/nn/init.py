@@ -10,12 +10,14 @@ import warnings
 
 import numpy as np
 
+from symgrad import _distributions
 from symgrad.autograd.grad_mode import no_grad
-from symgrad.random import Generator
+from symgrad.random import Generator, default_generator
 from symgrad.tensor import Tensor
 
-__all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_", "eye_",
-           "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
+__all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
+           "zeros_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+           "kaiming_normal_", "orthogonal_", "sparse_"]
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "sigmoid")
@@ -88,6 +90,75 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
     """
     with no_grad():
         return tensor.normal_(mean, std, generator=generator)
+
+
+def _normal_cdf(x: float) -> float:
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator: Generator | None = None) -> Tensor:
+    """Fill ``tensor`` with normal samples of ``mean`` and ``std`` restricted to ``[a, b]``, by
+    PyTorch's two samplers: when ``[a, b]`` holds more than 30% of the mass, normals redrawn
+    (the whole tensor's worth each round) where they fell outside; otherwise uniform candidates
+    accepted by comparing a uniform's log with the log-density.
+
+    Args:
+        tensor: the tensor to fill.
+        mean: the mean of the normal before truncation.
+        std: its standard deviation.
+        a: the lower bound.
+        b: the upper bound.
+        generator: the ``Generator`` to draw from (the default one if None).
+
+    >>> import symgrad
+    >>> _ = symgrad.manual_seed(0)
+    >>> symgrad.nn.init.trunc_normal_(symgrad.empty(3), std=0.02)
+    tensor([ 0.0308, -0.0059, -0.0436])
+    """
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
+                      "distribution of values may be incorrect.", stacklevel=2)
+    with no_grad():
+        if _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std) > 0.3:
+            values = _redraw_outside(tensor, mean, std, a, b, generator)
+        else:
+            values = _accept_by_density(tensor, mean, std, a, b, generator)
+        return tensor.copy_(Tensor._make(values, False, None))
+
+
+def _redraw_outside(tensor: Tensor, mean: float, std: float, a: float, b: float,
+                    generator: Generator | None) -> np.ndarray:
+    dtype = tensor._data.dtype
+    low, high = np.asarray(a).astype(dtype), np.asarray(b).astype(dtype)
+    values = tensor.normal_(mean, std, generator=generator)._data.copy()
+    outside = (values < low) | (values > high)
+    while outside.any():
+        fresh = Tensor._make(np.empty_like(values), False, None)
+        values = np.where(outside, fresh.normal_(mean, std, generator=generator)._data, values)
+        outside = (values < low) | (values > high)
+    return values
+
+
+def _accept_by_density(tensor: Tensor, mean: float, std: float, a: float, b: float,
+                       generator: Generator | None) -> np.ndarray:
+    dtype = tensor._data.dtype
+    log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+
+    def rejected(x: np.ndarray) -> np.ndarray:
+        z = (x - np.asarray(mean).astype(dtype)) / np.asarray(std).astype(dtype)
+        log_density = (z * z) * np.asarray(-0.5).astype(dtype) - np.asarray(log_peak).astype(dtype)
+        u = Tensor._make(np.empty_like(x), False, None).uniform_(generator=generator)._data
+        return np.log(u) > log_density
+
+    values = tensor.uniform_(a, b, generator=generator)._data.copy()
+    pending = rejected(values)
+    while pending.any():
+        candidates = Tensor._make(np.empty_like(values), False, None)
+        candidates = candidates.uniform_(a, b, generator=generator)._data
+        values = np.where(pending, candidates, values)
+        pending = np.where(pending, rejected(candidates), pending)
+    return values
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -289,3 +360,64 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     if std is None:
         return tensor
     return normal_(tensor, 0.0, std, generator)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
+    """Fill ``tensor`` (seen as a matrix of its first dimension by the rest) with a random
+    orthogonal matrix times ``gain``: the Q of a normal matrix's QR, its columns' signs those of
+    R's diagonal. The normal matrix is PyTorch's; the QR is NumPy's LAPACK, whose last bits
+    can differ from PyTorch's.
+
+    Args:
+        tensor: the tensor to fill, of 2 or more dimensions.
+        gain: the scaling factor.
+        generator: the ``Generator`` to draw from (the default one if None).
+
+    >>> import numpy as np, symgrad
+    >>> w = symgrad.nn.init.orthogonal_(symgrad.empty(3, 5))
+    >>> np.allclose(w._data @ w._data.T, np.eye(3), atol=1e-6)
+    True
+    """
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with no_grad():
+        flat = Tensor._make(np.empty((rows, cols), tensor._data.dtype), False, None)
+        flat = flat.normal_(0, 1, generator=generator)._data
+        tall = flat.T if rows < cols else flat
+        q, r = np.linalg.qr(tall)
+        q = q * np.sign(np.diag(r))
+        q = (q.T if rows < cols else q).astype(tensor._data.dtype)
+        tensor.copy_(Tensor._make(q.reshape(tensor.shape), False, None))
+        return tensor.mul_(gain)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
+            generator: Generator | None = None) -> Tensor:
+    """Fill a matrix with normal samples of ``std`` and zero ``ceil(sparsity * rows)`` random
+    entries of each column. As in PyTorch, the zeroed rows come from the default generator
+    even when ``generator`` is given.
+
+    Args:
+        tensor: a 2-dimensional tensor.
+        sparsity: the fraction of each column to zero.
+        std: the standard deviation of the non-zero values.
+        generator: the ``Generator`` the values are drawn from (the default one if None).
+
+    >>> import symgrad
+    >>> w = symgrad.nn.init.sparse_(symgrad.empty(4, 3), sparsity=0.5)
+    >>> [sum(v == 0 for v in column) for column in w.t().tolist()]
+    [2, 2, 2]
+    """
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    zeros = math.ceil(sparsity * rows)
+    with no_grad():
+        values = tensor.normal_(0, std, generator=generator)._data.copy()
+        for column in range(cols):
+            values[_distributions.permutation(default_generator, rows)[:zeros], column] = 0
+        return tensor.copy_(Tensor._make(values, False, None))

@@ -204,11 +204,19 @@ def _pow_tensor(self: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     return np.where(negative, unit, out).astype(self.dtype)
 
 
-POW_TENSOR = defop("pow_tensor", "PowBackward1", _pow_tensor,
-                   vjp=lambda g, self, exponent, out: (
-                       g * exponent * self ** (exponent - 1),
-                       g * out * where((self == 0) & (exponent >= 0), 0.0, log(self)),
-                   ),
+def _pow_tensor_vjp(g: Any, self: Any, exponent: Any, out: Any) -> tuple[Any, Any]:
+    # NOTE: for a positive base the slope is written exponent * out / self, not PyTorch's
+    # exponent * self ** (exponent - 1): that power overflows float16 where the slope does not
+    # (self = 2**-16, exponent = -0.142: self ** -1.142 is 3.2e5, the slope -4.5e4). Each
+    # branch sees a harmless base where it is not taken, so create_graph never meets 0 * inf.
+    positive = self > 0
+    power_law = where(positive, 1.0, self)
+    d_self = where(positive, g * exponent * out / where(positive, self, 1.0),
+                   g * exponent * power_law ** (exponent - 1))
+    return d_self, g * out * where((self == 0) & (exponent >= 0), 0.0, log(self))
+
+
+POW_TENSOR = defop("pow_tensor", "PowBackward1", _pow_tensor, vjp=_pow_tensor_vjp,
                    domain={"self": Domain(low=0.0)}, refuses=not_implemented("pow", _BOOL),
                    torch="torch.pow(self, exponent)")
 POW_SCALAR = defop("pow_scalar", "PowBackward2", lambda exponent, *, base: np.power(
@@ -331,12 +339,13 @@ CLAMP_MAX_TENSOR = defop("clamp_max_tensor", "ClampMaxBackward1",
 
 # NOTE: with tensor bounds the result is min(max(self, min), max), so where min > max the
 # result is max and the gradient goes to max; a missing bound is passed as -inf/+inf (or the
-# integer range's end), which never receives gradient.
+# integer range's end), which never receives gradient. Without a max PyTorch gives min the
+# gradient wherever self < min, min = +inf included: a +inf max counts as missing.
 CLAMP_TENSOR = defop("clamp_tensor", "ClampBackward0",
                      lambda self, min, max: np.minimum(np.maximum(self, min), max),
                      vjp=lambda g, self, min, max: (
                          where((self >= min) & (self <= max), g, 0.0),
-                         where((self < min) & (min < max), g, 0.0),
+                         where((self < min) & ((min < max) | (max == math.inf)), g, 0.0),
                          where((self > max) | (max < min), g, 0.0)),
                      dtypes=ARITH,
                      kinks=(Kink("self", "self == min or self == max",

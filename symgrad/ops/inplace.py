@@ -38,9 +38,10 @@ class ViewInfo:
     base's live views. PyTorch's views share one version counter and are re-derived from their
     base when it changes in place; symgrad keeps the versions equal and re-derives eagerly.
 
-    A view keeps its last step and the ``ViewInfo`` of the view it was made from: making a view
-    costs the same however long the chain behind it (the whole chain is built only when an
-    in-place write needs it).
+    A view keeps its history as a linked list of steps, ``(earlier, op, attr pairs)``, newest
+    first: making a view costs the same however long the chain behind it (the chain is built
+    only when an in-place write needs it), and the links hold no objects the garbage collector
+    keeps tracking, so long chains do not slow its full collections.
 
     >>> import symgrad
     >>> x = symgrad.zeros(2, 3)
@@ -51,32 +52,29 @@ class ViewInfo:
     1
     """
 
-    __slots__ = ("base", "_parent", "_op", "_attrs", "_views", "_prune_at")
+    __slots__ = ("base", "_link", "_views", "_prune_at")
 
-    def __init__(self, base: Tensor | None, parent: ViewInfo | str | None = None,
-                 op: str = "", attrs: dict[str, Any] | None = None) -> None:
+    def __init__(self, base: Tensor | None, link: tuple[Any, ...] | str = ()) -> None:
         self.base = base
-        self._parent = parent  # the input's ViewInfo; None at the base; _NO_HISTORY for an alias
-        self._op = op
-        self._attrs = attrs
+        self._link = link  # () at a base; _NO_HISTORY for an alias
         self._views: list[weakref.ref[Tensor]] | None = None
         self._prune_at = 64
 
     @property
     def has_history(self) -> bool:
         """Whether this is a base or a view made by view ops (not a detached alias)."""
-        return self._parent is not _NO_HISTORY
+        return self._link is not _NO_HISTORY
 
     @property
     def chain(self) -> tuple[Step, ...] | None:
         """The view ops from the base, oldest first (None for a detached alias)."""
-        if self._parent is _NO_HISTORY:
+        if self._link is _NO_HISTORY:
             return None
         steps = []
-        info: Any = self
-        while info is not None and info.base is not None:
-            steps.append((info._op, info._attrs))
-            info = info._parent
+        link = self._link
+        while link:
+            link, op, attrs = link
+            steps.append((op, dict(attrs)))
         return tuple(reversed(steps))
 
     @property
@@ -116,17 +114,18 @@ def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Te
     if not np.may_share_memory(out._data, input._data):
         return out
     info = input._view
-    if info is not None and info._parent is _NO_HISTORY:
+    if info is not None and info._link is _NO_HISTORY:
         # A view of a detached alias has no history either: it only shares the version.
         return share_version(out, input)
     if info is not None and info.base is not None:
-        base, parent = info.base, info
+        base, earlier = info.base, info._link
     else:
-        base, parent = input, None
+        base, earlier = input, ()
     if base._view is None:
         base._view = ViewInfo(None)
     base._view.add_view(out)
-    out._view = ViewInfo(base, parent, op, attrs)
+    # The attrs as pairs: a tuple of plain values is one the garbage collector stops tracking.
+    out._view = ViewInfo(base, (earlier, op, tuple(attrs.items())))
     out._version = base._version
     return out
 

@@ -161,10 +161,20 @@ def _var_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, correction: f
     mean = mean + np.mean(x - mean, axis=axis, keepdims=True)
     centred = x - mean
     divisor = builtins.max(_count(self.shape, dim) - correction, 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.sum(centred * centred, axis=axis, keepdims=keepdim) / x.dtype.type(divisor)
-    with np.errstate(over="ignore"):
-        return np.asarray(np.sqrt(out) if root else out, dtype=self.dtype)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if not root:
+            out = np.sum(centred * centred, axis=axis, keepdims=keepdim) / x.dtype.type(divisor)
+            return np.asarray(out, dtype=self.dtype)
+        # Scaled by the largest deviation before squaring, as hypot and BLAS nrm2 are: the
+        # squares of deviations below sqrt(tiny) underflow to 0, and std with them, though
+        # std itself is representable (std of [0, 4.5e-297] is 3.2e-297, not 0).
+        spread = np.max(np.abs(centred), axis=axis, keepdims=True) if x.size else \
+            np.zeros((), x.dtype)
+        spread = np.where((spread > 0) & np.isfinite(spread), spread, 1)
+        unit = centred / spread
+        out = np.sqrt(np.sum(unit * unit, axis=axis, keepdims=True) / x.dtype.type(divisor))
+        out = out * spread
+        return np.asarray(out if keepdim else np.squeeze(out, axis=axis), dtype=self.dtype)
 
 
 def _logsumexp_forward(self: np.ndarray, *, dim: tuple[int, ...], keepdim: bool) -> np.ndarray:
@@ -435,11 +445,15 @@ def _var_vjp(g: Tensor, self: Tensor, *, dim: tuple[int, ...] | None, correction
 
 def _std_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: tuple[int, ...] | None,
              correction: float, keepdim: bool, self_shape: tuple[int, ...]) -> Tensor:
-    # d std = d var / (2 std); PyTorch takes 0 where std is 0 (all elements equal).
+    # d std = (self - mean) / (divisor * std), the ratio taken first: it is at most
+    # sqrt(divisor) at any scale, where 1 / std alone overflows for a tiny spread. PyTorch
+    # takes 0 where std is 0 (all elements equal).
+    divisor = builtins.max(_count(self_shape, dim) - correction, 0)
+    centred = self - mean(self, dim, keepdim=True) if dim is not None else self - mean(self)
     zero = out == 0
-    g_var = where(zero, 0.0, g / (2.0 * where(zero, 1.0, out)))
-    return _var_vjp(g_var, self, dim=dim, correction=correction, keepdim=keepdim,
-                    self_shape=self_shape)
+    g = where(zero, 0.0, g) * (1.0 / divisor if divisor else math.inf)
+    std = expand_reduced(where(zero, 1.0, out), self_shape, dim, keepdim)
+    return expand_reduced(g, self_shape, dim, keepdim) * (centred / std)
 
 
 def _tie_points(find: Any) -> Any:
