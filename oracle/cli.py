@@ -203,9 +203,9 @@ def _check_usage(args: argparse.Namespace) -> None:
     if args.merge and (args.shard or args.jobs > 1 or args.mutants):
         raise UsageError("--merge renders results files: --shard, --jobs and --mutants apply "
                          "to a sweep")
-    if args.mutants and (args.shard or args.results_only):
-        raise UsageError("--mutants writes its own report: --shard and --results-only apply "
-                         "to a sweep")
+    if args.mutants and (args.shard or args.results_only or args.jobs > 1):
+        raise UsageError("--mutants writes its own report in one process: --shard, --jobs "
+                         "and --results-only apply to a sweep")
     if args.ops is not None and not args.ops:
         raise UsageError("--ops selects no op (see --list-ops)")
     if args.dtypes is not None and not args.dtypes:

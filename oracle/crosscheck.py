@@ -117,8 +117,8 @@ def _certification(result: Any) -> dict[str, Any]:
     proven (and the widest ball's relative radius), or 40-digit values of the general path."""
     certified = getattr(result, "certified", None)
     if certified is None:
-        return {"certified": False, "why": "kinks, edges or conventions: the general exact path"
-                if getattr(result, "status", "") in ("kink", "edge", "ok") else "no exact value"}
+        return {"certified": False, "why": getattr(result, "uncertified", "") or getattr(
+            result, "reason", "")}
     proven = certified.proven()
     radius = max((relative_radius(b) for b in certified.balls if b is not None), default=0.0)
     return {"certified": proven, "precision_bits": certified.precision,

@@ -56,8 +56,14 @@ _MODULES = [MPMATH_NAMESPACE, "mpmath"]
 class KinkElement:
     """A gradient element decided by a kink: the one-sided values and the declared convention.
 
-    ``input`` and ``index`` locate the element, ``op`` and ``where`` name the kink, ``expected``
-    is the value the convention gives and ``one_sided`` the exact limits from below and above.
+    Attributes:
+        input: The position of the input the element belongs to.
+        index: The element's index in that input.
+        op: The op whose kink it is.
+        where: The kink, as the op declares it (``"self == 0"``).
+        convention: The engine's declared convention there (``"zero"``, ``"mean"``, ...).
+        expected: The exact value the convention gives.
+        one_sided: The exact limits from below and from above.
 
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([0.5, 2.0], requires_grad=True)
@@ -122,6 +128,24 @@ class ExactResult:
     ``expression`` (local mode): when the graph holds one elementwise op, its SymPy derivative
     with respect to its first input, for reports.
 
+    ``certified``: the Arb balls behind the values when the certified path settled the graph
+    (``oracle.certified.Certified``: precision, proven roundings); otherwise None and
+    ``uncertified`` says why (a kink, an edge, a tie, ...) and the values are the general
+    path's 40-digit numbers.
+
+    Attributes:
+        status: ``"ok"``, ``"kink"``, ``"edge"``, ``"unsupported"`` or ``"oracle-gave-up"``.
+        reason: Notes on the status (why the oracle gave up, what it could not do); often
+            empty.
+        grads: Per input, the exact gradient as an object array of ``mpmath.mpf``, or None.
+        float64: The same, rounded to float64.
+        kinks: The elements decided by a kink.
+        forward: The exact output.
+        expression: The SymPy derivative of a one-op graph, or None.
+        edges: The partials taken at a pole or a domain edge.
+        certified: The certified result (Arb balls, proven roundings), or None.
+        uncertified: Why the certified path did not settle the graph, when it did not.
+
     >>> import symgrad, oracle
     >>> x = symgrad.tensor([0.0, 4.0], dtype=symgrad.float64, requires_grad=True)
     >>> r = oracle.exact_grad((x * x).sum(), x)
@@ -142,12 +166,17 @@ class ExactResult:
     expression: Any = None
     edges: list[EdgeElement] = field(default_factory=list)
     certified: Certified | None = None
+    uncertified: str = ""  # why the certified path left this result to the general one
 
     def rounded(self, i: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
         """Input i's exact gradient rounded to ``dtype`` and a mask of the elements whose
         rounding is *proven* (Arb balls, see ``oracle.certified``). Without a certified
         result (kinks, edges, second order) the 40-digit values are rounded and none is
         proven.
+
+        Args:
+            i: The position of the input.
+            dtype: The name of the dtype rounded to (``"float32"``).
 
         >>> import symgrad, oracle
         >>> x = symgrad.tensor([0.1], dtype=symgrad.float64, requires_grad=True)
@@ -1318,7 +1347,7 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
                 v is not None) else None
             fast = _certified(graph, grad_outputs, time_budget, size_budget, shapes, digits,
                               tangents)
-            if fast is not None:
+            if isinstance(fast, ExactResult):
                 return fast
             ev = _Evaluator(graph, budget, backend)
             ev.forward()
@@ -1344,6 +1373,7 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
             result = _result(status, "; ".join(notes + ev.notes), values, shapes, kinks,
                              forwards)
             result.edges = ev.edges
+            result.uncertified = fast
             if vs is None:
                 result.expression = _expression(ev)
             return result
@@ -1357,8 +1387,8 @@ def _run(outputs: Any, inputs: Any, grad_outputs: Any, v: Any, digits: int, time
 
 def _certified(graph: Graph, grad_outputs: Any, time_budget: float, size_budget: int,
                shapes: list[tuple[int, ...]], digits: int, tangents: list[np.ndarray] | None
-               ) -> ExactResult | None:
-    """The certified result, or None where only the general path can settle the graph."""
+               ) -> ExactResult | str:
+    """The certified result, or why only the general path can settle the graph."""
     gos = _tuple(grad_outputs)
     seeds: dict[int, np.ndarray] | None = None
     if gos:
@@ -1371,8 +1401,8 @@ def _certified(graph: Graph, grad_outputs: Any, time_budget: float, size_budget:
     try:
         c = certified_grad(graph, seeds, time_budget=time_budget, size_budget=size_budget,
                            min_bits=math.ceil((digits + 10) * 3.33), tangents=tangents)
-    except NotCertified:
-        return None
+    except NotCertified as e:
+        return str(e)
     grads, floats = [], []
     with mpmath.workdps(digits):
         for i, b in enumerate(c.balls):

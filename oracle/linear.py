@@ -118,6 +118,48 @@ def _mean_map(all_dims: bool) -> LinearMap:
     return LinearMap(forward, adjoint, tangent, _no_motion)
 
 
+def _cumsum(x: np.ndarray, dim: int) -> np.ndarray:
+    if x.ndim == 0:
+        return x.copy()
+    return np.asarray(np.cumsum(x, axis=dim % x.ndim), dtype=object)
+
+
+def _cumsum_adjoint(g: np.ndarray, dim: int) -> np.ndarray:
+    """The transpose of a running sum: the running sum from the end."""
+    g = np.asarray(g, dtype=object)
+    if g.ndim == 0:
+        return g.copy()
+    d = dim % g.ndim
+    return np.flip(_cumsum(np.flip(g, d), d), d).copy()
+
+
+_CUMSUM = LinearMap(
+    lambda xs, attrs: _cumsum(xs[0], attrs["dim"]),
+    lambda g, xs, attrs: [_cumsum_adjoint(g, attrs["dim"])],
+    lambda xs, dxs, attrs: None if dxs[0] is None else _cumsum(dxs[0], attrs["dim"]),
+    _no_motion)
+
+
+def _trace(x: np.ndarray) -> np.ndarray:
+    n = min(x.shape)
+    return np.asarray(np.sum([x[i, i] for i in range(n)], initial=_zero()), dtype=object)
+
+
+def _trace_adjoint(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    out = np.empty(shape, dtype=object)
+    out[...] = _zero()
+    for i in range(min(shape)):
+        out[i, i] = np.asarray(g, dtype=object).item()
+    return out
+
+
+_TRACE = LinearMap(
+    lambda xs, attrs: _trace(xs[0]),
+    lambda g, xs, attrs: [_trace_adjoint(g, xs[0].shape)],
+    lambda xs, dxs, attrs: None if dxs[0] is None else _trace(dxs[0]),
+    _no_motion)
+
+
 # -- products of matrices ------------------------------------------------------------------------
 def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """A 2-d product through ``arb_mat`` (certified sums of exact products)."""
@@ -209,5 +251,5 @@ LINEAR: dict[str, LinearMap] = {
     "mean": _mean_map(False), "mean_all": _mean_map(True),
     **{name: _MATMUL for name in ("dot", "mv", "mm", "bmm", "matmul", "matmul_clone",
                                   "matmul_vm")},
-    "addmm": _ADDMM,
+    "addmm": _ADDMM, "cumsum": _CUMSUM, "trace": _TRACE,
 }

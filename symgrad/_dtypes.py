@@ -62,10 +62,22 @@ class dtype:
 
     @property
     def is_floating_point(self) -> bool:
+        """Whether the type is a floating-point one (only those can require grad).
+
+        >>> import symgrad
+        >>> symgrad.bfloat16.is_floating_point, symgrad.int64.is_floating_point
+        (True, False)
+        """
         return self.category == _FLOAT
 
     @property
     def is_complex(self) -> bool:
+        """Always False: symgrad has no complex dtypes.
+
+        >>> import symgrad
+        >>> symgrad.float64.is_complex
+        False
+        """
         return False
 
     def __repr__(self) -> str:

@@ -464,6 +464,7 @@ def randint(*args: Any, generator: Generator | None = None, dtype: Dtype | None 
         dtype: the result's dtype (int64 if None).
         device: only ``"cpu"``.
         requires_grad: whether the result records operations for autograd (floating only).
+        **kwargs: ``low``, ``high`` and ``size`` given as keywords.
 
     >>> import symgrad
     >>> _ = symgrad.manual_seed(0)
@@ -576,13 +577,19 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,
                    device=device, requires_grad=requires_grad)
 
 
+def _memory_axes(data: np.ndarray) -> list[int]:
+    # PyTorch's kernels write a tensor in memory order: its axes by decreasing stride.
+    return sorted(range(data.ndim), key=lambda ax: -abs(data.strides[ax]))
+
+
 def _fill(t: Tensor, sample: Callable[[int, bool], np.ndarray]) -> Tensor:
     """Write ``sample(numel, contiguous)`` into ``t`` in place, in memory order as PyTorch's
     kernels write it, recorded like any in-place op."""
     data = t._data
     out = np.empty(data.shape, data.dtype)
-    memory_order = out.transpose(sorted(range(data.ndim), key=lambda ax: -abs(data.strides[ax])))
-    memory_order[...] = sample(data.size, data.flags.c_contiguous).reshape(memory_order.shape)
+    in_memory_order = out.transpose(_memory_axes(data))
+    in_memory_order[...] = sample(data.size, data.flags.c_contiguous).reshape(
+        in_memory_order.shape)
     return rewrite(t, lambda old: apply(COPY, old, Tensor._make(out, False, None)))
 
 
@@ -595,6 +602,7 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *,
         from_: the lower bound (also given as the keyword ``from``, as PyTorch spells it).
         to: the upper bound.
         generator: the ``Generator`` to draw from (the default one if None).
+        **kwargs: ``from``, PyTorch's name of the lower bound (a keyword in Python).
 
     >>> import symgrad
     >>> _ = symgrad.manual_seed(0)
@@ -657,19 +665,14 @@ def bernoulli_(self: Tensor, p: float | Tensor = 0.5, *,
     tensor([0., 0., 1., 0., 0., 0.])
     """
     if isinstance(p, Tensor):
-        probabilities = _probabilities(p, self.shape)
-
-        def sample(n: int, _: bool) -> np.ndarray:
-            ordered = probabilities.transpose(sorted(
-                range(self.ndim), key=lambda ax: -abs(self._data.strides[ax])))
-            return _distributions.bernoulli(_gen(generator), np.ascontiguousarray(ordered), n)
+        chances: float | np.ndarray = np.ascontiguousarray(
+            _probabilities(p, self.shape).transpose(_memory_axes(self._data)))
+    elif 0 <= p <= 1:
+        chances = float(p)
     else:
-        if not 0 <= p <= 1:
-            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
-
-        def sample(n: int, _: bool) -> np.ndarray:
-            return _distributions.bernoulli(_gen(generator), float(p), n)
-    return _fill(self, lambda n, contiguous: sample(n, contiguous).astype(self._data.dtype))
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
+    return _fill(self, lambda n, _: _distributions.bernoulli(_gen(generator), chances, n).astype(
+        self._data.dtype))
 
 
 def bernoulli(input: Tensor, p: float | None = None, *,

@@ -40,7 +40,10 @@ def _seed_value(seed: Any) -> int:
 class Generator:
     """A source of PyTorch's CPU random numbers: the same seed gives the same numbers as
     ``torch.Generator().manual_seed(seed)`` in ``rand``, ``randn``, ``randint``, ``randperm``,
-    ``bernoulli`` and the in-place fills. Its ``device`` can only be ``"cpu"``.
+    ``bernoulli`` and the in-place fills.
+
+    Args:
+        device (str): where the generator's tensors live; only ``"cpu"``.
 
     >>> import symgrad
     >>> g = symgrad.Generator().manual_seed(0)

@@ -584,7 +584,12 @@ class Size(tuple):
         return f"symgrad.Size({list(self)})"
 
     def numel(self) -> int:
-        """The number of elements a tensor of this shape holds."""
+        """The number of elements a tensor of this shape holds.
+
+        >>> import symgrad
+        >>> symgrad.Size([2, 3]).numel(), symgrad.Size([]).numel()
+        (6, 1)
+        """
         n = 1
         for s in self:
             n *= s

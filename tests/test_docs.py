@@ -1,14 +1,19 @@
-"""The documentation site builds with warnings as errors and shows every public name.
+"""The API reference: every public parameter described, and a site that builds and shows it all.
 
-The build is ``mkdocs build --strict`` (mkdocs-material + mkdocstrings, the ``docs`` extra) into
+Docstrings are checked without mkdocs: each public function, class and method describes every
+parameter in an ``Args:`` section and carries an example (which ``--doctest-modules`` runs).
+The site is ``mkdocs build --strict`` (mkdocs-material + mkdocstrings, the ``docs`` extra) into
 a temporary folder. In CI (``CI`` set) it must run; elsewhere it skips, saying so, only when
 mkdocs is not installed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import doctest
+import importlib
 import importlib.util
+import inspect
 import os
 import re
 import subprocess
@@ -114,3 +119,91 @@ def test_the_site_builds_strictly_and_shows_the_api_and_the_guide(tmp_path: Path
     # Examples render as Python sessions, not as the nested quotes Markdown makes of ">>>".
     assert '<span class="gp">&gt;&gt;&gt; </span>' in autograd
     assert "<blockquote>" not in autograd
+
+
+# -- every public parameter described, every public docstring with an example -------------------
+# The public API, from the packages' own lists: each name in these modules' ``__all__`` (their
+# classes with the methods they define), every op function, and Tensor's methods.
+PUBLIC_MODULES = ("symgrad", "symgrad.autograd", "symgrad.autograd.functional",
+                  "symgrad.autograd.grad_mode", "symgrad.nn", "symgrad.nn.functional",
+                  "symgrad.nn.init", "symgrad.optim", "symgrad.optim.lr_scheduler",
+                  "symgrad.random", "symgrad.devices", "symgrad.cuda", "symgrad.accelerator",
+                  "symgrad.ops.registry", "oracle", "reports",
+                  "reports.terminal")
+SECTION = re.compile(r"^(\s*)(?:Args|Arguments|Parameters|Attributes):[ \t]*\n", re.M)
+
+
+def _described(doc: str) -> set[str]:
+    """The names an ``Args:`` (or ``Parameters:``, ``Attributes:``) section describes."""
+    names = set()
+    for section in SECTION.finditer(doc):
+        entry = None
+        for line in doc[section.end():].splitlines():
+            if not line.strip():
+                continue
+            indent = len(line) - len(line.lstrip())
+            if indent <= len(section.group(1)):
+                break
+            entry = indent if entry is None else entry
+            found = re.match(r"\s*\**(\w+)\s*(\([^)]*\))?:", line)
+            if indent == entry and found:
+                names.add(found.group(1))
+    return names
+
+
+def _parameters(obj: Any, skip_first: bool) -> list[str]:
+    if inspect.isclass(obj):
+        if not dataclasses.is_dataclass(obj) and "__init__" not in vars(obj):
+            return []  # the base class documents its constructor
+        obj = obj if dataclasses.is_dataclass(obj) else obj.__init__
+        skip_first = not dataclasses.is_dataclass(obj)
+    try:
+        names = list(inspect.signature(obj).parameters)
+    except (TypeError, ValueError):
+        return []
+    names = [n for n in names if n not in ("self", "cls")] if not skip_first else names[1:]
+    return names
+
+
+def _entries() -> dict[str, tuple[Any, bool]]:
+    """Public name -> (object, whether its first parameter is the tensor or module itself)."""
+    entries: dict[str, tuple[Any, bool]] = {}
+
+    def add(name: str, obj: Any, method: bool = False) -> None:
+        obj = obj.__func__ if isinstance(obj, (staticmethod, classmethod)) else obj
+        if isinstance(obj, property):
+            obj = obj.fget
+        if callable(obj) and not isinstance(obj, symgrad.dtype) and not inspect.ismodule(obj):
+            entries.setdefault(name, (obj, method))
+
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        own = [n for n, v in vars(module).items()
+               if not n.startswith("_") and getattr(v, "__module__", None) == module_name]
+        for name in getattr(module, "__all__", own):
+            obj = getattr(module, name)
+            add(f"{module_name}.{name}", obj)
+            if inspect.isclass(obj) and obj is not symgrad.Tensor:
+                for member, value in vars(obj).items():
+                    if not member.startswith("_"):
+                        add(f"{module_name}.{name}.{member}", value, method=True)
+    for name, fn in FUNCTIONS.items():
+        add(f"symgrad.{name}", fn)
+    for name, value in vars(symgrad.Tensor).items():
+        if not name.startswith("_") and value not in FUNCTIONS.values():
+            add(f"symgrad.Tensor.{name}", value, method=True)
+    return entries
+
+
+def test_public_docstrings_describe_every_parameter_and_show_an_example() -> None:
+    undescribed, without_example = [], []
+    for name, (obj, method) in sorted(_entries().items()):
+        doc = inspect.getdoc(obj) or ""
+        missing = [p for p in _parameters(obj, method) if p not in _described(doc)]
+        if missing:
+            undescribed.append(f"{name}: {missing}")
+        if ">>>" not in doc:
+            without_example.append(name)
+    assert not undescribed, "parameters no docstring describes:\n" + "\n".join(undescribed)
+    assert not without_example, "public docstrings without an example: " + ", ".join(
+        without_example)

@@ -69,6 +69,7 @@ USAGE_ERRORS = [
     (["--dtypes", ""], "--dtypes selects no dtype"),
     (["--merge", "a.json", "--shard", "1/2"], "--merge renders results files"),
     (["--merge", "a.json", "--jobs", "2"], "--merge renders results files"),
+    (["--mutants", "--jobs", "2"], "--mutants writes its own report in one process"),
     (["--shard", "3/2"], "I runs from 1 to N"),
     (["--shard", "x"], "expected I/N"),
     (["--jobs", "0"], "1 or more"),

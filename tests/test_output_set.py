@@ -47,7 +47,8 @@ RUNNER = textwrap.dedent("""
 def start(out: Path, ops: str, per_check: float = 0.0, writing: float = 0.0):
     return subprocess.Popen([sys.executable, "-c", RUNNER, ops, str(out), str(per_check),
                              str(writing)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "COLUMNS": "200"})
+                            text=True, env={**os.environ, "COLUMNS": "200"},
+                            start_new_session=True)
 
 
 def wait_for(proc, marker: str, timeout: float = 120.0) -> None:

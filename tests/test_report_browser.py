@@ -10,11 +10,13 @@ Without Chromium the test skips, saying so; under ``CI=true`` it must run.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -49,7 +51,7 @@ class DevTools:
         self.proc = subprocess.Popen([binary, *FLAGS, f"--user-data-dir={profile}",
                                       "about:blank"], preexec_fn=as_fds_3_and_4,
                                      pass_fds=(3, 4), stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
         os.close(to_browser_r)
         os.close(from_browser_w)
         self.buffer = b""
@@ -57,7 +59,9 @@ class DevTools:
         self.events: list[dict[str, Any]] = []
 
     def close(self) -> None:
-        self.proc.kill()
+        # Chromium's helpers (zygote, renderer) share its session: end them all with it.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=30)
         os.close(self.to_browser)
         os.close(self.from_browser)

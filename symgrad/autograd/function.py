@@ -256,6 +256,11 @@ class Function(metaclass=_FunctionMeta):
     ``backward`` returns one gradient per argument of ``forward`` (None for a non-tensor or an
     input that needs none).
 
+    Args:
+        *args: Not accepted: a Function is not instantiated (PyTorch's legacy style raises);
+            call ``apply``.
+        **kwargs: Not accepted either.
+
     >>> import symgrad
     >>> class Cube(symgrad.autograd.Function):
     ...     @staticmethod

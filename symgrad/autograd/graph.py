@@ -44,6 +44,15 @@ _FREED = (
 class Node:
     """One recorded operation; printed and named as PyTorch names its backward class.
 
+    Nodes are made by ``apply`` as it records an op (``registry._record``), not by users.
+
+    Args:
+        op: The ``OpDef`` recorded (None for ``AccumulateGrad`` and other engine nodes).
+        attrs: The attributes the op was called with.
+        inputs: Per input, the node its gradient goes to (the producer, or a leaf's
+            ``AccumulateGrad``), or the constant tensor itself.
+        in_meta: Per input, its shape, dtype and version when recorded.
+
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
     >>> y = x * 3
@@ -116,6 +125,10 @@ class Node:
         ``Node.register_prehook``: ``grad_outputs`` is the tuple of gradients reaching the node
         (one per output); a tuple it returns replaces them.
 
+        Args:
+            hook: Called with the tuple of gradients reaching the node; returns None or
+                their replacement.
+
         >>> import symgrad
         >>> x = symgrad.tensor([1.0], requires_grad=True)
         >>> y = x * 3
@@ -135,6 +148,10 @@ class Node:
         ``Node.register_hook``: ``grad_inputs`` holds the gradient it computed for each input
         (None for a constant), ``grad_outputs`` the gradients it received; a tuple it returns
         replaces ``grad_inputs``.
+
+        Args:
+            hook: Called with ``(grad_inputs, grad_outputs)`` after the node runs; returns
+                None or the replacement of ``grad_inputs``.
 
         >>> import symgrad
         >>> x = symgrad.tensor([1.0], requires_grad=True)
@@ -204,6 +221,9 @@ class Node:
         """Run the VJP: the gradient for each input, reduced to its shape and dtype.
 
         A constant input (a ``Tensor`` in ``inputs``) gets None: nothing reads its gradient.
+
+        Args:
+            g: The gradient with respect to the node's output.
 
         >>> import symgrad
         >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
@@ -319,7 +339,17 @@ def _vjp_info(vjp: Callable[..., Any]) -> tuple[frozenset[str] | None, bool]:
 
 
 class AccumulateGrad(Node):
-    """The node that adds a gradient into a leaf's ``.grad``."""
+    """The node that adds a gradient into a leaf's ``.grad``; one per leaf, made on its first use.
+
+    Args:
+        variable: The leaf whose ``.grad`` receives the gradient.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0], requires_grad=True)
+    >>> acc = (x * 2).grad_fn.next_functions[0][0]
+    >>> acc, acc.variable is x
+    (<AccumulateGrad object at ...>, True)
+    """
 
     __slots__ = ("variable",)
 
@@ -331,7 +361,13 @@ class AccumulateGrad(Node):
         self._seq = next(_LAST)
 
     def name(self) -> str:
-        """PyTorch's name for a leaf's accumulator (see ``Node.next_functions``)."""
+        """PyTorch's name for a leaf's accumulator.
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([1.0], requires_grad=True)
+        >>> (x * 2).grad_fn.next_functions[0][0].name()
+        'torch::autograd::AccumulateGrad'
+        """
         return "torch::autograd::AccumulateGrad"
 
     def __repr__(self) -> str:

@@ -128,8 +128,11 @@ DtypeRule = Literal["promote", "promote_float", "same", "bool"]
 class Domain:
     """Where an input is sampled: the op is defined and smooth on the open interval.
 
-    ``nonzero`` excludes zero (a pole); ``integer`` asks for whole numbers (exponents that
-    keep a negative base real).
+    Attributes:
+        low: The lower end of the interval (excluded).
+        high: The upper end (excluded).
+        nonzero: Exclude zero (a pole).
+        integer: Sample whole numbers only (exponents that keep a negative base real).
 
     >>> REGISTRY["log"].domain["self"]
     Domain(low=0.0, high=inf, nonzero=False, integer=False)
@@ -148,9 +151,12 @@ REAL = Domain()
 class Kink:
     """A point where the op is not differentiable, and what the engine returns there.
 
-    ``where`` is read by people (``"self == 0"``); ``at`` finds the points in the inputs'
-    values; ``convention`` names the engine's choice among the one-sided derivatives:
-    ``"left"``, ``"right"``, ``"mean"`` (ties split evenly), ``"zero"`` or ``"one"``.
+    Attributes:
+        arg: The input whose partial has the kink.
+        where: The kink as people read it (``"self == 0"``).
+        at: Called with the inputs' values (and attrs), returns where the kink is, as a mask.
+        convention: The engine's choice among the one-sided derivatives: ``"left"``,
+            ``"right"``, ``"mean"`` (ties split evenly), ``"zero"`` or ``"one"``.
 
     >>> (kink,) = REGISTRY["abs"].kinks
     >>> kink.where, kink.convention, kink.at(np.array([-1.0, 0.0, 2.0])).tolist()
@@ -167,10 +173,12 @@ class Kink:
 class Sample:
     """One way to call an op in a generated test (PyTorch's OpInfo ``sample_inputs``).
 
-    ``shapes`` has one entry per tensor input; floating inputs are drawn from the op's
-    ``domain``. ``make`` builds the inputs that are not drawn that way (a ``where`` condition,
-    a ``gather`` index) from a NumPy generator. ``attrs`` are passed to the forward as declared
-    (already normalised: dims as sorted tuples), so ``apply(op, *inputs, **attrs)`` runs it.
+    Attributes:
+        shapes: One shape per tensor input; floating inputs are drawn from the op's ``domain``.
+        attrs: The attributes, as the forward takes them (already normalised: dims as sorted
+            tuples), so ``apply(op, *inputs, **attrs)`` runs it.
+        make: Per input name, what builds an input that is not drawn that way (a ``where``
+            condition, a ``gather`` index) from a NumPy generator.
 
     >>> sample = REGISTRY["sum"].samples[0]
     >>> sample.shapes, sample.attrs
@@ -193,6 +201,31 @@ def _default_samples(n_args: int) -> tuple[Sample, ...]:
 @dataclass(frozen=True, eq=False)
 class OpDef:
     """One op of the catalog. See the module docstring for how ``defop`` reads its arguments.
+
+    Attributes:
+        name: The op's name in ``REGISTRY``.
+        grad_fn: The name PyTorch gives its backward node.
+        forward: The NumPy computation.
+        vjp: The backward in symgrad ops, or None.
+        args: The names of the tensor inputs, from the forward's positional parameters.
+        attrs: The names of the attributes, from its keyword-only parameters.
+        saves: The positions of the inputs the VJP reads (saved at record time).
+        saves_out: Whether the VJP reads the result (``out``).
+        shape_args: The ``<input>_shape`` arguments the VJP takes, with the input's position.
+        differentiable: The inputs a gradient flows to.
+        dtype_rule: How the result dtype is found.
+        dtypes: The dtypes generated tests run it in.
+        domain: Per input, where it is sampled.
+        kinks: Where it is not differentiable, with the engine's convention there.
+        double_backward: Whether its VJP can be differentiated.
+        kind: What kind of op it is (``"elementwise"``, ``"reduction"``, ...).
+        samples: How generated tests call it.
+        doc: The forward's docstring.
+        extra: Anything else ``defop`` was given (``torch=``: the PyTorch call).
+        refuses: The dtypes it raises on, with the error.
+        promotes: The attrs that take part in type promotion.
+        saves_attrs: The attrs freed with the saved tensors.
+        grad_refused: The inputs that raise when they require grad.
 
     >>> op = REGISTRY["mul"]
     >>> op.grad_fn, op.args, op.saves, op.double_backward
@@ -344,6 +377,7 @@ def defop(
             number of inputs.
         refuses: The dtypes it raises on and with what error. Defaults to None.
         promotes: The attrs that take part in type promotion. Defaults to none.
+        grad_refused: The inputs that raise when they require grad. Defaults to none.
         saves_attrs: The attrs freed with the saved tensors after backward. Defaults to none.
         **extra: Anything else kept on ``OpDef.extra`` (``torch=``, the PyTorch call the
             parity tests run).
@@ -546,6 +580,9 @@ def _check_broadcast(op: OpDef, arrays: list[Any]) -> None:
 def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     """The shape ``shapes`` broadcast to, or PyTorch's RuntimeError: shapes are met pairwise
     in order, and the rightmost mismatching dim is named, as PyTorch's ``infer_size`` does.
+
+    Args:
+        *shapes: The shapes, each a tuple of ints.
 
     >>> broadcast_shapes((2, 1), (3,))
     (2, 3)

@@ -31,6 +31,17 @@ class LRScheduler:
     Parameters:
         optimizer: the optimizer whose groups' ``"lr"`` this sets.
         last_epoch: -1 to start a schedule (resuming one is not supported).
+
+    A schedule is a subclass writing ``get_lr``; construction runs epoch 0:
+
+    >>> import symgrad
+    >>> class Halving(symgrad.optim.lr_scheduler.LRScheduler):
+    ...     def get_lr(self):
+    ...         return [base / 2 ** self.last_epoch for base in self.base_lrs]
+    >>> opt = symgrad.optim.SGD([symgrad.nn.Parameter(symgrad.ones(1))], lr=1.0)
+    >>> sched = Halving(opt)
+    >>> sched.step(); sched.step(); sched.get_last_lr()
+    [0.25]
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
@@ -46,7 +57,17 @@ class LRScheduler:
         self.step()
 
     def get_lr(self) -> list[float]:
-        """The rates of the current epoch, from the groups' current ones."""
+        """The rates of the current epoch (``last_epoch``), one per group; ``step`` sets them.
+
+        Subclasses write it; the base class has no schedule:
+
+        >>> import symgrad
+        >>> opt = symgrad.optim.SGD([symgrad.nn.Parameter(symgrad.ones(1))], lr=1.0)
+        >>> symgrad.optim.lr_scheduler.LRScheduler(opt)
+        Traceback (most recent call last):
+        ...
+        NotImplementedError
+        """
         raise NotImplementedError
 
     def step(self) -> None:
@@ -99,7 +120,14 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        """The current rates, times ``gamma`` at each multiple of ``step_size``."""
+        """The current rates, times ``gamma`` at each multiple of ``step_size``.
+
+        >>> import symgrad
+        >>> opt = symgrad.optim.SGD([symgrad.nn.Parameter(symgrad.ones(1))], lr=1.0)
+        >>> sched = symgrad.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+        >>> sched.last_epoch = 1; sched.get_lr()  # what step() would set at epoch 1
+        [0.5]
+        """
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current()
         return [lr * self.gamma for lr in self._current()]
@@ -125,7 +153,14 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        """The current rates, times ``gamma`` after epoch 0."""
+        """The current rates, times ``gamma`` after epoch 0.
+
+        >>> import symgrad
+        >>> opt = symgrad.optim.SGD([symgrad.nn.Parameter(symgrad.ones(1))], lr=1.0)
+        >>> sched = symgrad.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
+        >>> sched.last_epoch = 1; sched.get_lr()  # what step() would set at epoch 1
+        [0.9]
+        """
         if self.last_epoch == 0:
             return self._current()
         return [lr * self.gamma for lr in self._current()]
@@ -154,7 +189,14 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        """The next rates from the current ones, by PyTorch's recursive formula."""
+        """The next rates from the current ones, by PyTorch's recursive formula.
+
+        >>> import symgrad
+        >>> opt = symgrad.optim.SGD([symgrad.nn.Parameter(symgrad.ones(1))], lr=1.0)
+        >>> sched = symgrad.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=2)
+        >>> sched.last_epoch = 1; sched.get_lr()  # what step() would set at epoch 1
+        [0.5]
+        """
         t, lo = self.last_epoch, self.eta_min
         if t == 0:
             return self._current()
