@@ -35,7 +35,7 @@ from oracle.balls import precision, round_balls, to_balls
 from oracle.expression_tape import Tape, build_tape
 from oracle.ir import Graph, IRNode
 from oracle.linear import LINEAR, unbroadcast
-from oracle.semantics import Meaning, meaning_of, num
+from oracle.semantics import Meaning, Ref, cache_key, call_meaning, meaning_of, num, positions
 
 __all__ = ["NotCertified", "Certified", "certified_grad", "PRECISIONS"]
 
@@ -94,36 +94,12 @@ class Certified:
 _CACHE: dict[Any, Any] = {}
 
 
-def _freeze(x: Any) -> Any:
-    if isinstance(x, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in x.items()))
-    if isinstance(x, list | tuple):
-        return tuple(_freeze(v) for v in x)
-    if isinstance(x, np.ndarray):
-        return ("array", x.dtype.str, x.shape, x.tobytes())
-    if isinstance(x, slice):
-        return ("slice", x.start, x.stop, x.step)
-    try:
-        hash(x)
-    except TypeError:
-        return repr(x)
-    return x
-
-
 def _cached(key: Any, make: Any) -> Any:
     hit = _CACHE.get(key)
     if hit is None:
         hit = make()
         _CACHE[key] = hit
     return hit
-
-
-def _call(meaning: Meaning, node: IRNode, arrays: list[Any]) -> Any:
-    if meaning.custom:
-        slots = {int(n[3:]): a for n, a in zip(node.arg_names, arrays, strict=True)}
-        slots.update({int(k[3:]): v for k, v in node.attrs.items()})
-        return meaning.fn(*(slots[i] for i in sorted(slots)))
-    return meaning.fn(*arrays, **node.attrs)
 
 
 @dataclass
@@ -164,14 +140,6 @@ def _elementwise(meaning: Meaning, node: IRNode) -> _Elementwise:
     return _Elementwise(fn, kinks, len(xs), xs, parts)
 
 
-class _Ref:
-    __slots__ = ("slot", "i")
-
-    def __init__(self, slot: int, i: int) -> None:
-        self.slot = slot
-        self.i = i
-
-
 @dataclass
 class _Moves:
     shape: tuple[int, ...]
@@ -181,29 +149,16 @@ class _Moves:
     select: str = ""  # "max" or "min"
 
 
-def _positions(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
-               index_values: dict[int, np.ndarray]) -> np.ndarray:
-    arrays: list[Any] = []
-    for slot, shape in enumerate(shapes):
-        if slot in index_values:
-            arrays.append(index_values[slot])
-            continue
-        refs = np.empty(math.prod(shape), dtype=object)
-        refs[:] = [_Ref(slot, i) for i in range(refs.size)]
-        arrays.append(refs.reshape(shape))
-    return np.asarray(_call(meaning, node, arrays), dtype=object)
-
-
 def _moves(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
            index_values: dict[int, np.ndarray]) -> _Moves:
-    out = _positions(meaning, node, shapes, index_values)
+    out = positions(meaning, node, shapes, index_values)
     if meaning.kind == "select":
         cands = [[(r.slot, r.i) for r in c] for c in out.reshape(-1)]
         return _Moves(out.shape, {}, [], cands, meaning.select)
     ks: dict[int, tuple[list[int], list[int]]] = {}
     consts = []
     for k, ref in enumerate(out.reshape(-1)):
-        if isinstance(ref, _Ref):
+        if isinstance(ref, Ref):
             a, b = ks.setdefault(ref.slot, ([], []))
             a.append(k)
             b.append(ref.i)
@@ -239,7 +194,7 @@ def _structural(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
         holder = np.empty(n, dtype=object)
         holder[:] = syms
         arrays.append(holder.reshape(shape))
-    out = np.asarray(_call(meaning, node, arrays), dtype=object)
+    out = np.asarray(call_meaning(meaning, node, arrays), dtype=object)
     tape = build_tape(list(out.reshape(-1)), variables)
     kinks = None
     if meaning.kinks is not None:
@@ -351,7 +306,7 @@ class _Run:
         ins = [self.values[i] for i in node.inputs]
         shapes = [a.shape for a in ins]
         if meaning.kind == "elementwise":
-            c = _cached(("elementwise", node.op, meaning.fn, _freeze(node.attrs)),
+            c = _cached(("elementwise", node.op, meaning.fn, cache_key(node.attrs)),
                         lambda: _elementwise(meaning, node))
             args = np.broadcast_arrays(*ins) if len(ins) > 1 else ins
             res = [np.asarray(r, dtype=object) for r in c.fn(*args)]
@@ -361,8 +316,8 @@ class _Run:
             self.local[node.id] = _ElementwiseLocal(c, res[1:], list(args))
             return np.asarray(res[0], dtype=object)
         index_values = self._index_values(meaning, node)
-        key = (node.op, meaning.fn, _freeze(node.attrs), tuple(shapes),
-               tuple(sorted((s, _freeze(v)) for s, v in index_values.items())))
+        key = (node.op, meaning.fn, cache_key(node.attrs), tuple(shapes),
+               tuple(sorted((s, cache_key(v)) for s, v in index_values.items())))
         if node.op in LINEAR and not meaning.custom and not index_values:
             lin = LINEAR[node.op]
             self.local[node.id] = lin

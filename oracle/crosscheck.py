@@ -150,6 +150,18 @@ def _status(e: float, x: float | None, f: float | None, te: float, tf: float | N
     return "engine-wrong"
 
 
+def _name_node(verdict: Verdict, graph: Any) -> None:
+    """Name the engine's node to blame (``oracle.localize``) in the verdict's message."""
+    from oracle.localize import worst_node
+
+    node = worst_node(graph)
+    if node is not None:
+        verdict.extra["node"] = {"name": node.name, "ulp_error": node.ulps,
+                                 "engine": node.engine, "exact": node.exact}
+        verdict.message += (f"; node {node.name} alone: gives {node.engine!r} where its exact "
+                            f"gradient is {node.exact!r} ({node.ulps:.3g} ulp)")
+
+
 def _worst(statuses: Sequence[str]) -> str:
     return min(statuses, key=SEVERITY.index) if statuses else "ok"
 
@@ -402,6 +414,8 @@ def crosscheck(
         verdict.message += (f"; worst {bad.input}{bad.index}: engine {bad.engine!r}, exact "
                             f"{bad.exact}, fd {bad.fd!r} ± {bad.fd_error_estimate:.3g}, "
                             f"{bad.ulp_error:.3g} ulp (bound {bad.tolerance_ulps:.3g})")
+    if verdict.status == "engine-wrong" and order == 1:
+        _name_node(verdict, graph)
     verdict.extra["counts"] = counts
     verdict.extra["certified"] = _certification(result)
     verdict.duration_s = time.perf_counter() - t0

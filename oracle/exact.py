@@ -35,7 +35,16 @@ from oracle.balls import ball_to_mpf, precision, round_balls, to_balls
 from oracle.certified import Certified, NotCertified, certified_grad
 from oracle.engines import Unsupported, engine_for
 from oracle.ir import Graph, IRNode
-from oracle.semantics import Meaning, labelled_kinks, meaning_of, num
+from oracle.semantics import (
+    Meaning,
+    Ref,
+    cache_key,
+    call_meaning,
+    labelled_kinks,
+    meaning_of,
+    num,
+    positions,
+)
 from oracle.semantics.elementwise import MPMATH_NAMESPACE
 
 __all__ = [
@@ -249,16 +258,6 @@ def _diff(expr: Any, var: Any, backend: str) -> Any:
 
 
 # -- compiled local forms, cached per (op, attributes, shapes) ------------------------------------
-class _Ref:
-    """An input element, as index meanings move it."""
-
-    __slots__ = ("slot", "i")
-
-    def __init__(self, slot: int, i: int) -> None:
-        self.slot = slot
-        self.i = i
-
-
 @dataclass
 class _Compiled:
     kind: str
@@ -283,30 +282,6 @@ class _Compiled:
 _CACHE: dict[Any, _Compiled] = {}
 
 
-def _freeze(x: Any) -> Any:
-    if isinstance(x, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in x.items()))
-    if isinstance(x, list | tuple):
-        return tuple(_freeze(v) for v in x)
-    if isinstance(x, np.ndarray):
-        return ("array", x.dtype.str, x.shape, x.tobytes())
-    if isinstance(x, slice):
-        return ("slice", x.start, x.stop, x.step)
-    try:
-        hash(x)
-    except TypeError:
-        return repr(x)
-    return x
-
-
-def _call(meaning: Meaning, node: IRNode, arrays: list[Any]) -> Any:
-    if meaning.custom:
-        slots = {int(n[3:]): a for n, a in zip(node.arg_names, arrays, strict=True)}
-        slots.update({int(k[3:]): v for k, v in node.attrs.items()})
-        return meaning.fn(*(slots[i] for i in sorted(slots)))
-    return meaning.fn(*arrays, **node.attrs)
-
-
 def _is_index(meaning: Meaning, node: IRNode, slot: int) -> bool:
     if meaning.kind == "elementwise":
         return False
@@ -316,8 +291,8 @@ def _is_index(meaning: Meaning, node: IRNode, slot: int) -> bool:
 
 def _compile(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
              index_values: dict[int, np.ndarray], budget: _Budget, backend: str) -> _Compiled:
-    key = (node.op, meaning.fn, _freeze(node.attrs), tuple(shapes),
-           tuple(sorted((s, _freeze(v)) for s, v in index_values.items())), backend)
+    key = (node.op, meaning.fn, cache_key(node.attrs), tuple(shapes),
+           tuple(sorted((s, cache_key(v)) for s, v in index_values.items())), backend)
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
@@ -347,16 +322,7 @@ def _compile_elementwise(meaning: Meaning, node: IRNode, backend: str) -> _Compi
 
 def _compile_moves(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
                    index_values: dict[int, np.ndarray]) -> _Compiled:
-    arrays: list[Any] = []
-    for slot, shape in enumerate(shapes):
-        if slot in index_values:
-            arrays.append(index_values[slot])
-            continue
-        refs = np.empty(int(np.prod(shape, dtype=np.int64)), dtype=object)
-        for i in range(refs.size):
-            refs[i] = _Ref(slot, i)
-        arrays.append(refs.reshape(shape))
-    out = np.asarray(_call(meaning, node, arrays), dtype=object)
+    out = positions(meaning, node, shapes, index_values)
     return _Compiled(meaning.kind, out_shape=out.shape, refs=list(out.reshape(-1)))
 
 
@@ -376,7 +342,7 @@ def _compile_structural(meaning: Meaning, node: IRNode, shapes: list[tuple[int, 
         var_of.extend((slot, i) for i in range(n))
         arrays.append(np.array(syms + [None], dtype=object)[:-1].reshape(shape))
     budget.grow(len(variables), f"{node.op}'s input")
-    out = np.asarray(_call(meaning, node, arrays), dtype=object)
+    out = np.asarray(call_meaning(meaning, node, arrays), dtype=object)
     flat = [sympy.sympify(e) for e in out.reshape(-1)]
     position = {v: p for p, v in enumerate(variables)}
     entries: list[tuple[int, int]] = []
@@ -671,18 +637,19 @@ def _edge_value(left: Any, right: Any) -> tuple[Any, str]:
 
 def _hit(node: IRNode, arg: str, at: dict[str, Any]) -> tuple[str, str] | None:
     """The engine's declared kink for ``arg`` whose label holds here, if any."""
-    labels = _labels_on(node, at)
-    for name, where, convention in node.kinks:
-        if name == arg and where in labels:
-            return where, convention
-    return None
+    return _labelled(node, arg, at, None)
 
 
 def _hit_element(node: IRNode, arg: str, at: dict[str, Any], i: int) -> tuple[str, str] | None:
     """The engine's declared kink for ``arg`` whose label holds at its element ``i`` (flat)."""
-    if arg not in at:
+    return _labelled(node, arg, at, (arg, i)) if arg in at else None
+
+
+def _labelled(node: IRNode, arg: str, at: dict[str, Any], element: tuple[str, int] | None
+              ) -> tuple[str, str] | None:
+    if not any(k[0] == arg for k in node.kinks):
         return None
-    labels = _labels_on(node, at, (arg, i))
+    labels = _labels_on(node, at, element)
     for name, where, convention in node.kinks:
         if name == arg and where in labels:
             return where, convention
@@ -835,7 +802,7 @@ class _Evaluator:
         out: list[Any] = []
         by_slot: dict[int, tuple[list[int], list[int]]] = {}
         for k, ref in enumerate(c.refs):
-            if isinstance(ref, _Ref):
+            if isinstance(ref, Ref):
                 out.append(self.values[node.inputs[ref.slot]][ref.i])
                 ks, is_ = by_slot.setdefault(ref.slot, ([], []))
                 ks.append(k)
@@ -1195,12 +1162,12 @@ def _whole_exprs(graph: Graph, symbols: dict[int, np.ndarray],
                 out[idx] = sympy.sympify(meaning.fn(*(x[idx] for x in b), **node.attrs))
         elif meaning.kind == "select":
             pick = sympy.Max if meaning.select == "max" else sympy.Min
-            cands = np.asarray(_call(meaning, node, arrays), dtype=object)
+            cands = np.asarray(call_meaning(meaning, node, arrays), dtype=object)
             out = np.empty(cands.shape, dtype=object)
             for idx in np.ndindex(cands.shape):
                 out[idx] = pick(*cands[idx])
         else:
-            out = np.asarray(_call(meaning, node, arrays), dtype=object)
+            out = np.asarray(call_meaning(meaning, node, arrays), dtype=object)
         exprs[node.id] = out
     return exprs
 
@@ -1510,10 +1477,12 @@ def exact_grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, digits: i
     ``outputs`` is a recorded ``oracle.ir.Graph`` (which names its inputs: ``inputs`` is then
     unused) and ``grad_outputs`` arrays.
 
-    ``mode="local"`` chains each op's cached SymPy partials in mpmath; ``mode="whole"``
-    differentiates the full output expression (small graphs). ``backend="symengine"`` derives
-    the partials with SymEngine (the ``fast`` extra). Past ``time_budget`` seconds or
-    ``size_budget`` terms the status is ``"oracle-gave-up"``.
+    ``mode="local"`` first takes the certified path (Arb balls whose roundings are proven,
+    linear in the graph's size: ``ExactResult.certified``) and, where it cannot settle the
+    graph (kinks, edges, ties), chains each op's cached SymPy partials in mpmath;
+    ``mode="whole"`` differentiates the full output expression (small graphs).
+    ``backend="symengine"`` derives the partials with SymEngine (the ``fast`` extra). Past
+    ``time_budget`` seconds or ``size_budget`` terms the status is ``"oracle-gave-up"``.
 
     Args:
         outputs: The engine tensor or tensors to differentiate, recorded by the engine (their

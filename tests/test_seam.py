@@ -81,11 +81,10 @@ def test_judging_symgrad_never_imports_torch() -> None:
     assert run.stdout.strip() == "[]"
 
 
-def test_a_tensor_no_adapter_serves_is_a_clear_error() -> None:
+def test_torch_tensors_are_served_and_no_tensor_is_a_clear_error() -> None:
     torch = pytest.importorskip("torch")
     x = torch.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(TypeError, match=r"no engine adapter serves torch\.Tensor"):
-        crosscheck(lambda x: (x * x).sum(), [x])
+    assert crosscheck(lambda x: (x * x).sum(), [x]).status == "ok"
     with pytest.raises(TypeError, match=r"no tensor of an engine among the inputs"):
         crosscheck(lambda x: x, [np.ones(2)])
 
@@ -235,3 +234,12 @@ def test_a_graph_the_oracle_cannot_read_is_unsupported_not_an_engine_error() -> 
 
     v = crosscheck(fn, [x])
     assert (v.status, v.message.split(":")[0]) == ("unsupported", "MulBackward0")
+
+
+class _UserTensor(symgrad.Tensor):
+    """A tensor type defined outside symgrad's package."""
+
+
+def test_a_subclass_of_an_engine_s_tensor_is_served_by_its_adapter() -> None:
+    y = _UserTensor._make(np.array([1.0, 2.0], dtype=np.float32), True, None)
+    assert engine_for([y]).name == "symgrad"

@@ -11,6 +11,7 @@ its tensor type comes from, so judging symgrad never imports torch and the other
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,6 +23,7 @@ __all__ = ["ADAPTERS", "Case", "Engine", "MutantCase", "OpInfo", "Recording", "U
 # Engine name -> (the top-level modules its tensor types live in, the adapter's module).
 ADAPTERS: dict[str, tuple[tuple[str, ...], str]] = {
     "symgrad": (("symgrad",), "oracle.engines.symgrad_engine"),
+    "torch": (("torch",), "oracle.engines.torch_engine"),
 }
 
 _LOADED: dict[str, Engine] = {}
@@ -35,7 +37,7 @@ def get(name: str) -> Engine:
     >>> get("jax")
     Traceback (most recent call last):
     ...
-    KeyError: "no engine adapter called 'jax' (adapters: symgrad)"
+    KeyError: "no engine adapter called 'jax' (adapters: symgrad, torch)"
     """
     if name not in _LOADED:
         if name not in ADAPTERS:
@@ -46,13 +48,14 @@ def get(name: str) -> Engine:
 
 def engine_for(values: Iterable[Any]) -> Engine:
     """The adapter serving the first tensor among ``values`` (NumPy arrays, Python numbers
-    and None are no engine's and are passed over).
+    and None are no engine's and are passed over). A tensor is known by the package its type
+    comes from, or as a subclass of the tensor of an engine already imported.
 
     >>> import numpy as np
     >>> engine_for([np.ones(2), 3.0])
     Traceback (most recent call last):
     ...
-    TypeError: no tensor of an engine among the inputs (got ndarray, float); adapters: symgrad
+    TypeError: no tensor of an engine among the inputs (got ndarray, float); adapters: ...
     """
     seen = []
     for x in values:
@@ -60,14 +63,19 @@ def engine_for(values: Iterable[Any]) -> Engine:
         if x is None or kind.__module__ in ("builtins", "numpy"):
             seen.append(kind.__name__)
             continue
-        root = kind.__module__.split(".")[0]
-        for name, (roots, _) in ADAPTERS.items():
-            if root in roots:
-                adapter = get(name)
-                if adapter.serves(x):
-                    return adapter
+        for adapter in _candidates(kind.__module__.split(".")[0]):
+            if adapter.serves(x):
+                return adapter
         raise TypeError(
             f"no engine adapter serves {kind.__module__}.{kind.__qualname__} (adapters: "
             f"{', '.join(ADAPTERS)}); an adapter in oracle/engines/ would make it judgeable")
     raise TypeError(f"no tensor of an engine among the inputs (got {', '.join(seen)}); "
                     f"adapters: {', '.join(ADAPTERS)}")
+
+
+def _candidates(root: str) -> list[Engine]:
+    """The adapters that may serve a type from package ``root``: its engine's, else those of
+    engines already imported (never importing one to ask)."""
+    named = [get(name) for name, (roots, _) in ADAPTERS.items() if root in roots]
+    return named or [get(name) for name, (roots, _) in ADAPTERS.items()
+                     if any(r in sys.modules for r in roots)]

@@ -109,14 +109,16 @@ class Engine(ABC):
     roots: tuple[str, ...]
 
     def serves(self, x: Any) -> bool:
-        """Whether ``x`` is one of this engine's tensors (read from its type's module).
+        """Whether ``x`` is one of this engine's tensors. Asked only of an adapter already
+        imported: the lookup (``oracle.engines.engine_for``) picks adapters by the package of
+        ``x``'s type, or among engines already imported, and never imports one to ask.
 
         >>> from oracle.engines import get
         >>> import numpy as np
         >>> get("symgrad").serves(np.zeros(1))
         False
         """
-        return type(x).__module__.split(".")[0] in self.roots and self.is_tensor(x)
+        return self.is_tensor(x)
 
     # -- tensors --------------------------------------------------------------------------
     @abstractmethod
@@ -150,7 +152,9 @@ class Engine(ABC):
 
     @abstractmethod
     def read(self, outputs: Sequence[Any], inputs: Sequence[Any]) -> Graph:
-        """The IR of what ``outputs`` (already computed) depend on, without cotangents."""
+        """The IR of what ``outputs`` (already computed) depend on, without cotangents
+        (``exact_grad`` of an engine's tensors reads them so). An engine whose values can only
+        be recorded while ``fn`` runs raises ``Unsupported`` saying to ``record``."""
 
     @abstractmethod
     def evaluate64(self, fn: Callable[..., Any], inputs: Sequence[Any], diff: Sequence[int],

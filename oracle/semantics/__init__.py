@@ -166,4 +166,75 @@ def meaning_of(op: str, info: dict[str, Any]) -> Meaning | None:
     return MEANINGS.get(op)
 
 
+def call_meaning(meaning: Meaning, node: Any, arrays: list[Any]) -> Any:
+    """``meaning`` applied to one array per input of the IR node ``node`` and its attributes
+    (a custom Function's ``sympy`` method takes its arguments in their positions).
+
+    >>> import sympy
+    >>> from oracle.ir import IRNode
+    >>> x = sympy.Symbol("x", real=True)
+    >>> call_meaning(MEANINGS["mul"], IRNode(0, "op", op="mul"), [x, 3])
+    3*x
+    """
+    if meaning.custom:
+        slots = {int(n[3:]): a for n, a in zip(node.arg_names, arrays, strict=True)}
+        slots.update({int(k[3:]): v for k, v in node.attrs.items()})
+        return meaning.fn(*(slots[i] for i in sorted(slots)))
+    return meaning.fn(*arrays, **node.attrs)
+
+
+class Ref:
+    """An input element (input ``slot``, flat index ``i``), as index meanings move it."""
+
+    __slots__ = ("slot", "i")
+
+    def __init__(self, slot: int, i: int) -> None:
+        self.slot = slot
+        self.i = i
+
+
+def positions(meaning: Meaning, node: Any, shapes: list[tuple[int, ...]],
+              index_values: dict[int, np.ndarray]) -> np.ndarray:
+    """Where each output element of a moving meaning comes from: the meaning applied to
+    arrays of ``Ref`` (index inputs as their values); an element that is no ``Ref`` is a
+    constant the meaning wrote.
+
+    >>> from oracle.ir import IRNode
+    >>> out = positions(MEANINGS["flip"], IRNode(0, "op", op="flip", attrs={"dims": (0,)}),
+    ...                 [(3,)], {})
+    >>> [(r.slot, r.i) for r in out]
+    [(0, 2), (0, 1), (0, 0)]
+    """
+    arrays: list[Any] = []
+    for slot, dims in enumerate(shapes):
+        if slot in index_values:
+            arrays.append(index_values[slot])
+            continue
+        refs = np.empty(int(np.prod(dims, dtype=np.int64)), dtype=object)
+        refs[:] = [Ref(slot, i) for i in range(refs.size)]
+        arrays.append(refs.reshape(dims))
+    return np.asarray(call_meaning(meaning, node, arrays), dtype=object)
+
+
+def cache_key(x: Any) -> Any:
+    """A hashable stand-in for attributes and index values, for caches of compiled forms.
+
+    >>> cache_key({"dim": [0, 1], "index": np.array([2])})[0]
+    ('dim', (0, 1))
+    """
+    if isinstance(x, dict):
+        return tuple(sorted((k, cache_key(v)) for k, v in x.items()))
+    if isinstance(x, list | tuple):
+        return tuple(cache_key(v) for v in x)
+    if isinstance(x, np.ndarray):
+        return ("array", x.dtype.str, x.shape, x.tobytes())
+    if isinstance(x, slice):
+        return ("slice", x.start, x.stop, x.step)
+    try:
+        hash(x)
+    except TypeError:
+        return repr(x)
+    return x
+
+
 from oracle.semantics import elementwise, linalg, nn, reductions, shape  # noqa: E402, F401

@@ -393,14 +393,16 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
         value = value.to(self.dtype)
     steps = parse_key(tuple(self.shape), norm, single_slice=False)
     if steps == [("alias",)]:
-        # The key selects the whole tensor: PyTorch writes into the tensor itself, with
-        # fill_ for a number or a zero-dim tensor (FillBackward3), else copy_.
-        if isinstance(value, Tensor) and value.ndim:
+        # The key selects the whole tensor: PyTorch writes into the tensor itself (its
+        # copy_to): copy_ from a value of the same shape, fill_ from a zero-dim one (a number
+        # is one), else copy_ with the value's leading dims of size one dropped.
+        if not isinstance(value, Tensor):
+            value = Tensor._make(np.asarray(value, dtype=self._data.dtype), False, None)
+        if value.shape != self.shape and value.ndim == 0:
+            self.fill_(value)
+        else:
             shape = _check_expands(value, tuple(self.shape))
             self.copy_(value if shape == tuple(value.shape) else value.view(shape))
-        else:
-            self.fill_(value if isinstance(value, Tensor) else Tensor._make(
-                np.asarray(value, dtype=self._data.dtype), False, None))
     elif len(steps) == 1 and steps[0][0] == "index":
         # Only integer arrays and masks: PyTorch writes with index_put_, no view involved.
         indices = steps[0][1]

@@ -1,0 +1,170 @@
+"""PyTorch's own operators for the sweep (``symgrad-check --engine torch``): what each is
+called with, where finite differences may go, and the samples it is judged on.
+
+Every op is judged in float16, bfloat16, float32 and float64 on two samples: seeded values in
+its domain, and the points where PyTorch's backward formulas lose the most (large arguments of
+sigmoid and tanh, where ``y(1 - y)`` and ``1 - y**2`` cancel; arguments near a pole).
+
+>>> sorted(catalog())[:3]
+['abs', 'acos', 'asin']
+>>> case("sigmoid", "float64", 1).fn(*case("sigmoid", "float64", 1).inputs).dtype
+torch.float64
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from oracle.engines.base import Case, OpInfo
+
+__all__ = ["catalog", "case", "op_info", "source", "SPECS"]
+
+_DTYPES = ("float16", "bfloat16", "float32", "float64")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One op: ``call`` (Python calling torch on the names in ``args``), the interval its
+    samples are drawn from, the points of its second sample, and whether its gradient has a
+    gradient PyTorch computes."""
+
+    call: str
+    args: tuple[str, ...] = ("self",)
+    low: float = -3.0
+    high: float = 3.0
+    points: tuple[float, ...] = (0.5, -1.5, 2.0)
+    double: bool = True
+    domains: dict[str, Any] = field(default_factory=dict)
+
+
+SPECS: dict[str, Spec] = {
+    "sigmoid": Spec("torch.sigmoid(self)", points=(38.0, -38.0, 20.0, 12.0, -0.25, 8.0)),
+    "tanh": Spec("torch.tanh(self)", points=(20.0, -20.0, 9.0, 4.5, 0.125, -3.0)),
+    "exp": Spec("torch.exp(self)", points=(10.0, -10.0, 0.0)),
+    "expm1": Spec("torch.expm1(self)", points=(1e-5, -20.0, 3.0)),
+    "log": Spec("torch.log(self)", low=0.1, high=5.0, points=(1.0, 1e-3, 1000.0),
+                domains={"self": (0.0, float("inf"))}),
+    "log1p": Spec("torch.log1p(self)", low=-0.5, high=3.0, points=(-0.99, 1e-6, 100.0),
+                  domains={"self": (-1.0, float("inf"))}),
+    "sqrt": Spec("torch.sqrt(self)", low=0.1, high=5.0, points=(1e-4, 2.0, 400.0),
+                 domains={"self": (0.0, float("inf"))}),
+    "rsqrt": Spec("torch.rsqrt(self)", low=0.1, high=5.0, points=(1e-4, 2.0, 400.0),
+                  domains={"self": (0.0, float("inf"))}),
+    "sin": Spec("torch.sin(self)", points=(3.140625, 100.0, 1e-3)),
+    "cos": Spec("torch.cos(self)", points=(1.5703125, 100.0, 1e-3)),
+    "tan": Spec("torch.tan(self)", low=-1.2, high=1.2, points=(1.5, -1.25, 0.25)),
+    "asin": Spec("torch.asin(self)", low=-0.9, high=0.9, points=(0.99, -0.5, 0.0625),
+                 domains={"self": (-1.0, 1.0)}),
+    "acos": Spec("torch.acos(self)", low=-0.9, high=0.9, points=(0.99, -0.5, 0.0625),
+                 domains={"self": (-1.0, 1.0)}),
+    "atan": Spec("torch.atan(self)", points=(100.0, -0.5, 1e4)),
+    "sinh": Spec("torch.sinh(self)", points=(10.0, -0.5, 1e-3)),
+    "cosh": Spec("torch.cosh(self)", points=(10.0, -0.5, 1e-3)),
+    "asinh": Spec("torch.asinh(self)", points=(100.0, -0.5, 1e-3)),
+    "atanh": Spec("torch.atanh(self)", low=-0.9, high=0.9, points=(0.99, -0.5, 1e-3),
+                  domains={"self": (-1.0, 1.0)}),
+    "erf": Spec("torch.erf(self)", points=(3.0, -0.5, 5.0)),
+    "erfc": Spec("torch.erfc(self)", points=(3.0, -0.5, 5.0)),
+    "abs": Spec("torch.abs(self)", double=False),
+    "relu": Spec("torch.relu(self)", double=False),
+    "silu": Spec("torch.nn.functional.silu(self)", points=(20.0, -20.0, 0.5)),
+    "gelu": Spec("torch.nn.functional.gelu(self)", points=(5.0, -5.0, 0.5)),
+    "gelu_tanh": Spec("torch.nn.functional.gelu(self, approximate='tanh')",
+                      points=(5.0, -5.0, 0.5)),
+    "softplus": Spec("torch.nn.functional.softplus(self)", points=(15.0, -15.0, 0.5)),
+    "mul": Spec("self * other", args=("self", "other")),
+    "div": Spec("self / other", args=("self", "other"), low=0.5, high=3.0),
+    "pow": Spec("torch.pow(self, 3)", points=(1e3, -0.5, 1e-3)),
+    "pow_tensor": Spec("torch.pow(self, other)", args=("self", "other"), low=0.5, high=2.0,
+                       points=(0.5, 1.5, 2.0), domains={"self": (0.0, float("inf"))}),
+    "sum": Spec("self.sum(dim=-1)"),
+    "mean": Spec("self.mean(dim=-1)"),
+    "softmax": Spec("torch.softmax(self, dim=-1)"),
+    "log_softmax": Spec("torch.log_softmax(self, dim=-1)"),
+    "logsumexp": Spec("torch.logsumexp(self, dim=-1)"),
+    "layer_norm": Spec("torch.nn.functional.layer_norm(self, self.shape[-1:])"),
+    "mm": Spec("self @ other.T", args=("self", "other")),
+    "norm": Spec("torch.linalg.vector_norm(self, dim=-1)"),
+}
+
+
+def catalog() -> dict[str, tuple[tuple[str, ...], int, bool]]:
+    """Per op: its dtypes, its number of samples and whether its double backward is checked.
+
+    >>> catalog()["relu"]
+    (('float16', 'bfloat16', 'float32', 'float64'), 2, False)
+    """
+    return {name: (_DTYPES, 2, spec.double) for name, spec in SPECS.items()}
+
+
+def op_info(name: str) -> OpInfo:
+    """The sweep's declaration of op ``name``: its inputs and domains.
+
+    >>> op_info("log").domains
+    {'self': (0.0, inf)}
+    """
+    spec = SPECS[name]
+    return OpInfo(name, spec.args, dict(spec.domains))
+
+
+def source(name: str, attrs: dict[str, Any]) -> str:
+    """Python defining ``fn`` that calls op ``name`` (torch only).
+
+    >>> source("mul", {})
+    'fn = lambda self, other: self * other\\n'
+    """
+    spec = SPECS[name]
+    return f"fn = lambda {', '.join(spec.args)}: {spec.call}\n"
+
+
+def _values(spec: Spec, dtype: str, sample: int, k: int) -> np.ndarray:
+    if sample == 0:
+        rng = np.random.default_rng(7 + k)
+        return rng.uniform(spec.low, spec.high, (2, 3))
+    pts = np.array(spec.points, dtype=np.float64)
+    if dtype in ("float16", "bfloat16"):
+        pts = np.clip(pts, -60000.0, 60000.0)
+    return np.resize(pts, (2, 3)) if k == 0 else np.resize(pts[::-1], (2, 3)) * 0.5 + 1.0
+
+
+def case(op: str, dtype: str, sample: int) -> Case:
+    """Sample ``sample`` of ``op`` in ``dtype``, ready for ``crosscheck``.
+
+    >>> c = case("mul", "float32", 0)
+    >>> c.names, c.inputs[0].dtype, c.inputs[0].requires_grad
+    (['self', 'other'], torch.float32, True)
+    """
+    spec = SPECS[op]
+    inputs = [torch.tensor(_values(spec, dtype, sample, k)).to(getattr(torch, dtype))
+              .requires_grad_(True) for k in range(len(spec.args))]
+    scope: dict[str, Any] = {"torch": torch}
+    exec(source(op, {}), scope)  # noqa: S102 - the catalog's own source, as the reproducer runs it
+    fn = scope["fn"]
+    hexes = [[float(v).hex() for v in t.detach().double().flatten()] for t in inputs]
+
+    def reproducer(order: int) -> str:
+        lines = ["import torch", ""]
+        for name, h, t in zip(spec.args, hexes, inputs, strict=True):
+            lines.append(f"{name} = torch.tensor([float.fromhex(h) for h in {h!r}], "
+                         f"dtype=torch.float64).reshape({tuple(t.shape)!r})"
+                         f".to(torch.{dtype}).requires_grad_()")
+        lines.append(source(op, {}).rstrip())
+        args = ", ".join(spec.args)
+        lines.append(f"out = fn({args})")
+        lines.append(f"g = torch.autograd.grad(out, [{args}], torch.ones_like(out), "
+                     f"create_graph={order == 2})")
+        if order == 2:
+            lines.append(f"g = torch.autograd.grad(g, [{args}], [torch.ones_like(x) for x in g],"
+                         " allow_unused=True)")
+        lines.append("print([[float(e).hex() for e in x.double().flatten()] for x in g "
+                     "if x is not None])")
+        return "\n".join(lines) + "\n"
+
+    described = [{"name": n, "shape": list(t.shape), "dtype": dtype,
+                  "values": np.array2string(t.detach().double().numpy(), precision=6)}
+                 for n, t in zip(spec.args, inputs, strict=True)]
+    return Case(fn, inputs, list(spec.args), {}, reproducer, described)
