@@ -32,6 +32,7 @@ import re
 import textwrap
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import mpmath
@@ -40,7 +41,7 @@ import numpy as np
 from oracle import fd as fdm
 from oracle.balls import relative_radius
 from oracle.engines import Unsupported, engine_for
-from oracle.tolerances import engine_tolerance, fd_tolerance, np_dtype, ulp_error
+from oracle.tolerances import engine_tolerance, fd_tolerance, np_dtype, ulp, ulp_error
 from oracle.verdict import SEVERITY, Element, Verdict
 
 __all__ = ["crosscheck", "MAX_ELEMENTS"]
@@ -166,6 +167,147 @@ def _worst(statuses: Sequence[str]) -> str:
     return min(statuses, key=SEVERITY.index) if statuses else "ok"
 
 
+@dataclass
+class _Elements:
+    """What the per-element judging reads: the oracle's result, the engine's and the finite
+    differences' values, and the graph."""
+
+    result: Any
+    x64: list[np.ndarray]
+    diff_idx: list[int]
+    dtypes: list[str]
+    names: list[str]
+    computed: list[np.ndarray]
+    fd_est: list[Any]
+    kinks: dict[tuple[int, tuple[int, ...]], Any]
+    depth: int
+    order: int
+    graph: Any
+    digits: int
+
+
+def _forward_rounding(graph: Any, grad_outputs: Any, result: Any, x64: list[np.ndarray],
+                      digits: int) -> list[np.ndarray] | None:
+    """Per element, |exact gradient - exact gradient at the engine's rounded forward values|:
+    what the forward's rounding moves the exact derivative by (``2**(t * 1e6)`` at ``t =
+    0.001``: ``t * 1e6`` rounds to 1000, 2e-14 off, and the derivative moves by 86 ULP), which
+    no backward can undo. None when that gradient cannot be had."""
+    from oracle.exact import exact_grad_at_engine_values
+
+    at = exact_grad_at_engine_values(graph, grad_outputs, digits=digits)
+    if at.status != "ok" or not result.grads:
+        return None
+    slack = []
+    for exact, rounded, x in zip(result.grads, at.grads, x64, strict=True):
+        if exact is None or rounded is None:
+            slack.append(np.zeros(x.shape))
+            continue
+        diff = np.array([float(abs(a - b)) for a, b in
+                         zip(exact.reshape(-1), rounded.reshape(-1), strict=True)])
+        slack.append(np.where(np.isfinite(diff), diff, 0.0).reshape(x.shape))
+    return slack
+
+
+def _judge_elements(el: _Elements, slack: list[np.ndarray] | None
+                    ) -> tuple[list[Element], list[str], dict[str, Any]]:
+    """Each element's row and status, the bound widened by ``slack`` (per input) if given."""
+    result, x64, diff_idx, dtypes, names = el.result, el.x64, el.diff_idx, el.dtypes, el.names
+    computed, fd_est, kinks, depth, order = el.computed, el.fd_est, el.kinks, el.depth, el.order
+    graph, digits = el.graph, el.digits
+    rows: list[Element] = []
+    all_status: list[str] = []
+    tol_info: dict[str, Any] = {}
+    # A leaf that does not reach the outputs has no exact gradient (``None``): it is zero,
+    # which the engine may give as ``None`` (read as zeros above) or as zeros.
+    exact_mp = [np.full(x.shape, mpmath.mpf(0), dtype=object) if g is None else g
+                for g, x in zip(result.grads or [None] * len(x64), x64, strict=True)]
+    exact64 = [np.zeros(x.shape) if a is None else np.asarray(a, dtype=np.float64)
+               for a, x in zip(result.float64, x64, strict=True)]
+    floor = max((float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0)) for a in exact64),
+                default=0.0)
+    # At the second order the weighted outputs are terms only when a VJP reads a rounded
+    # result (oracle.tolerances); acos's pi/2 would otherwise hide a cancelling formula.
+    outputs_count = order == 1 or graph.reads_results()
+    for k, i_k in enumerate(diff_idx):
+        dt = dtypes[i_k]
+        x = exact64[k]
+        moved = (np.abs(fd_est[k].scale) if order == 1 else
+                 np.abs(fd_est[k].scale) / np.maximum(np.abs(x64[k]), 1.0) * outputs_count)
+        te = engine_tolerance(x, dt, depth=depth * order,
+                              floor=np.maximum(floor, np.where(np.isfinite(moved), moved, 0.0)),
+                              terms=(getattr(result, "abs_grads", None) or [None] * len(x64))[k])
+        tf = fd_tolerance(fd_est[k])
+        tol_info.setdefault("engine", {"reason": te.reason, **te.params})
+        tol_info.setdefault("fd", {"reason": tf.reason, **tf.params})
+        scale = float(np.max(np.abs(np.where(np.isfinite(x), x, 0.0)), initial=0.0))
+        natural = np.abs(fd_est[k].scale) / np.maximum(np.abs(x64[k]), 1.0)
+        e_ulp = ulp_error(computed[k], x, dt)
+        extra = np.zeros(x.size) if slack is None else slack[k].reshape(-1)
+        te_abs = te.abs.reshape(-1) + extra
+        te_ulps = te.ulps.reshape(-1) + extra / ulp(np.abs(x.reshape(-1)), dt)
+        rounded = _rounded(result, k, x, dt)
+        f_ulp = ulp_error(fd_est[k].value, x, dt)
+        shape = x64[k].shape
+        for j in range(x64[k].size):
+            idx = tuple(int(i) for i in np.unravel_index(j, shape)) if shape else ()
+            e = float(computed[k].flat[j])
+            xv = float(x.flat[j])
+            f = float(fd_est[k].value.flat[j])
+            fe = float(fd_est[k].error.flat[j])
+            kink = kinks.get((k, idx)) or (kinks.get((k, (0,))) if not idx else None)
+            if kink is not None:
+                expected = float(kink.expected)
+                # An infinity is judged by whether it is the convention's value rounded (a
+                # float16 jump's -g * floor(x / y) overflows to -inf), never as a distance.
+                on_it = e == float(_in_dtype(np.array(expected), dt)) or (
+                    abs(e - expected) <= te_abs[j])
+                status = "kink" if on_it else "engine-wrong"
+            else:
+                status = _status(e, xv, f, te_abs[j], float(tf.abs.flat[j]),
+                                 max(scale, float(natural.flat[j])), float(rounded.flat[j]),
+                                 math.isinf(xv) and bool(mpmath.isfinite(exact_mp[k].flat[j])))
+            all_status.append(status)
+            abs_err = abs(e - xv)
+            rows.append(Element(
+                input=names[diff_idx[k]], index=list(idx), engine=e,
+                exact=_decimal(exact_mp[k].flat[j], digits),
+                fd=f, fd_error_estimate=fe, abs_error=abs_err,
+                rel_error=abs_err / abs(xv) if xv != 0 else (0.0 if abs_err == 0 else math.inf),
+                ulp_error=float(e_ulp.flat[j]), fd_ulp_error=float(f_ulp.flat[j]),
+                tolerance_ulps=float(te_ulps[j]), status=status))
+    return rows, all_status, tol_info
+
+
+def _fd_alone(verdict: Verdict, fd_est: list[Any], computed: list[np.ndarray],
+              dtypes: list[str], names: list[str], depth: int) -> None:
+    """Where the exact oracle cannot judge, finite differences still can find the engine wrong:
+    an element whose FD estimate is conclusive (its error bound under ``FD_CONCLUSIVE`` of the
+    gradient's scale) and farther from the engine than that bound plus the engine's own bound
+    fails the verdict. Agreement proves nothing exactly, so the verdict stays unjudged."""
+    wrong = []
+    for k, est in enumerate(fd_est):
+        f = np.asarray(est.value, dtype=np.float64)
+        tf = fd_tolerance(est).abs
+        finite = np.isfinite(f) & np.isfinite(tf)
+        scale = float(np.max(np.abs(np.where(finite, f, 0.0)), initial=0.0))
+        te = engine_tolerance(np.where(finite, f, 0.0), dtypes[k], depth=depth,
+                              floor=scale).abs
+        e = computed[k].reshape(f.shape)
+        with np.errstate(invalid="ignore"):
+            off = finite & (tf <= FD_CONCLUSIVE * max(scale, np.finfo(float).tiny)) & ~(
+                np.abs(e - f) <= tf + te)
+        wrong += [(names[k], np.unravel_index(j, f.shape), float(e.flat[j]), float(f.flat[j]))
+                  for j in np.flatnonzero(off)]
+    if wrong:
+        name, idx, e, f = wrong[0]
+        verdict.message = (f"{verdict.message}; finite differences alone find {len(wrong)} "
+                           f"element(s) wrong: {name}{list(map(int, idx))} engine {e!r}, "
+                           f"fd {f!r}")
+        verdict.status = "engine-wrong"
+    else:
+        verdict.message += "; finite differences find nothing wrong (not a proof: unjudged)"
+
+
 def crosscheck(
     fn: Callable[..., Any],
     inputs: Sequence[Any],
@@ -286,7 +428,32 @@ def crosscheck(
         verdict.reproducer = engine.reproducer(inputs, code_names, needs, call, defs, go64, order,
                                                v64)
 
+    # -- finite differences in float64 (they judge alone where the exact oracle cannot) -------
+    def f64_fn(points: list[np.ndarray]) -> list[np.ndarray]:
+        return engine.evaluate64(fn, inputs, diff_idx, points)
+
+    domains = None
+    if info is not None:
+        domains = [info.domains.get(names[i]) for i in diff_idx]
+    x64 = [np.asarray(arrays[i], dtype=np.float64) for i in diff_idx]
+
+    def fd_estimates() -> list[Any]:
+        if order == 1:
+            return fdm.vjp(f64_fn, x64, go64, domains=domains)
+        return fdm.hvp(f64_fn, x64, go64, v64)
+
+    def unjudged(status: str, why: str) -> Verdict:
+        verdict.status, verdict.message = status, why
+        try:
+            _fd_alone(verdict, fd_estimates(), computed, [dtypes[i] for i in diff_idx],
+                      [names[i] for i in diff_idx], depth * order)
+        except Exception as exc:  # noqa: BLE001 - FD failing leaves the check unjudged
+            verdict.message += f"; finite differences failed too ({type(exc).__name__})"
+        verdict.duration_s = time.perf_counter() - t0
+        return verdict
+
     # -- the exact oracle ---------------------------------------------------------------------
+    oracle_replaced = exact_grad is not None if order == 1 else exact_hvp is not None
     try:
         if order == 1:
             if exact_grad is None:
@@ -298,10 +465,7 @@ def crosscheck(
             result = exact_hvp(graph, None, rec.v, grad_outputs=rec.grad_outputs,
                                digits=digits, **exact_options)
     except Exception as exc:  # noqa: BLE001 - an oracle crash judges nothing about the engine
-        verdict.status = "oracle-gave-up"
-        verdict.message = f"the oracle raised {type(exc).__name__}: {exc}"
-        verdict.duration_s = time.perf_counter() - t0
-        return verdict
+        return unjudged("oracle-gave-up", f"the oracle raised {type(exc).__name__}: {exc}")
     expression = getattr(result, "expression", None)
     if expression is not None:
         from sympy.printing.mathml import mathml
@@ -309,85 +473,24 @@ def crosscheck(
         verdict.derivative = {"text": str(expression),
                               "mathml": mathml(expression, printer="presentation")}
     if result.status in ("unsupported", "oracle-gave-up"):
-        verdict.status = result.status
-        verdict.message = result.reason
-        verdict.duration_s = time.perf_counter() - t0
-        return verdict
+        return unjudged(result.status, result.reason)
     kinks: dict[tuple[int, tuple[int, ...]], Any] = {}
     for k in getattr(result, "kinks", ()) or ():
         # ``input`` counts the differentiated inputs (as passed to the oracle), or is a name.
         which = k.input if isinstance(k.input, int) else diff_idx.index(names.index(k.input))
         kinks[(which, tuple(int(i) for i in np.atleast_1d(k.index)))] = k
 
-    # -- finite differences in float64 -------------------------------------------------------
-    def f64_fn(points: list[np.ndarray]) -> list[np.ndarray]:
-        return engine.evaluate64(fn, inputs, diff_idx, points)
-
-    domains = None
-    if info is not None:
-        domains = [info.domains.get(names[i]) for i in diff_idx]
-    x64 = [np.asarray(arrays[i], dtype=np.float64) for i in diff_idx]
-    if order == 1:
-        fd_est = fdm.vjp(f64_fn, x64, go64, domains=domains)
-    else:
-        fd_est = fdm.hvp(f64_fn, x64, go64, v64)
-
-    # -- per element ------------------------------------------------------------------------
-    rows: list[Element] = []
-    all_status: list[str] = []
-    tol_info: dict[str, Any] = {}
-    # A leaf that does not reach the outputs has no exact gradient (``None``): it is zero,
-    # which the engine may give as ``None`` (read as zeros above) or as zeros.
-    exact_mp = [np.full(x.shape, mpmath.mpf(0), dtype=object) if g is None else g
-                for g, x in zip(result.grads or [None] * len(x64), x64, strict=True)]
-    exact64 = [np.zeros(x.shape) if a is None else np.asarray(a, dtype=np.float64)
-               for a, x in zip(result.float64, x64, strict=True)]
-    floor = max((float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0)) for a in exact64),
-                default=0.0)
-    # At the second order the weighted outputs are terms only when a VJP reads a rounded
-    # result (oracle.tolerances); acos's pi/2 would otherwise hide a cancelling formula.
-    outputs_count = order == 1 or graph.reads_results()
-    for k, i_k in enumerate(diff_idx):
-        dt = dtypes[i_k]
-        x = exact64[k]
-        moved = (np.abs(fd_est[k].scale) if order == 1 else
-                 np.abs(fd_est[k].scale) / np.maximum(np.abs(x64[k]), 1.0) * outputs_count)
-        te = engine_tolerance(x, dt, depth=depth * order,
-                              floor=np.maximum(floor, np.where(np.isfinite(moved), moved, 0.0)),
-                              terms=(getattr(result, "abs_grads", None) or [None] * len(x64))[k])
-        tf = fd_tolerance(fd_est[k])
-        tol_info.setdefault("engine", {"reason": te.reason, **te.params})
-        tol_info.setdefault("fd", {"reason": tf.reason, **tf.params})
-        scale = float(np.max(np.abs(np.where(np.isfinite(x), x, 0.0)), initial=0.0))
-        natural = np.abs(fd_est[k].scale) / np.maximum(np.abs(x64[k]), 1.0)
-        e_ulp = ulp_error(computed[k], x, dt)
-        rounded = _rounded(result, k, x, dt)
-        f_ulp = ulp_error(fd_est[k].value, x, dt)
-        shape = x64[k].shape
-        for j in range(x64[k].size):
-            idx = tuple(int(i) for i in np.unravel_index(j, shape)) if shape else ()
-            e = float(computed[k].flat[j])
-            xv = float(x.flat[j])
-            f = float(fd_est[k].value.flat[j])
-            fe = float(fd_est[k].error.flat[j])
-            kink = kinks.get((k, idx)) or (kinks.get((k, (0,))) if not idx else None)
-            if kink is not None:
-                expected = float(kink.expected)
-                status = "kink" if abs(e - expected) <= float(te.abs.flat[j]) else \
-                    "engine-wrong"
-            else:
-                status = _status(e, xv, f, float(te.abs.flat[j]), float(tf.abs.flat[j]),
-                                 max(scale, float(natural.flat[j])), float(rounded.flat[j]),
-                                 math.isinf(xv) and bool(mpmath.isfinite(exact_mp[k].flat[j])))
-            all_status.append(status)
-            abs_err = abs(e - xv)
-            rows.append(Element(
-                input=names[diff_idx[k]], index=list(idx), engine=e,
-                exact=_decimal(exact_mp[k].flat[j], digits),
-                fd=f, fd_error_estimate=fe, abs_error=abs_err,
-                rel_error=abs_err / abs(xv) if xv != 0 else (0.0 if abs_err == 0 else math.inf),
-                ulp_error=float(e_ulp.flat[j]), fd_ulp_error=float(f_ulp.flat[j]),
-                tolerance_ulps=float(te.ulps.flat[j]), status=status))
+    fd_est = fd_estimates()
+    elements = _Elements(result, x64, diff_idx, dtypes, names, computed, fd_est, kinks, depth,
+                         order, graph, digits)
+    rows, all_status, tol_info = _judge_elements(elements, None)
+    if order == 1 and not oracle_replaced and "engine-wrong" in all_status:
+        slack = _forward_rounding(graph, rec.grad_outputs, result, x64, digits)
+        if slack is not None:
+            rows, all_status, tol_info = _judge_elements(elements, slack)
+            tol_info["forward_rounding"] = (
+                "the bound adds |exact - exact at the engine's rounded forward values|: the "
+                "forward's rounding carried through the exact derivative")
     verdict.status = _worst(all_status)
     if kinks:
         tol_info["kinks"] = [{"input": names[diff_idx[i]], "index": list(ix),

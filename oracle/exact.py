@@ -52,6 +52,7 @@ __all__ = [
     "KinkElement",
     "EdgeElement",
     "exact_grad",
+    "exact_grad_at_engine_values",
     "exact_hvp",
     "exact_hessian",
     "exact_forward",
@@ -656,9 +657,31 @@ def _labelled(node: IRNode, arg: str, at: dict[str, Any], element: tuple[str, in
     return None
 
 
+# How far (in ULPs of its dtype) an engine's forward value may be from the exact value of its op at
+# its inputs and still count as that value rounded: further off is a forward bug, not rounding.
+ROUNDING_ULPS = 4.0
+
+
+def _rounded_out(node: IRNode, exact: list[Any]) -> list[Any]:
+    """The engine's values of ``node`` where each is the exact value (of the op at the engine's
+    inputs) rounded, and the exact value elsewhere."""
+    from oracle.tolerances import ulp
+
+    if node.value is None or node.value.size != len(exact) or node.value.dtype.kind in "biu":
+        return exact
+    engine = np.asarray(node.value, dtype=np.float64).reshape(-1)
+    wide = np.array([float(_real(v)) for v in exact])
+    with np.errstate(invalid="ignore", over="ignore"):
+        near = np.isfinite(engine) & (
+            np.abs(engine - wide) <= ROUNDING_ULPS * ulp(wide, node.dtype))
+    return [mpmath.mpf(float(e)) if n else v for e, n, v in zip(engine, near, exact, strict=True)]
+
+
 class _Evaluator:
-    def __init__(self, graph: Graph, budget: _Budget, backend: str) -> None:
+    def __init__(self, graph: Graph, budget: _Budget, backend: str,
+                 engine_values: bool = False) -> None:
         self.graph = graph
+        self.engine_values = engine_values
         self.budget = budget
         self.backend = backend
         self.values: dict[int, list[Any]] = {}
@@ -685,7 +708,8 @@ class _Evaluator:
                 raise Unsupported(f"no SymPy meaning for op {node.op!r} ({what})")
             local = self._node(node, meaning)
             self.locals[node.id] = local
-            self.values[node.id] = local.out
+            self.values[node.id] = _rounded_out(node, local.out) if self.engine_values else (
+                local.out)
             self.shapes[node.id] = local.shape
 
     def _node(self, node: IRNode, meaning: Meaning) -> _Local:
@@ -1522,6 +1546,51 @@ def exact_grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, digits: i
     """
     return _run(outputs, inputs, grad_outputs, None, digits, time_budget, size_budget, mode,
                 backend)
+
+
+def exact_grad_at_engine_values(graph: Graph, grad_outputs: Any = None, *, digits: int = 40,
+                                time_budget: float = 60.0, size_budget: int = 200_000
+                                ) -> ExactResult:
+    """The gradient an exact backward would compute from the engine's forward: each op's exact
+    partials taken at the values the engine computed (where each is the exact value rounded,
+    within ``ROUNDING_ULPS``), chained in mpmath. Its distance from ``exact_grad`` is the
+    forward's rounding carried through the exact derivative: part of the bound an engine's
+    gradient is judged against, which no backward can do better than.
+
+    Args:
+        graph: The recorded ``oracle.ir.Graph``.
+        grad_outputs: The weight of each output, as arrays. Defaults to None: ones.
+        digits: Significant decimal digits (mpmath works with 10 more). Defaults to 40.
+        time_budget: Seconds before the oracle gives up. Defaults to 60.
+        size_budget: Expression terms before the oracle gives up. Defaults to 200,000.
+
+    Returns:
+        An ``ExactResult`` as ``exact_grad``'s (status, grads, float64), without kinks.
+
+    >>> import symgrad
+    >>> from oracle.engines import engine_for
+    >>> t = symgrad.tensor([0.001], dtype=symgrad.float64, requires_grad=True)
+    >>> rec = engine_for([t]).record(lambda t: (2 ** (t * 1e6)).sum(), [t])
+    >>> exact = exact_grad(rec.graph, None).float64[0][0]
+    >>> rounded = exact_grad_at_engine_values(rec.graph).float64[0][0]
+    >>> bool(rounded == rec.grads[0][0] != exact)  # 2**1000, not 2**(1000 + 2e-14)
+    True
+    """
+    n_inputs = len(graph.inputs)
+    budget = _Budget(time_budget, size_budget)
+    try:
+        with mpmath.workdps(digits + 10):
+            ev = _Evaluator(graph, budget, "sympy", engine_values=True)
+            ev.forward()
+            need = ev.needs({i for i in graph.inputs if i is not None})
+            adj, _ = ev.reverse(_seeds(graph, grad_outputs), need)
+            values = [adj.get(nid, [mpmath.mpf(0)] * len(ev.values[nid]))
+                      if nid is not None else None for nid in graph.inputs]
+            return _result("ok", "", values, graph.input_shapes, [], [])
+    except Unsupported as e:
+        return _failed("unsupported", str(e), n_inputs)
+    except (_GaveUp, RecursionError) as e:
+        return _failed("oracle-gave-up", str(e), n_inputs)
 
 
 def exact_hvp(outputs: Any, inputs: Any, v: Any, grad_outputs: Any = None, *, digits: int = 40,

@@ -69,6 +69,16 @@ def test_exit_code_follows_verdict_passed(tmp_path, stand_in, status, code):
         code == 0)
 
 
+@pytest.mark.parametrize("status,code", [("unsupported", 0), ("nonfinite", 0),
+                                         ("engine-wrong", 1), ("ok", 0)])
+def test_allow_unjudged_forgives_only_unjudged(tmp_path, stand_in, status, code):
+    stand_in({"mul": status})
+    assert main(["--ops", "mul", "--dtypes", "float64", "--allow-unjudged",
+                 "--out", str(tmp_path)]) == code
+    statuses = {v["status"] for v in read_results(tmp_path / "results.json").verdicts}
+    assert statuses == {status}  # still recorded as they are, counted apart
+
+
 def test_results_only_and_usage_errors(tmp_path, stand_in):
     stand_in({})
     assert main(["--ops", "mul", "--dtypes", "float64", "--results-only",

@@ -54,6 +54,16 @@ def _require_mkdocs() -> None:
     assert not missing, f"CI must build the docs, but {', '.join(missing)} is not installed"
 
 
+def test_the_docs_hooks_examples_run() -> None:
+    _require_mkdocs()  # the hooks import griffe, which comes with the docs extra
+    for path in sorted((ROOT / "docs" / "hooks").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"docs_hooks_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert failed == 0, f"{path.name}: {failed} example(s) failed"
+
+
 def _build(out: Path) -> None:
     build = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],

@@ -15,15 +15,8 @@ import griffe
 def fence_doctests(text: str) -> str:
     """``text`` with each doctest block wrapped in a ``pycon`` code fence.
 
-    >>> print(fence_doctests("Twice.\\n\\n>>> 2 * 2\\n4\\n\\nDone."))
-    Twice.
-    <BLANKLINE>
-    ```pycon
-    >>> 2 * 2
-    4
-    ```
-    <BLANKLINE>
-    Done.
+    >>> fence_doctests("Twice.\\n\\n>>> 2 * 2\\n4\\n\\nDone.").splitlines()
+    ['Twice.', '', '```pycon', '>>> 2 * 2', '4', '```', '', 'Done.']
     """
     out: list[str] = []
     indent: str | None = None

@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 
 import symgrad
+from oracle.catalog import EDGES, points
 from oracle.engines.base import Case, Engine, MutantCase, OpInfo, Recording, Unsupported
 from oracle.ir import Graph, IRNode
+from oracle.tolerances import np_dtype
 from symgrad import _dtypes
 from symgrad.autograd.graph import AccumulateGrad, Node
 from symgrad.ops.registry import REGISTRY, OpDef, apply
@@ -272,7 +274,7 @@ class SymgradEngine(Engine):
             checkable = op.vjp is not None and bool(op.differentiable)
             dtypes = tuple(d for d in floats if _dtypes._by_name(d) in op.dtypes) \
                 if checkable else ()
-            out[name] = (dtypes, len(op.samples), bool(op.double_backward))
+            out[name] = (dtypes, len(op.samples) + (name in EDGES), bool(op.double_backward))
         return out
 
     def case(self, op: str, dtype: str, sample: int) -> Case:
@@ -284,7 +286,9 @@ class SymgradEngine(Engine):
         """
         from symgrad.testing.samples import make_samples, op_call
 
-        s = make_samples(op, dtype)[sample]
+        samples = make_samples(op, dtype)
+        edges = sample == len(samples) and op in EDGES
+        s = _edge_sample(op, dtype) if edges else samples[sample]
         diff = s.differentiable()
         leaves = s.tensors()
 
@@ -325,6 +329,15 @@ class SymgradEngine(Engine):
         from oracle.engines import symgrad_mutants
 
         return symgrad_mutants.cases(ops, dtypes, seed)
+
+
+def _edge_sample(op: str, dtype: str) -> Any:
+    """The sample after an op's declared ones: the catalog's points (``oracle.catalog``), where
+    gradient bugs live (signed zeros, +-1, tails, overflow thresholds, domain edges)."""
+    from symgrad.testing.samples import SampleInput
+
+    return SampleInput(op, "edges", dtype,
+                       {"self": points(op, dtype).astype(np_dtype(dtype))})
 
 
 def _describe(name: str, a: np.ndarray) -> dict[str, Any]:

@@ -401,8 +401,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,
             inplace: bool = False) -> Tensor:
     """Each element zeroed with probability ``p`` and the rest scaled by ``1 / (1 - p)`` in
-    training; ``input`` itself otherwise. The mask is a constant: ``input * mask``, as PyTorch
-    records it (MulBackward0).
+    training; ``input`` itself otherwise. The mask is a constant drawn from the random stream as
+    PyTorch draws it (so a seed gives PyTorch's mask), and ``input * mask`` is recorded as
+    PyTorch records it (MulBackward0).
 
     Parameters:
         input: the tensor to drop elements of.
@@ -425,9 +426,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         return input
     if p == 1.0:
         return input * symgrad.zeros((), dtype=input.dtype)
-    # PyTorch's CPU mask: bernoulli_(1 - p) on a tensor like input, so a seed drops what it drops.
-    keep = symgrad.empty_like(input).bernoulli_(1 - p)
-    return input * (keep / (1 - p))
+    # PyTorch's CPU dropout, draw for draw: a Bernoulli mask from the same stream, scaled.
+    noise = symgrad.empty_like(input).bernoulli_(1 - p)
+    return input * noise.div_(1 - p)
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,

@@ -17,6 +17,7 @@ import numpy as np
 import symgrad
 from symgrad import _dtypes
 from symgrad.nn import functional as F
+from symgrad.nn import init
 from symgrad.nn.modules import Module
 from symgrad.nn.parameter import Parameter
 from symgrad.tensor import Tensor
@@ -177,7 +178,7 @@ class Dropout(Module):
 class Embedding(Module):
     """A table of ``num_embeddings`` vectors of ``embedding_dim``, looked up by index.
 
-    ``weight`` starts from the standard normal distribution, as in PyTorch.
+    ``weight`` starts from the standard normal distribution, drawn as PyTorch draws it.
 
     Parameters:
         num_embeddings: the number of rows.
@@ -192,7 +193,7 @@ class Embedding(Module):
     def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
         super().__init__()
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        self.weight = Parameter(symgrad.randn(num_embeddings, embedding_dim))
+        self.weight = init.normal_(Parameter(symgrad.empty(num_embeddings, embedding_dim)))
 
     def forward(self, input: Tensor) -> Tensor:
         """The rows of ``weight`` at the indices ``input``.
@@ -228,7 +229,7 @@ class LayerNorm(Module):
     >>> import symgrad
     >>> norm = symgrad.nn.LayerNorm(2)
     >>> norm, norm(symgrad.tensor([[1.0, 3.0]]))
-    (LayerNorm((2,), eps=1e-05, elementwise_affine=True), tensor([[-1.0000,  1.0000]], \
+    (LayerNorm((2,), eps=1e-05, elementwise_affine=True, bias=True), tensor([[-1.0000,  1.0000]], \
 grad_fn=<NativeLayerNormBackward0>))
     """
 
@@ -262,7 +263,7 @@ grad_fn=<NativeLayerNormBackward0>))
 
         >>> import symgrad
         >>> symgrad.nn.LayerNorm((2, 3), eps=1e-6).extra_repr()
-        '(2, 3), eps=1e-06, elementwise_affine=True'
+        '(2, 3), eps=1e-06, elementwise_affine=True, bias=True'
         """
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")

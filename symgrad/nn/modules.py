@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from symgrad import _dtypes
 from symgrad.autograd import grad_mode
 from symgrad.creation import empty
 from symgrad.nn import functional as F
@@ -197,6 +198,60 @@ class Module:
         """
         return self.train(False)
 
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Move the parameters to a device (only the CPU) or convert them to a floating dtype,
+        in place, keeping each ``Parameter`` object; returns self.
+
+        Parameters:
+            args: a device, a dtype, or both, as ``Tensor.to`` takes them.
+            kwargs: ``device=`` and ``dtype=``.
+
+        >>> import symgrad
+        >>> layer = symgrad.nn.Linear(2, 1).to("cpu").to(symgrad.float64)
+        >>> layer.weight.dtype
+        symgrad.float64
+        >>> layer.to("cuda")
+        Traceback (most recent call last):
+        ...
+        AssertionError: Torch not compiled with CUDA enabled
+        """
+        for p in self.parameters():
+            converted = p.data.to(*args, **kwargs)
+            if converted.dtype is not p.dtype:
+                if not converted.is_floating_point():
+                    raise TypeError("nn.Module.to only accepts floating point or complex dtypes, "
+                                    f"but got desired dtype={converted.dtype}")
+                p.data = converted
+        return self
+
+    def double(self) -> Module:
+        """Convert the floating parameters to float64, in place; returns self.
+
+        >>> import symgrad
+        >>> symgrad.nn.Linear(2, 1).double().weight.dtype
+        symgrad.float64
+        """
+        return self.to(_dtypes.float64)
+
+    def float(self) -> Module:
+        """Convert the floating parameters to float32, in place; returns self.
+
+        >>> import symgrad
+        >>> symgrad.nn.Linear(2, 1).double().float().weight.dtype
+        symgrad.float32
+        """
+        return self.to(_dtypes.float32)
+
+    def cpu(self) -> Module:
+        """This module, already on the CPU.
+
+        >>> import symgrad
+        >>> layer = symgrad.nn.Linear(2, 1)
+        >>> layer.cpu() is layer
+        True
+        """
+        return self
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the parameters' gradients (to None, or to zeros).
 
@@ -278,21 +333,19 @@ class Module:
         own = dict(self.named_parameters())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        errors = []
+        errors = [f"size mismatch for {name}: copying a param with shape {value.shape} from "
+                  f"checkpoint, the shape in current model is {own[name].shape}."
+                  for name, value in state_dict.items()
+                  if name in own and tuple(value.shape) != tuple(own[name].shape)]
         if strict and unexpected:
-            errors.append("Unexpected key(s) in state_dict: "
+            errors.insert(0, "Unexpected key(s) in state_dict: "
                           + ", ".join(f'"{k}"' for k in unexpected) + ". ")
         if strict and missing:
-            errors.append("Missing key(s) in state_dict: "
+            errors.insert(0, "Missing key(s) in state_dict: "
                           + ", ".join(f'"{k}"' for k in missing) + ". ")
-        for name, value in state_dict.items():
-            if name in own and tuple(value.shape) != tuple(own[name].shape):
-                errors.append(f"size mismatch for {name}: copying a param with shape "
-                              f"{value.shape} from checkpoint, the shape in current model is "
-                              f"{own[name].shape}.")
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(e.rstrip() for e in errors))
+                               + "\n\t".join(errors))
         with grad_mode.no_grad():
             for name, value in state_dict.items():
                 if name in own:

@@ -3,6 +3,7 @@
 from symgrad.ops import (  # noqa: F401
     activations,
     arithmetic,
+    discrete,
     elementwise,
     indexing,
     inplace,

@@ -14,7 +14,8 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
-from symgrad.ops.elementwise import exp, tanh, where
+from symgrad.ops.arithmetic import _wide
+from symgrad.ops.elementwise import exp, where
 from symgrad.ops.registry import (
     Kink,
     Sample,
@@ -37,10 +38,6 @@ def _sym(name: str) -> Any:
     import symgrad
 
     return getattr(symgrad, name)
-
-
-def _sigmoid(x: Tensor) -> Tensor:
-    return 1 / (1 + exp(-x))
 
 
 def _erf_np(x: np.ndarray) -> np.ndarray:
@@ -95,11 +92,15 @@ def _gelu_forward(self: np.ndarray, *, approximate: str) -> np.ndarray:
     return (0.5 * self * (1 + _erf_np((self * _SQRT_HALF).astype(np.float64)))).astype(self.dtype)
 
 
+# NOTE: 0.5 (1 + t) and 1 - t*t (t = tanh u) cancel where t is near -1 or +1 (float64's second
+# derivative was 24k ULP off at x = 4.96); they are sigmoid(2u) and 4 sigmoid(2u) sigmoid(-2u),
+# which do not. Narrow dtypes are worked in float64 (x**3 overflows float16 at 41) and rounded once.
 def _gelu_vjp(g: Tensor, self: Tensor, *, approximate: str) -> Tensor:
     if approximate == "tanh":
-        t = tanh(_GELU_C * (self + 0.044715 * self ** 3))
-        return g * (0.5 * (1 + t) + 0.5 * self * (1 - t * t) * _GELU_C
-                    * (1 + 3 * 0.044715 * self * self))
+        g, x = _wide(g), _wide(self)
+        two_u = 2 * _GELU_C * (x + 0.044715 * x ** 3)
+        slope = 2 * _GELU_C * (1 + 3 * 0.044715 * x * x)
+        return g * (_sym("sigmoid")(two_u) * (1 + x * _sym("sigmoid")(-two_u) * slope))
     cdf = 0.5 * (1 + _sym("erf")(self * _SQRT_HALF))
     return g * (cdf + self * exp(-0.5 * self * self) * _INV_SQRT_2PI)
 
@@ -109,9 +110,16 @@ GELU = defop("gelu", "GeluBackward0", _gelu_forward, vjp=_gelu_vjp, dtype_rule="
                       Sample(((2, 3),), {"approximate": "tanh"})),
              refuses=not_implemented("GeluKernelImpl", NOT_FLOATING),
              torch="torch.nn.functional.gelu(self, approximate=approximate)")
+# NOTE: silu' = s(x) (1 + x s(-x)) with the sigmoid op, whose own VJP stays finite (1 / (1 + e**-x)
+# differentiated again is inf / inf = nan once e**-x overflows: float16 at x = -12); narrow dtypes
+# are worked in float64, where s(x) is not a subnormal of a few bits, and rounded once.
+def _silu_vjp(g: Tensor, x: Tensor) -> Tensor:
+    return g * _sym("sigmoid")(x) * (1 + x * _sym("sigmoid")(-x))
+
+
 SILU = defop("silu", "SiluBackward0",
              lambda self: (self / (1 + np.exp(-self))).astype(self.dtype),
-             vjp=lambda g, self: g * _sigmoid(self) * (1 + self * (1 - _sigmoid(self))),
+             vjp=lambda g, self: _silu_vjp(_wide(g), _wide(self)),
              dtype_rule="same", samples=_ONE, refuses=not_implemented("silu_cpu", NOT_FLOATING),
              torch="torch.nn.functional.silu(self)")
 
@@ -123,11 +131,14 @@ def _softplus_forward(self: np.ndarray, *, beta: float, threshold: float) -> np.
     return np.where(z > threshold, self, soft).astype(self.dtype)
 
 
-# NOTE: above the threshold softplus is the identity, so its slope there is exactly 1.
+# NOTE: above the threshold softplus is the identity, so its slope there is exactly 1. Below it,
+# the slope is the sigmoid op (in float64 for narrow dtypes, as silu's), whose own VJP stays
+# finite: 1 / (1 + exp(-z)) differentiated again is inf / inf = nan once exp(-z) overflows
+# (float16 at z = -11).
 SOFTPLUS = defop(
     "softplus", "SoftplusBackward0", _softplus_forward,
     vjp=lambda g, self, *, beta, threshold: where(
-        self * beta > threshold, g, g * _sigmoid(self * beta)),
+        self * beta > threshold, g, _wide(g) * _sym("sigmoid")(_wide(self) * beta)),
     dtype_rule="same",
     samples=(Sample(((2, 3),), {"beta": 1.0, "threshold": 20.0}),
              Sample(((4,),), {"beta": 2.0, "threshold": 1.0})),

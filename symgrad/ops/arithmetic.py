@@ -204,13 +204,21 @@ def _pow_tensor(self: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     return np.where(negative, unit, out).astype(self.dtype)
 
 
-def _pow_tensor_vjp(g: Any, self: Any, exponent: Any, out: Any) -> tuple[Any, Any]:
-    # NOTE: for a positive base the slope is written exponent * out / self, not PyTorch's
-    # exponent * self ** (exponent - 1): that power overflows float16 where the slope does not
-    # (self = 2**-16, exponent = -0.142: self ** -1.142 is 3.2e5, the slope -4.5e4). Each
-    # branch sees a harmless base where it is not taken, so create_graph never meets 0 * inf.
+# NOTE: for a positive base the slope is written exponent * out / self, not PyTorch's
+# exponent * self ** (exponent - 1): that power overflows float16 where the slope does not
+# (self = 2**-16, exponent = -0.142: self ** -1.142 is 3.2e5, the slope -4.5e4). Each branch
+# sees a harmless base where it is not taken, so create_graph never meets 0 * inf; exponent 0
+# counts as harmless too: d/dself self**0 is 0 at base 0 (PyTorch's pow_backward_self), where
+# 0 * 0**-1 was nan. Gradients summed over a broadcast dimension are formed in float64 and
+# rounded once, after the sum, as div's are: in float16 the terms overflow to +-inf of both
+# signs and sum to nan where the exact sum is finite.
+def _pow_tensor_vjp(g: Any, self: Any, exponent: Any, out: Any, *,
+                    self_shape: tuple[int, ...], exponent_shape: tuple[int, ...]
+                    ) -> tuple[Any, Any]:
+    if tuple(self_shape) != g.shape or tuple(exponent_shape) != g.shape:
+        g, self, exponent, out = _wide(g), _wide(self), _wide(exponent), _wide(out)
     positive = self > 0
-    power_law = where(positive, 1.0, self)
+    power_law = where(positive | (exponent == 0), 1.0, self)
     d_self = where(positive, g * exponent * out / where(positive, self, 1.0),
                    g * exponent * power_law ** (exponent - 1))
     return d_self, g * out * where((self == 0) & (exponent >= 0), 0.0, log(self))

@@ -91,7 +91,16 @@ def _np(fn: Any) -> Any:
     return forward
 
 
+def _in_f64(t: Tensor) -> Tensor:
+    """``t`` in float64: a VJP formed there is rounded once to the input's dtype by the engine."""
+    return t if t._data.dtype == _F64 else t.to(_dtypes.float64)
+
+
 # -- exponentials and logarithms ------------------------------------------------------------------
+# NOTE: narrow dtypes form the VJPs of expm1, sinh and cosh in float64: at the overflow threshold
+# the rounded forward is inf where g * f'(x), for |g| < 1, is finite in the dtype. exp's VJP
+# reads its saved result only, as PyTorch's ExpBackward0 (saving self too would refuse an
+# in-place change of the input that PyTorch allows), so it keeps g * out.
 EXP, exp = _unary("exp", "ExpBackward0", _np(np.exp), lambda g, out: g * out, MODERATE,
                   """``e ** input``.
 
@@ -99,16 +108,28 @@ EXP, exp = _unary("exp", "ExpBackward0", _np(np.exp), lambda g, out: g * out, MO
     >>> symgrad.exp(symgrad.tensor([0.0]))
     tensor([1.])
     """)
-EXP2, exp2 = _unary("exp2", "Exp2Backward0", _np(np.exp2), lambda g, out: g * out * LN2,
-                    MODERATE, """``2 ** input``.
+# NOTE: exp2' = 2**(x/2) ln2 2**(x/2), not out * ln2: out overflows half a binade before the
+# derivative does (float64 at x = 1024, where the derivative is 1.246e308; float16 at 16).
+# Narrow dtypes are worked in float64 and rounded once (three roundings in float16 were 2 ULP).
+# The second factor is 2**(x - x/2), not 2**(x/2) again: its second order then carries the whole
+# of 2**x ln2**2 along x rather than twice that along x/2 halved at the end, which overflowed
+# float64 at x = 1024 where the exact value is 1.08e308.
+def _exp2_vjp(g: Tensor, self: Tensor) -> Tensor:
+    x = _in_f64(self)
+    half = x * 0.5
+    return g * exp2(half) * LN2 * exp2(x - half)
+
+
+EXP2, exp2 = _unary("exp2", "Exp2Backward0", _np(np.exp2), _exp2_vjp, MODERATE, """``2 ** input``.
 
     >>> import symgrad
     >>> symgrad.exp2(symgrad.tensor([3]))
     tensor([8.])
     """)
 # NOTE: expm1' = exp(x), not out + 1, which cancels where out is near -1.
-EXPM1, expm1 = _unary("expm1", "Expm1Backward0", _np(np.expm1), lambda g, self: g * exp(self),
-                      MODERATE, """``exp(input) - 1``, accurate near 0.
+EXPM1, expm1 = _unary("expm1", "Expm1Backward0", _np(np.expm1),
+                      lambda g, self: g * exp(_in_f64(self)), MODERATE,
+                      """``exp(input) - 1``, accurate near 0.
 
     >>> import symgrad
     >>> symgrad.expm1(symgrad.tensor([1e-10], dtype=symgrad.float64)).item()
@@ -250,14 +271,14 @@ ATAN2 = defop("atan2", "Atan2Backward0", lambda self, other: _wide(np.arctan2, s
               torch="torch.atan2(self, other)")
 
 # -- hyperbolic -----------------------------------------------------------------------------------
-SINH, sinh = _unary("sinh", "SinhBackward0", _np(np.sinh), lambda g, self: g * cosh(self),
+SINH, sinh = _unary("sinh", "SinhBackward0", _np(np.sinh), lambda g, self: g * cosh(_in_f64(self)),
                     MODERATE, """Hyperbolic sine.
 
     >>> import symgrad
     >>> symgrad.sinh(symgrad.tensor([0.0]))
     tensor([0.])
     """)
-COSH, cosh = _unary("cosh", "CoshBackward0", _np(np.cosh), lambda g, self: g * sinh(self),
+COSH, cosh = _unary("cosh", "CoshBackward0", _np(np.cosh), lambda g, self: g * sinh(_in_f64(self)),
                     MODERATE, """Hyperbolic cosine.
 
     >>> import symgrad
@@ -317,8 +338,11 @@ ACOSH, acosh = _unary("acosh", "AcoshBackward0", _np(np.arccosh),
     >>> symgrad.acosh(symgrad.tensor([1.0]))
     tensor([0.])
     """)
+# NOTE: formed in float64 for narrow dtypes: in float16 one ULP inside +-1 the second order's
+# terms -g / q / q * (1 +- x) overflow to +inf and -inf and sum to nan, where the exact value
+# (2.1e6) rounds to inf.
 ATANH, atanh = _unary("atanh", "AtanhBackward0", _np(np.arctanh),
-                      lambda g, self: g / _one_minus_square(self), UNIT,
+                      lambda g, self: g / _one_minus_square(_in_f64(self)), UNIT,
                       """Inverse hyperbolic tangent.
 
     >>> import symgrad

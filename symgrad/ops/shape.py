@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad.ops import registry
 from symgrad.ops.inplace import track_view
 from symgrad.ops.registry import ALL, OpDef, Sample, apply, defop, expose, wrap_dim
 from symgrad.tensor import Tensor
@@ -679,9 +680,19 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
     """
     target = list(_shape_args(sizes))
     lead = len(target) - input.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand(symgrad.{registry._TORCH_NAMES[input.dtype.name]}Tensor"
+                           f"{{{list(input.shape)}}}, size={target}): the number of sizes "
+                           f"provided ({len(target)}) must be greater or equal to the number of "
+                           f"dimensions in the tensor ({input.ndim})")
     for i, s in enumerate(input.shape):
         if target[lead + i] == -1:
             target[lead + i] = s
+        elif s != 1 and target[lead + i] != s:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target[lead + i]}) must match the existing "
+                f"size ({s}) at non-singleton dimension {lead + i}.  Target sizes: "
+                f"{list(_shape_args(sizes))}.  Tensor sizes: {list(input.shape)}")
     return view_apply(EXPAND, input, shape=tuple(target))
 
 

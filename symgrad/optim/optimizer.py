@@ -4,7 +4,8 @@
 gradients to None (or to zeros with ``set_to_none=False``). Hyperparameters live in
 ``param_groups`` (one dict per group, as in PyTorch), where a learning-rate scheduler changes
 them. Each update is PyTorch's single-tensor CPU formula, operation for operation in the
-parameter's dtype (``lerp``, ``addcmul``, ``addcdiv`` evaluated as its kernels evaluate them).
+parameter's dtype, rounded as its kernels round (fused multiply-adds where they fuse), so a
+float32 run gives PyTorch's parameters bit for bit.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from symgrad._fused_math import fma32, fma64
 from symgrad.autograd import grad_mode
 from symgrad.tensor import Tensor
 
@@ -176,22 +178,49 @@ class SGD(Optimizer):
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> np.ndarray:
         momentum, decay = group["momentum"], group["weight_decay"]
-        d = grad + decay * param if decay else grad
+        d = _add(grad, param, decay) if decay else grad
         if momentum:
             buf = state.get("momentum_buffer")
             # The first step starts the buffer at the gradient itself, undamped, as PyTorch does.
-            buf = d.copy() if buf is None else momentum * buf + (1 - group["dampening"]) * d
+            buf = d.copy() if buf is None else _add(buf * _scalar(momentum, buf), d,
+                                                    1 - group["dampening"])
             state["momentum_buffer"] = buf
-            d = d + momentum * buf if group["nesterov"] else buf
-        return param - group["lr"] * d
+            d = _add(d, buf, momentum) if group["nesterov"] else buf
+        return _add(param, d, -group["lr"])
+
+
+# PyTorch's CPU kernels, as they round: ``add`` with an ``alpha`` and ``addcmul`` end in one
+# fused multiply-add; ``addcdiv`` divides, then adds; ``lerp`` is a fused multiply-add from the
+# nearer end. Half precision computes as the parameter's dtype does in NumPy.
+def _fma(a: np.ndarray, b: Any, c: np.ndarray) -> np.ndarray:
+    """``a * b + c`` rounded once (float32 and float64), as PyTorch's vectorised kernels do."""
+    if c.dtype == np.float32:
+        return fma32(a, np.float32(b) if np.ndim(b) == 0 else b, c)
+    if c.dtype == np.float64:
+        return fma64(a, b, c)
+    return (a * b + c).astype(c.dtype)
+
+
+def _add(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
+    """``a.add(b, alpha=alpha)``."""
+    return _fma(b, alpha, a)
+
+
+def _addcmul(a: np.ndarray, t1: np.ndarray, t2: np.ndarray, value: float) -> np.ndarray:
+    """``a.addcmul(t1, t2, value=value)``: ``a + (value * t1) * t2``."""
+    return _fma(_scalar(value, a) * t1, t2, a)
+
+
+def _addcdiv(a: np.ndarray, t1: np.ndarray, t2: np.ndarray, value: float) -> np.ndarray:
+    """``a.addcdiv(t1, t2, value=value)``: ``a + (value * t1) / t2``."""
+    return a + _scalar(value, a) * t1 / t2
 
 
 def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
-    """PyTorch's ``lerp`` with a scalar weight: from the nearer end, for accuracy."""
-    w = start.dtype.type(weight)
+    """``start.lerp(end, weight)`` with a scalar weight: from the nearer end, for accuracy."""
     if abs(weight) < 0.5:
-        return start + w * (end - start)
-    return end - (end - start) * start.dtype.type(1 - weight)
+        return _fma(_scalar(weight, start), end - start, start)
+    return _fma(-(end - start), _scalar(1 - weight, start), end)
 
 
 def _scalar(x: float, like: np.ndarray) -> Any:
@@ -235,14 +264,14 @@ class Adam(Optimizer):
         if decay and self._decoupled:
             param = param * _scalar(1 - lr * decay, param)
         elif decay:
-            grad = grad + _scalar(decay, param) * param
+            grad = _add(grad, param, decay)
         step = state["step"] = state.get("step", 0.0) + 1
         m = state["exp_avg"] = _lerp(state.get("exp_avg", np.zeros_like(param)), grad, 1 - b1)
         v = state.get("exp_avg_sq", np.zeros_like(param)) * _scalar(b2, param)
-        v = state["exp_avg_sq"] = v + _scalar(1 - b2, param) * grad * grad
+        v = state["exp_avg_sq"] = _addcmul(v, grad, grad, 1 - b2)
         step_size = lr / (1 - b1 ** step)
         denom = np.sqrt(v) / _scalar((1 - b2 ** step) ** 0.5, param) + _scalar(group["eps"], param)
-        return param + _scalar(-step_size, param) * m / denom
+        return _addcdiv(param, m, denom, -step_size)
 
 
 class AdamW(Adam):
@@ -303,22 +332,22 @@ class RMSprop(Optimizer):
                 group: dict[str, Any]) -> np.ndarray:
         alpha, lr, momentum = group["alpha"], group["lr"], group["momentum"]
         if group["weight_decay"]:
-            grad = grad + _scalar(group["weight_decay"], param) * param
+            grad = _add(grad, param, group["weight_decay"])
         state["step"] = state.get("step", 0.0) + 1
         sq = state.get("square_avg", np.zeros_like(param)) * _scalar(alpha, param)
-        sq = state["square_avg"] = sq + _scalar(1 - alpha, param) * grad * grad
+        sq = state["square_avg"] = _addcmul(sq, grad, grad, 1 - alpha)
         if group["centered"]:
             mean = state["grad_avg"] = _lerp(state.get("grad_avg", np.zeros_like(param)), grad,
                                              1 - alpha)
-            avg = np.sqrt(sq + _scalar(-1, param) * mean * mean)
+            avg = np.sqrt(_addcmul(sq, mean, mean, -1))
         else:
             avg = np.sqrt(sq)
         avg = avg + _scalar(group["eps"], param)
         if momentum > 0:
             buf = state.get("momentum_buffer", np.zeros_like(param)) * _scalar(momentum, param)
-            buf = state["momentum_buffer"] = buf + grad / avg
-            return param + _scalar(-lr, param) * buf
-        return param + _scalar(-lr, param) * grad / avg
+            buf = state["momentum_buffer"] = _addcdiv(buf, grad, avg, 1)
+            return _add(param, buf, -lr)
+        return _addcdiv(param, grad, avg, -lr)
 
 
 class Adagrad(Optimizer):
@@ -352,13 +381,13 @@ class Adagrad(Optimizer):
                 group: dict[str, Any]) -> np.ndarray:
         step = state["step"] = state.get("step", 0.0) + 1
         if group["weight_decay"]:
-            grad = grad + _scalar(group["weight_decay"], param) * param
+            grad = _add(grad, param, group["weight_decay"])
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         start = state.get("sum")
         if start is None:
             start = np.full_like(param, group["initial_accumulator_value"])
-        total = state["sum"] = start + _scalar(1, param) * grad * grad
-        return param + _scalar(-clr, param) * grad / (np.sqrt(total) + _scalar(group["eps"], param))
+        total = state["sum"] = _addcmul(start, grad, grad, 1)
+        return _addcdiv(param, grad, np.sqrt(total) + _scalar(group["eps"], param), -clr)
 
 
 def _check_non_negative(**values: float) -> None:

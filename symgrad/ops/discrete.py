@@ -1,0 +1,100 @@
+"""Reductions whose result is an index or a truth value: ``argmax``, ``argmin``, ``all``,
+``any``. They have no gradient, so they are plain functions, not registry ops.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symgrad.ops.registry import expose, wrap_dim
+from symgrad.tensor import Tensor
+
+
+def _arg(fn: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
+    a = input._data
+    if a.size == 0:
+        raise IndexError(f"{fn}(): Expected reduction dim to be specified for input.numel() "
+                         "== 0.")
+    if dim is None:
+        out = np.asarray(getattr(np, fn)(a.reshape(-1)))
+        return Tensor._make(out.reshape((1,) * a.ndim) if keepdim else out, False, None)
+    axis = wrap_dim(dim, a.ndim)
+    out = getattr(np, fn)(a, axis=axis, keepdims=keepdim) if a.ndim else np.asarray(0)
+    return Tensor._make(np.asarray(out, dtype=np.int64), False, None)
+
+
+@expose()
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """The index of the largest element (the first of ties; NaN counts as largest), over all
+    elements flattened or along ``dim``.
+
+    Parameters:
+        input: the tensor.
+        dim: the dim to reduce; None for the index into the flattened tensor.
+        keepdim: keep the reduced dim, with length 1.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]])
+    >>> x.argmax(), x.argmax(1), x.argmax(0, keepdim=True)
+    (tensor(3), tensor([1, 0]), tensor([[1, 0, 0]]))
+    """
+    return _arg("argmax", input, dim, keepdim)
+
+
+@expose()
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """The index of the smallest element (the first of ties), as ``argmax`` finds the largest.
+
+    Parameters:
+        input: the tensor.
+        dim: the dim to reduce; None for the index into the flattened tensor.
+        keepdim: keep the reduced dim, with length 1.
+
+    >>> import symgrad
+    >>> symgrad.tensor([[1.0, 5.0], [-7.0, 0.0]]).argmin(1)
+    tensor([0, 0])
+    """
+    return _arg("argmin", input, dim, keepdim)
+
+
+def _truth(fn: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
+    a = input._data
+    axis = None if dim is None else wrap_dim(dim, a.ndim) if a.ndim else None
+    out = getattr(np, fn)(a, axis=axis, keepdims=keepdim and dim is not None)
+    # PyTorch keeps uint8 for uint8 inputs; every other dtype gives bool.
+    dtype = np.uint8 if a.dtype == np.uint8 else np.bool_
+    return Tensor._make(np.asarray(out, dtype=dtype), False, None)
+
+
+@expose()
+def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Whether every element (along ``dim``) is nonzero.
+
+    Parameters:
+        input: the tensor.
+        dim: the dim to reduce; None for all elements.
+        keepdim: keep the reduced dim, with length 1.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([[1.0, 0.0], [2.0, 3.0]])
+    >>> x.all(), x.all(1), (x >= 0).all()
+    (tensor(False), tensor([False,  True]), tensor(True))
+    """
+    return _truth("all", input, dim, keepdim)
+
+
+@expose()
+def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Whether some element (along ``dim``) is nonzero.
+
+    Parameters:
+        input: the tensor.
+        dim: the dim to reduce; None for all elements.
+        keepdim: keep the reduced dim, with length 1.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([[1.0, 0.0], [0.0, 0.0]])
+    >>> x.any(), x.any(1)
+    (tensor(True), tensor([ True, False]))
+    """
+    return _truth("any", input, dim, keepdim)

@@ -1,0 +1,314 @@
+"""The PyTorch API that programs use, against torch 2.13: devices, the legacy constructor,
+formatting, the ``*_as`` views, losses as modules and functions, layers, containers, state
+dicts, train/eval, and PyTorch's exception classes and messages for misuse."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+import symgrad
+
+torch = pytest.importorskip("torch")
+
+X = [[0.25, -1.5, 2.0], [0.75, 0.5, -0.125]]
+P = [[0.2, 0.7, 0.4], [0.9, 0.1, 0.55]]
+Y = [[0.0, 1.0, 0.5], [1.0, 0.0, 0.25]]
+
+
+def outcome(call: Any, lib: Any) -> Any:
+    """What a call gives, as plain data comparable across the two libraries."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = call(lib)
+    except Exception as e:  # noqa: BLE001 - the class and message are what is compared
+        return ("raises", type(e).__name__, str(e).replace("torch.", "symgrad."))
+    return plain(out)
+
+
+def plain(x: Any) -> Any:
+    if isinstance(x, torch.Tensor | symgrad.Tensor):
+        node = x.grad_fn
+        values = x.detach().tolist()
+        if x.is_floating_point():
+            values = np.round(np.asarray(values, dtype=np.float64), 5).tolist()
+        return ("tensor", str(x.dtype).split(".")[-1], tuple(x.shape), values, x.requires_grad,
+                None if node is None else type(node).__name__)
+    if isinstance(x, tuple | list):
+        return [plain(v) for v in x]
+    if isinstance(x, dict):
+        return {k: plain(v) for k, v in x.items()}
+    return x if isinstance(x, str | int | float | bool | type(None)) else repr(x)
+
+
+def same(call: Any) -> None:
+    assert outcome(call, symgrad) == outcome(call, torch)
+
+
+def _grads(lib: Any, make: Any, *data: Any) -> Any:
+    leaves = [lib.tensor(d, dtype=lib.float64, requires_grad=True) for d in data]
+    out = make(lib, *leaves)
+    gs = lib.autograd.grad(out.sum() if out.ndim else out, leaves, create_graph=True)
+    second = lib.autograd.grad(sum((g * g).sum() for g in gs), leaves[0], allow_unused=True)
+    # Gradients are compared by value: their own nodes are symgrad's VJP in engine ops, where
+    # PyTorch has one backward-of-backward node.
+    return [out, *(g.detach().clone() for g in gs), *(g.detach().clone() for g in second)]
+
+
+# -- devices ---------------------------------------------------------------------------------
+DEVICE_CALLS = {
+    "device cpu": lambda lib: (repr(lib.device("cpu")), str(lib.device("cuda", 1)),
+                               lib.device("cpu:0").index, lib.device("cuda").type),
+    "device equality": lambda lib: (lib.ones(1).device == lib.device("cpu"),
+                                    lib.ones(1).device == "cpu"),
+    "bad device string": lambda lib: lib.device("gpu"),
+    "cuda tensor": lambda lib: lib.ones(2, device="cuda"),
+    "mps tensor": lambda lib: lib.tensor([1.0], device="mps"),
+    "to cuda": lambda lib: lib.ones(2).to("cuda"),
+    "to device kwarg": lambda lib: lib.ones(2).to(device="cuda"),
+    "to device and dtype": lambda lib: lib.ones(2).to(lib.device("cpu"), lib.float64),
+    "cpu": lambda lib: lib.ones(2).cpu(),
+    "cuda()": lambda lib: lib.ones(2).cuda(),
+    "availability": lambda lib: (lib.cuda.is_available(), lib.cuda.device_count(),
+                                 lib.accelerator.is_available(),
+                                 lib.accelerator.current_accelerator()),
+    "default device": lambda lib: repr(lib.get_default_device()),
+    "set bad default device": lambda lib: lib.set_default_device("foo"),
+    "module to cuda": lambda lib: lib.nn.Linear(2, 1).to("cuda"),
+    "module to int": lambda lib: lib.nn.Linear(2, 1).to(lib.int64),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEVICE_CALLS))
+def test_devices(name: str) -> None:
+    same(DEVICE_CALLS[name])
+
+
+def test_a_default_device_that_is_not_there_raises_when_a_tensor_is_made() -> None:
+    for lib in (symgrad, torch):
+        lib.set_default_device("cuda")
+    try:
+        same(lambda lib: lib.ones(2))
+    finally:
+        for lib in (symgrad, torch):
+            lib.set_default_device("cpu")
+    same(lambda lib: lib.ones(2))
+
+
+# -- tensors -----------------------------------------------------------------------------------
+TENSOR_CALLS = {
+    "legacy list": lambda lib: lib.Tensor([1, 2]),
+    "legacy sizes": lambda lib: lib.Tensor(2, 3).shape == (2, 3),
+    "legacy empty": lambda lib: lib.Tensor(),
+    "legacy tensor keeps dtype": lambda lib: lib.Tensor(lib.tensor([1, 2])),
+    "legacy float": lambda lib: lib.Tensor(1.5),
+    "legacy negative size": lambda lib: lib.Tensor(-1),
+    "format scalar": lambda lib: f"{lib.tensor(1.5):+.2f} {lib.tensor(3):04d}",
+    "format requires grad": lambda lib: f"{lib.tensor(3.5, requires_grad=True):.1f}",
+    "format vector": lambda lib: f"{lib.tensor([1.5]):.2f}",
+    "format vector empty spec": lambda lib: f"{lib.tensor([1.5])}",
+    "format parameter": lambda lib: f"{lib.nn.Parameter(lib.tensor(1.5)):.2f}",
+    "view_as": lambda lib: lib.arange(6.0, requires_grad=True).view_as(lib.zeros(2, 3)),
+    "view_as wrong size": lambda lib: lib.zeros(2).view_as(lib.zeros(3)),
+    "reshape_as": lambda lib: lib.arange(4).reshape_as(lib.zeros(2, 2)),
+    "reshape_as wrong size": lambda lib: lib.zeros(2).reshape_as(lib.zeros(3)),
+    "expand_as": lambda lib: lib.tensor([1.0, 2.0], requires_grad=True).expand_as(
+        lib.zeros(3, 2)),
+    "expand_as wrong size": lambda lib: lib.zeros(2).expand_as(lib.zeros(3)),
+    "argmax": lambda lib: (lib.tensor(X).argmax(), lib.tensor(X).argmax(1),
+                           lib.tensor(X).argmin(0, keepdim=True)),
+    "argmax empty": lambda lib: lib.tensor([]).argmax(),
+    "all any": lambda lib: (lib.tensor(X).all(), (lib.tensor(X) > 0).any(1),
+                            lib.tensor([[1, 0]], dtype=lib.uint8).all()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TENSOR_CALLS))
+def test_tensor_api(name: str) -> None:
+    same(TENSOR_CALLS[name])
+
+
+# -- losses --------------------------------------------------------------------------------------
+LOSS_CALLS: dict[str, Any] = {}
+for r in ("mean", "sum", "none"):
+    LOSS_CALLS |= {
+        f"mse {r}": lambda lib, r=r: _grads(lib, lambda lib, x, y: lib.nn.MSELoss(
+            reduction=r)(x, y), X, Y),
+        f"l1 {r}": lambda lib, r=r: _grads(lib, lambda lib, x, y: lib.nn.L1Loss(
+            reduction=r)(x, y), X, Y),
+        f"smooth l1 {r}": lambda lib, r=r: _grads(lib, lambda lib, x, y: lib.nn.SmoothL1Loss(
+            reduction=r, beta=0.5)(x, y), X, Y),
+        f"huber {r}": lambda lib, r=r: _grads(lib, lambda lib, x, y: lib.nn.HuberLoss(
+            reduction=r, delta=0.6)(x, y), X, Y),
+        f"bce {r}": lambda lib, r=r: _grads(lib, lambda lib, x, y: lib.nn.BCELoss(
+            weight=lib.tensor([0.5, 1.0, 2.0], dtype=lib.float64), reduction=r)(x, y), P, Y),
+        f"bce logits {r}": lambda lib, r=r: _grads(lib, lambda lib, x, y: lib.nn.BCEWithLogitsLoss(
+            reduction=r, pos_weight=lib.tensor([1.0, 2.0, 0.5], dtype=lib.float64))(x, y), X, Y),
+        f"cross entropy {r}": lambda lib, r=r: _grads(lib, lambda lib, x: lib.nn.CrossEntropyLoss(
+            reduction=r, ignore_index=2, label_smoothing=0.2)(x, lib.tensor([0, 2])), X),
+        f"nll {r}": lambda lib, r=r: _grads(lib, lambda lib, x: lib.nn.NLLLoss(reduction=r)(
+            x.log_softmax(1), lib.tensor([1, 0])), X),
+    }
+LOSS_CALLS |= {
+    "smooth l1 beta 0": lambda lib: _grads(lib, lambda lib, x, y: lib.nn.functional.smooth_l1_loss(
+        x, y, beta=0.0), X, Y),
+    "cross entropy 1-d": lambda lib: _grads(lib, lambda lib, x: lib.nn.functional.cross_entropy(
+        x[0], lib.tensor(1), label_smoothing=0.1), X),
+    "bce logits plain": lambda lib: _grads(
+        lib, lambda lib, x, y: lib.nn.functional.binary_cross_entropy_with_logits(x, y), X, Y),
+    "bce out of range": lambda lib: lib.nn.functional.binary_cross_entropy(
+        lib.tensor([1.5]), lib.tensor([1.0])),
+    "bce target size": lambda lib: lib.nn.functional.binary_cross_entropy(
+        lib.tensor([0.5]), lib.tensor([1.0, 0.0])),
+    "bce dtypes": lambda lib: lib.nn.functional.binary_cross_entropy(
+        lib.tensor([0.5], dtype=lib.float64), lib.tensor([1.0])),
+    "bce weight requires grad": lambda lib: lib.nn.functional.binary_cross_entropy(
+        lib.tensor([0.5]), lib.tensor([1.0]), weight=lib.tensor([2.0], requires_grad=True)),
+    "bce logits target size": lambda lib: lib.nn.functional.binary_cross_entropy_with_logits(
+        lib.tensor([0.5]), lib.tensor([1.0, 0.0])),
+    "huber delta 0": lambda lib: lib.nn.functional.huber_loss(
+        lib.tensor([0.5]), lib.tensor([1.0]), delta=0.0),
+    "smooth l1 negative beta": lambda lib: lib.nn.functional.smooth_l1_loss(
+        lib.tensor([0.5]), lib.tensor([1.0]), beta=-1.0),
+    "smooth l1 integers": lambda lib: lib.nn.functional.smooth_l1_loss(
+        lib.tensor([1, 2]), lib.tensor([1, 3])),
+    "label smoothing 1.5": lambda lib: lib.nn.functional.cross_entropy(
+        lib.ones(2, 3), lib.tensor([0, 1]), label_smoothing=1.5),
+    "bad reduction": lambda lib: lib.nn.MSELoss(reduction="average")(lib.ones(2), lib.ones(2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOSS_CALLS))
+def test_losses(name: str) -> None:
+    same(LOSS_CALLS[name])
+
+
+# -- layers --------------------------------------------------------------------------------------
+def _layer(make: Any, data: Any = X, eval_mode: bool = False) -> Any:
+    def call(lib: Any) -> Any:
+        lib.manual_seed(0)
+        layer = make(lib)
+        if eval_mode:
+            layer.eval()
+        x = lib.tensor(data, dtype=lib.float64, requires_grad=True)
+        out = layer(x)
+        params = [p for p in layer.parameters()]
+        grads = lib.autograd.grad((out * out).sum(), [x, *params]) if out.requires_grad else ()
+        return [repr(layer), out, *grads]
+    return call
+
+
+LAYER_CALLS = {
+    "flatten": _layer(lambda lib: lib.nn.Flatten(), [[[1.0, 2.0], [3.0, 4.0]]]),
+    "flatten 0": _layer(lambda lib: lib.nn.Flatten(0, 1)),
+    "unflatten": _layer(lambda lib: lib.nn.Unflatten(1, (3, 1))),
+    "relu": _layer(lambda lib: lib.nn.ReLU()),
+    "tanh": _layer(lambda lib: lib.nn.Tanh()),
+    "sigmoid": _layer(lambda lib: lib.nn.Sigmoid()),
+    "gelu": _layer(lambda lib: lib.nn.GELU()),
+    "gelu tanh": _layer(lambda lib: lib.nn.GELU("tanh")),
+    "silu": _layer(lambda lib: lib.nn.SiLU()),
+    "softmax": _layer(lambda lib: lib.nn.Softmax(dim=1)),
+    "log softmax": _layer(lambda lib: lib.nn.LogSoftmax(dim=0)),
+    "softmax implicit dim": _layer(lambda lib: lib.nn.Softmax()),
+    "identity": _layer(lambda lib: lib.nn.Identity(3, bias=False)),
+    "dropout train": _layer(lambda lib: lib.nn.Dropout(0.5), [[1.0] * 8] * 4),
+    "dropout eval": _layer(lambda lib: lib.nn.Dropout(0.5), eval_mode=True),
+    "dropout p 1": _layer(lambda lib: lib.nn.Dropout(1.0)),
+    "layer norm": _layer(lambda lib: lib.nn.LayerNorm(3).double()),
+    "layer norm no affine": _layer(lambda lib: lib.nn.LayerNorm((2, 3), eps=0.1,
+                                                               elementwise_affine=False)),
+    "layer norm no bias": _layer(lambda lib: lib.nn.LayerNorm(3, bias=False).double()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYER_CALLS))
+def test_layers(name: str) -> None:
+    same(LAYER_CALLS[name])
+
+
+def _embedding(lib: Any) -> Any:
+    lib.manual_seed(0)
+    table = lib.nn.Embedding(5, 3)
+    out = table(lib.tensor([[0, 4], [4, 4]]))
+    (g,) = lib.autograd.grad((out * out).sum(), table.weight)
+    return [repr(table), out, g]
+
+
+LAYER_ERRORS = {
+    "embedding": _embedding,
+    "embedding out of range": lambda lib: lib.nn.Embedding(3, 2)(lib.tensor([3])),
+    "embedding negative": lambda lib: lib.nn.functional.embedding(lib.tensor([-1]),
+                                                                  lib.ones(3, 2)),
+    "embedding float indices": lambda lib: lib.nn.functional.embedding(lib.tensor([0.0]),
+                                                                       lib.ones(3, 2)),
+    "dropout p": lambda lib: lib.nn.Dropout(1.5),
+    "functional dropout p": lambda lib: lib.nn.functional.dropout(lib.ones(3), -0.5),
+    "layer norm shape": lambda lib: lib.nn.functional.layer_norm(lib.ones(2, 3), (2,)),
+    "layer norm integers": lambda lib: lib.nn.functional.layer_norm(lib.tensor([[1, 0]]), (2,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYER_ERRORS))
+def test_layer_misuse_and_embedding(name: str) -> None:
+    same(LAYER_ERRORS[name])
+
+
+# -- modules: containers, state dicts, modes -----------------------------------------------------
+def _net(lib: Any) -> Any:
+    lib.manual_seed(0)
+    return lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ModuleList([lib.nn.Tanh(),
+                             lib.nn.Linear(4, 2)]),
+                             lib.nn.ModuleDict({"norm": lib.nn.LayerNorm(2),
+                                                "drop": lib.nn.Dropout(0.25)}))
+
+
+MODULE_CALLS = {
+    "repr": lambda lib: repr(_net(lib)),
+    "named parameters": lambda lib: [(n, tuple(p.shape)) for n, p in
+                                     _net(lib).named_parameters()],
+    "state dict": lambda lib: _net(lib).state_dict(),
+    "load state dict": lambda lib: repr(_net(lib).load_state_dict(_net(lib).state_dict())),
+    "load missing": lambda lib: _net(lib).load_state_dict({"0.weight": lib.zeros(4, 3)}),
+    "load unexpected": lambda lib: _net(lib).load_state_dict(
+        {**_net(lib).state_dict(), "extra": lib.zeros(1)}),
+    "load wrong shape": lambda lib: _net(lib).load_state_dict(
+        {**_net(lib).state_dict(), "0.bias": lib.zeros(5)}),
+    "load not strict": lambda lib: repr(_net(lib).load_state_dict(
+        {"0.bias": lib.ones(4), "extra": lib.zeros(1)}, strict=False)),
+    "train eval": lambda lib: [m.training for m in _net(lib).eval().modules()]
+    + [m.training for m in _net(lib).eval().train().modules()],
+    "module list": lambda lib: (len(lib.nn.ModuleList([lib.nn.ReLU()]).append(lib.nn.Tanh())),
+                                repr(lib.nn.ModuleList([lib.nn.ReLU()])[-1])),
+    "module dict": lambda lib: (list(lib.nn.ModuleDict({"b": lib.nn.ReLU(),
+                                                        "a": lib.nn.Tanh()}).keys()),
+                                "a" in lib.nn.ModuleDict({"a": lib.nn.Tanh()})),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULE_CALLS))
+def test_modules(name: str) -> None:
+    same(MODULE_CALLS[name])
+
+
+def test_zero_grad_to_none_or_zeros() -> None:
+    def call(lib: Any) -> Any:
+        net = _net(lib)
+        net[0](lib.ones(1, 3)).sum().backward()
+        net.zero_grad(set_to_none=False)
+        zeros = net[0].weight.grad
+        net.zero_grad()
+        return [zeros, net[0].weight.grad]
+    same(call)
+
+
+def test_load_state_dict_copies_values_into_the_same_parameters() -> None:
+    a, b = _net(symgrad), symgrad.nn.Linear(3, 4)
+    weight = b.weight
+    b.load_state_dict({"weight": a[0].weight, "bias": a[0].bias})
+    assert b.weight is weight and b.weight.tolist() == a[0].weight.tolist()
+    assert b.weight.requires_grad and b.weight.grad_fn is None
