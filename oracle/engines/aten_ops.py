@@ -32,7 +32,7 @@ _REDUCTION = {0: "none", 1: "mean", 2: "sum"}
 # Overloads whose result never carries a gradient: the adapter records their result as a
 # constant (masks, shapes, indices, fresh tensors).
 NO_GRAPH = frozenset({
-    "detach.default", "lift_fresh.default", "_to_copy.default:int", "eq.Tensor", "eq.Scalar",
+    "detach.default", "lift_fresh.default", "eq.Tensor", "eq.Scalar",
     "ne.Tensor", "ne.Scalar", "lt.Tensor", "lt.Scalar", "le.Tensor", "le.Scalar", "gt.Tensor",
     "gt.Scalar", "ge.Tensor", "ge.Scalar", "logical_not.default", "logical_and.default",
     "logical_or.default", "zeros_like.default", "ones_like.default", "full_like.default",
