@@ -194,3 +194,20 @@ def test_in_place_writes_into_the_graph_are_named():
     v = crosscheck(lambda x: (x * 1).add_(1).sum(), [_x()])
     assert v.status == "unsupported"
     assert "aten.add_.Tensor" in v.message
+
+
+def test_differentiating_through_a_backward_records_the_fused_backward_operators():
+    x = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    acts = (torch.tanh, torch.sigmoid, torch.relu, torch.nn.functional.gelu,
+            torch.nn.functional.silu)
+
+    def grad_norm(x):
+        (g,) = torch.autograd.grad(sum(f(x) for f in acts).sum(), x, create_graph=True)
+        return (g * g).sum()
+
+    rec = engine_for([x]).record(grad_norm, [x])
+    ops = {n.op for n in rec.graph.nodes}
+    assert {"tanh_backward_y", "sigmoid_backward_y", "threshold_backward",
+            "gelu_backward"} <= ops
+    v = crosscheck(grad_norm, [x])
+    assert v.status in ("ok", "fd-unreliable"), v.message

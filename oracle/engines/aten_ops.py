@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ATEN", "KINKS", "NO_GRAPH", "convert", "Converted"]
+__all__ = ["ATEN", "FUSED_BACKWARD", "KINKS", "NO_GRAPH", "convert", "Converted"]
 
 # (judge op, ((input name, tensor or number), ...), attrs)
 Converted = tuple[str, list[tuple[str, Any]], dict[str, Any]]
@@ -325,6 +325,20 @@ ATEN: dict[str, Rule] = {
         "binary_cross_entropy_with_logits", "self", "target", "weight", "pos_weight"),
     "native_layer_norm.default": _layer_norm,
 }
+
+# Fused backward operators (in a function that differentiates through a backward): the
+# meanings of ``oracle.semantics.backward``, which only PyTorch's operators carry.
+FUSED_BACKWARD: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
+    "tanh_backward.default": ("tanh_backward_y", ("grad_output", "output"), {}),
+    "sigmoid_backward.default": ("sigmoid_backward_y", ("grad_output", "output"), {}),
+    "threshold_backward.default": ("threshold_backward", ("grad_output", "self"),
+                                   {"threshold": "threshold"}),
+    "gelu_backward.default": ("gelu_backward", ("grad_output", "self"),
+                              {"approximate": "approximate"}),
+    "silu_backward.default": ("silu_backward", ("grad_output", "self"), {}),
+}
+ATEN.update({name: _same(op, *args, **attrs) for name, (op, args, attrs) in
+             FUSED_BACKWARD.items()})
 
 
 # PyTorch's conventions at kinks, by the judge's op and the labels of ``oracle.semantics``:

@@ -71,6 +71,7 @@ class _Recorder(TorchDispatchMode):
         self.ids: dict[int, int] = {}
         self.keep: list[Any] = []  # every tensor seen stays alive: no id is reused
         self.produced: list[tuple[torch.Tensor, int]] = []
+        self.aliases: dict[tuple[Any, ...], int] = {}  # an op's output by the memory it holds
         self.pending: dict[int, tuple[Any, ...]] = {}  # outputs without a meaning, unused yet
         self.edge_ends: dict[tuple[int, int], int] = {}  # (id(grad_fn), output_nr) -> node id
         for t in leaves:
@@ -81,6 +82,9 @@ class _Recorder(TorchDispatchMode):
         if isinstance(t, torch.Tensor):
             if id(t) in self.ids:
                 return self.ids[id(t)]
+            if _alias(t) in self.aliases:
+                # A backward's saved result, unpacked as a new tensor on the same memory.
+                return self.aliases[_alias(t)]
             if id(t) in self.pending:
                 _, overload, op, ins = self.pending.pop(id(t))
                 return self._node(t, overload, op, ins, {})
@@ -98,26 +102,32 @@ class _Recorder(TorchDispatchMode):
         return nid
 
     def _in_graph(self, t: Any) -> bool:
-        return isinstance(t, torch.Tensor) and (id(t) in self.pending or id(t) in self.ids and
-                                                self.nodes[self.ids[id(t)]].kind != "const")
+        if not isinstance(t, torch.Tensor):
+            return False
+        nid = self.ids.get(id(t), self.aliases.get(_alias(t)))
+        return id(t) in self.pending or nid is not None and self.nodes[nid].kind != "const"
 
     # -- the mode ---------------------------------------------------------------------------
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (),
                            kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
-        out = func(*args, **kwargs)
         named = _named(func, args, kwargs)
         tensors = [t for v in named.values() for t in (v if isinstance(v, list | tuple) else [v])
                    if isinstance(t, torch.Tensor)]
         if not any(self._in_graph(t) for t in tensors):
-            return out
+            return func(*args, **kwargs)
         overload = f"{func._opname}.{func._overloadname}"
         if func._schema.is_mutable:
             mutated = [a.name for a in func._schema.arguments
                        if a.alias_info is not None and a.alias_info.is_write]
-            if any(self._in_graph(named.get(m)) for m in mutated):
+            if any(self._in_graph(named.get(m)) for m in mutated) or mutated != ["self"]:
                 raise Unsupported(f"aten.{overload}: writes in place into a tensor of the "
                                   "graph; the oracle judges functions without in-place writes")
+            # A fresh tensor written with values of the graph (a backward's scratch): the
+            # write is its out-of-place op on the values it held before.
+            named["self"] = named["self"].clone()
+            overload = f"{func._opname.removesuffix('_')}.{func._overloadname}"
+        out = func(*args, **kwargs)
         if overload in aten_ops.NO_GRAPH:
             return out
         for i, o in enumerate(_tuple(out)):
@@ -151,6 +161,7 @@ class _Recorder(TorchDispatchMode):
             dtype=_name(o.dtype), info={"aten": overload},
             kinks=aten_ops.KINKS.get(op, ())))
         self.ids[id(o)] = nid
+        self.aliases[_alias(o)] = nid
         self.keep.append(o)
         self.produced.append((o, nid))
         return nid
@@ -207,6 +218,12 @@ class _Recorder(TorchDispatchMode):
         if variable is not None:
             return self.ids.get(id(variable))
         return self.edge_ends.get((id(nxt), nr))
+
+
+def _alias(t: torch.Tensor) -> tuple[Any, ...]:
+    """What identifies a tensor's values in memory (two tensors with the same are one)."""
+    return (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), t.stride(),
+            t.dtype, t.device)
 
 
 def _reaching(nodes: list[IRNode], outs: list[int]) -> set[int]:
@@ -359,19 +376,22 @@ class TorchEngine(Engine):
 
     def evaluate64(self, fn: Callable[..., Any], inputs: Sequence[Any], diff: Sequence[int],
                    arrays: Sequence[np.ndarray], *, grad: bool = False) -> list[np.ndarray]:
-        """``fn`` on float64 tensors (see ``Engine.evaluate64``).
+        """``fn`` on float64 tensors (see ``Engine.evaluate64``); whatever ``grad`` says, grad
+        mode is on and the inputs at ``diff`` require grad, for an ``fn`` that differentiates
+        inside itself.
 
         >>> x = torch.tensor([0.1], requires_grad=True)
         >>> ADAPTER.evaluate64(lambda x: x * 3, [x], [0], [np.array([0.1])])
         [array([0.3])]
         """
         args = list(inputs)
+        # Grad stays on and the inputs require it: ``fn`` may differentiate inside itself.
         for i, a in zip(diff, arrays, strict=True):
-            args[i] = torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+            args[i] = torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
         for i, t in enumerate(inputs):
             if i not in diff and isinstance(t, torch.Tensor) and t.dtype.is_floating_point:
                 args[i] = t.detach().to(torch.float64)
-        with torch.set_grad_enabled(grad):
+        with torch.enable_grad():
             outs = _tuple(fn(*args))
         return [array_of(o).astype(np.float64) for o in outs if isinstance(o, torch.Tensor)]
 

@@ -237,4 +237,4 @@ def cache_key(x: Any) -> Any:
     return x
 
 
-from oracle.semantics import elementwise, linalg, nn, reductions, shape  # noqa: E402, F401
+from oracle.semantics import backward, elementwise, linalg, nn, reductions, shape  # noqa: E402, F401
