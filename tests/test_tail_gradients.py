@@ -175,3 +175,14 @@ def test_atanh_second_order_one_ulp_inside_one_float16(sign: int) -> None:
     _, d2 = _derivatives(symgrad.atanh, x, "float16")
     exact = 2 * mp.mpf(x) / (1 - mp.mpf(x) ** 2) ** 2
     assert d2 == _rounded(exact, "float16") == sign * math.inf
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_log10_gradient_at_the_largest_finite_value(dtype: str) -> None:
+    """1 / (x ln 10) at the dtype's max is a subnormal (or tiny normal), not 0."""
+    big = float(np.finfo(np.float64).max) if dtype == "float64" else (
+        65504.0 if dtype == "float16" else float(np.asarray(3.3e38).astype(
+            _dtypes._by_name(dtype).np)))
+    d1, _ = _derivatives(symgrad.log10, big, dtype)
+    exact = 1 / (mp.mpf(big) * mp.log(10))
+    assert d1 == _rounded(exact, dtype) != 0.0

@@ -149,8 +149,11 @@ LOG2, log2 = _unary("log2", "Log2Backward0", _np(np.log2), lambda g, self: g / (
     >>> symgrad.log2(symgrad.tensor([8.0]))
     tensor([3.])
     """)
+# NOTE: g / ln10 / x, not g / (x ln10): x ln10 overflows past max / 2.3 and the gradient was 0
+# where 1 / (x ln10) is a subnormal (float32's max: 1.3e-39); narrow dtypes work in float64.
 LOG10, log10 = _unary("log10", "Log10Backward0", _np(np.log10),
-                      lambda g, self: g / (self * LN10), POSITIVE, """Base-10 logarithm.
+                      lambda g, self: _in_f64(g) / LN10 / _in_f64(self), POSITIVE,
+                      """Base-10 logarithm.
 
     >>> import symgrad
     >>> symgrad.log10(symgrad.tensor([100.0]))
