@@ -60,8 +60,13 @@ def _hex_list(a: np.ndarray) -> list[str]:
 def _decimal(v: Any, digits: int) -> str | None:
     if v is None:
         return None
-    return mpmath.nstr(mpmath.mpf(v), digits, strip_zeros=False) if not isinstance(v, str) \
-        else v
+    if isinstance(v, str):
+        return v
+    # An mpf prints with its own digits; mpf(v) would first round it to mpmath's global
+    # precision, which other code may have left anywhere (a verdict's exact value came out
+    # right to 40 digits in one process and to 17 in another).
+    return mpmath.nstr(v if isinstance(v, mpmath.mpf) else mpmath.mpf(v), digits,
+                       strip_zeros=False)
 
 
 def _source(fn: Callable[..., Any]) -> tuple[str, str]:

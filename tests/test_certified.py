@@ -224,3 +224,20 @@ def test_hvp_of_one_op_equals_whole_expression_mode(op):
     for got, want in zip(r.grads, whole.grads, strict=True):
         for a, b in zip(got.reshape(-1), want.reshape(-1), strict=True):
             assert abs(a - b) <= 1e-35 * max(1, abs(b))
+
+
+def test_a_verdicts_exact_value_does_not_depend_on_mpmaths_global_precision():
+    import mpmath
+
+    x = t([-0.734375])
+    saved = mpmath.mp.dps
+    try:
+        strings = []
+        for dps in (15, 60):
+            mpmath.mp.dps = dps
+            v = oracle.crosscheck(lambda a: a.exp().sum(), [x])
+            strings.append(v.elements[0].exact)
+    finally:
+        mpmath.mp.dps = saved
+    # exp(-0.734375) to 40 digits, from mpmath at 60 digits written out here.
+    assert strings[0] == strings[1] == "0.4798052435596775304390357660235938813242"

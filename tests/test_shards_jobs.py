@@ -82,8 +82,7 @@ def test_more_shards_than_checks_leaves_an_empty_shard_a_usage_error(tmp_path, c
 
 def test_jobs_give_the_same_verdicts_as_one_process(tmp_path, capsys):
     # The real judges, in spawned processes: only the time taken may differ. The one-process
-    # run is a fresh interpreter too: inside a test worker that has run the rest of the suite,
-    # its exact values were once off past the 17th digit (state left by an earlier test).
+    # run is a fresh interpreter too, so both start from the same global state.
     argv = ["--ops", "neg,exp,mul", "--dtypes", "float32,float64", "--results-only"]
     one = [sys.executable, "-c", "import sys; from oracle.cli import main; "
            "sys.exit(main(sys.argv[1:]))", *argv, "--out", str(tmp_path / "one")]
