@@ -37,9 +37,9 @@ from oracle.ir import Graph, IRNode
 from oracle.linear import LINEAR, unbroadcast
 from oracle.semantics import Meaning, Ref, cache_key, call_meaning, meaning_of, num, positions
 
-__all__ = ["NotCertified", "Certified", "certified_grad", "PRECISIONS"]
+__all__ = ["NotCertified", "Certified", "certified_grad", "DOUBLINGS"]
 
-PRECISIONS = (128, 256, 512, 1024, 2048)
+DOUBLINGS = 4  # how many times the precision is doubled before the path gives up
 _FLOAT = {"float16", "bfloat16", "float32", "float64"}
 
 
@@ -557,7 +557,7 @@ def certified_grad(graph: Graph, seeds: dict[int, np.ndarray] | None = None, *,
     start = time.monotonic()
     deadline = start + time_budget
     notes: list[str] = []
-    ladder = [max(min_bits, 128) * 2**k for k in range(len(PRECISIONS))]
+    ladder = [max(min_bits, 128) * 2**k for k in range(DOUBLINGS + 1)]
     for bits in ladder:
         with precision(bits):
             try:
