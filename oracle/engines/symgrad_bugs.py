@@ -450,7 +450,7 @@ def _cumsum_forward(orig: Callable[..., Any]) -> Callable[..., Any]:
     return lambda g, *, dim: g if g.ndim == 0 else symgrad.cumsum(g, dim)
 
 
-@_bug("index-put-values-overwrite-order", "indexing", "index_select",
+@_bug("index-select-backward-gathers", "indexing", "index_select",
       "https://github.com/pytorch/pytorch/issues/146299",
       "index_select's backward gathers g back by the index instead of scattering it",
       _wa("float64", {"dim": 0, "index": np.array([1, 2, 0])}, self=[1.0, 2.0, 3.0]))
