@@ -406,3 +406,57 @@ def test_half_matmul_gradient_sums_the_batch_before_rounding(dtype: str) -> None
     other = symgrad.tensor([[1.0]], dtype=d, requires_grad=True)
     (a @ other).backward(symgrad.tensor([[[1 + e]], [[1.0]]], dtype=d))
     assert float(other.grad._data[0, 0]) == e * e
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@given(st.floats(-30.0, -3.0))
+@example(-8.0)
+@example(-20.0)
+def test_gelu_erf_negative_tail(dtype: str, x: float) -> None:
+    """gelu' = Phi(x) + x phi(x) with Phi = erfc(-x / sqrt 2) / 2 (mpmath): Phi written
+    (1 + erf(x / sqrt 2)) / 2 cancelled (3e-4 off at -8 in float64, 1% at -10). float64,
+    with no wider dtype to work in, rounds each of the VJP's few ops: 3 ULP."""
+    x = float(np.asarray(x).astype(_dtypes._by_name(dtype).np))
+    d1, d2 = _derivatives(F.gelu, x, dtype)
+    X = mp.mpf(x)
+    phi = mp.npdf(X)
+    bound = 3 if dtype == "float64" else 1
+    assert _ulps(d1, mp.erfc(-X / mp.sqrt(2)) / 2 + X * phi, dtype) <= bound
+    assert _ulps(d2, phi * (2 - X * X), dtype) <= bound
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@given(st.floats(20.0, 80.0), st.sampled_from([1.0, 0.5, 3.0]))
+@example(40.0, 1.0)
+def test_bce_with_logits_gradient_of_a_confident_right_answer(dtype: str, x: float,
+                                                             pos_weight: float) -> None:
+    """Target 1 at a large logit: d/dx = -pos_weight sigmoid(-x) (mpmath), where PyTorch's
+    (t + 1 - target) sigmoid(x) - t, with sigmoid(x) rounded to 1, gives 0. float64 forms
+    it in float64: a few roundings, 2 ULP."""
+    d = getattr(symgrad, dtype)
+    x = float(np.asarray(x).astype(_dtypes._by_name(dtype).np))
+    t = symgrad.tensor([x], dtype=d, requires_grad=True)
+    ones = symgrad.tensor([1.0], dtype=d)
+    F.binary_cross_entropy_with_logits(t, ones, pos_weight=ones * pos_weight,
+                                       reduction="sum").backward()
+    exact = -pos_weight * _sigmoid(-mp.mpf(x))
+    assert _ulps(float(t.grad._data[0]), exact, dtype) <= (2 if dtype == "float64" else 1)
+
+
+_SECOND = {"erf": lambda X: -4 * X * mp.exp(-X * X) / mp.sqrt(mp.pi),
+           "erfc": lambda X: 4 * X * mp.exp(-X * X) / mp.sqrt(mp.pi),
+           "asinh": lambda X: -X / (1 + X * X) ** mp.mpf(1.5),
+           "atan": lambda X: -2 * X / (1 + X * X) ** 2}
+
+
+@pytest.mark.parametrize("op", sorted(_SECOND))
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@given(st.floats(-4.0, 4.0))
+@example(2.5)
+def test_elementwise_second_order_rounds_once_in_half_types(op: str, dtype: str,
+                                                            x: float) -> None:
+    """The second derivative (mpmath's closed form) within 1 ULP: formed in the half type it
+    rounded three or four times (erf's 4.3 ULP at float16)."""
+    x = float(np.asarray(x).astype(_dtypes._by_name(dtype).np))
+    _, d2 = _derivatives(getattr(symgrad, op), x, dtype)
+    assert _ulps(d2, _SECOND[op](mp.mpf(x)), dtype) <= 1

@@ -15,7 +15,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.ops.arithmetic import _f32, _wide
-from symgrad.ops.elementwise import exp, expm1, where
+from symgrad.ops.elementwise import _exp_minus_square, exp, expm1, where
 from symgrad.ops.registry import (
     Kink,
     Sample,
@@ -40,10 +40,10 @@ def _sym(name: str) -> Any:
     return getattr(symgrad, name)
 
 
-def _erf_np(x: np.ndarray) -> np.ndarray:
-    from math import erf
+def _erfc_np(x: np.ndarray) -> np.ndarray:
+    from math import erfc
 
-    return np.vectorize(erf, otypes=[x.dtype])(x) if x.ndim else np.asarray(erf(x), x.dtype)
+    return np.vectorize(erfc, otypes=[x.dtype])(x) if x.ndim else np.asarray(erfc(x), x.dtype)
 
 
 def _zero(self: np.ndarray) -> np.ndarray:
@@ -94,7 +94,9 @@ def _gelu(self: np.ndarray, approximate: str) -> np.ndarray:
     if approximate == "tanh":
         return (0.5 * self * (1 + np.tanh(_GELU_C * (self + 0.044715 * self ** 3)))).astype(
             self.dtype)
-    return (0.5 * self * (1 + _erf_np((self * _SQRT_HALF).astype(np.float64)))).astype(self.dtype)
+    # NOTE: the normal cdf is erfc(-x / sqrt 2) / 2, not (1 + erf(x / sqrt 2)) / 2, which
+    # cancels in the negative tail (gelu'(-8) was 3e-4 off in float64, -20 in float32 gave 0).
+    return (0.5 * self * _erfc_np((self * -_SQRT_HALF).astype(np.float64))).astype(self.dtype)
 
 
 # NOTE: 0.5 (1 + t) and 1 - t*t (t = tanh u) cancel where t is near -1 or +1 (float64's second
@@ -108,8 +110,8 @@ def _gelu_vjp(g: Tensor, self: Tensor, *, approximate: str) -> Tensor:
         slope = 2 * _GELU_C * (1 + 3 * 0.044715 * x * x)
         return g * (_sym("sigmoid")(two_u) * (1 + x * _sym("sigmoid")(-two_u) * slope))
     g, self = _wide(g), _wide(self)
-    cdf = 0.5 * (1 + _sym("erf")(self * _SQRT_HALF))
-    return g * (cdf + self * exp(-0.5 * self * self) * _INV_SQRT_2PI)
+    cdf = 0.5 * _sym("erfc")(self * -_SQRT_HALF)
+    return g * (cdf + self * _exp_minus_square(self, 0.5) * _INV_SQRT_2PI)
 
 
 GELU = defop("gelu", "GeluBackward0", _gelu_forward, vjp=_gelu_vjp, dtype_rule="same",

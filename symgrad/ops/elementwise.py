@@ -308,15 +308,19 @@ def _tanh_backward(grad_output: np.ndarray, self: np.ndarray) -> np.ndarray:
     return out if d is _F64 else out.astype(d)
 
 
+# Narrow dtypes form it in float64 (rounding tanh_backward and tanh first was 9.7 ULP of float32).
+def _tanh_backward_vjp(g: Tensor, grad_output: Tensor, self: Tensor) -> tuple[Tensor, Tensor]:
+    return tanh_backward(g, self), tanh_backward(g * grad_output, self) * tanh(self) * -2
+
+
 # NOTE: tanh' = 1 / cosh^2, not PyTorch's 1 - out^2, which cancels where |out| is near 1 (18
 # ULP off at x = 2.5 in float64). One op (PyTorch's tanh_backward, but given self, not out)
 # computes g / cosh(self)^2 in float64 and rounds once: float16 cannot overflow in cosh^2, and
 # a backward runs one op per tanh instead of four.
 TANH_BACKWARD = defop("tanh_backward", "TanhBackwardBackward0",
                       lambda grad_output, self: _tanh_backward(grad_output, self),
-                      vjp=lambda g, grad_output, self: (
-                          tanh_backward(g, self),
-                          tanh_backward(g * grad_output, self) * tanh(self) * -2),
+                      vjp=lambda g, grad_output, self: _tanh_backward_vjp(
+                          _in_f64(g), _in_f64(grad_output), _in_f64(self)),
                       dtype_rule="promote_float",
                       torch="torch.ops.aten.tanh_backward(grad_output, torch.tanh(self.to("
                             "torch.promote_types(grad_output.dtype, self.dtype))))")
@@ -382,24 +386,32 @@ SIGMOID, sigmoid = _unary("sigmoid", "SigmoidBackward0", _np(_sigmoid),
 # derivatives through create_graph are exact too, and those of low (high + self) are sums of
 # like signs. Below |self| = 1 (nothing to magnify) and past 32 (exp(-self^2) is 0 in every
 # dtype; high^2 would overflow float16) high is 0: the formula is then exp(-(self * self)) bit
-# for bit, which is all that is recorded when no element is split.
-def _exp_minus_square(self: Tensor) -> Tensor:
+# for bit, which is all that is recorded when no element is split. ``scale``, a power of 2 (the
+# normal density's 1/2), multiplies both exponents exactly: exp(-scale self^2), split up to
+# 32 / sqrt(scale).
+def _exp_minus_square(self: Tensor, scale: float = 1.0) -> Tensor:
     x = self._data
     info = ml_dtypes.finfo(x.dtype)
     bits = np.dtype(f"uint{8 * x.dtype.itemsize}")
     dropped = (info.nmant + 2) // 2
-    split = (np.abs(x) >= 1) & (np.abs(x) <= 32)
+    split = (np.abs(x) >= 1) & (np.abs(x) <= 32 / math.sqrt(scale))
+
+    def scaled(t: Tensor) -> Tensor:
+        return t if scale == 1 else t * scale
+
     if not split.any():
-        return exp(-(self * self))
+        return exp(-scaled(self * self))
     truncated = (x.view(bits) & ~bits.type((1 << dropped) - 1)).view(x.dtype)
     high = Tensor._make(np.where(split, truncated, 0).astype(x.dtype), False, None)
     low = self - high
-    return exp(-(high * high)) * exp(-(low * (high + self)))
+    return exp(-scaled(high * high)) * exp(-scaled(low * (high + self)))
 
 
-# erf from the C library's float64 erf (NumPy has none), rounded once to the input's dtype.
+# erf from the C library's float64 erf (NumPy has none), rounded once to the input's dtype. The
+# VJPs of erf and erfc work in float64 too (float16's second order was 4.3 ULP off).
 ERF, erf = _unary("erf", "ErfBackward0", _f64(math.erf),
-                  lambda g, self: g * TWO_OVER_SQRT_PI * _exp_minus_square(self), None,
+                  lambda g, self: _in_f64(g) * TWO_OVER_SQRT_PI
+                    * _exp_minus_square(_in_f64(self)), None,
                   """The error function.
 
     >>> import symgrad
@@ -407,7 +419,8 @@ ERF, erf = _unary("erf", "ErfBackward0", _f64(math.erf),
     tensor([0.])
     """)
 ERFC, erfc = _unary("erfc", "ErfcBackward0", _f64(math.erfc),
-                    lambda g, self: g * -TWO_OVER_SQRT_PI * _exp_minus_square(self), None,
+                    lambda g, self: _in_f64(g) * -TWO_OVER_SQRT_PI
+                    * _exp_minus_square(_in_f64(self)), None,
                     """``1 - erf(input)``, accurate where erf is near 1.
 
     >>> import symgrad

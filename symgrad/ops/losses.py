@@ -133,7 +133,10 @@ def _bce_logits_vjp(g: Tensor, self: Tensor, target: Tensor, weight: Tensor, pos
     weight, pos_weight = _wide(weight), _wide(pos_weight)
     share = _reduced_grad(g, reduction, self.numel()) * weight
     t = pos_weight * target
-    d_self = share * ((t + 1 - target) * sigmoid(self) - t)
+    # NOTE: (t + 1 - target) sigmoid(x) - t, PyTorch's form, cancels where sigmoid(x) rounds
+    # to 1 (target 1, x = 40: 0 for -4.2e-18); the same, as (1 - target) sigmoid(x) -
+    # t sigmoid(-x), sums two terms of opposite signs that cancel only at its root.
+    d_self = share * ((1 - target) * sigmoid(self) - t * sigmoid(-self))
     # log(sigmoid(-x)) - pos_weight log(sigmoid(x)) = -x - (pos_weight - 1) log(sigmoid(x))
     d_target = share * (-self + (1 - pos_weight) * log(sigmoid(self)))
     return d_self, d_target, None, None
