@@ -129,9 +129,9 @@ def test_transformer_pieces_are_recorded_with_meanings():
 
 
 def test_an_operator_without_a_meaning_is_named():
-    v = crosscheck(lambda x: torch.special.erfinv(x).sum(), [_x() * 0.25])
+    v = crosscheck(lambda x: torch.lgamma(x).sum(), [_x().abs()])
     assert v.status == "unsupported"
-    assert "erfinv.default" in v.message
+    assert "lgamma.default" in v.message
 
 
 def test_every_mapped_operator_means_something():

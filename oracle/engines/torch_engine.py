@@ -74,6 +74,8 @@ class _Recorder(TorchDispatchMode):
         self.aliases: dict[tuple[Any, ...], int] = {}  # an op's output by the memory it holds
         self.pending: dict[int, tuple[Any, ...]] = {}  # outputs without a meaning, unused yet
         self.edge_ends: dict[tuple[int, int], int] = {}  # (id(grad_fn), output_nr) -> node id
+        # native_layer_norm's eps by its rstd output: its backward takes rstd, not eps.
+        self.layer_norm_eps: dict[tuple[Any, ...], float] = {}
         for t in leaves:
             self._value(t, "leaf")
 
@@ -99,6 +101,15 @@ class _Recorder(TorchDispatchMode):
         self.nodes.append(IRNode(nid, kind, value=value, dtype=name))
         if isinstance(t, torch.Tensor):
             self.ids[id(t)] = nid
+        return nid
+
+    def _const(self, t: torch.Tensor) -> int:
+        nid = len(self.nodes)
+        value = array_of(t)
+        name = "bfloat16" if value.dtype == ml_dtypes.bfloat16 else value.dtype.name
+        self.nodes.append(IRNode(nid, "const", value=value, dtype=name))
+        self.ids[id(t)] = nid
+        self.keep.append(t)
         return nid
 
     def _in_graph(self, t: Any) -> bool:
@@ -129,7 +140,16 @@ class _Recorder(TorchDispatchMode):
             overload = f"{func._opname.removesuffix('_')}.{func._overloadname}"
         out = func(*args, **kwargs)
         if overload in aten_ops.NO_GRAPH:
+            # A constant by its own id: a detached tensor holds its source's memory, where the
+            # alias lookup (meant for a backward's saved results) would find the source.
+            for o in _tuple(out):
+                if isinstance(o, torch.Tensor) and id(o) not in self.ids:
+                    self._const(o)
             return out
+        if overload == "native_layer_norm.default":
+            self.layer_norm_eps[_alias(out[2])] = named["eps"]
+        elif overload == "native_layer_norm_backward.default":
+            named["__eps__"] = self.layer_norm_eps.get(_alias(named["rstd"]))
         for i, o in enumerate(_tuple(out)):
             if isinstance(o, torch.Tensor) and o.dtype.is_floating_point:
                 self._op(overload, named, o, i)
