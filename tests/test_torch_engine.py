@@ -211,3 +211,77 @@ def test_differentiating_through_a_backward_records_the_fused_backward_operators
             "gelu_backward"} <= ops
     v = crosscheck(grad_norm, [x])
     assert v.status in ("ok", "fd-unreliable"), v.message
+
+
+def _custom_xsin(name, factor):
+    """x * sin(x) as a ``torch.library.custom_op`` whose registered backward is ``factor``
+    times the derivative."""
+
+    @torch.library.custom_op(f"symgrad_tests::{name}", mutates_args=())
+    def op(x: torch.Tensor) -> torch.Tensor:
+        return x.sin() * x
+
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return factor * g * (x.sin() + x * x.cos())
+
+    op.register_autograd(backward, setup_context=setup_context)
+    return op
+
+
+XSIN_OP = _custom_xsin("xsin", 1)
+XSIN_OP_TWICE = _custom_xsin("xsin_twice", 2)
+
+
+def test_right_custom_op_passes():
+    v = crosscheck(lambda x: XSIN_OP(x).exp().sum(), [_x()])
+    assert v.status == "ok", v.message
+
+
+def test_wrong_custom_op_is_caught_and_its_node_named():
+    x = _x()
+    v = crosscheck(lambda x: XSIN_OP_TWICE(x).exp().sum(), [x])
+    assert v.status == "engine-wrong"
+    assert "GeneratedBackwardFor_symgrad_tests_xsin_twice_defaultBackward alone" in v.message
+    with mpmath.workdps(50):
+        for e in v.elements:
+            xs = mpmath.mpf(float(x.detach()[e.index[0]]))
+            exact = (mpmath.sin(xs) + xs * mpmath.cos(xs)) * mpmath.exp(xs * mpmath.sin(xs))
+            assert abs(mpmath.mpf(e.exact) - exact) < 1e-14 * abs(exact)
+            assert e.engine == pytest.approx(2 * float(exact), rel=1e-6)
+
+
+def test_custom_op_leaving_torch_is_named_and_unjudged():
+    @torch.library.custom_op("symgrad_tests::numpy_sin", mutates_args=())
+    def numpy_sin(x: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(np.sin(x.detach().numpy()))
+
+    numpy_sin.register_autograd(lambda ctx, g: g * ctx.x.cos(),
+                                setup_context=lambda ctx, inputs, output: setattr(
+                                    ctx, "x", inputs[0]))
+    x = torch.tensor([0.5, 1.25], dtype=torch.float64, requires_grad=True)
+    v = crosscheck(lambda x: numpy_sin(x).sum(), [x])
+    assert v.status == "unsupported"
+    assert "symgrad_tests::numpy_sin.default" in v.message
+
+
+def test_values_made_under_no_grad_are_constants():
+    x = torch.tensor([0.5, 1.25, -2.0], dtype=torch.float64, requires_grad=True)
+
+    def fn(x):
+        with torch.no_grad():
+            s = x.sum()
+        return (x / s).sin().sum()
+
+    v = crosscheck(fn, [x])
+    # Finite differences see s move with x; torch and the oracle hold it constant.
+    assert v.status in ("ok", "fd-unreliable"), v.message
+    s = mpmath.mpf(-0.25)
+    with mpmath.workdps(40):
+        for e in v.elements:
+            want = mpmath.cos(mpmath.mpf(float(x.detach()[e.index[0]])) / s) / s
+            assert abs(mpmath.mpf(e.exact) - want) < 1e-30
+            assert e.status in ("ok", "fd-unreliable")

@@ -244,3 +244,14 @@ def test_embedding_scaled_by_frequency_has_no_meaning_and_fd_finds_it_off():
     assert v.status == "engine-wrong"
     assert "aten.embedding.default (embedding.default with scale_grad_by_freq)" in v.message
     assert "finite differences alone find 2 element(s) wrong" in v.message
+
+
+def test_every_torch_only_meaning_is_produced_by_an_aten_rule():
+    import inspect
+
+    from oracle.engines import aten_ops
+    from oracle.semantics import MEANINGS
+
+    source = inspect.getsource(aten_ops)
+    for op in aten_ops.TORCH_ONLY:
+        assert op in MEANINGS and f'"{op}"' in source, op

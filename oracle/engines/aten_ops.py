@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ATEN", "FUSED_BACKWARD", "KINKS", "NO_GRAPH", "convert", "Converted"]
+__all__ = ["ATEN", "FUSED_BACKWARD", "KINKS", "NO_GRAPH", "TORCH_ONLY", "convert", "Converted"]
 
 # (judge op, ((input name, tensor or number), ...), attrs)
 Converted = tuple[str, list[tuple[str, Any]], dict[str, Any]]
@@ -379,6 +379,11 @@ FUSED_BACKWARD: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
 }
 ATEN.update({name: _same(op, *args, **attrs) for name, (op, args, attrs) in
              FUSED_BACKWARD.items()})
+
+# Meanings that only PyTorch's operators carry (symgrad's registry has no such op).
+TORCH_ONLY = frozenset({op for op, _, _ in FUSED_BACKWARD.values()} | {
+    "softmax_backward_data", "log_softmax_backward_data", "layer_norm_backward",
+    "nll_loss_backward", "erfinv", "hardtanh"})
 
 
 # PyTorch's conventions at kinks, by the judge's op and the labels of ``oracle.semantics``:

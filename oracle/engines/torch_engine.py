@@ -74,6 +74,7 @@ class _Recorder(TorchDispatchMode):
         self.aliases: dict[tuple[Any, ...], int] = {}  # an op's output by the memory it holds
         self.pending: dict[int, tuple[Any, ...]] = {}  # outputs without a meaning, unused yet
         self.edge_ends: dict[tuple[int, int], int] = {}  # (id(grad_fn), output_nr) -> node id
+        self.grad_off: set[int] = set()  # nodes made with grad mode off
         # native_layer_norm's eps by its rstd output: its backward takes rstd, not eps.
         self.layer_norm_eps: dict[tuple[Any, ...], float] = {}
         for t in leaves:
@@ -88,8 +89,8 @@ class _Recorder(TorchDispatchMode):
                 # A backward's saved result, unpacked as a new tensor on the same memory.
                 return self.aliases[_alias(t)]
             if id(t) in self.pending:
-                _, overload, op, ins = self.pending.pop(id(t))
-                return self._node(t, overload, op, ins, {})
+                _, overload, op, ins, grad_off = self.pending.pop(id(t))
+                return self._node(t, overload, op, ins, {}, grad_off)
             value = array_of(t)
             if as_float and value.dtype.kind in "iub":
                 value = value.astype(np.float64)
@@ -128,6 +129,13 @@ class _Recorder(TorchDispatchMode):
         if not any(self._in_graph(t) for t in tensors):
             return func(*args, **kwargs)
         overload = f"{func._opname}.{func._overloadname}"
+        if func.namespace not in ("aten", "prims"):
+            # A custom operator: its kernel runs with the recorder on, so that what its
+            # forward computes is recorded operator by operator.
+            overload = f"{func.namespace}::{overload}"
+            out = self._kernel(func, tensors, args, kwargs)
+            self._outputs(overload, named, [o for o in _tuple(out) if id(o) not in self.ids])
+            return out
         if func._schema.is_mutable:
             mutated = [a.name for a in func._schema.arguments
                        if a.alias_info is not None and a.alias_info.is_write]
@@ -139,13 +147,24 @@ class _Recorder(TorchDispatchMode):
             named["self"] = named["self"].clone()
             overload = f"{func._opname.removesuffix('_')}.{func._overloadname}"
         out = func(*args, **kwargs)
+        self._outputs(overload, named, out)
+        return out
+
+    def _kernel(self, func: Any, tensors: list[torch.Tensor], args: Any, kwargs: Any) -> Any:
+        """A custom operator's own kernel for the tensors' device, run with the recorder on."""
+        keys = torch.DispatchKeySet("CUDA" if any(t.is_cuda for t in tensors) else "CPU")
+        with self:
+            return func.redispatch(keys, *args, **kwargs)
+
+    def _outputs(self, overload: str, named: dict[str, Any], out: Any) -> None:
+        """Record the outputs of a call of ``overload``."""
         if overload in aten_ops.NO_GRAPH:
             # A constant by its own id: a detached tensor holds its source's memory, where the
             # alias lookup (meant for a backward's saved results) would find the source.
             for o in _tuple(out):
                 if isinstance(o, torch.Tensor) and id(o) not in self.ids:
                     self._const(o)
-            return out
+            return
         if overload == "native_layer_norm.default":
             self.layer_norm_eps[_alias(out[2])] = named["eps"]
         elif overload == "native_layer_norm_backward.default":
@@ -153,9 +172,9 @@ class _Recorder(TorchDispatchMode):
         for i, o in enumerate(_tuple(out)):
             if isinstance(o, torch.Tensor) and o.dtype.is_floating_point:
                 self._op(overload, named, o, i)
-        return out
 
     def _op(self, overload: str, named: dict[str, Any], o: torch.Tensor, i: int) -> None:
+        grad_off = not torch.is_grad_enabled()
         try:
             op, ins, attrs = aten_ops.convert(overload, {**named, "__out__": o}, i)
         except KeyError as exc:
@@ -163,15 +182,16 @@ class _Recorder(TorchDispatchMode):
             # unused output, such as native_layer_norm's mean, needs none), so that the
             # judge says it cannot judge it.
             why = exc.args[0] if exc.args else overload
-            op = f"aten.{overload}" if why == overload else f"aten.{overload} ({why})"
+            named_op = overload if "::" in overload else f"aten.{overload}"
+            op = named_op if why == overload else f"{named_op} ({why})"
             self.keep.append(o)
             self.pending[id(o)] = (o, overload, op, [
-                (k, v) for k, v in named.items() if isinstance(v, torch.Tensor)])
+                (k, v) for k, v in named.items() if isinstance(v, torch.Tensor)], grad_off)
             return
-        self._node(o, overload, op, ins, attrs)
+        self._node(o, overload, op, ins, attrs, grad_off)
 
     def _node(self, o: torch.Tensor, overload: str, op: str, ins: list[tuple[str, Any]],
-              attrs: dict[str, Any]) -> int:
+              attrs: dict[str, Any], grad_off: bool) -> int:
         as_float = op in _ARITHMETIC
         ids = tuple(self._value(v, "const", as_float) for _, v in ins)
         nid = len(self.nodes)
@@ -184,15 +204,33 @@ class _Recorder(TorchDispatchMode):
         self.aliases[_alias(o)] = nid
         self.keep.append(o)
         self.produced.append((o, nid))
+        if grad_off:
+            self.grad_off.add(nid)
         return nid
 
     # -- after the run ----------------------------------------------------------------------
     def graph(self, outs: Sequence[Any], diff: Sequence[torch.Tensor]) -> Graph:
         out_ids = [self._value(o, "const") for o in outs]
+        self._cut_grad_off()
         in_ids = [self.ids.get(id(t)) for t in diff]
         used = _reaching(self.nodes, out_ids)
         return Graph(self.nodes, out_ids, [i if i in used else None for i in in_ids],
                      [tuple(t.shape) for t in diff])
+
+    def _cut_grad_off(self) -> None:
+        """Values made with grad mode off (``torch.no_grad()``) are constants to torch, and
+        become constants here, except the forward of a custom Function or custom operator,
+        which runs with grad off too: the values that flow, through values made with grad off,
+        into one that came out with a ``grad_fn`` (a user's ``no_grad`` value fed straight
+        into a custom Function is read as part of its forward)."""
+        live = {nid for o, nid in self.produced if nid in self.grad_off and o.requires_grad}
+        for node in reversed(self.nodes):
+            if node.id in live:
+                live.update(i for i in node.inputs if i in self.grad_off)
+        for nid in self.grad_off - live:
+            node = self.nodes[nid]
+            self.nodes[nid] = IRNode(nid, "const", value=node.value, dtype=node.dtype)
+        self.produced = [(o, nid) for o, nid in self.produced if self.nodes[nid].kind == "op"]
 
     def hooks(self) -> list[Any]:
         """A hook on the autograd node behind every recorded value; returns the handles."""
