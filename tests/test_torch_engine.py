@@ -168,6 +168,48 @@ def test_gradcheck_takes_torch_tensors_and_catches_what_torch_catches():
         gradcheck(XSinTwice.apply, (x,))
 
 
+def _ulps(line):
+    assert line.startswith("Greatest ULP error: ")
+    return float(line.split()[3])
+
+
+def _twice_off(exact):
+    """The ULP error of 2 * exact: |exact| in units of float64's spacing there."""
+    return abs(float(exact)) / np.spacing(abs(float(exact)))
+
+
+def test_failure_messages_read_like_assert_close_in_ulps():
+    from oracle.gradcheck import GradcheckError, gradcheck
+
+    x = torch.tensor([0.5, 1.25], dtype=torch.float64, requires_grad=True)
+    with mpmath.workdps(40):
+        exact = [mpmath.sin(a) + a * mpmath.cos(a) for a in map(mpmath.mpf, (0.5, 1.25))]
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(XSinTwice.apply, (x,))
+    lines = str(info.value).splitlines()
+    assert lines[1] == "Mismatched elements: 2 / 4 (50.0%)"
+    at = eval(lines[2].split(" at index ")[1].split(" (")[0])  # noqa: S307 - a tuple we wrote
+    assert at[0] == at[1]
+    assert _ulps(lines[2]) == pytest.approx(_twice_off(exact[at[0]]), rel=1e-2)
+    with mpmath.workdps(40):
+        assert abs(mpmath.mpf(lines[2].split("exact ")[1]) - exact[at[0]]) < 1e-30
+    assert lines[3].startswith("node XSinTwiceBackward alone: gives ")
+
+    v = crosscheck(lambda x: XSinTwice.apply(x).sum(), [x])
+    lines = v.message.splitlines()
+    assert lines[0] == "Gradients are not close! (2 engine-wrong)"
+    assert lines[2] == "Mismatched elements: 2 / 2 (100.0%)"
+    assert "of x0 (up to " in lines[3]
+    k = eval(lines[3].split(" at index ")[1].split(" of ")[0])[0]  # noqa: S307
+    assert _ulps(lines[3]) == pytest.approx(_twice_off(exact[k]), rel=1e-2)
+    assert lines[4].startswith("  torch: ")
+    assert float(lines[4].split(": ")[1]) == pytest.approx(2 * float(exact[k]), rel=1e-15)
+    with mpmath.workdps(40):
+        assert abs(mpmath.mpf(lines[5].split(": ")[1]) - exact[k]) < 1e-30
+    assert lines[6].startswith("  fd:    ")
+    assert lines[7].startswith("node XSinTwiceBackward alone: gives ")
+
+
 _T = [[0.25, 1.0, 0.0], [0.5, 0.5, 0.5]]
 COMPOSITIONS = {
     "cross_entropy": lambda x: torch.nn.functional.cross_entropy(x, torch.tensor([0, 2])),
