@@ -410,10 +410,7 @@ class TorchEngine(Engine):
         rec = Recording(graph, [array_of(o) for o in outs], [array_of(g) for g in gos],
                         _filled(first, diff))
         if order == 2:
-            vs = [self.tensor(rng.standard_normal(tuple(t.shape)), _name(t.dtype)) for t in diff] \
-                if v is None else [a if isinstance(a, torch.Tensor) else
-                                   self.tensor(a, _name(t.dtype)) for a, t in zip(v, diff,
-                                                                                  strict=True)]
+            vs = self._directions(diff, v, rng)
             used = [(g, a) for g, a in zip(first, vs, strict=True)
                     if g is not None and g.requires_grad]
             second = torch.autograd.grad([g for g, _ in used], diff, [a for _, a in used],
@@ -422,6 +419,29 @@ class TorchEngine(Engine):
             rec.v = [array_of(a) for a in vs]
             rec.hvp = _filled(second, diff)
         return rec
+
+    def weights(self, outs: Sequence[Any], diff: Sequence[Any], order: int, *, seed: int = 0
+                ) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+        """The grad outputs and (at the second order) the direction ``record`` draws for
+        ``outs`` and the differentiated inputs ``diff`` when it is given none, as arrays.
+
+        >>> x = torch.tensor([0.5, 2.0], dtype=torch.float64, requires_grad=True)
+        >>> gos, vs = ADAPTER.weights([x.sum()], [x], 2)
+        >>> gos[0].tolist(), vs[0].shape
+        (1.0, (2,))
+        """
+        rng = np.random.default_rng(seed)
+        gos = self._grad_outputs(tuple(outs), None, rng)
+        vs = self._directions(diff, None, rng) if order == 2 else None
+        return [array_of(g) for g in gos], None if vs is None else [array_of(a) for a in vs]
+
+    def _directions(self, diff: Sequence[Any], given: Sequence[Any] | None,
+                    rng: np.random.Generator) -> list[Any]:
+        if given is None:
+            return [self.tensor(rng.standard_normal(tuple(t.shape)), _name(t.dtype))
+                    for t in diff]
+        return [a if isinstance(a, torch.Tensor) else self.tensor(a, _name(t.dtype))
+                for a, t in zip(given, diff, strict=True)]
 
     def _grad_outputs(self, outs: tuple[Any, ...], given: Sequence[Any] | None,
                       rng: np.random.Generator) -> list[Any]:
