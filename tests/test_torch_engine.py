@@ -327,3 +327,11 @@ def test_values_made_under_no_grad_are_constants():
             want = mpmath.cos(mpmath.mpf(float(x.detach()[e.index[0]])) / s) / s
             assert abs(mpmath.mpf(e.exact) - want) < 1e-30
             assert e.status in ("ok", "fd-unreliable")
+
+
+def test_a_zero_tensor_from_a_backward_is_read():
+    # sgn's backward gives a ZeroTensor, which refuses a plain .numpy().
+    x = torch.tensor([0.5, -1.25], dtype=torch.float64, requires_grad=True)
+    v = crosscheck(lambda x: (torch.sgn(x) * x).sum(), [x])
+    assert v.status in ("ok", "fd-unreliable"), v.message
+    assert [e.engine for e in sorted(v.elements, key=lambda e: e.index)] == [1.0, -1.0]

@@ -290,7 +290,7 @@ ATEN: dict[str, Rule] = {
     "pow.Tensor_Scalar": _same("pow", "self", exponent="exponent"),
     "pow.Tensor_Tensor": _same("pow_tensor", "self", "exponent"),
     "pow.Scalar": _pow_scalar,
-    "abs.default": _unary("abs"),
+    "abs.default": _unary("abs"), "sgn.default": _unary("sign"),
     "maximum.default": _same("maximum", "self", "other"),
     "minimum.default": _same("minimum", "self", "other"),
     "clamp.default": _clamp,
@@ -397,6 +397,7 @@ KINKS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "clamp_min": (("self", "self == min", "one"),),
     "clamp_max": (("self", "self == max", "one"),),
     "hardtanh": (("self", "self == min_val or self == max_val", "zero"),),
+    "sign": (("self", "self == 0", "zero"),),
 }
 
 

@@ -46,10 +46,11 @@ def array_of(t: Any) -> np.ndarray:
     >>> array_of(torch.tensor([1.5], dtype=torch.bfloat16)).dtype.name
     'bfloat16'
     """
+    # force: a ZeroTensor (sgn's backward gives one) has no memory of its own to share.
     t = t.detach().cpu()
     if t.dtype == torch.bfloat16:
-        return t.contiguous().view(torch.int16).numpy().view(ml_dtypes.bfloat16).copy()
-    return t.resolve_conj().resolve_neg().numpy().copy()
+        return t.contiguous().view(torch.int16).numpy(force=True).view(ml_dtypes.bfloat16).copy()
+    return t.numpy(force=True).copy()
 
 
 def _hex_list(a: np.ndarray) -> list[str]:
