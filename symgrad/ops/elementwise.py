@@ -16,7 +16,7 @@ import ml_dtypes
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.ops.registry import ALL, Domain, Sample, apply, defop, expose, not_implemented
+from symgrad.ops.registry import ALL, Domain, Kink, Sample, apply, defop, expose, not_implemented
 from symgrad.tensor import Tensor
 
 POSITIVE = Domain(low=0.0)
@@ -268,9 +268,15 @@ def _atan2_vjp(g: Tensor, self: Tensor, other: Tensor) -> tuple[Tensor, Tensor]:
     return where(origin, 0.0, g * b / r2 / s), where(origin, 0.0, -g * a / r2 / s)
 
 
+def _at_origin(self: np.ndarray, other: np.ndarray) -> np.ndarray:
+    return (self == 0) & (other == 0)
+
+
 ATAN2 = defop("atan2", "Atan2Backward0", lambda self, other: _wide(np.arctan2, self, other),
               vjp=_atan2_vjp,
               dtype_rule="promote_float", dtypes=ALL, domain={"other": Domain(nonzero=True)},
+              kinks=tuple(Kink(arg, "self == 0 and other == 0", _at_origin, "zero")
+                          for arg in ("self", "other")),
               torch="torch.atan2(self, other)")
 
 # -- hyperbolic -----------------------------------------------------------------------------------
