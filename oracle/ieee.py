@@ -144,9 +144,10 @@ def _branches(engine: Any, fn: Callable[..., Any], arrays: list[np.ndarray], dty
     n = len([rg for rg in needs if rg])
     found: list[list[set[float]]] | None = None
     runs = [(a, b) for a, b in PROBES] + [(0.0, None)]
+    finite = _replaced(arrays, np.isinf, STAND_IN)
     for a, b in runs:
-        at_a = _exact_at(engine, fn, _replaced(arrays, np.isnan, a), dtypes, needs, order, rec)
-        at_b = at_a if b is None else _exact_at(engine, fn, _replaced(arrays, np.isnan, b),
+        at_a = _exact_at(engine, fn, _replaced(finite, np.isnan, a), dtypes, needs, order, rec)
+        at_b = at_a if b is None else _exact_at(engine, fn, _replaced(finite, np.isnan, b),
                                                 dtypes, needs, order, rec)
         if at_a is None or at_b is None:
             continue
@@ -164,7 +165,8 @@ def _limits(engine: Any, fn: Callable[..., Any], arrays: list[np.ndarray], needs
     """Per differentiated input and element at an infinite input, the limit of the exact
     derivative (a float64 value, inf included), or None where there is none."""
     f64 = ["float64"] * len(arrays)
-    big = [_exact_at(engine, fn, _replaced(arrays, np.isinf, h, "float64"), f64, needs, order,
+    numbers = _replaced(arrays, np.isnan, STAND_IN)
+    big = [_exact_at(engine, fn, _replaced(numbers, np.isinf, h, "float64"), f64, needs, order,
                      rec) for h in HUGE]
     if big[0] is None or big[1] is None:
         return None
@@ -292,8 +294,9 @@ def judge(crosscheck: Judge, fn: Callable[..., Any], inputs: list[Any], engine: 
     for s in statuses:
         counts[s] = counts.get(s, 0) + 1
     verdict.extra["counts"] = counts
-    worst = [f"{r.input}{r.index}: engine {r.engine!r} ({rules.get(f'{r.input}{r.index}')})"
-             for r in verdict.elements if r.status == verdict.status and r.status != "ok"]
+    worst = [f"{r.input}{r.index}: engine {r.engine!r}, " + rules.get(
+        f"{r.input}{r.index}", f"exact {r.exact}") for r in verdict.elements
+        if r.status == verdict.status and r.status != "ok"]
     verdict.message = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + (
         f"; worst {worst[0]}" if worst else "")
     return verdict

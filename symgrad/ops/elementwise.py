@@ -113,11 +113,16 @@ EXP, exp = _unary("exp", "ExpBackward0", _np(np.exp), lambda g, out: g * out, MO
 # Narrow dtypes are worked in float64 and rounded once (three roundings in float16 were 2 ULP).
 # The second factor is 2**(x - x/2), not 2**(x/2) again: its second order then carries the whole
 # of 2**x ln2**2 along x rather than twice that along x/2 halved at the end, which overflowed
-# float64 at x = 1024 where the exact value is 1.08e308.
+# float64 at x = 1024 where the exact value is 1.08e308. At x = +-inf, x - x/2 is inf - inf =
+# nan: there the second factor is 2**(x/2), the derivative's limit (inf, 0).
 def _exp2_vjp(g: Tensor, self: Tensor) -> Tensor:
     x = _in_f64(self)
     half = x * 0.5
-    return g * exp2(half) * LN2 * exp2(x - half)
+    rest = x - half
+    infinite = np.isinf(x._data)
+    if infinite.any():
+        rest = where(Tensor._make(infinite, False, None), half, rest)
+    return g * exp2(half) * LN2 * exp2(rest)
 
 
 EXP2, exp2 = _unary("exp2", "Exp2Backward0", _np(np.exp2), _exp2_vjp, MODERATE, """``2 ** input``.
