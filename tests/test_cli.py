@@ -139,8 +139,9 @@ def test_skeleton_a_wrong_mul_vjp_fails_the_job_and_names_the_engine(tmp_path, m
     for v in failing:
         bad = [e for e in v["elements"] if e["status"] == "engine-wrong"]
         assert bad
-        # Elements at NaN or +-inf inputs have no exact number: IEEE rules judged them.
-        for e in (e for e in bad if e["exact"] is not None):
+        # Elements at NaN or +-inf inputs have no exact number (IEEE rules judged them), and at
+        # the catalog's largest values FD overflows: the others are compared.
+        for e in (e for e in bad if e["exact"] is not None and isinstance(e["fd"], float)):
             exact = float(e["exact"])
             # FD and the exact answer agree; the engine is the one that is off.
             assert abs(e["fd"] - exact) <= 1e-6 * max(1.0, abs(exact))

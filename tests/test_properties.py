@@ -72,7 +72,7 @@ EXAMPLES: dict[tuple[str, str], list[OpCase]] = {
                                  attrs={"p": 2.0, "dim": None, "keepdim": False})],
     # other tiny: FD's own error estimate is wide (51217 ± 3110 for exact 51546), or plainly
     # wrong (25467 ± 12700 for 500000): crosscheck must call FD unreliable there.
-    ("fd", "atan2"): [OpCase.of("atan2", "float64", [0.0, 1e-06], [1.94e-05, 1e-06])],
+    ("grad", "atan2"): [OpCase.of("atan2", "float64", [0.0, 1e-06], [1.94e-05, 1e-06])],
     # A tiny or subnormal other: x / (x^2 + y^2) must not underflow x^2 + y^2 to 0.
     ("edges", "atan2"): [
         OpCase.of("atan2", "float64", [[1.0], [1e-300]], [[5e-324, 2.5e-308, 1e-300]]),
