@@ -423,7 +423,7 @@ elementwise("rsqrt", lambda self: 1 / sympy.sqrt(self))
 
 # -- trigonometric and hyperbolic -----------------------------------------------------------------
 for _name in ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh",
-              "acosh", "atanh", "erf", "erfc"):
+              "acosh", "atanh", "erf", "erfc", "erfinv"):
     elementwise(_name, getattr(sympy, _name))
 elementwise("tanh_backward", lambda grad_output, self: grad_output * (1 - sympy.tanh(self) ** 2))
 elementwise("atan2", lambda self, other: sympy.atan2(self, other))
