@@ -86,7 +86,7 @@ def _fan_in(ev: _Evaluator, forward: bool) -> int:
 
 
 def error_terms(graph: Graph, grad_outputs: Any = None, v: Sequence[Any] | None = None, *,
-                digits: int = 50, time_budget: float = 30.0,
+                digits: int = 50, time_budget: float = 60.0,
                 size_budget: int = 200_000) -> Terms:
     """Run the exact chain rule at the engine's forward values, once as it is and once with
     every term in absolute value, for the gradient (``v`` None) or the Hessian-vector product
@@ -98,7 +98,7 @@ def error_terms(graph: Graph, grad_outputs: Any = None, v: Sequence[Any] | None 
         v: For the second order, the direction: one array per input. Defaults to None.
         digits: Decimal digits of the arithmetic, as the general path's (a saturated
             softmax's ``y(1 - y)`` at 20 digits keeps 3 of them). Defaults to 50.
-        time_budget: Seconds before giving up. Defaults to 30.
+        time_budget: Seconds before giving up, as the oracle's. Defaults to 60.
         size_budget: Expression terms before giving up. Defaults to 200,000.
 
     Returns:

@@ -161,6 +161,9 @@ def _judge(graph: Graph, node: IRNode, time_budget: float) -> Blame | None:
                 terms = error_terms(segment, [node.cotangent], time_budget=time_budget)
             except TermsUnavailable as e:
                 terms = str(e)
+        if over.any() and isinstance(terms, str):
+            # Past its own value, and its terms out of reach: not judged (never blamed).
+            return None
         if over.any() and not isinstance(terms, str):
             mag = terms.magnitudes[p]
             slack = terms.at_engine[p]
@@ -179,20 +182,22 @@ def _judge(graph: Graph, node: IRNode, time_budget: float) -> Blame | None:
     return worst
 
 
-def blame(graph: Graph, time_budget: float = 10.0) -> list[Blame]:
+def blame(graph: Graph, time_budget: float = 60.0) -> list[Blame]:
     """Every node of ``graph`` whose backward ran, judged alone, in the order the backward
-    ran them (the output's first); a node the oracle cannot judge is left out.
+    ran them (the output's first); a node the oracle cannot judge is left out, and so is one
+    output of a backward shared by several (``info["shared_backward"]``: split, unbind).
 
     Args:
         graph: A recorded graph with the engine's per-node cotangents and gradients.
-        time_budget: Seconds the oracle may spend on each node. Defaults to 10.
+        time_budget: Seconds the oracle may spend on each node. Defaults to 60.
 
     Returns:
         One ``Blame`` per node judged.
     """
     found = []
     for node in reversed(graph.nodes):
-        if node.kind != "op" or node.cotangent is None or not node.grads:
+        if node.kind != "op" or node.cotangent is None or not node.grads or (
+                node.info.get("shared_backward")):
             continue
         judged = _judge(graph, node, time_budget)
         if judged is not None:
@@ -200,12 +205,12 @@ def blame(graph: Graph, time_budget: float = 10.0) -> list[Blame]:
     return found
 
 
-def first_wrong(graph: Graph, time_budget: float = 10.0) -> Blame | None:
+def first_wrong(graph: Graph, time_budget: float = 60.0) -> Blame | None:
     """The first node, in the order the backward ran, whose own gradient is past its bound.
 
     Args:
         graph: A recorded graph with the engine's per-node cotangents and gradients.
-        time_budget: Seconds the oracle may spend on each node. Defaults to 10.
+        time_budget: Seconds the oracle may spend on each node. Defaults to 60.
 
     Returns:
         That node's ``Blame``, or None when every node judged is right.
