@@ -14,7 +14,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
-from symgrad.ops.arithmetic import _wide
+from symgrad.ops.arithmetic import _f32, _wide
 from symgrad.ops.elementwise import exp, expm1, where
 from symgrad.ops.registry import (
     Kink,
@@ -60,11 +60,12 @@ RELU = defop("relu", "ReluBackward0", lambda self: np.maximum(self, 0).astype(se
              kinks=(Kink("self", "self == 0", _zero, "zero"),), samples=_ONE,
              refuses=refuse((_dtypes.bool,), "Boolean inputs not supported for relu"),
              torch="torch.relu(self)")
-# NOTE: at 0 the slope is negative_slope (PyTorch tests self > 0).
+# NOTE: at 0 the slope is negative_slope (PyTorch tests self > 0). float16 and bfloat16 compute
+# in float32, with negative_slope in float32 (not rounded to the dtype), as PyTorch's kernel.
 LEAKY_RELU = defop(
     "leaky_relu", "LeakyReluBackward0",
-    lambda self, *, negative_slope: np.where(self > 0, self, self * negative_slope).astype(
-        self.dtype),
+    lambda self, *, negative_slope: _f32(lambda x: np.where(
+        x > 0, x, x * negative_slope).astype(x.dtype), self),
     vjp=lambda g, self, *, negative_slope: where(self > 0, g, g * negative_slope),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
     samples=(Sample(((2, 3),), {"negative_slope": 0.01}), Sample(((4,),), {"negative_slope": 0.2})),
@@ -73,8 +74,8 @@ LEAKY_RELU = defop(
 # NOTE: at 0 the slope is alpha (the left one), PyTorch's elu_backward tests self > 0.
 ELU = defop(
     "elu", "EluBackward0",
-    lambda self, *, alpha: np.where(self > 0, self, alpha * np.expm1(np.minimum(self, 0))).astype(
-        self.dtype),
+    lambda self, *, alpha: _f32(lambda x: np.where(
+        x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype), self),
     # NOTE: the test is self <= 0, as in PyTorch's elu_backward: a NaN input passes g through.
     vjp=lambda g, self, *, alpha: where(self <= 0, g * alpha * exp(where(self <= 0, self, 0.0)),
                                         g),
@@ -86,6 +87,10 @@ ELU = defop(
 
 # -- smooth activations ---------------------------------------------------------------------------
 def _gelu_forward(self: np.ndarray, *, approximate: str) -> np.ndarray:
+    return _f32(lambda x: _gelu(x, approximate), self)
+
+
+def _gelu(self: np.ndarray, approximate: str) -> np.ndarray:
     if approximate == "tanh":
         return (0.5 * self * (1 + np.tanh(_GELU_C * (self + 0.044715 * self ** 3)))).astype(
             self.dtype)
@@ -94,9 +99,9 @@ def _gelu_forward(self: np.ndarray, *, approximate: str) -> np.ndarray:
 
 # NOTE: 0.5 (1 + t) and 1 - t*t (t = tanh u) cancel where t is near -1 or +1 (float64's second
 # derivative was 24k ULP off at x = 4.96); they are sigmoid(2u) and 4 sigmoid(2u) sigmoid(-2u),
-# which do not. Narrow dtypes are worked in float64 (x**3 overflows float16 at 41) and rounded once.
-# The exact form's Phi(x) is erfc(-x / sqrt 2) / 2, not (1 + erf(x / sqrt 2)) / 2, which cancels
-# for x < 0 (gelu'(-5) was 13,900 ULP off in float64).
+# which do not. Narrow dtypes are worked in float64 (x**3 overflows float16 at 41; the erf form's
+# sum was 4.9 ULP off in bfloat16) and rounded once. The erf form's Phi(x) is erfc(-x / sqrt 2) / 2,
+# not (1 + erf(x / sqrt 2)) / 2, which cancels for x < 0 (gelu'(-5) was 13,900 ULP off in float64).
 # sqrt(2 / pi) and 0.044715 to the long double's precision (parsed from decimal strings).
 _GELU_C_LONG = np.longdouble("0.79788456080286535587989211986876373695")
 _GELU_K_LONG = np.longdouble("0.044715")
@@ -123,6 +128,7 @@ def _gelu_vjp(g: Tensor, self: Tensor, *, approximate: str) -> Tensor:
         # constant to the second order, which keeps the float64 graph's derivative.
         lost = (_gelu_tanh_slope_long(x._data) - d._data).astype(np.float64)
         return g * (d + Tensor._make(lost, False, None))
+    g, self = _wide(g), _wide(self)
     cdf = 0.5 * _sym("erfc")(self * -_SQRT_HALF)
     return g * (cdf + self * exp(-0.5 * self * self) * _INV_SQRT_2PI)
 
@@ -140,13 +146,17 @@ def _silu_vjp(g: Tensor, x: Tensor) -> Tensor:
 
 
 SILU = defop("silu", "SiluBackward0",
-             lambda self: (self / (1 + np.exp(-self))).astype(self.dtype),
+             lambda self: _f32(lambda x: x / (1 + np.exp(-x)), self),
              vjp=lambda g, self: _silu_vjp(_wide(g), _wide(self)),
              dtype_rule="same", samples=_ONE, refuses=not_implemented("silu_cpu", NOT_FLOATING),
              torch="torch.nn.functional.silu(self)")
 
 
 def _softplus_forward(self: np.ndarray, *, beta: float, threshold: float) -> np.ndarray:
+    return _f32(lambda x: _softplus(x, beta, threshold), self)
+
+
+def _softplus(self: np.ndarray, beta: float, threshold: float) -> np.ndarray:
     z = self * beta
     # log1p(exp(z)) written as max(z, 0) + log1p(exp(-|z|)) so large z does not overflow.
     soft = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
