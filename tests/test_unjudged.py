@@ -109,3 +109,35 @@ def test_a_function_without_sympy_is_judged_exactly_through_its_forward(values):
                                                rel=1e-15)
     right = crosscheck(lambda a: RightInOps.apply(a).sum(), [x])
     assert right.status in ("ok", "fd-unreliable") and right.passed, right.message
+
+
+class ScalarMeaning(RightInOps):
+    """softplus with its right backward and a ``sympy`` method written for one element."""
+
+    @staticmethod
+    def sympy(x):
+        import sympy
+
+        return sympy.log(1 + sympy.exp(x))
+
+
+class ScalarMeaningTwiceWrong(ScalarMeaning):
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 2 * g * x.sigmoid()
+
+
+def test_a_sympy_method_for_one_element_is_applied_element_by_element():
+    x = symgrad.tensor([0.5, -1.0, 2.0], dtype=symgrad.float64, requires_grad=True)
+    right = crosscheck(lambda a: ScalarMeaning.apply(a).sum(), [x])
+    assert right.status == "ok", right.message
+    second = crosscheck(lambda a: ScalarMeaning.apply(a).sum(), [x], order=2,
+                        v=[np.array([1.0, -0.5, 2.0])])
+    assert second.status == "ok", second.message
+    for e in second.elements:  # softplus'' = sigmoid (1 - sigmoid), times v, from mpmath
+        s = 1 / (1 + mpmath.exp(-[0.5, -1.0, 2.0][e.index[0]]))
+        assert float(e.exact) == pytest.approx(float(s * (1 - s)) * [1.0, -0.5, 2.0][e.index[0]],
+                                               rel=1e-15)
+    wrong = crosscheck(lambda a: ScalarMeaningTwiceWrong.apply(a).sum(), [x])
+    assert wrong.status == "engine-wrong" and "the oracle raised" not in wrong.message
