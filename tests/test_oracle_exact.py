@@ -111,7 +111,6 @@ UNARY_AND_BINARY = {
     "tanh": ([X], {}, lambda x: [mpmath.sech(x) ** 2]),
     "tanh_backward": ([X, Y], {}, lambda g, x: [mpmath.sech(x) ** 2,
                                                 -2 * g * mpmath.sech(x) ** 2 * mpmath.tanh(x)]),
-    "atan_backward": ([X, Y], {}, lambda g, x: [1 / (1 + x * x), -2 * g * x / (1 + x * x) ** 2]),
     "asinh": ([X], {}, lambda x: [1 / mpmath.sqrt(x * x + 1)]),
     "acosh": ([[1.5, 2.25, 3.0]], {}, lambda x: [1 / mpmath.sqrt(x * x - 1)]),
     "atanh": ([UNIT], {}, lambda x: [1 / (1 - x * x)]),

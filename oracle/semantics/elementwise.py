@@ -426,7 +426,6 @@ for _name in ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh
               "acosh", "atanh", "erf", "erfc"):
     elementwise(_name, getattr(sympy, _name))
 elementwise("tanh_backward", lambda grad_output, self: grad_output * (1 - sympy.tanh(self) ** 2))
-elementwise("atan_backward", lambda grad_output, self: grad_output / (1 + self**2))
 elementwise("atan2", lambda self, other: sympy.atan2(self, other))
 elementwise("sigmoid", lambda self: 1 / (1 + sympy.exp(-self)))
 

@@ -105,6 +105,7 @@ def _gelu(self: np.ndarray, approximate: str) -> np.ndarray:
 # sqrt(2 / pi) and 0.044715 to the long double's precision (parsed from decimal strings).
 _GELU_C_LONG = np.longdouble("0.79788456080286535587989211986876373695")
 _GELU_K_LONG = np.longdouble("0.044715")
+_SQRT_HALF_LONG = np.longdouble("0.70710678118654752440084436210484903928")
 
 
 def _gelu_tanh_slope_long(x: np.ndarray) -> np.ndarray:
@@ -129,8 +130,20 @@ def _gelu_vjp(g: Tensor, self: Tensor, *, approximate: str) -> Tensor:
         lost = (_gelu_tanh_slope_long(x._data) - d._data).astype(np.float64)
         return g * (d + Tensor._make(lost, False, None))
     g, self = _wide(g), _wide(self)
-    cdf = 0.5 * _sym("erfc")(self * -_SQRT_HALF)
-    return g * (cdf + self * exp(-0.5 * self * self) * _INV_SQRT_2PI)
+    a = self * -_SQRT_HALF
+    q = -0.5 * self * self
+    d = 0.5 * _sym("erfc")(a) + self * exp(q) * _INV_SQRT_2PI
+    return g * (d + Tensor._make(_gelu_erf_rounding(self._data, a._data, q._data), False, None))
+
+
+def _gelu_erf_rounding(x: np.ndarray, a: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """What float64 loses in gelu'(x) = erfc(a) / 2 + x exp(q) / sqrt(2 pi) by rounding
+    a = -x / sqrt 2 and q = -x^2 / 2, which erfc and exp amplify by 2a^2 and |q| (16 ULP at
+    x = -5.7), to first order in the long double's residues, as a constant (as the tanh form's)."""
+    wide = x.astype(np.longdouble)
+    da = (wide * -_SQRT_HALF_LONG - a).astype(np.float64)
+    dq = (np.longdouble(-0.5) * wide * wide - q).astype(np.float64)
+    return -da * np.exp(-a * a) / math.sqrt(math.pi) + x * np.exp(q) * dq * _INV_SQRT_2PI
 
 
 GELU = defop("gelu", "GeluBackward0", _gelu_forward, vjp=_gelu_vjp, dtype_rule="same",

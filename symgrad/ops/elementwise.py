@@ -251,32 +251,9 @@ ACOS, acos = _unary("acos", "AcosBackward0", _np(np.arccos),
     >>> symgrad.acos(symgrad.tensor([1.0]))
     tensor([0.])
     """)
-def _atan_backward(grad_output: np.ndarray, self: np.ndarray) -> np.ndarray:
-    out = np.divide(grad_output, np.multiply(self, self, dtype=_F64) + 1, dtype=_F64)
-    d = np.result_type(grad_output, self)
-    return out if d == _F64 else out.astype(d)
-
-
-# NOTE: atan' = 1 / (1 + self^2) as one op in float64, rounded once: written as ``g / (self *
-# self + 1)``, create_graph records a division whose denominator's gradient, -g / (1 +
-# self^2)^2, underflows the dtype long before the second derivative -2 self g / (1 + self^2)^2
-# does (at self = 1e10: 1e-40, subnormal in float32 and gone in bfloat16, where the second
-# derivative is 1.7e-30, 36 ULP off in float32 and 0 in bfloat16). Its own VJP keeps each
-# factor in range: g g_out / (1 + self^2) times self / (1 + self^2).
-ATAN_BACKWARD = defop("atan_backward", "AtanBackwardBackward0", _atan_backward,
-                      vjp=lambda g, grad_output, self: (
-                          atan_backward(g, self),
-                          atan_backward(g * grad_output, self) * atan_backward(self, self) * -2),
-                      dtype_rule="promote_float",
-                      torch="torch.ops.aten.div(grad_output, self * self + 1)")
-
-
-def atan_backward(grad_output: Tensor, self: Tensor) -> Tensor:
-    return apply(ATAN_BACKWARD, grad_output, self)
-
-
 ATAN, atan = _unary("atan", "AtanBackward0", _np(np.arctan),
-                    lambda g, self: atan_backward(g, self), None, """Inverse tangent.
+                    lambda g, self: _in_f64(g) / (_in_f64(self) ** 2 + 1), None,
+                    """Inverse tangent.
 
     >>> import symgrad
     >>> symgrad.atan(symgrad.tensor([0.0]))
