@@ -384,8 +384,8 @@ def _mutants(args: argparse.Namespace, argv: list[str], console: Console) -> int
             report = run_mutants(args.ops, dtypes, engine=args.engine)
             seconds = time.perf_counter() - start
             bugs = run_bugs(args.ops, engine=args.engine)
-        except (KeyError, ValueError) as exc:
-            raise UsageError(str(exc)) from None
+        except (KeyError, ValueError, NotImplementedError) as exc:
+            raise UsageError(str(exc).strip("'")) from None
         run = {**_run_info(args, argv), "dtypes": ",".join(dtypes)}
         del run["second order"]
         data = {**report.to_json(), "seconds": round(seconds, 1), "realistic": bugs.to_json()}

@@ -373,3 +373,36 @@ def test_atan_second_order_rounds_once(dtype: str, x: float) -> None:
     X = mp.mpf(x)
     assert _ulps(d1, 1 / (1 + X ** 2), dtype) <= 1
     assert _ulps(d2, -2 * X / (1 + X ** 2) ** 2, dtype) <= 1
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_exp_gradient_at_the_overflow_threshold_is_pytorchs(dtype: str) -> None:
+    """At the first input whose exp rounds to inf, g * exp(x) with g = 1/4 is finite, but exp's
+    VJP reads its saved result only, as PyTorch's ExpBackward0 does (saving the input too
+    would refuse an in-place change of it that PyTorch allows): g * inf = inf in both."""
+    torch = pytest.importorskip("torch")
+    big = float(ml_dtypes.finfo(_dtypes._by_name(dtype).np).max)
+    d = _dtypes._by_name(dtype).np
+    x = float(np.asarray(math.log(big)).astype(d))
+    if mp.exp(mp.mpf(x)) <= big:
+        x = float(np.nextafter(np.asarray(x, d), np.asarray(np.inf, d)))
+    assert math.isfinite(_rounded(mp.exp(mp.mpf(x)) / 4, dtype))
+    grads = []
+    for lib in (symgrad, torch):
+        t = lib.tensor([x], dtype=getattr(lib, dtype), requires_grad=True)
+        t.exp().backward(lib.tensor([0.25], dtype=getattr(lib, dtype)))
+        grads.append(float(t.grad[0]))
+    assert grads[0] == grads[1] == math.inf
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_matmul_gradient_sums_the_batch_before_rounding(dtype: str) -> None:
+    """d other of a batched (a @ other) is sum over the batch of a_k g_k: here (1 + e)**2 -
+    (1 + 2e) = e**2 (e the dtype's epsilon), exact in float32, the half types' accumulator.
+    Each batch's product rounded to the half type first lost e**2 entirely: 0."""
+    e = float(ml_dtypes.finfo(_dtypes._by_name(dtype).np).eps)
+    d = getattr(symgrad, dtype)
+    a = symgrad.tensor([[[1 + e]], [[-(1 + 2 * e)]]], dtype=d)
+    other = symgrad.tensor([[1.0]], dtype=d, requires_grad=True)
+    (a @ other).backward(symgrad.tensor([[[1 + e]], [[1.0]]], dtype=d))
+    assert float(other.grad._data[0, 0]) == e * e
