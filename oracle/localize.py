@@ -74,9 +74,9 @@ class Blame:
         """
         return {"op": self.op, "grad_fn": self.name, "node": self.node,
                 "input": str(self.input), "index": list(self.index),
-                "message": (f"{self.name} alone gives {self.engine!r} where its exact gradient "
-                            f"is {self.exact!r}: {self.ulps:.3g} ulp, bound "
-                            f"{self.bound_ulps:.3g}")}
+                "message": (f"node {self.name} alone: gives {self.engine!r} where its exact "
+                            f"gradient is {self.exact!r} ({self.ulps:.3g} ulp, bound "
+                            f"{self.bound_ulps:.3g})")}
 
 
 def _segment(graph: Graph, node: IRNode, wrt: tuple[int | None, ...]) -> Graph:
