@@ -40,7 +40,13 @@ from oracle.engines import Unsupported
 from oracle.exact import _array, _Budget, _Evaluator, _exact, _GaveUp, _seeds
 from oracle.ir import Graph
 
-__all__ = ["Terms", "TermsUnavailable", "error_terms"]
+__all__ = ["MAX_STRUCTURAL_ELEMENTS", "Terms", "TermsUnavailable", "error_terms"]
+
+
+# The most input elements a nonlinear structural op may have for its terms to be run one by one:
+# its partials are a dense Jacobian in mpmath, its conditioning the second partials (n^2 and
+# n^3 entries); a 600-element softmax spent the whole time budget there.
+MAX_STRUCTURAL_ELEMENTS = 64
 
 
 class TermsUnavailable(Exception):
@@ -85,6 +91,25 @@ def _fan_in(ev: _Evaluator, forward: bool) -> int:
     return most
 
 
+def _small_enough(graph: Graph) -> None:
+    """Raise ``TermsUnavailable`` for a nonlinear structural op larger than
+    ``MAX_STRUCTURAL_ELEMENTS`` (its bound falls back to an estimated scale at once)."""
+    from oracle.linear import LINEAR
+    from oracle.semantics import meaning_of
+
+    for node in graph.nodes:
+        if node.kind != "op" or node.op in LINEAR:
+            continue
+        meaning = meaning_of(node.op, node.info)
+        if meaning is None or meaning.kind != "structural":
+            continue
+        size = sum(int(np.prod(graph.nodes[i].value.shape, dtype=np.int64))
+                   for i in node.inputs if graph.nodes[i].value is not None)
+        if size > MAX_STRUCTURAL_ELEMENTS:
+            raise TermsUnavailable(f"{node.op} of {size} elements: too large to run its terms "
+                                   f"one by one (more than {MAX_STRUCTURAL_ELEMENTS})")
+
+
 def error_terms(graph: Graph, grad_outputs: Any = None, v: Sequence[Any] | None = None, *,
                 digits: int = 50, time_budget: float = 60.0,
                 size_budget: int = 200_000) -> Terms:
@@ -114,6 +139,7 @@ def error_terms(graph: Graph, grad_outputs: Any = None, v: Sequence[Any] | None 
     >>> float(error_terms(rec.graph).magnitudes[0][0]) == abs(float(mpmath.cos(3)))
     True
     """
+    _small_enough(graph)
     budget = _Budget(time_budget, size_budget)
     shapes = graph.input_shapes
     try:
