@@ -415,12 +415,12 @@ def test_half_matmul_gradient_sums_the_batch_before_rounding(dtype: str) -> None
 def test_gelu_erf_negative_tail(dtype: str, x: float) -> None:
     """gelu' = Phi(x) + x phi(x) with Phi = erfc(-x / sqrt 2) / 2 (mpmath): Phi written
     (1 + erf(x / sqrt 2)) / 2 cancelled (3e-4 off at -8 in float64, 1% at -10). float64,
-    with no wider dtype to work in, rounds each of the VJP's few ops: 3 ULP."""
+    with no wider dtype to work in, rounds each of the VJP's few ops: 4 ULP."""
     x = float(np.asarray(x).astype(_dtypes._by_name(dtype).np))
     d1, d2 = _derivatives(F.gelu, x, dtype)
     X = mp.mpf(x)
     phi = mp.npdf(X)
-    bound = 3 if dtype == "float64" else 1
+    bound = 4 if dtype == "float64" else 1
     assert _ulps(d1, mp.erfc(-X / mp.sqrt(2)) / 2 + X * phi, dtype) <= bound
     assert _ulps(d2, phi * (2 - X * X), dtype) <= bound
 
