@@ -393,19 +393,25 @@ SIGMOID, sigmoid = _unary("sigmoid", "SigmoidBackward0", _np(_sigmoid),
 # derivatives through create_graph are exact too, and those of low (high + self) are sums of
 # like signs. Below |self| = 1 (nothing to magnify) and past 32 (exp(-self^2) is 0 in every
 # dtype; high^2 would overflow float16) high is 0: the formula is then exp(-(self * self)) bit
-# for bit, which is all that is recorded when no element is split.
-def _exp_minus_square(self: Tensor) -> Tensor:
+# for bit, which is all that is recorded when no element is split. ``scale``, a power of 2 (the
+# normal density's 1/2), multiplies both exponents exactly: exp(-scale self^2), split up to
+# 32 / sqrt(scale).
+def _exp_minus_square(self: Tensor, scale: float = 1.0) -> Tensor:
     x = self._data
     info = ml_dtypes.finfo(x.dtype)
     bits = np.dtype(f"uint{8 * x.dtype.itemsize}")
     dropped = (info.nmant + 2) // 2
-    split = (np.abs(x) >= 1) & (np.abs(x) <= 32)
+    split = (np.abs(x) >= 1) & (np.abs(x) <= 32 / math.sqrt(scale))
+
+    def scaled(t: Tensor) -> Tensor:
+        return t if scale == 1 else t * scale
+
     if not split.any():
-        return exp(-(self * self))
+        return exp(-scaled(self * self))
     truncated = (x.view(bits) & ~bits.type((1 << dropped) - 1)).view(x.dtype)
     high = Tensor._make(np.where(split, truncated, 0).astype(x.dtype), False, None)
     low = self - high
-    return exp(-(high * high)) * exp(-(low * (high + self)))
+    return exp(-scaled(high * high)) * exp(-scaled(low * (high + self)))
 
 
 # erf from the C library's float64 erf (NumPy has none), rounded once to the input's dtype. The
