@@ -138,12 +138,15 @@ def _gelu_vjp(g: Tensor, self: Tensor, *, approximate: str) -> Tensor:
 
 
 def _gelu_erf_rounding(x: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """What float64 loses in gelu'(x) = erfc(a) / 2 + x exp(-x^2 / 2) / sqrt(2 pi) by rounding
-    a = -x / sqrt 2, which erfc amplifies by 2a^2, to first order in the long double's
-    residue, as a constant (as the tanh form's)."""
+    """What float64 loses in gelu'(x) = erfc(a) / 2 + x exp(q) / sqrt(2 pi) by rounding
+    a = -x / sqrt 2 and, below |x| = 1 where _exp_minus_square does not split it, q = -x^2 / 2
+    (which erfc and exp amplify by 2a^2 and |q|: 14 ULP near gelu's root at -0.75), to first
+    order in the long double's residues, as a constant (as the tanh form's)."""
     wide = x.astype(np.longdouble)
     da = (wide * -_SQRT_HALF_LONG - a).astype(np.float64)
-    return -da * np.exp(-a * a) / math.sqrt(math.pi)
+    q = -(x * x) * 0.5
+    dq = np.where(np.abs(x) < 1, (np.longdouble(-0.5) * wide * wide - q).astype(np.float64), 0.0)
+    return -da * np.exp(-a * a) / math.sqrt(math.pi) + x * np.exp(q) * dq * _INV_SQRT_2PI
 
 
 GELU = defop("gelu", "GeluBackward0", _gelu_forward, vjp=_gelu_vjp, dtype_rule="same",
