@@ -297,6 +297,13 @@ ATEN: dict[str, Rule] = {
     "clamp_min.default": _same("clamp_min", "self", min="min"),
     "clamp_max.default": _same("clamp_max", "self", max="max"),
     "atan2.default": _same("atan2", "self", "other"),
+    # rounding and remainders (their jumps are kinks, with PyTorch's conventions below)
+    **{f"{name}.default": _unary(name) for name in ("floor", "ceil", "trunc", "round")},
+    "round.decimals": _same("round_decimals", "self", decimals="decimals"),
+    "remainder.Scalar": _same("remainder", "self", other="other"),
+    "remainder.Tensor": _same("remainder_tensor", "self", "other"),
+    "fmod.Scalar": _same("fmod", "self", other="other"),
+    "fmod.Tensor": _same("fmod_tensor", "self", "other"),
     "where.self": _where,
     # transcendental
     **{f"{name}.default": _unary(name) for name in (
@@ -398,6 +405,18 @@ KINKS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "clamp_max": (("self", "self == max", "one"),),
     "hardtanh": (("self", "self == min_val or self == max_val", "zero"),),
     "sign": (("self", "self == 0", "zero"),),
+    **{name: (("self", "self is an integer", "zero"),) for name in ("floor", "ceil", "trunc")},
+    "round": (("self", "self is a half-integer", "zero"),),
+    "round_decimals": (("self", "self * 10**decimals is a half-integer", "zero"),),
+    # A remainder's jump: the value just right of it (self / other grows through the integer).
+    "remainder": (("self", "self / other is an integer (a jump)", "right"),),
+    "remainder_tensor": (("self", "self / other is an integer (a jump)", "right"),
+                         ("other", "self / other is an integer, self > 0", "left"),
+                         ("other", "self / other is an integer, self < 0", "right")),
+    "fmod": (("self", "self / other is a nonzero integer (a jump)", "right"),),
+    "fmod_tensor": (("self", "self / other is a nonzero integer (a jump)", "right"),
+                    ("other", "self / other is a nonzero integer, other > 0", "left"),
+                    ("other", "self / other is a nonzero integer, other < 0", "right")),
 }
 
 

@@ -32,7 +32,7 @@ __all__ = ["ADAPTER", "TorchEngine", "array_of"]
 
 # Judge ops whose number operands are values, never indices (a wrapped Python int is one).
 _ARITHMETIC = frozenset({"add", "sub", "rsub", "mul", "div", "pow_tensor", "maximum",
-                         "minimum", "atan2", "where"})
+                         "minimum", "atan2", "where", "remainder_tensor", "fmod_tensor"})
 
 
 def _name(dtype: torch.dtype) -> str:
