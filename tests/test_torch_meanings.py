@@ -299,3 +299,22 @@ def test_remainders_differentiate_to_one_and_minus_the_quotient(fn, step):
         assert mpmath.mpf(e.exact) == want and e.engine == want, (e.input, e.index)
     s = crosscheck(lambda x: fn(x, 0.75).sum(), [x])
     assert s.status in JUDGED and {e.engine for e in s.elements} == {1.0}, s.message
+
+
+def test_rms_norm_a_composite_writing_in_place_is_judged():
+    # F.rms_norm adds eps in place (add_) into its mean of squares.
+    x = _x()
+    v = crosscheck(lambda x: (torch.nn.functional.rms_norm(x, (3,)) ** 3).sum(), [x])
+    assert v.status in JUDGED, v.message
+
+    def f(xs):
+        eps = mpmath.mpf(2) ** -52  # torch.finfo(float64).eps, rms_norm's default
+        out = []
+        for row in _rows(xs, 3):
+            r = mpmath.sqrt(mpmath.fsum(v * v for v in row) / 3 + eps)
+            out += [(v / r) ** 3 for v in row]
+        return mpmath.fsum(out)
+
+    with mpmath.workdps(40):
+        want = _mp_grad(f, [a for row in X for a in row])
+    _assert_exact(v, want, rel=1e-20)

@@ -140,16 +140,40 @@ class _Recorder(TorchDispatchMode):
         if func._schema.is_mutable:
             mutated = [a.name for a in func._schema.arguments
                        if a.alias_info is not None and a.alias_info.is_write]
-            if any(self._in_graph(named.get(m)) for m in mutated) or mutated != ["self"]:
+            target = named.get("self")
+            if mutated != ["self"] or self._in_graph(target) and not self._unviewed(target):
                 raise Unsupported(f"aten.{overload}: writes in place into a tensor of the "
-                                  "graph; the oracle judges functions without in-place writes")
-            # A fresh tensor written with values of the graph (a backward's scratch): the
-            # write is its out-of-place op on the values it held before.
-            named["self"] = named["self"].clone()
+                                  "graph that is a leaf or has views; the oracle judges such "
+                                  "functions without in-place writes")
+            # A write into an op's result no other tensor views (PyTorch's composites do
+            # that: rms_norm's add_), or into a fresh tensor (a backward's scratch): the
+            # out-of-place op on the values it held before, its result the tensor from then.
+            named["self"] = self._before_write(target)
             overload = f"{func._opname.removesuffix('_')}.{func._overloadname}"
         out = func(*args, **kwargs)
         self._outputs(overload, named, out)
         return out
+
+    def _unviewed(self, t: torch.Tensor) -> bool:
+        """Whether ``t`` is an op's result whose memory no other recorded value holds."""
+        nid = self.ids.get(id(t))
+        if nid is None or self.nodes[nid].kind != "op":
+            return False
+        ptr = t.untyped_storage().data_ptr()
+        # A view of the same shape has the same key: it owns the entry then.
+        return [key for key in self.aliases if key[0] == ptr] == [_alias(t)] \
+            and self.aliases[_alias(t)] == nid
+
+    def _before_write(self, t: torch.Tensor) -> torch.Tensor:
+        """A copy of ``t``'s values before an in-place write, standing for its node (if any):
+        the write's result is a new node, and ``t``'s autograd node is then the write's."""
+        before = t.clone()
+        nid = self.ids.get(id(t))
+        if nid is not None:
+            self.ids[id(before)] = nid
+            self.keep.append(before)
+            self.produced = [(o, n) for o, n in self.produced if n != nid]
+        return before
 
     def _kernel(self, func: Any, tensors: list[torch.Tensor], args: Any, kwargs: Any) -> Any:
         """A custom operator's own kernel for the tensors' device, run with the recorder on."""
