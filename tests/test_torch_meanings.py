@@ -318,3 +318,38 @@ def test_rms_norm_a_composite_writing_in_place_is_judged():
     with mpmath.workdps(40):
         want = _mp_grad(f, [a for row in X for a in row])
     _assert_exact(v, want, rel=1e-20)
+
+
+ACTIVATIONS = {
+    # torch call, its definition in mpmath (away from kinks), the fused backward it runs
+    "elu": (torch.nn.functional.elu, lambda v: v if v > 0 else mpmath.exp(v) - 1,
+            "elu_backward"),
+    "leaky_relu": (lambda x: torch.nn.functional.leaky_relu(x, 0.25),
+                   lambda v: v if v > 0 else v / 4, "leaky_relu_backward"),
+    "softplus": (lambda x: torch.nn.functional.softplus(x, beta=2.0, threshold=1.0),
+                 lambda v: v if 2 * v > 1 else mpmath.log(1 + mpmath.exp(2 * v)) / 2,
+                 "softplus_backward"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_fused_activation_backward_through_a_double_backward(name):
+    f, mp_f, fused = ACTIVATIONS[name]
+    values = [[0.75, -1.0, 0.25], [0.375, 1.5, -0.625]]
+    x = _x(values)
+
+    def fn(x):
+        (g,) = torch.autograd.grad((f(x) * f(x)).sum(), x, create_graph=True)
+        return (g * g * x).sum()
+
+    assert fused in _ops(fn, [x])
+    v = crosscheck(fn, [x])
+    assert v.status in JUDGED, v.message
+
+    def big_f(xs):
+        gs = _mp_grad(lambda ys: mpmath.fsum(mp_f(y) ** 2 for y in ys), xs)
+        return mpmath.fsum(g * g * t for g, t in zip(gs, xs, strict=True))
+
+    with mpmath.workdps(40):
+        want = _mp_grad(big_f, [a for row in values for a in row])
+    _assert_exact(v, want, rel=1e-20)

@@ -36,6 +36,7 @@ NO_GRAPH = frozenset({
     "ne.Tensor", "ne.Scalar", "lt.Tensor", "lt.Scalar", "le.Tensor", "le.Scalar", "gt.Tensor",
     "gt.Scalar", "ge.Tensor", "ge.Scalar", "logical_not.default", "logical_and.default",
     "logical_or.default", "zeros_like.default", "ones_like.default", "full_like.default",
+    "new_zeros.default",
     "empty_like.default", "rand_like.default", "randn_like.default", "argmax.default",
     "argmin.default", "sign.default", "isnan.default", "isinf.default", "isfinite.default",
 })
@@ -383,14 +384,35 @@ FUSED_BACKWARD: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
     "silu_backward.default": ("silu_backward", ("grad_output", "self"), {}),
     "hardtanh_backward.default": ("hardtanh_backward", ("grad_output", "self"),
                                   {"min_val": "min_val", "max_val": "max_val"}),
+    "softplus_backward.default": ("softplus_backward", ("grad_output", "self"),
+                                  {"beta": "beta", "threshold": "threshold"}),
 }
 ATEN.update({name: _same(op, *args, **attrs) for name, (op, args, attrs) in
              FUSED_BACKWARD.items()})
 
+
+def _of_input(op: str, value: str, flag: str, **attr_names: str) -> Rule:
+    """A fused backward taking its forward's input, or (``flag`` set) its result, which no
+    meaning here takes."""
+
+    def rule(a: dict[str, Any], _: int) -> Converted:
+        if a[flag]:
+            raise KeyError(f"{op}.default of the result ({flag}=True)")
+        return op, [("grad_output", a["grad_output"]), ("self", a[value])], {
+            k: a[s] for k, s in attr_names.items()}
+
+    return rule
+
+
+ATEN["elu_backward.default"] = _of_input("elu_backward", "self_or_result", "is_result",
+                                         alpha="alpha", scale="scale", input_scale="input_scale")
+ATEN["leaky_relu_backward.default"] = _of_input("leaky_relu_backward", "self", "self_is_result",
+                                                negative_slope="negative_slope")
+
 # Meanings that only PyTorch's operators carry (symgrad's registry has no such op).
 TORCH_ONLY = frozenset({op for op, _, _ in FUSED_BACKWARD.values()} | {
     "softmax_backward_data", "log_softmax_backward_data", "layer_norm_backward",
-    "nll_loss_backward", "erfinv", "hardtanh"})
+    "nll_loss_backward", "erfinv", "hardtanh", "elu_backward", "leaky_relu_backward"})
 
 
 # PyTorch's conventions at kinks, by the judge's op and the labels of ``oracle.semantics``:
