@@ -335,13 +335,16 @@ def test_overflow_is_not_confused_with_a_finite_gradient_or_a_pole():
     assert _in_dtype(np.array([3.4e38]), "bfloat16").tolist() == [math.inf]
     assert _status(-math.inf, -131072.0, -131072.0, 1.0, 1.0, 1.0, -math.inf) == "ok"
     # Engine inf where the exact value rounds to a finite number is wrong; an exact inf (a
-    # pole) is not an overflow.
+    # pole: sqrt'(0) = 1 / (2 sqrt(0))) is no overflow, and by IEEE rules the same infinity is
+    # its value, any other value is not.
     assert _status(-math.inf, -60000.0, -60000.0, 1.0, 1.0, 1.0, -60000.0) == "engine-wrong"
-    assert _status(math.inf, math.inf, 1e300, 1.0, 1.0, 1.0, math.inf) == "nonfinite"
+    assert _status(math.inf, math.inf, 1e300, 1.0, 1.0, 1.0, math.inf) == "ok"
+    assert _status(-math.inf, math.inf, 1e300, 1.0, 1.0, 1.0, math.inf) == "nonfinite"
+    assert _status(1e300, math.inf, 1e300, 1.0, 1.0, 1.0, math.inf) == "nonfinite"
     z = symgrad.tensor([0.0], dtype=symgrad.float16, requires_grad=True)
     with np.errstate(all="ignore"):
         v = crosscheck(lambda z: z.sqrt().sum(), [z])
-    assert v.elements[0].status == "nonfinite"
+    assert v.elements[0].engine == math.inf and v.elements[0].status == "ok"
 
 
 def _fake_exact(values):
