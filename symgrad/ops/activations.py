@@ -58,8 +58,7 @@ RELU = defop("relu", "ReluBackward0", lambda self: np.maximum(self, 0).astype(se
              # input passes its gradient through as PyTorch's does.
              vjp=lambda g, out: where(out <= 0, 0.0, g), dtype_rule="same",
              kinks=(Kink("self", "self == 0", _zero, "zero"),), samples=_ONE,
-             refuses=refuse((_dtypes.bool,), "Boolean inputs not supported for relu"),
-             torch="torch.relu(self)")
+             refuses=refuse((_dtypes.bool,), "Boolean inputs not supported for relu"))
 # NOTE: at 0 the slope is negative_slope (PyTorch tests self > 0). float16 and bfloat16 compute
 # in float32, with negative_slope in float32 (not rounded to the dtype), as PyTorch's kernel.
 LEAKY_RELU = defop(
@@ -69,8 +68,7 @@ LEAKY_RELU = defop(
     vjp=lambda g, self, *, negative_slope: where(self > 0, g, g * negative_slope),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
     samples=(Sample(((2, 3),), {"negative_slope": 0.01}), Sample(((4,),), {"negative_slope": 0.2})),
-    refuses=not_implemented("leaky_relu_cpu", NOT_FLOATING),
-    torch="torch.nn.functional.leaky_relu(self, negative_slope)")
+    refuses=not_implemented("leaky_relu_cpu", NOT_FLOATING))
 # NOTE: at 0 the slope is alpha (the left one), PyTorch's elu_backward tests self > 0.
 ELU = defop(
     "elu", "EluBackward0",
@@ -81,8 +79,7 @@ ELU = defop(
                                         g),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
     samples=(Sample(((2, 3),), {"alpha": 1.0}), Sample(((4,),), {"alpha": 0.5})),
-    refuses=not_implemented("elu_cpu", NOT_FLOATING),
-    torch="torch.nn.functional.elu(self, alpha)")
+    refuses=not_implemented("elu_cpu", NOT_FLOATING))
 
 
 # -- smooth activations ---------------------------------------------------------------------------
@@ -115,8 +112,7 @@ def _gelu_vjp(g: Tensor, self: Tensor, *, approximate: str) -> Tensor:
 GELU = defop("gelu", "GeluBackward0", _gelu_forward, vjp=_gelu_vjp, dtype_rule="same",
              samples=(Sample(((2, 3),), {"approximate": "none"}),
                       Sample(((2, 3),), {"approximate": "tanh"})),
-             refuses=not_implemented("GeluKernelImpl", NOT_FLOATING),
-             torch="torch.nn.functional.gelu(self, approximate=approximate)")
+             refuses=not_implemented("GeluKernelImpl", NOT_FLOATING))
 # NOTE: silu' = s(x) (1 + x s(-x)) with the sigmoid op, whose own VJP stays finite (1 / (1 + e**-x)
 # differentiated again is inf / inf = nan once e**-x overflows: float16 at x = -12); narrow dtypes
 # are worked in float64, where s(x) is not a subnormal of a few bits, and rounded once.
@@ -127,8 +123,7 @@ def _silu_vjp(g: Tensor, x: Tensor) -> Tensor:
 SILU = defop("silu", "SiluBackward0",
              lambda self: _f32(lambda x: x / (1 + np.exp(-x)), self),
              vjp=lambda g, self: _silu_vjp(_wide(g), _wide(self)),
-             dtype_rule="same", samples=_ONE, refuses=not_implemented("silu_cpu", NOT_FLOATING),
-             torch="torch.nn.functional.silu(self)")
+             dtype_rule="same", samples=_ONE, refuses=not_implemented("silu_cpu", NOT_FLOATING))
 
 
 def _softplus_forward(self: np.ndarray, *, beta: float, threshold: float) -> np.ndarray:
@@ -155,8 +150,7 @@ SOFTPLUS = defop(
              Sample(((4,),), {"beta": 2.0, "threshold": 1.0})),
     kinks=(Kink("self", "self * beta == threshold", lambda self, *, beta=1.0, threshold=20.0:
                 self * beta == threshold, "left"),),
-    refuses=not_implemented("softplus_cpu", NOT_FLOATING),
-    torch="torch.nn.functional.softplus(self, beta, threshold)")
+    refuses=not_implemented("softplus_cpu", NOT_FLOATING))
 
 
 # -- softmax --------------------------------------------------------------------------------------
@@ -254,13 +248,11 @@ _DIM = (Sample(((2, 3),), {"dim": 1}), Sample(((2, 3),), {"dim": 0}), Sample(((4
 SOFTMAX = defop("softmax", "SoftmaxBackward0",
                 lambda self, *, dim: _softmax_np(self, dim),
                 vjp=_softmax_vjp, dtype_rule="same", kind="reduction", samples=_DIM,
-                refuses=not_implemented(_softmax_kernel("softmax"), NOT_FLOATING),
-                torch="torch.softmax(self, dim)")
+                refuses=not_implemented(_softmax_kernel("softmax"), NOT_FLOATING))
 LOG_SOFTMAX = defop("log_softmax", "LogSoftmaxBackward0",
                     lambda self, *, dim: _log_softmax_np(self, dim),
                     vjp=_log_softmax_vjp, dtype_rule="same", kind="reduction", samples=_DIM,
-                    refuses=not_implemented(_softmax_kernel("log_softmax"), NOT_FLOATING),
-                    torch="torch.log_softmax(self, dim)")
+                    refuses=not_implemented(_softmax_kernel("log_softmax"), NOT_FLOATING))
 
 
 # -- losses ---------------------------------------------------------------------------------------
@@ -313,9 +305,7 @@ NLL_LOSS = defop("nll_loss", "NllLossBackward0", _nll_forward, vjp=_nll_vjp, dty
                                for r in ("mean", "sum", "none")),
                  refuses=not_implemented(lambda self, target, **_: "nll_loss_out_frame"
                                          if self.ndim <= 2 else "nll_loss2d_forward_out_frame",
-                                         NOT_FLOATING),
-                 torch="torch.nn.functional.nll_loss(self, target, reduction=reduction, "
-                       "ignore_index=ignore_index)")
+                                         NOT_FLOATING))
 
 
 def _reduce_np(x: np.ndarray, reduction: str) -> np.ndarray:
@@ -334,8 +324,7 @@ _REDUCTIONS = tuple(Sample(((2, 3), (2, 3)), {"reduction": r}) for r in ("mean",
 MSE_LOSS = defop("mse_loss", "MseLossBackward0",
                  lambda self, target, *, reduction: _reduce_np((self - target) ** 2, reduction),
                  vjp=_mse_vjp, kind="loss", samples=_REDUCTIONS,
-                 refuses=not_implemented("mse_cpu", NOT_FLOATING),
-                 torch="torch.nn.functional.mse_loss(self, target, reduction=reduction)")
+                 refuses=not_implemented("mse_cpu", NOT_FLOATING))
 
 
 @expose()
