@@ -40,10 +40,10 @@ def _sym(name: str) -> Any:
     return getattr(symgrad, name)
 
 
-def _erf_np(x: np.ndarray) -> np.ndarray:
-    from math import erf
+def _erfc_np(x: np.ndarray) -> np.ndarray:
+    from math import erfc
 
-    return np.vectorize(erf, otypes=[x.dtype])(x) if x.ndim else np.asarray(erf(x), x.dtype)
+    return np.vectorize(erfc, otypes=[x.dtype])(x) if x.ndim else np.asarray(erfc(x), x.dtype)
 
 
 def _zero(self: np.ndarray) -> np.ndarray:
@@ -91,22 +91,56 @@ def _gelu(self: np.ndarray, approximate: str) -> np.ndarray:
     if approximate == "tanh":
         return (0.5 * self * (1 + np.tanh(_GELU_C * (self + 0.044715 * self ** 3)))).astype(
             self.dtype)
-    return (0.5 * self * (1 + _erf_np((self * _SQRT_HALF).astype(np.float64)))).astype(self.dtype)
+    return (0.5 * self * _erfc_np((self * -_SQRT_HALF).astype(np.float64))).astype(self.dtype)
 
 
 # NOTE: 0.5 (1 + t) and 1 - t*t (t = tanh u) cancel where t is near -1 or +1 (float64's second
 # derivative was 24k ULP off at x = 4.96); they are sigmoid(2u) and 4 sigmoid(2u) sigmoid(-2u),
 # which do not. Narrow dtypes are worked in float64 (x**3 overflows float16 at 41; the erf form's
-# sum was 4.9 ULP off in bfloat16) and rounded once.
+# sum was 4.9 ULP off in bfloat16) and rounded once. The erf form's Phi(x) is erfc(-x / sqrt 2) / 2,
+# not (1 + erf(x / sqrt 2)) / 2, which cancels for x < 0 (gelu'(-5) was 13,900 ULP off in float64).
+# sqrt(2 / pi) and 0.044715 to the long double's precision (parsed from decimal strings).
+_GELU_C_LONG = np.longdouble("0.79788456080286535587989211986876373695")
+_GELU_K_LONG = np.longdouble("0.044715")
+_SQRT_HALF_LONG = np.longdouble("0.70710678118654752440084436210484903928")
+
+
+def _gelu_tanh_slope_long(x: np.ndarray) -> np.ndarray:
+    """gelu'(x), tanh form, in the platform's long double (64 bits of mantissa on x86-64)."""
+    wide = x.astype(np.longdouble)
+    two_u = 2 * _GELU_C_LONG * (wide + _GELU_K_LONG * wide ** 3)
+    slope = 2 * _GELU_C_LONG * (1 + 3 * _GELU_K_LONG * wide * wide)
+    up = 1 / (1 + np.exp(-two_u))
+    down = 1 / (1 + np.exp(two_u))
+    return up * (1 + wide * down * slope)
+
+
 def _gelu_vjp(g: Tensor, self: Tensor, *, approximate: str) -> Tensor:
     if approximate == "tanh":
         g, x = _wide(g), _wide(self)
         two_u = 2 * _GELU_C * (x + 0.044715 * x ** 3)
         slope = 2 * _GELU_C * (1 + 3 * 0.044715 * x * x)
-        return g * (_sym("sigmoid")(two_u) * (1 + x * _sym("sigmoid")(-two_u) * slope))
+        d = _sym("sigmoid")(two_u) * (1 + x * _sym("sigmoid")(-two_u) * slope)
+        # sigmoid(2u) amplifies the float64 rounding of 2u (and of c and 0.044715) by |2u|:
+        # 24 ULP at x = -7, 45 at -9.5. The long double's value less this one is rounding, a
+        # constant to the second order, which keeps the float64 graph's derivative.
+        lost = (_gelu_tanh_slope_long(x._data) - d._data).astype(np.float64)
+        return g * (d + Tensor._make(lost, False, None))
     g, self = _wide(g), _wide(self)
-    cdf = 0.5 * (1 + _sym("erf")(self * _SQRT_HALF))
-    return g * (cdf + self * exp(-0.5 * self * self) * _INV_SQRT_2PI)
+    a = self * -_SQRT_HALF
+    q = -0.5 * self * self
+    d = 0.5 * _sym("erfc")(a) + self * exp(q) * _INV_SQRT_2PI
+    return g * (d + Tensor._make(_gelu_erf_rounding(self._data, a._data, q._data), False, None))
+
+
+def _gelu_erf_rounding(x: np.ndarray, a: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """What float64 loses in gelu'(x) = erfc(a) / 2 + x exp(q) / sqrt(2 pi) by rounding
+    a = -x / sqrt 2 and q = -x^2 / 2, which erfc and exp amplify by 2a^2 and |q| (16 ULP at
+    x = -5.7), to first order in the long double's residues, as a constant (as the tanh form's)."""
+    wide = x.astype(np.longdouble)
+    da = (wide * -_SQRT_HALF_LONG - a).astype(np.float64)
+    dq = (np.longdouble(-0.5) * wide * wide - q).astype(np.float64)
+    return -da * np.exp(-a * a) / math.sqrt(math.pi) + x * np.exp(q) * dq * _INV_SQRT_2PI
 
 
 GELU = defop("gelu", "GeluBackward0", _gelu_forward, vjp=_gelu_vjp, dtype_rule="same",
