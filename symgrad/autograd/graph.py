@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -539,6 +540,9 @@ def run_backward(
             if hooks is not None and hooks.pre:
                 g = _pre_hooks(node, g)
             if node.__class__ is AccumulateGrad:
+                # The last node's gradients, still named here, would count as holders of ``g``
+                # (``_unshared``).
+                grads = grad = None
                 if accumulate and (capture is None or node in wanted):
                     _accumulate(node.variable, g, create_graph)
                 if hooks is not None and hooks.post:
@@ -685,8 +689,35 @@ def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
     # the property's checks cost more than the sum.
     old = t._grad
     if old is None:
-        t._grad = g if create_graph else _made["Tensor"]._make(g._data.copy(), False, None)
+        if create_graph or _unshared(g):
+            t._grad = g
+        else:
+            t._grad = _made["Tensor"]._make(g._data.copy(), False, None)
     elif create_graph:
         t._grad = old + g
     else:
         old._data += g._data
+
+
+def _references_of_one_variable() -> int:
+    held = object()
+    return sys.getrefcount(held)
+
+
+# What ``sys.getrefcount`` reports for an object one variable holds: 2 before Python 3.14 (the
+# variable and the call's argument), 1 from 3.14 on, where the argument is borrowed.
+_ONE_VARIABLE = _references_of_one_variable()
+
+
+def _unshared(g: Tensor) -> bool:
+    """Whether a gradient reaching ``_accumulate`` from the backward loop is held by nothing
+    else: then it becomes ``.grad`` itself instead of a copy, as PyTorch's AccumulateGrad steals a
+    gradient whose use count says only the engine holds it.
+
+    Held only by three variables (the loop's ``g``, ``_accumulate``'s and this function's), its
+    array only by the tensor and ``a``, and the array a view of nothing (no other array shares
+    its memory): no hook kept it, no other input is given it, the user passed no such array.
+    """
+    a = g._data
+    return (a.base is None and a.flags.writeable and sys.getrefcount(g) <= _ONE_VARIABLE + 2
+            and sys.getrefcount(a) <= _ONE_VARIABLE + 1)
