@@ -238,7 +238,7 @@ class Node:
             plan = _plan(op)
         vjp, wanted, takes_needs, saves, shape_args, double_backward, skip = plan
         kwargs = self.attrs  # the node's own dict: copied below before anything is added
-        if kwargs and wanted is not None and not wanted.issuperset(kwargs):
+        if wanted is not None and kwargs and not wanted.issuperset(kwargs):
             kwargs = {k: v for k, v in kwargs.items() if k in wanted}
         inputs = self.inputs
         meta = self._in_meta
@@ -298,14 +298,17 @@ def _not_differentiable(
 
 def _plan(op: OpDef) -> tuple[Any, ...]:
     """What ``Node.apply`` reads of an op, in one tuple kept on the op: its VJP, the attributes
-    the VJP takes, whether it takes ``needs``, whether it saves anything, the shape arguments
-    the VJP takes, whether it has a double backward and how many saved entries stand for
-    attrs (``OpDef.saves_attrs``: freed by backward, not passed to the VJP)."""
+    the VJP takes (None when it takes all the op's), whether it takes ``needs``, whether it
+    saves anything, the shape arguments the VJP takes, whether it has a double backward and how
+    many saved entries stand for attrs (``OpDef.saves_attrs``: freed by backward, not passed to
+    the VJP)."""
     wanted, takes_needs = _vjp_info(op.vjp)
     # The shapes the VJP itself asks for: a VJP swapped in by a test or a mutant may take
     # fewer than the op's own declared.
     shape_args = op.shape_args if wanted is None else tuple(
         (kw, i) for kw, i in op.shape_args if kw in wanted)
+    if wanted is not None and wanted.issuperset(op.attrs):
+        wanted = None  # it takes every attribute a node of the op records: none to leave out
     plan = (op.vjp, wanted, takes_needs, bool(op.saves or op.saves_out or op.saves_attrs),
             shape_args, op.double_backward, len(op.saves_attrs))
     object.__setattr__(op, "_plan", plan)  # a frozen dataclass: a cache, not a change

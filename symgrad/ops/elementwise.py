@@ -27,6 +27,9 @@ LN2 = math.log(2.0)
 LN10 = math.log(10.0)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _F64 = np.dtype(np.float64)
+# Elements from which kernels work in place or branch-free (``_tanh_backward``, ``_where``):
+# below, the plain NumPy calls cost less than the extra arguments and passes.
+_LARGE = 4096
 
 
 def _wide(fn: Any, *arrays: np.ndarray) -> np.ndarray:
@@ -292,16 +295,16 @@ COSH, cosh = _unary("cosh", "CoshBackward0", _np(np.cosh), lambda g, self: g * s
 
 def _tanh_backward(grad_output: np.ndarray, self: np.ndarray) -> np.ndarray:
     # ``_wide(lambda g, x: g / np.cosh(x) ** 2, ...)`` in four NumPy calls instead of seven: the
-    # ufuncs' ``dtype`` casts their inputs to float64 as they read them. One float64 array is
-    # allocated, and written over in place (on large arrays, allocating costs more than a pass).
-    c = np.cosh(self, out=np.empty(self.shape, _F64), dtype=_F64)  # an array even when 0-d
-    np.multiply(c, c, out=c)
-    if grad_output.shape == c.shape:
-        np.divide(grad_output, c, out=c, dtype=_F64)
-    else:  # broadcast
-        c = np.divide(grad_output, c, dtype=_F64)
-    d = grad_output.dtype
-    return c if d is _F64 else c.astype(d)
+    # ufuncs' ``dtype`` casts their inputs to float64 as they read them.
+    c = np.cosh(self, dtype=_F64)
+    if c.size < _LARGE:
+        out = np.divide(grad_output, c * c, dtype=_F64)
+    else:
+        # In place: on large arrays a fresh one costs more than a pass (its pages are new).
+        np.multiply(c, c, out=c)
+        out = np.divide(grad_output, c, out=c if grad_output.shape == c.shape else None,
+                        dtype=_F64)
+    return out if grad_output.dtype is _F64 else out.astype(grad_output.dtype)
 
 
 # NOTE: tanh' = 1 / cosh^2, not PyTorch's 1 - out^2, which cancels where |out| is near 1 (18
@@ -438,8 +441,6 @@ def atan2(input: Tensor, other: Tensor) -> Tensor:
 # Unsigned integers as wide as each float dtype: ``_where`` selects floats by their bits.
 _FLOAT_BITS = {d.np: np.dtype(f"uint{8 * d.np.itemsize}") for d in _dtypes.ALL
                if d.is_floating_point}
-# Elements from which ``_where`` selects by bits: below, np.where's one call is the cheaper.
-_LARGE = 4096
 
 
 def _where(condition: np.ndarray, self: np.ndarray, other: np.ndarray) -> np.ndarray:
