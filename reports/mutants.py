@@ -26,7 +26,8 @@ from reports._status import number
 from reports.html import _environment
 from reports.records import write_atomic
 
-__all__ = ["render_mutants_html", "write_mutants_html", "print_mutants", "percent"]
+__all__ = ["render_mutants_html", "write_mutants_html", "print_mutants", "print_bugs",
+           "percent"]
 
 # FD misses listed in the terminal; the page lists them all.
 MISSES_SHOWN = 10
@@ -151,3 +152,43 @@ def _exact_cell(value: Any, target: float) -> str:
     x = number(value)
     text = percent(value)
     return f"[red]{text}[/]" if x is not None and x < target else text
+
+
+def print_bugs(data: dict[str, Any], console: Console | None = None) -> None:
+    """Print the real bugs' kill rates (the default sweep, FD alone) per category and overall,
+    then each bug the sweep missed with why.
+
+    >>> import io
+    >>> console = Console(file=io.StringIO(), width=120, record=True, color_system=None)
+    >>> print_bugs({"overall": {"mutants": 2, "sweep": 0.5, "fd": 0.0},
+    ...             "per_category": {"dtype": {"mutants": 2, "sweep": 0.5, "fd": 0.0}},
+    ...             "survivors": [{"name": "x-[/]", "category": "dtype", "op": "exp",
+    ...                            "why": "unreached", "issue": "url"}],
+    ...             "target": {"sweep": 0.95}, "passed": False, "seconds": 3.5},
+    ...            console=console)
+    >>> text = console.export_text()
+    >>> "50.0%" in text and "x-[/]" in text and "FAIL" in text and "3.5 s" in text
+    True
+    """
+    console = console or Console()
+    target = number((data.get("target") or {}).get("sweep")) or 0.95
+    table = Table(title="real gradient bugs re-enacted: share killed")
+    for name, justify in (("category", "left"), ("bugs", "right"), ("default sweep", "right"),
+                          ("FD alone", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for category, r in (data.get("per_category") or {}).items():
+        table.add_row(escape(str(category)), escape(str(r.get("mutants", 0))),
+                      _exact_cell(r.get("sweep"), target), percent(r.get("fd")))
+    overall = data.get("overall") or {}
+    table.add_section()
+    table.add_row("[bold]overall[/]", escape(str(overall.get("mutants", 0))),
+                  _exact_cell(overall.get("sweep"), target), percent(overall.get("fd")))
+    console.print(table)
+    for r in data.get("survivors") or []:
+        console.print(f"missed: {r.get('name')} ({r.get('category')}, {r.get('op')}): "
+                      f"{r.get('why')}", style="red", highlight=False, markup=False)
+    verdict = "[bold green]PASS[/]" if data.get("passed") else "[bold red]FAIL[/]"
+    console.print(f"{verdict}: the default sweep kills {percent(overall.get('sweep'))} of "
+                  f"{escape(str(overall.get('mutants', 0)))} real bugs (target "
+                  f"{percent(target)} in every category), FD alone "
+                  f"{percent(overall.get('fd'))}; {data.get('seconds', 0)} s", highlight=False)

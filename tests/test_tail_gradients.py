@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import ml_dtypes
 import mpmath as mp
 import numpy as np
 import pytest
@@ -21,13 +22,19 @@ from symgrad import _dtypes
 from symgrad.nn import functional as F
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
-mp.mp.dps = 50
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fifty_digits():
+    """mpmath at 50 digits for this module's tests only (a global setting would leak into the
+    tests that run after them in the same process)."""
+    with mp.workdps(50):
+        yield
 
 
 def _ulps(got: float, exact: mp.mpf, dtype: str) -> float:
     """|got - exact| in ULPs of the exact value in ``dtype`` (its own spacing, no other)."""
-    info = np.finfo(_dtypes._by_name(dtype).np) if dtype != "bfloat16" else None
-    assert info is not None
+    info = ml_dtypes.finfo(_dtypes._by_name(dtype).np)
     e = float(exact)
     spacing = math.ldexp(1.0, max(math.frexp(abs(e))[1] - 1, int(info.minexp)) - info.nmant)
     return float(abs(mp.mpf(got) - exact) / spacing)
@@ -186,3 +193,102 @@ def test_log10_gradient_at_the_largest_finite_value(dtype: str) -> None:
     d1, _ = _derivatives(symgrad.log10, big, dtype)
     exact = 1 / (mp.mpf(big) * mp.log(10))
     assert d1 == _rounded(exact, dtype) != 0.0
+
+
+# -- saturated softmax rows ------------------------------------------------------------------------
+def _row_grads(fn, x: list[float], w: list[float], v: list[float], dtype: str
+               ) -> tuple[list[float], list[float]]:
+    """The engine's gradient of sum(fn(x) * w) and its Hessian times ``v``, in ``dtype``."""
+    d = getattr(symgrad, dtype)
+    t = symgrad.tensor(x, dtype=d, requires_grad=True)
+    (g,) = symgrad.autograd.grad((fn(t) * symgrad.tensor(w, dtype=d)).sum(), t,
+                                 create_graph=True)
+    (h,) = symgrad.autograd.grad((g * symgrad.tensor(v, dtype=d)).sum(), t)
+    return [float(a) for a in g.detach()._data], [float(a) for a in h._data]
+
+
+def _exact_row_grads(f, x: list[float], w: list[float], v: list[float]
+                     ) -> tuple[list[mp.mpf], list[mp.mpf]]:
+    """The gradient of sum(f(x) * w) and its Hessian times ``v``, by mpmath's differentiation
+    of the closed form ``f`` (a list of mpf in, a list out) at the binary inputs."""
+    n = len(x)
+    xs = [mp.mpf(a) for a in x]
+
+    def loss(*args: mp.mpf) -> mp.mpf:
+        return mp.fsum(wi * yi for wi, yi in zip(w, f(list(args)), strict=True))
+
+    unit = [tuple(int(i == k) for i in range(n)) for k in range(n)]
+    grad = [mp.diff(loss, xs, u) for u in unit]
+    hvp = [mp.fsum(mp.mpf(v[j]) * mp.diff(loss, xs, tuple(a + b for a, b in zip(
+        unit[k], unit[j], strict=True))) for j in range(n)) for k in range(n)]
+    return grad, hvp
+
+
+def _softmax_exact(x: list[mp.mpf]) -> list[mp.mpf]:
+    total = mp.fsum(mp.exp(a) for a in x)
+    return [mp.exp(a) / total for a in x]
+
+
+def _log_softmax_exact(x: list[mp.mpf]) -> list[mp.mpf]:
+    lse = mp.log(mp.fsum(mp.exp(a) for a in x))
+    return [a - lse for a in x]
+
+
+_FUNCTIONS = {"softmax": (lambda t: symgrad.softmax(t, 0), _softmax_exact),
+              "log_softmax": (lambda t: symgrad.log_softmax(t, 0), _log_softmax_exact),
+              "logsumexp": (lambda t: symgrad.logsumexp(t, 0).reshape(1),
+                            lambda x: [mp.log(mp.fsum(mp.exp(a) for a in x))])}
+
+
+@pytest.mark.parametrize("op", sorted(_FUNCTIONS))
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+@given(gap=st.floats(4.0, 30.0), upstream=st.sampled_from([(0.0, 1.0, 0.0), (0.5, 1.0, -0.25)]))
+@example(gap=25.0, upstream=(0.0, 1.0, 0.0))
+@example(gap=10.0, upstream=(0.5, 1.0, -0.25))
+def test_saturated_row_first_and_second_order(op: str, dtype: str, gap: float,
+                                              upstream: tuple[float, ...]) -> None:
+    """One element far above the others: its softmax rounds to 1 (float32 from a gap of 17),
+    where y (g - sum(g y)) and g - exp(out) sum(g) lost 1 - y_m entirely (0 for the cross
+    entropy gradient of a confident right answer). Each element within 2 ULP of its own
+    exact value (float64: 4 and 6), first and second order (the upstream weights make no
+    term cancel), but
+    where log_softmax's VJP reads its rounded result: exp(out) carries out's rounding, up to
+    |out| / 2 ULP, as PyTorch's does. The largest element's own first-order gradient is not
+    among those: expm1(out_m) of a tiny out_m is as accurate as out_m."""
+    x = [float(np.asarray(a).astype(_dtypes._by_name(dtype).np)) for a in (0.0, gap, -1.5)]
+    fn, exact_fn = _FUNCTIONS[op]
+    w = list(upstream) if op != "logsumexp" else [1.0]
+    v = [0.75, -1.0, 0.5]
+    got, got_h = _row_grads(fn, x, w, v, dtype)
+    exact, exact_h = _exact_row_grads(exact_fn, x, w, v)
+    read_out = gap + 1.5 if op == "log_softmax" else 0.0
+    # float64 has no wider dtype to work in: the forward's sum, near 1, rounds in the binade
+    # above its reciprocal's (1 ULP there is 2 of the result), and each order rounds again.
+    first, second = (4, 6) if dtype == "float64" else (2, 2)
+    bounds = [first + read_out, first, first + read_out] + [second + read_out] * 3
+    for a, e, bound in zip(got + got_h, exact + exact_h, bounds, strict=True):
+        assert _ulps(a, e, dtype) <= bound, (a, e)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cross_entropy_gradient_at_a_confident_right_answer(dtype: str) -> None:
+    """d/dx_target of cross_entropy = p_target - 1 = -(the others' probability): 4.5e-14 here,
+    0 when formed as exp(log p) - 1 in float32."""
+    d = getattr(symgrad, dtype)
+    x = symgrad.tensor([[0.0, 31.0, -2.0]], dtype=d, requires_grad=True)
+    F.cross_entropy(x, symgrad.tensor([1])).backward()
+    exact = _softmax_exact([mp.mpf(0), mp.mpf(31), mp.mpf(-2)])
+    assert _ulps(float(x.grad._data[0, 1]), exact[1] - 1, dtype) <= 1
+
+
+@given(st.floats(100.0, 60000.0), st.floats(-3.0, 3.0))
+@example(1000.0, 0.5)
+def test_logsumexp_gradient_does_not_read_its_rounded_result(base: float, step: float) -> None:
+    """exp(self - out) carried out's rounding, ulp(out), into the gradient as a relative error
+    (1000 in float32: up to 250 ULP); softmax(self) does not."""
+    x = [float(np.float32(base)), float(np.float32(base + step))]
+    got, _ = _row_grads(lambda t: symgrad.logsumexp(t, 0).reshape(1), x, [1.0], [0.0, 0.0],
+                        "float32")
+    exact = _softmax_exact([mp.mpf(a) for a in x])
+    for a, e in zip(got, exact, strict=True):
+        assert _ulps(a, e, "float32") <= 1

@@ -19,7 +19,7 @@ import numpy as np
 
 from oracle.ir import Graph
 
-__all__ = ["Engine", "Recording", "OpInfo", "Case", "MutantCase", "Unsupported"]
+__all__ = ["Engine", "Recording", "OpInfo", "Case", "MutantCase", "BugCase", "Unsupported"]
 
 
 class Unsupported(Exception):
@@ -99,6 +99,20 @@ class MutantCase:
     grads: Callable[[], list[np.ndarray | None]]
     mutations: dict[str, str]
     install: Callable[[str], AbstractContextManager[Callable[[], bool]]]
+
+
+@dataclass
+class BugCase:
+    """A real engine's gradient bug re-enacted in one op's backward: ``category`` says where it
+    lives, ``issue`` where it was reported; ``install()`` is a context manager that puts it into
+    the engine for the block."""
+
+    name: str
+    category: str
+    op: str
+    issue: str
+    what: str
+    install: Callable[[], AbstractContextManager[None]]
 
 
 class Engine(ABC):
@@ -210,4 +224,13 @@ class Engine(ABC):
         sample)``. Raises KeyError for an unknown op, ValueError for a dtype that is not a
         float dtype; an engine whose backward the adapter cannot mutate raises
         NotImplementedError."""
+        raise NotImplementedError(f"no mutation testing for {self.name}")
+
+    def bug_cases(self, ops: list[str] | None) -> Iterator[BugCase]:
+        """Re-enactments of real gradient bugs (``oracle.mutants.run_bugs``), those of ``ops``
+        or all; an engine whose backward the adapter cannot mutate raises NotImplementedError.
+
+        Args:
+            ops: Op names of the catalog, or None for every bug.
+        """
         raise NotImplementedError(f"no mutation testing for {self.name}")

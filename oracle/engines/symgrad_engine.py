@@ -20,7 +20,7 @@ import numpy as np
 
 import symgrad
 from oracle.catalog import EDGES, points
-from oracle.engines.base import Case, Engine, MutantCase, OpInfo, Recording, Unsupported
+from oracle.engines.base import BugCase, Case, Engine, MutantCase, OpInfo, Recording, Unsupported
 from oracle.ir import Graph, IRNode
 from oracle.tolerances import np_dtype
 from symgrad import _dtypes
@@ -329,6 +329,19 @@ class SymgradEngine(Engine):
         from oracle.engines import symgrad_mutants
 
         return symgrad_mutants.cases(ops, dtypes, seed)
+
+    def bug_cases(self, ops: list[str] | None) -> Iterator[BugCase]:
+        """Real gradient bugs re-enacted in symgrad's VJPs (``oracle.engines.symgrad_bugs``).
+
+        Args:
+            ops: Op names, or None for every bug.
+
+        >>> next(ADAPTER.bug_cases(["relu"])).category
+        'ties and kinks'
+        """
+        from oracle.engines import symgrad_bugs
+
+        return symgrad_bugs.cases(ops)
 
 
 def _edge_sample(op: str, dtype: str) -> Any:

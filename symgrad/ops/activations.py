@@ -15,7 +15,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.ops.arithmetic import _wide
-from symgrad.ops.elementwise import exp, where
+from symgrad.ops.elementwise import exp, expm1, where
 from symgrad.ops.registry import (
     Kink,
     Sample,
@@ -150,11 +150,50 @@ SOFTPLUS = defop(
 
 
 # -- softmax --------------------------------------------------------------------------------------
+# Both forwards work in float64 and round once (the VJPs read their results). softmax is
+# exp(shifted) / sum, not exp(log_softmax): the log's absolute rounding, magnified by |log p|
+# in exp, put p = 1e-13 14 ULP off in float64. log_softmax's log(sum) is log1p of the sum
+# without the first largest element's exp(0) = 1: 1 + 1.7e-11 rounded in float64 left the
+# largest element's log_softmax (-1.7e-11) 5.5e-6 off, 90 ULP of float32.
+def _shifted(self: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """``self - max`` in float64, and the rounding error of that difference (Knuth's TwoSum):
+    exp magnifies an absolute error of the difference into a relative one of the result
+    (-1.5 - 6.97 left exp of it 4 ULP of float64 off)."""
+    x = self.astype(np.float64)
+    m = -np.max(x, axis=dim, keepdims=True)
+    d = x + m
+    part = d - x
+    err = (x - (d - part)) + (m - part)
+    return d, np.where(np.isfinite(err), err, 0.0)
+
+
+def _first_max_np(a: np.ndarray, dim: int) -> np.ndarray:
+    """A mask of the first largest element of each slice of ``a`` along ``dim`` (not empty)."""
+    if a.ndim == 0:
+        return np.ones((), bool)
+    at = np.expand_dims(np.argmax(a, axis=dim), dim)
+    return np.arange(a.shape[dim]).reshape((-1,) + (1,) * (a.ndim - dim - 1)) == at
+
+
 def _log_softmax_np(self: np.ndarray, dim: int) -> np.ndarray:
     if self.size == 0:  # nothing to normalise (and no max to shift by)
         return self.copy()
-    shifted = self - np.max(self, axis=dim, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+    shifted, err = _shifted(self, dim)
+    rest = np.where(_first_max_np(self, dim), 0.0, np.exp(shifted) * (1 + err))
+    # A row of -inf or nan has no largest finite element: log(sum) gives its nan as before.
+    lse = np.where(np.isfinite(shifted).any(axis=dim, keepdims=True),
+                   np.log1p(np.sum(rest, axis=dim, keepdims=True)),
+                   np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True)))
+    return ((shifted - lse) + err).astype(self.dtype)
+
+
+def _softmax_np(self: np.ndarray, dim: int) -> np.ndarray:
+    if self.size == 0:
+        return self.copy()
+    shifted, err = _shifted(self, dim)
+    e = np.exp(shifted)
+    e = e + e * err
+    return (e / np.sum(e, axis=dim, keepdims=True)).astype(self.dtype)
 
 
 def _softmax_kernel(name: str) -> Any:
@@ -165,17 +204,51 @@ def _softmax_kernel(name: str) -> Any:
     return kernel
 
 
+def _first_max(out: Tensor, dim: int) -> Tensor:
+    """A constant mask of the first largest element of each slice of ``out`` along ``dim``."""
+    a = out._data
+    mask = np.ones(a.shape, bool) if a.size == 0 else _first_max_np(a, dim)
+    return Tensor._make(mask, False, None)
+
+
+# NOTE: softmax' is y (g - sum(g y)); where one y_m is near 1, g_m - sum(g y) cancels, and y_m
+# rounded to 1 loses the whole answer (g = [1, 0], y = [1 - 1e-9, 1e-9] in float32 gave 0,
+# not 1e-9). Since sum(y) = 1, at the largest element it is g_m (1 - y_m) - sum'(g y) =
+# g_m sum'(y) - sum'(g y), sum' over the others: the complement 1 - y_m is their sum, never
+# formed from y_m. The other elements keep g - sum(g y), whose terms are the mathematics' own.
+# Narrow dtypes work in float64 and round once.
+def _softmax_vjp(g: Tensor, out: Tensor, *, dim: int) -> Tensor:
+    g, y = _wide(g), _wide(out)
+    largest = _first_max(out, dim)
+    gy = g * y
+    others_y = where(largest, 0.0, y).sum(dim=dim, keepdim=True)
+    others_gy = where(largest, 0.0, gy).sum(dim=dim, keepdim=True)
+    at_largest = g * others_y - others_gy
+    return y * where(largest, at_largest, g - gy.sum(dim=dim, keepdim=True))
+
+
+# NOTE: log_softmax' is g - exp(out) sum(g); at the largest element, whose exp(out) may round to
+# 1, it is written -(sum of the other g) - expm1(out) sum(g): g_m - sum(g) is the others' sum
+# taken directly (not sum(g) - g_m, which cancels when g_m dominates), and expm1 keeps
+# exp(out) - 1 (cross entropy's p - 1 at a confident right answer: 0 in float32 before).
+# Narrow dtypes work in float64 and round once.
+def _log_softmax_vjp(g: Tensor, out: Tensor, *, dim: int) -> Tensor:
+    g, lp = _wide(g), _wide(out)
+    largest = _first_max(out, dim)
+    total = g.sum(dim=dim, keepdim=True)
+    others = where(largest, 0.0, g).sum(dim=dim, keepdim=True)
+    return where(largest, -others - expm1(lp) * total, g - exp(lp) * total)
+
+
 _DIM = (Sample(((2, 3),), {"dim": 1}), Sample(((2, 3),), {"dim": 0}), Sample(((4,),), {"dim": 0}))
 SOFTMAX = defop("softmax", "SoftmaxBackward0",
-                lambda self, *, dim: np.exp(_log_softmax_np(self, dim)).astype(self.dtype),
-                vjp=lambda g, out, *, dim: out * (g - (g * out).sum(dim=dim, keepdim=True)),
-                dtype_rule="same", kind="reduction", samples=_DIM,
+                lambda self, *, dim: _softmax_np(self, dim),
+                vjp=_softmax_vjp, dtype_rule="same", kind="reduction", samples=_DIM,
                 refuses=not_implemented(_softmax_kernel("softmax"), NOT_FLOATING),
                 torch="torch.softmax(self, dim)")
 LOG_SOFTMAX = defop("log_softmax", "LogSoftmaxBackward0",
-                    lambda self, *, dim: _log_softmax_np(self, dim).astype(self.dtype),
-                    vjp=lambda g, out, *, dim: g - exp(out) * g.sum(dim=dim, keepdim=True),
-                    dtype_rule="same", kind="reduction", samples=_DIM,
+                    lambda self, *, dim: _log_softmax_np(self, dim),
+                    vjp=_log_softmax_vjp, dtype_rule="same", kind="reduction", samples=_DIM,
                     refuses=not_implemented(_softmax_kernel("log_softmax"), NOT_FLOATING),
                     torch="torch.log_softmax(self, dim)")
 
