@@ -681,9 +681,13 @@ class _Hooks:
 
 
 def _add(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
-    """Sum two gradients for one input; without a graph to record, straight in NumPy."""
+    """Sum two gradients for one input; without a graph to record, straight in NumPy, and into
+    ``a`` itself when nothing but the engine holds it."""
     if create_graph or a._data.dtype is not b._data.dtype or a._data.shape != b._data.shape:
         return a + b
+    if _unshared(a, 4):  # the pending gradients' dict, run_backward's ``prev``, ``a`` here
+        a._data += b._data
+        return a
     return type(a)._make(a._data + b._data, False, None)
 
 
@@ -692,7 +696,8 @@ def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
     # the property's checks cost more than the sum.
     old = t._grad
     if old is None:
-        if create_graph or _unshared(g):
+        # Held by the backward loop's ``g``, ``g`` here and in ``_unshared``.
+        if create_graph or _unshared(g, 3):
             t._grad = g
         else:
             t._grad = _made["Tensor"]._make(g._data.copy(), False, None)
@@ -712,15 +717,17 @@ def _references_of_one_variable() -> int:
 _ONE_VARIABLE = _references_of_one_variable()
 
 
-def _unshared(g: Tensor) -> bool:
-    """Whether a gradient reaching ``_accumulate`` from the backward loop is held by nothing
-    else: then it becomes ``.grad`` itself instead of a copy, as PyTorch's AccumulateGrad steals a
-    gradient whose use count says only the engine holds it.
+def _unshared(g: Tensor, holders: int) -> bool:
+    """Whether only the engine holds a gradient, so that it may become ``.grad`` itself instead
+    of a copy (PyTorch's AccumulateGrad steals a gradient whose use count says so) or have
+    another gradient summed into it.
 
-    Held only by three variables (the loop's ``g``, ``_accumulate``'s and this function's), its
-    array only by the tensor and ``a``, and the array a view of nothing (no other array shares
-    its memory): no hook kept it, no other input is given it, the user passed no such array.
+    ``holders``: the references the engine's own variables and containers make (this
+    function's parameter included). Its array must be held by the tensor alone and be a view of
+    nothing (no other array shares its memory): then no hook kept it, no other input was given
+    it, and it is no array the user passed.
     """
     a = g._data
-    return (a.base is None and a.flags.writeable and sys.getrefcount(g) <= _ONE_VARIABLE + 2
+    return (a.base is None and a.flags.writeable
+            and sys.getrefcount(g) <= _ONE_VARIABLE + holders - 1
             and sys.getrefcount(a) <= _ONE_VARIABLE + 1)
