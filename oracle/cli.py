@@ -13,7 +13,8 @@ thing (``reports.records.EXIT_CODES``).
     symgrad-check --allow-unjudged                 # exit 0, not 3, when only unjudged remain
 
 Writes ``<out>/results.json``, ``<out>/index.html`` and ``<out>/junit.xml`` as one set: into a
-fresh folder swapped in at the end, so an interrupted run leaves the previous set whole.
+fresh folder swapped in at the end, so an interrupted run (Ctrl-C, or SIGTERM from a CI runner
+or ``timeout``) leaves the previous set whole.
 ``--mutants`` writes ``<out>/mutants.json`` and ``<out>/mutants.html`` instead: the mechanical
 mutants (``oracle.mutants``) and the real engines' bugs re-enacted against the default sweep
 (``oracle.real_bugs``, under ``"realistic"``); it exits 1 when the exact oracle kills under 99% of
@@ -28,7 +29,9 @@ import datetime
 import difflib
 import json
 import platform
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from importlib import metadata
@@ -180,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     console = make_console()
     folder: OutputFolder | None = None
+    previous = _stop_on_sigterm()
     try:
         if args.list_ops:
             return _list_ops(console, args.engine)
@@ -193,13 +197,35 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, OutputError) as exc:
         _error(console, str(exc))
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         if folder is not None and folder.committed:
             kept = f"this run's outputs are complete in {args.out}"
         else:
             kept = f"{args.out} left as it was" + ("" if args.out.exists() else " (absent)")
-        print(f"symgrad-check: interrupted; {kept}", file=sys.stderr)
-        return 130
+        terminated = isinstance(stop, _Terminated)
+        print(f"symgrad-check: {'terminated' if terminated else 'interrupted'}; {kept}",
+              file=sys.stderr)
+        return 143 if terminated else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the run is so that it stops as on Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
+def _stop_on_sigterm() -> Any:
+    """Make SIGTERM stop the run as Ctrl-C does (the previous outputs kept, exit 143, not a
+    silent death); returns the handler it replaced, or None off the main thread, where Python
+    lets no handler be set."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 def _error(console: Console, message: str) -> None:
@@ -358,8 +384,8 @@ def _mutants(args: argparse.Namespace, argv: list[str], console: Console) -> int
             report = run_mutants(args.ops, dtypes, engine=args.engine)
             seconds = time.perf_counter() - start
             bugs = run_bugs(args.ops, engine=args.engine)
-        except (KeyError, ValueError) as exc:
-            raise UsageError(str(exc)) from None
+        except (KeyError, ValueError, NotImplementedError) as exc:
+            raise UsageError(str(exc).strip("'")) from None
         run = {**_run_info(args, argv), "dtypes": ",".join(dtypes)}
         del run["second order"]
         data = {**report.to_json(), "seconds": round(seconds, 1), "realistic": bugs.to_json()}

@@ -1127,7 +1127,13 @@ class _Evaluator:
                 nan = mpmath.mpf("nan")
                 h = self._second_at(node, local, gi, pos, tvar[b], nan, nan, (b, conv), [])
             elif not _finite(h) and tvar[b] != 0:
-                left, right = _shifted(_second_parts(c)[q], local.args, b, lambda r: r, True)
+                # Exact one-sided limits first: a hair off the point leaves a residue of the
+                # hair's size where the limit is 0 (norm(p=-1)'s second order at a zero element,
+                # -4.5e-103); the hair decides only where SymPy finds no limit.
+                left, right = _limits([c.second_exprs[q]], c.variables, local.args, b,
+                                      self.budget)[0]
+                if mpmath.isnan(left) and mpmath.isnan(right):
+                    left, right = _shifted(_second_parts(c)[q], local.args, b, lambda r: r, True)
                 if local.sites:
                     # On a kink of this op the engine's declared convention decides.
                     _, conv = _declared(node, node.arg_names[c.var_of[a][0]], {}, "")

@@ -116,8 +116,9 @@ class OutputFolder:
                     p.unlink(missing_ok=True)
 
     def commit(self) -> None:
-        """Put the staged files in place of ``path``'s, as one step; SIGINT waits for it."""
-        with _sigint_held():
+        """Put the staged files in place of ``path``'s, as one step; SIGINT and SIGTERM wait for
+        it."""
+        with _stops_held():
             if not self.path.exists():
                 os.rename(self.staging, self.path)
             elif not _exchange(self.staging, self.path):
@@ -169,15 +170,19 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
+# The signals symgrad-check stops on by unwinding (SIGKILL cannot be held).
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
 @contextlib.contextmanager
-def _sigint_held():
-    """Hold SIGINT back while the set is swapped, so an interrupt cannot split the swap from
-    knowing that it happened."""
+def _stops_held():
+    """Hold SIGINT and SIGTERM back while the set is swapped, so a stop cannot split the swap
+    from knowing that it happened."""
     held = hasattr(signal, "pthread_sigmask")
     if held:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
     try:
         yield
     finally:
         if held:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)

@@ -64,6 +64,7 @@ EXIT_CODES: dict[int, str] = {
     2: "usage or input error, found before any work: nothing was run or written",
     3: "nothing wrong, but some checks are unjudged",
     130: "interrupted: the previous outputs are left as they were",
+    143: "terminated (SIGTERM): the previous outputs are left as they were",
 }
 
 

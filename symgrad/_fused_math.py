@@ -8,6 +8,11 @@ rounded to odd before the final rounding, which makes the double rounding harmle
 Melquiond, "Emulation of FMA and correctly rounded sums: proved algorithms using rounding to
 odd", 2008).
 
+``libm`` gives the C library's float64 ``log``, ``sin`` and ``cos``, which PyTorch's float64
+``normal_`` calls once per element: NumPy's vectorised function where NumPy calls the C library
+(as its float64 ``sin`` and ``cos`` do on x86-64 builds), one ``math`` call per element where
+NumPy has its own (its AVX-512 ``log``).
+
 ``log_f32`` and ``sincos_f32`` are the single-precision Cephes approximations PyTorch's vectorised
 ``normal_`` uses for float32 (its AVX ``log256_ps`` and ``sincos256_ps``), with the fused steps the
 compiler made of them, so ``randn`` in float32 gives PyTorch's bits rather than correctly rounded
@@ -17,9 +22,16 @@ gets ``[0, 2*pi)``.
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 
 _SPLITTER = 134217729.0  # 2**27 + 1: splits a double into two halves of 26 bits
+# The 29 bits of a double's significand float32 has not, and their pattern halfway between two
+# float32 values.
+_BELOW_FLOAT32 = np.uint64(2**29 - 1)
+_HALF_FLOAT32_ULP = np.uint64(2**28)
 
 
 def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -73,17 +85,52 @@ def fma32(a: np.ndarray, b: np.ndarray | float, c: np.ndarray | float) -> np.nda
     >>> float(fma32(np.array([a]), a, np.float32(-1))[0]) == 2**-11 + 2**-24
     True
     """
-    product, c = np.broadcast_arrays(np.asarray(a, np.float64) * np.asarray(b, np.float64),
-                                     np.asarray(c, np.float64))
+    if np.ndim(b) == 0 and b == 1:
+        return np.add(a, c, dtype=np.float32)  # a * 1 is exact: one rounding already
     # The product of two float32 values is exact in float64, so only the sum rounds there; a
     # second rounding to float32 can differ from a single one only when the first landed
     # exactly halfway between two float32 values, or in float32's subnormal range.
-    total = product + c
-    halfway = (total.view(np.uint64) & np.uint64(0x1FFFFFFF)) == np.uint64(0x10000000)
-    risky = halfway | (np.abs(total) < 2.0**-126)
+    product = np.multiply(a, b, dtype=np.float64)
+    total = np.add(product, c, dtype=np.float64)
+    risky = (total.view(np.uint64) & _BELOW_FLOAT32) == _HALF_FLOAT32_ULP
+    risky |= np.abs(total) < 2.0**-126
     if risky.any():
+        product, c = np.broadcast_arrays(product, np.asarray(c, np.float64))
         total[risky] = _add_round_to_odd(product[risky], c[risky])
     return total.astype(np.float32)
+
+
+# -- the C library's float64 functions ------------------------------------------------------------
+# Arguments NumPy's functions must match the C library's on before they are used as it: another
+# implementation (NumPy's own SIMD log, say) differs on about 1 in 300 of them.
+_PROBES = np.random.default_rng(0).random(16384) * (2 * math.pi) + 1e-300
+
+
+def _per_element(name: str, x: np.ndarray) -> np.ndarray:
+    return np.fromiter(map(getattr(math, name), x.ravel().tolist()), np.float64, x.size).reshape(
+        x.shape)
+
+
+@functools.cache
+def _numpy_is_libm(name: str) -> bool:
+    """Whether NumPy's float64 ``name`` is the C library's: it gives its bits on every probe (a
+    NumPy with its own SIMD version of a function differs on some)."""
+    return bool(np.array_equal(getattr(np, name)(_PROBES), _per_element(name, _PROBES)))
+
+
+def libm(name: str, x: np.ndarray) -> np.ndarray:
+    """The C library's float64 ``name`` (``"log"``, ``"sin"`` or ``"cos"``) of each of ``x``,
+    bit for bit: NumPy's vectorised function where it is the C library's, else one ``math``
+    call per element.
+
+    >>> import math
+    >>> x = np.array([0.1, 0.5, 0.75])
+    >>> libm("log", x).tolist() == [math.log(v) for v in x.tolist()]
+    True
+    """
+    if _numpy_is_libm(name):
+        return getattr(np, name)(x)
+    return _per_element(name, x)
 
 
 # -- Cephes single precision, as PyTorch's AVX kernels evaluate it ------------------------------

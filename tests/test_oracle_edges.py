@@ -256,3 +256,14 @@ def test_atan2_with_a_subnormal_other(dtype, y, x):
         r2 = mx**2 + my**2
         assert abs(r.grads[0][0] - mx / r2) <= abs(mx / r2) * mpmath.mpf(10) ** -35
         assert abs(r.grads[1][0] + my / r2) <= abs(my / r2) * mpmath.mpf(10) ** -35
+
+
+def test_norm_negative_p_second_order_at_a_zero_element_is_exactly_zero():
+    """A column [0, x] of norm(p=-1): moving the zero by e, the norm is e x / (x + e) and its
+    slope along x is e**2 / (x + e)**2, whose own derivatives at e = 0 are 0. The oracle took
+    that second partial a hair off the point: 9.9e-104, not 0."""
+    x = symgrad.tensor([[0.0, 1.5, -2.0], [0.5, 0.0, 3.0]], dtype=symgrad.float64,
+                       requires_grad=True)
+    verdict = oracle.crosscheck(lambda a: symgrad.norm(a, -1.0, dim=(0,)), [x], order=2)
+    exact = {tuple(e.index): mpmath.mpf(e.exact) for e in verdict.elements}
+    assert exact[(1, 0)] == 0 and exact[(0, 1)] == 0

@@ -1,5 +1,6 @@
-"""A run's outputs appear together or not at all: an interrupted (SIGINT) or killed (SIGKILL)
-run leaves the previous set whole, and the next run removes what a killed one left."""
+"""A run's outputs appear together or not at all: an interrupted (SIGINT), terminated (SIGTERM)
+or killed (SIGKILL) run leaves the previous set whole, and the next run removes what a killed
+one left."""
 
 from __future__ import annotations
 
@@ -87,7 +88,12 @@ def previous(tmp_path):
     return out, snapshot(out)
 
 
+# What a stopped run prints last and exits with; SIGKILL cannot be handled.
+STOPPED = {signal.SIGINT: ("interrupted", 130), signal.SIGTERM: ("terminated", 143)}
+
+
 @pytest.mark.parametrize("sig,moment", [(signal.SIGINT, "sweep"), (signal.SIGINT, "writing"),
+                                        (signal.SIGTERM, "sweep"), (signal.SIGTERM, "writing"),
                                         (signal.SIGKILL, "sweep"),
                                         (signal.SIGKILL, "writing")])
 def test_an_interrupted_run_leaves_the_previous_set_whole(previous, sig, moment):
@@ -101,11 +107,11 @@ def test_an_interrupted_run_leaves_the_previous_set_whole(previous, sig, moment)
     proc.stdout.close()
     assert snapshot(out) == before
     assert consistent(out) == {"neg"}
-    if sig == signal.SIGINT:
-        assert code == 130
+    if sig in STOPPED:
+        word, expected = STOPPED[sig]
+        assert code == expected
         assert "Traceback" not in stderr
-        assert stderr.strip().splitlines()[-1] == f"symgrad-check: interrupted; {out} left as " \
-                                                  "it was"
+        assert stderr.strip().splitlines()[-1] == f"symgrad-check: {word}; {out} left as it was"
         assert sorted(p.name for p in out.parent.iterdir()) == ["report"]
     else:
         assert code == -signal.SIGKILL

@@ -124,3 +124,11 @@ def test_cli_mutants_reports_real_bugs_per_category_computed_from_its_results(tm
     assert code == (0 if data["passed"] and real["passed"] else 1)
     assert "Real gradient bugs re-enacted" in (tmp_path / "out" / "mutants.html").read_text(
         encoding="utf-8")
+
+
+def test_cli_mutants_on_an_engine_without_mutation_testing_is_a_usage_error(tmp_path, capsys):
+    pytest.importorskip("torch")
+    assert main(["--mutants", "--engine", "torch", "--ops", "tanh",
+                 "--out", str(tmp_path / "out")]) == 2
+    assert "error: no mutation testing for torch" in capsys.readouterr().out
+    assert not (tmp_path / "out").exists()

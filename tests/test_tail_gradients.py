@@ -14,7 +14,7 @@ import ml_dtypes
 import mpmath as mp
 import numpy as np
 import pytest
-from hypothesis import example, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 import symgrad
@@ -292,3 +292,117 @@ def test_logsumexp_gradient_does_not_read_its_rounded_result(base: float, step: 
     exact = _softmax_exact([mp.mpf(a) for a in x])
     for a, e in zip(got, exact, strict=True):
         assert _ulps(a, e, "float32") <= 1
+
+
+# -- narrow dtypes work in float64 and round once ------------------------------------------------
+def _layer_norm_exact(weight: list[float], bias: list[float], eps: float):
+    def f(x: list[mp.mpf]) -> list[mp.mpf]:
+        n = len(x)
+        mean = mp.fsum(x) / n
+        rstd = 1 / mp.sqrt(mp.fsum((a - mean) ** 2 for a in x) / n + mp.mpf(eps))
+        return [(a - mean) * rstd * w + b for a, w, b in zip(x, weight, bias, strict=True)]
+    return f
+
+
+def _std_exact(x: list[mp.mpf]) -> list[mp.mpf]:
+    mean = mp.fsum(x) / len(x)
+    return [mp.sqrt(mp.fsum((a - mean) ** 2 for a in x) / (len(x) - 1))]
+
+
+def _norm3_exact(x: list[mp.mpf]) -> list[mp.mpf]:
+    return [mp.fsum(abs(a) ** 3 for a in x) ** (mp.mpf(1) / 3)]
+
+
+def _bce_exact(target: list[float]):
+    def f(x: list[mp.mpf]) -> list[mp.mpf]:
+        return [-(t * mp.log(a) + (1 - t) * mp.log(1 - a)) for a, t in zip(x, target, strict=True)]
+    return f
+
+
+_WEIGHT, _BIAS = [1.25, -0.5, 0.75, 1.0], [0.1, 0.2, -0.3, 0.0]
+_TARGET = [0.25, 0.75, 0.5, 0.125]
+
+
+def _narrow_cases(dtype: str) -> dict[str, tuple]:
+    d = getattr(symgrad, dtype)
+    weight, bias = symgrad.tensor(_WEIGHT, dtype=d), symgrad.tensor(_BIAS, dtype=d)
+    target = symgrad.tensor(_TARGET, dtype=d)
+    return {
+        "layer_norm": (lambda t: F.layer_norm(t, (4,), weight, bias, 1e-5),
+                       _layer_norm_exact(_WEIGHT, _BIAS, float(np.float32(1e-5)))),
+        "std": (lambda t: symgrad.std(t, 0).reshape(1), _std_exact),
+        "norm": (lambda t: symgrad.norm(t, 3).reshape(1), _norm3_exact),
+        "binary_cross_entropy": (lambda t: F.binary_cross_entropy(t, target, reduction="none"),
+                                 _bce_exact(_TARGET)),
+    }
+
+
+@pytest.mark.parametrize("op", ["layer_norm", "std", "norm", "binary_cross_entropy"])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
+@given(st.lists(st.floats(0.05, 0.95), min_size=4, max_size=4),
+       st.lists(st.floats(-1.0, 1.0), min_size=4, max_size=4))
+@example([0.5, 0.5625, 0.5, 0.53125], [1.0, 1.0, 1.0, 0.875])
+@example([0.25, 0.75, 0.5, 0.875], [0.5, -1.0, 0.25, 1.0])
+def test_composite_vjps_round_once_in_narrow_dtypes(op: str, dtype: str, x: list[float],
+                                                    v: list[float]) -> None:
+    """Gradients and Hessian-vector products of composite ops within 1 ULP of their own exact
+    value (mpmath's derivatives of the closed form at the binary inputs): their terms cancel,
+    and rounded in the dtype (or read from the rounded result) they were up to 217 ULP off
+    (layer_norm, float16), 224 (binary cross entropy's second order), 60 (std's). Where the
+    exact value is (near) 0, the terms of size 1 cancel entirely (std's shift invariance, the
+    norm's homogeneity): float64's rounding of them, 1e-13, is the bound there."""
+    np_dtype = _dtypes._by_name(dtype).np
+    x = [float(np.asarray(a).astype(np_dtype)) for a in x]
+    v = [float(np.asarray(a).astype(np_dtype)) for a in v]
+    assume(op != "std" or len(set(x)) > 1)  # std's kink: all elements equal, std = 0
+    fn, exact_fn = _narrow_cases(dtype)[op]
+    w = [1.0, -0.75, 0.5, 0.25] if op in ("layer_norm", "binary_cross_entropy") else [1.0]
+    got, got_h = _row_grads(fn, x, w, v, dtype)
+    exact, exact_h = _exact_row_grads(exact_fn, x, w, v)
+    for a, e in zip(got + got_h, exact + exact_h, strict=True):
+        assert _ulps(a, e, dtype) <= 1 or abs(a - e) <= 1e-13, (a, e)
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float32"])
+@pytest.mark.parametrize("x", [1e10, -3.0e4, 7.5])
+def test_atan_second_order_rounds_once(dtype: str, x: float) -> None:
+    """atan'' = -2x / (1 + x**2)**2, formed from rounded x**2 + 1 and two quotients: 185 ULP
+    off in bfloat16 at 1e10."""
+    x = float(np.asarray(x).astype(_dtypes._by_name(dtype).np))
+    d1, d2 = _derivatives(symgrad.atan, x, dtype)
+    X = mp.mpf(x)
+    assert _ulps(d1, 1 / (1 + X ** 2), dtype) <= 1
+    assert _ulps(d2, -2 * X / (1 + X ** 2) ** 2, dtype) <= 1
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_exp_gradient_at_the_overflow_threshold_is_pytorchs(dtype: str) -> None:
+    """At the first input whose exp rounds to inf, g * exp(x) with g = 1/4 is finite, but exp's
+    VJP reads its saved result only, as PyTorch's ExpBackward0 does (saving the input too
+    would refuse an in-place change of it that PyTorch allows): g * inf = inf in both."""
+    torch = pytest.importorskip("torch")
+    big = float(ml_dtypes.finfo(_dtypes._by_name(dtype).np).max)
+    d = _dtypes._by_name(dtype).np
+    x = float(np.asarray(math.log(big)).astype(d))
+    if mp.exp(mp.mpf(x)) <= big:
+        x = float(np.nextafter(np.asarray(x, d), np.asarray(np.inf, d)))
+    assert math.isfinite(_rounded(mp.exp(mp.mpf(x)) / 4, dtype))
+    grads = []
+    for lib in (symgrad, torch):
+        t = lib.tensor([x], dtype=getattr(lib, dtype), requires_grad=True)
+        t.exp().backward(lib.tensor([0.25], dtype=getattr(lib, dtype)))
+        grads.append(float(t.grad[0]))
+    assert grads[0] == grads[1] == math.inf
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_matmul_gradient_sums_the_batch_before_rounding(dtype: str) -> None:
+    """d other of a batched (a @ other) is sum over the batch of a_k g_k: here (1 + e)**2 -
+    (1 + 2e) = e**2 (e the dtype's epsilon), exact in float32, the half types' accumulator.
+    Each batch's product rounded to the half type first lost e**2 entirely: 0."""
+    e = float(ml_dtypes.finfo(_dtypes._by_name(dtype).np).eps)
+    d = getattr(symgrad, dtype)
+    a = symgrad.tensor([[[1 + e]], [[-(1 + 2 * e)]]], dtype=d)
+    other = symgrad.tensor([[1.0]], dtype=d, requires_grad=True)
+    (a @ other).backward(symgrad.tensor([[[1 + e]], [[1.0]]], dtype=d))
+    assert float(other.grad._data[0, 0]) == e * e

@@ -14,7 +14,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
-from symgrad.ops.arithmetic import _wide
+from symgrad.ops.arithmetic import _f32, _wide
 from symgrad.ops.elementwise import exp, expm1, where
 from symgrad.ops.registry import (
     Kink,
@@ -61,11 +61,12 @@ RELU = defop("relu", "ReluBackward0",
              kinks=(Kink("self", "self == 0", _zero, "zero"),), samples=_ONE,
              refuses=refuse((_dtypes.bool,), "Boolean inputs not supported for relu"),
              torch="torch.relu(self)")
-# NOTE: at 0 the slope is negative_slope (PyTorch tests self > 0).
+# NOTE: at 0 the slope is negative_slope (PyTorch tests self > 0). float16 and bfloat16 compute
+# in float32, with negative_slope in float32 (not rounded to the dtype), as PyTorch's kernel.
 LEAKY_RELU = defop(
     "leaky_relu", "LeakyReluBackward0",
-    lambda self, *, negative_slope: np.where(self > 0, self, self * negative_slope).astype(
-        self.dtype),
+    lambda self, *, negative_slope: _f32(lambda x: np.where(
+        x > 0, x, x * negative_slope).astype(x.dtype), self),
     vjp=lambda g, self, *, negative_slope: where(self > 0, g, g * negative_slope),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
     samples=(Sample(((2, 3),), {"negative_slope": 0.01}), Sample(((4,),), {"negative_slope": 0.2})),
@@ -74,8 +75,8 @@ LEAKY_RELU = defop(
 # NOTE: at 0 the slope is alpha (the left one), PyTorch's elu_backward tests self > 0.
 ELU = defop(
     "elu", "EluBackward0",
-    lambda self, *, alpha: np.where(self > 0, self, alpha * np.expm1(np.minimum(self, 0))).astype(
-        self.dtype),
+    lambda self, *, alpha: _f32(lambda x: np.where(
+        x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype), self),
     # NOTE: the test is self <= 0, as in PyTorch's elu_backward: a NaN input passes g through.
     vjp=lambda g, self, *, alpha: where(self <= 0, g * alpha * exp(where(self <= 0, self, 0.0)),
                                         g),
@@ -87,6 +88,10 @@ ELU = defop(
 
 # -- smooth activations ---------------------------------------------------------------------------
 def _gelu_forward(self: np.ndarray, *, approximate: str) -> np.ndarray:
+    return _f32(lambda x: _gelu(x, approximate), self)
+
+
+def _gelu(self: np.ndarray, approximate: str) -> np.ndarray:
     if approximate == "tanh":
         return (0.5 * self * (1 + np.tanh(_GELU_C * (self + 0.044715 * self ** 3)))).astype(
             self.dtype)
@@ -95,13 +100,15 @@ def _gelu_forward(self: np.ndarray, *, approximate: str) -> np.ndarray:
 
 # NOTE: 0.5 (1 + t) and 1 - t*t (t = tanh u) cancel where t is near -1 or +1 (float64's second
 # derivative was 24k ULP off at x = 4.96); they are sigmoid(2u) and 4 sigmoid(2u) sigmoid(-2u),
-# which do not. Narrow dtypes are worked in float64 (x**3 overflows float16 at 41) and rounded once.
+# which do not. Narrow dtypes are worked in float64 (x**3 overflows float16 at 41; the erf form's
+# sum was 4.9 ULP off in bfloat16) and rounded once.
 def _gelu_vjp(g: Tensor, self: Tensor, *, approximate: str) -> Tensor:
     if approximate == "tanh":
         g, x = _wide(g), _wide(self)
         two_u = 2 * _GELU_C * (x + 0.044715 * x ** 3)
         slope = 2 * _GELU_C * (1 + 3 * 0.044715 * x * x)
         return g * (_sym("sigmoid")(two_u) * (1 + x * _sym("sigmoid")(-two_u) * slope))
+    g, self = _wide(g), _wide(self)
     cdf = 0.5 * (1 + _sym("erf")(self * _SQRT_HALF))
     return g * (cdf + self * exp(-0.5 * self * self) * _INV_SQRT_2PI)
 
@@ -119,13 +126,17 @@ def _silu_vjp(g: Tensor, x: Tensor) -> Tensor:
 
 
 SILU = defop("silu", "SiluBackward0",
-             lambda self: (self / (1 + np.exp(-self))).astype(self.dtype),
+             lambda self: _f32(lambda x: x / (1 + np.exp(-x)), self),
              vjp=lambda g, self: _silu_vjp(_wide(g), _wide(self)),
              dtype_rule="same", samples=_ONE, refuses=not_implemented("silu_cpu", NOT_FLOATING),
              torch="torch.nn.functional.silu(self)")
 
 
 def _softplus_forward(self: np.ndarray, *, beta: float, threshold: float) -> np.ndarray:
+    return _f32(lambda x: _softplus(x, beta, threshold), self)
+
+
+def _softplus(self: np.ndarray, beta: float, threshold: float) -> np.ndarray:
     z = self * beta
     # log1p(exp(z)) written as max(z, 0) + log1p(exp(-|z|)) so large z does not overflow.
     soft = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta

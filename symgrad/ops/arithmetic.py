@@ -117,7 +117,7 @@ NEG = defop("neg", "NegBackward0", lambda self: -self, vjp=lambda g: -g, dtypes=
 MUL = defop("mul", "MulBackward0", lambda self, other: self * other,
             vjp=lambda g, self, other, *, needs: (g * other if needs[0] else None,
                                                   g * self if needs[1] else None), dtypes=ARITH,
-            torch="torch.mul(self, other)")
+            scalar_opmath=True, torch="torch.mul(self, other)")
 # NOTE: d/dother = -g * self / other**2 is formed as self / other / other: the square underflows
 # (0/0 = nan at self = 0) and overflows sooner (PyTorch divides twice too). Gradients summed
 # over a broadcast dimension are formed in float64 (see _wide) and rounded once, after the sum:
@@ -152,7 +152,7 @@ def _refactored(grad_other: Tensor, g: Tensor, self: Tensor, other: Tensor,
 
 
 DIV = defop("div", "DivBackward0", lambda self, other: self / other, vjp=_div_vjp,
-            dtype_rule="promote_float", dtypes=ALL, domain={"other": NONZERO},
+            dtype_rule="promote_float", dtypes=ALL, domain={"other": NONZERO}, scalar_opmath=True,
             torch="torch.div(self, other)")
 
 
@@ -169,7 +169,7 @@ def _div_mode(self: np.ndarray, other: np.ndarray, *, rounding_mode: str) -> np.
 # A rounded quotient is piecewise constant: PyTorch's gradient is zero for both inputs.
 DIV_MODE = defop("div_mode", "DivBackward2", _div_mode,
                  vjp=lambda g, *, rounding_mode: (_zeros(g), _zeros(g)),
-                 dtypes=ARITH, domain={"other": NONZERO},
+                 dtypes=ARITH, domain={"other": NONZERO}, scalar_opmath=True,
                  kinks=(Kink("self", "self / other is an integer",
                              lambda self, other, **_: _on_integers(self / other), "zero"),),
                  samples=(Sample(((2, 3), (2, 3)), {"rounding_mode": "floor"}),
@@ -508,7 +508,7 @@ FLOOR_DIVIDE = defop("floor_divide", "torch::autograd::NotImplemented",
                      lambda self, other: _div_mode(self, other, rounding_mode="floor"),
                      vjp=_no_derivative("floor_divide"), differentiable=(),
                      double_backward=False, dtypes=ARITH, domain={"other": NONZERO},
-                     refuses=not_implemented("div_floor_cpu", _BOOL),
+                     scalar_opmath=True, refuses=not_implemented("div_floor_cpu", _BOOL),
                      torch="torch.floor_divide(self, other)")
 
 

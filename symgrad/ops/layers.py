@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from symgrad._dtypes import NOT_FLOATING
+from symgrad.ops.arithmetic import _wide
 from symgrad.ops.indexing import index_put
 from symgrad.ops.registry import ALL, Sample, defop, not_implemented
 from symgrad.tensor import Tensor
@@ -47,6 +48,9 @@ def _layer_norm(self: np.ndarray, weight: np.ndarray, bias: np.ndarray, *, norma
 
 def _layer_norm_vjp(g: Tensor, self: Tensor, weight: Tensor, *, normalized_ndim: int,
                     eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    # Narrow dtypes work in float64 (the engine rounds each gradient once): the sums of
+    # d_self's three terms cancel, and their rounding in float16 left it 217 ULP off.
+    g, self, weight = _wide(g), _wide(self), _wide(weight)
     dims = _normalized_dims(self.ndim, normalized_ndim)
     lead = tuple(range(self.ndim - normalized_ndim))
     centred = self - self.mean(dim=dims, keepdim=True)

@@ -39,6 +39,11 @@ def _matmul_vjp(g: Tensor, self: Tensor, other: Tensor, *, needs: tuple[bool, bo
                 ) -> tuple[Tensor | None, Tensor | None]:
     # A 1-D operand acts as a one-row (left) or one-column (right) matrix; the engine then sums
     # the gradient over the broadcast batch dims and that unit dim back to each input's shape.
+    # NOTE: half types form the gradient in float32, their accumulator, so that the sum over
+    # broadcast batch dims is taken there too and rounded once (each batch's product rounded
+    # to float16 first, terms that cancel left one element 88 ULP off).
+    if self._data.dtype in _HALF:
+        g, self, other = (t.to(_dtypes.float32) for t in (g, self, other))
     a = self.reshape(1, -1) if self.ndim == 1 else self
     b = other.reshape(-1, 1) if other.ndim == 1 else other
     g_shape = tuple(g.shape)

@@ -12,7 +12,7 @@ import numpy as np
 
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.ops.activations import _reduce_np
-from symgrad.ops.arithmetic import clamp, maximum, sign
+from symgrad.ops.arithmetic import _wide, clamp, maximum, sign
 from symgrad.ops.elementwise import log, log1p, sigmoid, where
 from symgrad.ops.registry import Domain, Sample, defop, not_implemented
 from symgrad.tensor import Tensor
@@ -93,6 +93,8 @@ def _bce(self: np.ndarray, target: np.ndarray, weight: np.ndarray, *,
 
 def _bce_vjp(g: Tensor, self: Tensor, target: Tensor, weight: Tensor, *,
              reduction: str) -> tuple[Tensor, Tensor, None]:
+    # Narrow dtypes work in float64 and round once (float16's second order was 224 ULP off).
+    g, self, target, weight = _wide(g), _wide(self), _wide(target), _wide(weight)
     share = _reduced_grad(g, reduction, self.numel()) * weight
     # NOTE: PyTorch bounds the denominator at 1e-12 rather than the clamped logs' true slope
     # (0 where a log is clamped): at self = 0 or 1 the gradient is large, not 0.
@@ -125,6 +127,10 @@ def _bce_logits(self: np.ndarray, target: np.ndarray, weight: np.ndarray,
 
 def _bce_logits_vjp(g: Tensor, self: Tensor, target: Tensor, weight: Tensor, pos_weight: Tensor,
                     *, reduction: str) -> tuple[Tensor, Tensor, None, None]:
+    # Narrow dtypes work in float64 and round once (sigmoid - target cancels: 15 ULP in
+    # float32).
+    g, self, target = _wide(g), _wide(self), _wide(target)
+    weight, pos_weight = _wide(weight), _wide(pos_weight)
     share = _reduced_grad(g, reduction, self.numel()) * weight
     t = pos_weight * target
     d_self = share * ((t + 1 - target) * sigmoid(self) - t)

@@ -379,6 +379,12 @@ def _norm_vjp(g: Tensor, self: Tensor, out: Tensor, *, p: float, dim: tuple[int,
     if p == 0:
         # The count of nonzeros is piecewise constant; PyTorch gives no gradient at all.
         return None
+    if self._data.dtype != np.float64:
+        # Narrow dtypes work in float64, with the norm recomputed there from self (the saved
+        # one's rounding, magnified where the second order's terms cancel, was 35 ULP of
+        # float16), and round once.
+        g, self = _wide(g), _wide(self)
+        out = apply(NORM, self, p=p, dim=dim, keepdim=keepdim)
     sign = _const(np.sign(self._data), self)
     if p == 1:
         return expand_reduced(g, self_shape, dim, keepdim) * sign
@@ -445,6 +451,8 @@ def _norm_scaled(self: Tensor, out: Tensor, *, p: float, dim: tuple[int, ...] | 
 
 def _var_vjp(g: Tensor, self: Tensor, *, dim: tuple[int, ...] | None, correction: float,
              keepdim: bool, self_shape: tuple[int, ...]) -> Tensor:
+    # Narrow dtypes work in float64, as std's VJP (self - mean cancels).
+    g, self = _wide(g), _wide(self)
     divisor = builtins.max(_count(self_shape, dim) - correction, 0)
     centred = self - mean(self, dim, keepdim=True) if dim is not None else self - mean(self)
     return expand_reduced(g * (2.0 / divisor if divisor else math.inf), self_shape, dim,
@@ -455,10 +463,15 @@ def _std_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: tuple[int, ...] | Non
              correction: float, keepdim: bool, self_shape: tuple[int, ...]) -> Tensor:
     # d std = (self - mean) / (divisor * std), the ratio taken first: it is at most
     # sqrt(divisor) at any scale, where 1 / std alone overflows for a tiny spread. PyTorch
-    # takes 0 where std is 0 (all elements equal).
-    divisor = builtins.max(_count(self_shape, dim) - correction, 0)
-    centred = self - mean(self, dim, keepdim=True) if dim is not None else self - mean(self)
+    # takes 0 where std is 0 (all elements equal). Narrow dtypes work in float64 and round
+    # once, with std recomputed there from self: self - mean cancels, and the second order's
+    # terms as well, which carried the rounding of the saved std (60 ULP in float32).
     zero = out == 0
+    divisor = builtins.max(_count(self_shape, dim) - correction, 0)
+    if self._data.dtype != np.float64:
+        g, self = _wide(g), _wide(self)
+        out = apply(STD, self, dim=dim, correction=correction, keepdim=keepdim)
+    centred = self - mean(self, dim, keepdim=True) if dim is not None else self - mean(self)
     g = where(zero, 0.0, g) * (1.0 / divisor if divisor else math.inf)
     std = expand_reduced(where(zero, 1.0, out), self_shape, dim, keepdim)
     return expand_reduced(g, self_shape, dim, keepdim) * (centred / std)

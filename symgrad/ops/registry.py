@@ -40,6 +40,7 @@ _make = Tensor._make
 _FROM_NP = _dtypes._FROM_NP
 _FLOAT = _dtypes._FLOAT
 _FLOAT_NP = _dtypes._FLOAT_NP
+_HALF_NP = frozenset({_dtypes.float16.np, _dtypes.bfloat16.np})
 _grad_state = grad_mode._state
 
 __all__ = [
@@ -226,6 +227,8 @@ class OpDef:
         promotes: The attrs that take part in type promotion.
         saves_attrs: The attrs freed with the saved tensors.
         grad_refused: The inputs that raise when they require grad.
+        scalar_opmath: Whether a float16/bfloat16 result with a one-element ``other`` is
+            computed in float32 from ``other``'s own value, as PyTorch's CPU kernels do.
 
     >>> op = REGISTRY["mul"]
     >>> op.grad_fn, op.args, op.saves, op.double_backward
@@ -266,11 +269,14 @@ class OpDef:
     # The inputs PyTorch refuses to see requiring grad (a loss's weight): refused on recording.
     grad_refused: tuple[str, ...] = ()
     _fixed: tuple[int, ...] = field(default=(), init=False, repr=False)
+    scalar_opmath: bool = False
 
     def __post_init__(self) -> None:
         slow = set(self.refuses)
         if self.dtype_rule == "promote_float" or self.promotes:
             slow.update(d.np for d in _dtypes.ALL if d.np not in _FLOAT_NP)
+        if self.scalar_opmath:
+            slow.update(_HALF_NP)
         object.__setattr__(self, "_slow", frozenset(slow))  # frozen: derived once, here
         object.__setattr__(self, "node_class", node_class(self.grad_fn))
         object.__setattr__(self, "_fixed", tuple(self.args.index(a) for a in self.grad_refused))
@@ -340,6 +346,7 @@ def defop(
     promotes: tuple[str, ...] = (),
     grad_refused: tuple[str, ...] = (),
     saves_attrs: tuple[str, ...] = (),
+    scalar_opmath: bool = False,
     **extra: Any,
 ) -> OpDef:
     """Declare an op once; it becomes ``REGISTRY[name]`` and is returned for ``apply``.
@@ -351,7 +358,9 @@ def defop(
     names the attrs (index arrays, masks) PyTorch's node saves as tensors: backward frees them
     too, so a second backward through the node raises unless ``retain_graph``.
     ``grad_refused`` names the inputs PyTorch raises on when they require grad (a loss's
-    ``weight``).
+    ``weight``). ``scalar_opmath`` marks the ops whose PyTorch CPU kernel takes a one-element
+    ``other`` of a float16/bfloat16 op as a float32 number (its wrapped-number path): ``half *
+    1.3`` is ``float16(float32(x) * float32(1.3))``, not a product with ``float16(1.3)``.
 
     Args:
         name: The op's name in ``REGISTRY``, and the name the oracle gives a meaning to.
@@ -379,6 +388,8 @@ def defop(
         promotes: The attrs that take part in type promotion. Defaults to none.
         grad_refused: The inputs that raise when they require grad. Defaults to none.
         saves_attrs: The attrs freed with the saved tensors after backward. Defaults to none.
+        scalar_opmath: Whether a float16/bfloat16 result with a one-element ``other`` is
+            computed in float32 from ``other``'s own value. Defaults to False.
         **extra: Anything else kept on ``OpDef.extra`` (``torch=``, the PyTorch call the
             parity tests run).
 
@@ -435,6 +446,7 @@ def defop(
         promotes=promotes,
         grad_refused=grad_refused,
         saves_attrs=saves_attrs,
+        scalar_opmath=scalar_opmath,
     )
     REGISTRY[name] = op
     return op
@@ -547,6 +559,8 @@ def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -
         else:
             a = np.asarray(v, dtype=compute.np)
         arrays.append(a)
+    if op.scalar_opmath and compute.np in _HALF_NP and _one_element(values[1]):
+        arrays = _opmath_arrays(values, arrays)
     try:
         data = op.forward(*arrays, **attrs)
     except ValueError:
@@ -564,6 +578,20 @@ def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -
     else:
         return _make(data, False, None)
     return _record(op, attrs, _constants(values, arrays), data)
+
+
+def _one_element(v: Any) -> bool:
+    return not isinstance(v, Tensor) or v._data.size == 1
+
+
+def _opmath_arrays(values: tuple[Any, ...], arrays: list[Any]) -> list[Any]:
+    """The arrays of a float16/bfloat16 ``scalar_opmath`` op in float32, its one-element
+    ``other`` converted from its own value (a Python number, or a tensor of any dtype) and not
+    from its rounding to the result dtype, as PyTorch's ``original_scalar_value<opmath_t>``.
+    The node records that float32 ``other``: the value the forward and the VJP compute with."""
+    other = values[1]
+    wide = np.asarray(other._data if isinstance(other, Tensor) else other, dtype=np.float32)
+    return [arrays[0].astype(np.float32), wide, *arrays[2:]]
 
 
 # The kinds of op whose tensor inputs broadcast against each other elementwise.
