@@ -74,6 +74,10 @@ def _round_exact(man: int, exp: int, fmt: tuple[int, int, int]) -> float:
     q = max(e, emin) - (p - 1)  # the exponent of one unit in the last place
     if exp < q:
         shift = q - exp
+        if shift > m.bit_length():
+            # Below half a unit of the smallest subnormal (exp(-2**1000)): 0, and no shift
+            # by an astronomical count.
+            return sign * 0.0
         r, rem = m >> shift, m & ((1 << shift) - 1)
         half = 1 << (shift - 1)
         if rem > half or (rem == half and r & 1):

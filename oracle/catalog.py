@@ -20,15 +20,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from oracle.tolerances import finfo, np_dtype
 
-__all__ = ["EDGES", "points", "cataloged_ops"]
+__all__ = ["EDGES", "SAMPLES", "At", "points", "cataloged_ops", "cases", "arrays"]
 
 Point = float | str | tuple[str, Any]
+# The first element of a point that is a tuple (any other tuple is a row of points).
+_KINDS = ("inside", "ovf", "tail", "tails")
 
 _COMMON: tuple[Point, ...] = (-0.0, 0.0, 1.0, -1.0)
 
@@ -117,3 +120,284 @@ def points(op: str, dtype: str) -> np.ndarray:
                                             for o in out):
                 out.append(r)
     return np.array(out)
+
+
+@dataclass(frozen=True)
+class At:
+    """One catalog sample of an op with several inputs or attributes: each input's values and
+    the attributes the op is called with.
+
+    An input's values are nested tuples of points (as in ``EDGES``; a point past the dtype's
+    range becomes its largest finite value, so inputs stay paired), ``("fill", shape, point)``
+    (``shape`` elements equal to ``point``: ties), or an integer or bool NumPy array (an index,
+    a target, a condition), used as it is.
+
+    Attributes:
+        values: Per input name, its values as above.
+        attrs: The attributes, as the op's forward takes them.
+        defect: A defect this sample exposes and nobody has fixed yet, said in words: the
+            sweep leaves it out until it is fixed, and a test checks it still shows.
+
+    >>> at = At({"self": ((1.0, -0.0), (0.0, "max"))})
+    >>> arrays_of(at, "float16")["self"].tolist()
+    [[1.0, -0.0], [0.0, 65504.0]]
+    """
+
+    values: dict[str, Any]
+    attrs: dict[str, Any] = field(default_factory=dict)
+    defect: str = ""
+
+
+def _fill(shape: tuple[int, ...], point: Point = 1.5) -> tuple[str, Any]:
+    return ("fill", (shape, point))
+
+
+# Ties: more than 256 equal elements (a float32 or bfloat16 sum of 1/n splits can drift).
+_TIES = _fill((2, 300))
+_SIGNED = (0.0, -0.0, 1.0, -1.0)
+_EXPONENTS = (0, 1, 2, -1, 0.5, -0.5, 3)
+_REDUCE = ((_TIES, (0, 1), False), (((0.0, -0.0, 1.0),), None, False),
+           (((2.0,),), (1,), True), (((-1.0,),), None, True))
+
+
+def _reductions(every: tuple[int, ...] | None = None) -> tuple[At, ...]:
+    """Ties past 256, signed zeros, one element reduced (dim and dim=None, keepdim both ways);
+    ``every`` stands for dim=None where the op takes no None."""
+    return tuple(At({"self": v}, {"dim": every if d is None else d, "keepdim": k})
+                 for v, d, k in _REDUCE)
+
+
+def _by_dim(extra: dict[str, Any] | None = None) -> tuple[At, ...]:
+    """Reductions over one int dim: ties past 256, signed-zero ties, one element."""
+    return (At({"self": _TIES}, {"dim": 1, **(extra or {})}),
+            At({"self": ((0.0, -0.0, 0.0), (1.0, 1.0, -1.0))}, {"dim": 1, **(extra or {})}),
+            At({"self": ((3.0,),)}, {"dim": 0, **(extra or {})}))
+
+
+def _all(op_values: tuple[Any, ...] = ()) -> tuple[At, ...]:
+    """Reductions of every element: ties past 256, signed zeros, one element."""
+    return (At({"self": _TIES}), At({"self": (0.0, -0.0, 0.0)}), At({"self": (2.0,)}),
+            *(At({"self": v}) for v in op_values))
+
+
+def _pair(a: tuple[Point, ...], b: tuple[Point, ...], defect: str = "", **attrs: Any) -> At:
+    return At({"self": a, "other": b}, attrs, defect)
+
+
+def _targets(*rows: int) -> np.ndarray:
+    return np.array(rows, dtype=np.int64)
+
+
+_SECOND_KINK = ("second order at |self - target| == delta (beta): the first derivative has a "
+                "kink there that neither the engine declares nor the oracle finds; they take "
+                "opposite sides")
+_LOSS = {"self": (0.0, -0.0, 1.0, 2.5), "target": (0.0, 0.0, 1.0, -0.5)}
+
+# Samples of ops with several inputs or attributes: ties, attribute values people pass and the
+# edges of attributes (bounds hit exactly, pow's exponents 0, 1, 2, -1, 0.5, -0.5 and base 0,
+# ignore_index hit), reductions over one element, dim=None and keepdim, atan2 at the origin.
+SAMPLES: dict[str, tuple[At, ...]] = {
+    "mul": (_pair((*_SIGNED, "max", "sub"), (-0.0, 0.0, -1.0, 1.0, 0.5, "sub")),),
+    "add": (_pair((*_SIGNED, "max"), (-0.0, 0.0, -1.0, 1.0, "max"), alpha=1),
+            _pair((*_SIGNED, 2.0), (1.0, -1.0, 0.0, 3.0, -0.0), alpha=0),
+            _pair((*_SIGNED, 2.0), (1.0, -1.0, 0.0, 3.0, -0.0), alpha=-1),
+            _pair((*_SIGNED, 2.0), (1.0, -1.0, 0.0, 3.0, -0.0), alpha=0.5)),
+    "sub": (_pair((*_SIGNED, "max"), (0.0, -0.0, 1.0, -1.0, "max"), alpha=1),
+            _pair((*_SIGNED, 2.0), (1.0, -1.0, 0.0, 3.0, -0.0), alpha=-1),
+            _pair((*_SIGNED, 2.0), (1.0, -1.0, 0.0, 3.0, -0.0), alpha=0.5)),
+    "rsub": (_pair(_SIGNED, (0.0, -0.0, 1.0, 1.0)),),
+    "div": (_pair((0.0, -0.0, 1.0, -1.0, "sub", "max"), (1.0, -1.0, -1.0, 1.0, 1.0, 0.5)),
+            _pair((0.0, -0.0, 1.0, -1.0, "sub", "max", 1.0),
+                  (1.0, -1.0, -1.0, 1.0, 1.0, 0.5, "tiny"), defect=(
+                "second order at a divisor whose cube overflows: the HVP's two infinite terms "
+                "(d2/dother2 and d2/dself dother) sum to NaN in the engine where the exact "
+                "value is one infinity"))),
+    "atan2": (_pair((1.0, 0.0, -1.0, 2.0), (0.0, -1.0, -0.0, 2.0)),
+              _pair(("sub", "max"), ("sub", "max"), defect=(
+                  "second order at equal subnormal or huge arguments: the HVP's terms overflow "
+                  "and sum to NaN in the engine where the exact value is finite or one "
+                  "infinity")),
+              At({"self": (0.0, -0.0, 0.0, -0.0), "other": (0.0, 0.0, -0.0, -0.0)}, defect=(
+                  "second order at the origin: the oracle's one-sided second derivative there "
+                  "is a huge number (3e202) where it is unbounded; the engine's convention 0 "
+                  "(PyTorch's) is judged oracle-suspect (first order passes)"))),
+    "maximum": (_pair((1.0, 0.0, -0.0, 2.0, -1.0), (1.0, -0.0, 0.0, -2.0, -1.0)),),
+    "minimum": (_pair((1.0, 0.0, -0.0, 2.0, -1.0), (1.0, -0.0, 0.0, -2.0, -1.0)),),
+    "pow": tuple(At({"self": (0.0, 1.0, 2.0, 0.25, "sub") if e != -1 else (1.0, 2.0, 0.25, "sub")},
+                    {"exponent": e}) for e in _EXPONENTS)
+           + tuple(At({"self": (-1.0, -2.0, -0.5)}, {"exponent": e}) for e in (1, 2, 3, -1))
+           + (At({"self": (0.0, 1.0, 2.0)}, {"exponent": -1}, defect=(
+               "second order at base 0 with exponent -1: the oracle gives NaN where the second "
+               "derivative 2 * 0**-3 is +inf (the engine's value)")),),
+    "pow_tensor": (At({"self": (1.0, 2.0, 0.25, 1.0), "exponent": (0.0, 0.5, -1.0, -0.5)}),
+                   At({"self": (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+                       "exponent": (0.0, 1.0, 2.0, -1.0, 0.5, -0.5)}, defect=(
+                           "base 0: the oracle's d/dexponent 0**e * log(0) is -inf where 0**e "
+                           "is 0 for e > 0 near e (exactly 0, the engine's and PyTorch's "
+                           "value)"))),
+    "pow_scalar": tuple(At({"exponent": (0.0, -0.0, 1.0, 2.0, -1.0, 0.5)}, {"base": b})
+                        for b in (2.0, 0.5, 1.0)),
+    "clamp": (At({"self": (-0.5, 0.75, 0.0, -1.0, 1.0)}, {"min": -0.5, "max": 0.75}),
+              At({"self": (0.25, 0.0, 1.0)}, {"min": 0.25, "max": 0.25}),
+              At({"self": (0.0, -0.0, 1.0)}, {"min": 0.0, "max": None}),
+              At({"self": (0.0, -0.0, -1.0)}, {"min": None, "max": 0.0})),
+    "clamp_min": (At({"self": (0.25, 0.0, 1.0)}, {"min": 0.25}),
+                  At({"self": (0.0, -0.0, -1.0)}, {"min": 0.0})),
+    "clamp_max": (At({"self": (0.25, 0.0, 1.0)}, {"max": 0.25}),
+                  At({"self": (0.0, -0.0, 1.0)}, {"max": 0.0})),
+    "clamp_tensor": (At({"self": (-0.5, 0.75, 0.25, 1.0), "min": (-0.5, -0.5, 0.25, 1.0),
+                         "max": (0.75, 0.75, 0.25, 1.0)}),),
+    "clamp_min_tensor": (At({"self": (0.25, -0.0, 1.0), "min": (0.25, 0.0, 1.0)}),),
+    "clamp_max_tensor": (At({"self": (0.25, -0.0, 1.0), "max": (0.25, 0.0, 1.0)}),),
+    "where": (At({"condition": np.array([True, False, True, False]),
+                  "self": (0.0, -0.0, 1.0, "max"), "other": (-0.0, 0.0, 1.0, "max")}),),
+    "fmod": (At({"self": (1.5, -1.5, 3.0, 0.0, -0.0)}, {"other": 1.5}),),
+    "remainder": (At({"self": (1.5, -1.5, 3.0, 0.0, -0.0)}, {"other": 1.5}),),
+    "relu": (At({"self": (0.0, -0.0, 1.0, -1.0, "max", "sub")}),),
+    "abs": (At({"self": (0.0, -0.0, 1.0, -1.0, "max", "sub")}),),
+    "leaky_relu": tuple(At({"self": (0.0, -0.0, 1.0, -1.0, "sub")}, {"negative_slope": s})
+                        for s in (0.0, 0.01, 1.0)),
+    "elu": tuple(At({"self": (0.0, -0.0, 1.0, -1.0, -40.0, -800.0)}, {"alpha": a})
+                 for a in (1.0, 0.0)),
+    "silu": (At({"self": (*_SIGNED, 40.0, -40.0, -120.0, -800.0)}),),
+    "gelu": tuple(At({"self": (*_SIGNED, 10.0, -10.0, -30.0, -40.0)}, {"approximate": a})
+                  for a in ("none", "tanh")),
+    "softplus": (At({"self": (*_SIGNED, 20.0, -40.0, -800.0)},
+                    {"beta": 1.0, "threshold": 20.0}),
+                 At({"self": (0.5, -8.0, 1.0, -1.0)}, {"beta": 2.0, "threshold": 1.0})),
+    "sum": _reductions(),
+    "mean": _reductions(),
+    "amax": _reductions(),
+    "amin": _reductions(),
+    "logsumexp": _reductions(every=(0, 1)),
+    "prod": (At({"self": ((0.0, 2.0, 3.0), (0.0, 0.0, 1.0))}, {"dim": 1, "keepdim": False}),
+             At({"self": ((3.0,),)}, {"dim": 0, "keepdim": True})),
+    "prod_all": (At({"self": (0.0, 2.0, 3.0)}), At({"self": (0.0, -0.0, 2.0)}),
+                 At({"self": (2.0,)})),
+    "sum_all": _all(),
+    "mean_all": _all(),
+    "max_all": _all(((_fill((257,), 1.0)),)),
+    "min_all": _all(),
+    "max_dim": tuple(At(a.values, {**a.attrs, "keepdim": k})
+                     for a, k in zip(_by_dim(), (False, True, False), strict=True)),
+    "min_dim": tuple(At(a.values, {**a.attrs, "keepdim": k})
+                     for a, k in zip(_by_dim(), (False, True, False), strict=True)),
+    "softmax": _by_dim(),
+    "log_softmax": _by_dim() + (At({"self": ((1e4, -1e4, 0.0),)}, {"dim": 1}),),
+    "cumsum": _by_dim(),
+    "cumprod": (At({"self": ((0.0, 2.0, 3.0), (2.0, 0.0, 0.0))}, {"dim": 1}),),
+    # Ties of norm(inf) stay few: the oracle's cost grows exponentially with their number.
+    "norm": (At({"self": ((1.5, -1.5, 1.5, 0.5),)}, {"p": float("inf"), "dim": None,
+                                                     "keepdim": False}),
+             At({"self": ((3.0, -3.0, 1.0),)}, {"p": float("inf"), "dim": (1,),
+                                                 "keepdim": True}),
+             At({"self": ((0.0, -0.0, 0.0),)}, {"p": 2.0, "dim": None, "keepdim": False}),
+             At({"self": ((0.0, 2.0, -1.0),)}, {"p": 1.0, "dim": (1,), "keepdim": False}),
+             At({"self": ((1.0, 0.0, -3.0),)}, {"p": -1.0, "dim": None, "keepdim": False}),
+             At({"self": ((2.0,),)}, {"p": 2.0, "dim": (1,), "keepdim": False})),
+    "var": (At({"self": _TIES}, {"dim": (1,), "correction": 1, "keepdim": False}),
+            At({"self": ((1.0, 2.0),)}, {"dim": None, "correction": 0, "keepdim": True})),
+    "mse_loss": tuple(At(_LOSS, {"reduction": r}) for r in ("mean", "sum", "none")),
+    "huber_loss": (At({"self": (0.0, 2.0), "target": (0.0, 0.5)},
+                      {"reduction": "none", "delta": 0.7}),
+                   At({"self": (0.7, -0.7), "target": (0.0, 0.0)},
+                      {"reduction": "none", "delta": 0.7}, defect=_SECOND_KINK)),
+    "smooth_l1_loss": (At({"self": (0.0, 2.0), "target": (0.0, 0.5)},
+                          {"reduction": "none", "beta": 0.7}),
+                       At({"self": (0.7, -0.7), "target": (0.0, 0.0)},
+                          {"reduction": "none", "beta": 0.7}, defect=_SECOND_KINK)),
+    "nll_loss": tuple(At({"self": ((-1.0, -2.0, -0.5), (-0.0, -3.0, -1.0), (-1.0, -1.0, -1.0),
+                                   (-2.0, -0.0, -0.25)),
+                          "target": _targets(0, 1, 2, 1)}, {"reduction": r, "ignore_index": 1})
+                      for r in ("mean", "sum", "none"))
+                + (At({"self": ((-1.0, -2.0, -0.5), (-0.0, -3.0, -1.0)),
+                       "target": _targets(-100, 2)}, {"reduction": "mean", "ignore_index": -100}),),
+    "binary_cross_entropy_with_logits": tuple(
+        At({"self": (40.0, -40.0, 0.0, -0.0), "target": (1.0, 0.0, 0.0, 1.0),
+            "weight": (1.0, 1.0, 0.0, 2.0), "pos_weight": (1.0, 1.0, 1.0, 0.5)},
+           {"reduction": r}) for r in ("none", "sum")),
+    "index_select": (At({"self": ((1.0, 2.0), (3.0, -0.0))},
+                        {"dim": 0, "index": np.zeros(300, dtype=np.int64)}),),
+    "embedding": (At({"weight": ((1.0, 2.0), (3.0, -0.0))},
+                     {"indices": np.ones(300, dtype=np.int64)}),),
+    "dot": (At({"self": _fill((300,), 0.5), "other": _fill((300,), 1.5)}),),
+}
+
+
+# NaN and +-inf beside one finite point of the domain, judged by IEEE rules (``oracle.ieee``).
+_FINITE_POINT = {"acosh": 1.5}
+for _op in (*EDGES, "relu", "abs", "silu", "leaky_relu", "elu", "softplus", "gelu"):
+    _attrs = next((dict(a.attrs) for a in SAMPLES.get(_op, ())), {})
+    SAMPLES[_op] = (*SAMPLES.get(_op, ()), At(
+        {"self": (math.nan, math.inf, -math.inf, _FINITE_POINT.get(_op, 0.5))}, _attrs))
+for _op in ("mul", "add", "div", "atan2", "maximum"):
+    _attrs = {"alpha": 1} if _op == "add" else {}
+    SAMPLES[_op] = (*SAMPLES[_op], _pair((math.nan, math.inf, -math.inf, 1.0),
+                                         (1.0, 2.0, 0.5, math.nan), **_attrs))
+
+
+def cases(op: str, defects: bool = False) -> tuple[At, ...]:
+    """The op's catalog samples: its ``EDGES`` points as one sample of its input ``self``,
+    then its ``SAMPLES`` (those marked with a ``defect`` only when asked).
+
+    Args:
+        op: The op's name (one without catalog entries has none).
+        defects: Include the samples that expose a known, unfixed defect.
+
+    >>> len(cases("tanh")), len(cases("neg")), cases("clamp")[0].attrs
+    (2, 0, {'min': -0.5, 'max': 0.75})
+    """
+    unary = (At({"self": EDGES[op]}),) if op in EDGES else ()
+    return unary + tuple(a for a in SAMPLES.get(op, ()) if defects or not a.defect)
+
+
+def arrays_of(at: At, dtype: str) -> dict[str, np.ndarray]:
+    """One catalog sample's inputs as arrays: floating ones in ``dtype`` (see ``At``).
+
+    Args:
+        at: The sample.
+        dtype: A float dtype's name.
+
+    >>> arrays_of(At({"self": ("fill", ((2,), "tiny"))}), "float16")["self"].tolist()
+    [6.103515625e-05, 6.103515625e-05]
+    """
+    d = np_dtype(dtype)
+    out = {}
+    for name, spec in at.values.items():
+        if isinstance(spec, np.ndarray) and spec.dtype.kind in "biu":
+            out[name] = spec
+        else:
+            out[name] = np.asarray(_nested(spec, dtype), dtype=np.float64).astype(d)
+    return out
+
+
+def _nested(spec: Any, dtype: str) -> Any:
+    if isinstance(spec, tuple) and spec and spec[0] == "fill":
+        shape, point = spec[1]
+        return np.full(shape, _nested(point, dtype))
+    if isinstance(spec, tuple) and not (spec and spec[0] in _KINDS):
+        return [_nested(p, dtype) for p in spec]
+    big = float(finfo(dtype).max)
+    v = _value(spec, dtype)[0]
+    return math.copysign(big, v) if math.isfinite(v) and abs(v) > big else v
+
+
+def arrays(op: str, index: int, dtype: str, defects: bool = False
+           ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Catalog sample ``index`` of ``op`` in ``dtype``: its input arrays and attributes. The
+    unary ``EDGES`` sample drops the points past the dtype's range (``points``).
+
+    Args:
+        op: The op's name.
+        index: Which of ``cases(op)``.
+        dtype: A float dtype's name.
+        defects: Count the samples marked with a ``defect`` too (``cases``).
+
+    >>> values, attrs = arrays("pow", 3, "float64")
+    >>> values["self"].tolist(), attrs
+    ([1.0, 2.0, 0.25, 5e-324], {'exponent': -1})
+    """
+    at = list(cases(op, defects))[index]
+    if index == 0 and op in EDGES:
+        return {"self": points(op, dtype).astype(np_dtype(dtype))}, {}
+    return arrays_of(at, dtype), dict(at.attrs)

@@ -39,10 +39,11 @@ import mpmath
 import numpy as np
 
 from oracle import fd as fdm
+from oracle import ieee
 from oracle.balls import relative_radius
 from oracle.engines import Unsupported, engine_for
 from oracle.tolerances import engine_tolerance, fd_tolerance, np_dtype, ulp, ulp_error
-from oracle.verdict import SEVERITY, Element, Verdict
+from oracle.verdict import FAILING, SEVERITY, Element, Verdict
 
 __all__ = ["crosscheck", "MAX_ELEMENTS"]
 
@@ -139,6 +140,10 @@ def _status(e: float, x: float | None, f: float | None, te: float, tf: float | N
         # The exact value overflows the engine's dtype (``overflowed``: float64 too, the
         # exact value being finite): its infinity is the right answer.
         return "ok"
+    if math.isinf(x) and e == x:
+        # An infinite exact value (a pole: d/dx x**-1 at 0) is judged by IEEE rules: the
+        # engine's infinity of the same sign is the correctly rounded value.
+        return "ok"
     if not (math.isfinite(e) and math.isfinite(x)):
         if math.isfinite(x) and f is not None and math.isfinite(f) and tf is not None \
                 and abs(f - x) <= tf:
@@ -164,8 +169,29 @@ def _name_node(verdict: Verdict, graph: Any) -> None:
     if node is not None:
         verdict.extra["node"] = {"name": node.name, "ulp_error": node.ulps,
                                  "engine": node.engine, "exact": node.exact}
-        verdict.message += (f"; node {node.name} alone: gives {node.engine!r} where its exact "
+        verdict.message += (f"\nnode {node.name} alone: gives {node.engine!r} where its exact "
                             f"gradient is {node.exact!r} ({node.ulps:.3g} ulp)")
+
+
+def _mismatched(k: int, n: int) -> str:
+    return f"Mismatched elements: {k} / {n} ({100 * k / n:.1f}%)"
+
+
+def _not_close(counts: str, rows: Sequence[Element], engine: str) -> str:
+    """A failing verdict's message, as ``torch.testing.assert_close`` words one, in ULPs:
+    how many elements are off, and the one furthest off with the engine's, the exact and the
+    finite differences' values (the node to blame is added after)."""
+    off = [r for r in rows if r.status in FAILING]
+    worst = max(off, key=lambda r: (r.ulp_error if r.ulp_error == r.ulp_error else math.inf))
+    index = tuple(worst.index)
+    return "\n".join([
+        f"Gradients are not close! ({counts})", "",
+        _mismatched(len(off), len(rows)),
+        f"Greatest ULP error: {worst.ulp_error:.3g} at index {index} of {worst.input} "
+        f"(up to {worst.tolerance_ulps:.3g} allowed)",
+        f"  {engine}: {worst.engine!r}",
+        f"  exact: {worst.exact}",
+        f"  fd:    {worst.fd!r} ± {worst.fd_error_estimate:.3g}"])
 
 
 def _worst(statuses: Sequence[str]) -> str:
@@ -305,8 +331,10 @@ def _fd_alone(verdict: Verdict, fd_est: list[Any], computed: list[np.ndarray],
                   for j in np.flatnonzero(off)]
     if wrong:
         name, idx, e, f = wrong[0]
+        total = sum(np.size(est.value) for est in fd_est)
         verdict.message = (f"{verdict.message}; finite differences alone find {len(wrong)} "
-                           f"element(s) wrong: {name}{list(map(int, idx))} engine {e!r}, "
+                           f"element(s) wrong\n{_mismatched(len(wrong), total)}\n"
+                           f"First at index {tuple(map(int, idx))} of {name}: engine {e!r}, "
                            f"fd {f!r}")
         verdict.status = "engine-wrong"
     else:
@@ -391,6 +419,12 @@ def crosscheck(
     diff_idx = [i for i, rg in enumerate(needs) if rg]
     arrays = [engine.to_numpy(t) for t in inputs]
     dtypes = [engine.dtype_name(t) for t in inputs]
+    if ieee.has_nonfinite(arrays):
+        # NaN and +-inf are judged by IEEE rules, never as numbers (oracle.ieee).
+        return ieee.judge(crosscheck, fn, inputs, engine, order, dict(
+            grad_outputs=grad_outputs, v=v, digits=digits, op=op, attrs=attrs,
+            check_id=check_id, seed=seed, names=names, exact_grad=exact_grad,
+            exact_hvp=exact_hvp, **exact_options))
     dtype = dtypes[diff_idx[0]] if diff_idx else dtypes[0]
     verdict = Verdict(id=check_id or f"{op_name}/{dtype}/{'grad' if order == 1 else 'gradgrad'}",
                       op=op_name, dtype=dtype, check="grad" if order == 1 else "gradgrad",
@@ -518,7 +552,9 @@ def crosscheck(
     verdict.elements = rows if len(rows) <= max_elements else worst[:max_elements]
     bad = worst[0] if worst else None
     verdict.message = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    if bad is not None and bad.status != "ok":
+    if verdict.status in FAILING:
+        verdict.message = _not_close(verdict.message, rows, engine.name)
+    elif bad is not None and bad.status != "ok":
         verdict.message += (f"; worst {bad.input}{bad.index}: engine {bad.engine!r}, exact "
                             f"{bad.exact}, fd {bad.fd!r} ± {bad.fd_error_estimate:.3g}, "
                             f"{bad.ulp_error:.3g} ulp (bound {bad.tolerance_ulps:.3g})")

@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -108,21 +109,30 @@ def _analytical(engine: Engine, outs: tuple[Any, ...], diff_t: list[Any], j: int
     return jac
 
 
-def _exact_row(outs: tuple[Any, ...], diff_t: list[Any], j: int, k: int) -> list[Any] | None:
-    """The exact row ``k`` of output ``j``'s Jacobian, or None when the oracle cannot say."""
-    try:
-        from oracle.exact import exact_grad
+def _row_verdict(func: Callable[..., Any], inputs: tuple[Any, ...], outs: tuple[Any, ...],
+                 diff: list[int], j: int, k: int) -> Any:
+    """``crosscheck``'s verdict on row ``k`` of output ``j``'s Jacobian (its exact values,
+    ULP errors and the node to blame, on any engine), or None when it cannot be had."""
+    from oracle.crosscheck import crosscheck
 
-        e = np.zeros(tuple(outs[j].shape))
-        e.flat[k] = 1.0
-        res = exact_grad([outs[j]], diff_t, [e])
+    weights = [np.zeros(tuple(o.shape)) for o in outs]
+    weights[j].flat[k] = 1.0
+    names = [f"in{diff.index(p)}" if p in diff else f"arg{p}" for p in range(len(inputs))]
+    try:
+        return crosscheck(func, list(inputs), grad_outputs=weights, names=names,
+                          max_elements=10**6)
     except Exception:  # noqa: BLE001 - the exact column is a bonus, never a reason to fail
         return None
-    rows = [np.ravel(np.asarray(a, dtype=np.float64)) for a in res.float64]
-    if res.status not in ("ok", "kink") or [r.size for r in rows] != [
-            int(np.prod(tuple(t.shape), dtype=np.int64)) for t in diff_t]:
+
+
+def _exact_of(verdict: Any, i: int, index: tuple[int, ...]) -> Any:
+    """The element of ``verdict`` for input ``i`` at ``index`` (None if it has none)."""
+    if verdict is None or verdict.status in ("unsupported", "oracle-gave-up", "error"):
         return None
-    return rows
+    for e in verdict.elements:
+        if e.input == f"in{i}" and tuple(e.index) == index:
+            return e
+    return None
 
 
 def _fail(msg: str, raise_exception: bool) -> bool:
@@ -132,21 +142,37 @@ def _fail(msg: str, raise_exception: bool) -> bool:
 
 
 def _describe(kind: str, j: int, i: int, rows: list[tuple[float, int, int, float, float]],
-              outs: tuple[Any, ...], diff_t: list[Any], atol: float, rtol: float) -> str:
+              mismatched: tuple[int, int], judge: Callable[[int], Any], shapes: tuple[Any, Any],
+              atol: float, rtol: float) -> str:
+    """The failure, as ``torch.testing.assert_close`` words one: how many elements are off,
+    the worst in ULPs against the exact value with the node to blame (when the oracle can
+    judge the row), then the worst rows with the engine's, the FD and the exact values."""
+    out_shape, in_shape = shapes
+    k_off, n = mismatched
     lines = [f"{kind} mismatch for output {j} with respect to input {i} "
-             f"(|engine - fd| > atol + rtol·|fd| with atol={atol:g}, rtol={rtol:g}); worst:"]
-    for _, k, col, a, n in rows:
-        exact = _exact_row(outs, diff_t, j, k) if kind == "Jacobian" else None
-        x = None if exact is None else float(exact[i][col])
-        where = (f"d out{j}[{', '.join(map(str, np.unravel_index(k, outs[j].shape)))}] / "
-                 f"d in{i}[{', '.join(map(str, np.unravel_index(col, diff_t[i].shape)))}]"
-                 if kind == "Jacobian" else "vᵀJu")
-        judge = ""
-        if x is not None:
-            judge = " -> engine wrong" if abs(a - x) > abs(n - x) else " -> FD wrong"
-        lines.append(f"  {where}: engine {a!r}, fd {n!r}"
-                     + (f", exact {x!r}{judge}" if x is not None else ""))
-    return "\n".join(lines)
+             f"(|engine - fd| > atol + rtol·|fd| with atol={atol:g}, rtol={rtol:g})",
+             f"Mismatched elements: {k_off} / {n} ({100 * k_off / n:.1f}%)"]
+    listed = []
+    for _, k, col, a, f in rows:
+        out_idx = tuple(int(v) for v in np.unravel_index(k, out_shape))
+        in_idx = tuple(int(v) for v in np.unravel_index(col, in_shape))
+        verdict = judge(k) if kind == "Jacobian" else None
+        e = _exact_of(verdict, i, in_idx)
+        where = (f"d out{j}[{', '.join(map(str, out_idx))}] / "
+                 f"d in{i}[{', '.join(map(str, in_idx))}]" if kind == "Jacobian" else "vᵀJu")
+        judged = ""
+        if e is not None:
+            x = float(e.exact)
+            judged = f", exact {x!r} -> {'engine' if abs(a - x) > abs(f - x) else 'FD'} wrong"
+        listed.append(f"  {where}: engine {a!r}, fd {f!r}{judged}")
+        if e is not None and len(lines) == 2:
+            lines.append(f"Greatest ULP error: {e.ulp_error:.3g} at index {out_idx + in_idx} "
+                         f"({where}): engine {a!r}, exact {e.exact}")
+            node = verdict.extra.get("node")
+            if node:
+                lines.append(f"node {node['name']} alone: gives {node['engine']!r} where its "
+                             f"exact gradient is {node['exact']!r} ({node['ulp_error']:.3g} ulp)")
+    return "\n".join(lines + ["worst:"] + listed)
 
 
 def gradcheck(
@@ -255,8 +281,9 @@ def gradcheck(
                         engine.dtype_name(grads[i]) != engine.dtype_name(diff_t[i]):
                     return _fail("Gradient has dtype mismatch", raise_exception)
                 if abs(a - n) > tol:
-                    return _fail(_describe("vᵀJu", j, i, [(abs(a - n), 0, 0, a, n)], outs,
-                                           diff_t, atol, rtol), raise_exception)
+                    return _fail(_describe("vᵀJu", j, i, [(abs(a - n), 0, 0, a, n)], (1, 1),
+                                           lambda k: None, ((1,), (1,)), atol, rtol),
+                                 raise_exception)
                 if abs(a - a2) > nondet_tol:
                     return _fail(_nondet(nondet_tol), raise_exception)
             continue
@@ -279,9 +306,14 @@ def gradcheck(
                 rows = [(float(excess.flat[o]), *np.unravel_index(o, a.shape),
                          float(a.flat[o]), float(n.flat[o])) for o in order
                         if not excess.flat[o] <= 0]
+                off = int(np.sum(~(excess <= 0)))
+                judged = functools.cache(lambda k, j=j: _row_verdict(func, inputs, outs, diff,
+                                                                     j, k))
                 return _fail(_describe("Jacobian", j, i, [(r[0], int(r[1]), int(r[2]), r[3],
                                                            r[4]) for r in rows],
-                                       outs, diff_t, atol, rtol), raise_exception)
+                                       (off, a.size), judged,
+                                       (tuple(out.shape), tuple(diff_t[i].shape)), atol, rtol),
+                             raise_exception)
             if np.any(np.abs(a - again[i]) > nondet_tol):
                 return _fail(_nondet(nondet_tol), raise_exception)
     if check_undefined_grad:

@@ -227,11 +227,29 @@ def _product_adjoint_dot(g: np.ndarray, a: np.ndarray, b: np.ndarray, da: Any, d
             _matmul_adjoint(g, da, b)[1] if da is not None else None]
 
 
+def _scale(x: Any, c: Any) -> Any:
+    """``x`` times the number ``c`` (exactly: a binary float is an exact ball)."""
+    return x if x is None or c == 1 else x * flint.arb(c)
+
+
+def _addmm(xs: list[np.ndarray], attrs: dict[str, Any]) -> np.ndarray:
+    product = _scale(matmul(xs[1], xs[2]), attrs.get("alpha", 1))
+    beta = attrs.get("beta", 1)
+    # beta = 0 drops self, nan and inf included, as PyTorch does.
+    return product if beta == 0 else product + _scale(xs[0], beta)
+
+
+def _addmm_adjoint(g: np.ndarray, xs: list[np.ndarray], attrs: dict[str, Any]) -> list[Any]:
+    g_self = _scale(unbroadcast(g, xs[0].shape), attrs.get("beta", 1))
+    return [g_self, *(_scale(a, attrs.get("alpha", 1)) for a in _matmul_adjoint(g, xs[1], xs[2]))]
+
+
 def _addmm_tangent(xs: list[np.ndarray], dxs: list[Any], attrs: dict[str, Any]) -> Any:
-    product = _product_tangent(xs[1], xs[2], dxs[1], dxs[2])
+    product = _scale(_product_tangent(xs[1], xs[2], dxs[1], dxs[2]), attrs.get("alpha", 1))
     if dxs[0] is None:
         return product
-    shift = np.array(np.broadcast_to(dxs[0], matmul(xs[1], xs[2]).shape), dtype=object)
+    shift = _scale(np.array(np.broadcast_to(dxs[0], matmul(xs[1], xs[2]).shape), dtype=object),
+                   attrs.get("beta", 1))
     return shift if product is None else product + shift
 
 
@@ -241,10 +259,9 @@ _MATMUL = LinearMap(
     lambda xs, dxs, attrs: _product_tangent(xs[0], xs[1], dxs[0], dxs[1]),
     lambda g, xs, dxs, attrs: _product_adjoint_dot(g, xs[0], xs[1], dxs[0], dxs[1]))
 _ADDMM = LinearMap(
-    lambda xs, attrs: matmul(xs[1], xs[2]) + xs[0],
-    lambda g, xs, attrs: [unbroadcast(g, xs[0].shape), *_matmul_adjoint(g, xs[1], xs[2])],
-    _addmm_tangent,
-    lambda g, xs, dxs, attrs: [None, *_product_adjoint_dot(g, xs[1], xs[2], dxs[1], dxs[2])])
+    _addmm, lambda g, xs, attrs: _addmm_adjoint(g, xs, attrs), _addmm_tangent,
+    lambda g, xs, dxs, attrs: [None, *(_scale(a, attrs.get("alpha", 1)) for a in
+                                       _product_adjoint_dot(g, xs[1], xs[2], dxs[1], dxs[2]))])
 
 LINEAR: dict[str, LinearMap] = {
     "sum": _sum_map(False), "sum_all": _sum_map(True),

@@ -10,6 +10,7 @@ from junitparser import JUnitXml
 
 from oracle import sweep as sweep_mod
 from oracle.cli import main
+from oracle.engines import get
 from oracle.verdict import SCHEMA, Verdict, write_results
 from reports.records import read_results
 from symgrad.ops.registry import REGISTRY
@@ -42,7 +43,7 @@ def test_writes_the_three_files_and_exits_0_when_all_pass(tmp_path, stand_in):
     results = read_results(tmp_path / "results.json")
     (run,), verdicts = results.runs, results.verdicts
     ids = {v["id"] for v in verdicts}
-    n_mul, n_add = len(REGISTRY["mul"].samples), len(REGISTRY["add"].samples)
+    n_mul, n_add = (get("symgrad").catalog()[op][1] for op in ("mul", "add"))
     orders = 1 + REGISTRY["mul"].double_backward
     assert len(ids) == len(verdicts) == (n_mul + n_add) * orders
     assert "op/mul/float32/sample0/grad" in ids
@@ -55,7 +56,7 @@ def test_exits_1_when_a_verdict_fails(tmp_path, stand_in):
     assert main(["--ops", "mul,add", "--dtypes", "float64", "--no-second-order",
                  "--out", str(tmp_path)]) == 1
     xml = JUnitXml.fromfile(str(tmp_path / "junit.xml"))
-    assert xml.failures == len(REGISTRY["add"].samples)
+    assert xml.failures == get("symgrad").catalog()["add"][1]
 
 
 @pytest.mark.parametrize("status,code", [("oracle-suspect", 1), ("error", 1), ("kink", 0),
@@ -138,7 +139,9 @@ def test_skeleton_a_wrong_mul_vjp_fails_the_job_and_names_the_engine(tmp_path, m
     for v in failing:
         bad = [e for e in v["elements"] if e["status"] == "engine-wrong"]
         assert bad
-        for e in bad:
+        # Elements at NaN or +-inf inputs have no exact number (IEEE rules judged them), and at
+        # the catalog's largest values FD overflows: the others are compared.
+        for e in (e for e in bad if e["exact"] is not None and isinstance(e["fd"], float)):
             exact = float(e["exact"])
             # FD and the exact answer agree; the engine is the one that is off.
             assert abs(e["fd"] - exact) <= 1e-6 * max(1.0, abs(exact))

@@ -335,13 +335,16 @@ def test_overflow_is_not_confused_with_a_finite_gradient_or_a_pole():
     assert _in_dtype(np.array([3.4e38]), "bfloat16").tolist() == [math.inf]
     assert _status(-math.inf, -131072.0, -131072.0, 1.0, 1.0, 1.0, -math.inf) == "ok"
     # Engine inf where the exact value rounds to a finite number is wrong; an exact inf (a
-    # pole) is not an overflow.
+    # pole: sqrt'(0) = 1 / (2 sqrt(0))) is no overflow, and by IEEE rules the same infinity is
+    # its value, any other value is not.
     assert _status(-math.inf, -60000.0, -60000.0, 1.0, 1.0, 1.0, -60000.0) == "engine-wrong"
-    assert _status(math.inf, math.inf, 1e300, 1.0, 1.0, 1.0, math.inf) == "nonfinite"
+    assert _status(math.inf, math.inf, 1e300, 1.0, 1.0, 1.0, math.inf) == "ok"
+    assert _status(-math.inf, math.inf, 1e300, 1.0, 1.0, 1.0, math.inf) == "nonfinite"
+    assert _status(1e300, math.inf, 1e300, 1.0, 1.0, 1.0, math.inf) == "nonfinite"
     z = symgrad.tensor([0.0], dtype=symgrad.float16, requires_grad=True)
     with np.errstate(all="ignore"):
         v = crosscheck(lambda z: z.sqrt().sum(), [z])
-    assert v.elements[0].status == "nonfinite"
+    assert v.elements[0].engine == math.inf and v.elements[0].status == "ok"
 
 
 def _fake_exact(values):
@@ -410,3 +413,40 @@ def test_atan2_with_a_subnormal_other_clears_the_engine(dtype, y, x):
     v = _judge("atan2", [y], [x], dtype=dtype)
     assert v.status in ("ok", "fd-unreliable", "nonfinite"), v.message
     assert all(e.status != "engine-wrong" for e in v.elements)
+
+
+class _CubeTwoThirds(symgrad.autograd.Function):
+    """x**3 (its meaning given), with the backward 2 x**2 where the derivative is 3 x**2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 2 * x ** 2
+
+    @staticmethod
+    def sympy(x):
+        return x ** 3
+
+
+def test_failure_message_reads_like_assert_close_in_ulps():
+    x = symgrad.tensor([1.0, 2.0, -0.5], dtype=symgrad.float32, requires_grad=True)
+    v = crosscheck(lambda x: _CubeTwoThirds.apply(x).sum(), [x])
+    lines = v.message.splitlines()
+    assert lines[0] == "Gradients are not close! (3 engine-wrong)" and lines[1] == ""
+    assert lines[2] == "Mismatched elements: 3 / 3 (100.0%)"
+    # Each element is 1/3 low; in float32 ULPs the worst is the largest relative to its
+    # spacing: 3 x**2 / 3 over spacing(3 x**2), at x = -0.5 (0.75, the top of its binade).
+    expected = {i: abs(3 * a * a / 3) / np.spacing(np.float32(3 * a * a))
+                for i, a in enumerate([1.0, 2.0, -0.5])}
+    worst = max(expected, key=expected.get)
+    assert lines[3] == (f"Greatest ULP error: {expected[worst]:.3g} at index ({worst},) of x0 "
+                        f"(up to {lines[3].split('up to ')[1]}")
+    assert lines[4] == f"  symgrad: {2 * [1.0, 2.0, -0.5][worst] ** 2!r}"
+    assert mpmath.mpf(lines[5].split(": ")[1]) == 3 * [1.0, 2.0, -0.5][worst] ** 2
+    assert lines[6].startswith("  fd:    ")
+    assert lines[7].startswith("node _CubeTwoThirdsBackward alone: gives ")

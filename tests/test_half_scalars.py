@@ -3,9 +3,10 @@
 PyTorch's CPU kernels compute ``mul``, ``div`` (and its rounding modes) of a half-precision
 tensor by a one-element ``other`` in float32 from ``other``'s own value (its wrapped-number
 path: ``original_scalar_value<float>``), and ``leaky_relu``, ``elu``, ``softplus``, ``silu``
-in float32 with their scalar attributes in float32; each rounds once to the dtype. The engine
-must give the same bits, forward and gradient, and record the scalar at the precision it used,
-so that the judge evaluates the op with that value.
+in float32 with their scalar attributes in float32; each rounds once to the dtype. The
+gradients of reciprocal (behind ``1.3 / x``) and of the powers group their factors as
+PyTorch's formulas do. The engine must give the same bits, forward and gradient, and record
+the scalar at the precision it used, so that the judge evaluates the op with that value.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ CASES: dict[str, Callable[[Any, Any, float], Any]] = {
     "rmul": lambda lib, t, s: s * t,
     "mul_chain": lambda lib, t, s: (t * s) * 0.7,
     "div": lambda lib, t, s: t / s,
-    "rdiv_forward": lambda lib, t, s: (s / t).detach(),
+    "rdiv": lambda lib, t, s: s / t,
+    "pow": lambda lib, t, s: t.abs() ** s,
+    "pow_of_scalar": lambda lib, t, s: abs(s) ** t,
     "div_trunc": lambda lib, t, s: lib.div(t, s, rounding_mode="trunc"),
     "div_floor": lambda lib, t, s: lib.div(t, s, rounding_mode="floor"),
     "floor_divide": lambda lib, t, s: (t // s).detach(),

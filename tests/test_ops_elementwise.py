@@ -302,6 +302,7 @@ def test_floor_divide_backward_raises_like_pytorch() -> None:
 # One point on a kink per op: inputs (float64) and attributes.
 KINK_POINTS: dict[str, tuple[list[Any], dict[str, Any]]] = {
     "abs": ([[0.0]], {}),
+    "atan2": ([[0.0, -0.0, 0.0], [0.0, 0.0, -0.0]], {}),
     "sign": ([[0.0]], {}),
     "floor": ([[1.0, -2.0]], {}),
     "ceil": ([[1.0, -2.0]], {}),

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import symgrad
+from oracle.catalog import cases
 from oracle.engines.symgrad_engine import ADAPTER
 from oracle.sweep import FLOAT_DTYPES, plan, run_check, sweep, sweepable_ops
 from oracle.verdict import Verdict
@@ -43,8 +44,15 @@ def fd_judge(fn, inputs, *, order=1, op=None, check_id=None, **kw):
                    check="grad", status=status, message=f"worst relative error {worst:.3g}")
 
 
+def _declared(v):
+    """A verdict of an op's declared samples: this file's judge, plain finite differences, is
+    not fit for the catalog's (NaN, +-inf, the largest finite value)."""
+    return int(v.id.split("/")[3][len("sample"):]) < len(REGISTRY[v.op].samples)
+
+
 def test_plan_ids_dtypes_and_second_order(monkeypatch):
-    n = len(REGISTRY["mul"].samples)
+    # The declared samples, then the catalog's (oracle.catalog).
+    n = len(REGISTRY["mul"].samples) + len(cases("mul"))
     ids = [c.id for c in plan(["mul"], ["float64", "float16"])]
     assert ids[:2] == ["op/mul/float16/sample0/grad", "op/mul/float16/sample0/gradgrad"]
     assert len(ids) == 2 * 2 * n
@@ -70,7 +78,8 @@ def test_a_raising_check_becomes_an_error_verdict_and_the_sweep_goes_on():
             raise ZeroDivisionError("judge fell over")
         return fd_judge(fn, inputs, **kw)
 
-    verdicts = sweep(["add", "mul"], ["float64"], second_order=False, crosscheck=judge)
+    verdicts = [v for v in sweep(["add", "mul"], ["float64"], second_order=False,
+                                 crosscheck=judge) if _declared(v)]
     by_op = {v.op: [] for v in verdicts}
     for v in verdicts:
         by_op[v.op].append(v.status)
@@ -83,7 +92,8 @@ def test_a_raising_check_becomes_an_error_verdict_and_the_sweep_goes_on():
 def test_a_wrong_vjp_is_caught_through_the_sweep(monkeypatch):
     wrong = dataclasses.replace(REGISTRY["mul"], vjp=lambda g, self, other: (g * other, g * other))
     monkeypatch.setitem(REGISTRY, "mul", wrong)
-    statuses = {run_check(c, fd_judge).status for c in plan(["mul"], ["float64"], False)}
+    statuses = {run_check(c, fd_judge).status for c in plan(["mul"], ["float64"], False)
+                if c.sample < len(REGISTRY["mul"].samples)}
     assert statuses == {"engine-wrong"}
 
 

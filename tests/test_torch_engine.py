@@ -129,9 +129,9 @@ def test_transformer_pieces_are_recorded_with_meanings():
 
 
 def test_an_operator_without_a_meaning_is_named():
-    v = crosscheck(lambda x: torch.special.erfinv(x).sum(), [_x() * 0.25])
+    v = crosscheck(lambda x: torch.lgamma(x).sum(), [_x().abs()])
     assert v.status == "unsupported"
-    assert "erfinv.default" in v.message
+    assert "lgamma.default" in v.message
 
 
 def test_every_mapped_operator_means_something():
@@ -166,6 +166,48 @@ def test_gradcheck_takes_torch_tensors_and_catches_what_torch_catches():
         torch.autograd.gradcheck(XSinTwice.apply, (x,))
     with pytest.raises(Exception, match="Jacobian mismatch for output 0 with respect to input 0"):
         gradcheck(XSinTwice.apply, (x,))
+
+
+def _ulps(line):
+    assert line.startswith("Greatest ULP error: ")
+    return float(line.split()[3])
+
+
+def _twice_off(exact):
+    """The ULP error of 2 * exact: |exact| in units of float64's spacing there."""
+    return abs(float(exact)) / np.spacing(abs(float(exact)))
+
+
+def test_failure_messages_read_like_assert_close_in_ulps():
+    from oracle.gradcheck import GradcheckError, gradcheck
+
+    x = torch.tensor([0.5, 1.25], dtype=torch.float64, requires_grad=True)
+    with mpmath.workdps(40):
+        exact = [mpmath.sin(a) + a * mpmath.cos(a) for a in map(mpmath.mpf, (0.5, 1.25))]
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(XSinTwice.apply, (x,))
+    lines = str(info.value).splitlines()
+    assert lines[1] == "Mismatched elements: 2 / 4 (50.0%)"
+    at = eval(lines[2].split(" at index ")[1].split(" (")[0])  # noqa: S307 - a tuple we wrote
+    assert at[0] == at[1]
+    assert _ulps(lines[2]) == pytest.approx(_twice_off(exact[at[0]]), rel=1e-2)
+    with mpmath.workdps(40):
+        assert abs(mpmath.mpf(lines[2].split("exact ")[1]) - exact[at[0]]) < 1e-30
+    assert lines[3].startswith("node XSinTwiceBackward alone: gives ")
+
+    v = crosscheck(lambda x: XSinTwice.apply(x).sum(), [x])
+    lines = v.message.splitlines()
+    assert lines[0] == "Gradients are not close! (2 engine-wrong)"
+    assert lines[2] == "Mismatched elements: 2 / 2 (100.0%)"
+    assert "of x0 (up to " in lines[3]
+    k = eval(lines[3].split(" at index ")[1].split(" of ")[0])[0]  # noqa: S307
+    assert _ulps(lines[3]) == pytest.approx(_twice_off(exact[k]), rel=1e-2)
+    assert lines[4].startswith("  torch: ")
+    assert float(lines[4].split(": ")[1]) == pytest.approx(2 * float(exact[k]), rel=1e-15)
+    with mpmath.workdps(40):
+        assert abs(mpmath.mpf(lines[5].split(": ")[1]) - exact[k]) < 1e-30
+    assert lines[6].startswith("  fd:    ")
+    assert lines[7].startswith("node XSinTwiceBackward alone: gives ")
 
 
 _T = [[0.25, 1.0, 0.0], [0.5, 0.5, 0.5]]
@@ -211,3 +253,85 @@ def test_differentiating_through_a_backward_records_the_fused_backward_operators
             "gelu_backward"} <= ops
     v = crosscheck(grad_norm, [x])
     assert v.status in ("ok", "fd-unreliable"), v.message
+
+
+def _custom_xsin(name, factor):
+    """x * sin(x) as a ``torch.library.custom_op`` whose registered backward is ``factor``
+    times the derivative."""
+
+    @torch.library.custom_op(f"symgrad_tests::{name}", mutates_args=())
+    def op(x: torch.Tensor) -> torch.Tensor:
+        return x.sin() * x
+
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return factor * g * (x.sin() + x * x.cos())
+
+    op.register_autograd(backward, setup_context=setup_context)
+    return op
+
+
+XSIN_OP = _custom_xsin("xsin", 1)
+XSIN_OP_TWICE = _custom_xsin("xsin_twice", 2)
+
+
+def test_right_custom_op_passes():
+    v = crosscheck(lambda x: XSIN_OP(x).exp().sum(), [_x()])
+    assert v.status == "ok", v.message
+
+
+def test_wrong_custom_op_is_caught_and_its_node_named():
+    x = _x()
+    v = crosscheck(lambda x: XSIN_OP_TWICE(x).exp().sum(), [x])
+    assert v.status == "engine-wrong"
+    assert "GeneratedBackwardFor_symgrad_tests_xsin_twice_defaultBackward alone" in v.message
+    with mpmath.workdps(50):
+        for e in v.elements:
+            xs = mpmath.mpf(float(x.detach()[e.index[0]]))
+            exact = (mpmath.sin(xs) + xs * mpmath.cos(xs)) * mpmath.exp(xs * mpmath.sin(xs))
+            assert abs(mpmath.mpf(e.exact) - exact) < 1e-14 * abs(exact)
+            assert e.engine == pytest.approx(2 * float(exact), rel=1e-6)
+
+
+def test_custom_op_leaving_torch_is_named_and_unjudged():
+    @torch.library.custom_op("symgrad_tests::numpy_sin", mutates_args=())
+    def numpy_sin(x: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(np.sin(x.detach().numpy()))
+
+    numpy_sin.register_autograd(lambda ctx, g: g * ctx.x.cos(),
+                                setup_context=lambda ctx, inputs, output: setattr(
+                                    ctx, "x", inputs[0]))
+    x = torch.tensor([0.5, 1.25], dtype=torch.float64, requires_grad=True)
+    v = crosscheck(lambda x: numpy_sin(x).sum(), [x])
+    assert v.status == "unsupported"
+    assert "symgrad_tests::numpy_sin.default" in v.message
+
+
+def test_values_made_under_no_grad_are_constants():
+    x = torch.tensor([0.5, 1.25, -2.0], dtype=torch.float64, requires_grad=True)
+
+    def fn(x):
+        with torch.no_grad():
+            s = x.sum()
+        return (x / s).sin().sum()
+
+    v = crosscheck(fn, [x])
+    # Finite differences see s move with x; torch and the oracle hold it constant.
+    assert v.status in ("ok", "fd-unreliable"), v.message
+    s = mpmath.mpf(-0.25)
+    with mpmath.workdps(40):
+        for e in v.elements:
+            want = mpmath.cos(mpmath.mpf(float(x.detach()[e.index[0]])) / s) / s
+            assert abs(mpmath.mpf(e.exact) - want) < 1e-30
+            assert e.status in ("ok", "fd-unreliable")
+
+
+def test_a_zero_tensor_from_a_backward_is_read():
+    # sgn's backward gives a ZeroTensor, which refuses a plain .numpy().
+    x = torch.tensor([0.5, -1.25], dtype=torch.float64, requires_grad=True)
+    v = crosscheck(lambda x: (torch.sgn(x) * x).sum(), [x])
+    assert v.status in ("ok", "fd-unreliable"), v.message
+    assert [e.engine for e in sorted(v.elements, key=lambda e: e.index)] == [1.0, -1.0]

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ATEN", "FUSED_BACKWARD", "KINKS", "NO_GRAPH", "convert", "Converted"]
+__all__ = ["ATEN", "FUSED_BACKWARD", "KINKS", "NO_GRAPH", "TORCH_ONLY", "convert", "Converted"]
 
 # (judge op, ((input name, tensor or number), ...), attrs)
 Converted = tuple[str, list[tuple[str, Any]], dict[str, Any]]
@@ -86,10 +86,8 @@ def _reduction(op: str, whole: str) -> Rule:
 
 
 def _addmm(a: dict[str, Any], _: int) -> Converted:
-    if a.get("beta", 1) != 1 or a.get("alpha", 1) != 1:
-        # beta * self + alpha * (mat1 @ mat2): scaled, a composition the meaning spells out.
-        raise KeyError("addmm.default with beta or alpha other than 1")
-    return "addmm", [("self", a["self"]), ("mat1", a["mat1"]), ("mat2", a["mat2"])], {}
+    return "addmm", [("self", a["self"]), ("mat1", a["mat1"]), ("mat2", a["mat2"])], {
+        "beta": a.get("beta", 1), "alpha": a.get("alpha", 1)}
 
 
 def _alpha(op: str, other: str = "other") -> Rule:
@@ -134,6 +132,14 @@ def _slice(a: dict[str, Any], _: int) -> Converted:
         "stop": None if end is None else min(end, size), "step": a.get("step", 1)}
 
 
+def _backward_data(op: str) -> Rule:
+    def rule(a: dict[str, Any], _: int) -> Converted:
+        return op, [("grad_output", a["grad_output"]), ("output", a["output"])], {
+            "dim": a["dim"] % max(a["output"].dim(), 1)}
+
+    return rule
+
+
 def _softmax(op: str) -> Rule:
     def rule(a: dict[str, Any], _: int) -> Converted:
         return op, [("self", a["self"])], {"dim": a["dim"] % max(a["self"].dim(), 1)}
@@ -174,11 +180,37 @@ def _layer_norm(a: dict[str, Any], i: int) -> Converted:
         "normalized_ndim": len(group), "eps": a["eps"]}
 
 
+def _layer_norm_backward(a: dict[str, Any], i: int) -> Converted:
+    eps = a.get("__eps__")
+    if eps is None:
+        # ``eps`` is no argument of the backward: the adapter finds it by the forward's rstd.
+        raise KeyError("native_layer_norm_backward.default whose forward was not recorded")
+    group = tuple(a["normalized_shape"])
+    weight = a["weight"] if a.get("weight") is not None else np.ones(group)
+    return "layer_norm_backward", [("grad_out", a["grad_out"]), ("input", a["input"]),
+                                   ("weight", weight)], {
+        "normalized_ndim": len(group), "eps": eps, "index": i}
+
+
+def _nll_loss_backward(a: dict[str, Any], _: int) -> Converted:
+    ins = [("grad_output", a["grad_output"]), ("self", a["self"]), ("target", a["target"])]
+    if a.get("weight") is not None:
+        ins.append(("weight", a["weight"]))
+    return "nll_loss_backward", ins, {"reduction": _REDUCTION[a["reduction"]],
+                                      "ignore_index": a["ignore_index"]}
+
+
 def _embedding(a: dict[str, Any], _: int) -> Converted:
-    if a.get("padding_idx", -1) != -1 or a.get("scale_grad_by_freq"):
-        # Both change the gradient, not the forward: no meaning of the forward says it.
-        raise KeyError("embedding.default with padding_idx or scale_grad_by_freq")
-    return "embedding", [("weight", a["weight"])], {"indices": _array(a["indices"])}
+    if a.get("scale_grad_by_freq"):
+        # Scales the gradient, not the forward: the gradient of no function.
+        raise KeyError("embedding.default with scale_grad_by_freq")
+    weight, padding_idx = a["weight"], a.get("padding_idx", -1)
+    ins = [("weight", weight)]
+    if padding_idx != -1:
+        # The padding row is read as a constant: its entries get no gradient.
+        ins.append(("padding_row", _array(weight)[padding_idx].astype(np.float64)))
+    return "embedding", ins, {"indices": _array(a["indices"]),
+                              **({"padding_idx": padding_idx} if padding_idx != -1 else {})}
 
 
 def _array(t: Any) -> np.ndarray:
@@ -258,7 +290,7 @@ ATEN: dict[str, Rule] = {
     "pow.Tensor_Scalar": _same("pow", "self", exponent="exponent"),
     "pow.Tensor_Tensor": _same("pow_tensor", "self", "exponent"),
     "pow.Scalar": _pow_scalar,
-    "abs.default": _unary("abs"),
+    "abs.default": _unary("abs"), "sgn.default": _unary("sign"),
     "maximum.default": _same("maximum", "self", "other"),
     "minimum.default": _same("minimum", "self", "other"),
     "clamp.default": _clamp,
@@ -270,7 +302,7 @@ ATEN: dict[str, Rule] = {
     **{f"{name}.default": _unary(name) for name in (
         "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "sin", "cos",
         "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
-        "erf", "erfc", "sigmoid", "relu", "silu")},
+        "erf", "erfc", "erfinv", "sigmoid", "relu", "silu")},
     "gelu.default": _same("gelu", "self", approximate="approximate"),
     "leaky_relu.default": _same("leaky_relu", "self", negative_slope="negative_slope"),
     "elu.default": _same("elu", "self", alpha="alpha", scale="scale",
@@ -324,6 +356,12 @@ ATEN: dict[str, Rule] = {
     "binary_cross_entropy_with_logits.default": _loss(
         "binary_cross_entropy_with_logits", "self", "target", "weight", "pos_weight"),
     "native_layer_norm.default": _layer_norm,
+    "hardtanh.default": _same("hardtanh", "self", min_val="min_val", max_val="max_val"),
+    # backward operators of structural ops: the VJP of their forward's meaning
+    "_softmax_backward_data.default": _backward_data("softmax_backward_data"),
+    "_log_softmax_backward_data.default": _backward_data("log_softmax_backward_data"),
+    "native_layer_norm_backward.default": _layer_norm_backward,
+    "nll_loss_backward.default": _nll_loss_backward,
 }
 
 # Fused backward operators (in a function that differentiates through a backward): the
@@ -336,9 +374,16 @@ FUSED_BACKWARD: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
     "gelu_backward.default": ("gelu_backward", ("grad_output", "self"),
                               {"approximate": "approximate"}),
     "silu_backward.default": ("silu_backward", ("grad_output", "self"), {}),
+    "hardtanh_backward.default": ("hardtanh_backward", ("grad_output", "self"),
+                                  {"min_val": "min_val", "max_val": "max_val"}),
 }
 ATEN.update({name: _same(op, *args, **attrs) for name, (op, args, attrs) in
              FUSED_BACKWARD.items()})
+
+# Meanings that only PyTorch's operators carry (symgrad's registry has no such op).
+TORCH_ONLY = frozenset({op for op, _, _ in FUSED_BACKWARD.values()} | {
+    "softmax_backward_data", "log_softmax_backward_data", "layer_norm_backward",
+    "nll_loss_backward", "erfinv", "hardtanh"})
 
 
 # PyTorch's conventions at kinks, by the judge's op and the labels of ``oracle.semantics``:
@@ -351,6 +396,8 @@ KINKS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "clamp": (("self", "self == min or self == max", "one"),),
     "clamp_min": (("self", "self == min", "one"),),
     "clamp_max": (("self", "self == max", "one"),),
+    "hardtanh": (("self", "self == min_val or self == max_val", "zero"),),
+    "sign": (("self", "self == 0", "zero"),),
 }
 
 
@@ -361,10 +408,10 @@ def convert(overload: str, args: dict[str, Any], output: int) -> Converted:
 
     >>> convert("gelu.default", {"self": 1.0, "approximate": "tanh"}, 0)
     ('gelu', [('self', 1.0)], {'approximate': 'tanh'})
-    >>> convert("erfinv.default", {"self": 1.0}, 0)
+    >>> convert("fft_fft.default", {"self": 1.0}, 0)
     Traceback (most recent call last):
     ...
-    KeyError: 'erfinv.default'
+    KeyError: 'fft_fft.default'
     """
     rule = ATEN.get(overload)
     if rule is None:

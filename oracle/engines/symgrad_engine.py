@@ -19,10 +19,9 @@ from typing import Any
 import numpy as np
 
 import symgrad
-from oracle.catalog import EDGES, points
+from oracle import catalog as where_to_look
 from oracle.engines.base import BugCase, Case, Engine, MutantCase, OpInfo, Recording, Unsupported
 from oracle.ir import Graph, IRNode
-from oracle.tolerances import np_dtype
 from symgrad import _dtypes
 from symgrad.autograd.graph import AccumulateGrad, Node
 from symgrad.ops.registry import REGISTRY, OpDef, apply
@@ -274,7 +273,8 @@ class SymgradEngine(Engine):
             checkable = op.vjp is not None and bool(op.differentiable)
             dtypes = tuple(d for d in floats if _dtypes._by_name(d) in op.dtypes) \
                 if checkable else ()
-            out[name] = (dtypes, len(op.samples) + (name in EDGES), bool(op.double_backward))
+            out[name] = (dtypes, len(op.samples) + len(where_to_look.cases(name)),
+                         bool(op.double_backward))
         return out
 
     def case(self, op: str, dtype: str, sample: int) -> Case:
@@ -287,8 +287,8 @@ class SymgradEngine(Engine):
         from symgrad.testing.samples import make_samples, op_call
 
         samples = make_samples(op, dtype)
-        edges = sample == len(samples) and op in EDGES
-        s = _edge_sample(op, dtype) if edges else samples[sample]
+        s = _edge_sample(op, sample - len(samples), dtype) if sample >= len(samples) \
+            else samples[sample]
         diff = s.differentiable()
         leaves = s.tensors()
 
@@ -344,13 +344,14 @@ class SymgradEngine(Engine):
         return symgrad_bugs.cases(ops)
 
 
-def _edge_sample(op: str, dtype: str) -> Any:
-    """The sample after an op's declared ones: the catalog's points (``oracle.catalog``), where
-    gradient bugs live (signed zeros, +-1, tails, overflow thresholds, domain edges)."""
+def _edge_sample(op: str, index: int, dtype: str) -> Any:
+    """A sample after an op's declared ones: the catalog's (``oracle.catalog``), where gradient
+    bugs live (signed zeros, +-1, ties, attribute edges, tails, overflow, domain edges)."""
     from symgrad.testing.samples import SampleInput
 
-    return SampleInput(op, "edges", dtype,
-                       {"self": points(op, dtype).astype(np_dtype(dtype))})
+    values, attrs = where_to_look.arrays(op, index, dtype)
+    arrays = {n: values[n] for n in REGISTRY[op].args}
+    return SampleInput(op, f"edges{index}", dtype, arrays, attrs)
 
 
 def _describe(name: str, a: np.ndarray) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from oracle.engines.base import Case, OpInfo
+from oracle.engines.torch_engine import ADAPTER
 
 __all__ = ["catalog", "case", "op_info", "source", "SPECS"]
 
@@ -144,25 +145,19 @@ def case(op: str, dtype: str, sample: int) -> Case:
     scope: dict[str, Any] = {"torch": torch}
     exec(source(op, {}), scope)  # noqa: S102 - the catalog's own source, as the reproducer runs it
     fn = scope["fn"]
-    hexes = [[float(v).hex() for v in t.detach().double().flatten()] for t in inputs]
 
     def reproducer(order: int) -> str:
-        lines = ["import torch", ""]
-        for name, h, t in zip(spec.args, hexes, inputs, strict=True):
-            lines.append(f"{name} = torch.tensor([float.fromhex(h) for h in {h!r}], "
-                         f"dtype=torch.float64).reshape({tuple(t.shape)!r})"
-                         f".to(torch.{dtype}).requires_grad_()")
-        lines.append(source(op, {}).rstrip())
-        args = ", ".join(spec.args)
-        lines.append(f"out = fn({args})")
-        lines.append(f"g = torch.autograd.grad(out, [{args}], torch.ones_like(out), "
-                     f"create_graph={order == 2})")
-        if order == 2:
-            lines.append(f"g = torch.autograd.grad(g, [{args}], [torch.ones_like(x) for x in g],"
-                         " allow_unused=True)")
-        lines.append("print([[float(e).hex() for e in x.double().flatten()] for x in g "
-                     "if x is not None])")
-        return "\n".join(lines) + "\n"
+        # The weights the verdict's check draws (TorchEngine.record's), so that the script
+        # prints the gradients the verdict judged, as crosscheck's reproducer does.
+        try:
+            outs = [o for o in (fn(*inputs),) if isinstance(o, torch.Tensor)]
+            gos, vs = ADAPTER.weights(outs, inputs, order)
+        except Exception:  # noqa: BLE001 - the script then shows the call that raises
+            gos, vs = [], None
+        return ADAPTER.reproducer(inputs, list(spec.args), [True] * len(inputs), "fn",
+                                  source(op, {}), [np.asarray(g, np.float64) for g in gos],
+                                  order, None if vs is None else
+                                  [np.asarray(a, np.float64) for a in vs])
 
     described = [{"name": n, "shape": list(t.shape), "dtype": dtype,
                   "values": np.array2string(t.detach().double().numpy(), precision=6)}

@@ -46,10 +46,11 @@ def array_of(t: Any) -> np.ndarray:
     >>> array_of(torch.tensor([1.5], dtype=torch.bfloat16)).dtype.name
     'bfloat16'
     """
+    # force: a ZeroTensor (sgn's backward gives one) has no memory of its own to share.
     t = t.detach().cpu()
     if t.dtype == torch.bfloat16:
-        return t.contiguous().view(torch.int16).numpy().view(ml_dtypes.bfloat16).copy()
-    return t.resolve_conj().resolve_neg().numpy().copy()
+        return t.contiguous().view(torch.int16).numpy(force=True).view(ml_dtypes.bfloat16).copy()
+    return t.numpy(force=True).copy()
 
 
 def _hex_list(a: np.ndarray) -> list[str]:
@@ -74,6 +75,9 @@ class _Recorder(TorchDispatchMode):
         self.aliases: dict[tuple[Any, ...], int] = {}  # an op's output by the memory it holds
         self.pending: dict[int, tuple[Any, ...]] = {}  # outputs without a meaning, unused yet
         self.edge_ends: dict[tuple[int, int], int] = {}  # (id(grad_fn), output_nr) -> node id
+        self.grad_off: set[int] = set()  # nodes made with grad mode off
+        # native_layer_norm's eps by its rstd output: its backward takes rstd, not eps.
+        self.layer_norm_eps: dict[tuple[Any, ...], float] = {}
         for t in leaves:
             self._value(t, "leaf")
 
@@ -86,8 +90,8 @@ class _Recorder(TorchDispatchMode):
                 # A backward's saved result, unpacked as a new tensor on the same memory.
                 return self.aliases[_alias(t)]
             if id(t) in self.pending:
-                _, overload, op, ins = self.pending.pop(id(t))
-                return self._node(t, overload, op, ins, {})
+                _, overload, op, ins, grad_off = self.pending.pop(id(t))
+                return self._node(t, overload, op, ins, {}, grad_off)
             value = array_of(t)
             if as_float and value.dtype.kind in "iub":
                 value = value.astype(np.float64)
@@ -99,6 +103,15 @@ class _Recorder(TorchDispatchMode):
         self.nodes.append(IRNode(nid, kind, value=value, dtype=name))
         if isinstance(t, torch.Tensor):
             self.ids[id(t)] = nid
+        return nid
+
+    def _const(self, t: torch.Tensor) -> int:
+        nid = len(self.nodes)
+        value = array_of(t)
+        name = "bfloat16" if value.dtype == ml_dtypes.bfloat16 else value.dtype.name
+        self.nodes.append(IRNode(nid, "const", value=value, dtype=name))
+        self.ids[id(t)] = nid
+        self.keep.append(t)
         return nid
 
     def _in_graph(self, t: Any) -> bool:
@@ -117,6 +130,13 @@ class _Recorder(TorchDispatchMode):
         if not any(self._in_graph(t) for t in tensors):
             return func(*args, **kwargs)
         overload = f"{func._opname}.{func._overloadname}"
+        if func.namespace not in ("aten", "prims"):
+            # A custom operator: its kernel runs with the recorder on, so that what its
+            # forward computes is recorded operator by operator.
+            overload = f"{func.namespace}::{overload}"
+            out = self._kernel(func, tensors, args, kwargs)
+            self._outputs(overload, named, [o for o in _tuple(out) if id(o) not in self.ids])
+            return out
         if func._schema.is_mutable:
             mutated = [a.name for a in func._schema.arguments
                        if a.alias_info is not None and a.alias_info.is_write]
@@ -128,14 +148,34 @@ class _Recorder(TorchDispatchMode):
             named["self"] = named["self"].clone()
             overload = f"{func._opname.removesuffix('_')}.{func._overloadname}"
         out = func(*args, **kwargs)
+        self._outputs(overload, named, out)
+        return out
+
+    def _kernel(self, func: Any, tensors: list[torch.Tensor], args: Any, kwargs: Any) -> Any:
+        """A custom operator's own kernel for the tensors' device, run with the recorder on."""
+        keys = torch.DispatchKeySet("CUDA" if any(t.is_cuda for t in tensors) else "CPU")
+        with self:
+            return func.redispatch(keys, *args, **kwargs)
+
+    def _outputs(self, overload: str, named: dict[str, Any], out: Any) -> None:
+        """Record the outputs of a call of ``overload``."""
         if overload in aten_ops.NO_GRAPH:
-            return out
+            # A constant by its own id: a detached tensor holds its source's memory, where the
+            # alias lookup (meant for a backward's saved results) would find the source.
+            for o in _tuple(out):
+                if isinstance(o, torch.Tensor) and id(o) not in self.ids:
+                    self._const(o)
+            return
+        if overload == "native_layer_norm.default":
+            self.layer_norm_eps[_alias(out[2])] = named["eps"]
+        elif overload == "native_layer_norm_backward.default":
+            named["__eps__"] = self.layer_norm_eps.get(_alias(named["rstd"]))
         for i, o in enumerate(_tuple(out)):
             if isinstance(o, torch.Tensor) and o.dtype.is_floating_point:
                 self._op(overload, named, o, i)
-        return out
 
     def _op(self, overload: str, named: dict[str, Any], o: torch.Tensor, i: int) -> None:
+        grad_off = not torch.is_grad_enabled()
         try:
             op, ins, attrs = aten_ops.convert(overload, {**named, "__out__": o}, i)
         except KeyError as exc:
@@ -143,15 +183,16 @@ class _Recorder(TorchDispatchMode):
             # unused output, such as native_layer_norm's mean, needs none), so that the
             # judge says it cannot judge it.
             why = exc.args[0] if exc.args else overload
-            op = f"aten.{overload}" if why == overload else f"aten.{overload} ({why})"
+            named_op = overload if "::" in overload else f"aten.{overload}"
+            op = named_op if why == overload else f"{named_op} ({why})"
             self.keep.append(o)
             self.pending[id(o)] = (o, overload, op, [
-                (k, v) for k, v in named.items() if isinstance(v, torch.Tensor)])
+                (k, v) for k, v in named.items() if isinstance(v, torch.Tensor)], grad_off)
             return
-        self._node(o, overload, op, ins, attrs)
+        self._node(o, overload, op, ins, attrs, grad_off)
 
     def _node(self, o: torch.Tensor, overload: str, op: str, ins: list[tuple[str, Any]],
-              attrs: dict[str, Any]) -> int:
+              attrs: dict[str, Any], grad_off: bool) -> int:
         as_float = op in _ARITHMETIC
         ids = tuple(self._value(v, "const", as_float) for _, v in ins)
         nid = len(self.nodes)
@@ -164,15 +205,33 @@ class _Recorder(TorchDispatchMode):
         self.aliases[_alias(o)] = nid
         self.keep.append(o)
         self.produced.append((o, nid))
+        if grad_off:
+            self.grad_off.add(nid)
         return nid
 
     # -- after the run ----------------------------------------------------------------------
     def graph(self, outs: Sequence[Any], diff: Sequence[torch.Tensor]) -> Graph:
         out_ids = [self._value(o, "const") for o in outs]
+        self._cut_grad_off()
         in_ids = [self.ids.get(id(t)) for t in diff]
         used = _reaching(self.nodes, out_ids)
         return Graph(self.nodes, out_ids, [i if i in used else None for i in in_ids],
                      [tuple(t.shape) for t in diff])
+
+    def _cut_grad_off(self) -> None:
+        """Values made with grad mode off (``torch.no_grad()``) are constants to torch, and
+        become constants here, except the forward of a custom Function or custom operator,
+        which runs with grad off too: the values that flow, through values made with grad off,
+        into one that came out with a ``grad_fn`` (a user's ``no_grad`` value fed straight
+        into a custom Function is read as part of its forward)."""
+        live = {nid for o, nid in self.produced if nid in self.grad_off and o.requires_grad}
+        for node in reversed(self.nodes):
+            if node.id in live:
+                live.update(i for i in node.inputs if i in self.grad_off)
+        for nid in self.grad_off - live:
+            node = self.nodes[nid]
+            self.nodes[nid] = IRNode(nid, "const", value=node.value, dtype=node.dtype)
+        self.produced = [(o, nid) for o, nid in self.produced if self.nodes[nid].kind == "op"]
 
     def hooks(self) -> list[Any]:
         """A hook on the autograd node behind every recorded value; returns the handles."""
@@ -352,10 +411,7 @@ class TorchEngine(Engine):
         rec = Recording(graph, [array_of(o) for o in outs], [array_of(g) for g in gos],
                         _filled(first, diff))
         if order == 2:
-            vs = [self.tensor(rng.standard_normal(tuple(t.shape)), _name(t.dtype)) for t in diff] \
-                if v is None else [a if isinstance(a, torch.Tensor) else
-                                   self.tensor(a, _name(t.dtype)) for a, t in zip(v, diff,
-                                                                                  strict=True)]
+            vs = self._directions(diff, v, rng)
             used = [(g, a) for g, a in zip(first, vs, strict=True)
                     if g is not None and g.requires_grad]
             second = torch.autograd.grad([g for g, _ in used], diff, [a for _, a in used],
@@ -364,6 +420,29 @@ class TorchEngine(Engine):
             rec.v = [array_of(a) for a in vs]
             rec.hvp = _filled(second, diff)
         return rec
+
+    def weights(self, outs: Sequence[Any], diff: Sequence[Any], order: int, *, seed: int = 0
+                ) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+        """The grad outputs and (at the second order) the direction ``record`` draws for
+        ``outs`` and the differentiated inputs ``diff`` when it is given none, as arrays.
+
+        >>> x = torch.tensor([0.5, 2.0], dtype=torch.float64, requires_grad=True)
+        >>> gos, vs = ADAPTER.weights([x.sum()], [x], 2)
+        >>> gos[0].tolist(), vs[0].shape
+        (1.0, (2,))
+        """
+        rng = np.random.default_rng(seed)
+        gos = self._grad_outputs(tuple(outs), None, rng)
+        vs = self._directions(diff, None, rng) if order == 2 else None
+        return [array_of(g) for g in gos], None if vs is None else [array_of(a) for a in vs]
+
+    def _directions(self, diff: Sequence[Any], given: Sequence[Any] | None,
+                    rng: np.random.Generator) -> list[Any]:
+        if given is None:
+            return [self.tensor(rng.standard_normal(tuple(t.shape)), _name(t.dtype))
+                    for t in diff]
+        return [a if isinstance(a, torch.Tensor) else self.tensor(a, _name(t.dtype))
+                for a, t in zip(given, diff, strict=True)]
 
     def _grad_outputs(self, outs: tuple[Any, ...], given: Sequence[Any] | None,
                       rng: np.random.Generator) -> list[Any]:

@@ -423,10 +423,15 @@ elementwise("rsqrt", lambda self: 1 / sympy.sqrt(self))
 
 # -- trigonometric and hyperbolic -----------------------------------------------------------------
 for _name in ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh",
-              "acosh", "atanh", "erf", "erfc"):
+              "acosh", "atanh", "erf", "erfc", "erfinv"):
     elementwise(_name, getattr(sympy, _name))
 elementwise("tanh_backward", lambda grad_output, self: grad_output * (1 - sympy.tanh(self) ** 2))
-elementwise("atan2", lambda self, other: sympy.atan2(self, other))
+# atan2 has no derivative at the origin (every direction gives another limit); the engine's
+# convention there is a kink: self and other each cross 0 with the other one at 0.
+_ORIGIN = "self == 0 and other == 0"
+elementwise("atan2", lambda self, other: sympy.atan2(self, other),
+            lambda self, other: [kink("self", _only_if(self, sympy.Eq(other, 0)), _ORIGIN),
+                                 kink("other", _only_if(other, sympy.Eq(self, 0)), _ORIGIN)])
 elementwise("sigmoid", lambda self: 1 / (1 + sympy.exp(-self)))
 
 # -- selection ------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from oracle.semantics import defmeaning
+from oracle.semantics import defmeaning, num
 
 __all__ = ["matmul"]
 
@@ -52,8 +52,13 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 for _name in ("dot", "mv", "mm", "bmm", "matmul", "matmul_clone", "matmul_vm"):
     defmeaning(_name, "structural", matmul)
-defmeaning("addmm", "structural", lambda self, mat1, mat2: matmul(mat1, mat2) + np.asarray(
-    self, dtype=object))
+def _addmm(self: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> np.ndarray:
+    product = matmul(mat1, mat2) * num(alpha)
+    # beta = 0 drops self, nan and inf included (PyTorch's documented rule).
+    return product if beta == 0 else product + np.asarray(self, dtype=object) * num(beta)
+
+
+defmeaning("addmm", "structural", _addmm)
 
 
 def _trace(self: Any) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 import sympy
 from sympy import Piecewise
 
-from oracle.semantics import defmeaning, kink, num
+from oracle.semantics import Kink, defmeaning, kink, num
 from oracle.semantics.elementwise import _self_at_zero
 from oracle.semantics.elementwise import elementwise as _act
 from oracle.semantics.reductions import along
@@ -43,7 +43,20 @@ def _elu(self: Any, *, alpha: Any = 1, scale: Any = 1, input_scale: Any = 1) -> 
     return s * Piecewise((a * (sympy.exp(i * self) - 1), self <= 0), (self, True))
 
 
+def _hardtanh(self: Any, *, min_val: Any = -1, max_val: Any = 1) -> Any:
+    # Closed bounds: the derivative SymPy takes of this is 0 on them, PyTorch's convention
+    # there (clamp's is 1), which hardtanh_backward's meaning inherits.
+    lo, hi = num(min_val), num(max_val)
+    return Piecewise((lo, self <= lo), (hi, self >= hi), (self, True))
+
+
+def _hardtanh_bounds(self: Any, *, min_val: Any = -1, max_val: Any = 1) -> list[Kink]:
+    where = "self == min_val or self == max_val"
+    return [kink("self", self - num(min_val), where), kink("self", self - num(max_val), where)]
+
+
 _act("relu", lambda self: Piecewise((0, self < 0), (self, True)), _self_at_zero)
+_act("hardtanh", _hardtanh, _hardtanh_bounds)
 _act("leaky_relu", lambda self, *, negative_slope=0.01: Piecewise(
     (num(negative_slope) * self, self < 0), (self, True)), _self_at_zero)
 _act("elu", _elu, _self_at_zero)
@@ -135,8 +148,19 @@ defmeaning("smooth_l1_loss", "structural", _elementwise_loss(_smooth_l1))
 defmeaning("huber_loss", "structural", _elementwise_loss(_huber))
 defmeaning("binary_cross_entropy", "structural", _elementwise_loss(_bce))
 defmeaning("binary_cross_entropy_with_logits", "structural", _elementwise_loss(_bce_logits))
-defmeaning("embedding", "index", lambda weight, *, indices, **_: np.asarray(
-    np.asarray(weight, dtype=object)[np.asarray(indices, dtype=np.int64)], dtype=object))
+def _embedding(weight: Any, padding_row: Any = None, *, indices: Any, padding_idx: Any = None,
+               **_: Any) -> np.ndarray:
+    """Rows of ``weight``; with ``padding_idx``, the rows it picks are ``padding_row``, a
+    constant copy of that row: PyTorch documents that the entries at ``padding_idx`` do not
+    contribute to the gradient."""
+    at = np.asarray(indices, dtype=np.int64)
+    out = np.asarray(np.asarray(weight, dtype=object)[at], dtype=object)
+    if padding_row is not None:
+        out[at == padding_idx] = np.asarray(padding_row, dtype=object)
+    return out
+
+
+defmeaning("embedding", "index", _embedding)
 
 
 def _layer_norm(self: Any, weight: Any, bias: Any, *, normalized_ndim: int, eps: Any,

@@ -84,6 +84,12 @@ def _no_derivative(name: str) -> Any:
     return vjp
 
 
+def _log(x: float) -> float:
+    """The C library's log of a number, as PyTorch's ``Scalar::log`` (NumPy's own log differs
+    in the last bit now and then): -inf at 0, nan below."""
+    return math.log(x) if x > 0 else float(np.log(np.float64(x)))
+
+
 def _on_integers(x: np.ndarray) -> np.ndarray:
     return np.asarray(x == np.floor(x))
 
@@ -177,8 +183,11 @@ DIV_MODE = defop("div_mode", "DivBackward2", _div_mode,
                  refuses=not_implemented(lambda self, other, *, rounding_mode:
                                          f"div_{rounding_mode}_cpu", _BOOL),
                  torch="torch.div(self, other, rounding_mode=rounding_mode)")
+# NOTE: the VJPs of reciprocal and the powers group their factors as PyTorch's formulas do
+# (-g * (out * out), g * (exponent * self**(exponent - 1)), g * (out * log(base))), so that in
+# float16 and bfloat16, where each product rounds, they give PyTorch's bits.
 RECIPROCAL = defop("reciprocal", "ReciprocalBackward0", lambda self: 1 / self,
-                   vjp=lambda g, out: -g * out * out, dtype_rule="promote_float", dtypes=ALL,
+                   vjp=lambda g, out: -g * (out * out), dtype_rule="promote_float", dtypes=ALL,
                    domain={"self": NONZERO}, torch="torch.reciprocal(self)")
 
 # -- powers ---------------------------------------------------------------------------------------
@@ -186,7 +195,7 @@ RECIPROCAL = defop("reciprocal", "ReciprocalBackward0", lambda self: 1 / self,
 # than left to 0 * x**-1, which is nan at 0.
 POW = defop("pow", "PowBackward0", lambda self, *, exponent: np.power(self, exponent),
             vjp=lambda g, self, *, exponent: g * 0 if exponent == 0
-            else g * exponent * self ** (exponent - 1),
+            else g * (exponent * self ** (exponent - 1)),
             domain={"self": Domain(low=0.0)},
             samples=tuple(Sample(((2, 3),), {"exponent": e}) for e in (2, 3, 0.5, -1.5, 0)),
             promotes=("exponent",),
@@ -229,7 +238,7 @@ POW_TENSOR = defop("pow_tensor", "PowBackward1", _pow_tensor, vjp=_pow_tensor_vj
                    torch="torch.pow(self, exponent)")
 POW_SCALAR = defop("pow_scalar", "PowBackward2", lambda exponent, *, base: np.power(
                    np.asarray(base, exponent.dtype), exponent),
-                   vjp=lambda g, out, *, base: g * out * float(np.log(base)),
+                   vjp=lambda g, out, *, base: g * (out * _log(base)),
                    domain={"exponent": Domain(low=-3.0, high=3.0)},
                    samples=tuple(Sample(((2, 3),), {"base": b}) for b in (2.0, 0.5)),
                    promotes=("base",),

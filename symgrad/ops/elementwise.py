@@ -16,7 +16,7 @@ import ml_dtypes
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.ops.registry import ALL, Domain, Sample, apply, defop, expose, not_implemented
+from symgrad.ops.registry import ALL, Domain, Kink, Sample, apply, defop, expose, not_implemented
 from symgrad.tensor import Tensor
 
 POSITIVE = Domain(low=0.0)
@@ -116,11 +116,16 @@ EXP, exp = _unary("exp", "ExpBackward0", _np(np.exp), lambda g, out: g * out, MO
 # Narrow dtypes are worked in float64 and rounded once (three roundings in float16 were 2 ULP).
 # The second factor is 2**(x - x/2), not 2**(x/2) again: its second order then carries the whole
 # of 2**x ln2**2 along x rather than twice that along x/2 halved at the end, which overflowed
-# float64 at x = 1024 where the exact value is 1.08e308.
+# float64 at x = 1024 where the exact value is 1.08e308. At x = +-inf, x - x/2 is inf - inf =
+# nan: there the second factor is 2**(x/2), the derivative's limit (inf, 0).
 def _exp2_vjp(g: Tensor, self: Tensor) -> Tensor:
     x = _in_f64(self)
     half = x * 0.5
-    return g * exp2(half) * LN2 * exp2(x - half)
+    rest = x - half
+    infinite = np.isinf(x._data)
+    if infinite.any():
+        rest = where(Tensor._make(infinite, False, None), half, rest)
+    return g * exp2(half) * LN2 * exp2(rest)
 
 
 EXP2, exp2 = _unary("exp2", "Exp2Backward0", _np(np.exp2), _exp2_vjp, MODERATE, """``2 ** input``.
@@ -280,9 +285,15 @@ def _atan2_vjp(g: Tensor, self: Tensor, other: Tensor) -> tuple[Tensor, Tensor]:
     return where(origin, 0.0, g * b / r2 / s), where(origin, 0.0, -g * a / r2 / s)
 
 
+def _at_origin(self: np.ndarray, other: np.ndarray) -> np.ndarray:
+    return (self == 0) & (other == 0)
+
+
 ATAN2 = defop("atan2", "Atan2Backward0", lambda self, other: _wide(np.arctan2, self, other),
               vjp=_atan2_vjp,
               dtype_rule="promote_float", dtypes=ALL, domain={"other": Domain(nonzero=True)},
+              kinks=tuple(Kink(arg, "self == 0 and other == 0", _at_origin, "zero")
+                          for arg in ("self", "other")),
               torch="torch.atan2(self, other)")
 
 # -- hyperbolic -----------------------------------------------------------------------------------

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from symgrad._dtypes import NOT_FLOATING
-from symgrad.ops.activations import _reduce_np
+from symgrad.ops.activations import SOFTPLUS, _reduce_np
 from symgrad.ops.arithmetic import _wide, clamp, maximum, sign
 from symgrad.ops.elementwise import log, log1p, sigmoid, where
-from symgrad.ops.registry import Domain, Sample, defop, not_implemented
+from symgrad.ops.registry import Domain, Sample, apply, defop, not_implemented
 from symgrad.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -134,8 +134,11 @@ def _bce_logits_vjp(g: Tensor, self: Tensor, target: Tensor, weight: Tensor, pos
     share = _reduced_grad(g, reduction, self.numel()) * weight
     t = pos_weight * target
     d_self = share * ((t + 1 - target) * sigmoid(self) - t)
-    # log(sigmoid(-x)) - pos_weight log(sigmoid(x)) = -x - (pos_weight - 1) log(sigmoid(x))
-    d_target = share * (-self + (1 - pos_weight) * log(sigmoid(self)))
+    # log(sigmoid(-x)) - pos_weight log(sigmoid(x)) = -x - (pos_weight - 1) log(sigmoid(x)),
+    # with log(sigmoid(x)) = -softplus(-x): sigmoid(-40) underflows float16 and its log would
+    # be -inf, times (1 - pos_weight) = 0 a NaN (and sigmoid'/sigmoid at second order 0/0).
+    d_target = share * (-self - (1 - pos_weight) * apply(SOFTPLUS, -self, beta=1.0,
+                                                          threshold=20.0))
     return d_self, d_target, None, None
 
 

@@ -366,8 +366,26 @@ def kinked_inputs(draw: st.DrawFn, op: OpDef, d: dtype) -> tuple[Sample, list[Te
                 break
             flat[j] = old
         else:
-            reject()
+            if not _tie_onto(op, sample, inputs, t, j, points):
+                reject()
     return sample, inputs
+
+
+def _tie_onto(op: OpDef, sample: Sample, inputs: list[Tensor], t: Tensor, j: int,
+              points: list[float]) -> bool:
+    """Put element ``j`` of every input shaped as ``t`` on one candidate, for a kink where
+    the inputs meet (atan2's origin, where the domain's pole is the declared kink): whether
+    that hits a kink."""
+    same = [x for x in inputs if x._data.shape == t._data.shape and x.dtype.is_floating_point]
+    saved = [x._data.reshape(-1)[j] for x in same]
+    for p in points:
+        for x in same:
+            x._data.reshape(-1)[j] = p
+        if kink_hits(op, sample, inputs):
+            return True
+    for x, v in zip(same, saved, strict=True):
+        x._data.reshape(-1)[j] = v
+    return False
 
 
 def _literal(a: np.ndarray) -> str:

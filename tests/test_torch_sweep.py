@@ -1,0 +1,66 @@
+"""The torch sweep's checks and their reproducers (skipped where torch is not installed).
+
+A reproducer is a torch-only script: it runs here in a fresh interpreter that cannot import
+the project (``oracle``, ``symgrad``, ``reports``, python-flint), and must print, bit for bit,
+the gradients the verdict judged.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from oracle.engines import get  # noqa: E402
+from oracle.sweep import Check, run_check  # noqa: E402
+
+TORCH_ALONE = """
+import sys
+
+
+class _ProjectBlocked:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {"oracle", "symgrad", "reports", "pytest_symgrad", "flint"}:
+            raise ImportError(f"a torch-only reproducer imported {name}")
+
+
+sys.meta_path.insert(0, _ProjectBlocked())
+"""
+
+CHECKS = [Check("sigmoid", "float64", 1, 1), Check("sigmoid", "bfloat16", 1, 2),
+          Check("softmax", "float32", 0, 1), Check("tanh", "float16", 0, 2),
+          Check("mul", "float32", 0, 2)]
+
+
+def _printed(script: str) -> dict[str, list[float]]:
+    run = subprocess.run([sys.executable, "-I", "-c", TORCH_ALONE + script],
+                         capture_output=True, text=True, check=True)
+    out = {}
+    for line in run.stdout.splitlines():
+        name, values = line.split(" ", 1)
+        out[name] = [float.fromhex(h) for h in ast.literal_eval(values)]
+    return out
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.id)
+def test_sweep_reproducer_prints_the_gradients_the_verdict_judged(check):
+    verdict = run_check(check, engine="torch")
+    printed = _printed(verdict.reproducer)
+    shapes = {i["name"]: i["shape"] for i in verdict.inputs}
+    assert verdict.elements
+    for e in verdict.elements:
+        flat = int(np.ravel_multi_index(e.index, shapes[e.input]))
+        assert printed[e.input][flat] == e.engine, (e.input, e.index)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.id)
+def test_a_cases_own_reproducer_is_the_verdicts(check):
+    # The case's script stands in when a check raises before its verdict has one: it must
+    # weigh the outputs as the check does (not with ones).
+    case = get("torch").case(check.op, check.dtype, check.sample)
+    assert case.reproducer(check.order) == run_check(check, engine="torch").reproducer
