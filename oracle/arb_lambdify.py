@@ -178,9 +178,18 @@ def arb_lambdify(args: Any, exprs: Any, cse: bool = True) -> Callable[..., Any]:
     return run
 
 
+def _on_ball(method: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``method`` of an arb on any number: a bare integer constant of the expression
+    (``sqrt(2)``) is made a ball first (arb's method on a Python int gives NaN)."""
+    def call(v: Any) -> Any:
+        return method(v if isinstance(v, flint.arb) else flint.arb(v))
+
+    return call
+
+
 # Functions of one element each, applied over whole object arrays by NumPy's loop.
 _ARRAY_NAMESPACE: dict[str, Any] = {
-    name: np.frompyfunc(getattr(flint.arb, name), 1, 1) for name in (
+    name: np.frompyfunc(_on_ball(getattr(flint.arb, name)), 1, 1) for name in (
         "exp", "sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
         "asinh", "acosh", "atanh", "erf", "erfc", "erfinv", "expm1", "log1p")}
 _ARRAY_NAMESPACE.update(mpf=_mpf, _pi=flint.arb.pi, _e=lambda: flint.arb(1).exp(),

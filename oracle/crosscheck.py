@@ -42,7 +42,8 @@ from oracle import fd as fdm
 from oracle import ieee
 from oracle.balls import relative_radius
 from oracle.engines import Unsupported, engine_for
-from oracle.tolerances import engine_tolerance, fd_tolerance, np_dtype, ulp, ulp_error
+from oracle.error_terms import Terms, TermsUnavailable, error_terms
+from oracle.tolerances import engine_tolerance, fd_tolerance, np_dtype, ulp_error
 from oracle.verdict import FAILING, SEVERITY, Element, Verdict
 
 __all__ = ["crosscheck", "MAX_ELEMENTS"]
@@ -119,6 +120,18 @@ def _rounded(result: Any, k: int, x: np.ndarray, dtype: str) -> np.ndarray:
     return _in_dtype(x, dtype)
 
 
+def _ulps_from_rounded(computed: np.ndarray, rounded: np.ndarray, exact: np.ndarray,
+                       dtype: str) -> np.ndarray:
+    """The engine's error in ULPs of its dtype from the exact value rounded to that dtype
+    (0 for the correctly rounded value, an infinity included); from the exact float64 value
+    where the rounding overflowed and the engine did not."""
+    c = np.asarray(computed, np.float64).reshape(rounded.shape)
+    with np.errstate(invalid="ignore"):
+        err = np.where(np.isfinite(rounded), ulp_error(c, rounded, dtype),
+                       ulp_error(c, exact, dtype))
+    return np.where(c == rounded, 0.0, err)
+
+
 def _certification(result: Any) -> dict[str, Any]:
     """What the verdict's exact values rest on: Arb balls at a precision, with every rounding
     proven (and the widest ball's relative radius), or 40-digit values of the general path."""
@@ -134,6 +147,9 @@ def _certification(result: Any) -> dict[str, Any]:
 
 def _status(e: float, x: float | None, f: float | None, te: float, tf: float | None,
             scale: float, rounded: float | None = None, overflowed: bool = False) -> str:
+    """One element's status: the engine's ``e`` against the exact ``x`` (float64) rounded to
+    its dtype (``rounded``) within ``te``, the finite differences' ``f`` against ``x`` within
+    ``tf`` (``scale``: the gradient's scale, for whether FD could have confirmed it)."""
     if x is None:
         return "oracle-gave-up"
     if math.isinf(e) and (math.isfinite(x) or overflowed) and e == rounded:
@@ -149,7 +165,8 @@ def _status(e: float, x: float | None, f: float | None, te: float, tf: float | N
                 and abs(f - x) <= tf:
             return "engine-wrong"
         return "nonfinite"
-    e_ok = abs(e - x) <= te
+    target = rounded if rounded is not None and math.isfinite(rounded) else x
+    e_ok = abs(e - target) <= te
     have_f = f is not None and tf is not None and math.isfinite(f) and math.isfinite(tf)
     f_ok = have_f and abs(f - x) <= tf
     conclusive = have_f and tf <= max(te, FD_CONCLUSIVE * max(abs(x), scale))
@@ -161,16 +178,24 @@ def _status(e: float, x: float | None, f: float | None, te: float, tf: float | N
     return "engine-wrong"
 
 
-def _name_node(verdict: Verdict, graph: Any) -> None:
-    """Name the engine's node to blame (``oracle.localize``) in the verdict's message."""
-    from oracle.localize import worst_node
+def _judge_nodes(verdict: Verdict, graph: Any) -> None:
+    """Judge each node of the engine's backward alone (``oracle.localize``): the nodes go into
+    ``extra["nodes"]``, the first wrong one becomes the verdict's culprit, and a wrong node
+    fails a verdict whose end-to-end gradient passed (its error hidden downstream)."""
+    from oracle.localize import blame
 
-    node = worst_node(graph)
-    if node is not None:
-        verdict.extra["node"] = {"name": node.name, "ulp_error": node.ulps,
-                                 "engine": node.engine, "exact": node.exact}
-        verdict.message += (f"\nnode {node.name} alone: gives {node.engine!r} where its exact "
-                            f"gradient is {node.exact!r} ({node.ulps:.3g} ulp)")
+    nodes = blame(graph)
+    verdict.extra["nodes"] = [{"grad_fn": b.name, "op": b.op, "node": b.node,
+                               "ulp_error": b.ulps, "bound_ulps": b.bound_ulps,
+                               "wrong": b.wrong} for b in nodes]
+    wrong = next((b for b in nodes if b.wrong), None)
+    if wrong is None:
+        return
+    verdict.culprit = wrong.record()
+    verdict.message += f"\n{wrong.record()['message']}"
+    if verdict.status in ("ok", "fd-unreliable", "kink"):
+        verdict.status = "engine-wrong"
+        verdict.message += " (hidden downstream: the end-to-end gradient is within its bound)"
 
 
 def _mismatched(k: int, n: int) -> str:
@@ -217,34 +242,83 @@ class _Elements:
     digits: int
 
 
-def _forward_rounding(graph: Any, grad_outputs: Any, result: Any, x64: list[np.ndarray],
-                      digits: int) -> list[np.ndarray] | None:
-    """Per element, |exact gradient - exact gradient at the engine's rounded forward values|:
-    what the forward's rounding moves the exact derivative by (``2**(t * 1e6)`` at ``t =
-    0.001``: ``t * 1e6`` rounds to 1000, 2e-14 off, and the derivative moves by 86 ULP), which
-    no backward can undo. None when that gradient cannot be had."""
-    from oracle.exact import exact_grad_at_engine_values
-
-    at = exact_grad_at_engine_values(graph, grad_outputs, digits=digits)
-    if at.status != "ok" or not result.grads:
-        return None
-    slack = []
-    for exact, rounded, x in zip(result.grads, at.grads, x64, strict=True):
-        if exact is None or rounded is None:
-            slack.append(np.zeros(x.shape))
-            continue
-        diff = np.array([float(abs(a - b)) for a, b in
-                         zip(exact.reshape(-1), rounded.reshape(-1), strict=True)])
-        slack.append(np.where(np.isfinite(diff), diff, 0.0).reshape(x.shape))
-    return slack
+def _sized_terms(graph: Any, grad_outputs: Any, v: Any, forward: bool) -> Terms | str:
+    """The chain rule's terms in absolute value and (with ``forward``) the exact derivative
+    at the engine's forward values (``oracle.error_terms``), or why they cannot be had."""
+    try:
+        terms = error_terms(graph, grad_outputs, v)
+    except TermsUnavailable as e:
+        return str(e) or "the oracle could not size the terms"
+    if not forward:
+        terms.at_engine = [None] * len(terms.at_engine)
+    return terms
 
 
-def _judge_elements(el: _Elements, slack: list[np.ndarray] | None
+def _engine_bound(el: _Elements, k: int, bounds: Terms | str | None) -> Any:
+    """Input k's bound: each element's own ``|exact|`` (``bounds`` None); the sum of its terms'
+    absolute values plus the forward's rounding (``Terms``); or, where those could not be had
+    (``bounds`` the reason), the scale of the gradient as an estimate."""
+    x = np.asarray(el.result.float64[k] if el.result.float64[k] is not None else
+                   np.zeros(el.x64[k].shape), dtype=np.float64)
+    dt = el.dtypes[el.diff_idx[k]]
+    depth = el.depth * el.order
+    if bounds is None:
+        return engine_tolerance(x, dt, depth=depth)
+    if isinstance(bounds, Terms):
+        mag = bounds.magnitudes[k]
+        if el.order == 2 and _nonlinear_structural(el.graph):
+            # How rounding an input moves a structural op's first derivative is in ``mag``
+            # (``oracle.error_terms``); how it moves the second derivative would take the
+            # third, which the oracle does not derive: the gradient's scale stands in.
+            mag = np.maximum(np.abs(x) if mag is None else mag, _estimated_scale(el, k))
+        at = bounds.at_engine[k]
+        exact = el.result.grads[k] if el.result.grads else None
+        slack = np.zeros(x.shape)
+        if at is not None and exact is not None:
+            with np.errstate(invalid="ignore", over="ignore"):
+                diff = np.abs(np.array([float(v) for v in exact.reshape(-1)]).reshape(x.shape)
+                              - at)
+            slack = np.where(np.isfinite(diff), diff, 0.0)
+        mag = np.abs(x) if mag is None else np.where(np.isfinite(mag), mag, np.abs(x))
+        return engine_tolerance(x, dt, depth=depth + math.ceil(math.log2(bounds.fan_in)),
+                                terms=mag, slack=slack)
+    return engine_tolerance(x, dt, depth=depth, floor=_estimated_scale(el, k))
+
+
+def _nonlinear_structural(graph: Any) -> bool:
+    """Whether an op of ``graph`` acts on whole tensors and is not linear (a norm, a loss,
+    a softmax: not a sum, a mean or a matrix product)."""
+    from oracle.linear import LINEAR
+    from oracle.semantics import meaning_of
+
+    for node in graph.nodes:
+        if node.kind == "op" and node.op not in LINEAR:
+            meaning = meaning_of(node.op, node.info)
+            if meaning is None or meaning.kind != "elementwise":
+                return True
+    return False
+
+
+def _estimated_scale(el: _Elements, k: int) -> np.ndarray:
+    """The gradient's scale, where its terms cannot be sized: the largest exact element over
+    all inputs, and the weighted outputs an element moves (FD's natural unit; at the second
+    order only when a VJP reads a rounded result, or acos's pi/2 hides a cancelling formula)."""
+    exact64 = [np.zeros(a.shape) if g is None else np.asarray(g, dtype=np.float64)
+               for g, a in zip(el.result.float64, el.x64, strict=True)]
+    floor = max((float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0)) for a in exact64),
+                default=0.0)
+    outputs_count = el.order == 1 or el.graph.reads_results()
+    scale = np.abs(el.fd_est[k].scale)
+    moved = scale if el.order == 1 else scale / np.maximum(np.abs(el.x64[k]), 1.0) * (
+        outputs_count)
+    return np.maximum(floor, np.where(np.isfinite(moved), moved, 0.0))
+
+
+def _judge_elements(el: _Elements, bounds: Terms | str | None
                     ) -> tuple[list[Element], list[str], dict[str, Any]]:
-    """Each element's row and status, the bound widened by ``slack`` (per input) if given."""
+    """Each element's row and status, within the bound ``bounds`` sizes (``_engine_bound``)."""
     result, x64, diff_idx, dtypes, names = el.result, el.x64, el.diff_idx, el.dtypes, el.names
-    computed, fd_est, kinks, depth, order = el.computed, el.fd_est, el.kinks, el.depth, el.order
-    graph, digits = el.graph, el.digits
+    computed, fd_est, kinks, digits = el.computed, el.fd_est, el.kinks, el.digits
     rows: list[Element] = []
     all_status: list[str] = []
     tol_info: dict[str, Any] = {}
@@ -254,29 +328,19 @@ def _judge_elements(el: _Elements, slack: list[np.ndarray] | None
                 for g, x in zip(result.grads or [None] * len(x64), x64, strict=True)]
     exact64 = [np.zeros(x.shape) if a is None else np.asarray(a, dtype=np.float64)
                for a, x in zip(result.float64, x64, strict=True)]
-    floor = max((float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0)) for a in exact64),
-                default=0.0)
-    # At the second order the weighted outputs are terms only when a VJP reads a rounded
-    # result (oracle.tolerances); acos's pi/2 would otherwise hide a cancelling formula.
-    outputs_count = order == 1 or graph.reads_results()
-    for k, i_k in enumerate(diff_idx):
-        dt = dtypes[i_k]
+    for k in range(len(diff_idx)):
+        dt = dtypes[diff_idx[k]]
         x = exact64[k]
-        moved = (np.abs(fd_est[k].scale) if order == 1 else
-                 np.abs(fd_est[k].scale) / np.maximum(np.abs(x64[k]), 1.0) * outputs_count)
-        te = engine_tolerance(x, dt, depth=depth * order,
-                              floor=np.maximum(floor, np.where(np.isfinite(moved), moved, 0.0)),
-                              terms=(getattr(result, "abs_grads", None) or [None] * len(x64))[k])
+        te = _engine_bound(el, k, bounds)
         tf = fd_tolerance(fd_est[k])
         tol_info.setdefault("engine", {"reason": te.reason, **te.params})
         tol_info.setdefault("fd", {"reason": tf.reason, **tf.params})
         scale = float(np.max(np.abs(np.where(np.isfinite(x), x, 0.0)), initial=0.0))
         natural = np.abs(fd_est[k].scale) / np.maximum(np.abs(x64[k]), 1.0)
-        e_ulp = ulp_error(computed[k], x, dt)
-        extra = np.zeros(x.size) if slack is None else slack[k].reshape(-1)
-        te_abs = te.abs.reshape(-1) + extra
-        te_ulps = te.ulps.reshape(-1) + extra / ulp(np.abs(x.reshape(-1)), dt)
+        te_abs = te.abs.reshape(-1)
+        te_ulps = te.ulps.reshape(-1)
         rounded = _rounded(result, k, x, dt)
+        e_ulp = _ulps_from_rounded(computed[k], rounded, x, dt)
         f_ulp = ulp_error(fd_est[k].value, x, dt)
         shape = x64[k].shape
         for j in range(x64[k].size):
@@ -305,7 +369,7 @@ def _judge_elements(el: _Elements, slack: list[np.ndarray] | None
                 fd=f, fd_error_estimate=fe, abs_error=abs_err,
                 rel_error=abs_err / abs(xv) if xv != 0 else (0.0 if abs_err == 0 else math.inf),
                 ulp_error=float(e_ulp.flat[j]), fd_ulp_error=float(f_ulp.flat[j]),
-                tolerance_ulps=float(te_ulps[j]), status=status))
+                tolerance_ulps=float(te_ulps[j]), status=status, bound=te.params["S"]))
     return rows, all_status, tol_info
 
 
@@ -492,7 +556,7 @@ def crosscheck(
         return verdict
 
     # -- the exact oracle ---------------------------------------------------------------------
-    oracle_replaced = exact_grad is not None if order == 1 else exact_hvp is not None
+    own_oracle = (exact_grad if order == 1 else exact_hvp) is None
     try:
         if order == 1:
             if exact_grad is None:
@@ -523,13 +587,15 @@ def crosscheck(
     elements = _Elements(result, x64, diff_idx, dtypes, names, computed, fd_est, kinks, depth,
                          order, graph, digits)
     rows, all_status, tol_info = _judge_elements(elements, None)
-    if order == 1 and not oracle_replaced and "engine-wrong" in all_status:
-        slack = _forward_rounding(graph, rec.grad_outputs, result, x64, digits)
-        if slack is not None:
-            rows, all_status, tol_info = _judge_elements(elements, slack)
-            tol_info["forward_rounding"] = (
-                "the bound adds |exact - exact at the engine's rounded forward values|: the "
-                "forward's rounding carried through the exact derivative")
+    if "engine-wrong" in all_status or "oracle-suspect" in all_status:
+        # Past its own |exact|: size the bound by the terms the element is made of (the
+        # forward's rounding only against the oracle's own exact values: a replaced oracle's
+        # error is not the forward's).
+        bounds = _sized_terms(graph, rec.grad_outputs, rec.v if order == 2 else None,
+                              forward=own_oracle)
+        rows, all_status, tol_info = _judge_elements(elements, bounds)
+        if isinstance(bounds, str):
+            tol_info["terms_unavailable"] = bounds
     verdict.status = _worst(all_status)
     if kinks:
         tol_info["kinks"] = [{"input": names[diff_idx[i]], "index": list(ix),
@@ -558,8 +624,8 @@ def crosscheck(
         verdict.message += (f"; worst {bad.input}{bad.index}: engine {bad.engine!r}, exact "
                             f"{bad.exact}, fd {bad.fd!r} ± {bad.fd_error_estimate:.3g}, "
                             f"{bad.ulp_error:.3g} ulp (bound {bad.tolerance_ulps:.3g})")
-    if verdict.status == "engine-wrong" and order == 1:
-        _name_node(verdict, graph)
+    if order == 1:
+        _judge_nodes(verdict, graph)
     verdict.extra["counts"] = counts
     verdict.extra["certified"] = _certification(result)
     verdict.duration_s = time.perf_counter() - t0

@@ -428,6 +428,10 @@ def _second(c: _Compiled, backend: str) -> None:
 _CONVENTIONS = ("left", "right", "mean", "zero", "one")
 
 
+def _same(v: Any) -> Any:
+    return v
+
+
 def _exact(a: np.ndarray) -> list[Any]:
     """Every binary number is a rational: ``mpf(float(x))`` keeps all its bits."""
     if a.dtype.kind in "biu":
@@ -971,8 +975,12 @@ class _Evaluator:
         return need
 
     def reverse(self, seeds: dict[int, list[Any]], need: set[int], side: str = "",
-                tangent_seeds: dict[int, list[Any]] | None = None
+                tangent_seeds: dict[int, list[Any]] | None = None, absolute: bool = False
                 ) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
+        """The adjoints of the ``need`` nodes from ``seeds`` (and their tangents' adjoints with
+        ``tangent_seeds``, after ``tangents``). ``absolute`` sums the absolute value of each
+        term of the chain rule instead: the size of the terms a computed gradient rounds."""
+        mag = abs if absolute else _same
         adj = {k: list(v) for k, v in seeds.items()}
         adot: dict[int, list[Any]] = (
             {k: list(v) for k, v in tangent_seeds.items()} if tangent_seeds is not None else {})
@@ -993,24 +1001,27 @@ class _Evaluator:
                 size = len(self.values[src])
                 a = adj.setdefault(src, [mpmath.mpf(0)] * size)
                 for k, i, v in zip(ks, is_, vals, strict=True):
-                    a[i] += g[k] * v
+                    a[i] += mag(g[k] * v)
                 if second:
                     ad = adot.setdefault(src, [mpmath.mpf(0)] * size)
                     jd = local.jdot[gi] if local.jdot is not None else None
                     for n, (k, i, v) in enumerate(zip(ks, is_, vals, strict=True)):
-                        acc = gd[k] * v if gd is not None else 0
+                        acc = mag(gd[k] * v) if gd is not None else 0
                         if jd is not None:
-                            acc += g[k] * jd[n]
+                            acc += mag(g[k] * jd[n])
                         ad[i] += acc
             if side:
                 _take_side(local, "")
         return adj, adot
 
     # -- tangents, for second order ---------------------------------------------------------------
-    def tangents(self, seeds: dict[int, list[Any]], side: str = "") -> None:
+    def tangents(self, seeds: dict[int, list[Any]], side: str = "", absolute: bool = False
+                 ) -> None:
         """Forward tangents of every node and the directional derivative of each local
         partial along them (the local second partials times the tangents). ``side`` takes
-        every kink's left or right value, at first and second order."""
+        every kink's left or right value, at first and second order; ``absolute`` sums the
+        absolute value of each term instead (as ``reverse``)."""
+        mag = abs if absolute else _same
         t: dict[int, list[Any]] = dict(seeds)
         for node in self.graph.nodes:
             if node.kind != "op":
@@ -1028,7 +1039,7 @@ class _Evaluator:
                     continue
                 live = True
                 for k, i, v in zip(ks, is_, vals, strict=True):
-                    out[k] += v * ti[i]
+                    out[k] += mag(v * ti[i])
             if side:
                 _take_side(local, "")
             if live:
@@ -1042,16 +1053,39 @@ class _Evaluator:
             assert c.second is not None
             local.second_sites = []
             if c.kind == "elementwise":
-                local.jdot = self._elementwise_jdot(node, c, local, t, m)
+                local.jdot = self._elementwise_jdot(node, c, local, t, m, mag)
             else:
-                local.jdot = self._structural_jdot(node, c, local, t)
+                local.jdot = self._structural_jdot(node, c, local, t, mag)
             if side:
                 for s2 in local.second_sites:
                     chosen = s2.left if side == "left" else s2.right
                     local.jdot[s2.group][s2.pos] += s2.gain * (chosen - s2.expected)
 
+    def conditioning(self) -> None:
+        """For each op that is not elementwise, the change of its local partials along the
+        absolute values of its own inputs, every term in absolute value (``local.jdot``):
+        how far rounding those inputs by one relative ``eps`` moves its vector-Jacobian
+        product, which no formula for it escapes (a loss's gradient vanishes where two of its
+        terms meet, at values set by the data). An elementwise op's partial has no such
+        excuse: it is judged to a few ULP of its own value, so its ``jdot`` stays empty."""
+        t = {nid: [abs(v) for v in vals] for nid, vals in self.values.items()}
+        for node in self.graph.nodes:
+            if node.kind != "op":
+                continue
+            self.budget.check()
+            local = self.locals[node.id]
+            c = local.compiled
+            local.jdot = None
+            if c is None or c.kind in ("index", "select", "elementwise"):
+                continue
+            with _alarm(self.budget):
+                _second(c, self.backend)
+            local.second_sites = []
+            local.jdot = self._structural_jdot(node, c, local, t, abs)
+
     def _elementwise_jdot(self, node: IRNode, c: _Compiled, local: _Local,
-                          t: dict[int, list[Any]], m: int) -> list[list[Any]]:
+                          t: dict[int, list[Any]], m: int,
+                          mag: Callable[[Any], Any] = _same) -> list[list[Any]]:
         n = c.n_args
         tin = [t.get(i) for i in node.inputs]
         jdot = [[mpmath.mpf(0)] * m for _ in range(n)]
@@ -1080,7 +1114,7 @@ class _Evaluator:
                     if sides is not None and len(sides[0]) == len(sides[1]) == n * n:
                         h = self._second_at(node, local, j, k, gain, sides[0][j * n + jj],
                                             sides[1][j * n + jj], special, args)
-                    acc += h * gain
+                    acc += mag(h * gain)
                 jdot[j][k] = acc
         return jdot
 
@@ -1102,7 +1136,8 @@ class _Evaluator:
         return value
 
     def _structural_jdot(self, node: IRNode, c: _Compiled, local: _Local,
-                         t: dict[int, list[Any]]) -> list[list[Any]]:
+                         t: dict[int, list[Any]], mag: Callable[[Any], Any] = _same
+                         ) -> list[list[Any]]:
         tvar = [t[node.inputs[s]][i] if node.inputs[s] in t else 0 for s, i in c.var_of]
         jdot = [[mpmath.mpf(0)] * len(g[1]) for g in local.groups]
         try:
@@ -1141,7 +1176,7 @@ class _Evaluator:
                                         (b, conv), [])
                 else:
                     h = _edge_value(left, right)[0]
-            jdot[gi][pos] += h * tvar[b]
+            jdot[gi][pos] += mag(h * tvar[b])
         return jdot
 
 

@@ -168,10 +168,8 @@ def _describe(kind: str, j: int, i: int, rows: list[tuple[float, int, int, float
         if e is not None and len(lines) == 2:
             lines.append(f"Greatest ULP error: {e.ulp_error:.3g} at index {out_idx + in_idx} "
                          f"({where}): engine {a!r}, exact {e.exact}")
-            node = verdict.extra.get("node")
-            if node:
-                lines.append(f"node {node['name']} alone: gives {node['engine']!r} where its "
-                             f"exact gradient is {node['exact']!r} ({node['ulp_error']:.3g} ulp)")
+            if verdict.culprit:
+                lines.append(verdict.culprit["message"])
     return "\n".join(lines + ["worst:"] + listed)
 
 

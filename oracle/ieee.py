@@ -157,7 +157,8 @@ def _branches(engine: Any, fn: Callable[..., Any], arrays: list[np.ndarray], dty
             for j, (x, y) in enumerate(zip(at_a[k].flat, at_b[k].flat, strict=True)):
                 if x == y and math.isfinite(x):
                     found[k][j].add(x)
-    return found or [[set()] for _ in range(n)]
+    sizes = [a.size for a, rg in zip(arrays, needs, strict=True) if rg]
+    return found or [[set() for _ in range(size)] for size in sizes]
 
 
 def _limits(engine: Any, fn: Callable[..., Any], arrays: list[np.ndarray], needs: list[bool],

@@ -3,34 +3,56 @@
 An engine adapter records, per op node, the cotangent the engine passed into it and what it
 gave out (``IRNode.cotangent``, ``IRNode.grads``; the values the gradients go to are the
 node's inputs, or ``info["grad_wrt"]`` for a node standing for several ops, such as a custom
-``autograd.Function``). Each such node's exact vector-Jacobian product is taken with the
-engine's own cotangent, so an error upstream does not spread: the node whose gradients are
-furthest, in ULPs, from its exact ones is the one to blame.
+``autograd.Function``). Each such node's exact vector-Jacobian product is taken at the node's
+own inputs (the values the engine computed) with the engine's own cotangent, rounded to the
+gradient's dtype, so an error upstream does not spread and an error a later node hides still
+shows. Each node is judged within a bound that depends only on its op's kind and dtype
+(``oracle.tolerances.engine_tolerance`` for the node alone: an elementwise op's element has one
+term and gets a few ULP; a sum or a matrix product the classical bound from the number and the
+absolute size of its terms, ``oracle.error_terms``). The first wrong node, in the order the
+backward runs, is the one to blame.
 
 >>> import symgrad
 >>> from oracle.engines import engine_for
 >>> x = symgrad.tensor([0.5, -1.0], dtype=symgrad.float64, requires_grad=True)
 >>> rec = engine_for([x]).record(lambda x: x.exp().sum(), [x])
->>> [(b.name, b.ulps) for b in blame(rec.graph)]
-[('ExpBackward0', 0.0), ('SumBackward0', 0.0)]
+>>> [(b.name, b.ulps, b.wrong) for b in blame(rec.graph)]
+[('SumBackward0', 0.0, False), ('ExpBackward0', 0.0, False)]
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from oracle.ir import Graph, IRNode
-from oracle.tolerances import ulp_error
+from oracle.tolerances import engine_tolerance, ulp_error
 
-__all__ = ["Blame", "blame", "worst_node"]
+__all__ = ["Blame", "blame", "first_wrong", "worst_node"]
 
 
 @dataclass
 class Blame:
-    """One node judged alone: the engine's name for it, its IR id, its worst gradient
-    element's ULP error (``index`` into input ``input``), the engine's and the exact value."""
+    """One node judged alone: the engine's name for it, its op and IR id, its worst gradient
+    element (``index`` into input ``input``) with the engine's and the exact value, that
+    element's error and bound in ULPs, and whether the node is wrong (past its bound).
+
+    Attributes:
+        name: The engine's name for the node (``SigmoidBackward0``), or its op.
+        node: The node's id in the IR.
+        ulps: The worst element's error, in ULPs of its dtype from the exact value rounded.
+        input: Which of the node's gradients holds that element.
+        index: The element's index.
+        engine: What the engine's backward gave there.
+        exact: The exact value there (float64).
+        bound_ulps: The element's bound, in ULPs.
+        wrong: Whether some element is past its bound.
+        op: The op the node records.
+        bound: How the bound was sized (see ``oracle.tolerances.engine_tolerance``).
+    """
 
     name: str
     node: int
@@ -39,6 +61,22 @@ class Blame:
     index: tuple[int, ...] = ()
     engine: float = 0.0
     exact: float = 0.0
+    bound_ulps: float = 0.0
+    wrong: bool = False
+    op: str = ""
+    bound: str = field(default="")
+
+    def record(self) -> dict[str, Any]:
+        """The node as a verdict's ``culprit`` record (``reports.records.CULPRIT_FIELDS``).
+
+        >>> Blame("MulBackward0", 3, 9.0, op="mul").record()["grad_fn"]
+        'MulBackward0'
+        """
+        return {"op": self.op, "grad_fn": self.name, "node": self.node,
+                "input": str(self.input), "index": list(self.index),
+                "message": (f"node {self.name} alone: gives {self.engine!r} where its exact "
+                            f"gradient is {self.exact!r} ({self.ulps:.3g} ulp, bound "
+                            f"{self.bound_ulps:.3g})")}
 
 
 def _segment(graph: Graph, node: IRNode, wrt: tuple[int | None, ...]) -> Graph:
@@ -67,48 +105,123 @@ def _segment(graph: Graph, node: IRNode, wrt: tuple[int | None, ...]) -> Graph:
                  [() if w is None else graph.nodes[w].value.shape for w in wrt])
 
 
-def blame(graph: Graph, time_budget: float = 10.0) -> list[Blame]:
-    """Every node of ``graph`` whose backward ran, judged alone (in evaluation order); a node
-    the oracle cannot judge is left out.
+def _ulps(engine: np.ndarray, rounded: np.ndarray, exact: np.ndarray, dtype: str
+          ) -> np.ndarray:
+    """The engine's error in ULPs from the exact value rounded: 0 where they are equal, an
+    infinity where one is finite and the other is not, NaN only where both are NaN."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.where(np.isfinite(rounded), ulp_error(engine, rounded, dtype),
+                       ulp_error(engine, exact, dtype))
+    err = np.where(np.isfinite(engine) != np.isfinite(rounded), math.inf, err)
+    return np.where(engine == rounded, 0.0, err)
+
+
+def _judge(graph: Graph, node: IRNode, time_budget: float) -> Blame | None:
+    """``node`` judged alone, or None when the oracle cannot judge it."""
+    from oracle.error_terms import TermsUnavailable, error_terms
+    from oracle.exact import exact_grad
+
+    wrt = node.info.get("grad_wrt", node.inputs)
+    pairs: list[tuple[int, int, np.ndarray]] = []
+    for k, (w, g) in enumerate(zip(wrt, node.grads, strict=False)):
+        if w is None or g is None or graph.nodes[w].kind == "const":
+            continue
+        same = next((p for p, (_, w2, _) in enumerate(pairs) if w2 == w), None)
+        if same is None:
+            pairs.append((k, w, g))
+        else:
+            # One value in two slots (``x * x``): the exact gradient is the slots' sum.
+            k0, _, g0 = pairs[same]
+            pairs[same] = (k0, w, np.asarray(g0 + g, dtype=g0.dtype))
+    if not pairs:
+        return None
+    segment = _segment(graph, node, tuple(w for _, w, _ in pairs))
+    try:
+        result = exact_grad(segment, None, [node.cotangent], time_budget=time_budget)
+    except Exception:  # noqa: BLE001 - a node the oracle cannot judge is not blamed
+        return None
+    if result.status not in ("ok", "kink") or result.float64 is None:
+        return None
+    depth = segment.depth()
+    terms: Any = None
+    worst = Blame(node.info.get("grad_fn", node.op), node.id, 0.0, op=node.op)
+    most = -1.0
+    for p, ((k, _, g), x) in enumerate(zip(pairs, result.float64, strict=True)):
+        if x is None:
+            continue
+        dtype = str(g.dtype)
+        engine = np.asarray(g, np.float64).reshape(x.shape)
+        exact = np.asarray(x, np.float64)
+        rounded = result.rounded(p, dtype)[0]
+        err = _ulps(engine, rounded, exact, dtype)
+        tol = engine_tolerance(exact, dtype, depth=depth)
+        over = np.nan_to_num(err, nan=0.0) > tol.ulps
+        if over.any() and terms is None:
+            try:
+                terms = error_terms(segment, [node.cotangent], time_budget=time_budget)
+            except TermsUnavailable as e:
+                terms = str(e)
+        if over.any() and isinstance(terms, str):
+            # Past its own value, and its terms out of reach: not judged (never blamed).
+            return None
+        if over.any() and not isinstance(terms, str):
+            mag = terms.magnitudes[p]
+            slack = terms.at_engine[p]
+            tol = engine_tolerance(
+                exact, dtype, depth=depth + math.ceil(math.log2(terms.fan_in)),
+                terms=None if mag is None else np.where(np.isfinite(mag), mag, np.abs(exact)),
+                slack=None if slack is None else np.nan_to_num(np.abs(slack - exact)))
+        excess = np.nan_to_num(err, nan=0.0) / np.maximum(tol.ulps, 1e-300)
+        j = int(np.argmax(excess)) if excess.size else 0
+        if excess.size and float(excess.flat[j]) > most:
+            most = float(excess.flat[j])
+            idx = tuple(int(i) for i in np.unravel_index(j, err.shape)) if err.shape else ()
+            worst = Blame(worst.name, node.id, float(err.flat[j]), k, idx,
+                          float(engine.flat[j]), float(exact.flat[j]),
+                          float(tol.ulps.flat[j]), most > 1, node.op, tol.params["S"])
+    return worst
+
+
+def blame(graph: Graph, time_budget: float = 60.0) -> list[Blame]:
+    """Every node of ``graph`` whose backward ran, judged alone, in the order the backward
+    ran them (the output's first); a node the oracle cannot judge is left out, and so is one
+    output of a backward shared by several (``info["shared_backward"]``: split, unbind).
 
     Args:
         graph: A recorded graph with the engine's per-node cotangents and gradients.
-        time_budget: Seconds the oracle may spend on each node. Defaults to 10.
+        time_budget: Seconds the oracle may spend on each node. Defaults to 60.
 
     Returns:
         One ``Blame`` per node judged.
     """
-    from oracle.exact import exact_grad
-
     found = []
-    for node in graph.nodes:
-        if node.kind != "op" or node.cotangent is None or not node.grads:
+    for node in reversed(graph.nodes):
+        if node.kind != "op" or node.cotangent is None or not node.grads or (
+                node.info.get("shared_backward")):
             continue
-        wrt = node.info.get("grad_wrt", node.inputs)
-        pairs = [(k, w, g) for k, (w, g) in enumerate(zip(wrt, node.grads, strict=False))
-                 if w is not None and g is not None and graph.nodes[w].kind != "const"]
-        if not pairs:
-            continue
-        try:
-            result = exact_grad(_segment(graph, node, tuple(w for _, w, _ in pairs)), None,
-                                [node.cotangent], time_budget=time_budget)
-        except Exception:  # noqa: BLE001, S112 - a node the oracle cannot judge is not blamed
-            continue
-        if result.status not in ("ok",) or result.float64 is None:
-            continue
-        worst = Blame(node.info.get("grad_fn", node.op), node.id, 0.0)
-        for (k, _, g), x in zip(pairs, result.float64, strict=True):
-            if x is None:
-                continue
-            err = ulp_error(np.asarray(g, np.float64), np.asarray(x, np.float64), str(g.dtype))
-            err = np.where(np.isnan(err), 0.0, err)
-            j = int(np.argmax(err)) if err.size else 0
-            if err.size and float(err.flat[j]) > worst.ulps:
-                idx = tuple(int(i) for i in np.unravel_index(j, err.shape)) if err.shape else ()
-                worst = Blame(worst.name, node.id, float(err.flat[j]), k, idx,
-                              float(np.asarray(g, np.float64).flat[j]), float(x.flat[j]))
-        found.append(worst)
+        judged = _judge(graph, node, time_budget)
+        if judged is not None:
+            found.append(judged)
     return found
+
+
+def first_wrong(graph: Graph, time_budget: float = 60.0) -> Blame | None:
+    """The first node, in the order the backward ran, whose own gradient is past its bound.
+
+    Args:
+        graph: A recorded graph with the engine's per-node cotangents and gradients.
+        time_budget: Seconds the oracle may spend on each node. Defaults to 60.
+
+    Returns:
+        That node's ``Blame``, or None when every node judged is right.
+
+    >>> import symgrad
+    >>> from oracle.engines import engine_for
+    >>> x = symgrad.tensor([0.5], dtype=symgrad.float64, requires_grad=True)
+    >>> first_wrong(engine_for([x]).record(lambda x: x.tanh().sum(), [x]).graph) is None
+    True
+    """
+    return next((b for b in blame(graph, time_budget) if b.wrong), None)
 
 
 def worst_node(graph: Graph, threshold: float = 64.0) -> Blame | None:

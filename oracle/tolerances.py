@@ -5,49 +5,32 @@ the machine epsilon ``eps``) through a graph whose longest path has ``depth`` op
 path, one rounding per op forward (the saved values the VJP reads) and one per op backward, each
 relative to the terms then in play. The classical bound for such a computation is
 
-    |engine - exact|  <=  c · (depth + 1) · eps · S  +  c · (depth + 1) · tiny
+    |engine - exact|  <=  c · (depth + 1) · (eps · S + tiny)
 
-where ``S`` is the sum of the absolute values of the terms that make up the gradient (not
-``|exact|``: when terms cancel, their rounding errors do not), ``tiny`` is the dtype's smallest
-subnormal (gradual underflow loses absolute, not relative, accuracy) and ``c = 4`` covers the
-forward and backward rounding of each op with a factor 2 to spare. ``S`` comes from the oracle
-when it reports the absolute terms (``abs_grads``); otherwise it is estimated as
-``max(|exact|, max |exact| over the same input, the check's scale, Σ|g·f|)`` so a small
-element among large ones (the usual sign of cancellation) is judged on the gradient's scale;
-the check's scale is the largest exact element over all inputs; ``Σ|g·f|`` sums the weighted
-outputs the element moves (measured by the finite differences), the size of the terms a
-chain rule like ``g·(1 - tanh²)`` cancels in: without it, a saturated ``tanh`` would be blamed
-for the rounding of its saved result. ``S`` is made of the terms of the mathematics (the
-chain rule through the ops of the graph), not of the terms a VJP's own formula happens to
-sum: a formula that cancels where the mathematics does not is the engine's error, and the
-bound is meant to catch it (atanh's VJP ``g / ((1 - x)(1 + x))`` differentiates to
-``(1 - x) - (1 + x)``, terms near 1 that cancel to ``-2x``: its second order was 59 ULP off
-at ``x = 2**-7`` in float32 against a bound of 45.6, and up to 261666 ULP nearer 0, where
-``1 - x*x`` gives 1 to 3 ULP).
+where ``S`` is the sum of the absolute values of the terms that make up the gradient element
+(not ``|exact|``: when terms cancel, their rounding errors do not), ``tiny`` is the dtype's
+smallest subnormal (gradual underflow loses absolute, not relative, accuracy) and ``c = 4``
+covers the forward and backward rounding of each op with a factor 2 to spare. The bound is the
+element's own, in ULPs of its own exact value: no other element of the tensor and no size of
+the function widens it, so a tail gradient of ``3e-17`` (sigmoid at 38) given as 0, or 44%
+off, fails however large its neighbours are.
 
-**The second order.** There the judged "output" is the Hessian-vector product ``v·∇(Σ g·f)``
-and ``S`` must be the size of the terms the exact second derivative is made of, not of ``f``.
-Adding a constant to ``f`` changes no derivative, so ``|f|`` is such a size only when the
-engine reads a rounded ``f``: a VJP that saves its result (``out``: ``exp``, ``sigmoid``,
-``prod``, ``norm``, ...) computes the first derivative as ``φ(x, out)`` from an ``out``
-rounded relative to ``|out|``, and create_graph differentiates through it, adding
-``∂φ/∂out · out'`` (``norm``: ``g·x/out`` differentiates to ``g·v/out - g·x(x·v)/out³``,
-terms of size ``|g·v|/out`` that cancel where ``x`` is along ``v``; float16's second order of
-``norm`` was 35 ULP off against a terms-only bound of 18). Then ``Σ|g·f| / max(|x|, 1)``
-(the weighted outputs in a derivative's natural unit) stays in ``S``; when no VJP of the
-graph reads its result (``oracle.ir.Graph.reads_results``) every value the VJPs read is an
-input or an intermediate input, whose rounding the chain rule's terms already carry, and
-``S`` is
-``max(|exact|, the input's and the check's largest |exact|)``. With ``|f|`` kept there,
-``acos``, whose value is ``π/2`` near 0 while its second derivative is ``-x(1 - x²)^(-3/2)``,
-got a bound of 2.3 million ULP at ``x = 2**-9`` in float32 (146500 in float64), and its old
-VJP ``-g·rsqrt((1 - x)(1 + x))`` passed though its second order is ``(1 + x) - (1 - x)``
-cancelled (250 ULP off there, 465000 at ``1.2e-6``); on the terms it is judged against 692
-ULP at ``2**-9`` (43 in float64) and fails, while the current formula is 1 to 4 ULP off.
-The first order keeps ``Σ|g·f|`` always: the gradient's own output is ``f``. The bound is
-recorded in ULPs of the
-engine dtype at the exact value (``ulp``), which is how float16 and bfloat16 stay meaningful:
-their ``eps`` (2⁻¹⁰, 2⁻⁷) sets the ULP, not float64's.
+``crosscheck`` first takes ``S = |exact|``. Only an element beyond that bound costs more:
+``oracle.error_terms`` runs the exact chain rule with every term in absolute value, the
+*mathematics'* terms (the chain rule through the ops of the graph, at first order and, for a
+Hessian-vector product, forward over reverse with the second partials), not the terms a VJP's
+own formula happens to sum. A formula that cancels where the mathematics does not is the
+engine's error, and the bound is meant to catch it: sigmoid's VJP written ``out·(1 - out)``, or
+tanh's ``1 - out²``, gives 0 in the tail where the exact value is representable; atanh's VJP
+``g / ((1 - x)(1 + x))`` differentiates to ``(1 - x) - (1 + x)``. The same pass gives the exact
+derivative at the engine's rounded forward values (its distance from the exact derivative is the
+forward's rounding carried through it, which no backward can undo: ``slack``), and the most
+terms one op sums into one element, ``n``, whose ``log2(n)`` roundings join ``depth``. Where the
+terms cannot be had (an op without a meaning, a spent budget) ``S`` falls back to an estimated
+scale (``floor``) and the verdict says so.
+
+The bound is recorded in ULPs of the engine dtype at the exact value (``ulp``), which is how
+float16 and bfloat16 stay meaningful: their ``eps`` (2⁻¹⁰, 2⁻⁷) sets the ULP, not float64's.
 
 **Finite differences against exact.** A central difference with step ``h`` errs by truncation
 ``h²|f'''|/6`` plus rounding ``eps|f|/h`` (float64 ``eps``, ``|f|`` the size of the values
@@ -58,9 +41,9 @@ rounding) stands in, doubled for safety.
 >>> import numpy as np
 >>> tol = engine_tolerance(np.array([1.0, 3.0]), "float32", depth=2)
 >>> tol.ulps.tolist()
-[36.0, 18.0]
+[12.0, 18.0]
 >>> tol.reason
-'c·(depth+1)·eps·S with c=4, depth=2, eps=2^-23 (float32), S=max(|exact|, input scale)'
+'c·(depth+1)·(eps·S + tiny) with c=4, depth=2, eps=2^-23 (float32), S=|exact|'
 """
 
 from __future__ import annotations
@@ -154,17 +137,34 @@ def engine_tolerance(
     depth: int,
     terms: np.ndarray | None = None,
     floor: float | np.ndarray = 0.0,
+    slack: np.ndarray | None = None,
     c: float = C_ENGINE,
 ) -> EngineTolerance:
     """The bound of the module docstring for gradients ``exact`` (float64) of one input.
 
-    ``terms`` is ``S`` (the sum of absolute terms per element) when the oracle knows it;
-    ``floor`` is a lower bound for the estimated ``S``, per element or for all (the caller's
-    scale of the gradient: see the module docstring).
+    ``S`` is each element's own ``|exact|`` unless ``terms`` gives the sum of the absolute
+    values of its terms (``oracle.error_terms``); ``floor`` raises ``S`` to an estimated scale
+    where the terms could not be had; ``slack`` (absolute, per element) is added: the forward's
+    rounding carried through the exact derivative.
+
+    Args:
+        exact: The exact gradient of one input, in float64.
+        dtype: The dtype the engine computed it in.
+        depth: The graph's longest path, in ops (times the order of the derivative).
+        terms: Per element, the sum of the absolute values of its terms. Defaults to None:
+            ``|exact|``.
+        floor: A lower bound for ``S``, per element or for all. Defaults to 0.
+        slack: An absolute amount added per element. Defaults to None.
+        c: The constant of the bound. Defaults to ``C_ENGINE``.
+
+    Returns:
+        The bound per element, absolute and in ULPs of the element's exact value.
 
     >>> tol = engine_tolerance(np.array([1e-6, 1.0]), "bfloat16", depth=1)
-    >>> bool(tol.abs[0] == tol.abs[1])  # judged on the input's scale: cancellation is allowed
-    True
+    >>> tol.ulps.tolist()  # each element in its own ULPs: no other element widens it
+    [8.388608, 8.0]
+    >>> float(engine_tolerance(np.array([0.0]), "float64", depth=0, terms=np.array([2.0])).abs[0])
+    1.7763568394002505e-15
     """
     name = _name(dtype)
     info = finfo(dtype)
@@ -172,21 +172,28 @@ def engine_tolerance(
     finite = np.where(np.isfinite(exact), np.abs(exact), 0.0)
     if terms is not None:
         s = np.maximum(np.abs(np.asarray(terms, dtype=np.float64)), finite)
-        how = "S=sum of |terms| (oracle)"
+        how, which = "S=sum of |terms| (oracle)", "terms"
+    elif np.any(np.asarray(floor) > 0):
+        s = np.maximum(finite, floor)
+        how, which = "S=max(|exact|, estimated scale)", "estimated"
     else:
-        s = np.maximum(np.maximum(finite, float(finite.max(initial=0.0))), floor)
-        how = "S=max(|exact|, input scale)"
+        s = finite
+        how, which = "S=|exact|", "own"
     eps = float(info.eps)
     tiny = float(info.smallest_subnormal)
     factor = c * (depth + 1)
     tol_abs = factor * (eps * s + tiny)
+    if slack is not None:
+        tol_abs = tol_abs + np.asarray(slack, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ulps = tol_abs / ulp(exact, dtype)
-    reason = (f"c·(depth+1)·eps·S with c={c:g}, depth={depth}, "
-              f"eps=2^{int(np.log2(eps))} ({name}), {how}")
-    params = {"kind": "engine-ulp", "formula": "c*(depth+1)*(eps*S + tiny)", "c": c,
-              "depth": depth, "eps": eps, "tiny": tiny, "dtype": name,
-              "S": "oracle" if terms is not None else "max(|exact|, input scale)"}
+    reason = (f"c·(depth+1)·(eps·S + tiny) with c={c:g}, depth={depth}, "
+              f"eps=2^{int(np.log2(eps))} ({name}), {how}"
+              + (", + the forward's rounding through the exact derivative"
+                 if slack is not None else ""))
+    params = {"kind": "engine-ulp", "formula": "c*(depth+1)*(eps*S + tiny)" + (
+                  " + forward rounding" if slack is not None else ""), "c": c,
+              "depth": depth, "eps": eps, "tiny": tiny, "dtype": name, "S": which}
     return EngineTolerance(tol_abs, ulps, reason, params)
 
 

@@ -61,6 +61,10 @@ class Element:
     fd_ulp_error: float | None
     tolerance_ulps: float | None
     status: str
+    # Which size the bound was taken from: "own" (|exact|), "terms" (the chain rule's terms
+    # in absolute value, with the forward's rounding), "estimated" (a scale, the terms being
+    # out of reach).
+    bound: str | None = None
 
 
 @dataclass

@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 
 from reports import graphs
 from reports._status import COLOURS, SEVERITY, dtype_key, number, passed, rank, worst_status
-from reports.records import VERDICT_FIELDS, WHO_IS_WRONG, outcome, write_atomic
+from reports.records import VERDICT_FIELDS, WHO_IS_WRONG, outcome, ulp_summary, write_atomic
 
 # Elements shown per verdict (worst first); the rest are counted, not listed, so a report of a
 # whole catalog stays a few megabytes: a passing check shows its few worst elements.
@@ -125,9 +125,12 @@ def _heatmap(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
             cell["ulp"] = u
         if rank(str(v.get("status"))) < rank(str(cell["first"].get("status"))):
             cell["first"] = v
-    for row in cells.values():
-        for cell in row.values():
+    medians = {(r["op"], r["dtype"], r["order"]): r["median_ulp"]
+               for r in ulp_summary(verdicts)}
+    for op, row in cells.items():
+        for dtype, cell in row.items():
             cell["status"] = worst_status(cell["statuses"])
+            cell["median"] = {order: medians.get((op, dtype, order)) for order in (1, 2)}
     return {"dtypes": dtypes, "rows": sorted(cells.items())}
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import statistics
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ from typing import Any
 
 __all__ = ["SCHEMA", "SEVERITY", "FAILING", "UNJUDGED", "PASSING", "WHO_IS_WRONG",
            "EXIT_CODES", "RecordError", "Results", "outcome", "passed", "exit_code",
-           "check_record", "read_results", "dump_results", "json_safe", "write_atomic"]
+           "check_record", "read_results", "dump_results", "ulp_summary", "json_safe",
+           "write_atomic"]
 
 SCHEMA = "symgrad-results/1"
 
@@ -176,6 +178,7 @@ ELEMENT_FIELDS: dict[str, tuple[bool, str, Callable[[Any], bool]]] = {
     "fd_ulp_error": (True, "a number or null", _optional(_is_number)),
     "tolerance_ulps": (True, "a number or null", _optional(_is_number)),
     "status": (True, "a string", _is_str),
+    "bound": (False, "a string or null", _optional(_is_str)),
 }
 # ``culprit``: the first wrong node of the graph, when a judge names one.
 CULPRIT_FIELDS: dict[str, tuple[bool, str, Callable[[Any], bool]]] = {
@@ -295,7 +298,7 @@ def _load(path: Path) -> dict[str, Any]:
         raise RecordError(f"{path}: not a symgrad results file (schema {_show(schema)}; "
                           f"expected {SCHEMA!r})")
     for name in doc:
-        if name not in ("schema", "run", "verdicts"):
+        if name not in ("schema", "run", "verdicts", "summary"):
             raise RecordError(f"{path}: unknown field {name!r}")
     if not isinstance(doc.get("run", {}), dict):
         raise RecordError(f"{path}: run: expected an object, got {_show(doc['run'])}")
@@ -377,8 +380,51 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def _ulps_of(element: Any) -> float | None:
+    u = element.get("ulp_error") if isinstance(element, dict) else None
+    if isinstance(u, str):
+        u = float(u) if u in ("inf", "nan") else None
+    return float(u) if isinstance(u, int | float) and not isinstance(u, bool) and not (
+        math.isnan(u)) else None
+
+
+def ulp_summary(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The engine's error per op, dtype and order: the median and the worst ULP error over
+    every judged element of those checks (a check of more than ``MAX_ELEMENTS`` elements
+    keeps its worst, so its median leans high), and the check holding the worst.
+
+    Args:
+        records: Verdict records (as in ``results.json``).
+
+    Returns:
+        One row per op, dtype and order, sorted by them: ``op``, ``dtype``, ``order``,
+        ``elements``, ``median_ulp``, ``worst_ulp``, ``worst_check``.
+
+    >>> ulp_summary([{"id": "a", "op": "exp", "dtype": "float32", "order": 1,
+    ...               "elements": [{"ulp_error": 0}, {"ulp_error": 1}, {"ulp_error": 3}]}])
+    [{'op': 'exp', 'dtype': 'float32', 'order': 1, 'elements': 3, 'median_ulp': 1.0, \
+'worst_ulp': 3.0, 'worst_check': 'a'}]
+    """
+    cells: dict[tuple[str, str, int], list[tuple[float, str]]] = {}
+    for r in records:
+        key = (str(r.get("op")), str(r.get("dtype")), int(r.get("order") or 1))
+        for e in r.get("elements") or []:
+            u = _ulps_of(e)
+            if u is not None:
+                cells.setdefault(key, []).append((u, str(r.get("id"))))
+    rows = []
+    for (op, dtype, order), found in sorted(cells.items()):
+        worst = max(found)
+        rows.append({"op": op, "dtype": dtype, "order": order, "elements": len(found),
+                     "median_ulp": float(statistics.median(u for u, _ in found)),
+                     "worst_ulp": worst[0], "worst_check": worst[1]})
+    return rows
+
+
 def dump_results(run: dict[str, Any], records: list[dict[str, Any]]) -> str:
-    """A results file's text: standard JSON, nan and infinities as strings.
+    """A results file's text: standard JSON, nan and infinities as strings, with the
+    ``summary`` of the engine's error per op, dtype and order (``ulp_summary``), which a
+    merge computes again from the verdicts.
 
     Args:
         run: What the run was (command, versions, options, shard).
@@ -387,7 +433,8 @@ def dump_results(run: dict[str, Any], records: list[dict[str, Any]]) -> str:
     >>> dump_results({}, [{"id": "a", "max_ulp_error": float("nan")}]).count('"nan"')
     1
     """
-    doc = {"schema": SCHEMA, "run": run, "verdicts": records}
+    doc = {"schema": SCHEMA, "run": run, "verdicts": records,
+           "summary": {"ulp_error": ulp_summary(records)}}
     return json.dumps(json_safe(doc), indent=1, allow_nan=False)
 
 

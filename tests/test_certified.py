@@ -241,3 +241,26 @@ def test_a_verdicts_exact_value_does_not_depend_on_mpmaths_global_precision():
         mpmath.mp.dps = saved
     # exp(-0.734375) to 40 digits, from mpmath at 60 digits written out here.
     assert strings[0] == strings[1] == "0.4798052435596775304390357660235938813242"
+
+
+def test_an_integer_constant_under_a_function_is_a_ball_in_the_array_form():
+    # gelu's tanh form holds sqrt(2): arb's sqrt of the bare int 2 gave NaN, the certified
+    # path gave up, and the general path's 50 digits cancelled 1 + tanh(-113) to an exact 0.
+    import mpmath
+
+    from oracle.arb_lambdify import arb_lambdify_arrays
+
+    x = sympy.Symbol("x", real=True)
+    f = arb_lambdify_arrays([x], [sympy.sqrt(2) * x])
+    (got,) = f(np.array([flint.arb(3)], dtype=object))
+    assert got[0].contains(3 * flint.arb(2).sqrt()) and got[0].rad() < 1e-14
+    t = symgrad.tensor([-12.0], dtype=symgrad.float64, requires_grad=True)
+    r = oracle.exact_grad(symgrad.nn.functional.gelu(t, approximate="tanh").sum(), t)
+    with mpmath.workdps(200):
+        c = mpmath.sqrt(2 / mpmath.pi)
+        k = mpmath.mpf(44715) / 10**6
+        two_u = 2 * c * (-12 + k * (-12) ** 3)
+        s = 1 / (1 + mpmath.exp(-two_u))
+        want = s * (1 - 12 * (1 - s) * 2 * c * (1 + 3 * k * 144))
+    assert r.certified is not None
+    assert float(r.float64[0][0]) == pytest.approx(float(want), rel=1e-15) and want < 0

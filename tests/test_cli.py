@@ -143,6 +143,8 @@ def test_skeleton_a_wrong_mul_vjp_fails_the_job_and_names_the_engine(tmp_path, m
         # the catalog's largest values FD overflows: the others are compared.
         for e in (e for e in bad if e["exact"] is not None and isinstance(e["fd"], float)):
             exact = float(e["exact"])
+            if not e["fd_error_estimate"] <= 1e-9 * max(1.0, abs(exact)):
+                continue  # FD could not settle this one (a catalog point where it cancels)
             # FD and the exact answer agree; the engine is the one that is off.
             assert abs(e["fd"] - exact) <= 1e-6 * max(1.0, abs(exact))
             assert abs(e["engine"] - exact) > 1e-3 * max(1.0, abs(exact))

@@ -17,6 +17,7 @@ import pytest
 from test_registry import draw_inputs
 
 import symgrad
+from oracle.torch_calls import TORCH
 from symgrad import _dtypes
 from symgrad.ops.registry import REGISTRY, apply
 
@@ -208,7 +209,7 @@ def torch_outcome(name: str, d: str, sample_index: int) -> tuple[str, Any]:
     arrays = draw_inputs(op, sample_index, getattr(symgrad, d))
     scope = {"torch": torch, **dict(zip(op.args, map(to_torch, arrays), strict=True)),
              **op.samples[sample_index].attrs}
-    return outcome(lambda: eval(op.extra["torch"], scope))
+    return outcome(lambda: eval(TORCH[op.name], scope))
 
 
 @needs_torch

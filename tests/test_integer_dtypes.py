@@ -9,6 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import symgrad
+from oracle.torch_calls import TORCH
 from symgrad import _dtypes
 from symgrad.ops.registry import REGISTRY, apply
 from symgrad.testing.strategies import float_dtypes, integral_dtypes, keyed, op_cases
@@ -49,7 +50,7 @@ def _binary_float_ops() -> list[str]:
     return sorted(n for n, op in REGISTRY.items()
                   if op.kind == "elementwise" and len(op.args) == 2 and op.vjp is not None
                   and not op.attrs and set(op.args) <= set(op.differentiable)
-                  and op.dtype_rule != "bool" and "torch" in op.extra
+                  and op.dtype_rule != "bool" and op.name in TORCH
                   and all(d in op.dtypes for d in _dtypes.FLOATING)
                   and not op.domain and not any(s.make for s in op.samples))
 
@@ -81,7 +82,7 @@ def test_mixed_integer_float_promote_as_torch_and_grad_only_floats(name):
                  if a.dtype.is_floating_point else torch.from_numpy(np.array(a._data))
                  for a in args]
         try:
-            expected = eval(op.extra["torch"], {"torch": torch,  # noqa: S307
+            expected = eval(TORCH[op.name], {"torch": torch,  # noqa: S307
                                                 **dict(zip(op.args, targs, strict=True))})
         except RuntimeError:
             # PyTorch refuses the mix (bool - float): not a promotion case.

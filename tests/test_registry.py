@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import symgrad
+from oracle.torch_calls import TORCH
 from symgrad import _dtypes
 from symgrad.ops.registry import REGISTRY, Domain, OpDef, apply
 from symgrad.testing.samples import make_samples
@@ -184,7 +185,7 @@ def test_declaration(name: str) -> None:
         assert isinstance(domain, Domain) and domain.low < domain.high
     for kink in op.kinks:
         assert kink.arg in op.args and kink.convention in ("left", "right", "mean", "zero", "one")
-    expr = op.extra.get("torch")
+    expr = TORCH.get(op.name)
     assert isinstance(expr, str), f"{name} declares no torch= expression"
     compile(expr, f"<{name}.torch>", "eval")
     for sample in op.samples:

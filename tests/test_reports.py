@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -14,6 +15,7 @@ from reports import write_reports
 from reports.html import render_html, sanitize_mathml
 from reports.junit import render_junit
 from reports.plots import ulp_histograms
+from reports.records import dump_results
 from reports.terminal import print_summary
 
 EVIL = '<script>alert("x")</script>'
@@ -113,8 +115,27 @@ def test_heat_map_cell_shows_the_worst_status_and_largest_error():
     html = render_html({}, verdicts)
     table = html[html.index('<table class="heat">'):]
     table = table[:table.index("</table>")]
-    cells = re.findall(r'<td class="cell"[^>]*>\s*<a [^>]*>([^<]*)<br>([^<]*)</a>', table)
+    cells = re.findall(r'<td class="cell"[^>]*>\s*<a [^>]*>([^<]*)<br>[^<]*<br>worst ([^<]*)</a>',
+                       table)
     assert cells == [("engine-wrong", "512 ulp")]
+
+
+def test_heat_map_and_results_give_the_median_error_per_op_dtype_and_order():
+    # Medians of 0, 1, 3, 4 (first order) and of 2 alone (second order), worked by hand.
+    first = [record("ok", elements=[element(0.0), element(3.0)]),
+             record("ok", i=1, elements=[element(4.0), element(1.0)])]
+    second = record("ok", i=2, elements=[element(2.0)])
+    second.update(check="gradgrad", order=2)
+    other = record("ok", dtype="float64", i=3, elements=[element(7.0)])
+    html = render_html({}, [*first, second, other])
+    table = html[html.index('<table class="heat">'):]
+    medians = re.findall(r"<br>median ([^<]*)<br>", table[:table.index("</table>")])
+    assert medians == ["2 / 2", "7"]
+    doc = json.loads(dump_results({}, [*first, second, other]))
+    rows = {(r["op"], r["dtype"], r["order"]): (r["median_ulp"], r["worst_ulp"], r["elements"])
+            for r in doc["summary"]["ulp_error"]}
+    assert rows == {("mul", "float32", 1): (2.0, 4.0, 4), ("mul", "float32", 2): (2.0, 2.0, 1),
+                    ("mul", "float64", 1): (7.0, 7.0, 1)}
 
 
 def test_terminal_summary_counts_and_worst(capsys):

@@ -82,9 +82,11 @@ def test_reproducer_uses_torch_only_and_reproduces_torch():
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
 def test_known_correct_torch_function_passes_in_every_dtype(dtype):
+    # Pre-activations within ±1.5, where PyTorch's tanh' = 1 - y² holds to a few ULP: at 6.5
+    # (this seed's weights unscaled) it is 2,150 ULP off in float64, and the judge says so.
     torch.manual_seed(0)
-    w = torch.randn(4, 3).to(dtype)
-    b = torch.randn(3).to(dtype)
+    w = (torch.randn(4, 3) * 0.25).to(dtype)
+    b = (torch.randn(3) * 0.25).to(dtype)
     x = torch.tensor([[0.5, -1.0, 0.25, 2.0], [1.5, 0.75, -0.5, 0.125]], dtype=dtype,
                      requires_grad=True)
 

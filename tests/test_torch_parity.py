@@ -23,6 +23,7 @@ torch = pytest.importorskip("torch")
 from test_registry import differentiable_args, draw_inputs  # noqa: E402
 
 import symgrad  # noqa: E402
+from oracle.torch_calls import TORCH  # noqa: E402
 from symgrad.ops.registry import REGISTRY, apply  # noqa: E402
 
 torch.set_num_threads(1)
@@ -100,7 +101,7 @@ def test_op_matches_torch(name: str, d: symgrad.dtype, sample_index: int) -> Non
     if case in DELIBERATE:
         pytest.skip(DELIBERATE[case])
     op = REGISTRY[name]
-    expr = op.extra.get("torch")
+    expr = TORCH.get(op.name)
     assert isinstance(expr, str), f"{name} declares no torch= expression"
     attrs = op.samples[sample_index].attrs
     arrays = draw_inputs(op, sample_index, d)

@@ -460,12 +460,47 @@ class _Reader:
                 continue
             ins = tuple(self.value_node(x, "const") if not isinstance(x, Node)
                         else self.ids[id(x)] for x in node.inputs)
-            nid = len(self.nodes)
-            self.nodes.append(_op_node(node, nid, ins, [self.nodes[i] for i in ins]))
+            nid = self.through_forward(node, ins) if _opaque_function(node) else None
+            if nid is None:
+                nid = len(self.nodes)
+                self.nodes.append(_op_node(node, nid, ins, [self.nodes[i] for i in ins]))
             self.ids[id(node)] = nid
             self.keep.append(node)
             self.engine_nodes.append((node, nid))
         return self.ids[id(root)]
+
+
+    def through_forward(self, node: Any, ins: tuple[int, ...]) -> int | None:
+        """A custom Function without a ``sympy`` method, recorded through the ops its own
+        ``forward`` runs: rerun with grad on fresh leaves standing for its inputs, read into the
+        IR, the last op standing for the whole call (``info["grad_wrt"]``: the engine's
+        cotangent and the Function's ``backward``'s gradients are judged against the exact
+        derivative of what the forward computes). None when the forward leaves the graph (a
+        detour through NumPy) or gives another value than the engine recorded."""
+        leaves = [Tensor._make(np.array(self.nodes[i].value), True, None) for i in ins]
+        try:
+            out = _forward_output(node, leaves, grad=True)
+        except Exception:  # noqa: BLE001 - a forward that cannot rerun keeps the opaque node
+            return None
+        if out.grad_fn is None:
+            return None
+        for leaf, i in zip(leaves, ins, strict=True):
+            self.ids[id(leaf._accumulator(keep=True))] = i
+            self.keep.append(leaf)
+        self.keep.append(out)
+        nid = self.visit(out.grad_fn)
+        last = self.nodes[nid]
+        if last.kind != "op" or nid in ins or not np.array_equal(
+                last.value, _rerun(node, [self.nodes[i].value for i in ins]), equal_nan=True):
+            return None
+        last.info.update(grad_fn=node.name(), grad_wrt=ins, through=node.op.name)
+        return nid
+
+
+def _opaque_function(node: Any) -> bool:
+    """A custom Function whose meaning the judge has only through its forward's ops."""
+    return node.op.kind == "function" and getattr(
+        node.op.extra.get("function"), "sympy", None) is None
 
 
 def _op_node(node: Any, nid: int, ins: tuple[int, ...], sources: list[IRNode]) -> IRNode:
@@ -496,22 +531,28 @@ def _op_node(node: Any, nid: int, ins: tuple[int, ...], sources: list[IRNode]) -
 def _rerun(node: Any, values: list[Any]) -> np.ndarray:
     """The node's result: its forward rerun on the values its inputs had (symgrad's kernels
     are NumPy's, deterministic), without recording."""
-    op = node.op
     tensors = [Tensor._make(np.array(v), False, None) for v in values]
     with symgrad.no_grad():
-        if op.kind != "function":
-            return np.array(apply(op, *tensors, **node.attrs)._data)
-        cls = op.extra["function"]
-        args: list[Any] = []
-        tensors_left = iter(tensors)
-        for i in range(len(node._positions) + len(node.attrs)):
-            args.append(next(tensors_left) if i in node._positions else node.attrs[f"arg{i}"])
-        ctx = cls._backward_cls(tuple(i in node._positions for i in range(len(args))))
+        if node.op.kind != "function":
+            return np.array(apply(node.op, *tensors, **node.attrs)._data)
+        return np.array(_forward_output(node, tensors)._data)
+
+
+def _forward_output(node: Any, tensors: list[Tensor], grad: bool = False) -> Tensor:
+    """A custom Function node's differentiable output, its ``forward`` rerun on ``tensors``
+    (recording its ops when ``grad``)."""
+    cls = node.op.extra["function"]
+    args: list[Any] = []
+    tensors_left = iter(tensors)
+    for i in range(len(node._positions) + len(node.attrs)):
+        args.append(next(tensors_left) if i in node._positions else node.attrs[f"arg{i}"])
+    ctx = cls._backward_cls(tuple(i in node._positions for i in range(len(args))))
+    with symgrad.enable_grad() if grad else symgrad.no_grad():
         result = cls.forward(ctx, *args)
     outs = result if isinstance(result, tuple) else (result,)
     floating = [o for o in outs if isinstance(o, Tensor) and o.is_floating_point()
                 and not any(o is n for n in ctx._non_differentiable)]
-    return np.array(floating[0]._data)
+    return floating[0]
 
 
 ADAPTER = SymgradEngine()

@@ -253,6 +253,10 @@ class _Recorder(TorchDispatchMode):
         wrt = [self._end(nxt, nr) for nxt, nr in fn.next_functions]
         for nid, _ in outs:
             node = self.nodes[nid]
+            if len(outs) > 1:
+                # One backward for several outputs (split, unbind): its gradients answer all
+                # their cotangents at once, so no one output's node can be judged alone.
+                node.info["shared_backward"] = len(outs)
             if isinstance(fn, BackwardCFunction) or not set(wrt) - {None} <= set(node.inputs):
                 node.info["grad_wrt"] = tuple(wrt)
         slots = {nid: [wrt.index(i) if i in wrt and "grad_wrt" not in self.nodes[nid].info

@@ -20,11 +20,21 @@ Four kinds of meaning:
 
 A custom ``autograd.Function`` gets its meaning from a ``sympy`` static method taking the
 Function's arguments in order (tensors as NumPy object arrays of SymPy expressions, other
-arguments as given) and returning the output (an array of expressions, or one expression).
+arguments as given) and returning the output (an array of expressions, or one expression). A
+method written for one element is applied element by element when it fails on whole arrays:
+
+    class SoftPlus(symgrad.autograd.Function):
+        ...
+        @staticmethod
+        def sympy(x):
+            return sympy.log(1 + sympy.exp(x))
+
+A Function without a ``sympy`` method is judged through the ops its own ``forward`` runs.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -179,8 +189,40 @@ def call_meaning(meaning: Meaning, node: Any, arrays: list[Any]) -> Any:
     if meaning.custom:
         slots = {int(n[3:]): a for n, a in zip(node.arg_names, arrays, strict=True)}
         slots.update({int(k[3:]): v for k, v in node.attrs.items()})
-        return meaning.fn(*(slots[i] for i in sorted(slots)))
+        args = [slots[i] for i in sorted(slots)]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SymPy's on arrays in Add, before it raises
+                out = meaning.fn(*args)
+            if isinstance(out, sympy.Basic) and any(
+                    isinstance(a, sympy.NDimArray) for a in sympy.preorder_traversal(out)):
+                # sympy.exp(array) makes an expression of the array, not an array.
+                raise TypeError("a sympy method written for one element")
+            return out
+        except (TypeError, AttributeError, ValueError) as whole:
+            return _element_by_element(meaning.fn, args, node, whole)
     return meaning.fn(*arrays, **node.attrs)
+
+
+def _element_by_element(fn: Callable[..., Any], args: list[Any], node: Any,
+                        whole: Exception) -> np.ndarray:
+    """A custom Function's ``sympy`` method written for one element (``sympy.log(1 +
+    sympy.exp(x))``), applied to each element of its broadcast tensor arguments; ``whole``,
+    the error the method raised on whole arrays, is raised again where that cannot be (the
+    output's shape is not the arguments' broadcast shape: the method is no elementwise one)."""
+    arrays = [i for i, a in enumerate(args) if isinstance(a, np.ndarray)]
+    out_shape = np.broadcast_shapes(*(args[i].shape for i in arrays)) if arrays else ()
+    value = getattr(node, "value", None)
+    if not arrays or (value is not None and tuple(value.shape) != tuple(out_shape)):
+        raise whole
+    spread = {i: np.broadcast_to(args[i], out_shape) for i in arrays}
+    out = np.empty(out_shape, dtype=object)
+    for idx in np.ndindex(*out_shape):
+        one = fn(*(spread[i][idx] if i in spread else a for i, a in enumerate(args)))
+        if not isinstance(one, sympy.Basic | int | float):
+            raise whole
+        out[idx] = one
+    return out
 
 
 class Ref:

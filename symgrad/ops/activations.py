@@ -40,10 +40,10 @@ def _sym(name: str) -> Any:
     return getattr(symgrad, name)
 
 
-def _erf_np(x: np.ndarray) -> np.ndarray:
-    from math import erf
+def _erfc_np(x: np.ndarray) -> np.ndarray:
+    from math import erfc
 
-    return np.vectorize(erf, otypes=[x.dtype])(x) if x.ndim else np.asarray(erf(x), x.dtype)
+    return np.vectorize(erfc, otypes=[x.dtype])(x) if x.ndim else np.asarray(erfc(x), x.dtype)
 
 
 def _zero(self: np.ndarray) -> np.ndarray:
@@ -59,8 +59,7 @@ RELU = defop("relu", "ReluBackward0",
              # input passes its gradient through as PyTorch's does.
              vjp=lambda g, out: where(out <= 0, 0.0, g), dtype_rule="same",
              kinks=(Kink("self", "self == 0", _zero, "zero"),), samples=_ONE,
-             refuses=refuse((_dtypes.bool,), "Boolean inputs not supported for relu"),
-             torch="torch.relu(self)")
+             refuses=refuse((_dtypes.bool,), "Boolean inputs not supported for relu"))
 # NOTE: at 0 the slope is negative_slope (PyTorch tests self > 0). float16 and bfloat16 compute
 # in float32, with negative_slope in float32 (not rounded to the dtype), as PyTorch's kernel.
 LEAKY_RELU = defop(
@@ -70,8 +69,7 @@ LEAKY_RELU = defop(
     vjp=lambda g, self, *, negative_slope: where(self > 0, g, g * negative_slope),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
     samples=(Sample(((2, 3),), {"negative_slope": 0.01}), Sample(((4,),), {"negative_slope": 0.2})),
-    refuses=not_implemented("leaky_relu_cpu", NOT_FLOATING),
-    torch="torch.nn.functional.leaky_relu(self, negative_slope)")
+    refuses=not_implemented("leaky_relu_cpu", NOT_FLOATING))
 # NOTE: at 0 the slope is alpha (the left one), PyTorch's elu_backward tests self > 0.
 ELU = defop(
     "elu", "EluBackward0",
@@ -82,8 +80,7 @@ ELU = defop(
                                         g),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
     samples=(Sample(((2, 3),), {"alpha": 1.0}), Sample(((4,),), {"alpha": 0.5})),
-    refuses=not_implemented("elu_cpu", NOT_FLOATING),
-    torch="torch.nn.functional.elu(self, alpha)")
+    refuses=not_implemented("elu_cpu", NOT_FLOATING))
 
 
 # -- smooth activations ---------------------------------------------------------------------------
@@ -95,29 +92,62 @@ def _gelu(self: np.ndarray, approximate: str) -> np.ndarray:
     if approximate == "tanh":
         return (0.5 * self * (1 + np.tanh(_GELU_C * (self + 0.044715 * self ** 3)))).astype(
             self.dtype)
-    return (0.5 * self * (1 + _erf_np((self * _SQRT_HALF).astype(np.float64)))).astype(self.dtype)
+    return (0.5 * self * _erfc_np((self * -_SQRT_HALF).astype(np.float64))).astype(self.dtype)
 
 
 # NOTE: 0.5 (1 + t) and 1 - t*t (t = tanh u) cancel where t is near -1 or +1 (float64's second
 # derivative was 24k ULP off at x = 4.96); they are sigmoid(2u) and 4 sigmoid(2u) sigmoid(-2u),
 # which do not. Narrow dtypes are worked in float64 (x**3 overflows float16 at 41; the erf form's
-# sum was 4.9 ULP off in bfloat16) and rounded once.
+# sum was 4.9 ULP off in bfloat16) and rounded once. The erf form's Phi(x) is erfc(-x / sqrt 2) / 2,
+# not (1 + erf(x / sqrt 2)) / 2, which cancels for x < 0 (gelu'(-5) was 13,900 ULP off in float64).
+# sqrt(2 / pi) and 0.044715 to the long double's precision (parsed from decimal strings).
+_GELU_C_LONG = np.longdouble("0.79788456080286535587989211986876373695")
+_GELU_K_LONG = np.longdouble("0.044715")
+_SQRT_HALF_LONG = np.longdouble("0.70710678118654752440084436210484903928")
+
+
+def _gelu_tanh_slope_long(x: np.ndarray) -> np.ndarray:
+    """gelu'(x), tanh form, in the platform's long double (64 bits of mantissa on x86-64)."""
+    wide = x.astype(np.longdouble)
+    two_u = 2 * _GELU_C_LONG * (wide + _GELU_K_LONG * wide ** 3)
+    slope = 2 * _GELU_C_LONG * (1 + 3 * _GELU_K_LONG * wide * wide)
+    up = 1 / (1 + np.exp(-two_u))
+    down = 1 / (1 + np.exp(two_u))
+    return up * (1 + wide * down * slope)
+
+
 def _gelu_vjp(g: Tensor, self: Tensor, *, approximate: str) -> Tensor:
     if approximate == "tanh":
         g, x = _wide(g), _wide(self)
         two_u = 2 * _GELU_C * (x + 0.044715 * x ** 3)
         slope = 2 * _GELU_C * (1 + 3 * 0.044715 * x * x)
-        return g * (_sym("sigmoid")(two_u) * (1 + x * _sym("sigmoid")(-two_u) * slope))
+        d = _sym("sigmoid")(two_u) * (1 + x * _sym("sigmoid")(-two_u) * slope)
+        # sigmoid(2u) amplifies the float64 rounding of 2u (and of c and 0.044715) by |2u|:
+        # 24 ULP at x = -7, 45 at -9.5. The long double's value less this one is rounding, a
+        # constant to the second order, which keeps the float64 graph's derivative.
+        lost = (_gelu_tanh_slope_long(x._data) - d._data).astype(np.float64)
+        return g * (d + Tensor._make(lost, False, None))
     g, self = _wide(g), _wide(self)
-    cdf = 0.5 * (1 + _sym("erf")(self * _SQRT_HALF))
-    return g * (cdf + self * exp(-0.5 * self * self) * _INV_SQRT_2PI)
+    a = self * -_SQRT_HALF
+    q = -0.5 * self * self
+    d = 0.5 * _sym("erfc")(a) + self * exp(q) * _INV_SQRT_2PI
+    return g * (d + Tensor._make(_gelu_erf_rounding(self._data, a._data, q._data), False, None))
+
+
+def _gelu_erf_rounding(x: np.ndarray, a: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """What float64 loses in gelu'(x) = erfc(a) / 2 + x exp(q) / sqrt(2 pi) by rounding
+    a = -x / sqrt 2 and q = -x^2 / 2, which erfc and exp amplify by 2a^2 and |q| (16 ULP at
+    x = -5.7), to first order in the long double's residues, as a constant (as the tanh form's)."""
+    wide = x.astype(np.longdouble)
+    da = (wide * -_SQRT_HALF_LONG - a).astype(np.float64)
+    dq = (np.longdouble(-0.5) * wide * wide - q).astype(np.float64)
+    return -da * np.exp(-a * a) / math.sqrt(math.pi) + x * np.exp(q) * dq * _INV_SQRT_2PI
 
 
 GELU = defop("gelu", "GeluBackward0", _gelu_forward, vjp=_gelu_vjp, dtype_rule="same",
              samples=(Sample(((2, 3),), {"approximate": "none"}),
                       Sample(((2, 3),), {"approximate": "tanh"})),
-             refuses=not_implemented("GeluKernelImpl", NOT_FLOATING),
-             torch="torch.nn.functional.gelu(self, approximate=approximate)")
+             refuses=not_implemented("GeluKernelImpl", NOT_FLOATING))
 # NOTE: silu' = s(x) (1 + x s(-x)) with the sigmoid op, whose own VJP stays finite (1 / (1 + e**-x)
 # differentiated again is inf / inf = nan once e**-x overflows: float16 at x = -12); narrow dtypes
 # are worked in float64, where s(x) is not a subnormal of a few bits, and rounded once.
@@ -128,8 +158,7 @@ def _silu_vjp(g: Tensor, x: Tensor) -> Tensor:
 SILU = defop("silu", "SiluBackward0",
              lambda self: _f32(lambda x: x / (1 + np.exp(-x)), self),
              vjp=lambda g, self: _silu_vjp(_wide(g), _wide(self)),
-             dtype_rule="same", samples=_ONE, refuses=not_implemented("silu_cpu", NOT_FLOATING),
-             torch="torch.nn.functional.silu(self)")
+             dtype_rule="same", samples=_ONE, refuses=not_implemented("silu_cpu", NOT_FLOATING))
 
 
 def _softplus_forward(self: np.ndarray, *, beta: float, threshold: float) -> np.ndarray:
@@ -156,8 +185,7 @@ SOFTPLUS = defop(
              Sample(((4,),), {"beta": 2.0, "threshold": 1.0})),
     kinks=(Kink("self", "self * beta == threshold", lambda self, *, beta=1.0, threshold=20.0:
                 self * beta == threshold, "left"),),
-    refuses=not_implemented("softplus_cpu", NOT_FLOATING),
-    torch="torch.nn.functional.softplus(self, beta, threshold)")
+    refuses=not_implemented("softplus_cpu", NOT_FLOATING))
 
 
 # -- softmax --------------------------------------------------------------------------------------
@@ -255,13 +283,11 @@ _DIM = (Sample(((2, 3),), {"dim": 1}), Sample(((2, 3),), {"dim": 0}), Sample(((4
 SOFTMAX = defop("softmax", "SoftmaxBackward0",
                 lambda self, *, dim: _softmax_np(self, dim),
                 vjp=_softmax_vjp, dtype_rule="same", kind="reduction", samples=_DIM,
-                refuses=not_implemented(_softmax_kernel("softmax"), NOT_FLOATING),
-                torch="torch.softmax(self, dim)")
+                refuses=not_implemented(_softmax_kernel("softmax"), NOT_FLOATING))
 LOG_SOFTMAX = defop("log_softmax", "LogSoftmaxBackward0",
                     lambda self, *, dim: _log_softmax_np(self, dim),
                     vjp=_log_softmax_vjp, dtype_rule="same", kind="reduction", samples=_DIM,
-                    refuses=not_implemented(_softmax_kernel("log_softmax"), NOT_FLOATING),
-                    torch="torch.log_softmax(self, dim)")
+                    refuses=not_implemented(_softmax_kernel("log_softmax"), NOT_FLOATING))
 
 
 # -- losses ---------------------------------------------------------------------------------------
@@ -314,9 +340,7 @@ NLL_LOSS = defop("nll_loss", "NllLossBackward0", _nll_forward, vjp=_nll_vjp, dty
                                for r in ("mean", "sum", "none")),
                  refuses=not_implemented(lambda self, target, **_: "nll_loss_out_frame"
                                          if self.ndim <= 2 else "nll_loss2d_forward_out_frame",
-                                         NOT_FLOATING),
-                 torch="torch.nn.functional.nll_loss(self, target, reduction=reduction, "
-                       "ignore_index=ignore_index)")
+                                         NOT_FLOATING))
 
 
 def _reduce_np(x: np.ndarray, reduction: str) -> np.ndarray:
@@ -335,8 +359,7 @@ _REDUCTIONS = tuple(Sample(((2, 3), (2, 3)), {"reduction": r}) for r in ("mean",
 MSE_LOSS = defop("mse_loss", "MseLossBackward0",
                  lambda self, target, *, reduction: _reduce_np((self - target) ** 2, reduction),
                  vjp=_mse_vjp, kind="loss", samples=_REDUCTIONS,
-                 refuses=not_implemented("mse_cpu", NOT_FLOATING),
-                 torch="torch.nn.functional.mse_loss(self, target, reduction=reduction)")
+                 refuses=not_implemented("mse_cpu", NOT_FLOATING))
 
 
 @expose()

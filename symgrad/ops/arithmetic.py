@@ -101,7 +101,7 @@ _ALPHA = (Sample(((2, 3), (2, 3)), {"alpha": 1}), Sample(((2, 3), (3,)), {"alpha
 ADD = defop("add", "AddBackward0", lambda self, other, *, alpha: self + (alpha * other).astype(
             other.dtype, copy=False) if alpha != 1 else self + other,
             vjp=lambda g, *, alpha: (g, g * alpha if alpha != 1 else g), dtypes=ARITH,
-            samples=_ALPHA, torch="torch.add(self, other, alpha=alpha)")
+            samples=_ALPHA)
 _BOOL_SUBTRACTION = refuse(_BOOL, "Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
 SUB = defop("sub", "SubBackward0", lambda self, other, *, alpha: self - alpha * other
@@ -109,21 +109,19 @@ SUB = defop("sub", "SubBackward0", lambda self, other, *, alpha: self - alpha * 
             vjp=lambda g, *, alpha, needs: (
                 g, None if not needs[1] else -g * alpha if alpha != 1 else -g), dtypes=ARITH,
             refuses=_BOOL_SUBTRACTION,
-            samples=_ALPHA, torch="torch.sub(self, other, alpha=alpha)")
+            samples=_ALPHA)
 RSUB = defop("rsub", "RsubBackward0", lambda self, other: other - self,
-             vjp=lambda g: (-g, g), dtypes=ARITH, refuses=_BOOL_SUBTRACTION,
-             torch="torch.rsub(self, other)")
+             vjp=lambda g: (-g, g), dtypes=ARITH, refuses=_BOOL_SUBTRACTION)
 NEG = defop("neg", "NegBackward0", lambda self: -self, vjp=lambda g: -g, dtypes=ARITH,
             refuses=refuse(_BOOL, "Negation, the `-` operator, on a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead."),
-            torch="torch.neg(self)")
+                           "operator instead."))
 
 # -- products and quotients -----------------------------------------------------------------------
 MUL = defop("mul", "MulBackward0", lambda self, other: self * other,
             vjp=lambda g, self, other, *, needs: (g * other if needs[0] else None,
                                                   g * self if needs[1] else None), dtypes=ARITH,
-            scalar_opmath=True, torch="torch.mul(self, other)")
+            scalar_opmath=True)
 # NOTE: d/dother = -g * self / other**2 is formed as self / other / other: the square underflows
 # (0/0 = nan at self = 0) and overflows sooner (PyTorch divides twice too). Gradients summed
 # over a broadcast dimension are formed in float64 (see _wide) and rounded once, after the sum:
@@ -158,8 +156,7 @@ def _refactored(grad_other: Tensor, g: Tensor, self: Tensor, other: Tensor,
 
 
 DIV = defop("div", "DivBackward0", lambda self, other: self / other, vjp=_div_vjp,
-            dtype_rule="promote_float", dtypes=ALL, domain={"other": NONZERO}, scalar_opmath=True,
-            torch="torch.div(self, other)")
+            dtype_rule="promote_float", dtypes=ALL, domain={"other": NONZERO}, scalar_opmath=True)
 
 
 def _div_mode(self: np.ndarray, other: np.ndarray, *, rounding_mode: str) -> np.ndarray:
@@ -181,14 +178,13 @@ DIV_MODE = defop("div_mode", "DivBackward2", _div_mode,
                  samples=(Sample(((2, 3), (2, 3)), {"rounding_mode": "floor"}),
                           Sample(((2, 3), (3,)), {"rounding_mode": "trunc"})),
                  refuses=not_implemented(lambda self, other, *, rounding_mode:
-                                         f"div_{rounding_mode}_cpu", _BOOL),
-                 torch="torch.div(self, other, rounding_mode=rounding_mode)")
+                                         f"div_{rounding_mode}_cpu", _BOOL))
 # NOTE: the VJPs of reciprocal and the powers group their factors as PyTorch's formulas do
 # (-g * (out * out), g * (exponent * self**(exponent - 1)), g * (out * log(base))), so that in
 # float16 and bfloat16, where each product rounds, they give PyTorch's bits.
 RECIPROCAL = defop("reciprocal", "ReciprocalBackward0", lambda self: 1 / self,
                    vjp=lambda g, out: -g * (out * out), dtype_rule="promote_float", dtypes=ALL,
-                   domain={"self": NONZERO}, torch="torch.reciprocal(self)")
+                   domain={"self": NONZERO})
 
 # -- powers ---------------------------------------------------------------------------------------
 # NOTE: d/dx x**0 is 0 everywhere, x = 0 included, so the exponent-0 case is written out rather
@@ -198,8 +194,7 @@ POW = defop("pow", "PowBackward0", lambda self, *, exponent: np.power(self, expo
             else g * (exponent * self ** (exponent - 1)),
             domain={"self": Domain(low=0.0)},
             samples=tuple(Sample(((2, 3),), {"exponent": e}) for e in (2, 3, 0.5, -1.5, 0)),
-            promotes=("exponent",),
-            torch="torch.pow(self, exponent)")
+            promotes=("exponent",))
 # NOTE: the exponent's gradient at base 0 is taken as 0 where the exponent is >= 0 (PyTorch's
 # convention), since out * log(0) would be 0 * -inf = nan.
 def _pow_tensor(self: np.ndarray, exponent: np.ndarray) -> np.ndarray:
@@ -234,23 +229,20 @@ def _pow_tensor_vjp(g: Any, self: Any, exponent: Any, out: Any, *,
 
 
 POW_TENSOR = defop("pow_tensor", "PowBackward1", _pow_tensor, vjp=_pow_tensor_vjp,
-                   domain={"self": Domain(low=0.0)}, refuses=not_implemented("pow", _BOOL),
-                   torch="torch.pow(self, exponent)")
+                   domain={"self": Domain(low=0.0)}, refuses=not_implemented("pow", _BOOL))
 POW_SCALAR = defop("pow_scalar", "PowBackward2", lambda exponent, *, base: np.power(
                    np.asarray(base, exponent.dtype), exponent),
                    vjp=lambda g, out, *, base: g * (out * _log(base)),
                    domain={"exponent": Domain(low=-3.0, high=3.0)},
                    samples=tuple(Sample(((2, 3),), {"base": b}) for b in (2.0, 0.5)),
-                   promotes=("base",),
-                   torch="torch.pow(base, exponent)")
+                   promotes=("base",))
 
 # -- magnitude and sign ---------------------------------------------------------------------------
 # NOTE: abs'(0) = sign(0) = 0, PyTorch's choice (SymPy's d|x|/dx = sign(x) agrees at 0).
 ABS = defop("abs", "AbsBackward0", lambda self: np.abs(self),
             vjp=lambda g, self: g * sign(self), dtypes=ARITH,
             refuses=not_implemented("abs_cpu", _BOOL),
-            kinks=(Kink("self", "self == 0", lambda self, **_: self == 0, "zero"),),
-            torch="torch.abs(self)")
+            kinks=(Kink("self", "self == 0", lambda self, **_: self == 0, "zero"),))
 def _sign(self: np.ndarray) -> np.ndarray:
     if self.dtype.kind == "b":
         return self.copy()
@@ -261,8 +253,7 @@ def _sign(self: np.ndarray) -> np.ndarray:
 
 SIGN = defop("sign", "SignBackward0", _sign,
              vjp=lambda g: _zeros(g), dtypes=ALL,
-             kinks=(Kink("self", "self == 0", lambda self, **_: self == 0, "zero"),),
-             torch="torch.sign(self)")
+             kinks=(Kink("self", "self == 0", lambda self, **_: self == 0, "zero"),))
 
 # -- maximum and minimum --------------------------------------------------------------------------
 # NOTE: at a tie each input gets half of g (PyTorch's convention), the mean of the one-sided
@@ -278,10 +269,10 @@ _TIES = (Kink("self", "self == other", lambda self, other, **_: self == other, "
          Kink("other", "self == other", lambda self, other, **_: self == other, "mean"))
 MAXIMUM = defop("maximum", "MaximumBackward0", lambda self, other: np.maximum(self, other),
                 vjp=lambda g, self, other: _tie_vjp(g, self, other, self < other, self > other),
-                dtypes=ALL, kinks=_TIES, torch="torch.maximum(self, other)")
+                dtypes=ALL, kinks=_TIES)
 MINIMUM = defop("minimum", "MinimumBackward0", lambda self, other: np.minimum(self, other),
                 vjp=lambda g, self, other: _tie_vjp(g, self, other, self > other, self < other),
-                dtypes=ALL, kinks=_TIES, torch="torch.minimum(self, other)")
+                dtypes=ALL, kinks=_TIES)
 
 
 # -- clamp ----------------------------------------------------------------------------------------
@@ -314,21 +305,19 @@ CLAMP = defop("clamp", "ClampBackward1", _clamp,
               samples=(Sample(((2, 3),), {"min": -0.5, "max": 0.75}),
                        Sample(((2, 3),), {"min": 0.25, "max": None}),
                        Sample(((),), {"min": None, "max": 0.25})),
-              promotes=("min", "max"),
-              torch="torch.clamp(self, min=min, max=max)")
+              promotes=("min", "max"))
 CLAMP_MIN = defop("clamp_min", "ClampMinBackward0",
                   lambda self, *, min: _clamp(self, min=min, max=None),
                   vjp=lambda g, self, *, min: where(self >= min, g, 0.0), dtypes=FLOATING,
                   kinks=(Kink("self", "self == min", lambda self, *, min: self == min, "one"),),
                   samples=(Sample(((2, 3),), {"min": 0.25}), Sample(((),), {"min": -0.5})),
-                  promotes=("min",),
-                  torch="torch.clamp_min(self, min)")
+                  promotes=("min",))
 CLAMP_MAX = defop("clamp_max", "ClampMaxBackward0",
                   lambda self, *, max: _clamp(self, min=None, max=max),
                   vjp=lambda g, self, *, max: where(self <= max, g, 0.0), dtypes=FLOATING,
                   kinks=(Kink("self", "self == max", lambda self, *, max: self == max, "one"),),
                   samples=(Sample(((2, 3),), {"max": 0.25}), Sample(((),), {"max": -0.5})),
-                  promotes=("max",), torch="torch.clamp_max(self, max)")
+                  promotes=("max",))
 
 # A tensor bound is an input: at self == bound the gradient goes to self (the bound counts as
 # inside), as for number bounds.
@@ -340,8 +329,7 @@ CLAMP_MIN_TENSOR = defop("clamp_min_tensor", "ClampMinBackward1",
                          kinks=(Kink("self", "self == min", lambda self, min, **_: self == min,
                                      "one"),
                                 Kink("min", "self == min", lambda self, min, **_: self == min,
-                                     "zero")),
-                         torch="torch.clamp_min(self, min)")
+                                     "zero")))
 CLAMP_MAX_TENSOR = defop("clamp_max_tensor", "ClampMaxBackward1",
                          lambda self, max: np.minimum(self, max),
                          vjp=lambda g, self, max: (where(self <= max, g, 0.0),
@@ -350,8 +338,7 @@ CLAMP_MAX_TENSOR = defop("clamp_max_tensor", "ClampMaxBackward1",
                          kinks=(Kink("self", "self == max", lambda self, max, **_: self == max,
                                      "one"),
                                 Kink("max", "self == max", lambda self, max, **_: self == max,
-                                     "zero")),
-                         torch="torch.clamp_max(self, max)")
+                                     "zero")))
 
 
 # NOTE: with tensor bounds the result is min(max(self, min), max), so where min > max the
@@ -380,8 +367,7 @@ CLAMP_TENSOR = defop("clamp_tensor", "ClampBackward0",
                                  "zero")),
                      samples=(Sample(((2, 3), (2, 3), (2, 3))), Sample(((2, 3), (3,), ())),
                               Sample(((), (), ()))),
-                     refuses=not_implemented("clamp_cpu", _BOOL),
-                     torch="torch.clamp(self, min, max)")
+                     refuses=not_implemented("clamp_cpu", _BOOL))
 
 # -- rounding (piecewise constant: the gradient is zero, as PyTorch's) ---------------------------
 _ROUNDING_KINK = Kink("self", "self is an integer", lambda self, **_: _on_integers(self), "zero")
@@ -391,8 +377,7 @@ def _rounding(name: str, grad_fn: str, fn: Any, kink: Kink) -> Any:
     return defop(name, grad_fn,
                  lambda self: self.copy() if _integral(self) else _f32(fn, self),
                  vjp=lambda g: _zeros(g), dtypes=ARITH, kinks=(kink,),
-                 refuses=not_implemented(f"{name}_vml_cpu", _BOOL),
-                 torch=f"torch.{name}(self)")
+                 refuses=not_implemented(f"{name}_vml_cpu", _BOOL))
 
 
 FLOOR = _rounding("floor", "FloorBackward0", np.floor, _ROUNDING_KINK)
@@ -419,8 +404,7 @@ ROUND_DECIMALS = defop("round_decimals", "RoundBackward1", _round_decimals,
                                        self * 10.0**decimals + 0.5), "zero"),),
                        samples=(Sample(((2, 3),), {"decimals": 1}),
                                 Sample(((),), {"decimals": 2})),
-                       refuses=not_implemented("round_cpu", _dtypes.NOT_FLOATING),
-                       torch="torch.round(self, decimals=decimals)")
+                       refuses=not_implemented("round_cpu", _dtypes.NOT_FLOATING))
 
 
 # -- remainders and floor division ----------------------------------------------------------------
@@ -463,7 +447,7 @@ REMAINDER = defop("remainder", "RemainderBackward0",
                   kinks=(Kink("self", "self / other is an integer (a jump)",
                               lambda self, *, other: _on_integers(self / other), "right"),),
                   samples=(Sample(((2, 3),), {"other": 1.5}), Sample(((),), {"other": -0.75})),
-                  promotes=("other",), torch="torch.remainder(self, other)")
+                  promotes=("other",))
 # NOTE: d/dother (self - other * floor(self / other)) = -floor(self / other), taken at the point
 # itself: at a jump that is the limit from the side where self / other grows, i.e. from lower
 # other when self > 0 and from higher other when self < 0.
@@ -480,21 +464,19 @@ REMAINDER_TENSOR = defop("remainder_tensor", "RemainderBackward1", _remainder,
                                 Kink("other", "self / other is an integer, self < 0",
                                      lambda self, other, **_: _on_integers(self / other)
                                      & (self < 0), "right")),
-                         refuses=not_implemented("remainder_cpu", _BOOL),
-                         torch="torch.remainder(self, other)")
+                         refuses=not_implemented("remainder_cpu", _BOOL))
 REMAINDER_SCALAR = defop("remainder_scalar", "torch::autograd::NotImplemented", _remainder,
                          vjp=_no_derivative("remainder"), differentiable=(),
                          double_backward=False, dtypes=ARITH, domain={"other": NONZERO},
                          samples=(Sample(((), (2, 3))),),
-                         refuses=not_implemented("remainder_cpu", _BOOL),
-                         torch="torch.remainder(self.item(), other)")
+                         refuses=not_implemented("remainder_cpu", _BOOL))
 FMOD = defop("fmod", "FmodBackward0", lambda self, *, other: _fmod(self, other),
              vjp=lambda g, *, other: g, dtypes=FLOATING,
              kinks=(Kink("self", "self / other is a nonzero integer (a jump)",
                          lambda self, *, other: _on_integers(self / other) & (self != 0),
                          "right"),),
              samples=(Sample(((2, 3),), {"other": 1.5}), Sample(((),), {"other": -0.75})),
-             promotes=("other",), torch="torch.fmod(self, other)")
+             promotes=("other",))
 # NOTE: fmod truncates: d/dother = -trunc(self / other), at a jump the limit from lower other
 # when other > 0 and from higher other when other < 0.
 FMOD_TENSOR = defop("fmod_tensor", "FmodBackward1", _fmod,
@@ -510,15 +492,13 @@ FMOD_TENSOR = defop("fmod_tensor", "FmodBackward1", _fmod,
                            Kink("other", "self / other is a nonzero integer, other < 0",
                                 lambda self, other, **_: _on_integers(self / other)
                                 & (self != 0) & (other < 0), "right")),
-                    refuses=not_implemented("fmod_cpu", _BOOL),
-                    torch="torch.fmod(self, other)")
+                    refuses=not_implemented("fmod_cpu", _BOOL))
 # PyTorch records floor_divide but has no derivative for it: backward raises.
 FLOOR_DIVIDE = defop("floor_divide", "torch::autograd::NotImplemented",
                      lambda self, other: _div_mode(self, other, rounding_mode="floor"),
                      vjp=_no_derivative("floor_divide"), differentiable=(),
                      double_backward=False, dtypes=ARITH, domain={"other": NONZERO},
-                     scalar_opmath=True, refuses=not_implemented("div_floor_cpu", _BOOL),
-                     torch="torch.floor_divide(self, other)")
+                     scalar_opmath=True, refuses=not_implemented("div_floor_cpu", _BOOL))
 
 
 # -- public functions -----------------------------------------------------------------------------

@@ -70,8 +70,7 @@ def _unary(name: str, grad_fn: str, forward: Any, vjp: Any, domain: Domain | Non
            doc: str = "") -> Any:
     """Declare a transcendental function and publish ``symgrad.<name>`` / ``Tensor.<name>``."""
     op = defop(name, grad_fn, forward, vjp=vjp, dtype_rule="promote_float", dtypes=ALL,
-               domain={"self": domain} if domain is not None else None,
-               torch=f"torch.{name}(self)")
+               domain={"self": domain} if domain is not None else None)
 
     def function(input: Tensor) -> Tensor:
         return apply(op, input)
@@ -293,8 +292,7 @@ ATAN2 = defop("atan2", "Atan2Backward0", lambda self, other: _wide(np.arctan2, s
               vjp=_atan2_vjp,
               dtype_rule="promote_float", dtypes=ALL, domain={"other": Domain(nonzero=True)},
               kinks=tuple(Kink(arg, "self == 0 and other == 0", _at_origin, "zero")
-                          for arg in ("self", "other")),
-              torch="torch.atan2(self, other)")
+                          for arg in ("self", "other")))
 
 # -- hyperbolic -----------------------------------------------------------------------------------
 SINH, sinh = _unary("sinh", "SinhBackward0", _np(np.sinh), lambda g, self: g * cosh(_in_f64(self)),
@@ -336,9 +334,7 @@ TANH_BACKWARD = defop("tanh_backward", "TanhBackwardBackward0",
                       vjp=lambda g, grad_output, self: (
                           tanh_backward(g, self),
                           tanh_backward(g * grad_output, self) * tanh(self) * -2),
-                      dtype_rule="promote_float",
-                      torch="torch.ops.aten.tanh_backward(grad_output, torch.tanh(self.to("
-                            "torch.promote_types(grad_output.dtype, self.dtype))))")
+                      dtype_rule="promote_float")
 
 
 def tanh_backward(grad_output: Tensor, self: Tensor) -> Tensor:
@@ -487,8 +483,7 @@ WHERE = defop("where", "WhereBackward0", _where,
               vjp=lambda g, condition: (None, where(condition, g, 0.0), where(condition, 0.0, g)),
               differentiable=("self", "other"), dtypes=frozenset(_dtypes.ALL), dtype_rule="same",
               samples=(Sample(((2, 3), (2, 3), (3,)),
-                              make={"condition": lambda rng: rng.random((2, 3)) > 0.5}),),
-              torch="torch.where(condition, self, other)")
+                              make={"condition": lambda rng: rng.random((2, 3)) > 0.5}),))
 
 
 @expose(method=False)
@@ -555,7 +550,7 @@ def _as(x: Any, d: _dtypes.dtype) -> Tensor:
 def _compare(name: str, fn: Any, example: str, rule: str = "bool", kind: str = "comparison",
              dtypes: frozenset[_dtypes.dtype] = ALL) -> Any:
     op = defop(name, "", lambda self, other: fn(self, other), vjp=None, dtype_rule=rule,
-               dtypes=dtypes, kind=kind, torch=f"torch.{name}(self, other)",
+               dtypes=dtypes, kind=kind,
                refuses=not_implemented(f"{name}_cpu", ALL - dtypes))
 
     def compare(input: Tensor, other: Any) -> Tensor:
@@ -585,8 +580,7 @@ bitwise_or = _compare("bitwise_or", np.bitwise_or, "tensor([True, True])", "prom
 bitwise_xor = _compare("bitwise_xor", np.bitwise_xor, "tensor([False,  True])", "promote",
                        "bitwise", _BITS)
 BITWISE_NOT = defop("bitwise_not", "", lambda self: np.invert(self), vjp=None, dtypes=_BITS,
-                    kind="bitwise", refuses=not_implemented("bitwise_not_cpu", ALL - _BITS),
-                    torch="torch.bitwise_not(self)")
+                    kind="bitwise", refuses=not_implemented("bitwise_not_cpu", ALL - _BITS))
 
 
 @expose()

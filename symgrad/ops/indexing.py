@@ -186,8 +186,7 @@ SELECT = defop("select", "SelectBackward0",
                    g, self_shape, (slice(None),) * dim + (index,)),
                dtype_rule="same", dtypes=ALL, kind="shape",
                samples=(Sample(((2, 3),), {"dim": 0, "index": 1}),
-                        Sample(((2, 3),), {"dim": 1, "index": 2})),
-               torch="self.select(dim, index)")
+                        Sample(((2, 3),), {"dim": 1, "index": 2})))
 SLICE = defop("slice", "SliceBackward0",
               lambda self, *, dim, start, stop, step: self[
                   (slice(None),) * dim + (slice(start, stop, step),)],
@@ -195,8 +194,7 @@ SLICE = defop("slice", "SliceBackward0",
                   g, self_shape, (slice(None),) * dim + (slice(start, stop, step),)),
               dtype_rule="same", dtypes=ALL, kind="shape",
               samples=(Sample(((4, 3),), {"dim": 0, "start": 1, "stop": 3, "step": 1}),
-                       Sample(((2, 5),), {"dim": 1, "start": 0, "stop": 5, "step": 2})),
-              torch="self[(slice(None),) * dim + (slice(start, stop, step),)]")
+                       Sample(((2, 5),), {"dim": 1, "start": 0, "stop": 5, "step": 2})))
 INDEX = defop("index", "IndexBackward0",
               lambda self, *, indices: self[_np_index(indices)],
               vjp=lambda g, *, indices, self_shape: index_put(
@@ -204,9 +202,7 @@ INDEX = defop("index", "IndexBackward0",
               saves_attrs=("indices",), dtype_rule="same", dtypes=ALL, kind="index",
               samples=(Sample(((4, 3),), {"indices": (np.array([0, 2, 2, 3]),)}),
                        Sample(((2, 3),), {"indices": (np.array([1, 1]), np.array([0, 0]))}),
-                       Sample(((2, 3),), {"indices": (None, np.array([[2, 0], [2, 2]]))})),
-              torch="self[tuple(slice(None) if i is None else torch.as_tensor(i) "
-                    "for i in indices)]")
+                       Sample(((2, 3),), {"indices": (None, np.array([[2, 0], [2, 2]]))})))
 # Accumulating index_put is what indexing's gradient is; without accumulate it overwrites.
 INDEX_PUT = defop("index_put", "IndexPutBackward0",
                   lambda self, values, *, indices, accumulate: _index_put(
@@ -218,9 +214,7 @@ INDEX_PUT = defop("index_put", "IndexPutBackward0",
                   samples=(Sample(((4, 3), (3, 3)),
                                   {"indices": (np.array([0, 2, 2]),), "accumulate": True}),
                            Sample(((4, 3), (3,)),
-                                  {"indices": (np.array([0, 2, 1]),), "accumulate": False})),
-                  torch="torch.ops.aten.index_put(self, [None if i is None else "
-                        "torch.as_tensor(i) for i in indices], values, accumulate)")
+                                  {"indices": (np.array([0, 2, 1]),), "accumulate": False})))
 COPY_SLICES = defop("copy_slices", "torch::autograd::CopySlices",
                     lambda self, src, *, key: _write(self.copy(), key, src),
                     vjp=lambda g, *, key: (apply(COPY_SLICES, g, 0.0, key=key), _get(g, key)),
@@ -229,9 +223,7 @@ COPY_SLICES = defop("copy_slices", "torch::autograd::CopySlices",
                              Sample(((4, 3), (2,)), {"key": (slice(0, 4, 2), 1)}),
                              Sample(((4, 3), (1, 3)), {"key": (slice(1, None, 2),)}),
                              Sample(((4, 3), (3, 2)),
-                                    {"key": (slice(0, 3), np.array([2, 0]))})),
-                    torch="(lambda out: out.__setitem__(tuple(torch.as_tensor(k) if hasattr("
-                          "k, 'dtype') else k for k in key), src) or out)(self.clone())")
+                                    {"key": (slice(0, 3), np.array([2, 0]))})))
 
 
 def _gather_index(index: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
@@ -255,22 +247,19 @@ GATHER = defop("gather", "GatherBackward0",
                    SCATTER_ADD, _zeros(self_shape, g), g, dim=dim, index=index),
                saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index",
                samples=(Sample(((3, 4),), {"dim": 1, "index": np.array([[0, 0], [3, 1], [2, 2]])}),
-                        Sample(((3, 2),), {"dim": 0, "index": np.array([[2, 0], [2, 2]])})),
-               torch="torch.gather(self, dim, torch.as_tensor(index))")
+                        Sample(((3, 2),), {"dim": 0, "index": np.array([[2, 0], [2, 2]])})))
 SCATTER_ADD = defop("scatter_add", "ScatterAddBackward0", _scatter_add,
                     vjp=lambda g, *, dim, index: (g, apply(GATHER, g, dim=dim, index=index)),
                     saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index",
                     samples=(Sample(((3, 2), (2, 2)), {"dim": 0,
-                                                       "index": np.array([[2, 0], [2, 2]])}),),
-                    torch="torch.scatter_add(self, dim, torch.as_tensor(index), src)")
+                                                       "index": np.array([[2, 0], [2, 2]])}),))
 INDEX_SELECT = defop("index_select", "IndexSelectBackward0",
                      lambda self, *, dim, index: np.take(self, index, axis=dim),
                      vjp=lambda g, *, dim, index, self_shape: index_put(
                          _zeros(self_shape, g), g, (None,) * dim + (index,), accumulate=True),
                      saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index",
                      samples=(Sample(((3, 4),), {"dim": 1, "index": np.array([3, 0, 3])}),
-                              Sample(((3, 2),), {"dim": 0, "index": np.array([1, 1])})),
-                     torch="torch.index_select(self, dim, torch.as_tensor(index))")
+                              Sample(((3, 2),), {"dim": 0, "index": np.array([1, 1])})))
 # PyTorch's C type names, as its overflow error prints them.
 _C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
             "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
@@ -292,8 +281,7 @@ MASKED_FILL = defop("masked_fill", "MaskedFillBackward0", _masked_fill,
                         Tensor._make(np.asarray(mask), False, None), 0.0, g),
                     saves_attrs=("mask",), dtype_rule="same", dtypes=ALL, kind="index",
                     samples=(Sample(((2, 3),), {"mask": np.array([True, False, True]),
-                                                "value": -1.5}),),
-                    torch="self.masked_fill(torch.as_tensor(mask), value)")
+                                                "value": -1.5}),))
 
 
 # A tensor fill value is an input: it receives the gradient of every position it filled.
@@ -303,8 +291,7 @@ MASKED_FILL_TENSOR = defop(
     vjp=lambda g, *, mask: (where(Tensor._make(np.asarray(mask), False, None), 0.0, g),
                             where(Tensor._make(np.asarray(mask), False, None), g, 0.0)),
     saves_attrs=("mask",), dtype_rule="same", dtypes=ALL, kind="index",
-    samples=(Sample(((2, 3), ()), {"mask": np.array([True, False, True])}),),
-    torch="self.masked_fill(torch.as_tensor(mask), value)")
+    samples=(Sample(((2, 3), ()), {"mask": np.array([True, False, True])}),))
 
 
 def _zeros(shape: tuple[int, ...], like: Tensor) -> Tensor:

@@ -184,11 +184,7 @@ VIEW_SCATTER = defop(
              Sample(((2, 3, 2), (3, 1)), {"chain": (
                  ("select", {"dim": 2, "index": 0}),
                  ("transpose", {"dim0": 0, "dim1": 1}),
-                 ("slice", {"dim": 1, "start": 1, "stop": 2, "step": 1}))})),
-    torch="(lambda out: (__import__('functools').reduce(lambda v, step: eval("
-          "__import__('symgrad').REGISTRY[step[0]].extra['torch'], "
-          "{'torch': torch, 'self': v, **step[1]}), chain, out).copy_(src), out)[1])"
-          "(self.clone())")
+                 ("slice", {"dim": 1, "start": 1, "stop": 2, "step": 1}))})))
 
 
 def _family(t: Tensor) -> list[Tensor]:
@@ -281,22 +277,18 @@ def _zeros_like(g: Tensor) -> Tensor:
 
 
 ZERO = defop("zero", "ZeroBackward0", lambda self: np.zeros_like(self),
-             vjp=lambda g: _zeros_like(g), dtype_rule="same", dtypes=ALL, kind="inplace",
-             torch="self.clone().zero_()")
+             vjp=lambda g: _zeros_like(g), dtype_rule="same", dtypes=ALL, kind="inplace")
 FILL = defop("fill", "FillBackward2", lambda self, *, value: np.full_like(self, value),
              vjp=lambda g, *, value: _zeros_like(g), dtype_rule="same", dtypes=ALL,
-             kind="inplace", samples=(Sample(((2, 3),), {"value": 1.5}),),
-             torch="self.clone().fill_(value)")
+             kind="inplace", samples=(Sample(((2, 3),), {"value": 1.5}),))
 FILL_TENSOR = defop("fill_tensor", "FillBackward3",
                     lambda self, value: np.full_like(self, value),
                     vjp=lambda g: (_zeros_like(g), g.sum()), dtype_rule="same", dtypes=ALL,
-                    kind="inplace", samples=(Sample(((2, 3), ())),),
-                    torch="self.clone().fill_(value)")
+                    kind="inplace", samples=(Sample(((2, 3), ())),))
 COPY = defop("copy", "torch::autograd::CopyBackwards",
              lambda self, src: np.broadcast_to(src, self.shape).astype(self.dtype),
              vjp=lambda g: (_zeros_like(g), g), dtype_rule="same", dtypes=ALL, kind="inplace",
-             samples=(Sample(((2, 3), (2, 3))), Sample(((2, 3), (3,)))),
-             torch="self.clone().copy_(src)")
+             samples=(Sample(((2, 3), (2, 3))), Sample(((2, 3), (3,)))))
 
 
 def add_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:

@@ -69,15 +69,13 @@ SMOOTH_L1_LOSS = defop(
     kind="loss", dtype_rule="promote",
     samples=tuple(Sample(((2, 3), (2, 3)), {"reduction": r, "beta": b})
                   for r, b in (("mean", 0.7), ("sum", 1.3), ("none", 0.7))),
-    refuses=not_implemented("smooth_l1_cpu", NOT_FLOATING),
-    torch="torch.nn.functional.smooth_l1_loss(self, target, reduction=reduction, beta=beta)")
+    refuses=not_implemented("smooth_l1_cpu", NOT_FLOATING))
 HUBER_LOSS = defop(
     "huber_loss", "HuberLossBackward0", _huber, vjp=_huber_vjp,
     kind="loss", dtype_rule="promote",
     samples=tuple(Sample(((2, 3), (2, 3)), {"reduction": r, "delta": d})
                   for r, d in (("mean", 0.7), ("sum", 1.3), ("none", 0.7))),
-    refuses=not_implemented("huber_cpu", NOT_FLOATING),
-    torch="torch.nn.functional.huber_loss(self, target, reduction=reduction, delta=delta)")
+    refuses=not_implemented("huber_cpu", NOT_FLOATING))
 
 
 # -- binary cross entropy -----------------------------------------------------------------------
@@ -108,8 +106,7 @@ BINARY_CROSS_ENTROPY = defop(
     kind="loss", dtype_rule="same", differentiable=("self", "target"), grad_refused=("weight",),
     domain={"self": _PROBABILITY, "target": _PROBABILITY, "weight": _WEIGHT},
     samples=tuple(Sample(((2, 3), (2, 3), (2, 3)), {"reduction": r}) for r in _REDUCTIONS),
-    refuses=not_implemented("binary_cross_entropy", NOT_FLOATING),
-    torch="torch.nn.functional.binary_cross_entropy(self, target, weight, reduction=reduction)")
+    refuses=not_implemented("binary_cross_entropy", NOT_FLOATING))
 
 
 def _log_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -148,6 +145,4 @@ BINARY_CROSS_ENTROPY_WITH_LOGITS = defop(
     differentiable=("self", "target"), grad_refused=("weight", "pos_weight"),
     domain={"target": _PROBABILITY, "weight": _WEIGHT, "pos_weight": _WEIGHT},
     samples=tuple(Sample(((2, 3), (2, 3), (2, 3), (3,)), {"reduction": r}) for r in _REDUCTIONS),
-    refuses=not_implemented("log_sigmoid_cpu", NOT_FLOATING),
-    torch="torch.nn.functional.binary_cross_entropy_with_logits(self, target, weight, "
-          "pos_weight=pos_weight, reduction=reduction)")
+    refuses=not_implemented("log_sigmoid_cpu", NOT_FLOATING))

@@ -19,8 +19,7 @@ def _rsub(self: Tensor, other: Any) -> Tensor:
 RSUB_SCALAR = A.defop("rsub_scalar", "RsubBackward1", lambda self, other: other - self,
                       vjp=lambda g: (-g, None), differentiable=("self",), dtypes=A.ARITH,
                       refuses=A._BOOL_SUBTRACTION,
-                      samples=(Sample(((2, 3), ())), Sample(((), ()))),
-                      torch="torch.rsub(self, other.item())")
+                      samples=(Sample(((2, 3), ())), Sample(((), ()))))
 
 
 def _rtruediv(self: Tensor, other: Any) -> Tensor:

@@ -506,59 +506,50 @@ _WHOLE = (Sample(((2, 3),)), Sample(((5,),)), Sample(((),)))
 # -- sums and means ------------------------------------------------------------------------------
 SUM = defop("sum", "SumBackward1", _sum_forward,
             vjp=lambda g, *, dim, keepdim, self_shape: expand_reduced(g, self_shape, dim, keepdim),
-            dtype_rule="same", kind="reduction", samples=_SHAPES_1,
-            torch="torch.sum(self, dim=dim, keepdim=keepdim)")
+            dtype_rule="same", kind="reduction", samples=_SHAPES_1)
 SUM_ALL = defop("sum_all", "SumBackward0",
                 lambda self: _sum_forward(self, dim=None, keepdim=False),
                 vjp=lambda g, *, self_shape: _expand(g, self_shape),
-                dtype_rule="same", kind="reduction", samples=_WHOLE, torch="torch.sum(self)")
+                dtype_rule="same", kind="reduction", samples=_WHOLE)
 MEAN = defop("mean", "MeanBackward1", _mean_forward,
              vjp=lambda g, *, dim, keepdim, self_shape: expand_reduced(
                  g / _count(self_shape, dim), self_shape, dim, keepdim),
-             dtype_rule="same", kind="reduction", samples=_SHAPES_1, refuses=_MEAN_REFUSES,
-             torch="torch.mean(self, dim=dim, keepdim=keepdim)")
+             dtype_rule="same", kind="reduction", samples=_SHAPES_1, refuses=_MEAN_REFUSES)
 MEAN_ALL = defop("mean_all", "MeanBackward0",
                  lambda self: _mean_forward(self, dim=None, keepdim=False),
                  vjp=lambda g, *, self_shape: _expand(g / math.prod(self_shape), self_shape),
-                 dtype_rule="same", kind="reduction", samples=_WHOLE, refuses=_MEAN_REFUSES,
-                 torch="torch.mean(self)")
+                 dtype_rule="same", kind="reduction", samples=_WHOLE, refuses=_MEAN_REFUSES)
 
 # -- products ------------------------------------------------------------------------------------
 PROD = defop("prod", "ProdBackward1", _prod_forward, vjp=_prod_vjp, dtype_rule="same",
-             dtypes=ALL, kind="reduction", samples=_SHAPES_INT,
-             torch="torch.prod(self, dim, keepdim=keepdim)")
+             dtypes=ALL, kind="reduction", samples=_SHAPES_INT)
 PROD_ALL = defop("prod_all", "ProdBackward0",
                  lambda self: _prod_forward(self, dim=None, keepdim=False),
                  vjp=lambda g, self, out, *, self_shape: _prod_vjp(
                      g, self, out, dim=None, keepdim=False, self_shape=self_shape),
-                 dtype_rule="same", dtypes=ALL, kind="reduction", samples=_WHOLE,
-                 torch="torch.prod(self)")
+                 dtype_rule="same", dtypes=ALL, kind="reduction", samples=_WHOLE)
 
 # -- extrema -------------------------------------------------------------------------------------
 MAX_ALL = defop("max_all", "MaxBackward1", lambda self: _extremum(np.max, self, None, False),
                 vjp=lambda g, self, out: g * _tied(self, out, None, False),
                 dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.max),
-                samples=_WHOLE,
-                torch="torch.max(self)")
+                samples=_WHOLE)
 MIN_ALL = defop("min_all", "MinBackward1", lambda self: _extremum(np.min, self, None, False),
                 vjp=lambda g, self, out: g * _tied(self, out, None, False),
                 dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.min),
-                samples=_WHOLE,
-                torch="torch.min(self)")
+                samples=_WHOLE)
 AMAX = defop("amax", "AmaxBackward0",
              lambda self, *, dim, keepdim: _extremum(np.max, self, dim, keepdim),
              vjp=lambda g, self, out, *, dim, keepdim, self_shape: expand_reduced(
                  g, self_shape, dim, keepdim) * _tied(self, out, dim, keepdim),
              dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.max),
-             samples=_SHAPES_1,
-             torch="torch.amax(self, dim=dim, keepdim=keepdim)")
+             samples=_SHAPES_1)
 AMIN = defop("amin", "AminBackward0",
              lambda self, *, dim, keepdim: _extremum(np.min, self, dim, keepdim),
              vjp=lambda g, self, out, *, dim, keepdim, self_shape: expand_reduced(
                  g, self_shape, dim, keepdim) * _tied(self, out, dim, keepdim),
              dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.min),
-             samples=_SHAPES_1,
-             torch="torch.amin(self, dim=dim, keepdim=keepdim)")
+             samples=_SHAPES_1)
 
 
 def _first_hit(self: Tensor, dim: int, find: Any) -> Tensor:
@@ -576,31 +567,27 @@ MAX_DIM = defop("max_dim", "MaxBackward0",
                 vjp=lambda g, self, *, dim, keepdim, self_shape: expand_reduced(
                     g, self_shape, dim, keepdim) * _first_hit(self, dim, np.argmax),
                 dtype_rule="same", dtypes=ALL, kind="reduction", samples=_SHAPES_INT,
-                kinks=_ties(np.max, "left"),
-                torch="torch.max(self, dim, keepdim).values")
+                kinks=_ties(np.max, "left"))
 MIN_DIM = defop("min_dim", "MinBackward0",
                 lambda self, *, dim, keepdim: _extremum(np.min, self, (dim,), keepdim),
                 vjp=lambda g, self, *, dim, keepdim, self_shape: expand_reduced(
                     g, self_shape, dim, keepdim) * _first_hit(self, dim, np.argmin),
                 dtype_rule="same", dtypes=ALL, kind="reduction", samples=_SHAPES_INT,
-                kinks=_ties(np.min, "left"),
-                torch="torch.min(self, dim, keepdim).values")
+                kinks=_ties(np.min, "left"))
 
 # -- moments -------------------------------------------------------------------------------------
 _MOMENTS = (Sample(((2, 3),), {"dim": (1,), "correction": 1, "keepdim": False}),
             Sample(((2, 3),), {"dim": None, "correction": 0, "keepdim": False}),
             Sample(((3, 2, 2),), {"dim": (0, 2), "correction": 1, "keepdim": True}))
 VAR = defop("var", "VarBackward0", _var_forward, vjp=_var_vjp, dtype_rule="same",
-            kind="reduction", samples=_MOMENTS, refuses=_MOMENT_REFUSES,
-            torch="torch.var(self, dim=dim, correction=correction, keepdim=keepdim)")
+            kind="reduction", samples=_MOMENTS, refuses=_MOMENT_REFUSES)
 STD = defop("std", "StdBackward0",
             lambda self, *, dim, correction, keepdim: _var_forward(
                 self, dim=dim, correction=correction, keepdim=keepdim, root=True),
             vjp=_std_vjp, dtype_rule="same", kind="reduction", samples=_MOMENTS,
             refuses=_MOMENT_REFUSES,
             kinks=(Kink("self", "all elements of self equal (std == 0)",
-                        lambda self, **_: np.full(np.shape(self), np.ptp(self) == 0), "zero"),),
-            torch="torch.std(self, dim=dim, correction=correction, keepdim=keepdim)")
+                        lambda self, **_: np.full(np.shape(self), np.ptp(self) == 0), "zero"),))
 
 # -- log-sum-exp and norms -----------------------------------------------------------------------
 
@@ -630,8 +617,7 @@ def _logsumexp_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: tuple[int, ...]
 
 
 LOGSUMEXP = defop("logsumexp", "LogsumexpBackward0", _logsumexp_forward, vjp=_logsumexp_vjp,
-                  dtype_rule="promote_float", kind="reduction", samples=_SHAPES_1,
-                  torch="torch.logsumexp(self, dim=dim, keepdim=keepdim)")
+                  dtype_rule="promote_float", kind="reduction", samples=_SHAPES_1)
 
 
 def _norm_ties(self: np.ndarray, *, p: float = 2.0, **attrs: Any) -> np.ndarray:
@@ -659,19 +645,17 @@ NORM = defop("norm", "LinalgVectorNormBackward0", _norm_forward, vjp=_norm_vjp,
                          "an infinite slope; p > 1: a zero norm)",
                          lambda self, **_: np.asarray(self) == 0, "zero"),
                     Kink("self", "p = +-inf: two elements tie for the extreme |self|",
-                         _norm_ties, "mean")),
-             torch="torch.linalg.vector_norm(self, ord=p, dim=dim, keepdim=keepdim)")
+                         _norm_ties, "mean")))
 
 # -- scans ---------------------------------------------------------------------------------------
 _SCANS = (Sample(((2, 3),), {"dim": 1}), Sample(((4,),), {"dim": 0}),
           Sample(((3, 2),), {"dim": 0}))
 CUMSUM = defop("cumsum", "CumsumBackward0", lambda self, *, dim: _scan(np.cumsum, self, dim),
                vjp=lambda g, *, dim: g if g.ndim == 0 else _reverse_cumsum(g, dim),
-               dtype_rule="same", dtypes=ALL, kind="reduction", samples=_SCANS,
-               torch="torch.cumsum(self, dim)")
+               dtype_rule="same", dtypes=ALL, kind="reduction", samples=_SCANS)
 CUMPROD = defop("cumprod", "CumprodBackward0", lambda self, *, dim: _scan(np.cumprod, self, dim),
                 vjp=_cumprod_vjp, dtype_rule="same", dtypes=ALL, kind="reduction",
-                samples=_SCANS, torch="torch.cumprod(self, dim)")
+                samples=_SCANS)
 
 
 # -- public functions and methods ----------------------------------------------------------------

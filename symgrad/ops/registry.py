@@ -222,7 +222,7 @@ class OpDef:
         kind: What kind of op it is (``"elementwise"``, ``"reduction"``, ...).
         samples: How generated tests call it.
         doc: The forward's docstring.
-        extra: Anything else ``defop`` was given (``torch=``: the PyTorch call).
+        extra: Anything else ``defop`` was given (a custom Function's class).
         refuses: The dtypes it raises on, with the error.
         promotes: The attrs that take part in type promotion.
         saves_attrs: The attrs freed with the saved tensors.
@@ -390,8 +390,8 @@ def defop(
         saves_attrs: The attrs freed with the saved tensors after backward. Defaults to none.
         scalar_opmath: Whether a float16/bfloat16 result with a one-element ``other`` is
             computed in float32 from ``other``'s own value. Defaults to False.
-        **extra: Anything else kept on ``OpDef.extra`` (``torch=``, the PyTorch call the
-            parity tests run).
+        **extra: Anything else kept on ``OpDef.extra``. What another engine calls the op is
+            the judge's knowledge (``oracle/torch_calls.py``), not the engine's.
 
     >>> import symgrad
     >>> cube = defop("cube_example", "PowBackward0", lambda self: self ** 3,

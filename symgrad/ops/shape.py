@@ -43,21 +43,18 @@ RESHAPE = defop("reshape", "ViewBackward0",
                 lambda self, *, shape: self.reshape(shape),
                 vjp=lambda g, *, self_shape: g.reshape(self_shape),
                 dtype_rule="same", dtypes=ALL, kind="shape",
-                samples=(Sample(((2, 3),), {"shape": (3, 2)}), Sample(((2, 3),), {"shape": (6,)})),
-                torch="self.reshape(shape)")
+                samples=(Sample(((2, 3),), {"shape": (3, 2)}), Sample(((2, 3),), {"shape": (6,)})))
 # expand's gradient is the broadcast reduction itself.
 EXPAND = defop("expand", "ExpandBackward0",
                lambda self, *, shape: np.broadcast_to(self, shape),
                vjp=lambda g, *, self_shape: g.sum_to_size(self_shape),
                dtype_rule="same", dtypes=ALL, kind="shape",
-               samples=(Sample(((2, 1),), {"shape": (2, 3)}), Sample(((3,),), {"shape": (2, 3)})),
-               torch="self.expand(shape)")
+               samples=(Sample(((2, 1),), {"shape": (2, 3)}), Sample(((3,),), {"shape": (2, 3)})))
 TO_COPY = defop("to_copy", "ToCopyBackward0",
                 lambda self, *, dtype: self.astype(_dtypes._NAMES[dtype].np),
                 vjp=lambda g: g, dtype_rule="same", dtypes=ALL, kind="shape",
                 samples=(Sample(((2, 3),), {"dtype": "float64"}),
-                         Sample(((2, 3),), {"dtype": "float32"})),
-                torch="self.to(getattr(torch, dtype), copy=True)")
+                         Sample(((2, 3),), {"dtype": "float32"})))
 
 
 # reshape copies when no view of the input has the new shape; PyTorch then names the node
@@ -66,14 +63,13 @@ UNSAFE_VIEW = defop("unsafe_view", "UnsafeViewBackward0",
                     lambda self, *, shape: np.reshape(self, shape),
                     vjp=lambda g, *, self_shape: g.reshape(self_shape),
                     dtype_rule="same", dtypes=ALL, kind="shape",
-                    samples=(Sample(((2, 3),), {"shape": (3, 2)}),),
-                    torch="self.mT.contiguous().mT.reshape(shape)")
+                    samples=(Sample(((2, 3),), {"shape": (3, 2)}),))
 
 # -- adding and removing dims of size one ----------------------------------------------------------
 SQUEEZE = defop("squeeze", "SqueezeBackward0", lambda self: np.squeeze(self),
                 vjp=lambda g, *, self_shape: g.reshape(self_shape),
                 dtype_rule="same", dtypes=ALL, kind="shape",
-                samples=(Sample(((2, 1, 3, 1),)), Sample(((1,),))), torch="self.squeeze()")
+                samples=(Sample(((2, 1, 3, 1),)), Sample(((1,),))))
 # A dim whose size is not one is left alone, as PyTorch does, and still recorded.
 SQUEEZE_DIMS = defop("squeeze_dims", "SqueezeBackward2",
                      lambda self, *, dim: np.squeeze(
@@ -81,21 +77,18 @@ SQUEEZE_DIMS = defop("squeeze_dims", "SqueezeBackward2",
                      vjp=lambda g, *, dim, self_shape: g.reshape(self_shape),
                      dtype_rule="same", dtypes=ALL, kind="shape",
                      samples=(Sample(((2, 1, 3, 1),), {"dim": (1, 3)}),
-                              Sample(((2, 1, 3),), {"dim": (0, 1)})),
-                     torch="self.squeeze(dim)")
+                              Sample(((2, 1, 3),), {"dim": (0, 1)})))
 SQUEEZE_DIM = defop("squeeze_dim", "SqueezeBackward1",
                     lambda self, *, dim: self[(slice(None),) * dim + (0, Ellipsis)]
                     if self.ndim and self.shape[dim] == 1 else self,
                     vjp=lambda g, *, dim, self_shape: g.reshape(self_shape),
                     dtype_rule="same", dtypes=ALL, kind="shape",
-                    samples=(Sample(((2, 1, 3),), {"dim": 1}), Sample(((2, 3),), {"dim": 0})),
-                    torch="self.squeeze(dim)")
+                    samples=(Sample(((2, 1, 3),), {"dim": 1}), Sample(((2, 3),), {"dim": 0})))
 UNSQUEEZE = defop("unsqueeze", "UnsqueezeBackward0",
                   lambda self, *, dim: self[(slice(None),) * dim + (None,)],
                   vjp=lambda g, *, dim: apply(SQUEEZE_DIM, g, dim=dim),
                   dtype_rule="same", dtypes=ALL, kind="shape",
-                  samples=(Sample(((2, 3),), {"dim": 1}), Sample(((),), {"dim": 0})),
-                  torch="self.unsqueeze(dim)")
+                  samples=(Sample(((2, 3),), {"dim": 1}), Sample(((),), {"dim": 0})))
 
 # -- reordering dims ------------------------------------------------------------------------------
 TRANSPOSE = defop("transpose", "TransposeBackward0",
@@ -104,25 +97,22 @@ TRANSPOSE = defop("transpose", "TransposeBackward0",
                   vjp=lambda g, *, dim0, dim1: apply(TRANSPOSE, g, dim0=dim0, dim1=dim1),
                   dtype_rule="same", dtypes=ALL, kind="shape",
                   samples=(Sample(((2, 3),), {"dim0": 0, "dim1": 1}),
-                           Sample(((2, 3, 4),), {"dim0": 0, "dim1": 2})),
-                  torch="self.transpose(dim0, dim1)")
+                           Sample(((2, 3, 4),), {"dim0": 0, "dim1": 2})))
 PERMUTE = defop("permute", "PermuteBackward0",
                 lambda self, *, dims: np.transpose(self, dims),
                 vjp=lambda g, *, dims: apply(PERMUTE, g, dims=tuple(
                     int(i) for i in np.argsort(dims))),
                 dtype_rule="same", dtypes=ALL, kind="shape",
                 samples=(Sample(((2, 3, 4),), {"dims": (2, 0, 1)}),
-                         Sample(((2, 3),), {"dims": (1, 0)})),
-                torch="self.permute(dims)")
+                         Sample(((2, 3),), {"dims": (1, 0)})))
 T = defop("t", "TBackward0", lambda self: np.transpose(self),
           vjp=lambda g: apply(T, g), dtype_rule="same", dtypes=ALL, kind="shape",
-          samples=(Sample(((2, 3),)), Sample(((3,),))), torch="self.t()")
+          samples=(Sample(((2, 3),)), Sample(((3,),))))
 # A copy, as PyTorch's flip: not a view.
 FLIP = defop("flip", "FlipBackward0", lambda self, *, dims: np.flip(self, dims).copy(),
              vjp=lambda g, *, dims: apply(FLIP, g, dims=dims),
              dtype_rule="same", dtypes=ALL, kind="shape",
-             samples=(Sample(((2, 3),), {"dims": (0,)}), Sample(((2, 3, 2),), {"dims": (0, 2)})),
-             torch="self.flip(dims)")
+             samples=(Sample(((2, 3),), {"dims": (0,)}), Sample(((2, 3, 2),), {"dims": (0, 2)})))
 
 
 # -- copies ---------------------------------------------------------------------------------------
@@ -138,12 +128,11 @@ REPEAT = defop("repeat", "RepeatBackward0",
                lambda self, *, repeats: np.tile(self, repeats),
                vjp=_repeat_vjp, dtype_rule="same", dtypes=ALL, kind="shape",
                samples=(Sample(((2, 3),), {"repeats": (2, 1)}),
-                        Sample(((3,),), {"repeats": (2, 2)})),
-               torch="self.repeat(repeats)")
+                        Sample(((3,),), {"repeats": (2, 2)})))
 CLONE = defop("clone", "CloneBackward0", lambda self: self.copy(), vjp=lambda g: g,
-              dtype_rule="same", dtypes=ALL, kind="shape", torch="self.clone()")
+              dtype_rule="same", dtypes=ALL, kind="shape")
 ALIAS = defop("alias", "AliasBackward0", lambda self: self.view(), vjp=lambda g: g,
-              dtype_rule="same", dtypes=ALL, kind="shape", torch="self[:, :]",
+              dtype_rule="same", dtypes=ALL, kind="shape",
               samples=(Sample(((2, 3),)),))
 
 
@@ -168,8 +157,7 @@ CAT = defop("cat", "CatBackward0",
             vjp=lambda g, *, dim, sizes: _split_at(g, dim, sizes),
             dtypes=ALL, kind="shape", variadic=True,
             samples=(Sample(((2, 3), (1, 3)), {"dim": 0, "sizes": (2, 1)}),
-                     Sample(((2, 3), (2, 2)), {"dim": 1, "sizes": (3, 2)})),
-            torch="torch.cat([tensors0, tensors1], dim=dim)")
+                     Sample(((2, 3), (2, 2)), {"dim": 1, "sizes": (3, 2)})))
 STACK = defop("stack", "StackBackward0",
               lambda tensors0, tensors1=None, *rest, dim: np.stack(
                   _present(tensors0, tensors1, rest), axis=dim),
@@ -177,8 +165,7 @@ STACK = defop("stack", "StackBackward0",
                   indexing._select(g, dim, i) for i in range(g.shape[dim])),
               dtypes=ALL, kind="shape", variadic=True,
               samples=(Sample(((2, 3), (2, 3)), {"dim": 0}),
-                       Sample(((2, 3), (2, 3)), {"dim": 2})),
-              torch="torch.stack([tensors0, tensors1], dim=dim)")
+                       Sample(((2, 3), (2, 3)), {"dim": 2})))
 
 
 def _split_bounds(length: int, sizes: tuple[int, ...], index: int) -> tuple[int, int]:
@@ -209,15 +196,13 @@ SPLIT = defop("split", "SplitBackward0", _split_forward,
                       self_shape[dim], _even_sizes(self_shape[dim], split_size), index)),
               dtype_rule="same", dtypes=ALL, kind="shape",
               samples=(Sample(((4, 3),), {"dim": 0, "split_size": 3, "index": 1}),
-                       Sample(((2, 5),), {"dim": 1, "split_size": 2, "index": 0})),
-              torch="self.split(split_size, dim)[index]")
+                       Sample(((2, 5),), {"dim": 1, "split_size": 2, "index": 0})))
 SPLIT_WITH_SIZES = defop(
     "split_with_sizes", "SplitWithSizesBackward0", _split_sizes_forward,
     vjp=lambda g, *, dim, split_sizes, index, self_shape: indexing._embed_slice(
         g, self_shape, dim, *_split_bounds(self_shape[dim], split_sizes, index)),
     dtype_rule="same", dtypes=ALL, kind="shape",
-    samples=(Sample(((4, 3),), {"dim": 0, "split_sizes": (1, 3), "index": 1}),),
-    torch="self.split(list(split_sizes), dim)[index]")
+    samples=(Sample(((4, 3),), {"dim": 0, "split_sizes": (1, 3), "index": 1}),))
 
 # One node per output of unbind too: each is ``self`` with ``dim`` taken at ``index``.
 UNBIND = defop("unbind", "UnbindBackward0",
@@ -226,8 +211,7 @@ UNBIND = defop("unbind", "UnbindBackward0",
                    g.unsqueeze(dim), self_shape, dim, index, index + 1),
                dtype_rule="same", dtypes=ALL, kind="shape",
                samples=(Sample(((2, 3),), {"dim": 1, "index": 2}),
-                        Sample(((4,),), {"dim": 0, "index": 1})),
-               torch="self.unbind(dim)[index]")
+                        Sample(((4,),), {"dim": 0, "index": 1})))
 
 
 @expose("reshape")

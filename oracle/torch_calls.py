@@ -1,0 +1,192 @@
+"""What PyTorch calls each registry op: the judge's knowledge of another engine's names.
+
+One Python expression per op, over ``torch`` and the op's argument and attribute names as
+``defop`` declares them (``self``, ``other``, ``dim``...): the parity tests evaluate it beside
+the op and compare values, gradients and errors. The engine's declarations keep forward, VJP,
+dtypes, refusals and conventions; this table is the oracle's, so the engine never names
+another engine.
+
+>>> TORCH["add"]
+'torch.add(self, other, alpha=alpha)'
+>>> import symgrad
+>>> sorted(set(symgrad.REGISTRY) - set(TORCH))[:1]
+[]
+"""
+
+from __future__ import annotations
+
+__all__ = ["TORCH"]
+
+TORCH: dict[str, str] = {
+    'abs': 'torch.abs(self)',
+    'acos': 'torch.acos(self)',
+    'acosh': 'torch.acosh(self)',
+    'add': 'torch.add(self, other, alpha=alpha)',
+    'addmm': 'torch.addmm(self, mat1, mat2)',
+    'alias': 'self[:, :]',
+    'amax': 'torch.amax(self, dim=dim, keepdim=keepdim)',
+    'amin': 'torch.amin(self, dim=dim, keepdim=keepdim)',
+    'asin': 'torch.asin(self)',
+    'asinh': 'torch.asinh(self)',
+    'atan': 'torch.atan(self)',
+    'atan2': 'torch.atan2(self, other)',
+    'atanh': 'torch.atanh(self)',
+    'binary_cross_entropy': (
+        'torch.nn.functional.binary_cross_entropy(self, target, weight, reduction=reduction)'
+    ),
+    'binary_cross_entropy_with_logits': (
+        'torch.nn.functional.binary_cross_entropy_with_logits(self, target, weight,'
+        ' pos_weight=pos_weight, reduction=reduction)'
+    ),
+    'bitwise_and': 'torch.bitwise_and(self, other)',
+    'bitwise_not': 'torch.bitwise_not(self)',
+    'bitwise_or': 'torch.bitwise_or(self, other)',
+    'bitwise_xor': 'torch.bitwise_xor(self, other)',
+    'bmm': 'torch.bmm(self, other)',
+    'cat': 'torch.cat([tensors0, tensors1], dim=dim)',
+    'ceil': 'torch.ceil(self)',
+    'clamp': 'torch.clamp(self, min=min, max=max)',
+    'clamp_max': 'torch.clamp_max(self, max)',
+    'clamp_max_tensor': 'torch.clamp_max(self, max)',
+    'clamp_min': 'torch.clamp_min(self, min)',
+    'clamp_min_tensor': 'torch.clamp_min(self, min)',
+    'clamp_tensor': 'torch.clamp(self, min, max)',
+    'clone': 'self.clone()',
+    'copy': 'self.clone().copy_(src)',
+    'copy_slices': (
+        "(lambda out: out.__setitem__(tuple(torch.as_tensor(k) if hasattr(k, 'dtype') "
+        'else k for k in key), src) or out)(self.clone())'
+    ),
+    'cos': 'torch.cos(self)',
+    'cosh': 'torch.cosh(self)',
+    'cumprod': 'torch.cumprod(self, dim)',
+    'cumsum': 'torch.cumsum(self, dim)',
+    'div': 'torch.div(self, other)',
+    'div_mode': 'torch.div(self, other, rounding_mode=rounding_mode)',
+    'dot': 'torch.dot(self, other)',
+    'elu': 'torch.nn.functional.elu(self, alpha)',
+    'embedding': 'torch.nn.functional.embedding(torch.as_tensor(indices), weight)',
+    'eq': 'torch.eq(self, other)',
+    'erf': 'torch.erf(self)',
+    'erfc': 'torch.erfc(self)',
+    'exp': 'torch.exp(self)',
+    'exp2': 'torch.exp2(self)',
+    'expand': 'self.expand(shape)',
+    'expm1': 'torch.expm1(self)',
+    'fill': 'self.clone().fill_(value)',
+    'fill_tensor': 'self.clone().fill_(value)',
+    'flip': 'self.flip(dims)',
+    'floor': 'torch.floor(self)',
+    'floor_divide': 'torch.floor_divide(self, other)',
+    'fmod': 'torch.fmod(self, other)',
+    'fmod_tensor': 'torch.fmod(self, other)',
+    'gather': 'torch.gather(self, dim, torch.as_tensor(index))',
+    'ge': 'torch.ge(self, other)',
+    'gelu': 'torch.nn.functional.gelu(self, approximate=approximate)',
+    'gt': 'torch.gt(self, other)',
+    'huber_loss': 'torch.nn.functional.huber_loss(self, target, reduction=reduction, delta=delta)',
+    'index': 'self[tuple(slice(None) if i is None else torch.as_tensor(i) for i in indices)]',
+    'index_put': (
+        'torch.ops.aten.index_put(self, [None if i is None else torch.as_tensor('
+        'i) for i in indices], values, accumulate)'
+    ),
+    'index_select': 'torch.index_select(self, dim, torch.as_tensor(index))',
+    'layer_norm': 'torch.nn.functional.layer_norm(self, weight.shape, weight, bias, eps)',
+    'le': 'torch.le(self, other)',
+    'leaky_relu': 'torch.nn.functional.leaky_relu(self, negative_slope)',
+    'log': 'torch.log(self)',
+    'log10': 'torch.log10(self)',
+    'log1p': 'torch.log1p(self)',
+    'log2': 'torch.log2(self)',
+    'log_softmax': 'torch.log_softmax(self, dim)',
+    'logsumexp': 'torch.logsumexp(self, dim=dim, keepdim=keepdim)',
+    'lt': 'torch.lt(self, other)',
+    'masked_fill': 'self.masked_fill(torch.as_tensor(mask), value)',
+    'masked_fill_tensor': 'self.masked_fill(torch.as_tensor(mask), value)',
+    'matmul': 'torch.matmul(self, other)',
+    'matmul_clone': 'torch.matmul(self, other)',
+    'matmul_vm': 'torch.matmul(self, other)',
+    'max_all': 'torch.max(self)',
+    'max_dim': 'torch.max(self, dim, keepdim).values',
+    'maximum': 'torch.maximum(self, other)',
+    'mean': 'torch.mean(self, dim=dim, keepdim=keepdim)',
+    'mean_all': 'torch.mean(self)',
+    'min_all': 'torch.min(self)',
+    'min_dim': 'torch.min(self, dim, keepdim).values',
+    'minimum': 'torch.minimum(self, other)',
+    'mm': 'torch.mm(self, other)',
+    'mse_loss': 'torch.nn.functional.mse_loss(self, target, reduction=reduction)',
+    'mul': 'torch.mul(self, other)',
+    'mv': 'torch.mv(self, other)',
+    'ne': 'torch.ne(self, other)',
+    'neg': 'torch.neg(self)',
+    'nll_loss': (
+        'torch.nn.functional.nll_loss(self, target, reduction=reduction, ignore_index=ignore_index)'
+    ),
+    'norm': 'torch.linalg.vector_norm(self, ord=p, dim=dim, keepdim=keepdim)',
+    'permute': 'self.permute(dims)',
+    'pow': 'torch.pow(self, exponent)',
+    'pow_scalar': 'torch.pow(base, exponent)',
+    'pow_tensor': 'torch.pow(self, exponent)',
+    'prod': 'torch.prod(self, dim, keepdim=keepdim)',
+    'prod_all': 'torch.prod(self)',
+    'reciprocal': 'torch.reciprocal(self)',
+    'relu': 'torch.relu(self)',
+    'remainder': 'torch.remainder(self, other)',
+    'remainder_scalar': 'torch.remainder(self.item(), other)',
+    'remainder_tensor': 'torch.remainder(self, other)',
+    'repeat': 'self.repeat(repeats)',
+    'reshape': 'self.reshape(shape)',
+    'round': 'torch.round(self)',
+    'round_decimals': 'torch.round(self, decimals=decimals)',
+    'rsqrt': 'torch.rsqrt(self)',
+    'rsub': 'torch.rsub(self, other)',
+    'rsub_scalar': 'torch.rsub(self, other.item())',
+    'scatter_add': 'torch.scatter_add(self, dim, torch.as_tensor(index), src)',
+    'select': 'self.select(dim, index)',
+    'sigmoid': 'torch.sigmoid(self)',
+    'sign': 'torch.sign(self)',
+    'silu': 'torch.nn.functional.silu(self)',
+    'sin': 'torch.sin(self)',
+    'sinh': 'torch.sinh(self)',
+    'slice': 'self[(slice(None),) * dim + (slice(start, stop, step),)]',
+    'smooth_l1_loss': (
+        'torch.nn.functional.smooth_l1_loss(self, target, reduction=reduction, '
+        'beta=beta)'
+    ),
+    'softmax': 'torch.softmax(self, dim)',
+    'softplus': 'torch.nn.functional.softplus(self, beta, threshold)',
+    'split': 'self.split(split_size, dim)[index]',
+    'split_with_sizes': 'self.split(list(split_sizes), dim)[index]',
+    'sqrt': 'torch.sqrt(self)',
+    'squeeze': 'self.squeeze()',
+    'squeeze_dim': 'self.squeeze(dim)',
+    'squeeze_dims': 'self.squeeze(dim)',
+    'stack': 'torch.stack([tensors0, tensors1], dim=dim)',
+    'std': 'torch.std(self, dim=dim, correction=correction, keepdim=keepdim)',
+    'sub': 'torch.sub(self, other, alpha=alpha)',
+    'sum': 'torch.sum(self, dim=dim, keepdim=keepdim)',
+    'sum_all': 'torch.sum(self)',
+    't': 'self.t()',
+    'tan': 'torch.tan(self)',
+    'tanh': 'torch.tanh(self)',
+    'tanh_backward': (
+        'torch.ops.aten.tanh_backward(grad_output, torch.tanh(self.to(torch.promote_types('
+        'grad_output.dtype, self.dtype))))'
+    ),
+    'to_copy': 'self.to(getattr(torch, dtype), copy=True)',
+    'trace': 'torch.trace(self)',
+    'transpose': 'self.transpose(dim0, dim1)',
+    'trunc': 'torch.trunc(self)',
+    'unbind': 'self.unbind(dim)[index]',
+    'unsafe_view': 'self.mT.contiguous().mT.reshape(shape)',
+    'unsqueeze': 'self.unsqueeze(dim)',
+    'var': 'torch.var(self, dim=dim, correction=correction, keepdim=keepdim)',
+    'view_scatter': (
+        "(lambda out: (__import__('functools').reduce(lambda v, step: eval(__import__("
+        "'oracle.torch_calls').torch_calls.TORCH[step[0]], {'torch': torch, 'self': "
+        'v, **step[1]}), chain, out).copy_(src), out)[1])(self.clone())'
+    ),
+    'where': 'torch.where(condition, self, other)',
+    'zero': 'self.clone().zero_()',
+}
