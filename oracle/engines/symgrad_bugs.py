@@ -427,7 +427,7 @@ def _embedding_dup(orig: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @_bug("masked-fill-gradient-leaks", "indexing", "masked_fill",
-      "https://github.com/jax-ml/jax/issues/23842",
+      "https://github.com/pytorch/pytorch/issues/66360",
       "masked_fill's backward passes g to the filled positions too",
       _wa("float64", {"mask": np.array([True, False]), "value": 0.0}, self=[1.0, 2.0]))
 def _masked_fill_leak(orig: Callable[..., Any]) -> Callable[..., Any]:
@@ -443,7 +443,7 @@ def _flip_same(orig: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @_bug("cumsum-backward-not-reversed", "indexing", "cumsum",
-      "https://github.com/tensorflow/tensorflow/issues/4593",
+      "https://github.com/pytorch/pytorch/pull/1122",
       "cumsum's backward is a forward cumsum of g, not the reversed one",
       _wa("float64", {"dim": 0}, self=[1.0, 2.0, 3.0]))
 def _cumsum_forward(orig: Callable[..., Any]) -> Callable[..., Any]:
