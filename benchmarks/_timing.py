@@ -40,6 +40,32 @@ def median_seconds(fn: Callable[[], Any], repeat: int, warmup: int = 3, number: 
     return statistics.median(times)
 
 
+def interleaved_medians(fns: dict[str, Callable[[], Any] | None], repeat: int, warmup: int = 3,
+                        number: int = 1) -> dict[str, float | None]:
+    """Per name, the median CPU time of one call, the libraries taking turns: each round runs
+    every function once (``number`` calls), so all see the same machine load and the same
+    state of the memory allocator. (Run one after the other, the last to run inherits a heap
+    the others grew: on 1e5-element arrays, freshly mapped pages cost more than the arithmetic,
+    and the order alone moved a figure threefold.) A None function gives None.
+    """
+    live = {name: fn for name, fn in fns.items() if fn is not None}
+    for fn in live.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in live}
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            for name, fn in live.items():
+                start = time.process_time()
+                for _ in range(number):
+                    fn()
+                times[name].append((time.process_time() - start) / number)
+    finally:
+        gc.enable()
+    return {name: statistics.median(times[name]) if name in times else None for name in fns}
+
+
 def fastest_seconds(fn: Callable[[], Any], repeat: int, warmup: int = 3, number: int = 1
                     ) -> float:
     """The fastest batch instead of the median (else as ``median_seconds``): on a loaded
@@ -70,13 +96,15 @@ def torch_or_none() -> Any:
 
 
 def print_table(title: str, unit: str, rows: list[tuple[str, float | None]],
-                reference: str) -> None:
-    """One line per library: its figure and its ratio to ``reference``'s."""
-    ref = dict(rows).get(reference)
+                reference: str, also: str | None = None) -> None:
+    """One line per library: its figure and its ratio to ``reference``'s (and to ``also``'s,
+    when given: a target set against another library)."""
+    figures = dict(rows)
     print(title)
     for name, value in rows:
         if value is None:
             print(f"  {name:<10} {'not run':>12}")
             continue
-        ratio = f"{value / ref:6.2f} x {reference}" if ref else ""
-        print(f"  {name:<10} {value:10.2f} {unit}  {ratio}")
+        ratios = [f"{value / figures[ref]:6.2f} x {ref}" for ref in (reference, also)
+                  if ref is not None and figures.get(ref)]
+        print(f"  {name:<10} {value:10.2f} {unit}  " + "  ".join(ratios))

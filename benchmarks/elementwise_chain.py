@@ -1,8 +1,11 @@
-"""Forward + backward of an elementwise chain on 1e5 float32 values: symgrad vs torch vs NumPy.
+"""Forward + backward of an elementwise chain on 1e5 values: symgrad vs torch vs NumPy by hand.
 
 The chain is ``loss = sum(tanh(x * w + b) * x)`` with ``x``, ``w``, ``b`` all of 1e5 elements
 and all requiring grad; NumPy by hand computes the same three gradients. Here the per-op
-overhead is small beside the arithmetic, so this shows what the engine adds on large arrays.
+overhead is small beside the arithmetic, so this shows what the engine adds on large arrays:
+the arrays it allocates and the passes over them. Timed in float64 (the target: at most 1.3 x
+NumPy by hand) and in float32, where symgrad computes ``tanh`` and its derivative in float64
+and rounds once (for accuracy: NumPy's and PyTorch's float32 kernels are a few ULP off).
 
     python benchmarks/elementwise_chain.py
 """
@@ -13,7 +16,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import median_seconds, print_table, torch_or_none  # noqa: E402, I001 - first: pins BLAS threads
+from _timing import interleaved_medians, print_table, torch_or_none  # noqa: E402, I001 - first: pins BLAS threads
 
 import numpy as np  # noqa: E402
 
@@ -22,21 +25,16 @@ import symgrad  # noqa: E402
 N = 100_000
 REPEAT = 30
 RNG = np.random.default_rng(0)
-X, W, B = (RNG.uniform(-1, 1, N).astype(np.float32) for _ in range(3))
+VALUES = [RNG.uniform(-1, 1, N) for _ in range(3)]
 
 
-def step_symgrad() -> None:
-    x, w, b = (symgrad.tensor(a, requires_grad=True) for a in (X, W, B))
+def step(lib: object, arrays: list[np.ndarray]) -> None:
+    x, w, b = (lib.tensor(a, requires_grad=True) for a in arrays)
     (((x * w + b).tanh()) * x).sum().backward()
 
 
-def step_torch(torch: object) -> None:
-    x, w, b = (torch.tensor(a, requires_grad=True) for a in (X, W, B))
-    (((x * w + b).tanh()) * x).sum().backward()
-
-
-def step_numpy() -> None:
-    x, w, b = X.copy(), W.copy(), B.copy()
+def step_numpy(arrays: list[np.ndarray]) -> None:
+    x, w, b = (a.copy() for a in arrays)
     t = np.tanh(x * w + b)
     _ = np.sum(t * x)
     d = x * (1 - t * t)  # d loss / d (x * w + b)
@@ -45,12 +43,16 @@ def step_numpy() -> None:
 
 def main() -> None:
     torch = torch_or_none()
-    rows = [("symgrad", median_seconds(step_symgrad, REPEAT) * 1e3),
-            ("torch", median_seconds(lambda: step_torch(torch), REPEAT) * 1e3
-             if torch is not None else None),
-            ("numpy", median_seconds(step_numpy, REPEAT) * 1e3)]
-    print_table(f"elementwise chain, {N} float32, fwd + bwd, median of {REPEAT}:", "ms", rows,
-                "torch" if torch is not None else "numpy")
+    for dtype in (np.float64, np.float32):
+        arrays = [a.astype(dtype) for a in VALUES]
+        figures = interleaved_medians(
+            {"symgrad": lambda a=arrays: step(symgrad, a),
+             "torch": (lambda a=arrays: step(torch, a)) if torch is not None else None,
+             "numpy": lambda a=arrays: step_numpy(a)}, REPEAT)
+        rows = [(name, None if f is None else f * 1e3) for name, f in figures.items()]
+        print_table(f"elementwise chain, {N} {np.dtype(dtype).name}, fwd + bwd, median of "
+                    f"{REPEAT}, in turn:", "ms", rows, "torch" if torch is not None else "numpy",
+                    also="numpy" if torch is not None else None)
 
 
 if __name__ == "__main__":

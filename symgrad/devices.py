@@ -99,6 +99,8 @@ def check_device(where: Any) -> device:
     ...
     RuntimeError: PyTorch is not linked with support for mps devices
     """
+    if where is None and _default is CPU:  # the common call: every creation function's
+        return CPU
     dev = _default if where is None else device(where)
     if dev.type == "cuda":
         raise AssertionError("Torch not compiled with CUDA enabled")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -237,7 +238,7 @@ class Node:
             plan = _plan(op)
         vjp, wanted, takes_needs, saves, shape_args, double_backward, skip = plan
         kwargs = self.attrs  # the node's own dict: copied below before anything is added
-        if kwargs and wanted is not None and not wanted.issuperset(kwargs):
+        if wanted is not None and kwargs and not wanted.issuperset(kwargs):
             kwargs = {k: v for k, v in kwargs.items() if k in wanted}
         inputs = self.inputs
         meta = self._in_meta
@@ -297,14 +298,17 @@ def _not_differentiable(
 
 def _plan(op: OpDef) -> tuple[Any, ...]:
     """What ``Node.apply`` reads of an op, in one tuple kept on the op: its VJP, the attributes
-    the VJP takes, whether it takes ``needs``, whether it saves anything, the shape arguments
-    the VJP takes, whether it has a double backward and how many saved entries stand for
-    attrs (``OpDef.saves_attrs``: freed by backward, not passed to the VJP)."""
+    the VJP takes (None when it takes all the op's), whether it takes ``needs``, whether it
+    saves anything, the shape arguments the VJP takes, whether it has a double backward and how
+    many saved entries stand for attrs (``OpDef.saves_attrs``: freed by backward, not passed to
+    the VJP)."""
     wanted, takes_needs = _vjp_info(op.vjp)
     # The shapes the VJP itself asks for: a VJP swapped in by a test or a mutant may take
     # fewer than the op's own declared.
     shape_args = op.shape_args if wanted is None else tuple(
         (kw, i) for kw, i in op.shape_args if kw in wanted)
+    if wanted is not None and wanted.issuperset(op.attrs):
+        wanted = None  # it takes every attribute a node of the op records: none to leave out
     plan = (op.vjp, wanted, takes_needs, bool(op.saves or op.saves_out or op.saves_attrs),
             shape_args, op.double_backward, len(op.saves_attrs))
     object.__setattr__(op, "_plan", plan)  # a frozen dataclass: a cache, not a change
@@ -539,6 +543,9 @@ def run_backward(
             if hooks is not None and hooks.pre:
                 g = _pre_hooks(node, g)
             if node.__class__ is AccumulateGrad:
+                # The last node's gradients, still named here, would count as holders of ``g``
+                # (``_unshared``).
+                grads = grad = None
                 if accumulate and (capture is None or node in wanted):
                     _accumulate(node.variable, g, create_graph)
                 if hooks is not None and hooks.post:
@@ -674,9 +681,13 @@ class _Hooks:
 
 
 def _add(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
-    """Sum two gradients for one input; without a graph to record, straight in NumPy."""
+    """Sum two gradients for one input; without a graph to record, straight in NumPy, and into
+    ``a`` itself when nothing but the engine holds it."""
     if create_graph or a._data.dtype is not b._data.dtype or a._data.shape != b._data.shape:
         return a + b
+    if _unshared(a, 4):  # the pending gradients' dict, run_backward's ``prev``, ``a`` here
+        a._data += b._data
+        return a
     return type(a)._make(a._data + b._data, False, None)
 
 
@@ -685,8 +696,38 @@ def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
     # the property's checks cost more than the sum.
     old = t._grad
     if old is None:
-        t._grad = g if create_graph else _made["Tensor"]._make(g._data.copy(), False, None)
+        # Held by the backward loop's ``g``, ``g`` here and in ``_unshared``.
+        if create_graph or _unshared(g, 3):
+            t._grad = g
+        else:
+            t._grad = _made["Tensor"]._make(g._data.copy(), False, None)
     elif create_graph:
         t._grad = old + g
     else:
         old._data += g._data
+
+
+def _references_of_one_variable() -> int:
+    held = object()
+    return sys.getrefcount(held)
+
+
+# What ``sys.getrefcount`` reports for an object one variable holds: 2 before Python 3.14 (the
+# variable and the call's argument), 1 from 3.14 on, where the argument is borrowed.
+_ONE_VARIABLE = _references_of_one_variable()
+
+
+def _unshared(g: Tensor, holders: int) -> bool:
+    """Whether only the engine holds a gradient, so that it may become ``.grad`` itself instead
+    of a copy (PyTorch's AccumulateGrad steals a gradient whose use count says so) or have
+    another gradient summed into it.
+
+    ``holders``: the references the engine's own variables and containers make (this
+    function's parameter included). Its array must be held by the tensor alone and be a view of
+    nothing (no other array shares its memory): then no hook kept it, no other input was given
+    it, and it is no array the user passed.
+    """
+    a = g._data
+    return (a.base is None and a.flags.writeable
+            and sys.getrefcount(g) <= _ONE_VARIABLE + holders - 1
+            and sys.getrefcount(a) <= _ONE_VARIABLE + 1)

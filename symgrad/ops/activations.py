@@ -53,7 +53,8 @@ def _zero(self: np.ndarray) -> np.ndarray:
 # -- rectifiers -----------------------------------------------------------------------------------
 # NOTE: the gradient at 0 is 0 (PyTorch's threshold_backward tests out > 0); written with the
 # saved result, as PyTorch's ReluBackward0 is.
-RELU = defop("relu", "ReluBackward0", lambda self: np.maximum(self, 0).astype(self.dtype),
+RELU = defop("relu", "ReluBackward0",
+             lambda self: np.maximum(self, 0).astype(self.dtype, copy=False),
              # NOTE: written as PyTorch's threshold_backward (zero where out <= 0), so a NaN
              # input passes its gradient through as PyTorch's does.
              vjp=lambda g, out: where(out <= 0, 0.0, g), dtype_rule="same",

@@ -508,12 +508,10 @@ def _promoted(input: Tensor, *scalars: Any) -> Tensor:
     return input if input.dtype is d else input.to(d)
 
 
-def _check_alpha(input: Tensor, other: Any, alpha: Any) -> Any:
-    if isinstance(alpha, float) and _result_dtype("promote", (input, other)).category != (
-            _dtypes._FLOAT):
+def _check_alpha(input: Tensor, other: Any, alpha: Any) -> None:
+    if _result_dtype("promote", (input, other)).category != _dtypes._FLOAT:
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
                            "point number.")
-    return other
 
 
 @expose()
@@ -530,7 +528,9 @@ def add(input: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     >>> symgrad.add(symgrad.tensor([1.0, 2.0]), 10)
     tensor([11., 12.])
     """
-    return apply(ADD, input, _check_alpha(input, other, alpha), alpha=alpha)
+    if isinstance(alpha, float):
+        _check_alpha(input, other, alpha)
+    return apply(ADD, input, other, alpha=alpha)
 
 
 @expose("sub", "subtract")
@@ -548,7 +548,9 @@ def sub(input: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     tensor([-1.,  0.])
     """
     _no_bool_in_subtraction(input, other)
-    return apply(SUB, input, _check_alpha(input, other, alpha), alpha=alpha)
+    if isinstance(alpha, float):
+        _check_alpha(input, other, alpha)
+    return apply(SUB, input, other, alpha=alpha)
 
 
 def _no_bool_in_subtraction(*operands: Any) -> None:

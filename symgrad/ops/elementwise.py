@@ -27,6 +27,9 @@ LN2 = math.log(2.0)
 LN10 = math.log(10.0)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _F64 = np.dtype(np.float64)
+# Elements from which kernels work in place or branch-free (``_tanh_backward``, ``_where``):
+# below, the plain NumPy calls cost less than the extra arguments and passes.
+_LARGE = 4096
 
 
 def _wide(fn: Any, *arrays: np.ndarray) -> np.ndarray:
@@ -312,9 +315,14 @@ def _tanh_backward(grad_output: np.ndarray, self: np.ndarray) -> np.ndarray:
     # ``_wide(lambda g, x: g / np.cosh(x) ** 2, ...)`` in four NumPy calls instead of seven: the
     # ufuncs' ``dtype`` casts their inputs to float64 as they read them.
     c = np.cosh(self, dtype=_F64)
-    out = np.divide(grad_output, c * c, dtype=_F64)
-    d = grad_output.dtype
-    return out if d is _F64 else out.astype(d)
+    if c.size < _LARGE:
+        out = np.divide(grad_output, c * c, dtype=_F64)
+    else:
+        # In place: on large arrays a fresh one costs more than a pass (its pages are new).
+        np.multiply(c, c, out=c)
+        out = np.divide(grad_output, c, out=c if grad_output.shape == c.shape else None,
+                        dtype=_F64)
+    return out if grad_output.dtype is _F64 else out.astype(grad_output.dtype)
 
 
 # Narrow dtypes form it in float64 (rounding tanh_backward and tanh first was 9.7 ULP of float32).
@@ -460,10 +468,33 @@ def atan2(input: Tensor, other: Tensor) -> Tensor:
 
 
 # -- selection ------------------------------------------------------------------------------------
-WHERE = defop("where", "WhereBackward0",
-              lambda condition, self, other: np.where(condition, self, other),
+# Unsigned integers as wide as each float dtype: ``_where`` selects floats by their bits.
+_FLOAT_BITS = {d.np: np.dtype(f"uint{8 * d.np.itemsize}") for d in _dtypes.ALL
+               if d.is_floating_point}
+
+
+def _where(condition: np.ndarray, self: np.ndarray, other: np.ndarray) -> np.ndarray:
+    # np.where branches on each element: on a mask no branch predictor can guess (a ReLU's, in
+    # its VJP) it runs 8x slower than a pass of arithmetic. Floats of one dtype are selected
+    # instead by their bits, through a mask of all ones where ``condition`` holds: exactly
+    # np.where's values (NaN payloads, signed zeros and infinities included), in passes that
+    # never branch.
+    bits = _FLOAT_BITS.get(self.dtype)
+    if (bits is None or other.dtype != self.dtype or condition.dtype != np.bool_
+            or condition.size < _LARGE):
+        return np.where(condition, self, other)
+    mask = np.negative(condition.astype(bits))  # 0 - 1 wraps to all ones
+    taken = np.bitwise_and(self.view(bits), mask)
+    np.invert(mask, out=mask)
+    return np.bitwise_or(taken, np.bitwise_and(other.view(bits), mask)).view(self.dtype)
+
+
+# NOTE: ``where`` gives ``input`` and ``other`` their promoted dtype before the op runs; the op
+# itself promotes nothing ("same"), or the engine would cast the bool condition to it as well
+# (a pass over the mask, which np.where then reads as numbers).
+WHERE = defop("where", "WhereBackward0", _where,
               vjp=lambda g, condition: (None, where(condition, g, 0.0), where(condition, 0.0, g)),
-              differentiable=("self", "other"), dtypes=frozenset(_dtypes.ALL),
+              differentiable=("self", "other"), dtypes=frozenset(_dtypes.ALL), dtype_rule="same",
               samples=(Sample(((2, 3), (2, 3), (3,)),
                               make={"condition": lambda rng: rng.random((2, 3)) > 0.5}),))
 

@@ -81,10 +81,18 @@ def _expand(g: Tensor, shape: tuple[int, ...]) -> Tensor:
         return g.expand(shape)
     if g._data.shape == shape:
         return g
+    if math.prod(shape) >= _LARGE:
+        # On large shapes a read-only view of the values saves allocating them.
+        return Tensor._make(np.broadcast_to(g._data, shape), False, None)
     # A filled array costs a fraction of np.broadcast_to's view on small shapes.
     data = np.empty(shape, g._data.dtype)
     data[...] = g._data
     return Tensor._make(data, False, None)
+
+
+# Elements from which ``_expand`` views a gradient rather than filling an array: past a few
+# pages, allocating costs more than ``np.broadcast_to``'s few microseconds.
+_LARGE = 4096
 
 
 # -- forward helpers: accumulate in float32 for half types, in int64 for integers ---------------

@@ -668,7 +668,11 @@ def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data:
         meta.append((a.shape, a.dtype, t._version))
     node = op.node_class(op, attrs, tuple(edges), tuple(meta))
     if op.saves:
-        node._saved = tuple([(tensors[i], tensors[i]._version) for i in op.saves])
+        saved = []
+        for i in op.saves:  # a loop: Python 3.11 makes and calls a function for a comprehension
+            t = tensors[i]
+            saved.append((t, t._version))
+        node._saved = tuple(saved)
     if op.saves_attrs:
         # Entries first, one per saved attr, which ``Node.apply`` skips (the VJP reads the attr
         # itself): what backward frees, so that a second backward raises as in PyTorch.
