@@ -234,10 +234,24 @@ def test_known_correct_compositions_pass(name):
     assert v.status in ("ok", "fd-unreliable"), v.message
 
 
-def test_in_place_writes_into_the_graph_are_named():
-    v = crosscheck(lambda x: (x * 1).add_(1).sum(), [_x()])
+def test_in_place_writes_into_a_view_of_the_graph_are_named():
+    def fn(x):
+        y = x * 1
+        y[0].mul_(2)  # y[0] and y share memory: the write changes y too
+        return y.pow(2).sum()
+
+    v = crosscheck(fn, [_x()])
     assert v.status == "unsupported"
-    assert "aten.add_.Tensor" in v.message
+    assert "aten.mul_.Tensor" in v.message
+
+
+def test_an_in_place_write_into_an_ops_result_is_that_op_out_of_place():
+    x = _x(torch.float64)
+    v = crosscheck(lambda x: (x * 3).add_(1).pow(2).sum(), [x])
+    assert v.status in ("ok", "fd-unreliable"), v.message
+    for e in v.elements:
+        a = float(x.detach()[e.index[0]])
+        assert mpmath.mpf(e.exact) == 6 * (3 * mpmath.mpf(a) + 1)
 
 
 def test_differentiating_through_a_backward_records_the_fused_backward_operators():

@@ -1,6 +1,7 @@
 """Meanings of PyTorch's operators beyond the elementwise table: fused backward operators of
 structural ops (softmax, log_softmax, layer_norm, nll_loss), erfinv, hardtanh, addmm with
-beta and alpha, embedding with padding_idx (skipped where torch is not installed).
+beta and alpha, embedding with padding_idx, rounding and remainders (skipped where torch is
+not installed).
 
 Each test runs torch, so that the operator is really called, and takes its expected exact
 values from mpmath (derivatives to 40 digits of functions written here from their textbook
@@ -8,6 +9,8 @@ definitions) or from rationals, never from the oracle.
 """
 
 from __future__ import annotations
+
+import math
 
 import mpmath
 import numpy as np
@@ -255,3 +258,98 @@ def test_every_torch_only_meaning_is_produced_by_an_aten_rule():
     source = inspect.getsource(aten_ops)
     for op in aten_ops.TORCH_ONLY:
         assert op in MEANINGS and f'"{op}"' in source, op
+
+
+ROUNDED = {
+    # torch function, the gradient of sum(f(x) * x) in x: f(x) itself (f' is 0 off its jumps,
+    # and PyTorch's 0 on them), from Python's own rounding of the binary value.
+    "floor": (torch.floor, math.floor),
+    "ceil": (torch.ceil, math.ceil),
+    "trunc": (torch.trunc, math.trunc),
+    "round": (torch.round, round),  # both round half to even
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROUNDED))
+def test_rounding_steps_have_zero_derivative(name):
+    f, exact = ROUNDED[name]
+    x = _x([[0.5, -1.0, 2.25], [1.5, -0.75, 3.0]])
+    v = crosscheck(lambda x: (f(x) * x).sum(), [x])
+    assert v.status in ("ok", "fd-unreliable", "kink"), v.message
+    for e in v.elements:
+        a = X_ROUNDING[e.index[0]][e.index[1]]
+        assert mpmath.mpf(e.exact) == exact(a) and e.engine == exact(a), (e.index, e.exact)
+
+
+X_ROUNDING = [[0.5, -1.0, 2.25], [1.5, -0.75, 3.0]]
+
+
+@pytest.mark.parametrize(("fn", "step"), [(torch.remainder, math.floor), (torch.fmod, math.trunc)])
+def test_remainders_differentiate_to_one_and_minus_the_quotient(fn, step):
+    from fractions import Fraction
+
+    x = _x([[0.5, -1.25, 2.0], [1.75, -0.625, 3.5]])
+    y = _x([[0.375, 0.5, -1.5], [1.0, 0.25, 1.5]])
+    v = crosscheck(lambda x, y: fn(x, y).sum(), [x, y])
+    assert v.status in JUDGED, v.message
+    for e in v.elements:
+        i, j = e.index
+        a, b = Fraction(x.tolist()[i][j]), Fraction(y.tolist()[i][j])
+        want = 1 if e.input == "x0" else -step(a / b)
+        assert mpmath.mpf(e.exact) == want and e.engine == want, (e.input, e.index)
+    s = crosscheck(lambda x: fn(x, 0.75).sum(), [x])
+    assert s.status in JUDGED and {e.engine for e in s.elements} == {1.0}, s.message
+
+
+def test_rms_norm_a_composite_writing_in_place_is_judged():
+    # F.rms_norm adds eps in place (add_) into its mean of squares.
+    x = _x()
+    v = crosscheck(lambda x: (torch.nn.functional.rms_norm(x, (3,)) ** 3).sum(), [x])
+    assert v.status in JUDGED, v.message
+
+    def f(xs):
+        eps = mpmath.mpf(2) ** -52  # torch.finfo(float64).eps, rms_norm's default
+        out = []
+        for row in _rows(xs, 3):
+            r = mpmath.sqrt(mpmath.fsum(v * v for v in row) / 3 + eps)
+            out += [(v / r) ** 3 for v in row]
+        return mpmath.fsum(out)
+
+    with mpmath.workdps(40):
+        want = _mp_grad(f, [a for row in X for a in row])
+    _assert_exact(v, want, rel=1e-20)
+
+
+ACTIVATIONS = {
+    # torch call, its definition in mpmath (away from kinks), the fused backward it runs
+    "elu": (torch.nn.functional.elu, lambda v: v if v > 0 else mpmath.exp(v) - 1,
+            "elu_backward"),
+    "leaky_relu": (lambda x: torch.nn.functional.leaky_relu(x, 0.25),
+                   lambda v: v if v > 0 else v / 4, "leaky_relu_backward"),
+    "softplus": (lambda x: torch.nn.functional.softplus(x, beta=2.0, threshold=1.0),
+                 lambda v: v if 2 * v > 1 else mpmath.log(1 + mpmath.exp(2 * v)) / 2,
+                 "softplus_backward"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_fused_activation_backward_through_a_double_backward(name):
+    f, mp_f, fused = ACTIVATIONS[name]
+    values = [[0.75, -1.0, 0.25], [0.375, 1.5, -0.625]]
+    x = _x(values)
+
+    def fn(x):
+        (g,) = torch.autograd.grad((f(x) * f(x)).sum(), x, create_graph=True)
+        return (g * g * x).sum()
+
+    assert fused in _ops(fn, [x])
+    v = crosscheck(fn, [x])
+    assert v.status in JUDGED, v.message
+
+    def big_f(xs):
+        gs = _mp_grad(lambda ys: mpmath.fsum(mp_f(y) ** 2 for y in ys), xs)
+        return mpmath.fsum(g * g * t for g, t in zip(gs, xs, strict=True))
+
+    with mpmath.workdps(40):
+        want = _mp_grad(big_f, [a for row in values for a in row])
+    _assert_exact(v, want, rel=1e-20)

@@ -64,3 +64,17 @@ def test_a_cases_own_reproducer_is_the_verdicts(check):
     # weigh the outputs as the check does (not with ones).
     case = get("torch").case(check.op, check.dtype, check.sample)
     assert case.reproducer(check.order) == run_check(check, engine="torch").reproducer
+
+
+def test_the_torch_sweep_looks_where_the_judges_catalog_says():
+    from oracle import catalog
+
+    torch_ops = get("torch")
+    for op, dtype in [("tanh", "float16"), ("log1p", "float32"), ("sigmoid", "bfloat16")]:
+        (x,) = torch_ops.case(op, dtype, 1).inputs
+        want = catalog.points(op, dtype)
+        got = x.detach().double().numpy()
+        assert got.tolist() == want.tolist() and x.dtype == getattr(torch, dtype)
+    n = torch_ops.catalog()["mul"][1]
+    nan_sample = torch_ops.case("mul", "float64", n - 1).inputs[0].detach().numpy()
+    assert np.isnan(nan_sample).any()  # the catalog's NaN and infinities, beside a finite one

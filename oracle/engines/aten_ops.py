@@ -36,6 +36,7 @@ NO_GRAPH = frozenset({
     "ne.Tensor", "ne.Scalar", "lt.Tensor", "lt.Scalar", "le.Tensor", "le.Scalar", "gt.Tensor",
     "gt.Scalar", "ge.Tensor", "ge.Scalar", "logical_not.default", "logical_and.default",
     "logical_or.default", "zeros_like.default", "ones_like.default", "full_like.default",
+    "new_zeros.default",
     "empty_like.default", "rand_like.default", "randn_like.default", "argmax.default",
     "argmin.default", "sign.default", "isnan.default", "isinf.default", "isfinite.default",
 })
@@ -297,6 +298,13 @@ ATEN: dict[str, Rule] = {
     "clamp_min.default": _same("clamp_min", "self", min="min"),
     "clamp_max.default": _same("clamp_max", "self", max="max"),
     "atan2.default": _same("atan2", "self", "other"),
+    # rounding and remainders (their jumps are kinks, with PyTorch's conventions below)
+    **{f"{name}.default": _unary(name) for name in ("floor", "ceil", "trunc", "round")},
+    "round.decimals": _same("round_decimals", "self", decimals="decimals"),
+    "remainder.Scalar": _same("remainder", "self", other="other"),
+    "remainder.Tensor": _same("remainder_tensor", "self", "other"),
+    "fmod.Scalar": _same("fmod", "self", other="other"),
+    "fmod.Tensor": _same("fmod_tensor", "self", "other"),
     "where.self": _where,
     # transcendental
     **{f"{name}.default": _unary(name) for name in (
@@ -376,14 +384,35 @@ FUSED_BACKWARD: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
     "silu_backward.default": ("silu_backward", ("grad_output", "self"), {}),
     "hardtanh_backward.default": ("hardtanh_backward", ("grad_output", "self"),
                                   {"min_val": "min_val", "max_val": "max_val"}),
+    "softplus_backward.default": ("softplus_backward", ("grad_output", "self"),
+                                  {"beta": "beta", "threshold": "threshold"}),
 }
 ATEN.update({name: _same(op, *args, **attrs) for name, (op, args, attrs) in
              FUSED_BACKWARD.items()})
 
+
+def _of_input(op: str, value: str, flag: str, **attr_names: str) -> Rule:
+    """A fused backward taking its forward's input, or (``flag`` set) its result, which no
+    meaning here takes."""
+
+    def rule(a: dict[str, Any], _: int) -> Converted:
+        if a[flag]:
+            raise KeyError(f"{op}.default of the result ({flag}=True)")
+        return op, [("grad_output", a["grad_output"]), ("self", a[value])], {
+            k: a[s] for k, s in attr_names.items()}
+
+    return rule
+
+
+ATEN["elu_backward.default"] = _of_input("elu_backward", "self_or_result", "is_result",
+                                         alpha="alpha", scale="scale", input_scale="input_scale")
+ATEN["leaky_relu_backward.default"] = _of_input("leaky_relu_backward", "self", "self_is_result",
+                                                negative_slope="negative_slope")
+
 # Meanings that only PyTorch's operators carry (symgrad's registry has no such op).
 TORCH_ONLY = frozenset({op for op, _, _ in FUSED_BACKWARD.values()} | {
     "softmax_backward_data", "log_softmax_backward_data", "layer_norm_backward",
-    "nll_loss_backward", "erfinv", "hardtanh"})
+    "nll_loss_backward", "erfinv", "hardtanh", "elu_backward", "leaky_relu_backward"})
 
 
 # PyTorch's conventions at kinks, by the judge's op and the labels of ``oracle.semantics``:
@@ -398,6 +427,18 @@ KINKS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "clamp_max": (("self", "self == max", "one"),),
     "hardtanh": (("self", "self == min_val or self == max_val", "zero"),),
     "sign": (("self", "self == 0", "zero"),),
+    **{name: (("self", "self is an integer", "zero"),) for name in ("floor", "ceil", "trunc")},
+    "round": (("self", "self is a half-integer", "zero"),),
+    "round_decimals": (("self", "self * 10**decimals is a half-integer", "zero"),),
+    # A remainder's jump: the value just right of it (self / other grows through the integer).
+    "remainder": (("self", "self / other is an integer (a jump)", "right"),),
+    "remainder_tensor": (("self", "self / other is an integer (a jump)", "right"),
+                         ("other", "self / other is an integer, self > 0", "left"),
+                         ("other", "self / other is an integer, self < 0", "right")),
+    "fmod": (("self", "self / other is a nonzero integer (a jump)", "right"),),
+    "fmod_tensor": (("self", "self / other is a nonzero integer (a jump)", "right"),
+                    ("other", "self / other is a nonzero integer, other > 0", "left"),
+                    ("other", "self / other is a nonzero integer, other < 0", "right")),
 }
 
 

@@ -1,9 +1,11 @@
 """PyTorch's own operators for the sweep (``symgrad-check --engine torch``): what each is
 called with, where finite differences may go, and the samples it is judged on.
 
-Every op is judged in float16, bfloat16, float32 and float64 on two samples: seeded values in
-its domain, and the points where PyTorch's backward formulas lose the most (large arguments of
-sigmoid and tanh, where ``y(1 - y)`` and ``1 - y**2`` cancel; arguments near a pole).
+Every op is judged in float16, bfloat16, float32 and float64: on seeded values in its domain,
+then on the judge's catalog of where to look (``oracle.catalog``: signed zeros, saturation
+tails, overflow thresholds, domain edges, subnormals, NaN and infinities), the samples of the
+judge's op of the same meaning that take no attribute the call fixes. An op the catalog has
+nothing for keeps its own points: where PyTorch's backward formulas lose the most.
 
 >>> sorted(catalog())[:3]
 ['abs', 'acos', 'asin']
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from oracle import catalog as where_to_look
 from oracle.engines.base import Case, OpInfo
 from oracle.engines.torch_engine import ADAPTER
 
@@ -30,8 +33,9 @@ _DTYPES = ("float16", "bfloat16", "float32", "float64")
 @dataclass(frozen=True)
 class Spec:
     """One op: ``call`` (Python calling torch on the names in ``args``), the interval its
-    samples are drawn from, the points of its second sample, and whether its gradient has a
-    gradient PyTorch computes."""
+    seeded sample is drawn from, the points of its own second sample (for an op the catalog
+    has nothing for), whether its gradient has a gradient PyTorch computes, and the judge's
+    op whose catalog samples it takes (``judge``: its own name by default)."""
 
     call: str
     args: tuple[str, ...] = ("self",)
@@ -40,6 +44,7 @@ class Spec:
     points: tuple[float, ...] = (0.5, -1.5, 2.0)
     double: bool = True
     domains: dict[str, Any] = field(default_factory=dict)
+    judge: str = ""
 
 
 SPECS: dict[str, Spec] = {
@@ -75,7 +80,7 @@ SPECS: dict[str, Spec] = {
     "silu": Spec("torch.nn.functional.silu(self)", points=(20.0, -20.0, 0.5)),
     "gelu": Spec("torch.nn.functional.gelu(self)", points=(5.0, -5.0, 0.5)),
     "gelu_tanh": Spec("torch.nn.functional.gelu(self, approximate='tanh')",
-                      points=(5.0, -5.0, 0.5)),
+                      points=(5.0, -5.0, 0.5), judge="gelu"),
     "softplus": Spec("torch.nn.functional.softplus(self)", points=(15.0, -15.0, 0.5)),
     "mul": Spec("self * other", args=("self", "other")),
     "div": Spec("self / other", args=("self", "other"), low=0.5, high=3.0),
@@ -93,13 +98,22 @@ SPECS: dict[str, Spec] = {
 }
 
 
+def _where_to_look(name: str) -> list[int]:
+    """Which of the catalog's samples of ``name``'s judge op fit its call: the same inputs,
+    no attributes (the call fixes its own)."""
+    spec = SPECS[name]
+    return [i for i, at in enumerate(where_to_look.cases(spec.judge or name))
+            if set(at.values) == set(spec.args) and not at.attrs]
+
+
 def catalog() -> dict[str, tuple[tuple[str, ...], int, bool]]:
     """Per op: its dtypes, its number of samples and whether its double backward is checked.
 
     >>> catalog()["relu"]
-    (('float16', 'bfloat16', 'float32', 'float64'), 2, False)
+    (('float16', 'bfloat16', 'float32', 'float64'), 3, False)
     """
-    return {name: (_DTYPES, 2, spec.double) for name, spec in SPECS.items()}
+    return {name: (_DTYPES, 1 + (len(_where_to_look(name)) or 1), spec.double)
+            for name, spec in SPECS.items()}
 
 
 def op_info(name: str) -> OpInfo:
@@ -122,14 +136,22 @@ def source(name: str, attrs: dict[str, Any]) -> str:
     return f"fn = lambda {', '.join(spec.args)}: {spec.call}\n"
 
 
-def _values(spec: Spec, dtype: str, sample: int, k: int) -> np.ndarray:
+def _values(name: str, dtype: str, sample: int) -> list[np.ndarray]:
+    spec = SPECS[name]
     if sample == 0:
-        rng = np.random.default_rng(7 + k)
-        return rng.uniform(spec.low, spec.high, (2, 3))
+        return [np.random.default_rng(7 + k).uniform(spec.low, spec.high, (2, 3))
+                for k in range(len(spec.args))]
+    fits = _where_to_look(name)
+    if fits:
+        arrays, _ = where_to_look.arrays(spec.judge or name, fits[sample - 1], dtype)
+        return [np.asarray(arrays[a], dtype=np.float64) for a in spec.args]
+    if sample != 1:
+        raise IndexError(f"{name} has 2 samples")
     pts = np.array(spec.points, dtype=np.float64)
     if dtype in ("float16", "bfloat16"):
         pts = np.clip(pts, -60000.0, 60000.0)
-    return np.resize(pts, (2, 3)) if k == 0 else np.resize(pts[::-1], (2, 3)) * 0.5 + 1.0
+    return [np.resize(pts, (2, 3)) if k == 0 else np.resize(pts[::-1], (2, 3)) * 0.5 + 1.0
+            for k in range(len(spec.args))]
 
 
 def case(op: str, dtype: str, sample: int) -> Case:
@@ -140,8 +162,7 @@ def case(op: str, dtype: str, sample: int) -> Case:
     (['self', 'other'], torch.float32, True)
     """
     spec = SPECS[op]
-    inputs = [torch.tensor(_values(spec, dtype, sample, k)).to(getattr(torch, dtype))
-              .requires_grad_(True) for k in range(len(spec.args))]
+    inputs = [ADAPTER.tensor(a, dtype, requires_grad=True) for a in _values(op, dtype, sample)]
     scope: dict[str, Any] = {"torch": torch}
     exec(source(op, {}), scope)  # noqa: S102 - the catalog's own source, as the reproducer runs it
     fn = scope["fn"]

@@ -32,7 +32,7 @@ __all__ = ["ADAPTER", "TorchEngine", "array_of"]
 
 # Judge ops whose number operands are values, never indices (a wrapped Python int is one).
 _ARITHMETIC = frozenset({"add", "sub", "rsub", "mul", "div", "pow_tensor", "maximum",
-                         "minimum", "atan2", "where"})
+                         "minimum", "atan2", "where", "remainder_tensor", "fmod_tensor"})
 
 
 def _name(dtype: torch.dtype) -> str:
@@ -76,6 +76,7 @@ class _Recorder(TorchDispatchMode):
         self.pending: dict[int, tuple[Any, ...]] = {}  # outputs without a meaning, unused yet
         self.edge_ends: dict[tuple[int, int], int] = {}  # (id(grad_fn), output_nr) -> node id
         self.grad_off: set[int] = set()  # nodes made with grad mode off
+        self.fresh: set[int] = set()  # ids of tensors no op of the graph made (detach, zeros)
         # native_layer_norm's eps by its rstd output: its backward takes rstd, not eps.
         self.layer_norm_eps: dict[tuple[Any, ...], float] = {}
         for t in leaves:
@@ -86,7 +87,7 @@ class _Recorder(TorchDispatchMode):
         if isinstance(t, torch.Tensor):
             if id(t) in self.ids:
                 return self.ids[id(t)]
-            if _alias(t) in self.aliases:
+            if id(t) not in self.fresh and _alias(t) in self.aliases:
                 # A backward's saved result, unpacked as a new tensor on the same memory.
                 return self.aliases[_alias(t)]
             if id(t) in self.pending:
@@ -105,19 +106,10 @@ class _Recorder(TorchDispatchMode):
             self.ids[id(t)] = nid
         return nid
 
-    def _const(self, t: torch.Tensor) -> int:
-        nid = len(self.nodes)
-        value = array_of(t)
-        name = "bfloat16" if value.dtype == ml_dtypes.bfloat16 else value.dtype.name
-        self.nodes.append(IRNode(nid, "const", value=value, dtype=name))
-        self.ids[id(t)] = nid
-        self.keep.append(t)
-        return nid
-
     def _in_graph(self, t: Any) -> bool:
         if not isinstance(t, torch.Tensor):
             return False
-        nid = self.ids.get(id(t), self.aliases.get(_alias(t)))
+        nid = self.ids.get(id(t), None if id(t) in self.fresh else self.aliases.get(_alias(t)))
         return id(t) in self.pending or nid is not None and self.nodes[nid].kind != "const"
 
     # -- the mode ---------------------------------------------------------------------------
@@ -128,6 +120,9 @@ class _Recorder(TorchDispatchMode):
         tensors = [t for v in named.values() for t in (v if isinstance(v, list | tuple) else [v])
                    if isinstance(t, torch.Tensor)]
         if not any(self._in_graph(t) for t in tensors):
+            if func._schema.is_mutable and isinstance(named.get("self"), torch.Tensor):
+                # A constant written in place is read anew at its next use.
+                self.ids.pop(id(named["self"]), None)
             return func(*args, **kwargs)
         overload = f"{func._opname}.{func._overloadname}"
         if func.namespace not in ("aten", "prims"):
@@ -140,16 +135,40 @@ class _Recorder(TorchDispatchMode):
         if func._schema.is_mutable:
             mutated = [a.name for a in func._schema.arguments
                        if a.alias_info is not None and a.alias_info.is_write]
-            if any(self._in_graph(named.get(m)) for m in mutated) or mutated != ["self"]:
+            target = named.get("self")
+            if mutated != ["self"] or self._in_graph(target) and not self._unviewed(target):
                 raise Unsupported(f"aten.{overload}: writes in place into a tensor of the "
-                                  "graph; the oracle judges functions without in-place writes")
-            # A fresh tensor written with values of the graph (a backward's scratch): the
-            # write is its out-of-place op on the values it held before.
-            named["self"] = named["self"].clone()
+                                  "graph that is a leaf or has views; the oracle judges such "
+                                  "functions without in-place writes")
+            # A write into an op's result no other tensor views (PyTorch's composites do
+            # that: rms_norm's add_), or into a fresh tensor (a backward's scratch): the
+            # out-of-place op on the values it held before, its result the tensor from then.
+            named["self"] = self._before_write(target)
             overload = f"{func._opname.removesuffix('_')}.{func._overloadname}"
         out = func(*args, **kwargs)
         self._outputs(overload, named, out)
         return out
+
+    def _unviewed(self, t: torch.Tensor) -> bool:
+        """Whether ``t`` is an op's result whose memory no other recorded value holds."""
+        nid = self.ids.get(id(t))
+        if nid is None or self.nodes[nid].kind != "op":
+            return False
+        ptr = t.untyped_storage().data_ptr()
+        # A view of the same shape has the same key: it owns the entry then.
+        return [key for key in self.aliases if key[0] == ptr] == [_alias(t)] \
+            and self.aliases[_alias(t)] == nid
+
+    def _before_write(self, t: torch.Tensor) -> torch.Tensor:
+        """A copy of ``t``'s values before an in-place write, standing for its node (if any):
+        the write's result is a new node, and ``t``'s autograd node is then the write's."""
+        before = t.clone()
+        nid = self.ids.get(id(t))
+        if nid is not None:
+            self.ids[id(before)] = nid
+            self.keep.append(before)
+            self.produced = [(o, n) for o, n in self.produced if n != nid]
+        return before
 
     def _kernel(self, func: Any, tensors: list[torch.Tensor], args: Any, kwargs: Any) -> Any:
         """A custom operator's own kernel for the tensors' device, run with the recorder on."""
@@ -160,11 +179,13 @@ class _Recorder(TorchDispatchMode):
     def _outputs(self, overload: str, named: dict[str, Any], out: Any) -> None:
         """Record the outputs of a call of ``overload``."""
         if overload in aten_ops.NO_GRAPH:
-            # A constant by its own id: a detached tensor holds its source's memory, where the
-            # alias lookup (meant for a backward's saved results) would find the source.
+            # A constant, read when first used: a detached tensor holds its source's memory,
+            # where the alias lookup (meant for a backward's saved results) would find the
+            # source, and a fresh one may be filled in place before it is read.
             for o in _tuple(out):
                 if isinstance(o, torch.Tensor) and id(o) not in self.ids:
-                    self._const(o)
+                    self.fresh.add(id(o))
+                    self.keep.append(o)
             return
         if overload == "native_layer_norm.default":
             self.layer_norm_eps[_alias(out[2])] = named["eps"]

@@ -49,6 +49,14 @@ elementwise("gelu_backward", _vjp_of("gelu"))
 elementwise("silu_backward", _vjp_of("silu"))
 elementwise("hardtanh_backward", _vjp_of("hardtanh"), lambda grad_output, self, **attrs: (
     MEANINGS["hardtanh"].kinks(self, **attrs)))
+elementwise("softplus_backward", _vjp_of("softplus"), lambda grad_output, self, **attrs: (
+    MEANINGS["softplus"].kinks(self, **attrs)))
+elementwise("elu_backward", _vjp_of("elu"), lambda grad_output, self, **_: [
+    kink("self", self, "self == 0")])
+# PyTorch's leaky_relu_backward takes the slope at 0 (relu's takes 0 there: both the left side).
+elementwise("leaky_relu_backward", lambda grad_output, self, *, negative_slope: Piecewise(
+    (grad_output, self > 0), (grad_output * num(negative_slope), True)),
+    lambda grad_output, self, **_: [kink("self", self, "self == 0")])
 elementwise("threshold_backward", lambda grad_output, self, *, threshold: Piecewise(
     (grad_output, self > num(threshold)), (0, True)),
     lambda grad_output, self, *, threshold: [
