@@ -1062,12 +1062,13 @@ class _Evaluator:
                     local.jdot[s2.group][s2.pos] += s2.gain * (chosen - s2.expected)
 
     def conditioning(self) -> None:
-        """For each op that is not elementwise, the change of its local partials along the
-        absolute values of its own inputs, every term in absolute value (``local.jdot``):
-        how far rounding those inputs by one relative ``eps`` moves its vector-Jacobian
-        product, which no formula for it escapes (a loss's gradient vanishes where two of its
-        terms meet, at values set by the data). An elementwise op's partial has no such
-        excuse: it is judged to a few ULP of its own value, so its ``jdot`` stays empty."""
+        """For each op, the change of its local partials along the absolute values of its own
+        inputs, every term in absolute value (``local.jdot``): how far rounding those inputs
+        (or what a formula forms of them) by one relative ``eps`` moves its vector-Jacobian
+        product, which no formula for it escapes: a loss's gradient vanishes where two of its
+        terms meet at values set by the data, gelu's where Phi(x) and x phi(x) meet (at -0.75).
+        It grows with the argument only as far as the derivative's own slope does: at
+        sigmoid's tail, 38 times its value at x = 38, never the 1 that out (1 - out) cancels."""
         t = {nid: [abs(v) for v in vals] for nid, vals in self.values.items()}
         for node in self.graph.nodes:
             if node.kind != "op":
@@ -1076,12 +1077,14 @@ class _Evaluator:
             local = self.locals[node.id]
             c = local.compiled
             local.jdot = None
-            if c is None or c.kind in ("index", "select", "elementwise"):
+            if c is None or c.kind in ("index", "select"):
                 continue
             with _alarm(self.budget):
                 _second(c, self.backend)
             local.second_sites = []
-            local.jdot = self._structural_jdot(node, c, local, t, abs)
+            local.jdot = (self._elementwise_jdot(node, c, local, t, len(local.out), abs)
+                          if c.kind == "elementwise" else
+                          self._structural_jdot(node, c, local, t, abs))
 
     def _elementwise_jdot(self, node: IRNode, c: _Compiled, local: _Local,
                           t: dict[int, list[Any]], m: int,
