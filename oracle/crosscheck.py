@@ -265,23 +265,12 @@ def _engine_bound(el: _Elements, k: int, bounds: Terms | str | None) -> Any:
     if bounds is None:
         return engine_tolerance(x, dt, depth=depth)
     if isinstance(bounds, Terms):
-        mag = bounds.magnitudes[k]
-        if el.order == 2 and _nonlinear_structural(el.graph):
-            # How rounding an input moves a structural op's first derivative is in ``mag``
-            # (``oracle.error_terms``); how it moves the second derivative would take the
-            # third, which the oracle does not derive: the gradient's scale stands in.
-            mag = np.maximum(np.abs(x) if mag is None else mag, _estimated_scale(el, k))
-        at = bounds.at_engine[k]
-        exact = el.result.grads[k] if el.result.grads else None
-        slack = np.zeros(x.shape)
-        if at is not None and exact is not None:
-            with np.errstate(invalid="ignore", over="ignore"):
-                diff = np.abs(np.array([float(v) for v in exact.reshape(-1)]).reshape(x.shape)
-                              - at)
-            slack = np.where(np.isfinite(diff), diff, 0.0)
-        mag = np.abs(x) if mag is None else np.where(np.isfinite(mag), mag, np.abs(x))
-        return engine_tolerance(x, dt, depth=depth + math.ceil(math.log2(bounds.fan_in)),
-                                terms=mag, slack=slack)
+        # How rounding an input moves a structural op's first derivative is in the terms
+        # (``oracle.error_terms``); how it moves the second derivative would take the third,
+        # which the oracle does not derive: the gradient's scale stands in.
+        floor = _estimated_scale(el, k) if el.order == 2 and _nonlinear_structural(
+            el.graph) else None
+        return bounds.tolerance(k, x, dt, depth, floor)
     return engine_tolerance(x, dt, depth=depth, floor=_estimated_scale(el, k))
 
 

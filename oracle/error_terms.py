@@ -28,6 +28,7 @@ distance from the exact derivative is added to the bound.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,6 +72,35 @@ class Terms:
     magnitudes: list[np.ndarray | None]
     at_engine: list[np.ndarray | None]
     fan_in: int
+
+
+    def tolerance(self, k: int, exact: np.ndarray, dtype: str, depth: int,
+                  floor: np.ndarray | None = None) -> Any:
+        """Input k's bound sized by these terms (``oracle.tolerances.engine_tolerance``): the
+        sum of its terms' absolute values (at least ``floor``), ``log2(fan_in)`` more roundings
+        on the path, and the forward's rounding carried through the exact derivative.
+
+        Args:
+            k: The input's position.
+            exact: Its exact gradient, in float64.
+            dtype: The dtype the engine computed it in.
+            depth: The graph's longest path in ops (times the order).
+            floor: A lower bound for the terms' size. Defaults to None.
+
+        Returns:
+            The ``EngineTolerance``.
+        """
+        from oracle.tolerances import engine_tolerance
+
+        size = np.abs(exact)
+        mag = self.magnitudes[k]
+        mag = size if mag is None else np.where(np.isfinite(mag), mag, size)
+        if floor is not None:
+            mag = np.maximum(mag, floor)
+        at = self.at_engine[k]
+        slack = None if at is None else np.nan_to_num(np.abs(at - exact), nan=0.0, posinf=0.0)
+        return engine_tolerance(exact, dtype, depth=depth + math.ceil(math.log2(self.fan_in)),
+                                terms=mag, slack=slack)
 
 
 def _floats(values: list[Any] | None, shape: tuple[int, ...]) -> np.ndarray | None:

@@ -31,7 +31,7 @@ import numpy as np
 from oracle.ir import Graph, IRNode
 from oracle.tolerances import engine_tolerance, ulp_error
 
-__all__ = ["Blame", "blame", "first_wrong", "worst_node"]
+__all__ = ["Blame", "blame", "first_wrong"]
 
 
 @dataclass
@@ -165,12 +165,7 @@ def _judge(graph: Graph, node: IRNode, time_budget: float) -> Blame | None:
             # Past its own value, and its terms out of reach: not judged (never blamed).
             return None
         if over.any() and not isinstance(terms, str):
-            mag = terms.magnitudes[p]
-            slack = terms.at_engine[p]
-            tol = engine_tolerance(
-                exact, dtype, depth=depth + math.ceil(math.log2(terms.fan_in)),
-                terms=None if mag is None else np.where(np.isfinite(mag), mag, np.abs(exact)),
-                slack=None if slack is None else np.nan_to_num(np.abs(slack - exact)))
+            tol = terms.tolerance(p, exact, dtype, depth)
         excess = np.nan_to_num(err, nan=0.0) / np.maximum(tol.ulps, 1e-300)
         j = int(np.argmax(excess)) if excess.size else 0
         if excess.size and float(excess.flat[j]) > most:
@@ -222,23 +217,3 @@ def first_wrong(graph: Graph, time_budget: float = 60.0) -> Blame | None:
     True
     """
     return next((b for b in blame(graph, time_budget) if b.wrong), None)
-
-
-def worst_node(graph: Graph, threshold: float = 64.0) -> Blame | None:
-    """The node whose own gradients are furthest from exact, if past ``threshold`` ULPs.
-
-    Args:
-        graph: A recorded graph with the engine's per-node cotangents and gradients.
-        threshold: The ULP error below which no node is blamed. Defaults to 64.
-
-    Returns:
-        The worst node's ``Blame``, or None.
-
-    >>> import symgrad
-    >>> from oracle.engines import engine_for
-    >>> x = symgrad.tensor([0.5], dtype=symgrad.float64, requires_grad=True)
-    >>> worst_node(engine_for([x]).record(lambda x: x.tanh().sum(), [x]).graph) is None
-    True
-    """
-    judged = [b for b in blame(graph) if b.ulps > threshold]
-    return max(judged, key=lambda b: b.ulps) if judged else None
