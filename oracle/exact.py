@@ -348,54 +348,21 @@ def _compile_structural(meaning: Meaning, node: IRNode, shapes: list[tuple[int, 
     position = {v: p for p, v in enumerate(variables)}
     entries: list[tuple[int, int]] = []
     derivs: list[Any] = []
-    rows = [_linear_coefficients(e, position) for e in flat]
-    for k, (e, row) in enumerate(zip(flat, rows, strict=True)):
+    for k, e in enumerate(flat):
         for v in sorted(e.free_symbols & position.keys(), key=position.__getitem__):
             entries.append((k, position[v]))
-            derivs.append(_diff(e, v, backend) if row is None else row[v])
+            derivs.append(_diff(e, v, backend))
         budget.grow(len(entries), f"{node.op}'s Jacobian")
         budget.check()
     c = _Compiled("structural", out_shape=out.shape, variables=variables, var_of=var_of,
                   entries=entries, exprs=(flat, derivs))
-    if all(row is not None for row in rows):
-        c.fn = _weighted_sums(rows, derivs, position)
-    else:
-        c.fn = sympy.lambdify([variables], flat + derivs, modules=_MODULES, cse=True)
+    c.fn = sympy.lambdify([variables], flat + derivs, modules=_MODULES, cse=True)
     if meaning.kinks is not None:
         kinks = [(a, sympy.sympify(e)) for a, e in _kink_call(meaning, node, arrays)]
         c.kink_args = [a for a, _ in kinks]
         c.kink_vars = [{position[v] for v in e.free_symbols if v in position} for _, e in kinks]
         c.kink_fn = sympy.lambdify([variables], [e for _, e in kinks], modules=_MODULES)
     return c
-
-
-def _linear_coefficients(expr: Any, position: dict[Any, int]) -> dict[Any, Any] | None:
-    """``expr``'s coefficient of each variable when it is a constant plus a weighted sum of the
-    variables (a sum, a mean, a cumsum), else None. They are its partials, read off at once:
-    SymPy's ``diff`` of a sum of n symbols by each of them is n^2 work (a cumsum along 300
-    elements spent the oracle's 60 s budget on it)."""
-    coefficients = expr.as_coefficients_dict()
-    if all(k is sympy.S.One or k in position for k in coefficients):
-        return coefficients
-    return None
-
-
-def _weighted_sums(rows: list[dict[Any, Any]], derivs: list[Any], position: dict[Any, int]
-                   ) -> Callable[[list[Any]], list[Any]]:
-    """A linear op's outputs and partials (``rows``: each output's coefficients, as
-    ``_linear_coefficients``) as ``lambdify`` would give them, without its printer and its
-    search for common subexpressions, which over a cumsum's n^2 terms take minutes."""
-    terms = [[(position[v], w) for v, w in row.items() if v is not sympy.S.One] for row in rows]
-    constants = [row.get(sympy.S.One, sympy.S.Zero) for row in rows]
-
-    def fn(vec: list[Any]) -> list[Any]:
-        # Constants at the precision of the call, as lambdify's printed ones.
-        prec = mpmath.mp.prec
-        out = [mpmath.fdot([(vec[p], w._to_mpmath(prec)) for p, w in row]) + b._to_mpmath(prec)
-               for row, b in zip(terms, constants, strict=True)]
-        return out + [d._to_mpmath(prec) for d in derivs]
-
-    return fn
 
 
 def _each_part(c: _Compiled, vec: list[Any]) -> list[Any]:
