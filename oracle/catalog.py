@@ -25,7 +25,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -379,6 +379,27 @@ def cases(op: str, defects: bool = False) -> tuple[At, ...]:
     unary = (At({"self": EDGES[op]}),) if op in EDGES else ()
     return unary + tuple(a for a in SAMPLES.get(op, ()) if defects or not a.defect)
 
+
+
+def left_out(ops: Iterable[str]) -> list[dict[str, Any]]:
+    """The samples of ``ops`` the sweep leaves out, each with the known defect it exposes: what
+    a report lists so that nothing is left out unsaid.
+
+    Args:
+        ops: The ops swept.
+
+    Returns:
+        One ``{"op", "sample", "defect"}`` per sample left out: its inputs and attributes as
+        the catalog writes them (a point given by name, such as ``"max"``, is the dtype's), and
+        the defect in words.
+
+    >>> [(d["op"], d["sample"]) for d in left_out(["mul", "pow"])]
+    [('pow', 'self=(0.0, 1.0, 2.0), exponent=-1')]
+    """
+    return [{"op": op, "sample": ", ".join(f"{k}={v!r}" for k, v in (*at.values.items(),
+                                                                      *at.attrs.items())),
+             "defect": at.defect}
+            for op in ops for at in cases(op, defects=True) if at.defect]
 
 def arrays_of(at: At, dtype: str) -> dict[str, np.ndarray]:
     """One catalog sample's inputs as arrays: floating ones in ``dtype`` (see ``At``).
