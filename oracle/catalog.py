@@ -350,35 +350,19 @@ SAMPLES: dict[str, tuple[At, ...]] = {
 }
 
 
-# NaN and +-inf beside one finite point of the domain, judged by IEEE rules (``oracle.ieee``).
+# NaN and +-inf beside one finite point of the domain, judged by IEEE rules (``oracle.ieee``):
+# at +-inf the derivative is its limit, where it has one.
 _FINITE_POINT = {"acosh": 1.5}
-# Where a derivative has a limit at +-inf and the engine's formula meets inf * 0 or inf / inf
-# there (IEEE's invalid operation: NaN, as PyTorch 2.13 gives too): unjudged, so the infinities
-# wait apart from the NaN, which is judged.
-_NAN_AT_INFINITY = (
-    "at +-inf the engine's formula meets inf * 0 or inf / inf and gives NaN (as PyTorch 2.13 "
-    "does) where the derivative has a limit: {} order")
-_INFINITY_DEFECTS = {**dict.fromkeys(("silu", "gelu"), "first and second"),
-                     **dict.fromkeys(("acosh", "asinh", "atan", "atanh", "erf", "erfc"),
-                                     "second")}
 for _op in (*EDGES, "relu", "abs", "silu", "leaky_relu", "elu", "softplus", "gelu"):
     _attrs = next((dict(a.attrs) for a in SAMPLES.get(_op, ())), {})
-    _finite = _FINITE_POINT.get(_op, 0.5)
-    if _op in _INFINITY_DEFECTS:
-        SAMPLES[_op] = (*SAMPLES.get(_op, ()), At({"self": (math.nan, _finite)}, _attrs), At(
-            {"self": (math.inf, -math.inf, _finite)}, _attrs,
-            _NAN_AT_INFINITY.format(_INFINITY_DEFECTS[_op])))
-        continue
     SAMPLES[_op] = (*SAMPLES.get(_op, ()), At(
-        {"self": (math.nan, math.inf, -math.inf, _finite)}, _attrs))
+        {"self": (math.nan, math.inf, -math.inf, _FINITE_POINT.get(_op, 0.5))}, _attrs))
 for _op in ("mul", "add", "div", "maximum"):
     _attrs = {"alpha": 1} if _op == "add" else {}
     SAMPLES[_op] = (*SAMPLES[_op], _pair((math.nan, math.inf, -math.inf, 1.0),
                                          (1.0, 2.0, 0.5, math.nan), **_attrs))
 SAMPLES["atan2"] = (*SAMPLES["atan2"], _pair((math.nan, 1.0), (1.0, math.nan)),
-                    _pair((math.inf, -math.inf, 1.0), (1.0, 2.0, 0.5), defect=(
-                        "d/dother at an infinite self: " + _NAN_AT_INFINITY.format(
-                            "first and second"))))
+                    _pair((math.inf, -math.inf, 1.0), (1.0, 2.0, 0.5)))
 
 
 def cases(op: str, defects: bool = False) -> tuple[At, ...]:
