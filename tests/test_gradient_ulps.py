@@ -147,3 +147,22 @@ def test_asinh_acosh_slopes_do_not_overflow(x, op):
     (got,), _ = _slopes(op, [x], "float64")
     want = _exact(op, 1, mpmath.mpf(x), "float64")
     assert abs(got - want) <= np.spacing(want)
+
+
+# -- the sums inside softmax's and log_softmax's VJPs --------------------------------------------
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(-2**53, 2**53), min_size=4, max_size=4))
+@example([1, 10**16, -10**16, 1])
+def test_log_softmax_gradient_takes_the_whole_sum_of_its_cotangent(g):
+    # log_softmax' is g - p sum(g): over four equal inputs p = 1/4, and a float64 sum of g
+    # that lost its small terms put the whole gradient off (the second order over 300 equal
+    # inputs, proportional to sum(g), was a median 8 ULP off). Integers below 2**53 sum
+    # exactly in the long double, so sum(g) is rounded once.
+    x = symgrad.zeros(4, dtype=symgrad.float64, requires_grad=True)
+    symgrad.log_softmax(x, 0).backward(symgrad.tensor(np.asarray(g, dtype=np.float64)))
+    with mpmath.workprec(300):
+        total = mpmath.fsum(mpmath.mpf(v) for v in g)
+        p = mpmath.mpf(1) / 4  # softmax of four equal inputs
+        for got, v in zip(x.grad.tolist(), g, strict=True):
+            want = mpmath.mpf(v) - p * total
+            assert abs(got - want) <= np.spacing(abs(float(want))) + np.spacing(abs(float(total)))
