@@ -259,12 +259,25 @@ def _first_max(out: Tensor, dim: int) -> Tensor:
     return Tensor._make(mask, False, None)
 
 
+# NOTE: softmax' is y (g - sum(g y)); where one y_m is near 1, g_m - sum(g y) cancels, and y_m
+# rounded to 1 loses the whole answer (g = [1, 0], y = [1 - 1e-9, 1e-9] in float32 gave 0,
+# not 1e-9). Since sum(y) = 1, at the largest element it is g_m (1 - y_m) - sum'(g y) =
+# g_m sum'(y) - sum'(g y), sum' over the others: the complement 1 - y_m is their sum, never
+# formed from y_m. The other elements keep g - sum(g y), whose terms are the mathematics' own.
+# Narrow dtypes work in float64 and round once.
+def _softmax_vjp(g: Tensor, out: Tensor, *, dim: int) -> Tensor:
+    g, y = _wide(g), _wide(out)
+    largest = _first_max(out, dim)
+    gy = g * y
+    others_y = where(largest, 0.0, y).sum(dim=dim, keepdim=True)
+    others_gy = where(largest, 0.0, gy).sum(dim=dim, keepdim=True)
+    at_largest = g * others_y - others_gy
+    return y * where(largest, at_largest, g - gy.sum(dim=dim, keepdim=True))
+
+
 def _sum(t: Tensor, dim: int, correct: bool) -> Tensor:
     """``t.sum(dim, keepdim=True)``, if ``correct`` corrected to the long double's sum by a
-    constant: a sum is linear, so the correction changes its value, not its derivative.
-    float64's sum of 300 cotangents was 3 ULP off, and the second order of log_softmax is
-    proportional to it (a median 5 ULP of float64 over 300 equal inputs). Narrow dtypes, summed
-    in float64, need no correction."""
+    constant: a sum is linear, so the correction changes its value, not its derivative."""
     s = t.sum(dim=dim, keepdim=True)
     if not correct:
         return s
@@ -273,27 +286,13 @@ def _sum(t: Tensor, dim: int, correct: bool) -> Tensor:
     return s + Tensor._make(np.where(np.isfinite(lost), lost, 0.0), False, None)
 
 
-# NOTE: softmax' is y (g - sum(g y)); where one y_m is near 1, g_m - sum(g y) cancels, and y_m
-# rounded to 1 loses the whole answer (g = [1, 0], y = [1 - 1e-9, 1e-9] in float32 gave 0,
-# not 1e-9). Since sum(y) = 1, at the largest element it is g_m (1 - y_m) - sum'(g y) =
-# g_m sum'(y) - sum'(g y), sum' over the others: the complement 1 - y_m is their sum, never
-# formed from y_m. The other elements keep g - sum(g y), whose terms are the mathematics' own.
-# Narrow dtypes work in float64 and round once.
-def _softmax_vjp(g: Tensor, out: Tensor, *, dim: int) -> Tensor:
-    g, y, correct = _wide(g), _wide(out), out._data.dtype == np.float64
-    largest = _first_max(out, dim)
-    gy = g * y
-    others_y = _sum(where(largest, 0.0, y), dim, correct)
-    others_gy = _sum(where(largest, 0.0, gy), dim, correct)
-    at_largest = g * others_y - others_gy
-    return y * where(largest, at_largest, g - _sum(gy, dim, correct))
-
-
 # NOTE: log_softmax' is g - exp(out) sum(g); at the largest element, whose exp(out) may round to
 # 1, it is written -(sum of the other g) - expm1(out) sum(g): g_m - sum(g) is the others' sum
 # taken directly (not sum(g) - g_m, which cancels when g_m dominates), and expm1 keeps
 # exp(out) - 1 (cross entropy's p - 1 at a confident right answer: 0 in float32 before).
-# Narrow dtypes work in float64 and round once.
+# Narrow dtypes work in float64 and round once. In float64 the sums are the long double's,
+# rounded once: the second order is proportional to sum(g), whose float64 sum of 300 terms was
+# 3 ULP off (the second order over 300 equal inputs a median 5 ULP off, the first 168 at worst).
 def _log_softmax_vjp(g: Tensor, out: Tensor, *, dim: int) -> Tensor:
     g, lp, correct = _wide(g), _wide(out), out._data.dtype == np.float64
     largest = _first_max(out, dim)
