@@ -310,9 +310,6 @@ def node_class(grad_fn: str) -> type[Node]:
         _NODE_CLASSES[grad_fn] = cls
     return cls
 
-    def __repr__(self) -> str:
-        return f"OpDef({self.name!r}, {self.grad_fn!r})"
-
 
 REGISTRY: dict[str, OpDef] = {}
 _graph._made["REGISTRY"] = REGISTRY
