@@ -8,7 +8,8 @@ ULP of the dtype from the edge ``e`` towards 0), ``("ovf", f)`` (``f(largest fin
 input where the forward overflows, as a function of it) and ``("tail", f)`` (the input where the
 exact derivative underflows the dtype, ``f(smallest subnormal)``; ``"tails"``: at +- that).
 The judge's knowledge, not the engine's: the engine's op declarations keep forward, VJP, dtypes
-and conventions. The sweep runs each op's points as one more sample after its declared ones.
+and conventions. The sweep runs each op's points as one more sample after its seeded ones
+(``oracle.samples``).
 
 >>> points("tanh", "float16")[:4].tolist()
 [-0.0, 0.0, 1.0, -1.0]

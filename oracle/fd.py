@@ -254,7 +254,7 @@ def _table(phi: Callable[[float], np.ndarray], f0: np.ndarray, h0: float, method
 
 
 def _side(xj: float, h: float, domain: Any) -> tuple[str, float]:
-    """Which differences stay inside ``domain`` (a registry ``Domain`` or None) at ``xj``,
+    """Which differences stay inside ``domain`` (an ``oracle.samples.Domain`` or None) at ``xj``,
     and a step that fits: central ones inside, one-sided ones away from an edge at ``xj``."""
     if domain is None:
         return "central", h

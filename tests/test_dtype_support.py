@@ -17,6 +17,7 @@ import pytest
 from test_registry import draw_inputs
 
 import symgrad
+from oracle.samples import samples_of
 from oracle.torch_calls import TORCH
 from symgrad import _dtypes
 from symgrad.ops.registry import REGISTRY, apply
@@ -132,7 +133,7 @@ def expected_error(name: str, d: str, sample_index: int) -> tuple[str, str]:
 def refused_cases() -> list[Any]:
     return [pytest.param(name, d, i, id=f"{name}-{d}-{i}")
             for name, (_, _, dtypes) in sorted(REFUSALS.items()) for d in dtypes
-            for i in range(len(REGISTRY[name].samples))]
+            for i in range(len(samples_of(name)))]
 
 
 def outcome(call: Any) -> tuple[str, Any]:
@@ -148,7 +149,7 @@ def engine_outcome(name: str, d: str, sample_index: int) -> tuple[str, Any]:
     op = REGISTRY[name]
     arrays = draw_inputs(op, sample_index, getattr(symgrad, d))
     inputs = [symgrad.Tensor._make(a.copy(), False, None) for a in arrays]
-    return outcome(lambda: apply(op, *inputs, **op.samples[sample_index].attrs))
+    return outcome(lambda: apply(op, *inputs, **samples_of(op.name)[sample_index].attrs))
 
 
 # -- without PyTorch: each declared refusal raises -----------------------------------------------
@@ -208,7 +209,7 @@ def torch_outcome(name: str, d: str, sample_index: int) -> tuple[str, Any]:
     op = REGISTRY[name]
     arrays = draw_inputs(op, sample_index, getattr(symgrad, d))
     scope = {"torch": torch, **dict(zip(op.args, map(to_torch, arrays), strict=True)),
-             **op.samples[sample_index].attrs}
+             **samples_of(op.name)[sample_index].attrs}
     return outcome(lambda: eval(TORCH[op.name], scope))
 
 
@@ -235,7 +236,7 @@ def _sweep_cases() -> list[Any]:
 @needs_torch
 @pytest.mark.parametrize(("name", "d"), _sweep_cases())
 def test_same_outcome_as_torch(name: str, d: str) -> None:
-    for i in range(len(REGISTRY[name].samples)):
+    for i in range(len(samples_of(name))):
         mine, theirs = engine_outcome(name, d, i), torch_outcome(name, d, i)
         assert mine[0] == theirs[0], f"sample {i}: symgrad {mine}, torch {theirs}"
         if mine[0] == "raises":

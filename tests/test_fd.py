@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from oracle import fd
+from oracle.samples import Domain
 from oracle.tolerances import engine_tolerance, fd_bound, fd_tolerance, ulp, ulp_error
-from symgrad.ops.registry import Domain
 
 
 def _scalar(f):

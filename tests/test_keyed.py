@@ -14,7 +14,7 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.database import InMemoryExampleDatabase
 
-from symgrad.testing.strategies import keyed
+from oracle.engines.symgrad_strategies import keyed
 
 FAIL_AT = 1000
 

@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 
 import symgrad
+from oracle.samples import domain_of, samples_of
 from oracle.torch_calls import TORCH
-from symgrad.ops.registry import REGISTRY, Domain, OpDef, apply
+from symgrad.ops.registry import REGISTRY, OpDef, apply
 
 MODULES = ("symgrad.ops.arithmetic", "symgrad.ops.elementwise", "symgrad.ops.operators")
 MINE = sorted(n for n, op in REGISTRY.items()
@@ -133,7 +134,7 @@ def _partials(name: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> lis
 # -- inputs ---------------------------------------------------------------------------------------
 def _draw(op: OpDef, sample_index: int, seed: int = 0) -> list[np.ndarray]:
     """Float64 inputs inside each domain (cut to moderate magnitudes), off every declared kink."""
-    sample = op.samples[sample_index]
+    sample = samples_of(op.name)[sample_index]
     rng = np.random.default_rng([seed, sample_index, *op.name.encode()])
     for _ in range(100):
         arrays = []
@@ -141,7 +142,7 @@ def _draw(op: OpDef, sample_index: int, seed: int = 0) -> list[np.ndarray]:
             if arg in sample.make:
                 arrays.append(np.asarray(sample.make[arg](rng)))
                 continue
-            dom = op.domain.get(arg, Domain())
+            dom = domain_of(op.name, arg)
             low, high = dom.low, dom.high
             if math.isinf(low) and math.isinf(high):
                 low, high = -2.0, 2.0
@@ -161,7 +162,7 @@ def _draw(op: OpDef, sample_index: int, seed: int = 0) -> list[np.ndarray]:
 
 def _leaves(op: OpDef, arrays: list[np.ndarray], d: symgrad.dtype, sample_index: int = 0
             ) -> list[symgrad.Tensor]:
-    made = op.samples[sample_index].make
+    made = samples_of(op.name)[sample_index].make
     return [symgrad.Tensor._make(np.asarray(a) if arg in made else np.asarray(a).astype(d.np),
                                  d.is_floating_point and arg in op.differentiable
                                  and arg not in made, None)
@@ -197,7 +198,7 @@ def test_every_elementwise_op_is_covered() -> None:
 def test_values_and_gradients_match_closed_forms(name: str, d: symgrad.dtype) -> None:
     op = REGISTRY[name]
     eps = float(np.finfo(d.np).eps)
-    for i, sample in enumerate(op.samples):
+    for i, sample in enumerate(samples_of(op.name)):
         arrays = _draw(op, i)
         leaves = _leaves(op, arrays, d, i)
         exact_in = [t._data.astype(np.float64) if t.dtype.is_floating_point else t._data
@@ -232,7 +233,7 @@ def _projected_first(name: str, arrays: list[np.ndarray], attrs: dict[str, Any],
 @pytest.mark.parametrize("name", [n for n in GRADIENT_OPS if REGISTRY[n].double_backward])
 def test_double_backward_matches_fd_of_closed_form(name: str) -> None:
     op = REGISTRY[name]
-    attrs = op.samples[0].attrs
+    attrs = samples_of(op.name)[0].attrs
     arrays = _draw(op, 0, seed=1)
     leaves = _leaves(op, arrays, symgrad.float64)
     out = apply(op, *leaves, **attrs)
@@ -281,7 +282,7 @@ def test_no_double_backward_raises(name: str) -> None:
     op = REGISTRY[name]
     arrays = _draw(op, 0)
     leaves = [symgrad.tensor(a, dtype=symgrad.float64, requires_grad=True) for a in arrays]
-    out = apply(op, *leaves, **op.samples[0].attrs)
+    out = apply(op, *leaves, **samples_of(op.name)[0].attrs)
     assert out.requires_grad and out.grad_fn.name() == "torch::autograd::NotImplemented"
     aten = name.removesuffix("_scalar")
     with pytest.raises(RuntimeError, match=f"^derivative for aten::{aten} is not implemented$"):
@@ -507,12 +508,12 @@ def test_parity_with_pytorch(name: str) -> None:
     torch = pytest.importorskip("torch")
     op = REGISTRY[name]
     for d in sorted(op.dtypes, key=lambda d: d.name):
-        for i, sample in enumerate(op.samples):
+        for i, sample in enumerate(samples_of(op.name)):
             arrays = _draw(op, i, seed=5)
             made = sample.make
             if not d.is_floating_point:
                 arrays = [a if arg in made else np.abs(np.round(a)).astype(d.np) + (
-                    1 if op.domain.get(arg, Domain()).nonzero else 0)
+                    1 if domain_of(op.name, arg).nonzero else 0)
                     for arg, a in zip(op.args, arrays, strict=True)]
             leaves = _leaves(op, arrays, d, i)
             env: dict[str, Any] = {"torch": torch, **sample.attrs}

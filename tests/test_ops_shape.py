@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import symgrad
+from oracle.samples import samples_of
 from oracle.torch_calls import TORCH
 from symgrad.ops.registry import REGISTRY, apply
 
@@ -22,12 +23,12 @@ except ImportError:  # pragma: no cover - torch is optional
 
 MODULES = {"symgrad.ops.shape", "symgrad.ops.indexing", "symgrad.ops.inplace"}
 OPS = sorted(name for name, op in REGISTRY.items() if op.forward.__module__ in MODULES)
-CASES = [(name, i) for name in OPS for i in range(len(REGISTRY[name].samples))]
+CASES = [(name, i) for name in OPS for i in range(len(samples_of(name)))]
 
 
 def _inputs(name: str, index: int) -> tuple[list[np.ndarray], dict]:
     op = REGISTRY[name]
-    sample = op.samples[index]
+    sample = samples_of(op.name)[index]
     rng = np.random.default_rng(index)
     arrays = [rng.integers(-4, 5, size=s).astype(np.float64) for s in sample.shapes]
     return arrays, dict(sample.attrs)

@@ -14,6 +14,7 @@ import pytest
 
 import oracle
 import symgrad
+from oracle.samples import samples_of
 from oracle.semantics import MEANINGS
 from symgrad.ops.registry import REGISTRY, apply
 
@@ -225,7 +226,7 @@ def _labelled(name, sample):
 @pytest.mark.parametrize("name", LINEAR_MOVES)
 def test_linear_moves_by_labels(name):
     op = REGISTRY[name]
-    for sample in op.samples:
+    for sample in samples_of(op.name):
         inputs, labels = _labelled(name, sample)
         if len(labels) > 50:
             continue

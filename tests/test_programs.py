@@ -1,5 +1,6 @@
-"""Random programs over the catalog (``symgrad.testing.programs``): the engine, the exact oracle
-and FD agree on their gradients, or the verdict names why; the printed reproducer reruns them."""
+"""Random programs over the catalog (``oracle.engines.symgrad_strategies.programs``): the engine,
+the exact oracle and FD agree on their gradients, or the verdict names why; the printed
+reproducer reruns them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from hypothesis import example, given, settings
 
 import symgrad
 from oracle.crosscheck import crosscheck
+from oracle.engines.symgrad_strategies import Program, programs
 from oracle.verdict import FAILING
-from symgrad.testing.strategies import Program, programs
 
 # Verdicts that explain a disagreement without blaming the engine: an overflow or nan along
 # the way, or an oracle out of its depth. Anything else must be right.

@@ -1,4 +1,5 @@
-"""Properties of every registry op x float dtype, drawn by hypothesis (``symgrad.testing``).
+"""Properties of every registry op x float dtype, drawn by hypothesis
+(``oracle.engines.symgrad_strategies``).
 
 The engine's gradient is judged against the exact oracle and float64 finite differences
 (``oracle.crosscheck``) on random inputs inside each op's domain, on edge values and on the
@@ -23,13 +24,13 @@ from hypothesis import strategies as st
 import symgrad
 from oracle import catalog
 from oracle.crosscheck import crosscheck
+from oracle.engines.symgrad_samples import sample_values
+from oracle.engines.symgrad_strategies import OpCase, keyed, op_cases
 from oracle.sweep import FLOAT_DTYPES, sweepable_ops
 from oracle.tolerances import ulp
 from oracle.verdict import FAILING
 from symgrad import _dtypes
 from symgrad.ops.registry import REGISTRY, OpDef, apply
-from symgrad.testing.samples import sample_values
-from symgrad.testing.strategies import OpCase, keyed, op_cases
 
 # Statuses that say the engine is right: exactly, by the op's kink convention, or with FD
 # unable to confirm it (the exact oracle still did).
@@ -302,14 +303,14 @@ def test_edge_values_never_fail_unexplained(name, dtype):
 def catalog_cases(draw: st.DrawFn, name: str, dtype: str) -> OpCase:
     """One of the op's catalog samples (``oracle.catalog``: ties, attribute edges, tails,
     NaN and +-inf) with each floating element kept or, at random, replaced by a value drawn in
-    the op's domain (``symgrad.testing.samples``): where bugs live beside ordinary values."""
+    the op's domain (``oracle.engines.symgrad_samples``): where bugs live beside ordinary values."""
     op = REGISTRY[name]
     index = draw(st.integers(0, len(catalog.cases(name)) - 1))
     values, attrs = catalog.arrays(name, index, dtype)
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     keep = draw(st.floats(0.0, 1.0))
     shapes = tuple(values[n].shape for n in op.args)
-    drawn = sample_values(op, shapes, attrs, rng)
+    drawn = sample_values(name, op.args, shapes, attrs, rng)
     mixed = []
     for n in op.args:
         a = values[n]

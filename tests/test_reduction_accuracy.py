@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from oracle.crosscheck import crosscheck
+from oracle.engines.symgrad_strategies import OpCase
 from symgrad import _dtypes
 from symgrad.ops.registry import REGISTRY, apply
-from symgrad.testing.strategies import OpCase
 
 # Statuses that say the engine is right: exactly, by the op's kink convention, or with FD
 # unable to confirm it (the exact oracle still did).

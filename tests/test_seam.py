@@ -22,6 +22,7 @@ import oracle
 import symgrad
 from oracle.crosscheck import crosscheck
 from oracle.engines import ADAPTERS, engine_for
+from oracle.samples import samples_of
 from oracle.semantics import Kink, labelled_kinks, meaning_of
 from symgrad.ops.registry import REGISTRY
 
@@ -164,7 +165,7 @@ def test_every_declared_kink_has_a_judge_kink_with_its_label(op: str) -> None:
     meaning = meaning_of(op, {})
     assert meaning is not None, f"{op} has no meaning"
     labels: set[tuple[str, str]] = set()
-    for sample in opdef.samples:
+    for sample in samples_of(opdef.name):
         found = labelled_kinks(meaning, *_symbols(op, sample.shapes), **sample.attrs)
         labels |= {(k[0], k.where) for k in found if isinstance(k, Kink)}
     for k in opdef.kinks:

@@ -12,10 +12,11 @@ import pytest
 import symgrad
 from oracle.catalog import cases
 from oracle.engines.symgrad_engine import ADAPTER
+from oracle.engines.symgrad_samples import MARGIN, make_samples, op_call
+from oracle.samples import domain_of, samples_of
 from oracle.sweep import FLOAT_DTYPES, plan, run_check, sweep, sweepable_ops
 from oracle.verdict import Verdict
-from symgrad.ops.registry import REAL, REGISTRY
-from symgrad.testing.samples import MARGIN, make_samples, op_call
+from symgrad.ops.registry import REGISTRY
 
 NP = {"float16": np.float16, "bfloat16": ml_dtypes.bfloat16, "float32": np.float32,
       "float64": np.float64}
@@ -45,14 +46,14 @@ def fd_judge(fn, inputs, *, order=1, op=None, check_id=None, **kw):
 
 
 def _declared(v):
-    """A verdict of an op's declared samples: this file's judge, plain finite differences, is
-    not fit for the catalog's (NaN, +-inf, the largest finite value)."""
-    return int(v.id.split("/")[3][len("sample"):]) < len(REGISTRY[v.op].samples)
+    """A verdict of an op's seeded samples (oracle.samples): this file's judge, plain finite
+    differences, is not fit for the catalog's (NaN, +-inf, the largest finite value)."""
+    return int(v.id.split("/")[3][len("sample"):]) < len(samples_of(v.op))
 
 
 def test_plan_ids_dtypes_and_second_order(monkeypatch):
-    # The declared samples, then the catalog's (oracle.catalog).
-    n = len(REGISTRY["mul"].samples) + len(cases("mul"))
+    # The seeded samples, then the catalog's (oracle.catalog).
+    n = len(samples_of("mul")) + len(cases("mul"))
     ids = [c.id for c in plan(["mul"], ["float64", "float16"])]
     assert ids[:2] == ["op/mul/float16/sample0/grad", "op/mul/float16/sample0/gradgrad"]
     assert len(ids) == 2 * 2 * n
@@ -93,7 +94,7 @@ def test_a_wrong_vjp_is_caught_through_the_sweep(monkeypatch):
     wrong = dataclasses.replace(REGISTRY["mul"], vjp=lambda g, self, other: (g * other, g * other))
     monkeypatch.setitem(REGISTRY, "mul", wrong)
     statuses = {run_check(c, fd_judge).status for c in plan(["mul"], ["float64"], False)
-                if c.sample < len(REGISTRY["mul"].samples)}
+                if c.sample < len(samples_of("mul"))}
     assert statuses == {"engine-wrong"}
 
 
@@ -131,9 +132,9 @@ def test_samples_keep_away_from_edges_kinks_and_ties(name):
         numbers = [float(v) for v in s.attrs.values()
                    if isinstance(v, int | float) and not isinstance(v, bool)]
         for k in s.differentiable():
-            if k in op.samples[int(s.id[6:])].make:
+            if k in samples_of(op.name)[int(s.id[6:])].make:
                 continue
-            dom = op.domain.get(k, REAL)
+            dom = domain_of(op.name, k)
             x = s.arrays[k].ravel()
             if not dom.integer:
                 assert np.all(x > dom.low) and np.all(x < dom.high)
@@ -143,7 +144,7 @@ def test_samples_keep_away_from_edges_kinks_and_ties(name):
                     for a in numbers:
                         assert np.all(np.abs(x - a) >= MARGIN - 1e-12)
             values.extend(x.tolist())
-        if not any(op.domain.get(k, REAL).integer for k in s.differentiable()) and \
+        if not any(domain_of(op.name, k).integer for k in s.differentiable()) and \
                 len(values) <= 100:
             assert len(set(values)) == len(values), "no ties between input elements"
         assert all(math.isfinite(v) for v in values)

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from oracle.samples import samples_of
+
 torch = pytest.importorskip("torch")
 
 from test_registry import differentiable_args, draw_inputs  # noqa: E402
@@ -80,7 +82,7 @@ def _op_cases() -> list[Any]:
     for name, op in sorted(REGISTRY.items()):
         for d in ALL_DTYPES:
             if d in op.dtypes:
-                for i in range(len(op.samples)):
+                for i in range(len(samples_of(op.name))):
                     cases.append(pytest.param(name, d, i, id=f"{name}-{d.name}-{i}"))
     return cases
 
@@ -103,9 +105,9 @@ def test_op_matches_torch(name: str, d: symgrad.dtype, sample_index: int) -> Non
     op = REGISTRY[name]
     expr = TORCH.get(op.name)
     assert isinstance(expr, str), f"{name} declares no torch= expression"
-    attrs = op.samples[sample_index].attrs
+    attrs = samples_of(op.name)[sample_index].attrs
     arrays = draw_inputs(op, sample_index, d)
-    drawn = [i for i, a in enumerate(op.args) if a not in op.samples[sample_index].make]
+    drawn = [i for i, a in enumerate(op.args) if a not in samples_of(op.name)[sample_index].make]
     # an input PyTorch refuses to see requiring grad (a loss's weight) is left without it
     track = [i for i in drawn if d.is_floating_point and op.vjp is not None
              and op.args[i] not in op.grad_refused]

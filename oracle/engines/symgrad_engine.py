@@ -22,6 +22,7 @@ import symgrad
 from oracle import catalog as where_to_look
 from oracle.engines.base import BugCase, Case, Engine, MutantCase, OpInfo, Recording, Unsupported
 from oracle.ir import Graph, IRNode
+from oracle.samples import DOMAINS, samples_of
 from symgrad import _dtypes
 from symgrad.autograd.graph import AccumulateGrad, Node
 from symgrad.ops.registry import REGISTRY, OpDef, apply
@@ -191,13 +192,13 @@ class SymgradEngine(Engine):
 
     # -- declarations -----------------------------------------------------------------------
     def op_info(self, op: Any) -> OpInfo:
-        """A registry op's name, arguments and domains.
+        """A registry op's name, arguments and domains (``oracle.samples``).
 
         >>> ADAPTER.op_info("log").domains["self"]
         Domain(low=0.0, high=inf, nonzero=False, integer=False)
         """
         opdef: OpDef = REGISTRY[op] if isinstance(op, str) else op
-        return OpInfo(opdef.name, tuple(opdef.args), dict(opdef.domain))
+        return OpInfo(opdef.name, tuple(opdef.args), dict(DOMAINS.get(opdef.name, {})))
 
     def op_source(self, op: OpInfo, attrs: dict[str, Any]) -> str:
         """``fn`` calling the registry op (see ``Engine.op_source``).
@@ -273,18 +274,18 @@ class SymgradEngine(Engine):
             checkable = op.vjp is not None and bool(op.differentiable)
             dtypes = tuple(d for d in floats if _dtypes._by_name(d) in op.dtypes) \
                 if checkable else ()
-            out[name] = (dtypes, len(op.samples) + len(where_to_look.cases(name)),
+            out[name] = (dtypes, len(samples_of(name)) + len(where_to_look.cases(name)),
                          bool(op.double_backward))
         return out
 
     def case(self, op: str, dtype: str, sample: int) -> Case:
-        """One sample of a registry op (``symgrad.testing.samples``), ready to judge.
+        """One sample of a registry op (``oracle.engines.symgrad_samples``), ready to judge.
 
         >>> case = ADAPTER.case("mul", "float64", 0)
         >>> case.names, case.fn(*case.inputs).shape
         (['self', 'other'], symgrad.Size([2, 3]))
         """
-        from symgrad.testing.samples import make_samples, op_call
+        from oracle.engines.symgrad_samples import make_samples, op_call
 
         samples = make_samples(op, dtype)
         s = _edge_sample(op, sample - len(samples), dtype) if sample >= len(samples) \
@@ -345,9 +346,10 @@ class SymgradEngine(Engine):
 
 
 def _edge_sample(op: str, index: int, dtype: str) -> Any:
-    """A sample after an op's declared ones: the catalog's (``oracle.catalog``), where gradient
-    bugs live (signed zeros, +-1, ties, attribute edges, tails, overflow, domain edges)."""
-    from symgrad.testing.samples import SampleInput
+    """A sample after an op's seeded ones (``oracle.samples``): the catalog's
+    (``oracle.catalog``), where gradient bugs live (signed zeros, +-1, ties, attribute edges,
+    tails, overflow, domain edges)."""
+    from oracle.engines.symgrad_samples import SampleInput
 
     values, attrs = where_to_look.arrays(op, index, dtype)
     arrays = {n: values[n] for n in REGISTRY[op].args}

@@ -304,7 +304,7 @@ def cases(ops: list[str] | None, dtype_names: list[str], seed: Callable[[str, st
     >>> case.op, case.sample, list(case.mutations)[:2]
     ('neg', 'sample0', ['sign-flipped', 'scaled-by-2'])
     """
-    from symgrad.testing.samples import make_samples
+    from oracle.engines.symgrad_samples import make_samples
 
     for name in ops if ops is not None else sorted(REGISTRY):
         if name not in REGISTRY:

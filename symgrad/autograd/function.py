@@ -398,7 +398,7 @@ def _opdef(cls: type[Function], positions: tuple[int, ...], args: tuple[Any, ...
             vjp=None, args=tuple(f"arg{i}" for i in positions),
             attrs=tuple(f"arg{i}" for i in range(len(args)) if i not in positions),
             saves=(), saves_out=False, shape_args=(), differentiable=(), dtype_rule="same",
-            dtypes=FLOATING, domain={}, kinks=(), double_backward=True, kind="function",
+            dtypes=FLOATING, kinks=(), double_backward=True, kind="function",
             doc=cls.__doc__ or "", extra={"function": cls},
         )
     return cache[key]

@@ -18,7 +18,6 @@ from symgrad.ops.arithmetic import _f32, _wide
 from symgrad.ops.elementwise import _exp_minus_square, exp, expm1, where
 from symgrad.ops.registry import (
     Kink,
-    Sample,
     apply,
     defop,
     expose,
@@ -31,7 +30,6 @@ from symgrad.tensor import Tensor
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _GELU_C = math.sqrt(2 / math.pi)
-_ONE = (Sample(((2, 3),)), Sample(((),)), Sample(((4,),)))
 
 
 def _sym(name: str) -> Any:
@@ -58,7 +56,7 @@ RELU = defop("relu", "ReluBackward0",
              # NOTE: written as PyTorch's threshold_backward (zero where out <= 0), so a NaN
              # input passes its gradient through as PyTorch's does.
              vjp=lambda g, out: where(out <= 0, 0.0, g), dtype_rule="same",
-             kinks=(Kink("self", "self == 0", _zero, "zero"),), samples=_ONE,
+             kinks=(Kink("self", "self == 0", _zero, "zero"),),
              refuses=refuse((_dtypes.bool,), "Boolean inputs not supported for relu"))
 # NOTE: at 0 the slope is negative_slope (PyTorch tests self > 0). float16 and bfloat16 compute
 # in float32, with negative_slope in float32 (not rounded to the dtype), as PyTorch's kernel.
@@ -68,7 +66,6 @@ LEAKY_RELU = defop(
         x > 0, x, x * negative_slope).astype(x.dtype), self),
     vjp=lambda g, self, *, negative_slope: where(self > 0, g, g * negative_slope),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
-    samples=(Sample(((2, 3),), {"negative_slope": 0.01}), Sample(((4,),), {"negative_slope": 0.2})),
     refuses=not_implemented("leaky_relu_cpu", NOT_FLOATING))
 # NOTE: at 0 the slope is alpha (the left one), PyTorch's elu_backward tests self > 0.
 ELU = defop(
@@ -79,7 +76,6 @@ ELU = defop(
     vjp=lambda g, self, *, alpha: where(self <= 0, g * alpha * exp(where(self <= 0, self, 0.0)),
                                         g),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
-    samples=(Sample(((2, 3),), {"alpha": 1.0}), Sample(((4,),), {"alpha": 0.5})),
     refuses=not_implemented("elu_cpu", NOT_FLOATING))
 
 
@@ -151,8 +147,6 @@ def _gelu_erf_rounding(x: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 
 GELU = defop("gelu", "GeluBackward0", _gelu_forward, vjp=_gelu_vjp, dtype_rule="same",
-             samples=(Sample(((2, 3),), {"approximate": "none"}),
-                      Sample(((2, 3),), {"approximate": "tanh"})),
              refuses=not_implemented("GeluKernelImpl", NOT_FLOATING))
 # NOTE: silu' = s(x) (1 + x s(-x)) with the sigmoid op, whose own VJP stays finite (1 / (1 + e**-x)
 # differentiated again is inf / inf = nan once e**-x overflows: float16 at x = -12); narrow dtypes
@@ -164,7 +158,7 @@ def _silu_vjp(g: Tensor, x: Tensor) -> Tensor:
 SILU = defop("silu", "SiluBackward0",
              lambda self: _f32(lambda x: x / (1 + np.exp(-x)), self),
              vjp=lambda g, self: _silu_vjp(_wide(g), _wide(self)),
-             dtype_rule="same", samples=_ONE, refuses=not_implemented("silu_cpu", NOT_FLOATING))
+             dtype_rule="same", refuses=not_implemented("silu_cpu", NOT_FLOATING))
 
 
 def _softplus_forward(self: np.ndarray, *, beta: float, threshold: float) -> np.ndarray:
@@ -187,8 +181,6 @@ SOFTPLUS = defop(
     vjp=lambda g, self, *, beta, threshold: where(
         self * beta > threshold, g, _wide(g) * _sym("sigmoid")(_wide(self) * beta)),
     dtype_rule="same",
-    samples=(Sample(((2, 3),), {"beta": 1.0, "threshold": 20.0}),
-             Sample(((4,),), {"beta": 2.0, "threshold": 1.0})),
     kinks=(Kink("self", "self * beta == threshold", lambda self, *, beta=1.0, threshold=20.0:
                 self * beta == threshold, "left"),),
     refuses=not_implemented("softplus_cpu", NOT_FLOATING))
@@ -285,14 +277,13 @@ def _log_softmax_vjp(g: Tensor, out: Tensor, *, dim: int) -> Tensor:
     return where(largest, -others - expm1(lp) * total, g - exp(lp) * total)
 
 
-_DIM = (Sample(((2, 3),), {"dim": 1}), Sample(((2, 3),), {"dim": 0}), Sample(((4,),), {"dim": 0}))
 SOFTMAX = defop("softmax", "SoftmaxBackward0",
                 lambda self, *, dim: _softmax_np(self, dim),
-                vjp=_softmax_vjp, dtype_rule="same", kind="reduction", samples=_DIM,
+                vjp=_softmax_vjp, dtype_rule="same", kind="reduction",
                 refuses=not_implemented(_softmax_kernel("softmax"), NOT_FLOATING))
 LOG_SOFTMAX = defop("log_softmax", "LogSoftmaxBackward0",
                     lambda self, *, dim: _log_softmax_np(self, dim),
-                    vjp=_log_softmax_vjp, dtype_rule="same", kind="reduction", samples=_DIM,
+                    vjp=_log_softmax_vjp, dtype_rule="same", kind="reduction",
                     refuses=not_implemented(_softmax_kernel("log_softmax"), NOT_FLOATING))
 
 
@@ -335,15 +326,8 @@ def _nll_vjp(g: Tensor, target: Tensor, *, reduction: str, ignore_index: int,
     return g * w, None
 
 
-def _class_indices(rng: np.random.Generator) -> np.ndarray:
-    return rng.integers(0, 3, size=(4,))
-
-
 NLL_LOSS = defop("nll_loss", "NllLossBackward0", _nll_forward, vjp=_nll_vjp, dtype_rule="same",
                  differentiable=("self",), kind="loss",
-                 samples=tuple(Sample(((4, 3), (4,)), {"reduction": r, "ignore_index": -100},
-                                      make={"target": _class_indices})
-                               for r in ("mean", "sum", "none")),
                  refuses=not_implemented(lambda self, target, **_: "nll_loss_out_frame"
                                          if self.ndim <= 2 else "nll_loss2d_forward_out_frame",
                                          NOT_FLOATING))
@@ -361,10 +345,9 @@ def _mse_vjp(g: Tensor, self: Tensor, target: Tensor, *, reduction: str) -> tupl
     return d, -d
 
 
-_REDUCTIONS = tuple(Sample(((2, 3), (2, 3)), {"reduction": r}) for r in ("mean", "sum", "none"))
 MSE_LOSS = defop("mse_loss", "MseLossBackward0",
                  lambda self, target, *, reduction: _reduce_np((self - target) ** 2, reduction),
-                 vjp=_mse_vjp, kind="loss", samples=_REDUCTIONS,
+                 vjp=_mse_vjp, kind="loss",
                  refuses=not_implemented("mse_cpu", NOT_FLOATING))
 
 

@@ -25,9 +25,7 @@ from symgrad import _dtypes
 from symgrad.ops.registry import (
     ALL,
     FLOATING,
-    Domain,
     Kink,
-    Sample,
     _result_dtype,
     apply,
     defop,
@@ -41,8 +39,6 @@ ARITH = frozenset(_dtypes.ALL) - {_dtypes.bool}
 _BOOL = (_dtypes.bool,)
 _HALF = (_dtypes.float16.np, _dtypes.bfloat16.np)
 _NARROW = (*_HALF, _dtypes.float32.np)
-_UNARY = (Sample(((2, 3),)), Sample(((),)))
-NONZERO = Domain(nonzero=True)
 
 
 def _f32(fn: Any, *arrays: np.ndarray) -> np.ndarray:
@@ -95,21 +91,17 @@ def _on_integers(x: np.ndarray) -> np.ndarray:
 
 
 # -- sums and differences -------------------------------------------------------------------------
-_ALPHA = (Sample(((2, 3), (2, 3)), {"alpha": 1}), Sample(((2, 3), (3,)), {"alpha": 1}),
-          Sample(((2, 1), (1, 3)), {"alpha": 2}))
 # NOTE: alpha * other keeps other's dtype (2 * a bool tensor is still bool, as in PyTorch).
 ADD = defop("add", "AddBackward0", lambda self, other, *, alpha: self + (alpha * other).astype(
             other.dtype, copy=False) if alpha != 1 else self + other,
-            vjp=lambda g, *, alpha: (g, g * alpha if alpha != 1 else g), dtypes=ARITH,
-            samples=_ALPHA)
+            vjp=lambda g, *, alpha: (g, g * alpha if alpha != 1 else g), dtypes=ARITH)
 _BOOL_SUBTRACTION = refuse(_BOOL, "Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
 SUB = defop("sub", "SubBackward0", lambda self, other, *, alpha: self - alpha * other
             if alpha != 1 else self - other,
             vjp=lambda g, *, alpha, needs: (
                 g, None if not needs[1] else -g * alpha if alpha != 1 else -g), dtypes=ARITH,
-            refuses=_BOOL_SUBTRACTION,
-            samples=_ALPHA)
+            refuses=_BOOL_SUBTRACTION)
 RSUB = defop("rsub", "RsubBackward0", lambda self, other: other - self,
              vjp=lambda g: (-g, g), dtypes=ARITH, refuses=_BOOL_SUBTRACTION)
 NEG = defop("neg", "NegBackward0", lambda self: -self, vjp=lambda g: -g, dtypes=ARITH,
@@ -156,7 +148,7 @@ def _refactored(grad_other: Tensor, g: Tensor, self: Tensor, other: Tensor,
 
 
 DIV = defop("div", "DivBackward0", lambda self, other: self / other, vjp=_div_vjp,
-            dtype_rule="promote_float", dtypes=ALL, domain={"other": NONZERO}, scalar_opmath=True)
+            dtype_rule="promote_float", dtypes=ALL, scalar_opmath=True)
 
 
 def _div_mode(self: np.ndarray, other: np.ndarray, *, rounding_mode: str) -> np.ndarray:
@@ -172,19 +164,16 @@ def _div_mode(self: np.ndarray, other: np.ndarray, *, rounding_mode: str) -> np.
 # A rounded quotient is piecewise constant: PyTorch's gradient is zero for both inputs.
 DIV_MODE = defop("div_mode", "DivBackward2", _div_mode,
                  vjp=lambda g, *, rounding_mode: (_zeros(g), _zeros(g)),
-                 dtypes=ARITH, domain={"other": NONZERO}, scalar_opmath=True,
+                 dtypes=ARITH, scalar_opmath=True,
                  kinks=(Kink("self", "self / other is an integer",
                              lambda self, other, **_: _on_integers(self / other), "zero"),),
-                 samples=(Sample(((2, 3), (2, 3)), {"rounding_mode": "floor"}),
-                          Sample(((2, 3), (3,)), {"rounding_mode": "trunc"})),
                  refuses=not_implemented(lambda self, other, *, rounding_mode:
                                          f"div_{rounding_mode}_cpu", _BOOL))
 # NOTE: the VJPs of reciprocal and the powers group their factors as PyTorch's formulas do
 # (-g * (out * out), g * (exponent * self**(exponent - 1)), g * (out * log(base))), so that in
 # float16 and bfloat16, where each product rounds, they give PyTorch's bits.
 RECIPROCAL = defop("reciprocal", "ReciprocalBackward0", lambda self: 1 / self,
-                   vjp=lambda g, out: -g * (out * out), dtype_rule="promote_float", dtypes=ALL,
-                   domain={"self": NONZERO})
+                   vjp=lambda g, out: -g * (out * out), dtype_rule="promote_float", dtypes=ALL)
 
 # -- powers ---------------------------------------------------------------------------------------
 # NOTE: d/dx x**0 is 0 everywhere, x = 0 included, so the exponent-0 case is written out rather
@@ -192,8 +181,6 @@ RECIPROCAL = defop("reciprocal", "ReciprocalBackward0", lambda self: 1 / self,
 POW = defop("pow", "PowBackward0", lambda self, *, exponent: np.power(self, exponent),
             vjp=lambda g, self, *, exponent: g * 0 if exponent == 0
             else g * (exponent * self ** (exponent - 1)),
-            domain={"self": Domain(low=0.0)},
-            samples=tuple(Sample(((2, 3),), {"exponent": e}) for e in (2, 3, 0.5, -1.5, 0)),
             promotes=("exponent",))
 # NOTE: the exponent's gradient at base 0 is taken as 0 where the exponent is >= 0 (PyTorch's
 # convention), since out * log(0) would be 0 * -inf = nan.
@@ -229,12 +216,10 @@ def _pow_tensor_vjp(g: Any, self: Any, exponent: Any, out: Any, *,
 
 
 POW_TENSOR = defop("pow_tensor", "PowBackward1", _pow_tensor, vjp=_pow_tensor_vjp,
-                   domain={"self": Domain(low=0.0)}, refuses=not_implemented("pow", _BOOL))
+                   refuses=not_implemented("pow", _BOOL))
 POW_SCALAR = defop("pow_scalar", "PowBackward2", lambda exponent, *, base: np.power(
                    np.asarray(base, exponent.dtype), exponent),
                    vjp=lambda g, out, *, base: g * (out * _log(base)),
-                   domain={"exponent": Domain(low=-3.0, high=3.0)},
-                   samples=tuple(Sample(((2, 3),), {"base": b}) for b in (2.0, 0.5)),
                    promotes=("base",))
 
 # -- magnitude and sign ---------------------------------------------------------------------------
@@ -302,21 +287,16 @@ CLAMP = defop("clamp", "ClampBackward1", _clamp,
               vjp=lambda g, self, *, min, max: where(_inside(self, min, max), g, 0.0),
               dtypes=FLOATING,
               kinks=(Kink("self", "self == min or self == max", _at_bounds, "one"),),
-              samples=(Sample(((2, 3),), {"min": -0.5, "max": 0.75}),
-                       Sample(((2, 3),), {"min": 0.25, "max": None}),
-                       Sample(((),), {"min": None, "max": 0.25})),
               promotes=("min", "max"))
 CLAMP_MIN = defop("clamp_min", "ClampMinBackward0",
                   lambda self, *, min: _clamp(self, min=min, max=None),
                   vjp=lambda g, self, *, min: where(self >= min, g, 0.0), dtypes=FLOATING,
                   kinks=(Kink("self", "self == min", lambda self, *, min: self == min, "one"),),
-                  samples=(Sample(((2, 3),), {"min": 0.25}), Sample(((),), {"min": -0.5})),
                   promotes=("min",))
 CLAMP_MAX = defop("clamp_max", "ClampMaxBackward0",
                   lambda self, *, max: _clamp(self, min=None, max=max),
                   vjp=lambda g, self, *, max: where(self <= max, g, 0.0), dtypes=FLOATING,
                   kinks=(Kink("self", "self == max", lambda self, *, max: self == max, "one"),),
-                  samples=(Sample(((2, 3),), {"max": 0.25}), Sample(((),), {"max": -0.5})),
                   promotes=("max",))
 
 # A tensor bound is an input: at self == bound the gradient goes to self (the bound counts as
@@ -365,8 +345,6 @@ CLAMP_TENSOR = defop("clamp_tensor", "ClampBackward0",
                                  "zero"),
                             Kink("max", "self == max", lambda self, min, max, **_: self == max,
                                  "zero")),
-                     samples=(Sample(((2, 3), (2, 3), (2, 3))), Sample(((2, 3), (3,), ())),
-                              Sample(((), (), ()))),
                      refuses=not_implemented("clamp_cpu", _BOOL))
 
 # -- rounding (piecewise constant: the gradient is zero, as PyTorch's) ---------------------------
@@ -402,8 +380,6 @@ ROUND_DECIMALS = defop("round_decimals", "RoundBackward1", _round_decimals,
                        kinks=(Kink("self", "self * 10**decimals is a half-integer",
                                    lambda self, *, decimals: _on_integers(
                                        self * 10.0**decimals + 0.5), "zero"),),
-                       samples=(Sample(((2, 3),), {"decimals": 1}),
-                                Sample(((),), {"decimals": 2})),
                        refuses=not_implemented("round_cpu", _dtypes.NOT_FLOATING))
 
 
@@ -446,7 +422,6 @@ REMAINDER = defop("remainder", "RemainderBackward0",
                   vjp=lambda g, *, other: g, dtypes=FLOATING,
                   kinks=(Kink("self", "self / other is an integer (a jump)",
                               lambda self, *, other: _on_integers(self / other), "right"),),
-                  samples=(Sample(((2, 3),), {"other": 1.5}), Sample(((),), {"other": -0.75})),
                   promotes=("other",))
 # NOTE: d/dother (self - other * floor(self / other)) = -floor(self / other), taken at the point
 # itself: at a jump that is the limit from the side where self / other grows, i.e. from lower
@@ -454,7 +429,7 @@ REMAINDER = defop("remainder", "RemainderBackward0",
 REMAINDER_TENSOR = defop("remainder_tensor", "RemainderBackward1", _remainder,
                          vjp=lambda g, self, other: (g, -_wide(g) * _quotient(
                              self, other, np.floor_divide)),
-                         dtypes=ARITH, domain={"other": NONZERO},
+                         dtypes=ARITH,
                          kinks=(Kink("self", "self / other is an integer (a jump)",
                                      lambda self, other, **_: _on_integers(self / other),
                                      "right"),
@@ -467,22 +442,20 @@ REMAINDER_TENSOR = defop("remainder_tensor", "RemainderBackward1", _remainder,
                          refuses=not_implemented("remainder_cpu", _BOOL))
 REMAINDER_SCALAR = defop("remainder_scalar", "torch::autograd::NotImplemented", _remainder,
                          vjp=_no_derivative("remainder"), differentiable=(),
-                         double_backward=False, dtypes=ARITH, domain={"other": NONZERO},
-                         samples=(Sample(((), (2, 3))),),
+                         double_backward=False, dtypes=ARITH,
                          refuses=not_implemented("remainder_cpu", _BOOL))
 FMOD = defop("fmod", "FmodBackward0", lambda self, *, other: _fmod(self, other),
              vjp=lambda g, *, other: g, dtypes=FLOATING,
              kinks=(Kink("self", "self / other is a nonzero integer (a jump)",
                          lambda self, *, other: _on_integers(self / other) & (self != 0),
                          "right"),),
-             samples=(Sample(((2, 3),), {"other": 1.5}), Sample(((),), {"other": -0.75})),
              promotes=("other",))
 # NOTE: fmod truncates: d/dother = -trunc(self / other), at a jump the limit from lower other
 # when other > 0 and from higher other when other < 0.
 FMOD_TENSOR = defop("fmod_tensor", "FmodBackward1", _fmod,
                     vjp=lambda g, self, other: (g, -_wide(g) * _quotient(
                         self, other, _fmod_quotient)),
-                    dtypes=ARITH, domain={"other": NONZERO},
+                    dtypes=ARITH,
                     kinks=(Kink("self", "self / other is a nonzero integer (a jump)",
                                 lambda self, other, **_: _on_integers(self / other)
                                 & (self != 0), "right"),
@@ -497,7 +470,7 @@ FMOD_TENSOR = defop("fmod_tensor", "FmodBackward1", _fmod,
 FLOOR_DIVIDE = defop("floor_divide", "torch::autograd::NotImplemented",
                      lambda self, other: _div_mode(self, other, rounding_mode="floor"),
                      vjp=_no_derivative("floor_divide"), differentiable=(),
-                     double_backward=False, dtypes=ARITH, domain={"other": NONZERO},
+                     double_backward=False, dtypes=ARITH,
                      scalar_opmath=True, refuses=not_implemented("div_floor_cpu", _BOOL))
 
 

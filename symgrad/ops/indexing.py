@@ -19,7 +19,7 @@ import ml_dtypes
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.ops.registry import ALL, Sample, apply, defop, expose, wrap_dim
+from symgrad.ops.registry import ALL, apply, defop, expose, wrap_dim
 from symgrad.ops.shape import ALIAS, UNSQUEEZE, view_apply
 from symgrad.tensor import Tensor
 
@@ -184,25 +184,18 @@ SELECT = defop("select", "SelectBackward0",
                lambda self, *, dim, index: self[(slice(None),) * dim + (index, Ellipsis)],
                vjp=lambda g, *, dim, index, self_shape: _embed(
                    g, self_shape, (slice(None),) * dim + (index,)),
-               dtype_rule="same", dtypes=ALL, kind="shape",
-               samples=(Sample(((2, 3),), {"dim": 0, "index": 1}),
-                        Sample(((2, 3),), {"dim": 1, "index": 2})))
+               dtype_rule="same", dtypes=ALL, kind="shape")
 SLICE = defop("slice", "SliceBackward0",
               lambda self, *, dim, start, stop, step: self[
                   (slice(None),) * dim + (slice(start, stop, step),)],
               vjp=lambda g, *, dim, start, stop, step, self_shape: _embed(
                   g, self_shape, (slice(None),) * dim + (slice(start, stop, step),)),
-              dtype_rule="same", dtypes=ALL, kind="shape",
-              samples=(Sample(((4, 3),), {"dim": 0, "start": 1, "stop": 3, "step": 1}),
-                       Sample(((2, 5),), {"dim": 1, "start": 0, "stop": 5, "step": 2})))
+              dtype_rule="same", dtypes=ALL, kind="shape")
 INDEX = defop("index", "IndexBackward0",
               lambda self, *, indices: self[_np_index(indices)],
               vjp=lambda g, *, indices, self_shape: index_put(
                   _zeros(self_shape, g), g, indices, accumulate=True),
-              saves_attrs=("indices",), dtype_rule="same", dtypes=ALL, kind="index",
-              samples=(Sample(((4, 3),), {"indices": (np.array([0, 2, 2, 3]),)}),
-                       Sample(((2, 3),), {"indices": (np.array([1, 1]), np.array([0, 0]))}),
-                       Sample(((2, 3),), {"indices": (None, np.array([[2, 0], [2, 2]]))})))
+              saves_attrs=("indices",), dtype_rule="same", dtypes=ALL, kind="index")
 # Accumulating index_put is what indexing's gradient is; without accumulate it overwrites.
 INDEX_PUT = defop("index_put", "IndexPutBackward0",
                   lambda self, values, *, indices, accumulate: _index_put(
@@ -210,20 +203,11 @@ INDEX_PUT = defop("index_put", "IndexPutBackward0",
                   vjp=lambda g, *, indices, accumulate: (
                       g if accumulate else index_put(g, 0.0, indices, accumulate=False),
                       apply(INDEX, g, indices=indices)),
-                  saves_attrs=("indices",), dtype_rule="same", dtypes=ALL, kind="index",
-                  samples=(Sample(((4, 3), (3, 3)),
-                                  {"indices": (np.array([0, 2, 2]),), "accumulate": True}),
-                           Sample(((4, 3), (3,)),
-                                  {"indices": (np.array([0, 2, 1]),), "accumulate": False})))
+                  saves_attrs=("indices",), dtype_rule="same", dtypes=ALL, kind="index")
 COPY_SLICES = defop("copy_slices", "torch::autograd::CopySlices",
                     lambda self, src, *, key: _write(self.copy(), key, src),
                     vjp=lambda g, *, key: (apply(COPY_SLICES, g, 0.0, key=key), _get(g, key)),
-                    dtype_rule="same", dtypes=ALL, kind="index",
-                    samples=(Sample(((4, 3), (3,)), {"key": (1,)}),
-                             Sample(((4, 3), (2,)), {"key": (slice(0, 4, 2), 1)}),
-                             Sample(((4, 3), (1, 3)), {"key": (slice(1, None, 2),)}),
-                             Sample(((4, 3), (3, 2)),
-                                    {"key": (slice(0, 3), np.array([2, 0]))})))
+                    dtype_rule="same", dtypes=ALL, kind="index")
 
 
 def _gather_index(index: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
@@ -245,21 +229,15 @@ GATHER = defop("gather", "GatherBackward0",
                lambda self, *, dim, index: self[_gather_index(index, dim)],
                vjp=lambda g, *, dim, index, self_shape: apply(
                    SCATTER_ADD, _zeros(self_shape, g), g, dim=dim, index=index),
-               saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index",
-               samples=(Sample(((3, 4),), {"dim": 1, "index": np.array([[0, 0], [3, 1], [2, 2]])}),
-                        Sample(((3, 2),), {"dim": 0, "index": np.array([[2, 0], [2, 2]])})))
+               saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
 SCATTER_ADD = defop("scatter_add", "ScatterAddBackward0", _scatter_add,
                     vjp=lambda g, *, dim, index: (g, apply(GATHER, g, dim=dim, index=index)),
-                    saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index",
-                    samples=(Sample(((3, 2), (2, 2)), {"dim": 0,
-                                                       "index": np.array([[2, 0], [2, 2]])}),))
+                    saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
 INDEX_SELECT = defop("index_select", "IndexSelectBackward0",
                      lambda self, *, dim, index: np.take(self, index, axis=dim),
                      vjp=lambda g, *, dim, index, self_shape: index_put(
                          _zeros(self_shape, g), g, (None,) * dim + (index,), accumulate=True),
-                     saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index",
-                     samples=(Sample(((3, 4),), {"dim": 1, "index": np.array([3, 0, 3])}),
-                              Sample(((3, 2),), {"dim": 0, "index": np.array([1, 1])})))
+                     saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
 # PyTorch's C type names, as its overflow error prints them.
 _C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
             "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
@@ -279,9 +257,7 @@ def _masked_fill(self: np.ndarray, *, mask: np.ndarray, value: Any) -> np.ndarra
 MASKED_FILL = defop("masked_fill", "MaskedFillBackward0", _masked_fill,
                     vjp=lambda g, *, mask, value: where(
                         Tensor._make(np.asarray(mask), False, None), 0.0, g),
-                    saves_attrs=("mask",), dtype_rule="same", dtypes=ALL, kind="index",
-                    samples=(Sample(((2, 3),), {"mask": np.array([True, False, True]),
-                                                "value": -1.5}),))
+                    saves_attrs=("mask",), dtype_rule="same", dtypes=ALL, kind="index")
 
 
 # A tensor fill value is an input: it receives the gradient of every position it filled.
@@ -290,8 +266,7 @@ MASKED_FILL_TENSOR = defop(
     lambda self, value, *, mask: np.where(mask, value.astype(self.dtype), self),
     vjp=lambda g, *, mask: (where(Tensor._make(np.asarray(mask), False, None), 0.0, g),
                             where(Tensor._make(np.asarray(mask), False, None), g, 0.0)),
-    saves_attrs=("mask",), dtype_rule="same", dtypes=ALL, kind="index",
-    samples=(Sample(((2, 3), ()), {"mask": np.array([True, False, True])}),))
+    saves_attrs=("mask",), dtype_rule="same", dtypes=ALL, kind="index")
 
 
 def _zeros(shape: tuple[int, ...], like: Tensor) -> Tensor:

@@ -18,7 +18,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad.autograd import grad_mode
 from symgrad.ops import arithmetic as A
-from symgrad.ops.registry import ALL, REGISTRY, Sample, apply, broadcast_shapes, defop
+from symgrad.ops.registry import ALL, REGISTRY, apply, broadcast_shapes, defop
 from symgrad.tensor import Tensor
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -178,13 +178,7 @@ def _view_scatter(self: np.ndarray, src: np.ndarray, *,
 VIEW_SCATTER = defop(
     "view_scatter", "torch::autograd::CopySlices", _view_scatter,
     vjp=lambda g, *, chain: (apply(VIEW_SCATTER, g, 0.0, chain=chain), _replay(g, chain)),
-    dtype_rule="same", dtypes=ALL, kind="inplace",
-    samples=(Sample(((2, 3), (3,)), {"chain": (("select", {"dim": 0, "index": 1}),)}),
-             Sample(((2, 3), (3, 2)), {"chain": (("t", {}),)}),
-             Sample(((2, 3, 2), (3, 1)), {"chain": (
-                 ("select", {"dim": 2, "index": 0}),
-                 ("transpose", {"dim0": 0, "dim1": 1}),
-                 ("slice", {"dim": 1, "start": 1, "stop": 2, "step": 1}))})))
+    dtype_rule="same", dtypes=ALL, kind="inplace")
 
 
 def _family(t: Tensor) -> list[Tensor]:
@@ -306,15 +300,14 @@ ZERO = defop("zero", "ZeroBackward0", lambda self: np.zeros_like(self),
              vjp=lambda g: _zeros_like(g), dtype_rule="same", dtypes=ALL, kind="inplace")
 FILL = defop("fill", "FillBackward2", lambda self, *, value: np.full_like(self, value),
              vjp=lambda g, *, value: _zeros_like(g), dtype_rule="same", dtypes=ALL,
-             kind="inplace", samples=(Sample(((2, 3),), {"value": 1.5}),))
+             kind="inplace")
 FILL_TENSOR = defop("fill_tensor", "FillBackward3",
                     lambda self, value: np.full_like(self, value),
                     vjp=lambda g: (_zeros_like(g), g.sum()), dtype_rule="same", dtypes=ALL,
-                    kind="inplace", samples=(Sample(((2, 3), ())),))
+                    kind="inplace")
 COPY = defop("copy", "torch::autograd::CopyBackwards",
              lambda self, src: np.broadcast_to(src, self.shape).astype(self.dtype),
-             vjp=lambda g: (_zeros_like(g), g), dtype_rule="same", dtypes=ALL, kind="inplace",
-             samples=(Sample(((2, 3), (2, 3))), Sample(((2, 3), (3,)))))
+             vjp=lambda g: (_zeros_like(g), g), dtype_rule="same", dtypes=ALL, kind="inplace")
 
 
 def add_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:

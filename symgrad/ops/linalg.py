@@ -15,7 +15,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.autograd.grad_mode import _state as _grad_state
-from symgrad.ops.registry import ALL, Sample, apply, defop, expose, not_implemented
+from symgrad.ops.registry import ALL, apply, defop, expose, not_implemented
 from symgrad.tensor import Tensor
 
 NUMERIC = ALL - {_dtypes.bool}
@@ -77,21 +77,19 @@ def _matmul_kernel(self: Tensor, other: Tensor) -> str:
 _MATMUL_REFUSES = not_implemented(_matmul_kernel, _BOOL)
 DOT = defop("dot", "DotBackward0", _product(np.dot),
             vjp=lambda g, self, other: (g * other, g * self), dtypes=NUMERIC, kind="linalg",
-            samples=(Sample(((3,), (3,))), Sample(((1,), (1,)))),
             refuses=not_implemented("dot", _BOOL))
 MV = defop("mv", "MvBackward0", _product(np.matmul),
            vjp=lambda g, self, other: (g.reshape(-1, 1) * other, mv(_mT(self), g)),
-           dtypes=NUMERIC, kind="linalg", samples=(Sample(((2, 3), (3,))),),
+           dtypes=NUMERIC, kind="linalg",
            refuses=not_implemented("addmv_impl_cpu", _BOOL))
 MM = defop("mm", "MmBackward0", _product(np.matmul),
            vjp=lambda g, self, other, *, needs: (mm(g, _mT(other)) if needs[0] else None,
                                                  mm(_mT(self), g) if needs[1] else None),
            dtypes=NUMERIC, kind="linalg",
-           samples=(Sample(((2, 3), (3, 4))), Sample(((1, 1), (1, 2)))),
            refuses=not_implemented("addmm_impl_cpu_", _BOOL))
 BMM = defop("bmm", "BmmBackward0", _product(np.matmul),
             vjp=lambda g, self, other: (bmm(g, _mT(other)), bmm(_mT(self), g)),
-            dtypes=NUMERIC, kind="linalg", samples=(Sample(((2, 2, 3), (2, 3, 4))),),
+            dtypes=NUMERIC, kind="linalg",
             refuses=not_implemented("bmm", _BOOL))
 # NOTE: PyTorch builds a batched matmul from reshapes and expands around one Mm/Mv/Bmm node;
 # here it is one node named as PyTorch's top node: UnsafeViewBackward0 (it reshapes the
@@ -100,16 +98,12 @@ BMM = defop("bmm", "BmmBackward0", _product(np.matmul),
 # vector times a matrix.
 MATMUL = defop("matmul", "UnsafeViewBackward0", _product(np.matmul), vjp=_matmul_vjp,
                dtypes=NUMERIC, kind="linalg",
-               samples=(Sample(((2, 2, 3), (2, 3, 4))), Sample(((2, 2, 3), (3, 4))),
-                        Sample(((3, 1, 2, 3), (2, 3, 2))), Sample(((2, 2, 3), (3,))),
-                        Sample(((3,), (2, 3, 4)))),
                refuses=_MATMUL_REFUSES)
 MATMUL_CLONE = defop("matmul_clone", "CloneBackward0", _product(np.matmul), vjp=_matmul_vjp,
                      dtypes=NUMERIC, kind="linalg",
-                     samples=(Sample(((2, 3), (2, 3, 4))), Sample(((1, 2, 3), (2, 3, 4)))),
                      refuses=_MATMUL_REFUSES)
 MATMUL_VM = defop("matmul_vm", "SqueezeBackward4", _product(np.matmul), vjp=_matmul_vjp,
-                  dtypes=NUMERIC, kind="linalg", samples=(Sample(((3,), (3, 4))),),
+                  dtypes=NUMERIC, kind="linalg",
                   refuses=_MATMUL_REFUSES)
 def _addmm_forward(self: np.ndarray, mat1: np.ndarray, mat2: np.ndarray) -> np.ndarray:
     if mat1.dtype in _HALF:
@@ -123,8 +117,6 @@ ADDMM = defop("addmm", "AddmmBackward0", _addmm_forward,
               vjp=lambda g, mat1, mat2, *, needs: (g, mm(g, _mT(mat2)) if needs[1] else None,
                                                    mm(_mT(mat1), g) if needs[2] else None),
               dtypes=NUMERIC, kind="linalg",
-              samples=(Sample(((2,), (4, 3), (3, 2))), Sample(((4, 2), (4, 3), (3, 2))),
-                       Sample(((4, 1), (4, 3), (3, 2)))),
               refuses=not_implemented("addmm_impl_cpu_", _BOOL))
 TRACE = defop("trace", "TraceBackward0",
               lambda self: np.asarray(np.trace(self, dtype=np.int64 if self.dtype.kind in "biu"
@@ -132,7 +124,6 @@ TRACE = defop("trace", "TraceBackward0",
               vjp=lambda g, *, self_shape: g * Tensor._make(
                   np.eye(*self_shape, dtype=g._data.dtype), False, None),
               dtype_rule="same", dtypes=NUMERIC, kind="linalg",
-              samples=(Sample(((3, 3),)), Sample(((2, 4),))),
               refuses=not_implemented("trace", _BOOL))
 
 

@@ -14,14 +14,8 @@ from symgrad._dtypes import NOT_FLOATING
 from symgrad.ops.activations import SOFTPLUS, _reduce_np
 from symgrad.ops.arithmetic import _wide, clamp, maximum, sign
 from symgrad.ops.elementwise import log, log1p, sigmoid, where
-from symgrad.ops.registry import Domain, Sample, apply, defop, not_implemented
+from symgrad.ops.registry import apply, defop, not_implemented
 from symgrad.tensor import Tensor
-
-_REDUCTIONS = ("mean", "sum", "none")
-# Inputs of a probability (BCE's input and target): inside (0, 1), where the logs are finite.
-_PROBABILITY = Domain(0.0, 1.0)
-# Weights (not differentiated, as in PyTorch): positive, drawn in the sample's dtype.
-_WEIGHT = Domain(0.0, 2.0)
 
 
 def _rounded(loss: np.ndarray, reduction: str, like: np.ndarray) -> np.ndarray:
@@ -63,18 +57,13 @@ def _huber_vjp(g: Tensor, self: Tensor, target: Tensor, *, reduction: str,
     return grad, -grad
 
 
-# Thresholds off the 1/64 lattice the samples live on, so no difference lands on one.
 SMOOTH_L1_LOSS = defop(
     "smooth_l1_loss", "SmoothL1LossBackward0", _smooth_l1, vjp=_smooth_l1_vjp,
     kind="loss", dtype_rule="promote",
-    samples=tuple(Sample(((2, 3), (2, 3)), {"reduction": r, "beta": b})
-                  for r, b in (("mean", 0.7), ("sum", 1.3), ("none", 0.7))),
     refuses=not_implemented("smooth_l1_cpu", NOT_FLOATING))
 HUBER_LOSS = defop(
     "huber_loss", "HuberLossBackward0", _huber, vjp=_huber_vjp,
     kind="loss", dtype_rule="promote",
-    samples=tuple(Sample(((2, 3), (2, 3)), {"reduction": r, "delta": d})
-                  for r, d in (("mean", 0.7), ("sum", 1.3), ("none", 0.7))),
     refuses=not_implemented("huber_cpu", NOT_FLOATING))
 
 
@@ -104,8 +93,6 @@ def _bce_vjp(g: Tensor, self: Tensor, target: Tensor, weight: Tensor, *,
 BINARY_CROSS_ENTROPY = defop(
     "binary_cross_entropy", "BinaryCrossEntropyBackward0", _bce, vjp=_bce_vjp,
     kind="loss", dtype_rule="same", differentiable=("self", "target"), grad_refused=("weight",),
-    domain={"self": _PROBABILITY, "target": _PROBABILITY, "weight": _WEIGHT},
-    samples=tuple(Sample(((2, 3), (2, 3), (2, 3)), {"reduction": r}) for r in _REDUCTIONS),
     refuses=not_implemented("binary_cross_entropy", NOT_FLOATING))
 
 
@@ -146,6 +133,4 @@ BINARY_CROSS_ENTROPY_WITH_LOGITS = defop(
     "binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
     _bce_logits, vjp=_bce_logits_vjp, kind="loss", dtype_rule="same",
     differentiable=("self", "target"), grad_refused=("weight", "pos_weight"),
-    domain={"target": _PROBABILITY, "weight": _WEIGHT, "pos_weight": _WEIGHT},
-    samples=tuple(Sample(((2, 3), (2, 3), (2, 3), (3,)), {"reduction": r}) for r in _REDUCTIONS),
     refuses=not_implemented("log_sigmoid_cpu", NOT_FLOATING))

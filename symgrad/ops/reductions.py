@@ -27,7 +27,6 @@ from symgrad.ops.registry import (
     ALL,
     FUNCTIONS,
     Kink,
-    Sample,
     apply,
     defop,
     expose,
@@ -494,62 +493,51 @@ def _ties(find: Any, convention: Any = "mean") -> tuple[Kink, ...]:
                  convention),)
 
 
-_SHAPES_1 = (Sample(((2, 3),), {"dim": (0,), "keepdim": False}),
-             Sample(((2, 3),), {"dim": (1,), "keepdim": True}),
-             Sample(((2, 3, 2),), {"dim": (0, 2), "keepdim": False}))
-_SHAPES_INT = (Sample(((2, 3),), {"dim": 1, "keepdim": False}),
-               Sample(((2, 3),), {"dim": 0, "keepdim": True}),
-               Sample(((4,),), {"dim": 0, "keepdim": False}))
-_WHOLE = (Sample(((2, 3),)), Sample(((5,),)), Sample(((),)))
 
 
 # -- sums and means ------------------------------------------------------------------------------
 SUM = defop("sum", "SumBackward1", _sum_forward,
             vjp=lambda g, *, dim, keepdim, self_shape: expand_reduced(g, self_shape, dim, keepdim),
-            dtype_rule="same", kind="reduction", samples=_SHAPES_1)
+            dtype_rule="same", kind="reduction")
 SUM_ALL = defop("sum_all", "SumBackward0",
                 lambda self: _sum_forward(self, dim=None, keepdim=False),
                 vjp=lambda g, *, self_shape: _expand(g, self_shape),
-                dtype_rule="same", kind="reduction", samples=_WHOLE)
+                dtype_rule="same", kind="reduction")
 MEAN = defop("mean", "MeanBackward1", _mean_forward,
              vjp=lambda g, *, dim, keepdim, self_shape: expand_reduced(
                  g / _count(self_shape, dim), self_shape, dim, keepdim),
-             dtype_rule="same", kind="reduction", samples=_SHAPES_1, refuses=_MEAN_REFUSES)
+             dtype_rule="same", kind="reduction", refuses=_MEAN_REFUSES)
 MEAN_ALL = defop("mean_all", "MeanBackward0",
                  lambda self: _mean_forward(self, dim=None, keepdim=False),
                  vjp=lambda g, *, self_shape: _expand(g / math.prod(self_shape), self_shape),
-                 dtype_rule="same", kind="reduction", samples=_WHOLE, refuses=_MEAN_REFUSES)
+                 dtype_rule="same", kind="reduction", refuses=_MEAN_REFUSES)
 
 # -- products ------------------------------------------------------------------------------------
 PROD = defop("prod", "ProdBackward1", _prod_forward, vjp=_prod_vjp, dtype_rule="same",
-             dtypes=ALL, kind="reduction", samples=_SHAPES_INT)
+             dtypes=ALL, kind="reduction")
 PROD_ALL = defop("prod_all", "ProdBackward0",
                  lambda self: _prod_forward(self, dim=None, keepdim=False),
                  vjp=lambda g, self, out, *, self_shape: _prod_vjp(
                      g, self, out, dim=None, keepdim=False, self_shape=self_shape),
-                 dtype_rule="same", dtypes=ALL, kind="reduction", samples=_WHOLE)
+                 dtype_rule="same", dtypes=ALL, kind="reduction")
 
 # -- extrema -------------------------------------------------------------------------------------
 MAX_ALL = defop("max_all", "MaxBackward1", lambda self: _extremum(np.max, self, None, False),
                 vjp=lambda g, self, out: g * _tied(self, out, None, False),
-                dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.max),
-                samples=_WHOLE)
+                dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.max))
 MIN_ALL = defop("min_all", "MinBackward1", lambda self: _extremum(np.min, self, None, False),
                 vjp=lambda g, self, out: g * _tied(self, out, None, False),
-                dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.min),
-                samples=_WHOLE)
+                dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.min))
 AMAX = defop("amax", "AmaxBackward0",
              lambda self, *, dim, keepdim: _extremum(np.max, self, dim, keepdim),
              vjp=lambda g, self, out, *, dim, keepdim, self_shape: expand_reduced(
                  g, self_shape, dim, keepdim) * _tied(self, out, dim, keepdim),
-             dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.max),
-             samples=_SHAPES_1)
+             dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.max))
 AMIN = defop("amin", "AminBackward0",
              lambda self, *, dim, keepdim: _extremum(np.min, self, dim, keepdim),
              vjp=lambda g, self, out, *, dim, keepdim, self_shape: expand_reduced(
                  g, self_shape, dim, keepdim) * _tied(self, out, dim, keepdim),
-             dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.min),
-             samples=_SHAPES_1)
+             dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.min))
 
 
 def _first_hit(self: Tensor, dim: int, find: Any) -> Tensor:
@@ -566,25 +554,22 @@ MAX_DIM = defop("max_dim", "MaxBackward0",
                 lambda self, *, dim, keepdim: _extremum(np.max, self, (dim,), keepdim),
                 vjp=lambda g, self, *, dim, keepdim, self_shape: expand_reduced(
                     g, self_shape, dim, keepdim) * _first_hit(self, dim, np.argmax),
-                dtype_rule="same", dtypes=ALL, kind="reduction", samples=_SHAPES_INT,
+                dtype_rule="same", dtypes=ALL, kind="reduction",
                 kinks=_ties(np.max, "left"))
 MIN_DIM = defop("min_dim", "MinBackward0",
                 lambda self, *, dim, keepdim: _extremum(np.min, self, (dim,), keepdim),
                 vjp=lambda g, self, *, dim, keepdim, self_shape: expand_reduced(
                     g, self_shape, dim, keepdim) * _first_hit(self, dim, np.argmin),
-                dtype_rule="same", dtypes=ALL, kind="reduction", samples=_SHAPES_INT,
+                dtype_rule="same", dtypes=ALL, kind="reduction",
                 kinks=_ties(np.min, "left"))
 
 # -- moments -------------------------------------------------------------------------------------
-_MOMENTS = (Sample(((2, 3),), {"dim": (1,), "correction": 1, "keepdim": False}),
-            Sample(((2, 3),), {"dim": None, "correction": 0, "keepdim": False}),
-            Sample(((3, 2, 2),), {"dim": (0, 2), "correction": 1, "keepdim": True}))
 VAR = defop("var", "VarBackward0", _var_forward, vjp=_var_vjp, dtype_rule="same",
-            kind="reduction", samples=_MOMENTS, refuses=_MOMENT_REFUSES)
+            kind="reduction", refuses=_MOMENT_REFUSES)
 STD = defop("std", "StdBackward0",
             lambda self, *, dim, correction, keepdim: _var_forward(
                 self, dim=dim, correction=correction, keepdim=keepdim, root=True),
-            vjp=_std_vjp, dtype_rule="same", kind="reduction", samples=_MOMENTS,
+            vjp=_std_vjp, dtype_rule="same", kind="reduction",
             refuses=_MOMENT_REFUSES,
             kinks=(Kink("self", "all elements of self equal (std == 0)",
                         lambda self, **_: np.full(np.shape(self), np.ptp(self) == 0), "zero"),))
@@ -617,7 +602,7 @@ def _logsumexp_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: tuple[int, ...]
 
 
 LOGSUMEXP = defop("logsumexp", "LogsumexpBackward0", _logsumexp_forward, vjp=_logsumexp_vjp,
-                  dtype_rule="promote_float", kind="reduction", samples=_SHAPES_1)
+                  dtype_rule="promote_float", kind="reduction")
 
 
 def _norm_ties(self: np.ndarray, *, p: float = 2.0, **attrs: Any) -> np.ndarray:
@@ -632,15 +617,6 @@ NORM = defop("norm", "LinalgVectorNormBackward0", _norm_forward, vjp=_norm_vjp,
              dtype_rule="same", kind="reduction",
              refuses=refuse(NOT_FLOATING, "linalg.vector_norm: Expected a floating point or "
                             "complex tensor as input. Got {dtype}"),
-             samples=(Sample(((2, 3),), {"p": 2.0, "dim": None, "keepdim": False}),
-                      Sample(((2, 3),), {"p": 2.0, "dim": (1,), "keepdim": True}),
-                      Sample(((2, 3),), {"p": 1.0, "dim": (0,), "keepdim": False}),
-                      Sample(((2, 3),), {"p": math.inf, "dim": (1,), "keepdim": False}),
-                      Sample(((2, 3),), {"p": -math.inf, "dim": (0,), "keepdim": False}),
-                      Sample(((2, 3),), {"p": 3.0, "dim": None, "keepdim": False}),
-                      Sample(((2, 3),), {"p": 1.5, "dim": (1,), "keepdim": True}),
-                      Sample(((2, 3),), {"p": 0.5, "dim": (1,), "keepdim": False}),
-                      Sample(((2, 3),), {"p": -1.0, "dim": (0,), "keepdim": False})),
              kinks=(Kink("self", "self == 0 (p <= 1: each zero element, where p < 1 takes 0 for "
                          "an infinite slope; p > 1: a zero norm)",
                          lambda self, **_: np.asarray(self) == 0, "zero"),
@@ -648,14 +624,11 @@ NORM = defop("norm", "LinalgVectorNormBackward0", _norm_forward, vjp=_norm_vjp,
                          _norm_ties, "mean")))
 
 # -- scans ---------------------------------------------------------------------------------------
-_SCANS = (Sample(((2, 3),), {"dim": 1}), Sample(((4,),), {"dim": 0}),
-          Sample(((3, 2),), {"dim": 0}))
 CUMSUM = defop("cumsum", "CumsumBackward0", lambda self, *, dim: _scan(np.cumsum, self, dim),
                vjp=lambda g, *, dim: g if g.ndim == 0 else _reverse_cumsum(g, dim),
-               dtype_rule="same", dtypes=ALL, kind="reduction", samples=_SCANS)
+               dtype_rule="same", dtypes=ALL, kind="reduction")
 CUMPROD = defop("cumprod", "CumprodBackward0", lambda self, *, dim: _scan(np.cumprod, self, dim),
-                vjp=_cumprod_vjp, dtype_rule="same", dtypes=ALL, kind="reduction",
-                samples=_SCANS)
+                vjp=_cumprod_vjp, dtype_rule="same", dtypes=ALL, kind="reduction")
 
 
 # -- public functions and methods ----------------------------------------------------------------

@@ -14,14 +14,15 @@ per input, PyTorch's ``needs_input_grad``) and may return None for the others, s
 for constants such as the Python scalar of ``x * 0.5``.
 
 Tests, hypothesis strategies and ``symgrad-check`` are generated from ``REGISTRY``; the oracle
-reads ``node.op.name`` and ``node.attrs`` and gives each name its own meaning.
+reads ``node.op.name`` and ``node.attrs`` and gives each name its own meaning. Where an op is
+sampled, how tests call it and what other engines call it are the judge's knowledge, kept in
+the oracle by the op's name (``oracle/samples.py``, ``oracle/torch_calls.py``), not here.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-import math
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,9 +46,7 @@ _grad_state = grad_mode._state
 
 __all__ = [
     "OpDef",
-    "Domain",
     "Kink",
-    "Sample",
     "REGISTRY",
     "defop",
     "apply",
@@ -126,29 +125,6 @@ DtypeRule = Literal["promote", "promote_float", "same", "bool"]
 
 
 @dataclass(frozen=True)
-class Domain:
-    """Where an input is sampled: the op is defined and smooth on the open interval.
-
-    Attributes:
-        low: The lower end of the interval (excluded).
-        high: The upper end (excluded).
-        nonzero: Exclude zero (a pole).
-        integer: Sample whole numbers only (exponents that keep a negative base real).
-
-    >>> REGISTRY["log"].domain["self"]
-    Domain(low=0.0, high=inf, nonzero=False, integer=False)
-    """
-
-    low: float = -math.inf
-    high: float = math.inf
-    nonzero: bool = False
-    integer: bool = False
-
-
-REAL = Domain()
-
-
-@dataclass(frozen=True)
 class Kink:
     """A point where the op is not differentiable, and what the engine returns there.
 
@@ -170,35 +146,6 @@ class Kink:
     convention: Literal["left", "right", "mean", "zero", "one"]
 
 
-@dataclass(frozen=True)
-class Sample:
-    """One way to call an op in a generated test (PyTorch's OpInfo ``sample_inputs``).
-
-    Attributes:
-        shapes: One shape per tensor input; floating inputs are drawn from the op's ``domain``.
-        attrs: The attributes, as the forward takes them (already normalised: dims as sorted
-            tuples), so ``apply(op, *inputs, **attrs)`` runs it.
-        make: Per input name, what builds an input that is not drawn that way (a ``where``
-            condition, a ``gather`` index) from a NumPy generator.
-
-    >>> sample = REGISTRY["sum"].samples[0]
-    >>> sample.shapes, sample.attrs
-    (((2, 3),), {'dim': (0,), 'keepdim': False})
-    """
-
-    shapes: tuple[tuple[int, ...], ...]
-    attrs: dict[str, Any] = field(default_factory=dict)
-    make: dict[str, Callable[[np.random.Generator], np.ndarray]] = field(default_factory=dict)
-
-
-def _default_samples(n_args: int) -> tuple[Sample, ...]:
-    if n_args == 1:
-        return (Sample(((2, 3),)), Sample(((),)))
-    if n_args == 2:
-        return (Sample(((2, 3), (2, 3))), Sample(((2, 3), (3,))), Sample(((2, 1), (1, 3))))
-    return (Sample(tuple((2, 3) for _ in range(n_args))),)
-
-
 @dataclass(frozen=True, eq=False)
 class OpDef:
     """One op of the catalog. See the module docstring for how ``defop`` reads its arguments.
@@ -216,11 +163,9 @@ class OpDef:
         differentiable: The inputs a gradient flows to.
         dtype_rule: How the result dtype is found.
         dtypes: The dtypes generated tests run it in.
-        domain: Per input, where it is sampled.
         kinks: Where it is not differentiable, with the engine's convention there.
         double_backward: Whether its VJP can be differentiated.
         kind: What kind of op it is (``"elementwise"``, ``"reduction"``, ...).
-        samples: How generated tests call it.
         doc: The forward's docstring.
         extra: Anything else ``defop`` was given (a custom Function's class).
         refuses: The dtypes it raises on, with the error.
@@ -247,11 +192,9 @@ class OpDef:
     differentiable: tuple[str, ...]
     dtype_rule: DtypeRule
     dtypes: frozenset[dtype]
-    domain: dict[str, Domain]
     kinks: tuple[Kink, ...]
     double_backward: bool
     kind: str
-    samples: tuple[Sample, ...] = ()
     doc: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     refuses: Refusals = field(default_factory=dict)
@@ -312,6 +255,9 @@ def node_class(grad_fn: str) -> type[Node]:
 
 
 REGISTRY: dict[str, OpDef] = {}
+# Keywords naming the judge's knowledge (see the module docstring): given to ``defop``, they would
+# otherwise sink into ``extra`` unread.
+_JUDGED = frozenset({"domain", "samples", "torch"})
 _graph._made["REGISTRY"] = REGISTRY
 
 
@@ -334,11 +280,9 @@ def defop(
     dtype_rule: DtypeRule = "promote",
     dtypes: frozenset[dtype] = FLOATING,
     differentiable: tuple[str, ...] | None = None,
-    domain: dict[str, Domain] | None = None,
     kinks: tuple[Kink, ...] = (),
     double_backward: bool = True,
     kind: str = "elementwise",
-    samples: tuple[Sample, ...] | None = None,
     refuses: Refusals | None = None,
     promotes: tuple[str, ...] = (),
     grad_refused: tuple[str, ...] = (),
@@ -371,7 +315,6 @@ def defop(
             ``"same"`` or ``"bool"``. Defaults to ``"promote"``.
         dtypes: The dtypes the generated tests run the op in. Defaults to the floating ones.
         differentiable: The inputs a gradient flows to. Defaults to None: all of them.
-        domain: Per input, where it is sampled (``Domain``). Defaults to None: everywhere.
         kinks: Where the op is not differentiable, and the engine's convention there
             (``Kink``). Defaults to none.
         double_backward: Whether the VJP can itself be differentiated; if False, a second
@@ -379,16 +322,14 @@ def defop(
         kind: What kind of op it is (``"elementwise"``, ``"reduction"``, ``"shape"``, ``"index"``,
             ``"linalg"``, ...): steers broadcasting checks and the generated tests.
             Defaults to ``"elementwise"``.
-        samples: How generated tests call it (``Sample``). Defaults to None: shapes by the
-            number of inputs.
         refuses: The dtypes it raises on and with what error. Defaults to None.
         promotes: The attrs that take part in type promotion. Defaults to none.
         grad_refused: The inputs that raise when they require grad. Defaults to none.
         saves_attrs: The attrs freed with the saved tensors after backward. Defaults to none.
         scalar_opmath: Whether a float16/bfloat16 result with a one-element ``other`` is
             computed in float32 from ``other``'s own value. Defaults to False.
-        **extra: Anything else kept on ``OpDef.extra``. What another engine calls the op is
-            the judge's knowledge (``oracle/torch_calls.py``), not the engine's.
+        **extra: Anything else kept on ``OpDef.extra``, but for the judge's knowledge (see
+            the module docstring): ``domain``, ``samples`` or ``torch`` raise a TypeError.
 
     >>> import symgrad
     >>> cube = defop("cube_example", "PowBackward0", lambda self: self ** 3,
@@ -400,6 +341,11 @@ def defop(
     """
     if name in REGISTRY:
         raise ValueError(f"op {name!r} is declared twice")
+    misplaced = sorted(_JUDGED & set(extra))
+    if misplaced:
+        raise TypeError(f"{name}: defop() was given the judge's knowledge ({', '.join(misplaced)})"
+                        ": declare it by the op's name in oracle/samples.py (domains, samples) "
+                        "or oracle/torch_calls.py (PyTorch's call)")
     args, attrs = _params(forward)
     saves: list[int] = []
     saves_out = False
@@ -432,11 +378,9 @@ def defop(
         differentiable=tuple(args) if differentiable is None else differentiable,
         dtype_rule=dtype_rule,
         dtypes=dtypes,
-        domain=domain or {},
         kinks=kinks,
         double_backward=double_backward,
         kind=kind,
-        samples=_default_samples(len(args)) if samples is None else samples,
         doc=forward.__doc__ or "",
         extra=extra,
         refuses=refuses or {},

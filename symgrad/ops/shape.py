@@ -10,7 +10,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad.ops import registry
 from symgrad.ops.inplace import track_view
-from symgrad.ops.registry import ALL, OpDef, Sample, apply, defop, expose, wrap_dim
+from symgrad.ops.registry import ALL, OpDef, apply, defop, expose, wrap_dim
 from symgrad.tensor import Tensor
 
 
@@ -42,19 +42,15 @@ def _shape_args(shape: tuple[Any, ...]) -> tuple[int, ...]:
 RESHAPE = defop("reshape", "ViewBackward0",
                 lambda self, *, shape: self.reshape(shape),
                 vjp=lambda g, *, self_shape: g.reshape(self_shape),
-                dtype_rule="same", dtypes=ALL, kind="shape",
-                samples=(Sample(((2, 3),), {"shape": (3, 2)}), Sample(((2, 3),), {"shape": (6,)})))
+                dtype_rule="same", dtypes=ALL, kind="shape")
 # expand's gradient is the broadcast reduction itself.
 EXPAND = defop("expand", "ExpandBackward0",
                lambda self, *, shape: np.broadcast_to(self, shape),
                vjp=lambda g, *, self_shape: g.sum_to_size(self_shape),
-               dtype_rule="same", dtypes=ALL, kind="shape",
-               samples=(Sample(((2, 1),), {"shape": (2, 3)}), Sample(((3,),), {"shape": (2, 3)})))
+               dtype_rule="same", dtypes=ALL, kind="shape")
 TO_COPY = defop("to_copy", "ToCopyBackward0",
                 lambda self, *, dtype: self.astype(_dtypes._NAMES[dtype].np),
-                vjp=lambda g: g, dtype_rule="same", dtypes=ALL, kind="shape",
-                samples=(Sample(((2, 3),), {"dtype": "float64"}),
-                         Sample(((2, 3),), {"dtype": "float32"})))
+                vjp=lambda g: g, dtype_rule="same", dtypes=ALL, kind="shape")
 
 
 # reshape copies when no view of the input has the new shape; PyTorch then names the node
@@ -62,57 +58,45 @@ TO_COPY = defop("to_copy", "ToCopyBackward0",
 UNSAFE_VIEW = defop("unsafe_view", "UnsafeViewBackward0",
                     lambda self, *, shape: np.reshape(self, shape),
                     vjp=lambda g, *, self_shape: g.reshape(self_shape),
-                    dtype_rule="same", dtypes=ALL, kind="shape",
-                    samples=(Sample(((2, 3),), {"shape": (3, 2)}),))
+                    dtype_rule="same", dtypes=ALL, kind="shape")
 
 # -- adding and removing dims of size one ----------------------------------------------------------
 SQUEEZE = defop("squeeze", "SqueezeBackward0", lambda self: np.squeeze(self),
                 vjp=lambda g, *, self_shape: g.reshape(self_shape),
-                dtype_rule="same", dtypes=ALL, kind="shape",
-                samples=(Sample(((2, 1, 3, 1),)), Sample(((1,),))))
+                dtype_rule="same", dtypes=ALL, kind="shape")
 # A dim whose size is not one is left alone, as PyTorch does, and still recorded.
 SQUEEZE_DIMS = defop("squeeze_dims", "SqueezeBackward2",
                      lambda self, *, dim: np.squeeze(
                          self, tuple(d for d in dim if self.ndim and self.shape[d] == 1)),
                      vjp=lambda g, *, dim, self_shape: g.reshape(self_shape),
-                     dtype_rule="same", dtypes=ALL, kind="shape",
-                     samples=(Sample(((2, 1, 3, 1),), {"dim": (1, 3)}),
-                              Sample(((2, 1, 3),), {"dim": (0, 1)})))
+                     dtype_rule="same", dtypes=ALL, kind="shape")
 SQUEEZE_DIM = defop("squeeze_dim", "SqueezeBackward1",
                     lambda self, *, dim: self[(slice(None),) * dim + (0, Ellipsis)]
                     if self.ndim and self.shape[dim] == 1 else self,
                     vjp=lambda g, *, dim, self_shape: g.reshape(self_shape),
-                    dtype_rule="same", dtypes=ALL, kind="shape",
-                    samples=(Sample(((2, 1, 3),), {"dim": 1}), Sample(((2, 3),), {"dim": 0})))
+                    dtype_rule="same", dtypes=ALL, kind="shape")
 UNSQUEEZE = defop("unsqueeze", "UnsqueezeBackward0",
                   lambda self, *, dim: self[(slice(None),) * dim + (None,)],
                   vjp=lambda g, *, dim: apply(SQUEEZE_DIM, g, dim=dim),
-                  dtype_rule="same", dtypes=ALL, kind="shape",
-                  samples=(Sample(((2, 3),), {"dim": 1}), Sample(((),), {"dim": 0})))
+                  dtype_rule="same", dtypes=ALL, kind="shape")
 
 # -- reordering dims ------------------------------------------------------------------------------
 TRANSPOSE = defop("transpose", "TransposeBackward0",
                   lambda self, *, dim0, dim1: np.swapaxes(self, dim0, dim1) if self.ndim
                   else self.view(),
                   vjp=lambda g, *, dim0, dim1: apply(TRANSPOSE, g, dim0=dim0, dim1=dim1),
-                  dtype_rule="same", dtypes=ALL, kind="shape",
-                  samples=(Sample(((2, 3),), {"dim0": 0, "dim1": 1}),
-                           Sample(((2, 3, 4),), {"dim0": 0, "dim1": 2})))
+                  dtype_rule="same", dtypes=ALL, kind="shape")
 PERMUTE = defop("permute", "PermuteBackward0",
                 lambda self, *, dims: np.transpose(self, dims),
                 vjp=lambda g, *, dims: apply(PERMUTE, g, dims=tuple(
                     int(i) for i in np.argsort(dims))),
-                dtype_rule="same", dtypes=ALL, kind="shape",
-                samples=(Sample(((2, 3, 4),), {"dims": (2, 0, 1)}),
-                         Sample(((2, 3),), {"dims": (1, 0)})))
+                dtype_rule="same", dtypes=ALL, kind="shape")
 T = defop("t", "TBackward0", lambda self: np.transpose(self),
-          vjp=lambda g: apply(T, g), dtype_rule="same", dtypes=ALL, kind="shape",
-          samples=(Sample(((2, 3),)), Sample(((3,),))))
+          vjp=lambda g: apply(T, g), dtype_rule="same", dtypes=ALL, kind="shape")
 # A copy, as PyTorch's flip: not a view.
 FLIP = defop("flip", "FlipBackward0", lambda self, *, dims: np.flip(self, dims).copy(),
              vjp=lambda g, *, dims: apply(FLIP, g, dims=dims),
-             dtype_rule="same", dtypes=ALL, kind="shape",
-             samples=(Sample(((2, 3),), {"dims": (0,)}), Sample(((2, 3, 2),), {"dims": (0, 2)})))
+             dtype_rule="same", dtypes=ALL, kind="shape")
 
 
 # -- copies ---------------------------------------------------------------------------------------
@@ -126,14 +110,11 @@ def _repeat_vjp(g: Tensor, *, repeats: tuple[int, ...], self_shape: tuple[int, .
 
 REPEAT = defop("repeat", "RepeatBackward0",
                lambda self, *, repeats: np.tile(self, repeats),
-               vjp=_repeat_vjp, dtype_rule="same", dtypes=ALL, kind="shape",
-               samples=(Sample(((2, 3),), {"repeats": (2, 1)}),
-                        Sample(((3,),), {"repeats": (2, 2)})))
+               vjp=_repeat_vjp, dtype_rule="same", dtypes=ALL, kind="shape")
 CLONE = defop("clone", "CloneBackward0", lambda self: self.copy(), vjp=lambda g: g,
               dtype_rule="same", dtypes=ALL, kind="shape")
 ALIAS = defop("alias", "AliasBackward0", lambda self: self.view(), vjp=lambda g: g,
-              dtype_rule="same", dtypes=ALL, kind="shape",
-              samples=(Sample(((2, 3),)),))
+              dtype_rule="same", dtypes=ALL, kind="shape")
 
 
 # -- joining and splitting ------------------------------------------------------------------------
@@ -155,17 +136,13 @@ CAT = defop("cat", "CatBackward0",
             lambda tensors0, tensors1=None, *rest, dim, sizes: np.concatenate(
                 _present(tensors0, tensors1, rest), axis=dim),
             vjp=lambda g, *, dim, sizes: _split_at(g, dim, sizes),
-            dtypes=ALL, kind="shape", variadic=True,
-            samples=(Sample(((2, 3), (1, 3)), {"dim": 0, "sizes": (2, 1)}),
-                     Sample(((2, 3), (2, 2)), {"dim": 1, "sizes": (3, 2)})))
+            dtypes=ALL, kind="shape", variadic=True)
 STACK = defop("stack", "StackBackward0",
               lambda tensors0, tensors1=None, *rest, dim: np.stack(
                   _present(tensors0, tensors1, rest), axis=dim),
               vjp=lambda g, *, dim: tuple(
                   indexing._select(g, dim, i) for i in range(g.shape[dim])),
-              dtypes=ALL, kind="shape", variadic=True,
-              samples=(Sample(((2, 3), (2, 3)), {"dim": 0}),
-                       Sample(((2, 3), (2, 3)), {"dim": 2})))
+              dtypes=ALL, kind="shape", variadic=True)
 
 
 def _split_bounds(length: int, sizes: tuple[int, ...], index: int) -> tuple[int, int]:
@@ -194,24 +171,19 @@ SPLIT = defop("split", "SplitBackward0", _split_forward,
               vjp=lambda g, *, dim, split_size, index, self_shape: indexing._embed_slice(
                   g, self_shape, dim, *_split_bounds(
                       self_shape[dim], _even_sizes(self_shape[dim], split_size), index)),
-              dtype_rule="same", dtypes=ALL, kind="shape",
-              samples=(Sample(((4, 3),), {"dim": 0, "split_size": 3, "index": 1}),
-                       Sample(((2, 5),), {"dim": 1, "split_size": 2, "index": 0})))
+              dtype_rule="same", dtypes=ALL, kind="shape")
 SPLIT_WITH_SIZES = defop(
     "split_with_sizes", "SplitWithSizesBackward0", _split_sizes_forward,
     vjp=lambda g, *, dim, split_sizes, index, self_shape: indexing._embed_slice(
         g, self_shape, dim, *_split_bounds(self_shape[dim], split_sizes, index)),
-    dtype_rule="same", dtypes=ALL, kind="shape",
-    samples=(Sample(((4, 3),), {"dim": 0, "split_sizes": (1, 3), "index": 1}),))
+    dtype_rule="same", dtypes=ALL, kind="shape")
 
 # One node per output of unbind too: each is ``self`` with ``dim`` taken at ``index``.
 UNBIND = defop("unbind", "UnbindBackward0",
                lambda self, *, dim, index: self[(slice(None),) * dim + (index, Ellipsis)],
                vjp=lambda g, *, dim, index, self_shape: indexing._embed_slice(
                    g.unsqueeze(dim), self_shape, dim, index, index + 1),
-               dtype_rule="same", dtypes=ALL, kind="shape",
-               samples=(Sample(((2, 3),), {"dim": 1, "index": 2}),
-                        Sample(((4,),), {"dim": 0, "index": 1})))
+               dtype_rule="same", dtypes=ALL, kind="shape")
 
 
 @expose("reshape")

@@ -1,15 +1,5 @@
-"""Helpers for tests generated from the registry: deterministic sample inputs per op and dtype,
-and hypothesis strategies (``symgrad.testing.strategies``)."""
+"""Running PyTorch programs on symgrad (``symgrad.testing.as_torch``).
 
-from symgrad.testing.samples import SampleInput, make_samples, op_call
-from symgrad.testing.strategies import (
-    Program,
-    edge_values,
-    kinked_inputs,
-    op_inputs,
-    programs,
-    tensors,
-)
-
-__all__ = ["SampleInput", "make_samples", "op_call", "Program", "edge_values", "kinked_inputs",
-           "op_inputs", "programs", "tensors"]
+The inputs generated tests draw (samples, domains, hypothesis strategies) are the judge's
+knowledge: ``oracle.samples``, bound to symgrad by ``oracle.engines.symgrad_samples`` and
+``oracle.engines.symgrad_strategies``."""

@@ -1,11 +1,14 @@
 """Hypothesis strategies for symgrad: dtypes, shapes, tensors, per-op samples, random programs.
 
+Per-op inputs are drawn from the judge's samples and domains (``oracle.samples``) and land on
+the engine's declared kinks (``Kink.at``).
+
 Built on ``hypothesis.extra.numpy``. Hypothesis has no bfloat16: its values are drawn as
 float32 and rounded through ml_dtypes, then kept only if still inside the domain.
 
 >>> from hypothesis import given
 >>> import symgrad
->>> from symgrad.testing import strategies as sgst
+>>> from oracle.engines import symgrad_strategies as sgst
 >>> @given(sgst.tensors(symgrad.float32, (2, 3)))
 ... def check(t):
 ...     assert t.shape == (2, 3) and t.dtype is symgrad.float32
@@ -27,9 +30,10 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from oracle.samples import REAL, Domain, Sample, domain_of, samples_of
 from symgrad import _dtypes
 from symgrad._dtypes import dtype
-from symgrad.ops.registry import REAL, REGISTRY, Domain, OpDef, Sample, apply
+from symgrad.ops.registry import REGISTRY, OpDef, apply
 from symgrad.tensor import Tensor
 
 __all__ = [
@@ -275,7 +279,7 @@ def _draw_inputs(draw: st.DrawFn, op: OpDef, d: dtype, sample: Sample,
         if name in sample.make:
             inputs.append(Tensor._make(np.asarray(sample.make[name](rng)), False, None))
             continue
-        domain = op.domain.get(name, REAL)
+        domain = domain_of(op.name, name)
         rg = name in op.differentiable
         inputs.append(draw(elements(name, shape, domain, rg)))
     return inputs
@@ -298,7 +302,7 @@ def op_inputs(draw: st.DrawFn, op: OpDef, d: dtype, *, edges: bool = False
     ...     assert x.requires_grad and bool((x._data > 0).all())
     >>> check()
     """
-    sample = draw(st.sampled_from(op.samples))
+    sample = draw(st.sampled_from(samples_of(op.name)))
     inputs = _draw_inputs(draw, op, d, sample, lambda name, shape, domain, rg: tensors(
         d, shape, domain, edges=edges, requires_grad=rg))
     return sample, inputs
@@ -309,10 +313,10 @@ def kink_hits(op: OpDef, sample: Sample, inputs: Sequence[Tensor]) -> bool:
 
     >>> import symgrad
     >>> from symgrad import REGISTRY
-    >>> op = REGISTRY["maximum"]
-    >>> kink_hits(op, op.samples[0], [symgrad.tensor([1.0, 2.0]), symgrad.tensor([0.0, 2.0])])
+    >>> op, sample = REGISTRY["maximum"], samples_of("maximum")[0]
+    >>> kink_hits(op, sample, [symgrad.tensor([1.0, 2.0]), symgrad.tensor([0.0, 2.0])])
     True
-    >>> kink_hits(op, op.samples[0], [symgrad.tensor([1.0, 2.0]), symgrad.tensor([0.0, 3.0])])
+    >>> kink_hits(op, sample, [symgrad.tensor([1.0, 2.0]), symgrad.tensor([0.0, 3.0])])
     False
     """
     arrays = [np.asarray(t._data, dtype=np.float64) if t.dtype.is_floating_point else t._data
@@ -345,7 +349,7 @@ def kinked_inputs(draw: st.DrawFn, op: OpDef, d: dtype) -> tuple[Sample, list[Te
     ...     assert bool((x._data == 0).any())
     >>> check()
     """
-    sample = draw(st.sampled_from(op.samples))
+    sample = draw(st.sampled_from(samples_of(op.name)))
     points = kink_candidates(op, sample.attrs, d)
 
     def elements(name: str, shape: tuple[int, ...], domain: Domain, rg: bool) -> Any:
@@ -362,7 +366,7 @@ def kinked_inputs(draw: st.DrawFn, op: OpDef, d: dtype) -> tuple[Sample, list[Te
             flat = t._data.reshape(-1)
             old = flat[j]
             flat[j] = p
-            if _inside(t._data, op.domain.get(kink.arg, REAL)) and kink_hits(op, sample, inputs):
+            if _inside(t._data, domain_of(op.name, kink.arg)) and kink_hits(op, sample, inputs):
                 break
             flat[j] = old
         else:
@@ -551,8 +555,8 @@ def program_ops(d: dtype) -> list[str]:
         and op.vjp is not None
         and d in op.dtypes
         and op.dtype_rule != "bool"
-        and not any(s.make for s in op.samples)
-        and all(op.domain.get(a, REAL) == REAL for a in op.args)
+        and not any(s.make for s in samples_of(name))
+        and all(domain_of(name, a) == REAL for a in op.args)
         and set(op.args) <= set(op.differentiable)
         and not op.extra.get("unbounded", False)
         and "dtype" not in op.attrs
@@ -756,7 +760,8 @@ def programs(draw: st.DrawFn, d: dtype | None = None, max_steps: int = 6,
             leaf = new_leaf(other)
             ids = [i + (i >= leaf) for i in ids]
             ids.append(leaf)
-        attrs = _adapt(dict(draw(st.sampled_from(op.samples)).attrs), value_shapes[ids[0]])
+        sample = draw(st.sampled_from(samples_of(name)))
+        attrs = _adapt(dict(sample.attrs), value_shapes[ids[0]])
         if "shape" in attrs:
             attrs["shape"] = draw(st.sampled_from(_shape_choices(value_shapes[ids[0]])))
         if "sizes" in attrs and isinstance(attrs.get("dim"), int):

@@ -1,4 +1,5 @@
-"""Deterministic sample inputs for every registry op, drawn from its declared samples and domain.
+"""Deterministic symgrad inputs for every registry op, drawn from the judge's samples and domains
+(``oracle.samples``).
 
 Values sit on a lattice of multiples of 1/64 (exact in every float dtype, bfloat16 included), so
 casting never moves a value onto a kink. They stay a margin away from the domain's edges, from
@@ -6,7 +7,7 @@ integers and half-integers (where ``floor``, ``round`` and ``abs`` break), from 
 attribute (``clamp`` bounds) and from each other (ties of ``max`` and ``maximum``), with moderate
 magnitudes (at most 2 unless the domain asks for more).
 
->>> from symgrad.testing.samples import make_samples, op_call
+>>> from oracle.engines.symgrad_samples import make_samples, op_call
 >>> s = make_samples("mul", "float32")[0]
 >>> s.id, s.shapes, s.dtype
 ('sample0', ((2, 3), (2, 3)), 'float32')
@@ -17,14 +18,15 @@ symgrad.Size([2, 3])
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from oracle.samples import Domain, domain_of, samples_of
 from symgrad import _dtypes
 from symgrad.ops import registry
-from symgrad.ops.registry import Domain, OpDef
 from symgrad.tensor import Tensor
 
 __all__ = ["SampleInput", "make_samples", "op_call", "sample_values", "SEED"]
@@ -124,21 +126,28 @@ def _numbers(attrs: dict[str, Any]) -> list[float]:
     return out
 
 
-def sample_values(op: OpDef, shapes: tuple[tuple[int, ...], ...], attrs: dict[str, Any],
-                  rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Float64 values for the drawn inputs of ``op``, pairwise distinct across all of them.
+def sample_values(op: str, args: Sequence[str], shapes: Sequence[tuple[int, ...]],
+                  attrs: dict[str, Any], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Float64 values for inputs ``args`` of ``op``, each inside its domain (``domain_of``),
+    pairwise distinct across all of them.
+
+    Args:
+        op: The op's name.
+        args: The names of the inputs to draw, in order.
+        shapes: One shape per name in ``args``.
+        attrs: The call's attributes (values stay away from the numeric ones).
+        rng: The generator drawn from.
 
     >>> import numpy as np
-    >>> from symgrad.ops.registry import REGISTRY
-    >>> v = sample_values(REGISTRY["log"], ((4,),), {}, np.random.default_rng(0))
+    >>> v = sample_values("log", ("self",), ((4,),), {}, np.random.default_rng(0))
     >>> bool((v["self"] > 0.1).all())
     True
     """
     avoid = _numbers(attrs)
     out: dict[str, np.ndarray] = {}
     used: set[float] = set()
-    for name, shape in zip(op.args, shapes, strict=True):
-        domain = op.domain.get(name, registry.REAL)
+    for name, shape in zip(args, shapes, strict=True):
+        domain = domain_of(op, name)
         points = _lattice(domain, avoid)
         size = math.prod(shape)
         fresh = points[[p not in used for p in points]]
@@ -152,7 +161,13 @@ def sample_values(op: OpDef, shapes: tuple[tuple[int, ...], ...], attrs: dict[st
 
 
 def make_samples(name: str, dtype: str | _dtypes.dtype, seed: int = SEED) -> list[SampleInput]:
-    """The op's declared samples as concrete inputs in ``dtype``, the same on every run.
+    """The op's samples (``oracle.samples``) as concrete inputs in ``dtype``, the same on every
+    run.
+
+    Args:
+        name: The op's name in ``REGISTRY``.
+        dtype: The dtype of the floating inputs, or its name.
+        seed: Seeds each sample's generator, with the sample's index and the op's name.
 
     >>> [s.shapes for s in make_samples("add", "float64")]
     [((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3))]
@@ -160,25 +175,15 @@ def make_samples(name: str, dtype: str | _dtypes.dtype, seed: int = SEED) -> lis
     op = registry.REGISTRY[name]
     d = dtype if isinstance(dtype, _dtypes.dtype) else _dtypes._by_name(dtype)
     samples = []
-    for i, sample in enumerate(op.samples):
+    for i, sample in enumerate(samples_of(name)):
         rng = np.random.default_rng([seed, i, *name.encode()])
         made = {n: np.asarray(make(rng)) for n, make in sample.make.items()}
-        drawn_args = [n for n in op.args if n not in made]
-        drawn_shapes = tuple(s for n, s in zip(op.args, sample.shapes, strict=True)
-                             if n not in made)
-        drawn_op = _Drawn(tuple(drawn_args), op.domain)
-        values = sample_values(drawn_op, drawn_shapes, sample.attrs, rng)  # type: ignore[arg-type]
+        drawn = [(n, s) for n, s in zip(op.args, sample.shapes, strict=True) if n not in made]
+        values = sample_values(name, [n for n, _ in drawn], [s for _, s in drawn], sample.attrs,
+                               rng)
         arrays = {n: made[n] if n in made else values[n].astype(d.np) for n in op.args}
         samples.append(SampleInput(name, f"sample{i}", d.name, arrays, dict(sample.attrs)))
     return samples
-
-
-@dataclass(frozen=True)
-class _Drawn:
-    """The part of an op ``sample_values`` reads: the drawn inputs' names and domains."""
-
-    args: tuple[str, ...]
-    domain: dict[str, Domain]
 
 
 def op_call(name: str, sample: SampleInput, tensors: dict[str, Tensor] | None = None) -> Any:

@@ -1,0 +1,367 @@
+"""Per op: where its inputs are defined (``DOMAINS``) and how generated tests call it
+(``SAMPLES``), keyed by the op's name in the engine's registry.
+
+The judge's knowledge, as PyTorch's OpInfo keeps an op's sample inputs apart from its kernel:
+the engine's op declarations hold forward, VJP, dtypes, refusals and conventions. The property
+tests, the sweep's seeded samples (before the catalog's, ``oracle.catalog``), the mutants and
+finite differences (one-sided near a domain's edge) all read these tables; every op the engine
+declares has an entry in ``SAMPLES`` (``samples_of`` raises for one that has none, and a test
+holds the tables to the registry), and an op without one in ``DOMAINS`` is defined everywhere.
+
+>>> samples_of("add")[2]
+Sample(shapes=((2, 1), (1, 3)), attrs={'alpha': 2}, make={})
+>>> domain_of("log", "self"), domain_of("log", "out") == REAL
+(Domain(low=0.0, high=inf, nonzero=False, integer=False), True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Domain", "REAL", "Sample", "DOMAINS", "SAMPLES", "domain_of", "samples_of"]
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where an input is sampled: the op is defined and smooth on the open interval.
+
+    Attributes:
+        low: The lower end of the interval (excluded).
+        high: The upper end (excluded).
+        nonzero: Exclude zero (a pole).
+        integer: Sample whole numbers only (exponents that keep a negative base real).
+
+    >>> Domain(low=0.0)
+    Domain(low=0.0, high=inf, nonzero=False, integer=False)
+    """
+
+    low: float = -math.inf
+    high: float = math.inf
+    nonzero: bool = False
+    integer: bool = False
+
+
+REAL = Domain()
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One way to call an op in a generated test (PyTorch's OpInfo ``sample_inputs``).
+
+    Attributes:
+        shapes: One shape per tensor input, in the op's argument order; floating inputs are
+            drawn from the op's domain (``domain_of``).
+        attrs: The attributes, as the forward takes them (already normalised: dims as sorted
+            tuples), so ``apply(op, *inputs, **attrs)`` runs it.
+        make: Per input name, what builds an input that is not drawn that way (a ``where``
+            condition, an ``nll_loss`` target) from a NumPy generator.
+
+    >>> sample = samples_of("sum")[0]
+    >>> sample.shapes, sample.attrs
+    (((2, 3),), {'dim': (0,), 'keepdim': False})
+    """
+
+    shapes: tuple[tuple[int, ...], ...]
+    attrs: dict[str, Any] = field(default_factory=dict)
+    make: dict[str, Callable[[np.random.Generator], np.ndarray]] = field(default_factory=dict)
+
+
+def samples_of(op: str) -> tuple[Sample, ...]:
+    """How generated tests and the sweep call ``op``.
+
+    Args:
+        op: The op's name in the engine's registry.
+
+    Raises:
+        KeyError: The op has no entry in ``SAMPLES``: the judge would not know how to call it.
+
+    >>> len(samples_of("mul"))
+    3
+    >>> samples_of("no_such_op")
+    Traceback (most recent call last):
+    ...
+    KeyError: "op 'no_such_op' has no samples: declare how to call it in oracle/samples.py"
+    """
+    try:
+        return SAMPLES[op]
+    except KeyError:
+        raise KeyError(f"op {op!r} has no samples: declare how to call it in "
+                       "oracle/samples.py") from None
+
+
+def domain_of(op: str, arg: str) -> Domain:
+    """Where input ``arg`` of ``op`` is sampled (``REAL`` unless ``DOMAINS`` narrows it).
+
+    Args:
+        op: The op's name in the engine's registry.
+        arg: One of its input names.
+
+    >>> domain_of("acos", "self").high, domain_of("mul", "self") == REAL
+    (1.0, True)
+    """
+    return DOMAINS.get(op, {}).get(arg, REAL)
+
+
+# -- domains ---------------------------------------------------------------------------------
+_NONZERO = Domain(nonzero=True)
+_POSITIVE = Domain(low=0.0)
+_UNIT = Domain(low=-1.0, high=1.0)
+# Where exp-like functions stay finite in every float dtype (float16 overflows past e**11).
+_MODERATE = Domain(low=-5.0, high=5.0)
+# Inputs of a probability (BCE's input and target): inside (0, 1), where the logs are finite.
+_PROBABILITY = Domain(0.0, 1.0)
+# Weights (not differentiated, as in PyTorch): positive, drawn in the sample's dtype.
+_WEIGHT = Domain(0.0, 2.0)
+
+DOMAINS: dict[str, dict[str, Domain]] = {
+    # arithmetic
+    "div": {"other": _NONZERO},
+    "div_mode": {"other": _NONZERO},
+    "reciprocal": {"self": _NONZERO},
+    "pow": {"self": _POSITIVE},
+    "pow_tensor": {"self": _POSITIVE},
+    "pow_scalar": {"exponent": Domain(low=-3.0, high=3.0)},
+    "remainder_tensor": {"other": _NONZERO},
+    "remainder_scalar": {"other": _NONZERO},
+    "fmod_tensor": {"other": _NONZERO},
+    "floor_divide": {"other": _NONZERO},
+    # elementwise
+    "exp": {"self": _MODERATE},
+    "exp2": {"self": _MODERATE},
+    "expm1": {"self": _MODERATE},
+    "log": {"self": _POSITIVE},
+    "log2": {"self": _POSITIVE},
+    "log10": {"self": _POSITIVE},
+    "log1p": {"self": Domain(low=-1.0)},
+    "sqrt": {"self": _POSITIVE},
+    "rsqrt": {"self": _POSITIVE},
+    # Inside the poles at +-pi/2.
+    "tan": {"self": Domain(low=-1.4, high=1.4)},
+    "asin": {"self": _UNIT},
+    "acos": {"self": _UNIT},
+    "atan2": {"other": _NONZERO},
+    "sinh": {"self": _MODERATE},
+    "cosh": {"self": _MODERATE},
+    "acosh": {"self": Domain(low=1.0)},
+    "atanh": {"self": _UNIT},
+    # losses
+    "binary_cross_entropy": {"self": _PROBABILITY, "target": _PROBABILITY, "weight": _WEIGHT},
+    "binary_cross_entropy_with_logits": {"target": _PROBABILITY, "weight": _WEIGHT,
+                                         "pos_weight": _WEIGHT},
+}
+
+
+# -- samples ---------------------------------------------------------------------------------
+_UNARY = (Sample(((2, 3),)), Sample(((),)))
+_BINARY = (Sample(((2, 3), (2, 3))), Sample(((2, 3), (3,))), Sample(((2, 1), (1, 3))))
+_ALPHA = (Sample(((2, 3), (2, 3)), {"alpha": 1}), Sample(((2, 3), (3,)), {"alpha": 1}),
+          Sample(((2, 1), (1, 3)), {"alpha": 2}))
+_ONE = (Sample(((2, 3),)), Sample(((),)), Sample(((4,),)))
+_DIM = (Sample(((2, 3),), {"dim": 1}), Sample(((2, 3),), {"dim": 0}), Sample(((4,),), {"dim": 0}))
+_LOSS_REDUCTIONS = ("mean", "sum", "none")
+_REDUCTIONS = tuple(Sample(((2, 3), (2, 3)), {"reduction": r}) for r in _LOSS_REDUCTIONS)
+_SHAPES_1 = (Sample(((2, 3),), {"dim": (0,), "keepdim": False}),
+             Sample(((2, 3),), {"dim": (1,), "keepdim": True}),
+             Sample(((2, 3, 2),), {"dim": (0, 2), "keepdim": False}))
+_SHAPES_INT = (Sample(((2, 3),), {"dim": 1, "keepdim": False}),
+               Sample(((2, 3),), {"dim": 0, "keepdim": True}),
+               Sample(((4,),), {"dim": 0, "keepdim": False}))
+_WHOLE = (Sample(((2, 3),)), Sample(((5,),)), Sample(((),)))
+_MOMENTS = (Sample(((2, 3),), {"dim": (1,), "correction": 1, "keepdim": False}),
+            Sample(((2, 3),), {"dim": None, "correction": 0, "keepdim": False}),
+            Sample(((3, 2, 2),), {"dim": (0, 2), "correction": 1, "keepdim": True}))
+_SCANS = (Sample(((2, 3),), {"dim": 1}), Sample(((4,),), {"dim": 0}),
+          Sample(((3, 2),), {"dim": 0}))
+
+
+def _condition(rng: np.random.Generator) -> np.ndarray:
+    return rng.random((2, 3)) > 0.5
+
+
+def _class_indices(rng: np.random.Generator) -> np.ndarray:
+    return rng.integers(0, 3, size=(4,))
+
+
+SAMPLES: dict[str, tuple[Sample, ...]] = {
+    # arithmetic
+    "add": _ALPHA,
+    "sub": _ALPHA,
+    "rsub": _BINARY,
+    "rsub_scalar": (Sample(((2, 3), ())), Sample(((), ()))),
+    "neg": _UNARY,
+    "mul": _BINARY,
+    "div": _BINARY,
+    "div_mode": (Sample(((2, 3), (2, 3)), {"rounding_mode": "floor"}),
+                 Sample(((2, 3), (3,)), {"rounding_mode": "trunc"})),
+    "reciprocal": _UNARY,
+    "pow": tuple(Sample(((2, 3),), {"exponent": e}) for e in (2, 3, 0.5, -1.5, 0)),
+    "pow_tensor": _BINARY,
+    "pow_scalar": tuple(Sample(((2, 3),), {"base": b}) for b in (2.0, 0.5)),
+    "abs": _UNARY,
+    "sign": _UNARY,
+    "maximum": _BINARY,
+    "minimum": _BINARY,
+    "clamp": (Sample(((2, 3),), {"min": -0.5, "max": 0.75}),
+              Sample(((2, 3),), {"min": 0.25, "max": None}),
+              Sample(((),), {"min": None, "max": 0.25})),
+    "clamp_min": (Sample(((2, 3),), {"min": 0.25}), Sample(((),), {"min": -0.5})),
+    "clamp_max": (Sample(((2, 3),), {"max": 0.25}), Sample(((),), {"max": -0.5})),
+    "clamp_min_tensor": _BINARY,
+    "clamp_max_tensor": _BINARY,
+    "clamp_tensor": (Sample(((2, 3), (2, 3), (2, 3))), Sample(((2, 3), (3,), ())),
+                     Sample(((), (), ()))),
+    "floor": _UNARY,
+    "ceil": _UNARY,
+    "trunc": _UNARY,
+    "round": _UNARY,
+    "round_decimals": (Sample(((2, 3),), {"decimals": 1}), Sample(((),), {"decimals": 2})),
+    "remainder": (Sample(((2, 3),), {"other": 1.5}), Sample(((),), {"other": -0.75})),
+    "remainder_tensor": _BINARY,
+    "remainder_scalar": (Sample(((), (2, 3))),),
+    "fmod": (Sample(((2, 3),), {"other": 1.5}), Sample(((),), {"other": -0.75})),
+    "fmod_tensor": _BINARY,
+    "floor_divide": _BINARY,
+    # elementwise
+    **dict.fromkeys(("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
+                     "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+                     "asinh", "acosh", "atanh", "sigmoid", "erf", "erfc"), _UNARY),
+    "atan2": _BINARY,
+    "tanh_backward": _BINARY,
+    "where": (Sample(((2, 3), (2, 3), (3,)), make={"condition": _condition}),),
+    **dict.fromkeys(("eq", "ne", "lt", "le", "gt", "ge", "bitwise_and", "bitwise_or",
+                     "bitwise_xor"), _BINARY),
+    "bitwise_not": _UNARY,
+    # activations
+    "relu": _ONE,
+    "leaky_relu": (Sample(((2, 3),), {"negative_slope": 0.01}),
+                   Sample(((4,),), {"negative_slope": 0.2})),
+    "elu": (Sample(((2, 3),), {"alpha": 1.0}), Sample(((4,),), {"alpha": 0.5})),
+    "gelu": (Sample(((2, 3),), {"approximate": "none"}),
+             Sample(((2, 3),), {"approximate": "tanh"})),
+    "silu": _ONE,
+    "softplus": (Sample(((2, 3),), {"beta": 1.0, "threshold": 20.0}),
+                 Sample(((4,),), {"beta": 2.0, "threshold": 1.0})),
+    "softmax": _DIM,
+    "log_softmax": _DIM,
+    # losses
+    "nll_loss": tuple(Sample(((4, 3), (4,)), {"reduction": r, "ignore_index": -100},
+                             make={"target": _class_indices}) for r in _LOSS_REDUCTIONS),
+    "mse_loss": _REDUCTIONS,
+    # Thresholds off the 1/64 lattice the samples live on, so no difference lands on one.
+    "smooth_l1_loss": tuple(Sample(((2, 3), (2, 3)), {"reduction": r, "beta": b})
+                            for r, b in (("mean", 0.7), ("sum", 1.3), ("none", 0.7))),
+    "huber_loss": tuple(Sample(((2, 3), (2, 3)), {"reduction": r, "delta": d})
+                        for r, d in (("mean", 0.7), ("sum", 1.3), ("none", 0.7))),
+    "binary_cross_entropy": tuple(Sample(((2, 3), (2, 3), (2, 3)), {"reduction": r})
+                                  for r in _LOSS_REDUCTIONS),
+    "binary_cross_entropy_with_logits": tuple(
+        Sample(((2, 3), (2, 3), (2, 3), (3,)), {"reduction": r}) for r in _LOSS_REDUCTIONS),
+    # reductions
+    "sum": _SHAPES_1,
+    "sum_all": _WHOLE,
+    "mean": _SHAPES_1,
+    "mean_all": _WHOLE,
+    "prod": _SHAPES_INT,
+    "prod_all": _WHOLE,
+    "max_all": _WHOLE,
+    "min_all": _WHOLE,
+    "amax": _SHAPES_1,
+    "amin": _SHAPES_1,
+    "max_dim": _SHAPES_INT,
+    "min_dim": _SHAPES_INT,
+    "var": _MOMENTS,
+    "std": _MOMENTS,
+    "logsumexp": _SHAPES_1,
+    "norm": (Sample(((2, 3),), {"p": 2.0, "dim": None, "keepdim": False}),
+             Sample(((2, 3),), {"p": 2.0, "dim": (1,), "keepdim": True}),
+             Sample(((2, 3),), {"p": 1.0, "dim": (0,), "keepdim": False}),
+             Sample(((2, 3),), {"p": math.inf, "dim": (1,), "keepdim": False}),
+             Sample(((2, 3),), {"p": -math.inf, "dim": (0,), "keepdim": False}),
+             Sample(((2, 3),), {"p": 3.0, "dim": None, "keepdim": False}),
+             Sample(((2, 3),), {"p": 1.5, "dim": (1,), "keepdim": True}),
+             Sample(((2, 3),), {"p": 0.5, "dim": (1,), "keepdim": False}),
+             Sample(((2, 3),), {"p": -1.0, "dim": (0,), "keepdim": False})),
+    "cumsum": _SCANS,
+    "cumprod": _SCANS,
+    # linear algebra
+    "dot": (Sample(((3,), (3,))), Sample(((1,), (1,)))),
+    "mv": (Sample(((2, 3), (3,))),),
+    "mm": (Sample(((2, 3), (3, 4))), Sample(((1, 1), (1, 2)))),
+    "bmm": (Sample(((2, 2, 3), (2, 3, 4))),),
+    "matmul": (Sample(((2, 2, 3), (2, 3, 4))), Sample(((2, 2, 3), (3, 4))),
+               Sample(((3, 1, 2, 3), (2, 3, 2))), Sample(((2, 2, 3), (3,))),
+               Sample(((3,), (2, 3, 4)))),
+    "matmul_clone": (Sample(((2, 3), (2, 3, 4))), Sample(((1, 2, 3), (2, 3, 4)))),
+    "matmul_vm": (Sample(((3,), (3, 4))),),
+    "addmm": (Sample(((2,), (4, 3), (3, 2))), Sample(((4, 2), (4, 3), (3, 2))),
+              Sample(((4, 1), (4, 3), (3, 2)))),
+    "trace": (Sample(((3, 3),)), Sample(((2, 4),))),
+    # shape
+    "reshape": (Sample(((2, 3),), {"shape": (3, 2)}), Sample(((2, 3),), {"shape": (6,)})),
+    "expand": (Sample(((2, 1),), {"shape": (2, 3)}), Sample(((3,),), {"shape": (2, 3)})),
+    "to_copy": (Sample(((2, 3),), {"dtype": "float64"}), Sample(((2, 3),), {"dtype": "float32"})),
+    "unsafe_view": (Sample(((2, 3),), {"shape": (3, 2)}),),
+    "squeeze": (Sample(((2, 1, 3, 1),)), Sample(((1,),))),
+    "squeeze_dims": (Sample(((2, 1, 3, 1),), {"dim": (1, 3)}),
+                     Sample(((2, 1, 3),), {"dim": (0, 1)})),
+    "squeeze_dim": (Sample(((2, 1, 3),), {"dim": 1}), Sample(((2, 3),), {"dim": 0})),
+    "unsqueeze": (Sample(((2, 3),), {"dim": 1}), Sample(((),), {"dim": 0})),
+    "transpose": (Sample(((2, 3),), {"dim0": 0, "dim1": 1}),
+                  Sample(((2, 3, 4),), {"dim0": 0, "dim1": 2})),
+    "permute": (Sample(((2, 3, 4),), {"dims": (2, 0, 1)}), Sample(((2, 3),), {"dims": (1, 0)})),
+    "t": (Sample(((2, 3),)), Sample(((3,),))),
+    "flip": (Sample(((2, 3),), {"dims": (0,)}), Sample(((2, 3, 2),), {"dims": (0, 2)})),
+    "repeat": (Sample(((2, 3),), {"repeats": (2, 1)}), Sample(((3,),), {"repeats": (2, 2)})),
+    "clone": _UNARY,
+    "alias": (Sample(((2, 3),)),),
+    "cat": (Sample(((2, 3), (1, 3)), {"dim": 0, "sizes": (2, 1)}),
+            Sample(((2, 3), (2, 2)), {"dim": 1, "sizes": (3, 2)})),
+    "stack": (Sample(((2, 3), (2, 3)), {"dim": 0}), Sample(((2, 3), (2, 3)), {"dim": 2})),
+    "split": (Sample(((4, 3),), {"dim": 0, "split_size": 3, "index": 1}),
+              Sample(((2, 5),), {"dim": 1, "split_size": 2, "index": 0})),
+    "split_with_sizes": (Sample(((4, 3),), {"dim": 0, "split_sizes": (1, 3), "index": 1}),),
+    "unbind": (Sample(((2, 3),), {"dim": 1, "index": 2}), Sample(((4,),), {"dim": 0, "index": 1})),
+    # indexing
+    "select": (Sample(((2, 3),), {"dim": 0, "index": 1}),
+               Sample(((2, 3),), {"dim": 1, "index": 2})),
+    "slice": (Sample(((4, 3),), {"dim": 0, "start": 1, "stop": 3, "step": 1}),
+              Sample(((2, 5),), {"dim": 1, "start": 0, "stop": 5, "step": 2})),
+    "index": (Sample(((4, 3),), {"indices": (np.array([0, 2, 2, 3]),)}),
+              Sample(((2, 3),), {"indices": (np.array([1, 1]), np.array([0, 0]))}),
+              Sample(((2, 3),), {"indices": (None, np.array([[2, 0], [2, 2]]))})),
+    "index_put": (Sample(((4, 3), (3, 3)), {"indices": (np.array([0, 2, 2]),), "accumulate": True}),
+                  Sample(((4, 3), (3,)), {"indices": (np.array([0, 2, 1]),),
+                                          "accumulate": False})),
+    "copy_slices": (Sample(((4, 3), (3,)), {"key": (1,)}),
+                    Sample(((4, 3), (2,)), {"key": (slice(0, 4, 2), 1)}),
+                    Sample(((4, 3), (1, 3)), {"key": (slice(1, None, 2),)}),
+                    Sample(((4, 3), (3, 2)), {"key": (slice(0, 3), np.array([2, 0]))})),
+    "gather": (Sample(((3, 4),), {"dim": 1, "index": np.array([[0, 0], [3, 1], [2, 2]])}),
+               Sample(((3, 2),), {"dim": 0, "index": np.array([[2, 0], [2, 2]])})),
+    "scatter_add": (Sample(((3, 2), (2, 2)), {"dim": 0, "index": np.array([[2, 0], [2, 2]])}),),
+    "index_select": (Sample(((3, 4),), {"dim": 1, "index": np.array([3, 0, 3])}),
+                     Sample(((3, 2),), {"dim": 0, "index": np.array([1, 1])})),
+    "masked_fill": (Sample(((2, 3),), {"mask": np.array([True, False, True]), "value": -1.5}),),
+    "masked_fill_tensor": (Sample(((2, 3), ()), {"mask": np.array([True, False, True])}),),
+    # in-place and views
+    "view_scatter": (Sample(((2, 3), (3,)), {"chain": (("select", {"dim": 0, "index": 1}),)}),
+                     Sample(((2, 3), (3, 2)), {"chain": (("t", {}),)}),
+                     Sample(((2, 3, 2), (3, 1)), {"chain": (
+                         ("select", {"dim": 2, "index": 0}), ("transpose", {"dim0": 0, "dim1": 1}),
+                         ("slice", {"dim": 1, "start": 1, "stop": 2, "step": 1}))})),
+    "zero": _UNARY,
+    "fill": (Sample(((2, 3),), {"value": 1.5}),),
+    "fill_tensor": (Sample(((2, 3), ())),),
+    "copy": (Sample(((2, 3), (2, 3))), Sample(((2, 3), (3,)))),
+    # layers
+    "embedding": (Sample(((4, 3),), {"indices": np.array([[0, 2], [2, 3]])}),
+                  Sample(((3, 2),), {"indices": np.array([1, 1, 0])})),
+    "layer_norm": (Sample(((2, 3), (3,), (3,)), {"normalized_ndim": 1, "eps": 1e-5}),
+                   Sample(((2, 2, 2), (2, 2), (2, 2)), {"normalized_ndim": 2, "eps": 1e-5}),
+                   Sample(((4,), (4,), (4,)), {"normalized_ndim": 1, "eps": 0.25})),
+}
