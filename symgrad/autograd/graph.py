@@ -510,8 +510,9 @@ def run_backward(
     # creation number first: a node runs when every node it feeds has run (see ``Node._seq``;
     # the numbers are distinct, so the heap compares numbers only).
     buffers: dict[Node, Tensor] = {}
-    # The pending gradients the engine made itself (a sum of two), which nothing else can hold:
-    # later gradients are summed into them in place, and a leaf's becomes its ``.grad``.
+    # The pending gradients that are the engine's own (a sum of two, ``_sum``), which nothing
+    # else can hold: later gradients are summed into them in place, and a leaf's becomes its
+    # ``.grad``, with no reference count to check.
     owned: set[Node] = set()
     ready: list[tuple[int, Node]] = []
     push = heapq.heappush
@@ -691,10 +692,15 @@ class _Hooks:
 
 
 def _sum(a: Tensor, b: Tensor) -> Tensor:
-    """Two gradients of one input summed, without a graph to record: a new tensor, straight in
-    NumPy when they agree in shape and dtype (they do unless a custom Function's do not)."""
+    """Two gradients of one input summed, without a graph to record: straight in NumPy when
+    they agree in shape and dtype (they do unless a custom Function's do not), into ``a``
+    itself when nothing but the engine holds it (on large arrays a new one costs more than the
+    sum), else into a new tensor."""
     if a._data.dtype is not b._data.dtype or a._data.shape != b._data.shape:
         return a + b
+    if _unshared(a, 4):  # the pending gradients' dict, run_backward's ``prev``, ``a`` here
+        a._data += b._data
+        return a
     return type(a)._make(a._data + b._data, False, None)
 
 
