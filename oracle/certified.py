@@ -283,12 +283,16 @@ class _Run:
                 assert node.value is not None
                 if node.value.dtype.kind == "f" and not np.all(np.isfinite(node.value)):
                     raise NotCertified("a NaN or infinite input")
-                self.values[node.id] = to_balls(node.value)
+                self.values[node.id] = self.enter(to_balls(node.value))
                 continue
             meaning = meaning_of(node.op, node.info)
             if meaning is None:
                 raise NotCertified(f"no meaning for {node.op}")
-            self.values[node.id] = self._op(node, meaning)
+            self.values[node.id] = self.enter(self._op(node, meaning))
+
+    def enter(self, value: np.ndarray) -> np.ndarray:
+        """A node's value as the ops after it read it (as computed: exact balls)."""
+        return value
 
     def _index_values(self, meaning: Meaning, node: IRNode) -> dict[int, np.ndarray]:
         found = {}

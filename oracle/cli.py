@@ -44,7 +44,14 @@ from oracle.engines import ADAPTERS
 from reports import write_reports
 from reports.output_folder import OutputError, OutputFolder
 from reports.progress import SweepProgress
-from reports.records import EXIT_CODES, RecordError, dump_results, exit_code, read_results
+from reports.records import (
+    EXIT_CODES,
+    RecordError,
+    dump_results,
+    exit_code,
+    left_out_of,
+    read_results,
+)
 from reports.terminal import make_console, print_summary
 
 __all__ = ["main"]
@@ -321,12 +328,17 @@ def _sweep(args: argparse.Namespace, argv: list[str], folder: OutputFolder,
     from oracle.sweep import iter_sweep, plan, shard
 
     checks = plan(args.ops, args.dtypes, args.second_order, args.engine)
+    run = _run_info(args, argv)
+    if args.engine == "symgrad":
+        from oracle.catalog import left_out
+
+        # The whole selection's, before sharding: every shard says the same, as one run would.
+        run["left out"] = left_out(dict.fromkeys(c.op for c in checks))
     if args.shard:
         checks = shard(checks, *args.shard)
     if not checks:
         raise UsageError("the selection holds no check (no op in --ops has a dtype in "
                          "--dtypes, or the shard is empty)")
-    run = _run_info(args, argv)
     records = []
     with SweepProgress(len(checks), make_console(stderr=True)) as progress:
         for verdict in iter_sweep(checks, jobs=args.jobs, engine=args.engine):
@@ -368,6 +380,11 @@ def _write(args: argparse.Namespace, folder: OutputFolder, run: dict[str, Any],
         report = str(args.out / "index.html")
     folder.commit()
     print_summary(records, console=console, report=report)
+    gaps = left_out_of(run)
+    if gaps:
+        console.print(f"{len(gaps)} catalog sample{'s' if len(gaps) != 1 else ''} left out of "
+                      "the sweep, each exposing a known defect: listed in results.json"
+                      + (" and the report" if report else ""), highlight=False, markup=False)
     code = exit_code(records)
     return 0 if code == 3 and args.allow_unjudged else code
 

@@ -40,9 +40,10 @@ import numpy as np
 
 from oracle import fd as fdm
 from oracle import ieee
+from oracle.ball_terms import sized_terms
 from oracle.balls import relative_radius
 from oracle.engines import Unsupported, engine_for
-from oracle.error_terms import Terms, TermsUnavailable, error_terms
+from oracle.error_terms import Terms, TermsUnavailable
 from oracle.tolerances import engine_tolerance, fd_tolerance, np_dtype, ulp_error
 from oracle.verdict import FAILING, SEVERITY, Element, Verdict
 
@@ -244,9 +245,10 @@ class _Elements:
 
 def _sized_terms(graph: Any, grad_outputs: Any, v: Any, forward: bool) -> Terms | str:
     """The chain rule's terms in absolute value and (with ``forward``) the exact derivative
-    at the engine's forward values (``oracle.error_terms``), or why they cannot be had."""
+    at the engine's forward values (``oracle.ball_terms.sized_terms``), or why they cannot be
+    had."""
     try:
-        terms = error_terms(graph, grad_outputs, v)
+        terms = sized_terms(graph, grad_outputs, v)
     except TermsUnavailable as e:
         return str(e) or "the oracle could not size the terms"
     if not forward:
@@ -265,27 +267,11 @@ def _engine_bound(el: _Elements, k: int, bounds: Terms | str | None) -> Any:
     if bounds is None:
         return engine_tolerance(x, dt, depth=depth)
     if isinstance(bounds, Terms):
-        # How rounding an input moves a structural op's first derivative is in the terms
-        # (``oracle.error_terms``); how it moves the second derivative would take the third,
-        # which the oracle does not derive: the gradient's scale stands in.
-        floor = _estimated_scale(el, k) if el.order == 2 and _nonlinear_structural(
-            el.graph) else None
+        # Terms without their conditioning (neither way had the third derivatives): the
+        # gradient's scale stands in for it.
+        floor = None if bounds.conditioned else _estimated_scale(el, k)
         return bounds.tolerance(k, x, dt, depth, floor)
     return engine_tolerance(x, dt, depth=depth, floor=_estimated_scale(el, k))
-
-
-def _nonlinear_structural(graph: Any) -> bool:
-    """Whether an op of ``graph`` acts on whole tensors and is not linear (a norm, a loss,
-    a softmax: not a sum, a mean or a matrix product)."""
-    from oracle.linear import LINEAR
-    from oracle.semantics import meaning_of
-
-    for node in graph.nodes:
-        if node.kind == "op" and node.op not in LINEAR:
-            meaning = meaning_of(node.op, node.info)
-            if meaning is None or meaning.kind != "elementwise":
-                return True
-    return False
 
 
 def _estimated_scale(el: _Elements, k: int) -> np.ndarray:

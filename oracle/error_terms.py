@@ -67,11 +67,15 @@ class Terms:
         fan_in: The most terms any one op sums into one element (a reduction's length, a
             matrix product's inner size): summing ``n`` terms rounds ``log2(n)`` times on the
             longest path of a pairwise or blocked sum.
+        conditioned: Whether the magnitudes carry every op's conditioning in its own inputs
+            (at the second order through an op neither elementwise nor linear, that takes
+            third derivatives: ``oracle.ball_terms``).
     """
 
     magnitudes: list[np.ndarray | None]
     at_engine: list[np.ndarray | None]
     fan_in: int
+    conditioned: bool = True
 
 
     def tolerance(self, k: int, exact: np.ndarray, dtype: str, depth: int,
@@ -122,13 +126,12 @@ def _fan_in(ev: _Evaluator, forward: bool) -> int:
 
 
 def _small_enough(graph: Graph) -> None:
-    """Raise ``TermsUnavailable`` for a nonlinear structural op larger than
-    ``MAX_STRUCTURAL_ELEMENTS`` (its bound falls back to an estimated scale at once)."""
-    from oracle.linear import LINEAR
+    """Raise ``TermsUnavailable`` for a structural op larger than ``MAX_STRUCTURAL_ELEMENTS``
+    (its partials one by one would take SymPy minutes: ``oracle.ball_terms`` sizes it)."""
     from oracle.semantics import meaning_of
 
     for node in graph.nodes:
-        if node.kind != "op" or node.op in LINEAR:
+        if node.kind != "op":
             continue
         meaning = meaning_of(node.op, node.info)
         if meaning is None or meaning.kind != "structural":

@@ -13,7 +13,7 @@ whose input is not finite is judged by these rules instead:
   (2**1000 and 2**1020) tells it: equal values, or a power law falling to 0 or growing to an
   infinity (``exp'(inf) = inf``, ``tanh'(-inf) = 0``, ``sqrt'(inf) = 0``); the engine must give
   it rounded to its dtype. Where they tell none (``sin``) there is no limit and only NaN
-  passes. A NaN where a limit exists (``silu'(inf)``, computed as inf * 0)
+  passes. A NaN where a limit exists (PyTorch's ``silu'(inf)``, computed as inf * 0)
   is IEEE's invalid operation, not a wrong number: the element is ``nonfinite`` (unjudged).
 
 The rules need each gradient element to depend on its own input elements only: an elementwise

@@ -9,7 +9,7 @@ gradient's dtype, so an error upstream does not spread and an error a later node
 shows. Each node is judged within a bound that depends only on its op's kind and dtype
 (``oracle.tolerances.engine_tolerance`` for the node alone: an elementwise op's element has one
 term and gets a few ULP; a sum or a matrix product the classical bound from the number and the
-absolute size of its terms, ``oracle.error_terms``). The first wrong node, in the order the
+absolute size of its terms, ``oracle.ball_terms``). The first wrong node, in the order the
 backward runs, is the one to blame.
 
 >>> import symgrad
@@ -118,7 +118,8 @@ def _ulps(engine: np.ndarray, rounded: np.ndarray, exact: np.ndarray, dtype: str
 
 def _judge(graph: Graph, node: IRNode, time_budget: float) -> Blame | None:
     """``node`` judged alone, or None when the oracle cannot judge it."""
-    from oracle.error_terms import TermsUnavailable, error_terms
+    from oracle.ball_terms import sized_terms
+    from oracle.error_terms import TermsUnavailable
     from oracle.exact import exact_grad
 
     wrt = node.info.get("grad_wrt", node.inputs)
@@ -158,7 +159,7 @@ def _judge(graph: Graph, node: IRNode, time_budget: float) -> Blame | None:
         over = np.nan_to_num(err, nan=0.0) > tol.ulps
         if over.any() and terms is None:
             try:
-                terms = error_terms(segment, [node.cotangent], time_budget=time_budget)
+                terms = sized_terms(segment, [node.cotangent], time_budget=time_budget)
             except TermsUnavailable as e:
                 terms = str(e)
         if over.any() and isinstance(terms, str):

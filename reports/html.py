@@ -24,7 +24,14 @@ from markupsafe import Markup, escape
 
 from reports import graphs
 from reports._status import COLOURS, SEVERITY, dtype_key, number, passed, rank, worst_status
-from reports.records import VERDICT_FIELDS, WHO_IS_WRONG, outcome, ulp_summary, write_atomic
+from reports.records import (
+    VERDICT_FIELDS,
+    WHO_IS_WRONG,
+    left_out_of,
+    outcome,
+    ulp_summary,
+    write_atomic,
+)
 
 # Elements shown per verdict (worst first); the rest are counted, not listed, so a report of a
 # whole catalog stays a few megabytes: a passing check shows its few worst elements.
@@ -271,6 +278,7 @@ def render_html(run: dict[str, Any], verdicts: list[dict[str, Any]]) -> str:
     template = _environment().get_template("report.html.j2")
     return template.render(
         run=run,
+        left_out=left_out_of(run),
         total=len(verdicts),
         failing=len(kinds["fail"]),
         unjudged=len(kinds["unjudged"]),

@@ -26,7 +26,7 @@ from typing import Any
 __all__ = ["SCHEMA", "SEVERITY", "FAILING", "UNJUDGED", "PASSING", "WHO_IS_WRONG",
            "EXIT_CODES", "RecordError", "Results", "outcome", "passed", "exit_code",
            "check_record", "read_results", "dump_results", "ulp_summary", "json_safe",
-           "write_atomic"]
+           "write_atomic", "left_out_of"]
 
 SCHEMA = "symgrad-results/1"
 
@@ -281,6 +281,25 @@ class Results:
         """
         return {"merged from": ", ".join(str(p) for p in paths), "shards": self.runs}
 
+
+
+def left_out_of(run: dict[str, Any]) -> list[Any]:
+    """The catalog samples a run left out of its sweep, each with its defect (``"left out"``);
+    a merged run's from its shards, each once.
+
+    Args:
+        run: A results file's ``run``, or a merged report's (``Results.run``).
+
+    >>> shard = {"left out": [{"op": "div", "sample": "self=(1.0,)", "defect": "d"}]}
+    >>> left_out_of({"shards": [shard, shard]}) == shard["left out"]
+    True
+    """
+    found = list(run.get("left out") or [])
+    for shard in run.get("shards") or []:
+        for item in shard.get("left out") or [] if isinstance(shard, dict) else []:
+            if item not in found:
+                found.append(item)
+    return found
 
 def _load(path: Path) -> dict[str, Any]:
     try:

@@ -104,6 +104,25 @@ def test_bce_with_logits_target_gradient_is_finite_in_float16(x):
     assert second.tolist() == [-1.0]  # d2/dtarget dx of -x
 
 
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(st.floats(-4, 4, width=16), st.floats(-4, 4, width=16),
+       st.sampled_from(["float16", "bfloat16", "float32", "float64"]))
+@example(2.0, 0.5, "float64")
+@example(0.0, 0.0, "float32")
+def test_smooth_l1_with_beta_zero_has_a_zero_second_derivative(self, target, dtype):
+    """smooth_l1_loss(beta=0) is |self - target|, piecewise linear: every second derivative is 0
+    (the quadratic branch's d / beta put 0/0 = NaN into it through where's backward)."""
+    d = getattr(symgrad, dtype)
+    x = symgrad.tensor([self], dtype=d, requires_grad=True)
+    t = symgrad.tensor([target], dtype=d, requires_grad=True)
+    loss = apply(REGISTRY["smooth_l1_loss"], x, t, reduction="sum", beta=0.0)
+    d_self, d_target = symgrad.autograd.grad(loss, [x, t], create_graph=True)
+    slope = float(np.sign(np.float64(self) - np.float64(target)))
+    assert (d_self.tolist(), d_target.tolist()) == ([slope], [-slope])
+    second = symgrad.autograd.grad((d_self * 1.5 + d_target * 0.5).sum(), [x, t])
+    assert [s.tolist() for s in second] == [[0.0], [0.0]]
+
+
 @pytest.mark.parametrize("self,other", [(0.0, 0.0), (-0.0, 0.0), (0.0, -0.0), (-0.0, -0.0)])
 def test_atan2_at_the_origin_is_the_declared_convention(self, other):
     """atan2 has no derivative at the origin; along either axis its partials are 0 on both

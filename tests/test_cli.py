@@ -162,3 +162,38 @@ def test_merge_of_a_bad_results_file_is_a_clear_error_not_a_traceback(tmp_path, 
     assert "verdicts[0]: unknown field 'colour'" in capsys.readouterr().out
     assert not (tmp_path / "out").exists()
     assert main(["--merge", str(tmp_path / "missing.json"), "--out", str(tmp_path)]) == 2
+
+
+def test_samples_left_out_as_known_defects_are_listed(tmp_path, stand_in, capsys):
+    from oracle.catalog import SAMPLES
+
+    stand_in({})
+    assert main(["--ops", "pow,mul", "--dtypes", "float64", "--no-second-order",
+                 "--out", str(tmp_path)]) == 0
+    run = json.loads((tmp_path / "results.json").read_text())["run"]
+    marked = [at.defect for at in SAMPLES["pow"] if at.defect]
+    assert marked and not [at for at in SAMPLES.get("mul", ()) if at.defect]
+    assert [d["defect"] for d in run["left out"]] == marked
+    assert {d["op"] for d in run["left out"]} == {"pow"}
+    html = (tmp_path / "index.html").read_text()
+    assert 'id="left-out"' in html
+    assert "exponent=-1" in html
+    out = capsys.readouterr().out
+    assert f"{len(marked)} catalog sample" in out and "left out of the sweep" in out
+
+
+def test_left_out_samples_of_merged_shards_are_listed_once_and_escaped(tmp_path, stand_in):
+    evil = '<script>alert("x")</script>'
+    for i in (1, 2):
+        path = tmp_path / f"r{i}.json"
+        write_results(path, [Verdict(id=f"op/mul/float64/sample{i}/grad", op="mul",
+                                     dtype="float64", check="grad", status="ok")],
+                      run={"left out": [{"op": "div", "sample": evil, "defect": evil}]})
+    out = tmp_path / "merged"
+    assert main(["--merge", str(tmp_path / "r1.json"), str(tmp_path / "r2.json"),
+                 "--out", str(out)]) == 0
+    html = (out / "index.html").read_text()
+    assert "<script" not in html.lower()
+    section = html[html.index('id="left-out"'):]
+    section = section[:section.index("</section>")]
+    assert section.count("&lt;script&gt;") == 2  # one sample, its text and its defect

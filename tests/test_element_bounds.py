@@ -143,11 +143,27 @@ def test_every_node_of_a_right_backward_passes_alone():
     assert not any(n["wrong"] for n in verdict.extra["nodes"])
 
 
-def test_a_large_structural_op_is_bounded_by_an_estimate_at_once():
+def test_a_large_structural_op_is_bounded_by_its_terms_from_balls():
     # 600 tied elements: the terms of log_softmax one by one are a dense 600 x 600 Jacobian
-    # and its second partials; the verdict says it took the gradient's scale instead.
+    # and its second partials; the balls (oracle.ball_terms) size them in one pass.
     x = symgrad.tensor([0.5] * 600, dtype=symgrad.float32, requires_grad=True)
     verdict = crosscheck(lambda a: a.log_softmax(0), [x])
     assert verdict.status in ("ok", "fd-unreliable"), verdict.message
-    assert "too large to run its terms one by one" in verdict.tolerance["terms_unavailable"]
+    assert "terms_unavailable" not in verdict.tolerance
+    assert "terms" in {e.bound for e in verdict.elements}
+
+
+def test_where_neither_way_sizes_the_terms_the_scale_is_estimated(monkeypatch):
+    import oracle.ball_terms
+    from oracle.error_terms import TermsUnavailable
+
+    def no_balls(*args, **kwargs):
+        raise TermsUnavailable("the balls could not be run: a test says so")
+
+    monkeypatch.setattr(oracle.ball_terms, "ball_terms", no_balls)
+    x = symgrad.tensor([0.5] * 600, dtype=symgrad.float32, requires_grad=True)
+    verdict = crosscheck(lambda a: a.log_softmax(0), [x])
+    assert verdict.status in ("ok", "fd-unreliable"), verdict.message
+    reason = verdict.tolerance["terms_unavailable"]
+    assert "too large to run its terms one by one" in reason and "a test says so" in reason
     assert {e.bound for e in verdict.elements} == {"estimated"}

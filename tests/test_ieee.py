@@ -109,7 +109,7 @@ _UNARY = sorted(op for op in REGISTRY if any(
 @example(op="relu", dtype="float32", finite=-1.0, bad=NAN, at=1)
 def test_the_engine_is_never_wrong_at_nan_or_infinity(op, dtype, finite, bad, at):
     """The catalog's ops at NaN or +-inf among finite values: the correct engine is never
-    blamed (silu and gelu's NaN at inf, where the limit exists, is unjudged, not wrong)."""
+    blamed."""
     values = [finite] * 3
     values[at] = bad
     attrs = next((dict(a.attrs) for a in cases(op)), {})

@@ -15,7 +15,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.ops.arithmetic import _f32, _wide
-from symgrad.ops.elementwise import _exp_minus_square, exp, expm1, where
+from symgrad.ops.elementwise import _exp_minus_square, _with_limits, exp, expm1, where
 from symgrad.ops.registry import (
     Kink,
     apply,
@@ -115,23 +115,32 @@ def _gelu_tanh_slope_long(x: np.ndarray) -> np.ndarray:
 
 
 def _gelu_vjp(g: Tensor, self: Tensor, *, approximate: str) -> Tensor:
+    # At +-inf the slopes meet x * 0 (NaN) where their limits are 1 and 0; the tanh form's from
+    # 1.3e154 on too, where x * x overflows float64 (its slope is 1 or 0 there from |x| = 30).
+    g, x = _wide(g), _wide(self)
     if approximate == "tanh":
-        g, x = _wide(g), _wide(self)
-        two_u = 2 * _GELU_C * (x + 0.044715 * x ** 3)
-        slope = 2 * _GELU_C * (1 + 3 * 0.044715 * x * x)
-        d = _sym("sigmoid")(two_u) * (1 + x * _sym("sigmoid")(-two_u) * slope)
-        # sigmoid(2u) amplifies the float64 rounding of 2u (and of c and 0.044715) by |2u|:
-        # 24 ULP at x = -7, 45 at -9.5. The long double's value less this one is rounding, a
-        # constant to the second order, which keeps the float64 graph's derivative.
-        lost = (_gelu_tanh_slope_long(x._data) - d._data).astype(np.float64)
-        return g * (d + Tensor._make(lost, False, None))
-    g, self = _wide(g), _wide(self)
-    a = self * -_SQRT_HALF
+        return g * _with_limits(x, _gelu_tanh_slope, (0.0, 1.0), beyond=1e10)
+    return g * _with_limits(x, _gelu_erf_slope, (0.0, 1.0))
+
+
+def _gelu_tanh_slope(x: Tensor) -> Tensor:
+    two_u = 2 * _GELU_C * (x + 0.044715 * x ** 3)
+    slope = 2 * _GELU_C * (1 + 3 * 0.044715 * x * x)
+    d = _sym("sigmoid")(two_u) * (1 + x * _sym("sigmoid")(-two_u) * slope)
+    # sigmoid(2u) amplifies the float64 rounding of 2u (and of c and 0.044715) by |2u|:
+    # 24 ULP at x = -7, 45 at -9.5. The long double's value less this one is rounding, a
+    # constant to the second order, which keeps the float64 graph's derivative.
+    lost = (_gelu_tanh_slope_long(x._data) - d._data).astype(np.float64)
+    return d + Tensor._make(lost, False, None)
+
+
+def _gelu_erf_slope(x: Tensor) -> Tensor:
+    a = x * -_SQRT_HALF
     # The density as exp(-x^2 / 2) by the exact split of x^2 (_exp_minus_square): exp(q) of a
     # rounded q = -x^2 / 2 carried its rounding, times |q|, into the second order as well
     # (103 ULP at x = -17), which a constant correction cannot reach.
-    d = 0.5 * _sym("erfc")(a) + self * _exp_minus_square(self, 0.5) * _INV_SQRT_2PI
-    return g * (d + Tensor._make(_gelu_erf_rounding(self._data, a._data), False, None))
+    d = 0.5 * _sym("erfc")(a) + x * _exp_minus_square(x, 0.5) * _INV_SQRT_2PI
+    return d + Tensor._make(_gelu_erf_rounding(x._data, a._data), False, None)
 
 
 def _gelu_erf_rounding(x: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -151,8 +160,10 @@ GELU = defop("gelu", "GeluBackward0", _gelu_forward, vjp=_gelu_vjp, dtype_rule="
 # NOTE: silu' = s(x) (1 + x s(-x)) with the sigmoid op, whose own VJP stays finite (1 / (1 + e**-x)
 # differentiated again is inf / inf = nan once e**-x overflows: float16 at x = -12); narrow dtypes
 # are worked in float64, where s(x) is not a subnormal of a few bits, and rounded once.
+# At +-inf, x s(-x) is inf * 0 (NaN) where the slope's limits are 1 and 0.
 def _silu_vjp(g: Tensor, x: Tensor) -> Tensor:
-    return g * _sym("sigmoid")(x) * (1 + x * _sym("sigmoid")(-x))
+    return g * _with_limits(x, lambda x: _sym("sigmoid")(x) * (1 + x * _sym("sigmoid")(-x)),
+                            (0.0, 1.0))
 
 
 SILU = defop("silu", "SiluBackward0",

@@ -10,6 +10,7 @@ computes in float64 and rounds once.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import ml_dtypes
@@ -90,6 +91,26 @@ def _np(fn: Any) -> Any:
 def _in_f64(t: Tensor) -> Tensor:
     """``t`` in float64: a VJP formed there is rounded once to the input's dtype by the engine."""
     return t if t._data.dtype == _F64 else t.to(_dtypes.float64)
+
+
+def _with_limits(self: Tensor, f: Callable[[Tensor], Tensor], limits: tuple[float, float],
+                 beyond: float = math.inf) -> Tensor:
+    """``f(self)``, a part of a derivative, with its limits (at -inf, at +inf) where
+    ``|self| >= beyond``.
+
+    There a derivative's formula meets inf * 0 or inf / inf (silu' = s(x) (1 + x s(-x)) at
+    +-inf; the second order of a slope that falls to 0, such as -2x / (1 + x^2)^2), which is
+    NaN (PyTorch's value), though the limit exists. ``f`` is recorded at 0 there, so that no
+    NaN reaches a second order either: the constant limit's derivative is 0, the limit of the
+    next derivative. Recorded only when some element is that far out.
+    """
+    x = self._data
+    far = np.abs(x) >= beyond
+    if not far.any():
+        return f(self)
+    mask = Tensor._make(far, False, None)
+    limit = Tensor._make(np.where(x > 0, limits[1], limits[0]).astype(x.dtype), False, None)
+    return where(mask, limit, f(where(mask, 0.0, self)))
 
 
 # -- exponentials and logarithms ------------------------------------------------------------------
@@ -253,7 +274,8 @@ ACOS, acos = _unary("acos", "AcosBackward0", _np(np.arccos),
     tensor([0.])
     """)
 ATAN, atan = _unary("atan", "AtanBackward0", _np(np.arctan),
-                    lambda g, self: _in_f64(g) / (_in_f64(self) ** 2 + 1),
+                    lambda g, self: _in_f64(g) / _with_limits(
+                        _in_f64(self), lambda x: x ** 2 + 1, (math.inf, math.inf)),
                     """Inverse tangent.
 
     >>> import symgrad
@@ -268,14 +290,16 @@ def _atan2_vjp(g: Tensor, self: Tensor, other: Tensor) -> tuple[Tensor, Tensor]:
     # the origin) and overflows for huge ones; both inputs are scaled first by a power of two
     # s near max(|self|, |other|) (exact, and a constant: the quotients do not depend on it),
     # so d/dself = (b / (a**2 + b**2)) / s with a = self / s, b = other / s.
+    # At an infinite input both derivatives fall to 0 (as 1 / |(self, other)|), their limits,
+    # where the quotients meet inf / inf; those elements are worked at the origin instead.
     g, self, other = _in_f64(g), _in_f64(self), _in_f64(other)
     big = np.maximum(np.abs(self._data.astype(np.float64)), np.abs(other._data.astype(np.float64)))
-    origin_mask = np.broadcast_to(big == 0, g.shape)
+    flat_mask = np.broadcast_to((big == 0) | np.isinf(big), g.shape)
     s = Tensor._make(np.ldexp(1.0, np.frexp(big)[1] - 1).astype(g._data.dtype), False, None)
-    origin = Tensor._make(origin_mask, False, None)
-    a, b = self / s, other / s
-    r2 = where(origin, 1.0, a * a + b * b)
-    return where(origin, 0.0, g * b / r2 / s), where(origin, 0.0, -g * a / r2 / s)
+    flat = Tensor._make(flat_mask, False, None)
+    a, b = where(flat, 0.0, self) / s, where(flat, 0.0, other) / s
+    r2 = where(flat, 1.0, a * a + b * b)
+    return where(flat, 0.0, g * b / r2 / s), where(flat, 0.0, -g * a / r2 / s)
 
 
 def _at_origin(self: np.ndarray, other: np.ndarray) -> np.ndarray:
@@ -347,8 +371,21 @@ TANH, tanh = _unary("tanh", "TanhBackward0", _np(np.tanh),
     >>> symgrad.tanh(symgrad.tensor([0.0]))
     tensor([0.])
     """)
+# NOTE: asinh' = 1 / sqrt(x^2 + 1) and acosh' = 1 / sqrt((x - 1)(x + 1)) take x scaled by a
+# power of 2, s, near |x| (exact, and a constant): x^2 overflowed float64 past 1.3e154, where
+# the derivative (1e-200 at 1e200) was 0. With t = 1 / s and a = x t they are rsqrt(a^2 + t^2) t
+# and rsqrt((a - t)(a + t)) t, bit for bit the unscaled values where those do not overflow.
+def _scaled_rsqrt(x: Tensor, plus: bool) -> Tensor:
+    """``1 / sqrt(x^2 + 1)`` (``plus``) or ``1 / sqrt((x - 1)(x + 1))``, worked at x / s."""
+    s = np.ldexp(1.0, np.frexp(np.maximum(np.abs(x._data), 1))[1] - 1)
+    t = Tensor._make(1 / s, False, None)
+    a = x * t
+    return rsqrt(a * a + t * t if plus else (a - t) * (a + t)) * t
+
+
 ASINH, asinh = _unary("asinh", "AsinhBackward0", _np(np.arcsinh),
-                      lambda g, self: _in_f64(g) * rsqrt(_in_f64(self) ** 2 + 1),
+                      lambda g, self: _in_f64(g) * _with_limits(
+                          _in_f64(self), lambda x: _scaled_rsqrt(x, True), (0.0, 0.0)),
                       """Inverse hyperbolic sine.
 
     >>> import symgrad
@@ -356,7 +393,8 @@ ASINH, asinh = _unary("asinh", "AsinhBackward0", _np(np.arcsinh),
     tensor([0.])
     """)
 ACOSH, acosh = _unary("acosh", "AcoshBackward0", _np(np.arccosh),
-                      lambda g, self: _in_f64(g) * rsqrt((_in_f64(self) - 1) * (_in_f64(self) + 1)),
+                      lambda g, self: _in_f64(g) * _with_limits(
+                          _in_f64(self), lambda x: _scaled_rsqrt(x, False), (0.0, 0.0)),
                       """Inverse hyperbolic cosine.
 
     >>> import symgrad
@@ -367,7 +405,8 @@ ACOSH, acosh = _unary("acosh", "AcoshBackward0", _np(np.arccosh),
 # terms -g / q / q * (1 +- x) overflow to +inf and -inf and sum to nan, where the exact value
 # (2.1e6) rounds to inf.
 ATANH, atanh = _unary("atanh", "AtanhBackward0", _np(np.arctanh),
-                      lambda g, self: g / _one_minus_square(_in_f64(self)),
+                      lambda g, self: g / _with_limits(
+                          _in_f64(self), _one_minus_square, (-math.inf, -math.inf)),
                       """Inverse hyperbolic tangent.
 
     >>> import symgrad
@@ -418,8 +457,9 @@ def _exp_minus_square(self: Tensor, scale: float = 1.0) -> Tensor:
 # erf from the C library's float64 erf (NumPy has none), rounded once to the input's dtype. The
 # VJPs of erf and erfc work in float64 too (float16's second order was 4.3 ULP off).
 ERF, erf = _unary("erf", "ErfBackward0", _f64(math.erf),
-                  lambda g, self: _in_f64(g) * TWO_OVER_SQRT_PI
-                    * _exp_minus_square(_in_f64(self)),
+                  lambda g, self: _in_f64(g) * _with_limits(
+                      _in_f64(self), lambda x: TWO_OVER_SQRT_PI * _exp_minus_square(x),
+                      (0.0, 0.0)),
                   """The error function.
 
     >>> import symgrad
@@ -427,8 +467,9 @@ ERF, erf = _unary("erf", "ErfBackward0", _f64(math.erf),
     tensor([0.])
     """)
 ERFC, erfc = _unary("erfc", "ErfcBackward0", _f64(math.erfc),
-                    lambda g, self: _in_f64(g) * -TWO_OVER_SQRT_PI
-                    * _exp_minus_square(_in_f64(self)),
+                    lambda g, self: _in_f64(g) * _with_limits(
+                        _in_f64(self), lambda x: -TWO_OVER_SQRT_PI * _exp_minus_square(x),
+                        (0.0, 0.0)),
                     """``1 - erf(input)``, accurate where erf is near 1.
 
     >>> import symgrad

@@ -39,8 +39,11 @@ def _smooth_l1(self: np.ndarray, target: np.ndarray, *, reduction: str,
 def _smooth_l1_vjp(g: Tensor, self: Tensor, target: Tensor, *, reduction: str,
                    beta: float) -> tuple[Tensor, Tensor]:
     d = self - target
-    # The two branches meet with equal slope at |d| = beta, so the choice there is free.
-    grad = where(abs(d) < beta, d / beta, sign(d)) * _reduced_grad(g, reduction, self.numel())
+    # The two branches meet with equal slope at |d| = beta, so the choice there is free. At
+    # beta = 0 (l1) the quadratic branch is never taken, but its d / 0 would still send 0/0 = NaN
+    # through where's backward into the second order.
+    slope = sign(d) if beta == 0 else where(abs(d) < beta, d / beta, sign(d))
+    grad = slope * _reduced_grad(g, reduction, self.numel())
     return grad, -grad
 
 
