@@ -5,7 +5,7 @@ thing (``reports.records.EXIT_CODES``).
 
     symgrad-check                                  # everything, into symgrad-report/
     symgrad-check --ops mul,tanh --dtypes float32  # a slice
-    symgrad-check --jobs 2                         # in two processes, the same verdicts
+    symgrad-check --jobs 1                         # in one process (default: one per CPU)
     symgrad-check --shard 1/4 --results-only --out shard1   # a CI matrix job
     symgrad-check --merge shard*/results.json --out report  # one report from every shard
     symgrad-check --mutants --ops mul,tanh         # mutation testing of the VJPs
@@ -65,6 +65,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "softmax_cross_entropy": ("log_softmax", "nll_loss"),
     "power": ("pow", "pow_scalar", "pow_tensor"),
 }
+# ``--jobs auto`` gives each process at least this many checks (about 2 CPU-s of them).
+CHECKS_PER_PROCESS = 150
 DTYPE_ALIASES: dict[str, str] = {"half": "float16", "fp16": "float16", "bf16": "bfloat16",
                                  "float": "float32", "fp32": "float32", "double": "float64",
                                  "fp64": "float64"}
@@ -89,13 +91,15 @@ def _shard(text: str) -> tuple[int, int]:
     return i, n
 
 
-def _jobs(text: str) -> int:
+def _jobs(text: str) -> int | None:
+    if text == "auto":
+        return None
     try:
         n = int(text)
     except ValueError:
         n = 0
     if n < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: a number of processes, 1 or more")
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of processes, 1 or more, or auto")
     return n
 
 
@@ -129,8 +133,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="comma-separated float dtypes (float16,bfloat16,float32,float64)")
     p.add_argument("--no-second-order", dest="second_order", action="store_false",
                    help="skip second-order (create_graph) checks")
-    p.add_argument("--jobs", type=_jobs, default=1, metavar="N",
-                   help="run the checks in N processes (the same verdicts as one)")
+    p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                   help="run the checks in N processes, the same verdicts as in one (default: "
+                        "auto, a process per CPU this process may use, container quotas "
+                        f"included, and at least {CHECKS_PER_PROCESS} checks per process)")
     p.add_argument("--shard", type=_shard, default=None, metavar="I/N",
                    help="run only shard I of N (a deterministic split; merge all N with "
                         "--merge to get the report of one whole run)")
@@ -242,10 +248,10 @@ def _error(console: Console, message: str) -> None:
 
 def _check_usage(args: argparse.Namespace) -> None:
     """Every usage error found before any work: exit 2 rather than a sweep's worth of time."""
-    if args.merge and (args.shard or args.jobs > 1 or args.mutants):
+    if args.merge and (args.shard or (args.jobs or 1) > 1 or args.mutants):
         raise UsageError("--merge renders results files: --shard, --jobs and --mutants apply "
                          "to a sweep")
-    if args.mutants and (args.shard or args.results_only or args.jobs > 1):
+    if args.mutants and (args.shard or args.results_only or (args.jobs or 1) > 1):
         raise UsageError("--mutants writes its own report in one process: --shard, --jobs "
                          "and --results-only apply to a sweep")
     if args.ops is not None and not args.ops:
@@ -325,7 +331,7 @@ def _list_ops(console: Console, engine: str) -> int:
 
 def _sweep(args: argparse.Namespace, argv: list[str], folder: OutputFolder,
            console: Console) -> int:
-    from oracle.sweep import iter_sweep, plan, shard
+    from oracle.sweep import available_cpus, iter_sweep, plan, shard
 
     checks = plan(args.ops, args.dtypes, args.second_order, args.engine)
     run = _run_info(args, argv)
@@ -339,9 +345,11 @@ def _sweep(args: argparse.Namespace, argv: list[str], folder: OutputFolder,
     if not checks:
         raise UsageError("the selection holds no check (no op in --ops has a dtype in "
                          "--dtypes, or the shard is empty)")
+    # A process costs its imports (about 1.3 CPU-s): a small selection runs in this one.
+    jobs = args.jobs or min(available_cpus(), max(1, len(checks) // CHECKS_PER_PROCESS))
     records = []
     with SweepProgress(len(checks), make_console(stderr=True)) as progress:
-        for verdict in iter_sweep(checks, jobs=args.jobs, engine=args.engine):
+        for verdict in iter_sweep(checks, jobs=jobs, engine=args.engine):
             records.append(verdict.to_json())
             progress.advance(verdict.status, verdict.id)
     return _write(args, folder, run, records, console)

@@ -166,7 +166,60 @@ def directional(
     """
     x = [np.asarray(a, dtype=np.float64) for a in x]
     u = [np.asarray(a, dtype=np.float64) for a in u]
+    f0_raw = _flat(f(x))
+    if not richardson:
+        return _plain(f, x, u, f0_raw, h0, weights)
+    table = _differences(f, x, u, f0_raw, h0=h0, side=side, weights=weights)
+    est = _extrapolated([table], eps)
+    return FDEstimate(*(getattr(est, k)[..., 0] for k in _FIELDS))
 
+
+def _plain(f: NumpyFn, x: list[np.ndarray], u: list[np.ndarray], f0_raw: np.ndarray, h0: float,
+           weights: np.ndarray | None) -> FDEstimate:
+    """One central difference with step ``h0``."""
+    changed = np.zeros(f0_raw.shape, dtype=bool)
+    up, down = (_evaluate(f, x, u, t, f0_raw, changed, weights) for t in (h0, -h0))
+    scale = np.abs(f0_raw) if weights is None else _weighted_scale(weights, f0_raw, changed)
+    value = (up - down) / (2 * h0)
+    third = np.full_like(value, np.nan)
+    err = EPS64 * scale / h0 + np.abs(value) * EPS64
+    return FDEstimate(value, err, np.full_like(value, h0), third, scale,
+                      np.full(value.shape, "central"))
+
+
+def _evaluate(f: NumpyFn, x: list[np.ndarray], u: list[np.ndarray], t: float,
+              f0_raw: np.ndarray, changed: np.ndarray, weights: np.ndarray | None
+              ) -> np.ndarray:
+    """``f`` at ``x + t u``, flattened (``weights``: their sum of it); marks in ``changed`` the
+    outputs that moved from ``f0_raw``."""
+    out = _flat(f(_shift(x, u, t)))
+    changed[:] |= out != f0_raw
+    return out if weights is None else np.atleast_1d(np.dot(weights, out))
+
+
+def _weighted_scale(weights: np.ndarray, f0_raw: np.ndarray, changed: np.ndarray
+                    ) -> np.ndarray:
+    # The outputs the direction moves: only their values round into a weighted difference.
+    return np.atleast_1d(np.abs(weights * f0_raw)[changed].sum())
+
+
+@dataclass
+class _Differences:
+    """One direction's differences before extrapolation: ``d`` on halving ``steps`` (axis 0),
+    the function values they ``used``, the power of h the error series starts at (``order``),
+    the rounding ``scale`` and the ``method``."""
+
+    d: np.ndarray
+    used: np.ndarray
+    steps: np.ndarray
+    order: int
+    scale: np.ndarray
+    method: str
+
+
+def _differences(f: NumpyFn, x: list[np.ndarray], u: list[np.ndarray], f0_raw: np.ndarray, *,
+                 h0: float, side: str, weights: np.ndarray | None) -> _Differences:
+    """The table of differences along ``u`` at ``x`` (``f0_raw``: ``f(x)`` flattened)."""
     moved = [np.abs(xi[ui != 0]) for xi, ui in zip(x, u, strict=True)]
     xm = max((float(m.max()) for m in moved if m.size), default=0.0)
 
@@ -174,53 +227,46 @@ def directional(
         # A step exactly representable next to the perturbed values: x + t - x is t.
         return (xm + t) - xm if xm + t != xm else t
 
-    f0_raw = _flat(f(x))
-    # The outputs the direction moves: only their values round into a weighted difference.
     changed = np.zeros(f0_raw.shape, dtype=bool)
 
     def phi(t: float) -> np.ndarray:
-        out = _flat(f(_shift(x, u, t)))
-        changed[:] |= out != f0_raw
-        return out if weights is None else np.atleast_1d(np.dot(weights, out))
-
-    def weighted_scale() -> np.ndarray:
-        return np.atleast_1d(np.abs(weights * f0_raw)[changed].sum())
+        return _evaluate(f, x, u, t, f0_raw, changed, weights)
 
     f0 = f0_raw if weights is None else np.atleast_1d(np.dot(weights, f0_raw))
-    scale = np.abs(f0_raw)
-    if not richardson:
-        up, down = phi(h0), phi(-h0)
-        scale = scale if weights is None else weighted_scale()
-        value = (up - down) / (2 * h0)
-        third = np.full_like(value, np.nan)
-        err = EPS64 * scale / h0 + np.abs(value) * EPS64
-        return FDEstimate(value, err, np.full_like(value, h0), third, scale,
-                          np.full(value.shape, "central"))
     methods = [side] if side != "central" else ["central", "forward", "backward"]
     for method in methods:
         d, used, steps, order = _table(phi, f0, h0, method, snap)
         if np.isfinite(d).all() or not np.isfinite(f0).all():
             break
-    if weights is not None:
-        scale = weighted_scale()
-    values, errors, where = _richardson(d, order)
+    scale = np.abs(f0_raw) if weights is None else _weighted_scale(weights, f0_raw, changed)
+    return _Differences(d, used, steps, order, scale, method)
+
+
+def _extrapolated(tables: list[_Differences], eps: float) -> FDEstimate:
+    """Tables of one order extrapolated side by side (a last axis, one entry per table, so
+    NumPy does every table's arithmetic at once): each element's estimate of least error."""
+    d = np.stack([t.d for t in tables], axis=-1)
+    used = np.stack([t.used for t in tables], axis=-1)
+    steps = np.stack([t.steps for t in tables], axis=-1)[:, None, :]
+    values, errors, where = _richardson(d, tables[0].order)
     # Rounding: each difference carries eps·max|f|/h (the extrapolation weights add at most
     # 3x), and the result itself one rounding of its own size.
-    scale = np.maximum(scale, np.max(np.abs(np.where(np.isfinite(used), used, 0.0)), axis=0))
+    scale = np.maximum(np.stack([t.scale for t in tables], axis=-1),
+                       np.max(np.abs(np.where(np.isfinite(used), used, 0.0)), axis=0))
     rounding = np.array([3.0 * eps * scale / steps[k] for k, _ in where])
     total = errors + rounding + eps * np.abs(values)
     total = np.where(np.isfinite(total), total, np.inf)
-    best = np.argmin(total, axis=0)
-    cols = np.arange(total.shape[1])
-    value = values[best, cols]
-    err = total[best, cols]
-    step = steps[where[best, 0]]
-    if order == 2:
+    best = np.argmin(total, axis=0)[None]
+    value = np.take_along_axis(values, best, axis=0)[0]
+    err = np.take_along_axis(total, best, axis=0)[0]
+    step = np.take_along_axis(np.broadcast_to(steps, d.shape), where[:, 0][best], axis=0)[0]
+    if tables[0].order == 2:
         # D(h) = f' + h²f'''/6 + ...: two neighbouring steps give f'''.
         third = 6.0 * (d[0] - d[1]) / (steps[0] ** 2 - steps[1] ** 2)
     else:
         third = np.full_like(value, np.nan)
-    return FDEstimate(value, err, step, third, scale, np.full(value.shape, method))
+    method = np.broadcast_to(np.array([t.method for t in tables]), value.shape).copy()
+    return FDEstimate(value, err, step, third, scale, method)
 
 
 def _table(phi: Callable[[float], np.ndarray], f0: np.ndarray, h0: float, method: str,
@@ -279,28 +325,42 @@ def _columns(
     step: float | None,
 ) -> list[FDEstimate]:
     x = [np.asarray(a, dtype=np.float64) for a in inputs]
+    f0_raw = _flat(f(x))
     results = []
     for i, xi in enumerate(x):
-        cols: list[FDEstimate] = []
+        tables: list[_Differences] = []
+        plain: list[FDEstimate] = []
         for j in range(xi.size):
             u = [np.zeros_like(a) for a in x]
             u[i].flat[j] = 1.0
             xj = float(xi.flat[j])
             if step is not None:
-                cols.append(directional(f, x, u, h0=step, richardson=False, weights=weights))
+                plain.append(_plain(f, x, u, f0_raw, step, weights))
                 continue
             h = float(base_step(np.array(xj), eps))
             side, h = _side(xj, h, domains[i] if domains else None)
             # A step exactly representable next to x, so the perturbation is the step used.
             h = (xj + h) - xj if xj + h != xj else h
-            cols.append(directional(f, x, u, h0=h, side=side, eps=eps, weights=weights))
-        if not cols:
-            rows = 1 if weights is not None else _flat(f(x)).size
+            tables.append(_differences(f, x, u, f0_raw, h0=h, side=side, weights=weights))
+        if not xi.size:
+            rows = 1 if weights is not None else f0_raw.size
             results.append(FDEstimate(*(np.zeros((rows, 0)) for _ in range(6))))
-            continue
-        results.append(FDEstimate(*(np.stack([getattr(c, k) for c in cols], axis=-1)
-                                    for k in _FIELDS)))
+        elif plain:
+            results.append(FDEstimate(*(np.stack([getattr(c, k) for c in plain], axis=-1)
+                                        for k in _FIELDS)))
+        else:
+            results.append(_by_order(tables, eps))
     return results
+
+
+def _by_order(tables: list[_Differences], eps: float) -> FDEstimate:
+    """Each column's table extrapolated, the tables of one order together, in column order."""
+    groups = {order: [j for j, t in enumerate(tables) if t.order == order]
+              for order in sorted({t.order for t in tables})}
+    found = [_extrapolated([tables[j] for j in cols], eps) for cols in groups.values()]
+    back = np.argsort(np.concatenate(list(groups.values())), kind="stable")
+    return FDEstimate(*(np.concatenate([getattr(e, k) for e in found], axis=-1)[..., back]
+                        for k in _FIELDS))
 
 
 def jacobian(

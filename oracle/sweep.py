@@ -12,7 +12,9 @@ entry is what is checked.
 from __future__ import annotations
 
 import functools
+import math
 import multiprocessing
+import os
 import signal
 import time
 import traceback
@@ -23,7 +25,7 @@ from oracle.engines import Case, get
 from oracle.verdict import Verdict
 
 __all__ = ["FLOAT_DTYPES", "Check", "plan", "run_check", "iter_sweep", "shard", "sweep",
-           "sweepable_ops", "not_differentiable"]
+           "sweepable_ops", "not_differentiable", "available_cpus"]
 
 ENGINE = "symgrad"
 
@@ -149,6 +151,52 @@ def run_check(check: Check, crosscheck: Crosscheck | None = None, engine: str = 
     if not verdict.duration_s:
         verdict.duration_s = time.perf_counter() - start
     return verdict
+
+
+def available_cpus(cgroup_root: str = "/sys/fs/cgroup") -> int:
+    """The CPUs this process may use: those it may be scheduled on (``os.sched_getaffinity``,
+    as ``os.process_cpu_count``), fewer under a CPU quota (a container's ``--cpus``: cgroup v2's
+    ``cpu.max``, v1's ``cpu.cfs_quota_us``), at least 1. The sweep's default ``jobs``.
+
+    Args:
+        cgroup_root: Where the cgroup file systems are mounted.
+
+    >>> 1 <= available_cpus() <= (os.cpu_count() or 1)
+    True
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    quota = _cpu_quota(cgroup_root)
+    return max(1, min(cpus, math.ceil(quota))) if quota else max(1, cpus)
+
+
+def _cpu_quota(root: str) -> float | None:
+    """The CPU quota of this process's cgroup in CPUs (quota / period), or None without one.
+    A container sees its own cgroup at the root of the mount; elsewhere it is the path
+    ``/proc/self/cgroup`` names."""
+    try:
+        with open("/proc/self/cgroup", encoding="utf-8") as f:
+            lines = [line.strip().split(":", 2) for line in f if line.count(":") >= 2]
+    except OSError:
+        lines = []
+    v2 = [path for _, kinds, path in lines if kinds == ""]
+    v1 = [path for _, kinds, path in lines if "cpu" in kinds.split(",")]
+    candidates = [(f"{root}{p}/cpu.max", None) for p in v2 + ["/"]]
+    candidates += [(f"{root}/cpu{p}/cpu.cfs_quota_us", f"{root}/cpu{p}/cpu.cfs_period_us")
+                   for p in v1 + ["/"]]
+    for quota_file, period_file in candidates:
+        try:
+            with open(quota_file, encoding="utf-8") as f:
+                words = f.read().split()
+            if period_file is not None:
+                with open(period_file, encoding="utf-8") as f:
+                    words += f.read().split()
+        except OSError:
+            continue
+        if len(words) == 2 and words[0] not in ("max", "-1") and float(words[1]) > 0:
+            return float(words[0]) / float(words[1])
+        return None
+    return None
 
 
 def _short_traceback(exc: BaseException) -> str:

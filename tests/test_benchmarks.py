@@ -19,6 +19,7 @@ import symgrad
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 import minimal_engine  # noqa: E402 - from benchmarks/, put on the path above
+import same_verdicts  # noqa: E402
 import tiny_graph  # noqa: E402
 
 GRAPHS = {name: build for name, build, *_ in tiny_graph.GRAPHS}
@@ -51,3 +52,21 @@ def test_torch_computes_symgrads_gradients(name: str) -> None:
 
     theirs = [leaf.grad.double().numpy() for leaf in GRAPHS[name](torch)]
     _same(_grads(GRAPHS[name](symgrad)), theirs)
+
+
+def test_same_verdicts_finds_what_a_verdict_says_changed_and_nothing_else():
+    a = {"id": "op/exp/float32/sample0/grad", "status": "ok", "passed": True,
+         "max_ulp_error": 0.5, "max_fd_ulp_error": 3.0, "duration_s": 0.1, "culprit": None,
+         "elements": [{"input": "self", "index": [0], "status": "ok", "ulp_error": 0.5,
+                       "fd_ulp_error": 3.0}],
+         "tolerance": {"engine": {"S": "estimated"}, "terms_unavailable": "time budget"}}
+    faster = {**a, "duration_s": 0.01, "tolerance": {"engine": {"S": "terms"}}}
+    assert same_verdicts.differences([a], [faster]) == (
+        [], ["op/exp/float32/sample0/grad: bound ['estimated', 'time budget'] -> ['terms', None]"])
+    wrong = {**a, "elements": [{**a["elements"][0], "ulp_error": 7.0}]}
+    assert same_verdicts.differences([a], [wrong])[0] == [
+        "op/exp/float32/sample0/grad: elements [['self', [0], 'ok', 0.5, 3.0]] -> "
+        "[['self', [0], 'ok', 7.0, 3.0]]"]
+    assert same_verdicts.differences([a], [{**a, "status": "fd-unreliable"}])[0] == [
+        "op/exp/float32/sample0/grad: status 'ok' -> 'fd-unreliable'"]
+    assert same_verdicts.differences([a], [])[0] == ["op/exp/float32/sample0/grad: only before"]

@@ -167,3 +167,4 @@ def test_where_neither_way_sizes_the_terms_the_scale_is_estimated(monkeypatch):
     reason = verdict.tolerance["terms_unavailable"]
     assert "too large to run its terms one by one" in reason and "a test says so" in reason
     assert {e.bound for e in verdict.elements} == {"estimated"}
+

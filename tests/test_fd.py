@@ -161,3 +161,34 @@ def test_fd_tolerance_records_its_reason():
     third = fd_tolerance(est, third_exact=np.array([[-np.cos(0.3)]]))
     assert own.params["kind"] == "fd-estimate" and third.params["kind"] == "fd-exact-third"
     assert (third.abs >= own.abs).all()
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_columns_extrapolated_together_are_each_column_alone(weighted):
+    # vjp and jacobian extrapolate every column's table at once; each column must come out bit
+    # for bit as the one-direction estimate of that column (central and one-sided columns,
+    # a column whose central steps leave the domain, a signed zero).
+    x = np.array([0.0, 2.0, 1e-6, -0.0, 0.75])
+    w = np.array([1.5, -2.0, 0.25, 3.0, -1.0])
+
+    def f(xs):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return [np.sqrt(xs[0]) ** 3 + np.log(np.abs(xs[0]) + 1e-300) * xs[0]]
+
+    domains = [Domain(low=0.0)]
+    got = (fd.vjp(f, [x], [w], domains=domains)[0] if weighted
+           else fd.jacobian(f, [x], domains=domains)[0])
+    for j, xj in enumerate(x):
+        u = np.zeros_like(x)
+        u[j] = 1.0
+        h = float(fd.base_step(np.array(xj)))
+        side, h = fd._side(float(xj), h, domains[0])
+        h = (xj + h) - xj if xj + h != xj else h
+        alone = fd.directional(f, [x], [u], h0=h, side=side, weights=w if weighted else None)
+        for field in ("value", "error", "step", "third", "scale"):
+            a, b = getattr(got, field)[..., j], getattr(alone, field)
+            a = a.reshape(b.shape)
+            assert np.array_equal(a, b, equal_nan=True), (j, field, a, b)
+            assert np.array_equal(np.signbit(a), np.signbit(b)), (j, field)
+        assert got.method[..., j].reshape(alone.method.shape).tolist() == alone.method.tolist()
+    assert {str(m) for m in np.ravel(got.method)} >= {"forward", "central"}

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from oracle import cli
 from oracle import sweep as sweep_mod
 from oracle.cli import main
 from oracle.verdict import Verdict
@@ -91,3 +92,45 @@ def test_jobs_give_the_same_verdicts_as_one_process(tmp_path, capsys):
     one, two = (read_results(tmp_path / d / "results.json").verdicts for d in ("one", "two"))
     assert [v["id"] for v in one] == [v["id"] for v in two]
     assert comparable(one) == comparable(two)
+
+
+@pytest.mark.parametrize(("files", "cpus"), [
+    ({"cpu.max": "50000 100000"}, 1),                     # cgroup v2, --cpus=0.5
+    ({"cpu.max": "150000 100000"}, 2),                    # --cpus=1.5: two processes
+    ({"cpu.max": "max 100000"}, None),                    # no quota: the affinity decides
+    ({"cpu/cpu.cfs_quota_us": "100000", "cpu/cpu.cfs_period_us": "100000"}, 1),  # cgroup v1
+    ({"cpu/cpu.cfs_quota_us": "-1", "cpu/cpu.cfs_period_us": "100000"}, None),
+    ({}, None),                                           # no cgroup file system
+])
+def test_available_cpus_follow_a_containers_quota(tmp_path, files, cpus):
+    import os
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text + "\n")
+    affinity = len(os.sched_getaffinity(0))
+    assert sweep_mod.available_cpus(str(tmp_path)) == min(affinity, cpus or affinity)
+
+
+@pytest.mark.parametrize(("argv", "cpus", "jobs"), [
+    ([], 2, 2),                          # the whole selection: a process per CPU
+    ([], 1, 1),                          # one CPU (a container's quota): this process
+    (["--jobs", "auto"], 8, 2),          # no more processes than 50 checks each fill
+    (["--jobs", "3"], 1, 3),             # asked for
+])
+def test_jobs_default_to_the_cpus_available(tmp_path, monkeypatch, argv, cpus, jobs):
+    monkeypatch.setattr(sweep_mod, "_default_crosscheck", lambda: judge)
+    monkeypatch.setattr(sweep_mod, "available_cpus", lambda: cpus)
+    used = []
+    real = sweep_mod.iter_sweep
+
+    def spy(checks, crosscheck=None, jobs=1, engine="symgrad"):
+        used.append(jobs)
+        return real(checks, crosscheck, 1, engine)
+
+    monkeypatch.setattr(sweep_mod, "iter_sweep", spy)
+    monkeypatch.setattr(cli, "CHECKS_PER_PROCESS", 50)
+    checks = len(sweep_mod.plan(["mul", "add", "tanh", "exp", "sum"], ["float32", "float64"]))
+    assert 2 * 50 <= checks < 3 * 50, "the selection sizes the cases above"
+    assert main([*SELECTION, *argv, "--results-only", "--out", str(tmp_path / "o")]) == 1
+    assert used == [jobs]

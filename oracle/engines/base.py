@@ -61,7 +61,8 @@ class Recording:
 @dataclass(frozen=True)
 class OpInfo:
     """What the judges use of an engine's op declaration: its name in the judge's vocabulary,
-    its input names, and per input the domain (``(low, high)``) finite differences keep to."""
+    its input names, and per input the domain (``oracle.samples.Domain``) finite differences
+    keep to."""
 
     name: str
     args: tuple[str, ...]

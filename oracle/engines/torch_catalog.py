@@ -15,7 +15,7 @@ torch.float64
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ import torch
 from oracle import catalog as where_to_look
 from oracle.engines.base import Case, OpInfo
 from oracle.engines.torch_engine import ADAPTER
+from oracle.samples import DOMAINS
 
 __all__ = ["catalog", "case", "op_info", "source", "SPECS"]
 
@@ -35,7 +36,7 @@ class Spec:
     """One op: ``call`` (Python calling torch on the names in ``args``), the interval its
     seeded sample is drawn from, the points of its own second sample (for an op the catalog
     has nothing for), whether its gradient has a gradient PyTorch computes, and the judge's
-    op whose catalog samples it takes (``judge``: its own name by default)."""
+    op whose catalog samples and domains it takes (``judge``: its own name by default)."""
 
     call: str
     args: tuple[str, ...] = ("self",)
@@ -43,7 +44,6 @@ class Spec:
     high: float = 3.0
     points: tuple[float, ...] = (0.5, -1.5, 2.0)
     double: bool = True
-    domains: dict[str, Any] = field(default_factory=dict)
     judge: str = ""
 
 
@@ -52,27 +52,20 @@ SPECS: dict[str, Spec] = {
     "tanh": Spec("torch.tanh(self)", points=(20.0, -20.0, 9.0, 4.5, 0.125, -3.0)),
     "exp": Spec("torch.exp(self)", points=(10.0, -10.0, 0.0)),
     "expm1": Spec("torch.expm1(self)", points=(1e-5, -20.0, 3.0)),
-    "log": Spec("torch.log(self)", low=0.1, high=5.0, points=(1.0, 1e-3, 1000.0),
-                domains={"self": (0.0, float("inf"))}),
-    "log1p": Spec("torch.log1p(self)", low=-0.5, high=3.0, points=(-0.99, 1e-6, 100.0),
-                  domains={"self": (-1.0, float("inf"))}),
-    "sqrt": Spec("torch.sqrt(self)", low=0.1, high=5.0, points=(1e-4, 2.0, 400.0),
-                 domains={"self": (0.0, float("inf"))}),
-    "rsqrt": Spec("torch.rsqrt(self)", low=0.1, high=5.0, points=(1e-4, 2.0, 400.0),
-                  domains={"self": (0.0, float("inf"))}),
+    "log": Spec("torch.log(self)", low=0.1, high=5.0, points=(1.0, 1e-3, 1000.0)),
+    "log1p": Spec("torch.log1p(self)", low=-0.5, high=3.0, points=(-0.99, 1e-6, 100.0)),
+    "sqrt": Spec("torch.sqrt(self)", low=0.1, high=5.0, points=(1e-4, 2.0, 400.0)),
+    "rsqrt": Spec("torch.rsqrt(self)", low=0.1, high=5.0, points=(1e-4, 2.0, 400.0)),
     "sin": Spec("torch.sin(self)", points=(3.140625, 100.0, 1e-3)),
     "cos": Spec("torch.cos(self)", points=(1.5703125, 100.0, 1e-3)),
     "tan": Spec("torch.tan(self)", low=-1.2, high=1.2, points=(1.5, -1.25, 0.25)),
-    "asin": Spec("torch.asin(self)", low=-0.9, high=0.9, points=(0.99, -0.5, 0.0625),
-                 domains={"self": (-1.0, 1.0)}),
-    "acos": Spec("torch.acos(self)", low=-0.9, high=0.9, points=(0.99, -0.5, 0.0625),
-                 domains={"self": (-1.0, 1.0)}),
+    "asin": Spec("torch.asin(self)", low=-0.9, high=0.9, points=(0.99, -0.5, 0.0625)),
+    "acos": Spec("torch.acos(self)", low=-0.9, high=0.9, points=(0.99, -0.5, 0.0625)),
     "atan": Spec("torch.atan(self)", points=(100.0, -0.5, 1e4)),
     "sinh": Spec("torch.sinh(self)", points=(10.0, -0.5, 1e-3)),
     "cosh": Spec("torch.cosh(self)", points=(10.0, -0.5, 1e-3)),
     "asinh": Spec("torch.asinh(self)", points=(100.0, -0.5, 1e-3)),
-    "atanh": Spec("torch.atanh(self)", low=-0.9, high=0.9, points=(0.99, -0.5, 1e-3),
-                  domains={"self": (-1.0, 1.0)}),
+    "atanh": Spec("torch.atanh(self)", low=-0.9, high=0.9, points=(0.99, -0.5, 1e-3)),
     "erf": Spec("torch.erf(self)", points=(3.0, -0.5, 5.0)),
     "erfc": Spec("torch.erfc(self)", points=(3.0, -0.5, 5.0)),
     "abs": Spec("torch.abs(self)", double=False),
@@ -86,7 +79,7 @@ SPECS: dict[str, Spec] = {
     "div": Spec("self / other", args=("self", "other"), low=0.5, high=3.0),
     "pow": Spec("torch.pow(self, 3)", points=(1e3, -0.5, 1e-3)),
     "pow_tensor": Spec("torch.pow(self, other)", args=("self", "other"), low=0.5, high=2.0,
-                       points=(0.5, 1.5, 2.0), domains={"self": (0.0, float("inf"))}),
+                       points=(0.5, 1.5, 2.0)),
     "sum": Spec("self.sum(dim=-1)"),
     "mean": Spec("self.mean(dim=-1)"),
     "softmax": Spec("torch.softmax(self, dim=-1)"),
@@ -117,13 +110,15 @@ def catalog() -> dict[str, tuple[tuple[str, ...], int, bool]]:
 
 
 def op_info(name: str) -> OpInfo:
-    """The sweep's declaration of op ``name``: its inputs and domains.
+    """The sweep's declaration of op ``name``: its inputs, and the domains the judge's op of
+    the same meaning gives them (``oracle.samples``), which finite differences keep to.
 
     >>> op_info("log").domains
-    {'self': (0.0, inf)}
+    {'self': Domain(low=0.0, high=inf, nonzero=False, integer=False)}
     """
     spec = SPECS[name]
-    return OpInfo(name, spec.args, dict(spec.domains))
+    domains = DOMAINS.get(spec.judge or name, {})
+    return OpInfo(name, spec.args, {a: domains[a] for a in spec.args if a in domains})
 
 
 def source(name: str, attrs: dict[str, Any]) -> str:
