@@ -27,9 +27,9 @@ import numpy as np
 
 from oracle.arb_lambdify import Undecided
 from oracle.balls import precision, to_balls
-from oracle.certified import NotCertified, _Run
+from oracle.certified import _FLOAT, NotCertified, _Run
 from oracle.error_terms import Terms, TermsUnavailable, error_terms
-from oracle.ir import Graph
+from oracle.ir import Graph, IRNode
 
 __all__ = ["HAIR", "ball_terms", "nonlinear_structural", "sized_terms"]
 
@@ -48,10 +48,11 @@ def _widened(value: np.ndarray) -> np.ndarray:
 
 
 class _WideRun(_Run):
-    """The certified run with every node's value widened as the ops after it read it."""
+    """The certified run with every floating node's value widened as the ops after it read
+    it (an index, a mask or a count is exact in any engine)."""
 
-    def enter(self, value: np.ndarray) -> np.ndarray:
-        return _widened(value)
+    def enter(self, node: IRNode, value: np.ndarray) -> np.ndarray:
+        return _widened(value) if node.dtype in _FLOAT else value
 
 
 def _fan_in(graph: Graph) -> int:

@@ -339,9 +339,10 @@ SAMPLES: dict[str, tuple[At, ...]] = {
                         {"dim": 0, "index": np.zeros(300, dtype=np.int64)}),
                      At({"self": ((1.0, 2.0), (3.0, -0.0), (0.5, -1.0))},
                         {"dim": 0, "index": np.array([1, 2, 0])})),
-    # (batch, sequence, features) normalized over the features, a row of equal values among them.
+    # (batch, sequence, features) normalized over the features; a row of equal values, and one
+    # with a signed-zero tie, where d_self's terms cancel to O(eps) at the odd element out.
     "layer_norm": (At({"self": (((0.5, -1.0, 2.0), (1.5, 1.5, 1.5)),
-                                ((-0.0, 0.25, 1.0), (3.0, -2.0, 0.25))),
+                                ((0.0, -0.0, 1.0), (3.0, -2.0, 0.25))),
                        "weight": (1.0, 0.5, -2.0), "bias": (0.0, 1.0, -0.0)},
                       {"normalized_ndim": 1, "eps": 1e-5}),),
     "embedding": (At({"weight": ((1.0, 2.0), (3.0, -0.0))},

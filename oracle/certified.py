@@ -283,14 +283,14 @@ class _Run:
                 assert node.value is not None
                 if node.value.dtype.kind == "f" and not np.all(np.isfinite(node.value)):
                     raise NotCertified("a NaN or infinite input")
-                self.values[node.id] = self.enter(to_balls(node.value))
+                self.values[node.id] = self.enter(node, to_balls(node.value))
                 continue
             meaning = meaning_of(node.op, node.info)
             if meaning is None:
                 raise NotCertified(f"no meaning for {node.op}")
-            self.values[node.id] = self.enter(self._op(node, meaning))
+            self.values[node.id] = self.enter(node, self._op(node, meaning))
 
-    def enter(self, value: np.ndarray) -> np.ndarray:
+    def enter(self, node: IRNode, value: np.ndarray) -> np.ndarray:
         """A node's value as the ops after it read it (as computed: exact balls)."""
         return value
 

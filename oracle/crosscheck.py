@@ -220,6 +220,21 @@ def _not_close(counts: str, rows: Sequence[Element], engine: str) -> str:
         f"  fd:    {worst.fd!r} ± {worst.fd_error_estimate:.3g}"])
 
 
+def _foreign_dtypes(grads: Sequence[Any], dtypes: Sequence[str], names: Sequence[str]) -> str:
+    """The gradients whose dtype is not their input's, said in words ("" when none): PyTorch's
+    autograd gives every input's gradient that input's dtype, and a gradient in another one
+    has skipped (or added) the rounding to it that its values are judged by.
+
+    >>> _foreign_dtypes([np.zeros(2, np.float64)], ["float16"], ["x"])
+    "the engine's gradient of x is float64 where x is float16"
+    >>> _foreign_dtypes([np.zeros(2, np.float16)], ["float16"], ["x"])
+    ''
+    """
+    return "; ".join(f"the engine's gradient of {n} is {np.asarray(g).dtype} where {n} is {d}"
+                     for g, d, n in zip(grads, dtypes, names, strict=True)
+                     if str(np.asarray(g).dtype) != d)
+
+
 def _worst(statuses: Sequence[str]) -> str:
     return min(statuses, key=SEVERITY.index) if statuses else "ok"
 
@@ -505,6 +520,13 @@ def crosscheck(
     if reproducible:
         verdict.reproducer = engine.reproducer(inputs, code_names, needs, call, defs, go64, order,
                                                v64)
+    given = rec.grads if order == 1 else rec.hvp
+    foreign = _foreign_dtypes(given, [dtypes[i] for i in diff_idx],
+                              [names[i] for i in diff_idx]) if given else ""
+    if foreign:
+        verdict.status, verdict.message = "engine-wrong", foreign
+        verdict.duration_s = time.perf_counter() - t0
+        return verdict
 
     # -- finite differences in float64 (they judge alone where the exact oracle cannot) -------
     def f64_fn(points: list[np.ndarray]) -> list[np.ndarray]:

@@ -11,8 +11,13 @@ dtype, sample and catalog point, both orders) run with the bug installed. A bug 
   the same inputs) when some element differs from its FD value beyond gradcheck's default
   tolerance where the unmutated engine's does not, or when the mutant makes a check raise.
 
-Every bug counts in the denominator: one the sweep's inputs never reach is a bug the sweep
-misses. Kill rates are computed here, per category and overall, from the verdicts.
+Every bug counts in the denominator (one the sweep's inputs never reach is a bug the sweep
+misses) but one *below resolution*: a bug that moves no gradient element by more than one ULP of
+its dtype, at its own witness (the input its author chose to show it) nor on any check, is
+within what one more rounding does (``g * (1 / n)`` for ``g / n``), which no judge can reject
+without rejecting correct engines too; it is counted and listed apart, as the mechanical
+mutants' are (``oracle.mutants``). Kill rates are computed here, per category and overall, from
+the verdicts.
 
 >>> from oracle.sweep import plan
 >>> report = run_bugs(["relu"])
@@ -30,6 +35,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
 from oracle.engines import get
 from oracle.mutants import GRADCHECK_ATOL, GRADCHECK_RTOL, _fd_ratios, _plain
 
@@ -45,8 +52,9 @@ SWEEP_TARGET = 0.95
 
 @dataclass
 class BugResult:
-    """One re-enacted bug: whether the sweep and FD alone kill it, on which check first, and
-    why a judge missed it (``why``)."""
+    """One re-enacted bug: whether the sweep and FD alone kill it, on which check first, why
+    a judge missed it (``why``), and whether it is below resolution (then left out of the
+    rates)."""
 
     name: str
     category: str
@@ -59,6 +67,7 @@ class BugResult:
     kill: str = ""
     fd_kill: str = ""
     why: str = ""
+    below_resolution: bool = False
 
 
 @dataclass
@@ -81,8 +90,16 @@ class BugReport:
     seconds: float = 0.0
 
     def rates(self, category: str | None = None) -> dict[str, float]:
-        """Bugs (of ``category``, or all) and the share each judge kills (nan for none)."""
-        rows = [r for r in self.results if category is None or r.category == category]
+        """Bugs (of ``category``, or all) and the share each judge kills (nan for none); bugs
+        below resolution are not counted.
+
+        >>> BugReport([BugResult("a", "dtype", "exp", "url", "", True, True, 4),
+        ...            BugResult("b", "dtype", "exp", "url", "", False, False, 4,
+        ...                      below_resolution=True)]).rates("dtype")
+        {'mutants': 1, 'sweep': 1.0, 'fd': 1.0}
+        """
+        rows = [r for r in self.results if (category is None or r.category == category)
+                and not r.below_resolution]
         n = len(rows)
         return {"mutants": n,
                 "sweep": sum(r.killed_sweep for r in rows) / n if n else math.nan,
@@ -110,7 +127,9 @@ class BugReport:
             "per_category": {c: self.rates(c) for c in self.categories},
             "seconds": round(self.seconds, 1),
             "clean_failures": self.clean_failures,
-            "survivors": [asdict(r) for r in self.results if not r.killed_sweep],
+            "survivors": [asdict(r) for r in self.results
+                          if not r.killed_sweep and not r.below_resolution],
+            "below_resolution": [asdict(r) for r in self.results if r.below_resolution],
             "results": [asdict(r) for r in self.results],
         })
 
@@ -172,15 +191,42 @@ def _score(case: Any, clean: dict[str, Any], mutated: list[Any]) -> BugResult:
         if not fd_kill and _fd_kills(before, v):
             fd_kill = v.id
     why = ""
+    below = False
     if not kill:
         why = ("unreached: every check gives the unmutated gradients bit for bit (no input "
                "where the bug lives)" if not reached else
                f"within the bounds on the {len(reached)} checks it changes; closest: "
                f"{max(reached)[1]}")
+        moved = max((_moved_ulps(clean[v.id], v) for v in mutated if clean[v.id].passed),
+                    default=0.0)
+        at_witness = case.witness_ulps() if reached and case.witness_ulps else math.inf
+        below = moved <= 1 and at_witness <= 1
+        if below:
+            why = (f"below resolution: moves no element by more than 1 ULP, at its witness "
+                   f"({at_witness:g}) nor on the {len(reached)} checks it changes; {why}")
     elif not fd_kill:
         why = "FD alone: within gradcheck's tolerance on every element it changes"
     return BugResult(case.name, case.category, case.op, case.issue, case.what, bool(kill),
-                     bool(fd_kill), len(mutated), kill, fd_kill, why)
+                     bool(fd_kill), len(mutated), kill, fd_kill, why, below)
+
+
+def _moved_ulps(before: Any, after: Any) -> float:
+    """The most ULPs (of the check's dtype) the mutant moves any element of this check: inf
+    where it changes the check's status to an error or a number to NaN or an infinity."""
+    from oracle.tolerances import ulp_error
+
+    if before.status == "error" or after.status == "error":
+        return 0.0 if before.status == after.status else math.inf
+    a, b = _engine_values(before), _engine_values(after)
+    if len(a) != len(b) or any(x[:2] != y[:2] for x, y in zip(a, b, strict=True)):
+        return math.inf
+    old = np.array([x[2] if x[2] is not None else np.nan for x in a], dtype=np.float64)
+    new = np.array([y[2] if y[2] is not None else np.nan for y in b], dtype=np.float64)
+    same = (old == new) | (np.isnan(old) & np.isnan(new))
+    with np.errstate(invalid="ignore", over="ignore"):
+        moved = np.where(same, 0.0, np.nan_to_num(ulp_error(new, old, after.dtype),
+                                                  nan=math.inf))
+    return float(np.max(moved, initial=0.0))
 
 
 def _closest(before: Any, after: Any) -> tuple[float, str]:

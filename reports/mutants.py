@@ -156,7 +156,7 @@ def _exact_cell(value: Any, target: float) -> str:
 
 def print_bugs(data: dict[str, Any], console: Console | None = None) -> None:
     """Print the real bugs' kill rates (the default sweep, FD alone) per category and overall,
-    then each bug the sweep missed with why.
+    then each bug the sweep missed with why, and each below resolution (not counted).
 
     >>> import io
     >>> console = Console(file=io.StringIO(), width=120, record=True, color_system=None)
@@ -164,10 +164,14 @@ def print_bugs(data: dict[str, Any], console: Console | None = None) -> None:
     ...             "per_category": {"dtype": {"mutants": 2, "sweep": 0.5, "fd": 0.0}},
     ...             "survivors": [{"name": "x-[/]", "category": "dtype", "op": "exp",
     ...                            "why": "unreached", "issue": "url"}],
+    ...             "below_resolution": [{"name": "y", "category": "dtype", "op": "max",
+    ...                                   "why": "below resolution: 1 ULP"}],
     ...             "target": {"sweep": 0.95}, "passed": False, "seconds": 3.5},
     ...            console=console)
     >>> text = console.export_text()
     >>> "50.0%" in text and "x-[/]" in text and "FAIL" in text and "3.5 s" in text
+    True
+    >>> "not counted: y (dtype, max): below resolution: 1 ULP" in text
     True
     """
     console = console or Console()
@@ -187,6 +191,9 @@ def print_bugs(data: dict[str, Any], console: Console | None = None) -> None:
     for r in data.get("survivors") or []:
         console.print(f"missed: {r.get('name')} ({r.get('category')}, {r.get('op')}): "
                       f"{r.get('why')}", style="red", highlight=False, markup=False)
+    for r in data.get("below_resolution") or []:
+        console.print(f"not counted: {r.get('name')} ({r.get('category')}, {r.get('op')}): "
+                      f"{r.get('why')}", highlight=False, markup=False)
     verdict = "[bold green]PASS[/]" if data.get("passed") else "[bold red]FAIL[/]"
     console.print(f"{verdict}: the default sweep kills {percent(overall.get('sweep'))} of "
                   f"{escape(str(overall.get('mutants', 0)))} real bugs (target "

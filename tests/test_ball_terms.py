@@ -123,3 +123,13 @@ def test_second_order_softmax_judged_on_terms_with_their_conditioning():
         verdict = crosscheck(fn, [x], grad_outputs=[g], v=[v], order=2)
         assert verdict.status == status
         assert verdict.tolerance["engine"]["S"] in ("own", "terms")
+
+
+def test_an_integer_input_is_not_widened():
+    # An integer tensor is exact in any engine: d(x * k)/dx = k has the terms |k| (g's
+    # rounding); a widened k would count them twice.
+    x = symgrad.tensor([1.5, -2.0, 0.25], dtype=symgrad.float64, requires_grad=True)
+    k = symgrad.tensor([3, -7, 1])
+    rec = engine_for([x]).record(lambda t: (t * k).sum(), [x])
+    np.testing.assert_allclose(ball_terms(rec.graph).magnitudes[0], [3.0, 7.0, 1.0],
+                               rtol=1e-6)

@@ -19,6 +19,8 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
 
 import symgrad
 from oracle.crosscheck import crosscheck
@@ -450,3 +452,36 @@ def test_failure_message_reads_like_assert_close_in_ulps():
     assert mpmath.mpf(lines[5].split(": ")[1]) == 3 * [1.0, 2.0, -0.5][worst] ** 2
     assert lines[6].startswith("  fd:    ")
     assert lines[7].startswith("node _CubeTwoThirdsBackward alone: gives ")
+
+
+_NAMES = ["float16", "bfloat16", "float32", "float64"]
+
+
+@settings(max_examples=6, deadline=None, derandomize=True)
+@given(st.sampled_from(_NAMES), st.sampled_from(_NAMES), st.sampled_from([1, 2]))
+@example("float16", "float64", 1)
+@example("float32", "float16", 2)
+def test_a_gradient_in_another_dtype_than_its_input_is_engine_wrong(dtype, given, order):
+    """PyTorch's autograd gives each input's gradient the input's dtype: an engine handing back
+    another (float64 for a float16 input holds values float16 cannot) is wrong, and the verdict
+    names the input and both dtypes."""
+    from oracle.engines import get
+
+    assume(dtype != given)
+    adapter = type(get("symgrad"))
+    record = adapter.record
+
+    def converted(self, *args, **kwargs):
+        rec = record(self, *args, **kwargs)
+        to = getattr(symgrad, given).np
+        rec.grads = [g.astype(to) for g in rec.grads]
+        rec.hvp = None if rec.hvp is None else [h.astype(to) for h in rec.hvp]
+        return rec
+
+    x = symgrad.tensor([0.5, 2.0], dtype=getattr(symgrad, dtype), requires_grad=True)
+    assert crosscheck(lambda t: t.exp(), [x], order=order).status == "ok"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(adapter, "record", converted)
+        v = crosscheck(lambda t: t.exp(), [x], order=order)
+    assert (v.status, v.passed) == ("engine-wrong", False)
+    assert v.message == f"the engine's gradient of x0 is {given} where x0 is {dtype}"

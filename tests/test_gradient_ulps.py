@@ -147,3 +147,58 @@ def test_asinh_acosh_slopes_do_not_overflow(x, op):
     (got,), _ = _slopes(op, [x], "float64")
     want = _exact(op, 1, mpmath.mpf(x), "float64")
     assert abs(got - want) <= np.spacing(want)
+
+
+# -- the sums inside log_softmax's VJP ----------------------------------------------------------
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(-2**53, 2**53), min_size=4, max_size=4))
+@example([1, 10**16, -10**16, 1])
+def test_log_softmax_gradient_takes_the_whole_sum_of_its_cotangent(g):
+    # log_softmax' is g - p sum(g): over four equal inputs p = 1/4, and a float64 sum of g
+    # that lost its small terms put the whole gradient off (the second order over 300 equal
+    # inputs, proportional to sum(g), was a median 8 ULP off). Integers below 2**53 sum
+    # exactly in the long double, so sum(g) is rounded once.
+    x = symgrad.zeros(4, dtype=symgrad.float64, requires_grad=True)
+    symgrad.log_softmax(x, 0).backward(symgrad.tensor(np.asarray(g, dtype=np.float64)))
+    with mpmath.workprec(300):
+        total = mpmath.fsum(mpmath.mpf(v) for v in g)
+        p = mpmath.mpf(1) / 4  # softmax of four equal inputs
+        for got, v in zip(x.grad.tolist(), g, strict=True):
+            want = mpmath.mpf(v) - p * total
+            assert abs(got - want) <= np.spacing(abs(float(want))) + np.spacing(abs(float(total)))
+
+
+# -- layer_norm's input gradient, three terms that cancel ----------------------------------------
+def _layer_norm_exact(x: list[float], w: list[float], g: list[float], eps: float) -> list:
+    with mpmath.workprec(300):
+        x, w, g = ([mpmath.mpf(v) for v in a] for a in (x, w, g))
+        n = len(x)
+        mean = mpmath.fsum(x) / n
+        centred = [v - mean for v in x]
+        rstd = 1 / mpmath.sqrt(mpmath.fsum(c * c for c in centred) / n + mpmath.mpf(eps))
+        normed = [c * rstd for c in centred]
+        dn = [a * b for a, b in zip(g, w, strict=True)]
+        dn_mean = mpmath.fsum(dn) / n
+        dnn_mean = mpmath.fsum(a * b for a, b in zip(dn, normed, strict=True)) / n
+        return [rstd * (d - dn_mean - y * dnn_mean) for d, y in zip(dn, normed, strict=True)]
+
+
+_FOUR = st.lists(st.floats(-2, 2), min_size=4, max_size=4)
+
+
+@settings(max_examples=30, deadline=None)
+@given(_FOUR, _FOUR, _FOUR)
+@example([-1.84375, 1.359375, 1.75, -1.1875], [1.203125, -0.390625, 0.390625, 1.375],
+         [0.1257302210933933, -0.1321048632913019, 0.6404226504432821, 0.10490011715303971])
+def test_layer_norm_input_gradient_carries_what_float64_rounds_away(x, w, g):
+    # d_self = rstd (dn - mean(dn) - normed mean(dn normed)): where the three terms cancel,
+    # their float64 rounding left it 212 ULP off (the example). Beside each element's own
+    # rounding, the bound allows the long double's (2**-60 of the terms' size).
+    t = symgrad.tensor(x, dtype=symgrad.float64, requires_grad=True)
+    F.layer_norm(t, (4,), symgrad.tensor(w, dtype=symgrad.float64)).backward(
+        symgrad.tensor(g, dtype=symgrad.float64))
+    exact = _layer_norm_exact(x, w, g, 1e-5)
+    with mpmath.workprec(300):
+        size = max(abs(v) for v in exact) + max(abs(a * b) for a, b in zip(g, w, strict=True))
+        for got, want in zip(t.grad.tolist(), exact, strict=True):
+            assert abs(got - want) <= np.spacing(abs(float(want))) + size * 2.0**-60

@@ -97,6 +97,23 @@ def test_a_one_in_a_million_error_escapes_fd_but_not_the_sweep(monkeypatch):
     assert not r.killed_fd and r.why.startswith("FD alone")
 
 
+def test_a_bug_within_one_ulp_everywhere_is_below_resolution_and_counted_apart(monkeypatch):
+    # neg's gradient -(g + g * 2**-53) is at most 1 float64 ULP off (the sum's rounding; the
+    # narrower dtypes round it away), at the witness too: one more rounding does as much. With
+    # 2**-51 it is 2 to 4 ULP off.
+    monkeypatch.setattr(sb, "BUGS", [_neg_bug("ulp", lambda g: -(g + g * 2.0**-53), "dtype"),
+                                     _neg_bug("four", lambda g: -(g + g * 2.0**-51), "dtype")])
+    report = run_bugs(["neg"])
+    ulp, four = report.results
+    assert (ulp.killed_sweep, ulp.below_resolution) == (False, True)
+    assert ulp.why.startswith("below resolution")
+    assert four.killed_sweep is False and four.below_resolution is False
+    assert report.rates("dtype") == {"mutants": 1, "sweep": 0.0, "fd": 0.0}
+    data = report.to_json()
+    assert [r["name"] for r in data["below_resolution"]] == ["ulp"]
+    assert [r["name"] for r in data["survivors"]] == ["four"]
+
+
 def test_expm1_written_out_plus_one_dies_in_the_catalog_tail():
     # The catalog reaches x = -40, where exp(-40) = 4.2e-18 and the buggy gradient is 0.
     (r,) = run_bugs(["expm1"]).results

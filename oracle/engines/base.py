@@ -106,7 +106,9 @@ class MutantCase:
 class BugCase:
     """A real engine's gradient bug re-enacted in one op's backward: ``category`` says where it
     lives, ``issue`` where it was reported; ``install()`` is a context manager that puts it into
-    the engine for the block."""
+    the engine for the block; ``witness_ulps()``, where the adapter has one, the most ULPs (of
+    the witness's dtype) the bug moves any gradient element at its witness, the input its
+    author chose to show it."""
 
     name: str
     category: str
@@ -114,6 +116,7 @@ class BugCase:
     issue: str
     what: str
     install: Callable[[], AbstractContextManager[None]]
+    witness_ulps: Callable[[], float] | None = None
 
 
 class Engine(ABC):

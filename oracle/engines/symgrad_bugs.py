@@ -36,7 +36,7 @@ from symgrad.ops.reductions import expand_reduced
 from symgrad.ops.registry import REGISTRY, apply
 from symgrad.tensor import Tensor
 
-__all__ = ["BUGS", "Bug", "Witness", "cases", "install", "witness_grads"]
+__all__ = ["BUGS", "Bug", "Witness", "cases", "install", "witness_grads", "witness_ulps"]
 
 
 Factory = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -936,4 +936,22 @@ def cases(ops: list[str] | None) -> Iterator[BugCase]:
     for bug in BUGS:
         if ops is None or bug.op in ops:
             yield BugCase(bug.name, bug.category, bug.op, bug.issue, bug.what,
-                          lambda bug=bug: install(bug))
+                          lambda bug=bug: install(bug), lambda bug=bug: witness_ulps(bug))
+
+
+def witness_ulps(bug: Bug) -> float:
+    """The most ULPs (of the witness's dtype) the bug moves any gradient element at its witness
+    (inf where it turns a number into NaN or an infinity).
+
+    >>> witness_ulps(next(b for b in BUGS if b.name == "max-tie-count-in-bfloat16"))
+    1.0
+    """
+    from oracle.tolerances import ulp_error
+
+    clean = witness_grads(bug)
+    with install(bug):
+        buggy = witness_grads(bug)
+    moved = [ulp_error(b, c, bug.witness.dtype) for b, c in zip(buggy, clean, strict=True)]
+    with np.errstate(invalid="ignore"):
+        return max((float(np.max(np.where(b == c, 0.0, np.nan_to_num(m, nan=np.inf))))
+                    for m, b, c in zip(moved, buggy, clean, strict=True) if m.size), default=0.0)

@@ -47,6 +47,7 @@ def _layer_norm_vjp(g: Tensor, self: Tensor, weight: Tensor, *, normalized_ndim:
                     eps: float) -> tuple[Tensor, Tensor, Tensor]:
     # Narrow dtypes work in float64 (the engine rounds each gradient once): the sums of
     # d_self's three terms cancel, and their rounding in float16 left it 217 ULP off.
+    long = self._data.dtype == np.float64
     g, self, weight = _wide(g), _wide(self), _wide(weight)
     dims = _normalized_dims(self.ndim, normalized_ndim)
     lead = tuple(range(self.ndim - normalized_ndim))
@@ -56,9 +57,27 @@ def _layer_norm_vjp(g: Tensor, self: Tensor, weight: Tensor, *, normalized_ndim:
     d_normed = g * weight
     d_self = rstd * (d_normed - d_normed.mean(dim=dims, keepdim=True)
                      - normed * (d_normed * normed).mean(dim=dims, keepdim=True))
+    if long:
+        # In float64 the rounding of those terms left d_self 212 ULP off ([2, 2, 2] normalized
+        # over 4): the long double's value less this one is rounding, a constant to the second
+        # order (as gelu's correction). Narrow dtypes need no more than float64.
+        lost = _layer_norm_self_long(g._data, self._data, weight._data, dims, eps) - d_self._data
+        d_self = d_self + Tensor._make(lost.astype(np.float64), False, None)
     d_weight = (g * normed).sum(dim=lead) if lead else g * normed
     d_bias = g.sum(dim=lead) if lead else g
     return d_self, d_weight, d_bias
+
+
+def _layer_norm_self_long(g: np.ndarray, x: np.ndarray, weight: np.ndarray,
+                          dims: tuple[int, ...], eps: float) -> np.ndarray:
+    """d_self in the platform's long double (64 bits of mantissa on x86-64)."""
+    g, x, weight = (a.astype(np.longdouble) for a in (g, x, weight))
+    centred = x - x.mean(axis=dims, keepdims=True)
+    rstd = 1 / np.sqrt((centred * centred).mean(axis=dims, keepdims=True) + eps)
+    normed = centred * rstd
+    d_normed = g * weight
+    return rstd * (d_normed - d_normed.mean(axis=dims, keepdims=True)
+                   - normed * (d_normed * normed).mean(axis=dims, keepdims=True))
 
 
 LAYER_NORM = defop(
