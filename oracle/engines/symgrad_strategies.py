@@ -558,7 +558,6 @@ def program_ops(d: dtype) -> list[str]:
         and not any(s.make for s in samples_of(name))
         and all(domain_of(name, a) == REAL for a in op.args)
         and set(op.args) <= set(op.differentiable)
-        and not op.extra.get("unbounded", False)
         and "dtype" not in op.attrs
     )
 

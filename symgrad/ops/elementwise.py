@@ -457,9 +457,8 @@ def _exp_minus_square(self: Tensor, scale: float = 1.0) -> Tensor:
 # erf from the C library's float64 erf (NumPy has none), rounded once to the input's dtype. The
 # VJPs of erf and erfc work in float64 too (float16's second order was 4.3 ULP off).
 ERF, erf = _unary("erf", "ErfBackward0", _f64(math.erf),
-                  lambda g, self: _in_f64(g) * _with_limits(
-                      _in_f64(self), lambda x: TWO_OVER_SQRT_PI * _exp_minus_square(x),
-                      (0.0, 0.0)),
+                  lambda g, self: _in_f64(g) * TWO_OVER_SQRT_PI * _with_limits(
+                      _in_f64(self), _exp_minus_square, (0.0, 0.0)),
                   """The error function.
 
     >>> import symgrad
@@ -467,9 +466,8 @@ ERF, erf = _unary("erf", "ErfBackward0", _f64(math.erf),
     tensor([0.])
     """)
 ERFC, erfc = _unary("erfc", "ErfcBackward0", _f64(math.erfc),
-                    lambda g, self: _in_f64(g) * _with_limits(
-                        _in_f64(self), lambda x: -TWO_OVER_SQRT_PI * _exp_minus_square(x),
-                        (0.0, 0.0)),
+                    lambda g, self: _in_f64(g) * -TWO_OVER_SQRT_PI * _with_limits(
+                        _in_f64(self), _exp_minus_square, (0.0, 0.0)),
                     """``1 - erf(input)``, accurate where erf is near 1.
 
     >>> import symgrad

@@ -62,7 +62,8 @@ def _layer_norm_vjp(g: Tensor, self: Tensor, weight: Tensor, *, normalized_ndim:
         # over 4): the long double's value less this one is rounding, a constant to the second
         # order (as gelu's correction). Narrow dtypes need no more than float64.
         lost = _layer_norm_self_long(g._data, self._data, weight._data, dims, eps) - d_self._data
-        d_self = d_self + Tensor._make(lost.astype(np.float64), False, None)
+        lost = np.where(np.isfinite(lost), lost, 0.0).astype(np.float64)
+        d_self = d_self + Tensor._make(lost, False, None)
     d_weight = (g * normed).sum(dim=lead) if lead else g * normed
     d_bias = g.sum(dim=lead) if lead else g
     return d_self, d_weight, d_bias

@@ -128,6 +128,11 @@ DtypeRule = Literal["promote", "promote_float", "same", "bool"]
 class Kink:
     """A point where the op is not differentiable, and what the engine returns there.
 
+    A convention, so the engine's to declare (as PyTorch writes "the gradient at the boundary
+    is 1" beside clamp's formula): the judge finds the same kink in the op's meaning under the
+    label ``where`` (``oracle.semantics``) and holds the engine's gradient there to
+    ``convention``; ``at`` is where the convention applies, in the engine's own values.
+
     Attributes:
         arg: The input whose partial has the kink.
         where: The kink as people read it (``"self == 0"``).
