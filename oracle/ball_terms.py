@@ -75,9 +75,7 @@ def _fan_in(graph: Graph) -> int:
     return most
 
 
-def _radii(balls: np.ndarray | None) -> np.ndarray | None:
-    if balls is None:
-        return None
+def _radii(balls: np.ndarray) -> np.ndarray:
     return np.array([float(b.rad()) / HAIR for b in balls.reshape(-1)],
                     dtype=np.float64).reshape(balls.shape)
 
@@ -137,7 +135,6 @@ def ball_terms(graph: Graph, grad_outputs: Sequence[Any] | None = None,
     if not all(m is None or np.all(np.isfinite(m)) for m in magnitudes):
         raise TermsUnavailable("the balls came out unbounded")
     return Terms(magnitudes, [None] * len(magnitudes), max(_fan_in(graph), 1))
-
 
 
 def sized_terms(graph: Graph, grad_outputs: Sequence[Any] | None = None,

@@ -31,6 +31,7 @@ import math
 import re
 import textwrap
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -613,6 +614,12 @@ def crosscheck(
     worst = sorted(rows, key=lambda r: (SEVERITY.index(r.status),
                                          -(r.ulp_error if r.ulp_error == r.ulp_error else 0)))
     verdict.elements = rows if len(rows) <= max_elements else worst[:max_elements]
+    if len(rows) > max_elements:
+        # Only the worst are listed: every judged element's error, counted by value, keeps the
+        # median over all of them (``reports.records.ulp_summary``) from leaning to the worst.
+        verdict.extra["ulp_errors"] = dict(Counter(
+            repr(r.ulp_error) for r in rows if r.status != "kink" and r.ulp_error is not None
+            and math.isfinite(r.ulp_error)))
     bad = worst[0] if worst else None
     verdict.message = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     if verdict.status in FAILING:

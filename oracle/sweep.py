@@ -229,16 +229,42 @@ def iter_sweep(checks: list[Check], crosscheck: Crosscheck | None = None, jobs: 
         for check in checks:
             yield run_check(check, crosscheck, engine)
         return
+    batches = _batches(checks, jobs)
     # A fresh interpreter per worker: no fork of a parent holding threads (rich's progress).
     context = multiprocessing.get_context("spawn")
-    pool = context.Pool(min(jobs, len(checks)), initializer=_ignore_sigint)
+    pool = context.Pool(min(jobs, len(batches)), initializer=_ignore_sigint)
     try:
-        yield from pool.imap(functools.partial(run_check, crosscheck=crosscheck, engine=engine),
-                             checks, chunksize=max(1, min(8, len(checks) // (8 * jobs))))
+        for verdicts in pool.imap(functools.partial(_run_checks, crosscheck=crosscheck,
+                                                    engine=engine), batches):
+            yield from verdicts
         pool.close()
     finally:
         pool.terminate()
         pool.join()
+
+
+def _batches(checks: list[Check], jobs: int) -> list[list[Check]]:
+    """``checks`` cut where the op changes, and into pieces of at most a quarter of a process's
+    share: the oracle compiles an op's derivatives once per process, so the checks of one op
+    go to one process where they can, while one op alone still spreads over every process.
+
+    >>> checks = plan(["neg", "exp"])
+    >>> len(checks), [(b[0].op, len(b)) for b in _batches(checks, 2)][:4]
+    (48, [('neg', 6), ('neg', 6), ('neg', 4), ('exp', 6)])
+    """
+    size = max(1, len(checks) // (4 * jobs))
+    batches: list[list[Check]] = []
+    for check in checks:
+        if batches and batches[-1][0].op == check.op and len(batches[-1]) < size:
+            batches[-1].append(check)
+        else:
+            batches.append([check])
+    return batches
+
+
+def _run_checks(checks: list[Check], crosscheck: Crosscheck | None, engine: str
+                ) -> list[Verdict]:
+    return [run_check(check, crosscheck, engine) for check in checks]
 
 
 def shard(checks: list[Check], index: int, count: int) -> list[Check]:

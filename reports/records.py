@@ -26,7 +26,7 @@ from typing import Any
 __all__ = ["SCHEMA", "SEVERITY", "FAILING", "UNJUDGED", "PASSING", "WHO_IS_WRONG",
            "EXIT_CODES", "RecordError", "Results", "outcome", "passed", "exit_code",
            "check_record", "read_results", "dump_results", "ulp_summary", "json_safe",
-           "write_atomic", "left_out_of"]
+           "write_atomic", "left_out_of", "counted_ulps"]
 
 SCHEMA = "symgrad-results/1"
 
@@ -409,8 +409,8 @@ def _ulps_of(element: Any) -> float | None:
 
 def ulp_summary(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The engine's error per op, dtype and order: the median and the worst ULP error over
-    every judged element of those checks (a check of more than ``MAX_ELEMENTS`` elements
-    keeps its worst, so its median leans high), and the check holding the worst.
+    every judged element of those checks (a check that lists only its worst elements counts
+    all of them by value: ``counted_ulps``), and the check holding the worst.
 
     Args:
         records: Verdict records (as in ``results.json``).
@@ -425,19 +425,48 @@ def ulp_summary(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 'worst_ulp': 3.0, 'worst_check': 'a'}]
     """
     cells: dict[tuple[str, str, int], list[tuple[float, str]]] = {}
+    every: dict[tuple[str, str, int], list[float]] = {}
     for r in records:
         key = (str(r.get("op")), str(r.get("dtype")), int(r.get("order") or 1))
-        for e in r.get("elements") or []:
-            u = _ulps_of(e)
-            if u is not None:
-                cells.setdefault(key, []).append((u, str(r.get("id"))))
+        listed = [u for u in (_ulps_of(e) for e in r.get("elements") or []) if u is not None]
+        cells.setdefault(key, []).extend((u, str(r.get("id"))) for u in listed)
+        every.setdefault(key, []).extend(counted_ulps(r) or listed)
     rows = []
     for (op, dtype, order), found in sorted(cells.items()):
+        if not found:
+            continue
         worst = max(found)
-        rows.append({"op": op, "dtype": dtype, "order": order, "elements": len(found),
-                     "median_ulp": float(statistics.median(u for u, _ in found)),
+        judged = every[(op, dtype, order)]
+        rows.append({"op": op, "dtype": dtype, "order": order, "elements": len(judged),
+                     "median_ulp": float(statistics.median(judged)),
                      "worst_ulp": worst[0], "worst_check": worst[1]})
     return rows
+
+
+def counted_ulps(record: dict[str, Any]) -> list[float]:
+    """Every judged element's ULP error of a check that lists only its worst elements, from
+    the counts it keeps (``extra["ulp_errors"]``: error -> count; kinks and non-finite errors
+    left out); empty for a check that lists them all.
+
+    Args:
+        record: A verdict record.
+
+    >>> counted_ulps({"extra": {"ulp_errors": {"0.0": 2, "3.0": 1}}})
+    [0.0, 0.0, 3.0]
+    """
+    counts = (record.get("extra") or {}).get("ulp_errors") if isinstance(
+        record.get("extra"), dict) else None
+    if not isinstance(counts, dict):
+        return []
+    found: list[float] = []
+    for text, n in counts.items():
+        try:
+            u = float(text)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(u) and isinstance(n, int) and 0 < n <= 10**7:
+            found.extend([u] * n)
+    return sorted(found)
 
 
 def dump_results(run: dict[str, Any], records: list[dict[str, Any]]) -> str:

@@ -133,3 +133,25 @@ def test_an_integer_input_is_not_widened():
     rec = engine_for([x]).record(lambda t: (t * k).sum(), [x])
     np.testing.assert_allclose(ball_terms(rec.graph).magnitudes[0], [3.0, 7.0, 1.0],
                                rtol=1e-6)
+
+
+def test_a_check_listing_its_worst_elements_keeps_every_error_counted():
+    import mpmath
+
+    from reports.records import ulp_summary
+
+    x, g = _tie_of_600()
+    verdict = crosscheck(lambda t: t.log_softmax(1), [x], grad_outputs=[g])
+    assert len(verdict.elements) == 64
+    assert sum(verdict.extra["ulp_errors"].values()) == 600
+    # All 600 errors, from the engine's gradient and the exact g_j - sum(g) / 300 (ties).
+    ours = symgrad.tensor(x.detach().numpy(), dtype=symgrad.float64, requires_grad=True)
+    ours.log_softmax(1).backward(g)
+    with mpmath.workdps(40):
+        exact = [float(mpmath.mpf(float(v)) - mpmath.fsum(map(float, row)) / 300)
+                 for row in g.numpy() for v in row]
+    errors = [abs(a - e) / float(np.spacing(abs(e)))
+              for a, e in zip(ours.grad.numpy().ravel().tolist(), exact, strict=True)]
+    (row,) = ulp_summary([verdict.to_json()])
+    assert row["elements"] == 600
+    assert row["median_ulp"] == float(np.median(errors))
