@@ -368,6 +368,29 @@ def test_version_counts_every_write() -> None:
     assert c._version == 4 and c.tolist() == [2.0, 3.0, 3.0]
 
 
+@needs_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("method", ["add_", "sub_", "__iadd__", "__isub__"])
+def test_an_update_under_no_grad_is_a_write_into_the_tensor(method, dtype) -> None:
+    # Nothing records: the sum is written straight into the tensor's memory (inplace._into).
+    # What a user can see is PyTorch's: values, versions, a view that shares the memory, and
+    # the error of a node that saved the tensor before the write.
+    seen = {}
+    for lib in (symgrad, torch):
+        p = lib.tensor([[0.5, -1.25, 3.0], [2.0, 0.1, -0.3]], dtype=getattr(lib, dtype),
+                       requires_grad=True)
+        loss = (p * p).sum()
+        row = p[1]
+        step = lib.tensor([[1 / 3, 0.7, -2.5], [1e-3, 1e8, 0.25]], dtype=getattr(lib, dtype))
+        with lib.no_grad():
+            out = getattr(p, method)(step)
+        with pytest.raises(RuntimeError) as info:
+            loss.backward()
+        seen[lib.__name__] = (out is p, p.tolist(), row.tolist(), p._version, row._version,
+                              str(info.value).split(":")[0])
+    assert seen["symgrad"] == seen["torch"]
+
+
 # -- writes through views ---------------------------------------------------------------------
 C = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
 

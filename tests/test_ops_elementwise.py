@@ -660,3 +660,27 @@ def test_clamp_tensor_bounds_tied_or_crossed_follow_pytorch(self, min, max, want
     a = [np.array(v) for v in (self, min, max)]
     if min == max:
         assert {k.arg for k in op.kinks if k.at(*a).any()} >= {"min", "max"}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_where_past_the_branch_free_size_is_np_where_bit_for_bit(dtype) -> None:
+    # Past _LARGE elements ``where`` selects by bits (elementwise._where): every value kept as
+    # np.where keeps it (NaN payloads, signed zeros, infinities), in np.where's shape, for
+    # array and zero-dim branches (+0.0 takes a path of its own: a ReLU's VJP).
+    from symgrad.ops.elementwise import _LARGE, _where
+
+    np_dtype = symgrad.tensor([], dtype=getattr(symgrad, dtype))._data.dtype
+    bits = np.dtype(f"uint{8 * np_dtype.itemsize}")
+    rng = np.random.default_rng(5)
+    n = 2 * _LARGE
+    specials = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.5, -2.0]).astype(np_dtype)
+    a, b = (rng.choice(specials, size=(2, n)) for _ in range(2))
+    b[0, :7] = specials[:7]
+    a[1, :3] = (np.array(np.nan, np_dtype).view(bits) | bits.type(5)).view(np_dtype)  # payload
+    condition = rng.random((2, n)) < 0.5
+    zero, negative_zero = np.zeros((), np_dtype), -np.zeros((), np_dtype)
+    for self, other in ((a, b), (zero, b), (a, zero), (negative_zero, b), (a[0], b),
+                        (zero, b[0])):
+        got, expected = _where(condition, self, other), np.where(condition, self, other)
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        assert np.array_equal(got.view(bits), expected.view(bits))

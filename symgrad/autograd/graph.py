@@ -510,6 +510,10 @@ def run_backward(
     # creation number first: a node runs when every node it feeds has run (see ``Node._seq``;
     # the numbers are distinct, so the heap compares numbers only).
     buffers: dict[Node, Tensor] = {}
+    # The pending gradients that are the engine's own (a sum of two, ``_sum``), which nothing
+    # else can hold: later gradients are summed into them in place, and a leaf's becomes its
+    # ``.grad``, with no reference count to check.
+    owned: set[Node] = set()
     ready: list[tuple[int, Node]] = []
     push = heapq.heappush
     pop = heapq.heappop
@@ -547,7 +551,9 @@ def run_backward(
                 # (``_unshared``).
                 grads = grad = None
                 if accumulate and (capture is None or node in wanted):
-                    _accumulate(node.variable, g, create_graph)
+                    # A gradient a hook or ``autograd.grad`` has seen is not the engine's own.
+                    own = hooks is None and not wanted and node in owned
+                    _accumulate(node.variable, g, create_graph, own)
                 if hooks is not None and hooks.post:
                     _post_hooks(node, (), g)
                 continue
@@ -566,8 +572,13 @@ def run_backward(
                     if prev is None:
                         buffers[x] = grad
                         push(ready, (-x._seq, x))
+                    elif create_graph:
+                        buffers[x] = prev + grad
+                    elif x in owned:
+                        buffers[x] = _add_into(prev, grad)
                     else:
-                        buffers[x] = _add(prev, grad, create_graph)
+                        buffers[x] = _sum(prev, grad)
+                        owned.add(x)
     finally:
         state.enabled = before
     return captured
@@ -680,10 +691,12 @@ class _Hooks:
         self.post = _HookList()
 
 
-def _add(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
-    """Sum two gradients for one input; without a graph to record, straight in NumPy, and into
-    ``a`` itself when nothing but the engine holds it."""
-    if create_graph or a._data.dtype is not b._data.dtype or a._data.shape != b._data.shape:
+def _sum(a: Tensor, b: Tensor) -> Tensor:
+    """Two gradients of one input summed, without a graph to record: straight in NumPy when
+    they agree in shape and dtype (they do unless a custom Function's do not), into ``a``
+    itself when nothing but the engine holds it (on large arrays a new one costs more than the
+    sum), else into a new tensor."""
+    if a._data.dtype is not b._data.dtype or a._data.shape != b._data.shape:
         return a + b
     if _unshared(a, 4):  # the pending gradients' dict, run_backward's ``prev``, ``a`` here
         a._data += b._data
@@ -691,13 +704,21 @@ def _add(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
     return type(a)._make(a._data + b._data, False, None)
 
 
-def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
+def _add_into(a: Tensor, b: Tensor) -> Tensor:
+    """``_sum``, into ``a`` itself: the engine's own pending gradient, which nothing else holds."""
+    if a._data.dtype is not b._data.dtype or a._data.shape != b._data.shape:
+        return a + b
+    a._data += b._data
+    return a
+
+
+def _accumulate(t: Tensor, g: Tensor, create_graph: bool, own: bool = False) -> None:
     # ``_grad``, not the ``grad`` property: ``g`` has ``t``'s shape (Node.apply reduced it), and
-    # the property's checks cost more than the sum.
+    # the property's checks cost more than the sum. ``own``: the engine made ``g`` (``_sum``).
     old = t._grad
     if old is None:
         # Held by the backward loop's ``g``, ``g`` here and in ``_unshared``.
-        if create_graph or _unshared(g, 3):
+        if create_graph or own or _unshared(g, 3):
             t._grad = g
         else:
             t._grad = _made["Tensor"]._make(g._data.copy(), False, None)

@@ -515,10 +515,20 @@ def _where(condition: np.ndarray, self: np.ndarray, other: np.ndarray) -> np.nda
     if (bits is None or other.dtype != self.dtype or condition.dtype != np.bool_
             or condition.size < _LARGE):
         return np.where(condition, self, other)
-    mask = np.negative(condition.astype(bits))  # 0 - 1 wraps to all ones
+    mask = condition.astype(bits)
+    if _positive_zero(self, bits):
+        # where(condition, 0.0, other), a ReLU's VJP: the zeros' bits need no pass of their own.
+        np.subtract(mask, 1, out=mask)  # 1 - 1 = 0 where it holds, 0 - 1 wraps to all ones
+        return np.bitwise_and(other.view(bits), mask).view(self.dtype)
+    np.negative(mask, out=mask)  # 0 - 1 wraps to all ones
     taken = np.bitwise_and(self.view(bits), mask)
     np.invert(mask, out=mask)
     return np.bitwise_or(taken, np.bitwise_and(other.view(bits), mask)).view(self.dtype)
+
+
+def _positive_zero(a: np.ndarray, bits: np.dtype) -> bool:
+    """Whether ``a`` is a zero-dim +0.0 (all its bits zero; it broadcasts to no new dim)."""
+    return a.ndim == 0 and not a.view(bits)
 
 
 # NOTE: ``where`` gives ``input`` and ``other`` their promoted dtype before the op runs; the op

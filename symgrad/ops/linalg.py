@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad.autograd.grad_mode import _state as _grad_state
 from symgrad.ops.registry import ALL, apply, defop, expose, not_implemented
 from symgrad.tensor import Tensor
 
@@ -32,7 +33,12 @@ def _product(fn: Any) -> Any:
 
 
 def _mT(t: Tensor) -> Tensor:
-    return t.transpose(-2, -1)
+    """``t`` with its last two dims swapped, as a product's operand in a VJP. In a backward
+    that records nothing only the product reads it: a plain NumPy view, not one tracked for
+    in-place writes (which would also list it among the views of a weight, every step)."""
+    if _grad_state.enabled:
+        return t.transpose(-2, -1)
+    return Tensor._make(np.swapaxes(t._data, -2, -1), False, None)
 
 
 def _matmul_vjp(g: Tensor, self: Tensor, other: Tensor, *, needs: tuple[bool, bool]
