@@ -275,7 +275,7 @@ class Node:
                     if type(grad) is not _NDARRAY:  # NumPy gives scalars for 0-d arrays
                         grad = np.asarray(grad)
                     if grad.shape != shape:
-                        grad = _reduce_to(_wrap(grad), shape, self, len(out))._data
+                        grad = _reduce_array(grad, shape, self, len(out))
                     if grad.dtype is not in_dtype:
                         grad = _wrap(grad).to(_dtypes._FROM_NP[in_dtype])._data
             out.append(grad)
@@ -321,8 +321,11 @@ class Node:
             for kw, i in shape_args:
                 kwargs[kw] = meta[i][0]
             if takes_needs:
-                # Leaves and computed inputs are nodes; constants are tensors.
-                kwargs["needs"] = tuple([isinstance(x, Node) for x in self.inputs])
+                # Leaves and computed inputs are nodes; constants are tensors. Two inputs
+                # spelt out: a comprehension is a function call in Python 3.11.
+                inputs = self.inputs
+                kwargs["needs"] = (isinstance(inputs[0], Node), isinstance(inputs[1], Node)) if (
+                    len(inputs) == 2) else tuple([isinstance(x, Node) for x in inputs])
         return kwargs
 
     def apply(self, g: Tensor) -> tuple[Tensor | None, ...]:
@@ -531,26 +534,43 @@ def _modified_message(t: Tensor, version: int, node: Node, output: bool = False)
 
 def _reduce_to(grad: Tensor, shape: tuple[int, ...], node: Node, index: int) -> Tensor:
     """Sum a broadcast gradient back to the input's shape (PyTorch's ``sum_to_size``)."""
-    lead = grad.ndim - len(shape)
-    dims = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1
-    )
-    if lead < 0 or any(
-        s != 1 and grad.shape[lead + i] != s for i, s in enumerate(shape)
-    ):
+    if not grad_mode._state.enabled:
+        return type(grad)._make(_reduce_array(grad._data, shape, node, index), False, None)
+    lead, dims = _summed_dims(grad._data.shape, shape, node, index)
+    if dims:
+        grad = grad.sum(dim=dims, keepdim=True)
+    return grad.reshape(shape) if lead else grad
+
+
+def _reduce_array(grad: np.ndarray, shape: tuple[int, ...], node: Node, index: int
+                  ) -> np.ndarray:
+    """``_reduce_to`` on an array, with nothing to record: the sum op's own forward (same
+    accumulation dtype), straight on NumPy."""
+    lead, dims = _summed_dims(grad.shape, shape, node, index)
+    if dims:
+        grad = _made["REGISTRY"]["sum"].forward(grad, dim=dims, keepdim=True)
+    return grad.reshape(shape) if lead else grad
+
+
+def _summed_dims(got: tuple[int, ...], shape: tuple[int, ...], node: Node, index: int
+                 ) -> tuple[int, tuple[int, ...]]:
+    """How a gradient of shape ``got`` is summed to ``shape``: the number of leading dims it
+    has in excess, and the dims summed (those, and the dims ``shape`` has as 1); PyTorch's
+    error where ``got`` does not broadcast from ``shape``."""
+    lead = len(got) - len(shape)
+    dims = list(range(lead)) if lead > 0 else []
+    fits = lead >= 0
+    for i, s in enumerate(shape if fits else ()):
+        n = got[lead + i]
+        if s == 1 and n != 1:
+            dims.append(lead + i)
+        elif s != 1 and n != s:
+            fits = False
+    if not fits:
         raise RuntimeError(
             f"Function {node.name()} returned an invalid gradient at index {index} - got "
-            f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
-        )
-    if grad_mode._state.enabled:
-        if dims:
-            grad = grad.sum(dim=dims, keepdim=True)
-        return grad.reshape(shape) if lead else grad
-    # Nothing to record: the sum op's own forward (same accumulation dtype), straight on NumPy.
-    data = grad._data
-    if dims:
-        data = _made["REGISTRY"]["sum"].forward(data, dim=dims, keepdim=True)
-    return type(grad)._make(data.reshape(shape) if lead else data, False, None)
+            f"{list(got)} but expected shape compatible with {list(shape)}")
+    return lead, tuple(dims)
 
 
 def _topological(roots: Sequence[Node]) -> list[Node]:
