@@ -179,11 +179,24 @@ def softmax_of_empty(lib: Any) -> Any:
     return y, lib.softmax(lib.ones(0), 0), lib.log_softmax(lib.ones(2, 0), 0), x.grad
 
 
+def losses_with_a_masked_class(lib: Any) -> Any:
+    # A -inf logit (a masked class) of a class not targeted: the loss is finite in PyTorch.
+    logits = lib.tensor([[0.0, -float("inf")], [-float("inf"), 0.0]], requires_grad=True)
+    loss = lib.nn.functional.cross_entropy(logits, lib.tensor([0, 1]))
+    loss.backward()
+    logp = lib.tensor([[-0.5, -float("inf")], [-2.0, -0.25]])
+    per_sample = [lib.nn.functional.nll_loss(logp, lib.tensor([0, 1]), reduction=r)
+                  for r in ("none", "sum", "mean")]
+    one = lib.nn.functional.nll_loss(logp[0], lib.tensor(0), reduction="none")
+    return loss, logits.grad, per_sample, one
+
+
 SCENARIOS = [flip_copies, cat_of_one_copies, stack_of_one_copies, flip_zero_dim,
              view_of_leaf_written_after_requires_grad,
              reshaped_view_of_leaf_written_after_requires_grad,
              backward_seed_cast_to_leaf_dtype, reductions_in_the_asked_dtype,
-             std_past_float32_squares, matmul_of_a_transposed_batch, softmax_of_empty]
+             std_past_float32_squares, matmul_of_a_transposed_batch, softmax_of_empty,
+             losses_with_a_masked_class]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.__name__)
