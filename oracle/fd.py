@@ -117,10 +117,23 @@ def _flat(outs: list[np.ndarray]) -> np.ndarray:
         else np.zeros(0)
 
 
+# The differences' own arithmetic meets inf and NaN where the function's values do (such an
+# estimate is then not finite, and the judge says so): NumPy's warnings for it are noise in the
+# user's terminal. The function itself is evaluated outside these, with the user's settings.
+_QUIET = np.errstate(all="ignore")
+
+
+@_QUIET
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.dot(a, b))
+
+
+@_QUIET
 def _shift(x: list[np.ndarray], u: list[np.ndarray], t: float) -> list[np.ndarray]:
     return [xi + t * ui for xi, ui in zip(x, u, strict=True)]
 
 
+@_QUIET
 def _richardson(d: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Richardson table over steps halving down ``d`` (axis 0), for an error series in powers
     ``order, 2*order, ...`` of h. Returns every extrapolated estimate with its error estimate
@@ -242,6 +255,7 @@ def _differences(f: NumpyFn, x: list[np.ndarray], u: list[np.ndarray], f0_raw: n
     return _Differences(d, used, steps, order, scale, method)
 
 
+@_QUIET
 def _extrapolated(tables: list[_Differences], eps: float) -> FDEstimate:
     """Tables of one order extrapolated side by side (a last axis, one entry per table, so
     NumPy does every table's arithmetic at once): each element's estimate of least error."""
@@ -281,10 +295,13 @@ def _table(phi: Callable[[float], np.ndarray], f0: np.ndarray, h0: float, method
         if method == "central":
             up = [phi(t) for t in steps]
             down = [phi(-t) for t in steps]
-            d = np.array([(a - b) / (2 * t) for a, b, t in zip(up, down, steps, strict=True)])
+            with np.errstate(all="ignore"):  # as _QUIET (an instance is entered once)
+                d = np.array([(a - b) / (2 * t) for a, b, t in zip(up, down, steps,
+                                                                    strict=True)])
             return d, np.array(up + down), steps
         up = [phi(sgn * t) for t in steps]
-        d = np.array([(a - f0) / (sgn * t) for a, t in zip(up, steps, strict=True)])
+        with np.errstate(all="ignore"):
+            d = np.array([(a - f0) / (sgn * t) for a, t in zip(up, steps, strict=True)])
         return d, np.array(up), steps
 
     h = h0
@@ -474,9 +491,9 @@ def hvp(
     vv = [np.asarray(a, dtype=np.float64) for a in v]
 
     def loss(xs: list[np.ndarray]) -> float:
-        return float(np.dot(w, _flat(f(xs))))
+        return _dot(w, _flat(f(xs)))
 
-    scale = abs(float(np.dot(np.abs(w), np.abs(_flat(f(x))))))
+    scale = abs(_dot(np.abs(w), np.abs(_flat(f(x)))))
     vmax = max((float(np.max(np.abs(a), initial=0.0)) for a in vv), default=0.0) or 1.0
     xmag = max((float(np.max(np.abs(a), initial=1.0)) for a in x), default=1.0)
     results = []

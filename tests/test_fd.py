@@ -3,6 +3,9 @@ one-sided at domain edges, and ULPs that match each dtype's real spacing."""
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 import ml_dtypes
 import numpy as np
 import pytest
@@ -192,3 +195,30 @@ def test_columns_extrapolated_together_are_each_column_alone(weighted):
             assert np.array_equal(np.signbit(a), np.signbit(b)), (j, field)
         assert got.method[..., j].reshape(alone.method.shape).tolist() == alone.method.tolist()
     assert {str(m) for m in np.ravel(got.method)} >= {"forward", "central"}
+
+
+def _runtime_warnings(call: Any) -> list[str]:
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        call()
+    return [str(w.message) for w in seen if issubclass(w.category, RuntimeWarning)]
+
+
+def test_the_differences_own_arithmetic_gives_no_numpy_warning() -> None:
+    # Outputs infinite on one side of 0 (as at a sweep's IEEE points): the differences meet
+    # inf - inf and inf * 0, and their estimates are not finite; nothing reaches the terminal.
+    def f(xs: list[np.ndarray]) -> list[np.ndarray]:
+        with np.errstate(all="ignore"):
+            return [np.where(xs[0] > 0, np.inf, xs[0] * 2.0)]
+
+    x, ones = [np.array([1.0, 0.0, -1.0])], [np.ones(3)]
+    for name, call in {"vjp": lambda: fd.vjp(f, x, ones), "jacobian": lambda: fd.jacobian(f, x),
+                       "hvp": lambda: fd.hvp(f, x, ones, ones),
+                       "directional": lambda: fd.directional(f, x, ones, h0=1e-3)}.items():
+        assert _runtime_warnings(call) == [], name
+
+
+def test_the_functions_own_warnings_still_show() -> None:
+    found = _runtime_warnings(lambda: fd.vjp(lambda xs: [np.log(xs[0])], [np.array([-1.0])],
+                                             [np.ones(1)]))
+    assert found and all("log" in m for m in found), found
