@@ -61,3 +61,33 @@ def test_log_softmax_float32_is_float64_rounded(x: np.ndarray, data: st.DataObje
     narrow = symgrad.log_softmax(symgrad.tensor(x), dim)
     wide = symgrad.log_softmax(symgrad.tensor(x.astype(np.float64)), dim)
     np.testing.assert_array_equal(narrow.numpy(), wide.to(symgrad.float32).numpy())
+
+
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 6),
+       st.sampled_from([np.float32, np.float64]), st.booleans(), st.data())
+def test_mm_and_addmm_vjps(n: int, m: int, p: int, dtype: type, addmm: bool,
+                           data: st.DataObject) -> None:
+    values = st.floats(-1e3, 1e3, width=32)
+    a, b = (data.draw(hnp.arrays(dtype, shape, elements=values)) for shape in ((n, m), (m, p)))
+    g = data.draw(hnp.arrays(dtype, (n, p), elements=values))
+    for i, x in enumerate((a, b)):
+        other = symgrad.tensor((b, a)[i])
+
+        def product(t: symgrad.Tensor, i: int = i, other: symgrad.Tensor = other
+                    ) -> symgrad.Tensor:
+            mats = (t, other) if i == 0 else (other, t)
+            if addmm:
+                return symgrad.addmm(symgrad.zeros(p, dtype=t.dtype), *mats)
+            return symgrad.mm(*mats)
+
+        fast, recorded = first_order_both_ways(product, x, g)
+        np.testing.assert_array_equal(fast, recorded)
+
+
+@given(matrices(EXTREME), st.data())
+@example(np.array([0.0, -0.0, np.nan, -1.0, 2.0], np.float32), None)
+def test_relu_vjp(x: np.ndarray, data: st.DataObject | None) -> None:
+    g = data.draw(hnp.arrays(np.float32, x.shape, elements=EXTREME)) if data else np.array(
+        [np.inf, np.nan, 1.0, 2.0, 3.0], np.float32)
+    fast, recorded = first_order_both_ways(symgrad.relu, x, g)
+    np.testing.assert_array_equal(fast, recorded)
