@@ -233,17 +233,6 @@ def _first_max_np(a: np.ndarray, dim: int) -> np.ndarray:
     return np.arange(a.shape[dim]).reshape((-1,) + (1,) * (a.ndim - dim - 1)) == at
 
 
-def _only_max_np(a: np.ndarray, dim: int) -> np.ndarray:
-    """``_first_max_np(a, dim)`` (``a`` not empty, of at least one dim), found in fewer calls
-    where each slice's largest element is its only one: the common case."""
-    m = np.maximum.reduce(a, axis=dim, keepdims=True)
-    largest = a == m
-    # Without NaN, each slice has a largest element: as many as slices, one each.
-    if np.count_nonzero(largest) == m.size and not np.isnan(m).any():
-        return largest
-    return _first_max_np(a, dim)
-
-
 def _log_softmax_np(self: np.ndarray, dim: int) -> np.ndarray:
     if self.size == 0:  # nothing to normalise (and no max to shift by)
         return self.copy()
@@ -358,13 +347,18 @@ def _log_softmax_vjp_f32(g: np.ndarray, out: np.ndarray, dim: int) -> np.ndarray
     """``_log_softmax_vjp`` of a float32 ``out`` in a backward that records nothing (a first
     derivative), in NumPy: the same float64 values, rounded once, bit for bit. Its dozen op
     calls on a batch's 64 x 10 log-probabilities cost several times their arithmetic."""
+    # Each slice's largest out: its value (out there, for expm1 on one value per slice) and
+    # where it is, by a comparison where it is the only one and no NaN hides it.
+    m = np.maximum.reduce(out, axis=dim, keepdims=True)
+    largest = out == m
+    if np.count_nonzero(largest) != m.size or np.isnan(m).any():
+        largest = _first_max_np(out, dim)
     g = g.astype(np.float64)
-    lp = out.astype(np.float64)
-    largest = _only_max_np(out, dim)
     total = np.add.reduce(g, axis=dim, keepdims=True)
     others = np.add.reduce(np.where(largest, 0.0, g), axis=dim, keepdims=True)
-    at_largest = -others - np.expm1(lp) * total
-    return np.where(largest, at_largest, g - np.exp(lp) * total).astype(np.float32)
+    at_largest = -others - np.expm1(m.astype(np.float64)) * total
+    rest = g - np.exp(out.astype(np.float64)) * total
+    return np.where(largest, at_largest, rest).astype(np.float32)
 
 
 # NOTE: exp(out) turns the rounding of a float16/bfloat16 out (|out| 2^-11 or 2^-8 absolute) into
