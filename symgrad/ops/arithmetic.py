@@ -91,29 +91,44 @@ def _on_integers(x: np.ndarray) -> np.ndarray:
 
 
 # -- sums and differences -------------------------------------------------------------------------
+# The VJPs of add, sub, neg and mul use operators only: each is its op's array VJP too (on
+# NumPy arrays of one dtype, the operators are the ops' own forwards).
+def _add_vjp(g: Any, *, alpha: Any) -> tuple[Any, Any]:
+    return g, g * alpha if alpha != 1 else g
+
+
+def _sub_vjp(g: Any, *, alpha: Any, needs: tuple[bool, ...]) -> tuple[Any, Any]:
+    return g, None if not needs[1] else -g * alpha if alpha != 1 else -g
+
+
+def _neg_vjp(g: Any) -> Any:
+    return -g
+
+
+def _mul_vjp(g: Any, self: Any, other: Any, *, needs: tuple[bool, ...]) -> tuple[Any, Any]:
+    return g * other if needs[0] else None, g * self if needs[1] else None
+
+
 # NOTE: alpha * other keeps other's dtype (2 * a bool tensor is still bool, as in PyTorch).
 ADD = defop("add", "AddBackward0", lambda self, other, *, alpha: self + (alpha * other).astype(
             other.dtype, copy=False) if alpha != 1 else self + other,
-            vjp=lambda g, *, alpha: (g, g * alpha if alpha != 1 else g), dtypes=ARITH)
+            vjp=_add_vjp, array_vjp=_add_vjp, dtypes=ARITH)
 _BOOL_SUBTRACTION = refuse(_BOOL, "Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
 SUB = defop("sub", "SubBackward0", lambda self, other, *, alpha: self - alpha * other
             if alpha != 1 else self - other,
-            vjp=lambda g, *, alpha, needs: (
-                g, None if not needs[1] else -g * alpha if alpha != 1 else -g), dtypes=ARITH,
-            refuses=_BOOL_SUBTRACTION)
+            vjp=_sub_vjp, array_vjp=_sub_vjp, dtypes=ARITH, refuses=_BOOL_SUBTRACTION)
 RSUB = defop("rsub", "RsubBackward0", lambda self, other: other - self,
              vjp=lambda g: (-g, g), dtypes=ARITH, refuses=_BOOL_SUBTRACTION)
-NEG = defop("neg", "NegBackward0", lambda self: -self, vjp=lambda g: -g, dtypes=ARITH,
+NEG = defop("neg", "NegBackward0", lambda self: -self, vjp=_neg_vjp, array_vjp=_neg_vjp,
+            dtypes=ARITH,
             refuses=refuse(_BOOL, "Negation, the `-` operator, on a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead."))
 
 # -- products and quotients -----------------------------------------------------------------------
 MUL = defop("mul", "MulBackward0", lambda self, other: self * other,
-            vjp=lambda g, self, other, *, needs: (g * other if needs[0] else None,
-                                                  g * self if needs[1] else None), dtypes=ARITH,
-            scalar_opmath=True)
+            vjp=_mul_vjp, array_vjp=_mul_vjp, dtypes=ARITH, scalar_opmath=True)
 # NOTE: d/dother = -g * self / other**2 is formed as self / other / other: the square underflows
 # (0/0 = nan at self = 0) and overflows sooner (PyTorch divides twice too). Gradients summed
 # over a broadcast dimension are formed in float64 (see _wide) and rounded once, after the sum:

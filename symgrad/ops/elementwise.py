@@ -63,9 +63,11 @@ _INPUT_ARG = """    Args:
         input: The tensor. Integer and bool tensors compute in the default float dtype."""
 
 
-def _unary(name: str, grad_fn: str, forward: Any, vjp: Any, doc: str = "") -> Any:
+def _unary(name: str, grad_fn: str, forward: Any, vjp: Any, doc: str = "",
+           array_vjp: Any = None) -> Any:
     """Declare a transcendental function and publish ``symgrad.<name>`` / ``Tensor.<name>``."""
-    op = defop(name, grad_fn, forward, vjp=vjp, dtype_rule="promote_float", dtypes=ALL)
+    op = defop(name, grad_fn, forward, vjp=vjp, dtype_rule="promote_float", dtypes=ALL,
+               array_vjp=array_vjp)
 
     def function(input: Tensor) -> Tensor:
         return apply(op, input)
@@ -118,13 +120,18 @@ def _with_limits(self: Tensor, f: Callable[[Tensor], Tensor], limits: tuple[floa
 # the rounded forward is inf where g * f'(x), for |g| < 1, is finite in the dtype. exp's VJP
 # reads its saved result only, as PyTorch's ExpBackward0 (saving self too would refuse an
 # in-place change of the input that PyTorch allows), so it keeps g * out.
-EXP, exp = _unary("exp", "ExpBackward0", _np(np.exp), lambda g, out: g * out,
+def _exp_vjp(g: Any, out: Any) -> Any:
+    # Operators only: the same function is exp's array VJP.
+    return g * out
+
+
+EXP, exp = _unary("exp", "ExpBackward0", _np(np.exp), _exp_vjp,
                   """``e ** input``.
 
     >>> import symgrad
     >>> symgrad.exp(symgrad.tensor([0.0]))
     tensor([1.])
-    """)
+    """, array_vjp=_exp_vjp)
 # NOTE: exp2' = 2**(x/2) ln2 2**(x/2), not out * ln2: out overflows half a binade before the
 # derivative does (float64 at x = 1024, where the derivative is 1.246e308; float16 at 16).
 # Narrow dtypes are worked in float64 and rounded once (three roundings in float16 were 2 ULP).
@@ -370,7 +377,7 @@ TANH, tanh = _unary("tanh", "TanhBackward0", _np(np.tanh),
     >>> import symgrad
     >>> symgrad.tanh(symgrad.tensor([0.0]))
     tensor([0.])
-    """)
+    """, array_vjp=lambda g, self: _tanh_backward(g, self))
 # NOTE: asinh' = 1 / sqrt(x^2 + 1) and acosh' = 1 / sqrt((x - 1)(x + 1)) take x scaled by a
 # power of 2, s, near |x| (exact, and a constant): x^2 overflowed float64 past 1.3e154, where
 # the derivative (1e-200 at 1e200) was 0. With t = 1 / s and a = x t they are rsqrt(a^2 + t^2) t

@@ -80,13 +80,30 @@ def _expand(g: Tensor, shape: tuple[int, ...]) -> Tensor:
         return g.expand(shape)
     if g._data.shape == shape:
         return g
+    return Tensor._make(_expand_array(g._data, shape), False, None)
+
+
+def _expand_array(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``_expand`` on an array: the sums' array VJPs."""
+    if g.shape == shape:
+        return g
     if math.prod(shape) >= _LARGE:
         # On large shapes a read-only view of the values saves allocating them.
-        return Tensor._make(np.broadcast_to(g._data, shape), False, None)
+        return np.broadcast_to(g, shape)
     # A filled array costs a fraction of np.broadcast_to's view on small shapes.
-    data = np.empty(shape, g._data.dtype)
-    data[...] = g._data
-    return Tensor._make(data, False, None)
+    data = np.empty(shape, g.dtype)
+    data[...] = g
+    return data
+
+
+def _expand_reduced_array(g: np.ndarray, shape: tuple[int, ...],
+                          dim: tuple[int, ...] | int | None, keepdim: bool) -> np.ndarray:
+    """``expand_reduced`` on an array: sum's array VJP."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is not None and not keepdim and shape:
+        g = np.expand_dims(g, dim)
+    return _expand_array(g, shape)
 
 
 # Elements from which ``_expand`` views a gradient rather than filling an array: past a few
@@ -517,10 +534,13 @@ def _ties(find: Any, convention: Any = "mean") -> tuple[Kink, ...]:
 # -- sums and means ------------------------------------------------------------------------------
 SUM = defop("sum", "SumBackward1", _sum_forward,
             vjp=lambda g, *, dim, keepdim, self_shape: expand_reduced(g, self_shape, dim, keepdim),
+            array_vjp=lambda g, *, dim, keepdim, self_shape: _expand_reduced_array(
+                g, self_shape, dim, keepdim),
             dtype_rule="same", kind="reduction")
 SUM_ALL = defop("sum_all", "SumBackward0",
                 lambda self: _sum_forward(self, dim=None, keepdim=False),
                 vjp=lambda g, *, self_shape: _expand(g, self_shape),
+                array_vjp=lambda g, *, self_shape: _expand_array(g, self_shape),
                 dtype_rule="same", kind="reduction")
 MEAN = defop("mean", "MeanBackward1", _mean_forward,
              vjp=lambda g, *, dim, keepdim, self_shape: expand_reduced(

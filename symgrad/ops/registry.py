@@ -179,6 +179,7 @@ class OpDef:
         grad_refused: The inputs that raise when they require grad.
         scalar_opmath: Whether a float16/bfloat16 result with a one-element ``other`` is
             computed in float32 from ``other``'s own value, as PyTorch's CPU kernels do.
+        array_vjp: The VJP it was declared with and the same VJP on NumPy arrays, or None.
 
     >>> op = REGISTRY["mul"]
     >>> op.grad_fn, op.args, op.saves, op.double_backward
@@ -218,6 +219,9 @@ class OpDef:
     grad_refused: tuple[str, ...] = ()
     _fixed: tuple[int, ...] = field(default=(), init=False, repr=False)
     scalar_opmath: bool = False
+    # The VJP on NumPy arrays, for backward passes that record nothing, with the ``vjp`` it
+    # stands for (``Node.apply_arrays``): a swapped ``vjp`` leaves it unused.
+    array_vjp: tuple[Callable[..., Any], Callable[..., Any]] | None = None
 
     def __post_init__(self) -> None:
         slow = set(self.refuses)
@@ -293,6 +297,7 @@ def defop(
     grad_refused: tuple[str, ...] = (),
     saves_attrs: tuple[str, ...] = (),
     scalar_opmath: bool = False,
+    array_vjp: Callable[..., Any] | None = None,
     **extra: Any,
 ) -> OpDef:
     """Declare an op once; it becomes ``REGISTRY[name]`` and is returned for ``apply``.
@@ -333,6 +338,10 @@ def defop(
         saves_attrs: The attrs freed with the saved tensors after backward. Defaults to none.
         scalar_opmath: Whether a float16/bfloat16 result with a one-element ``other`` is
             computed in float32 from ``other``'s own value. Defaults to False.
+        array_vjp: ``vjp`` again, on NumPy arrays (same parameters; float32 or float64 arrays
+            of one dtype), bit for bit its results: a backward that records nothing runs it
+            and skips a tensor per value. Only for the ops most graphs are made of. Defaults
+            to None.
         **extra: Anything else kept on ``OpDef.extra``, but for the judge's knowledge (see
             the module docstring): ``domain``, ``samples`` or ``torch`` raise a TypeError.
 
@@ -370,6 +379,8 @@ def defop(
                 saves.append(args.index(saved))
         if saves_out and vjp_args[-1] != "out":
             raise TypeError(f"{name}: out comes last among what a VJP saves")
+        if array_vjp is not None and _params(array_vjp) != (vjp_args, vjp_attrs):
+            raise TypeError(f"{name}: an array VJP takes what its VJP takes")
     op = OpDef(
         name=name,
         grad_fn=grad_fn,
@@ -393,6 +404,7 @@ def defop(
         grad_refused=grad_refused,
         saves_attrs=saves_attrs,
         scalar_opmath=scalar_opmath,
+        array_vjp=None if array_vjp is None else (vjp, array_vjp),
     )
     REGISTRY[name] = op
     return op
@@ -597,12 +609,8 @@ def _constants(values: tuple[Any, ...], arrays: list[np.ndarray]) -> tuple[Tenso
 
 def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data: Any) -> Tensor:
     """The result of ``op`` as a tensor made by a new node, which saves what its VJP reads."""
-    for i in op._fixed:
-        if tensors[i]._rg:
-            raise RuntimeError(f"The function '{op.name}' is not differentiable with respect to "
-                               f"argument '{op.args[i]}'. This input cannot have requires_grad "
-                               "True.")
-    out = _make(data, True, None)
+    if op._fixed:
+        _refuse_grad(op, tensors)
     edges = []
     meta = []
     for t in tensors:
@@ -612,24 +620,33 @@ def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data:
         edges.append(fn)
         a = t._data
         meta.append((a.shape, a.dtype, t._version))
-    node = op.node_class(op, attrs, tuple(edges), tuple(meta))
     if op.saves:
         saved = []
         for i in op.saves:  # a loop: Python 3.11 makes and calls a function for a comprehension
             t = tensors[i]
             saved.append((t, t._version))
-        node._saved = tuple(saved)
+        saved = tuple(saved)
+    else:
+        saved = ()
     if op.saves_attrs:
         # Entries first, one per saved attr, which ``Node.apply`` skips (the VJP reads the attr
         # itself): what backward frees, so that a second backward raises as in PyTorch.
-        node._saved = (_SAVED_ATTR,) * len(op.saves_attrs) + node._saved
+        saved = (_SAVED_ATTR,) * len(op.saves_attrs) + saved
+    node = op.node_class(op, attrs, tuple(edges), tuple(meta), saved)
+    out = _make(data, True, node)
     if op.saves_out:
         node._out_data = data
         node._out_ref = weakref.ref(out)
-    out.grad_fn = node
     return out
 
 
+def _refuse_grad(op: OpDef, tensors: tuple[Tensor, ...]) -> None:
+    """PyTorch's error for an input that may not require grad (``grad_refused``) and does."""
+    for i in op._fixed:
+        if tensors[i]._rg:
+            raise RuntimeError(f"The function '{op.name}' is not differentiable with respect to "
+                               f"argument '{op.args[i]}'. This input cannot have requires_grad "
+                               "True.")
 
 
 # What a node's saved entries hold for an attr PyTorch saves as a tensor (``saves_attrs``).
