@@ -838,13 +838,11 @@ class _Hooks:
         self.post = _HookList()
 
 
-def _sum(a: Any, b: Any) -> Any:
-    """Two gradients of one input summed, without a graph to record: straight in NumPy when
-    they agree in shape and dtype (they do unless a custom Function's do not), into ``a``
-    itself when nothing but the engine holds it (on large arrays a new one costs more than the
-    sum), else into a new array. Arrays, or tensors where a hook made them."""
-    if type(a) is not np.ndarray or type(b) is not np.ndarray:
-        return _tensor_sum(a, b)
+def _sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Two pending gradients of one input summed, in a backward that records nothing: in NumPy
+    when they agree in shape and dtype (they do unless a custom Function's do not), into ``a``
+    itself when it is large and nothing but the engine holds it (there a new array costs more
+    than the sum), else into a new array."""
     if a.dtype is not b.dtype or a.shape != b.shape:
         return (_wrap(a) + _wrap(b))._data
     if a.size >= _IN_PLACE and _sole(a, 4):  # the pending gradients' dict, ``prev``, ``a``
@@ -853,10 +851,9 @@ def _sum(a: Any, b: Any) -> Any:
     return _plus(a, b)
 
 
-def _add_into(a: Any, b: Any) -> Any:
-    """``_sum``, into ``a`` itself: the engine's own pending gradient, which nothing else holds."""
-    if type(a) is not np.ndarray or type(b) is not np.ndarray:
-        return _tensor_sum(a, b)
+def _add_into(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``_sum`` where ``a`` is the engine's own pending gradient, which nothing else holds:
+    into ``a`` itself when it is large."""
     if a.dtype is not b.dtype or a.shape != b.shape:
         return (_wrap(a) + _wrap(b))._data
     if a.size < _IN_PLACE:
@@ -874,13 +871,6 @@ def _plus(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # Elements from which a sum into a pending gradient is made in place: below, NumPy's in-place
 # add costs twice a new array's (0.53 against 0.23 us on one element).
 _IN_PLACE = 4096
-
-
-def _tensor_sum(a: Any, b: Any) -> np.ndarray:
-    """Two pending gradients summed as symgrad adds, one or both a tensor (a hook's)."""
-    a = _wrap(a) if type(a) is np.ndarray else a
-    b = _wrap(b) if type(b) is np.ndarray else b
-    return (a + b)._data
 
 
 def _accumulate(t: Tensor, g: Any, create_graph: bool, own: bool = False) -> None:
