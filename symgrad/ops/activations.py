@@ -14,7 +14,6 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
-from symgrad.autograd.grad_mode import _state as _grad_state
 from symgrad.ops.arithmetic import _HALF, _f32, _wide
 from symgrad.ops.elementwise import _exp_minus_square, _where, _with_limits, exp, expm1, where
 from symgrad.ops.registry import (
@@ -50,22 +49,17 @@ def _zero(self: np.ndarray) -> np.ndarray:
 
 
 # -- rectifiers -----------------------------------------------------------------------------------
-def _relu_vjp(g: Tensor, out: Tensor) -> Tensor:
-    # NOTE: written as PyTorch's threshold_backward (zero where out <= 0), so a NaN input
-    # passes its gradient through as PyTorch's does.
-    if _grad_state.enabled:
-        return where(out <= 0, 0.0, g)
-    # Nothing records: the where op's own selection, without a comparison op and the where
-    # op's promotion around it (most of a ReLU VJP's time on a 64 x 256 batch).
-    return Tensor._make(_where(out._data <= 0, np.zeros((), g._data.dtype), g._data), False,
-                        None)
-
-
 # NOTE: the gradient at 0 is 0 (PyTorch's threshold_backward tests out > 0); written with the
 # saved result, as PyTorch's ReluBackward0 is.
 RELU = defop("relu", "ReluBackward0",
              lambda self: np.maximum(self, 0).astype(self.dtype, copy=False),
-             vjp=_relu_vjp, dtype_rule="same",
+             # NOTE: written as PyTorch's threshold_backward (zero where out <= 0), so a NaN
+             # input passes its gradient through as PyTorch's does.
+             vjp=lambda g, out: where(out <= 0, 0.0, g),
+             # The where op's own selection, without a comparison op and the promotion around
+             # it (most of a ReLU's VJP on a batch of 64 x 256).
+             array_vjp=lambda g, out: _where(out <= 0, np.zeros((), g.dtype), g),
+             dtype_rule="same",
              kinks=(Kink("self", "self == 0", _zero, "zero"),),
              refuses=refuse((_dtypes.bool,), "Boolean inputs not supported for relu"))
 # NOTE: at 0 the slope is negative_slope (PyTorch tests self > 0). float16 and bfloat16 compute
@@ -334,8 +328,6 @@ def _sum(t: Tensor, dim: int, correct: bool) -> Tensor:
 # rounded once: the second order is proportional to sum(g), whose float64 sum of 300 terms was
 # 3 ULP off (the second order over 300 equal inputs a median 5 ULP off, the first 168 at worst).
 def _log_softmax_vjp(g: Tensor, out: Tensor, *, dim: int) -> Tensor:
-    if out._data.dtype == np.float32 and out.ndim and out.numel() and not _grad_state.enabled:
-        return Tensor._make(_log_softmax_vjp_f32(g._data, out._data, dim), False, None)
     g, lp, correct = _wide(g), _wide(out), out._data.dtype == np.float64
     largest = _first_max(out, dim)
     total = _sum(g, dim, correct)
@@ -343,22 +335,39 @@ def _log_softmax_vjp(g: Tensor, out: Tensor, *, dim: int) -> Tensor:
     return where(largest, -others - expm1(lp) * total, g - _probabilities(lp, out, dim) * total)
 
 
-def _log_softmax_vjp_f32(g: np.ndarray, out: np.ndarray, dim: int) -> np.ndarray:
-    """``_log_softmax_vjp`` of a float32 ``out`` in a backward that records nothing (a first
-    derivative), in NumPy: the same float64 values, rounded once, bit for bit. Its dozen op
-    calls on a batch's 64 x 10 log-probabilities cost several times their arithmetic."""
-    # Each slice's largest out: its value (out there, for expm1 on one value per slice) and
-    # where it is, by a comparison where it is the only one and no NaN hides it.
+def _log_softmax_array_vjp(g: np.ndarray, out: np.ndarray, *, dim: int) -> np.ndarray:
+    """``_log_softmax_vjp`` on float32 or float64 arrays: the same values, in about a dozen
+    NumPy calls where the VJP on tensors makes as many op calls (several times their
+    arithmetic on a batch's 64 x 10 log-probabilities)."""
+    if out.ndim == 0 or out.size == 0:  # no slice to sum over: the VJP on tensors
+        return _log_softmax_vjp(_plain(g), _plain(out), dim=dim)._data
+    correct = out.dtype == np.float64
+    # Where each slice's largest out is, by a comparison where it is the slice's only one and
+    # no NaN hides it; then its value is the slice's max, and expm1 runs once per slice.
     m = np.maximum.reduce(out, axis=dim, keepdims=True)
     largest = out == m
     if np.count_nonzero(largest) != m.size or np.isnan(m).any():
-        largest = _first_max_np(out, dim)
-    g = g.astype(np.float64)
-    total = np.add.reduce(g, axis=dim, keepdims=True)
-    others = np.add.reduce(np.where(largest, 0.0, g), axis=dim, keepdims=True)
-    at_largest = -others - np.expm1(m.astype(np.float64)) * total
-    rest = g - np.exp(out.astype(np.float64)) * total
-    return np.where(largest, at_largest, rest).astype(np.float32)
+        largest, m = _first_max_np(out, dim), out
+    g = g.astype(np.float64, copy=False)
+    total = _sum_np(g, dim, correct)
+    others = _sum_np(np.where(largest, 0.0, g), dim, correct)
+    at_largest = -others - np.expm1(m.astype(np.float64, copy=False)) * total
+    rest = g - np.exp(out.astype(np.float64, copy=False)) * total
+    return np.where(largest, at_largest, rest).astype(out.dtype, copy=False)
+
+
+def _sum_np(a: np.ndarray, dim: int, correct: bool) -> np.ndarray:
+    """``_sum`` on an array of at least one dim."""
+    # np.add.reduce is np.sum without its Python layer.
+    s = np.add.reduce(a, axis=dim, keepdims=True)
+    if not correct:
+        return s
+    lost = (np.sum(a.astype(np.longdouble), axis=dim, keepdims=True) - s).astype(np.float64)
+    return s + np.where(np.isfinite(lost), lost, 0.0)
+
+
+def _plain(a: np.ndarray) -> Tensor:
+    return Tensor._make(a, False, None)
 
 
 # NOTE: exp(out) turns the rounding of a float16/bfloat16 out (|out| 2^-11 or 2^-8 absolute) into
@@ -379,7 +388,8 @@ SOFTMAX = defop("softmax", "SoftmaxBackward0",
                 refuses=not_implemented(_softmax_kernel("softmax"), NOT_FLOATING))
 LOG_SOFTMAX = defop("log_softmax", "LogSoftmaxBackward0",
                     lambda self, *, dim: _log_softmax_np(self, dim),
-                    vjp=_log_softmax_vjp, dtype_rule="same", kind="reduction",
+                    vjp=_log_softmax_vjp, array_vjp=_log_softmax_array_vjp,
+                    dtype_rule="same", kind="reduction",
                     refuses=not_implemented(_softmax_kernel("log_softmax"), NOT_FLOATING))
 
 

@@ -41,18 +41,11 @@ def _mT(t: Tensor) -> Tensor:
     return Tensor._make(np.swapaxes(t._data, -2, -1), False, None)
 
 
-def _mm_grads(g: Tensor, mat1: Tensor, mat2: Tensor, needs: tuple[bool, bool]
-              ) -> tuple[Tensor | None, Tensor | None]:
-    """The gradients of ``mat1 @ mat2`` (matrices): ``g @ mat2^T`` and ``mat1^T @ g``, each if
-    needed. In a backward that records nothing, float32/float64 products are NumPy's own of the
-    arrays (the op's forward, whose checks the forward already passed): five products of an
-    MLP step otherwise pay ``mm``'s checks, a tracked transpose and ``apply`` each."""
-    if _grad_state.enabled or g._data.dtype in _HALF:
-        return (mm(g, _mT(mat2)) if needs[0] else None,
-                mm(_mT(mat1), g) if needs[1] else None)
-    g_ = g._data
-    return (Tensor._make(g_ @ mat2._data.T, False, None) if needs[0] else None,
-            Tensor._make(mat1._data.T @ g_, False, None) if needs[1] else None)
+def _mm_array_grads(g: np.ndarray, mat1: np.ndarray, mat2: np.ndarray,
+                    needs: tuple[bool, bool]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The gradients of ``mat1 @ mat2`` on arrays (an array VJP): NumPy's products, the
+    transposes as views, as the op's forward computes float32/float64 products."""
+    return (g @ mat2.T if needs[0] else None, mat1.T @ g if needs[1] else None)
 
 
 def _matmul_vjp(g: Tensor, self: Tensor, other: Tensor, *, needs: tuple[bool, bool]
@@ -97,7 +90,9 @@ MV = defop("mv", "MvBackward0", _product(np.matmul),
            dtypes=NUMERIC, kind="linalg",
            refuses=not_implemented("addmv_impl_cpu", _BOOL))
 MM = defop("mm", "MmBackward0", _product(np.matmul),
-           vjp=lambda g, self, other, *, needs: _mm_grads(g, self, other, needs),
+           vjp=lambda g, self, other, *, needs: (mm(g, _mT(other)) if needs[0] else None,
+                                                 mm(_mT(self), g) if needs[1] else None),
+           array_vjp=lambda g, self, other, *, needs: _mm_array_grads(g, self, other, needs),
            dtypes=NUMERIC, kind="linalg",
            refuses=not_implemented("addmm_impl_cpu_", _BOOL))
 BMM = defop("bmm", "BmmBackward0", _product(np.matmul),
@@ -127,7 +122,10 @@ def _addmm_forward(self: np.ndarray, mat1: np.ndarray, mat2: np.ndarray) -> np.n
 
 # addmm adds ``self`` broadcast to the product's shape; its gradient is ``g`` summed back to it.
 ADDMM = defop("addmm", "AddmmBackward0", _addmm_forward,
-              vjp=lambda g, mat1, mat2, *, needs: (g, *_mm_grads(g, mat1, mat2, needs[1:])),
+              vjp=lambda g, mat1, mat2, *, needs: (g, mm(g, _mT(mat2)) if needs[1] else None,
+                                                   mm(_mT(mat1), g) if needs[2] else None),
+              array_vjp=lambda g, mat1, mat2, *, needs: (
+                  g, *_mm_array_grads(g, mat1, mat2, needs[1:])),
               dtypes=NUMERIC, kind="linalg",
               refuses=not_implemented("addmm_impl_cpu_", _BOOL))
 TRACE = defop("trace", "TraceBackward0",

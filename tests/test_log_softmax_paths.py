@@ -1,9 +1,9 @@
-"""The shortcuts a backward that records nothing takes (a first derivative, ``create_graph``
-False) give the values of the recorded way bit for bit (a NaN's sign aside), and float32's
-shorter log_softmax gives what the float64 computation rounded to float32 gives.
+"""log_softmax's shortcuts on inputs the catalog's samples do not reach (ties for the largest,
+NaN and infinite slices, random shapes and dims): its array VJP, which a backward that records
+nothing runs, gives the VJP's values bit for bit, and its float32 forward
+gives the float64 computation's result rounded to float32.
 
-The recorded way is the one the judge's second-order checks differentiate; these tests pin the
-first-order shortcuts to it.
+(``test_array_vjps`` runs every array VJP on the catalog's samples and special values.)
 """
 
 from __future__ import annotations
@@ -27,11 +27,9 @@ def matrices(elements: st.SearchStrategy[float]) -> st.SearchStrategy[np.ndarray
 
 
 def assert_same(fast: np.ndarray, recorded: np.ndarray) -> None:
-    """The same values bit for bit, zeros' signs included; a NaN's sign and payload, which
-    NumPy's kernels do not keep alike, aside."""
-    np.testing.assert_array_equal(fast, recorded)
-    np.testing.assert_array_equal(np.signbit(fast) | np.isnan(fast),
-                                  np.signbit(recorded) | np.isnan(recorded))
+    """The same values bit for bit."""
+    bits = np.uint64 if fast.dtype == np.float64 else np.uint32
+    np.testing.assert_array_equal(fast.view(bits), recorded.view(bits))
 
 
 def first_order_both_ways(fn: Callable[[symgrad.Tensor], symgrad.Tensor], x: np.ndarray,
@@ -54,7 +52,10 @@ def test_log_softmax_vjp(x: np.ndarray, data: st.DataObject | None) -> None:
     dim = data.draw(st.integers(0, x.ndim - 1)) if data else x.ndim - 1
     g = data.draw(hnp.arrays(np.float32, x.shape, elements=FLOAT32)) if data else np.full(
         x.shape, -0.5, np.float32)
-    first_order_both_ways(lambda t: symgrad.log_softmax(t, dim), x, g)
+    # float64 sums in the long double: float32 values make wide ranges there too.
+    dtype = data.draw(st.sampled_from([np.float32, np.float64])) if data else np.float32
+    first_order_both_ways(lambda t: symgrad.log_softmax(t, dim), x.astype(dtype),
+                          g.astype(dtype))
 
 
 @given(matrices(EXTREME), st.data())
@@ -68,31 +69,3 @@ def test_log_softmax_float32_is_float64_rounded(x: np.ndarray, data: st.DataObje
     narrow = symgrad.log_softmax(symgrad.tensor(x), dim)
     wide = symgrad.log_softmax(symgrad.tensor(x.astype(np.float64)), dim)
     assert_same(narrow.numpy(), wide.to(symgrad.float32).numpy())
-
-
-@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 6),
-       st.sampled_from([np.float32, np.float64]), st.booleans(), st.data())
-def test_mm_and_addmm_vjps(n: int, m: int, p: int, dtype: type, addmm: bool,
-                           data: st.DataObject) -> None:
-    values = st.floats(-1e3, 1e3, width=32)
-    a, b = (data.draw(hnp.arrays(dtype, shape, elements=values)) for shape in ((n, m), (m, p)))
-    g = data.draw(hnp.arrays(dtype, (n, p), elements=values))
-    for i, x in enumerate((a, b)):
-        other = symgrad.tensor((b, a)[i])
-
-        def product(t: symgrad.Tensor, i: int = i, other: symgrad.Tensor = other
-                    ) -> symgrad.Tensor:
-            mats = (t, other) if i == 0 else (other, t)
-            if addmm:
-                return symgrad.addmm(symgrad.zeros(p, dtype=t.dtype), *mats)
-            return symgrad.mm(*mats)
-
-        first_order_both_ways(product, x, g)
-
-
-@given(matrices(EXTREME), st.data())
-@example(np.array([0.0, -0.0, np.nan, -1.0, 2.0], np.float32), None)
-def test_relu_vjp(x: np.ndarray, data: st.DataObject | None) -> None:
-    g = data.draw(hnp.arrays(np.float32, x.shape, elements=EXTREME)) if data else np.array(
-        [np.inf, np.nan, 1.0, 2.0, 3.0], np.float32)
-    first_order_both_ways(symgrad.relu, x, g)
