@@ -108,6 +108,13 @@ class Node:
         # the highest number down runs each after every node it feeds (PyTorch's sequence_nr).
         self._seq = next(_SEQ)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A kind of node with its own ``apply`` (a custom Function's) runs it on tensors in
+        # every backward: the array VJPs are the registry ops'.
+        super().__init_subclass__(**kwargs)
+        if "apply" in vars(cls) and "apply_arrays" not in vars(cls):
+            cls.apply_arrays = Node._apply_as_tensors  # type: ignore[method-assign]
+
     def name(self) -> str:
         """The name PyTorch gives this node's class.
 
@@ -229,13 +236,6 @@ class Node:
             self._out_data = None
             self._out_ref = None
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        # A kind of node with its own ``apply`` (a custom Function's) runs it on tensors in
-        # every backward: the array VJPs are the registry ops'.
-        super().__init_subclass__(**kwargs)
-        if "apply" in vars(cls) and "apply_arrays" not in vars(cls):
-            cls.apply_arrays = Node._apply_as_tensors  # type: ignore[method-assign]
-
     def apply_arrays(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         """``apply`` on NumPy arrays, in a backward that records nothing: the op's array VJP
         (``defop``'s ``array_vjp``) where it has one and the arrays are float32 or float64 of
@@ -250,19 +250,20 @@ class Node:
         (array([3., 3.], dtype=float32), None)
         """
         plan = self.op._plan or _plan(self.op)
-        array_vjp = plan[7]
+        array_vjp = plan.array_vjp
         np_dtype = g.dtype
         if array_vjp is None or np_dtype not in _ARRAY_DTYPES:
             return self._apply_as_tensors(g)
-        if plan[3]:
+        kwargs = self.attrs if plan.plain else self._vjp_kwargs(plan)
+        if plan.saves:
             saved = self._saved_arrays(np_dtype)
             if saved is None:  # a saved array of another dtype: PyTorch's promotion decides
                 return self._apply_as_tensors(g)
-            if plan[6]:
-                del saved[:plan[6]]
-            grads = array_vjp(g, *saved, **(self.attrs if plan[8] else self._vjp_kwargs(plan)))
+            if plan.skip:
+                del saved[:plan.skip]
+            grads = array_vjp(g, *saved, **kwargs)
         else:
-            grads = array_vjp(g, **(self.attrs if plan[8] else self._vjp_kwargs(plan)))
+            grads = array_vjp(g, **kwargs)
         if type(grads) is not tuple:
             grads = (grads,)
         out: list[np.ndarray | None] = []
@@ -308,10 +309,10 @@ class Node:
             values.append(self._out_data)
         return values
 
-    def _vjp_kwargs(self, plan: tuple[Any, ...]) -> dict[str, Any]:
+    def _vjp_kwargs(self, plan: _Plan) -> dict[str, Any]:
         """The keyword arguments the VJP takes: the attrs it names, the shapes of inputs and
         ``needs`` (a bool per input: whether it is a node, so wants a gradient)."""
-        wanted, takes_needs, shape_args = plan[1], plan[2], plan[4]
+        wanted, takes_needs, shape_args = plan.wanted, plan.takes_needs, plan.shape_args
         kwargs = self.attrs  # the node's own dict: copied below before anything is added
         if wanted is not None and kwargs and not wanted.issuperset(kwargs):
             kwargs = {k: v for k, v in kwargs.items() if k in wanted}
@@ -346,7 +347,7 @@ class Node:
         plan = op._plan
         if plan is None:
             plan = _plan(op)
-        vjp, saves, double_backward, skip = plan[0], plan[3], plan[5], plan[6]
+        vjp, saves, skip = plan.vjp, plan.saves, plan.skip
         kwargs = self._vjp_kwargs(plan)
         inputs = self.inputs
         meta = self._in_meta
@@ -376,7 +377,7 @@ class Node:
                     if a.dtype is not np_dtype:
                         grad = grad.to(_dtypes._FROM_NP[np_dtype])
             out.append(grad)
-        if not double_backward and grad_mode._state.enabled:
+        if not plan.double_backward and grad_mode._state.enabled:
             return _not_differentiable(self, out, (g, *saved) if saves else (g,))
         return tuple(out)
 
@@ -397,26 +398,50 @@ def _not_differentiable(
         for grad in grads)
 
 
-def _plan(op: OpDef) -> tuple[Any, ...]:
-    """What ``Node.apply`` reads of an op, in one tuple kept on the op: its VJP, the attributes
-    the VJP takes (None when it takes all the op's), whether it takes ``needs``, whether it
-    saves anything, the shape arguments the VJP takes, whether it has a double backward, how
-    many saved entries stand for attrs (``OpDef.saves_attrs``: freed by backward, not passed to
-    the VJP), its array VJP (or None) and whether the VJP takes the attrs alone."""
-    wanted, takes_needs = _vjp_info(op.vjp)
-    # The shapes the VJP itself asks for: a VJP swapped in by a test or a mutant may take
-    # fewer than the op's own declared.
-    shape_args = op.shape_args if wanted is None else tuple(
-        (kw, i) for kw, i in op.shape_args if kw in wanted)
-    if wanted is not None and wanted.issuperset(op.attrs):
-        wanted = None  # it takes every attribute a node of the op records: none to leave out
-    # An array VJP stands in only for the VJP it was declared with: an op whose VJP a test or a
-    # mutant swapped (``dataclasses.replace``) runs the new one on tensors.
-    array_vjp = op.array_vjp[1] if op.array_vjp and op.array_vjp[0] is op.vjp else None
-    # Whether the VJP takes the node's attrs as they are, and nothing more.
-    plain = wanted is None and not takes_needs and not shape_args
-    plan = (op.vjp, wanted, takes_needs, bool(op.saves or op.saves_out or op.saves_attrs),
-            shape_args, op.double_backward, len(op.saves_attrs), array_vjp, plain)
+class _Plan:
+    """What backward reads of an op on every node, gathered once and kept on the op
+    (``OpDef._plan``).
+
+    Attributes:
+        vjp: The VJP.
+        wanted: The attributes the VJP takes; None when it takes all the op's.
+        takes_needs: Whether it takes ``needs``.
+        saves: Whether the op saves anything (inputs, ``out`` or attrs).
+        shape_args: The ``<input>_shape`` arguments the VJP takes, with the input's position.
+        double_backward: Whether the VJP can be differentiated.
+        skip: How many saved entries stand for attrs (``OpDef.saves_attrs``: freed by
+            backward, not passed to the VJP).
+        array_vjp: The array VJP, or None.
+        plain: Whether the VJP takes the node's attrs as they are, and nothing more.
+    """
+
+    __slots__ = ("vjp", "wanted", "takes_needs", "saves", "shape_args", "double_backward",
+                 "skip", "array_vjp", "plain")
+
+    def __init__(self, op: OpDef) -> None:
+        wanted, takes_needs = _vjp_info(op.vjp)
+        # The shapes the VJP itself asks for: a VJP swapped in by a test or a mutant may take
+        # fewer than the op's own declared.
+        self.shape_args = op.shape_args if wanted is None else tuple(
+            (kw, i) for kw, i in op.shape_args if kw in wanted)
+        if wanted is not None and wanted.issuperset(op.attrs):
+            wanted = None  # it takes every attribute a node of the op records: none to leave out
+        self.vjp = op.vjp
+        self.wanted = wanted
+        self.takes_needs = takes_needs
+        self.saves = bool(op.saves or op.saves_out or op.saves_attrs)
+        self.double_backward = op.double_backward
+        self.skip = len(op.saves_attrs)
+        # An array VJP stands in only for the VJP it was declared with: an op whose VJP a test
+        # or a mutant swapped (``dataclasses.replace``) runs the new one on tensors.
+        self.array_vjp = (op.array_vjp[1] if op.array_vjp and op.array_vjp[0] is op.vjp
+                          else None)
+        self.plain = wanted is None and not takes_needs and not self.shape_args
+
+
+def _plan(op: OpDef) -> _Plan:
+    """The op's ``_Plan``, made and kept on the op the first time a node of it runs."""
+    plan = _Plan(op)
     object.__setattr__(op, "_plan", plan)  # a frozen dataclass: a cache, not a change
     return plan
 
@@ -687,12 +712,12 @@ def run_backward(
                     own = hooks is None and not wanted and node in owned
                     _accumulate(node.variable, g, create_graph, own)
                 if hooks is not None and hooks.post:
-                    _post_hooks(node, (), _wrap(g) if type(g) is np.ndarray else g)
+                    _post_hooks(node, (), _wrap(g) if type(g) is _NDARRAY else g)
                 continue
             if g is None:
                 grads = (None,) * len(node.inputs)
             elif arrays:
-                grads = node.apply_arrays(g if type(g) is np.ndarray else g._data)
+                grads = node.apply_arrays(g if type(g) is _NDARRAY else g._data)
             else:
                 grads = node.apply(g)
             if hooks is not None and hooks.post:
@@ -773,7 +798,7 @@ def _post_hooks_on(node: Node, grads: tuple[Any, ...], g: Any, arrays: bool
     if not arrays:
         return _post_hooks(node, grads, g)
     seen = _post_hooks(node, tuple([None if a is None else _wrap(a) for a in grads]),
-                       g if g is None or type(g) is not np.ndarray else _wrap(g))
+                       g if g is None or type(g) is not _NDARRAY else _wrap(g))
     return tuple([None if t is None else t._data for t in seen])
 
 
@@ -880,7 +905,7 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, own: bool = False) -> Non
     the property's checks cost more than the sum. ``own``: the engine made ``g`` (``_sum``).
     """
     old = t._grad
-    if type(g) is np.ndarray:
+    if type(g) is _NDARRAY:
         if old is None:
             # Held by the backward loop's ``g``, ``g`` here and in ``_sole``.
             t._grad = _wrap(g if own or _sole(g, 3) else g.copy())

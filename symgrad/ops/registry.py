@@ -210,7 +210,7 @@ class OpDef:
     # of a ``promote_float`` op (computed in the default float) or of an op whose scalar attrs
     # take part in promotion (an integer tensor clamped to 0.5 is float); one set, one lookup.
     _slow: frozenset[np.dtype] = field(default=frozenset(), init=False, repr=False)
-    # What backward reads of the op on every node, gathered once (``graph._plan``); not copied
+    # What backward reads of the op on every node, gathered once (``graph._Plan``); not copied
     # by ``dataclasses.replace``, so an op with another VJP gets its own.
     _plan: Any = field(default=None, init=False, repr=False)
     # The class of the nodes this op records, named as PyTorch names it (``MulBackward0``).
