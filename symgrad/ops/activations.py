@@ -14,9 +14,8 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
-from symgrad.autograd.grad_mode import _state as _grad_state
 from symgrad.ops.arithmetic import _HALF, _f32, _wide
-from symgrad.ops.elementwise import _exp_minus_square, _with_limits, exp, expm1, where
+from symgrad.ops.elementwise import _exp_minus_square, _where, _with_limits, exp, expm1, where
 from symgrad.ops.registry import (
     Kink,
     apply,
@@ -56,7 +55,11 @@ RELU = defop("relu", "ReluBackward0",
              lambda self: np.maximum(self, 0).astype(self.dtype, copy=False),
              # NOTE: written as PyTorch's threshold_backward (zero where out <= 0), so a NaN
              # input passes its gradient through as PyTorch's does.
-             vjp=lambda g, out: where(out <= 0, 0.0, g), dtype_rule="same",
+             vjp=lambda g, out: where(out <= 0, 0.0, g),
+             # The where op's own selection, without a comparison op and the promotion around
+             # it (most of a ReLU's VJP on a batch of 64 x 256).
+             array_vjp=lambda g, out: _where(out <= 0, np.zeros((), g.dtype), g),
+             dtype_rule="same",
              kinks=(Kink("self", "self == 0", _zero, "zero"),),
              refuses=refuse((_dtypes.bool,), "Boolean inputs not supported for relu"))
 # NOTE: at 0 the slope is negative_slope (PyTorch tests self > 0). float16 and bfloat16 compute
@@ -224,17 +227,6 @@ def _first_max_np(a: np.ndarray, dim: int) -> np.ndarray:
     return np.arange(a.shape[dim]).reshape((-1,) + (1,) * (a.ndim - dim - 1)) == at
 
 
-def _only_max_np(a: np.ndarray, dim: int) -> np.ndarray:
-    """``_first_max_np(a, dim)`` (``a`` not empty, of at least one dim), found in fewer calls
-    where each slice's largest element is its only one: the common case."""
-    m = np.max(a, axis=dim, keepdims=True)
-    largest = a == m
-    # Without NaN, each slice has a largest element: as many as slices, one each.
-    if np.count_nonzero(largest) == m.size and not np.isnan(m).any():
-        return largest
-    return _first_max_np(a, dim)
-
-
 def _log_softmax_np(self: np.ndarray, dim: int) -> np.ndarray:
     if self.size == 0:  # nothing to normalise (and no max to shift by)
         return self.copy()
@@ -262,7 +254,8 @@ def _log_softmax_narrow(self: np.ndarray, dim: int) -> np.ndarray | None:
     the arithmetic, were the cost.
     """
     x = self.astype(np.float64)
-    m = np.max(x, axis=dim, keepdims=True)
+    # np.maximum.reduce and np.add.reduce are np.max and np.sum without their Python layer.
+    m = np.maximum.reduce(x, axis=dim, keepdims=True)
     if not np.isfinite(m).all():
         return None
     x -= m
@@ -272,7 +265,7 @@ def _log_softmax_narrow(self: np.ndarray, dim: int) -> np.ndarray | None:
         return None
     rest = np.exp(x)
     rest[largest] = 0.0  # log1p of the others' sum: see the note above ``_shifted``
-    x -= np.log1p(np.sum(rest, axis=dim, keepdims=True))
+    x -= np.log1p(np.add.reduce(rest, axis=dim, keepdims=True))
     return x.astype(self.dtype)
 
 
@@ -335,8 +328,6 @@ def _sum(t: Tensor, dim: int, correct: bool) -> Tensor:
 # rounded once: the second order is proportional to sum(g), whose float64 sum of 300 terms was
 # 3 ULP off (the second order over 300 equal inputs a median 5 ULP off, the first 168 at worst).
 def _log_softmax_vjp(g: Tensor, out: Tensor, *, dim: int) -> Tensor:
-    if out._data.dtype == np.float32 and out.ndim and out.numel() and not _grad_state.enabled:
-        return Tensor._make(_log_softmax_vjp_f32(g._data, out._data, dim), False, None)
     g, lp, correct = _wide(g), _wide(out), out._data.dtype == np.float64
     largest = _first_max(out, dim)
     total = _sum(g, dim, correct)
@@ -344,18 +335,39 @@ def _log_softmax_vjp(g: Tensor, out: Tensor, *, dim: int) -> Tensor:
     return where(largest, -others - expm1(lp) * total, g - _probabilities(lp, out, dim) * total)
 
 
-def _log_softmax_vjp_f32(g: np.ndarray, out: np.ndarray, dim: int) -> np.ndarray:
-    """``_log_softmax_vjp`` of a float32 ``out`` in a backward that records nothing (a first
-    derivative), in NumPy: the same float64 values, rounded once, bit for bit. Its dozen op
-    calls on a batch's 64 x 10 log-probabilities cost several times their arithmetic."""
-    g = g.astype(np.float64)
-    lp = out.astype(np.float64)
-    largest = _only_max_np(out, dim)
-    # np.add.reduce is np.sum without its Python layer (and the sum op's own forward).
-    total = np.add.reduce(g, axis=dim, keepdims=True)
-    others = np.add.reduce(np.where(largest, 0.0, g), axis=dim, keepdims=True)
-    at_largest = -others - np.expm1(lp) * total
-    return np.where(largest, at_largest, g - np.exp(lp) * total).astype(np.float32)
+def _log_softmax_array_vjp(g: np.ndarray, out: np.ndarray, *, dim: int) -> np.ndarray:
+    """``_log_softmax_vjp`` on float32 or float64 arrays: the same values, in about a dozen
+    NumPy calls where the VJP on tensors makes as many op calls (several times their
+    arithmetic on a batch's 64 x 10 log-probabilities)."""
+    if out.ndim == 0 or out.size == 0:  # no slice to sum over: the VJP on tensors
+        return _log_softmax_vjp(_plain(g), _plain(out), dim=dim)._data
+    correct = out.dtype == np.float64
+    # Where each slice's largest out is, by a comparison where it is the slice's only one and
+    # no NaN hides it; then its value is the slice's max, and expm1 runs once per slice.
+    m = np.maximum.reduce(out, axis=dim, keepdims=True)
+    largest = out == m
+    if np.count_nonzero(largest) != m.size or np.isnan(m).any():
+        largest, m = _first_max_np(out, dim), out
+    g = g.astype(np.float64, copy=False)
+    total = _sum_np(g, dim, correct)
+    others = _sum_np(np.where(largest, 0.0, g), dim, correct)
+    at_largest = -others - np.expm1(m.astype(np.float64, copy=False)) * total
+    rest = g - np.exp(out.astype(np.float64, copy=False)) * total
+    return np.where(largest, at_largest, rest).astype(out.dtype, copy=False)
+
+
+def _sum_np(a: np.ndarray, dim: int, correct: bool) -> np.ndarray:
+    """``_sum`` on an array of at least one dim."""
+    # np.add.reduce is np.sum without its Python layer.
+    s = np.add.reduce(a, axis=dim, keepdims=True)
+    if not correct:
+        return s
+    lost = (np.sum(a.astype(np.longdouble), axis=dim, keepdims=True) - s).astype(np.float64)
+    return s + np.where(np.isfinite(lost), lost, 0.0)
+
+
+def _plain(a: np.ndarray) -> Tensor:
+    return Tensor._make(a, False, None)
 
 
 # NOTE: exp(out) turns the rounding of a float16/bfloat16 out (|out| 2^-11 or 2^-8 absolute) into
@@ -376,7 +388,8 @@ SOFTMAX = defop("softmax", "SoftmaxBackward0",
                 refuses=not_implemented(_softmax_kernel("softmax"), NOT_FLOATING))
 LOG_SOFTMAX = defop("log_softmax", "LogSoftmaxBackward0",
                     lambda self, *, dim: _log_softmax_np(self, dim),
-                    vjp=_log_softmax_vjp, dtype_rule="same", kind="reduction",
+                    vjp=_log_softmax_vjp, array_vjp=_log_softmax_array_vjp,
+                    dtype_rule="same", kind="reduction",
                     refuses=not_implemented(_softmax_kernel("log_softmax"), NOT_FLOATING))
 
 
@@ -384,18 +397,21 @@ LOG_SOFTMAX = defop("log_softmax", "LogSoftmaxBackward0",
 def _nll_weights(target: np.ndarray, shape: tuple[int, ...], reduction: str,
                  ignore_index: int, dtype: Any) -> np.ndarray:
     """d loss / d self as a constant: -1 at each target class (over the count for "mean")."""
-    w = np.zeros(shape, dtype=dtype)
     keep = target != ignore_index
-    if len(shape) == 1:
-        if keep:
-            w[int(target)] = -1
-    else:
-        rows = np.nonzero(keep)[0]
-        w[rows, target[rows]] = -1
+    weight = np.asarray(-1, dtype)
     if reduction == "mean":
         count = int(np.sum(keep))
-        w = w / count if count else w * np.nan
-    return w.astype(dtype)
+        if not count:
+            return np.full(shape, np.nan, dtype)
+        weight = weight / count  # in the dtype, as the whole array divided by the count
+    w = np.zeros(shape, dtype=dtype)
+    if len(shape) == 1:
+        if keep:
+            w[int(target)] = weight
+    else:
+        rows = np.nonzero(keep)[0]
+        w[rows, target[rows]] = weight
+    return w
 
 
 def _nll_forward(self: np.ndarray, target: np.ndarray, *, reduction: str,
@@ -412,9 +428,9 @@ def _nll_forward(self: np.ndarray, target: np.ndarray, *, reduction: str,
     picked = np.where(keep, -picked, np.zeros((), self.dtype))
     if reduction == "none":
         return picked.astype(self.dtype)
-    total = np.sum(picked)
+    total = np.add.reduce(picked, axis=None)
     if reduction == "mean":
-        total = total / np.sum(target != ignore_index)
+        total = total / np.sum(keep)
     return np.asarray(total, dtype=self.dtype)
 
 

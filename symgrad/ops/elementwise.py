@@ -526,7 +526,9 @@ def _where(condition: np.ndarray, self: np.ndarray, other: np.ndarray) -> np.nda
     if _positive_zero(self, bits):
         # where(condition, 0.0, other), a ReLU's VJP: the zeros' bits need no pass of their own.
         np.subtract(mask, 1, out=mask)  # 1 - 1 = 0 where it holds, 0 - 1 wraps to all ones
-        return np.bitwise_and(other.view(bits), mask).view(self.dtype)
+        # The mask is the result's own array when it has the result's shape: one array less.
+        out = mask if mask.shape == other.shape else None
+        return np.bitwise_and(other.view(bits), mask, out=out).view(self.dtype)
     np.negative(mask, out=mask)  # 0 - 1 wraps to all ones
     taken = np.bitwise_and(self.view(bits), mask)
     np.invert(mask, out=mask)
