@@ -336,9 +336,9 @@ def _log_softmax_vjp(g: Tensor, out: Tensor, *, dim: int) -> Tensor:
 
 
 def _log_softmax_array_vjp(g: np.ndarray, out: np.ndarray, *, dim: int) -> np.ndarray:
-    """``_log_softmax_vjp`` on float32 or float64 arrays: the same values, in about a dozen
-    NumPy calls where the VJP on tensors makes as many op calls (several times their
-    arithmetic on a batch's 64 x 10 log-probabilities)."""
+    """``_log_softmax_vjp`` on float32 or float64 arrays, bit for bit: NumPy calls where the
+    VJP on tensors makes a dozen op calls, which cost several times their arithmetic on a
+    batch's 64 x 10 log-probabilities."""
     if out.ndim == 0 or out.size == 0:  # no slice to sum over: the VJP on tensors
         return _log_softmax_vjp(_plain(g), _plain(out), dim=dim)._data
     correct = out.dtype == np.float64
@@ -367,6 +367,7 @@ def _sum_np(a: np.ndarray, dim: int, correct: bool) -> np.ndarray:
 
 
 def _plain(a: np.ndarray) -> Tensor:
+    """An array as a constant tensor."""
     return Tensor._make(a, False, None)
 
 
