@@ -102,7 +102,9 @@ class Terms:
         if floor is not None:
             mag = np.maximum(mag, floor)
         at = self.at_engine[k]
-        slack = None if at is None else np.nan_to_num(np.abs(at - exact), nan=0.0, posinf=0.0)
+        with np.errstate(invalid="ignore"):  # inf - inf where both are infinite: no slack
+            slack = None if at is None else np.nan_to_num(np.abs(at - exact), nan=0.0,
+                                                          posinf=0.0)
         return engine_tolerance(exact, dtype, depth=depth + math.ceil(math.log2(self.fan_in)),
                                 terms=mag, slack=slack)
 

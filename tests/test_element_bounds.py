@@ -9,6 +9,7 @@ judge's own code.
 
 from __future__ import annotations
 
+import warnings
 from fractions import Fraction
 
 import mpmath
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 import symgrad
 from oracle.crosscheck import crosscheck
 from oracle.engines import engine_for
-from oracle.error_terms import error_terms
+from oracle.error_terms import Terms, error_terms
 
 
 class CancellingSigmoid(symgrad.autograd.Function):
@@ -168,3 +169,14 @@ def test_where_neither_way_sizes_the_terms_the_scale_is_estimated(monkeypatch):
     assert "too large to run its terms one by one" in reason and "a test says so" in reason
     assert {e.bound for e in verdict.elements} == {"estimated"}
 
+
+
+def test_an_infinite_exact_gradient_sizes_its_bound_without_a_numpy_warning():
+    # Both infinite: the forward's rounding carried through them (inf - inf) is no slack, and
+    # the finite element's bound is its own: c (depth + 1) eps max(|terms|, |exact|), with
+    # c = 4, depth 1, |terms| 1 and |exact| 2.
+    terms = Terms([np.array([1.0, np.inf])], [np.array([2.0, np.inf])], 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tol = terms.tolerance(0, np.array([2.0, np.inf]), "float64", depth=1)
+    assert tol.abs[0] == pytest.approx(4 * 2 * 2.0**-52 * 2, rel=1e-12, abs=0)
