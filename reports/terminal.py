@@ -110,7 +110,7 @@ def print_summary(verdicts: list[dict[str, Any]], console: Console | None = None
             detail.add_row(*row, *([escape(_first_line(v.get("message")))] if wide else []))
         console.print(detail)
         if len(worst) > WORST_SHOWN:
-            console.print(f"... and {len(worst) - WORST_SHOWN} more not ok")
+            console.print(f"... and {len(worst) - WORST_SHOWN} more in the report")
     outcomes = Counter(outcome(v.get("status")) for v in verdicts)
     failing, unjudged = outcomes["fail"], outcomes["unjudged"]
     verdict = ("[bold red]FAIL[/]" if failing else "[bold yellow]UNJUDGED[/]" if unjudged

@@ -151,3 +151,17 @@ def test_terminal_summary_counts_and_worst(capsys):
     assert re.search(r"ok\s*│\s*2", text) and re.search(r"engine-wrong\s*│\s*1", text)
     assert "op/mul/float32/sample2/grad" in text and "mul is off" in text
     assert "FAIL: 3 checks, 1 failing" in text
+
+
+def test_terminal_summary_of_a_pass_lists_its_other_checks_without_calling_them_failures():
+    import io
+
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=140, record=True, color_system=None)
+    # 14 checks where the finite differences were unreliable but the engine was right: a pass.
+    verdicts = [record("fd-unreliable", i=i, max_ulp_error=float(i)) for i in range(14)]
+    print_summary(verdicts, console=console)
+    text = console.export_text()
+    assert "PASS: 14 checks, 0 failing" in text
+    assert "... and 2 more in the report" in text and "not ok" not in text
