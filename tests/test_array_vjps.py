@@ -14,6 +14,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import symgrad
 from oracle.engines.symgrad_samples import make_samples, op_call
@@ -176,3 +178,66 @@ def test_an_array_vjp_takes_what_its_vjp_takes() -> None:
         registry.defop("array_vjp_example", "MulBackward0", lambda self: self * 2,
                        vjp=lambda g, self: g * 2, array_vjp=lambda g: g * 2)
     assert "array_vjp_example" not in REGISTRY
+
+
+# -- whole backward passes: on arrays and on tensors --------------------------------------------
+UNARY = {"tanh": symgrad.tanh, "exp": symgrad.exp, "neg": symgrad.neg,
+         "relu": symgrad.nn.functional.relu, "sigmoid": symgrad.sigmoid,  # sigmoid: no array VJP
+         "log_softmax": lambda t: symgrad.nn.functional.log_softmax(t, dim=-1),
+         "sum(-1, keepdim)": lambda t: t.sum(dim=-1, keepdim=True)}
+BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+          "/": lambda a, b: a / b, "add alpha": lambda a, b: symgrad.add(a, b, alpha=0.5),
+          "sub alpha": lambda a, b: symgrad.sub(a, b, alpha=2)}
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> tuple[str, list[tuple[str, int, int | float]]]:
+    """A dtype, and steps each applying an op to an earlier value (by index) and, for binary
+    ops, to another or to a number."""
+    dtype = draw(st.sampled_from(["float32", "float64", "float16"]))
+    steps = []
+    for k in range(draw(st.integers(1, 8))):
+        name = draw(st.sampled_from([*UNARY, *BINARY, "mm"]))
+        other = draw(st.one_of(st.integers(0, 3 + k), st.sampled_from([0.5, -3.0, 2])))
+        steps.append((name, draw(st.integers(0, 3 + k)), other))
+    return dtype, steps
+
+
+def _run(dtype: str, steps: list[tuple[str, int, int | float]]) -> tuple[Tensor, list[Tensor]]:
+    d = getattr(symgrad, dtype)
+    rng = np.random.default_rng(0)
+    leaves = [symgrad.tensor(rng.uniform(-2, 2, shape), dtype=d, requires_grad=True)
+              for shape in ((2, 3), (2, 3), (3,), ())]
+    values = list(leaves)
+    for name, i, other in steps:
+        x = values[i]
+        if name in UNARY:
+            values.append(UNARY[name](x))
+        elif name == "mm":  # (2, 3), (2, 1) or (3,) times (n, 3): every shape stays in the set
+            w = symgrad.tensor(rng.uniform(-1, 1, (x.shape[-1] if x.ndim else 1, 3)), dtype=d,
+                               requires_grad=True)
+            leaves.append(w)
+            values.append(x @ w if x.ndim else x * w)
+        else:  # the shapes (2, 3), (3,), () and (2, 1) all broadcast together
+            y = values[other] if isinstance(other, int) else other
+            values.append(BINARY[name](x, y))
+    return sum(v.sum() for v in values[4:]), leaves
+
+
+@settings(max_examples=60)
+@given(programs())
+def test_a_backward_on_arrays_gives_the_bits_of_the_backward_on_tensors(program) -> None:
+    # With create_graph every VJP runs on tensors and records; without, on arrays where the op
+    # has an array VJP: the gradients must be the same bits.
+    dtype, steps = program
+    with np.errstate(all="ignore"):
+        loss, leaves = _run(dtype, steps)
+        on_arrays = symgrad.autograd.grad(loss, leaves, retain_graph=True, allow_unused=True)
+        on_tensors = symgrad.autograd.grad(loss, leaves, create_graph=True, allow_unused=True)
+    for a, t, leaf in zip(on_arrays, on_tensors, leaves, strict=True):
+        assert (a is None) == (t is None)
+        if a is not None:
+            assert a.dtype == t.dtype == leaf.dtype and a.shape == t.shape
+            bits = np.uint16 if dtype == "float16" else np.uint32 if dtype == "float32" else \
+                np.uint64
+            assert np.array_equal(a._data.view(bits), t._data.view(bits)), (steps, dtype)
