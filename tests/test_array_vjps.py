@@ -4,7 +4,8 @@ A backward that records nothing runs an op's array VJP on NumPy arrays (``Node.a
 instead of its VJP on tensors (``Node.apply``). Every op that declares one is run both ways on
 its catalog samples, on IEEE special values, with each subset of its inputs requiring grad,
 and with Python numbers and zero-dim tensors as operands; each gradient must be the same array,
-bit for bit, of the same dtype and shape.
+bit for bit, of the same dtype and shape. Whole backward passes over random programs are run
+both ways too: without ``create_graph`` (on arrays) and with it (every VJP on tensors).
 """
 
 from __future__ import annotations
