@@ -57,6 +57,16 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # A bool tensor in a subtraction is refused, as PyTorch does.
 @example(Program(((2, 0, 1, True),), ((_call("lt", "binary"), 0, 0, 0, 0, False),
                                       (_call("subtract", "binary"), 1, 0, 0, 0, False))))
+# argmax of a bool tensor is refused, as in PyTorch.
+@example(Program(((0, 0, 0, False),), ((_call("all", "unary"), 0, 0, 0, 0, False),
+                                       (_call("argmax", "unary"), 1, 0, 0, 0, False))))
+# argmax of an empty tensor along a dim of non-zero size is empty, as in PyTorch.
+@example(Program(((7, 0, 0, False),), ((_call("argmax", "dim"), 0, 0, 1, 0, False),)))
+# trace's gradient of a NaN (acos(-2.5)'s) sits on the diagonal only, zeros elsewhere.
+@example(Program(((2, 0, 0, True),), ((_call("trace", "unary"), 0, 0, 0, 0, False),
+                                      (_call("acos", "unary"), 1, 0, 0, 0, False))))
+# acosh' at -1, outside the domain: +inf as PyTorch gives (the limit from x < -1), not -inf.
+@example(Program(((0, 0, 2, True),), ((_call("acosh", "unary"), 0, 0, 0, 0, False),)))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

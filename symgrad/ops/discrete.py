@@ -12,13 +12,18 @@ from symgrad.tensor import Tensor
 
 def _arg(fn: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
     a = input._data
-    if a.size == 0:
-        raise IndexError(f"{fn}(): Expected reduction dim to be specified for input.numel() "
-                         "== 0.")
+    if a.dtype == np.bool_:
+        raise RuntimeError(f"{fn}(): does not support bool input")
     if dim is None:
+        if a.size == 0:
+            raise IndexError(f"{fn}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
         out = np.asarray(getattr(np, fn)(a.reshape(-1)))
         return Tensor._make(out.reshape((1,) * a.ndim) if keepdim else out, False, None)
     axis = wrap_dim(dim, a.ndim)
+    if a.ndim and a.shape[axis] == 0:
+        raise IndexError(f"{fn}(): Expected reduction dim {axis} to have non-zero size.")
+    # An empty tensor reduced along a dim of non-zero size: an empty result, as in PyTorch.
     out = getattr(np, fn)(a, axis=axis, keepdims=keepdim) if a.ndim else np.asarray(0)
     return Tensor._make(np.asarray(out, dtype=np.int64), False, None)
 

@@ -387,7 +387,9 @@ def _scaled_rsqrt(x: Tensor, plus: bool) -> Tensor:
     s = np.ldexp(1.0, np.frexp(np.maximum(np.abs(x._data), 1))[1] - 1)
     t = Tensor._make(1 / s, False, None)
     a = x * t
-    return rsqrt(a * a + t * t if plus else (a - t) * (a + t)) * t
+    # At x = -1, (a - t)(a + t) is (-2t)(+0) = -0, whose rsqrt is -inf: + 0.0 makes it +0, the
+    # limit from x < -1, where the expression is real (PyTorch's +inf); nothing else moves.
+    return rsqrt(a * a + t * t if plus else (a - t) * (a + t) + 0.0) * t
 
 
 ASINH, asinh = _unary("asinh", "AsinhBackward0", _np(np.arcsinh),

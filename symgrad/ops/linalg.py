@@ -15,6 +15,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.autograd.grad_mode import _state as _grad_state
+from symgrad.ops.elementwise import where
 from symgrad.ops.registry import ALL, apply, defop, expose, not_implemented
 from symgrad.tensor import Tensor
 
@@ -128,12 +129,17 @@ ADDMM = defop("addmm", "AddmmBackward0", _addmm_forward,
                   g, *_mm_array_grads(g, mat1, mat2, needs[1:])),
               dtypes=NUMERIC, kind="linalg",
               refuses=not_implemented("addmm_impl_cpu_", _BOOL))
+def _trace_vjp(g: Tensor, *, self_shape: tuple[int, int]) -> Tensor:
+    # g on the diagonal and exact zeros elsewhere, as PyTorch's trace_backward: g times an
+    # identity matrix spread a NaN or an infinite g as NaN (0 * inf) over every element.
+    diagonal = Tensor._make(np.eye(*self_shape, dtype=bool), False, None)
+    return where(diagonal, g, Tensor._make(np.zeros((), g._data.dtype), False, None))
+
+
 TRACE = defop("trace", "TraceBackward0",
               lambda self: np.asarray(np.trace(self, dtype=np.int64 if self.dtype.kind in "biu"
                                                else None)),
-              vjp=lambda g, *, self_shape: g * Tensor._make(
-                  np.eye(*self_shape, dtype=g._data.dtype), False, None),
-              dtype_rule="same", dtypes=NUMERIC, kind="linalg",
+              vjp=_trace_vjp, dtype_rule="same", dtypes=NUMERIC, kind="linalg",
               refuses=not_implemented("trace", _BOOL))
 
 
