@@ -57,6 +57,8 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # A bool tensor in a subtraction is refused, as PyTorch does.
 @example(Program(((2, 0, 1, True),), ((_call("lt", "binary"), 0, 0, 0, 0, False),
                                       (_call("subtract", "binary"), 1, 0, 0, 0, False))))
+# all and any of a zero-dim tensor take dims 0 and -1 only, as in PyTorch.
+@example(Program(((0, 0, 0, False),), ((_call("all", "dim"), 0, 0, 2, 0, False),)))
 # argmax of a bool tensor is refused, as in PyTorch.
 @example(Program(((0, 0, 0, False),), ((_call("all", "unary"), 0, 0, 0, 0, False),
                                        (_call("argmax", "unary"), 1, 0, 0, 0, False))))
