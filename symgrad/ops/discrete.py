@@ -64,9 +64,11 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
 
 def _truth(fn: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
     a = input._data
-    axis = None if dim is None or not a.ndim else wrap_dim(dim, a.ndim)
-    if dim is not None and not a.ndim:
-        wrap_dim(dim, 0)  # a zero-dim tensor takes dims 0 and -1 only, and is its own reduction
+    axis = None
+    if dim is not None:
+        axis = wrap_dim(dim, a.ndim)  # a zero-dim tensor takes dims 0 and -1 only (checked),
+        if not a.ndim:
+            axis = None  # and is its own reduction
     out = getattr(np, fn)(a, axis=axis, keepdims=keepdim and dim is not None)
     # PyTorch keeps uint8 for uint8 inputs; every other dtype gives bool.
     dtype = np.uint8 if a.dtype == np.uint8 else np.bool_

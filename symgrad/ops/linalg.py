@@ -129,6 +129,8 @@ ADDMM = defop("addmm", "AddmmBackward0", _addmm_forward,
                   g, *_mm_array_grads(g, mat1, mat2, needs[1:])),
               dtypes=NUMERIC, kind="linalg",
               refuses=not_implemented("addmm_impl_cpu_", _BOOL))
+
+
 def _trace_vjp(g: Tensor, *, self_shape: tuple[int, int]) -> Tensor:
     # g on the diagonal and exact zeros elsewhere, as PyTorch's trace_backward: g times an
     # identity matrix spread a NaN or an infinite g as NaN (0 * inf) over every element.
