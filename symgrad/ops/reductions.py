@@ -62,6 +62,12 @@ def _one_dim(dim: int, ndim: int) -> int:
 def expand_reduced(g: Tensor, shape: tuple[int, ...], dim: tuple[int, ...] | int | None,
                    keepdim: bool) -> Tensor:
     """Broadcast a reduced gradient back to the input's shape."""
+    return _expand(_undropped(g, shape, dim, keepdim), shape)
+
+
+def _undropped(g: Any, shape: tuple[int, ...], dim: tuple[int, ...] | int | None,
+               keepdim: bool) -> Any:
+    """``g`` (a tensor or an array) with the dims a reduction over ``dim`` dropped back, as 1s."""
     if isinstance(dim, int):
         dim = (dim,)
     if dim is not None and not keepdim and shape:
@@ -69,7 +75,7 @@ def expand_reduced(g: Tensor, shape: tuple[int, ...], dim: tuple[int, ...] | int
         for d in dim:
             kept.insert(d, 1)
         g = g.reshape(tuple(kept))
-    return _expand(g, shape)
+    return g
 
 
 def _expand(g: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -94,16 +100,6 @@ def _expand_array(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     data = np.empty(shape, g.dtype)
     data[...] = g
     return data
-
-
-def _expand_reduced_array(g: np.ndarray, shape: tuple[int, ...],
-                          dim: tuple[int, ...] | int | None, keepdim: bool) -> np.ndarray:
-    """``expand_reduced`` on an array: sum's array VJP."""
-    if isinstance(dim, int):
-        dim = (dim,)
-    if dim is not None and not keepdim and shape:
-        g = np.expand_dims(g, dim)
-    return _expand_array(g, shape)
 
 
 # Elements from which ``_expand`` views a gradient rather than filling an array: past a few
@@ -534,8 +530,8 @@ def _ties(find: Any, convention: Any = "mean") -> tuple[Kink, ...]:
 # -- sums and means ------------------------------------------------------------------------------
 SUM = defop("sum", "SumBackward1", _sum_forward,
             vjp=lambda g, *, dim, keepdim, self_shape: expand_reduced(g, self_shape, dim, keepdim),
-            array_vjp=lambda g, *, dim, keepdim, self_shape: _expand_reduced_array(
-                g, self_shape, dim, keepdim),
+            array_vjp=lambda g, *, dim, keepdim, self_shape: _expand_array(
+                _undropped(g, self_shape, dim, keepdim), self_shape),
             dtype_rule="same", kind="reduction")
 SUM_ALL = defop("sum_all", "SumBackward0",
                 lambda self: _sum_forward(self, dim=None, keepdim=False),
