@@ -256,7 +256,7 @@ class Node:
             return self._apply_as_tensors(g)
         kwargs = self.attrs if plan.plain else self._vjp_kwargs(plan)
         if plan.saves:
-            saved = self._saved_arrays(np_dtype)
+            saved = self._saved_arrays(np_dtype, plan.indices)
             if saved is None:  # a saved array of another dtype: PyTorch's promotion decides
                 return self._apply_as_tensors(g)
             if plan.skip:
@@ -292,9 +292,10 @@ class Node:
         Function's backward), which may keep its gradient or write into it (``_unlent``)."""
         return self._apply_as_tensors(_unlent(g))
 
-    def _saved_arrays(self, np_dtype: np.dtype) -> list[np.ndarray] | None:
+    def _saved_arrays(self, np_dtype: np.dtype, indices: frozenset[int]
+                      ) -> list[np.ndarray] | None:
         """``unpack``'s checks, giving the saved values as arrays; None when one is not of
-        ``np_dtype``."""
+        ``np_dtype`` and its position in ``_saved`` is not among ``indices`` (``_Plan``)."""
         if self._saved is None:
             raise RuntimeError(_FREED)
         values = []
@@ -302,7 +303,7 @@ class Node:
             if t._version != version:
                 raise RuntimeError(_modified_message(t, version, self))
             a = t._data
-            if a.dtype is not np_dtype:
+            if a.dtype is not np_dtype and len(values) not in indices:
                 return None
             values.append(a)
         if self._out_ref is not None:
@@ -418,10 +419,11 @@ class _Plan:
             backward, not passed to the VJP).
         array_vjp: The array VJP, or None.
         plain: Whether the VJP takes the node's attrs as they are, and nothing more.
+        indices: The saved inputs an array VJP takes in their own dtype, by position.
     """
 
     __slots__ = ("vjp", "wanted", "takes_needs", "saves", "shape_args", "double_backward",
-                 "skip", "array_vjp", "plain")
+                 "skip", "array_vjp", "plain", "indices")
 
     def __init__(self, op: OpDef) -> None:
         wanted, takes_needs = _vjp_info(op.vjp)
@@ -442,6 +444,11 @@ class _Plan:
         self.array_vjp = (op.array_vjp[1] if op.array_vjp and op.array_vjp[0] is op.vjp
                           else None)
         self.plain = wanted is None and not takes_needs and not self.shape_args
+        # The saved inputs no gradient flows to (a loss's class indices) reach an array VJP as
+        # they are, whatever their dtype: only the values gradients are computed from must
+        # share g's dtype. Positions in ``Node._saved``, after the attrs' entries.
+        self.indices = frozenset(self.skip + k for k, i in enumerate(op.saves)
+                                 if op.args[i] not in op.differentiable)
 
 
 def _plan(op: OpDef) -> _Plan:
