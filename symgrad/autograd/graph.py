@@ -256,7 +256,7 @@ class Node:
         if array_vjp is None or np_dtype not in _ARRAY_DTYPES:
             return self._apply_as_tensors(g)
         if plan.saves:
-            saved = self._saved_arrays(np_dtype)
+            saved = self._saved_arrays(np_dtype, plan.indices)
             if saved is None:  # a saved array of another dtype: PyTorch's promotion decides
                 return self._apply_as_tensors(g)
             if plan.skip:
@@ -291,9 +291,10 @@ class Node:
         """``apply_arrays`` by way of ``apply``, on tensors made of the arrays."""
         return tuple([None if t is None else t._data for t in self.apply(_wrap(g))])
 
-    def _saved_arrays(self, np_dtype: np.dtype) -> list[np.ndarray] | None:
+    def _saved_arrays(self, np_dtype: np.dtype, indices: frozenset[int]
+                      ) -> list[np.ndarray] | None:
         """``unpack``'s checks, giving the saved values as arrays; None when one is not of
-        ``np_dtype``."""
+        ``np_dtype`` and its position in ``_saved`` is not among ``indices`` (``_Plan``)."""
         if self._saved is None:
             raise RuntimeError(_FREED)
         values = []
@@ -301,7 +302,7 @@ class Node:
             if t._version != version:
                 raise RuntimeError(_modified_message(t, version, self))
             a = t._data
-            if a.dtype is not np_dtype:
+            if a.dtype is not np_dtype and len(values) not in indices:
                 return None
             values.append(a)
         if self._out_ref is not None:
@@ -446,10 +447,11 @@ class _Plan:
         array_vjp: The array VJP, or None.
         plain: Whether the VJP takes the node's attrs as they are, and nothing more.
         needs_only: Whether it takes the node's attrs as they are, and ``needs``.
+        indices: The saved inputs an array VJP takes in their own dtype, by position.
     """
 
     __slots__ = ("vjp", "wanted", "takes_needs", "saves", "shape_args", "double_backward",
-                 "skip", "array_vjp", "plain", "needs_only")
+                 "skip", "array_vjp", "plain", "needs_only", "indices")
 
     def __init__(self, op: OpDef) -> None:
         wanted, takes_needs = _vjp_info(op.vjp)
@@ -471,6 +473,11 @@ class _Plan:
                           else None)
         self.plain = wanted is None and not takes_needs and not self.shape_args
         self.needs_only = wanted is None and takes_needs and not self.shape_args
+        # The saved inputs no gradient flows to (a loss's class indices) reach an array VJP as
+        # they are, whatever their dtype: only the values gradients are computed from must
+        # share g's dtype. Positions in ``Node._saved``, after the attrs' entries.
+        self.indices = frozenset(self.skip + k for k, i in enumerate(op.saves)
+                                 if op.args[i] not in op.differentiable)
 
 
 def _plan(op: OpDef) -> _Plan:

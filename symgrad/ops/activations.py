@@ -256,7 +256,8 @@ def _log_softmax_narrow(self: np.ndarray, dim: int) -> np.ndarray | None:
     x = self.astype(np.float64)
     # np.maximum.reduce and np.add.reduce are np.max and np.sum without their Python layer.
     m = np.maximum.reduce(x, axis=dim, keepdims=True)
-    if not np.isfinite(m).all():
+    # Every max finite, in one call: narrow values summed in float64 cannot overflow.
+    if not math.isfinite(np.add.reduce(m, axis=None)):
         return None
     x -= m
     # Each slice's largest elements are its zeros: as many zeros as slices, one each.
@@ -342,18 +343,21 @@ def _log_softmax_array_vjp(g: np.ndarray, out: np.ndarray, *, dim: int) -> np.nd
     if out.ndim == 0 or out.size == 0:  # no slice to sum over: the VJP on tensors
         return _log_softmax_vjp(_plain(g), _plain(out), dim=dim)._data
     correct = out.dtype == np.float64
+    wide = out.astype(np.float64, copy=False)
     # Where each slice's largest out is, by a comparison where it is the slice's only one and
-    # no NaN hides it; then its value is the slice's max, and expm1 runs once per slice.
-    m = np.maximum.reduce(out, axis=dim, keepdims=True)
-    largest = out == m
-    if np.count_nonzero(largest) != m.size or np.isnan(m).any():
-        largest, m = _first_max_np(out, dim), out
+    # no NaN hides it (a NaN makes the maxima's sum NaN); then its value is the slice's max,
+    # and expm1 runs once per slice.
+    m = np.maximum.reduce(wide, axis=dim, keepdims=True)
+    largest = wide == m
+    if np.count_nonzero(largest) != m.size or math.isnan(np.add.reduce(m, axis=None)):
+        largest, m = _first_max_np(out, dim), wide
     g = g.astype(np.float64, copy=False)
     total = _sum_np(g, dim, correct)
     others = _sum_np(np.where(largest, 0.0, g), dim, correct)
-    at_largest = -others - np.expm1(m.astype(np.float64, copy=False)) * total
-    rest = g - np.exp(out.astype(np.float64, copy=False)) * total
-    return np.where(largest, at_largest, rest).astype(out.dtype, copy=False)
+    at_largest = -others - np.expm1(m) * total
+    grad = g - np.exp(wide) * total
+    np.copyto(grad, at_largest, where=largest)
+    return grad.astype(out.dtype, copy=False)
 
 
 def _sum_np(a: np.ndarray, dim: int, correct: bool) -> np.ndarray:
@@ -399,16 +403,18 @@ def _nll_weights(target: np.ndarray, shape: tuple[int, ...], reduction: str,
                  ignore_index: int, dtype: Any) -> np.ndarray:
     """d loss / d self as a constant: -1 at each target class (over the count for "mean")."""
     keep = target != ignore_index
+    count = np.count_nonzero(keep)
     weight = np.asarray(-1, dtype)
     if reduction == "mean":
-        count = int(np.sum(keep))
         if not count:
             return np.full(shape, np.nan, dtype)
         weight = weight / count  # in the dtype, as the whole array divided by the count
     w = np.zeros(shape, dtype=dtype)
     if len(shape) == 1:
-        if keep:
+        if count:
             w[int(target)] = weight
+    elif count == len(target):  # no row ignored (a batch's common case): no rows to select
+        w[np.arange(len(target)), target] = weight
     else:
         rows = np.nonzero(keep)[0]
         w[rows, target[rows]] = weight
@@ -420,18 +426,21 @@ def _nll_forward(self: np.ndarray, target: np.ndarray, *, reduction: str,
     # Gathered, not summed against _nll_weights: 0 * -inf is NaN, and a -inf log-probability
     # of another class (a masked logit) made the loss NaN where PyTorch's is finite.
     keep = target != ignore_index
-    classes = np.where(keep, target, 0)
+    count = np.count_nonzero(keep)
     if self.ndim == 1:  # one sample: its target 0-d or of one element, its loss 0-d
-        keep, classes = keep.reshape(()), classes.reshape(())
-        picked = self[classes]
+        picked = -self[target.reshape(())] if count else np.zeros((), self.dtype)
+    elif count == len(target):  # no row ignored (a batch's common case): nothing to mask
+        picked = self[np.arange(len(self)), target]
+        np.negative(picked, out=picked)
     else:
-        picked = self[np.arange(len(self)), classes]
-    picked = np.where(keep, -picked, np.zeros((), self.dtype))
+        picked = self[np.arange(len(self)), np.where(keep, target, 0)]
+        picked = np.where(keep, -picked, np.zeros((), self.dtype))
     if reduction == "none":
         return picked.astype(self.dtype)
     total = np.add.reduce(picked, axis=None)
     if reduction == "mean":
-        total = total / np.sum(keep)
+        # Divided in float64 (a float32 sum by an int64 count promotes) and rounded once.
+        total = total / np.int64(count)
     return np.asarray(total, dtype=self.dtype)
 
 
@@ -444,7 +453,17 @@ def _nll_vjp(g: Tensor, target: Tensor, *, reduction: str, ignore_index: int,
     return g * w, None
 
 
-NLL_LOSS = defop("nll_loss", "NllLossBackward0", _nll_forward, vjp=_nll_vjp, dtype_rule="same",
+def _nll_array_vjp(g: np.ndarray, target: np.ndarray, *, reduction: str, ignore_index: int,
+                   self_shape: tuple[int, ...]) -> tuple[np.ndarray, None]:
+    """``_nll_vjp`` on arrays: the product written into the weights' own array."""
+    w = _nll_weights(target, self_shape, reduction, ignore_index, g.dtype)
+    if reduction == "none" and len(self_shape) == 2:
+        g = g.reshape((self_shape[0], 1))
+    return np.multiply(g, w, out=w), None
+
+
+NLL_LOSS = defop("nll_loss", "NllLossBackward0", _nll_forward, vjp=_nll_vjp,
+                 array_vjp=_nll_array_vjp, dtype_rule="same",
                  differentiable=("self",), kind="loss",
                  refuses=not_implemented(lambda self, target, **_: "nll_loss_out_frame"
                                          if self.ndim <= 2 else "nll_loss2d_forward_out_frame",
