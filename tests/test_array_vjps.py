@@ -94,6 +94,34 @@ def test_array_vjp_gives_the_vjps_bits_on_special_values(name: str, dtype: str) 
             _assert_same(*_both_ways(out, k), f"{name} {dtype} {sample.id} special values")
 
 
+ELEMENTWISE = [name for name in ARRAY_OPS if REGISTRY[name].kind == "elementwise"]
+
+
+@pytest.mark.parametrize("one", [1.0, 3.0])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_array_vjp_gives_the_vjps_bits_for_a_broadcast_gradient(
+        name: str, dtype: str, one: float) -> None:
+    # A sum's gradient reaches its input broadcast (every stride 0): mul's array VJP hands on
+    # the other factor itself where that gradient is 1 (``_by_one``), on large arrays only.
+    op = REGISTRY[name]
+    rng = np.random.default_rng(len(name))
+    with np.errstate(all="ignore"):
+        values = [np.resize(np.roll(np.array(SPECIAL), i), 5000) * rng.uniform(0.5, 2, 5000)
+                  for i in range(len(op.args))]
+        tensors = [symgrad.tensor(v.astype(dtype), requires_grad=True) for v in values]
+        out = registry.apply(op, *tensors, **({"alpha": 1} if "alpha" in op.attrs else {}))
+        g = np.full((), one, dtype=dtype)
+        broadcast = np.ndarray(out.shape, g.dtype, g, 0, (0,))
+        broadcast.flags.writeable = False
+        with symgrad.no_grad():
+            on_tensors = out.grad_fn.apply(Tensor._make(broadcast, False, None))
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(graph.Node, "_apply_as_tensors", _no_fallback)
+            on_arrays = out.grad_fn.apply_arrays(broadcast)
+    _assert_same(on_tensors, on_arrays, f"{name} {dtype} gradient {one} broadcast")
+
+
 SCALAR_CALLS = {
     "x * 0.5": lambda x, z: x * 0.5,
     "3 * x": lambda x, z: 3 * x,

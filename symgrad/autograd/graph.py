@@ -113,7 +113,7 @@ class Node:
         # every backward: the array VJPs are the registry ops'.
         super().__init_subclass__(**kwargs)
         if "apply" in vars(cls) and "apply_arrays" not in vars(cls):
-            cls.apply_arrays = Node._apply_as_tensors  # type: ignore[method-assign]
+            cls.apply_arrays = Node._apply_user_code  # type: ignore[method-assign]
 
     def name(self) -> str:
         """The name PyTorch gives this node's class.
@@ -286,6 +286,11 @@ class Node:
         """``apply_arrays`` by way of ``apply``, on tensors made of the arrays."""
         grads = self.apply(_wrap(g))
         return tuple([None if t is None else t._data for t in grads])
+
+    def _apply_user_code(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        """``_apply_as_tensors`` for a node whose ``apply`` is not the engine's (a custom
+        Function's backward), which may keep its gradient or write into it (``_unlent``)."""
+        return self._apply_as_tensors(_unlent(g))
 
     def _saved_arrays(self, np_dtype: np.dtype, indices: frozenset[int]
                       ) -> list[np.ndarray] | None:
@@ -701,7 +706,7 @@ def run_backward(
             hooks = node._hooks
             if hooks is not None or node._retained is not None or wanted and node in wanted:
                 if arrays:
-                    g = _wrap(g)
+                    g = _wrap(_unlent(g))
                 if hooks is not None or node._retained is not None:
                     g = _tensor_hooks(node, g, create_graph)
                 if wanted and node in wanted:
@@ -804,8 +809,8 @@ def _post_hooks_on(node: Node, grads: tuple[Any, ...], g: Any, arrays: bool
     """``_post_hooks``, which see tensors, in a backward whose gradients are arrays or not."""
     if not arrays:
         return _post_hooks(node, grads, g)
-    seen = _post_hooks(node, tuple([None if a is None else _wrap(a) for a in grads]),
-                       g if g is None or type(g) is not _NDARRAY else _wrap(g))
+    seen = _post_hooks(node, tuple([None if a is None else _wrap(_unlent(a)) for a in grads]),
+                       g if g is None or type(g) is not _NDARRAY else _wrap(_unlent(g)))
     return tuple([None if t is None else t._data for t in seen])
 
 
@@ -873,13 +878,19 @@ class _Hooks:
 def _sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Two pending gradients of one input summed, in a backward that records nothing: in NumPy
     when they agree in shape and dtype (they do unless a custom Function's do not), into ``a``
-    itself when it is large and nothing but the engine holds it (there a new array costs more
-    than the sum), else into a new array."""
+    or else ``b`` itself when it is large and nothing but the engine holds it (there a new
+    array costs more than the sum), else into a new array. ``b`` is the gradient a node has
+    just computed, ``a`` the one pending before; the sum is ``a + b`` whichever it goes into
+    (of two NaNs, x86 keeps the first's payload)."""
     if a.dtype is not b.dtype or a.shape != b.shape:
         return (_wrap(a) + _wrap(b))._data
-    if a.size >= _IN_PLACE and _sole(a, 4):  # the pending gradients' dict, ``prev``, ``a``
-        a += b
-        return a
+    if a.size >= _IN_PLACE:
+        if _sole(a, 4):  # the pending gradients' dict, ``prev``, ``a``
+            a += b
+            return a
+        # The node's tuple of gradients, ``zip``'s tuple of the last pair, ``grad``, ``b``.
+        if _sole(b, 5):
+            return np.add(a, b, out=b)
     return _plus(a, b)
 
 
@@ -959,6 +970,23 @@ def _unshared(g: Tensor, holders: int) -> bool:
     return (a.base is None and a.flags.writeable
             and sys.getrefcount(g) <= _ONE_VARIABLE + holders - 1
             and sys.getrefcount(a) <= _ONE_VARIABLE + 1)
+
+
+def _unlent(a: np.ndarray) -> np.ndarray:
+    """A pending gradient as code outside the engine sees it (a hook, a custom Function's
+    backward, ``autograd.grad``'s result): a copy of a forward value an array VJP lent it.
+
+    A product's gradient by a gradient of ones is the other factor's own values, which mul's
+    array VJP hands on as a read-only view of them instead of multiplying (``_by_one`` in
+    ``ops/arithmetic.py``); nothing in the engine writes into a read-only or shared gradient
+    (``_sole``, ``_accumulate``). Outside it, a later in-place change of the forward value would
+    change the gradient kept, and a write into the gradient would fail. Read-only arrays that
+    repeat an element (a sum's gradient broadcast, whose stride is 0) stay as they are: PyTorch
+    hands out an expanded gradient there too, and refuses writes into it.
+    """
+    if a.flags.writeable or 0 in [s for s, n in zip(a.strides, a.shape, strict=True) if n > 1]:
+        return a
+    return a.copy()
 
 
 def _sole(a: np.ndarray, holders: int) -> bool:
