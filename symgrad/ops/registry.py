@@ -38,6 +38,9 @@ from symgrad.autograd.graph import Node
 from symgrad.tensor import Tensor
 
 _make = Tensor._make
+# ``_record`` fills in a new node's and a new tensor's slots itself (as ``Node.__init__`` and
+# ``Tensor._make`` do), a call less each on the hottest path.
+_new_node = _new_tensor = object.__new__
 _FROM_NP = _dtypes._FROM_NP
 _FLOAT = _dtypes._FLOAT
 _FLOAT_NP = _dtypes._FLOAT_NP
@@ -453,6 +456,18 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     >>> out, out.grad_fn.inputs[1]
     (tensor([6.], grad_fn=<MulBackward0>), tensor(3.))
     """
+    # The commonest case first: one or two tensors of one dtype, spelt out.
+    if len(values) == 2:
+        a, b = values
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            da, db = a._data, b._data
+            np_dtype = da.dtype
+            if db.dtype is np_dtype and np_dtype not in op._slow:
+                return _run(op, attrs, values, (da, db), a._rg or b._rg)
+    elif len(values) == 1:
+        a = values[0]
+        if isinstance(a, Tensor) and a._data.dtype not in op._slow:
+            return _run(op, attrs, values, (a._data,), a._rg)
     # The common case, and the whole of a backward's work: tensors of one dtype, with Python
     # scalars of no higher category (bool < integer < floating), which PyTorch's rules give
     # that dtype. Anything else (mixed dtypes, promotion) takes ``_apply_promoted``.
@@ -495,6 +510,24 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     if not rg or not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
         return _make(data, False, None)
     return _record(op, attrs, _constants(values, arrays) if scalar >= 0 else values, data)
+
+
+def _run(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...],
+         arrays: tuple[np.ndarray, ...], rg: bool) -> Tensor:
+    """``apply``'s forward and recording for tensors of one dtype the op computes in."""
+    try:
+        data = op.forward(*arrays, **attrs)
+    except ValueError:
+        _check_broadcast(op, arrays)
+        raise
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)
+    np_dtype = arrays[0].dtype
+    if data.dtype is not np_dtype:
+        data = _rounded(data, np_dtype, op.dtype_rule)
+    if not rg or not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
+        return _make(data, False, None)
+    return _record(op, attrs, tensors, data)
 
 
 def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -> Any:
@@ -608,32 +641,58 @@ def _constants(values: tuple[Any, ...], arrays: list[np.ndarray]) -> tuple[Tenso
 
 
 def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data: Any) -> Tensor:
-    """The result of ``op`` as a tensor made by a new node, which saves what its VJP reads."""
+    """The result of ``op`` as a tensor made by a new node, which saves what its VJP reads.
+
+    Recording is most of a small op's time, so one and two inputs, most of any graph, are
+    spelt out: no loop, no list, and the node and the tensor filled in here (``_new_node``,
+    ``_new_tensor``) rather than by their constructors, each a call more."""
     if op._fixed:
         _refuse_grad(op, tensors)
-    edges = []
-    meta = []
-    for t in tensors:
-        fn = t.grad_fn
-        if fn is None:
-            fn = t._accumulator() if t._rg else t
-        edges.append(fn)
-        a = t._data
-        meta.append((a.shape, a.dtype, t._version))
-    if op.saves:
-        saved = []
-        for i in op.saves:  # a loop: Python 3.11 makes and calls a function for a comprehension
-            t = tensors[i]
-            saved.append((t, t._version))
-        saved = tuple(saved)
+    if len(tensors) == 2:
+        a, b = tensors
+        da, db = a._data, b._data
+        # A computed input's edge is its node; a leaf's, its accumulator; a constant's, itself.
+        inputs = (a._fn or (a._accumulator() if a._rg else a),
+                  b._fn or (b._accumulator() if b._rg else b))
+        meta = ((da.shape, da.dtype, a._version), (db.shape, db.dtype, b._version))
+    elif len(tensors) == 1:
+        a = tensors[0]
+        da = a._data
+        inputs = (a._fn or (a._accumulator() if a._rg else a),)
+        meta = ((da.shape, da.dtype, a._version),)
     else:
+        inputs = tuple([_edge(t) for t in tensors])
+        meta = tuple([(t._data.shape, t._data.dtype, t._version) for t in tensors])
+    saves = op.saves
+    if not saves:
         saved = ()
+    elif len(saves) == 1:
+        t = tensors[saves[0]]
+        saved = ((t, t._version),)
+    elif len(saves) == 2:
+        t, u = tensors[saves[0]], tensors[saves[1]]
+        saved = ((t, t._version), (u, u._version))
+    else:
+        saved = tuple([(tensors[i], tensors[i]._version) for i in saves])
     if op.saves_attrs:
         # Entries first, one per saved attr, which ``Node.apply`` skips (the VJP reads the attr
         # itself): what backward frees, so that a second backward raises as in PyTorch.
         saved = (_SAVED_ATTR,) * len(op.saves_attrs) + saved
-    node = op.node_class(op, attrs, tuple(edges), tuple(meta), saved)
-    out = _make(data, True, node)
+    node = _new_node(Node)  # of its op's class when a user reaches it (``graph.dressed``)
+    node.op = op
+    node.attrs = attrs
+    node.inputs = inputs
+    node._in_meta = meta
+    node._saved = saved
+    node._out_data = node._out_ref = node._hooks = node._retained = None
+    node._out_version = 0
+    node._seq = next(_graph._SEQ)
+    out = _new_tensor(Tensor)
+    out._data = data
+    out._rg = True
+    out._fn = node
+    out._grad = out._acc = out._view = None
+    out._version = 0
     if op.saves_out:
         node._out_data = data
         node._out_ref = weakref.ref(out)
@@ -655,8 +714,8 @@ _SAVED_ATTR = (_make(np.zeros(0), False, None), 0)
 
 def _edge(t: Any) -> Any:
     """What a node keeps of an input: its producer, its leaf accumulator, or the constant."""
-    if t.grad_fn is not None:
-        return t.grad_fn
+    if t._fn is not None:
+        return t._fn
     if t._rg:
         return t._accumulator()
     return t
