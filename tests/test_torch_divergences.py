@@ -296,3 +296,14 @@ def test_nodes_reached_through_next_functions_are_of_their_ops_classes() -> None
         names.append(seen)
     assert names[0] == names[1]
     assert names[0][-1] == "AccumulateGrad"
+
+
+def test_nodes_made_without_their_constructor_have_every_slot_set() -> None:
+    # registry._record and AccumulateGrad fill in Node's slots themselves (a call less on the
+    # hottest path): a slot left unset would raise AttributeError in some later backward.
+    x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    slots = [name for name in symgrad.autograd.graph.Node.__slots__ if name != "__weakref__"]
+    for node in (y.grad_fn, y.grad_fn.next_functions[0][0], (x + y).grad_fn, y.exp().grad_fn):
+        missing = [name for name in slots if not hasattr(node, name)]
+        assert missing == [], type(node).__name__

@@ -519,6 +519,10 @@ def _vjp_info(vjp: Callable[..., Any]) -> tuple[frozenset[str] | None, bool]:
         return info
 
 
+# An accumulator's attrs: it has none, and nothing adds any.
+_NO_ATTRS: dict[str, Any] = {}
+
+
 class AccumulateGrad(Node):
     """The node that adds a gradient into a leaf's ``.grad``; one per leaf, made on its first use.
 
@@ -535,7 +539,11 @@ class AccumulateGrad(Node):
     __slots__ = ("variable",)
 
     def __init__(self, variable: Tensor) -> None:
-        super().__init__(None, {}, (), ())
+        # ``Node.__init__``'s slots, set here: a leaf's first use in each graph makes one.
+        self.op = self._out_data = self._out_ref = self._hooks = self._retained = None
+        self.attrs = _NO_ATTRS
+        self.inputs = self._in_meta = self._saved = ()
+        self._out_version = 0
         self.variable = variable
         # Made lazily (on a leaf's first use, or by a Function after its own node), but it has
         # no inputs: it can always run last.

@@ -456,21 +456,56 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     >>> out, out.grad_fn.inputs[1]
     (tensor([6.], grad_fn=<MulBackward0>), tensor(3.))
     """
-    # The commonest case first: one or two tensors of one dtype, spelt out.
+    # One or two tensors of one dtype, most of any graph, spelt out; the rest is
+    # ``_same_dtype_arrays``'s, or ``_apply_promoted``'s.
+    arrays = None
+    scalars = False
     if len(values) == 2:
         a, b = values
-        if isinstance(a, Tensor) and isinstance(b, Tensor):
-            da, db = a._data, b._data
-            np_dtype = da.dtype
-            if db.dtype is np_dtype and np_dtype not in op._slow:
-                return _run(op, attrs, values, (da, db), a._rg or b._rg)
+        if isinstance(a, Tensor):
+            da = a._data
+            rg = a._rg
+            if isinstance(b, Tensor):
+                if da.dtype is b._data.dtype:
+                    arrays = (da, b._data)
+                    rg = rg or b._rg
+            elif _SCALAR_CATEGORY.get(type(b), _FLOAT + 1) <= _FROM_NP[da.dtype].category:
+                # ``x * 0.5``: a Python number PyTorch's rules give the tensor's dtype.
+                arrays = (da, np.asarray(b, dtype=da.dtype))
+                scalars = True
     elif len(values) == 1:
         a = values[0]
-        if isinstance(a, Tensor) and a._data.dtype not in op._slow:
-            return _run(op, attrs, values, (a._data,), a._rg)
-    # The common case, and the whole of a backward's work: tensors of one dtype, with Python
-    # scalars of no higher category (bool < integer < floating), which PyTorch's rules give
-    # that dtype. Anything else (mixed dtypes, promotion) takes ``_apply_promoted``.
+        if isinstance(a, Tensor):
+            arrays = (a._data,)
+            rg = a._rg
+    if arrays is None:
+        found = _same_dtype_arrays(op, values)
+        if found is None:
+            return _apply_promoted(op, values, attrs)
+        arrays, rg, scalars = found
+    np_dtype = arrays[0].dtype
+    if np_dtype in op._slow:
+        return _apply_promoted(op, values, attrs)
+    try:
+        data = op.forward(*arrays, **attrs)
+    except ValueError:
+        _check_broadcast(op, arrays)
+        raise
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)
+    if data.dtype is not np_dtype:
+        data = _rounded(data, np_dtype, op.dtype_rule)
+    if not rg or not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
+        return _make(data, False, None)
+    return _record(op, attrs, _constants(values, arrays) if scalars else values, data)
+
+
+def _same_dtype_arrays(op: OpDef, values: tuple[Any, ...]
+                       ) -> tuple[list[np.ndarray], bool, bool] | None:
+    """``apply``'s common case, and the whole of a backward's work: tensors of one dtype, with
+    Python scalars of no higher category (bool < integer < floating), which PyTorch's rules
+    give that dtype. Their arrays (a scalar's in that dtype), whether a tensor requires grad and
+    whether there were scalars; None for anything else (mixed dtypes, promotion)."""
     arrays: list[Any] = []
     np_dtype = None
     rg = False
@@ -480,7 +515,7 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
             a = v._data
             if a.dtype is not np_dtype:
                 if np_dtype is not None:
-                    return _apply_promoted(op, values, attrs)
+                    return None
                 np_dtype = a.dtype
             arrays.append(a)
             if v._rg:
@@ -488,46 +523,17 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
         else:
             category = _SCALAR_CATEGORY.get(type(v))
             if category is None:
-                return _apply_promoted(op, values, attrs)
+                return None
             if category > scalar:
                 scalar = category
             arrays.append(v)
-    if np_dtype is None or np_dtype in op._slow:
-        return _apply_promoted(op, values, attrs)
+    if np_dtype is None:
+        return None
     if scalar >= 0:
         if scalar > _FROM_NP[np_dtype].category and op.dtype_rule != "same":
-            return _apply_promoted(op, values, attrs)
+            return None
         arrays = [a if type(a) is np.ndarray else np.asarray(a, dtype=np_dtype) for a in arrays]
-    try:
-        data = op.forward(*arrays, **attrs)
-    except ValueError:
-        _check_broadcast(op, arrays)
-        raise
-    if type(data) is not np.ndarray:
-        data = np.asarray(data)
-    if data.dtype is not np_dtype:
-        data = _rounded(data, np_dtype, op.dtype_rule)
-    if not rg or not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
-        return _make(data, False, None)
-    return _record(op, attrs, _constants(values, arrays) if scalar >= 0 else values, data)
-
-
-def _run(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...],
-         arrays: tuple[np.ndarray, ...], rg: bool) -> Tensor:
-    """``apply``'s forward and recording for tensors of one dtype the op computes in."""
-    try:
-        data = op.forward(*arrays, **attrs)
-    except ValueError:
-        _check_broadcast(op, arrays)
-        raise
-    if type(data) is not np.ndarray:
-        data = np.asarray(data)
-    np_dtype = arrays[0].dtype
-    if data.dtype is not np_dtype:
-        data = _rounded(data, np_dtype, op.dtype_rule)
-    if not rg or not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
-        return _make(data, False, None)
-    return _record(op, attrs, tensors, data)
+    return arrays, rg, scalar >= 0
 
 
 def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -> Any:
