@@ -43,7 +43,7 @@ class Tensor:
     tensor([4., 6.])
     """
 
-    __slots__ = ("_data", "_rg", "grad_fn", "_grad", "_version", "_acc", "_view", "__weakref__")
+    __slots__ = ("_data", "_rg", "_fn", "_grad", "_version", "_acc", "_view", "__weakref__")
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -51,7 +51,7 @@ class Tensor:
         t = object.__new__(cls)
         t._data = data if type(data) is np.ndarray else np.asarray(data)
         t._rg = requires_grad
-        t.grad_fn = grad_fn
+        t._fn = grad_fn
         t._grad = None
         t._version = 0
         t._acc = None
@@ -209,6 +209,22 @@ class Tensor:
         return self
 
     @property
+    def grad_fn(self) -> Node | None:
+        """The node of the operation that made this tensor (None for a leaf), an instance of
+        the class PyTorch names after the op (``MulBackward0``).
+
+        >>> import symgrad
+        >>> y = symgrad.tensor([1.0], requires_grad=True) * 2
+        >>> y.grad_fn, type(y.grad_fn).__name__
+        (<MulBackward0 object at 0x...>, 'MulBackward0')
+        """
+        return None if self._fn is None else _graph.dressed(self._fn)
+
+    @grad_fn.setter
+    def grad_fn(self, node: Node | None) -> None:
+        self._fn = node
+
+    @property
     def is_leaf(self) -> bool:
         """Whether no recorded operation made this tensor (``grad_fn is None``).
 
@@ -217,7 +233,7 @@ class Tensor:
         >>> x.is_leaf, (x * 2).is_leaf
         (True, False)
         """
-        return self.grad_fn is None
+        return self._fn is None
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is floating (only such tensors can require gradients).
@@ -245,7 +261,7 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if self.grad_fn is not None:
+        if self._fn is not None:
             msg = "you can only change requires_grad flags of leaf variables."
             if not value:
                 msg += (
@@ -269,7 +285,7 @@ class Tensor:
         >>> symgrad.tensor(3.0).requires_grad_()
         tensor(3., requires_grad=True)
         """
-        if self.grad_fn is not None and not requires_grad:
+        if self._fn is not None and not requires_grad:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
                 "computed variable in a subgraph that doesn't require differentiation use "
@@ -277,7 +293,7 @@ class Tensor:
             )
         if requires_grad and self.dtype.category != _dtypes._FLOAT:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
-        if self.grad_fn is None:
+        if self._fn is None:
             self._rg = bool(requires_grad)
         return self
 
@@ -293,7 +309,7 @@ class Tensor:
         >>> (x * x).sum().backward(); x.grad
         tensor([6.])
         """
-        if self._grad is None and self.grad_fn is not None and self.grad_fn._retained is None:
+        if self._grad is None and self._fn is not None and self._fn._retained is None:
             warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
         return self._grad
 
@@ -312,7 +328,7 @@ class Tensor:
         >>> y.retains_grad, (y.retain_grad(), y.retains_grad)[1]
         (False, True)
         """
-        return self.grad_fn is not None and self.grad_fn._retained is not None
+        return self._fn is not None and self._fn._retained is not None
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor too (leaves always keep theirs).
@@ -325,8 +341,8 @@ class Tensor:
         """
         if not self._rg:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is not None:
-            self.grad_fn._retained = weakref.ref(self)
+        if self._fn is not None:
+            self._fn._retained = weakref.ref(self)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; its result replaces it.
@@ -350,7 +366,7 @@ class Tensor:
             raise RuntimeError(
                 "cannot register a hook on a tensor that doesn't require gradient"
             )
-        node = self.grad_fn if self.grad_fn is not None else self._accumulator(keep=True)
+        node = self._fn if self._fn is not None else self._accumulator(keep=True)
         return node._hook_list("tensor").add(hook)
 
     def _accumulator(self, keep: bool = False) -> AccumulateGrad:
@@ -422,7 +438,7 @@ class Tensor:
         >>> loss.backward(inputs=b); b.grad
         tensor(-1.)
         """
-        fn = self.grad_fn
+        fn = self._fn
         if gradient is None and inputs is None and fn is not None and self._data.size == 1 and (
                 self._data.dtype in _dtypes._FLOAT_NP):
             # The common call, a scalar loss, straight to the engine (its checks all pass).
@@ -461,7 +477,7 @@ class Tensor:
                 "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
                 "called on these gradients. To fix this error, please refer to the "
                 "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
-        self.grad_fn = None
+        self._fn = None
         self._rg = False
         return self
 

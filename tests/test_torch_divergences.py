@@ -280,3 +280,30 @@ def test_one_class_per_name() -> None:
     assert type(x * 2) is type(x * 3)
     assert type((x * 2).grad_fn) is type((x * x).grad_fn)
     assert type((x * 2).grad_fn) is not type((x + 2).grad_fn)
+
+
+def test_nodes_reached_through_next_functions_are_of_their_ops_classes() -> None:
+    # The engine makes plain nodes and gives them their class when a user reaches them
+    # (graph.dressed): through grad_fn, and through next_functions, however deep.
+    names = []
+    for lib in (symgrad, torch):
+        x = lib.tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+        node = ((x * 2).exp() + 1).sum().grad_fn
+        seen = []
+        while node is not None:
+            seen.append(type(node).__name__)
+            node = node.next_functions[0][0] if node.next_functions else None
+        names.append(seen)
+    assert names[0] == names[1]
+    assert names[0][-1] == "AccumulateGrad"
+
+
+def test_nodes_made_without_their_constructor_have_every_slot_set() -> None:
+    # registry._record and AccumulateGrad fill in Node's slots themselves (a call less on the
+    # hottest path): a slot left unset would raise AttributeError in some later backward.
+    x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    slots = [name for name in symgrad.autograd.graph.Node.__slots__ if name != "__weakref__"]
+    for node in (y.grad_fn, y.grad_fn.next_functions[0][0], (x + y).grad_fn, y.exp().grad_fn):
+        missing = [name for name in slots if not hasattr(node, name)]
+        assert missing == [], type(node).__name__

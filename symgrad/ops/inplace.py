@@ -283,12 +283,18 @@ def _into(t: Tensor, ufunc: np.ufunc, other: Any) -> bool:
     ufunc computes what the op's forward does (a tensor of ``t``'s dtype and shape): an
     optimizer step's ``p -= lr * grad`` then costs what NumPy's ``-=`` does, not a new array
     and a copy back (3 times as much on a 784 x 256 weight). Returns whether it did."""
-    if (grad_mode._state.enabled or not isinstance(other, Tensor)
-            or t._data.dtype not in _UFUNC_EXACT or other._data.dtype is not t._data.dtype
-            or other._data.shape != t._data.shape or not t._data.flags.writeable):
+    a = t._data
+    if (grad_mode._state.enabled or not isinstance(other, Tensor) or a.dtype not in _UFUNC_EXACT
+            or other._data.dtype is not a.dtype or other._data.shape != a.shape
+            or not a.flags.writeable):
         return False
-    ufunc(t._data, other._data, out=t._data)
-    _written(t)
+    ufunc(a, other._data, out=a)
+    if t._view is None and t.grad_fn is None:
+        # ``_written`` where no other tensor shares the memory and no node made ``t``: a
+        # parameter's update, six times a step of a small MLP.
+        t._version += 1
+    else:
+        _written(t)
     return True
 
 

@@ -42,11 +42,11 @@ def _mT(t: Tensor) -> Tensor:
     return Tensor._make(np.swapaxes(t._data, -2, -1), False, None)
 
 
-def _mm_array_grads(g: np.ndarray, mat1: np.ndarray, mat2: np.ndarray,
-                    needs: tuple[bool, bool]) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """The gradients of ``mat1 @ mat2`` on arrays (an array VJP): NumPy's products, the
-    transposes as views, as the op's forward computes float32/float64 products."""
-    return (g @ mat2.T if needs[0] else None, mat1.T @ g if needs[1] else None)
+def _mm_array_vjp(g: np.ndarray, self: np.ndarray, other: np.ndarray, *,
+                  needs: tuple[bool, bool]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """mm's VJP on arrays: NumPy's products, the transposes as views, as the op's forward
+    computes float32/float64 products."""
+    return (g @ other.T if needs[0] else None, self.T @ g if needs[1] else None)
 
 
 def _matmul_vjp(g: Tensor, self: Tensor, other: Tensor, *, needs: tuple[bool, bool]
@@ -93,7 +93,7 @@ MV = defop("mv", "MvBackward0", _product(np.matmul),
 MM = defop("mm", "MmBackward0", _product(np.matmul),
            vjp=lambda g, self, other, *, needs: (mm(g, _mT(other)) if needs[0] else None,
                                                  mm(_mT(self), g) if needs[1] else None),
-           array_vjp=lambda g, self, other, *, needs: _mm_array_grads(g, self, other, needs),
+           array_vjp=_mm_array_vjp,
            dtypes=NUMERIC, kind="linalg",
            refuses=not_implemented("addmm_impl_cpu_", _BOOL))
 BMM = defop("bmm", "BmmBackward0", _product(np.matmul),
@@ -126,7 +126,7 @@ ADDMM = defop("addmm", "AddmmBackward0", _addmm_forward,
               vjp=lambda g, mat1, mat2, *, needs: (g, mm(g, _mT(mat2)) if needs[1] else None,
                                                    mm(_mT(mat1), g) if needs[2] else None),
               array_vjp=lambda g, mat1, mat2, *, needs: (
-                  g, *_mm_array_grads(g, mat1, mat2, needs[1:])),
+                  g, *_mm_array_vjp(g, mat1, mat2, needs=needs[1:])),
               dtypes=NUMERIC, kind="linalg",
               refuses=not_implemented("addmm_impl_cpu_", _BOOL))
 
@@ -383,15 +383,17 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     >>> (symgrad.tensor([1.0, 2.0]) @ symgrad.tensor([[1.0], [1.0]]))
     tensor([3.])
     """
-    if input.ndim == 0 or other.ndim == 0:
+    ndim, other_ndim = input._data.ndim, other._data.ndim
+    if ndim == 2 and other_ndim == 2:  # a layer's product, first: mm without its wrapper
+        _check_mm(input, other)
+        return apply(MM, input, other)
+    if ndim == 0 or other_ndim == 0:
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
-                           f"{input.ndim}D and {other.ndim}D")
-    if input.ndim == 1 and other.ndim == 1:
+                           f"{ndim}D and {other_ndim}D")
+    if ndim == 1 and other_ndim == 1:
         return dot(input, other)
-    if input.ndim == 2 and other.ndim == 1:
+    if ndim == 2 and other_ndim == 1:
         return mv(input, other)
-    if input.ndim == 2 and other.ndim == 2:
-        return mm(input, other)
     _same_dtype_mm(input, other)
     _no_bool("addmm_impl_cpu_", input, other)
     _check_matmul_shapes(input, other)

@@ -38,6 +38,9 @@ from symgrad.autograd.graph import Node
 from symgrad.tensor import Tensor
 
 _make = Tensor._make
+# ``_record`` fills in a new node's and a new tensor's slots itself (as ``Node.__init__`` and
+# ``Tensor._make`` do), a call less each on the hottest path.
+_new_node = _new_tensor = object.__new__
 _FROM_NP = _dtypes._FROM_NP
 _FLOAT = _dtypes._FLOAT
 _FLOAT_NP = _dtypes._FLOAT_NP
@@ -453,36 +456,36 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     >>> out, out.grad_fn.inputs[1]
     (tensor([6.], grad_fn=<MulBackward0>), tensor(3.))
     """
-    # The common case, and the whole of a backward's work: tensors of one dtype, with Python
-    # scalars of no higher category (bool < integer < floating), which PyTorch's rules give
-    # that dtype. Anything else (mixed dtypes, promotion) takes ``_apply_promoted``.
-    arrays: list[Any] = []
-    np_dtype = None
-    rg = False
-    scalar = -1
-    for v in values:
-        if isinstance(v, Tensor):
-            a = v._data
-            if a.dtype is not np_dtype:
-                if np_dtype is not None:
-                    return _apply_promoted(op, values, attrs)
-                np_dtype = a.dtype
-            arrays.append(a)
-            if v._rg:
-                rg = True
-        else:
-            category = _SCALAR_CATEGORY.get(type(v))
-            if category is None:
-                return _apply_promoted(op, values, attrs)
-            if category > scalar:
-                scalar = category
-            arrays.append(v)
-    if np_dtype is None or np_dtype in op._slow:
-        return _apply_promoted(op, values, attrs)
-    if scalar >= 0:
-        if scalar > _FROM_NP[np_dtype].category and op.dtype_rule != "same":
+    # One or two tensors of one dtype, most of any graph, spelt out; the rest is
+    # ``_same_dtype_arrays``'s, or ``_apply_promoted``'s.
+    arrays = None
+    scalars = False
+    if len(values) == 2:
+        a, b = values
+        if isinstance(a, Tensor):
+            da = a._data
+            rg = a._rg
+            if isinstance(b, Tensor):
+                if da.dtype is b._data.dtype:
+                    arrays = (da, b._data)
+                    rg = rg or b._rg
+            elif _SCALAR_CATEGORY.get(type(b), _FLOAT + 1) <= _FROM_NP[da.dtype].category:
+                # ``x * 0.5``: a Python number PyTorch's rules give the tensor's dtype.
+                arrays = (da, np.asarray(b, dtype=da.dtype))
+                scalars = True
+    elif len(values) == 1:
+        a = values[0]
+        if isinstance(a, Tensor):
+            arrays = (a._data,)
+            rg = a._rg
+    if arrays is None:
+        found = _same_dtype_arrays(op, values)
+        if found is None:
             return _apply_promoted(op, values, attrs)
-        arrays = [a if type(a) is np.ndarray else np.asarray(a, dtype=np_dtype) for a in arrays]
+        arrays, rg, scalars = found
+    np_dtype = arrays[0].dtype
+    if np_dtype in op._slow:
+        return _apply_promoted(op, values, attrs)
     try:
         data = op.forward(*arrays, **attrs)
     except ValueError:
@@ -494,7 +497,43 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
         data = _rounded(data, np_dtype, op.dtype_rule)
     if not rg or not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
         return _make(data, False, None)
-    return _record(op, attrs, _constants(values, arrays) if scalar >= 0 else values, data)
+    return _record(op, attrs, _constants(values, arrays) if scalars else values, data)
+
+
+def _same_dtype_arrays(op: OpDef, values: tuple[Any, ...]
+                       ) -> tuple[list[np.ndarray], bool, bool] | None:
+    """``apply``'s common case, and the whole of a backward's work: tensors of one dtype, with
+    Python scalars of no higher category (bool < integer < floating), which PyTorch's rules
+    give that dtype. Their arrays (a scalar's in that dtype), whether a tensor requires grad and
+    whether there were scalars; None for anything else (mixed dtypes, promotion)."""
+    arrays: list[Any] = []
+    np_dtype = None
+    rg = False
+    scalar = -1
+    for v in values:
+        if isinstance(v, Tensor):
+            a = v._data
+            if a.dtype is not np_dtype:
+                if np_dtype is not None:
+                    return None
+                np_dtype = a.dtype
+            arrays.append(a)
+            if v._rg:
+                rg = True
+        else:
+            category = _SCALAR_CATEGORY.get(type(v))
+            if category is None:
+                return None
+            if category > scalar:
+                scalar = category
+            arrays.append(v)
+    if np_dtype is None:
+        return None
+    if scalar >= 0:
+        if scalar > _FROM_NP[np_dtype].category and op.dtype_rule != "same":
+            return None
+        arrays = [a if type(a) is np.ndarray else np.asarray(a, dtype=np_dtype) for a in arrays]
+    return arrays, rg, scalar >= 0
 
 
 def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -> Any:
@@ -602,38 +641,65 @@ def _rounded(data: np.ndarray, compute: np.dtype, rule: DtypeRule) -> np.ndarray
 
 def _constants(values: tuple[Any, ...], arrays: list[np.ndarray]) -> tuple[Tensor, ...]:
     """The values as a node keeps them: Python scalars become constant tensors of the arrays
-    the forward computed with (only a recorded node needs them as tensors)."""
+    the forward computed with (only a recorded node needs them as tensors). One array per
+    value: no ``strict=``, which sends ``zip`` down a slow path (0.12 us a call)."""
     return tuple([v if isinstance(v, Tensor) else _make(a, False, None)
-                  for v, a in zip(values, arrays, strict=False)])  # one array per value
+                  for v, a in zip(values, arrays)])  # noqa: B905
 
 
 def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data: Any) -> Tensor:
-    """The result of ``op`` as a tensor made by a new node, which saves what its VJP reads."""
+    """The result of ``op`` as a tensor made by a new node, which saves what its VJP reads.
+
+    Recording is most of a small op's time, so one and two inputs, most of any graph, are
+    spelt out: no loop, no list, and the node and the tensor filled in here (``_new_node``,
+    ``_new_tensor``) rather than by their constructors, each a call more."""
     if op._fixed:
         _refuse_grad(op, tensors)
-    edges = []
-    meta = []
-    for t in tensors:
-        fn = t.grad_fn
-        if fn is None:
-            fn = t._accumulator() if t._rg else t
-        edges.append(fn)
-        a = t._data
-        meta.append((a.shape, a.dtype, t._version))
-    if op.saves:
-        saved = []
-        for i in op.saves:  # a loop: Python 3.11 makes and calls a function for a comprehension
-            t = tensors[i]
-            saved.append((t, t._version))
-        saved = tuple(saved)
+    if len(tensors) == 2:
+        a, b = tensors
+        da, db = a._data, b._data
+        # A computed input's edge is its node; a leaf's, its accumulator; a constant's, itself.
+        inputs = (a._fn or (a._accumulator() if a._rg else a),
+                  b._fn or (b._accumulator() if b._rg else b))
+        meta = ((da.shape, da.dtype, a._version), (db.shape, db.dtype, b._version))
+    elif len(tensors) == 1:
+        a = tensors[0]
+        da = a._data
+        inputs = (a._fn or (a._accumulator() if a._rg else a),)
+        meta = ((da.shape, da.dtype, a._version),)
     else:
+        inputs = tuple([_edge(t) for t in tensors])
+        meta = tuple([(t._data.shape, t._data.dtype, t._version) for t in tensors])
+    saves = op.saves
+    if not saves:
         saved = ()
+    elif len(saves) == 1:
+        t = tensors[saves[0]]
+        saved = ((t, t._version),)
+    elif len(saves) == 2:
+        t, u = tensors[saves[0]], tensors[saves[1]]
+        saved = ((t, t._version), (u, u._version))
+    else:
+        saved = tuple([(tensors[i], tensors[i]._version) for i in saves])
     if op.saves_attrs:
         # Entries first, one per saved attr, which ``Node.apply`` skips (the VJP reads the attr
         # itself): what backward frees, so that a second backward raises as in PyTorch.
         saved = (_SAVED_ATTR,) * len(op.saves_attrs) + saved
-    node = op.node_class(op, attrs, tuple(edges), tuple(meta), saved)
-    out = _make(data, True, node)
+    node = _new_node(Node)  # of its op's class when a user reaches it (``graph.dressed``)
+    node.op = op
+    node.attrs = attrs
+    node.inputs = inputs
+    node._in_meta = meta
+    node._saved = saved
+    node._out_data = node._out_ref = node._hooks = node._retained = None
+    node._out_version = 0
+    node._seq = next(_graph._SEQ)
+    out = _new_tensor(Tensor)
+    out._data = data
+    out._rg = True
+    out._fn = node
+    out._grad = out._acc = out._view = None
+    out._version = 0
     if op.saves_out:
         node._out_data = data
         node._out_ref = weakref.ref(out)
@@ -655,8 +721,8 @@ _SAVED_ATTR = (_make(np.zeros(0), False, None), 0)
 
 def _edge(t: Any) -> Any:
     """What a node keeps of an input: its producer, its leaf accumulator, or the constant."""
-    if t.grad_fn is not None:
-        return t.grad_fn
+    if t._fn is not None:
+        return t._fn
     if t._rg:
         return t._accumulator()
     return t
