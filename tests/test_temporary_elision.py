@@ -174,7 +174,8 @@ def _held_by_c_code() -> Any:
     return holder.value, X * 2
 
 
-UNCHANGED = [_named, _named_right, _leaf, _view, _saved_by_a_node, _kept_by_an_output, _held_by_c_code]
+UNCHANGED = [_named, _named_right, _leaf, _view, _saved_by_a_node, _kept_by_an_output,
+             _held_by_c_code]
 
 
 @pytest.mark.parametrize("case", UNCHANGED, ids=lambda f: f.__name__.strip("_"))
