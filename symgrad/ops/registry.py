@@ -466,7 +466,9 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
             da = a._data
             rg = a._rg
             if isinstance(b, Tensor):
-                if da.dtype is b._data.dtype:
+                # A "same" op computes in its first input's dtype whatever the other's (a
+                # loss's class indices, a mask): there is nothing to promote.
+                if da.dtype is b._data.dtype or op.dtype_rule == "same":
                     arrays = (da, b._data)
                     rg = rg or b._rg
             elif _SCALAR_CATEGORY.get(type(b), _FLOAT + 1) <= _FROM_NP[da.dtype].category:
