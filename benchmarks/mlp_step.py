@@ -49,6 +49,7 @@ def make_step(lib: object, functional: object) -> object:
                 p -= LR * p.grad
                 p.grad = None
 
+    step.params = params  # type: ignore[attr-defined] - read by tests/test_mlp_benchmark.py
     return step
 
 
@@ -73,6 +74,7 @@ def make_numpy_step() -> object:
             params[k] -= LR * gw
             params[k + 1] -= LR * gb
 
+    step.params = params  # type: ignore[attr-defined] - read by tests/test_mlp_benchmark.py
     return step
 
 

@@ -262,7 +262,7 @@ def _written(t: Tensor) -> list[Tensor]:
     is returned, as a write into ``t`` does."""
     family = _family(t)
     for member in family:
-        made = member.grad_fn
+        made = member._fn  # not ``grad_fn``, which dresses the node for a user
         if made is not None and made._out_ref is not None and made._out_ref() is member:
             # The node that made this tensor saved it: hold the tensor so that node still sees
             # this write when nothing else keeps the tensor alive.
@@ -289,7 +289,7 @@ def _into(t: Tensor, ufunc: np.ufunc, other: Any) -> bool:
             or not a.flags.writeable):
         return False
     ufunc(a, other._data, out=a)
-    if t._view is None and t.grad_fn is None:
+    if t._view is None and t._fn is None:
         # ``_written`` where no other tensor shares the memory and no node made ``t``: a
         # parameter's update, six times a step of a small MLP.
         t._version += 1
