@@ -120,7 +120,8 @@ def _mul_vjp(g: Any, self: Any, other: Any, *, needs: tuple[bool, ...]) -> tuple
 def _mul_array_vjp(g: np.ndarray, self: np.ndarray, other: np.ndarray, *,
                    needs: tuple[bool, ...]) -> tuple[Any, Any]:
     """``_mul_vjp`` on arrays. A gradient of ones (a sum's, broadcast: every stride 0) times a
-    factor is the factor itself, bit for bit: ``_by_one`` skips the product."""
+    factor is the factor itself, bit for bit (but for a signaling NaN, which the product would
+    quiet and no op makes): ``_by_one`` skips the product."""
     if g.size >= _LARGE and not any(g.strides) and g.item(0) == 1:
         return (_by_one(other, g) if needs[0] else None,
                 _by_one(self, g) if needs[1] else None)
