@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import inspect
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -488,6 +488,16 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     np_dtype = arrays[0].dtype
     if np_dtype in op._slow:
         return _apply_promoted(op, values, attrs)
+    data = _forward(op, arrays, attrs, np_dtype)
+    if not rg or not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
+        return _make(data, False, None)
+    return _record(op, attrs, _constants(values, arrays) if scalars else values, data)
+
+
+def _forward(op: OpDef, arrays: Sequence[Any], attrs: dict[str, Any], np_dtype: np.dtype
+             ) -> np.ndarray:
+    """The op's forward on the arrays, as an array; a floating result in ``np_dtype`` (see
+    ``_rounded``), and PyTorch's error where NumPy could not broadcast the inputs."""
     try:
         data = op.forward(*arrays, **attrs)
     except ValueError:
@@ -497,9 +507,7 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
         data = np.asarray(data)
     if data.dtype is not np_dtype:
         data = _rounded(data, np_dtype, op.dtype_rule)
-    if not rg or not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
-        return _make(data, False, None)
-    return _record(op, attrs, _constants(values, arrays) if scalars else values, data)
+    return data
 
 
 def _same_dtype_arrays(op: OpDef, values: tuple[Any, ...]
@@ -560,15 +568,7 @@ def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -
         arrays.append(a)
     if op.scalar_opmath and compute.np in _HALF_NP and _one_element(values[1]):
         arrays = _opmath_arrays(values, arrays)
-    try:
-        data = op.forward(*arrays, **attrs)
-    except ValueError:
-        _check_broadcast(op, arrays)
-        raise
-    if type(data) is not np.ndarray:
-        data = np.asarray(data)
-    if data.dtype is not compute.np:
-        data = _rounded(data, compute.np, rule)
+    data = _forward(op, arrays, attrs, compute.np)
     if not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
         return _make(data, False, None)
     for v in values:
@@ -597,7 +597,7 @@ def _opmath_arrays(values: tuple[Any, ...], arrays: list[Any]) -> list[Any]:
 _BROADCASTING = frozenset({"elementwise", "comparison", "bitwise"})
 
 
-def _check_broadcast(op: OpDef, arrays: list[Any]) -> None:
+def _check_broadcast(op: OpDef, arrays: Sequence[Any]) -> None:
     """Raise PyTorch's RuntimeError when an elementwise op's inputs cannot broadcast (NumPy
     raised a ValueError)."""
     if op.kind in _BROADCASTING:
