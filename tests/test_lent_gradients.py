@@ -4,9 +4,11 @@ In a backward on arrays, mul's array VJP hands on the other factor's own values 
 view) when its gradient is a sum's broadcast one (``arithmetic._by_one``), and two pending
 gradients of one input are summed into whichever only the engine holds (``graph._sum``). These
 must give the bits of the plain products and sums, never let a ``.grad`` share memory with a
-forward value or another ``.grad``, and show a hook, a custom Function or ``autograd.grad``'s
-caller a copy of a lent value (``graph._unlent``), as PyTorch's products are new tensors. The
-scenarios run under torch and symgrad alike and compare what they print.
+forward value or another ``.grad``, show a hook, a custom Function or ``autograd.grad``'s
+caller a copy of a lent value (``graph._unlent``), as PyTorch's products are new tensors, and
+copy every lent gradient still pending before such code runs, which may change a forward value
+in place (``graph._unlend_pending``). The scenarios run under torch and symgrad alike and
+compare what they print.
 """
 
 from __future__ import annotations
@@ -185,10 +187,52 @@ def _a_sums_gradient_refuses_writes(lib: Any) -> Any:
     return gx[:3].tolist(), None
 
 
+def _optimizer_step_in_an_accumulator_hook(lib: Any) -> Any:
+    # Each leaf's gradient is the other's value: w's is updated in place as soon as w's
+    # gradient is accumulated, before or after x's (the order the products name them in).
+    log = []
+    for w_first in (True, False):
+        x = lib.tensor(_values(0, "float64"), requires_grad=True)
+        w = lib.tensor(_values(1, "float64"), requires_grad=True)
+        y = w * x if w_first else x * w
+        accumulator = y.grad_fn.next_functions[0 if w_first else 1][0]
+
+        def step(*args: Any, w: Any = w) -> None:
+            with lib.no_grad():
+                w.sub_(1.0)
+
+        accumulator.register_hook(step)
+        y.sum().backward()
+        log.append((x.grad[:3].tolist(), w.grad[:3].tolist(), w[:3].tolist()))
+    return log
+
+
+def _custom_function_changes_a_forward_value(lib: Any) -> Any:
+    # a's gradient is c, lent while Twice's backward (which runs first) changes c.
+    c = lib.tensor(_values(1, "float64"))
+
+    class Twice(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, v: Any) -> Any:
+            return v * 2
+
+        @staticmethod
+        def backward(ctx: Any, g: Any) -> Any:
+            with lib.no_grad():
+                c.mul_(10)
+            return g * 2
+
+    x = lib.tensor(_values(0, "float64"), requires_grad=True)
+    a = x * 1
+    ((Twice.apply(x) * 3).sum() + (a * c).sum()).backward()
+    return x.grad[:3].tolist(), c[:3].tolist()
+
+
 SCENARIOS = [_grad_kept_after_the_factor_changes, _tensor_hook_keeps_its_gradient,
              _node_hook_keeps_its_gradients, _retained_grad_is_its_own,
              _custom_function_writes_into_its_gradient, _a_hooked_gradient_is_not_summed_into,
-             _a_sums_gradient_refuses_writes]
+             _a_sums_gradient_refuses_writes, _optimizer_step_in_an_accumulator_hook,
+             _custom_function_changes_a_forward_value]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__.strip("_"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -294,7 +295,11 @@ class Node:
 
     def _apply_user_code(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         """``_apply_as_tensors`` for a node whose ``apply`` is not the engine's (a custom
-        Function's backward), which may keep its gradient or write into it (``_unlent``)."""
+        Function's backward), which may keep its gradient or write into it, or change a
+        forward value (``_unlent``, ``_unlend_pending``)."""
+        pending = getattr(_running, "pending", None)
+        if pending is not None:
+            _unlend_pending(pending)
         return self._apply_as_tensors(_unlent(g))
 
     def _saved_arrays(self, np_dtype: np.dtype, indices: frozenset[int]
@@ -628,6 +633,11 @@ def _reduce_array(grad: np.ndarray, shape: tuple[int, ...], node: Node, index: i
     """``_reduce_to`` on an array, with nothing to record: the sum op's own forward (same
     accumulation dtype), straight on NumPy."""
     lead, dims = _summed_dims(grad.shape, shape, node, index)
+    if dims and len(dims) == lead and shape:
+        # Only the leading dims (a bias's gradient over a batch): summed away, the result has
+        # the input's shape, a new array ``.grad`` takes without a copy (not a reshaped view).
+        # (Summed to no dims at all, NumPy would give a scalar.)
+        return _made["REGISTRY"]["sum"].forward(grad, dim=dims, keepdim=False)
     if dims:
         grad = _made["REGISTRY"]["sum"].forward(grad, dim=dims, keepdim=True)
     return grad.reshape(shape) if lead else grad
@@ -741,6 +751,8 @@ def run_backward(
     state = grad_mode._state
     before = state.enabled
     state.enabled = create_graph
+    outer = getattr(_running, "pending", None)  # a backward run by a hook of another
+    _running.pending = buffers
     try:
         while ready:
             node = pop(ready)[1]
@@ -751,6 +763,8 @@ def run_backward(
             if hooks is not None or node._retained is not None or wanted and node in wanted:
                 if arrays:
                     g = _wrap(_unlent(g))
+                    if hooks is not None:
+                        _unlend_pending(buffers)
                 if hooks is not None or node._retained is not None:
                     g = _tensor_hooks(node, g, create_graph)
                 if wanted and node in wanted:
@@ -799,6 +813,7 @@ def run_backward(
                         owned.add(x)
     finally:
         state.enabled = before
+        _running.pending = outer
     return captured
 
 
@@ -1031,6 +1046,23 @@ def _unlent(a: np.ndarray) -> np.ndarray:
     if a.flags.writeable or 0 in [s for s, n in zip(a.strides, a.shape, strict=True) if n > 1]:
         return a
     return a.copy()
+
+
+def _unlend_pending(buffers: dict[Node, Any]) -> None:
+    """Copy every lent pending gradient (``_unlent``) before code outside the engine runs in a
+    backward (a hook, a custom Function's backward): it may change a forward value in place,
+    as an optimizer step in a leaf's AccumulateGrad hook does, and a gradient lent from that
+    value would change with it."""
+    for node, g in buffers.items():
+        if type(g) is _NDARRAY:
+            copy = _unlent(g)
+            if copy is not g:
+                buffers[node] = copy
+
+
+# The pending gradients of the backward this thread is running (``run_backward``'s), which a
+# custom Function's backward is run beside (``Node._apply_user_code``).
+_running = threading.local()
 
 
 def _sole(a: np.ndarray, holders: int) -> bool:
