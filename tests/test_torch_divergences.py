@@ -307,3 +307,19 @@ def test_nodes_made_without_their_constructor_have_every_slot_set() -> None:
     for node in (y.grad_fn, y.grad_fn.next_functions[0][0], (x + y).grad_fn, y.exp().grad_fn):
         missing = [name for name in slots if not hasattr(node, name)]
         assert missing == [], type(node).__name__
+
+
+@pytest.mark.parametrize("operator", ["add", "sub"])
+def test_a_sum_never_writes_into_an_operand_numpy_holds(operator: str) -> None:
+    # To Python, an operand that only NumPy's object loop holds (borrowed from the array) looks
+    # like an expression's temporary: the same reference count, the caller's frame at a
+    # BINARY_OP. Writing the sum into its array, as NumPy's own temporary elision does with a
+    # check of the C stack Python cannot make, changed the array's element in place.
+    n = 5000
+    left, right = np.empty(1, dtype=object), np.empty(1, dtype=object)
+    left[0] = symgrad.tensor(np.ones(n))
+    right[0] = symgrad.tensor(np.full(n, 2.0))
+    out = left + right if operator == "add" else left - right
+    assert left[0].tolist() == [1.0] * n
+    assert right[0].tolist() == [2.0] * n
+    assert out[0].tolist() == [3.0 if operator == "add" else -1.0] * n

@@ -633,6 +633,11 @@ def _reduce_array(grad: np.ndarray, shape: tuple[int, ...], node: Node, index: i
     """``_reduce_to`` on an array, with nothing to record: the sum op's own forward (same
     accumulation dtype), straight on NumPy."""
     lead, dims = _summed_dims(grad.shape, shape, node, index)
+    if dims and len(dims) == lead and shape:
+        # Only the leading dims (a bias's gradient over a batch): summed away, the result has
+        # the input's shape, a new array ``.grad`` takes without a copy (not a reshaped view).
+        # (Summed to no dims at all, NumPy would give a scalar.)
+        return _made["REGISTRY"]["sum"].forward(grad, dim=dims, keepdim=False)
     if dims:
         grad = _made["REGISTRY"]["sum"].forward(grad, dim=dims, keepdim=True)
     return grad.reshape(shape) if lead else grad

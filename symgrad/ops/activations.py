@@ -227,7 +227,7 @@ def _first_max_np(a: np.ndarray, dim: int) -> np.ndarray:
     return np.arange(a.shape[dim]).reshape((-1,) + (1,) * (a.ndim - dim - 1)) == at
 
 
-def _log_softmax_np(self: np.ndarray, dim: int) -> np.ndarray:
+def _log_softmax_np(self: np.ndarray, *, dim: int) -> np.ndarray:
     if self.size == 0:  # nothing to normalise (and no max to shift by)
         return self.copy()
     if self.dtype != np.float64 and self.ndim:
@@ -392,7 +392,7 @@ SOFTMAX = defop("softmax", "SoftmaxBackward0",
                 vjp=_softmax_vjp, dtype_rule="same", kind="reduction",
                 refuses=not_implemented(_softmax_kernel("softmax"), NOT_FLOATING))
 LOG_SOFTMAX = defop("log_softmax", "LogSoftmaxBackward0",
-                    lambda self, *, dim: _log_softmax_np(self, dim),
+                    _log_softmax_np,
                     vjp=_log_softmax_vjp, array_vjp=_log_softmax_array_vjp,
                     dtype_rule="same", kind="reduction",
                     refuses=not_implemented(_softmax_kernel("log_softmax"), NOT_FLOATING))

@@ -16,21 +16,16 @@ tensor); likewise ``remainder``/``fmod`` (tensor, number) and ``remainder_tensor
 from __future__ import annotations
 
 import builtins
-import dis
 import math
-import sys
 from typing import Any
 
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.autograd import grad_mode
-from symgrad.autograd.graph import _ONE_VARIABLE
 from symgrad.ops.registry import (
     ALL,
     FLOATING,
     Kink,
-    _record,
     _result_dtype,
     apply,
     defop,
@@ -534,62 +529,6 @@ def _check_alpha(input: Tensor, other: Any, alpha: Any) -> None:
                            "point number.")
 
 
-# -- NumPy's temporary elision -------------------------------------------------------------------
-# In ``x * w + b`` on large arrays, the product is a tensor nothing but the expression holds: the
-# sum may be written into its array instead of a new one, as NumPy does for its own temporaries
-# (inside the float64 elementwise benchmark's step, on 1e5 values: 89 us into a new array, 42 in
-# place, the new array's memory being out of the cache). The bits are those of a new array: the
-# same ufunc on the same operands in the same order.
-_ELIDABLE = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
-_BINARY_OP = dis.opmap["BINARY_OP"]
-# From Python 3.14 an operand read from a local variable is on the stack without a reference
-# of its own (LOAD_FAST_BORROW): a named tensor would look like a temporary.
-_STACK_HOLDS_OPERANDS = sys.version_info < (3, 14)
-
-
-def _into_temporary(ufunc: np.ufunc, op: Any, input: Any, other: Any) -> Tensor | None:
-    """``apply(op, input, other, alpha=1)`` computed by ``ufunc`` into the array of an operand
-    that only the Python operator being evaluated holds, or None where neither qualifies.
-
-    Only for ``+`` and ``-`` written in Python (the caller's frame is at a BINARY_OP), as
-    NumPy checks its caller: C code may call an operator on an object only it holds and read
-    the object afterwards. The operand's tensor must be held by that frame's stack, ``add`` or
-    ``sub``, and this function alone, and its array by the tensor alone, owning its memory:
-    then no variable, node, view or hook can see it change. A leaf that requires grad is never
-    written into (its AccumulateGrad would keep it).
-    """
-    if type(input) is not Tensor:
-        return None
-    a, b = input._data, other._data
-    if not _STACK_HOLDS_OPERANDS or a.dtype is not b.dtype or a.dtype not in _ELIDABLE:
-        return None
-    try:
-        shape = a.shape if a.shape == b.shape else np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:  # ``apply`` raises PyTorch's error
-        return None
-    # The stack, ``add``'s or ``sub``'s parameter and this function's: three holders.
-    if a.shape == shape and sys.getrefcount(input) <= _ONE_VARIABLE + 2 and _owned(input, a):
-        into = a
-    elif b.shape == shape and sys.getrefcount(other) <= _ONE_VARIABLE + 2 and _owned(other, b):
-        into = b
-    else:
-        return None
-    caller = sys._getframe(2)
-    if caller.f_code.co_code[caller.f_lasti] != _BINARY_OP:
-        return None
-    ufunc(a, b, out=into)
-    if (input._rg or other._rg) and grad_mode._state.enabled:
-        return _record(op, {"alpha": 1}, (input, other), into)
-    return Tensor._make(into, False, None)
-
-
-def _owned(t: Tensor, a: np.ndarray) -> bool:
-    """Whether ``t``'s array ``a`` is its own: a view of nothing, held by ``t`` alone (and by
-    ``_into_temporary``'s variable and this parameter), and ``t`` is no leaf requiring grad."""
-    return (a.base is None and a.flags.writeable and a.flags.c_contiguous
-            and sys.getrefcount(a) <= _ONE_VARIABLE + 2 and not (t._rg and t.grad_fn is None))
-
-
 @expose()
 def add(input: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     """``input + alpha * other``, broadcasting.
@@ -606,12 +545,6 @@ def add(input: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     """
     if isinstance(alpha, float):
         _check_alpha(input, other, alpha)
-    # The test that rules out most sums, inline: a sum of small tensors costs 33,000 machine
-    # instructions, this test 600 of them (``x * w + row`` with a small row is not tried).
-    if type(other) is Tensor and other._data.size >= _LARGE and alpha == 1:
-        out = _into_temporary(np.add, ADD, input, other)
-        if out is not None:
-            return out
     return apply(ADD, input, other, alpha=alpha)
 
 
@@ -632,10 +565,6 @@ def sub(input: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     _no_bool_in_subtraction(input, other)
     if isinstance(alpha, float):
         _check_alpha(input, other, alpha)
-    if type(other) is Tensor and other._data.size >= _LARGE and alpha == 1:
-        out = _into_temporary(np.subtract, SUB, input, other)
-        if out is not None:
-            return out
     return apply(SUB, input, other, alpha=alpha)
 
 
