@@ -323,3 +323,18 @@ def test_a_sum_never_writes_into_an_operand_numpy_holds(operator: str) -> None:
     assert left[0].tolist() == [1.0] * n
     assert right[0].tolist() == [2.0] * n
     assert out[0].tolist() == [3.0 if operator == "add" else -1.0] * n
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_nll_loss_of_one_sample_with_a_one_element_target_refuses_backward(
+        create_graph: bool) -> None:
+    # PyTorch's forward takes the target [1] of a 1-D input; its backward raises (a TypeError
+    # of NumPy's came out of symgrad's).
+    raised = []
+    for lib, functional in ((symgrad, symgrad.nn.functional), (torch, torch.nn.functional)):
+        x = lib.tensor([0.1, 0.2, 0.3], requires_grad=True)
+        loss = functional.nll_loss(x, lib.tensor([1]))
+        with pytest.raises(RuntimeError) as info:
+            lib.autograd.grad(loss, x, create_graph=create_graph)
+        raised.append(str(info.value))
+    assert raised[0] == raised[1] == "size mismatch (got input: [3], target: [1])"

@@ -409,6 +409,10 @@ def _nll_weights(target: np.ndarray, shape: tuple[int, ...], reduction: str,
         if not count:
             return np.full(shape, np.nan, dtype)
         weight = weight / count  # in the dtype, as the whole array divided by the count
+    if len(shape) == 1 and target.ndim:
+        # PyTorch's forward takes one sample's target of one element; its backward refuses it.
+        raise RuntimeError(f"size mismatch (got input: [{shape[0]}], target: "
+                           f"{list(target.shape)})")
     w = np.zeros(shape, dtype=dtype)
     if len(shape) == 1:
         if count:
