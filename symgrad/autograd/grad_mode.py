@@ -19,9 +19,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class _State(threading.local):
     """Grad mode, one per thread as in PyTorch: a thread starts with grad enabled, whatever
-    the mode of the thread that started it (the class attribute is every thread's default)."""
+    the mode of the thread that started it (the class attribute is every thread's default).
+
+    Beside it, the pending gradients of the backward the thread is running (``graph.
+    run_backward``'s), which a custom Function's backward runs beside: kept here, where
+    ``run_backward`` already reads the mode, not in a second per-thread object."""
 
     enabled = True
+    pending: dict[Any, Any] | None = None
 
 
 _state = _State()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -297,7 +296,7 @@ class Node:
         """``_apply_as_tensors`` for a node whose ``apply`` is not the engine's (a custom
         Function's backward), which may keep its gradient or write into it, or change a
         forward value (``_unlent``, ``_unlend_pending``)."""
-        pending = getattr(_running, "pending", None)
+        pending = grad_mode._state.pending
         if pending is not None:
             _unlend_pending(pending)
         return self._apply_as_tensors(_unlent(g))
@@ -751,8 +750,8 @@ def run_backward(
     state = grad_mode._state
     before = state.enabled
     state.enabled = create_graph
-    outer = getattr(_running, "pending", None)  # a backward run by a hook of another
-    _running.pending = buffers
+    outer = state.pending  # a backward run by a hook of another
+    state.pending = buffers
     try:
         while ready:
             node = pop(ready)[1]
@@ -813,7 +812,7 @@ def run_backward(
                         owned.add(x)
     finally:
         state.enabled = before
-        _running.pending = outer
+        state.pending = outer
     return captured
 
 
@@ -1058,11 +1057,6 @@ def _unlend_pending(buffers: dict[Node, Any]) -> None:
             copy = _unlent(g)
             if copy is not g:
                 buffers[node] = copy
-
-
-# The pending gradients of the backward this thread is running (``run_backward``'s), which a
-# custom Function's backward is run beside (``Node._apply_user_code``).
-_running = threading.local()
 
 
 def _sole(a: np.ndarray, holders: int) -> bool:
