@@ -325,15 +325,16 @@ def test_a_sum_never_writes_into_an_operand_numpy_holds(operator: str) -> None:
     assert out[0].tolist() == [3.0 if operator == "add" else -1.0] * n
 
 
+@pytest.mark.parametrize("ignore_index", [-100, 1])
 @pytest.mark.parametrize("create_graph", [False, True])
 def test_nll_loss_of_one_sample_with_a_one_element_target_refuses_backward(
-        create_graph: bool) -> None:
-    # PyTorch's forward takes the target [1] of a 1-D input; its backward raises (a TypeError
-    # of NumPy's came out of symgrad's).
+        create_graph: bool, ignore_index: int) -> None:
+    # PyTorch's forward takes the target [1] of a 1-D input; its backward raises, even where
+    # the class is ignored (a TypeError of NumPy's came out of symgrad's, and NaN gradients).
     raised = []
     for lib, functional in ((symgrad, symgrad.nn.functional), (torch, torch.nn.functional)):
         x = lib.tensor([0.1, 0.2, 0.3], requires_grad=True)
-        loss = functional.nll_loss(x, lib.tensor([1]))
+        loss = functional.nll_loss(x, lib.tensor([1]), ignore_index=ignore_index)
         with pytest.raises(RuntimeError) as info:
             lib.autograd.grad(loss, x, create_graph=create_graph)
         raised.append(str(info.value))

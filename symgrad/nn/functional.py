@@ -60,36 +60,31 @@ def _warn_if_broadcast(input: Tensor, target: Tensor) -> None:
 
 
 def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> None:
+    # PyTorch's checks in its order, read from the arrays: a loss runs them once a step.
     x, classes = input._data, target._data
-    # A batch's common case in one test and two reductions: (N, C) log-probabilities, N int64
-    # classes, every one in range. Each check below, in PyTorch's order, passes then.
-    if (x.ndim == 2 and classes.dtype == np.int64 and classes.shape == x.shape[:1]
-            and classes.size and np.minimum.reduce(classes, axis=None) >= 0
-            and np.maximum.reduce(classes, axis=None) < x.shape[1]):
-        return
-    if input.ndim not in (1, 2):
+    if x.ndim not in (1, 2):
         raise NotImplementedError(
-            f"nll_loss: an input of {input.ndim} dims is not supported, only (C,) or (N, C)")
-    if target.dtype.name not in ("int64", "uint8"):
+            f"nll_loss: an input of {x.ndim} dims is not supported, only (C,) or (N, C)")
+    if classes.dtype.name not in ("int64", "uint8"):  # NumPy's names are symgrad's
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
-                           f"{_SCALAR_NAMES[target.dtype.name]}")
-    if target.ndim > 1:
+                           f"{_SCALAR_NAMES[classes.dtype.name]}")
+    if classes.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if input.ndim == 2 and (target.ndim != 1 or target.shape[0] != input.shape[0]):
+    if x.ndim == 2 and (classes.ndim != 1 or classes.shape[0] != x.shape[0]):
         raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({target.shape[0] if target.ndim else 1})."
+            f"Expected input batch_size ({x.shape[0]}) to match target batch_size "
+            f"({classes.shape[0] if classes.ndim else 1})."
         )
-    if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
+    if x.ndim == 1 and classes.ndim == 1 and classes.shape[0] != 1:
         raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
-                         f"{target.shape[0]}")
-    # Every class in range, in two reductions: nothing to report.
+                         f"{classes.shape[0]}")
+    # Every class in range, in two reductions (a batch's common case): nothing to report.
     if classes.size and np.minimum.reduce(classes, axis=None) >= 0 and (
-            np.maximum.reduce(classes, axis=None) < input.shape[-1]):
+            np.maximum.reduce(classes, axis=None) < x.shape[-1]):
         return
     classes = classes.astype("int64")
     # A negative class would index from the end in NumPy: a wrong loss, not an error.
-    bad = (classes != ignore_index) & ((classes < 0) | (classes >= input.shape[-1]))
+    bad = (classes != ignore_index) & ((classes < 0) | (classes >= x.shape[-1]))
     if bad.any():
         raise IndexError(f"Target {classes[bad].flat[0]} is out of bounds.")
 

@@ -402,6 +402,10 @@ LOG_SOFTMAX = defop("log_softmax", "LogSoftmaxBackward0",
 def _nll_weights(target: np.ndarray, shape: tuple[int, ...], reduction: str,
                  ignore_index: int, dtype: Any) -> np.ndarray:
     """d loss / d self as a constant: -1 at each target class (over the count for "mean")."""
+    if len(shape) == 1 and target.ndim:
+        # PyTorch's forward takes one sample's target of one element; its backward refuses it.
+        raise RuntimeError(f"size mismatch (got input: [{shape[0]}], target: "
+                           f"{list(target.shape)})")
     keep = target != ignore_index
     count = np.count_nonzero(keep)
     weight = np.asarray(-1, dtype)
@@ -409,10 +413,6 @@ def _nll_weights(target: np.ndarray, shape: tuple[int, ...], reduction: str,
         if not count:
             return np.full(shape, np.nan, dtype)
         weight = weight / count  # in the dtype, as the whole array divided by the count
-    if len(shape) == 1 and target.ndim:
-        # PyTorch's forward takes one sample's target of one element; its backward refuses it.
-        raise RuntimeError(f"size mismatch (got input: [{shape[0]}], target: "
-                           f"{list(target.shape)})")
     w = np.zeros(shape, dtype=dtype)
     if len(shape) == 1:
         if count:
