@@ -369,8 +369,7 @@ def _log_softmax_array_vjp(g: np.ndarray, out: np.ndarray, *, dim: int) -> np.nd
     total = _sum_np(g, dim, correct)
     # g at the other elements, whose sum is taken directly; then -that sum at the largest.
     grad = np.where(largest, 0.0, g)
-    others = _sum_np(grad, dim, correct)
-    np.copyto(grad, -others, where=largest)
+    np.negative(_sum_np(grad, dim, correct), out=grad, where=largest)
     # exp(out) times the sum, expm1(out) at the largest: g - exp(out) sum(g) elsewhere,
     # -others - expm1(out) sum(g) there.
     p = np.exp(wide)
