@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from symgrad import _dtypes
 from symgrad.autograd import grad_mode
 from symgrad.autograd.graph import Node, _reduce_to
 
@@ -234,11 +235,11 @@ class BackwardCFunction(Node, FunctionCtx):
         for k, i in enumerate(self._positions):
             grad = grads[i]
             if grad is not None:
-                shape, dtype = self._in_meta[k]
+                shape, np_dtype = self._in_meta[k]
                 if grad.shape != shape:
                     grad = _reduce_to(grad, shape, self, i)
-                if grad.dtype is not dtype:
-                    grad = grad.to(dtype)
+                if grad._data.dtype is not np_dtype:
+                    grad = grad.to(_dtypes._FROM_NP[np_dtype])
             out.append(grad)
         return tuple(out)
 
@@ -368,7 +369,7 @@ class Function(metaclass=_FunctionMeta):
         ctx.op = _opdef(cls, positions, args)
         ctx.attrs = {f"arg{i}": a for i, a in enumerate(args) if not isinstance(a, Tensor)}
         ctx.inputs = tuple(_edge(args[i]) for i in positions)
-        ctx._in_meta = tuple((args[i]._data.shape, args[i].dtype) for i in positions)
+        ctx._in_meta = tuple((args[i]._data.shape, args[i]._data.dtype) for i in positions)
         ctx._positions = positions
         if ctx._to_save:
             ctx._saved = tuple((t, t._version) for t in ctx._to_save)

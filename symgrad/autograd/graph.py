@@ -113,8 +113,8 @@ class Node:
         # A kind of node with its own ``apply`` (a custom Function's) runs it on tensors in
         # every backward: the array VJPs are the registry ops'.
         super().__init_subclass__(**kwargs)
-        if "apply" in vars(cls) and "apply_arrays" not in vars(cls):
-            cls.apply_arrays = Node._apply_user_code  # type: ignore[method-assign]
+        if "apply" in vars(cls) and "_array_grads" not in vars(cls):
+            cls._array_grads = Node._apply_user_code  # type: ignore[method-assign]
 
     def name(self) -> str:
         """The name PyTorch gives this node's class.
@@ -250,6 +250,14 @@ class Node:
         >>> (x * 3).grad_fn.apply_arrays(np.ones(2, np.float32))
         (array([3., 3.], dtype=float32), None)
         """
+        # One gradient per input: array VJPs are the registry's own, tested against ``vjp``. No
+        # ``strict=``: any keyword sends ``zip`` down a slow path (0.12 us a call).
+        return tuple([_fitted(grad, x, meta, self) for grad, x, meta in zip(  # noqa: B905
+            self._array_grads(g), self.inputs, self._in_meta)])
+
+    def _array_grads(self, g: np.ndarray) -> tuple[Any, ...]:
+        """``apply_arrays`` before each gradient is fitted to its input (``_fitted``), which
+        ``run_backward`` does as it hands the gradients on."""
         plan = self.op._plan or _plan(self.op)
         array_vjp = plan.array_vjp
         np_dtype = g.dtype
@@ -269,24 +277,7 @@ class Node:
             grads = array_vjp(g, *saved, needs=_needs(self.inputs), **self.attrs)
         else:
             grads = array_vjp(g, *saved, **self._vjp_kwargs(plan))
-        if type(grads) is not tuple:
-            grads = (grads,)
-        out: list[np.ndarray | None] = []
-        # One gradient per input: array VJPs are the registry's own, tested against ``vjp``. No
-        # ``strict=``: any keyword sends ``zip`` down a slow path (0.12 us a call).
-        for grad, x, (shape, in_dtype, _) in zip(grads, self.inputs, self._in_meta):  # noqa: B905
-            if grad is not None:
-                if not isinstance(x, Node):
-                    grad = None
-                else:
-                    if type(grad) is not _NDARRAY:  # NumPy gives scalars for 0-d arrays
-                        grad = np.asarray(grad)
-                    if grad.shape != shape:
-                        grad = _reduce_array(grad, shape, self, len(out))
-                    if grad.dtype is not in_dtype:
-                        grad = _wrap(grad).to(_dtypes._FROM_NP[in_dtype])._data
-            out.append(grad)
-        return tuple(out)
+        return grads if type(grads) is tuple else (grads,)
 
     def _apply_as_tensors(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         """``apply_arrays`` by way of ``apply``, on tensors made of the arrays."""
@@ -617,6 +608,30 @@ def _modified_message(t: Tensor, version: int, node: Node, output: bool = False)
     )
 
 
+def _fitted(grad: Any, x: Node | Tensor, meta: tuple[Any, ...], node: Node) -> np.ndarray | None:
+    """An array VJP's gradient as its input takes it: None for a constant (or none given),
+    else an array of the input's shape (a broadcast gradient summed back) and dtype.
+
+    Args:
+        grad: The gradient, an array or a NumPy scalar (NumPy gives those for 0-d arrays).
+        x: The input: a node, or a constant tensor.
+        meta: The input's entry in ``node._in_meta``: its shape and dtype first.
+        node: The node whose VJP gave ``grad``, named in PyTorch's error for a gradient that
+            does not fit.
+    """
+    if grad is None or not isinstance(x, Node):
+        return None
+    if type(grad) is not _NDARRAY:
+        grad = np.asarray(grad)
+    shape, np_dtype = meta[0], meta[1]  # a custom Function's node keeps no versions there
+    if grad.shape != shape:
+        index = [m is meta for m in node._in_meta].index(True)
+        grad = _reduce_array(grad, shape, node, index)
+    if grad.dtype is not np_dtype:
+        grad = _wrap(grad).to(_dtypes._FROM_NP[np_dtype])._data
+    return grad
+
+
 def _reduce_to(grad: Tensor, shape: tuple[int, ...], node: Node, index: int) -> Tensor:
     """Sum a broadcast gradient back to the input's shape (PyTorch's ``sum_to_size``)."""
     if not grad_mode._state.enabled:
@@ -786,7 +801,7 @@ def run_backward(
             if g is None:
                 grads = (None,) * len(node.inputs)
             elif arrays:
-                grads = node.apply_arrays(g if type(g) is _NDARRAY else g._data)
+                grads = node._array_grads(g if type(g) is _NDARRAY else g._data)
             else:
                 grads = node.apply(g)
             if hooks is not None and hooks.post:
@@ -795,10 +810,15 @@ def run_backward(
                 node._saved = None  # ``release``, inlined: the call costs more than its work
                 node._out_data = None
                 node._out_ref = None
-            # One gradient per input (the node's apply checks): no strict zip. A constant's
-            # gradient, if a custom Function returns one, has nowhere to go.
-            for x, grad in zip(node.inputs, grads):  # noqa: B905 - as in ``apply_arrays``
+            # One gradient per input (the node's apply checks; array VJPs are the registry's
+            # own, tested against ``vjp``): no strict zip. A constant's gradient, if a custom
+            # Function returns one, has nowhere to go. An array VJP's gradients are fitted to
+            # their inputs here, in the loop that hands them on, not in a loop of their own.
+            for x, grad, meta in zip(node.inputs, grads, node._in_meta):  # noqa: B905
                 if grad is not None and isinstance(x, Node):
+                    if arrays and (type(grad) is not _NDARRAY or grad.shape != meta[0]
+                                   or grad.dtype is not meta[1]):
+                        grad = _fitted(grad, x, meta, node)
                     prev = get(x)
                     if prev is None:
                         buffers[x] = grad
@@ -867,6 +887,8 @@ def _post_hooks_on(node: Node, grads: tuple[Any, ...], g: Any, arrays: bool
     """``_post_hooks``, which see tensors, in a backward whose gradients are arrays or not."""
     if not arrays:
         return _post_hooks(node, grads, g)
+    grads = tuple([_fitted(a, x, meta, node)  # as ``run_backward`` would hand them on
+                   for a, x, meta in zip(grads, node.inputs, node._in_meta)])  # noqa: B905
     seen = _post_hooks(node, tuple([None if a is None else _wrap(_unlent(a)) for a in grads]),
                        g if g is None or type(g) is not _NDARRAY else _wrap(_unlent(g)))
     return tuple([None if t is None else t._data for t in seen])

@@ -488,7 +488,15 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     np_dtype = arrays[0].dtype
     if np_dtype in op._slow:
         return _apply_promoted(op, values, attrs)
-    data = _forward(op, arrays, attrs, np_dtype)
+    try:  # ``_forward``, spelt out: a call more costs a tenth of a small op
+        data = op.forward(*arrays, **attrs)
+    except ValueError:
+        _check_broadcast(op, arrays)
+        raise
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)
+    if data.dtype is not np_dtype:
+        data = _rounded(data, np_dtype, op.dtype_rule)
     if not rg or not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
         return _make(data, False, None)
     return _record(op, attrs, _constants(values, arrays) if scalars else values, data)
@@ -644,7 +652,11 @@ def _rounded(data: np.ndarray, compute: np.dtype, rule: DtypeRule) -> np.ndarray
 def _constants(values: tuple[Any, ...], arrays: list[np.ndarray]) -> tuple[Tensor, ...]:
     """The values as a node keeps them: Python scalars become constant tensors of the arrays
     the forward computed with (only a recorded node needs them as tensors). One array per
-    value: no ``strict=``, which sends ``zip`` down a slow path (0.12 us a call)."""
+    value: no ``strict=``, which sends ``zip`` down a slow path (0.12 us a call). A tensor and
+    a number (``x * 0.5``), most of them, spelt out: a comprehension is a call in Python 3.11."""
+    if len(values) == 2 and isinstance(values[0], Tensor):
+        b = values[1]
+        return values[0], b if isinstance(b, Tensor) else _make(arrays[1], False, None)
     return tuple([v if isinstance(v, Tensor) else _make(a, False, None)
                   for v, a in zip(values, arrays)])  # noqa: B905
 
