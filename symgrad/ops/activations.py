@@ -7,6 +7,7 @@ result. VJPs are written in symgrad ops so second derivatives work; the ones tha
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -53,6 +54,16 @@ def _erfc_np(x: np.ndarray) -> np.ndarray:
 
 def _zero(self: np.ndarray) -> np.ndarray:
     return self == 0
+
+
+@functools.lru_cache(maxsize=32)
+def _positions(n: int) -> np.ndarray:
+    """``np.arange(n)``, read-only, made once per ``n``: a batch's rows, a slice's classes.
+    Each step of a training loop asks for the same few, and each ``arange`` is a NumPy call
+    (2 us inside a step whose large products have evicted NumPy's code from the caches)."""
+    positions = np.arange(n)
+    positions.flags.writeable = False
+    return positions
 
 
 # -- rectifiers -----------------------------------------------------------------------------------
@@ -241,7 +252,7 @@ def _first_max_np(a: np.ndarray, dim: int) -> np.ndarray:
     of the first NaN in a slice that has one, as ``argmax`` finds it."""
     if a.ndim == 0:
         return np.ones((), bool)
-    positions = np.arange(a.shape[dim])
+    positions = _positions(a.shape[dim])
     if dim != a.ndim - 1:
         positions = positions.reshape((-1,) + (1,) * (a.ndim - dim - 1))
     return positions == a.argmax(axis=dim, keepdims=True)
@@ -365,10 +376,10 @@ def _log_softmax_array_vjp(g: np.ndarray, out: np.ndarray, *, dim: int) -> np.nd
     correct = out.dtype == np.float64
     wide = out.astype(np.float64, copy=False)
     largest = _first_max_np(out, dim)
-    g = g.astype(np.float64, copy=False)
-    total = _sum_np(g, dim, correct)
+    grad = g.astype(np.float64)  # a new array, which becomes the result
+    total = _sum_np(grad, dim, correct)
     # g at the other elements, whose sum is taken directly; then -that sum at the largest.
-    grad = np.where(largest, 0.0, g)
+    np.copyto(grad, 0.0, where=largest)
     np.negative(_sum_np(grad, dim, correct), out=grad, where=largest)
     # exp(out) times the sum, expm1(out) at the largest: g - exp(out) sum(g) elsewhere,
     # -others - expm1(out) sum(g) there.
@@ -457,7 +468,7 @@ def _nll_weights(target: np.ndarray, shape: tuple[int, ...], reduction: str,
         if count:
             w[int(target)] = weight
     elif count == len(target):  # no row ignored (a batch's common case): no rows to select
-        w[np.arange(len(target)), target] = weight
+        w[_positions(len(target)), target] = weight
     else:
         rows = np.nonzero(target != ignore_index)[0]
         w[rows, target[rows]] = weight
@@ -472,11 +483,11 @@ def _nll_forward(self: np.ndarray, target: np.ndarray, *, reduction: str,
     if self.ndim == 1:  # one sample: its target 0-d or of one element, its loss 0-d
         picked = -self[target.reshape(())] if count else np.zeros((), self.dtype)
     elif count == len(target):  # no row ignored (a batch's common case): nothing to mask
-        picked = self[np.arange(len(self)), target]
+        picked = self[_positions(len(self)), target]
         np.negative(picked, out=picked)
     else:
         keep = target != ignore_index
-        picked = self[np.arange(len(self)), np.where(keep, target, 0)]
+        picked = self[_positions(len(self)), np.where(keep, target, 0)]
         picked = np.where(keep, -picked, np.zeros((), self.dtype))
     if reduction == "none":
         return picked.astype(self.dtype)
