@@ -70,12 +70,14 @@ def _positions(n: int) -> np.ndarray:
 def _relu_array_vjp(g: np.ndarray, out: np.ndarray) -> np.ndarray:
     """``where(out <= 0, 0.0, g)`` on float32 or float64 arrays of one dtype, selected by bits
     as the where op selects (``elementwise._where``): g's bits through a mask of all ones where
-    ``out <= 0`` fails, zeros elsewhere, the mask made in one pass ((out <= 0) - 1 wraps to all
-    ones where it fails) and written over by the result."""
+    ``out <= 0`` fails (1 - 1 = 0 where it holds, 0 - 1 wraps to all ones), zeros elsewhere,
+    written over the mask. (Subtracting from the bools with ``dtype=`` casts in a slower pass
+    than ``astype`` does.)"""
     if not out.ndim:  # NumPy's arithmetic gives a scalar there, with no array to write into
         return np.where(out <= 0, np.zeros((), g.dtype), g)
     bits = _FLOAT_BITS[g.dtype]
-    mask = np.subtract(out <= 0, 1, dtype=bits)
+    mask = (out <= 0).astype(bits)
+    np.subtract(mask, 1, out=mask)
     return np.bitwise_and(g.view(bits), mask, out=mask).view(g.dtype)
 
 
@@ -429,18 +431,24 @@ LOG_SOFTMAX = defop("log_softmax", "LogSoftmaxBackward0",
 
 
 # -- losses ---------------------------------------------------------------------------------------
+# Class indices read as unsigned, where a negative class is past every class.
+_UNSIGNED = {np.dtype(np.int64): np.dtype(np.uint64), np.dtype(np.uint8): np.dtype(np.uint8)}
+
+
 def _counted(target: np.ndarray, classes: int, ignore_index: int) -> int:
     """How many targets are not ``ignore_index``, once PyTorch's range check passes: every
     other target must be a class (PyTorch's kernels check it after the input's dtype).
 
-    A batch's common case takes two reductions: every target a class, ``ignore_index``
-    outside their range (its default, -100, is below every class), so none is ignored.
+    A batch's common case takes one reduction: every target a class (the largest, read as
+    unsigned, below ``classes``), and ``ignore_index`` none (its default is -100), so none is
+    ignored.
     """
-    if target.size:
-        lo, hi = np.minimum.reduce(target, axis=None), np.maximum.reduce(target, axis=None)
-        if lo >= 0 and hi < classes:
-            return target.size if not lo <= ignore_index <= hi else np.count_nonzero(
-                target != ignore_index)
+    unsigned = _UNSIGNED.get(target.dtype)
+    if target.size and unsigned is not None and (
+            np.maximum.reduce(target.view(unsigned), axis=None) < classes):
+        if not 0 <= ignore_index < classes:
+            return target.size
+        return np.count_nonzero(target != ignore_index)
     wide = target.astype("int64")
     keep = wide != ignore_index
     # A negative class would index from the end in NumPy: a wrong loss, not an error.
@@ -458,11 +466,14 @@ def _nll_weights(target: np.ndarray, shape: tuple[int, ...], reduction: str,
         raise RuntimeError(f"size mismatch (got input: [{shape[0]}], target: "
                            f"{list(target.shape)})")
     count = _counted(target, shape[-1], ignore_index)
-    weight = np.asarray(-1, dtype)
+    weight = -1.0
     if reduction == "mean":
         if not count:
             return np.full(shape, np.nan, dtype)
-        weight = weight / count  # in the dtype, as the whole array divided by the count
+        # The quotient in float64, rounded to the dtype as it is written below: that is the
+        # quotient rounded once (float64 carries more than twice the bits of every float dtype
+        # here plus two, so rounding a quotient twice is rounding it once).
+        weight = -1.0 / count
     w = np.zeros(shape, dtype=dtype)
     if len(shape) == 1:
         if count:
@@ -493,8 +504,8 @@ def _nll_forward(self: np.ndarray, target: np.ndarray, *, reduction: str,
         return picked.astype(self.dtype)
     total = np.add.reduce(picked, axis=None)
     if reduction == "mean":
-        # Divided in float64 (a float32 sum by an int64 count promotes) and rounded once.
-        total = total / np.int64(count)
+        # Divided in float64 (as NumPy divides a float32 sum by an int64 count), rounded once.
+        total = float(total) / count
     return np.asarray(total, dtype=self.dtype)
 
 
