@@ -382,7 +382,7 @@ def _log_softmax_array_vjp(g: np.ndarray, out: np.ndarray, *, dim: int) -> np.nd
     total = _sum_np(grad, dim, correct)
     # g at the other elements, whose sum is taken directly; then -that sum at the largest.
     np.copyto(grad, 0.0, where=largest)
-    np.negative(_sum_np(grad, dim, correct), out=grad, where=largest)
+    np.copyto(grad, -_sum_np(grad, dim, correct), where=largest)
     # exp(out) times the sum, expm1(out) at the largest: g - exp(out) sum(g) elsewhere,
     # -others - expm1(out) sum(g) there.
     p = np.exp(wide)
