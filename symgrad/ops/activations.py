@@ -470,9 +470,9 @@ def _nll_weights(target: np.ndarray, shape: tuple[int, ...], reduction: str,
     if reduction == "mean":
         if not count:
             return np.full(shape, np.nan, dtype)
-        # The quotient in float64, rounded to the dtype as it is written below: that is the
-        # quotient rounded once (float64 carries more than twice the bits of every float dtype
-        # here plus two, so rounding a quotient twice is rounding it once).
+        # The quotient in float64, rounded to the dtype as it is written below: the quotient
+        # rounded once, as dividing in the dtype rounds it (a quotient rounded to p bits, then
+        # to q with p >= 2q + 2, is rounded once: float64's 53 to float32's 24 or fewer).
         weight = -1.0 / count
     w = np.zeros(shape, dtype=dtype)
     if len(shape) == 1:
