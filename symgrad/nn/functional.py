@@ -36,6 +36,8 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
+# The dtypes of class indices PyTorch takes (Long, Byte).
+_CLASS_DTYPES = frozenset({np.dtype(np.int64), np.dtype(np.uint8)})
 
 
 # PyTorch's names of scalar types, as its error texts spell them.
@@ -59,13 +61,15 @@ def _warn_if_broadcast(input: Tensor, target: Tensor) -> None:
                       "broadcasting. Please ensure they have the same size.", stacklevel=3)
 
 
-def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> None:
-    # PyTorch's checks in its order, read from the arrays: a loss runs them once a step.
+def _check_class_targets(input: Tensor, target: Tensor) -> None:
+    # PyTorch's checks of the shapes and the target's dtype, in its order; the range of the
+    # classes is the op's forward's to check (it reads the targets anyway), after the input's
+    # dtype, as in PyTorch.
     x, classes = input._data, target._data
     if x.ndim not in (1, 2):
         raise NotImplementedError(
             f"nll_loss: an input of {x.ndim} dims is not supported, only (C,) or (N, C)")
-    if classes.dtype.name not in ("int64", "uint8"):  # NumPy's names are symgrad's
+    if classes.dtype not in _CLASS_DTYPES:
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
                            f"{_SCALAR_NAMES[classes.dtype.name]}")
     if classes.ndim > 1:
@@ -78,15 +82,6 @@ def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> No
     if x.ndim == 1 and classes.ndim == 1 and classes.shape[0] != 1:
         raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
                          f"{classes.shape[0]}")
-    # Every class in range, in two reductions (a batch's common case): nothing to report.
-    if classes.size and np.minimum.reduce(classes, axis=None) >= 0 and (
-            np.maximum.reduce(classes, axis=None) < x.shape[-1]):
-        return
-    classes = classes.astype("int64")
-    # A negative class would index from the end in NumPy: a wrong loss, not an error.
-    bad = (classes != ignore_index) & ((classes < 0) | (classes >= x.shape[-1]))
-    if bad.any():
-        raise IndexError(f"Target {classes[bad].flat[0]} is out of bounds.")
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -206,7 +201,7 @@ def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     >>> symgrad.nn.functional.nll_loss(logp, symgrad.tensor([0, 1]), reduction="sum")
     tensor(0.6000)
     """
-    _check_class_targets(input, target, int(ignore_index))
+    _check_class_targets(input, target)
     return apply(A.NLL_LOSS, input, target, reduction=_reduction(reduction),
                  ignore_index=int(ignore_index))
 

@@ -7,6 +7,7 @@ result. VJPs are written in symgrad ops so second derivatives work; the ones tha
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -15,7 +16,14 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.ops.arithmetic import _HALF, _f32, _wide
-from symgrad.ops.elementwise import _exp_minus_square, _where, _with_limits, exp, expm1, where
+from symgrad.ops.elementwise import (
+    _FLOAT_BITS,
+    _exp_minus_square,
+    _with_limits,
+    exp,
+    expm1,
+    where,
+)
 from symgrad.ops.registry import (
     Kink,
     apply,
@@ -48,7 +56,31 @@ def _zero(self: np.ndarray) -> np.ndarray:
     return self == 0
 
 
+@functools.lru_cache(maxsize=32)
+def _positions(n: int) -> np.ndarray:
+    """``np.arange(n)``, read-only, made once per ``n``: a batch's rows, a slice's classes.
+    Each step of a training loop asks for the same few, and each ``arange`` is a NumPy call
+    (2 us inside a step whose large products have evicted NumPy's code from the caches)."""
+    positions = np.arange(n)
+    positions.flags.writeable = False
+    return positions
+
+
 # -- rectifiers -----------------------------------------------------------------------------------
+def _relu_array_vjp(g: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``where(out <= 0, 0.0, g)`` on float32 or float64 arrays of one dtype, selected by bits
+    as the where op selects (``elementwise._where``): g's bits through a mask of all ones where
+    ``out <= 0`` fails (1 - 1 = 0 where it holds, 0 - 1 wraps to all ones), zeros elsewhere,
+    written over the mask. (Subtracting from the bools with ``dtype=`` casts in a slower pass
+    than ``astype`` does.)"""
+    if not out.ndim:  # NumPy's arithmetic gives a scalar there, with no array to write into
+        return np.where(out <= 0, np.zeros((), g.dtype), g)
+    bits = _FLOAT_BITS[g.dtype]
+    mask = (out <= 0).astype(bits)
+    np.subtract(mask, 1, out=mask)
+    return np.bitwise_and(g.view(bits), mask, out=mask).view(g.dtype)
+
+
 # NOTE: the gradient at 0 is 0 (PyTorch's threshold_backward tests out > 0); written with the
 # saved result, as PyTorch's ReluBackward0 is.
 RELU = defop("relu", "ReluBackward0",
@@ -56,9 +88,7 @@ RELU = defop("relu", "ReluBackward0",
              # NOTE: written as PyTorch's threshold_backward (zero where out <= 0), so a NaN
              # input passes its gradient through as PyTorch's does.
              vjp=lambda g, out: where(out <= 0, 0.0, g),
-             # The where op's own selection, without a comparison op and the promotion around
-             # it (most of a ReLU's VJP on a batch of 64 x 256).
-             array_vjp=lambda g, out: _where(out <= 0, np.zeros((), g.dtype), g),
+             array_vjp=_relu_array_vjp,
              dtype_rule="same",
              kinks=(Kink("self", "self == 0", _zero, "zero"),),
              refuses=refuse((_dtypes.bool,), "Boolean inputs not supported for relu"))
@@ -220,11 +250,14 @@ def _shifted(self: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _first_max_np(a: np.ndarray, dim: int) -> np.ndarray:
-    """A mask of the first largest element of each slice of ``a`` along ``dim`` (not empty)."""
+    """A mask of the first largest element of each slice of ``a`` along ``dim`` (not empty);
+    of the first NaN in a slice that has one, as ``argmax`` finds it."""
     if a.ndim == 0:
         return np.ones((), bool)
-    at = np.expand_dims(np.argmax(a, axis=dim), dim)
-    return np.arange(a.shape[dim]).reshape((-1,) + (1,) * (a.ndim - dim - 1)) == at
+    positions = _positions(a.shape[dim])
+    if dim != a.ndim - 1:
+        positions = positions.reshape((-1,) + (1,) * (a.ndim - dim - 1))
+    return positions == a.argmax(axis=dim, keepdims=True)
 
 
 def _log_softmax_np(self: np.ndarray, *, dim: int) -> np.ndarray:
@@ -265,7 +298,7 @@ def _log_softmax_narrow(self: np.ndarray, dim: int) -> np.ndarray | None:
     if np.count_nonzero(largest) != m.size:
         return None
     rest = np.exp(x)
-    rest[largest] = 0.0  # log1p of the others' sum: see the note above ``_shifted``
+    np.copyto(rest, 0.0, where=largest)  # log1p of the others' sum: see the note above _shifted
     x -= np.log1p(np.add.reduce(rest, axis=dim, keepdims=True))
     return x.astype(self.dtype)
 
@@ -338,25 +371,24 @@ def _log_softmax_vjp(g: Tensor, out: Tensor, *, dim: int) -> Tensor:
 
 def _log_softmax_array_vjp(g: np.ndarray, out: np.ndarray, *, dim: int) -> np.ndarray:
     """``_log_softmax_vjp`` on float32 or float64 arrays, bit for bit: NumPy calls where the
-    VJP on tensors makes a dozen op calls, which cost several times their arithmetic on a
-    batch's 64 x 10 log-probabilities."""
+    VJP on tensors makes a dozen op calls, and as few as the formula allows (on a batch's
+    64 x 10 log-probabilities the calls, not the arithmetic, are the cost)."""
     if out.ndim == 0 or out.size == 0:  # no slice to sum over: the VJP on tensors
         return _log_softmax_vjp(_plain(g), _plain(out), dim=dim)._data
     correct = out.dtype == np.float64
     wide = out.astype(np.float64, copy=False)
-    # Where each slice's largest out is, by a comparison where it is the slice's only one and
-    # no NaN hides it (a NaN makes the maxima's sum NaN); then its value is the slice's max,
-    # and expm1 runs once per slice.
-    m = np.maximum.reduce(wide, axis=dim, keepdims=True)
-    largest = wide == m
-    if np.count_nonzero(largest) != m.size or math.isnan(np.add.reduce(m, axis=None)):
-        largest, m = _first_max_np(out, dim), wide
-    g = g.astype(np.float64, copy=False)
-    total = _sum_np(g, dim, correct)
-    others = _sum_np(np.where(largest, 0.0, g), dim, correct)
-    at_largest = -others - np.expm1(m) * total
-    grad = g - np.exp(wide) * total
-    np.copyto(grad, at_largest, where=largest)
+    largest = _first_max_np(out, dim)
+    grad = g.astype(np.float64)  # a new array, which becomes the result
+    total = _sum_np(grad, dim, correct)
+    # g at the other elements, whose sum is taken directly; then -that sum at the largest.
+    np.copyto(grad, 0.0, where=largest)
+    np.copyto(grad, -_sum_np(grad, dim, correct), where=largest)
+    # exp(out) times the sum, expm1(out) at the largest: g - exp(out) sum(g) elsewhere,
+    # -others - expm1(out) sum(g) there.
+    p = np.exp(wide)
+    np.expm1(wide, out=p, where=largest)
+    p *= total
+    grad -= p
     return grad.astype(out.dtype, copy=False)
 
 
@@ -399,6 +431,33 @@ LOG_SOFTMAX = defop("log_softmax", "LogSoftmaxBackward0",
 
 
 # -- losses ---------------------------------------------------------------------------------------
+# Class indices read as unsigned, where a negative class is past every class.
+_UNSIGNED = {np.dtype(np.int64): np.dtype(np.uint64), np.dtype(np.uint8): np.dtype(np.uint8)}
+
+
+def _counted(target: np.ndarray, classes: int, ignore_index: int) -> int:
+    """How many targets are not ``ignore_index``, once PyTorch's range check passes: every
+    other target must be a class (PyTorch's kernels check it after the input's dtype).
+
+    A batch's common case takes one reduction: every target a class (the largest, read as
+    unsigned, below ``classes``), and ``ignore_index`` none (its default is -100), so none is
+    ignored.
+    """
+    unsigned = _UNSIGNED.get(target.dtype)
+    if target.size and unsigned is not None and (
+            np.maximum.reduce(target.view(unsigned), axis=None) < classes):
+        if not 0 <= ignore_index < classes:
+            return target.size
+        return np.count_nonzero(target != ignore_index)
+    wide = target.astype("int64")
+    keep = wide != ignore_index
+    # A negative class would index from the end in NumPy: a wrong loss, not an error.
+    bad = keep & ((wide < 0) | (wide >= classes))
+    if bad.any():
+        raise IndexError(f"Target {wide[bad].flat[0]} is out of bounds.")
+    return np.count_nonzero(keep)
+
+
 def _nll_weights(target: np.ndarray, shape: tuple[int, ...], reduction: str,
                  ignore_index: int, dtype: Any) -> np.ndarray:
     """d loss / d self as a constant: -1 at each target class (over the count for "mean")."""
@@ -406,21 +465,23 @@ def _nll_weights(target: np.ndarray, shape: tuple[int, ...], reduction: str,
         # PyTorch's forward takes one sample's target of one element; its backward refuses it.
         raise RuntimeError(f"size mismatch (got input: [{shape[0]}], target: "
                            f"{list(target.shape)})")
-    keep = target != ignore_index
-    count = np.count_nonzero(keep)
-    weight = np.asarray(-1, dtype)
+    count = _counted(target, shape[-1], ignore_index)
+    weight = -1.0
     if reduction == "mean":
         if not count:
             return np.full(shape, np.nan, dtype)
-        weight = weight / count  # in the dtype, as the whole array divided by the count
+        # The quotient in float64, rounded to the dtype as it is written below: the quotient
+        # rounded once, as dividing in the dtype rounds it (a quotient rounded to p bits, then
+        # to q with p >= 2q + 2, is rounded once: float64's 53 to float32's 24 or fewer).
+        weight = -1.0 / count
     w = np.zeros(shape, dtype=dtype)
     if len(shape) == 1:
         if count:
             w[int(target)] = weight
     elif count == len(target):  # no row ignored (a batch's common case): no rows to select
-        w[np.arange(len(target)), target] = weight
+        w[_positions(len(target)), target] = weight
     else:
-        rows = np.nonzero(keep)[0]
+        rows = np.nonzero(target != ignore_index)[0]
         w[rows, target[rows]] = weight
     return w
 
@@ -429,22 +490,22 @@ def _nll_forward(self: np.ndarray, target: np.ndarray, *, reduction: str,
                  ignore_index: int) -> np.ndarray:
     # Gathered, not summed against _nll_weights: 0 * -inf is NaN, and a -inf log-probability
     # of another class (a masked logit) made the loss NaN where PyTorch's is finite.
-    keep = target != ignore_index
-    count = np.count_nonzero(keep)
+    count = _counted(target, self.shape[-1], ignore_index)
     if self.ndim == 1:  # one sample: its target 0-d or of one element, its loss 0-d
         picked = -self[target.reshape(())] if count else np.zeros((), self.dtype)
     elif count == len(target):  # no row ignored (a batch's common case): nothing to mask
-        picked = self[np.arange(len(self)), target]
+        picked = self[_positions(len(self)), target]
         np.negative(picked, out=picked)
     else:
-        picked = self[np.arange(len(self)), np.where(keep, target, 0)]
+        keep = target != ignore_index
+        picked = self[_positions(len(self)), np.where(keep, target, 0)]
         picked = np.where(keep, -picked, np.zeros((), self.dtype))
     if reduction == "none":
         return picked.astype(self.dtype)
     total = np.add.reduce(picked, axis=None)
     if reduction == "mean":
-        # Divided in float64 (a float32 sum by an int64 count promotes) and rounded once.
-        total = total / np.int64(count)
+        # Divided in float64 (as NumPy divides a float32 sum by an int64 count), rounded once.
+        total = float(total) / count
     return np.asarray(total, dtype=self.dtype)
 
 

@@ -21,14 +21,16 @@ from symgrad.tensor import Tensor
 
 NUMERIC = ALL - {_dtypes.bool}
 _BOOL = (_dtypes.bool,)
-_HALF = (_dtypes.float16.np, _dtypes.bfloat16.np)
+_HALF = frozenset({_dtypes.float16.np, _dtypes.bfloat16.np})
 
 
 def _product(fn: Any) -> Any:
-    def forward(self: np.ndarray, other: np.ndarray) -> np.ndarray:
+    # The product as NumPy gives it (a scalar for two vectors): ``apply`` makes arrays of
+    # results.
+    def forward(self: np.ndarray, other: np.ndarray) -> Any:
         if self.dtype in _HALF:
             return np.asarray(fn(self.astype(np.float32), other.astype(np.float32)), self.dtype)
-        return np.asarray(fn(self, other))
+        return fn(self, other)
 
     return forward
 
