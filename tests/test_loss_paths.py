@@ -69,3 +69,47 @@ def test_a_saved_integer_input_that_takes_a_gradient_keeps_the_vjp_on_tensors() 
     x = symgrad.tensor([1.0], requires_grad=True)
     (x * symgrad.tensor([2**24 + 1])).backward(symgrad.tensor([3.0]))
     assert x.grad.tolist() == [float(np.float32(2**24) * np.float32(3))]
+
+
+def _same_bits(ours: np.ndarray, theirs: np.ndarray) -> bool:
+    """Equal values, zeros of the same sign, NaNs at the same places."""
+    return (ours.shape == theirs.shape and np.array_equal(np.isnan(ours), np.isnan(theirs))
+            and np.array_equal(np.signbit(ours), np.signbit(theirs))
+            and np.array_equal(np.nan_to_num(ours), np.nan_to_num(theirs)))
+
+
+@pytest.mark.parametrize("create_graph", [False, True], ids=["on arrays", "on tensors"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("targets", TARGETS)
+@pytest.mark.parametrize("seed", [[np.inf, -2.0, np.nan, -0.0], [-1.0, -3.0, 0.5, np.inf]],
+                         ids=["inf nan", "negative"])
+def test_nll_loss_gradient_is_zero_off_the_targets_whatever_it_meets(
+        seed: list[float], targets: str, reduction: str, create_graph: bool) -> None:
+    # d loss / d logp is an exact zero off the target classes: PyTorch writes the gradient
+    # into zeros there, so an infinite, NaN or negative gradient leaves +0, not NaN or -0 (a
+    # product with zeros gave both).
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(7).standard_normal((4, 3)).astype(np.float32)
+    t = np.array(TARGETS[targets])
+    g = np.array(seed if reduction == "none" else seed[:1], np.float32).reshape(
+        (4,) if reduction == "none" else ())
+    grads = []
+    for lib in (symgrad, torch):
+        logp = lib.tensor(x, requires_grad=True)
+        loss = lib.nn.functional.nll_loss(logp, lib.tensor(t), reduction=reduction,
+                                          ignore_index=1)
+        (grad,) = lib.autograd.grad(loss, logp, lib.tensor(g), create_graph=create_graph)
+        grads.append(grad.detach().numpy())
+    assert _same_bits(*grads), grads
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_nll_loss_of_one_sample_gradient_is_zero_off_its_target(reduction: str) -> None:
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (symgrad, torch):
+        logp = lib.tensor([0.1, 0.2, 0.3], requires_grad=True)
+        loss = lib.nn.functional.nll_loss(logp, lib.tensor(1), reduction=reduction)
+        loss.backward(lib.tensor(-3.0))
+        grads.append(logp.grad.numpy())
+    assert _same_bits(*grads), grads

@@ -458,37 +458,35 @@ def _counted(target: np.ndarray, classes: int, ignore_index: int) -> int:
     return np.count_nonzero(keep)
 
 
-def _nll_weights(target: np.ndarray, shape: tuple[int, ...], reduction: str,
-                 ignore_index: int, dtype: Any) -> np.ndarray:
-    """d loss / d self as a constant: -1 at each target class (over the count for "mean")."""
+def _nll_places(target: np.ndarray, shape: tuple[int, ...], reduction: str,
+                ignore_index: int) -> tuple[tuple[Any, ...] | None, float]:
+    """Where d loss / d self is not zero, as an index into ``self``, and its value there: -1
+    at each target class not ignored (over their count for "mean"); None when every target
+    is ignored. Elsewhere the derivative is an exact zero, whatever the gradient it meets
+    (PyTorch writes the gradient into zeros at these places: an infinite or NaN gradient, or a
+    negative one, leaves +0 elsewhere, not NaN or -0 as a product with zeros would)."""
     if len(shape) == 1 and target.ndim:
         # PyTorch's forward takes one sample's target of one element; its backward refuses it.
         raise RuntimeError(f"size mismatch (got input: [{shape[0]}], target: "
                            f"{list(target.shape)})")
     count = _counted(target, shape[-1], ignore_index)
-    weight = -1.0
-    if reduction == "mean":
-        if not count:
-            return np.full(shape, np.nan, dtype)
-        # The quotient in float64, rounded to the dtype as it is written below: the quotient
-        # rounded once, as dividing in the dtype rounds it (a quotient rounded to p bits, then
-        # to q with p >= 2q + 2, is rounded once: float64's 53 to float32's 24 or fewer).
-        weight = -1.0 / count
-    w = np.zeros(shape, dtype=dtype)
+    if not count:
+        return None, 0.0
+    # For "mean", the quotient in float64, rounded to the dtype by the caller: the quotient
+    # rounded once, as dividing in the dtype rounds it (a quotient rounded to p bits, then to
+    # q with p >= 2q + 2, is rounded once: float64's 53 to float32's 24 or fewer).
+    weight = -1.0 / count if reduction == "mean" else -1.0
     if len(shape) == 1:
-        if count:
-            w[int(target)] = weight
-    elif count == len(target):  # no row ignored (a batch's common case): no rows to select
-        w[_positions(len(target)), target] = weight
-    else:
-        rows = np.nonzero(target != ignore_index)[0]
-        w[rows, target[rows]] = weight
-    return w
+        return (int(target),), weight
+    if count == len(target):  # no row ignored (a batch's common case): no rows to select
+        return (_positions(len(target)), target), weight
+    rows = np.nonzero(target != ignore_index)[0]
+    return (rows, target[rows]), weight
 
 
 def _nll_forward(self: np.ndarray, target: np.ndarray, *, reduction: str,
                  ignore_index: int) -> np.ndarray:
-    # Gathered, not summed against _nll_weights: 0 * -inf is NaN, and a -inf log-probability
+    # Gathered, not summed against weights: 0 * -inf is NaN, and a -inf log-probability
     # of another class (a masked logit) made the loss NaN where PyTorch's is finite.
     count = _counted(target, self.shape[-1], ignore_index)
     if self.ndim == 1:  # one sample: its target 0-d or of one element, its loss 0-d
@@ -511,20 +509,28 @@ def _nll_forward(self: np.ndarray, target: np.ndarray, *, reduction: str,
 
 def _nll_vjp(g: Tensor, target: Tensor, *, reduction: str, ignore_index: int,
              self_shape: tuple[int, ...]) -> tuple[Tensor, None]:
-    w = Tensor._make(_nll_weights(target._data, self_shape, reduction, ignore_index,
-                                  g._data.dtype), False, None)
+    place, weight = _nll_places(target._data, self_shape, reduction, ignore_index)
+    dtype = g._data.dtype
+    weights, placed = np.zeros(self_shape, dtype), np.zeros(self_shape, bool)
+    if place is not None:
+        weights[place] = weight
+        placed[place] = True
     if reduction == "none" and len(self_shape) == 2:
         g = g.reshape((self_shape[0], 1))
-    return g * w, None
+    product = g * Tensor._make(weights, False, None)
+    return where(Tensor._make(placed, False, None), product, 0.0), None
 
 
 def _nll_array_vjp(g: np.ndarray, target: np.ndarray, *, reduction: str, ignore_index: int,
                    self_shape: tuple[int, ...]) -> tuple[np.ndarray, None]:
-    """``_nll_vjp`` on arrays: the product written into the weights' own array."""
-    w = _nll_weights(target, self_shape, reduction, ignore_index, g.dtype)
-    if reduction == "none" and len(self_shape) == 2:
-        g = g.reshape((self_shape[0], 1))
-    return np.multiply(g, w, out=w), None
+    """``_nll_vjp`` on arrays: the products written into zeros at their places."""
+    grad = np.zeros(self_shape, g.dtype)
+    place, weight = _nll_places(target, self_shape, reduction, ignore_index)
+    if place is not None:
+        if reduction == "none" and len(self_shape) == 2:
+            g = g[place[0]]
+        grad[place] = g * np.asarray(weight, g.dtype)
+    return grad, None
 
 
 NLL_LOSS = defop("nll_loss", "NllLossBackward0", _nll_forward, vjp=_nll_vjp,
