@@ -167,6 +167,34 @@ def test_matmul_shapes(a: Any, b: Any) -> None:
     assert outcome(scenario, symgrad) == outcome(scenario, torch)
 
 
+# A Python number, None or a tensor where PyTorch's argument parser wants a tensor or a tuple of
+# tensors: its TypeError, not an AttributeError from inside the function (or, for ``cat`` of a
+# matrix, its rows joined).
+_NOT_TENSORS = [
+    ("matmul", ("v", 2)), ("matmul", (2, "v")), ("mm", ("m", 2)), ("mm", (2, "m")),
+    ("mv", ("m", 2.5)), ("dot", ("v", 2)), ("bmm", ("b", None)), ("outer", ("v", 2)),
+    ("addmm", ("m", "m", 2)), ("cat", ("v",)), ("cat", ("m",)), ("cat", (None,)),
+    ("cat", (["v", 2.0],)), ("stack", (2,)), ("stack", ([2, "v"],)), ("stack", ([],)),
+    ("cat", ([],)), ("pow", (2, 3)), ("pow", (2.5, None)),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), _NOT_TENSORS, ids=lambda v: str(v))
+def test_arguments_that_are_not_tensors(name: str, args: tuple[Any, ...]) -> None:
+    def scenario(lib: Any) -> Any:
+        made = {"v": lambda: lib.ones(2), "m": lambda: lib.ones(2, 2),
+                "b": lambda: lib.ones(2, 2, 2)}
+
+        def value(a: Any) -> Any:
+            if isinstance(a, list):
+                return [value(x) for x in a]
+            return made[a]() if isinstance(a, str) else a
+
+        return getattr(lib, name)(*[value(a) for a in args])
+
+    assert outcome(scenario, symgrad) == outcome(scenario, torch)
+
+
 def matmul_of_a_transposed_batch(lib: Any) -> Any:
     # Not foldable without a copy: PyTorch takes the batched path, and bmm's error.
     return lib.ones(3, 2, 4).transpose(0, 1) @ lib.ones(2)

@@ -687,7 +687,13 @@ def pow(input: Tensor | float, exponent: Tensor | float) -> Tensor:
     tensor([4., 9.])
     """
     if not isinstance(exponent, Tensor):
-        assert isinstance(input, Tensor)
+        if not isinstance(input, Tensor):
+            raise TypeError(
+                "pow() received an invalid combination of arguments - got "
+                f"({type(input).__name__}, {type(exponent).__name__}), but expected one of:\n"
+                " * (Tensor input, Tensor exponent, *, Tensor out = None)\n"
+                " * (Number self, Tensor exponent, *, Tensor out = None)\n"
+                " * (Tensor input, Number exponent, *, Tensor out = None)\n")
         return apply(POW, _promoted(input, exponent), exponent=exponent)
     if not isinstance(input, Tensor):
         return apply(POW_SCALAR, _promoted(exponent, input), base=input)

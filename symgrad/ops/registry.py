@@ -772,6 +772,25 @@ def _common_dtype(rule: DtypeRule, values: tuple[Any, ...]) -> dtype | None:
     return out
 
 
+def tensor_args(fn: str, **args: Any) -> None:
+    """PyTorch's TypeError for an argument that must be a tensor and is not (a Python number
+    given to ``matmul``), where the function would otherwise fail on its first attribute.
+
+    Args:
+        fn: The function's name, as PyTorch's message gives it.
+        **args: The tensor arguments, by name, in the function's order (from position 1).
+
+    >>> tensor_args("mm", input=Tensor._make(np.ones((2, 2)), False, None), mat2=2)
+    Traceback (most recent call last):
+    ...
+    TypeError: mm(): argument 'mat2' (position 2) must be Tensor, not int
+    """
+    for position, (name, value) in enumerate(args.items(), 1):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, "
+                            f"not {type(value).__name__}")
+
+
 # -- dims ----------------------------------------------------------------------------------------
 def wrap_dim(dim: int, ndim: int) -> int:
     """One dim as a non-negative int (negative dims count from the end), with PyTorch's error.

@@ -460,11 +460,21 @@ def contiguous(input: Tensor) -> Tensor:
     return apply(CLONE, input)
 
 
-def _check_same_rank(tensors: Any, name: str) -> list[Tensor]:
-    tensors = list(tensors)
+def _tensor_list(tensors: Any, name: str) -> list[Tensor]:
+    """The tensors ``cat`` or ``stack`` (``name``) joins, or PyTorch's errors: a tuple or a
+    list of tensors, not empty (a tensor itself, which NumPy's way would iterate, is refused)."""
+    if not isinstance(tensors, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        f"not {type(tensors).__name__}")
+    for i, x in enumerate(tensors):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(x).__name__}")
     if not tensors:
-        raise ValueError(f"{name}(): expected a non-empty list of Tensors")
-    return tensors
+        if name == "stack":
+            raise RuntimeError("stack expects a non-empty TensorList")
+        raise ValueError(f"torch.{name}(): expected a non-empty list of Tensors")
+    return list(tensors)
 
 
 def _legacy_empty_fitted(tensors: list[Tensor], dim: int) -> tuple[list[Tensor], int]:
@@ -495,7 +505,7 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
     >>> symgrad.cat([symgrad.tensor([1, 2]), symgrad.tensor([3])])
     tensor([1, 2, 3])
     """
-    tensors, d = _legacy_empty_fitted(_check_same_rank(tensors, "torch.cat"), dim)
+    tensors, d = _legacy_empty_fitted(_tensor_list(tensors, "cat"), dim)
     first = tensors[0]
     for i, x in enumerate(tensors[1:], 1):
         if x.ndim != first.ndim:
@@ -525,7 +535,7 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
     tensor([[1, 3],
             [2, 4]])
     """
-    tensors = _check_same_rank(tensors, "stack")
+    tensors = _tensor_list(tensors, "stack")
     for i, x in enumerate(tensors[1:], 1):
         if x.shape != tensors[0].shape:
             raise RuntimeError(
