@@ -168,14 +168,16 @@ def test_matmul_shapes(a: Any, b: Any) -> None:
 
 
 # A Python number, None or a tensor where PyTorch's argument parser wants a tensor or a tuple of
-# tensors: its TypeError, not an AttributeError from inside the function (or, for ``cat`` of a
-# matrix, its rows joined).
+# tensors: its TypeError, not an AttributeError from inside the function, a result computed
+# from the number (``exp(2)``) or, for ``cat`` of a matrix, its rows joined.
 _NOT_TENSORS = [
     ("matmul", ("v", 2)), ("matmul", (2, "v")), ("mm", ("m", 2)), ("mm", (2, "m")),
     ("mv", ("m", 2.5)), ("dot", ("v", 2)), ("bmm", ("b", None)), ("outer", ("v", 2)),
     ("addmm", ("m", "m", 2)), ("cat", ("v",)), ("cat", ("m",)), ("cat", (None,)),
     ("cat", (["v", 2.0],)), ("stack", (2,)), ("stack", ([2, "v"],)), ("stack", ([],)),
-    ("cat", ([],)), ("pow", (2, 3)), ("pow", (2.5, None)),
+    ("cat", ([],)), ("pow", (2, 3)), ("pow", (2.5, None)), ("exp", (2,)), ("tanh", (2.0,)),
+    ("relu", (2,)), ("sigmoid", (None,)), ("sqrt", (True,)), ("abs", (-2,)), ("neg", (2,)),
+    ("square", (2,)),
 ]
 
 

@@ -32,6 +32,7 @@ from symgrad.ops.registry import (
     expose,
     not_implemented,
     refuse,
+    tensor_args,
 )
 from symgrad.tensor import Tensor
 
@@ -653,6 +654,8 @@ def neg(input: Tensor) -> Tensor:
     >>> symgrad.neg(symgrad.tensor([1, -2]))
     tensor([-1,  2])
     """
+    if not isinstance(input, Tensor):
+        tensor_args("neg", input=input)
     if input.dtype is _dtypes.bool:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
                            "you are trying to invert a mask, use the `~` or `logical_not()` "
@@ -711,6 +714,8 @@ def square(input: Tensor) -> Tensor:
     >>> symgrad.square(symgrad.tensor([-3.0], requires_grad=True))
     tensor([9.], grad_fn=<PowBackward0>)
     """
+    if not isinstance(input, Tensor):
+        tensor_args("square", input=input)
     return pow(input, 2)
 
 
@@ -725,6 +730,8 @@ def abs(input: Tensor) -> Tensor:
     >>> symgrad.abs(symgrad.tensor([-2, 3]))
     tensor([2, 3])
     """
+    if not isinstance(input, Tensor):
+        tensor_args("abs", input=input)
     if input.dtype is _dtypes.bool:
         raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return apply(ABS, input)

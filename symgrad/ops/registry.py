@@ -556,6 +556,8 @@ def _same_dtype_arrays(op: OpDef, values: tuple[Any, ...]
 
 def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -> Any:
     """``apply`` where PyTorch's promotion has work to do: Python scalars, mixed dtypes."""
+    if len(values) == 1 and not isinstance(values[0], Tensor):  # ``symgrad.exp(2)``
+        tensor_args(op.name, input=values[0])
     rule = op.dtype_rule
     typed = values
     if op.promotes:
