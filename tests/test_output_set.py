@@ -20,7 +20,7 @@ from reports.output_folder import OutputFolder
 # A run with a slow stand-in judge and, optionally, a slow JUnit writer, so a test can stop it
 # during the sweep or in the middle of writing its files. It says where it is on stderr.
 RUNNER = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
     import reports
     from oracle import sweep
     from oracle.cli import main
@@ -41,6 +41,9 @@ RUNNER = textwrap.dedent("""
         write_junit(path, verdicts)
 
     reports.write_junit = slow_junit
+    # Ctrl-C as in a foreground run: a suite started as a background job from a script has
+    # SIGINT ignored, which its children inherit and Python then leaves ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.exit(main(["--ops", ops, "--dtypes", "float64", "--no-second-order", "--out", out]))
 """)
 

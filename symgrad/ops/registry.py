@@ -488,15 +488,7 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     np_dtype = arrays[0].dtype
     if np_dtype in op._slow:
         return _apply_promoted(op, values, attrs)
-    try:  # ``_forward``, spelt out: a call more costs a tenth of a small op
-        data = op.forward(*arrays, **attrs)
-    except ValueError:
-        _check_broadcast(op, arrays)
-        raise
-    if type(data) is not np.ndarray:
-        data = np.asarray(data)
-    if data.dtype is not np_dtype:
-        data = _rounded(data, np_dtype, op.dtype_rule)
+    data = _forward(op, arrays, attrs, np_dtype)
     if not rg or not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
         return _make(data, False, None)
     return _record(op, attrs, _constants(values, arrays) if scalars else values, data)
