@@ -276,7 +276,8 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     >>> symgrad.mm(symgrad.tensor([[1.0, 2.0]]), symgrad.tensor([[3.0], [4.0]]))
     tensor([[11.]])
     """
-    tensor_args("mm", input=input, mat2=mat2)
+    if not (isinstance(input, Tensor) and isinstance(mat2, Tensor)):  # a layer's product: no call
+        tensor_args("mm", input=input, mat2=mat2)
     _check_mm(input, mat2)
     return apply(MM, input, mat2)
 
@@ -390,7 +391,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     >>> (symgrad.tensor([1.0, 2.0]) @ symgrad.tensor([[1.0], [1.0]]))
     tensor([3.])
     """
-    tensor_args("matmul", input=input, other=other)
+    if not (isinstance(input, Tensor) and isinstance(other, Tensor)):  # a layer's product: no call
+        tensor_args("matmul", input=input, other=other)
     ndim, other_ndim = input._data.ndim, other._data.ndim
     if ndim == 2 and other_ndim == 2:  # a layer's product, first: mm without its wrapper
         _check_mm(input, other)
