@@ -121,7 +121,7 @@ def _mul_array_vjp(g: np.ndarray, self: np.ndarray, other: np.ndarray, *,
     if g.size >= _LARGE and not any(g.strides) and g.item(0) == 1:
         return (_by_one(other, g) if needs[0] else None,
                 _by_one(self, g) if needs[1] else None)
-    return g * other if needs[0] else None, g * self if needs[1] else None
+    return _mul_vjp(g, self, other, needs=needs)
 
 
 def _by_one(factor: np.ndarray, g: np.ndarray) -> np.ndarray:
