@@ -337,12 +337,15 @@ COSH, cosh = _unary("cosh", "CoshBackward0", _np(np.cosh), lambda g, self: g * s
 
 
 def _tanh_backward(grad_output: np.ndarray, self: np.ndarray) -> np.ndarray:
-    # ``_wide(lambda g, x: g / np.cosh(x) ** 2, ...)`` in four NumPy calls instead of seven: the
-    # ufuncs' ``dtype`` casts their inputs to float64 as they read them.
-    c = np.cosh(self, dtype=_F64)
-    if c.size < _LARGE:
-        out = np.divide(grad_output, c * c, dtype=_F64)
+    # ``_wide(lambda g, x: g / np.cosh(x) ** 2, ...)`` in five NumPy calls instead of seven. A
+    # float32 or float16 ``grad_output`` over the float64 square is divided in float64 by NumPy's
+    # promotion (the operator costs less than a ufunc given ``dtype=``: 1.55 against 1.85 us on
+    # one element, a backward's tanh node in a chain).
+    if self.size < _LARGE:
+        c = np.cosh(self.astype(_F64))
+        out = grad_output / (c * c)
     else:
+        c = np.cosh(self, dtype=_F64)
         # In place: on large arrays a fresh one costs more than a pass (its pages are new).
         np.multiply(c, c, out=c)
         out = np.divide(grad_output, c, out=c if grad_output.shape == c.shape else None,
