@@ -303,6 +303,15 @@ def _log_softmax_narrow(self: np.ndarray, dim: int) -> np.ndarray | None:
     return x.astype(self.dtype)
 
 
+@functools.lru_cache(maxsize=32)
+def _row_starts(rows: int, n: int) -> np.ndarray:
+    """The flat index of each row's first element in a C-contiguous array of rows of ``n``,
+    read-only, made once per shape (see ``_positions``)."""
+    starts = np.arange(0, rows * n, n)
+    starts.flags.writeable = False
+    return starts
+
+
 def _softmax_np(self: np.ndarray, dim: int) -> np.ndarray:
     if self.size == 0:
         return self.copy()
@@ -376,6 +385,8 @@ def _log_softmax_array_vjp(g: np.ndarray, out: np.ndarray, *, dim: int) -> np.nd
     if out.ndim == 0 or out.size == 0:  # no slice to sum over: the VJP on tensors
         return _log_softmax_vjp(_plain(g), _plain(out), dim=dim)._data
     correct = out.dtype == np.float64
+    if dim == out.ndim - 1 and out.flags.c_contiguous and g.flags.c_contiguous:
+        return _log_softmax_last_vjp(g, out, correct)
     wide = out.astype(np.float64, copy=False)
     largest = _first_max_np(out, dim)
     grad = g.astype(np.float64)  # a new array, which becomes the result
@@ -387,6 +398,32 @@ def _log_softmax_array_vjp(g: np.ndarray, out: np.ndarray, *, dim: int) -> np.nd
     # -others - expm1(out) sum(g) there.
     p = np.exp(wide)
     np.expm1(wide, out=p, where=largest)
+    p *= total
+    grad -= p
+    return grad.astype(out.dtype, copy=False)
+
+
+def _log_softmax_last_vjp(g: np.ndarray, out: np.ndarray, correct: bool) -> np.ndarray:
+    """``_log_softmax_array_vjp`` along the last dim of C-contiguous arrays, bit for
+    bit, with each row's first largest element (``_first_max_np``'s, by ``argmax``) handled by
+    its flat index: reads and writes through a row's index where a mask of the whole array took
+    a broadcast comparison, two ``copyto``s and ``expm1`` through the mask. Inside an MLP step
+    (64 x 10 log-probabilities, whose calls cost 2-3x what they cost alone) 23-25 us, not
+    27-31."""
+    flat = out.argmax(axis=-1).reshape(-1)
+    flat += _row_starts(flat.size, out.shape[-1])
+    grad = g.astype(np.float64)  # a new array, C-contiguous as g, which becomes the result
+    total = _sum_np(grad, -1, correct)
+    # g at the other elements, whose sum is taken directly; then -that sum at the largest.
+    gf = grad.reshape(-1)
+    gf[flat] = 0.0
+    gf[flat] = -_sum_np(grad, -1, correct).reshape(-1)
+    # exp(out) times the sum, expm1(out) at the largest: g - exp(out) sum(g) elsewhere,
+    # -others - expm1(out) sum(g) there.
+    wide = out.astype(np.float64, copy=False)
+    p = np.exp(wide)
+    at_largest = wide.reshape(-1).take(flat)
+    p.reshape(-1)[flat] = np.expm1(at_largest, out=at_largest)
     p *= total
     grad -= p
     return grad.astype(out.dtype, copy=False)
