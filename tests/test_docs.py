@@ -94,6 +94,11 @@ def _anchors(namespace: str, name: str, obj: Any) -> set[str]:
     return anchors
 
 
+# The op functions, as defined: each public name (``symgrad.arccos``, ``Tensor.maximum``) may be
+# its own wrapper of one, checking its tensor arguments under that name (``registry.expose``).
+_OPS = [inspect.unwrap(fn) for fn in FUNCTIONS.values()]
+
+
 def _public(namespace: str, names: list[str], owner: Any) -> list[tuple[str, str, Any]]:
     return [(namespace, n, getattr(owner, n)) for n in names if callable(getattr(owner, n))]
 
@@ -101,7 +106,7 @@ def _public(namespace: str, names: list[str], owner: Any) -> list[tuple[str, str
 def _documented() -> dict[str, list[tuple[str, str, Any]]]:
     """Each API page and the public names it must show."""
     tensor_members = [n for n, v in vars(symgrad.Tensor).items()
-                      if not n.startswith("_") and v not in FUNCTIONS.values()]
+                      if not n.startswith("_") and inspect.unwrap(v) not in _OPS]
     creation = [n for n in symgrad.__all__ if getattr(getattr(symgrad, n), "__module__", "")
                 == "symgrad.creation"]
     return {
@@ -207,7 +212,7 @@ def _entries() -> dict[str, tuple[Any, bool]]:
     for name, fn in FUNCTIONS.items():
         add(f"symgrad.{name}", fn)
     for name, value in vars(symgrad.Tensor).items():
-        if not name.startswith("_") and value not in FUNCTIONS.values():
+        if not name.startswith("_") and inspect.unwrap(value) not in _OPS:
             add(f"symgrad.Tensor.{name}", value, method=True)
     return entries
 

@@ -5,9 +5,10 @@ A program is a few leaf tensors and a list of steps, each a tuple of small integ
 interpreter reads against the current pool of tensors (which call, which operands, which
 dim, under ``no_grad`` or not), so hypothesis can draw and shrink programs as plain data. The
 calls grow with the API: every public function of symgrad that torch also has is tried with
-the argument patterns torch accepts for it (one tensor, two, a tensor and a dim, a list), next
-to operators, methods, indexing and in-place writes. The program ends with a backward from
-the last tensor that requires grad, and every leaf's ``.grad`` is compared.
+the argument patterns torch accepts for it (one tensor, two, a tensor and a dim, a list, and a
+Python number in place of a tensor in the first two), next to operators, methods, indexing and
+in-place writes. The program ends with a backward from the last tensor that requires grad, and
+every leaf's ``.grad`` is compared.
 
 Run ``python tests/torch_fuzz.py [programs] [seed]`` for the agreement rate over random
 programs and the first disagreements.
@@ -61,13 +62,21 @@ def _probe_patterns() -> dict[str, tuple[str, ...]]:
 
 PATTERNS = _probe_patterns()
 FUNCTION_CALLS = [(name, pattern) for name, ps in PATTERNS.items() for pattern in ps]
+# A Python number in place of a tensor of the calls torch takes with one tensor or two: torch's
+# TypeError, or a result where it takes a number (add, mul and the like).
+NUMBER_CALLS = [(name, number) for name, ps in PATTERNS.items()
+                for number, pattern in (("number", "unary"), ("number_first", "binary"),
+                                        ("number_second", "binary")) if pattern in ps]
 
 
-def _call_function(lib: Any, name: str, pattern: str, ts: list[Any], dim: int) -> Any:
+def _call_function(lib: Any, name: str, pattern: str, ts: list[Any], dim: int,
+                   number: float) -> Any:
     f = getattr(lib, name)
     a, b = ts[0], ts[1]
     return {"unary": lambda: f(a), "binary": lambda: f(a, b), "dim": lambda: f(a, dim),
-            "list": lambda: f([a, b]), "list_dim": lambda: f([a, b], dim)}[pattern]()
+            "list": lambda: f([a, b]), "list_dim": lambda: f([a, b], dim),
+            "number": lambda: f(number), "number_first": lambda: f(number, b),
+            "number_second": lambda: f(a, number)}[pattern]()
 
 
 def _set(t: Any, key: Any, value: Any) -> Any:
@@ -129,7 +138,8 @@ OTHER_CALLS: dict[str, Callable[[Any, Any, Any, int, int], Any]] = {
 }
 
 CALLS = [("function", name, pattern) for name, pattern in FUNCTION_CALLS] + [
-    ("other", name, "") for name in OTHER_CALLS]
+    ("other", name, "") for name in OTHER_CALLS] + [
+    ("function", name, pattern) for name, pattern in NUMBER_CALLS]
 
 
 @dataclass(frozen=True)
@@ -182,7 +192,7 @@ def _run_step(lib: Any, pool: list[Any], step: tuple[int, ...]) -> Any:
     d = dim % 3 - 1
     with lib.no_grad() if quiet else lib.enable_grad():
         if kind == "function":
-            return _call_function(lib, name, pattern, [a, b], d)
+            return _call_function(lib, name, pattern, [a, b], d, VALUES[k % len(VALUES)])
         return OTHER_CALLS[name](lib, a, b, d, k % len(VALUES))
 
 

@@ -23,22 +23,28 @@ OPS_MARKER = "<!-- ops -->"
 TENSOR_MARKER = "<!-- tensor-methods -->"
 
 
+def _op_id(fn: Any) -> int:
+    """The op function behind a public name, which may be its own wrapper of it (checking the
+    tensor arguments under that name, ``registry.expose``): aliases and methods share it."""
+    return id(inspect.unwrap(fn))
+
+
 def _functions() -> dict[str, list[tuple[str, list[str]]]]:
     """Per defining module: each op function's public name and its aliases, in source order."""
     from symgrad.ops import FUNCTIONS
 
     names: dict[int, list[str]] = {}
     for name, fn in FUNCTIONS.items():
-        names.setdefault(id(fn), []).append(name)
+        names.setdefault(_op_id(fn), []).append(name)
     by_module: dict[str, list[tuple[str, list[str]]]] = {}
     seen: set[int] = set()
     for fn in FUNCTIONS.values():
-        if id(fn) in seen:
+        if _op_id(fn) in seen:
             continue
-        seen.add(id(fn))
-        own = [n for n in names[id(fn)] if n == fn.__name__] or names[id(fn)][:1]
-        aliases = [n for n in names[id(fn)] if n != own[0]]
-        by_module.setdefault(fn.__module__, []).append((own[0], aliases))
+        seen.add(_op_id(fn))
+        own = [n for n in names[_op_id(fn)] if n == fn.__name__] or names[_op_id(fn)][:1]
+        aliases = [n for n in names[_op_id(fn)] if n != own[0]]
+        by_module.setdefault(inspect.unwrap(fn).__module__, []).append((own[0], aliases))
     return by_module
 
 
@@ -78,9 +84,9 @@ def _tensor_markdown() -> str:
     import symgrad
     from symgrad.ops import FUNCTIONS
 
-    ops = {id(fn) for fn in FUNCTIONS.values()}
+    ops = {_op_id(fn) for fn in FUNCTIONS.values()}
     public = {name: value for name, value in vars(symgrad.Tensor).items()
-              if not name.startswith("_") and id(value) not in ops}
+              if not name.startswith("_") and _op_id(value) not in ops}
     listed = "".join(f"\n        - {name}" for name, v in public.items() if not _generated(v))
     made = [_generated_markdown(name, v) for name, v in public.items() if _generated(v)]
     return (f"::: symgrad.Tensor\n    options:\n      members:{listed}\n\n"

@@ -30,9 +30,9 @@ from symgrad.ops.registry import (
     apply,
     defop,
     expose,
+    invalid_combination,
     not_implemented,
     refuse,
-    tensor_args,
 )
 from symgrad.tensor import Tensor
 
@@ -531,11 +531,12 @@ def _check_alpha(input: Tensor, other: Any, alpha: Any) -> None:
 
 
 @expose()
-def add(input: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
+def add(input: Tensor | float, other: Any, *, alpha: float = 1) -> Tensor:
     """``input + alpha * other``, broadcasting.
 
     Args:
-        input: The tensor.
+        input: The tensor, or a Python number (PyTorch's parser takes a number for any tensor
+            argument of add, sub, mul and div).
         other: A tensor broadcast against ``input``, or a Python number (a wrapped number
             in PyTorch's type promotion: ``float32 * 2.5`` stays float32).
         alpha: The factor ``other`` is multiplied by. Defaults to 1.
@@ -550,11 +551,12 @@ def add(input: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
 
 
 @expose("sub", "subtract")
-def sub(input: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
+def sub(input: Tensor | float, other: Any, *, alpha: float = 1) -> Tensor:
     """``input - alpha * other``, broadcasting.
 
     Args:
-        input: The tensor.
+        input: The tensor, or a Python number (PyTorch's parser takes a number for any tensor
+            argument of add, sub, mul and div).
         other: A tensor broadcast against ``input``, or a Python number (a wrapped number
             in PyTorch's type promotion: ``float32 * 2.5`` stays float32).
         alpha: The factor ``other`` is multiplied by. Defaults to 1.
@@ -603,11 +605,12 @@ def rsub(input: Tensor, other: Any) -> Tensor:
 
 
 @expose("mul", "multiply")
-def mul(input: Tensor, other: Any) -> Tensor:
+def mul(input: Tensor | float, other: Any) -> Tensor:
     """Elementwise product, broadcasting.
 
     Args:
-        input: The tensor.
+        input: The tensor, or a Python number (PyTorch's parser takes a number for any tensor
+            argument of add, sub, mul and div).
         other: A tensor broadcast against ``input``, or a Python number (a wrapped number
             in PyTorch's type promotion: ``float32 * 2.5`` stays float32).
 
@@ -619,11 +622,12 @@ def mul(input: Tensor, other: Any) -> Tensor:
 
 
 @expose("div", "divide", "true_divide")
-def div(input: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+def div(input: Tensor | float, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     """True division (integers give the default float), or rounded: ``"trunc"``, ``"floor"``.
 
     Args:
-        input: The dividend.
+        input: The dividend, or a Python number (PyTorch's parser takes a number for any tensor
+            argument of add, sub, mul and div).
         other: The divisor: a tensor broadcast against ``input``, or a Python number.
         rounding_mode: None for true division; ``"trunc"`` rounds the quotient toward
             zero, ``"floor"`` down (both keep integer dtypes, and have a zero gradient).
@@ -654,8 +658,6 @@ def neg(input: Tensor) -> Tensor:
     >>> symgrad.neg(symgrad.tensor([1, -2]))
     tensor([-1,  2])
     """
-    if not isinstance(input, Tensor):
-        tensor_args("neg", input=input)
     if input.dtype is _dtypes.bool:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
                            "you are trying to invert a mask, use the `~` or `logical_not()` "
@@ -714,8 +716,6 @@ def square(input: Tensor) -> Tensor:
     >>> symgrad.square(symgrad.tensor([-3.0], requires_grad=True))
     tensor([9.], grad_fn=<PowBackward0>)
     """
-    if not isinstance(input, Tensor):
-        tensor_args("square", input=input)
     return pow(input, 2)
 
 
@@ -730,8 +730,6 @@ def abs(input: Tensor) -> Tensor:
     >>> symgrad.abs(symgrad.tensor([-2, 3]))
     tensor([2, 3])
     """
-    if not isinstance(input, Tensor):
-        tensor_args("abs", input=input)
     if input.dtype is _dtypes.bool:
         raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return apply(ABS, input)
@@ -938,7 +936,8 @@ def remainder(input: Tensor | float, other: Tensor | float) -> Tensor:
     tensor([1., 1.])
     """
     if not isinstance(other, Tensor):
-        assert isinstance(input, Tensor)
+        if not isinstance(input, Tensor):  # two numbers: PyTorch has no remainder of them
+            raise invalid_combination("remainder", input, other)
         return apply(REMAINDER, _promoted(input, other), other=other)
     if not isinstance(input, Tensor):
         return apply(REMAINDER_SCALAR, input, other)

@@ -476,7 +476,7 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 
 @expose()
-def gather(input: Tensor, dim: int, index: Any) -> Tensor:
+def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (and alike for other dims).
 
     Args:
@@ -503,7 +503,7 @@ def gather(input: Tensor, dim: int, index: Any) -> Tensor:
 
 
 @expose()
-def index_select(input: Tensor, dim: int, index: Any) -> Tensor:
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """The slices ``index`` of ``input`` along ``dim``, repeats allowed.
 
     Args:
@@ -525,7 +525,7 @@ def index_select(input: Tensor, dim: int, index: Any) -> Tensor:
 
 
 @expose()
-def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:
+def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     """``value`` where ``mask`` holds, ``input`` elsewhere (``mask`` broadcasts).
 
     Args:

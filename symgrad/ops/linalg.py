@@ -16,7 +16,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad.autograd.grad_mode import _state as _grad_state
 from symgrad.ops.elementwise import where
-from symgrad.ops.registry import ALL, apply, defop, expose, not_implemented, tensor_args
+from symgrad.ops.registry import ALL, apply, defop, expose, not_implemented
 from symgrad.tensor import Tensor
 
 NUMERIC = ALL - {_dtypes.bool}
@@ -212,30 +212,29 @@ def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:
 
 # -- public functions ----------------------------------------------------------------------------
 @expose()
-def dot(input: Tensor, other: Tensor) -> Tensor:
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
     """The inner product of two 1-D tensors of the same dtype.
 
     Args:
         input: A 1-D tensor.
-        other: A 1-D tensor of the same length and dtype.
+        tensor: A 1-D tensor of the same length and dtype.
 
     >>> import symgrad
     >>> symgrad.dot(symgrad.tensor([1.0, 2.0]), symgrad.tensor([3.0, 4.0]))
     tensor(11.)
     """
-    tensor_args("dot", input=input, tensor=other)
-    if input.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
-    if input.dtype is not other.dtype:
+    if input.ndim != 1 or tensor.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors")
+    if input.dtype is not tensor.dtype:
         raise RuntimeError("dot : expected both vectors to have same dtype, but found "
-                           f"{_KIND[input.dtype.name]} and {_KIND[other.dtype.name]}")
-    _no_bool("dot", input, other)
-    if input.shape[0] != other.shape[0]:
-        n, m = input.shape[0], other.shape[0]
+                           f"{_KIND[input.dtype.name]} and {_KIND[tensor.dtype.name]}")
+    _no_bool("dot", input, tensor)
+    if input.shape[0] != tensor.shape[0]:
+        n, m = input.shape[0], tensor.shape[0]
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to "
                            f"have the same number of elements, but got {n} and {m} elements "
                            "respectively")
-    return apply(DOT, input, other)
+    return apply(DOT, input, tensor)
 
 
 @expose()
@@ -250,7 +249,6 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     >>> symgrad.mv(symgrad.tensor([[1.0, 2.0], [3.0, 4.0]]), symgrad.tensor([1.0, 1.0]))
     tensor([3., 7.])
     """
-    tensor_args("mv", input=input, vec=vec)
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
     if input.dtype is not vec.dtype:
@@ -276,8 +274,6 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     >>> symgrad.mm(symgrad.tensor([[1.0, 2.0]]), symgrad.tensor([[3.0], [4.0]]))
     tensor([[11.]])
     """
-    if not (isinstance(input, Tensor) and isinstance(mat2, Tensor)):  # a layer's product: no call
-        tensor_args("mm", input=input, mat2=mat2)
     _check_mm(input, mat2)
     return apply(MM, input, mat2)
 
@@ -297,7 +293,6 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor:
     ...               symgrad.tensor([[3.0], [4.0]]))
     tensor([[11.5000]])
     """
-    tensor_args("addmm", input=input, mat1=mat1, mat2=mat2)
     _check_addmm(input, mat1, mat2)
     return apply(ADDMM, input, mat1, mat2)
 
@@ -317,7 +312,6 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     <BLANKLINE>
             [[25.]]])
     """
-    tensor_args("bmm", input=input, mat2=mat2)
     if input.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2.ndim != 3:
@@ -391,8 +385,6 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     >>> (symgrad.tensor([1.0, 2.0]) @ symgrad.tensor([[1.0], [1.0]]))
     tensor([3.])
     """
-    if not (isinstance(input, Tensor) and isinstance(other, Tensor)):  # a layer's product: no call
-        tensor_args("matmul", input=input, other=other)
     ndim, other_ndim = input._data.ndim, other._data.ndim
     if ndim == 2 and other_ndim == 2:  # a layer's product, first: mm without its wrapper
         _check_mm(input, other)
@@ -431,7 +423,6 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     tensor([[3., 4.],
             [6., 8.]])
     """
-    tensor_args("outer", input=input, vec2=vec2)
     if input.ndim != 1:
         raise RuntimeError(f"outer: Expected 1-D argument self, but got {input.ndim}-D")
     if vec2.ndim != 1:

@@ -30,6 +30,7 @@ from symgrad.ops.registry import (
     apply,
     defop,
     expose,
+    invalid_combination,
     refuse,
     wrap_dim,
 )
@@ -782,6 +783,8 @@ def _extreme(name: str, input: Tensor, dim: Any, keepdim: bool, whole: Any, alon
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument.")
         return apply(whole, input)
+    if not hasattr(dim, "__index__"):  # not an int (2.5, a tuple): PyTorch has no such max
+        raise invalid_combination(name, input, dim, keepdim)
     d = _one_dim(dim, input.ndim)
     if input.ndim and input.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")

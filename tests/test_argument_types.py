@@ -1,0 +1,163 @@
+"""A Python number (or None, a list) where PyTorch's argument parser wants a tensor: PyTorch's
+TypeError, under the name called, from every public function symgrad and torch share.
+
+The calls are generated from ``FUNCTIONS`` and torch: each function is called with a number in
+place of a tensor where torch takes the call with tensors, and the outcome compared with torch
+2.13's: a result (its dtype, shape and values), or the exception's class and text. PyTorch's
+"received an invalid combination of arguments" lists its own signatures after the first line;
+symgrad lists its own, so only that line is compared there.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from test_torch_divergences import plain
+
+import symgrad
+from symgrad.ops.registry import _UNCHECKED, FUNCTIONS
+
+torch = pytest.importorskip("torch")
+# ``torch.add(m, 0, 1)``, a call tried, takes its deprecated ``add(input, alpha, other)``.
+pytestmark = pytest.mark.filterwarnings("ignore:This overload of add is deprecated")
+
+# What takes the place of a tensor: a float, an int, a bool, None and a list of numbers.
+NOT_TENSORS = (2.5, 2, True, None, [0.5, 1.5])
+# The calls tried where torch takes them: tensors by letter (a vector, a matrix, a batch of
+# matrices, an index, a mask), and ints and floats as they are.
+CALLS = (("v",), ("v", "v"), ("m",), ("m", "m"), ("m", "v"), ("b", "b"), ("v", 0), ("m", 0, 1),
+         ("v", 0, "i"), ("v", "k", 0.0), ("m", "m", "m"), ("v", 0, 0, 1), ("v", "v", "v"))
+# Not compared: the functions published without the check (``registry._UNCHECKED``): norm,
+# whose AttributeError in PyTorch names another attribute, and the bitwise ops for now.
+SKIPPED = _UNCHECKED
+
+SHARED = sorted(n for n in FUNCTIONS if callable(getattr(torch, n, None)) and n not in SKIPPED)
+
+
+def _made(lib: Any, args: tuple[Any, ...]) -> list[Any]:
+    tensors = {"v": lambda: lib.tensor([0.5, 1.5]), "m": lambda: lib.tensor([[0.5, 1.5],
+                                                                             [2.0, 1.0]]),
+               "b": lambda: lib.ones(1, 2, 2), "i": lambda: lib.tensor([1, 0]),
+               "k": lambda: lib.tensor([True, False])}
+    return [tensors[a]() if isinstance(a, str) else a for a in args]
+
+
+def outcome(call: Callable[[], Any]) -> Any:
+    """A result as ``plain`` compares it, or the exception's class and text (only the first
+    line of PyTorch's "invalid combination" error, whose listing of signatures is its own)."""
+    try:
+        return ("ok", plain(call()))
+    except Exception as e:  # noqa: BLE001 - the class and text are what is compared
+        text = str(e)
+        if "received an invalid combination of arguments" in text:
+            text = text.split("\n")[0]
+        return ("raises", type(e).__name__, text)
+
+
+def _tensor_parameters(fn: Callable[..., Any]) -> list[int]:
+    """The positions of the parameters annotated ``Tensor``: those the parser checks."""
+    return [i for i, p in enumerate(inspect.signature(fn).parameters.values())
+            if p.annotation == "Tensor"]
+
+
+@pytest.mark.parametrize("name", SHARED)
+def test_a_number_where_a_tensor_goes(name: str) -> None:
+    checked = _tensor_parameters(FUNCTIONS[name])
+    compared = 0
+    for args in CALLS:
+        if any(outcome(lambda lib=lib: getattr(lib, name)(*_made(lib, args)))[0] != "ok"  # noqa: B023
+               for lib in (torch, symgrad)):
+            continue
+        for where in [i for i, a in enumerate(args) if isinstance(a, str)]:
+            # Where symgrad's signature says a tensor goes, each value; elsewhere (a parameter
+            # taking a tensor or a number) 2.5 in calls of one or two arguments.
+            values = NOT_TENSORS if where in checked else NOT_TENSORS[:len(args) <= 2]
+            for value in values:
+                def call(lib: Any, value: Any = value, where: int = where,
+                         args: tuple[Any, ...] = args) -> Callable[[], Any]:
+                    made = _made(lib, args)
+                    made[where] = value
+                    return lambda: getattr(lib, name)(*made)
+
+                assert outcome(call(symgrad)) == outcome(call(torch)), (args, where, value)
+                compared += 1
+    if not compared:
+        pytest.skip(f"no call tried is taken by torch and symgrad for {name}")
+
+
+# The methods that check a tensor besides their own: PyTorch counts positions from 1 after it.
+METHODS = sorted(n for n in FUNCTIONS if hasattr(torch.Tensor, n)
+                 and getattr(symgrad.Tensor, n, None) is not None
+                 and [i for i in _tensor_parameters(FUNCTIONS[n]) if i > 0])
+
+
+@pytest.mark.parametrize("name", METHODS)
+def test_a_number_where_a_method_wants_a_tensor(name: str) -> None:
+    checked = [i for i in _tensor_parameters(FUNCTIONS[name]) if i > 0]
+    compared = 0
+    for args in CALLS:
+        def method(lib: Any, args: tuple[Any, ...] = args, at: int = -1, value: Any = None
+                   ) -> Callable[[], Any]:
+            self, *rest = _made(lib, args)
+            if at >= 0:
+                rest[at - 1] = value
+            return lambda: getattr(self, name)(*rest)
+
+        if any(outcome(method(lib))[0] != "ok" for lib in (torch, symgrad)):
+            continue
+        for at in [i for i in checked if i < len(args)]:
+            for value in NOT_TENSORS:
+                expected = outcome(method(torch, at=at, value=value))
+                assert outcome(method(symgrad, at=at, value=value)) == expected, (args, value)
+                compared += 1
+    assert compared, f"no call tried is taken by torch and symgrad for Tensor.{name}"
+
+
+# Calls whose types PyTorch lists (an overloaded function), or whose argument it names, with
+# trailing arguments, a keyword and a dim of the wrong type.
+LISTED = [
+    lambda lib: lib.eq(2.5, lib.ones(2)),
+    lambda lib: lib.round(2.5, decimals=1),
+    lambda lib: lib.sum(2.5, 0),
+    lambda lib: lib.sum(2.5, 0, True),
+    lambda lib: lib.std(2.5),
+    lambda lib: lib.where(2.5),
+    lambda lib: lib.where(2.5, lib.ones(2), lib.ones(2)),
+    lambda lib: lib.max(lib.ones(2), 2.5, True),
+    lambda lib: lib.max(lib.ones(2), (0,)),
+    lambda lib: lib.min(lib.ones(2), "a"),
+    lambda lib: lib.remainder(2.5, 2),
+    lambda lib: lib.masked_fill(lib.ones(2), [True, False], 0.0),
+]
+
+
+@pytest.mark.parametrize("scenario", LISTED, ids=range(len(LISTED)))
+def test_the_arguments_as_the_parser_shows_them(scenario: Callable[[Any], Any]) -> None:
+    assert outcome(lambda: scenario(symgrad)) == outcome(lambda: scenario(torch))
+
+
+# Arguments for a probe of the parser: a float for every argument, so that the first tensor
+# argument is wrong, and as many as each of symgrad's signatures takes.
+def _counts(fn: Callable[..., Any]) -> range:
+    params = [p for p in inspect.signature(fn).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = sum(p.default is p.empty for p in params)
+    return range(max(required, 1), len(params) + 1)
+
+
+CHECKED = sorted(n for n in SHARED if _tensor_parameters(FUNCTIONS[n]))
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_when_the_parser_names_the_argument_and_when_it_lists_the_types(name: str) -> None:
+    """PyTorch names the wrong argument only when one of its signatures takes as many arguments
+    as were given; otherwise "invalid combination" (``registry._OVERLOADS``)."""
+    for count in _counts(FUNCTIONS[name]):
+        expected = outcome(lambda: getattr(torch, name)(*[2.5] * count))  # noqa: B023
+        if expected[0] == "ok" or "must be Tensor" not in expected[2] and (
+                "invalid combination" not in expected[2]):
+            continue  # a float taken, or too many arguments: not the parser's type check
+        assert outcome(lambda: getattr(symgrad, name)(*[2.5] * count)) == expected, count  # noqa: B023
