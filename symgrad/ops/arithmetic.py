@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad.ops.arguments import invalid_combination
 from symgrad.ops.registry import (
     ALL,
     FLOATING,
@@ -30,7 +31,6 @@ from symgrad.ops.registry import (
     apply,
     defop,
     expose,
-    invalid_combination,
     not_implemented,
     refuse,
 )

@@ -23,6 +23,7 @@ import numpy as np
 from symgrad import _dtypes, return_types
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.autograd.grad_mode import _state as _grad_state
+from symgrad.ops.arguments import invalid_combination
 from symgrad.ops.registry import (
     ALL,
     FUNCTIONS,
@@ -30,7 +31,6 @@ from symgrad.ops.registry import (
     apply,
     defop,
     expose,
-    invalid_combination,
     refuse,
     wrap_dim,
 )

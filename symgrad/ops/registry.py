@@ -26,7 +26,7 @@ import inspect
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal
 
 import numpy as np
 
@@ -35,6 +35,7 @@ from symgrad._dtypes import dtype
 from symgrad.autograd import grad_mode
 from symgrad.autograd import graph as _graph
 from symgrad.autograd.graph import Node
+from symgrad.ops.arguments import checked, tensor_args
 from symgrad.tensor import Tensor
 
 _make = Tensor._make
@@ -766,31 +767,6 @@ def _common_dtype(rule: DtypeRule, values: tuple[Any, ...]) -> dtype | None:
     return out
 
 
-def tensor_args(fn: str, **args: Any) -> None:
-    """PyTorch's TypeError for an argument that must be a tensor and is not (a Python number
-    given to ``matmul``), where the function would otherwise fail on its first attribute.
-
-    Args:
-        fn: The function's name, as PyTorch's message gives it.
-        **args: The tensor arguments, by name, in the function's order (from position 1).
-
-    >>> tensor_args("mm", input=Tensor._make(np.ones((2, 2)), False, None), mat2=2)
-    Traceback (most recent call last):
-    ...
-    TypeError: mm(): argument 'mat2' (position 2) must be Tensor, not int
-    """
-    for position, (name, value) in enumerate(args.items(), 1):
-        if not isinstance(value, Tensor):
-            raise _not_a_tensor(fn, name, position, value)
-
-
-def _not_a_tensor(fn: str, name: str, position: int | None, value: Any) -> TypeError:
-    """PyTorch's error for one argument that is not a tensor; a keyword-only one has no
-    position."""
-    at = "" if position is None else f" (position {position})"
-    return TypeError(f"{fn}(): argument '{name}'{at} must be Tensor, not {type(value).__name__}")
-
-
 # -- dims ----------------------------------------------------------------------------------------
 def wrap_dim(dim: int, ndim: int) -> int:
     """One dim as a non-negative int (negative dims count from the end), with PyTorch's error.
@@ -818,198 +794,6 @@ def wrap_dim(dim: int, ndim: int) -> int:
 
 # -- exposing ops as functions and methods -------------------------------------------------------
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
-
-# The argument counts (fewest, most) of each signature PyTorch's argument parser shows for the
-# functions it has several of. Given an argument of a wrong type, the parser names the argument
-# only when one of them takes as many arguments as were given (``torch.max(2.5)``: "argument
-# 'input' (position 1) must be Tensor"); otherwise it lists them (``torch.max(2.5, t)``:
-# "received an invalid combination of arguments"). Read from torch 2.13's listings;
-# ``tests/test_argument_types.py`` compares the messages with torch's for each count.
-_OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
-    "addmm": ((3, 6), (4, 7)),
-    "all": ((1, 2), (1, 4), (2, 4)),
-    "any": ((1, 2), (1, 4), (2, 4)),
-    "bmm": ((2, 3), (3, 4)),
-    "clamp": ((1, 4), (1, 4)),
-    "clamp_max": ((2, 3), (2, 3)),
-    "clamp_min": ((2, 3), (2, 3)),
-    "clip": ((1, 4), (1, 4)),
-    "eq": ((2, 3), (2, 3)),
-    "fmod": ((2, 3), (2, 3)),
-    "ge": ((2, 3), (2, 3)),
-    "gt": ((2, 3), (2, 3)),
-    "le": ((2, 3), (2, 3)),
-    "lt": ((2, 3), (2, 3)),
-    "masked_fill": ((3, 3), (3, 3)),
-    "max": ((1, 2), (2, 3), (2, 4)),
-    "mean": ((1, 3), (2, 5)),
-    "min": ((1, 2), (2, 3), (2, 4)),
-    "mm": ((2, 3), (3, 4)),
-    "narrow": ((4, 4), (4, 4)),
-    "ne": ((2, 3), (2, 3)),
-    "prod": ((1, 2), (2, 5)),
-    "round": ((1, 2), (2, 3)),
-    "rsub": ((2, 3), (2, 3)),
-    "squeeze": ((1, 1), (2, 2), (2, 2)),
-    "std": ((2, 5), (1, 5), (1, 2)),
-    "sum": ((1, 2), (2, 5)),
-    "var": ((2, 5), (1, 5), (1, 2)),
-    "where": ((1, 1), (3, 4), (3, 3), (3, 3), (3, 3)),
-}
-
-# Published without the check, though their signatures say ``input: Tensor``. PyTorch's bitwise
-# ops take a Python number first (their ``Scalar self`` signatures), which the signature they
-# share with the comparisons (``elementwise._compare``) does not say: until it does. And
-# ``torch.norm`` is Python code that reads ``input.layout`` before any check: an
-# AttributeError, as symgrad's norm raises on its own first read of an attribute.
-_UNCHECKED = frozenset({"bitwise_and", "bitwise_or", "bitwise_xor", "norm"})
-
-
-class _Source(str):
-    """Text that ``inspect.Signature`` prints as it is: a default, as the name that holds it."""
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
-def _checked(fn: Callable[..., Any], name: str, method: bool) -> Callable[..., Any]:
-    """``fn`` published as ``name``, which first checks that the arguments PyTorch's argument
-    parser wants as tensors are (its parameters annotated ``Tensor``; not a method's own tensor),
-    or ``fn`` itself when it has none to check.
-
-    The wrapper is written with ``fn``'s own signature, as ``dataclasses`` writes ``__init__``:
-    it costs a call and an ``isinstance`` per tensor, 0.05 us on ``symgrad.tanh`` of one element
-    (1.7 us), where a wrapper taking ``*args, **kwargs`` costs 0.15 us. So it cannot tell an
-    argument left at its default from one given, nor one given by keyword from one given by
-    position: errors show the arguments as far as the last one not at its default, and name
-    them by position (PyTorch: ``argument 'other' must be Tensor`` for ``other=2.5``).
-    """
-    signature = inspect.signature(fn)
-    params = list(signature.parameters.values())
-    tensors = [p.name for p in params[method:] if p.annotation in ("Tensor", Tensor)]
-    if not tensors or name in _UNCHECKED:
-        return fn
-    header = signature.replace(return_annotation=signature.empty, parameters=[
-        p.replace(annotation=p.empty,
-                  default=p.empty if p.default is p.empty else _Source(f"_defaults[{i}]"))
-        for i, p in enumerate(params)])
-    call = ", ".join(_forwarded(p) for p in params)
-    checks = " and ".join(f"isinstance({t}, _Tensor)" for t in tensors)
-    source = (f"def {name}{header}:\n"
-              f"    if {checks}:\n"
-              f"        return _fn({call})\n"
-              f"    _refuse({call})\n")
-    namespace = {"_Tensor": Tensor, "_fn": fn, "_defaults": [p.default for p in params],
-                 "_refuse": functools.partial(_refuse, name, signature, method)}
-    # From fn's own parameter names; the file name shows in tracebacks.
-    exec(compile(source, f"<symgrad.{name} checks its tensors>", "exec"), namespace)  # noqa: S102
-    checked = functools.wraps(fn)(namespace[name])
-    # Where pickle finds it again: where it is published (``fn``'s module holds ``fn``).
-    checked.__module__, checked.__qualname__ = (
-        ("symgrad.tensor", f"Tensor.{name}") if method else ("symgrad", name))
-    return checked
-
-
-def _forwarded(p: inspect.Parameter) -> str:
-    """How a wrapper passes its parameter ``p`` on, in a call."""
-    if p.kind is p.VAR_POSITIONAL:
-        return f"*{p.name}"
-    if p.kind is p.VAR_KEYWORD:
-        return f"**{p.name}"
-    if p.kind is p.KEYWORD_ONLY:
-        return f"{p.name}={p.name}"
-    return p.name
-
-
-def _refuse(name: str, signature: inspect.Signature, method: bool, /, *args: Any,
-            **kwargs: Any) -> NoReturn:
-    """PyTorch's TypeError for a call of ``name`` with an argument that is not a tensor where
-    one must be: the argument named, or, for a function PyTorch overloads, the types given."""
-    bound = signature.bind(*args, **kwargs)
-    bound.apply_defaults()  # an empty ``*args``, ``**kwargs``: the wrapper passes all the others
-    values = bound.arguments
-    params = list(signature.parameters.values())[method:]
-    positional, keywords = _given(params, values)
-    count = len(positional) + len(keywords) + method  # PyTorch's functions count ``self``
-    overloads = _OVERLOADS.get(name)
-    if overloads and sum(low <= count <= high for low, high in overloads) != 1:
-        raise _combination_error(name, params, positional, keywords)
-    for position, p in enumerate(params, 1):
-        if p.annotation in ("Tensor", Tensor) and not isinstance(values[p.name], Tensor):
-            at = None if p.kind is p.KEYWORD_ONLY else position
-            raise _not_a_tensor(name, p.name, at, values[p.name])
-    raise AssertionError(f"{name}: every tensor argument is a tensor")  # not reached
-
-
-def invalid_combination(name: str, /, *args: Any, **kwargs: Any) -> TypeError:
-    """PyTorch's TypeError for a call of ``symgrad.<name>`` that none of PyTorch's signatures
-    of it takes, for a function's own checks of its arguments that are not tensors. The
-    arguments are those of the call; those at their defaults at the end are not shown.
-
-    Args:
-        name: The function's public name.
-        *args: The arguments, by position.
-        **kwargs: The arguments, by keyword.
-
-    >>> print(invalid_combination("max", Tensor._make(np.ones(2), False, None), 2.5))
-    max() received an invalid combination of arguments - got (Tensor, float), but expected one of:
-     * (Tensor input, int | Tensor | None dim = None, bool keepdim = False)
-    <BLANKLINE>
-    """
-    signature = inspect.signature(FUNCTIONS[name])
-    params = list(signature.parameters.values())
-    values = signature.bind(*args, **kwargs)
-    values.apply_defaults()
-    return _combination_error(name, params, *_given(params, values.arguments))
-
-
-def _given(params: list[inspect.Parameter], values: dict[str, Any]
-           ) -> tuple[list[tuple[Any, Any]], list[tuple[str, Any]]]:
-    """The arguments of a call as PyTorch shows them: by position, as (default, value) pairs,
-    as far as the last one not at its default; then by keyword, those not at their defaults."""
-    positional: list[tuple[Any, Any]] = []  # the default is unset for ``*args``
-    keywords: list[tuple[str, Any]] = []
-    for p in params:
-        value = values[p.name]
-        if p.kind is p.VAR_POSITIONAL:
-            positional += [(p.empty, v) for v in value]
-        elif p.kind is p.VAR_KEYWORD:
-            keywords += value.items()
-        elif p.kind is p.KEYWORD_ONLY:
-            if value is not p.default:
-                keywords.append((p.name, value))
-        else:
-            positional.append((p.default, value))
-    while positional and positional[-1][1] is positional[-1][0]:
-        positional.pop()
-    return positional, keywords
-
-
-def _combination_error(name: str, params: list[inspect.Parameter],
-                       positional: list[tuple[Any, Any]], keywords: list[tuple[str, Any]]
-                       ) -> TypeError:
-    """PyTorch's "invalid combination" error, listing our signature as the one expected."""
-    got = [type(v).__name__ for _, v in positional] + [f"{k}={type(v).__name__}"
-                                                        for k, v in keywords]
-    return TypeError(f"{name}() received an invalid combination of arguments - got "
-                     f"({', '.join(got)}), but expected one of:\n * ({_listed(params)})\n")
-
-
-def _listed(params: list[inspect.Parameter]) -> str:
-    """A signature as PyTorch lists it (``Tensor input, int dim = 0, *, dtype out = None``)."""
-    out = []
-    for p in params:
-        if p.kind is p.KEYWORD_ONLY and "*" not in out and not any(
-                q.kind is q.VAR_POSITIONAL for q in params):
-            out.append("*")
-        text = p.name if p.annotation is p.empty else f"{p.annotation} {p.name}"
-        if p.kind is p.VAR_POSITIONAL:
-            text = f"*{text}"
-        elif p.kind is p.VAR_KEYWORD:
-            text = f"**{text}"
-        out.append(text if p.default is p.empty else f"{text} = {p.default!r}")
-    return ", ".join(out)
-
 
 def expose(
     *names: str, method: bool = True, function: bool = True
@@ -1042,9 +826,9 @@ def expose(
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         for name in names or (fn.__name__,):
             if function:
-                FUNCTIONS[name] = _checked(fn, name, method=False)
+                FUNCTIONS[name] = checked(fn, name, method=False)
             if method:
-                setattr(Tensor, name, _checked(fn, name, method=True))
+                setattr(Tensor, name, checked(fn, name, method=True))
         return fn
 
     return wrap
