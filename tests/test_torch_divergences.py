@@ -209,6 +209,19 @@ def softmax_of_empty(lib: Any) -> Any:
     return y, lib.softmax(lib.ones(0), 0), lib.log_softmax(lib.ones(2, 0), 0), x.grad
 
 
+def softmax_of_empty_integers(lib: Any) -> Any:
+    # Nothing to normalise: PyTorch returns the empty input before refusing its dtype.
+    made = [lib.softmax(lib.ones(0, dtype=lib.int64), 0),
+            lib.log_softmax(lib.ones(0, 3, dtype=lib.bool), 1),
+            lib.ones(2, 0, dtype=lib.int8).log_softmax(0),
+            lib.nn.functional.softmax(lib.zeros(0, dtype=lib.int32), -1)]
+    return [(t, t.dtype, t.shape) for t in made]
+
+
+def softmax_of_empty_integers_past_the_last_dim(lib: Any) -> Any:
+    return lib.softmax(lib.ones(0, dtype=lib.int64), 5)
+
+
 def losses_with_a_masked_class(lib: Any) -> Any:
     # A -inf logit (a masked class) of a class not targeted: the loss is finite in PyTorch.
     logits = lib.tensor([[0.0, -float("inf")], [-float("inf"), 0.0]], requires_grad=True)
@@ -226,6 +239,7 @@ SCENARIOS = [flip_copies, cat_of_one_copies, stack_of_one_copies, flip_zero_dim,
              reshaped_view_of_leaf_written_after_requires_grad,
              backward_seed_cast_to_leaf_dtype, reductions_in_the_asked_dtype,
              std_past_float32_squares, matmul_of_a_transposed_batch, softmax_of_empty,
+             softmax_of_empty_integers, softmax_of_empty_integers_past_the_last_dim,
              losses_with_a_masked_class]
 
 

@@ -625,14 +625,18 @@ def softmax(input: Tensor, dim: int) -> Tensor:
     """``exp(input)`` normalised to sum to 1 along ``dim``.
 
     Args:
-        input: The tensor (floating point).
+        input: The tensor (floating point; an empty tensor of another dtype gives an empty
+            copy, as in PyTorch).
         dim: The dim along which the result sums to 1.
 
     >>> import symgrad
     >>> symgrad.softmax(symgrad.tensor([0.0, 0.0]), dim=0)
     tensor([0.5000, 0.5000])
     """
-    return apply(SOFTMAX, input, dim=wrap_dim(dim, input.ndim))
+    dim = wrap_dim(dim, input.ndim)
+    if input._data.size == 0 and not input.is_floating_point():
+        return _empty_copy(input)
+    return apply(SOFTMAX, input, dim=dim)
 
 
 @expose()
@@ -640,11 +644,22 @@ def log_softmax(input: Tensor, dim: int) -> Tensor:
     """``log(softmax(input, dim))``, computed without overflow.
 
     Args:
-        input: The tensor (floating point).
+        input: The tensor (floating point; an empty tensor of another dtype gives an empty
+            copy, as in PyTorch).
         dim: The dim along which ``exp`` of the result sums to 1.
 
     >>> import symgrad
     >>> symgrad.log_softmax(symgrad.tensor([0.0, 0.0]), dim=0).exp()
     tensor([0.5000, 0.5000])
     """
-    return apply(LOG_SOFTMAX, input, dim=wrap_dim(dim, input.ndim))
+    dim = wrap_dim(dim, input.ndim)
+    if input._data.size == 0 and not input.is_floating_point():
+        return _empty_copy(input)
+    return apply(LOG_SOFTMAX, input, dim=dim)
+
+
+def _empty_copy(input: Tensor) -> Tensor:
+    """softmax's and log_softmax's result for an empty integer or bool tensor: PyTorch returns
+    an empty tensor of its dtype and shape, nothing to normalise, before its kernel's dispatch
+    would refuse the dtype."""
+    return Tensor._make(input._data.copy(), False, None)
