@@ -30,15 +30,15 @@ NOT_TENSORS = (2.5, 2, True, None, [0.5, 1.5])
 # The calls tried where torch takes them: tensors by letter (a vector, a matrix, a batch of
 # matrices, an index, a mask), and ints and floats as they are.
 CALLS = (("v",), ("v", "v"), ("m",), ("m", "m"), ("m", "v"), ("b", "b"), ("v", 0), ("m", 0, 1),
-         ("v", 0, "i"), ("v", "k", 0.0), ("m", "m", "m"), ("v", 0, 0, 1), ("v", "v", "v"))
+         ("v", 0, "i"), ("v", "k", 0.0), ("m", "m", "m"), ("v", 0, 0, 1), ("v", "v", "v"),
+         ("k",), ("k", "k"))
 # Not compared: the functions published without the check (``arguments._UNCHECKED``): norm,
-# whose AttributeError in PyTorch names another attribute, and the bitwise ops for now.
+# whose AttributeError in PyTorch names another attribute.
 SKIPPED = _UNCHECKED
 
-# Functions no call in CALLS fits: they take a list of tensors, a shape or dims, or only bool
-# and integer tensors (cat's and stack's arguments that are not tensors are compared in
-# tests/test_torch_divergences.py).
-NOT_TRIED = frozenset({"bitwise_not", "broadcast_to", "cat", "chunk", "concat", "concatenate",
+# Functions no call in CALLS fits: they take a list of tensors, a shape or dims (cat's and
+# stack's arguments that are not tensors are compared in tests/test_torch_divergences.py).
+NOT_TRIED = frozenset({"broadcast_to", "cat", "chunk", "concat", "concatenate",
                        "flip", "permute", "reshape", "split", "stack"})
 SHARED = sorted(n for n in FUNCTIONS if callable(getattr(torch, n, None))
                 and n not in SKIPPED | NOT_TRIED)

@@ -81,12 +81,10 @@ _OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
     "where": ((1, 1), (3, 4), (3, 3), (3, 3), (3, 3)),
 }
 
-# Published without the check, though their signatures say ``input: Tensor``. PyTorch's bitwise
-# ops take a Python number first (their ``Scalar self`` signatures), which the signature they
-# share with the comparisons (``elementwise._compare``) does not say: until it does. And
-# ``torch.norm`` is Python code that reads ``input.layout`` before any check: an
-# AttributeError, as symgrad's norm raises on its own first read of an attribute.
-_UNCHECKED = frozenset({"bitwise_and", "bitwise_or", "bitwise_xor", "norm"})
+# Published without the check, though its signature says ``input: Tensor``: ``torch.norm`` is
+# Python code that reads ``input.layout`` before any check, an AttributeError, as symgrad's norm
+# raises on its own first read of an attribute.
+_UNCHECKED = frozenset({"norm"})
 
 
 class _Source(str):

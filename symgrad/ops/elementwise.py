@@ -626,6 +626,8 @@ def _compare(name: str, fn: Any, example: str, rule: str = "bool", kind: str = "
     args = ("symgrad.tensor([1, 2]), 2" if kind == "comparison"
             else "symgrad.tensor([True, False]), symgrad.tensor([True, True])")
     compare.__name__ = compare.__qualname__ = name  # the module global it becomes
+    if kind == "bitwise":  # PyTorch's bitwise ops also take a Python number first
+        compare.__annotations__["input"] = "Tensor | bool | int"
     compare.__doc__ = (f"Elementwise ``{name}``; no gradient flows through it.\n\n"
                        "    Args:\n        input: The first tensor.\n        other: A tensor "
                        "broadcast against ``input``, or a Python number.\n\n"
