@@ -125,11 +125,11 @@ def checked(fn: Callable[..., Any], name: str, method: bool) -> Callable[..., An
                  "_refuse": functools.partial(_refuse, name, signature, method)}
     # From fn's own parameter names; the file name shows in tracebacks.
     exec(compile(source, f"<symgrad.{name} checks its tensors>", "exec"), namespace)  # noqa: S102
-    checked = functools.wraps(fn)(namespace[name])
+    wrapper = functools.wraps(fn)(namespace[name])
     # Where pickle finds it again: where it is published (``fn``'s module holds ``fn``).
-    checked.__module__, checked.__qualname__ = (
+    wrapper.__module__, wrapper.__qualname__ = (
         ("symgrad.tensor", f"Tensor.{name}") if method else ("symgrad", name))
-    return checked
+    return wrapper
 
 
 def _forwarded(p: inspect.Parameter) -> str:
