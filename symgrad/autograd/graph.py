@@ -986,9 +986,7 @@ def _add_into(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if a.dtype is not b.dtype or a.shape != b.shape:
         return (_wrap(a) + _wrap(b))._data
     if a.size < _IN_PLACE:
-        # ``_plus``, spelt out: a leaf used at every step of a chain sums here once a step.
-        out = a + b
-        return out if type(out) is _NDARRAY else np.asarray(out)
+        return _plus(a, b)
     a += b
     return a
 
