@@ -61,7 +61,7 @@ class Node:
         attrs: The attributes the op was called with.
         inputs: Per input, the node its gradient goes to (the producer, or a leaf's
             ``AccumulateGrad``), or the constant tensor itself.
-        in_meta: Per input, its shape, dtype and version when recorded.
+        in_meta: Per input, its shape and dtype when recorded.
         saved: The tensors the VJP reads, each with its version when recorded. Defaults to
             none.
 
@@ -368,7 +368,7 @@ class Node:
         out: list[Tensor | None] = []
         # Lengths checked above: ``strict=`` would cost more than the rest of the loop (any
         # keyword sends ``zip`` down a slow path).
-        for grad, x, (shape, np_dtype, _) in zip(grads, inputs, meta):  # noqa: B905
+        for grad, x, (shape, np_dtype) in zip(grads, inputs, meta):  # noqa: B905
             if grad is not None:
                 if not isinstance(x, Node):
                     grad = None
@@ -615,7 +615,7 @@ def _fitted(grad: Any, x: Node | Tensor, meta: tuple[Any, ...], node: Node) -> n
     Args:
         grad: The gradient, an array or a NumPy scalar (NumPy gives those for 0-d arrays).
         x: The input: a node, or a constant tensor.
-        meta: The input's entry in ``node._in_meta``: its shape and dtype first.
+        meta: The input's entry in ``node._in_meta``: its shape and dtype.
         node: The node whose VJP gave ``grad``, named in PyTorch's error for a gradient that
             does not fit.
     """
@@ -623,7 +623,7 @@ def _fitted(grad: Any, x: Node | Tensor, meta: tuple[Any, ...], node: Node) -> n
         return None
     if type(grad) is not _NDARRAY:
         grad = np.asarray(grad)
-    shape, np_dtype = meta[0], meta[1]  # a custom Function's node keeps no versions there
+    shape, np_dtype = meta
     if grad.shape != shape:
         if shape and grad.shape[1:] == shape and grad.dtype in _ARRAY_DTYPES:
             # One leading dim (a bias's gradient over a batch): the sum op's forward, which
@@ -822,8 +822,8 @@ def run_backward(
             # their inputs here, in the loop that hands them on, not in a loop of their own.
             for x, grad, meta in zip(node.inputs, grads, node._in_meta):  # noqa: B905
                 if grad is not None and isinstance(x, Node):
-                    if arrays and (type(grad) is not _NDARRAY or grad.shape != meta[0]
-                                   or grad.dtype is not meta[1]):
+                    if arrays and (type(grad) is not _NDARRAY
+                                   or (grad.shape, grad.dtype) != meta):
                         grad = _fitted(grad, x, meta, node)
                     prev = get(x)
                     if prev is None:

@@ -285,10 +285,12 @@ def _into(t: Tensor, ufunc: np.ufunc, other: Any) -> bool:
     and a copy back (3 times as much on a 784 x 256 weight). Returns whether it did."""
     a = t._data
     if (grad_mode._state.enabled or not isinstance(other, Tensor) or a.dtype not in _UFUNC_EXACT
-            or other._data.dtype is not a.dtype or other._data.shape != a.shape
-            or not a.flags.writeable):
+            or other._data.dtype is not a.dtype or other._data.shape != a.shape):
         return False
-    ufunc(a, other._data, out=a)
+    try:
+        ufunc(a, other._data, out=a)
+    except ValueError:  # read-only memory (asking ``a.flags`` each time cost more)
+        return False
     if t._view is None and t._fn is None:
         # ``_written`` where no other tensor shares the memory and no node made ``t``: a
         # parameter's update, six times a step of a small MLP.

@@ -22,6 +22,7 @@ from symgrad.tensor import Tensor
 NUMERIC = ALL - {_dtypes.bool}
 _BOOL = (_dtypes.bool,)
 _HALF = frozenset({_dtypes.float16.np, _dtypes.bfloat16.np})
+_BOOL_NP = np.dtype(np.bool_)
 
 
 def _product(fn: Any) -> Any:
@@ -169,7 +170,7 @@ def _same_dtype_mm(self: Tensor, other: Tensor) -> None:
 
 def _check_mm(self: Tensor, other: Tensor) -> None:
     a, b = self._data, other._data
-    if a.ndim == b.ndim == 2 and a.dtype is b.dtype and a.dtype != np.bool_ and (
+    if a.ndim == b.ndim == 2 and a.dtype is b.dtype and a.dtype is not _BOOL_NP and (
             a.shape[1] == b.shape[0]):
         return  # the common case, in one test: each check below, in PyTorch's order, passes
     if self.ndim != 2:

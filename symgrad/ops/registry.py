@@ -42,6 +42,9 @@ _make = Tensor._make
 # ``_record`` fills in a new node's and a new tensor's slots itself (as ``Node.__init__`` and
 # ``Tensor._make`` do), a call less each on the hottest path.
 _new_node = _new_tensor = object.__new__
+# A node's creation number (``Node._seq``), drawn without looking up the counter each time.
+_next_seq = _graph._SEQ.__next__
+_NDARRAY = np.ndarray
 _FROM_NP = _dtypes._FROM_NP
 _FLOAT = _dtypes._FLOAT
 _FLOAT_NP = _dtypes._FLOAT_NP
@@ -504,7 +507,7 @@ def _forward(op: OpDef, arrays: Sequence[Any], attrs: dict[str, Any], np_dtype: 
     except ValueError:
         _check_broadcast(op, arrays)
         raise
-    if type(data) is not np.ndarray:
+    if type(data) is not _NDARRAY:
         data = np.asarray(data)
     if data.dtype is not np_dtype:
         data = _rounded(data, np_dtype, op.dtype_rule)
@@ -670,15 +673,15 @@ def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data:
         # A computed input's edge is its node; a leaf's, its accumulator; a constant's, itself.
         inputs = (a._fn or (a._accumulator() if a._rg else a),
                   b._fn or (b._accumulator() if b._rg else b))
-        meta = ((da.shape, da.dtype, a._version), (db.shape, db.dtype, b._version))
+        meta = ((da.shape, da.dtype), (db.shape, db.dtype))
     elif len(tensors) == 1:
         a = tensors[0]
         da = a._data
         inputs = (a._fn or (a._accumulator() if a._rg else a),)
-        meta = ((da.shape, da.dtype, a._version),)
+        meta = ((da.shape, da.dtype),)
     else:
         inputs = tuple([_edge(t) for t in tensors])
-        meta = tuple([(t._data.shape, t._data.dtype, t._version) for t in tensors])
+        meta = tuple([(t._data.shape, t._data.dtype) for t in tensors])
     saves = op.saves
     if not saves:
         saved = ()
@@ -702,7 +705,7 @@ def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data:
     node._saved = saved
     node._out_data = node._out_ref = node._hooks = node._retained = None
     node._out_version = 0
-    node._seq = next(_graph._SEQ)
+    node._seq = _next_seq()
     out = _new_tensor(Tensor)
     out._data = data
     out._rg = True
