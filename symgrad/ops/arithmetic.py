@@ -38,6 +38,7 @@ from symgrad.tensor import Tensor
 
 ARITH = frozenset(_dtypes.ALL) - {_dtypes.bool}
 _BOOL = (_dtypes.bool,)
+_BOOL_NP = np.dtype(np.bool_)
 _HALF = (_dtypes.float16.np, _dtypes.bfloat16.np)
 _NARROW = (*_HALF, _dtypes.float32.np)
 # Elements from which a product by a gradient of ones is skipped (``_by_one``): below, the
@@ -574,9 +575,12 @@ def sub(input: Tensor | float, other: Any, *, alpha: float = 1) -> Tensor:
 def _no_bool_in_subtraction(*operands: Any) -> None:
     """PyTorch's refusal of a subtraction with a bool operand among others (two bools are
     refused by the ops' ``refuses``, with their own message)."""
-    bools = [isinstance(x, bool) or (isinstance(x, Tensor) and x.dtype is _dtypes.bool)
-             for x in operands]
-    if any(bools) and not all(bools):
+    # Counted in a loop: a list of flags with any() and all() took 0.6 us of a 2 us sub.
+    bools = 0
+    for x in operands:
+        if isinstance(x, bool) or (isinstance(x, Tensor) and x._data.dtype is _BOOL_NP):
+            bools += 1
+    if 0 < bools < len(operands):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
