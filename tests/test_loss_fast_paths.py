@@ -140,3 +140,52 @@ def test_cross_entropy_gradient_at_a_confident_right_answer_is_p_minus_1() -> No
             want = -mpmath.fsum(mpmath.exp(v) for j, v in enumerate(row) if j != 3) / total / 64
         have = grad[i, 3]
         assert have != 0 and abs(have - want) <= 2 * np.spacing(-have), (i, have, want)
+
+
+# nll_loss's forward sums the picked log-probabilities and negates the sum, where NumPy's sum
+# of the negated ones starts from +0: a zero loss must stay +0 (PyTorch's 0 - 0) and the NaN
+# of inf - inf keeps the sign of PyTorch's (the sum of the negated values), not its negation.
+ZERO_OR_NAN_TOTALS = {
+    "zeros": ([[0.0, -1.0], [-0.0, -2.0]], [0, 0]),
+    "a negative zero": ([[-0.0, -1.0]], [0]),
+    "inf and -inf": ([[np.inf, 0.0], [-np.inf, 0.0]], [0, 0]),
+    "-inf and inf": ([[-np.inf, 0.0], [np.inf, 0.0]], [0, 0]),
+    "NaNs of both signs": ([[NAN, 0.0], [-NAN, 0.0]], [0, 0]),
+    "a finite loss": ([[-0.25, -1.0], [-3.0, -0.5]], [0, 1]),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("case", list(ZERO_OR_NAN_TOTALS))
+def test_nll_loss_of_zero_and_nan_totals_has_pytorchs_bits(case: str, reduction: str,
+                                                           dtype: str) -> None:
+    torch = pytest.importorskip("torch")
+    rows, target = ZERO_OR_NAN_TOTALS[case]
+    x = np.array(rows, dtype)
+    ours = F.nll_loss(symgrad.tensor(x), symgrad.tensor(np.array(target)), reduction).numpy()
+    theirs = torch.nn.functional.nll_loss(torch.tensor(x), torch.tensor(target),
+                                          reduction=reduction).numpy()
+    bits = np.uint64 if dtype == "float64" else np.uint32
+    assert ours.view(bits) == theirs.view(bits), (ours, theirs)
+
+
+# nll_loss's array VJP multiplies a 0-d gradient by the weight (-1 over the count for "mean")
+# in Python's float64, the weight first rounded to the dtype as the VJP on tensors rounds it:
+# the float32 product of two float32 values is their exact float64 product rounded once. These
+# gradients (0.12573022 among them) round differently against the unrounded weight -1/3.
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("gradient", [0.12573022, 0.104900114, -0.5356694, 3e38, 1e-45, -0.0,
+                                      INF, NAN, -NAN])
+def test_nll_gradient_without_a_graph_is_the_recorded_one(gradient: float, reduction: str,
+                                                          dtype: str) -> None:
+    leaf = symgrad.tensor(np.array([[-0.5, -1.0], [-2.0, -0.1], [-0.3, -0.7], [-1.0, -1.0]],
+                                   dtype), requires_grad=True)
+    # Three targets counted, one ignored: the mean's weight -1/3.
+    loss = F.nll_loss(leaf, symgrad.tensor([0, 1, 1, 7]), reduction, ignore_index=7)
+    g = symgrad.tensor(np.array(gradient, dtype))
+    fast, = symgrad.autograd.grad(loss, leaf, g, retain_graph=True)
+    recorded, = symgrad.autograd.grad(loss, leaf, g, create_graph=True)
+    bits = np.uint64 if dtype == "float64" else np.uint32
+    np.testing.assert_array_equal(fast.numpy().view(bits), recorded.detach().numpy().view(bits))

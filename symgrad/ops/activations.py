@@ -301,8 +301,11 @@ def _log_softmax_narrow(self: np.ndarray, dim: int) -> np.ndarray | None:
     # np.maximum.reduce and np.add.reduce are np.max and np.sum without their Python layer.
     m = np.maximum.reduce(x, axis=dim, keepdims=True)
     x -= m
-    # 0 below 0, 1 at a largest element (a zero), NaN at a NaN: its nonzeros, counted.
-    step = np.heaviside(x, 1.0)
+    # 0 below 0, 1 at a largest element (a zero), NaN at a NaN: its nonzeros, counted. No
+    # element is above 0, so sign + 1 is heaviside(x, 1): 1.4 us, not 1.7, on 64 x 10 (in an
+    # MLP step 0.2-0.5 us less, 1.4-1.9 with the machine loaded).
+    step = np.sign(x)
+    step += 1.0
     if np.count_nonzero(step) != m.size:
         return None
     rest = np.exp(x)
@@ -486,13 +489,14 @@ def _counted(target: np.ndarray, classes: int, ignore_index: int) -> int:
     """How many targets are not ``ignore_index``, once PyTorch's range check passes: every
     other target must be a class (PyTorch's kernels check it after the input's dtype).
 
-    A batch's common case takes one reduction: every target a class (the largest, read as
+    A batch's common case takes one look: every target a class (the largest, read as
     unsigned, below ``classes``), and ``ignore_index`` none (its default is -100), so none is
-    ignored.
+    ignored. The largest is found by ``argmax`` and read by ``item``: 0.22 us on 64 targets,
+    where ``np.maximum.reduce`` took 1.2 (a ufunc reduction's set-up, twice a step).
     """
     unsigned = _UNSIGNED.get(target.dtype)
     if target.size and unsigned is not None and (
-            np.maximum.reduce(target.view(unsigned), axis=None) < classes):
+            (read := target.view(unsigned)).item(read.argmax()) < classes):
         if not 0 <= ignore_index < classes:
             return target.size
         return np.count_nonzero(target != ignore_index)
@@ -540,6 +544,13 @@ def _nll_forward(self: np.ndarray, target: np.ndarray, *, reduction: str,
         picked = -self[target.reshape(())] if count else np.zeros((), self.dtype)
     elif count == len(target):  # no row ignored (a batch's common case): nothing to mask
         picked = self[_positions(len(self)), target]
+        if reduction != "none":
+            # The sum of the negated values is the sum's negation, bit for bit, unless it is
+            # 0 (NumPy's sum starts from +0: -(+0) is not the sum of -0s) or NaN (inf - inf's
+            # NaN has a sign of its own): one NumPy call fewer, 0.3-0.7 us.
+            total = float(np.add.reduce(picked, axis=None))
+            if total and total == total:
+                return np.asarray(-total / count if reduction == "mean" else -total, self.dtype)
         np.negative(picked, out=picked)
     else:
         keep = target != ignore_index
@@ -575,9 +586,18 @@ def _nll_array_vjp(g: np.ndarray, target: np.ndarray, *, reduction: str, ignore_
     place, weight = _nll_places(target, self_shape, reduction, ignore_index)
     if place is not None:
         if reduction == "none" and len(self_shape) == 2:
-            g = g[place[0]]
-        grad[place] = g * np.asarray(weight, g.dtype)
+            grad[place] = g[place[0]] * np.asarray(weight, g.dtype)
+        else:
+            # g is 0-d: the product in Python's float64, exact for float32 factors (24 + 24
+            # bits in 53) and rounded once as the float32 product is; 0.5 us of NumPy calls.
+            grad[place] = float(g) * _rounded_weight(weight, g.dtype)
     return grad, None
+
+
+@functools.lru_cache(maxsize=64)
+def _rounded_weight(weight: float, dtype: np.dtype) -> float:
+    """``weight`` rounded to ``dtype``, as a Python float: the same few each step."""
+    return float(np.asarray(weight, dtype))
 
 
 NLL_LOSS = defop("nll_loss", "NllLossBackward0", _nll_forward, vjp=_nll_vjp,
