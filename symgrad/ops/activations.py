@@ -509,30 +509,26 @@ def _counted(target: np.ndarray, classes: int, ignore_index: int) -> int:
     return np.count_nonzero(keep)
 
 
-def _nll_places(target: np.ndarray, shape: tuple[int, ...], reduction: str,
-                ignore_index: int) -> tuple[tuple[Any, ...] | None, float]:
-    """Where d loss / d self is not zero, as an index into ``self``, and its value there: -1
-    at each target class not ignored (over their count for "mean"); None when every target
-    is ignored. Elsewhere the derivative is an exact zero, whatever the gradient it meets
-    (PyTorch writes the gradient into zeros at these places: an infinite or NaN gradient, or a
-    negative one, leaves +0 elsewhere, not NaN or -0 as a product with zeros would)."""
+def _nll_places(target: np.ndarray, shape: tuple[int, ...], ignore_index: int
+                ) -> tuple[tuple[Any, ...] | None, int]:
+    """Where d loss / d self is not zero, as an index into ``self`` (each target class not
+    ignored), and how many places there are; None when every target is ignored. Elsewhere the
+    derivative is an exact zero, whatever the gradient it meets (PyTorch writes the gradient
+    into zeros at these places: an infinite or NaN gradient, or a negative one, leaves +0
+    elsewhere, not NaN or -0 as a product with zeros would)."""
     if len(shape) == 1 and target.ndim:
         # PyTorch's forward takes one sample's target of one element; its backward refuses it.
         raise RuntimeError(f"size mismatch (got input: [{shape[0]}], target: "
                            f"{list(target.shape)})")
     count = _counted(target, shape[-1], ignore_index)
     if not count:
-        return None, 0.0
-    # For "mean", the quotient in float64, rounded to the dtype by the caller: the quotient
-    # rounded once, as dividing in the dtype rounds it (a quotient rounded to p bits, then to
-    # q with p >= 2q + 2, is rounded once: float64's 53 to float32's 24 or fewer).
-    weight = -1.0 / count if reduction == "mean" else -1.0
+        return None, 0
     if len(shape) == 1:
-        return (int(target),), weight
+        return (int(target),), count
     if count == len(target):  # no row ignored (a batch's common case): no rows to select
-        return (_positions(len(target)), target), weight
+        return (_positions(len(target)), target), count
     rows = np.nonzero(target != ignore_index)[0]
-    return (rows, target[rows]), weight
+    return (rows, target[rows]), count
 
 
 def _nll_forward(self: np.ndarray, target: np.ndarray, *, reduction: str,
@@ -565,39 +561,42 @@ def _nll_forward(self: np.ndarray, target: np.ndarray, *, reduction: str,
     return np.asarray(total, dtype=self.dtype)
 
 
+# NOTE: a reduced loss's derivative is -(g / count) for "mean" and -g for "sum", the quotient
+# rounded once, as PyTorch's kernel computes it: g times -1 / count rounded first was 1 ULP off
+# (g = 0.12573022 over 3 in float32: -0.041910075, not -0.04191007). Unreduced, it is -1 * g,
+# a product, as PyTorch's ``-w * grad_output``: a NaN keeps its sign there, and negation flips
+# it for the reduced ones, as in PyTorch.
 def _nll_vjp(g: Tensor, target: Tensor, *, reduction: str, ignore_index: int,
              self_shape: tuple[int, ...]) -> tuple[Tensor, None]:
-    place, weight = _nll_places(target._data, self_shape, reduction, ignore_index)
-    dtype = g._data.dtype
-    weights, placed = np.zeros(self_shape, dtype), np.zeros(self_shape, bool)
+    place, count = _nll_places(target._data, self_shape, ignore_index)
+    placed = np.zeros(self_shape, bool)
     if place is not None:
-        weights[place] = weight
         placed[place] = True
-    if reduction == "none" and len(self_shape) == 2:
-        g = g.reshape((self_shape[0], 1))
-    product = g * Tensor._make(weights, False, None)
-    return where(Tensor._make(placed, False, None), product, 0.0), None
+    if reduction == "none":
+        weights = np.zeros(self_shape, g._data.dtype)
+        if place is not None:
+            weights[place] = -1.0
+        if len(self_shape) == 2:
+            g = g.reshape((self_shape[0], 1))
+        value = g * Tensor._make(weights, False, None)
+    else:
+        value = -(g / count) if reduction == "mean" and count else -g
+    return where(Tensor._make(placed, False, None), value, 0.0), None
 
 
 def _nll_array_vjp(g: np.ndarray, target: np.ndarray, *, reduction: str, ignore_index: int,
                    self_shape: tuple[int, ...]) -> tuple[np.ndarray, None]:
-    """``_nll_vjp`` on arrays: the products written into zeros at their places."""
+    """``_nll_vjp`` on arrays: the derivatives written into zeros at their places."""
     grad = np.zeros(self_shape, g.dtype)
-    place, weight = _nll_places(target, self_shape, reduction, ignore_index)
+    place, count = _nll_places(target, self_shape, ignore_index)
     if place is not None:
-        if reduction == "none" and len(self_shape) == 2:
-            grad[place] = g[place[0]] * np.asarray(weight, g.dtype)
+        if reduction == "none":
+            grad[place] = (g[place[0]] if len(self_shape) == 2 else g) * np.asarray(-1.0, g.dtype)
         else:
-            # g is 0-d: the product in Python's float64, exact for float32 factors (24 + 24
-            # bits in 53) and rounded once as the float32 product is; 0.5 us of NumPy calls.
-            grad[place] = float(g) * _rounded_weight(weight, g.dtype)
+            # g is 0-d: the quotient in Python's float64, rounded once to the dtype as it is
+            # written (a quotient rounded to 53 bits, then to 24 or fewer, is rounded once).
+            grad[place] = -(float(g) / count) if reduction == "mean" else -float(g)
     return grad, None
-
-
-@functools.lru_cache(maxsize=64)
-def _rounded_weight(weight: float, dtype: np.dtype) -> float:
-    """``weight`` rounded to ``dtype``, as a Python float: the same few each step."""
-    return float(np.asarray(weight, dtype))
 
 
 NLL_LOSS = defop("nll_loss", "NllLossBackward0", _nll_forward, vjp=_nll_vjp,
