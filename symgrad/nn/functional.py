@@ -32,10 +32,9 @@ from symgrad.tensor import Tensor
 
 __all__ = [
     "relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu", "softplus",
-    "sigmoid", "tanh", "softmax",
-    "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss",
-    "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "linear",
-    "dropout", "embedding", "layer_norm",
+    "sigmoid", "tanh", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss",
+    "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "linear", "dropout", "embedding", "layer_norm",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
