@@ -7,7 +7,17 @@
 """
 
 from symgrad.nn import functional, init
-from symgrad.nn.activation import GELU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from symgrad.nn.activation import (
+    ELU,
+    GELU,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Tanh,
+)
 from symgrad.nn.layers import Dropout, Embedding, Flatten, Identity, LayerNorm, Unflatten
 from symgrad.nn.loss import (
     BCELoss,
@@ -23,7 +33,7 @@ from symgrad.nn.modules import Linear, Module, ModuleDict, ModuleList, Sequentia
 from symgrad.nn.parameter import Parameter
 
 __all__ = ["functional", "init", "Module", "Parameter", "Linear", "Sequential", "ModuleList",
-           "ModuleDict", "ReLU", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "LogSoftmax",
-           "Identity", "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm", "MSELoss",
-           "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
+           "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax",
+           "LogSoftmax", "Identity", "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm",
+           "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
            "CrossEntropyLoss", "NLLLoss"]

@@ -12,34 +12,128 @@ Sequential(
 
 from __future__ import annotations
 
-import warnings
-
 from symgrad.nn import functional as F
 from symgrad.nn.modules import Module
 from symgrad.tensor import Tensor
 
-__all__ = ["ReLU", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "LogSoftmax"]
+__all__ = ["ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax",
+           "LogSoftmax"]
 
 
 class ReLU(Module):
     """``relu`` as a layer.
 
+    Parameters:
+        inplace: write the result into the input and return it, as ``relu(inplace=True)``.
+
     >>> import symgrad
     >>> symgrad.nn.ReLU()(symgrad.tensor([-1.0, 2.0], requires_grad=True))
     tensor([0., 2.], grad_fn=<ReluBackward0>)
+    >>> symgrad.nn.ReLU(inplace=True)
+    ReLU(inplace=True)
     """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
         """``max(input, 0)`` elementwise.
 
         Args:
-            input: The tensor.
+            input: The tensor (written into with ``inplace``).
 
         >>> import symgrad
         >>> symgrad.nn.ReLU().forward(symgrad.tensor([-0.5, 0.5]))
         tensor([0.0000, 0.5000])
         """
-        return F.relu(input)
+        return F.relu(input, inplace=self.inplace)
+
+    def extra_repr(self) -> str:
+        """``inplace=True`` when in place, else nothing.
+
+        >>> import symgrad
+        >>> symgrad.nn.ReLU().extra_repr(), symgrad.nn.ReLU(inplace=True).extra_repr()
+        ('', 'inplace=True')
+        """
+        return "inplace=True" if self.inplace else ""
+
+
+class LeakyReLU(Module):
+    """``leaky_relu`` as a layer.
+
+    Parameters:
+        negative_slope: the slope where the input is negative.
+        inplace: write the result into the input and return it, as
+            ``leaky_relu(inplace=True)``.
+
+    >>> import symgrad
+    >>> symgrad.nn.LeakyReLU(0.5)(symgrad.tensor([-1.0, 2.0], requires_grad=True))
+    tensor([-0.5000,  2.0000], grad_fn=<LeakyReluBackward0>)
+    """
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__()
+        self.negative_slope, self.inplace = negative_slope, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``input`` where positive, else ``negative_slope * input``.
+
+        Args:
+            input: The tensor (written into with ``inplace``).
+
+        >>> import symgrad
+        >>> symgrad.nn.LeakyReLU().forward(symgrad.tensor([-1.0, 1.0]))
+        tensor([-0.0100,  1.0000])
+        """
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
+
+    def extra_repr(self) -> str:
+        """The slope, and ``inplace=True`` when in place.
+
+        >>> import symgrad
+        >>> symgrad.nn.LeakyReLU(0.2, inplace=True)
+        LeakyReLU(negative_slope=0.2, inplace=True)
+        """
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class ELU(Module):
+    """``elu`` as a layer.
+
+    Parameters:
+        alpha: the limit ``-alpha`` the negative side tends to.
+        inplace: write the result into the input and return it, as ``elu(inplace=True)``.
+
+    >>> import symgrad
+    >>> symgrad.nn.ELU()(symgrad.tensor([-1.0, 2.0], requires_grad=True))
+    tensor([-0.6321,  2.0000], grad_fn=<EluBackward0>)
+    """
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``input`` where positive, else ``alpha * (exp(input) - 1)``.
+
+        Args:
+            input: The tensor (written into with ``inplace``).
+
+        >>> import symgrad
+        >>> symgrad.nn.ELU(2.0).forward(symgrad.tensor([-1.0, 1.0]))
+        tensor([-1.2642,  1.0000])
+        """
+        return F.elu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        """``alpha``, and ``inplace=True`` when in place.
+
+        >>> import symgrad
+        >>> symgrad.nn.ELU(inplace=True)
+        ELU(alpha=1.0, inplace=True)
+        """
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class Tanh(Module):
@@ -125,29 +219,45 @@ class GELU(Module):
 class SiLU(Module):
     """``silu`` (``x * sigmoid(x)``) as a layer.
 
+    Parameters:
+        inplace: write the result into the input and return it, as ``silu(inplace=True)``.
+
     >>> import symgrad
     >>> symgrad.nn.SiLU()(symgrad.tensor([0.0], requires_grad=True))
     tensor([0.], grad_fn=<SiluBackward0>)
+    >>> symgrad.nn.SiLU(inplace=True)
+    SiLU(inplace=True)
     """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
         """``input * sigmoid(input)`` elementwise.
 
         Args:
-            input: The tensor.
+            input: The tensor (written into with ``inplace``).
 
         >>> import symgrad
         >>> symgrad.nn.SiLU().forward(symgrad.tensor([0.0]))
         tensor([0.])
         """
-        return F.silu(input)
+        return F.silu(input, inplace=self.inplace)
+
+    def extra_repr(self) -> str:
+        """``inplace=True`` when in place, else nothing.
+
+        >>> import symgrad
+        >>> symgrad.nn.SiLU().extra_repr()
+        ''
+        """
+        return "inplace=True" if self.inplace else ""
 
 
-def _implicit_dim(name: str, ndim: int) -> int:
-    """PyTorch's choice of dim for a softmax layer made without one (with its warning)."""
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                  "to include dim=X as an argument.", stacklevel=4)
-    return 0 if ndim in (0, 1, 3) else 1
+# Where F.softmax's warning of an implicit dim points: the caller of the module (F.softmax's
+# helper, F.softmax, forward, __call__, the caller).
+_STACKLEVEL = 5
 
 
 class Softmax(Module):
@@ -176,8 +286,7 @@ class Softmax(Module):
         >>> symgrad.nn.Softmax(0).forward(symgrad.tensor([0.0, 0.0]))
         tensor([0.5000, 0.5000])
         """
-        dim = _implicit_dim("softmax", input.ndim) if self.dim is None else self.dim
-        return F.softmax(input, dim)
+        return F.softmax(input, self.dim, _STACKLEVEL)
 
     def extra_repr(self) -> str:
         """The dim.
@@ -215,8 +324,7 @@ class LogSoftmax(Module):
         >>> symgrad.nn.LogSoftmax(0).forward(symgrad.tensor([0.0, 0.0])).exp()
         tensor([0.5000, 0.5000])
         """
-        dim = _implicit_dim("log_softmax", input.ndim) if self.dim is None else self.dim
-        return F.log_softmax(input, dim)
+        return F.log_softmax(input, self.dim, _STACKLEVEL)
 
     def extra_repr(self) -> str:
         """The dim.

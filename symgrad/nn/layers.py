@@ -12,10 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 import symgrad
-from symgrad import _dtypes
 from symgrad.nn import functional as F
 from symgrad.nn import init
 from symgrad.nn.modules import Module
@@ -138,7 +135,8 @@ class Dropout(Module):
 
     Parameters:
         p: the probability of zeroing each element, in [0, 1].
-        inplace: PyTorch's in-place variant; refused when the layer runs.
+        inplace: multiply the input by the mask in place and return it, as
+            ``dropout(inplace=True)``.
 
     >>> import symgrad
     >>> layer = symgrad.nn.Dropout(0.5)
@@ -178,22 +176,59 @@ class Dropout(Module):
 class Embedding(Module):
     """A table of ``num_embeddings`` vectors of ``embedding_dim``, looked up by index.
 
-    ``weight`` starts from the standard normal distribution, drawn as PyTorch draws it.
+    ``weight`` starts from the standard normal distribution, drawn as PyTorch draws it, with
+    the row ``padding_idx`` (if any) then set to zeros.
 
     Parameters:
         num_embeddings: the number of rows.
         embedding_dim: the length of each row.
+        padding_idx: a row (negative: from the end) that starts at zero and receives no
+            gradient, as ``embedding(padding_idx=)``.
+        max_norm: not supported: only None.
+        norm_type: the p of ``max_norm``'s p-norm (unused without it).
+        scale_grad_by_freq: not supported: only False.
+        sparse: not supported: only False.
+        device: where the table lives: only the CPU (``"cpu"``, a device, or None); any other
+            device raises PyTorch's error.
+        dtype: the table's dtype (None: the default dtype).
 
     >>> import symgrad
     >>> table = symgrad.nn.Embedding(10, 3)
     >>> table, table(symgrad.tensor([[1, 2], [4, 9]])).shape
     (Embedding(10, 3), symgrad.Size([2, 2, 3]))
+    >>> table = symgrad.nn.Embedding(3, 2, padding_idx=-1, dtype=symgrad.float64)
+    >>> table, table.padding_idx, table.weight[2]
+    (Embedding(3, 2, padding_idx=2), 2, tensor([0., 0.], dtype=symgrad.float64, \
+grad_fn=<SelectBackward0>))
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        self.weight = init.normal_(Parameter(symgrad.empty(num_embeddings, embedding_dim)))
+        self.padding_idx = F._padding_idx(padding_idx, num_embeddings)
+        F._refuse_embedding_options(max_norm, scale_grad_by_freq, sparse)
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        self.weight = Parameter(symgrad.empty(num_embeddings, embedding_dim, device=device,
+                                              dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw ``weight`` afresh from the standard normal distribution, as the constructor
+        does, and zero the row ``padding_idx``.
+
+        >>> import symgrad
+        >>> table = symgrad.nn.Embedding(3, 2, padding_idx=0)
+        >>> _ = symgrad.manual_seed(1); table.reset_parameters(); table.weight[0].tolist()
+        [0.0, 0.0]
+        """
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with symgrad.no_grad():
+                self.weight[self.padding_idx].fill_(0)
 
     def forward(self, input: Tensor) -> Tensor:
         """The rows of ``weight`` at the indices ``input``.
@@ -205,16 +240,17 @@ class Embedding(Module):
         >>> symgrad.nn.Embedding(4, 2).forward(symgrad.tensor([3])).shape
         symgrad.Size([1, 2])
         """
-        return F.embedding(input, self.weight)
+        return F.embedding(input, self.weight, self.padding_idx)
 
     def extra_repr(self) -> str:
-        """The table's size.
+        """The table's size, and ``padding_idx`` if any.
 
         >>> import symgrad
         >>> symgrad.nn.Embedding(4, 2).extra_repr()
         '4, 2'
         """
-        return f"{self.num_embeddings}, {self.embedding_dim}"
+        padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{padding}"
 
 
 class LayerNorm(Module):
@@ -225,6 +261,9 @@ class LayerNorm(Module):
         eps: added to the variance, for stability.
         elementwise_affine: learn ``weight`` (from ones) and ``bias`` (from zeros).
         bias: learn the shift too (with ``elementwise_affine``).
+        device: where the parameters live: only the CPU (``"cpu"``, a device, or None); any
+            other device raises PyTorch's error.
+        dtype: the parameters' dtype (None: the default dtype).
 
     >>> import symgrad
     >>> norm = symgrad.nn.LayerNorm(2)
@@ -234,16 +273,16 @@ grad_fn=<NativeLayerNormBackward0>))
     """
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
-                 elementwise_affine: bool = True, bias: bool = True) -> None:
+                 elementwise_affine: bool = True, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(
             normalized_shape)
         self.normalized_shape, self.eps = shape, eps
         self.elementwise_affine = elementwise_affine
-        dt = _dtypes.get_default_dtype().np
-        self.weight = Parameter(Tensor._make(np.ones(shape, dt), False, None)) if (
+        self.weight = Parameter(symgrad.ones(shape, device=device, dtype=dtype)) if (
             elementwise_affine) else None
-        self.bias = Parameter(Tensor._make(np.zeros(shape, dt), False, None)) if (
+        self.bias = Parameter(symgrad.zeros(shape, device=device, dtype=dtype)) if (
             elementwise_affine and bias) else None
 
     def forward(self, input: Tensor) -> Tensor:

@@ -392,6 +392,9 @@ class Linear(Module):
         in_features: the size of each input's last dimension.
         out_features: the size of each output's last dimension.
         bias: whether to add a learnable bias.
+        device: where the parameters live: only the CPU (``"cpu"``, a device, or None); any
+            other device raises PyTorch's error.
+        dtype: the parameters' dtype. Defaults to None: the default dtype.
 
     >>> import symgrad
     >>> _ = symgrad.manual_seed(0)
@@ -402,14 +405,17 @@ class Linear(Module):
             [-0.4249, -0.2224,  0.1548]], requires_grad=True)
     >>> tuple(layer(symgrad.tensor([[1.0, 2.0, 3.0]])).shape)
     (1, 2)
+    >>> symgrad.nn.Linear(3, 2, device="cpu", dtype=symgrad.float64).bias.dtype
+    symgrad.float64
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(empty(out_features, in_features))
-        self.bias = Parameter(empty(out_features)) if bias else None
+        self.weight = Parameter(empty(out_features, in_features, device=device, dtype=dtype))
+        self.bias = Parameter(empty(out_features, device=device, dtype=dtype)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

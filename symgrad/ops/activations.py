@@ -7,6 +7,7 @@ result. VJPs are written in symgrad ops so second derivatives work; the ones tha
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from typing import Any
@@ -26,6 +27,7 @@ from symgrad.ops.elementwise import (
 )
 from symgrad.ops.registry import (
     Kink,
+    OpDef,
     apply,
     defop,
     expose,
@@ -110,6 +112,43 @@ ELU = defop(
                                         g),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
     refuses=not_implemented("elu_cpu", NOT_FLOATING))
+
+
+def _from_result(op: OpDef, grad_fn: str, vjp: Any) -> OpDef:
+    """``op`` as its in-place form records it (``elu_``, ``leaky_relu_``): the same function,
+    so the same name and meaning for the judge, but a VJP that reads the saved result, since
+    the input is overwritten (PyTorch's ``...Backward1`` nodes). Not in ``REGISTRY``: the
+    generated tests and the judge know the op by its name."""
+    return dataclasses.replace(op, grad_fn=grad_fn, vjp=vjp, saves=(), saves_out=True,
+                               shape_args=(), array_vjp=None)
+
+
+def _refuse_negative(kind: str, slope: float, tail: str = "") -> None:
+    # PyTorch raises this in backward only: the forward of a negative slope works in place.
+    if slope < 0:
+        raise RuntimeError(
+            f"In-place {kind} backward calculation is triggered with a negative slope which is not "
+            "supported. This is caused by calling in-place forward function with a negative "
+            "slope, please call out-of-place version instead." + tail)
+
+
+def _leaky_relu_result_vjp(g: Tensor, out: Tensor, *, negative_slope: float) -> Tensor:
+    _refuse_negative("leakyReLu", negative_slope,
+                     " File an issue at https://github.com/pytorch/pytorch if you do require "
+                     "supporting in-place leakRelu backward calculation with negative slope")
+    # NOTE: out > 0 exactly where self > 0 for a slope of at least 0 (0 gives negative_slope).
+    return where(out > 0, g, g * negative_slope)
+
+
+# NOTE: where out <= 0, elu' = alpha exp(self) = out + alpha, PyTorch's elu_backward from the
+# result; worked in float64 for narrow dtypes and rounded once by the engine.
+def _elu_result_vjp(g: Tensor, out: Tensor, *, alpha: float) -> Tensor:
+    _refuse_negative("elu", alpha)
+    return where(out <= 0, _wide(g) * (_wide(out) + alpha), g)
+
+
+LEAKY_RELU_FROM_RESULT = _from_result(LEAKY_RELU, "LeakyReluBackward1", _leaky_relu_result_vjp)
+ELU_FROM_RESULT = _from_result(ELU, "EluBackward1", _elu_result_vjp)
 
 
 # -- smooth activations ---------------------------------------------------------------------------

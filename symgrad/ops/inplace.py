@@ -17,8 +17,9 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.autograd import grad_mode
+from symgrad.ops import activations as ACT
 from symgrad.ops import arithmetic as A
-from symgrad.ops.registry import ALL, REGISTRY, apply, broadcast_shapes, defop
+from symgrad.ops.registry import ALL, REGISTRY, apply, broadcast_shapes, defop, expose
 from symgrad.tensor import Tensor
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -490,6 +491,76 @@ def pow_(self: Tensor, exponent: Any) -> Tensor:
     tensor([4., 6.])
     """
     return rewrite(self, lambda old: A.pow(old, exponent))
+
+
+# -- activations in place ------------------------------------------------------------------------
+# What ``symgrad.nn.functional``'s ``inplace=True`` records: PyTorch's in-place kernels' nodes.
+# relu_ and elu_/leaky_relu_ save their result (ReluBackward0, ...Backward1), so a later write
+# into it raises at backward; silu_ saves a copy of its input (PyTorch's ``original_self``).
+@expose(method=False)
+def relu_(input: Tensor) -> Tensor:
+    """``relu`` in place: ``input`` holds ``max(input, 0)`` and is returned.
+
+    Args:
+        input: The tensor written into.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([-1.0, 2.0], requires_grad=True)
+    >>> y = x * 1
+    >>> symgrad.relu_(y) is y, y
+    (True, tensor([0., 2.], grad_fn=<ReluBackward0>))
+    """
+    return rewrite(input, lambda old: apply(ACT.RELU, old))
+
+
+def silu_(input: Tensor) -> Tensor:
+    """``silu`` in place (``nn.functional.silu(input, inplace=True)``): ``input`` holds
+    ``input * sigmoid(input)`` and is returned.
+
+    Args:
+        input: The tensor written into.
+
+    >>> import symgrad
+    >>> y = symgrad.tensor([0.0, 1.0], requires_grad=True) * 1
+    >>> silu_(y) is y, y
+    (True, tensor([0.0000, 0.7311], grad_fn=<SiluBackward0>))
+    """
+    return rewrite(input, lambda old: apply(ACT.SILU, old))
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """``elu`` in place: ``input`` holds ``input`` where positive, else
+    ``alpha * (exp(input) - 1)``, and is returned. Its node (EluBackward1) reads the result, so
+    a negative ``alpha`` raises at backward, as in PyTorch.
+
+    Args:
+        input: The tensor written into.
+        alpha: The limit ``-alpha`` the negative side tends to. Defaults to 1.
+
+    >>> import symgrad
+    >>> y = symgrad.tensor([-1.0, 2.0], requires_grad=True) * 1
+    >>> elu_(y, 2.0) is y, y
+    (True, tensor([-1.2642,  2.0000], grad_fn=<EluBackward1>))
+    """
+    return rewrite(input, lambda old: apply(ACT.ELU_FROM_RESULT, old, alpha=float(alpha)))
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """``leaky_relu`` in place: ``input`` holds ``input`` where positive, else
+    ``negative_slope * input``, and is returned. Its node (LeakyReluBackward1) reads the
+    result, so a negative slope raises at backward, as in PyTorch.
+
+    Args:
+        input: The tensor written into.
+        negative_slope: The slope where ``input`` is negative. Defaults to 0.01.
+
+    >>> import symgrad
+    >>> y = symgrad.tensor([-1.0, 2.0], requires_grad=True) * 1
+    >>> leaky_relu_(y, 0.5) is y, y
+    (True, tensor([-0.5000,  2.0000], grad_fn=<LeakyReluBackward1>))
+    """
+    return rewrite(input, lambda old: apply(ACT.LEAKY_RELU_FROM_RESULT, old,
+                                            negative_slope=float(negative_slope)))
 
 
 def _unary_(name: str) -> Callable[[Tensor], Tensor]:
