@@ -258,6 +258,10 @@ def test_dropout_in_place_of_a_leaf_that_requires_grad_raises() -> None:
 SOFTMAXES = {
     "F.softmax": lambda lib, x, dtype: _f(lib).softmax(x, 1, dtype=dtype),
     "F.log_softmax": lambda lib, x, dtype: _f(lib).log_softmax(x, dim=-1, dtype=dtype),
+    "softmax": lambda lib, x, dtype: lib.softmax(x, 1, dtype),
+    "log_softmax": lambda lib, x, dtype: lib.log_softmax(x, -1, dtype=dtype),
+    "Tensor.softmax": lambda lib, x, dtype: x.softmax(1, dtype=dtype),
+    "Tensor.log_softmax": lambda lib, x, dtype: x.log_softmax(-1, dtype),
 }
 
 

@@ -679,38 +679,50 @@ def relu(input: Tensor) -> Tensor:
 
 
 @expose()
-def softmax(input: Tensor, dim: int) -> Tensor:
+def softmax(input: Tensor, dim: int, dtype: _dtypes.dtype | None = None) -> Tensor:
     """``exp(input)`` normalised to sum to 1 along ``dim``.
 
     Args:
         input: The tensor (floating point; an empty tensor of another dtype gives an empty
             copy, as in PyTorch).
         dim: The dim along which the result sums to 1.
+        dtype: Cast ``input`` to this dtype first, as PyTorch does (recorded as ``to``:
+            ToCopyBackward0 when the dtype changes; an integer tensor is then computed).
+            Defaults to None: no cast.
 
     >>> import symgrad
     >>> symgrad.softmax(symgrad.tensor([0.0, 0.0]), dim=0)
     tensor([0.5000, 0.5000])
+    >>> symgrad.tensor([0, 0]).softmax(0, dtype=symgrad.float64)
+    tensor([0.5000, 0.5000], dtype=symgrad.float64)
     """
     dim = wrap_dim(dim, input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
     if input._data.size == 0 and not input.is_floating_point():
         return _empty_copy(input)
     return apply(SOFTMAX, input, dim=dim)
 
 
 @expose()
-def log_softmax(input: Tensor, dim: int) -> Tensor:
+def log_softmax(input: Tensor, dim: int, dtype: _dtypes.dtype | None = None) -> Tensor:
     """``log(softmax(input, dim))``, computed without overflow.
 
     Args:
         input: The tensor (floating point; an empty tensor of another dtype gives an empty
             copy, as in PyTorch).
         dim: The dim along which ``exp`` of the result sums to 1.
+        dtype: Cast ``input`` to this dtype first, as PyTorch does (recorded as ``to``:
+            ToCopyBackward0 when the dtype changes; an integer tensor is then computed).
+            Defaults to None: no cast.
 
     >>> import symgrad
     >>> symgrad.log_softmax(symgrad.tensor([0.0, 0.0]), dim=0).exp()
     tensor([0.5000, 0.5000])
     """
     dim = wrap_dim(dim, input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
     if input._data.size == 0 and not input.is_floating_point():
         return _empty_copy(input)
     return apply(LOG_SOFTMAX, input, dim=dim)
