@@ -452,3 +452,15 @@ def test_embedding_options_at_their_defaults_are_accepted() -> None:
     np.testing.assert_array_equal(got, want)
     assert repr(symgrad.nn.Embedding(4, 2, **defaults)) == repr(torch.nn.Embedding(4, 2,
                                                                                    **defaults))
+
+
+# -- Parameter of a tensor that cannot require grad -------------------------------------------
+@pytest.mark.parametrize("values", [[1, 2], [True]])
+def test_parameter_of_integers_raises_torch_s_error(values: list[Any]) -> None:
+    caught = []
+    for lib in ENGINES:
+        with pytest.raises(RuntimeError) as info:
+            lib.nn.Parameter(lib.tensor(values))
+        caught.append(str(info.value))
+    assert caught[0] == caught[1]
+    assert symgrad.nn.Parameter(symgrad.tensor(values), requires_grad=False).tolist() == values

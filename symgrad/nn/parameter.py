@@ -29,6 +29,10 @@ class Parameter(Tensor):
         from symgrad import _dtypes
 
         arr = np.empty(0, _dtypes.get_default_dtype().np) if data is None else data._data
+        if requires_grad and _dtypes._FROM_NP[arr.dtype].category != _dtypes._FLOAT:
+            # PyTorch's constructor says it with a capital, unlike ``requires_grad_``.
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
         p = cls._make(arr, False, None)
         p.requires_grad = requires_grad
         return p
