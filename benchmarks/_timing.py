@@ -7,6 +7,7 @@ pinned by ``torch_or_none``: every figure is for one thread.
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import statistics
 import time
@@ -47,20 +48,53 @@ def interleaved_medians(fns: dict[str, Callable[[], Any] | None], repeat: int, w
     state of the memory allocator. (Run one after the other, the last to run inherits a heap
     the others grew: on 1e5-element arrays, freshly mapped pages cost more than the arithmetic,
     and the order alone moved a figure threefold.) A None function gives None.
+
+    The order changes from round to round, through every permutation of the names, so that
+    each library follows each other as often: what runs just before a step decides which of
+    its code and data are still in the caches. In one fixed order (symgrad, PyTorch, NumPy)
+    the MLP step's ratio to NumPy by hand was 1.21-1.23; with NumPy then PyTorch then symgrad,
+    1.33-1.42.
     """
     live = {name: fn for name, fn in fns.items() if fn is not None}
     for fn in live.values():
         for _ in range(warmup):
             fn()
     times: dict[str, list[float]] = {name: [] for name in live}
+    orders = list(itertools.permutations(live))
     gc.disable()
     try:
-        for _ in range(repeat):
-            for name, fn in live.items():
+        for round_ in range(repeat):
+            for name in orders[round_ % len(orders)]:
+                fn = live[name]
                 start = time.process_time()
                 for _ in range(number):
                     fn()
                 times[name].append((time.process_time() - start) / number)
+    finally:
+        gc.enable()
+    return {name: statistics.median(times[name]) if name in times else None for name in fns}
+
+
+def looped_medians(fns: dict[str, Callable[[], Any] | None], blocks: int, steps: int = 10,
+                   settle: int = 2) -> dict[str, float | None]:
+    """Per name, the median CPU time of one call inside a loop of that function alone: each
+    block runs one function ``steps`` times back to back and keeps the times after the first
+    ``settle`` (a training loop's steady state, where each step follows its own kind); the
+    blocks take turns through every order of the names, as ``interleaved_medians``'s rounds
+    do. A None function gives None."""
+    live = {name: fn for name, fn in fns.items() if fn is not None}
+    times: dict[str, list[float]] = {name: [] for name in live}
+    orders = list(itertools.permutations(live))
+    gc.disable()
+    try:
+        for block in range(blocks):
+            for name in orders[block % len(orders)]:
+                fn = live[name]
+                for i in range(steps):
+                    start = time.process_time()
+                    fn()
+                    if i >= settle:
+                        times[name].append(time.process_time() - start)
     finally:
         gc.enable()
     return {name: statistics.median(times[name]) if name in times else None for name in fns}

@@ -16,14 +16,15 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import interleaved_medians, print_table, torch_or_none  # noqa: E402, I001 - first: pins BLAS threads
+from _timing import interleaved_medians, looped_medians, print_table, torch_or_none  # noqa: E402, I001 - first: pins BLAS threads
 
 import numpy as np  # noqa: E402
 
 import symgrad  # noqa: E402
 
 N = 100_000
-REPEAT = 30
+REPEAT = 30  # five rounds through the 6 orders of the three (``interleaved_medians``)
+BLOCKS, BLOCK_STEPS, SETTLE = 12, 10, 2  # ``looped_medians``: each run after one of its kind
 RNG = np.random.default_rng(0)
 VALUES = [RNG.uniform(-1, 1, N) for _ in range(3)]
 
@@ -45,14 +46,17 @@ def main() -> None:
     torch = torch_or_none()
     for dtype in (np.float64, np.float32):
         arrays = [a.astype(dtype) for a in VALUES]
-        figures = interleaved_medians(
-            {"symgrad": lambda a=arrays: step(symgrad, a),
-             "torch": (lambda a=arrays: step(torch, a)) if torch is not None else None,
-             "numpy": lambda a=arrays: step_numpy(a)}, REPEAT)
-        rows = [(name, None if f is None else f * 1e3) for name, f in figures.items()]
-        print_table(f"elementwise chain, {N} {np.dtype(dtype).name}, fwd + bwd, median of "
-                    f"{REPEAT}, in turn:", "ms", rows, "torch" if torch is not None else "numpy",
-                    also="numpy" if torch is not None else None)
+        steps = {"symgrad": lambda a=arrays: step(symgrad, a),
+                 "torch": (lambda a=arrays: step(torch, a)) if torch is not None else None,
+                 "numpy": lambda a=arrays: step_numpy(a)}
+        reference, also = ("torch", "numpy") if torch is not None else ("numpy", None)
+        for how, figures in (
+                (f"median of {REPEAT}, in turn run by run", interleaved_medians(steps, REPEAT)),
+                (f"in a loop: {BLOCKS} blocks of {BLOCK_STEPS} runs of one library, in turn",
+                 looped_medians(steps, BLOCKS, BLOCK_STEPS, SETTLE))):
+            rows = [(name, None if f is None else f * 1e3) for name, f in figures.items()]
+            print_table(f"elementwise chain, {N} {np.dtype(dtype).name}, fwd + bwd, {how}:",
+                        "ms", rows, reference, also=also)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,11 @@ step needs (``matmul``, ``relu``, ``cross_entropy``) is not there yet.
 
     python benchmarks/mlp_step.py
 
-The target: symgrad at most 1.2 x NumPy by hand. The three take turns, step by step (see
-``_timing.interleaved_medians``).
+The target: symgrad at most 1.2 x NumPy by hand. Two figures per library: the three taking
+turns step by step, through every order (``_timing.interleaved_medians``: each step follows
+another library's, whose work has evicted its code and data from the caches), and in a loop,
+each library's steps back to back in blocks that take turns (``_timing.looped_medians``: a
+training loop's steady state).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import interleaved_medians, print_table, torch_or_none  # noqa: E402, I001 - first: pins BLAS threads
+from _timing import interleaved_medians, looped_medians, print_table, torch_or_none  # noqa: E402, I001 - first: pins BLAS threads
 
 import numpy as np  # noqa: E402
 
@@ -25,7 +28,11 @@ import symgrad  # noqa: E402
 SIZES = (784, 256, 256, 10)
 BATCH = 64
 LR = 0.01
-REPEAT = 20
+# Rounds, each through the next order of the three (``interleaved_medians``): medians of 20
+# moved by 0.05-0.1 from run to run on a 2-core VM.
+REPEAT = 120
+# A training loop's steady state: each step follows one of its own kind.
+BLOCKS, BLOCK_STEPS, SETTLE = 12, 10, 2
 RNG = np.random.default_rng(0)
 INPUTS = RNG.standard_normal((BATCH, SIZES[0])).astype(np.float32)
 TARGETS = RNG.integers(0, SIZES[-1], BATCH)
@@ -100,12 +107,17 @@ def main() -> None:
     if sym_step is None:
         print(f"symgrad skipped: {why}")
     torch_step = make_step(torch, torch.nn.functional) if torch is not None else None
-    figures = interleaved_medians({"symgrad": sym_step, "torch": torch_step,
-                                   "numpy": make_numpy_step()}, REPEAT)
-    rows = [(name, None if f is None else f * 1e3) for name, f in figures.items()]
-    print_table(f"MLP {'-'.join(map(str, SIZES))} step, batch {BATCH}, median of {REPEAT}, in "
-                "turn:", "ms", rows, "torch" if torch is not None else "numpy",
-                also="numpy" if torch is not None else None)
+    steps = {"symgrad": sym_step, "torch": torch_step, "numpy": make_numpy_step()}
+    title = f"MLP {'-'.join(map(str, SIZES))} step, batch {BATCH}"
+    reference, also = ("torch", "numpy") if torch is not None else ("numpy", None)
+    for how, figures in (
+            (f"median of {REPEAT}, the libraries in turn step by step",
+             interleaved_medians(steps, REPEAT)),
+            (f"in a loop: {BLOCKS} blocks of {BLOCK_STEPS} steps of one library (the first "
+             f"{SETTLE} of each left out), the libraries in turn block by block",
+             looped_medians(steps, BLOCKS, BLOCK_STEPS, SETTLE))):
+        rows = [(name, None if f is None else f * 1e3) for name, f in figures.items()]
+        print_table(f"{title}, {how}:", "ms", rows, reference, also=also)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ import symgrad  # noqa: E402
 
 STEPS = 100  # chain steps: 3 recorded nodes each (mul, add, tanh) plus the final sum
 LEAVES = 128  # tree leaves: 127 inner nodes (mul at odd levels, add at even ones) plus sum
-REPEAT = 30
+REPEAT = 48  # two rounds through the 24 orders of the four (``interleaved_medians``)
 
 
 def mixed(lib: object) -> tuple:
