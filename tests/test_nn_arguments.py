@@ -464,3 +464,14 @@ def test_parameter_of_integers_raises_torch_s_error(values: list[Any]) -> None:
         caught.append(str(info.value))
     assert caught[0] == caught[1]
     assert symgrad.nn.Parameter(symgrad.tensor(values), requires_grad=False).tolist() == values
+
+
+@pytest.mark.parametrize("name", ["relu_", "elu_", "leaky_relu_"])
+@pytest.mark.parametrize("value", [1.5, 2, [1.0]])
+def test_in_place_functional_of_a_non_tensor_raises_torch_s_error(name: str, value: Any) -> None:
+    caught = []
+    for lib in ENGINES:
+        with pytest.raises(TypeError) as info:
+            getattr(lib.nn.functional, name)(value)
+        caught.append(str(info.value))
+    assert caught[0] == caught[1]

@@ -25,10 +25,16 @@ from symgrad import _dtypes
 from symgrad.ops import activations as A
 from symgrad.ops import inplace as inplace_ops
 from symgrad.ops import layers, losses
-from symgrad.ops.inplace import elu_, leaky_relu_, relu_
+from symgrad.ops.arguments import checked
 from symgrad.ops.registry import apply
 from symgrad.ops.shape import UNSAFE_VIEW
 from symgrad.tensor import Tensor
+
+# The in-place activations as PyTorch's functional module publishes them: a Python number given
+# for ``input`` raises PyTorch's TypeError, not an AttributeError from the engine.
+relu_ = checked(inplace_ops.relu_, "relu_", method=False)
+elu_ = checked(inplace_ops.elu_, "elu_", method=False)
+leaky_relu_ = checked(inplace_ops.leaky_relu_, "leaky_relu_", method=False)
 
 __all__ = [
     "relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu", "softplus",
