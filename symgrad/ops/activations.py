@@ -696,12 +696,7 @@ def softmax(input: Tensor, dim: int, dtype: _dtypes.dtype | None = None) -> Tens
     >>> symgrad.tensor([0, 0]).softmax(0, dtype=symgrad.float64)
     tensor([0.5000, 0.5000], dtype=symgrad.float64)
     """
-    dim = wrap_dim(dim, input.ndim)
-    if dtype is not None:
-        input = input.to(dtype)
-    if input._data.size == 0 and not input.is_floating_point():
-        return _empty_copy(input)
-    return apply(SOFTMAX, input, dim=dim)
+    return _normalised(SOFTMAX, input, dim, dtype)
 
 
 @expose()
@@ -720,12 +715,18 @@ def log_softmax(input: Tensor, dim: int, dtype: _dtypes.dtype | None = None) -> 
     >>> symgrad.log_softmax(symgrad.tensor([0.0, 0.0]), dim=0).exp()
     tensor([0.5000, 0.5000])
     """
+    return _normalised(LOG_SOFTMAX, input, dim, dtype)
+
+
+def _normalised(op: OpDef, input: Tensor, dim: int, dtype: _dtypes.dtype | None) -> Tensor:
+    """softmax's or log_softmax's ``op`` along ``dim``, on ``input`` cast to ``dtype`` first
+    when given, as PyTorch casts it."""
     dim = wrap_dim(dim, input.ndim)
     if dtype is not None:
         input = input.to(dtype)
     if input._data.size == 0 and not input.is_floating_point():
         return _empty_copy(input)
-    return apply(LOG_SOFTMAX, input, dim=dim)
+    return apply(op, input, dim=dim)
 
 
 def _empty_copy(input: Tensor) -> Tensor:
