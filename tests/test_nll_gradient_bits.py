@@ -1,5 +1,5 @@
 """nll_loss's gradient has PyTorch's bits: -(g / count) for "mean", the quotient rounded once
-(not g times -1 / count rounded first, 1 ULP off on about one gradient in three), -g for
+(not g times -1 / count rounded first, 1 ULP off on a third of float32 gradients over 3), -g for
 "sum", and -1 * g unreduced, where a NaN keeps its sign as in PyTorch's ``-w * grad_output``.
 
 Expected values: PyTorch's, from the same float64 inputs rounded to the dtype by PyTorch (its
