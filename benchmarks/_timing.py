@@ -137,8 +137,8 @@ def print_table(title: str, unit: str, rows: list[tuple[str, float | None]],
     print(title)
     for name, value in rows:
         if value is None:
-            print(f"  {name:<10} {'not run':>12}")
+            print(f"  {name:<12} {'not run':>12}")
             continue
         ratios = [f"{value / figures[ref]:6.2f} x {ref}" for ref in (reference, also)
                   if ref is not None and figures.get(ref)]
-        print(f"  {name:<10} {value:10.2f} {unit}  " + "  ".join(ratios))
+        print(f"  {name:<12} {value:10.2f} {unit}  " + "  ".join(ratios))

@@ -31,14 +31,6 @@ import symgrad.nn.functional as F  # noqa: E402
 Phases = dict[str, float]
 
 
-def _numpy_loss(logits: np.ndarray, onehot: np.ndarray) -> np.ndarray:
-    """mlp_step's loss by hand: the gradient of the mean cross-entropy at the logits."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    probs = np.exp(shifted)
-    probs /= probs.sum(axis=1, keepdims=True)
-    return (probs - onehot) / mlp_step.BATCH
-
-
 def symgrad_step(numpy_loss: bool = False) -> Callable[[], Phases]:
     """symgrad's step, timed by phase; with ``numpy_loss``, the loss is NumPy's by hand."""
     params = [symgrad.tensor(p.copy(), requires_grad=True) for p in mlp_step.PARAMS]
@@ -53,7 +45,7 @@ def symgrad_step(numpy_loss: bool = False) -> Callable[[], Phases]:
         logits = h @ params[-2] + params[-1]
         t1 = time.perf_counter()
         if numpy_loss:
-            grad = symgrad.tensor(_numpy_loss(logits.detach().numpy(), onehot))
+            grad = symgrad.tensor(mlp_step._loss_gradient(logits.detach().numpy(), onehot))
             t2 = time.perf_counter()
             logits.backward(grad)
         else:
@@ -83,7 +75,7 @@ def numpy_step() -> Callable[[], Phases]:
             acts.append(np.maximum(acts[-1] @ params[k] + params[k + 1], 0))
         logits = acts[-1] @ params[-2] + params[-1]
         t1 = time.perf_counter()
-        g = _numpy_loss(logits, onehot)
+        g = mlp_step._loss_gradient(logits, onehot)
         t2 = time.perf_counter()
         for k in range(len(params) - 2, -1, -2):
             a = acts[k // 2]

@@ -18,7 +18,8 @@ import symgrad
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
-import minimal_engine  # noqa: E402 - from benchmarks/, put on the path above
+import elementwise_chain  # noqa: E402 - from benchmarks/, put on the path above
+import minimal_engine  # noqa: E402
 import same_verdicts  # noqa: E402
 import tiny_graph  # noqa: E402
 
@@ -52,6 +53,21 @@ def test_torch_computes_symgrads_gradients(name: str) -> None:
 
     theirs = [leaf.grad.double().numpy() for leaf in GRAPHS[name](torch)]
     _same(_grads(GRAPHS[name](symgrad)), theirs)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_numpy_exact_is_symgrads_arithmetic_bit_for_bit(dtype: type) -> None:
+    # The elementwise benchmark's ``numpy, exact`` row stands for symgrad's own NumPy work:
+    # it must compute symgrad's gradients exactly, and NumPy by hand's (1 - t^2) only nearly.
+    arrays = [a.astype(dtype) for a in elementwise_chain.VALUES]
+    ours = [leaf.grad.numpy() for leaf in elementwise_chain.step(symgrad, arrays)]
+    exact = elementwise_chain.step_numpy_exact(arrays)
+    by_hand = elementwise_chain.step_numpy(arrays)
+    for a, b, c in zip(ours, exact, by_hand, strict=True):
+        assert a.dtype == b.dtype == dtype
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, c, rtol=1e-5 if dtype is np.float32 else 1e-12,
+                                   atol=1e-6 if dtype is np.float32 else 1e-14)
 
 
 def test_same_verdicts_finds_what_a_verdict_says_changed_and_nothing_else():

@@ -42,6 +42,18 @@ def test_symgrad_takes_numpy_by_hands_step() -> None:
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
 
 
+def test_numpy_exact_takes_symgrads_step_bit_for_bit() -> None:
+    # The ``numpy, exact`` row stands for symgrad's arithmetic without its graph: it must leave
+    # symgrad's parameters exactly, where NumPy by hand's loss (softmax - one-hot) differs.
+    exact = _after_two_steps(mlp_step.make_numpy_step(exact=True))
+    ours = _after_two_steps(mlp_step.make_step(symgrad, F))
+    by_hand = _after_two_steps(mlp_step.make_numpy_step())
+    _moved(exact)
+    for a, b in zip(ours, exact, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, c) for a, c in zip(ours, by_hand, strict=True))
+
+
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch not installed")
 def test_pytorch_takes_numpy_by_hands_step() -> None:
     import torch
