@@ -151,6 +151,7 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     "atanh": {"self": _UNIT},
     # losses
     "binary_cross_entropy": {"self": _PROBABILITY, "target": _PROBABILITY, "weight": _WEIGHT},
+    "nll_loss_weighted": {"weight": _WEIGHT},
     "binary_cross_entropy_with_logits": {"target": _PROBABILITY, "weight": _WEIGHT,
                                          "pos_weight": _WEIGHT},
 }
@@ -251,6 +252,10 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     # losses
     "nll_loss": tuple(Sample(((4, 3), (4,)), {"reduction": r, "ignore_index": -100},
                              make={"target": _class_indices}) for r in _LOSS_REDUCTIONS),
+    "nll_loss_weighted": tuple(Sample(((4, 3), (4,), (3,)), {"reduction": r, "ignore_index": i},
+                                      make={"target": _class_indices})
+                               for r, i in (("mean", -100), ("sum", 1), ("none", -100),
+                                            ("mean", 2))),
     "mse_loss": _REDUCTIONS,
     # Thresholds off the 1/64 lattice the samples live on, so no difference lands on one.
     "smooth_l1_loss": tuple(Sample(((2, 3), (2, 3)), {"reduction": r, "beta": b})

@@ -123,6 +123,10 @@ TORCH: dict[str, str] = {
     'nll_loss': (
         'torch.nn.functional.nll_loss(self, target, reduction=reduction, ignore_index=ignore_index)'
     ),
+    'nll_loss_weighted': (
+        'torch.nn.functional.nll_loss(self, target, weight=weight, reduction=reduction, '
+        'ignore_index=ignore_index)'
+    ),
     'norm': 'torch.linalg.vector_norm(self, ord=p, dim=dim, keepdim=keepdim)',
     'permute': 'self.permute(dims)',
     'pow': 'torch.pow(self, exponent)',

@@ -67,6 +67,7 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "log_softmax": kernel(("log_softmax_lastdim_kernel_impl", "log_softmax_kernel_impl",
                            "log_softmax_lastdim_kernel_impl"), NOT_FLOAT),
     "nll_loss": kernel("nll_loss_out_frame", NOT_FLOAT),
+    "nll_loss_weighted": kernel("nll_loss_out_frame", NOT_FLOAT),
     "mse_loss": kernel("mse_cpu", NOT_FLOAT),
     "smooth_l1_loss": kernel("smooth_l1_cpu", NOT_FLOAT),
     "huber_loss": kernel("huber_cpu", NOT_FLOAT),

@@ -163,7 +163,8 @@ def test_nll_loss_of_zero_and_nan_totals_has_pytorchs_bits(case: str, reduction:
     torch = pytest.importorskip("torch")
     rows, target = ZERO_OR_NAN_TOTALS[case]
     x = np.array(rows, dtype)
-    ours = F.nll_loss(symgrad.tensor(x), symgrad.tensor(np.array(target)), reduction).numpy()
+    ours = F.nll_loss(symgrad.tensor(x), symgrad.tensor(np.array(target)),
+                      reduction=reduction).numpy()
     theirs = torch.nn.functional.nll_loss(torch.tensor(x), torch.tensor(target),
                                           reduction=reduction).numpy()
     bits = np.uint64 if dtype == "float64" else np.uint32
@@ -183,7 +184,7 @@ def test_nll_gradient_without_a_graph_is_the_recorded_one(gradient: float, reduc
     leaf = symgrad.tensor(np.array([[-0.5, -1.0], [-2.0, -0.1], [-0.3, -0.7], [-1.0, -1.0]],
                                    dtype), requires_grad=True)
     # Three targets counted, one ignored: the mean's weight -1/3.
-    loss = F.nll_loss(leaf, symgrad.tensor([0, 1, 1, 7]), reduction, ignore_index=7)
+    loss = F.nll_loss(leaf, symgrad.tensor([0, 1, 1, 7]), reduction=reduction, ignore_index=7)
     g = symgrad.tensor(np.array(gradient, dtype))
     fast, = symgrad.autograd.grad(loss, leaf, g, retain_graph=True)
     recorded, = symgrad.autograd.grad(loss, leaf, g, create_graph=True)

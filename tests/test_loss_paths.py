@@ -36,7 +36,7 @@ def test_nll_array_vjp_gives_the_vjps_bits_with_ignored_rows(targets: str, reduc
     rng = np.random.default_rng(3)
     logp = symgrad.tensor(rng.standard_normal((4, 3)), dtype=getattr(symgrad, dtype),
                           requires_grad=True)
-    loss = F.nll_loss(logp, symgrad.tensor(TARGETS[targets]), reduction, ignore_index=1)
+    loss = F.nll_loss(logp, symgrad.tensor(TARGETS[targets]), reduction=reduction, ignore_index=1)
     g = rng.standard_normal(tuple(loss.shape)).astype(dtype)
     with symgrad.no_grad():
         on_tensors, _ = loss.grad_fn.apply(symgrad.tensor(g))
@@ -56,7 +56,7 @@ def test_nll_loss_ignores_rows_as_pytorch(targets: str) -> None:
     x = rng.standard_normal((4, 3)).astype(np.float32)
     t = np.array(TARGETS[targets])
     for reduction in ("mean", "sum", "none"):
-        ours = F.nll_loss(symgrad.tensor(x), symgrad.tensor(t), reduction, ignore_index=1)
+        ours = F.nll_loss(symgrad.tensor(x), symgrad.tensor(t), reduction=reduction, ignore_index=1)
         theirs = torch.nn.functional.nll_loss(torch.tensor(x), torch.tensor(t),
                                               reduction=reduction, ignore_index=1)
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, equal_nan=True)

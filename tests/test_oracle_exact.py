@@ -369,6 +369,14 @@ def test_losses_closed_form():
     labels = symgrad.tensor(np.array([2, -100]))
     (g,), _ = grad_of("nll_loss", [a, labels], None, reduction="mean", ignore_index=-100)
     agree(g, [[0, 0, -1], [0, 0, 0]])
+    # class weights: -w[c] / (sum of the targets' weights) at each target, for a mean
+    labels, w = symgrad.tensor(np.array([2, 0])), t([0.5, 2.0, 1.25], False)
+    (g,), _ = grad_of("nll_loss_weighted", [a, labels, w], None, reduction="mean",
+                      ignore_index=-100)
+    agree(g, [[0, 0, -mp(1.25) / mp(1.75)], [-mp(0.5) / mp(1.75), 0, 0]])
+    (g,), _ = grad_of("nll_loss_weighted", [a, labels, w], [3.0, -1.0], reduction="none",
+                      ignore_index=0)
+    agree(g, [[0, 0, -3 * mp(1.25)], [0, 0, 0]])
 
 
 def test_pytorch_style_losses_closed_form():
@@ -425,7 +433,8 @@ def test_layer_norm_against_mpmath_differentiation():
 CLOSED_FORM_ELSEWHERE = {
     "mean", "mean_all", "prod", "prod_all", "var", "std", "logsumexp", "softmax", "log_softmax",
     "norm", "cumprod", "max_all", "min_all", "amax", "amin", "max_dim", "min_dim", "mm", "mv",
-    "dot", "trace", "addmm", "mse_loss", "nll_loss", "bmm", "matmul", "matmul_clone",
+    "dot", "trace", "addmm", "mse_loss", "nll_loss", "nll_loss_weighted", "bmm", "matmul",
+    "matmul_clone",
     "matmul_vm", "where", "rsub_scalar", "gelu", "softplus", "remainder_scalar",
     "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "embedding", "layer_norm",

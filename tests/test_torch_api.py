@@ -15,6 +15,7 @@ import symgrad
 torch = pytest.importorskip("torch")
 
 X = [[0.25, -1.5, 2.0], [0.75, 0.5, -0.125]]
+NAN, INF = float("nan"), float("inf")
 P = [[0.2, 0.7, 0.4], [0.9, 0.1, 0.55]]
 Y = [[0.0, 1.0, 0.5], [1.0, 0.0, 0.25]]
 
@@ -47,6 +48,27 @@ def plain(x: Any) -> Any:
 
 def same(call: Any) -> None:
     assert outcome(call, symgrad) == outcome(call, torch)
+
+
+def _w(lib: Any, dtype: str = "float64", **kwargs: Any) -> Any:
+    """A class weight for three classes."""
+    return lib.tensor([0.5, 2.0, 1.25], dtype=getattr(lib, dtype), **kwargs)
+
+
+def _backward(lib: Any, make: Any, data: Any) -> Any:
+    """The loss and its float32 gradient by ``backward()``, which records nothing (symgrad's
+    array VJPs; ``_grads`` runs the VJPs on tensors)."""
+    leaf = lib.tensor(data, requires_grad=True)
+    out = make(lib, leaf)
+    out.backward()
+    return [out, leaf.grad]
+
+
+def _quiet(call: Any) -> Any:
+    """``call()`` with warnings ignored (``outcome`` compares a warning as an error)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return call()
 
 
 def _grads(lib: Any, make: Any, *data: Any) -> Any:
@@ -124,6 +146,13 @@ TENSOR_CALLS = {
     "argmax empty": lambda lib: lib.tensor([]).argmax(),
     "all any": lambda lib: (lib.tensor(X).all(), (lib.tensor(X) > 0).any(1),
                             lib.tensor([[1, 0]], dtype=lib.uint8).all()),
+    "isnan isinf isfinite": lambda lib: [
+        (f(t), getattr(t, f.__name__)()) for f in (lib.isnan, lib.isinf, lib.isfinite)
+        for t in (lib.tensor([1.0, NAN, INF, -INF, -0.0]), lib.tensor([[NAN]], dtype=lib.float16),
+                  lib.tensor([NAN, -INF], dtype=lib.bfloat16), lib.tensor([3, -1]),
+                  lib.tensor(True), lib.zeros(0, 2))],
+    "isnan of a number": lambda lib: lib.isnan(1.0),
+    "isfinite of a list": lambda lib: lib.isfinite([1.0]),
 }
 
 
@@ -152,6 +181,27 @@ for r in ("mean", "sum", "none"):
             reduction=r, ignore_index=2, label_smoothing=0.2)(x, lib.tensor([0, 2])), X),
         f"nll {r}": lambda lib, r=r: _grads(lib, lambda lib, x: lib.nn.NLLLoss(reduction=r)(
             x.log_softmax(1), lib.tensor([1, 0])), X),
+        f"nll weighted {r}": lambda lib, r=r: _grads(lib, lambda lib, x: lib.nn.NLLLoss(
+            _w(lib), reduction=r)(x.log_softmax(1), lib.tensor([1, 0])), X),
+        f"nll weighted ignore {r}": lambda lib, r=r: _grads(lib, lambda lib, x: lib.nn.NLLLoss(
+            _w(lib), ignore_index=0, reduction=r)(x.log_softmax(1), lib.tensor([2, 0])), X),
+        f"cross entropy weighted {r}": lambda lib, r=r: _grads(
+            lib, lambda lib, x: lib.nn.CrossEntropyLoss(_w(lib), reduction=r)(
+                x, lib.tensor([2, 1])), X),
+        f"cross entropy weighted smoothing {r}": lambda lib, r=r: _grads(
+            lib, lambda lib, x: lib.nn.CrossEntropyLoss(_w(lib), ignore_index=1, reduction=r,
+                                                       label_smoothing=0.3)(
+                x, lib.tensor([0, 1])), X),
+        f"nll weighted backward {r}": lambda lib, r=r: _backward(
+            lib, lambda lib, x: lib.nn.functional.nll_loss(
+                x.log_softmax(1), lib.tensor([1, 0]), _w(lib, "float32"),
+                reduction=r).sum(), X),
+        f"legacy size_average False {r}": lambda lib, r=r: _quiet(lambda: _grads(
+            lib, lambda lib, x, y: lib.nn.functional.mse_loss(x, y, size_average=False,
+                                                             reduction=r), X, Y)),
+        f"legacy reduce False {r}": lambda lib, r=r: _quiet(lambda: _grads(
+            lib, lambda lib, x: lib.nn.NLLLoss(reduce=False, reduction=r)(
+                x.log_softmax(1), lib.tensor([1, 0])), X)),
     }
 LOSS_CALLS |= {
     "smooth l1 beta 0": lambda lib: _grads(lib, lambda lib, x, y: lib.nn.functional.smooth_l1_loss(
@@ -179,7 +229,60 @@ LOSS_CALLS |= {
     "label smoothing 1.5": lambda lib: lib.nn.functional.cross_entropy(
         lib.ones(2, 3), lib.tensor([0, 1]), label_smoothing=1.5),
     "bad reduction": lambda lib: lib.nn.MSELoss(reduction="average")(lib.ones(2), lib.ones(2)),
+    # Class weights, PyTorch's positional order, and the deprecated size_average and reduce.
+    "nll weighted 1-d": lambda lib: _grads(lib, lambda lib, x: lib.nn.functional.nll_loss(
+        x[0].log_softmax(0), lib.tensor(2), _w(lib)), X),
+    "cross entropy weighted 1-d smoothing": lambda lib: _grads(
+        lib, lambda lib, x: lib.nn.functional.cross_entropy(x[0], lib.tensor(1), _w(lib),
+                                                           label_smoothing=0.1), X),
+    "nll weighted positional": lambda lib: lib.nn.functional.nll_loss(
+        lib.tensor(X, dtype=lib.float64), lib.tensor([1, 2]), _w(lib), None, 2, None, "sum"),
+    "cross entropy weighted positional": lambda lib: lib.nn.functional.cross_entropy(
+        lib.tensor(X, dtype=lib.float64), lib.tensor([1, 2]), _w(lib), None, -100, None, "none",
+        0.25),
+    "cross entropy module weight": lambda lib: lib.nn.CrossEntropyLoss(_w(lib), None, 1).weight,
+    "nll weighted all ignored": lambda lib: lib.nn.functional.nll_loss(
+        lib.tensor(X), lib.tensor([1, 1]), _w(lib, "float32"), ignore_index=1).isnan(),
+    "nll weights summing to 0": lambda lib: lib.nn.functional.nll_loss(
+        lib.tensor(X), lib.tensor([0, 1]), lib.tensor([1.0, -1.0, 0.0])),
+    "nll weight shape": lambda lib: lib.nn.functional.nll_loss(
+        lib.tensor(X), lib.tensor([0, 1]), lib.ones(2, dtype=lib.float64)),
+    "nll weight 2-d": lambda lib: lib.nn.functional.nll_loss(
+        lib.tensor(X), lib.tensor([0, 1]), lib.ones(1, 3)),
+    "nll weight dtype": lambda lib: lib.nn.functional.nll_loss(
+        lib.tensor(X), lib.tensor([0, 1]), lib.ones(3, dtype=lib.float64)),
+    "nll weight integers": lambda lib: lib.nn.functional.nll_loss(
+        lib.tensor(X), lib.tensor([0, 1]), lib.tensor([1, 2, 3])),
+    "nll weight requires grad": lambda lib: lib.nn.functional.nll_loss(
+        lib.tensor(X), lib.tensor([0, 1]), _w(lib, "float64", requires_grad=True)),
+    "nll weight requires grad no grad": lambda lib: _no_grad(lib, lambda: lib.nn.NLLLoss(
+        _w(lib, "float32", requires_grad=True))(lib.tensor(X), lib.tensor([0, 1]))),
+    "nll weight a list": lambda lib: lib.nn.functional.nll_loss(
+        lib.tensor(X), lib.tensor([0, 1]), [1.0, 2.0, 3.0]),
+    "cross entropy weight a list": lambda lib: lib.nn.functional.cross_entropy(
+        lib.tensor(X), lib.tensor([0, 1]), [1.0, 2.0, 3.0]),
+    "cross entropy weight dtype": lambda lib: lib.nn.CrossEntropyLoss(_w(lib))(
+        lib.tensor(X), lib.tensor([0, 1])),
+    "legacy warning function": lambda lib: lib.nn.functional.l1_loss(
+        lib.ones(2), lib.zeros(2), size_average=False),
+    "legacy warning module": lambda lib: lib.nn.BCELoss(None, True, False),
+    "legacy modules": lambda lib: _quiet(lambda: [
+        lib.nn.MSELoss(False).reduction, lib.nn.L1Loss(None, False).reduction,
+        lib.nn.SmoothL1Loss(True, True).reduction, lib.nn.NLLLoss(None, False).reduction,
+        lib.nn.CrossEntropyLoss(None, None, -100, 0).reduction,
+        lib.nn.BCEWithLogitsLoss(None, False, True).reduction, lib.nn.MSELoss(0, 1).reduction]),
+    "modules positional": lambda lib: [
+        lib.nn.MSELoss(None, None, "sum").reduction,
+        lib.nn.SmoothL1Loss(None, None, "none", 0.5).beta, lib.nn.HuberLoss("sum", 2.0).delta,
+        lib.nn.BCEWithLogitsLoss(None, None, None, "sum", _w(lib)).pos_weight,
+        lib.nn.NLLLoss(None, None, 3).ignore_index,
+        lib.nn.CrossEntropyLoss(None, None, -1, None, "sum", 0.5).label_smoothing],
 }
+
+
+def _no_grad(lib: Any, call: Any) -> Any:
+    with lib.no_grad():
+        return call()
 
 
 @pytest.mark.parametrize("name", sorted(LOSS_CALLS))

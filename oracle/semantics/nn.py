@@ -111,6 +111,8 @@ def _nll_loss(self: Any, target: Any, weight: Any = None, *, reduction: str = "m
 
 
 defmeaning("nll_loss", "structural", _nll_loss, index_args=("target",))
+# The engine's op for ``nll_loss`` given class weights: the same meaning, its weight given.
+defmeaning("nll_loss_weighted", "structural", _nll_loss, index_args=("target",))
 defmeaning("mse_loss", "structural", lambda self, target, *, reduction="mean", **_: _reduced(
     (np.asarray(self, dtype=object) - np.asarray(target, dtype=object)) ** 2, reduction))
 

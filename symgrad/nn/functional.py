@@ -291,39 +291,97 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     return A.log_softmax(input if dtype is None else input.to(dtype), dim)
 
 
-def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean",
-             ignore_index: int = -100) -> Tensor:
-    """Negative log-likelihood: ``-input[i, target[i]]``, reduced; ``input`` holds log-probs.
+def _legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str,
+                      stacklevel: int = 3) -> str:
+    """``reduction``, or, when the deprecated ``size_average`` or ``reduce`` is given, what
+    PyTorch reads from them, with its warning (pointing ``stacklevel`` frames up, at the
+    user's call): ``reduce`` false is ``"none"``, else ``size_average`` false is ``"sum"``,
+    else ``"mean"`` (a None counts as true)."""
+    if size_average is None and reduce is None:
+        return _reduction(reduction)
+    keep = reduce is None or bool(reduce)
+    legacy = ("mean" if size_average is None or size_average else "sum") if keep else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{legacy}' instead.", UserWarning, stacklevel=stacklevel)
+    return legacy
+
+
+def _check_class_weight(input: Tensor, weight: object, kernel: str) -> None:
+    """PyTorch's checks of a class weight, in its order: a tensor, one weight per class, not
+    requiring grad (while grad mode records), of ``input``'s dtype."""
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"{kernel}(): argument 'weight' (position 3) must be Tensor, not "
+                        f"{type(weight).__name__}")
+    classes = input.shape[-1] if input.ndim else 0
+    if weight.ndim != 1 or weight.shape[0] != classes:
+        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or "
+                           f"no classes but got weight tensor of shape: {list(weight.shape)}")
+    if weight.requires_grad and symgrad.is_grad_enabled():
+        raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect "
+                           "to argument 'weight'. This input cannot have requires_grad True.")
+    if weight.dtype is not input.dtype:
+        raise RuntimeError(f"expected scalar type {_SCALAR_NAMES[input.dtype.name]} but found "
+                           f"{_SCALAR_NAMES[weight.dtype.name]}")
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+             size_average: bool | None = None, ignore_index: int = -100,
+             reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood: ``-weight[c] * input[i, c]`` for each target class ``c``,
+    reduced; ``input`` holds log-probs.
 
     Args:
         input: Log-probabilities, ``(C,)`` or ``(N, C)``.
         target: Class indices, ``()`` or ``(N,)``, int64.
-        reduction: ``"mean"`` over the targets not ignored, ``"sum"`` or ``"none"``.
-            Defaults to ``"mean"``.
+        weight: One weight per class, ``(C,)``, of ``input``'s dtype, not differentiated: a
+            target of class ``c`` counts ``weight[c]`` times, and the mean divides by the
+            targets' total weight. Defaults to None: every class weighs 1.
+        size_average: Deprecated (PyTorch's too): False sums instead of averaging. Given, it
+            and ``reduce`` decide the reduction, with PyTorch's warning. Defaults to None.
         ignore_index: A target value that contributes nothing (nor counts in the mean).
             Defaults to -100.
+        reduce: Deprecated: False returns the losses unreduced. Defaults to None.
+        reduction: ``"mean"`` over the targets not ignored, ``"sum"`` or ``"none"``.
+            Defaults to ``"mean"``.
 
     >>> import symgrad
+    >>> F = symgrad.nn.functional
     >>> logp = symgrad.tensor([[-0.5, -1.0], [-2.0, -0.1]])
-    >>> symgrad.nn.functional.nll_loss(logp, symgrad.tensor([0, 1]), reduction="sum")
+    >>> F.nll_loss(logp, symgrad.tensor([0, 1]), reduction="sum")
     tensor(0.6000)
+    >>> F.nll_loss(logp, symgrad.tensor([0, 1]), weight=symgrad.tensor([3.0, 1.0]))
+    tensor(0.4000)
     """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_class_targets(input, target)
-    return apply(A.NLL_LOSS, input, target, reduction=_reduction(reduction),
+    if weight is None:
+        return apply(A.NLL_LOSS, input, target, reduction=reduction,
+                     ignore_index=int(ignore_index))
+    _check_class_weight(input, weight, "nll_loss_nd")
+    return apply(A.NLL_LOSS_WEIGHTED, input, target, weight, reduction=reduction,
                  ignore_index=int(ignore_index))
 
 
-def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
-                  ignore_index: int = -100, label_smoothing: float = 0.0) -> Tensor:
-    """``nll_loss(log_softmax(input, class dim), target)`` for class-index targets.
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  size_average: bool | None = None, ignore_index: int = -100,
+                  reduce: bool | None = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """``nll_loss(log_softmax(input, class dim), target, weight)`` for class-index targets.
 
-    Parameters:
-        input: logits, ``(C,)`` or ``(N, C)``.
-        target: class indices, ``()`` or ``(N,)``, int64.
-        reduction: ``"mean"`` over the targets not ignored, ``"sum"`` or ``"none"``.
-        ignore_index: a target value that contributes nothing (nor counts in the mean).
+    Args:
+        input: Logits, ``(C,)`` or ``(N, C)``.
+        target: Class indices, ``()`` or ``(N,)``, int64.
+        weight: One weight per class, as ``nll_loss`` takes it; with ``label_smoothing`` it
+            weighs the smoothing's terms too, as in PyTorch. Defaults to None.
+        size_average: Deprecated, as in ``nll_loss``. Defaults to None.
+        ignore_index: A target value that contributes nothing (nor counts in the mean).
+            Defaults to -100.
+        reduce: Deprecated, as in ``nll_loss``. Defaults to None.
+        reduction: ``"mean"`` over the targets not ignored (their total weight), ``"sum"``
+            or ``"none"``. Defaults to ``"mean"``.
         label_smoothing: ``eps`` in [0, 1]: the loss is ``(1 - eps) nll + eps / C`` times the
-            sum of ``-log_softmax`` over the classes, as PyTorch composes it.
+            sum of ``-log_softmax`` over the classes (each weighted), as PyTorch composes it.
+            Defaults to 0.
 
     >>> import symgrad
     >>> F = symgrad.nn.functional
@@ -332,67 +390,95 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
     >>> F.cross_entropy(symgrad.tensor([[2.0, 0.0]]), symgrad.tensor([0]), label_smoothing=0.5)
     tensor(0.6269)
     """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if target.is_floating_point():
         raise NotImplementedError("cross_entropy: class-probability targets (a floating-point "
                                   "target) are not supported; pass class indices")
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if weight is not None:
+        _check_class_weight(input, weight, "cross_entropy_loss")
     dim = 0 if input.ndim == 1 else 1
     logp = log_softmax(input, dim)
-    nll = nll_loss(logp, target, reduction, ignore_index)
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing == 0.0:
         return nll
     ignored = target == ignore_index
-    smooth = (-logp.sum(dim)).masked_fill(ignored, 0.0)
+    smooth = (-(logp if weight is None else logp * weight).sum(dim)).masked_fill(ignored, 0.0)
     if reduction == "mean":
-        smooth = smooth.sum() / (~ignored).sum()
+        smooth = smooth.sum() / _kept_weight(target, ignored, weight)
     elif reduction == "sum":
         smooth = smooth.sum()
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / input.shape[dim])
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def _kept_weight(target: Tensor, ignored: Tensor, weight: Tensor | None) -> Tensor:
+    """What label smoothing's mean divides by, as PyTorch forms it: the targets not ignored,
+    counted, or their classes' weights summed."""
+    if weight is None:
+        return (~ignored).sum()
+    kept = target._data.reshape(-1)[~ignored._data.reshape(-1)]
+    return weight.detach()[symgrad.tensor(kept)].sum()
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+             reduce: bool | None = None, reduction: str = "mean",
+             weight: Tensor | None = None) -> Tensor:
     """Mean (or sum, or elementwise) squared difference.
 
     Args:
         input: The predictions.
         target: The values wanted, of ``input``'s shape (a broadcast one warns, as in PyTorch).
+        size_average: Deprecated (PyTorch's too): False sums instead of averaging. Given, it
+            and ``reduce`` decide the reduction, with PyTorch's warning. Defaults to None.
+        reduce: Deprecated: False returns the losses unreduced. Defaults to None.
         reduction: ``"mean"`` averages the elementwise losses, ``"sum"`` adds them, ``"none"``
             returns them. Defaults to ``"mean"``.
+        weight: Not supported: a weight raises NotImplementedError. Defaults to None.
 
     >>> import symgrad
     >>> symgrad.nn.functional.mse_loss(symgrad.tensor([1.0, 3.0]), symgrad.tensor([0.0, 0.0]))
     tensor(5.)
     """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _no_elementwise_weight("mse_loss", weight)
     if not (input.is_floating_point() or target.is_floating_point()):
         kind = _dtypes.promote_types(input.dtype, target.dtype).name
         raise NotImplementedError(f'"mse_cpu" not implemented for \'{_SCALAR_NAMES[kind]}\'')
     _warn_if_broadcast(input, target)
-    return apply(A.MSE_LOSS, input, target, reduction=_reduction(reduction))
+    return apply(A.MSE_LOSS, input, target, reduction=reduction)
 
 
-def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+            reduce: bool | None = None, reduction: str = "mean",
+            weight: Tensor | None = None) -> Tensor:
     """Mean (or sum, or elementwise) absolute difference: ``abs`` then the reduction.
 
     Args:
         input: The predictions.
         target: The values wanted, of ``input``'s shape (a broadcast one warns, as in PyTorch).
+        size_average: Deprecated (PyTorch's too): False sums instead of averaging. Given, it
+            and ``reduce`` decide the reduction, with PyTorch's warning. Defaults to None.
+        reduce: Deprecated: False returns the losses unreduced. Defaults to None.
         reduction: ``"mean"`` averages the elementwise losses, ``"sum"`` adds them, ``"none"``
             returns them. Defaults to ``"mean"``.
+        weight: Not supported: a weight raises NotImplementedError. Defaults to None.
 
     >>> import symgrad
     >>> symgrad.nn.functional.l1_loss(symgrad.tensor([1.0, -3.0]), symgrad.tensor([0.0, 0.0]))
     tensor(2.)
     """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _no_elementwise_weight("l1_loss", weight)
     _warn_if_broadcast(input, target)
     diff = symgrad.abs(input - target)
-    reduction = _reduction(reduction)
     if reduction == "none":
         return diff
     return diff.mean() if reduction == "mean" else diff.sum()
 
 
-def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+                   reduce: bool | None = None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``, reduced, for
     ``d = input - target``; ``beta = 0`` is ``l1_loss``, as in PyTorch.
@@ -400,6 +486,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     Parameters:
         input: predictions.
         target: values of the same shape (a broadcast one warns, as in PyTorch).
+        size_average: deprecated, as in ``mse_loss``.
+        reduce: deprecated, as in ``mse_loss``.
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
         beta: where the square turns into the absolute value; not negative.
 
@@ -407,17 +495,18 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     >>> symgrad.nn.functional.smooth_l1_loss(symgrad.tensor([0.5, 3.0]), symgrad.zeros(2))
     tensor(1.3125)
     """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0:
-        return l1_loss(input, target, reduction)
+        return l1_loss(input, target, reduction=reduction)
     _warn_if_broadcast(input, target)
-    return apply(losses.SMOOTH_L1_LOSS, *_broadcast(input, target),
-                 reduction=_reduction(reduction), beta=float(beta))
+    return apply(losses.SMOOTH_L1_LOSS, *_broadcast(input, target), reduction=reduction,
+                 beta=float(beta))
 
 
-def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
-               delta: float = 1.0) -> Tensor:
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
     """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, reduced.
 
     Parameters:
@@ -425,16 +514,26 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
         target: values of the same shape (a broadcast one warns, as in PyTorch).
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
         delta: where the square turns linear; positive.
+        weight: not supported: a weight raises NotImplementedError.
 
     >>> import symgrad
     >>> symgrad.nn.functional.huber_loss(symgrad.tensor([0.5, 3.0]), symgrad.zeros(2), delta=2.0)
     tensor(2.0625)
     """
+    _no_elementwise_weight("huber_loss", weight)
     if not delta > 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _warn_if_broadcast(input, target)
     return apply(losses.HUBER_LOSS, *_broadcast(input, target),
                  reduction=_reduction(reduction), delta=float(delta))
+
+
+def _no_elementwise_weight(name: str, weight: Tensor | None) -> None:
+    """PyTorch 2.13's ``weight`` of the regression losses is not supported: refused, not
+    ignored."""
+    if weight is not None:
+        raise NotImplementedError(f"{name}: a weight per element is not supported; pass "
+                                  "weight=None")
 
 
 def _broadcast(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
@@ -452,6 +551,7 @@ def _weight(weight: Tensor | None, like: Tensor, fill: float = 1.0) -> Tensor:
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
     """``-weight (target log(input) + (1 - target) log(1 - input))``, each log at least -100.
 
@@ -459,6 +559,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         input: probabilities in [0, 1].
         target: probabilities of the same shape and dtype.
         weight: a rescaling of each element's loss (broadcast), not differentiated.
+        size_average: deprecated, as in ``mse_loss``.
+        reduce: deprecated, as in ``mse_loss``.
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     >>> import symgrad
@@ -466,6 +568,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     >>> F.binary_cross_entropy(symgrad.tensor([0.5, 0.9]), symgrad.tensor([1.0, 1.0]))
     tensor(0.3993)
     """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
@@ -476,11 +579,13 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if input.is_floating_point() and ((input._data < 0) | (input._data > 1)).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
     w = _weight(weight, input).expand(input.shape)
-    return apply(losses.BINARY_CROSS_ENTROPY, input, target, w, reduction=_reduction(reduction))
+    return apply(losses.BINARY_CROSS_ENTROPY, input, target, w, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
-                                     weight: Tensor | None = None, reduction: str = "mean",
+                                     weight: Tensor | None = None,
+                                     size_average: bool | None = None,
+                                     reduce: bool | None = None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """``binary_cross_entropy(sigmoid(input), target)`` computed from the logits, without
     overflow; ``pos_weight`` weighs the positive term (``target``) of each class.
@@ -489,6 +594,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
         input: logits.
         target: probabilities of the same shape.
         weight: a rescaling of each element's loss (broadcast), not differentiated.
+        size_average: deprecated, as in ``mse_loss``.
+        reduce: deprecated, as in ``mse_loss``.
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
         pos_weight: a weight of the positive term per class (broadcast), not differentiated.
 
@@ -497,13 +604,14 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     >>> F.binary_cross_entropy_with_logits(symgrad.tensor([0.0, 100.0]), symgrad.ones(2))
     tensor(0.3466)
     """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
     w = _weight(weight, input).expand(input.shape)
     pw = _weight(pos_weight, input).expand(input.shape)
     return apply(losses.BINARY_CROSS_ENTROPY_WITH_LOGITS, input, target, w, pw,
-                 reduction=_reduction(reduction))
+                 reduction=reduction)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,

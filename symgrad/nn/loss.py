@@ -17,24 +17,34 @@ __all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWith
            "CrossEntropyLoss", "NLLLoss"]
 
 
-def _no_class_weight(weight: Tensor | None) -> None:
-    if weight is not None:
-        raise NotImplementedError("class weights of nll_loss and cross_entropy are not "
-                                  "supported; pass weight=None")
-
-
 class _Loss(Module):
-    """A loss layer: its reduction (``"mean"``, ``"sum"`` or ``"none"``)."""
+    """A loss layer: its reduction (``"mean"``, ``"sum"`` or ``"none"``), or what PyTorch
+    reads from the deprecated ``size_average`` and ``reduce`` when either is given (with its
+    warning, pointing ``stacklevel`` frames up: the user's call)."""
 
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean", stacklevel: int = 4) -> None:
         super().__init__()
-        self.reduction = reduction
+        # Checked when the loss is computed, as in PyTorch.
+        self.reduction = reduction if size_average is None and reduce is None else (
+            F._legacy_reduction(size_average, reduce, reduction, stacklevel))
+
+
+class _WeightedLoss(_Loss):
+    """A loss layer with a ``weight`` (per element or per class, as its function takes it)."""
+
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction, stacklevel=5)
+        self.weight = weight
 
 
 class MSELoss(_Loss):
     """``mse_loss``: the squared differences, reduced.
 
     Parameters:
+        size_average: deprecated, as in PyTorch: False sums instead of averaging.
+        reduce: deprecated, as in PyTorch: False returns the losses unreduced.
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     >>> import symgrad
@@ -50,16 +60,19 @@ class MSELoss(_Loss):
             target: The values wanted.
 
         >>> import symgrad
-        >>> symgrad.nn.MSELoss("none").forward(symgrad.tensor([2.0]), symgrad.tensor([0.0]))
+        >>> symgrad.nn.MSELoss(reduction="none").forward(symgrad.tensor([2.0]),
+        ...                                              symgrad.tensor([0.0]))
         tensor([4.])
         """
-        return F.mse_loss(input, target, self.reduction)
+        return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
     """``l1_loss``: the absolute differences, reduced.
 
     Parameters:
+        size_average: deprecated, as in PyTorch: False sums instead of averaging.
+        reduce: deprecated, as in PyTorch: False returns the losses unreduced.
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     >>> import symgrad
@@ -75,16 +88,19 @@ class L1Loss(_Loss):
             target: The values wanted.
 
         >>> import symgrad
-        >>> symgrad.nn.L1Loss("sum").forward(symgrad.tensor([2.0]), symgrad.tensor([0.0]))
+        >>> symgrad.nn.L1Loss(reduction="sum").forward(symgrad.tensor([2.0]),
+        ...                                           symgrad.tensor([0.0]))
         tensor(2.)
         """
-        return F.l1_loss(input, target, self.reduction)
+        return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class SmoothL1Loss(_Loss):
     """``smooth_l1_loss``: squared below ``beta``, absolute above.
 
     Parameters:
+        size_average: deprecated, as in PyTorch: False sums instead of averaging.
+        reduce: deprecated, as in PyTorch: False returns the losses unreduced.
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
         beta: where the square turns into the absolute value.
 
@@ -93,8 +109,9 @@ class SmoothL1Loss(_Loss):
     tensor(1.3125)
     """
 
-    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
-        super().__init__(reduction)
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -108,7 +125,7 @@ class SmoothL1Loss(_Loss):
         >>> symgrad.nn.SmoothL1Loss(beta=2.0).forward(symgrad.tensor([1.0]), symgrad.zeros(1))
         tensor(0.2500)
         """
-        return F.smooth_l1_loss(input, target, self.reduction, self.beta)
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
 class HuberLoss(_Loss):
@@ -124,7 +141,7 @@ class HuberLoss(_Loss):
     """
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -138,24 +155,22 @@ class HuberLoss(_Loss):
         >>> symgrad.nn.HuberLoss().forward(symgrad.tensor([3.0]), symgrad.zeros(1))
         tensor(2.5000)
         """
-        return F.huber_loss(input, target, self.reduction, self.delta)
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
-class BCELoss(_Loss):
+class BCELoss(_WeightedLoss):
     """``binary_cross_entropy`` of probabilities.
 
     Parameters:
         weight: a rescaling of each element's loss.
+        size_average: deprecated, as in PyTorch: False sums instead of averaging.
+        reduce: deprecated, as in PyTorch: False returns the losses unreduced.
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     >>> import symgrad
     >>> symgrad.nn.BCELoss()(symgrad.tensor([0.5, 0.9]), symgrad.tensor([1.0, 1.0]))
     tensor(0.3993)
     """
-
-    def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
-        super().__init__(reduction)
-        self.weight = weight
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """``binary_cross_entropy(input, target, weight, reduction)``.
@@ -168,14 +183,16 @@ class BCELoss(_Loss):
         >>> symgrad.nn.BCELoss().forward(symgrad.tensor([0.5]), symgrad.tensor([0.0]))
         tensor(0.6931)
         """
-        return F.binary_cross_entropy(input, target, self.weight, self.reduction)
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
 
-class BCEWithLogitsLoss(_Loss):
+class BCEWithLogitsLoss(_WeightedLoss):
     """``binary_cross_entropy_with_logits``: a sigmoid and the binary cross entropy in one.
 
     Parameters:
         weight: a rescaling of each element's loss.
+        size_average: deprecated, as in PyTorch: False sums instead of averaging.
+        reduce: deprecated, as in PyTorch: False returns the losses unreduced.
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
         pos_weight: a weight of the positive term per class.
 
@@ -184,10 +201,11 @@ class BCEWithLogitsLoss(_Loss):
     tensor(0.6931)
     """
 
-    def __init__(self, weight: Tensor | None = None, reduction: str = "mean",
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean",
                  pos_weight: Tensor | None = None) -> None:
-        super().__init__(reduction)
-        self.weight, self.pos_weight = weight, pos_weight
+        super().__init__(weight, size_average, reduce, reduction)
+        self.pos_weight = pos_weight
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """``binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight)``.
@@ -200,16 +218,19 @@ class BCEWithLogitsLoss(_Loss):
         >>> symgrad.nn.BCEWithLogitsLoss().forward(symgrad.tensor([0.0]), symgrad.tensor([0.0]))
         tensor(0.6931)
         """
-        return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
-                                                  self.pos_weight)
+        return F.binary_cross_entropy_with_logits(input, target, self.weight,
+                                                  reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)
 
 
-class CrossEntropyLoss(_Loss):
+class CrossEntropyLoss(_WeightedLoss):
     """``cross_entropy`` of logits and class indices.
 
     Parameters:
-        weight: class weights; not supported (must be None).
+        weight: one weight per class, ``(C,)``, not differentiated.
+        size_average: deprecated, as in PyTorch: False sums instead of averaging.
         ignore_index: a target value that contributes nothing.
+        reduce: deprecated, as in PyTorch: False returns the losses unreduced.
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
         label_smoothing: the share of the target spread over all classes, in [0, 1].
 
@@ -218,14 +239,14 @@ class CrossEntropyLoss(_Loss):
     tensor(0.6931)
     """
 
-    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100,
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 ignore_index: int = -100, reduce: bool | None = None,
                  reduction: str = "mean", label_smoothing: float = 0.0) -> None:
-        super().__init__(reduction)
-        _no_class_weight(weight)
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        """``cross_entropy(input, target, reduction, ignore_index, label_smoothing)``.
+        """``cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)``.
 
         Args:
             input: Logits, ``(C,)`` or ``(N, C)``.
@@ -235,16 +256,18 @@ class CrossEntropyLoss(_Loss):
         >>> symgrad.nn.CrossEntropyLoss().forward(symgrad.tensor([0.0, 0.0]), symgrad.tensor(0))
         tensor(0.6931)
         """
-        return F.cross_entropy(input, target, self.reduction, self.ignore_index,
-                               self.label_smoothing)
+        return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
-class NLLLoss(_Loss):
+class NLLLoss(_WeightedLoss):
     """``nll_loss`` of log-probabilities and class indices.
 
     Parameters:
-        weight: class weights; not supported (must be None).
+        weight: one weight per class, ``(C,)``, not differentiated.
+        size_average: deprecated, as in PyTorch: False sums instead of averaging.
         ignore_index: a target value that contributes nothing.
+        reduce: deprecated, as in PyTorch: False returns the losses unreduced.
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     >>> import symgrad
@@ -252,14 +275,14 @@ class NLLLoss(_Loss):
     tensor(1.)
     """
 
-    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100,
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 ignore_index: int = -100, reduce: bool | None = None,
                  reduction: str = "mean") -> None:
-        super().__init__(reduction)
-        _no_class_weight(weight)
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        """``nll_loss(input, target, reduction, ignore_index)``.
+        """``nll_loss(input, target, weight, ignore_index, reduction)``.
 
         Args:
             input: Log-probabilities, ``(C,)`` or ``(N, C)``.
@@ -269,4 +292,5 @@ class NLLLoss(_Loss):
         >>> symgrad.nn.NLLLoss().forward(symgrad.tensor([-0.5, -1.0]), symgrad.tensor(0))
         tensor(0.5000)
         """
-        return F.nll_loss(input, target, self.reduction, self.ignore_index)
+        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)

@@ -646,6 +646,88 @@ NLL_LOSS = defop("nll_loss", "NllLossBackward0", _nll_forward, vjp=_nll_vjp,
                                          NOT_FLOATING))
 
 
+# NOTE: with class weights (PyTorch's ``nll_loss(..., weight=w)``) a target of class c counts w[c]:
+# its loss is -w[c] self[i, c] and a mean divides by the targets' total weight, not their
+# count. Computed in float64 and rounded once (a float32 product is exact there); the gradient
+# is -(g w[c]) / total in float64, rounded once, in both VJPs (PyTorch rounds -(g / total) to
+# the dtype first, then multiplies by w[c]). A total weight of 0 gives IEEE's quotient, as in
+# PyTorch: NaN over all-zero weights (or every target ignored), an infinity over weights that
+# cancel.
+def _nll_weighted_forward(self: np.ndarray, target: np.ndarray, weight: np.ndarray, *,
+                          reduction: str, ignore_index: int) -> np.ndarray:
+    _counted(target, self.shape[-1], ignore_index)  # PyTorch's range check
+    rows = self.astype(np.float64).reshape(-1, self.shape[-1])
+    classes = target.reshape(-1).astype(np.int64)
+    keep = classes != ignore_index
+    classes = np.where(keep, classes, 0)
+    w = np.where(keep, weight.astype(np.float64)[classes], 0.0)
+    losses = np.where(keep, -(rows[_positions(len(classes)), classes] * w), 0.0)
+    if reduction == "none":
+        return losses.reshape(target.shape if self.ndim == 2 else ()).astype(self.dtype)
+    total = np.add.reduce(losses)
+    if reduction == "mean":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total = total / np.add.reduce(w)
+    return np.asarray(total).astype(self.dtype)
+
+
+def _nll_weighted_scale(target: np.ndarray, weight: np.ndarray, self_shape: tuple[int, ...],
+                        reduction: str, ignore_index: int
+                        ) -> tuple[tuple[Any, ...] | None, np.ndarray, float]:
+    """Where the weighted loss's derivative is not zero (``_nll_places``), the float64 weight of
+    each place's class, and what a reduced gradient is divided by (the total weight for
+    "mean", else 1)."""
+    place, _ = _nll_places(target, self_shape, ignore_index)
+    if place is None:
+        return None, np.zeros(0), 1.0
+    w = weight.astype(np.float64)[place[-1]]
+    return place, w, float(np.sum(w)) if reduction == "mean" else 1.0
+
+
+def _nll_weighted_vjp(g: Tensor, target: Tensor, weight: Tensor, *, reduction: str,
+                      ignore_index: int, self_shape: tuple[int, ...]
+                      ) -> tuple[Tensor, None, None]:
+    place, w, total = _nll_weighted_scale(target._data, weight._data, self_shape, reduction,
+                                          ignore_index)
+    placed = np.zeros(self_shape, bool)
+    weights = np.zeros(self_shape)
+    if place is not None:
+        placed[place] = True
+        weights[place] = w
+    if reduction == "none":
+        if len(self_shape) == 2:
+            g = g.reshape((self_shape[0], 1))
+        value = g * Tensor._make(-weights.astype(g._data.dtype), False, None)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = -(_wide(g) * Tensor._make(weights, False, None)) / total
+    return where(Tensor._make(placed, False, None), value, 0.0), None, None
+
+
+def _nll_weighted_array_vjp(g: np.ndarray, target: np.ndarray, weight: np.ndarray, *,
+                            reduction: str, ignore_index: int, self_shape: tuple[int, ...]
+                            ) -> tuple[np.ndarray, None, None]:
+    """``_nll_weighted_vjp`` on arrays: the derivatives written into zeros at their places."""
+    grad = np.zeros(self_shape, g.dtype)
+    place, w, total = _nll_weighted_scale(target, weight, self_shape, reduction, ignore_index)
+    if place is not None:
+        if reduction == "none":
+            rows = g[place[0]] if len(self_shape) == 2 else g
+            grad[place] = rows * -w.astype(g.dtype)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad[place] = -(float(g) * w) / total
+    return grad, None, None
+
+
+NLL_LOSS_WEIGHTED = defop(
+    "nll_loss_weighted", "NllLossBackward0", _nll_weighted_forward, vjp=_nll_weighted_vjp,
+    array_vjp=_nll_weighted_array_vjp, dtype_rule="same", differentiable=("self",),
+    grad_refused=("weight",), kind="loss",
+    refuses=not_implemented(lambda self, target, weight, **_: "nll_loss_out_frame"
+                            if self.ndim <= 2 else "nll_loss2d_forward_out_frame", NOT_FLOATING))
+
+
 def _reduce_np(x: np.ndarray, reduction: str) -> np.ndarray:
     if reduction == "none":
         return x

@@ -1,5 +1,6 @@
-"""Reductions whose result is an index or a truth value: ``argmax``, ``argmin``, ``all``,
-``any``. They have no gradient, so they are plain functions, not registry ops.
+"""Results that are an index or a truth value: the reductions ``argmax``, ``argmin``, ``all``,
+``any``, and the tests of each element ``isnan``, ``isinf``, ``isfinite``. They have no
+gradient, so they are plain functions, not registry ops.
 """
 
 from __future__ import annotations
@@ -107,3 +108,50 @@ def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     (tensor(True), tensor([ True, False]))
     """
     return _truth("any", input, dim, keepdim)
+
+
+def _test(fn: np.ufunc, input: Tensor) -> Tensor:
+    # Integer and bool elements are never NaN or infinite; NumPy's ufuncs say so too.
+    return Tensor._make(np.asarray(fn(input._data), dtype=np.bool_), False, None)
+
+
+@expose()
+def isnan(input: Tensor) -> Tensor:
+    """Whether each element is NaN, as a bool tensor of ``input``'s shape.
+
+    Parameters:
+        input: the tensor (integer and bool elements are never NaN).
+
+    >>> import math, symgrad
+    >>> symgrad.tensor([1.0, math.nan, math.inf]).isnan()
+    tensor([False,  True, False])
+    """
+    return _test(np.isnan, input)
+
+
+@expose()
+def isinf(input: Tensor) -> Tensor:
+    """Whether each element is infinite (of either sign), as a bool tensor.
+
+    Parameters:
+        input: the tensor (integer and bool elements are never infinite).
+
+    >>> import math, symgrad
+    >>> symgrad.isinf(symgrad.tensor([1.0, math.nan, -math.inf]))
+    tensor([False, False,  True])
+    """
+    return _test(np.isinf, input)
+
+
+@expose()
+def isfinite(input: Tensor) -> Tensor:
+    """Whether each element is finite (neither infinite nor NaN), as a bool tensor.
+
+    Parameters:
+        input: the tensor (integer and bool elements are always finite).
+
+    >>> import math, symgrad
+    >>> symgrad.isfinite(symgrad.tensor([1.0, math.nan, -math.inf]))
+    tensor([ True, False, False])
+    """
+    return _test(np.isfinite, input)
