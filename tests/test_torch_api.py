@@ -393,6 +393,62 @@ MODULE_CALLS = {
 }
 
 
+def _buffered(lib: Any) -> Any:
+    """A module with buffers of each kind around a submodule (PyTorch's running statistics,
+    masks and counters are kept so)."""
+    lib.manual_seed(0)
+    m = lib.nn.Module()
+    m.register_buffer("steps", lib.tensor(3))
+    m.lin = lib.nn.Linear(2, 1)
+    m.register_buffer("mask", lib.ones(2))
+    m.register_buffer("scratch", lib.zeros(1), persistent=False)
+    m.register_buffer("later", None)
+    return m
+
+
+def _assign_buffer(lib: Any, value: Any) -> Any:
+    m = _buffered(lib)
+    m.mask = value
+    return [list(m.state_dict()), [n for n, _ in m.named_buffers()],
+            [n for n, _ in m.named_parameters()]]
+
+
+MODULE_CALLS |= {
+    "buffers": lambda lib: [_buffered(lib).state_dict(), list(_buffered(lib).named_buffers()),
+                            list(_buffered(lib).buffers(recurse=False)),
+                            _buffered(lib).steps, _buffered(lib).later],
+    "buffers to double": lambda lib: [(n, str(t.dtype).split(".")[-1]) for n, t in
+                                      _buffered(lib).double().named_buffers()],
+    "buffers loaded": lambda lib: [repr(_buffered(lib).load_state_dict(
+        {"steps": lib.tensor(7), "mask": lib.tensor([0.5, 2.0]), "lin.weight": lib.ones(1, 2),
+         "lin.bias": lib.zeros(1)})), (m := _buffered(lib)).load_state_dict(
+        {**m.state_dict(), "steps": lib.tensor(9)}) and m.steps],
+    "buffer missing": lambda lib: _buffered(lib).load_state_dict(
+        {"lin.weight": lib.ones(1, 2), "lin.bias": lib.zeros(1)}),
+    "buffer wrong shape": lambda lib: _buffered(lib).load_state_dict(
+        {**_buffered(lib).state_dict(), "mask": lib.ones(3)}),
+    "buffer assigned a tensor": lambda lib: _assign_buffer(lib, lib.zeros(2)),
+    "buffer assigned none": lambda lib: _assign_buffer(lib, None),
+    "buffer assigned a parameter": lambda lib: _assign_buffer(lib, lib.nn.Parameter(lib.ones(2))),
+    "buffer assigned a list": lambda lib: _assign_buffer(lib, [1.0]),
+    "buffer named by a number": lambda lib: lib.nn.Module().register_buffer(1, None),
+    "buffer named with a dot": lambda lib: lib.nn.Module().register_buffer("a.b", None),
+    "buffer named empty": lambda lib: lib.nn.Module().register_buffer("", None),
+    "buffer named as an attribute": lambda lib: _buffered(lib).register_buffer("training", None),
+    "buffer named as a parameter": lambda lib: _buffered(lib).register_buffer("lin", None),
+    "buffer of a list": lambda lib: lib.nn.Module().register_buffer("x", [1.0]),
+    "shared module state dict": lambda lib: list(
+        lib.nn.Sequential(lin := lib.nn.Linear(2, 2), lib.nn.ReLU(), lin).state_dict()),
+    "state dict keep vars": lambda lib: [t.requires_grad for t in
+                                         _net(lib).state_dict(keep_vars=True).values()],
+    "weighted loss buffers": lambda lib: [
+        lib.nn.CrossEntropyLoss(lib.tensor([1.0, 2.0])).state_dict(),
+        lib.nn.NLLLoss().state_dict(),
+        str(lib.nn.BCELoss(lib.ones(2)).double().weight.dtype).split(".")[-1],
+        lib.nn.BCEWithLogitsLoss(pos_weight=lib.ones(2)).state_dict()],
+}
+
+
 @pytest.mark.parametrize("name", sorted(MODULE_CALLS))
 def test_modules(name: str) -> None:
     same(MODULE_CALLS[name])

@@ -31,12 +31,13 @@ class _Loss(Module):
 
 
 class _WeightedLoss(_Loss):
-    """A loss layer with a ``weight`` (per element or per class, as its function takes it)."""
+    """A loss layer with a ``weight`` (per element or per class, as its function takes it), a
+    buffer, as in PyTorch: in ``state_dict``, converted by ``to``."""
 
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
                  reduce: bool | None = None, reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction, stacklevel=5)
-        self.weight = weight
+        self.register_buffer("weight", weight)
 
 
 class MSELoss(_Loss):
@@ -205,7 +206,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
                  reduce: bool | None = None, reduction: str = "mean",
                  pos_weight: Tensor | None = None) -> None:
         super().__init__(weight, size_average, reduce, reduction)
-        self.pos_weight = pos_weight
+        self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """``binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight)``.

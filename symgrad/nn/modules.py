@@ -1,7 +1,9 @@
 """``Module``, ``Linear`` and the containers ``Sequential``, ``ModuleList`` and ``ModuleDict``.
 
 A module registers every ``Parameter`` and sub-``Module`` assigned to one of its attributes, so
-``parameters()`` finds them all, in assignment order, as PyTorch does.
+``parameters()`` finds them all, in assignment order, as PyTorch does; ``register_buffer``
+registers a tensor that is state but not a parameter (saved in ``state_dict``, converted by
+``to``, never trained).
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class Module:
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -52,8 +56,16 @@ class Module:
             raise AttributeError(
                 "cannot assign parameters before Module.__init__() call"
             )
+        buffers = self._buffers
+        if name in buffers and not isinstance(value, Parameter | Module):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                                "(torch.nn.Buffer, torch.Tensor or None expected)")
+            buffers[name] = value
+            return
         params.pop(name, None)
         self._modules.pop(name, None)
+        buffers.pop(name, None)
         if isinstance(value, Parameter):
             params[name] = value
         elif isinstance(value, Module):
@@ -62,11 +74,83 @@ class Module:
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
-        for table in ("_parameters", "_modules"):
+        for table in ("_parameters", "_modules", "_buffers"):
             found = self.__dict__.get(table, {})
             if name in found:
                 return found[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True
+                        ) -> None:
+        """Register ``tensor`` as state of this module that is not a parameter: an attribute
+        ``buffers()`` lists, ``state_dict`` saves (if ``persistent``), ``load_state_dict``
+        fills and ``to`` converts, which no optimizer trains.
+
+        Args:
+            name: The attribute's name: not empty, without a dot, not another attribute's.
+            tensor: The buffer, or None (listed nowhere until a tensor is assigned to it).
+            persistent: Whether ``state_dict`` includes it. Defaults to True.
+
+        >>> import symgrad
+        >>> m = symgrad.nn.Module()
+        >>> m.register_buffer("steps", symgrad.tensor(0))
+        >>> m.register_buffer("scratch", symgrad.zeros(2), persistent=False)
+        >>> m.steps, [n for n, _ in m.named_buffers()], list(m.state_dict())
+        (tensor(0), ['steps', 'scratch'], ['steps'])
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"buffer name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError('buffer name can\'t contain "."')
+        if name == "":
+            raise KeyError('buffer name can\'t be empty string ""')
+        if name not in self._buffers and (name in self.__dict__ or name in self._parameters
+                                          or name in self._modules
+                                          or hasattr(type(self), name)):
+            raise KeyError(f"attribute '{name}' already exists")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
+                            f"'{name}' (torch Tensor or None required)")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
+            self._non_persistent.add(name)
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True
+                      ) -> Iterator[tuple[str, Tensor]]:
+        """``(dotted name, buffer)`` pairs, each buffer once, None ones left out.
+
+        Args:
+            prefix: Put before every name, with a dot. Defaults to ``""``.
+            recurse: Include the buffers of submodules. Defaults to True.
+
+        >>> import symgrad
+        >>> net = symgrad.nn.Sequential(symgrad.nn.Module())
+        >>> net[0].register_buffer("mask", symgrad.ones(2))
+        >>> [(name, b.tolist()) for name, b in net.named_buffers()]
+        [('0.mask', [1.0, 1.0])]
+        """
+        seen: set[int] = set()
+        for mod_prefix, mod in self.named_modules(prefix) if recurse else [(prefix, self)]:
+            for name, b in mod._buffers.items():
+                if b is not None and id(b) not in seen:
+                    seen.add(id(b))
+                    yield (f"{mod_prefix}.{name}" if mod_prefix else name), b
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer of this module and (with ``recurse``) of its submodules.
+
+        Args:
+            recurse: Include the buffers of submodules. Defaults to True.
+
+        >>> import symgrad
+        >>> m = symgrad.nn.Module(); m.register_buffer("mask", symgrad.ones(2))
+        >>> list(m.buffers())
+        [tensor([1., 1.])]
+        """
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
 
     def forward(self, *args: Any) -> Any:
         """The module's computation; every subclass defines it (call the module, not this).
@@ -199,8 +283,9 @@ class Module:
         return self.train(False)
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """Move the parameters to a device (only the CPU) or convert them to a floating dtype,
-        in place, keeping each ``Parameter`` object; returns self.
+        """Move the parameters and buffers to a device (only the CPU) or convert the floating
+        ones to a floating dtype: each ``Parameter`` object kept, its values converted in place,
+        each buffer replaced by its conversion; returns self.
 
         Parameters:
             args: a device, a dtype, or both, as ``Tensor.to`` takes them.
@@ -222,6 +307,11 @@ class Module:
                     raise TypeError("nn.Module.to only accepts floating point or complex dtypes, "
                                     f"but got desired dtype={converted.dtype}")
                 p.data = converted
+        # Buffers are replaced by their conversions; integer and bool ones keep their dtype.
+        for mod in self.modules():
+            for name, b in mod._buffers.items():
+                if b is not None and b.is_floating_point():
+                    mod._buffers[name] = b.to(*args, **kwargs)
         return self
 
     def double(self) -> Module:
@@ -293,19 +383,37 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
-    def state_dict(self, prefix: str = "") -> dict[str, Tensor]:
-        """Every parameter by dotted name, detached (sharing memory), as PyTorch's
-        ``state_dict``; save it and give it to ``load_state_dict`` later.
+    def state_dict(self, *, prefix: str = "", keep_vars: bool = False) -> dict[str, Tensor]:
+        """Every parameter and persistent buffer by dotted name, as PyTorch's ``state_dict``
+        orders them (a module's parameters, its buffers, then each submodule's; a module shared
+        under two names is saved under both); save it and give it to ``load_state_dict`` later.
 
         Parameters:
             prefix: put before every name.
+            keep_vars: the tensors themselves; otherwise detached (sharing memory).
 
         >>> import symgrad
         >>> layer = symgrad.nn.Linear(2, 1)
         >>> state = layer.state_dict(); list(state), state["bias"].requires_grad
         (['weight', 'bias'], False)
         """
-        return {name: p.detach() for name, p in self.named_parameters(prefix)}
+        state: dict[str, Tensor] = {}
+        for name, t in self._state(prefix):
+            state[name] = t if keep_vars else t.detach()
+        return state
+
+    def _state(self, prefix: str) -> Iterator[tuple[str, Tensor]]:
+        """``state_dict``'s entries: dotted names and the tensors themselves."""
+        dot = f"{prefix}." if prefix else ""
+        for name, p in self._parameters.items():
+            if p is not None:
+                yield dot + name, p
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent:
+                yield dot + name, b
+        for name, m in self._modules.items():
+            if m is not None:
+                yield from m._state(dot + name)
 
     def load_state_dict(self, state_dict: dict[str, Tensor], strict: bool = True) -> Any:
         """Copy the values of ``state_dict`` into the parameters of the same names.
@@ -330,7 +438,7 @@ class Module:
         RuntimeError: Error(s) in loading state_dict for Linear:
             Missing key(s) in state_dict: "bias".
         """
-        own = dict(self.named_parameters())
+        own = dict(self._state(""))
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = [f"size mismatch for {name}: copying a param with shape {value.shape} from "
