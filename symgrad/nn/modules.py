@@ -131,12 +131,17 @@ class Module:
         >>> [(name, b.tolist()) for name, b in net.named_buffers()]
         [('0.mask', [1.0, 1.0])]
         """
+        yield from self._named("_buffers", prefix, recurse)
+
+    def _named(self, table: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Any]]:
+        """The entries of ``table`` (``_parameters`` or ``_buffers``) of this module and (with
+        ``recurse``) its submodules, by dotted name, each tensor once, None ones left out."""
         seen: set[int] = set()
         for mod_prefix, mod in self.named_modules(prefix) if recurse else [(prefix, self)]:
-            for name, b in mod._buffers.items():
-                if b is not None and id(b) not in seen:
-                    seen.add(id(b))
-                    yield (f"{mod_prefix}.{name}" if mod_prefix else name), b
+            for name, t in getattr(mod, table).items():
+                if t is not None and id(t) not in seen:
+                    seen.add(id(t))
+                    yield (f"{mod_prefix}.{name}" if mod_prefix else name), t
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         """Every buffer of this module and (with ``recurse``) of its submodules.
@@ -193,12 +198,7 @@ class Module:
         >>> [name for name, _ in net.named_parameters(prefix="net")]
         ['net.0.weight', 'net.0.bias']
         """
-        seen: set[int] = set()
-        for mod_prefix, mod in self.named_modules(prefix) if recurse else [(prefix, self)]:
-            for name, p in mod._parameters.items():
-                if id(p) not in seen:
-                    seen.add(id(p))
-                    yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
+        yield from self._named("_parameters", prefix, recurse)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every parameter of this module and (with ``recurse``) of its submodules.
