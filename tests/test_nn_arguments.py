@@ -313,6 +313,18 @@ def test_softmax_module_without_dim_warns_at_its_caller() -> None:
     assert caught[0].filename == __file__
 
 
+@pytest.mark.parametrize("make", [
+    lambda: symgrad.nn.functional.l1_loss(symgrad.ones(2), symgrad.zeros(2), reduce=False),
+    lambda: symgrad.nn.functional.cross_entropy(symgrad.ones(1, 2), symgrad.tensor([0]),
+                                                size_average=False),
+    lambda: symgrad.nn.MSELoss(False), lambda: symgrad.nn.NLLLoss(None, False),
+    lambda: symgrad.nn.SmoothL1Loss(reduce=False)], ids=["l1", "ce", "MSE", "NLL", "SmoothL1"])
+def test_deprecated_reduction_arguments_warn_at_their_caller(make: Callable[[], Any]) -> None:
+    with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated") as w:
+        make()
+    assert [c.filename for c in w] == [__file__]
+
+
 # -- device= and dtype= of layers -----------------------------------------------------------------
 LAYERS: dict[str, Callable[..., Any]] = {
     "Linear": lambda lib, **kw: lib.nn.Linear(3, 4, **kw),

@@ -15,6 +15,8 @@ difference then the reduction, as PyTorch composes them.
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 import warnings
 from collections.abc import Sequence
 
@@ -291,19 +293,23 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     return A.log_softmax(input if dtype is None else input.to(dtype), dim)
 
 
-def _legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str,
-                      stacklevel: int = 3) -> str:
-    """``reduction``, or, when the deprecated ``size_average`` or ``reduce`` is given, what
-    PyTorch reads from them, with its warning (pointing ``stacklevel`` frames up, at the
-    user's call): ``reduce`` false is ``"none"``, else ``size_average`` false is ``"sum"``,
-    else ``"mean"`` (a None counts as true)."""
-    if size_average is None and reduce is None:
-        return _reduction(reduction)
+def _legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
+    """The reduction PyTorch reads from the deprecated ``size_average`` and ``reduce`` (one of
+    them given), with its warning, pointing at the first caller outside ``symgrad.nn`` (a loss
+    function's or a loss module's): ``reduce`` false is ``"none"``, else ``size_average`` false
+    is ``"sum"``, else ``"mean"`` (a None counts as true). The losses call it only when one is
+    given: a call less on a training step's loss."""
     keep = reduce is None or bool(reduce)
     legacy = ("mean" if size_average is None or size_average else "sum") if keep else "none"
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_NN_DIR):
+        frame, level = frame.f_back, level + 1
     warnings.warn(f"size_average and reduce args will be deprecated, please use "
-                  f"reduction='{legacy}' instead.", UserWarning, stacklevel=stacklevel)
+                  f"reduction='{legacy}' instead.", UserWarning, stacklevel=level)
     return legacy
+
+
+_NN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def _check_class_weight(input: Tensor, weight: object, kernel: str) -> None:
@@ -352,13 +358,14 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     >>> F.nll_loss(logp, symgrad.tensor([0, 1]), weight=symgrad.tensor([3.0, 1.0]))
     tensor(0.4000)
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     _check_class_targets(input, target)
     if weight is None:
-        return apply(A.NLL_LOSS, input, target, reduction=reduction,
+        return apply(A.NLL_LOSS, input, target, reduction=_reduction(reduction),
                      ignore_index=int(ignore_index))
     _check_class_weight(input, weight, "nll_loss_nd")
-    return apply(A.NLL_LOSS_WEIGHTED, input, target, weight, reduction=reduction,
+    return apply(A.NLL_LOSS_WEIGHTED, input, target, weight, reduction=_reduction(reduction),
                  ignore_index=int(ignore_index))
 
 
@@ -390,7 +397,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     >>> F.cross_entropy(symgrad.tensor([[2.0, 0.0]]), symgrad.tensor([0]), label_smoothing=0.5)
     tensor(0.6269)
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     if target.is_floating_point():
         raise NotImplementedError("cross_entropy: class-probability targets (a floating-point "
                                   "target) are not supported; pass class indices")
@@ -440,13 +448,14 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     >>> symgrad.nn.functional.mse_loss(symgrad.tensor([1.0, 3.0]), symgrad.tensor([0.0, 0.0]))
     tensor(5.)
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     _no_elementwise_weight("mse_loss", weight)
     if not (input.is_floating_point() or target.is_floating_point()):
         kind = _dtypes.promote_types(input.dtype, target.dtype).name
         raise NotImplementedError(f'"mse_cpu" not implemented for \'{_SCALAR_NAMES[kind]}\'')
     _warn_if_broadcast(input, target)
-    return apply(A.MSE_LOSS, input, target, reduction=reduction)
+    return apply(A.MSE_LOSS, input, target, reduction=_reduction(reduction))
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
@@ -468,8 +477,10 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     >>> symgrad.nn.functional.l1_loss(symgrad.tensor([1.0, -3.0]), symgrad.tensor([0.0, 0.0]))
     tensor(2.)
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     _no_elementwise_weight("l1_loss", weight)
+    reduction = _reduction(reduction)
     _warn_if_broadcast(input, target)
     diff = symgrad.abs(input - target)
     if reduction == "none":
@@ -495,14 +506,15 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
     >>> symgrad.nn.functional.smooth_l1_loss(symgrad.tensor([0.5, 3.0]), symgrad.zeros(2))
     tensor(1.3125)
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0:
         return l1_loss(input, target, reduction=reduction)
     _warn_if_broadcast(input, target)
-    return apply(losses.SMOOTH_L1_LOSS, *_broadcast(input, target), reduction=reduction,
-                 beta=float(beta))
+    return apply(losses.SMOOTH_L1_LOSS, *_broadcast(input, target),
+                 reduction=_reduction(reduction), beta=float(beta))
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
@@ -568,7 +580,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     >>> F.binary_cross_entropy(symgrad.tensor([0.5, 0.9]), symgrad.tensor([1.0, 1.0]))
     tensor(0.3993)
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
@@ -579,7 +592,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if input.is_floating_point() and ((input._data < 0) | (input._data > 1)).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
     w = _weight(weight, input).expand(input.shape)
-    return apply(losses.BINARY_CROSS_ENTROPY, input, target, w, reduction=reduction)
+    return apply(losses.BINARY_CROSS_ENTROPY, input, target, w, reduction=_reduction(reduction))
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
@@ -604,14 +617,15 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     >>> F.binary_cross_entropy_with_logits(symgrad.tensor([0.0, 100.0]), symgrad.ones(2))
     tensor(0.3466)
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
     w = _weight(weight, input).expand(input.shape)
     pw = _weight(pos_weight, input).expand(input.shape)
     return apply(losses.BINARY_CROSS_ENTROPY_WITH_LOGITS, input, target, w, pw,
-                 reduction=reduction)
+                 reduction=_reduction(reduction))
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,

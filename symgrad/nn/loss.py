@@ -20,14 +20,14 @@ __all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWith
 class _Loss(Module):
     """A loss layer: its reduction (``"mean"``, ``"sum"`` or ``"none"``), or what PyTorch
     reads from the deprecated ``size_average`` and ``reduce`` when either is given (with its
-    warning, pointing ``stacklevel`` frames up: the user's call)."""
+    warning, pointing at the user's call)."""
 
     def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
-                 reduction: str = "mean", stacklevel: int = 4) -> None:
+                 reduction: str = "mean") -> None:
         super().__init__()
         # Checked when the loss is computed, as in PyTorch.
         self.reduction = reduction if size_average is None and reduce is None else (
-            F._legacy_reduction(size_average, reduce, reduction, stacklevel))
+            F._legacy_reduction(size_average, reduce))
 
 
 class _WeightedLoss(_Loss):
@@ -36,7 +36,7 @@ class _WeightedLoss(_Loss):
 
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
                  reduce: bool | None = None, reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction, stacklevel=5)
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
 
 
