@@ -148,10 +148,10 @@ def test_the_site_builds_strictly_and_shows_the_api_and_the_guide(tmp_path: Path
 # classes with the methods they define), every op function, and Tensor's methods.
 PUBLIC_MODULES = ("symgrad", "symgrad.autograd", "symgrad.autograd.functional",
                   "symgrad.autograd.grad_mode", "symgrad.nn", "symgrad.nn.functional",
-                  "symgrad.nn.init", "symgrad.optim", "symgrad.optim.lr_scheduler",
-                  "symgrad.random", "symgrad.devices", "symgrad.cuda", "symgrad.accelerator",
-                  "symgrad.ops.registry", "oracle", "reports",
-                  "reports.terminal")
+                  "symgrad.nn.init", "symgrad.nn.utils", "symgrad.optim",
+                  "symgrad.optim.lr_scheduler", "symgrad.random", "symgrad.devices",
+                  "symgrad.cuda", "symgrad.accelerator", "symgrad.ops.registry", "oracle",
+                  "reports", "reports.terminal")
 SECTION = re.compile(r"^(\s*)(?:Args|Arguments|Parameters|Attributes):[ \t]*\n", re.M)
 
 

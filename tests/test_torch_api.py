@@ -451,6 +451,69 @@ MODULE_CALLS |= {
 }
 
 
+def _clipped(lib: Any, clip: Any, grads: Any = ((3.0, -4.0), (12.0,)), none: bool = True,
+             generator: bool = False) -> Any:
+    """``clip`` run on parameters holding ``grads`` (and one without a gradient): what it
+    returns and the gradients after."""
+    params = [lib.nn.Parameter(lib.zeros(len(g))) for g in grads]
+    for p, g in zip(params, grads, strict=True):
+        p.grad = lib.tensor(g)
+    if none:
+        params.append(lib.nn.Parameter(lib.zeros(2)))
+    out = clip(lib, (p for p in params) if generator else params)
+    return [out, *(p.grad for p in params)]
+
+
+CLIP_CALLS = {
+    "clip norm": lambda lib: _clipped(lib, lambda lib, ps: lib.nn.utils.clip_grad_norm_(ps, 6.5)),
+    "clip norm not reached": lambda lib: _clipped(
+        lib, lambda lib, ps: lib.nn.utils.clip_grad_norm_(ps, max_norm=100)),
+    "clip norm 1": lambda lib: _clipped(
+        lib, lambda lib, ps: lib.nn.utils.clip_grad_norm_(ps, 2.0, norm_type=1)),
+    "clip norm inf": lambda lib: _clipped(
+        lib, lambda lib, ps: lib.nn.utils.clip_grad_norm_(ps, 2.0, float("inf"))),
+    "clip norm one tensor": lambda lib: _clipped(
+        lib, lambda lib, ps: lib.nn.utils.clip_grad_norm_(ps[0], 1.0)),
+    "clip norm generator": lambda lib: _clipped(
+        lib, lambda lib, ps: lib.nn.utils.clip_grad_norm_(ps, 1.0), generator=True),
+    "clip norm no gradients": lambda lib: _clipped(
+        lib, lambda lib, ps: lib.nn.utils.clip_grad_norm_(ps, 1.0), grads=()),
+    "clip norm empty generator": lambda lib: lib.nn.utils.clip_grad_norm_(
+        (p for p in []), 1.0),
+    "clip norm nan": lambda lib: [repr(t) for t in _clipped(  # printed: nan != nan
+        lib, lambda lib, ps: lib.nn.utils.clip_grad_norm_(ps, 1.0), grads=((NAN, 1.0),))],
+    "clip norm infinite raises": lambda lib: _clipped(
+        lib, lambda lib, ps: lib.nn.utils.clip_grad_norm_(ps, 1.0, error_if_nonfinite=True),
+        grads=((INF, 1.0),)),
+    "clip value": lambda lib: _clipped(
+        lib, lambda lib, ps: lib.nn.utils.clip_grad_value_(ps, 3.5)),
+    "clip value generator": lambda lib: _clipped(
+        lib, lambda lib, ps: lib.nn.utils.clip_grad_value_(ps, 1), generator=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLIP_CALLS))
+def test_gradient_clipping(name: str) -> None:
+    same(CLIP_CALLS[name])
+
+
+def test_gradient_clipping_in_a_training_step_matches_torch() -> None:
+    steps = []
+    for lib in (symgrad, torch):
+        lib.manual_seed(0)
+        net = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Tanh(), lib.nn.Linear(4, 2))
+        opt = lib.optim.SGD(net.parameters(), lr=0.5)
+        x = lib.tensor(X)
+        for _ in range(3):
+            opt.zero_grad()
+            lib.nn.functional.cross_entropy(net(x), lib.tensor([0, 1])).backward()
+            norm = lib.nn.utils.clip_grad_norm_(net.parameters(), 0.25)
+            opt.step()
+        steps.append([norm.item(), *(p.detach().numpy().tolist() for p in net.parameters())])
+    np.testing.assert_allclose(np.concatenate([np.ravel(v) for v in steps[0]]),
+                               np.concatenate([np.ravel(v) for v in steps[1]]), rtol=1e-5)
+
+
 @pytest.mark.parametrize("name", sorted(MODULE_CALLS))
 def test_modules(name: str) -> None:
     same(MODULE_CALLS[name])

@@ -6,7 +6,7 @@
 [(4, 3), (4,), (1, 4), (1,)]
 """
 
-from symgrad.nn import functional, init
+from symgrad.nn import functional, init, utils
 from symgrad.nn.activation import (
     ELU,
     GELU,
@@ -32,8 +32,8 @@ from symgrad.nn.loss import (
 from symgrad.nn.modules import Linear, Module, ModuleDict, ModuleList, Sequential
 from symgrad.nn.parameter import Parameter
 
-__all__ = ["functional", "init", "Module", "Parameter", "Linear", "Sequential", "ModuleList",
-           "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax",
-           "LogSoftmax", "Identity", "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm",
-           "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
-           "CrossEntropyLoss", "NLLLoss"]
+__all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
+           "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "GELU",
+           "SiLU", "Softmax", "LogSoftmax", "Identity", "Flatten", "Unflatten", "Dropout",
+           "Embedding", "LayerNorm", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
+           "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]
