@@ -165,13 +165,28 @@ class Tensor:
         return self._data.ndim
 
     def numel(self) -> int:
-        """The number of elements.
+        """The number of elements (``nelement`` too).
 
         >>> import symgrad
-        >>> symgrad.zeros(2, 3).numel()
-        6
+        >>> symgrad.zeros(2, 3).numel(), symgrad.zeros(2, 3).nelement()
+        (6, 6)
         """
         return int(self._data.size)
+
+    nelement = numel
+    ndimension = dim
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor in ``other``'s dtype (``self.to(other.dtype)``: itself when they agree).
+
+        Args:
+            other: The tensor whose dtype is wanted.
+
+        >>> import symgrad
+        >>> symgrad.tensor([1, 2]).type_as(symgrad.tensor([0.5]))
+        tensor([1., 2.])
+        """
+        return self.to(other.dtype)
 
     @property
     def device(self) -> _device.device:

@@ -16,6 +16,10 @@ torch = pytest.importorskip("torch")
 
 X = [[0.25, -1.5, 2.0], [0.75, 0.5, -0.125]]
 NAN, INF = float("nan"), float("inf")
+# Pairs near each tolerance's edge, and the special values.
+CLOSE_A = [1.0, 1.0, 1.0, 100.0, 0.0, 0.0, INF, INF, -INF, NAN, NAN, 1e-9, -2.5]
+CLOSE_B = [1.0 + 9e-6, 1.0 + 2e-5, 1.0005, 100.002, 1e-8, 3e-8, INF, -INF, -INF, NAN, 1.0,
+           0.0, -2.4]
 P = [[0.2, 0.7, 0.4], [0.9, 0.1, 0.55]]
 Y = [[0.0, 1.0, 0.5], [1.0, 0.0, 0.25]]
 
@@ -154,6 +158,36 @@ TENSOR_CALLS = {
                   lib.tensor([NAN, -INF], dtype=lib.bfloat16), lib.tensor([3, -1]),
                   lib.tensor(True), lib.zeros(0, 2))],
     "isnan of a number": lambda lib: lib.isnan(1.0),
+    "isclose": lambda lib: [
+        lib.isclose(lib.tensor(CLOSE_A, dtype=d), lib.tensor(CLOSE_B, dtype=d), **kw)
+        for d in (lib.float32, lib.float64, lib.float16, lib.bfloat16)
+        for kw in ({}, {"equal_nan": True}, {"rtol": 0.0, "atol": 0.0}, {"rtol": 1e-3},
+                   {"atol": 0.5, "rtol": 0.0})],
+    # Found by a search: computed in bfloat16 with the tolerances rounded first it is True;
+    # PyTorch forms atol + |rtol * b| in float32 and rounds each step.
+    "isclose bfloat16 in float32 steps": lambda lib: lib.isclose(
+        lib.tensor([-0.28515625], dtype=lib.bfloat16), lib.tensor([-0.2890625], dtype=lib.bfloat16),
+        rtol=0.01, atol=0.001),
+    "isclose integers and bools": lambda lib: [
+        lib.isclose(lib.tensor([1, 2, 3]), lib.tensor([1, 3, 3]), atol=1.0),
+        lib.tensor([1, 2]).isclose(lib.tensor([1, 3])),
+        lib.isclose(lib.tensor([True, False]), lib.tensor([True, True]))],
+    "isclose broadcast": lambda lib: lib.isclose(lib.tensor(X), lib.tensor([0.25, -1.5, 0.0])),
+    "isclose dtypes": lambda lib: lib.isclose(lib.ones(2), lib.ones(2, dtype=lib.float64)),
+    "isclose negative rtol": lambda lib: lib.isclose(lib.ones(2), lib.ones(2), rtol=-1),
+    "isclose negative atol": lambda lib: lib.isclose(lib.ones(2), lib.ones(2), atol=-0.5),
+    "isclose shapes": lambda lib: lib.isclose(lib.ones(2), lib.ones(3)),
+    "isclose of a number": lambda lib: lib.isclose(lib.ones(2), 1.0),
+    "allclose": lambda lib: [
+        lib.allclose(lib.tensor(X), lib.tensor(X) * (1 + 1e-6)),
+        lib.allclose(lib.tensor(X), lib.tensor(X) + 1e-3),
+        lib.tensor([1.0, NAN]).allclose(lib.tensor([1.0, NAN])),
+        lib.allclose(lib.tensor([1.0, NAN]), lib.tensor([1.0, NAN]), equal_nan=True),
+        lib.allclose(lib.tensor([INF]), lib.tensor([INF]))],
+    "numel nelement ndimension type_as": lambda lib: [
+        lib.numel(lib.ones(2, 3)), lib.ones(2, 3).nelement(), lib.ones(2, 3).ndimension(),
+        lib.tensor([1, 2]).type_as(lib.ones(1, dtype=lib.float64)),
+        lib.tensor([1.5], requires_grad=True).type_as(lib.ones(1, dtype=lib.float64))],
     "isfinite of a list": lambda lib: lib.isfinite([1.0]),
 }
 

@@ -1,13 +1,15 @@
 """Results that are an index or a truth value: the reductions ``argmax``, ``argmin``, ``all``,
-``any``, and the tests of each element ``isnan``, ``isinf``, ``isfinite``. They have no
-gradient, so they are plain functions, not registry ops.
+``any``, the tests of each element ``isnan``, ``isinf``, ``isfinite``, and the comparisons
+``isclose`` and ``allclose``. They have no gradient, so they are plain functions, not registry
+ops.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from symgrad.ops.registry import expose, wrap_dim
+from symgrad import _dtypes
+from symgrad.ops.registry import broadcast_shapes, expose, wrap_dim
 from symgrad.tensor import Tensor
 
 
@@ -155,3 +157,100 @@ def isfinite(input: Tensor) -> Tensor:
     tensor([ True, False, False])
     """
     return _test(np.isfinite, input)
+
+
+_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
+          "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+          "bool": "Bool"}
+
+
+@expose()
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """Whether each element of ``input`` is close to ``other``'s (broadcast): equal, or
+    ``|input - other| <= atol + rtol * |other|`` computed in their dtype (integers in the
+    default float), as PyTorch computes it; infinities are close only to themselves, NaN only
+    to NaN with ``equal_nan``.
+
+    Parameters:
+        input: the tensor.
+        other: a tensor of the same dtype.
+        rtol: the tolerance relative to ``|other|``; not negative.
+        atol: the absolute tolerance; not negative.
+        equal_nan: count two NaNs as close.
+
+    >>> import math, symgrad
+    >>> a, b = symgrad.tensor([1.0, 1.1, math.nan]), symgrad.tensor([1.0 + 1e-6, 1.0, math.nan])
+    >>> symgrad.isclose(a, b), symgrad.isclose(a, b, equal_nan=True)
+    (tensor([ True, False, False]), tensor([ True, False,  True]))
+    """
+    a, b = input._data, other._data
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{_NAMES[a.dtype.name]} did not match {_NAMES[b.dtype.name]}")
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if value < 0:
+            raise RuntimeError(f"{name} must be greater than or equal to zero, but got {value:g}")
+    broadcast_shapes(a.shape, b.shape)
+    close = a == b
+    integral = a.dtype.kind in "biu"
+    if equal_nan and not integral:
+        close |= np.isnan(a) & np.isnan(b)
+    if rtol or atol:
+        if integral:
+            a, b = (x.astype(_dtypes.get_default_dtype().np) for x in (a, b))
+        close |= _within(a, b, rtol, atol)
+    return Tensor._make(np.asarray(close, dtype=np.bool_), False, None)
+
+
+_HALF = frozenset({np.dtype(np.float16), _dtypes.bfloat16.np})
+
+
+def _within(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """``|a - b| <= atol + |rtol * b|``, finite, each step as PyTorch's kernels take it: in the
+    dtype, the tolerances rounded to it; float16 and bfloat16 in float32 (their opmath), each
+    result rounded back to the dtype."""
+    dtype = a.dtype
+    wide = np.dtype(np.float32) if dtype in _HALF else dtype
+
+    def rounded(x: np.ndarray) -> np.ndarray:
+        return x.astype(dtype).astype(wide) if wide is not dtype else x
+
+    a, b, t = a.astype(wide), b.astype(wide), wide.type
+    with np.errstate(invalid="ignore", over="ignore"):
+        allowed = rounded(t(atol) + np.abs(rounded(t(rtol) * b)))
+        error = rounded(np.abs(a - b))
+    return np.isfinite(error) & (error <= allowed)
+
+
+@expose()
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """Whether every element of ``input`` is close to ``other``'s (``isclose``), as a Python
+    bool.
+
+    Parameters:
+        input: the tensor.
+        other: a tensor of the same dtype.
+        rtol: the tolerance relative to ``|other|``; not negative.
+        atol: the absolute tolerance; not negative.
+        equal_nan: count two NaNs as close.
+
+    >>> import symgrad
+    >>> symgrad.allclose(symgrad.tensor([1.0, 2.0]), symgrad.tensor([1.0, 2.0 + 1e-6]))
+    True
+    """
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+@expose(method=False)
+def numel(input: Tensor) -> int:
+    """The number of elements of ``input`` (``Tensor.numel``).
+
+    Parameters:
+        input: the tensor.
+
+    >>> import symgrad
+    >>> symgrad.numel(symgrad.zeros(2, 3))
+    6
+    """
+    return int(input._data.size)
