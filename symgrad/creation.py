@@ -16,8 +16,8 @@ import numpy as np
 
 from symgrad import _distributions, _dtypes
 from symgrad._dtypes import dtype as Dtype
-from symgrad.ops.inplace import _SCALAR_NAMES, COPY, rewrite
-from symgrad.ops.registry import apply
+from symgrad.ops.inplace import COPY, rewrite
+from symgrad.ops.registry import _TORCH_NAMES, apply
 from symgrad.random import (
     Generator,
     default_generator,
@@ -383,7 +383,7 @@ def _gen(generator: Generator | None) -> Generator:
 
 def _check_floating(d: Dtype, kernel: str) -> None:
     if d.category != _dtypes._FLOAT:
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_SCALAR_NAMES[d.name]}\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_TORCH_NAMES[d.name]}\'')
 
 
 def rand(*size: Any, generator: Generator | None = None, dtype: Dtype | None = None,

@@ -28,7 +28,7 @@ from symgrad.ops import activations as A
 from symgrad.ops import inplace as inplace_ops
 from symgrad.ops import layers, losses
 from symgrad.ops.arguments import checked
-from symgrad.ops.registry import apply
+from symgrad.ops.registry import _TORCH_NAMES, apply
 from symgrad.ops.shape import UNSAFE_VIEW
 from symgrad.tensor import Tensor
 
@@ -49,11 +49,6 @@ _REDUCTIONS = ("none", "mean", "sum")
 # The dtypes of class indices PyTorch takes (Long, Byte).
 _CLASS_DTYPES = frozenset({np.dtype(np.int64), np.dtype(np.uint8)})
 
-
-# PyTorch's names of scalar types, as its error texts spell them.
-_SCALAR_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
-                 "float64": "Double", "int64": "Long", "int32": "Int", "int16": "Short",
-                 "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def _reduction(reduction: str) -> str:
@@ -81,7 +76,7 @@ def _check_class_targets(input: Tensor, target: Tensor) -> None:
             f"nll_loss: an input of {x.ndim} dims is not supported, only (C,) or (N, C)")
     if classes.dtype not in _CLASS_DTYPES:
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
-                           f"{_SCALAR_NAMES[classes.dtype.name]}")
+                           f"{_TORCH_NAMES[classes.dtype.name]}")
     if classes.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if x.ndim == 2 and (classes.ndim != 1 or classes.shape[0] != x.shape[0]):
@@ -326,8 +321,8 @@ def _check_class_weight(input: Tensor, weight: object, kernel: str) -> None:
         raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect "
                            "to argument 'weight'. This input cannot have requires_grad True.")
     if weight.dtype is not input.dtype:
-        raise RuntimeError(f"expected scalar type {_SCALAR_NAMES[input.dtype.name]} but found "
-                           f"{_SCALAR_NAMES[weight.dtype.name]}")
+        raise RuntimeError(f"expected scalar type {_TORCH_NAMES[input.dtype.name]} but found "
+                           f"{_TORCH_NAMES[weight.dtype.name]}")
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -453,7 +448,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     _no_elementwise_weight("mse_loss", weight)
     if not (input.is_floating_point() or target.is_floating_point()):
         kind = _dtypes.promote_types(input.dtype, target.dtype).name
-        raise NotImplementedError(f'"mse_cpu" not implemented for \'{_SCALAR_NAMES[kind]}\'')
+        raise NotImplementedError(f'"mse_cpu" not implemented for \'{_TORCH_NAMES[kind]}\'')
     _warn_if_broadcast(input, target)
     return apply(A.MSE_LOSS, input, target, reduction=_reduction(reduction))
 
@@ -587,8 +582,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
                          "size.")
     if target.dtype is not input.dtype:
-        raise RuntimeError(f"Found dtype {_SCALAR_NAMES[target.dtype.name]} but expected "
-                           f"{_SCALAR_NAMES[input.dtype.name]}")
+        raise RuntimeError(f"Found dtype {_TORCH_NAMES[target.dtype.name]} but expected "
+                           f"{_TORCH_NAMES[input.dtype.name]}")
     if input.is_floating_point() and ((input._data < 0) | (input._data > 1)).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
     w = _weight(weight, input).expand(input.shape)
@@ -751,7 +746,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if input.dtype.name not in ("int64", "int32"):
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
                            "following scalar types: Long, Int; but got "
-                           f"symgrad.{_SCALAR_NAMES[input.dtype.name]}Tensor instead (while "
+                           f"symgrad.{_TORCH_NAMES[input.dtype.name]}Tensor instead (while "
                            "checking arguments for embedding)")
     rows = weight.shape[0]
     indices = input._data.astype(np.int64)

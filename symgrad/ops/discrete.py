@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.ops.registry import broadcast_shapes, expose, wrap_dim
+from symgrad.ops.registry import _TORCH_NAMES, broadcast_shapes, expose, wrap_dim
 from symgrad.tensor import Tensor
 
 
@@ -159,9 +159,6 @@ def isfinite(input: Tensor) -> Tensor:
     return _test(np.isfinite, input)
 
 
-_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
-          "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-          "bool": "Bool"}
 
 
 @expose()
@@ -186,7 +183,8 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     """
     a, b = input._data, other._data
     if a.dtype != b.dtype:
-        raise RuntimeError(f"{_NAMES[a.dtype.name]} did not match {_NAMES[b.dtype.name]}")
+        raise RuntimeError(f"{_TORCH_NAMES[a.dtype.name]} did not match "
+                           f"{_TORCH_NAMES[b.dtype.name]}")
     for name, value in (("rtol", rtol), ("atol", atol)):
         if value < 0:
             raise RuntimeError(f"{name} must be greater than or equal to zero, but got {value:g}")

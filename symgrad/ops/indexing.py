@@ -19,7 +19,7 @@ import ml_dtypes
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.ops.registry import ALL, apply, defop, expose, wrap_dim
+from symgrad.ops.registry import _TORCH_NAMES, ALL, apply, defop, expose, wrap_dim
 from symgrad.ops.shape import ALIAS, UNSQUEEZE, view_apply
 from symgrad.tensor import Tensor
 
@@ -379,9 +379,6 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
         rewrite(self, lambda old: apply(COPY_SLICES, old, value, key=norm), view=True)
 
 
-_TENSOR_TYPES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                 "bool": "Bool", "bfloat16": "BFloat16"}
 
 
 def _check_expands(value: Tensor, target: tuple[int, ...]) -> tuple[int, ...]:
@@ -392,7 +389,7 @@ def _check_expands(value: Tensor, target: tuple[int, ...]) -> tuple[int, ...]:
         shape = shape[1:]
     if len(shape) > len(target):
         raise RuntimeError(
-            f"expand(torch.{_TENSOR_TYPES[value.dtype.name]}Tensor{{{list(shape)}}}, "
+            f"expand(torch.{_TORCH_NAMES[value.dtype.name]}Tensor{{{list(shape)}}}, "
             f"size={list(target)}): the number of sizes provided ({len(target)}) must be "
             f"greater or equal to the number of dimensions in the tensor ({len(shape)})")
     for i in range(len(target) - 1, -1, -1):

@@ -19,14 +19,18 @@ from symgrad import _dtypes
 from symgrad.autograd import grad_mode
 from symgrad.ops import activations as ACT
 from symgrad.ops import arithmetic as A
-from symgrad.ops.registry import ALL, REGISTRY, apply, broadcast_shapes, defop, expose
+from symgrad.ops.registry import (
+    _TORCH_NAMES,
+    ALL,
+    REGISTRY,
+    apply,
+    broadcast_shapes,
+    defop,
+    expose,
+)
 from symgrad.tensor import Tensor
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
-# PyTorch's ScalarType names, as its cast errors print them.
-_SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
-                 "int32": "Int", "int64": "Long", "float16": "Half", "bfloat16": "BFloat16",
-                 "float32": "Float", "float64": "Double"}
 
 
 Step = tuple[str, dict[str, Any]]
@@ -228,8 +232,8 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False) -> Te
     out = fn(Tensor._make(t._data.copy(), t._rg, t.grad_fn)) if recording else fn(t)
     if out.dtype is not t.dtype and not _dtypes.can_cast(out.dtype, t.dtype):
         raise RuntimeError(
-            f"result type {_SCALAR_NAMES[out.dtype.name]} can't be cast to the desired output "
-            f"type {_SCALAR_NAMES[t.dtype.name]}")
+            f"result type {_TORCH_NAMES[out.dtype.name]} can't be cast to the desired output "
+            f"type {_TORCH_NAMES[t.dtype.name]}")
     if out._data.shape != t._data.shape:
         raise RuntimeError(f"output with shape {list(t.shape)} doesn't match the broadcast shape "
                            f"{list(out.shape)}")

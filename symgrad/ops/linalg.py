@@ -16,7 +16,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad.autograd.grad_mode import _state as _grad_state
 from symgrad.ops.elementwise import where
-from symgrad.ops.registry import ALL, apply, defop, expose, not_implemented
+from symgrad.ops.registry import _TORCH_NAMES, ALL, apply, defop, expose, not_implemented
 from symgrad.tensor import Tensor
 
 NUMERIC = ALL - {_dtypes.bool}
@@ -149,9 +149,6 @@ TRACE = defop("trace", "TraceBackward0",
 
 
 # -- checks with PyTorch's messages --------------------------------------------------------------
-_KIND = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-         "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-         "bool": "Bool"}
 _C_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half",
            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
            "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
@@ -192,7 +189,7 @@ def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:
     for name, t in (("self", input), ("mat1", mat1)):
         if t.dtype is not mat2.dtype:
             raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "
-                               f"{_KIND[t.dtype.name]} and {_KIND[mat2.dtype.name]}")
+                               f"{_TORCH_NAMES[t.dtype.name]} and {_TORCH_NAMES[mat2.dtype.name]}")
     _no_bool("addmm_impl_cpu_", mat1, mat2)
     if mat1.shape[1] != mat2.shape[0]:
         raise RuntimeError(
@@ -200,7 +197,8 @@ def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:
             f"{mat2.shape[0]}x{mat2.shape[1]})")
     target = [mat1.shape[0], mat2.shape[1]]
     if input.ndim > 2:
-        raise RuntimeError(f"expand(torch.{_KIND[input.dtype.name]}Tensor{{{list(input.shape)}}}, "
+        kind = _TORCH_NAMES[input.dtype.name]
+        raise RuntimeError(f"expand(torch.{kind}Tensor{{{list(input.shape)}}}, "
                            f"size={target}): the number of sizes provided (2) must be greater "
                            f"or equal to the number of dimensions in the tensor ({input.ndim})")
     for i, s in enumerate(input.shape):
@@ -228,7 +226,8 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors")
     if input.dtype is not tensor.dtype:
         raise RuntimeError("dot : expected both vectors to have same dtype, but found "
-                           f"{_KIND[input.dtype.name]} and {_KIND[tensor.dtype.name]}")
+                           f"{_TORCH_NAMES[input.dtype.name]} and "
+                           f"{_TORCH_NAMES[tensor.dtype.name]}")
     _no_bool("dot", input, tensor)
     if input.shape[0] != tensor.shape[0]:
         n, m = input.shape[0], tensor.shape[0]
@@ -253,9 +252,9 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
     if input.dtype is not vec.dtype:
-        k = _KIND[vec.dtype.name]
+        k = _TORCH_NAMES[vec.dtype.name]
         raise RuntimeError("addmv input tensors must have the same dtype, but got "
-                           f"{k}, {_KIND[input.dtype.name]}, and {k}")
+                           f"{k}, {_TORCH_NAMES[input.dtype.name]}, and {k}")
     _no_bool("addmv_impl_cpu", input, vec)
     if input.shape[1] != vec.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat "
@@ -318,8 +317,8 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     if mat2.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
     if input.dtype is not mat2.dtype:
-        raise RuntimeError(f"expected scalar type {_KIND[input.dtype.name]} but found "
-                           f"{_KIND[mat2.dtype.name]}")
+        raise RuntimeError(f"expected scalar type {_TORCH_NAMES[input.dtype.name]} but found "
+                           f"{_TORCH_NAMES[mat2.dtype.name]}")
     _no_bool("bmm", input, mat2)
     b, _, m = input.shape
     if tuple(mat2.shape[:2]) != (b, m):
