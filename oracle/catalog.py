@@ -272,6 +272,9 @@ SAMPLES: dict[str, tuple[At, ...]] = {
     "abs": (At({"self": (0.0, -0.0, 1.0, -1.0, "max", "sub")}),),
     "leaky_relu": tuple(At({"self": (0.0, -0.0, 1.0, -1.0, "sub")}, {"negative_slope": s})
                         for s in (0.0, 0.01, 1.0)),
+    "hardtanh": (At({"self": (-1.0, 1.0, -0.0, 2.0, -2.0, "max")},
+                    {"min_val": -1.0, "max_val": 1.0}),
+                 At({"self": (0.0, 6.0, -0.0, 3.0)}, {"min_val": 0.0, "max_val": 6.0})),
     "elu": tuple(At({"self": (0.0, -0.0, 1.0, -1.0, -40.0, -800.0)}, {"alpha": a})
                  for a in (1.0, 0.0)),
     "silu": (At({"self": (*_SIGNED, 40.0, -40.0, -120.0, -800.0)}),),
@@ -354,7 +357,7 @@ SAMPLES: dict[str, tuple[At, ...]] = {
 # NaN and +-inf beside one finite point of the domain, judged by IEEE rules (``oracle.ieee``):
 # at +-inf the derivative is its limit, where it has one.
 _FINITE_POINT = {"acosh": 1.5}
-for _op in (*EDGES, "relu", "abs", "silu", "leaky_relu", "elu", "softplus", "gelu"):
+for _op in (*EDGES, "relu", "abs", "silu", "leaky_relu", "elu", "softplus", "gelu", "hardtanh"):
     _attrs = next((dict(a.attrs) for a in SAMPLES.get(_op, ())), {})
     SAMPLES[_op] = (*SAMPLES.get(_op, ()), At(
         {"self": (math.nan, math.inf, -math.inf, _FINITE_POINT.get(_op, 0.5))}, _attrs))

@@ -242,6 +242,8 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "leaky_relu": (Sample(((2, 3),), {"negative_slope": 0.01}),
                    Sample(((4,),), {"negative_slope": 0.2})),
     "elu": (Sample(((2, 3),), {"alpha": 1.0}), Sample(((4,),), {"alpha": 0.5})),
+    "hardtanh": (Sample(((2, 3),), {"min_val": -1.0, "max_val": 1.0}),
+                 Sample(((4,),), {"min_val": -0.3, "max_val": 0.45})),
     "gelu": (Sample(((2, 3),), {"approximate": "none"}),
              Sample(((2, 3),), {"approximate": "tanh"})),
     "silu": _ONE,

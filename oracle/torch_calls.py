@@ -94,6 +94,7 @@ TORCH: dict[str, str] = {
     'layer_norm': 'torch.nn.functional.layer_norm(self, weight.shape, weight, bias, eps)',
     'le': 'torch.le(self, other)',
     'leaky_relu': 'torch.nn.functional.leaky_relu(self, negative_slope)',
+    'hardtanh': 'torch.nn.functional.hardtanh(self, min_val, max_val)',
     'log': 'torch.log(self)',
     'log10': 'torch.log10(self)',
     'log1p': 'torch.log1p(self)',

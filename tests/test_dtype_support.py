@@ -58,6 +58,7 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "relu": runtime("Boolean inputs not supported for relu", BOOL),
     "leaky_relu": kernel("leaky_relu_cpu", NOT_FLOAT),
     "elu": kernel("elu_cpu", NOT_FLOAT),
+    "hardtanh": runtime("Bool inputs not supported for hardtanh", BOOL),
     "gelu": kernel("GeluKernelImpl", NOT_FLOAT),
     "silu": kernel("silu_cpu", NOT_FLOAT),
     "softplus": kernel("softplus_cpu", NOT_FLOAT),

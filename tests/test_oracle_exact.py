@@ -127,6 +127,7 @@ UNARY_AND_BINARY = {
     "relu": ([X], {}, lambda x: [1 if x > 0 else 0]),
     "leaky_relu": ([X], {"negative_slope": 0.2}, lambda x: [1 if x > 0 else mp(0.2)]),
     "elu": ([X], {"alpha": 0.5}, lambda x: [1 if x > 0 else mp(0.5) * mpmath.exp(x)]),
+    "hardtanh": ([X], {"min_val": -0.5, "max_val": 0.75}, lambda x: [1 if -0.5 < x < 0.75 else 0]),
     "gelu": ([X], {"approximate": "none"}, lambda x: [mpmath.ncdf(x) + x * phi(x)]),
     "silu": ([X], {}, lambda x: [sig(x) + x * sig(x) * (1 - sig(x))]),
     "softplus": ([X], {"beta": 2.0, "threshold": 20.0}, lambda x: [sig(2 * x)]),

@@ -10,12 +10,15 @@ from symgrad.nn import functional, init, utils
 from symgrad.nn.activation import (
     ELU,
     GELU,
+    Hardtanh,
     LeakyReLU,
     LogSoftmax,
     ReLU,
+    ReLU6,
     Sigmoid,
     SiLU,
     Softmax,
+    Softplus,
     Tanh,
 )
 from symgrad.nn.layers import Dropout, Embedding, Flatten, Identity, LayerNorm, Unflatten
@@ -33,7 +36,8 @@ from symgrad.nn.modules import Linear, Module, ModuleDict, ModuleList, Sequentia
 from symgrad.nn.parameter import Parameter
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
-           "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "GELU",
-           "SiLU", "Softmax", "LogSoftmax", "Identity", "Flatten", "Unflatten", "Dropout",
-           "Embedding", "LayerNorm", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
-           "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]
+           "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6",
+           "Softplus", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "LogSoftmax", "Identity",
+           "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm", "MSELoss", "L1Loss",
+           "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
+           "NLLLoss"]

@@ -16,8 +16,8 @@ from symgrad.nn import functional as F
 from symgrad.nn.modules import Module
 from symgrad.tensor import Tensor
 
-__all__ = ["ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax",
-           "LogSoftmax"]
+__all__ = ["ReLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6", "Softplus", "Tanh", "Sigmoid",
+           "GELU", "SiLU", "Softmax", "LogSoftmax"]
 
 
 class ReLU(Module):
@@ -96,6 +96,111 @@ class LeakyReLU(Module):
         LeakyReLU(negative_slope=0.2, inplace=True)
         """
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class Hardtanh(Module):
+    """``hardtanh`` as a layer.
+
+    Parameters:
+        min_val: the lower bound.
+        max_val: the upper bound, above ``min_val``.
+        inplace: write the result into the input and return it, as ``hardtanh(inplace=True)``.
+
+    >>> import symgrad
+    >>> symgrad.nn.Hardtanh(-0.5, 0.5)(symgrad.tensor([-1.0, 0.25], requires_grad=True))
+    tensor([-0.5000,  0.2500], grad_fn=<HardtanhBackward0>)
+    """
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+                 ) -> None:
+        super().__init__()
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+        if not max_val > min_val:  # PyTorch's assert, kept under python -O
+            raise AssertionError(f"max_val ({max_val}) must be greater than min_val ({min_val})")
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``input`` clamped to ``[min_val, max_val]``.
+
+        Args:
+            input: The tensor (written into with ``inplace``).
+
+        >>> import symgrad
+        >>> symgrad.nn.Hardtanh().forward(symgrad.tensor([-3.0, 3.0]))
+        tensor([-1.,  1.])
+        """
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self) -> str:
+        """The bounds, and ``inplace=True`` when in place.
+
+        >>> import symgrad
+        >>> symgrad.nn.Hardtanh(-2, 2, inplace=True)
+        Hardtanh(min_val=-2, max_val=2, inplace=True)
+        """
+        tail = ", inplace=True" if self.inplace else ""
+        return f"min_val={self.min_val}, max_val={self.max_val}{tail}"
+
+
+class ReLU6(Hardtanh):
+    """``relu6`` as a layer: ``Hardtanh(0.0, 6.0)``, as in PyTorch.
+
+    Parameters:
+        inplace: write the result into the input and return it.
+
+    >>> import symgrad
+    >>> symgrad.nn.ReLU6()(symgrad.tensor([-1.0, 7.0]))
+    tensor([0., 6.])
+    """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self) -> str:
+        """``inplace=True`` when in place, else nothing.
+
+        >>> import symgrad
+        >>> symgrad.nn.ReLU6(inplace=True)
+        ReLU6(inplace=True)
+        """
+        return "inplace=True" if self.inplace else ""
+
+
+class Softplus(Module):
+    """``softplus`` as a layer.
+
+    Parameters:
+        beta: the sharpness: larger is closer to ``relu``.
+        threshold: where ``beta * input`` exceeds it, the result is the input.
+
+    >>> import symgrad
+    >>> symgrad.nn.Softplus()(symgrad.tensor([0.0], requires_grad=True))
+    tensor([0.6931], grad_fn=<SoftplusBackward0>)
+    """
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``log(1 + exp(beta * input)) / beta``, the identity above the threshold.
+
+        Args:
+            input: The tensor.
+
+        >>> import symgrad
+        >>> symgrad.nn.Softplus(2.0).forward(symgrad.tensor([0.0]))
+        tensor([0.3466])
+        """
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        """``beta`` and ``threshold``.
+
+        >>> import symgrad
+        >>> symgrad.nn.Softplus(beta=0.5)
+        Softplus(beta=0.5, threshold=20.0)
+        """
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class ELU(Module):

@@ -37,9 +37,11 @@ from symgrad.tensor import Tensor
 relu_ = checked(inplace_ops.relu_, "relu_", method=False)
 elu_ = checked(inplace_ops.elu_, "elu_", method=False)
 leaky_relu_ = checked(inplace_ops.leaky_relu_, "leaky_relu_", method=False)
+_hardtanh_ = checked(inplace_ops.hardtanh_, "hardtanh_", method=False)
 
 __all__ = [
-    "relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu", "softplus",
+    "relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "hardtanh", "hardtanh_",
+    "relu6", "gelu", "silu", "softplus",
     "sigmoid", "tanh", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss",
     "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "linear", "dropout", "embedding", "layer_norm",
@@ -153,6 +155,65 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return elu_(input, alpha)
     return apply(A.ELU, input, alpha=float(alpha))
+
+
+def _check_bounds(min_val: float, max_val: float) -> None:
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """``input`` clamped to ``[min_val, max_val]``; its gradient is 0 on and beyond the bounds.
+
+    Args:
+        input: The tensor (integer tensors too, their bounds truncated toward 0 as PyTorch's).
+        min_val: The lower bound. Defaults to -1.
+        max_val: The upper bound, not below ``min_val``. Defaults to 1.
+        inplace: Write the result into ``input`` and return it (``hardtanh_``). Defaults to
+            False.
+
+    >>> import symgrad
+    >>> F = symgrad.nn.functional
+    >>> F.hardtanh(symgrad.tensor([-2.0, 0.5, 3.0], requires_grad=True))
+    tensor([-1.0000,  0.5000,  1.0000], grad_fn=<HardtanhBackward0>)
+    """
+    _check_bounds(min_val, max_val)
+    if inplace:
+        return _hardtanh_(input, min_val, max_val)
+    return apply(A.HARDTANH, input, min_val=min_val, max_val=max_val)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """``hardtanh`` in place: ``input`` holds the clamped values and is returned.
+
+    Args:
+        input: The tensor written into.
+        min_val: The lower bound. Defaults to -1.
+        max_val: The upper bound (unchecked here, as PyTorch's: below ``min_val``, every
+            element becomes ``max_val``). Defaults to 1.
+
+    >>> import symgrad
+    >>> y = symgrad.tensor([-2.0, 0.5])
+    >>> symgrad.nn.functional.hardtanh_(y, -0.5, 0.25) is y, y
+    (True, tensor([-0.5000,  0.2500]))
+    """
+    return _hardtanh_(input, min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(input, 0), 6)``: ``hardtanh(input, 0, 6)``, recorded as PyTorch records it
+    (HardtanhBackward0).
+
+    Args:
+        input: The tensor.
+        inplace: Write the result into ``input`` and return it. Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.relu6(symgrad.tensor([-1.0, 3.0, 7.0]))
+    tensor([0., 3., 6.])
+    """
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:

@@ -102,6 +102,32 @@ LEAKY_RELU = defop(
     vjp=lambda g, self, *, negative_slope: where(self > 0, g, g * negative_slope),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
     refuses=not_implemented("leaky_relu_cpu", NOT_FLOATING))
+def _hardtanh_forward(self: np.ndarray, *, min_val: float, max_val: float) -> np.ndarray:
+    # The bounds in the input's dtype, as PyTorch's clamp kernel takes them: truncated toward 0
+    # for integers (hardtanh(int, -0.5, 1.5) clamps to [0, 1]), rounded for float16. NaN stays.
+    kind = self.dtype.kind
+    lo, hi = (int(min_val), int(max_val)) if kind in "iu" else (min_val, max_val)
+    if kind == "u" and lo < 0:
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+    lo, hi = np.asarray(lo, self.dtype), np.asarray(hi, self.dtype)
+    # Compared, not np.maximum: PyTorch keeps the input where it is not beyond a bound, so
+    # hardtanh(-0.0, 0, 6) is -0.0 (np.maximum gives 0.0).
+    clipped = np.where(self < lo, lo, self)
+    return np.where(clipped > hi, hi, clipped)
+
+
+def _hardtanh_bounds(self: np.ndarray, *, min_val: float, max_val: float) -> np.ndarray:
+    return (self == min_val) | (self == max_val)
+
+
+# NOTE: the gradient is 0 on the bounds, as PyTorch's hardtanh_backward (zero where self <= min_val
+# or self >= max_val): a NaN input passes its gradient through.
+HARDTANH = defop(
+    "hardtanh", "HardtanhBackward0", _hardtanh_forward,
+    vjp=lambda g, self, *, min_val, max_val: where((self <= min_val) | (self >= max_val), 0.0, g),
+    dtype_rule="same",
+    kinks=(Kink("self", "self == min_val or self == max_val", _hardtanh_bounds, "zero"),),
+    refuses=refuse((_dtypes.bool,), "Bool inputs not supported for hardtanh"))
 # NOTE: at 0 the slope is alpha (the left one), PyTorch's elu_backward tests self > 0.
 ELU = defop(
     "elu", "EluBackward0",

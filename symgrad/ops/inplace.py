@@ -549,6 +549,24 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     return rewrite(input, lambda old: apply(ACT.ELU_FROM_RESULT, old, alpha=float(alpha)))
 
 
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """``hardtanh`` in place: ``input`` holds ``input`` clamped to ``[min_val, max_val]`` and is
+    returned. Its node (HardtanhBackward0) saves a copy of the input it overwrote, as
+    PyTorch's does, so a later write into the result does not change the gradient.
+
+    Args:
+        input: The tensor written into.
+        min_val: The lower bound. Defaults to -1.
+        max_val: The upper bound. Defaults to 1.
+
+    >>> import symgrad
+    >>> y = symgrad.tensor([-2.0, 0.5], requires_grad=True) * 1
+    >>> hardtanh_(y) is y, y
+    (True, tensor([-1.0000,  0.5000], grad_fn=<HardtanhBackward0>))
+    """
+    return rewrite(input, lambda old: apply(ACT.HARDTANH, old, min_val=min_val, max_val=max_val))
+
+
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """``leaky_relu`` in place: ``input`` holds ``input`` where positive, else
     ``negative_slope * input``, and is returned. Its node (LeakyReluBackward1) reads the
