@@ -371,4 +371,13 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "layer_norm": (Sample(((2, 3), (3,), (3,)), {"normalized_ndim": 1, "eps": 1e-5}),
                    Sample(((2, 2, 2), (2, 2), (2, 2)), {"normalized_ndim": 2, "eps": 1e-5}),
                    Sample(((4,), (4,), (4,)), {"normalized_ndim": 1, "eps": 0.25})),
+    # training: the batch's statistics over (N, L); evaluation: running ones, constants
+    "batch_norm": (Sample(((4, 2), (2,), (2,)), {"training": True, "running_mean": None,
+                                                  "running_var": None, "eps": 1e-5}),
+                   Sample(((2, 2, 3), (2,), (2,)), {"training": True, "running_mean": None,
+                                                     "running_var": None, "eps": 0.25}),
+                   Sample(((3, 2), (2,), (2,)), {"training": False,
+                                                 "running_mean": np.array([0.25, -0.5]),
+                                                 "running_var": np.array([0.75, 1.5]),
+                                                 "eps": 1e-5})),
 }

@@ -92,6 +92,11 @@ TORCH: dict[str, str] = {
     ),
     'index_select': 'torch.index_select(self, dim, torch.as_tensor(index))',
     'layer_norm': 'torch.nn.functional.layer_norm(self, weight.shape, weight, bias, eps)',
+    'batch_norm': (
+        'torch.nn.functional.batch_norm(self, None if running_mean is None else '
+        'torch.as_tensor(running_mean, dtype=self.dtype), None if running_var is None else '
+        'torch.as_tensor(running_var, dtype=self.dtype), weight, bias, training, 0.1, eps)'
+    ),
     'le': 'torch.le(self, other)',
     'leaky_relu': 'torch.nn.functional.leaky_relu(self, negative_slope)',
     'hardtanh': 'torch.nn.functional.hardtanh(self, min_val, max_val)',

@@ -75,6 +75,7 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "binary_cross_entropy": kernel("binary_cross_entropy", NOT_FLOAT),
     "binary_cross_entropy_with_logits": kernel("log_sigmoid_cpu", NOT_FLOAT),
     "layer_norm": kernel("LayerNormKernelImpl", NOT_FLOAT),
+    "batch_norm": kernel("batch_norm", NOT_FLOAT),
     "sub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "
                    "Use the `^` or `logical_xor()` operator instead.", BOOL),
     "rsub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "

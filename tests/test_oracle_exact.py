@@ -431,6 +431,40 @@ def test_layer_norm_against_mpmath_differentiation():
     agree(gb, gs)
 
 
+def test_batch_norm_against_mpmath_differentiation():
+    # (3, 2): each column a channel, normalised by its own batch statistics in training.
+    xs = [[1.0, -2.0], [2.0, 0.5], [6.0, 0.25]]
+    gs = [[1.0, 0.75], [-0.5, 2.0], [0.25, -1.0]]
+    wts, eps = [0.5, -1.5], mp(0.25)
+
+    def normed(column, k):
+        mean = mpmath.fsum(column) / 3
+        var = mpmath.fsum((v - mean) ** 2 for v in column) / 3
+        return (column[k] - mean) / mpmath.sqrt(var + eps)
+
+    def loss(*flat):
+        columns = [flat[0::2], flat[1::2]]
+        return mpmath.fsum(gs[k][c] * wts[c] * normed(columns[c], k)
+                           for k in range(3) for c in range(2))
+
+    (gx, gw, gb), _ = grad_of("batch_norm", [t(xs), t(wts), t([0.0, 0.0])], gs, training=True,
+                              running_mean=None, running_var=None, eps=0.25)
+    point = [mp(v) for row in xs for v in row]
+    want = [mpmath.diff(loss, point, tuple(int(i == j) for i in range(6))) for j in range(6)]
+    agree(gx, want, digits=25)
+    columns = [[mp(r[c]) for r in xs] for c in range(2)]
+    agree(gw, [mpmath.fsum(gs[k][c] * normed(columns[c], k) for k in range(3)) for c in range(2)])
+    agree(gb, [mpmath.fsum(gs[k][c] for k in range(3)) for c in range(2)])
+    # evaluation: the running statistics are constants, each element an affine map
+    mean, var = np.array([0.25, -0.5]), np.array([0.75, 1.5])
+    (gx, gw), _ = grad_of("batch_norm", [t(xs), t(wts), t([0.0, 0.0], False)], gs,
+                          training=False, running_mean=mean, running_var=var, eps=0.25)
+    scale = [1 / mpmath.sqrt(mp(var[c]) + eps) for c in range(2)]
+    agree(gx, [[gs[k][c] * wts[c] * scale[c] for c in range(2)] for k in range(3)])
+    agree(gw, [mpmath.fsum(gs[k][c] * (xs[k][c] - mp(mean[c])) * scale[c] for k in range(3))
+               for c in range(2)])
+
+
 CLOSED_FORM_ELSEWHERE = {
     "mean", "mean_all", "prod", "prod_all", "var", "std", "logsumexp", "softmax", "log_softmax",
     "norm", "cumprod", "max_all", "min_all", "amax", "amin", "max_dim", "min_dim", "mm", "mv",
@@ -438,7 +472,7 @@ CLOSED_FORM_ELSEWHERE = {
     "matmul_clone",
     "matmul_vm", "where", "rsub_scalar", "gelu", "softplus", "remainder_scalar",
     "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "embedding", "layer_norm",
+    "embedding", "layer_norm", "batch_norm",
 }
 
 

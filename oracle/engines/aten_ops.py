@@ -181,6 +181,22 @@ def _layer_norm(a: dict[str, Any], i: int) -> Converted:
         "normalized_ndim": len(group), "eps": a["eps"]}
 
 
+def _batch_norm(a: dict[str, Any], i: int) -> Converted:
+    if i != 0:
+        raise KeyError("native_batch_norm's save_mean and save_invstd outputs")
+    x = a["input"]
+    channels = x.shape[1]
+    weight = a["weight"] if a.get("weight") is not None else np.ones(channels)
+    bias = a["bias"] if a.get("bias") is not None else np.zeros(channels)
+    training = bool(a["training"])
+    # The running statistics are read in evaluation only, as constants (in float64, exactly:
+    # NumPy has no bfloat16); in training they are written, not read.
+    stats = {name: None if training else a[name].detach().cpu().double().numpy().copy()
+             for name in ("running_mean", "running_var")}
+    return "batch_norm", [("self", x), ("weight", weight), ("bias", bias)], {
+        "training": training, **stats, "eps": a["eps"]}
+
+
 def _layer_norm_backward(a: dict[str, Any], i: int) -> Converted:
     eps = a.get("__eps__")
     if eps is None:
@@ -364,6 +380,7 @@ ATEN: dict[str, Rule] = {
     "binary_cross_entropy_with_logits.default": _loss(
         "binary_cross_entropy_with_logits", "self", "target", "weight", "pos_weight"),
     "native_layer_norm.default": _layer_norm,
+    "native_batch_norm.default": _batch_norm,
     "hardtanh.default": _same("hardtanh", "self", min_val="min_val", max_val="max_val"),
     # backward operators of structural ops: the VJP of their forward's meaning
     "_softmax_backward_data.default": _backward_data("softmax_backward_data"),
@@ -412,7 +429,7 @@ ATEN["leaky_relu_backward.default"] = _of_input("leaky_relu_backward", "self", "
 # Meanings that only PyTorch's operators carry (symgrad's registry has no such op).
 TORCH_ONLY = frozenset({op for op, _, _ in FUSED_BACKWARD.values()} | {
     "softmax_backward_data", "log_softmax_backward_data", "layer_norm_backward",
-    "nll_loss_backward", "erfinv", "hardtanh", "elu_backward", "leaky_relu_backward"})
+    "nll_loss_backward", "erfinv", "elu_backward", "leaky_relu_backward"})
 
 
 # PyTorch's conventions at kinks, by the judge's op and the labels of ``oracle.semantics``:

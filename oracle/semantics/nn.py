@@ -181,3 +181,26 @@ def _layer_norm(self: Any, weight: Any, bias: Any, *, normalized_ndim: int, eps:
 
 
 defmeaning("layer_norm", "structural", _layer_norm)
+
+
+def _batch_norm(self: Any, weight: Any, bias: Any, *, training: bool, running_mean: Any = None,
+                running_var: Any = None, eps: Any, **_: Any) -> np.ndarray:
+    """Each channel (dim 1) less its mean, over its variance plus ``eps`` square-rooted, times
+    ``weight`` plus ``bias``: in training the batch's mean and biased variance over every other
+    dim, else the running ones, constants."""
+    x = np.asarray(self, dtype=object)
+    w, b = np.asarray(weight, dtype=object), np.asarray(bias, dtype=object)
+    out = np.empty(x.shape, dtype=object)
+    for c in range(x.shape[1]):
+        xs = x[:, c]
+        if training:
+            values = list(xs.reshape(-1))
+            mean = sympy.Add(*values) / len(values)
+            var = sympy.Add(*[(v - mean) ** 2 for v in values]) / len(values)
+        else:
+            mean, var = num(running_mean[c]), num(running_var[c])
+        out[:, c] = (xs - mean) / sympy.sqrt(var + num(eps)) * w[c] + b[c]
+    return out
+
+
+defmeaning("batch_norm", "structural", _batch_norm)

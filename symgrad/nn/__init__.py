@@ -21,6 +21,7 @@ from symgrad.nn.activation import (
     Softplus,
     Tanh,
 )
+from symgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from symgrad.nn.layers import Dropout, Embedding, Flatten, Identity, LayerNorm, Unflatten
 from symgrad.nn.loss import (
     BCELoss,
@@ -38,6 +39,6 @@ from symgrad.nn.parameter import Parameter
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
            "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6",
            "Softplus", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "LogSoftmax", "Identity",
-           "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm", "MSELoss", "L1Loss",
-           "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
-           "NLLLoss"]
+           "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm", "BatchNorm1d",
+           "BatchNorm2d", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
+           "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]

@@ -45,6 +45,7 @@ __all__ = [
     "sigmoid", "tanh", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss",
     "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "linear", "dropout", "embedding", "layer_norm",
+    "batch_norm",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -843,6 +844,104 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
     w = _weight(weight, input).expand(shape)
     b = _weight(bias, input, 0.0).expand(shape)
     return apply(layers.LAYER_NORM, input, w, b, normalized_ndim=len(shape), eps=float(eps))
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Each channel (dim 1) shifted to mean 0 and scaled to variance 1, then ``* weight + bias``:
+    in training by the batch's mean and biased variance over every other dim (and the running
+    statistics moved toward the batch's, with its unbiased variance), else by the running ones.
+
+    One node (NativeBatchNormBackward0) computed in float64 and rounded once; the running
+    statistics are updated in place without a version bump, as PyTorch's are (their new values
+    formed in float64 and rounded once, which can differ from PyTorch's in the last bit).
+    A float16 or bfloat16 input may take float32 parameters and statistics (PyTorch's mixed
+    mode); other mixtures raise PyTorch's errors.
+
+    Args:
+        input: A tensor of shape ``(N, C, ...)``.
+        running_mean: The running mean of each channel, of shape ``(C,)``: read in evaluation,
+            updated in training. None to keep none (then evaluation uses the batch's, too).
+        running_var: The running (unbiased) variance of each channel, as ``running_mean``.
+        weight: A scale per channel, shape ``(C,)`` (1 when None).
+        bias: A shift per channel, shape ``(C,)`` (0 when None).
+        training: Normalise by the batch's statistics and update the running ones. Defaults to
+            False.
+        momentum: How far the running statistics move toward the batch's:
+            ``new = (1 - momentum) * old + momentum * batch``. Defaults to 0.1.
+        eps: Added to the variance, for stability. Defaults to 1e-5.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([[1.0, 10.0], [3.0, 30.0]])
+    >>> mean, var = symgrad.zeros(2), symgrad.ones(2)
+    >>> symgrad.nn.functional.batch_norm(x, mean, var, training=True)
+    tensor([[-1.0000, -1.0000],
+            [ 1.0000,  1.0000]])
+    >>> mean, var
+    (tensor([0.2000, 2.0000]), tensor([ 1.1000, 20.9000]))
+    """
+    if not input.is_floating_point():
+        raise NotImplementedError(
+            f'"batch_norm" not implemented for \'{_TORCH_NAMES[input.dtype.name]}\'')
+    channels = input.shape[1] if input.ndim > 1 else 0
+    given = {"weight": weight, "bias": bias, "running_mean": running_mean,
+             "running_var": running_var}
+    for name, t in given.items():
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+    _check_batch_norm_dtypes(input, [t for t in given.values() if t is not None])
+    if running_mean is not None and running_mean.requires_grad:
+        raise RuntimeError("The function 'native_batch_norm' is not differentiable with respect "
+                           "to argument 'running_mean'. This input cannot have requires_grad "
+                           "True.")
+    if not training and (running_mean is None or running_var is None):
+        missing = "running_mean" if running_mean is None else "running_var"
+        raise RuntimeError(f"{missing} must be defined in evaluation mode")
+    if training and input.numel() == channels and input.ndim > 1:
+        raise ValueError("Expected more than 1 value per channel when training, got input size "
+                         f"{input.size()!r}")
+    w = weight if weight is not None else symgrad.ones(channels, dtype=input.dtype)
+    b = bias if bias is not None else symgrad.zeros(channels, dtype=input.dtype)
+    stats = {} if training else {"running_mean": running_mean._data,
+                                 "running_var": running_var._data}
+    out = apply(layers.BATCH_NORM, input, w, b, training=bool(training),
+                running_mean=stats.get("running_mean"), running_var=stats.get("running_var"),
+                eps=float(eps))
+    if training and running_mean is not None and running_var is not None:
+        _move_running_stats(input._data, running_mean, running_var, float(momentum))
+    return out
+
+
+def _check_batch_norm_dtypes(input: Tensor, params: list[Tensor]) -> None:
+    """PyTorch's CPU rules for the parameters' dtypes: all the input's, or, when the first
+    given is of another dtype (its "mixed" mode), all float32 with a float16 or bfloat16
+    input."""
+    dtype = input.dtype
+    if not params or params[0].dtype == dtype:
+        for t in params:
+            if t.dtype != dtype:
+                raise RuntimeError(f"expected scalar type {_TORCH_NAMES[dtype.name]} but found "
+                                   f"{_TORCH_NAMES[t.dtype.name]}")
+        return
+    if any(t.dtype != symgrad.float32 for t in params):
+        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+    if dtype not in (symgrad.float16, symgrad.bfloat16):
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+
+
+def _move_running_stats(x: np.ndarray, running_mean: Tensor, running_var: Tensor,
+                        momentum: float) -> None:
+    """The running statistics moved toward the batch's, in place and in float64."""
+    dims = layers._batch_dims(x.ndim)
+    wide = x.astype(np.float64)
+    count = x.size // max(x.shape[1], 1)
+    with np.errstate(all="ignore"):  # an empty batch gives NaN statistics, as PyTorch's
+        mean = wide.mean(axis=dims)
+        var = wide.var(axis=dims, ddof=1) if count > 1 else np.full(mean.shape, np.nan)
+    for t, batch in ((running_mean, mean), (running_var, var)):
+        old = t._data
+        old[...] = ((1 - momentum) * old.astype(np.float64) + momentum * batch).astype(old.dtype)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

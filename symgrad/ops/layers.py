@@ -45,12 +45,24 @@ def _layer_norm(self: np.ndarray, weight: np.ndarray, bias: np.ndarray, *, norma
 
 def _layer_norm_vjp(g: Tensor, self: Tensor, weight: Tensor, *, normalized_ndim: int,
                     eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    dims = _normalized_dims(self.ndim, normalized_ndim)
+    lead = tuple(range(self.ndim - normalized_ndim))
+    d_self, normed, g = _normalized_grads(g, self, weight, dims, eps)
+    d_weight = (g * normed).sum(dim=lead) if lead else g * normed
+    d_bias = g.sum(dim=lead) if lead else g
+    return d_self, d_weight, d_bias
+
+
+def _normalized_grads(g: Tensor, self: Tensor, weight: Tensor, dims: tuple[int, ...],
+                      eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """For ``(self - mean) * rstd * weight`` with the mean and biased variance over ``dims``
+    (layer_norm's and batch_norm's in training): d_self, the normalised input, and ``g`` as
+    the weight's and bias's gradients are formed from it (in float64 for narrow dtypes).
+    ``weight`` broadcasts against ``self``."""
     # Narrow dtypes work in float64 (the engine rounds each gradient once): the sums of
     # d_self's three terms cancel, and their rounding in float16 left it 217 ULP off.
     long = self._data.dtype == np.float64
     g, self, weight = _wide(g), _wide(self), _wide(weight)
-    dims = _normalized_dims(self.ndim, normalized_ndim)
-    lead = tuple(range(self.ndim - normalized_ndim))
     centred = self - self.mean(dim=dims, keepdim=True)
     rstd = ((centred * centred).mean(dim=dims, keepdim=True) + eps).rsqrt()
     normed = centred * rstd
@@ -64,9 +76,7 @@ def _layer_norm_vjp(g: Tensor, self: Tensor, weight: Tensor, *, normalized_ndim:
         lost = _layer_norm_self_long(g._data, self._data, weight._data, dims, eps) - d_self._data
         lost = np.where(np.isfinite(lost), lost, 0.0).astype(np.float64)
         d_self = d_self + Tensor._make(lost, False, None)
-    d_weight = (g * normed).sum(dim=lead) if lead else g * normed
-    d_bias = g.sum(dim=lead) if lead else g
-    return d_self, d_weight, d_bias
+    return d_self, normed, g
 
 
 def _layer_norm_self_long(g: np.ndarray, x: np.ndarray, weight: np.ndarray,
@@ -85,3 +95,61 @@ LAYER_NORM = defop(
     "layer_norm", "NativeLayerNormBackward0", _layer_norm, vjp=_layer_norm_vjp,
     dtype_rule="same", kind="reduction",
     refuses=not_implemented("LayerNormKernelImpl", NOT_FLOATING))
+
+
+# -- batch normalisation ------------------------------------------------------------------------
+def _batch_dims(ndim: int) -> tuple[int, ...]:
+    """The dims a channel's statistics are taken over: every dim but the channels' (1)."""
+    return (0, *range(2, ndim))
+
+
+def _per_channel(ndim: int) -> tuple[int, ...]:
+    """The shape that broadcasts a vector of channels against an input of ``ndim`` dims."""
+    return (-1,) + (1,) * (ndim - 2)
+
+
+def _batch_norm(self: np.ndarray, weight: np.ndarray, bias: np.ndarray, *, training: bool,
+                running_mean: np.ndarray | None, running_var: np.ndarray | None,
+                eps: float) -> np.ndarray:
+    """``(self - mean) / sqrt(var + eps) * weight + bias`` per channel (dim 1): in training the
+    batch's mean and biased variance over every other dim, else the running ones; computed in
+    float64, rounded once."""
+    x = self.astype(np.float64)
+    shape = _per_channel(x.ndim)
+    if training:
+        dims = _batch_dims(x.ndim)
+        centred = x - x.mean(axis=dims, keepdims=True)
+        var = (centred * centred).mean(axis=dims, keepdims=True)
+    else:
+        centred = x - running_mean.astype(np.float64).reshape(shape)
+        var = running_var.astype(np.float64).reshape(shape)
+    rstd = 1 / np.sqrt(var + eps)
+    return (centred * rstd * weight.reshape(shape) + bias.reshape(shape)).astype(self.dtype)
+
+
+def _batch_norm_vjp(g: Tensor, self: Tensor, weight: Tensor, *, training: bool,
+                    running_mean: np.ndarray | None, running_var: np.ndarray | None,
+                    eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    dims = _batch_dims(self.ndim)
+    w = weight.reshape(_per_channel(self.ndim))
+    if training:
+        d_self, normed, g = _normalized_grads(g, self, w, dims, eps)
+    else:
+        # The running statistics are constants: an affine map of each element.
+        g, x, w = _wide(g), _wide(self), _wide(w)
+        shape = _per_channel(self.ndim)
+        mean, var = (Tensor._make(a.astype(np.float64).reshape(shape), False, None)
+                     for a in (running_mean, running_var))
+        rstd = (var + eps).rsqrt()
+        normed = (x - mean) * rstd
+        d_self = g * (w * rstd)
+    return d_self, (g * normed).sum(dim=dims), g.sum(dim=dims)
+
+
+# NOTE: one node for the whole normalisation, as PyTorch records it (NativeBatchNormBackward0);
+# the running statistics, read in evaluation and updated in training by
+# ``nn.functional.batch_norm``, are constants of the node.
+BATCH_NORM = defop(
+    "batch_norm", "NativeBatchNormBackward0", _batch_norm, vjp=_batch_norm_vjp,
+    dtype_rule="same", kind="reduction",
+    refuses=not_implemented("batch_norm", NOT_FLOATING))
