@@ -371,6 +371,10 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "layer_norm": (Sample(((2, 3), (3,), (3,)), {"normalized_ndim": 1, "eps": 1e-5}),
                    Sample(((2, 2, 2), (2, 2), (2, 2)), {"normalized_ndim": 2, "eps": 1e-5}),
                    Sample(((4,), (4,), (4,)), {"normalized_ndim": 1, "eps": 0.25})),
+    # widths before and after the last dims; negative ones crop
+    "constant_pad_nd": (Sample(((2, 3),), {"pad": (1, 2), "value": 0.0}),
+                        Sample(((2, 3),), {"pad": (-1, 1, 1, 0), "value": -1.5}),
+                        Sample(((2, 2, 3),), {"pad": (0, -2, 2, 1), "value": 0.25})),
     # training: the batch's statistics over (N, L); evaluation: running ones, constants
     "batch_norm": (Sample(((4, 2), (2,), (2,)), {"training": True, "running_mean": None,
                                                   "running_var": None, "eps": 1e-5}),

@@ -92,6 +92,7 @@ TORCH: dict[str, str] = {
     ),
     'index_select': 'torch.index_select(self, dim, torch.as_tensor(index))',
     'layer_norm': 'torch.nn.functional.layer_norm(self, weight.shape, weight, bias, eps)',
+    'constant_pad_nd': 'torch.nn.functional.pad(self, pad, value=value)',
     'batch_norm': (
         'torch.nn.functional.batch_norm(self, None if running_mean is None else '
         'torch.as_tensor(running_mean, dtype=self.dtype), None if running_var is None else '

@@ -235,3 +235,53 @@ def result_dtype(dim: dtype | None, zero_dim: dtype | None, scalar: dtype | None
     out = _combine(dim, _combine(zero_dim, scalar))
     assert out is not None
     return out
+
+
+# PyTorch's C type names, as its overflow error prints them.
+_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "float32": "float"}
+
+
+def scalar_as(value: object, np_dtype: np.dtype) -> np.ndarray:
+    """A Python number as a zero-dim array of ``np_dtype``, by PyTorch's rules for a fill value
+    (``full``, ``fill_``, ``masked_fill``, ``pad``): a float truncated toward 0 for an integer
+    dtype, a negative int wrapped into an unsigned one down to ``-max``; PyTorch's error where
+    it overflows (an integer dtype given NaN, an infinity or a value beyond its range; float16,
+    bfloat16 or float32 given a finite value beyond theirs), not a value NumPy wraps or makes up.
+
+    Args:
+        value: A Python (or NumPy) bool, int or float.
+        np_dtype: The NumPy dtype of the tensor filled.
+
+    >>> scalar_as(2.7, np.dtype(np.int64)), scalar_as(-1, np.dtype(np.uint8))
+    (array(2), array(255, dtype=uint8))
+    >>> scalar_as(float("nan"), np.dtype(np.int64))
+    Traceback (most recent call last):
+    ...
+    RuntimeError: value cannot be converted to type int64_t without overflow
+    """
+    kind = np_dtype.kind
+    # ``bool`` here is PyTorch's dtype of that name: Python's is ``builtins.bool``.
+    if kind in "bc" or isinstance(value, builtins.bool | np.bool_):
+        return np.asarray(value).astype(np_dtype)
+    name = _FROM_NP[np_dtype].name
+    if kind in "iu":
+        info = np.iinfo(np_dtype)
+        top = int(info.max)
+        if isinstance(value, int | np.integer):
+            fits = info.min <= value <= top or (kind == "u" and -top <= value < 0)
+            whole = int(value) % (top + 1) if kind == "u" else int(value)
+        else:
+            f = float(value)
+            fits = f == f and float(info.min) <= f <= float(top)
+            whole = int(f) if fits else 0
+        if not fits:
+            raise RuntimeError(f"value cannot be converted to type {_C_TYPES[name]} without "
+                               "overflow")
+        return np.asarray(whole, dtype=np_dtype)
+    f = float(value)
+    if name in _C_TYPES and abs(f) != float("inf") and abs(f) > float(ml_dtypes.finfo(
+            np_dtype).max):
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPES[name]} without overflow")
+    return np.asarray(f).astype(np_dtype)

@@ -201,7 +201,8 @@ def full(size: Sequence[int], fill_value: Any, *, dtype: Dtype | None = None,
     _check_device(device)
     d = dtype if dtype is not None else _fill_dtype(fill_value)
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
-    return _leaf(np.full(_size((size,)), value, dtype=d.np), requires_grad)
+    return _leaf(np.full(_size((size,)), _dtypes.scalar_as(value, d.np), dtype=d.np),
+                 requires_grad)
 
 
 def zeros_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None = None,

@@ -34,6 +34,14 @@ from symgrad.nn.loss import (
     SmoothL1Loss,
 )
 from symgrad.nn.modules import Linear, Module, ModuleDict, ModuleList, Sequential
+from symgrad.nn.padding import (
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
 from symgrad.nn.parameter import Parameter
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
@@ -41,4 +49,5 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "Softplus", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "LogSoftmax", "Identity",
            "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm", "BatchNorm1d",
            "BatchNorm2d", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
-           "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]
+           "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "ConstantPad1d",
+           "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]

@@ -28,6 +28,7 @@ from symgrad.ops import activations as A
 from symgrad.ops import inplace as inplace_ops
 from symgrad.ops import layers, losses
 from symgrad.ops.arguments import checked
+from symgrad.ops.padding import constant_pad_nd
 from symgrad.ops.registry import _TORCH_NAMES, apply
 from symgrad.ops.shape import UNSAFE_VIEW
 from symgrad.tensor import Tensor
@@ -45,7 +46,7 @@ __all__ = [
     "sigmoid", "tanh", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss",
     "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "linear", "dropout", "embedding", "layer_norm",
-    "batch_norm",
+    "batch_norm", "pad",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -942,6 +943,42 @@ def _move_running_stats(x: np.ndarray, running_mean: Tensor, running_var: Tensor
     for t, batch in ((running_mean, mean), (running_var, var)):
         old = t._data
         old[...] = ((1 - momentum) * old.astype(np.float64) + momentum * batch).astype(old.dtype)
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
+        value: float | None = None) -> Tensor:
+    """``input`` padded: ``pad[2i]`` places before and ``pad[2i + 1]`` after the ``i``-th dim
+    from the last, filled with ``value`` (one node, ConstantPadNdBackward0). Negative widths
+    remove places, as PyTorch's do.
+
+    Only the constant mode: ``"reflect"``, ``"replicate"`` and ``"circular"`` raise
+    NotImplementedError rather than pad another way.
+
+    Args:
+        input: The tensor.
+        pad: Widths in pairs ``(before, after)``, the first pair for the last dim; at most
+            two per dim of ``input``.
+        mode: ``"constant"``. Defaults to ``"constant"``.
+        value: The fill (truncated for integer tensors). Defaults to None: 0.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.pad(symgrad.tensor([[1.0, 2.0]]), (1, 0, 0, 1), value=-1.0)
+    tensor([[-1.,  1.,  2.],
+            [-1., -1., -1.]])
+    """
+    widths = tuple(pad)
+    if len(widths) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(widths) // 2 > input.dim():
+        raise RuntimeError("Padding length should be less than or equal to two times the input "
+                           f"dimension but got padding length {len(widths)} and input of "
+                           f"dimension {input.dim()}")
+    if mode != "constant":
+        if mode in ("reflect", "replicate", "circular"):
+            raise NotImplementedError(f"symgrad: pad's {mode!r} mode is not implemented; only "
+                                      "'constant' is")
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    return constant_pad_nd(input, widths, 0.0 if value is None else value)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

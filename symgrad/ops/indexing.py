@@ -12,10 +12,8 @@ attr is the key normalised: ints, slices, None, Ellipsis and int64 arrays.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import ml_dtypes
 import numpy as np
 
 from symgrad import _dtypes
@@ -238,20 +236,8 @@ INDEX_SELECT = defop("index_select", "IndexSelectBackward0",
                      vjp=lambda g, *, dim, index, self_shape: index_put(
                          _zeros(self_shape, g), g, (None,) * dim + (index,), accumulate=True),
                      saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
-# PyTorch's C type names, as its overflow error prints them.
-_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
-            "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-            "float32": "float"}
-
-
 def _masked_fill(self: np.ndarray, *, mask: np.ndarray, value: Any) -> np.ndarray:
-    name = _dtypes._FROM_NP[self.dtype].name
-    if name in _C_TYPES and not isinstance(value, bool):
-        info = np.iinfo(self.dtype) if self.dtype.kind in "iu" else ml_dtypes.finfo(self.dtype)
-        if math.isfinite(value) and not float(info.min) <= value <= float(info.max):
-            raise RuntimeError(
-                f"value cannot be converted to type {_C_TYPES[name]} without overflow")
-    return np.where(mask, np.asarray(value).astype(self.dtype), self)
+    return np.where(mask, _dtypes.scalar_as(value, self.dtype), self)
 
 
 MASKED_FILL = defop("masked_fill", "MaskedFillBackward0", _masked_fill,
@@ -353,12 +339,20 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
     norm = normalize_key(key)
     if isinstance(value, Tensor) and value.dtype is not self.dtype:
         value = value.to(self.dtype)
+    elif isinstance(value, bool | int | float | np.number):
+        # A number into an integer tensor by PyTorch's rules: its overflow error, not NumPy's
+        # or a made-up value. Into a float tensor it rounds, to an infinity beyond its range.
+        d = self._data.dtype
+        with np.errstate(over="ignore"):
+            number = (_dtypes.scalar_as(value, d) if d.kind in "iub"
+                      else np.asarray(value).astype(d))
+        value = Tensor._make(number, False, None)
     steps = parse_key(tuple(self.shape), norm, single_slice=False)
     if steps == [("alias",)]:
         # The key selects the whole tensor: PyTorch writes into the tensor itself (its
         # copy_to): copy_ from a value of the same shape, fill_ from a zero-dim one (a number
         # is one), else copy_ with the value's leading dims of size one dropped.
-        if not isinstance(value, Tensor):
+        if not isinstance(value, Tensor):  # a nested list
             value = Tensor._make(np.asarray(value, dtype=self._data.dtype), False, None)
         if value.shape != self.shape and value.ndim == 0:
             self.fill_(value)

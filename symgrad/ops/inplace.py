@@ -311,7 +311,8 @@ def _zeros_like(g: Tensor) -> Tensor:
 
 ZERO = defop("zero", "ZeroBackward0", lambda self: np.zeros_like(self),
              vjp=lambda g: _zeros_like(g), dtype_rule="same", dtypes=ALL, kind="inplace")
-FILL = defop("fill", "FillBackward2", lambda self, *, value: np.full_like(self, value),
+FILL = defop("fill", "FillBackward2", lambda self, *, value: np.full_like(
+                 self, _dtypes.scalar_as(value, self.dtype)),
              vjp=lambda g, *, value: _zeros_like(g), dtype_rule="same", dtypes=ALL,
              kind="inplace")
 FILL_TENSOR = defop("fill_tensor", "FillBackward3",
