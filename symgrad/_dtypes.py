@@ -237,6 +237,11 @@ def result_dtype(dim: dtype | None, zero_dim: dtype | None, scalar: dtype | None
     return out
 
 
+# PyTorch's names of its scalar types, as its error messages and legacy tensor types
+# (torch.FloatTensor) spell them.
+_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+                "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+                "float64": "Double"}
 # PyTorch's C type names, as its overflow error prints them.
 _C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
             "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",

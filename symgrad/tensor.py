@@ -176,6 +176,31 @@ class Tensor:
     nelement = numel
     ndimension = dim
 
+    def type(self, dtype: dtype | str | None = None, non_blocking: bool = False) -> Any:
+        """Without ``dtype``, PyTorch's legacy name of this tensor's type
+        (``"torch.FloatTensor"``, the name programs written for PyTorch compare with); with one,
+        this tensor in that dtype (``to``: itself when it is already).
+
+        Args:
+            dtype: A dtype, or a legacy type name such as ``"torch.DoubleTensor"``. Defaults to
+                None: return the name.
+            non_blocking: Accepted for PyTorch's signature; copies are synchronous here.
+                Defaults to False.
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([1.0])
+        >>> x.type(), x.type("torch.LongTensor"), x.type(symgrad.float32) is x
+        ('torch.FloatTensor', tensor([1]), True)
+        """
+        if dtype is None:
+            return f"torch.{_dtypes._TORCH_NAMES[self.dtype.name]}Tensor"
+        if isinstance(dtype, str):
+            names = {f"torch.{n}Tensor": d for d, n in _dtypes._TORCH_NAMES.items()}
+            if dtype not in names:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = _dtypes._by_name(names[dtype])
+        return self.to(dtype)
+
     def type_as(self, other: Tensor) -> Tensor:
         """This tensor in ``other``'s dtype (``self.to(other.dtype)``: itself when they agree).
 

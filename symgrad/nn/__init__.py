@@ -43,6 +43,7 @@ from symgrad.nn.padding import (
     ZeroPad3d,
 )
 from symgrad.nn.parameter import Parameter
+from symgrad.nn.parameter_containers import ParameterDict, ParameterList
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
            "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6",
@@ -50,4 +51,5 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm", "BatchNorm1d",
            "BatchNorm2d", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
            "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "ConstantPad1d",
-           "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]
+           "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+           "ParameterList", "ParameterDict"]

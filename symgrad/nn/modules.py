@@ -470,8 +470,16 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
-        head = f"{type(self).__name__}({self.extra_repr()}"
+        # PyTorch's layout: a one-line extra_repr of a module without children inside the
+        # parentheses, else one line per extra_repr line and per child, indented.
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        children = [f"({name}): " + repr(m).replace("\n", "\n  ")
+                    for name, m in self._modules.items()]
+        head = f"{type(self).__name__}("
+        if len(extra_lines) == 1 and not children:
+            return head + extra_lines[0] + ")"
+        lines = extra_lines + children
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"

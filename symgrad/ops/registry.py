@@ -70,10 +70,9 @@ __all__ = [
 FLOATING = frozenset(_dtypes.FLOATING)
 ALL = frozenset(_dtypes.ALL)
 
-# PyTorch's names of its scalar types, as its error messages spell them.
-_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-                "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
-                "float64": "Double"}
+# PyTorch's names of its scalar types, as its error messages spell them (read from here by the
+# ops' modules).
+_TORCH_NAMES = _dtypes._TORCH_NAMES
 
 # A refused dtype's error: its class, and its message or what writes the message from the
 # values and attrs of the call (a kernel named after the shapes, the dim or a mode).
