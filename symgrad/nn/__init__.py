@@ -32,8 +32,21 @@ from symgrad.nn.loss import (
 from symgrad.nn.modules import Linear, Module, ModuleDict, ModuleList, Sequential
 from symgrad.nn.parameter import Parameter
 
+# -- pooling --
+from symgrad.nn.pooling import (  # noqa: E402, I001 - a block of its own, merged separately
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
+
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
            "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "GELU",
            "SiLU", "Softmax", "LogSoftmax", "Identity", "Flatten", "Unflatten", "Dropout",
            "Embedding", "LayerNorm", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
-           "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]
+           "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+           # pooling
+           "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d"]

@@ -11,6 +11,7 @@ from symgrad.ops import (  # noqa: F401
     linalg,
     losses,
     operators,
+    pooling,
     reductions,
     shape,
 )
