@@ -52,7 +52,8 @@ def _output_size(size: int, kernel: int, pad: int, stride: int, dilation: int,
         raise RuntimeError("stride should not be zero")
     if pad < 0:
         raise RuntimeError(f"pad must be non-negative, but got pad: {pad}")
-    if pad > ((kernel - 1) * dilation + 1) // 2:
+    # C++'s division, toward zero: a kernel of -1 passes here and fails the kernel's check.
+    if pad > int(((kernel - 1) * dilation + 1) / 2):
         raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
                            f"pad={pad}, kernel_size={kernel} and dilation={dilation}")
     out = (size + 2 * pad - dilation * (kernel - 1) - 1 + (stride - 1 if ceil_mode else 0)
@@ -269,10 +270,11 @@ def _avg_pool2d(self: np.ndarray, *, kernel_size: tuple[int, int], stride: tuple
         q = total // divisor
         q += (q * divisor != total) & ((total < 0) != (divisor < 0))
         return q.astype(self.dtype)
-    # The sum in float64, divided and rounded once to the dtype.
-    total = _windows(self.astype(np.float64), 0.0, kernel_size, stride, padding, (1, 1),
-                     out).sum(axis=-1)
-    return (total / divisor).astype(self.dtype)
+    # The sum in float64, divided and rounded once to the dtype (inf - inf is NaN, quietly).
+    with np.errstate(invalid="ignore", over="ignore"):
+        total = _windows(self.astype(np.float64), 0.0, kernel_size, stride, padding, (1, 1),
+                         out).sum(axis=-1)
+        return (total / divisor).astype(self.dtype)
 
 
 def _window_pairs(shape: Sequence[int], out: tuple[int, int], rows: np.ndarray,
@@ -339,9 +341,10 @@ def _adaptive_avg_pool2d(self: np.ndarray, *, output_size: tuple[int, int]) -> n
     x = self.astype(np.float64)
     win = x[..., rows[:, :, None, None], cols[None, None, :, :]]  # (..., oh, kh, ow, kw)
     ok = row_ok[:, :, None, None] & col_ok[None, None, :, :]
-    total = np.where(ok, win, 0.0).sum(axis=(-3, -1))
     divisor = np.outer(row_ok.sum(axis=1), col_ok.sum(axis=1))
-    return (total / divisor).astype(self.dtype)
+    with np.errstate(invalid="ignore", over="ignore"):
+        total = np.where(ok, win, 0.0).sum(axis=(-3, -1))
+        return (total / divisor).astype(self.dtype)
 
 
 def _adaptive_avg_pool2d_vjp(g: Tensor, *, output_size: tuple[int, int],
@@ -368,13 +371,13 @@ def _ints(fn: str, name: str, position: int, value: Any) -> tuple[int, ...]:
         return (int(value),)
     if isinstance(value, list | tuple):
         out = []
-        for i, v in enumerate(value):
+        for v in value:
             try:
                 out.append(operator.index(v))
             except TypeError:
-                raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be tuple "
-                                f"of ints, but found element of type {type(v).__name__} at pos "
-                                f"{i}") from None
+                raise TypeError(f"{fn}(): argument '{name}' failed to unpack the object at pos "
+                                f"{position} with error \"type must be tuple of ints,but got "
+                                f"{type(v).__name__}\"") from None
         return tuple(out)
     raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be tuple of ints, "
                     f"not {type(value).__name__}")
