@@ -99,11 +99,12 @@ def _lowest(dtype: np.dtype) -> Any:
     return -np.inf if dtype.kind == "f" or dtype in _HALF else np.iinfo(dtype).min
 
 
-def _argmax(x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int],
-            padding: tuple[int, int], dilation: tuple[int, int], ceil_mode: bool
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """Each window's choice: its position in the window (..., oh, ow), and its index into the
-    flattened (h, w) plane (int64, PyTorch's indices)."""
+def _choose(x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int],
+            padding: tuple[int, int], dilation: tuple[int, int], ceil_mode: bool,
+            index: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Each window's choice: the windows (..., oh, ow, kh * kw) (float32 for half types), the
+    chosen position in each, and (``index``) its index into the flattened (h, w) plane
+    (int64, PyTorch's indices)."""
     out = _sizes(x.shape, kernel_size, stride, padding, dilation, ceil_mode)
     if x.dtype in _HALF:
         x = x.astype(np.float32)  # exact, and NumPy's comparisons of half types are slow
@@ -115,31 +116,31 @@ def _argmax(x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int]
     inside = inside.reshape(out + (-1,))
     win = _windows(x, _lowest(x.dtype), kernel_size, stride, padding, dilation, out)
     pick = np.argmax(win, axis=-1)
-    # PyTorch's kernel starts from the first element inside the input and moves on a greater
-    # one or a NaN: the first maximum, or the last NaN; padding (-inf) is never chosen.
-    first = np.argmax(inside, axis=-1)
-    chosen_inside = np.take_along_axis(np.broadcast_to(inside, win.shape), pick[..., None],
-                                       axis=-1)[..., 0]
-    pick = np.where(chosen_inside, pick, first)
+    if not inside.all():
+        # PyTorch's kernel starts from the first element inside the input and moves on a
+        # greater one or a NaN: padding (-inf, or the integer minimum) is never chosen.
+        first = np.argmax(inside, axis=-1)
+        chosen_inside = np.take_along_axis(np.broadcast_to(inside, win.shape), pick[..., None],
+                                           axis=-1)[..., 0]
+        pick = np.where(chosen_inside, pick, first)
     if x.dtype.kind == "f":
         nan = np.isnan(win)
         if nan.any():
+            # the last NaN of a window, where PyTorch's ``val > max || isnan(val)`` stops
             last = win.shape[-1] - 1 - np.argmax(nan[..., ::-1], axis=-1)
             pick = np.where(nan.any(axis=-1), last, pick)
-    # A window of padding alone (dilation can make one) keeps PyTorch's first position: its
-    # first row and column at or past 0, each a multiple of the dilation from the start.
-    r = rows[:, None, :, None] + 0 * cols[None, :, None, :]
-    c = cols[None, :, None, :] + 0 * rows[:, None, :, None]
-    r, c = r.reshape(out + (-1,)), c.reshape(out + (-1,))
-    row = np.take_along_axis(np.broadcast_to(r, pick.shape + r.shape[-1:]), pick[..., None],
-                             axis=-1)[..., 0]
-    col = np.take_along_axis(np.broadcast_to(c, pick.shape + c.shape[-1:]), pick[..., None],
-                             axis=-1)[..., 0]
+    if not index:
+        return win, pick, None
+    kw = kernel_size[1]
+    row = np.take(rows, np.arange(out[0])[:, None] * rows.shape[1] + pick // kw)
+    col = np.take(cols, np.arange(out[1]) * cols.shape[1] + pick % kw)
     empty = ~inside.any(axis=-1)
     if empty.any():
+        # A window of padding alone (dilation can make one) keeps PyTorch's first position:
+        # its first row and column at or past 0, each a multiple of the dilation from the start.
         row = np.where(empty, _first_at_or_past_zero(rows)[:, None], row)
         col = np.where(empty, _first_at_or_past_zero(cols)[None, :], col)
-    return pick, (row * w + col).astype(np.int64)
+    return win, pick, (row * w + col).astype(np.int64)
 
 
 def _first_at_or_past_zero(pos: np.ndarray) -> np.ndarray:
@@ -153,10 +154,8 @@ def _max_pool2d(self: np.ndarray, *, kernel_size: tuple[int, int], stride: tuple
                 padding: tuple[int, int], dilation: tuple[int, int], ceil_mode: bool
                 ) -> np.ndarray:
     """The maximum over each window of the last two dims (-inf padding)."""
-    out = _sizes(self.shape, kernel_size, stride, padding, dilation, ceil_mode)
-    pick, _ = _argmax(self, kernel_size, stride, padding, dilation, ceil_mode)
-    win = _windows(self, _lowest(self.dtype), kernel_size, stride, padding, dilation, out)
-    return np.take_along_axis(win, pick[..., None], axis=-1)[..., 0]
+    win, pick, _ = _choose(self, kernel_size, stride, padding, dilation, ceil_mode, False)
+    return np.take_along_axis(win, pick[..., None], axis=-1)[..., 0].astype(self.dtype)
 
 
 def max_pool2d_indices(x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int],
@@ -169,7 +168,7 @@ def max_pool2d_indices(x: np.ndarray, kernel_size: tuple[int, int], stride: tupl
     >>> max_pool2d_indices(x, (2, 2), (1, 1), (0, 0), (1, 1), False).tolist()
     [[[1, 1]]]
     """
-    return _argmax(x, kernel_size, stride, padding, dilation, ceil_mode)[1]
+    return _choose(x, kernel_size, stride, padding, dilation, ceil_mode)[2]
 
 
 def _scatter(g: Tensor, shape: tuple[int, ...], source: np.ndarray | None, target: np.ndarray
