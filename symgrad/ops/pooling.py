@@ -838,7 +838,6 @@ def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
 
 
 # -- PyTorch's top-level functions: no ``return_indices``, a stride of [] for the kernel's --------
-@expose("max_pool2d", method=False)
 def _max_pool2d_top(input: Tensor, kernel_size: Any, stride: Any = (), padding: Any = 0,
                     dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
     """``torch.max_pool2d``: ``symgrad.nn.functional.max_pool2d`` without ``return_indices``.
@@ -858,7 +857,6 @@ def _max_pool2d_top(input: Tensor, kernel_size: Any, stride: Any = (), padding: 
     return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
 
 
-@expose("max_pool1d", method=False)
 def _max_pool1d_top(input: Tensor, kernel_size: Any, stride: Any = (), padding: Any = 0,
                     dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
     """``torch.max_pool1d``: ``symgrad.nn.functional.max_pool1d`` without ``return_indices``.
@@ -876,3 +874,10 @@ def _max_pool1d_top(input: Tensor, kernel_size: Any, stride: Any = (), padding: 
     tensor([[3., 2.]])
     """
     return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+# Published under PyTorch's names, which the functions of ``symgrad.nn.functional`` above hold
+# in this module.
+for _top, _name in ((_max_pool2d_top, "max_pool2d"), (_max_pool1d_top, "max_pool1d")):
+    _top.__name__ = _top.__qualname__ = _name
+    expose(_name, method=False)(_top)
