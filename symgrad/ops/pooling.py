@@ -102,9 +102,9 @@ def _lowest(dtype: np.dtype) -> Any:
 def _choose(x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int],
             padding: tuple[int, int], dilation: tuple[int, int], ceil_mode: bool,
             index: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Each window's choice: the windows (..., oh, ow, kh * kw) (float32 for half types), the
-    chosen position in each, and (``index``) its index into the flattened (h, w) plane
-    (int64, PyTorch's indices)."""
+    """Each window's choice: its value (..., oh, ow) (float32 for half types), its position
+    in the window, and (``index``) its index into the flattened (h, w) plane (int64, PyTorch's
+    indices)."""
     out = _sizes(x.shape, kernel_size, stride, padding, dilation, ceil_mode)
     if x.dtype in _HALF:
         x = x.astype(np.float32)  # exact, and NumPy's comparisons of half types are slow
@@ -114,23 +114,27 @@ def _choose(x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int]
     inside = ((rows >= 0) & (rows < h))[:, None, :, None] & ((cols >= 0) & (cols < w))[
         None, :, None, :]
     inside = inside.reshape(out + (-1,))
-    win = _windows(x, _lowest(x.dtype), kernel_size, stride, padding, dilation, out)
+    fill = _lowest(x.dtype)
+    win = _windows(x, fill, kernel_size, stride, padding, dilation, out)
     pick = np.argmax(win, axis=-1)
+    top = np.take_along_axis(win, pick[..., None], axis=-1)[..., 0]
     if not inside.all():
         # PyTorch's kernel starts from the first element inside the input and moves on a
-        # greater one or a NaN: padding (-inf, or the integer minimum) is never chosen.
-        first = np.argmax(inside, axis=-1)
-        chosen_inside = np.take_along_axis(np.broadcast_to(inside, win.shape), pick[..., None],
-                                           axis=-1)[..., 0]
-        pick = np.where(chosen_inside, pick, first)
+        # greater one or a NaN: padding is never chosen, but argmax may take it where the
+        # maximum is the padding's value (-inf, or the integer minimum).
+        low = top == fill
+        if low.any():
+            pick = np.where(low, np.argmax(inside, axis=-1), pick)
     if x.dtype.kind == "f":
-        nan = np.isnan(win)
+        nan = np.isnan(top)  # argmax takes a window's first NaN
         if nan.any():
             # the last NaN of a window, where PyTorch's ``val > max || isnan(val)`` stops
-            last = win.shape[-1] - 1 - np.argmax(nan[..., ::-1], axis=-1)
-            pick = np.where(nan.any(axis=-1), last, pick)
+            some = win[nan]
+            last = some.shape[-1] - 1 - np.argmax(np.isnan(some[:, ::-1]), axis=-1)
+            pick[nan] = last
+            top[nan] = some[np.arange(len(last)), last]
     if not index:
-        return win, pick, None
+        return top, pick, None
     kw = kernel_size[1]
     row = np.take(rows, np.arange(out[0])[:, None] * rows.shape[1] + pick // kw)
     col = np.take(cols, np.arange(out[1]) * cols.shape[1] + pick % kw)
@@ -140,7 +144,7 @@ def _choose(x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int]
         # its first row and column at or past 0, each a multiple of the dilation from the start.
         row = np.where(empty, _first_at_or_past_zero(rows)[:, None], row)
         col = np.where(empty, _first_at_or_past_zero(cols)[None, :], col)
-    return win, pick, (row * w + col).astype(np.int64)
+    return top, pick, (row * w + col).astype(np.int64)
 
 
 def _first_at_or_past_zero(pos: np.ndarray) -> np.ndarray:
@@ -154,8 +158,8 @@ def _max_pool2d(self: np.ndarray, *, kernel_size: tuple[int, int], stride: tuple
                 padding: tuple[int, int], dilation: tuple[int, int], ceil_mode: bool
                 ) -> np.ndarray:
     """The maximum over each window of the last two dims (-inf padding)."""
-    win, pick, _ = _choose(self, kernel_size, stride, padding, dilation, ceil_mode, False)
-    return np.take_along_axis(win, pick[..., None], axis=-1)[..., 0].astype(self.dtype)
+    top, _, _ = _choose(self, kernel_size, stride, padding, dilation, ceil_mode, False)
+    return top.astype(self.dtype)
 
 
 def max_pool2d_indices(x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int],
