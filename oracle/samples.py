@@ -384,4 +384,28 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                                                  "running_mean": np.array([0.25, -0.5]),
                                                  "running_var": np.array([0.75, 1.5]),
                                                  "eps": 1e-5})),
+    # pooling: the attributes as the engine's public functions normalise them (pairs); windows
+    # that overlap (stride < kernel), padding, ceil mode, dilation, unbatched (C, H, W) inputs,
+    # and the (N, C, 1, L) inputs the 1-d functions pass on
+    "max_pool2d": tuple(Sample((shape,), {"kernel_size": k, "stride": s, "padding": p,
+                                          "dilation": d, "ceil_mode": c})
+                        for shape, k, s, p, d, c in (
+                            ((1, 2, 4, 4), (2, 2), (2, 2), (0, 0), (1, 1), False),
+                            ((2, 3, 3), (2, 2), (1, 1), (0, 0), (1, 1), False),
+                            ((1, 1, 5, 4), (3, 2), (2, 1), (1, 1), (1, 1), True),
+                            ((1, 1, 5, 5), (2, 2), (2, 2), (0, 0), (2, 2), False),
+                            ((1, 2, 1, 6), (1, 3), (1, 2), (0, 1), (1, 1), True))),
+    "avg_pool2d": tuple(Sample((shape,), {"kernel_size": k, "stride": s, "padding": p,
+                                          "ceil_mode": c, "count_include_pad": i,
+                                          "divisor_override": o})
+                        for shape, k, s, p, c, i, o in (
+                            ((1, 2, 4, 4), (2, 2), (2, 2), (0, 0), False, True, None),
+                            ((2, 3, 3), (2, 2), (1, 1), (0, 0), False, True, None),
+                            ((1, 1, 5, 4), (3, 2), (2, 1), (1, 1), True, False, None),
+                            ((1, 1, 4, 5), (3, 3), (2, 2), (1, 1), True, True, None),
+                            ((1, 1, 4, 4), (2, 2), (1, 1), (1, 1), False, True, 3),
+                            ((1, 2, 1, 5), (1, 2), (1, 2), (0, 1), False, False, None))),
+    "adaptive_avg_pool2d": (Sample(((1, 2, 5, 7),), {"output_size": (2, 3)}),
+                            Sample(((2, 4, 4),), {"output_size": (3, 2)}),
+                            Sample(((1, 1, 3, 2),), {"output_size": (5, 2)})),
 }

@@ -91,6 +91,12 @@ TORCH: dict[str, str] = {
         'i) for i in indices], values, accumulate)'
     ),
     'index_select': 'torch.index_select(self, dim, torch.as_tensor(index))',
+    # pooling
+    'max_pool2d': ('torch.nn.functional.max_pool2d(self, kernel_size, stride, padding, dilation, '
+                   'ceil_mode)'),
+    'avg_pool2d': ('torch.nn.functional.avg_pool2d(self, kernel_size, stride, padding, ceil_mode, '
+                   'count_include_pad, divisor_override)'),
+    'adaptive_avg_pool2d': 'torch.nn.functional.adaptive_avg_pool2d(self, output_size)',
     'layer_norm': 'torch.nn.functional.layer_norm(self, weight.shape, weight, bias, eps)',
     'constant_pad_nd': 'torch.nn.functional.pad(self, pad, value=value)',
     'batch_norm': (

@@ -31,7 +31,9 @@ NOT_TENSORS = (2.5, 2, True, None, [0.5, 1.5])
 # matrices, an index, a mask), and ints and floats as they are.
 CALLS = (("v",), ("v", "v"), ("m",), ("m", "m"), ("m", "v"), ("b", "b"), ("v", 0), ("m", 0, 1),
          ("v", 0, "i"), ("v", "k", 0.0), ("m", "m", "m"), ("v", 0, 0, 1), ("v", "v", "v"),
-         ("k",), ("k", "k"))
+         ("k",), ("k", "k"),
+         # pooling: a (C, H, W) or (N, C, L) input and a window of 1
+         ("b", 1))
 # Not compared: the functions published without the check (``arguments._UNCHECKED``): norm,
 # whose AttributeError in PyTorch names another attribute.
 SKIPPED = _UNCHECKED

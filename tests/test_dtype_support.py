@@ -76,6 +76,10 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "binary_cross_entropy_with_logits": kernel("log_sigmoid_cpu", NOT_FLOAT),
     "layer_norm": kernel("LayerNormKernelImpl", NOT_FLOAT),
     "batch_norm": kernel("batch_norm", NOT_FLOAT),
+    # pooling: max_pool2d computes integers too; avg_pool2d int64 alone (dividing toward 0)
+    "max_pool2d": kernel("max_pool2d", BOOL),
+    "avg_pool2d": kernel("avg_pool2d", ("bool", "uint8", "int8", "int16", "int32")),
+    "adaptive_avg_pool2d": kernel("adaptive_avg_pool2d", NOT_FLOAT),
     "sub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "
                    "Use the `^` or `logical_xor()` operator instead.", BOOL),
     "rsub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "

@@ -473,6 +473,54 @@ def test_constant_pad_moves_each_gradient_back_to_its_source():
     (gx,), out = grad_of("constant_pad_nd", [x], g, pad=(-1, 1, 1, 0), value=-1.5)
     agree(out._data, [[-1.5, -1.5, -1.5], [2, 3, -1.5], [5, 6, -1.5]])
     agree(gx, [[0, 3, 4], [0, 6, 7]])
+# -- pooling ---------------------------------------------------------------------------------------
+def test_max_pool2d_gradient_goes_to_each_windows_maximum():
+    # 2x2 windows of stride 1 overlap: the maximum 5 at (0, 1) is two windows' maximum and
+    # takes both weights; 6 and 4 take one each.
+    x = t([[[[1.0, 5.0, 2.0], [0.0, 3.0, 4.0], [6.0, 1.0, 1.0]]]])
+    attrs = {"kernel_size": (2, 2), "stride": (1, 1), "padding": (0, 0), "dilation": (1, 1),
+             "ceil_mode": False}
+    (g,), out = grad_of("max_pool2d", [x], [[[[0.5, -1.25], [3.0, 2.0]]]], **attrs)
+    assert out.tolist() == [[[[5.0, 5.0], [6.0, 4.0]]]]
+    agree(g, [[0, mp(0.5) - mp(1.25), 0], [0, 0, 2], [3, 0, 0]])
+    # padding takes no part: a 3x3 window with padding 1 over a 2x2 input is its maximum
+    x = t([[[-3.0, -1.0], [-2.0, -4.0]]])
+    (g,), out = grad_of("max_pool2d", [x], [[[1.5]]], kernel_size=(3, 3), stride=(2, 2),
+                        padding=(1, 1), dilation=(1, 1), ceil_mode=False)
+    assert out.tolist() == [[[-1.0]]]
+    agree(g, [[0, mp(1.5)], [0, 0]])
+
+
+def test_avg_pool2d_gradient_is_each_windows_weight_over_its_divisor():
+    x = t(np.arange(9.0).reshape(1, 1, 3, 3))
+    w = np.array([[0.5, -1.0, 2.0, 0.25], [1.0, 3.0, -2.0, 0.5], [0.75, 1.5, -0.5, 2.5],
+                  [1.25, -0.75, 0.5, 1.0]])
+    for count_include_pad in (False, True):
+        (g,), _ = grad_of("avg_pool2d", [x], w.reshape(1, 1, 4, 4), kernel_size=(2, 2),
+                          stride=(1, 1), padding=(1, 1), ceil_mode=False,
+                          count_include_pad=count_include_pad, divisor_override=None)
+        # output (i, j) averages rows i-1..i and columns j-1..j: 4 with the padding counted,
+        # else the elements inside the 3x3 input
+        want = np.full((3, 3), mp(0), dtype=object)
+        for i in range(4):
+            for j in range(4):
+                cells = [(r, c) for r in (i - 1, i) for c in (j - 1, j)
+                         if 0 <= r < 3 and 0 <= c < 3]
+                for r, c in cells:
+                    want[r, c] += mp(w[i, j]) / (4 if count_include_pad else len(cells))
+        agree(g, want)
+    (g,), _ = grad_of("avg_pool2d", [x], [[[[2.0]]]], kernel_size=(3, 3), stride=(3, 3),
+                      padding=(0, 0), ceil_mode=False, count_include_pad=True,
+                      divisor_override=5)
+    agree(g, [[mp(2) / 5] * 3] * 3)
+
+
+def test_adaptive_avg_pool2d_gradient_over_overlapping_windows():
+    # 3 rows into 2: rows [0, 2) and [1, 3), each with both columns: a divisor of 4
+    x = t(np.arange(6.0).reshape(1, 1, 3, 2))
+    (g,), out = grad_of("adaptive_avg_pool2d", [x], [[[[1.0], [-3.0]]]], output_size=(2, 1))
+    assert out.tolist() == [[[[1.5], [3.5]]]]
+    agree(g, [[mp(1) / 4] * 2, [mp(-2) / 4] * 2, [mp(-3) / 4] * 2])
 
 
 CLOSED_FORM_ELSEWHERE = {
@@ -483,6 +531,8 @@ CLOSED_FORM_ELSEWHERE = {
     "matmul_vm", "where", "rsub_scalar", "gelu", "softplus", "remainder_scalar",
     "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "embedding", "layer_norm", "batch_norm", "constant_pad_nd",
+    # pooling (closed forms above)
+    "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
 }
 
 

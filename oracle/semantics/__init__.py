@@ -285,6 +285,7 @@ from oracle.semantics import (  # noqa: E402, F401
     linalg,
     nn,
     padding,
+    pooling,
     reductions,
     shape,
 )

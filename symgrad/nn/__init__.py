@@ -44,6 +44,14 @@ from symgrad.nn.padding import (
 )
 from symgrad.nn.parameter import Parameter
 from symgrad.nn.parameter_containers import ParameterDict, ParameterList
+from symgrad.nn.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
            "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6",
@@ -52,4 +60,7 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "BatchNorm2d", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
            "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "ConstantPad1d",
            "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
-           "ParameterList", "ParameterDict"]
+           "ParameterList", "ParameterDict",
+           # pooling
+           "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d"]

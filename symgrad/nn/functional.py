@@ -29,6 +29,16 @@ from symgrad.ops import inplace as inplace_ops
 from symgrad.ops import layers, losses
 from symgrad.ops.arguments import checked
 from symgrad.ops.padding import constant_pad_nd
+from symgrad.ops.pooling import (  # noqa: F401 - published here, as torch.nn.functional does
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool1d_with_indices,
+    max_pool2d,
+    max_pool2d_with_indices,
+)
 from symgrad.ops.registry import _TORCH_NAMES, apply
 from symgrad.ops.shape import UNSAFE_VIEW
 from symgrad.tensor import Tensor
@@ -47,6 +57,9 @@ __all__ = [
     "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "linear", "dropout", "embedding", "layer_norm",
     "batch_norm", "pad",
+    # pooling
+    "max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
+    "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")

@@ -12,6 +12,7 @@ from symgrad.ops import (  # noqa: F401
     losses,
     operators,
     padding,
+    pooling,
     reductions,
     shape,
 )
