@@ -28,7 +28,7 @@ from symgrad.ops import activations as A
 from symgrad.ops import inplace as inplace_ops
 from symgrad.ops import layers, losses
 from symgrad.ops.arguments import checked
-from symgrad.ops.registry import _TORCH_NAMES, apply
+from symgrad.ops.registry import _TORCH_NAMES, FUNCTIONS, apply
 from symgrad.ops.shape import UNSAFE_VIEW
 from symgrad.tensor import Tensor
 
@@ -37,12 +37,17 @@ from symgrad.tensor import Tensor
 relu_ = checked(inplace_ops.relu_, "relu_", method=False)
 elu_ = checked(inplace_ops.elu_, "elu_", method=False)
 leaky_relu_ = checked(inplace_ops.leaky_relu_, "leaky_relu_", method=False)
+# Convolutions: the published functions themselves, as ``torch.nn.functional.conv2d`` is
+# ``torch.conv2d``.
+conv1d, conv2d = FUNCTIONS["conv1d"], FUNCTIONS["conv2d"]
 
 __all__ = [
     "relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu", "softplus",
     "sigmoid", "tanh", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss",
     "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "linear", "dropout", "embedding", "layer_norm",
+    # convolutions (symgrad/ops/convolution.py)
+    "conv1d", "conv2d",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
