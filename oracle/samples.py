@@ -369,4 +369,23 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "layer_norm": (Sample(((2, 3), (3,), (3,)), {"normalized_ndim": 1, "eps": 1e-5}),
                    Sample(((2, 2, 2), (2, 2), (2, 2)), {"normalized_ndim": 2, "eps": 1e-5}),
                    Sample(((4,), (4,), (4,)), {"normalized_ndim": 1, "eps": 0.25})),
+    # convolutions: padding as (low, high) per dim; a bias of no element is none
+    "convolution": (
+        Sample(((1, 2, 4), (2, 2, 3), (2,)),
+               {"stride": (1,), "padding": ((0, 0),), "dilation": (1,), "groups": 1}),
+        # stride 2 over 7 places with a kernel of 2: the last place is read by no window
+        Sample(((2, 1, 7), (1, 1, 2), (0,)),
+               {"stride": (2,), "padding": ((0, 0),), "dilation": (1,), "groups": 1}),
+        Sample(((1, 1, 4), (2, 1, 2), (2,)),
+               {"stride": (1,), "padding": ((1, 1),), "dilation": (2,), "groups": 1}),
+        Sample(((1, 2, 3, 3), (2, 1, 2, 2), (2,)),
+               {"stride": (1, 1), "padding": ((0, 0), (0, 0)), "dilation": (1, 1), "groups": 2}),
+        Sample(((1, 1, 4, 3), (2, 1, 2, 2), (0,)),
+               {"stride": (2, 1), "padding": ((1, 1), (0, 0)), "dilation": (1, 1), "groups": 1}),
+        # padding="same" with an even kernel: the extra zero at the high end
+        Sample(((1, 1, 3, 3), (1, 1, 2, 2), (1,)),
+               {"stride": (1, 1), "padding": ((0, 1), (0, 1)), "dilation": (1, 1), "groups": 1}),
+        Sample(((1, 1, 4, 4), (1, 1, 2, 2), (0,)),
+               {"stride": (1, 1), "padding": ((0, 0), (0, 0)), "dilation": (2, 2), "groups": 1}),
+    ),
 }

@@ -74,6 +74,11 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "binary_cross_entropy": kernel("binary_cross_entropy", NOT_FLOAT),
     "binary_cross_entropy_with_logits": kernel("log_sigmoid_cpu", NOT_FLOAT),
     "layer_norm": kernel("LayerNormKernelImpl", NOT_FLOAT),
+    # convolutions: samples 2 and 6 are dilated (the integers but int64 are refused there too,
+    # by the forward, as PyTorch's dilated kernel refuses them: the sweep compares those)
+    "convolution": kernel(("slow_conv2d_cpu", "slow_conv2d_cpu", "slow_conv_dilated<>",
+                           "slow_conv2d_cpu", "slow_conv2d_cpu", "slow_conv2d_cpu",
+                           "slow_conv_dilated<>"), BOOL),
     "sub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "
                    "Use the `^` or `logical_xor()` operator instead.", BOOL),
     "rsub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "

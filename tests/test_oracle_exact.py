@@ -430,6 +430,36 @@ def test_layer_norm_against_mpmath_differentiation():
     agree(gb, gs)
 
 
+# -- convolution ------------------------------------------------------------------------------
+def test_convolution_closed_form():
+    # 1-d, stride 3 over [0, 1, 2, 3, 4, 5, 0] (padding 1) with a kernel of 2: the windows are
+    # places (0, 1) and (3, 4), so x[1] = 2 and x[4] = 5 are read by none (gradient 0);
+    # d/dx[i] = sum of g[j] * w[k] over j*3 + k - 1 == i, d/dw[k] = sum of g[j] * x[j*3 + k - 1].
+    x, w, b = t([[[1.0, 2.0, 3.0, 4.0, 5.0]]]), t([[[0.5, -1.0]]]), t([0.25])
+    (gx, gw, gb), out = grad_of("convolution", [x, w, b], [[[1.0, -2.0]]], stride=(3,),
+                                padding=((1, 1),), dilation=(1,), groups=1)
+    assert out.tolist() == [[[-0.75, -2.25]]]
+    agree(gx, [-1, 0, -1, 2, 0])
+    agree(gw, [-6, -7])
+    agree(gb, [-1])
+    # 2-d, two groups of one channel, dilation 2: out[0, o, 0, 0] = sum over k, l of
+    # x[0, o, 2k, 2l] * w[o, 0, k, l], so d/dx is w at the even places of channel o, 0 elsewhere
+    xs = np.arange(18.0).reshape(1, 2, 3, 3) / 8
+    ws = np.array([[[[1.0, -0.5], [0.25, 2.0]]], [[[-1.5, 0.75], [3.0, -0.125]]]])
+    (gx, gw), _ = grad_of("convolution", [t(xs), t(ws), t(np.zeros(0), False)],
+                          [[[[2.0]], [[-1.0]]]], stride=(1, 1), padding=((0, 0), (0, 0)),
+                          dilation=(2, 2), groups=2)
+    want_x = np.zeros((1, 2, 3, 3), dtype=object)
+    want_w = np.zeros((2, 1, 2, 2), dtype=object)
+    for o, g in ((0, 2), (1, -1)):
+        for k in range(2):
+            for m in range(2):
+                want_x[0, o, 2 * k, 2 * m] = g * mp(ws[o, 0, k, m])
+                want_w[o, 0, k, m] = g * mp(xs[0, o, 2 * k, 2 * m])
+    agree(gx, want_x)
+    agree(gw, want_w)
+
+
 CLOSED_FORM_ELSEWHERE = {
     "mean", "mean_all", "prod", "prod_all", "var", "std", "logsumexp", "softmax", "log_softmax",
     "norm", "cumprod", "max_all", "min_all", "amax", "amin", "max_dim", "min_dim", "mm", "mv",
@@ -438,6 +468,8 @@ CLOSED_FORM_ELSEWHERE = {
     "matmul_vm", "where", "rsub_scalar", "gelu", "softplus", "remainder_scalar",
     "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "embedding", "layer_norm",
+    # convolutions
+    "convolution",
 }
 
 

@@ -279,4 +279,12 @@ def cache_key(x: Any) -> Any:
     return x
 
 
-from oracle.semantics import backward, elementwise, linalg, nn, reductions, shape  # noqa: E402, F401
+from oracle.semantics import (  # noqa: E402, F401
+    backward,
+    convolution,
+    elementwise,
+    linalg,
+    nn,
+    reductions,
+    shape,
+)
