@@ -18,6 +18,7 @@ from symgrad.nn.activation import (
     Softmax,
     Tanh,
 )
+from symgrad.nn.conv import Conv1d, Conv2d
 from symgrad.nn.layers import Dropout, Embedding, Flatten, Identity, LayerNorm, Unflatten
 from symgrad.nn.loss import (
     BCELoss,
@@ -36,4 +37,6 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "GELU",
            "SiLU", "Softmax", "LogSoftmax", "Identity", "Flatten", "Unflatten", "Dropout",
            "Embedding", "LayerNorm", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
-           "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]
+           "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+           # convolutions
+           "Conv1d", "Conv2d"]
