@@ -26,6 +26,7 @@ products of two narrow floats are exact there, and torch 2.13's results equal th
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -284,6 +285,21 @@ def _convolve_checked(input: Tensor, weight: Tensor, bias: Tensor | None,
                  dilation=dilation, groups=groups, input_dilation=(1,) * len(stride))
 
 
+_warned_same = False
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside the op modules (and the wrappers that
+    check a published function's tensors), counted from the function calling this one: the
+    user's call of ``conv2d``, or the module's (as PyTorch's warning points at its own)."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and (
+            frame.f_globals.get("__name__", "").startswith("symgrad.ops")
+            or frame.f_code.co_filename.startswith("<symgrad.")):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _convolve_same(input: Tensor, weight: Tensor, bias: Tensor | None, stride: list[int],
                    dilation: list[int], groups: int) -> Tensor:
     """PyTorch's ``padding='same'``: the padding that keeps each spatial size, the extra
@@ -310,10 +326,13 @@ def _convolve_same(input: Tensor, weight: Tensor, bias: Tensor | None, stride: l
     for d, size in zip(dilations, weight.shape[2:], strict=True):
         total = d * (size - 1)
         pairs.append((total // 2, total - total // 2))
-    if any(lo != hi for lo, hi in pairs):
+    global _warned_same
+    if any(lo != hi for lo, hi in pairs) and not _warned_same:
+        # Once per process, as PyTorch's TORCH_WARN_ONCE.
+        _warned_same = True
         warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
                       "require a zero-padded copy of the input be created", UserWarning,
-                      stacklevel=4)
+                      stacklevel=_caller_level())
     _check_bias_dtype(input, bias)
     return _convolve_checked(input, weight, bias, (1,) * dim, tuple(pairs), dilations, groups,
                              len(stride))
