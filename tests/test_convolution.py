@@ -309,6 +309,23 @@ def test_no_input_channels_give_the_bias():
     assert out.tolist() == [[[[0.5, 0.5], [0.5, 0.5]], [[-1.0, -1.0], [-1.0, -1.0]]]]
 
 
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.conv2d(2.5, lib.ones(1, 1, 2, 2)),
+    lambda lib: lib.nn.functional.conv2d(lib.ones(1, 1, 3, 3), [[[[1.0]]]]),
+    lambda lib: lib.conv1d(lib.ones(1, 1, 3), None, lib.ones(1), 2),
+])
+def test_a_number_for_a_tensor_is_an_invalid_combination(call):
+    # PyTorch has two signatures of each (padding as ints, or a string): it lists them, and
+    # symgrad its own, so the first line is compared (arguments given as far as the last one
+    # not at its default: the check cannot tell a default given from one left out).
+    lines = []
+    for lib in (symgrad, torch):
+        with pytest.raises(TypeError) as info:
+            call(lib)
+        lines.append(str(info.value).split("\n")[0])
+    assert lines[0] == lines[1]
+
+
 def test_functional_is_the_top_level_function():
     assert symgrad.nn.functional.conv2d is symgrad.conv2d
     assert symgrad.nn.functional.conv1d is symgrad.conv1d
