@@ -409,10 +409,48 @@ def test_module_padding_mode_error_is_pytorchs():
     assert parts(symgrad) == parts(torch)
 
 
+PADDED = [
+    ("Conv2d", (2, 1, 4, 5), {"padding": 1}),
+    ("Conv2d", (1, 4, 4), {"padding": (1, 2)}),  # unbatched
+    ("Conv1d", (2, 1, 5), {"padding": 2, "stride": 2}),
+    ("Conv2d", (1, 1, 3, 3), {"padding": 3}),  # reflect refuses: as large as the input
+    ("Conv2d", (1, 1, 3, 3), {"padding": 4}),  # circular refuses: wraps around twice
+    ("Conv2d", (1, 1, 3, 5), {"padding": (3, 1)}),  # reflect refuses the height
+    ("Conv1d", (1, 1, 3), {"padding": "same", "kernel_size": 4}),
+    ("Conv2d", (1, 1, 3, 3), {"padding": "valid"}),
+    ("Conv2d", (4, 4), {"padding": 1}),  # F.pad's rank error
+]
+
+
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
-def test_other_padding_modes_say_they_are_not_supported(mode):
-    with pytest.raises(NotImplementedError, match=f"padding_mode='{mode}' is not supported"):
-        symgrad.nn.Conv2d(1, 1, 3, padding=1, padding_mode=mode)
+@pytest.mark.parametrize(("cls", "shape", "kwargs"), PADDED)
+def test_padding_modes_are_pytorchs(mode, cls, shape, kwargs):
+    kwargs = dict(kwargs)
+    kernel_size = kwargs.pop("kernel_size", 3)
+    x = np.random.default_rng(6).standard_normal(shape)
+    results = []
+    for lib in (symgrad, torch):
+        lib.manual_seed(0)
+        layer = getattr(lib.nn, cls)(1, 2, kernel_size, padding_mode=mode,
+                                     dtype=lib.float64, **kwargs)
+        xt = lib.tensor(x, requires_grad=True)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                y = layer(xt)
+        except Exception as e:  # noqa: BLE001 - the class and message are what is compared
+            results.append((type(e).__name__, str(e)))
+            continue
+        (gx,) = lib.autograd.grad((y * y).sum(), [xt], create_graph=True)
+        (gw,) = lib.autograd.grad((gx * gx).sum(), [layer.weight])
+        results.append((repr(layer), y, gx, gw))
+    mine, theirs = results
+    if isinstance(theirs[0], str) and theirs[0].endswith("Error"):
+        assert mine == theirs
+        return
+    assert mine[0] == theirs[0]
+    for a, b in zip(mine[1:], theirs[1:], strict=True):
+        _close(a, b, 1e-12)
 
 
 # -- a program: the "Neural Networks" tutorial's LeNet, without its pooling -----------------------

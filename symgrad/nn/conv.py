@@ -1,25 +1,80 @@
 """Convolution layers ``Conv1d`` and ``Conv2d``, as in ``torch.nn``: PyTorch's constructor,
-attributes, initialisation (from the same random stream) and ``repr``.
+attributes, initialisation (from the same random stream), padding modes and ``repr``.
+
+A ``padding_mode`` other than ``"zeros"`` pads the input first, as PyTorch's ``F.pad`` does
+(its errors too), then convolves without padding; the padding is recorded as an index
+selection per dim (``IndexSelectBackward0``) where PyTorch records ``ReflectionPad2DBackward0``,
+``ReplicationPad2DBackward0`` or copies of slices (circular): the same values and gradients.
 
 >>> import symgrad
 >>> conv = symgrad.nn.Conv2d(1, 6, 5)
 >>> conv, conv(symgrad.zeros(1, 1, 32, 32)).shape
 (Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1)), symgrad.Size([1, 6, 28, 28]))
+>>> symgrad.nn.Conv1d(1, 1, 3, padding=1, padding_mode="circular")
+Conv1d(1, 1, kernel_size=(3,), stride=(1,), padding=(1,), padding_mode=circular)
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from symgrad.creation import empty
 from symgrad.nn import functional as F
 from symgrad.nn import init
 from symgrad.nn.modules import Module
 from symgrad.nn.parameter import Parameter
+from symgrad.ops.indexing import index_select
 from symgrad.tensor import Tensor
 
 __all__ = ["Conv1d", "Conv2d"]
+
+
+_NON_CONSTANT = ("Supported combinations for non-constant padding:\n"
+                 "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+                 "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+                 "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+
+
+def _source_places(size: int, lo: int, hi: int, mode: str) -> np.ndarray:
+    """Where each place of a dim padded by ``lo`` and ``hi`` takes its value from: reflected
+    about the end elements (not repeated), the end elements repeated, or wrapped around."""
+    places = np.arange(-lo, size + hi)
+    if mode == "reflect":
+        places = np.abs(places)
+        return np.where(places >= size, 2 * (size - 1) - places, places)
+    if mode == "replicate":
+        return np.clip(places, 0, size - 1)
+    return places % size
+
+
+def _pad(input: Tensor, pad: Sequence[int], mode: str) -> Tensor:
+    """``input`` padded as PyTorch's ``F.pad(input, pad, mode)`` for the non-constant modes
+    (``pad`` from the last dim backwards, two per dim), with its errors: each dim is
+    gathered by its source places (``index_select``, whose gradient adds up the places one
+    element fed)."""
+    dims = len(pad) // 2
+    if input.ndim not in (dims + 1, dims + 2):
+        raise NotImplementedError(f"Padding size {len(pad)} is not supported for "
+                                  f"{input.ndim}D input tensor.\n{_NON_CONSTANT}")
+    shape = list(input.shape)
+    for i in range(dims):
+        dim, (lo, hi) = input.ndim - 1 - i, pad[2 * i:2 * i + 2]
+        if mode == "reflect" and (lo >= shape[dim] or hi >= shape[dim]):
+            raise RuntimeError(f"Argument #{4 + 2 * i}: Padding size should be less than the "
+                               f"corresponding input dimension, but got: padding ({lo}, {hi}) "
+                               f"at dimension {dim} of input {shape}")
+        if mode == "circular" and (lo > shape[dim] or hi > shape[dim]):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+    for i in range(dims):
+        dim, (lo, hi) = input.ndim - 1 - i, pad[2 * i:2 * i + 2]
+        if lo or hi:
+            places = _source_places(shape[dim], lo, hi, mode)
+            input = index_select(input, dim, Tensor._make(places, False, None))
+    return input
 
 
 def _tuple(value: Any, n: int) -> tuple[Any, ...]:
@@ -59,9 +114,6 @@ class _ConvNd(Module):
         if padding_mode not in valid_padding_modes:
             raise ValueError(f"padding_mode must be one of {valid_padding_modes}, but got "
                              f"padding_mode='{padding_mode}'")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"padding_mode='{padding_mode}' is not supported yet: "
-                                      "symgrad's convolutions pad with zeros only")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation, self.transposed, self.output_padding = dilation, False, (0,) * n
@@ -139,7 +191,8 @@ class Conv1d(_ConvNd):
         dilation: the step between a window's elements.
         groups: the number of channel groups; divides both channel counts.
         bias: whether to add a learnable bias.
-        padding_mode: only ``"zeros"``; PyTorch's other modes raise NotImplementedError.
+        padding_mode: what the padding holds: ``"zeros"``, or the input ``"reflect"``-ed
+            about its ends, its ends ``"replicate"``-d, or wrapped around (``"circular"``).
         device: where the parameters live: only the CPU.
         dtype: the parameters' dtype (None: the default dtype).
 
@@ -165,6 +218,9 @@ class Conv1d(_ConvNd):
         return self._conv_forward(input, self.weight, self.bias)
 
     def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        if self.padding_mode != "zeros":
+            return F.conv1d(_pad(input, self._reversed_padding_repeated_twice, self.padding_mode),
+                            weight, bias, self.stride, (0,), self.dilation, self.groups)
         return F.conv1d(input, weight, bias, self.stride, self.padding, self.dilation,
                         self.groups)
 
@@ -183,7 +239,8 @@ class Conv2d(_ConvNd):
         dilation: the step between a window's elements, an int or a pair.
         groups: the number of channel groups; divides both channel counts.
         bias: whether to add a learnable bias.
-        padding_mode: only ``"zeros"``; PyTorch's other modes raise NotImplementedError.
+        padding_mode: what the padding holds: ``"zeros"``, or the input ``"reflect"``-ed
+            about its ends, its ends ``"replicate"``-d, or wrapped around (``"circular"``).
         device: where the parameters live: only the CPU.
         dtype: the parameters' dtype (None: the default dtype).
 
@@ -211,5 +268,8 @@ class Conv2d(_ConvNd):
         return self._conv_forward(input, self.weight, self.bias)
 
     def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        if self.padding_mode != "zeros":
+            return F.conv2d(_pad(input, self._reversed_padding_repeated_twice, self.padding_mode),
+                            weight, bias, self.stride, (0, 0), self.dilation, self.groups)
         return F.conv2d(input, weight, bias, self.stride, self.padding, self.dilation,
                         self.groups)
