@@ -38,8 +38,6 @@ from symgrad.ops.linalg import _C_NAME
 from symgrad.ops.registry import _TORCH_NAMES, apply, defop, expose, not_implemented
 from symgrad.tensor import Tensor
 
-__all__ = ["conv1d", "conv2d", "convolution"]
-
 _HALF = frozenset({_dtypes.float16.np, _dtypes.bfloat16.np})
 # The integer dtypes PyTorch's dilated kernel (slow_conv_dilated) has no code for: of the
 # integers it computes only int64.
@@ -409,25 +407,3 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     """
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
-
-def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Sequence[int],
-                padding: Sequence[int], dilation: Sequence[int], groups: int) -> Tensor:
-    """The convolution of a batched input of any number of spatial dims, as the modules and
-    ``conv1d``/``conv2d`` run it (PyTorch's ``torch.convolution`` without transposition).
-
-    Args:
-        input: ``(N, C_in, *spatial)``.
-        weight: ``(C_out, C_in / groups, *kernel)``.
-        bias: ``(C_out,)`` or None.
-        stride: One step per spatial dim (or one for all).
-        padding: Zeros added on both sides, one per spatial dim (or one for all).
-        dilation: One per spatial dim (or one for all).
-        groups: The number of channel groups.
-
-    >>> import symgrad
-    >>> convolution(symgrad.ones(1, 1, 2, 2, 2), symgrad.ones(1, 1, 2, 2, 2), None, [1], [0],
-    ...             [1], 1).shape
-    symgrad.Size([1, 1, 1, 1, 1])
-    """
-    return _convolve(input, weight, bias, list(stride), list(padding), list(dilation),
-                     int(groups), weight.ndim - 2)
