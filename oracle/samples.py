@@ -188,6 +188,11 @@ def _class_indices(rng: np.random.Generator) -> np.ndarray:
     return rng.integers(0, 3, size=(4,))
 
 
+def _no_bias(rng: np.random.Generator) -> np.ndarray:
+    """A convolution's bias of no element: none (PyTorch's None; nothing to differentiate)."""
+    return np.zeros((0,))
+
+
 SAMPLES: dict[str, tuple[Sample, ...]] = {
     # arithmetic
     "add": _ALPHA,
@@ -408,4 +413,26 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "adaptive_avg_pool2d": (Sample(((1, 2, 5, 7),), {"output_size": (2, 3)}),
                             Sample(((2, 4, 4),), {"output_size": (3, 2)}),
                             Sample(((1, 1, 3, 2),), {"output_size": (5, 2)})),
+    # convolutions: padding as (low, high) per dim; a bias of no element is none
+    "convolution": (
+        Sample(((1, 2, 4), (2, 2, 3), (2,)),
+               {"stride": (1,), "padding": ((0, 0),), "dilation": (1,), "groups": 1}),
+        # stride 2 over 7 places with a kernel of 2: the last place is read by no window
+        Sample(((2, 1, 7), (1, 1, 2), (0,)),
+               {"stride": (2,), "padding": ((0, 0),), "dilation": (1,), "groups": 1},
+               make={"bias": _no_bias}),
+        Sample(((1, 1, 4), (2, 1, 2), (2,)),
+               {"stride": (1,), "padding": ((1, 1),), "dilation": (2,), "groups": 1}),
+        Sample(((1, 2, 3, 3), (2, 1, 2, 2), (2,)),
+               {"stride": (1, 1), "padding": ((0, 0), (0, 0)), "dilation": (1, 1), "groups": 2}),
+        Sample(((1, 1, 4, 3), (2, 1, 2, 2), (0,)),
+               {"stride": (2, 1), "padding": ((1, 1), (0, 0)), "dilation": (1, 1), "groups": 1},
+               make={"bias": _no_bias}),
+        # padding="same" with an even kernel: the extra zero at the high end
+        Sample(((1, 1, 3, 3), (1, 1, 2, 2), (1,)),
+               {"stride": (1, 1), "padding": ((0, 1), (0, 1)), "dilation": (1, 1), "groups": 1}),
+        Sample(((1, 1, 4, 4), (1, 1, 2, 2), (0,)),
+               {"stride": (1, 1), "padding": ((0, 0), (0, 0)), "dilation": (2, 2), "groups": 1},
+               make={"bias": _no_bias}),
+    ),
 }

@@ -52,6 +52,12 @@ TORCH: dict[str, str] = {
     'clamp_min_tensor': 'torch.clamp_min(self, min)',
     'clamp_tensor': 'torch.clamp(self, min, max)',
     'clone': 'self.clone()',
+    # convolutions: the op's (low, high) padding as torch.nn.functional.pad's, last dim first
+    'convolution': (
+        'torch.convolution(torch.nn.functional.pad(input, [p for pair in reversed(padding) '
+        'for p in pair]), weight, bias if bias.numel() else None, stride, [0] * len(stride), '
+        'dilation, False, [0] * len(stride), groups)'
+    ),
     'copy': 'self.clone().copy_(src)',
     'copy_slices': (
         "(lambda out: out.__setitem__(tuple(torch.as_tensor(k) if hasattr(k, 'dtype') "

@@ -80,6 +80,11 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "max_pool2d": kernel("max_pool2d", BOOL),
     "avg_pool2d": kernel("avg_pool2d", ("bool", "uint8", "int8", "int16", "int32")),
     "adaptive_avg_pool2d": kernel("adaptive_avg_pool2d", NOT_FLOAT),
+    # convolutions: samples 2 and 6 are dilated (the integers but int64 are refused there too,
+    # by the forward, as PyTorch's dilated kernel refuses them: the sweep compares those)
+    "convolution": kernel(("slow_conv2d_cpu", "slow_conv2d_cpu", "slow_conv_dilated<>",
+                           "slow_conv2d_cpu", "slow_conv2d_cpu", "slow_conv2d_cpu",
+                           "slow_conv_dilated<>"), BOOL),
     "sub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "
                    "Use the `^` or `logical_xor()` operator instead.", BOOL),
     "rsub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "

@@ -521,6 +521,34 @@ def test_adaptive_avg_pool2d_gradient_over_overlapping_windows():
     (g,), out = grad_of("adaptive_avg_pool2d", [x], [[[[1.0], [-3.0]]]], output_size=(2, 1))
     assert out.tolist() == [[[[1.5], [3.5]]]]
     agree(g, [[mp(1) / 4] * 2, [mp(-2) / 4] * 2, [mp(-3) / 4] * 2])
+# -- convolution ------------------------------------------------------------------------------
+def test_convolution_closed_form():
+    # 1-d, stride 3 over [0, 1, 2, 3, 4, 5, 0] (padding 1) with a kernel of 2: the windows are
+    # places (0, 1) and (3, 4), so x[1] = 2 and x[4] = 5 are read by none (gradient 0);
+    # d/dx[i] = sum of g[j] * w[k] over j*3 + k - 1 == i, d/dw[k] = sum of g[j] * x[j*3 + k - 1].
+    x, w, b = t([[[1.0, 2.0, 3.0, 4.0, 5.0]]]), t([[[0.5, -1.0]]]), t([0.25])
+    (gx, gw, gb), out = grad_of("convolution", [x, w, b], [[[1.0, -2.0]]], stride=(3,),
+                                padding=((1, 1),), dilation=(1,), groups=1)
+    assert out.tolist() == [[[-0.75, -2.25]]]
+    agree(gx, [-1, 0, -1, 2, 0])
+    agree(gw, [-6, -7])
+    agree(gb, [-1])
+    # 2-d, two groups of one channel, dilation 2: out[0, o, 0, 0] = sum over k, l of
+    # x[0, o, 2k, 2l] * w[o, 0, k, l], so d/dx is w at the even places of channel o, 0 elsewhere
+    xs = np.arange(18.0).reshape(1, 2, 3, 3) / 8
+    ws = np.array([[[[1.0, -0.5], [0.25, 2.0]]], [[[-1.5, 0.75], [3.0, -0.125]]]])
+    (gx, gw), _ = grad_of("convolution", [t(xs), t(ws), t(np.zeros(0), False)],
+                          [[[[2.0]], [[-1.0]]]], stride=(1, 1), padding=((0, 0), (0, 0)),
+                          dilation=(2, 2), groups=2)
+    want_x = np.zeros((1, 2, 3, 3), dtype=object)
+    want_w = np.zeros((2, 1, 2, 2), dtype=object)
+    for o, g in ((0, 2), (1, -1)):
+        for k in range(2):
+            for m in range(2):
+                want_x[0, o, 2 * k, 2 * m] = g * mp(ws[o, 0, k, m])
+                want_w[o, 0, k, m] = g * mp(xs[0, o, 2 * k, 2 * m])
+    agree(gx, want_x)
+    agree(gw, want_w)
 
 
 CLOSED_FORM_ELSEWHERE = {
@@ -533,6 +561,8 @@ CLOSED_FORM_ELSEWHERE = {
     "embedding", "layer_norm", "batch_norm", "constant_pad_nd",
     # pooling (closed forms above)
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
+    # convolutions
+    "convolution",
 }
 
 

@@ -281,6 +281,7 @@ def cache_key(x: Any) -> Any:
 
 from oracle.semantics import (  # noqa: E402, F401
     backward,
+    convolution,
     elementwise,
     linalg,
     nn,

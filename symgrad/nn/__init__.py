@@ -22,6 +22,7 @@ from symgrad.nn.activation import (
     Tanh,
 )
 from symgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d
+from symgrad.nn.conv import Conv1d, Conv2d
 from symgrad.nn.layers import Dropout, Embedding, Flatten, Identity, LayerNorm, Unflatten
 from symgrad.nn.loss import (
     BCELoss,
@@ -63,4 +64,6 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "ParameterList", "ParameterDict",
            # pooling
            "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
-           "AdaptiveAvgPool2d"]
+           "AdaptiveAvgPool2d",
+           # convolutions
+           "Conv1d", "Conv2d"]

@@ -39,7 +39,7 @@ from symgrad.ops.pooling import (  # noqa: F401 - published here, as torch.nn.fu
     max_pool2d,
     max_pool2d_with_indices,
 )
-from symgrad.ops.registry import _TORCH_NAMES, apply
+from symgrad.ops.registry import _TORCH_NAMES, FUNCTIONS, apply
 from symgrad.ops.shape import UNSAFE_VIEW
 from symgrad.tensor import Tensor
 
@@ -49,6 +49,9 @@ relu_ = checked(inplace_ops.relu_, "relu_", method=False)
 elu_ = checked(inplace_ops.elu_, "elu_", method=False)
 leaky_relu_ = checked(inplace_ops.leaky_relu_, "leaky_relu_", method=False)
 _hardtanh_ = checked(inplace_ops.hardtanh_, "hardtanh_", method=False)
+# Convolutions: the published functions themselves, as ``torch.nn.functional.conv2d`` is
+# ``torch.conv2d``.
+conv1d, conv2d = FUNCTIONS["conv1d"], FUNCTIONS["conv2d"]
 
 __all__ = [
     "relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "hardtanh", "hardtanh_",
@@ -60,6 +63,8 @@ __all__ = [
     # pooling
     "max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
     "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+    # convolutions (symgrad/ops/convolution.py)
+    "conv1d", "conv2d",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")

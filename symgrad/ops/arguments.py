@@ -79,6 +79,9 @@ _OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
     "sum": ((1, 2), (2, 5)),
     "var": ((2, 5), (1, 5), (1, 2)),
     "where": ((1, 1), (3, 4), (3, 3), (3, 3), (3, 3)),
+    # convolutions: padding as ints, or as a string
+    "conv1d": ((2, 7), (2, 7)),
+    "conv2d": ((2, 7), (2, 7)),
 }
 
 # Published without the check, though its signature says ``input: Tensor``: ``torch.norm`` is
