@@ -369,4 +369,9 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "layer_norm": (Sample(((2, 3), (3,), (3,)), {"normalized_ndim": 1, "eps": 1e-5}),
                    Sample(((2, 2, 2), (2, 2), (2, 2)), {"normalized_ndim": 2, "eps": 1e-5}),
                    Sample(((4,), (4,), (4,)), {"normalized_ndim": 1, "eps": 0.25})),
+    # misc branch (issue #14): triangular parts
+    "tril": (Sample(((3, 4),), {"diagonal": 0}), Sample(((2, 3, 3),), {"diagonal": -1}),
+             Sample(((3, 2),), {"diagonal": 1})),
+    "triu": (Sample(((3, 4),), {"diagonal": 0}), Sample(((2, 3, 3),), {"diagonal": 1}),
+             Sample(((3, 2),), {"diagonal": -1})),
 }

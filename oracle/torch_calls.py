@@ -193,4 +193,7 @@ TORCH: dict[str, str] = {
     ),
     'where': 'torch.where(condition, self, other)',
     'zero': 'self.clone().zero_()',
+    # misc branch (issue #14): triangular parts
+    'tril': 'torch.tril(self, diagonal)',
+    'triu': 'self.triu(diagonal)',
 }

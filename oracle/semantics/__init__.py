@@ -279,4 +279,12 @@ def cache_key(x: Any) -> Any:
     return x
 
 
-from oracle.semantics import backward, elementwise, linalg, nn, reductions, shape  # noqa: E402, F401
+from oracle.semantics import (  # noqa: E402, F401
+    backward,
+    elementwise,
+    linalg,
+    nn,
+    reductions,
+    shape,
+    triangular_sort,  # misc branch (issue #14): triangular parts and order statistics
+)

@@ -13,6 +13,8 @@ from symgrad.ops import (  # noqa: F401
     operators,
     reductions,
     shape,
+    # misc branch (issue #14): triangular parts, sorting
+    triangular,
 )
 from symgrad.ops.registry import FUNCTIONS, REGISTRY, OpDef
 
