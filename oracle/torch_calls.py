@@ -196,4 +196,7 @@ TORCH: dict[str, str] = {
     # misc branch (issue #14): triangular parts
     'tril': 'torch.tril(self, diagonal)',
     'triu': 'self.triu(diagonal)',
+    # misc branch (issue #14): sorting
+    'sort': 'torch.sort(self, dim, descending).values',
+    'topk': 'torch.topk(self, k, dim, largest, sorted).values',
 }

@@ -14,6 +14,7 @@ from symgrad.ops import (  # noqa: F401
     reductions,
     shape,
     # misc branch (issue #14): triangular parts, sorting
+    sorting,
     triangular,
 )
 from symgrad.ops.registry import FUNCTIONS, REGISTRY, OpDef

@@ -7,7 +7,11 @@ masked the same way, written with the op itself so that every order works.
 
 from __future__ import annotations
 
+import functools
 import operator
+import re
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -34,17 +38,68 @@ TRIU = defop("triu", "TriuBackward0", _triu,
              dtype_rule="same", dtypes=ALL, kind="index")
 
 
+def int_arg(fn: str, name: str, position: int, value: Any) -> int:
+    """``value`` as an int, or PyTorch's TypeError naming the argument at ``position`` of the
+    function (the tensor is position 1).
+
+    Args:
+        fn: The function's name.
+        name: The argument's name.
+        position: Its position in the function's signature, from 1.
+        value: The value given.
+
+    >>> int_arg("topk", "k", 2, 2.0)
+    Traceback (most recent call last):
+    ...
+    TypeError: topk(): argument 'k' (position 2) must be int, not float
+    """
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be int, not "
+                        f"{type(value).__name__}")
+    return operator.index(value)
+
+
+# ``int_arg``'s message, whose position a method's message counts from after the tensor.
+_POSITION = re.compile(r"^(\w+\(\): argument '\w+' \(position )(\d+)(\) must be int, not \w+)$")
+
+
+def as_method(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` as a ``Tensor`` method: its int-argument errors count positions as PyTorch's
+    method messages do, from the first argument after the tensor.
+
+    Args:
+        fn: The function, taking the tensor first.
+
+    >>> import symgrad
+    >>> symgrad.ones(2, 2).tril(0.5)
+    Traceback (most recent call last):
+    ...
+    TypeError: tril(): argument 'diagonal' (position 1) must be int, not float
+    """
+
+    @functools.wraps(fn)
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except TypeError as e:
+            found = _POSITION.match(str(e))
+            if found is None:
+                raise
+            head, position, tail = found.groups()
+            raise TypeError(f"{head}{int(position) - 1}{tail}") from None
+
+    return method
+
+
 def _checked(name: str, input: Tensor, diagonal: object) -> int:
     """``diagonal`` as an int, with PyTorch's errors for a non-int one and a < 2-d input."""
-    if isinstance(diagonal, bool) or not hasattr(diagonal, "__index__"):
-        raise TypeError(f"{name}(): argument 'diagonal' (position 2) must be int, not "
-                        f"{type(diagonal).__name__}")
+    diagonal = int_arg(name, "diagonal", 2, diagonal)
     if input.ndim < 2:
         raise RuntimeError(f"{name.rstrip('_')}: input tensor must have at least 2 dimensions")
-    return operator.index(diagonal)
+    return diagonal
 
 
-@expose()
+@expose(method=False)
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """The lower triangular part of the matrix (or batch of matrices) ``input``; the other
     elements are 0.
@@ -70,7 +125,7 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     return apply(TRIL, input, diagonal=_checked("tril", input, diagonal))
 
 
-@expose()
+@expose(method=False)
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """The upper triangular part of the matrix (or batch of matrices) ``input``; the other
     elements are 0.
@@ -124,5 +179,7 @@ def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
     return rewrite(self, lambda old: apply(TRIU, old, diagonal=d))
 
 
-Tensor.tril_ = tril_  # type: ignore[attr-defined]
-Tensor.triu_ = triu_  # type: ignore[attr-defined]
+Tensor.tril = as_method(tril)  # type: ignore[attr-defined]
+Tensor.triu = as_method(triu)  # type: ignore[attr-defined]
+Tensor.tril_ = as_method(tril_)  # type: ignore[attr-defined]
+Tensor.triu_ = as_method(triu_)  # type: ignore[attr-defined]
