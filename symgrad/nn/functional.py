@@ -24,6 +24,7 @@ import numpy as np
 
 import symgrad
 from symgrad import _dtypes
+from symgrad.nn._one_hot import one_hot
 from symgrad.ops import activations as A
 from symgrad.ops import inplace as inplace_ops
 from symgrad.ops import layers, losses
@@ -43,6 +44,8 @@ __all__ = [
     "sigmoid", "tanh", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss",
     "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "linear", "dropout", "embedding", "layer_norm",
+    # misc branch (issue #14)
+    "one_hot",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
