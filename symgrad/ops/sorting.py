@@ -77,13 +77,18 @@ def _topk_vjp(g: Tensor, self: Tensor, *, k: int, dim: int, largest: bool, sorte
 
 
 def _tie_points(self: np.ndarray, *, dim: int, **_: Any) -> np.ndarray:
-    """Elements equal to another of their line along ``dim``."""
+    """Elements equal to another of their line along ``dim``: neighbours once sorted."""
     x = np.asarray(self)
-    if x.ndim == 0:
-        return np.zeros((), bool)
-    moved = np.moveaxis(x, dim, -1)
-    equal = (moved[..., :, None] == moved[..., None, :]).sum(axis=-1) > 1
-    return np.moveaxis(equal, -1, dim)
+    if x.ndim == 0 or x.shape[dim] == 0:
+        return np.zeros(x.shape, bool)
+    index = sort_indices(x, dim, False)
+    ordered = np.moveaxis(np.take_along_axis(x, index, axis=dim), dim, -1)
+    equal = ordered[..., 1:] == ordered[..., :-1]
+    edge = np.zeros(equal.shape[:-1] + (1,), bool)
+    tied = np.concatenate([equal, edge], -1) | np.concatenate([edge, equal], -1)
+    out = np.zeros(x.shape, bool)
+    np.put_along_axis(out, index, np.moveaxis(tied, -1, dim), axis=dim)
+    return out
 
 
 # Ties: the engine gives each tied position the element the stable order puts there, the
