@@ -128,8 +128,9 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
             (PyTorch takes ``dim`` and ``descending`` by keyword only when ``stable`` is
             given; symgrad takes them either way.)
 
+    >>> import math
     >>> import symgrad
-    >>> x = symgrad.tensor([3.0, float("nan"), 1.0, 3.0], requires_grad=True)
+    >>> x = symgrad.tensor([3.0, math.nan, 1.0, 3.0], requires_grad=True)
     >>> values, indices = symgrad.sort(x, descending=True)
     >>> values, indices
     (tensor([nan, 3., 3., 1.], grad_fn=<SortBackward0>), tensor([1, 0, 3, 2]))
