@@ -435,4 +435,16 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                {"stride": (1, 1), "padding": ((0, 0), (0, 0)), "dilation": (2, 2), "groups": 1},
                make={"bias": _no_bias}),
     ),
+    # triangular parts
+    "tril": (Sample(((3, 4),), {"diagonal": 0}), Sample(((2, 3, 3),), {"diagonal": -1}),
+             Sample(((3, 2),), {"diagonal": 1})),
+    "triu": (Sample(((3, 4),), {"diagonal": 0}), Sample(((2, 3, 3),), {"diagonal": 1}),
+             Sample(((3, 2),), {"diagonal": -1})),
+    # sorting
+    "sort": (Sample(((2, 3),), {"dim": 1, "descending": False}),
+             Sample(((3, 2),), {"dim": 0, "descending": True}),
+             Sample(((4,),), {"dim": 0, "descending": False})),
+    "topk": (Sample(((2, 3),), {"k": 2, "dim": 1, "largest": True, "sorted": True}),
+             Sample(((4,),), {"k": 3, "dim": 0, "largest": False, "sorted": True}),
+             Sample(((3, 2),), {"k": 1, "dim": 0, "largest": True, "sorted": False})),
 }

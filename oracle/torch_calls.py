@@ -212,4 +212,10 @@ TORCH: dict[str, str] = {
     ),
     'where': 'torch.where(condition, self, other)',
     'zero': 'self.clone().zero_()',
+    # triangular parts
+    'tril': 'torch.tril(self, diagonal)',
+    'triu': 'self.triu(diagonal)',
+    # sorting
+    'sort': 'torch.sort(self, dim, descending).values',
+    'topk': 'torch.topk(self, k, dim, largest, sorted).values',
 }

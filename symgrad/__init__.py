@@ -73,6 +73,9 @@ short, int, long = int16, int32, int64  # noqa: A001
 globals().update(_FUNCTIONS)
 from symgrad import accelerator, cuda, nn, optim, random  # noqa: E402 - they build on the ops above
 
+# misc branch (issue #14): saving and loading
+from symgrad.serialization import load, save  # noqa: E402 - it reads nn.Parameter
+
 __all__ = [
     "Tensor",
     "Size",
@@ -134,6 +137,9 @@ __all__ = [
     "set_rng_state",
     "zeros",
     "zeros_like",
+    # saving and loading
+    "save",
+    "load",
     *sorted(_FUNCTIONS),
 ]
 __version__ = "0.1.0"

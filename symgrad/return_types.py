@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from symgrad.tensor import Tensor
 
-__all__ = ["max", "min"]
+__all__ = ["max", "min", "sort", "topk"]
 
 
 def _repr(self: tuple) -> str:
@@ -51,6 +51,37 @@ class min(NamedTuple):  # noqa: A001 - PyTorch's name for it
     indices=tensor([0, 1]))
     >>> result.indices is result[1]
     True
+    """
+
+    values: Tensor
+    indices: Tensor
+
+    __repr__ = _repr
+
+
+# -- misc branch (issue #14): sorting --------------------------------------------------------
+class sort(NamedTuple):
+    """``(values, indices)`` of ``sort``.
+
+    >>> import symgrad
+    >>> symgrad.tensor([2.0, 1.0]).sort()
+    symgrad.return_types.sort(
+    values=tensor([1., 2.]),
+    indices=tensor([1, 0]))
+    """
+
+    values: Tensor
+    indices: Tensor
+
+    __repr__ = _repr
+
+
+class topk(NamedTuple):
+    """``(values, indices)`` of ``topk``.
+
+    >>> import symgrad
+    >>> symgrad.tensor([2.0, 1.0, 3.0]).topk(1).indices
+    tensor([2])
     """
 
     values: Tensor

@@ -129,6 +129,8 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "std": runtime("std and var only support floating point and complex dtypes", NOT_FLOAT),
     "norm": runtime("linalg.vector_norm: Expected a floating point or complex tensor as input. "
                     "Got {}", NOT_FLOAT),
+    # sorting
+    "topk": runtime("topk does not support bool dtypes on CPU", BOOL),
 }
 
 # (op, dtype) cases where the engine still differs from PyTorch, each with what differs; a

@@ -40,7 +40,15 @@ SWEEPABLE = sweepable_ops()
 
 # Counterexamples found by these properties and reported to the owners of the engine and the
 # oracle; each (check, op) is left out until fixed (a committed test never fails).
-KNOWN: dict[tuple[str, str], str] = {}
+KNOWN: dict[tuple[str, str], str] = {
+    # misc branch (issue #14): sort and topk on tied elements (hypothesis draws them: zeros in
+    # float16). The engine gives each tied position the element PyTorch's stable order puts
+    # there (its gradients agree, tests/test_triangular_sort.py); the judge has no such
+    # convention ("left", "right", "mean", "zero", "one" cannot say it for 3 or more tied):
+    # it needs a "stable" one, the Jacobian's limit at x + eps * (position in the line).
+    **{(check, op): "ties: the judge has no stable-order convention"
+       for check in ("grad", "kinks", "edges", "gradgrad") for op in ("sort", "topk")},
+}
 
 # Counterexamples these properties found once, fixed since: each runs first, as an explicit
 # example, in the test of its (check, op) in its dtype (test_every_example_is_run checks

@@ -289,4 +289,5 @@ from oracle.semantics import (  # noqa: E402, F401
     pooling,
     reductions,
     shape,
+    triangular_sort,
 )

@@ -24,6 +24,7 @@ import numpy as np
 
 import symgrad
 from symgrad import _dtypes
+from symgrad.nn._one_hot import one_hot
 from symgrad.ops import activations as A
 from symgrad.ops import inplace as inplace_ops
 from symgrad.ops import layers, losses
@@ -65,6 +66,7 @@ __all__ = [
     "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
     # convolutions (symgrad/ops/convolution.py)
     "conv1d", "conv2d",
+    "one_hot",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")

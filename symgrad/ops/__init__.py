@@ -16,6 +16,9 @@ from symgrad.ops import (  # noqa: F401
     pooling,
     reductions,
     shape,
+    # misc branch (issue #14): triangular parts, sorting
+    sorting,
+    triangular,
 )
 from symgrad.ops.registry import FUNCTIONS, REGISTRY, OpDef
 

@@ -174,12 +174,13 @@ def _check_mm(self: Tensor, other: Tensor) -> None:
         raise RuntimeError("self must be a matrix")
     if other.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
-    _same_dtype_mm(self, other)
-    _no_bool("addmm_impl_cpu_", self, other)
+    # PyTorch checks the shapes before the dtypes (bool (2, 3) @ bool (2, 3): the shapes' error)
     if self.shape[1] != other.shape[0]:
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({self.shape[0]}x{self.shape[1]} and "
             f"{other.shape[0]}x{other.shape[1]})")
+    _same_dtype_mm(self, other)
+    _no_bool("addmm_impl_cpu_", self, other)
 
 
 def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:
