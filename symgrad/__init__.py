@@ -72,8 +72,6 @@ short, int, long = int16, int32, int64  # noqa: A001
 
 globals().update(_FUNCTIONS)
 from symgrad import accelerator, cuda, nn, optim, random  # noqa: E402 - they build on the ops above
-
-# misc branch (issue #14): saving and loading
 from symgrad.serialization import load, save  # noqa: E402 - it reads nn.Parameter
 
 __all__ = [

@@ -59,7 +59,7 @@ class min(NamedTuple):  # noqa: A001 - PyTorch's name for it
     __repr__ = _repr
 
 
-# -- misc branch (issue #14): sorting --------------------------------------------------------
+# -- sorting ------------------------------------------------------------------------------------
 class sort(NamedTuple):
     """``(values, indices)`` of ``sort``.
 

@@ -41,7 +41,7 @@ SWEEPABLE = sweepable_ops()
 # Counterexamples found by these properties and reported to the owners of the engine and the
 # oracle; each (check, op) is left out until fixed (a committed test never fails).
 KNOWN: dict[tuple[str, str], str] = {
-    # misc branch (issue #14): sort and topk on tied elements (hypothesis draws them: zeros in
+    # sort and topk on tied elements (hypothesis draws them: zeros in
     # float16). The engine gives each tied position the element PyTorch's stable order puts
     # there (its gradients agree, tests/test_triangular_sort.py); the judge has no such
     # convention ("left", "right", "mean", "zero", "one" cannot say it for 3 or more tied):

@@ -16,7 +16,6 @@ from symgrad.ops import (  # noqa: F401
     pooling,
     reductions,
     shape,
-    # misc branch (issue #14): triangular parts, sorting
     sorting,
     triangular,
 )

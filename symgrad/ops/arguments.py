@@ -53,7 +53,7 @@ _OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
     "addmm": ((3, 6), (4, 7)),
     "all": ((1, 2), (1, 4), (2, 4)),
     "any": ((1, 2), (1, 4), (2, 4)),
-    "argsort": ((2, 5), (1, 3)),  # misc branch (issue #14)
+    "argsort": ((2, 5), (1, 3)),
     "bmm": ((2, 3), (3, 4)),
     "clamp": ((1, 4), (1, 4)),
     "clamp_max": ((2, 3), (2, 3)),
@@ -75,7 +75,7 @@ _OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
     "prod": ((1, 2), (2, 5)),
     "round": ((1, 2), (2, 3)),
     "rsub": ((2, 3), (2, 3)),
-    "sort": ((2, 5), (1, 4)),  # misc branch (issue #14)
+    "sort": ((2, 5), (1, 4)),
     "squeeze": ((1, 1), (2, 2), (2, 2)),
     "std": ((2, 5), (1, 5), (1, 2)),
     "sum": ((1, 2), (2, 5)),
