@@ -570,3 +570,24 @@ def test_load_state_dict_copies_values_into_the_same_parameters() -> None:
     b.load_state_dict({"weight": a[0].weight, "bias": a[0].bias})
     assert b.weight is weight and b.weight.tolist() == a[0].weight.tolist()
     assert b.weight.requires_grad and b.weight.grad_fn is None
+
+
+EQUAL = {
+    "same": lambda lib: lib.equal(lib.tensor([1.0, 2.0]), lib.tensor([1.0, 2.0])),
+    "dtypes promoted": lambda lib: lib.equal(lib.tensor([1, 2]), lib.tensor([1.0, 2.0])),
+    "bool and int": lambda lib: lib.equal(lib.tensor(True), lib.tensor(1)),
+    "shapes differ": lambda lib: lib.equal(lib.ones(2, 1), lib.ones(2)),
+    "sizes differ": lambda lib: lib.equal(lib.ones(2), lib.ones(3)),
+    "nan": lambda lib: lib.equal(lib.tensor([NAN]), lib.tensor([NAN])),
+    "signed zeros": lambda lib: lib.equal(lib.tensor([0.0]), lib.tensor([-0.0])),
+    "empty": lambda lib: lib.equal(lib.ones(0), lib.ones(0)),
+    "one differs": lambda lib: lib.equal(lib.tensor([1.0, 2.0]), lib.tensor([1.0, 2.5])),
+    "method": lambda lib: lib.ones(2, 3).equal(lib.ones(2, 3)),
+    "a number": lambda lib: lib.equal(lib.ones(2), 1),
+    "a number first": lambda lib: lib.equal(1.5, lib.ones(2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EQUAL))
+def test_equal(name):
+    same(EQUAL[name])

@@ -240,6 +240,28 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
     return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
+@expose()
+def equal(input: Tensor, other: Tensor) -> bool:
+    """Whether ``input`` and ``other`` have the same shape and equal elements (compared after
+    promotion: ``-0.0`` equals ``0.0``, a NaN equals nothing), as a Python bool.
+
+    Parameters:
+        input: the tensor.
+        other: the tensor compared with it.
+
+    >>> import symgrad
+    >>> symgrad.equal(symgrad.tensor([1, 2]), symgrad.tensor([1.0, 2.0]))
+    True
+    >>> symgrad.tensor([1.0]).equal(symgrad.tensor([1.0, 1.0]))
+    False
+    """
+    for position, name, t in ((1, "input", input), (2, "other", other)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"equal(): argument '{name}' (position {position}) must be Tensor, "
+                            f"not {type(t).__name__}")
+    return input.shape == other.shape and bool(np.all(input._data == other._data))
+
+
 @expose(method=False)
 def numel(input: Tensor) -> int:
     """The number of elements of ``input`` (``Tensor.numel``).
