@@ -440,19 +440,25 @@ def _max_args(fn: str, kernel_size: Any, stride: Any, padding: Any, dilation: An
     return kernel, strides, _ints(fn, "padding", 4, padding), _ints(fn, "dilation", 5, dilation)
 
 
+def _check_window_lengths(fn: str, kernel: tuple[int, ...], strides: tuple[int, ...],
+                          pads: tuple[int, ...]) -> None:
+    """PyTorch's checks, shared by its 2-d pooling kernels, of how many ints each of the
+    window's arguments holds."""
+    if len(kernel) not in (1, 2):
+        raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of two "
+                           "ints")
+    if len(strides) not in (0, 1, 2):
+        raise RuntimeError(f"{fn}: stride must either be omitted, a single int, or a tuple of "
+                           "two ints")
+    if len(pads) not in (1, 2):
+        raise RuntimeError(f"{fn}: padding must either be a single int, or a tuple of two ints")
+
+
 def _max_pool2d_attrs(input: Tensor, kernel: tuple[int, ...], strides: tuple[int, ...],
                       pads: tuple[int, ...], dilations: tuple[int, ...], ceil_mode: bool
                       ) -> dict[str, Any]:
     """The op's attributes, after PyTorch's checks of ``max_pool2d_with_indices``."""
-    if len(kernel) not in (1, 2):
-        raise RuntimeError("max_pool2d: kernel_size must either be a single int, or a tuple of "
-                           "two ints")
-    if len(strides) not in (0, 1, 2):
-        raise RuntimeError("max_pool2d: stride must either be omitted, a single int, or a tuple "
-                           "of two ints")
-    if len(pads) not in (1, 2):
-        raise RuntimeError("max_pool2d: padding must either be a single int, or a tuple of two "
-                           "ints")
+    _check_window_lengths("max_pool2d", kernel, strides, pads)
     if len(dilations) not in (1, 2):
         raise RuntimeError("max_pool2d: dilation must be either a single int, or a tuple of two "
                            "ints")
@@ -671,15 +677,7 @@ def _avg_pool2d_attrs(input: Tensor, kernel: tuple[int, ...], strides: tuple[int
                       pads: tuple[int, ...], ceil_mode: bool, count_include_pad: bool,
                       divisor_override: Any) -> dict[str, Any]:
     """The op's attributes, after PyTorch's checks of ``avg_pool2d``."""
-    if len(kernel) not in (1, 2):
-        raise RuntimeError("avg_pool2d: kernel_size must either be a single int, or a tuple of "
-                           "two ints")
-    if len(strides) not in (0, 1, 2):
-        raise RuntimeError("avg_pool2d: stride must either be omitted, a single int, or a tuple "
-                           "of two ints")
-    if len(pads) not in (1, 2):
-        raise RuntimeError("avg_pool2d: padding must either be a single int, or a tuple of two "
-                           "ints")
+    _check_window_lengths("avg_pool2d", kernel, strides, pads)
     if divisor_override is not None:
         divisor_override = operator.index(divisor_override)
         if divisor_override == 0:
