@@ -143,6 +143,77 @@ but got symgrad.Tensor
                 group: dict[str, Any]) -> np.ndarray:
         raise NotImplementedError
 
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state as PyTorch lays it out: ``"state"``, each parameter's buffers
+        by its position across the groups (tensors; ``step`` a float32 zero-dim tensor, as
+        PyTorch's), and ``"param_groups"``, the hyperparameters with ``"params"`` as those
+        positions. The buffers are the optimizer's own, not copies, as in PyTorch.
+
+        >>> import symgrad
+        >>> w = symgrad.nn.Parameter(symgrad.tensor([1.0]))
+        >>> opt = symgrad.optim.SGD([w], lr=0.5, momentum=0.9)
+        >>> (w * w).sum().backward(); opt.step()
+        >>> opt.state_dict()["state"], opt.state_dict()["param_groups"][0]["params"]
+        ({0: {'momentum_buffer': tensor([2.])}}, [0])
+        """
+        positions = {id(p): i for i, p in enumerate(self.params)}
+        state = {positions[key]: {name: _saved(value) for name, value in buffers.items()}
+                 for key, buffers in self.state.items() if key in positions}
+        groups = [{**{k: v for k, v in g.items() if k != "params"},
+                   "params": [positions[id(p)] for p in g["params"]]} for g in self.param_groups]
+        return {"state": dict(sorted(state.items())), "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Take the state and hyperparameters ``state_dict`` holds (from ``state_dict``, maybe
+        saved and loaded): buffers copied in each parameter's dtype, ``step`` as a number.
+
+        Args:
+            state_dict: ``"state"`` and ``"param_groups"`` as ``state_dict`` gives them, for
+                as many groups of as many parameters as this optimizer has.
+
+        >>> import symgrad
+        >>> w = symgrad.nn.Parameter(symgrad.tensor([1.0]))
+        >>> opt = symgrad.optim.Adam([w], lr=0.1)
+        >>> (w * w).sum().backward(); opt.step()
+        >>> again = symgrad.optim.Adam([w], lr=0.5)
+        >>> again.load_state_dict(opt.state_dict()); again.param_groups[0]["lr"]
+        0.1
+        """
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"])
+               for g, s in zip(self.param_groups, saved_groups, strict=True)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match "
+                             "the size of optimizer's group")
+        params = {i: p for s, g in zip(saved_groups, self.param_groups, strict=True)
+                  for i, p in zip(s["params"], g["params"], strict=True)}
+        self.state = {id(params[i]): {name: _restored(name, value, params[i]._data.dtype)
+                                      for name, value in buffers.items()}
+                      for i, buffers in state_dict["state"].items() if i in params}
+        for group, saved in zip(self.param_groups, saved_groups, strict=True):
+            group.update({k: v for k, v in saved.items() if k != "params"})
+
+
+def _saved(value: Any) -> Any:
+    """One state entry as ``state_dict`` shows it: an array as a tensor sharing its memory, a
+    step count as a float32 zero-dim tensor (PyTorch's)."""
+    if isinstance(value, np.ndarray):
+        return Tensor._make(value, False, None)
+    if isinstance(value, float):
+        return Tensor._make(np.asarray(value, np.float32), False, None)
+    return value
+
+
+def _restored(name: str, value: Any, dtype: np.dtype) -> Any:
+    """One loaded state entry as ``step`` keeps it: the step count as a float, a buffer as an
+    array of the parameter's dtype (a copy)."""
+    if isinstance(value, Tensor):
+        value = value._data
+    if name == "step":
+        return float(value)
+    return np.array(value, dtype=dtype) if isinstance(value, np.ndarray) else value
+
 
 class SGD(Optimizer):
     """Stochastic gradient descent with PyTorch's momentum, dampening and Nesterov rules.
