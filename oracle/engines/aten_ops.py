@@ -197,6 +197,46 @@ def _batch_norm(a: dict[str, Any], i: int) -> Converted:
         "training": training, **stats, "eps": a["eps"]}
 
 
+def _convolution(a: dict[str, Any], _: int) -> Converted:
+    if a.get("transposed"):
+        raise KeyError("convolution.default transposed")
+    weight = a["weight"]
+    bias = a["bias"] if a.get("bias") is not None else np.zeros(0)
+    dims = weight.dim() - 2
+    return "convolution", [("input", a["input"]), ("weight", weight), ("bias", bias)], {
+        "stride": _per_dim(a["stride"], dims), "dilation": _per_dim(a["dilation"], dims),
+        "padding": tuple((p, p) for p in _per_dim(a["padding"], dims)),
+        "groups": a["groups"]}
+
+
+def _per_dim(value: Any, dims: int, empty: Any = None) -> tuple[int, ...]:
+    """An ``int[n]`` schema argument as ``dims`` ints (one int, or one in a list, repeated;
+    an empty list as ``empty``'s, as pooling's stride defaults to the kernel)."""
+    values = [value] if isinstance(value, int) else list(value)
+    if not values:
+        return tuple(empty)
+    return tuple(values * dims if len(values) == 1 else values)
+
+
+def _max_pool2d(a: dict[str, Any], i: int) -> Converted:
+    if i != 0:
+        raise KeyError("max_pool2d_with_indices's indices output")
+    kernel = _per_dim(a["kernel_size"], 2)
+    return "max_pool2d", [("self", a["self"])], {
+        "kernel_size": kernel, "stride": _per_dim(a.get("stride", []), 2, kernel),
+        "padding": _per_dim(a.get("padding", 0), 2), "dilation": _per_dim(a.get("dilation", 1), 2),
+        "ceil_mode": bool(a.get("ceil_mode", False))}
+
+
+def _avg_pool2d(a: dict[str, Any], _: int) -> Converted:
+    kernel = _per_dim(a["kernel_size"], 2)
+    return "avg_pool2d", [("self", a["self"])], {
+        "kernel_size": kernel, "stride": _per_dim(a.get("stride", []), 2, kernel),
+        "padding": _per_dim(a.get("padding", 0), 2), "ceil_mode": bool(a.get("ceil_mode", False)),
+        "count_include_pad": bool(a.get("count_include_pad", True)),
+        "divisor_override": a.get("divisor_override")}
+
+
 def _layer_norm_backward(a: dict[str, Any], i: int) -> Converted:
     eps = a.get("__eps__")
     if eps is None:
@@ -381,6 +421,11 @@ ATEN: dict[str, Rule] = {
         "binary_cross_entropy_with_logits", "self", "target", "weight", "pos_weight"),
     "native_layer_norm.default": _layer_norm,
     "native_batch_norm.default": _batch_norm,
+    "convolution.default": _convolution,
+    "max_pool2d_with_indices.default": _max_pool2d,
+    "avg_pool2d.default": _avg_pool2d,
+    "_adaptive_avg_pool2d.default": lambda a, _: ("adaptive_avg_pool2d", [("self", a["self"])], {
+        "output_size": _per_dim(a["output_size"], 2)}),
     "hardtanh.default": _same("hardtanh", "self", min_val="min_val", max_val="max_val"),
     # backward operators of structural ops: the VJP of their forward's meaning
     "_softmax_backward_data.default": _backward_data("softmax_backward_data"),
