@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from call_outcomes import shape_outcome
 
 import symgrad
 from symgrad.ops import convolution as convolution_ops
@@ -171,14 +172,7 @@ def test_integers_compute_as_pytorch(dtype):
 
 
 # -- errors ---------------------------------------------------------------------------------------
-def outcome(call: Any, lib: Any) -> Any:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            out = call(lib)
-    except Exception as e:  # noqa: BLE001 - the class and message are what is compared
-        return ("raises", type(e).__name__, str(e))
-    return ("ok", tuple(out.shape), str(out.dtype).split(".")[-1])
+outcome = shape_outcome
 
 
 def _t(lib: Any, *shape: int, dtype: str = "float32") -> Any:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import warnings
 from typing import Any
 
 import numpy as np
 import pytest
+from call_outcomes import shape_outcome
 
 import symgrad
 import symgrad.nn.functional as SF
@@ -327,14 +327,7 @@ def test_second_order_of_overlapping_max_pool_through_a_smooth_function() -> Non
 
 
 # -- errors and messages -------------------------------------------------------------------------
-def outcome(call: Any, lib: Any) -> Any:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            out = call(lib)
-    except Exception as e:  # noqa: BLE001 - the class and message are what is compared
-        return ("raises", type(e).__name__, str(e))
-    return ("ok", tuple(out.shape), str(out.dtype).split(".")[-1])
+outcome = shape_outcome
 
 
 def _x(F: Any, *shape: int) -> Any:
