@@ -71,7 +71,7 @@ half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's aliase
 short, int, long = int16, int32, int64  # noqa: A001
 
 globals().update(_FUNCTIONS)
-from symgrad import accelerator, cuda, nn, optim, random  # noqa: E402 - they build on the ops above
+from symgrad import accelerator, cuda, nn, optim, random, utils  # noqa: E402 - they build on the ops above
 from symgrad.serialization import load, save  # noqa: E402 - it reads nn.Parameter
 
 __all__ = [
@@ -82,6 +82,7 @@ __all__ = [
     "nn",
     "optim",
     "random",
+    "utils",
     "REGISTRY",
     "device",
     "cuda",

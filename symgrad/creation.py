@@ -9,6 +9,7 @@ PyTorch's CPU kernels do, so a seed gives PyTorch's numbers.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -438,8 +439,8 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Dtype | None = 
 
 
 # C's names for PyTorch's integer types, as its range errors print them.
-_C_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short", "int32": "int",
-            "int64": "long"}
+_C_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int",
+            "int32": "int", "int64": "long", "bool": "bool"}
 
 
 def _check_integer_range(low: int, high: int, d: Dtype) -> None:
@@ -447,10 +448,10 @@ def _check_integer_range(low: int, high: int, d: Dtype) -> None:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
                            f"to={high}")
     if d.name in _C_NAMES:
-        info = np.iinfo(d.np)
-        if not info.min <= low <= info.max:
+        least, most = (0, 1) if d.name == "bool" else (np.iinfo(d.np).min, np.iinfo(d.np).max)
+        if not least <= low <= most:
             raise RuntimeError(f"from is out of bounds for {_C_NAMES[d.name]}")
-        if not info.min <= high - 1 <= info.max:
+        if not least <= high - 1 <= most:
             raise RuntimeError(f"to - 1 is out of bounds for {_C_NAMES[d.name]}")
 
 
@@ -621,6 +622,107 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *,
                                                            from_, to))
 
 
+# The widest run of consecutive integers each floating dtype holds (its significand's digits),
+# and the name PyTorch's warnings give it.
+_DIGITS = {"float16": (11, "c10::Half"), "bfloat16": (8, "c10::BFloat16"),
+           "float32": (24, "float"), "float64": (53, "double")}
+
+
+def _random_span(d: Dtype, low: int, high: int | None) -> tuple[int, int]:
+    """``[low, high)`` for ``random_`` on dtype ``d`` (``high`` None: up to the dtype's top),
+    after PyTorch's checks (errors for bounds the dtype cannot hold, a warning for floats
+    beyond its consecutive integers) and, for floats, its bounds moved inward until the dtype
+    holds them unrounded."""
+    if d.category != _dtypes._FLOAT:
+        if high is None:
+            high = 2 if d.name == "bool" else int(np.iinfo(d.np).max) + 1
+        _check_integer_range(low, high, d)
+        return low, high
+    digits, name = _DIGITS[d.name]
+    high = 2**digits + 1 if high is None else high
+    if high <= low:
+        _check_integer_range(low, high, d)
+    info = np.finfo(d.np)
+    for what, value in (("from", low), ("to - 1", high - 1)):
+        if not info.min <= value <= info.max:
+            raise RuntimeError(f"{what} is out of bounds for {name}")
+    for what, value in (("from", low), ("to - 1", high - 1)):
+        if not -(2**digits) <= value <= 2**digits:
+            warnings.warn(f"{what} is out of bounds [-(2^{digits}), 2^{digits}]. Due to "
+                          f"precision limitations {name} can support discrete uniform "
+                          "distribution only within this range. This warning will become an "
+                          "error in version 1.7 release, please fix the code in advance",
+                          UserWarning, stacklevel=3)
+    return _held_from(low, d, digits), _held_to(high, d, digits)
+
+
+def _as_float_int(value: int, d: Dtype) -> int:
+    return int(np.array(value, dtype=np.int64).astype(d.np).astype(np.float64))
+
+
+def _held_from(low: int, d: Dtype, digits: int) -> int:
+    """PyTorch's ``update_from``: where ``low + 1`` rounds below ``low`` in dtype ``d``, the
+    lower bound moves up past it, to the next integer the dtype holds."""
+    rounded = _as_float_int(low + 1, d)
+    if rounded < low:
+        return rounded + (1 << (abs(low + 1).bit_length() - 1 - digits + 1))
+    return low
+
+
+def _held_to(high: int, d: Dtype, digits: int) -> int:
+    """PyTorch's ``update_to``: where ``high - 1`` rounds up to ``high`` or beyond in dtype
+    ``d``, the (exclusive) upper bound moves down below it."""
+    rounded = _as_float_int(high - 1, d)
+    if rounded >= high:
+        return rounded - (1 << (abs(high - 1).bit_length() - 1 - digits + 1))
+    return high
+
+
+def random_(self: Tensor, *args: int, generator: Generator | None = None,
+            **kwargs: int) -> Tensor:
+    """Fill with integers drawn uniformly, in place: PyTorch's numbers for the same seed.
+
+    ``random_()`` draws from ``[0, 2**digits]`` for a floating dtype (24 digits for float32,
+    53 for float64) and from ``[0, max]`` for an integer one; ``random_(to)`` from
+    ``[0, to)``; ``random_(from, to)`` from ``[from, to)``.
+
+    Args:
+        *args: nothing, ``to``, or ``from, to`` (integers; ``to`` may be None for the dtype's
+            top).
+        generator: the ``Generator`` to draw from (the default one if None).
+        **kwargs: ``from`` and ``to`` given by name, as PyTorch spells them.
+
+    >>> import symgrad
+    >>> _ = symgrad.manual_seed(0)
+    >>> symgrad.empty(4, dtype=symgrad.int64).random_(10)
+    tensor([4, 9, 3, 0])
+    """
+    bounds = dict(zip(("from", "to") if len(args) == 2 else ("to",), args, strict=False))
+    if (len(args) > 2 or set(kwargs) - {"from", "to"} or set(bounds) & set(kwargs)
+            or "from" in kwargs and "to" not in {**bounds, **kwargs}):
+        raise TypeError(f"random_() received an invalid combination of arguments - got "
+                        f"{len(args)} positional and {sorted(kwargs)} keyword arguments")
+    bounds.update(kwargs)
+    for value in bounds.values():
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise TypeError(f"random_() received an invalid combination of arguments - got "
+                            f"({type(value).__name__}), but expected int from, int to")
+    d = self.dtype
+    gen = _gen(generator)
+    if not bounds:  # the whole range, drawn as PyTorch's ``uniform_int`` does for each dtype
+        wide = d.name in ("float64", "int64")
+        if d.name == "bool":
+            modulus = 2
+        elif d.category == _dtypes._FLOAT:
+            modulus = 2**_DIGITS[d.name][0] + 1
+        else:
+            modulus = int(np.iinfo(d.np).max) + 1
+        return _fill(self, lambda n, _: ((gen._random64(n) if wide else gen._random32(n))
+                                         % np.uint64(modulus)).astype(d.np))
+    low, high = _random_span(d, bounds.get("from", 0), bounds.get("to"))
+    return _fill(self, lambda n, _: _distributions.integers(gen, n, low, high, d.np))
+
+
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
             generator: Generator | None = None) -> Tensor:
     """Fill with normal samples of ``mean`` and ``std``, in place: PyTorch's numbers for the
@@ -768,6 +870,7 @@ Tensor.new_tensor = new_tensor  # type: ignore[attr-defined]
 Tensor.uniform_ = uniform_  # type: ignore[attr-defined]
 Tensor.normal_ = normal_  # type: ignore[attr-defined]
 Tensor.bernoulli_ = bernoulli_  # type: ignore[attr-defined]
+Tensor.random_ = random_  # type: ignore[attr-defined]
 Tensor.bernoulli = bernoulli  # type: ignore[attr-defined]
 # The generated methods are not module attributes: listed here so doctest runs their examples.
 __test__ = {name: getattr(Tensor, name) for name in ("new_zeros", "new_ones", "new_empty")}

@@ -29,6 +29,7 @@ _ALIASES = {
     "torch.nn.init": "symgrad.nn.init", "torch.optim": "symgrad.optim",
     "torch.optim.lr_scheduler": "symgrad.optim.lr_scheduler", "torch.autograd": "symgrad.autograd",
     "torch.cuda": "symgrad.cuda", "torch.accelerator": "symgrad.accelerator",
+    "torch.utils": "symgrad.utils", "torch.utils.data": "symgrad.utils.data",
 }
 
 
