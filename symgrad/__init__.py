@@ -71,8 +71,37 @@ half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's aliase
 short, int, long = int16, int32, int64  # noqa: A001
 
 globals().update(_FUNCTIONS)
-from symgrad import accelerator, cuda, nn, optim, random, utils  # noqa: E402 - they build on the ops above
+from symgrad import (  # noqa: E402 - they build on the ops above
+    accelerator,
+    cuda,
+    nn,
+    optim,
+    random,
+    tensor_layout,  # noqa: E402, F401 - Tensor's memory and device methods
+    utils,
+)
+from symgrad._printing import set_printoptions  # noqa: E402
+from symgrad.random import default_generator  # noqa: E402
+from symgrad.runtime import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    compile,
+    get_float32_matmul_precision,
+    get_num_interop_threads,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    is_floating_point,
+    is_nonzero,
+    is_storage,
+    is_tensor,
+    result_type,
+    set_float32_matmul_precision,
+    set_num_interop_threads,
+    set_num_threads,
+    typename,
+    use_deterministic_algorithms,
+)
 from symgrad.serialization import load, save  # noqa: E402 - it reads nn.Parameter
+from symgrad.type_info import finfo, iinfo  # noqa: E402
 
 __all__ = [
     "Tensor",
@@ -83,6 +112,27 @@ __all__ = [
     "optim",
     "random",
     "utils",
+    "set_printoptions",
+    "finfo",
+    "iinfo",
+    "default_generator",
+    # process-wide switches and questions (symgrad.runtime)
+    "are_deterministic_algorithms_enabled",
+    "compile",
+    "get_float32_matmul_precision",
+    "get_num_interop_threads",
+    "get_num_threads",
+    "is_deterministic_algorithms_warn_only_enabled",
+    "is_floating_point",
+    "is_nonzero",
+    "is_storage",
+    "is_tensor",
+    "result_type",
+    "set_float32_matmul_precision",
+    "set_num_interop_threads",
+    "set_num_threads",
+    "typename",
+    "use_deterministic_algorithms",
     "REGISTRY",
     "device",
     "cuda",

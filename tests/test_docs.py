@@ -26,8 +26,9 @@ import pytest
 import oracle
 import reports
 import symgrad
-from symgrad import nn, optim
+from symgrad import nn, optim, runtime
 from symgrad.ops import FUNCTIONS
+from symgrad.utils import data
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_PACKAGES = ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python")
@@ -120,6 +121,9 @@ def _documented() -> dict[str, list[tuple[str, str, Any]]]:
         "ops": _public("symgrad", sorted({f.__name__ for f in FUNCTIONS.values()}), symgrad),
         "nn": _public("symgrad.nn", nn.__all__, nn),
         "optim": _public("symgrad.optim", optim.__all__, optim),
+        "data": _public("symgrad.utils.data", data.__all__, data),
+        "runtime": _public("symgrad", runtime.__all__ + ["finfo", "iinfo", "set_printoptions"],
+                           symgrad),
         "oracle": _public("oracle", oracle.__all__, oracle),
         "reports": _public("reports", reports.__all__, reports),
     }
@@ -150,7 +154,8 @@ PUBLIC_MODULES = ("symgrad", "symgrad.autograd", "symgrad.autograd.functional",
                   "symgrad.autograd.grad_mode", "symgrad.nn", "symgrad.nn.functional",
                   "symgrad.nn.init", "symgrad.nn.utils", "symgrad.optim",
                   "symgrad.optim.lr_scheduler", "symgrad.random", "symgrad.devices",
-                  "symgrad.cuda", "symgrad.accelerator", "symgrad.ops.registry", "oracle",
+                  "symgrad.cuda", "symgrad.accelerator", "symgrad.ops.registry",
+                  "symgrad.utils.data", "symgrad.runtime", "symgrad.type_info", "oracle",
                   "reports", "reports.terminal")
 SECTION = re.compile(r"^(\s*)(?:Args|Arguments|Parameters|Attributes):[ \t]*\n", re.M)
 

@@ -827,6 +827,12 @@ _CONVERSIONS = {
     "long": (_dtypes.int64, "symgrad.tensor([1.7, -2.7]).long()\n    tensor([ 1, -2])"),
     "bool": (_dtypes.bool, "symgrad.tensor([1.7, -0.1, 0.0]).bool()\n"
                            "    tensor([ True,  True, False])"),
+    "short": (_dtypes.int16, "symgrad.tensor([1.7, -2.7]).short()\n"
+                             "    tensor([ 1, -2], dtype=symgrad.int16)"),
+    "char": (_dtypes.int8, "symgrad.tensor([100, 200]).char()\n"
+                           "    tensor([100, -56], dtype=symgrad.int8)"),
+    "byte": (_dtypes.uint8, "symgrad.tensor([1, 255, 256]).byte()\n"
+                            "    tensor([  1, 255,   0], dtype=symgrad.uint8)"),
 }
 for _name, (_dt, _example) in _CONVERSIONS.items():
     setattr(Tensor, _name, _converter(_name, _dt, _example))

@@ -95,7 +95,11 @@ class RandomSampler(Sampler):
 
     @property
     def num_samples(self) -> int:
-        """How many indices one pass yields."""
+        """How many indices one pass yields.
+
+        >>> RandomSampler(range(4)).num_samples, RandomSampler(range(4), num_samples=9).num_samples
+        (4, 9)
+        """
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
