@@ -242,6 +242,8 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     **dict.fromkeys(("eq", "ne", "lt", "le", "gt", "ge", "bitwise_and", "bitwise_or",
                      "bitwise_xor"), _BINARY),
     "bitwise_not": _UNARY,
+    **dict.fromkeys(("logical_and", "logical_or", "logical_xor"), _BINARY),
+    "logical_not": _UNARY,
     # activations
     "relu": _ONE,
     "leaky_relu": (Sample(((2, 3),), {"negative_slope": 0.01}),

@@ -3,6 +3,7 @@
 from symgrad.ops import (  # noqa: F401
     activations,
     arithmetic,
+    combining,
     convolution,
     discrete,
     elementwise,

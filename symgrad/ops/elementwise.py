@@ -675,6 +675,46 @@ bitwise_or = _compare("bitwise_or", np.bitwise_or, "tensor([True, True])", "prom
                       "bitwise", _BITS)
 bitwise_xor = _compare("bitwise_xor", np.bitwise_xor, "tensor([False,  True])", "promote",
                        "bitwise", _BITS)
+def _logical(name: str, fn: Any, example: str) -> Any:
+    """A logical op on the truth of each element (not zero), giving bool; ``other`` must be a
+    tensor, as in PyTorch."""
+    op = defop(name, "", lambda self, other: fn(self != 0, other != 0), vjp=None,
+               dtype_rule="bool", dtypes=ALL, kind="comparison")
+
+    def logical(input: Tensor, other: Tensor) -> Tensor:
+        return apply(op, input, other)
+
+    logical.__name__ = logical.__qualname__ = name
+    logical.__doc__ = (f"Elementwise ``{name}`` of the inputs' truth (an element is true when "
+                       "it is not 0), as bool; no gradient flows through it.\n\n"
+                       "    Args:\n        input: The first tensor.\n        other: A tensor "
+                       "broadcast against ``input``.\n\n    >>> import symgrad\n"
+                       f"    >>> symgrad.{name}(symgrad.tensor([1, 0]), symgrad.tensor([2.0, 2.0]))"
+                       f"\n    {example}\n")
+    return expose(name)(logical)
+
+
+logical_and = _logical("logical_and", np.logical_and, "tensor([ True, False])")
+logical_or = _logical("logical_or", np.logical_or, "tensor([True, True])")
+logical_xor = _logical("logical_xor", np.logical_xor, "tensor([False,  True])")
+LOGICAL_NOT = defop("logical_not", "", lambda self: self == 0, vjp=None, dtype_rule="bool",
+                    dtypes=ALL, kind="comparison")
+
+
+@expose()
+def logical_not(input: Tensor) -> Tensor:
+    """True where ``input`` is 0, as bool; no gradient flows through it.
+
+    Args:
+        input: A tensor of any dtype.
+
+    >>> import symgrad
+    >>> symgrad.logical_not(symgrad.tensor([0.0, 1.5]))
+    tensor([ True, False])
+    """
+    return apply(LOGICAL_NOT, input)
+
+
 BITWISE_NOT = defop("bitwise_not", "", lambda self: np.invert(self), vjp=None, dtypes=_BITS,
                     kind="bitwise", refuses=not_implemented("bitwise_not_cpu", ALL - _BITS))
 
