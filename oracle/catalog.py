@@ -284,6 +284,7 @@ SAMPLES: dict[str, tuple[At, ...]] = {
                     {"beta": 1.0, "threshold": 20.0}),
                  At({"self": (0.5, -8.0, 1.0, -1.0)}, {"beta": 2.0, "threshold": 1.0})),
     "sum": _reductions(),
+    "nansum": _reductions(),
     "mean": _reductions(),
     "amax": _reductions(),
     "amin": _reductions(),

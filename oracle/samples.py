@@ -242,6 +242,8 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     **dict.fromkeys(("eq", "ne", "lt", "le", "gt", "ge", "bitwise_and", "bitwise_or",
                      "bitwise_xor"), _BINARY),
     "bitwise_not": _UNARY,
+    "nan_to_num": (Sample(((2, 3),), {"nan": 0.0, "posinf": None, "neginf": None}),
+                   Sample(((),), {"nan": 1.5, "posinf": 2.0, "neginf": -2.0})),
     **dict.fromkeys(("logical_and", "logical_or", "logical_xor"), _BINARY),
     "logical_not": _UNARY,
     # activations
@@ -277,6 +279,7 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
         Sample(((2, 3), (2, 3), (2, 3), (3,)), {"reduction": r}) for r in _LOSS_REDUCTIONS),
     # reductions
     "sum": _SHAPES_1,
+    "nansum": (*_SHAPES_1, Sample(((2, 3),), {"dim": None, "keepdim": False})),
     "sum_all": _WHOLE,
     "mean": _SHAPES_1,
     "mean_all": _WHOLE,

@@ -44,6 +44,8 @@ TORCH: dict[str, str] = {
     'logical_or': 'torch.logical_or(self, other)',
     'logical_xor': 'torch.logical_xor(self, other)',
     'logical_not': 'torch.logical_not(self)',
+    'nan_to_num': 'torch.nan_to_num(self, nan, posinf, neginf)',
+    'nansum': 'torch.nansum(self, dim, keepdim)',
     'bitwise_or': 'torch.bitwise_or(self, other)',
     'bitwise_xor': 'torch.bitwise_xor(self, other)',
     'bmm': 'torch.bmm(self, other)',

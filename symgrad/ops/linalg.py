@@ -149,9 +149,7 @@ TRACE = defop("trace", "TraceBackward0",
 
 
 # -- checks with PyTorch's messages --------------------------------------------------------------
-_C_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half",
-           "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
-           "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+_C_NAME = _dtypes._CPP_NAMES
 
 
 def _no_bool(name: str, *ts: Tensor) -> None:
