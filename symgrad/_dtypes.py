@@ -81,11 +81,16 @@ class dtype:
         return False
 
     def __repr__(self) -> str:
-        return f"symgrad.{self.name}"
+        return f"{NAMESPACE[0]}.{self.name}"
 
     def __reduce__(self):
         return (_by_name, (self.name,))
 
+
+# The module name reprs print (``symgrad.float32``, ``symgrad.Size([2])``): "torch" while a
+# program written for PyTorch runs on symgrad (``symgrad.testing.as_torch``), which is what that
+# program calls the library and what it prints under PyTorch.
+NAMESPACE = ["symgrad"]
 
 bool = dtype("bool", np.bool_, _BOOL, ())  # noqa: A001 - PyTorch's name
 uint8 = dtype("uint8", np.uint8, _INT, ())

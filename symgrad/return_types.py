@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from symgrad import _dtypes
 from symgrad.tensor import Tensor
 
 __all__ = ["max", "min", "sort", "topk"]
@@ -22,7 +23,7 @@ __all__ = ["max", "min", "sort", "topk"]
 def _repr(self: tuple) -> str:
     fields = ",\n".join(f"{name}={value!r}" for name, value in zip(self._fields, self,
                                                                      strict=True))
-    return f"symgrad.return_types.{type(self).__name__}(\n{fields})"
+    return f"{_dtypes.NAMESPACE[0]}.return_types.{type(self).__name__}(\n{fields})"
 
 
 class max(NamedTuple):  # noqa: A001 - PyTorch's name for it
@@ -88,3 +89,26 @@ class topk(NamedTuple):
     indices: Tensor
 
     __repr__ = _repr
+
+
+def out_type(kind: type) -> type:
+    """The named tuple PyTorch returns when the results were written into ``out=``: the same
+    fields under the name with ``_out`` added (``max_out``), made once per kind.
+
+    Args:
+        kind: One of the named tuples above.
+
+    >>> out_type(max)._fields, out_type(max) is out_type(max)
+    (('values', 'indices'), True)
+    """
+    name = kind.__name__ + "_out"
+    made = _OUT_TYPES.get(name)
+    if made is None:
+        made = NamedTuple(name, [(f, Tensor) for f in kind._fields])  # type: ignore[misc]
+        made.__repr__ = _repr
+        made.__module__ = __name__
+        _OUT_TYPES[name] = made
+    return made
+
+
+_OUT_TYPES: dict[str, type] = {}

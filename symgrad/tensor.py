@@ -637,7 +637,7 @@ class Size(tuple):
         return Size(out) if isinstance(index, slice) else out
 
     def __repr__(self) -> str:
-        return f"symgrad.Size({list(self)})"
+        return f"{_dtypes.NAMESPACE[0]}.Size({list(self)})"
 
     def numel(self) -> int:
         """The number of elements a tensor of this shape holds.

@@ -42,6 +42,9 @@ SKIPPED = _UNCHECKED
 # stack's arguments that are not tensors are compared in tests/test_torch_divergences.py).
 NOT_TRIED = frozenset({"broadcast_to", "cat", "chunk", "concat", "concatenate",
                        "flip", "permute", "reshape", "split", "stack",
+                       # a list of tensors, shapes, a dim and sizes (tests/test_combining.py)
+                       "hstack", "vstack", "row_stack", "dstack", "column_stack",
+                       "broadcast_shapes", "unflatten",
                        # a 4-d kernel (tests/test_convolution.py compares its errors)
                        "conv2d"})
 SHARED = sorted(n for n in FUNCTIONS if callable(getattr(torch, n, None))

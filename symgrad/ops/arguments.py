@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -114,20 +115,28 @@ def checked(fn: Callable[..., Any], name: str, method: bool) -> Callable[..., An
     signature = inspect.signature(fn)
     params = list(signature.parameters.values())
     tensors = [p.name for p in params[method:] if p.annotation in ("Tensor", Tensor)]
-    if not tensors or name in _UNCHECKED:
+    takes_out = not method and "out" not in signature.parameters
+    if (not tensors and not takes_out) or name in _UNCHECKED:
         return fn
-    header = signature.replace(return_annotation=signature.empty, parameters=[
-        p.replace(annotation=p.empty,
-                  default=p.empty if p.default is p.empty else _Source(f"_defaults[{i}]"))
-        for i, p in enumerate(params)])
+    header = [p.replace(annotation=p.empty,
+                        default=p.empty if p.default is p.empty else _Source(f"_defaults[{i}]"))
+              for i, p in enumerate(params)]
+    if takes_out:  # PyTorch's functions write into ``out=`` (keyword-only, before ``**``)
+        at = len(header) - (header and header[-1].kind is inspect.Parameter.VAR_KEYWORD)
+        header.insert(at, inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY,
+                                            default=None))
     call = ", ".join(_forwarded(p) for p in params)
-    checks = " and ".join(f"isinstance({t}, _Tensor)" for t in tensors)
-    source = (f"def {name}{header}:\n"
-              f"    if {checks}:\n"
+    checks = " and ".join(f"isinstance({t}, _Tensor)" for t in tensors) or "True"
+    written = signature.replace(return_annotation=signature.empty, parameters=header)
+    source = (f"def {name}{written}:\n"
+              + (f"    if out is not None:\n"
+                 f"        return _into_out({name}({call}), out)\n" if takes_out else "")
+              + f"    if {checks}:\n"
               f"        return _fn({call})\n"
               f"    _refuse({call})\n")
     namespace = {"_Tensor": Tensor, "_fn": fn, "_defaults": [p.default for p in params],
-                 "_refuse": functools.partial(_refuse, name, signature, method)}
+                 "_refuse": functools.partial(_refuse, name, signature, method),
+                 "_into_out": functools.partial(_into_out, name)}
     # From fn's own parameter names; the file name shows in tracebacks.
     exec(compile(source, f"<symgrad.{name} checks its tensors>", "exec"), namespace)  # noqa: S102
     wrapper = functools.wraps(fn)(namespace[name])
@@ -135,6 +144,60 @@ def checked(fn: Callable[..., Any], name: str, method: bool) -> Callable[..., An
     wrapper.__module__, wrapper.__qualname__ = (
         ("symgrad.tensor", f"Tensor.{name}") if method else ("symgrad", name))
     return wrapper
+
+
+def _into_out(name: str, result: Any, out: Any) -> Any:
+    """``result`` written into ``out`` (a tuple of them for a result of several tensors), as
+    PyTorch's ``out=`` writes it: cast to ``out``'s dtype where that is allowed, ``out``
+    resized (with PyTorch's warning unless it was empty) to the result's shape; refused when
+    autograd would have to record it."""
+    if isinstance(result, tuple):
+        from symgrad.return_types import out_type
+
+        written = [_into_one_out(name, r, o) for r, o in zip(result, out, strict=True)]
+        return out_type(type(result))(*written) if hasattr(result, "_fields") else tuple(written)
+    return _into_one_out(name, result, out)
+
+
+def _into_one_out(name: str, result: Tensor, out: Any) -> Tensor:
+    from symgrad import _dtypes
+    from symgrad.autograd.grad_mode import _state
+    from symgrad.ops.inplace import _written  # which imports this module
+
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if _state.enabled and (result._rg or out._rg):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if result.dtype is not out.dtype and not _dtypes.can_cast(result.dtype, out.dtype):
+        raise RuntimeError(f"result type {_dtypes._TORCH_NAMES[result.dtype.name]} can't be "
+                           "cast to the desired output type "
+                           f"{_dtypes._TORCH_NAMES[out.dtype.name]}")
+    data = result._data.astype(out._data.dtype, copy=False)
+    if out._data.shape == data.shape:
+        out._data[...] = data
+    elif out._data.flags.c_contiguous and 0 < data.size <= out._data.size:
+        # Shrunk in place, as PyTorch's resize keeps a storage large enough: views of ``out``
+        # see the result.
+        _resize_warning(out, result)
+        out._data = out._data.reshape(-1)[:data.size].reshape(data.shape)
+        out._data[...] = data
+    else:
+        _resize_warning(out, result)
+        out._data = data.copy()
+    _written(out)
+    return out
+
+
+def _resize_warning(out: Tensor, result: Tensor) -> None:
+    if out._data.size:
+        warnings.warn(
+            f"An output with one or more elements was resized since it had shape "
+            f"{list(out.shape)}, which does not match the required output shape "
+            f"{list(result.shape)}. This behavior is deprecated, and in a future PyTorch "
+            "release outputs will not be resized unless they have zero elements. You can "
+            "explicitly reuse an out tensor t by resizing it, inplace, to zero elements "
+            "with t.resize_(0).", UserWarning, stacklevel=5)
 
 
 def _forwarded(p: inspect.Parameter) -> str:

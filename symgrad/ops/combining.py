@@ -9,6 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from symgrad.ops.arguments import invalid_combination
 from symgrad.ops.registry import broadcast_shapes as _pairwise_shape
 from symgrad.ops.registry import expose, wrap_dim
 from symgrad.ops.shape import cat, expand, reshape, unsqueeze
@@ -75,20 +76,32 @@ def broadcast_tensors(*tensors: Any) -> tuple[Tensor, ...]:
     >>> a.shape, b.tolist()
     (symgrad.Size([2, 2]), [[0.0, 0.0], [1.0, 1.0]])
     """
-    if len(tensors) == 1 and isinstance(tensors[0], list | tuple):
-        tensors = tuple(tensors[0])
+    tensors = _tensor_list(tensors)
     # Met pairwise, as binary ops meet them: PyTorch's error names tensors a and b.
     shape = Size(_pairwise_shape(*(tuple(t.shape) for t in tensors)))
     return tuple(t if t.shape == shape else expand(t, *shape) for t in tensors)
 
 
-def _each(tensors: tuple[Any, ...], make: Any) -> Any:
-    """``make`` of one tensor, or a tuple of ``make`` of each (given apart or as one list)."""
+def _each(name: str, tensors: tuple[Any, ...], make: Any) -> Any:
+    """``make`` of one tensor, or a tuple of ``make`` of each (given apart or as one list);
+    PyTorch's TypeError for anything else."""
     if len(tensors) == 1 and isinstance(tensors[0], Tensor):
         return make(tensors[0])
+    if len(tensors) == 1 and not isinstance(tensors[0], list | tuple):
+        raise invalid_combination(name, *tensors)
+    return tuple(make(t) for t in _tensor_list(tensors))
+
+
+def _tensor_list(tensors: tuple[Any, ...]) -> tuple[Tensor, ...]:
+    """The tensors given apart or as one list, or PyTorch's error naming the first that is
+    not a tensor."""
     if len(tensors) == 1 and isinstance(tensors[0], list | tuple):
         tensors = tuple(tensors[0])
-    return tuple(make(t) for t in tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+    return tensors
 
 
 def _at_least_1d(t: Tensor) -> Tensor:
@@ -115,7 +128,7 @@ def atleast_1d(*tensors: Any) -> Any:
     >>> symgrad.atleast_1d(symgrad.tensor(2.0))
     tensor([2.])
     """
-    return _each(tensors, _at_least_1d)
+    return _each("atleast_1d", tensors, _at_least_1d)
 
 
 def atleast_2d(*tensors: Any) -> Any:
@@ -129,7 +142,7 @@ def atleast_2d(*tensors: Any) -> Any:
     >>> symgrad.atleast_2d(symgrad.tensor([1.0, 2.0])).shape
     symgrad.Size([1, 2])
     """
-    return _each(tensors, _at_least_2d)
+    return _each("atleast_2d", tensors, _at_least_2d)
 
 
 def atleast_3d(*tensors: Any) -> Any:
@@ -143,7 +156,7 @@ def atleast_3d(*tensors: Any) -> Any:
     >>> symgrad.atleast_3d(symgrad.zeros(2, 3)).shape
     symgrad.Size([2, 3, 1])
     """
-    return _each(tensors, _at_least_3d)
+    return _each("atleast_3d", tensors, _at_least_3d)
 
 
 def _nonempty(tensors: Sequence[Tensor], name: str) -> list[Tensor]:

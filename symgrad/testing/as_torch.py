@@ -1,5 +1,6 @@
 """Run a program written for PyTorch with symgrad in its place: ``import torch`` (and
-``torch.nn``, ``torch.nn.functional``, ``torch.optim``, ...) gets symgrad's modules.
+``torch.nn``, ``torch.nn.functional``, ``torch.optim``, ...) gets symgrad's modules, and
+reprs name the library as the program does (``torch.float64``, ``torch.Size([2])``).
 
     python -m symgrad.testing.as_torch program.py
 
@@ -41,12 +42,17 @@ def as_torch() -> Iterator[None]:
     """
     import importlib
 
+    from symgrad import _dtypes
+
     saved = {name: sys.modules.get(name) for name in _ALIASES}
     for name, target in _ALIASES.items():
         sys.modules[name] = importlib.import_module(target)
+    namespace = _dtypes.NAMESPACE[0]
+    _dtypes.NAMESPACE[0] = "torch"  # the program calls the library torch: reprs say so
     try:
         yield
     finally:
+        _dtypes.NAMESPACE[0] = namespace
         for name, module in saved.items():
             if module is None:
                 del sys.modules[name]
