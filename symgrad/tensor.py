@@ -707,6 +707,7 @@ def tensor(
             d = _dtypes._default_float
             return Tensor._make(arr if d.np is _F64 else arr.astype(d.np), bool(requires_grad),
                                 None)
+    python_numbers = not isinstance(data, Tensor | np.ndarray | np.generic)
     if isinstance(data, Tensor):
         data = data._data
     elif isinstance(data, (list, tuple)):
@@ -714,8 +715,30 @@ def tensor(
     d = dtype if dtype is not None else _infer_dtype(data)
     if requires_grad and d.category != _dtypes._FLOAT:
         raise RuntimeError(_ONLY_FLOAT[0].upper() + _ONLY_FLOAT[1:])
-    arr = np.array(data, dtype=d.np)
+    if python_numbers and d.category == _dtypes._INT:
+        arr = _as_integers(np.array(data), d)
+    else:
+        arr = np.array(data, dtype=d.np)
     return Tensor._make(arr, bool(requires_grad), None)
+
+
+def _as_integers(raw: np.ndarray, d: dtype) -> np.ndarray:
+    """Python numbers as integers of dtype ``d``, by PyTorch's rule for each one: floats
+    truncated toward 0, negative ints wrapped into uint8 down to -255, and PyTorch's errors
+    where a value does not fit (NumPy would raise its own error, or wrap, or make a value up)."""
+    if raw.dtype == object or raw.dtype == np.uint64:  # an int beyond int64
+        raise ValueError("Overflow when unpacking long long")
+    if raw.dtype.kind == "b":
+        return raw.astype(d.np)
+    info = np.iinfo(d.np)
+    low = -int(info.max) if info.min == 0 and raw.dtype.kind in "iu" else int(info.min)
+    with np.errstate(invalid="ignore"):
+        fits = (raw >= low) & (raw <= int(info.max))
+    if not fits.all():
+        raise RuntimeError(f"value cannot be converted to type {d.name} without overflow")
+    if raw.dtype.kind == "f":
+        raw = np.trunc(raw)
+    return (raw.astype(np.int64) % (int(info.max) + 1) if info.min == 0 else raw).astype(d.np)
 
 
 _F64 = np.dtype(np.float64)
