@@ -71,8 +71,8 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
         posinf: What replaces +inf. Defaults to None: the dtype's largest number.
         neginf: What replaces -inf. Defaults to None: the dtype's lowest number.
 
-    >>> import symgrad
-    >>> symgrad.nan_to_num(symgrad.tensor([float("nan"), float("inf"), 1.0]), posinf=9.0)
+    >>> import math, symgrad
+    >>> symgrad.nan_to_num(symgrad.tensor([math.nan, math.inf, 1.0]), posinf=9.0)
     tensor([0., 9., 1.])
     """
     return apply(NAN_TO_NUM, input, nan=float(nan), posinf=posinf, neginf=neginf)
@@ -89,8 +89,8 @@ def nan_to_num_(input: Tensor, nan: float = 0.0, posinf: float | None = None,
         posinf: What replaces +inf. Defaults to None: the dtype's largest number.
         neginf: What replaces -inf. Defaults to None: the dtype's lowest number.
 
-    >>> import symgrad
-    >>> x = symgrad.tensor([float("-inf"), 2.0])
+    >>> import math, symgrad
+    >>> x = symgrad.tensor([-math.inf, 2.0])
     >>> x.nan_to_num_(neginf=-1.0) is x, x
     (True, tensor([-1.,  2.]))
     """
@@ -110,8 +110,8 @@ def nansum(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool 
         dtype: The dtype the input is cast to before the sum, and of the result. Defaults to
             None: the input's dtype (int64 for bool and integer inputs).
 
-    >>> import symgrad
-    >>> symgrad.nansum(symgrad.tensor([[1.0, float("nan")], [2.0, 3.0]]), dim=1)
+    >>> import math, symgrad
+    >>> symgrad.nansum(symgrad.tensor([[1.0, math.nan], [2.0, 3.0]]), dim=1)
     tensor([1., 5.])
     """
     input = _integral_to_long(input, dtype)
@@ -131,8 +131,8 @@ def nanmean(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool
         keepdim: Whether the reduced dims stay in the result with size one. Defaults to False.
         dtype: The dtype the input is cast to first, and of the result. Defaults to None.
 
-    >>> import symgrad
-    >>> symgrad.nanmean(symgrad.tensor([[1.0, float("nan")], [2.0, 4.0]]), dim=1)
+    >>> import math, symgrad
+    >>> symgrad.nanmean(symgrad.tensor([[1.0, math.nan], [2.0, 4.0]]), dim=1)
     tensor([1., 3.])
     """
     if not input.is_floating_point():

@@ -803,9 +803,9 @@ def expose(
     """Publish a Python wrapper as ``symgrad.<name>`` and, with ``method``, ``Tensor.<name>``.
 
     Each published name checks the arguments annotated ``Tensor`` are tensors, raising
-    PyTorch's TypeError under that name (a method does not check its own tensor, and a function
-    with none to check is published as it is). The decorated function is returned unchanged, so
-    that the op modules call each other without the check.
+    PyTorch's TypeError under that name (a method does not check its own tensor), and a
+    function also takes PyTorch's ``out=`` (``arguments.checked``). The decorated function is
+    returned unchanged, so that the op modules call each other without the check.
 
     Args:
         *names: The public names. Defaults to the wrapper's own name.
@@ -813,8 +813,8 @@ def expose(
         function: Publish it as ``symgrad.<name>``. Defaults to True.
 
     >>> import symgrad
-    >>> FUNCTIONS["mul"] is symgrad.mul, symgrad.Tensor.mul is symgrad.mul
-    (True, True)
+    >>> FUNCTIONS["mul"] is symgrad.mul, symgrad.mul(symgrad.ones(2), 3, out=symgrad.empty(2))
+    (True, tensor([3., 3.]))
     >>> symgrad.arccos(0.5)
     Traceback (most recent call last):
     ...
