@@ -447,4 +447,22 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "topk": (Sample(((2, 3),), {"k": 2, "dim": 1, "largest": True, "sorted": True}),
              Sample(((4,),), {"k": 3, "dim": 0, "largest": False, "sorted": True}),
              Sample(((3, 2),), {"k": 1, "dim": 0, "largest": True, "sorted": False})),
+    # tensor functions (symgrad/ops/tensor_functions.py); no index written twice: PyTorch's
+    # scatter leaves unspecified which write wins there
+    "scatter": (Sample(((3, 4), (2, 4)), {"dim": 0, "index": np.array([[2, 0, 1, 0],
+                                                                      [0, 1, 0, 2]])}),
+                Sample(((2, 3), (2, 2)), {"dim": 1, "index": np.array([[2, 0], [1, 2]])})),
+    "scatter_value": (Sample(((3, 4),), {"dim": 1, "index": np.array([[3], [0], [1]]),
+                                         "value": -1.5}),
+                      Sample(((3, 2),), {"dim": 0, "index": np.array([[2, 0]]), "value": 0.0})),
+    "masked_select": (Sample(((2, 3),), {"mask": np.array([[True, False, True],
+                                                           [False, False, True]])}),
+                      Sample(((4,),), {"mask": np.array([False, True, True, True])})),
+    "roll": (Sample(((2, 3),), {"shifts": (1,), "dims": (1,)}),
+             Sample(((2, 3),), {"shifts": (-1, 4), "dims": (0, 1)}),
+             Sample(((2, 3),), {"shifts": (2,), "dims": ()})),
+    "diag_embed": (Sample(((3,),), {"offset": 0}), Sample(((2,),), {"offset": -1}),
+                   Sample(((2,),), {"offset": 2})),
+    "diagonal_copy": (Sample(((3, 3),), {"offset": 0}), Sample(((3, 4),), {"offset": 1}),
+                      Sample(((3, 2),), {"offset": -1})),
 }

@@ -218,4 +218,11 @@ TORCH: dict[str, str] = {
     # sorting
     'sort': 'torch.sort(self, dim, descending).values',
     'topk': 'torch.topk(self, k, dim, largest, sorted).values',
+    # tensor functions
+    'scatter': 'torch.scatter(self, dim, torch.as_tensor(index), src)',
+    'scatter_value': 'torch.scatter(self, dim, torch.as_tensor(index), value)',
+    'masked_select': 'torch.masked_select(self, torch.as_tensor(mask))',
+    'roll': 'torch.roll(self, shifts, dims)',
+    'diag_embed': 'torch.diag(self, offset)',
+    'diagonal_copy': 'torch.diag(self, offset)',
 }
