@@ -465,4 +465,7 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                    Sample(((2,),), {"offset": 2})),
     "diagonal_copy": (Sample(((3, 3),), {"offset": 0}), Sample(((3, 4),), {"offset": 1}),
                       Sample(((3, 2),), {"offset": -1})),
+    "index_add": (Sample(((3, 2), (4, 2)), {"dim": 0, "index": np.array([2, 0, 2, 1]),
+                                            "alpha": 1}),
+                  Sample(((2, 3), (2, 2)), {"dim": 1, "index": np.array([1, 1]), "alpha": 2.5})),
 }

@@ -225,4 +225,5 @@ TORCH: dict[str, str] = {
     'roll': 'torch.roll(self, shifts, dims)',
     'diag_embed': 'torch.diag(self, offset)',
     'diagonal_copy': 'torch.diag(self, offset)',
+    'index_add': 'torch.index_add(self, dim, torch.as_tensor(index), source, alpha=alpha)',
 }

@@ -1,6 +1,7 @@
 """Parity with torch 2.13 of the tensor functions of ``symgrad/ops/tensor_functions.py``:
 einsum, scatter/scatter_/scatter_add/scatter_add_, masked_select, nonzero/argwhere,
-count_nonzero, roll, repeat_interleave, diag, tile, movedim/moveaxis and meshgrid.
+count_nonzero, roll, repeat_interleave, diag, tile, movedim/moveaxis, meshgrid, diff,
+take_along_dim, tensordot, kron, triu_indices/tril_indices and index_add/index_add_.
 
 Every case runs the same call on torch and on symgrad and compares, bit for bit: the values
 and their dtype, the ``grad_fn`` class name, the first-order gradients, and the second-order
@@ -210,6 +211,44 @@ CASES = [
      [F(3), F(2), F(4)]),
     ("meshgrid-zero-dim", lambda m, a, b: m.meshgrid(a, b, indexing="ij")[1], [F(3), F()]),
     ("meshgrid-one", lambda m, a: m.meshgrid(a, indexing="xy")[0], [F(3)]),
+    # diff
+    ("diff", lambda m, x: m.diff(x), [F(3, 4)]),
+    ("diff-twice-dim0", lambda m, x: m.diff(x, n=2, dim=0), [F(3, 4)]),
+    ("diff-prepend", lambda m, x, p: x.diff(prepend=p), [F(3, 4), F(3, 1)]),
+    ("diff-append", lambda m, x, p: m.diff(x, 1, -1, None, p), [F(3, 4), F(3, 2)]),
+    ("diff-both", lambda m, x, p, q: m.diff(x, dim=0, prepend=p, append=q),
+     [F(2, 3), F(1, 3), F(2, 3)]),
+    ("diff-zero", lambda m, x: m.diff(x, n=0), [F(3, 4)]),
+    ("diff-beyond", lambda m, x: m.diff(x, n=5), [F(3, 4)]),
+    # take_along_dim
+    ("take_along_dim", lambda m, x, i: m.take_along_dim(x, i, 1),
+     [F(3, 4), I([[0, 2], [1, 3], [3, 3]])]),
+    ("take_along_dim-flat", lambda m, x, i: x.take_along_dim(i), [F(3, 4), I([1, 5, 5])]),
+    ("take_along_dim-broadcast-indices", lambda m, x, i: m.take_along_dim(x, i, dim=0),
+     [F(3, 4), I([[1, 0, 0, 2]])]),
+    ("take_along_dim-broadcast-input", lambda m, x, i: m.take_along_dim(x, i, dim=1),
+     [F(1, 4), I([[1], [0], [3]])]),
+    # tensordot, kron
+    ("tensordot-lists", lambda m, a, b: m.tensordot(a, b, ([1], [1])), [F(3, 4), F(2, 4)]),
+    ("tensordot-two", lambda m, a, b: m.tensordot(a, b), [F(2, 3, 4), F(3, 4, 5)]),
+    ("tensordot-one", lambda m, a, b: m.tensordot(a, b, 1), [F(3, 4), F(4)]),
+    ("tensordot-outer", lambda m, a, b: m.tensordot(a, b, 0), [F(3), F(2, 2)]),
+    ("tensordot-swapped", lambda m, a, b: m.tensordot(a, b, dims=([0, 1], [1, 0])),
+     [F(3, 4), F(4, 3)]),
+    ("tensordot-tensor-dims", lambda m, a, b: m.tensordot(a, b, dims=m.tensor([[1], [0]])),
+     [F(3, 4), F(4, 2)]),
+    ("kron", lambda m, a, b: m.kron(a, b), [F(2, 3), F(3, 2)]),
+    ("kron-fewer-dims", lambda m, a, b: a.kron(b), [F(2, 3), F(2)]),
+    ("kron-zero-dim", lambda m, a, b: m.kron(a, b), [F(3), F()]),
+    # index_add
+    ("index_add", lambda m, x, i, s: m.index_add(x, 0, i, s),
+     [F(3, 4), I([2, 0, 2]), F(3, 4)]),
+    ("index_add-alpha", lambda m, x, i, s: x.index_add(1, i, s, alpha=2.5),
+     [F(3, 4), I([1, 1], "int32"), F(3, 2)]),
+    ("index_add-zero-dim-index", lambda m, x, i, s: m.index_add(x, 0, i, s),
+     [F(3, 4), I(1), F(1, 4)]),
+    ("index_add_-inplace", lambda m, x, i, s: (x * 1).index_add_(0, i, s, alpha=-1),
+     [F(3, 2), I([0, 0]), F(2, 2)]),
 ]
 FLOATS = ["float64", "float32", "float16", "bfloat16"]
 
@@ -283,6 +322,24 @@ VALUE_CASES = [
     ("diag-bool", lambda m, x: m.diag(x), [I([[True, False], [False, True]], "bool")]),
     ("tile-int", lambda m, x: m.tile(x, (2, 2)), [I([1, 2])]),
     ("meshgrid-int", lambda m, a, b: m.meshgrid(a, b, indexing="xy")[0], [I([1, 2]), I([3])]),
+    ("diff-bool", lambda m, x: m.diff(x), [I([True, False, False, True], "bool")]),
+    ("diff-int", lambda m, x: m.diff(x, n=2), [I([1, 4, 9, 16, 25])]),
+    ("diff-int-float-prepend", lambda m, x, p: m.diff(x, prepend=p),
+     [I([1, 4, 9]), I([0.5], "float32")]),
+    ("take_along_dim-int", lambda m, x, i: m.take_along_dim(x, i, 0),
+     [I([[1, 2], [3, 4]]), I([[1, 0]])]),
+    ("tensordot-int", lambda m, a, b: m.tensordot(a, b, 1), [I([[1, 2], [3, 4]]), I([5, 6])]),
+    ("kron-int", lambda m, a, b: m.kron(a, b), [I([[1, 2]]), I([[1], [10]])]),
+    ("kron-promotes", lambda m, a, b: m.kron(a, b), [I([1, 2]), I([0.5], "float32")]),
+    ("index_add-int-alpha", lambda m, x, i, s: m.index_add(x, 1, i, s, alpha=2.5),
+     [I([[0, 5, 1], [1, 6, 4]]), I([1, 1]), I([[1, 2], [3, 4]])]),
+    ("triu_indices", lambda m: m.triu_indices(3, 4), []),
+    ("triu_indices-below", lambda m: m.triu_indices(3, 4, -1), []),
+    ("triu_indices-int32", lambda m: m.triu_indices(3, 3, offset=1, dtype=m.int32), []),
+    ("triu_indices-empty", lambda m: m.triu_indices(0, 0), []),
+    ("tril_indices", lambda m: m.tril_indices(3, 4), []),
+    ("tril_indices-above", lambda m: m.tril_indices(3, 4, 1), []),
+    ("tril_indices-far-below", lambda m: m.tril_indices(2, 3, -5), []),
 ]
 
 
@@ -396,6 +453,54 @@ ERRORS = [
     ("meshgrid-indexing", lambda m, a, b: m.meshgrid(a, b, indexing="foo"), [F(3), F(2)]),
     ("meshgrid-empty", lambda m: m.meshgrid(indexing="ij"), []),
     ("meshgrid-number", lambda m, a: m.meshgrid(a, 1, indexing="ij"), [F(3)]),
+    # diff, take_along_dim
+    ("diff-zero-dim", lambda m, x: m.diff(x), [F()]),
+    ("diff-negative", lambda m, x: m.diff(x, n=-1), [X34]),
+    ("diff-prepend-shape", lambda m, x, p: m.diff(x, prepend=p), [X34, F(2, 1)]),
+    ("diff-prepend-ndim", lambda m, x, p: m.diff(x, append=p), [X34, F(3)]),
+    ("diff-dim", lambda m, x: m.diff(x, 1, 2), [X34]),
+    ("take_along_dim-int32", lambda m, x, i: m.take_along_dim(x, i, 0), [X34, I([[0]], "int32")]),
+    ("take_along_dim-ndim", lambda m, x, i: m.take_along_dim(x, i, 1), [X34, I([1])]),
+    ("take_along_dim-broadcast", lambda m, x, i: m.take_along_dim(x, i, 1),
+     [X34, I([[0, 1]] * 2)]),
+    ("take_along_dim-out-of-range", lambda m, x, i: m.take_along_dim(x, i), [X34, I([12])]),
+    # tensordot, kron
+    ("tensordot-sizes", lambda m, a, b: m.tensordot(a, b, dims=([0], [1])), [X34, X34]),
+    ("tensordot-negative", lambda m, a, b: m.tensordot(a, b, -1), [X34, X34]),
+    ("tensordot-too-many", lambda m, a, b: m.tensordot(a, b, 3), [X34, X34]),
+    ("tensordot-ints", lambda m, a, b: m.tensordot(a, b, dims=(1, 1)), [X34, X34]),
+    ("tensordot-lengths", lambda m, a, b: m.tensordot(a, b, dims=([1], [1, 0])), [X34, X34]),
+    ("tensordot-repeated", lambda m, a, b: m.tensordot(a, b, dims=([0, 0], [0, 0])),
+     [X34, X34]),
+    ("tensordot-dtypes", lambda m, a, b: m.tensordot(a, b.double(), 1), [X34, F(4)]),
+    ("tensordot-number", lambda m, a: m.tensordot(2.5, a), [X34]),
+    ("tensordot-dims-type", lambda m, a: m.tensordot(a, a, 1.5), [X34]),
+    ("kron-number", lambda m, a: m.kron(a, 2), [X34]),
+    # triu_indices, tril_indices
+    ("triu_indices-row", lambda m: m.triu_indices(-1, 3), []),
+    ("triu_indices-col", lambda m: m.triu_indices(3, -2), []),
+    ("tril_indices-float", lambda m: m.tril_indices(3, 3, dtype=m.float32), []),
+    ("triu_indices-int16", lambda m: m.triu_indices(3, 3, dtype=m.int16), []),
+    ("triu_indices-bool", lambda m: m.triu_indices(3, 3, dtype=m.bool), []),
+    ("tril_indices-float-row", lambda m: m.tril_indices(3.0, 3), []),
+    # index_add
+    ("index_add-float-index", lambda m, x, i, s: m.index_add(x, 0, i.float(), s),
+     [X34, I([0, 2]), F(2, 4)]),
+    ("index_add-too-big", lambda m, x, i, s: m.index_add(x, 0, i, s), [X34, I([0, 5]), F(2, 4)]),
+    ("index_add-negative", lambda m, x, i, s: m.index_add(x, 0, i, s),
+     [X34, I([0, -1]), F(2, 4)]),
+    ("index_add-count", lambda m, x, i, s: m.index_add(x, 0, i, s), [X34, I([0, 2]), F(3, 4)]),
+    ("index_add-shape", lambda m, x, i, s: m.index_add(x, 0, i, s), [X34, I([0, 2]), F(2, 5)]),
+    ("index_add-ndim", lambda m, x, i, s: m.index_add(x, 0, i, s),
+     [X34, I([0, 2]), F(2, 4, 1)]),
+    ("index_add-dtype", lambda m, x, i, s: m.index_add(x, 0, i, s.double()),
+     [X34, I([0, 2]), F(2, 4)]),
+    ("index_add-matrix-index", lambda m, x, i, s: m.index_add(x, 0, i, s),
+     [X34, I([[0, 1]]), F(2, 4)]),
+    ("index_add-dim", lambda m, x, i, s: m.index_add(x, 2, i, s), [X34, I([0, 2]), F(2, 4)]),
+    ("index_add-zero-dim-source", lambda m, x, i, s: m.index_add(x, 0, i, s),
+     [X34, I(1), F(4)]),
+    ("index_add_-leaf", lambda m, x, i, s: x.index_add_(0, i, s), [X34, I([0, 2]), F(2, 4)]),
 ]
 
 
@@ -419,18 +524,37 @@ def test_bad_input_raises_torchs_error(call, specs):
 
 
 # -- meshgrid's warning, in-place forms ------------------------------------------------------------
-def test_meshgrid_without_indexing_warns_as_torch_and_reads_ij():
-    with pytest.warns(UserWarning) as theirs:
-        t = torch.meshgrid(torch.arange(3), torch.arange(2))
-    with pytest.warns(UserWarning) as mine:
-        s = symgrad.meshgrid(symgrad.arange(3), symgrad.arange(2))
-    assert str(theirs[0].message).startswith(str(mine[0].message))
-    assert mine[0].filename == __file__  # the warning points at the caller, as torch's does
-    for a, b in zip(t, s, strict=True):
-        _same(a, b, "meshgrid")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        symgrad.meshgrid(symgrad.arange(3), indexing="ij")
+MESHGRID_WARNINGS = """
+import warnings
+import {lib}
+warnings.simplefilter("always")
+with warnings.catch_warnings(record=True) as seen:
+    a, b = {lib}.meshgrid({lib}.arange(3), {lib}.arange(2))
+    {lib}.meshgrid({lib}.arange(3), {lib}.arange(2))
+    {lib}.meshgrid({lib}.arange(3), indexing="ij")
+print(len(seen), seen[0].category.__name__, list(a.shape))
+print(seen[0].filename)
+print(str(seen[0].message))
+"""
+
+
+def _run(script):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True).stdout.splitlines()
+
+
+def test_meshgrid_without_indexing_warns_once_per_process_as_torch_and_reads_ij():
+    # A fresh interpreter each: PyTorch's warning is given once per process.
+    theirs, mine = _run(MESHGRID_WARNINGS.format(lib="torch")), _run(
+        MESHGRID_WARNINGS.format(lib="symgrad"))
+    assert mine[0] == theirs[0] == "1 UserWarning [3, 2]"
+    # symgrad's warning points at the caller (PyTorch's at its own torch/functional.py).
+    assert mine[1] == "<string>"
+    # PyTorch's text ends with where in its C++ sources it was raised.
+    assert theirs[2].startswith(mine[2]) and mine[2].endswith("the indexing argument.")
 
 
 @pytest.mark.parametrize("name", ["scatter_", "scatter_add_"])

@@ -1,9 +1,10 @@
 """Meanings of the tensor functions of ``symgrad/ops/tensor_functions.py`` that PyTorch
 records as nodes of their own: ``scatter`` (a tensor or a number written at an index),
-``masked_select``, ``roll`` and ``diag`` (``diag_embed``, ``diagonal_copy``).
+``masked_select``, ``roll``, ``diag`` (``diag_embed``, ``diagonal_copy``) and ``index_add``.
 
-Each output element is one input element moved, or a constant: written here from what the
-functions do to positions (NumPy indexing on object arrays), never from the engine's forward.
+Each output element is one input element moved, or a constant (``index_add``'s: a sum of
+them): written here from what the functions do to positions (NumPy indexing on object arrays),
+never from the engine's forward.
 """
 
 from __future__ import annotations
@@ -94,9 +95,30 @@ def _masked_select(self: Any, *, mask: Any, **_: Any) -> np.ndarray:
     return _o([x[pos] for pos in np.ndindex(x.shape) if mask[pos]]).reshape(-1)
 
 
+def _index_add(self: Any, source: Any, *, dim: int, index: Any, alpha: Any, **_: Any
+               ) -> np.ndarray:
+    """Slice ``k`` of ``source`` along ``dim``, times ``alpha``, added to slice ``index[k]``."""
+    out = _o(self).copy()
+    src = _o(source)
+    index = np.asarray(index, dtype=np.int64).reshape(-1)
+    if out.ndim == 0:
+        for _k in range(index.size):
+            out = _o(out[()] + num(alpha) * src.reshape(-1)[0])
+        return out
+    src = src.reshape(src.shape or (1,))
+    for k, place in enumerate(index):
+        key = [slice(None)] * out.ndim
+        key[dim] = place
+        part = [slice(None)] * src.ndim
+        part[dim] = k
+        out[tuple(key)] = out[tuple(key)] + num(alpha) * src[tuple(part)]
+    return out
+
+
 defmeaning("scatter", "index", _scatter)
 defmeaning("scatter_value", "index", _scatter_value)
 defmeaning("roll", "index", _roll)
 defmeaning("diag_embed", "index", _diag_embed)
 defmeaning("diagonal_copy", "index", _diagonal)
 defmeaning("masked_select", "index", _masked_select)
+defmeaning("index_add", "structural", _index_add)

@@ -124,7 +124,7 @@ def _scatter_index(name: str, input: Tensor, dim: int, index: Any,
 
 
 @expose()
-def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *,
+def scatter(input: Tensor, dim: int, index: Any, src: Any = None, *,
             value: Any = None) -> Tensor:
     """A copy of ``input`` with ``src``'s elements (or one ``value``) written at ``index``:
     ``out[index[i][j]][j] = src[i][j]`` for ``dim=0`` (and alike for other dims).
@@ -162,7 +162,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *,
 
 
 @expose()
-def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+def scatter_add(input: Tensor, dim: int, index: Any, src: Any) -> Tensor:
     """A copy of ``input`` with ``src``'s elements added at ``index``:
     ``out[index[i][j]][j] += src[i][j]`` for ``dim=0`` (repeated indices add up).
 
@@ -177,6 +177,9 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     >>> symgrad.zeros(3).scatter_add(0, symgrad.tensor([0, 2, 0]), symgrad.tensor([1., 2., 3.]))
     tensor([4., 0., 2.])
     """
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add(): argument 'src' (position 4) must be Tensor, not "
+                        f"{type(src).__name__}")
     d, idx = _scatter_index("scatter_add", input, dim, index, src)
     return apply(_SCATTER_ADD, input, src, dim=d, index=idx)
 
@@ -384,7 +387,7 @@ def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] =
 
 # -- repeat_interleave -----------------------------------------------------------------------------
 @expose()
-def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None, *,
+def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *,
                       output_size: int | None = None) -> Tensor:
     """Each element (each slice along ``dim``) repeated in place: ``[1, 2]`` twice each is
     ``[1, 1, 2, 2]``. ``repeat_interleave(repeats)`` of a 1-D int64 tensor alone gives the
@@ -406,6 +409,16 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
             [3, 4],
             [3, 4]])
     """
+    if not isinstance(input, Tensor):
+        # PyTorch's parser: one argument is ``repeat_interleave(repeats)``'s, more fit two of
+        # its signatures.
+        if repeats is None and dim is None:
+            raise TypeError(f"repeat_interleave(): argument 'repeats' (position 1) must be "
+                            f"Tensor, not {type(input).__name__}")
+        from symgrad.ops.arguments import invalid_combination
+
+        raise invalid_combination("repeat_interleave", input, repeats, dim,
+                                  output_size=output_size)
     if repeats is None:
         counts = _repeat_counts(input)
         return Tensor._make(np.repeat(np.arange(counts.size, dtype=np.int64), counts),
@@ -595,6 +608,7 @@ def movedim(input: Tensor, source: int | Sequence[int], destination: int | Seque
 # -- meshgrid --------------------------------------------------------------------------------------
 _MESHGRID_WARNING = ("torch.meshgrid: in an upcoming release, it will be required to pass the "
                      "indexing argument.")
+_meshgrid_warned: list[bool] = []
 
 
 @expose(method=False)
@@ -606,7 +620,7 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
     Args:
         *tensors: 0-D or 1-D tensors of one dtype, given separately or as one list.
         indexing: ``"ij"`` or ``"xy"``. Defaults to None: ``"ij"``, with PyTorch's warning that
-            it will be required.
+            it will be required (once per process, as PyTorch gives it).
 
     >>> import symgrad
     >>> a, b = symgrad.meshgrid(symgrad.tensor([1, 2]), symgrad.tensor([3, 4, 5]), indexing="ij")
@@ -623,7 +637,10 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
                             f"{type(t).__name__}")
     if indexing is None:
-        warnings.warn(_MESHGRID_WARNING, UserWarning, stacklevel=2)
+        if not _meshgrid_warned:
+            # PyTorch warns once per process (TORCH_WARN_ONCE), whoever calls.
+            _meshgrid_warned.append(True)
+            warnings.warn(_MESHGRID_WARNING, UserWarning, stacklevel=2)
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: '
@@ -777,8 +794,8 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         operands = tuple(operands[0])
     for i, t in enumerate(operands):
         if not isinstance(t, Tensor):
-            raise TypeError(f"einsum(): argument 'tensors' must be tuple of Tensors, but found "
-                            f"element of type {type(t).__name__} at pos {i}")
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got "
+                            f"{type(t).__name__}")
     labels, out = _parse_einsum(equation, [tuple(t.shape) for t in operands])
     ops = []
     for k, (t, lab) in enumerate(zip(operands, labels, strict=True)):
@@ -866,3 +883,396 @@ def _sumproduct(a: Tensor, b: Tensor, dims: list[int]) -> tuple[Tensor, bool]:
     c = reshape(c, [a.shape[d] for d in batch + left] + [b.shape[d] for d in right]
                 + [1] * (n - len(batch) - len(left) - len(right)))
     return permute(c, [order.index(d) for d in range(n)]), True
+
+
+# -- diff, take_along_dim --------------------------------------------------------------------------
+@expose()
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
+    """The ``n``-th forward difference along ``dim``: ``out[i] = input[i + 1] - input[i]``,
+    ``n`` times (of bools, ``!=``); ``prepend`` and ``append`` are joined on first.
+
+    Args:
+        input: The tensor, at least 1-D.
+        n: How many times to take the difference. Defaults to 1.
+        dim: The dim along which. Defaults to -1.
+        prepend: A tensor put before ``input`` along ``dim`` (its other sizes ``input``'s).
+        append: A tensor put after ``input`` along ``dim``.
+
+    >>> import symgrad
+    >>> symgrad.diff(symgrad.tensor([1, 4, 9, 16]))
+    tensor([3, 5, 7])
+    >>> symgrad.tensor([1.0, 4.0, 9.0, 16.0]).diff(n=2, prepend=symgrad.tensor([0.0]))
+    tensor([2., 2., 2.])
+    """
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = wrap_dim(dim, input.ndim)
+    parts = []
+    for extra in (prepend, append):
+        if extra is None:
+            continue
+        if extra.ndim != input.ndim:
+            raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+        for i in range(input.ndim):
+            if i != d and extra.shape[i] != input.shape[i]:
+                raise RuntimeError(
+                    "diff expects the shape of tensor to prepend or append to match that of input "
+                    f"except along the differencing dimension; input.size({i}) = "
+                    f"{input.shape[i]}, but got tensor.size({i}) = {extra.shape[i]}")
+    if prepend is not None or append is not None:
+        from symgrad.ops.shape import cat
+
+        parts = [t for t in (prepend, input, append) if t is not None]
+        input = cat(parts, d)
+    if n == 0:
+        # PyTorch returns a copy made by ``copy_`` (its node is CopyBackwards).
+        from symgrad.creation import empty_like
+
+        return empty_like(input).copy_(input)
+    from symgrad.ops.indexing import narrow
+
+    out = input
+    for _ in range(min(n, input.shape[d])):
+        length = out.shape[d] - 1
+        later, earlier = narrow(out, d, 1, length), narrow(out, d, 0, length)
+        if out.dtype is _dtypes.bool:
+            out = Tensor._make(later._data != earlier._data, False, None)
+        else:
+            out = later - earlier
+    return out
+
+
+@expose()
+def take_along_dim(input: Tensor, indices: Any, dim: int | None = None) -> Tensor:
+    """The elements of ``input`` at ``indices`` along ``dim``: ``gather`` after broadcasting the
+    two against each other (but along ``dim``); with no ``dim``, of the flattened tensor.
+
+    Args:
+        input: The tensor.
+        indices: An int64 tensor of positions along ``dim``, with ``input``'s number of dims
+            (any number with no ``dim``).
+        dim: The dim to index along. Defaults to None: the flattened tensor.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([[10, 30, 20], [60, 40, 50]])
+    >>> symgrad.take_along_dim(x, x.argmax(dim=1, keepdim=True), dim=1)
+    tensor([[30],
+            [60]])
+    >>> x.take_along_dim(symgrad.tensor([0, 5]))
+    tensor([10, 50])
+    """
+    from symgrad.ops.indexing import gather
+    from symgrad.ops.registry import broadcast_shapes
+
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"take_along_dim(): argument 'indices' (position 2) must be Tensor, not "
+                        f"{type(indices).__name__}")
+    if indices.dtype is not _dtypes.int64:
+        raise RuntimeError("torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_dtypes._TORCH_NAMES[indices.dtype.name]}")
+    if dim is None:
+        return gather(reshape(input, -1), 0, reshape(indices, -1))
+    d = wrap_dim(dim, input.ndim)
+    if input.ndim != indices.ndim:
+        raise RuntimeError(
+            "torch.take_along_dim(): input and indices should have the same number of "
+            f"dimensions, but got {input.ndim} dimensions for input, and {indices.ndim} "
+            "dimensions for indices")
+    # PyTorch's order: input's sizes (``dim``'s taken from indices) against indices'.
+    sizes = list(input.shape)
+    sizes[d] = indices.shape[d]
+    shape = list(broadcast_shapes(tuple(sizes), tuple(indices.shape)))
+    if tuple(indices.shape) != tuple(shape):
+        indices = Tensor._make(np.broadcast_to(indices._data, shape), False, None)
+    shape[d] = input.shape[d]
+    if tuple(input.shape) != tuple(shape):
+        input = expand(input, shape)
+    return gather(input, d, indices)
+
+
+# -- tensordot, kron -------------------------------------------------------------------------------
+@expose(method=False)
+def tensordot(a: Any, b: Any, dims: Any = 2, out: Any = None) -> Tensor:
+    """Sums of products over ``dims`` of ``a`` paired with ``dims`` of ``b``: an int ``n``
+    pairs ``a``'s last ``n`` dims with ``b``'s first ``n``, two lists pair them by position.
+    The result's dims are ``a``'s others, then ``b``'s (a matrix product, reshaped).
+
+    Args:
+        a: The first tensor.
+        b: The second tensor, of ``a``'s dtype.
+        dims: An int, or two lists of dims (or a tensor of either). Defaults to 2.
+        out: Not supported (None).
+
+    >>> import symgrad
+    >>> a = symgrad.arange(6.0).reshape(2, 3)
+    >>> symgrad.tensordot(a, a, dims=([1], [1]))
+    tensor([[ 5., 14.],
+            [14., 50.]])
+    >>> symgrad.tensordot(a, a, 2)
+    tensor(55.)
+    """
+    # ``torch.tensordot``'s own reading of ``dims``, in its order.
+    if not isinstance(dims, (tuple, list, Tensor, int, np.integer)):
+        raise RuntimeError("tensordot expects dims to be int or tuple[list[int], list[int]] or "
+                           f"list[list[int]] containing two lists, but got dims={dims}")
+    if isinstance(dims, Tensor):
+        dims = dims.tolist() if dims.numel() > 1 else int(dims.item())
+    if isinstance(dims, (tuple, list)):
+        first, second = dims
+    else:
+        n = int(dims)
+        if n < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={n}")
+        if n > min(a.dim(), b.dim()):
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={n}")
+        first, second = list(range(-n, 0)), list(range(n))
+    for arg, value, position in (("input", a, 1), ("other", b, 2)):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"tensordot(): argument '{arg}' (position {position}) must be "
+                            f"Tensor, not {type(value).__name__}")
+    for arg, value, position in (("dims_self", first, 3), ("dims_other", second, 4)):
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(f"tensordot(): argument '{arg}' (position {position}) must be "
+                            f"tuple of ints, not {type(value).__name__}")
+    dims_a = list(_ints("tensordot", "dims_self", 3, first))
+    dims_b = list(_ints("tensordot", "dims_other", 4, second))
+    if out is not None:
+        raise NotImplementedError("tensordot(out=...) is not supported")
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError("both dimension lists should have same length")
+    if a.dtype is not b.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    da = [wrap_dim(x, a.ndim) for x in dims_a]
+    db = [wrap_dim(x, b.ndim) for x in dims_b]
+    for dims_, _ in ((da, a), (db, b)):
+        repeated = [x for x in dims_ if dims_.count(x) > 1]
+        if repeated:
+            raise RuntimeError(f"dim {repeated[0]} appears multiple times in the list of dims")
+    for x, y in zip(da, db, strict=True):
+        if a.shape[x] != b.shape[y]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                               f"{a.shape[x]} in dim {x} and second has size {b.shape[y]} in "
+                               f"dim {y}")
+    free_a = [i for i in range(a.ndim) if i not in da]
+    free_b = [i for i in range(b.ndim) if i not in db]
+    size = int(np.prod([a.shape[i] for i in da], dtype=np.int64))
+    ma = reshape(permute(a, free_a + da), (-1, size) if size else
+                 (int(np.prod([a.shape[i] for i in free_a], dtype=np.int64)), 0))
+    mb = reshape(permute(b, db + free_b), (size, -1) if size else
+                 (0, int(np.prod([b.shape[i] for i in free_b], dtype=np.int64))))
+    from symgrad.ops.linalg import mm
+
+    product = mm(ma, mb)
+    shape = tuple(a.shape[i] for i in free_a) + tuple(b.shape[i] for i in free_b)
+    return apply(RESHAPE, product, shape=shape)
+
+
+@expose()
+def kron(input: Tensor, other: Tensor) -> Tensor:
+    """The Kronecker product: block ``(i, j)`` is ``input[i, j] * other`` (for matrices; alike
+    for any number of dims, the fewer-dim tensor taken with leading dims of size one).
+
+    Args:
+        input: The first tensor.
+        other: The second tensor (promoted with ``input``).
+
+    >>> import symgrad
+    >>> symgrad.kron(symgrad.tensor([[1, 2]]), symgrad.tensor([[1], [10]]))
+    tensor([[ 1,  2],
+            [10, 20]])
+    """
+    from symgrad.ops.shape import UNSAFE_VIEW
+
+    n = max(input.ndim, other.ndim)
+    sa = (1,) * (n - input.ndim) + tuple(input.shape)
+    sb = (1,) * (n - other.ndim) + tuple(other.shape)
+    # PyTorch's composition: a product of the two spread over interleaved dims, then viewed.
+    wide_a = reshape(input, tuple(x for s in sa for x in (s, 1)))
+    wide_b = reshape(other, tuple(x for s in sb for x in (1, s)))
+    product = wide_a * wide_b
+    shape = tuple(x * y for x, y in zip(sa, sb, strict=True))
+    if product.grad_fn is None:
+        return reshape(product, shape)
+    return apply(UNSAFE_VIEW, product, shape=shape)
+
+
+# -- triu_indices, tril_indices --------------------------------------------------------------------
+def _triangle_indices(name: str, row: int, col: int, offset: int, dtype: Any,
+                      upper: bool) -> Tensor:
+    for arg, value, position in (("row", row, 1), ("col", col, 2), ("offset", offset, 3)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be int, not "
+                            f"{type(value).__name__}")
+    d = _dtypes.int64 if dtype is None else dtype
+    if d not in (_dtypes.int64, _dtypes.int32):
+        raise NotImplementedError(f'"{name}" not implemented for '
+                                  f"'{_dtypes._TORCH_NAMES[d.name]}'")
+    if row < 0:
+        raise RuntimeError(f"row must be non-negative, got{row}")
+    if col < 0:
+        raise RuntimeError(f"col must be non-negative, got{col}")
+    rows, cols = np.indices((row, col)).reshape(2, -1)
+    keep = cols - rows >= offset if upper else cols - rows <= offset
+    return Tensor._make(np.stack([rows[keep], cols[keep]]).astype(d.np), False, None)
+
+
+@expose(method=False)
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None,
+                 layout: Any = None) -> Tensor:
+    """The (row, column) indices of the upper triangle of a ``row x col`` matrix, on and above
+    diagonal ``offset``, row by row, as a ``(2, count)`` tensor.
+
+    Args:
+        row: The number of rows.
+        col: The number of columns.
+        offset: The diagonal the triangle starts at: 0 the main one, positive above it,
+            negative below. Defaults to 0.
+        dtype: int64 or int32. Defaults to None: int64.
+        device: Only the CPU. Defaults to None.
+        layout: Only strided. Defaults to None.
+
+    >>> import symgrad
+    >>> symgrad.triu_indices(2, 3)
+    tensor([[0, 0, 0, 1, 1],
+            [0, 1, 2, 1, 2]])
+    """
+    return _triangle_indices("triu_indices", row, col, offset, dtype, upper=True)
+
+
+@expose(method=False)
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None,
+                 layout: Any = None) -> Tensor:
+    """The (row, column) indices of the lower triangle of a ``row x col`` matrix, on and below
+    diagonal ``offset``, row by row, as a ``(2, count)`` tensor.
+
+    Args:
+        row: The number of rows.
+        col: The number of columns.
+        offset: The diagonal the triangle ends at: 0 the main one, positive above it,
+            negative below. Defaults to 0.
+        dtype: int64 or int32. Defaults to None: int64.
+        device: Only the CPU. Defaults to None.
+        layout: Only strided. Defaults to None.
+
+    >>> import symgrad
+    >>> symgrad.tril_indices(3, 2)
+    tensor([[0, 1, 1, 2, 2],
+            [0, 0, 1, 0, 1]])
+    """
+    return _triangle_indices("tril_indices", row, col, offset, dtype, upper=False)
+
+
+# -- index_add -------------------------------------------------------------------------------------
+def _index_add(self: np.ndarray, source: np.ndarray, *, dim: int, index: np.ndarray,
+               alpha: Any) -> np.ndarray:
+    """``self`` with ``alpha * source``'s slices along ``dim`` added at ``index``'s places
+    (repeated places add up): floats in float64, rounded once; integers with ``alpha`` cast
+    to the dtype, as PyTorch does (``alpha=2.5`` adds twice the source)."""
+    floating = self.dtype.kind == "f" or self.dtype == _dtypes.bfloat16.np
+    work = np.float64 if floating else self.dtype
+    out = self.astype(work)
+    src = source.astype(work) * _dtypes.scalar_as(alpha, self.dtype).astype(work)
+    if self.ndim == 0:
+        out = out + src.reshape(-1)[0] * index.size
+        return np.asarray(out).astype(self.dtype)
+    moved = np.moveaxis(out, dim, 0)  # a view: adding into it adds into ``out``
+    np.add.at(moved, index, np.moveaxis(src.reshape(src.shape or (1,)), dim, 0))
+    return out.astype(self.dtype)
+
+
+INDEX_ADD = defop(
+    "index_add", "IndexAddBackward0", _index_add,
+    vjp=lambda g, *, dim, index, alpha, source_shape: (
+        g, reshape(index_select(g, dim, Tensor._make(index, False, None)) * alpha
+                   if alpha != 1 else
+                   index_select(g, dim, Tensor._make(index, False, None)), source_shape)),
+    saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="structural")
+
+
+def _index_add_checked(input: Tensor, dim: int, index: Any, source: Any) -> tuple[int,
+                                                                                     np.ndarray]:
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_add(): argument 'index' (position 3) must be Tensor, not "
+                        f"{type(index).__name__}")
+    if not isinstance(source, Tensor):
+        raise TypeError(f"index_add(): argument 'source' (position 4) must be Tensor, not "
+                        f"{type(source).__name__}")
+    d = wrap_dim(dim, input.ndim)
+    idx = index._data
+    if idx.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
+                         f"{idx.ndim} with type: {_dtypes._TORCH_NAMES[index.dtype.name]} and "
+                         f"size: {list(idx.shape)}")
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: "
+                           f"{_dtypes._TORCH_NAMES[index.dtype.name]}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"index_add_(): self ({_dtypes._TORCH_NAMES[input.dtype.name]}) and "
+                           f"source ({_dtypes._TORCH_NAMES[source.dtype.name]}) must have the "
+                           "same scalar type")
+    along = source.shape[d] if source.ndim else 1
+    if idx.size != along:
+        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to "
+                           f"source.size(dim): ({along}), for dim: {d}")
+    if source.ndim and (source.ndim != input.ndim or any(
+            s != t for i, (s, t) in enumerate(zip(source.shape, input.shape, strict=True))
+            if i != d)):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the "
+                           f"specified dimension. Got self.shape = {list(input.shape)} "
+                           f"source.shape = {list(source.shape)}")
+    size = input.shape[d] if input.ndim else 1
+    flat = idx.reshape(-1)
+    outside = np.flatnonzero((flat < 0) | (flat >= size))
+    if outside.size:
+        raise RuntimeError(f"index {int(flat[outside[0]])} is out of bounds for dimension {d} "
+                           f"with size {size}")
+    return d, flat.astype(np.int64)
+
+
+@expose()
+def index_add(input: Tensor, dim: int, index: Any, source: Any, *,
+              alpha: Any = 1) -> Tensor:
+    """A copy of ``input`` with ``alpha * source[k]`` added at slice ``index[k]`` along ``dim``
+    (repeated indices add up).
+
+    Args:
+        input: The tensor added into (not changed).
+        dim: The dim ``index`` indexes along.
+        index: A 1-D (or 0-D) int64 or int32 tensor, one place per slice of ``source``.
+        source: A tensor of ``input``'s dtype and shape but along ``dim``.
+        alpha: The factor of ``source``. Defaults to 1.
+
+    >>> import symgrad
+    >>> x = symgrad.zeros(3, 2)
+    >>> symgrad.index_add(x, 0, symgrad.tensor([2, 0, 2]), symgrad.ones(3, 2))
+    tensor([[1., 1.],
+            [0., 0.],
+            [2., 2.]])
+    """
+    d, idx = _index_add_checked(input, dim, index, source)
+    return apply(INDEX_ADD, input, source, dim=d, index=idx, alpha=alpha)
+
+
+def _index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *,
+                alpha: Any = 1) -> Tensor:
+    """``index_add``, written into this tensor.
+
+    Args:
+        dim: The dim ``index`` indexes along.
+        index: The places, one per slice of ``source``.
+        source: The tensor added.
+        alpha: The factor of ``source``. Defaults to 1.
+
+    >>> import symgrad
+    >>> symgrad.zeros(3).index_add_(0, symgrad.tensor([1, 1]), symgrad.ones(2), alpha=2)
+    tensor([0., 4., 0.])
+    """
+    d, idx = _index_add_checked(self, dim, index, source)
+    return _inplace.rewrite(self, lambda old: apply(INDEX_ADD, old, source, dim=d, index=idx,
+                                                    alpha=alpha))
+
+
+Tensor.index_add_ = _index_add_  # type: ignore[attr-defined]
