@@ -121,6 +121,7 @@ _WEIGHT = Domain(0.0, 2.0)
 DOMAINS: dict[str, dict[str, Domain]] = {
     # arithmetic
     "div": {"other": _NONZERO},
+    "addcdiv": {"tensor2": _NONZERO},  # tensor functions
     "div_mode": {"other": _NONZERO},
     "reciprocal": {"self": _NONZERO},
     "pow": {"self": _POSITIVE},
@@ -468,4 +469,10 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "index_add": (Sample(((3, 2), (4, 2)), {"dim": 0, "index": np.array([2, 0, 2, 1]),
                                             "alpha": 1}),
                   Sample(((2, 3), (2, 2)), {"dim": 1, "index": np.array([1, 1]), "alpha": 2.5})),
+    "addcmul": (Sample(((2, 3), (2, 3), (2, 3)), {"value": 1}),
+                Sample(((2, 3), (3,), (2, 1)), {"value": -0.5})),
+    "addcdiv": (Sample(((2, 3), (2, 3), (2, 3)), {"value": 1}),
+                Sample(((2, 3), (2, 1), (3,)), {"value": 2.5})),
+    "lerp": (Sample(((2, 3), (2, 3)), {"weight": 0.25}), Sample(((2, 3), (3,)), {"weight": 1.5})),
+    "lerp_tensor": (Sample(((2, 3), (2, 3), (2, 3))), Sample(((2, 3), (3,), ()))),
 }

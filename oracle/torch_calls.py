@@ -226,4 +226,8 @@ TORCH: dict[str, str] = {
     'diag_embed': 'torch.diag(self, offset)',
     'diagonal_copy': 'torch.diag(self, offset)',
     'index_add': 'torch.index_add(self, dim, torch.as_tensor(index), source, alpha=alpha)',
+    'addcmul': 'torch.addcmul(self, tensor1, tensor2, value=value)',
+    'addcdiv': 'torch.addcdiv(self, tensor1, tensor2, value=value)',
+    'lerp': 'torch.lerp(self, end, weight)',
+    'lerp_tensor': 'torch.lerp(self, end, weight)',
 }

@@ -158,6 +158,12 @@ UNARY_AND_BINARY = {
                                                             1 if x > hi else 0]),
     "clamp_tensor": ([X, [-0.5] * 3, [0.5] * 3], {}, lambda x, lo, hi: [
         1 if lo < x < hi else 0, 1 if x < lo else 0, 1 if x > hi else 0]),
+    # tensor functions
+    "addcmul": ([X, Y, POS], {"value": 2.5}, lambda x, y, z: [1, mp(2.5) * z, mp(2.5) * y]),
+    "addcdiv": ([X, Y, POS], {"value": 2.5}, lambda x, y, z: [1, mp(2.5) / z,
+                                                               -mp(2.5) * y / z**2]),
+    "lerp": ([X, Y], {"weight": 0.25}, lambda x, y: [mp(0.75), mp(0.25)]),
+    "lerp_tensor": ([X, Y, UNIT], {}, lambda x, y, w: [1 - w, w, y - x]),
 }
 
 

@@ -1,7 +1,8 @@
 """Parity with torch 2.13 of the tensor functions of ``symgrad/ops/tensor_functions.py``:
 einsum, scatter/scatter_/scatter_add/scatter_add_, masked_select, nonzero/argwhere,
 count_nonzero, roll, repeat_interleave, diag, tile, movedim/moveaxis, meshgrid, diff,
-take_along_dim, tensordot, kron, triu_indices/tril_indices and index_add/index_add_.
+take_along_dim, tensordot, kron, triu_indices/tril_indices, index_add/index_add_, and
+addcmul/addcdiv/lerp with their in-place forms.
 
 Every case runs the same call on torch and on symgrad and compares, bit for bit: the values
 and their dtype, the ``grad_fn`` class name, the first-order gradients, and the second-order
@@ -249,6 +250,23 @@ CASES = [
      [F(3, 4), I(1), F(1, 4)]),
     ("index_add_-inplace", lambda m, x, i, s: (x * 1).index_add_(0, i, s, alpha=-1),
      [F(3, 2), I([0, 0]), F(2, 2)]),
+    # addcmul, addcdiv, lerp
+    ("addcmul", lambda m, x, a, b: m.addcmul(x, a, b), [F(2, 3), F(2, 3), F(2, 3)]),
+    ("addcmul-value-broadcast", lambda m, x, a, b: x.addcmul(a, b, value=-0.5),
+     [F(2, 3), F(3), F(2, 1)]),
+    ("addcmul_-inplace", lambda m, x, a, b: (x * 1).addcmul_(a, b, value=2),
+     [F(2, 3), F(2, 3), F(3)]),
+    ("addcdiv", lambda m, x, a, b: m.addcdiv(x, a, b * 0 + 2), [F(2, 3), F(2, 3), F(2, 3)]),
+    ("addcdiv-value-broadcast", lambda m, x, a, b: x.addcdiv(a, b * 0 + 4, value=0.5),
+     [F(2, 3), F(2, 1), F(3)]),
+    ("addcdiv_-inplace", lambda m, x, a, b: (x * 1).addcdiv_(a, b * 0 - 0.5),
+     [F(2, 3), F(2, 3), F(3)]),
+    ("lerp-number", lambda m, x, e: m.lerp(x, e, 0.25), [F(2, 3), F(2, 3)]),
+    ("lerp-number-broadcast", lambda m, x, e: x.lerp(e, 1.5), [F(2, 3), F(3)]),
+    ("lerp-tensor", lambda m, x, e, w: m.lerp(x, e, w), [F(2, 3), F(2, 3), F(2, 3)]),
+    ("lerp-tensor-zero-dim", lambda m, x, e, w: m.lerp(x, e, w), [F(2, 3), F(3), F()]),
+    ("lerp_-inplace", lambda m, x, e: (x * 1).lerp_(e, 0.5), [F(2, 3), F(3)]),
+    ("lerp_-inplace-tensor", lambda m, x, e, w: (x * 1).lerp_(e, w), [F(2, 3), F(3), F(2, 3)]),
 ]
 FLOATS = ["float64", "float32", "float16", "bfloat16"]
 
@@ -340,6 +358,22 @@ VALUE_CASES = [
     ("tril_indices", lambda m: m.tril_indices(3, 4), []),
     ("tril_indices-above", lambda m: m.tril_indices(3, 4, 1), []),
     ("tril_indices-far-below", lambda m: m.tril_indices(2, 3, -5), []),
+    ("addcmul-int", lambda m, x, a, b: m.addcmul(x, a, b, value=2),
+     [I([1, 2]), I([3, 4]), I([5, 6])]),
+    ("addcmul-int-float-value", lambda m, x, a, b: m.addcmul(x, a, b, value=0.5),
+     [I([1, 2]), I([3, 4]), I([5, 6])]),
+    ("addcmul-promotes", lambda m, x, a, b: m.addcmul(x, a, b),
+     [I([1.5, 2.0], "float32"), I([3, 4]), I([0.5, 0.25], "float64")]),
+    ("addcmul-half-float", lambda m, x, a, b: m.addcmul(x, a, b),
+     [I([1.5, 2.0], "float16"), I([3.0, 4.0], "float32"), I([0.5, 0.25], "float32")]),
+    ("addcdiv-promotes", lambda m, x, a, b: m.addcdiv(x, a, b),
+     [I([1, 2]), I([3, 4]), I([4.0, 8.0], "float32")]),
+    ("addcdiv-pole", lambda m, x, a, b: m.addcdiv(x, a, b),
+     [I([1.0, 2.0], "float32"), I([1.0, -1.0], "float32"), I([0.0, 0.0], "float32")]),
+    ("lerp-zero-dim-double-weight", lambda m, x, e, w: m.lerp(x, e, w),
+     [I([1.0, 2.0], "float32"), I([3.0, 5.0], "float32"), I(0.5, "float64")]),
+    ("lerp-half", lambda m, x, e: m.lerp(x, e, 0.5),
+     [I([1.0, 2.0], "float16"), I([3.0, 5.0], "float16")]),
 ]
 
 
@@ -501,6 +535,23 @@ ERRORS = [
     ("index_add-zero-dim-source", lambda m, x, i, s: m.index_add(x, 0, i, s),
      [X34, I(1), F(4)]),
     ("index_add_-leaf", lambda m, x, i, s: x.index_add_(0, i, s), [X34, I([0, 2]), F(2, 4)]),
+    # addcmul, addcdiv, lerp
+    ("addcmul-bool", lambda m, x: m.addcmul(x > 0, x > 0, x > 0), [X34]),
+    ("addcmul-shapes", lambda m, x, a: m.addcmul(x, x, a), [X34, F(3)]),
+    ("addcmul-number", lambda m, x: m.addcmul(x, x, 2.0), [X34]),
+    ("addcmul-positional-value", lambda m, x: m.addcmul(x, x, x, 2), [X34]),
+    ("addcdiv-int", lambda m, x: m.addcdiv(x.long(), x.long(), x.long()), [X34]),
+    ("addcdiv-int-quotient", lambda m, x: m.addcdiv(x, x.long(), x.int()), [X34]),
+    ("lerp-int", lambda m, x: m.lerp(x.long(), x.long(), 0.5), [X34]),
+    ("lerp-int-tensor", lambda m, x: m.lerp(x.long(), x.long(), x.long()), [X34]),
+    ("lerp-end-dtype", lambda m, x: m.lerp(x, x.double(), 0.5), [X34]),
+    ("lerp-weight-dtype", lambda m, x: m.lerp(x, x, x.double()), [X34]),
+    ("lerp-half-end", lambda m, x: m.lerp(x.half(), x, 0.5), [X34]),
+    ("lerp-bfloat16-end", lambda m, x: m.lerp(x, x.bfloat16(), 0.5), [X34]),
+    ("lerp-shapes", lambda m, x, e: m.lerp(x, e, 0.5), [X34, F(3)]),
+    ("lerp_-broadcast", lambda m, x, e: (x * 1).lerp_(e, 0.5), [F(4), F(3, 4)]),
+    ("lerp_-leaf", lambda m, x, e: x.lerp_(e, 0.5), [X34, X34]),
+    ("addcmul_-leaf", lambda m, x: x.addcmul_(x, x), [X34]),
 ]
 
 

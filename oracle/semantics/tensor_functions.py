@@ -1,6 +1,7 @@
 """Meanings of the tensor functions of ``symgrad/ops/tensor_functions.py`` that PyTorch
 records as nodes of their own: ``scatter`` (a tensor or a number written at an index),
-``masked_select``, ``roll``, ``diag`` (``diag_embed``, ``diagonal_copy``) and ``index_add``.
+``masked_select``, ``roll``, ``diag`` (``diag_embed``, ``diagonal_copy``) and ``index_add``;
+and the elementwise ``addcmul``, ``addcdiv`` and ``lerp``.
 
 Each output element is one input element moved, or a constant (``index_add``'s: a sum of
 them): written here from what the functions do to positions (NumPy indexing on object arrays),
@@ -15,6 +16,7 @@ import numpy as np
 import sympy
 
 from oracle.semantics import defmeaning, num
+from oracle.semantics.elementwise import elementwise
 
 
 def _o(x: Any) -> np.ndarray:
@@ -122,3 +124,11 @@ defmeaning("diag_embed", "index", _diag_embed)
 defmeaning("diagonal_copy", "index", _diagonal)
 defmeaning("masked_select", "index", _masked_select)
 defmeaning("index_add", "structural", _index_add)
+
+# Elementwise: addcmul, addcdiv and lerp (a number weight, or a tensor).
+elementwise("addcmul", lambda self, tensor1, tensor2, *, value=1: self
+            + num(value) * tensor1 * tensor2)
+elementwise("addcdiv", lambda self, tensor1, tensor2, *, value=1: self
+            + num(value) * tensor1 / tensor2)
+elementwise("lerp", lambda self, end, *, weight: self + num(weight) * (end - self))
+elementwise("lerp_tensor", lambda self, end, weight: self + weight * (end - self))

@@ -90,6 +90,7 @@ _OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
     "moveaxis": ((3, 3), (3, 3)),
     "repeat_interleave": ((2, 4), (1, 2), (2, 4)),
     "scatter": ((4, 5), (5, 6), (4, 5), (5, 6)),
+    "lerp": ((3, 4), (3, 4)),
 }
 
 # Published without the check, though its signature says ``input: Tensor``: ``torch.norm`` is

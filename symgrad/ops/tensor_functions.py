@@ -21,16 +21,19 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.ops import inplace as _inplace
+from symgrad.ops.arithmetic import _wide
 from symgrad.ops.indexing import GATHER, _embed, index_put, index_select
 from symgrad.ops.indexing import SCATTER_ADD as _SCATTER_ADD
 from symgrad.ops.linalg import bmm
-from symgrad.ops.registry import ALL, apply, defop, expose, wrap_dim
+from symgrad.ops.registry import ALL, apply, defop, expose, not_implemented, refuse, wrap_dim
 from symgrad.ops.shape import RESHAPE, clone, expand, permute, repeat, reshape, unsqueeze
 from symgrad.tensor import Tensor
 
 __all__ = [
     "einsum", "scatter", "scatter_add", "masked_select", "nonzero", "argwhere", "roll",
-    "repeat_interleave", "diag", "tile", "movedim", "meshgrid", "count_nonzero",
+    "repeat_interleave", "diag", "tile", "movedim", "meshgrid", "count_nonzero", "diff",
+    "take_along_dim", "tensordot", "kron", "triu_indices", "tril_indices", "index_add", "addcmul",
+    "addcdiv", "lerp",
 ]
 
 
@@ -1276,3 +1279,221 @@ def _index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *,
 
 
 Tensor.index_add_ = _index_add_  # type: ignore[attr-defined]
+
+
+# -- addcmul, addcdiv, lerp ------------------------------------------------------------------------
+# Floats are computed in float64 and rounded once to the promoted dtype (the engine's rounding
+# of a wider result, ``registry._rounded``); the VJPs of narrow dtypes are formed in float64 as
+# well (``arithmetic._wide``) and rounded once by the engine.
+def _floating(a: np.ndarray) -> bool:
+    return a.dtype.kind == "f" or a.dtype == _dtypes.bfloat16.np
+
+
+def _addcmul(self: np.ndarray, tensor1: np.ndarray, tensor2: np.ndarray, *,
+             value: Any) -> np.ndarray:
+    """``self + value * tensor1 * tensor2`` (integers: ``value`` cast to the dtype)."""
+    if _floating(self):
+        return (self.astype(np.float64) + float(value) * tensor1.astype(np.float64)
+                * tensor2.astype(np.float64))
+    return self + _dtypes.scalar_as(value, self.dtype) * tensor1 * tensor2
+
+
+def _addcdiv(self: np.ndarray, tensor1: np.ndarray, tensor2: np.ndarray, *,
+             value: Any) -> np.ndarray:
+    """``self + value * tensor1 / tensor2``."""
+    return (self.astype(np.float64) + float(value) * tensor1.astype(np.float64)
+            / tensor2.astype(np.float64))
+
+
+def _addcmul_vjp(g: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any,
+                 needs: tuple[bool, ...]) -> tuple[Any, Any, Any]:
+    g = _wide(g)
+    return (g if needs[0] else None,
+            g * (_wide(tensor2) * value) if needs[1] else None,
+            g * (_wide(tensor1) * value) if needs[2] else None)
+
+
+def _addcdiv_vjp(g: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any,
+                 needs: tuple[bool, ...]) -> tuple[Any, Any, Any]:
+    g, t1, t2 = _wide(g), _wide(tensor1), _wide(tensor2)
+    scaled = g * value / t2
+    return (g if needs[0] else None,
+            scaled if needs[1] else None,
+            -scaled * t1 / t2 if needs[2] else None)
+
+
+_BOOL_ONLY = (_dtypes.bool,)
+ADDCMUL = defop("addcmul", "AddcmulBackward0", _addcmul, vjp=_addcmul_vjp,
+                dtypes=frozenset(_dtypes.ALL) - {_dtypes.bool},
+                refuses=not_implemented("addcmul_cpu_out", _BOOL_ONLY))
+_INTEGER_ADDCDIV = (
+    "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will "
+    "perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be "
+    "implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+    "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+    "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
+    "for all dtypes.")
+ADDCDIV = defop("addcdiv", "AddcdivBackward0", _addcdiv, vjp=_addcdiv_vjp,
+                refuses=refuse([d for d in _dtypes.ALL if d.category != _dtypes._FLOAT],
+                               _INTEGER_ADDCDIV))
+
+
+def _lerp(self: np.ndarray, end: np.ndarray, *, weight: Any) -> np.ndarray:
+    """``self + weight * (end - self)``."""
+    x = self.astype(np.float64)
+    return x + float(weight) * (end.astype(np.float64) - x)
+
+
+def _lerp_tensor(self: np.ndarray, end: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``self + weight * (end - self)``, the weight a tensor."""
+    x = self.astype(np.float64)
+    return x + weight.astype(np.float64) * (end.astype(np.float64) - x)
+
+
+LERP = defop("lerp", "LerpBackward0", _lerp,
+             vjp=lambda g, *, weight: (_wide(g) * (1 - float(weight)), _wide(g) * float(weight)),
+             refuses=not_implemented("lerp_kernel_scalar",
+                                     [d for d in _dtypes.ALL if d.category != _dtypes._FLOAT]))
+LERP_TENSOR = defop(
+    "lerp_tensor", "LerpBackward1", _lerp_tensor,
+    vjp=lambda g, self, end, weight: (_wide(g) * (1 - _wide(weight)), _wide(g) * _wide(weight),
+                                      _wide(g) * (_wide(end) - _wide(self))),
+    refuses=not_implemented("lerp_kernel_tensor",
+                            [d for d in _dtypes.ALL if d.category != _dtypes._FLOAT]))
+
+
+@expose()
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+    """``input + value * tensor1 * tensor2``, broadcasting, in the three tensors' promoted dtype.
+
+    Args:
+        input: The tensor added to.
+        tensor1: The first factor.
+        tensor2: The second factor.
+        value: The product's factor (cast to an integer dtype's type). Defaults to 1.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0])
+    >>> symgrad.addcmul(x, x, symgrad.tensor([3.0, 4.0]), value=0.5)
+    tensor([2.5000, 6.0000])
+    """
+    return apply(ADDCMUL, input, tensor1, tensor2, value=value)
+
+
+@expose()
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+    """``input + value * tensor1 / tensor2``, broadcasting; floating dtypes only (PyTorch
+    refuses an integer quotient).
+
+    Args:
+        input: The tensor added to.
+        tensor1: The numerator.
+        tensor2: The denominator.
+        value: The quotient's factor. Defaults to 1.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0])
+    >>> x.addcdiv(x, symgrad.tensor([4.0, 8.0]), value=2)
+    tensor([1.5000, 2.5000])
+    """
+    if tensor1.dtype.category != _dtypes._FLOAT and tensor2.dtype.category != _dtypes._FLOAT:
+        # PyTorch refuses a quotient of two integer tensors, whatever ``input`` is.
+        raise RuntimeError(_INTEGER_ADDCDIV)
+    return apply(ADDCDIV, input, tensor1, tensor2, value=value)
+
+
+def _c_type(d: Any) -> str:
+    """A floating dtype as PyTorch's C++ type name (its lerp messages)."""
+    return {**_dtypes._C_TYPES, "float64": "double"}.get(d.name, d.name)
+
+
+def _lerp_checked(input: Tensor, end: Tensor, weight: Any) -> Any:
+    """``weight`` as ``lerp`` applies it, after PyTorch's checks of the dtypes."""
+    if end.dtype is not input.dtype:
+        raise RuntimeError(f"expected dtype {_c_type(input.dtype)} for `end` but got dtype "
+                           f"{_c_type(end.dtype)}")
+    if isinstance(weight, Tensor):
+        if weight.ndim and weight.dtype is not input.dtype:
+            raise RuntimeError(f"expected dtype {_c_type(input.dtype)} for `weight` but got "
+                               f"dtype {_c_type(weight.dtype)}")
+        if weight.dtype is not input.dtype and not weight.requires_grad:
+            weight = weight.to(input.dtype)
+    return weight
+
+
+@expose()
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
+    """``input + weight * (end - input)``: the linear interpolation from ``input`` to ``end``,
+    broadcasting; floating dtypes only.
+
+    Args:
+        input: The start, a floating tensor.
+        end: The end, of ``input``'s dtype.
+        weight: A number, or a tensor (of ``input``'s dtype unless zero-dim).
+
+    >>> import symgrad
+    >>> symgrad.lerp(symgrad.tensor([0.0, 1.0]), symgrad.tensor([10.0, 3.0]), 0.25)
+    tensor([2.5000, 1.5000])
+    """
+    weight = _lerp_checked(input, end, weight)
+    if isinstance(weight, Tensor):
+        if weight.dtype is not input.dtype:
+            weight = weight.to(input.dtype)
+        return apply(LERP_TENSOR, input, end, weight)
+    return apply(LERP, input, end, weight=weight)
+
+
+def _inplace_checked(self: Tensor, out: Tensor) -> None:
+    """PyTorch's error for an in-place result that broadcasts past ``self``."""
+    if tuple(out.shape) != tuple(self.shape):
+        raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
+                           f"shape {list(out.shape)}")
+
+
+def _addcmul_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+    """``addcmul``, written into this tensor.
+
+    Args:
+        tensor1: The first factor.
+        tensor2: The second factor.
+        value: The product's factor. Defaults to 1.
+
+    >>> import symgrad
+    >>> symgrad.ones(2).addcmul_(symgrad.tensor([1.0, 2.0]), symgrad.tensor([3.0, 4.0]))
+    tensor([4., 9.])
+    """
+    return _inplace.rewrite(self, lambda old: addcmul(old, tensor1, tensor2, value=value))
+
+
+def _addcdiv_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+    """``addcdiv``, written into this tensor.
+
+    Args:
+        tensor1: The numerator.
+        tensor2: The denominator.
+        value: The quotient's factor. Defaults to 1.
+
+    >>> import symgrad
+    >>> symgrad.ones(2).addcdiv_(symgrad.tensor([1.0, 2.0]), symgrad.tensor([4.0, 4.0]))
+    tensor([1.2500, 1.5000])
+    """
+    return _inplace.rewrite(self, lambda old: addcdiv(old, tensor1, tensor2, value=value))
+
+
+def _lerp_(self: Tensor, end: Tensor, weight: Any) -> Tensor:
+    """``lerp``, written into this tensor.
+
+    Args:
+        end: The end, of this tensor's dtype.
+        weight: A number, or a tensor.
+
+    >>> import symgrad
+    >>> symgrad.zeros(2).lerp_(symgrad.tensor([4.0, 8.0]), 0.5)
+    tensor([2., 4.])
+    """
+    return _inplace.rewrite(self, lambda old: lerp(old, end, weight))
+
+
+Tensor.addcmul_ = _addcmul_  # type: ignore[attr-defined]
+Tensor.addcdiv_ = _addcdiv_  # type: ignore[attr-defined]
+Tensor.lerp_ = _lerp_  # type: ignore[attr-defined]
