@@ -121,6 +121,7 @@ _WEIGHT = Domain(0.0, 2.0)
 DOMAINS: dict[str, dict[str, Domain]] = {
     # arithmetic
     "div": {"other": _NONZERO},
+    "addcdiv": {"tensor2": _NONZERO},  # tensor functions
     "div_mode": {"other": _NONZERO},
     "reciprocal": {"self": _NONZERO},
     "pow": {"self": _POSITIVE},
@@ -452,4 +453,31 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "topk": (Sample(((2, 3),), {"k": 2, "dim": 1, "largest": True, "sorted": True}),
              Sample(((4,),), {"k": 3, "dim": 0, "largest": False, "sorted": True}),
              Sample(((3, 2),), {"k": 1, "dim": 0, "largest": True, "sorted": False})),
+    # tensor functions (symgrad/ops/tensor_functions.py); no index written twice: PyTorch's
+    # scatter leaves unspecified which write wins there
+    "scatter": (Sample(((3, 4), (2, 4)), {"dim": 0, "index": np.array([[2, 0, 1, 0],
+                                                                      [0, 1, 0, 2]])}),
+                Sample(((2, 3), (2, 2)), {"dim": 1, "index": np.array([[2, 0], [1, 2]])})),
+    "scatter_value": (Sample(((3, 4),), {"dim": 1, "index": np.array([[3], [0], [1]]),
+                                         "value": -1.5}),
+                      Sample(((3, 2),), {"dim": 0, "index": np.array([[2, 0]]), "value": 0.0})),
+    "masked_select": (Sample(((2, 3),), {"mask": np.array([[True, False, True],
+                                                           [False, False, True]])}),
+                      Sample(((4,),), {"mask": np.array([False, True, True, True])})),
+    "roll": (Sample(((2, 3),), {"shifts": (1,), "dims": (1,)}),
+             Sample(((2, 3),), {"shifts": (-1, 4), "dims": (0, 1)}),
+             Sample(((2, 3),), {"shifts": (2,), "dims": ()})),
+    "diag_embed": (Sample(((3,),), {"offset": 0}), Sample(((2,),), {"offset": -1}),
+                   Sample(((2,),), {"offset": 2})),
+    "diagonal_copy": (Sample(((3, 3),), {"offset": 0}), Sample(((3, 4),), {"offset": 1}),
+                      Sample(((3, 2),), {"offset": -1})),
+    "index_add": (Sample(((3, 2), (4, 2)), {"dim": 0, "index": np.array([2, 0, 2, 1]),
+                                            "alpha": 1}),
+                  Sample(((2, 3), (2, 2)), {"dim": 1, "index": np.array([1, 1]), "alpha": 2.5})),
+    "addcmul": (Sample(((2, 3), (2, 3), (2, 3)), {"value": 1}),
+                Sample(((2, 3), (3,), (2, 1)), {"value": -0.5})),
+    "addcdiv": (Sample(((2, 3), (2, 3), (2, 3)), {"value": 1}),
+                Sample(((2, 3), (2, 1), (3,)), {"value": 2.5})),
+    "lerp": (Sample(((2, 3), (2, 3)), {"weight": 0.25}), Sample(((2, 3), (3,)), {"weight": 1.5})),
+    "lerp_tensor": (Sample(((2, 3), (2, 3), (2, 3))), Sample(((2, 3), (3,), ()))),
 }

@@ -224,4 +224,18 @@ TORCH: dict[str, str] = {
     # sorting
     'sort': 'torch.sort(self, dim, descending).values',
     'topk': 'torch.topk(self, k, dim, largest, sorted).values',
+    # tensor functions
+    'scatter': 'torch.scatter(self, dim, torch.as_tensor(index), src)',
+    'scatter_value': 'torch.scatter(self, dim, torch.as_tensor(index), value)',
+    'masked_select': 'torch.masked_select(self, torch.as_tensor(mask))',
+    'roll': 'torch.roll(self, shifts, dims)',
+    'diag_embed': 'torch.diag(self, offset)',
+    # torch.diag of a matrix names its node DiagonalBackward0_copy, a name the registry's
+    # pattern refuses (symgrad/ops/tensor_functions.py); torch.diagonal is the same map
+    'diagonal_copy': 'torch.diagonal(self, offset)',
+    'index_add': 'torch.index_add(self, dim, torch.as_tensor(index), source, alpha=alpha)',
+    'addcmul': 'torch.addcmul(self, tensor1, tensor2, value=value)',
+    'addcdiv': 'torch.addcdiv(self, tensor1, tensor2, value=value)',
+    'lerp': 'torch.lerp(self, end, weight)',
+    'lerp_tensor': 'torch.lerp(self, end, weight)',
 }

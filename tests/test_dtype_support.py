@@ -131,6 +131,17 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
                     "Got {}", NOT_FLOAT),
     # sorting
     "topk": runtime("topk does not support bool dtypes on CPU", BOOL),
+    # tensor functions
+    "addcmul": kernel("addcmul_cpu_out", BOOL),
+    "addcdiv": runtime(
+        "Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
+        "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
+        "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+        "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+        "addcdiv behavior is just the latter implementation: (input + value * tensor1 / "
+        "tensor2), for all dtypes.", NOT_FLOAT),
+    "lerp": kernel("lerp_kernel_scalar", NOT_FLOAT),
+    "lerp_tensor": kernel("lerp_kernel_tensor", NOT_FLOAT),
 }
 
 # (op, dtype) cases where the engine still differs from PyTorch, each with what differs; a

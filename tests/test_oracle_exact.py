@@ -159,6 +159,12 @@ UNARY_AND_BINARY = {
                                                             1 if x > hi else 0]),
     "clamp_tensor": ([X, [-0.5] * 3, [0.5] * 3], {}, lambda x, lo, hi: [
         1 if lo < x < hi else 0, 1 if x < lo else 0, 1 if x > hi else 0]),
+    # tensor functions
+    "addcmul": ([X, Y, POS], {"value": 2.5}, lambda x, y, z: [1, mp(2.5) * z, mp(2.5) * y]),
+    "addcdiv": ([X, Y, POS], {"value": 2.5}, lambda x, y, z: [1, mp(2.5) / z,
+                                                               -mp(2.5) * y / z**2]),
+    "lerp": ([X, Y], {"weight": 0.25}, lambda x, y: [mp(0.75), mp(0.25)]),
+    "lerp_tensor": ([X, Y, UNIT], {}, lambda x, y, w: [1 - w, w, y - x]),
 }
 
 
@@ -565,6 +571,8 @@ CLOSED_FORM_ELSEWHERE = {
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
     # convolutions
     "convolution",
+    # tensor functions (closed form below)
+    "index_add",
 }
 
 
@@ -580,6 +588,17 @@ def test_matmul_family_agrees_with_mm():
         gx = np.matmul(g, np.swapaxes(y, -1, -2)) if y.ndim > 1 else np.outer(g, y)
         gx = gx.reshape((-1,) + x.shape).sum(axis=0) if gx.ndim > x.ndim else gx
         np.testing.assert_array_equal(r.float64[0], gx.reshape(x.shape))
+
+
+# -- tensor functions ------------------------------------------------------------------------------
+def test_index_add_closed_form():
+    # out[index[k]] += alpha * source[k] along dim 0: d/dself is w, d/dsource[k] is
+    # alpha * w[index[k]] (a repeated place sends w to each source slice added there).
+    x, src = t(A), t([[0.5, 1.5, -2.0], [1.0, 0.25, 3.0], [2.0, -1.0, 0.5]])
+    index = np.array([1, 0, 1])
+    (gx, gs), _ = grad_of("index_add", [x, src], WA, dim=0, index=index, alpha=2.5)
+    agree(gx, m(WA))
+    agree(gs, mp(2.5) * m(WA)[index])
 
 
 def test_every_op_has_a_closed_form_check():

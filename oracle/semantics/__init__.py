@@ -289,5 +289,6 @@ from oracle.semantics import (  # noqa: E402, F401
     pooling,
     reductions,
     shape,
+    tensor_functions,
     triangular_sort,
 )

@@ -19,6 +19,7 @@ from symgrad.ops import (  # noqa: F401
     reductions,
     shape,
     sorting,
+    tensor_functions,
     triangular,
 )
 from symgrad.ops.registry import FUNCTIONS, REGISTRY, OpDef

@@ -85,12 +85,21 @@ _OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
     # convolutions: padding as ints, or as a string
     "conv1d": ((2, 7), (2, 7)),
     "conv2d": ((2, 7), (2, 7)),
+    # tensor functions (symgrad/ops/tensor_functions.py)
+    "count_nonzero": ((1, 2), (2, 2)),
+    "movedim": ((3, 3), (3, 3)),
+    "moveaxis": ((3, 3), (3, 3)),
+    "repeat_interleave": ((2, 4), (1, 2), (2, 4)),
+    "scatter": ((4, 5), (5, 6), (4, 5), (5, 6)),
+    "lerp": ((3, 4), (3, 4)),
 }
 
 # Published without the check, though its signature says ``input: Tensor``: ``torch.norm`` is
 # Python code that reads ``input.layout`` before any check, an AttributeError, as symgrad's norm
 # raises on its own first read of an attribute.
-_UNCHECKED = frozenset({"norm"})
+# tensordot too: ``torch.tensordot`` is Python code that reads ``a.dim()`` first (symgrad's
+# reads it in the same order).
+_UNCHECKED = frozenset({"norm", "tensordot"})
 
 
 class _Source(str):
