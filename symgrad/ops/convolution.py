@@ -26,7 +26,6 @@ products of two narrow floats are exact there, and torch 2.13's results equal th
 from __future__ import annotations
 
 import math
-import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -34,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad.ops.arguments import caller_level
 from symgrad.ops.linalg import _C_NAME
 from symgrad.ops.registry import _TORCH_NAMES, apply, defop, expose, not_implemented
 from symgrad.tensor import Tensor
@@ -289,18 +289,6 @@ def _convolve_checked(input: Tensor, weight: Tensor, bias: Tensor | None,
 _warned_same = False
 
 
-def _caller_level() -> int:
-    """The ``stacklevel`` of the first frame outside the op modules (and the wrappers that
-    check a published function's tensors), counted from the function calling this one: the
-    user's call of ``conv2d``, or the module's (as PyTorch's warning points at its own)."""
-    frame, level = sys._getframe(1), 1
-    while frame.f_back is not None and (
-            frame.f_globals.get("__name__", "").startswith("symgrad.ops")
-            or frame.f_code.co_filename.startswith("<symgrad.")):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
 def _convolve_same(input: Tensor, weight: Tensor, bias: Tensor | None, stride: list[int],
                    dilation: list[int], groups: int) -> Tensor:
     """PyTorch's ``padding='same'``: the padding that keeps each spatial size, the extra
@@ -333,7 +321,7 @@ def _convolve_same(input: Tensor, weight: Tensor, bias: Tensor | None, stride: l
         _warned_same = True
         warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
                       "require a zero-padded copy of the input be created", UserWarning,
-                      stacklevel=_caller_level())
+                      stacklevel=caller_level())
     _check_bias_dtype(input, bias)
     return _convolve_checked(input, weight, bias, (1,) * dim, tuple(pairs), dilations, groups,
                              len(stride))

@@ -21,6 +21,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.ops import inplace as _inplace
+from symgrad.ops.arguments import caller_level
 from symgrad.ops.arithmetic import _wide
 from symgrad.ops.indexing import GATHER, _embed, index_put, index_select
 from symgrad.ops.indexing import SCATTER_ADD as _SCATTER_ADD
@@ -643,7 +644,7 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
         if not _meshgrid_warned:
             # PyTorch warns once per process (TORCH_WARN_ONCE), whoever calls.
             _meshgrid_warned.append(True)
-            warnings.warn(_MESHGRID_WARNING, UserWarning, stacklevel=2)
+            warnings.warn(_MESHGRID_WARNING, UserWarning, stacklevel=caller_level())
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: '
