@@ -60,6 +60,9 @@ from symgrad.nn.pooling import (
 # recurrent layers (symgrad/nn/recurrent.py)
 from symgrad.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
+# transformer encoder (symgrad/nn/transformer.py)
+from symgrad.nn.transformer import TransformerEncoder, TransformerEncoderLayer
+
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
            "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6",
            "Softplus", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "LogSoftmax", "Identity",
@@ -76,4 +79,6 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            # attention
            "MultiheadAttention",
            # recurrent layers
-           "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNN", "LSTM", "GRU"]
+           "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNN", "LSTM", "GRU",
+           # transformer encoder
+           "TransformerEncoderLayer", "TransformerEncoder"]
