@@ -1,7 +1,7 @@
 """Recurrent layers (``symgrad.nn.RNNCell``, ``LSTMCell``, ``GRUCell``, ``RNN``, ``LSTM``,
 ``GRU``) against torch 2.13 under the same seed: parameter names, shapes, order and values
-(bitwise), reprs, errors and messages, outputs and first-order gradients of every parameter and
-of the input.
+(bitwise), reprs, errors and messages, outputs and first-order gradients of every parameter,
+of the input and of the initial states.
 
 Tolerances: symgrad composes the layers of its ops, while PyTorch runs fused kernels (oneDNN
 for a float32 LSTM), which round differently. Measured differences on these sizes are below
@@ -50,15 +50,17 @@ def _compare(cls: str, args: tuple, kwargs: dict, x: np.ndarray, dtype: str,
     for lib, mod in mods.items():
         mod.train(train)
         xt = lib.tensor(x, dtype=getattr(lib, dtype), requires_grad=True)
-        state = None if hx is None else (
-            tuple(lib.tensor(h, dtype=getattr(lib, dtype)) for h in hx) if isinstance(hx, tuple)
-            else lib.tensor(hx, dtype=getattr(lib, dtype)))
+        states = [] if hx is None else [
+            lib.tensor(h, dtype=getattr(lib, dtype), requires_grad=True)
+            for h in (hx if isinstance(hx, tuple) else (hx,))]
+        state = None if hx is None else tuple(states) if isinstance(hx, tuple) else states[0]
         lib.manual_seed(7)
         out = _flat(mod(xt) if state is None else mod(xt, state))
         # Weight each output differently so that a swapped h and c would show.
         sum(o.sum() * (i + 1) for i, o in enumerate(out)).backward()
         results[lib] = ([o.detach().numpy() for o in out],
-                        [p.grad.numpy() for p in mod.parameters()] + [xt.grad.numpy()])
+                        [p.grad.numpy() for p in mod.parameters()] + [xt.grad.numpy()]
+                        + [h.grad.numpy() for h in states])
     (t_out, t_grads), (s_out, s_grads) = results[torch], results[symgrad]
     assert [o.shape for o in s_out] == [o.shape for o in t_out]
     for s, t in zip(s_out + s_grads, t_out + t_grads, strict=True):
