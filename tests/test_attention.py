@@ -112,6 +112,7 @@ CALLS = [
     lambda L: _sd(L, _z(L, 2, 4, 8), _z(L, 2, 5, 8), _z(L, 2, 5, 6), dropout_p=1.5),
     lambda L: _sd(L, _z(L, 2, 4, 8), _z(L, 2, 5, 8), _z(L, 2, 5, 6),
                   attn_mask=_z(L, 4, 5, dtype="float32")),
+    lambda L: _sd(L, _z(L, 2, 4, 8), _z(L, 2, 5, 8), _z(L, 2, 5, 6), None, 0.0, False, 0.5),
     # MultiheadAttention
     lambda L: L.nn.MultiheadAttention(0, 2),
     lambda L: L.nn.MultiheadAttention(6, 4),

@@ -56,7 +56,7 @@ def _safe_softmax(scores: Tensor) -> Tensor:
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
-                                 is_causal: bool = False, scale: float | None = None,
+                                 is_causal: bool = False, *, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
     """``softmax(query @ key.T * scale + mask) @ value``, with PyTorch's masks and options.
 
@@ -71,7 +71,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             PyTorch's math path draws it. Defaults to 0.
         is_causal: Mask the keys after each query (the upper-left causal mask); not together
             with ``attn_mask``. Defaults to False.
-        scale: The factor of the scores. Defaults to None: ``1 / sqrt(E)``.
+        scale: The factor of the scores (keyword only). Defaults to None: ``1 / sqrt(E)``.
         enable_gqa: Grouped-query attention: each key/value head serves
             ``query heads / key heads`` query heads (dim -3). Defaults to False.
 
