@@ -21,6 +21,9 @@ from symgrad.nn.activation import (
     Softplus,
     Tanh,
 )
+
+# attention (symgrad/nn/attention.py)
+from symgrad.nn.attention import MultiheadAttention
 from symgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from symgrad.nn.conv import Conv1d, Conv2d
 from symgrad.nn.layers import Dropout, Embedding, Flatten, Identity, LayerNorm, Unflatten
@@ -54,6 +57,12 @@ from symgrad.nn.pooling import (
     MaxPool2d,
 )
 
+# recurrent layers (symgrad/nn/recurrent.py)
+from symgrad.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+
+# transformer encoder (symgrad/nn/transformer.py)
+from symgrad.nn.transformer import TransformerEncoder, TransformerEncoderLayer
+
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
            "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6",
            "Softplus", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "LogSoftmax", "Identity",
@@ -66,4 +75,10 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d",
            # convolutions
-           "Conv1d", "Conv2d"]
+           "Conv1d", "Conv2d",
+           # attention
+           "MultiheadAttention",
+           # recurrent layers
+           "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNN", "LSTM", "GRU",
+           # transformer encoder
+           "TransformerEncoderLayer", "TransformerEncoder"]

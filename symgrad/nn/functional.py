@@ -67,6 +67,8 @@ __all__ = [
     # convolutions (symgrad/ops/convolution.py)
     "conv1d", "conv2d",
     "one_hot",
+    # attention (symgrad/nn/attention.py)
+    "scaled_dot_product_attention", "multi_head_attention_forward",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -1039,3 +1041,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is None:
         return apply(UNSAFE_VIEW, symgrad.mm(folded, weight_t), shape=lead + (weight.shape[0],))
     return symgrad.addmm(bias, folded, weight_t).reshape(lead + (weight.shape[0],))
+
+
+# -- attention (symgrad/nn/attention.py) ----------------------------------------------------------
+# Imported last: attention.py composes the functions above (and Linear, whose module imports
+# this one).
+from symgrad.nn.attention import (  # noqa: E402
+    multi_head_attention_forward,
+    scaled_dot_product_attention,
+)
