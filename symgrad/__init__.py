@@ -72,6 +72,18 @@ short, int, long = int16, int32, int64  # noqa: A001
 
 globals().update(_FUNCTIONS)
 from symgrad import accelerator, cuda, nn, optim, random  # noqa: E402 - they build on the ops above
+
+# functions PyTorch publishes at its top level too (torch.cosine_similarity, torch.selu, ...)
+from symgrad.nn.functional import (  # noqa: E402
+    celu,
+    celu_,
+    cosine_similarity,
+    pairwise_distance,
+    selu,
+    selu_,
+    threshold,
+    threshold_,
+)
 from symgrad.serialization import load, save  # noqa: E402 - it reads nn.Parameter
 
 __all__ = [
@@ -139,5 +151,14 @@ __all__ = [
     "save",
     "load",
     *sorted(_FUNCTIONS),
+    # from symgrad.nn.functional, as PyTorch publishes them at its top level too
+    "cosine_similarity",
+    "pairwise_distance",
+    "celu",
+    "celu_",
+    "selu",
+    "selu_",
+    "threshold",
+    "threshold_",
 ]
 __version__ = "0.1.0"

@@ -2,6 +2,7 @@
 
 from symgrad.ops import (  # noqa: F401
     activations,
+    activations_more,
     arithmetic,
     convolution,
     discrete,
@@ -11,6 +12,8 @@ from symgrad.ops import (  # noqa: F401
     layers,
     linalg,
     losses,
+    losses_more,
+    norms,
     operators,
     padding,
     pooling,
