@@ -275,6 +275,21 @@ SAMPLES: dict[str, tuple[At, ...]] = {
     "hardtanh": (At({"self": (-1.0, 1.0, -0.0, 2.0, -2.0, "max")},
                     {"min_val": -1.0, "max_val": 1.0}),
                  At({"self": (0.0, 6.0, -0.0, 3.0)}, {"min_val": 0.0, "max_val": 6.0})),
+    # shrinking activations: on the band's ends, within, beyond; a band of width 0
+    **{op: (At({"self": (0.5, -0.5, 0.25, -0.0, 0.0, 2.0, -2.0, "max")}, {"lambd": 0.5}),
+            At({"self": (0.0, -0.0, 1.0, -1.0, "sub")}, {"lambd": 0.0}))
+       for op in ("softshrink", "hardshrink")},
+    # smooth and piecewise activations: tails, the kinks of the piecewise ones
+    "logsigmoid": (At({"self": (*_SIGNED, 40.0, -40.0, -800.0, 800.0)}),),
+    "mish": (At({"self": (*_SIGNED, 40.0, -40.0, -120.0, -800.0)}),),
+    "hardsigmoid": (At({"self": (3.0, -3.0, 0.0, -0.0, 4.0, -4.0, "max")}),),
+    "hardswish": (At({"self": (3.0, -3.0, 0.0, -0.0, 4.0, -4.0, "max")}),),
+    "celu": tuple(At({"self": (0.0, -0.0, 1.0, -1.0, -40.0, -800.0)}, {"alpha": a})
+                  for a in (1.0, 0.5, -2.0)),
+    "selu": (At({"self": (0.0, -0.0, 1.0, -1.0, -40.0, -800.0)}),),
+    "threshold": (At({"self": (0.5, -0.5, 0.0, -0.0, 1.0, "max")},
+                     {"threshold": 0.5, "value": 2.0}),
+                  At({"self": (0.0, -0.0, 1.0, -1.0)}, {"threshold": 0.0, "value": 0.0})),
     "elu": tuple(At({"self": (0.0, -0.0, 1.0, -1.0, -40.0, -800.0)}, {"alpha": a})
                  for a in (1.0, 0.0)),
     "silu": (At({"self": (*_SIGNED, 40.0, -40.0, -120.0, -800.0)}),),
@@ -358,7 +373,9 @@ SAMPLES: dict[str, tuple[At, ...]] = {
 # NaN and +-inf beside one finite point of the domain, judged by IEEE rules (``oracle.ieee``):
 # at +-inf the derivative is its limit, where it has one.
 _FINITE_POINT = {"acosh": 1.5}
-for _op in (*EDGES, "relu", "abs", "silu", "leaky_relu", "elu", "softplus", "gelu", "hardtanh"):
+for _op in (*EDGES, "relu", "abs", "silu", "leaky_relu", "elu", "softplus", "gelu", "hardtanh",
+            "softshrink", "hardshrink", "logsigmoid", "mish", "hardsigmoid", "hardswish", "celu",
+            "selu", "threshold"):
     _attrs = next((dict(a.attrs) for a in SAMPLES.get(_op, ())), {})
     SAMPLES[_op] = (*SAMPLES.get(_op, ()), At(
         {"self": (math.nan, math.inf, -math.inf, _FINITE_POINT.get(_op, 0.5))}, _attrs))

@@ -259,6 +259,19 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "silu": _ONE,
     "softplus": (Sample(((2, 3),), {"beta": 1.0, "threshold": 20.0}),
                  Sample(((4,),), {"beta": 2.0, "threshold": 1.0})),
+    # shrinking activations (symgrad/ops/activations_more.py)
+    "softshrink": (Sample(((2, 3),), {"lambd": 0.5}), Sample(((4,),), {"lambd": 0.2})),
+    "hardshrink": (Sample(((2, 3),), {"lambd": 0.5}), Sample(((4,),), {"lambd": 0.2})),
+    # smooth and piecewise activations (symgrad/ops/activations_more.py)
+    "logsigmoid": _ONE,
+    "mish": _ONE,
+    "hardsigmoid": _ONE,
+    "hardswish": _ONE,
+    "celu": (Sample(((2, 3),), {"alpha": 1.0}), Sample(((4,),), {"alpha": 0.5}),
+             Sample(((),), {"alpha": -2.0})),
+    "selu": _ONE,
+    "threshold": (Sample(((2, 3),), {"threshold": 0.1, "value": 20.0}),
+                  Sample(((4,),), {"threshold": -0.5, "value": -0.5})),
     "softmax": _DIM,
     "log_softmax": _DIM,
     # losses
@@ -278,6 +291,9 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                                   for r in _LOSS_REDUCTIONS),
     "binary_cross_entropy_with_logits": tuple(
         Sample(((2, 3), (2, 3), (2, 3), (3,)), {"reduction": r}) for r in _LOSS_REDUCTIONS),
+    # soft margin loss (symgrad/ops/losses_more.py): each reduction, and a 1-d input
+    "soft_margin_loss": (*(Sample(((2, 3), (2, 3)), {"reduction": r}) for r in _LOSS_REDUCTIONS),
+                         Sample(((4,), (4,)), {"reduction": "mean"})),
     # reductions
     "sum": _SHAPES_1,
     "nansum": (*_SHAPES_1, Sample(((2, 3),), {"dim": None, "keepdim": False})),
@@ -382,6 +398,11 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "layer_norm": (Sample(((2, 3), (3,), (3,)), {"normalized_ndim": 1, "eps": 1e-5}),
                    Sample(((2, 2, 2), (2, 2), (2, 2)), {"normalized_ndim": 2, "eps": 1e-5}),
                    Sample(((4,), (4,), (4,)), {"normalized_ndim": 1, "eps": 0.25})),
+    # group normalisation (symgrad/ops/norms.py): two groups of two channels over a length,
+    # one group of all channels without one, a group a channel (instance-like)
+    "group_norm": (Sample(((2, 4, 3), (4,), (4,)), {"num_groups": 2, "eps": 1e-5}),
+                   Sample(((3, 2), (2,), (2,)), {"num_groups": 1, "eps": 0.25}),
+                   Sample(((1, 2, 2, 2), (2,), (2,)), {"num_groups": 2, "eps": 1e-5})),
     # widths before and after the last dims; negative ones crop
     "constant_pad_nd": (Sample(((2, 3),), {"pad": (1, 2), "value": 0.0}),
                         Sample(((2, 3),), {"pad": (-1, 1, 1, 0), "value": -1.5}),

@@ -31,6 +31,8 @@ TORCH: dict[str, str] = {
     'atan': 'torch.atan(self)',
     'atan2': 'torch.atan2(self, other)',
     'atanh': 'torch.atanh(self)',
+    # soft margin loss
+    'soft_margin_loss': 'torch.nn.functional.soft_margin_loss(self, target, reduction=reduction)',
     'binary_cross_entropy': (
         'torch.nn.functional.binary_cross_entropy(self, target, weight, reduction=reduction)'
     ),
@@ -110,6 +112,8 @@ TORCH: dict[str, str] = {
                    'count_include_pad, divisor_override)'),
     'adaptive_avg_pool2d': 'torch.nn.functional.adaptive_avg_pool2d(self, output_size)',
     'layer_norm': 'torch.nn.functional.layer_norm(self, weight.shape, weight, bias, eps)',
+    # group normalisation
+    'group_norm': 'torch.nn.functional.group_norm(self, num_groups, weight, bias, eps)',
     'constant_pad_nd': 'torch.nn.functional.pad(self, pad, value=value)',
     'batch_norm': (
         'torch.nn.functional.batch_norm(self, None if running_mean is None else '
@@ -119,6 +123,17 @@ TORCH: dict[str, str] = {
     'le': 'torch.le(self, other)',
     'leaky_relu': 'torch.nn.functional.leaky_relu(self, negative_slope)',
     'hardtanh': 'torch.nn.functional.hardtanh(self, min_val, max_val)',
+    # shrinking activations
+    'softshrink': 'torch.nn.functional.softshrink(self, lambd)',
+    'hardshrink': 'torch.nn.functional.hardshrink(self, lambd)',
+    # smooth and piecewise activations
+    'logsigmoid': 'torch.nn.functional.logsigmoid(self)',
+    'mish': 'torch.nn.functional.mish(self)',
+    'hardsigmoid': 'torch.nn.functional.hardsigmoid(self)',
+    'hardswish': 'torch.nn.functional.hardswish(self)',
+    'celu': 'torch.nn.functional.celu(self, alpha)',
+    'selu': 'torch.nn.functional.selu(self)',
+    'threshold': 'torch.nn.functional.threshold(self, threshold, value)',
     'log': 'torch.log(self)',
     'log10': 'torch.log10(self)',
     'log1p': 'torch.log1p(self)',

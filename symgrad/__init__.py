@@ -81,6 +81,18 @@ from symgrad import (  # noqa: E402 - they build on the ops above
     utils,
 )
 from symgrad._printing import set_printoptions  # noqa: E402
+
+# functions PyTorch publishes at its top level too (torch.cosine_similarity, torch.selu, ...)
+from symgrad.nn.functional import (  # noqa: E402
+    celu,
+    celu_,
+    cosine_similarity,
+    pairwise_distance,
+    selu,
+    selu_,
+    threshold,
+    threshold_,
+)
 from symgrad.random import default_generator  # noqa: E402
 from symgrad.runtime import (  # noqa: E402
     are_deterministic_algorithms_enabled,
@@ -190,5 +202,14 @@ __all__ = [
     "save",
     "load",
     *sorted(_FUNCTIONS),
+    # from symgrad.nn.functional, as PyTorch publishes them at its top level too
+    "cosine_similarity",
+    "pairwise_distance",
+    "celu",
+    "celu_",
+    "selu",
+    "selu_",
+    "threshold",
+    "threshold_",
 ]
 __version__ = "0.1.0"

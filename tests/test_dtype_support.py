@@ -59,6 +59,17 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "leaky_relu": kernel("leaky_relu_cpu", NOT_FLOAT),
     "elu": kernel("elu_cpu", NOT_FLOAT),
     "hardtanh": runtime("Bool inputs not supported for hardtanh", BOOL),
+    # shrinking activations
+    "softshrink": kernel("softshrink_check", NOT_FLOAT),
+    "hardshrink": kernel("hardshrink_cpu", NOT_FLOAT),
+    # smooth and piecewise activations
+    "logsigmoid": kernel("log_sigmoid_cpu", NOT_FLOAT),
+    "mish": kernel("mish_cpu", NOT_FLOAT),
+    "hardsigmoid": kernel("hardsigmoid_cpu", NOT_FLOAT),
+    "hardswish": kernel("hardswish_cpu", NOT_FLOAT),
+    "celu": kernel("elu_cpu", NOT_FLOAT),
+    "selu": kernel("elu_cpu", NOT_FLOAT),
+    "threshold": kernel("threshold_cpu", BOOL),
     "gelu": kernel("GeluKernelImpl", NOT_FLOAT),
     "silu": kernel("silu_cpu", NOT_FLOAT),
     "softplus": kernel("softplus_cpu", NOT_FLOAT),
@@ -73,9 +84,14 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "smooth_l1_loss": kernel("smooth_l1_cpu", NOT_FLOAT),
     "huber_loss": kernel("huber_cpu", NOT_FLOAT),
     "binary_cross_entropy": kernel("binary_cross_entropy", NOT_FLOAT),
+    # soft margin loss
+    "soft_margin_loss": runtime("result type Float can't be cast to the desired output "
+                                "type {}", tuple(d for d in NOT_FLOAT if d != "bool")),
     "binary_cross_entropy_with_logits": kernel("log_sigmoid_cpu", NOT_FLOAT),
     "layer_norm": kernel("LayerNormKernelImpl", NOT_FLOAT),
     "batch_norm": kernel("batch_norm", NOT_FLOAT),
+    # group normalisation
+    "group_norm": kernel("GroupNormKernelImpl", NOT_FLOAT),
     # pooling: max_pool2d computes integers too; avg_pool2d int64 alone (dividing toward 0)
     "max_pool2d": kernel("max_pool2d", BOOL),
     "avg_pool2d": kernel("avg_pool2d", ("bool", "uint8", "int8", "int16", "int32")),

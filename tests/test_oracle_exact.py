@@ -129,6 +129,21 @@ UNARY_AND_BINARY = {
     "leaky_relu": ([X], {"negative_slope": 0.2}, lambda x: [1 if x > 0 else mp(0.2)]),
     "elu": ([X], {"alpha": 0.5}, lambda x: [1 if x > 0 else mp(0.5) * mpmath.exp(x)]),
     "hardtanh": ([X], {"min_val": -0.5, "max_val": 0.75}, lambda x: [1 if -0.5 < x < 0.75 else 0]),
+    # shrinking activations: slope 1 outside the band, 0 within
+    "softshrink": ([X], {"lambd": 0.25}, lambda x: [1 if abs(x) > 0.25 else 0]),
+    "hardshrink": ([X], {"lambd": 0.25}, lambda x: [1 if abs(x) > 0.25 else 0]),
+    # smooth and piecewise activations
+    "logsigmoid": ([X], {}, lambda x: [sig(-x)]),
+    "mish": ([X], {}, lambda x: [mpmath.tanh(mpmath.log1p(mpmath.exp(x))) + x * sig(x)
+                                 * mpmath.sech(mpmath.log1p(mpmath.exp(x))) ** 2]),
+    "hardsigmoid": ([[-3.5, -1.25, 3.25]], {}, lambda x: [mp(1) / 6 if -3 < x < 3 else 0]),
+    "hardswish": ([[-3.5, -1.25, 3.25]], {},
+                  lambda x: [0 if x < -3 else (1 if x > 3 else x / 3 + mp(0.5))]),
+    "celu": ([X], {"alpha": 0.5}, lambda x: [1 if x > 0 else mpmath.exp(x / mp(0.5))]),
+    "selu": ([X], {}, lambda x: [mp("1.0507009873554804934193349852946")
+                                 * (1 if x > 0 else mp("1.6732632423543772848170429916717")
+                                    * mpmath.exp(x))]),
+    "threshold": ([X], {"threshold": 0.5, "value": -2.0}, lambda x: [1 if x > 0.5 else 0]),
     "gelu": ([X], {"approximate": "none"}, lambda x: [mpmath.ncdf(x) + x * phi(x)]),
     "silu": ([X], {}, lambda x: [sig(x) + x * sig(x) * (1 - sig(x))]),
     "softplus": ([X], {"beta": 2.0, "threshold": 20.0}, lambda x: [sig(2 * x)]),
@@ -573,6 +588,10 @@ CLOSED_FORM_ELSEWHERE = {
     "convolution",
     # tensor functions (closed form below)
     "index_add",
+    # group normalisation (tests/test_norms_more.py)
+    "group_norm",
+    # soft margin loss (tests/test_losses_more.py)
+    "soft_margin_loss",
 }
 
 

@@ -185,7 +185,8 @@ def kink_candidates(op: OpDef, attrs: dict[str, Any], d: dtype) -> list[float]:
     """
     numbers = [float(v) for v in attrs.values()
                if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)]
-    base = [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5, 2.0, -2.0, 0.25, -0.75, 0.05, *numbers]
+    base = [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5, 2.0, -2.0, 0.25, -0.75, 0.05,
+            3.0, -3.0, *numbers]  # +-3: hardsigmoid's and hardswish's kinks
     base += [a / b for a, b in itertools.permutations(numbers, 2) if b]
     base += [10.0**-n * k for n in range(1, 3) for k in (0.5, 1.5)]
     out: list[float] = []

@@ -285,6 +285,7 @@ from oracle.semantics import (  # noqa: E402, F401
     elementwise,
     linalg,
     nn,
+    nn_more,
     padding,
     pooling,
     reductions,

@@ -21,11 +21,26 @@ from symgrad.nn.activation import (
     Softplus,
     Tanh,
 )
+from symgrad.nn.activation_more import (
+    CELU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    LogSigmoid,
+    Mish,
+    Softmin,
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+    Threshold,
+)
 
 # attention (symgrad/nn/attention.py)
 from symgrad.nn.attention import MultiheadAttention
 from symgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from symgrad.nn.conv import Conv1d, Conv2d
+from symgrad.nn.distance import CosineSimilarity, PairwiseDistance
 from symgrad.nn.layers import Dropout, Embedding, Flatten, Identity, LayerNorm, Unflatten
 from symgrad.nn.loss import (
     BCELoss,
@@ -37,7 +52,18 @@ from symgrad.nn.loss import (
     NLLLoss,
     SmoothL1Loss,
 )
+from symgrad.nn.loss_more import (
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    KLDivLoss,
+    MarginRankingLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+)
 from symgrad.nn.modules import Linear, Module, ModuleDict, ModuleList, Sequential
+from symgrad.nn.normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, RMSNorm
 from symgrad.nn.padding import (
     ConstantPad1d,
     ConstantPad2d,
@@ -81,4 +107,13 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            # recurrent layers
            "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNN", "LSTM", "GRU",
            # transformer encoder
-           "TransformerEncoderLayer", "TransformerEncoder"]
+           "TransformerEncoderLayer", "TransformerEncoder",
+           # normalisations and distances
+           "GroupNorm", "RMSNorm", "InstanceNorm1d", "InstanceNorm2d", "CosineSimilarity",
+           "PairwiseDistance",
+           # more activations
+           "Softshrink", "Hardshrink", "Softsign", "Tanhshrink", "Softmin", "LogSigmoid", "Mish",
+           "SELU", "CELU", "Hardsigmoid", "Hardswish", "Threshold",
+           # more losses
+           "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
+           "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss"]

@@ -18,7 +18,7 @@ import dataclasses
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -26,9 +26,10 @@ import symgrad
 from symgrad import _dtypes
 from symgrad.nn._one_hot import one_hot
 from symgrad.ops import activations as A
+from symgrad.ops import activations_more, layers, losses, losses_more, norms
 from symgrad.ops import inplace as inplace_ops
-from symgrad.ops import layers, losses
 from symgrad.ops.arguments import checked
+from symgrad.ops.inplace import rewrite
 from symgrad.ops.padding import constant_pad_nd
 from symgrad.ops.pooling import (  # noqa: F401 - published here, as torch.nn.functional does
     adaptive_avg_pool1d,
@@ -40,7 +41,7 @@ from symgrad.ops.pooling import (  # noqa: F401 - published here, as torch.nn.fu
     max_pool2d,
     max_pool2d_with_indices,
 )
-from symgrad.ops.registry import _TORCH_NAMES, FUNCTIONS, apply
+from symgrad.ops.registry import _TORCH_NAMES, FUNCTIONS, OpDef, apply, broadcast_shapes
 from symgrad.ops.shape import UNSAFE_VIEW
 from symgrad.tensor import Tensor
 
@@ -69,6 +70,15 @@ __all__ = [
     "one_hot",
     # attention (symgrad/nn/attention.py)
     "scaled_dot_product_attention", "multi_head_attention_forward",
+    # normalisations and distances
+    "group_norm", "rms_norm", "normalize", "instance_norm", "cosine_similarity",
+    "pairwise_distance",
+    # more activations
+    "softshrink", "hardshrink", "softsign", "tanhshrink", "softmin", "logsigmoid", "mish",
+    "hardsigmoid", "hardswish", "celu", "celu_", "selu", "selu_", "threshold", "threshold_",
+    # more losses
+    "kl_div", "poisson_nll_loss", "gaussian_nll_loss", "margin_ranking_loss",
+    "hinge_embedding_loss", "soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -1050,3 +1060,800 @@ from symgrad.nn.attention import (  # noqa: E402
     multi_head_attention_forward,
     scaled_dot_product_attention,
 )
+
+
+# -- normalisations and distances (group_norm, rms_norm, normalize, instance_norm,
+# cosine_similarity, pairwise_distance) ---------------------------------------------------------
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Each sample's channels (dim 1) split into ``num_groups`` groups, each group shifted to
+    mean 0 and scaled to variance 1 (biased, plus ``eps``), then ``* weight + bias`` per
+    channel. One node (NativeGroupNormBackward0), computed in float64 and rounded once.
+
+    Args:
+        input: A tensor of shape ``(N, C, ...)``, ``C`` divisible by ``num_groups``.
+        num_groups: How many groups the channels are split into.
+        weight: A scale per channel, shape ``(C,)`` (1 when None).
+        bias: A shift per channel, shape ``(C,)`` (0 when None).
+        eps: Added to the variance, for stability. Defaults to 1e-5.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([[1.0, 3.0, 10.0, 30.0]], requires_grad=True)
+    >>> symgrad.nn.functional.group_norm(x, 2)
+    tensor([[-1.0000,  1.0000, -1.0000,  1.0000]], grad_fn=<NativeGroupNormBackward0>)
+    """
+    if input.ndim < 2:
+        raise RuntimeError(
+            f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
+    shape = list(input.shape)
+    _verify_batch_size([shape[0] * shape[1] // num_groups, num_groups] + shape[2:])
+    if num_groups <= 0:
+        raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
+    channels = shape[1]
+    if channels % num_groups:
+        raise RuntimeError("Expected number of channels in input to be divisible by num_groups, "
+                           f"but got input of shape {shape} and num_groups={num_groups}")
+    # NOTE: PyTorch's message for a bias of the wrong size shows the weight's shape ([0] without
+    # one), a slip in its check kept here.
+    shown = list(weight.shape) if weight is not None else [0]
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t.ndim != 1 or t.numel() != channels):
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in "
+                f"input, but got {name} of shape {list(t.shape) if name == 'weight' else shown} "
+                f"and input of shape {shape}")
+    if not input.is_floating_point():
+        raise NotImplementedError(
+            f'"GroupNormKernelImpl" not implemented for \'{_TORCH_NAMES[input.dtype.name]}\'')
+    _check_batch_norm_dtypes(input, [t for t in (weight, bias) if t is not None])
+    w = weight if weight is not None else symgrad.ones(channels, dtype=input.dtype)
+    b = bias if bias is not None else symgrad.zeros(channels, dtype=input.dtype)
+    return apply(norms.GROUP_NORM, input, w, b, num_groups=int(num_groups), eps=float(eps))
+
+
+def _verify_batch_size(size: list[int]) -> None:
+    """PyTorch's check that a normalisation has more than one value per channel: the product
+    of ``size`` but its second entry."""
+    if size[0] * int(np.prod(size[2:], dtype=np.int64)) == 1:
+        raise ValueError("Expected more than 1 value per channel when training, got input size "
+                         f"{size}")
+
+
+def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """``input / sqrt(mean(input ** 2) + eps) * weight`` over the trailing
+    ``normalized_shape``, composed as PyTorch composes it on the CPU (``pow``, ``mean``,
+    ``add``, ``rsqrt``, ``mul``: MulBackward0); float16 and bfloat16 inputs are computed in
+    float32 (their weight too) and the result cast back.
+
+    Args:
+        input: A tensor whose trailing dims are ``normalized_shape``.
+        normalized_shape: The trailing dims normalised together.
+        weight: A scale of shape ``normalized_shape``. Defaults to None: no scale.
+        eps: Added to the mean square. Defaults to None: the machine epsilon of the dtype
+            computed in (float32's for float16 and bfloat16).
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.rms_norm(symgrad.tensor([[3.0, 4.0]]), (2,), eps=0.0)
+    tensor([[0.8485, 1.1314]])
+    """
+    shape = tuple(normalized_shape)
+    if not shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
+    if len(shape) > input.ndim:
+        raise ValueError(f"Input tensor must have at least {len(shape)} dimensions, but got "
+                         f"{input.ndim}")
+    if tuple(input.shape[input.ndim - len(shape):]) != shape:
+        # NOTE: "[*4, 3]", without layer_norm's comma after the star, as PyTorch prints it.
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*{', '.join(map(str, shape))}], but got input of size"
+                           f"{list(input.shape)}")
+    if weight is not None and tuple(weight.shape) != shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight.shape)} and normalized_shape = "
+                           f"{list(shape)}")
+    half = input.dtype in (symgrad.float16, symgrad.bfloat16)
+    x = input.to(symgrad.float32) if half else input
+    if eps is None:
+        eps = float(np.finfo(np.float32 if half else x.dtype.np).eps) if (
+            x.is_floating_point()) else float(np.finfo(np.float32).eps)
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    out = x * (x.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
+    if weight is not None:
+        out = out * (weight.to(symgrad.float32) if half else weight)
+    return out.to(input.dtype)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int | Sequence[int] = 1, eps: float = 1e-12,
+              out: Tensor | None = None) -> Tensor:
+    """Each vector along ``dim`` divided by its ``p``-norm, or by ``eps`` where the norm is
+    smaller: ``input / norm(input).clamp_min(eps)``, composed as PyTorch composes it
+    (DivBackward0).
+
+    Args:
+        input: The tensor.
+        p: The norm's order. Defaults to 2.
+        dim: The dim (or dims) of each vector. Defaults to 1.
+        eps: The least divisor. Defaults to 1e-12.
+        out: A tensor to write the result into (not differentiable then), as PyTorch's.
+            Defaults to None.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.normalize(symgrad.tensor([[3.0, 4.0]]))
+    tensor([[0.6000, 0.8000]])
+    """
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    if out is None:
+        return input / denom
+    with symgrad.no_grad():
+        out.copy_(input / denom)
+    return out
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """The cosine of the angle between the vectors along ``dim``: the sum of the products of
+    ``x1 / max(|x1|, eps)`` and ``x2 / max(|x2|, eps)``, as PyTorch computes it (each norm
+    clamped in place, outside the graph, so the gradient is the unclamped quotient's:
+    SumBackward1). Integer and bool inputs are cast to their common floating dtype.
+
+    Args:
+        x1: A tensor.
+        x2: A tensor broadcasting against ``x1``.
+        dim: The dim of the vectors. Defaults to 1.
+        eps: The least norm. Defaults to 1e-8.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.cosine_similarity(symgrad.tensor([[1.0, 0.0]]),
+    ...                                         symgrad.tensor([[1.0, 1.0]]))
+    tensor([0.7071])
+    """
+    common = _dtypes.promote_types(x1.dtype, x2.dtype)
+    if not common.is_floating_point:
+        raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
+                           f"{_TORCH_NAMES[common.name]}")
+    x1 = x1 if x1.is_floating_point() else x1.to(common)
+    x2 = x2 if x2.is_floating_point() else x2.to(common)
+    shape = broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    x1 = x1 if tuple(x1.shape) == shape else x1.expand(shape)
+    x2 = x2 if tuple(x2.shape) == shape else x2.expand(shape)
+    n1 = x1.norm(2, dim, keepdim=True).clone()
+    n2 = x2.norm(2, dim, keepdim=True).clone()
+    with symgrad.no_grad():
+        n1.clamp_(min=eps)
+        n2.clamp_(min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+# pairwise_distance's norm is ATen's ``norm.ScalarOpt_dim`` (NormBackward1): the same function
+# as the vector norm, so the same op for the judge, under PyTorch's name for that node.
+_NORM_SCALAR_DIM = dataclasses.replace(symgrad.ops.reductions.NORM, grad_fn="NormBackward1")
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """The ``p``-norm of ``x1 - x2 + eps`` along the last dim, as PyTorch computes it
+    (NormBackward1).
+
+    Args:
+        x1: A tensor.
+        x2: A tensor broadcasting against ``x1``.
+        p: The norm's order. Defaults to 2.
+        eps: Added to the difference, so the norm of equal vectors is not 0. Defaults to 1e-6.
+        keepdim: Keep the last dim with size one. Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.pairwise_distance(symgrad.tensor([[3.0, 4.0]]),
+    ...                                         symgrad.zeros(1, 2), eps=0.0)
+    tensor([5.])
+    """
+    diff = x1 - x2 + eps
+    if not diff.is_floating_point():
+        return diff.norm(p, -1, keepdim)  # PyTorch's error for integer inputs
+    last = max(x1.ndim, x2.ndim) - 1
+    dim = (last % diff.ndim,) if diff.ndim else ()
+    return apply(_NORM_SCALAR_DIM, diff, p=float(p), dim=dim, keepdim=bool(keepdim))
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Each sample's channel normalised by its own mean and biased variance (over the spatial
+    dims), then ``* weight + bias`` per channel: as PyTorch composes it, ``batch_norm`` of the
+    input seen as one sample of ``N * C`` channels, viewed back (ViewBackward0). Running
+    statistics, when given, move toward the mean over the batch of each channel's.
+
+    Args:
+        input: A tensor of shape ``(N, C, ...)``.
+        running_mean: The running mean of each channel, ``(C,)``, or None.
+        running_var: The running variance of each channel, ``(C,)``, or None.
+        weight: A scale per channel, ``(C,)`` (1 when None).
+        bias: A shift per channel, ``(C,)`` (0 when None).
+        use_input_stats: Normalise by the input's statistics (else by the running ones).
+            Defaults to True.
+        momentum: How far the running statistics move. Defaults to 0.1.
+        eps: Added to the variance. Defaults to 1e-5.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.instance_norm(symgrad.tensor([[[1.0, 3.0], [10.0, 30.0]]]))
+    tensor([[[-1.0000,  1.0000],
+             [-1.0000,  1.0000]]])
+    """
+    if use_input_stats and int(np.prod(input.shape[2:], dtype=np.int64)) == 1:
+        raise ValueError("Expected more than 1 spatial element when training, got input "
+                         f"size {input.size()!r}")
+    if input.ndim < 2:
+        raise RuntimeError(f"instance_norm: expected at least 2 dimensions, got {input.ndim}")
+    n, c = input.shape[0], input.shape[1]
+    shape = (1, n * c, *input.shape[2:])
+
+    # The running statistics repeated for each sample, as PyTorch's, then averaged back.
+    stats = [None if t is None else Tensor._make(np.tile(t._data, n), False, None)
+             for t in (running_mean, running_var)]
+    out = batch_norm(input.contiguous().view(shape), stats[0], stats[1],
+                     None if weight is None else weight.repeat(n),
+                     None if bias is None else bias.repeat(n), use_input_stats, momentum, eps)
+    if use_input_stats:
+        for t, moved in zip((running_mean, running_var), stats, strict=True):
+            if t is not None and moved is not None:
+                t._data[...] = moved._data.reshape(n, c).astype(np.float64).mean(0).astype(
+                    t._data.dtype)
+    return out.view(tuple(input.shape))
+
+
+# -- more activations (softshrink, hardshrink, softsign, tanhshrink, softmin) -------------------
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``input`` moved toward 0 by ``lambd``, and 0 within ``[-lambd, lambd]``; its gradient is
+    0 within the band and on its ends (SoftshrinkBackward0).
+
+    Args:
+        input: A floating-point tensor.
+        lambd: The band's half-width, not negative. Defaults to 0.5.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.softshrink(symgrad.tensor([-2.0, 0.25, 1.0]))
+    tensor([-1.5000,  0.0000,  0.5000])
+    """
+    return apply(activations_more.SOFTSHRINK, input, lambd=float(lambd))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """0 within ``[-lambd, lambd]``, ``input`` outside it; its gradient is 0 within the band and
+    on its ends (HardshrinkBackward0).
+
+    Args:
+        input: A floating-point tensor.
+        lambd: The band's half-width. Defaults to 0.5.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.hardshrink(symgrad.tensor([-2.0, 0.25, 1.0]))
+    tensor([-2.,  0.,  1.])
+    """
+    return apply(activations_more.HARDSHRINK, input, lambd=float(lambd))
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``input / (|input| + 1)``, composed as PyTorch composes it (DivBackward0).
+
+    Args:
+        input: The tensor.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.softsign(symgrad.tensor([-3.0, 1.0]))
+    tensor([-0.7500,  0.5000])
+    """
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``input - tanh(input)``, composed as PyTorch composes it (SubBackward0).
+
+    Args:
+        input: The tensor.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.tanhshrink(symgrad.tensor([0.0, 1.0]))
+    tensor([0.0000, 0.2384])
+    """
+    return input - input.tanh()
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: _dtypes.dtype | None = None) -> Tensor:
+    """``softmax(-input, dim)``, as PyTorch composes it (SoftmaxBackward0).
+
+    Args:
+        input: The tensor.
+        dim: The dim along which the result sums to 1. Defaults to None: PyTorch's implicit
+            choice, with its warning.
+        _stacklevel: Where the implicit-dim warning points. Defaults to 3.
+        dtype: Cast ``input`` to this dtype first. Defaults to None.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.softmin(symgrad.tensor([0.0, 0.0]), dim=0)
+    tensor([0.5000, 0.5000])
+    """
+    if dim is None:
+        dim = _softmax_dim("softmin", input.ndim, _stacklevel)
+    return A.softmax(-input if dtype is None else (-input).to(dtype), dim)
+
+
+# -- smooth and piecewise activations (logsigmoid, mish, hardsigmoid, hardswish, celu, selu,
+# threshold), with their in-place forms ----------------------------------------------------------
+def _in_place(op: OpDef, name: str) -> Callable[..., Tensor]:
+    """``op`` written into its input (PyTorch's ``name``): the node PyTorch's in-place kernel
+    records, a Python number refused with PyTorch's TypeError."""
+    def write(input: Tensor, **attrs: object) -> Tensor:
+        return rewrite(input, lambda old: apply(op, old, **attrs))
+    return checked(write, name, method=False)
+
+
+_mish_ = _in_place(activations_more.MISH, "mish_")
+_hardsigmoid_ = _in_place(activations_more.HARDSIGMOID, "hardsigmoid_")
+_hardswish_ = _in_place(activations_more.HARDSWISH, "hardswish_")
+_celu_ = _in_place(activations_more.CELU_FROM_RESULT, "celu_")
+_selu_ = _in_place(activations_more.SELU_FROM_RESULT, "selu_")
+_threshold_ = _in_place(activations_more.THRESHOLD_IN_PLACE, "threshold_")
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(input))``, computed without overflow in float64 and rounded once
+    (LogSigmoidBackward0).
+
+    Args:
+        input: A floating-point tensor.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.logsigmoid(symgrad.tensor([0.0, -100.0]))
+    tensor([  -0.6931, -100.0000])
+    """
+    return apply(activations_more.LOGSIGMOID, input)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``input * tanh(softplus(input))`` (MishBackward0).
+
+    Args:
+        input: A floating-point tensor.
+        inplace: Write the result into ``input`` and return it. Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.mish(symgrad.tensor([1.0]))
+    tensor([0.8651])
+    """
+    return _mish_(input) if inplace else apply(activations_more.MISH, input)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(input + 3, 0), 6) / 6``; its gradient is 1/6 strictly between -3 and 3, else 0
+    (HardsigmoidBackward0).
+
+    Args:
+        input: A floating-point tensor.
+        inplace: Write the result into ``input`` and return it. Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.hardsigmoid(symgrad.tensor([-4.0, 0.0, 1.5]))
+    tensor([0.0000, 0.5000, 0.7500])
+    """
+    return _hardsigmoid_(input) if inplace else apply(activations_more.HARDSIGMOID, input)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``input * hardsigmoid(input)``; its gradient is ``input / 3 + 1/2`` from -3 to 3 (ends
+    included), 0 below and 1 above (HardswishBackward0).
+
+    Args:
+        input: A floating-point tensor.
+        inplace: Write the result into ``input`` and return it. Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.hardswish(symgrad.tensor([-4.0, 1.5, 4.0]))
+    tensor([-0.0000,  1.1250,  4.0000])
+    """
+    return _hardswish_(input) if inplace else apply(activations_more.HARDSWISH, input)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``input`` where positive, else ``alpha * (exp(input / alpha) - 1)`` (CeluBackward0;
+    CeluBackward1 in place, which refuses a negative ``alpha`` at backward, as PyTorch's).
+
+    Args:
+        input: A floating-point tensor.
+        alpha: The scale of the negative side, not 0. Defaults to 1.
+        inplace: Write the result into ``input`` and return it. Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.celu(symgrad.tensor([-1.0, 2.0]), 2.0)
+    tensor([-0.7869,  2.0000])
+    """
+    if inplace:
+        return _celu_(input, alpha=float(alpha))
+    return apply(activations_more.CELU, input, alpha=float(alpha))
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """``celu`` in place: ``input`` holds the result and is returned (CeluBackward1).
+
+    Args:
+        input: The tensor written into.
+        alpha: The scale of the negative side, not 0. Defaults to 1.
+
+    >>> import symgrad
+    >>> y = symgrad.tensor([-1.0, 2.0])
+    >>> symgrad.nn.functional.celu_(y) is y, y
+    (True, tensor([-0.6321,  2.0000]))
+    """
+    return _celu_(input, alpha=float(alpha))
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``scale * elu(input, alpha)`` with the self-normalising constants (scale 1.0507...,
+    alpha 1.6733...), recorded as PyTorch records it (EluBackward0; EluBackward1 in place).
+
+    Args:
+        input: A floating-point tensor.
+        inplace: Write the result into ``input`` and return it. Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.selu(symgrad.tensor([-1.0, 1.0]))
+    tensor([-1.1113,  1.0507])
+    """
+    return _selu_(input) if inplace else apply(activations_more.SELU, input)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """``selu`` in place: ``input`` holds the result and is returned (EluBackward1).
+
+    Args:
+        input: The tensor written into.
+
+    >>> import symgrad
+    >>> y = symgrad.tensor([0.0, 1.0])
+    >>> symgrad.nn.functional.selu_(y) is y, y
+    (True, tensor([0.0000, 1.0507]))
+    """
+    return _selu_(input)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``input`` where above ``threshold``, else ``value`` (ThresholdBackward0; its gradient is
+    0 at and below the threshold). Integer tensors too, the threshold and value truncated.
+
+    Args:
+        input: The tensor (not bool).
+        threshold: The value at and below which ``value`` replaces the input.
+        value: The replacement.
+        inplace: Write the result into ``input`` and return it (ThresholdBackward1). Defaults
+            to False.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.threshold(symgrad.tensor([-1.0, 0.5, 2.0]), 0.5, 20.0)
+    tensor([20., 20.,  2.])
+    """
+    if inplace:
+        return _threshold_(input, threshold=threshold, value=value)
+    return apply(activations_more.THRESHOLD, input, threshold=threshold, value=value)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """``threshold`` in place: ``input`` holds the result and is returned (ThresholdBackward1,
+    which saves a copy of the input it overwrote, as PyTorch's).
+
+    Args:
+        input: The tensor written into.
+        threshold: The value at and below which ``value`` replaces the input.
+        value: The replacement.
+
+    >>> import symgrad
+    >>> y = symgrad.tensor([-1.0, 2.0])
+    >>> symgrad.nn.functional.threshold_(y, 0.0, 0.0) is y, y
+    (True, tensor([0., 2.]))
+    """
+    return _threshold_(input, threshold=threshold, value=value)
+
+
+# -- more losses (kl_div, poisson_nll_loss, gaussian_nll_loss, margin_ranking_loss,
+# hinge_embedding_loss, soft_margin_loss, cosine_embedding_loss, triplet_margin_loss) ----------
+# Composed of symgrad's ops as ATen composes them (apply_loss_reduction: mean or sum of the
+# elementwise losses), except soft_margin_loss, one node in PyTorch too.
+def _reduce_loss(loss: Tensor, reduction: str) -> Tensor:
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
+
+def _loss_reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
+    """The reduction, from the deprecated ``size_average``/``reduce`` (with PyTorch's warning)
+    when either is given, checked."""
+    if size_average is not None or reduce is not None:
+        return _legacy_reduction(size_average, reduce)
+    return _reduction(reduction)
+
+
+def _scalar_like(value: float, like: Tensor) -> Tensor:
+    """A Python number as the 0-d constant ATen makes of it in ``number - tensor``."""
+    return symgrad.full((), value, dtype=like.dtype)
+
+
+def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
+           reduce: bool | None = None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """The Kullback-Leibler divergence of ``target`` from ``input`` (log-probabilities):
+    ``target * (log(target) - input)`` (0 where ``target`` is 0), or with ``log_target``
+    ``exp(target) * (target - input)``, reduced. ``"batchmean"`` divides the sum by the batch
+    size (the divergence's definition); ``"mean"`` divides by every element, with PyTorch's
+    warning.
+
+    Args:
+        input: Log-probabilities.
+        target: Probabilities (log-probabilities with ``log_target``), broadcasting against
+            ``input``.
+        size_average: Deprecated (PyTorch's too). Defaults to None.
+        reduce: Deprecated. Defaults to None.
+        reduction: ``"mean"``, ``"batchmean"``, ``"sum"`` or ``"none"``. Defaults to ``"mean"``.
+        log_target: ``target`` holds log-probabilities. Defaults to False.
+
+    >>> import symgrad
+    >>> logp = symgrad.tensor([[0.5, 0.5]]).log()
+    >>> symgrad.nn.functional.kl_div(logp, symgrad.tensor([[0.25, 0.75]]), reduction="batchmean")
+    tensor(0.1308)
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.", stacklevel=2)
+    if reduction != "batchmean":
+        _reduction(reduction)
+    if not (input.is_floating_point() or target.is_floating_point()):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        # xlogy(target, target): 0 where target is 0 (the log taken of 1 there, so that
+        # neither it nor a gradient through it is 0 * -inf).
+        plogp = target * symgrad.where(target == 0, 1.0, target).log()
+        loss = plogp - target * input
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / input.shape[0] if input.ndim else total
+    return _reduce_loss(loss, reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     size_average: bool | None = None, eps: float = 1e-8,
+                     reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """The negative log-likelihood of ``target`` under a Poisson distribution of rate
+    ``exp(input)`` (``log_input``) or ``input``: ``exp(input) - target * input``, or
+    ``input - target * log(input + eps)``; with ``full`` the Stirling term of
+    ``log(target!)`` added where ``target > 1``. Composed as ATen composes it.
+
+    Args:
+        input: The log-rates (rates without ``log_input``).
+        target: The counts.
+        log_input: ``input`` holds log-rates. Defaults to True.
+        full: Add the Stirling approximation term. Defaults to False.
+        size_average: Deprecated. Defaults to None.
+        eps: Added to the rate inside the log (without ``log_input``). Defaults to 1e-8.
+        reduce: Deprecated. Defaults to None.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``. Defaults to ``"mean"``.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.poisson_nll_loss(symgrad.tensor([0.0]), symgrad.tensor([2.0]))
+    tensor(1.)
+    """
+    reduction = _loss_reduction(size_average, reduce, reduction)
+    loss = (input.exp() - target * input if log_input
+            else input - target * (input + eps).log())
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * np.pi * target).log()
+        loss = loss + stirling.masked_fill(target <= 1, 0)
+    return _reduce_loss(loss, reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """The negative log-likelihood of ``target`` under normal distributions of mean ``input``
+    and variance ``var`` (clamped below at ``eps`` in value only, as PyTorch's):
+    ``0.5 * (log(var) + (input - target) ** 2 / var)``, plus ``0.5 * log(2 pi)`` with ``full``.
+
+    Args:
+        input: The means.
+        target: The observations.
+        var: The variances: a tensor of ``input``'s shape, or one dim short of it, or with one
+            dim of size 1; or a number.
+        full: Add the constant term. Defaults to False.
+        eps: The least variance. Defaults to 1e-6.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``. Defaults to ``"mean"``.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.gaussian_nll_loss(symgrad.tensor([1.0]), symgrad.tensor([3.0]),
+    ...                                         symgrad.tensor([2.0]))
+    tensor(1.3466)
+    """
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * symgrad.ones_like(input)
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (input.ndim == var.ndim and sum(
+                y for x, y in zip(input.shape, var.shape, strict=True) if x != y) == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    var = var.clone()
+    with symgrad.no_grad():
+        var.clamp_(min=eps)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * float(np.log(2 * np.pi))
+    return _reduce_loss(loss, reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+                        size_average: bool | None = None, reduce: bool | None = None,
+                        reduction: str = "mean") -> Tensor:
+    """``max(0, -target * (input1 - input2) + margin)``, reduced: ``target`` 1 asks
+    ``input1`` to rank above ``input2`` by ``margin``, -1 below.
+
+    Args:
+        input1: The first scores.
+        input2: The second scores, of ``input1``'s number of dims.
+        target: 1 or -1 per pair, of the same number of dims.
+        margin: The least difference asked for. Defaults to 0.
+        size_average: Deprecated. Defaults to None.
+        reduce: Deprecated. Defaults to None.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``. Defaults to ``"mean"``.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.margin_ranking_loss(symgrad.tensor([1.0, 0.0]),
+    ...     symgrad.tensor([0.0, 1.0]), symgrad.tensor([1.0, 1.0]), margin=0.5)
+    tensor(0.7500)
+    """
+    reduction = _loss_reduction(size_average, reduce, reduction)
+    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
+        raise RuntimeError(
+            "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {input1.size()!r}, input2: {input2.size()!r}, target: "
+            f"{target.size()!r} ")
+    return _reduce_loss((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
+                         size_average: bool | None = None, reduce: bool | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """``input`` where ``target`` is 1, ``max(0, margin - input)`` where it is -1 (both terms
+    where it is neither, as ATen composes it), reduced.
+
+    Args:
+        input: The distances.
+        target: 1 or -1 per element.
+        margin: The margin of the -1 terms. Defaults to 1.
+        size_average: Deprecated. Defaults to None.
+        reduce: Deprecated. Defaults to None.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``. Defaults to ``"mean"``.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.hinge_embedding_loss(symgrad.tensor([0.25, 2.0]),
+    ...                                            symgrad.tensor([-1.0, 1.0]))
+    tensor(1.3750)
+    """
+    reduction = _loss_reduction(size_average, reduce, reduction)
+    zeros = symgrad.zeros_like(input)
+    margin_clamp = symgrad.sub(_scalar_like(margin, input), input).clamp_min(0)
+    output_margin = symgrad.where(target != 1, margin_clamp, zeros)
+    output_self = symgrad.where(target != -1, input, zeros)
+    return _reduce_loss(output_margin + output_self, reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+                     reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """The two-class logistic loss ``log(1 + exp(-target * input))``, reduced; one node
+    (SoftMarginLossBackward0), computed in float64 and rounded once.
+
+    Args:
+        input: The scores.
+        target: 1 or -1 per element (not differentiable), broadcasting against ``input``.
+        size_average: Deprecated. Defaults to None.
+        reduce: Deprecated. Defaults to None.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``. Defaults to ``"mean"``.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.soft_margin_loss(symgrad.tensor([0.0]), symgrad.tensor([1.0]))
+    tensor(0.6931)
+    """
+    reduction = _loss_reduction(size_average, reduce, reduction)
+    broadcast_shapes(tuple(input.shape), tuple(target.shape))  # PyTorch's error for a mismatch
+    return apply(losses_more.SOFT_MARGIN_LOSS, *_broadcast(input, target), reduction=reduction)
+
+
+_EPSILON = 1e-12  # ATen's cosine_embedding_loss adds it to each squared norm
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+                          size_average: bool | None = None, reduce: bool | None = None,
+                          reduction: str = "mean") -> Tensor:
+    """``1 - cos(input1, input2)`` where ``target`` is 1, ``max(0, cos - margin)`` where it is
+    -1, the cosine along the last dim, reduced (composed as ATen composes it).
+
+    Args:
+        input1: Vectors, ``(N, D)`` or ``(D,)``.
+        input2: Vectors of ``input1``'s shape.
+        target: 1 or -1 per pair, ``(N,)`` or ``()``.
+        margin: The cosine the -1 pairs may reach unpunished. Defaults to 0.
+        size_average: Deprecated. Defaults to None.
+        reduce: Deprecated. Defaults to None.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``. Defaults to ``"mean"``.
+
+    >>> import symgrad
+    >>> symgrad.nn.functional.cosine_embedding_loss(symgrad.tensor([[1.0, 0.0]]),
+    ...     symgrad.tensor([[1.0, 1.0]]), symgrad.tensor([1.0]))
+    tensor(0.2929)
+    """
+    reduction = _loss_reduction(size_average, reduce, reduction)
+    dim = target.ndim
+    if dim not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if dim == 1 and not (input1.ndim == 2 and input2.ndim == 2):
+        raise RuntimeError(f"1D target tensor expects 2D input tensors, but found inputs with "
+                           f"sizes {list(input1.shape)} and {list(input2.shape)}.")
+    if dim == 0 and not (input1.ndim == 1 and input2.ndim == 1):
+        raise RuntimeError(f"0D target tensor expects 1D input tensors, but found inputs with "
+                           f"sizes {list(input1.shape)} and {list(input2.shape)}.")
+    prod_sum = (input1 * input2).sum(dim)
+    mag_square1 = (input1 * input1).sum(dim) + _EPSILON
+    mag_square2 = (input2 * input2).sum(dim) + _EPSILON
+    cos = prod_sum / (mag_square1 * mag_square2).sqrt()
+    zeros = symgrad.zeros_like(cos)
+    pos = symgrad.sub(_scalar_like(1.0, cos), cos)
+    neg = (cos - margin).clamp_min(0)
+    output = symgrad.where(target == 1, pos, zeros) + symgrad.where(target == -1, neg, zeros)
+    return _reduce_loss(output, reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
+                        margin: float = 1.0, p: float = 2, eps: float = 1e-6,
+                        swap: bool = False, size_average: bool | None = None,
+                        reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """``max(0, margin + d(anchor, positive) - d(anchor, negative))``, ``d`` the
+    ``pairwise_distance``, reduced; with ``swap`` the negative's distance is the smaller of
+    its distances to the anchor and to the positive.
+
+    Args:
+        anchor: Vectors, ``(N, D)`` or ``(D,)``.
+        positive: Vectors of the anchor's kind.
+        negative: Vectors of the anchor's kind.
+        margin: The least gap asked for, above 0. Defaults to 1.
+        p: The norm's order. Defaults to 2.
+        eps: Added to the differences. Defaults to 1e-6.
+        swap: Use the distance swap. Defaults to False.
+        size_average: Deprecated. Defaults to None.
+        reduce: Deprecated. Defaults to None.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``. Defaults to ``"mean"``.
+
+    >>> import symgrad
+    >>> a, p, n = symgrad.zeros(1, 2), symgrad.ones(1, 2), symgrad.full((1, 2), 2.0)
+    >>> symgrad.nn.functional.triplet_margin_loss(a, p, n, eps=0.0)
+    tensor(0.)
+    """
+    reduction = _loss_reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    dims = (anchor.ndim, positive.ndim, negative.ndim)
+    if len(set(dims)) != 1:
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of "
+            f"dimensions, but got: anchor {dims[0]}D, positive {dims[1]}D, and negative "
+            f"{dims[2]}D inputs")
+    dist_pos = pairwise_distance(anchor, positive, p, eps)
+    dist_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        dist_neg = symgrad.minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce_loss((margin + dist_pos - dist_neg).clamp_min(0), reduction)

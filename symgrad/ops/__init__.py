@@ -2,6 +2,7 @@
 
 from symgrad.ops import (  # noqa: F401
     activations,
+    activations_more,
     arithmetic,
     combining,
     convolution,
@@ -12,7 +13,9 @@ from symgrad.ops import (  # noqa: F401
     layers,
     linalg,
     losses,
+    losses_more,
     nan_handling,
+    norms,
     operators,
     padding,
     pooling,
