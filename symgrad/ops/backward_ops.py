@@ -64,7 +64,9 @@ def _threshold_backward(grad_output: np.ndarray, self: np.ndarray, *, threshold:
     return np.where(self <= threshold, zero, grad_output).astype(zero.dtype, copy=False)
 
 
-def _threshold_kink(self: np.ndarray, *, threshold: float) -> np.ndarray:
+# The kinks' masks take every input, as the checkers call them.
+def _threshold_kink(grad_output: np.ndarray, self: np.ndarray, *, threshold: float
+                    ) -> np.ndarray:
     return self == threshold
 
 
@@ -104,7 +106,8 @@ def _hardtanh_backward(grad_output: np.ndarray, self: np.ndarray, *, min_val: fl
     return np.where(outside, zero, grad_output).astype(zero.dtype, copy=False)
 
 
-def _hardtanh_bounds(self: np.ndarray, *, min_val: float, max_val: float) -> np.ndarray:
+def _hardtanh_bounds(grad_output: np.ndarray, self: np.ndarray, *, min_val: float,
+                     max_val: float) -> np.ndarray:
     return (self == min_val) | (self == max_val)
 
 
@@ -156,7 +159,7 @@ LEAKY_RELU_BACKWARD = defop(
     vjp=lambda g, self, *, negative_slope: (leaky_relu_backward(g, self, negative_slope),
                                             _zeros_like(self)),
     dtype_rule="promote", kind="elementwise",
-    kinks=(Kink("self", "self == 0", lambda self, **_: self == 0, "zero"),),
+    kinks=(Kink("self", "self == 0", lambda grad_output, self, **_: self == 0, "zero"),),
     refuses=not_implemented("leaky_relu_backward_cpu", NOT_FLOATING))
 
 
@@ -305,8 +308,8 @@ def _max_pool2d_backward_vjp(g: Tensor, self: Tensor, *, kernel_size: _Pair, str
     return picked.reshape(index.shape), _zeros_like(self)
 
 
-def _window_ties(self: np.ndarray, *, kernel_size: _Pair, stride: _Pair, padding: _Pair,
-                 dilation: _Pair, ceil_mode: bool) -> np.ndarray:
+def _window_ties(grad_output: np.ndarray, self: np.ndarray, *, kernel_size: _Pair,
+                 stride: _Pair, padding: _Pair, dilation: _Pair, ceil_mode: bool) -> np.ndarray:
     return _pooling()._window_ties(self, kernel_size=kernel_size, stride=stride,
                                    padding=padding, dilation=dilation, ceil_mode=ceil_mode)
 
