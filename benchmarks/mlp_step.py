@@ -82,8 +82,8 @@ def _exact_loss_gradient(logits: np.ndarray, _onehot: np.ndarray) -> np.ndarray:
     log_softmax, nll = REGISTRY["log_softmax"], REGISTRY["nll_loss"]
     out = log_softmax.forward(logits, dim=1)
     loss = nll.forward(out, TARGETS, reduction="mean", ignore_index=-100)
-    g, _ = nll.array_vjp[1](np.ones_like(loss), TARGETS, reduction="mean", ignore_index=-100,
-                         self_shape=out.shape)
+    g, _ = nll.array_vjp[1](np.ones_like(loss), out, TARGETS, reduction="mean", ignore_index=-100,
+                            self_shape=out.shape)
     return log_softmax.array_vjp[1](g, out, dim=1)
 
 

@@ -153,6 +153,7 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     # losses
     "binary_cross_entropy": {"self": _PROBABILITY, "target": _PROBABILITY, "weight": _WEIGHT},
     "nll_loss_weighted": {"weight": _WEIGHT},
+    "nll_loss_weighted_backward": {"weight": _WEIGHT},
     "binary_cross_entropy_with_logits": {"target": _PROBABILITY, "weight": _WEIGHT,
                                          "pos_weight": _WEIGHT},
 }
@@ -462,6 +463,30 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                {"stride": (1, 1), "padding": ((0, 0), (0, 0)), "dilation": (2, 2), "groups": 1},
                make={"bias": _no_bias}),
     ),
+    # backward formulas as ops (``symgrad.ops.backward_ops``): grad_output first, then what
+    # the formula reads; the pooling ones' grad_output of the pooled shape
+    "threshold_backward": (Sample(((2, 3), (2, 3)), {"threshold": 0.0}),
+                           Sample(((4,), (4,)), {"threshold": 0.3})),
+    "hardtanh_backward": (Sample(((2, 3), (2, 3)), {"min_val": -1.0, "max_val": 1.0}),
+                          Sample(((4,), (4,)), {"min_val": -0.3, "max_val": 0.45})),
+    "leaky_relu_backward": (Sample(((2, 3), (2, 3)), {"negative_slope": 0.01}),
+                            Sample(((4,), (4,)), {"negative_slope": 0.2})),
+    "nll_loss_backward": tuple(
+        Sample(((4,) if r == "none" else (), (4, 3), (4,)), {"reduction": r, "ignore_index": i},
+               make={"target": _class_indices})
+        for r, i in (("mean", -100), ("sum", 1), ("none", -100))),
+    "nll_loss_weighted_backward": tuple(
+        Sample(((4,) if r == "none" else (), (4, 3), (4,), (3,)),
+               {"reduction": r, "ignore_index": i}, make={"target": _class_indices})
+        for r, i in (("mean", -100), ("sum", 1), ("none", -100), ("mean", 2))),
+    "max_pool2d_backward": tuple(
+        Sample((out, shape), {"kernel_size": k, "stride": s, "padding": p, "dilation": d,
+                              "ceil_mode": c})
+        for out, shape, k, s, p, d, c in (
+            ((1, 2, 2, 2), (1, 2, 4, 4), (2, 2), (2, 2), (0, 0), (1, 1), False),
+            ((2, 2, 2), (2, 3, 3), (2, 2), (1, 1), (0, 0), (1, 1), False),
+            ((1, 1, 3, 5), (1, 1, 5, 4), (3, 2), (2, 1), (1, 1), (1, 1), True),
+            ((1, 2, 1, 4), (1, 2, 1, 6), (1, 3), (1, 2), (0, 1), (1, 1), True))),
     # triangular parts
     "tril": (Sample(((3, 4),), {"diagonal": 0}), Sample(((2, 3, 3),), {"diagonal": -1}),
              Sample(((3, 2),), {"diagonal": 1})),

@@ -233,6 +233,27 @@ TORCH: dict[str, str] = {
     ),
     'where': 'torch.where(condition, self, other)',
     'zero': 'self.clone().zero_()',
+    # backward formulas as ops (symgrad.ops.backward_ops): ATen's operators; nll_loss's
+    # total_weight (the count, or the targets' weights, not ignored) as its forward gives it
+    'threshold_backward': 'torch.ops.aten.threshold_backward(grad_output, self, threshold)',
+    'hardtanh_backward': 'torch.ops.aten.hardtanh_backward(grad_output, self, min_val, max_val)',
+    'leaky_relu_backward': (
+        'torch.ops.aten.leaky_relu_backward(grad_output, self, negative_slope, False)'
+    ),
+    'nll_loss_backward': (
+        "torch.ops.aten.nll_loss_backward(grad_output, self, target, None, {'none': 0, 'mean': "
+        "1, 'sum': 2}[reduction], ignore_index, (target != ignore_index).sum().to(self.dtype))"
+    ),
+    'nll_loss_weighted_backward': (
+        "torch.ops.aten.nll_loss_backward(grad_output, self, target, weight, {'none': 0, 'mean': "
+        "1, 'sum': 2}[reduction], ignore_index, torch.where(target != ignore_index, "
+        "weight[target.clamp(0, weight.numel() - 1)], 0).sum().to(self.dtype))"
+    ),
+    'max_pool2d_backward': (
+        'torch.ops.aten.max_pool2d_with_indices_backward(grad_output, self, kernel_size, stride, '
+        'padding, dilation, ceil_mode, torch.nn.functional.max_pool2d_with_indices('
+        'self.detach().double(), kernel_size, stride, padding, dilation, ceil_mode)[1])'
+    ),
     # triangular parts
     'tril': 'torch.tril(self, diagonal)',
     'triu': 'self.triu(diagonal)',

@@ -80,6 +80,13 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
                            "log_softmax_lastdim_kernel_impl"), NOT_FLOAT),
     "nll_loss": kernel("nll_loss_out_frame", NOT_FLOAT),
     "nll_loss_weighted": kernel("nll_loss_out_frame", NOT_FLOAT),
+    # backward formulas as ops (symgrad.ops.backward_ops)
+    "threshold_backward": kernel("threshold_cpu", BOOL),
+    "hardtanh_backward": kernel("hardshrink_backward_cpu", NOT_FLOAT),
+    "leaky_relu_backward": kernel("leaky_relu_backward_cpu", NOT_FLOAT),
+    "nll_loss_backward": kernel("nll_loss_backward_out_frame", NOT_FLOAT),
+    "nll_loss_weighted_backward": kernel("nll_loss_backward_out_frame", NOT_FLOAT),
+    "max_pool2d_backward": kernel("max_pool2d_backward", NOT_FLOAT),
     "mse_loss": kernel("mse_cpu", NOT_FLOAT),
     "smooth_l1_loss": kernel("smooth_l1_cpu", NOT_FLOAT),
     "huber_loss": kernel("huber_cpu", NOT_FLOAT),

@@ -57,10 +57,10 @@ def test_pytorch_weighted_cross_entropy_is_judged_as_symgrads(options: dict) -> 
 def _mean_over_the_count(original: Callable[..., Any]) -> Callable[..., Any]:
     """The weighted mean's gradient divided by how many targets count, not by their total
     weight (a weighted mean read as a plain one)."""
-    def vjp(g: Any, target: Any, weight: Any, *, reduction: str, ignore_index: int,
+    def vjp(g: Any, self: Any, target: Any, weight: Any, *, reduction: str, ignore_index: int,
             self_shape: tuple[int, ...]) -> Any:
-        grads = original(g, target, weight, reduction=reduction, ignore_index=ignore_index,
-                         self_shape=self_shape)
+        grads = original(g, self, target, weight, reduction=reduction,
+                         ignore_index=ignore_index, self_shape=self_shape)
         if reduction != "mean":
             return grads
         kept = target._data[target._data != ignore_index]

@@ -111,6 +111,13 @@ UNARY_AND_BINARY = {
     "tanh": ([X], {}, lambda x: [mpmath.sech(x) ** 2]),
     "tanh_backward": ([X, Y], {}, lambda g, x: [mpmath.sech(x) ** 2,
                                                 -2 * g * mpmath.sech(x) ** 2 * mpmath.tanh(x)]),
+    # backward formulas as ops (symgrad.ops.backward_ops): the step's value in grad_output, 0
+    # in self (off the steps)
+    "threshold_backward": ([Y, X], {"threshold": 0.0}, lambda g, x: [int(x > 0), 0]),
+    "hardtanh_backward": ([Y, X], {"min_val": -1.0, "max_val": 0.5},
+                          lambda g, x: [int(-1 < x < mp(0.5)), 0]),
+    "leaky_relu_backward": ([Y, X], {"negative_slope": 0.2},
+                            lambda g, x: [1 if x > 0 else mp(0.2), 0]),
     "asinh": ([X], {}, lambda x: [1 / mpmath.sqrt(x * x + 1)]),
     "acosh": ([[1.5, 2.25, 3.0]], {}, lambda x: [1 / mpmath.sqrt(x * x - 1)]),
     "atanh": ([UNIT], {}, lambda x: [1 / (1 - x * x)]),
@@ -592,6 +599,8 @@ CLOSED_FORM_ELSEWHERE = {
     "group_norm",
     # soft margin loss (tests/test_losses_more.py)
     "soft_margin_loss",
+    # backward formulas as ops (tests/test_zero_second_derivatives.py)
+    "nll_loss_backward", "nll_loss_weighted_backward", "max_pool2d_backward",
 }
 
 

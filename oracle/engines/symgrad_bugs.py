@@ -279,12 +279,13 @@ def _leaky_zero(orig: Callable[..., Any]) -> Callable[..., Any]:
       _wa("float64", {"reduction": "sum", "ignore_index": 1},
           self=[[0.1, 0.2], [0.3, 0.4]], target=np.array([1, 0])))
 def _nll_ignore(orig: Callable[..., Any]) -> Callable[..., Any]:
-    def vjp(g: Tensor, target: Tensor, *, reduction: str, ignore_index: int,
+    def vjp(g: Tensor, self: Tensor, target: Tensor, *, reduction: str, ignore_index: int,
             self_shape: tuple[int, ...]) -> Any:
         t = np.asarray(target.numpy())
         kept = symgrad.tensor(np.where(t == ignore_index, 0, t), dtype=target.dtype)
         unused = int(min(t.min(), 0)) - 1 - abs(int(ignore_index))
-        return orig(g, kept, reduction=reduction, ignore_index=unused, self_shape=self_shape)
+        return orig(g, self, kept, reduction=reduction, ignore_index=unused,
+                    self_shape=self_shape)
 
     return vjp
 
@@ -295,9 +296,9 @@ def _nll_ignore(orig: Callable[..., Any]) -> Callable[..., Any]:
       _wa("float64", {"reduction": "mean", "ignore_index": 1},
           self=[[0.1, 0.2], [0.3, 0.4]], target=np.array([1, 0])))
 def _nll_mean(orig: Callable[..., Any]) -> Callable[..., Any]:
-    def vjp(g: Tensor, target: Tensor, *, reduction: str, ignore_index: int,
+    def vjp(g: Tensor, self: Tensor, target: Tensor, *, reduction: str, ignore_index: int,
             self_shape: tuple[int, ...]) -> Any:
-        grad, rest = orig(g, target, reduction=reduction, ignore_index=ignore_index,
+        grad, rest = orig(g, self, target, reduction=reduction, ignore_index=ignore_index,
                           self_shape=self_shape)
         if reduction != "mean":
             return grad, rest

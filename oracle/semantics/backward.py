@@ -7,7 +7,8 @@ forward's result when that is what the operator takes (``tanh_backward_y``: PyTo
 ``tanh_backward(grad_output, output)``). The backward operators of structural ops (softmax,
 log_softmax, layer_norm, nll_loss) are SymPy's VJP of the forward's meaning too, on dummy
 symbols per line or group; those that take the forward's result (``softmax_backward_data``)
-take it at a point the forward maps there.
+take it at a point the forward maps there. ``max_pool2d_backward`` routes each window's
+gradient to its maximum by comparisons (the derivative of the maximum, off ties).
 
 >>> import sympy
 >>> g, x = sympy.symbols("g x", real=True)
@@ -31,6 +32,7 @@ from sympy import Piecewise
 
 from oracle.semantics import MEANINGS, defmeaning, kink, num
 from oracle.semantics.elementwise import elementwise
+from oracle.semantics.pooling import _candidates, _ties
 
 
 def _vjp_of(forward: str) -> Any:
@@ -158,3 +160,39 @@ def _nll_loss_backward(grad_output: Any, self: Any, target: Any, weight: Any = N
 
 
 defmeaning("nll_loss_backward", "structural", _nll_loss_backward, index_args=("target",))
+# The engine's op for nll_loss_backward given class weights: the same meaning, its weight given.
+defmeaning("nll_loss_weighted_backward", "structural", _nll_loss_backward,
+           index_args=("target",))
+
+
+# -- max_pool2d_backward -----------------------------------------------------------------------
+def _first_max(cands: tuple[Any, ...], j: int) -> Any:
+    """1 where candidate ``j`` is its window's maximum (the first of equal ones), else 0: the
+    derivative of the window's maximum in that candidate, off ties (where ``_ties`` labels the
+    convention)."""
+    c = cands[j]
+    wins = [c > a for a in cands[:j]] + [c >= a for a in cands[j + 1:]]
+    return Piecewise((1, sympy.And(*wins)), (0, True)) if wins else sympy.Integer(1)
+
+
+def _max_pool2d_backward(grad_output: Any, self: Any, **attrs: Any) -> np.ndarray:
+    """The VJP of the ``max_pool2d`` meaning in ``self``: each window's ``grad_output`` times
+    the derivative of its maximum in each candidate, summed over the windows sharing it."""
+    shape = np.shape(self)
+    n = int(np.prod(shape, dtype=np.int64))
+    flat = np.asarray(self, dtype=object).reshape(-1)
+    # The windows' candidates as positions: the meaning's windows of the positions themselves.
+    positions = np.array([sympy.Integer(i) for i in range(n)] + [None],
+                         dtype=object)[:-1].reshape(shape)
+    windows = np.asarray(_candidates(positions, **attrs), dtype=object)
+    g = np.broadcast_to(np.asarray(grad_output, dtype=object), windows.shape)
+    terms: list[list[Any]] = [[] for _ in range(n)]
+    for gi, ps in zip(g.flat, windows.flat, strict=True):
+        cands = tuple(flat[int(p)] for p in ps)
+        for j, p in enumerate(ps):
+            terms[int(p)].append(gi * _first_max(cands, j))
+    return np.array([sympy.Add(*t) for t in terms] + [None], dtype=object)[:-1].reshape(shape)
+
+
+defmeaning("max_pool2d_backward", "structural", _max_pool2d_backward,
+           labels=lambda grad_output, self, **attrs: _ties(self, **attrs))

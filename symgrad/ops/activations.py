@@ -17,6 +17,12 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.ops.arithmetic import _HALF, _f32, _wide
+from symgrad.ops.backward_ops import (
+    hardtanh_backward,
+    leaky_relu_backward,
+    nll_loss_backward,
+    threshold_backward,
+)
 from symgrad.ops.elementwise import (
     _FLOAT_BITS,
     _exp_minus_square,
@@ -86,9 +92,10 @@ def _relu_array_vjp(g: np.ndarray, out: np.ndarray) -> np.ndarray:
 # saved result, as PyTorch's ReluBackward0 is.
 RELU = defop("relu", "ReluBackward0",
              lambda self: np.maximum(self, 0).astype(self.dtype, copy=False),
-             # NOTE: written as PyTorch's threshold_backward (zero where out <= 0), so a NaN
-             # input passes its gradient through as PyTorch's does.
-             vjp=lambda g, out: where(out <= 0, 0.0, g),
+             # NOTE: PyTorch's threshold_backward (zero where out <= 0), so a NaN input passes
+             # its gradient through as PyTorch's does; an op of its own, so the gradient stays
+             # on the graph (its node ThresholdBackwardBackward0, zero in out).
+             vjp=lambda g, out: threshold_backward(g, out, 0.0),
              array_vjp=_relu_array_vjp,
              dtype_rule="same",
              kinks=(Kink("self", "self == 0", _zero, "zero"),),
@@ -99,7 +106,7 @@ LEAKY_RELU = defop(
     "leaky_relu", "LeakyReluBackward0",
     lambda self, *, negative_slope: _f32(lambda x: np.where(
         x > 0, x, x * negative_slope).astype(x.dtype), self),
-    vjp=lambda g, self, *, negative_slope: where(self > 0, g, g * negative_slope),
+    vjp=lambda g, self, *, negative_slope: leaky_relu_backward(g, self, negative_slope),
     dtype_rule="same", kinks=(Kink("self", "self == 0", _zero, "left"),),
     refuses=not_implemented("leaky_relu_cpu", NOT_FLOATING))
 def _hardtanh_forward(self: np.ndarray, *, min_val: float, max_val: float) -> np.ndarray:
@@ -124,7 +131,7 @@ def _hardtanh_bounds(self: np.ndarray, *, min_val: float, max_val: float) -> np.
 # or self >= max_val): a NaN input passes its gradient through.
 HARDTANH = defop(
     "hardtanh", "HardtanhBackward0", _hardtanh_forward,
-    vjp=lambda g, self, *, min_val, max_val: where((self <= min_val) | (self >= max_val), 0.0, g),
+    vjp=lambda g, self, *, min_val, max_val: hardtanh_backward(g, self, min_val, max_val),
     dtype_rule="same",
     kinks=(Kink("self", "self == min_val or self == max_val", _hardtanh_bounds, "zero"),),
     refuses=refuse((_dtypes.bool,), "Bool inputs not supported for hardtanh"))
@@ -631,8 +638,17 @@ def _nll_forward(self: np.ndarray, target: np.ndarray, *, reduction: str,
 # (g = 0.12573022 over 3 in float32: -0.041910075, not -0.04191007). Unreduced, it is -1 * g,
 # a product, as PyTorch's ``-w * grad_output``: a NaN keeps its sign there, and negation flips
 # it for the reduced ones, as in PyTorch.
-def _nll_vjp(g: Tensor, target: Tensor, *, reduction: str, ignore_index: int,
+def _nll_vjp(g: Tensor, self: Tensor, target: Tensor, *, reduction: str, ignore_index: int,
              self_shape: tuple[int, ...]) -> tuple[Tensor, None]:
+    # PyTorch's nll_loss_backward, an op of its own that reads self (saved, as PyTorch's
+    # NllLossBackward0 saves it): the gradient stays on the graph, zero in self.
+    return nll_loss_backward(g, self, target, reduction=reduction,
+                             ignore_index=ignore_index), None
+
+
+def _nll_grad(g: Tensor, target: Tensor, *, reduction: str, ignore_index: int,
+              self_shape: tuple[int, ...]) -> Tensor:
+    """nll_loss_backward's value, in symgrad ops on constants (its bits in every dtype)."""
     place, count = _nll_places(target._data, self_shape, ignore_index)
     placed = np.zeros(self_shape, bool)
     if place is not None:
@@ -646,11 +662,11 @@ def _nll_vjp(g: Tensor, target: Tensor, *, reduction: str, ignore_index: int,
         value = g * Tensor._make(weights, False, None)
     else:
         value = -(g / count) if reduction == "mean" and count else -g
-    return where(Tensor._make(placed, False, None), value, 0.0), None
+    return where(Tensor._make(placed, False, None), value, 0.0)
 
 
-def _nll_array_vjp(g: np.ndarray, target: np.ndarray, *, reduction: str, ignore_index: int,
-                   self_shape: tuple[int, ...]) -> tuple[np.ndarray, None]:
+def _nll_array_vjp(g: np.ndarray, self: np.ndarray, target: np.ndarray, *, reduction: str,
+                   ignore_index: int, self_shape: tuple[int, ...]) -> tuple[np.ndarray, None]:
     """``_nll_vjp`` on arrays: the derivatives written into zeros at their places."""
     grad = np.zeros(self_shape, g.dtype)
     place, count = _nll_places(target, self_shape, ignore_index)
@@ -710,9 +726,17 @@ def _nll_weighted_scale(target: np.ndarray, weight: np.ndarray, self_shape: tupl
     return place, w, float(np.sum(w)) if reduction == "mean" else 1.0
 
 
-def _nll_weighted_vjp(g: Tensor, target: Tensor, weight: Tensor, *, reduction: str,
-                      ignore_index: int, self_shape: tuple[int, ...]
+def _nll_weighted_vjp(g: Tensor, self: Tensor, target: Tensor, weight: Tensor, *,
+                      reduction: str, ignore_index: int, self_shape: tuple[int, ...]
                       ) -> tuple[Tensor, None, None]:
+    # As _nll_vjp: an op of its own (nll_loss_backward given the weights).
+    return nll_loss_backward(g, self, target, weight, reduction=reduction,
+                             ignore_index=ignore_index), None, None
+
+
+def _nll_weighted_grad(g: Tensor, target: Tensor, weight: Tensor, *, reduction: str,
+                       ignore_index: int, self_shape: tuple[int, ...]) -> Tensor:
+    """The weighted nll_loss_backward's value, in symgrad ops on constants."""
     place, w, total = _nll_weighted_scale(target._data, weight._data, self_shape, reduction,
                                           ignore_index)
     placed = np.zeros(self_shape, bool)
@@ -727,10 +751,11 @@ def _nll_weighted_vjp(g: Tensor, target: Tensor, weight: Tensor, *, reduction: s
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
             value = -(_wide(g) * Tensor._make(weights, False, None)) / total
-    return where(Tensor._make(placed, False, None), value, 0.0), None, None
+    return where(Tensor._make(placed, False, None), value, 0.0)
 
 
-def _nll_weighted_array_vjp(g: np.ndarray, target: np.ndarray, weight: np.ndarray, *,
+def _nll_weighted_array_vjp(g: np.ndarray, self: np.ndarray, target: np.ndarray,
+                            weight: np.ndarray, *,
                             reduction: str, ignore_index: int, self_shape: tuple[int, ...]
                             ) -> tuple[np.ndarray, None, None]:
     """``_nll_weighted_vjp`` on arrays: the derivatives written into zeros at their places."""

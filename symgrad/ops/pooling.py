@@ -25,6 +25,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
+from symgrad.ops.backward_ops import max_pool2d_backward
 from symgrad.ops.indexing import INDEX, index_put
 from symgrad.ops.registry import (
     _TORCH_NAMES,
@@ -230,7 +231,12 @@ def _window_ties(self: np.ndarray, *, kernel_size: tuple[int, int], stride: tupl
 
 
 MAX_POOL2D = defop(
-    "max_pool2d", "MaxPool2DWithIndicesBackward0", _max_pool2d, vjp=_max_pool2d_vjp,
+    "max_pool2d", "MaxPool2DWithIndicesBackward0", _max_pool2d,
+    # PyTorch's max_pool2d_with_indices_backward, an op of its own: the gradient stays on the
+    # graph (MaxPool2DWithIndicesBackwardBackward0), zero in self.
+    vjp=lambda g, self, *, kernel_size, stride, padding, dilation, ceil_mode: (
+        max_pool2d_backward(g, self, kernel_size=kernel_size, stride=stride, padding=padding,
+                            dilation=dilation, ceil_mode=ceil_mode)),
     dtype_rule="same", dtypes=ALL - {_dtypes.bool}, kind="pooling",
     kinks=(Kink("self", "two elements of a window of self tie for its maximum", _window_ties,
                 "left"),),
