@@ -223,7 +223,7 @@ def zeros_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None 
     tensor([0, 0])
     """
     _check_device(device)
-    return zeros(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return _leaf(_filled_like(input, dtype, 0), requires_grad)
 
 
 def ones_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None = None,
@@ -244,7 +244,7 @@ def ones_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None =
     (tensor([1, 1]), tensor([1., 1.], dtype=symgrad.float64))
     """
     _check_device(device)
-    return ones(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return _leaf(_filled_like(input, dtype, 1), requires_grad)
 
 
 def empty_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None = None,
@@ -265,7 +265,7 @@ def empty_like(input: Tensor, *, dtype: Dtype | None = None, device: str | None 
     (symgrad.Size([1, 2]), symgrad.int64)
     """
     _check_device(device)
-    return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
+    return _leaf(_filled_like(input, dtype, 0), requires_grad)
 
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Dtype | None = None,
@@ -286,8 +286,43 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Dtype | None = None,
     (tensor([1.5000, 1.5000]), tensor([2, 2]))
     """
     _check_device(device)
-    return full(input.shape, fill_value, dtype=dtype or input.dtype,
-                requires_grad=requires_grad)
+    values = full(input.shape, fill_value, dtype=dtype or input.dtype)._data
+    return _leaf(_filled_like(input, dtype, values), requires_grad)
+
+
+def _dense(data: np.ndarray) -> bool:
+    """Whether the elements fill their memory with no gap or overlap, in some order of the
+    axes (PyTorch's "non-overlapping and dense")."""
+    expected = data.itemsize
+    for step, size in sorted((abs(s), n) for s, n in zip(data.strides, data.shape, strict=True)
+                             if n != 1):
+        if step != expected:
+            return False
+        expected *= size
+    return True
+
+
+def _filled_like(input: Tensor, dtype: Dtype | None, values: Any) -> np.ndarray:
+    """A new array of ``input``'s shape holding ``values``, laid out as PyTorch's
+    ``preserve_format`` lays out a ``*_like`` result: ``input``'s order of axes in memory where
+    ``input`` is dense (a transposed tensor gives a transposed result), row-major otherwise."""
+    np_dtype = (dtype or input.dtype).np
+    data = input._data
+    out = (np.empty_like(data, dtype=np_dtype, order="K") if _dense(data) and data.size
+           else np.empty(data.shape, np_dtype))
+    out[...] = values
+    return out
+
+
+def _drawn_like(input: Tensor, dtype: Dtype | None, draw: Callable[[int, bool], np.ndarray]
+                ) -> np.ndarray:
+    """``draw(numel, contiguous)``'s values placed in a ``*_like`` result in its memory order,
+    as PyTorch's ``empty_like(input).uniform_()`` and kin write them."""
+    out = _filled_like(input, dtype, 0)
+    in_memory_order = out.transpose(_memory_axes(out))
+    in_memory_order[...] = draw(out.size, out.flags.c_contiguous).reshape(
+        in_memory_order.shape)
+    return out
 
 
 # -- ranges ---------------------------------------------------------------------------------------
@@ -527,8 +562,10 @@ def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Dtype
     (symgrad.Size([2, 3]), symgrad.float64)
     """
     _check_device(device)
-    return rand(input.shape, generator=generator, dtype=dtype or input.dtype,
-                requires_grad=requires_grad)
+    d = dtype or input.dtype
+    _check_floating(d, "check_uniform_bounds")
+    return _leaf(_drawn_like(input, d, lambda n, _: _distributions.uniform(
+        _gen(generator), n, d.np)), requires_grad)
 
 
 def randn_like(input: Tensor, *, generator: Generator | None = None,
@@ -549,8 +586,10 @@ def randn_like(input: Tensor, *, generator: Generator | None = None,
     (symgrad.Size([4]), symgrad.float16)
     """
     _check_device(device)
-    return randn(input.shape, generator=generator, dtype=dtype or input.dtype,
-                 requires_grad=requires_grad)
+    d = dtype or input.dtype
+    _check_floating(d, "normal_kernel_cpu")
+    return _leaf(_drawn_like(input, d, lambda n, contiguous: _distributions.normal(
+        _gen(generator), n, d.np, 0.0, 1.0, contiguous)), requires_grad)
 
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,
@@ -573,10 +612,14 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,
     >>> symgrad.randint_like(symgrad.zeros(3), 10)
     tensor([4., 9., 3.])
     """
+    _check_device(device)
     if high is None:
         low, high = 0, low
-    return randint(low, high, input.shape, generator=generator, dtype=dtype or input.dtype,
-                   device=device, requires_grad=requires_grad)
+    d = dtype or input.dtype
+    low, high = int(low), int(high)
+    _check_integer_range(low, high, d)
+    return _leaf(_drawn_like(input, d, lambda n, _: _distributions.integers(
+        _gen(generator), n, low, high, d.np)), requires_grad)
 
 
 def _memory_axes(data: np.ndarray) -> list[int]:

@@ -659,6 +659,22 @@ class ModuleList(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
+    def __repr__(self) -> str:
+        # PyTorch's layout: a run of modules that print alike is one entry, "(0-2): 3 x ...".
+        runs: list[tuple[int, int, str]] = []  # (first index, last index, repr)
+        for i, module in enumerate(self):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1] = (runs[-1][0], i, text)
+            else:
+                runs.append((i, i, text))
+        if not runs:
+            return f"{type(self).__name__}()"
+        lines = [(f"({first}): " if first == last else
+                  f"({first}-{last}): {last - first + 1} x ") + text.replace("\n", "\n  ")
+                 for first, last, text in runs]
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
 
 class ModuleDict(Module):
     """Modules by name, registered (their parameters are the dict's), in insertion order.

@@ -129,11 +129,8 @@ class TransformerEncoderLayer(Module):
                   is_causal: bool) -> Tensor:
         x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
                            need_weights=False, is_causal=is_causal)[0]
-        if self.self_attn.batch_first and x.ndim == 3:
-            # PyTorch's attention output here is a transposed view of an (S, N, E) tensor, and
-            # PyTorch draws a dropout mask in memory order; symgrad's dropout draws in index
-            # order, so dropping on the (S, N, E) view draws PyTorch's mask.
-            return self.dropout1(x.transpose(0, 1)).transpose(0, 1)
+        # With batch_first, the output is a transposed view of an (S, N, E) tensor, as
+        # PyTorch's: dropout draws its mask in memory order, so the mask is PyTorch's.
         return self.dropout1(x)
 
     def _ff_block(self, x: Tensor) -> Tensor:
