@@ -471,10 +471,12 @@ ATEN["elu_backward.default"] = _of_input("elu_backward", "self_or_result", "is_r
 ATEN["leaky_relu_backward.default"] = _of_input("leaky_relu_backward", "self", "self_is_result",
                                                 negative_slope="negative_slope")
 
-# Meanings that only PyTorch's operators carry (symgrad's registry has no such op).
+# Meanings that only PyTorch's operators carry (symgrad's registry has no such op). symgrad's
+# own backward formulas carry threshold_backward, hardtanh_backward, leaky_relu_backward and
+# nll_loss_backward (``symgrad/ops/backward_ops.py``): those meanings are shared.
 TORCH_ONLY = frozenset({op for op, _, _ in FUSED_BACKWARD.values()} | {
-    "softmax_backward_data", "log_softmax_backward_data", "layer_norm_backward",
-    "nll_loss_backward", "erfinv", "elu_backward", "leaky_relu_backward"})
+    "softmax_backward_data", "log_softmax_backward_data", "layer_norm_backward", "erfinv",
+    "elu_backward"}) - {"threshold_backward", "hardtanh_backward"}
 
 
 # PyTorch's conventions at kinks, by the judge's op and the labels of ``oracle.semantics``:
