@@ -35,7 +35,13 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 # Deliberate differences from PyTorch, by case id, each with its reason. A listed case is
 # skipped with that reason; keep this small.
-DELIBERATE: dict[str, str] = {}
+DELIBERATE: dict[str, str] = {
+    # PyTorch's float64 hardsigmoid_backward multiplies by float32's 1/6 (0.16666667163, 3e-8
+    # off); symgrad's gradient is g / 6, as the judge holds it (tests/test_activations_more.py
+    # compares the two at 4e-8).
+    **{f"hardsigmoid-float64-{i}": "PyTorch's float64 gradient uses float32's 1/6"
+       for i in range(3)},
+}
 
 ALL_DTYPES = (symgrad.bool, symgrad.uint8, symgrad.int8, symgrad.int16, symgrad.int32,
               symgrad.int64, symgrad.float16, symgrad.bfloat16, symgrad.float32, symgrad.float64)

@@ -39,7 +39,7 @@ class CosineSimilarity(Module):
             x2: A tensor broadcasting against ``x1``.
 
         >>> import symgrad
-        >>> symgrad.nn.CosineSimilarity().forward(symgrad.ones(1, 2), -symgrad.ones(1, 2))
+        >>> symgrad.nn.CosineSimilarity().forward(symgrad.tensor([[3.0]]), symgrad.tensor([[-2.0]]))
         tensor([-1.])
         """
         return F.cosine_similarity(x1, x2, self.dim, self.eps)
