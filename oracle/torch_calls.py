@@ -266,9 +266,7 @@ TORCH: dict[str, str] = {
     'masked_select': 'torch.masked_select(self, torch.as_tensor(mask))',
     'roll': 'torch.roll(self, shifts, dims)',
     'diag_embed': 'torch.diag(self, offset)',
-    # torch.diag of a matrix names its node DiagonalBackward0_copy, a name the registry's
-    # pattern refuses (symgrad/ops/tensor_functions.py); torch.diagonal is the same map
-    'diagonal_copy': 'torch.diagonal(self, offset)',
+    'diagonal_copy': 'torch.diag(self, offset)',
     'index_add': 'torch.index_add(self, dim, torch.as_tensor(index), source, alpha=alpha)',
     'addcmul': 'torch.addcmul(self, tensor1, tensor2, value=value)',
     'addcdiv': 'torch.addcdiv(self, tensor1, tensor2, value=value)',

@@ -84,10 +84,8 @@ def _same(a, b, what):
     np.testing.assert_array_equal(_np(b), _np(a), err_msg=what)
 
 
-# NOTE: torch 2.13 names the node of a matrix's diag ``DiagonalBackward0_copy``;
-# tests/test_registry.py holds every declared name to ``...Backward<digit>``, so symgrad's is
-# ``DiagonalBackward0`` (torch.diagonal's) until that pattern admits the suffix.
-KNOWN_NAMES = {"DiagonalBackward0_copy": "DiagonalBackward0"}
+# Node names symgrad knowingly gives otherwise than torch (none at present).
+KNOWN_NAMES: dict[str, str] = {}
 
 
 def _grad_fn(t, theirs=False):

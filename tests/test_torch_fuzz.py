@@ -69,6 +69,10 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                                       (_call("acos", "unary"), 1, 0, 0, 0, False))))
 # acosh' at -1, outside the domain: +inf as PyTorch gives (the limit from x < -1), not -inf.
 @example(Program(((0, 0, 2, True),), ((_call("acosh", "unary"), 0, 0, 0, 0, False),)))
+# diag of a matrix records DiagonalBackward0_copy, as PyTorch names it.
+@example(Program(((2, 0, 0, True),), ((_call("abs", "unary"), 0, 0, 0, 0, False),
+                                      (_call("abs", "unary"), 0, 0, 0, 0, False),
+                                      (_call("diag", "unary"), 0, 0, 0, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

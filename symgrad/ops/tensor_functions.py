@@ -490,11 +490,10 @@ def _diag_embed(self: np.ndarray, *, offset: int) -> np.ndarray:
 DIAG_EMBED = defop("diag_embed", "DiagEmbedBackward0", _diag_embed,
                    vjp=lambda g, *, offset: apply(DIAGONAL_COPY, g, offset=offset),
                    dtype_rule="same", dtypes=ALL, kind="index")
-# NOTE: torch 2.13 names the node of a matrix's ``diag`` ``DiagonalBackward0_copy`` (its
-# composite calls ``diagonal_copy``); tests/test_registry.py holds every grad_fn name to
-# ``...Backward<digit>``, so this one is ``diagonal``'s own name, ``DiagonalBackward0``.
+# PyTorch names the node of a matrix's ``diag`` ``DiagonalBackward0_copy`` (its composite
+# calls ``diagonal_copy``).
 DIAGONAL_COPY = defop(
-    "diagonal_copy", "DiagonalBackward0",
+    "diagonal_copy", "DiagonalBackward0_copy",
     lambda self, *, offset: self[_diagonal_key(self.shape, offset)],
     vjp=lambda g, *, offset, self_shape: index_put(
         _zeros(self_shape, g), g, _diagonal_key(self_shape, offset)),
