@@ -529,6 +529,30 @@ class RNNBase(Module):
                 x = F.dropout(x, self.dropout, True)
         return (x.transpose(0, 1) if self.batch_first else x), finals
 
+    def _one_state_forward(self, input: Tensor, hx: Tensor | None, name: str
+                           ) -> tuple[Tensor, Tensor]:
+        """``forward`` of a layer with one state (RNN, GRU): PyTorch's checks of ``input`` and
+        ``hx`` (unbatched inputs given a batch of one), the layers run, the output and the
+        stacked final states."""
+        input, batched = self._batched_input(input, name)
+        if not batched and hx is not None:
+            if hx.ndim != 2:
+                raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got "
+                                   f"{hx.ndim}-D tensor")
+            hx = hx.unsqueeze(1)
+        elif batched and hx is not None and hx.ndim != 3:
+            raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got "
+                               f"{hx.ndim}-D tensor")
+        if hx is None:
+            hx = self._zeros(input)
+        self._check_input(input)
+        self._check_hidden(hx, self._expected_hidden(input))
+        output, finals = self._run(input, hx.unbind(0))
+        hidden = symgrad.stack(finals, 0)
+        if not batched:
+            return output.squeeze(0 if self.batch_first else 1), hidden.squeeze(1)
+        return output, hidden
+
 
 def _refuse_proj_size(kwargs: dict[str, Any]) -> None:
     # PyTorch's RNN and GRU take any keyword their base takes, but refuse proj_size.
@@ -592,24 +616,7 @@ class RNN(RNNBase):
         >>> tuple(out.shape), tuple(h.shape)
         ((4, 3), (1, 3))
         """
-        input, batched = self._batched_input(input, "RNN")
-        if not batched and hx is not None:
-            if hx.ndim != 2:
-                raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got "
-                                   f"{hx.ndim}-D tensor")
-            hx = hx.unsqueeze(1)
-        elif batched and hx is not None and hx.ndim != 3:
-            raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got "
-                               f"{hx.ndim}-D tensor")
-        if hx is None:
-            hx = self._zeros(input)
-        self._check_input(input)
-        self._check_hidden(hx, self._expected_hidden(input))
-        output, finals = self._run(input, hx.unbind(0))
-        hidden = symgrad.stack(finals, 0)
-        if not batched:
-            return output.squeeze(0 if self.batch_first else 1), hidden.squeeze(1)
-        return output, hidden
+        return self._one_state_forward(input, hx, "RNN")
 
 
 class LSTM(RNNBase):
@@ -727,21 +734,4 @@ class GRU(RNNBase):
         >>> tuple(out.shape), tuple(h.shape)
         ((4, 3), (1, 3))
         """
-        input, batched = self._batched_input(input, "GRU")
-        if not batched and hx is not None:
-            if hx.ndim != 2:
-                raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got "
-                                   f"{hx.ndim}-D tensor")
-            hx = hx.unsqueeze(1)
-        elif batched and hx is not None and hx.ndim != 3:
-            raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got "
-                               f"{hx.ndim}-D tensor")
-        if hx is None:
-            hx = self._zeros(input)
-        self._check_input(input)
-        self._check_hidden(hx, self._expected_hidden(input))
-        output, finals = self._run(input, hx.unbind(0))
-        hidden = symgrad.stack(finals, 0)
-        if not batched:
-            return output.squeeze(0 if self.batch_first else 1), hidden.squeeze(1)
-        return output, hidden
+        return self._one_state_forward(input, hx, "GRU")
