@@ -427,6 +427,9 @@ ATEN: dict[str, Rule] = {
     "_adaptive_avg_pool2d.default": lambda a, _: ("adaptive_avg_pool2d", [("self", a["self"])], {
         "output_size": _per_dim(a["output_size"], 2)}),
     "hardtanh.default": _same("hardtanh", "self", min_val="min_val", max_val="max_val"),
+    "hardsigmoid.default": _same("hardsigmoid", "self"),
+    "hardswish.default": _same("hardswish", "self"),
+    "mish.default": _same("mish", "self"),
     # backward operators of structural ops: the VJP of their forward's meaning
     "_softmax_backward_data.default": _backward_data("softmax_backward_data"),
     "_log_softmax_backward_data.default": _backward_data("log_softmax_backward_data"),
