@@ -18,9 +18,13 @@ tensor(3.) True
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.abc
+import importlib.util
 import runpy
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 __all__ = ["as_torch", "main"]
 
@@ -34,30 +38,54 @@ _ALIASES = {
 }
 
 
+class _StandIn(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds ``torch.<name>`` as symgrad's ``symgrad.<name>`` where there is one
+    (``torch.utils.data.dataloader``, ``torch.nn.utils``), the very module, not a copy."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if not fullname.startswith("torch."):
+            return None
+        name = "symgrad" + fullname[len("torch"):]
+        try:
+            found = importlib.util.find_spec(name)
+        except ModuleNotFoundError:
+            return None
+        return None if found is None else importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec: Any) -> Any:
+        return importlib.import_module("symgrad" + spec.name[len("torch"):])
+
+    def exec_module(self, module: Any) -> None:
+        pass  # symgrad's module, already run
+
+
 @contextlib.contextmanager
 def as_torch() -> Iterator[None]:
-    """Within the block, importing ``torch`` (or one of its modules above) gives symgrad's.
+    """Within the block, importing ``torch`` (or any ``torch.<module>`` symgrad has: the ones
+    above, and others found on import) gives symgrad's.
 
     The modules torch had before are put back after, so a process can hold both.
     """
-    import importlib
-
     from symgrad import _dtypes
 
-    saved = {name: sys.modules.get(name) for name in _ALIASES}
+    saved = {name: module for name, module in sys.modules.items()
+             if name == "torch" or name.startswith("torch.")}
+    for name in saved:  # torch's own modules, hidden while the block runs
+        del sys.modules[name]
     for name, target in _ALIASES.items():
         sys.modules[name] = importlib.import_module(target)
+    finder = _StandIn()
+    sys.meta_path.insert(0, finder)
     namespace = _dtypes.NAMESPACE[0]
     _dtypes.NAMESPACE[0] = "torch"  # the program calls the library torch: reprs say so
     try:
         yield
     finally:
         _dtypes.NAMESPACE[0] = namespace
-        for name, module in saved.items():
-            if module is None:
-                del sys.modules[name]
-            else:
-                sys.modules[name] = module
+        sys.meta_path.remove(finder)
+        for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
+            del sys.modules[name]
+        sys.modules.update(saved)
 
 
 def main(argv: list[str] | None = None) -> None:
