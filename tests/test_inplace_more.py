@@ -38,12 +38,11 @@ CASES = [(name, lambda lib: ()) for name in UNARY] + list(WITH_ARGS.items())
 # - torch records the in-place inverse hyperbolics as ...Backward1 and raises
 #   NotImplementedError at backward; symgrad records the op's own node and gives its derivative.
 TORCH_CANNOT = {"acosh", "asinh", "atanh", "arccosh", "arcsinh", "arctanh"}
-# - a comparison or logical op written in place: torch names the node after the op (EqBackward0)
-#   and, for the logical ones, keeps the overwritten value's node (MulBackward0), whose
-#   gradient is then that of the old value: 1 where the exact gradient is 0. symgrad records
-#   ZeroBackward0, whose gradient is 0, for all of them.
-ZERO_NODE = {"eq", "ne", "lt", "le", "gt", "ge", "logical_not", "logical_and", "logical_or",
-             "logical_xor"}
+# - a logical op written in place: torch keeps the overwritten value's node (MulBackward0),
+#   whose gradient is then that of the old value: 1 where the exact gradient is 0. symgrad
+#   records ZeroBackward0, whose gradient is 0. (A comparison written in place is named after
+#   the op by both, EqBackward0, and sends back zeros.)
+ZERO_NODE = {"logical_not", "logical_and", "logical_or", "logical_xor"}
 
 
 def _outcome(lib: Any, name: str, args: Any, start: list[float], dtype: str,
@@ -114,13 +113,40 @@ def test_in_place_form_refuses_a_leaf_that_requires_grad(name: str, args: Any) -
         except RuntimeError as e:
             return str(e)
         return "written"
-    # torch writes a logical op's result into the leaf (not differentiable, so unchecked) and
-    # the leaf then holds values its .grad does not belong to; symgrad refuses it as any write.
-    expected = case(torch)
-    if name.startswith("logical"):
-        assert expected == "written"
-        expected = "a leaf Variable that requires grad is being used in an in-place operation."
-    assert case(symgrad) == expected
+    # torch writes a logical op's result into the leaf (autograd does not see logical ops), as
+    # a write under no_grad would; any other op is refused.
+    assert case(symgrad) == case(torch)
+
+
+@pytest.mark.parametrize("name", ["logical_not", "logical_and", "logical_or", "logical_xor"])
+def test_a_logical_op_written_into_a_leaf_or_its_view_leaves_a_leaf(name: str) -> None:
+    def case(lib: Any, through_view: bool) -> Any:
+        x = lib.tensor([0.5, 0.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = x.exp()  # saved its result, not x: still differentiable after the write
+        target = x[0:2] if through_view else x
+        args = () if name == "logical_not" else (lib.tensor([1.0, 0.0])
+                                                   if through_view else lib.ones(3),)
+        getattr(target, name + "_")(*args)
+        y.sum().backward()
+        return x.tolist(), x.is_leaf, x.requires_grad, x._version, x.grad.tolist()
+    for through_view in (False, True):
+        assert case(symgrad, through_view) == case(torch, through_view)
+
+
+@pytest.mark.parametrize("name", ["eq", "ne", "lt", "le", "gt", "ge"])
+def test_a_comparison_written_in_place_is_named_as_torch_names_it(name: str) -> None:
+    def names(lib: Any) -> list[str]:
+        x = lib.tensor([0.5, 0.0, 2.0], dtype=lib.float64, requires_grad=True)
+        out = []
+        for other in (1.0, lib.ones(3, dtype=lib.float64), lib.tensor(1.0, dtype=lib.float64)):
+            y = x * 2
+            getattr(y, name + "_")(other)
+            out.append(type(y.grad_fn).__name__)
+            out.append(y.grad_fn.name())
+            y.sum().backward()
+        out.append(x.grad.tolist())
+        return out
+    assert names(symgrad) == names(torch)
 
 
 def test_the_inverse_hyperbolics_in_place_give_the_derivative_torch_gives_out_of_place() -> None:

@@ -627,3 +627,41 @@ def test_scatter_gradient_of_a_src_larger_than_index_is_zero_beyond_it():
     out = symgrad.scatter(x, 0, symgrad.tensor([[2, 0, 1, 0]]), src)
     (g,) = symgrad.autograd.grad(out.sum(), [src])
     np.testing.assert_array_equal(g.numpy(), [[1.0] * 4, [0.0] * 4])
+
+
+def test_take_along_a_dim_counts_negative_indices_from_the_end_as_torch():
+    x = _quarters((2, 3), 4)
+    index = [[-1, 0], [-3, -2]]
+    results = []
+    for lib in (torch, symgrad):
+        t = lib.tensor(x, requires_grad=True)
+        out = lib.take_along_dim(t, lib.tensor(index), dim=1)
+        out.backward(lib.tensor(_quarters((2, 2), 5)))
+        results.append((out.tolist(), t.grad.tolist()))
+    assert results[0] == results[1]
+    # Flattened (no dim), PyTorch's gather refuses a negative index: the first in order.
+    for lib in (torch, symgrad):
+        with pytest.raises(RuntimeError, match=r"^index -1 is out of bounds for dimension 0 "
+                                               r"with size 6$"):
+            lib.take_along_dim(lib.tensor(x), lib.tensor([3, -1, -2]))
+
+
+@pytest.mark.parametrize("index", [[[3], [-1]], [[-1], [3]], [[0, 5], [-2, 1]]])
+def test_gather_names_the_first_index_out_of_range(index):
+    messages = []
+    for lib in (torch, symgrad):
+        with pytest.raises(RuntimeError) as info:
+            lib.gather(lib.arange(6.0).reshape(2, 3), 1, lib.tensor(index))
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+def test_take_along_a_dim_refuses_an_index_past_the_end_where_torch_wraps_it():
+    # PyTorch 2.13 reads index 3 of a dim of 3 as 0 (and -4 as 2): a position that does not
+    # exist, read as another. symgrad refuses it, as gather does.
+    assert torch.take_along_dim(torch.arange(6.0).reshape(2, 3), torch.tensor([[3], [0]]),
+                                dim=1).tolist() == [[0.0], [3.0]]
+    with pytest.raises(RuntimeError, match=r"^index 3 is out of bounds for dimension 1 with "
+                                           r"size 3$"):
+        symgrad.take_along_dim(symgrad.arange(6.0).reshape(2, 3), symgrad.tensor([[3], [0]]),
+                               dim=1)

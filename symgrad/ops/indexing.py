@@ -488,7 +488,9 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     size = input.shape[d] if input.ndim else 1
     if idx.size and (idx.min() < 0 or idx.max() >= size):
-        bad = int(idx.max() if idx.max() >= size else idx.min())
+        # PyTorch names the first index out of range, in the index's order.
+        flat = idx.reshape(-1)
+        bad = int(flat[np.argmax((flat < 0) | (flat >= size))])
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
     return apply(GATHER, input, dim=d, index=idx)
 

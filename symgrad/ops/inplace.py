@@ -9,6 +9,7 @@ cannot be changed in place while grad mode is on (``no_grad`` allows it: optimiz
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -197,14 +198,19 @@ def _family(t: Tensor) -> list[Tensor]:
 
 
 def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
-            cpp_names: bool = False) -> Tensor:
+            cpp_names: bool = False, zeros_as: str | None = None,
+            logical: bool = False) -> Tensor:
     """Replace ``t``'s value by ``fn(value)`` in place, recording it as PyTorch does.
 
     ``view`` marks a write through a view of ``t`` (``t[key] = value``), which PyTorch reports
     as such when ``t`` is a leaf that requires grad. ``cpp_names`` names ``t``'s dtype as a
     C++ type ("long int") where a result cannot be cast to it, as ``clamp_``'s error does.
     When ``t`` is itself a view, its base is recorded as changed (``CopySlices``) and every
-    view of the base is re-derived from it.
+    view of the base is re-derived from it. A value no gradient flows through (a comparison)
+    written into a tensor with a graph sends back zeros, through a node named ``zeros_as``
+    (PyTorch's ``EqBackward0`` for ``eq_``; ``ZeroBackward0`` when None). ``logical`` marks
+    PyTorch's logical ops, which autograd does not see: written into a leaf that requires grad
+    (or a view of one), they leave it a leaf where any other in-place op is refused.
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
@@ -221,7 +227,8 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     recording = grad_mode._state.enabled
     info = t._view
     base = info.base if info is not None and info.has_history else None
-    if recording:
+    leaf_written = logical and (t._fn is None if base is None else base._fn is None)
+    if recording and not leaf_written:
         if t._rg and t.grad_fn is None:
             raise RuntimeError(("a view of " if view else "") + _LEAF)
         # The base may have been made to require grad after the view was taken.
@@ -245,7 +252,8 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     t._data[...] = out._data
     family = _written(t)
     node = out.grad_fn
-    if node is None and not (recording and (t._rg or base is not None and base._rg)):
+    if leaf_written or node is None and not (recording and (t._rg or base is not None
+                                                             and base._rg)):
         return t
     if base is None:
         if node is None:
@@ -253,6 +261,8 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
             # that had a graph: the tensor still requires grad, as in PyTorch, through a node
             # that sends back zeros, not through the node of the value it no longer holds.
             node = apply(ZERO, before).grad_fn
+            if zeros_as is not None:
+                node.__class__ = _zeros_named(zeros_as)
         t.grad_fn = node
         t._rg = True
         # A node that saved its result saved what now lives in ``t``: later writes to ``t``
@@ -270,6 +280,18 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
             member.grad_fn = _replay(family[0], member._view.chain).grad_fn
             member._rg = True
     return t
+
+
+@functools.cache
+def _zeros_named(grad_fn: str) -> type:
+    """ZERO's node class under PyTorch's name for another op whose gradient is zero
+    (``EqBackward0``): the node still sends back zeros, and the judge still reads it as ZERO."""
+    def name(self: object) -> str:
+        return grad_fn
+
+    base = ZERO.node_class
+    return type(grad_fn, (base,), {"__slots__": (), "__module__": base.__module__,
+                                   "__qualname__": grad_fn, "name": name})
 
 
 def _written(t: Tensor) -> list[Tensor]:
@@ -622,14 +644,25 @@ for _name in _UNARY:
     setattr(Tensor, _name + "_", _unary_(_name))
 
 
+_COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
+
+
 def _with_args_(name: str, args: str, values: str = "[0.25, 0.5, 0.75]"
                 ) -> Callable[..., Tensor]:
     """``Tensor.<name>_``: ``<name>`` with the same arguments, written into self (cast to
     self's dtype where PyTorch allows it, refused where it does not)."""
 
+    comparison = name in _COMPARISONS
+
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        zeros_as = None
+        if comparison:
+            # PyTorch's overloads: 0 compares with a number, 1 with a tensor.
+            other = args[0] if args else kwargs.get("other")
+            zeros_as = f"{name.capitalize()}Backward{int(isinstance(other, Tensor))}"
         return rewrite(self, lambda old: getattr(old, name)(*args, **kwargs),
-                       cpp_names=name.startswith("clamp"))
+                       cpp_names=name.startswith("clamp"), zeros_as=zeros_as,
+                       logical=name.startswith("logical_"))
 
     method.__name__ = name + "_"
     method.__doc__ = f"""``{name}`` in place: the same values as ``{name}({args})``, written

@@ -993,6 +993,13 @@ def take_along_dim(input: Tensor, indices: Any, dim: int | None = None) -> Tenso
     shape[d] = input.shape[d]
     if tuple(input.shape) != tuple(shape):
         input = expand(input, shape)
+    # Along a dim, PyTorch counts a negative index from the end (-1 is the last), as NumPy's
+    # take_along_axis does; the flattened form above does not (gather refuses it).
+    size = input.shape[d]
+    if indices._data.size and indices._data.min() < 0:
+        wrapped = np.where((indices._data < 0) & (indices._data >= -size),
+                           indices._data + size, indices._data)
+        indices = Tensor._make(wrapped, False, None)
     return gather(input, d, indices)
 
 
