@@ -143,3 +143,16 @@ def test_pytorch_differs_deliberately():
     y = torch.tensor([2.0**-126], dtype=torch.bfloat16, requires_grad=True)
     torch.remainder(x, y).backward(torch.tensor([0.5], dtype=torch.bfloat16))
     assert y.grad.item() == -math.inf
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_zero_to_a_tensor_power_has_slope_zero_where_the_power_is_0(dtype):
+    # 0 ** e is 0 for every e > 0 (1 at 0, PyTorch's convention there): slope 0, as PyTorch
+    # gives, where out * log(0) is 0 * -inf = nan; below 0 it is inf * -inf. The slope is
+    # constant where e >= 0, so the second order there is 0 (PyTorch's is nan).
+    e = symgrad.tensor([0.0, 0.5, 2.0, -1.0, math.inf, math.nan], dtype=getattr(symgrad, dtype),
+                       requires_grad=True)
+    (g,) = symgrad.autograd.grad(symgrad.pow(0.0, e).sum(), e, create_graph=True)
+    np.testing.assert_array_equal(g.detach().float().numpy(), [0.0, 0.0, 0.0, -math.inf, 0.0, math.nan])
+    (h,) = symgrad.autograd.grad(g[:3].sum(), e)
+    np.testing.assert_array_equal(h.float().numpy()[:3], [0.0, 0.0, 0.0])

@@ -73,6 +73,16 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((2, 0, 0, True),), ((_call("abs", "unary"), 0, 0, 0, 0, False),
                                       (_call("abs", "unary"), 0, 0, 0, 0, False),
                                       (_call("diag", "unary"), 0, 0, 0, 0, False))))
+# tensordot broadcasts a contracted dim of size 1 against the other's, as PyTorch does.
+@example(Program(((5, 1, 11, True),), ((_call("tensordot", "binary"), 0, 0, 0, 0, False),)))
+# clip of bools by a bool tensor is a logical or, as in PyTorch (was NumPy's ValueError).
+@example(Program(((3, 0, 6, True),), ((_call("isfinite", "unary"), 0, 0, 0, 0, False),
+                                      (_call("clip", "binary"), 1, 1, 0, 0, False))))
+# stack checks its dim before the sizes, as PyTorch does (IndexError first).
+@example(Program(((0, 0, 11, True), (7, 1, 9, True)),
+                 ((_call("stack", "list_dim"), 0, 1, 2, 0, False),)))
+# pow(0, x)'s gradient is 0 where x >= 0, not 0 * log(0) = nan.
+@example(Program(((5, 0, 8, True),), ((_call("pow", "number_first"), 0, 0, 0, 0, False),)))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

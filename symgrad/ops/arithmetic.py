@@ -261,10 +261,23 @@ def _pow_tensor_vjp(g: Any, self: Any, exponent: Any, out: Any, *,
 
 POW_TENSOR = defop("pow_tensor", "PowBackward1", _pow_tensor, vjp=_pow_tensor_vjp,
                    refuses=not_implemented("pow", _BOOL))
+def _pow_scalar_vjp(g: Tensor, exponent: Tensor, out: Tensor, *, base: Any) -> Tensor:
+    if base == 0:
+        # 0 ** exponent is 0 for every exponent > 0, so its slope there is 0, where
+        # out * log(0) is 0 * -inf = nan; at exponent 0 too, PyTorch's convention (as for a
+        # tensor base, above). Below 0 it is inf * -inf. The slope's own derivative is then 0
+        # where the exponent is >= 0 (PyTorch's second order is nan everywhere), and the
+        # slope stays on the graph through out * 0 (0 or 1 times 0 there), as PyTorch's
+        # does.
+        e = exponent._data
+        below = Tensor._make(np.where(np.isnan(e), np.nan, -np.inf).astype(e.dtype), False, None)
+        return g * where(exponent >= 0, out * 0.0, below)
+    return g * (out * _log(base))
+
+
 POW_SCALAR = defop("pow_scalar", "PowBackward2", lambda exponent, *, base: np.power(
                    np.asarray(base, exponent.dtype), exponent),
-                   vjp=lambda g, out, *, base: g * (out * _log(base)),
-                   promotes=("base",))
+                   vjp=_pow_scalar_vjp, promotes=("base",))
 
 # -- magnitude and sign ---------------------------------------------------------------------------
 # NOTE: abs'(0) = sign(0) = 0, PyTorch's choice (SymPy's d|x|/dx = sign(x) agrees at 0).
@@ -786,7 +799,9 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
 
 def _bound(value: Any, d: _dtypes.dtype, fill: float) -> Tensor:
     if value is None:
-        if d.category != _dtypes._FLOAT:
+        if d is _dtypes.bool:
+            fill = fill > 0
+        elif d.category != _dtypes._FLOAT:
             info = np.iinfo(d.np)
             fill = info.min if fill < 0 else info.max
         return Tensor._make(np.asarray(fill, d.np), False, None)
@@ -818,9 +833,28 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
             raise TypeError("clamp() received an invalid combination of arguments: min and max "
                             "must both be numbers or both be tensors")
         d = _result_dtype("promote", (input, *(b for b in (min, max) if b is not None)))
+        if d is _dtypes.bool:
+            # One bound is PyTorch's clamp_min or clamp_max, which take bools; both, refused.
+            if min is not None and max is not None:
+                _no_bool_clamp("clamp_cpu")
+            return clamp_min(input, min) if max is None else clamp_max(input, max)
         return apply(CLAMP_TENSOR, input if input.dtype is d else input.to(d),
                      _bound(min, d, -math.inf), _bound(max, d, math.inf))
-    return apply(CLAMP, _promoted(input, min, max), min=min, max=max)
+    return apply(CLAMP, _scalar_clamped(input, min, max), min=min, max=max)
+
+
+def _no_bool_clamp(kernel: str) -> None:
+    raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
+def _scalar_clamped(input: Tensor, min: Any, max: Any) -> Tensor:
+    """``input`` in the dtype a clamp by numbers computes in; PyTorch has no such kernel for
+    bool (its bounds by tensors are the logical or/and)."""
+    promoted = _promoted(input, min, max)
+    if promoted.dtype is _dtypes.bool:
+        _no_bool_clamp("clamp_scalar_cpu" if min is not None and max is not None
+                       else "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu")
+    return promoted
 
 
 @expose()
@@ -840,7 +874,7 @@ def clamp_min(input: Tensor, min: Any) -> Tensor:
     """
     if isinstance(min, Tensor):
         return apply(CLAMP_MIN_TENSOR, input, min)
-    return apply(CLAMP_MIN, _promoted(input, min), min=min)
+    return apply(CLAMP_MIN, _scalar_clamped(input, min, None), min=min)
 
 
 @expose()
@@ -858,7 +892,7 @@ def clamp_max(input: Tensor, max: Any) -> Tensor:
     """
     if isinstance(max, Tensor):
         return apply(CLAMP_MAX_TENSOR, input, max)
-    return apply(CLAMP_MAX, _promoted(input, max), max=max)
+    return apply(CLAMP_MAX, _scalar_clamped(input, None, max), max=max)
 
 
 @expose()

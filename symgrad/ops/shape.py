@@ -536,12 +536,12 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
             [2, 4]])
     """
     tensors = _tensor_list(tensors, "stack")
+    d = wrap_dim(dim, tensors[0].ndim + 1)  # checked first, as PyTorch does
     for i, x in enumerate(tensors[1:], 1):
         if x.shape != tensors[0].shape:
             raise RuntimeError(
                 "stack expects each tensor to be equal size, but got "
                 f"{list(tensors[0].shape)} at entry 0 and {list(x.shape)} at entry {i}")
-    d = wrap_dim(dim, tensors[0].ndim + 1)
     return apply(STACK, *tensors, dim=d)
 
 

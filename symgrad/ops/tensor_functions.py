@@ -1062,7 +1062,13 @@ def tensordot(a: Any, b: Any, dims: Any = 2, out: Any = None) -> Tensor:
         if repeated:
             raise RuntimeError(f"dim {repeated[0]} appears multiple times in the list of dims")
     for x, y in zip(da, db, strict=True):
-        if a.shape[x] != b.shape[y]:
+        # A contracted dim of size 1 is broadcast against the other's, as PyTorch does: the
+        # other tensor is summed over it at once.
+        if b.shape[y] == 1:
+            a = a.sum(dim=x, keepdim=True)
+        elif a.shape[x] == 1:
+            b = b.sum(dim=y, keepdim=True)
+        elif a.shape[x] != b.shape[y]:
             raise RuntimeError(f"contracted dimensions need to match, but first has size "
                                f"{a.shape[x]} in dim {x} and second has size {b.shape[y]} in "
                                f"dim {y}")
