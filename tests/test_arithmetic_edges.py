@@ -153,6 +153,7 @@ def test_zero_to_a_tensor_power_has_slope_zero_where_the_power_is_0(dtype):
     e = symgrad.tensor([0.0, 0.5, 2.0, -1.0, math.inf, math.nan], dtype=getattr(symgrad, dtype),
                        requires_grad=True)
     (g,) = symgrad.autograd.grad(symgrad.pow(0.0, e).sum(), e, create_graph=True)
-    np.testing.assert_array_equal(g.detach().float().numpy(), [0.0, 0.0, 0.0, -math.inf, 0.0, math.nan])
+    np.testing.assert_array_equal(g.detach().float().numpy(),
+                                  [0.0, 0.0, 0.0, -math.inf, 0.0, math.nan])
     (h,) = symgrad.autograd.grad(g[:3].sum(), e)
     np.testing.assert_array_equal(h.float().numpy()[:3], [0.0, 0.0, 0.0])

@@ -211,6 +211,20 @@ def test_logsumexp_is_stable_and_its_gradient_is_softmax():
     assert inf.item() == -math.inf
 
 
+def test_logsumexp_gradient_with_infinite_elements_is_the_softmax_limit():
+    # A slice with +inf elements: logsumexp is +inf, and the softmax's limit gives its
+    # gradient: 0 at the finite elements (PyTorch's exp(self - out) gives those 0s too) and
+    # shared evenly by the infinities (PyTorch: nan there, inf - inf). Other slices as before;
+    # a slice with a NaN stays NaN.
+    m = np.array([[0.25, math.inf, 1.0, math.inf], [1.0, 2.0, 3.0, 4.0],
+                  [math.inf, math.nan, 0.0, 0.0]])
+    value, grad = grad_of(lambda x: x.logsumexp(1), m)
+    assert value[0] == math.inf and math.isnan(value[2])
+    np.testing.assert_array_equal(grad[0], [0.0, 0.5, 0.0, 0.5])
+    np.testing.assert_allclose(grad[1], np.exp(m[1]) / np.exp(m[1]).sum(), rtol=1e-15)
+    assert np.isnan(grad[2]).all()
+
+
 def test_logsumexp_second_derivative_is_softmax_jacobian():
     v = RNG.normal(size=3)
     p = np.exp(v) / np.exp(v).sum()

@@ -83,6 +83,16 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                  ((_call("stack", "list_dim"), 0, 1, 2, 0, False),)))
 # pow(0, x)'s gradient is 0 where x >= 0, not 0 * log(0) = nan.
 @example(Program(((5, 0, 8, True),), ((_call("pow", "number_first"), 0, 0, 0, 0, False),)))
+# remainder's zero has the dividend's sign, as PyTorch's (0.0 % -1 is 0.0, NumPy's -0.0):
+# 0.25 / it is inf, not -inf.
+@example(Program(((1, 0, 2, True),), ((_call("remainder", "dim"), 0, 0, 0, 0, False),
+                                      (_call("div", "number_first"), 1, 1, 0, 6, False))))
+# A bool or integer tensor to a negative number power: PyTorch's RuntimeError.
+@example(Program(((1, 1, 0, True),), ((_call("isfinite", "unary"), 0, 0, 0, 0, False),
+                                      (_call("pow", "dim"), 1, 1, 0, 0, False))))
+# trace refuses bool before it checks the shape, as PyTorch does.
+@example(Program(((1, 1, 0, True),), ((_call("isfinite", "unary"), 0, 0, 0, 0, False),
+                                      (_call("trace", "unary"), 1, 1, 0, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

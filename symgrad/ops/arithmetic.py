@@ -444,7 +444,18 @@ ROUND_DECIMALS = defop("round_decimals", "RoundBackward1", _round_decimals,
 def _remainder(self: np.ndarray, other: Any) -> np.ndarray:
     # np.remainder takes the divisor's sign, as PyTorch's remainder (Python's %) does.
     _check_divisor(other, self.dtype)
-    return _f32(np.remainder, self, np.asarray(other, self.dtype))
+    if self.dtype.kind != "f":
+        return np.remainder(self, np.asarray(other, self.dtype))
+    return _f32(_float_remainder, self, np.asarray(other, self.dtype))
+
+
+def _float_remainder(self: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """np.remainder, but a zero result has the dividend's sign, as PyTorch's (its C fmod's,
+    then moved to the divisor's sign when not zero): -1 % 0.5 is -0.0, whose reciprocal is
+    -inf (NumPy's +0.0)."""
+    out = np.asarray(np.remainder(self, other))
+    np.copyto(out, np.copysign(out, self), where=out == 0)
+    return out
 
 
 def _fmod(self: np.ndarray, other: Any) -> np.ndarray:
@@ -716,6 +727,10 @@ def pow(input: Tensor | float, exponent: Tensor | float) -> Tensor:
                 " * (Tensor input, Tensor exponent, *, Tensor out = None)\n"
                 " * (Number self, Tensor exponent, *, Tensor out = None)\n"
                 " * (Tensor input, Number exponent, *, Tensor out = None)\n")
+        if (input.dtype.category != _dtypes._FLOAT and isinstance(exponent, int)
+                and exponent < 0):
+            # A number exponent is refused here (a tensor of them truncates, as above).
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
         return apply(POW, _promoted(input, exponent), exponent=exponent)
     if not isinstance(input, Tensor):
         return apply(POW_SCALAR, _promoted(exponent, input), base=input)

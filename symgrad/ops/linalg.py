@@ -440,6 +440,8 @@ def trace(input: Tensor) -> Tensor:
     >>> symgrad.trace(symgrad.tensor([[1.0, 2.0], [3.0, 4.0]]))
     tensor(5.)
     """
+    if input.dtype is _dtypes.bool:  # refused before the shape is checked, as PyTorch does
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     return apply(TRACE, input)

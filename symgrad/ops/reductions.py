@@ -646,7 +646,22 @@ def _softmax_over(self: Tensor, dims: tuple[int, ...]) -> Tensor:
 def _logsumexp_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: tuple[int, ...],
                    keepdim: bool, self_shape: tuple[int, ...]) -> Tensor:
     g = expand_reduced(_wide(g), self_shape, dim, keepdim)
-    return g * _softmax_over(_wide(self), dim)
+    return g * _softmax_over(_at_infinity(_wide(self), dim), dim)
+
+
+def _at_infinity(self: Tensor, dim: tuple[int, ...]) -> Tensor:
+    """``self``, but in a slice with +inf elements (and no NaN), whose logsumexp is +inf, 0 at
+    them and -inf elsewhere: the softmax's limit, 0 at the finite elements (as PyTorch's
+    exp(self - out) gives) and shared evenly by the infinities (where inf - inf was nan)."""
+    a = self._data
+    top = np.isposinf(a)
+    if not top.any():
+        return self
+    axis = dim if a.ndim else None
+    limited = np.any(top, axis=axis, keepdims=True) & ~np.any(np.isnan(a), axis=axis,
+                                                             keepdims=True)
+    limit = Tensor._make(np.where(top, 0.0, -np.inf).astype(a.dtype), False, None)
+    return where(Tensor._make(np.broadcast_to(limited, a.shape), False, None), limit, self)
 
 
 LOGSUMEXP = defop("logsumexp", "LogsumexpBackward0", _logsumexp_forward, vjp=_logsumexp_vjp,
