@@ -211,6 +211,35 @@ def test_logsumexp_is_stable_and_its_gradient_is_softmax():
     assert inf.item() == -math.inf
 
 
+@pytest.mark.parametrize("name, reduce", [
+    ("max", lambda m: m.max()), ("min", lambda m: m.min()),
+    ("max(dim)", lambda m: m.max(1).values), ("min(dim)", lambda m: m.min(0).values),
+    ("amax", lambda m: m.amax(1)), ("amin", lambda m: m.amin(0))])
+def test_extrema_send_an_infinite_gradient_to_the_selected_elements_only(name, reduce):
+    # The elements an extremum did not select get exactly +0, as PyTorch's max, min and
+    # max(dim) scatter it; a product by a 0/1 mask gave them 0 * inf = nan (and -0.0 for a
+    # negative g). (PyTorch's amax and amin multiply, and give nan there.)
+    m = np.array([[4.0, 0.0, 3.0], [0.0, 2.0, -0.125]])
+    x = symgrad.tensor(m, requires_grad=True)
+    y = reduce(x)
+    (g,) = symgrad.autograd.grad(y, x, symgrad.full_like(y, -math.inf))
+    (unit,) = symgrad.autograd.grad(reduce(x), x, symgrad.ones_like(y))
+    expected = np.where(unit.numpy() != 0, -math.inf, 0.0)
+    np.testing.assert_array_equal(g.numpy(), expected)
+    assert not np.signbit(g.numpy()[expected == 0]).any()
+
+
+def test_max_of_all_elements_gives_a_nan_its_gradient_as_pytorch():
+    # PyTorch's max() and min() count a NaN as the extremum it returns; their gradient goes
+    # there (shared among NaNs), not nan everywhere.
+    for values, expected in (([1.0, math.nan, 2.0], [0.0, 1.0, 0.0]),
+                             ([math.nan, 1.0, math.nan], [0.5, 0.0, 0.5])):
+        for reduce in (symgrad.Tensor.max, symgrad.Tensor.min):
+            x = symgrad.tensor(values, requires_grad=True)
+            reduce(x).backward()
+            assert x.grad.tolist() == expected
+
+
 def test_logsumexp_gradient_with_infinite_elements_is_the_softmax_limit():
     # A slice with +inf elements: logsumexp is +inf, and the softmax's limit gives its
     # gradient: 0 at the finite elements (PyTorch's exp(self - out) gives those 0s too) and

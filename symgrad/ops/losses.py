@@ -8,6 +8,8 @@ gradient is that of the clamped function, as in PyTorch. ``g`` is the incoming g
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from symgrad._dtypes import NOT_FLOATING
@@ -43,6 +45,9 @@ def _smooth_l1_vjp(g: Tensor, self: Tensor, target: Tensor, *, reduction: str,
     # beta = 0 (l1) the quadratic branch is never taken, but its d / 0 would still send 0/0 = NaN
     # through where's backward into the second order.
     slope = sign(d) if beta == 0 else where(abs(d) < beta, d / beta, sign(d))
+    if beta != 0 and np.isnan(d._data).any():
+        # sign(nan) is 0 (PyTorch's): a NaN difference gets a NaN slope, as in PyTorch.
+        slope = where(d != d, math.nan, slope)
     grad = slope * _reduced_grad(g, reduction, self.numel())
     return grad, -grad
 

@@ -284,12 +284,24 @@ def _cumsum_forward(self: np.ndarray, *, dim: int) -> np.ndarray:
 
 
 # -- backward helpers ----------------------------------------------------------------------------
-def _tied(self: Tensor, out: Tensor, dim: tuple[int, ...] | None, keepdim: bool) -> Tensor:
-    """Weights that share an extremum's gradient evenly among the elements equal to it."""
+def _tied(self: Tensor, out: Tensor, dim: tuple[int, ...] | None, keepdim: bool,
+          nan_ties: bool = False) -> Tensor:
+    """Weights that share an extremum's gradient evenly among the elements equal to it; with
+    ``nan_ties`` a NaN counts as equal to a NaN result, as PyTorch's ``max()`` has it (its
+    ``amax`` does not: its gradient is then NaN)."""
     x = self._data
     m = out._data if keepdim or dim is None else np.expand_dims(out._data, _axis(dim, x) or ())
     hit = x == m
+    if nan_ties and np.isnan(m).any():
+        hit |= np.isnan(x)
     return _const(hit / np.sum(hit, axis=_axis(dim, x), keepdims=True), self)
+
+
+def _routed(g: Tensor, weights: Tensor) -> Tensor:
+    """``g * weights`` where a weight is not 0, and exactly +0 elsewhere: the gradient of an
+    extremum goes to the elements it selected (an infinite ``g`` gave 0 * inf = nan to the
+    others, and -0.0 for a negative one, where PyTorch's max and max(dim) scatter 0)."""
+    return where(Tensor._make(weights._data != 0, False, None), g * weights, 0.0)
 
 
 def _spread(t: Tensor, dim: int, n: int) -> Tensor:
@@ -571,20 +583,20 @@ PROD_ALL = defop("prod_all", "ProdBackward0",
 
 # -- extrema -------------------------------------------------------------------------------------
 MAX_ALL = defop("max_all", "MaxBackward1", lambda self: _extremum(np.max, self, None, False),
-                vjp=lambda g, self, out: g * _tied(self, out, None, False),
+                vjp=lambda g, self, out: _routed(g, _tied(self, out, None, False, True)),
                 dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.max))
 MIN_ALL = defop("min_all", "MinBackward1", lambda self: _extremum(np.min, self, None, False),
-                vjp=lambda g, self, out: g * _tied(self, out, None, False),
+                vjp=lambda g, self, out: _routed(g, _tied(self, out, None, False, True)),
                 dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.min))
 AMAX = defop("amax", "AmaxBackward0",
              lambda self, *, dim, keepdim: _extremum(np.max, self, dim, keepdim),
-             vjp=lambda g, self, out, *, dim, keepdim, self_shape: expand_reduced(
-                 g, self_shape, dim, keepdim) * _tied(self, out, dim, keepdim),
+             vjp=lambda g, self, out, *, dim, keepdim, self_shape: _routed(expand_reduced(
+                 g, self_shape, dim, keepdim), _tied(self, out, dim, keepdim)),
              dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.max))
 AMIN = defop("amin", "AminBackward0",
              lambda self, *, dim, keepdim: _extremum(np.min, self, dim, keepdim),
-             vjp=lambda g, self, out, *, dim, keepdim, self_shape: expand_reduced(
-                 g, self_shape, dim, keepdim) * _tied(self, out, dim, keepdim),
+             vjp=lambda g, self, out, *, dim, keepdim, self_shape: _routed(expand_reduced(
+                 g, self_shape, dim, keepdim), _tied(self, out, dim, keepdim)),
              dtype_rule="same", dtypes=ALL, kind="reduction", kinks=_ties(np.min))
 
 
@@ -600,14 +612,14 @@ def _first_hit(self: Tensor, dim: int, find: Any) -> Tensor:
 
 MAX_DIM = defop("max_dim", "MaxBackward0",
                 lambda self, *, dim, keepdim: _extremum(np.max, self, (dim,), keepdim),
-                vjp=lambda g, self, *, dim, keepdim, self_shape: expand_reduced(
-                    g, self_shape, dim, keepdim) * _first_hit(self, dim, np.argmax),
+                vjp=lambda g, self, *, dim, keepdim, self_shape: _routed(expand_reduced(
+                    g, self_shape, dim, keepdim), _first_hit(self, dim, np.argmax)),
                 dtype_rule="same", dtypes=ALL, kind="reduction",
                 kinks=_ties(np.max, "left"))
 MIN_DIM = defop("min_dim", "MinBackward0",
                 lambda self, *, dim, keepdim: _extremum(np.min, self, (dim,), keepdim),
-                vjp=lambda g, self, *, dim, keepdim, self_shape: expand_reduced(
-                    g, self_shape, dim, keepdim) * _first_hit(self, dim, np.argmin),
+                vjp=lambda g, self, *, dim, keepdim, self_shape: _routed(expand_reduced(
+                    g, self_shape, dim, keepdim), _first_hit(self, dim, np.argmin)),
                 dtype_rule="same", dtypes=ALL, kind="reduction",
                 kinks=_ties(np.min, "left"))
 
