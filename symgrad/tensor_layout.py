@@ -7,6 +7,8 @@ offset are PyTorch's wherever symgrad's view is the same view.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from symgrad.ops.registry import wrap_dim
@@ -204,7 +206,75 @@ def _is_cpu(self: Tensor) -> bool:
     return True
 
 
-for _name, _method in (("stride", stride), ("storage_offset", storage_offset),
+def pin_memory(self: Tensor, device: object = None) -> Tensor:
+    """Copy into page-locked memory for an accelerator: there is none, so PyTorch's CPU build
+    raises its RuntimeError.
+
+    Args:
+        device: The accelerator (unused: there is none).
+
+    >>> import symgrad
+    >>> symgrad.zeros(1).pin_memory()
+    Traceback (most recent call last):
+    RuntimeError: Cannot access accelerator device when none is available.
+    """
+    raise RuntimeError("Cannot access accelerator device when none is available.")
+
+
+def is_pinned(self: Tensor, device: object = None) -> bool:
+    """Whether the tensor is in page-locked memory: never (there is no accelerator).
+
+    Args:
+        device: The accelerator (unused).
+
+    >>> import symgrad
+    >>> symgrad.zeros(1).is_pinned()
+    False
+    """
+    return False
+
+
+def share_memory_(self: Tensor) -> Tensor:
+    """Move the storage to shared memory, for other processes: symgrad runs in one process
+    (a DataLoader's workers included), so the tensor stays where it is and is marked shared,
+    as ``is_shared`` then reports.
+
+    >>> import symgrad
+    >>> t = symgrad.zeros(2)
+    >>> t.is_shared(), t.share_memory_() is t, t.is_shared()
+    (False, True, True)
+    """
+    base = _memory(self)
+    _SHARED[id(base)] = base
+    return self
+
+
+def is_shared(self: Tensor) -> bool:
+    """Whether ``share_memory_`` was called on this tensor or a tensor sharing its memory.
+
+    >>> import symgrad
+    >>> symgrad.ones(1).is_shared()
+    False
+    """
+    base = _memory(self)
+    return _SHARED.get(id(base)) is base
+
+
+def _memory(t: Tensor) -> np.ndarray:
+    """The array that owns ``t``'s memory (views share their base's)."""
+    a = t._data
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+# The memories ``share_memory_`` marked, by the id of the array owning them, held weakly: an
+# entry goes with its memory.
+_SHARED: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
+
+for _name, _method in (("pin_memory", pin_memory), ("is_pinned", is_pinned),
+                       ("share_memory_", share_memory_), ("is_shared", is_shared),
+                       ("stride", stride), ("storage_offset", storage_offset),
                        ("is_contiguous", is_contiguous), ("data_ptr", data_ptr),
                        ("element_size", element_size), ("is_signed", is_signed),
                        ("is_complex", is_complex), ("is_same_size", is_same_size),

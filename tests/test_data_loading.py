@@ -261,3 +261,32 @@ STREAMS = {
 @pytest.mark.parametrize("scenario", STREAMS.values(), ids=STREAMS.keys())
 def test_iterable_datasets_and_workers_as_pytorch(scenario: Any) -> None:
     _same(scenario)
+
+
+def test_pin_memory_warns_on_each_pass_as_pytorch_without_an_accelerator() -> None:
+    def passes(lib: Any) -> list[Any]:
+        data = lib.utils.data.TensorDataset(lib.arange(6.0).reshape(3, 2))
+        loader = lib.utils.data.DataLoader(data, batch_size=2, pin_memory=True)
+        out = []
+        for _ in range(2):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                batches = [b[0].tolist() for b in loader]
+            out.append((batches, [(w.category, str(w.message)) for w in caught]))
+        return out
+    assert passes(symgrad) == passes(torch)
+
+
+def test_tensor_memory_questions_as_pytorch_on_a_cpu() -> None:
+    def answers(lib: Any) -> list[Any]:
+        t = lib.ones(2, 3)
+        view = t[0]
+        out: list[Any] = [t.is_pinned(), t.is_shared(), view.is_shared()]
+        out += [t.share_memory_() is t, t.is_shared(), view.is_shared(),
+                lib.ones(2).is_shared()]
+        try:
+            t.pin_memory()
+        except RuntimeError as e:
+            out.append(str(e))
+        return out
+    assert answers(symgrad) == answers(torch)

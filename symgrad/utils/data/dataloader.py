@@ -13,6 +13,7 @@ reseeded per worker.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -239,6 +240,10 @@ class _Pass:
     """One pass over a ``DataLoader``: what ``iter(loader)`` returns."""
 
     def __init__(self, loader: DataLoader) -> None:
+        if loader.pin_memory:
+            # PyTorch's warning on every pass: there is no accelerator to pin memory for.
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                          "then device pinned memory won't be used.", stacklevel=3)
         self._loader = loader
         self._indices = iter(loader._index_sampler)
         # PyTorch's loader draws this from the stream on every pass, workers or not.
