@@ -89,6 +89,9 @@ from symgrad.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNN
 # transformer encoder (symgrad/nn/transformer.py)
 from symgrad.nn.transformer import TransformerEncoder, TransformerEncoderLayer
 
+# transformer decoder and encoder-decoder (symgrad/nn/transformer_decoder.py)
+from symgrad.nn.transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
+
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
            "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6",
            "Softplus", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "LogSoftmax", "Identity",
@@ -108,6 +111,8 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNN", "LSTM", "GRU",
            # transformer encoder
            "TransformerEncoderLayer", "TransformerEncoder",
+           # transformer decoder and encoder-decoder
+           "TransformerDecoderLayer", "TransformerDecoder", "Transformer",
            # normalisations and distances
            "GroupNorm", "RMSNorm", "InstanceNorm1d", "InstanceNorm2d", "CosineSimilarity",
            "PairwiseDistance",

@@ -1,13 +1,17 @@
 """Recurrent layers as in ``torch.nn``: the cells ``RNNCell``, ``LSTMCell`` and ``GRUCell``, and
 the multi-layer, optionally bidirectional ``RNN``, ``LSTM`` and ``GRU``.
 
-Each is composed of symgrad's recorded ops (``linear``, ``sigmoid``, ``tanh``, ``chunk``,
-``stack``, ``cat``), step by step in Python, in the order PyTorch's CPU kernels compute a step
-(the input projection of every step first, then ``linear(h, w_hh, b_hh) + projected x`` per
-step), so gradients of any order come from autograd. The parameters have PyTorch's names,
-shapes and registration order, and are drawn as PyTorch draws them (each uniform in
-``[-1/sqrt(hidden_size), 1/sqrt(hidden_size))`` in registration order), so a seed gives
-PyTorch's layer element for element. PyTorch's fused kernels (oneDNN for float32 LSTMs) round
+A cell is composed of symgrad's recorded ops (``linear``, ``sigmoid``, ``tanh``, ``chunk``), in
+the order PyTorch's CPU kernels compute a step (``linear(h, w_hh, b_hh) + linear(x, w_ih,
+b_ih)``), so gradients of any order come from autograd. A sequence layer projects every step's
+input at once (one ``linear``, as PyTorch's CPU layers do), then runs the recurrence of each
+layer and direction as one node (``symgrad/nn/_recurrent_fused.py``): forward and backward
+through time on NumPy arrays, with the cells' expressions, so values and first-order gradients
+are the composed cells' bit for bit (NaN payloads and the signs of zeros aside); a recorded
+backward (``create_graph=True``) differentiates the composed cells. The parameters have
+PyTorch's names, shapes and registration order, and are drawn as PyTorch draws them (each
+uniform in ``[-1/sqrt(hidden_size), 1/sqrt(hidden_size))`` in registration order), so a seed
+gives PyTorch's layer element for element. PyTorch's fused kernels (oneDNN for float32 LSTMs) round
 differently from a composition, so outputs agree with PyTorch's to rounding, not bit for bit.
 
 >>> import symgrad
@@ -27,8 +31,8 @@ from typing import Any
 
 import symgrad
 from symgrad.creation import empty
+from symgrad.nn import _recurrent_fused, init
 from symgrad.nn import functional as F
-from symgrad.nn import init
 from symgrad.nn.modules import Module
 from symgrad.nn.parameter import Parameter
 from symgrad.tensor import Tensor
@@ -500,7 +504,6 @@ class RNNBase(Module):
     def _run(self, input: Tensor, hx: Any) -> tuple[Tensor, list[Any]]:
         """All layers over the batched ``input``; ``hx`` is one state per layer and direction
         (an ``(h, c)`` pair for an LSTM). Returns the output and the final states."""
-        step = _STEPS[self.mode]
         x = input.transpose(0, 1) if self.batch_first else input
         directions = 2 if self.bidirectional else 1
         finals: list[Any] = []
@@ -511,18 +514,10 @@ class RNNBase(Module):
                 w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
                 b_ih = getattr(self, names[2]) if self.bias else None
                 b_hh = getattr(self, names[3]) if self.bias else None
-                # Every step's input projection at once, as PyTorch's CPU layers do.
-                projected = F.linear(x, w_ih, b_ih).unbind(0)
-                if direction == 1:
-                    projected = projected[::-1]
-                state = hx[layer * directions + direction]
-                steps = []
-                for x_proj in projected:
-                    state = step(x_proj, state, w_hh, b_hh)
-                    steps.append(state[0] if self.mode == "LSTM" else state)
-                if direction == 1:
-                    steps = steps[::-1]
-                outputs.append(symgrad.stack(steps, 0))
+                out, state = _recurrent_fused.layer(
+                    self.mode, x, w_ih, w_hh, b_ih, b_hh, hx[layer * directions + direction],
+                    direction == 1)
+                outputs.append(out)
                 finals.append(state)
             x = outputs[0] if directions == 1 else symgrad.cat(outputs, 2)
             if self.dropout and self.training and layer < self.num_layers - 1:
