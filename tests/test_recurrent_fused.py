@@ -72,3 +72,17 @@ def test_a_layer_records_the_same_nodes_for_any_sequence_length(cls: str) -> Non
     counts = [_nodes(layer(symgrad.randn(steps, 2, 3, requires_grad=True))[0])
               for steps in (2, 40)]
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("mode", ["RNN", "GRU", "LSTM"])
+def test_the_output_node_is_named_as_torch_names_it(mode: str, dtype: str) -> None:
+    torch = pytest.importorskip("torch")
+    names = []
+    for lib in (symgrad, torch):
+        layer = getattr(lib.nn, mode)(3, 4).to(getattr(lib, dtype))
+        out, _ = layer(lib.zeros(5, 2, 3, dtype=getattr(lib, dtype)))
+        names.append(type(out.grad_fn).__name__)
+    # PyTorch's float32 LSTM runs its oneDNN kernel, a node of its own.
+    expected = "MkldnnRnnLayerBackward0" if (mode, dtype) == ("LSTM", "float32") else names[0]
+    assert names == [names[0], expected] and names[0] == "StackBackward0"

@@ -29,7 +29,7 @@ from symgrad.autograd.function import Function
 from symgrad.nn import functional as F
 from symgrad.ops.activations import _relu_array_vjp
 from symgrad.ops.elementwise import _tanh_backward
-from symgrad.ops.registry import REGISTRY
+from symgrad.ops.registry import REGISTRY, renamed_node_class
 from symgrad.tensor import Tensor
 
 _F64 = np.dtype(np.float64)
@@ -254,6 +254,11 @@ class _Layer(Function):
                 None, None)
 
 
+
+# PyTorch's GRU and RNN (and its float64 LSTM) end in a stack of the steps' outputs: the fused
+# layer's node is named as that node.
+_Layer._backward_cls.__name__ = _Layer._backward_cls.__qualname__ = "StackBackward0"
+
 def layer(mode: str, x: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
           b_hh: Tensor | None, state: Any, reverse: bool) -> tuple[Tensor, Any]:
     """One direction of one layer over the time-major ``x``: the outputs ``(T, N, H)`` and
@@ -278,5 +283,9 @@ def layer(mode: str, x: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
     else:
         out = _Layer.apply(proj, h0, c0, w_hh, b_hh, mode, reverse)
     outputs = out[:steps] if lstm else out
+    if lstm and outputs.grad_fn is not None:
+        # The last row holds the cell state: the hidden states are a slice, named as the
+        # stack PyTorch's (float64) LSTM ends in.
+        outputs.grad_fn.__class__ = renamed_node_class(type(outputs.grad_fn), "StackBackward0")
     last = outputs[0] if reverse else outputs[steps - 1]
     return outputs, ((last, out[steps]) if lstm else last)

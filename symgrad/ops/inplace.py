@@ -9,7 +9,6 @@ cannot be changed in place while grad mode is on (``no_grad`` allows it: optimiz
 
 from __future__ import annotations
 
-import functools
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +27,7 @@ from symgrad.ops.registry import (
     broadcast_shapes,
     defop,
     expose,
+    renamed_node_class,
 )
 from symgrad.tensor import Tensor
 
@@ -262,7 +262,7 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
             # that sends back zeros, not through the node of the value it no longer holds.
             node = apply(ZERO, before).grad_fn
             if zeros_as is not None:
-                node.__class__ = _zeros_named(zeros_as)
+                node.__class__ = renamed_node_class(ZERO.node_class, zeros_as)
         t.grad_fn = node
         t._rg = True
         # A node that saved its result saved what now lives in ``t``: later writes to ``t``
@@ -280,18 +280,6 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
             member.grad_fn = _replay(family[0], member._view.chain).grad_fn
             member._rg = True
     return t
-
-
-@functools.cache
-def _zeros_named(grad_fn: str) -> type:
-    """ZERO's node class under PyTorch's name for another op whose gradient is zero
-    (``EqBackward0``): the node still sends back zeros, and the judge still reads it as ZERO."""
-    def name(self: object) -> str:
-        return grad_fn
-
-    base = ZERO.node_class
-    return type(grad_fn, (base,), {"__slots__": (), "__module__": base.__module__,
-                                   "__qualname__": grad_fn, "name": name})
 
 
 def _written(t: Tensor) -> list[Tensor]:

@@ -269,6 +269,28 @@ def node_class(grad_fn: str) -> type[Node]:
     return cls
 
 
+@functools.cache
+def renamed_node_class(cls: type[Node], grad_fn: str) -> type[Node]:
+    """A subclass of ``cls`` named ``grad_fn``: a node that computes as ``cls``'s op (the judge
+    reads its op) under the name PyTorch gives the node at that place (``EqBackward0`` for a
+    comparison written in place, which sends back zeros as ``ZeroBackward0`` does).
+
+    Args:
+        cls: The node class of the op that computes.
+        grad_fn: The name users see (``type(node).__name__`` and ``node.name()``).
+
+    >>> import symgrad
+    >>> named = renamed_node_class(node_class("ZeroBackward0"), "EqBackward0")
+    >>> named.__name__, issubclass(named, node_class("ZeroBackward0"))
+    ('EqBackward0', True)
+    """
+    def name(self: Node) -> str:
+        return grad_fn
+
+    return type(grad_fn, (cls,), {"__slots__": (), "__module__": cls.__module__,
+                                  "__qualname__": grad_fn, "name": name})
+
+
 REGISTRY: dict[str, OpDef] = {}
 # Keywords naming the judge's knowledge (see the module docstring): given to ``defop``, they would
 # otherwise sink into ``extra`` unread.
