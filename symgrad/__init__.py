@@ -213,3 +213,8 @@ __all__ = [
     "threshold_",
 ]
 __version__ = "0.1.0"
+
+# -- torch.distributions and the draws it needs (symgrad.sampling) --
+from symgrad.sampling import multinomial, normal  # noqa: E402
+
+__all__ += ["multinomial", "normal"]
