@@ -315,9 +315,9 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         generator: the ``Generator`` to draw from (the default one if None).
 
     >>> import symgrad
-    >>> _ = symgrad.manual_seed(0)
-    >>> symgrad.multinomial(symgrad.tensor([0.1, 0.2, 0.7]), 4, replacement=True)
-    tensor([2, 2, 1, 2])
+    >>> _ = symgrad.manual_seed(1)
+    >>> symgrad.multinomial(symgrad.tensor([0.3, 0.2, 0.5]), 6, replacement=True)
+    tensor([0, 0, 0, 0, 2, 0])
     """
     if not isinstance(num_samples, (int, np.integer)) or isinstance(num_samples, bool):
         raise TypeError(f"multinomial(): argument 'num_samples' (position 2) must be int, "
@@ -374,7 +374,7 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator 
     >>> import symgrad
     >>> _ = symgrad.manual_seed(0)
     >>> symgrad.normal(symgrad.tensor([0.0, 10.0]), symgrad.tensor([1.0, 0.1]))
-    tensor([ 1.5410,  9.9707])
+    tensor([1.5410, 9.9707])
     """
     gen = _gen(generator)
     if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
@@ -404,10 +404,24 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator 
 
 def _multinomial_method(self: Tensor, num_samples: int, replacement: bool = False, *,
                         generator: Generator | None = None) -> Tensor:
+    """``multinomial(self, num_samples, replacement)``: category indices drawn from this
+    tensor's rows of probabilities, PyTorch's numbers for the same seed.
+
+    Args:
+        num_samples: how many samples per row.
+        replacement: whether a category may be drawn more than once.
+        generator: the ``Generator`` to draw from (the default one if None).
+
+    >>> import symgrad
+    >>> _ = symgrad.manual_seed(0)
+    >>> symgrad.tensor([[0.0, 1.0], [1.0, 0.0]]).multinomial(1)
+    tensor([[1],
+            [0]])
+    """
     return multinomial(self, num_samples, replacement, generator=generator)
 
 
-_multinomial_method.__doc__ = multinomial.__doc__
+_multinomial_method.__name__ = "multinomial"
 Tensor.multinomial = _multinomial_method  # type: ignore[attr-defined]
 Tensor.exponential_ = exponential_  # type: ignore[attr-defined]
 __test__ = {"Tensor.multinomial": _multinomial_method}
