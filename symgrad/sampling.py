@@ -254,20 +254,20 @@ def _topk_indices(values: np.ndarray, k: int) -> np.ndarray:
 def _with_replacement(gen: Generator, p: np.ndarray, n_sample: int) -> np.ndarray:
     work = np.float64 if p.dtype == np.float64 else np.float32
     rows = p.astype(work)
-    # PyTorch checks row by row, drawing a row's samples before checking the next row.
-    for r, row in enumerate(rows):
-        problem = None
-        if not (row >= 0).all():  # NaN fails this too
-            problem = "encountering probability entry < 0"
-        elif not np.isfinite(row).all():
-            problem = "encountering probability entry = infinity or NaN"
-        else:
-            with np.errstate(over="ignore"):
-                if not np.add.reduce(row, dtype=work) > 0:
-                    problem = "sum of probabilities <= 0"
-        if problem:
-            _distributions.uniform(gen, r * n_sample, np.float64)
-            raise RuntimeError(f"invalid multinomial distribution ({problem})")
+    # PyTorch checks each row element by element (negative or NaN, then infinite), drawing a
+    # row's samples before checking the next row; a sum of non-negative finite values is
+    # positive exactly when one of them is.
+    broken = ~(rows >= 0) | ~np.isfinite(rows)
+    first = (np.take_along_axis(rows, broken.argmax(axis=-1)[:, None], axis=-1)[:, 0]
+             if rows.size else np.zeros(len(rows), work))
+    problems = np.select(
+        [broken.any(axis=-1) & ~(first >= 0), broken.any(axis=-1), ~(rows > 0).any(axis=-1)],
+        ["encountering probability entry < 0", "encountering probability entry = infinity or NaN",
+         "sum of probabilities <= 0"], "")
+    bad = np.flatnonzero(problems != "")
+    if len(bad):
+        _distributions.uniform(gen, int(bad[0]) * n_sample, np.float64)
+        raise RuntimeError(f"invalid multinomial distribution ({problems[bad[0]]})")
     with np.errstate(over="ignore", invalid="ignore"):
         cum = np.cumsum(rows, axis=-1, dtype=work)  # sequential, in the dtype, as PyTorch sums
         cum = (cum / cum[:, -1:]).astype(np.float64)
