@@ -110,6 +110,11 @@ def _one_hot(lib: Any, D: Any, dtype: str) -> Any:
     return D.OneHotCategorical(logits=p), (p,)
 
 
+def _straight_through(lib: Any, D: Any, dtype: str) -> Any:
+    p = _leaf(lib, LOGITS, dtype)
+    return D.OneHotCategoricalStraightThrough(logits=p), (p,)
+
+
 def _independent(lib: Any, D: Any, dtype: str) -> Any:
     loc, scale = _leaf(lib, LOC, dtype), _leaf(lib, SCALE, dtype)
     return D.Independent(D.Normal(loc, scale), 1), (loc, scale)
@@ -147,8 +152,10 @@ CASES: dict[str, tuple[Callable, Callable]] = {
     "Categorical(logits)": (_categorical_logits, _category),
     "Exponential": (_exponential, _nonnegative), "Laplace": (_laplace, _continuous),
     "OneHotCategorical": (_one_hot, _one_hot_value), "Independent": (_independent, _continuous),
+    "OneHotCategoricalStraightThrough": (_straight_through, _one_hot_value),
 }
-RSAMPLED = ("Normal", "Uniform", "Exponential", "Laplace", "Independent")
+RSAMPLED = ("Normal", "Uniform", "Exponential", "Laplace", "Independent",
+            "OneHotCategoricalStraightThrough")
 
 
 @pytest.mark.parametrize("name", list(CASES))

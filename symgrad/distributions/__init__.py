@@ -4,7 +4,8 @@
 parameters as in PyTorch.
 
 Distributions: ``Normal``, ``Uniform``, ``Bernoulli``, ``Categorical``, ``Exponential``,
-``Laplace``, ``OneHotCategorical`` and ``Independent``, on the base ``Distribution``.
+``Laplace``, ``OneHotCategorical`` (and its straight-through variant) and ``Independent``, on
+the base ``Distribution``.
 
 >>> import symgrad
 >>> from symgrad.distributions import Categorical
@@ -25,9 +26,13 @@ from symgrad.distributions.independent import Independent
 from symgrad.distributions.kl import kl_divergence, register_kl
 from symgrad.distributions.laplace import Laplace
 from symgrad.distributions.normal import Normal
-from symgrad.distributions.one_hot_categorical import OneHotCategorical
+from symgrad.distributions.one_hot_categorical import (
+    OneHotCategorical,
+    OneHotCategoricalStraightThrough,
+)
 from symgrad.distributions.uniform import Uniform
 
 __all__ = ["Bernoulli", "Categorical", "Distribution", "Exponential", "ExponentialFamily",
-           "Independent", "Laplace", "Normal", "OneHotCategorical", "Uniform", "constraints",
+           "Independent", "Laplace", "Normal", "OneHotCategorical",
+           "OneHotCategoricalStraightThrough", "Uniform", "constraints",
            "kl_divergence", "register_kl"]

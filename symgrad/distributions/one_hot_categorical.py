@@ -17,7 +17,7 @@ from symgrad.distributions.distribution import Distribution
 from symgrad.distributions.utils import _EMPTY_SHAPE
 from symgrad.tensor import Size, Tensor
 
-__all__ = ["OneHotCategorical"]
+__all__ = ["OneHotCategorical", "OneHotCategoricalStraightThrough"]
 
 
 class OneHotCategorical(Distribution):
@@ -116,3 +116,29 @@ class OneHotCategorical(Distribution):
         if expand:
             values = values.expand((n,) + self.batch_shape + (n,))
         return values
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """``OneHotCategorical`` with a straight-through ``rsample``: the one-hot draw in the
+    forward pass, the gradient of ``probs`` in the backward pass (``sample + probs -
+    probs.detach()``).
+
+    Args:
+        probs: non-negative weights of the categories, last dim ``K``.
+        logits: unnormalised log-probabilities (give one of ``probs`` and ``logits``).
+        validate_args: check the parameter and ``log_prob``'s values.
+
+    >>> import symgrad
+    >>> from symgrad.distributions import OneHotCategoricalStraightThrough
+    >>> _ = symgrad.manual_seed(0)
+    >>> logits = symgrad.tensor([0.0, 1.0], requires_grad=True)
+    >>> OneHotCategoricalStraightThrough(logits=logits).rsample()
+    tensor([0., 1.], grad_fn=<AddBackward0>)
+    """
+
+    has_rsample = True
+
+    def rsample(self, sample_shape: Any = _EMPTY_SHAPE) -> Tensor:
+        samples = self.sample(sample_shape)
+        probs = self._categorical.probs
+        return samples + (probs - probs.detach())
