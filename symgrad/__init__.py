@@ -213,3 +213,9 @@ __all__ = [
     "threshold_",
 ]
 __version__ = "0.1.0"
+
+# -- torch.distributions and the draws it needs (symgrad.sampling, symgrad.distributions) --
+from symgrad import distributions  # noqa: E402 - it builds on the whole package
+from symgrad.sampling import multinomial, normal  # noqa: E402
+
+__all__ += ["multinomial", "normal", "distributions"]

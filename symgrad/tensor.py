@@ -639,6 +639,14 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"{_dtypes.NAMESPACE[0]}.Size({list(self)})"
 
+    # -- a shape joined with a tuple is a shape, as in PyTorch (torch.distributions builds
+    # sample_shape + batch_shape + event_shape) --
+    def __add__(self, other: Any) -> Any:
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other: Any) -> Any:
+        return Size(tuple.__add__(other, self)) if isinstance(other, tuple) else NotImplemented
+
     def numel(self) -> int:
         """The number of elements a tensor of this shape holds.
 

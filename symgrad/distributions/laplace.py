@@ -1,0 +1,104 @@
+"""``Laplace``: the Laplace distribution of location ``loc`` and scale ``scale``.
+
+>>> import symgrad
+>>> from symgrad.distributions import Laplace
+>>> Laplace(0.0, 1.0).variance
+tensor(2.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import symgrad
+from symgrad.distributions import constraints
+from symgrad.distributions.distribution import Distribution
+from symgrad.distributions.utils import _EMPTY_SHAPE, broadcast_all
+from symgrad.tensor import Size, Tensor
+
+__all__ = ["Laplace"]
+
+_NUMBER = (int, float, bool)
+
+
+class Laplace(Distribution):
+    """The Laplace distribution: ``rsample`` draws ``u`` uniform in ``[eps - 1, 1)`` (PyTorch's
+    numbers) and returns ``loc - scale * sign(u) * log1p(-|u|)``, differentiable in ``loc``
+    and ``scale``.
+
+    Args:
+        loc: the location (mean and median).
+        scale: the scale, positive.
+        validate_args: check the parameters and ``log_prob``'s values.
+
+    >>> import symgrad
+    >>> from symgrad.distributions import Laplace
+    >>> _ = symgrad.manual_seed(0)
+    >>> Laplace(symgrad.tensor([0.0, 5.0]), 1.0).sample()
+    tensor([-0.0075,  5.7688])
+    """
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    @property
+    def mean(self) -> Tensor:
+        """``loc``."""
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        """``loc``."""
+        return self.loc
+
+    @property
+    def variance(self) -> Tensor:
+        """``2 * scale ** 2``."""
+        return 2 * self.scale.pow(2)
+
+    @property
+    def stddev(self) -> Tensor:
+        """``sqrt(2) * scale``."""
+        return 2**0.5 * self.scale
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        if isinstance(loc, _NUMBER) and isinstance(scale, _NUMBER):
+            batch_shape = _EMPTY_SHAPE
+        else:
+            batch_shape = self.loc.size()
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Laplace:
+        new = self._get_checked_instance(Laplace, _instance)
+        batch_shape = Size(batch_shape)
+        new.loc = self.loc.expand(batch_shape)
+        new.scale = self.scale.expand(batch_shape)
+        super(Laplace, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def rsample(self, sample_shape: Any = _EMPTY_SHAPE) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        eps = symgrad.finfo(self.loc.dtype).eps
+        u = symgrad.empty(shape, dtype=self.loc.dtype).uniform_(eps - 1, 1)
+        return self.loc - self.scale * u.sign() * symgrad.log1p(-u.abs())
+
+    def log_prob(self, value: Any) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return -symgrad.log(2 * self.scale) - symgrad.abs(value - self.loc) / self.scale
+
+    def cdf(self, value: Any) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return 0.5 - 0.5 * (value - self.loc).sign() * symgrad.expm1(
+            -(value - self.loc).abs() / self.scale)
+
+    def icdf(self, value: Any) -> Tensor:
+        term = value - 0.5
+        return self.loc - self.scale * term.sign() * symgrad.log1p(-2 * term.abs())
+
+    def entropy(self) -> Tensor:
+        return 1 + symgrad.log(2 * self.scale)

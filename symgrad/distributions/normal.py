@@ -1,0 +1,113 @@
+"""``Normal``: the normal (Gaussian) distribution of mean ``loc`` and standard deviation
+``scale``.
+
+>>> import symgrad
+>>> from symgrad.distributions import Normal
+>>> Normal(0.0, 1.0).log_prob(symgrad.tensor(0.0))
+tensor(-0.9189)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import symgrad
+from symgrad.distributions import constraints
+from symgrad.distributions.distribution import ExponentialFamily
+from symgrad.distributions.utils import _EMPTY_SHAPE, _standard_normal, broadcast_all
+from symgrad.tensor import Size, Tensor
+
+__all__ = ["Normal"]
+
+_NUMBER = (int, float, bool)
+
+
+class Normal(ExponentialFamily):
+    """The normal distribution: ``sample`` draws PyTorch's numbers for the same seed
+    (``torch.normal``), ``rsample`` is ``loc + eps * scale`` with ``eps`` a standard normal
+    draw, differentiable in ``loc`` and ``scale``.
+
+    Args:
+        loc: the mean (a number or tensor).
+        scale: the standard deviation, positive (a number or tensor).
+        validate_args: check the parameters and ``log_prob``'s values.
+
+    >>> import symgrad
+    >>> from symgrad.distributions import Normal
+    >>> _ = symgrad.manual_seed(0)
+    >>> loc = symgrad.tensor([0.0, 1.0], requires_grad=True)
+    >>> x = Normal(loc, 2.0).rsample()
+    >>> x
+    tensor([3.0820, 0.4131], grad_fn=<AddBackward0>)
+    """
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+    _mean_carrier_measure = 0
+
+    @property
+    def mean(self) -> Tensor:
+        """``loc``."""
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        """``loc``."""
+        return self.loc
+
+    @property
+    def stddev(self) -> Tensor:
+        """``scale``."""
+        return self.scale
+
+    @property
+    def variance(self) -> Tensor:
+        """``scale ** 2``."""
+        return self.stddev.pow(2)
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        if isinstance(loc, _NUMBER) and isinstance(scale, _NUMBER):
+            batch_shape = _EMPTY_SHAPE
+        else:
+            batch_shape = self.loc.size()
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Normal:
+        new = self._get_checked_instance(Normal, _instance)
+        batch_shape = Size(batch_shape)
+        new.loc = self.loc.expand(batch_shape)
+        new.scale = self.scale.expand(batch_shape)
+        super(Normal, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def sample(self, sample_shape: Any = _EMPTY_SHAPE) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        with symgrad.no_grad():
+            return symgrad.normal(self.loc.expand(shape), self.scale.expand(shape))
+
+    def rsample(self, sample_shape: Any = _EMPTY_SHAPE) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        eps = _standard_normal(shape, dtype=self.loc.dtype)
+        return self.loc + eps * self.scale
+
+    def log_prob(self, value: Any) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        var = self.scale**2
+        log_scale = (math.log(self.scale) if isinstance(self.scale, _NUMBER)
+                     else self.scale.log())
+        return (-((value - self.loc) ** 2) / (2 * var) - log_scale
+                - math.log(math.sqrt(2 * math.pi)))
+
+    def cdf(self, value: Any) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return 0.5 * (1 + symgrad.erf((value - self.loc) * self.scale.reciprocal()
+                                      / math.sqrt(2)))
+
+    def entropy(self) -> Tensor:
+        return 0.5 + 0.5 * math.log(2 * math.pi) + symgrad.log(self.scale)
