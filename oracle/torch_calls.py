@@ -272,4 +272,18 @@ TORCH: dict[str, str] = {
     'addcdiv': 'torch.addcdiv(self, tensor1, tensor2, value=value)',
     'lerp': 'torch.lerp(self, end, weight)',
     'lerp_tensor': 'torch.lerp(self, end, weight)',
+    # more shape and indexing ops (symgrad/ops/shape_more.py)
+    'diagonal': 'torch.diagonal(self, offset, dim1, dim2)',
+    'diagonal_scatter': 'torch.diagonal_scatter(self, src, offset, dim1, dim2)',
+    'diag_embed_dims': 'torch.diag_embed(self, offset, dim1, dim2)',
+    'unfold': 'self.unfold(dim, size, step)',
+    'unfold_backward': 'torch.ops.aten.unfold_backward(grad, input_sizes, dim, size, step)',
+    'take': 'torch.take(self, torch.as_tensor(index))',
+    'index_copy': 'torch.index_copy(self, dim, torch.as_tensor(index), source)',
+    'index_fill': 'torch.index_fill(self, dim, torch.as_tensor(index), value)',
+    'index_fill_tensor': 'torch.index_fill(self, dim, torch.as_tensor(index), value)',
+    'masked_scatter': 'torch.masked_scatter(self, torch.as_tensor(mask), source)',
+    'select_scatter': 'torch.select_scatter(self, src, dim, index)',
+    'slice_scatter': 'torch.slice_scatter(self, src, dim, start, end, step)',
+    'rot90': 'torch.rot90(self, k, dims)',
 }

@@ -21,6 +21,7 @@ from symgrad.ops import (  # noqa: F401
     pooling,
     reductions,
     shape,
+    shape_more,
     sorting,
     tensor_functions,
     triangular,
