@@ -286,4 +286,10 @@ TORCH: dict[str, str] = {
     'select_scatter': 'torch.select_scatter(self, src, dim, index)',
     'slice_scatter': 'torch.slice_scatter(self, src, dim, start, end, step)',
     'rot90': 'torch.rot90(self, k, dims)',
+    # more products (symgrad/ops/products.py)
+    'addmv': 'torch.addmv(self, mat, vec, beta=beta, alpha=alpha)',
+    'addr': 'torch.addr(self, vec1, vec2, beta=beta, alpha=alpha)',
+    'baddbmm': 'torch.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)',
+    'addbmm': 'torch.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)',
+    'vdot': 'torch.vdot(self, other)',
 }

@@ -279,3 +279,152 @@ def test_values_as_torch(call):
     mine = outcome(call, symgrad)
     assert mine[0] != "raises"
     assert mine == outcome(call, torch)
+
+
+# -- products (symgrad/ops/products.py) ----------------------------------------------------------
+def _leaves(lib: Any, dtype: str, *shapes: tuple[int, ...]) -> list[Any]:
+    out = []
+    for k, shape in enumerate(shapes):
+        n = int(np.prod(shape))
+        values = (np.arange(n, dtype=np.float64).reshape(shape) * (0.25 + 0.125 * k)
+                  - 0.5 * k - 0.75)
+        out.append(lib.tensor(values.tolist(), dtype=getattr(lib, dtype), requires_grad=True))
+    return out
+
+
+PRODUCTS: dict[str, tuple[tuple[tuple[int, ...], ...], Any]] = {
+    "addmv": (((2,), (2, 3), (3,)), lambda L, a, b, c: L.addmv(a, b, c, beta=0.5, alpha=-2)),
+    "addmv_beta0": (((1,), (2, 3), (3,)), lambda L, a, b, c: a.addmv(b, c, beta=0)),
+    "addr": (((2, 3), (2,), (3,)), lambda L, a, b, c: L.addr(a, b, c, beta=2, alpha=1.5)),
+    "addr_broadcast": (((3,), (2,), (3,)), lambda L, a, b, c: a.addr(b, c)),
+    "baddbmm": (((2, 2, 3), (2, 2, 4), (2, 4, 3)),
+                lambda L, a, b, c: L.baddbmm(a, b, c, beta=-1, alpha=0.5)),
+    "baddbmm_broadcast": (((3,), (2, 2, 4), (2, 4, 3)), lambda L, a, b, c: a.baddbmm(b, c)),
+    "addbmm": (((2, 3), (3, 2, 4), (3, 4, 3)),
+               lambda L, a, b, c: L.addbmm(a, b, c, beta=0.25, alpha=3)),
+    "vdot": (((3,), (3,)), lambda L, a, b: L.vdot(a, b)),
+    "ger": (((2,), (3,)), lambda L, a, b: L.ger(a, b)),
+    "inner": (((2, 3), (4, 3)), lambda L, a, b: L.inner(a, b)),
+    "inner_vectors": (((3,), (3,)), lambda L, a, b: a.inner(b)),
+    "inner_scalar": (((2, 3), ()), lambda L, a, b: L.inner(a, b)),
+    "chain_matmul3": (((2, 3), (3, 4), (4, 1)), lambda L, a, b, c: L.chain_matmul(a, b, c)),
+    "chain_matmul3_right": (((5, 1), (1, 4), (4, 3)),
+                            lambda L, a, b, c: L.chain_matmul(a, b, c)),
+    "chain_matmul4": (((2, 3), (3, 4), (4, 5), (5, 2)), lambda L, *m: L.chain_matmul(*m)),
+    "chain_matmul2": (((2, 3), (3, 2)), lambda L, a, b: L.chain_matmul(a, b)),
+    "cartesian_prod": (((2,), (3,)), lambda L, a, b: L.cartesian_prod(a, b)),
+    "cartesian_prod3": (((2,), (1,), (2,)), lambda L, *v: L.cartesian_prod(*v)),
+    "combinations": (((4,),), lambda L, a: L.combinations(a)),
+    "combinations3": (((4,),), lambda L, a: L.combinations(a, 3)),
+    "combinations_replacement": (((3,),), lambda L, a: L.combinations(a, 2, True)),
+}
+
+
+def _run_product(lib: Any, name: str, dtype: str) -> Any:
+    shapes, call = PRODUCTS[name]
+    xs = _leaves(lib, dtype, *shapes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # chain_matmul's deprecation
+        out = call(lib, *xs)
+    node = type(out.grad_fn).__name__
+    (gs) = lib.autograd.grad((out * out).sum(), xs, create_graph=True)
+    (ggs) = lib.autograd.grad(sum((g * g).sum() for g in gs), xs, allow_unused=True)
+    return (out.detach().tolist(), node, [g.tolist() for g in gs],
+            [None if g is None else g.tolist() for g in ggs])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(PRODUCTS))
+def test_products_values_names_and_two_orders(name: str, dtype: str) -> None:
+    mine, theirs = _run_product(symgrad, name, dtype), _run_product(torch, name, dtype)
+    assert mine[1] == theirs[1]
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(mine[0], theirs[0], rtol=tol, atol=tol)
+    for a, b in zip(mine[2] + mine[3], theirs[2] + theirs[3], strict=True):
+        if a is None or b is None:  # an unused input: torch gives None, symgrad zeros
+            assert np.all(np.asarray(a if b is None else b) == 0) or a is b
+            continue
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+def test_beta_zero_ignores_nan_and_inf():
+    # PyTorch's documented rule: with beta = 0, input is not read (0 * nan would be nan).
+    for lib in (symgrad, torch):
+        m, v = lib.ones(2, 3), lib.ones(3)
+        assert lib.addmv(lib.tensor([float("nan"), float("inf")]), m, v, beta=0).tolist() == [
+            3.0, 3.0]
+        assert lib.addr(lib.full((2, 3), float("nan")), lib.ones(2), v, beta=0).sum().item() == 6
+        assert lib.baddbmm(lib.tensor(float("nan")), lib.ones(1, 2, 3), lib.ones(1, 3, 1),
+                           beta=0).tolist() == [[[3.0], [3.0]]]
+        assert lib.addbmm(lib.tensor(float("nan")), lib.ones(2, 1, 3), lib.ones(2, 3, 1),
+                          beta=0).tolist() == [[6.0]]
+
+
+def test_integer_products():
+    same(lambda L: L.addmv(L.tensor([1, 2]), L.tensor([[1, 2], [3, 4]]), L.tensor([5, 6]),
+                           beta=2, alpha=-3))
+    same(lambda L: L.addr(L.tensor([[1]], dtype=L.uint8), L.tensor([2], dtype=L.uint8),
+                          L.tensor([3], dtype=L.uint8), beta=-3))
+    same(lambda L: L.addr(L.ones(2, 2).long(), L.ones(2).long(), L.ones(2).long(), beta=0.5))
+    same(lambda L: L.baddbmm(L.ones(1).int(), L.ones(2, 1, 3).int(), L.ones(2, 3, 1).int(),
+                             alpha=2))
+
+
+def test_chain_matmul_warns_once_as_torch(monkeypatch):
+    # PyTorch's TORCH_WARN_ONCE: the first call of the process warns (its text, read from
+    # torch 2.13 without the "Triggered internally at" source position), later calls do not.
+    from symgrad.ops import products
+
+    monkeypatch.setattr(products, "_chain_warned", [])
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        symgrad.chain_matmul(symgrad.ones(2, 2), symgrad.ones(2, 2))
+        symgrad.chain_matmul(symgrad.ones(2, 2), symgrad.ones(2, 2))
+    assert [(w.category, str(w.message)) for w in seen] == [(UserWarning, (
+        "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+        "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than "
+        "multiple parameters."))]
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.addmv(L.zeros(3), L.zeros(2, 3), L.zeros(3)),
+    lambda L: L.addmv(L.zeros(2), L.zeros(2, 3), L.zeros(4)),
+    lambda L: L.addmv(L.zeros(2), L.zeros(2, 3), L.zeros(3, dtype=L.float64)),
+    lambda L: L.addmv(L.zeros(2), L.zeros(3), L.zeros(3)),
+    lambda L: L.addr(L.zeros(2, 2), L.zeros(2), L.zeros(3)),
+    lambda L: L.addr(L.zeros(2, 3), L.zeros(2, 1), L.zeros(3)),
+    lambda L: L.addr(L.ones(2, 3).long(), L.ones(2).long(), L.ones(3).long(), alpha=0.5),
+    lambda L: L.baddbmm(L.zeros(3), L.zeros(2, 2, 4), L.zeros(3, 4, 3)),
+    lambda L: L.baddbmm(L.zeros(3), L.zeros(2, 2, 4), L.zeros(2, 3, 3)),
+    lambda L: L.baddbmm(L.zeros(3), L.zeros(2, 4), L.zeros(2, 4, 3)),
+    lambda L: L.baddbmm(L.zeros(4), L.zeros(2, 2, 4), L.zeros(2, 4, 3)),
+    lambda L: L.addbmm(L.zeros(2, 3), L.zeros(2, 2, 4), L.zeros(3, 4, 3)),
+    lambda L: L.addbmm(L.zeros(2, 3), L.zeros(2, 2, 4), L.zeros(2, 3, 3)),
+    lambda L: L.baddbmm(L.zeros(1, dtype=L.bool), L.zeros(1, 1, 1, dtype=L.bool),
+                        L.zeros(1, 1, 1, dtype=L.bool)),
+    lambda L: L.vdot(L.zeros(3), L.zeros(2)),
+    lambda L: L.vdot(L.zeros(3), L.zeros(3, dtype=L.float64)),
+    lambda L: L.vdot(L.zeros(3, 1), L.zeros(3)),
+    lambda L: L.inner(L.zeros(2, 3), L.zeros(2)),
+    lambda L: L.chain_matmul(L.zeros(2, 3), L.zeros(2, 3)),
+    lambda L: L.chain_matmul(L.zeros(3)),
+    lambda L: L.chain_matmul(),
+    lambda L: L.cartesian_prod(L.zeros(2, 2)),
+    lambda L: L.combinations(L.zeros(3), -1),
+    lambda L: L.combinations(L.zeros(2, 2)),
+])
+def test_product_errors_as_torch(call):
+    mine = outcome(call, symgrad)
+    assert mine[0] == "raises"
+    assert mine == outcome(call, torch)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.combinations(L.arange(3), 0),
+    lambda L: L.combinations(L.arange(3), 5),
+    lambda L: L.combinations(L.arange(3), 1),
+    lambda L: L.cartesian_prod(L.arange(2)),
+    lambda L: L.chain_matmul(L.ones(2, 3)),
+])
+def test_product_edges_as_torch(call):
+    assert outcome(call, symgrad) == outcome(call, torch)

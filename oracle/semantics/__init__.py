@@ -288,6 +288,7 @@ from oracle.semantics import (  # noqa: E402, F401
     nn_more,
     padding,
     pooling,
+    products,
     reductions,
     shape,
     shape_more,

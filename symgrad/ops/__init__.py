@@ -19,6 +19,7 @@ from symgrad.ops import (  # noqa: F401
     operators,
     padding,
     pooling,
+    products,
     reductions,
     shape,
     shape_more,
