@@ -412,6 +412,16 @@ def test_chain_matmul_warns_once_as_torch(monkeypatch):
     lambda L: L.cartesian_prod(L.zeros(2, 2)),
     lambda L: L.combinations(L.zeros(3), -1),
     lambda L: L.combinations(L.zeros(2, 2)),
+    # a number where a tensor goes
+    lambda L: L.addmv(L.zeros(2), 2.5, L.zeros(3)),
+    lambda L: L.baddbmm(L.zeros(2), L.zeros(1, 1, 1), None),
+    lambda L: L.cartesian_prod(L.zeros(2), 2.5),
+    lambda L: L.chain_matmul(L.zeros(2, 2), None),
+    lambda L: L.take(L.zeros(2), 2.5),
+    lambda L: L.index_copy(L.zeros(2), 0, L.tensor([0]), 2.5),
+    lambda L: L.masked_scatter(L.zeros(2), L.tensor([True, False]), [1.0]),
+    lambda L: L.select_scatter(L.zeros(2, 2), 1.0, 0, 0),
+    lambda L: L.index_put(L.zeros(2), (L.tensor([0]),), 1.0),
 ])
 def test_product_errors_as_torch(call):
     mine = outcome(call, symgrad)

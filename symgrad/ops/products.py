@@ -129,6 +129,17 @@ VDOT = defop(
     dtypes=_NUMERIC, kind="linalg", refuses=not_implemented("dot", _BOOL))
 
 
+def _tensors(items: tuple[Any, ...]) -> tuple[Tensor, ...]:
+    """The tensors given separately or as one list, or PyTorch's parser error."""
+    if len(items) == 1 and isinstance(items[0], (list, tuple)):
+        items = tuple(items[0])
+    for i, t in enumerate(items):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+    return items
+
+
 def _torch_name(t: Tensor) -> str:
     return _dtypes._TORCH_NAMES[t.dtype.name]
 
@@ -154,7 +165,7 @@ def _broadcasts(input: Tensor, shape: tuple[int, ...], name: str) -> None:
 
 
 @expose()
-def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+def addmv(input: Tensor, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * (mat @ vec)``, ``input`` broadcast to the product's shape.
 
     Args:
@@ -169,6 +180,9 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any 
     ...               beta=0.5, alpha=2)
     tensor([4.5000, 6.5000])
     """
+    from symgrad.ops.shape_more import _need
+
+    _need("addmv", mat=(2, mat), vec=(3, vec))
     if mat.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, "
                            f"{vec.ndim}")
@@ -206,7 +220,10 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any
     return apply(ADDR, input, vec1, vec2, beta=beta, alpha=alpha)
 
 
-def _batches(name: str, batch1: Tensor, batch2: Tensor) -> None:
+def _batches(name: str, batch1: Any, batch2: Any) -> None:
+    from symgrad.ops.shape_more import _need
+
+    _need(name, batch1=(2, batch1), batch2=(3, batch2))
     if batch1.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if batch2.ndim != 3:
@@ -220,7 +237,7 @@ def _batches(name: str, batch1: Tensor, batch2: Tensor) -> None:
 
 
 @expose()
-def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1,
+def baddbmm(input: Tensor, batch1: Any, batch2: Any, *, beta: Any = 1,
             alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)``, ``input`` broadcast to ``(b, n, p)``.
 
@@ -237,6 +254,9 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1,
     <BLANKLINE>
             [[7.]]])
     """
+    from symgrad.ops.shape_more import _need
+
+    _need("baddbmm", batch1=(2, batch1), batch2=(3, batch2))
     if batch1.ndim == 3 and batch2.ndim == 3 and (batch2.shape[0], batch2.shape[1]) != (
             batch1.shape[0], batch1.shape[2]):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
@@ -249,7 +269,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1,
 
 
 @expose()
-def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1,
+def addbmm(input: Tensor, batch1: Any, batch2: Any, *, beta: Any = 1,
            alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * sum_i batch1[i] @ batch2[i]``, ``input`` broadcast to ``(n, p)``.
 
@@ -382,12 +402,11 @@ def chain_matmul(*matrices: Any) -> Tensor:
     tensor([[1.],
             [2.]])
     """
+    matrices = _tensors(matrices)
     if not _chain_warned:
         # PyTorch warns once per process (TORCH_WARN_ONCE), whoever calls.
         _chain_warned.append(True)
         warnings.warn(_CHAIN_WARNING, UserWarning, stacklevel=caller_level())
-    if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
-        matrices = tuple(matrices[0])
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
     for i, m in enumerate(matrices):
@@ -431,6 +450,7 @@ def cartesian_prod(*tensors: Any) -> Tensor:
     from symgrad.ops.shape import flatten, stack
     from symgrad.ops.tensor_functions import meshgrid
 
+    tensors = _tensors(tensors)
     for t in tensors:
         if t.ndim != 1:
             raise RuntimeError(f"Expect a 1D vector, but got shape {list(t.shape)}")

@@ -487,7 +487,7 @@ TAKE = defop("take", "TakeBackward0",
 
 
 @expose()
-def take(input: Tensor, index: Tensor) -> Tensor:
+def take(input: Tensor, index: Any) -> Tensor:
     """The elements of the flattened ``input`` at ``index``, in ``index``'s shape.
 
     Args:
@@ -498,8 +498,9 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     >>> symgrad.take(symgrad.tensor([[4, 3], [5, 7]]), symgrad.tensor([0, -1, 2]))
     tensor([4, 7, 5])
     """
-    if not isinstance(index, Tensor) or index.dtype is not _dtypes.int64:
-        got = _torch_name(index) if isinstance(index, Tensor) else type(index).__name__
+    _need("take", index=(2, index))
+    if index.dtype is not _dtypes.int64:
+        got = _torch_name(index)
         raise RuntimeError(f"take(): Expected a long tensor for index, but got {got}")
     size = input.numel()
     idx = index._data
@@ -557,6 +558,15 @@ INDEX_COPY = defop(
     saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
 
 
+def _need(fn: str, **named: Any) -> None:
+    """PyTorch's parser error for an argument that is not a tensor (``name=(position,
+    value)``); these functions annotate such arguments ``Any`` and check them here."""
+    for name, (position, value) in named.items():
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, "
+                            f"not {type(value).__name__}")
+
+
 def _torch_name(t: Tensor) -> str:
     return _dtypes._TORCH_NAMES[t.dtype.name]
 
@@ -593,7 +603,7 @@ def _in_range(name: str, idx: np.ndarray, input: Tensor, d: int) -> np.ndarray:
 
 
 @expose()
-def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
+def index_fill(input: Tensor, dim: int, index: Any, value: Any) -> Tensor:
     """A copy of ``input`` with the slices at ``index`` along ``dim`` set to ``value``.
 
     Args:
@@ -636,7 +646,7 @@ def _index_fill_(self: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
 
 
 @expose()
-def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+def index_copy(input: Tensor, dim: int, index: Any, source: Any) -> Tensor:
     """A copy of ``input`` with slice ``k`` of ``source`` written at slice ``index[k]`` along
     ``dim`` (with repeated indices, which write wins is unspecified, as in PyTorch).
 
@@ -652,6 +662,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
             [0., 0.],
             [1., 1.]])
     """
+    _need("index_copy", index=(3, index), source=(4, source))
     d, idx = _vector_index("index_copy_", input, dim, index)
     if source.dtype is not input.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
@@ -756,7 +767,7 @@ def _put(input: Tensor, indices: Any, values: Any, accumulate: bool) -> Tensor:
 
 
 @expose("index_put")
-def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
+def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
     """A copy of ``input`` with ``values`` written (added, with ``accumulate``) at
     ``input[indices]``.
 
@@ -817,7 +828,7 @@ MASKED_SCATTER = defop("masked_scatter", "MaskedScatterBackward0", _masked_scatt
 
 
 @expose()
-def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+def masked_scatter(input: Tensor, mask: Any, source: Any) -> Tensor:
     """A copy of ``input`` with ``source``'s first elements (row-major) written where ``mask``
     holds, in order.
 
@@ -833,6 +844,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     tensor([[1., 0.],
             [2., 3.]])
     """
+    _need("masked_scatter", mask=(2, mask), source=(3, source))
     if mask.dtype is not _dtypes.bool:
         raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
                            f"{_torch_name(mask)}")
@@ -909,7 +921,7 @@ def _check_scatter_src(src: Tensor, want: tuple[int, ...], what: str) -> None:
 
 
 @expose()
-def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
+def select_scatter(input: Tensor, src: Any, dim: int, index: int) -> Tensor:
     """A copy of ``input`` with ``src`` written at ``index`` along ``dim`` (where
     ``select(input, dim, index)`` reads).
 
@@ -924,6 +936,7 @@ def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
     tensor([[1., 1.],
             [0., 0.]])
     """
+    _need("select_scatter", src=(2, src))
     d = wrap_dim(dim, input.ndim)
     size = input.shape[d]
     if not -size <= index < size:
