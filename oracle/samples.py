@@ -556,6 +556,8 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                        Sample(((2, 3), (2,)), {"dim": 1, "index": 2})),
     "slice_scatter": (Sample(((4, 3), (2, 3)), {"dim": 0, "start": 1, "end": 4, "step": 2}),
                       Sample(((2, 5), (2, 2)), {"dim": 1, "start": 0, "end": 2, "step": 1})),
+    "block_diag": (Sample(((2, 3), (2,)), {"shapes": ((2, 3), (2,))}),
+                   Sample(((), (2, 1)), {"shapes": ((), (2, 1))})),
     "rot90": (Sample(((2, 3),), {"k": 1, "dims": (0, 1)}),
               Sample(((2, 3, 2),), {"k": 3, "dims": (2, 0)}),
               Sample(((2, 3),), {"k": 2, "dims": (1, 0)})),

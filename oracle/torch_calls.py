@@ -285,6 +285,7 @@ TORCH: dict[str, str] = {
     'masked_scatter': 'torch.masked_scatter(self, torch.as_tensor(mask), source)',
     'select_scatter': 'torch.select_scatter(self, src, dim, index)',
     'slice_scatter': 'torch.slice_scatter(self, src, dim, start, end, step)',
+    'block_diag': 'torch.block_diag(tensors0, tensors1)',
     'rot90': 'torch.rot90(self, k, dims)',
     # more products (symgrad/ops/products.py)
     'addmv': 'torch.addmv(self, mat, vec, beta=beta, alpha=alpha)',

@@ -317,6 +317,8 @@ PRODUCTS: dict[str, tuple[tuple[tuple[int, ...], ...], Any]] = {
     "combinations": (((4,),), lambda L, a: L.combinations(a)),
     "combinations3": (((4,),), lambda L, a: L.combinations(a, 3)),
     "combinations_replacement": (((3,),), lambda L, a: L.combinations(a, 2, True)),
+    "block_diag": (((2, 3), (2,), ()), lambda L, *t: L.block_diag(*t)),
+    "block_diag_one": (((2, 1),), lambda L, a: L.block_diag(a)),
 }
 
 
@@ -435,6 +437,10 @@ def test_product_errors_as_torch(call):
     lambda L: L.combinations(L.arange(3), 1),
     lambda L: L.cartesian_prod(L.arange(2)),
     lambda L: L.chain_matmul(L.ones(2, 3)),
+    lambda L: L.block_diag(),
+    lambda L: L.block_diag(L.tensor([1, 2]), L.tensor([[0.5]], dtype=L.float64)),
+    lambda L: L.block_diag(L.zeros(2, 2), L.zeros(1, 1, 1)),
+    lambda L: L.block_diag(L.zeros(2, 2), 2.5),
 ])
 def test_product_edges_as_torch(call):
     assert outcome(call, symgrad) == outcome(call, torch)

@@ -219,3 +219,21 @@ defmeaning("index_fill_tensor", "index", _index_fill_tensor)
 defmeaning("masked_scatter", "index", _masked_scatter)
 defmeaning("select_scatter", "index", _select_scatter)
 defmeaning("slice_scatter", "index", _slice_scatter)
+
+
+def _block_diag(*tensors: Any, **_: Any) -> np.ndarray:
+    """Block ``k`` (a 0-d or 1-D tensor as one row) starts where block ``k - 1`` ends, in rows
+    and in columns; zeros elsewhere."""
+    blocks = [_o(t).reshape(1, -1) if _o(t).ndim < 2 else _o(t) for t in tensors]
+    rows = sum(b.shape[0] for b in blocks)
+    cols = sum(b.shape[1] for b in blocks)
+    out = np.full((rows, cols), sympy.S.Zero, dtype=object)
+    r = c = 0
+    for b in blocks:
+        for i, j in np.ndindex(b.shape):
+            out[r + i, c + j] = b[i, j]
+        r, c = r + b.shape[0], c + b.shape[1]
+    return out
+
+
+defmeaning("block_diag", "index", _block_diag)

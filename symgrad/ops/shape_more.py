@@ -29,7 +29,7 @@ from symgrad.tensor import Tensor
 __all__ = [
     "diagonal", "diag_embed", "diagflat", "tensor_split", "hsplit", "vsplit", "dsplit",
     "fliplr", "flipud", "rot90", "take", "index_copy", "index_fill", "index_put",
-    "masked_scatter", "select_scatter", "slice_scatter", "diagonal_scatter",
+    "masked_scatter", "select_scatter", "slice_scatter", "diagonal_scatter", "block_diag",
 ]
 
 _strided = np.lib.stride_tricks.as_strided
@@ -974,3 +974,64 @@ def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = 
     _check_scatter_src(src, want, "slice")
     src = _check_same_dtype(input, src, "slice_scatter")
     return apply(SLICE_SCATTER, input, src, dim=d, start=a, end=b, step=int(step))
+
+
+# -- block_diag ------------------------------------------------------------------------------------
+def _as_block(a: np.ndarray) -> np.ndarray:
+    return a.reshape(1, -1) if a.ndim < 2 else a
+
+
+def _block_diag(tensors0: np.ndarray, tensors1: np.ndarray | None = None, *rest: np.ndarray,
+                shapes: tuple[tuple[int, ...], ...]) -> np.ndarray:
+    """The blocks (a 0-d or 1-D tensor is one row) down the diagonal, zeros elsewhere."""
+    blocks = [_as_block(a) for a in ((tensors0,) if tensors1 is None
+                                     else (tensors0, tensors1, *rest))]
+    out = np.zeros((sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)),
+                   dtype=np.result_type(*blocks))
+    r = c = 0
+    for b in blocks:
+        out[r:r + b.shape[0], c:c + b.shape[1]] = b
+        r, c = r + b.shape[0], c + b.shape[1]
+    return out
+
+
+def _block_diag_vjp(g: Tensor, *, shapes: tuple[tuple[int, ...], ...]) -> tuple[Tensor, ...]:
+    from symgrad.ops.indexing import _slice
+
+    out = []
+    r = c = 0
+    for shape in shapes:
+        rows, cols = (1, int(np.prod(shape, dtype=np.int64))) if len(shape) < 2 else shape
+        part = _slice(_slice(g, 0, r, r + rows, 1), 1, c, c + cols, 1)
+        out.append(reshape(part, shape))
+        r, c = r + rows, c + cols
+    return tuple(out)
+
+
+BLOCK_DIAG = defop("block_diag", "BlockDiagBackward0", _block_diag, vjp=_block_diag_vjp,
+                   dtypes=ALL, kind="shape", variadic=True)
+
+
+@expose(method=False)
+def block_diag(*tensors: Any) -> Tensor:
+    """The matrices down the diagonal of one matrix, zeros elsewhere (a 0-d or 1-D tensor is a
+    one-row block), in the tensors' promoted dtype.
+
+    Args:
+        *tensors: Tensors of at most 2 dims.
+
+    >>> import symgrad
+    >>> symgrad.block_diag(symgrad.tensor([[1, 2]]), symgrad.tensor(3))
+    tensor([[1, 2, 0],
+            [0, 0, 3]])
+    """
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+        if t.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. "
+                               f"Input {i} has {t.ndim} dimensions")
+    if not tensors:
+        return Tensor._make(np.zeros((1, 0), np.float32), False, None)
+    return apply(BLOCK_DIAG, *tensors, shapes=tuple(tuple(t.shape) for t in tensors))
