@@ -50,7 +50,14 @@ NOT_TRIED = frozenset({"broadcast_to", "cat", "chunk", "concat", "concatenate",
                        # an equation, an index with a src, a tuple, ints (their errors are
                        # compared in tests/test_tensor_functions.py)
                        "einsum", "scatter", "scatter_add", "take_along_dim", "tile",
-                       "triu_indices", "tril_indices", "index_add"})
+                       "triu_indices", "tril_indices", "index_add",
+                       # more shape, indexing and products (tests/test_shape_index_more.py
+                       # compares their errors): an index, a mask or indices with a tensor,
+                       # three matrices or batches; and the splits, which PyTorch overloads
+                       # (int sections or a list of indices: "invalid combination" errors)
+                       "take", "index_copy", "index_fill", "index_put", "masked_scatter",
+                       "select_scatter", "addmv", "baddbmm", "addbmm",
+                       "tensor_split", "hsplit", "vsplit", "dsplit"})
 SHARED = sorted(n for n in FUNCTIONS if callable(getattr(torch, n, None))
                 and n not in SKIPPED | NOT_TRIED)
 

@@ -165,6 +165,11 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
         "tensor2), for all dtypes.", NOT_FLOAT),
     "lerp": kernel("lerp_kernel_scalar", NOT_FLOAT),
     "lerp_tensor": kernel("lerp_kernel_tensor", NOT_FLOAT),
+    # more products (symgrad/ops/products.py)
+    "addmv": kernel("addmv_impl_cpu", BOOL),
+    "baddbmm": kernel("baddbmm", BOOL),
+    "addbmm": kernel("addmm_impl_cpu_", BOOL),
+    "vdot": kernel("dot", BOOL),
 }
 
 # (op, dtype) cases where the engine still differs from PyTorch, each with what differs; a

@@ -595,6 +595,8 @@ CLOSED_FORM_ELSEWHERE = {
     "convolution",
     # tensor functions (closed form below)
     "index_add",
+    # more products (closed form below)
+    "addmv", "addr", "baddbmm", "addbmm", "vdot",
     # group normalisation (tests/test_norms_more.py)
     "group_norm",
     # soft margin loss (tests/test_losses_more.py)
@@ -627,6 +629,39 @@ def test_index_add_closed_form():
     (gx, gs), _ = grad_of("index_add", [x, src], WA, dim=0, index=index, alpha=2.5)
     agree(gx, m(WA))
     agree(gs, mp(2.5) * m(WA)[index])
+
+
+# -- more products (symgrad/ops/products.py) -------------------------------------------------------
+def test_beta_alpha_products_closed_form():
+    # out = beta * self + alpha * P: d/dself is beta * w (0 when beta is 0, whatever self
+    # holds), d/d(each factor) is alpha times w contracted with the other factor.
+    mat, vec, w = np.array(A), np.array([1.0, -2.0, 0.5]), np.array([3.0, -1.0])
+    (gs, gm, gv), _ = grad_of("addmv", [t([0.5, 1.5]), t(mat), t(vec)], w, beta=0.5, alpha=-2)
+    agree(gs, mp(0.5) * m(w))
+    agree(gm, -2 * np.outer(m(w), m(vec)))
+    agree(gv, -2 * m(mat).T.dot(m(w)))
+    (gs, _, _), out = grad_of("addmv", [t([np.nan, 1.0]), t(mat), t(vec)], w, beta=0, alpha=1)
+    agree(gs, [0, 0])
+    assert np.isfinite(out._data).all()
+    a, b = np.array([1.0, -0.5]), np.array([2.0, 0.25, -1.0])
+    (gs, ga, gb), _ = grad_of("addr", [t(A), t(a), t(b)], WA, beta=2, alpha=1.5)
+    agree(gs, 2 * m(WA))
+    agree(ga, mp(1.5) * m(WA).dot(m(b)))
+    agree(gb, mp(1.5) * m(WA).T.dot(m(a)))
+    b1 = np.arange(8.0).reshape(2, 2, 2) / 4 - 0.5
+    b2 = np.arange(12.0).reshape(2, 2, 3) / 8 - 0.25
+    wb = np.arange(12.0).reshape(2, 2, 3) / 2 - 2
+    (gs, g1, g2), _ = grad_of("baddbmm", [t(np.ones(3)), t(b1), t(b2)], wb, beta=-1, alpha=3)
+    agree(gs, -m(wb).sum(axis=(0, 1)))
+    agree(g1, 3 * np.stack([m(wb[k]).dot(m(b2[k]).T) for k in range(2)]))
+    agree(g2, 3 * np.stack([m(b1[k]).T.dot(m(wb[k])) for k in range(2)]))
+    (gs, g1, g2), _ = grad_of("addbmm", [t(A), t(b1), t(b2)], WA, beta=1, alpha=0.5)
+    agree(gs, m(WA))
+    agree(g1, mp(0.5) * np.stack([m(WA).dot(m(b2[k]).T) for k in range(2)]))
+    agree(g2, mp(0.5) * np.stack([m(b1[k]).T.dot(m(WA)) for k in range(2)]))
+    (gx, gy), _ = grad_of("vdot", [t(a), t([3.0, 4.0])], 2.0)
+    agree(gx, [6, 8])
+    agree(gy, [2, -1])
 
 
 def test_every_op_has_a_closed_form_check():

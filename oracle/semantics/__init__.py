@@ -288,8 +288,10 @@ from oracle.semantics import (  # noqa: E402, F401
     nn_more,
     padding,
     pooling,
+    products,
     reductions,
     shape,
+    shape_more,
     tensor_functions,
     triangular_sort,
 )

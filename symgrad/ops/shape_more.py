@@ -1,0 +1,1037 @@
+"""More shape and indexing functions of PyTorch's: ``diagonal`` and ``unfold`` (views),
+``diag_embed``, ``diagflat``, ``tensor_split`` (and ``hsplit``/``vsplit``/``dsplit``),
+``fliplr``/``flipud``/``rot90``, ``take``, ``index_copy``, ``index_fill``, ``index_put``,
+``masked_scatter``, ``select_scatter``, ``slice_scatter``, ``diagonal_scatter`` and
+``fill_diagonal_``.
+
+Where PyTorch records a node of its own (``DiagonalBackward0``, ``UnfoldBackward0``,
+``TakeBackward0``, ``Rot90Backward0``, ...), the op is declared here once with ``defop``, its
+VJP in symgrad ops (so ``create_graph=True`` works to any order), and the judge gives it its own
+meaning (``oracle/semantics/shape_more.py``). Where PyTorch composes other ops
+(``tensor_split``, ``fliplr``, ``diagflat``, ``fill_diagonal_``), so does this module. A view's
+forward returns a writeable NumPy view of its input (``np.diagonal``'s is read-only), so writes
+through it reach the base, recorded as ``CopySlices`` as for every view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from symgrad import _dtypes
+from symgrad.ops import inplace as _inplace
+from symgrad.ops.indexing import COPY_SLICES, INDEX_PUT, INDEX_SELECT, MASKED_FILL, _zeros
+from symgrad.ops.registry import ALL, apply, defop, expose, wrap_dim
+from symgrad.ops.shape import FLIP, flatten, reshape, view_apply
+from symgrad.tensor import Tensor
+
+__all__ = [
+    "diagonal", "diag_embed", "diagflat", "tensor_split", "hsplit", "vsplit", "dsplit",
+    "fliplr", "flipud", "rot90", "take", "index_copy", "index_fill", "index_put",
+    "masked_scatter", "select_scatter", "slice_scatter", "diagonal_scatter", "block_diag",
+]
+
+_strided = np.lib.stride_tricks.as_strided
+
+
+# -- diagonal and its scatter ----------------------------------------------------------------------
+def _diagonal_view(self: np.ndarray, *, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    """The elements ``(i, i + offset)`` of dims ``dim1, dim2``, as a last dim: a writeable view
+    (the other dims first, in order)."""
+    moved = np.moveaxis(self, (dim1, dim2), (-2, -1))
+    rows, cols = moved.shape[-2:]
+    r0, c0 = max(-offset, 0), max(offset, 0)
+    n = max(min(rows - r0, cols - c0), 0)
+    start = moved[..., min(r0, rows):, min(c0, cols):]
+    strides = start.strides[:-2] + (start.strides[-2] + start.strides[-1],)
+    return _strided(start, start.shape[:-2] + (n,), strides,
+                    writeable=self.flags.writeable)
+
+
+def _diagonal_scatter(self: np.ndarray, src: np.ndarray, *, offset: int, dim1: int,
+                      dim2: int) -> np.ndarray:
+    """``self`` with ``src`` written on its diagonal ``offset`` of dims ``dim1, dim2``."""
+    out = self.copy()
+    _diagonal_view(out, offset=offset, dim1=dim1, dim2=dim2)[...] = src
+    return out
+
+
+DIAGONAL = defop(
+    "diagonal", "DiagonalBackward0", _diagonal_view,
+    vjp=lambda g, *, offset, dim1, dim2, self_shape: apply(
+        DIAGONAL_SCATTER, _zeros(self_shape, g), g, offset=offset, dim1=dim1, dim2=dim2),
+    dtype_rule="same", dtypes=ALL, kind="shape")
+DIAGONAL_SCATTER = defop(
+    "diagonal_scatter", "DiagonalScatterBackward0", _diagonal_scatter,
+    vjp=lambda g, *, offset, dim1, dim2: (
+        apply(DIAGONAL_SCATTER, g, 0.0, offset=offset, dim1=dim1, dim2=dim2),
+        apply(DIAGONAL, g, offset=offset, dim1=dim1, dim2=dim2).clone()),
+    dtype_rule="same", dtypes=ALL, kind="index")
+
+
+def _diag_embed(self: np.ndarray, *, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    """Zeros with ``self``'s last dim on diagonal ``offset`` of the new dims ``dim1, dim2``."""
+    n = (self.shape[-1] if self.ndim else 1) + abs(offset)
+    shape = list(self.shape[:-1])
+    for d in sorted((dim1, dim2)):
+        shape.insert(d, n)
+    out = np.zeros(shape, dtype=self.dtype)
+    _diagonal_view(out, offset=offset, dim1=dim1, dim2=dim2)[...] = self
+    return out
+
+
+DIAG_EMBED_DIMS = defop(
+    "diag_embed_dims", "DiagEmbedBackward0", _diag_embed,
+    vjp=lambda g, *, offset, dim1, dim2: apply(
+        DIAGONAL, g, offset=offset, dim1=dim1, dim2=dim2).clone(),
+    dtype_rule="same", dtypes=ALL, kind="index")
+
+
+def _two_dims(name: str, ndim: int, dim1: int, dim2: int) -> tuple[int, int]:
+    d1, d2 = wrap_dim(dim1, ndim), wrap_dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return d1, d2
+
+
+@expose()
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal ``offset`` of the matrices in dims ``dim1, dim2``, as a last dim (a view).
+
+    Args:
+        input: A tensor of at least 2 dims.
+        offset: Which diagonal: 0 the main one, positive above it, negative below.
+            Defaults to 0.
+        dim1: The rows' dim. Defaults to 0.
+        dim2: The columns' dim. Defaults to 1.
+
+    >>> import symgrad
+    >>> x = symgrad.arange(6.0).reshape(2, 3)
+    >>> d = symgrad.diagonal(x, 1); d
+    tensor([1., 5.])
+    >>> _ = d.zero_(); x
+    tensor([[0., 0., 2.],
+            [3., 4., 0.]])
+    """
+    d1, d2 = _two_dims("diagonal", input.ndim, dim1, dim2)
+    return view_apply(DIAGONAL, input, offset=int(offset), dim1=d1, dim2=d2)
+
+
+@expose()
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
+                     dim2: int = 1) -> Tensor:
+    """A copy of ``input`` with ``src`` written on the diagonal ``diagonal(input, offset, dim1,
+    dim2)`` reads.
+
+    Args:
+        input: The tensor written into (not changed).
+        src: A tensor of ``input``'s dtype, shaped as that diagonal.
+        offset: Which diagonal. Defaults to 0.
+        dim1: The rows' dim. Defaults to 0.
+        dim2: The columns' dim. Defaults to 1.
+
+    >>> import symgrad
+    >>> symgrad.diagonal_scatter(symgrad.zeros(2, 2), symgrad.ones(2))
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    d1, d2 = _two_dims("diagonal", input.ndim, dim1, dim2)
+    want = _diagonal_view(np.empty(input.shape, np.bool_), offset=int(offset), dim1=d1,
+                          dim2=d2).shape
+    _check_scatter_src(src, want, "diagonal")
+    src = _check_same_dtype(input, src, "diagonal_scatter")
+    return apply(DIAGONAL_SCATTER, input, src, offset=int(offset), dim1=d1, dim2=d2)
+
+
+@expose()
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Matrices in dims ``dim1, dim2`` of the result with ``input``'s last dim on their
+    diagonal ``offset``, zeros elsewhere.
+
+    Args:
+        input: The tensor (at least 1 dim).
+        offset: Which diagonal. Defaults to 0.
+        dim1: The rows' dim of the result. Defaults to -2.
+        dim2: The columns' dim of the result. Defaults to -1.
+
+    >>> import symgrad
+    >>> symgrad.diag_embed(symgrad.tensor([[1, 2], [3, 4]]))
+    tensor([[[1, 0],
+             [0, 2]],
+    <BLANKLINE>
+            [[3, 0],
+             [0, 4]]])
+    """
+    d1, d2 = _two_dims("diag_embed", input.ndim + 1, dim1, dim2)
+    return apply(DIAG_EMBED_DIMS, input, offset=int(offset), dim1=d1, dim2=d2)
+
+
+@expose()
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """The square matrix with the flattened ``input`` on diagonal ``offset``.
+
+    Args:
+        input: The tensor (flattened).
+        offset: Which diagonal. Defaults to 0.
+
+    >>> import symgrad
+    >>> symgrad.diagflat(symgrad.tensor([[1, 2]]), -1)
+    tensor([[0, 0, 0],
+            [1, 0, 0],
+            [0, 2, 0]])
+    """
+    return apply(DIAG_EMBED_DIMS, flatten(input), offset=int(offset), dim1=0, dim2=1)
+
+
+def _fill_diagonal_(self: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
+    """Write ``fill_value`` on the main diagonal, in place (all dims of equal size, or a tall
+    matrix whose diagonal restarts after a blank row with ``wrap``).
+
+    Args:
+        fill_value: The number written.
+        wrap: For a matrix taller than wide, continue the diagonal every ``cols + 1`` rows.
+            Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.zeros(3, 2).fill_diagonal_(5.0)
+    tensor([[5., 0.],
+            [0., 5.],
+            [0., 0.]])
+    """
+    if self.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if self.ndim > 2 and len(set(self.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    n = min(self.shape)
+    if self.ndim == 2 and wrap and self.shape[0] > self.shape[1] + 1:
+        step = self.shape[1] + 1
+        flat = np.arange(0, self.shape[0] * self.shape[1], step)
+    else:
+        strides = np.cumprod((1,) + tuple(self.shape[:0:-1]))[::-1]
+        flat = np.arange(n) * int(strides.sum())
+    key = np.unravel_index(flat, self.shape)
+    value = Tensor._make(np.asarray(_dtypes.scalar_as(fill_value, self._data.dtype)), False, None)
+    # PyTorch fills a view of the diagonal: the tensor's node is CopySlices.
+    return _inplace.rewrite(self, lambda old: apply(COPY_SLICES, old, value, key=key),
+                            view=True)
+
+
+Tensor.fill_diagonal_ = _fill_diagonal_  # type: ignore[attr-defined]
+
+
+# -- unfold ----------------------------------------------------------------------------------------
+def _unfold_view(self: np.ndarray, *, dim: int, size: int, step: int) -> np.ndarray:
+    """The windows of ``size`` every ``step`` along ``dim``: that dim becomes the window count
+    and a last dim of ``size`` is added (a view; writeable where windows do not overlap)."""
+    if self.ndim == 0:
+        return _strided(self, (1,), (0,), writeable=self.flags.writeable)
+    count = (self.shape[dim] - size) // step + 1
+    shape = self.shape[:dim] + (count,) + self.shape[dim + 1:] + (size,)
+    strides = (self.strides[:dim] + (self.strides[dim] * step,) + self.strides[dim + 1:]
+               + (self.strides[dim],))
+    return _strided(self, shape, strides,
+                    writeable=self.flags.writeable and (step >= size or count <= 1))
+
+
+def _unfold_backward(grad: np.ndarray, *, input_sizes: tuple[int, ...], dim: int, size: int,
+                     step: int) -> np.ndarray:
+    """The windows' values added back where each window read them."""
+    out = np.zeros(input_sizes, dtype=grad.dtype)
+    if not input_sizes:
+        return grad.reshape(()).copy()
+    count = grad.shape[dim]
+    moved = np.moveaxis(out, dim, -1)
+    windows = np.moveaxis(grad, dim, -2)  # (..., count, size)
+    for k in range(size):  # one pass per window position: ``size`` adds, each vectorised
+        moved[..., k:k + step * (count - 1) + 1:step] += windows[..., k]
+    return out
+
+
+UNFOLD = defop(
+    "unfold", "UnfoldBackward0", _unfold_view,
+    vjp=lambda g, *, dim, size, step, self_shape: apply(
+        UNFOLD_BACKWARD, g, input_sizes=tuple(self_shape), dim=dim, size=size, step=step),
+    dtype_rule="same", dtypes=ALL, kind="shape")
+UNFOLD_BACKWARD = defop(
+    "unfold_backward", "UnfoldBackwardBackward0", _unfold_backward,
+    vjp=lambda g, *, input_sizes, dim, size, step: apply(
+        UNFOLD, g, dim=dim, size=size, step=step).clone(),
+    dtype_rule="same", dtypes=ALL, kind="index")
+
+
+def _unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """The windows of ``size`` elements every ``step`` along ``dimension`` (a view): that dim
+    counts the windows and a new last dim holds each window.
+
+    Args:
+        dimension: The dim the windows slide along.
+        size: The length of a window.
+        step: The distance between windows' starts (at least 1).
+
+    >>> import symgrad
+    >>> symgrad.arange(5).unfold(0, 2, 2)
+    tensor([[0, 1],
+            [2, 3]])
+    """
+    d = wrap_dim(dimension, self.ndim)
+    length = self.shape[d] if self.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is "
+                           f"{size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    return view_apply(UNFOLD, self, dim=d, size=int(size), step=int(step))
+
+
+Tensor.unfold = _unfold  # type: ignore[attr-defined]
+
+
+# -- splitting and flipping ------------------------------------------------------------------------
+@expose()
+def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """``input`` cut along ``dim`` into ``n`` nearly equal pieces (the first ``size % n`` one
+    longer), or at the listed indices (views).
+
+    Args:
+        input: A tensor of at least 1 dim.
+        indices_or_sections: The number of pieces (an int or a zero-dim int64 tensor), or the
+            indices to cut before (a list, tuple or 1-D int64 tensor).
+        dim: The dim cut. Defaults to 0.
+
+    >>> import symgrad
+    >>> [p.tolist() for p in symgrad.tensor_split(symgrad.arange(5), 3)]
+    [[0, 1], [2, 3], [4]]
+    >>> [p.tolist() for p in symgrad.arange(5).tensor_split([1, 4])]
+    [[0], [1, 2, 3], [4]]
+    """
+    from symgrad.ops.indexing import SLICE
+
+    if input.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
+                           "tensor with 0 dims")
+    d = wrap_dim(dim, input.ndim)
+    length = input.shape[d]
+    spec = indices_or_sections
+    if isinstance(spec, Tensor):
+        if spec.dtype is not _dtypes.int64:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to have dtype "
+                               f"of long, but got {_torch_name(spec)}")
+        if spec.ndim > 1:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a "
+                               f"zero-dimensional or one-dimensional tensor, but got a tensor "
+                               f"with {spec.ndim} dims")
+        spec = int(spec._data) if spec.ndim == 0 else [int(i) for i in spec._data]
+    if isinstance(spec, (int, np.integer)):
+        n = int(spec)
+        if n <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {n}")
+        small, extra = divmod(length, n)
+        bounds, start = [], 0
+        for i in range(n):
+            stop = start + small + (1 if i < extra else 0)
+            bounds.append((start, stop))
+            start = stop
+    else:
+        cuts = [int(i) for i in spec]
+        starts = [0] + cuts
+        stops = cuts + [length]
+        bounds = []
+        for a, b in zip(starts, stops, strict=True):
+            a = min(max(a + length if a < 0 else a, 0), length)
+            b = min(max(b + length if b < 0 else b, 0), length)
+            bounds.append((a, max(a, b)))
+    return tuple(view_apply(SLICE, input, dim=d, start=a, stop=b, step=1) for a, b in bounds)
+
+
+def _split_along(name: str, input: Tensor, spec: Any, dim: int, least: int) -> tuple[Tensor, ...]:
+    if input.ndim < least:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {least} dimension, "
+                           f"but got a tensor with {input.ndim} dimensions!")
+    if isinstance(spec, (int, np.integer)) and (spec == 0 or input.shape[dim] % spec):
+        raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the "
+                           f"size of the dimension {input.shape[dim]} is not divisible by the "
+                           f"split_size {spec}!")
+    return tensor_split(input, spec, dim)
+
+
+@expose()
+def hsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
+    """``tensor_split`` along dim 1 (dim 0 for a 1-D tensor), into equal pieces.
+
+    Args:
+        input: A tensor of at least 1 dim.
+        indices_or_sections: The number of pieces (dividing the size), or the indices to cut
+            before.
+
+    >>> import symgrad
+    >>> [p.shape for p in symgrad.zeros(2, 4).hsplit(2)]
+    [symgrad.Size([2, 2]), symgrad.Size([2, 2])]
+    """
+    return _split_along("hsplit", input, indices_or_sections, 1 if input.ndim > 1 else 0, 1)
+
+
+@expose()
+def vsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
+    """``tensor_split`` along dim 0 of a tensor of at least 2 dims, into equal pieces.
+
+    Args:
+        input: A tensor of at least 2 dims.
+        indices_or_sections: The number of pieces (dividing the size), or the indices to cut
+            before.
+
+    >>> import symgrad
+    >>> [p.shape for p in symgrad.zeros(4, 2).vsplit([1])]
+    [symgrad.Size([1, 2]), symgrad.Size([3, 2])]
+    """
+    return _split_along("vsplit", input, indices_or_sections, 0, 2)
+
+
+@expose()
+def dsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
+    """``tensor_split`` along dim 2 of a tensor of at least 3 dims, into equal pieces.
+
+    Args:
+        input: A tensor of at least 3 dims.
+        indices_or_sections: The number of pieces (dividing the size), or the indices to cut
+            before.
+
+    >>> import symgrad
+    >>> len(symgrad.zeros(1, 1, 4).dsplit(2))
+    2
+    """
+    return _split_along("dsplit", input, indices_or_sections, 2, 3)
+
+
+@expose()
+def fliplr(input: Tensor) -> Tensor:
+    """The columns in reverse order (dim 1 flipped; a copy).
+
+    Args:
+        input: A tensor of at least 2 dims.
+
+    >>> import symgrad
+    >>> symgrad.fliplr(symgrad.tensor([[1, 2], [3, 4]]))
+    tensor([[2, 1],
+            [4, 3]])
+    """
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return apply(FLIP, input, dims=(1,))
+
+
+@expose()
+def flipud(input: Tensor) -> Tensor:
+    """The rows in reverse order (dim 0 flipped; a copy).
+
+    Args:
+        input: A tensor of at least 1 dim.
+
+    >>> import symgrad
+    >>> symgrad.flipud(symgrad.tensor([[1, 2], [3, 4]]))
+    tensor([[3, 4],
+            [1, 2]])
+    """
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return apply(FLIP, input, dims=(0,))
+
+
+@expose()
+def rot90(input: Tensor, k: int = 1, dims: Any = (0, 1)) -> Tensor:
+    """Rotated by 90 degrees ``k`` times, from the first of ``dims`` towards the second.
+
+    Args:
+        input: A tensor of at least 2 dims.
+        k: The number of quarter turns (negative turns the other way). Defaults to 1.
+        dims: The two dims of the plane turned in. Defaults to (0, 1).
+
+    >>> import symgrad
+    >>> symgrad.rot90(symgrad.tensor([[1, 2], [3, 4]]))
+    tensor([[2, 4],
+            [1, 3]])
+    """
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.ndim}")
+    d0, d1 = wrap_dim(dims[0], input.ndim), wrap_dim(dims[1], input.ndim)
+    if dims[0] == dims[1] or abs(dims[0] - dims[1]) == input.ndim:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} "
+                           f"and dim1 = {dims[1]}")
+    return apply(ROT90, input, k=int(k) % 4, dims=(d0, d1))
+
+
+# A copy (PyTorch's rot90 is a node of its own since 2.x): turning back is turning -k times.
+ROT90 = defop("rot90", "Rot90Backward0",
+              lambda self, *, k, dims: np.rot90(self, k, dims).copy(),
+              vjp=lambda g, *, k, dims: apply(ROT90, g, k=(-k) % 4, dims=dims),
+              dtype_rule="same", dtypes=ALL, kind="shape")
+
+
+# -- take, index_copy, index_fill, index_put, masked_scatter ---------------------------------------
+def _take_vjp(g: Tensor, *, index: np.ndarray, self_shape: tuple[int, ...]) -> Tensor:
+    size = int(np.prod(self_shape, dtype=np.int64))
+    flat = apply(INDEX_PUT, _zeros((size,), g), reshape(g, -1),
+                 indices=(index.reshape(-1) % max(size, 1),), accumulate=True)
+    return reshape(flat, self_shape)
+
+
+TAKE = defop("take", "TakeBackward0",
+             lambda self, *, index: self.reshape(-1)[index],
+             vjp=_take_vjp, saves_attrs=("index",), dtype_rule="same", dtypes=ALL,
+             kind="index")
+
+
+@expose()
+def take(input: Tensor, index: Any) -> Tensor:
+    """The elements of the flattened ``input`` at ``index``, in ``index``'s shape.
+
+    Args:
+        input: The tensor, read as 1-D.
+        index: An int64 tensor of positions (negative counts from the end).
+
+    >>> import symgrad
+    >>> symgrad.take(symgrad.tensor([[4, 3], [5, 7]]), symgrad.tensor([0, -1, 2]))
+    tensor([4, 7, 5])
+    """
+    _need("take", index=(2, index))
+    if index.dtype is not _dtypes.int64:
+        got = _torch_name(index)
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {got}")
+    size = input.numel()
+    idx = index._data
+    bad = idx[(idx < -size) | (idx >= size)]
+    if bad.size:
+        raise IndexError(f"out of range: tried to access index {int(bad.reshape(-1)[0])} on a "
+                         f"tensor of {size} elements.")
+    return apply(TAKE, input, index=(idx % max(size, 1)).astype(np.int64))
+
+
+def _index_copy(self: np.ndarray, source: np.ndarray, *, dim: int,
+                index: np.ndarray) -> np.ndarray:
+    out = self.copy()
+    if out.ndim == 0:
+        return source.reshape(()).copy() if index.size else out
+    key = (slice(None),) * dim + (index,)
+    out[key] = source
+    return out
+
+
+def _index_fill(self: np.ndarray, *, dim: int, index: np.ndarray, value: Any) -> np.ndarray:
+    out = self.copy()
+    key = (slice(None),) * dim + (index,) if out.ndim else ()
+    out[key] = _dtypes.scalar_as(value, self.dtype)
+    return out
+
+
+def _index_fill_tensor(self: np.ndarray, value: np.ndarray, *, dim: int,
+                       index: np.ndarray) -> np.ndarray:
+    out = self.copy()
+    key = (slice(None),) * dim + (index,) if out.ndim else ()
+    out[key] = value.astype(self.dtype)
+    return out
+
+
+def _index_of(index: np.ndarray) -> Tensor:
+    return Tensor._make(index, False, None)
+
+
+INDEX_FILL = defop(
+    "index_fill", "IndexFillBackward0", _index_fill,
+    vjp=lambda g, *, dim, index, value: apply(INDEX_FILL, g, dim=dim, index=index, value=0),
+    saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
+INDEX_FILL_TENSOR = defop(
+    "index_fill_tensor", "IndexFillBackward1", _index_fill_tensor,
+    vjp=lambda g, *, dim, index: (
+        apply(INDEX_FILL, g, dim=dim, index=index, value=0),
+        (apply(INDEX_SELECT, g, dim=dim, index=index) if g.ndim else g).sum()),
+    saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
+INDEX_COPY = defop(
+    "index_copy", "IndexCopyBackward0", _index_copy,
+    vjp=lambda g, *, dim, index, source_shape: (
+        apply(INDEX_FILL, g, dim=dim, index=index, value=0),
+        reshape(apply(INDEX_SELECT, g, dim=dim, index=index) if g.ndim else g, source_shape)),
+    saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
+
+
+def _need(fn: str, **named: Any) -> None:
+    """PyTorch's parser error for an argument that is not a tensor (``name=(position,
+    value)``); these functions annotate such arguments ``Any`` and check them here."""
+    for name, (position, value) in named.items():
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, "
+                            f"not {type(value).__name__}")
+
+
+def _torch_name(t: Tensor) -> str:
+    return _dtypes._TORCH_NAMES[t.dtype.name]
+
+
+def _vector_index(name: str, input: Tensor, dim: int, index: Any) -> tuple[int, np.ndarray]:
+    """``dim`` wrapped and ``index`` as a 1-D int64 array, or PyTorch's errors (``index_fill_``
+    counts a negative index from the end, ``index_copy_`` refuses it)."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{name[:-1]}(): argument 'index' (position 3) must be Tensor, not "
+                        f"{type(index).__name__}")
+    d = wrap_dim(dim, input.ndim)
+    fill = name == "index_fill_"
+    if fill and index.dtype is not _dtypes.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if index.ndim > 1:
+        if fill:
+            raise RuntimeError("Index has to be a vector/scalar")
+        raise IndexError(f"{name}(): Index should have dimension 1 or 0 (got {index.ndim})")
+    if index.dtype is not _dtypes.int64:
+        raise RuntimeError(f"{name}(): Expected a long tensor for index, but got "
+                           f"{_torch_name(index)}")
+    return d, index._data.reshape(-1).astype(np.int64)
+
+
+def _in_range(name: str, idx: np.ndarray, input: Tensor, d: int) -> np.ndarray:
+    size = input.shape[d] if input.ndim else 1
+    low = -size if name == "index_fill_" else 0
+    bad = idx[(idx < low) | (idx >= size)]
+    if bad.size:
+        head = "index_copy_(): " if name == "index_copy_" else ""
+        raise IndexError(f"{head}index {int(bad[0])} is out of bounds for dimension {d} with "
+                         f"size {size}")
+    return idx % max(size, 1)
+
+
+@expose()
+def index_fill(input: Tensor, dim: int, index: Any, value: Any) -> Tensor:
+    """A copy of ``input`` with the slices at ``index`` along ``dim`` set to ``value``.
+
+    Args:
+        input: The tensor (not changed).
+        dim: The dim ``index`` indexes along.
+        index: A 1-D (or 0-D) int64 tensor of positions.
+        value: A number, or a zero-dim tensor (which then receives the gradient of every
+            element it fills).
+
+    >>> import symgrad
+    >>> symgrad.zeros(2, 3).index_fill(1, symgrad.tensor([0, 2]), -1.0)
+    tensor([[-1.,  0., -1.],
+            [-1.,  0., -1.]])
+    """
+    d, idx = _vector_index("index_fill_", input, dim, index)
+    idx = _in_range("index_fill_", idx, input, d)
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but "
+                               f"got tensor with {value.ndim} dimension(s).")
+        if value.dtype is not input.dtype:
+            value = value.to(input.dtype)
+        return apply(INDEX_FILL_TENSOR, input, value, dim=d, index=idx)
+    return apply(INDEX_FILL, input, dim=d, index=idx, value=value)
+
+
+def _index_fill_(self: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
+    """``index_fill``, written into this tensor.
+
+    Args:
+        dim: The dim ``index`` indexes along.
+        index: A 1-D int64 tensor of positions.
+        value: A number or a zero-dim tensor.
+
+    >>> import symgrad
+    >>> symgrad.zeros(3).index_fill_(0, symgrad.tensor([1]), 2.0)
+    tensor([0., 2., 0.])
+    """
+    return _inplace.rewrite(self, lambda old: index_fill(old, dim, index, value))
+
+
+@expose()
+def index_copy(input: Tensor, dim: int, index: Any, source: Any) -> Tensor:
+    """A copy of ``input`` with slice ``k`` of ``source`` written at slice ``index[k]`` along
+    ``dim`` (with repeated indices, which write wins is unspecified, as in PyTorch).
+
+    Args:
+        input: The tensor (not changed).
+        dim: The dim ``index`` indexes along.
+        index: A 1-D (or 0-D) int64 tensor, one position per slice of ``source``.
+        source: A tensor of ``input``'s dtype and shape but along ``dim``.
+
+    >>> import symgrad
+    >>> symgrad.zeros(3, 2).index_copy(0, symgrad.tensor([2, 0]), symgrad.ones(2, 2))
+    tensor([[1., 1.],
+            [0., 0.],
+            [1., 1.]])
+    """
+    _need("index_copy", index=(3, index), source=(4, source))
+    d, idx = _vector_index("index_copy_", input, dim, index)
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
+                           f"but got (self) {_torch_name(input)} and (source) "
+                           f"{_torch_name(source)}")
+    along = source.shape[d] if source.ndim else 1
+    if idx.size != along:
+        raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to "
+                           f"source.size(dim) ({along})")
+    if source.ndim and (source.ndim != input.ndim or any(
+            s != t for i, (s, t) in enumerate(zip(source.shape, input.shape, strict=True))
+            if i != d)):
+        raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice "
+                           f"shapes. Destination slice shape: "
+                           f"{' '.join(str(s) for i, s in enumerate(input.shape) if i != d)} at "
+                           f"dimension {d} and source slice shape: "
+                           f"{' '.join(str(s) for i, s in enumerate(source.shape) if i != d)} "
+                           f"at dimension 0.")
+    idx = _in_range("index_copy_", idx, input, d)
+    return apply(INDEX_COPY, input, source, dim=d, index=idx)
+
+
+def _index_copy_(self: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    """``index_copy``, written into this tensor.
+
+    Args:
+        dim: The dim ``index`` indexes along.
+        index: A 1-D int64 tensor, one position per slice of ``source``.
+        source: The slices written.
+
+    >>> import symgrad
+    >>> symgrad.zeros(3).index_copy_(0, symgrad.tensor([1]), symgrad.tensor([4.0]))
+    tensor([0., 4., 0.])
+    """
+    return _inplace.rewrite(self, lambda old: index_copy(old, dim, index, source))
+
+
+Tensor.index_fill_ = _index_fill_  # type: ignore[attr-defined]
+Tensor.index_copy_ = _index_copy_  # type: ignore[attr-defined]
+
+
+def _put_indices(input: Tensor, indices: Any) -> tuple[np.ndarray | None, ...]:
+    """``index_put``'s indices as int64 arrays (a bool mask as its ``nonzero()`` arrays, None
+    for a whole dim), or PyTorch's errors."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"index_put(): argument 'indices' (position 2) must be tuple of Tensors, "
+                        f"not {type(indices).__name__}")
+    out: list[np.ndarray | None] = []
+    for k, i in enumerate(indices):
+        if not isinstance(i, Tensor):
+            raise TypeError(f"expected Tensor as element {k} in argument 1, but got "
+                            f"{type(i).__name__}")
+        a = i._data
+        if a.dtype.kind == "b" or a.dtype == np.uint8:
+            for j in range(a.ndim):
+                at = len(out) + j
+                if at < input.ndim and a.shape[j] != input.shape[at]:
+                    raise IndexError(
+                        f"The shape of the mask {list(a.shape)} at index {j} does not match "
+                        f"the shape of the indexed tensor {list(input.shape)} at index {at}")
+            out += list(np.nonzero(a.astype(np.bool_)))
+        elif a.dtype.kind in "iu":
+            out.append(a.astype(np.int64))
+        else:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    if len(out) > input.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {input.ndim} (got "
+                         f"{len(out)})")
+    for d, a in enumerate(out):
+        if a is not None and a.size:
+            size = input.shape[d]
+            if a.min() < -size or a.max() >= size:
+                bad = int(a.max() if a.max() >= size else a.min())
+                raise IndexError(f"index {bad} is out of bounds for dimension {d} with size "
+                                 f"{size}")
+            out[d] = a % size
+    return tuple(out)
+
+
+def _put(input: Tensor, indices: Any, values: Any, accumulate: bool) -> Tensor:
+    from symgrad.ops.indexing import index_put as _index_put
+
+    if not isinstance(values, Tensor):
+        raise TypeError(f"index_put(): argument 'values' (position 3) must be Tensor, not "
+                        f"{type(values).__name__}")
+    if values.dtype is not input.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{_torch_name(input)} for the destination and {_torch_name(values)} "
+                           f"for the source.")
+    idx = _put_indices(input, indices)
+    target = np.zeros(input.shape, np.bool_)[tuple(slice(None) if i is None else i
+                                                  for i in idx)].shape
+    if tuple(values.shape) != target:
+        try:
+            np.broadcast_shapes(values.shape, target)
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} "
+                               f"cannot be broadcast to indexing result of shape "
+                               f"{list(target)}") from None
+        values = values.expand(target)
+    return _index_put(input, values, idx, accumulate=accumulate)
+
+
+@expose("index_put")
+def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+    """A copy of ``input`` with ``values`` written (added, with ``accumulate``) at
+    ``input[indices]``.
+
+    Args:
+        input: The tensor (not changed).
+        indices: A tuple of int64 tensors (or bool masks, or None for a whole dim), one per
+            leading dim, broadcast together.
+        values: A tensor of ``input``'s dtype broadcasting to the indexed shape.
+        accumulate: Add at repeated indices instead of writing. Defaults to False.
+
+    >>> import symgrad
+    >>> i = (symgrad.tensor([0, 2, 0]),)
+    >>> symgrad.zeros(3).index_put(i, symgrad.tensor(1.0), accumulate=True)
+    tensor([2., 0., 1.])
+    """
+    return _put(input, indices, values, accumulate)
+
+
+def _index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
+    """``index_put``, written into this tensor.
+
+    Args:
+        indices: A tuple of int64 tensors (or bool masks, or None).
+        values: The values written (or added).
+        accumulate: Add at repeated indices instead of writing. Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.zeros(3).index_put_((symgrad.tensor([1]),), symgrad.tensor([5.0]))
+    tensor([0., 5., 0.])
+    """
+    return _inplace.rewrite(self, lambda old: _put(old, indices, values, accumulate))
+
+
+Tensor.index_put_ = _index_put_  # type: ignore[attr-defined]
+
+
+def _masked_scatter(self: np.ndarray, source: np.ndarray, *, mask: np.ndarray) -> np.ndarray:
+    out = self.copy()
+    count = int(mask.sum())
+    out[mask] = source.reshape(-1)[:count]
+    return out
+
+
+def _masked_scatter_vjp(g: Tensor, *, mask: np.ndarray, source_shape: tuple[int, ...]
+                        ) -> tuple[Tensor, Tensor]:
+    from symgrad.ops.indexing import INDEX
+    from symgrad.ops.indexing import index_put as _index_put
+
+    picked = apply(INDEX, g, indices=np.nonzero(mask))
+    size = int(np.prod(source_shape, dtype=np.int64))
+    flat = _index_put(_zeros((size,), g), picked, (np.arange(picked.shape[0]),))
+    return (apply(MASKED_FILL, g, mask=mask, value=0), reshape(flat, source_shape))
+
+
+MASKED_SCATTER = defop("masked_scatter", "MaskedScatterBackward0", _masked_scatter,
+                       vjp=_masked_scatter_vjp, saves_attrs=("mask",), dtype_rule="same",
+                       dtypes=ALL, kind="index")
+
+
+@expose()
+def masked_scatter(input: Tensor, mask: Any, source: Any) -> Tensor:
+    """A copy of ``input`` with ``source``'s first elements (row-major) written where ``mask``
+    holds, in order.
+
+    Args:
+        input: The tensor (not changed).
+        mask: A bool tensor broadcasting to ``input``'s shape.
+        source: A tensor of ``input``'s dtype with at least as many elements as ``mask`` has
+            True values.
+
+    >>> import symgrad
+    >>> x = symgrad.zeros(2, 2)
+    >>> x.masked_scatter(symgrad.tensor([[True, False], [True, True]]), symgrad.arange(1.0, 5))
+    tensor([[1., 0.],
+            [2., 3.]])
+    """
+    _need("masked_scatter", mask=(2, mask), source=(3, source))
+    if mask.dtype is not _dtypes.bool:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{_torch_name(mask)}")
+    if source.dtype is not input.dtype:
+        # (PyTorch's message has no space after "got".)
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
+                           f"{_torch_name(input)} and {_torch_name(source)}")
+    from symgrad.ops.registry import broadcast_shapes
+
+    shape = broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+    if shape != tuple(input.shape):
+        input = input.expand(shape)
+    m = np.broadcast_to(mask._data, shape)
+    if int(m.sum()) > source.numel():
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    return apply(MASKED_SCATTER, input, source, mask=np.ascontiguousarray(m))
+
+
+def _masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """``masked_scatter``, written into this tensor.
+
+    Args:
+        mask: A bool tensor broadcasting to this tensor's shape.
+        source: The elements written, in order.
+
+    >>> import symgrad
+    >>> symgrad.zeros(3).masked_scatter_(symgrad.tensor([False, True, True]),
+    ...                                  symgrad.tensor([7.0, 8.0]))
+    tensor([0., 7., 8.])
+    """
+    return _inplace.rewrite(self, lambda old: masked_scatter(old, mask, source))
+
+
+Tensor.masked_scatter_ = _masked_scatter_  # type: ignore[attr-defined]
+
+
+# -- select_scatter, slice_scatter ----------------------------------------------------------------
+def _select_scatter(self: np.ndarray, src: np.ndarray, *, dim: int, index: int) -> np.ndarray:
+    out = self.copy()
+    out[(slice(None),) * dim + (index, Ellipsis)] = src
+    return out
+
+
+def _slice_scatter(self: np.ndarray, src: np.ndarray, *, dim: int, start: int, end: int,
+                   step: int) -> np.ndarray:
+    out = self.copy()
+    out[(slice(None),) * dim + (slice(start, end, step),)] = src
+    return out
+
+
+SELECT_SCATTER = defop(
+    "select_scatter", "SelectScatterBackward0", _select_scatter,
+    vjp=lambda g, *, dim, index: (
+        apply(SELECT_SCATTER, g, 0.0, dim=dim, index=index),
+        g[(slice(None),) * dim + (index,)].clone()),
+    dtype_rule="same", dtypes=ALL, kind="index")
+SLICE_SCATTER = defop(
+    "slice_scatter", "SliceScatterBackward0", _slice_scatter,
+    vjp=lambda g, *, dim, start, end, step: (
+        apply(SLICE_SCATTER, g, 0.0, dim=dim, start=start, end=end, step=step),
+        g[(slice(None),) * dim + (slice(start, end, step),)].clone()),
+    dtype_rule="same", dtypes=ALL, kind="index")
+
+
+def _check_same_dtype(input: Tensor, src: Tensor, name: str) -> Tensor:
+    """``src`` in ``input``'s dtype: PyTorch's scatters copy it in, converting."""
+    return src if src.dtype is input.dtype else src.to(input.dtype)
+
+
+def _check_scatter_src(src: Tensor, want: tuple[int, ...], what: str) -> None:
+    if tuple(src.shape) != tuple(want):
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src.shape)}, slice size = {list(want)}")
+
+
+@expose()
+def select_scatter(input: Tensor, src: Any, dim: int, index: int) -> Tensor:
+    """A copy of ``input`` with ``src`` written at ``index`` along ``dim`` (where
+    ``select(input, dim, index)`` reads).
+
+    Args:
+        input: The tensor (not changed).
+        src: A tensor of ``input``'s dtype, shaped as that slice.
+        dim: The dim indexed.
+        index: The position along ``dim`` (negative counts from the end).
+
+    >>> import symgrad
+    >>> symgrad.select_scatter(symgrad.zeros(2, 2), symgrad.ones(2), 0, 0)
+    tensor([[1., 1.],
+            [0., 0.]])
+    """
+    _need("select_scatter", src=(2, src))
+    d = wrap_dim(dim, input.ndim)
+    size = input.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {d}")
+    _check_scatter_src(src, input.shape[:d] + input.shape[d + 1:], "select")
+    src = _check_same_dtype(input, src, "select_scatter")
+    return apply(SELECT_SCATTER, input, src, dim=d, index=index % size)
+
+
+@expose()
+def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = None,
+                  end: int | None = None, step: int = 1) -> Tensor:
+    """A copy of ``input`` with ``src`` written where ``input[..., start:end:step]`` (along
+    ``dim``) reads.
+
+    Args:
+        input: The tensor (not changed).
+        src: A tensor of ``input``'s dtype, shaped as that slice.
+        dim: The dim sliced. Defaults to 0.
+        start: The first position. Defaults to None: 0.
+        end: The end (excluded). Defaults to None: the size.
+        step: The step (at least 1). Defaults to 1.
+
+    >>> import symgrad
+    >>> symgrad.slice_scatter(symgrad.zeros(4), symgrad.ones(2), start=1, step=2)
+    tensor([0., 1., 0., 1.])
+    """
+    d = wrap_dim(dim, input.ndim)
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    a, b, _ = slice(start, end, step).indices(input.shape[d])
+    b = max(a, b)
+    want = np.zeros(input.shape, np.bool_)[(slice(None),) * d + (slice(a, b, step),)].shape
+    _check_scatter_src(src, want, "slice")
+    src = _check_same_dtype(input, src, "slice_scatter")
+    return apply(SLICE_SCATTER, input, src, dim=d, start=a, end=b, step=int(step))
+
+
+# -- block_diag ------------------------------------------------------------------------------------
+def _as_block(a: np.ndarray) -> np.ndarray:
+    return a.reshape(1, -1) if a.ndim < 2 else a
+
+
+def _block_diag(tensors0: np.ndarray, tensors1: np.ndarray | None = None, *rest: np.ndarray,
+                shapes: tuple[tuple[int, ...], ...]) -> np.ndarray:
+    """The blocks (a 0-d or 1-D tensor is one row) down the diagonal, zeros elsewhere."""
+    blocks = [_as_block(a) for a in ((tensors0,) if tensors1 is None
+                                     else (tensors0, tensors1, *rest))]
+    out = np.zeros((sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)),
+                   dtype=np.result_type(*blocks))
+    r = c = 0
+    for b in blocks:
+        out[r:r + b.shape[0], c:c + b.shape[1]] = b
+        r, c = r + b.shape[0], c + b.shape[1]
+    return out
+
+
+def _block_diag_vjp(g: Tensor, *, shapes: tuple[tuple[int, ...], ...]) -> tuple[Tensor, ...]:
+    from symgrad.ops.indexing import _slice
+
+    out = []
+    r = c = 0
+    for shape in shapes:
+        rows, cols = (1, int(np.prod(shape, dtype=np.int64))) if len(shape) < 2 else shape
+        part = _slice(_slice(g, 0, r, r + rows, 1), 1, c, c + cols, 1)
+        out.append(reshape(part, shape))
+        r, c = r + rows, c + cols
+    return tuple(out)
+
+
+BLOCK_DIAG = defop("block_diag", "BlockDiagBackward0", _block_diag, vjp=_block_diag_vjp,
+                   dtypes=ALL, kind="shape", variadic=True)
+
+
+@expose(method=False)
+def block_diag(*tensors: Any) -> Tensor:
+    """The matrices down the diagonal of one matrix, zeros elsewhere (a 0-d or 1-D tensor is a
+    one-row block), in the tensors' promoted dtype.
+
+    Args:
+        *tensors: Tensors of at most 2 dims.
+
+    >>> import symgrad
+    >>> symgrad.block_diag(symgrad.tensor([[1, 2]]), symgrad.tensor(3))
+    tensor([[1, 2, 0],
+            [0, 0, 3]])
+    """
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+        if t.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. "
+                               f"Input {i} has {t.ndim} dimensions")
+    if not tensors:
+        return Tensor._make(np.zeros((1, 0), np.float32), False, None)
+    return apply(BLOCK_DIAG, *tensors, shapes=tuple(tuple(t.shape) for t in tensors))
