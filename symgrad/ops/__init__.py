@@ -12,6 +12,7 @@ from symgrad.ops import (  # noqa: F401
     inplace,
     layers,
     linalg,
+    linalg_solve,  # det, inverse, solve, slogdet (symgrad.linalg)
     losses,
     losses_more,
     nan_handling,
