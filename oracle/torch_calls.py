@@ -224,6 +224,7 @@ TORCH: dict[str, str] = {
     'inverse': 'torch.linalg.inv(self)',
     'solve': 'torch.linalg.solve(A, B, left=left)',
     'slogdet': 'torch.linalg.slogdet(self).logabsdet',
+    'cross': 'torch.linalg.cross(self, other, dim=dim)',
     'trace': 'torch.trace(self)',
     'transpose': 'self.transpose(dim0, dim1)',
     'trunc': 'torch.trunc(self)',

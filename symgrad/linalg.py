@@ -20,13 +20,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from symgrad import _dtypes
-from symgrad.ops.linalg_solve import LinAlgError, _slogdet, det, inv, inv_ex, solve
+from symgrad.ops.cross_product import linalg_cross as cross
+from symgrad.ops.linalg_solve import (
+    LinAlgError,
+    _slogdet,
+    det,
+    inv,
+    inv_ex,
+    matrix_power,
+    solve,
+)
 from symgrad.ops.reductions import amax, amin
 from symgrad.ops.reductions import norm as _vector_norm
 from symgrad.tensor import Tensor
 
 __all__ = ["LinAlgError", "vector_norm", "matrix_norm", "norm", "det", "inv", "inv_ex",
-           "solve", "slogdet"]
+           "solve", "slogdet", "cross", "vecdot", "matrix_power"]
 
 _TORCH_NAMES = _dtypes._TORCH_NAMES
 
@@ -200,3 +209,25 @@ def slogdet(A: Tensor) -> Any:
     from symgrad import return_types
 
     return return_types.linalg_slogdet(*_slogdet(A, "linalg.slogdet"))
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """The dot products of the vectors of ``x`` and ``y`` along ``dim``, the other dims
+    broadcast, as ``torch.linalg.vecdot``: ``(x * y).sum(dim)``, the nodes PyTorch records
+    (MulBackward0, SumBackward1).
+
+    Args:
+        x: The first vectors (floating).
+        y: The second vectors, of ``x``'s dtype.
+        dim: The dim holding the vectors. Defaults to -1.
+
+    >>> import symgrad
+    >>> symgrad.linalg.vecdot(symgrad.tensor([[1.0, 2.0], [3.0, 4.0]]), symgrad.tensor([1.0, -1.0]))
+    tensor([-1., -1.])
+    """
+    if x.dtype is not y.dtype:
+        raise RuntimeError("linalg.vecdot: Expected x and y to have the same dtype, but found x "
+                           f"of type {_TORCH_NAMES[x.dtype.name]} and y of type "
+                           f"{_TORCH_NAMES[y.dtype.name]} instead")
+    _floating_input(x, "vecdot")
+    return (x * y).sum(dim)

@@ -176,6 +176,7 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
                      "Got {}", NOT_FLOAT),
     "slogdet": runtime("linalg.slogdet: Expected a floating point or complex tensor as input. "
                        "Got {}", NOT_FLOAT),
+    "cross": kernel("cross", BOOL),
 }
 
 # An op's refusals of other dtypes with another class or message than its REFUSALS entry.

@@ -338,3 +338,94 @@ def test_torch_linalg_under_as_torch() -> None:
     ty.backward()
     assert y.item() == pytest.approx(ty.item())
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+
+
+# -- cross products, vector dot products, matrix powers -------------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("a", "b", "dim"), [
+    ((2, 3), (2, 3), -1), ((3, 2), (3, 1), 0), ((2, 1, 3), (1, 4, 3), 2), ((3,), (3,), 0)])
+def test_cross(dtype: str, a: tuple[int, ...], b: tuple[int, ...], dim: int) -> None:
+    x, y = RNG.uniform(-2, 2, a), RNG.uniform(-2, 2, b)
+    _parity(lambda p, q: symgrad.linalg.cross(p, q, dim=dim),
+            lambda p, q: torch.linalg.cross(p, q, dim=dim), [x, y], dtype)
+    _parity(lambda p, q: symgrad.cross(p, q, dim), lambda p, q: torch.cross(p, q, dim),
+            [x, y], dtype)
+
+
+def test_cross_without_dim_warns_and_takes_the_first_dim_of_3() -> None:
+    a, b = RNG.uniform(-2, 2, (3, 3)), RNG.uniform(-2, 2, (3, 3))
+    with pytest.warns(UserWarning, match="without specifying the dim arg is deprecated"):
+        mine = symgrad.cross(symgrad.tensor(a), symgrad.tensor(b))
+    with pytest.warns(UserWarning):
+        theirs = torch.cross(torch.tensor(a), torch.tensor(b))
+    _close(mine, theirs, 1e-12)
+    _close(symgrad.tensor(a).cross(symgrad.tensor(b), dim=1),
+           torch.tensor(a).cross(torch.tensor(b), dim=1), 1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float16", "bfloat16"])
+def test_cross_other_dtypes(dtype: str) -> None:
+    a, b = [[1, -2, 3], [4, 0, -1]], [[2, 5, -3], [1, 1, 1]]
+    mine = symgrad.linalg.cross(symgrad.tensor(a, dtype=getattr(symgrad, dtype)),
+                                symgrad.tensor(b, dtype=getattr(symgrad, dtype)))
+    theirs = torch.linalg.cross(torch.tensor(a, dtype=getattr(torch, dtype)),
+                                torch.tensor(b, dtype=getattr(torch, dtype)))
+    assert mine.tolist() == theirs.tolist() and mine.dtype.name == dtype
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.linalg.cross(m.ones(2, 2), m.ones(2, 2)),
+    lambda m: m.linalg.cross(m.ones(2, 3), m.ones(2, 3), dim=0),
+    lambda m: m.linalg.cross(m.ones(2, 3), m.ones(3)),
+    lambda m: m.linalg.cross(m.ones(2, 3), m.ones(2, 3), dim=5),
+    lambda m: m.linalg.cross(m.ones(2, 3, dtype=m.float64), m.ones(2, 3)),
+    lambda m: m.linalg.cross(m.ones(2, 3, dtype=m.bool), m.ones(2, 3, dtype=m.bool)),
+])
+def test_cross_errors(call: Any) -> None:
+    _raises(lambda: call(symgrad), lambda: call(torch))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("a", "b", "dim"), [((2, 3), (2, 3), -1), ((2, 3), (3,), -1),
+                                             ((4, 1, 3), (2, 3), 0), ((2, 3), (2, 3), 0)])
+def test_vecdot(dtype: str, a: tuple[int, ...], b: tuple[int, ...], dim: int) -> None:
+    x, y = RNG.uniform(-2, 2, a), RNG.uniform(-2, 2, b)
+    _parity(lambda p, q: symgrad.linalg.vecdot(p, q, dim=dim),
+            lambda p, q: torch.linalg.vecdot(p, q, dim=dim), [x, y], dtype)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.linalg.vecdot(m.ones(2, 3, dtype=m.float64), m.ones(2, 3)),
+    lambda m: m.linalg.vecdot(m.ones(2, 3, dtype=m.int64), m.ones(2, 3, dtype=m.int64)),
+    lambda m: m.linalg.vecdot(m.ones(2, 3, dtype=m.bool), m.ones(2, 3, dtype=m.bool)),
+    lambda m: m.linalg.vecdot(m.ones(2, 3), m.ones(2, 2)),
+])
+def test_vecdot_errors(call: Any) -> None:
+    _raises(lambda: call(symgrad), lambda: call(torch))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5, 6, -1, -2, -3])
+@pytest.mark.parametrize("array", [SQUARE / 2, BATCH / 2], ids=["3x3", "batch"])
+def test_matrix_power(dtype: str, n: int, array: np.ndarray) -> None:
+    def call(m: Any) -> Any:
+        return lambda a: m.linalg.matrix_power(a, n)
+
+    # the identity's gradient is 0, and A's (power 1) the constant 1: torch refuses both
+    # second derivatives; so does it the first of power 0 under torch.autograd.grad
+    _parity(call(symgrad), call(torch), [array], dtype, second=n not in (0, 1), first=n != 0)
+    x, tx = _both(array, dtype)
+    assert _name(symgrad.matrix_power(x, n)) == _name(tx.matrix_power(n))
+
+
+def test_matrix_power_of_integers_and_errors() -> None:
+    a = [[1, 2], [3, 4]]
+    assert (symgrad.linalg.matrix_power(symgrad.tensor(a), 5).tolist()
+            == torch.linalg.matrix_power(torch.tensor(a), 5).tolist())
+    for call in (lambda m: m.linalg.matrix_power(m.ones(2, 3), 2),
+                 lambda m: m.linalg.matrix_power(m.ones(3), 2),
+                 lambda m: m.linalg.matrix_power(m.ones(2, 2, dtype=m.int64), -1),
+                 lambda m: m.linalg.matrix_power(m.ones(2, 2, dtype=m.float16), -1),
+                 lambda m: m.linalg.matrix_power(m.ones(2, 2, dtype=m.bool), 2),
+                 lambda m: m.linalg.matrix_power(m.ones(2, 2), 2.0)):
+        _raises(lambda call=call: call(symgrad), lambda call=call: call(torch))

@@ -602,7 +602,7 @@ CLOSED_FORM_ELSEWHERE = {
     # backward formulas as ops (tests/test_zero_second_derivatives.py)
     "nll_loss_backward", "nll_loss_weighted_backward", "max_pool2d_backward",
     # determinants, inverses and solves (closed forms below)
-    "det", "inverse", "solve", "slogdet",
+    "det", "inverse", "solve", "slogdet", "cross",
 }
 
 
@@ -661,6 +661,16 @@ def test_det_inverse_solve_closed_form():
     agree(out._data, _mat(x), digits=15)
     agree(gb, _mat(inv.T * wx))  # d <W, X> / dB = A^-T W
     agree(ga, _mat(-(inv.T * wx) * x.T))  # d <W, X> / dA = -A^-T W X^T
+
+
+def test_cross_closed_form():
+    # d <w, a x b> / da = b x w, d / db = w x a; by hand for a = (1, 2, 3), b = (4, 5, 6),
+    # w = (1, 0, 0): b x w = (0, 6, -5), w x a = (0, -3, 2)
+    (ga, gb), out = grad_of("cross", [t([1.0, 2.0, 3.0]), t([4.0, 5.0, 6.0])], [1.0, 0.0, 0.0],
+                            dim=0)
+    assert out.tolist() == [-3.0, 6.0, -3.0]
+    agree(ga, [0, 6, -5])
+    agree(gb, [0, -3, 2])
 
 
 def test_every_op_has_a_closed_form_check():

@@ -1,6 +1,7 @@
-"""Determinants, inverses and solves, written from their definitions: the determinant as
-Leibniz's sum over permutations, the inverse as the adjugate over the determinant (each
-cofactor a signed minor's determinant), a solve as the inverse times the right-hand side."""
+"""Determinants, inverses, solves and cross products, written from their definitions: the
+determinant as Leibniz's sum over permutations, the inverse as the adjugate over the determinant
+(each cofactor a signed minor's determinant), a solve as the inverse times the right-hand side,
+the cross product component by component."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sympy
 from oracle.semantics import defmeaning
 from oracle.semantics.linalg import matmul
 
-__all__ = ["det", "inverse"]
+__all__ = ["det", "inverse", "cross"]
 
 
 def _parity(perm: tuple[int, ...]) -> int:
@@ -85,3 +86,24 @@ defmeaning("inverse", "structural", inverse)
 defmeaning("solve", "structural", _solve)
 defmeaning("slogdet", "structural",
            lambda self: _batched(lambda m: sympy.log(sympy.Abs(_leibniz(m))), self, ()))
+
+
+
+def cross(self: Any, other: Any, *, dim: int) -> np.ndarray:
+    """``self x other`` along ``dim``: ``(a1 b2 - a2 b1, a2 b0 - a0 b2, a0 b1 - a1 b0)``.
+
+    >>> import sympy
+    >>> a = np.array(sympy.symbols("a0:3", real=True), dtype=object)
+    >>> b = np.array(sympy.symbols("b0:3", real=True), dtype=object)
+    >>> cross(a, b, dim=0)[2]
+    a0*b1 - a1*b0
+    """
+    a, b = np.broadcast_arrays(np.asarray(self, dtype=object), np.asarray(other, dtype=object))
+    a, b = np.moveaxis(a, dim, -1), np.moveaxis(b, dim, -1)
+    out = np.stack([a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1],
+                    a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
+                    a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]], axis=-1)
+    return np.moveaxis(out, -1, dim)
+
+
+defmeaning("cross", "structural", cross)

@@ -6,6 +6,7 @@ from symgrad.ops import (  # noqa: F401
     arithmetic,
     combining,
     convolution,
+    cross_product,  # cross (symgrad.linalg)
     discrete,
     elementwise,
     indexing,

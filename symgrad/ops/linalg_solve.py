@@ -31,7 +31,8 @@ from symgrad.ops.linalg import matmul
 from symgrad.ops.registry import _TORCH_NAMES, apply, defop, expose, refuse
 from symgrad.tensor import Tensor
 
-__all__ = ["LinAlgError", "det", "inverse", "logdet", "slogdet", "inv", "inv_ex", "solve"]
+__all__ = ["LinAlgError", "det", "inverse", "logdet", "slogdet", "inv", "inv_ex", "solve",
+           "matrix_power"]
 
 _LOW = (_dtypes.float16, _dtypes.bfloat16)
 
@@ -408,3 +409,54 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
                            f"{equation} ({n}x{n} and {shape})")
     return apply(SOLVE, A, B, left=left, vector=vector)
 
+
+
+@expose()
+def matrix_power(A: Tensor, n: int) -> Tensor:
+    """``A`` to the integer power ``n`` (each matrix of a batch), as ``torch.matrix_power`` and
+    ``torch.linalg.matrix_power`` compose it: the identity for 0 (a CopyBackwards node, whose
+    gradient is 0), a clone for 1, ``inverse(A)`` raised to ``-n`` for negative ``n``, else
+    matmuls by repeated squaring (``A @ A`` for 2, ``(A @ A) @ A`` for 3).
+
+    Args:
+        A: A tensor of square matrices (..., m, m); integers too, for ``n >= 0``.
+        n: The exponent.
+
+    >>> import symgrad
+    >>> symgrad.matrix_power(symgrad.tensor([[1.0, 1.0], [0.0, 1.0]]), 3)
+    tensor([[1., 3.],
+            [0., 1.]])
+    >>> symgrad.matrix_power(symgrad.tensor([[2.0, 0.0], [0.0, 4.0]]), -1)
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.2500]])
+    """
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError("linalg_matrix_power(): argument 'n' (position 2) must be int, not "
+                        f"{type(n).__name__}")
+    if A.ndim < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 "
+                           "dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError("linalg.matrix_power: A must be batches of square matrices, but they "
+                           f"are {A.shape[-2]} by {A.shape[-1]} matrices")
+    if n == 0:
+        identity = Tensor._make(np.broadcast_to(np.eye(A.shape[-1], dtype=A._data.dtype),
+                                                tuple(A.shape)).copy(), False, None)
+        return A.clone().copy_(identity)
+    inverted = n < 0
+    if inverted:
+        A, n = inverse(A), -n
+    if n == 1:
+        return A if inverted else A.clone()  # PyTorch's power -1 is the inverse's own node
+    if n <= 3:
+        square = matmul(A, A)
+        return square if n == 2 else matmul(square, A)
+    # PyTorch's repeated squaring: A^(2^k) for each bit of n, the set bits' powers multiplied
+    # in order.
+    power = result = None
+    while n:
+        power = A if power is None else matmul(power, power)
+        if n & 1:
+            result = power if result is None else matmul(result, power)
+        n >>= 1
+    return result
