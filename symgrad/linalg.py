@@ -20,16 +20,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from symgrad import _dtypes
+from symgrad.ops import linalg_solve as _solve_ops
+from symgrad.ops.arguments import checked as _checked
 from symgrad.ops.cross_product import linalg_cross as cross
-from symgrad.ops.linalg_solve import (
-    LinAlgError,
-    _slogdet,
-    det,
-    inv,
-    inv_ex,
-    matrix_power,
-    solve,
-)
+from symgrad.ops.linalg_solve import LinAlgError, _slogdet, inv, inv_ex, solve
 from symgrad.ops.reductions import amax, amin
 from symgrad.ops.reductions import norm as _vector_norm
 from symgrad.tensor import Tensor
@@ -107,7 +101,7 @@ def _matrix_dims(A: Tensor, dim: Sequence[int]) -> tuple[int, int]:
     return wrapped[0], wrapped[1]
 
 
-def matrix_norm(A: Tensor, ord: float | str = "fro", dim: Sequence[int] = (-2, -1),
+def matrix_norm(input: Tensor, ord: float | str = "fro", dim: Sequence[int] = (-2, -1),
                 keepdim: bool = False, *, dtype: _dtypes.dtype | None = None) -> Tensor:
     """The matrix ``ord``-norm over the two dims ``dim``, as ``torch.linalg.matrix_norm``.
 
@@ -117,11 +111,12 @@ def matrix_norm(A: Tensor, ord: float | str = "fro", dim: Sequence[int] = (-2, -
     -2 and ``"nuc"`` need singular values, which symgrad does not compute.
 
     Args:
-        A: A floating tensor of at least 2 dims.
+        input: A floating tensor of at least 2 dims.
         ord: ``"fro"``, 1, -1, ``inf`` or ``-inf``. Defaults to ``"fro"``.
         dim: The two dims holding the matrices. Defaults to (-2, -1).
         keepdim: Whether the reduced dims stay with size one. Defaults to False.
-        dtype: The dtype ``A`` is cast to first (no narrower than ``A``'s). Defaults to None.
+        dtype: The dtype ``input`` is cast to first (no narrower than ``input``'s). Defaults
+            to None.
 
     Raises:
         NotImplementedError: For ``ord`` 2, -2 or ``"nuc"``.
@@ -131,11 +126,11 @@ def matrix_norm(A: Tensor, ord: float | str = "fro", dim: Sequence[int] = (-2, -
     >>> symgrad.linalg.matrix_norm(a, 1), symgrad.linalg.matrix_norm(a, -math.inf)
     (tensor(6.), tensor(3.))
     """
-    if A.ndim < 2:
+    if input.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")
-    _floating_input(A, "matrix_norm")
-    A = _cast(A, dtype, "matrix_norm")
+    _floating_input(input, "matrix_norm")
+    A = _cast(input, dtype, "matrix_norm")
     rows, cols = _matrix_dims(A, dim)
     if isinstance(ord, str):
         if ord == "fro":
@@ -162,19 +157,20 @@ def matrix_norm(A: Tensor, ord: float | str = "fro", dim: Sequence[int] = (-2, -
     return (amax if ord > 0 else amin)(sums, extreme, keepdim)
 
 
-def norm(A: Tensor, ord: float | str | None = None, dim: int | Sequence[int] | None = None,
+def norm(input: Tensor, ord: float | str | None = None, dim: int | Sequence[int] | None = None,
          keepdim: bool = False, *, dtype: _dtypes.dtype | None = None) -> Tensor:
     """A vector or matrix norm, as ``torch.linalg.norm`` chooses: a matrix norm where ``ord`` is
-    given and there are two dims (``dim`` of length 2, or a 2-d ``A`` without ``dim``), or
+    given and there are two dims (``dim`` of length 2, or a 2-d ``input`` without ``dim``), or
     ``ord`` is a string; else a vector norm (of order 2 when ``ord`` is None), over every
     element when neither ``ord`` nor ``dim`` is given.
 
     Args:
-        A: A floating tensor.
+        input: A floating tensor.
         ord: The order (see ``vector_norm`` and ``matrix_norm``). Defaults to None.
         dim: One dim (a vector norm) or two (a matrix norm). Defaults to None.
         keepdim: Whether the reduced dims stay with size one. Defaults to False.
-        dtype: The dtype ``A`` is cast to first (no narrower than ``A``'s). Defaults to None.
+        dtype: The dtype ``input`` is cast to first (no narrower than ``input``'s). Defaults
+            to None.
 
     >>> import symgrad
     >>> a = symgrad.tensor([[1.0, -2.0], [3.0, 4.0]])
@@ -186,13 +182,13 @@ def norm(A: Tensor, ord: float | str | None = None, dim: int | Sequence[int] | N
         if len(dims) not in (1, 2):
             raise RuntimeError("linalg.norm: If dim is specified, it must be of length 1 or 2. "
                                f"Got {dims}")
-    elif ord is not None and A.ndim not in (1, 2):
+    elif ord is not None and input.ndim not in (1, 2):
         raise RuntimeError("linalg.norm: If dim is not specified but ord is, the input must be "
-                           f"1D or 2D. Got {A.ndim}D.")
+                           f"1D or 2D. Got {input.ndim}D.")
     if isinstance(ord, str) or (ord is not None and (
-            len(dims) == 2 if dims is not None else A.ndim == 2)):
-        return matrix_norm(A, ord, (0, 1) if dims is None else dims, keepdim, dtype=dtype)
-    return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
+            len(dims) == 2 if dims is not None else input.ndim == 2)):
+        return matrix_norm(input, ord, (0, 1) if dims is None else dims, keepdim, dtype=dtype)
+    return vector_norm(input, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
 
 
 def slogdet(A: Tensor) -> Any:
@@ -231,3 +227,42 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
                            f"{_TORCH_NAMES[y.dtype.name]} instead")
     _floating_input(x, "vecdot")
     return (x * y).sum(dim)
+
+
+def det(A: Tensor) -> Tensor:
+    """The determinant of each matrix of ``A``, as ``torch.linalg.det`` (see ``symgrad.det``).
+
+    Args:
+        A: A float32 or float64 tensor of square matrices (..., n, n).
+
+    >>> import symgrad
+    >>> symgrad.linalg.det(symgrad.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    tensor(-2.)
+    """
+    return _solve_ops.det(A)
+
+
+def matrix_power(input: Tensor, n: int) -> Tensor:
+    """``input`` to the integer power ``n``, as ``torch.linalg.matrix_power`` (see
+    ``symgrad.matrix_power``).
+
+    Args:
+        input: A tensor of square matrices (..., m, m).
+        n: The exponent.
+
+    >>> import symgrad
+    >>> symgrad.linalg.matrix_power(symgrad.tensor([[0.0, 1.0], [1.0, 0.0]]), 2)
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    return _solve_ops.matrix_power(input, n)
+
+
+# PyTorch's argument parser names a wrong argument of ``torch.linalg.det(2.5)``
+# (``linalg_det(): argument 'A' (position 1) must be Tensor, not float``): the same check here.
+for _name in __all__[1:]:
+    _fn = globals()[_name]
+    _wrapped = _checked(_fn, f"linalg_{_name}", method=False)
+    _wrapped.__module__, _wrapped.__qualname__ = __name__, _name
+    globals()[_name] = _wrapped
+del _name, _fn, _wrapped

@@ -37,7 +37,19 @@ CROSS = defop("cross", "LinalgCrossBackward0", _cross_forward,
 
 
 def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
-    """``torch.linalg.cross``: see ``cross`` (``dim`` defaults to -1 here)."""
+    """The cross product of the 3-vectors of ``input`` and ``other`` along ``dim``, as
+    ``torch.linalg.cross`` (``symgrad.linalg.cross``): ``symgrad.cross`` with the last dim by
+    default.
+
+    Args:
+        input: The first vectors.
+        other: The second vectors, of ``input``'s dtype and number of dims.
+        dim: The dim of size 3 holding the vectors. Defaults to -1.
+
+    >>> import symgrad
+    >>> symgrad.linalg.cross(symgrad.tensor([[0.0, 0.0, 1.0]]), symgrad.tensor([[1.0, 0.0, 0.0]]))
+    tensor([[0., 1., 0.]])
+    """
     if input.ndim != other.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if not -input.ndim <= dim < max(input.ndim, 1):

@@ -250,13 +250,13 @@ def _square(A: Tensor, name: str, low: str | None = "low") -> None:
 
 
 @expose()
-def det(A: Tensor) -> Tensor:
-    """The determinant of each matrix of ``A`` (..., n, n), as ``torch.det`` and
+def det(input: Tensor) -> Tensor:
+    """The determinant of each matrix of ``input`` (..., n, n), as ``torch.det`` and
     ``torch.linalg.det``: one LinalgDetBackward0 node, whose gradient is the cofactor matrix
     (also at a singular matrix).
 
     Args:
-        A: A float32 or float64 tensor of square matrices.
+        input: A float32 or float64 tensor of square matrices.
 
     >>> import symgrad
     >>> a = symgrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -264,17 +264,17 @@ def det(A: Tensor) -> Tensor:
     (tensor(-2., grad_fn=<LinalgDetBackward0>), tensor([[ 4., -3.],
             [-2.,  1.]]))
     """
-    _square(A, "linalg.det", "lu")
-    return apply(DET, A)
+    _square(input, "linalg.det", "lu")
+    return apply(DET, input)
 
 
 @expose()
-def inverse(A: Tensor) -> Tensor:
-    """The inverse of each matrix of ``A`` (..., n, n), as ``torch.inverse`` and
+def inverse(input: Tensor) -> Tensor:
+    """The inverse of each matrix of ``input`` (..., n, n), as ``torch.inverse`` and
     ``torch.linalg.inv``: one LinalgInvExBackward0 node.
 
     Args:
-        A: A float32 or float64 tensor of square matrices.
+        input: A float32 or float64 tensor of square matrices.
 
     Raises:
         LinAlgError: A matrix is singular (PyTorch's message names its zero pivot).
@@ -284,8 +284,8 @@ def inverse(A: Tensor) -> Tensor:
     tensor([[0.5000, 0.0000],
             [0.0000, 0.2500]])
     """
-    _square(A, "linalg.inv")
-    return apply(INVERSE, A)
+    _square(input, "linalg.inv")
+    return apply(INVERSE, input)
 
 
 def _slogdet(A: Tensor, name: str) -> tuple[Tensor, Tensor]:
@@ -297,14 +297,14 @@ def _slogdet(A: Tensor, name: str) -> tuple[Tensor, Tensor]:
 
 
 @expose()
-def slogdet(A: Tensor) -> Any:
-    """The sign and the log of the absolute value of the determinant of each matrix of ``A``,
-    as ``torch.slogdet``: ``(sign, logabsdet)``; ``logabsdet`` is one LinalgSlogdetBackward0
-    node (its gradient ``inv(A)^T``), ``sign`` a constant (PyTorch's has the same node but,
-    for real inputs, no gradient).
+def slogdet(input: Tensor) -> Any:
+    """The sign and the log of the absolute value of the determinant of each matrix of
+    ``input``, as ``torch.slogdet``: ``(sign, logabsdet)``; ``logabsdet`` is one
+    LinalgSlogdetBackward0 node (its gradient ``inv(input)^T``), ``sign`` a constant (PyTorch's
+    has the same node but, for real inputs, no gradient).
 
     Args:
-        A: A float32 or float64 tensor of square matrices.
+        input: A float32 or float64 tensor of square matrices.
 
     >>> import symgrad
     >>> sign, logabsdet = symgrad.slogdet(symgrad.tensor([[0.0, 2.0], [3.0, 0.0]]))
@@ -313,22 +313,22 @@ def slogdet(A: Tensor) -> Any:
     """
     from symgrad import return_types
 
-    return return_types.slogdet(*_slogdet(A, "linalg.slogdet"))
+    return return_types.slogdet(*_slogdet(input, "linalg.slogdet"))
 
 
 @expose()
-def logdet(A: Tensor) -> Tensor:
-    """``log(det(A))`` of each matrix, as ``torch.logdet``: NaN where the determinant is
+def logdet(input: Tensor) -> Tensor:
+    """``log(det(input))`` of each matrix, as ``torch.logdet``: NaN where the determinant is
     negative, -inf where it is 0 (PyTorch's ``where(sign == -1, nan, logabsdet)``).
 
     Args:
-        A: A float32 or float64 tensor of square matrices.
+        input: A float32 or float64 tensor of square matrices.
 
     >>> import symgrad
     >>> symgrad.logdet(symgrad.tensor([[2.0, 0.0], [0.0, 3.0]]))
     tensor(1.7918)
     """
-    sign, logabsdet = _slogdet(A, "logdet")
+    sign, logabsdet = _slogdet(input, "logdet")
     return where(sign == -1, math.nan, logabsdet)
 
 
@@ -412,14 +412,14 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
 
 
 @expose()
-def matrix_power(A: Tensor, n: int) -> Tensor:
-    """``A`` to the integer power ``n`` (each matrix of a batch), as ``torch.matrix_power`` and
+def matrix_power(input: Tensor, n: int) -> Tensor:
+    """``input`` to the integer power ``n`` (each matrix of a batch), as ``torch.matrix_power`` and
     ``torch.linalg.matrix_power`` compose it: the identity for 0 (a CopyBackwards node, whose
-    gradient is 0), a clone for 1, ``inverse(A)`` raised to ``-n`` for negative ``n``, else
-    matmuls by repeated squaring (``A @ A`` for 2, ``(A @ A) @ A`` for 3).
+    gradient is 0), a clone for 1, ``inverse(input)`` raised to ``-n`` for negative ``n``, else
+    matmuls by repeated squaring (``a @ a`` for 2, ``(a @ a) @ a`` for 3).
 
     Args:
-        A: A tensor of square matrices (..., m, m); integers too, for ``n >= 0``.
+        input: A tensor of square matrices (..., m, m); integers too, for ``n >= 0``.
         n: The exponent.
 
     >>> import symgrad
@@ -433,29 +433,30 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
     if not isinstance(n, int) or isinstance(n, bool):
         raise TypeError("linalg_matrix_power(): argument 'n' (position 2) must be int, not "
                         f"{type(n).__name__}")
-    if A.ndim < 2:
+    if input.ndim < 2:
         raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 "
                            "dimensions.")
-    if A.shape[-1] != A.shape[-2]:
+    if input.shape[-1] != input.shape[-2]:
         raise RuntimeError("linalg.matrix_power: A must be batches of square matrices, but they "
-                           f"are {A.shape[-2]} by {A.shape[-1]} matrices")
+                           f"are {input.shape[-2]} by {input.shape[-1]} matrices")
+    a = input
     if n == 0:
-        identity = Tensor._make(np.broadcast_to(np.eye(A.shape[-1], dtype=A._data.dtype),
-                                                tuple(A.shape)).copy(), False, None)
-        return A.clone().copy_(identity)
+        identity = Tensor._make(np.broadcast_to(np.eye(a.shape[-1], dtype=a._data.dtype),
+                                                tuple(a.shape)).copy(), False, None)
+        return a.clone().copy_(identity)
     inverted = n < 0
     if inverted:
-        A, n = inverse(A), -n
+        a, n = inverse(a), -n
     if n == 1:
-        return A if inverted else A.clone()  # PyTorch's power -1 is the inverse's own node
+        return a if inverted else a.clone()  # PyTorch's power -1 is the inverse's own node
     if n <= 3:
-        square = matmul(A, A)
-        return square if n == 2 else matmul(square, A)
-    # PyTorch's repeated squaring: A^(2^k) for each bit of n, the set bits' powers multiplied
+        square = matmul(a, a)
+        return square if n == 2 else matmul(square, a)
+    # PyTorch's repeated squaring: a^(2^k) for each bit of n, the set bits' powers multiplied
     # in order.
     power = result = None
     while n:
-        power = A if power is None else matmul(power, power)
+        power = a if power is None else matmul(power, power)
         if n & 1:
             result = power if result is None else matmul(result, power)
         n >>= 1
