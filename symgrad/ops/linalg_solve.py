@@ -5,9 +5,10 @@ LinalgSolveExBackward0, LinalgSlogdetBackward0). Forwards run in float64 (LAPACK
 NumPy) and round once to float32; PyTorch refuses float16, bfloat16 and integers, and so do
 these. The VJPs are written in these ops and matmuls, so gradients of gradients work:
 
-- ``det``: ``g * det(A) * inv(A)^T`` (the cofactor matrix). At a singular matrix that formula
-  is ``0 * inf``; there the cofactor matrix is formed from the minors' determinants, a constant
-  (first order exact, no second order through it). PyTorch 2.13 gives that same cofactor
+- ``det``: ``g`` times the cofactor matrix: written from the entries for n <= 3 (any order, at
+  singular matrices too), else ``det(A) * inv(A)^T``; at a singular matrix of n > 3 that is
+  ``0 * inf``, and there the cofactor matrix is formed from the minors' determinants, a
+  constant (first order exact, no second order through it). PyTorch 2.13 gives that same cofactor
   matrix under ``create_graph=True`` but zeros without it (``det([[1, 2], [2, 4]])``): the
   mathematics' derivative is the cofactor matrix, so symgrad gives it in both.
 - ``inverse``: ``-inv(A)^T g inv(A)^T``, from the saved result.
@@ -169,16 +170,37 @@ def _cofactors(a: np.ndarray) -> np.ndarray:
         for j in range(n):
             keep_j = [c for c in range(n) if c != j]
             minor = a[..., keep_i, :][..., keep_j]
-            out[..., i, j] = (-1) ** (i + j) * np.linalg.det(minor)
+            out[..., i, j] = (-1) ** (i + j) * _det_forward(minor)
     return out
+
+
+def _small_cofactors(a: Tensor) -> Tensor:
+    """The cofactor matrix of each 1 x 1, 2 x 2 or 3 x 3 matrix, written in symgrad ops from
+    its entries (so differentiable again, and defined at singular matrices): 1; ``[[d, -c],
+    [-b, a]]``; for 3 x 3, ``C[i, j] = a[i+1, j+1] a[i+2, j+2] - a[i+1, j+2] a[i+2, j+1]``
+    (indices mod 3), each a difference of two products, as exact as the mathematics' terms
+    (``det * inv(A)^T`` was 3.6e-17 where a cofactor is exactly 0)."""
+    n = a.shape[-1]
+    if n == 1:
+        return a * 0 + 1
+    if n == 2:
+        signs = Tensor._make(np.array([[1.0, -1.0], [-1.0, 1.0]], a._data.dtype), False, None)
+        return a.flip((-2, -1)) * signs
+
+    def rolled(rows: int, cols: int) -> Tensor:
+        return a.roll((-rows, -cols), (-2, -1))
+
+    return rolled(1, 1) * rolled(2, 2) - rolled(1, 2) * rolled(2, 1)
 
 
 def _det_vjp(g: Tensor, self: Tensor, out: Tensor) -> Tensor:
     g, a = _wide(g), _wide(self)
+    scale = g.unsqueeze(-1).unsqueeze(-1)
+    if a.shape[-1] <= 3:
+        return scale * _small_cofactors(a)
     if out._data.dtype != np.float64:
         out = apply(DET, a)
-    scale = g.unsqueeze(-1).unsqueeze(-1)
-    if a.shape[-1] and np.all(out._data != 0):
+    if np.all(out._data != 0):
         return scale * out.unsqueeze(-1).unsqueeze(-1) * _mT(apply(INVERSE, a))
     cofactors = Tensor._make(_cofactors(a._data), False, None)
     return scale * cofactors
