@@ -240,16 +240,19 @@ def _refusals(name: str, low: str) -> dict[np.dtype, Any]:
 
 
 _FLOAT = frozenset({_dtypes.float32, _dtypes.float64})
+# The kind of the ops defined only at nonsingular matrices (inverse, solve, log |det|): random
+# programs (``program_ops``), which take "linalg" ops as defined on all reals, leave them out.
+_NONSINGULAR = "linalg_nonsingular"
 DET = defop("det", "LinalgDetBackward0", _det_forward, vjp=_det_vjp, dtype_rule="same",
             dtypes=_FLOAT, kind="linalg", refuses=_refusals("linalg.det", "lu"))
 INVERSE = defop("inverse", "LinalgInvExBackward0", _inverse_forward, vjp=_inverse_vjp,
-                dtype_rule="same", dtypes=_FLOAT, kind="linalg",
+                dtype_rule="same", dtypes=_FLOAT, kind=_NONSINGULAR,
                 refuses=_refusals("linalg.inv", "low"))
 SOLVE = defop("solve", "LinalgSolveExBackward0", _solve_forward, vjp=_solve_vjp,
-              dtype_rule="same", dtypes=_FLOAT, kind="linalg",
+              dtype_rule="same", dtypes=_FLOAT, kind=_NONSINGULAR,
               refuses=_refusals("linalg.solve", "lu"))
 LOGABSDET = defop("slogdet", "LinalgSlogdetBackward0", _logabsdet_forward, vjp=_logabsdet_vjp,
-                  dtype_rule="same", dtypes=_FLOAT, kind="linalg",
+                  dtype_rule="same", dtypes=_FLOAT, kind=_NONSINGULAR,
                   refuses=_refusals("linalg.slogdet", "low"))
 
 
