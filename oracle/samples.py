@@ -336,6 +336,18 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "addmm": (Sample(((2,), (4, 3), (3, 2))), Sample(((4, 2), (4, 3), (3, 2))),
               Sample(((4, 1), (4, 3), (3, 2)))),
     "trace": (Sample(((3, 3),)), Sample(((2, 4),))),
+    # determinants, inverses and solves (symgrad.ops.linalg_solve): batches, a 1 x 1 matrix,
+    # right-hand sides as matrices and as vectors (broadcast over A's batch), X A = B
+    "det": (Sample(((3, 3),)), Sample(((2, 2, 2),)), Sample(((1, 1),))),
+    "inverse": (Sample(((3, 3),)), Sample(((2, 2, 2),))),
+    "solve": (Sample(((3, 3), (3, 2)), {"left": True, "vector": False}),
+              Sample(((2, 2), (2,)), {"left": True, "vector": True}),
+              Sample(((2, 2, 2), (2,)), {"left": True, "vector": True}),
+              Sample(((2, 2), (3, 2)), {"left": False, "vector": False})),
+    "slogdet": (Sample(((2, 2),)), Sample(((2, 3, 3),))),
+    # cross products (symgrad.ops.cross_product): along the last dim, the first, broadcast
+    "cross": (Sample(((2, 3), (2, 3)), {"dim": 1}), Sample(((3, 2), (3, 1)), {"dim": 0}),
+              Sample(((2, 1, 3), (1, 2, 3)), {"dim": 2})),
     # shape
     "reshape": (Sample(((2, 3),), {"shape": (3, 2)}), Sample(((2, 3),), {"shape": (6,)})),
     "expand": (Sample(((2, 1),), {"shape": (2, 3)}), Sample(((3,),), {"shape": (2, 3)})),

@@ -219,6 +219,12 @@ TORCH: dict[str, str] = {
         'grad_output.dtype, self.dtype))))'
     ),
     'to_copy': 'self.to(getattr(torch, dtype), copy=True)',
+    # determinants, inverses and solves (symgrad.ops.linalg_solve)
+    'det': 'torch.linalg.det(self)',
+    'inverse': 'torch.linalg.inv(self)',
+    'solve': 'torch.linalg.solve(A, B, left=left)',
+    'slogdet': 'torch.linalg.slogdet(self).logabsdet',
+    'cross': 'torch.linalg.cross(self, other, dim=dim)',
     'trace': 'torch.trace(self)',
     'transpose': 'self.transpose(dim0, dim1)',
     'trunc': 'torch.trunc(self)',

@@ -74,6 +74,7 @@ globals().update(_FUNCTIONS)
 from symgrad import (  # noqa: E402 - they build on the ops above
     accelerator,
     cuda,
+    linalg,  # torch.linalg: norms, det, inv, solve
     nn,
     optim,
     random,
@@ -124,6 +125,7 @@ __all__ = [
     "optim",
     "random",
     "utils",
+    "linalg",
     "set_printoptions",
     "finfo",
     "iinfo",

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from symgrad import _dtypes
 from symgrad.tensor import Tensor
 
-__all__ = ["max", "min", "sort", "topk"]
+__all__ = ["max", "min", "sort", "topk", "slogdet", "linalg_slogdet", "linalg_inv_ex"]
 
 
 def _repr(self: tuple) -> str:
@@ -87,6 +87,52 @@ class topk(NamedTuple):
 
     values: Tensor
     indices: Tensor
+
+    __repr__ = _repr
+
+
+# -- determinants and inverses (symgrad.linalg) ---------------------------------------------------
+class slogdet(NamedTuple):
+    """``(sign, logabsdet)`` of ``symgrad.slogdet``.
+
+    >>> import symgrad
+    >>> symgrad.slogdet(symgrad.tensor([[0.0, 2.0], [1.0, 0.0]]))
+    symgrad.return_types.slogdet(
+    sign=tensor(-1.),
+    logabsdet=tensor(0.6931))
+    """
+
+    sign: Tensor
+    logabsdet: Tensor
+
+    __repr__ = _repr
+
+
+class linalg_slogdet(NamedTuple):
+    """``(sign, logabsdet)`` of ``symgrad.linalg.slogdet``.
+
+    >>> import symgrad
+    >>> symgrad.linalg.slogdet(symgrad.tensor([[2.0, 0.0], [0.0, 3.0]])).logabsdet
+    tensor(1.7918)
+    """
+
+    sign: Tensor
+    logabsdet: Tensor
+
+    __repr__ = _repr
+
+
+class linalg_inv_ex(NamedTuple):
+    """``(inverse, info)`` of ``symgrad.linalg.inv_ex``.
+
+    >>> import symgrad
+    >>> symgrad.linalg.inv_ex(symgrad.tensor([[2.0, 0.0], [0.0, 4.0]])).inverse
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.2500]])
+    """
+
+    inverse: Tensor
+    info: Tensor
 
     __repr__ = _repr
 

@@ -603,6 +603,8 @@ CLOSED_FORM_ELSEWHERE = {
     "soft_margin_loss",
     # backward formulas as ops (tests/test_zero_second_derivatives.py)
     "nll_loss_backward", "nll_loss_weighted_backward", "max_pool2d_backward",
+    # determinants, inverses and solves (closed forms below)
+    "det", "inverse", "solve", "slogdet", "cross",
 }
 
 
@@ -662,6 +664,46 @@ def test_beta_alpha_products_closed_form():
     (gx, gy), _ = grad_of("vdot", [t(a), t([3.0, 4.0])], 2.0)
     agree(gx, [6, 8])
     agree(gy, [2, -1])
+# -- determinants, inverses and solves (symgrad.ops.linalg_solve) --------------------------------
+# M = [[2, 1, 0], [1, 3, 1], [0, 1, 1]]: det M = 2 (3 - 1) - 1 (1 - 0) = 3; its cofactors, by hand,
+# C[i, j] = (-1)^(i + j) det(minor ij), are symmetric as M is; inv M = C^T / det M.
+M3 = [[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 1.0]]
+C3 = mpmath.matrix([[2, -1, 1], [-1, 2, -2], [1, -2, 5]])
+
+
+def _mat(a):
+    return np.array(a.tolist(), dtype=object)
+
+
+def test_det_inverse_solve_closed_form():
+    a = t(M3)
+    (g,), out = grad_of("det", [a], None)
+    agree(g, _mat(C3))  # d det / dM = the cofactor matrix
+    (g,), _ = grad_of("det", [t([[1.0, 2.0], [2.0, 4.0]])], 2.0)
+    agree(g, [[8, -4], [-4, 2]])  # singular: still 2 * cofactors (adj^T), not 0
+    (g,), _ = grad_of("slogdet", [a], None)
+    agree(g, _mat(C3 / 3))  # d log|det| / dM = inv(M)^T
+    inv = C3.T / 3
+    w = mpmath.matrix([[1, 0, -2], [0.5, 1, 0], [0, 3, 1]])
+    (g,), _ = grad_of("inverse", [a], w.tolist())
+    agree(g, _mat(-inv.T * w * inv.T))  # d <W, inv M> / dM = -inv^T W inv^T
+    b = mpmath.matrix([[1, 2], [0, -1], [3, 0.5]])
+    x = inv * b
+    wx = mpmath.matrix([[1, -1], [0.5, 2], [0, 1]])
+    (ga, gb), out = grad_of("solve", [a, t(b.tolist())], wx.tolist(), left=True, vector=False)
+    agree(out._data, _mat(x), digits=15)
+    agree(gb, _mat(inv.T * wx))  # d <W, X> / dB = A^-T W
+    agree(ga, _mat(-(inv.T * wx) * x.T))  # d <W, X> / dA = -A^-T W X^T
+
+
+def test_cross_closed_form():
+    # d <w, a x b> / da = b x w, d / db = w x a; by hand for a = (1, 2, 3), b = (4, 5, 6),
+    # w = (1, 0, 0): b x w = (0, 6, -5), w x a = (0, -3, 2)
+    (ga, gb), out = grad_of("cross", [t([1.0, 2.0, 3.0]), t([4.0, 5.0, 6.0])], [1.0, 0.0, 0.0],
+                            dim=0)
+    assert out.tolist() == [-3.0, 6.0, -3.0]
+    agree(ga, [0, 6, -5])
+    agree(gb, [0, -3, 2])
 
 
 def test_every_op_has_a_closed_form_check():

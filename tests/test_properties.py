@@ -48,6 +48,14 @@ KNOWN: dict[tuple[str, str], str] = {
     # it needs a "stable" one, the Jacobian's limit at x + eps * (position in the line).
     **{(check, op): "ties: the judge has no stable-order convention"
        for check in ("grad", "kinks", "edges", "gradgrad") for op in ("sort", "topk")},
+    # inverse, solve and slogdet (symgrad.ops.linalg_solve): hypothesis draws singular matrices
+    # (all zeros, equal rows), where the inverse does not exist and PyTorch raises (inverse,
+    # solve) or gives -inf with no gradient (slogdet); the samples cannot yet say "a
+    # nonsingular matrix" (an elementwise Domain cannot). Judged by the sweep's samples and
+    # tests/test_linalg.py meanwhile.
+    **{(check, op): "singular matrices drawn: the samples have no matrix domain"
+       for check in ("grad", "fd", "edges", "gradgrad", "grad_dtype", "linear", "requires_grad")
+       for op in ("inverse", "solve", "slogdet")},
 }
 
 # Counterexamples these properties found once, fixed since: each runs first, as an explicit
@@ -380,7 +388,8 @@ def _float_op(op: OpDef) -> bool:
     return any(d.is_floating_point for d in op.dtypes)
 
 
-@pytest.mark.parametrize("name", [n for n in sorted(REGISTRY) if _float_op(REGISTRY[n])])
+@pytest.mark.parametrize("name", [n for n in sorted(REGISTRY) if _float_op(REGISTRY[n])
+                                  and unknown("requires_grad")(REGISTRY[n])])
 def test_requires_grad_propagation(name):
     op = REGISTRY[name]
 

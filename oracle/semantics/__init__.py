@@ -284,6 +284,7 @@ from oracle.semantics import (  # noqa: E402, F401
     convolution,
     elementwise,
     linalg,
+    linalg_solve,
     nn,
     nn_more,
     padding,

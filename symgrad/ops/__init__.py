@@ -6,12 +6,14 @@ from symgrad.ops import (  # noqa: F401
     arithmetic,
     combining,
     convolution,
+    cross_product,  # cross (symgrad.linalg)
     discrete,
     elementwise,
     indexing,
     inplace,
     layers,
     linalg,
+    linalg_solve,  # det, inverse, solve, slogdet (symgrad.linalg)
     losses,
     losses_more,
     nan_handling,

@@ -1,0 +1,488 @@
+"""Determinants, inverses and linear solves: ``det``, ``inverse``, ``solve``, ``slogdet``.
+
+Each is one node named as PyTorch 2.13 names it (LinalgDetBackward0, LinalgInvExBackward0,
+LinalgSolveExBackward0, LinalgSlogdetBackward0). Forwards run in float64 (LAPACK's LU through
+NumPy) and round once to float32; PyTorch refuses float16, bfloat16 and integers, and so do
+these. The VJPs are written in these ops and matmuls, so gradients of gradients work:
+
+- ``det``: ``g`` times the cofactor matrix: written from the entries for n <= 3 (any order, at
+  singular matrices too), else ``det(A) * inv(A)^T``; at a singular matrix of n > 3 that is
+  ``0 * inf``, and there the cofactor matrix is formed from the minors' determinants, a
+  constant (first order exact, no second order through it). PyTorch 2.13 gives that same cofactor
+  matrix under ``create_graph=True`` but zeros without it (``det([[1, 2], [2, 4]])``): the
+  mathematics' derivative is the cofactor matrix, so symgrad gives it in both.
+- ``inverse``: ``-inv(A)^T g inv(A)^T``, from the saved result.
+- ``solve`` (``A X = B``): ``g_B = solve(A^T, g)``, ``g_A = -g_B X^T`` (``X A = B``:
+  ``g_B = solve(A^T, g, left=False)``, ``g_A = -X^T g_B``).
+- ``slogdet``'s ``logabsdet``: ``g * inv(A)^T``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from symgrad import _dtypes
+from symgrad._dtypes import NOT_FLOATING
+from symgrad.ops.arithmetic import _wide
+from symgrad.ops.elementwise import where
+from symgrad.ops.linalg import matmul
+from symgrad.ops.registry import _TORCH_NAMES, apply, defop, expose, refuse
+from symgrad.tensor import Tensor
+
+__all__ = ["LinAlgError", "det", "inverse", "logdet", "slogdet", "inv", "inv_ex", "solve",
+           "matrix_power"]
+
+_LOW = (_dtypes.float16, _dtypes.bfloat16)
+
+
+class LinAlgError(RuntimeError):
+    """PyTorch's ``torch.linalg.LinAlgError``: a linear-algebra function met a matrix it cannot
+    work on (a singular one, for ``inv`` and ``solve``); a RuntimeError.
+
+    >>> import symgrad
+    >>> try:
+    ...     symgrad.linalg.inv(symgrad.zeros(2, 2))
+    ... except symgrad.linalg.LinAlgError as e:
+    ...     print(e)
+    linalg.inv: The diagonal element 1 is zero, the inversion could not be completed because \
+the input matrix is singular.
+    """
+
+
+# -- forwards ---------------------------------------------------------------------------------
+def _f64(a: np.ndarray) -> np.ndarray:
+    return a.astype(np.float64, copy=False)
+
+
+def _lu_diagonal(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per matrix of ``a`` (..., n, n), from its LU factorisation with partial pivoting (the
+    largest ``|pivot|``, the first on a tie, as LAPACK's getrf): the diagonal of U, the sign of
+    the row permutation and getrf's ``info`` (the 1-based position of the first exactly zero
+    pivot, 0 if none). Vectorised across the batch, a loop over the n columns."""
+    n = a.shape[-1]
+    batch = a.shape[:-2]
+    u = np.array(a, dtype=np.float64).reshape((math.prod(batch), n, n))
+    rows = np.arange(u.shape[0])
+    info = np.zeros(u.shape[0], dtype=np.int64)
+    parity = np.ones(u.shape[0])
+    for k in range(n):
+        p = np.argmax(np.abs(u[:, k:, k]), axis=1) + k
+        parity = np.where(p != k, -parity, parity)
+        top, pivot_row = u[rows, k].copy(), u[rows, p].copy()
+        u[rows, k], u[rows, p] = pivot_row, top
+        pivot = u[:, k, k]
+        zero = pivot == 0
+        info = np.where((info == 0) & zero, k + 1, info)
+        with np.errstate(invalid="ignore"):
+            factors = np.where(zero[:, None], 0.0,
+                               u[:, k + 1:, k] / np.where(zero, 1.0, pivot)[:, None])
+            u[:, k + 1:, k:] -= factors[:, :, None] * u[:, None, k, k:]
+    return (np.diagonal(u, axis1=-2, axis2=-1).reshape(batch + (n,)), parity.reshape(batch),
+            info.reshape(batch))
+
+
+def _zero_pivots(a: np.ndarray) -> np.ndarray:
+    """getrf's ``info`` per matrix (see ``_lu_diagonal``)."""
+    return _lu_diagonal(a)[2]
+
+
+def _singular(prefix: str, a: np.ndarray, message: str) -> LinAlgError:
+    """PyTorch's error for the first singular matrix of the batch ``a``: ``message`` is given
+    the pivot's position (``{pivot}``), and a batch's element is named before it."""
+    info = _zero_pivots(a)
+    flat = info.reshape(-1)
+    bad = np.flatnonzero(flat)
+    at = int(bad[0]) if bad.size else 0
+    pivot = int(flat[at]) if bad.size else a.shape[-1]
+    batch = f"(Batch element {at}): " if a.ndim > 2 else ""
+    return LinAlgError(f"{prefix}: {batch}{message.format(pivot=pivot)}")
+
+
+_INV_SINGULAR = ("The diagonal element {pivot} is zero, the inversion could not be completed "
+                 "because the input matrix is singular.")
+_SOLVE_SINGULAR = "The solver failed because the input matrix is singular."
+
+
+def _det_forward(self: np.ndarray) -> np.ndarray:
+    """``det(self)`` of each matrix: the product of LU's pivots in float64, times the
+    permutation's sign, as PyTorch forms it (NumPy's ``det`` goes through the sum of their logs:
+    ``det([[2, 1, 0], [1, 3, 1], [0, 1, 1]])`` came out 3.0000000000000004, not 3)."""
+    diagonal, parity, _ = _lu_diagonal(_f64(self))
+    return np.asarray(parity * np.prod(diagonal, axis=-1)).astype(self.dtype)
+
+
+def _inverse_forward(self: np.ndarray) -> np.ndarray:
+    """The inverse of each matrix, through LU in float64; PyTorch's error at a singular one."""
+    try:
+        out = np.linalg.inv(_f64(self))
+    except np.linalg.LinAlgError:
+        raise _singular("linalg.inv", self, _INV_SINGULAR) from None
+    return out.astype(self.dtype)
+
+
+def _solve_forward(A: np.ndarray, B: np.ndarray, *, left: bool, vector: bool) -> np.ndarray:
+    """``X`` with ``A X = B`` (``X A = B`` when not ``left``), the batch dims broadcast; a
+    ``vector`` B is one right-hand side per matrix."""
+    a, b = _f64(A), _f64(B)
+    if not left:
+        a, b = np.swapaxes(a, -2, -1), np.swapaxes(b, -2, -1)
+    if vector:
+        b = b[..., None]
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    try:
+        x = np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        raise _singular("torch.linalg.solve", a, _SOLVE_SINGULAR) from None
+    if vector:
+        x = x[..., 0]
+    if not left:
+        x = np.swapaxes(x, -2, -1)
+    return x.astype(A.dtype)
+
+
+def _logabsdet_forward(self: np.ndarray) -> np.ndarray:
+    """``log |det(self)|`` of each matrix: the sum of the logs of LU's ``|pivots|`` in float64
+    (-inf at a singular matrix)."""
+    diagonal = _lu_diagonal(_f64(self))[0]
+    with np.errstate(divide="ignore"):
+        return np.asarray(np.sum(np.log(np.abs(diagonal)), axis=-1)).astype(self.dtype)
+
+
+# -- backwards --------------------------------------------------------------------------------
+def _mT(t: Tensor) -> Tensor:
+    return t.transpose(-2, -1)
+
+
+def _cofactors(a: np.ndarray) -> np.ndarray:
+    """The cofactor matrix of each matrix (``d det / d a``), from the determinants of its
+    minors: defined at singular matrices too, where ``det * inv^T`` is not."""
+    n = a.shape[-1]
+    if n == 1:
+        return np.ones_like(a)
+    out = np.empty_like(a)
+    for i in range(n):
+        keep_i = [r for r in range(n) if r != i]
+        for j in range(n):
+            keep_j = [c for c in range(n) if c != j]
+            minor = a[..., keep_i, :][..., keep_j]
+            out[..., i, j] = (-1) ** (i + j) * _det_forward(minor)
+    return out
+
+
+def _small_cofactors(a: Tensor) -> Tensor:
+    """The cofactor matrix of each 1 x 1, 2 x 2 or 3 x 3 matrix, written in symgrad ops from
+    its entries (so differentiable again, and defined at singular matrices): 1; ``[[d, -c],
+    [-b, a]]``; for 3 x 3, ``C[i, j] = a[i+1, j+1] a[i+2, j+2] - a[i+1, j+2] a[i+2, j+1]``
+    (indices mod 3), each a difference of two products, as exact as the mathematics' terms
+    (``det * inv(A)^T`` was 3.6e-17 where a cofactor is exactly 0)."""
+    n = a.shape[-1]
+    if n == 1:
+        return a * 0 + 1
+    if n == 2:
+        signs = Tensor._make(np.array([[1.0, -1.0], [-1.0, 1.0]], a._data.dtype), False, None)
+        return a.flip((-2, -1)) * signs
+
+    def rolled(rows: int, cols: int) -> Tensor:
+        return a.roll((-rows, -cols), (-2, -1))
+
+    return rolled(1, 1) * rolled(2, 2) - rolled(1, 2) * rolled(2, 1)
+
+
+def _det_vjp(g: Tensor, self: Tensor, out: Tensor) -> Tensor:
+    g, a = _wide(g), _wide(self)
+    scale = g.unsqueeze(-1).unsqueeze(-1)
+    if a.shape[-1] <= 3:
+        return scale * _small_cofactors(a)
+    if out._data.dtype != np.float64:
+        out = apply(DET, a)
+    if np.all(out._data != 0):
+        return scale * out.unsqueeze(-1).unsqueeze(-1) * _mT(apply(INVERSE, a))
+    cofactors = Tensor._make(_cofactors(a._data), False, None)
+    return scale * cofactors
+
+
+def _inverse_vjp(g: Tensor, out: Tensor) -> Tensor:
+    t = _mT(_wide(out))
+    return -matmul(matmul(t, _wide(g)), t)
+
+
+def _solve_vjp(g: Tensor, A: Tensor, out: Tensor, *, left: bool, vector: bool
+               ) -> tuple[Tensor, Tensor]:
+    g, a, x = _wide(g), _wide(A), _wide(out)
+    grad_b = apply(SOLVE, _mT(a), g, left=left, vector=vector)
+    if vector:
+        grad_a = -(grad_b.unsqueeze(-1) * x.unsqueeze(-2))
+    elif left:
+        grad_a = -matmul(grad_b, _mT(x))
+    else:
+        grad_a = -matmul(_mT(x), grad_b)
+    return grad_a, grad_b
+
+
+def _logabsdet_vjp(g: Tensor, self: Tensor) -> Tensor:
+    g, a = _wide(g), _wide(self)
+    return g.unsqueeze(-1).unsqueeze(-1) * _mT(apply(INVERSE, a))
+
+
+def _refusals(name: str, low: str) -> dict[np.dtype, Any]:
+    """PyTorch's refusals: integers and bool as not floating, the half types as ``low``."""
+    found = refuse(NOT_FLOATING, f"{name}: Expected a floating point or complex tensor as "
+                                 "input. Got {dtype}")
+    if low == "lu":
+        return found | refuse(_LOW, '"lu_cpu" not implemented for \'{dtype}\'',
+                              NotImplementedError)
+    return found | refuse(_LOW, f"{name}: Low precision dtypes not supported. Got {{dtype}}")
+
+
+_FLOAT = frozenset({_dtypes.float32, _dtypes.float64})
+# The kind of the ops defined only at nonsingular matrices (inverse, solve, log |det|): random
+# programs (``program_ops``), which take "linalg" ops as defined on all reals, leave them out.
+_NONSINGULAR = "linalg_nonsingular"
+DET = defop("det", "LinalgDetBackward0", _det_forward, vjp=_det_vjp, dtype_rule="same",
+            dtypes=_FLOAT, kind="linalg", refuses=_refusals("linalg.det", "lu"))
+INVERSE = defop("inverse", "LinalgInvExBackward0", _inverse_forward, vjp=_inverse_vjp,
+                dtype_rule="same", dtypes=_FLOAT, kind=_NONSINGULAR,
+                refuses=_refusals("linalg.inv", "low"))
+SOLVE = defop("solve", "LinalgSolveExBackward0", _solve_forward, vjp=_solve_vjp,
+              dtype_rule="same", dtypes=_FLOAT, kind=_NONSINGULAR,
+              refuses=_refusals("linalg.solve", "lu"))
+LOGABSDET = defop("slogdet", "LinalgSlogdetBackward0", _logabsdet_forward, vjp=_logabsdet_vjp,
+                  dtype_rule="same", dtypes=_FLOAT, kind=_NONSINGULAR,
+                  refuses=_refusals("linalg.slogdet", "low"))
+
+
+# -- public functions -------------------------------------------------------------------------
+def _square(A: Tensor, name: str, low: str | None = "low") -> None:
+    """PyTorch's checks of a batch of square matrices, in its order: dims, shape, dtype."""
+    if A.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    kind = _TORCH_NAMES[A.dtype.name]
+    if not A.is_floating_point():
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
+                           f"Got {kind}")
+    if A.dtype in _LOW:
+        if low == "lu":
+            raise NotImplementedError(f'"lu_cpu" not implemented for \'{kind}\'')
+        raise RuntimeError(f"{name}: Low precision dtypes not supported. Got {kind}")
+
+
+@expose()
+def det(input: Tensor) -> Tensor:
+    """The determinant of each matrix of ``input`` (..., n, n), as ``torch.det`` and
+    ``torch.linalg.det``: one LinalgDetBackward0 node, whose gradient is the cofactor matrix
+    (also at a singular matrix).
+
+    Args:
+        input: A float32 or float64 tensor of square matrices.
+
+    >>> import symgrad
+    >>> a = symgrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> d = symgrad.det(a); d.backward(); d, a.grad
+    (tensor(-2., grad_fn=<LinalgDetBackward0>), tensor([[ 4., -3.],
+            [-2.,  1.]]))
+    """
+    _square(input, "linalg.det", "lu")
+    return apply(DET, input)
+
+
+@expose()
+def inverse(input: Tensor) -> Tensor:
+    """The inverse of each matrix of ``input`` (..., n, n), as ``torch.inverse`` and
+    ``torch.linalg.inv``: one LinalgInvExBackward0 node.
+
+    Args:
+        input: A float32 or float64 tensor of square matrices.
+
+    Raises:
+        LinAlgError: A matrix is singular (PyTorch's message names its zero pivot).
+
+    >>> import symgrad
+    >>> symgrad.inverse(symgrad.tensor([[2.0, 0.0], [0.0, 4.0]]))
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.2500]])
+    """
+    _square(input, "linalg.inv")
+    return apply(INVERSE, input)
+
+
+def _slogdet(A: Tensor, name: str) -> tuple[Tensor, Tensor]:
+    _square(A, name)
+    diagonal, parity, _ = _lu_diagonal(_f64(A._data))
+    sign = parity * np.prod(np.sign(diagonal), axis=-1)
+    return (Tensor._make(np.asarray(sign).astype(A._data.dtype), False, None),
+            apply(LOGABSDET, A))
+
+
+@expose()
+def slogdet(input: Tensor) -> Any:
+    """The sign and the log of the absolute value of the determinant of each matrix of
+    ``input``, as ``torch.slogdet``: ``(sign, logabsdet)``; ``logabsdet`` is one
+    LinalgSlogdetBackward0 node (its gradient ``inv(input)^T``), ``sign`` a constant (PyTorch's
+    has the same node but, for real inputs, no gradient).
+
+    Args:
+        input: A float32 or float64 tensor of square matrices.
+
+    >>> import symgrad
+    >>> sign, logabsdet = symgrad.slogdet(symgrad.tensor([[0.0, 2.0], [3.0, 0.0]]))
+    >>> sign, logabsdet
+    (tensor(-1.), tensor(1.7918))
+    """
+    from symgrad import return_types
+
+    return return_types.slogdet(*_slogdet(input, "linalg.slogdet"))
+
+
+@expose()
+def logdet(input: Tensor) -> Tensor:
+    """``log(det(input))`` of each matrix, as ``torch.logdet``: NaN where the determinant is
+    negative, -inf where it is 0 (PyTorch's ``where(sign == -1, nan, logabsdet)``).
+
+    Args:
+        input: A float32 or float64 tensor of square matrices.
+
+    >>> import symgrad
+    >>> symgrad.logdet(symgrad.tensor([[2.0, 0.0], [0.0, 3.0]]))
+    tensor(1.7918)
+    """
+    sign, logabsdet = _slogdet(input, "logdet")
+    return where(sign == -1, math.nan, logabsdet)
+
+
+def inv(A: Tensor) -> Tensor:
+    """The inverse of each matrix of ``A`` (``torch.linalg.inv``; see ``symgrad.inverse``).
+
+    Args:
+        A: A float32 or float64 tensor of square matrices.
+
+    >>> import symgrad
+    >>> symgrad.linalg.inv(symgrad.tensor([[0.0, 1.0], [1.0, 0.0]]))
+    tensor([[0., 1.],
+            [1., 0.]])
+    """
+    return inverse(A)
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
+    """The inverse of each matrix and LAPACK's ``info`` for it (0, or the position of the zero
+    pivot of a singular matrix, whose inverse is then not meaningful), as
+    ``torch.linalg.inv_ex``; with ``check_errors`` a singular matrix raises as ``inv`` does.
+
+    Args:
+        A: A float32 or float64 tensor of square matrices.
+        check_errors: Whether a singular matrix raises. Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.linalg.inv_ex(symgrad.tensor([[1.0, 2.0], [2.0, 4.0]])).info
+    tensor(2, dtype=symgrad.int32)
+    """
+    from symgrad import return_types
+
+    _square(A, "linalg.inv_ex")
+    info = _zero_pivots(A._data).astype(np.int32) if A.shape[-1] else np.zeros(
+        A.shape[:-2], np.int32)
+    if check_errors or not info.any():
+        out = apply(INVERSE, A)
+    else:
+        # PyTorch returns what LAPACK left; here NaN where the matrix is singular.
+        data = np.full(A.shape, np.nan, A._data.dtype)
+        ok = info == 0
+        if ok.any():
+            data[ok] = _inverse_forward(A._data[ok])
+        out = Tensor._make(data, False, None)
+    return return_types.linalg_inv_ex(out, Tensor._make(np.asarray(info), False, None))
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """``X`` with ``A X = B`` (``X A = B`` when ``left`` is False) for each matrix of ``A``, the
+    batch dims broadcast, as ``torch.linalg.solve``: one LinalgSolveExBackward0 node. ``B`` is
+    one vector per matrix where it is 1-d or ``A``'s shape without its last dim.
+
+    Args:
+        A: A float32 or float64 tensor of square matrices (..., n, n).
+        B: The right-hand sides (..., n, k), or vectors (..., n), of ``A``'s dtype.
+        left: Whether to solve ``A X = B`` (else ``X A = B``). Defaults to True.
+
+    Raises:
+        LinAlgError: A matrix is singular.
+
+    >>> import symgrad
+    >>> symgrad.linalg.solve(symgrad.tensor([[2.0, 0.0], [0.0, 4.0]]), symgrad.tensor([1.0, 2.0]))
+    tensor([0.5000, 0.5000])
+    """
+    _square(A, "linalg.solve", "lu")
+    if A.dtype is not B.dtype:
+        raise RuntimeError("linalg.solve: Expected A and B to have the same dtype, but found A "
+                           f"of type {_TORCH_NAMES[A.dtype.name]} and B of type "
+                           f"{_TORCH_NAMES[B.dtype.name]} instead")
+    vector = left and (B.ndim == 1 or (B.ndim == A.ndim - 1 and
+                                       tuple(B.shape) == tuple(A.shape[:-1])))
+    n = A.shape[-1]
+    rows = B.shape[-1] if vector else B.shape[-2] if left else B.shape[-1]
+    if B.ndim < 1 or rows != n:
+        shape = f"{B.shape[-1]}x1" if vector or B.ndim == 1 else f"{B.shape[-2]}x{B.shape[-1]}"
+        equation = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"{equation} ({n}x{n} and {shape})")
+    return apply(SOLVE, A, B, left=left, vector=vector)
+
+
+
+@expose()
+def matrix_power(input: Tensor, n: int) -> Tensor:
+    """``input`` to the integer power ``n`` (each matrix of a batch), as ``torch.matrix_power`` and
+    ``torch.linalg.matrix_power`` compose it: the identity for 0 (a CopyBackwards node, whose
+    gradient is 0), a clone for 1, ``inverse(input)`` raised to ``-n`` for negative ``n``, else
+    matmuls by repeated squaring (``a @ a`` for 2, ``(a @ a) @ a`` for 3).
+
+    Args:
+        input: A tensor of square matrices (..., m, m); integers too, for ``n >= 0``.
+        n: The exponent.
+
+    >>> import symgrad
+    >>> symgrad.matrix_power(symgrad.tensor([[1.0, 1.0], [0.0, 1.0]]), 3)
+    tensor([[1., 3.],
+            [0., 1.]])
+    >>> symgrad.matrix_power(symgrad.tensor([[2.0, 0.0], [0.0, 4.0]]), -1)
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.2500]])
+    """
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError("linalg_matrix_power(): argument 'n' (position 2) must be int, not "
+                        f"{type(n).__name__}")
+    if input.ndim < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 "
+                           "dimensions.")
+    if input.shape[-1] != input.shape[-2]:
+        raise RuntimeError("linalg.matrix_power: A must be batches of square matrices, but they "
+                           f"are {input.shape[-2]} by {input.shape[-1]} matrices")
+    a = input
+    if n == 0:
+        identity = Tensor._make(np.broadcast_to(np.eye(a.shape[-1], dtype=a._data.dtype),
+                                                tuple(a.shape)).copy(), False, None)
+        return a.clone().copy_(identity)
+    inverted = n < 0
+    if inverted:
+        a, n = inverse(a), -n
+    if n == 1:
+        return a if inverted else a.clone()  # PyTorch's power -1 is the inverse's own node
+    if n <= 3:
+        square = matmul(a, a)
+        return square if n == 2 else matmul(square, a)
+    # PyTorch's repeated squaring: a^(2^k) for each bit of n, the set bits' powers multiplied
+    # in order.
+    power = result = None
+    while n:
+        power = a if power is None else matmul(power, power)
+        if n & 1:
+            result = power if result is None else matmul(result, power)
+        n >>= 1
+    return result
