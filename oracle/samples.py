@@ -156,6 +156,14 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     "nll_loss_weighted_backward": {"weight": _WEIGHT},
     "binary_cross_entropy_with_logits": {"target": _PROBABILITY, "weight": _WEIGHT,
                                          "pos_weight": _WEIGHT},
+    # special functions (symgrad/ops/special.py); lgamma, digamma and polygamma are sampled
+    # on both sides of 0 (the lattice keeps 0.1 from the poles at the integers)
+    "mvlgamma": {"self": Domain(low=1.0)},  # above (p - 1) / 2 for p <= 3
+    "erfinv": {"self": _UNIT},
+    "logit": {"self": _PROBABILITY},
+    "xlogy": {"other": _POSITIVE},
+    "xlog1py": {"other": Domain(low=-1.0)},
+    "entr": {"self": _POSITIVE},
 }
 
 
@@ -526,4 +534,12 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                 Sample(((2, 3), (2, 1), (3,)), {"value": 2.5})),
     "lerp": (Sample(((2, 3), (2, 3)), {"weight": 0.25}), Sample(((2, 3), (3,)), {"weight": 1.5})),
     "lerp_tensor": (Sample(((2, 3), (2, 3), (2, 3))), Sample(((2, 3), (3,), ()))),
+    # special functions (symgrad/ops/special.py)
+    **dict.fromkeys(("lgamma", "digamma", "erfinv", "entr"), _UNARY),
+    "polygamma": (Sample(((2, 3),), {"n": 1}), Sample(((),), {"n": 0}),
+                  Sample(((4,),), {"n": 2}), Sample(((2, 2),), {"n": 3})),
+    "mvlgamma": (Sample(((2, 3),), {"p": 1}), Sample(((4,),), {"p": 3})),
+    "logit": (Sample(((2, 3),), {"eps": None}), Sample(((4,),), {"eps": 0.2})),
+    "xlogy": _BINARY,
+    "xlog1py": _BINARY,
 }

@@ -272,4 +272,14 @@ TORCH: dict[str, str] = {
     'addcdiv': 'torch.addcdiv(self, tensor1, tensor2, value=value)',
     'lerp': 'torch.lerp(self, end, weight)',
     'lerp_tensor': 'torch.lerp(self, end, weight)',
+    # special functions (symgrad/ops/special.py)
+    'lgamma': 'torch.lgamma(self)',
+    'digamma': 'torch.digamma(self)',
+    'polygamma': 'torch.polygamma(n, self)',
+    'mvlgamma': 'torch.mvlgamma(self, p)',
+    'erfinv': 'torch.erfinv(self)',
+    'logit': 'torch.logit(self, eps)',
+    'xlogy': 'torch.xlogy(self, other)',
+    'xlog1py': 'torch.special.xlog1py(self, other)',
+    'entr': 'torch.special.entr(self)',
 }

@@ -290,6 +290,7 @@ from oracle.semantics import (  # noqa: E402, F401
     pooling,
     reductions,
     shape,
+    special,  # special functions (lgamma, digamma, polygamma, logit, xlogy, ...)
     tensor_functions,
     triangular_sort,
 )

@@ -22,6 +22,7 @@ from symgrad.ops import (  # noqa: F401
     reductions,
     shape,
     sorting,
+    special,  # special functions (lgamma, digamma, erfinv, logit, xlogy, ...)
     tensor_functions,
     triangular,
 )
