@@ -29,6 +29,8 @@ def _lgamma1(x: float) -> float:
         return math.lgamma(x)
     except ValueError:  # a pole: 0 and the negative integers (PyTorch's value is +inf)
         return math.inf
+    except OverflowError:  # past 2.6e305 (float64's largest is 1.8e308)
+        return math.inf
 
 
 _LGAMMA = np.frompyfunc(_lgamma1, 1, 1)

@@ -50,7 +50,11 @@ NOT_TRIED = frozenset({"broadcast_to", "cat", "chunk", "concat", "concatenate",
                        # an equation, an index with a src, a tuple, ints (their errors are
                        # compared in tests/test_tensor_functions.py)
                        "einsum", "scatter", "scatter_add", "take_along_dim", "tile",
-                       "triu_indices", "tril_indices", "index_add"})
+                       "triu_indices", "tril_indices", "index_add",
+                       # special functions: an order before the tensor; a float32 xlogy of a
+                       # number, rounded once where PyTorch rounds log(y) and the product (its
+                       # calls and errors: tests/test_special_functions.py)
+                       "polygamma", "xlogy"})
 SHARED = sorted(n for n in FUNCTIONS if callable(getattr(torch, n, None))
                 and n not in SKIPPED | NOT_TRIED)
 
