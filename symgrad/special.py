@@ -89,7 +89,7 @@ def multigammaln(input: Tensor, p: int) -> Tensor:
 
     >>> import symgrad
     >>> multigammaln(symgrad.tensor([2.5]), 2)
-    tensor([0.9189])
+    tensor([0.8570])
     """
     _check("multigammaln", input)
     return _mvlgamma(input, p)

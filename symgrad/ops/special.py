@@ -178,7 +178,7 @@ def mvlgamma(input: Tensor, p: int) -> Tensor:
 
     >>> import symgrad
     >>> symgrad.mvlgamma(symgrad.tensor([2.5]), 2)
-    tensor([0.9189])
+    tensor([0.8570])
     """
     if input.dtype is _dtypes.bool:  # before promotion, as PyTorch's check
         raise RuntimeError("The input tensor may not be a boolean tensor.")
