@@ -77,6 +77,11 @@ EDGES: dict[str, tuple[Point, ...]] = {
     "sigmoid": (*_COMMON, ("tails", _log), 38.0, -38.0, 20.0, -20.0),
     "erf": (*_COMMON, "sub", 4.0, -4.0, 6.0),
     "erfc": (*_COMMON, "sub", 4.0, -4.0, 9.0),
+    # special functions (symgrad/ops/special.py): erfinv one ULP inside +-1 (lgamma's, digamma's
+    # and entr's points are with SAMPLES below: a derivative that grows like log x at +inf,
+    # whose limit the IEEE judge's reading at 2**1000 and 2**1020 takes for none).
+    "erfinv": (*_COMMON[:2], ("inside", 1.0), ("inside", -1.0), "sub", 0.5, -0.75,
+               ("near", 1.0)),
 }
 
 
@@ -367,6 +372,26 @@ SAMPLES: dict[str, tuple[At, ...]] = {
     "embedding": (At({"weight": ((1.0, 2.0), (3.0, -0.0))},
                      {"indices": np.ones(300, dtype=np.int64)}),),
     "dot": (At({"self": _fill((300,), 0.5), "other": _fill((300,), 1.5)}),),
+    # special functions (symgrad/ops/special.py): lgamma and digamma at the positive pole's
+    # edge, right of the negative poles, at lgamma's minimum (digamma's root: a derivative of
+    # 1e-16 in float64) and huge arguments; entr from the smallest numbers to the largest;
+    # polygamma at the positive pole's edge, right
+    # of a negative pole and far out; logit at its ends and one ULP inside, and with eps off its
+    # bounds (the clamped ends are constant; at the smallest numbers the second order's
+    # terms overflow to inf - inf in the engine); xlogy and xlog1py at x = 0 (the derivative
+    # in x is log y there) and at tiny and huge y.
+    "lgamma": (At({"self": (1.0, 2.0, "sub", "tiny", ("inside", -1.0), ("inside", -2.0), -0.25,
+                            -2.75, 1.4616321449683622, 1e10, "max")}),),
+    "digamma": (At({"self": (1.0, 2.0, "sub", "tiny", ("inside", -1.0), -0.25,
+                             1.4616321449683622, 10.0, 1e10, "max")}),),
+    "entr": (At({"self": ("sub", "tiny", 1.0, 0.5, "max")}),),
+    "polygamma": tuple(At({"self": (1.0, "sub", "tiny", ("inside", -1.0), -0.25, 1e10, "max")},
+                          {"n": n}) for n in (0, 1, 2, 3)),
+    "mvlgamma": (At({"self": (1.5, 2.0, 1e10, "max", ("inside", 1.0))}, {"p": 2}),),
+    "logit": (At({"self": (0.5, 2.0 ** -12, ("inside", 1.0), 0.25, 0.75)}, {"eps": None}),
+              At({"self": (0.0, 1.0, 0.125, 0.875, 0.5)}, {"eps": 0.2})),
+    "xlogy": (_pair((0.0, -0.0, 0.0, 1.0, "sub", 2.0), (2.0, 0.5, "sub", "max", 1.0, "sub")),),
+    "xlog1py": (_pair((0.0, -0.0, 0.0, 1.0, "sub", 2.0), (2.0, -0.5, "sub", "max", 0.0, "sub")),),
 }
 
 

@@ -156,6 +156,17 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     "nll_loss_weighted_backward": {"weight": _WEIGHT},
     "binary_cross_entropy_with_logits": {"target": _PROBABILITY, "weight": _WEIGHT,
                                          "pos_weight": _WEIGHT},
+    # special functions (symgrad/ops/special.py); lgamma and digamma are sampled on both sides
+    # of 0 (the lattice keeps 0.1 from the poles at the integers)
+    "mvlgamma": {"self": Domain(low=1.0)},  # above (p - 1) / 2 for p <= 3
+    # polygamma(n + 1), its derivative, is 24 / x**5 near a pole for n = 3: past float16's
+    # range from 0.3 in (the catalog has its negative points and poles)
+    "polygamma": {"self": Domain(low=0.5)},
+    "erfinv": {"self": _UNIT},
+    "logit": {"self": _PROBABILITY},
+    "xlogy": {"other": _POSITIVE},
+    "xlog1py": {"other": Domain(low=-1.0)},
+    "entr": {"self": _POSITIVE},
 }
 
 
@@ -591,4 +602,12 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                Sample(((2, 3), (2, 2, 2), (2, 2, 3)), {"beta": 0, "alpha": -1}),
                Sample(((2, 3), (2, 2, 2), (2, 2, 3)), {"beta": 0.25, "alpha": 0.5})),
     "vdot": (Sample(((3,), (3,))), Sample(((1,), (1,)))),
+    # special functions (symgrad/ops/special.py)
+    **dict.fromkeys(("lgamma", "digamma", "erfinv", "entr"), _UNARY),
+    "polygamma": (Sample(((2, 3),), {"n": 1}), Sample(((),), {"n": 0}),
+                  Sample(((4,),), {"n": 2}), Sample(((2, 2),), {"n": 3})),
+    "mvlgamma": (Sample(((2, 3),), {"p": 1}), Sample(((4,),), {"p": 3})),
+    "logit": (Sample(((2, 3),), {"eps": None}), Sample(((4,),), {"eps": 0.2})),
+    "xlogy": _BINARY,
+    "xlog1py": _BINARY,
 }

@@ -299,4 +299,14 @@ TORCH: dict[str, str] = {
     'baddbmm': 'torch.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)',
     'addbmm': 'torch.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)',
     'vdot': 'torch.vdot(self, other)',
+    # special functions (symgrad/ops/special.py)
+    'lgamma': 'torch.lgamma(self)',
+    'digamma': 'torch.digamma(self)',
+    'polygamma': 'torch.polygamma(n, self)',
+    'mvlgamma': 'torch.mvlgamma(self, p)',
+    'erfinv': 'torch.erfinv(self)',
+    'logit': 'torch.logit(self, eps)',
+    'xlogy': 'torch.xlogy(self, other)',
+    'xlog1py': 'torch.special.xlog1py(self, other)',
+    'entr': 'torch.special.entr(self)',
 }

@@ -78,6 +78,7 @@ from symgrad import (  # noqa: E402 - they build on the ops above
     nn,
     optim,
     random,
+    special,  # torch.special's functions (gammaln, digamma, erfinv, logit, xlogy, ...)
     tensor_layout,  # noqa: E402, F401 - Tensor's memory and device methods
     utils,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "nn",
     "optim",
     "random",
+    "special",  # torch.special
     "utils",
     "linalg",
     "set_printoptions",

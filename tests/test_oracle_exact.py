@@ -187,6 +187,18 @@ UNARY_AND_BINARY = {
                                                                -mp(2.5) * y / z**2]),
     "lerp": ([X, Y], {"weight": 0.25}, lambda x, y: [mp(0.75), mp(0.25)]),
     "lerp_tensor": ([X, Y, UNIT], {}, lambda x, y, w: [1 - w, w, y - x]),
+    # special functions (symgrad/ops/special.py)
+    "lgamma": ([X], {}, lambda x: [mpmath.digamma(x)]),
+    "digamma": ([X], {}, lambda x: [mpmath.psi(1, x)]),
+    "polygamma": ([X], {"n": 2}, lambda x: [mpmath.psi(3, x)]),
+    "mvlgamma": ([[2.375, 1.5, 3.8125]], {"p": 3}, lambda x: [
+        mpmath.digamma(x) + mpmath.digamma(x - 0.5) + mpmath.digamma(x - 1)]),
+    "erfinv": ([UNIT], {}, lambda x: [mpmath.sqrt(mpmath.pi) / 2
+                                      * mpmath.exp(mpmath.erfinv(x) ** 2)]),
+    "logit": ([[0.375, 0.125, 0.8125]], {"eps": None}, lambda x: [1 / (x * (1 - x))]),
+    "xlogy": ([X, POS], {}, lambda x, y: [mpmath.log(y), x / y]),
+    "xlog1py": ([X, POS], {}, lambda x, y: [mpmath.log1p(y), x / (1 + y)]),
+    "entr": ([POS], {}, lambda x: [-(1 + mpmath.log(x))]),
 }
 
 

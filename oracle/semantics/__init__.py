@@ -293,6 +293,7 @@ from oracle.semantics import (  # noqa: E402, F401
     reductions,
     shape,
     shape_more,
+    special,  # special functions (lgamma, digamma, polygamma, logit, xlogy, ...)
     tensor_functions,
     triangular_sort,
 )

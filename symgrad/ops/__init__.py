@@ -26,6 +26,7 @@ from symgrad.ops import (  # noqa: F401
     shape,
     shape_more,
     sorting,
+    special,  # special functions (lgamma, digamma, erfinv, logit, xlogy, ...)
     tensor_functions,
     triangular,
 )
