@@ -17,7 +17,9 @@ from typing import NamedTuple
 from symgrad import _dtypes
 from symgrad.tensor import Tensor
 
-__all__ = ["max", "min", "sort", "topk"]
+__all__ = ["max", "min", "sort", "topk",
+           # order statistics (symgrad/ops/order_statistics.py)
+           "median", "nanmedian", "kthvalue", "mode", "cummax", "cummin", "aminmax"]
 
 
 def _repr(self: tuple) -> str:
@@ -112,3 +114,36 @@ def out_type(kind: type) -> type:
 
 
 _OUT_TYPES: dict[str, type] = {}
+
+
+# -- order statistics (symgrad/ops/order_statistics.py) ------------------------------------------
+def _values_indices(name: str) -> type:
+    cls = NamedTuple(name, [("values", Tensor), ("indices", Tensor)])
+    cls.__repr__ = _repr  # type: ignore[method-assign]
+    cls.__doc__ = f"``(values, indices)`` of ``{name}``."
+    cls.__module__ = __name__
+    return cls
+
+
+median = _values_indices("median")
+nanmedian = _values_indices("nanmedian")
+kthvalue = _values_indices("kthvalue")
+mode = _values_indices("mode")
+cummax = _values_indices("cummax")
+cummin = _values_indices("cummin")
+
+
+class aminmax(NamedTuple):
+    """``(min, max)`` of ``aminmax``.
+
+    >>> import symgrad
+    >>> symgrad.tensor([2.0, 1.0, 3.0]).aminmax()
+    symgrad.return_types.aminmax(
+    min=tensor(1.),
+    max=tensor(3.))
+    """
+
+    min: Tensor
+    max: Tensor
+
+    __repr__ = _repr

@@ -17,6 +17,7 @@ from symgrad.ops import (  # noqa: F401
     nan_handling,
     norms,
     operators,
+    order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...
     padding,
     pooling,
     reductions,
