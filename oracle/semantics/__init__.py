@@ -286,6 +286,7 @@ from oracle.semantics import (  # noqa: E402, F401
     linalg,
     nn,
     nn_more,
+    order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...
     padding,
     pooling,
     reductions,

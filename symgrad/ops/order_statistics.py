@@ -338,7 +338,7 @@ def _selecting(name: str, grad_fn: str, dtypes: frozenset[Any], refuses: Any = N
                 self_shape: tuple[int, ...]) -> Tensor:
             return _scattered(g, _index_of(name, self._data, dim), dim, keepdim, self_shape)
 
-    op_name = "kthvalue" if name == "kthvalue" else f"{name}_dim"
+    op_name = f"{name}_dim" if name in ("median", "nanmedian") else name
     return defop(op_name, grad_fn, forward, vjp=vjp, dtype_rule="same", dtypes=dtypes,
                  kind="reduction", refuses=refuses,
                  kinks=(Kink("self", "two elements of a line of self tie", _line_ties,
@@ -650,6 +650,8 @@ def _quantile_vjp(g: Tensor, self: Tensor, *, q: Any, dim: int | None, keepdim: 
 QUANTILE = defop("quantile", "SqueezeBackward4", _quantile, vjp=_quantile_vjp,
                  dtype_rule="same", dtypes=frozenset({_dtypes.float32, _dtypes.float64}),
                  kind="reduction",
+                 refuses=refuse(ALL - {_dtypes.float32, _dtypes.float64},
+                                "quantile() input tensor must be either float or double dtype"),
                  kinks=(Kink("self", "two elements of a line of self tie",
                              lambda self, *, dim, **_: _line_ties(
                                  self.reshape(-1) if dim is None else self,
@@ -927,27 +929,28 @@ def var_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None,
 
 def _quantile_call(name: str, input: Tensor, q: Any, dim: Any, keepdim: bool,
                    interpolation: str) -> Tensor:
+    # PyTorch's checks, in its order; its messages say quantile() for nanquantile too.
+    if not isinstance(q, Tensor) and not 0 <= float(q) <= 1:
+        raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError("quantile() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}")
+    if input.numel() == 0:
+        raise RuntimeError("quantile() input tensor must be non-empty")
+    if isinstance(q, Tensor) and q.ndim > 1:
+        raise RuntimeError("quantile() q must be a scalar or 1D tensor")
     if input.dtype not in (_dtypes.float32, _dtypes.float64):
-        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
+    if isinstance(q, Tensor) and q.dtype != input.dtype:
+        raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+    d = None if dim is None else _dim_arg(name, dim, input, 3)
     if isinstance(q, Tensor):
-        if q.ndim > 1:
-            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
-        if q.dtype != input.dtype:
-            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
         values = q._data
         if not ((values >= 0) & (values <= 1)).all():
-            raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+            raise RuntimeError("quantile() q values must be in the range [0, 1]")
         qs: Any = tuple(float(v) for v in values.reshape(-1)) if q.ndim else float(values)
     else:
         qs = float(q)
-        if not 0 <= qs <= 1:
-            raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
-    if input.numel() == 0:
-        raise RuntimeError(f"{name}() input tensor must be non-empty")
-    if interpolation not in _INTERPOLATIONS:
-        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, "
-                           f"midpoint or nearest, but got {interpolation}")
-    d = None if dim is None else _dim_arg(name, dim, input, 3)
     return apply(QUANTILE, input, q=qs, dim=d, keepdim=bool(keepdim),
                  interpolation=interpolation, ignore_nan=name == "nanquantile")
 
