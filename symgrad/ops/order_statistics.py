@@ -69,7 +69,7 @@ def _comparable(x: np.ndarray) -> np.ndarray:
 def _flat_lines(x: np.ndarray, dim: int) -> np.ndarray:
     """The lines of ``x`` along ``dim`` as the rows of a 2-d array."""
     moved = np.moveaxis(_comparable(x), dim, -1)
-    return moved.reshape(-1, moved.shape[-1])
+    return moved.reshape(math.prod(moved.shape[:-1]), moved.shape[-1])
 
 
 def _reduced_shape(x: np.ndarray, dim: int) -> tuple[int, ...]:
