@@ -249,7 +249,7 @@ def mode_index(x: np.ndarray, dim: int) -> np.ndarray:
     for r in nan_rows:  # NaN compares false to everything: the insertion sort leaves it put
         idx = list(range(rows.shape[1]))
         line = rows[r].tolist()
-        _insertion_sort(idx, 0, len(idx), lambda i, j: line[i] < line[j])
+        _insertion_sort(idx, 0, len(idx), lambda i, j, line=line: line[i] < line[j])
         order[r] = idx
     s = np.take_along_axis(rows, order, -1)
     n = rows.shape[1]
@@ -575,10 +575,7 @@ def _quantile_plan(self: np.ndarray, q: Any, dim: int | None, interpolation: str
     of ``hi`` (None: ``lo`` alone), each shaped ``(len(q),) + lines.shape[:-1]``. A line with
     a NaN reads its last element (NaN) in ``quantile``; ``nanquantile`` reads the non-NaN
     ones, and an all-NaN line its first."""
-    if dim is None or self.ndim == 0:
-        x = self.reshape(-1)
-    else:
-        x = np.moveaxis(self, dim, -1)
+    x = self.reshape(-1) if dim is None or self.ndim == 0 else np.moveaxis(self, dim, -1)
     order = np.argsort(x, axis=-1, kind="stable")
     n = x.shape[-1]
     qs = np.asarray(q, dtype=self.dtype).reshape((-1,) + (1,) * (x.ndim - 1))
@@ -833,7 +830,7 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
 
     >>> import symgrad
     >>> symgrad.tensor([1000.0, 1000.0, 0.0]).logcumsumexp(0)
-    tensor([1000.0000, 1000.6931, 1000.6931])
+    tensor([1000.0000, 1000.6932, 1000.6932])
     """
     return apply(LOGCUMSUMEXP, input, dim=_dim_arg("logcumsumexp", dim, input))
 
