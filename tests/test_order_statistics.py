@@ -351,3 +351,136 @@ def test_methods_and_return_types():
     same(x.mode().indices, t.mode().indices)
     same(x.median(0).indices, t.median(0).indices)
     assert isinstance(symgrad.cummin(x, 1), symgrad.return_types.cummin)
+
+
+# -- counting and searching (symgrad/ops/counting.py) ----------------------------------------------
+def _outcome(lib, call):
+    """The results' dtypes, shapes and values (NaN as a marker), or the error's class and text."""
+    try:
+        out = call(lib)
+    except Exception as e:  # noqa: BLE001 - the class and text are what is compared
+        return ("raises", type(e).__name__, str(e))
+    parts = out if isinstance(out, tuple) else (out,)
+    return ("ok", [(str(p.dtype).split(".")[-1], tuple(p.shape),
+                    np.nan_to_num(np.asarray(p.float().numpy(), dtype=np.float64),
+                                  nan=-999.0).tolist()) for p in parts])
+
+
+X3 = [[3.0, 1.0, 3.0], [NAN, 1.0, NAN], [3.0, 1.0, 3.0]]
+SEQ = [1.0, 3.0, 5.0, 7.0, 9.0]
+COUNTING = {
+    "unique": lambda m: m.unique(m.tensor(X3)),
+    "unique_all": lambda m: m.unique(m.tensor(X3), return_inverse=True, return_counts=True),
+    "unique_unsorted": lambda m: m.unique(m.tensor([3, 1, 2, 1]), sorted=False),
+    "unique_dim1": lambda m: m.unique(m.tensor([[1, 2, 1], [0, 5, 0]]), return_inverse=True,
+                                      return_counts=True, dim=1),
+    "unique_dim0": lambda m: m.unique(m.tensor([[1, 2, 1], [0, 5, 0], [1, 2, 1]]),
+                                      return_inverse=True, return_counts=True, dim=-2),
+    "unique_bool": lambda m: m.unique(m.tensor([True, False, True]), return_counts=True),
+    "unique_0d": lambda m: m.unique(m.tensor(2.0), return_inverse=True),
+    "unique_empty": lambda m: m.unique(m.zeros(0), return_inverse=True, return_counts=True),
+    "unique_empty_dim": lambda m: m.unique(m.zeros(0, 3), return_inverse=True,
+                                           return_counts=True, dim=0),
+    "unique_unselected_empty": lambda m: m.unique(m.zeros(2, 0), dim=0),
+    "unique_bfloat16": lambda m: m.unique(m.tensor([2.0, 1.0, 2.0], dtype=m.bfloat16),
+                                          return_counts=True),
+    "unique_method": lambda m: m.tensor([2, 1, 2]).unique(return_counts=True),
+    "unique_consecutive": lambda m: m.unique_consecutive(m.tensor([1, 1, 2, 2, 3, 1, 1, 2]),
+                                                         return_inverse=True,
+                                                         return_counts=True),
+    "unique_consecutive_2d": lambda m: m.unique_consecutive(m.tensor([[1, 1], [1, 2]]),
+                                                            return_inverse=True,
+                                                            return_counts=True),
+    "unique_consecutive_dim0": lambda m: m.unique_consecutive(
+        m.tensor([[1, 1], [1, 1], [2, 3]]), return_inverse=True, return_counts=True, dim=0),
+    "unique_consecutive_dim1": lambda m: m.unique_consecutive(
+        m.tensor([[1, 1, 2], [1, 1, 3]]), return_inverse=True, return_counts=True, dim=1),
+    "unique_consecutive_nan": lambda m: m.unique_consecutive(m.tensor([NAN, NAN, 1.0])),
+    "unique_consecutive_empty": lambda m: m.unique_consecutive(m.zeros(0), return_counts=True),
+    "unique_consecutive_0d": lambda m: m.unique_consecutive(m.tensor(3), return_inverse=True,
+                                                            return_counts=True),
+    "bincount": lambda m: m.bincount(m.tensor([0, 1, 1, 3])),
+    "bincount_weights": lambda m: m.bincount(m.tensor([0, 1, 1, 3]),
+                                             m.tensor([0.5, 1.0, 2.0, 3.0]), 6),
+    "bincount_float64_weights": lambda m: m.bincount(
+        m.tensor([0, 1, 1]), m.tensor([0.1, 0.2, 0.3], dtype=m.float64)),
+    "bincount_int_weights": lambda m: m.bincount(m.tensor([0, 1]), m.tensor([2, 3])),
+    "bincount_half_weights": lambda m: m.bincount(m.tensor([0, 1]),
+                                                  m.tensor([2, 3], dtype=m.float16)),
+    "bincount_negative": lambda m: m.bincount(m.tensor([0, -1])),
+    "bincount_float": lambda m: m.bincount(m.tensor([0.0, 1.0])),
+    "bincount_bool": lambda m: m.bincount(m.tensor([True])),
+    "bincount_2d": lambda m: m.bincount(m.tensor([[0, 1]])),
+    "bincount_empty": lambda m: m.bincount(m.tensor([], dtype=m.int64), minlength=3),
+    "bincount_empty_weights": lambda m: m.bincount(m.tensor([], dtype=m.int64), m.tensor([])),
+    "bincount_weights_length": lambda m: m.bincount(m.tensor([0, 1]), m.tensor([1.0])),
+    "bincount_minlength": lambda m: m.bincount(m.tensor([0, 1]), minlength=-1),
+    "bincount_minlength_first": lambda m: m.bincount(m.tensor([0, -1]), minlength=-1),
+    "bincount_uint8_method": lambda m: m.tensor([0, 2], dtype=m.uint8).bincount(),
+    "histc": lambda m: m.histc(m.tensor([1.0, 2.0, 1.0, 4.0, 2.5]), bins=4, min=0, max=3),
+    "histc_own_range": lambda m: m.histc(m.tensor([1.0, 2.0, 1.0, 4.0, 2.5]), bins=4),
+    "histc_one_value": lambda m: m.histc(m.tensor([2.0, 2.0]), bins=4),
+    "histc_empty": lambda m: m.histc(m.zeros(0), bins=4),
+    "histc_int": lambda m: m.histc(m.tensor([1, 2]), bins=4),
+    "histc_min_above_max": lambda m: m.histc(m.tensor([1.0, 2.0]), bins=4, min=3, max=1),
+    "histc_no_bins": lambda m: m.histc(m.tensor([1.0, 2.0]), bins=0),
+    "histc_nan": lambda m: m.histc(m.tensor([1.0, NAN]), bins=2),
+    "histc_inf": lambda m: m.histc(m.tensor([1.0, INF]), bins=2),
+    "histc_float64": lambda m: m.histc(m.tensor([1.0, 2.0, 0.3, 0.7, 0.1], dtype=m.float64),
+                                       bins=7),
+    "histc_float16": lambda m: m.histc(m.tensor([1.0, 2.0], dtype=m.float16), bins=2),
+    "histc_random": lambda m: m.histc(m.tensor(np.random.default_rng(0).standard_normal(
+        1000).astype(np.float32)), bins=17, min=-2, max=2.5),
+    "histc_random_method": lambda m: m.tensor(np.random.default_rng(1).standard_normal(
+        1000).astype(np.float32)).histc(13),
+    "searchsorted": lambda m: m.searchsorted(m.tensor(SEQ), m.tensor([[3.0, 6.0, 9.0],
+                                                                      [0.0, 10.0, 5.0]])),
+    "searchsorted_right": lambda m: m.searchsorted(m.tensor(SEQ), m.tensor([3.0, 6.0, 9.0]),
+                                                   right=True),
+    "searchsorted_side": lambda m: m.searchsorted(m.tensor(SEQ), m.tensor([3.0, 6.0, 9.0]),
+                                                  side="right"),
+    "searchsorted_bad_side": lambda m: m.searchsorted(m.tensor(SEQ), m.tensor([3.0]),
+                                                      side="middle"),
+    "searchsorted_side_wins": lambda m: m.searchsorted(m.tensor(SEQ), m.tensor([3.0]),
+                                                       right=False, side="right"),
+    "searchsorted_opposites": lambda m: m.searchsorted(m.tensor(SEQ), m.tensor([3.0]),
+                                                       right=True, side="left"),
+    "searchsorted_int32": lambda m: m.searchsorted(m.tensor(SEQ), m.tensor([3.0]),
+                                                   out_int32=True),
+    "searchsorted_number": lambda m: m.searchsorted(m.tensor(SEQ), 3.0),
+    "searchsorted_sorter": lambda m: m.searchsorted(m.tensor([5.0, 1.0, 3.0]),
+                                                    m.tensor([2.0, 4.0, 6.0, 0.0]),
+                                                    sorter=m.tensor([1, 2, 0])),
+    "searchsorted_rows": lambda m: m.searchsorted(m.tensor([[1.0, 2.0], [3.0, 4.0]]),
+                                                  m.tensor([[1.5, 5.0], [3.5, 3.0]])),
+    "searchsorted_rows_mismatch": lambda m: m.searchsorted(m.tensor([[1.0, 2.0], [3.0, 4.0]]),
+                                                           m.tensor([[1.5]])),
+    "searchsorted_mixed_dtypes": lambda m: m.searchsorted(m.tensor(SEQ), m.tensor([3, 4])),
+    "searchsorted_nan": lambda m: m.searchsorted(m.tensor([1.0, 2.0, NAN]),
+                                                 m.tensor([NAN, 1.5, 3.0])),
+    "searchsorted_nan_right": lambda m: m.searchsorted(m.tensor([1.0, NAN, 2.0, NAN]),
+                                                       m.tensor([NAN, 1.5, 3.0, 0.0]),
+                                                       right=True),
+    "searchsorted_0d": lambda m: m.searchsorted(m.tensor(1.0), m.tensor([1.0])),
+    "searchsorted_ties": lambda m: m.searchsorted(m.tensor([1, 2, 2, 2, 3]), m.tensor([2, 2]),
+                                                  right=True),
+    "searchsorted_empty": lambda m: m.searchsorted(m.tensor([]), m.tensor([2.0])),
+    "bucketize": lambda m: m.bucketize(m.tensor([[3.0, 6.0], [9.0, 0.0]]), m.tensor(SEQ)),
+    "bucketize_right": lambda m: m.bucketize(m.tensor([3.0, 6.0, 9.0]), m.tensor(SEQ),
+                                             right=True, out_int32=True),
+    "bucketize_number": lambda m: m.bucketize(3.0, m.tensor(SEQ)),
+    "bucketize_2d": lambda m: m.bucketize(m.tensor([3.0]), m.tensor([[1.0, 2.0]])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COUNTING))
+def test_counting_and_searching_match_torch(name):
+    assert _outcome(symgrad, COUNTING[name]) == _outcome(torch, COUNTING[name])
+
+
+def test_counting_results_need_no_gradient():
+    # PyTorch records a node that raises at backward (Unique2Backward0); symgrad records none
+    x = symgrad.tensor([2.0, 1.0, 2.0], requires_grad=True)
+    assert not x.unique().requires_grad
+    assert not symgrad.unique_consecutive(x, return_counts=True)[0].requires_grad
+    assert not symgrad.bincount(symgrad.tensor([0, 1, 1]), x).requires_grad

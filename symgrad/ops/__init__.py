@@ -6,6 +6,7 @@ from symgrad.ops import (  # noqa: F401
     arithmetic,
     combining,
     convolution,
+    counting,  # unique, bincount, histc, searchsorted, bucketize
     discrete,
     elementwise,
     indexing,
