@@ -99,6 +99,9 @@ _OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
     "nanquantile": ((2, 6), (2, 6)),
     "std_mean": ((2, 4), (1, 4), (1, 2)),
     "var_mean": ((2, 4), (1, 4), (1, 2)),
+    # counting (symgrad/ops/counting.py): the values a tensor or a number
+    "searchsorted": ((2, 7), (2, 6)),
+    "bucketize": ((2, 5), (2, 4)),
 }
 
 # Published without the check, though its signature says ``input: Tensor``: ``torch.norm`` is

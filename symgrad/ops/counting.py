@@ -284,6 +284,11 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
         raise RuntimeError("torch.searchsorted(): boundaries tensor should have positive "
                            "dimension, but got 0 dimension")
     values = input._data if isinstance(input, Tensor) else np.asarray(input)
+    if boundaries.ndim > 1 and not isinstance(input, Tensor):
+        raise RuntimeError(
+            "torch.searchsorted(): input value can be a scalar only when boundaries tensor "
+            f"dimension is 1, but we got boundaries tensor dim({boundaries.ndim}) and input "
+            "value's dim(0) numel(1)")
     if boundaries.ndim > 1 and (values.ndim != boundaries.ndim
                                 or values.shape[:-1] != boundaries.shape[:-1]):
         raise RuntimeError(
