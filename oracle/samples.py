@@ -522,6 +522,39 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "topk": (Sample(((2, 3),), {"k": 2, "dim": 1, "largest": True, "sorted": True}),
              Sample(((4,),), {"k": 3, "dim": 0, "largest": False, "sorted": True}),
              Sample(((3, 2),), {"k": 1, "dim": 0, "largest": True, "sorted": False})),
+    # order statistics (symgrad/ops/order_statistics.py); at most 4 elements a line: the k-th
+    # of n is a Max of C(n, k) Mins, whose second derivatives outgrew the judge's time budget
+    # at 6 (60 s)
+    "median_all": (Sample(((2, 2),)), Sample(((3,),)), Sample(((),))),
+    "nanmedian_all": (Sample(((2, 2),)), Sample(((3,),)), Sample(((),))),
+    "median_dim": _SHAPES_INT,
+    "nanmedian_dim": _SHAPES_INT,
+    "mode": _SHAPES_INT,
+    "kthvalue": (Sample(((2, 3),), {"k": 2, "dim": 1, "keepdim": False}),
+                 Sample(((4,),), {"k": 4, "dim": 0, "keepdim": False}),
+                 Sample(((3, 2),), {"k": 1, "dim": 0, "keepdim": True})),
+    "cummax": _SCANS,
+    "cummin": _SCANS,
+    "logcumsumexp": _SCANS,
+    "aminmax_min": (Sample(((2, 3),), {"dim": (1,), "keepdim": False}),
+                    Sample(((2, 3),), {"dim": None, "keepdim": False}),
+                    Sample(((2, 3),), {"dim": (0,), "keepdim": True})),
+    "aminmax_max": (Sample(((2, 3),), {"dim": (1,), "keepdim": False}),
+                    Sample(((2, 3),), {"dim": None, "keepdim": True}),
+                    Sample(((2, 3),), {"dim": (0,), "keepdim": True})),
+    "std_mean_std": _MOMENTS,
+    "std_mean_mean": _MOMENTS,
+    "var_mean_var": _MOMENTS,
+    "var_mean_mean": _MOMENTS,
+    "quantile": tuple(Sample((shape,), {"q": q, "dim": d, "keepdim": k, "interpolation": i,
+                                        "ignore_nan": n})
+                      for shape, q, d, k, i, n in (
+                          ((2, 3), 0.25, 1, False, "linear", False),
+                          ((4,), (0.0, 0.375, 1.0), None, False, "linear", False),
+                          ((3, 2), 0.75, 0, True, "midpoint", False),
+                          ((2, 4), (0.5,), 1, False, "nearest", True),
+                          ((4,), 0.625, 0, False, "lower", False),
+                          ((2, 2), 0.3, None, True, "higher", True))),
     # tensor functions (symgrad/ops/tensor_functions.py); no index written twice: PyTorch's
     # scatter leaves unspecified which write wins there
     "scatter": (Sample(((3, 4), (2, 4)), {"dim": 0, "index": np.array([[2, 0, 1, 0],

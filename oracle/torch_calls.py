@@ -266,6 +266,27 @@ TORCH: dict[str, str] = {
     # sorting
     'sort': 'torch.sort(self, dim, descending).values',
     'topk': 'torch.topk(self, k, dim, largest, sorted).values',
+    # order statistics
+    'median_all': 'torch.median(self)',
+    'nanmedian_all': 'torch.nanmedian(self)',
+    'median_dim': 'torch.median(self, dim, keepdim).values',
+    'nanmedian_dim': 'torch.nanmedian(self, dim, keepdim).values',
+    'mode': 'torch.mode(self, dim, keepdim).values',
+    'kthvalue': 'torch.kthvalue(self, k, dim, keepdim).values',
+    'cummax': 'torch.cummax(self, dim).values',
+    'cummin': 'torch.cummin(self, dim).values',
+    'logcumsumexp': 'torch.logcumsumexp(self, dim)',
+    'aminmax_min': 'torch.aminmax(self, dim=dim and dim[0], keepdim=keepdim).min',
+    'aminmax_max': 'torch.aminmax(self, dim=dim and dim[0], keepdim=keepdim).max',
+    'std_mean_std': 'torch.std_mean(self, dim, correction=correction, keepdim=keepdim)[0]',
+    'std_mean_mean': 'torch.std_mean(self, dim, correction=correction, keepdim=keepdim)[1]',
+    'var_mean_var': 'torch.var_mean(self, dim, correction=correction, keepdim=keepdim)[0]',
+    'var_mean_mean': 'torch.var_mean(self, dim, correction=correction, keepdim=keepdim)[1]',
+    'quantile': (
+        '(torch.nanquantile if ignore_nan else torch.quantile)(self, torch.tensor(q, '
+        'dtype=self.dtype) if isinstance(q, tuple) else q, dim, keepdim, '
+        'interpolation=interpolation)'
+    ),
     # tensor functions
     'scatter': 'torch.scatter(self, dim, torch.as_tensor(index), src)',
     'scatter_value': 'torch.scatter(self, dim, torch.as_tensor(index), value)',

@@ -6,8 +6,8 @@ its structseqs: the qualified type name, then one ``field=value`` per line.
 >>> import symgrad
 >>> symgrad.tensor([[1.0, 4.0], [5.0, 2.0]]).max(1)
 symgrad.return_types.max(
-values=tensor([4., 5.]),
-indices=tensor([1, 0]))
+    values=tensor([4., 5.]),
+    indices=tensor([1, 0]))
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from typing import NamedTuple
 from symgrad import _dtypes
 from symgrad.tensor import Tensor
 
-__all__ = ["max", "min", "sort", "topk", "slogdet", "linalg_slogdet", "linalg_inv_ex"]
+__all__ = ["max", "min", "sort", "topk", "slogdet", "linalg_slogdet", "linalg_inv_ex",
+           # order statistics (symgrad/ops/order_statistics.py)
+           "median", "nanmedian", "kthvalue", "mode", "cummax", "cummin", "aminmax"]
 
 
 def _repr(self: tuple) -> str:
@@ -158,3 +160,116 @@ def out_type(kind: type) -> type:
 
 
 _OUT_TYPES: dict[str, type] = {}
+
+
+# -- order statistics (symgrad/ops/order_statistics.py) ------------------------------------------
+class median(NamedTuple):
+    """``(values, indices)`` of ``median`` along a dim.
+
+    >>> import symgrad
+    >>> symgrad.tensor([[1.0, 4.0], [5.0, 2.0]]).median(1)
+    symgrad.return_types.median(
+    values=tensor([1., 2.]),
+    indices=tensor([0, 1]))
+    """
+
+    values: Tensor
+    indices: Tensor
+
+    __repr__ = _repr
+
+
+class nanmedian(NamedTuple):
+    """``(values, indices)`` of ``nanmedian`` along a dim.
+
+    >>> import symgrad
+    >>> symgrad.tensor([[1.0, 4.0], [5.0, 2.0]]).nanmedian(0)
+    symgrad.return_types.nanmedian(
+    values=tensor([1., 2.]),
+    indices=tensor([0, 1]))
+    """
+
+    values: Tensor
+    indices: Tensor
+
+    __repr__ = _repr
+
+
+class kthvalue(NamedTuple):
+    """``(values, indices)`` of ``kthvalue``.
+
+    >>> import symgrad
+    >>> symgrad.tensor([3.0, 1.0, 2.0]).kthvalue(2)
+    symgrad.return_types.kthvalue(
+    values=tensor(2.),
+    indices=tensor(2))
+    """
+
+    values: Tensor
+    indices: Tensor
+
+    __repr__ = _repr
+
+
+class mode(NamedTuple):
+    """``(values, indices)`` of ``mode``.
+
+    >>> import symgrad
+    >>> symgrad.tensor([3.0, 1.0, 3.0]).mode()
+    symgrad.return_types.mode(
+    values=tensor(3.),
+    indices=tensor(2))
+    """
+
+    values: Tensor
+    indices: Tensor
+
+    __repr__ = _repr
+
+
+class cummax(NamedTuple):
+    """``(values, indices)`` of ``cummax``.
+
+    >>> import symgrad
+    >>> symgrad.tensor([1.0, 3.0, 2.0]).cummax(0)
+    symgrad.return_types.cummax(
+    values=tensor([1., 3., 3.]),
+    indices=tensor([0, 1, 1]))
+    """
+
+    values: Tensor
+    indices: Tensor
+
+    __repr__ = _repr
+
+
+class cummin(NamedTuple):
+    """``(values, indices)`` of ``cummin``.
+
+    >>> import symgrad
+    >>> symgrad.tensor([1.0, 3.0, 0.0]).cummin(0)
+    symgrad.return_types.cummin(
+    values=tensor([1., 1., 0.]),
+    indices=tensor([0, 0, 2]))
+    """
+
+    values: Tensor
+    indices: Tensor
+
+    __repr__ = _repr
+
+
+class aminmax(NamedTuple):
+    """``(min, max)`` of ``aminmax``.
+
+    >>> import symgrad
+    >>> symgrad.tensor([2.0, 1.0, 3.0]).aminmax()
+    symgrad.return_types.aminmax(
+    min=tensor(1.),
+    max=tensor(3.))
+    """
+
+    min: Tensor
+    max: Tensor
+
+    __repr__ = _repr

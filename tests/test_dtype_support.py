@@ -154,6 +154,21 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
                     "Got {}", NOT_FLOAT),
     # sorting
     "topk": runtime("topk does not support bool dtypes on CPU", BOOL),
+    # order statistics (symgrad/ops/order_statistics.py)
+    "median_all": kernel("median_cpu", BOOL),
+    "nanmedian_all": kernel("median_cpu", BOOL),
+    "median_dim": kernel("median_out", BOOL),
+    "nanmedian_dim": kernel("median_out", BOOL),
+    "kthvalue": kernel("kthvalue_cpu", BOOL),
+    "logcumsumexp": kernel("logcumsumexp_out_cpu", NOT_FLOAT),
+    "std_mean_std": runtime("std_mean only support floating point and complex dtypes", NOT_FLOAT),
+    "std_mean_mean": runtime("std_mean only support floating point and complex dtypes",
+                             NOT_FLOAT),
+    "var_mean_var": runtime("var_mean only support floating point and complex dtypes", NOT_FLOAT),
+    "var_mean_mean": runtime("var_mean only support floating point and complex dtypes",
+                             NOT_FLOAT),
+    "quantile": runtime("quantile() input tensor must be either float or double dtype",
+                        NOT_FLOAT + ("float16", "bfloat16")),
     # tensor functions
     "addcmul": kernel("addcmul_cpu_out", BOOL),
     "addcdiv": runtime(

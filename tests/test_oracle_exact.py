@@ -613,6 +613,10 @@ CLOSED_FORM_ELSEWHERE = {
     "group_norm",
     # soft margin loss (tests/test_losses_more.py)
     "soft_margin_loss",
+    # order statistics (closed forms below)
+    "median_all", "nanmedian_all", "median_dim", "nanmedian_dim", "kthvalue", "mode", "cummax",
+    "cummin", "logcumsumexp", "aminmax_min", "aminmax_max", "std_mean_std", "std_mean_mean",
+    "var_mean_var", "var_mean_mean", "quantile",
     # backward formulas as ops (tests/test_zero_second_derivatives.py)
     "nll_loss_backward", "nll_loss_weighted_backward", "max_pool2d_backward",
     # determinants, inverses and solves (closed forms below)
@@ -722,3 +726,79 @@ def test_every_op_has_a_closed_form_check():
     covered = set(UNARY_AND_BINARY) | set(LINEAR_MOVES) | CLOSED_FORM_ELSEWHERE
     missing = sorted(n for n in REGISTRY if differentiable(n) and n not in covered)
     assert not missing, f"ops with no closed-form check in this file: {missing}"
+
+
+# -- order statistics (symgrad/ops/order_statistics.py) --------------------------------------------
+# A's rows: [0.5, -1.25, 2.0] (sorted: -1.25, 0.5, 2.0) and [0.75, 1.5, -0.375] (-0.375, 0.75,
+# 1.5): a selected element's partial is 1, the others' 0.
+def one_hot_rows(columns, weights):
+    want = np.zeros((2, 3), dtype=object)
+    for row, (col, w) in enumerate(zip(columns, weights, strict=True)):
+        want[row, col] = mp(w)
+    return want
+
+
+@pytest.mark.parametrize(("name", "attrs", "columns"), [
+    ("median_dim", {}, (0, 0)), ("nanmedian_dim", {}, (0, 0)), ("kthvalue", {"k": 3}, (2, 1)),
+    ("kthvalue", {"k": 1}, (1, 2)), ("mode", {}, (1, 2))])
+def test_selected_order_statistic_closed_form(name, attrs, columns):
+    (g,), _ = grad_of(name, [t(A)], [1.5, -2.0], dim=1, keepdim=False, **attrs)
+    agree(g, one_hot_rows(columns, (1.5, -2.0)))
+
+
+@pytest.mark.parametrize("name", ["median_all", "nanmedian_all"])
+def test_whole_median_closed_form(name):
+    # [0.5, -1.25, 2.0, 0.75, 1.5, -0.375] sorted: the lower median (third) is 0.5
+    (g,), _ = grad_of(name, [t(A)], None)
+    agree(g, one_hot_rows((0, 0), (1, 0)))
+
+
+def test_cummax_cummin_closed_form():
+    # cummax of row 0: 0.5, 0.5, 2.0 (from 0, 0, 2); row 1: 0.75, 1.5, 1.5 (from 0, 1, 1)
+    (g,), _ = grad_of("cummax", [t(A)], WA, dim=1)
+    agree(g, np.array([[mp(1) - mp(0.5), 0, mp(0.25)], [2, mp(0.125) - mp(1.5), 0]],
+                      dtype=object))
+    # cummin of row 0: 0.5, -1.25, -1.25 (0, 1, 1); row 1: 0.75, 0.75, -0.375 (0, 0, 2)
+    (g,), _ = grad_of("cummin", [t(A)], WA, dim=1)
+    agree(g, np.array([[1, mp(-0.5) + mp(0.25), 0], [mp(2) + mp(0.125), 0, mp(-1.5)]],
+                      dtype=object))
+
+
+def test_logcumsumexp_closed_form():
+    # d out[j] / d x[i] = exp(x[i]) / sum over l <= j of exp(x[l]), for i <= j
+    x, wa = m(A), m(WA)
+    (g,), _ = grad_of("logcumsumexp", [t(A)], WA, dim=1)
+    want = np.zeros((2, 3), dtype=object)
+    for r in range(2):
+        e = [mpmath.exp(v) for v in x[r]]
+        for i in range(3):
+            want[r, i] = sum(wa[r, j] * e[i] / sum(e[:j + 1]) for j in range(i, 3))
+    agree(g, want)
+
+
+def test_aminmax_quantile_closed_form():
+    (g,), _ = grad_of("aminmax_max", [t(A)], [1.5, -2.0], dim=(1,), keepdim=False)
+    agree(g, one_hot_rows((2, 1), (1.5, -2.0)))
+    (g,), _ = grad_of("aminmax_min", [t(A)], None, dim=None, keepdim=False)
+    agree(g, one_hot_rows((1, 0), (1, 0)))
+    # q = 0.25 of 3: rank 0.5, halfway between the two smallest
+    (g,), _ = grad_of("quantile", [t(A)], [1.0, -2.0], q=0.25, dim=1, keepdim=False,
+                      interpolation="linear", ignore_nan=False)
+    agree(g, np.array([[mp(0.5), mp(0.5), 0], [mp(-1), 0, mp(-1)]], dtype=object))
+
+
+def test_moments_with_their_mean_closed_form():
+    x = m(A)
+    for name in ("std_mean_mean", "var_mean_mean"):
+        (g,), _ = grad_of(name, [t(A)], [1.0, -2.0], dim=(1,), correction=1, keepdim=False)
+        agree(g, np.array([[1 / mp(3)] * 3, [-2 / mp(3)] * 3], dtype=object))
+    for name, root in (("var_mean_var", False), ("std_mean_std", True)):
+        (g,), _ = grad_of(name, [t(A)], [1.0, 1.0], dim=(1,), correction=1, keepdim=False)
+        want = np.empty((2, 3), dtype=object)
+        for i in range(2):
+            mean = sum(x[i]) / 3
+            var = sum((v - mean) ** 2 for v in x[i]) / 2
+            for j in range(3):
+                d = x[i, j] - mean
+                want[i, j] = d / (2 * mpmath.sqrt(var)) if root else d
+        agree(g, want)

@@ -287,6 +287,7 @@ from oracle.semantics import (  # noqa: E402, F401
     linalg_solve,
     nn,
     nn_more,
+    order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...
     padding,
     pooling,
     products,

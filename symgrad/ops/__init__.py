@@ -6,6 +6,7 @@ from symgrad.ops import (  # noqa: F401
     arithmetic,
     combining,
     convolution,
+    counting,  # unique, bincount, histc, searchsorted, bucketize
     cross_product,  # cross (symgrad.linalg)
     discrete,
     elementwise,
@@ -19,6 +20,7 @@ from symgrad.ops import (  # noqa: F401
     nan_handling,
     norms,
     operators,
+    order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...
     padding,
     pooling,
     products,

@@ -93,6 +93,15 @@ _OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
     "repeat_interleave": ((2, 4), (1, 2), (2, 4)),
     "scatter": ((4, 5), (5, 6), (4, 5), (5, 6)),
     "lerp": ((3, 4), (3, 4)),
+    # order statistics (symgrad/ops/order_statistics.py): q a tensor or a float; the moments
+    # with their mean as std and var, without out=
+    "quantile": ((2, 6), (2, 6)),
+    "nanquantile": ((2, 6), (2, 6)),
+    "std_mean": ((2, 4), (1, 4), (1, 2)),
+    "var_mean": ((2, 4), (1, 4), (1, 2)),
+    # counting (symgrad/ops/counting.py): the values a tensor or a number
+    "searchsorted": ((2, 7), (2, 6)),
+    "bucketize": ((2, 5), (2, 4)),
 }
 
 # Published without the check, though its signature says ``input: Tensor``: ``torch.norm`` is

@@ -1,0 +1,160 @@
+"""Order statistics and running extrema: median, kthvalue, mode, quantile, cummax/cummin,
+logcumsumexp, aminmax and the moments with their mean (``symgrad/ops/order_statistics.py``).
+
+Each is written from the order alone, as ``sort``: the k-th smallest of a line is a ``Max`` of
+``Min``s (``triangular_sort._order_statistics``), a running maximum a ``Max`` of the prefix, so
+the judge finds the kinks where elements tie. On the reals, where the judge evaluates, there is
+no NaN: ``nanmedian`` and ``nanquantile`` mean what ``median`` and ``quantile`` mean, and the
+mode of distinct numbers (each occurring once) is the smallest of them, as PyTorch's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy
+
+from oracle.semantics import Kink, defmeaning, kink, num
+from oracle.semantics.reductions import along, reduce
+from oracle.semantics.triangular_sort import _lines, _order_statistics, _ties
+
+_WHOLE_TIE = "two elements of self tie"
+_RUNNING_TIE = "an element of self ties the running extremum"
+_EXTREMUM_TIE = "two elements of self tie for the extremum"
+_STD_ZERO = "all elements of self equal (std == 0)"
+
+
+def _kth(xs: list[Any], k: int) -> Any:
+    return _order_statistics(xs, False)[k]
+
+
+def _lower_median(xs: list[Any]) -> Any:
+    return _kth(xs, (len(xs) - 1) // 2)
+
+
+def _whole_ties(self: Any, **_: Any) -> list[Kink]:
+    xs = list(np.asarray(self, dtype=object).flat)
+    return [kink("self", a - b, _WHOLE_TIE) for n, a in enumerate(xs) for b in xs[n + 1:]]
+
+
+def _running_ties(self: Any, *, dim: int, **_: Any) -> list[Kink]:
+    return [kink("self", a - b, _RUNNING_TIE) for xs in _lines(self, dim)
+            for n, a in enumerate(xs) for b in xs[n + 1:]]
+
+
+for _name in ("median_all", "nanmedian_all"):
+    defmeaning(_name, "structural", lambda self, **_: reduce(self, None, False, _lower_median),
+               kinks=_whole_ties)
+for _name in ("median_dim", "nanmedian_dim"):
+    defmeaning(_name, "structural", lambda self, *, dim, keepdim, **_: reduce(
+        self, dim, keepdim, _lower_median), kinks=_ties)
+defmeaning("kthvalue", "structural", lambda self, *, k, dim, keepdim, **_: reduce(
+    self, dim, keepdim, lambda xs: _kth(xs, k - 1)), kinks=_ties)
+defmeaning("mode", "structural", lambda self, *, dim, keepdim, **_: reduce(
+    self, dim, keepdim, lambda xs: sympy.Min(*xs)), kinks=_ties)
+
+
+def _running(pick: Any) -> Any:
+    return lambda xs: [pick(*xs[:i + 1]) for i in range(len(xs))]
+
+
+defmeaning("cummax", "structural", lambda self, *, dim, **_: along(
+    self, dim, _running(sympy.Max)), kinks=_running_ties)
+defmeaning("cummin", "structural", lambda self, *, dim, **_: along(
+    self, dim, _running(sympy.Min)), kinks=_running_ties)
+defmeaning("logcumsumexp", "structural", lambda self, *, dim, **_: along(
+    self, dim, lambda xs: [sympy.log(sympy.Add(*[sympy.exp(x) for x in xs[:i + 1]]))
+                           for i in range(len(xs))]))
+
+
+# -- quantile: between two order statistics ------------------------------------------------------
+def _quantile_of(xs: list[Any], q: Any, interpolation: str) -> Any:
+    """The ``q``-quantile of ``xs`` read as PyTorch reads it: the rank ``q * (n - 1)``, its
+    floor and ceiling's order statistics, and the weight between them."""
+    rank = num(q) * (len(xs) - 1)
+    if interpolation == "lower":
+        rank = sympy.floor(rank)
+    elif interpolation == "higher":
+        rank = sympy.ceiling(rank)
+    elif interpolation == "nearest":
+        below = sympy.floor(rank)  # half to even, as PyTorch's round
+        rest = rank - below
+        rank = below + (1 if rest > sympy.Rational(1, 2) or (
+            rest == sympy.Rational(1, 2) and below % 2) else 0)
+    lo, hi = int(sympy.floor(rank)), int(sympy.ceiling(rank))
+    ordered = _order_statistics(xs, False)
+    if interpolation == "midpoint":
+        return (ordered[lo] + ordered[hi]) / 2
+    weight = rank - lo
+    return ordered[lo] + weight * (ordered[hi] - ordered[lo])
+
+
+def _quantile(self: Any, *, q: Any, dim: Any, keepdim: bool, interpolation: str,
+              **_: Any) -> np.ndarray:
+    qs = q if isinstance(q, tuple) else (q,)
+    outs = [reduce(self, dim, keepdim, lambda xs, p=p: _quantile_of(xs, p, interpolation))
+            for p in qs]
+    out = np.stack([np.asarray(o, dtype=object) for o in outs])
+    return out if isinstance(q, tuple) else out[0]
+
+
+def _quantile_ties(self: Any, *, dim: Any, **_: Any) -> list[Kink]:
+    if dim is None:
+        return [kink("self", k[1], "two elements of a line of self tie")
+                for k in _whole_ties(self)]
+    return _ties(self, dim=dim)
+
+
+defmeaning("quantile", "structural", _quantile, kinks=_quantile_ties)
+
+
+# -- aminmax: the two extrema of one node ----------------------------------------------------------
+def _candidates(self: Any, *, dim: Any = None, keepdim: bool = False, **_: Any) -> np.ndarray:
+    return reduce(self, dim, keepdim, tuple)
+
+
+def _extremum_ties(pick: Any) -> Any:
+    def ties(self: Any, *, dim: Any = None, keepdim: bool = False, **_: Any) -> list[Kink]:
+        def pairs(xs: list[Any]) -> tuple[Any, ...]:
+            top = pick(*xs)
+            return tuple(sympy.Abs(top - a) + sympy.Abs(top - b)
+                         for n, a in enumerate(xs) for b in xs[n + 1:])
+
+        return [kink("self", e, _EXTREMUM_TIE)
+                for group in reduce(self, dim, keepdim, pairs).flat for e in group]
+
+    return ties
+
+
+defmeaning("aminmax_min", "select", _candidates, select="min", labels=_extremum_ties(sympy.Min))
+defmeaning("aminmax_max", "select", _candidates, select="max", labels=_extremum_ties(sympy.Max))
+
+
+# -- std_mean, var_mean ----------------------------------------------------------------------------
+def _mean(xs: list[Any]) -> Any:
+    return sympy.Add(*xs) / len(xs)
+
+
+def _var(xs: list[Any], correction: Any) -> Any:
+    m = _mean(xs)
+    return sympy.Add(*[(x - m) ** 2 for x in xs]) / (len(xs) - num(correction))
+
+
+def _spread_zero(self: Any, *, dim: Any = None, keepdim: bool = False, **_: Any) -> list[Kink]:
+    # sqrt has a vertical tangent at 0: equal elements, written as a sum of |differences|
+    # (as oracle.semantics.reductions writes std's)
+    return [kink("self", v, _STD_ZERO) for v in reduce(
+        self, dim, keepdim, lambda xs: sympy.Add(*[sympy.Abs(x - xs[0]) for x in xs[1:]])
+        if len(xs) > 1 else sympy.Integer(0)).flat]
+
+
+defmeaning("std_mean_std", "structural", lambda self, *, dim=None, correction=1, keepdim=False,
+           **_: reduce(self, dim, keepdim, lambda xs: sympy.sqrt(_var(xs, correction))),
+           kinks=_spread_zero)
+defmeaning("var_mean_var", "structural", lambda self, *, dim=None, correction=1, keepdim=False,
+           **_: reduce(self, dim, keepdim, lambda xs: _var(xs, correction)))
+for _name in ("std_mean_mean", "var_mean_mean"):
+    defmeaning(_name, "structural", lambda self, *, dim=None, keepdim=False, **_: reduce(
+        self, dim, keepdim, _mean))
+
