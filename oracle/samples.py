@@ -526,4 +526,27 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                 Sample(((2, 3), (2, 1), (3,)), {"value": 2.5})),
     "lerp": (Sample(((2, 3), (2, 3)), {"weight": 0.25}), Sample(((2, 3), (3,)), {"weight": 1.5})),
     "lerp_tensor": (Sample(((2, 3), (2, 3), (2, 3))), Sample(((2, 3), (3,), ()))),
+    # resampling (interpolate's nearest, linear and bilinear; helper nnm): sizes given or a
+    # scale factor, up and down, with and without align_corners
+    "upsample_nearest1d": (
+        Sample(((2, 2, 3),), {"output_size": (7,), "scales": (None,)}),
+        Sample(((1, 2, 4),), {"output_size": (8,), "scales": (2.0,)}),
+        Sample(((1, 1, 7),), {"output_size": (3,), "scales": (None,)})),
+    "upsample_nearest2d": (
+        Sample(((1, 2, 3, 2),), {"output_size": (6, 5), "scales": (None, None)}),
+        Sample(((1, 1, 2, 3),), {"output_size": (5, 4), "scales": (2.5, 1.5)}),
+        Sample(((2, 1, 5, 4),), {"output_size": (2, 3), "scales": (None, None)})),
+    "upsample_linear1d": tuple(
+        Sample((shape,), {"output_size": size, "align_corners": a, "scales": s})
+        # 5 -> 3: PyTorch's weight r - floor(r) keeps the bits of the position r = 11/3 below
+        # 4 (2 fewer than a weight's own: 7 -> 3, at 16/3, left 14 ULP, past the tolerance)
+        for shape, size, s in (((2, 2, 3), (7,), (None,)), ((1, 2, 4), (10,), (2.5,)),
+                               ((1, 1, 5), (3,), (None,)))
+        for a in (False, True)),
+    "upsample_bilinear2d": tuple(
+        Sample((shape,), {"output_size": size, "align_corners": a, "scales": s})
+        for shape, size, s in (((1, 2, 3, 2), (5, 4), (None, None)),
+                               ((1, 1, 2, 3), (5, 4), (2.5, 1.5)),
+                               ((2, 1, 5, 4), (2, 3), (None, None)))
+        for a in (False, True)),
 }

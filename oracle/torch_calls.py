@@ -272,4 +272,11 @@ TORCH: dict[str, str] = {
     'addcdiv': 'torch.addcdiv(self, tensor1, tensor2, value=value)',
     'lerp': 'torch.lerp(self, end, weight)',
     'lerp_tensor': 'torch.lerp(self, end, weight)',
+    # resampling (helper nnm): the ATen ops interpolate calls
+    'upsample_nearest1d': 'torch._C._nn.upsample_nearest1d(self, output_size, *scales)',
+    'upsample_nearest2d': 'torch._C._nn.upsample_nearest2d(self, output_size, *scales)',
+    'upsample_linear1d': (
+        'torch._C._nn.upsample_linear1d(self, output_size, align_corners, *scales)'),
+    'upsample_bilinear2d': (
+        'torch._C._nn.upsample_bilinear2d(self, output_size, align_corners, *scales)'),
 }

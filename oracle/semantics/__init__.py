@@ -289,6 +289,7 @@ from oracle.semantics import (  # noqa: E402, F401
     padding,
     pooling,
     reductions,
+    resampling,
     shape,
     tensor_functions,
     triangular_sort,

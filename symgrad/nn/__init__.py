@@ -86,6 +86,9 @@ from symgrad.nn.pooling import (
 # recurrent layers (symgrad/nn/recurrent.py)
 from symgrad.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
+# resampling (helper nnm; symgrad/nn/resampling.py)
+from symgrad.nn.resampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+
 # transformer encoder (symgrad/nn/transformer.py)
 from symgrad.nn.transformer import TransformerEncoder, TransformerEncoderLayer
 
@@ -116,4 +119,6 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "SELU", "CELU", "Hardsigmoid", "Hardswish", "Threshold",
            # more losses
            "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
-           "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss"]
+           "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
+           # resampling (helper nnm)
+           "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]

@@ -25,6 +25,14 @@ import numpy as np
 import symgrad
 from symgrad import _dtypes
 from symgrad.nn._one_hot import one_hot
+
+# resampling (helper nnm; symgrad/nn/resampling.py)
+from symgrad.nn.resampling import (  # noqa: F401 - published here, as in torch.nn.functional
+    interpolate,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
 from symgrad.ops import activations as A
 from symgrad.ops import activations_more, layers, losses, losses_more, norms
 from symgrad.ops import inplace as inplace_ops
@@ -79,6 +87,8 @@ __all__ = [
     # more losses
     "kl_div", "poisson_nll_loss", "gaussian_nll_loss", "margin_ranking_loss",
     "hinge_embedding_loss", "soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
+    # resampling (helper nnm; symgrad/nn/resampling.py)
+    "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")

@@ -20,6 +20,7 @@ from symgrad.ops import (  # noqa: F401
     padding,
     pooling,
     reductions,
+    resampling,
     shape,
     sorting,
     tensor_functions,
