@@ -156,6 +156,8 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     "nll_loss_weighted_backward": {"weight": _WEIGHT},
     "binary_cross_entropy_with_logits": {"target": _PROBABILITY, "weight": _WEIGHT,
                                          "pos_weight": _WEIGHT},
+    # hypot (helper nnm): away from the origin, where it has no derivative
+    "hypot": {"other": _NONZERO},
 }
 
 
@@ -526,6 +528,13 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                 Sample(((2, 3), (2, 1), (3,)), {"value": 2.5})),
     "lerp": (Sample(((2, 3), (2, 3)), {"weight": 0.25}), Sample(((2, 3), (3,)), {"weight": 1.5})),
     "lerp_tensor": (Sample(((2, 3), (2, 3), (2, 3))), Sample(((2, 3), (3,), ()))),
+    # more elementwise ops and gates (helper nnm)
+    "logaddexp": _BINARY,
+    "logaddexp2": _BINARY,
+    "hypot": _BINARY,
+    "prelu": (Sample(((2, 3, 4), (3,))), Sample(((2, 3), (1,))), Sample(((5,), (1,)))),
+    "glu": (Sample(((2, 4),), {"dim": 1}), Sample(((4, 3),), {"dim": 0}),
+            Sample(((2, 2, 6),), {"dim": 2})),
     # resampling (interpolate's nearest, linear and bilinear; helper nnm): sizes given or a
     # scale factor, up and down, with and without align_corners
     "upsample_nearest1d": (

@@ -272,6 +272,12 @@ TORCH: dict[str, str] = {
     'addcdiv': 'torch.addcdiv(self, tensor1, tensor2, value=value)',
     'lerp': 'torch.lerp(self, end, weight)',
     'lerp_tensor': 'torch.lerp(self, end, weight)',
+    # more elementwise ops and gates (helper nnm)
+    'logaddexp': 'torch.logaddexp(self, other)',
+    'logaddexp2': 'torch.logaddexp2(self, other)',
+    'hypot': 'torch.hypot(self, other)',
+    'prelu': 'torch.nn.functional.prelu(self, weight)',
+    'glu': 'torch.nn.functional.glu(self, dim)',
     # resampling (helper nnm): the ATen ops interpolate calls
     'upsample_nearest1d': 'torch._C._nn.upsample_nearest1d(self, output_size, *scales)',
     'upsample_nearest2d': 'torch._C._nn.upsample_nearest2d(self, output_size, *scales)',

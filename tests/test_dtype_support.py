@@ -165,6 +165,12 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
         "tensor2), for all dtypes.", NOT_FLOAT),
     "lerp": kernel("lerp_kernel_scalar", NOT_FLOAT),
     "lerp_tensor": kernel("lerp_kernel_tensor", NOT_FLOAT),
+    # more elementwise ops and gates (helper nnm)
+    "logaddexp": kernel("logaddexp_cpu", NOT_FLOAT),
+    "logaddexp2": kernel("logaddexp2_cpu", NOT_FLOAT),
+    "hypot": kernel("hypot_cpu", NOT_FLOAT),
+    "prelu": kernel("prelu_cpu", NOT_FLOAT),
+    "glu": kernel("glu_cpu", NOT_FLOAT),
     # resampling (helper nnm): uint8 is computed; the 2-d samples' outputs are small enough for
     # PyTorch's channels-last kernel, which names the refusal
     "upsample_nearest1d": kernel("compute_indices_weights_nearest", NOT_FLOAT[:1] + NOT_FLOAT[2:]),

@@ -237,3 +237,161 @@ def test_the_judges_exact_gradient_agrees():
         (g,) = symgrad.autograd.grad(loss, x)
         want = np.array([float(v) for v in np.asarray(result.grads[0], dtype=object).flat])
         np.testing.assert_allclose(g.numpy().reshape(-1), want, rtol=1e-13, atol=1e-15)
+
+
+# -- logaddexp, logaddexp2, hypot, prelu, glu -------------------------------------------------
+def _pair(lib: Any, name: str) -> Any:
+    if name in ("prelu", "glu"):
+        return getattr(F if lib is symgrad else TF, name)
+    return getattr(lib, name)
+
+
+BINARY = ["logaddexp", "logaddexp2", "hypot"]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_values_gradients_and_second_order(name, dtype):
+    rng = np.random.default_rng(5)
+    a, b = (rng.standard_normal(s).astype(dtype) * 3 for s in ((3, 4), (4,)))
+    sa, sb = (symgrad.tensor(v, requires_grad=True) for v in (a, b))
+    ta, tb = (torch.tensor(v, requires_grad=True) for v in (a, b))
+    ys, yt = getattr(symgrad, name)(sa, sb), getattr(torch, name)(ta, tb)
+    assert type(ys.grad_fn).__name__ == type(yt.grad_fn).__name__
+    rtol = 2e-7 if dtype == "float32" else 4e-16
+    np.testing.assert_allclose(ys.detach().numpy(), yt.detach().numpy(), rtol=rtol)
+    gs = symgrad.autograd.grad((ys ** 2).sum(), [sa, sb], create_graph=True)
+    gt = torch.autograd.grad((yt ** 2).sum(), [ta, tb], create_graph=True)
+    for s, t in zip(gs, gt, strict=True):
+        np.testing.assert_allclose(s.detach().numpy(), t.detach().numpy(), rtol=8 * rtol)
+    hs = symgrad.autograd.grad(sum(g.sum() for g in gs), [sa, sb])
+    ht = torch.autograd.grad(sum(g.sum() for g in gt), [ta, tb])
+    for s, t in zip(hs, ht, strict=True):
+        np.testing.assert_allclose(s.numpy(), t.numpy(), rtol=64 * rtol, atol=64 * rtol)
+
+
+def test_tails():
+    f64 = symgrad.float64
+    # log(e^a + e^a) = a + log 2 at 1e300 (e^a overflows), and each half of the gradient 1/2
+    big = symgrad.tensor([1e300, -1e300, 700.0], dtype=f64, requires_grad=True)
+    y = symgrad.logaddexp(big, big.detach())
+    assert y.tolist() == [1e300, -1e300, 700.0 + float(np.log(2.0))]
+    y.sum().backward()
+    assert big.grad.tolist() == [0.5, 0.5, 0.5]
+    y2 = symgrad.logaddexp2(symgrad.tensor([1e300], dtype=f64), symgrad.tensor([1e300],
+                                                                               dtype=f64))
+    assert y2.tolist() == [1e300]
+    # far apart: the smaller argument's weight e^-(1000) underflows to an exact 0
+    a = symgrad.tensor([0.0], dtype=f64, requires_grad=True)
+    symgrad.logaddexp(a, symgrad.tensor([1000.0], dtype=f64)).backward()
+    assert a.grad.tolist() == [0.0]
+    # hypot squares nothing: 1e200 (float64) and 1e30 (float32) neither overflow
+    for v, d in ((1e200, f64), (1e30, symgrad.float32)):
+        x = symgrad.tensor([v], dtype=d, requires_grad=True)
+        h = symgrad.hypot(x, symgrad.tensor([v], dtype=d))
+        assert np.isclose(h.item(), v * 2 ** 0.5, rtol=1e-7)
+        h.backward()
+        assert np.isclose(x.grad.item(), 2 ** -0.5, rtol=1e-7)
+
+
+def test_glu_gradient_is_accurate_where_sigmoid_rounds_to_one():
+    # d/db of a * sigmoid(b) is a * sigmoid(b) * sigmoid(-b) = 2 e^-40 (1 + e^-40)^-2 at
+    # a = 2, b = 40; PyTorch's 1 - sigmoid(b) cancels to 0 there (float64), this keeps it.
+    x = symgrad.tensor([2.0, 40.0], dtype=symgrad.float64, requires_grad=True)
+    F.glu(x).backward()
+    want = 2 * np.exp(-40.0) / (1 + np.exp(-40.0)) ** 2
+    assert x.grad.tolist()[0] == 1 / (1 + np.exp(-40.0))
+    np.testing.assert_allclose(x.grad.tolist()[1], want, rtol=1e-15)
+    t = torch.tensor([2.0, 40.0], dtype=torch.float64, requires_grad=True)
+    TF.glu(t).backward()
+    assert t.grad.tolist()[1] == 0.0  # PyTorch's value there
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("shape", "wshape"), [((2, 3, 4), (3,)), ((2, 3), (1,)), ((5,), (1,)),
+                                                ((2, 3, 2, 2), (3,))])
+def test_prelu(shape, wshape, dtype):
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal(shape).astype(dtype), rng.standard_normal(wshape).astype(dtype)
+    x.flat[0] = 0.0  # the kink: PyTorch's derivative there is the slope
+    sx, sw = symgrad.tensor(x, requires_grad=True), symgrad.tensor(w, requires_grad=True)
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    ys, yt = F.prelu(sx, sw), TF.prelu(tx, tw)
+    assert type(ys.grad_fn).__name__ == type(yt.grad_fn).__name__ == "PreluKernelBackward0"
+    np.testing.assert_array_equal(ys.detach().numpy(), yt.detach().numpy())
+    gs = symgrad.autograd.grad((ys ** 3).sum(), [sx, sw], create_graph=True)
+    gt = torch.autograd.grad((yt ** 3).sum(), [tx, tw], create_graph=True)
+    rtol = 1e-6 if dtype == "float32" else 1e-15
+    for s, t in zip(gs, gt, strict=True):
+        np.testing.assert_allclose(s.detach().numpy(), t.detach().numpy(), rtol=rtol)
+    hs = symgrad.autograd.grad(sum(g.sum() for g in gs), [sx, sw])
+    ht = torch.autograd.grad(sum(g.sum() for g in gt), [tx, tw])
+    for s, t in zip(hs, ht, strict=True):
+        np.testing.assert_allclose(s.numpy(), t.numpy(), rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("shape", "dim"), [((2, 4), -1), ((4, 3), 0), ((2, 2, 6), 2)])
+def test_glu(shape, dim, dtype):
+    x = np.random.default_rng(7).standard_normal(shape).astype(dtype)
+    sx, tx = symgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ys, yt = F.glu(sx, dim), TF.glu(tx, dim)
+    assert type(ys.grad_fn).__name__ == type(yt.grad_fn).__name__ == "GluBackward0"
+    rtol = 2e-7 if dtype == "float32" else 4e-16
+    np.testing.assert_allclose(ys.detach().numpy(), yt.detach().numpy(), rtol=rtol)
+    (gs,) = symgrad.autograd.grad((ys ** 2).sum(), sx, create_graph=True)
+    (gt,) = torch.autograd.grad((yt ** 2).sum(), tx, create_graph=True)
+    np.testing.assert_allclose(gs.detach().numpy(), gt.detach().numpy(), rtol=8 * rtol,
+                               atol=8 * rtol)
+    (hs,) = symgrad.autograd.grad(gs.sum(), sx)
+    (ht,) = torch.autograd.grad(gt.sum(), tx)
+    np.testing.assert_allclose(hs.numpy(), ht.numpy(), rtol=64 * rtol, atol=64 * rtol)
+
+
+GATE_ERRORS = {
+    "glu-odd": lambda f, m: f.glu(m.ones(2, 3)),
+    "glu-odd-dim0": lambda f, m: f.glu(m.ones(3), 0),
+    "glu-scalar": lambda f, m: f.glu(m.tensor(1.0)),
+    "glu-long": lambda f, m: f.glu(m.ones(2, 4, dtype=m.int64)),
+    "prelu-count": lambda f, m: f.prelu(m.ones(2, 3), m.ones(2)),
+    "prelu-1d-input": lambda f, m: f.prelu(m.ones(3), m.ones(3)),
+    "prelu-2d-weight": lambda f, m: f.prelu(m.ones(2, 3), m.ones(1, 3)),
+    "prelu-dtypes": lambda f, m: f.prelu(m.ones(2, 3), m.ones(3, dtype=m.float64)),
+    "prelu-long": lambda f, m: f.prelu(m.ones(2, 3, dtype=m.int64), m.ones(1, dtype=m.int64)),
+    "logaddexp-long": lambda f, m: m.logaddexp(m.ones(2, dtype=m.int64), m.ones(2,
+                                                                               dtype=m.int64)),
+    "logaddexp2-bool": lambda f, m: m.logaddexp2(m.ones(2, dtype=m.bool), m.ones(2,
+                                                                                dtype=m.bool)),
+    "hypot-long": lambda f, m: m.hypot(m.ones(2, dtype=m.int64), m.ones(2, dtype=m.int64)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GATE_ERRORS))
+def test_gate_errors_are_torchs(case):
+    call = GATE_ERRORS[case]
+    want = outcome(lambda lib: call(*_lib(lib)), "torch")
+    got = outcome(lambda lib: call(*_lib(lib)), "symgrad")
+    assert want[0] != "ok"
+    assert got == want
+
+
+def test_mixed_dtypes_promote_as_torch():
+    for name in BINARY:
+        s = getattr(symgrad, name)(symgrad.ones(2), symgrad.ones(2, dtype=symgrad.float64))
+        t = getattr(torch, name)(torch.ones(2), torch.ones(2, dtype=torch.float64))
+        assert str(s.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+        s = symgrad.ones(2).__getattribute__(name)(symgrad.ones(2))  # the Tensor method
+        assert s.shape == (2,)
+
+
+@pytest.mark.parametrize("make", [lambda nn: nn.PReLU(), lambda nn: nn.PReLU(3, 0.1),
+                                  lambda nn: nn.GLU(), lambda nn: nn.GLU(1)])
+def test_gate_modules(make):
+    ms, mt = make(symgrad.nn), make(torch.nn)
+    assert repr(ms) == repr(mt)
+    x = np.random.default_rng(8).standard_normal((2, 3, 4))
+    if isinstance(mt, torch.nn.GLU) and mt.dim == 1:
+        x = np.random.default_rng(8).standard_normal((2, 4, 3))
+    ys, yt = ms(symgrad.tensor(x, dtype=symgrad.float32)), mt(torch.tensor(x, dtype=torch.float32))
+    np.testing.assert_allclose(ys.detach().numpy(), yt.detach().numpy(), rtol=1e-6)
+    assert [n for n, _ in ms.named_parameters()] == [n for n, _ in mt.named_parameters()]

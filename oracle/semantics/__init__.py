@@ -283,6 +283,7 @@ from oracle.semantics import (  # noqa: E402, F401
     backward,
     convolution,
     elementwise,
+    elementwise_more,
     linalg,
     nn,
     nn_more,

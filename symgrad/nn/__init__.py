@@ -41,6 +41,9 @@ from symgrad.nn.attention import MultiheadAttention
 from symgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from symgrad.nn.conv import Conv1d, Conv2d
 from symgrad.nn.distance import CosineSimilarity, PairwiseDistance
+
+# gates and resampling (helper nnm; symgrad/nn/gates.py, symgrad/nn/resampling.py)
+from symgrad.nn.gates import GLU, PReLU
 from symgrad.nn.layers import Dropout, Embedding, Flatten, Identity, LayerNorm, Unflatten
 from symgrad.nn.loss import (
     BCELoss,
@@ -85,8 +88,6 @@ from symgrad.nn.pooling import (
 
 # recurrent layers (symgrad/nn/recurrent.py)
 from symgrad.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-
-# resampling (helper nnm; symgrad/nn/resampling.py)
 from symgrad.nn.resampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 # transformer encoder (symgrad/nn/transformer.py)
@@ -120,5 +121,5 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            # more losses
            "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
            "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
-           # resampling (helper nnm)
-           "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
+           # gates and resampling (helper nnm)
+           "PReLU", "GLU", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]

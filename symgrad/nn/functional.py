@@ -26,7 +26,8 @@ import symgrad
 from symgrad import _dtypes
 from symgrad.nn._one_hot import one_hot
 
-# resampling (helper nnm; symgrad/nn/resampling.py)
+# gates and resampling (helper nnm; symgrad/nn/gates.py, symgrad/nn/resampling.py)
+from symgrad.nn.gates import glu, prelu  # noqa: F401 - published here
 from symgrad.nn.resampling import (  # noqa: F401 - published here, as in torch.nn.functional
     interpolate,
     upsample,
@@ -87,8 +88,8 @@ __all__ = [
     # more losses
     "kl_div", "poisson_nll_loss", "gaussian_nll_loss", "margin_ranking_loss",
     "hinge_embedding_loss", "soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
-    # resampling (helper nnm; symgrad/nn/resampling.py)
-    "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
+    # gates and resampling (helper nnm; symgrad/nn/gates.py, symgrad/nn/resampling.py)
+    "prelu", "glu", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")

@@ -8,6 +8,7 @@ from symgrad.ops import (  # noqa: F401
     convolution,
     discrete,
     elementwise,
+    elementwise_more,
     indexing,
     inplace,
     layers,
