@@ -535,6 +535,11 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "prelu": (Sample(((2, 3, 4), (3,))), Sample(((2, 3), (1,))), Sample(((5,), (1,)))),
     "glu": (Sample(((2, 4),), {"dim": 1}), Sample(((4, 3),), {"dim": 0}),
             Sample(((2, 2, 6),), {"dim": 2})),
+    # pixel shuffles (helper nnm)
+    "pixel_shuffle": (Sample(((1, 8, 2, 3),), {"upscale_factor": 2}),
+                      Sample(((9, 1, 2),), {"upscale_factor": 3})),
+    "pixel_unshuffle": (Sample(((1, 2, 4, 6),), {"downscale_factor": 2}),
+                        Sample(((2, 1, 3, 3),), {"downscale_factor": 3})),
     # resampling (interpolate's nearest, linear and bilinear; helper nnm): sizes given or a
     # scale factor, up and down, with and without align_corners
     "upsample_nearest1d": (

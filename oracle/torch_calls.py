@@ -278,6 +278,9 @@ TORCH: dict[str, str] = {
     'hypot': 'torch.hypot(self, other)',
     'prelu': 'torch.nn.functional.prelu(self, weight)',
     'glu': 'torch.nn.functional.glu(self, dim)',
+    # pixel shuffles (helper nnm)
+    'pixel_shuffle': 'torch.nn.functional.pixel_shuffle(self, upscale_factor)',
+    'pixel_unshuffle': 'torch.nn.functional.pixel_unshuffle(self, downscale_factor)',
     # resampling (helper nnm): the ATen ops interpolate calls
     'upsample_nearest1d': 'torch._C._nn.upsample_nearest1d(self, output_size, *scales)',
     'upsample_nearest2d': 'torch._C._nn.upsample_nearest2d(self, output_size, *scales)',

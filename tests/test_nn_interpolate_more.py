@@ -395,3 +395,86 @@ def test_gate_modules(make):
     ys, yt = ms(symgrad.tensor(x, dtype=symgrad.float32)), mt(torch.tensor(x, dtype=torch.float32))
     np.testing.assert_allclose(ys.detach().numpy(), yt.detach().numpy(), rtol=1e-6)
     assert [n for n, _ in ms.named_parameters()] == [n for n, _ in mt.named_parameters()]
+
+
+# -- pixel shuffles, InstanceNorm3d -----------------------------------------------------------
+@pytest.mark.parametrize(("name", "shape", "r"), [
+    ("pixel_shuffle", (1, 8, 2, 3), 2), ("pixel_shuffle", (9, 1, 2), 3),
+    ("pixel_shuffle", (2, 3, 4, 1, 2), 2), ("pixel_unshuffle", (1, 2, 4, 6), 2),
+    ("pixel_unshuffle", (2, 1, 3, 3), 3), ("pixel_unshuffle", (3, 2, 2, 4, 2), 2),
+])
+def test_pixel_shuffles(name, shape, r):
+    x = np.random.default_rng(9).standard_normal(shape)
+    sx, tx = symgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ys, yt = getattr(F, name)(sx, r), getattr(TF, name)(tx, r)
+    assert type(ys.grad_fn).__name__ == type(yt.grad_fn).__name__
+    np.testing.assert_array_equal(ys.detach().numpy(), yt.detach().numpy())
+    g = np.random.default_rng(10).standard_normal(tuple(yt.shape))
+    (gs,) = symgrad.autograd.grad((ys * symgrad.tensor(g)).sum(), sx, create_graph=True)
+    (gt,) = torch.autograd.grad((yt * torch.tensor(g)).sum(), tx, create_graph=True)
+    np.testing.assert_array_equal(gs.detach().numpy(), gt.detach().numpy())
+    # second order through the squared gradient: 2 * g^2 moved back
+    (hs,) = symgrad.autograd.grad((getattr(F, name)(sx, r) ** 2).sum(), sx, create_graph=True)
+    (h2,) = symgrad.autograd.grad(hs.sum(), sx)
+    np.testing.assert_array_equal(h2.numpy(), np.full(shape, 2.0))
+    # integers and bools move too, as in PyTorch
+    ints = np.arange(int(np.prod(shape))).reshape(shape)
+    np.testing.assert_array_equal(getattr(symgrad, name)(symgrad.tensor(ints), r).numpy(),
+                                  getattr(torch, name)(torch.tensor(ints), r).numpy())
+
+
+SHUFFLE_ERRORS = {
+    "2d": lambda f, m: f.pixel_shuffle(m.ones(2, 3), 2),
+    "channels": lambda f, m: f.pixel_shuffle(m.ones(1, 5, 2, 2), 2),
+    "zero": lambda f, m: f.pixel_shuffle(m.ones(1, 4, 2, 2), 0),
+    "negative": lambda f, m: f.pixel_shuffle(m.ones(1, 4, 2, 2), -1),
+    "float": lambda f, m: f.pixel_shuffle(m.ones(1, 4, 2, 2), 2.0),
+    "bool": lambda f, m: f.pixel_shuffle(m.ones(1, 4, 2, 2), True),
+    "un-height": lambda f, m: f.pixel_unshuffle(m.ones(1, 1, 5, 4), 2),
+    "un-width": lambda f, m: f.pixel_unshuffle(m.ones(1, 1, 4, 5), 2),
+    "un-2d": lambda f, m: f.pixel_unshuffle(m.ones(4, 4), 2),
+    "un-zero": lambda f, m: f.pixel_unshuffle(m.ones(1, 4, 4), 0),
+    "instance-norm-3d": lambda f, m: m.nn.InstanceNorm3d(2)(m.ones(2, 3, 3)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SHUFFLE_ERRORS))
+def test_shuffle_errors_are_torchs(case):
+    call = SHUFFLE_ERRORS[case]
+    want = outcome(lambda lib: call(*_lib(lib)), "torch")
+    got = outcome(lambda lib: call(*_lib(lib)), "symgrad")
+    assert want[0] != "ok"
+    assert got == want
+
+
+@pytest.mark.parametrize("make", [lambda nn: nn.PixelShuffle(2), lambda nn: nn.PixelUnshuffle(2)])
+def test_shuffle_modules(make):
+    ms, mt = make(symgrad.nn), make(torch.nn)
+    assert repr(ms) == repr(mt)
+    x = np.random.default_rng(11).standard_normal((2, 4, 4, 6))
+    np.testing.assert_array_equal(ms(symgrad.tensor(x)).numpy(), mt(torch.tensor(x)).numpy())
+
+
+@pytest.mark.parametrize("kw", [{}, {"affine": True}, {"track_running_stats": True},
+                                {"affine": True, "track_running_stats": True}])
+@pytest.mark.parametrize("shape", [(2, 3, 2, 3, 4), (3, 2, 3, 4)])
+def test_instance_norm_3d(shape, kw):
+    ms, mt = symgrad.nn.InstanceNorm3d(3, **kw).double(), torch.nn.InstanceNorm3d(3, **kw).double()
+    assert repr(ms) == repr(mt)
+    x = np.random.default_rng(12).standard_normal(shape)
+    sx, tx = symgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ys, yt = ms(sx), mt(tx)
+    assert type(ys.grad_fn).__name__ == type(yt.grad_fn).__name__
+    np.testing.assert_allclose(ys.detach().numpy(), yt.detach().numpy(), rtol=1e-12,
+                               atol=1e-13)
+    g = np.random.default_rng(13).standard_normal(shape)
+    ys.backward(symgrad.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(sx.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    if kw.get("track_running_stats"):
+        np.testing.assert_allclose(ms.running_mean.numpy(), mt.running_mean.numpy(),
+                                   rtol=1e-12)
+        ms.eval()
+        mt.eval()
+        np.testing.assert_allclose(ms(sx).detach().numpy(), mt(tx).detach().numpy(),
+                                   rtol=1e-12, atol=1e-13)

@@ -288,6 +288,7 @@ from oracle.semantics import (  # noqa: E402, F401
     nn,
     nn_more,
     padding,
+    pixel_shuffle,
     pooling,
     reductions,
     resampling,

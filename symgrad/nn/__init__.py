@@ -41,9 +41,6 @@ from symgrad.nn.attention import MultiheadAttention
 from symgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from symgrad.nn.conv import Conv1d, Conv2d
 from symgrad.nn.distance import CosineSimilarity, PairwiseDistance
-
-# gates and resampling (helper nnm; symgrad/nn/gates.py, symgrad/nn/resampling.py)
-from symgrad.nn.gates import GLU, PReLU
 from symgrad.nn.layers import Dropout, Embedding, Flatten, Identity, LayerNorm, Unflatten
 from symgrad.nn.loss import (
     BCELoss,
@@ -88,10 +85,17 @@ from symgrad.nn.pooling import (
 
 # recurrent layers (symgrad/nn/recurrent.py)
 from symgrad.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from symgrad.nn.resampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 # transformer encoder (symgrad/nn/transformer.py)
 from symgrad.nn.transformer import TransformerEncoder, TransformerEncoderLayer
+
+# helper nnm's layers: gates, InstanceNorm3d, pixel shuffles, resampling
+# isort: off
+from symgrad.nn.gates import GLU, PReLU
+from symgrad.nn.normalization_more import InstanceNorm3d
+from symgrad.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
+from symgrad.nn.resampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+# isort: on
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
            "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6",
@@ -121,5 +125,6 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            # more losses
            "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
            "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
-           # gates and resampling (helper nnm)
-           "PReLU", "GLU", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
+           # helper nnm's layers: gates, InstanceNorm3d, pixel shuffles, resampling
+           "PReLU", "GLU", "InstanceNorm3d", "PixelShuffle", "PixelUnshuffle", "Upsample",
+           "UpsamplingNearest2d", "UpsamplingBilinear2d"]

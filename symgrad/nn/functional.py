@@ -25,15 +25,6 @@ import numpy as np
 import symgrad
 from symgrad import _dtypes
 from symgrad.nn._one_hot import one_hot
-
-# gates and resampling (helper nnm; symgrad/nn/gates.py, symgrad/nn/resampling.py)
-from symgrad.nn.gates import glu, prelu  # noqa: F401 - published here
-from symgrad.nn.resampling import (  # noqa: F401 - published here, as in torch.nn.functional
-    interpolate,
-    upsample,
-    upsample_bilinear,
-    upsample_nearest,
-)
 from symgrad.ops import activations as A
 from symgrad.ops import activations_more, layers, losses, losses_more, norms
 from symgrad.ops import inplace as inplace_ops
@@ -53,6 +44,19 @@ from symgrad.ops.pooling import (  # noqa: F401 - published here, as torch.nn.fu
 from symgrad.ops.registry import _TORCH_NAMES, FUNCTIONS, OpDef, apply, broadcast_shapes
 from symgrad.ops.shape import UNSAFE_VIEW
 from symgrad.tensor import Tensor
+
+# helper nnm's functions: gates, pixel shuffles, resampling (published here, as in
+# torch.nn.functional)
+# isort: off
+from symgrad.nn.gates import glu, prelu  # noqa: F401
+from symgrad.nn.resampling import (  # noqa: F401
+    interpolate,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
+from symgrad.ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: F401
+# isort: on
 
 # The in-place activations as PyTorch's functional module publishes them: a Python number given
 # for ``input`` raises PyTorch's TypeError, not an AttributeError from the engine.
@@ -88,8 +92,9 @@ __all__ = [
     # more losses
     "kl_div", "poisson_nll_loss", "gaussian_nll_loss", "margin_ranking_loss",
     "hinge_embedding_loss", "soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
-    # gates and resampling (helper nnm; symgrad/nn/gates.py, symgrad/nn/resampling.py)
-    "prelu", "glu", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
+    # helper nnm's functions: gates, pixel shuffles, resampling
+    "prelu", "glu", "pixel_shuffle", "pixel_unshuffle", "interpolate", "upsample",
+    "upsample_nearest", "upsample_bilinear",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")

@@ -19,6 +19,7 @@ from symgrad.ops import (  # noqa: F401
     norms,
     operators,
     padding,
+    pixel_shuffle,
     pooling,
     reductions,
     resampling,
