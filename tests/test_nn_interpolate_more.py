@@ -478,3 +478,63 @@ def test_instance_norm_3d(shape, kw):
         mt.eval()
         np.testing.assert_allclose(ms(sx).detach().numpy(), mt(tx).detach().numpy(),
                                    rtol=1e-12, atol=1e-13)
+
+
+# -- the torch adapter judges PyTorch's own ops ------------------------------------------------
+def _t(seed: int, *shape: int) -> Any:
+    values = np.random.default_rng(seed).standard_normal(shape)
+    return torch.tensor(values, dtype=torch.float64, requires_grad=True)
+
+
+JUDGED = {
+    # small groups: the exact judge's work grows fast with a group's size (2 x 4 x 3 in 2
+    # groups took 134 s)
+    "group_norm": (lambda x, w, b: TF.group_norm(x, 2, w, b),
+                   lambda: [_t(0, 1, 4, 2), _t(1, 4), _t(2, 4)]),
+    "group_norm without affine": (lambda x: TF.group_norm(x, 1), lambda: [_t(3, 1, 2, 2)]),
+    "linear": (lambda x: TF.interpolate(x, scale_factor=2.5, mode="linear"),
+               lambda: [_t(4, 1, 2, 4)]),
+    "bilinear aligned": (lambda x: TF.interpolate(x, size=(5, 3), mode="bilinear",
+                                                  align_corners=True),
+                         lambda: [_t(5, 1, 2, 3, 4)]),
+    "nearest 2d": (lambda x: TF.interpolate(x, size=(5, 7)), lambda: [_t(6, 1, 2, 3, 4)]),
+    "nearest 1d": (lambda x: TF.interpolate(x, scale_factor=1.5), lambda: [_t(7, 1, 2, 4)]),
+    "prelu": (lambda x, w: TF.prelu(x, w), lambda: [_t(8, 2, 3, 4), _t(9, 3)]),
+    "glu": (lambda x: TF.glu(x, 1), lambda: [_t(10, 2, 4)]),
+    "pixel_shuffle": (lambda x: TF.pixel_shuffle(x, 2), lambda: [_t(11, 1, 8, 2, 3)]),
+    "pixel_unshuffle": (lambda x: TF.pixel_unshuffle(x, 2), lambda: [_t(12, 1, 2, 4, 6)]),
+    "logaddexp": (torch.logaddexp, lambda: [_t(13, 2, 3), _t(14, 2, 3)]),
+    "logaddexp2": (torch.logaddexp2, lambda: [_t(13, 2, 3), _t(14, 2, 3)]),
+    "hypot": (torch.hypot, lambda: [_t(13, 2, 3), _t(14, 2, 3)]),
+}
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("name", sorted(JUDGED))
+def test_the_torch_adapter_judges_pytorchs_gradients(name, order):
+    # Before the adapter's rules the verdict was "unsupported" (no meaning for
+    # aten.native_group_norm.default, aten.upsample_linear1d.default, ...).
+    from oracle.crosscheck import crosscheck
+
+    fn, inputs = JUDGED[name]
+    verdict = crosscheck(fn, inputs(), order=order)
+    assert verdict.status == "ok", verdict.message
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_pytorchs_group_norm_gradient_in_groups_of_two_is_off_and_symgrads_is_not(dtype):
+    # Groups of two elements (2 x 4 in 2 groups): the input's gradient is the eps term alone
+    # (2.67e-5 here), which PyTorch's native_group_norm_backward forms by cancellation: the
+    # judge finds it 3.3e4 ULP off in float64 (1.8e4 in float32, a relative error of 1.2e-3);
+    # symgrad's passes.
+    from oracle.crosscheck import crosscheck
+
+    vals = [np.random.default_rng(k).standard_normal(s).astype(dtype)
+            for k, s in ((0, (2, 4)), (1, (4,)), (2, (4,)))]
+    theirs = crosscheck(lambda x, w, b: TF.group_norm(x, 2, w, b),
+                        [torch.tensor(v, requires_grad=True) for v in vals])
+    assert theirs.status == "engine-wrong", theirs.message
+    assert "NativeGroupNormBackward0" in theirs.message
+    ours = crosscheck(lambda x, w, b: F.group_norm(x, 2, w, b),
+                      [symgrad.tensor(v, requires_grad=True) for v in vals])
+    assert ours.status == "ok", ours.message
