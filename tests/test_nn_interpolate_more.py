@@ -50,9 +50,20 @@ def both(shape: tuple[int, ...], dtype: str, seed: int = 0) -> tuple[Any, Any]:
             torch.tensor(x, requires_grad=True))
 
 
+@pytest.fixture
+def threads():
+    """symgrad's thread count set to torch's (some test modules set torch's to 1, and with
+    one thread PyTorch's bilinear kernel for 3 channels is another); both put back after."""
+    before = (torch.get_num_threads(), symgrad.get_num_threads())
+    symgrad.set_num_threads(before[0])
+    yield
+    torch.set_num_threads(before[0])
+    symgrad.set_num_threads(before[1])
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize(("shape", "kw"), CASES, ids=IDS)
-def test_values_and_gradients_are_torchs_bits(shape, kw, dtype):
+def test_values_and_gradients_are_torchs_bits(shape, kw, dtype, threads):
     s, t = both(shape, dtype)
     ys, yt = F.interpolate(s, **kw), TF.interpolate(t, **kw)
     assert type(ys.grad_fn).__name__ == type(yt.grad_fn).__name__
@@ -61,6 +72,18 @@ def test_values_and_gradients_are_torchs_bits(shape, kw, dtype):
     ys.backward(symgrad.tensor(g))
     yt.backward(torch.tensor(g))
     np.testing.assert_array_equal(s.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("n", [1, 2])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_one_thread_bilinear_of_three_channels(n, dtype, threads):
+    # PyTorch's 3-channel images take its channels-last kernel when one thread computes.
+    torch.set_num_threads(n)
+    symgrad.set_num_threads(n)
+    s, t = both((2, 3, 30, 31), dtype)
+    kw = {"size": (90, 91), "mode": "bilinear"}
+    ys, yt = F.interpolate(s, **kw), TF.interpolate(t, **kw)
+    np.testing.assert_array_equal(ys.detach().numpy(), yt.detach().numpy())
 
 
 @pytest.mark.parametrize(("shape", "kw", "name"), [

@@ -236,10 +236,16 @@ def _taps(shape: tuple[int, ...], output_size: tuple[int, ...], align_corners: b
             for d in range(k)]
 
 
-def _small_2d(output_size: tuple[int, ...]) -> bool:
-    """Whether PyTorch's 2-d kernel is its channels-last one (outputs whose height plus width
-    is at most 128), which weighs the four corners at once rather than row by row."""
-    return output_size[0] + output_size[1] <= 128
+def _small_2d(output_size: tuple[int, ...], shape: tuple[int, ...] = ()) -> bool:
+    """Whether PyTorch's 2-d kernel is its channels-last one, which weighs the four corners at
+    once rather than row by row: for outputs whose height plus width is at most 128, and for
+    3 channels when one thread computes (``set_num_threads(1)``: symgrad reads its own
+    setting, as PyTorch reads its)."""
+    from symgrad.runtime import get_num_threads
+
+    if output_size[0] + output_size[1] <= 128:
+        return True
+    return len(shape) == 4 and shape[1] == 3 and get_num_threads() == 1
 
 
 def _linear(self: np.ndarray, *, output_size: tuple[int, ...], align_corners: bool,
@@ -261,7 +267,7 @@ def _linear(self: np.ndarray, *, output_size: tuple[int, ...], align_corners: bo
             i0, i1, l0, l1 = taps[0]
             l0, l1 = (w.astype(store).astype(op) for w in (l0, l1))
             out = _fma(x[..., i0], l0, x[..., i1] * l1, op)
-        elif _small_2d(output_size):
+        elif _small_2d(output_size, self.shape):
             (h0, h1, a0, a1), (w0, w1, b0, b1) = taps
             # The four corners' values and weights (h0 * w0, ...) in PyTorch's order.
             p = [x[..., r[:, None], c] for r, c in ((h0, w0), (h0, w1), (h1, w0), (h1, w1))]
@@ -320,7 +326,7 @@ UPSAMPLE_LINEAR1D = defop(
 
 
 def _bilinear_kernel(self: np.ndarray, *, output_size: tuple[int, ...], **_: Any) -> str:
-    if _small_2d(output_size):
+    if _small_2d(output_size, self.shape):
         return "upsample_bilinear2d_channels_last"
     return "compute_indices_weights_linear"
 
