@@ -167,6 +167,8 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     "xlogy": {"other": _POSITIVE},
     "xlog1py": {"other": Domain(low=-1.0)},
     "entr": {"self": _POSITIVE},
+    # hypot (helper nnm): away from the origin, where it has no derivative
+    "hypot": {"other": _NONZERO},
 }
 
 
@@ -643,4 +645,39 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "logit": (Sample(((2, 3),), {"eps": None}), Sample(((4,),), {"eps": 0.2})),
     "xlogy": _BINARY,
     "xlog1py": _BINARY,
+    # more elementwise ops and gates (helper nnm)
+    "logaddexp": _BINARY,
+    "logaddexp2": _BINARY,
+    "hypot": _BINARY,
+    "prelu": (Sample(((2, 3, 4), (3,))), Sample(((2, 3), (1,))), Sample(((5,), (1,)))),
+    "glu": (Sample(((2, 4),), {"dim": 1}), Sample(((4, 3),), {"dim": 0}),
+            Sample(((2, 2, 6),), {"dim": 2})),
+    # pixel shuffles (helper nnm)
+    "pixel_shuffle": (Sample(((1, 8, 2, 3),), {"upscale_factor": 2}),
+                      Sample(((9, 1, 2),), {"upscale_factor": 3})),
+    "pixel_unshuffle": (Sample(((1, 2, 4, 6),), {"downscale_factor": 2}),
+                        Sample(((2, 1, 3, 3),), {"downscale_factor": 3})),
+    # resampling (interpolate's nearest, linear and bilinear; helper nnm): sizes given or a
+    # scale factor, up and down, with and without align_corners
+    "upsample_nearest1d": (
+        Sample(((2, 2, 3),), {"output_size": (7,), "scales": (None,)}),
+        Sample(((1, 2, 4),), {"output_size": (8,), "scales": (2.0,)}),
+        Sample(((1, 1, 7),), {"output_size": (3,), "scales": (None,)})),
+    "upsample_nearest2d": (
+        Sample(((1, 2, 3, 2),), {"output_size": (6, 5), "scales": (None, None)}),
+        Sample(((1, 1, 2, 3),), {"output_size": (5, 4), "scales": (2.5, 1.5)}),
+        Sample(((2, 1, 5, 4),), {"output_size": (2, 3), "scales": (None, None)})),
+    "upsample_linear1d": tuple(
+        Sample((shape,), {"output_size": size, "align_corners": a, "scales": s})
+        # 5 -> 3: PyTorch's weight r - floor(r) keeps the bits of the position r = 11/3 below
+        # 4 (2 fewer than a weight's own: 7 -> 3, at 16/3, left 14 ULP, past the tolerance)
+        for shape, size, s in (((2, 2, 3), (7,), (None,)), ((1, 2, 4), (10,), (2.5,)),
+                               ((1, 1, 5), (3,), (None,)))
+        for a in (False, True)),
+    "upsample_bilinear2d": tuple(
+        Sample((shape,), {"output_size": size, "align_corners": a, "scales": s})
+        for shape, size, s in (((1, 2, 3, 2), (5, 4), (None, None)),
+                               ((1, 1, 2, 3), (5, 4), (2.5, 1.5)),
+                               ((2, 1, 5, 4), (2, 3), (None, None)))
+        for a in (False, True)),
 }

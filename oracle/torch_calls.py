@@ -330,4 +330,20 @@ TORCH: dict[str, str] = {
     'xlogy': 'torch.xlogy(self, other)',
     'xlog1py': 'torch.special.xlog1py(self, other)',
     'entr': 'torch.special.entr(self)',
+    # more elementwise ops and gates (helper nnm)
+    'logaddexp': 'torch.logaddexp(self, other)',
+    'logaddexp2': 'torch.logaddexp2(self, other)',
+    'hypot': 'torch.hypot(self, other)',
+    'prelu': 'torch.nn.functional.prelu(self, weight)',
+    'glu': 'torch.nn.functional.glu(self, dim)',
+    # pixel shuffles (helper nnm)
+    'pixel_shuffle': 'torch.nn.functional.pixel_shuffle(self, upscale_factor)',
+    'pixel_unshuffle': 'torch.nn.functional.pixel_unshuffle(self, downscale_factor)',
+    # resampling (helper nnm): the ATen ops interpolate calls
+    'upsample_nearest1d': 'torch._C._nn.upsample_nearest1d(self, output_size, *scales)',
+    'upsample_nearest2d': 'torch._C._nn.upsample_nearest2d(self, output_size, *scales)',
+    'upsample_linear1d': (
+        'torch._C._nn.upsample_linear1d(self, output_size, align_corners, *scales)'),
+    'upsample_bilinear2d': (
+        'torch._C._nn.upsample_bilinear2d(self, output_size, align_corners, *scales)'),
 }

@@ -197,6 +197,20 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "slogdet": runtime("linalg.slogdet: Expected a floating point or complex tensor as input. "
                        "Got {}", NOT_FLOAT),
     "cross": kernel("cross", BOOL),
+    # more elementwise ops and gates (helper nnm)
+    "logaddexp": kernel("logaddexp_cpu", NOT_FLOAT),
+    "logaddexp2": kernel("logaddexp2_cpu", NOT_FLOAT),
+    "hypot": kernel("hypot_cpu", NOT_FLOAT),
+    "prelu": kernel("prelu_cpu", NOT_FLOAT),
+    "glu": kernel("glu_cpu", NOT_FLOAT),
+    # resampling (helper nnm): uint8 is computed; the 2-d samples' outputs are small enough for
+    # PyTorch's channels-last kernel, which names the refusal
+    "upsample_nearest1d": kernel("compute_indices_weights_nearest", NOT_FLOAT[:1] + NOT_FLOAT[2:]),
+    "upsample_nearest2d": kernel("upsample_nearest2d_channels_last",
+                                 NOT_FLOAT[:1] + NOT_FLOAT[2:]),
+    "upsample_linear1d": kernel("compute_indices_weights_linear", NOT_FLOAT),
+    "upsample_bilinear2d": kernel("upsample_bilinear2d_channels_last",
+                                  NOT_FLOAT[:1] + NOT_FLOAT[2:]),
 }
 
 # An op's refusals of other dtypes with another class or message than its REFUSALS entry.
@@ -224,6 +238,9 @@ KNOWN: dict[str, str] = {
                          "12.2453645461; pi**2/6 + 8e-10 at 1); symgrad's within 4 ULP",
     "mvlgamma-bool": "PyTorch's mvlgamma refuses a bool tensor before promoting it; symgrad's "
                      "public function does (tests/test_special_functions.py), its op computes",
+    # resampling (helper nnm)
+    "upsample_bilinear2d-uint8": "PyTorch's uint8 bilinear weighs in 16-bit fixed point: the "
+                                 "engine's exact sum rounded half up is 1 off on 2 of 40",
 }
 
 

@@ -170,6 +170,10 @@ UNARY_AND_BINARY = {
     "floor_divide": ([X, Y], {}, ZERO),
     "pow_tensor": ([POS, Y], {}, lambda x, y: [y * x ** (y - 1), x**y * mpmath.log(x)]),
     "atan2": ([X, Y], {}, lambda x, y: [y / (x * x + y * y), -x / (x * x + y * y)]),
+    # more elementwise ops (helper nnm)
+    "logaddexp": ([X, Y], {}, lambda x, y: [sig(x - y), sig(y - x)]),
+    "logaddexp2": ([X, Y], {}, lambda x, y: [1 / (1 + 2 ** (y - x)), 1 / (1 + 2 ** (x - y))]),
+    "hypot": ([X, Y], {}, lambda x, y: [x / mpmath.hypot(x, y), y / mpmath.hypot(x, y)]),
     "maximum": ([X, Y], {}, lambda x, y: [1 if x > y else 0, 1 if y > x else 0]),
     "minimum": ([X, Y], {}, lambda x, y: [1 if x < y else 0, 1 if y < x else 0]),
     "remainder_tensor": ([X, Y], {}, lambda x, y: [1, -mpmath.floor(x / y)]),
@@ -563,6 +567,46 @@ def test_adaptive_avg_pool2d_gradient_over_overlapping_windows():
     (g,), out = grad_of("adaptive_avg_pool2d", [x], [[[[1.0], [-3.0]]]], output_size=(2, 1))
     assert out.tolist() == [[[[1.5], [3.5]]]]
     agree(g, [[mp(1) / 4] * 2, [mp(-2) / 4] * 2, [mp(-3) / 4] * 2])
+# -- gates (helper nnm) -----------------------------------------------------------------------
+def test_prelu_and_glu_closed_form():
+    # prelu: d/dx is 1 for x > 0, else the channel's slope; d/dw[c] sums x over x <= 0 there
+    x, w = t([[[-1.0, 2.0], [0.5, -3.0]]]), t([0.25, -1.5])
+    (gx, gw), _ = grad_of("prelu", [x, w], [[[1.0, 1.0], [2.0, 1.0]]])
+    agree(gx, [[[mp(0.25), 1], [2, mp(-1.5)]]])
+    agree(gw, [-1, -3])
+    # glu over the last dim: a * sig(b), d/da = sig(b), d/db = a sig(b) sig(-b)
+    (g,), _ = grad_of("glu", [t([[0.5, -2.0]])], [[3.0]], dim=1)
+    agree(g, [[3 * sig(mp(-2.0)), 3 * mp(0.5) * sig(mp(-2.0)) * sig(mp(2.0))]])
+
+
+# -- resampling (helper nnm) ------------------------------------------------------------------
+def test_resampling_gradients_are_the_weights_summed_per_input():
+    # linear, 3 -> 7 without align_corners: output o sits at r = (3o - 2) / 7 (0 below 0, the
+    # last clamped to input 2), so with g = 1 the inputs get 1 + 6/7 + 3/7, 1/7 + 4/7 + 1 +
+    # 4/7 + 1/7 and 3/7 + 6/7 + 1
+    x = t([[[0.5, -1.0, 2.0]]])
+    (g,), _ = grad_of("upsample_linear1d", [x], [[[1.0] * 7]], output_size=(7,),
+                      align_corners=False, scales=(None,))
+    agree(g, [[[mp(16) / 7, mp(17) / 7, mp(16) / 7]]])
+    # aligned, 2 -> 3: the middle output is the mean of the two
+    (g,), out = grad_of("upsample_linear1d", [t([[[1.0, 3.0]]])], [[[1.0, 2.0, 3.0]]],
+                        output_size=(3,), align_corners=True, scales=(None,))
+    assert out.tolist() == [[[1.0, 2.0, 3.0]]]
+    agree(g, [[[2, 4]]])
+    # bilinear, 2x2 -> 3x3 aligned: each corner weighs (1 + 1/2) twice over
+    (g,), _ = grad_of("upsample_bilinear2d", [t(np.ones((1, 1, 2, 2)))], np.ones((1, 1, 3, 3)),
+                      output_size=(3, 3), align_corners=True, scales=(None, None))
+    agree(g, [[[[mp(9) / 4] * 2] * 2]])
+    # nearest, 3 -> 7 reads [0, 0, 0, 1, 1, 2, 2]; 2x3 -> 5x4 at scales (2.5, 1.5) reads rows
+    # floor(o * 0.4) = [0, 0, 0, 1, 1] and columns floor(o / 1.5) = [0, 0, 1, 2]
+    (g,), _ = grad_of("upsample_nearest1d", [t([[[1.0, 2.0, 3.0]]])], [[[1.0] * 7]],
+                      output_size=(7,), scales=(None,))
+    agree(g, [[[3, 2, 2]]])
+    (g,), _ = grad_of("upsample_nearest2d", [t(np.ones((1, 1, 2, 3)))], np.ones((1, 1, 5, 4)),
+                      output_size=(5, 4), scales=(2.5, 1.5))
+    agree(g, [[[[6, 3, 3], [4, 2, 2]]]])
+
+
 # -- convolution ------------------------------------------------------------------------------
 def test_convolution_closed_form():
     # 1-d, stride 3 over [0, 1, 2, 3, 4, 5, 0] (padding 1) with a kernel of 2: the windows are
@@ -621,6 +665,10 @@ CLOSED_FORM_ELSEWHERE = {
     "nll_loss_backward", "nll_loss_weighted_backward", "max_pool2d_backward",
     # determinants, inverses and solves (closed forms below)
     "det", "inverse", "solve", "slogdet", "cross",
+    # gates (helper nnm; closed forms above)
+    "prelu", "glu",
+    # resampling (helper nnm; closed forms above)
+    "upsample_nearest1d", "upsample_nearest2d", "upsample_linear1d", "upsample_bilinear2d",
 }
 
 

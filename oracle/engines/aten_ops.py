@@ -237,6 +237,31 @@ def _avg_pool2d(a: dict[str, Any], _: int) -> Converted:
         "divisor_override": a.get("divisor_override")}
 
 
+# -- helper nnm's rules: group_norm, resampling ------------------------------------------------
+def _group_norm(a: dict[str, Any], i: int) -> Converted:
+    if i != 0:
+        raise KeyError("native_group_norm's mean and rstd outputs")
+    x, channels = a["input"], a["C"]
+    weight = a["weight"] if a.get("weight") is not None else np.ones(channels)
+    bias = a["bias"] if a.get("bias") is not None else np.zeros(channels)
+    return "group_norm", [("self", x), ("weight", weight), ("bias", bias)], {
+        "num_groups": a["group"], "eps": a["eps"]}
+
+
+def _upsample(op: str, scales: tuple[str, ...], align: bool) -> Rule:
+    """``upsample_*.default``: the output size, the scale factors given (None for none) and,
+    for the linear modes, ``align_corners``."""
+
+    def rule(a: dict[str, Any], _: int) -> Converted:
+        attrs: dict[str, Any] = {"output_size": tuple(int(n) for n in a["output_size"]),
+                                 "scales": tuple(a.get(s) for s in scales)}
+        if align:
+            attrs["align_corners"] = bool(a["align_corners"])
+        return op, [("self", a["self"])], attrs
+
+    return rule
+
+
 def _layer_norm_backward(a: dict[str, Any], i: int) -> Converted:
     eps = a.get("__eps__")
     if eps is None:
@@ -430,6 +455,22 @@ ATEN: dict[str, Rule] = {
     "hardsigmoid.default": _same("hardsigmoid", "self"),
     "hardswish.default": _same("hardswish", "self"),
     "mish.default": _same("mish", "self"),
+    # helper nnm's: group_norm, resampling, gates, pixel shuffles, more elementwise
+    "native_group_norm.default": _group_norm,
+    "upsample_nearest1d.default": _upsample("upsample_nearest1d", ("scales",), False),
+    "upsample_nearest2d.default": _upsample("upsample_nearest2d", ("scales_h", "scales_w"),
+                                            False),
+    "upsample_linear1d.default": _upsample("upsample_linear1d", ("scales",), True),
+    "upsample_bilinear2d.default": _upsample("upsample_bilinear2d", ("scales_h", "scales_w"),
+                                             True),
+    "_prelu_kernel.default": _same("prelu", "self", "weight"),
+    "glu.default": _same("glu", "self", dim="dim"),
+    "pixel_shuffle.default": _same("pixel_shuffle", "self", upscale_factor="upscale_factor"),
+    "pixel_unshuffle.default": _same("pixel_unshuffle", "self",
+                                     downscale_factor="downscale_factor"),
+    "logaddexp.default": _same("logaddexp", "self", "other"),
+    "logaddexp2.default": _same("logaddexp2", "self", "other"),
+    "hypot.default": _same("hypot", "self", "other"),
     # backward operators of structural ops: the VJP of their forward's meaning
     "_softmax_backward_data.default": _backward_data("softmax_backward_data"),
     "_log_softmax_backward_data.default": _backward_data("log_softmax_backward_data"),
@@ -506,6 +547,8 @@ KINKS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "fmod_tensor": (("self", "self / other is a nonzero integer (a jump)", "right"),
                     ("other", "self / other is a nonzero integer, other > 0", "left"),
                     ("other", "self / other is a nonzero integer, other < 0", "right")),
+    # helper nnm's: _prelu_kernel_backward takes the slope at 0
+    "prelu": (("self", "self == 0", "left"),),
 }
 
 

@@ -88,6 +88,8 @@ SPECS: dict[str, Spec] = {
     "layer_norm": Spec("torch.nn.functional.layer_norm(self, self.shape[-1:])"),
     "mm": Spec("self @ other.T", args=("self", "other")),
     "norm": Spec("torch.linalg.vector_norm(self, dim=-1)"),
+    # helper nnm: native_group_norm, through the adapter's rule
+    "group_norm": Spec("torch.nn.functional.group_norm(self, 1)"),
 }
 
 

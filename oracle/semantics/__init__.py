@@ -283,15 +283,18 @@ from oracle.semantics import (  # noqa: E402, F401
     backward,
     convolution,
     elementwise,
+    elementwise_more,
     linalg,
     linalg_solve,
     nn,
     nn_more,
     order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...
     padding,
+    pixel_shuffle,
     pooling,
     products,
     reductions,
+    resampling,
     shape,
     shape_more,
     special,  # special functions (lgamma, digamma, polygamma, logit, xlogy, ...)

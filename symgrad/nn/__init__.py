@@ -92,6 +92,14 @@ from symgrad.nn.transformer import TransformerEncoder, TransformerEncoderLayer
 # transformer decoder and encoder-decoder (symgrad/nn/transformer_decoder.py)
 from symgrad.nn.transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
 
+# gates, InstanceNorm3d, pixel shuffles, resampling
+# isort: off
+from symgrad.nn.gates import GLU, PReLU
+from symgrad.nn.normalization_more import InstanceNorm3d
+from symgrad.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
+from symgrad.nn.resampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+# isort: on
+
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
            "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6",
            "Softplus", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "LogSoftmax", "Identity",
@@ -121,4 +129,7 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "SELU", "CELU", "Hardsigmoid", "Hardswish", "Threshold",
            # more losses
            "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
-           "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss"]
+           "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
+           # gates, InstanceNorm3d, pixel shuffles, resampling
+           "PReLU", "GLU", "InstanceNorm3d", "PixelShuffle", "PixelUnshuffle", "Upsample",
+           "UpsamplingNearest2d", "UpsamplingBilinear2d"]

@@ -45,6 +45,19 @@ from symgrad.ops.registry import _TORCH_NAMES, FUNCTIONS, OpDef, apply, broadcas
 from symgrad.ops.shape import UNSAFE_VIEW
 from symgrad.tensor import Tensor
 
+# helper nnm's functions: gates, pixel shuffles, resampling (published here, as in
+# torch.nn.functional)
+# isort: off
+from symgrad.nn.gates import glu, prelu  # noqa: F401
+from symgrad.nn.resampling import (  # noqa: F401
+    interpolate,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
+from symgrad.ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: F401
+# isort: on
+
 # The in-place activations as PyTorch's functional module publishes them: a Python number given
 # for ``input`` raises PyTorch's TypeError, not an AttributeError from the engine.
 relu_ = checked(inplace_ops.relu_, "relu_", method=False)
@@ -79,6 +92,9 @@ __all__ = [
     # more losses
     "kl_div", "poisson_nll_loss", "gaussian_nll_loss", "margin_ranking_loss",
     "hinge_embedding_loss", "soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
+    # helper nnm's functions: gates, pixel shuffles, resampling
+    "prelu", "glu", "pixel_shuffle", "pixel_unshuffle", "interpolate", "upsample",
+    "upsample_nearest", "upsample_bilinear",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")

@@ -10,6 +10,7 @@ from symgrad.ops import (  # noqa: F401
     cross_product,  # cross (symgrad.linalg)
     discrete,
     elementwise,
+    elementwise_more,
     indexing,
     inplace,
     layers,
@@ -22,9 +23,11 @@ from symgrad.ops import (  # noqa: F401
     operators,
     order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...
     padding,
+    pixel_shuffle,
     pooling,
     products,
     reductions,
+    resampling,
     shape,
     shape_more,
     sorting,
