@@ -36,12 +36,19 @@ DTYPES = ("float32", "float64")
 def _probe_patterns() -> dict[str, tuple[str, ...]]:
     """Which argument patterns torch accepts for each public symgrad function it also has."""
     x, y = torch.ones(2, 3), torch.ones(2, 3)
+    square = torch.eye(3) + 1
     tries: dict[str, Callable[[Callable[..., Any]], Any]] = {
         "unary": lambda f: f(x),
         "binary": lambda f: f(x, y),
         "dim": lambda f: f(x, 1),
         "list": lambda f: f([x, y]),
         "list_dim": lambda f: f([x, y], 1),
+        # three operands (addcmul, lerp), a square matrix (det), positions (take, index_*)
+        "ternary": lambda f: f(x, y, y),
+        "square": lambda f: f(square),
+        "index": lambda f: f(x, torch.tensor([0, 1])),
+        "dim_index": lambda f: f(x, 1, torch.tensor([0, 2])),
+        "dim_index_source": lambda f: f(x, 1, torch.tensor([0, 2, 1]), y),
     }
     patterns = {}
     for name in sorted(FUNCTIONS):
@@ -55,6 +62,8 @@ def _probe_patterns() -> dict[str, tuple[str, ...]]:
             except Exception:  # noqa: BLE001 - an argument pattern torch does not accept
                 continue
             ok.append(pattern)
+        if "unary" in ok and "square" in ok:  # the same call: any tensor will do
+            ok.remove("square")
         if ok:
             patterns[name] = tuple(ok)
     return patterns
@@ -73,8 +82,12 @@ def _call_function(lib: Any, name: str, pattern: str, ts: list[Any], dim: int,
                    number: float) -> Any:
     f = getattr(lib, name)
     a, b = ts[0], ts[1]
+    index = lib.tensor([0, 2, 1][:a.shape[dim]] if a.ndim else [0])
     return {"unary": lambda: f(a), "binary": lambda: f(a, b), "dim": lambda: f(a, dim),
             "list": lambda: f([a, b]), "list_dim": lambda: f([a, b], dim),
+            "ternary": lambda: f(a, b, b), "square": lambda: f(a),
+            "index": lambda: f(a, index), "dim_index": lambda: f(a, dim, index),
+            "dim_index_source": lambda: f(a, dim, index, b),
             "number": lambda: f(number), "number_first": lambda: f(number, b),
             "number_second": lambda: f(a, number)}[pattern]()
 
