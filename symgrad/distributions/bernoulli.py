@@ -81,19 +81,34 @@ class Bernoulli(ExponentialFamily):
 
     @property
     def mean(self) -> Tensor:
-        """``probs``."""
+        """``probs``.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Bernoulli(probs=symgrad.tensor([0.25, 0.5])).mean
+        tensor([0.2500, 0.5000])
+        """
         return self.probs
 
     @property
     def mode(self) -> Tensor:
-        """1 where ``probs`` is above 0.5, 0 below, NaN at 0.5."""
+        """1 where ``probs`` is above 0.5, 0 below, NaN at 0.5.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Bernoulli(probs=symgrad.tensor([0.2, 0.5, 0.8])).mode
+        tensor([0., nan, 1.])
+        """
         mode = (self.probs >= 0.5).to(self.probs)
         mode[self.probs == 0.5] = math.nan
         return mode
 
     @property
     def variance(self) -> Tensor:
-        """``probs * (1 - probs)``."""
+        """``probs * (1 - probs)``.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Bernoulli(probs=symgrad.tensor([0.25, 0.5])).variance
+        tensor([0.1875, 0.2500])
+        """
         return self.probs * (1 - self.probs)
 
     @lazy_property
@@ -108,7 +123,12 @@ class Bernoulli(ExponentialFamily):
 
     @property
     def param_shape(self) -> Size:
-        """The shape of the parameter given."""
+        """The shape of the parameter given.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Bernoulli(logits=symgrad.zeros(2, 3)).param_shape
+        symgrad.Size([2, 3])
+        """
         return self._param.size()
 
     def sample(self, sample_shape: Any = _EMPTY_SHAPE) -> Tensor:
@@ -117,15 +137,45 @@ class Bernoulli(ExponentialFamily):
             return symgrad.bernoulli(self.probs.expand(shape))
 
     def log_prob(self, value: Any) -> Tensor:
+        """The log-probability of ``value``: ``-binary_cross_entropy_with_logits(logits,
+        value)``, differentiable in the parameter.
+
+        Args:
+            value: a tensor of 0s and 1s, broadcastable to ``batch_shape``.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Bernoulli(probs=0.25).log_prob(symgrad.tensor([0.0, 1.0]))
+        tensor([-0.2877, -1.3863])
+        """
         if self._validate_args:
             self._validate_sample(value)
         logits, value = broadcast_all(self.logits, value)
         return -binary_cross_entropy_with_logits(logits, value, reduction="none")
 
     def entropy(self) -> Tensor:
+        """The entropy, in nats: ``binary_cross_entropy_with_logits(logits, probs)``.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Bernoulli(probs=symgrad.tensor([0.5, 0.9])).entropy()
+        tensor([0.6931, 0.3251])
+        """
         return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
+        """The values 0 and 1, along a new first dim, in the parameter's dtype.
+
+        Args:
+            expand: broadcast over the batch (else size 1 there).
+
+        >>> import symgrad
+        >>> d = symgrad.distributions.Bernoulli(probs=symgrad.tensor([0.2, 0.7]))
+        >>> d.enumerate_support()
+        tensor([[0., 0.],
+                [1., 1.]])
+        >>> d.enumerate_support(expand=False)
+        tensor([[0.],
+                [1.]])
+        """
         values = symgrad.arange(2, dtype=self._param.dtype)
         values = values.view((-1,) + (1,) * len(self._batch_shape))
         if expand:

@@ -85,6 +85,12 @@ class Categorical(Distribution):
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self) -> constraints.Constraint:
+        """The integers ``0 .. K-1``.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Categorical(probs=symgrad.ones(3)).support
+        IntegerInterval(lower_bound=0, upper_bound=2)
+        """
         return constraints.integer_interval(0, self._num_events - 1)
 
     @lazy_property
@@ -99,22 +105,43 @@ class Categorical(Distribution):
 
     @property
     def param_shape(self) -> Size:
-        """The shape of the parameter given."""
+        """The shape of the parameter given.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Categorical(logits=symgrad.zeros(2, 3)).param_shape
+        symgrad.Size([2, 3])
+        """
         return self._param.size()
 
     @property
     def mean(self) -> Tensor:
-        """NaN: categories have no mean."""
+        """NaN: categories have no mean.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Categorical(probs=symgrad.ones(2, 3)).mean
+        tensor([nan, nan])
+        """
         return symgrad.full(self._extended_shape(), math.nan, dtype=self.probs.dtype)
 
     @property
     def mode(self) -> Tensor:
-        """The most probable category."""
+        """The most probable category.
+
+        >>> import symgrad
+        >>> probs = symgrad.tensor([[0.2, 0.8], [0.6, 0.4]])
+        >>> symgrad.distributions.Categorical(probs=probs).mode
+        tensor([1, 0])
+        """
         return self.probs.argmax(dim=-1)
 
     @property
     def variance(self) -> Tensor:
-        """NaN: categories have no variance."""
+        """NaN: categories have no variance.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Categorical(probs=symgrad.ones(2, 3)).variance
+        tensor([nan, nan])
+        """
         return symgrad.full(self._extended_shape(), math.nan, dtype=self.probs.dtype)
 
     def sample(self, sample_shape: Any = _EMPTY_SHAPE) -> Tensor:
@@ -124,6 +151,17 @@ class Categorical(Distribution):
         return samples_2d.reshape(self._extended_shape(sample_shape))
 
     def log_prob(self, value: Any) -> Tensor:
+        """The log-probability of category ``value``: the normalised logit gathered there,
+        differentiable in the parameter.
+
+        Args:
+            value: a tensor of category indices, broadcastable to ``batch_shape``.
+
+        >>> import symgrad
+        >>> d = symgrad.distributions.Categorical(probs=symgrad.tensor([0.25, 0.75]))
+        >>> d.log_prob(symgrad.tensor([0, 1]))
+        tensor([-1.3863, -0.2877])
+        """
         if self._validate_args:
             self._validate_sample(value)
         value = value.long().unsqueeze(-1)
@@ -132,12 +170,35 @@ class Categorical(Distribution):
         return log_pmf.gather(-1, value).squeeze(-1)
 
     def entropy(self) -> Tensor:
+        """The entropy, in nats: ``-(probs * logits).sum(-1)``.
+
+        >>> import symgrad
+        >>> probs = symgrad.tensor([[0.1, 0.9], [0.5, 0.5]])
+        >>> symgrad.distributions.Categorical(probs=probs).entropy()
+        tensor([0.3251, 0.6931])
+        """
         min_real = symgrad.finfo(self.logits.dtype).min
         logits = symgrad.clamp(self.logits, min=min_real)
         p_log_p = logits * self.probs
         return -p_log_p.sum(-1)
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
+        """The categories ``0 .. K-1`` (int64), along a new first dim.
+
+        Args:
+            expand: broadcast over the batch (else size 1 there).
+
+        >>> import symgrad
+        >>> d = symgrad.distributions.Categorical(probs=symgrad.ones(2, 3))
+        >>> d.enumerate_support()
+        tensor([[0, 0],
+                [1, 1],
+                [2, 2]])
+        >>> d.enumerate_support(expand=False)
+        tensor([[0],
+                [1],
+                [2]])
+        """
         values = symgrad.arange(self._num_events, dtype=symgrad.int64)
         values = values.view((-1,) + (1,) * len(self._batch_shape))
         if expand:

@@ -109,42 +109,113 @@ class Distribution:
 
     @property
     def batch_shape(self) -> Size:
-        """The shape over which parameters are batched."""
+        """The shape over which parameters are batched.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Normal(symgrad.zeros(2, 3), 1.0).batch_shape
+        symgrad.Size([2, 3])
+        """
         return self._batch_shape
 
     @property
     def event_shape(self) -> Size:
-        """The shape of a single draw."""
+        """The shape of a single draw.
+
+        >>> import symgrad
+        >>> from symgrad.distributions import Independent, Normal
+        >>> Independent(Normal(symgrad.zeros(2, 3), 1.0), 1).event_shape
+        symgrad.Size([3])
+        """
         return self._event_shape
 
     @property
     def arg_constraints(self) -> dict[str, constraints.Constraint]:
-        """Each parameter's constraint, checked on construction when validating."""
+        """Each parameter's constraint, checked on construction when validating.
+
+        A subclass defines it; the base raises ``NotImplementedError``.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Normal(0.0, 1.0).arg_constraints
+        {'loc': Real(), 'scale': GreaterThan(lower_bound=0.0)}
+        >>> symgrad.distributions.Distribution(validate_args=False).arg_constraints
+        Traceback (most recent call last):
+        ...
+        NotImplementedError
+        """
         raise NotImplementedError
 
     @property
     def support(self) -> Any:
-        """The constraint every value ``log_prob`` accepts satisfies."""
+        """The constraint every value ``log_prob`` accepts satisfies.
+
+        A subclass defines it; the base raises ``NotImplementedError``.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Normal(0.0, 1.0).support
+        Real()
+        >>> symgrad.distributions.Distribution(validate_args=False).support
+        Traceback (most recent call last):
+        ...
+        NotImplementedError
+        """
         raise NotImplementedError
 
     @property
     def mean(self) -> Tensor:
-        """The mean."""
+        """The mean.
+
+        A subclass defines it; the base raises ``NotImplementedError``.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Normal(1.0, 2.0).mean
+        tensor(1.)
+        >>> symgrad.distributions.Distribution(validate_args=False).mean
+        Traceback (most recent call last):
+        ...
+        NotImplementedError
+        """
         raise NotImplementedError
 
     @property
     def mode(self) -> Tensor:
-        """The mode."""
+        """The mode.
+
+        A subclass defines it; the base raises ``NotImplementedError``.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Bernoulli(probs=symgrad.tensor([0.2, 0.8])).mode
+        tensor([0., 1.])
+        >>> symgrad.distributions.Distribution(validate_args=False).mode
+        Traceback (most recent call last):
+        ...
+        NotImplementedError: <class '...Distribution'> does not implement mode
+        """
         raise NotImplementedError(f"{self.__class__} does not implement mode")
 
     @property
     def variance(self) -> Tensor:
-        """The variance."""
+        """The variance.
+
+        A subclass defines it; the base raises ``NotImplementedError``.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Normal(0.0, 2.0).variance
+        tensor(4.)
+        >>> symgrad.distributions.Distribution(validate_args=False).variance
+        Traceback (most recent call last):
+        ...
+        NotImplementedError
+        """
         raise NotImplementedError
 
     @property
     def stddev(self) -> Tensor:
-        """The standard deviation: ``variance.sqrt()``."""
+        """The standard deviation: ``variance.sqrt()``.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Bernoulli(probs=symgrad.tensor([0.5, 0.1])).stddev
+        tensor([0.5000, 0.3000])
+        """
         return self.variance.sqrt()
 
     def sample(self, sample_shape: Any = _EMPTY_SHAPE) -> Tensor:
@@ -166,49 +237,118 @@ class Distribution:
     def rsample(self, sample_shape: Any = _EMPTY_SHAPE) -> Tensor:
         """A reparameterised draw: differentiable in the parameters.
 
+        A subclass with ``has_rsample`` defines it; the base raises ``NotImplementedError``.
+
         Args:
             sample_shape: the shape of independent draws.
+
+        >>> import symgrad
+        >>> _ = symgrad.manual_seed(0)
+        >>> symgrad.distributions.Normal(symgrad.tensor([0.0, 10.0]), 1.0).rsample()
+        tensor([1.5410, 9.7066])
+        >>> symgrad.distributions.Distribution(validate_args=False).rsample()
+        Traceback (most recent call last):
+        ...
+        NotImplementedError
         """
         raise NotImplementedError
 
     def log_prob(self, value: Tensor) -> Tensor:
         """The log of the density (or mass) at ``value``.
 
+        A subclass defines it; the base raises ``NotImplementedError``.
+
         Args:
             value: a tensor broadcastable to ``batch_shape + event_shape``.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Normal(0.0, 1.0).log_prob(symgrad.tensor([0.0, 1.0]))
+        tensor([-0.9189, -1.4189])
+        >>> symgrad.distributions.Distribution(validate_args=False).log_prob(symgrad.zeros(1))
+        Traceback (most recent call last):
+        ...
+        NotImplementedError
         """
         raise NotImplementedError
 
     def cdf(self, value: Tensor) -> Tensor:
         """The cumulative distribution function at ``value``.
 
+        A subclass defines it; the base raises ``NotImplementedError``.
+
         Args:
             value: a tensor.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Normal(0.0, 1.0).cdf(symgrad.tensor([0.0, 1.0]))
+        tensor([0.5000, 0.8413])
+        >>> symgrad.distributions.Distribution(validate_args=False).cdf(symgrad.zeros(1))
+        Traceback (most recent call last):
+        ...
+        NotImplementedError
         """
         raise NotImplementedError
 
     def icdf(self, value: Tensor) -> Tensor:
         """The inverse cumulative distribution function at ``value``.
 
+        A subclass defines it; the base raises ``NotImplementedError``.
+
         Args:
             value: a tensor of probabilities.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Exponential(1.0).icdf(symgrad.tensor(0.5))
+        tensor(0.6931)
+        >>> symgrad.distributions.Distribution(validate_args=False).icdf(symgrad.zeros(1))
+        Traceback (most recent call last):
+        ...
+        NotImplementedError
         """
         raise NotImplementedError
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         """All values of a discrete distribution, along a new first dim.
 
+        A subclass with ``has_enumerate_support`` defines it; the base raises
+        ``NotImplementedError``.
+
         Args:
             expand: broadcast over the batch (else size 1 there).
+
+        >>> import symgrad
+        >>> d = symgrad.distributions.Bernoulli(probs=symgrad.tensor([0.2, 0.7]))
+        >>> d.enumerate_support()
+        tensor([[0., 0.],
+                [1., 1.]])
+        >>> d.enumerate_support(expand=False)
+        tensor([[0.],
+                [1.]])
         """
         raise NotImplementedError
 
     def entropy(self) -> Tensor:
-        """The entropy, of shape ``batch_shape``."""
+        """The entropy, of shape ``batch_shape``.
+
+        A subclass defines it; the base raises ``NotImplementedError``.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Normal(0.0, 1.0).entropy()
+        tensor(1.4189)
+        >>> symgrad.distributions.Distribution(validate_args=False).entropy()
+        Traceback (most recent call last):
+        ...
+        NotImplementedError
+        """
         raise NotImplementedError
 
     def perplexity(self) -> Tensor:
-        """``exp(entropy())``."""
+        """``exp(entropy())``.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Categorical(probs=symgrad.ones(4)).perplexity()
+        tensor(4.)
+        """
         return symgrad.exp(self.entropy())
 
     def _extended_shape(self, sample_shape: Any = _EMPTY_SHAPE) -> Size:
