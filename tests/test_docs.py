@@ -155,7 +155,7 @@ PUBLIC_MODULES = ("symgrad", "symgrad.autograd", "symgrad.autograd.functional",
                   "symgrad.nn.init", "symgrad.nn.utils", "symgrad.optim",
                   "symgrad.optim.lr_scheduler", "symgrad.random", "symgrad.devices",
                   "symgrad.cuda", "symgrad.accelerator", "symgrad.ops.registry", "symgrad.linalg",
-                  "symgrad.utils.data", "symgrad.special",
+                  "symgrad.utils.data", "symgrad.distributions", "symgrad.special",
                   "symgrad.runtime", "symgrad.type_info", "oracle",
                   "reports", "reports.terminal")
 SECTION = re.compile(r"^(\s*)(?:Args|Arguments|Parameters|Attributes):[ \t]*\n", re.M)
