@@ -56,6 +56,17 @@ KNOWN: dict[tuple[str, str], str] = {
     **{(check, op): "singular matrices drawn: the samples have no matrix domain"
        for check in ("grad", "fd", "edges", "gradgrad", "grad_dtype", "linear", "requires_grad")
        for op in ("inverse", "solve", "slogdet")},
+    # order statistics (symgrad/ops/order_statistics.py): the same want of a convention for 3
+    # or more tied elements (all-zero float16 lines); their tie choices are PyTorch's
+    # (tests/test_order_statistics.py compares values, indices and gradients on ties)
+    **{(check, op): "ties: the judge has no stable-order convention"
+       for check in ("grad", "kinks", "edges", "gradgrad")
+       for op in ("cummax", "cummin", "median_dim", "nanmedian_dim", "kthvalue", "mode",
+                  "quantile", "median_all", "nanmedian_all", "aminmax_min", "aminmax_max")},
+    # std_mean's std: hypothesis draws no point on its kink (equal elements; a health check
+    # fails on the filtering); its gradient there is held to PyTorch's in
+    # tests/test_order_statistics.py
+    ("kinks", "std_mean_std"): "hypothesis draws no equal elements",
 }
 
 # Counterexamples these properties found once, fixed since: each runs first, as an explicit
