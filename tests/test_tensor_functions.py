@@ -665,3 +665,27 @@ def test_take_along_a_dim_refuses_an_index_past_the_end_where_torch_wraps_it():
                                            r"size 3$"):
         symgrad.take_along_dim(symgrad.arange(6.0).reshape(2, 3), symgrad.tensor([[3], [0]]),
                                dim=1)
+
+
+@pytest.mark.parametrize("args", [
+    lambda L: (L.tensor([[1.0, 2.0], [3.0, 4.0]]), [0, 1], L.tensor([1.0, 1.0]), [1], [0]),
+    lambda L: (L.tensor([[1.0, 2.0], [3.0, 4.0]]), [0, 0]),
+    lambda L: (L.tensor([[1.0, 2.0], [3.0, 4.0]]), [Ellipsis, 1], [1]),
+    lambda L: (L.tensor([[1.0, 2.0], [3.0, 4.0]]), [0, 60]),
+    lambda L: (L.ones(()), L.tensor([0])),
+    lambda L: (L.ones(2), L.ones(2))])
+def test_einsum_takes_pytorchs_sublist_format(args):
+    outcomes = []
+    for lib in (torch, symgrad):
+        try:
+            outcomes.append(lib.einsum(*args(lib)).tolist())
+        except Exception as e:  # noqa: BLE001 - the class and message are compared
+            outcomes.append((type(e).__name__, str(e)))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_kthvalue_of_an_empty_dim_raises_pytorchs_index_error_before_checking_k():
+    for lib in (torch, symgrad):
+        with pytest.raises(IndexError, match=r"^kthvalue\(\): Expected reduction dim 1 to have "
+                                             r"non-zero size\.$"):
+            lib.kthvalue(lib.ones(2, 0), 1, 1)

@@ -64,6 +64,8 @@ def _probe_patterns() -> dict[str, tuple[str, ...]]:
             ok.append(pattern)
         if "unary" in ok and "square" in ok:  # the same call: any tensor will do
             ok.remove("square")
+        if "ternary" in ok and "dim_index_source" in ok:  # addcmul's deprecated overload
+            ok.remove("dim_index_source")
         if ok:
             patterns[name] = tuple(ok)
     return patterns
@@ -82,7 +84,7 @@ def _call_function(lib: Any, name: str, pattern: str, ts: list[Any], dim: int,
                    number: float) -> Any:
     f = getattr(lib, name)
     a, b = ts[0], ts[1]
-    index = lib.tensor([0, 2, 1][:a.shape[dim]] if a.ndim else [0])
+    index = lib.tensor([0, 2, 1][:a.shape[dim]] if a.ndim else [0], dtype=lib.int64)
     return {"unary": lambda: f(a), "binary": lambda: f(a, b), "dim": lambda: f(a, dim),
             "list": lambda: f([a, b]), "list_dim": lambda: f([a, b], dim),
             "ternary": lambda: f(a, b, b), "square": lambda: f(a),

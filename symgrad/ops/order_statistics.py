@@ -751,6 +751,8 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     k = int_arg("kthvalue", "k", 2, k)
     d = _dim_arg("kthvalue", dim, input, 3)
     size = input.shape[d] if input.ndim else 1
+    if size == 0:  # checked before k, as PyTorch does
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     return _selected("kthvalue", KTHVALUE, input, d, keepdim, k=k)

@@ -771,8 +771,29 @@ def _diagonals(t: Tensor, labels: list[Any], operand: int) -> tuple[Tensor, list
     return t, labels
 
 
+def _subscript(n: Any) -> str:
+    """One number of a sublist as an equation's letter, as PyTorch reads it."""
+    if n is Ellipsis:
+        return "..."
+    if 0 <= n < 26:
+        return chr(ord("A") + n)
+    if 26 <= n < 52:
+        return chr(ord("a") + n - 26)
+    raise ValueError("einsum(): subscript in subscript list is not within the valid range "
+                     "[0, 52)")
+
+
+def _sublist_equation(args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """PyTorch's sublist format (operands alternating with lists of subscript numbers, an
+    optional output list last) as an equation and its operands."""
+    equation = ",".join("".join(_subscript(n) for n in sub) for sub in args[1::2])
+    if len(args) % 2 == 1:
+        return equation + "->" + "".join(_subscript(n) for n in args[-1]), args[:-1:2]
+    return equation, args[::2]
+
+
 @expose(method=False)
-def einsum(equation: str, *operands: Any) -> Tensor:
+def einsum(equation: Any, *operands: Any) -> Tensor:
     """Sums of products over the labelled dims of the operands, as the equation writes them
     (``"ij,jk->ik"`` is a matrix product; ``...`` stands for leading or trailing dims, which
     broadcast; without ``->`` the output is the labels appearing once, in alphabetical order).
@@ -783,7 +804,10 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     for one operand).
 
     Args:
-        equation: The subscripts, letters ``a-z``/``A-Z``, a comma between operands.
+        equation: The subscripts, letters ``a-z``/``A-Z``, a comma between operands. Or, in
+            PyTorch's sublist format, the first operand: then the operands alternate with
+            their subscripts as lists of numbers 0-51 (``...`` as Ellipsis), and an odd last
+            list gives the output's.
         *operands: The tensors, given separately or as one list.
 
     >>> import symgrad
@@ -792,7 +816,11 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     tensor([3., 7.])
     >>> symgrad.einsum("ii", a)
     tensor(5.)
+    >>> symgrad.einsum(a, [0, 1], symgrad.tensor([1.0, 1.0]), [1], [0])
+    tensor([3., 7.])
     """
+    if isinstance(equation, Tensor):
+        equation, operands = _sublist_equation((equation, *operands))
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     for i, t in enumerate(operands):
