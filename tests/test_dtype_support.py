@@ -231,9 +231,6 @@ def _refusal_entries() -> list[tuple[str, tuple[Any, ...]]]:
 # listed case is an expected failure (strict: fixing it fails the run until it is removed).
 KNOWN: dict[str, str] = {
     # special functions (symgrad/ops/special.py): symgrad is exact where PyTorch is not
-    **{f"polygamma-{d}": "integer samples reach the negative integers, poles of polygamma(1) "
-       "(+inf on both sides, symgrad's value); PyTorch's trigamma gives 1.7e16 there, from "
-       "sin(pi x) not being 0" for d in ("int8", "int16", "int32", "int64")},
     "polygamma-float64": "PyTorch's float64 trigamma is 4e-10 off (12.2453645449 at 0.3 for "
                          "12.2453645461; pi**2/6 + 8e-10 at 1); symgrad's within 4 ULP",
     "mvlgamma-bool": "PyTorch's mvlgamma refuses a bool tensor before promoting it; symgrad's "
