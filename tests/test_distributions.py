@@ -399,3 +399,18 @@ def test_torch_distributions_resolves_to_symgrad_under_as_torch() -> None:
         from torch.distributions.normal import Normal
 
         assert dists is SD and standin.distributions is SD and Normal is SD.Normal
+
+
+def test_normal_icdf_inverts_cdf_as_torch() -> None:
+    results = []
+    for lib in (torch, symgrad):
+        loc = lib.tensor([0.0, 1.0, -2.0], dtype=lib.float64, requires_grad=True)
+        value = lib.tensor([0.5, 0.8413447460685429, 0.025], dtype=lib.float64,
+                           requires_grad=True)
+        out = lib.distributions.Normal(loc, lib.tensor([2.0, 0.5, 1.0],
+                                                       dtype=lib.float64)).icdf(value)
+        out.sum().backward()
+        results.append((out.tolist(), value.grad.tolist(), loc.grad.tolist()))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-15, atol=1e-15)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-14)
+    assert results[1][2] == results[0][2]

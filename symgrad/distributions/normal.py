@@ -161,6 +161,19 @@ class Normal(ExponentialFamily):
         return 0.5 * (1 + symgrad.erf((value - self.loc) * self.scale.reciprocal()
                                       / math.sqrt(2)))
 
+    def icdf(self, value: Any) -> Tensor:
+        """The inverse of ``cdf``: ``loc + scale * erfinv(2 * value - 1) * sqrt(2)``, as
+        PyTorch forms it.
+
+        Args:
+            value: a tensor of probabilities.
+
+        >>> import symgrad
+        >>> symgrad.distributions.Normal(0.0, 2.0).icdf(symgrad.tensor([0.5, 0.8413447]))
+        tensor([0.0000, 2.0000])
+        """
+        return self.loc + self.scale * symgrad.erfinv(2 * value - 1) * math.sqrt(2)
+
     def entropy(self) -> Tensor:
         """The entropy, in nats: ``0.5 + 0.5 * log(2 * pi) + log(scale)``.
 
