@@ -138,8 +138,9 @@ class TransformerEncoderLayer(Module):
         return self.dropout2(x)
 
 
-def _causal_mask(size: int, dtype: Any) -> Tensor:
-    return symgrad.triu(symgrad.full((size, size), float("-inf"), dtype=dtype), diagonal=1)
+def _causal_mask(size: int, dtype: Any, device: Any = None) -> Tensor:
+    return symgrad.triu(symgrad.full((size, size), float("-inf"), dtype=dtype, device=device),
+                        diagonal=1)
 
 
 class TransformerEncoder(Module):

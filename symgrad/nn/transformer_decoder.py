@@ -24,21 +24,20 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-import symgrad
 from symgrad.nn import functional as F
 from symgrad.nn import init
 from symgrad.nn.attention import MultiheadAttention
 from symgrad.nn.layers import Dropout, LayerNorm
 from symgrad.nn.modules import Linear, Module, ModuleList
-from symgrad.nn.transformer import TransformerEncoder, TransformerEncoderLayer, _activation
+from symgrad.nn.transformer import (
+    TransformerEncoder,
+    TransformerEncoderLayer,
+    _activation,
+    _causal_mask,
+)
 from symgrad.tensor import Tensor
 
 __all__ = ["TransformerDecoderLayer", "TransformerDecoder", "Transformer"]
-
-
-def _square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:
-    return symgrad.triu(symgrad.full((sz, sz), float("-inf"), dtype=dtype, device=device),
-                        diagonal=1)
 
 
 def _seq_len(x: Tensor, batch_first: bool) -> int:
@@ -53,7 +52,7 @@ def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None, size: in
     overflow error here)."""
     if is_causal is not None or mask is None:
         return is_causal is True
-    causal = _square_subsequent_mask(size, dtype=mask.dtype)
+    causal = _causal_mask(size, mask.dtype)
     if tuple(mask.shape) != tuple(causal.shape):
         return False
     return bool((mask == causal).all())
@@ -352,7 +351,7 @@ class Transformer(Module):
                 [0., 0., -inf],
                 [0., 0., 0.]])
         """
-        return _square_subsequent_mask(sz, dtype=dtype, device=device)
+        return _causal_mask(sz, dtype, device)
 
     def _reset_parameters(self) -> None:
         for p in self.parameters():
