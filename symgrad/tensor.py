@@ -409,6 +409,44 @@ class Tensor:
         node = self._fn if self._fn is not None else self._accumulator(keep=True)
         return node._hook_list("tensor").add(hook)
 
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]
+                                           ) -> RemovableHandle:
+        """Call ``hook(tensor)`` each time a backward has accumulated into this leaf's ``.grad``
+        (an optimizer step run inside the backward, as in PyTorch).
+
+        Args:
+            hook: Called with this tensor, its ``.grad`` updated; it returns None.
+
+        Returns:
+            A handle whose ``remove()`` takes the hook off again.
+
+        >>> import symgrad
+        >>> w = symgrad.tensor([1.0], requires_grad=True)
+        >>> def step(p):
+        ...     with symgrad.no_grad():
+        ...         p -= 0.5 * p.grad
+        >>> handle = w.register_post_accumulate_grad_hook(step)
+        >>> (w * 4).sum().backward(); w
+        tensor([-1.], requires_grad=True)
+        """
+        if self._fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        # The leaf held weakly: its accumulator, which it holds, keeps the hook.
+        leaf = weakref.ref(self)
+
+        def after_accumulating(grads: tuple[Any, ...], inputs: tuple[Any, ...]) -> None:
+            tensor = leaf()
+            if tensor is not None:
+                returned = hook(tensor)
+                if returned is not None and not isinstance(returned, Tensor):
+                    raise TypeError("expected Variable, but hook returned "
+                                    f"'{type(returned).__name__}'")
+
+        return self._accumulator(keep=True)._hook_list("post").add(after_accumulating)
+
     def _accumulator(self, keep: bool = False) -> AccumulateGrad:
         """This leaf's ``AccumulateGrad``: the one its graphs hold, else a new one.
 

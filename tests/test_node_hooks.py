@@ -137,6 +137,42 @@ def removed_hooks_and_handles_as_context_managers(lib: Any) -> Any:
     return log, plain(x.grad), isinstance(first.id, int)
 
 
+@scenario
+def post_accumulate_grad_hook_steps_inside_backward(lib: Any) -> Any:
+    log: list[Any] = []
+    w = leaf(lib, [1.0, -2.0])
+
+    def step(p: Any) -> None:
+        log.append(("grad", plain(p.grad)))
+        with lib.no_grad():
+            p.sub_(0.5 * p.grad)
+        p.grad = None
+
+    handle = w.register_post_accumulate_grad_hook(step)
+    for _ in range(2):
+        (w * w).sum().backward()
+    handle.remove()
+    (w * 3).sum().backward()
+    return log, plain(w), plain(w.grad)
+
+
+@scenario
+def post_accumulate_grad_hook_on_a_non_leaf(lib: Any) -> Any:
+    return (leaf(lib, [1.0]) * 2).register_post_accumulate_grad_hook(lambda p: None)
+
+
+@scenario
+def post_accumulate_grad_hook_without_grad(lib: Any) -> Any:
+    return lib.tensor([1.0]).register_post_accumulate_grad_hook(lambda p: None)
+
+
+@scenario
+def post_accumulate_grad_hook_returns_an_int(lib: Any) -> Any:
+    w = leaf(lib, [1.0])
+    w.register_post_accumulate_grad_hook(lambda p: 5)
+    (w * 2).sum().backward()
+
+
 def _backward_with(hook_kind: str, hook: Callable[..., Any]) -> Callable[[Any], Any]:
     def run(lib: Any) -> Any:
         x = leaf(lib, [1.0, 2.0])

@@ -18,6 +18,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.autograd import grad_mode
+from symgrad.autograd.slice_gradient import SliceGradient, combined
 
 if TYPE_CHECKING:
     from symgrad.ops.registry import OpDef
@@ -622,7 +623,7 @@ def _fitted(grad: Any, x: Node | Tensor, meta: tuple[Any, ...], node: Node) -> n
     if grad is None or not isinstance(x, Node):
         return None
     if type(grad) is not _NDARRAY:
-        grad = np.asarray(grad)
+        grad = grad.dense() if type(grad) is SliceGradient else np.asarray(grad)
     shape, np_dtype = meta
     if grad.shape != shape:
         if shape and grad.shape[1:] == shape and grad.dtype in _ARRAY_DTYPES:
@@ -777,6 +778,8 @@ def run_backward(
         while ready:
             node = pop(ready)[1]
             g = take(node)
+            if type(g) is SliceGradient:
+                g = g.dense()
             if keep is not None and node not in keep:
                 continue
             hooks = node._hooks
@@ -822,8 +825,10 @@ def run_backward(
             # their inputs here, in the loop that hands them on, not in a loop of their own.
             for x, grad, meta in zip(node.inputs, grads, node._in_meta):  # noqa: B905
                 if grad is not None and isinstance(x, Node):
+                    # A SliceGradient has its input's shape and dtype, and stays one.
                     if arrays and (type(grad) is not _NDARRAY
-                                   or (grad.shape, grad.dtype) != meta):
+                                   or (grad.shape, grad.dtype) != meta) and (
+                            type(grad) is not SliceGradient):
                         grad = _fitted(grad, x, meta, node)
                     prev = get(x)
                     if prev is None:
@@ -967,7 +972,9 @@ def _sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     or else ``b`` itself when it is large and nothing but the engine holds it (there a new
     array costs more than the sum), else into a new array. ``b`` is the gradient a node has
     just computed, ``a`` the one pending before; the sum is ``a + b`` whichever it goes into
-    (of two NaNs, x86 keeps the first's payload)."""
+    (of two NaNs, x86 keeps the first's payload). Either may be a ``SliceGradient``."""
+    if type(a) is not _NDARRAY or type(b) is not _NDARRAY:
+        return combined(a, b, owned=False)
     if a.dtype is not b.dtype or a.shape != b.shape:
         return (_wrap(a) + _wrap(b))._data
     if a.size >= _IN_PLACE:
@@ -982,7 +989,9 @@ def _sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _add_into(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``_sum`` where ``a`` is the engine's own pending gradient, which nothing else holds:
-    into ``a`` itself when it is large."""
+    into ``a`` itself when it is large (``b`` may be a ``SliceGradient``)."""
+    if type(b) is not _NDARRAY:
+        return combined(a, b, owned=True)
     if a.dtype is not b.dtype or a.shape != b.shape:
         return (_wrap(a) + _wrap(b))._data
     if a.size < _IN_PLACE:
@@ -1085,6 +1094,8 @@ def _unlend_pending(buffers: dict[Node, Any]) -> None:
             copy = _unlent(g)
             if copy is not g:
                 buffers[node] = copy
+        elif type(g) is SliceGradient:
+            g.values = _unlent(g.values)
 
 
 def _sole(a: np.ndarray, holders: int) -> bool:

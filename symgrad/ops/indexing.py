@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad.autograd.slice_gradient import SliceGradient
 from symgrad.ops.registry import _TORCH_NAMES, ALL, apply, defop, expose, wrap_dim
 from symgrad.ops.shape import ALIAS, UNSQUEEZE, view_apply
 from symgrad.tensor import Tensor
@@ -178,16 +179,22 @@ def _write(out: np.ndarray, key: tuple[Any, ...], src: np.ndarray) -> np.ndarray
 
 # -- ops ------------------------------------------------------------------------------------------
 # The trailing Ellipsis keeps a 0-d result a view of ``self`` rather than a NumPy scalar.
+# Their array VJPs give a SliceGradient, which a backward adds in at the slice alone: a loop
+# over ``x[t]`` costs in proportion to the rows read, not rows times ``x``'s size.
 SELECT = defop("select", "SelectBackward0",
                lambda self, *, dim, index: self[(slice(None),) * dim + (index, Ellipsis)],
                vjp=lambda g, *, dim, index, self_shape: _embed(
                    g, self_shape, (slice(None),) * dim + (index,)),
+               array_vjp=lambda g, *, dim, index, self_shape: SliceGradient(
+                   self_shape, (slice(None),) * dim + (index,), g),
                dtype_rule="same", dtypes=ALL, kind="shape")
 SLICE = defop("slice", "SliceBackward0",
               lambda self, *, dim, start, stop, step: self[
                   (slice(None),) * dim + (slice(start, stop, step),)],
               vjp=lambda g, *, dim, start, stop, step, self_shape: _embed(
                   g, self_shape, (slice(None),) * dim + (slice(start, stop, step),)),
+              array_vjp=lambda g, *, dim, start, stop, step, self_shape: SliceGradient(
+                  self_shape, (slice(None),) * dim + (slice(start, stop, step),), g),
               dtype_rule="same", dtypes=ALL, kind="shape")
 INDEX = defop("index", "IndexBackward0",
               lambda self, *, indices: self[_np_index(indices)],

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad.autograd.slice_gradient import SliceGradient
 from symgrad.ops import registry
 from symgrad.ops.inplace import track_view
 from symgrad.ops.registry import ALL, OpDef, apply, defop, expose, wrap_dim
@@ -166,16 +167,30 @@ def _split_sizes_forward(self: np.ndarray, *, dim: int, split_sizes: tuple[int, 
     return self[(slice(None),) * dim + (slice(a, b),)]
 
 
-# One node per output of a split, as PyTorch has; ``index`` says which piece it is.
+def _piece(g: np.ndarray, shape: tuple[int, ...], dim: int, bounds: tuple[int, int]
+           ) -> SliceGradient:
+    """A split's array VJP: ``g`` at ``bounds`` along ``dim`` of zeros of ``shape``, added in
+    at the piece alone (``SliceGradient``): unbinding or splitting into T pieces costs the size
+    of the input once, not T times."""
+    return SliceGradient(shape, (slice(None),) * dim + (slice(*bounds),), g)
+
+
+# One node per output of a split (PyTorch has one node for them all); ``index`` says which
+# piece it is.
 SPLIT = defop("split", "SplitBackward0", _split_forward,
               vjp=lambda g, *, dim, split_size, index, self_shape: indexing._embed_slice(
                   g, self_shape, dim, *_split_bounds(
+                      self_shape[dim], _even_sizes(self_shape[dim], split_size), index)),
+              array_vjp=lambda g, *, dim, split_size, index, self_shape: _piece(
+                  g, self_shape, dim, _split_bounds(
                       self_shape[dim], _even_sizes(self_shape[dim], split_size), index)),
               dtype_rule="same", dtypes=ALL, kind="shape")
 SPLIT_WITH_SIZES = defop(
     "split_with_sizes", "SplitWithSizesBackward0", _split_sizes_forward,
     vjp=lambda g, *, dim, split_sizes, index, self_shape: indexing._embed_slice(
         g, self_shape, dim, *_split_bounds(self_shape[dim], split_sizes, index)),
+    array_vjp=lambda g, *, dim, split_sizes, index, self_shape: _piece(
+        g, self_shape, dim, _split_bounds(self_shape[dim], split_sizes, index)),
     dtype_rule="same", dtypes=ALL, kind="shape")
 
 # One node per output of unbind too: each is ``self`` with ``dim`` taken at ``index``.
@@ -183,6 +198,8 @@ UNBIND = defop("unbind", "UnbindBackward0",
                lambda self, *, dim, index: self[(slice(None),) * dim + (index, Ellipsis)],
                vjp=lambda g, *, dim, index, self_shape: indexing._embed_slice(
                    g.unsqueeze(dim), self_shape, dim, index, index + 1),
+               array_vjp=lambda g, *, dim, index, self_shape: SliceGradient(
+                   self_shape, (slice(None),) * dim + (index,), g),
                dtype_rule="same", dtypes=ALL, kind="shape")
 
 
