@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad.autograd.graph import InvalidViewNode
 
 if TYPE_CHECKING:
     from symgrad.tensor import Tensor
@@ -193,9 +194,11 @@ def tensor_repr(t: Tensor) -> str:
         body = _nested(values, indent, fmt, summarize)
     if not default:
         suffixes.append(f"dtype={d!r}")
-    if t.grad_fn is not None:
-        # PyTorch prints C++-only nodes (CopySlices) without their namespace.
-        suffixes.append(f"grad_fn=<{t.grad_fn.name().removeprefix('torch::autograd::')}>")
+    if t._fn is not None:
+        # PyTorch prints C++-only nodes (CopySlices) without their namespace; an invalid
+        # view's node, which raises when read as ``grad_fn``, as ``Invalid``.
+        node = t._fn if isinstance(t._fn, InvalidViewNode) else t.grad_fn
+        suffixes.append(f"grad_fn=<{node.name().removeprefix('torch::autograd::')}>")
     elif t._rg:
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + body, suffixes, indent)

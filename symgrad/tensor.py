@@ -273,7 +273,10 @@ class Tensor:
         >>> x.is_leaf, (x * 2).is_leaf
         (True, False)
         """
-        return self._fn is None
+        fn = self._fn
+        if fn is not None and fn.__class__ is _graph.InvalidViewNode:
+            raise RuntimeError(fn.message)
+        return fn is None
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is floating (only such tensors can require gradients).

@@ -93,6 +93,22 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # trace refuses bool before it checks the shape, as PyTorch does.
 @example(Program(((1, 1, 0, True),), ((_call("isfinite", "unary"), 0, 0, 0, 0, False),
                                       (_call("trace", "unary"), 1, 1, 0, 0, False))))
+# An empty view (a diagonal of a 1 x 3 tensor) is a view too: written through its base, it
+# requires grad (NumPy cannot tell that empty arrays share memory).
+@example(Program(((0, 0, 0, True), (4, 0, 0, False)),
+                 ((_call("abs", "unary"), 0, 0, 0, 0, False),
+                  (_call("diagonal", "dim"), 1, 0, 0, 0, False),
+                  (_call("setitem_tensor"), 1, 0, 0, 0, False))))
+# A view made under no_grad of a tensor that requires grad has no graph once its base is
+# written while recording: reading its grad_fn raises, as in PyTorch.
+@example(Program(((0, 0, 0, True),), ((_call("abs", "unary"), 0, 0, 0, 0, False),
+                                      (_call("atleast_1d", "unary"), 1, 0, 0, 0, True),
+                                      (_call("add_"), 1, 0, 0, 0, False))))
+# So has one of a tensor without grad once a value that requires grad is written to its base.
+@example(Program(((0, 0, 0, True), (0, 0, 0, False)),
+                 ((_call("abs", "unary"), 0, 0, 0, 0, False),
+                  (_call("atleast_1d", "unary"), 1, 0, 0, 0, True),
+                  (_call("setitem_tensor"), 1, 0, 0, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

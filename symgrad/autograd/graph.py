@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from symgrad.ops.registry import OpDef
     from symgrad.tensor import Tensor
 
-__all__ = ["Node", "AccumulateGrad", "NotImplementedNode", "RemovableHandle", "run_backward",
-           "dressed"]
+__all__ = ["Node", "AccumulateGrad", "NotImplementedNode", "InvalidViewNode", "RemovableHandle",
+           "run_backward", "dressed"]
 
 # ``Tensor`` and ``REGISTRY``, entered by the modules that make them once they exist: both
 # import this module, so it cannot import them, and an import inside a hot function costs more
@@ -211,8 +211,8 @@ class Node:
         if self._saved is None:
             raise RuntimeError(_FREED)
         values = []
-        for t, version in self._saved:
-            if t._version != version:
+        for k, (t, version) in enumerate(self._saved):
+            if t._version != version and not _unread(self, k):
                 raise RuntimeError(_modified_message(t, version, self))
             values.append(t)
         if self._out_ref is not None:
@@ -301,7 +301,7 @@ class Node:
             raise RuntimeError(_FREED)
         values = []
         for t, version in self._saved:
-            if t._version != version:
+            if t._version != version and not _unread(self, len(values)):
                 raise RuntimeError(_modified_message(t, version, self))
             a = t._data
             if a.dtype is not np_dtype and len(values) not in indices:
@@ -386,6 +386,43 @@ class Node:
         return tuple(out)
 
 
+class InvalidViewNode(Node):
+    """The ``grad_fn`` of a view that a function returning several views made (``unbind``,
+    ``split``, ``chunk``) once its memory was written in place (through its base, another view
+    of it, or under ``no_grad``): PyTorch does not re-derive such a view, and every use of its
+    graph raises. Reading ``grad_fn`` or ``is_leaf``, or recording an op on the view (which
+    asks whether it has a node: ``__bool__``) raises PyTorch's RuntimeError; it prints as
+    ``grad_fn=<Invalid>``, and ops under ``no_grad`` and reading its values still work.
+
+    Args:
+        message: PyTorch's message for the error.
+
+    >>> import symgrad
+    >>> x = symgrad.ones(2, 3, requires_grad=True).clone()
+    >>> first, second = x.unbind(0)
+    >>> _ = x.add_(1)
+    >>> second
+    tensor([2., 2., 2.], grad_fn=<Invalid>)
+    >>> second * 2
+    Traceback (most recent call last):
+    ...
+    RuntimeError: Output 1 of Unbind is a view and its base or another view of its base has ...
+    """
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        super().__init__(None, {}, (), ())
+        self.message = message
+
+    def __bool__(self) -> bool:
+        raise RuntimeError(self.message)
+
+    def name(self) -> str:
+        """What PyTorch prints for it: ``Invalid``."""
+        return "Invalid"
+
+
 def dressed(node: Node) -> Node:
     """``node`` as users see it: an instance of its op's class, named as PyTorch names it
     (``MulBackward0``, ``registry.node_class``).
@@ -406,6 +443,8 @@ def dressed(node: Node) -> Node:
     """
     if node.__class__ is Node:
         node.__class__ = node.op.node_class
+    elif node.__class__ is InvalidViewNode:
+        raise RuntimeError(node.message)
     return node
 
 
@@ -589,6 +628,17 @@ class NotImplementedNode(Node):
     def apply(self, g: Tensor) -> tuple[Tensor | None, ...]:
         """Refuse, with the message naming the op (see the class's example)."""
         raise RuntimeError(self._message)
+
+
+def _unread(node: Node, k: int) -> bool:
+    """Whether ``node``'s ``k``-th saved entry is an input no gradient it computes reads
+    (``OpDef.needed_by``: ``x * 2`` reads ``x`` only for the gradient of 2): PyTorch does not
+    save it, so a later in-place change of it is no error. Asked only on a changed version."""
+    op = node.op
+    if op is None or op.needed_by is None:
+        return False
+    k -= len(op.saves_attrs)  # their entries come first (``registry._record``)
+    return k >= 0 and not any(isinstance(node.inputs[j], Node) for j in op.needed_by[k])
 
 
 def _modified_message(t: Tensor, version: int, node: Node, output: bool = False) -> str:

@@ -30,6 +30,7 @@ from symgrad.ops.registry import (
     _result_dtype,
     apply,
     defop,
+    each_for_the_other,
     expose,
     not_implemented,
     refuse,
@@ -156,8 +157,12 @@ NEG = defop("neg", "NegBackward0", lambda self: -self, vjp=_neg_vjp, array_vjp=_
                            "operator instead."))
 
 # -- products and quotients -----------------------------------------------------------------------
+# Each factor is read for the other's gradient alone (``saved_for``): ``y = x * 2`` and then a
+# change of ``x`` in place leaves y's backward valid, as in PyTorch, which saves x only when 2
+# requires grad. Likewise the products in linalg.py and products.py.
 MUL = defop("mul", "MulBackward0", lambda self, other: self * other,
-            vjp=_mul_vjp, array_vjp=_mul_array_vjp, dtypes=ARITH, scalar_opmath=True)
+            vjp=_mul_vjp, array_vjp=_mul_array_vjp, dtypes=ARITH, scalar_opmath=True,
+            saved_for=each_for_the_other())
 # NOTE: d/dother = -g * self / other**2 is formed as self / other / other: the square underflows
 # (0/0 = nan at self = 0) and overflows sooner (PyTorch divides twice too). Gradients summed
 # over a broadcast dimension are formed in float64 (see _wide) and rounded once, after the sum:
@@ -192,7 +197,8 @@ def _refactored(grad_other: Tensor, g: Tensor, self: Tensor, other: Tensor,
 
 
 DIV = defop("div", "DivBackward0", lambda self, other: self / other, vjp=_div_vjp,
-            dtype_rule="promote_float", dtypes=ALL, scalar_opmath=True)
+            dtype_rule="promote_float", dtypes=ALL, scalar_opmath=True,
+            saved_for={"self": ("other",), "other": ("self", "other")})
 
 
 def _div_mode(self: np.ndarray, other: np.ndarray, *, rounding_mode: str) -> np.ndarray:

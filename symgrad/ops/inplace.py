@@ -9,6 +9,8 @@ cannot be changed in place while grad mode is on (``no_grad`` allows it: optimiz
 
 from __future__ import annotations
 
+import copy
+import re
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -17,12 +19,15 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.autograd import grad_mode
+from symgrad.autograd import graph as _graph
+from symgrad.autograd.graph import InvalidViewNode, Node
 from symgrad.ops import activations as ACT
 from symgrad.ops import arithmetic as A
 from symgrad.ops.registry import (
     _TORCH_NAMES,
     ALL,
     REGISTRY,
+    _next_seq,
     apply,
     broadcast_shapes,
     defop,
@@ -58,13 +63,17 @@ class ViewInfo:
     1
     """
 
-    __slots__ = ("base", "_link", "_views", "_prune_at")
+    __slots__ = ("base", "_link", "_views", "_prune_at", "refused")
 
-    def __init__(self, base: Tensor | None, link: tuple[Any, ...] | str = ()) -> None:
+    def __init__(self, base: Tensor | None, link: tuple[Any, ...] | str = (),
+                 refused: tuple[str, int, str | None] | None = None) -> None:
         self.base = base
         self._link = link  # () at a base; _NO_HISTORY for an alias
         self._views: list[weakref.ref[Tensor]] | None = None
         self._prune_at = 64
+        # For a view PyTorch does not re-derive from its base, what its errors say
+        # (``_refused_writes``); None for any other.
+        self.refused = refused
 
     @property
     def has_history(self) -> bool:
@@ -100,6 +109,53 @@ class ViewInfo:
         views.append(weakref.ref(view))
 
 
+# The view ops whose node PyTorch makes once for several views (unbind, split, chunk).
+_MULTI_OUTPUT = frozenset({"unbind", "split", "split_with_sizes"})
+_RULES = {
+    "multiple": " This view is the output of a function that returns multiple views. Such "
+                "functions do not allow the output views to be modified inplace. You should "
+                "replace the inplace operation by an out-of-place one.",
+    "no_grad": " Given that this use case is ambiguous and error-prone, it is forbidden. You can "
+               "clarify your code by moving both the view and the inplace either both inside "
+               "the no_grad block (if you don't want the inplace to be tracked) or both outside "
+               "(if you want the inplace to be tracked).",
+}
+
+
+def _refused_writes(out: Tensor, op: str, attrs: dict[str, Any], info: ViewInfo | None
+                    ) -> tuple[str, int, str | None] | None:
+    """``ViewInfo.refused`` for a view ``out`` made by ``op`` from a tensor whose ``ViewInfo`` is
+    ``info``: the views PyTorch does not re-derive from their base. They may not be written in
+    place by an op that records, and have no graph once their memory is written and their base
+    requires grad (``_refusal``). A view made under ``no_grad``, one a function returning several
+    views made while recording, and views of those: the kind, the view's output number and its
+    node's name (None without a node, as PyTorch's messages tell them apart); else None."""
+    inherited = info.refused[0] if info is not None and info.refused is not None else None
+    if grad_mode._state.enabled:
+        if op in _MULTI_OUTPUT:
+            kind, number = "multiple", attrs["index"]
+        elif inherited is not None:
+            kind, number = inherited, 0
+        else:
+            return None
+    else:
+        kind, number = "no_grad", 0
+    return kind, number, None if out._fn is None else out._fn.op.grad_fn
+
+
+def _refusal(refused: tuple[str, int, str | None], base_written: bool) -> str:
+    """PyTorch's message for writing to a view ``_refused_writes`` marked (``base_written``:
+    for reading its graph after its memory was written)."""
+    kind, number, node = refused
+    what = "its base or another view of its base has been" if base_written else "is being"
+    output = None if node is None else f"Output {number} of {re.sub('Backward[0-9]*$', '', node)}"
+    if kind == "no_grad" or output is None:
+        made = ("A view was" if output is None else f"{output} is a view of a view which was")
+        return (f"{made} created in no_grad mode and {what} modified inplace with grad mode "
+                "enabled." + _RULES[kind])
+    return f"{output} is a view and {what} modified inplace." + _RULES[kind]
+
+
 def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Tensor:
     """Record that ``out``, made from ``input`` by the view op ``op``, shares its memory.
 
@@ -117,7 +173,8 @@ def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Te
         # PyTorch's rule: a view made under no_grad of a tensor that requires grad requires
         # grad too (a leaf of its own: no grad_fn).
         out._rg = True
-    if not np.may_share_memory(out._data, input._data):
+    # (NumPy cannot tell whether empty arrays share memory: an empty view is one too.)
+    if out._data.size and not np.may_share_memory(out._data, input._data):
         return out
     info = input._view
     if info is not None and info._link is _NO_HISTORY:
@@ -131,7 +188,8 @@ def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Te
         base._view = ViewInfo(None)
     base._view.add_view(out)
     # The attrs as pairs: a tuple of plain values is one the garbage collector stops tracking.
-    out._view = ViewInfo(base, (earlier, op, tuple(attrs.items())))
+    out._view = ViewInfo(base, (earlier, op, tuple(attrs.items())),
+                         _refused_writes(out, op, attrs, info))
     out._version = base._version
     return out
 
@@ -226,6 +284,9 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     """
     recording = grad_mode._state.enabled
     info = t._view
+    refused = info.refused if recording and info is not None else None
+    if refused is not None and t._rg:
+        raise RuntimeError(_refusal(refused, base_written=False))
     base = info.base if info is not None and info.has_history else None
     leaf_written = logical and (t._fn is None if base is None else base._fn is None)
     if recording and not leaf_written:
@@ -241,6 +302,8 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     old_base = base._data.copy() if recording and base is not None else None
     before = Tensor._make(t._data.copy(), t._rg, t.grad_fn) if recording else t
     out = fn(before)
+    if refused is not None and out._rg:  # a value that requires grad written to the view
+        raise RuntimeError(_refusal(refused, base_written=False))
     if out.dtype is not t.dtype and not _dtypes.can_cast(out.dtype, t.dtype):
         names = _dtypes._CPP_NAMES if cpp_names else _TORCH_NAMES
         raise RuntimeError(
@@ -276,8 +339,11 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
         base.grad_fn = apply(VIEW_SCATTER, old, out, chain=info.chain).grad_fn
         base._rg = True
     for member in family[1:]:
-        if member._view.has_history:
-            member.grad_fn = _replay(family[0], member._view.chain).grad_fn
+        if member._view.refused is not None:
+            member._fn = InvalidViewNode(_refusal(member._view.refused, base_written=True))
+            member._rg = True
+        elif member._view.has_history:
+            member.grad_fn = _as_strided(_replay(family[0], member._view.chain).grad_fn)
             member._rg = True
     return t
 
@@ -295,7 +361,32 @@ def _written(t: Tensor) -> list[Tensor]:
     version = family[0]._version + 1
     for member in family:
         member._version = version
+    for member in family[1:]:
+        if member._view.refused is not None:
+            if member._rg:  # else ``rewrite`` invalidates it if the write records
+                member._fn = InvalidViewNode(_refusal(member._view.refused, base_written=True))
+        elif member._fn is not None and member._view.has_history:
+            # PyTorch re-derives a view from its base after any write, by as_strided: a copy
+            # of the node under that name (``rewrite`` replays the view when it records).
+            member._fn = _as_strided(copy.copy(_graph.dressed(member._fn)))
+            member._fn._seq = _next_seq()  # a node of its own in a backward's heap
     return family
+
+
+# The node classes renamed AsStridedBackward0, by the class of the view op's node.
+_AS_STRIDED: dict[type[Node], type[Node]] = {}
+
+
+def _as_strided(node: Node) -> Node:
+    """``node``, the last of a view re-derived from its base, named as PyTorch names such a
+    node (``AsStridedBackward0``), computing as its own op."""
+    cls = node.__class__
+    if cls.__name__ != "AsStridedBackward0":
+        named = _AS_STRIDED.get(cls)
+        if named is None:
+            named = _AS_STRIDED[cls] = renamed_node_class(cls, "AsStridedBackward0")
+        node.__class__ = named
+    return node
 
 
 # The dtypes whose ``+`` and ``-`` are NumPy's own ufuncs in the dtype (half types of some ops

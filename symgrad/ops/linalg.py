@@ -16,7 +16,15 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad.autograd.grad_mode import _state as _grad_state
 from symgrad.ops.elementwise import where
-from symgrad.ops.registry import _TORCH_NAMES, ALL, apply, defop, expose, not_implemented
+from symgrad.ops.registry import (
+    _TORCH_NAMES,
+    ALL,
+    apply,
+    defop,
+    each_for_the_other,
+    expose,
+    not_implemented,
+)
 from symgrad.tensor import Tensor
 
 NUMERIC = ALL - {_dtypes.bool}
@@ -88,20 +96,21 @@ def _matmul_kernel(self: Tensor, other: Tensor) -> str:
 _MATMUL_REFUSES = not_implemented(_matmul_kernel, _BOOL)
 DOT = defop("dot", "DotBackward0", _product(np.dot),
             vjp=lambda g, self, other: (g * other, g * self), dtypes=NUMERIC, kind="linalg",
+            saved_for=each_for_the_other(),
             refuses=not_implemented("dot", _BOOL))
 MV = defop("mv", "MvBackward0", _product(np.matmul),
            vjp=lambda g, self, other: (g.reshape(-1, 1) * other, mv(_mT(self), g)),
-           dtypes=NUMERIC, kind="linalg",
+           dtypes=NUMERIC, kind="linalg", saved_for=each_for_the_other(),
            refuses=not_implemented("addmv_impl_cpu", _BOOL))
 MM = defop("mm", "MmBackward0", _product(np.matmul),
            vjp=lambda g, self, other, *, needs: (mm(g, _mT(other)) if needs[0] else None,
                                                  mm(_mT(self), g) if needs[1] else None),
            array_vjp=_mm_array_vjp,
-           dtypes=NUMERIC, kind="linalg",
+           dtypes=NUMERIC, kind="linalg", saved_for=each_for_the_other(),
            refuses=not_implemented("addmm_impl_cpu_", _BOOL))
 BMM = defop("bmm", "BmmBackward0", _product(np.matmul),
             vjp=lambda g, self, other: (bmm(g, _mT(other)), bmm(_mT(self), g)),
-            dtypes=NUMERIC, kind="linalg",
+            dtypes=NUMERIC, kind="linalg", saved_for=each_for_the_other(),
             refuses=not_implemented("bmm", _BOOL))
 # NOTE: PyTorch builds a batched matmul from reshapes and expands around one Mm/Mv/Bmm node;
 # here it is one node named as PyTorch's top node: UnsafeViewBackward0 (it reshapes the
@@ -109,13 +118,13 @@ BMM = defop("bmm", "BmmBackward0", _product(np.matmul),
 # operand (a matrix, or a single-batch 3-D tensor, times a batch), SqueezeBackward4 for a
 # vector times a matrix.
 MATMUL = defop("matmul", "UnsafeViewBackward0", _product(np.matmul), vjp=_matmul_vjp,
-               dtypes=NUMERIC, kind="linalg",
+               dtypes=NUMERIC, kind="linalg", saved_for=each_for_the_other(),
                refuses=_MATMUL_REFUSES)
 MATMUL_CLONE = defop("matmul_clone", "CloneBackward0", _product(np.matmul), vjp=_matmul_vjp,
-                     dtypes=NUMERIC, kind="linalg",
+                     dtypes=NUMERIC, kind="linalg", saved_for=each_for_the_other(),
                      refuses=_MATMUL_REFUSES)
 MATMUL_VM = defop("matmul_vm", "SqueezeBackward4", _product(np.matmul), vjp=_matmul_vjp,
-                  dtypes=NUMERIC, kind="linalg",
+                  dtypes=NUMERIC, kind="linalg", saved_for=each_for_the_other(),
                   refuses=_MATMUL_REFUSES)
 def _addmm_forward(self: np.ndarray, mat1: np.ndarray, mat2: np.ndarray) -> np.ndarray:
     if mat1.dtype in _HALF:
@@ -130,7 +139,7 @@ ADDMM = defop("addmm", "AddmmBackward0", _addmm_forward,
                                                    mm(_mT(mat1), g) if needs[2] else None),
               array_vjp=lambda g, mat1, mat2, *, needs: (
                   g, *_mm_array_vjp(g, mat1, mat2, needs=needs[1:])),
-              dtypes=NUMERIC, kind="linalg",
+              dtypes=NUMERIC, kind="linalg", saved_for=each_for_the_other("mat1", "mat2"),
               refuses=not_implemented("addmm_impl_cpu_", _BOOL))
 
 

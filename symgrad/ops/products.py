@@ -21,7 +21,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad.ops.arguments import caller_level
 from symgrad.ops.linalg import bmm, mm, mv
-from symgrad.ops.registry import ALL, apply, defop, expose, not_implemented
+from symgrad.ops.registry import ALL, apply, defop, each_for_the_other, expose, not_implemented
 from symgrad.tensor import Tensor
 
 __all__ = ["addmv", "addr", "baddbmm", "addbmm", "vdot", "ger", "inner", "chain_matmul",
@@ -98,21 +98,23 @@ ADDMV = defop(
         _times(g, beta) if needs[0] else None,
         _times(g.reshape(-1, 1) * vec, alpha) if needs[1] else None,
         _times(mv(_mT(mat), g), alpha) if needs[2] else None),
-    dtypes=_NUMERIC, kind="linalg", refuses=not_implemented("addmv_impl_cpu", _BOOL))
+    dtypes=_NUMERIC, kind="linalg", saved_for=each_for_the_other("mat", "vec"),
+    refuses=not_implemented("addmv_impl_cpu", _BOOL))
 ADDR = defop(
     "addr", "AddrBackward0", _addr,
     vjp=lambda g, vec1, vec2, *, beta, alpha, needs: (
         _times(g, beta) if needs[0] else None,
         _times(mv(g, vec2), alpha) if needs[1] else None,
         _times(mv(_mT(g), vec1), alpha) if needs[2] else None),
-    dtypes=ALL, kind="linalg")
+    dtypes=ALL, kind="linalg", saved_for=each_for_the_other("vec1", "vec2"))
 BADDBMM = defop(
     "baddbmm", "BaddbmmBackward0", _baddbmm,
     vjp=lambda g, batch1, batch2, *, beta, alpha, needs: (
         _times(g, beta) if needs[0] else None,
         _times(bmm(g, _mT(batch2)), alpha) if needs[1] else None,
         _times(bmm(_mT(batch1), g), alpha) if needs[2] else None),
-    dtypes=_NUMERIC, kind="linalg", refuses=not_implemented("baddbmm", _BOOL))
+    dtypes=_NUMERIC, kind="linalg", saved_for=each_for_the_other("batch1", "batch2"),
+    refuses=not_implemented("baddbmm", _BOOL))
 ADDBMM = defop(
     "addbmm", "AddbmmBackward0", _addbmm,
     vjp=lambda g, batch1, batch2, *, beta, alpha, needs: (
@@ -121,7 +123,8 @@ ADDBMM = defop(
         if needs[1] else None,
         _times(bmm(_mT(batch1), g.expand(batch1.shape[0], -1, -1)), alpha)
         if needs[2] else None),
-    dtypes=_NUMERIC, kind="linalg", refuses=not_implemented("addmm_impl_cpu_", _BOOL))
+    dtypes=_NUMERIC, kind="linalg", saved_for=each_for_the_other("batch1", "batch2"),
+    refuses=not_implemented("addmm_impl_cpu_", _BOOL))
 VDOT = defop(
     "vdot", "VdotBackward0",
     lambda self, other: np.asarray(np.dot(*_wide(self, other))),

@@ -186,6 +186,8 @@ class OpDef:
         scalar_opmath: Whether a float16/bfloat16 result with a one-element ``other`` is
             computed in float32 from ``other``'s own value, as PyTorch's CPU kernels do.
         array_vjp: The VJP it was declared with and the same VJP on NumPy arrays, or None.
+        needed_by: Per saved input, the positions of the inputs whose gradients read it, or
+            None (all of them).
 
     >>> op = REGISTRY["mul"]
     >>> op.grad_fn, op.args, op.saves, op.double_backward
@@ -228,6 +230,9 @@ class OpDef:
     # The VJP on NumPy arrays, for backward passes that record nothing, with the ``vjp`` it
     # stands for (``Node.apply_arrays``): a swapped ``vjp`` leaves it unused.
     array_vjp: tuple[Callable[..., Any], Callable[..., Any]] | None = None
+    # Per saved input (``saves``), the inputs whose gradients read it: a saved input that no
+    # input requiring grad reads may change in place (``graph._unread``). None: all read all.
+    needed_by: tuple[tuple[int, ...], ...] | None = None
 
     def __post_init__(self) -> None:
         slow = set(self.refuses)
@@ -326,6 +331,7 @@ def defop(
     saves_attrs: tuple[str, ...] = (),
     scalar_opmath: bool = False,
     array_vjp: Callable[..., Any] | None = None,
+    saved_for: dict[str, tuple[str, ...]] | None = None,
     **extra: Any,
 ) -> OpDef:
     """Declare an op once; it becomes ``REGISTRY[name]`` and is returned for ``apply``.
@@ -370,6 +376,12 @@ def defop(
             of one dtype), bit for bit its results: a backward that records nothing runs it
             and skips a tensor per value. Only for the ops most graphs are made of. Defaults
             to None.
+        saved_for: Per input, the saved inputs its gradient reads (``mul``: ``{"self":
+            ("other",), "other": ("self",)}``), for a VJP that reads a saved input only for
+            the inputs that need it (``needs``). A saved input that no input requiring grad
+            reads is then not checked for in-place changes, as PyTorch saves it only when
+            needed: ``y = x * 2; x.add_(1); y.sum().backward()`` runs. Defaults to None:
+            every gradient reads every saved input.
         **extra: Anything else kept on ``OpDef.extra``, but for the judge's knowledge (see
             the module docstring): ``domain``, ``samples`` or ``torch`` raise a TypeError.
 
@@ -409,6 +421,7 @@ def defop(
             raise TypeError(f"{name}: out comes last among what a VJP saves")
         if array_vjp is not None and _params(array_vjp) != (vjp_args, vjp_attrs):
             raise TypeError(f"{name}: an array VJP takes what its VJP takes")
+    needed_by = None if saved_for is None else _needed_by(name, args, saves, saved_for)
     op = OpDef(
         name=name,
         grad_fn=grad_fn,
@@ -433,9 +446,36 @@ def defop(
         saves_attrs=saves_attrs,
         scalar_opmath=scalar_opmath,
         array_vjp=None if array_vjp is None else (vjp, array_vjp),
+        needed_by=needed_by,
     )
     REGISTRY[name] = op
     return op
+
+
+def each_for_the_other(first: str = "self", second: str = "other") -> dict[str, tuple[str, ...]]:
+    """``defop``'s ``saved_for`` for a product: each factor's gradient reads the other factor.
+
+    Args:
+        first: The first factor's name. Defaults to ``"self"``.
+        second: The second's. Defaults to ``"other"``.
+
+    >>> each_for_the_other("mat1", "mat2")
+    {'mat1': ('mat2',), 'mat2': ('mat1',)}
+    """
+    return {first: (second,), second: (first,)}
+
+
+def _needed_by(name: str, args: list[str], saves: list[int],
+               saved_for: dict[str, tuple[str, ...]]) -> tuple[tuple[int, ...], ...]:
+    """``OpDef.needed_by`` from ``defop``'s ``saved_for``, checked against the inputs and what
+    the VJP saves."""
+    saved_names = {args[i] for i in saves}
+    for input_name, reads in saved_for.items():
+        if input_name not in args or not set(reads) <= saved_names:
+            raise TypeError(f"{name}: saved_for maps inputs to the saved inputs their gradients "
+                            f"read, not {input_name!r}: {reads!r}")
+    return tuple(tuple(args.index(i) for i, reads in saved_for.items() if args[s] in reads)
+                 for s in saves)
 
 
 # -- applying an op ----------------------------------------------------------------------------
@@ -753,8 +793,9 @@ _SAVED_ATTR = (_make(np.zeros(0), False, None), 0)
 
 
 def _edge(t: Any) -> Any:
-    """What a node keeps of an input: its producer, its leaf accumulator, or the constant."""
-    if t._fn is not None:
+    """What a node keeps of an input: its producer, its leaf accumulator, or the constant (an
+    ``InvalidViewNode`` raises, as it does in ``_record``'s ``or``)."""
+    if t._fn:
         return t._fn
     if t._rg:
         return t._accumulator()
