@@ -109,6 +109,15 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                  ((_call("abs", "unary"), 0, 0, 0, 0, False),
                   (_call("atleast_1d", "unary"), 1, 0, 0, 0, True),
                   (_call("setitem_tensor"), 1, 0, 0, 0, False))))
+# The mean of std_mean over dim 0 of a 0-d tensor sends back its gradient (was IndexError).
+@example(Program(((0, 1, 11, True),), ((_call("std_mean", "dim"), 6, 2, 0, 4, False),
+                                       (_call("broadcast_tensors", "binary"), 2, 6, 1, 4, False),
+                                       (_call("mean_dim"), 4, 7, 0, 7, False),
+                                       (_call("mul", "number_second"), 3, 5, 0, 9, False))))
+# cross without dim takes input's first dim of size 3, and fails to broadcast as PyTorch does.
+@example(Program(((1, 1, 10, True), (2, 0, 8, False), (7, 0, 10, True)),
+                 ((_call("repeat_interleave", "dim"), 4, 0, 1, 0, False),
+                  (_call("cross", "binary"), 2, 4, 1, 11, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -13,7 +13,15 @@ import warnings
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.ops.registry import _TORCH_NAMES, ALL, apply, defop, expose, not_implemented
+from symgrad.ops.registry import (
+    _TORCH_NAMES,
+    ALL,
+    apply,
+    broadcast_shapes,
+    defop,
+    expose,
+    not_implemented,
+)
 from symgrad.tensor import Tensor
 
 __all__ = ["cross"]
@@ -58,6 +66,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     if input.shape[dim] != 3 or other.shape[dim] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
                            f"{input.shape[dim]} and {other.shape[dim]}")
+    broadcast_shapes(tuple(input.shape), tuple(other.shape))  # PyTorch's error, not NumPy's
     if input.dtype is not other.dtype:
         raise RuntimeError(f"expected scalar type {_TORCH_NAMES[input.dtype.name]} but found "
                            f"{_TORCH_NAMES[other.dtype.name]}")
@@ -85,6 +94,8 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
                       "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
                       "default value of dim will change to agree with that of linalg.cross in "
                       "a future release.", UserWarning, stacklevel=2)
-        sizes = np.broadcast_shapes(tuple(input.shape), tuple(other.shape))
-        dim = next((d for d, n in enumerate(sizes) if n == 3), -1)
+        # The first dim of size 3 of ``input`` alone, as PyTorch's ``_default_cross_dim``.
+        dim = next((d for d, n in enumerate(input.shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
     return linalg_cross(input, other, dim=dim)

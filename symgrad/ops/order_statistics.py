@@ -537,7 +537,9 @@ def _mean_of(self: np.ndarray, *, dim: tuple[int, ...] | None, correction: float
 
 def _mean_vjp(g: Tensor, self: Tensor, *, dim: tuple[int, ...] | None, correction: float,
               keepdim: bool, self_shape: tuple[int, ...]) -> Tensor:
-    count = math.prod(self_shape[d] for d in (range(len(self_shape)) if dim is None else dim))
+    # A 0-d tensor's mean over its dim 0 is its one element.
+    count = math.prod(self_shape[d] for d in (range(len(self_shape)) if dim is None else dim)
+                      ) if self_shape else 1
     return expand_reduced(g / count, self_shape, dim, keepdim)
 
 
