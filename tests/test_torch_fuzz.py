@@ -118,10 +118,14 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((1, 1, 10, True), (2, 0, 8, False), (7, 0, 10, True)),
                  ((_call("repeat_interleave", "dim"), 4, 0, 1, 0, False),
                   (_call("cross", "binary"), 2, 4, 1, 11, False))))
+# An integer remainder by zero of an empty tensor is empty, not an error.
+@example(Program(((6, 0, 2, True),), ((_call("isnan", "unary"), 7, 2, 0, 4, False),
+                                      (_call("fmod", "dim"), 7, 1, 1, 3, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        assert torch_fuzz.run(program) == []
+        found = torch_fuzz.run(program)
+    assert found == [] or torch_fuzz.torch_is_wrong(program, found)
 
 
 def test_the_calls_grow_with_the_api() -> None:

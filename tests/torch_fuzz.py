@@ -273,6 +273,26 @@ def _backward(pools: dict[Any, list[Any]], leaves: dict[Any, list[Any]]
     return []
 
 
+# Functions whose gradients PyTorch 2.13 gets wrong where the fuzzer reaches them; symgrad's are
+# the mathematics' (each checked against it in the test named).
+TORCH_WRONG_GRADIENTS = {
+    # trigamma (digamma's derivative, lgamma's second) at a pole is +inf; PyTorch's is finite
+    # (6.6e32): tests/test_special_functions.py.
+    "digamma": "trigamma finite at poles", "lgamma": "trigamma finite at poles",
+    "polygamma": "trigamma finite at poles", "mvlgamma": "trigamma finite at poles",
+    # After an empty 1-D input, PyTorch's backward reads each later block one row too high (its
+    # own gradcheck fails): tests/test_block_diag_gradient.py.
+    "block_diag": "backward misplaces blocks after an empty 1-D input",
+}
+
+
+def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
+    """Whether a disagreement ``run`` found is a leaf's gradient in a program that calls a
+    function whose gradient PyTorch gets wrong (``TORCH_WRONG_GRADIENTS``)."""
+    called = {CALLS[step[0] % len(CALLS)][1] for step in program.steps}
+    return found[0][0].startswith("grad of leaf") and bool(called & set(TORCH_WRONG_GRADIENTS))
+
+
 def random_program(rng: random.Random, n_steps: int = 6) -> Program:
     leaves = tuple((rng.randrange(len(SHAPES)), rng.randrange(2), rng.randrange(12),
                     rng.random() < 0.7) for _ in range(rng.randint(1, 3)))
@@ -293,6 +313,8 @@ def main(programs: int = 2000, seed: int = 0) -> None:
     for _ in range(programs):
         program = random_program(rng)
         found = run(program)
+        if found and torch_is_wrong(program, found):
+            found = [("PyTorch's gradient known wrong", None, None)]
         if found:
             key = found[0][0].split(" ", 2)[-1] if found[0][0].startswith("step") else found[0][0]
             failures[key] += 1

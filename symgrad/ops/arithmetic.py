@@ -73,9 +73,11 @@ def _integral(a: np.ndarray) -> bool:
     return a.dtype.kind in "iub"
 
 
-def _check_divisor(other: Any, dtype: np.dtype) -> None:
-    # Integer division by zero is an error in PyTorch (NumPy would warn and return 0).
-    if dtype.kind in "iu" and not np.all(other):
+def _check_divisor(self: np.ndarray, other: Any) -> None:
+    # Integer division by zero is an error in PyTorch (NumPy would warn and return 0), where an
+    # element is divided: not in an empty result.
+    if self.dtype.kind in "iu" and not np.all(other) and math.prod(
+            np.broadcast_shapes(self.shape, np.shape(other))):
         raise RuntimeError("ZeroDivisionError")
 
 
@@ -202,7 +204,7 @@ DIV = defop("div", "DivBackward0", lambda self, other: self / other, vjp=_div_vj
 
 
 def _div_mode(self: np.ndarray, other: np.ndarray, *, rounding_mode: str) -> np.ndarray:
-    _check_divisor(other, self.dtype)
+    _check_divisor(self, other)
     if rounding_mode == "floor":
         # np.floor_divide is Python's floor division, the algorithm PyTorch uses for floats.
         return _f32(np.floor_divide, self, other)
@@ -449,7 +451,7 @@ ROUND_DECIMALS = defop("round_decimals", "RoundBackward1", _round_decimals,
 # -- remainders and floor division ----------------------------------------------------------------
 def _remainder(self: np.ndarray, other: Any) -> np.ndarray:
     # np.remainder takes the divisor's sign, as PyTorch's remainder (Python's %) does.
-    _check_divisor(other, self.dtype)
+    _check_divisor(self, other)
     if self.dtype.kind != "f":
         return np.remainder(self, np.asarray(other, self.dtype))
     return _f32(_float_remainder, self, np.asarray(other, self.dtype))
@@ -465,7 +467,7 @@ def _float_remainder(self: np.ndarray, other: np.ndarray) -> np.ndarray:
 
 
 def _fmod(self: np.ndarray, other: Any) -> np.ndarray:
-    _check_divisor(other, self.dtype)
+    _check_divisor(self, other)
     return _f32(np.fmod, self, np.asarray(other, self.dtype))
 
 
