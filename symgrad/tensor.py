@@ -19,7 +19,7 @@ from symgrad import autograd as _autograd
 from symgrad import devices as _device
 from symgrad._dtypes import dtype
 from symgrad.autograd import graph as _graph
-from symgrad.autograd.graph import AccumulateGrad, Node, RemovableHandle
+from symgrad.autograd.graph import AccumulateGrad, Node, RemovableHandle, _Hooks
 
 __all__ = ["Tensor", "tensor"]
 
@@ -31,6 +31,8 @@ _NON_LEAF_GRAD = (
     "github.com/pytorch/pytorch/pull/30531 for more information."
 )
 _ONLY_FLOAT = "only Tensors of floating point and complex dtype can require gradients"
+# The hooks of each leaf that has some, by the leaf's id while it lives (``Tensor._leaf_hooks``).
+_LEAF_HOOKS: dict[int, _Hooks] = {}
 
 
 class Tensor:
@@ -409,8 +411,9 @@ class Tensor:
             raise RuntimeError(
                 "cannot register a hook on a tensor that doesn't require gradient"
             )
-        node = self._fn if self._fn is not None else self._accumulator(keep=True)
-        return node._hook_list("tensor").add(hook)
+        if self._fn is None:
+            return self._leaf_hooks().tensor.add(hook)
+        return self._fn._hook_list("tensor").add(hook)
 
     def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]
                                            ) -> RemovableHandle:
@@ -448,23 +451,39 @@ class Tensor:
                     raise TypeError("expected Variable, but hook returned "
                                     f"'{type(returned).__name__}'")
 
-        return self._accumulator(keep=True)._hook_list("post").add(after_accumulating)
+        return self._leaf_hooks().post.add(after_accumulating)
 
-    def _accumulator(self, keep: bool = False) -> AccumulateGrad:
+    def _accumulator(self) -> AccumulateGrad:
         """This leaf's ``AccumulateGrad``: the one its graphs hold, else a new one.
 
         As in PyTorch, the node holds the tensor and the tensor holds the node only weakly: no
         cycle, so a leaf is freed by reference counting as soon as neither it nor a graph that
-        uses it is reachable. ``keep`` holds the node strongly, for the hooks that live on it.
+        uses it is reachable. The leaf's own hooks outlive its nodes (``_leaf_hooks``).
         """
         acc = self._acc
         node = acc if acc is None or acc.__class__ is AccumulateGrad else acc()
         if node is None:
             node = AccumulateGrad(self)
-            self._acc = node if keep else weakref.ref(node)
-        elif keep:
-            self._acc = node
+            if _LEAF_HOOKS:
+                node._hooks = _LEAF_HOOKS.get(id(self))
+            self._acc = weakref.ref(node)
         return node
+
+    def _leaf_hooks(self) -> _Hooks:
+        """The hooks registered on this leaf (``register_hook``,
+        ``register_post_accumulate_grad_hook``), which each of its ``AccumulateGrad`` nodes
+        runs: kept by the leaf's id while it lives, not by a node the leaf holds, which would
+        hold the leaf back (a cycle only the garbage collector frees)."""
+        hooks = _LEAF_HOOKS.get(id(self))
+        node = self._live_accumulator()
+        if hooks is None:
+            # Hooks registered on the node itself (``next_functions``) come along.
+            hooks = node._hooks if node is not None and node._hooks is not None else _Hooks()
+            _LEAF_HOOKS[id(self)] = hooks
+            weakref.finalize(self, _LEAF_HOOKS.pop, id(self), None)
+        if node is not None:
+            node._hooks = hooks
+        return hooks
 
     def _live_accumulator(self) -> AccumulateGrad | None:
         """This leaf's ``AccumulateGrad`` if a graph (or a hook) still holds one, else None."""

@@ -87,6 +87,29 @@ def test_leaf_freed_with_its_graph_without_gc(no_gc: None) -> None:
     assert _freed(make)
 
 
+@pytest.mark.parametrize("register", ["register_hook", "register_post_accumulate_grad_hook"])
+def test_leaf_with_hooks_freed_without_gc(no_gc: None, register: str) -> None:
+    def make() -> weakref.ref:
+        w = symgrad.tensor([1.0, 2.0], requires_grad=True)
+        getattr(w, register)(lambda t: None)
+        (w * w).sum().backward()
+        return weakref.ref(w)
+
+    assert _freed(make)
+
+
+def test_a_leafs_hooks_outlive_its_accumulator_nodes() -> None:
+    # Each graph makes the leaf a new AccumulateGrad (the last died with its graph): the hooks
+    # registered before, and between, graphs run in every later backward.
+    seen = []
+    w = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    w.register_hook(lambda g: seen.append(("hook", g.tolist())))
+    (w * 2).sum().backward()
+    w.register_post_accumulate_grad_hook(lambda t: seen.append(("after", t.grad.tolist())))
+    (w * 3).sum().backward()
+    assert seen == [("hook", [2.0, 2.0]), ("hook", [3.0, 3.0]), ("after", [5.0, 5.0])]
+
+
 def test_parameters_of_a_module_freed_without_gc(no_gc: None) -> None:
     def make() -> weakref.ref:
         layer = symgrad.nn.Linear(3, 2)

@@ -487,7 +487,7 @@ class _Reader:
         if out.grad_fn is None:
             return None
         for leaf, i in zip(leaves, ins, strict=True):
-            self.ids[id(leaf._accumulator(keep=True))] = i
+            self.ids[id(leaf._accumulator())] = i  # held by out's graph
             self.keep.append(leaf)
         self.keep.append(out)
         nid = self.visit(out.grad_fn)
