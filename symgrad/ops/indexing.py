@@ -370,14 +370,15 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
         # Only integer arrays and masks: PyTorch writes with index_put_, no view involved.
         indices = steps[0][1]
         rewrite(self, lambda old: apply(INDEX_PUT, old, value, indices=indices,
-                                        accumulate=False))
+                                        accumulate=False), reads=(value,))
     else:
         if isinstance(value, Tensor) and all(step[0] != "index" for step in steps):
             target = np.broadcast_to(np.zeros((), bool), self._data.shape)
             for step in steps:
                 target = _view(target, step)
             _check_expands(value, target.shape)
-        rewrite(self, lambda old: apply(COPY_SLICES, old, value, key=norm), view=True)
+        rewrite(self, lambda old: apply(COPY_SLICES, old, value, key=norm), view=True,
+                reads=(value,))
 
 
 

@@ -257,7 +257,7 @@ def _family(t: Tensor) -> list[Tensor]:
 
 def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
             cpp_names: bool = False, zeros_as: str | None = None,
-            logical: bool = False) -> Tensor:
+            logical: bool = False, reads: tuple[Any, ...] = ()) -> Tensor:
     """Replace ``t``'s value by ``fn(value)`` in place, recording it as PyTorch does.
 
     ``view`` marks a write through a view of ``t`` (``t[key] = value``), which PyTorch reports
@@ -269,6 +269,8 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     (PyTorch's ``EqBackward0`` for ``eq_``; ``ZeroBackward0`` when None). ``logical`` marks
     PyTorch's logical ops, which autograd does not see: written into a leaf that requires grad
     (or a view of one), they leave it a leaf where any other in-place op is refused.
+    ``reads`` are the op's other operands: one that shares part of ``t``'s memory is refused,
+    as PyTorch refuses it (``check_no_partial_overlap``).
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
@@ -299,6 +301,7 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation.")
+    check_no_partial_overlap(t, reads)
     old_base = base._data.copy() if recording and base is not None else None
     before = Tensor._make(t._data.copy(), t._rg, t.grad_fn) if recording else t
     out = fn(before)
@@ -346,6 +349,65 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
             member.grad_fn = _as_strided(_replay(family[0], member._view.chain).grad_fn)
             member._rg = True
     return t
+
+
+def check_no_partial_overlap(t: Tensor, reads: Any) -> None:
+    """PyTorch's RuntimeError when a tensor among ``reads`` (an op's operands; anything else is
+    skipped) shares part of the memory ``t`` is written to: ``x[:2].add_(x[1:])``. The same
+    elements in the same layout (``x.add_(x)``) are allowed, and so are layouts with gaps
+    (``x[::2]``), whose overlap PyTorch does not try to tell.
+
+    Args:
+        t: The tensor written to.
+        reads: The values the op reads.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0, 3.0])
+    >>> check_no_partial_overlap(x, (x, 2.0))
+    >>> check_no_partial_overlap(x[:2], (x[1:],))
+    Traceback (most recent call last):
+    ...
+    RuntimeError: unsupported operation: some elements of the input tensor and the written-to ...
+    """
+    for other in reads:
+        if isinstance(other, Tensor) and _partly_shared(t._data, other._data):
+            raise RuntimeError(
+                "unsupported operation: some elements of the input tensor and the written-to "
+                "tensor refer to a single memory location. Please clone() the tensor before "
+                "performing the operation.")
+
+
+def _partly_shared(a: np.ndarray, b: np.ndarray) -> bool:
+    """PyTorch's ``get_overlap_status`` is Partial: two dense, non-empty arrays whose byte
+    ranges overlap but are not the same elements in the same layout."""
+    if a is b or not a.size or not b.size or _root(a) is not _root(b):
+        return False
+    if not (_dense(a) and _dense(b)):
+        return False  # PyTorch's TooHard: not refused
+    a_begin, b_begin = a.__array_interface__["data"][0], b.__array_interface__["data"][0]
+    a_end, b_end = a_begin + a.nbytes, b_begin + b.nbytes
+    if (a_begin, a_end) == (b_begin, b_end):
+        return a.strides != b.strides
+    return a_begin < b_end and b_begin < a_end
+
+
+def _root(a: np.ndarray) -> np.ndarray:
+    """The array owning ``a``'s memory (two arrays can overlap only if it is the same one)."""
+    while a.base is not None and isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def _dense(a: np.ndarray) -> bool:
+    """Whether ``a``'s elements fill one block of memory without gaps or repeats, its dims in
+    any order (PyTorch's ``is_non_overlapping_and_dense``)."""
+    expected = a.itemsize
+    for size, stride in sorted(((n, s) for n, s in zip(a.shape, a.strides, strict=True)
+                                if n != 1), key=lambda p: p[1]):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
 
 
 def _written(t: Tensor) -> list[Tensor]:
@@ -403,6 +465,7 @@ def _into(t: Tensor, ufunc: np.ufunc, other: Any) -> bool:
     if (grad_mode._state.enabled or not isinstance(other, Tensor) or a.dtype not in _UFUNC_EXACT
             or other._data.dtype is not a.dtype or other._data.shape != a.shape):
         return False
+    check_no_partial_overlap(t, (other,))
     try:
         ufunc(a, other._data, out=a)
     except ValueError:  # read-only memory (asking ``a.flags`` each time cost more)
@@ -451,7 +514,7 @@ def add_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     """
     if alpha == 1 and _into(self, np.add, other):
         return self
-    return rewrite(self, lambda old: A.add(old, other, alpha=alpha))
+    return rewrite(self, lambda old: A.add(old, other, alpha=alpha), reads=(other,))
 
 
 def sub_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
@@ -469,7 +532,7 @@ def sub_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     """
     if alpha == 1 and _into(self, np.subtract, other):
         return self
-    return rewrite(self, lambda old: A.sub(old, other, alpha=alpha))
+    return rewrite(self, lambda old: A.sub(old, other, alpha=alpha), reads=(other,))
 
 
 def mul_(self: Tensor, other: Any) -> Tensor:
@@ -494,7 +557,7 @@ def mul_(self: Tensor, other: Any) -> Tensor:
     ...
     RuntimeError: a leaf Variable that requires grad is being used in an in-place operation.
     """
-    return rewrite(self, lambda old: A.mul(old, other))
+    return rewrite(self, lambda old: A.mul(old, other), reads=(other,))
 
 
 def div_(self: Tensor, other: Any) -> Tensor:
@@ -511,7 +574,7 @@ def div_(self: Tensor, other: Any) -> Tensor:
     ...
     RuntimeError: result type Float can't be cast to the desired output type Long
     """
-    return rewrite(self, lambda old: A.div(old, other))
+    return rewrite(self, lambda old: A.div(old, other), reads=(other,))
 
 
 def zero_(self: Tensor) -> Tensor:
@@ -545,7 +608,7 @@ def fill_(self: Tensor, value: Any) -> Tensor:
         if value.ndim:
             raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value.ndim} dimensions.")
-        return rewrite(self, lambda old: apply(FILL_TENSOR, old, value))
+        return rewrite(self, lambda old: apply(FILL_TENSOR, old, value), reads=(value,))
     return rewrite(self, lambda old: apply(FILL, old, value=value))
 
 
@@ -568,7 +631,7 @@ def copy_(self: Tensor, src: Tensor) -> Tensor:
     if shape != self._data.shape:
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
                            f"shape {list(shape)}")
-    return rewrite(self, lambda old: apply(COPY, old, src))
+    return rewrite(self, lambda old: apply(COPY, old, src), reads=(src,))
 
 
 def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
@@ -590,7 +653,7 @@ def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     return rewrite(self, lambda old: apply(REGISTRY["clamp"], old, min=min, max=max),
-                   cpp_names=True)
+                   cpp_names=True, reads=(min, max))
 
 
 def pow_(self: Tensor, exponent: Any) -> Tensor:
@@ -607,7 +670,7 @@ def pow_(self: Tensor, exponent: Any) -> Tensor:
     >>> y.sum().backward(); x.grad
     tensor([4., 6.])
     """
-    return rewrite(self, lambda old: A.pow(old, exponent))
+    return rewrite(self, lambda old: A.pow(old, exponent), reads=(exponent,))
 
 
 # -- activations in place ------------------------------------------------------------------------
@@ -741,7 +804,7 @@ def _with_args_(name: str, args: str, values: str = "[0.25, 0.5, 0.75]"
             zeros_as = f"{name.capitalize()}Backward{int(isinstance(other, Tensor))}"
         return rewrite(self, lambda old: getattr(old, name)(*args, **kwargs),
                        cpp_names=name.startswith("clamp"), zeros_as=zeros_as,
-                       logical=name.startswith("logical_"))
+                       logical=name.startswith("logical_"), reads=(*args, *kwargs.values()))
 
     method.__name__ = name + "_"
     method.__doc__ = f"""``{name}`` in place: the same values as ``{name}({args})``, written
