@@ -286,11 +286,27 @@ TORCH_WRONG_GRADIENTS = {
 }
 
 
+# A divisor broadcast over terms of both signs that overflow: PyTorch sums +inf and -inf to NaN,
+# symgrad takes the divisor out of the sum and gives the exact sum's infinity
+# (``arithmetic._refactored``; tests/test_arithmetic_edges.py).
+DIVISIONS = {"div", "divide", "true_divide", "truediv", "rtruediv"}
+
+
 def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
-    """Whether a disagreement ``run`` found is a leaf's gradient in a program that calls a
-    function whose gradient PyTorch gets wrong (``TORCH_WRONG_GRADIENTS``)."""
+    """Whether a disagreement ``run`` found is a leaf's gradient that PyTorch gets wrong: in a
+    program that calls a function of ``TORCH_WRONG_GRADIENTS``, or a division whose gradient
+    differs only where PyTorch's is NaN and symgrad's infinite (``DIVISIONS``)."""
+    where, ours, theirs = found[0]
+    if not where.startswith("grad of leaf"):
+        return False
     called = {CALLS[step[0] % len(CALLS)][1] for step in program.steps}
-    return found[0][0].startswith("grad of leaf") and bool(called & set(TORCH_WRONG_GRADIENTS))
+    if called & set(TORCH_WRONG_GRADIENTS):
+        return True
+    if not called & DIVISIONS or ours is None or theirs is None:
+        return False
+    a, b = np.asarray(ours[3], dtype=float), np.asarray(theirs[3], dtype=float)
+    differ = ~((a == b) | np.isnan(a) & np.isnan(b))
+    return a.shape == b.shape and bool(np.all(np.isinf(a[differ]) & np.isnan(b[differ])))
 
 
 def random_program(rng: random.Random, n_steps: int = 6) -> Program:

@@ -229,10 +229,11 @@ RECIPROCAL = defop("reciprocal", "ReciprocalBackward0", lambda self: 1 / self,
 
 # -- powers ---------------------------------------------------------------------------------------
 # NOTE: d/dx x**0 is 0 everywhere, x = 0 included, so the exponent-0 case is written out rather
-# than left to 0 * x**-1, which is nan at 0.
+# than left to 0 * x**-1, which is nan at 0: zeros whatever g is (an infinite g times 0 was nan
+# in logit(x ** 0)'s gradient), not on the graph, as PyTorch's pow_backward.
 POW = defop("pow", "PowBackward0", lambda self, *, exponent: np.power(self, exponent),
-            vjp=lambda g, self, *, exponent: g * 0 if exponent == 0
-            else g * (exponent * self ** (exponent - 1)),
+            vjp=lambda g, self, *, exponent: Tensor._make(np.zeros_like(g._data), False, None)
+            if exponent == 0 else g * (exponent * self ** (exponent - 1)),
             promotes=("exponent",))
 # NOTE: the exponent's gradient at base 0 is taken as 0 where the exponent is >= 0 (PyTorch's
 # convention), since out * log(0) would be 0 * -inf = nan.
