@@ -693,3 +693,110 @@ def test_one_cycle_cycles_nadams_first_beta_as_torchs() -> None:
         return seen
 
     assert run(symgrad) == run(torch)
+
+
+# -- LBFGS: PyTorch's algorithm, decision for decision; its dot products are MKL's, whose order of
+# summation NumPy's does not follow, so float64 parameters agree to rounding, not bit for bit.
+def _lbfgs(lib: Any, dtype: str, steps: int, **kw: Any) -> tuple[list[Any], dict[str, Any]]:
+    w = lib.nn.Parameter(lib.tensor([-1.2, 1.0, 0.5, -0.3, 2.0], dtype=getattr(lib, dtype)))
+    opt = lib.optim.LBFGS([w], **kw)
+
+    def closure() -> Any:
+        opt.zero_grad()
+        a, b = w[:-1], w[1:]
+        loss = (100 * (b - a * a) ** 2 + (1 - a) ** 2).sum()  # Rosenbrock's
+        loss.backward()
+        return loss
+
+    seen = []
+    for _ in range(steps):
+        loss = opt.step(closure)
+        state = opt.state_dict()["state"][0]
+        seen.append((loss.item(), w.detach().tolist(), state["func_evals"], state["n_iter"]))
+    return seen, opt.state_dict()
+
+
+LBFGS_OPTIONS = {
+    "fixed step": {},
+    "fixed step, short history": {"history_size": 3, "max_iter": 7, "lr": 0.5},
+    "strong wolfe": {"line_search_fn": "strong_wolfe"},
+    "strong wolfe, few evaluations": {"line_search_fn": "strong_wolfe", "max_iter": 10,
+                                      "max_eval": 12, "history_size": 5},
+    "tolerances": {"tolerance_grad": 1e-3, "tolerance_change": 1e-4},
+}
+
+
+@pytest.mark.parametrize("name", sorted(LBFGS_OPTIONS))
+def test_lbfgs_follows_torchs_iterations(name: str) -> None:
+    mine, _ = _lbfgs(symgrad, "float64", 6, **LBFGS_OPTIONS[name])
+    theirs, _ = _lbfgs(torch, "float64", 6, **LBFGS_OPTIONS[name])
+    for (loss, w, evals, iters), (loss_t, w_t, evals_t, iters_t) in zip(mine, theirs,
+                                                                       strict=True):
+        assert (evals, iters) == (evals_t, iters_t)
+        np.testing.assert_allclose(w, w_t, rtol=1e-9, atol=1e-12)
+        assert loss == pytest.approx(loss_t, rel=1e-9, abs=1e-15)
+
+
+@pytest.mark.parametrize("name", ["fixed step", "strong wolfe"])
+def test_lbfgs_state_dict_is_laid_out_as_torchs_and_trains_on(name: str) -> None:
+    def layout(value: Any) -> Any:
+        if isinstance(value, list):
+            return ("list", len(value), layout(value[0]) if value else None)
+        if hasattr(value, "dtype"):
+            return (str(value.dtype).split(".")[-1], tuple(value.shape))
+        return type(value).__name__
+
+    def run(lib: Any) -> tuple[Any, ...]:
+        _, sd = _lbfgs(lib, "float64", 1, max_iter=4, **LBFGS_OPTIONS[name])
+        w = lib.nn.Parameter(lib.tensor([-1.2, 1.0, 0.5, -0.3, 2.0], dtype=lib.float64))
+        opt = lib.optim.LBFGS([w], max_iter=4, **LBFGS_OPTIONS[name])
+        state = {k: layout(v) for k, v in sd["state"][0].items()}
+        opt.load_state_dict(sd)
+        return list(state.items()), sd["param_groups"], opt.param_groups[0]["max_iter"]
+
+    assert run(symgrad) == run(torch)
+
+
+def test_lbfgs_converges_in_float32_near_torch() -> None:
+    mine, _ = _lbfgs(symgrad, "float32", 4, line_search_fn="strong_wolfe")
+    theirs, _ = _lbfgs(torch, "float32", 4, line_search_fn="strong_wolfe")
+    np.testing.assert_allclose(mine[-1][1], theirs[-1][1], atol=2e-3)
+
+
+LBFGS_ERRORS = {
+    "groups": lambda lib, w: lib.optim.LBFGS([{"params": [w]}, {"params": [lib.nn.Parameter(
+        lib.ones(1))]}]),
+    "lr": lambda lib, w: lib.optim.LBFGS([w], lr=-1.0),
+    "line search": lambda lib, w: lib.optim.LBFGS([w], line_search_fn="armijo").step(
+        lambda: (w * w).sum().backward() or (w * w).sum()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LBFGS_ERRORS))
+def test_lbfgs_errors_are_torchs(name: str) -> None:
+    def outcome(lib: Any) -> tuple[str, str]:
+        w = lib.nn.Parameter(lib.tensor([1.0, 2.0]))
+        try:
+            LBFGS_ERRORS[name](lib, w)
+        except Exception as e:  # noqa: BLE001 (the class is what is compared)
+            return type(e).__name__, str(e)
+        return "no error", ""
+
+    assert outcome(symgrad) == outcome(torch) != ("no error", "")
+
+
+def test_lbfgs_stops_at_once_where_the_gradient_is_flat() -> None:
+    def run(lib: Any) -> Any:
+        w = lib.nn.Parameter(lib.tensor([1.0, 1.0]))
+        opt = lib.optim.LBFGS([w])
+
+        def closure() -> Any:
+            opt.zero_grad()
+            loss = ((w - 1) ** 2).sum()
+            loss.backward()
+            return loss
+
+        loss = opt.step(closure)
+        return loss.item(), w.detach().tolist(), sorted(opt.state_dict()["state"][0].items())
+
+    assert run(symgrad) == run(torch)

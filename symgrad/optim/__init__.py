@@ -12,7 +12,7 @@ from symgrad.optim import lr_scheduler
 from symgrad.optim.optimizer import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 # More optimizers (optimizer_more.py)
-from symgrad.optim.optimizer_more import ASGD, Adadelta, Adamax, NAdam, RAdam, Rprop
+from symgrad.optim.optimizer_more import ASGD, LBFGS, Adadelta, Adamax, NAdam, RAdam, Rprop
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler",
-           "Adamax", "NAdam", "RAdam", "Adadelta", "Rprop", "ASGD"]
+           "Adamax", "NAdam", "RAdam", "Adadelta", "Rprop", "ASGD", "LBFGS"]
