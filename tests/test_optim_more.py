@@ -339,7 +339,7 @@ ERRORS: dict[str, Any] = {
     "LambdaLR count": lambda lib, s, o: s.LambdaLR(o, [lambda e: 1.0]),
     "MultiplicativeLR count": lambda lib, s, o: s.MultiplicativeLR(o, [lambda e: 1.0]),
     "MultiplicativeLR not callable": lambda lib, s, o: s.MultiplicativeLR(o, 0.5),
-    "not an optimizer": lambda lib, s, o: s.StepLR("sgd", 3),
+    "not an optimizer": lambda lib, s, o: s.PolynomialLR("sgd"),
     "resumed without initial_lr": lambda lib, s, o: s.StepLR(o, 3, last_epoch=4),
     "SequentialLR none": lambda lib, s, o: s.SequentialLR(o, [], []),
     "SequentialLR milestones": lambda lib, s, o: s.SequentialLR(
