@@ -11,4 +11,8 @@ tensor([0.8000], requires_grad=True)
 from symgrad.optim import lr_scheduler
 from symgrad.optim.optimizer import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
+# More optimizers (optimizer_more.py)
+from symgrad.optim.optimizer_more import ASGD, LBFGS, Adadelta, Adamax, NAdam, RAdam, Rprop
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler",
+           "Adamax", "NAdam", "RAdam", "Adadelta", "Rprop", "ASGD", "LBFGS"]
