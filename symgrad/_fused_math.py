@@ -74,7 +74,21 @@ def fma64(a: np.ndarray, b: np.ndarray | float, c: np.ndarray | float) -> np.nda
                                   np.asarray(c, np.float64))
     p_high, p_low = _two_product(a, b)
     s_high, s_low = _two_sum(c, p_high)
-    return s_high + _add_round_to_odd(s_low, p_low)
+    out = s_high + _add_round_to_odd(s_low, p_low)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if not np.all(np.isfinite(out) & (out != 0)):
+            out = _fma64_edges(out, p_high, c)
+    return out
+
+
+def _fma64_edges(out: np.ndarray, product: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``fma64``'s result where the error-free steps do not hold. With an infinite or NaN
+    operand, or one past 1e300 (whose split overflows), ``a * b + c`` rounded twice: the
+    infinities and NaNs IEEE gives (the steps made inf - inf = nan of them). At a zero sum,
+    its IEEE sign: -0 only for -0 + -0 (the steps made +0 of it); any other exact zero is +0."""
+    plain = product + c
+    out = np.where(np.isfinite(out), out, plain)
+    return np.where(out == 0, np.where((product == 0) & (c == 0), plain, 0.0), out)
 
 
 def fma32(a: np.ndarray, b: np.ndarray | float, c: np.ndarray | float) -> np.ndarray:

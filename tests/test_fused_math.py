@@ -31,6 +31,19 @@ def test_fma64_rounds_once(a: float, b: float, c: float) -> None:
     assert got == float(_exact(a, b, c))
 
 
+def test_fma64_at_infinities_nans_huge_operands_and_zeros() -> None:
+    # IEEE's values of a * b + c: the error-free steps made nan of inf - inf (an infinite
+    # operand, or a split past 1e300) and +0 of -0 + -0. Expected values from the rules.
+    inf, nan = np.inf, np.nan
+    cases = [(inf, 2.0, 1.0, inf), (1e300, 1e10, 0.0, inf), (-1e305, 2.0, 0.0, -2e305),
+             (nan, 1.0, 0.0, nan), (2.0, 3.0, -inf, -inf), (-0.0, 1.0, -0.0, -0.0),
+             (0.5, 0.0, -0.0, 0.0), (-0.5, 0.0, -0.0, -0.0), (2.0, 3.0, -6.0, 0.0)]
+    a, b, c, expected = (np.array(column) for column in zip(*cases, strict=True))
+    got = fma64(a, b, c)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
 @settings(max_examples=300, deadline=None)
 @given(finite32, finite32, finite32)
 @example(1.0 + 2.0**-12, 1.0 + 2.0**-12, 2.0**-60)  # halfway in float64 after one rounding

@@ -45,37 +45,8 @@ def _zero_dim(x: float, dtype: Any = np.float32) -> np.ndarray:
     return np.asarray(x, dtype=dtype)
 
 
-def _fma(a: np.ndarray, b: Any, c: np.ndarray) -> np.ndarray:
-    """``a * b + c`` rounded once, as ``optimizer._fma``, with IEEE's infinities and signed
-    zeros: float64's error-free emulation turns an infinite operand (or a product beyond
-    ~1e300) into NaN where the fused multiply-add gives inf (PyTorch's Adadelta keeps ``inf`` in
-    ``square_avg`` for an infinite gradient), and can lose a zero's sign; there the product and
-    sum are taken as they come."""
-    out = _base._fma(a, b, c)
-    if out.dtype == np.float64:
-        # A zero result means a * b == -c exactly, so the plain sum is exact too, and signed
-        # as IEEE's fused multiply-add signs it (the emulation can turn -0 into +0).
-        off = ~np.isfinite(out) | (out == 0)
-        if off.any():
-            out = np.where(off, np.asarray(a) * b + c, out)
-    return out
-
-
-def _add(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
-    """``a.add(b, alpha=alpha)``: one fused multiply-add."""
-    return _fma(b, alpha, a)
-
-
-def _addcmul(a: np.ndarray, t1: np.ndarray, t2: np.ndarray, value: float) -> np.ndarray:
-    """``a.addcmul(t1, t2, value=value)``: ``a + (value * t1) * t2``, the last two fused."""
-    return _fma(_scalar(value, a) * t1, t2, a)
-
-
-def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
-    """``start.lerp(end, weight)`` with a scalar weight: fused, from the nearer end."""
-    if abs(weight) < 0.5:
-        return _fma(_scalar(weight, start), end - start, start)
-    return _fma(-(end - start), _scalar(1 - weight, start), end)
+# PyTorch's kernels' roundings, as optimizer.py replays them (fused multiply-adds).
+_fma, _add, _addcmul, _lerp = _base._fma, _base._add, _base._addcmul, _base._lerp
 
 
 def _sign(x: np.ndarray) -> np.ndarray:
