@@ -124,6 +124,11 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # d/dx x**0 is 0 whatever the gradient coming in: logit(x ** 0)'s is 0, not inf * 0 = nan.
 @example(Program(((4, 0, 4, True),), ((_call("pow", "dim"), 6, 2, 1, 5, False),
                                       (_call("logit", "unary"), 1, 2, 0, 11, False))))
+# histc checks its bins before its dtype, as PyTorch does.
+@example(Program(((0, 0, 0, False),), ((_call("abs", "unary"), 0, 0, 0, 0, False),
+                                       (_call("nanmedian", "dim"), 0, 0, 0, 0, False),
+                                       (_call("abs", "unary"), 0, 0, 0, 0, False),
+                                       (_call("histc", "dim"), 3, 0, 0, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -186,12 +186,12 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     tensor([0., 2., 1., 1.])
     """
     a = input._data
+    if bins <= 0:  # checked before the dtype, as PyTorch does
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
+                           "dimension 0")
     if not input.is_floating_point():
         raise NotImplementedError(
             f'"histogram_cpu" not implemented for \'{_TORCH_NAMES[input.dtype.name]}\'')
-    if bins <= 0:
-        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
-                           "dimension 0")
     x = a.astype(np.float64) if a.dtype in (_dtypes.float16.np, _dtypes.bfloat16.np) else a
     lo, hi = x.dtype.type(min), x.dtype.type(max)
     if lo == hi and x.size:

@@ -341,7 +341,7 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
     >>> y
     tensor([1., 0., 0.], grad_fn=<CopySlices>)
     """
-    from symgrad.ops.inplace import rewrite
+    from symgrad.ops.inplace import check_no_partial_overlap, rewrite
 
     norm = normalize_key(key)
     if isinstance(value, Tensor) and value.dtype is not self.dtype:
@@ -372,13 +372,16 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
         rewrite(self, lambda old: apply(INDEX_PUT, old, value, indices=indices,
                                         accumulate=False), reads=(value,))
     else:
-        if isinstance(value, Tensor) and all(step[0] != "index" for step in steps):
+        basic = all(step[0] != "index" for step in steps)
+        if isinstance(value, Tensor) and basic:
             target = np.broadcast_to(np.zeros((), bool), self._data.shape)
             for step in steps:
                 target = _view(target, step)
             _check_expands(value, target.shape)
+            # The elements written are a view (``x[k] += 1`` writes x[k] into itself).
+            check_no_partial_overlap(self._data[norm], (value,))
         rewrite(self, lambda old: apply(COPY_SLICES, old, value, key=norm), view=True,
-                reads=(value,))
+                reads=() if basic else (value,))
 
 
 

@@ -351,14 +351,14 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     return t
 
 
-def check_no_partial_overlap(t: Tensor, reads: Any) -> None:
+def check_no_partial_overlap(t: Tensor | np.ndarray, reads: Any) -> None:
     """PyTorch's RuntimeError when a tensor among ``reads`` (an op's operands; anything else is
     skipped) shares part of the memory ``t`` is written to: ``x[:2].add_(x[1:])``. The same
     elements in the same layout (``x.add_(x)``) are allowed, and so are layouts with gaps
     (``x[::2]``), whose overlap PyTorch does not try to tell.
 
     Args:
-        t: The tensor written to.
+        t: The tensor written to, or the array of the elements written (a view of it).
         reads: The values the op reads.
 
     >>> import symgrad
@@ -369,8 +369,9 @@ def check_no_partial_overlap(t: Tensor, reads: Any) -> None:
     ...
     RuntimeError: unsupported operation: some elements of the input tensor and the written-to ...
     """
+    written = t._data if isinstance(t, Tensor) else t
     for other in reads:
-        if isinstance(other, Tensor) and _partly_shared(t._data, other._data):
+        if isinstance(other, Tensor) and _partly_shared(written, other._data):
             raise RuntimeError(
                 "unsupported operation: some elements of the input tensor and the written-to "
                 "tensor refer to a single memory location. Please clone() the tensor before "
