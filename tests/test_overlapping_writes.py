@@ -46,6 +46,12 @@ CASES: dict[str, Callable[[Any], Any]] = {
         _row(lib)),
     "setitem by indices from a shifted slice": lambda lib: (
         lambda x: _setitem(x, lib.tensor([0, 1]), x[1:]))(_row(lib)),
+    "x[1] += 2 (a view written into itself)": lambda lib: (
+        lambda x: (x.__setitem__(1, x[1].add_(2.0)), x)[1])(_square(lib)),
+    "x[:, 0] += 2 (a strided view into itself)": lambda lib: (
+        lambda x: (x.__setitem__((slice(None), 0), x[:, 0].add_(2.0)), x)[1])(_square(lib)),
+    "setitem by a mixed key from an overlapping slice": lambda lib: (
+        lambda x: _setitem(x, (1, [0, 1]), x[1, :]))(_square(lib)),
     "add_ of a strided slice (not refused)": lambda lib: (lambda x: x[:2].add_(x[::2]))(
         _row(lib)),
     "add_ of another row": lambda lib: (lambda x: x[0].add_(x[1]))(lib.ones(2, 3)),
@@ -74,7 +80,8 @@ def test_overlapping_writes_as_torch(name: str) -> None:
 REFUSED = {"add_ of an element", "add_ of a shifted slice", "sub_ of a shifted slice",
            "mul_ of a one-element slice", "div_ of the transpose", "pow_ of a shifted slice",
            "copy_ of a shifted slice", "clamp_ to a shifted slice", "atan2_ of a shifted slice",
-           "setitem from a shifted slice", "setitem by indices from a shifted slice"}
+           "setitem from a shifted slice", "setitem by indices from a shifted slice",
+           "setitem by a mixed key from an overlapping slice"}
 
 
 def test_a_broadcast_operand_reads_the_old_values() -> None:
