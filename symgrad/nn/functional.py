@@ -67,6 +67,9 @@ _hardtanh_ = checked(inplace_ops.hardtanh_, "hardtanh_", method=False)
 # Convolutions: the published functions themselves, as ``torch.nn.functional.conv2d`` is
 # ``torch.conv2d``.
 conv1d, conv2d = FUNCTIONS["conv1d"], FUNCTIONS["conv2d"]
+# more convolutions (symgrad/ops/convolution_transposed.py)
+conv3d, conv_transpose1d = FUNCTIONS["conv3d"], FUNCTIONS["conv_transpose1d"]
+conv_transpose2d, conv_transpose3d = FUNCTIONS["conv_transpose2d"], FUNCTIONS["conv_transpose3d"]
 
 __all__ = [
     "relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "hardtanh", "hardtanh_",
@@ -95,6 +98,8 @@ __all__ = [
     # helper nnm's functions: gates, pixel shuffles, resampling
     "prelu", "glu", "pixel_shuffle", "pixel_unshuffle", "interpolate", "upsample",
     "upsample_nearest", "upsample_bilinear",
+    # more convolutions (symgrad/ops/convolution_transposed.py)
+    "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")

@@ -6,6 +6,7 @@ from symgrad.ops import (  # noqa: F401
     arithmetic,
     combining,
     convolution,
+    convolution_transposed,  # conv_transpose1d/2d/3d, conv3d
     counting,  # unique, bincount, histc, searchsorted, bucketize
     cross_product,  # cross (symgrad.linalg)
     discrete,
