@@ -488,6 +488,18 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                {"stride": (1, 1), "padding": ((0, 0), (0, 0)), "dilation": (2, 2), "groups": 1},
                make={"bias": _no_bias}),
     ),
+    # transposed convolutions (symgrad/ops/convolution_transposed.py): weight (C_in, C_out /
+    # groups, *kernel); a bias of no element is none
+    "conv_transpose": tuple(
+        Sample((x, w, b), {"stride": s, "padding": p, "output_padding": q, "dilation": d,
+                           "groups": g}, make={} if b[0] else {"bias": _no_bias})
+        for x, w, b, s, p, q, d, g in (
+            ((1, 2, 3), (2, 2, 2), (2,), (2,), (0,), (1,), (1,), 1),
+            ((1, 2, 3), (2, 1, 2), (0,), (1,), (1,), (0,), (2,), 2),
+            # output_padding 2 below the dilation 3: the last places read no input
+            ((1, 1, 2), (1, 1, 2), (0,), (1,), (0,), (2,), (3,), 1),
+            ((1, 1, 2, 2), (1, 2, 2, 2), (2,), (2, 1), (0, 0), (1, 0), (1, 1), 1),
+            ((1, 2, 2, 3), (2, 1, 3, 2), (2,), (1, 2), (1, 0), (0, 1), (1, 1), 2))),
     # backward formulas as ops (``symgrad.ops.backward_ops``): grad_output first, then what
     # the formula reads; the pooling ones' grad_output of the pooled shape
     "threshold_backward": (Sample(((2, 3), (2, 3)), {"threshold": 0.0}),

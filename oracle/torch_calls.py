@@ -66,6 +66,11 @@ TORCH: dict[str, str] = {
         'for p in pair]), weight, bias if bias.numel() else None, stride, [0] * len(stride), '
         'dilation, False, [0] * len(stride), groups)'
     ),
+    # transposed convolutions (symgrad/ops/convolution_transposed.py)
+    'conv_transpose': (
+        'torch.convolution(input, weight, bias if bias.numel() else None, stride, padding, '
+        'dilation, True, output_padding, groups)'
+    ),
     'copy': 'self.clone().copy_(src)',
     'copy_slices': (
         "(lambda out: out.__setitem__(tuple(torch.as_tensor(k) if hasattr(k, 'dtype') "

@@ -108,6 +108,8 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "convolution": kernel(("slow_conv2d_cpu", "slow_conv2d_cpu", "slow_conv_dilated<>",
                            "slow_conv2d_cpu", "slow_conv2d_cpu", "slow_conv2d_cpu",
                            "slow_conv_dilated<>"), BOOL),
+    # transposed convolutions: of the integers torch computes int64 only
+    "conv_transpose": kernel("slow_conv_transpose2d_out_cpu", NOT_FLOAT[:5]),
     "sub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "
                    "Use the `^` or `logical_xor()` operator instead.", BOOL),
     "rsub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "

@@ -637,6 +637,26 @@ def test_convolution_closed_form():
     agree(gw, want_w)
 
 
+# -- transposed convolution ------------------------------------------------------------------
+def test_conv_transpose_closed_form():
+    # 1-d, stride 2, padding 1, output_padding 1 over x = [1, 2, 3] with w = [0.5, -1, 2]:
+    # x[i] * w[k] lands at 2i + k - 1, kept in [0, 6): out[o] = sum over 2i + k - 1 == o,
+    # so d/dx[i] = sum over k of g[2i + k - 1] * w[k] and d/dw[k] = sum over i of
+    # g[2i + k - 1] * x[i] (places outside the output dropped), d/db = sum of g.
+    x, w, b = t([[[1.0, 2.0, 3.0]]]), t([[[0.5, -1.0, 2.0]]]), t([0.25])
+    g = [1.0, -2.0, 0.5, 3.0, -1.0, 4.0]
+    (gx, gw, gb), out = grad_of("conv_transpose", [x, w, b], [[g]], stride=(2,), padding=(1,),
+                                output_padding=(1,), dilation=(1,), groups=1)
+    # out[0] = x0*w1, out[1] = x0*w2 + x1*w0, out[2] = x1*w1, out[3] = x1*w2 + x2*w0,
+    # out[4] = x2*w1, out[5] = x2*w2: plus the bias
+    assert out.tolist() == [[[-0.75, 3.25, -1.75, 5.75, -2.75, 6.25]]]
+    # x0 lands at -1 (dropped), 0, 1; x1 at 1, 2, 3; x2 at 3, 4, 5
+    agree(gx, [1.0 * -1.0 + -2.0 * 2.0, -2.0 * 0.5 + 0.5 * -1.0 + 3.0 * 2.0,
+               3.0 * 0.5 + -1.0 * -1.0 + 4.0 * 2.0])
+    agree(gw, [2 * -2.0 + 3 * 3.0, 1 * 1.0 + 2 * 0.5 + 3 * -1.0, 1 * -2.0 + 2 * 3.0 + 3 * 4.0])
+    agree(gb, [sum(g)])
+
+
 CLOSED_FORM_ELSEWHERE = {
     "mean", "mean_all", "prod", "prod_all", "var", "std", "logsumexp", "softmax", "log_softmax",
     "norm", "cumprod", "max_all", "min_all", "amax", "amin", "max_dim", "min_dim", "mm", "mv",
@@ -649,6 +669,8 @@ CLOSED_FORM_ELSEWHERE = {
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
     # convolutions
     "convolution",
+    # transposed convolutions (closed form above)
+    "conv_transpose",
     # tensor functions (closed form below)
     "index_add",
     # more products (closed form below)

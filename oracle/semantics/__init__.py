@@ -282,6 +282,7 @@ def cache_key(x: Any) -> Any:
 from oracle.semantics import (  # noqa: E402, F401
     backward,
     convolution,
+    convolution_transposed,  # conv_transpose
     elementwise,
     elementwise_more,
     linalg,
