@@ -40,6 +40,13 @@ CASES = {
         x, torch.tensor([0.5, -1.0], dtype=torch.float64),
         torch.tensor([2.0, 0.5], dtype=torch.float64), w, None, False),
         lambda: [_t(14, 3, 2, 2), _t(15, 2)]),
+    # transposed convolutions (the judge's conv_transpose)
+    "conv_transpose2d stride, padding, output_padding": (
+        lambda x, w, b: F.conv_transpose2d(x, w, b, 2, 1, 1),
+        lambda: [_t(16, 1, 2, 3, 3), _t(17, 2, 3, 3, 3), _t(18, 3)]),
+    "conv_transpose1d groups and dilation": (
+        lambda x, w: F.conv_transpose1d(x, w, None, 1, 1, 2, 2, 3),
+        lambda: [_t(19, 1, 4, 3), _t(20, 4, 1, 2)]),
 }
 
 

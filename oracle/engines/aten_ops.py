@@ -198,11 +198,14 @@ def _batch_norm(a: dict[str, Any], i: int) -> Converted:
 
 
 def _convolution(a: dict[str, Any], _: int) -> Converted:
-    if a.get("transposed"):
-        raise KeyError("convolution.default transposed")
     weight = a["weight"]
     bias = a["bias"] if a.get("bias") is not None else np.zeros(0)
     dims = weight.dim() - 2
+    if a.get("transposed"):
+        return "conv_transpose", [("input", a["input"]), ("weight", weight), ("bias", bias)], {
+            "stride": _per_dim(a["stride"], dims), "dilation": _per_dim(a["dilation"], dims),
+            "padding": _per_dim(a["padding"], dims),
+            "output_padding": _per_dim(a["output_padding"], dims), "groups": a["groups"]}
     return "convolution", [("input", a["input"]), ("weight", weight), ("bias", bias)], {
         "stride": _per_dim(a["stride"], dims), "dilation": _per_dim(a["dilation"], dims),
         "padding": tuple((p, p) for p in _per_dim(a["padding"], dims)),
