@@ -99,7 +99,10 @@ from symgrad.nn.normalization_more import InstanceNorm3d
 from symgrad.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from symgrad.nn.resampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
-# more convolutions: Conv3d, ConvTranspose1d/2d/3d (symgrad/nn/conv_more.py)
+# more convolutions: Conv3d, ConvTranspose1d/2d/3d (symgrad/nn/conv_more.py), BatchNorm3d,
+# MaxPool3d, AvgPool3d, AdaptiveAvgPool3d (symgrad/nn/pooling3d.py)
+from symgrad.nn.batchnorm3d import BatchNorm3d
+from symgrad.nn.pooling3d import AdaptiveAvgPool3d, AvgPool3d, MaxPool3d
 from symgrad.nn.conv_more import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 # isort: on
 
@@ -137,4 +140,5 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "PReLU", "GLU", "InstanceNorm3d", "PixelShuffle", "PixelUnshuffle", "Upsample",
            "UpsamplingNearest2d", "UpsamplingBilinear2d",
            # more convolutions
-           "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
+           "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "BatchNorm3d",
+           "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d"]

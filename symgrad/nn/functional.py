@@ -70,6 +70,13 @@ conv1d, conv2d = FUNCTIONS["conv1d"], FUNCTIONS["conv2d"]
 # more convolutions (symgrad/ops/convolution_transposed.py)
 conv3d, conv_transpose1d = FUNCTIONS["conv3d"], FUNCTIONS["conv_transpose1d"]
 conv_transpose2d, conv_transpose3d = FUNCTIONS["conv_transpose2d"], FUNCTIONS["conv_transpose3d"]
+# 3-d pooling (symgrad/ops/pooling3d.py)
+from symgrad.ops.pooling3d import (  # noqa: E402
+    adaptive_avg_pool3d,
+    avg_pool3d,
+    max_pool3d,
+    max_pool3d_with_indices,
+)
 
 __all__ = [
     "relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "hardtanh", "hardtanh_",
@@ -100,6 +107,8 @@ __all__ = [
     "upsample_nearest", "upsample_bilinear",
     # more convolutions (symgrad/ops/convolution_transposed.py)
     "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    # 3-d pooling (symgrad/ops/pooling3d.py)
+    "max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")

@@ -26,6 +26,7 @@ from symgrad.ops import (  # noqa: F401
     padding,
     pixel_shuffle,
     pooling,
+    pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
     products,
     reductions,
     resampling,
