@@ -488,6 +488,27 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                {"stride": (1, 1), "padding": ((0, 0), (0, 0)), "dilation": (2, 2), "groups": 1},
                make={"bias": _no_bias}),
     ),
+    # 3-d pooling (symgrad/ops/pooling3d.py): the attributes as triples; windows that overlap,
+    # padding, ceil mode, dilation and unbatched (C, D, H, W) inputs
+    "max_pool3d": tuple(Sample((shape,), {"kernel_size": k, "stride": s, "padding": p,
+                                          "dilation": d, "ceil_mode": c})
+                        for shape, k, s, p, d, c in (
+                            ((1, 1, 2, 2, 4), (2, 2, 2), (2, 2, 2), (0, 0, 0), (1, 1, 1), False),
+                            ((2, 2, 3, 2), (2, 2, 2), (1, 1, 1), (0, 0, 0), (1, 1, 1), False),
+                            ((1, 1, 2, 3, 3), (1, 3, 2), (1, 2, 1), (0, 1, 1), (1, 1, 1), True),
+                            ((1, 1, 3, 3, 1), (2, 2, 1), (1, 1, 1), (0, 0, 0), (2, 2, 1),
+                             False))),
+    "avg_pool3d": tuple(Sample((shape,), {"kernel_size": k, "stride": s, "padding": p,
+                                          "ceil_mode": c, "count_include_pad": i,
+                                          "divisor_override": o})
+                        for shape, k, s, p, c, i, o in (
+                            ((1, 1, 2, 2, 4), (2, 2, 2), (2, 2, 2), (0, 0, 0), False, True, None),
+                            ((2, 2, 3, 2), (2, 2, 2), (1, 1, 1), (0, 0, 0), False, True, None),
+                            ((1, 1, 2, 3, 3), (2, 3, 2), (1, 2, 1), (1, 1, 1), True, False, None),
+                            ((1, 1, 2, 2, 3), (2, 2, 2), (1, 1, 1), (1, 0, 1), False, True, 3))),
+    "adaptive_avg_pool3d": (Sample(((1, 1, 2, 3, 4),), {"output_size": (1, 2, 3)}),
+                            Sample(((2, 3, 2, 2),), {"output_size": (2, 2, 1)}),
+                            Sample(((1, 1, 2, 3, 2),), {"output_size": (3, 2, 2)})),
     # transposed convolutions (symgrad/ops/convolution_transposed.py): weight (C_in, C_out /
     # groups, *kernel); a bias of no element is none
     "conv_transpose": tuple(

@@ -657,6 +657,32 @@ def test_conv_transpose_closed_form():
     agree(gb, [sum(g)])
 
 
+# -- 3-d pooling ------------------------------------------------------------------------------
+def test_pooling3d_closed_forms():
+    # max over 2x2x2 windows of stride 1 along the depth (3 deep): the maximum 9 at (1, 0, 1)
+    # is both windows' maximum and takes both weights
+    xs = np.array([[[1.0, 2.0], [3.0, 4.0]], [[5.0, 9.0], [0.0, 1.0]], [[2.0, 3.0], [4.0, 8.0]]])
+    attrs = {"kernel_size": (2, 2, 2), "stride": (1, 1, 1), "padding": (0, 0, 0),
+             "dilation": (1, 1, 1), "ceil_mode": False}
+    (g,), out = grad_of("max_pool3d", [t(xs.reshape(1, 1, 3, 2, 2))], [[[[[0.5]], [[-2.0]]]]],
+                        **attrs)
+    assert out.tolist() == [[[[[9.0]], [[9.0]]]]]
+    want = np.zeros((3, 2, 2), dtype=object)
+    want[1, 0, 1] = mp(-1.5)
+    agree(g, want)
+    # avg with the padding counted: each of the 2 outputs (depth 1 padded to 3, kernel 2) sees
+    # the input once over 2 * 2 * 2 = 8
+    (g,), out = grad_of("avg_pool3d", [t(xs[:1].reshape(1, 1, 1, 2, 2))], [[[[[1.0]], [[3.0]]]]],
+                        kernel_size=(2, 2, 2), stride=(1, 1, 1), padding=(1, 0, 0),
+                        ceil_mode=False, count_include_pad=True, divisor_override=None)
+    agree(out._data, [[[[[mp(10) / 8]], [[mp(10) / 8]]]]])
+    agree(g, [[[[mp(4) / 8] * 2] * 2]])
+    # adaptive, depth 3 into 2: windows [0, 2) and [1, 3) overlap at depth 1
+    (g,), _ = grad_of("adaptive_avg_pool3d", [t(xs.reshape(1, 3, 2, 2))], [[[[1.0]], [[-2.0]]]],
+                      output_size=(2, 1, 1))
+    agree(g, [[[mp(1) / 8] * 2] * 2, [[mp(-1) / 8] * 2] * 2, [[mp(-2) / 8] * 2] * 2])
+
+
 CLOSED_FORM_ELSEWHERE = {
     "mean", "mean_all", "prod", "prod_all", "var", "std", "logsumexp", "softmax", "log_softmax",
     "norm", "cumprod", "max_all", "min_all", "amax", "amin", "max_dim", "min_dim", "mm", "mv",
@@ -671,6 +697,8 @@ CLOSED_FORM_ELSEWHERE = {
     "convolution",
     # transposed convolutions (closed form above)
     "conv_transpose",
+    # 3-d pooling (closed forms above)
+    "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
     # tensor functions (closed form below)
     "index_add",
     # more products (closed form below)

@@ -293,6 +293,7 @@ from oracle.semantics import (  # noqa: E402, F401
     padding,
     pixel_shuffle,
     pooling,
+    pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
     products,
     reductions,
     resampling,
