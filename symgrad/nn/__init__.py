@@ -100,9 +100,10 @@ from symgrad.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from symgrad.nn.resampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 # more convolutions: Conv3d, ConvTranspose1d/2d/3d (symgrad/nn/conv_more.py), BatchNorm3d,
-# MaxPool3d, AvgPool3d, AdaptiveAvgPool3d (symgrad/nn/pooling3d.py)
+# MaxPool3d, AvgPool3d, AdaptiveAvgPool3d (symgrad/nn/pooling3d.py), Unfold, Fold
 from symgrad.nn.batchnorm3d import BatchNorm3d
 from symgrad.nn.pooling3d import AdaptiveAvgPool3d, AvgPool3d, MaxPool3d
+from symgrad.nn.fold import Fold, Unfold
 from symgrad.nn.conv_more import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 # isort: on
 
@@ -141,4 +142,4 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "UpsamplingNearest2d", "UpsamplingBilinear2d",
            # more convolutions
            "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "BatchNorm3d",
-           "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d"]
+           "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "Unfold", "Fold"]

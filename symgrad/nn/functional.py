@@ -71,6 +71,7 @@ conv1d, conv2d = FUNCTIONS["conv1d"], FUNCTIONS["conv2d"]
 conv3d, conv_transpose1d = FUNCTIONS["conv3d"], FUNCTIONS["conv_transpose1d"]
 conv_transpose2d, conv_transpose3d = FUNCTIONS["conv_transpose2d"], FUNCTIONS["conv_transpose3d"]
 # 3-d pooling (symgrad/ops/pooling3d.py)
+from symgrad.ops.fold import fold, unfold  # noqa: E402 - im2col and col2im
 from symgrad.ops.pooling3d import (  # noqa: E402
     adaptive_avg_pool3d,
     avg_pool3d,
@@ -109,6 +110,7 @@ __all__ = [
     "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     # 3-d pooling (symgrad/ops/pooling3d.py)
     "max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d",
+    "unfold", "fold",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")

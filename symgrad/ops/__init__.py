@@ -12,6 +12,7 @@ from symgrad.ops import (  # noqa: F401
     discrete,
     elementwise,
     elementwise_more,
+    fold,  # unfold and fold: im2col, col2im
     indexing,
     inplace,
     layers,
