@@ -488,6 +488,20 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                {"stride": (1, 1), "padding": ((0, 0), (0, 0)), "dilation": (2, 2), "groups": 1},
                make={"bias": _no_bias}),
     ),
+    # unfold and fold (symgrad/ops/fold.py): blocks that overlap, padding, dilation, strides,
+    # unbatched inputs
+    "im2col": tuple(Sample((shape,), {"kernel_size": k, "dilation": d, "padding": p,
+                                      "stride": s})
+                    for shape, k, d, p, s in (
+                        ((1, 2, 3, 3), (2, 2), (1, 1), (0, 0), (1, 1)),
+                        ((2, 3, 4), (2, 3), (1, 1), (1, 0), (2, 1)),
+                        ((1, 1, 4, 4), (2, 2), (2, 2), (1, 1), (1, 3)))),
+    "col2im": tuple(Sample((shape,), {"output_size": o, "kernel_size": k, "dilation": d,
+                                      "padding": p, "stride": s})
+                    for shape, o, k, d, p, s in (
+                        ((1, 8, 4), (3, 3), (2, 2), (1, 1), (0, 0), (1, 1)),
+                        ((12, 4), (3, 4), (2, 3), (1, 1), (1, 0), (2, 1)),
+                        ((1, 4, 8), (4, 4), (2, 2), (2, 2), (1, 1), (1, 3)))),
     # 3-d pooling (symgrad/ops/pooling3d.py): the attributes as triples; windows that overlap,
     # padding, ceil mode, dilation and unbatched (C, D, H, W) inputs
     "max_pool3d": tuple(Sample((shape,), {"kernel_size": k, "stride": s, "padding": p,

@@ -116,6 +116,10 @@ TORCH: dict[str, str] = {
     'avg_pool2d': ('torch.nn.functional.avg_pool2d(self, kernel_size, stride, padding, ceil_mode, '
                    'count_include_pad, divisor_override)'),
     'adaptive_avg_pool2d': 'torch.nn.functional.adaptive_avg_pool2d(self, output_size)',
+    # unfold and fold (symgrad/ops/fold.py)
+    'im2col': 'torch.nn.functional.unfold(self, kernel_size, dilation, padding, stride)',
+    'col2im': ('torch.nn.functional.fold(self, output_size, kernel_size, dilation, padding, '
+               'stride)'),
     # 3-d pooling (symgrad/ops/pooling3d.py)
     'max_pool3d': ('torch.nn.functional.max_pool3d(self, kernel_size, stride, padding, dilation, '
                    'ceil_mode)'),

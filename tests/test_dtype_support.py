@@ -108,6 +108,9 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "convolution": kernel(("slow_conv2d_cpu", "slow_conv2d_cpu", "slow_conv_dilated<>",
                            "slow_conv2d_cpu", "slow_conv2d_cpu", "slow_conv2d_cpu",
                            "slow_conv_dilated<>"), BOOL),
+    # unfold and fold: the floats and bool
+    "im2col": kernel("im2col_out_cpu", NOT_FLOAT[1:]),
+    "col2im": kernel("col2im_out_cpu", NOT_FLOAT[1:]),
     # 3-d pooling: avg_pool3d computes float32, float64 and int64 alone
     "max_pool3d": kernel("max_pool3d", BOOL),
     "avg_pool3d": kernel("avg_pool3d_out_frame", NOT_FLOAT[:5] + ("float16", "bfloat16")),

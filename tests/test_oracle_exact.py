@@ -683,6 +683,22 @@ def test_pooling3d_closed_forms():
     agree(g, [[[mp(1) / 8] * 2] * 2, [[mp(-1) / 8] * 2] * 2, [[mp(-2) / 8] * 2] * 2])
 
 
+# -- unfold and fold ---------------------------------------------------------------------------
+def test_im2col_and_col2im_closed_forms():
+    # 2x2 blocks of a 3x3 image: the centre is in all four blocks, an edge's middle in two, a
+    # corner in one, so with every column's weight 1 the image's gradient counts its blocks
+    x = t(np.arange(9.0).reshape(1, 1, 3, 3))
+    attrs = {"kernel_size": (2, 2), "dilation": (1, 1), "padding": (0, 0), "stride": (1, 1)}
+    (g,), out = grad_of("im2col", [x], np.ones((1, 4, 4)), **attrs)
+    assert out.tolist() == [[[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]]]
+    agree(g, [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
+    # col2im adds: each column element's gradient is the image's weight at its place
+    w = np.arange(9.0).reshape(1, 1, 3, 3) - 4
+    (g,), out = grad_of("col2im", [t(np.ones((1, 4, 4)))], w, output_size=(3, 3), **attrs)
+    assert out.tolist() == [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]]
+    agree(g, [[-4, -3, -1, 0], [-3, -2, 0, 1], [-1, 0, 2, 3], [0, 1, 3, 4]])
+
+
 CLOSED_FORM_ELSEWHERE = {
     "mean", "mean_all", "prod", "prod_all", "var", "std", "logsumexp", "softmax", "log_softmax",
     "norm", "cumprod", "max_all", "min_all", "amax", "amin", "max_dim", "min_dim", "mm", "mv",
@@ -699,6 +715,8 @@ CLOSED_FORM_ELSEWHERE = {
     "conv_transpose",
     # 3-d pooling (closed forms above)
     "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
+    # unfold and fold (closed form above)
+    "im2col", "col2im",
     # tensor functions (closed form below)
     "index_add",
     # more products (closed form below)

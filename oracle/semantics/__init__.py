@@ -285,6 +285,7 @@ from oracle.semantics import (  # noqa: E402, F401
     convolution_transposed,  # conv_transpose
     elementwise,
     elementwise_more,
+    fold,  # im2col and col2im (unfold and fold)
     linalg,
     linalg_solve,
     nn,
