@@ -47,6 +47,14 @@ CASES = {
     "conv_transpose1d groups and dilation": (
         lambda x, w: F.conv_transpose1d(x, w, None, 1, 1, 2, 2, 3),
         lambda: [_t(19, 1, 4, 3), _t(20, 4, 1, 2)]),
+    # 3-d pooling, unfold and fold
+    "max_pool3d": (lambda x: F.max_pool3d(x, 2, 1), lambda: [_t(21, 1, 1, 3, 2, 3)]),
+    "avg_pool3d": (lambda x: F.avg_pool3d(x, 2, 1, 1, False, False),
+                   lambda: [_t(22, 1, 1, 2, 2, 3)]),
+    "adaptive_avg_pool3d": (lambda x: F.adaptive_avg_pool3d(x, (1, 2, 2)),
+                            lambda: [_t(23, 1, 2, 3, 3)]),
+    "unfold and fold": (lambda x: F.fold(F.unfold(x, 2, 1, 1, 2) * 2.0, (3, 4), 2, 1, 1, 2),
+                        lambda: [_t(24, 1, 2, 3, 4)]),
 }
 
 
