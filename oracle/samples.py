@@ -488,6 +488,53 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                {"stride": (1, 1), "padding": ((0, 0), (0, 0)), "dilation": (2, 2), "groups": 1},
                make={"bias": _no_bias}),
     ),
+    # unfold and fold (symgrad/ops/fold.py): blocks that overlap, padding, dilation, strides,
+    # unbatched inputs
+    "im2col": tuple(Sample((shape,), {"kernel_size": k, "dilation": d, "padding": p,
+                                      "stride": s})
+                    for shape, k, d, p, s in (
+                        ((1, 2, 3, 3), (2, 2), (1, 1), (0, 0), (1, 1)),
+                        ((2, 3, 4), (2, 3), (1, 1), (1, 0), (2, 1)),
+                        ((1, 1, 4, 4), (2, 2), (2, 2), (1, 1), (1, 3)))),
+    "col2im": tuple(Sample((shape,), {"output_size": o, "kernel_size": k, "dilation": d,
+                                      "padding": p, "stride": s})
+                    for shape, o, k, d, p, s in (
+                        ((1, 8, 4), (3, 3), (2, 2), (1, 1), (0, 0), (1, 1)),
+                        ((12, 4), (3, 4), (2, 3), (1, 1), (1, 0), (2, 1)),
+                        ((1, 4, 8), (4, 4), (2, 2), (2, 2), (1, 1), (1, 3)))),
+    # 3-d pooling (symgrad/ops/pooling3d.py): the attributes as triples; windows that overlap,
+    # padding, ceil mode, dilation and unbatched (C, D, H, W) inputs
+    "max_pool3d": tuple(Sample((shape,), {"kernel_size": k, "stride": s, "padding": p,
+                                          "dilation": d, "ceil_mode": c})
+                        for shape, k, s, p, d, c in (
+                            ((1, 1, 2, 2, 4), (2, 2, 2), (2, 2, 2), (0, 0, 0), (1, 1, 1), False),
+                            ((2, 2, 3, 2), (2, 2, 2), (1, 1, 1), (0, 0, 0), (1, 1, 1), False),
+                            ((1, 1, 2, 3, 3), (1, 3, 2), (1, 2, 1), (0, 1, 1), (1, 1, 1), True),
+                            ((1, 1, 3, 3, 1), (2, 2, 1), (1, 1, 1), (0, 0, 0), (2, 2, 1),
+                             False))),
+    "avg_pool3d": tuple(Sample((shape,), {"kernel_size": k, "stride": s, "padding": p,
+                                          "ceil_mode": c, "count_include_pad": i,
+                                          "divisor_override": o})
+                        for shape, k, s, p, c, i, o in (
+                            ((1, 1, 2, 2, 4), (2, 2, 2), (2, 2, 2), (0, 0, 0), False, True, None),
+                            ((2, 2, 3, 2), (2, 2, 2), (1, 1, 1), (0, 0, 0), False, True, None),
+                            ((1, 1, 2, 3, 3), (2, 3, 2), (1, 2, 1), (1, 1, 1), True, False, None),
+                            ((1, 1, 2, 2, 3), (2, 2, 2), (1, 1, 1), (1, 0, 1), False, True, 3))),
+    "adaptive_avg_pool3d": (Sample(((1, 1, 2, 3, 4),), {"output_size": (1, 2, 3)}),
+                            Sample(((2, 3, 2, 2),), {"output_size": (2, 2, 1)}),
+                            Sample(((1, 1, 2, 3, 2),), {"output_size": (3, 2, 2)})),
+    # transposed convolutions (symgrad/ops/convolution_transposed.py): weight (C_in, C_out /
+    # groups, *kernel); a bias of no element is none
+    "conv_transpose": tuple(
+        Sample((x, w, b), {"stride": s, "padding": p, "output_padding": q, "dilation": d,
+                           "groups": g}, make={} if b[0] else {"bias": _no_bias})
+        for x, w, b, s, p, q, d, g in (
+            ((1, 2, 3), (2, 2, 2), (2,), (2,), (0,), (1,), (1,), 1),
+            ((1, 2, 3), (2, 1, 2), (0,), (1,), (1,), (0,), (2,), 2),
+            # output_padding 2 below the dilation 3: the last places read no input
+            ((1, 1, 2), (1, 1, 2), (0,), (1,), (0,), (2,), (3,), 1),
+            ((1, 1, 2, 2), (1, 2, 2, 2), (2,), (2, 1), (0, 0), (1, 0), (1, 1), 1),
+            ((1, 2, 2, 3), (2, 1, 3, 2), (2,), (1, 2), (1, 0), (0, 1), (1, 1), 2))),
     # backward formulas as ops (``symgrad.ops.backward_ops``): grad_output first, then what
     # the formula reads; the pooling ones' grad_output of the pooled shape
     "threshold_backward": (Sample(((2, 3), (2, 3)), {"threshold": 0.0}),

@@ -66,6 +66,11 @@ TORCH: dict[str, str] = {
         'for p in pair]), weight, bias if bias.numel() else None, stride, [0] * len(stride), '
         'dilation, False, [0] * len(stride), groups)'
     ),
+    # transposed convolutions (symgrad/ops/convolution_transposed.py)
+    'conv_transpose': (
+        'torch.convolution(input, weight, bias if bias.numel() else None, stride, padding, '
+        'dilation, True, output_padding, groups)'
+    ),
     'copy': 'self.clone().copy_(src)',
     'copy_slices': (
         "(lambda out: out.__setitem__(tuple(torch.as_tensor(k) if hasattr(k, 'dtype') "
@@ -111,6 +116,16 @@ TORCH: dict[str, str] = {
     'avg_pool2d': ('torch.nn.functional.avg_pool2d(self, kernel_size, stride, padding, ceil_mode, '
                    'count_include_pad, divisor_override)'),
     'adaptive_avg_pool2d': 'torch.nn.functional.adaptive_avg_pool2d(self, output_size)',
+    # unfold and fold (symgrad/ops/fold.py)
+    'im2col': 'torch.nn.functional.unfold(self, kernel_size, dilation, padding, stride)',
+    'col2im': ('torch.nn.functional.fold(self, output_size, kernel_size, dilation, padding, '
+               'stride)'),
+    # 3-d pooling (symgrad/ops/pooling3d.py)
+    'max_pool3d': ('torch.nn.functional.max_pool3d(self, kernel_size, stride, padding, dilation, '
+                   'ceil_mode)'),
+    'avg_pool3d': ('torch.nn.functional.avg_pool3d(self, kernel_size, stride, padding, ceil_mode, '
+                   'count_include_pad, divisor_override)'),
+    'adaptive_avg_pool3d': 'torch.nn.functional.adaptive_avg_pool3d(self, output_size)',
     'layer_norm': 'torch.nn.functional.layer_norm(self, weight.shape, weight, bias, eps)',
     # group normalisation
     'group_norm': 'torch.nn.functional.group_norm(self, num_groups, weight, bias, eps)',

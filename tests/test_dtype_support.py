@@ -108,6 +108,15 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "convolution": kernel(("slow_conv2d_cpu", "slow_conv2d_cpu", "slow_conv_dilated<>",
                            "slow_conv2d_cpu", "slow_conv2d_cpu", "slow_conv2d_cpu",
                            "slow_conv_dilated<>"), BOOL),
+    # unfold and fold: the floats and bool
+    "im2col": kernel("im2col_out_cpu", NOT_FLOAT[1:]),
+    "col2im": kernel("col2im_out_cpu", NOT_FLOAT[1:]),
+    # 3-d pooling: avg_pool3d computes float32, float64 and int64 alone
+    "max_pool3d": kernel("max_pool3d", BOOL),
+    "avg_pool3d": kernel("avg_pool3d_out_frame", NOT_FLOAT[:5] + ("float16", "bfloat16")),
+    "adaptive_avg_pool3d": kernel("adaptive_avg_pool3d_cpu", NOT_FLOAT),
+    # transposed convolutions: of the integers torch computes int64 only
+    "conv_transpose": kernel("slow_conv_transpose2d_out_cpu", NOT_FLOAT[:5]),
     "sub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "
                    "Use the `^` or `logical_xor()` operator instead.", BOOL),
     "rsub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "

@@ -637,6 +637,68 @@ def test_convolution_closed_form():
     agree(gw, want_w)
 
 
+# -- transposed convolution ------------------------------------------------------------------
+def test_conv_transpose_closed_form():
+    # 1-d, stride 2, padding 1, output_padding 1 over x = [1, 2, 3] with w = [0.5, -1, 2]:
+    # x[i] * w[k] lands at 2i + k - 1, kept in [0, 6): out[o] = sum over 2i + k - 1 == o,
+    # so d/dx[i] = sum over k of g[2i + k - 1] * w[k] and d/dw[k] = sum over i of
+    # g[2i + k - 1] * x[i] (places outside the output dropped), d/db = sum of g.
+    x, w, b = t([[[1.0, 2.0, 3.0]]]), t([[[0.5, -1.0, 2.0]]]), t([0.25])
+    g = [1.0, -2.0, 0.5, 3.0, -1.0, 4.0]
+    (gx, gw, gb), out = grad_of("conv_transpose", [x, w, b], [[g]], stride=(2,), padding=(1,),
+                                output_padding=(1,), dilation=(1,), groups=1)
+    # out[0] = x0*w1, out[1] = x0*w2 + x1*w0, out[2] = x1*w1, out[3] = x1*w2 + x2*w0,
+    # out[4] = x2*w1, out[5] = x2*w2: plus the bias
+    assert out.tolist() == [[[-0.75, 3.25, -1.75, 5.75, -2.75, 6.25]]]
+    # x0 lands at -1 (dropped), 0, 1; x1 at 1, 2, 3; x2 at 3, 4, 5
+    agree(gx, [1.0 * -1.0 + -2.0 * 2.0, -2.0 * 0.5 + 0.5 * -1.0 + 3.0 * 2.0,
+               3.0 * 0.5 + -1.0 * -1.0 + 4.0 * 2.0])
+    agree(gw, [2 * -2.0 + 3 * 3.0, 1 * 1.0 + 2 * 0.5 + 3 * -1.0, 1 * -2.0 + 2 * 3.0 + 3 * 4.0])
+    agree(gb, [sum(g)])
+
+
+# -- 3-d pooling ------------------------------------------------------------------------------
+def test_pooling3d_closed_forms():
+    # max over 2x2x2 windows of stride 1 along the depth (3 deep): the maximum 9 at (1, 0, 1)
+    # is both windows' maximum and takes both weights
+    xs = np.array([[[1.0, 2.0], [3.0, 4.0]], [[5.0, 9.0], [0.0, 1.0]], [[2.0, 3.0], [4.0, 8.0]]])
+    attrs = {"kernel_size": (2, 2, 2), "stride": (1, 1, 1), "padding": (0, 0, 0),
+             "dilation": (1, 1, 1), "ceil_mode": False}
+    (g,), out = grad_of("max_pool3d", [t(xs.reshape(1, 1, 3, 2, 2))], [[[[[0.5]], [[-2.0]]]]],
+                        **attrs)
+    assert out.tolist() == [[[[[9.0]], [[9.0]]]]]
+    want = np.zeros((3, 2, 2), dtype=object)
+    want[1, 0, 1] = mp(-1.5)
+    agree(g, want)
+    # avg with the padding counted: each of the 2 outputs (depth 1 padded to 3, kernel 2) sees
+    # the input once over 2 * 2 * 2 = 8
+    (g,), out = grad_of("avg_pool3d", [t(xs[:1].reshape(1, 1, 1, 2, 2))], [[[[[1.0]], [[3.0]]]]],
+                        kernel_size=(2, 2, 2), stride=(1, 1, 1), padding=(1, 0, 0),
+                        ceil_mode=False, count_include_pad=True, divisor_override=None)
+    agree(out._data, [[[[[mp(10) / 8]], [[mp(10) / 8]]]]])
+    agree(g, [[[[mp(4) / 8] * 2] * 2]])
+    # adaptive, depth 3 into 2: windows [0, 2) and [1, 3) overlap at depth 1
+    (g,), _ = grad_of("adaptive_avg_pool3d", [t(xs.reshape(1, 3, 2, 2))], [[[[1.0]], [[-2.0]]]],
+                      output_size=(2, 1, 1))
+    agree(g, [[[mp(1) / 8] * 2] * 2, [[mp(-1) / 8] * 2] * 2, [[mp(-2) / 8] * 2] * 2])
+
+
+# -- unfold and fold ---------------------------------------------------------------------------
+def test_im2col_and_col2im_closed_forms():
+    # 2x2 blocks of a 3x3 image: the centre is in all four blocks, an edge's middle in two, a
+    # corner in one, so with every column's weight 1 the image's gradient counts its blocks
+    x = t(np.arange(9.0).reshape(1, 1, 3, 3))
+    attrs = {"kernel_size": (2, 2), "dilation": (1, 1), "padding": (0, 0), "stride": (1, 1)}
+    (g,), out = grad_of("im2col", [x], np.ones((1, 4, 4)), **attrs)
+    assert out.tolist() == [[[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]]]
+    agree(g, [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
+    # col2im adds: each column element's gradient is the image's weight at its place
+    w = np.arange(9.0).reshape(1, 1, 3, 3) - 4
+    (g,), out = grad_of("col2im", [t(np.ones((1, 4, 4)))], w, output_size=(3, 3), **attrs)
+    assert out.tolist() == [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]]
+    agree(g, [[-4, -3, -1, 0], [-3, -2, 0, 1], [-1, 0, 2, 3], [0, 1, 3, 4]])
+
+
 CLOSED_FORM_ELSEWHERE = {
     "mean", "mean_all", "prod", "prod_all", "var", "std", "logsumexp", "softmax", "log_softmax",
     "norm", "cumprod", "max_all", "min_all", "amax", "amin", "max_dim", "min_dim", "mm", "mv",
@@ -649,6 +711,12 @@ CLOSED_FORM_ELSEWHERE = {
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
     # convolutions
     "convolution",
+    # transposed convolutions (closed form above)
+    "conv_transpose",
+    # 3-d pooling (closed forms above)
+    "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
+    # unfold and fold (closed form above)
+    "im2col", "col2im",
     # tensor functions (closed form below)
     "index_add",
     # more products (closed form below)

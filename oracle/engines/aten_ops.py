@@ -198,11 +198,14 @@ def _batch_norm(a: dict[str, Any], i: int) -> Converted:
 
 
 def _convolution(a: dict[str, Any], _: int) -> Converted:
-    if a.get("transposed"):
-        raise KeyError("convolution.default transposed")
     weight = a["weight"]
     bias = a["bias"] if a.get("bias") is not None else np.zeros(0)
     dims = weight.dim() - 2
+    if a.get("transposed"):
+        return "conv_transpose", [("input", a["input"]), ("weight", weight), ("bias", bias)], {
+            "stride": _per_dim(a["stride"], dims), "dilation": _per_dim(a["dilation"], dims),
+            "padding": _per_dim(a["padding"], dims),
+            "output_padding": _per_dim(a["output_padding"], dims), "groups": a["groups"]}
     return "convolution", [("input", a["input"]), ("weight", weight), ("bias", bias)], {
         "stride": _per_dim(a["stride"], dims), "dilation": _per_dim(a["dilation"], dims),
         "padding": tuple((p, p) for p in _per_dim(a["padding"], dims)),
@@ -235,6 +238,31 @@ def _avg_pool2d(a: dict[str, Any], _: int) -> Converted:
         "padding": _per_dim(a.get("padding", 0), 2), "ceil_mode": bool(a.get("ceil_mode", False)),
         "count_include_pad": bool(a.get("count_include_pad", True)),
         "divisor_override": a.get("divisor_override")}
+
+
+# -- 3-d pooling, unfold and fold (symgrad/ops/pooling3d.py, symgrad/ops/fold.py) ----------------
+def _max_pool3d(a: dict[str, Any], i: int) -> Converted:
+    if i != 0:
+        raise KeyError("max_pool3d_with_indices's indices output")
+    kernel = _per_dim(a["kernel_size"], 3)
+    return "max_pool3d", [("self", a["self"])], {
+        "kernel_size": kernel, "stride": _per_dim(a.get("stride", []), 3, kernel),
+        "padding": _per_dim(a.get("padding", 0), 3), "dilation": _per_dim(a.get("dilation", 1), 3),
+        "ceil_mode": bool(a.get("ceil_mode", False))}
+
+
+def _avg_pool3d(a: dict[str, Any], _: int) -> Converted:
+    kernel = _per_dim(a["kernel_size"], 3)
+    return "avg_pool3d", [("self", a["self"])], {
+        "kernel_size": kernel, "stride": _per_dim(a.get("stride", []), 3, kernel),
+        "padding": _per_dim(a.get("padding", 0), 3), "ceil_mode": bool(a.get("ceil_mode", False)),
+        "count_include_pad": bool(a.get("count_include_pad", True)),
+        "divisor_override": a.get("divisor_override")}
+
+
+def _blocks(a: dict[str, Any]) -> dict[str, Any]:
+    return {name: _per_dim(a[name], 2) for name in ("kernel_size", "dilation", "padding",
+                                                    "stride")}
 
 
 # -- helper nnm's rules: group_norm, resampling ------------------------------------------------
@@ -451,6 +479,14 @@ ATEN: dict[str, Rule] = {
     "avg_pool2d.default": _avg_pool2d,
     "_adaptive_avg_pool2d.default": lambda a, _: ("adaptive_avg_pool2d", [("self", a["self"])], {
         "output_size": _per_dim(a["output_size"], 2)}),
+    # 3-d pooling, unfold and fold
+    "max_pool3d_with_indices.default": _max_pool3d,
+    "avg_pool3d.default": _avg_pool3d,
+    "_adaptive_avg_pool3d.default": lambda a, _: ("adaptive_avg_pool3d", [("self", a["self"])], {
+        "output_size": _per_dim(a["output_size"], 3)}),
+    "im2col.default": lambda a, _: ("im2col", [("self", a["self"])], _blocks(a)),
+    "col2im.default": lambda a, _: ("col2im", [("self", a["self"])], {
+        "output_size": _per_dim(a["output_size"], 2), **_blocks(a)}),
     "hardtanh.default": _same("hardtanh", "self", min_val="min_val", max_val="max_val"),
     "hardsigmoid.default": _same("hardsigmoid", "self"),
     "hardswish.default": _same("hardswish", "self"),

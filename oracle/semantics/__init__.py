@@ -282,8 +282,10 @@ def cache_key(x: Any) -> Any:
 from oracle.semantics import (  # noqa: E402, F401
     backward,
     convolution,
+    convolution_transposed,  # conv_transpose
     elementwise,
     elementwise_more,
+    fold,  # im2col and col2im (unfold and fold)
     linalg,
     linalg_solve,
     nn,
@@ -292,6 +294,7 @@ from oracle.semantics import (  # noqa: E402, F401
     padding,
     pixel_shuffle,
     pooling,
+    pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
     products,
     reductions,
     resampling,

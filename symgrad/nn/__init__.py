@@ -98,6 +98,13 @@ from symgrad.nn.gates import GLU, PReLU
 from symgrad.nn.normalization_more import InstanceNorm3d
 from symgrad.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from symgrad.nn.resampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+
+# more convolutions: Conv3d, ConvTranspose1d/2d/3d (symgrad/nn/conv_more.py), BatchNorm3d,
+# MaxPool3d, AvgPool3d, AdaptiveAvgPool3d (symgrad/nn/pooling3d.py), Unfold, Fold
+from symgrad.nn.batchnorm3d import BatchNorm3d
+from symgrad.nn.pooling3d import AdaptiveAvgPool3d, AvgPool3d, MaxPool3d
+from symgrad.nn.fold import Fold, Unfold
+from symgrad.nn.conv_more import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 # isort: on
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
@@ -132,4 +139,7 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
            # gates, InstanceNorm3d, pixel shuffles, resampling
            "PReLU", "GLU", "InstanceNorm3d", "PixelShuffle", "PixelUnshuffle", "Upsample",
-           "UpsamplingNearest2d", "UpsamplingBilinear2d"]
+           "UpsamplingNearest2d", "UpsamplingBilinear2d",
+           # more convolutions
+           "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "BatchNorm3d",
+           "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "Unfold", "Fold"]

@@ -92,6 +92,14 @@ class _ConvNd(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0,
+                    groups, bias, padding_mode, device, dtype)
+
+    def _setup(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any,
+               padding: Any, dilation: Any, transposed: bool, output_padding: Any, groups: int,
+               bias: bool, padding_mode: str, device: Any, dtype: Any) -> None:
+        """PyTorch's ``_ConvNd.__init__`` (a transposed layer's weight is ``(in_channels,
+        out_channels / groups, *kernel_size)``)."""
         super().__init__()
         n = self._n
         kernel_size, stride, dilation = (_tuple(v, n) for v in (kernel_size, stride, dilation))
@@ -116,7 +124,8 @@ class _ConvNd(Module):
                              f"padding_mode='{padding_mode}'")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.dilation, self.transposed, self.output_padding = dilation, False, (0,) * n
+        self.dilation, self.transposed = dilation, transposed
+        self.output_padding = _tuple(output_padding, n)
         self.groups, self.padding_mode = groups, padding_mode
         if isinstance(padding, str):
             twice = [0, 0] * n
@@ -128,8 +137,9 @@ class _ConvNd(Module):
         else:
             self._reversed_padding_repeated_twice = tuple(p for p in reversed(padding)
                                                           for _ in range(2))
-        self.weight = Parameter(empty((out_channels, in_channels // groups, *kernel_size),
-                                      device=device, dtype=dtype))
+        shape = ((in_channels, out_channels // groups) if transposed
+                 else (out_channels, in_channels // groups))
+        self.weight = Parameter(empty((*shape, *kernel_size), device=device, dtype=dtype))
         self.bias = Parameter(empty(out_channels, device=device, dtype=dtype)) if bias else None
         self.reset_parameters()
 

@@ -67,6 +67,17 @@ _hardtanh_ = checked(inplace_ops.hardtanh_, "hardtanh_", method=False)
 # Convolutions: the published functions themselves, as ``torch.nn.functional.conv2d`` is
 # ``torch.conv2d``.
 conv1d, conv2d = FUNCTIONS["conv1d"], FUNCTIONS["conv2d"]
+# more convolutions (symgrad/ops/convolution_transposed.py)
+conv3d, conv_transpose1d = FUNCTIONS["conv3d"], FUNCTIONS["conv_transpose1d"]
+conv_transpose2d, conv_transpose3d = FUNCTIONS["conv_transpose2d"], FUNCTIONS["conv_transpose3d"]
+# 3-d pooling (symgrad/ops/pooling3d.py)
+from symgrad.ops.fold import fold, unfold  # noqa: E402 - im2col and col2im
+from symgrad.ops.pooling3d import (  # noqa: E402
+    adaptive_avg_pool3d,
+    avg_pool3d,
+    max_pool3d,
+    max_pool3d_with_indices,
+)
 
 __all__ = [
     "relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "hardtanh", "hardtanh_",
@@ -95,6 +106,11 @@ __all__ = [
     # helper nnm's functions: gates, pixel shuffles, resampling
     "prelu", "glu", "pixel_shuffle", "pixel_unshuffle", "interpolate", "upsample",
     "upsample_nearest", "upsample_bilinear",
+    # more convolutions (symgrad/ops/convolution_transposed.py)
+    "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    # 3-d pooling (symgrad/ops/pooling3d.py)
+    "max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d",
+    "unfold", "fold",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")

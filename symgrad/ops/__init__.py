@@ -6,11 +6,13 @@ from symgrad.ops import (  # noqa: F401
     arithmetic,
     combining,
     convolution,
+    convolution_transposed,  # conv_transpose1d/2d/3d, conv3d
     counting,  # unique, bincount, histc, searchsorted, bucketize
     cross_product,  # cross (symgrad.linalg)
     discrete,
     elementwise,
     elementwise_more,
+    fold,  # unfold and fold: im2col, col2im
     indexing,
     inplace,
     layers,
@@ -25,6 +27,7 @@ from symgrad.ops import (  # noqa: F401
     padding,
     pixel_shuffle,
     pooling,
+    pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
     products,
     reductions,
     resampling,

@@ -86,6 +86,8 @@ _OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
     # convolutions: padding as ints, or as a string
     "conv1d": ((2, 7), (2, 7)),
     "conv2d": ((2, 7), (2, 7)),
+    # more convolutions (symgrad/ops/convolution_transposed.py)
+    "conv3d": ((2, 7), (2, 7)),
     # tensor functions (symgrad/ops/tensor_functions.py)
     "count_nonzero": ((1, 2), (2, 2)),
     "movedim": ((3, 3), (3, 3)),
