@@ -680,4 +680,21 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                                ((1, 1, 2, 3), (5, 4), (2.5, 1.5)),
                                ((2, 1, 5, 4), (2, 3), (None, None)))
         for a in (False, True)),
+    # reducing scatters (helper red: symgrad/ops/scatter_reduce.py): each reduction with
+    # input's elements in and out, a group of 3 (input and two src), a src larger than index
+    "scatter_reduce": tuple(
+        Sample(shapes, {"dim": d, "index": i, "reduce": r, "include_self": inc})
+        for r in ("sum", "prod", "mean", "amax", "amin")
+        for shapes, d, i, inc in (
+            (((3, 4), (2, 4)), 0, np.array([[2, 0, 1, 0], [0, 0, 1, 2]]), True),
+            (((2, 3), (2, 4)), 1, np.array([[2, 2], [0, 1]]), False))),
+    "index_reduce": tuple(
+        Sample(shapes, {"dim": d, "index": i, "reduce": r, "include_self": inc})
+        for r in ("prod", "mean", "amax", "amin")
+        for shapes, d, i, inc in (
+            (((3, 2), (4, 2)), 0, np.array([2, 0, 2, 1]), True),
+            (((2, 3), (2, 2)), 1, np.array([1, 1]), False))),
+    "scatter_reduce_legacy": tuple(
+        Sample(((3, 2), (2, 2)), {"dim": 0, "index": np.array([[2, 0], [2, 2]]), "reduce": r})
+        for r in ("add", "multiply")),
 }

@@ -346,4 +346,12 @@ TORCH: dict[str, str] = {
         'torch._C._nn.upsample_linear1d(self, output_size, align_corners, *scales)'),
     'upsample_bilinear2d': (
         'torch._C._nn.upsample_bilinear2d(self, output_size, align_corners, *scales)'),
+    # reducing scatters (helper red: symgrad/ops/scatter_reduce.py)
+    'scatter_reduce': (
+        'torch.scatter_reduce(self, dim, torch.as_tensor(index), src, reduce, '
+        'include_self=include_self)'),
+    'index_reduce': (
+        'torch.index_reduce(self, dim, torch.as_tensor(index), source, reduce, '
+        'include_self=include_self)'),
+    'scatter_reduce_legacy': 'torch.scatter(self, dim, torch.as_tensor(index), src, reduce=reduce)',
 }

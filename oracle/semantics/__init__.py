@@ -295,6 +295,7 @@ from oracle.semantics import (  # noqa: E402, F401
     products,
     reductions,
     resampling,
+    scatter_reduce,  # scatter_reduce, index_reduce, scatter(reduce=...) (helper red)
     shape,
     shape_more,
     special,  # special functions (lgamma, digamma, polygamma, logit, xlogy, ...)

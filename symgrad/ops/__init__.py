@@ -28,6 +28,7 @@ from symgrad.ops import (  # noqa: F401
     products,
     reductions,
     resampling,
+    scatter_reduce,  # scatter_reduce, index_reduce, scatter(reduce=...) (helper red)
     shape,
     shape_more,
     sorting,
