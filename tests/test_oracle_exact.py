@@ -669,6 +669,8 @@ CLOSED_FORM_ELSEWHERE = {
     "prelu", "glu",
     # resampling (helper nnm; closed forms above)
     "upsample_nearest1d", "upsample_nearest2d", "upsample_linear1d", "upsample_bilinear2d",
+    # reducing scatters (helper red; tests/test_scatter_reduce.py)
+    "scatter_reduce", "index_reduce",
 }
 
 

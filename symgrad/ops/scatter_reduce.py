@@ -130,6 +130,8 @@ def _index_reduced(self: np.ndarray, source: np.ndarray, *, dim: int, index: np.
     if not include_self and self.dtype.kind == "b":
         raise NotImplementedError(
             "\"index_reduce_func_exclude_input_init\" not implemented for 'Bool'")
+    if reduce == "mean" and self.dtype.kind == "b":
+        raise NotImplementedError("\"div_floor_cpu\" not implemented for 'Bool'")
     return _reduced(self, source, dim=dim, index=_slices_index(index, dim, source.shape),
                     reduce=reduce, include_self=include_self)
 
@@ -264,10 +266,10 @@ def _index_vjp(g: Tensor, self: Tensor, source: Tensor, out: Tensor, *, dim: int
 
 def _ties_of(arg: str, slices: bool = False) -> Any:
     """Where an ``amax``/``amin`` group's result is shared by more than one member: the mask of
-    ``arg``'s elements among them."""
+    ``arg``'s elements among them (its parameters named as the op's inputs)."""
 
-    def at(self: np.ndarray, src: np.ndarray, *, dim: int, index: np.ndarray, reduce: str,
-           include_self: bool) -> np.ndarray:
+    def mask(self: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray, reduce: str,
+             include_self: bool) -> np.ndarray:
         shape = self.shape if arg == "self" else src.shape
         if reduce not in ("amax", "amin"):
             return np.zeros(shape, dtype=bool)
@@ -283,6 +285,17 @@ def _ties_of(arg: str, slices: bool = False) -> Any:
         shared[used] = src_is[used] & (n[_scatter_key(index, dim)] > 1)
         return shared
 
+    if slices:
+        def at_slices(self: np.ndarray, source: np.ndarray, *, dim: int, index: np.ndarray,
+                      reduce: str, include_self: bool) -> np.ndarray:
+            return mask(self, source, dim, index, reduce, include_self)
+
+        return at_slices
+
+    def at(self: np.ndarray, src: np.ndarray, *, dim: int, index: np.ndarray, reduce: str,
+           include_self: bool) -> np.ndarray:
+        return mask(self, src, dim, index, reduce, include_self)
+
     return at
 
 
@@ -297,10 +310,10 @@ def _kinks(slices: bool = False) -> tuple[Kink, ...]:
 
 SCATTER_REDUCE = defop(
     "scatter_reduce", "ScatterReduceBackward0", _reduced, vjp=_vjp,
-    saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index", kinks=_kinks())
+    saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="scatter", kinks=_kinks())
 INDEX_REDUCE = defop(
     "index_reduce", "IndexReduceBackward0", _index_reduced, vjp=_index_vjp,
-    saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index", kinks=_kinks(True))
+    saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="scatter", kinks=_kinks(True))
 
 
 def _scatter_with_reduce(self: np.ndarray, src: np.ndarray, *, dim: int, index: np.ndarray,
