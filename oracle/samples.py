@@ -169,6 +169,10 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     "entr": {"self": _POSITIVE},
     # hypot (helper nnm): away from the origin, where it has no derivative
     "hypot": {"other": _NONZERO},
+    # copysign (helper red): other off 0, whose sign bit no real number shows
+    "copysign": {"other": _NONZERO},
+    # ldexp (helper red): 2**other within float16's range
+    "ldexp": {"other": _MODERATE},
 }
 
 
@@ -697,4 +701,9 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "scatter_reduce_legacy": tuple(
         Sample(((3, 2), (2, 2)), {"dim": 0, "index": np.array([[2, 0], [2, 2]]), "reduce": r})
         for r in ("add", "multiply")),
+    # more elementwise functions (helper red: symgrad/ops/elementwise_extra.py)
+    **dict.fromkeys(("frac", "deg2rad", "rad2deg"), _UNARY),
+    **dict.fromkeys(("copysign", "fmax", "fmin", "ldexp", "heaviside"), _BINARY),
+    "copysign_scalar": (Sample(((2, 3),), {"other": -1.5}), Sample(((),), {"other": 2.0}),
+                        Sample(((4,),), {"other": -0.0})),
 }

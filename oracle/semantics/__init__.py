@@ -283,6 +283,7 @@ from oracle.semantics import (  # noqa: E402, F401
     backward,
     convolution,
     elementwise,
+    elementwise_extra,  # frac, copysign, fmax, fmin, ldexp, heaviside (helper red)
     elementwise_more,
     linalg,
     linalg_solve,

@@ -10,6 +10,7 @@ from symgrad.ops import (  # noqa: F401
     cross_product,  # cross (symgrad.linalg)
     discrete,
     elementwise,
+    elementwise_extra,  # frac, copysign, fmax, fmin, ldexp, heaviside, ... (helper red)
     elementwise_more,
     indexing,
     inplace,
