@@ -31,7 +31,7 @@ __all__ = ["expm1", "exp2", "log1p", "round", "softmax", "log_softmax", "logsume
 
 def _check(name: str, input: object) -> None:
     if not isinstance(input, Tensor):
-        raise TypeError(f"special_{name}(): argument 'self' (position 1) must be Tensor, not "
+        raise TypeError(f"special_{name}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
 
 

@@ -164,9 +164,19 @@ def _ties(self_convention: str, other_convention: str) -> tuple[Kink, ...]:
 
 # At a tie ``self`` takes the whole gradient: the derivative from above for fmax (raising self
 # makes it the max), from below for fmin; ``other`` gets the other side's 0.
-FMAX = defop("fmax", "FmaxBackward0", lambda self, other: np.fmax(self, other),
+def _taken(takes_self: Any) -> Any:
+    """``self`` where it is taken (at a tie too: PyTorch's ``-0.0`` against ``0.0``), else
+    ``other``."""
+    def forward(self: np.ndarray, other: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return np.where(takes_self(self, other) | np.isnan(other), self, other)
+
+    return forward
+
+
+FMAX = defop("fmax", "FmaxBackward0", _taken(lambda x, y: x >= y),
              vjp=_nan_aware_vjp(lambda x, y: x >= y), dtypes=ALL, kinks=_ties("right", "left"))
-FMIN = defop("fmin", "FminBackward0", lambda self, other: np.fmin(self, other),
+FMIN = defop("fmin", "FminBackward0", _taken(lambda x, y: x <= y),
              vjp=_nan_aware_vjp(lambda x, y: x <= y), dtypes=ALL, kinks=_ties("left", "right"))
 
 
@@ -309,7 +319,7 @@ def signbit(input: Tensor) -> Tensor:
     return Tensor._make(np.asarray(out, dtype=np.bool_), False, None)
 
 
-@expose()
+@expose(method=False)  # no Tensor.isin in PyTorch
 def isin(elements: Tensor | float, test_elements: Tensor | float, *,
          assume_unique: bool = False, invert: bool = False) -> Tensor:
     """Whether each of ``elements`` is among ``test_elements``, as a bool tensor.
