@@ -406,6 +406,10 @@ SAMPLES: dict[str, tuple[At, ...]] = {
                              for o in (-0.0, -2.5)),
     "deg2rad": (At({"self": (*_COMMON, "sub", "max", 0.5)}),),
     "rad2deg": (At({"self": (*_COMMON, "sub", 1e-3, 0.5)}),),
+    # ndtri from the smallest numbers (-38.5, where its derivative overflows) through both
+    # tails and the middle to one ULP below 1
+    "ndtri": (At({"self": ("sub", "tiny", 0.025, 0.25, 0.5, 0.75, 0.975, ("inside", 1.0), 1e-3,
+                           0.8125)}),),
     **{op: (_pair((1.0, 0.0, -0.0, 2.0, -1.0, math.nan, 1.0),
                   (1.0, -0.0, 0.0, -2.0, -1.0, 1.0, math.nan)),) for op in ("fmax", "fmin")},
     "ldexp": (_pair((1.0, "sub", 3.0, -0.5, 0.0), (10.0, 2.0, -1.0, 0.0, 3.0)),),

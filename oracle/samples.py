@@ -171,8 +171,9 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     "hypot": {"other": _NONZERO},
     # copysign (helper red): other off 0, whose sign bit no real number shows
     "copysign": {"other": _NONZERO},
-    # ldexp (helper red): 2**other within float16's range
+    # ldexp (helper red): 2**other within float16's range; ndtri of probabilities
     "ldexp": {"other": _MODERATE},
+    "ndtri": {"self": _PROBABILITY},
 }
 
 
@@ -706,4 +707,5 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     **dict.fromkeys(("copysign", "fmax", "fmin", "ldexp", "heaviside"), _BINARY),
     "copysign_scalar": (Sample(((2, 3),), {"other": -1.5}), Sample(((),), {"other": 2.0}),
                         Sample(((4,),), {"other": -0.0})),
+    "ndtri": _UNARY,
 }

@@ -364,4 +364,5 @@ TORCH: dict[str, str] = {
     'fmin': 'torch.fmin(self, other)',
     'ldexp': 'torch.ldexp(self, other)',
     'heaviside': 'torch.heaviside(self, values)',
+    'ndtri': 'torch.special.ndtri(self)',
 }

@@ -38,8 +38,10 @@ from symgrad._special_aliases import (  # noqa: E402
     round,
     softmax,
 )
+from symgrad.ops.special_extra import ndtri  # noqa: E402
 
-__all__ += ["expm1", "exp2", "log1p", "round", "softmax", "log_softmax", "logsumexp", "ndtr"]
+__all__ += ["expm1", "exp2", "log1p", "round", "softmax", "log_softmax", "logsumexp", "ndtr",
+            "ndtri"]
 
 
 def _check(name: str, input: object) -> None:

@@ -212,6 +212,8 @@ UNARY_AND_BINARY = {
     "fmax": ([X, Y], {}, lambda x, y: [1 if x > y else 0, 1 if y > x else 0]),
     "fmin": ([X, Y], {}, lambda x, y: [1 if x < y else 0, 1 if y < x else 0]),
     "ldexp": ([X, Y], {}, lambda x, y: [2 ** y, x * 2 ** y * mpmath.log(2)]),
+    "ndtri": ([[0.375, 0.0625, 0.96875]], {}, lambda p: [
+        mpmath.sqrt(2 * mpmath.pi) * mpmath.exp(mpmath.erfinv(2 * p - 1) ** 2)]),
 }
 
 

@@ -34,6 +34,7 @@ from symgrad.ops import (  # noqa: F401
     shape_more,
     sorting,
     special,  # special functions (lgamma, digamma, erfinv, logit, xlogy, ...)
+    special_extra,  # torch.special.ndtri (helper red)
     tensor_functions,
     triangular,
 )
