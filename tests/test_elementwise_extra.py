@@ -141,3 +141,30 @@ def test_special_aliases_refuse_numbers_as_pytorch():
         with pytest.raises(TypeError) as theirs:
             getattr(torch.special, name)(1.0)
         assert str(mine.value) == str(theirs.value)
+
+
+def test_ndtri_is_pytorchs_and_keeps_its_tails():
+    p = [0.5, 0.975, 0.025, 0.3, 1e-10, 0.999999]
+    for dtype in ("float64", "float32"):
+        mine = _run(symgrad, lambda lib, x: lib.special.ndtri(x), [p], dtype)
+        theirs = _run(torch, lambda lib, x: lib.special.ndtri(x), [p], dtype)
+        assert type(mine[0].grad_fn).__name__ == "SpecialNdtriBackward0"
+        rtol = 1e-13 if dtype == "float64" else 1e-5
+        for a, b in zip([mine[0], *mine[1], *mine[2]], [theirs[0], *theirs[1], *theirs[2]],
+                        strict=True):
+            np.testing.assert_allclose(_np(a), _np(b), rtol=rtol)
+    # the deep tail, against mpmath: ndtri(p) = sqrt(2) erfinv(2p - 1), and its derivative
+    # sqrt(2 pi) exp(ndtri(p)**2 / 2), within 2 ULP
+    import mpmath
+
+    tiny = [5e-324, 1e-300, 2.0 ** -1022, 1e-30]
+    x = symgrad.tensor(tiny, dtype=symgrad.float64, requires_grad=True)
+    t = symgrad.special.ndtri(x)
+    (g,) = symgrad.autograd.grad(t.sum(), [x])
+    with mpmath.workprec(1200):
+        for p, ti, gi in zip(tiny, t.tolist(), g.tolist(), strict=True):
+            exact = mpmath.sqrt(2) * mpmath.erfinv(2 * mpmath.mpf(p) - 1)
+            assert abs(ti - exact) <= 2 * np.spacing(abs(ti))
+            slope = mpmath.sqrt(2 * mpmath.pi) * mpmath.exp(exact ** 2 / 2)
+            assert gi == math.inf if slope > 1.7e308 else abs(gi - slope) <= 2 * np.spacing(gi)
+    assert symgrad.special.ndtri(symgrad.tensor([0.0, 1.0, 1.5])).tolist()[:2] == [-INF, INF]
