@@ -67,7 +67,10 @@ NOT_TRIED = frozenset({"broadcast_to", "cat", "chunk", "concat", "concatenate",
                        # counting (tests/test_order_statistics.py): bincount takes only 1-d
                        # non-negative ints; torch.unique is Python code whose parser error
                        # names the op it calls, _unique2
-                       "bincount", "unique"})
+                       "bincount", "unique",
+                       # reducing scatters: an index and a reduce string with the tensors
+                       # (tests/test_scatter_reduce.py compares their errors)
+                       "scatter_reduce", "index_reduce"})
 SHARED = sorted(n for n in FUNCTIONS if callable(getattr(torch, n, None))
                 and n not in SKIPPED | NOT_TRIED)
 
@@ -126,7 +129,9 @@ def test_a_number_where_a_tensor_goes(name: str) -> None:
 METHODS = sorted(n for n in FUNCTIONS if hasattr(torch.Tensor, n)
                  and getattr(symgrad.Tensor, n, None) is not None
                  and [i for i in _tensor_parameters(FUNCTIONS[n]) if i > 0]
-                 and n != "cross")  # 3-vectors: tests/test_linalg.py
+                 and n not in ("cross",  # 3-vectors: tests/test_linalg.py
+                               # an index and a reduce string (tests/test_scatter_reduce.py)
+                               "scatter_reduce", "index_reduce"))
 
 
 @pytest.mark.parametrize("name", METHODS)

@@ -93,6 +93,7 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "binary_cross_entropy": kernel("binary_cross_entropy", NOT_FLOAT),
     # more elementwise functions (helper red)
     "frac": kernel("frac_cpu", NOT_FLOAT),
+    "ndtri": kernel("ndtri_cpu", ("float16", "bfloat16")),
     # soft margin loss
     "soft_margin_loss": runtime("result type Float can't be cast to the desired output "
                                 "type {}", tuple(d for d in NOT_FLOAT if d != "bool")),

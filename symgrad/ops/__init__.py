@@ -21,6 +21,7 @@ from symgrad.ops import (  # noqa: F401
     losses_more,
     nan_handling,
     norms,
+    numerics,  # trapezoid, cumulative_trapezoid, cov, corrcoef, vander (helper red)
     operators,
     order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...
     padding,

@@ -23,6 +23,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
+from symgrad.ops.arguments import invalid_combination
 from symgrad.ops.arithmetic import pow as _pow
 from symgrad.ops.elementwise import _in_f64, _wide, where
 from symgrad.ops.registry import ALL, Kink, apply, defop, expose, not_implemented
@@ -296,6 +297,8 @@ def float_power(input: Tensor | float, exponent: Tensor | float) -> Tensor:
     >>> symgrad.float_power(symgrad.tensor([2, 3]), 2)
     tensor([4., 9.], dtype=symgrad.float64)
     """
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise invalid_combination("float_power", input, exponent)
     return _pow(_double(input), _double(exponent))
 
 
@@ -335,8 +338,8 @@ def isin(elements: Tensor | float, test_elements: Tensor | float, *,
     tensor([False,  True, False])
     """
     if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
-        raise TypeError("isin() received an invalid combination of arguments - got "
-                        f"({type(elements).__name__}, {type(test_elements).__name__})")
+        raise invalid_combination("isin", elements, test_elements, assume_unique=assume_unique,
+                                  invert=invert)
     a = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
     b = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
     out = np.isin(a, b, invert=bool(invert))

@@ -25,9 +25,10 @@ import math
 
 import numpy as np
 
+from symgrad import _dtypes
 from symgrad import _special_math as M
 from symgrad.ops.elementwise import _exp_minus_square, _in_f64, _wide
-from symgrad.ops.registry import ALL, apply, defop
+from symgrad.ops.registry import ALL, apply, defop, not_implemented
 from symgrad.tensor import Tensor
 
 __all__ = ["ndtri"]
@@ -149,8 +150,12 @@ def _ndtri_vjp(g: Tensor, self: Tensor) -> Tensor:
     return _in_f64(g) * _SQRT_2PI / (_exp_minus_square(t, 0.5) * c)
 
 
+# PyTorch's CPU kernel has no float16 or bfloat16 code.
+_HALVES = (_dtypes.float16, _dtypes.bfloat16)
 NDTRI = defop("ndtri", "SpecialNdtriBackward0", lambda self: _wide(_ndtri64, self),
-              vjp=_ndtri_vjp, dtype_rule="promote_float", dtypes=ALL)
+              vjp=_ndtri_vjp, dtype_rule="promote_float",
+              dtypes=frozenset(d for d in ALL if d not in _HALVES),
+              refuses=not_implemented("ndtri_cpu", _HALVES))
 
 
 def ndtri(input: Tensor) -> Tensor:
