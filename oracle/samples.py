@@ -686,13 +686,14 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                                ((2, 1, 5, 4), (2, 3), (None, None)))
         for a in (False, True)),
     # reducing scatters (helper red: symgrad/ops/scatter_reduce.py): each reduction with
-    # input's elements in and out, a group of 3 (input and two src), a src larger than index
+    # input's elements in and out, a group of 3 (input and two src)
     "scatter_reduce": tuple(
         Sample(shapes, {"dim": d, "index": i, "reduce": r, "include_self": inc})
         for r in ("sum", "prod", "mean", "amax", "amin")
         for shapes, d, i, inc in (
             (((3, 4), (2, 4)), 0, np.array([[2, 0, 1, 0], [0, 0, 1, 2]]), True),
-            (((2, 3), (2, 4)), 1, np.array([[2, 2], [0, 1]]), False))),
+            # src as large as index: PyTorch's backward fails for a larger one (tested apart)
+            (((2, 3), (2, 2)), 1, np.array([[2, 2], [0, 1]]), False))),
     "index_reduce": tuple(
         Sample(shapes, {"dim": d, "index": i, "reduce": r, "include_self": inc})
         for r in ("prod", "mean", "amax", "amin")
