@@ -82,6 +82,8 @@ EDGES: dict[str, tuple[Point, ...]] = {
     # whose limit the IEEE judge's reading at 2**1000 and 2**1020 takes for none).
     "erfinv": (*_COMMON[:2], ("inside", 1.0), ("inside", -1.0), "sub", 0.5, -0.75,
                ("near", 1.0)),
+    # more elementwise functions (helper red): frac at and beside the integers
+    "frac": (*_COMMON, 0.5, -2.5, 2.0 ** -20, 1e4 + 0.25, "max", "sub"),
 }
 
 
@@ -210,6 +212,8 @@ _SECOND_KINK = ("second order at |self - target| == delta (beta): the first deri
 _LOSS = {"self": (0.0, -0.0, 1.0, 2.5), "target": (0.0, 0.0, 1.0, -0.5)}
 # Logits far past where exp overflows (in every dtype), beside a moderate one.
 _LOGITS = ((1e4, -1e4, 0.0),)
+# A reducing scatter's index (dim 0 of (2, 3) from (3, 3)): groups of 2, 1, 1, 2 and 3.
+_GROUPS = np.array([[0, 0, 1], [0, 1, 1], [1, 1, 1]])
 
 # Samples of ops with several inputs or attributes: ties, attribute values people pass and the
 # edges of attributes (bounds hit exactly, pow's exponents 0, 1, 2, -1, 0.5, -0.5 and base 0,
@@ -392,8 +396,51 @@ SAMPLES: dict[str, tuple[At, ...]] = {
               At({"self": (0.0, 1.0, 0.125, 0.875, 0.5)}, {"eps": 0.2})),
     "xlogy": (_pair((0.0, -0.0, 0.0, 1.0, "sub", 2.0), (2.0, 0.5, "sub", "max", 1.0, "sub")),),
     "xlog1py": (_pair((0.0, -0.0, 0.0, 1.0, "sub", 2.0), (2.0, -0.5, "sub", "max", 0.0, "sub")),),
+    # more elementwise functions (helper red): deg2rad and rad2deg at the ends of the range;
+    # copysign at signed zeros of self and +0 of other (-0 of the number: a +0 would share
+    # the judge's compiled meaning, whose cache takes 0.0 and -0.0 for one key),
+    # fmax and fmin at ties, NaN beside a number, ldexp at the smallest numbers and whole
+    # exponents
+    "copysign": (_pair((0.0, -0.0, 1.0, -1.0, "sub", "max"), (-1.0, 1.0, 0.0, -2.0, -1.0, 0.5)),),
+    "copysign_scalar": tuple(At({"self": (0.0, -0.0, 1.0, -1.0, "sub")}, {"other": o})
+                             for o in (-0.0, -2.5)),
+    "deg2rad": (At({"self": (*_COMMON, "sub", "max", 0.5)}),),
+    "rad2deg": (At({"self": (*_COMMON, "sub", 1e-3, 0.5)}),),
+    # ndtri from the smallest numbers (-38.5, where its derivative overflows) through both
+    # tails and the middle to one ULP below 1
+    "ndtri": (At({"self": ("sub", "tiny", 0.025, 0.25, 0.5, 0.75, 0.975, ("inside", 1.0), 1e-3,
+                           0.8125)}),),
+    **{op: (_pair((1.0, 0.0, -0.0, 2.0, -1.0, math.nan, 1.0),
+                  (1.0, -0.0, 0.0, -2.0, -1.0, 1.0, math.nan)),) for op in ("fmax", "fmin")},
+    "ldexp": (_pair((1.0, "sub", 3.0, -0.5, 0.0), (10.0, 2.0, -1.0, 0.0, 3.0)),),
+    # reducing scatters (helper red: symgrad/ops/scatter_reduce.py): products over groups with
+    # one zero, two zeros (whose second order is the product of the others), a zero of input;
+    # extrema tied three ways, between signed zeros, and with input's excluded element; a mean
+    # of 301 (``_GROUPS``: dim 0; column 2 of row 0 reached by no index)
+    **{op: tuple(At({"self": a, "src" if op == "scatter_reduce" else "source": b},
+                    {"dim": 0, "index": i, "reduce": r, "include_self": inc})
+                 for a, b, i, reds in cases for r in reds for inc in (True, False))
+       for op, cases in (
+           ("scatter_reduce", (
+               (((2.0, 0.0, 1.5), (0.0, -1.0, 3.0)),
+                ((0.0, 2.0, 0.0), (3.0, 0.0, 0.0), (-0.0, 0.0, 2.0)), _GROUPS, ("prod", "sum")),
+               (((1.0, 2.0, 0.0), (3.0, -1.0, -0.0)),
+                ((1.0, 2.0, 0.0), (1.0, 0.5, -0.0), (3.0, 2.0, 0.0)), _GROUPS,
+                ("amax", "amin", "mean")))),
+           ("index_reduce", (
+               (((1.0, 0.0), (2.0, 3.0)), ((0.0, 2.0), (0.0, 0.0), (4.0, -0.0)),
+                np.array([0, 0, 1]), ("prod", "mean")),
+               (((1.0, 0.5), (2.0, 3.0)), ((1.0, 2.0), (1.0, 0.5), (-0.0, 3.0)),
+                np.array([0, 0, 1]), ("amax", "amin")))))},
 }
 
+# index_reduce's amin with input's element tied with a source element (helper red): the judge's
+# one-sided second derivatives there are NaN where the exact one is 0 (min is piecewise linear).
+SAMPLES["index_reduce"] = tuple(
+    At(a.values, a.attrs, "second order at a tie of amin between input's element and a source "
+       "element: the oracle's one-sided second derivatives are NaN where they are 0 (the "
+       "engine's value)") if a.attrs["reduce"] == "amin" and a.attrs["include_self"] else a
+    for a in SAMPLES["index_reduce"])
 
 # NaN and +-inf beside one finite point of the domain, judged by IEEE rules (``oracle.ieee``):
 # at +-inf the derivative is its limit, where it has one.

@@ -169,6 +169,11 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     "entr": {"self": _POSITIVE},
     # hypot (helper nnm): away from the origin, where it has no derivative
     "hypot": {"other": _NONZERO},
+    # copysign (helper red): other off 0, whose sign bit no real number shows
+    "copysign": {"other": _NONZERO},
+    # ldexp (helper red): 2**other within float16's range; ndtri of probabilities
+    "ldexp": {"other": _MODERATE},
+    "ndtri": {"self": _PROBABILITY},
 }
 
 
@@ -727,4 +732,28 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                                ((1, 1, 2, 3), (5, 4), (2.5, 1.5)),
                                ((2, 1, 5, 4), (2, 3), (None, None)))
         for a in (False, True)),
+    # reducing scatters (helper red: symgrad/ops/scatter_reduce.py): each reduction with
+    # input's elements in and out, a group of 3 (input and two src)
+    "scatter_reduce": tuple(
+        Sample(shapes, {"dim": d, "index": i, "reduce": r, "include_self": inc})
+        for r in ("sum", "prod", "mean", "amax", "amin")
+        for shapes, d, i, inc in (
+            (((3, 4), (2, 4)), 0, np.array([[2, 0, 1, 0], [0, 0, 1, 2]]), True),
+            # src as large as index: PyTorch's backward fails for a larger one (tested apart)
+            (((2, 3), (2, 2)), 1, np.array([[2, 2], [0, 1]]), False))),
+    "index_reduce": tuple(
+        Sample(shapes, {"dim": d, "index": i, "reduce": r, "include_self": inc})
+        for r in ("prod", "mean", "amax", "amin")
+        for shapes, d, i, inc in (
+            (((3, 2), (4, 2)), 0, np.array([2, 0, 2, 1]), True),
+            (((2, 3), (2, 2)), 1, np.array([1, 1]), False))),
+    "scatter_reduce_legacy": tuple(
+        Sample(((3, 2), (2, 2)), {"dim": 0, "index": np.array([[2, 0], [2, 2]]), "reduce": r})
+        for r in ("add", "multiply")),
+    # more elementwise functions (helper red: symgrad/ops/elementwise_extra.py)
+    **dict.fromkeys(("frac", "deg2rad", "rad2deg"), _UNARY),
+    **dict.fromkeys(("copysign", "fmax", "fmin", "ldexp", "heaviside"), _BINARY),
+    "copysign_scalar": (Sample(((2, 3),), {"other": -1.5}), Sample(((),), {"other": 2.0}),
+                        Sample(((4,),), {"other": -0.0})),
+    "ndtri": _UNARY,
 }

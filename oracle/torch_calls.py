@@ -361,4 +361,23 @@ TORCH: dict[str, str] = {
         'torch._C._nn.upsample_linear1d(self, output_size, align_corners, *scales)'),
     'upsample_bilinear2d': (
         'torch._C._nn.upsample_bilinear2d(self, output_size, align_corners, *scales)'),
+    # reducing scatters (helper red: symgrad/ops/scatter_reduce.py)
+    'scatter_reduce': (
+        'torch.scatter_reduce(self, dim, torch.as_tensor(index), src, reduce, '
+        'include_self=include_self)'),
+    'index_reduce': (
+        'torch.index_reduce(self, dim, torch.as_tensor(index), source, reduce, '
+        'include_self=include_self)'),
+    'scatter_reduce_legacy': 'torch.scatter(self, dim, torch.as_tensor(index), src, reduce=reduce)',
+    # more elementwise functions (helper red: symgrad/ops/elementwise_extra.py)
+    'frac': 'torch.frac(self)',
+    'deg2rad': 'torch.deg2rad(self)',
+    'rad2deg': 'torch.rad2deg(self)',
+    'copysign': 'torch.copysign(self, other)',
+    'copysign_scalar': 'torch.copysign(self, other)',
+    'fmax': 'torch.fmax(self, other)',
+    'fmin': 'torch.fmin(self, other)',
+    'ldexp': 'torch.ldexp(self, other)',
+    'heaviside': 'torch.heaviside(self, values)',
+    'ndtri': 'torch.special.ndtri(self)',
 }

@@ -27,6 +27,21 @@ from symgrad.tensor import Tensor
 
 __all__ = ["gammaln", "digamma", "psi", "polygamma", "multigammaln", "erf", "erfc", "erfinv",
            "logit", "expit", "xlogy", "xlog1py", "entr"]
+# aliases of top-level functions, and ndtr (helper red: symgrad/_special_aliases.py)
+from symgrad._special_aliases import (  # noqa: E402
+    exp2,
+    expm1,
+    log1p,
+    log_softmax,
+    logsumexp,
+    ndtr,
+    round,
+    softmax,
+)
+from symgrad.ops.special_extra import ndtri  # noqa: E402
+
+__all__ += ["expm1", "exp2", "log1p", "round", "softmax", "log_softmax", "logsumexp", "ndtr",
+            "ndtri"]
 
 
 def _check(name: str, input: object) -> None:

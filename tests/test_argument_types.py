@@ -70,7 +70,10 @@ NOT_TRIED = frozenset({"broadcast_to", "cat", "chunk", "concat", "concatenate",
                        "bincount", "unique",
                        # a 5-d kernel, and transposed convolutions: a kernel whose first dim
                        # is the input's channels (tests/test_conv_transposed.py compares errors)
-                       "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"})
+                       "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+                       # reducing scatters: an index and a reduce string with the tensors
+                       # (tests/test_scatter_reduce.py compares their errors)
+                       "scatter_reduce", "index_reduce"})
 SHARED = sorted(n for n in FUNCTIONS if callable(getattr(torch, n, None))
                 and n not in SKIPPED | NOT_TRIED)
 
@@ -129,7 +132,9 @@ def test_a_number_where_a_tensor_goes(name: str) -> None:
 METHODS = sorted(n for n in FUNCTIONS if hasattr(torch.Tensor, n)
                  and getattr(symgrad.Tensor, n, None) is not None
                  and [i for i in _tensor_parameters(FUNCTIONS[n]) if i > 0]
-                 and n != "cross")  # 3-vectors: tests/test_linalg.py
+                 and n not in ("cross",  # 3-vectors: tests/test_linalg.py
+                               # an index and a reduce string (tests/test_scatter_reduce.py)
+                               "scatter_reduce", "index_reduce"))
 
 
 @pytest.mark.parametrize("name", METHODS)

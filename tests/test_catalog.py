@@ -48,6 +48,8 @@ def test_every_sample_names_the_ops_inputs():
 @pytest.mark.parametrize("op,i", ALL_CASES)
 def test_every_sample_runs_in_every_float_dtype(op, i):
     for dtype in ("float16", "bfloat16", "float32", "float64"):
+        if REGISTRY[op].dtypes and all(d.name != dtype for d in REGISTRY[op].dtypes):
+            continue  # a dtype the op refuses, as PyTorch's kernel (ndtri's float16)
         inputs, attrs = _tensors(op, i, dtype)
         with np.errstate(all="ignore"):
             out = apply(REGISTRY[op], *inputs, **attrs)

@@ -91,6 +91,9 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "smooth_l1_loss": kernel("smooth_l1_cpu", NOT_FLOAT),
     "huber_loss": kernel("huber_cpu", NOT_FLOAT),
     "binary_cross_entropy": kernel("binary_cross_entropy", NOT_FLOAT),
+    # more elementwise functions (helper red)
+    "frac": kernel("frac_cpu", NOT_FLOAT),
+    "ndtri": kernel("ndtri_cpu", ("float16", "bfloat16")),
     # soft margin loss
     "soft_margin_loss": runtime("result type Float can't be cast to the desired output "
                                 "type {}", tuple(d for d in NOT_FLOAT if d != "bool")),

@@ -61,7 +61,7 @@ USAGE_ERRORS = [
     (["--ops", ","], "--ops selects no op"),
     (["--ops", "linear"], "'linear' (did you mean addmm, matmul, mm?)"),
     (["--ops", "cross_entropy"], "'cross_entropy' (did you mean log_softmax, nll_loss"),
-    (["--ops", "max"], "'max' (did you mean max_all, max_dim, amax, maximum?)"),
+    (["--ops", "max"], "'max' (did you mean max_all, max_dim, amax, maximum, fmax?)"),
     (["--ops", "tanhh"], "'tanhh' (did you mean tanh"),
     (["--ops", "eq,mul"], "no gradient to check (not differentiable): eq"),
     (["--dtypes", "int64"], "not a float dtype: 'int64'"),

@@ -203,6 +203,17 @@ UNARY_AND_BINARY = {
     "xlogy": ([X, POS], {}, lambda x, y: [mpmath.log(y), x / y]),
     "xlog1py": ([X, POS], {}, lambda x, y: [mpmath.log1p(y), x / (1 + y)]),
     "entr": ([POS], {}, lambda x: [-(1 + mpmath.log(x))]),
+    # more elementwise functions (helper red: symgrad/ops/elementwise_extra.py)
+    "frac": ([X], {}, lambda x: [1]),
+    "deg2rad": ([X], {}, lambda x: [mpmath.pi / 180]),
+    "rad2deg": ([X], {}, lambda x: [180 / mpmath.pi]),
+    "copysign": ([X, Y], {}, lambda x, y: [mpmath.sign(x) * mpmath.sign(y), 0]),
+    "copysign_scalar": ([X], {"other": -0.0}, lambda x: [-mpmath.sign(x)]),
+    "fmax": ([X, Y], {}, lambda x, y: [1 if x > y else 0, 1 if y > x else 0]),
+    "fmin": ([X, Y], {}, lambda x, y: [1 if x < y else 0, 1 if y < x else 0]),
+    "ldexp": ([X, Y], {}, lambda x, y: [2 ** y, x * 2 ** y * mpmath.log(2)]),
+    "ndtri": ([[0.375, 0.0625, 0.96875]], {}, lambda p: [
+        mpmath.sqrt(2 * mpmath.pi) * mpmath.exp(mpmath.erfinv(2 * p - 1) ** 2)]),
 }
 
 
@@ -737,6 +748,8 @@ CLOSED_FORM_ELSEWHERE = {
     "prelu", "glu",
     # resampling (helper nnm; closed forms above)
     "upsample_nearest1d", "upsample_nearest2d", "upsample_linear1d", "upsample_bilinear2d",
+    # reducing scatters (helper red; tests/test_scatter_reduce.py)
+    "scatter_reduce", "index_reduce",
 }
 
 

@@ -284,6 +284,7 @@ from oracle.semantics import (  # noqa: E402, F401
     convolution,
     convolution_transposed,  # conv_transpose
     elementwise,
+    elementwise_extra,  # frac, copysign, fmax, fmin, ldexp, heaviside (helper red)
     elementwise_more,
     fold,  # im2col and col2im (unfold and fold)
     linalg,
@@ -298,6 +299,7 @@ from oracle.semantics import (  # noqa: E402, F401
     products,
     reductions,
     resampling,
+    scatter_reduce,  # scatter_reduce, index_reduce, scatter(reduce=...) (helper red)
     shape,
     shape_more,
     special,  # special functions (lgamma, digamma, polygamma, logit, xlogy, ...)

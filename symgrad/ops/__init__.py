@@ -11,6 +11,7 @@ from symgrad.ops import (  # noqa: F401
     cross_product,  # cross (symgrad.linalg)
     discrete,
     elementwise,
+    elementwise_extra,  # frac, copysign, fmax, fmin, ldexp, heaviside, ... (helper red)
     elementwise_more,
     fold,  # unfold and fold: im2col, col2im
     indexing,
@@ -22,6 +23,7 @@ from symgrad.ops import (  # noqa: F401
     losses_more,
     nan_handling,
     norms,
+    numerics,  # trapezoid, cumulative_trapezoid, cov, corrcoef, vander (helper red)
     operators,
     order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...
     padding,
@@ -31,10 +33,12 @@ from symgrad.ops import (  # noqa: F401
     products,
     reductions,
     resampling,
+    scatter_reduce,  # scatter_reduce, index_reduce, scatter(reduce=...) (helper red)
     shape,
     shape_more,
     sorting,
     special,  # special functions (lgamma, digamma, erfinv, logit, xlogy, ...)
+    special_extra,  # torch.special.ndtri (helper red)
     tensor_functions,
     triangular,
 )

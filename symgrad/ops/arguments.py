@@ -61,6 +61,12 @@ _OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
     "clamp_max": ((2, 3), (2, 3)),
     "clamp_min": ((2, 3), (2, 3)),
     "clip": ((1, 4), (1, 4)),
+    # more elementwise functions and numerical routines (helper red): copysign's other a
+    # tensor or a number; trapezoid's sample points x or a spacing dx
+    "copysign": ((2, 3), (2, 3)),
+    "trapezoid": ((2, 3), (1, 3)),
+    "trapz": ((2, 3), (1, 3)),
+    "cumulative_trapezoid": ((2, 3), (1, 3)),
     "eq": ((2, 3), (2, 3)),
     "fmod": ((2, 3), (2, 3)),
     "ge": ((2, 3), (2, 3)),

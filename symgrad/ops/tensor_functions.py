@@ -129,7 +129,7 @@ def _scatter_index(name: str, input: Tensor, dim: int, index: Any,
 
 @expose()
 def scatter(input: Tensor, dim: int, index: Any, src: Any = None, *,
-            value: Any = None) -> Tensor:
+            value: Any = None, reduce: str | None = None) -> Tensor:
     """A copy of ``input`` with ``src``'s elements (or one ``value``) written at ``index``:
     ``out[index[i][j]][j] = src[i][j]`` for ``dim=0`` (and alike for other dims).
 
@@ -143,6 +143,9 @@ def scatter(input: Tensor, dim: int, index: Any, src: Any = None, *,
             ``input`` apart from ``dim`` and no larger than ``src``.
         src: The tensor of ``input``'s dtype whose elements are written, or a number.
         value: The number written, given by keyword instead of ``src``.
+        reduce: ``"add"`` or ``"multiply"`` to reduce ``src`` into ``input`` rather than write
+            it (deprecated in PyTorch, and without a derivative:
+            ``symgrad.ops.scatter_reduce.scatter_with_reduce``). Defaults to None.
 
     >>> import symgrad
     >>> x = symgrad.zeros(2, 3)
@@ -158,6 +161,10 @@ def scatter(input: Tensor, dim: int, index: Any, src: Any = None, *,
     if src is not None and value is not None:
         raise TypeError("scatter() got both 'src' and 'value'")
     given = value if src is None else src
+    if reduce is not None:
+        from symgrad.ops.scatter_reduce import scatter_with_reduce
+
+        return scatter_with_reduce(input, dim, index, given, reduce)
     if isinstance(given, Tensor):
         d, idx = _scatter_index("scatter", input, dim, index, given)
         return apply(SCATTER, input, given, dim=d, index=idx)
@@ -189,7 +196,7 @@ def scatter_add(input: Tensor, dim: int, index: Any, src: Any) -> Tensor:
 
 
 def _scatter_(self: Tensor, dim: int, index: Tensor, src: Any = None, *,
-              value: Any = None) -> Tensor:
+              value: Any = None, reduce: str | None = None) -> Tensor:
     """``scatter``, written into this tensor.
 
     Args:
@@ -197,12 +204,14 @@ def _scatter_(self: Tensor, dim: int, index: Tensor, src: Any = None, *,
         index: The positions written, as ``scatter`` takes them.
         src: The tensor (or number) written.
         value: The number written, given by keyword instead of ``src``.
+        reduce: ``"add"`` or ``"multiply"`` (see ``scatter``). Defaults to None.
 
     >>> import symgrad
     >>> symgrad.zeros(3).scatter_(0, symgrad.tensor([2]), 1.0)
     tensor([0., 0., 1.])
     """
-    return _inplace.rewrite(self, lambda old: scatter(old, dim, index, src, value=value))
+    return _inplace.rewrite(self, lambda old: scatter(old, dim, index, src, value=value,
+                                                      reduce=reduce))
 
 
 def _scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
