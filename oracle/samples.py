@@ -680,4 +680,19 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                                ((1, 1, 2, 3), (5, 4), (2.5, 1.5)),
                                ((2, 1, 5, 4), (2, 3), (None, None)))
         for a in (False, True)),
+    # reflection and replication pads and their backward operators (helper misc): batched and
+    # unbatched, widths up to one less than the size (reflection's limit), crops
+    **{f"{mode}_pad{k}d": tuple(Sample((shape,), {"padding": p}) for shape, p in cases)
+       for mode in ("reflection", "replication") for k, cases in (
+           (1, (((2, 2, 4), (2, 3)), ((3, 5), (-1, 2)), ((1, 2, 3), (2, 0)))),
+           (2, (((1, 2, 3, 4), (1, 2, 2, 1)), ((2, 3, 3), (2, -1, 0, 2)))),
+           (3, (((1, 1, 2, 3, 3), (1, 2, 0, 1, 1, 1)), ((2, 3, 2, 2), (-1, 1, 1, 0, 1, 0)))))},
+    **{f"{mode}_pad{k}d_backward": tuple(
+        Sample((tuple(s[:len(s) - k]) + tuple(
+            n + p[2 * (k - 1 - i)] + p[2 * (k - 1 - i) + 1]
+            for i, n in enumerate(s[len(s) - k:])), s), {"padding": p}) for s, p in cases)
+       for mode in ("reflection", "replication") for k, cases in (
+           (1, (((2, 2, 4), (2, 3)), ((3, 5), (-1, 2)))),
+           (2, (((1, 2, 3, 4), (1, 2, 2, 1)), ((2, 3, 3), (2, -1, 0, 2)))),
+           (3, (((1, 1, 2, 3, 3), (1, 2, 0, 1, 1, 1)),)))},
 }

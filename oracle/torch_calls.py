@@ -346,4 +346,23 @@ TORCH: dict[str, str] = {
         'torch._C._nn.upsample_linear1d(self, output_size, align_corners, *scales)'),
     'upsample_bilinear2d': (
         'torch._C._nn.upsample_bilinear2d(self, output_size, align_corners, *scales)'),
+    # reflection and replication pads and their backward operators (helper misc)
+    'reflection_pad1d': 'torch.ops.aten.reflection_pad1d(self, padding)',
+    'reflection_pad1d_backward': (
+        'torch.ops.aten.reflection_pad1d_backward(grad_output, self, padding)'),
+    'reflection_pad2d': 'torch.ops.aten.reflection_pad2d(self, padding)',
+    'reflection_pad2d_backward': (
+        'torch.ops.aten.reflection_pad2d_backward(grad_output, self, padding)'),
+    'reflection_pad3d': 'torch.ops.aten.reflection_pad3d(self, padding)',
+    'reflection_pad3d_backward': (
+        'torch.ops.aten.reflection_pad3d_backward(grad_output, self, padding)'),
+    'replication_pad1d': 'torch.ops.aten.replication_pad1d(self, padding)',
+    'replication_pad1d_backward': (
+        'torch.ops.aten.replication_pad1d_backward(grad_output, self, padding)'),
+    'replication_pad2d': 'torch.ops.aten.replication_pad2d(self, padding)',
+    'replication_pad2d_backward': (
+        'torch.ops.aten.replication_pad2d_backward(grad_output, self, padding)'),
+    'replication_pad3d': 'torch.ops.aten.replication_pad3d(self, padding)',
+    'replication_pad3d_backward': (
+        'torch.ops.aten.replication_pad3d_backward(grad_output, self, padding)'),
 }

@@ -290,6 +290,7 @@ from oracle.semantics import (  # noqa: E402, F401
     nn_more,
     order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...
     padding,
+    padding_modes,  # reflection and replication pads (helper misc)
     pixel_shuffle,
     pooling,
     products,

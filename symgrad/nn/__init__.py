@@ -100,6 +100,21 @@ from symgrad.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from symgrad.nn.resampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 # isort: on
 
+# reflection, replication and circular pads (helper misc)
+# isort: off
+from symgrad.nn.padding_more import (
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+)
+# isort: on
+
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
            "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6",
            "Softplus", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "LogSoftmax", "Identity",
@@ -132,4 +147,8 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
            # gates, InstanceNorm3d, pixel shuffles, resampling
            "PReLU", "GLU", "InstanceNorm3d", "PixelShuffle", "PixelUnshuffle", "Upsample",
-           "UpsamplingNearest2d", "UpsamplingBilinear2d"]
+           "UpsamplingNearest2d", "UpsamplingBilinear2d",
+           # reflection, replication and circular pads (helper misc)
+           "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
+           "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d",
+           "CircularPad3d"]

@@ -31,6 +31,7 @@ from symgrad.ops import inplace as inplace_ops
 from symgrad.ops.arguments import checked
 from symgrad.ops.inplace import rewrite
 from symgrad.ops.padding import constant_pad_nd
+from symgrad.ops.padding_modes import pad_mode
 from symgrad.ops.pooling import (  # noqa: F401 - published here, as torch.nn.functional does
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -999,21 +1000,29 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     from the last, filled with ``value`` (one node, ConstantPadNdBackward0). Negative widths
     remove places, as PyTorch's do.
 
-    Only the constant mode: ``"reflect"``, ``"replicate"`` and ``"circular"`` raise
-    NotImplementedError rather than pad another way.
+    The other modes pad 1, 2 or 3 trailing dims of a tensor with one or two dims before them:
+    ``"reflect"`` mirrors the input about its end places (ReflectionPad1DBackward0, 2D, 3D),
+    ``"replicate"`` repeats them (ReplicationPad1DBackward0, ...), ``"circular"`` wraps around
+    (PyTorch's in-place copies, CopySlices).
 
     Args:
         input: The tensor.
         pad: Widths in pairs ``(before, after)``, the first pair for the last dim; at most
             two per dim of ``input``.
-        mode: ``"constant"``. Defaults to ``"constant"``.
-        value: The fill (truncated for integer tensors). Defaults to None: 0.
+        mode: ``"constant"``, ``"reflect"``, ``"replicate"`` or ``"circular"``. Defaults to
+            ``"constant"``.
+        value: The fill (truncated for integer tensors), constant mode only. Defaults to
+            None: 0.
 
     >>> import symgrad
     >>> symgrad.nn.functional.pad(symgrad.tensor([[1.0, 2.0]]), (1, 0, 0, 1), value=-1.0)
     tensor([[-1.,  1.,  2.],
             [-1., -1., -1.]])
+    >>> symgrad.nn.functional.pad(symgrad.tensor([[[1.0, 2.0, 3.0]]]), (2, 1), "reflect")
+    tensor([[[3., 2., 1., 2., 3., 2.]]])
     """
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
     widths = tuple(pad)
     if len(widths) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
@@ -1022,10 +1031,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
                            f"dimension but got padding length {len(widths)} and input of "
                            f"dimension {input.dim()}")
     if mode != "constant":
-        if mode in ("reflect", "replicate", "circular"):
-            raise NotImplementedError(f"symgrad: pad's {mode!r} mode is not implemented; only "
-                                      "'constant' is")
-        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+        # reflect, replicate, circular: symgrad/ops/padding_modes.py
+        return pad_mode(input, widths, mode, value)
     return constant_pad_nd(input, widths, 0.0 if value is None else value)
 
 

@@ -23,6 +23,7 @@ from symgrad.ops import (  # noqa: F401
     operators,
     order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...
     padding,
+    padding_modes,  # reflection and replication pads (helper misc)
     pixel_shuffle,
     pooling,
     products,
