@@ -251,3 +251,25 @@ def test_pad_backward_ops_closed_form():
         agree(out.detach().numpy(), want_out)
         agree(gg, want_g)
         agree(gx, [[0, 0, 0]])
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate"])
+def test_the_judge_reads_pytorchs_pads_and_their_backward_operators(mode):
+    # PyTorch's own graph (the torch adapter): reflection_pad2d and its backward operator,
+    # judged to second order against the meanings
+    from oracle.crosscheck import crosscheck
+    from oracle.engines.torch_engine import ADAPTER
+
+    x = torch.tensor(np.arange(12.0).reshape(1, 3, 4) / 7, requires_grad=True)
+
+    def fn(x):
+        y = TF.pad(x * x, (1, 2, 2, 1), mode)
+        (g,) = torch.autograd.grad((y * y).sum(), x, create_graph=True)
+        return (g * g).sum()
+
+    rec = ADAPTER.record(fn, [x])
+    ops = {n.op for n in rec.graph.nodes}
+    kind = {"reflect": "reflection", "replicate": "replication"}[mode]
+    assert {f"{kind}_pad2d", f"{kind}_pad2d_backward"} <= ops
+    v = crosscheck(fn, [x])
+    assert v.status in ("ok", "fd-unreliable"), v.message

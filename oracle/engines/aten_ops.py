@@ -476,6 +476,10 @@ ATEN: dict[str, Rule] = {
     "_log_softmax_backward_data.default": _backward_data("log_softmax_backward_data"),
     "native_layer_norm_backward.default": _layer_norm_backward,
     "nll_loss_backward.default": _nll_loss_backward,
+    # reflection and replication pads and their backward operators (helper misc)
+    **{f"{m}_pad{k}d{b}.default": _same(f"{m}_pad{k}d{b}", *(("grad_output",) if b else ()),
+                                        "self", padding="padding")
+       for m in ("reflection", "replication") for k in (1, 2, 3) for b in ("", "_backward")},
 }
 
 # Fused backward operators (in a function that differentiates through a backward): the
