@@ -208,6 +208,12 @@ def _no_bias(rng: np.random.Generator) -> np.ndarray:
     return np.zeros((0,))
 
 
+def _rrelu_noise(rng: np.random.Generator) -> np.ndarray:
+    """rrelu's noise (helper misc): slopes on the 1/64 lattice in [1/8, 1/3], or 1."""
+    slopes = rng.integers(8, 22, size=(2, 3)) / 64
+    return np.where(rng.random((2, 3)) < 0.5, slopes, 1.0)
+
+
 SAMPLES: dict[str, tuple[Sample, ...]] = {
     # arithmetic
     "add": _ALPHA,
@@ -680,6 +686,13 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                                ((1, 1, 2, 3), (5, 4), (2.5, 1.5)),
                                ((2, 1, 5, 4), (2, 3), (None, None)))
         for a in (False, True)),
+    # channel shuffles and randomized leaky ReLU (helper misc): its noise the drawn slopes
+    # (multiples of 1/64 in [1/8, 1/3], exact in every float dtype) or 1
+    "channel_shuffle": (Sample(((2, 6, 3),), {"groups": 2}), Sample(((1, 6, 2, 2),), {"groups": 3}),
+                        Sample(((1, 4, 1, 2, 1),), {"groups": 4})),
+    "rrelu_with_noise": (Sample(((2, 3), (2, 3)), make={"noise": _rrelu_noise}),),
+    "rrelu_with_noise_backward": (Sample(((2, 3), (2, 3), (2, 3)),
+                                         make={"noise": _rrelu_noise}),),
     # reflection and replication pads and their backward operators (helper misc): batched and
     # unbatched, widths up to one less than the size (reflection's limit), crops
     **{f"{mode}_pad{k}d": tuple(Sample((shape,), {"padding": p}) for shape, p in cases)

@@ -346,6 +346,12 @@ TORCH: dict[str, str] = {
         'torch._C._nn.upsample_linear1d(self, output_size, align_corners, *scales)'),
     'upsample_bilinear2d': (
         'torch._C._nn.upsample_bilinear2d(self, output_size, align_corners, *scales)'),
+    # channel shuffles and randomized leaky ReLU given its noise (helper misc)
+    'channel_shuffle': 'torch.nn.functional.channel_shuffle(self, groups)',
+    'rrelu_with_noise': 'self * noise.to(self.dtype)',
+    'rrelu_with_noise_backward': (
+        'torch.ops.aten.rrelu_with_noise_backward(grad_output, self, noise.to(self.dtype), '
+        '0.125, 0.3333333333333333, True, False)'),
     # reflection and replication pads and their backward operators (helper misc)
     'reflection_pad1d': 'torch.ops.aten.reflection_pad1d(self, padding)',
     'reflection_pad1d_backward': (

@@ -6,6 +6,8 @@ mathematics), never from the code under test.
 
 from __future__ import annotations
 
+import warnings
+
 import mpmath
 import numpy as np
 import pytest
@@ -273,3 +275,213 @@ def test_the_judge_reads_pytorchs_pads_and_their_backward_operators(mode):
     assert {f"{kind}_pad2d", f"{kind}_pad2d_backward"} <= ops
     v = crosscheck(fn, [x])
     assert v.status in ("ok", "fd-unreliable"), v.message
+
+
+# -- channel-wise and alpha dropouts -------------------------------------------------------------
+DROPOUTS = ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
+SHAPES = {"dropout1d": [(2, 3, 4), (3, 5)], "dropout2d": [(2, 3, 2, 2), (3, 4, 2)],
+          "dropout3d": [(2, 3, 2, 1, 2), (3, 2, 2, 2)], "alpha_dropout": [(3, 4), (2, 2, 5)],
+          "feature_alpha_dropout": [(2, 3, 4), (4, 5)]}
+
+
+@pytest.mark.parametrize("name", DROPOUTS)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+@pytest.mark.parametrize("p", [0.3, 0.5, 1.0])
+def test_dropouts_draw_pytorchs_masks_under_one_seed(name, dtype, p):
+    for shape in SHAPES[name]:
+        x = np.random.default_rng(1).standard_normal(shape)
+        sx = symgrad.tensor(x).to(getattr(symgrad, dtype)).requires_grad_()
+        tx = torch.tensor(x).to(getattr(torch, dtype)).requires_grad_()
+        symgrad.manual_seed(11)
+        torch.manual_seed(11)
+        with pytest.warns() if name == "dropout2d" and len(shape) == 3 else _nothing():
+            sy = getattr(SF, name)(sx, p, True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PyTorch's dropout2d warning, checked above
+            ty = getattr(TF, name)(tx, p, True)
+        same_outcome(sy, ty)
+        assert type(sy.grad_fn).__name__ == type(ty.grad_fn).__name__
+        g = np.random.default_rng(2).standard_normal(shape)
+        (sg,) = symgrad.autograd.grad(sy, sx, symgrad.tensor(g).to(sx.dtype))
+        (tg,) = torch.autograd.grad(ty, tx, torch.tensor(g).to(tx.dtype))
+        same_outcome(sg, tg)
+        # the streams agree afterwards: each drew as many numbers
+        assert symgrad.rand(3).tolist() == torch.rand(3).tolist()
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.mark.parametrize("name", DROPOUTS)
+def test_dropouts_out_of_training_and_errors(name):
+    x = np.ones(SHAPES[name][0])
+    sx, tx = both(x)
+    assert getattr(SF, name)(sx, 0.5, False) is sx
+    assert getattr(SF, name)(sx, 0.0, True) is sx
+    for p in (-0.1, 1.5):
+        same_outcome(outcome(lambda: getattr(SF, name)(sx, p)),  # noqa: B023
+                     outcome(lambda: getattr(TF, name)(tx, p)))  # noqa: B023
+    if name == "dropout1d":
+        same_outcome(outcome(lambda: SF.dropout1d(symgrad.ones(2, 2, 2, 2))),
+                     outcome(lambda: TF.dropout1d(torch.ones(2, 2, 2, 2))))
+    if name == "feature_alpha_dropout":
+        same_outcome(outcome(lambda: SF.feature_alpha_dropout(symgrad.ones(3), 0.5, True)),
+                     outcome(lambda: TF.feature_alpha_dropout(torch.ones(3), 0.5, True)))
+
+
+def test_dropout_modules_match_torch():
+    for name, shape in (("Dropout1d", (2, 3, 4)), ("Dropout2d", (2, 3, 2, 2)),
+                        ("Dropout3d", (2, 3, 1, 2, 2)), ("AlphaDropout", (3, 4)),
+                        ("FeatureAlphaDropout", (2, 3, 4))):
+        for args in ((), (0.25,), (0.75, True)):
+            sm, tm = getattr(symgrad.nn, name)(*args), getattr(torch.nn, name)(*args)
+            assert repr(sm) == repr(tm)
+            x = np.random.default_rng(0).standard_normal(shape)
+            for train in (True, False):
+                sm.train(train)
+                tm.train(train)
+                symgrad.manual_seed(5)
+                torch.manual_seed(5)
+                # in place on a non-leaf, as a network's activations are
+                sx, tx = both(x)
+                same_outcome(sm(sx * 1), tm(tx * 1))
+        with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1, "
+                                             "but got 2"):
+            getattr(symgrad.nn, name)(2)
+
+
+def test_dropout2d_warns_as_torch_for_other_ranks():
+    with pytest.warns(UserWarning, match="dropout2d: Received a 5-D input to dropout2d"):
+        SF.dropout2d(symgrad.ones(1, 2, 1, 1, 1), 0.5, False)
+    with pytest.warns(UserWarning, match="dropout3d: Received a 3-D input to dropout3d"):
+        SF.dropout3d(symgrad.ones(1, 2, 1), 0.5, False)
+
+
+# -- RReLU -----------------------------------------------------------------------------------------
+RRELU_X = np.concatenate([[-1.0, 2.0, np.nan, -0.0, -np.inf, 0.0, -3.5, 1e-3, np.inf],
+                          np.random.default_rng(3).standard_normal(40)])
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16", "float16", "int64", "bool"])
+@pytest.mark.parametrize(("lower", "upper"), [(1 / 8, 1 / 3), (-1.0, 0.5), (0.2, 0.2),
+                                              (0.5, 0.1)])
+def test_rrelu_matches_torch_draw_for_draw(training, dtype, lower, upper):
+    sx = symgrad.tensor(RRELU_X).to(getattr(symgrad, dtype))
+    tx = torch.tensor(RRELU_X).to(getattr(torch, dtype))
+    floating = dtype.startswith(("float", "bfloat"))
+    if floating:
+        sx.requires_grad_()
+        tx.requires_grad_()
+    symgrad.manual_seed(3)
+    torch.manual_seed(3)
+    sy = outcome(lambda: SF.rrelu(sx, lower, upper, training))
+    ty = outcome(lambda: TF.rrelu(tx, lower, upper, training))
+    same_outcome(sy, ty)
+    if isinstance(ty, Exception):
+        return
+    assert symgrad.rand(2).tolist() == torch.rand(2).tolist()
+    assert type(sy.grad_fn).__name__ == type(ty.grad_fn).__name__
+    g = np.random.default_rng(4).standard_normal(RRELU_X.shape)
+    (sg,) = symgrad.autograd.grad(sy, sx, symgrad.tensor(g).to(sx.dtype), create_graph=True)
+    (tg,) = torch.autograd.grad(ty, tx, torch.tensor(g).to(tx.dtype), create_graph=True)
+    same_outcome(sg, tg)
+    assert type(sg.grad_fn).__name__ == type(tg.grad_fn).__name__
+    (s2,) = symgrad.autograd.grad(sg.sum(), sx)
+    (t2,) = torch.autograd.grad(tg.sum(), tx)
+    same_outcome(s2, t2)
+
+
+def test_rrelu_in_place_and_module():
+    for training in (True, False):
+        symgrad.manual_seed(8)
+        torch.manual_seed(8)
+        sx, tx = both(RRELU_X)
+        sy, ty = SF.rrelu(sx * 1, 0.1, 0.4, training, True), TF.rrelu(tx * 1, 0.1, 0.4, training,
+                                                                       True)
+        same_outcome(sy, ty)
+        assert type(sy.grad_fn).__name__ == type(ty.grad_fn).__name__
+        for args in ((), (0.1, 0.3), (0.1, 0.3, True)):
+            sm, tm = symgrad.nn.RReLU(*args), torch.nn.RReLU(*args)
+            assert repr(sm) == repr(tm)
+            sm.train(training)
+            tm.train(training)
+            symgrad.manual_seed(9)
+            torch.manual_seed(9)
+            same_outcome(sm(sx * 1), tm(tx * 1))
+
+
+# -- Softmax2d, ChannelShuffle ---------------------------------------------------------------------
+def test_softmax2d_matches_torch():
+    sm, tm = symgrad.nn.Softmax2d(), torch.nn.Softmax2d()
+    assert repr(sm) == repr(tm)
+    for shape in ((2, 3, 2, 2), (3, 2, 4), (2, 3), (1, 2, 3, 4, 5)):
+        x = np.random.default_rng(0).standard_normal(shape)
+        sx, tx = both(x)
+        sy, ty = outcome(lambda: sm(sx)), outcome(lambda: tm(tx))  # noqa: B023
+        if isinstance(ty, Exception):
+            same_outcome(sy, ty)
+            continue
+        # symgrad's softmax is within an ULP or two of PyTorch's (its exp is NumPy's)
+        np.testing.assert_allclose(sy.detach().numpy(), ty.detach().numpy(), rtol=1e-14)
+        assert type(sy.grad_fn).__name__ == type(ty.grad_fn).__name__
+        # over dim -3: the channels of each place sum to 1
+        np.testing.assert_allclose(sy.detach().numpy().sum(axis=-3), 1.0, rtol=1e-14)
+
+
+@pytest.mark.parametrize(("shape", "groups"), [
+    ((2, 6, 3), 2), ((1, 6, 2, 2), 3), ((2, 4, 1, 2, 2), 4), ((1, 5, 2), 1), ((0, 6, 3), 3),
+    ((2, 6, 0), 2), ((2, 6), 2), ((6,), 2), ((2, 6, 3), 0), ((2, 6, 3), -2), ((2, 6, 3), 4),
+    ((2, 6, 3), 2.0)])
+def test_channel_shuffle_matches_torch(shape, groups):
+    x = np.arange(float(np.prod(shape))).reshape(shape)
+    sx, tx = both(x)
+    sy = outcome(lambda: SF.channel_shuffle(sx, groups))
+    ty = outcome(lambda: TF.channel_shuffle(tx, groups))
+    same_outcome(sy, ty)
+    if isinstance(ty, Exception):
+        return
+    assert type(sy.grad_fn).__name__ == type(ty.grad_fn).__name__
+    g = np.random.default_rng(0).standard_normal(shape)
+    gs, gt = symgrad.tensor(g, requires_grad=True), torch.tensor(g, requires_grad=True)
+    (sg,) = symgrad.autograd.grad(sy, sx, gs, create_graph=True)
+    (tg,) = torch.autograd.grad(ty, tx, gt, create_graph=True)
+    same_outcome(sg, tg)
+    assert type(sg.grad_fn).__name__ == type(tg.grad_fn).__name__
+    module = symgrad.nn.ChannelShuffle(groups)
+    assert repr(module) == repr(torch.nn.ChannelShuffle(groups))
+    same_outcome(module(sx), torch.nn.ChannelShuffle(groups)(tx))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool", "uint8", "float16", "bfloat16"])
+def test_channel_shuffle_dtypes(dtype):
+    x = np.arange(24).reshape(2, 6, 2) % 3
+    same_outcome(SF.channel_shuffle(symgrad.tensor(x).to(getattr(symgrad, dtype)), 3),
+                 TF.channel_shuffle(torch.tensor(x).to(getattr(torch, dtype)), 3))
+
+
+def test_channel_shuffle_and_rrelu_closed_form():
+    # channel_shuffle of 4 channels in 2 groups: output channels (0, 2, 1, 3) of the input, so
+    # the gradient of input channel c is w's channel at the output place showing c
+    x = symgrad.tensor(np.arange(8.0).reshape(1, 4, 2), requires_grad=True)
+    w = np.arange(8.0).reshape(1, 4, 2) * 0.5 - 1
+    (g,), out = exact("channel_shuffle", [x], w, groups=2)
+    agree(out.detach().numpy(), [[[0, 1], [4, 5], [2, 3], [6, 7]]])
+    agree(g, w[:, [0, 2, 1, 3]])
+    # rrelu_with_noise: d(self * noise)/d self = noise; its backward operator's gradient in
+    # grad_output is noise again, in self 0
+    noise = symgrad.tensor([[0.25, 1.0, 0.125]], dtype=symgrad.float64)
+    xs = symgrad.tensor([[-1.5, 2.0, -0.5]], dtype=symgrad.float64, requires_grad=True)
+    (g,), out = exact("rrelu_with_noise", [xs, noise], [[2.0, 3.0, -4.0]])
+    agree(out.detach().numpy(), [[-0.375, 2.0, -0.0625]])
+    agree(g, [[0.5, 3.0, -0.5]])
+    go = symgrad.tensor([[1.0, -2.0, 4.0]], dtype=symgrad.float64, requires_grad=True)
+    (gg, gx), out = exact("rrelu_with_noise_backward", [go, xs, noise], [[2.0, 3.0, -4.0]])
+    agree(out.detach().numpy(), [[0.25, -2.0, 0.5]])
+    agree(gg, [[0.5, 3.0, -0.5]])
+    agree(gx, [[0, 0, 0]])

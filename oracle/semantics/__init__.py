@@ -284,6 +284,7 @@ from oracle.semantics import (  # noqa: E402, F401
     convolution,
     elementwise,
     elementwise_more,
+    layers_more,  # channel_shuffle, rrelu_with_noise (helper misc)
     linalg,
     linalg_solve,
     nn,

@@ -100,8 +100,17 @@ from symgrad.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from symgrad.nn.resampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 # isort: on
 
-# reflection, replication and circular pads (helper misc)
+# reflection, replication and circular pads, dropouts, RReLU, Softmax2d, ChannelShuffle
+# (helper misc)
 # isort: off
+from symgrad.nn.dropout_more import (
+    AlphaDropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
+from symgrad.nn.layers_more import ChannelShuffle, RReLU, Softmax2d
 from symgrad.nn.padding_more import (
     CircularPad1d,
     CircularPad2d,
@@ -148,7 +157,10 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            # gates, InstanceNorm3d, pixel shuffles, resampling
            "PReLU", "GLU", "InstanceNorm3d", "PixelShuffle", "PixelUnshuffle", "Upsample",
            "UpsamplingNearest2d", "UpsamplingBilinear2d",
-           # reflection, replication and circular pads (helper misc)
+           # reflection, replication and circular pads, dropouts, RReLU, Softmax2d,
+           # ChannelShuffle (helper misc)
+           "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+           "RReLU", "Softmax2d", "ChannelShuffle",
            "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
            "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d",
            "CircularPad3d"]

@@ -96,6 +96,9 @@ __all__ = [
     # helper nnm's functions: gates, pixel shuffles, resampling
     "prelu", "glu", "pixel_shuffle", "pixel_unshuffle", "interpolate", "upsample",
     "upsample_nearest", "upsample_bilinear",
+    # channel-wise and alpha dropouts, channel shuffles, RReLU (helper misc)
+    "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
+    "channel_shuffle", "rrelu", "rrelu_",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -1880,3 +1883,16 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
     if swap:
         dist_neg = symgrad.minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
     return _reduce_loss((margin + dist_pos - dist_neg).clamp_min(0), reduction)
+
+
+# -- channel-wise and alpha dropouts, channel shuffles, RReLU (helper misc;
+# symgrad/nn/dropout_more.py, symgrad/ops/channel_shuffle.py, symgrad/ops/rrelu.py) -------------
+from symgrad.nn.dropout_more import (  # noqa: E402
+    alpha_dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
+from symgrad.ops.channel_shuffle import channel_shuffle  # noqa: E402, F401
+from symgrad.ops.rrelu import rrelu, rrelu_  # noqa: E402, F401

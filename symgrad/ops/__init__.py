@@ -4,6 +4,7 @@ from symgrad.ops import (  # noqa: F401
     activations,
     activations_more,
     arithmetic,
+    channel_shuffle,  # (helper misc)
     combining,
     convolution,
     counting,  # unique, bincount, histc, searchsorted, bucketize
@@ -29,6 +30,7 @@ from symgrad.ops import (  # noqa: F401
     products,
     reductions,
     resampling,
+    rrelu,  # randomized leaky ReLU (helper misc)
     shape,
     shape_more,
     sorting,
