@@ -485,3 +485,128 @@ def test_channel_shuffle_and_rrelu_closed_form():
     agree(out.detach().numpy(), [[0.25, -2.0, 0.5]])
     agree(gg, [[0.5, 3.0, -0.5]])
     agree(gx, [[0, 0, 0]])
+
+
+# -- gumbel_softmax, lp pools, local response norm, bilinear -------------------------------------
+def close_outcome(got, want, rtol=1e-14):
+    """PyTorch's result within an ULP or two (the composed ops' own rounding: symgrad's pow and
+    pools sum in another order), its node names, its errors exactly."""
+    if isinstance(want, Exception):
+        same_outcome(got, want)
+        return
+    assert not isinstance(got, Exception), f"symgrad raised {got!r}, PyTorch gave {want!r}"
+    np.testing.assert_allclose(got.detach().double().numpy(), want.detach().double().numpy(),
+                               rtol=rtol, atol=0)
+    assert type(got.grad_fn).__name__ == type(want.grad_fn).__name__
+
+
+def grads_close(sy, sxs, ty, txs, rtol=1e-12):
+    g = np.random.default_rng(7).standard_normal(tuple(ty.shape))
+    sgs = symgrad.autograd.grad(sy, sxs, symgrad.tensor(g), create_graph=True)
+    tgs = torch.autograd.grad(ty, txs, torch.tensor(g), create_graph=True)
+    for sg, tg in zip(sgs, tgs, strict=True):
+        np.testing.assert_allclose(sg.detach().numpy(), tg.detach().numpy(), rtol=rtol,
+                                   atol=1e-15)
+    # second order, through the first gradient's sum of squares
+    s2 = symgrad.autograd.grad(sum((sg * sg).sum() for sg in sgs), sxs, allow_unused=True)
+    t2 = torch.autograd.grad(sum((tg * tg).sum() for tg in tgs), txs, allow_unused=True)
+    for a, b in zip(s2, t2, strict=True):
+        if b is None:
+            assert a is None or not a.detach().numpy().any()
+        else:
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=rtol, atol=1e-13)
+
+
+@pytest.mark.parametrize("hard", [False, True])
+@pytest.mark.parametrize("dim", [-1, 0])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_gumbel_softmax_draws_pytorchs_noise(hard, dim, dtype):
+    x = np.random.default_rng(0).standard_normal((4, 5))
+    sx = symgrad.tensor(x).to(getattr(symgrad, dtype)).requires_grad_()
+    tx = torch.tensor(x).to(getattr(torch, dtype)).requires_grad_()
+    symgrad.manual_seed(4)
+    torch.manual_seed(4)
+    sy, ty = SF.gumbel_softmax(sx, 0.5, hard, dim=dim), TF.gumbel_softmax(tx, 0.5, hard, dim=dim)
+    close_outcome(sy, ty, 1e-6 if dtype == "float32" else 1e-14)
+    assert symgrad.rand(2).tolist() == torch.rand(2).tolist()
+    with pytest.warns(UserWarning, match="`eps` parameter is deprecated"):
+        SF.gumbel_softmax(sx, eps=1e-3)
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 1.5, float("inf"), -float("inf")])
+def test_lp_pools_match_torch(p):
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 6)) + 0.1
+    sx, tx = both(x)
+    for sf, tf in ((lambda: SF.lp_pool2d(sx, p, 2), lambda: TF.lp_pool2d(tx, p, 2)),
+                   (lambda: SF.lp_pool2d(sx, p, (2, 3), (1, 2), True),
+                    lambda: TF.lp_pool2d(tx, p, (2, 3), (1, 2), True)),
+                   (lambda: SF.lp_pool1d(sx[0], p, 3), lambda: TF.lp_pool1d(tx[0], p, 3)),
+                   (lambda: SF.lp_pool1d(sx[0], p, 3, 2, True),
+                    lambda: TF.lp_pool1d(tx[0], p, 3, 2, True))):
+        sy, ty = sf(), tf()
+        close_outcome(sy, ty)
+        if p in (1.5, 3):  # away from the kinks of |x| at 0 and of the max
+            grads_close(sy, [sx], ty, [tx])
+    for k in (1, 2):
+        sm, tm = (getattr(symgrad.nn, f"LPPool{k}d")(p, 2, 1, True),
+                  getattr(torch.nn, f"LPPool{k}d")(p, 2, 1, True))
+        assert repr(sm) == repr(tm)
+        close_outcome(sm(sx[0]), tm(tx[0]))
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 4), (2, 5, 3, 4), (1, 4, 2, 3, 2), (2, 3), (0, 3, 2)])
+@pytest.mark.parametrize("size", [1, 2, 3, 6])
+def test_local_response_norm_matches_torch(shape, size):
+    x = np.random.default_rng(0).standard_normal(shape)
+    sx, tx = both(x)
+    sy = outcome(lambda: SF.local_response_norm(sx, size, 0.1, 0.5, 2.0))
+    ty = outcome(lambda: TF.local_response_norm(tx, size, 0.1, 0.5, 2.0))
+    close_outcome(sy, ty)
+    if not isinstance(ty, Exception) and ty.numel():
+        grads_close(sy, [sx], ty, [tx])
+        sm, tm = symgrad.nn.LocalResponseNorm(size), torch.nn.LocalResponseNorm(size)
+        assert repr(sm) == repr(tm)
+        close_outcome(sm(sx), tm(tx))
+
+
+@pytest.mark.parametrize("case", [
+    ((5, 3), (5, 4), (2, 3, 4), (2,)), ((5, 3), (5, 4), (2, 3, 4), None), ((3,), (4,), (2, 3, 4),
+                                                                           (2,)),
+    ((2, 5, 3), (2, 5, 4), (2, 3, 4), (2,)), ((5, 3), (4, 4), (2, 3, 4), (2,)),
+    ((5, 3), (5, 4), (2, 2, 4), (2,)), ((5, 3), (5, 4), (2, 3, 4), (1,)), ((5, 3), (5, 4), (3, 4),
+                                                                           (2,)),
+    ((5, 2), (5, 4), (2, 3, 4), (2,)), ((5, 3), (5, 2), (2, 3, 4), None), ((3,), (5, 4),
+                                                                           (2, 3, 4), None)])
+def test_bilinear_matches_torch(case):
+    rng = np.random.default_rng(0)
+    arrays = [None if s is None else rng.standard_normal(s) for s in case]
+    ss = [None if a is None else symgrad.tensor(a, requires_grad=True) for a in arrays]
+    ts = [None if a is None else torch.tensor(a, requires_grad=True) for a in arrays]
+    sy, ty = outcome(lambda: SF.bilinear(*ss)), outcome(lambda: TF.bilinear(*ts))
+    close_outcome(sy, ty, 1e-13)
+    if not isinstance(ty, Exception):
+        grads_close(sy, [s for s in ss if s is not None], ty, [t for t in ts if t is not None])
+
+
+def test_bilinear_dtypes_and_module():
+    a = np.ones((2, 3))
+    for cast in (("float32", "float64", "float64", "float64"), ("float64",) * 3 + ("float16",)):
+        ss = [symgrad.tensor(np.ones(s)).to(getattr(symgrad, d))
+              for s, d in zip(((2, 3), (2, 4), (2, 3, 4), (2,)), cast, strict=True)]
+        ts = [torch.tensor(np.ones(s)).to(getattr(torch, d))
+              for s, d in zip(((2, 3), (2, 4), (2, 3, 4), (2,)), cast, strict=True)]
+        same_outcome(outcome(lambda: SF.bilinear(*ss)), outcome(lambda: TF.bilinear(*ts)))  # noqa: B023
+    for args in ((3, 4, 2), (3, 4, 2, False)):
+        symgrad.manual_seed(6)
+        torch.manual_seed(6)
+        sm, tm = symgrad.nn.Bilinear(*args), torch.nn.Bilinear(*args)
+        assert repr(sm) == repr(tm)
+        for (sn, sp), (tn, tp) in zip(sm.named_parameters(), tm.named_parameters(), strict=True):
+            assert sn == tn
+            np.testing.assert_array_equal(sp.detach().numpy(), tp.detach().numpy())
+        x1, x2 = np.random.default_rng(1).standard_normal((2, 5, 3)), a[0, 0] * np.ones((2, 5, 4))
+        sy = sm(symgrad.tensor(x1, dtype=symgrad.float32), symgrad.tensor(x2).float())
+        ty = tm(torch.tensor(x1, dtype=torch.float32), torch.tensor(x2).float())
+        # float32 sums of 12 products in another order
+        np.testing.assert_allclose(sy.detach().numpy(), ty.detach().numpy(), atol=1e-6)
+        assert type(sy.grad_fn).__name__ == type(ty.grad_fn).__name__

@@ -110,7 +110,8 @@ from symgrad.nn.dropout_more import (
     Dropout3d,
     FeatureAlphaDropout,
 )
-from symgrad.nn.layers_more import ChannelShuffle, RReLU, Softmax2d
+from symgrad.nn.layers_more import Bilinear, ChannelShuffle, LocalResponseNorm, RReLU, Softmax2d
+from symgrad.nn.pooling_more import LPPool1d, LPPool2d
 from symgrad.nn.padding_more import (
     CircularPad1d,
     CircularPad2d,
@@ -160,7 +161,8 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            # reflection, replication and circular pads, dropouts, RReLU, Softmax2d,
            # ChannelShuffle (helper misc)
            "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
-           "RReLU", "Softmax2d", "ChannelShuffle",
+           "RReLU", "Softmax2d", "ChannelShuffle", "LocalResponseNorm", "Bilinear", "LPPool1d",
+           "LPPool2d",
            "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
            "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d",
            "CircularPad3d"]

@@ -98,7 +98,8 @@ __all__ = [
     "upsample_nearest", "upsample_bilinear",
     # channel-wise and alpha dropouts, channel shuffles, RReLU (helper misc)
     "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
-    "channel_shuffle", "rrelu", "rrelu_",
+    "channel_shuffle", "rrelu", "rrelu_", "gumbel_softmax", "lp_pool1d", "lp_pool2d",
+    "local_response_norm", "bilinear",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -1885,14 +1886,22 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
     return _reduce_loss((margin + dist_pos - dist_neg).clamp_min(0), reduction)
 
 
-# -- channel-wise and alpha dropouts, channel shuffles, RReLU (helper misc;
-# symgrad/nn/dropout_more.py, symgrad/ops/channel_shuffle.py, symgrad/ops/rrelu.py) -------------
+# -- channel-wise and alpha dropouts, channel shuffles, RReLU, gumbel_softmax, lp pools, local
+# response norm, bilinear (helper misc; symgrad/nn/dropout_more.py, symgrad/nn/functional_more.py,
+# symgrad/ops/channel_shuffle.py, symgrad/ops/rrelu.py) -------------------------------------------
 from symgrad.nn.dropout_more import (  # noqa: E402
     alpha_dropout,
     dropout1d,
     dropout2d,
     dropout3d,
     feature_alpha_dropout,
+)
+from symgrad.nn.functional_more import (  # noqa: E402, F401
+    bilinear,
+    gumbel_softmax,
+    local_response_norm,
+    lp_pool1d,
+    lp_pool2d,
 )
 from symgrad.ops.channel_shuffle import channel_shuffle  # noqa: E402, F401
 from symgrad.ops.rrelu import rrelu, rrelu_  # noqa: E402, F401

@@ -1,0 +1,92 @@
+"""Power-average pooling layers ``LPPool1d`` and ``LPPool2d``, as PyTorch's (helper misc).
+
+>>> import symgrad
+>>> symgrad.nn.LPPool1d(2, 2)(symgrad.tensor([[[3.0, 4.0]]]))
+tensor([[[5.]]])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from symgrad.nn import functional as F
+from symgrad.nn.modules import Module
+from symgrad.tensor import Tensor
+
+__all__ = ["LPPool1d", "LPPool2d"]
+
+
+class _LPPoolNd(Module):
+    """What the two layers share: ``norm_type``, ``kernel_size``, ``stride``, ``ceil_mode``."""
+
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def extra_repr(self) -> str:
+        """The norm, the window, the step and the rounding.
+
+        >>> import symgrad
+        >>> symgrad.nn.LPPool2d(2, (2, 3), 1, True)
+        LPPool2d(norm_type=2, kernel_size=(2, 3), stride=1, ceil_mode=True)
+        """
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPoolNd):
+    """``lp_pool1d``: the ``p``-norm of each window of the last dim.
+
+    Parameters:
+        norm_type: ``p``.
+        kernel_size: the window's length.
+        stride: the step. Default: None (the window's length).
+        ceil_mode: round the output's length up. Default: False.
+
+    >>> import symgrad
+    >>> symgrad.nn.LPPool1d(2, 3)
+    LPPool1d(norm_type=2, kernel_size=3, stride=None, ceil_mode=False)
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``lp_pool1d(input, norm_type, kernel_size, stride, ceil_mode)``.
+
+        Args:
+            input: ``(N, C, L)`` or ``(C, L)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.LPPool1d(1, 2).forward(symgrad.tensor([[1.0, 2.0]]))
+        tensor([[3.]])
+        """
+        return F.lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride,
+                           self.ceil_mode)
+
+
+class LPPool2d(_LPPoolNd):
+    """``lp_pool2d``: the ``p``-norm of each window of the last two dims.
+
+    Parameters:
+        norm_type: ``p``.
+        kernel_size: the window, an int or a pair.
+        stride: the step. Default: None (the window).
+        ceil_mode: round the output's size up. Default: False.
+
+    >>> import symgrad
+    >>> symgrad.nn.LPPool2d(1, 2)(symgrad.ones(1, 2, 2)).item()
+    4.0
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``lp_pool2d(input, norm_type, kernel_size, stride, ceil_mode)``.
+
+        Args:
+            input: ``(N, C, H, W)`` or ``(C, H, W)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.LPPool2d(2, 1).forward(symgrad.full((1, 1, 1), -2.0)).item()
+        2.0
+        """
+        return F.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride,
+                           self.ceil_mode)
