@@ -693,6 +693,14 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "rrelu_with_noise": (Sample(((2, 3), (2, 3)), make={"noise": _rrelu_noise}),),
     "rrelu_with_noise_backward": (Sample(((2, 3), (2, 3), (2, 3)),
                                          make={"noise": _rrelu_noise}),),
+    # adaptive max pooling (helper misc): windows that overlap (5 -> 2 and 3), grow (3 -> 5),
+    # and the (N, C, 1, L) inputs of the 1-d function
+    "adaptive_max_pool2d": (Sample(((1, 2, 5, 7),), {"output_size": (2, 3)}),
+                            Sample(((2, 3, 4),), {"output_size": (5, 2)}),
+                            Sample(((1, 2, 1, 6),), {"output_size": (1, 4)})),
+    "adaptive_max_pool2d_backward": (
+        Sample(((1, 2, 2, 3), (1, 2, 5, 7)), {"output_size": (2, 3)}),
+        Sample(((2, 5, 2), (2, 3, 4)), {"output_size": (5, 2)})),
     # reflection and replication pads and their backward operators (helper misc): batched and
     # unbatched, widths up to one less than the size (reflection's limit), crops
     **{f"{mode}_pad{k}d": tuple(Sample((shape,), {"padding": p}) for shape, p in cases)

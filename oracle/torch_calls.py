@@ -352,6 +352,11 @@ TORCH: dict[str, str] = {
     'rrelu_with_noise_backward': (
         'torch.ops.aten.rrelu_with_noise_backward(grad_output, self, noise.to(self.dtype), '
         '0.125, 0.3333333333333333, True, False)'),
+    # adaptive max pooling (helper misc)
+    'adaptive_max_pool2d': 'torch.nn.functional.adaptive_max_pool2d(self, output_size)',
+    'adaptive_max_pool2d_backward': (
+        'torch.ops.aten.adaptive_max_pool2d_backward(grad_output, self, '
+        'torch.nn.functional.adaptive_max_pool2d(self.double(), output_size, True)[1])'),
     # reflection and replication pads and their backward operators (helper misc)
     'reflection_pad1d': 'torch.ops.aten.reflection_pad1d(self, padding)',
     'reflection_pad1d_backward': (

@@ -99,7 +99,8 @@ __all__ = [
     # channel-wise and alpha dropouts, channel shuffles, RReLU (helper misc)
     "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
     "channel_shuffle", "rrelu", "rrelu_", "gumbel_softmax", "lp_pool1d", "lp_pool2d",
-    "local_response_norm", "bilinear",
+    "local_response_norm", "bilinear", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -1904,4 +1905,10 @@ from symgrad.nn.functional_more import (  # noqa: E402, F401
     lp_pool2d,
 )
 from symgrad.ops.channel_shuffle import channel_shuffle  # noqa: E402, F401
+from symgrad.ops.pooling_more import (  # noqa: E402, F401
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+)
 from symgrad.ops.rrelu import rrelu, rrelu_  # noqa: E402, F401

@@ -1,4 +1,5 @@
-"""Power-average pooling layers ``LPPool1d`` and ``LPPool2d``, as PyTorch's (helper misc).
+"""Power-average pooling layers ``LPPool1d`` and ``LPPool2d`` and adaptive max pooling layers
+``AdaptiveMaxPool1d`` and ``AdaptiveMaxPool2d``, as PyTorch's (helper misc).
 
 >>> import symgrad
 >>> symgrad.nn.LPPool1d(2, 2)(symgrad.tensor([[[3.0, 4.0]]]))
@@ -13,7 +14,7 @@ from symgrad.nn import functional as F
 from symgrad.nn.modules import Module
 from symgrad.tensor import Tensor
 
-__all__ = ["LPPool1d", "LPPool2d"]
+__all__ = ["LPPool1d", "LPPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
 
 
 class _LPPoolNd(Module):
@@ -90,3 +91,72 @@ class LPPool2d(_LPPoolNd):
         """
         return F.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride,
                            self.ceil_mode)
+
+
+class _AdaptiveMaxPoolNd(Module):
+    """What the two layers share: ``output_size`` and ``return_indices``."""
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def extra_repr(self) -> str:
+        """The output size.
+
+        >>> import symgrad
+        >>> symgrad.nn.AdaptiveMaxPool2d((2, None))
+        AdaptiveMaxPool2d(output_size=(2, None))
+        """
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """``adaptive_max_pool1d``: the maximum over windows of the last dim giving
+    ``output_size``.
+
+    Parameters:
+        output_size: the output's length.
+        return_indices: also return the maxima's indices. Default: False.
+
+    >>> import symgrad
+    >>> symgrad.nn.AdaptiveMaxPool1d(1)(symgrad.tensor([[1.0, 4.0, 2.0]]))
+    tensor([[4.]])
+    """
+
+    def forward(self, input: Tensor) -> Any:
+        """``adaptive_max_pool1d(input, output_size, return_indices)``.
+
+        Args:
+            input: ``(N, C, L)`` or ``(C, L)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.AdaptiveMaxPool1d(1, True).forward(symgrad.tensor([[1.0, 4.0]]))[1]
+        tensor([[1]])
+        """
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """``adaptive_max_pool2d``: the maximum over windows of the last two dims giving
+    ``output_size``.
+
+    Parameters:
+        output_size: the output's (H, W): an int for both, or a pair (None keeps the input's).
+        return_indices: also return the maxima's indices. Default: False.
+
+    >>> import symgrad
+    >>> symgrad.nn.AdaptiveMaxPool2d(1)(symgrad.tensor([[[1.0, 4.0], [5.0, 2.0]]]))
+    tensor([[[5.]]])
+    """
+
+    def forward(self, input: Tensor) -> Any:
+        """``adaptive_max_pool2d(input, output_size, return_indices)``.
+
+        Args:
+            input: ``(N, C, H, W)`` or ``(C, H, W)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.AdaptiveMaxPool2d((1, 2)).forward(symgrad.ones(1, 2, 2)).shape
+        symgrad.Size([1, 1, 2])
+        """
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)

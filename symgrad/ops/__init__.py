@@ -27,6 +27,7 @@ from symgrad.ops import (  # noqa: F401
     padding_modes,  # reflection and replication pads (helper misc)
     pixel_shuffle,
     pooling,
+    pooling_more,  # adaptive max pooling (helper misc)
     products,
     reductions,
     resampling,
