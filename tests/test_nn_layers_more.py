@@ -514,7 +514,8 @@ def grads_close(sy, sxs, ty, txs, rtol=1e-12):
         if b is None:
             assert a is None or not a.detach().numpy().any()
         else:
-            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=rtol, atol=1e-13)
+            # force: PyTorch's exact zeros of a piecewise-linear function are ZeroTensors
+            np.testing.assert_allclose(a.numpy(), b.numpy(force=True), rtol=rtol, atol=1e-13)
 
 
 @pytest.mark.parametrize("hard", [False, True])
@@ -725,3 +726,80 @@ def test_the_judge_reads_pytorchs_adaptive_max_pool_and_its_backward():
     assert {"adaptive_max_pool2d", "adaptive_max_pool2d_backward"} <= ops
     v = crosscheck(fn, [x])
     assert v.status in ("ok", "fd-unreliable"), v.message
+
+
+# -- MultiLabelSoftMarginLoss, TripletMarginWithDistanceLoss ---------------------------------------
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none", "bogus"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("shape", [(4, 3), (5,)])
+def test_multilabel_soft_margin_loss_matches_torch(reduction, weighted, shape):
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal(shape), (rng.random(shape) < 0.5).astype(float)
+    w = rng.random(shape[-1]) + 0.5
+    sx, tx = both(x)
+    sw, tw = (symgrad.tensor(w), torch.tensor(w)) if weighted else (None, None)
+    sy = outcome(lambda: SF.multilabel_soft_margin_loss(sx, symgrad.tensor(y), sw,
+                                                        reduction=reduction))
+    ty = outcome(lambda: TF.multilabel_soft_margin_loss(tx, torch.tensor(y), tw,
+                                                        reduction=reduction))
+    close_outcome(sy, ty)
+    if not isinstance(ty, Exception):
+        grads_close(sy, [sx], ty, [tx])
+        sm = symgrad.nn.MultiLabelSoftMarginLoss(sw, reduction=reduction)
+        tm = torch.nn.MultiLabelSoftMarginLoss(tw, reduction=reduction)
+        assert repr(sm) == repr(tm)
+        assert sorted(sm.state_dict()) == sorted(tm.state_dict())
+        close_outcome(sm(sx, symgrad.tensor(y)), tm(tx, torch.tensor(y)))
+
+
+def test_multilabel_soft_margin_loss_deprecated_arguments():
+    x = np.zeros((2, 3))
+    with pytest.warns(UserWarning):
+        sy = SF.multilabel_soft_margin_loss(symgrad.tensor(x), symgrad.tensor(x), reduce=False)
+    with pytest.warns(UserWarning):
+        ty = TF.multilabel_soft_margin_loss(torch.tensor(x), torch.tensor(x), reduce=False)
+    close_outcome(sy, ty)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("swap", [False, True])
+@pytest.mark.parametrize("distance", ["default", "l1", "cosine"])
+def test_triplet_margin_with_distance_loss_matches_torch(reduction, swap, distance):
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal((4, 3)) for _ in range(3)]
+    ss = [symgrad.tensor(a, requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+
+    def fn(lib):
+        if distance == "l1":
+            return lambda a, b: (a - b).abs().sum(-1)
+        if distance == "cosine":
+            return lambda a, b: 1.0 - lib.nn.functional.cosine_similarity(a, b)
+        return None
+
+    sy = SF.triplet_margin_with_distance_loss(*ss, distance_function=fn(symgrad), margin=0.5,
+                                              swap=swap, reduction=reduction)
+    ty = TF.triplet_margin_with_distance_loss(*ts, distance_function=fn(torch), margin=0.5,
+                                              swap=swap, reduction=reduction)
+    close_outcome(sy, ty)
+    grads_close(sy, ss, ty, ts)
+    sm = symgrad.nn.TripletMarginWithDistanceLoss(distance_function=fn(symgrad), margin=0.5,
+                                                  swap=swap, reduction=reduction)
+    tm = torch.nn.TripletMarginWithDistanceLoss(distance_function=fn(torch), margin=0.5,
+                                                swap=swap, reduction=reduction)
+    if distance == "default":
+        assert repr(sm) == repr(tm)
+    close_outcome(sm(*ss), tm(*ts))
+
+
+def test_triplet_margin_with_distance_loss_errors():
+    a, b = np.zeros((2, 3)), np.zeros(3)
+    for kwargs, shapes in (({"reduction": "bogus"}, (a, a, a)), ({"margin": 0.0}, (a, a, a)),
+                           ({}, (a, b, a))):
+        same_outcome(
+            outcome(lambda: SF.triplet_margin_with_distance_loss(  # noqa: B023
+                *[symgrad.tensor(s) for s in shapes], **kwargs)),  # noqa: B023
+            outcome(lambda: TF.triplet_margin_with_distance_loss(  # noqa: B023
+                *[torch.tensor(s) for s in shapes], **kwargs)))  # noqa: B023
+    same_outcome(outcome(lambda: symgrad.nn.TripletMarginWithDistanceLoss(margin=-1)),
+                 outcome(lambda: torch.nn.TripletMarginWithDistanceLoss(margin=-1)))

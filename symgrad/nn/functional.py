@@ -101,6 +101,7 @@ __all__ = [
     "channel_shuffle", "rrelu", "rrelu_", "gumbel_softmax", "lp_pool1d", "lp_pool2d",
     "local_response_norm", "bilinear", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+    "multilabel_soft_margin_loss", "triplet_margin_with_distance_loss",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -1903,6 +1904,8 @@ from symgrad.nn.functional_more import (  # noqa: E402, F401
     local_response_norm,
     lp_pool1d,
     lp_pool2d,
+    multilabel_soft_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 from symgrad.ops.channel_shuffle import channel_shuffle  # noqa: E402, F401
 from symgrad.ops.pooling_more import (  # noqa: E402, F401

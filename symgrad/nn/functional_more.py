@@ -1,6 +1,7 @@
 """More of ``torch.nn.functional``, composed of symgrad's ops as PyTorch composes them (so the
 graph and the random draws are PyTorch's): ``gumbel_softmax``, ``lp_pool1d``, ``lp_pool2d``,
-``local_response_norm`` and ``bilinear`` (helper misc).
+``local_response_norm``, ``bilinear``, ``multilabel_soft_margin_loss`` and
+``triplet_margin_with_distance_loss`` (helper misc).
 
 >>> import symgrad
 >>> F = symgrad.nn.functional
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import symgrad
@@ -20,7 +22,8 @@ from symgrad.ops import pooling
 from symgrad.ops.padding import constant_pad_nd
 from symgrad.tensor import Tensor
 
-__all__ = ["gumbel_softmax", "lp_pool1d", "lp_pool2d", "local_response_norm", "bilinear"]
+__all__ = ["gumbel_softmax", "lp_pool1d", "lp_pool2d", "local_response_norm", "bilinear",
+           "multilabel_soft_margin_loss", "triplet_margin_with_distance_loss"]
 
 
 def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10,
@@ -213,3 +216,94 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
     if bias is not None:
         output = output + bias
     return output
+
+
+def _functional() -> Any:
+    # symgrad.nn.functional imports this module at its end: read it at call time.
+    from symgrad.nn import functional
+
+    return functional
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                size_average: bool | None = None, reduce: bool | None = None,
+                                reduction: str = "mean") -> Tensor:
+    """The one-versus-all logistic loss of each class, averaged over the classes (the last
+    dim): ``-(y log sigmoid(x) + (1 - y) log sigmoid(-x))``, times ``weight``, as PyTorch
+    composes it.
+
+    Args:
+        input: Scores, ``(N, C)`` or ``(C,)``.
+        target: 0 or 1 per class, the input's shape.
+        weight: A weight per class. Defaults to None.
+        size_average: Deprecated. Defaults to None.
+        reduce: Deprecated. Defaults to None.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (over the samples). Defaults to
+            ``"mean"``.
+
+    >>> import symgrad
+    >>> x = symgrad.zeros(1, 2)
+    >>> round(multilabel_soft_margin_loss(x, symgrad.tensor([[1.0, 0.0]])).item(), 4)
+    0.6931
+    """
+    F = _functional()
+    if size_average is not None or reduce is not None:
+        reduction = F._loss_reduction(size_average, reduce, reduction)
+    loss = -(target * F.logsigmoid(input) + (1 - target) * F.logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(dim=class_dim) / input.size(class_dim)
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    raise ValueError(reduction + " is not valid")
+
+
+def triplet_margin_with_distance_loss(
+        anchor: Tensor, positive: Tensor, negative: Tensor, *,
+        distance_function: Callable[[Tensor, Tensor], Tensor] | None = None,
+        margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> Tensor:
+    """``max(d(a, p) - d(a, n) + margin, 0)`` with a distance of the caller's
+    (``pairwise_distance`` by default), as PyTorch composes it.
+
+    Args:
+        anchor: Vectors.
+        positive: Vectors of the anchor's kind.
+        negative: Vectors of the anchor's kind.
+        distance_function: ``d``, of two tensors. Defaults to None: ``pairwise_distance``.
+        margin: The least gap asked for, above 0. Defaults to 1.
+        swap: Use ``min(d(a, n), d(p, n))`` for the negative distance. Defaults to False.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``. Defaults to ``"mean"``.
+
+    >>> import symgrad
+    >>> a, p, n = symgrad.zeros(1, 2), symgrad.zeros(1, 2), symgrad.ones(1, 2)
+    >>> triplet_margin_with_distance_loss(a, p, n, distance_function=lambda x, y: (x - y).abs(
+    ...     ).sum(-1))
+    tensor(0.)
+    """
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a_dim, p_dim, n_dim = anchor.ndim, positive.ndim, negative.ndim
+    if not (a_dim == p_dim and p_dim == n_dim):
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of "
+            f"dimensions, but got: anchor {a_dim}D, positive {p_dim}D, and negative {n_dim}D "
+            "inputs")
+    if distance_function is None:
+        distance_function = _functional().pairwise_distance
+    dist_pos = distance_function(anchor, positive)
+    dist_neg = distance_function(anchor, negative)
+    if swap:
+        dist_neg = symgrad.minimum(dist_neg, distance_function(positive, negative))
+    loss = symgrad.clamp_min(margin + dist_pos - dist_neg, 0)
+    if reduction == "sum":
+        return symgrad.sum(loss)
+    if reduction == "mean":
+        return symgrad.mean(loss)
+    return loss
