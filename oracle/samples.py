@@ -701,6 +701,12 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "adaptive_max_pool2d_backward": (
         Sample(((1, 2, 2, 3), (1, 2, 5, 7)), {"output_size": (2, 3)}),
         Sample(((2, 5, 2), (2, 3, 4)), {"output_size": (5, 2)})),
+    # max unpooling (helper misc): the indices of a 2x2 pooling, and of a (1, 3) one into a
+    # larger output
+    "max_unpool2d": (Sample(((1, 2, 2, 2),), {"indices": np.array(
+        [[[[0, 3], [9, 14]], [[5, 2], [12, 15]]]]), "output_size": (4, 4)}),
+                     Sample(((2, 1, 3),), {"indices": np.array([[[1, 5, 6]], [[0, 3, 8]]]),
+                                           "output_size": (1, 9)})),
     # reflection and replication pads and their backward operators (helper misc): batched and
     # unbatched, widths up to one less than the size (reflection's limit), crops
     **{f"{mode}_pad{k}d": tuple(Sample((shape,), {"padding": p}) for shape, p in cases)

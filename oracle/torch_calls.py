@@ -357,6 +357,7 @@ TORCH: dict[str, str] = {
     'adaptive_max_pool2d_backward': (
         'torch.ops.aten.adaptive_max_pool2d_backward(grad_output, self, '
         'torch.nn.functional.adaptive_max_pool2d(self.double(), output_size, True)[1])'),
+    'max_unpool2d': 'torch._C._nn.max_unpool2d(self, torch.as_tensor(indices), output_size)',
     # reflection and replication pads and their backward operators (helper misc)
     'reflection_pad1d': 'torch.ops.aten.reflection_pad1d(self, padding)',
     'reflection_pad1d_backward': (

@@ -214,6 +214,7 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     # adaptive max pooling and its backward operator (helper misc): floating dtypes alone
     "adaptive_max_pool2d": kernel("adaptive_max_pool2d", NOT_FLOAT),
     "adaptive_max_pool2d_backward": kernel("adaptive_max_pool2d_backward", NOT_FLOAT),
+    "max_unpool2d": kernel("max_unpool2d", NOT_FLOAT),
     # reflection and replication pads (helper misc): every dtype but bool; their backward
     # operators floating dtypes alone
     **{f"{m}_pad{k}d": kernel(f"{m}_pad{k}d", BOOL)

@@ -803,3 +803,72 @@ def test_triplet_margin_with_distance_loss_errors():
                 *[torch.tensor(s) for s in shapes], **kwargs)))  # noqa: B023
     same_outcome(outcome(lambda: symgrad.nn.TripletMarginWithDistanceLoss(margin=-1)),
                  outcome(lambda: torch.nn.TripletMarginWithDistanceLoss(margin=-1)))
+
+
+# -- max unpooling ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("shape", "kernel", "stride", "padding", "size"), [
+    ((1, 2, 4, 4), 2, None, 0, None), ((2, 3, 5, 6), (2, 3), (1, 2), (0, 1), (5, 6)),
+    ((1, 2, 5, 5), 2, None, 0, (5, 5)), ((2, 4, 4), 2, 2, 0, (1, 2, 4, 4))])
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+def test_max_unpool2d_matches_torch_to_second_order(shape, kernel, stride, padding, size, dtype):
+    x = torch.tensor(np.random.default_rng(0).standard_normal(shape)).to(getattr(torch, dtype))
+    pooled, idx = TF.max_pool2d(x, kernel, stride, padding, return_indices=True)
+    sp = symgrad.tensor(pooled.double().numpy()).to(getattr(symgrad, dtype)).requires_grad_()
+    tp = pooled.detach().clone().requires_grad_()
+    si = symgrad.tensor(idx.numpy())
+    sy = SF.max_unpool2d(sp, si, kernel, stride, padding, size)
+    ty = TF.max_unpool2d(tp, idx, kernel, stride, padding, size)
+    same_outcome(sy, ty)
+    assert type(sy.grad_fn).__name__ == type(ty.grad_fn).__name__
+    g = np.random.default_rng(1).standard_normal(tuple(ty.shape))
+    sgo = symgrad.tensor(g).to(sp.dtype).requires_grad_()
+    tgo = torch.tensor(g).to(tp.dtype).requires_grad_()
+    (sg,) = symgrad.autograd.grad(sy, sp, sgo, create_graph=True)
+    (tg,) = torch.autograd.grad(ty, tp, tgo, create_graph=True)
+    same_outcome(sg, tg)
+    assert type(sg.grad_fn).__name__ == type(tg.grad_fn).__name__
+    (s2,) = symgrad.autograd.grad((sg * sg).sum(), sgo)
+    (t2,) = torch.autograd.grad((tg * tg).sum(), tgo)
+    same_outcome(s2, t2)
+
+
+def test_max_unpool_errors_modules_and_1d():
+    x = torch.randn(1, 2, 4, 4)
+    y, i = TF.max_pool2d(x, 2, return_indices=True)
+    sy, si = symgrad.tensor(y.numpy()), symgrad.tensor(i.numpy())
+    cases = [((2,), {"output_size": (9, 9)}), ((2,), {"output_size": (5,)}),
+             ((2,), {"output_size": (1, 2, 5, 5)}), (((2, 3), (1, 2), (0, 1)), {})]
+    for args, kwargs in cases:
+        same_outcome(outcome(lambda: SF.max_unpool2d(sy, si, *args, **kwargs)),  # noqa: B023
+                     outcome(lambda: TF.max_unpool2d(y, i, *args, **kwargs)))  # noqa: B023
+    for sargs, targs in (((sy, si + 100), (y, i + 100)), ((sy, si - 100), (y, i - 100)),
+                         ((sy, si.float()), (y, i.float())), ((sy.long(), si), (y.long(), i)),
+                         ((sy[0, 0], si[0, 0]), (y[0, 0], i[0, 0])),
+                         ((sy, si[:, :1]), (y, i[:, :1])), ((sy.bool(), si), (y.bool(), i))):
+        same_outcome(outcome(lambda: SF.max_unpool2d(*sargs, 2)),  # noqa: B023
+                     outcome(lambda: TF.max_unpool2d(*targs, 2)))  # noqa: B023
+    i1 = i[0, 0].remainder(4)
+    for size in (None, [5]):
+        same_outcome(SF.max_unpool1d(sy[0, 0], symgrad.tensor(i1.numpy()), 2, output_size=size),
+                     TF.max_unpool1d(y[0, 0], i1, 2, output_size=size))
+    for args in ((2,), (3, 2, 1), ((2, 3), None, 1)):
+        assert repr(symgrad.nn.MaxUnpool2d(*args)) == repr(torch.nn.MaxUnpool2d(*args))
+    assert repr(symgrad.nn.MaxUnpool1d(3, 2, 1)) == repr(torch.nn.MaxUnpool1d(3, 2, 1))
+    same_outcome(symgrad.nn.MaxUnpool2d(2)(sy, si), torch.nn.MaxUnpool2d(2)(y, i))
+    same_outcome(symgrad.nn.MaxUnpool1d(2)(sy[0, 0], symgrad.tensor(i1.numpy())),
+                 torch.nn.MaxUnpool1d(2)(y[0, 0], i1))
+    # several inputs at one index: the last written stays, as in PyTorch
+    same_outcome(SF.max_unpool2d(symgrad.tensor([[[[1.0, 2.0]]]]), symgrad.tensor([[[[0, 0]]]]),
+                                 (1, 2)),
+                 TF.max_unpool2d(torch.tensor([[[[1.0, 2.0]]]]), torch.tensor([[[[0, 0]]]]),
+                                 (1, 2)))
+
+
+def test_max_unpool2d_closed_form():
+    # [[5, 7]] put at places 3 and 0 of a 2x2 plane: [[7, 0], [0, 5]]; the gradient of each
+    # input is w at its place
+    x = symgrad.tensor([[[5.0, 7.0]]], dtype=symgrad.float64, requires_grad=True)
+    w = [[[1.5, -2.0], [4.0, 0.25]]]
+    (g,), out = exact("max_unpool2d", [x], w, indices=np.array([[[3, 0]]]), output_size=(2, 2))
+    agree(out.detach().numpy(), [[[7.0, 0.0], [0.0, 5.0]]])
+    agree(g, [[[0.25, 1.5]]])

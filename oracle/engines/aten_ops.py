@@ -487,6 +487,8 @@ ATEN: dict[str, Rule] = {
     # adaptive max pooling and its backward operator (helper misc): the indices output has no
     # meaning (the judge's max_pool2d rule reads them likewise)
     "adaptive_max_pool2d.default": _adaptive_max_pool2d,
+    "max_unpool2d.default": lambda a, _: ("max_unpool2d", [("self", a["self"])], {
+        "indices": np.asarray(a["indices"].detach()), "output_size": tuple(a["output_size"])}),
     "adaptive_max_pool2d_backward.default": lambda a, _: (
         "adaptive_max_pool2d_backward", [("grad_output", a["grad_output"]), ("self", a["self"])],
         {"output_size": tuple(a["grad_output"].shape[-2:])}),

@@ -90,3 +90,20 @@ defmeaning("adaptive_max_pool2d", "select", _adaptive_candidates, select="max",
            labels=_adaptive_ties)
 defmeaning("adaptive_max_pool2d_backward", "structural", _adaptive_max_pool2d_backward,
            labels=lambda grad_output, self, **attrs: _adaptive_ties(self, **attrs))
+
+
+# -- max unpooling: each element put back at its index, zeros elsewhere ----------------------------
+def _max_unpool2d(self: Any, *, indices: Any, output_size: Any, **_: Any) -> np.ndarray:
+    x = np.asarray(self, dtype=object)
+    lead = x.shape[:-2]
+    planes = int(np.prod(lead, dtype=np.int64))
+    area = output_size[0] * output_size[1]
+    out = np.full((planes, area), sympy.Integer(0), dtype=object)
+    flat, idx = x.reshape(planes, -1), np.asarray(indices).reshape(planes, -1)
+    for p in range(planes):
+        for j in range(flat.shape[1]):  # in order: the last written to a place stays
+            out[p, int(idx[p, j])] = flat[p, j]
+    return out.reshape(lead + tuple(output_size))
+
+
+defmeaning("max_unpool2d", "structural", _max_unpool2d)

@@ -112,7 +112,14 @@ from symgrad.nn.dropout_more import (
 )
 from symgrad.nn.layers_more import Bilinear, ChannelShuffle, LocalResponseNorm, RReLU, Softmax2d
 from symgrad.nn.loss_misc import MultiLabelSoftMarginLoss, TripletMarginWithDistanceLoss
-from symgrad.nn.pooling_more import AdaptiveMaxPool1d, AdaptiveMaxPool2d, LPPool1d, LPPool2d
+from symgrad.nn.pooling_more import (
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    LPPool1d,
+    LPPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+)
 from symgrad.nn.padding_more import (
     CircularPad1d,
     CircularPad2d,
@@ -164,7 +171,7 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
            "RReLU", "Softmax2d", "ChannelShuffle", "LocalResponseNorm", "Bilinear", "LPPool1d",
            "LPPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MultiLabelSoftMarginLoss",
-           "TripletMarginWithDistanceLoss",
+           "TripletMarginWithDistanceLoss", "MaxUnpool1d", "MaxUnpool2d",
            "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
            "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d",
            "CircularPad3d"]

@@ -101,7 +101,8 @@ __all__ = [
     "channel_shuffle", "rrelu", "rrelu_", "gumbel_softmax", "lp_pool1d", "lp_pool2d",
     "local_response_norm", "bilinear", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
-    "multilabel_soft_margin_loss", "triplet_margin_with_distance_loss",
+    "multilabel_soft_margin_loss", "triplet_margin_with_distance_loss", "max_unpool1d",
+    "max_unpool2d",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -1913,5 +1914,7 @@ from symgrad.ops.pooling_more import (  # noqa: E402, F401
     adaptive_max_pool1d_with_indices,
     adaptive_max_pool2d,
     adaptive_max_pool2d_with_indices,
+    max_unpool1d,
+    max_unpool2d,
 )
 from symgrad.ops.rrelu import rrelu, rrelu_  # noqa: E402, F401

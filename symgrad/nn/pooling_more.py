@@ -1,5 +1,6 @@
 """Power-average pooling layers ``LPPool1d`` and ``LPPool2d`` and adaptive max pooling layers
-``AdaptiveMaxPool1d`` and ``AdaptiveMaxPool2d``, as PyTorch's (helper misc).
+``AdaptiveMaxPool1d`` and ``AdaptiveMaxPool2d``, and ``MaxUnpool1d`` and ``MaxUnpool2d``, as
+PyTorch's (helper misc).
 
 >>> import symgrad
 >>> symgrad.nn.LPPool1d(2, 2)(symgrad.tensor([[[3.0, 4.0]]]))
@@ -14,7 +15,8 @@ from symgrad.nn import functional as F
 from symgrad.nn.modules import Module
 from symgrad.tensor import Tensor
 
-__all__ = ["LPPool1d", "LPPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
+__all__ = ["LPPool1d", "LPPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d",
+           "MaxUnpool2d"]
 
 
 class _LPPoolNd(Module):
@@ -160,3 +162,78 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
         symgrad.Size([1, 1, 2])
         """
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class _MaxUnpoolNd(Module):
+    """What the two layers share: the pooling's ``kernel_size``, ``stride`` (the kernel's when
+    None) and ``padding``, as tuples of ``dims`` ints."""
+
+    dims = 0
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        k = self.dims
+
+        def n(v: Any) -> tuple[int, ...]:
+            return (v,) * k if isinstance(v, int) else tuple(v)
+
+        self.kernel_size = n(kernel_size)
+        self.stride = n(stride if stride is not None else kernel_size)
+        self.padding = n(padding)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
+        """The layer's ``max_unpool`` of ``input`` at ``indices``.
+
+        Args:
+            input: The pooled tensor.
+            indices: Its indices (int64).
+            output_size: The unpooled size. Defaults to None.
+
+        >>> import symgrad
+        >>> symgrad.nn.MaxUnpool1d(2).forward(symgrad.tensor([[3.0]]), symgrad.tensor([[1]]))
+        tensor([[0., 3.]])
+        """
+        fn = F.max_unpool1d if self.dims == 1 else F.max_unpool2d
+        return fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        """The pooling's window, step and padding.
+
+        >>> import symgrad
+        >>> symgrad.nn.MaxUnpool2d(2)
+        MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))
+        """
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """``max_unpool1d``: the partial inverse of ``MaxPool1d``.
+
+    Parameters:
+        kernel_size: the pooling's window.
+        stride: the pooling's step. Default: None (the window).
+        padding: the pooling's padding. Default: 0.
+
+    >>> import symgrad
+    >>> symgrad.nn.MaxUnpool1d(3, 2, 1)
+    MaxUnpool1d(kernel_size=(3,), stride=(2,), padding=(1,))
+    """
+
+    dims = 1
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """``max_unpool2d``: the partial inverse of ``MaxPool2d``.
+
+    Parameters:
+        kernel_size: the pooling's window, an int or a pair.
+        stride: the pooling's step. Default: None (the window).
+        padding: the pooling's padding. Default: 0.
+
+    >>> import symgrad
+    >>> symgrad.nn.MaxUnpool2d(2)(symgrad.tensor([[[5.0]]]), symgrad.tensor([[[3]]]))
+    tensor([[[0., 0.],
+             [0., 5.]]])
+    """
+
+    dims = 2

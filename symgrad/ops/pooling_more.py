@@ -1,4 +1,7 @@
-"""Adaptive max pooling (helper misc): ``adaptive_max_pool2d`` (AdaptiveMaxPool2DBackward0) and
+"""Adaptive max pooling and max unpooling (helper misc). ``max_unpool2d`` (MaxUnpool2DBackward0)
+puts each element back at its index; its gradient is PyTorch's gather of the indices.
+
+Adaptive max pooling: ``adaptive_max_pool2d`` (AdaptiveMaxPool2DBackward0) and
 its backward operator as an op (AdaptiveMaxPool2DBackwardBackward0), so a gradient stays on
 the graph to any order, and the public ``adaptive_max_pool1d/2d`` with ``return_indices``.
 
@@ -36,7 +39,7 @@ from symgrad.ops.registry import Kink, apply, defop, not_implemented
 from symgrad.tensor import Tensor
 
 __all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
-           "adaptive_max_pool2d_with_indices"]
+           "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d"]
 
 _HALF = frozenset({_dtypes.float16.np, _dtypes.bfloat16.np})
 _Pair = tuple[int, int]
@@ -256,3 +259,131 @@ def adaptive_max_pool1d_with_indices(input: Tensor, output_size: Any,
     tensor([[1]])
     """
     return adaptive_max_pool1d(input, output_size, True)
+
+
+# -- max unpooling ---------------------------------------------------------------------------------
+def _max_unpool2d(self: np.ndarray, *, indices: np.ndarray, output_size: _Pair) -> np.ndarray:
+    """Zeros of ``(..., oh, ow)`` with each element of ``self`` at its index into the flattened
+    ``(oh, ow)`` plane (the last of several written to one place wins, as PyTorch's kernel
+    writes in order)."""
+    lead = self.shape[:-2]
+    planes = math.prod(lead)
+    out = np.zeros((planes, output_size[0] * output_size[1]), dtype=self.dtype)
+    if out.size and self.size:
+        out[np.arange(planes)[:, None], indices.reshape(planes, -1)] = self.reshape(planes, -1)
+    return out.reshape(lead + tuple(output_size))
+
+
+def _max_unpool2d_vjp(g: Tensor, *, indices: np.ndarray, output_size: _Pair) -> Tensor:
+    # PyTorch's max_pool_double_backward: each input reads g at its index (a gather of g's
+    # planes, viewed back: ViewBackward0 over GatherBackward0).
+    size = tuple(indices.shape[:-2]) + (-1,)
+    index = Tensor._make(indices.reshape(size), False, None)
+    return g.view(size).gather(-1, index).view(tuple(indices.shape))
+
+
+MAX_UNPOOL2D = defop(
+    "max_unpool2d", "MaxUnpool2DBackward0", _max_unpool2d, vjp=_max_unpool2d_vjp,
+    dtype_rule="same", kind="shape", saves_attrs=("indices",),
+    refuses=not_implemented("max_unpool2d", NOT_FLOATING))
+
+
+def _unpool_output_size(input: Tensor, kernel_size: tuple[int, ...], stride: tuple[int, ...],
+                        padding: tuple[int, ...], output_size: Any) -> list[int]:
+    """PyTorch's ``_unpool_output_size``: the default size, or the one given, checked."""
+    k = len(kernel_size)
+    default = [(input.shape[-k + d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d]
+               for d in range(k)]
+    if output_size is None:
+        return default
+    output_size = list(output_size)
+    if len(output_size) == k + 2:
+        output_size = output_size[2:]
+    if len(output_size) != k:
+        raise ValueError(f"output_size should be a sequence containing {k} or {k + 2} elements, "
+                         f"but it has a length of '{len(output_size)}'")
+    for d in range(k):
+        low, high = default[d] - stride[d], default[d] + stride[d]
+        if not low < output_size[d] < high:
+            raise ValueError(f'invalid output_size "{_as_given(output_size)}" (dim {d} must be '
+                             f'between {low} and {high})')
+    return output_size
+
+
+def _as_given(sizes: list[int]) -> str:
+    return "(" + ", ".join(str(s) for s in sizes) + ("," if len(sizes) == 1 else "") + ")"
+
+
+def _n(value: Any, k: int) -> tuple[int, ...]:
+    return (int(value),) * k if isinstance(value, int | np.integer) else tuple(value)
+
+
+def _unpool(input: Tensor, indices: Tensor, output_size: list[int]) -> Tensor:
+    """PyTorch's ``max_unpool2d`` operator: its checks, in its order, then the op."""
+    if not isinstance(indices, Tensor) or indices.dtype != _dtypes.int64:
+        name = _dtypes._TORCH_NAMES[indices.dtype.name]
+        raise RuntimeError(f"elements in indices should be type int64 but got: {name}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
+                           f"({_size_text(input.shape)}) but got indices tensor with shape: "
+                           f"{_size_text(indices.shape)}")
+    if input.dim() not in (3, 4):
+        raise RuntimeError("Input to max_unpooling2d should be a 3d or 4d Tensor, but got a "
+                           f"tensor with {input.dim()} dimensions.")
+    oh, ow = output_size
+    idx = indices._data
+    bad = (idx < 0) | (idx >= oh * ow)
+    if input.dtype.is_floating_point and bad.any():
+        # PyTorch's kernel notes a bad index and goes on: the last one is reported
+        raise RuntimeError(f"Found an invalid max index: {idx[bad].reshape(-1)[-1]} (output "
+                           f"volumes are of size {oh}x{ow})")
+    return apply(MAX_UNPOOL2D, input, indices=idx.copy(), output_size=(oh, ow))
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """The partial inverse of ``max_pool2d``: zeros with each element of ``input`` put back at
+    its index (``max_pool2d(..., return_indices=True)``'s) in the unpooled ``(H, W)`` plane.
+
+    Args:
+        input: The pooled tensor, (N, C, H, W) or (C, H, W).
+        indices: Its indices (int64), of its shape.
+        kernel_size: The pooling's window, an int or a pair.
+        stride: The pooling's step. Defaults to None: ``kernel_size``.
+        padding: The pooling's padding. Defaults to 0.
+        output_size: The unpooled (H, W) (or (N, C, H, W)). Defaults to None: the size the
+            pooling came from without its rounding.
+
+    >>> import symgrad
+    >>> max_unpool2d(symgrad.tensor([[[5.0]]]), symgrad.tensor([[[2]]]), 2)
+    tensor([[[0., 0.],
+             [5., 0.]]])
+    """
+    kernel = _n(kernel_size, 2)
+    strides = kernel if stride is None else _n(stride, 2)
+    sizes = _unpool_output_size(input, kernel, strides, _n(padding, 2), output_size)
+    return _unpool(input, indices, sizes)
+
+
+def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """The partial inverse of ``max_pool1d``: ``max_unpool2d`` of the input and indices
+    unsqueezed at -1, squeezed back, as PyTorch computes it.
+
+    Args:
+        input: The pooled tensor, (N, C, L) or (C, L).
+        indices: Its indices (int64), of its shape.
+        kernel_size: The pooling's window.
+        stride: The pooling's step. Defaults to None: ``kernel_size``.
+        padding: The pooling's padding. Defaults to 0.
+        output_size: The unpooled length (or (N, C, L)). Defaults to None.
+
+    >>> import symgrad
+    >>> max_unpool1d(symgrad.tensor([[5.0, 7.0]]), symgrad.tensor([[1, 2]]), 2)
+    tensor([[0., 5., 7., 0.]])
+    """
+    kernel = _n(kernel_size, 1)
+    strides = kernel if stride is None else _n(stride, 1)
+    sizes = _unpool_output_size(input, kernel, strides, _n(padding, 1), output_size)
+    unsqueezed = indices.unsqueeze(-1) if isinstance(indices, Tensor) else indices
+    return _unpool(input.unsqueeze(-1), unsqueezed, sizes + [1]).squeeze(-1)
