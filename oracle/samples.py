@@ -213,6 +213,12 @@ def _no_bias(rng: np.random.Generator) -> np.ndarray:
     return np.zeros((0,))
 
 
+def _rrelu_noise(rng: np.random.Generator) -> np.ndarray:
+    """rrelu's noise (helper misc): slopes on the 1/64 lattice in [1/8, 1/3], or 1."""
+    slopes = rng.integers(8, 22, size=(2, 3)) / 64
+    return np.where(rng.random((2, 3)) < 0.5, slopes, 1.0)
+
+
 SAMPLES: dict[str, tuple[Sample, ...]] = {
     # arithmetic
     "add": _ALPHA,
@@ -756,4 +762,40 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "copysign_scalar": (Sample(((2, 3),), {"other": -1.5}), Sample(((),), {"other": 2.0}),
                         Sample(((4,),), {"other": -0.0})),
     "ndtri": _UNARY,
+    # channel shuffles and randomized leaky ReLU (helper misc): its noise the drawn slopes
+    # (multiples of 1/64 in [1/8, 1/3], exact in every float dtype) or 1
+    "channel_shuffle": (Sample(((2, 6, 3),), {"groups": 2}), Sample(((1, 6, 2, 2),), {"groups": 3}),
+                        Sample(((1, 4, 1, 2, 1),), {"groups": 4})),
+    "rrelu_with_noise": (Sample(((2, 3), (2, 3)), make={"noise": _rrelu_noise}),),
+    "rrelu_with_noise_backward": (Sample(((2, 3), (2, 3), (2, 3)),
+                                         make={"noise": _rrelu_noise}),),
+    # adaptive max pooling (helper misc): windows that overlap (5 -> 2 and 3), grow (3 -> 5),
+    # and the (N, C, 1, L) inputs of the 1-d function
+    "adaptive_max_pool2d": (Sample(((1, 2, 5, 7),), {"output_size": (2, 3)}),
+                            Sample(((2, 3, 4),), {"output_size": (5, 2)}),
+                            Sample(((1, 2, 1, 6),), {"output_size": (1, 4)})),
+    "adaptive_max_pool2d_backward": (
+        Sample(((1, 2, 2, 3), (1, 2, 5, 7)), {"output_size": (2, 3)}),
+        Sample(((2, 5, 2), (2, 3, 4)), {"output_size": (5, 2)})),
+    # max unpooling (helper misc): the indices of a 2x2 pooling, and of a (1, 3) one into a
+    # larger output
+    "max_unpool2d": (Sample(((1, 2, 2, 2),), {"indices": np.array(
+        [[[[0, 3], [9, 14]], [[5, 2], [12, 15]]]]), "output_size": (4, 4)}),
+                     Sample(((2, 1, 3),), {"indices": np.array([[[1, 5, 6]], [[0, 3, 8]]]),
+                                           "output_size": (1, 9)})),
+    # reflection and replication pads and their backward operators (helper misc): batched and
+    # unbatched, widths up to one less than the size (reflection's limit), crops
+    **{f"{mode}_pad{k}d": tuple(Sample((shape,), {"padding": p}) for shape, p in cases)
+       for mode in ("reflection", "replication") for k, cases in (
+           (1, (((2, 2, 4), (2, 3)), ((3, 5), (-1, 2)), ((1, 2, 3), (2, 0)))),
+           (2, (((1, 2, 3, 4), (1, 2, 2, 1)), ((2, 3, 3), (2, -1, 0, 2)))),
+           (3, (((1, 1, 2, 3, 3), (1, 2, 0, 1, 1, 1)), ((2, 3, 2, 2), (-1, 1, 1, 0, 1, 0)))))},
+    **{f"{mode}_pad{k}d_backward": tuple(
+        Sample((tuple(s[:len(s) - k]) + tuple(
+            n + p[2 * (k - 1 - i)] + p[2 * (k - 1 - i) + 1]
+            for i, n in enumerate(s[len(s) - k:])), s), {"padding": p}) for s, p in cases)
+       for mode in ("reflection", "replication") for k, cases in (
+           (1, (((2, 2, 4), (2, 3)), ((3, 5), (-1, 2)))),
+           (2, (((1, 2, 3, 4), (1, 2, 2, 1)), ((2, 3, 3), (2, -1, 0, 2)))),
+           (3, (((1, 1, 2, 3, 3), (1, 2, 0, 1, 1, 1)),)))},
 }

@@ -380,4 +380,35 @@ TORCH: dict[str, str] = {
     'ldexp': 'torch.ldexp(self, other)',
     'heaviside': 'torch.heaviside(self, values)',
     'ndtri': 'torch.special.ndtri(self)',
+    # channel shuffles and randomized leaky ReLU given its noise (helper misc)
+    'channel_shuffle': 'torch.nn.functional.channel_shuffle(self, groups)',
+    'rrelu_with_noise': 'self * noise.to(self.dtype)',
+    'rrelu_with_noise_backward': (
+        'torch.ops.aten.rrelu_with_noise_backward(grad_output, self, noise.to(self.dtype), '
+        '0.125, 0.3333333333333333, True, False)'),
+    # adaptive max pooling (helper misc)
+    'adaptive_max_pool2d': 'torch.nn.functional.adaptive_max_pool2d(self, output_size)',
+    'adaptive_max_pool2d_backward': (
+        'torch.ops.aten.adaptive_max_pool2d_backward(grad_output, self, '
+        'torch.nn.functional.adaptive_max_pool2d(self.double(), output_size, True)[1])'),
+    'max_unpool2d': 'torch._C._nn.max_unpool2d(self, torch.as_tensor(indices), output_size)',
+    # reflection and replication pads and their backward operators (helper misc)
+    'reflection_pad1d': 'torch.ops.aten.reflection_pad1d(self, padding)',
+    'reflection_pad1d_backward': (
+        'torch.ops.aten.reflection_pad1d_backward(grad_output, self, padding)'),
+    'reflection_pad2d': 'torch.ops.aten.reflection_pad2d(self, padding)',
+    'reflection_pad2d_backward': (
+        'torch.ops.aten.reflection_pad2d_backward(grad_output, self, padding)'),
+    'reflection_pad3d': 'torch.ops.aten.reflection_pad3d(self, padding)',
+    'reflection_pad3d_backward': (
+        'torch.ops.aten.reflection_pad3d_backward(grad_output, self, padding)'),
+    'replication_pad1d': 'torch.ops.aten.replication_pad1d(self, padding)',
+    'replication_pad1d_backward': (
+        'torch.ops.aten.replication_pad1d_backward(grad_output, self, padding)'),
+    'replication_pad2d': 'torch.ops.aten.replication_pad2d(self, padding)',
+    'replication_pad2d_backward': (
+        'torch.ops.aten.replication_pad2d_backward(grad_output, self, padding)'),
+    'replication_pad3d': 'torch.ops.aten.replication_pad3d(self, padding)',
+    'replication_pad3d_backward': (
+        'torch.ops.aten.replication_pad3d_backward(grad_output, self, padding)'),
 }

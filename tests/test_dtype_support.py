@@ -223,6 +223,16 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "upsample_linear1d": kernel("compute_indices_weights_linear", NOT_FLOAT),
     "upsample_bilinear2d": kernel("upsample_bilinear2d_channels_last",
                                   NOT_FLOAT[:1] + NOT_FLOAT[2:]),
+    # adaptive max pooling and its backward operator (helper misc): floating dtypes alone
+    "adaptive_max_pool2d": kernel("adaptive_max_pool2d", NOT_FLOAT),
+    "adaptive_max_pool2d_backward": kernel("adaptive_max_pool2d_backward", NOT_FLOAT),
+    "max_unpool2d": kernel("max_unpool2d", NOT_FLOAT),
+    # reflection and replication pads (helper misc): every dtype but bool; their backward
+    # operators floating dtypes alone
+    **{f"{m}_pad{k}d": kernel(f"{m}_pad{k}d", BOOL)
+       for m in ("reflection", "replication") for k in (1, 2, 3)},
+    **{f"{m}_pad{k}d_backward": kernel(f"{m}_pad{k}d_backward", NOT_FLOAT)
+       for m in ("reflection", "replication") for k in (1, 2, 3)},
 }
 
 # An op's refusals of other dtypes with another class or message than its REFUSALS entry.

@@ -750,6 +750,13 @@ CLOSED_FORM_ELSEWHERE = {
     "upsample_nearest1d", "upsample_nearest2d", "upsample_linear1d", "upsample_bilinear2d",
     # reducing scatters (helper red; tests/test_scatter_reduce.py)
     "scatter_reduce", "index_reduce",
+    # channel shuffles, randomized leaky ReLU (helper misc; tests/test_nn_layers_more.py)
+    "channel_shuffle", "rrelu_with_noise", "rrelu_with_noise_backward", "adaptive_max_pool2d",
+    "adaptive_max_pool2d_backward", "max_unpool2d",
+    # reflection and replication pads and their backward operators (helper misc;
+    # tests/test_nn_layers_more.py)
+    *(f"{m}_pad{k}d{b}" for m in ("reflection", "replication") for k in (1, 2, 3)
+      for b in ("", "_backward")),
 }
 
 

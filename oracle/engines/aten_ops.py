@@ -221,6 +221,14 @@ def _per_dim(value: Any, dims: int, empty: Any = None) -> tuple[int, ...]:
     return tuple(values * dims if len(values) == 1 else values)
 
 
+def _adaptive_max_pool2d(a: dict[str, Any], i: int) -> Converted:
+    """(helper misc) adaptive_max_pool2d's values; its indices output has no meaning."""
+    if i:
+        raise KeyError("adaptive_max_pool2d's indices output")
+    return "adaptive_max_pool2d", [("self", a["self"])], {
+        "output_size": _per_dim(a["output_size"], 2)}
+
+
 def _max_pool2d(a: dict[str, Any], i: int) -> Converted:
     if i != 0:
         raise KeyError("max_pool2d_with_indices's indices output")
@@ -512,6 +520,18 @@ ATEN: dict[str, Rule] = {
     "_log_softmax_backward_data.default": _backward_data("log_softmax_backward_data"),
     "native_layer_norm_backward.default": _layer_norm_backward,
     "nll_loss_backward.default": _nll_loss_backward,
+    # adaptive max pooling and its backward operator (helper misc): the indices output has no
+    # meaning (the judge's max_pool2d rule reads them likewise)
+    "adaptive_max_pool2d.default": _adaptive_max_pool2d,
+    "max_unpool2d.default": lambda a, _: ("max_unpool2d", [("self", a["self"])], {
+        "indices": np.asarray(a["indices"].detach()), "output_size": tuple(a["output_size"])}),
+    "adaptive_max_pool2d_backward.default": lambda a, _: (
+        "adaptive_max_pool2d_backward", [("grad_output", a["grad_output"]), ("self", a["self"])],
+        {"output_size": tuple(a["grad_output"].shape[-2:])}),
+    # reflection and replication pads and their backward operators (helper misc)
+    **{f"{m}_pad{k}d{b}.default": _same(f"{m}_pad{k}d{b}", *(("grad_output",) if b else ()),
+                                        "self", padding="padding")
+       for m in ("reflection", "replication") for k in (1, 2, 3) for b in ("", "_backward")},
 }
 
 # Fused backward operators (in a function that differentiates through a backward): the

@@ -287,12 +287,14 @@ from oracle.semantics import (  # noqa: E402, F401
     elementwise_extra,  # frac, copysign, fmax, fmin, ldexp, heaviside (helper red)
     elementwise_more,
     fold,  # im2col and col2im (unfold and fold)
+    layers_more,  # channel_shuffle, rrelu_with_noise (helper misc)
     linalg,
     linalg_solve,
     nn,
     nn_more,
     order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...
     padding,
+    padding_modes,  # reflection and replication pads (helper misc)
     pixel_shuffle,
     pooling,
     pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d

@@ -107,6 +107,39 @@ from symgrad.nn.fold import Fold, Unfold
 from symgrad.nn.conv_more import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 # isort: on
 
+# reflection, replication and circular pads, dropouts, RReLU, Softmax2d, ChannelShuffle
+# (helper misc)
+# isort: off
+from symgrad.nn.dropout_more import (
+    AlphaDropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
+from symgrad.nn.layers_more import Bilinear, ChannelShuffle, LocalResponseNorm, RReLU, Softmax2d
+from symgrad.nn.loss_misc import MultiLabelSoftMarginLoss, TripletMarginWithDistanceLoss
+from symgrad.nn.pooling_more import (
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    LPPool1d,
+    LPPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+)
+from symgrad.nn.padding_more import (
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+)
+# isort: on
+
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
            "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6",
            "Softplus", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "LogSoftmax", "Identity",
@@ -142,4 +175,13 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "UpsamplingNearest2d", "UpsamplingBilinear2d",
            # more convolutions
            "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "BatchNorm3d",
-           "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "Unfold", "Fold"]
+           "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "Unfold", "Fold",
+           # reflection, replication and circular pads, dropouts, RReLU, Softmax2d,
+           # ChannelShuffle (helper misc)
+           "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+           "RReLU", "Softmax2d", "ChannelShuffle", "LocalResponseNorm", "Bilinear", "LPPool1d",
+           "LPPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MultiLabelSoftMarginLoss",
+           "TripletMarginWithDistanceLoss", "MaxUnpool1d", "MaxUnpool2d",
+           "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
+           "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d",
+           "CircularPad3d"]

@@ -31,6 +31,7 @@ from symgrad.ops import inplace as inplace_ops
 from symgrad.ops.arguments import checked
 from symgrad.ops.inplace import rewrite
 from symgrad.ops.padding import constant_pad_nd
+from symgrad.ops.padding_modes import pad_mode
 from symgrad.ops.pooling import (  # noqa: F401 - published here, as torch.nn.functional does
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -111,6 +112,13 @@ __all__ = [
     # 3-d pooling (symgrad/ops/pooling3d.py)
     "max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d",
     "unfold", "fold",
+    # channel-wise and alpha dropouts, channel shuffles, RReLU (helper misc)
+    "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
+    "channel_shuffle", "rrelu", "rrelu_", "gumbel_softmax", "lp_pool1d", "lp_pool2d",
+    "local_response_norm", "bilinear", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+    "multilabel_soft_margin_loss", "triplet_margin_with_distance_loss", "max_unpool1d",
+    "max_unpool2d",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -1015,21 +1023,29 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     from the last, filled with ``value`` (one node, ConstantPadNdBackward0). Negative widths
     remove places, as PyTorch's do.
 
-    Only the constant mode: ``"reflect"``, ``"replicate"`` and ``"circular"`` raise
-    NotImplementedError rather than pad another way.
+    The other modes pad 1, 2 or 3 trailing dims of a tensor with one or two dims before them:
+    ``"reflect"`` mirrors the input about its end places (ReflectionPad1DBackward0, 2D, 3D),
+    ``"replicate"`` repeats them (ReplicationPad1DBackward0, ...), ``"circular"`` wraps around
+    (PyTorch's in-place copies, CopySlices).
 
     Args:
         input: The tensor.
         pad: Widths in pairs ``(before, after)``, the first pair for the last dim; at most
             two per dim of ``input``.
-        mode: ``"constant"``. Defaults to ``"constant"``.
-        value: The fill (truncated for integer tensors). Defaults to None: 0.
+        mode: ``"constant"``, ``"reflect"``, ``"replicate"`` or ``"circular"``. Defaults to
+            ``"constant"``.
+        value: The fill (truncated for integer tensors), constant mode only. Defaults to
+            None: 0.
 
     >>> import symgrad
     >>> symgrad.nn.functional.pad(symgrad.tensor([[1.0, 2.0]]), (1, 0, 0, 1), value=-1.0)
     tensor([[-1.,  1.,  2.],
             [-1., -1., -1.]])
+    >>> symgrad.nn.functional.pad(symgrad.tensor([[[1.0, 2.0, 3.0]]]), (2, 1), "reflect")
+    tensor([[[3., 2., 1., 2., 3., 2.]]])
     """
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
     widths = tuple(pad)
     if len(widths) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
@@ -1038,10 +1054,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
                            f"dimension but got padding length {len(widths)} and input of "
                            f"dimension {input.dim()}")
     if mode != "constant":
-        if mode in ("reflect", "replicate", "circular"):
-            raise NotImplementedError(f"symgrad: pad's {mode!r} mode is not implemented; only "
-                                      "'constant' is")
-        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+        # reflect, replicate, circular: symgrad/ops/padding_modes.py
+        return pad_mode(input, widths, mode, value)
     return constant_pad_nd(input, widths, 0.0 if value is None else value)
 
 
@@ -1889,3 +1903,34 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
     if swap:
         dist_neg = symgrad.minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
     return _reduce_loss((margin + dist_pos - dist_neg).clamp_min(0), reduction)
+
+
+# -- channel-wise and alpha dropouts, channel shuffles, RReLU, gumbel_softmax, lp pools, local
+# response norm, bilinear (helper misc; symgrad/nn/dropout_more.py, symgrad/nn/functional_more.py,
+# symgrad/ops/channel_shuffle.py, symgrad/ops/rrelu.py) -------------------------------------------
+from symgrad.nn.dropout_more import (  # noqa: E402
+    alpha_dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
+from symgrad.nn.functional_more import (  # noqa: E402, F401
+    bilinear,
+    gumbel_softmax,
+    local_response_norm,
+    lp_pool1d,
+    lp_pool2d,
+    multilabel_soft_margin_loss,
+    triplet_margin_with_distance_loss,
+)
+from symgrad.ops.channel_shuffle import channel_shuffle  # noqa: E402, F401
+from symgrad.ops.pooling_more import (  # noqa: E402, F401
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    max_unpool1d,
+    max_unpool2d,
+)
+from symgrad.ops.rrelu import rrelu, rrelu_  # noqa: E402, F401

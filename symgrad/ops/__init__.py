@@ -4,6 +4,7 @@ from symgrad.ops import (  # noqa: F401
     activations,
     activations_more,
     arithmetic,
+    channel_shuffle,  # (helper misc)
     combining,
     convolution,
     convolution_transposed,  # conv_transpose1d/2d/3d, conv3d
@@ -27,12 +28,15 @@ from symgrad.ops import (  # noqa: F401
     operators,
     order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...
     padding,
+    padding_modes,  # reflection and replication pads (helper misc)
     pixel_shuffle,
     pooling,
     pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
+    pooling_more,  # adaptive max pooling (helper misc)
     products,
     reductions,
     resampling,
+    rrelu,  # randomized leaky ReLU (helper misc)
     scatter_reduce,  # scatter_reduce, index_reduce, scatter(reduce=...) (helper red)
     shape,
     shape_more,
