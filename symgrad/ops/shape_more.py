@@ -15,6 +15,7 @@ through it reach the base, recorded as ``CopySlices`` as for every view.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -504,6 +505,8 @@ def take(input: Tensor, index: Any) -> Tensor:
         raise RuntimeError(f"take(): Expected a long tensor for index, but got {got}")
     size = input.numel()
     idx = index._data
+    if not size and idx.size:
+        raise IndexError("take(): tried to take from an empty tensor")
     bad = idx[(idx < -size) | (idx >= size)]
     if bad.size:
         raise IndexError(f"out of range: tried to access index {int(bad.reshape(-1)[0])} on a "
@@ -516,24 +519,28 @@ def _index_copy(self: np.ndarray, source: np.ndarray, *, dim: int,
     out = self.copy()
     if out.ndim == 0:
         return source.reshape(()).copy() if index.size else out
+    if not out.size:  # nothing to write (PyTorch reads no index then)
+        return out
     key = (slice(None),) * dim + (index,)
     out[key] = source
     return out
 
 
-def _index_fill(self: np.ndarray, *, dim: int, index: np.ndarray, value: Any) -> np.ndarray:
+def _filled(self: np.ndarray, dim: int, index: np.ndarray, value: Any) -> np.ndarray:
     out = self.copy()
-    key = (slice(None),) * dim + (index,) if out.ndim else ()
-    out[key] = _dtypes.scalar_as(value, self.dtype)
+    if out.size:  # (an empty tensor has nothing to fill, whatever the index)
+        # A zero-dim tensor is filled as one element (not at all with an empty index).
+        out.reshape(out.shape or (1,))[(slice(None),) * dim + (index,)] = value
     return out
+
+
+def _index_fill(self: np.ndarray, *, dim: int, index: np.ndarray, value: Any) -> np.ndarray:
+    return _filled(self, dim, index, _dtypes.scalar_as(value, self.dtype))
 
 
 def _index_fill_tensor(self: np.ndarray, value: np.ndarray, *, dim: int,
                        index: np.ndarray) -> np.ndarray:
-    out = self.copy()
-    key = (slice(None),) * dim + (index,) if out.ndim else ()
-    out[key] = value.astype(self.dtype)
-    return out
+    return _filled(self, dim, index, value.astype(self.dtype))
 
 
 def _index_of(index: np.ndarray) -> Tensor:
@@ -571,24 +578,20 @@ def _torch_name(t: Tensor) -> str:
     return _dtypes._TORCH_NAMES[t.dtype.name]
 
 
-def _vector_index(name: str, input: Tensor, dim: int, index: Any) -> tuple[int, np.ndarray]:
-    """``dim`` wrapped and ``index`` as a 1-D int64 array, or PyTorch's errors (``index_fill_``
-    counts a negative index from the end, ``index_copy_`` refuses it)."""
-    if not isinstance(index, Tensor):
-        raise TypeError(f"{name[:-1]}(): argument 'index' (position 3) must be Tensor, not "
-                        f"{type(index).__name__}")
-    d = wrap_dim(dim, input.ndim)
-    fill = name == "index_fill_"
-    if fill and index.dtype is not _dtypes.int64:
-        raise IndexError("index_fill_(): Expected dtype int64 for index.")
-    if index.ndim > 1:
-        if fill:
-            raise RuntimeError("Index has to be a vector/scalar")
-        raise IndexError(f"{name}(): Index should have dimension 1 or 0 (got {index.ndim})")
-    if index.dtype is not _dtypes.int64:
-        raise RuntimeError(f"{name}(): Expected a long tensor for index, but got "
-                           f"{_torch_name(index)}")
-    return d, index._data.reshape(-1).astype(np.int64)
+def _restrided_empty(input: Tensor, d: int, n: int) -> None:
+    """PyTorch's error for ``index_copy`` or ``index_fill`` of an empty tensor whose only
+    empty dim is ``d``: its kernel views ``input`` with ``n`` places of stride 0 along ``d``,
+    which needs storage that an empty tensor lacks (other empty tensors take nothing)."""
+    sizes = list(input.shape)
+    if [s for i, s in enumerate(sizes) if i != d and s == 0]:
+        return
+    strides = [math.prod(max(s, 1) for s in sizes[i + 1:]) for i in range(len(sizes))]
+    sizes[d], strides[d] = n, 0
+    item = input._data.dtype.itemsize
+    need = (sum((s - 1) * t for s, t in zip(sizes, strides, strict=True)) + 1) * item
+    raise RuntimeError(f"setStorage: sizes {sizes}, strides {strides}, storage offset 0, and "
+                       f"itemsize {item} requiring a storage size of {need} are out of bounds "
+                       f"for storage of size 0")
 
 
 def _in_range(name: str, idx: np.ndarray, input: Tensor, d: int) -> np.ndarray:
@@ -618,12 +621,25 @@ def index_fill(input: Tensor, dim: int, index: Any, value: Any) -> Tensor:
     tensor([[-1.,  0., -1.],
             [-1.,  0., -1.]])
     """
-    d, idx = _vector_index("index_fill_", input, dim, index)
-    idx = _in_range("index_fill_", idx, input, d)
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_fill(): argument 'index' (position 3) must be Tensor, not "
+                        f"{type(index).__name__}")
+    # PyTorch's order: a tensor value must be 0-d (it is then read as a number), then the
+    # checks of the fill by a number, then its CPU kernel's.
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but "
+                           f"got tensor with {value.ndim} dimension(s).")
+    if index.dtype is not _dtypes.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    d = wrap_dim(dim, input.ndim)
+    if index.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    idx = index._data.reshape(-1)
+    if input.numel():
+        idx = _in_range("index_fill_", idx, input, d)
+    elif idx.size:
+        _restrided_empty(input, d, idx.size)
     if isinstance(value, Tensor):
-        if value.ndim:
-            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but "
-                               f"got tensor with {value.ndim} dimension(s).")
         if value.dtype is not input.dtype:
             value = value.to(input.dtype)
         return apply(INDEX_FILL_TENSOR, input, value, dim=d, index=idx)
@@ -663,25 +679,42 @@ def index_copy(input: Tensor, dim: int, index: Any, source: Any) -> Tensor:
             [1., 1.]])
     """
     _need("index_copy", index=(3, index), source=(4, source))
-    d, idx = _vector_index("index_copy_", input, dim, index)
+    # PyTorch's order: its meta function's checks, then its CPU kernel's.
+    d = wrap_dim(dim, input.ndim)
+    if index.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {index.ndim})")
+    n = index.numel()
+    if source.ndim == 0 and n != 1:
+        raise IndexError(f"index_copy_(): When source is scalar, index should have one element "
+                         f"(got {n})")
+    if source.ndim != input.ndim and source.ndim and input.ndim:
+        raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({source.ndim}), "
+                         f"destination dimensionality ({input.ndim})")
+    if index.dtype is not _dtypes.int64:
+        raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got "
+                           f"{_torch_name(index)}")
     if source.dtype is not input.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
                            f"but got (self) {_torch_name(input)} and (source) "
                            f"{_torch_name(source)}")
-    along = source.shape[d] if source.ndim else 1
-    if idx.size != along:
-        raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to "
-                           f"source.size(dim) ({along})")
-    if source.ndim and (source.ndim != input.ndim or any(
-            s != t for i, (s, t) in enumerate(zip(source.shape, input.shape, strict=True))
-            if i != d)):
+    self_rest, source_rest = list(input.shape), list(source.shape)
+    for rest in (self_rest, source_rest):
+        if rest:
+            del rest[d]
+    if self_rest != source_rest:
         raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice "
-                           f"shapes. Destination slice shape: "
-                           f"{' '.join(str(s) for i, s in enumerate(input.shape) if i != d)} at "
-                           f"dimension {d} and source slice shape: "
-                           f"{' '.join(str(s) for i, s in enumerate(source.shape) if i != d)} "
-                           f"at dimension 0.")
-    idx = _in_range("index_copy_", idx, input, d)
+                           f"shapes. Destination slice shape: {' '.join(map(str, self_rest))} "
+                           f"at dimension {d} and source slice shape: "
+                           f"{' '.join(map(str, source_rest))} at dimension 0.")
+    if source.ndim and n != source.shape[d]:
+        raise IndexError(f"index_copy_(): Number of indices ({n}) should be equal to "
+                         f"source.size(dim) ({source.shape[d]})")
+    idx = index._data.reshape(-1)
+    if input.numel():
+        idx = _in_range("index_copy_", idx, input, d)
+    elif n:
+        _restrided_empty(input, d, n)
     return apply(INDEX_COPY, input, source, dim=d, index=idx)
 
 
