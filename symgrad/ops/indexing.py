@@ -503,7 +503,8 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     Args:
         input: The tensor.
         dim: The dim to index along.
-        index: An int64 tensor with ``input``'s number of dims; the result has its shape.
+        index: An int64 (or int32) tensor with ``input``'s number of dims (a zero-dim tensor
+            counts as one dim of one element); the result has its shape.
 
     >>> import symgrad
     >>> t = symgrad.tensor([[1, 2], [3, 4]])
@@ -595,19 +596,60 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     >>> x.masked_fill(x < 0, 0.0)
     tensor([1., 0.])
     """
+    from symgrad.ops.registry import broadcast_shapes
+
+    # PyTorch's order: the broadcast (the mask is its "tensor a"), a value tensor's dims,
+    # then the mask's dtype.
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    if m.dtype != np.bool_:
-        raise RuntimeError(
-            f"masked_fill_ only supports boolean masks, but got mask with dtype "
-            f"{_dtypes._FROM_NP[m.dtype].name}")
+    broadcast_shapes(m.shape, input._data.shape)
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value.ndim} dimension(s).")
+    _boolean_mask(m)
     if isinstance(value, Tensor):
-        if value.ndim:
-            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
-                               f"tensor with {value.ndim} dimension(s).")
         if value.dtype is not input.dtype:
             value = value.to(input.dtype)
         return apply(MASKED_FILL_TENSOR, input, value, mask=m)
     return apply(MASKED_FILL, input, mask=m, value=value)
+
+
+def _boolean_mask(m: np.ndarray) -> None:
+    if m.dtype != np.bool_:
+        raise RuntimeError(
+            f"masked_fill_ only supports boolean masks, but got mask with dtype "
+            f"{_dtypes._CPP_NAMES[_dtypes._FROM_NP[m.dtype].name]}")
+
+
+def _masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
+    """``masked_fill``, written into this tensor (``mask`` broadcasts to its shape).
+
+    Args:
+        mask: A bool tensor.
+        value: A number or a 0-D tensor.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, -2.0])
+    >>> x.masked_fill_(x < 0, 0.0)
+    tensor([1., 0.])
+    """
+    from symgrad.ops.inplace import rewrite
+    from symgrad.ops.registry import broadcast_shapes
+
+    # PyTorch's in-place order: a value tensor's dims, the mask's dtype, then the broadcast
+    # into this tensor's shape.
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value.ndim} dimension(s).")
+    _boolean_mask(m)
+    shape = broadcast_shapes(self._data.shape, m.shape)
+    if shape != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}")
+    return rewrite(self, lambda old: masked_fill(old, mask, value))
+
+
+Tensor.masked_fill_ = _masked_fill_  # type: ignore[attr-defined]
 
 
 from symgrad.ops.elementwise import where  # noqa: E402 - masked_fill's VJP uses it

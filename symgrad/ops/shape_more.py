@@ -22,7 +22,14 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.ops import inplace as _inplace
-from symgrad.ops.indexing import COPY_SLICES, INDEX_PUT, INDEX_SELECT, MASKED_FILL, _zeros
+from symgrad.ops.indexing import (
+    COPY_SLICES,
+    INDEX_PUT,
+    INDEX_SELECT,
+    MASKED_FILL,
+    _at_least_1d,
+    _zeros,
+)
 from symgrad.ops.registry import ALL, apply, defop, expose, wrap_dim
 from symgrad.ops.shape import FLIP, flatten, reshape, view_apply
 from symgrad.tensor import Tensor
@@ -737,77 +744,104 @@ Tensor.index_fill_ = _index_fill_  # type: ignore[attr-defined]
 Tensor.index_copy_ = _index_copy_  # type: ignore[attr-defined]
 
 
-def _put_indices(input: Tensor, indices: Any) -> tuple[np.ndarray | None, ...]:
-    """``index_put``'s indices as int64 arrays (a bool mask as its ``nonzero()`` arrays, None
-    for a whole dim), or PyTorch's errors."""
+def _fills_a_mask(input: Tensor, indices: Any) -> bool:
+    """Whether PyTorch's ``index_put_`` hands the write to ``masked_fill_`` (its
+    canDispatchToMaskedFill, for one value written without accumulating): one bool or uint8
+    mask, whose shape it checks against ``input``'s first dims."""
+    if len(indices) != 1 or indices[0].dtype not in (_dtypes.bool, _dtypes.uint8):
+        return False
+    _check_mask(input, indices[0], 0)
+    return True
+
+
+def _check_mask(input: Tensor, mask: Tensor, at: int) -> None:
+    """PyTorch's error for a mask indexing ``input`` from dim ``at`` in a shape not its own."""
+    for j, size in enumerate(mask.shape):
+        if at + j >= input.ndim:
+            wrap_dim(at + j, input.ndim)  # PyTorch reads self.size(at + j): its IndexError
+        if size != input.shape[at + j]:
+            raise IndexError(f"The shape of the mask {list(mask.shape)} at index {j} does not "
+                             f"match the shape of the indexed tensor {list(input.shape)} at "
+                             f"index {at + j}")
+
+
+def _put(input: Tensor, indices: Any, values: Any, accumulate: bool, argument: int) -> Tensor:
+    """``index_put`` with PyTorch's errors in its order (``argument``: where PyTorch's parser
+    counts ``indices``, 0 for a method and 1 for a function)."""
+    from symgrad.ops.indexing import index_put as _index_put
+
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put(): argument 'indices' (position 2) must be tuple of Tensors, "
                         f"not {type(indices).__name__}")
-    out: list[np.ndarray | None] = []
     for k, i in enumerate(indices):
         if not isinstance(i, Tensor):
-            raise TypeError(f"expected Tensor as element {k} in argument 1, but got "
+            raise TypeError(f"expected Tensor as element {k} in argument {argument}, but got "
                             f"{type(i).__name__}")
-        a = i._data
-        if a.dtype.kind == "b" or a.dtype == np.uint8:
-            for j in range(a.ndim):
-                at = len(out) + j
-                if at < input.ndim and a.shape[j] != input.shape[at]:
-                    raise IndexError(
-                        f"The shape of the mask {list(a.shape)} at index {j} does not match "
-                        f"the shape of the indexed tensor {list(input.shape)} at index {at}")
-            out += list(np.nonzero(a.astype(np.bool_)))
-        elif a.dtype.kind in "iu":
-            out.append(a.astype(np.int64))
-        else:
-            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-    if len(out) > input.ndim:
-        raise IndexError(f"too many indices for tensor of dimension {input.ndim} (got "
-                         f"{len(out)})")
-    for d, a in enumerate(out):
-        if a is not None and a.size:
-            size = input.shape[d]
-            if a.min() < -size or a.max() >= size:
-                bad = int(a.max() if a.max() >= size else a.min())
-                raise IndexError(f"index {bad} is out of bounds for dimension {d} with size "
-                                 f"{size}")
-            out[d] = a % size
-    return tuple(out)
-
-
-def _put(input: Tensor, indices: Any, values: Any, accumulate: bool) -> Tensor:
-    from symgrad.ops.indexing import index_put as _index_put
-
     if not isinstance(values, Tensor):
         raise TypeError(f"index_put(): argument 'values' (position 3) must be Tensor, not "
                         f"{type(values).__name__}")
+    if len(indices) > input.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {input.ndim} (got "
+                         f"{len(indices)})")
+    if not accumulate and values.numel() == 1 and _fills_a_mask(input, indices):
+        # PyTorch writes values.item() with masked_fill_: its mask error, any value dtype.
+        if indices[0].dtype is not _dtypes.bool:
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
+                               f"dtype {_dtypes._CPP_NAMES[indices[0].dtype.name]}")
+        if values.dtype is not input.dtype:
+            values = values.to(input.dtype)
+    arrays: list[np.ndarray] = []
+    for i in indices:
+        if i.dtype not in (_dtypes.int64, _dtypes.int32, _dtypes.uint8, _dtypes.bool):
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    for i in indices:
+        if i.dtype in (_dtypes.uint8, _dtypes.bool):
+            _check_mask(input, i, len(arrays))
+            arrays += list(np.nonzero(i._data)) if i.ndim else []
+        else:
+            arrays.append(i._data.astype(np.int64))
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together "
+                         f"with shapes {', '.join(str(list(a.shape)) for a in arrays)}") from None
+    sizes = input.shape[:len(arrays)]
+    if 0 in sizes and 0 not in shape:
+        raise IndexError("index is out of bounds for dimension with size 0")
+    target = tuple(shape) + tuple(input.shape[len(arrays):])
+    have = tuple(values.shape)
+    if len(have) > len(target) or any(
+            s not in (1, t) for s, t in zip(reversed(have), reversed(target), strict=False)):
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(have)} cannot be "
+                           f"broadcast to indexing result of shape {list(target)}")
     if values.dtype is not input.dtype:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                            f"{_torch_name(input)} for the destination and {_torch_name(values)} "
                            f"for the source.")
-    idx = _put_indices(input, indices)
-    target = np.zeros(input.shape, np.bool_)[tuple(slice(None) if i is None else i
-                                                  for i in idx)].shape
-    if tuple(values.shape) != target:
-        try:
-            np.broadcast_shapes(values.shape, target)
-        except ValueError:
-            raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} "
-                               f"cannot be broadcast to indexing result of shape "
-                               f"{list(target)}") from None
+    arrays = [np.broadcast_to(a, shape) for a in arrays]
+    if math.prod(target):  # PyTorch's kernel checks each element's indices, in order
+        stacked = np.stack([a.reshape(-1) for a in arrays], axis=1)
+        bad = (stacked < -np.array(sizes)) | (stacked >= np.array(sizes))
+        if bad.any():
+            row, d = divmod(int(np.argmax(bad.reshape(-1))), len(arrays))
+            raise IndexError(f"index {int(stacked[row, d])} is out of bounds for dimension {d} "
+                             f"with size {sizes[d]}")
+    # (Where nothing is written, PyTorch checks no index: any is read as one in range.)
+    arrays = [a % max(size, 1) for a, size in zip(arrays, sizes, strict=True)]
+    if have != target:
         values = values.expand(target)
-    return _index_put(input, values, idx, accumulate=accumulate)
+    return _index_put(input, values, tuple(arrays), accumulate=accumulate)
 
 
-@expose("index_put")
+@expose("index_put", method=False)  # the method below counts PyTorch's arguments its own way
 def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
     """A copy of ``input`` with ``values`` written (added, with ``accumulate``) at
     ``input[indices]``.
 
     Args:
         input: The tensor (not changed).
-        indices: A tuple of int64 tensors (or bool masks, or None for a whole dim), one per
-            leading dim, broadcast together.
+        indices: A tuple of int64 or int32 tensors (or bool masks), one per leading dim,
+            broadcast together.
         values: A tensor of ``input``'s dtype broadcasting to the indexed shape.
         accumulate: Add at repeated indices instead of writing. Defaults to False.
 
@@ -816,14 +850,30 @@ def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False
     >>> symgrad.zeros(3).index_put(i, symgrad.tensor(1.0), accumulate=True)
     tensor([2., 0., 1.])
     """
-    return _put(input, indices, values, accumulate)
+    return _put(input, indices, values, accumulate, 1)
+
+
+def _index_put_method(self: Tensor, indices: Any, values: Any,
+                      accumulate: bool = False) -> Tensor:
+    """``index_put`` of this tensor.
+
+    Args:
+        indices: A tuple of int64 or int32 tensors (or bool masks).
+        values: The values written (or added).
+        accumulate: Add at repeated indices instead of writing. Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.zeros(3).index_put((symgrad.tensor([2]),), symgrad.tensor([5.0]))
+    tensor([0., 0., 5.])
+    """
+    return _put(self, indices, values, accumulate, 0)
 
 
 def _index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
     """``index_put``, written into this tensor.
 
     Args:
-        indices: A tuple of int64 tensors (or bool masks, or None).
+        indices: A tuple of int64 or int32 tensors (or bool masks).
         values: The values written (or added).
         accumulate: Add at repeated indices instead of writing. Defaults to False.
 
@@ -831,16 +881,17 @@ def _index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool = F
     >>> symgrad.zeros(3).index_put_((symgrad.tensor([1]),), symgrad.tensor([5.0]))
     tensor([0., 5., 0.])
     """
-    return _inplace.rewrite(self, lambda old: _put(old, indices, values, accumulate))
+    return _inplace.rewrite(self, lambda old: _put(old, indices, values, accumulate, 0))
 
 
+Tensor.index_put = _index_put_method  # type: ignore[method-assign]
 Tensor.index_put_ = _index_put_  # type: ignore[attr-defined]
 
 
 def _masked_scatter(self: np.ndarray, source: np.ndarray, *, mask: np.ndarray) -> np.ndarray:
     out = self.copy()
     count = int(mask.sum())
-    out[mask] = source.reshape(-1)[:count]
+    _at_least_1d(out)[_at_least_1d(mask)] = source.reshape(-1)[:count]
     return out
 
 
@@ -878,19 +929,25 @@ def masked_scatter(input: Tensor, mask: Any, source: Any) -> Tensor:
             [2., 3.]])
     """
     _need("masked_scatter", mask=(2, mask), source=(3, source))
-    if mask.dtype is not _dtypes.bool:
-        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
-                           f"{_torch_name(mask)}")
+    from symgrad.ops.registry import broadcast_shapes
+
+    # PyTorch broadcasts first (the mask is its "tensor a"), then checks as masked_scatter_.
+    shape = broadcast_shapes(tuple(mask.shape), tuple(input.shape))
+    if shape != tuple(input.shape):
+        input = input.expand(shape)
+    return _scatter_masked(input, mask, source)
+
+
+def _scatter_masked(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """``masked_scatter_``'s checks in PyTorch's order, and the write (as a new tensor)."""
     if source.dtype is not input.dtype:
         # (PyTorch's message has no space after "got".)
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
                            f"{_torch_name(input)} and {_torch_name(source)}")
-    from symgrad.ops.registry import broadcast_shapes
-
-    shape = broadcast_shapes(tuple(input.shape), tuple(mask.shape))
-    if shape != tuple(input.shape):
-        input = input.expand(shape)
-    m = np.broadcast_to(mask._data, shape)
+    m = mask.expand(input.shape)._data  # PyTorch's expand error for a mask of another shape
+    if mask.dtype is not _dtypes.bool:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{_torch_name(mask)}")
     if int(m.sum()) > source.numel():
         raise RuntimeError("Number of elements of source < number of ones in mask")
     return apply(MASKED_SCATTER, input, source, mask=np.ascontiguousarray(m))
@@ -908,7 +965,8 @@ def _masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     ...                                  symgrad.tensor([7.0, 8.0]))
     tensor([0., 7., 8.])
     """
-    return _inplace.rewrite(self, lambda old: masked_scatter(old, mask, source))
+    _need("masked_scatter_", mask=(1, mask), source=(2, source))
+    return _inplace.rewrite(self, lambda old: _scatter_masked(old, mask, source))
 
 
 Tensor.masked_scatter_ = _masked_scatter_  # type: ignore[attr-defined]

@@ -1000,7 +1000,7 @@ def take_along_dim(input: Tensor, indices: Any, dim: int | None = None) -> Tenso
     Args:
         input: The tensor.
         indices: An int64 tensor of positions along ``dim``, with ``input``'s number of dims
-            (any number with no ``dim``).
+            (any number with no ``dim``, and int32 too).
         dim: The dim to index along. Defaults to None: the flattened tensor.
 
     >>> import symgrad
