@@ -900,7 +900,8 @@ def _masked_scatter_vjp(g: Tensor, *, mask: np.ndarray, source_shape: tuple[int,
     from symgrad.ops.indexing import INDEX
     from symgrad.ops.indexing import index_put as _index_put
 
-    picked = apply(INDEX, g, indices=np.nonzero(mask))
+    # (A zero-dim tensor is read as one element.)
+    picked = apply(INDEX, reshape(g, mask.shape or (1,)), indices=np.nonzero(_at_least_1d(mask)))
     size = int(np.prod(source_shape, dtype=np.int64))
     flat = _index_put(_zeros((size,), g), picked, (np.arange(picked.shape[0]),))
     return (apply(MASKED_FILL, g, mask=mask, value=0), reshape(flat, source_shape))
