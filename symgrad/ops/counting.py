@@ -1,10 +1,11 @@
 """Counting and searching: ``unique``, ``unique_consecutive``, ``bincount``, ``histc``,
 ``searchsorted`` and ``bucketize``, with PyTorch's values, dtypes and errors.
 
-None of them has a gradient: their results never require one (PyTorch records a node that
-raises when backward reaches it, ``Unique2Backward0`` and the like; symgrad records none, so
-a backward from them raises that nothing requires grad). A NaN is unequal to every element,
-itself included, as in PyTorch: each NaN is its own unique value.
+None of them has a gradient. The values ``unique`` and ``unique_consecutive`` return of an
+input that requires grad require grad too, through the node PyTorch records
+(``Unique2Backward0``, ``UniqueDimBackward0``, ``UniqueConsecutiveBackward0``), whose backward
+raises PyTorch's NotImplementedError; the other functions' results never require grad. A NaN
+is unequal to every element, itself included, as in PyTorch: each NaN is its own unique value.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.ops.registry import _TORCH_NAMES, expose, wrap_dim
+from symgrad.autograd import grad_mode
+from symgrad.autograd.graph import Node
+from symgrad.ops.registry import _TORCH_NAMES, _edge, expose, wrap_dim
 from symgrad.ops.triangular import as_method
 from symgrad.tensor import Tensor
 
@@ -31,6 +34,51 @@ def _like(a: np.ndarray, input: Tensor) -> Tensor:
 def _comparable(a: np.ndarray) -> np.ndarray:
     # exact; NumPy sorts bfloat16 as an opaque type
     return a.astype(np.float32) if a.dtype == _dtypes.bfloat16.np else a
+
+
+class NoDerivativeNode(Node):
+    """The node PyTorch records for the values of an op it has no derivative for; backward
+    through it raises PyTorch's NotImplementedError, naming the ATen op (``aten``).
+
+    >>> import symgrad
+    >>> y = symgrad.unique(symgrad.tensor([2.0, 1.0, 2.0], requires_grad=True))
+    >>> y
+    tensor([1., 2.], grad_fn=<Unique2Backward0>)
+    >>> y.sum().backward()
+    Traceback (most recent call last):
+    ...
+    NotImplementedError: the derivative for '_unique2' is not implemented.
+    """
+
+    __slots__ = ()
+    aten = ""
+
+    def name(self) -> str:
+        """PyTorch's name for the node (its class's name)."""
+        return type(self).__name__
+
+    def apply(self, g: Tensor) -> tuple[Tensor | None, ...]:
+        """Refuse, as PyTorch does (see the class's example)."""
+        raise NotImplementedError(f"the derivative for '{self.aten}' is not implemented.")
+
+
+def _no_derivative(grad_fn: str, aten: str) -> type[NoDerivativeNode]:
+    return type(grad_fn, (NoDerivativeNode,), {"__slots__": (), "aten": aten,
+                                               "__module__": __name__, "__qualname__": grad_fn})
+
+
+_UNIQUE2 = _no_derivative("Unique2Backward0", "_unique2")
+_UNIQUE_DIM = _no_derivative("UniqueDimBackward0", "unique_dim")
+_UNIQUE_CONSECUTIVE = _no_derivative("UniqueConsecutiveBackward0", "unique_consecutive")
+
+
+def _recorded(output: Tensor, input: Tensor, node: type[NoDerivativeNode]) -> Tensor:
+    """``output``, made by a ``node`` of ``input`` when that requires grad (and grad mode is
+    on), as PyTorch records it."""
+    if input._rg and grad_mode._state.enabled:
+        output._rg = True
+        output._fn = node(None, {}, (_edge(input),), ((input._data.shape, input._data.dtype),))
+    return output
 
 
 def _results(output: Tensor, inverse: Any, counts: Any, return_inverse: bool,
@@ -64,22 +112,34 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
         flat = _comparable(a.reshape(-1))
         values, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True,
                                             equal_nan=False)
-        output = _like(values, input)
+        output = _recorded(_like(values, input), input, _UNIQUE2)
         return _results(output, inverse.reshape(a.shape), counts, return_inverse, return_counts)
-    d = wrap_dim(dim, input.ndim)
+    d = _dim(dim, input)
     moved = np.moveaxis(_comparable(a), d, 0)
     rows = moved.reshape(moved.shape[0], math.prod(moved.shape[1:]))
-    if rows.shape[0] and not rows.shape[1]:
-        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique "
-                           "cannot be applied")
+    _selectable(rows)
     if not rows.shape[0]:
         values, inverse, counts = moved, np.zeros(0, np.int64), np.zeros(0, np.int64)
     else:
         _, first, inverse, counts = np.unique(rows, axis=0, return_index=True,
                                               return_inverse=True, return_counts=True)
         values = moved[first]
-    output = _like(np.moveaxis(values, 0, d), input)
+    output = _recorded(_like(np.moveaxis(values, 0, d), input), input, _UNIQUE_DIM)
     return _results(output, inverse.reshape(-1), counts, return_inverse, return_counts)
+
+
+def _selectable(rows: np.ndarray) -> None:
+    """PyTorch's error for slices (``rows``) that are empty while there are some."""
+    if rows.shape[0] and not rows.shape[1]:
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique "
+                           "cannot be applied")
+
+
+def _dim(dim: int, input: Tensor) -> int:
+    """``dim`` wrapped, or PyTorch's error for a zero-dim input (it reads the dim's size)."""
+    if not input.ndim:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return wrap_dim(dim, input.ndim)
 
 
 @expose(method=False)
@@ -100,9 +160,11 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
     (tensor([1, 2, 3, 1]), tensor([2, 2, 1, 1]))
     """
     a = input._data
-    d = None if dim is None else wrap_dim(dim, input.ndim)
+    d = None if dim is None else _dim(dim, input)
     moved = a.reshape(-1) if d is None else np.moveaxis(a, d, 0)
     rows = _comparable(moved).reshape(moved.shape[0], math.prod(moved.shape[1:]))
+    if d is not None:
+        _selectable(rows)
     n = rows.shape[0]
     if n == 0:
         starts = np.zeros(0, bool)
@@ -114,7 +176,8 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
     first = np.flatnonzero(starts)
     counts = np.diff(np.append(first, n))
     values = moved[first]
-    output = _like(values if d is None else np.moveaxis(values, 0, d), input)
+    output = _recorded(_like(values if d is None else np.moveaxis(values, 0, d), input), input,
+                       _UNIQUE_CONSECUTIVE)
     inverse = run.reshape(a.shape) if d is None else run
     return _results(output, inverse, counts, return_inverse, return_counts)
 

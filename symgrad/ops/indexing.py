@@ -216,33 +216,59 @@ COPY_SLICES = defop("copy_slices", "torch::autograd::CopySlices",
 
 
 def _gather_index(index: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
-    if index.ndim == 0:  # a zero-dim input has one element, at index 0
-        return ()
     grid = list(np.indices(index.shape, sparse=True))
     grid[dim] = index
     return tuple(grid)
 
 
+def _at_least_1d(a: np.ndarray) -> np.ndarray:
+    """``a``, or a zero-dim ``a`` as one element (a view, so writes reach ``a``)."""
+    return a.reshape(a.shape or (1,))
+
+
+def _gather(self: np.ndarray, *, dim: int, index: np.ndarray) -> np.ndarray:
+    """``out[i][j] = self[index[i][j]][j]`` for ``dim=0``; a zero-dim tensor (``self`` or
+    ``index``) is read as one element, and an empty ``index`` reads nothing."""
+    if not index.size:
+        return np.empty(index.shape, self.dtype)
+    return _at_least_1d(self)[_gather_index(_at_least_1d(index), dim)].reshape(index.shape)
+
+
 def _scatter_add(self: np.ndarray, src: np.ndarray, *, dim: int,
                  index: np.ndarray) -> np.ndarray:
     out = self.copy()
-    np.add.at(out, _gather_index(index, dim), src[tuple(slice(0, s) for s in index.shape)])
+    if index.size:
+        index = _at_least_1d(index)
+        np.add.at(_at_least_1d(out), _gather_index(index, dim),
+                  _at_least_1d(src)[tuple(slice(0, s) for s in index.shape)])
     return out
 
 
-GATHER = defop("gather", "GatherBackward0",
-               lambda self, *, dim, index: self[_gather_index(index, dim)],
+def _index_select(self: np.ndarray, *, dim: int, index: np.ndarray) -> np.ndarray:
+    if self.ndim == 0:  # one index (0): the result is zero-dim, as in PyTorch
+        return self.copy()
+    return np.take(self, index, axis=dim)
+
+
+def _index_select_vjp(g: Tensor, *, dim: int, index: np.ndarray,
+                      self_shape: tuple[int, ...]) -> Tensor:
+    if not self_shape:
+        return g
+    return index_put(_zeros(self_shape, g), g, (None,) * dim + (index,), accumulate=True)
+
+
+GATHER = defop("gather", "GatherBackward0", _gather,
                vjp=lambda g, *, dim, index, self_shape: apply(
                    SCATTER_ADD, _zeros(self_shape, g), g, dim=dim, index=index),
                saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
 SCATTER_ADD = defop("scatter_add", "ScatterAddBackward0", _scatter_add,
                     vjp=lambda g, *, dim, index: (g, apply(GATHER, g, dim=dim, index=index)),
                     saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
-INDEX_SELECT = defop("index_select", "IndexSelectBackward0",
-                     lambda self, *, dim, index: np.take(self, index, axis=dim),
-                     vjp=lambda g, *, dim, index, self_shape: index_put(
-                         _zeros(self_shape, g), g, (None,) * dim + (index,), accumulate=True),
-                     saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
+INDEX_SELECT = defop("index_select", "IndexSelectBackward0", _index_select,
+                     vjp=_index_select_vjp, saves_attrs=("index",), dtype_rule="same",
+                     dtypes=ALL, kind="index")
+
+
 def _masked_fill(self: np.ndarray, *, mask: np.ndarray, value: Any) -> np.ndarray:
     return np.where(mask, _dtypes.scalar_as(value, self.dtype), self)
 
@@ -425,10 +451,7 @@ def index_put(input: Tensor, values: Any, indices: tuple[Any, ...],
 
 
 def _index_array(index: Any) -> np.ndarray:
-    a = index._data if isinstance(index, Tensor) else np.asarray(index)
-    if a.dtype.kind not in "iu":
-        raise RuntimeError("gather(): Expected dtype int64 for index")
-    return a.astype(np.int64)
+    return index._data if isinstance(index, Tensor) else np.asarray(index)
 
 
 @expose()
@@ -484,7 +507,8 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     Args:
         input: The tensor.
         dim: The dim to index along.
-        index: An int64 tensor with ``input``'s number of dims; the result has its shape.
+        index: An int64 (or int32) tensor with ``input``'s number of dims (a zero-dim tensor
+            counts as one dim of one element); the result has its shape.
 
     >>> import symgrad
     >>> t = symgrad.tensor([[1, 2], [3, 4]])
@@ -493,17 +517,33 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
             [4, 3]])
     """
 
+    # PyTorch's order: its meta function's checks (none for an empty index), then its CPU
+    # kernel's. A zero-dim tensor counts as one dim of one element.
     d = wrap_dim(dim, input.ndim)
     idx = _index_array(index)
-    if idx.ndim != input.ndim:
-        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    size = input.shape[d] if input.ndim else 1
-    if idx.size and (idx.min() < 0 or idx.max() >= size):
-        # PyTorch names the first index out of range, in the index's order.
+    if idx.size:
+        if idx.dtype not in (np.int64, np.int32):
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+        if max(idx.ndim, 1) != max(input.ndim, 1):
+            raise RuntimeError("Index tensor must have the same number of dimensions as input "
+                               "tensor")
+        for i in range(max(input.ndim, 1)):
+            if i != d and _size(idx, i) > _size(input._data, i):
+                raise RuntimeError(f"Size does not match at dimension {i} expected index "
+                                   f"{list(idx.shape)} to be no larger than self "
+                                   f"{list(input.shape)} apart from dimension {d}")
+        size = _size(input._data, d)
         flat = idx.reshape(-1)
-        bad = int(flat[np.argmax((flat < 0) | (flat >= size))])
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
-    return apply(GATHER, input, dim=d, index=idx)
+        outside = np.flatnonzero((flat < 0) | (flat >= size))
+        if outside.size:  # PyTorch names the first index out of range, in the index's order
+            raise RuntimeError(f"index {int(flat[outside[0]])} is out of bounds for dimension "
+                               f"{d} with size {size}")
+    return apply(GATHER, input, dim=d, index=idx.astype(np.int64))
+
+
+def _size(a: np.ndarray, i: int) -> int:
+    """``a.shape[i]``, a zero-dim array's sizes being 1 (PyTorch's ensure_nonempty_size)."""
+    return a.shape[i] if a.ndim else 1
 
 
 @expose()
@@ -513,19 +553,36 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     Args:
         input: The tensor.
         dim: The dim to index along.
-        index: A 1-D (or 0-D) int64 tensor of positions along ``dim``.
+        index: A 1-D (or 0-D) int64 or int32 tensor of positions along ``dim`` (a zero-dim
+            ``input`` takes one index, 0, and gives a zero-dim result).
 
     >>> import symgrad
     >>> symgrad.tensor([10, 20, 30]).index_select(0, symgrad.tensor([2, 2]))
     tensor([30, 30])
     """
 
+    # PyTorch's order: its CPU function's checks, then its kernels' (which differ in message).
     d = wrap_dim(dim, input.ndim)
-    idx = _index_array(index).reshape(-1)
-    size = input.shape[d] if input.ndim else 1
-    if idx.size and (idx.min() < -size or idx.max() >= size):
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if input.ndim == 0 and idx.size != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                           f"{idx.size} value(s)")
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    idx = idx.reshape(-1).astype(np.int64)
+    size = _size(input._data, d)
+    if input.ndim > 1 and idx.size and not input.numel() and not size:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
+    outside = np.flatnonzero((idx < 0) | (idx >= size))
+    if outside.size:
+        # (PyTorch's kernel for dim 1, and its check of an empty tensor, word it so.)
+        if input.ndim > 1 and (d == 1 or not input.numel()):
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(idx[outside[0]])} "
+                               f"axis_dim={size}")
         raise IndexError("index out of range in self")
-    return apply(INDEX_SELECT, input, dim=d, index=np.where(idx < 0, idx + size, idx))
+    return apply(INDEX_SELECT, input, dim=d, index=idx)
 
 
 @expose()
@@ -543,19 +600,60 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     >>> x.masked_fill(x < 0, 0.0)
     tensor([1., 0.])
     """
+    from symgrad.ops.registry import broadcast_shapes
+
+    # PyTorch's order: the broadcast (the mask is its "tensor a"), a value tensor's dims,
+    # then the mask's dtype.
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    if m.dtype != np.bool_:
-        raise RuntimeError(
-            f"masked_fill_ only supports boolean masks, but got mask with dtype "
-            f"{_dtypes._FROM_NP[m.dtype].name}")
+    broadcast_shapes(m.shape, input._data.shape)
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value.ndim} dimension(s).")
+    _boolean_mask(m)
     if isinstance(value, Tensor):
-        if value.ndim:
-            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
-                               f"tensor with {value.ndim} dimension(s).")
         if value.dtype is not input.dtype:
             value = value.to(input.dtype)
         return apply(MASKED_FILL_TENSOR, input, value, mask=m)
     return apply(MASKED_FILL, input, mask=m, value=value)
+
+
+def _boolean_mask(m: np.ndarray) -> None:
+    if m.dtype != np.bool_:
+        raise RuntimeError(
+            f"masked_fill_ only supports boolean masks, but got mask with dtype "
+            f"{_dtypes._CPP_NAMES[_dtypes._FROM_NP[m.dtype].name]}")
+
+
+def _masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
+    """``masked_fill``, written into this tensor (``mask`` broadcasts to its shape).
+
+    Args:
+        mask: A bool tensor.
+        value: A number or a 0-D tensor.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, -2.0])
+    >>> x.masked_fill_(x < 0, 0.0)
+    tensor([1., 0.])
+    """
+    from symgrad.ops.inplace import rewrite
+    from symgrad.ops.registry import broadcast_shapes
+
+    # PyTorch's in-place order: a value tensor's dims, the mask's dtype, then the broadcast
+    # into this tensor's shape.
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value.ndim} dimension(s).")
+    _boolean_mask(m)
+    shape = broadcast_shapes(self._data.shape, m.shape)
+    if shape != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}")
+    return rewrite(self, lambda old: masked_fill(old, mask, value))
+
+
+Tensor.masked_fill_ = _masked_fill_  # type: ignore[attr-defined]
 
 
 from symgrad.ops.elementwise import where  # noqa: E402 - masked_fill's VJP uses it

@@ -664,11 +664,13 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
     target = list(_shape_args(sizes))
     lead = len(target) - input.ndim
     if lead < 0:
-        raise RuntimeError(f"expand(symgrad.{registry._TORCH_NAMES[input.dtype.name]}Tensor"
-                           f"{{{list(input.shape)}}}, size={target}): the number of sizes "
-                           f"provided ({len(target)}) must be greater or equal to the number of "
-                           f"dimensions in the tensor ({input.ndim})")
-    for i, s in enumerate(input.shape):
+        # (PyTorch has no legacy tensor type name for bool and bfloat16: it names the type.)
+        name = {"bool": "CPUBoolType", "bfloat16": "CPUBFloat16Type"}.get(
+            input.dtype.name, f"symgrad.{registry._TORCH_NAMES[input.dtype.name]}Tensor")
+        raise RuntimeError(f"expand({name}{{{list(input.shape)}}}, size={target}): the number "
+                           f"of sizes provided ({len(target)}) must be greater or equal to the "
+                           f"number of dimensions in the tensor ({input.ndim})")
+    for i, s in reversed(list(enumerate(input.shape))):  # PyTorch checks the last dim first
         if target[lead + i] == -1:
             target[lead + i] = s
         elif s != 1 and target[lead + i] != s:
@@ -676,6 +678,10 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
                 f"The expanded size of the tensor ({target[lead + i]}) must match the existing "
                 f"size ({s}) at non-singleton dimension {lead + i}.  Target sizes: "
                 f"{list(_shape_args(sizes))}.  Tensor sizes: {list(input.shape)}")
+    for i in reversed(range(lead)):
+        if target[i] < 0:
+            raise RuntimeError(f"The expanded size of the tensor ({target[i]}) isn't allowed in a "
+                               f"leading, non-existing dimension {i}")
     return view_apply(EXPAND, input, shape=tuple(target))
 
 

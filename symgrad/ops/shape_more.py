@@ -15,13 +15,21 @@ through it reach the base, recorded as ``CopySlices`` as for every view.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from symgrad import _dtypes
 from symgrad.ops import inplace as _inplace
-from symgrad.ops.indexing import COPY_SLICES, INDEX_PUT, INDEX_SELECT, MASKED_FILL, _zeros
+from symgrad.ops.indexing import (
+    COPY_SLICES,
+    INDEX_PUT,
+    INDEX_SELECT,
+    MASKED_FILL,
+    _at_least_1d,
+    _zeros,
+)
 from symgrad.ops.registry import ALL, apply, defop, expose, wrap_dim
 from symgrad.ops.shape import FLIP, flatten, reshape, view_apply
 from symgrad.tensor import Tensor
@@ -504,6 +512,8 @@ def take(input: Tensor, index: Any) -> Tensor:
         raise RuntimeError(f"take(): Expected a long tensor for index, but got {got}")
     size = input.numel()
     idx = index._data
+    if not size and idx.size:
+        raise IndexError("take(): tried to take from an empty tensor")
     bad = idx[(idx < -size) | (idx >= size)]
     if bad.size:
         raise IndexError(f"out of range: tried to access index {int(bad.reshape(-1)[0])} on a "
@@ -516,24 +526,28 @@ def _index_copy(self: np.ndarray, source: np.ndarray, *, dim: int,
     out = self.copy()
     if out.ndim == 0:
         return source.reshape(()).copy() if index.size else out
+    if not out.size:  # nothing to write (PyTorch reads no index then)
+        return out
     key = (slice(None),) * dim + (index,)
     out[key] = source
     return out
 
 
-def _index_fill(self: np.ndarray, *, dim: int, index: np.ndarray, value: Any) -> np.ndarray:
+def _filled(self: np.ndarray, dim: int, index: np.ndarray, value: Any) -> np.ndarray:
     out = self.copy()
-    key = (slice(None),) * dim + (index,) if out.ndim else ()
-    out[key] = _dtypes.scalar_as(value, self.dtype)
+    if out.size:  # (an empty tensor has nothing to fill, whatever the index)
+        # A zero-dim tensor is filled as one element (not at all with an empty index).
+        out.reshape(out.shape or (1,))[(slice(None),) * dim + (index,)] = value
     return out
+
+
+def _index_fill(self: np.ndarray, *, dim: int, index: np.ndarray, value: Any) -> np.ndarray:
+    return _filled(self, dim, index, _dtypes.scalar_as(value, self.dtype))
 
 
 def _index_fill_tensor(self: np.ndarray, value: np.ndarray, *, dim: int,
                        index: np.ndarray) -> np.ndarray:
-    out = self.copy()
-    key = (slice(None),) * dim + (index,) if out.ndim else ()
-    out[key] = value.astype(self.dtype)
-    return out
+    return _filled(self, dim, index, value.astype(self.dtype))
 
 
 def _index_of(index: np.ndarray) -> Tensor:
@@ -571,24 +585,20 @@ def _torch_name(t: Tensor) -> str:
     return _dtypes._TORCH_NAMES[t.dtype.name]
 
 
-def _vector_index(name: str, input: Tensor, dim: int, index: Any) -> tuple[int, np.ndarray]:
-    """``dim`` wrapped and ``index`` as a 1-D int64 array, or PyTorch's errors (``index_fill_``
-    counts a negative index from the end, ``index_copy_`` refuses it)."""
-    if not isinstance(index, Tensor):
-        raise TypeError(f"{name[:-1]}(): argument 'index' (position 3) must be Tensor, not "
-                        f"{type(index).__name__}")
-    d = wrap_dim(dim, input.ndim)
-    fill = name == "index_fill_"
-    if fill and index.dtype is not _dtypes.int64:
-        raise IndexError("index_fill_(): Expected dtype int64 for index.")
-    if index.ndim > 1:
-        if fill:
-            raise RuntimeError("Index has to be a vector/scalar")
-        raise IndexError(f"{name}(): Index should have dimension 1 or 0 (got {index.ndim})")
-    if index.dtype is not _dtypes.int64:
-        raise RuntimeError(f"{name}(): Expected a long tensor for index, but got "
-                           f"{_torch_name(index)}")
-    return d, index._data.reshape(-1).astype(np.int64)
+def _restrided_empty(input: Tensor, d: int, n: int) -> None:
+    """PyTorch's error for ``index_copy`` or ``index_fill`` of an empty tensor whose only
+    empty dim is ``d``: its kernel views ``input`` with ``n`` places of stride 0 along ``d``,
+    which needs storage that an empty tensor lacks (other empty tensors take nothing)."""
+    sizes = list(input.shape)
+    if [s for i, s in enumerate(sizes) if i != d and s == 0]:
+        return
+    strides = [math.prod(max(s, 1) for s in sizes[i + 1:]) for i in range(len(sizes))]
+    sizes[d], strides[d] = n, 0
+    item = input._data.dtype.itemsize
+    need = (sum((s - 1) * t for s, t in zip(sizes, strides, strict=True)) + 1) * item
+    raise RuntimeError(f"setStorage: sizes {sizes}, strides {strides}, storage offset 0, and "
+                       f"itemsize {item} requiring a storage size of {need} are out of bounds "
+                       f"for storage of size 0")
 
 
 def _in_range(name: str, idx: np.ndarray, input: Tensor, d: int) -> np.ndarray:
@@ -618,12 +628,25 @@ def index_fill(input: Tensor, dim: int, index: Any, value: Any) -> Tensor:
     tensor([[-1.,  0., -1.],
             [-1.,  0., -1.]])
     """
-    d, idx = _vector_index("index_fill_", input, dim, index)
-    idx = _in_range("index_fill_", idx, input, d)
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_fill(): argument 'index' (position 3) must be Tensor, not "
+                        f"{type(index).__name__}")
+    # PyTorch's order: a tensor value must be 0-d (it is then read as a number), then the
+    # checks of the fill by a number, then its CPU kernel's.
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but "
+                           f"got tensor with {value.ndim} dimension(s).")
+    if index.dtype is not _dtypes.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    d = wrap_dim(dim, input.ndim)
+    if index.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    idx = index._data.reshape(-1)
+    if input.numel():
+        idx = _in_range("index_fill_", idx, input, d)
+    elif idx.size:
+        _restrided_empty(input, d, idx.size)
     if isinstance(value, Tensor):
-        if value.ndim:
-            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but "
-                               f"got tensor with {value.ndim} dimension(s).")
         if value.dtype is not input.dtype:
             value = value.to(input.dtype)
         return apply(INDEX_FILL_TENSOR, input, value, dim=d, index=idx)
@@ -663,25 +686,42 @@ def index_copy(input: Tensor, dim: int, index: Any, source: Any) -> Tensor:
             [1., 1.]])
     """
     _need("index_copy", index=(3, index), source=(4, source))
-    d, idx = _vector_index("index_copy_", input, dim, index)
+    # PyTorch's order: its meta function's checks, then its CPU kernel's.
+    d = wrap_dim(dim, input.ndim)
+    if index.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {index.ndim})")
+    n = index.numel()
+    if source.ndim == 0 and n != 1:
+        raise IndexError(f"index_copy_(): When source is scalar, index should have one element "
+                         f"(got {n})")
+    if source.ndim != input.ndim and source.ndim and input.ndim:
+        raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({source.ndim}), "
+                         f"destination dimensionality ({input.ndim})")
+    if index.dtype is not _dtypes.int64:
+        raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got "
+                           f"{_torch_name(index)}")
     if source.dtype is not input.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
                            f"but got (self) {_torch_name(input)} and (source) "
                            f"{_torch_name(source)}")
-    along = source.shape[d] if source.ndim else 1
-    if idx.size != along:
-        raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to "
-                           f"source.size(dim) ({along})")
-    if source.ndim and (source.ndim != input.ndim or any(
-            s != t for i, (s, t) in enumerate(zip(source.shape, input.shape, strict=True))
-            if i != d)):
+    self_rest, source_rest = list(input.shape), list(source.shape)
+    for rest in (self_rest, source_rest):
+        if rest:
+            del rest[d]
+    if self_rest != source_rest:
         raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice "
-                           f"shapes. Destination slice shape: "
-                           f"{' '.join(str(s) for i, s in enumerate(input.shape) if i != d)} at "
-                           f"dimension {d} and source slice shape: "
-                           f"{' '.join(str(s) for i, s in enumerate(source.shape) if i != d)} "
-                           f"at dimension 0.")
-    idx = _in_range("index_copy_", idx, input, d)
+                           f"shapes. Destination slice shape: {' '.join(map(str, self_rest))} "
+                           f"at dimension {d} and source slice shape: "
+                           f"{' '.join(map(str, source_rest))} at dimension 0.")
+    if source.ndim and n != source.shape[d]:
+        raise IndexError(f"index_copy_(): Number of indices ({n}) should be equal to "
+                         f"source.size(dim) ({source.shape[d]})")
+    idx = index._data.reshape(-1)
+    if input.numel():
+        idx = _in_range("index_copy_", idx, input, d)
+    elif n:
+        _restrided_empty(input, d, n)
     return apply(INDEX_COPY, input, source, dim=d, index=idx)
 
 
@@ -704,77 +744,104 @@ Tensor.index_fill_ = _index_fill_  # type: ignore[attr-defined]
 Tensor.index_copy_ = _index_copy_  # type: ignore[attr-defined]
 
 
-def _put_indices(input: Tensor, indices: Any) -> tuple[np.ndarray | None, ...]:
-    """``index_put``'s indices as int64 arrays (a bool mask as its ``nonzero()`` arrays, None
-    for a whole dim), or PyTorch's errors."""
+def _fills_a_mask(input: Tensor, indices: Any) -> bool:
+    """Whether PyTorch's ``index_put_`` hands the write to ``masked_fill_`` (its
+    canDispatchToMaskedFill, for one value written without accumulating): one bool or uint8
+    mask, whose shape it checks against ``input``'s first dims."""
+    if len(indices) != 1 or indices[0].dtype not in (_dtypes.bool, _dtypes.uint8):
+        return False
+    _check_mask(input, indices[0], 0)
+    return True
+
+
+def _check_mask(input: Tensor, mask: Tensor, at: int) -> None:
+    """PyTorch's error for a mask indexing ``input`` from dim ``at`` in a shape not its own."""
+    for j, size in enumerate(mask.shape):
+        if at + j >= input.ndim:
+            wrap_dim(at + j, input.ndim)  # PyTorch reads self.size(at + j): its IndexError
+        if size != input.shape[at + j]:
+            raise IndexError(f"The shape of the mask {list(mask.shape)} at index {j} does not "
+                             f"match the shape of the indexed tensor {list(input.shape)} at "
+                             f"index {at + j}")
+
+
+def _put(input: Tensor, indices: Any, values: Any, accumulate: bool, argument: int) -> Tensor:
+    """``index_put`` with PyTorch's errors in its order (``argument``: where PyTorch's parser
+    counts ``indices``, 0 for a method and 1 for a function)."""
+    from symgrad.ops.indexing import index_put as _index_put
+
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put(): argument 'indices' (position 2) must be tuple of Tensors, "
                         f"not {type(indices).__name__}")
-    out: list[np.ndarray | None] = []
     for k, i in enumerate(indices):
         if not isinstance(i, Tensor):
-            raise TypeError(f"expected Tensor as element {k} in argument 1, but got "
+            raise TypeError(f"expected Tensor as element {k} in argument {argument}, but got "
                             f"{type(i).__name__}")
-        a = i._data
-        if a.dtype.kind == "b" or a.dtype == np.uint8:
-            for j in range(a.ndim):
-                at = len(out) + j
-                if at < input.ndim and a.shape[j] != input.shape[at]:
-                    raise IndexError(
-                        f"The shape of the mask {list(a.shape)} at index {j} does not match "
-                        f"the shape of the indexed tensor {list(input.shape)} at index {at}")
-            out += list(np.nonzero(a.astype(np.bool_)))
-        elif a.dtype.kind in "iu":
-            out.append(a.astype(np.int64))
-        else:
-            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-    if len(out) > input.ndim:
-        raise IndexError(f"too many indices for tensor of dimension {input.ndim} (got "
-                         f"{len(out)})")
-    for d, a in enumerate(out):
-        if a is not None and a.size:
-            size = input.shape[d]
-            if a.min() < -size or a.max() >= size:
-                bad = int(a.max() if a.max() >= size else a.min())
-                raise IndexError(f"index {bad} is out of bounds for dimension {d} with size "
-                                 f"{size}")
-            out[d] = a % size
-    return tuple(out)
-
-
-def _put(input: Tensor, indices: Any, values: Any, accumulate: bool) -> Tensor:
-    from symgrad.ops.indexing import index_put as _index_put
-
     if not isinstance(values, Tensor):
         raise TypeError(f"index_put(): argument 'values' (position 3) must be Tensor, not "
                         f"{type(values).__name__}")
+    if len(indices) > input.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {input.ndim} (got "
+                         f"{len(indices)})")
+    if not accumulate and values.numel() == 1 and _fills_a_mask(input, indices):
+        # PyTorch writes values.item() with masked_fill_: its mask error, any value dtype.
+        if indices[0].dtype is not _dtypes.bool:
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
+                               f"dtype {_dtypes._CPP_NAMES[indices[0].dtype.name]}")
+        if values.dtype is not input.dtype:
+            values = values.to(input.dtype)
+    arrays: list[np.ndarray] = []
+    for i in indices:
+        if i.dtype not in (_dtypes.int64, _dtypes.int32, _dtypes.uint8, _dtypes.bool):
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    for i in indices:
+        if i.dtype in (_dtypes.uint8, _dtypes.bool):
+            _check_mask(input, i, len(arrays))
+            arrays += list(np.nonzero(i._data)) if i.ndim else []
+        else:
+            arrays.append(i._data.astype(np.int64))
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together "
+                         f"with shapes {', '.join(str(list(a.shape)) for a in arrays)}") from None
+    sizes = input.shape[:len(arrays)]
+    if 0 in sizes and 0 not in shape:
+        raise IndexError("index is out of bounds for dimension with size 0")
+    target = tuple(shape) + tuple(input.shape[len(arrays):])
+    have = tuple(values.shape)
+    if len(have) > len(target) or any(
+            s not in (1, t) for s, t in zip(reversed(have), reversed(target), strict=False)):
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(have)} cannot be "
+                           f"broadcast to indexing result of shape {list(target)}")
     if values.dtype is not input.dtype:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                            f"{_torch_name(input)} for the destination and {_torch_name(values)} "
                            f"for the source.")
-    idx = _put_indices(input, indices)
-    target = np.zeros(input.shape, np.bool_)[tuple(slice(None) if i is None else i
-                                                  for i in idx)].shape
-    if tuple(values.shape) != target:
-        try:
-            np.broadcast_shapes(values.shape, target)
-        except ValueError:
-            raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} "
-                               f"cannot be broadcast to indexing result of shape "
-                               f"{list(target)}") from None
+    arrays = [np.broadcast_to(a, shape) for a in arrays]
+    if math.prod(target):  # PyTorch's kernel checks each element's indices, in order
+        stacked = np.stack([a.reshape(-1) for a in arrays], axis=1)
+        bad = (stacked < -np.array(sizes)) | (stacked >= np.array(sizes))
+        if bad.any():
+            row, d = divmod(int(np.argmax(bad.reshape(-1))), len(arrays))
+            raise IndexError(f"index {int(stacked[row, d])} is out of bounds for dimension {d} "
+                             f"with size {sizes[d]}")
+    # (Where nothing is written, PyTorch checks no index: any is read as one in range.)
+    arrays = [a % max(size, 1) for a, size in zip(arrays, sizes, strict=True)]
+    if have != target:
         values = values.expand(target)
-    return _index_put(input, values, idx, accumulate=accumulate)
+    return _index_put(input, values, tuple(arrays), accumulate=accumulate)
 
 
-@expose("index_put")
+@expose("index_put", method=False)  # the method below counts PyTorch's arguments its own way
 def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
     """A copy of ``input`` with ``values`` written (added, with ``accumulate``) at
     ``input[indices]``.
 
     Args:
         input: The tensor (not changed).
-        indices: A tuple of int64 tensors (or bool masks, or None for a whole dim), one per
-            leading dim, broadcast together.
+        indices: A tuple of int64 or int32 tensors (or bool masks), one per leading dim,
+            broadcast together.
         values: A tensor of ``input``'s dtype broadcasting to the indexed shape.
         accumulate: Add at repeated indices instead of writing. Defaults to False.
 
@@ -783,14 +850,30 @@ def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False
     >>> symgrad.zeros(3).index_put(i, symgrad.tensor(1.0), accumulate=True)
     tensor([2., 0., 1.])
     """
-    return _put(input, indices, values, accumulate)
+    return _put(input, indices, values, accumulate, 1)
+
+
+def _index_put_method(self: Tensor, indices: Any, values: Any,
+                      accumulate: bool = False) -> Tensor:
+    """``index_put`` of this tensor.
+
+    Args:
+        indices: A tuple of int64 or int32 tensors (or bool masks).
+        values: The values written (or added).
+        accumulate: Add at repeated indices instead of writing. Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.zeros(3).index_put((symgrad.tensor([2]),), symgrad.tensor([5.0]))
+    tensor([0., 0., 5.])
+    """
+    return _put(self, indices, values, accumulate, 0)
 
 
 def _index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
     """``index_put``, written into this tensor.
 
     Args:
-        indices: A tuple of int64 tensors (or bool masks, or None).
+        indices: A tuple of int64 or int32 tensors (or bool masks).
         values: The values written (or added).
         accumulate: Add at repeated indices instead of writing. Defaults to False.
 
@@ -798,16 +881,17 @@ def _index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool = F
     >>> symgrad.zeros(3).index_put_((symgrad.tensor([1]),), symgrad.tensor([5.0]))
     tensor([0., 5., 0.])
     """
-    return _inplace.rewrite(self, lambda old: _put(old, indices, values, accumulate))
+    return _inplace.rewrite(self, lambda old: _put(old, indices, values, accumulate, 0))
 
 
+Tensor.index_put = _index_put_method  # type: ignore[method-assign]
 Tensor.index_put_ = _index_put_  # type: ignore[attr-defined]
 
 
 def _masked_scatter(self: np.ndarray, source: np.ndarray, *, mask: np.ndarray) -> np.ndarray:
     out = self.copy()
     count = int(mask.sum())
-    out[mask] = source.reshape(-1)[:count]
+    _at_least_1d(out)[_at_least_1d(mask)] = source.reshape(-1)[:count]
     return out
 
 
@@ -816,7 +900,8 @@ def _masked_scatter_vjp(g: Tensor, *, mask: np.ndarray, source_shape: tuple[int,
     from symgrad.ops.indexing import INDEX
     from symgrad.ops.indexing import index_put as _index_put
 
-    picked = apply(INDEX, g, indices=np.nonzero(mask))
+    # (A zero-dim tensor is read as one element.)
+    picked = apply(INDEX, reshape(g, mask.shape or (1,)), indices=np.nonzero(_at_least_1d(mask)))
     size = int(np.prod(source_shape, dtype=np.int64))
     flat = _index_put(_zeros((size,), g), picked, (np.arange(picked.shape[0]),))
     return (apply(MASKED_FILL, g, mask=mask, value=0), reshape(flat, source_shape))
@@ -845,19 +930,25 @@ def masked_scatter(input: Tensor, mask: Any, source: Any) -> Tensor:
             [2., 3.]])
     """
     _need("masked_scatter", mask=(2, mask), source=(3, source))
-    if mask.dtype is not _dtypes.bool:
-        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
-                           f"{_torch_name(mask)}")
+    from symgrad.ops.registry import broadcast_shapes
+
+    # PyTorch broadcasts first (the mask is its "tensor a"), then checks as masked_scatter_.
+    shape = broadcast_shapes(tuple(mask.shape), tuple(input.shape))
+    if shape != tuple(input.shape):
+        input = input.expand(shape)
+    return _scatter_masked(input, mask, source)
+
+
+def _scatter_masked(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """``masked_scatter_``'s checks in PyTorch's order, and the write (as a new tensor)."""
     if source.dtype is not input.dtype:
         # (PyTorch's message has no space after "got".)
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
                            f"{_torch_name(input)} and {_torch_name(source)}")
-    from symgrad.ops.registry import broadcast_shapes
-
-    shape = broadcast_shapes(tuple(input.shape), tuple(mask.shape))
-    if shape != tuple(input.shape):
-        input = input.expand(shape)
-    m = np.broadcast_to(mask._data, shape)
+    m = mask.expand(input.shape)._data  # PyTorch's expand error for a mask of another shape
+    if mask.dtype is not _dtypes.bool:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{_torch_name(mask)}")
     if int(m.sum()) > source.numel():
         raise RuntimeError("Number of elements of source < number of ones in mask")
     return apply(MASKED_SCATTER, input, source, mask=np.ascontiguousarray(m))
@@ -875,7 +966,8 @@ def _masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     ...                                  symgrad.tensor([7.0, 8.0]))
     tensor([0., 7., 8.])
     """
-    return _inplace.rewrite(self, lambda old: masked_scatter(old, mask, source))
+    _need("masked_scatter_", mask=(1, mask), source=(2, source))
+    return _inplace.rewrite(self, lambda old: _scatter_masked(old, mask, source))
 
 
 Tensor.masked_scatter_ = _masked_scatter_  # type: ignore[attr-defined]

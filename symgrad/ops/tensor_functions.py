@@ -23,7 +23,15 @@ from symgrad import _dtypes
 from symgrad.ops import inplace as _inplace
 from symgrad.ops.arguments import caller_level
 from symgrad.ops.arithmetic import _wide
-from symgrad.ops.indexing import GATHER, _embed, index_put, index_select
+from symgrad.ops.indexing import (
+    GATHER,
+    _at_least_1d,
+    _embed,
+    _gather_index,
+    _size,
+    index_put,
+    index_select,
+)
 from symgrad.ops.indexing import SCATTER_ADD as _SCATTER_ADD
 from symgrad.ops.linalg import bmm
 from symgrad.ops.registry import ALL, apply, defop, expose, not_implemented, refuse, wrap_dim
@@ -43,26 +51,29 @@ def _zeros(shape: tuple[int, ...], like: Tensor) -> Tensor:
 
 
 # -- scatter ---------------------------------------------------------------------------------------
-def _scatter_key(index: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
-    if index.ndim == 0:
-        return ()
-    grid = list(np.indices(index.shape, sparse=True))
-    grid[dim] = index
-    return tuple(grid)
+def _written(self: np.ndarray, dim: int, index: np.ndarray, values: Any) -> np.ndarray:
+    """``self`` with ``values`` (broadcast to ``index``'s shape) written at
+    ``[index[i][j]][j]`` (for ``dim=0``); a zero-dim tensor is one element."""
+    out = self.copy()
+    if index.size:
+        index = _at_least_1d(index)
+        _at_least_1d(out)[_gather_index(index, dim)] = values
+    return out
+
+
+def _read_src(src: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """The part of ``src`` that ``index`` reads: its first ``index.shape`` elements."""
+    return _at_least_1d(src)[tuple(slice(0, s) for s in _at_least_1d(index).shape)]
 
 
 def _scatter(self: np.ndarray, src: np.ndarray, *, dim: int, index: np.ndarray) -> np.ndarray:
     """``self`` with ``src[i][j]`` written at ``[index[i][j]][j]`` (for ``dim=0``)."""
-    out = self.copy()
-    out[_scatter_key(index, dim)] = src[tuple(slice(0, s) for s in index.shape)]
-    return out
+    return _written(self, dim, index, _read_src(src, index) if index.size else 0)
 
 
 def _scatter_value(self: np.ndarray, *, dim: int, index: np.ndarray, value: Any) -> np.ndarray:
     """``self`` with ``value`` written at ``[index[i][j]][j]`` (for ``dim=0``)."""
-    out = self.copy()
-    out[_scatter_key(index, dim)] = _dtypes.scalar_as(value, self.dtype)
-    return out
+    return _written(self, dim, index, _dtypes.scalar_as(value, self.dtype))
 
 
 def _scatter_vjp(g: Tensor, *, dim: int, index: np.ndarray, src_shape: tuple[int, ...]
@@ -73,7 +84,11 @@ def _scatter_vjp(g: Tensor, *, dim: int, index: np.ndarray, src_shape: tuple[int
     # zero (PyTorch's backward raises there, giving ``index``'s shape for ``src``'s).
     read = apply(GATHER, g, dim=dim, index=index)
     if read.shape != src_shape:
-        read = _embed(read, src_shape, tuple(slice(0, s) for s in index.shape))
+        if not index.size or not src_shape:  # nothing read, or the one element of src
+            read = reshape(read, ()) if index.size else _zeros(src_shape, g)
+        else:
+            read = _embed(reshape(read, _at_least_1d(index).shape), src_shape,
+                          tuple(slice(0, s) for s in _at_least_1d(index).shape))
     return apply(SCATTER_VALUE, g, dim=dim, index=index, value=0), read
 
 
@@ -91,39 +106,40 @@ def _scatter_index(name: str, input: Tensor, dim: int, index: Any,
     if not isinstance(index, Tensor):
         raise TypeError(f"{name}(): argument 'index' (position 3) must be Tensor, not "
                         f"{type(index).__name__}")
+    # PyTorch's order (scatter_gather_dtype_check, scatter_shape_check, then its kernel's
+    # range check), none of its shape checks for an empty index. A zero-dim tensor counts as
+    # one dim of one element.
     d = wrap_dim(dim, input.ndim)
     idx = index._data
-    if idx.dtype not in (np.int64, np.int32):
+    if idx.size and idx.dtype not in (np.int64, np.int32):
         raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
     if src is not None and src.dtype is not input.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
-    if idx.size:
-        if max(idx.ndim, 1) != max(input.ndim, 1):
-            raise RuntimeError("Index tensor must have the same number of dimensions as self "
-                               "tensor")
-        if src is not None and src.ndim < idx.ndim and src.ndim:
-            # PyTorch reads src's size at each of index's dims: the first missing one is out
-            # of range.
-            wrap_dim(src.ndim, src.ndim)
-        if src is not None and max(idx.ndim, 1) != max(src.ndim, 1):
-            raise RuntimeError("Index tensor must have the same number of dimensions as src "
-                               "tensor")
-        shape, self_shape = idx.shape, input.shape
-        too_big = any(s > t for i, (s, t) in enumerate(zip(shape, self_shape, strict=True))
-                      if i != d)
-        if src is not None:
-            too_big = too_big or any(s > t for s, t in zip(shape, src.shape, strict=True))
-        if too_big:
-            tail = (f" and to be no larger size than src {list(src.shape)}"
-                    if src is not None else "")
-            raise RuntimeError(f"Expected index {list(shape)} to be no larger than self "
-                               f"{list(self_shape)} apart from dimension {d}{tail}")
-        size = input.shape[d] if input.ndim else 1
-        outside = np.flatnonzero((idx < 0) | (idx >= size))
-        if outside.size:
-            # PyTorch names the first one in row-major order.
-            bad = int(idx.reshape(-1)[outside[0]])
-            raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    if not idx.size:
+        return d, idx.astype(np.int64)
+    ndim = max(input.ndim, 1)
+    if max(idx.ndim, 1) != ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    too_big = any(_size(idx, i) > _size(input._data, i) for i in range(ndim) if i != d)
+    if src is not None and not too_big:
+        for i in range(ndim):
+            if src.ndim and i >= src.ndim:
+                wrap_dim(i, src.ndim)  # PyTorch reads src.size(i): its IndexError
+            if _size(idx, i) > _size(src._data, i):
+                too_big = True
+                break
+    if src is not None and max(src.ndim, 1) != max(idx.ndim, 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    if too_big:
+        tail = f" and to be no larger size than src {list(src.shape)}" if src is not None else ""
+        raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
+                           f"{list(input.shape)} apart from dimension {d}{tail}")
+    size = _size(input._data, d)
+    outside = np.flatnonzero((idx < 0) | (idx >= size))
+    if outside.size:
+        # PyTorch names the first one in row-major order.
+        bad = int(idx.reshape(-1)[outside[0]])
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
     return d, idx.astype(np.int64)
 
 
@@ -993,7 +1009,7 @@ def take_along_dim(input: Tensor, indices: Any, dim: int | None = None) -> Tenso
     Args:
         input: The tensor.
         indices: An int64 tensor of positions along ``dim``, with ``input``'s number of dims
-            (any number with no ``dim``).
+            (any number with no ``dim``, and int32 too).
         dim: The dim to index along. Defaults to None: the flattened tensor.
 
     >>> import symgrad
@@ -1010,18 +1026,21 @@ def take_along_dim(input: Tensor, indices: Any, dim: int | None = None) -> Tenso
     if not isinstance(indices, Tensor):
         raise TypeError(f"take_along_dim(): argument 'indices' (position 2) must be Tensor, not "
                         f"{type(indices).__name__}")
-    if indices.dtype is not _dtypes.int64:
-        raise RuntimeError("torch.take_along_dim(): dtype of indices should be Long but got "
-                           f"{_dtypes._TORCH_NAMES[indices.dtype.name]}")
-    if dim is None:
+    if dim is None:  # gather checks the index's dtype (int32 allowed)
         return gather(reshape(input, -1), 0, reshape(indices, -1))
-    d = wrap_dim(dim, input.ndim)
+    # PyTorch's order: dims, dtype, then the broadcasts.
     if input.ndim != indices.ndim:
         raise RuntimeError(
             "torch.take_along_dim(): input and indices should have the same number of "
             f"dimensions, but got {input.ndim} dimensions for input, and {indices.ndim} "
             "dimensions for indices")
-    # PyTorch's order: input's sizes (``dim``'s taken from indices) against indices'.
+    if indices.dtype is not _dtypes.int64:
+        raise RuntimeError("torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_dtypes._TORCH_NAMES[indices.dtype.name]}")
+    d = wrap_dim(dim, input.ndim)
+    if not input.ndim:  # PyTorch reads indices.size(dim) of the zero-dim indices
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    # input's sizes (``dim``'s taken from indices) against indices'.
     sizes = list(input.shape)
     sizes[d] = indices.shape[d]
     shape = list(broadcast_shapes(tuple(sizes), tuple(indices.shape)))
@@ -1031,8 +1050,12 @@ def take_along_dim(input: Tensor, indices: Any, dim: int | None = None) -> Tenso
     if tuple(input.shape) != tuple(shape):
         input = expand(input, shape)
     # Along a dim, PyTorch counts a negative index from the end (-1 is the last), as NumPy's
-    # take_along_axis does; the flattened form above does not (gather refuses it).
+    # take_along_axis does; the flattened form above does not (gather refuses it). PyTorch 2.13
+    # takes the index modulo the dim's size (an integer remainder: its error for an empty dim);
+    # an index outside [-size, size) is refused here, as gather does, not read as another.
     size = input.shape[d]
+    if indices._data.size and not size:
+        raise RuntimeError("ZeroDivisionError")
     if indices._data.size and indices._data.min() < 0:
         wrapped = np.where((indices._data < 0) & (indices._data >= -size),
                            indices._data + size, indices._data)
@@ -1231,6 +1254,8 @@ def _index_add(self: np.ndarray, source: np.ndarray, *, dim: int, index: np.ndar
     if self.ndim == 0:
         out = out + src.reshape(-1)[0] * index.size
         return np.asarray(out).astype(self.dtype)
+    if not out.size:  # nothing to add into (PyTorch does not check the index then)
+        return out.astype(self.dtype)
     moved = np.moveaxis(out, dim, 0)  # a view: adding into it adds into ``out``
     np.add.at(moved, index, np.moveaxis(src.reshape(src.shape or (1,)), dim, 0))
     return out.astype(self.dtype)
@@ -1266,22 +1291,33 @@ def _index_add_checked(input: Tensor, dim: int, index: Any, source: Any) -> tupl
         raise RuntimeError(f"index_add_(): self ({_dtypes._TORCH_NAMES[input.dtype.name]}) and "
                            f"source ({_dtypes._TORCH_NAMES[source.dtype.name]}) must have the "
                            "same scalar type")
-    along = source.shape[d] if source.ndim else 1
-    if idx.size != along:
+    # PyTorch's order (index_func_meta_impl, then the CPU kernel's range checks).
+    if d != 0 and d >= source.ndim:
+        raise RuntimeError(f"index_add_(): Indexing dim {d} is out of bounds of the source "
+                           f"tensor with dim {source.ndim}")
+    if source.ndim == 0 and idx.size != 1:
+        # PyTorch's message reads source.size(dim), which a 0-d source refuses.
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    if source.ndim and idx.size != source.shape[d]:
         raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to "
-                           f"source.size(dim): ({along}), for dim: {d}")
-    if source.ndim and (source.ndim != input.ndim or any(
-            s != t for i, (s, t) in enumerate(zip(source.shape, input.shape, strict=True))
-            if i != d)):
+                           f"source.size(dim): ({source.shape[d]}), for dim: {d}")
+    self_rest, source_rest = list(input.shape), list(source.shape)
+    if input.ndim and source.ndim:
+        del self_rest[d], source_rest[d]
+    if self_rest != source_rest:
         raise RuntimeError("source tensor shape must match self tensor shape, excluding the "
                            f"specified dimension. Got self.shape = {list(input.shape)} "
                            f"source.shape = {list(source.shape)}")
     size = input.shape[d] if input.ndim else 1
     flat = idx.reshape(-1)
     outside = np.flatnonzero((flat < 0) | (flat >= size))
-    if outside.size:
-        raise RuntimeError(f"index {int(flat[outside[0]])} is out of bounds for dimension {d} "
-                           f"with size {size}")
+    # (PyTorch checks no index when adding into an empty tensor of two dims or more.)
+    if outside.size and not (input.ndim > 1 and input.numel() == 0):
+        if input.ndim > 1 and idx.dtype == np.int64 and d in (0, input.ndim - 1):
+            # The kernel's index_put path (int64 index, first or last dim).
+            raise RuntimeError(f"index {int(flat[outside[0]])} is out of bounds for dimension "
+                               f"{d} with size {size}")
+        raise IndexError("index out of range in self")
     return d, flat.astype(np.int64)
 
 
