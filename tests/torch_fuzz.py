@@ -53,10 +53,7 @@ def _probe_patterns() -> dict[str, tuple[str, ...]]:
     patterns = {}
     for name in sorted(FUNCTIONS):
         f = getattr(torch, name, None)
-        # NOTE (helper red, to fix): torch.unique of a tensor requiring grad records
-        # Unique2Backward0 (requires_grad True, backward raises); symgrad's returns a constant.
-        # The fuzzer reached it once new functions shifted its choices: left out until fixed.
-        if f is None or name == "unique":
+        if f is None:
             continue
         ok = []
         for pattern, call in tries.items():
