@@ -43,12 +43,22 @@ from symgrad.ops.elementwise import where
 from symgrad.ops.indexing import GATHER, _embed, index_put
 from symgrad.ops.reductions import _others
 from symgrad.ops.registry import ALL, Kink, apply, defop, expose, wrap_dim
-from symgrad.ops.tensor_functions import SCATTER_VALUE, _scatter_index, _scatter_key
+from symgrad.ops.tensor_functions import SCATTER_VALUE, _scatter_index
 from symgrad.tensor import Tensor
 
 __all__ = ["scatter_reduce", "index_reduce"]
 
 _grad_state = grad_mode._state
+
+
+def _scatter_key(index: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
+    """The positions ``[index[i][j]][j]`` (for ``dim=0``) as a NumPy index; () for a 0-d one."""
+    if index.ndim == 0:
+        return ()
+    grid = list(np.indices(index.shape, sparse=True))
+    grid[dim] = index
+    return tuple(grid)
+
 
 REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 # PyTorch reads "max" and "min" as "amax" and "amin" too (undocumented).
