@@ -252,8 +252,12 @@ def judge(case: OpCase, order: int = 1) -> Any:
             args[i] = x
         return apply(REGISTRY[case.op], *args, **case.attrs)
 
-    return crosscheck(fn, [inputs[i] for i in diff], order=order, op=case.op, attrs=case.attrs,
-                      names=[op.args[i] for i in diff])
+    v = crosscheck(fn, [inputs[i] for i in diff], order=order, op=case.op, attrs=case.attrs,
+                   names=[op.args[i] for i in diff])
+    # for ``right`` (the properties' own sources stay as they were: hypothesis seeds a
+    # derandomized run from them, and a changed source draws other examples for every op)
+    v.case = case
+    return v
 
 
 def _overflows(e: Any, dtype: str) -> bool:
@@ -282,9 +286,10 @@ def _undefined_at_pole(case: OpCase | None, e: Any) -> bool:
     return any(x - s <= 0 and float(x - s).is_integer() for s in shifts)
 
 
-def right(v: Any, dtype: str, case: OpCase | None = None) -> bool:
+def right(v: Any, dtype: str) -> bool:
     """The verdict says the engine is right (``RIGHT``), overflow to infinity and the
-    undefined elements at poles of ``case``'s op aside."""
+    undefined elements at poles of the case's op (``judge`` keeps the case) aside."""
+    case = getattr(v, "case", None)
     return v.status in RIGHT or all(
         e.status in RIGHT or _overflows(e, dtype) or _undefined_at_pole(case, e)
         for e in v.elements) and bool(v.elements)
@@ -300,23 +305,42 @@ def test_engine_gradient_matches_exact(name, dtype):
     @cases("grad", name, dtype, 2)
     def prop(case):
         v = judge(case)
-        assert right(v, dtype, case), explain(v)
+        assert right(v, dtype), explain(v)
 
     prop()
 
 
-@per_op("fd", dtypes=("float64",), ops=SWEEPABLE, where=lambda op: not op.kinks)
+@per_op("fd", dtypes=("float64",), ops=SWEEPABLE,
+        where=lambda op: not op.kinks and op.name not in _GAMMA_POLES)
 def test_fd_within_its_estimate_and_engine_agrees_with_fd(name, dtype):
     @cases("fd", name, dtype, 2)
     def prop(case):
         v = judge(case)
-        assert v.status in RIGHT or v.status == "nonfinite" and all(
-            e.status in RIGHT or _undefined_at_pole(case, e) for e in v.elements), explain(v)
+        assert v.status in RIGHT, explain(v)
         for e in v.elements:
             exact = float(e.exact)
             # FD's bound is twice its own Richardson estimate (oracle.tolerances.fd_tolerance).
             fd_bound = 2 * e.fd_error_estimate
-            # At a pole (an infinite exact value, judged by IEEE rules) FD has nothing to say.
+            if e.status == "ok":
+                assert abs(e.fd - exact) <= fd_bound, explain(v)
+                engine_bound = e.tolerance_ulps * float(ulp(np.array(exact), "float64"))
+                assert abs(e.engine - e.fd) <= engine_bound + fd_bound, explain(v)
+
+    prop()
+
+
+@per_op("fd_poles", dtypes=("float64",), ops=sorted(_GAMMA_POLES))
+def test_fd_off_the_poles_of_log_gamma(name, dtype):
+    # The FD property of log|Gamma|'s family: at a pole the judge leaves an element whose two
+    # sides differ unjudged, and FD has nothing to say of an infinite exact value (IEEE rules
+    # judge it); elsewhere as every op's.
+    @cases("fd_poles", name, dtype, 2)
+    def prop(case):
+        v = judge(case)
+        assert v.status in RIGHT or v.status == "nonfinite" and right(v, dtype), explain(v)
+        for e in v.elements:
+            exact = float(e.exact)
+            fd_bound = 2 * e.fd_error_estimate
             if e.status == "ok" and math.isfinite(exact):
                 assert abs(e.fd - exact) <= fd_bound, explain(v)
                 engine_bound = e.tolerance_ulps * float(ulp(np.array(exact), "float64"))
@@ -330,7 +354,7 @@ def test_gradient_at_declared_kinks(name, dtype):
     @cases("kinks", name, dtype, 2, kinks=True)
     def prop(case):
         v = judge(case)
-        assert right(v, dtype, case), explain(v)
+        assert right(v, dtype), explain(v)
 
     prop()
 
@@ -343,7 +367,7 @@ def test_edge_values_never_fail_unexplained(name, dtype):
             v = judge(case)
         # Overflow to inf/nan and an oracle out of its depth are explained verdicts: unjudged,
         # not failing.
-        assert v.status not in FAILING or right(v, dtype, case), explain(v)
+        assert v.status not in FAILING or right(v, dtype), explain(v)
 
     prop()
 
@@ -379,7 +403,7 @@ def test_catalog_points_among_random_values_never_fail(name, dtype):
         with np.errstate(all="ignore"):
             v = judge(case)
         # Unjudged (an overflow, a NaN where a limit exists) is explained, not failing.
-        assert v.status not in FAILING or right(v, dtype, case), explain(v)
+        assert v.status not in FAILING or right(v, dtype), explain(v)
 
     for case in EXAMPLES.get(("catalog", name), []):
         if case.dtype == dtype:
@@ -393,7 +417,7 @@ def test_second_order_matches_exact(name, dtype):
     @cases("gradgrad", name, dtype, 1)
     def prop(case):
         v = judge(case, order=2)
-        assert right(v, dtype, case), explain(v)
+        assert right(v, dtype), explain(v)
 
     prop()
 
