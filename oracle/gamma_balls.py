@@ -12,7 +12,7 @@ precision); an exact pole gives NaN.
 >>> round(float(log_abs_gamma(flint.arb(-2.5)).mid()), 12)
 -0.056243716498
 >>> float(in_mpmath(polygamma, 1, mpmath.mpf(-1e7) + 0.25))  # 2 pi**2 - psi1(1e7 + 0.75)
-19.739208702178718
+19.73920870217872
 """
 
 from __future__ import annotations
