@@ -18,6 +18,7 @@ import numpy as np
 import sympy
 from sympy.printing.pycode import MpmathPrinter
 
+from oracle.gamma_balls import log_abs_gamma, polygamma
 from oracle.semantics.elementwise import QUOTIENT_FUNCTIONS, STEP_FUNCTIONS
 
 __all__ = ["Undecided", "arb_lambdify", "arb_lambdify_arrays", "ARB_NAMESPACE"]
@@ -127,7 +128,9 @@ ARB_NAMESPACE.update(
     atan2=lambda y, x: flint.arb.atan2(flint.arb(y), flint.arb(x)),
     floor=_exactly(mpmath.floor), ceil=_exactly(mpmath.ceil),
     _cmp=_compare, _max=_max, _min=_min, nan=flint.arb.nan(), inf=flint.arb.pos_inf(),
-    DiracDelta=_dirac_delta)
+    DiracDelta=_dirac_delta,
+    # log|Gamma| and the polygamma functions (oracle.semantics.special), certified
+    LogAbsGamma=log_abs_gamma, PolyGamma=polygamma)
 ARB_NAMESPACE.update({f.__name__: _exactly(f._mpmath) for f in STEP_FUNCTIONS
                       + QUOTIENT_FUNCTIONS})
 
@@ -196,7 +199,9 @@ _ARRAY_NAMESPACE: dict[str, Any] = {
         "erfcinv")}  # erfcinv: ndtri's meaning (helper red)
 _ARRAY_NAMESPACE.update(mpf=_mpf, _pi=flint.arb.pi, _e=lambda: flint.arb(1).exp(),
                         log=np.frompyfunc(_log, 1, 1),
-                        atan2=np.frompyfunc(ARB_NAMESPACE["atan2"], 2, 1))
+                        atan2=np.frompyfunc(ARB_NAMESPACE["atan2"], 2, 1),
+                        LogAbsGamma=np.frompyfunc(log_abs_gamma, 1, 1),
+                        PolyGamma=np.frompyfunc(polygamma, 2, 1))
 # What only an element at a time can decide: branches, comparisons, steps.
 _SCALAR_ONLY = (sympy.Piecewise, sympy.core.relational.Relational, sympy.Max, sympy.Min,
                 sympy.sign, sympy.Heaviside, sympy.DiracDelta, sympy.floor, sympy.ceiling,

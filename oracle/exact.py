@@ -34,6 +34,7 @@ import sympy
 from oracle.balls import ball_to_mpf, precision, round_balls, to_balls
 from oracle.certified import Certified, NotCertified, certified_grad
 from oracle.engines import Unsupported, engine_for
+from oracle.gamma_poles import GAMMA_FAMILY, pole_sides
 from oracle.ir import Graph, IRNode
 from oracle.semantics import (
     Meaning,
@@ -616,6 +617,13 @@ def _limits(exprs: list[Any], xs: list[Any], args: list[Any], j: int, budget: _B
     with _alarm(budget):
         for e in exprs:
             e = sympy.sympify(e).xreplace(point)
+            # log|Gamma| and the polygammas at their poles: decided by their Laurent leading
+            # terms in microseconds, where sympy.limit's series of log|Gamma| ran past the
+            # budget (over 60 s for lgamma at -1)
+            known = pole_sides(e, xs[j], at)
+            if known is not None:
+                found.append((_to_mpf(known[0], mpmath.mp.dps), _to_mpf(known[1], mpmath.mp.dps)))
+                continue
             sides = []
             for d in ("-", "+"):
                 try:
@@ -800,6 +808,10 @@ class _Evaluator:
             if any(len(v) == n + 1 and all(_finite(x) for x in v) for v in near):
                 j = i
                 break
+        if j is None and n == 1 and c.exprs[0].has(*GAMMA_FAMILY):
+            # log|Gamma|'s family is real on both sides of its poles, but a hair off a huge
+            # one (-1.7e308) is another pole
+            j, inside = 0, (True, True)
         out, parts = c.exprs
         lims = (_limits([out, *parts], c.variables, args, j, self.budget) if j is not None
                 else [(mpmath.mpf("nan"), mpmath.mpf("nan"))] * (n + 1))
@@ -1006,7 +1018,10 @@ class _Evaluator:
                     ad = adot.setdefault(src, [mpmath.mpf(0)] * size)
                     jd = local.jdot[gi] if local.jdot is not None else None
                     for n, (k, i, v) in enumerate(zip(ks, is_, vals, strict=True)):
-                        acc = mag(gd[k] * v) if gd is not None else 0
+                        # An adjoint that does not move (a constant seed: exactly 0) adds
+                        # nothing, even times a partial that has no value at a pole (lgamma's
+                        # digamma at -1: the second order there is trigamma's +inf, not NaN).
+                        acc = mag(gd[k] * v) if gd is not None and gd[k] != 0 else 0
                         if jd is not None:
                             acc += mag(g[k] * jd[n])
                         ad[i] += acc

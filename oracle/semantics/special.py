@@ -2,12 +2,13 @@
 
 ``lgamma`` is ``log |Gamma(x)|``, which SymPy lacks (its ``loggamma`` is the complex branch,
 ``log Gamma(x) + i pi k`` for negative ``x``): ``LogAbsGamma`` here, whose derivative is
-``PolyGamma(0, x)`` and whose value is the real part of mpmath's ``loggamma``. digamma and
-polygamma are ``PolyGamma``: SymPy's ``polygamma`` with mpmath's ``psi`` for values, kept
-unevaluated at numbers (SymPy's expands whole arguments into harmonic numbers). erfinv's
-meaning is SymPy's ``erfinv`` (declared in ``oracle.semantics.elementwise``). The Arb namespace
-of the certified path has neither ``LogAbsGamma`` nor ``PolyGamma``: graphs with them are
-judged by the general path (mpmath at high precision, ``oracle.exact``); erfinv is certified.
+``PolyGamma(0, x)``. digamma and polygamma are ``PolyGamma``: SymPy's ``polygamma``, kept
+unevaluated at numbers (SymPy's expands whole arguments into harmonic numbers). Both take
+their values from Arb balls (``oracle.gamma_balls``): certified in the certified path's
+namespace (``oracle.arb_lambdify``), the balls' midpoints in the general path's mpmath one; at
+their poles the general path's one-sided limits come from their Laurent leading terms
+(``oracle.gamma_poles``). erfinv's meaning is SymPy's ``erfinv`` (declared in
+``oracle.semantics.elementwise``).
 
 >>> import sympy
 >>> x = sympy.Symbol("x", real=True)
@@ -24,6 +25,7 @@ from typing import Any
 import mpmath
 import sympy
 
+from oracle.gamma_balls import in_mpmath, log_abs_gamma, polygamma
 from oracle.semantics import MEANINGS, num
 from oracle.semantics.elementwise import MPMATH_NAMESPACE, elementwise
 
@@ -31,11 +33,13 @@ __all__ = ["LogAbsGamma", "MEANINGS"]
 
 
 def _log_abs_gamma(x: Any) -> Any:
-    """``log |Gamma(x)|`` in mpmath: +inf at the poles, as PyTorch's lgamma."""
+    """``log |Gamma(x)|`` in mpmath: +inf at the poles, as PyTorch's lgamma (elsewhere Arb's
+    ball, ``oracle.gamma_balls``, as the certified path's)."""
     x = mpmath.mpf(x)
     if x <= 0 and x == mpmath.floor(x):
         return mpmath.inf
-    return mpmath.re(mpmath.loggamma(x))
+    v = in_mpmath(log_abs_gamma, x) if mpmath.isfinite(x) else None
+    return mpmath.re(mpmath.loggamma(x)) if v is None else v
 
 
 def _psi(n: Any, x: Any) -> Any:
@@ -45,7 +49,10 @@ def _psi(n: Any, x: Any) -> Any:
         if n == 0:
             return -mpmath.inf if x == 0 else mpmath.nan
         return mpmath.inf if n % 2 else -mpmath.inf
-    return mpmath.psi(n, x)
+    # Arb's ball (oracle.gamma_balls): mpmath's psi takes time linear in |x| left of 0 (63 s
+    # for trigamma at -1e7)
+    v = in_mpmath(polygamma, n, x) if mpmath.isfinite(x) else None
+    return mpmath.psi(n, x) if v is None else v
 
 
 class PolyGamma(sympy.Function):
