@@ -382,7 +382,9 @@ TORCH: dict[str, str] = {
     'ndtri': 'torch.special.ndtri(self)',
     # channel shuffles and randomized leaky ReLU given its noise (helper misc)
     'channel_shuffle': 'torch.nn.functional.channel_shuffle(self, groups)',
-    'rrelu_with_noise': 'self * noise.to(self.dtype)',
+    # self * noise under rrelu's node (rrelu_with_noise with slopes in [1, 1] is the identity)
+    'rrelu_with_noise': ('torch.ops.aten.rrelu_with_noise(self * noise.to(self.dtype), '
+                         'torch.ones_like(self), 1.0, 1.0, True)'),
     'rrelu_with_noise_backward': (
         'torch.ops.aten.rrelu_with_noise_backward(grad_output, self, noise.to(self.dtype), '
         '0.125, 0.3333333333333333, True, False)'),

@@ -129,6 +129,8 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                                        (_call("nanmedian", "dim"), 0, 0, 0, 0, False),
                                        (_call("abs", "unary"), 0, 0, 0, 0, False),
                                        (_call("histc", "dim"), 3, 0, 0, 0, False))))
+# block_diag checks every argument's type before any tensor's dims, as PyTorch does.
+@example(Program(((5, 0, 0, False),), ((_call("block_diag", "number_second"), 0, 0, 0, 0, False),)))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -86,7 +86,7 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
         inplace: Multiply ``input`` by the mask in place. Defaults to False.
 
     >>> import symgrad
-    >>> x = symgrad.ones(2, 3)
+    >>> x = symgrad.ones(2, 3, 4)
     >>> symgrad.nn.functional.dropout1d(x, 0.5, training=False) is x
     True
     """

@@ -26,7 +26,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad.ops.activations import LEAKY_RELU
 from symgrad.ops.backward_ops import LEAKY_RELU_BACKWARD
-from symgrad.ops.registry import ALL, apply, defop
+from symgrad.ops.registry import ALL, apply, defop, not_implemented
 from symgrad.random import default_generator
 from symgrad.tensor import Tensor
 
@@ -59,10 +59,14 @@ def _zeros_like(t: Tensor) -> Tensor:
     return Tensor._make(np.zeros(t.shape, t._data.dtype), False, None)
 
 
+# PyTorch's CPU kernel's dtypes: float32, float64 and bfloat16.
+_KERNEL_DTYPES = frozenset({_dtypes.float32, _dtypes.float64, _dtypes.bfloat16})
 RRELU_WITH_NOISE = defop(
     "rrelu_with_noise", "RreluWithNoiseBackward0", _rrelu_with_noise,
     vjp=lambda g, self, noise: (apply(RRELU_WITH_NOISE_BACKWARD, g, self, noise), None),
-    dtype_rule="same", dtypes=ALL, differentiable=("self",))
+    dtype_rule="same", dtypes=_KERNEL_DTYPES, differentiable=("self",),
+    refuses=not_implemented("rrelu_with_noise_out_cpu",
+                            tuple(d for d in _dtypes.ALL if d not in _KERNEL_DTYPES)))
 RRELU_WITH_NOISE_BACKWARD = defop(
     "rrelu_with_noise_backward", "RreluWithNoiseBackwardBackward0", _rrelu_with_noise_backward,
     vjp=lambda g, self, noise: (apply(RRELU_WITH_NOISE_BACKWARD, g, self, noise),

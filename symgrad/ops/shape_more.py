@@ -1117,10 +1117,11 @@ def block_diag(*tensors: Any) -> Tensor:
     tensor([[1, 2, 0],
             [0, 0, 3]])
     """
-    for i, t in enumerate(tensors):
+    for i, t in enumerate(tensors):  # every argument's type first, as PyTorch's parser
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
                             f"{type(t).__name__}")
+    for i, t in enumerate(tensors):
         if t.ndim > 2:
             raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. "
                                f"Input {i} has {t.ndim} dimensions")
