@@ -233,6 +233,8 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
        for m in ("reflection", "replication") for k in (1, 2, 3)},
     **{f"{m}_pad{k}d_backward": kernel(f"{m}_pad{k}d_backward", NOT_FLOAT)
        for m in ("reflection", "replication") for k in (1, 2, 3)},
+    # rrelu's kernel: float32, float64 and bfloat16 alone
+    "rrelu_with_noise": kernel("rrelu_with_noise_out_cpu", NOT_FLOAT + ("float16",)),
 }
 
 # An op's refusals of other dtypes with another class or message than its REFUSALS entry.
