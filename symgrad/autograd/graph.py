@@ -387,10 +387,10 @@ class Node:
 
 
 class InvalidViewNode(Node):
-    """The ``grad_fn`` of a view that a function returning several views made (``unbind``,
-    ``split``, ``chunk``) once its memory was written in place (through its base, another view
-    of it, or under ``no_grad``): PyTorch does not re-derive such a view, and every use of its
-    graph raises. Reading ``grad_fn`` or ``is_leaf``, or recording an op on the view (which
+    """The ``grad_fn`` of a view PyTorch does not re-derive from its base (one that ``unbind``,
+    ``split`` or ``chunk`` made, or one made under ``no_grad``) once its memory was written in
+    place (through its base, another view of it, or under ``no_grad``): every use of its graph
+    raises. Reading ``grad_fn`` or ``is_leaf``, or recording an op on the view (which
     asks whether it has a node: ``__bool__``) raises PyTorch's RuntimeError; it prints as
     ``grad_fn=<Invalid>``, and ops under ``no_grad`` and reading its values still work.
 
