@@ -145,3 +145,19 @@ def test_cov_warns_when_no_degree_of_freedom_is_left():
             out = lib.cov(lib.tensor([[1.0, 2.0]]), correction=2)
         assert "degrees of freedom is <= 0" in str(caught[0].message)
         assert out.isinf().all()
+
+
+@pytest.mark.parametrize(("y_shape", "x_shape"), [((0,), (3,)), ((0,), (0,)), ((2, 0), (3,)),
+                                                  ((2, 0), (0,)), ((3,), (2,)), ((3,), (3,))])
+def test_cumulative_trapezoid_checks_1d_points_before_an_empty_y(
+        y_shape: tuple[int, ...], x_shape: tuple[int, ...]) -> None:
+    # PyTorch checks one point per sample first (trapezoid returns early for an empty y);
+    # expected outcomes are torch's.
+    outcomes = []
+    for lib in (torch, symgrad):
+        try:
+            out = lib.cumulative_trapezoid(lib.ones(y_shape), lib.ones(x_shape))
+            outcomes.append(("ok", tuple(out.shape)))
+        except RuntimeError as exc:
+            outcomes.append(("raised", str(exc)))
+    assert outcomes[1] == outcomes[0]

@@ -49,10 +49,10 @@ def _ends(y: Tensor, dim: int) -> tuple[Tensor, Tensor]:
     return y.narrow(dim, 1, n - 1), y.narrow(dim, 0, n - 1)
 
 
-def _spacing(y: Tensor, x: Tensor, dim: int) -> Tensor:
+def _spacing(y: Tensor, x: Tensor, dim: int, name: str = "trapezoid") -> Tensor:
     if x.ndim == 1:
         if x.shape[0] != y.shape[dim]:
-            raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
         shape = [1] * y.ndim
         shape[dim] = x.shape[0]
         x = x.view(*shape)
@@ -147,10 +147,14 @@ def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None
     d = wrap_dim(dim, y.ndim)
     _check_y(y, "cumulative_trapezoid")
     if y.shape[d] == 0:
+        # Unlike trapezoid's, PyTorch checks 1-d points before it sees that y is empty.
+        if x is not None and x.ndim == 1 and x.shape[0] != 0:
+            raise RuntimeError("cumulative_trapezoid: There must be one `x` value for each "
+                               "sample point")
         return y.narrow(d, 0, 0).clone()
     right, left = _ends(y, d)
     if x is not None:
-        return _over((_spacing(y, x, d) * (right + left)).cumsum(d), 2.0)
+        return _over((_spacing(y, x, d, "cumulative_trapezoid") * (right + left)).cumsum(d), 2.0)
     step = 1.0 if dx is None else float(dx)
     return (step / 2.0 * (right + left)).cumsum(d)
 
