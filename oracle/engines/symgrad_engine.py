@@ -24,7 +24,7 @@ from oracle.engines.base import BugCase, Case, Engine, MutantCase, OpInfo, Recor
 from oracle.ir import Graph, IRNode
 from oracle.samples import DOMAINS, samples_of
 from symgrad import _dtypes
-from symgrad.autograd.graph import AccumulateGrad, Node
+from symgrad.autograd.graph import AccumulateGrad, Node, OutputSlot
 from symgrad.ops.registry import REGISTRY, OpDef, apply
 from symgrad.tensor import Tensor
 
@@ -455,6 +455,9 @@ class _Reader:
                 self.ids[id(node)] = self.value_node(node.variable, "leaf")
                 self.keep.append(node)
                 continue
+            if isinstance(node, OutputSlot) or getattr(node, "_slots", False):
+                raise Unsupported(f"{node.name()}: a custom Function with several "
+                                  "differentiable outputs (the IR's nodes have one output)")
             if not ready:
                 stack.append((node, True))
                 stack.extend((x, False) for x in node.inputs
@@ -550,11 +553,9 @@ def _forward_output(node: Any, tensors: list[Tensor], grad: bool = False) -> Ten
         args.append(next(tensors_left) if i in node._positions else node.attrs[f"arg{i}"])
     ctx = cls._backward_cls(tuple(i in node._positions for i in range(len(args))))
     with symgrad.enable_grad() if grad else symgrad.no_grad():
-        result = cls.forward(ctx, *args)
+        result = cls._call_forward(ctx, tuple(args), {})
     outs = result if isinstance(result, tuple) else (result,)
-    floating = [o for o in outs if isinstance(o, Tensor) and o.is_floating_point()
-                and not any(o is n for n in ctx._non_differentiable)]
-    return floating[0]
+    return outs[node._differentiable]
 
 
 ADAPTER = SymgradEngine()

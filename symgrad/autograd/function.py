@@ -10,11 +10,14 @@ be differentiated (``create_graph=True``).
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, ClassVar
+
+import numpy as np
 
 from symgrad import _dtypes
 from symgrad.autograd import grad_mode
-from symgrad.autograd.graph import Node, _reduce_to
+from symgrad.autograd.graph import Node, OutputSlot, _checked, _Hooks, _reduce_to, _unlent, _wrap
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction"]
 
@@ -80,7 +83,7 @@ class FunctionCtx:
         ...         ctx.shape, ctx.index = x.shape, index
         ...         return value, index
         ...     @staticmethod
-        ...     def backward(ctx, g):
+        ...     def backward(ctx, g, g_index):  # one gradient per output; the index's: zeros
         ...         grad = symgrad.zeros(ctx.shape, dtype=g.dtype)
         ...         grad[ctx.index] = g
         ...         return grad
@@ -120,25 +123,24 @@ class FunctionCtx:
         self._dirty = tensors
 
     def set_materialize_grads(self, value: bool) -> None:
-        """Whether a missing output gradient reaches ``backward`` as zeros (default) or None.
-
-        Accepted for PyTorch's sake: symgrad records one differentiable output per Function, and
-        ``backward`` always receives its gradient.
+        """Whether the gradient of an output no gradient reached comes to ``backward`` as
+        zeros of its shape and dtype (the default) or as None.
 
         Args:
             value: True for zeros, False for None.
 
         >>> import symgrad
-        >>> class Double(symgrad.autograd.Function):
+        >>> class Both(symgrad.autograd.Function):
         ...     @staticmethod
         ...     def forward(ctx, x):
         ...         ctx.set_materialize_grads(False)
-        ...         return 2 * x
+        ...         return 2 * x, 3 * x
         ...     @staticmethod
-        ...     def backward(ctx, g):
-        ...         return 2 * g
+        ...     def backward(ctx, g2, g3):
+        ...         return 2 * g2 if g3 is None else 2 * g2 + 3 * g3
         >>> x = symgrad.tensor([1.0, 4.0], requires_grad=True)
-        >>> Double.apply(x).sum().backward(); x.grad
+        >>> twice, thrice = Both.apply(x)
+        >>> twice.sum().backward(); x.grad
         tensor([2., 2.])
         """
         self._materialize = value
@@ -161,7 +163,8 @@ class BackwardCFunction(Node, FunctionCtx):
     """
 
     __slots__ = ("_to_save", "_non_differentiable", "_dirty", "_materialize",
-                 "needs_input_grad", "_positions")
+                 "needs_input_grad", "_positions", "_out_meta", "_differentiable", "_slots",
+                 "_received", "_call_hooks")
     _forward_cls: ClassVar[type[Function]]
 
     def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
@@ -172,6 +175,14 @@ class BackwardCFunction(Node, FunctionCtx):
         self._dirty: tuple[Any, ...] = ()
         self._materialize = True
         self._positions: tuple[int, ...] = ()
+        # Per output of ``forward``: its shape and dtype (None for one that is no tensor);
+        # the index of the one differentiable output, or ``_slots`` when there are several,
+        # whose gradients come through ``receive`` into ``_received``.
+        self._out_meta: tuple[Any, ...] = ()
+        self._differentiable = 0
+        self._slots = False
+        self._received: tuple[Any, list[Any]] | None = None
+        self._call_hooks: _Hooks | None = None
 
     def name(self) -> str:
         """The Function's class name plus ``Backward``, as PyTorch names it.
@@ -206,7 +217,15 @@ class BackwardCFunction(Node, FunctionCtx):
         return tuple(self.unpack())
 
     def apply(self, g: Any) -> tuple[Any, ...]:
-        """Call ``backward``: one gradient per tensor input, reduced to its shape and dtype.
+        """Call ``backward`` with one gradient per output of ``forward``: one gradient per
+        tensor input, reduced to its shape and dtype.
+
+        An output no gradient reached gets zeros of its shape and dtype (None after
+        ``ctx.set_materialize_grads(False)``, and for an output that is not a tensor).
+
+        Args:
+            g: The gradient with respect to the differentiable output (a call with several
+                gets theirs from its ``OutputSlot``s instead: ``receive``).
 
         >>> import symgrad
         >>> class Mul(symgrad.autograd.Function):
@@ -223,7 +242,14 @@ class BackwardCFunction(Node, FunctionCtx):
         >>> Mul.apply(x, y).grad_fn.apply(symgrad.ones(2))
         (tensor([5., 5.]...), tensor(5., dtype=symgrad.float64...))
         """
-        grads = self._forward_cls.backward(self, g)
+        grad_outputs = self._grad_outputs(g)
+        hooks = self._call_hooks
+        if hooks is not None and hooks.pre:
+            for hook in list(hooks.pre.values()):
+                new = hook(grad_outputs)
+                if new is not None:
+                    grad_outputs = _checked(hook, new, len(grad_outputs))
+        grads = self._forward_cls.backward(self, *grad_outputs)
         if not isinstance(grads, tuple):
             grads = (grads,)
         if len(grads) != len(self.needs_input_grad):
@@ -241,7 +267,53 @@ class BackwardCFunction(Node, FunctionCtx):
                 if grad._data.dtype is not np_dtype:
                     grad = grad.to(_dtypes._FROM_NP[np_dtype])
             out.append(grad)
+        if hooks is not None and hooks.post:
+            for hook in list(hooks.post.values()):
+                new = hook(tuple(out), grad_outputs)
+                if new is not None:
+                    out = list(_checked(hook, new, len(out)))
         return tuple(out)
+
+    def receive(self, index: int, g: Any) -> None:
+        """Keep the gradient of output ``index`` (from its ``OutputSlot``) for this call's
+        ``backward``, summed with any received before in the same backward pass.
+
+        Args:
+            index: The output's position among ``forward``'s outputs.
+            g: Its gradient: an array, or a tensor when the backward records.
+        """
+        run = grad_mode._state.pending  # one per backward pass (``graph.run_backward``)
+        if self._received is None or self._received[0] is not run:
+            self._received = (run, [None] * len(self._out_meta))
+        grads = self._received[1]
+        if type(g) is np.ndarray:
+            g = _unlent(g)  # the backward sees, and may keep, a gradient of its own
+        grads[index] = g if grads[index] is None else grads[index] + g
+
+    def _grad_outputs(self, g: Any) -> tuple[Any, ...]:
+        """The gradient of every output, as ``backward`` receives them."""
+        if self._slots:
+            received = self._received[1] if self._received is not None else None
+            self._received = None
+            grads = received or [None] * len(self._out_meta)
+        else:
+            grads = [None] * len(self._out_meta)
+            grads[self._differentiable] = g
+        for k, meta in enumerate(self._out_meta):
+            if type(grads[k]) is np.ndarray:
+                grads[k] = _wrap(grads[k])
+            elif grads[k] is None and meta is not None and self._materialize:
+                grads[k] = _wrap(np.zeros(*meta))
+        return tuple(grads)
+
+    def _hook_list(self, kind: str) -> Any:
+        # A call with several outputs runs its node hooks itself, on all its outputs'
+        # gradients at once (the engine would give them the slots' zero).
+        if self._slots and kind != "tensor":
+            if self._call_hooks is None:
+                self._call_hooks = _Hooks()
+            return getattr(self._call_hooks, kind)
+        return super()._hook_list(kind)
 
 
 class _FunctionMeta(type):
@@ -330,14 +402,45 @@ class Function(metaclass=_FunctionMeta):
             "autograd.Function to use it with backward mode AD."
         )
 
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> Any:
+        """Fill ``ctx`` after a ``forward`` that takes no ``ctx`` (PyTorch 2's style): a
+        Function that defines it has ``forward(*args)``, and ``apply`` then calls
+        ``setup_context(ctx, inputs, output)`` with the arguments (their defaults filled in).
+
+        Args:
+            ctx: The context ``backward`` will receive.
+            inputs: The arguments ``forward`` was called with, defaults included.
+            output: What ``forward`` returned.
+
+        >>> import symgrad
+        >>> class Scale(symgrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(x, k=2.0):
+        ...         return x * k
+        ...     @staticmethod
+        ...     def setup_context(ctx, inputs, output):
+        ...         ctx.k = inputs[1]
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         return g * ctx.k, None
+        >>> x = symgrad.tensor([1.0], requires_grad=True)
+        >>> Scale.apply(x, k=3.0).sum().backward(); x.grad
+        tensor([3.])
+        """
+        raise NotImplementedError("setup_context is not implemented.")
+
     @classmethod
-    def apply(cls, *args: Any) -> Any:
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` without recording, then record one node for the whole call.
 
-        Nothing is recorded when no input requires grad (or grad mode is off):
+        Each output that is a floating tensor not marked non-differentiable gets the node as
+        its ``grad_fn`` (several outputs share it, as in PyTorch). Nothing is recorded when no
+        input requires grad (or grad mode is off):
 
         Args:
             *args: The arguments of ``forward`` (after ``ctx``).
+            **kwargs: Keyword arguments of ``forward``.
 
         >>> import symgrad
         >>> class Cube(symgrad.autograd.Function):
@@ -347,41 +450,103 @@ class Function(metaclass=_FunctionMeta):
         >>> Cube.apply(symgrad.tensor(2.0)), Cube.apply(symgrad.tensor(2.0, requires_grad=True))
         (tensor(8.), tensor(8., grad_fn=<CubeBackward>))
         """
-        from symgrad.ops.registry import _edge
         from symgrad.tensor import Tensor
 
+        separate = "setup_context" in _defined_on(cls)
+        if separate:
+            args, kwargs = _bound(cls.forward, args, kwargs), {}
         needs = tuple(isinstance(a, Tensor) and a._rg for a in args)
         ctx = cls._backward_cls(needs)
         with grad_mode.no_grad():
-            result = cls.forward(ctx, *args)
+            result = cls._call_forward(ctx, args, kwargs)
         if not (grad_mode.is_grad_enabled() and any(needs)):
             return result
         outputs = result if isinstance(result, tuple) else (result,)
-        differentiable = [o for o in outputs if isinstance(o, Tensor)
+        differentiable = [k for k, o in enumerate(outputs) if isinstance(o, Tensor)
                           and not any(o is n for n in ctx._non_differentiable)
                           and o.is_floating_point()]
-        if len(differentiable) != 1:
-            raise RuntimeError(
-                f"{cls.__name__}: symgrad records one differentiable output per Function; "
-                f"forward returned {len(differentiable)} (mark the others non-differentiable)"
-            )
-        positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
-        ctx.op = _opdef(cls, positions, args)
-        ctx.attrs = {f"arg{i}": a for i, a in enumerate(args) if not isinstance(a, Tensor)}
-        ctx.inputs = tuple(_edge(args[i]) for i in positions)
-        ctx._in_meta = tuple((args[i]._data.shape, args[i]._data.dtype) for i in positions)
-        ctx._positions = positions
-        if ctx._to_save:
-            ctx._saved = tuple((t, t._version) for t in ctx._to_save)
-        out = differentiable[0]
-        if any(out is a for a in args):
-            out = Tensor._make(out._data, True, ctx)
-            result = tuple(out if o is differentiable[0] else o for o in outputs) if isinstance(
-                result, tuple) else out
+        if not differentiable:
+            return result
+        _record_call(ctx, cls, args, outputs)
+        made = list(outputs)
+        if len(differentiable) == 1:
+            ctx._differentiable = differentiable[0]
+        ctx._slots = len(differentiable) > 1
+        for k in differentiable:
+            made[k] = _output(outputs[k], k, args, ctx,
+                              OutputSlot(ctx, k) if ctx._slots else ctx)
+        return tuple(made) if isinstance(result, tuple) else made[0]
+
+    @classmethod
+    def _call_forward(cls, ctx: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """``forward`` on the arguments, in either style (``setup_context``), and PyTorch's
+        check of what it saved."""
+        if "setup_context" in _defined_on(cls):
+            result = cls.forward(*args)
+            cls.setup_context(ctx, args, result)
         else:
-            out._rg = True
-            out.grad_fn = ctx
+            result = cls.forward(ctx, *args, **kwargs)
+        for i, t in enumerate(ctx._to_save):
+            if t is not None and not _is_tensor(t):
+                raise TypeError(f"save_for_backward can only save variables, but argument {i} "
+                                f"is of type {type(t).__name__}")
         return result
+
+
+def _defined_on(cls: type) -> set[str]:
+    """The names a Function subclass (or a base between it and ``Function``) defines."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if klass is Function:
+            break
+        names.update(vars(klass))
+    return names
+
+
+def _bound(forward: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    """The arguments of a ``forward`` without ``ctx``, positional, defaults filled in."""
+    bound = inspect.signature(forward).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return tuple(bound.args) + tuple(bound.kwargs.values())
+
+
+def _is_tensor(t: Any) -> bool:
+    from symgrad.tensor import Tensor
+
+    return isinstance(t, Tensor)
+
+
+def _record_call(ctx: BackwardCFunction, cls: type[Function], args: tuple[Any, ...],
+                 outputs: tuple[Any, ...]) -> None:
+    """Fill the call's node: its edges, what it saved, its outputs' shapes and dtypes."""
+    from symgrad.ops.registry import _edge
+    from symgrad.tensor import Tensor
+
+    positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
+    ctx.op = _opdef(cls, positions, args)
+    ctx.attrs = {f"arg{i}": a for i, a in enumerate(args) if not isinstance(a, Tensor)}
+    ctx.inputs = tuple(_edge(args[i]) for i in positions)
+    ctx._in_meta = tuple((args[i]._data.shape, args[i]._data.dtype) for i in positions)
+    ctx._positions = positions
+    ctx._out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
+                          for o in outputs)
+    if ctx._to_save:
+        ctx._saved = tuple((t, t._version) for t in ctx._to_save if t is not None)
+
+
+def _output(out: Any, k: int, args: tuple[Any, ...], ctx: BackwardCFunction, fn: Node) -> Any:
+    """Output ``k`` of the call as recorded, made by ``fn``. An input returned as it is comes
+    back as a new tensor viewing it, which may not be written in place (PyTorch's rule: the
+    view's in-place rules would bypass the Function's backward)."""
+    from symgrad.ops.inplace import refuse_writes_to_output
+    from symgrad.tensor import Tensor
+
+    if any(out is a for a in args):
+        view = Tensor._make(out._data, True, fn)
+        return refuse_writes_to_output(view, out, k, ctx.name(), several=ctx._slots)
+    out._rg = True
+    out._fn = fn
+    return out
 
 
 def _opdef(cls: type[Function], positions: tuple[int, ...], args: tuple[Any, ...]) -> Any:

@@ -137,7 +137,8 @@ class Node:
         >>> [(None if n is None else n.name()) for n, _ in (x * 2).grad_fn.next_functions]
         ['torch::autograd::AccumulateGrad', None]
         """
-        return tuple((dressed(x), 0) if isinstance(x, Node) else (None, 0) for x in self.inputs)
+        return tuple((dressed(x), x.index if x.__class__ is OutputSlot else 0)
+                     if isinstance(x, Node) else (None, 0) for x in self.inputs)
 
     def register_prehook(
         self, hook: Callable[[tuple[Tensor | None, ...]], Sequence[Tensor | None] | None]
@@ -445,6 +446,8 @@ def dressed(node: Node) -> Node:
         node.__class__ = node.op.node_class
     elif node.__class__ is InvalidViewNode:
         raise RuntimeError(node.message)
+    elif node.__class__ is OutputSlot:
+        return node.shared
     return node
 
 
@@ -598,6 +601,61 @@ class AccumulateGrad(Node):
 
     def __repr__(self) -> str:
         return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+class OutputSlot(Node):
+    """One output of a node that has several: a custom Function's call with more than one
+    differentiable output. The engine's nodes have one output each, so each such output gets
+    a slot of its own, the ``grad_fn`` its tensor holds: its tensor's hooks and
+    ``retain_grad`` see that output's gradient alone. The slot hands the gradient to the
+    shared node (``receive``), which calls the Function's ``backward`` once with all of them.
+
+    The slot's one edge leads to the shared node and carries only a zero (``_READY``): it
+    makes the engine run the shared node after every slot that has a gradient (the slots are
+    made after it, so they come first). Users never see a slot: ``grad_fn`` and
+    ``next_functions`` name the shared node and the output's index, as PyTorch does.
+
+    Args:
+        shared: The node of the call (it has ``receive(index, gradient)``).
+        index: Which of the call's outputs this is.
+
+    >>> import symgrad
+    >>> class Both(symgrad.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         return 2 * x, 3 * x
+    ...     @staticmethod
+    ...     def backward(ctx, g2, g3):
+    ...         return 2 * g2 + 3 * g3
+    >>> x = symgrad.tensor([1.0], requires_grad=True)
+    >>> a, b = Both.apply(x)
+    >>> type(a._fn).__name__, a.grad_fn is b.grad_fn, (a + b).grad_fn.next_functions[1][1]
+    ('OutputSlot', True, 1)
+    """
+
+    __slots__ = ("shared", "index")
+
+    def __init__(self, shared: Node, index: int) -> None:
+        super().__init__(None, _NO_ATTRS, (shared,), _READY_META)
+        self.shared = shared
+        self.index = index
+
+    def name(self) -> str:
+        """The shared node's name."""
+        return self.shared.name()
+
+    def apply(self, g: Tensor) -> tuple[Tensor]:
+        """Hand ``g`` to the shared node; pass on the zero that schedules it."""
+        self.shared.receive(self.index, g)
+        return (_wrap(np.zeros((), np.float64)),)
+
+    def _array_grads(self, g: np.ndarray) -> tuple[np.ndarray]:
+        self.shared.receive(self.index, g)
+        return (np.zeros((), np.float64),)
+
+
+# What an ``OutputSlot``'s edge to its shared node carries: a float64 zero.
+_READY_META = (((), np.dtype(np.float64)),)
 
 
 class NotImplementedNode(Node):

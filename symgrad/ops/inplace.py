@@ -115,6 +115,11 @@ _RULES = {
     "multiple": " This view is the output of a function that returns multiple views. Such "
                 "functions do not allow the output views to be modified inplace. You should "
                 "replace the inplace operation by an out-of-place one.",
+    "custom_function": " This view was created inside a custom Function (or because an input "
+                       "was returned as-is) and the autograd logic to handle view+inplace would "
+                       "override the custom backward associated with the custom Function, "
+                       "leading to incorrect gradients. This behavior is forbidden. You can fix "
+                       "this by cloning the output of the custom Function.",
     "no_grad": " Given that this use case is ambiguous and error-prone, it is forbidden. You can "
                "clarify your code by moving both the view and the inplace either both inside "
                "the no_grad block (if you don't want the inplace to be tracked) or both outside "
@@ -192,6 +197,41 @@ def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Te
                          _refused_writes(out, op, attrs, info))
     out._version = base._version
     return out
+
+
+def refuse_writes_to_output(view: Tensor, input: Tensor, index: int, node: str, several: bool
+                            ) -> Tensor:
+    """Make ``view``, output ``index`` of a custom Function's call (node named ``node``) that
+    is its input ``input`` returned as it is, a view of that input that may not be written in
+    place, and whose graph is invalid once the input's memory is written: PyTorch's rule, as
+    a view's in-place rules would bypass the Function's backward.
+
+    Args:
+        view: The new tensor holding the input's array, made by the call's node.
+        input: The input ``forward`` returned.
+        index: The output's position among the call's outputs.
+        node: The call's node's name (``FBackward``).
+        several: Whether the call has several differentiable outputs (PyTorch's message for
+            views of a function that returns several).
+
+    >>> import symgrad
+    >>> class Same(symgrad.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         return x
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         return g
+    >>> y = Same.apply(symgrad.tensor([1.0], requires_grad=True) * 1)
+    >>> y.add_(1)
+    Traceback (most recent call last):
+    ...
+    RuntimeError: Output 0 of Same is a view and is being modified inplace. This view was ...
+    """
+    track_view(view, input, "alias", {})
+    if view._view is not None:
+        view._view.refused = ("multiple" if several else "custom_function", index, node)
+    return view
 
 
 def share_version(alias: Tensor, t: Tensor) -> Tensor:
