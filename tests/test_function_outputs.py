@@ -368,3 +368,18 @@ def test_the_judge_leaves_several_outputs_unjudged() -> None:
     x = symgrad.tensor([0.5, -1.5], dtype=symgrad.float64, requires_grad=True)
     verdict = crosscheck(lambda a: sum(o.sum() for o in pair.apply(a)), [x])
     assert not verdict.passed and verdict.status == "unsupported", verdict.message
+
+
+def test_hooks_see_none_for_an_output_no_gradient_reached() -> None:
+    # ``backward`` gets zeros there; the node's hooks get None, as in PyTorch.
+    def program(lib):
+        f = _functions(lib)
+        x = _leaf(lib)
+        double, square = f["Pair"].apply(x)
+        seen = []
+        double.grad_fn.register_prehook(lambda gos: seen.append(gos))
+        square.sum().backward()
+        return seen, f["seen"]
+
+    got = _agree(program)
+    assert got[0][0][0] is None and got[1][0][0][1] == [0.0, 0.0, 0.0]

@@ -242,14 +242,14 @@ class BackwardCFunction(Node, FunctionCtx):
         >>> Mul.apply(x, y).grad_fn.apply(symgrad.ones(2))
         (tensor([5., 5.]...), tensor(5., dtype=symgrad.float64...))
         """
-        grad_outputs = self._grad_outputs(g)
+        grad_outputs = self._received_outputs(g)
         hooks = self._call_hooks
         if hooks is not None and hooks.pre:
             for hook in list(hooks.pre.values()):
                 new = hook(grad_outputs)
                 if new is not None:
                     grad_outputs = _checked(hook, new, len(grad_outputs))
-        grads = self._forward_cls.backward(self, *grad_outputs)
+        grads = self._forward_cls.backward(self, *self._materialized(grad_outputs))
         if not isinstance(grads, tuple):
             grads = (grads,)
         if len(grads) != len(self.needs_input_grad):
@@ -290,8 +290,8 @@ class BackwardCFunction(Node, FunctionCtx):
             g = _unlent(g)  # the backward sees, and may keep, a gradient of its own
         grads[index] = g if grads[index] is None else grads[index] + g
 
-    def _grad_outputs(self, g: Any) -> tuple[Any, ...]:
-        """The gradient of every output, as ``backward`` receives them."""
+    def _received_outputs(self, g: Any) -> tuple[Any, ...]:
+        """The gradient of every output as the node's hooks see them: None where none came."""
         if self._slots:
             received = self._received[1] if self._received is not None else None
             self._received = None
@@ -299,17 +299,20 @@ class BackwardCFunction(Node, FunctionCtx):
         else:
             grads = [None] * len(self._out_meta)
             grads[self._differentiable] = g
-        for k, meta in enumerate(self._out_meta):
-            if type(grads[k]) is np.ndarray:
-                grads[k] = _wrap(grads[k])
-            elif grads[k] is None and meta is not None and self._materialize:
-                grads[k] = _wrap(np.zeros(*meta))
-        return tuple(grads)
+        return tuple(_wrap(a) if type(a) is np.ndarray else a for a in grads)
+
+    def _materialized(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The gradients as ``backward`` receives them: zeros of its output's shape and dtype
+        where none came (unless ``set_materialize_grads(False)``), None for a non-tensor."""
+        if not self._materialize:
+            return grads
+        return tuple(_wrap(np.zeros(*meta)) if g is None and meta is not None else g
+                     for g, meta in zip(grads, self._out_meta, strict=True))
 
     def _hook_list(self, kind: str) -> Any:
-        # A call with several outputs runs its node hooks itself, on all its outputs'
-        # gradients at once (the engine would give them the slots' zero).
-        if self._slots and kind != "tensor":
+        # The node runs its own prehooks and hooks, on the gradients of all its outputs at
+        # once (the engine's would see one: the differentiable output's, or the slots' zero).
+        if kind != "tensor":
             if self._call_hooks is None:
                 self._call_hooks = _Hooks()
             return getattr(self._call_hooks, kind)
