@@ -266,7 +266,7 @@ class BackwardCFunction(Node, FunctionCtx):
                     grad = _reduce_to(grad, shape, self, i)
                 if grad._data.dtype is not np_dtype:
                     grad = grad.to(_dtypes._FROM_NP[np_dtype])
-            out.append(grad)
+            out.append(grad if self.needs_input_grad[i] else None)
         if hooks is not None and hooks.post:
             for hook in list(hooks.post.values()):
                 new = hook(tuple(out), grad_outputs)

@@ -1038,13 +1038,19 @@ class RemovableHandle:
 
     _ids = itertools.count()
 
-    def __init__(self, hooks: dict[int, Callable[..., Any]]) -> None:
+    def __init__(self, hooks: dict[int, Callable[..., Any]], *,
+                 extra_dict: dict[int, Any] | list[dict[int, Any]] | None = None) -> None:
         self.hooks_dict_ref = hooks
         self.id = next(RemovableHandle._ids)
+        # Tables that mark the hook (a module's "with kwargs" ones), cleared with it.
+        self.extra_dict_ref = (extra_dict if isinstance(extra_dict, list)
+                               else [] if extra_dict is None else [extra_dict])
 
     def remove(self) -> None:
         """Take the hook off (removing it twice does nothing)."""
         self.hooks_dict_ref.pop(self.id, None)
+        for table in self.extra_dict_ref:
+            table.pop(self.id, None)
 
     def __enter__(self) -> RemovableHandle:
         return self

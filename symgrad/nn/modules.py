@@ -19,13 +19,14 @@ from symgrad.autograd import grad_mode
 from symgrad.creation import empty
 from symgrad.nn import functional as F
 from symgrad.nn import init
+from symgrad.nn.module_hooks import ModuleHooks
 from symgrad.nn.parameter import Parameter
 from symgrad.tensor import Tensor
 
 __all__ = ["Module", "Linear", "Sequential", "ModuleList", "ModuleDict"]
 
 
-class Module:
+class Module(ModuleHooks):
     """Base class of layers: subclass it, assign parameters and submodules, write ``forward``.
 
     >>> import symgrad
@@ -49,6 +50,7 @@ class Module:
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "training", True)
+        self._init_hooks()
 
     def __setattr__(self, name: str, value: Any) -> None:
         params = self.__dict__.get("_parameters")
@@ -180,6 +182,8 @@ class Module:
         >>> symgrad.nn.Sigmoid()(symgrad.tensor([0.0]))
         tensor([0.5000])
         """
+        if self._has_hooks():
+            return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
     def named_parameters(self, prefix: str = "", recurse: bool = True
