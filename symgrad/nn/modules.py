@@ -20,13 +20,14 @@ from symgrad.creation import empty
 from symgrad.nn import functional as F
 from symgrad.nn import init
 from symgrad.nn.module_hooks import ModuleHooks
+from symgrad.nn.module_tree import ModuleTree
 from symgrad.nn.parameter import Parameter
 from symgrad.tensor import Tensor
 
 __all__ = ["Module", "Linear", "Sequential", "ModuleList", "ModuleDict"]
 
 
-class Module(ModuleHooks):
+class Module(ModuleTree, ModuleHooks):
     """Base class of layers: subclass it, assign parameters and submodules, write ``forward``.
 
     >>> import symgrad
