@@ -41,6 +41,8 @@ __all__ = [
     "set_grad_enabled",
     "is_grad_enabled",
     "inference_mode",
+    "gradcheck",
+    "gradgradcheck",
 ]
 
 
@@ -248,3 +250,4 @@ def grad(
 
 
 from symgrad.autograd import functional  # noqa: E402 - it builds on grad above
+from symgrad.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: E402 - they use grad
