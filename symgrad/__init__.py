@@ -80,6 +80,7 @@ from symgrad import (  # noqa: E402 - they build on the ops above
     random,
     special,  # torch.special's functions (gammaln, digamma, erfinv, logit, xlogy, ...)
     tensor_layout,  # noqa: E402, F401 - Tensor's memory and device methods
+    testing,  # noqa: F401 - torch.testing: assert_close
     utils,
 )
 from symgrad._printing import set_printoptions  # noqa: E402
