@@ -22,11 +22,14 @@ class _State(threading.local):
     the mode of the thread that started it (the class attribute is every thread's default).
 
     Beside it, the pending gradients of the backward the thread is running (``graph.
-    run_backward``'s), which a custom Function's backward runs beside: kept here, where
-    ``run_backward`` already reads the mode, not in a second per-thread object."""
+    run_backward``'s), which a custom Function's backward runs beside, and whether that
+    backward was asked for some inputs' gradients only (``autograd.grad``, ``backward(inputs=
+    ...)``; a reentrant checkpoint refuses those): kept here, where ``run_backward`` already
+    reads the mode, not in a second per-thread object."""
 
     enabled = True
     pending: dict[Any, Any] | None = None
+    capturing = False
 
 
 _state = _State()

@@ -880,8 +880,8 @@ def run_backward(
     state = grad_mode._state
     before = state.enabled
     state.enabled = create_graph
-    outer = state.pending  # a backward run by a hook of another
-    state.pending = buffers
+    outer = state.pending, state.capturing  # a backward run by a hook of another
+    state.pending, state.capturing = buffers, capture is not None
     try:
         while ready:
             node = pop(ready)[1]
@@ -951,7 +951,7 @@ def run_backward(
                         owned.add(x)
     finally:
         state.enabled = before
-        state.pending = outer
+        state.pending, state.capturing = outer
     return captured
 
 

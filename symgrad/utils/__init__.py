@@ -1,5 +1,5 @@
 """PyTorch's ``torch.utils``: what programs import from it (``symgrad.utils.data``)."""
 
-from symgrad.utils import data
+from symgrad.utils import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]

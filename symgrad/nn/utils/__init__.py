@@ -1,0 +1,10 @@
+"""PyTorch's ``torch.nn.utils``: gradient clipping (``clip_grad``), a model's parameters as
+one vector and back (``convert_parameters``), and padding of variable-length sequences
+(``rnn``)."""
+
+from symgrad.nn.utils import rnn
+from symgrad.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
+from symgrad.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "rnn",
+           "vector_to_parameters"]
