@@ -3,6 +3,7 @@
 from symgrad.ops import (  # noqa: F401
     activations,
     activations_more,
+    aliases,  # greater, less, not_equal, isposinf, conj, ... (other names, no mathematics)
     arithmetic,
     channel_shuffle,  # (helper misc)
     combining,

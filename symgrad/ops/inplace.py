@@ -876,16 +876,53 @@ _WITH_ARGS = {"atan2": "symgrad.ones(3)", "arctan2": "symgrad.ones(3)",
               "remainder": "0.3", "eq": "0.5", "ne": "0.5", "lt": "0.5", "le": "0.5",
               "gt": "0.5", "ge": "0.5", "logical_and": "symgrad.ones(3)",
               "logical_or": "symgrad.zeros(3)", "logical_xor": "symgrad.ones(3)",
-              "cumsum": "0", "cumprod": "0"}
+              "cumsum": "0", "cumprod": "0", "copysign": "-1.0", "hypot": "symgrad.ones(3)",
+              "heaviside": "symgrad.tensor(0.5)", "ldexp": "symgrad.tensor([1, 2, 3])",
+              "deg2rad": "", "rad2deg": "", "frac": ""}
+# In-place forms whose examples need inputs of their own: (arguments, the tensor's values).
+_WITH_INPUTS = {
+    "addmm": ("symgrad.ones(2, 2), symgrad.ones(2, 2)", "[[0.25, 0.5], [0.75, 1.0]]"),
+    "addmv": ("symgrad.ones(2, 2), symgrad.ones(2)", "[0.25, 0.5]"),
+    "addr": ("symgrad.ones(2), symgrad.ones(2)", "[[0.25, 0.5], [0.75, 1.0]]"),
+    "addbmm": ("symgrad.ones(3, 2, 2), symgrad.ones(3, 2, 2)", "[[0.25, 0.5], [0.75, 1.0]]"),
+    "baddbmm": ("symgrad.ones(1, 2, 2), symgrad.ones(1, 2, 2)", "[[[0.25, 0.5], [0.75, 1.0]]]"),
+    "bitwise_and": ("6", "[1, 2, 3]"),
+    "bitwise_or": ("4", "[1, 2, 3]"),
+    "bitwise_xor": ("5", "[1, 2, 3]"),
+    "bitwise_not": ("", "[1, 2, 3]"),
+}
+
+
+def _float_power_(self: Tensor, exponent: Any) -> Tensor:
+    """``float_power`` in place, only into a float64 tensor (its result's dtype), as PyTorch.
+
+    Args:
+        exponent: The exponent, a number or a tensor.
+
+    >>> import symgrad
+    >>> symgrad.tensor([0.5]).float_power_(2)
+    Traceback (most recent call last):
+    ...
+    RuntimeError: the base given to float_power_ has dtype Float but the operation's result ...
+    """
+    if self.dtype.name != "float64":
+        raise RuntimeError(f"the base given to float_power_ has dtype "
+                           f"{_TORCH_NAMES[self.dtype.name]} but the operation's result "
+                           "requires dtype Double")
+    return _with_args_("float_power", "2")(self, exponent)
 for _name in _MORE_UNARY:
     if hasattr(Tensor, _name):
         _inside = "[1.25, 1.5, 2.0]" if _name in ("acosh", "arccosh") else "[0.25, 0.5, 0.75]"
         setattr(Tensor, _name + "_", _with_args_(_name, "", _inside))
 for _name, _args in _WITH_ARGS.items():
     setattr(Tensor, _name + "_", _with_args_(_name, _args))
+for _name, (_args, _values) in _WITH_INPUTS.items():
+    setattr(Tensor, _name + "_", _with_args_(_name, _args, _values))
+Tensor.float_power_ = _float_power_  # type: ignore[attr-defined]
 # The generated methods are not module attributes: listed here so doctest runs their examples.
 __test__ = {_name + "_": getattr(Tensor, _name + "_")
-            for _name in (*_UNARY, *_MORE_UNARY, *_WITH_ARGS) if hasattr(Tensor, _name + "_")}
+            for _name in (*_UNARY, *_MORE_UNARY, *_WITH_ARGS, *_WITH_INPUTS)
+            if hasattr(Tensor, _name + "_")}
 Tensor.__iadd__ = add_  # type: ignore[attr-defined]
 Tensor.__isub__ = sub_  # type: ignore[attr-defined]
 Tensor.__imul__ = mul_  # type: ignore[attr-defined]

@@ -1,0 +1,148 @@
+"""PyTorch's other names for existing ops (``greater`` for ``gt``, ...), the tests for signed
+infinities, and what a real tensor answers for complex and sparse questions (``conj`` is the
+tensor itself, ``is_sparse`` is False): names programs use that add no mathematics."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symgrad.ops import elementwise as E
+from symgrad.ops import inplace  # noqa: F401 - the in-place forms aliased here
+from symgrad.ops.registry import expose
+from symgrad.tensor import Tensor
+
+# (``greater``, ``greater_equal``, ``less``, ``less_equal``, ``not_equal``: made by ``_alias``.)
+__all__ = ["isposinf", "isneginf", "positive", "conj", "resolve_conj", "resolve_neg"]
+
+
+def _alias(name: str, of: str) -> None:
+    """Publish ``symgrad.<of>`` also as ``symgrad.<name>`` and ``Tensor.<name>``, and
+    ``Tensor.<of>_`` as ``Tensor.<name>_``."""
+    fn = getattr(E, of)
+
+    def alias(input: Tensor, other: object) -> Tensor:
+        return fn(input, other)
+
+    alias.__name__ = alias.__qualname__ = name
+    alias.__doc__ = (f"``{of}`` under PyTorch's other name.\n\n    Args:\n        input: The "
+                     "first tensor.\n        other: A tensor broadcast against ``input``, or a "
+                     f"Python number.\n\n    >>> import symgrad\n    >>> symgrad.{name}("
+                     f"symgrad.tensor([1, 2]), 2).tolist() == symgrad.{of}(symgrad.tensor([1, "
+                     "2]), 2).tolist()\n    True\n")
+    globals()[name] = expose(name)(alias)
+    setattr(Tensor, name + "_", getattr(Tensor, of + "_"))
+
+
+for _name, _of in (("greater", "gt"), ("greater_equal", "ge"), ("less", "lt"),
+                   ("less_equal", "le"), ("not_equal", "ne")):
+    _alias(_name, _of)
+
+
+@expose()
+def isposinf(input: Tensor) -> Tensor:
+    """Whether each element is +inf, as a bool tensor (never, for integers and bools).
+
+    Args:
+        input: The tensor.
+
+    >>> import math, symgrad
+    >>> symgrad.isposinf(symgrad.tensor([1.0, math.inf, -math.inf]))
+    tensor([False,  True, False])
+    """
+    return Tensor._make(np.asarray(np.isposinf(input._data.astype(np.float64)), np.bool_),
+                        False, None)
+
+
+@expose()
+def isneginf(input: Tensor) -> Tensor:
+    """Whether each element is -inf, as a bool tensor (never, for integers and bools).
+
+    Args:
+        input: The tensor.
+
+    >>> import math, symgrad
+    >>> symgrad.isneginf(symgrad.tensor([1.0, math.inf, -math.inf]))
+    tensor([False, False,  True])
+    """
+    return Tensor._make(np.asarray(np.isneginf(input._data.astype(np.float64)), np.bool_),
+                        False, None)
+
+
+@expose()
+def positive(input: Tensor) -> Tensor:
+    """The tensor itself (unary ``+``); refused for bool, as in PyTorch.
+
+    Args:
+        input: The tensor.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, -2.0])
+    >>> symgrad.positive(x) is x
+    True
+    """
+    if input.dtype.name == "bool":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+@expose()
+def conj(input: Tensor) -> Tensor:
+    """The complex conjugate: a real tensor is its own, the tensor itself (symgrad's tensors
+    are real).
+
+    Args:
+        input: The tensor.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0])
+    >>> x.conj() is x
+    True
+    """
+    return input
+
+
+@expose()
+def resolve_conj(input: Tensor) -> Tensor:
+    """The tensor with a pending conjugation done: for a real tensor, the tensor itself.
+
+    Args:
+        input: The tensor.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0])
+    >>> symgrad.resolve_conj(x) is x
+    True
+    """
+    return input
+
+
+@expose()
+def resolve_neg(input: Tensor) -> Tensor:
+    """The tensor with a pending negation done: symgrad has none, the tensor itself.
+
+    Args:
+        input: The tensor.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0])
+    >>> symgrad.resolve_neg(x) is x
+    True
+    """
+    return input
+
+
+def _false(self: Tensor) -> bool:
+    """False: a real, dense, unquantized tensor (symgrad has no other kind).
+
+    >>> import symgrad
+    >>> symgrad.zeros(1).is_conj(), symgrad.zeros(1).is_neg()
+    (False, False)
+    """
+    return False
+
+
+Tensor.is_conj = _false  # type: ignore[attr-defined]
+Tensor.is_neg = _false  # type: ignore[attr-defined]
+for _flag in ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_mkldnn",
+              "is_nested", "is_xpu", "is_mps"):
+    setattr(Tensor, _flag, property(_false))
