@@ -28,7 +28,7 @@ from symgrad.random import (
     seed,
     set_rng_state,
 )
-from symgrad.tensor import _ONLY_FLOAT, Tensor, tensor
+from symgrad.tensor import _ONLY_FLOAT, Size, Tensor, tensor
 
 __all__ = [
     "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
@@ -905,6 +905,51 @@ def new_tensor(self: Tensor, data: Any, *, dtype: Dtype | None = None, device: s
     return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
+# The C++ names PyTorch's legacy ``new`` prints for a dtype it did not expect.
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+              "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+              "bool": "bool"}
+
+
+def new(self: Tensor, *args: Any, device: str | None = None) -> Tensor:
+    """PyTorch's legacy ``Tensor.new``: the legacy constructor ``Tensor(...)`` in this tensor's
+    dtype. A sequence is data (a tuple too), ints are sizes (zeros: PyTorch's are
+    uninitialised), a tensor of this dtype is shared (not copied), nothing gives an empty
+    tensor.
+
+    Args:
+        *args: Data (a list or tuple of numbers), sizes (ints or a ``Size``), or a tensor.
+        device: Only the CPU (``"cpu"`` or None).
+
+    >>> import symgrad
+    >>> x = symgrad.zeros(2, dtype=symgrad.int64)
+    >>> x.new([1.5, 2.0]), x.new(2, 3).shape, x.new()
+    (tensor([1, 2]), symgrad.Size([2, 3]), tensor([], dtype=symgrad.int64))
+    """
+    _check_device(device)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        other = args[0]
+        if other.dtype is not self.dtype:
+            def options(d: Dtype) -> str:
+                return (f"TensorOptions(dtype={_CPP_NAMES.get(d.name, d.name)}, device=cpu, "
+                        "layout=Strided, requires_grad=false (default), pinned_memory=false "
+                        "(default), memory_format=(nullopt))")
+            raise TypeError(f"expected {options(self.dtype)} (got {options(other.dtype)})")
+        return Tensor._make(other._data, False, None)
+    if len(args) == 1 and isinstance(args[0], Size):
+        args = tuple(args[0])
+    if args and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        return zeros(*args, dtype=self.dtype)
+    if len(args) == 1 and isinstance(args[0], list | tuple | np.ndarray):
+        return tensor(args[0], dtype=self.dtype)
+    if not args:
+        return Tensor._make(np.empty(0, self.dtype.np), False, None)
+    got = type(args[0]).__name__ if len(args) == 1 else "more than one data argument"
+    raise TypeError(f"new(): data must be a sequence (got {got})")
+
+
+Tensor.new = new  # type: ignore[attr-defined]
 Tensor.new_zeros = _new(zeros)  # type: ignore[attr-defined]
 Tensor.new_ones = _new(ones)  # type: ignore[attr-defined]
 Tensor.new_empty = _new(empty)  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ errors must agree."""
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import pytest
@@ -96,3 +97,41 @@ def test_in_place_as_torch(case: int) -> None:
 @pytest.mark.parametrize("case", sorted(ALIASES))
 def test_aliases_as_torch(case: str) -> None:
     assert _outcome(lambda: ALIASES[case](symgrad)) == _outcome(lambda: ALIASES[case](torch))
+
+
+NEW = ["t.ones(2).new(t.ones(2, dtype=t.int64))", "t.ones(2).new(2.5)", "t.ones(2).new((2, 3))",
+       "t.ones(2).new(t.ones(2, 3).size()).shape", "t.ones(2, dtype=t.int64).new([1.5])",
+       "t.ones(2).new()", "t.ones(2).new(2, 3).requires_grad",
+       "t.ones(2, dtype=t.float64).new([[1, 2]])", "t.ones(2).new(2, 3).dtype", "t.ones(2).new([])"]
+
+
+@pytest.mark.parametrize("expression", NEW)
+def test_legacy_new_as_torch(expression: str) -> None:
+    def run(t: Any) -> Any:
+        return eval(expression, {"t": t})  # noqa: S307 - the expressions above
+
+    assert _outcome(lambda: run(symgrad)) == _outcome(lambda: run(torch))
+
+
+def test_legacy_new_of_a_tensor_shares_its_memory() -> None:
+    def run(t: Any) -> Any:
+        x = t.ones(2)
+        x.new(x)[0] = 5
+        return x
+
+    assert _outcome(lambda: run(symgrad)) == _outcome(lambda: run(torch)) == "[5.0, 1.0]"
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 2, 3)])
+@pytest.mark.parametrize("attribute", ["H", "mH", "adjoint()", "mT"])
+def test_conjugate_transposes_as_torch(shape: tuple[int, ...], attribute: str) -> None:
+    def run(t: Any) -> Any:
+        x = t.ones(shape, requires_grad=True) * 1
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            r = eval(f"x.{attribute}", {"x": x})  # noqa: S307 - the attributes above
+        # PyTorch's C++ warnings end with where they were raised, in its own sources.
+        return (tuple(r.shape), type(r.grad_fn).__name__, r is x,
+                [str(w.message).split(" (Triggered internally")[0] for w in seen])
+
+    assert _outcome(lambda: run(symgrad)) == _outcome(lambda: run(torch))

@@ -4,6 +4,8 @@ tensor itself, ``is_sparse`` is False): names programs use that add no mathemati
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from symgrad.ops import elementwise as E
@@ -146,3 +148,59 @@ Tensor.is_neg = _false  # type: ignore[attr-defined]
 for _flag in ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_mkldnn",
               "is_nested", "is_xpu", "is_mps"):
     setattr(Tensor, _flag, property(_false))
+
+
+def _conjugate_transpose(self: Tensor, name: str) -> Tensor:
+    if self.dim() == 0:  # PyTorch's identity, deprecated
+        what = "adjoint()" if name == "adjoint()" else f"Tensor.{name}"
+        warnings.warn(f"{what} is deprecated on 0-D tensors. Consider using x.conj().",
+                      UserWarning, stacklevel=3)
+        return self
+    if self.dim() < 2:
+        raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. "
+                           f"Got {self.dim()}-D tensor.")
+    return self.transpose(-2, -1)
+
+
+def _H(self: Tensor) -> Tensor:
+    """The conjugate transpose of a matrix: for a real one, its transpose.
+
+    >>> import symgrad
+    >>> symgrad.tensor([[1.0, 2.0]]).H
+    tensor([[1.],
+            [2.]])
+    """
+    if self.dim() == 0:
+        warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
+                      UserWarning, stacklevel=2)
+        return self
+    if self.dim() != 2:
+        more = (" For batches of matrices, consider using tensor.mH" if self.dim() > 2 else "")
+        raise RuntimeError("tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{self.dim()}-D tensor.{more}")
+    return self.transpose(0, 1)
+
+
+def _mH(self: Tensor) -> Tensor:
+    """The conjugate transpose of each matrix (the last two dims): for real ones, ``mT``.
+
+    >>> import symgrad
+    >>> symgrad.zeros(4, 2, 3).mH.shape
+    symgrad.Size([4, 3, 2])
+    """
+    return _conjugate_transpose(self, "mH")
+
+
+def adjoint(self: Tensor) -> Tensor:
+    """The conjugate transpose of each matrix (the last two dims), as ``mH``.
+
+    >>> import symgrad
+    >>> symgrad.zeros(2, 3).adjoint().shape
+    symgrad.Size([3, 2])
+    """
+    return _conjugate_transpose(self, "adjoint()")
+
+
+Tensor.H = property(_H)  # type: ignore[attr-defined]
+Tensor.mH = property(_mH)  # type: ignore[attr-defined]
+Tensor.adjoint = adjoint  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -393,6 +394,10 @@ def _mT(input: Tensor) -> Tensor:
     >>> symgrad.zeros(2, 3, 4).mT.shape
     symgrad.Size([2, 4, 3])
     """
+    if input.ndim == 0:  # PyTorch's identity, deprecated
+        warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity "
+                      "in these cases.", UserWarning, stacklevel=2)
+        return input
     if input.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
                            f"Got {input.ndim}-D tensor.")
