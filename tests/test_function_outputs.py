@@ -361,13 +361,34 @@ def test_an_input_returned_as_it_is_backpropagates() -> None:
     assert _agree(program)[0][1] == [2.0, -6.0, 8.0]  # d/dx 2 x^2
 
 
-def test_the_judge_leaves_several_outputs_unjudged() -> None:
-    # The judge's IR has one output per node: a Function with two is not judged exactly, and
-    # unjudged is never a pass.
+class _WrongPair(symgrad.autograd.Function):
+    """2x and x^2, with 3x for the derivative of x^2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * 2, x * x
+
+    @staticmethod
+    def backward(ctx, g_double, g_square):
+        (x,) = ctx.saved_tensors
+        return 2 * g_double + 3 * x * g_square
+
+
+def test_the_judge_reads_several_outputs_through_the_forward() -> None:
+    # The judge's IR has one output per node: a Function with two is read through the ops its
+    # forward runs, and judged exactly against them.
     pair = _functions(symgrad)["Pair"]
     x = symgrad.tensor([0.5, -1.5], dtype=symgrad.float64, requires_grad=True)
-    verdict = crosscheck(lambda a: sum(o.sum() for o in pair.apply(a)), [x])
-    assert not verdict.passed and verdict.status == "unsupported", verdict.message
+
+    def loss(fn):
+        return lambda a: (lambda d, s: (d * s).sum() + s.sum())(*fn.apply(a))
+
+    right = crosscheck(loss(pair), [x])
+    assert right.passed and right.status == "ok", right.message
+    wrong = crosscheck(loss(_WrongPair), [x])
+    assert not wrong.passed and wrong.status == "engine-wrong", wrong.message
+    assert "exact: 2.5" in wrong.message  # d/dx (2x^3 + x^2) at 0.5 is 6 x^2 + 2 x
 
 
 def test_hooks_see_none_for_an_output_no_gradient_reached() -> None:

@@ -411,6 +411,8 @@ class _Reader:
         # Every object read stays alive until the reading ends, so no id is reused.
         self.keep: list[Any] = []
         self.engine_nodes: list[tuple[Node, int]] = []
+        # A Function call with several outputs, read through its forward: output -> IR id.
+        self.outputs_of: dict[int, dict[int, int]] = {}
 
     def graph(self, outputs: Sequence[Any], inputs: Sequence[Any]) -> Graph:
         outs = _tuple(outputs)
@@ -455,9 +457,16 @@ class _Reader:
                 self.ids[id(node)] = self.value_node(node.variable, "leaf")
                 self.keep.append(node)
                 continue
-            if isinstance(node, OutputSlot) or getattr(node, "_slots", False):
-                raise Unsupported(f"{node.name()}: a custom Function with several "
-                                  "differentiable outputs (the IR's nodes have one output)")
+            if isinstance(node, OutputSlot):
+                waiting = [x for x in node.shared.inputs
+                           if isinstance(x, Node) and id(x) not in self.ids]
+                if waiting:
+                    stack.append((node, False))
+                    stack.extend((x, False) for x in waiting)
+                    continue
+                self.ids[id(node)] = self.output_through_forward(node)
+                self.keep.append(node)
+                continue
             if not ready:
                 stack.append((node, True))
                 stack.extend((x, False) for x in node.inputs
@@ -474,6 +483,37 @@ class _Reader:
             self.engine_nodes.append((node, nid))
         return self.ids[id(root)]
 
+
+    def output_through_forward(self, slot: Any) -> int:
+        """One output of a custom Function with several differentiable outputs, read through
+        the ops its ``forward`` runs (rerun once for all of them, on fresh leaves standing for
+        its inputs): the IR's nodes have one output each. Judged as a whole; its ``backward``
+        is not localized (no node of the IR stands for the call)."""
+        ctx = slot.shared
+        if id(ctx) not in self.ids:
+            if not _opaque_function(ctx):
+                raise Unsupported(f"{ctx.name()}: a ``sympy`` method for a Function with "
+                                  "several differentiable outputs")
+            ins = tuple(self.value_node(x, "const") if not isinstance(x, Node)
+                        else self.ids[id(x)] for x in ctx.inputs)
+            leaves = [Tensor._make(np.array(self.nodes[i].value), True, None) for i in ins]
+            outputs = _forward_outputs(ctx, leaves)
+            for leaf, i in zip(leaves, ins, strict=True):
+                self.ids[id(leaf._accumulator())] = i
+                self.keep.append(leaf)
+            read: dict[int, int] = {}
+            for k, out in enumerate(outputs):
+                if isinstance(out, Tensor) and out.grad_fn is not None:
+                    self.keep.append(out)
+                    read[k] = self.visit(out.grad_fn)
+            self.ids[id(ctx)] = -1  # expanded: its outputs are in ``self.outputs_of``
+            self.keep.append(ctx)
+            self.outputs_of[id(ctx)] = read
+        read = self.outputs_of[id(ctx)]
+        if slot.index not in read:
+            raise Unsupported(f"{ctx.name()}: output {slot.index} of its forward, rerun, "
+                              "leaves the graph")
+        return read[slot.index]
 
     def through_forward(self, node: Any, ins: tuple[int, ...]) -> int | None:
         """A custom Function without a ``sympy`` method, recorded through the ops its own
@@ -541,6 +581,19 @@ def _rerun(node: Any, values: list[Any]) -> np.ndarray:
         if node.op.kind != "function":
             return np.array(apply(node.op, *tensors, **node.attrs)._data)
         return np.array(_forward_output(node, tensors)._data)
+
+
+def _forward_outputs(node: Any, tensors: list[Tensor]) -> tuple[Any, ...]:
+    """A custom Function node's outputs, its ``forward`` rerun on ``tensors``, recording."""
+    cls = node.op.extra["function"]
+    args: list[Any] = []
+    tensors_left = iter(tensors)
+    for i in range(len(node._positions) + len(node.attrs)):
+        args.append(next(tensors_left) if i in node._positions else node.attrs[f"arg{i}"])
+    ctx = cls._backward_cls(tuple(i in node._positions for i in range(len(args))))
+    with symgrad.enable_grad():
+        result = cls._call_forward(ctx, tuple(args), {})
+    return result if isinstance(result, tuple) else (result,)
 
 
 def _forward_output(node: Any, tensors: list[Tensor], grad: bool = False) -> Tensor:
