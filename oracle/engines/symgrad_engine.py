@@ -583,22 +583,9 @@ def _rerun(node: Any, values: list[Any]) -> np.ndarray:
         return np.array(_forward_output(node, tensors)._data)
 
 
-def _forward_outputs(node: Any, tensors: list[Tensor]) -> tuple[Any, ...]:
-    """A custom Function node's outputs, its ``forward`` rerun on ``tensors``, recording."""
-    cls = node.op.extra["function"]
-    args: list[Any] = []
-    tensors_left = iter(tensors)
-    for i in range(len(node._positions) + len(node.attrs)):
-        args.append(next(tensors_left) if i in node._positions else node.attrs[f"arg{i}"])
-    ctx = cls._backward_cls(tuple(i in node._positions for i in range(len(args))))
-    with symgrad.enable_grad():
-        result = cls._call_forward(ctx, tuple(args), {})
-    return result if isinstance(result, tuple) else (result,)
-
-
-def _forward_output(node: Any, tensors: list[Tensor], grad: bool = False) -> Tensor:
-    """A custom Function node's differentiable output, its ``forward`` rerun on ``tensors``
-    (recording its ops when ``grad``)."""
+def _forward_outputs(node: Any, tensors: list[Tensor], grad: bool = True) -> tuple[Any, ...]:
+    """A custom Function node's outputs, its ``forward`` rerun on ``tensors`` (recording its
+    ops when ``grad``)."""
     cls = node.op.extra["function"]
     args: list[Any] = []
     tensors_left = iter(tensors)
@@ -607,8 +594,12 @@ def _forward_output(node: Any, tensors: list[Tensor], grad: bool = False) -> Ten
     ctx = cls._backward_cls(tuple(i in node._positions for i in range(len(args))))
     with symgrad.enable_grad() if grad else symgrad.no_grad():
         result = cls._call_forward(ctx, tuple(args), {})
-    outs = result if isinstance(result, tuple) else (result,)
-    return outs[node._differentiable]
+    return result if isinstance(result, tuple) else (result,)
 
+
+def _forward_output(node: Any, tensors: list[Tensor], grad: bool = False) -> Tensor:
+    """A custom Function node's differentiable output, its ``forward`` rerun on ``tensors``
+    (recording its ops when ``grad``)."""
+    return _forward_outputs(node, tensors, grad)[node._differentiable]
 
 ADAPTER = SymgradEngine()
