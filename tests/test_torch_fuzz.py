@@ -131,6 +131,12 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                                        (_call("histc", "dim"), 3, 0, 0, 0, False))))
 # block_diag checks every argument's type before any tensor's dims, as PyTorch does.
 @example(Program(((5, 0, 0, False),), ((_call("block_diag", "number_second"), 0, 0, 0, 0, False),)))
+# adaptive_avg_pool1d of a bool tensor to an empty output is an empty bool tensor (PyTorch's
+# kernel returns before it checks the dtype; was NotImplementedError).
+@example(Program(((3, 0, 1, True), (7, 0, 11, True)),
+                 ((_call("gather"), 0, 0, 0, 5, False),
+                  (_call("logical_and", "binary"), 0, 2, 2, 10, True),
+                  (_call("adaptive_avg_pool1d", "dim"), 3, 2, 1, 8, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -356,8 +356,19 @@ def _adaptive_avg_pool2d(self: np.ndarray, *, output_size: tuple[int, int]) -> n
         return (total / divisor).astype(self.dtype)
 
 
+def _check_grad_output(fn: str, shape: Sequence[int]) -> None:
+    """PyTorch's adaptive pooling backward refuses an empty output (a non-batch dim of size
+    0) where the forward gave one: ``fn`` is its kernel's name."""
+    for d in range(1, len(shape)):
+        if shape[d] == 0:
+            raise RuntimeError(f"{fn}(): Expected grad_output to have non-zero size for "
+                               f"non-batch dimensions, but grad_output has sizes "
+                               f"{_size_text(shape)} with dimension {d} being empty")
+
+
 def _adaptive_avg_pool2d_vjp(g: Tensor, *, output_size: tuple[int, int],
                              self_shape: tuple[int, ...]) -> Tensor:
+    _check_grad_output("adaptive_avg_pool2d_backward", g.shape)
     (rows, row_ok), (cols, col_ok) = (_adaptive(self_shape[d - 2], output_size[d])
                                       for d in (0, 1))
     divisor = np.outer(row_ok.sum(axis=1), col_ok.sum(axis=1))
@@ -800,6 +811,10 @@ def _adaptive_avg_pool2d_sizes(input: Tensor, sizes: tuple[int, int]) -> Tensor:
             raise RuntimeError("adaptive_avg_pool2d(): Expected input to have non-zero size for "
                                f"non-batch dimensions, but input has sizes {_size_text(shape)} "
                                f"with dimension {d + len(shape)} being empty")
+    if math.prod(shape[:-2] + sizes) == 0 and not input.dtype.is_floating_point:
+        # PyTorch's kernel returns an empty output before it looks at the dtype: a bool or
+        # integer input gives an empty result of its dtype.
+        return Tensor._make(np.zeros(shape[:-2] + sizes, input._data.dtype), False, None)
     return apply(ADAPTIVE_AVG_POOL2D, input, output_size=sizes)
 
 

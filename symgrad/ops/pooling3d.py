@@ -22,7 +22,15 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.ops.indexing import INDEX, index_put
-from symgrad.ops.pooling import _adaptive, _check_input, _counts, _ints, _output_size, _positions
+from symgrad.ops.pooling import (
+    _adaptive,
+    _check_grad_output,
+    _check_input,
+    _counts,
+    _ints,
+    _output_size,
+    _positions,
+)
 from symgrad.ops.registry import ALL, FLOATING, Kink, apply, defop, not_implemented
 from symgrad.tensor import Tensor
 
@@ -272,6 +280,7 @@ def _adaptive_avg_pool3d(self: np.ndarray, *, output_size: Triple) -> np.ndarray
 
 def _adaptive_avg_pool3d_vjp(g: Tensor, *, output_size: Triple,
                              self_shape: tuple[int, ...]) -> Tensor:
+    _check_grad_output("adaptive_avg_pool3d_backward", g.shape)
     index, ok, divisor = _adaptive_windows(self_shape, output_size)
     return _spread(g, self_shape, divisor, index, ok)
 
