@@ -72,3 +72,43 @@ def test_adaptive_avg_pool1d_of_an_empty_output_takes_any_dtype(dtype, shape, si
     ("adaptive_avg_pool3d", (1, 3, 1, 1), (0, 1, 1)), ("adaptive_max_pool1d", (1, 3, 1), 0)])
 def test_adaptive_pooling_of_bools_to_an_empty_output(name, shape, size):
     _same(lambda lib: getattr(lib.nn.functional, name)(lib.ones(*shape, dtype=lib.bool), size))
+
+
+# -- cumulative_trapezoid and trapezoid: ATen's order of checks --------------------------------
+_SAMPLES = [((2, 3), (2, 2)), ((2, 3), (3, 2)), ((2, 3), (5, 1, 3)), ((3,), (2, 3)), ((3,), ()),
+            ((3, 1), (1, 3)), ((), ()), ((), (3,)), ((), (2, 2)), ((2, 0), (2, 0)),
+            ((2, 0), (1, 0)), ((0,), (0,)), ((2, 0), (0,)), ((2, 0), (3,))]
+
+
+@pytest.mark.parametrize("fn", ["cumulative_trapezoid", "trapezoid"])
+@pytest.mark.parametrize(("y_shape", "x_shape"), _SAMPLES)
+@pytest.mark.parametrize("dim", [-1, 0, 1])
+def test_trapezoid_checks_as_aten(fn, y_shape, x_shape, dim):
+    # a float32 y at float64 points: the result's dtype shows the computation ran (empty too)
+    _same(lambda lib: getattr(lib, fn)(lib.ones(y_shape), lib.ones(x_shape, dtype=lib.float64),
+                                       dim=dim))
+
+
+@pytest.mark.parametrize("fn", ["cumulative_trapezoid", "trapezoid"])
+@pytest.mark.parametrize(("y", "x", "kw"), [
+    ("b", None, {}), ("b", "f", {}), ("f", "b", {}), ("z", None, {"dim": 1}),
+    ("z", "z", {"dim": 1}), ("z", "f", {"dim": 1}), ("z", None, {"dim": 0}),
+    ("zb", None, {}), ("zb", "f", {}), ("z", "b", {}), ("z", None, {"dim": -2}),
+    ("eb", None, {}), ("eb", "e", {}), ("e", "eb", {})])
+def test_trapezoid_refusals_as_aten(fn, y, x, kw):
+    def call(lib):
+        made = {"b": lib.ones(3, dtype=lib.bool), "f": lib.ones(3), "z": lib.ones(()),
+                "zb": lib.ones((), dtype=lib.bool), "e": lib.ones(2, 0),
+                "eb": lib.ones(2, 0, dtype=lib.bool)}
+        return getattr(lib, fn)(made[y], *([] if x is None else [made[x]]), **kw)
+    _same(call)
+
+
+@pytest.mark.parametrize("x_dtype", ["float32", "float64", None])
+def test_cumulative_trapezoid_of_empty_samples_records_atens_graph(x_dtype):
+    def call(lib):
+        y = lib.ones(2, 0, requires_grad=True)
+        out = (lib.cumulative_trapezoid(y) if x_dtype is None else lib.cumulative_trapezoid(
+            y, lib.ones(2, 0, dtype=getattr(lib, x_dtype), requires_grad=True)))
+        return str(out.dtype).split(".")[-1], type(out.grad_fn).__name__, out.requires_grad
+    assert call(symgrad) == call(torch)
