@@ -112,3 +112,20 @@ def test_cumulative_trapezoid_of_empty_samples_records_atens_graph(x_dtype):
             y, lib.ones(2, 0, dtype=getattr(lib, x_dtype), requires_grad=True)))
         return str(out.dtype).split(".")[-1], type(out.grad_fn).__name__, out.requires_grad
     assert call(symgrad) == call(torch)
+
+
+# -- cross: ATen's order of checks ----------------------------------------------------------
+_CROSS_SHAPES = [(3,), (2, 3), (3, 1), (1, 3), (0, 3), (3, 0), ()]
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int64", "float32"])
+@pytest.mark.parametrize("shape", _CROSS_SHAPES)
+@pytest.mark.parametrize("other_shape", [(3,), (1, 3), (3, 3), ()])
+@pytest.mark.parametrize("fn", ["cross", "linalg.cross"])
+@pytest.mark.parametrize("dim", [None, 0, -1])
+def test_cross_checks_as_aten(dtype, shape, other_shape, fn, dim):
+    def call(lib):
+        f = lib.cross if fn == "cross" else lib.linalg.cross
+        kw = {} if dim is None else {"dim": dim}
+        return f(lib.ones(shape, dtype=getattr(lib, dtype)), lib.ones(other_shape), **kw)
+    _same(call)
