@@ -129,3 +129,93 @@ def test_cross_checks_as_aten(dtype, shape, other_shape, fn, dim):
         kw = {} if dim is None else {"dim": dim}
         return f(lib.ones(shape, dtype=getattr(lib, dtype)), lib.ones(other_shape), **kw)
     _same(call)
+
+
+# -- gradients of linear ops under create_graph: PyTorch's backward reads self ----------------
+def _orders(lib, f, x):
+    """What the first three orders of ``grad`` give: requires_grad and values, or the error."""
+    out = []
+    y = f(x).sum()
+    for _ in range(3):
+        try:
+            (y,) = lib.autograd.grad(y, x, create_graph=True)
+        except RuntimeError as e:
+            out.append(("raises", str(e)))
+            break
+        # PyTorch's zeros may be a ZeroTensor, which numpy() refuses without force
+        values = y.detach().numpy(force=True) if lib is torch else y.detach().numpy()
+        out.append((y.requires_grad, np.asarray(values, dtype=np.float64).tolist()))
+        y = y.sum()
+    return out
+
+
+_LINEAR = {
+    "avg_pool1d": lambda lib, x: lib.nn.functional.avg_pool1d(x, 2),
+    "avg_pool2d": lambda lib, x: lib.nn.functional.avg_pool2d(x, 2),
+    "avg_pool2d padded": lambda lib, x: lib.nn.functional.avg_pool2d(
+        x, 2, padding=1, count_include_pad=False),
+    "avg_pool3d": lambda lib, x: lib.nn.functional.avg_pool3d(x.unsqueeze(0), (1, 2, 2)),
+    "adaptive_avg_pool1d": lambda lib, x: lib.nn.functional.adaptive_avg_pool1d(x, 3),
+    "adaptive_avg_pool2d": lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, (1, 3)),
+    "adaptive_avg_pool3d": lambda lib, x: lib.nn.functional.adaptive_avg_pool3d(
+        x.unsqueeze(0), (1, 2, 1)),
+    # the pooling's gradient times a function of x: the second order requires grad too
+    "avg_pool1d times x": lambda lib, x: lib.nn.functional.avg_pool1d(x, 2) * x[..., :2],
+    "norm p=1": lambda lib, x: lib.linalg.vector_norm(x, 1),
+    "norm p=inf": lambda lib, x: lib.linalg.vector_norm(x, float("inf")),
+    "norm p=-inf over a dim": lambda lib, x: lib.linalg.vector_norm(x, float("-inf"), dim=2),
+    "norm p=1 times x": lambda lib, x: lib.norm(x, p=1) * x,
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(_LINEAR))
+def test_gradients_of_linear_ops_read_self_under_create_graph(name, dtype):
+    def call(lib):
+        x = lib.tensor([[[1.0, -2.0, 3.0, 0.5], [4.0, 2.0, -1.0, 1.5]]],
+                       dtype=getattr(lib, dtype), requires_grad=True)
+        return _orders(lib, lambda x: _LINEAR[name](lib, x), x)
+    got, want = call(symgrad), call(torch)
+    assert [g[0] for g in got] == [w[0] for w in want]
+    for g, w in zip(got, want, strict=True):
+        if g[0] != "raises":
+            np.testing.assert_allclose(g[1], w[1], rtol=1e-6)
+
+
+_POOLS = {
+    "avg_pool1d": lambda lib, y: lib.nn.functional.avg_pool1d(y, 2),
+    "avg_pool2d": lambda lib, y: lib.nn.functional.avg_pool2d(y, 2),
+    "adaptive_avg_pool1d": lambda lib, y: lib.nn.functional.adaptive_avg_pool1d(y, 3),
+    "adaptive_avg_pool2d": lambda lib, y: lib.nn.functional.adaptive_avg_pool2d(y, (1, 2)),
+    "avg_pool3d": lambda lib, y: lib.nn.functional.avg_pool3d(y.unsqueeze(0), 1),
+    "adaptive_avg_pool3d": lambda lib, y: lib.nn.functional.adaptive_avg_pool3d(
+        y.unsqueeze(0), (1, 1, 2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_POOLS))
+def test_average_pooling_saves_its_input(name):
+    # PyTorch's backward reads self: changing it in place before backward raises.
+    def call(lib):
+        x = lib.ones(1, 2, 4, requires_grad=True)
+        y = x * 1
+        out = _POOLS[name](lib, y)
+        y.add_(1)
+        out.sum().backward()
+        return x.grad
+    got, want = _outcome(lambda: call(symgrad)), _outcome(lambda: call(torch))
+    assert got[:2] == want[:2] == ("raises", "RuntimeError")
+
+
+@pytest.mark.parametrize("p", [1.0, float("inf"), float("-inf")])
+@pytest.mark.parametrize("dim", [None, 1])
+def test_norm_gradient_at_a_nan_as_pytorch(p, dim):
+    # PyTorch's sgn(nan) is 0; for +-inf a NaN is counted among the maxima (then zeroed).
+    def call(lib):
+        x = lib.tensor([[float("nan"), 1.0, -2.0], [1.0, -3.0, 3.0]], requires_grad=True)
+        lib.linalg.vector_norm(x, p, dim=dim).sum().backward()
+        return x.grad
+    got, want = _outcome(lambda: call(symgrad)), _outcome(lambda: call(torch))
+    assert got == want
+    assert np.signbit(call(symgrad).numpy()).tolist() == np.signbit(call(torch).numpy()).tolist()
+
