@@ -316,7 +316,7 @@ class Tensor:
             raise RuntimeError(msg)
         if value and self.dtype.category != _dtypes._FLOAT:
             raise RuntimeError(_ONLY_FLOAT)
-        self._rg = bool(value)
+        self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return this tensor.
@@ -339,7 +339,13 @@ class Tensor:
         if requires_grad and self.dtype.category != _dtypes._FLOAT:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if self._fn is None:
+            if _inherits(self):
+                if not requires_grad:
+                    return self  # PyTorch's view still asks its base, which requires grad
+                self._acc = None  # its own flag now: gradients accumulate into its .grad
             self._rg = bool(requires_grad)
+            if self._view is not None:
+                _views_follow(self)
         return self
 
     @property
@@ -732,6 +738,34 @@ def _infer_dtype(data: Any) -> dtype:
     if arr.dtype.kind == "f":
         return _dtypes.get_default_dtype()
     raise TypeError(f"can't convert data of type {arr.dtype} to a tensor")
+
+
+def _inherits(t: Tensor) -> bool:
+    """Whether ``t`` is a view that requires grad only because its base does (``_views_follow``):
+    its accumulator is a throwaway one."""
+    acc = t._acc
+    return acc is not None and acc.__class__ is AccumulateGrad and acc.variable is not t
+
+
+def _views_follow(base: Tensor) -> None:
+    """After a leaf's ``requires_grad`` changed: its views made while it did not require grad
+    (leaves without a flag of their own) require grad exactly while it does, as PyTorch's views
+    ask their base (``requires_grad_ || base.requires_grad()``). Ops on them are recorded, but
+    a gradient reaching them goes nowhere (PyTorch's view has no accumulator of its own, and
+    its base is not in its graph): a throwaway accumulator stands for that."""
+    info = base._view
+    if info.base is not None:
+        return  # a view's own flag: its views ask the base of all, not it
+    for ref in info.views:
+        v = ref()
+        if v is None or v._fn is not None or not v._view.has_history:
+            continue
+        if base._rg and not v._rg:
+            v._rg = True
+            v._acc = AccumulateGrad(Tensor._make(v._data, False, None))
+        elif not base._rg and _inherits(v):
+            v._rg = False
+            v._acc = None
 
 
 def tensor(

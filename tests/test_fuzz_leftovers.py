@@ -219,3 +219,74 @@ def test_norm_gradient_at_a_nan_as_pytorch(p, dim):
     assert got == want
     assert np.signbit(call(symgrad).numpy()).tolist() == np.signbit(call(torch).numpy()).tolist()
 
+
+# -- a view taken before its base was made to require grad ---------------------------------
+def _late_base(lib, setter=False):
+    x = lib.tensor([1.0, 2.0, 3.0])
+    v = x[1:]
+    w = x.view(3)[:2]  # a view of a view: its base is x too
+    if setter:
+        x.requires_grad = True
+    else:
+        x.requires_grad_()
+    return x, v, w
+
+
+def _flags(t):
+    return t.requires_grad, t.is_leaf, None if t.grad_fn is None else type(t.grad_fn).__name__
+
+
+@pytest.mark.parametrize("setter", [False, True])
+def test_a_view_requires_grad_once_its_base_does(setter):
+    def call(lib):
+        x, v, w = _late_base(lib, setter)
+        y = v * 2
+        return _flags(v), _flags(w), _flags(y), _flags(v[:1]), _flags(v.detach())
+    assert call(symgrad) == call(torch)
+
+
+def test_gradients_reaching_such_a_view_go_nowhere():
+    def call(lib):
+        x, v, w = _late_base(lib)
+        ((v * 2).sum() + (w * 3).sum() + (v[:1] * 4).sum()).backward()
+        return x.grad, v.grad, w.grad
+    assert call(symgrad) == call(torch) == (None, None, None)
+
+
+@pytest.mark.parametrize("wrt", ["view", "base"])
+def test_grad_with_respect_to_such_a_view_finds_it_unused(wrt):
+    def call(lib):
+        x, v, w = _late_base(lib)
+        return lib.autograd.grad((v * 2).sum(), v if wrt == "view" else x)
+    _same(call)
+
+
+def test_such_a_view_follows_its_base_back():
+    def call(lib):
+        x, v, w = _late_base(lib)
+        v.requires_grad_(False)  # PyTorch accepts it: the view still asks its base
+        kept = v.requires_grad
+        x.requires_grad_(False)
+        return kept, v.requires_grad, w.requires_grad, (v * 2).requires_grad
+    assert call(symgrad) == call(torch)
+
+
+def test_such_a_view_with_its_own_flag_accumulates():
+    def call(lib):
+        x, v, w = _late_base(lib)
+        v.requires_grad_(True)
+        (v * 2).sum().backward()
+        return x.grad, None if v.grad is None else v.grad.tolist()
+    assert call(symgrad) == call(torch)
+
+
+@pytest.mark.parametrize("write", ["add_", "setitem"])
+def test_writing_such_a_view_is_refused_as_a_view(write):
+    def call(lib):
+        x, v, w = _late_base(lib)
+        if write == "add_":
+            v.add_(1)
+        else:
+            v[0] = 5.0
+        return v
+    _same(call)

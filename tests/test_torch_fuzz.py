@@ -144,6 +144,10 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # cross of a bool input: NotImplementedError before the dtypes are compared, as ATen's kernel.
 @example(Program(((1, 0, 0, True),), ((_call("eq", "binary"), 0, 0, 0, 0, False),
                                       (_call("cross", "binary"), 1, 0, 0, 0, False))))
+# A view taken before its base was made to require grad requires grad with it, as in PyTorch.
+@example(Program(((1, 0, 0, False),), ((_call("getitem_slice"), 0, 0, 0, 0, False),
+                                       (_call("requires_grad_"), 0, 0, 0, 0, False),
+                                       (_call("neg"), 1, 0, 0, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

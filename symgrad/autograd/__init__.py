@@ -102,6 +102,11 @@ def _seed(out: Tensor) -> Tensor:
 
 
 def _node_of(t: Tensor) -> Node:
+    if t.grad_fn is None and t._acc is not None and t._acc.__class__ is AccumulateGrad and (
+            t._acc.variable is not t):
+        # A view that requires grad only through its base (``tensor._views_follow``): no
+        # gradient reaches it, as PyTorch's has no accumulator. A node no graph holds.
+        return AccumulateGrad(t)
     return t.grad_fn if t.grad_fn is not None else t._accumulator()
 
 

@@ -292,9 +292,11 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     base = info.base if info is not None and info.has_history else None
     leaf_written = logical and (t._fn is None if base is None else base._fn is None)
     if recording and not leaf_written:
+        # The base may have been made to require grad after the view was taken: the view
+        # requires grad through it (``tensor._views_follow``), and is named a view.
         if t._rg and t.grad_fn is None:
-            raise RuntimeError(("a view of " if view else "") + _LEAF)
-        # The base may have been made to require grad after the view was taken.
+            raise RuntimeError(("a view of " if view or base is not None and base._rg
+                                else "") + _LEAF)
         if base is not None and base._rg and base.grad_fn is None:
             raise RuntimeError("a view of " + _LEAF)
     if not t._data.flags.writeable:
