@@ -216,16 +216,17 @@ def _ldexp(self: np.ndarray, other: np.ndarray) -> np.ndarray:
     return _wide(lambda x, e: x * np.exp2(e), self, np.asarray(other, self.dtype))
 
 
-def _ldexp_vjp(g: Tensor, self: Tensor, other: Tensor, *, needs: tuple[bool, bool]
+def _ldexp_vjp(g: Tensor, other: Tensor, out: Tensor, *, needs: tuple[bool, bool]
                ) -> tuple[Tensor | None, Tensor | None]:
-    g, x, e = _in_f64(g), _in_f64(self), _in_f64(other)
-    scale = 2.0 ** e
-    return (g * scale if needs[0] else None,
-            g * x * scale * math.log(2) if needs[1] else None)
+    # PyTorch saves other and the result (not self): changing the result in place before
+    # backward raises. d/d other of x * 2**other is the result times log(2).
+    g, e, result = _in_f64(g), _in_f64(other), _in_f64(out)
+    return (g * 2.0 ** e if needs[0] else None,
+            g * result * math.log(2) if needs[1] else None)
 
 
 LDEXP = defop("ldexp", "LdexpBackward0", _ldexp, vjp=_ldexp_vjp, dtype_rule="promote_float",
-              dtypes=ALL)
+              dtypes=ALL, saved_for={"self": ("other",), "other": ()})
 
 
 @expose()
