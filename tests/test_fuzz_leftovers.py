@@ -290,3 +290,84 @@ def test_writing_such_a_view_is_refused_as_a_view(write):
             v[0] = 5.0
         return v
     _same(call)
+
+
+# -- backward refusals the fuzzer found --------------------------------------------------------
+@pytest.mark.parametrize(("first", "second"), [("bool", "grad"), ("grad", "bool"),
+                                               ("int64", "grad"), ("bool", "float")])
+def test_atan2_of_bools_backward_as_pytorch(first, second):
+    def call(lib):
+        made = {"bool": lib.tensor([True, False]), "int64": lib.tensor([1, 0]),
+                "float": lib.tensor([1.0, 2.0]),
+                "grad": lib.tensor([1.0, 2.0], requires_grad=True)}
+        a, b = made[first], made[second]
+        out = lib.atan2(a, b)
+        if out.requires_grad:
+            out.sum().backward()
+        return next((t.grad for t in (a, b) if t.requires_grad), None)
+    _same(call)
+
+
+@pytest.mark.parametrize("which", ["self", "other", "both"])
+@pytest.mark.parametrize("write", ["result", "self", "other"])
+def test_ldexp_saves_other_and_its_result(which, write):
+    def call(lib):
+        x = lib.tensor([1.0, 2.0, -3.0], requires_grad=which in ("self", "both")) * 1
+        e = lib.tensor([1.0, 0.5, -2.0], requires_grad=which in ("other", "both")) * 1
+        y = lib.ldexp(x, e)
+        with lib.no_grad():
+            {"result": y, "self": x, "other": e}[write].add_(1)
+        y.sum().backward()
+        return y
+    got, want = _outcome(lambda: call(symgrad)), _outcome(lambda: call(torch))
+    assert got[:2] == want[:2]
+
+
+# -- leaf gradients after a backward that raised ------------------------------------------------
+def _raising(lib, t):
+    """``u * u`` with ``u`` changed in place after: its backward raises."""
+    u = t * 1
+    out = u * u
+    with lib.no_grad():
+        u.add_(1)
+    return out
+
+
+_RAISING = {
+    "a leaf used after": lambda lib, x, w: _raising(lib, w) + x * 3,
+    "a leaf used before": lambda lib, x, w: x * 3 + _raising(lib, w),
+    "a leaf used on both sides": lambda lib, x, w: x * 3 + _raising(lib, w) + x * w,
+    "a leaf added directly": lambda lib, x, w: _raising(lib, w) + x,
+    "a chain after": lambda lib, x, w: (_raising(lib, w) + (x * 3).exp()).sum() * 2,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_RAISING))
+def test_leaves_reached_before_a_backward_raised_have_their_gradients(name):
+    # PyTorch runs an accumulator as soon as every node feeding it has run.
+    def call(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0, 4.0], requires_grad=True)
+        with pytest.raises(RuntimeError):
+            _RAISING[name](lib, x, w).sum().backward()
+        return [None if t.grad is None else t.grad.tolist() for t in (x, w)]
+    assert call(symgrad) == call(torch)
+
+
+def test_a_function_runs_before_the_accumulators_it_feeds():
+    # A custom Function's node is made before its inputs' accumulators are.
+    class Twice(symgrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.tolist()))
+    (Twice.apply(x) + x).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    assert seen == [[3.0, 3.0]]  # one gradient, summed: the accumulator ran once

@@ -148,6 +148,19 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((1, 0, 0, False),), ((_call("getitem_slice"), 0, 0, 0, 0, False),
                                        (_call("requires_grad_"), 0, 0, 0, 0, False),
                                        (_call("neg"), 1, 0, 0, 0, False))))
+# atan2 of a bool by a tensor that requires grad: PyTorch's backward negates the bools and
+# raises (symgrad computed it).
+@example(Program(((0, 0, 9, True),), ((_call("le", "number_second"), 0, 3, 0, 8, False),
+                                      (_call("atan2", "binary"), 1, 0, 0, 0, False))))
+# ldexp saves its result, as PyTorch's node: a write to it before backward raises.
+@example(Program(((1, 1, 2, True),), ((_call("ldexp", "binary"), 0, 0, 0, 0, False),
+                                      (_call("add_"), 1, 0, 0, 0, True))))
+# A backward that raises (exp's result written) after a leaf's accumulator was reached: the
+# leaf has its gradient, as PyTorch runs an accumulator as soon as it is ready.
+@example(Program(((1, 0, 0, True), (1, 0, 3, True)),
+                 ((_call("exp", "unary"), 1, 0, 0, 0, False),
+                  (_call("mul_scalar_"), 2, 0, 0, 3, True),
+                  (_call("add"), 2, 0, 0, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from symgrad import _dtypes
 from symgrad.autograd import grad_mode
+from symgrad.autograd import graph as _graph
 from symgrad.autograd.graph import Node, _reduce_to
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction"]
@@ -369,6 +370,9 @@ class Function(metaclass=_FunctionMeta):
         ctx.op = _opdef(cls, positions, args)
         ctx.attrs = {f"arg{i}": a for i, a in enumerate(args) if not isinstance(a, Tensor)}
         ctx.inputs = tuple(_edge(args[i]) for i in positions)
+        # Numbered after its inputs' nodes (a leaf's accumulator may be made just now), as
+        # ``run_backward`` wants: made before them, it would run first.
+        ctx._seq = next(_graph._SEQ)
         ctx._in_meta = tuple((args[i]._data.shape, args[i]._data.dtype) for i in positions)
         ctx._positions = positions
         if ctx._to_save:
