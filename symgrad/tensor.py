@@ -468,7 +468,7 @@ class Tensor:
         """
         acc = self._acc
         node = acc if acc is None or acc.__class__ is AccumulateGrad else acc()
-        if node is None:
+        if node is None:  # (a view that requires grad through its base gets itself: no edge)
             node = AccumulateGrad(self)
             if _LEAF_HOOKS:
                 node._hooks = _LEAF_HOOKS.get(id(self))
@@ -494,7 +494,8 @@ class Tensor:
     def _live_accumulator(self) -> AccumulateGrad | None:
         """This leaf's ``AccumulateGrad`` if a graph (or a hook) still holds one, else None."""
         acc = self._acc
-        return acc if acc is None or acc.__class__ is AccumulateGrad else acc()
+        node = acc if acc is None or acc.__class__ is AccumulateGrad else acc()
+        return None if node is self else node
 
     # -- autograd ----------------------------------------------------------------------------
     def backward(
@@ -741,18 +742,37 @@ def _infer_dtype(data: Any) -> dtype:
 
 
 def _inherits(t: Tensor) -> bool:
-    """Whether ``t`` is a view that requires grad only because its base does (``_views_follow``):
-    its accumulator is a throwaway one."""
+    """Whether ``t`` requires grad only through its base (``no_edge``)."""
     acc = t._acc
-    return acc is not None and acc.__class__ is AccumulateGrad and acc.variable is not t
+    return acc is not None and acc.__class__ is not AccumulateGrad and acc() is t
+
+
+def no_edge(t: Tensor) -> None:
+    """Make ``t``, a view that requires grad only because its base does, a leaf no gradient
+    reaches: PyTorch's such view (made under ``no_grad``, or before its base was made to
+    require grad) asks its base for ``requires_grad`` but has no accumulator of its own, so
+    ops on it are recorded and the gradients they send it go nowhere. Its ``_accumulator()``
+    is itself (a weak reference to itself in ``_acc``): the nodes that read it hold it as a
+    constant, as they hold a tensor that does not require grad.
+
+    Args:
+        t: The view; its ``requires_grad`` becomes True.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> with symgrad.no_grad():
+    ...     v = x[1:]
+    >>> (v * 3).sum().backward(); v.requires_grad, v.grad, x.grad
+    (True, None, None)
+    """
+    t._rg = True
+    t._acc = weakref.ref(t)
 
 
 def _views_follow(base: Tensor) -> None:
     """After a leaf's ``requires_grad`` changed: its views made while it did not require grad
     (leaves without a flag of their own) require grad exactly while it does, as PyTorch's views
-    ask their base (``requires_grad_ || base.requires_grad()``). Ops on them are recorded, but
-    a gradient reaching them goes nowhere (PyTorch's view has no accumulator of its own, and
-    its base is not in its graph): a throwaway accumulator stands for that."""
+    ask their base (``requires_grad_ || base.requires_grad()``), with no edge (``no_edge``)."""
     info = base._view
     if info.base is not None:
         return  # a view's own flag: its views ask the base of all, not it
@@ -761,8 +781,7 @@ def _views_follow(base: Tensor) -> None:
         if v is None or v._fn is not None or not v._view.has_history:
             continue
         if base._rg and not v._rg:
-            v._rg = True
-            v._acc = AccumulateGrad(Tensor._make(v._data, False, None))
+            no_edge(v)
         elif not base._rg and _inherits(v):
             v._rg = False
             v._acc = None

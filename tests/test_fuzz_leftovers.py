@@ -423,3 +423,32 @@ def test_logaddexp_of_bools_backward_as_pytorch(fn, first, second):
     assert got[:3] == want[:3]
     if got[0] == "ok":  # symgrad rounds once from float64: within an ulp of PyTorch's float32
         np.testing.assert_allclose(got[3], want[3], rtol=1e-6)
+
+
+# -- seed 7: views made under no_grad, copysign of bools ------------------------------------
+@pytest.mark.parametrize("base_kind", ["leaf", "non-leaf"])
+def test_a_view_made_under_no_grad_gets_no_gradient(base_kind):
+    def call(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x if base_kind == "leaf" else x * 2
+        with lib.no_grad():
+            v = y[1:]
+        z = v * 3
+        z.sum().backward()
+        flags = _flags(v), _flags(z)
+        outcomes = [_outcome(f)[:3] for f in (
+            lambda: lib.autograd.grad((v * 3).sum(), v), lambda: v.backward(lib.ones(2)),
+            lambda: lib.unique(v).sum().backward())]
+        return flags, x.grad, v.grad, outcomes
+    assert call(symgrad) == call(torch)
+
+
+@pytest.mark.parametrize("other", ["tensor", "number"])
+def test_copysign_of_bools(other):
+    def call(lib):
+        b = lib.tensor([1.0, -2.0], requires_grad=True)
+        y = lib.copysign(lib.tensor([True, False]), b if other == "tensor" else -1.0)
+        if y.requires_grad:
+            y.sum().backward()
+        return b.grad if other == "tensor" else y
+    _same(call)

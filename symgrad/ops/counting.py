@@ -58,7 +58,10 @@ class NoDerivativeNode(Node):
         return type(self).__name__
 
     def apply(self, g: Tensor) -> tuple[Tensor | None, ...]:
-        """Refuse, as PyTorch does (see the class's example)."""
+        """Refuse, as PyTorch does (see the class's example), where a gradient would go: an
+        input no gradient reaches (a view that requires grad through its base) is skipped."""
+        if not isinstance(self.inputs[0], Node):
+            return (None,)
         raise NotImplementedError(f"the derivative for '{self.aten}' is not implemented.")
 
 

@@ -103,6 +103,8 @@ def rad2deg(input: Tensor) -> Tensor:
 # is read from the result, so writing the result before backward raises, writing other not.
 def _copysign_factor(self: Tensor, out: Tensor, dtype: np.dtype) -> Tensor:
     x, y = np.broadcast_arrays(self._data, out._data)
+    if x.dtype == np.bool_:  # (a bool self needs no gradient, but other's is formed beside)
+        x = x.astype(np.float64)
     return _const(np.where(x == 0, 0.0, np.sign(y) * np.sign(x)).astype(dtype))
 
 

@@ -34,7 +34,7 @@ from symgrad.ops.registry import (
     expose,
     renamed_node_class,
 )
-from symgrad.tensor import Tensor
+from symgrad.tensor import Tensor, no_edge
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
 
@@ -171,8 +171,8 @@ def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Te
     """
     if input._rg and not grad_mode._state.enabled:
         # PyTorch's rule: a view made under no_grad of a tensor that requires grad requires
-        # grad too (a leaf of its own: no grad_fn).
-        out._rg = True
+        # grad too (a leaf of its own: no grad_fn), but no gradient reaches it.
+        no_edge(out)
     # (NumPy cannot tell whether empty arrays share memory: an empty view is one too.)
     if out._data.size and not np.may_share_memory(out._data, input._data):
         return out
