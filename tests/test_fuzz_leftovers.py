@@ -452,3 +452,25 @@ def test_copysign_of_bools(other):
             y.sum().backward()
         return b.grad if other == "tensor" else y
     _same(call)
+
+
+# -- a fill or scatter of a value that requires grad into an integer or bool tensor ----------
+_FILLS = {
+    "masked_fill": lambda lib, x, s: x.masked_fill(x > 5, s[0, 0]),
+    "index_fill": lambda lib, x, s: x.index_fill(0, lib.tensor([0]), s[0, 0]),
+    "slice_scatter": lambda lib, x, s: lib.slice_scatter(x, s),
+    "select_scatter": lambda lib, x, s: lib.select_scatter(x, s[0], 0, 0),
+    "diagonal_scatter": lambda lib, x, s: lib.diagonal_scatter(x, s[0]),
+}
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool", "float64"])
+@pytest.mark.parametrize("grad", [True, False])
+@pytest.mark.parametrize("name", sorted(_FILLS))
+def test_fills_of_values_that_require_grad_into_integers(name, grad, dtype):
+    def call(lib):
+        x = lib.ones(3, 3, dtype=getattr(lib, dtype))
+        s = lib.ones(3, 3, requires_grad=True) * 2
+        with lib.enable_grad() if grad else lib.no_grad():
+            return _FILLS[name](lib, x, s)
+    _same(call)

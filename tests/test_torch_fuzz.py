@@ -180,6 +180,10 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                                       (_call("copysign", "binary"), 1, 0, 2, 9, False))))
 @example(Program(((0, 1, 0, True),), ((_call("atleast_3d", "ternary"), 0, 0, 0, 9, True),
                                       (_call("unique", "unary"), 2, 1, 1, 4, False))))
+# slice_scatter of a float tensor that requires grad into an integer one: PyTorch's
+# "Autograd not support dtype" (it gave an integer result).
+@example(Program(((3, 1, 5, True),), ((_call("cummin", "dim"), 0, 0, 1, 1, False),
+                                      (_call("slice_scatter", "binary"), 2, 0, 1, 6, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
