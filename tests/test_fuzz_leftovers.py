@@ -3,6 +3,7 @@ compares symgrad with torch 2.13 on a case the fuzzer reached or its neighbours.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -474,3 +475,33 @@ def test_fills_of_values_that_require_grad_into_integers(name, grad, dtype):
         with lib.enable_grad() if grad else lib.no_grad():
             return _FILLS[name](lib, x, s)
     _same(call)
+
+
+# -- PyTorch's var_mean/std_mean: its mean after an infinite element is nan ------------------
+@pytest.mark.parametrize("fn", ["var_mean", "std_mean"])
+@pytest.mark.parametrize(("row", "mean"), [([math.inf, 1.0], math.inf),
+                                           ([1.0, math.inf], math.inf),
+                                           ([math.inf, math.inf], math.inf),
+                                           ([-math.inf, 2.0, 3.0], -math.inf)])
+def test_var_mean_of_an_infinite_row_is_the_mathematics(fn, row, mean):
+    # The mean of finite numbers and infinities of one sign is that infinity; symgrad's
+    # var_mean agrees with its mean() and torch.mean. PyTorch's var_mean updates the mean as
+    # Welford does and gives nan once an infinite element comes first (torch_fuzz's
+    # TORCH_WRONG_VALUES).
+    x = symgrad.tensor([row], dtype=symgrad.float64)
+    assert getattr(symgrad, fn)(x, 1)[1].item() == mean == x.mean(1).item()
+    t = torch.tensor([row], dtype=torch.float64)
+    assert torch.mean(t, 1).item() == mean
+    if row[0] == mean:  # PyTorch's var_mean: nan where the infinity comes first
+        assert math.isnan(getattr(torch, fn)(t, 1)[1].item())
+
+
+def test_the_fuzzer_counts_only_inf_for_nan_as_pytorch_wrong():
+    import torch_fuzz
+
+    ok = ("tensor", "float64", (2,), np.array([math.inf, 1.0]), False, True, None)
+    nan = ("tensor", "float64", (2,), np.array([math.nan, 1.0]), False, True, None)
+    other = ("tensor", "float64", (2,), np.array([math.nan, 2.0]), False, True, None)
+    assert torch_fuzz._inf_for_nan((ok, ok), (nan, ok))
+    assert not torch_fuzz._inf_for_nan((ok, ok), (other, ok))
+    assert not torch_fuzz._inf_for_nan((nan, ok), (ok, ok))
