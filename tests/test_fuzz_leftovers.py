@@ -505,3 +505,16 @@ def test_the_fuzzer_counts_only_inf_for_nan_as_pytorch_wrong():
     assert torch_fuzz._inf_for_nan((ok, ok), (nan, ok))
     assert not torch_fuzz._inf_for_nan((ok, ok), (other, ok))
     assert not torch_fuzz._inf_for_nan((nan, ok), (ok, ok))
+
+
+# -- pow with a tensor exponent 0: the base's gradient is 0 whatever comes in ------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_pow_by_a_zero_exponent_tensor_sends_zero(dtype, create_graph):
+    def call(lib):
+        x = lib.tensor([2.0, 0.0, -1.0, 1.0], dtype=getattr(lib, dtype), requires_grad=True)
+        e = lib.tensor([0.0, 0.0, 0.0, 2.0], dtype=getattr(lib, dtype), requires_grad=True)
+        g = lib.tensor([math.inf, 1.0, -math.inf, 3.0], dtype=getattr(lib, dtype))
+        gx, _ = lib.autograd.grad(lib.pow(x, e), (x, e), g, create_graph=create_graph)
+        return gx
+    _same(call)
