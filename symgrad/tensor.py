@@ -316,7 +316,7 @@ class Tensor:
             raise RuntimeError(msg)
         if value and self.dtype.category != _dtypes._FLOAT:
             raise RuntimeError(_ONLY_FLOAT)
-        self._rg = bool(value)
+        self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return this tensor.
@@ -339,7 +339,13 @@ class Tensor:
         if requires_grad and self.dtype.category != _dtypes._FLOAT:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if self._fn is None:
+            if _inherits(self):
+                if not requires_grad:
+                    return self  # PyTorch's view still asks its base, which requires grad
+                self._acc = None  # its own flag now: gradients accumulate into its .grad
             self._rg = bool(requires_grad)
+            if self._view is not None:
+                _views_follow(self)
         return self
 
     @property
@@ -462,7 +468,7 @@ class Tensor:
         """
         acc = self._acc
         node = acc if acc is None or acc.__class__ is AccumulateGrad else acc()
-        if node is None:
+        if node is None:  # (a view that requires grad through its base gets itself: no edge)
             node = AccumulateGrad(self)
             if _LEAF_HOOKS:
                 node._hooks = _LEAF_HOOKS.get(id(self))
@@ -488,7 +494,8 @@ class Tensor:
     def _live_accumulator(self) -> AccumulateGrad | None:
         """This leaf's ``AccumulateGrad`` if a graph (or a hook) still holds one, else None."""
         acc = self._acc
-        return acc if acc is None or acc.__class__ is AccumulateGrad else acc()
+        node = acc if acc is None or acc.__class__ is AccumulateGrad else acc()
+        return None if node is self else node
 
     # -- autograd ----------------------------------------------------------------------------
     def backward(
@@ -732,6 +739,52 @@ def _infer_dtype(data: Any) -> dtype:
     if arr.dtype.kind == "f":
         return _dtypes.get_default_dtype()
     raise TypeError(f"can't convert data of type {arr.dtype} to a tensor")
+
+
+def _inherits(t: Tensor) -> bool:
+    """Whether ``t`` requires grad only through its base (``no_edge``)."""
+    acc = t._acc
+    return acc is not None and acc.__class__ is not AccumulateGrad and acc() is t
+
+
+def no_edge(t: Tensor) -> None:
+    """Make ``t``, a view that requires grad only because its base does, a leaf no gradient
+    reaches: PyTorch's such view (made under ``no_grad``, or before its base was made to
+    require grad) asks its base for ``requires_grad`` but has no accumulator of its own, so
+    ops on it are recorded and the gradients they send it go nowhere. Its ``_accumulator()``
+    is itself (a weak reference to itself in ``_acc``): the nodes that read it hold it as a
+    constant, as they hold a tensor that does not require grad.
+
+    Args:
+        t: The view; its ``requires_grad`` becomes True.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> with symgrad.no_grad():
+    ...     v = x[1:]
+    >>> (v * 3).sum().backward(); v.requires_grad, v.grad, x.grad
+    (True, None, None)
+    """
+    t._rg = True
+    t._acc = weakref.ref(t)
+
+
+def _views_follow(base: Tensor) -> None:
+    """After a leaf's ``requires_grad`` changed: its views made while it did not require grad
+    (leaves without a flag of their own) require grad exactly while it does, as PyTorch's views
+    ask their base (``requires_grad_ || base.requires_grad()``), with no edge (``no_edge``)."""
+    info = base._view
+    if info.base is not None:
+        return  # a view's own flag: its views ask the base of all, not it
+    for ref in info.views:
+        v = ref()
+        if v is None or v._fn is not None or not v._view.has_history:
+            continue
+        if base._rg and not v._rg:
+            no_edge(v)
+        elif not base._rg and _inherits(v):
+            v._rg = False
+            v._acc = None
 
 
 def tensor(

@@ -131,6 +131,68 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                                        (_call("histc", "dim"), 3, 0, 0, 0, False))))
 # block_diag checks every argument's type before any tensor's dims, as PyTorch does.
 @example(Program(((5, 0, 0, False),), ((_call("block_diag", "number_second"), 0, 0, 0, 0, False),)))
+# adaptive_avg_pool1d of a bool tensor to an empty output is an empty bool tensor (PyTorch's
+# kernel returns before it checks the dtype; was NotImplementedError).
+@example(Program(((3, 0, 1, True), (7, 0, 11, True)),
+                 ((_call("gather"), 0, 0, 0, 5, False),
+                  (_call("logical_and", "binary"), 0, 2, 2, 10, True),
+                  (_call("adaptive_avg_pool1d", "dim"), 3, 2, 1, 8, False))))
+# cumulative_trapezoid of empty samples at float64 points is float64, computed as ATen does
+# (DivBackward1; was a float32 clone).
+@example(Program(((7, 0, 0, True), (7, 1, 0, True)),
+                 ((_call("cumulative_trapezoid", "binary"), 0, 1, 0, 0, False),)))
+# cross of a bool input: NotImplementedError before the dtypes are compared, as ATen's kernel.
+@example(Program(((1, 0, 0, True),), ((_call("eq", "binary"), 0, 0, 0, 0, False),
+                                      (_call("cross", "binary"), 1, 0, 0, 0, False))))
+# A view taken before its base was made to require grad requires grad with it, as in PyTorch.
+@example(Program(((1, 0, 0, False),), ((_call("getitem_slice"), 0, 0, 0, 0, False),
+                                       (_call("requires_grad_"), 0, 0, 0, 0, False),
+                                       (_call("neg"), 1, 0, 0, 0, False))))
+# atan2 of a bool by a tensor that requires grad: PyTorch's backward negates the bools and
+# raises (symgrad computed it).
+@example(Program(((0, 0, 9, True),), ((_call("le", "number_second"), 0, 3, 0, 8, False),
+                                      (_call("atan2", "binary"), 1, 0, 0, 0, False))))
+# ldexp saves its result, as PyTorch's node: a write to it before backward raises.
+@example(Program(((1, 1, 2, True),), ((_call("ldexp", "binary"), 0, 0, 0, 0, False),
+                                      (_call("add_"), 1, 0, 0, 0, True))))
+# A backward that raises (exp's result written) after a leaf's accumulator was reached: the
+# leaf has its gradient, as PyTorch runs an accumulator as soon as it is ready.
+@example(Program(((1, 0, 0, True), (1, 0, 3, True)),
+                 ((_call("exp", "unary"), 1, 0, 0, 0, False),
+                  (_call("mul_scalar_"), 2, 0, 0, 3, True),
+                  (_call("add"), 2, 0, 0, 0, False))))
+# Seed 6: searchsorted of bools in bools and isin of a bool tensor are refused as in PyTorch;
+# copysign saves its result (a write to it before backward raises); logaddexp2's backward
+# refuses a bool input (PyTorch subtracts the inputs).
+@example(Program(((4, 0, 5, True),), ((_call("logical_and", "binary"), 0, 0, 2, 10, False),
+                                      (_call("searchsorted", "binary"), 1, 1, 0, 6, False))))
+@example(Program(((1, 0, 0, False),), ((_call("logical_and", "binary"), 0, 0, 0, 0, False),
+                                       (_call("isin", "binary"), 0, 1, 0, 0, False))))
+@example(Program(((7, 0, 5, True),), ((_call("clone", "unary"), 0, 0, 1, 4, False),
+                                      (_call("copysign", "number_second"), 1, 1, 1, 10, False),
+                                      (_call("clamp_"), 2, 0, 0, 8, False))))
+@example(Program(((4, 0, 3, True),), ((_call("isin", "number_first"), 0, 0, 2, 3, False),
+                                      (_call("logaddexp2", "binary"), 0, 1, 2, 0, False))))
+# Seed 7: copysign of a bool by a tensor that requires grad (its backward took NumPy's sign
+# of bools); unique of a view made under no_grad: no gradient reaches such a view, so the
+# missing derivative is not asked for (it raised NotImplementedError).
+@example(Program(((5, 1, 6, True),), ((_call("ne", "binary"), 0, 0, 0, 4, False),
+                                      (_call("copysign", "binary"), 1, 0, 2, 9, False))))
+@example(Program(((0, 1, 0, True),), ((_call("atleast_3d", "ternary"), 0, 0, 0, 9, True),
+                                      (_call("unique", "unary"), 2, 1, 1, 4, False))))
+# slice_scatter of a float tensor that requires grad into an integer one: PyTorch's
+# "Autograd not support dtype" (it gave an integer result).
+@example(Program(((3, 1, 5, True),), ((_call("cummin", "dim"), 0, 0, 1, 1, False),
+                                      (_call("slice_scatter", "binary"), 2, 0, 1, 6, False))))
+# var_mean's mean of a row starting with inf (1 / 0): PyTorch's is nan (TORCH_WRONG_VALUES),
+# symgrad's the mathematics' inf.
+@example(Program(((2, 1, 0, True),), ((_call("reciprocal", "unary"), 0, 0, 0, 0, False),
+                                      (_call("var_mean", "dim"), 1, 0, 2, 0, False))))
+# Seed 9: d/dx x ** e at a tensor exponent e = 0 is 0 whatever the gradient coming in
+# (asin'(1) = inf), as PyTorch's where(exponent == 0, 0, ...): it was inf * 0 = nan.
+@example(Program(((3, 1, 4, True), (0, 1, 0, True)),
+                 ((_call("pow", "binary"), 0, 1, 0, 0, False),
+                  (_call("arcsin", "unary"), 2, 0, 0, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

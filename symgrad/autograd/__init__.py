@@ -68,7 +68,7 @@ def _roots(
     roots = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if grad_outputs else None
-        if not out._rg:
+        if not out._rg or _no_edge(out):
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn"
             )
@@ -103,7 +103,17 @@ def _seed(out: Tensor) -> Tensor:
         np.array(1, dtype=out._data.dtype).reshape(out._data.shape), False, None)
 
 
+def _no_edge(t: Tensor) -> bool:
+    """Whether ``t`` requires grad only through its base (``tensor.no_edge``)."""
+    acc = t._acc
+    return t._fn is None and acc is not None and acc.__class__ is not AccumulateGrad and (
+        acc() is t)
+
+
 def _node_of(t: Tensor) -> Node:
+    if _no_edge(t):
+        # No gradient reaches it, as PyTorch's has no accumulator: a node no graph holds.
+        return AccumulateGrad(t)
     return t.grad_fn if t.grad_fn is not None else t._accumulator()
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.autograd import grad_mode
+from symgrad.autograd import graph as _graph
 from symgrad.autograd.graph import Node, OutputSlot, _checked, _Hooks, _reduce_to, _unlent, _wrap
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction"]
@@ -529,6 +530,10 @@ def _record_call(ctx: BackwardCFunction, cls: type[Function], args: tuple[Any, .
     ctx.op = _opdef(cls, positions, args)
     ctx.attrs = {f"arg{i}": a for i, a in enumerate(args) if not isinstance(a, Tensor)}
     ctx.inputs = tuple(_edge(args[i]) for i in positions)
+    # Numbered after its inputs' nodes (a leaf's accumulator may be made just now), as
+    # ``run_backward`` wants: made before them, it would run first. Its outputs' slots are
+    # made after it.
+    ctx._seq = next(_graph._SEQ)
     ctx._in_meta = tuple((args[i]._data.shape, args[i]._data.dtype) for i in positions)
     ctx._positions = positions
     ctx._out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None

@@ -38,10 +38,9 @@ _ARRAY_DTYPES = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
 
 _NDARRAY = np.ndarray
 
+# Every node has its own number (accumulators too), so the backward heap never compares two
+# nodes.
 _SEQ = itertools.count(1)
-# AccumulateGrad nodes feed nothing, so they can always run last: numbered down from -1, every
-# node has its own number and the backward heap never compares two nodes.
-_LAST = itertools.count(-1, -1)
 
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -585,9 +584,11 @@ class AccumulateGrad(Node):
         self.inputs = self._in_meta = self._saved = ()
         self._out_version = 0
         self.variable = variable
-        # Made lazily (on a leaf's first use, or by a Function after its own node), but it has
-        # no inputs: it can always run last.
-        self._seq = next(_LAST)
+        # Made lazily, on a leaf's first use: numbered in creation order as any node, it runs
+        # once every node of the graph that feeds it has (their numbers are higher), before
+        # the nodes made earlier. PyTorch runs an accumulator as soon as it is ready, so when a
+        # later node's backward raises, the leaves it reached first have their gradients.
+        self._seq = next(_SEQ)
 
     def name(self) -> str:
         """PyTorch's name for a leaf's accumulator.

@@ -265,6 +265,12 @@ def _pow_tensor_vjp(g: Any, self: Any, exponent: Any, out: Any, *,
     power_law = where(positive | (exponent == 0), 1.0, self)
     d_self = where(positive, g * exponent * out / where(positive, self, 1.0),
                    g * exponent * power_law ** (exponent - 1))
+    # At exponent 0 the slope is 0 whatever g is, as PyTorch's where(exponent == 0, 0, ...):
+    # an infinite g (asin'(1)) times 0 was nan. Only there: a finite g keeps exponent * ...
+    # on the graph, whose derivative in the exponent (g / self) the second order needs.
+    lost = (np.asarray(exponent._data) == 0) & ~np.isfinite(np.asarray(g._data))
+    if lost.any():
+        d_self = where(Tensor._make(lost, False, None), 0.0, d_self)
     return d_self, g * out * where((self == 0) & (exponent >= 0), 0.0, log(self))
 
 

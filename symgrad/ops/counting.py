@@ -58,7 +58,10 @@ class NoDerivativeNode(Node):
         return type(self).__name__
 
     def apply(self, g: Tensor) -> tuple[Tensor | None, ...]:
-        """Refuse, as PyTorch does (see the class's example)."""
+        """Refuse, as PyTorch does (see the class's example), where a gradient would go: an
+        input no gradient reaches (a view that requires grad through its base) is skipped."""
+        if not isinstance(self.inputs[0], Node):
+            return (None,)
         raise NotImplementedError(f"the derivative for '{self.aten}' is not implemented.")
 
 
@@ -343,15 +346,15 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
                                "opposites, got side of left while right was True")
         right = side == "right"
     boundaries = sorted_sequence._data
-    if boundaries.ndim == 0:
-        raise RuntimeError("torch.searchsorted(): boundaries tensor should have positive "
-                           "dimension, but got 0 dimension")
     values = input._data if isinstance(input, Tensor) else np.asarray(input)
-    if boundaries.ndim > 1 and not isinstance(input, Tensor):
+    if values.ndim == 0 and boundaries.ndim != 1:  # a number, or a 0-d tensor: checked first
         raise RuntimeError(
             "torch.searchsorted(): input value can be a scalar only when boundaries tensor "
             f"dimension is 1, but we got boundaries tensor dim({boundaries.ndim}) and input "
             "value's dim(0) numel(1)")
+    if boundaries.ndim == 0:
+        raise RuntimeError("torch.searchsorted(): boundaries tensor should have positive "
+                           "dimension, but got 0 dimension")
     if boundaries.ndim > 1 and (values.ndim != boundaries.ndim
                                 or values.shape[:-1] != boundaries.shape[:-1]):
         raise RuntimeError(
@@ -359,6 +362,9 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
             "dimensions of boundaries tensor and input value tensor must match, but we got "
             f"boundaries tensor {list(boundaries.shape)} and input value tensor "
             f"{list(values.shape)}")
+    if values.size and boundaries.dtype == values.dtype == np.bool_:
+        # PyTorch's kernel dispatches on the common dtype, once there are values to place.
+        raise NotImplementedError('"searchsorted_out_cpu" not implemented for \'Bool\'')
     b, v = _common(boundaries, values)
     found = _bounds(b, v, bool(right), None if sorter is None else sorter._data)
     return Tensor._make(found.astype(np.int32 if out_int32 else np.int64), False, None)

@@ -60,6 +60,8 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     """
     if input.ndim != other.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    if input.ndim == 0:  # ATen reads input.size(dim) before wrapping it
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     if not -input.ndim <= dim < max(input.ndim, 1):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-input.ndim}, "
                          f"{input.ndim - 1}], but got {dim})")
@@ -67,6 +69,9 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
                            f"{input.shape[dim]} and {other.shape[dim]}")
     broadcast_shapes(tuple(input.shape), tuple(other.shape))  # PyTorch's error, not NumPy's
+    if input.dtype is _dtypes.bool:
+        # ATen's kernel dispatches on input's dtype before it reads other's data as that dtype.
+        raise NotImplementedError('"cross" not implemented for \'Bool\'')
     if input.dtype is not other.dtype:
         raise RuntimeError(f"expected scalar type {_TORCH_NAMES[input.dtype.name]} but found "
                            f"{_TORCH_NAMES[other.dtype.name]}")

@@ -99,10 +99,17 @@ def rad2deg(input: Tensor) -> Tensor:
 
 
 # -- copysign ------------------------------------------------------------------------------------
-def _copysign_vjp(g: Tensor, self: Tensor, other: Tensor) -> tuple[Tensor, Tensor]:
-    x, y = np.broadcast_arrays(self._data, other._data)
-    factor = np.where(x == 0, 0.0, np.copysign(1.0, y) * np.sign(x))
-    return g * _const(factor.astype(g._data.dtype)), g * 0.0
+# PyTorch's nodes save self and the result (other's gradient is zeros): the sign other gives
+# is read from the result, so writing the result before backward raises, writing other not.
+def _copysign_factor(self: Tensor, out: Tensor, dtype: np.dtype) -> Tensor:
+    x, y = np.broadcast_arrays(self._data, out._data)
+    if x.dtype == np.bool_:  # (a bool self needs no gradient, but other's is formed beside)
+        x = x.astype(np.float64)
+    return _const(np.where(x == 0, 0.0, np.sign(y) * np.sign(x)).astype(dtype))
+
+
+def _copysign_vjp(g: Tensor, self: Tensor, out: Tensor) -> tuple[Tensor, Tensor]:
+    return g * _copysign_factor(self, out, g._data.dtype), g * 0.0
 
 
 _COPYSIGN_KINKS = (Kink("self", "self == 0", lambda self, other, **_: np.broadcast_arrays(
@@ -112,7 +119,7 @@ _COPYSIGN_KINKS = (Kink("self", "self == 0", lambda self, other, **_: np.broadca
 COPYSIGN = defop("copysign", "CopysignBackward0",
                  lambda self, other: _wide(np.copysign, self, np.asarray(other, self.dtype)),
                  vjp=_copysign_vjp, dtype_rule="promote_float", dtypes=ALL,
-                 kinks=_COPYSIGN_KINKS)
+                 kinks=_COPYSIGN_KINKS, saved_for={"self": ("self",), "other": ()})
 
 
 def _copysign_scalar(self: np.ndarray, *, other: float) -> np.ndarray:
@@ -121,9 +128,7 @@ def _copysign_scalar(self: np.ndarray, *, other: float) -> np.ndarray:
 
 COPYSIGN_SCALAR = defop(
     "copysign_scalar", "CopysignBackward1", _copysign_scalar,
-    vjp=lambda g, self, *, other: g * _const(np.where(
-        self._data == 0, 0.0, math.copysign(1.0, other) * np.sign(self._data)).astype(
-            g._data.dtype)),
+    vjp=lambda g, self, out, *, other: g * _copysign_factor(self, out, g._data.dtype),
     dtype_rule="promote_float", dtypes=ALL, promotes=("other",),
     kinks=(Kink("self", "self == 0", lambda self, **_: self == 0, "zero"),))
 
@@ -216,16 +221,17 @@ def _ldexp(self: np.ndarray, other: np.ndarray) -> np.ndarray:
     return _wide(lambda x, e: x * np.exp2(e), self, np.asarray(other, self.dtype))
 
 
-def _ldexp_vjp(g: Tensor, self: Tensor, other: Tensor, *, needs: tuple[bool, bool]
+def _ldexp_vjp(g: Tensor, other: Tensor, out: Tensor, *, needs: tuple[bool, bool]
                ) -> tuple[Tensor | None, Tensor | None]:
-    g, x, e = _in_f64(g), _in_f64(self), _in_f64(other)
-    scale = 2.0 ** e
-    return (g * scale if needs[0] else None,
-            g * x * scale * math.log(2) if needs[1] else None)
+    # PyTorch saves other and the result (not self): changing the result in place before
+    # backward raises. d/d other of x * 2**other is the result times log(2).
+    g, e, result = _in_f64(g), _in_f64(other), _in_f64(out)
+    return (g * 2.0 ** e if needs[0] else None,
+            g * result * math.log(2) if needs[1] else None)
 
 
 LDEXP = defop("ldexp", "LdexpBackward0", _ldexp, vjp=_ldexp_vjp, dtype_rule="promote_float",
-              dtypes=ALL)
+              dtypes=ALL, saved_for={"self": ("other",), "other": ()})
 
 
 @expose()
@@ -342,6 +348,8 @@ def isin(elements: Tensor | float, test_elements: Tensor | float, *,
                                   invert=invert)
     a = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
     b = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    if a.dtype == np.bool_ or b.dtype == np.bool_:  # a tensor or a Python bool, as PyTorch's
+        raise RuntimeError("Unsupported input type encountered for isin(): Bool")
     out = np.isin(a, b, invert=bool(invert))
     return Tensor._make(np.asarray(out, dtype=np.bool_), False, None)
 

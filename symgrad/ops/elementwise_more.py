@@ -39,12 +39,22 @@ def _const(a: np.ndarray) -> Tensor:
 
 
 # -- logaddexp, logaddexp2 ----------------------------------------------------------------------
+def _no_bools(self: Tensor, other: Tensor) -> None:
+    if self._data.dtype == np.bool_ or other._data.dtype == np.bool_:
+        # PyTorch's backward subtracts the inputs, which it refuses for a bool.
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead.")
+
+
 def _logaddexp_vjp(g: Tensor, self: Tensor, other: Tensor) -> tuple[Tensor, Tensor]:
+    _no_bools(self, other)
     g, a, b = _in_f64(g), _in_f64(self), _in_f64(other)
     return g / (1 + exp(b - a)), g / (1 + exp(a - b))
 
 
 def _logaddexp2_vjp(g: Tensor, self: Tensor, other: Tensor) -> tuple[Tensor, Tensor]:
+    _no_bools(self, other)
     g, a, b = _in_f64(g), _in_f64(self), _in_f64(other)
     return g / (1 + exp2(b - a)), g / (1 + exp2(a - b))
 

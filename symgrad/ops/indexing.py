@@ -18,7 +18,15 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.autograd.slice_gradient import SliceGradient
-from symgrad.ops.registry import _TORCH_NAMES, ALL, apply, defop, expose, wrap_dim
+from symgrad.ops.registry import (
+    _TORCH_NAMES,
+    ALL,
+    apply,
+    defop,
+    expose,
+    refuse_integral_result,
+    wrap_dim,
+)
 from symgrad.ops.shape import ALIAS, UNSQUEEZE, view_apply
 from symgrad.tensor import Tensor
 
@@ -611,6 +619,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
                            f"tensor with {value.ndim} dimension(s).")
     _boolean_mask(m)
     if isinstance(value, Tensor):
+        refuse_integral_result(input.dtype, value)
         if value.dtype is not input.dtype:
             value = value.to(input.dtype)
         return apply(MASKED_FILL_TENSOR, input, value, mask=m)

@@ -34,7 +34,7 @@ from symgrad.ops.registry import (
     expose,
     renamed_node_class,
 )
-from symgrad.tensor import Tensor
+from symgrad.tensor import Tensor, no_edge
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
 
@@ -176,8 +176,8 @@ def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Te
     """
     if input._rg and not grad_mode._state.enabled:
         # PyTorch's rule: a view made under no_grad of a tensor that requires grad requires
-        # grad too (a leaf of its own: no grad_fn).
-        out._rg = True
+        # grad too (a leaf of its own: no grad_fn), but no gradient reaches it.
+        no_edge(out)
     # (NumPy cannot tell whether empty arrays share memory: an empty view is one too.)
     if out._data.size and not np.may_share_memory(out._data, input._data):
         return out
@@ -332,9 +332,11 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     base = info.base if info is not None and info.has_history else None
     leaf_written = logical and (t._fn is None if base is None else base._fn is None)
     if recording and not leaf_written:
+        # The base may have been made to require grad after the view was taken: the view
+        # requires grad through it (``tensor._views_follow``), and is named a view.
         if t._rg and t.grad_fn is None:
-            raise RuntimeError(("a view of " if view else "") + _LEAF)
-        # The base may have been made to require grad after the view was taken.
+            raise RuntimeError(("a view of " if view or base is not None and base._rg
+                                else "") + _LEAF)
         if base is not None and base._rg and base.grad_fn is None:
             raise RuntimeError("a view of " + _LEAF)
     if not t._data.flags.writeable:

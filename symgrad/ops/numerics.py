@@ -46,6 +46,8 @@ def _empty_along(y: Tensor, dim: int) -> Tensor:
 
 def _ends(y: Tensor, dim: int) -> tuple[Tensor, Tensor]:
     n = y.shape[dim]
+    if n == 0:  # ATen's slices [1:] and [:-1] of an empty dim: both empty
+        return y.narrow(dim, 0, 0), y.narrow(dim, 0, 0)
     return y.narrow(dim, 1, n - 1), y.narrow(dim, 0, n - 1)
 
 
@@ -69,7 +71,10 @@ def _check_x(name: str, y: Tensor, x: Any, dx: Any, dim: int) -> None:
         raise invalid_combination(name, y, x, dx=dx, dim=dim)
 
 
-def _check_y(y: Tensor, name: str) -> None:
+def _check_y(y: Tensor, name: str, x: Tensor | None = None) -> None:
+    if x is not None and (y.dtype is _dtypes.bool or x.dtype is _dtypes.bool):
+        raise RuntimeError(f"{name}: received a bool input for `x` or `y`, but bool is not "
+                           "supported")
     if y.dtype is _dtypes.bool:
         raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not supported")
 
@@ -96,13 +101,17 @@ def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None,
     tensor(7.5000)
     """
     _check_x("trapezoid", y, x, dx, dim)
+    if y.ndim == 0:
+        # ATen reads y's size along dim first: wrapped only when x is given.
+        shown = dim if x is None else wrap_dim(dim, 0)
+        raise IndexError(f"Dimension specified as {shown} but tensor has no dimensions")
     d = wrap_dim(dim, y.ndim)
-    _check_y(y, "trapezoid")
-    if y.shape[d] == 0:
+    if y.shape[d] == 0:  # before the dtype checks, as ATen's
         return _empty_along(y, d)
+    _check_y(y, "trapezoid", x)
     if x is not None:
         right, left = _ends(y, d)
-        return _over((_spacing(y, x, d) * (right + left)).sum(d), 2.0)
+        return _over(((left + right) * _spacing(y, x, d)).sum(d), 2.0)
     step = 1.0 if dx is None else float(dx)
     first = y.select(d, 0)
     last = y.select(d, -1)
@@ -144,19 +153,27 @@ def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None
     tensor([1.5000, 4.5000])
     """
     _check_x("cumulative_trapezoid", y, x, dx, dim)
+    if y.ndim == 0:
+        # ATen slices y (and a 0-d x) along dim: IndexError, unless 1-d points are first
+        # checked against y's size there.
+        if x is not None:
+            wrap_dim(dim, 0)
+            _check_y(y, "cumulative_trapezoid", x)
+            if x.ndim == 1:
+                raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        else:
+            _check_y(y, "cumulative_trapezoid")
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     d = wrap_dim(dim, y.ndim)
-    _check_y(y, "cumulative_trapezoid")
-    if y.shape[d] == 0:
-        # Unlike trapezoid's, PyTorch checks 1-d points before it sees that y is empty.
-        if x is not None and x.ndim == 1 and x.shape[0] != 0:
-            raise RuntimeError("cumulative_trapezoid: There must be one `x` value for each "
-                               "sample point")
-        return y.narrow(d, 0, 0).clone()
+    _check_y(y, "cumulative_trapezoid", x)
+    # ATen's slices of an empty dim are empty (no special case); its sum is ``left + right``,
+    # multiplied by the spacing after it, so a broadcasting error names them in that order.
     right, left = _ends(y, d)
     if x is not None:
-        return _over((_spacing(y, x, d, "cumulative_trapezoid") * (right + left)).cumsum(d), 2.0)
+        return _over(((left + right) * _spacing(y, x, d, "cumulative_trapezoid")).cumsum(d),
+                     2.0)
     step = 1.0 if dx is None else float(dx)
-    return (step / 2.0 * (right + left)).cumsum(d)
+    return (step / 2.0 * (left + right)).cumsum(d)
 
 
 # -- cov, corrcoef -------------------------------------------------------------------------------

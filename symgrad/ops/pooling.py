@@ -16,6 +16,7 @@ scatter-add, ``index_put(..., accumulate=True)``), so ``create_graph=True`` work
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import operator
 from collections.abc import Sequence
@@ -25,12 +26,14 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
+from symgrad.autograd.grad_mode import _state as _grad_state
 from symgrad.ops.backward_ops import max_pool2d_backward
 from symgrad.ops.indexing import INDEX, index_put
 from symgrad.ops.registry import (
     _TORCH_NAMES,
     ALL,
     FLOATING,
+    REGISTRY,
     Kink,
     apply,
     defop,
@@ -311,9 +314,43 @@ def _spread(g: Tensor, shape: tuple[int, ...], divisor: np.ndarray, pairs: tuple
                     np.broadcast_to(target, (lead,) + target.shape))
 
 
-def _avg_pool2d_vjp(g: Tensor, *, kernel_size: tuple[int, int], stride: tuple[int, int],
-                    padding: tuple[int, int], ceil_mode: bool, count_include_pad: bool,
-                    divisor_override: int | None, self_shape: tuple[int, ...]) -> Tensor:
+# The ops that record an average pooling's gradient where it is differentiated: ``where``
+# under PyTorch's names for its backward's backward (filled on first use).
+_BACKWARD_OF: dict[str, Any] = {}
+
+
+def reads_self(result: Tensor, self: Tensor, grad_fn: str) -> Tensor:
+    """An average pooling's gradient ``result``, recorded as reading ``self`` too when grad
+    mode is on (a backward with ``create_graph``) and ``self`` requires grad.
+
+    PyTorch's backward op takes ``self`` (its shape): the gradient then requires grad, and its
+    own gradient in ``self`` is zeros, so a third-order ``grad`` gives zeros, not "does not
+    require grad". Recorded as ``where(False, self, result)``: the same values, and zeros to
+    ``self``.
+
+    Args:
+        result: The gradient in ``self``, computed from the incoming gradient alone.
+        self: The pooling's input, as saved.
+        grad_fn: PyTorch's name for the node (``"AvgPool2DBackwardBackward0"``).
+
+    >>> import symgrad
+    >>> x = symgrad.ones(1, 2, 4, requires_grad=True)
+    >>> g, = symgrad.autograd.grad(avg_pool1d(x, 2).sum(), x, create_graph=True)
+    >>> g.requires_grad, symgrad.autograd.grad(g.sum(), x)[0].sum().item()
+    (True, 0.0)
+    """
+    if not (self._rg and _grad_state.enabled):
+        return result
+    op = _BACKWARD_OF.get(grad_fn)
+    if op is None:
+        op = _BACKWARD_OF[grad_fn] = dataclasses.replace(REGISTRY["where"], grad_fn=grad_fn)
+    return apply(op, Tensor._make(np.zeros(self.shape, dtype=bool), False, None), self, result)
+
+
+def _avg_pool2d_vjp(g: Tensor, self: Tensor, *, kernel_size: tuple[int, int],
+                    stride: tuple[int, int], padding: tuple[int, int], ceil_mode: bool,
+                    count_include_pad: bool, divisor_override: int | None,
+                    self_shape: tuple[int, ...]) -> Tensor:
     out = _sizes(self_shape, kernel_size, stride, padding, (1, 1), ceil_mode)
     divisor = _divisor(self_shape, out, kernel_size, stride, padding, count_include_pad,
                        divisor_override)
@@ -321,7 +358,7 @@ def _avg_pool2d_vjp(g: Tensor, *, kernel_size: tuple[int, int], stride: tuple[in
     h, w = self_shape[-2:]
     pairs = _window_pairs(self_shape, out, rows, cols, (rows >= 0) & (rows < h),
                           (cols >= 0) & (cols < w))
-    return _spread(g, self_shape, divisor, pairs)
+    return reads_self(_spread(g, self_shape, divisor, pairs), self, "AvgPool2DBackwardBackward0")
 
 
 AVG_POOL2D = defop(
@@ -356,13 +393,25 @@ def _adaptive_avg_pool2d(self: np.ndarray, *, output_size: tuple[int, int]) -> n
         return (total / divisor).astype(self.dtype)
 
 
-def _adaptive_avg_pool2d_vjp(g: Tensor, *, output_size: tuple[int, int],
+def _check_grad_output(fn: str, shape: Sequence[int]) -> None:
+    """PyTorch's adaptive pooling backward refuses an empty output (a non-batch dim of size
+    0) where the forward gave one: ``fn`` is its kernel's name."""
+    for d in range(1, len(shape)):
+        if shape[d] == 0:
+            raise RuntimeError(f"{fn}(): Expected grad_output to have non-zero size for "
+                               f"non-batch dimensions, but grad_output has sizes "
+                               f"{_size_text(shape)} with dimension {d} being empty")
+
+
+def _adaptive_avg_pool2d_vjp(g: Tensor, self: Tensor, *, output_size: tuple[int, int],
                              self_shape: tuple[int, ...]) -> Tensor:
+    _check_grad_output("adaptive_avg_pool2d_backward", g.shape)
     (rows, row_ok), (cols, col_ok) = (_adaptive(self_shape[d - 2], output_size[d])
                                       for d in (0, 1))
     divisor = np.outer(row_ok.sum(axis=1), col_ok.sum(axis=1))
     pairs = _window_pairs(self_shape, output_size, rows, cols, row_ok, col_ok)
-    return _spread(g, self_shape, divisor, pairs)
+    return reads_self(_spread(g, self_shape, divisor, pairs), self,
+                      "AdaptiveAvgPool2DBackwardBackward0")
 
 
 ADAPTIVE_AVG_POOL2D = defop(
@@ -800,6 +849,10 @@ def _adaptive_avg_pool2d_sizes(input: Tensor, sizes: tuple[int, int]) -> Tensor:
             raise RuntimeError("adaptive_avg_pool2d(): Expected input to have non-zero size for "
                                f"non-batch dimensions, but input has sizes {_size_text(shape)} "
                                f"with dimension {d + len(shape)} being empty")
+    if math.prod(shape[:-2] + sizes) == 0 and not input.dtype.is_floating_point:
+        # PyTorch's kernel returns an empty output before it looks at the dtype: a bool or
+        # integer input gives an empty result of its dtype.
+        return Tensor._make(np.zeros(shape[:-2] + sizes, input._data.dtype), False, None)
     return apply(ADAPTIVE_AVG_POOL2D, input, output_size=sizes)
 
 

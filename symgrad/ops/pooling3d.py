@@ -22,7 +22,16 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.ops.indexing import INDEX, index_put
-from symgrad.ops.pooling import _adaptive, _check_input, _counts, _ints, _output_size, _positions
+from symgrad.ops.pooling import (
+    _adaptive,
+    _check_grad_output,
+    _check_input,
+    _counts,
+    _ints,
+    _output_size,
+    _positions,
+    reads_self,
+)
 from symgrad.ops.registry import ALL, FLOATING, Kink, apply, defop, not_implemented
 from symgrad.tensor import Tensor
 
@@ -213,15 +222,16 @@ def _spread(g: Tensor, shape: tuple[int, ...], divisor: np.ndarray, index: np.nd
                     np.broadcast_to(target, (lead,) + target.shape))
 
 
-def _avg_pool3d_vjp(g: Tensor, *, kernel_size: Triple, stride: Triple, padding: Triple,
-                    ceil_mode: bool, count_include_pad: bool, divisor_override: int | None,
-                    self_shape: tuple[int, ...]) -> Tensor:
+def _avg_pool3d_vjp(g: Tensor, self: Tensor, *, kernel_size: Triple, stride: Triple,
+                    padding: Triple, ceil_mode: bool, count_include_pad: bool,
+                    divisor_override: int | None, self_shape: tuple[int, ...]) -> Tensor:
     out = _sizes(self_shape, kernel_size, stride, padding, (1, 1, 1), ceil_mode)
     divisor = _divisor(self_shape, out, kernel_size, stride, padding, count_include_pad,
                        divisor_override)
     per_dim = [_positions(out[d], kernel_size[d], padding[d], stride[d], 1) for d in range(3)]
     index, ok = _flat(per_dim, self_shape)
-    return _spread(g, self_shape, divisor, index, ok)
+    return reads_self(_spread(g, self_shape, divisor, index, ok), self,
+                      "AvgPool3DBackwardBackward0")
 
 
 AVG_POOL3D = defop(
@@ -270,10 +280,12 @@ def _adaptive_avg_pool3d(self: np.ndarray, *, output_size: Triple) -> np.ndarray
         return (total / divisor).astype(self.dtype)
 
 
-def _adaptive_avg_pool3d_vjp(g: Tensor, *, output_size: Triple,
+def _adaptive_avg_pool3d_vjp(g: Tensor, self: Tensor, *, output_size: Triple,
                              self_shape: tuple[int, ...]) -> Tensor:
+    _check_grad_output("adaptive_avg_pool3d_backward", g.shape)
     index, ok, divisor = _adaptive_windows(self_shape, output_size)
-    return _spread(g, self_shape, divisor, index, ok)
+    return reads_self(_spread(g, self_shape, divisor, index, ok), self,
+                      "AdaptiveAvgPool3DBackwardBackward0")
 
 
 ADAPTIVE_AVG_POOL3D = defop(

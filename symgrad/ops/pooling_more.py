@@ -30,6 +30,7 @@ from symgrad.ops.indexing import INDEX
 from symgrad.ops.pooling import (
     _adaptive,
     _check1d,
+    _check_grad_output,
     _check_input,
     _check_rank_range,
     _ints,
@@ -100,6 +101,7 @@ def _adaptive_max_pool2d_backward(grad_output: np.ndarray, self: np.ndarray, *,
                                   output_size: _Pair) -> np.ndarray:
     """``adaptive_max_pool2d``'s gradient in ``self``: each window's gradient summed into its
     maximum."""
+    _check_grad_output("adaptive_max_pool2d_backward", grad_output.shape)
     g = grad_output.astype(self.dtype, copy=False)
     return _scatter_sum(g, adaptive_max_pool2d_indices(self, output_size), self.shape)
 

@@ -441,12 +441,18 @@ def _norm_vjp(g: Tensor, self: Tensor, out: Tensor, *, p: float, dim: tuple[int,
         # float16), and round once.
         g, self = _wide(g), _wide(self)
         out = apply(NORM, self, p=p, dim=dim, keepdim=keepdim)
+    if p == 1 or math.isinf(p):
+        # PyTorch's self.sgn(), recorded: under create_graph the gradient requires grad where
+        # self does (sgn's own derivative is zero, so a third order gives zeros, not an error),
+        # and it is 0 at a NaN. For inf a NaN shares the gradient as the maximum does
+        # (PyTorch's mask |self| == norm or isnan), where sgn zeroes it.
+        signs = _sign_op(self)
+        if p == 1:
+            return expand_reduced(g, self_shape, dim, keepdim) * signs
+        tied = _tied(Tensor._make(np.abs(self._data), False, None), out, dim, keepdim,
+                     nan_ties=True)
+        return expand_reduced(g, self_shape, dim, keepdim) * (tied * signs)
     sign = _const(np.sign(self._data), self)
-    if p == 1:
-        return expand_reduced(g, self_shape, dim, keepdim) * sign
-    if math.isinf(p):
-        tied = _tied(Tensor._make(np.abs(self._data), False, None), out, dim, keepdim)
-        return expand_reduced(g, self_shape, dim, keepdim) * (tied * sign)
     # A zero norm gets gradient 0 (PyTorch's choice among the subgradients); the inner where
     # keeps the unused branch finite, so gradients of this gradient are not nan.
     zero = out == 0
@@ -1070,5 +1076,6 @@ def cumprod(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> T
 
 from symgrad.ops.activations import softmax  # noqa: E402
 from symgrad.ops.arithmetic import _wide  # noqa: E402
+from symgrad.ops.arithmetic import sign as _sign_op  # noqa: E402
 from symgrad.ops.elementwise import where  # noqa: E402 - the VJPs above use them
 from symgrad.ops.shape import cat  # noqa: E402

@@ -779,6 +779,28 @@ def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data:
     return out
 
 
+def refuse_integral_result(result: dtype, *values: Any) -> None:
+    """PyTorch's check as it records an op whose result takes ``self``'s dtype (a fill or a
+    scatter of a float value into an integer or bool tensor): a value that requires grad,
+    with grad mode on, cannot give a result of a dtype autograd does not support.
+
+    Args:
+        result: The result's dtype.
+        *values: The op's other inputs (tensors or numbers).
+
+    >>> import symgrad
+    >>> refuse_integral_result(symgrad.int64, symgrad.tensor(1.0, requires_grad=True))
+    Traceback (most recent call last):
+    ...
+    RuntimeError: Autograd not support dtype: Long
+    """
+    from symgrad.tensor import Tensor
+
+    if result.category != _FLOAT and _grad_state.enabled and any(
+            isinstance(v, Tensor) and v._rg for v in values):
+        raise RuntimeError(f"Autograd not support dtype: {_TORCH_NAMES[result.name]}")
+
+
 def _refuse_grad(op: OpDef, tensors: tuple[Tensor, ...]) -> None:
     """PyTorch's error for an input that may not require grad (``grad_refused``) and does."""
     for i in op._fixed:

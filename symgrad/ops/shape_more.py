@@ -30,7 +30,7 @@ from symgrad.ops.indexing import (
     _at_least_1d,
     _zeros,
 )
-from symgrad.ops.registry import ALL, apply, defop, expose, wrap_dim
+from symgrad.ops.registry import ALL, apply, defop, expose, refuse_integral_result, wrap_dim
 from symgrad.ops.shape import FLIP, flatten, reshape, view_apply
 from symgrad.tensor import Tensor
 
@@ -148,6 +148,7 @@ def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
     want = _diagonal_view(np.empty(input.shape, np.bool_), offset=int(offset), dim1=d1,
                           dim2=d2).shape
     _check_scatter_src(src, want, "diagonal")
+    refuse_integral_result(input.dtype, src)
     src = _check_same_dtype(input, src, "diagonal_scatter")
     return apply(DIAGONAL_SCATTER, input, src, offset=int(offset), dim1=d1, dim2=d2)
 
@@ -647,6 +648,7 @@ def index_fill(input: Tensor, dim: int, index: Any, value: Any) -> Tensor:
     elif idx.size:
         _restrided_empty(input, d, idx.size)
     if isinstance(value, Tensor):
+        refuse_integral_result(input.dtype, value)
         if value.dtype is not input.dtype:
             value = value.to(input.dtype)
         return apply(INDEX_FILL_TENSOR, input, value, dim=d, index=idx)
@@ -1035,6 +1037,7 @@ def select_scatter(input: Tensor, src: Any, dim: int, index: int) -> Tensor:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{list(input.shape)} at dimension {d}")
     _check_scatter_src(src, input.shape[:d] + input.shape[d + 1:], "select")
+    refuse_integral_result(input.dtype, src)
     src = _check_same_dtype(input, src, "select_scatter")
     return apply(SELECT_SCATTER, input, src, dim=d, index=index % size)
 
@@ -1064,6 +1067,7 @@ def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = 
     b = max(a, b)
     want = np.zeros(input.shape, np.bool_)[(slice(None),) * d + (slice(a, b, step),)].shape
     _check_scatter_src(src, want, "slice")
+    refuse_integral_result(input.dtype, src)
     src = _check_same_dtype(input, src, "slice_scatter")
     return apply(SLICE_SCATTER, input, src, dim=d, start=a, end=b, step=int(step))
 
