@@ -240,6 +240,26 @@ TORCH: dict[str, str] = {
     'solve': 'torch.linalg.solve(A, B, left=left)',
     'slogdet': 'torch.linalg.slogdet(self).logabsdet',
     'cross': 'torch.linalg.cross(self, other, dim=dim)',
+    # matrix decompositions (symgrad.ops.decompositions; helper lin): cholesky's op factors the
+    # symmetric part; cholesky_solve's and cholesky_inverse's read their factor whole, as
+    # PyTorch's gradient does: L L^T given to PyTorch through its own Cholesky factor
+    'cholesky': (
+        'torch.linalg.cholesky((self + self.mT) / 2 if self.is_floating_point() else self, '
+        'upper=upper)'
+    ),
+    'solve_triangular': (
+        'torch.linalg.solve_triangular(A, B, upper=upper, left=left, unitriangular=unitriangular)'
+    ),
+    'cholesky_solve': (
+        'torch.cholesky_solve(self, torch.linalg.cholesky(input2.mT @ input2 if upper else '
+        'input2 @ input2.mT, upper=upper) if input2.dtype in (torch.float32, torch.float64) '
+        'else input2, upper=upper)'
+    ),
+    'cholesky_inverse': (
+        'torch.cholesky_inverse(torch.linalg.cholesky(self.mT @ self if upper else self @ '
+        'self.mT, upper=upper) if self.dtype in (torch.float32, torch.float64) else self, '
+        'upper=upper)'
+    ),
     'trace': 'torch.trace(self)',
     'transpose': 'self.transpose(dim0, dim1)',
     'trunc': 'torch.trunc(self)',

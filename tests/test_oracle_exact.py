@@ -744,6 +744,8 @@ CLOSED_FORM_ELSEWHERE = {
     "nll_loss_backward", "nll_loss_weighted_backward", "max_pool2d_backward",
     # determinants, inverses and solves (closed forms below)
     "det", "inverse", "solve", "slogdet", "cross",
+    # matrix decompositions (helper lin; closed forms below)
+    "cholesky", "solve_triangular", "cholesky_solve", "cholesky_inverse",
     # gates (helper nnm; closed forms above)
     "prelu", "glu",
     # resampling (helper nnm; closed forms above)
@@ -846,6 +848,35 @@ def test_det_inverse_solve_closed_form():
     agree(out._data, _mat(x), digits=15)
     agree(gb, _mat(inv.T * wx))  # d <W, X> / dB = A^-T W
     agree(ga, _mat(-(inv.T * wx) * x.T))  # d <W, X> / dA = -A^-T W X^T
+
+
+# -- matrix decompositions (symgrad.ops.decompositions; helper lin) ------------------------------
+# S = [[4, 2], [2, 5]] = L L^T with L = [[2, 0], [1, 2]], inv S = [[5, -2], [-2, 4]] / 16, by hand.
+def test_decompositions_closed_form():
+    # L22 = sqrt(d - b^2 / a) of the symmetric part (a, b, d): d/da = b^2 / a^2 / (2 L22) = 1/16,
+    # d/dd = 1 / (2 L22) = 1/4, d/db = -b / (a L22) = -1/4, half of it to each of A12 and A21
+    (g,), out = grad_of("cholesky", [t([[4.0, 2.0], [2.0, 5.0]])], [[0.0, 0.0], [0.0, 1.0]],
+                        upper=False)
+    assert out.tolist() == [[2.0, 0.0], [1.0, 2.0]]
+    agree(g, [mp(1) / 16, -mp(1) / 8, -mp(1) / 8, mp(1) / 4])
+    # T X = B, T = [[2, 0], [1, 4]], B = (2, 5): X = (1, 1); for <e1, X>: gB = T^-T e1 = (1/2, 0),
+    # gT = -gB X^T on the lower triangle = [[-1/2, 0], [0, 0]]
+    (ga, gb), out = grad_of("solve_triangular", [t([[2.0, 0.0], [1.0, 4.0]]), t([[2.0], [5.0]])],
+                            [[1.0], [0.0]], upper=False, left=True, unitriangular=False)
+    assert out.tolist() == [[1.0], [1.0]]
+    agree(ga, [-mp(1) / 2, 0, 0, 0])
+    agree(gb, [mp(1) / 2, 0])
+    # X = inv(S) (6, 7) = (1, 1); for <e1, X>: gB = inv S e1 = (5, -2) / 16,
+    # gL = -(gB X^T + X gB^T) L = -[[23, 6], [2, -8]] / 16 (not masked to the triangle)
+    low = [[2.0, 0.0], [1.0, 2.0]]
+    (gb, gl), out = grad_of("cholesky_solve", [t([[6.0], [7.0]]), t(low)], [[1.0], [0.0]],
+                            upper=False)
+    agree(out._data, [1, 1], digits=15)
+    agree(gb, [mp(5) / 16, -mp(2) / 16])
+    agree(gl, [-mp(23) / 16, -mp(6) / 16, -mp(2) / 16, mp(8) / 16])
+    # Y = inv S; for <e1 e1^T, Y>: gL = -Y (W + W^T) Y L = -[[10, -5], [-4, 2]] / 32
+    (gl,), _ = grad_of("cholesky_inverse", [t(low)], [[1.0, 0.0], [0.0, 0.0]], upper=False)
+    agree(gl, [-mp(10) / 32, mp(5) / 32, mp(4) / 32, -mp(2) / 32])
 
 
 def test_cross_closed_form():

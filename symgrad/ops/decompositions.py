@@ -1,0 +1,569 @@
+"""Matrix decompositions: Cholesky (and its solves and inverse), triangular solves,
+eigenvalues of symmetric matrices, singular values and QR, as PyTorch 2.13 gives them.
+
+Each op is one node named as PyTorch names it. Forwards run in float64 (NumPy's LAPACK, or a
+loop over the n columns vectorised across the batch where PyTorch's exact failure behaviour
+matters) and round once to float32; PyTorch refuses float16, bfloat16 and integers, and so do
+these. The VJPs are written in symgrad ops (matmuls, ``tril``, these ops themselves), so
+gradients of gradients work. The formulas are PyTorch's (``FunctionsManual.cpp``):
+
+- ``cholesky`` (``A = L L^T``): ``P = tril(L^T gL)`` with its diagonal halved,
+  ``gA = L^-T (P + P^T) / 2 L^-1``, a symmetric matrix: PyTorch's gradient for the symmetric
+  matrix the factorization reads (only the lower triangle of ``A`` is read; the upper one for
+  ``upper=True``).
+- ``solve_triangular`` (``A X = B``): ``gB = A^-T g``, ``gA = -gB X^T`` masked to ``A``'s
+  triangle (without the diagonal for ``unitriangular``).
+- ``cholesky_solve`` (``X = (L L^T)^-1 B``): ``gB = (L L^T)^-1 g``, ``gL = -(gB X^T + X gB^T) L``,
+  not masked to the triangle, as PyTorch. PyTorch reads one triangle of the factor but
+  multiplies by the whole of it here; given a factor that is not triangular, symgrad reads the
+  triangle in both (the other one cancelled by a constant), so its gradient is the derivative
+  of its value, where PyTorch's holds the other triangle's garbage.
+- ``cholesky_inverse`` (``(L L^T)^-1``): ``gL = -Y (g + g^T) Y L``, ``Y`` the result.
+- ``eigvalsh`` (the eigenvalues of a symmetric matrix): ``V diag(g) V^T``.
+- ``svdvals``: ``U diag(g) V^T`` (the thin factors).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from symgrad import _dtypes
+from symgrad._dtypes import NOT_FLOATING
+from symgrad.ops.arithmetic import _wide
+from symgrad.ops.linalg import matmul
+from symgrad.ops.linalg_solve import LinAlgError
+from symgrad.ops.registry import _TORCH_NAMES, apply, defop, expose, refuse, renamed_node_class
+from symgrad.ops.triangular import TRIL, TRIU
+from symgrad.return_types import _repr
+from symgrad.tensor import Tensor
+
+__all__ = ["cholesky", "cholesky_ex", "linalg_cholesky", "solve_triangular", "triangular_solve",
+           "cholesky_solve", "cholesky_inverse"]
+
+_LOW = (_dtypes.float16, _dtypes.bfloat16)
+_FLOAT = frozenset({_dtypes.float32, _dtypes.float64})
+
+
+# -- PyTorch's named results (``torch.return_types``) -----------------------------------------
+class linalg_cholesky_ex(NamedTuple):
+    """``(L, info)`` of ``symgrad.linalg.cholesky_ex``.
+
+    >>> import symgrad
+    >>> symgrad.linalg.cholesky_ex(symgrad.tensor([[4.0, 2.0], [2.0, 5.0]])).L
+    tensor([[2., 0.],
+            [1., 2.]])
+    """
+
+    L: Tensor
+    info: Tensor
+
+    __repr__ = _repr
+
+
+class triangular_solve_result(NamedTuple):
+    """``(solution, cloned_coefficient)`` of ``symgrad.triangular_solve``.
+
+    >>> import symgrad
+    >>> a = symgrad.tensor([[2.0, 1.0], [0.0, 4.0]])
+    >>> symgrad.triangular_solve(symgrad.tensor([[3.0], [4.0]]), a).solution
+    tensor([[1.],
+            [1.]])
+    """
+
+    solution: Tensor
+    cloned_coefficient: Tensor
+
+    __repr__ = _repr
+
+
+triangular_solve_result.__name__ = triangular_solve_result.__qualname__ = "triangular_solve"
+
+
+# -- forwards ---------------------------------------------------------------------------------
+def _f64(a: np.ndarray) -> np.ndarray:
+    return a.astype(np.float64, copy=False)
+
+
+def _mT_np(a: np.ndarray) -> np.ndarray:
+    return np.swapaxes(a, -2, -1)
+
+
+def _potrf(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """LAPACK's unblocked ``potf2`` (lower) on each matrix of ``a`` (..., n, n) in float64,
+    reading its lower triangle: ``L`` and ``info`` (0, or the order of the first leading minor
+    that is not positive-definite). Where it fails at column j, as LAPACK leaves it: columns
+    before j factored, ``L[j, j] = A[j, j] - sum_k L[j, k]^2`` (not positive), the rest of the
+    lower triangle ``A``'s (torch.linalg.cholesky_ex returns that)."""
+    n = a.shape[-1]
+    batch = a.shape[:-2]
+    low = np.tril(a).reshape((-1, n, n)).copy()
+    info = np.zeros(low.shape[0], dtype=np.int64)
+    for j in range(n):
+        live = info == 0
+        row = low[:, j, :j]
+        d = low[:, j, j] - np.einsum("bk,bk->b", row, row)
+        bad = live & ~(d > 0)  # NaN fails as LAPACK's ``ajj <= 0 .or. disnan(ajj)``
+        info = np.where(bad, j + 1, info)
+        ok = live & ~bad
+        low[:, j, j] = np.where(bad, d, np.where(ok, np.sqrt(np.where(ok, d, 1.0)),
+                                                low[:, j, j]))
+        below = low[:, j + 1:, j] - np.einsum("bik,bk->bi", low[:, j + 1:, :j], row)
+        low[:, j + 1:, j] = np.where(ok[:, None], below / np.where(ok, low[:, j, j], 1.0)[:, None],
+                                     low[:, j + 1:, j])
+    return low.reshape(batch + (n, n)), info.reshape(batch)
+
+
+def _cholesky_lower(a: np.ndarray) -> np.ndarray:
+    """The Cholesky factor of each matrix, its lower triangle read, in float64; NumPy's LAPACK
+    when every matrix is positive-definite."""
+    try:
+        return np.linalg.cholesky(np.tril(a) + _mT_np(np.tril(a, -1)))
+    except np.linalg.LinAlgError:
+        return _potrf(a)[0]
+
+
+def _not_positive_definite(prefix: str, info: np.ndarray) -> LinAlgError:
+    flat = info.reshape(-1)
+    at = int(np.flatnonzero(flat)[0])
+    batch = f"(Batch element {at}): " if info.ndim else ""
+    return LinAlgError(f"{prefix}: {batch}The factorization could not be completed because the "
+                       f"input is not positive-definite (the leading minor of order {flat[at]} "
+                       "is not positive-definite).")
+
+
+def _cholesky_forward(self: np.ndarray, *, upper: bool) -> np.ndarray:
+    """The Cholesky factor ``L`` (``S = L L^T``) of the symmetric part ``S = (A + A^T) / 2`` of
+    each matrix, or ``U = L^T`` (``S = U^T U``) for ``upper``: at a symmetric matrix (the public
+    functions give the op one, see ``_symmetric_input``) the factor of ``A``, and the derivative
+    is PyTorch's symmetric gradient."""
+    a = _f64(self)
+    low = _cholesky_lower((a + _mT_np(a)) / 2)
+    return (_mT_np(low) if upper else low).astype(self.dtype)
+
+
+def _substitute(a: np.ndarray, b: np.ndarray, *, upper: bool, unit: bool) -> np.ndarray:
+    """``X`` with ``T X = B`` for the triangle ``T`` of each ``a`` (..., n, n) (its diagonal 1
+    for ``unit``), by substitution as BLAS's trsm (no check: a zero on the diagonal gives inf or
+    NaN, as PyTorch's), the n rows in a loop, vectorised across the batch and columns."""
+    n = a.shape[-1]
+    x = np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:])
+    b = np.broadcast_to(b, x.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in (range(n - 1, -1, -1) if upper else range(n)):
+            done = slice(i + 1, n) if upper else slice(0, i)
+            rest = b[..., i, :] - np.einsum("...k,...kc->...c", a[..., i, done], x[..., done, :])
+            x[..., i, :] = rest if unit else rest / a[..., i, i, None]
+    return x
+
+
+def _solve_triangular_forward(A: np.ndarray, B: np.ndarray, *, upper: bool, left: bool,
+                              unitriangular: bool) -> np.ndarray:
+    """``X`` with ``T X = B`` (``X T = B`` when not ``left``) for the triangle ``T`` of ``A``,
+    the batch dims broadcast."""
+    a, b = _f64(A), _f64(B)
+    if not left:  # X T = B  <=>  T^T X^T = B^T, and T^T is the other triangle
+        x = _substitute(_mT_np(a), _mT_np(b), upper=not upper, unit=unitriangular)
+        return _mT_np(x).astype(A.dtype)
+    return _substitute(a, b, upper=upper, unit=unitriangular).astype(A.dtype)
+
+
+def _is_lower(low: np.ndarray) -> bool:
+    return not np.any(np.triu(low, 1))
+
+
+def _cholesky_solve_forward(self: np.ndarray, input2: np.ndarray, *, upper: bool) -> np.ndarray:
+    """``X = (L L^T)^-1 B`` (``(U^T U)^-1 B`` for ``upper``), ``B`` being ``self``, ``L`` the
+    whole of ``input2`` (PyTorch's gradient is that of the whole factor; the public function
+    gives the op a triangular one): two substitutions for a triangular ``L``, as PyTorch, else
+    a solve with ``L L^T``."""
+    low = _f64(_mT_np(input2) if upper else input2)
+    b = _f64(self)
+    if not _is_lower(low):
+        gram = np.matmul(low, _mT_np(low))
+        batch = np.broadcast_shapes(gram.shape[:-2], b.shape[:-2])
+        return np.linalg.solve(np.broadcast_to(gram, batch + gram.shape[-2:]),
+                               np.broadcast_to(b, batch + b.shape[-2:])).astype(self.dtype)
+    y = _substitute(low, b, upper=False, unit=False)
+    return _substitute(_mT_np(low), y, upper=True, unit=False).astype(self.dtype)
+
+
+def _cholesky_inverse_forward(self: np.ndarray, *, upper: bool) -> np.ndarray:
+    """``(L L^T)^-1`` (``(U^T U)^-1`` for ``upper``) of each whole matrix ``L`` (see
+    ``_cholesky_solve_forward``)."""
+    low = _f64(_mT_np(self) if upper else self)
+    n = low.shape[-1]
+    if not _is_lower(low):
+        return np.linalg.inv(np.matmul(low, _mT_np(low))).astype(self.dtype)
+    if np.any(np.diagonal(low, axis1=-2, axis2=-1) == 0):
+        diagonal = np.diagonal(low, axis1=-2, axis2=-1).reshape(-1, n)
+        at = int(np.argmax(diagonal == 0, axis=-1)[np.flatnonzero((diagonal == 0).any(-1))[0]])
+        raise LinAlgError(f"cholesky_inverse: The diagonal element {at + 1} is zero, the "
+                          "inversion could not be completed because the input matrix is "
+                          "singular.")
+    eye = np.broadcast_to(np.eye(n), low.shape)
+    inv_low = _substitute(low, eye, upper=False, unit=False)
+    return np.matmul(_mT_np(inv_low), inv_low).astype(self.dtype)
+
+
+# -- backwards --------------------------------------------------------------------------------
+def _mT(t: Tensor) -> Tensor:
+    return t.transpose(-2, -1)
+
+
+def _tri(t: Tensor, upper: bool, diagonal: int = 0) -> Tensor:
+    return apply(TRIU, t, diagonal=diagonal) if upper else apply(TRIL, t, diagonal=-diagonal)
+
+
+def _cholesky_vjp(g: Tensor, out: Tensor, *, upper: bool) -> Tensor:
+    g, low = _wide(g), _wide(out)
+    if upper:
+        g, low = _mT(g), _mT(low)
+    p = apply(TRIL, matmul(_mT(low), g), diagonal=0)
+    p = 0.5 * (p + _mT(apply(TRIL, p, diagonal=-1)))  # symmetric, its diagonal halved
+    p = apply(SOLVE_TRIANGULAR, _mT(low), p, upper=True, left=True, unitriangular=False)
+    return apply(SOLVE_TRIANGULAR, low, p, upper=False, left=False, unitriangular=False)
+
+
+def _solve_triangular_vjp(g: Tensor, A: Tensor, out: Tensor, *, upper: bool, left: bool,
+                          unitriangular: bool) -> tuple[Tensor, Tensor]:
+    g, a, x = _wide(g), _wide(A), _wide(out)
+    grad_b = apply(SOLVE_TRIANGULAR, _mT(a), g, upper=not upper, left=left,
+                   unitriangular=unitriangular)
+    grad_a = -matmul(grad_b, _mT(x)) if left else -matmul(_mT(x), grad_b)
+    return _tri(grad_a, upper, 1 if unitriangular else 0), grad_b
+
+
+def _cholesky_solve_vjp(g: Tensor, input2: Tensor, out: Tensor, *, upper: bool
+                        ) -> tuple[Tensor, Tensor]:
+    g, factor, x = _wide(g), _wide(input2), _wide(out)
+    grad_b = apply(CHOLESKY_SOLVE, g, factor, upper=upper)
+    common = matmul(grad_b, _mT(x))
+    common = common + _mT(common)
+    grad_l = -matmul(factor, common) if upper else -matmul(common, factor)
+    return grad_b, grad_l
+
+
+def _cholesky_inverse_vjp(g: Tensor, self: Tensor, out: Tensor, *, upper: bool) -> Tensor:
+    g, factor, inv = _wide(g), _wide(self), _wide(out)
+    common = matmul(inv, matmul(g + _mT(g), inv))
+    return -matmul(factor, common) if upper else -matmul(common, factor)
+
+
+def _refusals(name: str | None, kernel: str) -> dict[np.dtype, Any]:
+    """PyTorch's refusals: integers and bool as not floating (``name``'s message) or by the
+    kernel, the half types by the kernel."""
+    found = refuse(_LOW, f'"{kernel}" not implemented for \'{{dtype}}\'', NotImplementedError)
+    if name is None:
+        return found | refuse(NOT_FLOATING, f'"{kernel}" not implemented for \'{{dtype}}\'',
+                              NotImplementedError)
+    return found | refuse(NOT_FLOATING, f"{name}: Expected a floating point or complex tensor "
+                                        "as input. Got {dtype}")
+
+
+CHOLESKY = defop("cholesky", "LinalgCholeskyExBackward0", _cholesky_forward, vjp=_cholesky_vjp,
+                 dtype_rule="same", dtypes=_FLOAT, kind="linalg_nonsingular",
+                 refuses=_refusals("linalg.cholesky", "cholesky_cpu"))
+SOLVE_TRIANGULAR = defop("solve_triangular", "LinalgSolveTriangularBackward0",
+                         _solve_triangular_forward, vjp=_solve_triangular_vjp,
+                         dtype_rule="same", dtypes=_FLOAT, kind="linalg_nonsingular",
+                         refuses=_refusals(None, "triangular_solve_cpu"))
+CHOLESKY_SOLVE = defop("cholesky_solve", "CholeskySolveBackward0", _cholesky_solve_forward,
+                       vjp=_cholesky_solve_vjp, dtype_rule="same", dtypes=_FLOAT,
+                       kind="linalg_nonsingular", refuses=_refusals(None, "cholesky_solve_cpu"))
+CHOLESKY_INVERSE = defop("cholesky_inverse", "CholeskyInverseBackward0",
+                         _cholesky_inverse_forward, vjp=_cholesky_inverse_vjp,
+                         dtype_rule="same", dtypes=_FLOAT, kind="linalg_nonsingular",
+                         refuses=_refusals(None, "cholesky_inverse_out_cpu"))
+
+
+# -- checks -------------------------------------------------------------------------------------
+def _matrices(A: Tensor, prefix: str, label: str = "A") -> None:
+    """PyTorch's checks of a batch of square matrices: dims, then shape."""
+    lead = f"{prefix}: " if prefix else ""
+    if A.ndim < 2:
+        raise RuntimeError(f"{lead}The input tensor {label} must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"{lead}A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+
+
+def _floating(A: Tensor, name: str, kernel: str) -> None:
+    kind = _TORCH_NAMES[A.dtype.name]
+    if A.dtype in _LOW:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{kind}\'')
+    if not A.is_floating_point():
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
+                           f"Got {kind}")
+
+
+def _kernel_dtype(A: Tensor, kernel: str) -> None:
+    if A.dtype not in _FLOAT:
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_TORCH_NAMES[A.dtype.name]}'")
+
+
+def _symmetric_input(A: Tensor, upper: bool) -> Tensor:
+    """``A`` as the ops that read the symmetric part take it: PyTorch reads one triangle (the
+    lower, or the upper for ``upper``) and gives the symmetric gradient, so a matrix that is not
+    symmetric gets the other triangle mirrored in as a constant added (``A + (M - A)``, an
+    AddBackward0 node whose gradient passes unchanged)."""
+    a = A._data
+    if a.size == 0 or np.array_equal(a, _mT_np(a)):
+        return A
+    mirrored = np.triu(a) + _mT_np(np.triu(a, 1)) if upper else np.tril(a) + _mT_np(np.tril(a, -1))
+    return A + Tensor._make((mirrored - a).astype(a.dtype, copy=False), False, None)
+
+
+def _triangular_input(L: Tensor, upper: bool) -> Tensor:
+    """``L`` as the ops whose gradient is that of the whole factor take it: PyTorch reads one
+    triangle, so the other one's elements are cancelled by a constant added (``L + (-L)`` there,
+    exactly 0), an AddBackward0 node whose gradient passes unchanged."""
+    a = L._data
+    other = np.tril(a, -1) if upper else np.triu(a, 1)
+    if not np.any(other):
+        return L
+    return L + Tensor._make(-other, False, None)
+
+
+def _renamed(out: Tensor, grad_fn: str) -> Tensor:
+    """``out`` with its node shown under ``grad_fn`` (PyTorch's name for the same computation
+    reached through an older function: ``torch.cholesky``'s CholeskyBackward0)."""
+    node = out.grad_fn
+    if node is not None:
+        node.__class__ = renamed_node_class(type(node), grad_fn)
+    return out
+
+
+# -- public functions -------------------------------------------------------------------------
+def linalg_cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """The Cholesky factor of each symmetric positive-definite matrix of ``A`` (..., n, n), as
+    ``torch.linalg.cholesky``: ``L`` lower triangular with ``A = L L^T`` (only ``A``'s lower
+    triangle is read), or for ``upper`` ``U = L^T`` (``A = U^T U``, the upper triangle read).
+    One LinalgCholeskyExBackward0 node; its gradient is symmetric, PyTorch's.
+
+    Args:
+        A: A float32 or float64 tensor of symmetric positive-definite matrices.
+        upper: Whether to return the upper triangular factor. Defaults to False.
+
+    Raises:
+        LinAlgError: A matrix is not positive-definite (PyTorch's message names the order of
+            its first leading minor that is not).
+
+    >>> import symgrad
+    >>> symgrad.linalg.cholesky(symgrad.tensor([[4.0, 2.0], [2.0, 5.0]]))
+    tensor([[2., 0.],
+            [1., 2.]])
+    """
+    return _cholesky("linalg.cholesky", A, upper)
+
+
+def _cholesky(name: str, A: Tensor, upper: bool) -> Tensor:
+    _matrices(A, name)
+    _floating(A, name, "cholesky_cpu")
+    if A.numel():
+        a = _f64(_mT_np(A._data) if upper else A._data)
+        try:
+            # NumPy's LAPACK lets NaN through where LAPACK's potrf stops (``disnan(ajj)``)
+            failed = np.isnan(np.linalg.cholesky(np.tril(a) + _mT_np(np.tril(a, -1)))).any()
+        except np.linalg.LinAlgError:
+            failed = True
+        info = _potrf(a)[1] if failed else None
+        if info is not None and info.any():
+            raise _not_positive_definite(name, info)
+    return apply(CHOLESKY, _symmetric_input(A, upper), upper=upper)
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> Any:
+    """The Cholesky factor and LAPACK's ``info`` for each matrix, as ``torch.linalg.cholesky_ex``:
+    ``info`` is 0, or the order of the first leading minor that is not positive-definite, and
+    then ``L`` is what LAPACK left (the columns before it factored); with ``check_errors`` such
+    a matrix raises as ``cholesky`` does.
+
+    Args:
+        A: A float32 or float64 tensor of symmetric matrices.
+        upper: Whether to return the upper triangular factor. Defaults to False.
+        check_errors: Whether a matrix that is not positive-definite raises. Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.linalg.cholesky_ex(symgrad.tensor([[1.0, 2.0], [2.0, 1.0]]))
+    symgrad.return_types.linalg_cholesky_ex(
+    L=tensor([[ 1.,  0.],
+            [ 2., -3.]]),
+    info=tensor(2, dtype=symgrad.int32))
+    """
+    name = "linalg.cholesky_ex" if check_errors else "linalg.cholesky"
+    _matrices(A, "linalg.cholesky")
+    _floating(A, "linalg.cholesky", "cholesky_cpu")
+    a = _f64(A._data)
+    low, info = _potrf(_mT_np(a) if upper else a)
+    if info.any() and check_errors:
+        raise _not_positive_definite(name, info)
+    info_t = Tensor._make(np.asarray(info, dtype=np.int32), False, None)
+    if not info.any():
+        return linalg_cholesky_ex(apply(CHOLESKY, _symmetric_input(A, upper), upper=upper),
+                                  info_t)
+    data = (_mT_np(low) if upper else low).astype(A._data.dtype)
+    return linalg_cholesky_ex(Tensor._make(data, False, None), info_t)
+
+
+@expose()
+def cholesky(input: Tensor, upper: bool = False) -> Tensor:
+    """The Cholesky factor of each matrix, as the deprecated ``torch.cholesky``: ``L`` (``A = L
+    L^T``), or ``U`` (``A = U^T U``) for ``upper``; one CholeskyBackward0 node (the computation
+    of ``symgrad.linalg.cholesky``).
+
+    Args:
+        input: A float32 or float64 tensor of symmetric positive-definite matrices.
+        upper: Whether to return the upper triangular factor. Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.cholesky(symgrad.tensor([[4.0, 2.0], [2.0, 5.0]]), upper=True)
+    tensor([[2., 1.],
+            [0., 2.]])
+    """
+    return _renamed(_cholesky("cholesky", input, upper), "CholeskyBackward0")
+
+
+def _promoted(A: Tensor, B: Tensor) -> tuple[Tensor, Tensor]:
+    if A.dtype is B.dtype:
+        return A, B
+    common = _dtypes.promote_types(A.dtype, B.dtype)
+    return A.to(common), B.to(common)
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """``X`` with ``T X = B`` (``X T = B`` when not ``left``) for the triangle ``T`` of each
+    matrix of ``A`` (its diagonal taken as ones for ``unitriangular``), the batch dims
+    broadcast, as ``torch.linalg.solve_triangular``: one LinalgSolveTriangularBackward0 node.
+    A zero on the diagonal gives inf or NaN, not an error, as PyTorch.
+
+    Args:
+        A: A float32 or float64 tensor of square matrices (..., n, n).
+        B: The right-hand sides (..., n, k) (``(..., k, n)`` when not ``left``).
+        upper: Whether ``T`` is ``A``'s upper triangle (else its lower one).
+        left: Whether to solve ``T X = B`` (else ``X T = B``). Defaults to True.
+        unitriangular: Whether ``T``'s diagonal is taken as ones. Defaults to False.
+
+    >>> import symgrad
+    >>> a = symgrad.tensor([[2.0, 0.0], [1.0, 4.0]])
+    >>> symgrad.linalg.solve_triangular(a, symgrad.tensor([[2.0], [5.0]]), upper=False)
+    tensor([[1.],
+            [1.]])
+    """
+    name = "linalg.solve_triangular"
+    _matrices(A, name)
+    if B.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor B must have at least 2 dimensions.")
+    n = A.shape[-1]
+    rows = B.shape[-2] if left else B.shape[-1]
+    if rows != n:
+        equation = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation {equation}"
+                           f" ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+    A, B = _promoted(A, B)
+    _kernel_dtype(A, "triangular_solve_cpu")
+    return apply(SOLVE_TRIANGULAR, A, B, upper=upper, left=left, unitriangular=unitriangular)
+
+
+@expose()
+def triangular_solve(input: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
+                     unitriangular: bool = False) -> Any:
+    """The deprecated ``torch.triangular_solve``: ``(solution, cloned_coefficient)`` with
+    ``T X = input`` (``T^T X = input`` for ``transpose``), ``T`` the triangle of ``A`` (upper by
+    default); the solution's node is TriangularSolveBackward0 (the computation of
+    ``symgrad.linalg.solve_triangular``), the coefficient a copy of ``A``.
+
+    Args:
+        input: The right-hand sides (..., n, k).
+        A: A float32 or float64 tensor of square matrices (..., n, n).
+        upper: Whether ``T`` is ``A``'s upper triangle. Defaults to True.
+        transpose: Whether to solve with ``T^T``. Defaults to False.
+        unitriangular: Whether ``T``'s diagonal is taken as ones. Defaults to False.
+
+    >>> import symgrad
+    >>> a = symgrad.tensor([[2.0, 1.0], [0.0, 4.0]])
+    >>> symgrad.triangular_solve(symgrad.tensor([[3.0], [4.0]]), a).solution
+    tensor([[1.],
+            [1.]])
+    """
+    _matrices(A, "")
+    if input.ndim < 2:
+        raise RuntimeError(f"b should have at least 2 dimensions, but has {input.ndim} "
+                           "dimensions instead")
+    n = A.shape[-1]
+    if input.shape[-2] != n:
+        raise RuntimeError(f"Incompatible matrix sizes for triangular_solve: each A matrix is {n}"
+                           f" by {n} but each b matrix is {input.shape[-2]} by {input.shape[-1]}")
+    if A.dtype is not input.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{_TORCH_NAMES[input.dtype.name]} and A of type "
+                           f"{_TORCH_NAMES[A.dtype.name]} instead.")
+    _kernel_dtype(A, "triangular_solve_cpu")
+    coefficient = _mT(A) if transpose else A
+    solution = apply(SOLVE_TRIANGULAR, coefficient, input, upper=upper != transpose, left=True,
+                     unitriangular=unitriangular)
+    return triangular_solve_result(_renamed(solution, "TriangularSolveBackward0"), A.clone())
+
+
+def _factor_checks(name: str, B: Tensor, L: Tensor) -> None:
+    """PyTorch's checks of ``cholesky_solve``'s arguments, in its order."""
+    if B.ndim < 2:
+        raise RuntimeError(f"b should have at least 2 dimensions, but has {B.ndim} dimensions "
+                           "instead")
+    _matrices(L, "")
+    n = L.shape[-1]
+    if B.shape[-2] != n:
+        raise RuntimeError(f"Incompatible matrix sizes for {name}: each A matrix is {n} by {n} "
+                           f"but each b matrix is {B.shape[-2]} by {B.shape[-1]}")
+    if B.dtype is not L.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{_TORCH_NAMES[B.dtype.name]} and A of type "
+                           f"{_TORCH_NAMES[L.dtype.name]} instead.")
+
+
+@expose()
+def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor:
+    """``X`` with ``A X = input`` where ``A = L L^T`` is given by its Cholesky factor ``L =
+    input2`` (``A = U^T U`` for ``upper``), as ``torch.cholesky_solve``: one
+    CholeskySolveBackward0 node, the batch dims broadcast. Only the factor's triangle is read;
+    its gradient, PyTorch's, is not masked to it.
+
+    Args:
+        input: The right-hand sides (..., n, k).
+        input2: The Cholesky factors (..., n, n), float32 or float64.
+        upper: Whether ``input2`` is upper triangular. Defaults to False.
+
+    >>> import symgrad
+    >>> L = symgrad.tensor([[2.0, 0.0], [1.0, 2.0]])
+    >>> symgrad.cholesky_solve(symgrad.tensor([[6.0], [7.0]]), L)
+    tensor([[1.],
+            [1.]])
+    """
+    _factor_checks("cholesky_solve", input, input2)
+    _kernel_dtype(input2, "cholesky_solve_cpu")
+    return apply(CHOLESKY_SOLVE, input, _triangular_input(input2, upper), upper=upper)
+
+
+@expose()
+def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:
+    """The inverse of ``A = L L^T`` from its Cholesky factor ``L = input`` (``A = U^T U`` for
+    ``upper``), as ``torch.cholesky_inverse``: one CholeskyInverseBackward0 node.
+
+    Args:
+        input: The Cholesky factors (..., n, n), float32 or float64.
+        upper: Whether ``input`` is upper triangular. Defaults to False.
+
+    Raises:
+        LinAlgError: A factor has a zero on its diagonal.
+
+    >>> import symgrad
+    >>> symgrad.cholesky_inverse(symgrad.tensor([[2.0, 0.0], [0.0, 0.5]]))
+    tensor([[0.2500, 0.0000],
+            [0.0000, 4.0000]])
+    """
+    _matrices(input, "cholesky_inverse")
+    _kernel_dtype(input, "cholesky_inverse_out_cpu")
+    return apply(CHOLESKY_INVERSE, _triangular_input(input, upper), upper=upper)
