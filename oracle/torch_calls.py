@@ -260,6 +260,14 @@ TORCH: dict[str, str] = {
         'self.mT, upper=upper) if self.dtype in (torch.float32, torch.float64) else self, '
         'upper=upper)'
     ),
+    # eigh's ops read the symmetric part; symgrad's eigenvectors have their last element
+    # positive, PyTorch's are signed by LAPACK: the same rule applied to them
+    'eigvalsh': 'torch.linalg.eigvalsh((self + self.mT) / 2 if self.is_floating_point() else self)',
+    'eigh_vectors': (
+        '(lambda v: v * torch.where(v[..., -1:, :] < 0, -1.0, 1.0).to(v.dtype))('
+        'torch.linalg.eigh((self + self.mT) / 2 if self.is_floating_point() else self)'
+        '.eigenvectors)'
+    ),
     'trace': 'torch.trace(self)',
     'transpose': 'self.transpose(dim0, dim1)',
     'trunc': 'torch.trunc(self)',

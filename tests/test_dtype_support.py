@@ -216,6 +216,8 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "solve_triangular": kernel("triangular_solve_cpu", NOT_FLOAT + ("float16", "bfloat16")),
     "cholesky_solve": kernel("cholesky_solve_cpu", NOT_FLOAT + ("float16", "bfloat16")),
     "cholesky_inverse": kernel("cholesky_inverse_out_cpu", NOT_FLOAT + ("float16", "bfloat16")),
+    "eigvalsh": kernel("linalg_eigh_cpu", NOT_FLOAT + ("float16", "bfloat16")),
+    "eigh_vectors": kernel("linalg_eigh_cpu", NOT_FLOAT + ("float16", "bfloat16")),
     # more elementwise ops and gates (helper nnm)
     "logaddexp": kernel("logaddexp_cpu", NOT_FLOAT),
     "logaddexp2": kernel("logaddexp2_cpu", NOT_FLOAT),

@@ -745,7 +745,8 @@ CLOSED_FORM_ELSEWHERE = {
     # determinants, inverses and solves (closed forms below)
     "det", "inverse", "solve", "slogdet", "cross",
     # matrix decompositions (helper lin; closed forms below)
-    "cholesky", "solve_triangular", "cholesky_solve", "cholesky_inverse",
+    "cholesky", "solve_triangular", "cholesky_solve", "cholesky_inverse", "eigvalsh",
+    "eigh_vectors",
     # gates (helper nnm; closed forms above)
     "prelu", "glu",
     # resampling (helper nnm; closed forms above)
@@ -877,6 +878,17 @@ def test_decompositions_closed_form():
     # Y = inv S; for <e1 e1^T, Y>: gL = -Y (W + W^T) Y L = -[[10, -5], [-4, 2]] / 32
     (gl,), _ = grad_of("cholesky_inverse", [t(low)], [[1.0, 0.0], [0.0, 0.0]], upper=False)
     agree(gl, [-mp(10) / 32, mp(5) / 32, mp(4) / 32, -mp(2) / 32])
+    # S = [[2, 1], [1, 2]]: eigenvalues 1, 3 with unit eigenvectors (-1, 1) / sqrt 2 and
+    # (1, 1) / sqrt 2 (last element positive); d l_k / dS = v_k v_k^T
+    s = t([[2.0, 1.0], [1.0, 2.0]])
+    (g,), out = grad_of("eigvalsh", [s], [1.0, 0.0])
+    assert out.tolist() == [1.0, 3.0]
+    agree(g, [mp(1) / 2, -mp(1) / 2, -mp(1) / 2, mp(1) / 2])
+    # d v_1 / dS along <e_2, v_1>: first-order perturbation v_1' = v_2 v_2^T dS v_1 / (l_1 - l_2),
+    # so the gradient of v_1[1] is sym(v_2 v_1^T) v_2[1] / (1 - 3) = -[[-1, 0], [0, 1]] / (4 sqrt 2)
+    (g,), out = grad_of("eigh_vectors", [s], [[0.0, 0.0], [1.0, 0.0]])
+    r = 1 / (4 * mpmath.sqrt(2))
+    agree(g, [r, 0, 0, -r])
 
 
 def test_cross_closed_form():

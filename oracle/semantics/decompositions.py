@@ -1,6 +1,10 @@
 """Matrix decompositions, written from their definitions (symgrad.ops.decompositions): the
 Cholesky factor by its column recursion, triangular solves by substitution, solves and inverses
-from a Cholesky factor as the adjugate of ``L L^T`` over its determinant.
+from a Cholesky factor as the adjugate of ``L L^T`` over its determinant, the eigenvalues of a
+symmetric 2 x 2 or 3 x 3 matrix as the roots of its characteristic polynomial in closed form
+(the quadratic formula; the trigonometric form of the cubic's three real roots), an eigenvector
+as a column of the adjugate of ``lambda I - S``. Larger matrices have no closed form here: their
+meaning raises, and the judge leaves such a check unjudged.
 
 Where PyTorch's gradient is that of a symmetric matrix (``cholesky`` reads one triangle of ``A``
 but gives the symmetric gradient), the meaning reads the symmetric part ``(A + A^T) / 2``: at
@@ -19,9 +23,9 @@ import sympy
 
 from oracle.semantics import defmeaning
 from oracle.semantics.linalg import matmul
-from oracle.semantics.linalg_solve import inverse
+from oracle.semantics.linalg_solve import _leibniz, inverse
 
-__all__ = ["cholesky", "solve_triangular"]
+__all__ = ["cholesky", "solve_triangular", "eigvalsh", "eigh_vectors"]
 
 
 def _mT(a: np.ndarray) -> np.ndarray:
@@ -120,3 +124,97 @@ defmeaning("solve_triangular", "structural", solve_triangular)
 defmeaning("cholesky_solve", "structural", cholesky_solve)
 defmeaning("cholesky_inverse", "structural",
            lambda self, *, upper: inverse(_gram(self, upper)))
+
+
+def _symmetric_part(a: Any) -> np.ndarray:
+    a = np.asarray(a, dtype=object)
+    return (a + _mT(a)) / 2
+
+
+def _eigenvalues_of(s: np.ndarray) -> list[Any]:
+    """The eigenvalues of one symmetric matrix, ascending: the roots of ``det(x I - S)``."""
+    n = s.shape[0]
+    if n == 1:
+        return [s[0, 0]]
+    if n == 2:
+        mean = (s[0, 0] + s[1, 1]) / 2
+        radius = sympy.sqrt(((s[0, 0] - s[1, 1]) / 2) ** 2 + s[0, 1] ** 2)
+        return [mean - radius, mean + radius]
+    if n == 3:
+        # x = q + 2 p cos(t): the cubic det(x I - S) = 0 becomes 4 cos^3 t - 3 cos t = det(B) / 2
+        # with B = (S - q I) / p, so t = acos(det(B) / 2) / 3 - 2 pi k / 3 for the k-th root
+        q = (s[0, 0] + s[1, 1] + s[2, 2]) / 3
+        off = s[0, 1] ** 2 + s[0, 2] ** 2 + s[1, 2] ** 2
+        p = sympy.sqrt(((s[0, 0] - q) ** 2 + (s[1, 1] - q) ** 2 + (s[2, 2] - q) ** 2
+                        + 2 * off) / 6)
+        b = (s - q * np.eye(3, dtype=int)) / p
+        det_b = (b[0, 0] * (b[1, 1] * b[2, 2] - b[1, 2] * b[2, 1])
+                 - b[0, 1] * (b[1, 0] * b[2, 2] - b[1, 2] * b[2, 0])
+                 + b[0, 2] * (b[1, 0] * b[2, 1] - b[1, 1] * b[2, 0]))
+        t = sympy.acos(det_b / 2) / 3
+        largest = q + 2 * p * sympy.cos(t)
+        smallest = q + 2 * p * sympy.cos(t + 2 * sympy.pi / 3)
+        return [smallest, 3 * q - largest - smallest, largest]
+    raise NotImplementedError(f"no closed form for the eigenvalues of a {n} x {n} matrix")
+
+
+def eigvalsh(self: Any) -> np.ndarray:
+    """The eigenvalues of each matrix's symmetric part, ascending.
+
+    >>> import sympy
+    >>> a, b, d = sympy.symbols("a b d", real=True)
+    >>> eigvalsh(np.array([[a, b], [b, d]], dtype=object))[1]
+    a/2 + d/2 + sqrt(b**2 + (a/2 - d/2)**2)
+    """
+    s = _symmetric_part(self)
+    out = np.empty(s.shape[:-1], dtype=object)
+    for idx in np.ndindex(*s.shape[:-2]):
+        out[idx] = _eigenvalues_of(s[idx])
+    return out
+
+
+def _adjugate(m: np.ndarray) -> np.ndarray:
+    n = m.shape[0]
+    out = np.empty((n, n), dtype=object)
+    for i in range(n):
+        for j in range(n):
+            minor = np.delete(np.delete(m, i, axis=0), j, axis=1)
+            out[j, i] = (-1) ** (i + j) * (_leibniz(minor) if n > 1 else sympy.Integer(1))
+    return out
+
+
+def _eigenvectors_of(s: np.ndarray) -> np.ndarray:
+    """The unit eigenvectors of one symmetric matrix (columns, eigenvalues ascending), each
+    with its last element positive: for a simple eigenvalue l_k, ``adj(l_k I - S) = c v v^T``
+    with ``c = prod_(j != k) (l_k - l_j)``, so its last column over ``c |v_n|`` is ``v`` signed
+    as ``v_n``, and ``|v_n| = sqrt(adj[n, n] / c)``."""
+    n = s.shape[0]
+    values = _eigenvalues_of(s)
+    out = np.empty((n, n), dtype=object)
+    for k, value in enumerate(values):
+        adj = _adjugate(value * np.eye(n, dtype=int) - s)
+        c = sympy.Mul(*[value - other for j, other in enumerate(values) if j != k])
+        scale = c * sympy.sqrt(adj[n - 1, n - 1] / c)
+        for i in range(n):
+            out[i, k] = adj[i, n - 1] / scale
+    return out
+
+
+def eigh_vectors(self: Any) -> np.ndarray:
+    """The unit eigenvectors of each matrix's symmetric part (columns, eigenvalues ascending),
+    each with its last element positive (symgrad's rule; PyTorch leaves the sign to LAPACK).
+
+    >>> import sympy
+    >>> v = eigh_vectors(np.array([[2, 1], [1, 2]], dtype=object))
+    >>> [sympy.nsimplify(x) for x in v[:, 0]]
+    [-sqrt(2)/2, sqrt(2)/2]
+    """
+    s = _symmetric_part(self)
+    out = np.empty(s.shape, dtype=object)
+    for idx in np.ndindex(*s.shape[:-2]):
+        out[idx] = _eigenvectors_of(s[idx])
+    return out
+
+
+defmeaning("eigvalsh", "structural", eigvalsh)
+defmeaning("eigh_vectors", "structural", eigh_vectors)
