@@ -391,6 +391,13 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     # (eigenvectors of 2 x 2 matrices: the judge's closed form of a 3 x 3's is slow)
     "eigvalsh": (Sample(((2, 2),)), Sample(((2, 2, 2),)), Sample(((3, 3),)), Sample(((1, 1),))),
     "eigh_vectors": (Sample(((2, 2),)), Sample(((2, 2, 2),))),
+    "svdvals": (Sample(((3, 2),)), Sample(((2, 2, 2),)), Sample(((2, 3),))),
+    "svd_u": (Sample(((3, 2),), {"full_matrices": False}),
+              Sample(((2, 2, 2),), {"full_matrices": True}),
+              Sample(((1, 2),), {"full_matrices": False})),
+    "svd_vh": (Sample(((3, 2),), {"full_matrices": False}),
+               Sample(((2, 2, 2),), {"full_matrices": True}),
+               Sample(((1, 2),), {"full_matrices": False})),
     # cross products (symgrad.ops.cross_product): along the last dim, the first, broadcast
     "cross": (Sample(((2, 3), (2, 3)), {"dim": 1}), Sample(((3, 2), (3, 1)), {"dim": 0}),
               Sample(((2, 1, 3), (1, 2, 3)), {"dim": 2})),

@@ -268,6 +268,19 @@ TORCH: dict[str, str] = {
         'torch.linalg.eigh((self + self.mT) / 2 if self.is_floating_point() else self)'
         '.eigenvectors)'
     ),
+    # svd's pairs of singular vectors signed as symgrad's: the right one's last element
+    # positive
+    'svdvals': 'torch.linalg.svdvals(self)',
+    'svd_u': (
+        '(lambda r, k: r.U * torch.nn.functional.pad(torch.where(r.Vh[..., :k, -1] < 0, -1.0, '
+        '1.0), (0, r.U.shape[-1] - k), value=1.0).to(r.U.dtype).unsqueeze(-2))('
+        'torch.linalg.svd(self, full_matrices=full_matrices), min(self.shape[-2:]))'
+    ),
+    'svd_vh': (
+        '(lambda r, k: r.Vh * torch.nn.functional.pad(torch.where(r.Vh[..., :k, -1] < 0, -1.0, '
+        '1.0), (0, r.Vh.shape[-2] - k), value=1.0).to(r.Vh.dtype).unsqueeze(-1))('
+        'torch.linalg.svd(self, full_matrices=full_matrices), min(self.shape[-2:]))'
+    ),
     'trace': 'torch.trace(self)',
     'transpose': 'self.transpose(dim0, dim1)',
     'trunc': 'torch.trunc(self)',

@@ -25,7 +25,14 @@ from symgrad.ops.arguments import checked as _checked
 from symgrad.ops.cross_product import linalg_cross as cross
 
 # matrix decompositions (symgrad.ops.decompositions)
-from symgrad.ops.decompositions import cholesky_ex, eigh, eigvalsh, solve_triangular
+from symgrad.ops.decompositions import (
+    cholesky_ex,
+    eigh,
+    eigvalsh,
+    solve_triangular,
+    svd,
+    svdvals,
+)
 from symgrad.ops.decompositions import linalg_cholesky as cholesky
 from symgrad.ops.linalg_solve import LinAlgError, _slogdet, inv, inv_ex, solve
 from symgrad.ops.reductions import amax, amin
@@ -35,7 +42,8 @@ from symgrad.tensor import Tensor
 __all__ = ["LinAlgError", "vector_norm", "matrix_norm", "norm", "det", "inv", "inv_ex",
            "solve", "slogdet", "cross", "vecdot", "matrix_power",
            # matrix decompositions (symgrad.ops.decompositions)
-           "cholesky", "cholesky_ex", "solve_triangular", "eigh", "eigvalsh"]
+           "cholesky", "cholesky_ex", "solve_triangular", "eigh", "eigvalsh",
+           "svd", "svdvals"]
 
 _TORCH_NAMES = _dtypes._TORCH_NAMES
 

@@ -376,3 +376,79 @@ def test_eigh_errors():
     _raises(lambda lib, x: lib.linalg.eigh(x), np.eye(2), dtype="int64")
     got = symgrad.linalg.eigvalsh(symgrad.tensor([[2.0, 1.0], [1.0, 2.0]]), UPLO="u")
     assert got.tolist() == [1.0, 3.0]
+
+
+# -- singular values and vectors ------------------------------------------------------------------
+def _svd_loss(full: bool, a: np.ndarray, w: list[np.ndarray]):
+    """sum w_s s + <W, U_k S V_k^T> + sum W_u U_k^2 + sum W_v V_k^2: invariant under each
+    pair's sign."""
+    def loss(lib, x):
+        U, S, Vh = lib.linalg.svd(x, full_matrices=full)
+        k = S.shape[-1]
+        uk, vk = U[..., :, :k], Vh[..., :k, :]
+        return ((S * lib.tensor(w[0], dtype=x.dtype)).sum()
+                + (((uk * S.unsqueeze(-2)) @ vk) * lib.tensor(a, dtype=x.dtype)).sum()
+                + (uk * uk * lib.tensor(w[1], dtype=x.dtype)).sum()
+                + (vk * vk * lib.tensor(w[2], dtype=x.dtype)).sum())
+    return loss
+
+
+@pytest.mark.parametrize("shape", [(3, 2), (2, 3), (3, 3), (2, 4, 3)])
+@pytest.mark.parametrize("full", [False, True])
+def test_svd_values_and_invariant_gradients(shape, full):
+    a = RNG.standard_normal(shape)
+    m, n = shape[-2:]
+    k = min(m, n)
+    w = [_weights(*shape[:-2], k), _weights(*shape[:-2], m, k), _weights(*shape[:-2], k, n)]
+    _parity(_svd_loss(full, a, w), a, rtol=1e-8)
+    _parity(_svd_loss(full, a, w), a, dtype="float32", second=False)
+    _parity(lambda lib, x: (lib.linalg.svdvals(x) * lib.tensor(w[0], dtype=x.dtype)).sum(), a)
+    x = symgrad.tensor(a, requires_grad=True)
+    U, S, Vh = symgrad.linalg.svd(x, full_matrices=full)
+    assert {type(t.grad_fn).__name__ for t in (U, S, Vh)} == {"LinalgSvdBackward0"}
+    assert tuple(U.shape[-2:]) == ((m, m) if full else (m, k))
+    assert tuple(Vh.shape[-2:]) == ((n, n) if full else (k, n))
+    theirs = torch.linalg.svd(torch.tensor(a), full_matrices=full)
+    sign = torch.where(theirs.Vh[..., :k, -1] < 0, -1.0, 1.0).double()
+    _close(U[..., :k].detach().double(), theirs.U[..., :k] * sign.unsqueeze(-2), 1e-5, 1e-5)
+    _close(Vh[..., :k, :].detach().double(), theirs.Vh[..., :k, :] * sign.unsqueeze(-1),
+           1e-5, 1e-5)
+
+
+def test_svd_at_repeated_and_zero_singular_values_as_pytorch():
+    # svdvals' gradient U V^T is defined at A = 0 and at repeated singular values (the
+    # identity, up to the basis, for a gauge-invariant sum); losses of the singular vectors
+    # divide by the zero gaps: NaN, as PyTorch.
+    for a in (np.zeros((2, 2)), np.eye(3), np.diag([2.0, 2.0, 1.0])):
+        _parity(lambda lib, x: lib.linalg.svdvals(x).sum(), a, second=False)
+    for fn in (lambda lib, x: (lib.linalg.svd(x).U @ lib.linalg.svd(x).Vh).sum(),
+               lambda lib, x: lib.linalg.svd(x).U.abs().sum()):
+        ours, theirs = _both(np.eye(2))
+        fn(symgrad, ours).backward()
+        fn(torch, theirs).backward()
+        assert np.isnan(theirs.grad.numpy()).all() and np.isnan(ours.grad.numpy()).all()
+
+
+def test_torch_svd():
+    a = RNG.standard_normal((3, 2))
+    for some in (True, False):
+        ours = symgrad.svd(symgrad.tensor(a, dtype=symgrad.float64), some=some)
+        theirs = torch.svd(torch.tensor(a), some=some)
+        assert [tuple(t.shape) for t in ours] == [tuple(t.shape) for t in theirs]
+        _close(ours.S, theirs.S)
+        _close((ours.U[:, :2] * ours.S) @ ours.V[:, :2].mT, a)
+    no_uv = symgrad.svd(symgrad.tensor(a), compute_uv=False)
+    theirs = torch.svd(torch.tensor(a, dtype=torch.float32), compute_uv=False)
+    _close(no_uv.U, theirs.U)
+    _close(no_uv.V, theirs.V)
+    _close(no_uv.S, theirs.S, 1e-6, 1e-6)
+    x = symgrad.tensor(a, requires_grad=True)
+    assert type(symgrad.svd(x).V.grad_fn).__name__ == "TransposeBackward0"
+
+
+def test_svd_errors():
+    _raises(lambda lib, x: lib.linalg.svd(x), np.ones(3))
+    _raises(lambda lib, x: lib.linalg.svdvals(x), np.ones(3))
+    _raises(lambda lib, x: lib.linalg.svd(x), np.array([[np.nan, 0.0], [0.0, 1.0]]))
+    _raises(lambda lib, x: lib.linalg.svd(x), np.eye(2), dtype="float16")
+    _raises(lambda lib, x: lib.linalg.svdvals(x), np.eye(2), dtype="int64")

@@ -218,6 +218,8 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "cholesky_inverse": kernel("cholesky_inverse_out_cpu", NOT_FLOAT + ("float16", "bfloat16")),
     "eigvalsh": kernel("linalg_eigh_cpu", NOT_FLOAT + ("float16", "bfloat16")),
     "eigh_vectors": kernel("linalg_eigh_cpu", NOT_FLOAT + ("float16", "bfloat16")),
+    **{name: runtime("linalg.svd: Expected a floating point or complex tensor as input. "
+                     "Got {}", NOT_FLOAT) for name in ("svdvals", "svd_u", "svd_vh")},
     # more elementwise ops and gates (helper nnm)
     "logaddexp": kernel("logaddexp_cpu", NOT_FLOAT),
     "logaddexp2": kernel("logaddexp2_cpu", NOT_FLOAT),
@@ -256,6 +258,8 @@ MORE_REFUSALS: dict[str, tuple[Any, ...]] = {
                        ("float16", "bfloat16")),
     # matrix decompositions (helper lin)
     "cholesky": kernel("cholesky_cpu", ("float16", "bfloat16")),
+    **{name: kernel("linalg_svd_cpu", ("float16", "bfloat16"))
+       for name in ("svdvals", "svd_u", "svd_vh")},
 }
 
 

@@ -746,7 +746,7 @@ CLOSED_FORM_ELSEWHERE = {
     "det", "inverse", "solve", "slogdet", "cross",
     # matrix decompositions (helper lin; closed forms below)
     "cholesky", "solve_triangular", "cholesky_solve", "cholesky_inverse", "eigvalsh",
-    "eigh_vectors",
+    "eigh_vectors", "svdvals", "svd_u", "svd_vh",
     # gates (helper nnm; closed forms above)
     "prelu", "glu",
     # resampling (helper nnm; closed forms above)
@@ -889,6 +889,33 @@ def test_decompositions_closed_form():
     (g,), out = grad_of("eigh_vectors", [s], [[0.0, 0.0], [1.0, 0.0]])
     r = 1 / (4 * mpmath.sqrt(2))
     agree(g, [r, 0, 0, -r])
+    # A = [[3, 0], [4, 5]]: A^T A = [[25, 20], [20, 25]], eigenvalues 45, 5, so s = (3 sqrt 5,
+    # sqrt 5), v_1 = (1, 1) / sqrt 2, v_2 = (-1, 1) / sqrt 2 (last element positive),
+    # u_i = A v_i / s_i = (1, 3) / sqrt 10, (-3, 1) / sqrt 10; d s_1 / dA = u_1 v_1^T
+    a = t([[3.0, 0.0], [4.0, 5.0]])
+    (g,), out = grad_of("svdvals", [a], [1.0, 0.0])
+    agree(g, [1 / mpmath.sqrt(20), 1 / mpmath.sqrt(20), 3 / mpmath.sqrt(20), 3 / mpmath.sqrt(20)])
+    # first-order perturbation of v_1: dv_1 = v_2 (s_1 u_1^T dA v_2 + s_2 u_2^T dA v_1) / (s_1^2 -
+    # s_2^2), and of u_1 = A v_1 / s_1: du_1 = (dA v_1 + A dv_1 - u_1 u_1^T dA v_1) / s_1
+    s1, s2 = 3 * mpmath.sqrt(5), mpmath.sqrt(5)
+    v1 = mpmath.matrix([1, 1]) / mpmath.sqrt(2)
+    v2 = mpmath.matrix([-1, 1]) / mpmath.sqrt(2)
+    u1 = mpmath.matrix([1, 3]) / mpmath.sqrt(10)
+    u2 = mpmath.matrix([-3, 1]) / mpmath.sqrt(10)
+    am = mpmath.matrix([[3, 0], [4, 5]])
+    want_v, want_u = [], []
+    for i in range(2):
+        for j in range(2):
+            d = mpmath.zeros(2, 2)
+            d[i, j] = 1
+            dv1 = v2 * ((s1 * (u1.T * d * v2)[0] + s2 * (u2.T * d * v1)[0]) / (s1 ** 2 - s2 ** 2))
+            du1 = (d * v1 + am * dv1 - u1 * (u1.T * d * v1)[0]) / s1
+            want_v.append(dv1[1])
+            want_u.append(du1[0])
+    (g,), _ = grad_of("svd_vh", [a], [[0.0, 1.0], [0.0, 0.0]], full_matrices=False)
+    agree(g, want_v)
+    (g,), _ = grad_of("svd_u", [a], [[1.0, 0.0], [0.0, 0.0]], full_matrices=False)
+    agree(g, want_u)
 
 
 def test_cross_closed_form():

@@ -56,6 +56,8 @@ DELIBERATE: dict[str, str] = {
     # gradients of sign-invariant losses.
     **{f"eigh_vectors-{d}-{i}": "PyTorch's eigenvectors are signed by LAPACK"
        for d in ("float32", "float64") for i in range(2)},
+    **{f"{op}-{d}-{i}": "PyTorch's singular vectors are signed by LAPACK"
+       for op in ("svd_u", "svd_vh") for d in ("float32", "float64") for i in range(3)},
 }
 
 ALL_DTYPES = (symgrad.bool, symgrad.uint8, symgrad.int8, symgrad.int16, symgrad.int32,

@@ -3,7 +3,9 @@ Cholesky factor by its column recursion, triangular solves by substitution, solv
 from a Cholesky factor as the adjugate of ``L L^T`` over its determinant, the eigenvalues of a
 symmetric 2 x 2 or 3 x 3 matrix as the roots of its characteristic polynomial in closed form
 (the quadratic formula; the trigonometric form of the cubic's three real roots), an eigenvector
-as a column of the adjugate of ``lambda I - S``. Larger matrices have no closed form here: their
+as a column of the adjugate of ``lambda I - S``, singular values as the square roots of the
+eigenvalues of ``A^T A`` (or ``A A^T``), the right singular vectors as eigenvectors of ``A^T A``
+and the left ones as ``A v / s``. Larger matrices have no closed form here: their
 meaning raises, and the judge leaves such a check unjudged.
 
 Where PyTorch's gradient is that of a symmetric matrix (``cholesky`` reads one triangle of ``A``
@@ -25,7 +27,8 @@ from oracle.semantics import defmeaning
 from oracle.semantics.linalg import matmul
 from oracle.semantics.linalg_solve import _leibniz, inverse
 
-__all__ = ["cholesky", "solve_triangular", "eigvalsh", "eigh_vectors"]
+__all__ = ["cholesky", "solve_triangular", "eigvalsh", "eigh_vectors", "svdvals", "svd_u",
+           "svd_vh"]
 
 
 def _mT(a: np.ndarray) -> np.ndarray:
@@ -218,3 +221,80 @@ def eigh_vectors(self: Any) -> np.ndarray:
 
 defmeaning("eigvalsh", "structural", eigvalsh)
 defmeaning("eigh_vectors", "structural", eigh_vectors)
+
+
+def _svd_of(a: np.ndarray) -> tuple[list[Any], np.ndarray, np.ndarray]:
+    """``S`` (descending), ``U`` (m x k) and ``Vh`` (k x n) of one matrix, ``k = min(m, n)``:
+    the right singular vectors are the eigenvectors of ``A^T A`` for its k largest eigenvalues
+    (last element positive), ``S`` their square roots, ``U = A V / S``."""
+    m, n = a.shape
+    k = min(m, n)
+    gram = matmul(a.T, a)
+    values = _eigenvalues_of(gram)[::-1][:k]
+    vectors = _eigenvectors_of(gram)[:, ::-1][:, :k]
+    s = [sympy.sqrt(v) for v in values]
+    u = matmul(a, vectors) / np.array(s, dtype=object)
+    return s, u, vectors.T
+
+
+def _singular_values_of(a: np.ndarray) -> list[Any]:
+    m, n = a.shape
+    gram = matmul(a.T, a) if n <= m else matmul(a, a.T)
+    return [sympy.sqrt(v) for v in _eigenvalues_of(gram)[::-1]]
+
+
+def svdvals(self: Any) -> np.ndarray:
+    """The singular values of each matrix, descending: the square roots of the eigenvalues of
+    the smaller of ``A^T A`` and ``A A^T``.
+
+    >>> import sympy
+    >>> a, d = sympy.symbols("a d", positive=True)
+    >>> svdvals(np.array([[a, 0], [0, d]], dtype=object))[0]
+    sqrt(a**2/2 + d**2/2 + Abs(a**2/2 - d**2/2))
+    """
+    a = np.asarray(self, dtype=object)
+    out = np.empty(a.shape[:-2] + (min(a.shape[-2:]),), dtype=object)
+    for idx in np.ndindex(*a.shape[:-2]):
+        out[idx] = _singular_values_of(a[idx])
+    return out
+
+
+def _batched_svd(self: Any, part: int, full_matrices: bool) -> np.ndarray:
+    a = np.asarray(self, dtype=object)
+    m, n = a.shape[-2:]
+    if full_matrices and m != n:
+        raise NotImplementedError("the singular vectors past min(m, n) are any orthonormal "
+                                  "basis of the rest: no meaning")
+    k = min(m, n)
+    out = np.empty(a.shape[:-2] + ((m, k) if part == 1 else (k, n)), dtype=object)
+    for idx in np.ndindex(*a.shape[:-2]):
+        out[idx] = _svd_of(a[idx])[part]
+    return out
+
+
+def svd_u(self: Any, *, full_matrices: bool) -> np.ndarray:
+    """The left singular vectors (columns) of each matrix: ``A v_i / s_i``.
+
+    >>> import sympy
+    >>> u = svd_u(np.array([[2, 1], [1, 2]], dtype=object), full_matrices=False)
+    >>> [[sympy.nsimplify(x) for x in row] for row in u.tolist()]
+    [[sqrt(2)/2, -sqrt(2)/2], [sqrt(2)/2, sqrt(2)/2]]
+    """
+    return _batched_svd(self, 1, full_matrices)
+
+
+def svd_vh(self: Any, *, full_matrices: bool) -> np.ndarray:
+    """The right singular vectors (rows) of each matrix: eigenvectors of ``A^T A``, each with its
+    last element positive (symgrad's rule; PyTorch leaves the sign to LAPACK).
+
+    >>> import sympy
+    >>> vh = svd_vh(np.array([[2, 1], [1, 2]], dtype=object), full_matrices=False)
+    >>> [[sympy.nsimplify(x) for x in row] for row in vh.tolist()]
+    [[sqrt(2)/2, sqrt(2)/2], [-sqrt(2)/2, sqrt(2)/2]]
+    """
+    return _batched_svd(self, 2, full_matrices)
+
+
+defmeaning("svdvals", "structural", svdvals)
+defmeaning("svd_u", "structural", svd_u)
+defmeaning("svd_vh", "structural", svd_vh)
