@@ -29,6 +29,7 @@ from symgrad.ops.decompositions import (
     cholesky_ex,
     eigh,
     eigvalsh,
+    qr,
     solve_triangular,
     svd,
     svdvals,
@@ -43,7 +44,7 @@ __all__ = ["LinAlgError", "vector_norm", "matrix_norm", "norm", "det", "inv", "i
            "solve", "slogdet", "cross", "vecdot", "matrix_power",
            # matrix decompositions (symgrad.ops.decompositions)
            "cholesky", "cholesky_ex", "solve_triangular", "eigh", "eigvalsh",
-           "svd", "svdvals"]
+           "svd", "svdvals", "qr"]
 
 _TORCH_NAMES = _dtypes._TORCH_NAMES
 

@@ -452,3 +452,52 @@ def test_svd_errors():
     _raises(lambda lib, x: lib.linalg.svd(x), np.array([[np.nan, 0.0], [0.0, 1.0]]))
     _raises(lambda lib, x: lib.linalg.svd(x), np.eye(2), dtype="float16")
     _raises(lambda lib, x: lib.linalg.svdvals(x), np.eye(2), dtype="int64")
+
+
+# -- QR -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(3, 2), (2, 3), (3, 3), (2, 4, 3), (2, 2, 4)])
+@pytest.mark.parametrize("mode", ["reduced", "complete"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_qr_values_and_gradients(shape, mode, dtype):
+    # LAPACK's Householder signs are PyTorch's: Q and R compared as they are, and the
+    # gradients of weighted sums of both, and of ||Q R - A||^2 + sum of R's diagonal
+    a = RNG.standard_normal(shape)
+    m, n = shape[-2:]
+    if mode == "complete" and m > n:
+        return
+    q_cols = m if mode == "complete" else min(m, n)
+    wq = _weights(*shape[:-2], m, q_cols)
+    wr = _weights(*shape[:-2], q_cols, n)
+
+    def loss(lib, x):
+        Q, R = lib.linalg.qr(x, mode=mode)
+        return ((Q * lib.tensor(wq, dtype=x.dtype)).sum()
+                + (R * lib.tensor(wr, dtype=x.dtype)).sum()
+                + (Q @ R - x).square().sum() + R.diagonal(0, -2, -1).sum())
+
+    _parity(loss, a, dtype=dtype, second=dtype == "float64", rtol=1e-8)
+    x = symgrad.tensor(a, requires_grad=True)
+    Q, R = symgrad.linalg.qr(x, mode=mode)
+    assert type(Q.grad_fn).__name__ == type(R.grad_fn).__name__ == "LinalgQrBackward0"
+
+
+def test_qr_mode_r_and_complete_tall_have_no_gradient():
+    a = RNG.standard_normal((3, 2))
+    ours = symgrad.linalg.qr(symgrad.tensor(a, dtype=symgrad.float64), mode="r")
+    theirs = torch.linalg.qr(torch.tensor(a), mode="r")
+    assert tuple(ours.Q.shape) == tuple(theirs.Q.shape) == (0,)
+    _close(ours.R, theirs.R)
+    for mode, part in (("r", 1), ("complete", 0), ("complete", 1)):
+        with pytest.raises(RuntimeError) as expected:
+            torch.linalg.qr(torch.tensor(a, requires_grad=True), mode=mode)[part].sum().backward()
+        with pytest.raises(RuntimeError) as got:
+            symgrad.linalg.qr(symgrad.tensor(a, requires_grad=True), mode=mode)[part].sum(
+                ).backward()
+        assert str(got.value) == str(expected.value)
+
+
+def test_qr_errors():
+    _raises(lambda lib, x: lib.linalg.qr(x), np.ones(3))
+    _raises(lambda lib, x: lib.linalg.qr(x, mode="x"), np.ones((3, 2)))
+    _raises(lambda lib, x: lib.linalg.qr(x), np.eye(2), dtype="float16")
+    _raises(lambda lib, x: lib.linalg.qr(x), np.eye(2), dtype="int64")

@@ -220,6 +220,8 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "eigh_vectors": kernel("linalg_eigh_cpu", NOT_FLOAT + ("float16", "bfloat16")),
     **{name: runtime("linalg.svd: Expected a floating point or complex tensor as input. "
                      "Got {}", NOT_FLOAT) for name in ("svdvals", "svd_u", "svd_vh")},
+    **{name: runtime("linalg.qr: Expected a floating point or complex tensor as input. "
+                     "Got {}", NOT_FLOAT) for name in ("qr_q", "qr_r")},
     # more elementwise ops and gates (helper nnm)
     "logaddexp": kernel("logaddexp_cpu", NOT_FLOAT),
     "logaddexp2": kernel("logaddexp2_cpu", NOT_FLOAT),
@@ -260,6 +262,7 @@ MORE_REFUSALS: dict[str, tuple[Any, ...]] = {
     "cholesky": kernel("cholesky_cpu", ("float16", "bfloat16")),
     **{name: kernel("linalg_svd_cpu", ("float16", "bfloat16"))
        for name in ("svdvals", "svd_u", "svd_vh")},
+    **{name: kernel("geqrf_cpu", ("float16", "bfloat16")) for name in ("qr_q", "qr_r")},
 }
 
 

@@ -746,7 +746,7 @@ CLOSED_FORM_ELSEWHERE = {
     "det", "inverse", "solve", "slogdet", "cross",
     # matrix decompositions (helper lin; closed forms below)
     "cholesky", "solve_triangular", "cholesky_solve", "cholesky_inverse", "eigvalsh",
-    "eigh_vectors", "svdvals", "svd_u", "svd_vh",
+    "eigh_vectors", "svdvals", "svd_u", "svd_vh", "qr_q", "qr_r",
     # gates (helper nnm; closed forms above)
     "prelu", "glu",
     # resampling (helper nnm; closed forms above)
@@ -916,6 +916,19 @@ def test_decompositions_closed_form():
     agree(g, want_v)
     (g,), _ = grad_of("svd_u", [a], [[1.0, 0.0], [0.0, 0.0]], full_matrices=False)
     agree(g, want_u)
+    # QR of A = [[3, 1], [4, 2]]: one reflection, q_1 = -(3, 4) / 5, R = [[-5, -11/5], [0, 2/5]],
+    # q_2 = (-4, 3) / 5. R_11 = -|a_1|, so d R_11 / dA = [-a_1 / 5, 0]; R_12 = q_1^T a_2, so
+    # d R_12 / d a_2 = q_1 and d R_12 / d a_1 = (dq_1)^T a_2 = -(I - q_1 q_1^T) a_2 / 5
+    # = -(q_2^T a_2) q_2 / 5 = -(2/5)(-4, 3) / 25
+    a = t([[3.0, 1.0], [4.0, 2.0]])
+    (g,), out = grad_of("qr_r", [a], [[1.0, 0.0], [0.0, 0.0]], mode="reduced")
+    agree(out._data, [-5, -mp(11) / 5, 0, mp(2) / 5], digits=15)
+    agree(g, [-mp(3) / 5, 0, -mp(4) / 5, 0])
+    (g,), _ = grad_of("qr_r", [a], [[0.0, 1.0], [0.0, 0.0]], mode="reduced")
+    agree(g, [mp(8) / 125, -mp(3) / 5, -mp(6) / 125, -mp(4) / 5])
+    # Q_11 = -a_11 / |a_1|: d / d a_1 = -(I - q_1 q_1^T) e_1 / 5 = -(q_2 . e_1) q_2 / 5
+    (g,), _ = grad_of("qr_q", [a], [[1.0, 0.0], [0.0, 0.0]], mode="reduced")
+    agree(g, [-mp(16) / 125, 0, mp(12) / 125, 0])
 
 
 def test_cross_closed_form():

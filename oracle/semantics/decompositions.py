@@ -5,8 +5,9 @@ symmetric 2 x 2 or 3 x 3 matrix as the roots of its characteristic polynomial in
 (the quadratic formula; the trigonometric form of the cubic's three real roots), an eigenvector
 as a column of the adjugate of ``lambda I - S``, singular values as the square roots of the
 eigenvalues of ``A^T A`` (or ``A A^T``), the right singular vectors as eigenvectors of ``A^T A``
-and the left ones as ``A v / s``. Larger matrices have no closed form here: their
-meaning raises, and the judge leaves such a check unjudged.
+and the left ones as ``A v / s``, QR by Householder reflections signed as LAPACK's. Larger
+matrices have no closed form here: their meaning raises, and the judge leaves such a check
+unjudged.
 
 Where PyTorch's gradient is that of a symmetric matrix (``cholesky`` reads one triangle of ``A``
 but gives the symmetric gradient), the meaning reads the symmetric part ``(A + A^T) / 2``: at
@@ -28,7 +29,7 @@ from oracle.semantics.linalg import matmul
 from oracle.semantics.linalg_solve import _leibniz, inverse
 
 __all__ = ["cholesky", "solve_triangular", "eigvalsh", "eigh_vectors", "svdvals", "svd_u",
-           "svd_vh"]
+           "svd_vh", "qr_q", "qr_r"]
 
 
 def _mT(a: np.ndarray) -> np.ndarray:
@@ -298,3 +299,65 @@ def svd_vh(self: Any, *, full_matrices: bool) -> np.ndarray:
 defmeaning("svdvals", "structural", svdvals)
 defmeaning("svd_u", "structural", svd_u)
 defmeaning("svd_vh", "structural", svd_vh)
+
+
+def _householder(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``Q`` (m x m) and ``R`` (m x n) of one matrix by Householder reflections, as LAPACK's
+    geqrf signs them: the k-th sends column k's part from the diagonal down, ``x``, to
+    ``beta e_1`` with ``beta = -sign(x_1) |x|`` (the sign of 0 taken as +); a part of one
+    element is left as it is."""
+    m, n = a.shape
+    r = np.array(a, dtype=object)
+    q = np.eye(m, dtype=int).astype(object)
+    for k in range(min(m - 1, n)):
+        x = r[k:, k]
+        norm = sympy.sqrt(sum((e ** 2 for e in x), sympy.Integer(0)))
+        beta = -sympy.Piecewise((1, x[0] >= 0), (-1, True)) * norm
+        w = x.copy()
+        w[0] = x[0] - beta
+        ww = sum((e ** 2 for e in w), sympy.Integer(0))
+        # H = I - 2 w w^T / (w^T w), applied to R's rows k.. and Q's columns k..
+        wr = np.array([sum((w[i] * r[k + i, j] for i in range(len(w))), sympy.Integer(0))
+                       for j in range(n)], dtype=object)
+        r[k:, :] = r[k:, :] - 2 * np.outer(w, wr) / ww
+        r[k, k] = beta
+        r[k + 1:, k] = sympy.Integer(0)
+        qw = np.array([sum((q[i, k + j] * w[j] for j in range(len(w))), sympy.Integer(0))
+                       for i in range(m)], dtype=object)
+        q[:, k:] = q[:, k:] - 2 * np.outer(qw, w) / ww
+    return q, r
+
+
+def _qr_part(self: Any, part: int, mode: str) -> np.ndarray:
+    a = np.asarray(self, dtype=object)
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    full = mode == "complete"
+    shape = ((m, m if full else k), ((m if full else k), n))[part]
+    out = np.empty(a.shape[:-2] + shape, dtype=object)
+    for idx in np.ndindex(*a.shape[:-2]):
+        q, r = _householder(a[idx])
+        out[idx] = q[:, :shape[1]] if part == 0 else r[:shape[0], :]
+    return out
+
+
+def qr_q(self: Any, *, mode: str) -> np.ndarray:
+    """``Q`` of each matrix's Householder QR (m x k; m x m for ``complete``).
+
+    >>> qr_q(np.array([[3, 1], [4, 2]], dtype=object), mode="reduced").tolist()
+    [[-3/5, -4/5], [-4/5, 3/5]]
+    """
+    return _qr_part(self, 0, mode)
+
+
+def qr_r(self: Any, *, mode: str) -> np.ndarray:
+    """``R`` of each matrix's Householder QR (k x n; m x n for ``complete``).
+
+    >>> qr_r(np.array([[3, 1], [4, 2]], dtype=object), mode="reduced").tolist()
+    [[-5, -11/5], [0, 2/5]]
+    """
+    return _qr_part(self, 1, mode)
+
+
+defmeaning("qr_q", "structural", qr_q)
+defmeaning("qr_r", "structural", qr_r)

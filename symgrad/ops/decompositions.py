@@ -871,11 +871,10 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> 
         driver: Accepted for PyTorch's signature (a CUDA option). Defaults to None.
 
     >>> import symgrad
-    >>> U, S, Vh = symgrad.linalg.svd(symgrad.tensor([[3.0, 0.0], [0.0, -4.0]]))
-    >>> U, Vh
-    (tensor([[0., 1.],
-            [-1., 0.]]), tensor([[0., 1.],
-            [1., 0.]]))
+    >>> U, S, Vh = symgrad.linalg.svd(symgrad.tensor([[1.0, 2.0], [2.0, 1.0]]))
+    >>> S, Vh
+    (tensor([3., 1.]), tensor([[ 0.7071,  0.7071],
+            [-0.7071,  0.7071]]))
     """
     _svd_input(A)
     return linalg_svd(apply(SVD_U, A, full_matrices=full_matrices), apply(SVDVALS, A),
@@ -912,3 +911,150 @@ def svd_(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
 
 
 svd_.__name__ = svd_.__qualname__ = "svd"
+
+
+# -- QR ------------------------------------------------------------------------------------------
+class linalg_qr(NamedTuple):
+    """``(Q, R)`` of ``symgrad.linalg.qr``.
+
+    >>> import symgrad
+    >>> symgrad.linalg.qr(symgrad.tensor([[3.0, 1.0], [4.0, 2.0]])).R
+    tensor([[-5.0000, -2.2000],
+            [ 0.0000,  0.4000]])
+    """
+
+    Q: Tensor
+    R: Tensor
+
+    __repr__ = _repr
+
+
+_QR_MODES = ("reduced", "complete", "r")
+
+
+def _qr(self: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """``Q, R`` of each matrix by LAPACK's Householder QR (geqrf, orgqr) in float64: each
+    reflection sends its column to ``-sign(alpha) * norm`` (alpha its diagonal element, the
+    sign of 0 taken as +), a last one-element column is left as it is; PyTorch's convention."""
+    a = _f64(self)
+    if mode == "r":
+        return np.zeros((0,)), np.linalg.qr(a, mode="r")
+    return np.linalg.qr(a, mode=mode)
+
+
+def _qr_q_forward(self: np.ndarray, *, mode: str) -> np.ndarray:
+    """The orthonormal ``Q`` (m x k, or m x m for ``complete``) of each matrix."""
+    return _qr(self, mode)[0].astype(self.dtype)
+
+
+def _qr_r_forward(self: np.ndarray, *, mode: str) -> np.ndarray:
+    """The upper triangular ``R`` (k x n, or m x n for ``complete``) of each matrix."""
+    return _qr(self, mode)[1].astype(self.dtype)
+
+
+def _qr_check(mode: str, m: int, n: int) -> None:
+    if mode == "r":
+        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when "
+                           "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going "
+                           "to differentiate through linalg.qr.")
+    if mode == "complete" and m > n:
+        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
+                           "nrows > ncols.")
+
+
+def _qr_square_vjp(q: Tensor, r: Tensor, gq: Tensor | None, gr: Tensor | None) -> Tensor:
+    """The gradient of ``A = Q R`` (m >= n, R square): ``(gQ + Q copyltu(M)) R^-T`` with
+    ``M = R gR^T - gQ^T Q`` and ``copyltu(M) = tril(M) + tril(M, -1)^T``."""
+    parts = []
+    if gr is not None:
+        parts.append(matmul(r, _mT(gr)))
+    if gq is not None:
+        parts.append(-matmul(_mT(gq), q))
+    m = parts[0] if len(parts) == 1 else parts[0] + parts[1]
+    sym = apply(TRIL, m, diagonal=0) + _mT(apply(TRIL, m, diagonal=-1))
+    b = matmul(q, sym) if gq is None else gq + matmul(q, sym)
+    n = q.shape[-1]
+    if gr is None and q.shape[-2] == n:
+        # A square Q's last column is fixed by the others (orthogonality, LAPACK's sign): B's
+        # last column is (I - Q Q^T) gQ[:, -1] = 0, which rounding left at 1e-16; exactly 0.
+        mask = np.ones(n, dtype=b._data.dtype)
+        mask[-1] = 0
+        b = b * Tensor._make(mask, False, None)
+    return apply(SOLVE_TRIANGULAR, _mT(r), b, upper=False, left=False, unitriangular=False)
+
+
+def _qr_vjp(a: Tensor, gq: Tensor | None, gr: Tensor | None, mode: str) -> Tensor:
+    m, n = a.shape[-2], a.shape[-1]
+    _qr_check(mode, m, n)
+    q = apply(QR_Q, a, mode="reduced")
+    r = apply(QR_R, a, mode="reduced")
+    if m >= n:
+        return _qr_square_vjp(q, r, gq, gr)
+    # A = [U | V], R = [X | Y] with U = Q X square: U's gradient from (gQ + V gY^T, gX), V's
+    # Q gY.
+    x = r[..., :, :m]
+    v = a[..., :, m:]
+    if gr is None:
+        return _pad_columns(_qr_square_vjp(q, x, gq, None), n - m)
+    gx, gy = gr[..., :, :m], gr[..., :, m:]
+    left = _qr_square_vjp(q, x, matmul(v, _mT(gy)), gx)
+    return _cat_columns(left, matmul(q, gy))
+
+
+def _pad_columns(t: Tensor, extra: int) -> Tensor:
+    from symgrad.ops.padding import constant_pad_nd
+
+    return constant_pad_nd(t, (0, extra))
+
+
+def _cat_columns(left: Tensor, right: Tensor) -> Tensor:
+    from symgrad.ops.shape import cat
+
+    return cat([left, right], -1)
+
+
+def _qr_q_vjp(g: Tensor, self: Tensor, *, mode: str) -> Tensor:
+    return _qr_vjp(_wide(self), _wide(g), None, mode)
+
+
+def _qr_r_vjp(g: Tensor, self: Tensor, *, mode: str) -> Tensor:
+    return _qr_vjp(_wide(self), None, _wide(g), mode)
+
+
+def _qr_refusals() -> dict[np.dtype, Any]:
+    return _refusals("linalg.qr", "geqrf_cpu")
+
+
+QR_Q = defop("qr_q", "LinalgQrBackward0", _qr_q_forward, vjp=_qr_q_vjp, dtype_rule="same",
+             dtypes=_FLOAT, kind="linalg_nonsingular", refuses=_qr_refusals())
+QR_R = defop("qr_r", "LinalgQrBackward0", _qr_r_forward, vjp=_qr_r_vjp, dtype_rule="same",
+             dtypes=_FLOAT, kind="linalg_nonsingular", refuses=_qr_refusals())
+
+
+def qr(A: Tensor, mode: str = "reduced") -> Any:
+    """The QR decomposition ``A = Q R`` of each matrix of ``A`` (..., m, n), as
+    ``torch.linalg.qr``: ``Q`` with orthonormal columns, ``R`` upper triangular, signed as
+    LAPACK's Householder reflections sign them (PyTorch's; ``R``'s diagonal may be negative).
+    Two LinalgQrBackward0 nodes. ``mode="r"`` returns an empty ``Q`` and an ``R`` whose
+    gradient raises; ``mode="complete"`` with m > n has no gradient either, as PyTorch.
+
+    Args:
+        A: A float32 or float64 tensor of matrices.
+        mode: ``"reduced"`` (Q m x k, R k x n, ``k = min(m, n)``), ``"complete"`` (Q m x m,
+            R m x n) or ``"r"``. Defaults to ``"reduced"``.
+
+    >>> import symgrad
+    >>> Q, R = symgrad.linalg.qr(symgrad.tensor([[3.0, 1.0], [4.0, 2.0]]))
+    >>> Q
+    tensor([[-0.6000, -0.8000],
+            [-0.8000,  0.6000]])
+    """
+    if A.ndim < 2:
+        raise RuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
+    if mode not in _QR_MODES:
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
+    _floating(A, "linalg.qr", "geqrf_cpu")
+    q = (Tensor._make(np.zeros((0,), A._data.dtype), False, None) if mode == "r"
+         else apply(QR_Q, A, mode=mode))
+    return linalg_qr(q, apply(QR_R, A, mode=mode))
