@@ -404,6 +404,9 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
              Sample(((2, 3),), {"mode": "complete"})),
     "qr_r": (Sample(((3, 2),), {"mode": "reduced"}), Sample(((2, 2, 2),), {"mode": "reduced"}),
              Sample(((2, 3),), {"mode": "complete"})),
+    # pseudoinverses of full rank: tall, wide, a batch; the tolerances drop nothing there
+    "pinv": tuple(Sample((shape,), {"atol": None, "rtol": r, "hermitian": False})
+                  for shape, r in (((3, 2), None), ((2, 3), None), ((2, 2, 2), 1e-3))),
     # cross products (symgrad.ops.cross_product): along the last dim, the first, broadcast
     "cross": (Sample(((2, 3), (2, 3)), {"dim": 1}), Sample(((3, 2), (3, 1)), {"dim": 0}),
               Sample(((2, 1, 3), (1, 2, 3)), {"dim": 2})),

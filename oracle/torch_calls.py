@@ -273,6 +273,7 @@ TORCH: dict[str, str] = {
     'svdvals': 'torch.linalg.svdvals(self)',
     'qr_q': 'torch.linalg.qr(self, mode=mode).Q',
     'qr_r': 'torch.linalg.qr(self, mode=mode).R',
+    'pinv': 'torch.linalg.pinv(self, atol=atol, rtol=rtol, hermitian=hermitian)',
     'svd_u': (
         '(lambda r, k: r.U * torch.nn.functional.pad(torch.where(r.Vh[..., :k, -1] < 0, -1.0, '
         '1.0), (0, r.U.shape[-1] - k), value=1.0).to(r.U.dtype).unsqueeze(-2))('

@@ -29,6 +29,8 @@ from symgrad.ops.decompositions import (
     cholesky_ex,
     eigh,
     eigvalsh,
+    matrix_rank,
+    pinv,
     qr,
     solve_triangular,
     svd,
@@ -44,7 +46,7 @@ __all__ = ["LinAlgError", "vector_norm", "matrix_norm", "norm", "det", "inv", "i
            "solve", "slogdet", "cross", "vecdot", "matrix_power",
            # matrix decompositions (symgrad.ops.decompositions)
            "cholesky", "cholesky_ex", "solve_triangular", "eigh", "eigvalsh",
-           "svd", "svdvals", "qr"]
+           "svd", "svdvals", "qr", "pinv", "matrix_rank"]
 
 _TORCH_NAMES = _dtypes._TORCH_NAMES
 

@@ -501,3 +501,57 @@ def test_qr_errors():
     _raises(lambda lib, x: lib.linalg.qr(x, mode="x"), np.ones((3, 2)))
     _raises(lambda lib, x: lib.linalg.qr(x), np.eye(2), dtype="float16")
     _raises(lambda lib, x: lib.linalg.qr(x), np.eye(2), dtype="int64")
+
+
+# -- pseudoinverse and rank ----------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(3, 2), (2, 3), (3, 3), (2, 4, 3)])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_pinv(shape, dtype):
+    a = RNG.standard_normal(shape)
+    w = _weights(*shape[:-2], shape[-1], shape[-2])
+
+    def loss(lib, x):
+        p = lib.linalg.pinv(x)
+        return (p * lib.tensor(w, dtype=x.dtype)).sum() + (x @ p @ x - x).square().sum()
+
+    _parity(loss, a, dtype=dtype, second=dtype == "float64", rtol=1e-7)
+    x = symgrad.tensor(a, requires_grad=True)
+    assert type(symgrad.linalg.pinv(x).grad_fn).__name__ == "LinalgPinvBackward0"
+
+
+def test_pinv_rank_deficient_tolerances_and_hermitian():
+    # A rank-1 matrix: the small singular value dropped (default rtol, or atol), and the
+    # gradient at constant rank is PyTorch's; hermitian reads the lower triangle.
+    low_rank = np.outer([1.0, 2.0, -1.0], [0.5, 1.0, 3.0])
+    w = _weights(3, 3)
+    _parity(lambda lib, x: (lib.linalg.pinv(x) * lib.tensor(w, dtype=x.dtype)).sum(),
+            low_rank, second=False, rtol=1e-6)
+    a = np.diag([3.0, 1e-3, 2.0])
+    for kw in ({"atol": 0.01}, {"rtol": 0.1}, {"atol": 1e-4, "rtol": 0.0}, {"hermitian": True}):
+        _close(symgrad.linalg.pinv(symgrad.tensor(a, dtype=symgrad.float64), **kw),
+               torch.linalg.pinv(torch.tensor(a), **kw))
+    s = np.array([[2.0, 9.0], [1.0, 3.0]])
+    _close(symgrad.linalg.pinv(symgrad.tensor(s, dtype=symgrad.float64), hermitian=True),
+           torch.linalg.pinv(torch.tensor(s), hermitian=True))
+    _raises(lambda lib, x: lib.linalg.pinv(x), np.ones(3))
+    _raises(lambda lib, x: lib.linalg.pinv(x), np.ones((2, 3)), dtype="int64")
+
+
+def test_matrix_rank():
+    cases = [np.outer([1.0, 2.0], [2.0, 4.0]), np.ones((2, 3, 3)), np.eye(3), np.zeros((2, 2)),
+             np.diag([1.0, 1e-9, 1e-20]), RNG.standard_normal((2, 3, 5))]
+    for a in cases:
+        for dtype in ("float32", "float64"):
+            for kw in ({}, {"hermitian": True}, {"atol": 0.5}, {"rtol": 0.5, "atol": 1e-30},
+                       {"atol": symgrad.tensor(0.5)}):
+                if kw.get("hermitian") and a.shape[-1] != a.shape[-2]:
+                    continue
+                tkw = {k: torch.tensor(0.5) if isinstance(v, symgrad.Tensor) else v
+                       for k, v in kw.items()}
+                ours = symgrad.linalg.matrix_rank(symgrad.tensor(a, dtype=getattr(symgrad,
+                                                                                  dtype)), **kw)
+                theirs = torch.linalg.matrix_rank(torch.tensor(a, dtype=getattr(torch, dtype)),
+                                                  **tkw)
+                assert ours.tolist() == theirs.tolist(), (a, dtype, kw)
+                assert ours.dtype is symgrad.int64
+    _raises(lambda lib, x: lib.linalg.matrix_rank(x), np.ones(3))

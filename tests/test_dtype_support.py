@@ -222,6 +222,10 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
                      "Got {}", NOT_FLOAT) for name in ("svdvals", "svd_u", "svd_vh")},
     **{name: runtime("linalg.qr: Expected a floating point or complex tensor as input. "
                      "Got {}", NOT_FLOAT) for name in ("qr_q", "qr_r")},
+    "pinv": ("RuntimeError", tuple(f"linalg.pinv({{}}{{{{[{shape}]}}}}): expected a tensor with 2 "
+                                   "or more dimensions of float, double, cfloat or cdouble types"
+                                   for shape in ("3, 2", "2, 3", "2, 2, 2")),
+             NOT_FLOAT + ("float16", "bfloat16")),
     # more elementwise ops and gates (helper nnm)
     "logaddexp": kernel("logaddexp_cpu", NOT_FLOAT),
     "logaddexp2": kernel("logaddexp2_cpu", NOT_FLOAT),

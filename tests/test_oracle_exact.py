@@ -746,7 +746,7 @@ CLOSED_FORM_ELSEWHERE = {
     "det", "inverse", "solve", "slogdet", "cross",
     # matrix decompositions (helper lin; closed forms below)
     "cholesky", "solve_triangular", "cholesky_solve", "cholesky_inverse", "eigvalsh",
-    "eigh_vectors", "svdvals", "svd_u", "svd_vh", "qr_q", "qr_r",
+    "eigh_vectors", "svdvals", "svd_u", "svd_vh", "qr_q", "qr_r", "pinv",
     # gates (helper nnm; closed forms above)
     "prelu", "glu",
     # resampling (helper nnm; closed forms above)
@@ -929,6 +929,12 @@ def test_decompositions_closed_form():
     # Q_11 = -a_11 / |a_1|: d / d a_1 = -(I - q_1 q_1^T) e_1 / 5 = -(q_2 . e_1) q_2 / 5
     (g,), _ = grad_of("qr_q", [a], [[1.0, 0.0], [0.0, 0.0]], mode="reduced")
     agree(g, [-mp(16) / 125, 0, mp(12) / 125, 0])
+    # pinv of a column a = (1, 2): a^T / |a|^2 = (1, 2) / 5; d pinv_0 / d a_i = delta_i0 / 5
+    # - 2 a_0 a_i / 25 = (3, -4) / 25
+    (g,), out = grad_of("pinv", [t([[1.0], [2.0]])], [[1.0, 0.0]], atol=None, rtol=None,
+                        hermitian=False)
+    agree(out._data, [mp(1) / 5, mp(2) / 5], digits=15)
+    agree(g, [mp(3) / 25, -mp(4) / 25])
 
 
 def test_cross_closed_form():

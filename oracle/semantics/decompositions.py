@@ -29,7 +29,7 @@ from oracle.semantics.linalg import matmul
 from oracle.semantics.linalg_solve import _leibniz, inverse
 
 __all__ = ["cholesky", "solve_triangular", "eigvalsh", "eigh_vectors", "svdvals", "svd_u",
-           "svd_vh", "qr_q", "qr_r"]
+           "svd_vh", "qr_q", "qr_r", "pinv"]
 
 
 def _mT(a: np.ndarray) -> np.ndarray:
@@ -361,3 +361,23 @@ def qr_r(self: Any, *, mode: str) -> np.ndarray:
 
 defmeaning("qr_q", "structural", qr_q)
 defmeaning("qr_r", "structural", qr_r)
+
+
+def pinv(self: Any, *, atol: Any, rtol: Any, hermitian: bool) -> np.ndarray:
+    """The pseudoinverse of each matrix of full rank: ``(A^T A)^-1 A^T`` for a tall one,
+    ``A^T (A A^T)^-1`` for a wide one (the tolerances only drop singular values of a matrix
+    of lower rank, where the pseudoinverse is not differentiable).
+
+    >>> import sympy
+    >>> a, b = sympy.symbols("a b", real=True)
+    >>> pinv(np.array([[a], [b]], dtype=object), atol=None, rtol=None, hermitian=False)[0, 0]
+    a/(a**2 + b**2)
+    """
+    a = np.asarray(self, dtype=object)
+    at = _mT(a)
+    if a.shape[-2] >= a.shape[-1]:
+        return matmul(inverse(matmul(at, a)), at)
+    return matmul(at, inverse(matmul(a, at)))
+
+
+defmeaning("pinv", "structural", pinv)

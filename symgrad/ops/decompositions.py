@@ -1058,3 +1058,131 @@ def qr(A: Tensor, mode: str = "reduced") -> Any:
     q = (Tensor._make(np.zeros((0,), A._data.dtype), False, None) if mode == "r"
          else apply(QR_Q, A, mode=mode))
     return linalg_qr(q, apply(QR_R, A, mode=mode))
+
+
+# -- pseudoinverse and rank ----------------------------------------------------------------------
+def _kept(s: np.ndarray, shape: tuple[int, ...], atol: float | None, rtol: float | None,
+          dtype: np.dtype) -> np.ndarray:
+    """Which singular values (or |eigenvalues|) count, as PyTorch's ``linalg.pinv`` and
+    ``linalg.matrix_rank`` decide: those above ``max(atol, rtol * largest)``, ``rtol`` being
+    ``eps * max(m, n)`` of the input's dtype when neither tolerance is given, else 0 when
+    only ``atol`` is."""
+    if rtol is None:
+        rtol = float(np.finfo(dtype).eps) * max(shape[-2:]) if atol is None or atol <= 0 else 0.0
+    largest = s.max(axis=-1, keepdims=True, initial=0.0)
+    return s > np.maximum(0.0 if atol is None else atol, rtol * largest)
+
+
+def _pinv_forward(self: np.ndarray, *, atol: float | None, rtol: float | None,
+                  hermitian: bool) -> np.ndarray:
+    """The Moore-Penrose pseudoinverse of each matrix in float64, from its SVD (its
+    eigen-decomposition for ``hermitian``), the singular values under the tolerance dropped."""
+    a = _f64(self)
+    if hermitian:
+        w, v = np.linalg.eigh(a)
+        keep = _kept(np.abs(w), a.shape, atol, rtol, self.dtype)
+        inv = np.where(keep, 1.0 / np.where(keep, w, 1.0), 0.0)
+        return np.matmul(v * inv[..., None, :], _mT_np(v)).astype(self.dtype)
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    keep = _kept(s, a.shape, atol, rtol, self.dtype)
+    inv = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
+    return np.matmul(_mT_np(vh) * inv[..., None, :], _mT_np(u)).astype(self.dtype)
+
+
+def _pinv_vjp(g: Tensor, self: Tensor, out: Tensor, *, atol: float | None, rtol: float | None,
+              hermitian: bool) -> Tensor:
+    # PyTorch's pinv_backward: the derivative of the pseudoinverse where the rank is constant.
+    g, a, p = _wide(g), _wide(self), _wide(out)
+    m, n = a.shape[-2], a.shape[-1]
+    ph, gh = _mT(p), _mT(g)
+    if m <= n:
+        k = matmul(gh, p)
+        kph = matmul(k, ph)
+        return (-_mT(matmul(p, k)) + kph - matmul(matmul(a, p), kph)
+                + matmul(matmul(ph, p), gh - matmul(k, a)))
+    k = matmul(p, gh)
+    phk = matmul(ph, k)
+    return (-_mT(matmul(k, p)) + phk - matmul(matmul(phk, p), a)
+            + matmul(matmul(gh - matmul(a, k), p), ph))
+
+
+PINV = defop("pinv", "LinalgPinvBackward0", _pinv_forward, vjp=_pinv_vjp, dtype_rule="same",
+             dtypes=_FLOAT, kind="linalg_nonsingular",
+             refuses=refuse(_LOW + tuple(NOT_FLOATING), lambda name, self, **attrs: (
+                 f"linalg.pinv({name}{{[{', '.join(str(d) for d in self.shape)}]}}): expected a "
+                 "tensor with 2 or more dimensions of float, double, cfloat or cdouble types")))
+
+
+def _tolerance(value: Any, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise NotImplementedError(f"linalg.{name}: a tolerance per matrix is not supported "
+                                      "by symgrad; give a number")
+        return float(value.item())
+    return float(value)
+
+
+def _dtype_shape(A: Tensor) -> str:
+    return f"{_TORCH_NAMES[A.dtype.name]}{{[{', '.join(str(d) for d in A.shape)}]}}"
+
+
+def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+    """The Moore-Penrose pseudoinverse of each matrix of ``A`` (..., m, n), as
+    ``torch.linalg.pinv``: from the SVD, singular values at most ``max(atol, rtol * largest)``
+    dropped (``rtol`` defaults to ``eps * max(m, n)`` when neither is given); with
+    ``hermitian`` from the eigen-decomposition of ``A``'s lower triangle mirrored. One
+    LinalgPinvBackward0 node with PyTorch's gradient, the pseudoinverse's derivative where the
+    rank does not change.
+
+    Args:
+        A: A float32 or float64 tensor of matrices.
+        atol: The absolute tolerance (a number or a one-element tensor). Defaults to None.
+        rtol: The tolerance relative to the largest singular value. Defaults to None.
+        hermitian: Whether ``A`` is symmetric (its lower triangle read). Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.linalg.pinv(symgrad.tensor([[1.0], [2.0]]))
+    tensor([[0.2000, 0.4000]])
+    """
+    if A.ndim < 2 or not A.is_floating_point() or A.dtype in _LOW:
+        raise RuntimeError(f"linalg.pinv({_dtype_shape(A)}): expected a tensor with 2 or more "
+                           "dimensions of float, double, cfloat or cdouble types")
+    a = _symmetric_input(A, False) if hermitian else A
+    return apply(PINV, a, atol=_tolerance(atol, "pinv"), rtol=_tolerance(rtol, "pinv"),
+                 hermitian=hermitian)
+
+
+def matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False
+                ) -> Tensor:
+    """The rank of each matrix of ``A`` (..., m, n), as ``torch.linalg.matrix_rank``: the
+    number of singular values (``|eigenvalues|`` for ``hermitian``) above
+    ``max(atol, rtol * largest)``, ``rtol`` defaulting to ``eps * max(m, n)`` of ``A``'s dtype
+    when neither is given; int64, without a gradient.
+
+    Args:
+        A: A float32 or float64 tensor of matrices.
+        atol: The absolute tolerance (a number or a one-element tensor). Defaults to None.
+        rtol: The tolerance relative to the largest singular value. Defaults to None.
+        hermitian: Whether ``A`` is symmetric (its lower triangle read). Defaults to False.
+
+    >>> import symgrad
+    >>> symgrad.linalg.matrix_rank(symgrad.tensor([[1.0, 2.0], [2.0, 4.0]]))
+    tensor(1)
+    """
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least "
+                           "2 dimensions.")
+    if hermitian:
+        _kernel_dtype(A, "linalg_eigh_cpu")
+        a = _f64(A._data)
+        lower = np.tril(a) + _mT_np(np.tril(a, -1))
+        s = np.abs(np.linalg.eigvalsh(lower)) if a.size else np.zeros(a.shape[:-1])
+    else:
+        _floating(A, "linalg.svd", "linalg_svd_cpu")
+        s = np.linalg.svd(_f64(A._data), compute_uv=False) if A.numel() else np.zeros(
+            tuple(A.shape[:-2]) + (0,))
+    keep = _kept(s, tuple(A.shape), _tolerance(atol, "matrix_rank"),
+                 _tolerance(rtol, "matrix_rank"), A._data.dtype)
+    return Tensor._make(np.asarray(keep.sum(axis=-1), dtype=np.int64), False, None)
