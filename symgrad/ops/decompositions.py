@@ -881,7 +881,6 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> 
                       apply(SVD_VH, A, full_matrices=full_matrices))
 
 
-@expose("svd")
 def svd_(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
     """The deprecated ``torch.svd``: ``(U, S, V)`` with ``input = U diag(S) V^T`` (``V``, not
     ``Vh``; ``some`` is ``not full_matrices``); without ``compute_uv``, ``U`` and ``V`` are
@@ -910,7 +909,10 @@ def svd_(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
                       _mT(apply(SVD_VH, input, full_matrices=full)))
 
 
+# ``symgrad.svd`` (``linalg.svd`` is this module's ``svd``): named before it is published, as
+# the docs and PyTorch's argument errors read the name
 svd_.__name__ = svd_.__qualname__ = "svd"
+svd_ = expose("svd")(svd_)
 
 
 # -- QR ------------------------------------------------------------------------------------------
