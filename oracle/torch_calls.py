@@ -240,6 +240,50 @@ TORCH: dict[str, str] = {
     'solve': 'torch.linalg.solve(A, B, left=left)',
     'slogdet': 'torch.linalg.slogdet(self).logabsdet',
     'cross': 'torch.linalg.cross(self, other, dim=dim)',
+    # matrix decompositions (symgrad.ops.decompositions; helper lin): cholesky's op factors the
+    # symmetric part; cholesky_solve's and cholesky_inverse's read their factor whole, as
+    # PyTorch's gradient does: L L^T given to PyTorch through its own Cholesky factor
+    'cholesky': (
+        'torch.linalg.cholesky((self + self.mT) / 2 if self.is_floating_point() else self, '
+        'upper=upper)'
+    ),
+    'solve_triangular': (
+        'torch.linalg.solve_triangular(A, B, upper=upper, left=left, unitriangular=unitriangular)'
+    ),
+    'cholesky_solve': (
+        'torch.cholesky_solve(self, torch.linalg.cholesky(input2.mT @ input2 if upper else '
+        'input2 @ input2.mT, upper=upper) if input2.dtype in (torch.float32, torch.float64) '
+        'else input2, upper=upper)'
+    ),
+    'cholesky_inverse': (
+        'torch.cholesky_inverse(torch.linalg.cholesky(self.mT @ self if upper else self @ '
+        'self.mT, upper=upper) if self.dtype in (torch.float32, torch.float64) else self, '
+        'upper=upper)'
+    ),
+    # eigh's ops read the symmetric part; symgrad's eigenvectors have their last element
+    # positive, PyTorch's are signed by LAPACK: the same rule applied to them
+    'eigvalsh': 'torch.linalg.eigvalsh((self + self.mT) / 2 if self.is_floating_point() else self)',
+    'eigh_vectors': (
+        '(lambda v: v * torch.where(v[..., -1:, :] < 0, -1.0, 1.0).to(v.dtype))('
+        'torch.linalg.eigh((self + self.mT) / 2 if self.is_floating_point() else self)'
+        '.eigenvectors)'
+    ),
+    # svd's pairs of singular vectors signed as symgrad's: the right one's last element
+    # positive
+    'svdvals': 'torch.linalg.svdvals(self)',
+    'qr_q': 'torch.linalg.qr(self, mode=mode).Q',
+    'qr_r': 'torch.linalg.qr(self, mode=mode).R',
+    'pinv': 'torch.linalg.pinv(self, atol=atol, rtol=rtol, hermitian=hermitian)',
+    'svd_u': (
+        '(lambda r, k: r.U * torch.nn.functional.pad(torch.where(r.Vh[..., :k, -1] < 0, -1.0, '
+        '1.0), (0, r.U.shape[-1] - k), value=1.0).to(r.U.dtype).unsqueeze(-2))('
+        'torch.linalg.svd(self, full_matrices=full_matrices), min(self.shape[-2:]))'
+    ),
+    'svd_vh': (
+        '(lambda r, k: r.Vh * torch.nn.functional.pad(torch.where(r.Vh[..., :k, -1] < 0, -1.0, '
+        '1.0), (0, r.Vh.shape[-2] - k), value=1.0).to(r.Vh.dtype).unsqueeze(-1))('
+        'torch.linalg.svd(self, full_matrices=full_matrices), min(self.shape[-2:]))'
+    ),
     'trace': 'torch.trace(self)',
     'transpose': 'self.transpose(dim0, dim1)',
     'trunc': 'torch.trunc(self)',

@@ -65,6 +65,10 @@ from symgrad.creation import (
 from symgrad.devices import device, get_default_device, set_default_device
 from symgrad.ops import FUNCTIONS as _FUNCTIONS
 from symgrad.ops import REGISTRY
+
+# matrix decompositions (symgrad.ops.decompositions): cholesky, cholesky_solve,
+# cholesky_inverse, triangular_solve published before the functions are gathered
+from symgrad.ops import decompositions as _decompositions  # noqa: F401
 from symgrad.tensor import Size, Tensor, tensor
 
 half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's aliases

@@ -23,13 +23,30 @@ from symgrad import _dtypes
 from symgrad.ops import linalg_solve as _solve_ops
 from symgrad.ops.arguments import checked as _checked
 from symgrad.ops.cross_product import linalg_cross as cross
+
+# matrix decompositions (symgrad.ops.decompositions)
+from symgrad.ops.decompositions import (
+    cholesky_ex,
+    eigh,
+    eigvalsh,
+    matrix_rank,
+    pinv,
+    qr,
+    solve_triangular,
+    svd,
+    svdvals,
+)
+from symgrad.ops.decompositions import linalg_cholesky as cholesky
 from symgrad.ops.linalg_solve import LinAlgError, _slogdet, inv, inv_ex, solve
 from symgrad.ops.reductions import amax, amin
 from symgrad.ops.reductions import norm as _vector_norm
 from symgrad.tensor import Tensor
 
 __all__ = ["LinAlgError", "vector_norm", "matrix_norm", "norm", "det", "inv", "inv_ex",
-           "solve", "slogdet", "cross", "vecdot", "matrix_power"]
+           "solve", "slogdet", "cross", "vecdot", "matrix_power",
+           # matrix decompositions (symgrad.ops.decompositions)
+           "cholesky", "cholesky_ex", "solve_triangular", "eigh", "eigvalsh",
+           "svd", "svdvals", "qr", "pinv", "matrix_rank"]
 
 _TORCH_NAMES = _dtypes._TORCH_NAMES
 

@@ -73,7 +73,10 @@ NOT_TRIED = frozenset({"broadcast_to", "cat", "chunk", "concat", "concatenate",
                        "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
                        # reducing scatters: an index and a reduce string with the tensors
                        # (tests/test_scatter_reduce.py compares their errors)
-                       "scatter_reduce", "index_reduce"})
+                       "scatter_reduce", "index_reduce",
+                       # a positive-definite matrix (helper lin; tests/test_decompositions.py
+                       # compares cholesky's calls and errors)
+                       "cholesky"})
 SHARED = sorted(n for n in FUNCTIONS if callable(getattr(torch, n, None))
                 and n not in SKIPPED | NOT_TRIED)
 

@@ -209,6 +209,23 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "slogdet": runtime("linalg.slogdet: Expected a floating point or complex tensor as input. "
                        "Got {}", NOT_FLOAT),
     "cross": kernel("cross", BOOL),
+    # matrix decompositions (symgrad.ops.decompositions; helper lin): cholesky's integers are
+    # not floating (its half types in MORE_REFUSALS below); the solves' kernels refuse the rest
+    "cholesky": runtime("linalg.cholesky: Expected a floating point or complex tensor as input. "
+                        "Got {}", NOT_FLOAT),
+    "solve_triangular": kernel("triangular_solve_cpu", NOT_FLOAT + ("float16", "bfloat16")),
+    "cholesky_solve": kernel("cholesky_solve_cpu", NOT_FLOAT + ("float16", "bfloat16")),
+    "cholesky_inverse": kernel("cholesky_inverse_out_cpu", NOT_FLOAT + ("float16", "bfloat16")),
+    "eigvalsh": kernel("linalg_eigh_cpu", NOT_FLOAT + ("float16", "bfloat16")),
+    "eigh_vectors": kernel("linalg_eigh_cpu", NOT_FLOAT + ("float16", "bfloat16")),
+    **{name: runtime("linalg.svd: Expected a floating point or complex tensor as input. "
+                     "Got {}", NOT_FLOAT) for name in ("svdvals", "svd_u", "svd_vh")},
+    **{name: runtime("linalg.qr: Expected a floating point or complex tensor as input. "
+                     "Got {}", NOT_FLOAT) for name in ("qr_q", "qr_r")},
+    "pinv": ("RuntimeError", tuple(f"linalg.pinv({{}}{{{{[{shape}]}}}}): expected a tensor with 2 "
+                                   "or more dimensions of float, double, cfloat or cdouble types"
+                                   for shape in ("3, 2", "2, 3", "2, 2, 2")),
+             NOT_FLOAT + ("float16", "bfloat16")),
     # more elementwise ops and gates (helper nnm)
     "logaddexp": kernel("logaddexp_cpu", NOT_FLOAT),
     "logaddexp2": kernel("logaddexp2_cpu", NOT_FLOAT),
@@ -245,6 +262,11 @@ MORE_REFUSALS: dict[str, tuple[Any, ...]] = {
     "solve": kernel("lu_cpu", ("float16", "bfloat16")),
     "slogdet": runtime("linalg.slogdet: Low precision dtypes not supported. Got {}",
                        ("float16", "bfloat16")),
+    # matrix decompositions (helper lin)
+    "cholesky": kernel("cholesky_cpu", ("float16", "bfloat16")),
+    **{name: kernel("linalg_svd_cpu", ("float16", "bfloat16"))
+       for name in ("svdvals", "svd_u", "svd_vh")},
+    **{name: kernel("geqrf_cpu", ("float16", "bfloat16")) for name in ("qr_q", "qr_r")},
 }
 
 

@@ -744,6 +744,9 @@ CLOSED_FORM_ELSEWHERE = {
     "nll_loss_backward", "nll_loss_weighted_backward", "max_pool2d_backward",
     # determinants, inverses and solves (closed forms below)
     "det", "inverse", "solve", "slogdet", "cross",
+    # matrix decompositions (helper lin; closed forms below)
+    "cholesky", "solve_triangular", "cholesky_solve", "cholesky_inverse", "eigvalsh",
+    "eigh_vectors", "svdvals", "svd_u", "svd_vh", "qr_q", "qr_r", "pinv",
     # gates (helper nnm; closed forms above)
     "prelu", "glu",
     # resampling (helper nnm; closed forms above)
@@ -846,6 +849,92 @@ def test_det_inverse_solve_closed_form():
     agree(out._data, _mat(x), digits=15)
     agree(gb, _mat(inv.T * wx))  # d <W, X> / dB = A^-T W
     agree(ga, _mat(-(inv.T * wx) * x.T))  # d <W, X> / dA = -A^-T W X^T
+
+
+# -- matrix decompositions (symgrad.ops.decompositions; helper lin) ------------------------------
+# S = [[4, 2], [2, 5]] = L L^T with L = [[2, 0], [1, 2]], inv S = [[5, -2], [-2, 4]] / 16, by hand.
+def test_decompositions_closed_form():
+    # L22 = sqrt(d - b^2 / a) of the symmetric part (a, b, d): d/da = b^2 / a^2 / (2 L22) = 1/16,
+    # d/dd = 1 / (2 L22) = 1/4, d/db = -b / (a L22) = -1/4, half of it to each of A12 and A21
+    (g,), out = grad_of("cholesky", [t([[4.0, 2.0], [2.0, 5.0]])], [[0.0, 0.0], [0.0, 1.0]],
+                        upper=False)
+    assert out.tolist() == [[2.0, 0.0], [1.0, 2.0]]
+    agree(g, [mp(1) / 16, -mp(1) / 8, -mp(1) / 8, mp(1) / 4])
+    # T X = B, T = [[2, 0], [1, 4]], B = (2, 5): X = (1, 1); for <e1, X>: gB = T^-T e1 = (1/2, 0),
+    # gT = -gB X^T on the lower triangle = [[-1/2, 0], [0, 0]]
+    (ga, gb), out = grad_of("solve_triangular", [t([[2.0, 0.0], [1.0, 4.0]]), t([[2.0], [5.0]])],
+                            [[1.0], [0.0]], upper=False, left=True, unitriangular=False)
+    assert out.tolist() == [[1.0], [1.0]]
+    agree(ga, [-mp(1) / 2, 0, 0, 0])
+    agree(gb, [mp(1) / 2, 0])
+    # X = inv(S) (6, 7) = (1, 1); for <e1, X>: gB = inv S e1 = (5, -2) / 16,
+    # gL = -(gB X^T + X gB^T) L = -[[23, 6], [2, -8]] / 16 (not masked to the triangle)
+    low = [[2.0, 0.0], [1.0, 2.0]]
+    (gb, gl), out = grad_of("cholesky_solve", [t([[6.0], [7.0]]), t(low)], [[1.0], [0.0]],
+                            upper=False)
+    agree(out._data, [1, 1], digits=15)
+    agree(gb, [mp(5) / 16, -mp(2) / 16])
+    agree(gl, [-mp(23) / 16, -mp(6) / 16, -mp(2) / 16, mp(8) / 16])
+    # Y = inv S; for <e1 e1^T, Y>: gL = -Y (W + W^T) Y L = -[[10, -5], [-4, 2]] / 32
+    (gl,), _ = grad_of("cholesky_inverse", [t(low)], [[1.0, 0.0], [0.0, 0.0]], upper=False)
+    agree(gl, [-mp(10) / 32, mp(5) / 32, mp(4) / 32, -mp(2) / 32])
+    # S = [[2, 1], [1, 2]]: eigenvalues 1, 3 with unit eigenvectors (-1, 1) / sqrt 2 and
+    # (1, 1) / sqrt 2 (last element positive); d l_k / dS = v_k v_k^T
+    s = t([[2.0, 1.0], [1.0, 2.0]])
+    (g,), out = grad_of("eigvalsh", [s], [1.0, 0.0])
+    assert out.tolist() == [1.0, 3.0]
+    agree(g, [mp(1) / 2, -mp(1) / 2, -mp(1) / 2, mp(1) / 2])
+    # d v_1 / dS along <e_2, v_1>: first-order perturbation v_1' = v_2 v_2^T dS v_1 / (l_1 - l_2),
+    # so the gradient of v_1[1] is sym(v_2 v_1^T) v_2[1] / (1 - 3) = -[[-1, 0], [0, 1]] / (4 sqrt 2)
+    (g,), out = grad_of("eigh_vectors", [s], [[0.0, 0.0], [1.0, 0.0]])
+    r = 1 / (4 * mpmath.sqrt(2))
+    agree(g, [r, 0, 0, -r])
+    # A = [[3, 0], [4, 5]]: A^T A = [[25, 20], [20, 25]], eigenvalues 45, 5, so s = (3 sqrt 5,
+    # sqrt 5), v_1 = (1, 1) / sqrt 2, v_2 = (-1, 1) / sqrt 2 (last element positive),
+    # u_i = A v_i / s_i = (1, 3) / sqrt 10, (-3, 1) / sqrt 10; d s_1 / dA = u_1 v_1^T
+    a = t([[3.0, 0.0], [4.0, 5.0]])
+    (g,), out = grad_of("svdvals", [a], [1.0, 0.0])
+    agree(g, [1 / mpmath.sqrt(20), 1 / mpmath.sqrt(20), 3 / mpmath.sqrt(20), 3 / mpmath.sqrt(20)])
+    # first-order perturbation of v_1: dv_1 = v_2 (s_1 u_1^T dA v_2 + s_2 u_2^T dA v_1) / (s_1^2 -
+    # s_2^2), and of u_1 = A v_1 / s_1: du_1 = (dA v_1 + A dv_1 - u_1 u_1^T dA v_1) / s_1
+    s1, s2 = 3 * mpmath.sqrt(5), mpmath.sqrt(5)
+    v1 = mpmath.matrix([1, 1]) / mpmath.sqrt(2)
+    v2 = mpmath.matrix([-1, 1]) / mpmath.sqrt(2)
+    u1 = mpmath.matrix([1, 3]) / mpmath.sqrt(10)
+    u2 = mpmath.matrix([-3, 1]) / mpmath.sqrt(10)
+    am = mpmath.matrix([[3, 0], [4, 5]])
+    want_v, want_u = [], []
+    for i in range(2):
+        for j in range(2):
+            d = mpmath.zeros(2, 2)
+            d[i, j] = 1
+            dv1 = v2 * ((s1 * (u1.T * d * v2)[0] + s2 * (u2.T * d * v1)[0]) / (s1 ** 2 - s2 ** 2))
+            du1 = (d * v1 + am * dv1 - u1 * (u1.T * d * v1)[0]) / s1
+            want_v.append(dv1[1])
+            want_u.append(du1[0])
+    (g,), _ = grad_of("svd_vh", [a], [[0.0, 1.0], [0.0, 0.0]], full_matrices=False)
+    agree(g, want_v)
+    (g,), _ = grad_of("svd_u", [a], [[1.0, 0.0], [0.0, 0.0]], full_matrices=False)
+    agree(g, want_u)
+    # QR of A = [[3, 1], [4, 2]]: one reflection, q_1 = -(3, 4) / 5, R = [[-5, -11/5], [0, 2/5]],
+    # q_2 = (-4, 3) / 5. R_11 = -|a_1|, so d R_11 / dA = [-a_1 / 5, 0]; R_12 = q_1^T a_2, so
+    # d R_12 / d a_2 = q_1 and d R_12 / d a_1 = (dq_1)^T a_2 = -(I - q_1 q_1^T) a_2 / 5
+    # = -(q_2^T a_2) q_2 / 5 = -(2/5)(-4, 3) / 25
+    a = t([[3.0, 1.0], [4.0, 2.0]])
+    (g,), out = grad_of("qr_r", [a], [[1.0, 0.0], [0.0, 0.0]], mode="reduced")
+    agree(out._data, [-5, -mp(11) / 5, 0, mp(2) / 5], digits=15)
+    agree(g, [-mp(3) / 5, 0, -mp(4) / 5, 0])
+    (g,), _ = grad_of("qr_r", [a], [[0.0, 1.0], [0.0, 0.0]], mode="reduced")
+    agree(g, [mp(8) / 125, -mp(3) / 5, -mp(6) / 125, -mp(4) / 5])
+    # Q_11 = -a_11 / |a_1|: d / d a_1 = -(I - q_1 q_1^T) e_1 / 5 = -(q_2 . e_1) q_2 / 5
+    (g,), _ = grad_of("qr_q", [a], [[1.0, 0.0], [0.0, 0.0]], mode="reduced")
+    agree(g, [-mp(16) / 125, 0, mp(12) / 125, 0])
+    # pinv of a column a = (1, 2): a^T / |a|^2 = (1, 2) / 5; d pinv_0 / d a_i = delta_i0 / 5
+    # - 2 a_0 a_i / 25 = (3, -4) / 25
+    (g,), out = grad_of("pinv", [t([[1.0], [2.0]])], [[1.0, 0.0]], atol=None, rtol=None,
+                        hermitian=False)
+    agree(out._data, [mp(1) / 5, mp(2) / 5], digits=15)
+    agree(g, [mp(3) / 25, -mp(4) / 25])
 
 
 def test_cross_closed_form():

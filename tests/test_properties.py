@@ -56,6 +56,16 @@ KNOWN: dict[tuple[str, str], str] = {
     **{(check, op): "singular matrices drawn: the samples have no matrix domain"
        for check in ("grad", "fd", "edges", "gradgrad", "grad_dtype", "linear", "requires_grad")
        for op in ("inverse", "solve", "slogdet")},
+    # matrix decompositions (symgrad.ops.decompositions; helper lin): hypothesis draws
+    # matrices where they are not defined or not differentiable (not positive-definite, a zero
+    # on a triangle's diagonal, repeated eigen- or singular values, rank deficient), which a
+    # Domain cannot exclude. Judged by the sweep's samples and tests/test_decompositions.py.
+    **{(check, op): "degenerate matrices drawn: the samples have no matrix domain"
+       for check in ("grad", "fd", "edges", "gradgrad", "grad_dtype", "linear", "requires_grad",
+                     "kinks")
+       for op in ("cholesky", "solve_triangular", "cholesky_solve", "cholesky_inverse",
+                  "eigvalsh", "eigh_vectors", "svdvals", "svd_u", "svd_vh", "qr_q", "qr_r",
+                  "pinv")},
     # order statistics (symgrad/ops/order_statistics.py): the same want of a convention for 3
     # or more tied elements (all-zero float16 lines); their tie choices are PyTorch's
     # (tests/test_order_statistics.py compares values, indices and gradients on ties)

@@ -283,6 +283,7 @@ from oracle.semantics import (  # noqa: E402, F401
     backward,
     convolution,
     convolution_transposed,  # conv_transpose
+    decompositions,  # cholesky, solve_triangular, eigvalsh, svdvals, qr (helper lin)
     elementwise,
     elementwise_extra,  # frac, copysign, fmax, fmin, ldexp, heaviside (helper red)
     elementwise_more,
