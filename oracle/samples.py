@@ -174,12 +174,6 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     # ldexp (helper red): 2**other within float16's range; ndtri of probabilities
     "ldexp": {"other": _MODERATE},
     "ndtri": {"self": _PROBABILITY},
-    # modified Bessel functions and sinc (helper spec): i0 and i1 within float16's range
-    # (i0(11) = 7288); the internal I_nu / (x/2)**nu right of 0, where PyTorch's recurrence
-    # from i0 and i1 (its torch= expression) keeps its digits
-    "i0": {"self": _MODERATE},
-    "i1": {"self": _MODERATE},
-    "bessel_i_series": {"self": Domain(low=0.5, high=5.0)},
 }
 
 
@@ -768,9 +762,6 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "copysign_scalar": (Sample(((2, 3),), {"other": -1.5}), Sample(((),), {"other": 2.0}),
                         Sample(((4,),), {"other": -0.0})),
     "ndtri": _UNARY,
-    # modified Bessel functions and sinc (helper spec: symgrad/ops/special_more.py)
-    **dict.fromkeys(("i0", "i1", "sinc"), _UNARY),
-    "bessel_i_series": (Sample(((2, 3),), {"nu": 2}), Sample(((),), {"nu": 3})),
     # channel shuffles and randomized leaky ReLU (helper misc): its noise the drawn slopes
     # (multiples of 1/64 in [1/8, 1/3], exact in every float dtype) or 1
     "channel_shuffle": (Sample(((2, 6, 3),), {"groups": 2}), Sample(((1, 6, 2, 2),), {"groups": 3}),

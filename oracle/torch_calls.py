@@ -380,16 +380,6 @@ TORCH: dict[str, str] = {
     'ldexp': 'torch.ldexp(self, other)',
     'heaviside': 'torch.heaviside(self, values)',
     'ndtri': 'torch.special.ndtri(self)',
-    # modified Bessel functions and sinc (helper spec: symgrad/ops/special_more.py)
-    'i0': 'torch.i0(self)',
-    'i1': 'torch.special.i1(self)',
-    'sinc': 'torch.sinc(self)',
-    # I_nu / (x/2)**nu (an internal op: PyTorch has none): its power series, in float64, 40
-    # terms (the 40th below 1e-40 of the sum for x <= 5, the samples' range)
-    'bessel_i_series': (
-        '(lambda t, d: sum(t ** k * (1 / (__import__("math").factorial(k) * __import__("math")'
-        '.factorial(k + nu))) for k in range(40)).to(d))(self.double() ** 2 / 4, self.dtype '
-        'if self.is_floating_point() else torch.get_default_dtype())'),
     # channel shuffles and randomized leaky ReLU given its noise (helper misc)
     'channel_shuffle': 'torch.nn.functional.channel_shuffle(self, groups)',
     # self * noise under rrelu's node (rrelu_with_noise with slopes in [1, 1] is the identity)

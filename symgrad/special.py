@@ -42,41 +42,6 @@ from symgrad.ops.special_extra import ndtri  # noqa: E402
 
 __all__ += ["expm1", "exp2", "log1p", "round", "softmax", "log_softmax", "logsumexp", "ndtr",
             "ndtri"]
-# modified Bessel functions and sinc (helper spec: symgrad/ops/special_more.py)
-from symgrad.ops.special_more import _check as _check_input  # noqa: E402
-from symgrad.ops.special_more import i0 as _i0  # noqa: E402
-from symgrad.ops.special_more import i1  # noqa: E402
-from symgrad.ops.special_more import sinc as _sinc  # noqa: E402
-
-__all__ += ["i0", "i1", "sinc"]
-
-
-def i0(input: Tensor) -> Tensor:
-    """``i0``: the modified Bessel function of the first kind of order 0.
-
-    Args:
-        input: The tensor.
-
-    >>> import symgrad
-    >>> i0(symgrad.tensor([0.0, 1.0]))
-    tensor([1.0000, 1.2661])
-    """
-    _check_input("i0", input)
-    return _i0(input)
-
-
-def sinc(input: Tensor) -> Tensor:
-    """``sinc``: ``sin(pi x) / (pi x)``, 1 at 0.
-
-    Args:
-        input: The tensor.
-
-    >>> import symgrad
-    >>> sinc(symgrad.tensor([0.0, 0.5]))
-    tensor([1.0000, 0.6366])
-    """
-    _check_input("sinc", input)
-    return _sinc(input)
 
 
 def _check(name: str, input: object) -> None:

@@ -214,15 +214,6 @@ UNARY_AND_BINARY = {
     "ldexp": ([X, Y], {}, lambda x, y: [2 ** y, x * 2 ** y * mpmath.log(2)]),
     "ndtri": ([[0.375, 0.0625, 0.96875]], {}, lambda p: [
         mpmath.sqrt(2 * mpmath.pi) * mpmath.exp(mpmath.erfinv(2 * p - 1) ** 2)]),
-    # modified Bessel functions and sinc (helper spec: symgrad/ops/special_more.py):
-    # I0' = I1, I1' = (I0 + I2) / 2, and d/dx sin(pi x) / (pi x)
-    "i0": ([X], {}, lambda x: [mpmath.besseli(1, x)]),
-    "i1": ([X], {}, lambda x: [(mpmath.besseli(0, x) + mpmath.besseli(2, x)) / 2]),
-    "sinc": ([X], {}, lambda x: [mpmath.cos(mpmath.pi * x) / x
-                                 - mpmath.sin(mpmath.pi * x) / (mpmath.pi * x * x)]),
-    # d/dx I_2(x) / (x/2)**2 = (x/2) I_3(x) / (x/2)**3
-    "bessel_i_series": ([POS], {"nu": 2},
-                        lambda x: [mpmath.besseli(3, x) / (x / 2) ** 2]),
 }
 
 

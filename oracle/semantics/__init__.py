@@ -323,7 +323,6 @@ from oracle.semantics import (  # noqa: E402, F401
     shape,
     shape_more,
     special,  # special functions (lgamma, digamma, polygamma, logit, xlogy, ...)
-    special_more,  # i0, i0e, i1, i1e, sinc (helper spec)
     tensor_functions,
     triangular_sort,
 )

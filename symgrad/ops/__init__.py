@@ -43,7 +43,6 @@ from symgrad.ops import (  # noqa: F401
     sorting,
     special,  # special functions (lgamma, digamma, erfinv, logit, xlogy, ...)
     special_extra,  # torch.special.ndtri (helper red)
-    special_more,  # i0, i0e, i1, i1e, sinc (helper spec)
     tensor_functions,
     triangular,
 )
