@@ -397,13 +397,13 @@ SAMPLES: dict[str, tuple[At, ...]] = {
     "xlogy": (_pair((0.0, -0.0, 0.0, 1.0, "sub", 2.0), (2.0, 0.5, "sub", "max", 1.0, "sub")),),
     "xlog1py": (_pair((0.0, -0.0, 0.0, 1.0, "sub", 2.0), (2.0, -0.5, "sub", "max", 0.0, "sub")),),
     # more elementwise functions (helper red): deg2rad and rad2deg at the ends of the range;
-    # copysign at signed zeros of self and +0 of other (-0 of the number: a +0 would share
-    # the judge's compiled meaning, whose cache takes 0.0 and -0.0 for one key),
+    # copysign at signed zeros of self and +0 of other, and the number's +0 and -0 (each its
+    # own compiled meaning: the judge's cache keys floats by their bits),
     # fmax and fmin at ties, NaN beside a number, ldexp at the smallest numbers and whole
     # exponents
     "copysign": (_pair((0.0, -0.0, 1.0, -1.0, "sub", "max"), (-1.0, 1.0, 0.0, -2.0, -1.0, 0.5)),),
     "copysign_scalar": tuple(At({"self": (0.0, -0.0, 1.0, -1.0, "sub")}, {"other": o})
-                             for o in (-0.0, -2.5)),
+                             for o in (0.0, -0.0, -2.5)),
     "deg2rad": (At({"self": (*_COMMON, "sub", "max", 0.5)}),),
     "rad2deg": (At({"self": (*_COMMON, "sub", 1e-3, 0.5)}),),
     # ndtri from the smallest numbers (-38.5, where its derivative overflows) through both

@@ -34,6 +34,7 @@ A Function without a ``sympy`` method is judged through the ops its own ``forwar
 
 from __future__ import annotations
 
+import struct
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -261,8 +262,17 @@ def positions(meaning: Meaning, node: Any, shapes: list[tuple[int, ...]],
 def cache_key(x: Any) -> Any:
     """A hashable stand-in for attributes and index values, for caches of compiled forms.
 
+    Numbers are keyed by their type and, for floats, their bits: Python takes ``0.0 == -0.0``,
+    ``1 == 1.0 == True`` and ``hash`` agrees, so a meaning compiled for ``other=0.0`` was
+    reused for ``other=-0.0`` (copysign's sign, a clamp's signed zero) and a NaN missed its own
+    entry every time.
+
     >>> cache_key({"dim": [0, 1], "index": np.array([2])})[0]
-    ('dim', (0, 1))
+    ('dim', (('int', 0), ('int', 1)))
+    >>> cache_key(0.0) == cache_key(-0.0), cache_key(1) == cache_key(1.0) == cache_key(True)
+    (False, False)
+    >>> cache_key(float("nan")) == cache_key(float("nan"))
+    True
     """
     if isinstance(x, dict):
         return tuple(sorted((k, cache_key(v)) for k, v in x.items()))
@@ -271,7 +281,15 @@ def cache_key(x: Any) -> Any:
     if isinstance(x, np.ndarray):
         return ("array", x.dtype.str, x.shape, x.tobytes())
     if isinstance(x, slice):
-        return ("slice", x.start, x.stop, x.step)
+        return ("slice", cache_key(x.start), cache_key(x.stop), cache_key(x.step))
+    if isinstance(x, bool | np.bool_):
+        return ("bool", bool(x))
+    if isinstance(x, int | np.integer):
+        return ("int", int(x))
+    if isinstance(x, float | np.floating):
+        return ("float", type(x).__name__, struct.pack("<d", float(x)))
+    if isinstance(x, complex | np.complexfloating):
+        return ("complex", type(x).__name__, struct.pack("<dd", x.real, x.imag))
     try:
         hash(x)
     except TypeError:
