@@ -3,6 +3,8 @@ path), mixed with floats they promote as PyTorch does, and only float leaves get
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -66,6 +68,20 @@ def _integral(a: np.ndarray, d: symgrad.dtype) -> symgrad.Tensor:
     return symgrad.tensor(whole.astype(d.np))
 
 
+def _torch_backward_refusal(name: str, targs: list[Any], floating: int) -> str | None:
+    """The message of PyTorch's backward of ``name`` on ``targs`` with the floating one
+    (``targs[floating]``) requiring grad, or None when it runs."""
+    targs = list(targs)
+    targs[floating] = targs[floating].detach().requires_grad_()
+    try:
+        out = eval(TORCH[name], {"torch": torch,  # noqa: S307
+                                 **dict(zip(REGISTRY[name].args, targs, strict=True))})
+        out.backward(torch.ones_like(out))
+    except RuntimeError as e:
+        return str(e)
+    return None
+
+
 @pytest.mark.parametrize("name", _binary_float_ops())
 def test_mixed_integer_float_promote_as_torch_and_grad_only_floats(name):
     op = REGISTRY[name]
@@ -91,6 +107,12 @@ def test_mixed_integer_float_promote_as_torch_and_grad_only_floats(name):
         out = apply(op, *args)
         assert out.dtype.name == str(expected.dtype).removeprefix("torch.")
         assert out.requires_grad and out.shape == tuple(expected.shape)
+        refused = _torch_backward_refusal(op.name, targs, 1 if swap else 0)
+        if refused is not None:  # PyTorch's backward refuses the mix (logaddexp of a bool)
+            with pytest.raises(RuntimeError) as raised:
+                out.backward(symgrad.ones_like(out))
+            assert str(raised.value) == refused
+            return
         out.backward(symgrad.ones_like(out))
         assert x.grad is not None and x.grad.dtype is x.dtype and x.grad.shape == x.shape
         assert k.grad is None and not k.requires_grad and k.is_leaf

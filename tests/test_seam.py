@@ -151,7 +151,9 @@ def _symbols(op: str, shapes: tuple[tuple[int, ...], ...]) -> list:
     args = REGISTRY[op].args
     if meaning.kind == "elementwise":
         return [sympy.Symbol(a, real=True) for a in args]
-    return [np.array([sympy.Symbol(f"{a}{i}", real=True) for i in range(int(np.prod(shape)))]
+    # An integer index input (a class target) is a plain array of indices: class 0.
+    return [np.zeros(shape, dtype=np.int64) if a in meaning.index_args else
+            np.array([sympy.Symbol(f"{a}{i}", real=True) for i in range(int(np.prod(shape)))]
                      + [None], dtype=object)[:-1].reshape(shape)
             for a, shape in zip(args, shapes, strict=True)]
 

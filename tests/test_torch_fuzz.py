@@ -34,6 +34,8 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @settings(max_examples=max(300, settings.default.max_examples))
 @given(st.builds(Program, leaves, steps))
 # relu and elu let a NaN input's gradient through, as PyTorch's threshold tests do.
+@example(Program(((6, 0, 0, False),),  # an in-place add into an empty expanded tensor
+                 ((0, 0, 0, 0, 0, False), (348, 0, 0, 0, 0, False), (369, 2, 0, 0, 0, False))))
 @example(Program(((1, 1, 5, True),), ((_call("fmod", "dim"), 0, 0, 1, 0, False),
                                        (_call("relu", "unary"), 1, 1, 0, 0, False))))
 # cat skips a 1-D empty tensor beside 2-D ones, and keeps its requires_grad.

@@ -611,7 +611,7 @@ class OutputSlot(Node):
     ``retain_grad`` see that output's gradient alone. The slot hands the gradient to the
     shared node (``receive``), which calls the Function's ``backward`` once with all of them.
 
-    The slot's one edge leads to the shared node and carries only a zero (``_READY``): it
+    The slot's one edge leads to the shared node and carries only a zero (``_READY_META``): it
     makes the engine run the shared node after every slot that has a gradient (the slots are
     made after it, so they come first). Users never see a slot: ``grad_fn`` and
     ``next_functions`` name the shared node and the output's index, as PyTorch does.

@@ -18,20 +18,10 @@ __all__ = ["isposinf", "isneginf", "positive", "conj", "resolve_conj", "resolve_
 
 
 def _alias(name: str, of: str) -> None:
-    """Publish ``symgrad.<of>`` also as ``symgrad.<name>`` and ``Tensor.<name>``, and
-    ``Tensor.<of>_`` as ``Tensor.<name>_``."""
-    fn = getattr(E, of)
-
-    def alias(input: Tensor, other: object) -> Tensor:
-        return fn(input, other)
-
-    alias.__name__ = alias.__qualname__ = name
-    alias.__doc__ = (f"``{of}`` under PyTorch's other name.\n\n    Args:\n        input: The "
-                     "first tensor.\n        other: A tensor broadcast against ``input``, or a "
-                     f"Python number.\n\n    >>> import symgrad\n    >>> symgrad.{name}("
-                     f"symgrad.tensor([1, 2]), 2).tolist() == symgrad.{of}(symgrad.tensor([1, "
-                     "2]), 2).tolist()\n    True\n")
-    globals()[name] = expose(name)(alias)
+    """Publish ``symgrad.<of>`` also as ``symgrad.<name>`` and ``Tensor.<name>`` (the same
+    function, so its argument checks name it as PyTorch's do), and ``Tensor.<of>_`` as
+    ``Tensor.<name>_``."""
+    globals()[name] = expose(name)(getattr(E, of))
     setattr(Tensor, name + "_", getattr(Tensor, of + "_"))
 
 

@@ -71,6 +71,9 @@ _OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
     "fmod": ((2, 3), (2, 3)),
     "ge": ((2, 3), (2, 3)),
     "gt": ((2, 3), (2, 3)),
+    # the comparisons' other names (symgrad/ops/aliases.py)
+    **dict.fromkeys(("greater", "greater_equal", "less", "less_equal", "not_equal"),
+                    ((2, 3), (2, 3))),
     "le": ((2, 3), (2, 3)),
     "lt": ((2, 3), (2, 3)),
     "masked_fill": ((3, 3), (3, 3)),

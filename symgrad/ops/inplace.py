@@ -340,9 +340,15 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
         if base is not None and base._rg and base.grad_fn is None:
             raise RuntimeError("a view of " + _LEAF)
     if not t._data.flags.writeable:
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a "
-            "single memory location. Please clone() the tensor before performing the operation.")
+        if t._data.size == 0:
+            # An empty expanded tensor: nothing to write, and nothing overlaps (PyTorch allows
+            # it); NumPy's broadcast arrays are read-only, so it gets an empty one of its own.
+            t._data = np.empty(t._data.shape, t._data.dtype)
+        else:
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location. Please clone() the tensor before performing the "
+                "operation.")
     check_no_partial_overlap(t, reads)
     old_base = base._data.copy() if recording and base is not None else None
     before = Tensor._make(t._data.copy(), t._rg, t.grad_fn) if recording else t
