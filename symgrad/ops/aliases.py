@@ -10,6 +10,7 @@ import numpy as np
 
 from symgrad.ops import elementwise as E
 from symgrad.ops import inplace  # noqa: F401 - the in-place forms aliased here
+from symgrad.ops.discrete import _test
 from symgrad.ops.registry import expose
 from symgrad.tensor import Tensor
 
@@ -41,8 +42,7 @@ def isposinf(input: Tensor) -> Tensor:
     >>> symgrad.isposinf(symgrad.tensor([1.0, math.inf, -math.inf]))
     tensor([False,  True, False])
     """
-    return Tensor._make(np.asarray(np.isposinf(input._data.astype(np.float64)), np.bool_),
-                        False, None)
+    return _test(lambda a: np.isposinf(a.astype(np.float64)), input)
 
 
 @expose()
@@ -56,8 +56,7 @@ def isneginf(input: Tensor) -> Tensor:
     >>> symgrad.isneginf(symgrad.tensor([1.0, math.inf, -math.inf]))
     tensor([False, False,  True])
     """
-    return Tensor._make(np.asarray(np.isneginf(input._data.astype(np.float64)), np.bool_),
-                        False, None)
+    return _test(lambda a: np.isneginf(a.astype(np.float64)), input)
 
 
 @expose()

@@ -917,7 +917,7 @@ def _float_power_(self: Tensor, exponent: Any) -> Tensor:
         raise RuntimeError(f"the base given to float_power_ has dtype "
                            f"{_TORCH_NAMES[self.dtype.name]} but the operation's result "
                            "requires dtype Double")
-    return _with_args_("float_power", "2")(self, exponent)
+    return _FLOAT_POWER_(self, exponent)
 for _name in _MORE_UNARY:
     if hasattr(Tensor, _name):
         _inside = "[1.25, 1.5, 2.0]" if _name in ("acosh", "arccosh") else "[0.25, 0.5, 0.75]"
@@ -926,6 +926,8 @@ for _name, _args in _WITH_ARGS.items():
     setattr(Tensor, _name + "_", _with_args_(_name, _args))
 for _name, (_args, _values) in _WITH_INPUTS.items():
     setattr(Tensor, _name + "_", _with_args_(_name, _args, _values))
+_FLOAT_POWER_ = _with_args_("float_power", "2")
+_FLOAT_POWER_.__doc__ = None  # its generated example writes into float32: _float_power_'s is it
 Tensor.float_power_ = _float_power_  # type: ignore[attr-defined]
 # The generated methods are not module attributes: listed here so doctest runs their examples.
 __test__ = {_name + "_": getattr(Tensor, _name + "_")
