@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -16,3 +18,17 @@ def shape_outcome(call: Any, lib: Any) -> Any:
     except Exception as e:  # noqa: BLE001 - the class and message are what is compared
         return ("raises", type(e).__name__, str(e))
     return ("ok", tuple(out.shape), str(out.dtype).split(".")[-1])
+
+
+@contextlib.contextmanager
+def native_kernels(lib: Any) -> Iterator[None]:
+    """PyTorch's own CPU kernels, which symgrad follows, when ``lib`` is torch: on a CPU with
+    AVX512-FP16, float16 convolutions go to oneDNN instead, which sums in another order and
+    checks dtypes with other messages (on other CPUs oneDNN is not used for float16)."""
+    if lib.__name__ != "torch":
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # oneDNN's flags warn of TF32 on Intel GPUs
+        with lib.backends.mkldnn.flags(enabled=False):
+            yield
