@@ -252,3 +252,28 @@ def test_a_sums_gradient_is_one_everywhere(dtype: str) -> None:
     assert x.grad.dtype == x.dtype and x.grad.tolist() == [3.0] * N
     (gx,) = symgrad.autograd.grad(x.sum(), [x])
     assert gx.tolist() == [1.0] * N and gx._data.strides == (0,)
+
+
+@pytest.mark.parametrize("n", [10, N])
+def test_leaves_reached_before_a_backward_raises_have_their_gradients(n: int) -> None:
+    """An add hands its one gradient to a leaf's accumulator and to a node that raises: on
+    large arrays the engine puts the accumulator off until the rest has run (its gradient is
+    then its own, no copy), and must still run it when the rest raises, as PyTorch's ran first."""
+    def program(lib: Any) -> tuple[Any, ...]:
+        class Boom(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx: Any, x: Any) -> Any:
+                return x * 2
+
+            @staticmethod
+            def backward(ctx: Any, g: Any) -> Any:
+                raise ValueError("boom")
+
+        x, b, c = (lib.tensor(_values(seed, "float64")[:n], requires_grad=True)
+                   for seed in range(3))
+        z = (Boom.apply(x) + b) * 3 + c
+        with pytest.raises(ValueError, match="boom"):
+            z.sum().backward()
+        return tuple(None if t.grad is None else t.grad.tolist() for t in (x, b, c))
+
+    assert program(symgrad) == program(torch)

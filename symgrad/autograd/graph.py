@@ -964,6 +964,13 @@ def run_backward(
                     else:
                         buffers[x] = _sum(prev, grad)
                         owned.add(x)
+    except BaseException:
+        # The accumulators put off had their gradients before the error: PyTorch's ran then.
+        for node in deferred:
+            g = take(node, None)
+            if g is not None and accumulate and (capture is None or node in wanted):
+                _accumulate(node.variable, g, create_graph)
+        raise
     finally:
         state.enabled = before
         state.pending, state.capturing = outer
