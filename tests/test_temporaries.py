@@ -52,10 +52,10 @@ def test_a_temporary_left_operand_is_taken_over(op: str) -> None:
     np.testing.assert_array_equal(b.grad._data, np.full(N, 1.0 if op == "+" else -1.0))
 
 
-def test_a_bias_broadcast_into_a_temporary_is_taken_over() -> None:
+def test_a_parameter_bias_broadcast_into_a_temporary_is_taken_over() -> None:
     x = symgrad.tensor(_values(0).reshape(400, 100))
     weight = symgrad.tensor(_values(1, n=100 * 100).reshape(100, 100), requires_grad=True)
-    bias = symgrad.tensor(_values(2, n=100), requires_grad=True)
+    bias = symgrad.nn.Parameter(symgrad.tensor(_values(2, n=100)))
     seen: list[int] = []
 
     def layer() -> symgrad.Tensor:
@@ -66,6 +66,10 @@ def test_a_bias_broadcast_into_a_temporary_is_taken_over() -> None:
     z = layer() + bias
     assert _address(z) == seen[0]
     np.testing.assert_array_equal(z._data, x._data @ weight._data + bias._data)
+    z.sum().backward()
+    np.testing.assert_array_equal(bias.grad._data, np.full(100, 400.0))
+    column_sums = np.broadcast_to(x._data.sum(axis=0)[:, None], (100, 100))
+    np.testing.assert_allclose(weight.grad._data, column_sums, rtol=1e-13)
 
 
 def test_a_named_operand_keeps_its_values() -> None:

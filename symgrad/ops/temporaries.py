@@ -83,7 +83,9 @@ def takes_over(input: Any, other: Any) -> bool:
     >>> takes_over(x, x)  # small, and held by a variable
     False
     """
-    if type(input) is not Tensor or type(other) is not Tensor or not _ENABLED:
+    # ``input`` a plain tensor (a subclass may carry state of its own); ``other`` any tensor, a
+    # Parameter's bias included.
+    if type(input) is not Tensor or not isinstance(other, Tensor) or not _ENABLED:
         return False
     a, b = input._data, other._data
     if a.nbytes < _MIN_BYTES or a.dtype is not b.dtype or a.dtype not in _IN_DTYPE:
