@@ -34,6 +34,16 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @settings(max_examples=max(300, settings.default.max_examples))
 @given(st.builds(Program, leaves, steps))
 # relu and elu let a NaN input's gradient through, as PyTorch's threshold tests do.
+# An in-place view op refuses a leaf that requires grad before it looks at its dims.
+@example(Program(((6, 0, 5, True),), ((_call("transpose_"), 0, 0, 2, 0, False),)))
+# squeeze_ of a zero-dim tensor at dim 0 keeps it as it is.
+@example(Program(((0, 0, 0, False),), ((_call("squeeze_"), 0, 0, 1, 0, False),)))
+# A view op in place under no_grad leaves the tensor's node (or a leaf's accumulator a graph
+# holds) taking gradients of the old shape: one of the new shape reaching it is refused.
+@example(Program(((2, 1, 8, True),), ((_call("diag", "dim"), 0, 0, 2, 0, False),
+                                      (_call("t_"), 0, 0, 0, 3, True))))
+@example(Program(((3, 1, 8, True),), ((_call("neg"), 0, 0, 0, 0, False),
+                                      (_call("squeeze_"), 1, 0, 2, 0, True))))
 @example(Program(((6, 0, 0, False),),  # an in-place add into an empty expanded tensor
                  ((0, 0, 0, 0, 0, False), (348, 0, 0, 0, 0, False), (369, 2, 0, 0, 0, False))))
 @example(Program(((1, 1, 5, True),), ((_call("fmod", "dim"), 0, 0, 1, 0, False),

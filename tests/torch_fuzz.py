@@ -150,6 +150,10 @@ OTHER_CALLS: dict[str, Callable[[Any, Any, Any, int, int], Any]] = {
     "setitem_tensor": lambda lib, a, b, d, k: _set(a, ..., b),
     "requires_grad_": lambda lib, a, b, d, k: a.requires_grad_(),
     "retain_grad": lambda lib, a, b, d, k: (a.retain_grad(), a)[1],
+    "t_": lambda lib, a, b, d, k: a.t_(),
+    "transpose_": lambda lib, a, b, d, k: a.transpose_(0, d),
+    "unsqueeze_": lambda lib, a, b, d, k: a.unsqueeze_(d),
+    "squeeze_": lambda lib, a, b, d, k: a.squeeze_() if k % 2 else a.squeeze_(d),
 }
 
 CALLS = [("function", name, pattern) for name, pattern in FUNCTION_CALLS] + [

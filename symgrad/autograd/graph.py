@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import sys
+import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -796,6 +797,26 @@ def _summed_dims(got: tuple[int, ...], shape: tuple[int, ...], node: Node, index
     return lead, tuple(dims)
 
 
+# The shape of a node's output when an in-place view op changed its tensor's shape while
+# nothing recorded (``y.t_()`` under ``no_grad``): the node still makes gradients for that
+# shape, and, as PyTorch does, a gradient reaching it is summed to it where it broadcasts from
+# it, and refused where it does not (``_to_kept_shape``).
+SHAPE_KEPT: weakref.WeakKeyDictionary[Node, tuple[int, ...]] = weakref.WeakKeyDictionary()
+
+
+def _to_kept_shape(grad: Any, shape: tuple[int, ...], meta: tuple[Any, ...], node: Node) -> Any:
+    """``grad``, which ``node`` sends to an input whose node is in ``SHAPE_KEPT``, summed to
+    that node's output ``shape``, or PyTorch's error naming ``node``."""
+    if tuple(grad.shape) == shape:
+        return grad
+    if type(grad) is SliceGradient:
+        grad = grad.dense()
+    index = [m is meta for m in node._in_meta].index(True)
+    if isinstance(grad, np.ndarray):
+        return _reduce_array(grad, shape, node, index)
+    return _reduce_to(grad, shape, node, index)
+
+
 def _topological(roots: Sequence[Node]) -> list[Node]:
     """Nodes reachable from the roots, every node before the nodes it feeds into."""
     order: list[Node] = []
@@ -877,6 +898,7 @@ def run_backward(
             buffers[node] = g
             push(ready, (-node._seq, node))
     captured: dict[int, Tensor] = {}
+    kept = SHAPE_KEPT if len(SHAPE_KEPT.data) else None
     take = buffers.pop
     get = buffers.get
     # Grad mode set and restored by hand: this runs once per backward, and the context
@@ -953,6 +975,8 @@ def run_backward(
                                    or (grad.shape, grad.dtype) != meta) and (
                             type(grad) is not SliceGradient):
                         grad = _fitted(grad, x, meta, node)
+                    if kept is not None and x in kept:
+                        grad = _to_kept_shape(grad, kept[x], meta, node)
                     prev = get(x)
                     if prev is None:
                         buffers[x] = grad
@@ -1154,6 +1178,8 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, own: bool = False) -> Non
     the property's checks cost more than the sum. ``own``: the engine made ``g`` (``_sum``).
     """
     old = t._grad
+    if g.shape != t._data.shape:
+        g = _to_leaf_shape(t, g)
     if type(g) is _NDARRAY:
         if old is None:
             # Held by the backward loop's ``g``, ``g`` here and in ``_sole``.
@@ -1170,6 +1196,21 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, own: bool = False) -> Non
         t._grad = old + g
     else:
         old._data += g._data
+
+
+def _to_leaf_shape(t: Tensor, g: Any) -> Any:
+    """A leaf's gradient where the leaf's shape changed in place after its accumulator was
+    made (``t_()`` under ``no_grad``), as PyTorch accumulates it: PyTorch's error where the
+    two shapes do not broadcast, the gradient expanded where the leaf's is the broadcast one,
+    else the gradient as it is."""
+    from symgrad.ops.registry import broadcast_shapes  # the ops build on this module
+
+    shape = tuple(t._data.shape)
+    if broadcast_shapes(shape, tuple(g.shape)) != shape:
+        return g
+    if type(g) is _NDARRAY:
+        return np.broadcast_to(g, shape).copy()
+    return g.expand(shape).clone()
 
 
 def _wrap(a: np.ndarray) -> Tensor:

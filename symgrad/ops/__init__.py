@@ -18,6 +18,7 @@ from symgrad.ops import (  # noqa: F401
     fold,  # unfold and fold: im2col, col2im
     indexing,
     inplace,
+    inplace_views,  # t_, transpose_, unsqueeze_, squeeze_
     layers,
     linalg,
     linalg_solve,  # det, inverse, solve, slogdet (symgrad.linalg)

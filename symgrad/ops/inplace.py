@@ -97,6 +97,14 @@ class ViewInfo:
         """Weak references to the live views of this base (and some dead ones)."""
         return self._views if self._views is not None else []
 
+    def rebase(self, steps: list[Step]) -> None:
+        """Put ``steps`` before this view's history: its base took a new layout in place
+        (``inplace_views``), and ``steps`` lead from that layout back to the old one."""
+        link: tuple[Any, ...] = ()
+        for op, attrs in [*steps, *(self.chain or ())]:
+            link = (link, op, tuple(attrs.items()))
+        self._link = link
+
     def add_view(self, view: Tensor) -> None:
         """Remember a live view of this base; dead ones are dropped each time the list has
         doubled, so remembering n views costs O(n) however many stay alive."""
@@ -327,18 +335,9 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     recording = grad_mode._state.enabled
     info = t._view
     refused = info.refused if recording and info is not None else None
-    if refused is not None and t._rg:
-        raise RuntimeError(_refusal(refused, base_written=False))
     base = info.base if info is not None and info.has_history else None
     leaf_written = logical and (t._fn is None if base is None else base._fn is None)
-    if recording and not leaf_written:
-        # The base may have been made to require grad after the view was taken: the view
-        # requires grad through it (``tensor._views_follow``), and is named a view.
-        if t._rg and t.grad_fn is None:
-            raise RuntimeError(("a view of " if view or base is not None and base._rg
-                                else "") + _LEAF)
-        if base is not None and base._rg and base.grad_fn is None:
-            raise RuntimeError("a view of " + _LEAF)
+    refuse_write(t, recording and not leaf_written, view)
     if not t._data.flags.writeable:
         if t._data.size == 0:
             # An empty expanded tensor: nothing to write, and nothing overlaps (PyTorch allows
@@ -397,6 +396,36 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
             member.grad_fn = _as_strided(_replay(family[0], member._view.chain).grad_fn)
             member._rg = True
     return t
+
+
+def refuse_write(t: Tensor, recording: bool, view: bool = False) -> None:
+    """PyTorch's refusals of an in-place op on ``t`` (a write, or a view op in place): a
+    view PyTorch does not re-derive (made under ``no_grad``, a custom Function's output) that
+    requires grad, and while grad mode records, a leaf that requires grad or a view of one.
+
+    Args:
+        t: The tensor changed in place.
+        recording: Whether the op is recorded (grad mode on, and not a logical op into a leaf).
+        view: Whether the write goes through a view of ``t`` (``t[key] = value``).
+
+    >>> import symgrad
+    >>> refuse_write(symgrad.ones(2, requires_grad=True), recording=True)
+    Traceback (most recent call last):
+    ...
+    RuntimeError: a leaf Variable that requires grad is being used in an in-place operation.
+    """
+    info = t._view
+    if info is not None and info.refused is not None and t._rg and grad_mode._state.enabled:
+        raise RuntimeError(_refusal(info.refused, base_written=False))
+    base = info.base if info is not None and info.has_history else None
+    if recording:
+        # The base may have been made to require grad after the view was taken: the view
+        # requires grad through it (``tensor._views_follow``), and is named a view.
+        if t._rg and t.grad_fn is None:
+            raise RuntimeError(("a view of " if view or base is not None and base._rg
+                                else "") + _LEAF)
+        if base is not None and base._rg and base.grad_fn is None:
+            raise RuntimeError("a view of " + _LEAF)
 
 
 def check_no_partial_overlap(t: Tensor | np.ndarray, reads: Any) -> None:

@@ -1,0 +1,140 @@
+"""In-place view ops (``t_``, ``transpose_``, ``swapdims_``, ``swapaxes_``, ``unsqueeze_``,
+``squeeze_``) against torch: each scenario runs under both and returns what a program would
+print — shapes, strides, versions, node names, values, gradients, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import symgrad
+
+torch = pytest.importorskip("torch")
+
+
+def _values(lib: Any, *shape: int) -> Any:
+    data = np.arange(1.0, 1.0 + int(np.prod(shape))).reshape(shape) / 4
+    return lib.tensor(data)
+
+
+def _state(t: Any) -> tuple[Any, ...]:
+    fn = t.grad_fn
+    return (tuple(t.shape), tuple(t.stride()), t._version, None if fn is None else
+            type(fn).__name__, t.detach().numpy().tolist())
+
+
+def _outcome(call: Callable[[], Any]) -> Any:
+    try:
+        out = call()
+        return "ok", None if out is None else tuple(out.shape)
+    except Exception as e:  # noqa: BLE001 - the class and message are what is compared
+        return type(e).__name__, str(e)
+
+
+def _each_op(lib: Any) -> list[Any]:
+    """Every op on a non-leaf, its result the tensor itself, then a backward through it."""
+    calls = [lambda y: y.t_(), lambda y: y.transpose_(0, -1), lambda y: y.swapdims_(1, 0),
+             lambda y: y.swapaxes_(0, 1), lambda y: y.unsqueeze_(1), lambda y: y.unsqueeze_(-1),
+             lambda y: y.unsqueeze(0).squeeze_(), lambda y: y.unsqueeze(1).squeeze_(1),
+             lambda y: y.unsqueeze(0).unsqueeze(2).squeeze_((0, 2)),
+             lambda y: y.squeeze_(0)]
+    out = []
+    for call in calls:
+        x = _values(lib, 2, 3).requires_grad_()
+        y = x * 2
+        r = call(y)
+        weights = _values(lib, *r.shape)
+        (r * weights).sum().backward()
+        out.append((r is y or r.shape == y.shape, _state(r), x.grad.tolist()))
+    return out
+
+
+def _on_a_view(lib: Any) -> list[Any]:
+    """A view keeps its base: a later write through it reaches the base and its gradient."""
+    x = _values(lib, 2, 3).requires_grad_()
+    base = x * 1
+    row = base[0:1]
+    row.squeeze_(0)
+    row.mul_(5)
+    base.sum().backward()
+    return [_state(row), _state(base), x.grad.tolist()]
+
+
+def _on_a_base_with_views(lib: Any) -> list[Any]:
+    """A base's views keep their elements after its layout changes, for values and gradients."""
+    x = _values(lib, 2, 3).requires_grad_()
+    base = x * 1
+    row, column = base[1], base[:, 2]
+    base.t_()
+    states = [_state(row), _state(column), _state(base)]
+    row.mul_(3)
+    base.unsqueeze_(0)
+    column.add_(10)
+    (base * _values(lib, *base.shape)).sum().backward()
+    return [*states, _state(row), _state(column), _state(base), x.grad.tolist()]
+
+
+def _without_grad(lib: Any) -> list[Any]:
+    """Plain tensors, leaves under no_grad (kept leaves), and a detached alias."""
+    plain = _values(lib, 2, 3)
+    alias = plain.detach()
+    alias.t_()
+    leaf = _values(lib, 2, 3).requires_grad_()
+    with lib.no_grad():
+        leaf.unsqueeze_(0)
+    (leaf * 2).sum().backward()
+    ints = lib.ones(2, 3, dtype=lib.int64)
+    ints.transpose_(0, 1)
+    return [_state(plain), _state(alias), leaf.is_leaf, leaf.requires_grad, leaf.grad.shape,
+            _state(ints)]
+
+
+def _refusals(lib: Any) -> list[Any]:
+    x = _values(lib, 2, 3).requires_grad_()
+    with lib.no_grad():
+        made_without_grad = (x * 1)[0]
+    y = x * 2
+    with lib.no_grad():
+        y.t_()  # the node still expects its old shape
+    return [_outcome(lambda: x.t_()), _outcome(lambda: x[0].unsqueeze_(0)),
+            _outcome(lambda: made_without_grad.unsqueeze_(0)),
+            _outcome(lambda: lib.ones(2, 2, 2).t_()),
+            _outcome(lambda: lib.ones(2, 3).transpose_(0, 5)),
+            _outcome(lambda: lib.ones(2, 3).unsqueeze_(3)),
+            _outcome(lambda: lib.ones(2, 3).squeeze_(-3)),
+            _outcome(lambda: (y * _values(lib, 3, 2)).sum().backward())]
+
+
+def _shapes_kept_under_no_grad(lib: Any) -> list[Any]:
+    """Under no_grad the tensor keeps its node, which takes gradients of the old shape: one
+    that broadcasts from it is summed to it, another is refused, also at a leaf's accumulator
+    that a graph holds."""
+    out = []
+    for change in (lambda y: y.unsqueeze_(0), lambda y: y.t_(), lambda y: y.squeeze_(1)):
+        x = _values(lib, 3, 1).requires_grad_()
+        y = x * 2
+        with lib.no_grad():
+            change(y)
+        out.append(_outcome(lambda y=y: (y * _values(lib, *y.shape)).sum().backward()))
+        out.append(None if x.grad is None else x.grad.tolist())
+    for shape, change in (((2, 3), lambda t: t.t_()), ((2, 3), lambda t: t.unsqueeze_(0)),
+                          ((1, 3), lambda t: t.squeeze_())):
+        leaf = _values(lib, *shape).requires_grad_()
+        held = leaf * 1  # its node holds the leaf's accumulator
+        with lib.no_grad():
+            change(leaf)
+        out.append(_outcome(lambda leaf=leaf: (leaf * _values(lib, *leaf.shape)).sum(
+            ).backward()))
+        out.append(_outcome(lambda held=held: held.sum().backward()))
+        out.append(None if leaf.grad is None else (tuple(leaf.grad.shape), leaf.grad.tolist()))
+    return out
+
+
+@pytest.mark.parametrize("scenario", [_each_op, _on_a_view, _on_a_base_with_views,
+                                      _without_grad, _refusals, _shapes_kept_under_no_grad],
+                         ids=lambda f: f.__name__.strip("_"))
+def test_in_place_view_ops_are_pytorchs(scenario: Callable[[Any], Any]) -> None:
+    assert scenario(symgrad) == scenario(torch)
