@@ -6,6 +6,7 @@ names, errors and batch dims. Expected values come from torch."""
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -555,3 +556,18 @@ def test_matrix_rank():
                 assert ours.tolist() == theirs.tolist(), (a, dtype, kw)
                 assert ours.dtype is symgrad.int64
     _raises(lambda lib, x: lib.linalg.matrix_rank(x), np.ones(3))
+
+
+@pytest.mark.parametrize("shape", [(2, 0), (0, 0), (3, 2, 0), (0, 3)])
+def test_svd_of_empty_matrices_is_pytorchs(shape: tuple[int, ...]) -> None:
+    """No singular pair to sign: the factors' shapes and values (identities for the full
+    ones), and a gradient of zeros, as PyTorch gives them (a NumPy error came out before)."""
+    def factors(lib: Any) -> list[Any]:
+        x = lib.ones(shape, dtype=lib.float64, requires_grad=True)
+        results = (lib.svd(x), lib.linalg.svd(x), lib.linalg.svd(x, full_matrices=False))
+        out = [[(tuple(t.shape), t.tolist()) for t in r] for r in results]
+        u, s, vh = results[1]
+        (grad,) = lib.autograd.grad(u.sum() + s.sum() + vh.sum(), x, allow_unused=True)
+        return [*out, tuple(lib.linalg.svdvals(x).shape), None if grad is None else grad.tolist()]
+
+    assert factors(symgrad) == factors(torch)

@@ -732,6 +732,8 @@ def _svd(self: np.ndarray, full_matrices: bool) -> tuple[np.ndarray, np.ndarray,
     a = _f64(self)
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
     k = s.shape[-1]
+    if k == 0:  # an empty matrix: no singular pair to sign
+        return u, s, vh
     rows = vh[..., :k, :]
     last = rows.shape[-1] - 1 - np.argmax(rows[..., ::-1] != 0, axis=-1)
     flip = np.where(np.take_along_axis(rows, last[..., None], axis=-1)[..., 0] < 0, -1.0, 1.0)
