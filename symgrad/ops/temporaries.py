@@ -12,9 +12,9 @@ a temporary, which only the interpreter's stack holds (the reference count of a 
 measured once on a probe, ``_TEMPORARY``), whose array only it holds (no view, no saved
 result, not the other operand's), and which no recorded graph holds as itself (a computed
 tensor's node is its edge; a leaf's accumulator and a constant input would keep the tensor,
-whose values would change). The operator's instruction is checked too: a call from C with
-references it borrows (``functools.partial`` of ``add`` passes its stored tensor as the
-stack would a temporary) is not taken for one.
+whose values would change). The operator's instruction is checked too: only under it is the
+reference counted the stack's own, where a call from C code (``operator.add``,
+``functools.partial``) may pass references it borrows from elsewhere.
 """
 
 from __future__ import annotations
