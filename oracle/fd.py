@@ -207,7 +207,14 @@ def _evaluate(f: NumpyFn, x: list[np.ndarray], u: list[np.ndarray], t: float,
     outputs that moved from ``f0_raw``."""
     out = _flat(f(_shift(x, u, t)))
     changed[:] |= out != f0_raw
-    return out if weights is None else np.atleast_1d(np.dot(weights, out))
+    return out if weights is None else _weighted(weights, out)
+
+
+def _weighted(weights: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The outputs' sum weighted by a cotangent: an infinite or NaN output gives its infinity
+    or NaN, which the differences then handle, without the warning NumPy's dot raises."""
+    with np.errstate(all="ignore"):
+        return np.atleast_1d(np.dot(weights, out))
 
 
 def _weighted_scale(weights: np.ndarray, f0_raw: np.ndarray, changed: np.ndarray
@@ -245,7 +252,7 @@ def _differences(f: NumpyFn, x: list[np.ndarray], u: list[np.ndarray], f0_raw: n
     def phi(t: float) -> np.ndarray:
         return _evaluate(f, x, u, t, f0_raw, changed, weights)
 
-    f0 = f0_raw if weights is None else np.atleast_1d(np.dot(weights, f0_raw))
+    f0 = f0_raw if weights is None else _weighted(weights, f0_raw)
     methods = [side] if side != "central" else ["central", "forward", "backward"]
     for method in methods:
         d, used, steps, order = _table(phi, f0, h0, method, snap)

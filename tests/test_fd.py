@@ -222,3 +222,17 @@ def test_the_functions_own_warnings_still_show() -> None:
     found = _runtime_warnings(lambda: fd.vjp(lambda xs: [np.log(xs[0])], [np.array([-1.0])],
                                              [np.ones(1)]))
     assert found and all("log" in m for m in found), found
+
+
+def test_weighted_outputs_that_are_not_finite_raise_no_warning():
+    """A cotangent meeting +inf and -inf outputs sums to NaN, which the differences handle:
+    NumPy 2.4's dot warns of it ("invalid value encountered in dot"), which the main job
+    printed among its progress lines."""
+    def f(xs: list[np.ndarray]) -> list[np.ndarray]:
+        return [np.array([np.inf, -np.inf, 1.0]) * (1.0 + xs[0][0])]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = fd.directional(f, [np.array([0.5])], [np.array([1.0])], h0=1e-3,
+                             weights=np.ones(3))
+    assert not np.isfinite(est.value).all()
