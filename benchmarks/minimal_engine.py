@@ -1,10 +1,12 @@
-"""The least a Python reverse-mode engine over NumPy can do for the tiny graphs: the floor.
+"""The least a Python reverse-mode engine over NumPy can do: the floor for the tiny graphs and
+the MLP step.
 
 One object per tensor, one closure per op, a topological sort and a walk back: no dtype
 promotion, no version counters, no saved-tensor checks, no hooks, no ``requires_grad`` rules,
 no graph a reader (the oracle) could inspect. ``tiny_graph.py`` times it beside symgrad and
 PyTorch to show how much of a per-node figure any engine written in Python pays, whatever its
-design: it is a yardstick, not a library.
+design: it is a yardstick, not a library. ``mlp_step.py`` times its MLP step (``matmul``, ``relu``
+and ``node``, which the step's loss is made with) beside symgrad's for the same reason.
 
 >>> x = tensor([0.5, -1.0], requires_grad=True)
 >>> ((x * x).sum() * 3.0).backward()
@@ -49,6 +51,15 @@ class Tensor:
         out = np.tanh(self.data)
         return Tensor(out, (self,), lambda g: (g * (1 - out * out),))
 
+    def __matmul__(self, other: Tensor) -> Tensor:
+        a, b = self.data, other.data
+        wants = type(self) is not Constant  # an MLP's input takes no gradient
+        return Tensor(a @ b, (self, other), lambda g: (g @ b.T if wants else None, a.T @ g))
+
+    def relu(self) -> Tensor:
+        out = np.maximum(self.data, 0)
+        return Tensor(out, (self,), lambda g: (g * (out > 0),))
+
     def sum(self) -> Tensor:
         shape = self.data.shape
         return Tensor(self.data.sum(), (self,), lambda g: (np.broadcast_to(g, shape),))
@@ -76,12 +87,35 @@ class Tensor:
                 node.grad = g if node.grad is None else node.grad + g
                 continue
             for x, gx in zip(node.inputs, node.backward_fn(g), strict=True):
+                if gx is None:
+                    continue
                 if gx.shape != x.data.shape:  # undo broadcasting
                     gx = gx.sum(axis=tuple(range(gx.ndim - x.data.ndim))).reshape(x.data.shape)
                 k = id(x)
                 grads[k] = gx if k not in grads else grads[k] + gx
 
 
+class Constant(Tensor):
+    """A leaf whose gradient no product forms (``matmul``): an MLP's input."""
+
+    __slots__ = ()
+
+
 def tensor(data: Any, requires_grad: bool = False) -> Tensor:
-    """A float32 leaf (``requires_grad`` is accepted for the benchmark's shared code)."""
+    """A float32 leaf (``requires_grad`` is accepted for the benchmark's shared code); without
+    ``requires_grad``, a NumPy array is taken as it is, as a ``Constant``."""
+    if not requires_grad and isinstance(data, np.ndarray):
+        return Constant(data)
     return Tensor(np.array(data, dtype=np.float32))
+
+
+def node(data: np.ndarray, inputs: tuple[Tensor, ...],
+         backward_fn: Callable[[np.ndarray], tuple[Any, ...]]) -> Tensor:
+    """A tensor made by an op written outside this module (``mlp_step.py``'s loss).
+
+    >>> x = tensor([1.0, 2.0], requires_grad=True)
+    >>> node(x.data * 3, (x,), lambda g: (g * 3,)).sum().backward()
+    >>> x.grad.tolist()
+    [3.0, 3.0]
+    """
+    return Tensor(data, inputs, backward_fn)

@@ -17,6 +17,11 @@ own kernels (exact log-softmax; 1 - p at the largest logit by expm1, where softm
 gives 0 for a confident right answer): symgrad's arithmetic without its graph. It splits
 symgrad's ratio to NumPy by hand into what the exact loss costs and what the engine's
 bookkeeping costs.
+
+A fifth, ``featureless``, is the same arithmetic recorded and run backward by
+``minimal_engine.py``, the least a reverse-mode engine in Python does (a closure per op, a
+topological walk; no dtype rules, version counters, hooks or grad modes): the floor for an
+engine written in Python, which the target leaves symgrad's features to share.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import interleaved_medians, looped_medians, print_table, torch_or_none  # noqa: E402, I001 - first: pins BLAS threads
 
+import minimal_engine  # noqa: E402
 import numpy as np  # noqa: E402
 
 import symgrad  # noqa: E402
@@ -75,16 +81,27 @@ def _loss_gradient(logits: np.ndarray, onehot: np.ndarray) -> np.ndarray:
     return (probs - onehot) / BATCH
 
 
+def _exact_log_softmax(logits: np.ndarray) -> tuple[np.ndarray, object]:
+    """log_softmax over the classes by symgrad's own kernel (exact to the last bit), and its
+    VJP (forming 1 - p at the largest logit by expm1), with no graph."""
+    out = REGISTRY["log_softmax"].forward(logits, dim=1)
+    return out, lambda g: REGISTRY["log_softmax"].array_vjp[1](g, out, dim=1)
+
+
+def _exact_nll(log_probs: np.ndarray) -> tuple[np.ndarray, object]:
+    """The mean negative log-likelihood of ``TARGETS`` by symgrad's kernel, and its VJP."""
+    nll = REGISTRY["nll_loss"]
+    loss = nll.forward(log_probs, TARGETS, reduction="mean", ignore_index=-100)
+    return loss, lambda g: nll.array_vjp[1](g, log_probs, TARGETS, reduction="mean",
+                                            ignore_index=-100, self_shape=log_probs.shape)[0]
+
+
 def _exact_loss_gradient(logits: np.ndarray, _onehot: np.ndarray) -> np.ndarray:
     """The same gradient by symgrad's own kernels, with no graph: the loss's value and its
-    gradient as ``cross_entropy`` computes them (log_softmax exact to the last bit, its VJP
-    forming 1 - p at the largest logit by expm1)."""
-    log_softmax, nll = REGISTRY["log_softmax"], REGISTRY["nll_loss"]
-    out = log_softmax.forward(logits, dim=1)
-    loss = nll.forward(out, TARGETS, reduction="mean", ignore_index=-100)
-    g, _ = nll.array_vjp[1](np.ones_like(loss), out, TARGETS, reduction="mean", ignore_index=-100,
-                            self_shape=out.shape)
-    return log_softmax.array_vjp[1](g, out, dim=1)
+    gradient as ``cross_entropy`` computes them."""
+    out, log_softmax_vjp = _exact_log_softmax(logits)
+    loss, nll_vjp = _exact_nll(out)
+    return log_softmax_vjp(nll_vjp(np.ones_like(loss)))
 
 
 def make_numpy_step(exact: bool = False) -> object:
@@ -111,6 +128,31 @@ def make_numpy_step(exact: bool = False) -> object:
     return step
 
 
+def make_featureless_step() -> object:
+    """The step on ``minimal_engine``: symgrad's arithmetic (its loss's kernels, as ``numpy,
+    exact`` has them), recorded and run backward with nothing else an engine does."""
+    params = [minimal_engine.tensor(p.copy(), requires_grad=True) for p in PARAMS]
+    x = minimal_engine.tensor(INPUTS)
+
+    def cross_entropy(logits: minimal_engine.Tensor) -> minimal_engine.Tensor:
+        out, log_softmax_vjp = _exact_log_softmax(logits.data)
+        log_probs = minimal_engine.node(out, (logits,), lambda g: (log_softmax_vjp(g),))
+        loss, nll_vjp = _exact_nll(out)
+        return minimal_engine.node(loss, (log_probs,), lambda g: (nll_vjp(g),))
+
+    def step() -> None:
+        h = x
+        for k in range(0, len(params) - 2, 2):
+            h = (h @ params[k] + params[k + 1]).relu()
+        cross_entropy(h @ params[-2] + params[-1]).backward()
+        for p in params:
+            p.data -= LR * p.grad
+            p.grad = None
+
+    step.params = [p.data for p in params]  # type: ignore[attr-defined] - read by the tests
+    return step
+
+
 def _symgrad_step() -> tuple[object | None, str]:
     try:
         import symgrad.nn.functional as functional
@@ -134,7 +176,7 @@ def main() -> None:
         print(f"symgrad skipped: {why}")
     torch_step = make_step(torch, torch.nn.functional) if torch is not None else None
     steps = {"symgrad": sym_step, "torch": torch_step, "numpy": make_numpy_step(),
-             "numpy, exact": make_numpy_step(exact=True)}
+             "numpy, exact": make_numpy_step(exact=True), "featureless": make_featureless_step()}
     title = f"MLP {'-'.join(map(str, SIZES))} step, batch {BATCH}"
     reference, also = ("torch", "numpy") if torch is not None else ("numpy", None)
     for how, figures in (
@@ -148,7 +190,8 @@ def main() -> None:
         if figures["symgrad"] is not None:
             exact, by_hand = figures["numpy, exact"], figures["numpy"]
             print(f"  the exactness: numpy, exact = {exact / by_hand:.2f} x numpy; the engine: "
-                  f"symgrad = {figures['symgrad'] / exact:.2f} x numpy, exact")
+                  f"symgrad = {figures['symgrad'] / exact:.2f} x numpy, exact; a featureless "
+                  f"engine = {figures['featureless'] / exact:.2f} x numpy, exact")
 
 
 if __name__ == "__main__":

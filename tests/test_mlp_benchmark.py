@@ -62,3 +62,23 @@ def test_pytorch_takes_numpy_by_hands_step() -> None:
     theirs = _after_two_steps(mlp_step.make_step(torch, torch.nn.functional))
     for a, b in zip(theirs, by_hand, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_featureless_engine_takes_symgrads_step_bit_for_bit() -> None:
+    # The ``featureless`` row stands for symgrad's arithmetic on the least engine in Python:
+    # it must leave symgrad's parameters exactly, else its time is of other work.
+    floor = _after_two_steps(mlp_step.make_featureless_step())
+    ours = _after_two_steps(mlp_step.make_step(symgrad, F))
+    _moved(floor)
+    for a, b in zip(ours, floor, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_featureless_engine_forms_no_gradient_for_the_input() -> None:
+    # As symgrad and NumPy by hand, the first layer's product sends nothing back to the input.
+    x = mlp_step.minimal_engine.tensor(mlp_step.INPUTS)
+    w = mlp_step.minimal_engine.tensor(mlp_step.PARAMS[0], requires_grad=True)
+    (x @ w).sum().backward()
+    assert x.grad is None
+    np.testing.assert_allclose(w.grad, np.broadcast_to(mlp_step.INPUTS.sum(axis=0)[:, None],
+                                                       w.data.shape), rtol=1e-6)
