@@ -156,6 +156,16 @@ def test_zero_dim_and_empty_inputs():
     same(symgrad.cummax(s, 0).indices, torch.cummax(t, 0).indices)
 
 
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "int8", "uint8"])
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+def test_the_median_of_an_empty_integer_tensor_is_torchs(name, dtype):
+    # NaN converted to the dtype as C converts it (NumPy's ValueError escaped before).
+    a = np.zeros((2, 0), dtype=dtype)
+    mine, theirs = getattr(symgrad, name)(symgrad.tensor(a)), getattr(torch, name)(torch.tensor(a))
+    assert mine.tolist() == theirs.tolist()
+    assert str(mine.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+
+
 # -- second order: the selections' gradients are scatters, zero at the second order ----------------
 @pytest.mark.parametrize("name", sorted(SELECTIONS))
 def test_selections_second_order(name):

@@ -240,6 +240,7 @@ class Node:
             self._saved = None
             self._out_data = None
             self._out_ref = None
+            OUTPUTS_SAVED.pop(self, None)
 
     def apply_arrays(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         """``apply`` on NumPy arrays, in a backward that records nothing: the op's array VJP
@@ -705,7 +706,8 @@ def _unread(node: Node, k: int) -> bool:
 
 def _modified_message(t: Tensor, version: int, node: Node, output: bool = False) -> str:
     kind = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
-            "float16": "torch.HalfTensor", "bfloat16": "CPUBFloat16Type"}.get(
+            "float16": "torch.HalfTensor", "bfloat16": "CPUBFloat16Type",
+            "int64": "torch.LongTensor"}.get(
         t.dtype.name, "Tensor")
     shape = ", ".join(str(s) for s in t.shape)
     producer = node if output else t.grad_fn
@@ -817,6 +819,43 @@ def _to_kept_shape(grad: Any, shape: tuple[int, ...], meta: tuple[Any, ...], nod
     return _reduce_to(grad, shape, node, index)
 
 
+# The outputs a node's backward depends on besides its gradient's (sort's or max's indices), with
+# their versions when it made them: PyTorch saves such an output, and a backward through the
+# node after an in-place write to it (or to a view of it) raises. symgrad's VJPs find the
+# indices again from the saved input, so only this table tells of the write.
+OUTPUTS_SAVED: weakref.WeakKeyDictionary[Node, tuple[tuple[Tensor, int], ...]] = (
+    weakref.WeakKeyDictionary())
+
+
+def save_outputs(out: Tensor, *others: Tensor) -> None:
+    """Have the node that made ``out`` refuse to run backward once one of ``others``, outputs
+    it returned beside ``out``, has been written in place, as PyTorch's does.
+
+    Args:
+        out: The op's differentiable output, just made (nothing is kept if it has no node).
+        *others: Its other outputs (indices), as the op returns them.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([2.0, 1.0], requires_grad=True)
+    >>> values, indices = x.sort()
+    >>> _ = indices.add_(1)
+    >>> values.sum().backward()
+    Traceback (most recent call last):
+    ...
+    RuntimeError: one of the variables needed for gradient computation has been modified by ...
+    """
+    node = out._fn
+    if node is not None:
+        OUTPUTS_SAVED[node] = tuple([(t, t._version) for t in others])
+
+
+def _check_outputs_saved(node: Node, saved: tuple[tuple[Tensor, int], ...]) -> None:
+    """PyTorch's error if an output in ``OUTPUTS_SAVED`` for ``node`` was written since."""
+    for t, version in saved:
+        if t._version != version:
+            raise RuntimeError(_modified_message(t, version, node))
+
+
 def _topological(roots: Sequence[Node]) -> list[Node]:
     """Nodes reachable from the roots, every node before the nodes it feeds into."""
     order: list[Node] = []
@@ -899,6 +938,7 @@ def run_backward(
             push(ready, (-node._seq, node))
     captured: dict[int, Tensor] = {}
     kept = SHAPE_KEPT if len(SHAPE_KEPT.data) else None
+    outputs_saved = OUTPUTS_SAVED if len(OUTPUTS_SAVED.data) else None
     take = buffers.pop
     get = buffers.get
     # Grad mode set and restored by hand: this runs once per backward, and the context
@@ -952,6 +992,8 @@ def run_backward(
                 if hooks is not None and hooks.post:
                     _post_hooks(node, (), _wrap(g) if type(g) is _NDARRAY else g)
                 continue
+            if outputs_saved is not None and node in outputs_saved:
+                _check_outputs_saved(node, outputs_saved[node])
             if g is None:
                 grads = (None,) * len(node.inputs)
             elif arrays:
@@ -964,6 +1006,8 @@ def run_backward(
                 node._saved = None  # ``release``, inlined: the call costs more than its work
                 node._out_data = None
                 node._out_ref = None
+                if outputs_saved is not None:
+                    outputs_saved.pop(node, None)
             # One gradient per input (the node's apply checks; array VJPs are the registry's
             # own, tested against ``vjp``): no strict zip. A constant's gradient, if a custom
             # Function returns one, has nowhere to go. An array VJP's gradients are fitted to

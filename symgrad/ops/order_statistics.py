@@ -33,6 +33,7 @@ import numpy as np
 
 from symgrad import _dtypes, return_types
 from symgrad._dtypes import NOT_FLOATING
+from symgrad.autograd.graph import save_outputs
 from symgrad.ops.activations import softmax
 from symgrad.ops.elementwise import where
 from symgrad.ops.indexing import SCATTER_ADD
@@ -361,7 +362,10 @@ def _whole_median(x: np.ndarray, ignore_nan: bool) -> np.ndarray:
     elif np.isnan(flat).any():
         return np.array(np.nan, dtype=x.dtype)
     if flat.size == 0:
-        return np.array(np.nan, dtype=x.dtype)
+        # PyTorch fills in NaN converted to the dtype as C converts it (on x86 the lowest int64
+        # or int32, 0 for narrower integers, True for bool); NumPy's cast is C's conversion.
+        with np.errstate(invalid="ignore"):
+            return np.array(np.nan).astype(x.dtype)
     return np.asarray(np.sort(flat)[(flat.size - 1) // 2]).astype(x.dtype)
 
 
@@ -679,7 +683,9 @@ def _nonempty(fn: str, input: Tensor, d: int) -> None:
 def _selected(name: str, op: Any, input: Tensor, d: int, keepdim: bool, **attrs: Any) -> Any:
     values = apply(op, input, dim=d, keepdim=bool(keepdim), **attrs)
     index = _index_of(name, input._data, d, attrs.get("k", 1))
-    return getattr(return_types, name)(values, _indices(_kept(index, d, keepdim, input.ndim)))
+    indices = _indices(_kept(index, d, keepdim, input.ndim))
+    save_outputs(values, indices)
+    return getattr(return_types, name)(values, indices)
 
 
 def _median(name: str, whole: Any, along: Any, input: Tensor, dim: Any, keepdim: bool) -> Any:
@@ -787,7 +793,9 @@ def _running(name: str, op: Any, input: Tensor, dim: Any) -> Any:
     values = apply(op, input, dim=d)
     x = input._data
     index = np.zeros((), np.int64) if x.ndim == 0 else cumulative_index(x, d, name == "cummax")
-    return getattr(return_types, name)(values, _indices(index))
+    indices = _indices(index)
+    save_outputs(values, indices)
+    return getattr(return_types, name)(values, indices)
 
 
 @expose(method=False)

@@ -27,6 +27,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.autograd.grad_mode import _state as _grad_state
+from symgrad.autograd.graph import save_outputs
 from symgrad.ops.backward_ops import max_pool2d_backward
 from symgrad.ops.indexing import INDEX, index_put
 from symgrad.ops.registry import (
@@ -532,7 +533,9 @@ def _max_pool2d_attrs(input: Tensor, kernel: tuple[int, ...], strides: tuple[int
 def _with_indices(input: Tensor, out: Tensor, attrs: dict[str, Any]) -> tuple[Tensor, Tensor]:
     index = max_pool2d_indices(input._data, attrs["kernel_size"], attrs["stride"],
                                attrs["padding"], attrs["dilation"], attrs["ceil_mode"])
-    return out, Tensor._make(index, False, None)
+    indices = Tensor._make(index, False, None)
+    save_outputs(out, indices)
+    return out, indices
 
 
 def _max_pool2d_impl(fn: str, input: Tensor, kernel_size: Any, stride: Any, padding: Any,

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad.autograd.graph import save_outputs
 from symgrad.ops.indexing import INDEX, index_put
 from symgrad.ops.pooling import (
     _adaptive,
@@ -377,7 +378,9 @@ def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
         return out
     _, index = _choose(input._data, attrs["kernel_size"], attrs["stride"], attrs["padding"],
                        attrs["dilation"], attrs["ceil_mode"])
-    return out, Tensor._make(index, False, None)
+    indices = Tensor._make(index, False, None)
+    save_outputs(out, indices)
+    return out, indices
 
 
 def max_pool3d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,

@@ -26,6 +26,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
+from symgrad.autograd.graph import save_outputs
 from symgrad.ops.indexing import INDEX
 from symgrad.ops.pooling import (
     _adaptive,
@@ -184,7 +185,9 @@ def _pool2d(input: Tensor, sizes: _Pair, return_indices: bool) -> Any:
     out = apply(ADAPTIVE_MAX_POOL2D, input, output_size=sizes)
     if not return_indices:
         return out
-    return out, Tensor._make(adaptive_max_pool2d_indices(input._data, sizes), False, None)
+    indices = Tensor._make(adaptive_max_pool2d_indices(input._data, sizes), False, None)
+    save_outputs(out, indices)
+    return out, indices
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:

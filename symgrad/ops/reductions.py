@@ -23,6 +23,7 @@ import numpy as np
 from symgrad import _dtypes, return_types
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.autograd.grad_mode import _state as _grad_state
+from symgrad.autograd.graph import save_outputs
 from symgrad.ops.arguments import invalid_combination
 from symgrad.ops.registry import (
     ALL,
@@ -825,6 +826,7 @@ def _extreme(name: str, input: Tensor, dim: Any, keepdim: bool, whole: Any, alon
     x = input._data
     index = np.zeros((), np.int64) if x.ndim == 0 else find(x, axis=d, keepdims=keepdim)
     indices = Tensor._make(np.asarray(index, np.int64), False, None)
+    save_outputs(values, indices)
     return getattr(return_types, name)(values, indices)
 
 

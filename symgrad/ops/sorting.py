@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes, return_types
+from symgrad.autograd.graph import save_outputs
 from symgrad.ops.indexing import GATHER, SCATTER_ADD
 from symgrad.ops.registry import ALL, Kink, apply, defop, expose, refuse, wrap_dim
 from symgrad.ops.triangular import as_method, int_arg
@@ -142,7 +143,9 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
     d = wrap_dim(int_arg("sort", "dim", 2, dim), input.ndim)
     values = apply(SORT, input, dim=d, descending=bool(descending))
     index = _sorted(input._data, d, bool(descending))[1]
-    return return_types.sort(values, _indices(index))
+    indices = _indices(index)
+    save_outputs(values, indices)
+    return return_types.sort(values, indices)
 
 
 @expose(method=False)
@@ -211,7 +214,9 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         raise RuntimeError("selected index k out of range")
     values = apply(TOPK, input, k=k, dim=d, largest=bool(largest), sorted=bool(sorted))
     index = _first(_sorted(input._data, d, bool(largest))[1], d, k)
-    return return_types.topk(values, _indices(index))
+    indices = _indices(index)
+    save_outputs(values, indices)
+    return return_types.topk(values, indices)
 
 
 for _fn in (sort, argsort, msort, topk):
