@@ -236,6 +236,13 @@ CASES = [
      [F(3, 4), F(4, 3)]),
     ("tensordot-tensor-dims", lambda m, a, b: m.tensordot(a, b, dims=m.tensor([[1], [0]])),
      [F(3, 4), F(4, 2)]),
+    # One element out: PyTorch's dot of the two flattened, its size-1 dims summed first.
+    ("tensordot-to-one-element", lambda m, a, b: m.tensordot(a, b), [F(2, 3), F(2, 3)]),
+    ("tensordot-vectors", lambda m, a, b: m.tensordot(a, b, 1), [F(3), F(3)]),
+    ("tensordot-size-one-dims", lambda m, a, b: m.tensordot(a, b, 1), [F(1, 3), F(3, 1)]),
+    ("tensordot-size-one-contracted", lambda m, a, b: m.tensordot(a, b, 2), [F(1, 3), F(1, 3)]),
+    ("tensordot-broadcast-contracted", lambda m, a, b: m.tensordot(a, b, ([1], [0])),
+     [F(2, 1), F(3, 2)]),
     ("kron", lambda m, a, b: m.kron(a, b), [F(2, 3), F(3, 2)]),
     ("kron-fewer-dims", lambda m, a, b: a.kron(b), [F(2, 3), F(2)]),
     ("kron-zero-dim", lambda m, a, b: m.kron(a, b), [F(3), F()]),
@@ -345,6 +352,10 @@ VALUE_CASES = [
     ("take_along_dim-int", lambda m, x, i: m.take_along_dim(x, i, 0),
      [I([[1, 2], [3, 4]]), I([[1, 0]])]),
     ("tensordot-int", lambda m, a, b: m.tensordot(a, b, 1), [I([[1, 2], [3, 4]]), I([5, 6])]),
+    ("tensordot-int-size-one", lambda m, a, b: m.tensordot(a, b, 2),
+     [I([[1, 2, 3]]), I([[4, 5, 6]])]),
+    ("tensordot-int-broadcast", lambda m, a, b: m.tensordot(a, b, ([1], [0])),
+     [I([[1], [2]]), I([[4, 5], [6, 7], [8, 9]])]),
     ("kron-int", lambda m, a, b: m.kron(a, b), [I([[1, 2]]), I([[1], [10]])]),
     ("kron-promotes", lambda m, a, b: m.kron(a, b), [I([1, 2]), I([0.5], "float32")]),
     ("index_add-int-alpha", lambda m, x, i, s: m.index_add(x, 1, i, s, alpha=2.5),
@@ -506,6 +517,12 @@ ERRORS = [
      [X34, X34]),
     ("tensordot-dtypes", lambda m, a, b: m.tensordot(a, b.double(), 1), [X34, F(4)]),
     ("tensordot-number", lambda m, a: m.tensordot(2.5, a), [X34]),
+    # bool: the dot product's refusal where one element comes out (a size-1 dim summed in bool
+    # first; its int64 sum raised a dtype mismatch), the matrix product's elsewhere.
+    ("tensordot-bool-one-element", lambda m, a, b: m.tensordot(a, b, 2),
+     [I([[True, False, True]], "bool"), I([[True, True, False]], "bool")]),
+    ("tensordot-bool", lambda m, a, b: m.tensordot(a, b, 1),
+     [I([[True, False], [True, True]], "bool"), I([[True, True], [False, True]], "bool")]),
     ("tensordot-dims-type", lambda m, a: m.tensordot(a, a, 1.5), [X34]),
     ("kron-number", lambda m, a: m.kron(a, 2), [X34]),
     # triu_indices, tril_indices
@@ -689,3 +706,28 @@ def test_kthvalue_of_an_empty_dim_raises_pytorchs_index_error_before_checking_k(
         with pytest.raises(IndexError, match=r"^kthvalue\(\): Expected reduction dim 1 to have "
                                              r"non-zero size\.$"):
             lib.kthvalue(lib.ones(2, 0), 1, 1)
+
+
+def _names_down(fn, inputs_of):
+    """The node names from ``fn`` down its first non-leaf inputs."""
+    names = []
+    while fn is not None:
+        names.append(fn.name())
+        fn = next((f for f in inputs_of(fn) if f is not None
+                   and "AccumulateGrad" not in f.name()), None)
+    return names
+
+
+@pytest.mark.parametrize(("a", "b", "dims"), [
+    ((2, 3), (2, 3), 2), ((3,), (3,), 1), ((1, 3), (3, 1), 1), ((1, 1), (1, 1), 2),
+    ((2, 1), (1, 2), ([0, 1], [1, 0])), ((3,), (3, 2), 1), ((2, 3), (3, 4), 1)])
+def test_tensordot_composes_as_torch_composes(a, b, dims):
+    # PyTorch takes a dot product where one element comes out, a matrix product elsewhere,
+    # after summing the size-1 contracted dims that meet another size.
+    graphs = []
+    for lib, inputs_of in ((torch, lambda f: [g for g, _ in f.next_functions]),
+                           (symgrad, lambda f: [g for g in f.inputs
+                                                if isinstance(g, symgrad.autograd.graph.Node)])):
+        x = lib.ones(a, requires_grad=True)
+        graphs.append(_names_down(lib.tensordot(x, lib.ones(b), dims=dims).grad_fn, inputs_of))
+    assert graphs[1] == graphs[0]

@@ -210,6 +210,15 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((7, 1, 7, True),), ((_call("bucketize", "index"), 7, 4, 1, 5, False),
                                       (_call("log10", "unary"), 7, 1, 2, 1, False),
                                       (_call("nanmedian", "unary"), 1, 5, 1, 4, False))))
+# Seed 8: tensordot of two bool (1, 3) tensors over both dims is PyTorch's dot, which refuses
+# bool; the size-1 dim was summed to int64 first, a dtype mismatch's RuntimeError.
+@example(Program(((4, 1, 5, True), (6, 0, 5, False), (4, 0, 4, True)),
+                 ((_call("subtract", "binary"), 2, 3, 1, 6, False),
+                  (_call("logdet", "square"), 5, 6, 0, 10, False),
+                  (_call("ne", "number_second"), 3, 1, 0, 11, False),
+                  (_call("true_divide", "number_second"), 2, 4, 1, 0, False),
+                  (_call("nanmean", "number"), 2, 2, 1, 6, False),
+                  (_call("tensordot", "binary"), 4, 4, 1, 10, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

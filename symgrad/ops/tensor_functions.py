@@ -1123,27 +1123,33 @@ def tensordot(a: Any, b: Any, dims: Any = 2, out: Any = None) -> Tensor:
             raise RuntimeError(f"dim {repeated[0]} appears multiple times in the list of dims")
     for x, y in zip(da, db, strict=True):
         # A contracted dim of size 1 is broadcast against the other's, as PyTorch does: the
-        # other tensor is summed over it at once.
+        # other tensor is summed over it at once, in its dtype (also where both are 1).
         if b.shape[y] == 1:
-            a = a.sum(dim=x, keepdim=True)
+            a = a.sum(dim=x, keepdim=True, dtype=a.dtype)
         elif a.shape[x] == 1:
-            b = b.sum(dim=y, keepdim=True)
+            b = b.sum(dim=y, keepdim=True, dtype=b.dtype)
         elif a.shape[x] != b.shape[y]:
             raise RuntimeError(f"contracted dimensions need to match, but first has size "
                                f"{a.shape[x]} in dim {x} and second has size {b.shape[y]} in "
                                f"dim {y}")
     free_a = [i for i in range(a.ndim) if i not in da]
     free_b = [i for i in range(b.ndim) if i not in db]
+    shape = tuple(a.shape[i] for i in free_a) + tuple(b.shape[i] for i in free_b)
+    from symgrad.ops.linalg import dot, mm
+
+    if int(np.prod(shape, dtype=np.int64)) == 1:
+        # One element out: PyTorch takes the dot product of the two flattened (``dot``'s
+        # node, and its refusal of bool).
+        va, vb = permute(a, free_a + da), permute(b, db + free_b)
+        if va.ndim != 1 or vb.ndim != 1:
+            va, vb = reshape(va, (-1,)), reshape(vb, (-1,))
+        return apply(RESHAPE, dot(va, vb), shape=shape)
     size = int(np.prod([a.shape[i] for i in da], dtype=np.int64))
     ma = reshape(permute(a, free_a + da), (-1, size) if size else
                  (int(np.prod([a.shape[i] for i in free_a], dtype=np.int64)), 0))
     mb = reshape(permute(b, db + free_b), (size, -1) if size else
                  (0, int(np.prod([b.shape[i] for i in free_b], dtype=np.int64))))
-    from symgrad.ops.linalg import mm
-
-    product = mm(ma, mb)
-    shape = tuple(a.shape[i] for i in free_a) + tuple(b.shape[i] for i in free_b)
-    return apply(RESHAPE, product, shape=shape)
+    return apply(RESHAPE, mm(ma, mb), shape=shape)
 
 
 @expose()
