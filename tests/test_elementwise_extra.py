@@ -109,6 +109,22 @@ def test_integer_inputs_are_pytorchs(dtype):
         assert outcome(symgrad) == outcome(torch)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16", "int64", "bool"])
+@pytest.mark.parametrize("exponents", [[True, False], True])
+def test_ldexp_with_bool_exponents_is_pytorchs(dtype, exponents):
+    # A floating input's kernel refuses bool exponents; an integer or bool input computes.
+    def outcome(lib):
+        x = lib.tensor([1, 3]).to(getattr(lib, dtype)).requires_grad_(dtype.startswith(("f", "b"))
+                                                                          and dtype != "bool")
+        try:
+            y = lib.ldexp(x, lib.tensor(exponents))
+            return str(y.dtype).split(".")[-1], y.tolist()
+        except Exception as e:  # noqa: BLE001 - class and message compared
+            return type(e).__name__, str(e)
+
+    assert outcome(symgrad) == outcome(torch)
+
+
 def test_heaviside_has_no_derivative_as_in_pytorch():
     x = symgrad.tensor([-1.0, 0.0, 2.0], requires_grad=True)
     y = symgrad.heaviside(x, symgrad.tensor([0.25]))

@@ -246,6 +246,10 @@ def ldexp(input: Tensor, other: Tensor) -> Tensor:
     >>> symgrad.ldexp(symgrad.tensor([1.0, 3.0]), symgrad.tensor([3, -1]))
     tensor([8.0000, 1.5000])
     """
+    if (isinstance(input, Tensor) and input.is_floating_point() and isinstance(other, Tensor)
+            and other.dtype is _dtypes.bool):
+        # PyTorch's kernel for a floating input dispatches on the exponents' dtype.
+        raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
     return apply(LDEXP, input, other)
 
 
