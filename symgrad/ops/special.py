@@ -107,7 +107,7 @@ def _mvlgamma64(x: np.ndarray, p: int) -> np.ndarray:
     # All p arguments in one lgamma call (a call's overhead is most of its cost on small x).
     y, r = _two_sum(x[None], (-0.5 * np.arange(p)).reshape((p,) + (1,) * x.ndim))
     terms = M.lgamma(y)
-    rest = r != 0
+    rest = (r != 0) & np.isfinite(y)  # an infinite x's rest is inf - inf's NaN: none
     if rest.any():
         terms[rest] = _lgamma_shift(y[rest], r[rest])
     total = np.full(x.shape, c_hi)
