@@ -530,3 +530,20 @@ def test_mvlgamma_of_infinities_is_infinite(p, dtype):
     theirs = torch.mvlgamma(torch.tensor(x, dtype=getattr(torch, dtype)), p)
     assert str(mine.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
     np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize(("shape", "dim", "index", "source"), [
+    ((2, 0), 0, [0, 2], (2, 0)), ((3, 0), 0, [5], (1, 0)), ((2, 3), 1, [0, 2], (2, 2))])
+@pytest.mark.parametrize("op", ["index_copy", "index_fill"])
+def test_backward_through_an_index_past_an_empty_end_is_refused_as_in_torch(
+        op, shape, dim, index, source):
+    # The forward writes nothing there; the backward's index_select checks the index.
+    def run(lib):
+        x = lib.ones(shape, requires_grad=True)
+        other = lib.ones(source, requires_grad=True) if op == "index_copy" else lib.tensor(
+            2.0, requires_grad=True)
+        y = getattr(lib, op)(x * 1, dim, lib.tensor(index), other)
+        y.sum().backward()
+        return other.grad
+
+    assert _outcome(lambda: run(symgrad)) == _outcome(lambda: run(torch))

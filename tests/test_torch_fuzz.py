@@ -219,6 +219,13 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                   (_call("true_divide", "number_second"), 2, 4, 1, 0, False),
                   (_call("nanmean", "number"), 2, 2, 1, 6, False),
                   (_call("tensordot", "binary"), 4, 4, 1, 10, False))))
+# Seed 12: index_copy into an empty tensor through an index past its end copies nothing; its
+# backward is PyTorch's index_select, which refuses the index (NumPy's IndexError escaped).
+@example(Program(((2, 1, 6, False), (7, 0, 10, True), (7, 0, 1, True)),
+                 ((_call("true_divide", "binary"), 5, 6, 2, 0, True),
+                  (_call("nan_to_num", "unary"), 5, 2, 2, 8, False),
+                  (_call("index_copy", "dim_index_source"), 7, 5, 1, 11, False),
+                  (_call("isinf", "number"), 6, 5, 2, 0, True))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

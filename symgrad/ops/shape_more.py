@@ -25,10 +25,10 @@ from symgrad.ops import inplace as _inplace
 from symgrad.ops.indexing import (
     COPY_SLICES,
     INDEX_PUT,
-    INDEX_SELECT,
     MASKED_FILL,
     _at_least_1d,
     _zeros,
+    index_select,
 )
 from symgrad.ops.registry import ALL, apply, defop, expose, refuse_integral_result, wrap_dim
 from symgrad.ops.shape import FLIP, flatten, reshape, view_apply
@@ -563,13 +563,15 @@ INDEX_FILL_TENSOR = defop(
     "index_fill_tensor", "IndexFillBackward1", _index_fill_tensor,
     vjp=lambda g, *, dim, index: (
         apply(INDEX_FILL, g, dim=dim, index=index, value=0),
-        (apply(INDEX_SELECT, g, dim=dim, index=index) if g.ndim else g).sum()),
+        (index_select(g, dim, index) if g.ndim else g).sum()),
     saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
 INDEX_COPY = defop(
     "index_copy", "IndexCopyBackward0", _index_copy,
     vjp=lambda g, *, dim, index, source_shape: (
         apply(INDEX_FILL, g, dim=dim, index=index, value=0),
-        reshape(apply(INDEX_SELECT, g, dim=dim, index=index) if g.ndim else g, source_shape)),
+        # PyTorch's own index_select, with its checks: an index past an empty tensor's end,
+        # which the forward copied nothing through, is refused here.
+        reshape(index_select(g, dim, index) if g.ndim else g, source_shape)),
     saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
 
 
