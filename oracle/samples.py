@@ -373,6 +373,7 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
               Sample(((2, 2, 2), (2,)), {"left": True, "vector": True}),
               Sample(((2, 2), (3, 2)), {"left": False, "vector": False})),
     "slogdet": (Sample(((2, 2),)), Sample(((2, 3, 3),))),
+    "slogdet_sign": (Sample(((2, 2),)), Sample(((2, 3, 3),))),
     # matrix decompositions (symgrad.ops.decompositions; helper lin): batches, both triangles,
     # X T = B, unit diagonals, broadcast batch dims. cholesky's op factors the symmetric part of
     # its input, drawn here: these shapes at these places in the tuple draw positive-definite

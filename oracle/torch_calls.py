@@ -239,6 +239,7 @@ TORCH: dict[str, str] = {
     'inverse': 'torch.linalg.inv(self)',
     'solve': 'torch.linalg.solve(A, B, left=left)',
     'slogdet': 'torch.linalg.slogdet(self).logabsdet',
+    'slogdet_sign': 'torch.linalg.slogdet(self).sign',
     'cross': 'torch.linalg.cross(self, other, dim=dim)',
     # matrix decompositions (symgrad.ops.decompositions; helper lin): cholesky's op factors the
     # symmetric part; cholesky_solve's and cholesky_inverse's read their factor whole, as

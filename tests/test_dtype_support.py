@@ -208,6 +208,8 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
                      "Got {}", NOT_FLOAT),
     "slogdet": runtime("linalg.slogdet: Expected a floating point or complex tensor as input. "
                        "Got {}", NOT_FLOAT),
+    "slogdet_sign": runtime("linalg.slogdet: Expected a floating point or complex tensor as "
+                            "input. Got {}", NOT_FLOAT),
     "cross": kernel("cross", BOOL),
     # matrix decompositions (symgrad.ops.decompositions; helper lin): cholesky's integers are
     # not floating (its half types in MORE_REFUSALS below); the solves' kernels refuse the rest
@@ -262,6 +264,8 @@ MORE_REFUSALS: dict[str, tuple[Any, ...]] = {
     "solve": kernel("lu_cpu", ("float16", "bfloat16")),
     "slogdet": runtime("linalg.slogdet: Low precision dtypes not supported. Got {}",
                        ("float16", "bfloat16")),
+    "slogdet_sign": runtime("linalg.slogdet: Low precision dtypes not supported. Got {}",
+                            ("float16", "bfloat16")),
     # matrix decompositions (helper lin)
     "cholesky": kernel("cholesky_cpu", ("float16", "bfloat16")),
     **{name: kernel("linalg_svd_cpu", ("float16", "bfloat16"))

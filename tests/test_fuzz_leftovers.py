@@ -547,3 +547,21 @@ def test_backward_through_an_index_past_an_empty_end_is_refused_as_in_torch(
         return other.grad
 
     assert _outcome(lambda: run(symgrad)) == _outcome(lambda: run(torch))
+
+
+@pytest.mark.parametrize("fn", ["slogdet", "linalg.slogdet"])
+def test_slogdets_sign_is_made_by_its_node_and_sends_no_gradient(fn):
+    # PyTorch's sign is an output of LinalgSlogdetBackward0 (requires grad, prints its node);
+    # for a real matrix its backward sends nothing: A.grad stays None.
+    outcomes = []
+    for lib in (torch, symgrad):
+        a = lib.tensor([[2.0, 1.0], [1.0, -3.0]], requires_grad=True)
+        call = lib.linalg.slogdet if fn == "linalg.slogdet" else lib.slogdet
+        sign, _ = call(a)
+        grad_fn = type(sign.grad_fn).__name__
+        sign.sum().backward()
+        outcomes.append((sign.item(), sign.requires_grad, grad_fn, a.grad))
+        with lib.no_grad():
+            outcomes.append(call(a).sign.requires_grad)
+    assert outcomes[:2] == outcomes[2:]
+    assert outcomes[0][1:3] == (True, "LinalgSlogdetBackward0")

@@ -86,6 +86,8 @@ defmeaning("inverse", "structural", inverse)
 defmeaning("solve", "structural", _solve)
 defmeaning("slogdet", "structural",
            lambda self: _batched(lambda m: sympy.log(sympy.Abs(_leibniz(m))), self, ()))
+defmeaning("slogdet_sign", "structural",
+           lambda self: _batched(lambda m: sympy.sign(_leibniz(m)), self, ()))
 
 
 

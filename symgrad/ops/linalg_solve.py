@@ -256,6 +256,18 @@ LOGABSDET = defop("slogdet", "LinalgSlogdetBackward0", _logabsdet_forward, vjp=_
                   refuses=_refusals("linalg.slogdet", "low"))
 
 
+def _sign_of_det(self: np.ndarray) -> np.ndarray:
+    diagonal, parity, _ = _lu_diagonal(_f64(self))
+    return np.asarray(parity * np.prod(np.sign(diagonal), axis=-1)).astype(self.dtype)
+
+
+# slogdet's sign: an output of PyTorch's LinalgSlogdetBackward0, which for real matrices reads
+# no gradient of it and sends none (``A.grad`` stays None after ``sign.sum().backward()``).
+SLOGDET_SIGN = defop("slogdet_sign", "LinalgSlogdetBackward0", _sign_of_det,
+                     vjp=lambda g, self: None, differentiable=(), dtype_rule="same",
+                     dtypes=_FLOAT, kind=_NONSINGULAR, refuses=_refusals("linalg.slogdet", "low"))
+
+
 # -- public functions -------------------------------------------------------------------------
 def _square(A: Tensor, name: str, low: str | None = "low") -> None:
     """PyTorch's checks of a batch of square matrices, in its order: dims, shape, dtype."""
@@ -315,18 +327,15 @@ def inverse(input: Tensor) -> Tensor:
 
 def _slogdet(A: Tensor, name: str) -> tuple[Tensor, Tensor]:
     _square(A, name)
-    diagonal, parity, _ = _lu_diagonal(_f64(A._data))
-    sign = parity * np.prod(np.sign(diagonal), axis=-1)
-    return (Tensor._make(np.asarray(sign).astype(A._data.dtype), False, None),
-            apply(LOGABSDET, A))
+    return apply(SLOGDET_SIGN, A), apply(LOGABSDET, A)
 
 
 @expose()
 def slogdet(input: Tensor) -> Any:
     """The sign and the log of the absolute value of the determinant of each matrix of
-    ``input``, as ``torch.slogdet``: ``(sign, logabsdet)``; ``logabsdet`` is one
-    LinalgSlogdetBackward0 node (its gradient ``inv(input)^T``), ``sign`` a constant (PyTorch's
-    has the same node but, for real inputs, no gradient).
+    ``input``, as ``torch.slogdet``: ``(sign, logabsdet)``, each made by a
+    LinalgSlogdetBackward0 node: ``logabsdet``'s gradient is ``inv(input)^T``, and ``sign``
+    sends none (as PyTorch's for real inputs).
 
     Args:
         input: A float32 or float64 tensor of square matrices.
