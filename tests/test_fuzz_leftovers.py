@@ -565,3 +565,23 @@ def test_slogdets_sign_is_made_by_its_node_and_sends_no_gradient(fn):
             outcomes.append(call(a).sign.requires_grad)
     assert outcomes[:2] == outcomes[2:]
     assert outcomes[0][1:3] == (True, "LinalgSlogdetBackward0")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("tensor_weight", [False, True])
+def test_lerp_goes_from_the_nearer_end_as_torch(dtype, tensor_weight):
+    # Weight 1 gives the end exactly (1 + (1e-20 - 1) was 0 in float64), and where infinities
+    # meet, PyTorch's two formulas decide (|weight| >= 0.5: end - (end - start) (1 - weight)).
+    start = [1.0, 1.0, 3.0, 4.0, math.inf, 4.0, -2.5]
+    end = [1e-20, 1e-20, 7.0, -math.inf, 1.0, -math.inf, -math.inf]
+    weights = [1.0, 0.75, 0.5, -math.inf, 0.25, 0.25, -math.inf]
+
+    def run(lib):
+        d = getattr(lib, dtype)
+        s, e = lib.tensor(start, dtype=d), lib.tensor(end, dtype=d)
+        if tensor_weight:
+            return lib.lerp(s, e, lib.tensor(weights, dtype=d))
+        return lib.stack([lib.lerp(s, e, w) for w in (1.0, -math.inf)])
+
+    mine, theirs = run(symgrad), run(torch)
+    np.testing.assert_array_equal(mine.numpy(), theirs.numpy())

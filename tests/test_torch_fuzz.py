@@ -226,6 +226,12 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                   (_call("nan_to_num", "unary"), 5, 2, 2, 8, False),
                   (_call("index_copy", "dim_index_source"), 7, 5, 1, 11, False),
                   (_call("isinf", "number"), 6, 5, 2, 0, True))))
+# Seed 14: lerp to -inf by a weight of -inf is NaN, from the nearer end as PyTorch's kernel
+# computes (start + weight (end - start) gave inf).
+@example(Program(((1, 1, 2, True), (5, 0, 11, True), (7, 1, 7, True)),
+                 ((_call("isneginf", "unary"), 7, 4, 2, 10, False),
+                  (_call("log", "unary"), 3, 2, 2, 4, False),
+                  (_call("lerp", "ternary"), 1, 4, 2, 10, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -1430,16 +1430,24 @@ ADDCDIV = defop("addcdiv", "AddcdivBackward0", _addcdiv, vjp=_addcdiv_vjp,
                                _INTEGER_ADDCDIV))
 
 
+def _from_nearer_end(x: np.ndarray, end: np.ndarray, weight: Any) -> np.ndarray:
+    """``x + weight * (end - x)`` in float64, from the nearer end as PyTorch's kernel computes
+    it (``end - (end - x) * (1 - weight)`` where ``|weight| >= 0.5``): weight 1 gives ``end``
+    exactly (``1 + (1e-20 - 1)`` was 0), and infinities meet as PyTorch's do."""
+    x, end = x.astype(np.float64), end.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(np.abs(weight) < 0.5, x + weight * (end - x),
+                        end - (end - x) * (1 - weight))
+
+
 def _lerp(self: np.ndarray, end: np.ndarray, *, weight: Any) -> np.ndarray:
     """``self + weight * (end - self)``."""
-    x = self.astype(np.float64)
-    return x + float(weight) * (end.astype(np.float64) - x)
+    return _from_nearer_end(self, end, float(weight))
 
 
 def _lerp_tensor(self: np.ndarray, end: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """``self + weight * (end - self)``, the weight a tensor."""
-    x = self.astype(np.float64)
-    return x + weight.astype(np.float64) * (end.astype(np.float64) - x)
+    return _from_nearer_end(self, end, weight.astype(np.float64))
 
 
 LERP = defop("lerp", "LerpBackward0", _lerp,
