@@ -222,7 +222,8 @@ class Node:
             live = self._out_ref()
             if live is not None and live._version != self._out_version:
                 raise RuntimeError(_modified_message(live, self._out_version, self, output=True))
-            values.append(_made["Tensor"]._make(self._out_data, True, self))
+            if self._out_data is not None:  # else only checked (``defop(checks_out=True)``)
+                values.append(_made["Tensor"]._make(self._out_data, True, self))
         return values
 
     def release(self) -> None:
@@ -315,9 +316,10 @@ class Node:
             live = self._out_ref()
             if live is not None and live._version != self._out_version:
                 raise RuntimeError(_modified_message(live, self._out_version, self, output=True))
-            if self._out_data.dtype is not np_dtype:
-                return None
-            values.append(self._out_data)
+            if self._out_data is not None:  # else only checked (``defop(checks_out=True)``)
+                if self._out_data.dtype is not np_dtype:
+                    return None
+                values.append(self._out_data)
         return values
 
     def _vjp_kwargs(self, plan: _Plan) -> dict[str, Any]:
@@ -512,7 +514,7 @@ class _Plan:
         self.vjp = op.vjp
         self.wanted = wanted
         self.takes_needs = takes_needs
-        self.saves = bool(op.saves or op.saves_out or op.saves_attrs)
+        self.saves = bool(op.saves or op.saves_out or op.checks_out or op.saves_attrs)
         self.double_backward = op.double_backward
         self.skip = len(op.saves_attrs)
         # An array VJP stands in only for the VJP it was declared with: an op whose VJP a test

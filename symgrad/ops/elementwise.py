@@ -64,10 +64,11 @@ _INPUT_ARG = """    Args:
 
 
 def _unary(name: str, grad_fn: str, forward: Any, vjp: Any, doc: str = "",
-           array_vjp: Any = None) -> Any:
-    """Declare a transcendental function and publish ``symgrad.<name>`` / ``Tensor.<name>``."""
+           array_vjp: Any = None, checks_out: bool = False) -> Any:
+    """Declare a transcendental function and publish ``symgrad.<name>`` / ``Tensor.<name>``
+    (``checks_out``: see ``defop``)."""
     op = defop(name, grad_fn, forward, vjp=vjp, dtype_rule="promote_float", dtypes=ALL,
-               array_vjp=array_vjp)
+               array_vjp=array_vjp, checks_out=checks_out)
 
     def function(input: Tensor) -> Tensor:
         return apply(op, input)
@@ -154,7 +155,7 @@ EXP2, exp2 = _unary("exp2", "Exp2Backward0", _np(np.exp2), _exp2_vjp, """``2 ** 
     >>> import symgrad
     >>> symgrad.exp2(symgrad.tensor([3]))
     tensor([8.])
-    """)
+    """, checks_out=True)
 # NOTE: expm1' = exp(x), not out + 1, which cancels where out is near -1.
 EXPM1, expm1 = _unary("expm1", "Expm1Backward0", _np(np.expm1),
                       lambda g, self: g * exp(_in_f64(self)),
@@ -163,7 +164,7 @@ EXPM1, expm1 = _unary("expm1", "Expm1Backward0", _np(np.expm1),
     >>> import symgrad
     >>> symgrad.expm1(symgrad.tensor([1e-10], dtype=symgrad.float64)).item()
     1.00000000005e-10
-    """)
+    """, checks_out=True)
 LOG, log = _unary("log", "LogBackward0", _np(np.log), lambda g, self: g / self,
                   """Natural logarithm.
 
@@ -413,7 +414,7 @@ TANH, tanh = _unary("tanh", "TanhBackward0", _tanh_forward,
     >>> import symgrad
     >>> symgrad.tanh(symgrad.tensor([0.0]))
     tensor([0.])
-    """, array_vjp=lambda g, self: _tanh_backward(g, self))
+    """, array_vjp=lambda g, self: _tanh_backward(g, self), checks_out=True)
 # NOTE: asinh' = 1 / sqrt(x^2 + 1) and acosh' = 1 / sqrt((x - 1)(x + 1)) take x scaled by a
 # power of 2, s, near |x| (exact, and a constant): x^2 overflowed float64 past 1.3e154, where
 # the derivative (1e-200 at 1e200) was 0. With t = 1 / s and a = x t they are rsqrt(a^2 + t^2) t

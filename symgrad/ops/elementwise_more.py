@@ -81,7 +81,7 @@ def _hypot_vjp(g: Tensor, self: Tensor, other: Tensor) -> tuple[Tensor, Tensor]:
 
 HYPOT = defop(
     "hypot", "HypotBackward0", lambda self, other: _wide(np.hypot, self, other),
-    vjp=_hypot_vjp, dtype_rule="promote",
+    vjp=_hypot_vjp, dtype_rule="promote", checks_out=True,
     refuses=not_implemented("hypot_cpu", NOT_FLOATING))
 
 

@@ -382,7 +382,8 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
         # must be caught like writes to any saved tensor.
         if node._out_ref is not None:
             node._out_ref = weakref.ref(t)
-            node._out_data = t._data
+            if node._out_data is not None:  # read by the VJP, not only checked
+                node._out_data = t._data
             node._out_version = t._version
     else:
         old = Tensor._make(old_base, base._rg, base.grad_fn)

@@ -476,6 +476,7 @@ def _logcumsumexp_vjp(g: Tensor, self: Tensor, *, dim: int) -> Tensor:
 
 LOGCUMSUMEXP = defop("logcumsumexp", "LogcumsumexpBackward0", _logcumsumexp,
                      vjp=_logcumsumexp_vjp, dtype_rule="same", kind="reduction",
+                     checks_out=True,
                      refuses=not_implemented("logcumsumexp_out_cpu", NOT_FLOATING))
 
 

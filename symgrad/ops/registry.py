@@ -170,6 +170,8 @@ class OpDef:
         attrs: The names of the attributes, from its keyword-only parameters.
         saves: The positions of the inputs the VJP reads (saved at record time).
         saves_out: Whether the VJP reads the result (``out``).
+        checks_out: Whether the node checks its result for in-place writes though its VJP
+            does not read it (PyTorch's saves it).
         shape_args: The ``<input>_shape`` arguments the VJP takes, with the input's position.
         differentiable: The inputs a gradient flows to.
         dtype_rule: How the result dtype is found.
@@ -233,6 +235,7 @@ class OpDef:
     # Per saved input (``saves``), the inputs whose gradients read it: a saved input that no
     # input requiring grad reads may change in place (``graph._unread``). None: all read all.
     needed_by: tuple[tuple[int, ...], ...] | None = None
+    checks_out: bool = False
 
     def __post_init__(self) -> None:
         slow = set(self.refuses)
@@ -332,6 +335,7 @@ def defop(
     scalar_opmath: bool = False,
     array_vjp: Callable[..., Any] | None = None,
     saved_for: dict[str, tuple[str, ...]] | None = None,
+    checks_out: bool = False,
     **extra: Any,
 ) -> OpDef:
     """Declare an op once; it becomes ``REGISTRY[name]`` and is returned for ``apply``.
@@ -382,6 +386,9 @@ def defop(
             reads is then not checked for in-place changes, as PyTorch saves it only when
             needed: ``y = x * 2; x.add_(1); y.sum().backward()`` runs. Defaults to None:
             every gradient reads every saved input.
+        checks_out: PyTorch's backward reads the result, which this VJP computes again
+            (tanh's derivative from the input, exactly): the node still refuses to run once
+            the result was written in place, as PyTorch's does. Defaults to False.
         **extra: Anything else kept on ``OpDef.extra``, but for the judge's knowledge (see
             the module docstring): ``domain``, ``samples`` or ``torch`` raise a TypeError.
 
@@ -447,6 +454,7 @@ def defop(
         scalar_opmath=scalar_opmath,
         array_vjp=None if array_vjp is None else (vjp, array_vjp),
         needed_by=needed_by,
+        checks_out=checks_out and not saves_out,
     )
     REGISTRY[name] = op
     return op
@@ -776,6 +784,8 @@ def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data:
     if op.saves_out:
         node._out_data = data
         node._out_ref = weakref.ref(out)
+    elif op.checks_out:
+        node._out_ref = weakref.ref(out)  # checked, not read: ``_out_data`` stays None
     return out
 
 

@@ -153,7 +153,7 @@ def _ndtri_vjp(g: Tensor, self: Tensor) -> Tensor:
 # PyTorch's CPU kernel has no float16 or bfloat16 code.
 _HALVES = (_dtypes.float16, _dtypes.bfloat16)
 NDTRI = defop("ndtri", "SpecialNdtriBackward0", lambda self: _wide(_ndtri64, self),
-              vjp=_ndtri_vjp, dtype_rule="promote_float",
+              vjp=_ndtri_vjp, dtype_rule="promote_float", checks_out=True,
               dtypes=frozenset(d for d in ALL if d not in _HALVES),
               refuses=not_implemented("ndtri_cpu", _HALVES))
 
