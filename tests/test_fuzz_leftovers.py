@@ -585,3 +585,18 @@ def test_lerp_goes_from_the_nearer_end_as_torch(dtype, tensor_weight):
 
     mine, theirs = run(symgrad), run(torch)
     np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("dim", [None, 1, -1, 0, (0, 1), (1, 0), (-1,), (0, 0)])
+@pytest.mark.parametrize("shape", [(2, 0), (0,), (0, 3)])
+@pytest.mark.parametrize("order", [math.inf, -math.inf, -1, -0.5])
+def test_a_norm_without_identity_over_nothing_is_refused_as_in_torch(order, shape, dim):
+    # inf's norm of no element was 0 (a max with initial 0); PyTorch refuses it, as every
+    # order below 0, naming the first empty dim as given, before any later one out of range.
+    kw = {} if dim is None else {"dim": dim}
+    for name in ("norm", "linalg.vector_norm"):
+        def call(lib, name=name):
+            fn = lib.norm if name == "norm" else lib.linalg.vector_norm
+            return fn(lib.ones(shape), order, **kw)
+
+        assert _outcome(lambda: call(symgrad)) == _outcome(lambda: call(torch))

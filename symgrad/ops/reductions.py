@@ -1029,14 +1029,25 @@ def norm(input: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = No
     if isinstance(p, str) and p != "fro":
         raise RuntimeError(f"norm: p={p!r} is not a vector norm (numbers and 'fro' are)")
     order = 2.0 if p == "fro" else float(p)
-    dims = normalize_dims(dim, input.ndim)
-    reduced = range(input.ndim) if dims is None else dims
-    if order < 0 and (input.numel() == 0 if dims is None else
-                      builtins.any(input.shape[d] == 0 for d in reduced)):
-        shown = "-inf" if order == -math.inf else f"{p:g}"
-        raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on an empty "
-                           "tensor because the operation does not have an identity")
-    return apply(NORM, input, p=order, dim=dims, keepdim=keepdim)
+    if order < 0 or order == math.inf:
+        _refuse_empty_without_identity(input, order, dim)
+    return apply(NORM, input, p=order, dim=normalize_dims(dim, input.ndim), keepdim=keepdim)
+
+
+def _refuse_empty_without_identity(input: Tensor, order: float, dim: Any) -> None:
+    """PyTorch's error for a norm without an identity (``inf``, or below 0) over no element:
+    of the whole tensor, or of the first of the dims, as given, that is empty (checked in
+    their order, before any later dim is found out of range)."""
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {order:g} norm on an "
+                               "empty tensor because the operation does not have an identity")
+        return
+    for d in (dim,) if isinstance(dim, int) else tuple(dim):
+        if input.shape[wrap_dim(d, input.ndim)] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {order:g} norm on the "
+                               f"dimension {d}because this dimension is empty and the operation "
+                               "does not have an identity")
 
 
 @expose()
