@@ -600,3 +600,19 @@ def test_a_norm_without_identity_over_nothing_is_refused_as_in_torch(order, shap
             return fn(lib.ones(shape), order, **kw)
 
         assert _outcome(lambda: call(symgrad)) == _outcome(lambda: call(torch))
+
+
+@pytest.mark.parametrize("g", [1.0, -1.0, math.nan, math.inf, -0.0])
+@pytest.mark.parametrize(("a", "b"), [(0.0, 0.0), (-0.0, 0.0), (0.0, -0.0), (-0.0, -0.0)])
+def test_atan2s_derivatives_at_the_origin_are_g_times_zero_as_torchs(a, b, g):
+    # A NaN or infinite incoming gradient gives NaN there (it gave 0 whatever came in), and the
+    # zeros carry the signs of g * other * 0 and g * -self * 0.
+    def grads(lib):
+        x = lib.tensor([a], dtype=lib.float64, requires_grad=True)
+        y = lib.tensor([b], dtype=lib.float64, requires_grad=True)
+        gx, gy = lib.autograd.grad(lib.atan2(x, y), [x, y], lib.tensor([g], dtype=lib.float64))
+        return np.array([gx.item(), gy.item()])
+
+    mine, theirs = grads(symgrad), grads(torch)
+    np.testing.assert_array_equal(mine, theirs)
+    np.testing.assert_array_equal(np.signbit(mine), np.signbit(theirs))

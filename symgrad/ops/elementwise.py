@@ -313,7 +313,12 @@ def _atan2_vjp(g: Tensor, self: Tensor, other: Tensor, *, needs: tuple[bool, boo
     flat = Tensor._make(flat_mask, False, None)
     a, b = where(flat, 0.0, self) / s, where(flat, 0.0, other) / s
     r2 = where(flat, 1.0, a * a + b * b)
-    return where(flat, 0.0, g * b / r2 / s), where(flat, 0.0, -g * a / r2 / s)
+    # There the derivatives are g times 0, as PyTorch's: a NaN or infinite g gives NaN; at the
+    # origin the zeros are g * other * 0 and g * -self * 0, signs and all.
+    origin = Tensor._make(np.broadcast_to(big == 0, g.shape), False, None)
+    zero_self = g * (where(origin, other, 0.0) * 0.0)
+    zero_other = g * (where(origin, -self, 0.0) * 0.0)
+    return where(flat, zero_self, g * b / r2 / s), where(flat, zero_other, -g * a / r2 / s)
 
 
 def _at_origin(self: np.ndarray, other: np.ndarray) -> np.ndarray:
