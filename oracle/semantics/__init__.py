@@ -302,6 +302,7 @@ from oracle.semantics import (  # noqa: E402, F401
     convolution,
     convolution_transposed,  # conv_transpose
     decompositions,  # cholesky, solve_triangular, eigvalsh, svdvals, qr (helper lin)
+    distances,  # cdist, pdist and their backward operators (helper dist)
     elementwise,
     elementwise_extra,  # frac, copysign, fmax, fmin, ldexp, heaviside (helper red)
     elementwise_more,

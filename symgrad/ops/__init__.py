@@ -12,6 +12,7 @@ from symgrad.ops import (  # noqa: F401
     counting,  # unique, bincount, histc, searchsorted, bucketize
     cross_product,  # cross (symgrad.linalg)
     discrete,
+    distances,  # cdist, pdist (helper dist)
     elementwise,
     elementwise_extra,  # frac, copysign, fmax, fmin, ldexp, heaviside, ... (helper red)
     elementwise_more,
