@@ -858,4 +858,11 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                        Sample(((2, 3), (2, 2), (3, 2), (2, 3)), {"p": 0.5})),
     "pdist_backward": (Sample(((3,), (3, 2), (3,)), {"p": 2.0}),
                        Sample(((6,), (4, 3), (6,)), {"p": 3.0})),
+    # renorm (helper dist): slices scaled and kept (maxnorm between the drawn norms), each p's
+    # own norm, a last dim and a first one
+    "renorm": (Sample(((3, 2),), {"p": 2.0, "dim": 0, "maxnorm": 0.75}),
+               Sample(((2, 3, 2),), {"p": 1.0, "dim": 1, "maxnorm": 1.25}),
+               Sample(((2, 3),), {"p": 3.0, "dim": 1, "maxnorm": 0.5}),
+               Sample(((3, 2),), {"p": 0.5, "dim": 0, "maxnorm": 2.5}),
+               Sample(((2, 2, 2),), {"p": float("inf"), "dim": 2, "maxnorm": 0.625})),
 }

@@ -463,4 +463,6 @@ TORCH: dict[str, str] = {
     'pdist': 'torch.pdist(self, p=p)',
     'cdist_backward': 'torch.ops.aten._cdist_backward(grad, x1, x2, p, cdist)',
     'pdist_backward': 'torch.ops.aten._pdist_backward(grad, self, p, pdist)',
+    # renorm (symgrad/ops/renorm.py)
+    'renorm': 'torch.renorm(self, p, dim, maxnorm)',
 }

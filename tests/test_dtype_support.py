@@ -260,6 +260,9 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
                               NOT_FLOAT),
     "cdist_backward": kernel("cdist_backward", NOT_FLOAT + ("float16", "bfloat16")),
     "pdist_backward": kernel("pdist_backward", NOT_FLOAT + ("float16", "bfloat16")),
+    # renorm (symgrad/ops/renorm.py)
+    "renorm": runtime("linalg.vector_norm: Expected a floating point or complex tensor as "
+                      "input. Got {}", NOT_FLOAT),
 }
 
 # An op's refusals of other dtypes with another class or message than its REFUSALS entry.

@@ -733,7 +733,7 @@ CLOSED_FORM_ELSEWHERE = {
     # more products (closed form below)
     "addmv", "addr", "baddbmm", "addbmm", "vdot",
     # distances (closed form below)
-    "cdist", "euclidean_dist", "pdist",
+    "cdist", "euclidean_dist", "pdist", "renorm",
     # group normalisation (tests/test_norms_more.py)
     "group_norm",
     # soft margin loss (tests/test_losses_more.py)
@@ -972,6 +972,18 @@ def test_distances_closed_form():
     (g,), out = grad_of("pdist", [t(rows)], [1.0, 2.0, 3.0], p=2.0)
     agree(out._data, [5, 3, 4])
     agree(g, [[-mp(3) / 5 - 2, -mp(4) / 5], [mp(3) / 5, mp(4) / 5 + 3], [2, -3]])
+
+
+def test_renorm_closed_form():
+    # Row 0 (norm 5 > 1) is x / (5 + 1e-7): d/dx = w / (5 + e) - x (x . w) / (5 (5 + e)^2);
+    # row 1 (norm 1/2) is kept: d/dx = w.
+    e = mp(1e-7)
+    (g,), out = grad_of("renorm", [t([[3.0, 4.0], [0.3, 0.4]])], [[1.0, 2.0], [3.0, 4.0]],
+                        p=2.0, dim=0, maxnorm=1.0)
+    agree(out._data[1], [mp(0.3), mp(0.4)])
+    dot = 3 * 1 + 4 * 2
+    agree(g, [[1 / (5 + e) - 3 * dot / (5 * (5 + e) ** 2),
+               2 / (5 + e) - 4 * dot / (5 * (5 + e) ** 2)], [3, 4]])
 
 
 def test_every_op_has_a_closed_form_check():

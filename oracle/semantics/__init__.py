@@ -320,6 +320,7 @@ from oracle.semantics import (  # noqa: E402, F401
     pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
     products,
     reductions,
+    renorm,  # renorm (helper dist)
     resampling,
     scatter_reduce,  # scatter_reduce, index_reduce, scatter(reduce=...) (helper red)
     shape,

@@ -38,6 +38,7 @@ from symgrad.ops import (  # noqa: F401
     pooling_more,  # adaptive max pooling (helper misc)
     products,
     reductions,
+    renorm,  # renorm (helper dist)
     resampling,
     rrelu,  # randomized leaky ReLU (helper misc)
     scatter_reduce,  # scatter_reduce, index_reduce, scatter(reduce=...) (helper red)
