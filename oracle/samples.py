@@ -865,4 +865,9 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                Sample(((2, 3),), {"p": 3.0, "dim": 1, "maxnorm": 0.5}),
                Sample(((3, 2),), {"p": 0.5, "dim": 0, "maxnorm": 2.5}),
                Sample(((2, 2, 2),), {"p": float("inf"), "dim": 2, "maxnorm": 0.625})),
+    # put (helper dist): negative positions, a source of another shape than the index,
+    # repeated positions adding up
+    "put": (Sample(((2, 3), (3,)), {"index": np.array([0, -1, 2]), "accumulate": False}),
+            Sample(((2, 3), (2, 2)), {"index": np.array([[1, 1], [4, -5]]), "accumulate": True}),
+            Sample(((4,), (1, 2)), {"index": np.array([3, 0]), "accumulate": False})),
 }

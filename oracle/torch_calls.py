@@ -465,4 +465,6 @@ TORCH: dict[str, str] = {
     'pdist_backward': 'torch.ops.aten._pdist_backward(grad, self, p, pdist)',
     # renorm (symgrad/ops/renorm.py)
     'renorm': 'torch.renorm(self, p, dim, maxnorm)',
+    # put (symgrad/ops/put.py)
+    'put': 'torch.put(self, torch.as_tensor(index), source, accumulate)',
 }

@@ -153,3 +153,79 @@ def test_renorm_in_place_versions_and_leaf():
 def test_renorm_errors(call: Any) -> None:
     assert _outcome(lambda: call(torch))[0] == "raises"
     _same_outcome(call)
+
+
+# -- put -------------------------------------------------------------------------------------------
+PUT: list[tuple[str, Any, list[Any]]] = [
+    ("put", lambda L, x, s: L.put(x, L.tensor([0, -1, 5]), s), [_X, [1.5, -2.0, 0.25]]),
+    ("accumulate", lambda L, x, s: L.put(x, L.tensor([1, 1, -11]), s, accumulate=True),
+     [_X, [1.5, -2.0, 0.25]]),
+    ("method", lambda L, x, s: x.put(L.tensor([[2, 7], [3, 0]]), s, True),
+     [_X, [[1.0, 2.0], [3.0, 4.0]]]),
+    ("source-shape", lambda L, x, s: x.put(L.tensor([4, 6, 8, 10]), s),
+     [_X, [[0.5, 1.0], [1.5, 2.0]]]),
+    # repeated positions without accumulating: the last write is seen, each gets the gradient
+    ("repeated", lambda L, x, s: L.put(x, L.tensor([3, 3]), s), [_X, [1.0, 2.0]]),
+    ("zero-dim", lambda L, x, s: L.put(x, L.tensor(0), s), [2.0, 5.0]),
+    ("empty-index", lambda L, x, s: L.put(x, L.tensor([], dtype=L.int64), s.reshape(0)),
+     [_X, []]),
+    ("in-place", lambda L, x, s: (x * 1).put_(L.tensor([0, 2]), s * 2, accumulate=True),
+     [_X, [1.0, -1.0]]),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("name", "make", "inputs"), PUT, ids=[c[0] for c in PUT])
+def test_put(name: str, make: Any, inputs: list[Any], dtype: str) -> None:
+    _same(make, inputs, dtype)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.put(L.zeros(3, dtype=L.int64), L.tensor([0, 2]), L.tensor([4, 5])),
+    lambda L: L.put(L.zeros(3, dtype=L.int8), L.tensor([0, 0]), L.tensor([100, 100], dtype=L.int8),
+                    accumulate=True),
+    lambda L: L.put(L.zeros(3, dtype=L.bool), L.tensor([0, 0]), L.tensor([True, True]),
+                    accumulate=True),
+    lambda L: L.put(L.zeros(3, dtype=L.float16), L.tensor([0, 0]),
+                    L.tensor([1.0, 2.0], dtype=L.float16), accumulate=True),
+    lambda L: L.zeros(2, 2).put(L.tensor([-4]), L.tensor([7.0]), accumulate=False),
+])
+def test_put_dtypes(call: Any) -> None:
+    _same_outcome(call)
+
+
+def test_put_in_place_versions_views_and_leaf():
+    def run(lib):
+        x = lib.tensor(_X, dtype=lib.float64, requires_grad=True)
+        s = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = x * 1
+        out = y.put_(lib.tensor([1, -2]), s)
+        names = [out is y, y._version, type(y.grad_fn).__name__]
+        z = x * 1
+        z[1].put_(lib.tensor([0]), s[:1] * 3)
+        names += [z._version, type(z.grad_fn).__name__]
+        gx, gs = lib.autograd.grad((y * y).sum() + (z * z).sum(), [x, s])
+        return names, y.tolist(), z.tolist(), gx.tolist(), gs.tolist()
+    mine, theirs = run(symgrad), run(torch)
+    assert mine[0] == theirs[0] == [True, 1, "PutBackward0", 1, "CopySlices"]
+    for a, b in zip(mine[1:], theirs[1:], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    _same_outcome(lambda L: L.zeros(3, requires_grad=True).put_(L.tensor([0]), L.tensor([1.0])))
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.put(L.zeros(2, 3), L.tensor([0, 6, 1]), L.ones(3)),
+    lambda L: L.put(L.zeros(2, 3), L.tensor([0, -7, 1]), L.ones(3)),
+    lambda L: L.put(L.zeros(2, 3), L.tensor([0, 6, 1]), L.ones(3), accumulate=True),
+    lambda L: L.put(L.zeros(2, 3), L.tensor([0, 1], dtype=L.int32), L.ones(2)),
+    lambda L: L.put(L.zeros(2, 3), L.tensor([0.0, 1.0]), L.ones(2)),
+    lambda L: L.put(L.zeros(2, 3), L.tensor([0, 1]), L.ones(2, dtype=L.float64)),
+    lambda L: L.put(L.zeros(2, 3), L.tensor([0, 1]), L.ones(3)),
+    lambda L: L.put(L.zeros(0), L.tensor([0]), L.ones(1)),
+    lambda L: L.put(L.zeros(2, 3), [0, 1], L.ones(2)),
+    lambda L: L.put(L.zeros(2, 3), L.tensor([0, 1]), 1.0),
+    lambda L: L.zeros(2, 3).put_(L.tensor([9]), L.ones(1)),
+])
+def test_put_errors(call: Any) -> None:
+    assert _outcome(lambda: call(torch))[0] == "raises"
+    _same_outcome(call)

@@ -319,6 +319,7 @@ from oracle.semantics import (  # noqa: E402, F401
     pooling,
     pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
     products,
+    put,  # put (helper dist)
     reductions,
     renorm,  # renorm (helper dist)
     resampling,

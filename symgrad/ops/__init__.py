@@ -37,6 +37,7 @@ from symgrad.ops import (  # noqa: F401
     pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
     pooling_more,  # adaptive max pooling (helper misc)
     products,
+    put,  # put (helper dist)
     reductions,
     renorm,  # renorm (helper dist)
     resampling,
