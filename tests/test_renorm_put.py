@@ -84,6 +84,8 @@ RENORM: list[tuple[str, Any, list[Any]]] = [
     ("three-dims", lambda L, x: x.renorm(2, 1, 1.25), [_values((2, 3, 2), 1)]),
     ("all-kept", lambda L, x: x.renorm(2.0, 0, 100.0), [_X]),
     ("all-scaled", lambda L, x: x.renorm(1, 1, 0.25), [_X]),
+    # a norm equal to maxnorm is kept (PyTorch's norm > maxnorm), the one above scaled
+    ("boundary", lambda L, x: x.renorm(2, 0, 5.0), [[[3.0, 4.0], [6.0, 8.0]]]),
     # zero elements of scaled rows: |x|'s kink, sign(0) = 0 (p < 1 has no second order there:
     # PyTorch's is nan, test_renorm_second_order_at_zero_for_p_below_one)
     *[(f"zeros-p{p}", lambda L, x, p=p: L.renorm(x, p, 0, 1.0), [_ZEROS]) for p in (1, 2, 3)],
