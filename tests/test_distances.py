@@ -98,6 +98,7 @@ CDIST: list[tuple[str, Any, list[Any]]] = [
     *[(f"p{p}", lambda L, a, b, p=p: L.cdist(a, b, p=p), [_A, _B])
       for p in (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, INF)],
     ("p-int", lambda L, a, b: L.cdist(a, b, 1), [_A, _B]),
+    ("p-tensor", lambda L, a, b: L.cdist(a, b, L.tensor(3.0)), [_A, _B]),
     ("p2-no-mm", lambda L, a, b: L.cdist(a, b, compute_mode=NO_MM), [_A, _B]),
     ("p3-mm", lambda L, a, b: L.cdist(a, b, 3.0, MM), [_A, _B]),
     ("batched", lambda L, a, b: L.cdist(a, b, 1.5), [_values((2, 3, 4), 2),
@@ -187,6 +188,9 @@ def _error(call: Any) -> None:
     lambda L: L.pdist(L.ones(3, 4, dtype=L.int64)),
     lambda L: L.pdist(L.ones(3, 4, dtype=L.float16)),
     lambda L: L.nn.functional.pdist(L.ones(3, 4), p=math.nan),
+    lambda L: L.cdist(L.ones(3, 4), L.ones(3, 4), p="2"),
+    lambda L: L.cdist(L.ones(3, 4), L.ones(3, 4), p=None),
+    lambda L: L.pdist(L.ones(3, 4), p="2"),
 ])
 def test_errors(call: Any) -> None:
     _error(call)

@@ -150,6 +150,7 @@ def test_renorm_in_place_versions_and_leaf():
     lambda L: L.renorm(L.ones(3, 4, dtype=L.bool), 2, 0, 1.0),
     lambda L: L.renorm(L.ones(3, 4), 2, 0.5, 1.0),
     lambda L: L.renorm(L.ones(3, 4), "2", 0, 1.0),
+    lambda L: L.renorm(L.ones(3, 4), 2, 0, None),
     lambda L: L.ones(1, 4).renorm(0.0, 0, 1.0),
 ])
 def test_renorm_errors(call: Any) -> None:

@@ -224,6 +224,15 @@ PDIST = defop(
 
 
 # -- public functions ----------------------------------------------------------------------------
+def _order(p: Any, where: str) -> float:
+    """``p`` as PyTorch's parser reads a float argument (a number or a one-element tensor)."""
+    if isinstance(p, Tensor) and p.numel() == 1:
+        return float(p.item())
+    if not isinstance(p, (int, float)):
+        raise TypeError(f"{where} must be float, not {type(p).__name__}")
+    return float(p)
+
+
 def _check_cdist(x1: Tensor, x2: Tensor, p: float) -> None:
     """PyTorch's checks, in its order."""
     for name, x in (("X1", x1), ("X2", x2)):
@@ -294,8 +303,8 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
     if compute_mode not in _MODES:
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     mode = _MODES[compute_mode]
+    p = _order(p, "cdist(): argument 'p' (position 3)")
     _check_cdist(x1, x2, p)
-    p = float(p)
     batch = _batch_shape(x1, x2)
     mm = p == 2 and (mode == 1 or (mode == 0 and (x1.shape[-2] > 25 or x2.shape[-2] > 25)))
     if x1.dtype is not x2.dtype:
@@ -323,10 +332,11 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     >>> symgrad.pdist(symgrad.tensor([[0.0, 0.0], [3.0, 4.0], [3.0, 0.0]]))
     tensor([5., 3., 4.])
     """
+    p = _order(p, "pdist(): argument 'p'")
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
     if not input.is_floating_point():
         raise RuntimeError("pdist only supports floating-point dtypes")
     if not p >= 0:
         raise RuntimeError("pdist only supports non-negative p values")
-    return apply(PDIST, input, p=float(p))
+    return apply(PDIST, input, p=p)

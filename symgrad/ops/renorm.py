@@ -90,6 +90,16 @@ RENORM = defop(
                    "tensor as input. Got {dtype}"))
 
 
+def _number(value: Any, name: str, position: int) -> Any:
+    """``value`` as PyTorch's parser reads a Number (or a one-element tensor)."""
+    if isinstance(value, Tensor) and value.numel() == 1:
+        return value.item()
+    if not isinstance(value, (int, float, complex)):
+        raise TypeError(f"renorm(): argument '{name}' (position {position}) must be Number, "
+                        f"not {type(value).__name__}")
+    return value
+
+
 def _checked(input: Tensor, p: Any, dim: int, maxnorm: Any) -> tuple[float, int, float]:
     """PyTorch's checks of ``renorm``'s arguments, in its order."""
     if isinstance(p, complex):
@@ -124,12 +134,11 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
     tensor([[0.6000, 0.8000],
             [0.3000, 0.4000]])
     """
-    if not isinstance(p, (int, float, complex)):
-        raise TypeError(f"renorm(): argument 'p' (position 2) must be Number, not "
-                        f"{type(p).__name__}")
+    p = _number(p, "p", 2)
     if not isinstance(dim, int) or isinstance(dim, bool):
         raise TypeError(f"renorm(): argument 'dim' (position 3) must be int, not "
                         f"{type(dim).__name__}")
+    maxnorm = _number(maxnorm, "maxnorm", 4)
     p, dim, maxnorm = _checked(input, p, dim, maxnorm)
     if not input.is_floating_point():
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
