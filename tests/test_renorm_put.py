@@ -228,6 +228,9 @@ def test_put_in_place_versions_views_and_leaf():
     lambda L: L.put(L.zeros(2, 3), [0, 1], L.ones(2)),
     lambda L: L.put(L.zeros(2, 3), L.tensor([0, 1]), 1.0),
     lambda L: L.zeros(2, 3).put_(L.tensor([9]), L.ones(1)),
+    # the source sharing the memory written to, in part or whole
+    lambda L: (lambda x: x.put_(L.tensor([0, 1]), x[2:4]))(L.arange(6.0)),
+    lambda L: (lambda x: x.put_(L.arange(6), x))(L.arange(6.0)),
 ])
 def test_put_errors(call: Any) -> None:
     assert _outcome(lambda: call(torch))[0] == "raises"

@@ -94,6 +94,12 @@ def put(input: Tensor, index: Any, source: Any, accumulate: bool = False) -> Ten
     return apply(PUT, input, source, index=idx, accumulate=bool(accumulate))
 
 
+def _same_elements(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether ``b`` is the elements of ``a`` in its layout (PyTorch's Full overlap)."""
+    return bool(a.size) and a.shape == b.shape and a.strides == b.strides and (
+        a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
+
+
 def _put_(self: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
     """``put``, written into this tensor.
 
@@ -107,6 +113,11 @@ def _put_(self: Tensor, index: Tensor, source: Tensor, accumulate: bool = False)
     tensor([0., 5., 0.])
     """
     _need("put_", index=(1, index), source=(2, source))
+    if _same_elements(self._data, source._data):
+        # PyTorch's assert_no_overlap refuses a full overlap too (rewrite's check, a partial one)
+        raise RuntimeError("unsupported operation: some elements of the input tensor and the "
+                           "written-to tensor refer to a single memory location. Please clone() "
+                           "the tensor before performing the operation.")
     return _inplace.rewrite(self, lambda old: put(old, index, source, accumulate),
                             reads=(index, source))
 
