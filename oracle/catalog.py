@@ -442,6 +442,23 @@ SAMPLES["index_reduce"] = tuple(
        "engine's value)") if a.attrs["reduce"] == "amin" and a.attrs["include_self"] else a
     for a in SAMPLES["index_reduce"])
 
+# distances, renorm and put (helper dist): rows at distance 0 and differences of 0 (kinks whose
+# conventions the engine declares: 0 there, as PyTorch's kernels), zeros of a scaled slice,
+# repeated positions. No ties of p = inf (oracle/samples.py says why).
+_ROWS = {"x1": ((0.0, 1.0), (2.0, -1.0)), "x2": ((0.0, 1.0), (1.0, 1.0), (2.0, 0.5))}
+SAMPLES.update({
+    "cdist": tuple(At(_ROWS, {"p": p}) for p in (2.0, 3.0, 1.5, 1.0, 0.5)),
+    "euclidean_dist": (At(_ROWS),),
+    "pdist": tuple(At({"self": ((0.0, 1.0), (0.0, 1.0), (2.0, 1.0))}, {"p": p})
+                   for p in (2.0, 1.0, 0.5)),
+    "renorm": tuple(At({"self": ((3.0, 0.0, -4.0), (0.5, 0.25, 0.0))},
+                       {"p": p, "dim": 0, "maxnorm": 2.0}) for p in (2.0, 1.0, 0.5)),
+    "put": (At({"self": ((1.0, 2.0, 3.0),), "source": (4.0, 5.0)},
+               {"index": np.array([1, 1]), "accumulate": True}),
+            At({"self": ((1.0, 2.0, 3.0),), "source": (4.0, 5.0)},
+               {"index": np.array([-1, 0]), "accumulate": False})),
+})
+
 # NaN and +-inf beside one finite point of the domain, judged by IEEE rules (``oracle.ieee``):
 # at +-inf the derivative is its limit, where it has one.
 _FINITE_POINT = {"acosh": 1.5}

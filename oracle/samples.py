@@ -178,6 +178,9 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     # ldexp (helper red): 2**other within float16's range; ndtri of probabilities
     "ldexp": {"other": _MODERATE},
     "ndtri": {"self": _PROBABILITY},
+    # distances (helper dist): the distance a backward operator takes is positive
+    "cdist_backward": {"cdist": _POSITIVE},
+    "pdist_backward": {"pdist": _POSITIVE},
 }
 
 
@@ -837,4 +840,35 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
            (1, (((2, 2, 4), (2, 3)), ((3, 5), (-1, 2)))),
            (2, (((1, 2, 3, 4), (1, 2, 2, 1)), ((2, 3, 3), (2, -1, 0, 2)))),
            (3, (((1, 1, 2, 3, 3), (1, 2, 0, 1, 1, 1)),)))},
+    # distances (helper dist): every p's own formula (0, 1, between, 2, above), batch dims that
+    # broadcast; the backward operators at distances of their own (a positive domain). Not p =
+    # inf: at a tie PyTorch gives each tied difference the side that grows |difference|, a
+    # choice per partial no kink convention names (tests/test_distances.py checks it)
+    "cdist": (Sample(((3, 2), (4, 2)), {"p": 2.0}),
+              Sample(((2, 3, 2), (1, 4, 2)), {"p": 1.0}),
+              Sample(((3, 3), (2, 3)), {"p": 3.0}),
+              Sample(((2, 2), (2, 3, 2)), {"p": 1.5}),
+              Sample(((2, 3), (2, 3)), {"p": 0.5}),
+              Sample(((2, 2), (3, 2)), {"p": 0.0})),
+    "euclidean_dist": (Sample(((3, 2), (4, 2))), Sample(((2, 3, 2), (2, 4, 2)))),
+    "pdist": (Sample(((4, 3),), {"p": 2.0}), Sample(((3, 2),), {"p": 1.0}),
+              Sample(((3, 3),), {"p": 1.5}), Sample(((3, 2),), {"p": 0.5})),
+    "cdist_backward": (Sample(((3, 4), (3, 2), (4, 2), (3, 4)), {"p": 2.0}),
+                       Sample(((2, 2, 3), (2, 2, 2), (1, 3, 2), (2, 2, 3)), {"p": 3.0}),
+                       Sample(((2, 3), (2, 2), (3, 2), (2, 3)), {"p": 1.0}),
+                       Sample(((2, 3), (2, 2), (3, 2), (2, 3)), {"p": 0.5})),
+    "pdist_backward": (Sample(((3,), (3, 2), (3,)), {"p": 2.0}),
+                       Sample(((6,), (4, 3), (6,)), {"p": 3.0})),
+    # renorm (helper dist): slices scaled and kept (maxnorm between the drawn norms), each p's
+    # own norm, a last dim and a first one
+    "renorm": (Sample(((3, 2),), {"p": 2.0, "dim": 0, "maxnorm": 0.75}),
+               Sample(((2, 3, 2),), {"p": 1.0, "dim": 1, "maxnorm": 1.25}),
+               Sample(((2, 3),), {"p": 3.0, "dim": 1, "maxnorm": 0.5}),
+               Sample(((3, 2),), {"p": 0.5, "dim": 0, "maxnorm": 2.5}),
+               Sample(((2, 2, 2),), {"p": float("inf"), "dim": 2, "maxnorm": 0.625})),
+    # put (helper dist): negative positions, a source of another shape than the index,
+    # repeated positions adding up
+    "put": (Sample(((2, 3), (3,)), {"index": np.array([0, -1, 2]), "accumulate": False}),
+            Sample(((2, 3), (2, 2)), {"index": np.array([[1, 1], [4, -5]]), "accumulate": True}),
+            Sample(((4,), (1, 2)), {"index": np.array([3, 0]), "accumulate": False})),
 }

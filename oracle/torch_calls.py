@@ -458,4 +458,14 @@ TORCH: dict[str, str] = {
     'replication_pad3d': 'torch.ops.aten.replication_pad3d(self, padding)',
     'replication_pad3d_backward': (
         'torch.ops.aten.replication_pad3d_backward(grad_output, self, padding)'),
+    # distances (symgrad/ops/distances.py)
+    'cdist': 'torch.cdist(x1, x2, p=p, compute_mode="donot_use_mm_for_euclid_dist")',
+    'euclidean_dist': 'torch.ops.aten._euclidean_dist(x1, x2)',
+    'pdist': 'torch.pdist(self, p=p)',
+    'cdist_backward': 'torch.ops.aten._cdist_backward(grad, x1, x2, p, cdist)',
+    'pdist_backward': 'torch.ops.aten._pdist_backward(grad, self, p, pdist)',
+    # renorm (symgrad/ops/renorm.py)
+    'renorm': 'torch.renorm(self, p, dim, maxnorm)',
+    # put (symgrad/ops/put.py)
+    'put': 'torch.put(self, torch.as_tensor(index), source, accumulate)',
 }

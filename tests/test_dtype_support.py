@@ -254,6 +254,17 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
        for m in ("reflection", "replication") for k in (1, 2, 3)},
     # rrelu's kernel: float32, float64 and bfloat16 alone
     "rrelu_with_noise": kernel("rrelu_with_noise_out_cpu", NOT_FLOAT + ("float16",)),
+    # distances (symgrad/ops/distances.py): float32 and float64 alone; the matrix-product
+    # form's integer sums cannot take its square root
+    "cdist": runtime("cdist only supports floating-point dtypes, X1 got: {}", NOT_FLOAT),
+    "pdist": runtime("pdist only supports floating-point dtypes", NOT_FLOAT),
+    "euclidean_dist": runtime("result type Float can't be cast to the desired output type Long",
+                              NOT_FLOAT),
+    "cdist_backward": kernel("cdist_backward", NOT_FLOAT + ("float16", "bfloat16")),
+    "pdist_backward": kernel("pdist_backward", NOT_FLOAT + ("float16", "bfloat16")),
+    # renorm (symgrad/ops/renorm.py)
+    "renorm": runtime("linalg.vector_norm: Expected a floating point or complex tensor as "
+                      "input. Got {}", NOT_FLOAT),
 }
 
 # An op's refusals of other dtypes with another class or message than its REFUSALS entry.
@@ -271,6 +282,9 @@ MORE_REFUSALS: dict[str, tuple[Any, ...]] = {
     **{name: kernel("linalg_svd_cpu", ("float16", "bfloat16"))
        for name in ("svdvals", "svd_u", "svd_vh")},
     **{name: kernel("geqrf_cpu", ("float16", "bfloat16")) for name in ("qr_q", "qr_r")},
+    # distances (helper dist)
+    "cdist": kernel("cdist", ("float16", "bfloat16")),
+    "pdist": kernel("pdist", ("float16", "bfloat16")),
 }
 
 

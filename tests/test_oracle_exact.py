@@ -732,6 +732,8 @@ CLOSED_FORM_ELSEWHERE = {
     "index_add",
     # more products (closed form below)
     "addmv", "addr", "baddbmm", "addbmm", "vdot",
+    # distances (closed form below)
+    "cdist", "euclidean_dist", "pdist", "renorm",
     # group normalisation (tests/test_norms_more.py)
     "group_norm",
     # soft margin loss (tests/test_losses_more.py)
@@ -945,6 +947,43 @@ def test_cross_closed_form():
     assert out.tolist() == [-3.0, 6.0, -3.0]
     agree(ga, [0, 6, -5])
     agree(gb, [0, -3, 2])
+
+
+# -- distances (symgrad/ops/distances.py) ----------------------------------------------------------
+def test_distances_closed_form():
+    # d = |x1 - x2|_p: d/dx1 = sign(diff) |diff|^(p-1) / d^(p-1), d/dx2 its negative; the
+    # 3-4-5 triangle and a row of x2 against two rows of x1.
+    x1, x2 = [[0.0, 0.0], [3.0, 1.0]], [[3.0, 4.0]]
+    (g1, g2), out = grad_of("cdist", [t(x1), t(x2)], [[2.0], [1.0]], p=2.0)
+    agree(out._data, [[5], [3]])
+    agree(g1, [[-mp(6) / 5, -mp(8) / 5], [0, -1]])
+    agree(g2, [[mp(6) / 5, mp(8) / 5 + 1]])
+    (g1, g2), _ = grad_of("euclidean_dist", [t(x1), t(x2)], [[2.0], [1.0]])
+    agree(g1, [[-mp(6) / 5, -mp(8) / 5], [0, -1]])
+    (g1, g2), out = grad_of("cdist", [t([[0.0, 0.0], [2.0, 1.0]]), t(x2)], [[1.0], [1.0]], p=1.0)
+    agree(out._data, [[7], [4]])
+    agree(g1, [[-1, -1], [-1, -1]])
+    agree(g2, [[2, 2]])
+    # p = 3 between (0, 0) and (1, 2): d = 9^(1/3), d/dx1 = -(1, 4) / 9^(2/3)
+    (g1, _), _ = grad_of("cdist", [t([[0.0, 0.0]]), t([[1.0, 2.0]])], [[1.0]], p=3.0)
+    agree(g1, [[-1 / mp(9) ** (mp(2) / 3), -4 / mp(9) ** (mp(2) / 3)]])
+    # pdist's pairs (0, 1), (0, 2), (1, 2): each row gets + its pairs with later rows, - earlier
+    rows = [[0.0, 0.0], [3.0, 4.0], [3.0, 0.0]]
+    (g,), out = grad_of("pdist", [t(rows)], [1.0, 2.0, 3.0], p=2.0)
+    agree(out._data, [5, 3, 4])
+    agree(g, [[-mp(3) / 5 - 2, -mp(4) / 5], [mp(3) / 5, mp(4) / 5 + 3], [2, -3]])
+
+
+def test_renorm_closed_form():
+    # Row 0 (norm 5 > 1) is x / (5 + 1e-7): d/dx = w / (5 + e) - x (x . w) / (5 (5 + e)^2);
+    # row 1 (norm 1/2) is kept: d/dx = w.
+    e = mp(1e-7)
+    (g,), out = grad_of("renorm", [t([[3.0, 4.0], [0.3, 0.4]])], [[1.0, 2.0], [3.0, 4.0]],
+                        p=2.0, dim=0, maxnorm=1.0)
+    agree(out._data[1], [mp(0.3), mp(0.4)])
+    dot = 3 * 1 + 4 * 2
+    agree(g, [[1 / (5 + e) - 3 * dot / (5 * (5 + e) ** 2),
+               2 / (5 + e) - 4 * dot / (5 * (5 + e) ** 2)], [3, 4]])
 
 
 def test_every_op_has_a_closed_form_check():

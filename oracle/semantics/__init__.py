@@ -302,6 +302,7 @@ from oracle.semantics import (  # noqa: E402, F401
     convolution,
     convolution_transposed,  # conv_transpose
     decompositions,  # cholesky, solve_triangular, eigvalsh, svdvals, qr (helper lin)
+    distances,  # cdist, pdist and their backward operators (helper dist)
     elementwise,
     elementwise_extra,  # frac, copysign, fmax, fmin, ldexp, heaviside (helper red)
     elementwise_more,
@@ -318,7 +319,9 @@ from oracle.semantics import (  # noqa: E402, F401
     pooling,
     pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
     products,
+    put,  # put (helper dist)
     reductions,
+    renorm,  # renorm (helper dist)
     resampling,
     scatter_reduce,  # scatter_reduce, index_reduce, scatter(reduce=...) (helper red)
     shape,

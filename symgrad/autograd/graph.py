@@ -388,7 +388,7 @@ class Node:
                         grad = grad.to(_dtypes._FROM_NP[np_dtype])
             out.append(grad)
         if not plan.double_backward and grad_mode._state.enabled:
-            return _not_differentiable(self, out, (g, *saved) if saves else (g,))
+            return _not_differentiable(self, out, (g, *saved) if saves else (g,), grads)
         return tuple(out)
 
 
@@ -466,19 +466,29 @@ def _needs(inputs: tuple[Node | Tensor, ...]) -> tuple[bool, ...]:
 
 
 def _not_differentiable(
-    node: Node, grads: list[Tensor | None], used: tuple[Tensor, ...]
+    node: Node, grads: list[Tensor | None], used: tuple[Tensor, ...],
+    computed: tuple[Any, ...] = (),
 ) -> tuple[Tensor | None, ...]:
     """The gradients of an op without double backward, recorded so that differentiating them
-    raises (PyTorch's ``NotImplemented`` node) instead of silently giving a wrong answer."""
+    raises (PyTorch's ``NotImplemented`` node) instead of silently giving a wrong answer. A
+    gradient the VJP ``computed`` with a backward operator that has no derivative of its own
+    (PyTorch's ``_cdist_backward``) is kept: its node already raises PyTorch's error, under
+    its name (``CdistBackwardBackward0``), through the sum to the input's shape if any."""
     sources = tuple(t for t in used if t._rg)
     if not sources:
         return tuple(grads)
     message = f"derivative for {node.name()} is not implemented"
     return tuple(
-        None if grad is None else type(grad)._make(grad._data, True, NotImplementedNode(
+        grad if grad is None or _refuses_itself(computed[k] if computed else None) else
+        type(grad)._make(grad._data, True, NotImplementedNode(
             message, tuple(t.grad_fn if t.grad_fn is not None else t._accumulator()
                            for t in sources)))
-        for grad in grads)
+        for k, grad in enumerate(grads))
+
+
+def _refuses_itself(grad: Any) -> bool:
+    op = getattr(getattr(grad, "_fn", None), "op", None)
+    return op is not None and not op.double_backward and not op.differentiable
 
 
 class _Plan:

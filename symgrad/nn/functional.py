@@ -80,6 +80,10 @@ from symgrad.ops.pooling3d import (  # noqa: E402
     max_pool3d_with_indices,
 )
 
+# pdist (symgrad/ops/distances.py): the published function, as ``torch.nn.functional.pdist``
+# is ``torch.pdist``
+pdist = FUNCTIONS["pdist"]
+
 __all__ = [
     "relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "hardtanh", "hardtanh_",
     "relu6", "gelu", "silu", "softplus",
@@ -119,6 +123,8 @@ __all__ = [
     "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
     "multilabel_soft_margin_loss", "triplet_margin_with_distance_loss", "max_unpool1d",
     "max_unpool2d",
+    # pdist (symgrad/ops/distances.py)
+    "pdist",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")

@@ -12,6 +12,7 @@ from symgrad.ops import (  # noqa: F401
     counting,  # unique, bincount, histc, searchsorted, bucketize
     cross_product,  # cross (symgrad.linalg)
     discrete,
+    distances,  # cdist, pdist (helper dist)
     elementwise,
     elementwise_extra,  # frac, copysign, fmax, fmin, ldexp, heaviside, ... (helper red)
     elementwise_more,
@@ -36,7 +37,9 @@ from symgrad.ops import (  # noqa: F401
     pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
     pooling_more,  # adaptive max pooling (helper misc)
     products,
+    put,  # put (helper dist)
     reductions,
+    renorm,  # renorm (helper dist)
     resampling,
     rrelu,  # randomized leaky ReLU (helper misc)
     scatter_reduce,  # scatter_reduce, index_reduce, scatter(reduce=...) (helper red)
