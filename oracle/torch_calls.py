@@ -457,4 +457,6 @@ TORCH: dict[str, str] = {
     'replication_pad3d': 'torch.ops.aten.replication_pad3d(self, padding)',
     'replication_pad3d_backward': (
         'torch.ops.aten.replication_pad3d_backward(grad_output, self, padding)'),
+    # the matrix exponential (symgrad/ops/matrix_exp.py; helper linalg)
+    'matrix_exp': 'torch.linalg.matrix_exp(self)',
 }

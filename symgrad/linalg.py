@@ -37,7 +37,9 @@ from symgrad.ops.decompositions import (
     svdvals,
 )
 from symgrad.ops.decompositions import linalg_cholesky as cholesky
+from symgrad.ops.linalg_compositions import multi_dot  # (helper linalg)
 from symgrad.ops.linalg_solve import LinAlgError, _slogdet, inv, inv_ex, solve
+from symgrad.ops.matrix_exp import matrix_exp  # (helper linalg)
 from symgrad.ops.reductions import amax, amin
 from symgrad.ops.reductions import norm as _vector_norm
 from symgrad.tensor import Tensor
@@ -46,7 +48,9 @@ __all__ = ["LinAlgError", "vector_norm", "matrix_norm", "norm", "det", "inv", "i
            "solve", "slogdet", "cross", "vecdot", "matrix_power",
            # matrix decompositions (symgrad.ops.decompositions)
            "cholesky", "cholesky_ex", "solve_triangular", "eigh", "eigvalsh",
-           "svd", "svdvals", "qr", "pinv", "matrix_rank"]
+           "svd", "svdvals", "qr", "pinv", "matrix_rank",
+           # products, exponentials, least squares and LU (helper linalg)
+           "multi_dot", "matrix_exp"]
 
 _TORCH_NAMES = _dtypes._TORCH_NAMES
 

@@ -252,6 +252,9 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
        for m in ("reflection", "replication") for k in (1, 2, 3)},
     # rrelu's kernel: float32, float64 and bfloat16 alone
     "rrelu_with_noise": kernel("rrelu_with_noise_out_cpu", NOT_FLOAT + ("float16",)),
+    # linalg functions (helper linalg)
+    "matrix_exp": runtime("linalg.matrix_exp: Expected a floating point or complex tensor as "
+                          "input. Got {}", NOT_FLOAT),
 }
 
 # An op's refusals of other dtypes with another class or message than its REFUSALS entry.
@@ -284,6 +287,10 @@ KNOWN: dict[str, str] = {
     # resampling (helper nnm)
     "upsample_bilinear2d-uint8": "PyTorch's uint8 bilinear weighs in 16-bit fixed point: the "
                                  "engine's exact sum rounded half up is 1 off on 2 of 40",
+    # linalg functions (helper linalg)
+    **{f"matrix_exp-{d}": "PyTorch 2.13's half matrix_exp is wrong (the identity's exp has "
+                          "-20896 on its diagonal in float16); symgrad's is exp rounded"
+       for d in ("float16", "bfloat16")},
 }
 
 

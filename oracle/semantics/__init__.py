@@ -309,6 +309,7 @@ from oracle.semantics import (  # noqa: E402, F401
     layers_more,  # channel_shuffle, rrelu_with_noise (helper misc)
     linalg,
     linalg_solve,
+    matrix_exp,  # linalg.matrix_exp (helper linalg)
     nn,
     nn_more,
     order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...

@@ -24,6 +24,7 @@ from symgrad.ops import (  # noqa: F401
     linalg_solve,  # det, inverse, solve, slogdet (symgrad.linalg)
     losses,
     losses_more,
+    matrix_exp,  # linalg.matrix_exp (helper linalg)
     nan_handling,
     norms,
     numerics,  # trapezoid, cumulative_trapezoid, cov, corrcoef, vander (helper red)
