@@ -839,4 +839,11 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     # the matrix exponential (symgrad/ops/matrix_exp.py; helper linalg): 1 x 1, 2 x 2, a batch
     # (the judge's closed form stops at 2 x 2)
     "matrix_exp": (Sample(((1, 1),)), Sample(((2, 2),)), Sample(((2, 2, 2),))),
+    # least squares (symgrad/ops/least_squares.py; helper linalg): tall, wide, vectors per
+    # matrix of a batch; the residuals of tall matrices (full rank: the drivers agree there)
+    "lstsq": (Sample(((3, 2), (3, 1)), {"rcond": None, "vector": False}),
+              Sample(((2, 3), (2, 2)), {"rcond": None, "vector": False}),
+              Sample(((2, 3, 2), (2, 3)), {"rcond": None, "vector": True})),
+    "lstsq_residuals": (Sample(((3, 2), (3, 2)), {"rcond": None, "vector": False, "empty": False}),
+                        Sample(((3, 1), (3,)), {"rcond": None, "vector": True, "empty": False})),
 }

@@ -459,4 +459,7 @@ TORCH: dict[str, str] = {
         'torch.ops.aten.replication_pad3d_backward(grad_output, self, padding)'),
     # the matrix exponential (symgrad/ops/matrix_exp.py; helper linalg)
     'matrix_exp': 'torch.linalg.matrix_exp(self)',
+    # least squares (symgrad/ops/least_squares.py): gels fills the residuals of a tall matrix
+    'lstsq': 'torch.linalg.lstsq(A, B, rcond=rcond).solution',
+    'lstsq_residuals': "torch.linalg.lstsq(A, B, rcond=rcond, driver='gels').residuals",
 }

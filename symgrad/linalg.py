@@ -37,6 +37,7 @@ from symgrad.ops.decompositions import (
     svdvals,
 )
 from symgrad.ops.decompositions import linalg_cholesky as cholesky
+from symgrad.ops.least_squares import lstsq  # (helper linalg)
 from symgrad.ops.linalg_compositions import multi_dot  # (helper linalg)
 from symgrad.ops.linalg_solve import LinAlgError, _slogdet, inv, inv_ex, solve
 from symgrad.ops.matrix_exp import matrix_exp  # (helper linalg)
@@ -50,7 +51,7 @@ __all__ = ["LinAlgError", "vector_norm", "matrix_norm", "norm", "det", "inv", "i
            "cholesky", "cholesky_ex", "solve_triangular", "eigh", "eigvalsh",
            "svd", "svdvals", "qr", "pinv", "matrix_rank",
            # products, exponentials, least squares and LU (helper linalg)
-           "multi_dot", "matrix_exp"]
+           "multi_dot", "matrix_exp", "lstsq"]
 
 _TORCH_NAMES = _dtypes._TORCH_NAMES
 

@@ -255,6 +255,9 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     # linalg functions (helper linalg)
     "matrix_exp": runtime("linalg.matrix_exp: Expected a floating point or complex tensor as "
                           "input. Got {}", NOT_FLOAT),
+    **{name: runtime("This function doesn't handle types other than float and double",
+                     NOT_FLOAT + ("float16", "bfloat16"))
+       for name in ("lstsq", "lstsq_residuals")},
 }
 
 # An op's refusals of other dtypes with another class or message than its REFUSALS entry.

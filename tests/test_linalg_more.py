@@ -277,3 +277,152 @@ def test_matrix_exp_closed_form() -> None:
         _agree(out._data, [mpmath.cos(tt), mpmath.sin(tt), -mpmath.sin(tt), mpmath.cos(tt)],
                digits=15)
         assert abs(g[0, 1] - g[1, 0] + mpmath.sin(tt)) < mpmath.mpf(10) ** -30
+
+
+# -- lstsq ----------------------------------------------------------------------------------------
+DRIVERS = [None, "gels", "gelsy", "gelsd", "gelss", "GelsD"]
+LSTSQ_SHAPES = [((4, 3), (4, 2)), ((3, 4), (3, 2)), ((4, 3), (4,)), ((2, 4, 3), (2, 4)),
+                ((2, 4, 3), (1, 4, 2)), ((3, 3), (3, 1)), ((1, 4, 3), (2, 4, 2)),
+                ((0, 3), (0, 2))]
+
+
+def _field_names(r: Any) -> list[tuple[Any, ...]]:
+    """Per field: its shape, dtype and grad_fn's name."""
+    return [(tuple(t.shape), str(t.dtype).split(".")[-1],
+             type(t.grad_fn).__name__ if t.grad_fn is not None else None) for t in r]
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+@pytest.mark.parametrize(("a_shape", "b_shape"), LSTSQ_SHAPES, ids=str)
+def test_lstsq_fields_as_the_driver_fills_them(a_shape: tuple[int, ...],
+                                               b_shape: tuple[int, ...], driver: Any) -> None:
+    a, b = RNG.standard_normal(a_shape), RNG.standard_normal(b_shape)
+    ours = symgrad.linalg.lstsq(*_both(a, "float64")[:1], _both(b, "float64")[0], driver=driver)
+    theirs = torch.linalg.lstsq(_both(a, "float64")[1], _both(b, "float64")[1], driver=driver)
+    assert type(ours).__name__ == type(theirs).__name__ == "linalg_lstsq"
+    assert ours._fields == ("solution", "residuals", "rank", "singular_values")
+    assert _field_names(ours) == _field_names([getattr(theirs, f) for f in ours._fields])
+    for x, y in zip(ours, theirs, strict=True):
+        _close(x, y)
+
+
+def test_lstsq_rank_deficient_and_rcond() -> None:
+    # equal columns: rank 2, the solution of least norm (gelsy and gelsd agree), no residuals
+    # from gelsd and gelss (they need full rank), gels's from its full-rank assumption left out
+    a = RNG.standard_normal((5, 3))
+    a[:, 2] = a[:, 1]
+    b = RNG.standard_normal((5, 2))
+    for driver in ("gelsy", "gelsd", "gelss"):
+        ours = symgrad.linalg.lstsq(symgrad.tensor(a, dtype=symgrad.float64),
+                                    symgrad.tensor(b, dtype=symgrad.float64), driver=driver)
+        theirs = torch.linalg.lstsq(torch.tensor(a), torch.tensor(b), driver=driver)
+        assert _field_names(ours) == _field_names(theirs)
+        for x, y in zip(ours, theirs, strict=True):
+            _close(x, y)
+    # an rcond that drops singular values: gelsd's and gelss's truncation of the SVD
+    full = RNG.standard_normal((4, 3))
+    for driver in ("gelsd", "gelss", "gelsy"):
+        for rcond in (10.0, 0.5, 0.2, 1e-3, -1.0, None):
+            args = (full, b[:4])
+            try:
+                ours = symgrad.linalg.lstsq(*(symgrad.tensor(x, dtype=symgrad.float64)
+                                              for x in args), rcond, driver=driver)
+            except NotImplementedError as e:
+                assert driver == "gelsy" and "driver='gelsd'" in str(e)
+                continue
+            theirs = torch.linalg.lstsq(*map(torch.tensor, args), rcond, driver=driver)
+            assert ours.rank.item() == theirs.rank.item()
+            _close(ours.solution, theirs.solution)
+            _close(ours.singular_values, theirs.singular_values)
+    with pytest.raises(NotImplementedError):
+        symgrad.linalg.lstsq(symgrad.tensor(full), symgrad.tensor(b[:4]), 10.0)
+
+
+@pytest.mark.parametrize(("a_shape", "b_shape"), LSTSQ_SHAPES[:7], ids=str)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_lstsq_solution_gradients(a_shape: tuple[int, ...], b_shape: tuple[int, ...],
+                                  dtype: str) -> None:
+    a, b = RNG.standard_normal(a_shape), RNG.standard_normal(b_shape)
+    _parity(lambda lib, x, y: lib.linalg.lstsq(x, y).solution, a, b, dtype=dtype, scale=10)
+
+
+@pytest.mark.parametrize("driver", ["gels", "gelsd", "gelss"])
+@pytest.mark.parametrize(("a_shape", "b_shape"), [((4, 3), (4, 2)), ((2, 4, 3), (2, 4)),
+                                                  ((5, 2), (5,))], ids=str)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_lstsq_residuals_gradients(a_shape: tuple[int, ...], b_shape: tuple[int, ...],
+                                   driver: str, dtype: str) -> None:
+    a, b = RNG.standard_normal(a_shape), RNG.standard_normal(b_shape)
+    _parity(lambda lib, x, y: lib.linalg.lstsq(x, y, driver=driver).residuals, a, b,
+            dtype=dtype, scale=10)
+
+    def both(lib: Any, x: Any, y: Any) -> Any:
+        out = lib.linalg.lstsq(x, y, driver=driver)
+        return out.residuals.sum() + (out.solution ** 2).sum()
+
+    _parity(both, a, b, dtype=dtype, scale=10)
+
+
+def test_lstsq_empty_residuals_take_no_gradient() -> None:
+    a, b = RNG.standard_normal((4, 3)), RNG.standard_normal((4, 2))
+    for lib in (symgrad, torch):
+        x = lib.tensor(a, requires_grad=True)
+        y = lib.tensor(b, requires_grad=True)
+        r = lib.linalg.lstsq(x, y).residuals
+        assert type(r.grad_fn).__name__ == "LinalgLstsqBackward0"
+        assert lib.autograd.grad(r.sum(), [x, y], allow_unused=True) == (None, None)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.linalg.lstsq(_t(lib, (4,)), _t(lib, (4, 2))),
+    lambda lib: lib.linalg.lstsq(_t(lib, (4, 3)), lib.tensor(1.0, dtype=lib.float64)),
+    lambda lib: lib.linalg.lstsq(_t(lib, (4, 3)), _t(lib, (4, 2), "float32")),
+    lambda lib: lib.linalg.lstsq(_t(lib, (4, 3)), _t(lib, (3, 4, 2))),
+    lambda lib: lib.linalg.lstsq(_t(lib, (4, 3)), _t(lib, (5, 2))),
+    lambda lib: lib.linalg.lstsq(_t(lib, (4, 3)), _t(lib, (3,))),
+    lambda lib: lib.linalg.lstsq(_t(lib, (2, 4, 3)), _t(lib, (3, 4))),
+    lambda lib: lib.linalg.lstsq(_t(lib, (2, 4, 3)), _t(lib, (4, 2))),
+    lambda lib: lib.linalg.lstsq(_t(lib, (2, 1, 4, 3)), _t(lib, (3, 4, 2))),
+    lambda lib: lib.linalg.lstsq(_t(lib, (4, 3)), _t(lib, (5, 2)), driver="foo"),
+    lambda lib: lib.linalg.lstsq(_t(lib, (4, 3)), _t(lib, (4, 2)), driver="gelsd "),
+    lambda lib: lib.linalg.lstsq(lib.ones(4, 3, dtype=lib.int64), lib.ones(4, 2, dtype=lib.int64),
+                                 driver="x"),
+    lambda lib: lib.linalg.lstsq(lib.ones(4, 3, dtype=lib.int64), lib.ones(4, 2, dtype=lib.int64)),
+    lambda lib: lib.linalg.lstsq(lib.ones(4, 3, dtype=lib.float16),
+                                 lib.ones(4, 2, dtype=lib.float16)),
+    lambda lib: lib.linalg.lstsq(lib.ones(4, 3, dtype=lib.bool), lib.ones(4, 2, dtype=lib.bool)),
+    lambda lib: lib.linalg.lstsq(_t(lib, (4, 3)), _t(lib, (4, 2)), rcond="x"),
+    lambda lib: lib.linalg.lstsq(_t(lib, (4, 3)), _t(lib, (4, 2)), driver=3),
+    lambda lib: lib.linalg.lstsq(_t(lib, (4, 3)), 2.0),
+    lambda lib: lib.linalg.lstsq(2.0, _t(lib, (4, 2))),
+], ids=lambda f: "")
+def test_lstsq_errors(call: Any) -> None:
+    _same_error(call)
+
+
+def test_lstsq_closed_form() -> None:
+    with mpmath.workdps(60):
+        # one column a = (1, 2, 2): x = a.b / |a|^2; for b = (1, 0, 1), x = 3/9 = 1/3;
+        # dx/db = a / 9, dx/da = (b - 2 x a) / 9 = ((1, 0, 1) - (2, 4, 4) / 3) / 9
+        (ga, gb), out = _exact("lstsq", [_leaf([[1.0], [2.0], [2.0]]), _leaf([1.0, 0.0, 1.0])],
+                               [1.0], rcond=None, vector=True)
+        _agree(out._data, [mpmath.mpf(1) / 3], digits=15)
+        nine = mpmath.mpf(9)
+        _agree(gb, [1 / nine, 2 / nine, 2 / nine])
+        _agree(ga, [(1 - mpmath.mpf(2) / 3) / nine, -mpmath.mpf(4) / 3 / nine,
+                    (1 - mpmath.mpf(4) / 3) / nine])
+        # its residual |a x - b|^2 = |b|^2 - (a.b)^2 / |a|^2 = 2 - 1 = 1; d/db = 2 (b - a x),
+        # d/da = -2 x (b - a x) (the envelope: x is optimal)
+        (ga, gb), out = _exact("lstsq_residuals", [_leaf([[1.0], [2.0], [2.0]]),
+                                                   _leaf([1.0, 0.0, 1.0])],
+                               [1.0], rcond=None, vector=True, empty=False)
+        _agree(out._data, [1], digits=15)
+        r = [1 - mpmath.mpf(1) / 3, -mpmath.mpf(2) / 3, 1 - mpmath.mpf(2) / 3]
+        _agree(gb, [2 * v for v in r])
+        _agree(ga, [-2 * v / 3 for v in r])
+        # a wide row a = (3, 4): x = a^T b / |a|^2 = (3, 4) b / 25, so dx_0/db = 3/25 and
+        # dx_0/da_j = (b delta_0j - 2 a_0 a_j b / 25) / 25 at b = 5: (5 - 18/5, -24/5) / 25
+        (ga, gb), out = _exact("lstsq", [_leaf([[3.0, 4.0]]), _leaf([[5.0]])], [[1.0], [0.0]],
+                               rcond=None, vector=False)
+        _agree(gb, [mpmath.mpf(3) / 25])
+        _agree(ga, [(5 - mpmath.mpf(18) / 5) / 25, -mpmath.mpf(24) / 5 / 25])

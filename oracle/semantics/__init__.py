@@ -307,6 +307,7 @@ from oracle.semantics import (  # noqa: E402, F401
     elementwise_more,
     fold,  # im2col and col2im (unfold and fold)
     layers_more,  # channel_shuffle, rrelu_with_noise (helper misc)
+    least_squares,  # linalg.lstsq (helper linalg)
     linalg,
     linalg_solve,
     matrix_exp,  # linalg.matrix_exp (helper linalg)

@@ -20,6 +20,7 @@ from symgrad.ops import (  # noqa: F401
     inplace,
     inplace_views,  # t_, transpose_, unsqueeze_, squeeze_
     layers,
+    least_squares,  # linalg.lstsq (helper linalg)
     linalg,
     linalg_solve,  # det, inverse, solve, slogdet (symgrad.linalg)
     losses,
