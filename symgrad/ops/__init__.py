@@ -25,6 +25,7 @@ from symgrad.ops import (  # noqa: F401
     linalg_solve,  # det, inverse, solve, slogdet (symgrad.linalg)
     losses,
     losses_more,
+    lu,  # linalg.lu_factor, linalg.lu, linalg.lu_solve (helper linalg)
     matrix_exp,  # linalg.matrix_exp (helper linalg)
     nan_handling,
     norms,
