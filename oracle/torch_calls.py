@@ -462,4 +462,10 @@ TORCH: dict[str, str] = {
     # least squares (symgrad/ops/least_squares.py): gels fills the residuals of a tall matrix
     'lstsq': 'torch.linalg.lstsq(A, B, rcond=rcond).solution',
     'lstsq_residuals': "torch.linalg.lstsq(A, B, rcond=rcond, driver='gels').residuals",
+    # LU (symgrad/ops/lu.py)
+    'lu_factor': 'torch.linalg.lu_factor(self).LU',
+    'lu_l': 'torch.linalg.lu(self).L',
+    'lu_u': 'torch.linalg.lu(self).U',
+    'lu_solve': ('torch.linalg.lu_solve(LU, torch.as_tensor(pivots), B, left=left, '
+                 'adjoint=adjoint)'),
 }

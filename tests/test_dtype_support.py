@@ -258,6 +258,10 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     **{name: runtime("This function doesn't handle types other than float and double",
                      NOT_FLOAT + ("float16", "bfloat16"))
        for name in ("lstsq", "lstsq_residuals")},
+    **{name: kernel("lu_cpu", NOT_FLOAT + ("float16", "bfloat16"))
+       for name in ("lu_factor", "lu_l", "lu_u")},
+    "lu_solve": runtime("torch.linalg.lu_solve: Expected a floating point or complex tensor as "
+                        "input. Got {}", NOT_FLOAT),
 }
 
 # An op's refusals of other dtypes with another class or message than its REFUSALS entry.
@@ -273,6 +277,7 @@ MORE_REFUSALS: dict[str, tuple[Any, ...]] = {
     **{name: kernel("linalg_svd_cpu", ("float16", "bfloat16"))
        for name in ("svdvals", "svd_u", "svd_vh")},
     **{name: kernel("geqrf_cpu", ("float16", "bfloat16")) for name in ("qr_q", "qr_r")},
+    "lu_solve": kernel("linalg.lu_solve_cpu", ("float16", "bfloat16")),  # (helper linalg)
 }
 
 

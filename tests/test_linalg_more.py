@@ -426,3 +426,162 @@ def test_lstsq_closed_form() -> None:
                                rcond=None, vector=False)
         _agree(gb, [mpmath.mpf(3) / 25])
         _agree(ga, [(5 - mpmath.mpf(18) / 5) / 25, -mpmath.mpf(24) / 5 / 25])
+
+
+# -- LU ---------------------------------------------------------------------------------------
+LU_SHAPES = [(3, 3), (2, 4, 4), (3, 5), (5, 3), (1, 1), (2, 1, 3, 3)]
+
+
+@pytest.mark.parametrize("shape", LU_SHAPES, ids=str)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_lu_factor_and_lu_values_pivots_and_names(shape: tuple[int, ...], dtype: str) -> None:
+    a = RNG.standard_normal(shape)
+    x, y = _both(a, dtype)
+    ours, theirs = symgrad.linalg.lu_factor_ex(x), torch.linalg.lu_factor_ex(y)
+    assert type(ours).__name__ == type(theirs).__name__ == "linalg_lu_factor_ex"
+    assert _field_names(ours) == _field_names([theirs.LU, theirs.pivots, theirs.info])
+    np.testing.assert_array_equal(ours.pivots._data, theirs.pivots.numpy())
+    np.testing.assert_array_equal(ours.info._data, theirs.info.numpy())
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    _close(ours.LU, theirs.LU, tol, tol)
+    ours, theirs = symgrad.linalg.lu_factor(x), torch.linalg.lu_factor(y)
+    assert type(ours).__name__ == type(theirs).__name__ == "linalg_lu_factor"
+    assert _field_names(ours) == _field_names([theirs.LU, theirs.pivots])
+    ours, theirs = symgrad.linalg.lu(x), torch.linalg.lu(y)
+    assert type(ours).__name__ == type(theirs).__name__ == "linalg_lu"
+    assert _field_names(ours) == _field_names([theirs.P, theirs.L, theirs.U])
+    for o, t in zip(ours, theirs, strict=True):
+        _close(o, t, tol, tol)
+
+
+def test_lu_pivots_are_lapacks_on_ties_and_zero_columns() -> None:
+    # equal |elements| pick the first row; a zero column is left (info names it)
+    for a in ([[1.0, 2.0], [-1.0, 3.0]], [[0.0, 1.0], [0.0, 2.0]], [[2.0, 1.0, 0.0],
+              [-2.0, 0.0, 1.0], [2.0, 4.0, 1.0]], [[1.0, 2.0], [2.0, 4.0]]):
+        ours = symgrad.linalg.lu_factor_ex(symgrad.tensor(a, dtype=symgrad.float64))
+        theirs = torch.linalg.lu_factor_ex(torch.tensor(a, dtype=torch.float64))
+        np.testing.assert_array_equal(ours.pivots._data, theirs.pivots.numpy())
+        assert ours.info.item() == theirs.info.item()
+        _close(ours.LU, theirs.LU, 1e-15, 1e-15)
+        _close(symgrad.linalg.lu(symgrad.tensor(a, dtype=symgrad.float64)).U,
+               torch.linalg.lu(torch.tensor(a, dtype=torch.float64)).U)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (1, 1)], ids=str)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_lu_gradients(shape: tuple[int, ...], dtype: str) -> None:
+    a = RNG.standard_normal(shape)
+    _parity(lambda lib, x: lib.linalg.lu_factor(x).LU, a, dtype=dtype, scale=10)
+    _parity(lambda lib, x: lib.linalg.lu(x).L, a, dtype=dtype, scale=10)
+    _parity(lambda lib, x: lib.linalg.lu(x).U, a, dtype=dtype, scale=10)
+    _parity(lambda lib, x: lib.linalg.lu(x).L @ lib.linalg.lu(x).U.exp(), a, dtype=dtype,
+            scale=10)
+
+
+def test_lu_gradient_of_rectangular_factors_is_refused() -> None:
+    x = symgrad.tensor(RNG.standard_normal((3, 2)), requires_grad=True)
+    with pytest.raises(NotImplementedError, match="square matrices only"):
+        symgrad.linalg.lu(x).U.sum().backward()
+
+
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("adjoint", [False, True])
+@pytest.mark.parametrize(("a_shape", "b_extra"), [((3, 3), ()), ((2, 3, 3), ()),
+                                                  ((3, 3), (2,)), ((2, 3, 3), (1,))], ids=str)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_lu_solve_values_and_gradients(left: bool, adjoint: bool, a_shape: tuple[int, ...],
+                                       b_extra: tuple[int, ...], dtype: str) -> None:
+    a = RNG.standard_normal(a_shape)
+    b_shape = b_extra + a_shape[:-2] + ((3, 2) if left else (2, 3))
+    b = RNG.standard_normal(b_shape)
+
+    def solve(lib: Any, x: Any, y: Any) -> Any:
+        LU, pivots = lib.linalg.lu_factor(x)
+        return lib.linalg.lu_solve(LU, pivots, y, left=left, adjoint=adjoint)
+
+    _parity(solve, a, b, dtype=dtype, scale=10)
+    ours = solve(symgrad, *[_both(v, dtype)[0] for v in (a, b)])
+    theirs = solve(torch, *[_both(v, dtype)[1] for v in (a, b)])
+    assert _graph(ours) == _graph(theirs)
+
+
+def test_lu_solve_with_the_factors_given_as_leaves() -> None:
+    a = RNG.standard_normal((3, 3))
+    packed, pivots = torch.linalg.lu_factor(torch.tensor(a))
+    b = RNG.standard_normal((3, 2))
+
+    def solve(lib: Any, lu: Any, y: Any) -> Any:
+        return lib.linalg.lu_solve(lu, lib.tensor(pivots.numpy()), y)
+
+    _parity(solve, packed.numpy(), b, scale=10)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.linalg.lu_factor(_t(lib, (3,))),
+    lambda lib: lib.linalg.lu(_t(lib, (3,))),
+    lambda lib: lib.linalg.lu_factor(lib.ones(2, 2, dtype=lib.int64)),
+    lambda lib: lib.linalg.lu(lib.ones(2, 2, dtype=lib.bool)),
+    lambda lib: lib.linalg.lu_factor(lib.ones(2, 2, dtype=lib.float16)),
+    lambda lib: lib.linalg.lu(lib.ones(2, 2, dtype=lib.bfloat16)),
+    lambda lib: lib.linalg.lu_factor(_t(lib, (2, 2)), pivot=False),
+    lambda lib: lib.linalg.lu(_t(lib, (2, 2)), pivot=False),
+    lambda lib: lib.linalg.lu_factor(lib.zeros(2, 2)),
+    lambda lib: lib.linalg.lu_factor(lib.tensor([[1.0, 2.0], [2.0, 4.0]])),
+    lambda lib: lib.linalg.lu_factor(lib.stack([lib.eye(2), lib.zeros(2, 2), lib.eye(2)])),
+    lambda lib: lib.linalg.lu_factor_ex(lib.zeros(3, 2, 2), check_errors=True),
+    lambda lib: lib.linalg.lu_factor(2.0),
+], ids=lambda f: "")
+def test_lu_factor_errors(call: Any) -> None:
+    _same_error(call)
+
+
+def _factored(lib: Any, n: int = 3, dtype: str = "float64") -> tuple[Any, Any]:
+    return lib.linalg.lu_factor(_t(lib, (n, n), dtype, seed=3))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.linalg.lu_solve(*_factored(lib), _t(lib, (3,))),
+    lambda lib: lib.linalg.lu_solve(*_factored(lib), lib.tensor(1.0, dtype=lib.float64)),
+    lambda lib: lib.linalg.lu_solve(*_factored(lib), _t(lib, (2, 3))),
+    lambda lib: lib.linalg.lu_solve(*_factored(lib), _t(lib, (3, 2)), left=False),
+    lambda lib: lib.linalg.lu_solve(*_factored(lib), _t(lib, (3, 2), "float32")),
+    lambda lib: lib.linalg.lu_solve(_factored(lib)[0], _factored(lib)[1].long(), _t(lib, (3, 2))),
+    lambda lib: lib.linalg.lu_solve(_factored(lib)[0], _factored(lib)[1].float(), _t(lib, (3, 2))),
+    lambda lib: lib.linalg.lu_solve(_factored(lib)[0][:2], _factored(lib)[1][:2], _t(lib, (2, 2))),
+    lambda lib: lib.linalg.lu_solve(_factored(lib)[0], _factored(lib)[1][:2], _t(lib, (3, 2))),
+    lambda lib: lib.linalg.lu_solve(_factored(lib)[0].int(), _factored(lib)[1],
+                                    _t(lib, (3, 2)).int()),
+    lambda lib: lib.linalg.lu_solve(_factored(lib)[0].half(), _factored(lib)[1],
+                                    _t(lib, (3, 2)).half()),
+    lambda lib: lib.linalg.lu_solve(_t(lib, (3,), "float32"), _factored(lib)[1], _t(lib, (3, 2))),
+    lambda lib: lib.linalg.lu_solve(_factored(lib)[0], lib.tensor([4, 2, 3], dtype=lib.int32),
+                                    _t(lib, (3, 2))),
+    lambda lib: lib.linalg.lu_solve(_factored(lib)[0], lib.tensor([0, 2, 3], dtype=lib.int32),
+                                    _t(lib, (3, 2))),
+    lambda lib: lib.linalg.lu_solve(*_factored(lib), 2.0),
+], ids=lambda f: "")
+def test_lu_solve_errors(call: Any) -> None:
+    _same_error(call)
+
+
+def test_lu_closed_form() -> None:
+    with mpmath.workdps(60):
+        # A = [[1, 2], [3, 4]] pivots row 2: L21 = a/c, U11 = c, U12 = d, U22 = b - a d / c.
+        # d L21 = (da c - a dc) / c^2: (1/3, 0, -1/9, 0); d U22 / dA = (-d/c, 1, a d / c^2,
+        # -a / c) = (-4/3, 1, 4/9, -1/3)
+        a = [[1.0, 2.0], [3.0, 4.0]]
+        (g,), out = _exact("lu_l", [_leaf(a)], [[0.0, 0.0], [1.0, 0.0]])
+        _agree(out._data, [1, 0, mpmath.mpf(1) / 3, 1], digits=15)
+        _agree(g, [mpmath.mpf(1) / 3, 0, -mpmath.mpf(1) / 9, 0])
+        (g,), _ = _exact("lu_u", [_leaf(a)], [[0.0, 0.0], [0.0, 1.0]])
+        _agree(g, [-mpmath.mpf(4) / 3, 1, mpmath.mpf(4) / 9, -mpmath.mpf(1) / 3])
+        # the packed factors with weights on both: their sum
+        (g,), _ = _exact("lu_factor", [_leaf(a)], [[0.0, 0.0], [1.0, 1.0]])
+        _agree(g, [-1, 1, mpmath.mpf(1) / 3, -mpmath.mpf(1) / 3])
+        # lu_solve with no swaps: A = L U = [[2, 1], [2, 4]], X = A^-1 B; d X / dB = A^-1,
+        # A^-1 = [[4, -1], [-2, 2]] / 6: for <e1, X>, gB = A^-T e1 = (4, -1) / 6
+        (glu, gb), out = _exact("lu_solve", [_leaf([[2.0, 1.0], [1.0, 3.0]]),
+                                             _leaf([[4.0], [5.0]])], [[1.0], [0.0]],
+                                pivots=np.array([1, 2], np.int32), left=True, adjoint=False)
+        _agree(out._data, [mpmath.mpf(11) / 6, mpmath.mpf(1) / 3], digits=15)
+        _agree(gb, [mpmath.mpf(4) / 6, -mpmath.mpf(1) / 6])

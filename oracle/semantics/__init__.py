@@ -310,6 +310,7 @@ from oracle.semantics import (  # noqa: E402, F401
     least_squares,  # linalg.lstsq (helper linalg)
     linalg,
     linalg_solve,
+    lu,  # linalg.lu_factor, linalg.lu, linalg.lu_solve (helper linalg)
     matrix_exp,  # linalg.matrix_exp (helper linalg)
     nn,
     nn_more,

@@ -10,11 +10,13 @@ with each row, in order, so that ``A = P L U``. A zero pivot leaves its column a
 
 The VJPs are PyTorch's (``linalg_lu_backward``, ``linalg_lu_solve_LU``), written in symgrad
 ops (triangular solves, ``tril``/``triu``, the factors recomputed by these ops), so gradients
-of gradients work: for a square ``A = P L U``, ``gA = P L^-T (tril(L^T gL, -1) + triu(gU
-U^T)) U^-T`` (the packed factor's ``g`` is both ``gL`` and ``gU``); for ``X = (P L U)^-1 B``,
-``gB`` is a solve with the adjoint, and ``gLU = tril(L^-T gR U^T, -1) + triu(gR)`` with
-``gR = -U^-T gX X^T`` (the other cases by transposition). The gradient of the factors of a
-matrix that is not square is not implemented (NotImplementedError).
+of gradients work. For a square ``A = P L U``: ``gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T))
+U^-T`` (the packed factor's ``g`` is both ``gL`` and ``gU``), written as the equal
+``P L^-T (triu(gU) + (tril(L^T gL, -1) - tril(triu(gU) U^T, -1)) U^-T)`` (see
+``_factors_vjp``). For ``X = (P L U)^-1 B``: ``gB`` is a solve with the adjoint, and
+``gLU = tril(L^-T gR U^T, -1) + triu(gR)`` with ``gR = -U^-T gX X^T`` (the other cases by
+transposition). The gradient of the factors of a matrix that is not square is not
+implemented (NotImplementedError).
 """
 
 from __future__ import annotations
@@ -184,14 +186,21 @@ def _factors_vjp(a: Tensor, gl: Tensor | None, gu: Tensor | None) -> Tensor:
         raise NotImplementedError("linalg.lu: symgrad computes the gradient of the LU factors "
                                   f"of square matrices only, not of {m} by {n} ones")
     low, up = apply(LU_L, a), apply(LU_U, a)
+    # PyTorch's triu(gU U^T) U^-T written as triu(gU) - tril(triu(gU) U^T, -1) U^-T (equal,
+    # as U is upper triangular): a gradient that passes straight through (an element of U
+    # that is one of A's) is then not divided and multiplied again by U's diagonal, whose
+    # rounding left 1e-14 where the second derivative is exactly 0
+    gu = None if gu is None else apply(TRIU, gu, diagonal=0)
     parts = []
     if gl is not None:
         parts.append(apply(TRIL, matmul(_mT(low), gl), diagonal=-1))
     if gu is not None:
-        parts.append(apply(TRIU, matmul(gu, _mT(up)), diagonal=0))
+        parts.append(-apply(TRIL, matmul(gu, _mT(up)), diagonal=-1))
     middle = parts[0] if len(parts) == 1 else parts[0] + parts[1]
     middle = apply(SOLVE_TRIANGULAR, _mT(up), middle, upper=False, left=False,
                    unitriangular=False)
+    if gu is not None:
+        middle = middle + gu
     middle = apply(SOLVE_TRIANGULAR, _mT(low), middle, upper=True, left=True,
                    unitriangular=True)
     p = _permutation(_getrf(a._data)[1], m, a._data.dtype)
@@ -262,11 +271,11 @@ def _factor_checks(A: Tensor, name: str, pivot: bool) -> None:
         raise NotImplementedError(f'"lu_cpu" not implemented for \'{_TORCH_NAMES[A.dtype.name]}\'')
 
 
-def _zero_pivot(info: np.ndarray) -> RuntimeError:
+def _zero_pivot(info: np.ndarray, name: str) -> RuntimeError:
     flat = info.reshape(-1)
     at = int(np.flatnonzero(flat)[0])
     batch = f"(Batch element {at}): " if info.ndim else ""
-    return RuntimeError(f"torch.linalg.lu_factor: {batch}U[{flat[at]},{flat[at]}] is zero and "
+    return RuntimeError(f"torch.linalg.{name}: {batch}U[{flat[at]},{flat[at]}] is zero and "
                         "using it on lu_solve would result in a division by zero. If you still "
                         "want to perform the factorization, consider calling linalg.lu(A, pivot)"
                         " or linalg.lu_factor_ex(A, pivot)")
@@ -293,7 +302,7 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False
     _factor_checks(A, "torch.lu_factor", pivot)
     _, pivots, info = _getrf(A._data)
     if check_errors and info.any():
-        raise _zero_pivot(info)
+        raise _zero_pivot(info, "lu_factor_ex")
     return linalg_lu_factor_ex(apply(LU_FACTOR, A), _constant(pivots), _constant(info))
 
 
@@ -318,7 +327,7 @@ def lu_factor(A: Tensor, *, pivot: bool = True) -> linalg_lu_factor:
     _factor_checks(A, "torch.lu_factor", pivot)
     info = _getrf(A._data)[2]
     if info.any():
-        raise _zero_pivot(info)
+        raise _zero_pivot(info, "lu_factor")
     LU, pivots, _ = lu_factor_ex(A, pivot=pivot)
     return linalg_lu_factor(LU, pivots)
 
@@ -396,9 +405,9 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
         adjoint: Whether ``op(A)`` is ``A^T`` (else ``A``). Defaults to False.
 
     >>> import symgrad
-    >>> A = symgrad.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> A = symgrad.tensor([[2.0, 1.0], [4.0, 3.0]])
     >>> LU, pivots = symgrad.linalg.lu_factor(A)
-    >>> symgrad.linalg.lu_solve(LU, pivots, symgrad.tensor([[5.0], [11.0]]))
+    >>> symgrad.linalg.lu_solve(LU, pivots, symgrad.tensor([[4.0], [10.0]]))
     tensor([[1.],
             [2.]])
     """
