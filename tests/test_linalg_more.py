@@ -371,6 +371,15 @@ def test_lstsq_residuals_gradients(a_shape: tuple[int, ...], b_shape: tuple[int,
     _parity(both, a, b, dtype=dtype, scale=10)
 
 
+def test_lstsq_of_a_right_hand_side_one_dim_short_that_is_not_vectors_is_refused() -> None:
+    # PyTorch 2.13 solves B (4, 4) for A (1, 4, 3) as a matrix and repeats the solution over a
+    # batch of 4 (B's leading dim broadcast as vectors' would be): refused, not a wrong shape
+    a, b = RNG.standard_normal((1, 4, 3)), RNG.standard_normal((4, 4))
+    assert tuple(torch.linalg.lstsq(torch.tensor(a), torch.tensor(b)).solution.shape) == (4, 3, 4)
+    with pytest.raises(NotImplementedError, match="one dim fewer"):
+        symgrad.linalg.lstsq(symgrad.tensor(a), symgrad.tensor(b))
+
+
 def test_lstsq_empty_residuals_take_no_gradient() -> None:
     a, b = RNG.standard_normal((4, 3)), RNG.standard_normal((4, 2))
     for lib in (symgrad, torch):

@@ -196,10 +196,14 @@ def _checks(input: Tensor, b: Tensor, rcond: Any, driver: Any) -> bool:
                            "gelsy, gelsd, gelss)")
     if input.dtype not in _FLOAT:
         raise RuntimeError("This function doesn't handle types other than float and double")
-    if input.ndim - b.ndim == 1:
+    if input.ndim - b.ndim == 1 and not vector:
         # PyTorch broadcasts a right-hand side one dim short as vectors (its leading dims
-        # against the matrices' batch), whether or not it is one vector per matrix
+        # against the matrices' batch) but solves it as matrices, the solution repeated over
+        # that batch: its error where they do not broadcast, symgrad's where they do
         broadcast_shapes(tuple(input.shape[:-2]), tuple(b.shape[:-1]))
+        raise NotImplementedError(
+            "linalg.lstsq: a right-hand side of one dim fewer than the matrices that is not one "
+            f"vector per matrix ({list(b.shape)} for {list(input.shape)}) is not implemented")
     return vector
 
 
@@ -226,7 +230,9 @@ def lstsq(input: Tensor, b: Tensor, rcond: float | None = None, *, driver: str |
             ``"gelss"``, in any case. Defaults to None.
 
     Raises:
-        NotImplementedError: ``rcond`` lowers the rank of a matrix for the driver gelsy.
+        NotImplementedError: ``rcond`` lowers the rank of a matrix for the driver gelsy; or
+            ``b`` has one dim fewer than ``input`` but is not one vector per matrix (PyTorch
+            solves it as matrices and repeats the solution over its leading dims).
 
     >>> import symgrad
     >>> a = symgrad.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
