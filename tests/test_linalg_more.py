@@ -217,6 +217,18 @@ def test_matrix_exp_names_and_spellings() -> None:
         assert tuple(symgrad.linalg.matrix_exp(symgrad.zeros(shape)).shape) == shape
 
 
+def test_matrix_exp_of_non_finite_values_as_pytorch() -> None:
+    inf, nan = float("inf"), float("nan")
+    for a in ([[nan]], [[inf]], [[-inf]], [[1000.0]], [[-1000.0]], [[1.0, nan], [0.0, 1.0]],
+              [[-inf, 0.0], [0.0, 0.0]], [[800.0, 0.0], [0.0, -800.0]], [[0.0, 1e300], [0.0, 0.0]],
+              [[1.0, 2.0], [3.0, -inf]]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ours = symgrad.linalg.matrix_exp(symgrad.tensor(a, dtype=symgrad.float64))
+        np.testing.assert_array_equal(
+            ours._data, torch.linalg.matrix_exp(torch.tensor(a, dtype=torch.float64)).numpy())
+
+
 def test_matrix_exp_of_half_dtypes_is_the_exponential_rounded() -> None:
     # PyTorch 2.13's float16 and bfloat16 kernels give wrong values; symgrad's is exp rounded
     a = np.array([[0.125, 0.25], [0.375, 0.5]])

@@ -58,6 +58,9 @@ def _matrix_exp_forward(self: np.ndarray) -> np.ndarray:
     if self.size == 0:
         return np.zeros(self.shape, self.dtype)
     wide = np.longdouble if self.dtype == np.float64 else np.float64
+    if n == 1:  # exp of the element: exp(-inf) is 0 (the series of -inf would not say so)
+        with np.errstate(over="ignore"):
+            return np.exp(self.astype(wide)).astype(self.dtype)
     flat = self.astype(wide).reshape((-1, n, n))
     return _exp_of(flat).reshape(self.shape).astype(self.dtype)
 
