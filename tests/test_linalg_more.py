@@ -496,6 +496,20 @@ def test_lu_pivots_are_lapacks_on_ties_and_zero_columns() -> None:
                torch.linalg.lu(torch.tensor(a, dtype=torch.float64)).U)
 
 
+def test_lu_factor_of_non_finite_values_pivots_as_lapack() -> None:
+    nan, inf = float("nan"), float("inf")
+    for a in ([[nan, 1.0], [2.0, 3.0]], [[1.0, nan], [2.0, 3.0]], [[1.0, 2.0], [nan, 3.0]],
+              [[inf, 1.0], [2.0, 3.0]], [[1.0, 2.0], [inf, 3.0]], [[1.0, 2.0, 0.0],
+              [nan, 3.0, 1.0], [4.0, 1.0, 2.0]]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ours = symgrad.linalg.lu_factor_ex(symgrad.tensor(a, dtype=symgrad.float64))
+        theirs = torch.linalg.lu_factor_ex(torch.tensor(a, dtype=torch.float64))
+        np.testing.assert_array_equal(ours.pivots._data, theirs.pivots.numpy())
+        np.testing.assert_array_equal(ours.LU._data, theirs.LU.numpy())
+        assert ours.info.item() == theirs.info.item()
+
+
 @pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (1, 1)], ids=str)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_lu_gradients(shape: tuple[int, ...], dtype: str) -> None:

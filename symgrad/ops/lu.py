@@ -99,7 +99,11 @@ def _getrf(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     pivots = np.zeros((lu.shape[0], k), np.int32)
     info = np.zeros(lu.shape[0], np.int32)
     for j in range(k):
-        p = np.argmax(np.abs(lu[:, j:, j]), axis=1) + j
+        # BLAS's idamax: the first of the largest, a NaN only where it comes first (each
+        # later element must compare greater, which a NaN never does)
+        size = np.abs(lu[:, j:, j])
+        unordered = np.isnan(size)
+        p = np.where(unordered[:, 0], 0, np.argmax(np.where(unordered, -1.0, size), axis=1)) + j
         pivots[:, j] = p + 1
         top, chosen = lu[rows, j].copy(), lu[rows, p].copy()
         lu[rows, j], lu[rows, p] = chosen, top
