@@ -392,6 +392,19 @@ def test_lstsq_of_a_right_hand_side_one_dim_short_that_is_not_vectors_is_refused
         symgrad.linalg.lstsq(symgrad.tensor(a), symgrad.tensor(b))
 
 
+def test_lstsq_of_non_finite_values_raises_as_pytorch_does() -> None:
+    nan, inf = float("nan"), float("inf")
+    a, b = [[1.0, 1.0], [2.0, 3.0], [1.0, 1.0]], [[1.0], [2.0], [3.0]]
+    # (PyTorch's gelsy gives [nan, 0] for the infinity, its other drivers raise)
+    for x, y in (([[nan, 1.0], *a[1:]], b), (a, [[nan], *b[1:]]), ([[inf, 1.0], *a[1:]], b)):
+        for driver in (None, "gelsd", "gels"):
+            libs = (symgrad,) if inf in x[0] and driver is None else (symgrad, torch)
+            for lib in libs:
+                with pytest.raises(RuntimeError):
+                    lib.linalg.lstsq(lib.tensor(x, dtype=lib.float64),
+                                     lib.tensor(y, dtype=lib.float64), driver=driver)
+
+
 def test_lstsq_empty_residuals_take_no_gradient() -> None:
     a, b = RNG.standard_normal((4, 3)), RNG.standard_normal((4, 2))
     for lib in (symgrad, torch):

@@ -92,6 +92,9 @@ def _svd_solve(a: np.ndarray, b: np.ndarray, cut: float
     if k == 0:
         return (np.zeros(batch + (n, b.shape[-1])), np.zeros(batch + (0,)),
                 np.zeros(batch, np.int64))
+    if not np.isfinite(a).all():  # (the public function refuses these; the op gives NaN)
+        return (np.full(batch + (n, b.shape[-1]), np.nan), np.full(batch + (k,), np.nan),
+                np.zeros(batch, np.int64))
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     keep = s > cut * s[..., :1]
     inv = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
@@ -230,6 +233,7 @@ def lstsq(input: Tensor, b: Tensor, rcond: float | None = None, *, driver: str |
             ``"gelss"``, in any case. Defaults to None.
 
     Raises:
+        RuntimeError: ``input`` or ``b`` holds a NaN or an infinity (PyTorch raises too).
         NotImplementedError: ``rcond`` lowers the rank of a matrix for the driver gelsy; or
             ``b`` has one dim fewer than ``input`` but is not one vector per matrix (PyTorch
             solves it as matrices and repeats the solution over its leading dims).
@@ -241,6 +245,11 @@ def lstsq(input: Tensor, b: Tensor, rcond: float | None = None, *, driver: str |
     (tensor([0.3333, 0.3333]), tensor([1.3333]), tensor(2), tensor([1.7321, 1.0000]))
     """
     vector = _checks(input, b, rcond, driver)
+    if not (np.isfinite(input._data).all() and np.isfinite(b._data).all()):
+        # LAPACK's drivers reject them (PyTorch 2.13 raises its internal assert, "Argument 4
+        # has illegal value"); a least-squares solution of them has no meaning
+        raise RuntimeError("torch.linalg.lstsq: the input or the right-hand side holds a NaN or "
+                           "an infinity, which LAPACK's least-squares drivers reject")
     driver = "gelsy" if driver is None else driver.lower()
     if rcond is not None:
         rcond = _drivers_rcond(float(rcond), driver)
