@@ -468,4 +468,15 @@ TORCH: dict[str, str] = {
     'renorm': 'torch.renorm(self, p, dim, maxnorm)',
     # put (symgrad/ops/put.py)
     'put': 'torch.put(self, torch.as_tensor(index), source, accumulate)',
+    # the matrix exponential (symgrad/ops/matrix_exp.py; helper linalg)
+    'matrix_exp': 'torch.linalg.matrix_exp(self)',
+    # least squares (symgrad/ops/least_squares.py): gels fills the residuals of a tall matrix
+    'lstsq': 'torch.linalg.lstsq(A, B, rcond=rcond).solution',
+    'lstsq_residuals': "torch.linalg.lstsq(A, B, rcond=rcond, driver='gels').residuals",
+    # LU (symgrad/ops/lu.py)
+    'lu_factor': 'torch.linalg.lu_factor(self).LU',
+    'lu_l': 'torch.linalg.lu(self).L',
+    'lu_u': 'torch.linalg.lu(self).U',
+    'lu_solve': ('torch.linalg.lu_solve(LU, torch.as_tensor(pivots), B, left=left, '
+                 'adjoint=adjoint)'),
 }

@@ -37,7 +37,16 @@ from symgrad.ops.decompositions import (
     svdvals,
 )
 from symgrad.ops.decompositions import linalg_cholesky as cholesky
+from symgrad.ops.least_squares import lstsq  # (helper linalg)
+from symgrad.ops.linalg_compositions import (  # (helper linalg)
+    multi_dot,
+    tensorinv,
+    tensorsolve,
+    vander,
+)
 from symgrad.ops.linalg_solve import LinAlgError, _slogdet, inv, inv_ex, solve
+from symgrad.ops.lu import lu, lu_factor, lu_factor_ex, lu_solve  # (helper linalg)
+from symgrad.ops.matrix_exp import matrix_exp  # (helper linalg)
 from symgrad.ops.reductions import amax, amin
 from symgrad.ops.reductions import norm as _vector_norm
 from symgrad.tensor import Tensor
@@ -46,7 +55,10 @@ __all__ = ["LinAlgError", "vector_norm", "matrix_norm", "norm", "det", "inv", "i
            "solve", "slogdet", "cross", "vecdot", "matrix_power",
            # matrix decompositions (symgrad.ops.decompositions)
            "cholesky", "cholesky_ex", "solve_triangular", "eigh", "eigvalsh",
-           "svd", "svdvals", "qr", "pinv", "matrix_rank"]
+           "svd", "svdvals", "qr", "pinv", "matrix_rank",
+           # products, exponentials, least squares and LU (helper linalg)
+           "multi_dot", "matrix_exp", "lstsq", "lu_factor", "lu_factor_ex", "lu", "lu_solve",
+           "vander", "tensorinv", "tensorsolve"]
 
 _TORCH_NAMES = _dtypes._TORCH_NAMES
 

@@ -265,6 +265,16 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     # renorm (symgrad/ops/renorm.py)
     "renorm": runtime("linalg.vector_norm: Expected a floating point or complex tensor as "
                       "input. Got {}", NOT_FLOAT),
+    # linalg functions (helper linalg)
+    "matrix_exp": runtime("linalg.matrix_exp: Expected a floating point or complex tensor as "
+                          "input. Got {}", NOT_FLOAT),
+    **{name: runtime("This function doesn't handle types other than float and double",
+                     NOT_FLOAT + ("float16", "bfloat16"))
+       for name in ("lstsq", "lstsq_residuals")},
+    **{name: kernel("lu_cpu", NOT_FLOAT + ("float16", "bfloat16"))
+       for name in ("lu_factor", "lu_l", "lu_u")},
+    "lu_solve": runtime("torch.linalg.lu_solve: Expected a floating point or complex tensor as "
+                        "input. Got {}", NOT_FLOAT),
 }
 
 # An op's refusals of other dtypes with another class or message than its REFUSALS entry.
@@ -285,6 +295,7 @@ MORE_REFUSALS: dict[str, tuple[Any, ...]] = {
     # distances (helper dist)
     "cdist": kernel("cdist", ("float16", "bfloat16")),
     "pdist": kernel("pdist", ("float16", "bfloat16")),
+    "lu_solve": kernel("linalg.lu_solve_cpu", ("float16", "bfloat16")),  # (helper linalg)
 }
 
 
@@ -302,6 +313,10 @@ KNOWN: dict[str, str] = {
     # resampling (helper nnm)
     "upsample_bilinear2d-uint8": "PyTorch's uint8 bilinear weighs in 16-bit fixed point: the "
                                  "engine's exact sum rounded half up is 1 off on 2 of 40",
+    # linalg functions (helper linalg)
+    **{f"matrix_exp-{d}": "PyTorch 2.13's half matrix_exp is wrong (the identity's exp has "
+                          "-20896 on its diagonal in float16); symgrad's is exp rounded"
+       for d in ("float16", "bfloat16")},
 }
 
 

@@ -749,6 +749,8 @@ CLOSED_FORM_ELSEWHERE = {
     # matrix decompositions (helper lin; closed forms below)
     "cholesky", "solve_triangular", "cholesky_solve", "cholesky_inverse", "eigvalsh",
     "eigh_vectors", "svdvals", "svd_u", "svd_vh", "qr_q", "qr_r", "pinv",
+    # linalg functions (helper linalg; tests/test_linalg_more.py)
+    "matrix_exp", "lstsq", "lstsq_residuals", "lu_factor", "lu_l", "lu_u", "lu_solve",
     # gates (helper nnm; closed forms above)
     "prelu", "glu",
     # resampling (helper nnm; closed forms above)

@@ -66,6 +66,13 @@ KNOWN: dict[tuple[str, str], str] = {
        for op in ("cholesky", "solve_triangular", "cholesky_solve", "cholesky_inverse",
                   "eigvalsh", "eigh_vectors", "svdvals", "svd_u", "svd_vh", "qr_q", "qr_r",
                   "pinv")},
+    # least squares and LU (helper linalg): rank-deficient matrices drawn (all zeros), where
+    # the solution is not differentiable (and LU's pivots tie); judged by the sweep's samples
+    # and tests/test_linalg_more.py
+    **{(check, op): "rank-deficient matrices drawn: the samples have no matrix domain"
+       for check in ("grad", "fd", "edges", "gradgrad", "grad_dtype", "linear", "requires_grad",
+                     "kinks")
+       for op in ("lstsq", "lstsq_residuals", "lu_factor", "lu_l", "lu_u", "lu_solve")},
     # order statistics (symgrad/ops/order_statistics.py): the same want of a convention for 3
     # or more tied elements (all-zero float16 lines); their tie choices are PyTorch's
     # (tests/test_order_statistics.py compares values, indices and gradients on ties)

@@ -308,8 +308,11 @@ from oracle.semantics import (  # noqa: E402, F401
     elementwise_more,
     fold,  # im2col and col2im (unfold and fold)
     layers_more,  # channel_shuffle, rrelu_with_noise (helper misc)
+    least_squares,  # linalg.lstsq (helper linalg)
     linalg,
     linalg_solve,
+    lu,  # linalg.lu_factor, linalg.lu, linalg.lu_solve (helper linalg)
+    matrix_exp,  # linalg.matrix_exp (helper linalg)
     nn,
     nn_more,
     order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...

@@ -21,10 +21,13 @@ from symgrad.ops import (  # noqa: F401
     inplace,
     inplace_views,  # t_, transpose_, unsqueeze_, squeeze_
     layers,
+    least_squares,  # linalg.lstsq (helper linalg)
     linalg,
     linalg_solve,  # det, inverse, solve, slogdet (symgrad.linalg)
     losses,
     losses_more,
+    lu,  # linalg.lu_factor, linalg.lu, linalg.lu_solve (helper linalg)
+    matrix_exp,  # linalg.matrix_exp (helper linalg)
     nan_handling,
     norms,
     numerics,  # trapezoid, cumulative_trapezoid, cov, corrcoef, vander (helper red)
