@@ -457,4 +457,10 @@ TORCH: dict[str, str] = {
     'replication_pad3d': 'torch.ops.aten.replication_pad3d(self, padding)',
     'replication_pad3d_backward': (
         'torch.ops.aten.replication_pad3d_backward(grad_output, self, padding)'),
+    # multi-class margin losses (symgrad/ops/losses_margin.py)
+    'multi_margin_loss': (
+        'torch.nn.functional.multi_margin_loss(self, target, p=p, margin=margin, weight=weight, '
+        'reduction=reduction)'),
+    'multilabel_margin_loss': (
+        'torch.nn.functional.multilabel_margin_loss(self, target, reduction=reduction)'),
 }

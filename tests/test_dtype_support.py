@@ -252,6 +252,11 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
        for m in ("reflection", "replication") for k in (1, 2, 3)},
     # rrelu's kernel: float32, float64 and bfloat16 alone
     "rrelu_with_noise": kernel("rrelu_with_noise_out_cpu", NOT_FLOAT + ("float16",)),
+    # multi-class margin losses (helper loss): float32 and float64 alone
+    "multi_margin_loss": kernel("multi_margin_loss_cpu_kernel",
+                                NOT_FLOAT + ("float16", "bfloat16")),
+    "multilabel_margin_loss": kernel("multilabel_margin_loss_forward_out_frame",
+                                     NOT_FLOAT + ("float16", "bfloat16")),
 }
 
 # An op's refusals of other dtypes with another class or message than its REFUSALS entry.

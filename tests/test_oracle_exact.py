@@ -760,6 +760,8 @@ CLOSED_FORM_ELSEWHERE = {
     # tests/test_nn_layers_more.py)
     *(f"{m}_pad{k}d{b}" for m in ("reflection", "replication") for k in (1, 2, 3)
       for b in ("", "_backward")),
+    # multi-class margin losses (helper loss; closed forms below)
+    "multi_margin_loss", "multilabel_margin_loss",
 }
 
 
@@ -1027,3 +1029,23 @@ def test_moments_with_their_mean_closed_form():
                 d = x[i, j] - mean
                 want[i, j] = d / (2 * mpmath.sqrt(var)) if root else d
         agree(g, want)
+
+
+# -- multi-class margin losses (symgrad/ops/losses_margin.py) -------------------------------------
+def test_multi_class_margin_losses_closed_form():
+    # multi_margin_loss, p = 2: each active hinge z = margin - x[y] + x[d] sends 2 z w[y] / C
+    # to x[d] and its negation to x[y]; an inactive one (z < 0) sends nothing.
+    x = [[0.5, 1.0, -0.25], [0.25, 0.0, 2.0]]
+    weight = t([1.0, 2.0, 0.5], False)
+    (g,), out = grad_of("multi_margin_loss", [t(x), symgrad.tensor([1, 0]), weight], 2.0, p=2,
+                        margin=1.0, reduction="sum")
+    assert out.item() == pytest.approx((2 * 0.25 + 0.75**2 + 2.75**2) / 3, rel=1e-15)
+    agree(g, 2 * np.array([[mp(2) / 3, -mp(2) / 3, 0],
+                           [-(mp(0.5) + mp(11) / 6), mp(0.5), mp(11) / 6]], dtype=object))
+    # multilabel_margin_loss: targets {3, 0} (before the -1), others {1, 2}; each active hinge
+    # 1 - (x[j] - x[i]) sends 1 / C to x[i] and -1 / C to x[j]; x[3] = 2 leaves its inactive.
+    (g,), _ = grad_of("multilabel_margin_loss", [t([[0.1, 0.2, 0.4, 2.0]]),
+                                                 symgrad.tensor([[3, 0, -1, 1]])], 1.0,
+                      reduction="mean")
+    agree(g, [[-mp(0.5), mp(0.25), mp(0.25), 0]])
+

@@ -309,6 +309,7 @@ from oracle.semantics import (  # noqa: E402, F401
     layers_more,  # channel_shuffle, rrelu_with_noise (helper misc)
     linalg,
     linalg_solve,
+    losses_margin,  # multi_margin_loss, multilabel_margin_loss (helper loss)
     nn,
     nn_more,
     order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...

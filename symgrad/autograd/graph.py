@@ -470,7 +470,9 @@ def _not_differentiable(
     sources = tuple(t for t in used if t._rg)
     if not sources:
         return tuple(grads)
-    message = f"derivative for {node.name()} is not implemented"
+    # An op may name the operator PyTorch's message names (aten::multi_margin_loss_backward).
+    message = (f"derivative for {node.op.extra.get('backward_operator', node.name())} is not "
+               "implemented")
     return tuple(
         None if grad is None else type(grad)._make(grad._data, True, NotImplementedNode(
             message, tuple(t.grad_fn if t.grad_fn is not None else t._accumulator()

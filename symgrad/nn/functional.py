@@ -119,6 +119,8 @@ __all__ = [
     "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
     "multilabel_soft_margin_loss", "triplet_margin_with_distance_loss", "max_unpool1d",
     "max_unpool2d",
+    # multi-class margin losses and embedding bags (helper loss)
+    "multi_margin_loss", "multilabel_margin_loss",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -1914,6 +1916,12 @@ from symgrad.nn.dropout_more import (  # noqa: E402
     dropout2d,
     dropout3d,
     feature_alpha_dropout,
+)
+
+# -- multi-class margin losses and embedding bags (helper loss; symgrad/nn/functional_margin.py)
+from symgrad.nn.functional_margin import (  # noqa: E402, F401
+    multi_margin_loss,
+    multilabel_margin_loss,
 )
 from symgrad.nn.functional_more import (  # noqa: E402, F401
     bilinear,

@@ -23,6 +23,7 @@ from symgrad.ops import (  # noqa: F401
     linalg,
     linalg_solve,  # det, inverse, solve, slogdet (symgrad.linalg)
     losses,
+    losses_margin,  # multi_margin_loss, multilabel_margin_loss
     losses_more,
     nan_handling,
     norms,
