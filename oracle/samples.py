@@ -860,4 +860,24 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
           for r in _LOSS_REDUCTIONS),
         Sample(((4,), (4,)), {"reduction": "none"},
                make={"target": lambda rng: _multilabel_targets(rng)[0]})),
+    # embedding bags (helper loss): an empty bag, padding left out, include_last_offset, a 2-d
+    # input's fixed-length bags
+    "embedding_bag": tuple(Sample(((5, 3),), {
+        "indices": np.array(i), "offsets": np.array(o), "include_last_offset": last,
+        "padding_idx": pad, "mode": mode}) for i, o, last, pad, mode in (
+            ([0, 2, 4, 2, 1, 3], [0, 2, 2, 5], False, None, "sum"),
+            ([0, 2, 4, 2, 1, 3], [0, 3], False, 2, "mean"),
+            ([0, 2, 4, 2, 1, 3], [0, 1, 6], True, None, "sum"),
+            ([1, 1, 0, 4], [0, 2], False, 1, "sum"),
+            ([0, 2, 4, 2, 1, 3], [0, 1, 1, 6], True, 3, "mean"))),
+    "embedding_bag_max": tuple(Sample(((5, 3),), {
+        "indices": np.array(i), "offsets": np.array(o), "include_last_offset": last,
+        "padding_idx": pad, "mode": "max"}) for i, o, last, pad in (
+            ([0, 2, 4, 2, 1, 3], [0, 2, 2, 5], False, None),
+            ([0, 2, 4, 2, 1, 3], [0, 3, 6], True, 4))),
+    "embedding_bag_weighted": tuple(Sample(((5, 3), (6,)), {
+        "indices": np.array(i), "offsets": np.array(o), "include_last_offset": last,
+        "padding_idx": pad, "mode": "sum"}) for i, o, last, pad in (
+            ([0, 2, 4, 2, 1, 3], [0, 2, 2, 5], False, None),
+            ([0, 2, 4, 2, 1, 3], [0, 3, 6], True, 2))),
 }

@@ -257,6 +257,11 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
                                 NOT_FLOAT + ("float16", "bfloat16")),
     "multilabel_margin_loss": kernel("multilabel_margin_loss_forward_out_frame",
                                      NOT_FLOAT + ("float16", "bfloat16")),
+    # embedding bags (helper loss): a floating table (bool's refusal in MORE_REFUSALS)
+    **{name: runtime("Expected tensor for argument #1 'weight' to have one of the following "
+                     "scalar types: Half, BFloat16, Float, Double; but got torch.{}Tensor "
+                     "instead (while checking arguments for embedding_bag)", NOT_FLOAT[1:])
+       for name in ("embedding_bag", "embedding_bag_max", "embedding_bag_weighted")},
 }
 
 # An op's refusals of other dtypes with another class or message than its REFUSALS entry.
@@ -272,6 +277,11 @@ MORE_REFUSALS: dict[str, tuple[Any, ...]] = {
     **{name: kernel("linalg_svd_cpu", ("float16", "bfloat16"))
        for name in ("svdvals", "svd_u", "svd_vh")},
     **{name: kernel("geqrf_cpu", ("float16", "bfloat16")) for name in ("qr_q", "qr_r")},
+    # embedding bags (helper loss): PyTorch names a bool table by its C++ type
+    **{name: runtime("Expected tensor for argument #1 'weight' to have one of the following "
+                     "scalar types: Half, BFloat16, Float, Double; but got CPUBoolType instead "
+                     "(while checking arguments for embedding_bag)", BOOL)
+       for name in ("embedding_bag", "embedding_bag_max", "embedding_bag_weighted")},
 }
 
 

@@ -762,6 +762,8 @@ CLOSED_FORM_ELSEWHERE = {
       for b in ("", "_backward")),
     # multi-class margin losses (helper loss; closed forms below)
     "multi_margin_loss", "multilabel_margin_loss",
+    # embedding bags (helper loss; closed form below)
+    "embedding_bag", "embedding_bag_max", "embedding_bag_weighted",
 }
 
 
@@ -1048,4 +1050,30 @@ def test_multi_class_margin_losses_closed_form():
                                                  symgrad.tensor([[3, 0, -1, 1]])], 1.0,
                       reduction="mean")
     agree(g, [[-mp(0.5), mp(0.25), mp(0.25), 0]])
+
+
+# -- embedding bags (symgrad/ops/embedding_bag.py) ------------------------------------------------
+def test_embedding_bag_closed_form():
+    # bags [0, 2], [], [4, 2, 1] of rows of a 5 x 2 table: a row's gradient is the sum over
+    # the places that hold it of its bag's cotangent (over the bag's size for a mean, times
+    # the place's weight for a weighted sum); an empty bag is 0 and sends nothing; the
+    # weight of a place is the dot product of its row and its bag's cotangent.
+    table = np.array([[0.5, -1.0], [2.0, 0.25], [-0.5, 1.5], [3.0, 3.0], [1.0, -2.0]])
+    w = np.array([[1.0, 2.0], [5.0, 7.0], [-1.0, 0.5]])
+    attrs = {"indices": np.array([0, 2, 4, 2, 1]), "offsets": np.array([0, 2, 2]),
+             "include_last_offset": False, "padding_idx": None}
+    (g,), out = grad_of("embedding_bag", [t(table)], w, mode="sum", **attrs)
+    assert out.tolist()[1] == [0.0, 0.0]
+    agree(g, [[1, 2], [-1, mp(0.5)], [0, mp(2.5)], [0, 0], [-1, mp(0.5)]])
+    (g,), _ = grad_of("embedding_bag", [t(table)], w, mode="mean", **attrs)
+    third = [-1 / mp(3), mp(0.5) / 3]
+    agree(g, [[mp(0.5), 1], third, [mp(0.5) - 1 / mp(3), 1 + mp(0.5) / 3], [0, 0], third])
+    # max per column: bag [4, 2, 1] takes column 0 from row 1 (2.0), column 1 from row 2 (1.5)
+    (g,), _ = grad_of("embedding_bag_max", [t(table)], w, mode="max", **attrs)
+    agree(g, [[1, 0], [-1, 0], [0, mp(2.5)], [0, 0], [0, 0]])
+    psw = np.array([2.0, -1.0, 0.5, 3.0, 4.0])
+    (g, gp), _ = grad_of("embedding_bag_weighted", [t(table), t(psw)], w, mode="sum",
+                         padding_idx=2, **{k: v for k, v in attrs.items() if k != "padding_idx"})
+    agree(g, [[2, 4], [-4, 2], [0, 0], [0, 0], [mp(-0.5), mp(0.25)]])
+    agree(gp, [mp(0.5) - 2, 0, -1 - 1, 0, -2 + mp(0.125)])
 

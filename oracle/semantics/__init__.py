@@ -305,6 +305,7 @@ from oracle.semantics import (  # noqa: E402, F401
     elementwise,
     elementwise_extra,  # frac, copysign, fmax, fmin, ldexp, heaviside (helper red)
     elementwise_more,
+    embedding_bag,  # embedding_bag, embedding_bag_max, embedding_bag_weighted (helper loss)
     fold,  # im2col and col2im (unfold and fold)
     layers_more,  # channel_shuffle, rrelu_with_noise (helper misc)
     linalg,

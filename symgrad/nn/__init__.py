@@ -118,6 +118,7 @@ from symgrad.nn.dropout_more import (
     FeatureAlphaDropout,
 )
 from symgrad.nn.layers_more import Bilinear, ChannelShuffle, LocalResponseNorm, RReLU, Softmax2d
+from symgrad.nn.layers_bag import EmbeddingBag
 from symgrad.nn.loss_margin import MultiLabelMarginLoss, MultiMarginLoss
 from symgrad.nn.loss_misc import MultiLabelSoftMarginLoss, TripletMarginWithDistanceLoss
 from symgrad.nn.pooling_more import (
@@ -187,4 +188,4 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d",
            "CircularPad3d",
            # multi-class margin losses and embedding bags (helper loss)
-           "MultiMarginLoss", "MultiLabelMarginLoss"]
+           "MultiMarginLoss", "MultiLabelMarginLoss", "EmbeddingBag"]

@@ -120,7 +120,7 @@ __all__ = [
     "multilabel_soft_margin_loss", "triplet_margin_with_distance_loss", "max_unpool1d",
     "max_unpool2d",
     # multi-class margin losses and embedding bags (helper loss)
-    "multi_margin_loss", "multilabel_margin_loss",
+    "multi_margin_loss", "multilabel_margin_loss", "embedding_bag",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -1918,7 +1918,9 @@ from symgrad.nn.dropout_more import (  # noqa: E402
     feature_alpha_dropout,
 )
 
-# -- multi-class margin losses and embedding bags (helper loss; symgrad/nn/functional_margin.py)
+# -- multi-class margin losses and embedding bags (helper loss; symgrad/nn/functional_margin.py,
+# symgrad/nn/functional_bag.py)
+from symgrad.nn.functional_bag import embedding_bag  # noqa: E402, F401
 from symgrad.nn.functional_margin import (  # noqa: E402, F401
     multi_margin_loss,
     multilabel_margin_loss,

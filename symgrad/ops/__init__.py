@@ -15,6 +15,7 @@ from symgrad.ops import (  # noqa: F401
     elementwise,
     elementwise_extra,  # frac, copysign, fmax, fmin, ldexp, heaviside, ... (helper red)
     elementwise_more,
+    embedding_bag,  # embedding_bag (helper loss)
     fold,  # unfold and fold: im2col, col2im
     indexing,
     inplace,
