@@ -95,6 +95,24 @@ def _check_offsets(offsets: np.ndarray, count: int, include_last_offset: bool) -
                            "request to PyTorch.)")
 
 
+def _check_index_dtypes(input: Tensor, offsets: Tensor | None) -> None:
+    """PyTorch's checks of the indices' and offsets' dtypes: integers, one of them (the
+    offsets of a 2-d input are of its dtype) int64 or int32; its message names the indices
+    (a floating offsets' own type)."""
+    for t in (input, offsets):
+        if t is not None and t.is_floating_point():
+            bad = t
+            break
+    else:
+        kinds = {input.dtype.name} | ({offsets.dtype.name} if offsets is not None else set())
+        if kinds & set(_INDEX_DTYPES):
+            return
+        bad = input
+    raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following "
+                       f"scalar types: Long, Int; but got {_type_name(bad)} instead (while "
+                       "checking arguments for embedding_bag)")
+
+
 def _refuse_unsupported(max_norm: float | None, scale_grad_by_freq: bool, sparse: bool) -> None:
     """A clear refusal of what symgrad's embedding_bag does not do, as ``embedding``'s."""
     if max_norm is not None:
@@ -167,16 +185,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
             "embedding_bag: per_sample_weights was not None. per_sample_weights is only "
             f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
             "GitHub.")
-    for name, t in (("indices", input), ("indices", offsets)):
-        if t is not None and t.dtype.name not in _INDEX_DTYPES and t.is_floating_point():
-            raise RuntimeError(f"Expected tensor for argument #1 '{name}' to have one of the "
-                               "following scalar types: Long, Int; but got "
-                               f"{_type_name(t)} instead (while checking arguments for "
-                               "embedding_bag)")
-    if input.dtype.name not in _INDEX_DTYPES:
-        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
-                           f"following scalar types: Long, Int; but got {_type_name(input)} "
-                           "instead (while checking arguments for embedding_bag)")
+    _check_index_dtypes(input, offsets)
     if weight.is_floating_point() and per_sample_weights is not None and (
             per_sample_weights.dtype is not weight.dtype):
         raise RuntimeError(

@@ -58,7 +58,11 @@ class EmbeddingBag(Module):
         _refuse_unsupported(max_norm, scale_grad_by_freq, sparse)
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        self.padding_idx = F._padding_idx(padding_idx, num_embeddings)
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise AssertionError("padding_idx must be within num_embeddings")
+            padding_idx = padding_idx + num_embeddings if padding_idx < 0 else padding_idx
+        self.padding_idx = padding_idx
         if _weight is None:
             self.weight = Parameter(symgrad.empty(num_embeddings, embedding_dim, device=device,
                                                   dtype=dtype))
