@@ -113,6 +113,36 @@ def _check_index_dtypes(input: Tensor, offsets: Tensor | None) -> None:
                        "checking arguments for embedding_bag)")
 
 
+def _kernel_checks(input: Tensor, weight: Tensor, offsets: Tensor | None,
+                   per_sample_weights: Tensor | None, indices: np.ndarray,
+                   starts: np.ndarray | None, include_last_offset: bool,
+                   padding_idx: int | None) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """PyTorch's kernel's checks, in its order: the dtypes, ``padding_idx`` (made
+    non-negative), the offsets and the indices' range; the flat indices and offsets."""
+    _check_index_dtypes(input, offsets)
+    if weight.is_floating_point() and per_sample_weights is not None and (
+            per_sample_weights.dtype is not weight.dtype):
+        raise RuntimeError(
+            "Expected tensor for argument #1 'weight' to have the same type as tensor for "
+            f"argument #1 'per_sample_weights'; but type {_type_name(weight)} does not equal "
+            f"{_type_name(per_sample_weights)} (while checking arguments for embedding_bag)")
+    rows = weight.shape[0]
+    if padding_idx is not None:
+        if not -rows <= padding_idx < rows:
+            raise RuntimeError(f"padding_idx must be within the number of embeddings, -{rows} "
+                               f"through {rows - 1}, but got {padding_idx}")
+        padding_idx = padding_idx + rows if padding_idx < 0 else padding_idx
+    indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+    if starts is None:
+        starts = np.asarray(offsets._data, dtype=np.int64)
+    _check_offsets(starts, len(indices), include_last_offset)
+    bad = np.nonzero((indices < 0) | (indices >= rows))[0]
+    if len(bad):
+        raise RuntimeError(f"Index {bad[0]} of input takes value {indices[bad[0]]} which is not "
+                           f"in the valid range [0, {rows})")
+    return indices, starts, padding_idx
+
+
 def _refuse_unsupported(max_norm: float | None, scale_grad_by_freq: bool, sparse: bool) -> None:
     """A clear refusal of what symgrad's embedding_bag does not do, as ``embedding``'s."""
     if max_norm is not None:
@@ -185,27 +215,9 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
             "embedding_bag: per_sample_weights was not None. per_sample_weights is only "
             f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
             "GitHub.")
-    _check_index_dtypes(input, offsets)
-    if weight.is_floating_point() and per_sample_weights is not None and (
-            per_sample_weights.dtype is not weight.dtype):
-        raise RuntimeError(
-            "Expected tensor for argument #1 'weight' to have the same type as tensor for "
-            f"argument #1 'per_sample_weights'; but type {_type_name(weight)} does not equal "
-            f"{_type_name(per_sample_weights)} (while checking arguments for embedding_bag)")
-    rows = weight.shape[0]
-    if padding_idx is not None:
-        if not -rows <= padding_idx < rows:
-            raise RuntimeError(f"padding_idx must be within the number of embeddings, -{rows} "
-                               f"through {rows - 1}, but got {padding_idx}")
-        padding_idx = padding_idx + rows if padding_idx < 0 else padding_idx
-    indices = np.asarray(indices, dtype=np.int64).reshape(-1)
-    if starts is None:
-        starts = np.asarray(offsets._data, dtype=np.int64)
-    _check_offsets(starts, len(indices), include_last_offset)
-    bad = np.nonzero((indices < 0) | (indices >= rows))[0]
-    if len(bad):
-        raise RuntimeError(f"Index {bad[0]} of input takes value {indices[bad[0]]} which is not "
-                           f"in the valid range [0, {rows})")
+    indices, starts, padding_idx = _kernel_checks(input, weight, offsets, per_sample_weights,
+                                                  indices, starts, include_last_offset,
+                                                  padding_idx)
     attrs = {"indices": indices, "offsets": starts, "padding_idx": padding_idx, "mode": mode,
              "include_last_offset": bool(include_last_offset)}
     if per_sample_weights is None:

@@ -36,6 +36,8 @@ class EmbeddingBag(Module):
         scale_grad_by_freq: not supported: only False.
         mode: ``"sum"``, ``"mean"`` or ``"max"``. Default: ``"mean"``.
         sparse: not supported: only False.
+        _weight: the table itself, ``(num_embeddings, embedding_dim)`` (``from_pretrained``'s),
+            instead of a drawn one. Default: None.
         include_last_offset: the offsets end with the input's size (CSR). Default: False.
         padding_idx: a row (negative: from the end) that starts at zero, is left out of the
             bags and receives no gradient.

@@ -5,8 +5,8 @@
 Three ops, as ``nll_loss`` has two: ``embedding_bag`` (sum, mean), ``embedding_bag_max`` and
 ``embedding_bag_weighted`` (sum with per-sample weights, differentiable in them too). The
 indices, offsets and ``padding_idx`` are attributes: a bag holds the indices from its offset
-to the next (to the end; ``include_last_offset`` makes the last offset that end), less those equal
-to ``padding_idx``. An empty bag gives zeros; a mean divides by the indices kept. Forwards are
+to the next (to the end; ``include_last_offset`` makes the last offset that end), less those
+equal to ``padding_idx``. An empty bag gives zeros; a mean divides by the indices kept. Forwards are
 computed in float64 and rounded once. NOTE: max sends each column's gradient to the bag's
 first row holding the maximum, as PyTorch's kernel (its comparison is strict). PyTorch has no
 derivative of either gradient: a second derivative raises its errors (the weight's a
@@ -25,12 +25,12 @@ from symgrad.ops.indexing import index_put
 from symgrad.ops.registry import FLOATING, Kink, defop, refuse
 from symgrad.tensor import Tensor
 
-__all__ = ["EMBEDDING_BAG", "EMBEDDING_BAG_MAX", "EMBEDDING_BAG_WEIGHTED", "MAX_TIE", "bags_of"]
+__all__ = ["EMBEDDING_BAG", "EMBEDDING_BAG_MAX", "EMBEDDING_BAG_WEIGHTED", "MAX_TIE"]
 
 MAX_TIE = "two rows of a bag of weight tie for a column's maximum"
 
 
-def bags_of(count: int, offsets: np.ndarray, include_last_offset: bool,
+def _bag_of(count: int, offsets: np.ndarray, include_last_offset: bool,
             padding_idx: int | None, indices: np.ndarray) -> tuple[np.ndarray, int]:
     """The bag of each index (-1 for one left out: ``padding_idx``), and the number of bags.
 
@@ -41,7 +41,7 @@ def bags_of(count: int, offsets: np.ndarray, include_last_offset: bool,
         padding_idx: A row whose indices no bag holds, or None.
         indices: The indices.
 
-    >>> bags_of(5, np.array([0, 2, 2]), False, 3, np.array([1, 3, 0, 0, 4]))
+    >>> _bag_of(5, np.array([0, 2, 2]), False, 3, np.array([1, 3, 0, 0, 4]))
     (array([ 0, -1,  2,  2,  2]), 3)
     """
     offsets = np.asarray(offsets, dtype=np.int64)
@@ -58,7 +58,7 @@ def bags_of(count: int, offsets: np.ndarray, include_last_offset: bool,
 def _bags(indices: np.ndarray, offsets: np.ndarray, include_last_offset: bool,
           padding_idx: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """The positions kept, their rows and bags, and the number of bags."""
-    bag, bags = bags_of(len(indices), offsets, include_last_offset, padding_idx, indices)
+    bag, bags = _bag_of(len(indices), offsets, include_last_offset, padding_idx, indices)
     kept = np.nonzero(bag >= 0)[0]
     return kept, indices[kept], bag[kept], bags
 
