@@ -59,8 +59,8 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         size_average: Deprecated, as in PyTorch. Defaults to None.
         reduce: Deprecated, as in PyTorch. Defaults to None.
         reduction: ``"mean"`` over the samples, ``"sum"`` or ``"none"``. Defaults to
-            ``"mean"``. NOTE: the mean of no samples is NaN (PyTorch returns uninitialised
-            memory there).
+            ``"mean"``. NOTE: the sum of no samples is 0 and their mean NaN (PyTorch's are
+            uninitialised memory).
 
     >>> import symgrad
     >>> x = symgrad.tensor([[0.1, 0.2, 0.4, 0.8]], requires_grad=True)
@@ -110,8 +110,8 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: bool | N
         size_average: Deprecated, as in PyTorch. Defaults to None.
         reduce: Deprecated, as in PyTorch. Defaults to None.
         reduction: ``"mean"`` over the samples, ``"sum"`` or ``"none"``. Defaults to
-            ``"mean"``. NOTE: the mean of no samples is NaN (PyTorch returns uninitialised
-            memory there).
+            ``"mean"``. NOTE: the sum of no samples is 0 and their mean NaN (PyTorch's are
+            uninitialised memory).
 
     >>> import symgrad
     >>> x = symgrad.tensor([[0.1, 0.2, 0.4, 0.8]], requires_grad=True)

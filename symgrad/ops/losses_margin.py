@@ -41,8 +41,9 @@ def _check_long(target: np.ndarray) -> None:
 
 def _reduce(losses: np.ndarray, reduction: str, shape: tuple[int, ...],
             like: np.ndarray) -> np.ndarray:
-    """Per-sample losses (float64) reduced, rounded once to ``like``'s dtype. NOTE: the mean of
-    no samples is NaN (0 / 0), where PyTorch's kernels return uninitialised memory."""
+    """Per-sample losses (float64) reduced, rounded once to ``like``'s dtype. NOTE: the sum of
+    no samples is 0 and their mean NaN (0 / 0), where PyTorch's kernels return uninitialised
+    memory."""
     if reduction == "none":
         return losses.reshape(shape).astype(like.dtype)
     total = np.add.reduce(losses)
