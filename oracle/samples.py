@@ -159,6 +159,9 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     "binary_cross_entropy": {"self": _PROBABILITY, "target": _PROBABILITY, "weight": _WEIGHT},
     "nll_loss_weighted": {"weight": _WEIGHT},
     "nll_loss_weighted_backward": {"weight": _WEIGHT},
+    "multi_margin_loss": {"weight": _WEIGHT},
+    # scores less than 1 apart: no hinge 1 - (x[j] - x[i]) at its kink (margin 1 is fixed)
+    "multilabel_margin_loss": {"self": Domain(-0.5, 0.5)},
     "binary_cross_entropy_with_logits": {"target": _PROBABILITY, "weight": _WEIGHT,
                                          "pos_weight": _WEIGHT},
     # special functions (symgrad/ops/special.py); lgamma and digamma are sampled on both sides
@@ -214,6 +217,13 @@ def _condition(rng: np.random.Generator) -> np.ndarray:
 
 def _class_indices(rng: np.random.Generator) -> np.ndarray:
     return rng.integers(0, 3, size=(4,))
+
+
+def _multilabel_targets(rng: np.random.Generator) -> np.ndarray:
+    """Per row of 4 classes, some of them (a repeat now and then) then -1, then anything."""
+    rows = [np.concatenate([rng.choice(4, size=k), [-1], rng.integers(-1, 4, size=3 - k)])
+            for k in rng.integers(0, 4, size=3)]
+    return np.asarray(rows, dtype=np.int64)[:, :4]
 
 
 def _no_bias(rng: np.random.Generator) -> np.ndarray:
@@ -895,4 +905,38 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                                      "left": False, "adjoint": False}),
         Sample(((2, 2), (2, 2)), {"pivots": np.array([2, 2], np.int32), "left": False,
                                   "adjoint": True})),
+    # multi-class margin losses (helper loss): margins off the 1/64 lattice the samples live
+    # on, so no hinge sits at its kink; (N, C), (C,) and 0-d inputs
+    "multi_margin_loss": tuple(
+        Sample((shape, tshape, (c,)), {"p": p, "margin": m, "reduction": r},
+               make={"target": lambda rng, tshape=tshape, c=c: rng.integers(0, c, size=tshape)})
+        for shape, tshape, c, p, m, r in (
+            ((4, 3), (4,), 3, 1, 1.0 + 1 / 3, "mean"), ((4, 3), (4,), 3, 2, 0.7, "sum"),
+            ((4, 3), (4,), 3, 1, 0.7, "none"), ((5,), (), 5, 2, 1.0 + 1 / 3, "none"),
+            ((5,), (1,), 5, 1, 2.3, "mean"))),
+    "multilabel_margin_loss": (
+        *(Sample(((3, 4), (3, 4)), {"reduction": r}, make={"target": _multilabel_targets})
+          for r in _LOSS_REDUCTIONS),
+        Sample(((4,), (4,)), {"reduction": "none"},
+               make={"target": lambda rng: _multilabel_targets(rng)[0]})),
+    # embedding bags (helper loss): an empty bag, padding left out, include_last_offset, a 2-d
+    # input's fixed-length bags
+    "embedding_bag": tuple(Sample(((5, 3),), {
+        "indices": np.array(i), "offsets": np.array(o), "include_last_offset": last,
+        "padding_idx": pad, "mode": mode}) for i, o, last, pad, mode in (
+            ([0, 2, 4, 2, 1, 3], [0, 2, 2, 5], False, None, "sum"),
+            ([0, 2, 4, 2, 1, 3], [0, 3], False, 2, "mean"),
+            ([0, 2, 4, 2, 1, 3], [0, 1, 6], True, None, "sum"),
+            ([1, 1, 0, 4], [0, 2], False, 1, "sum"),
+            ([0, 2, 4, 2, 1, 3], [0, 1, 1, 6], True, 3, "mean"))),
+    "embedding_bag_max": tuple(Sample(((5, 3),), {
+        "indices": np.array(i), "offsets": np.array(o), "include_last_offset": last,
+        "padding_idx": pad, "mode": "max"}) for i, o, last, pad in (
+            ([0, 2, 4, 2, 1, 3], [0, 2, 2, 5], False, None),
+            ([0, 2, 4, 2, 1, 3], [0, 3, 6], True, 4))),
+    "embedding_bag_weighted": tuple(Sample(((5, 3), (6,)), {
+        "indices": np.array(i), "offsets": np.array(o), "include_last_offset": last,
+        "padding_idx": pad, "mode": "sum"}) for i, o, last, pad in (
+            ([0, 2, 4, 2, 1, 3], [0, 2, 2, 5], False, None),
+            ([0, 2, 4, 2, 1, 3], [0, 3, 6], True, 2))),
 }

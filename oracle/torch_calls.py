@@ -479,4 +479,16 @@ TORCH: dict[str, str] = {
     'lu_u': 'torch.linalg.lu(self).U',
     'lu_solve': ('torch.linalg.lu_solve(LU, torch.as_tensor(pivots), B, left=left, '
                  'adjoint=adjoint)'),
+    # multi-class margin losses (symgrad/ops/losses_margin.py)
+    'multi_margin_loss': (
+        'torch.nn.functional.multi_margin_loss(self, target, p=p, margin=margin, weight=weight, '
+        'reduction=reduction)'),
+    'multilabel_margin_loss': (
+        'torch.nn.functional.multilabel_margin_loss(self, target, reduction=reduction)'),
+    # embedding bags (symgrad/ops/embedding_bag.py)
+    **{name: ('torch.nn.functional.embedding_bag(torch.as_tensor(indices), weight, '
+              'torch.as_tensor(offsets), mode=mode, include_last_offset=include_last_offset, '
+              f'padding_idx=padding_idx{psw})')
+       for name, psw in (("embedding_bag", ""), ("embedding_bag_max", ""),
+                         ("embedding_bag_weighted", ", per_sample_weights=per_sample_weights"))},
 }

@@ -275,6 +275,16 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
        for name in ("lu_factor", "lu_l", "lu_u")},
     "lu_solve": runtime("torch.linalg.lu_solve: Expected a floating point or complex tensor as "
                         "input. Got {}", NOT_FLOAT),
+    # multi-class margin losses (helper loss): float32 and float64 alone
+    "multi_margin_loss": kernel("multi_margin_loss_cpu_kernel",
+                                NOT_FLOAT + ("float16", "bfloat16")),
+    "multilabel_margin_loss": kernel("multilabel_margin_loss_forward_out_frame",
+                                     NOT_FLOAT + ("float16", "bfloat16")),
+    # embedding bags (helper loss): a floating table (bool's refusal in MORE_REFUSALS)
+    **{name: runtime("Expected tensor for argument #1 'weight' to have one of the following "
+                     "scalar types: Half, BFloat16, Float, Double; but got torch.{}Tensor "
+                     "instead (while checking arguments for embedding_bag)", NOT_FLOAT[1:])
+       for name in ("embedding_bag", "embedding_bag_max", "embedding_bag_weighted")},
 }
 
 # An op's refusals of other dtypes with another class or message than its REFUSALS entry.
@@ -296,6 +306,11 @@ MORE_REFUSALS: dict[str, tuple[Any, ...]] = {
     "cdist": kernel("cdist", ("float16", "bfloat16")),
     "pdist": kernel("pdist", ("float16", "bfloat16")),
     "lu_solve": kernel("linalg.lu_solve_cpu", ("float16", "bfloat16")),  # (helper linalg)
+    # embedding bags (helper loss): PyTorch names a bool table by its C++ type
+    **{name: runtime("Expected tensor for argument #1 'weight' to have one of the following "
+                     "scalar types: Half, BFloat16, Float, Double; but got CPUBoolType instead "
+                     "(while checking arguments for embedding_bag)", BOOL)
+       for name in ("embedding_bag", "embedding_bag_max", "embedding_bag_weighted")},
 }
 
 

@@ -764,6 +764,10 @@ CLOSED_FORM_ELSEWHERE = {
     # tests/test_nn_layers_more.py)
     *(f"{m}_pad{k}d{b}" for m in ("reflection", "replication") for k in (1, 2, 3)
       for b in ("", "_backward")),
+    # multi-class margin losses (helper loss; closed forms below)
+    "multi_margin_loss", "multilabel_margin_loss",
+    # embedding bags (helper loss; closed form below)
+    "embedding_bag", "embedding_bag_max", "embedding_bag_weighted",
 }
 
 
@@ -1068,3 +1072,49 @@ def test_moments_with_their_mean_closed_form():
                 d = x[i, j] - mean
                 want[i, j] = d / (2 * mpmath.sqrt(var)) if root else d
         agree(g, want)
+
+
+# -- multi-class margin losses (symgrad/ops/losses_margin.py) -------------------------------------
+def test_multi_class_margin_losses_closed_form():
+    # multi_margin_loss, p = 2: each active hinge z = margin - x[y] + x[d] sends 2 z w[y] / C
+    # to x[d] and its negation to x[y]; an inactive one (z < 0) sends nothing.
+    x = [[0.5, 1.0, -0.25], [0.25, 0.0, 2.0]]
+    weight = t([1.0, 2.0, 0.5], False)
+    (g,), out = grad_of("multi_margin_loss", [t(x), symgrad.tensor([1, 0]), weight], 2.0, p=2,
+                        margin=1.0, reduction="sum")
+    assert out.item() == pytest.approx((2 * 0.25 + 0.75**2 + 2.75**2) / 3, rel=1e-15)
+    agree(g, 2 * np.array([[mp(2) / 3, -mp(2) / 3, 0],
+                           [-(mp(0.5) + mp(11) / 6), mp(0.5), mp(11) / 6]], dtype=object))
+    # multilabel_margin_loss: targets {3, 0} (before the -1), others {1, 2}; each active hinge
+    # 1 - (x[j] - x[i]) sends 1 / C to x[i] and -1 / C to x[j]; x[3] = 2 leaves its inactive.
+    (g,), _ = grad_of("multilabel_margin_loss", [t([[0.1, 0.2, 0.4, 2.0]]),
+                                                 symgrad.tensor([[3, 0, -1, 1]])], 1.0,
+                      reduction="mean")
+    agree(g, [[-mp(0.5), mp(0.25), mp(0.25), 0]])
+
+
+# -- embedding bags (symgrad/ops/embedding_bag.py) ------------------------------------------------
+def test_embedding_bag_closed_form():
+    # bags [0, 2], [], [4, 2, 1] of rows of a 5 x 2 table: a row's gradient is the sum over
+    # the places that hold it of its bag's cotangent (over the bag's size for a mean, times
+    # the place's weight for a weighted sum); an empty bag is 0 and sends nothing; the
+    # weight of a place is the dot product of its row and its bag's cotangent.
+    table = np.array([[0.5, -1.0], [2.0, 0.25], [-0.5, 1.5], [3.0, 3.0], [1.0, -2.0]])
+    w = np.array([[1.0, 2.0], [5.0, 7.0], [-1.0, 0.5]])
+    attrs = {"indices": np.array([0, 2, 4, 2, 1]), "offsets": np.array([0, 2, 2]),
+             "include_last_offset": False, "padding_idx": None}
+    (g,), out = grad_of("embedding_bag", [t(table)], w, mode="sum", **attrs)
+    assert out.tolist()[1] == [0.0, 0.0]
+    agree(g, [[1, 2], [-1, mp(0.5)], [0, mp(2.5)], [0, 0], [-1, mp(0.5)]])
+    (g,), _ = grad_of("embedding_bag", [t(table)], w, mode="mean", **attrs)
+    third = [-1 / mp(3), mp(0.5) / 3]
+    agree(g, [[mp(0.5), 1], third, [mp(0.5) - 1 / mp(3), 1 + mp(0.5) / 3], [0, 0], third])
+    # max per column: bag [4, 2, 1] takes column 0 from row 1 (2.0), column 1 from row 2 (1.5)
+    (g,), _ = grad_of("embedding_bag_max", [t(table)], w, mode="max", **attrs)
+    agree(g, [[1, 0], [-1, 0], [0, mp(2.5)], [0, 0], [0, 0]])
+    psw = np.array([2.0, -1.0, 0.5, 3.0, 4.0])
+    (g, gp), _ = grad_of("embedding_bag_weighted", [t(table), t(psw)], w, mode="sum",
+                         padding_idx=2, **{k: v for k, v in attrs.items() if k != "padding_idx"})
+    agree(g, [[2, 4], [-4, 2], [0, 0], [0, 0], [mp(-0.5), mp(0.25)]])
+    agree(gp, [mp(0.5) - 2, 0, -1 - 1, 0, -2 + mp(0.125)])
+

@@ -306,11 +306,13 @@ from oracle.semantics import (  # noqa: E402, F401
     elementwise,
     elementwise_extra,  # frac, copysign, fmax, fmin, ldexp, heaviside (helper red)
     elementwise_more,
+    embedding_bag,  # embedding_bag, embedding_bag_max, embedding_bag_weighted (helper loss)
     fold,  # im2col and col2im (unfold and fold)
     layers_more,  # channel_shuffle, rrelu_with_noise (helper misc)
     least_squares,  # linalg.lstsq (helper linalg)
     linalg,
     linalg_solve,
+    losses_margin,  # multi_margin_loss, multilabel_margin_loss (helper loss)
     lu,  # linalg.lu_factor, linalg.lu, linalg.lu_solve (helper linalg)
     matrix_exp,  # linalg.matrix_exp (helper linalg)
     nn,

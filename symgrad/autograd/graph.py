@@ -477,12 +477,18 @@ def _not_differentiable(
     sources = tuple(t for t in used if t._rg)
     if not sources:
         return tuple(grads)
-    message = f"derivative for {node.name()} is not implemented"
+    op = node.op
+    # An op may name the operator PyTorch's message names (aten::multi_margin_loss_backward),
+    # and per input the message, error and node PyTorch gives that input's gradient
+    # (``second_order``: embedding_bag's weight, a NotImplementedError).
+    message = (f"derivative for {op.extra.get('backward_operator', node.name())} is not "
+               "implemented")
+    named = op.extra.get("second_order", {})
+    inputs = tuple(t.grad_fn if t.grad_fn is not None else t._accumulator() for t in sources)
     return tuple(
         grad if grad is None or _refuses_itself(computed[k] if computed else None) else
         type(grad)._make(grad._data, True, NotImplementedNode(
-            message, tuple(t.grad_fn if t.grad_fn is not None else t._accumulator()
-                           for t in sources)))
+            *named.get(op.args[k], (message,)), inputs=inputs))
         for k, grad in enumerate(grads))
 
 
@@ -690,19 +696,22 @@ class NotImplementedNode(Node):
     RuntimeError: derivative for MulBackward0 is not implemented
     """
 
-    __slots__ = ("_message",)
+    __slots__ = ("_message", "_error", "_name")
 
-    def __init__(self, message: str, inputs: tuple[Node, ...]) -> None:
+    def __init__(self, message: str, error: type[Exception] = RuntimeError,
+                 name: str = "torch::autograd::NotImplemented", *,
+                 inputs: tuple[Node, ...]) -> None:
         super().__init__(None, {}, inputs, ())
-        self._message = message
+        self._message, self._error, self._name = message, error, name
 
     def name(self) -> str:
-        """PyTorch's name for the node of a derivative that is not implemented."""
-        return "torch::autograd::NotImplemented"
+        """PyTorch's name for the node of a derivative that is not implemented (or the name
+        of the node it gives a particular one)."""
+        return self._name
 
     def apply(self, g: Tensor) -> tuple[Tensor | None, ...]:
         """Refuse, with the message naming the op (see the class's example)."""
-        raise RuntimeError(self._message)
+        raise self._error(self._message)
 
 
 def _unread(node: Node, k: int) -> bool:

@@ -118,6 +118,8 @@ from symgrad.nn.dropout_more import (
     FeatureAlphaDropout,
 )
 from symgrad.nn.layers_more import Bilinear, ChannelShuffle, LocalResponseNorm, RReLU, Softmax2d
+from symgrad.nn.layers_bag import EmbeddingBag
+from symgrad.nn.loss_margin import MultiLabelMarginLoss, MultiMarginLoss
 from symgrad.nn.loss_misc import MultiLabelSoftMarginLoss, TripletMarginWithDistanceLoss
 from symgrad.nn.pooling_more import (
     AdaptiveMaxPool1d,
@@ -184,4 +186,6 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "TripletMarginWithDistanceLoss", "MaxUnpool1d", "MaxUnpool2d",
            "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
            "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d",
-           "CircularPad3d"]
+           "CircularPad3d",
+           # multi-class margin losses and embedding bags (helper loss)
+           "MultiMarginLoss", "MultiLabelMarginLoss", "EmbeddingBag"]

@@ -125,6 +125,8 @@ __all__ = [
     "max_unpool2d",
     # pdist (symgrad/ops/distances.py)
     "pdist",
+    # multi-class margin losses and embedding bags (helper loss)
+    "multi_margin_loss", "multilabel_margin_loss", "embedding_bag",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -1920,6 +1922,14 @@ from symgrad.nn.dropout_more import (  # noqa: E402
     dropout2d,
     dropout3d,
     feature_alpha_dropout,
+)
+
+# -- multi-class margin losses and embedding bags (helper loss; symgrad/nn/functional_margin.py,
+# symgrad/nn/functional_bag.py)
+from symgrad.nn.functional_bag import embedding_bag  # noqa: E402, F401
+from symgrad.nn.functional_margin import (  # noqa: E402, F401
+    multi_margin_loss,
+    multilabel_margin_loss,
 )
 from symgrad.nn.functional_more import (  # noqa: E402, F401
     bilinear,

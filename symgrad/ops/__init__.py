@@ -16,6 +16,7 @@ from symgrad.ops import (  # noqa: F401
     elementwise,
     elementwise_extra,  # frac, copysign, fmax, fmin, ldexp, heaviside, ... (helper red)
     elementwise_more,
+    embedding_bag,  # embedding_bag (helper loss)
     fold,  # unfold and fold: im2col, col2im
     indexing,
     inplace,
@@ -25,6 +26,7 @@ from symgrad.ops import (  # noqa: F401
     linalg,
     linalg_solve,  # det, inverse, solve, slogdet (symgrad.linalg)
     losses,
+    losses_margin,  # multi_margin_loss, multilabel_margin_loss
     losses_more,
     lu,  # linalg.lu_factor, linalg.lu, linalg.lu_solve (helper linalg)
     matrix_exp,  # linalg.matrix_exp (helper linalg)
