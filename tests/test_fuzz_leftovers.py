@@ -616,3 +616,13 @@ def test_atan2s_derivatives_at_the_origin_are_g_times_zero_as_torchs(a, b, g):
     mine, theirs = grads(symgrad), grads(torch)
     np.testing.assert_array_equal(mine, theirs)
     np.testing.assert_array_equal(np.signbit(mine), np.signbit(theirs))
+
+
+@pytest.mark.parametrize("pad", [(-1, 1, 1, 0), (1, 2, 3), (0, 0, 0, 0, 1, 1), (-1, 1)])
+def test_constant_pad_nd_refuses_pads_past_its_dims_as_torch(pad):
+    # The op itself (which random programs apply directly) refused nothing: a pair past the
+    # input's dims wrapped round onto its last dim and padded it again.
+    from symgrad.ops.padding import constant_pad_nd
+
+    assert _outcome(lambda: constant_pad_nd(symgrad.zeros(2), pad, -1.5)) == _outcome(
+        lambda: torch.constant_pad_nd(torch.zeros(2), pad, -1.5))

@@ -35,8 +35,14 @@ def test_random_programs_engine_exact_and_fd_agree(prog):
     assert v.status not in FAILING  # right, or unjudged (overflow, an oracle out of its depth)
 
 
+# An infinite attribute is written float('inf') in the reproducer (repr's inf was a NameError).
+NORM_INF = Program([np.array([0.0])], [("norm", (0,), {"p": float("inf"), "dim": (0,),
+                                                       "keepdim": False})])
+
+
 @settings(max_examples=max(5, settings().max_examples // 3))
 @given(prog=programs(symgrad.float64))
+@example(prog=NORM_INF)
 def test_program_source_reruns_the_same_gradients(prog):
     leaves = prog.make_leaves()
     with np.errstate(all="ignore"):

@@ -603,6 +603,14 @@ def _out_shape(op: OpDef, shapes: Sequence[tuple[int, ...]], attrs: dict[str, An
     return tuple(out._data.shape)
 
 
+def _attr_literal(val: Any) -> str:
+    """``val`` as Python source: ``repr``, but ``float('inf')`` for an infinite float (``repr``
+    writes ``inf``, a NameError when the snippet runs: ``norm``'s ``p=inf``)."""
+    if isinstance(val, float) and not math.isfinite(val):
+        return f"float({str(val)!r})"
+    return repr(val)
+
+
 @dataclass
 class Program:
     """A random DAG over the catalog: leaves, then steps ``(op name, input ids, attrs)``.
@@ -688,7 +696,7 @@ class Program:
         n = len(self.leaves)
         for k, (name, ids, attrs) in enumerate(self.steps):
             args = ", ".join(f"v{i}" for i in ids)
-            kw = "".join(f", {key}={val!r}" for key, val in attrs.items())
+            kw = "".join(f", {key}={_attr_literal(val)}" for key, val in attrs.items())
             lines.append(f"v{n + k} = apply(REGISTRY[{name!r}], {args}{kw})")
         lines.append(f"out = v{n + len(self.steps) - 1}.sum()")
         lines.append("out.backward()")

@@ -28,7 +28,14 @@ def _pairs(ndim: int, pad: tuple[int, ...]) -> list[tuple[int, int, int]]:
 def _constant_pad(self: np.ndarray, *, pad: tuple[int, ...], value: float) -> np.ndarray:
     """``self`` with ``pad[2i]`` places before and ``pad[2i + 1]`` after dim ``-1 - i`` filled
     with ``value`` (in ``self``'s dtype by PyTorch's rules, ``scalar_as``), or as many removed
-    where negative (PyTorch narrows first)."""
+    where negative (PyTorch narrows first). PyTorch's errors for an odd ``pad`` or one with
+    more pairs than ``self`` has dims (whose pairs would wrap round onto the last dims)."""
+    if len(pad) % 2:
+        raise RuntimeError(f"Length of pad must be even but instead it equals {len(pad)}")
+    if len(pad) > 2 * self.ndim:
+        raise RuntimeError("Length of pad should be no more than twice the number of dimensions "
+                           f"of the input. Pad length is {len(pad)}while the input has "
+                           f"{self.ndim}dimensions.")
     key = [slice(None)] * self.ndim
     widths = [(0, 0)] * self.ndim
     for dim, before, after in _pairs(self.ndim, pad):
