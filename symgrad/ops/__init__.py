@@ -46,6 +46,7 @@ from symgrad.ops import (  # noqa: F401
     special,  # special functions (lgamma, digamma, erfinv, logit, xlogy, ...)
     special_extra,  # torch.special.ndtri (helper red)
     tensor_functions,
+    top_level_aliases,  # torch.detach, torch.fill, torch.exp_, torch.pinverse, ... (helper names)
     triangular,
 )
 from symgrad.ops.registry import FUNCTIONS, REGISTRY, OpDef
