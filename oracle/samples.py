@@ -212,6 +212,11 @@ def _class_indices(rng: np.random.Generator) -> np.ndarray:
     return rng.integers(0, 3, size=(4,))
 
 
+def _exponents(rng: np.random.Generator) -> np.ndarray:
+    """frexp's exponents (helper names): small powers of two, either way."""
+    return rng.integers(-3, 4, size=(2, 3)).astype(np.int32)
+
+
 def _no_bias(rng: np.random.Generator) -> np.ndarray:
     """A convolution's bias of no element: none (PyTorch's None; nothing to differentiate)."""
     return np.zeros((0,))
@@ -837,4 +842,9 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
            (1, (((2, 2, 4), (2, 3)), ((3, 5), (-1, 2)))),
            (2, (((1, 2, 3, 4), (1, 2, 2, 1)), ((2, 3, 3), (2, -1, 0, 2)))),
            (3, (((1, 1, 2, 3, 3), (1, 2, 0, 1, 1, 1)),)))},
+    # sgn, dist and frexp's mantissa (helper names: symgrad/ops/sgn_dist_frexp.py)
+    "sgn": _UNARY,
+    "dist": (Sample(((2, 3), (2, 3)), {"p": 2.0}), Sample(((2, 3), (3,)), {"p": 1.0}),
+             Sample(((4,), (4,)), {"p": 3.0}), Sample(((2, 3), (2, 3)), {"p": math.inf})),
+    "frexp": (Sample(((2, 3), (2, 3)), make={"exponent": _exponents}),),
 }

@@ -458,4 +458,9 @@ TORCH: dict[str, str] = {
     'replication_pad3d': 'torch.ops.aten.replication_pad3d(self, padding)',
     'replication_pad3d_backward': (
         'torch.ops.aten.replication_pad3d_backward(grad_output, self, padding)'),
+    # sgn, dist and frexp's mantissa (helper names); the mantissa with the exponent given
+    'sgn': 'torch.sgn(self)',
+    'dist': 'torch.dist(self, other, p)',
+    'frexp': ('torch.ldexp(self, -exponent) if self.is_floating_point() '
+              'else torch.frexp(self).mantissa'),
 }

@@ -55,6 +55,11 @@ def runtime(message: str, dtypes: tuple[str, ...]) -> tuple[Any, ...]:
 
 # op -> (class, message per sample (one for all when alike; {} is PyTorch's dtype name), dtypes)
 REFUSALS: dict[str, tuple[Any, ...]] = {
+    # sgn, dist, frexp (helper names: symgrad/ops/sgn_dist_frexp.py)
+    # (two bool tensors refuse the subtraction first: sub's message, compared in the sweep)
+    "dist": runtime("norm(): input dtype should be either floating point or complex. Got {} "
+                    "instead.", NOT_FLOAT[1:]),
+    "frexp": runtime("torch.frexp() only supports floating-point dtypes", NOT_FLOAT),
     "relu": runtime("Boolean inputs not supported for relu", BOOL),
     "leaky_relu": kernel("leaky_relu_cpu", NOT_FLOAT),
     "elu": kernel("elu_cpu", NOT_FLOAT),

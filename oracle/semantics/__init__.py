@@ -318,6 +318,7 @@ from oracle.semantics import (  # noqa: E402, F401
     pooling,
     pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
     products,
+    sgn_dist_frexp,  # sgn, dist, frexp (helper names)
     reductions,
     resampling,
     scatter_reduce,  # scatter_reduce, index_reduce, scatter(reduce=...) (helper red)

@@ -40,6 +40,7 @@ from symgrad.ops import (  # noqa: F401
     resampling,
     rrelu,  # randomized leaky ReLU (helper misc)
     scatter_reduce,  # scatter_reduce, index_reduce, scatter(reduce=...) (helper red)
+    sgn_dist_frexp,  # sgn, dist, frexp (helper names)
     shape,
     shape_more,
     sorting,
