@@ -49,6 +49,7 @@ from symgrad.ops import (  # noqa: F401
     tensor_functions,
     top_level_aliases,  # torch.detach, torch.fill, torch.exp_, torch.pinverse, ... (helper names)
     triangular,
+    windows,  # hann_window, hamming_window, blackman_window, ... (helper names)
 )
 from symgrad.ops.registry import FUNCTIONS, REGISTRY, OpDef
 
