@@ -9,6 +9,7 @@ from symgrad.ops import (  # noqa: F401
     combining,
     convolution,
     convolution_transposed,  # conv_transpose1d/2d/3d, conv3d
+    creation_more,  # logspace, range, scalar_tensor, unravel_index (helper names)
     counting,  # unique, bincount, histc, searchsorted, bucketize
     cross_product,  # cross (symgrad.linalg)
     discrete,
