@@ -847,4 +847,6 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "dist": (Sample(((2, 3), (2, 3)), {"p": 2.0}), Sample(((2, 3), (3,)), {"p": 1.0}),
              Sample(((4,), (4,)), {"p": 3.0}), Sample(((2, 3), (2, 3)), {"p": math.inf})),
     "frexp": (Sample(((2, 3), (2, 3)), make={"exponent": _exponents}),),
+    # integer functions (helper names: symgrad/ops/integer_bits.py)
+    **dict.fromkeys(("gcd", "lcm", "bitwise_left_shift", "bitwise_right_shift"), _BINARY),
 }

@@ -463,4 +463,9 @@ TORCH: dict[str, str] = {
     'dist': 'torch.dist(self, other, p)',
     'frexp': ('torch.ldexp(self, -exponent) if self.is_floating_point() '
               'else torch.frexp(self).mantissa'),
+    # integer functions (helper names)
+    'gcd': 'torch.gcd(self, other)',
+    'lcm': 'torch.lcm(self, other)',
+    'bitwise_left_shift': 'torch.bitwise_left_shift(self, other)',
+    'bitwise_right_shift': 'torch.bitwise_right_shift(self, other)',
 }

@@ -19,6 +19,7 @@ from symgrad.ops import (  # noqa: F401
     fold,  # unfold and fold: im2col, col2im
     indexing,
     inplace,
+    integer_bits,  # gcd, lcm, bitwise shifts and << >> (helper names)
     inplace_views,  # t_, transpose_, unsqueeze_, squeeze_
     layers,
     linalg,
