@@ -849,4 +849,5 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "frexp": (Sample(((2, 3), (2, 3)), make={"exponent": _exponents}),),
     # integer functions (helper names: symgrad/ops/integer_bits.py)
     **dict.fromkeys(("gcd", "lcm", "bitwise_left_shift", "bitwise_right_shift"), _BINARY),
+    "nextafter": _BINARY,
 }

@@ -468,4 +468,5 @@ TORCH: dict[str, str] = {
     'lcm': 'torch.lcm(self, other)',
     'bitwise_left_shift': 'torch.bitwise_left_shift(self, other)',
     'bitwise_right_shift': 'torch.bitwise_right_shift(self, other)',
+    'nextafter': 'torch.nextafter(self, other)',
 }

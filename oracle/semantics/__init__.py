@@ -317,6 +317,7 @@ from oracle.semantics import (  # noqa: E402, F401
     pixel_shuffle,
     pooling,
     pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
+    next_float,  # nextafter (helper names)
     products,
     sgn_dist_frexp,  # sgn, dist, frexp (helper names)
     reductions,

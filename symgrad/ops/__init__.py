@@ -27,6 +27,7 @@ from symgrad.ops import (  # noqa: F401
     losses,
     losses_more,
     nan_handling,
+    next_float,  # nextafter (helper names)
     norms,
     numerics,  # trapezoid, cumulative_trapezoid, cov, corrcoef, vander (helper red)
     operators,
