@@ -5,6 +5,7 @@ from symgrad.ops import (  # noqa: F401
     activations_more,
     aliases,  # greater, less, not_equal, isposinf, conj, ... (other names, no mathematics)
     arithmetic,
+    asarray_strided,  # asarray, empty_strided (helper names)
     channel_shuffle,  # (helper misc)
     combining,
     convolution,
