@@ -30,6 +30,7 @@ from symgrad.ops import (  # noqa: F401
     nan_handling,
     next_float,  # nextafter (helper names)
     norms,
+    numerical_gradient,  # gradient (helper names)
     numerics,  # trapezoid, cumulative_trapezoid, cov, corrcoef, vander (helper red)
     operators,
     order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...

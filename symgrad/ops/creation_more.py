@@ -98,9 +98,10 @@ _RANGE_WARNING = ("torch.range is deprecated and will be removed in a future rel
                   "torch.arange, which produces values in [start, end).")
 
 
-@expose("range", method=False)
-def range_(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Dtype | None = None,
-           device: str | None = None, requires_grad: bool = False) -> Tensor:
+@expose(method=False)
+def range(start: Any = 0, end: Any = None, step: Any = 1, *,  # noqa: A001 - PyTorch's name
+          dtype: Dtype | None = None, device: str | None = None,
+          requires_grad: bool = False) -> Tensor:
     """``start, start + step, ...`` up to and including ``end``, in the default float dtype
     (deprecated in PyTorch, and warned about: ``arange`` excludes ``end``).
 
