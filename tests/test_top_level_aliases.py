@@ -196,3 +196,72 @@ ERRORS = {
 @pytest.mark.parametrize("name", ERRORS)
 def test_errors_are_pytorchs(name: str) -> None:
     _error(ERRORS[name])
+
+
+# -- unsafe splits ---------------------------------------------------------------------------------
+def _is_view(t) -> bool:
+    if isinstance(t, torch.Tensor):
+        return t._is_view()
+    return t._view is not None and t._view.base is not None
+
+
+def test_split_pieces_are_views_where_unsafe_ones_are_not() -> None:
+    x = symgrad.ones(4, requires_grad=True) * 1
+    assert _is_view(x.split(2)[0]) and not _is_view(symgrad.unsafe_split(x, 2)[0])
+
+
+UNSAFE = {
+    "unsafe_split": lambda lib, x: lib.unsafe_split(x, 3),
+    "unsafe_split dim": lambda lib, x: lib.unsafe_split(x.reshape(2, 4), 3, dim=1),
+    "unsafe_split method": lambda lib, x: x.unsafe_split(4),
+    "unsafe_split_with_sizes": lambda lib, x: lib.unsafe_split_with_sizes(x, [1, 7]),
+    "unsafe_split_with_sizes method": lambda lib, x: x.unsafe_split_with_sizes([4, 4]),
+    "unsafe_chunk": lambda lib, x: lib.unsafe_chunk(x, 3),
+    "unsafe_chunk method": lambda lib, x: x.reshape(4, 2).unsafe_chunk(2, 1),
+    "unsafe_chunk empty": lambda lib, x: lib.unsafe_chunk(x[:0] * 1, 2),
+}
+
+
+@pytest.mark.parametrize("name", UNSAFE)
+def test_unsafe_splits_are_pytorchs(name: str) -> None:
+    seen = []
+    for lib in (symgrad, torch):
+        leaf = lib.arange(8.0, dtype=lib.float64).requires_grad_()
+        pieces = UNSAFE[name](lib, leaf * 1)
+        assert not any(_is_view(p) for p in pieces)
+        loss = sum(((p * p).sum() * (i + 1) for i, p in enumerate(pieces)), lib.tensor(0.0))
+        (g,) = lib.autograd.grad(loss, leaf, create_graph=True) if loss.requires_grad else (
+            lib.zeros_like(leaf),)
+        seen.append(([p.tolist() for p in pieces], [type(p.grad_fn).__name__ for p in pieces],
+                     g.tolist()))
+    assert seen[0] == seen[1]
+
+
+def test_unsafe_split_pieces_write_through_without_a_version_check() -> None:
+    seen = []
+    for lib in (symgrad, torch):
+        leaf = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        x = leaf * 1
+        a, b = lib.unsafe_split(x, 2)
+        a.mul_(2)
+        (a.sum() + 3 * b.sum()).backward()
+        seen.append((x.tolist(), x._version, a._version, type(a.grad_fn).__name__,
+                     leaf.grad.tolist()))
+    assert seen[0] == seen[1]
+
+
+UNSAFE_ERRORS = {
+    "split zero-dim": lambda lib: lib.unsafe_split(lib.tensor(1.0), 1),
+    "split negative": lambda lib: lib.unsafe_split(lib.zeros(5), -1),
+    "split zero": lambda lib: lib.unsafe_split(lib.zeros(5), 0),
+    "split list": lambda lib: lib.unsafe_split(lib.zeros(5), [2, 3]),
+    "split dim": lambda lib: lib.unsafe_split(lib.zeros(5), 2, dim=1),
+    "chunk zero": lambda lib: lib.unsafe_chunk(lib.zeros(5), 0),
+    "chunk zero-dim": lambda lib: lib.unsafe_chunk(lib.tensor(1.0), 1),
+    "sizes sum": lambda lib: lib.unsafe_split_with_sizes(lib.zeros(5), [1, 1]),
+}
+
+
+@pytest.mark.parametrize("name", UNSAFE_ERRORS)
+def test_unsafe_split_errors_are_pytorchs(name: str) -> None:
+    _error(UNSAFE_ERRORS[name])

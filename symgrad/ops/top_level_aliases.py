@@ -2,7 +2,8 @@
 ``torch.detach``, ``torch.fill``, ``torch.zero_``, the in-place elementwise functions
 (``torch.exp_(x)`` is ``x.exp_()``), ``torch.hardshrink``, ``torch.split_with_sizes``,
 ``torch.binary_cross_entropy_with_logits`` and ``torch.pinverse``: names programs use that add
-no mathematics. Each computes through the op it names, so it records the node PyTorch's does.
+no mathematics; and ``torch.unsafe_split``/``unsafe_chunk``/``unsafe_split_with_sizes``. Each
+computes through the op it names, so it records the node PyTorch's does.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from typing import Any
 
 from symgrad.ops import inplace as _inplace
 from symgrad.ops import shape as _shape
-from symgrad.ops.registry import apply, expose, renamed_node_class
+from symgrad.ops.registry import apply, expose, renamed_node_class, wrap_dim
 from symgrad.tensor import Tensor
 
 __all__ = ["detach", "detach_", "fill", "zero_", "hardshrink", "split_with_sizes",
-           "binary_cross_entropy_with_logits", "pinverse"]
+           "binary_cross_entropy_with_logits", "pinverse", "unsafe_split", "unsafe_chunk",
+           "unsafe_split_with_sizes"]
 
 # Out of place, PyTorch's fill records FillBackward0 (a number) and FillBackward1 (a zero-dim
 # tensor); written in place, FillBackward2 and FillBackward3. The same ops compute both.
@@ -232,3 +234,103 @@ def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
     from symgrad import linalg
 
     return linalg.pinv(input, rtol=rcond)
+
+
+# -- unsafe splits ---------------------------------------------------------------------------------
+# PyTorch's unsafe_split and unsafe_chunk: the pieces share the input's memory but are not views
+# for autograd (an in-place write into one is not checked against the input), recorded as
+# UnsafeSplitBackward0 / UnsafeSplitWithSizesBackward0; their checks are split's and chunk's.
+_UNSAFE_NODES = {_shape.SPLIT: renamed_node_class(_shape.SPLIT.node_class,
+                                                  "UnsafeSplitBackward0"),
+                 _shape.SPLIT_WITH_SIZES: renamed_node_class(
+                     _shape.SPLIT_WITH_SIZES.node_class, "UnsafeSplitWithSizesBackward0")}
+
+
+def _pieces(input: Tensor, op: Any, count: int, **attrs: Any) -> tuple[Tensor, ...]:
+    out = tuple(apply(op, input, index=i, **attrs) for i in range(count))
+    for piece in out:
+        if piece.grad_fn is not None:
+            piece.grad_fn.__class__ = _UNSAFE_NODES[op]
+    return out
+
+
+@expose()
+def unsafe_split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0
+                            ) -> tuple[Tensor, ...]:
+    """``split_with_sizes`` whose pieces are not views for autograd
+    (UnsafeSplitWithSizesBackward0): they share ``input``'s memory, and writing into one in
+    place is not checked.
+
+    Args:
+        input: The tensor.
+        split_sizes: The size of each piece; they add up to the size of ``dim``.
+        dim: The dim to split. Defaults to 0.
+
+    >>> import symgrad
+    >>> [p.tolist() for p in symgrad.unsafe_split_with_sizes(symgrad.tensor([1, 2, 3]), [2, 1])]
+    [[1, 2], [3]]
+    """
+    if input.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = wrap_dim(dim, input.ndim)
+    sizes = tuple(int(s) for s in split_sizes)
+    if sum(sizes) != input.shape[d]:
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {input.shape[d]} (input "
+            f"tensor's size at dimension {d}), but got split_sizes={list(sizes)}")
+    return _pieces(input, _shape.SPLIT_WITH_SIZES, len(sizes), dim=d, split_sizes=sizes)
+
+
+@expose()
+def unsafe_split(input: Tensor, split_size: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """``split`` into pieces of ``split_size`` (the last may be smaller) that are not views
+    for autograd (UnsafeSplitBackward0): they share ``input``'s memory, and writing into one in
+    place is not checked.
+
+    Args:
+        input: The tensor.
+        split_size: The size of each piece.
+        dim: The dim to split. Defaults to 0.
+
+    >>> import symgrad
+    >>> [p.tolist() for p in symgrad.unsafe_split(symgrad.tensor([1, 2, 3]), 2)]
+    [[1, 2], [3]]
+    """
+    if isinstance(split_size, bool) or not isinstance(split_size, int):
+        raise TypeError(f"unsafe_split(): argument 'split_size' (position 2) must be int, not "
+                        f"{type(split_size).__name__}")
+    if input.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = wrap_dim(dim, input.ndim)
+    length = input.shape[d]
+    if split_size < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got "
+                           f"split_size={split_size}")
+    if split_size == 0 and length:
+        raise RuntimeError("split_size can only be 0 if dimension size is 0, but got dimension "
+                           f"size of {length}")
+    count = max(1, -(-length // split_size)) if split_size else 1
+    return _pieces(input, _shape.SPLIT, count, dim=d, split_size=split_size)
+
+
+@expose()
+def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """``chunk`` whose pieces are not views for autograd (as ``unsafe_split``'s).
+
+    Args:
+        input: The tensor.
+        chunks: The number of pieces wanted, at least 1.
+        dim: The dim to split. Defaults to 0.
+
+    >>> import symgrad
+    >>> [p.tolist() for p in symgrad.unsafe_chunk(symgrad.tensor([1, 2, 3, 4, 5]), 3)]
+    [[1, 2], [3, 4], [5]]
+    """
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    length = input.shape[wrap_dim(dim, input.ndim)]
+    if length == 0:
+        return unsafe_split_with_sizes(input, [0] * chunks, dim)
+    return unsafe_split(input, max(1, -(-length // chunks)), dim)
