@@ -114,6 +114,15 @@ ERRORS = {
        for d in ("bool", "float16", "bfloat16", "float32", "float64")},
     "gcd int and float": lambda lib: lib.gcd(lib.tensor([1]), lib.tensor([2.0])),
     "gcd number": lambda lib: lib.gcd(lib.tensor([1]), 2),
+    "gcd number first": lambda lib: lib.gcd(2, lib.tensor([1])),
+    "lcm float number": lambda lib: lib.lcm(lib.tensor([1]), 2.5),
+    "gcd method number": lambda lib: lib.tensor([4]).gcd(2),
+    "lcm method list": lambda lib: lib.tensor([4]).lcm([2]),
+    "gcd_ number": lambda lib: lib.gcd_(lib.tensor([4]), 2),
+    "gcd_ method number": lambda lib: lib.tensor([4]).gcd_(2),
+    "lcm_ first number": lambda lib: lib.lcm_(4, lib.tensor([2])),
+    # (a list or None for a shift's operand: PyTorch's "invalid combination" error, which
+    # symgrad's bitwise_and family gives as "unsupported scalar type list": not compared)
     "shift float count": lambda lib: lib.bitwise_left_shift(lib.tensor([1]), 2.0),
     "shift float operator": lambda lib: lib.tensor([1.0]) << 2,
     "shift broadcast": lambda lib: lib.bitwise_left_shift(lib.ones(2, dtype=lib.int64),

@@ -95,3 +95,16 @@ def test_errors_are_pytorchs(name: str) -> None:
             ERRORS[name](lib)
         outcomes.append((type(info.value).__name__, str(info.value)))
     assert outcomes[0] == outcomes[1]
+
+
+def test_the_judges_nextafter_gradient_is_one_and_zero() -> None:
+    import oracle
+    from symgrad.ops.registry import REGISTRY, apply
+
+    x = symgrad.tensor([0.375, -1.25, 0.8125], dtype=symgrad.float64, requires_grad=True)
+    o = symgrad.tensor([1.5, 0.6875, -2.75], dtype=symgrad.float64, requires_grad=True)
+    out = apply(REGISTRY["nextafter"], x, o)
+    r = oracle.exact_grad(out, [x, o], symgrad.tensor([1.0, -2.0, 0.5], dtype=symgrad.float64))
+    assert r.status == "ok", r.reason
+    np.testing.assert_array_equal(np.asarray(r.float64[0], dtype=np.float64), [1.0, -2.0, 0.5])
+    np.testing.assert_array_equal(np.asarray(r.float64[1], dtype=np.float64), [0.0, 0.0, 0.0])

@@ -117,9 +117,36 @@ Tensor.__lshift__ = _shift_operator(LSHIFT, False)  # type: ignore[attr-defined]
 Tensor.__rlshift__ = _shift_operator(LSHIFT, True)  # type: ignore[attr-defined]
 Tensor.__rshift__ = _shift_operator(RSHIFT, False)  # type: ignore[attr-defined]
 Tensor.__rrshift__ = _shift_operator(RSHIFT, True)  # type: ignore[attr-defined]
-for _name, _args in (("gcd", "symgrad.tensor(4)"), ("lcm", "symgrad.tensor(4)"),
-                     ("bitwise_left_shift", "1"), ("bitwise_right_shift", "1")):
-    setattr(Tensor, _name + "_", _inplace._with_args_(_name, _args, "[6, 8, 9]"))
+def _tensor_other_(name: str) -> Any:
+    """``Tensor.<name>_``, whose ``other`` must be a tensor (PyTorch's error names the method)."""
+    write = _inplace._with_args_(name, "symgrad.tensor(4)", "[6, 8, 9]")
+
+    def method(self: Tensor, other: Tensor) -> Tensor:
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}_(): argument 'other' (position 1) must be Tensor, not "
+                            f"{type(other).__name__}")
+        return write(self, other)
+
+    method.__name__ = write.__name__
+    method.__doc__ = f"""``{name}`` in place: the same values as ``{name}(other)``, written
+    into self.
+
+    Args:
+        other: An integer tensor broadcastable to this tensor's shape.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([6, 8, 9])
+    >>> expected = x.{name}(symgrad.tensor(4))
+    >>> x.{name}_(symgrad.tensor(4)) is x, x.tolist() == expected.tolist()
+    (True, True)
+    """
+    return method
+
+
+Tensor.gcd_ = _tensor_other_("gcd")  # type: ignore[attr-defined]
+Tensor.lcm_ = _tensor_other_("lcm")  # type: ignore[attr-defined]
+for _name in ("bitwise_left_shift", "bitwise_right_shift"):
+    setattr(Tensor, _name + "_", _inplace._with_args_(_name, "1", "[6, 8, 9]"))
 Tensor.__ilshift__ = Tensor.bitwise_left_shift_  # type: ignore[attr-defined]
 Tensor.__irshift__ = Tensor.bitwise_right_shift_  # type: ignore[attr-defined]
 # The generated methods are not module attributes: listed here so doctest runs their examples.

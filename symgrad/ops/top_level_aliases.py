@@ -8,6 +8,7 @@ computes through the op it names, so it records the node PyTorch's does.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -115,21 +116,46 @@ _EXAMPLE_ARGS = {"addmv_": "symgrad.ones(2, 2), symgrad.ones(2)", "clamp_": "0.3
                  "ldexp_": "symgrad.tensor([1, 2])", "xlogy_": "2.0"}
 
 
+# The functions whose arguments PyTorch's parser checks by name (the others take ``*args``):
+# each parameter after ``input``, with its default if it has one.
+_PARAMETERS: dict[str, tuple[tuple[str, str, Any], ...]] = {
+    "ldexp_": (("other", "Tensor", inspect.Parameter.empty),),
+    "xlogy_": (("other", "Any", inspect.Parameter.empty),),
+    "clamp_": (("min", "Any", None), ("max", "Any", None)),
+    "clip_": (("min", "Any", None), ("max", "Any", None)),
+    "clamp_min_": (("min", "Any", inspect.Parameter.empty),),
+    "clamp_max_": (("max", "Any", inspect.Parameter.empty),),
+    "fill_": (("value", "Any", inspect.Parameter.empty),),
+}
+
+
 def _inplace_function(name: str) -> Callable[..., Tensor]:
+    method = getattr(Tensor, name)
+
     def function(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        return getattr(input, name)(*args, **kwargs)
+        return method(input, *args, **kwargs)
 
     args = _EXAMPLE_ARGS.get(name, "")
     function.__name__ = function.__qualname__ = name
     function.__module__ = __name__
+    named = _PARAMETERS.get(name)
+    if named is None:
+        described = (f"*args: ``Tensor.{name}``'s arguments.\n"
+                     f"        **kwargs: ``Tensor.{name}``'s keyword arguments.")
+    else:
+        P = inspect.Parameter
+        function.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [P("input", P.POSITIONAL_OR_KEYWORD, annotation="Tensor")]
+            + [P(n, P.POSITIONAL_OR_KEYWORD, annotation=a, default=d) for n, a, d in named],
+            return_annotation="Tensor")
+        described = "\n        ".join(f"{n}: ``Tensor.{name}``'s ``{n}``." for n, _, _ in named)
     function.__doc__ = f"""``input.{name}({args and '...'})``: ``{name[:-1]}`` written into
     ``input`` (in its dtype, with PyTorch's autograd rules for in-place writes), which is
     returned.
 
     Args:
         input: The tensor written into.
-        *args: ``Tensor.{name}``'s arguments.
-        **kwargs: ``Tensor.{name}``'s keyword arguments.
+        {described}
 
     >>> import symgrad
     >>> x = symgrad.tensor({"[1.25, 1.5]" if "cosh" in name else "[0.25, 0.5]"})
@@ -141,7 +167,8 @@ def _inplace_function(name: str) -> Callable[..., Tensor]:
 
 
 for _name in _INPLACE:
-    globals()[_name] = expose(_name, method=False)(_inplace_function(_name))
+    # ldexp_'s method checks its tensor too, naming itself as PyTorch's does
+    globals()[_name] = expose(_name, method=_name == "ldexp_")(_inplace_function(_name))
 __all__ += list(_INPLACE)
 
 
