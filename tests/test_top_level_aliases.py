@@ -137,21 +137,7 @@ def test_each_inplace_function_writes_into_its_input_as_the_method(name: str) ->
         out = getattr(lib, name)(x, *args(lib))
         assert out is x and x._version > version
         results.append(out)
-    if name in _NOT_IMPLEMENTED_IN_PLACE:
-        results = [r.detach() for r in results]
     _same(*results)
-
-
-# PyTorch records these in place as ...Backward1, whose backward raises NotImplementedError;
-# Tensor.acosh_ (symgrad/ops/inplace.py, not this module) records AcoshBackward0 and computes
-# the gradient. The functions here are the methods, so they inherit it.
-_NOT_IMPLEMENTED_IN_PLACE = {"acosh_", "arccosh_", "asinh_", "arcsinh_", "atanh_", "arctanh_"}
-
-
-@pytest.mark.xfail(strict=True, reason="Tensor.acosh_ records AcoshBackward0, PyTorch's "
-                   "AcoshBackward1 refuses backward (symgrad/ops/inplace.py)")
-def test_inplace_inverse_hyperbolics_refuse_backward_as_pytorch() -> None:
-    _error(lambda lib: lib.acosh_(_x(lib, [1.5, 2.0], "float64") * 1).sum().backward())
 
 
 def test_inplace_functions_refuse_a_leaf_that_requires_grad() -> None:
