@@ -65,6 +65,8 @@ CALLS = {
     "scalar_tensor bool dtype": lambda lib: lib.scalar_tensor(0.5, dtype=lib.bool),
     "scalar_tensor tensor": lambda lib: lib.scalar_tensor(lib.tensor(2.0)),
     "scalar_tensor requires_grad": lambda lib: lib.scalar_tensor(1.5, requires_grad=True),
+    "scalar_tensor exact int64": lambda lib: lib.scalar_tensor(2**53 + 1, dtype=lib.int64),
+    "scalar_tensor wraps uint8": lambda lib: lib.scalar_tensor(-1, dtype=lib.uint8),
     "unravel_index": lambda lib: lib.unravel_index(lib.tensor([4, 1, 5, 0]), (2, 3)),
     "unravel_index zero-dim": lambda lib: lib.unravel_index(lib.tensor(5), (2, 3)),
     "unravel_index int": lambda lib: lib.unravel_index(lib.tensor([3, 1]), 4),
