@@ -309,6 +309,7 @@ from oracle.semantics import (  # noqa: E402, F401
     layers_more,  # channel_shuffle, rrelu_with_noise (helper misc)
     linalg,
     linalg_solve,
+    next_float,  # nextafter (helper names)
     nn,
     nn_more,
     order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...
@@ -317,12 +318,11 @@ from oracle.semantics import (  # noqa: E402, F401
     pixel_shuffle,
     pooling,
     pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
-    next_float,  # nextafter (helper names)
     products,
-    sgn_dist_frexp,  # sgn, dist, frexp (helper names)
     reductions,
     resampling,
     scatter_reduce,  # scatter_reduce, index_reduce, scatter(reduce=...) (helper red)
+    sgn_dist_frexp,  # sgn, dist, frexp (helper names)
     shape,
     shape_more,
     special,  # special functions (lgamma, digamma, polygamma, logit, xlogy, ...)

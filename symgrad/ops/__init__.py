@@ -10,8 +10,8 @@ from symgrad.ops import (  # noqa: F401
     combining,
     convolution,
     convolution_transposed,  # conv_transpose1d/2d/3d, conv3d
-    creation_more,  # logspace, range, scalar_tensor, unravel_index (helper names)
     counting,  # unique, bincount, histc, searchsorted, bucketize
+    creation_more,  # logspace, range, scalar_tensor, unravel_index (helper names)
     cross_product,  # cross (symgrad.linalg)
     discrete,
     elementwise,
@@ -20,8 +20,8 @@ from symgrad.ops import (  # noqa: F401
     fold,  # unfold and fold: im2col, col2im
     indexing,
     inplace,
-    integer_bits,  # gcd, lcm, bitwise shifts and << >> (helper names)
     inplace_views,  # t_, transpose_, unsqueeze_, squeeze_
+    integer_bits,  # gcd, lcm, bitwise shifts and << >> (helper names)
     layers,
     linalg,
     linalg_solve,  # det, inverse, solve, slogdet (symgrad.linalg)

@@ -21,11 +21,19 @@ __all__ = ["gcd", "lcm", "bitwise_left_shift", "bitwise_right_shift", "gcd_", "l
 _INTS = frozenset(_dtypes.INTEGRAL)
 
 
+def _lcm(self: np.ndarray, other: np.ndarray) -> np.ndarray:
+    # PyTorch's |a / gcd * b|, the absolute value taken after the product wraps in the dtype
+    # (NumPy's lcm takes it before: lcm(2**62, 3) is -2**62 there).
+    g = np.gcd(self, other)
+    with np.errstate(all="ignore"):
+        out = np.abs((self // np.where(g == 0, 1, g)) * other)
+    return np.where(g == 0, 0, out).astype(out.dtype)
+
+
 GCD = defop("gcd", "", lambda self, other: np.gcd(self, other), vjp=None, dtypes=_INTS,
             kind="bitwise", refuses=not_implemented("gcd_cpu", ALL - _INTS))
-# NumPy's lcm is PyTorch's |a / gcd * b|, wrapping in the dtype as its C++ does.
-LCM = defop("lcm", "", lambda self, other: np.lcm(self, other), vjp=None, dtypes=_INTS,
-            kind="bitwise", refuses=not_implemented("lcm_cpu", ALL - _INTS))
+LCM = defop("lcm", "", _lcm, vjp=None, dtypes=_INTS, kind="bitwise",
+            refuses=not_implemented("lcm_cpu", ALL - _INTS))
 # NumPy's shifts give what PyTorch's kernels give for counts out of range (0, or -1).
 LSHIFT = defop("bitwise_left_shift", "", lambda self, other: np.left_shift(self, other),
                vjp=None, dtypes=_INTS, kind="bitwise",
