@@ -226,6 +226,11 @@ def _multilabel_targets(rng: np.random.Generator) -> np.ndarray:
     return np.asarray(rows, dtype=np.int64)[:, :4]
 
 
+def _exponents(rng: np.random.Generator) -> np.ndarray:
+    """frexp's exponents (helper names): small powers of two, either way."""
+    return rng.integers(-3, 4, size=(2, 3)).astype(np.int32)
+
+
 def _no_bias(rng: np.random.Generator) -> np.ndarray:
     """A convolution's bias of no element: none (PyTorch's None; nothing to differentiate)."""
     return np.zeros((0,))
@@ -939,4 +944,12 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
         "padding_idx": pad, "mode": "sum"}) for i, o, last, pad in (
             ([0, 2, 4, 2, 1, 3], [0, 2, 2, 5], False, None),
             ([0, 2, 4, 2, 1, 3], [0, 3, 6], True, 2))),
+    # sgn, dist and frexp's mantissa (helper names: symgrad/ops/sgn_dist_frexp.py)
+    "sgn": _UNARY,
+    "dist": (Sample(((2, 3), (2, 3)), {"p": 2.0}), Sample(((2, 3), (3,)), {"p": 1.0}),
+             Sample(((4,), (4,)), {"p": 3.0}), Sample(((2, 3), (2, 3)), {"p": math.inf})),
+    "frexp": (Sample(((2, 3), (2, 3)), make={"exponent": _exponents}),),
+    # integer functions (helper names: symgrad/ops/integer_bits.py)
+    **dict.fromkeys(("gcd", "lcm", "bitwise_left_shift", "bitwise_right_shift"), _BINARY),
+    "nextafter": _BINARY,
 }

@@ -491,4 +491,15 @@ TORCH: dict[str, str] = {
               f'padding_idx=padding_idx{psw})')
        for name, psw in (("embedding_bag", ""), ("embedding_bag_max", ""),
                          ("embedding_bag_weighted", ", per_sample_weights=per_sample_weights"))},
+    # sgn, dist and frexp's mantissa (helper names); the mantissa with the exponent given
+    'sgn': 'torch.sgn(self)',
+    'dist': 'torch.dist(self, other, p)',
+    'frexp': ('torch.ldexp(self, -exponent) if self.is_floating_point() '
+              'else torch.frexp(self).mantissa'),
+    # integer functions (helper names)
+    'gcd': 'torch.gcd(self, other)',
+    'lcm': 'torch.lcm(self, other)',
+    'bitwise_left_shift': 'torch.bitwise_left_shift(self, other)',
+    'bitwise_right_shift': 'torch.bitwise_right_shift(self, other)',
+    'nextafter': 'torch.nextafter(self, other)',
 }

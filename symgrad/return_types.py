@@ -19,7 +19,8 @@ from symgrad.tensor import Tensor
 
 __all__ = ["max", "min", "sort", "topk", "slogdet", "linalg_slogdet", "linalg_inv_ex",
            # order statistics (symgrad/ops/order_statistics.py)
-           "median", "nanmedian", "kthvalue", "mode", "cummax", "cummin", "aminmax"]
+           "median", "nanmedian", "kthvalue", "mode", "cummax", "cummin", "aminmax",
+           "frexp"]
 
 
 def _repr(self: tuple) -> str:
@@ -271,5 +272,20 @@ class aminmax(NamedTuple):
 
     min: Tensor
     max: Tensor
+
+    __repr__ = _repr
+
+
+class frexp(NamedTuple):
+    """``(mantissa, exponent)`` of ``frexp`` (symgrad/ops/sgn_dist_frexp.py).
+
+    >>> import symgrad
+    >>> mantissa, exponent = symgrad.frexp(symgrad.tensor([3.0]))
+    >>> mantissa, exponent
+    (tensor([0.7500]), tensor([2], dtype=symgrad.int32))
+    """
+
+    mantissa: Tensor
+    exponent: Tensor
 
     __repr__ = _repr

@@ -79,7 +79,19 @@ NOT_TRIED = frozenset({"broadcast_to", "cat", "chunk", "concat", "concatenate",
                        "scatter_reduce", "index_reduce",
                        # a positive-definite matrix (helper lin; tests/test_decompositions.py
                        # compares cholesky's calls and errors)
-                       "cholesky"})
+                       "cholesky",
+                       # two integer tensors (helper names: tests/test_integer_bits.py
+                       # compares their errors for numbers)
+                       "gcd", "lcm", "gcd_", "lcm_", "bitwise_left_shift",
+                       "bitwise_right_shift",
+                       # sizes, lengths, numbers, indices and sample spacings, and addmv's and
+                       # index_put's in-place forms (helper names: their errors are compared
+                       # in tests/test_windows.py, test_creation_more.py, test_asarray_strided.py
+                       # and test_top_level_aliases.py)
+                       "hann_window", "hamming_window", "blackman_window", "bartlett_window",
+                       "kaiser_window", "empty_strided", "logspace", "range", "scalar_tensor",
+                       "unravel_index", "split_with_sizes", "unsafe_split_with_sizes",
+                       "addmv_", "index_put_"})
 SHARED = sorted(n for n in FUNCTIONS if callable(getattr(torch, n, None))
                 and n not in SKIPPED | NOT_TRIED)
 
@@ -139,6 +151,8 @@ METHODS = sorted(n for n in FUNCTIONS if hasattr(torch.Tensor, n)
                  and getattr(symgrad.Tensor, n, None) is not None
                  and [i for i in _tensor_parameters(FUNCTIONS[n]) if i > 0]
                  and n not in ("cross",  # 3-vectors: tests/test_linalg.py
+                               # two integer tensors (tests/test_integer_bits.py)
+                               "gcd", "lcm", "gcd_", "lcm_",
                                # an index and a reduce string (tests/test_scatter_reduce.py)
                                "scatter_reduce", "index_reduce"))
 

@@ -55,6 +55,17 @@ def runtime(message: str, dtypes: tuple[str, ...]) -> tuple[Any, ...]:
 
 # op -> (class, message per sample (one for all when alike; {} is PyTorch's dtype name), dtypes)
 REFUSALS: dict[str, tuple[Any, ...]] = {
+    # sgn, dist, frexp (helper names: symgrad/ops/sgn_dist_frexp.py)
+    # (two bool tensors refuse the subtraction first: sub's message, compared in the sweep)
+    "dist": runtime("norm(): input dtype should be either floating point or complex. Got {} "
+                    "instead.", NOT_FLOAT[1:]),
+    "frexp": runtime("torch.frexp() only supports floating-point dtypes", NOT_FLOAT),
+    # integer functions and nextafter (helper names)
+    "gcd": kernel("gcd_cpu", BOOL + FLOAT),
+    "lcm": kernel("lcm_cpu", BOOL + FLOAT),
+    "bitwise_left_shift": kernel("lshift_cpu", BOOL + FLOAT),
+    "bitwise_right_shift": kernel("rshift_cpu", BOOL + FLOAT),
+    "nextafter": kernel("nextafter_cpu", NOT_FLOAT),
     "relu": runtime("Boolean inputs not supported for relu", BOOL),
     "leaky_relu": kernel("leaky_relu_cpu", NOT_FLOAT),
     "elu": kernel("elu_cpu", NOT_FLOAT),
@@ -289,6 +300,9 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
 
 # An op's refusals of other dtypes with another class or message than its REFUSALS entry.
 MORE_REFUSALS: dict[str, tuple[Any, ...]] = {
+    # dist of two bool tensors refuses their subtraction (helper names)
+    "dist": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                    "Use the `^` or `logical_xor()` operator instead.", BOOL),
     "det": kernel("lu_cpu", ("float16", "bfloat16")),
     "inverse": runtime("linalg.inv: Low precision dtypes not supported. Got {}",
                        ("float16", "bfloat16")),

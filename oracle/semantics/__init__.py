@@ -315,6 +315,7 @@ from oracle.semantics import (  # noqa: E402, F401
     losses_margin,  # multi_margin_loss, multilabel_margin_loss (helper loss)
     lu,  # linalg.lu_factor, linalg.lu, linalg.lu_solve (helper linalg)
     matrix_exp,  # linalg.matrix_exp (helper linalg)
+    next_float,  # nextafter (helper names)
     nn,
     nn_more,
     order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...
@@ -329,6 +330,7 @@ from oracle.semantics import (  # noqa: E402, F401
     renorm,  # renorm (helper dist)
     resampling,
     scatter_reduce,  # scatter_reduce, index_reduce, scatter(reduce=...) (helper red)
+    sgn_dist_frexp,  # sgn, dist, frexp (helper names)
     shape,
     shape_more,
     special,  # special functions (lgamma, digamma, polygamma, logit, xlogy, ...)

@@ -5,11 +5,13 @@ from symgrad.ops import (  # noqa: F401
     activations_more,
     aliases,  # greater, less, not_equal, isposinf, conj, ... (other names, no mathematics)
     arithmetic,
+    asarray_strided,  # asarray, empty_strided (helper names)
     channel_shuffle,  # (helper misc)
     combining,
     convolution,
     convolution_transposed,  # conv_transpose1d/2d/3d, conv3d
     counting,  # unique, bincount, histc, searchsorted, bucketize
+    creation_more,  # logspace, range, scalar_tensor, unravel_index (helper names)
     cross_product,  # cross (symgrad.linalg)
     discrete,
     distances,  # cdist, pdist (helper dist)
@@ -21,6 +23,7 @@ from symgrad.ops import (  # noqa: F401
     indexing,
     inplace,
     inplace_views,  # t_, transpose_, unsqueeze_, squeeze_
+    integer_bits,  # gcd, lcm, bitwise shifts and << >> (helper names)
     layers,
     least_squares,  # linalg.lstsq (helper linalg)
     linalg,
@@ -31,7 +34,9 @@ from symgrad.ops import (  # noqa: F401
     lu,  # linalg.lu_factor, linalg.lu, linalg.lu_solve (helper linalg)
     matrix_exp,  # linalg.matrix_exp (helper linalg)
     nan_handling,
+    next_float,  # nextafter (helper names)
     norms,
+    numerical_gradient,  # gradient (helper names)
     numerics,  # trapezoid, cumulative_trapezoid, cov, corrcoef, vander (helper red)
     operators,
     order_statistics,  # median, kthvalue, mode, quantile, cummax, logcumsumexp, ...
@@ -48,13 +53,16 @@ from symgrad.ops import (  # noqa: F401
     resampling,
     rrelu,  # randomized leaky ReLU (helper misc)
     scatter_reduce,  # scatter_reduce, index_reduce, scatter(reduce=...) (helper red)
+    sgn_dist_frexp,  # sgn, dist, frexp (helper names)
     shape,
     shape_more,
     sorting,
     special,  # special functions (lgamma, digamma, erfinv, logit, xlogy, ...)
     special_extra,  # torch.special.ndtri (helper red)
     tensor_functions,
+    top_level_aliases,  # torch.detach, torch.fill, torch.exp_, torch.pinverse, ... (helper names)
     triangular,
+    windows,  # hann_window, hamming_window, blackman_window, ... (helper names)
 )
 from symgrad.ops.registry import FUNCTIONS, REGISTRY, OpDef
 

@@ -113,6 +113,15 @@ _OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
     # counting (symgrad/ops/counting.py): the values a tensor or a number
     "searchsorted": ((2, 7), (2, 6)),
     "bucketize": ((2, 5), (2, 4)),
+    # top-level in-place functions and fill (symgrad/ops/top_level_aliases.py): a bound or a
+    # value a tensor or a number
+    "clamp_": ((1, 3), (1, 3)),
+    "clip_": ((1, 3), (1, 3)),
+    "clamp_min_": ((2, 2), (2, 2)),
+    "clamp_max_": ((2, 2), (2, 2)),
+    "xlogy_": ((2, 2), (2, 2)),
+    "fill": ((2, 2), (2, 2)),
+    "fill_": ((2, 2), (2, 2)),
 }
 
 # Published without the check, though its signature says ``input: Tensor``: ``torch.norm`` is
