@@ -188,7 +188,9 @@ def _plain(value: Any) -> Any:
         except RuntimeError:  # torch refuses to say, for views made in no_grad then written
             fn, leaf = "refused", None
         return ("tensor", str(value.dtype).split(".")[-1], tuple(value.shape),
-                np.array(value.detach().numpy(), dtype=np.float64, copy=True),
+                # (PyTorch's gradient of sgn is a ZeroTensor, which numpy() refuses unforced.)
+                np.array(value.detach().numpy(force=True) if isinstance(value, torch.Tensor)
+                         else value.detach().numpy(), dtype=np.float64, copy=True),
                 value.requires_grad, leaf, fn if fn in (None, "refused") else type(fn).__name__)
     if isinstance(value, (tuple, list)):
         return tuple(_plain(v) for v in value)
