@@ -89,11 +89,13 @@ KNOWN: dict[tuple[str, str], str] = {
     # compares gradients on ties), its samples hold no tie
     **{(check, "embedding_bag_max"): "ties: the judge has no first-row convention"
        for check in ("grad", "fd", "kinks", "edges", "gradgrad")},
-    # OPEN (session 19): at a zero difference of dist's other, hypothesis's points (all zeros)
-    # are judged engine-wrong: the engine gives PyTorch's values there
-    # (tests/test_sgn_dist_frexp.py) and the sweep's samples pass (symgrad-check --ops dist),
-    # but this check finds the engine off its declared convention. Why is not yet found.
-    ("kinks", "dist"): "OPEN: the declared kink at a zero difference is not applied to other",
+    # OPEN (session 19), the judge's: dist(self, other, p=1) with other broadcast over self's
+    # rows, one row's difference 0 (a kink, convention 0) and another's not: the judge applies
+    # the convention to the whole broadcast element of other (0), where only that row's term is
+    # at the kink; the engine and finite differences give the other row's 1, as PyTorch does
+    # (tests/test_sgn_dist_frexp.py). A kink of a difference inside an op, met through a
+    # broadcast input, needs the convention per term.
+    ("kinks", "dist"): "OPEN: the judge applies a kink's convention to a whole broadcast element",
 }
 
 # Counterexamples these properties found once, fixed since: each runs first, as an explicit
