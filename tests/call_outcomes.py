@@ -7,6 +7,8 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 
 def shape_outcome(call: Any, lib: Any) -> Any:
     """``call(lib)``'s error (class and message), or its result's shape and dtype name; its
@@ -18,6 +20,14 @@ def shape_outcome(call: Any, lib: Any) -> Any:
     except Exception as e:  # noqa: BLE001 - the class and message are what is compared
         return ("raises", type(e).__name__, str(e))
     return ("ok", tuple(out.shape), str(out.dtype).split(".")[-1])
+
+
+def raised(call: Any, lib: Any) -> tuple[str, str]:
+    """The class name and message of the error ``call(lib)`` raises (a test fails if it
+    raises none)."""
+    with pytest.raises(Exception) as info:
+        call(lib)
+    return type(info.value).__name__, str(info.value)
 
 
 @contextlib.contextmanager
