@@ -84,6 +84,9 @@ EDGES: dict[str, tuple[Point, ...]] = {
                ("near", 1.0)),
     # more elementwise functions (helper red): frac at and beside the integers
     "frac": (*_COMMON, 0.5, -2.5, 2.0 ** -20, 1e4 + 0.25, "max", "sub"),
+    # sinc (helper special): 0, where its series takes over (1/4), the integers and
+    # half-integers, far out where pi x must keep x's bits, and the smallest numbers
+    "sinc": (*_COMMON, "sub", 0.25, -0.25, 0.5, 2.5, -3.0, 1e-3, 1e4 + 0.25),
 }
 
 

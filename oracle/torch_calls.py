@@ -425,6 +425,8 @@ TORCH: dict[str, str] = {
     'ldexp': 'torch.ldexp(self, other)',
     'heaviside': 'torch.heaviside(self, values)',
     'ndtri': 'torch.special.ndtri(self)',
+    # sinc (helper special)
+    'sinc': 'torch.sinc(self)',
     # channel shuffles and randomized leaky ReLU given its noise (helper misc)
     'channel_shuffle': 'torch.nn.functional.channel_shuffle(self, groups)',
     # self * noise under rrelu's node (rrelu_with_noise with slopes in [1, 1] is the identity)

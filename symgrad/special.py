@@ -221,3 +221,8 @@ def entr(input: Tensor) -> Tensor:
     """
     _check("entr", input)
     return _entr(input)
+
+# sinc (helper special: symgrad/ops/sinc.py)
+from symgrad.ops.sinc import special_sinc as sinc  # noqa: E402
+
+__all__ += ["sinc"]

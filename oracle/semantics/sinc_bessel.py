@@ -1,0 +1,70 @@
+"""Meanings of ``sinc`` (``symgrad/ops/sinc.py``): SymPy's mathematics, not the engine's.
+
+SymPy's ``sinc`` is the unnormalized ``sin(x) / x``, and its derivative is a ``Piecewise`` that
+is 0 at 0 to every order (the second derivative of ``sinc(pi x)`` at 0 is ``-pi**2 / 3``, not
+0); ``sin(pi x) / (pi x)`` is 0 / 0 there. ``SincPi(n, x)`` here is the ``n``-th derivative of
+the normalized sinc, a function of its own whose derivative is ``SincPi(n + 1, x)``, evaluated
+on Arb balls (``oracle.sinc_balls``): certified in the certified path's namespace
+(``oracle.arb_lambdify``), the balls' midpoints in the general path's mpmath one.
+
+>>> x = sympy.Symbol("x", real=True)
+>>> MEANINGS["sinc"].fn(x).diff(x, 2)
+SincPi(2, x)
+>>> float(SincPi(2, sympy.Integer(0)).evalf())
+-3.289868133696453
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mpmath
+import sympy
+
+from oracle.gamma_balls import in_mpmath
+from oracle.semantics import MEANINGS
+from oracle.semantics.elementwise import MPMATH_NAMESPACE, elementwise
+from oracle.sinc_balls import sinc_pi
+
+__all__ = ["SincPi", "MEANINGS"]
+
+
+def _sinc_pi(n: Any, x: Any) -> Any:
+    """``SincPi(n, x)`` in mpmath (NaN at +-inf, as the engine's sinc)."""
+    x = mpmath.mpf(x)
+    if not mpmath.isfinite(x):
+        return mpmath.nan
+    v = in_mpmath(sinc_pi, int(n), x)
+    return mpmath.nan if v is None else v
+
+
+class SincPi(sympy.Function):
+    """The ``n``-th derivative of ``sin(pi x) / (pi x)`` (``n = 0``: the function, 1 at 0).
+
+    >>> x = sympy.Symbol("x", real=True)
+    >>> SincPi(0, x).diff(x), float(SincPi(0, sympy.Rational(1, 2)).evalf())
+    (SincPi(1, x), 0.6366197723675814)
+    """
+
+    is_real = True
+
+    def fdiff(self, argindex: int = 2) -> Any:
+        """``SincPi(n + 1, x)`` along ``x``.
+
+        >>> x = sympy.Symbol("x", real=True)
+        >>> SincPi(1, x).fdiff(2)
+        SincPi(2, x)
+        """
+        if argindex != 2:
+            raise sympy.ArgumentIndexError(self, argindex)
+        return SincPi(self.args[0] + 1, self.args[1])
+
+    def _eval_evalf(self, prec: int) -> Any:
+        with mpmath.workprec(prec):
+            return sympy.Float(_sinc_pi(self.args[0], self.args[1]._to_mpmath(prec)),
+                               precision=prec)
+
+
+MPMATH_NAMESPACE.update(SincPi=_sinc_pi)
+
+elementwise("sinc", lambda self: SincPi(0, self))
