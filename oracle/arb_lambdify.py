@@ -132,8 +132,8 @@ ARB_NAMESPACE.update(
     DiracDelta=_dirac_delta,
     # log|Gamma| and the polygamma functions (oracle.semantics.special), certified
     LogAbsGamma=log_abs_gamma, PolyGamma=polygamma)
-# sinc's derivatives (oracle.semantics.sinc_bessel, helper special)
-ARB_NAMESPACE.update(SincPi=sinc_pi)
+# sinc's derivatives and besseli (oracle.semantics.sinc_bessel, helper special)
+ARB_NAMESPACE.update(SincPi=sinc_pi, besseli=lambda n, x: flint.arb(x).bessel_i(n))
 ARB_NAMESPACE.update({f.__name__: _exactly(f._mpmath) for f in STEP_FUNCTIONS
                       + QUOTIENT_FUNCTIONS})
 
@@ -205,7 +205,8 @@ _ARRAY_NAMESPACE.update(mpf=_mpf, _pi=flint.arb.pi, _e=lambda: flint.arb(1).exp(
                         atan2=np.frompyfunc(ARB_NAMESPACE["atan2"], 2, 1),
                         LogAbsGamma=np.frompyfunc(log_abs_gamma, 1, 1),
                         PolyGamma=np.frompyfunc(polygamma, 2, 1))
-_ARRAY_NAMESPACE.update(SincPi=np.frompyfunc(sinc_pi, 2, 1))  # helper special
+_ARRAY_NAMESPACE.update(SincPi=np.frompyfunc(sinc_pi, 2, 1),  # helper special
+                        besseli=np.frompyfunc(ARB_NAMESPACE["besseli"], 2, 1))
 # What only an element at a time can decide: branches, comparisons, steps.
 _SCALAR_ONLY = (sympy.Piecewise, sympy.core.relational.Relational, sympy.Max, sympy.Min,
                 sympy.sign, sympy.Heaviside, sympy.DiracDelta, sympy.floor, sympy.ceiling,

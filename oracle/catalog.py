@@ -87,6 +87,11 @@ EDGES: dict[str, tuple[Point, ...]] = {
     # sinc (helper special): 0, where its series takes over (1/4), the integers and
     # half-integers, far out where pi x must keep x's bits, and the smallest numbers
     "sinc": (*_COMMON, "sub", 0.25, -0.25, 0.5, 2.5, -3.0, 1e-3, 1e4 + 0.25),
+    # modified Bessel functions (helper special): 0 (i0e's kink), the smallest numbers, both
+    # sides of the kernels' switch from series to asymptotics (20), and i1's switch to its
+    # series of i1 / x in the VJPs (1)
+    **dict.fromkeys(("i0", "special_i0e", "special_i1", "special_i1e"),
+                    (*_COMMON, "sub", 1e-3, 0.5, -2.5, 19.75, 20.0, -20.25, 1.0078125)),
 }
 
 

@@ -226,3 +226,9 @@ def entr(input: Tensor) -> Tensor:
 from symgrad.ops.sinc import special_sinc as sinc  # noqa: E402
 
 __all__ += ["sinc"]
+from symgrad.ops.bessel import special_i0 as i0  # noqa: E402
+from symgrad.ops.bessel import special_i0e as i0e  # noqa: E402
+from symgrad.ops.bessel import special_i1 as i1  # noqa: E402
+from symgrad.ops.bessel import special_i1e as i1e  # noqa: E402
+
+__all__ += ["i0", "i0e", "i1", "i1e"]

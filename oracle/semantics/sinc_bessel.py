@@ -1,4 +1,5 @@
-"""Meanings of ``sinc`` (``symgrad/ops/sinc.py``): SymPy's mathematics, not the engine's.
+"""Meanings of ``sinc`` (``symgrad/ops/sinc.py``) and of the modified Bessel functions ``i0``,
+``i0e``, ``i1``, ``i1e`` (``symgrad/ops/bessel.py``): SymPy's mathematics, not the engine's.
 
 SymPy's ``sinc`` is the unnormalized ``sin(x) / x``, and its derivative is a ``Piecewise`` that
 is 0 at 0 to every order (the second derivative of ``sinc(pi x)`` at 0 is ``-pi**2 / 3``, not
@@ -22,7 +23,7 @@ import mpmath
 import sympy
 
 from oracle.gamma_balls import in_mpmath
-from oracle.semantics import MEANINGS
+from oracle.semantics import MEANINGS, Kink, kink
 from oracle.semantics.elementwise import MPMATH_NAMESPACE, elementwise
 from oracle.sinc_balls import sinc_pi
 
@@ -68,3 +69,21 @@ class SincPi(sympy.Function):
 MPMATH_NAMESPACE.update(SincPi=_sinc_pi)
 
 elementwise("sinc", lambda self: SincPi(0, self))
+
+
+# -- modified Bessel functions of the first kind (symgrad/ops/bessel.py): SymPy's besseli,
+# whose derivative SymPy knows ((I_(n-1) + I_(n+1)) / 2); the scaled ones' exp(-|x|) as a
+# Piecewise (a kink at 0, where the engine takes the mean of the two sides).
+def _scaled(n: int, x: Any) -> Any:
+    return sympy.Piecewise((sympy.exp(x) * sympy.besseli(n, x), x < 0),
+                           (sympy.exp(-x) * sympy.besseli(n, x), True))
+
+
+def _at_zero(self: Any) -> list[Kink]:
+    return [kink("self", self, "self == 0")]
+
+
+elementwise("i0", lambda self: sympy.besseli(0, self))
+elementwise("special_i0e", lambda self: _scaled(0, self), _at_zero)
+elementwise("special_i1", lambda self: sympy.besseli(1, self))
+elementwise("special_i1e", lambda self: _scaled(1, self), _at_zero)

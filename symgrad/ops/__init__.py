@@ -60,6 +60,7 @@ from symgrad.ops import (  # noqa: F401
     special,  # special functions (lgamma, digamma, erfinv, logit, xlogy, ...)
     special_extra,  # torch.special.ndtri (helper red)
     sinc,  # sinc (helper special)
+    bessel,  # i0, i0e, i1, i1e (helper special)
     tensor_functions,
     top_level_aliases,  # torch.detach, torch.fill, torch.exp_, torch.pinverse, ... (helper names)
     triangular,
