@@ -1,8 +1,9 @@
 """``torch.special``: special functions under SciPy's names, as PyTorch publishes them.
 
 Most are aliases of the top-level functions (``gammaln`` is ``lgamma``, ``expit`` is
-``sigmoid``) and record the same nodes; ``xlog1py`` and ``entr`` are ops of their own
-(SpecialXlog1PyBackward0, SpecialEntrBackward0).
+``sigmoid``, ``sinc`` and ``i0`` are ``symgrad.sinc`` and ``symgrad.i0``) and record the same
+nodes; ``xlog1py``, ``entr``, ``i0e``, ``i1`` and ``i1e`` are ops of their own
+(SpecialXlog1PyBackward0, SpecialEntrBackward0, SpecialI0EBackward0, ...).
 
 >>> import symgrad
 >>> symgrad.special.gammaln(symgrad.tensor([4.0]))

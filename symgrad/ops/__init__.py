@@ -6,6 +6,7 @@ from symgrad.ops import (  # noqa: F401
     aliases,  # greater, less, not_equal, isposinf, conj, ... (other names, no mathematics)
     arithmetic,
     asarray_strided,  # asarray, empty_strided (helper names)
+    bessel,  # i0, i0e, i1, i1e (helper special)
     channel_shuffle,  # (helper misc)
     combining,
     convolution,
@@ -56,11 +57,10 @@ from symgrad.ops import (  # noqa: F401
     sgn_dist_frexp,  # sgn, dist, frexp (helper names)
     shape,
     shape_more,
+    sinc,  # sinc (helper special)
     sorting,
     special,  # special functions (lgamma, digamma, erfinv, logit, xlogy, ...)
     special_extra,  # torch.special.ndtri (helper red)
-    sinc,  # sinc (helper special)
-    bessel,  # i0, i0e, i1, i1e (helper special)
     tensor_functions,
     top_level_aliases,  # torch.detach, torch.fill, torch.exp_, torch.pinverse, ... (helper names)
     triangular,

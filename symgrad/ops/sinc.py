@@ -23,7 +23,8 @@ import numpy as np
 
 from symgrad import _special_math as M
 from symgrad.ops import inplace
-from symgrad.ops.elementwise import _in_f64, _wide, cos, where
+from symgrad.ops.arithmetic import ABS
+from symgrad.ops.elementwise import _in_f64, _wide, cos, sin, where
 from symgrad.ops.registry import ALL, apply, defop, expose
 from symgrad.tensor import Tensor
 
@@ -53,7 +54,8 @@ def _sinc64(x: np.ndarray) -> np.ndarray:
         n = np.round(x)
         # sin(pi x) with its sign: (-1)**n sin(pi r), r = x - n (exact), sign(r) = sign(x - n)
         odd = np.fmod(np.abs(n), 2) == 1
-        sine = M._sin_pi_abs(x) * np.sign(x - n) * np.where(odd, -1.0, 1.0)
+        # (+0 at the integers: -0 + 0)
+        sine = M._sin_pi_abs(x) * np.sign(x - n) * np.where(odd, -1.0, 1.0) + 0.0
         large = sine / (np.pi * x) * _PI_CORRECTION
         out = np.where(np.abs(x) <= _SMALL, small, large)
     return np.where(np.isinf(x), np.nan, out)
@@ -77,10 +79,19 @@ def _polynomial(x: Tensor) -> Tensor:
 
 
 def _cos_pi(x: Tensor) -> Tensor:
+    # cos(pi r) for r = x - n, |r| <= 1/2, and sin(pi (1/2 - |r|)) for |r| > 1/4 (1/2 - |r|
+    # exact): cos of pi / 2 rounded is 6e-17, not 0, at the half-integers
     n = np.round(x._data)
     sign = np.where(np.fmod(np.abs(n), 2) == 1, -1.0, 1.0)
-    shift = Tensor._make(n, False, None)
-    return cos((x - shift) * math.pi) * Tensor._make(sign, False, None)
+    r = x - Tensor._make(n, False, None)
+    outer = np.abs(r._data) > 0.25
+    if outer.any():
+        mask = Tensor._make(outer, False, None)
+        rest = 0.5 - apply(ABS, where(mask, r, 0.5))
+        value = where(mask, sin(rest * math.pi), cos(where(mask, 0.0, r) * math.pi))
+    else:
+        value = cos(r * math.pi)
+    return value * Tensor._make(sign, False, None)
 
 
 def _sinc_vjp(g: Tensor, self: Tensor) -> Tensor:
