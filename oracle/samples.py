@@ -822,7 +822,8 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "ndtri": _UNARY,
     # sinc (helper special: symgrad/ops/sinc.py)
     "sinc": _UNARY,
-    **dict.fromkeys(("i0", "special_i0e", "special_i1", "special_i1e"), _UNARY),
+    **dict.fromkeys(("i0", "special_i0e", "special_i1", "special_i1e", "special_erfcx",
+                     "special_log_ndtr"), _UNARY),
     # channel shuffles and randomized leaky ReLU (helper misc): its noise the drawn slopes
     # (multiples of 1/64 in [1/8, 1/3], exact in every float dtype) or 1
     "channel_shuffle": (Sample(((2, 6, 3),), {"groups": 2}), Sample(((1, 6, 2, 2),), {"groups": 3}),

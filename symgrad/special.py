@@ -233,3 +233,6 @@ from symgrad.ops.bessel import special_i1 as i1  # noqa: E402
 from symgrad.ops.bessel import special_i1e as i1e  # noqa: E402
 
 __all__ += ["i0", "i0e", "i1", "i1e"]
+from symgrad.ops.normal_tail import erfcx, log_ndtr  # noqa: E402
+
+__all__ += ["erfcx", "log_ndtr"]

@@ -223,6 +223,9 @@ UNARY_AND_BINARY = {
     "special_i1e": ([X], {}, lambda x: [mpmath.exp(-abs(x)) * (
         (mpmath.besseli(0, x) + mpmath.besseli(2, x)) / 2
         - mpmath.sign(x) * mpmath.besseli(1, x))]),
+    "special_erfcx": ([X], {}, lambda x: [
+        2 * x * mpmath.exp(x * x) * mpmath.erfc(x) - 2 / mpmath.sqrt(mpmath.pi)]),
+    "special_log_ndtr": ([X], {}, lambda x: [mpmath.npdf(x) / mpmath.ncdf(x)]),
 }
 
 

@@ -1,5 +1,6 @@
-"""Meanings of ``sinc`` (``symgrad/ops/sinc.py``) and of the modified Bessel functions ``i0``,
-``i0e``, ``i1``, ``i1e`` (``symgrad/ops/bessel.py``): SymPy's mathematics, not the engine's.
+"""Meanings of ``sinc`` (``symgrad/ops/sinc.py``), of the modified Bessel functions ``i0``,
+``i0e``, ``i1``, ``i1e`` (``symgrad/ops/bessel.py``), and of ``erfcx`` and ``log_ndtr``
+(``symgrad/ops/normal_tail.py``): SymPy's mathematics, not the engine's.
 
 SymPy's ``sinc`` is the unnormalized ``sin(x) / x``, and its derivative is a ``Piecewise`` that
 is 0 at 0 to every order (the second derivative of ``sinc(pi x)`` at 0 is ``-pi**2 / 3``, not
@@ -87,3 +88,8 @@ elementwise("i0", lambda self: sympy.besseli(0, self))
 elementwise("special_i0e", lambda self: _scaled(0, self), _at_zero)
 elementwise("special_i1", lambda self: sympy.besseli(1, self))
 elementwise("special_i1e", lambda self: _scaled(1, self), _at_zero)
+
+# -- the normal distribution's tails (symgrad/ops/normal_tail.py): erfcx and log_ndtr as the
+# functions they scale, which Arb evaluates without overflow at any finite argument
+elementwise("special_erfcx", lambda self: sympy.exp(self**2) * sympy.erfc(self))
+elementwise("special_log_ndtr", lambda self: sympy.log(sympy.erfc(-self / sympy.sqrt(2)) / 2))

@@ -36,6 +36,7 @@ from symgrad.ops import (  # noqa: F401
     matrix_exp,  # linalg.matrix_exp (helper linalg)
     nan_handling,
     next_float,  # nextafter (helper names)
+    normal_tail,  # special.erfcx, special.log_ndtr (helper special)
     norms,
     numerical_gradient,  # gradient (helper names)
     numerics,  # trapezoid, cumulative_trapezoid, cov, corrcoef, vander (helper red)
