@@ -174,7 +174,7 @@ def log_ndtr(input: Tensor) -> Tensor:
 
     >>> import symgrad
     >>> log_ndtr(symgrad.tensor([0.0, -40.0, 10.0], dtype=symgrad.float64))
-    tensor([-6.9315e-01, -8.0722e+02, -7.6199e-24], dtype=symgrad.float64)
+    tensor([-6.9315e-01, -8.0461e+02, -7.6199e-24], dtype=symgrad.float64)
     """
     _checked("log_ndtr", input)
     return apply(LOG_NDTR, input)
