@@ -28,7 +28,7 @@ from oracle.semantics import MEANINGS, Kink, kink
 from oracle.semantics.elementwise import MPMATH_NAMESPACE, elementwise
 from oracle.sinc_balls import sinc_pi
 
-__all__ = ["SincPi", "MEANINGS"]
+__all__ = ["SincPi", "PlainErfc", "MEANINGS"]
 
 
 def _sinc_pi(n: Any, x: Any) -> Any:
@@ -92,4 +92,30 @@ elementwise("special_i1e", lambda self: _scaled(1, self), _at_zero)
 # -- the normal distribution's tails (symgrad/ops/normal_tail.py): erfcx and log_ndtr as the
 # functions they scale, which Arb evaluates without overflow at any finite argument
 elementwise("special_erfcx", lambda self: sympy.exp(self**2) * sympy.erfc(self))
-elementwise("special_log_ndtr", lambda self: sympy.log(sympy.erfc(-self / sympy.sqrt(2)) / 2))
+class PlainErfc(sympy.Function):
+    """``erfc(z)`` as written: SymPy's ``erfc`` rewrites ``erfc(-z)`` as ``2 - erfc(z)`` (also
+    when an expression is rebuilt), which cancels to nothing where ``log_ndtr`` matters most
+    (``x = -30``: ``2 - (2 - 1e-197)``).
+
+    >>> x = sympy.Symbol("x", real=True)
+    >>> PlainErfc(-x).diff(x)
+    2*exp(-x**2)/sqrt(pi)
+    """
+
+    is_real = True
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        """``-2 / sqrt(pi) exp(-z**2)``.
+
+        >>> PlainErfc(sympy.Symbol("z")).fdiff()
+        -2*exp(-z**2)/sqrt(pi)
+        """
+        return -2 * sympy.exp(-self.args[0] ** 2) / sympy.sqrt(sympy.pi)
+
+    def _eval_evalf(self, prec: int) -> Any:
+        with mpmath.workprec(prec):
+            return sympy.Float(mpmath.erfc(self.args[0]._to_mpmath(prec)), precision=prec)
+
+
+MPMATH_NAMESPACE.update(PlainErfc=mpmath.erfc)
+elementwise("special_log_ndtr", lambda self: sympy.log(PlainErfc(-self / sympy.sqrt(2)) / 2))
