@@ -197,3 +197,25 @@ def test_writing_into_the_result_refuses_backward_as_pytorch(name):
             y.sum().backward()
         messages.append(str(info.value).split(", which is output")[0].replace("torch.", ""))
     assert messages[0].replace("symgrad.", "") == messages[1]
+
+
+def test_erfcx_derivatives_far_right_are_its_asymptotic_series_to_every_order():
+    # erfcx(x) ~ 1/(x sqrt(pi)) sum_k (-1)**k (2k-1)!! / (2 x**2)**k; PyTorch's second order
+    # 2 erfcx + 2 x erfcx' cancels to noise (1e-200 at 1e200, where it is 1e-600)
+    xs = [8.5, 50.0, 1e4, 1e10]
+    x = symgrad.tensor(xs, dtype=symgrad.float64, requires_grad=True)
+    (g,) = symgrad.autograd.grad(symgrad.special.erfcx(x).sum(), x, create_graph=True)
+    (h,) = symgrad.autograd.grad(g.sum(), x)
+
+    def series(t):
+        u = 1 / (2 * t * t)
+        total, term = mpmath.mpf(0), mpmath.mpf(1)
+        for k in range(60):
+            total += term
+            term *= -(2 * k + 1) * u
+        return total / (t * mpmath.sqrt(mpmath.pi))
+
+    for v, d1, d2 in zip(xs, g.tolist(), h.tolist(), strict=True):
+        t = mpmath.mpf(v)
+        assert _ulps(d1, float(mpmath.diff(series, t, 1))) <= 2, (v, d1)
+        assert _ulps(d2, float(mpmath.diff(series, t, 2))) <= 4, (v, d2)
