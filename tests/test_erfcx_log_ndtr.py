@@ -219,3 +219,15 @@ def test_erfcx_derivatives_far_right_are_its_asymptotic_series_to_every_order():
         t = mpmath.mpf(v)
         assert _ulps(d1, float(mpmath.diff(series, t, 1))) <= 2, (v, d1)
         assert _ulps(d2, float(mpmath.diff(series, t, 2))) <= 4, (v, d2)
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_the_judge_settles_log_ndtr_far_left(order):
+    # its meaning keeps erfc(-x / sqrt 2) as written (SymPy's 2 - erfc(x / sqrt 2) cancels to
+    # NaN there)
+    from oracle.crosscheck import crosscheck
+
+    for v in (-30.0, -1e4, 0.5):
+        x = symgrad.tensor([v], dtype=symgrad.float64, requires_grad=True)
+        verdict = crosscheck(lambda a: symgrad.special.log_ndtr(a), [x], order=order)
+        assert verdict.status == "ok", (v, verdict.message)
