@@ -231,3 +231,30 @@ def test_the_judge_settles_log_ndtr_far_left(order):
         x = symgrad.tensor([v], dtype=symgrad.float64, requires_grad=True)
         verdict = crosscheck(lambda a: symgrad.special.log_ndtr(a), [x], order=order)
         assert verdict.status == "ok", (v, verdict.message)
+
+
+def test_derivatives_at_infinities_are_their_limits():
+    # erfcx' -> 0 at +inf and -inf at -inf, erfcx'' -> 0 and inf; log_ndtr' -> 0 and inf (about
+    # -x), log_ndtr'' -> 0 and -1 (the formulas met inf * 0 or 0 / 0 there: NaN)
+    want = {"erfcx": ([0.0, -math.inf], [0.0, math.inf]),
+            "log_ndtr": ([0.0, math.inf], [0.0, -1.0])}
+    for name, (d1, d2) in want.items():
+        fn, _ = FUNCTIONS[name]
+        x = symgrad.tensor([math.inf, -math.inf], dtype=symgrad.float64, requires_grad=True)
+        (g,) = symgrad.autograd.grad(fn(symgrad, x).sum(), x, create_graph=True)
+        (h,) = symgrad.autograd.grad(g.sum(), x)
+        assert (g.tolist(), h.tolist()) == (d1, d2), name
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_the_judge_reads_the_limits_at_infinities(name, order):
+    # the limits are read at +-2**1000 and 2**1020: mpmath's erfc raised an OverflowError there
+    # (no limit: the engine's right values judged wrong), and log_ndtr's derivatives need 620
+    # digits there (at 20, -inf for the limit -1)
+    from oracle.crosscheck import crosscheck
+
+    fn, _ = FUNCTIONS[name]
+    x = symgrad.tensor([math.inf, -math.inf, 0.5], dtype=symgrad.float64, requires_grad=True)
+    verdict = crosscheck(lambda a: fn(symgrad, a), [x], order=order)
+    assert verdict.status == "ok", verdict.message

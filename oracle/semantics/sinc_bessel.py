@@ -114,8 +114,23 @@ class PlainErfc(sympy.Function):
 
     def _eval_evalf(self, prec: int) -> Any:
         with mpmath.workprec(prec):
-            return sympy.Float(mpmath.erfc(self.args[0]._to_mpmath(prec)), precision=prec)
+            return sympy.Float(_erfc_mp(self.args[0]._to_mpmath(prec)), precision=prec)
 
 
-MPMATH_NAMESPACE.update(PlainErfc=mpmath.erfc)
+def _erfc_mp(z: Any) -> Any:
+    """mpmath's ``erfc``, and past ``2**100`` its asymptotic series (mpmath's own raises an
+    OverflowError at ``2**1000``, where the IEEE rules read the limit at +-inf): four terms,
+    the first left out below ``2**-400`` of the sum, far below any precision the oracle
+    works at; ``2 - erfc(-z)`` far left."""
+    z = mpmath.mpf(z)
+    if abs(z) <= _ERFC_SERIES_FROM or not mpmath.isfinite(z):
+        return mpmath.erfc(z)
+    if z < 0:
+        return 2 - _erfc_mp(-z)
+    u = 1 / (2 * z * z)
+    return mpmath.exp(-z * z) / (z * mpmath.sqrt(mpmath.pi)) * (1 - u + 3 * u**2 - 15 * u**3)
+
+
+_ERFC_SERIES_FROM = mpmath.mpf(2) ** 100
+MPMATH_NAMESPACE.update(PlainErfc=_erfc_mp, erfc=_erfc_mp)
 elementwise("special_log_ndtr", lambda self: sympy.log(PlainErfc(-self / sympy.sqrt(2)) / 2))

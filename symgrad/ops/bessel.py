@@ -16,19 +16,23 @@ The float64 kernels, within 3 ULP of mpmath's values (the scaled ones within 2):
 ``i0`` and ``i1`` overflow past ``|x| = 713.98``, not at ``exp``'s 709.78: there
 ``exp(|x| / 2)`` multiplies in twice.
 
-The derivatives, as PyTorch's (``tools/autograd/derivatives.yaml``): ``i0' = i1``, ``i0e' =
-i1e - sign(x) i0e``, ``i1' = i0 - i1 / x``, ``i1e' = i0e - i1e (sign(x) + 1/x)``, 1/2 at 0 for
-the last two. Each VJP is written in symgrad ops on these functions (so every order follows),
-formed in float64; near 0, where ``i1 / x`` is ``0 / 0`` and its derivatives cancel, ``i1 / x``
-is its own series, a polynomial in ``x**2`` (``|x| <= 1``). ``i0e`` has a kink at 0
-(slopes 1 and -1): its derivative there is 0 (``sign(0) = 0``), as PyTorch's, and its second
-order the 3/2 both sides share (PyTorch's formula gives 1/2).
+The derivatives are PyTorch's (``tools/autograd/derivatives.yaml``) in value: ``i0' = i1``,
+``i1' = i0 - i1 / x``, ``i0e' = i1e - sign(x) i0e``, ``i1e' = i0e - i1e (sign(x) + 1/x)``, 1/2
+at 0 for the last two. Each VJP is written in symgrad ops, formed in float64, so every order
+follows:
 
-The scaled functions' derivatives are differences of nearly equal terms (``I1 / I0`` is
-``1 - 1/(2x)``): PyTorch's formulas lose ``|x|`` ULP (570 at ``x = 300``). The first order is
-moved onto an accurate float64 value by a constant (``_scaled_difference``: the series' parts
-subtracted exactly, the difference's own asymptotic series): within 3 ULP. Higher orders come
-from the formulas and still cancel, about ``x**2``-fold.
+- ``i0`` and ``i1`` on these formulas; near 0, where ``i1 / x`` is ``0 / 0`` and its
+  derivatives cancel, ``i1 / x`` is its own series, a polynomial in ``x**2`` (``|x| <= 1``);
+  at ``+-inf`` ``i1'`` is ``i0`` alone (``inf / inf`` made it NaN), so both orders reach their
+  limits.
+- ``i0e`` and ``i1e`` not on them: their terms cancel (``I1 / I0`` is ``1 - 1/(2x)``), and
+  PyTorch's formulas lose ``|x|`` ULP (570 at ``x = 300``), their second orders more. The
+  derivative of ``exp(-a) I_nu(a)`` is instead its integral representation's, whose integrand
+  keeps its sign (the trapezoid rule below 100), and beyond 100 its asymptotic series': within
+  4 ULP of mpmath to the second order. ``i0e`` has a kink at 0 (slopes 1 and -1): its
+  derivative there is 0 (``sign(0) = 0``), as PyTorch's, and its second order the 3/2 both
+  sides share (PyTorch's formula gives 1/2).
+
 PyTorch's i0e, i1 and i1e nodes save their result, which these VJPs compute again from the
 input: they refuse after the result is written in place, as PyTorch's (``checks_out``).
 """
@@ -149,60 +153,12 @@ def _kernel(nu: int, scaled: bool) -> Callable[[np.ndarray], np.ndarray]:
     return lambda self: _wide(lambda x: _bessel64(x, nu, scaled), self)
 
 
-# exp(-a) (I0(a) - I1(a)) ~ (2 pi a)**-1/2 sum_k d_k / a**k, d_k the difference of the two
-# asymptotic series' coefficients (exact rationals, rounded once; d_0 = 0)
+# The asymptotic series' coefficients, exact rationals.
 def _asymptotic_coefficient(nu: int, k: int) -> Fraction:
     c = Fraction(1)
     for j in range(1, k + 1):
         c = -c * (4 * nu * nu - (2 * j - 1) ** 2) / (8 * j)
     return c
-
-
-_DIFFERENCE = [float(_asymptotic_coefficient(0, k) - _asymptotic_coefficient(1, k))
-               for k in range(1, _ASYMPTOTIC_TERMS)]
-
-
-def _scaled_difference(a: np.ndarray) -> np.ndarray:
-    """``exp(-a) (I0(a) - I1(a))`` for ``a >= 0`` in float64, without the cancellation of the
-    two (``I1 / I0`` is ``1 - 1/(2a)``): the series' parts subtracted exactly below 20, the
-    asymptotic series of the difference above."""
-    near = a < _ASYMPTOTIC_FROM
-    with np.errstate(over="ignore", invalid="ignore"):
-        small = np.where(near, a, 0.0)
-        s0, r0 = _power_series_parts(small, _I0)
-        s1, r1 = _power_series_parts(small, _I1)
-        p, p_err = _two_product(small / 2, s1)  # I1 = a/2 (s1 + r1), a/2 exact
-        d, d_err = _two_sum(s0, -p)
-        series = (d + (d_err + r0 - p_err - small / 2 * r1)) * np.exp(-small)
-        far = np.where(near, _ASYMPTOTIC_FROM, a)
-        inverse = 1 / far
-        total = np.full_like(far, _DIFFERENCE[-1])
-        for c in reversed(_DIFFERENCE[:-1]):
-            total = total * inverse + c
-        tail = total * inverse / np.sqrt(2 * np.pi * far)
-    return np.where(near, series, tail)
-
-
-def _i0e_slope64(x: np.ndarray) -> np.ndarray:
-    """``i0e'(x) = -sign(x) exp(-|x|) (I0 - I1)(|x|)``; 0 at 0."""
-    return -np.sign(x) * _scaled_difference(np.abs(x))
-
-
-def _i1e_slope64(x: np.ndarray) -> np.ndarray:
-    """``i1e'(x) = exp(-a) (I0 - I1)(a) - i1e(a) / a``, ``a = |x|`` (even); 1/2 at 0."""
-    a = np.abs(x)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = _scaled_difference(a) - _bessel64(a, 1, True) / a
-    return np.where(a == 0, 0.5, out)
-
-
-def _corrected(slope: Tensor, accurate: np.ndarray) -> Tensor:
-    """``slope`` (a formula whose terms cancel) moved onto the accurate float64 value by a
-    constant: first order to an ULP or two, higher orders from the formula."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        shift = accurate - slope._data
-    shift = np.where(np.isfinite(shift), shift, 0.0)
-    return slope + Tensor._make(shift, False, None)
 
 
 # -- derivatives ---------------------------------------------------------------------------------
@@ -213,6 +169,7 @@ _RATIO = [0.5 / (4**k * math.factorial(k) * math.factorial(k + 1)) for k in rang
 
 
 def _i1_over_x(x: Tensor) -> Tensor:
+    """``i1(x) / x``, finite ``x``."""
     small = np.abs(x._data) <= _NEAR
     x2 = where(Tensor._make(small, False, None), x, 0.0)
     x2 = x2 * x2
@@ -226,14 +183,57 @@ def _i1_over_x(x: Tensor) -> Tensor:
     return where(mask, total, apply(I1, far) / far)
 
 
-def _scaled_i1_over_x(x: Tensor) -> Tensor:
-    small = np.abs(x._data) <= _NEAR
-    if not small.any():
-        return apply(I1E, x) / x
-    mask = Tensor._make(small, False, None)
-    far = where(mask, 1.0, x)
-    near = where(mask, x, 0.0)
-    return where(mask, _i1_over_x(near) * exp(-apply(ABS, near)), apply(I1E, far) / far)
+# The scaled functions' derivatives, in ops accurate to every order. Below 20, from the
+# integral exp(-a) I_nu(a) = 1/pi int_0^pi exp(-a (1 - cos t)) cos(nu t) dt: its m-th
+# derivative integrates exp(-a (1 - cos t)) (cos t - 1)**m cos(nu t), whose integrand keeps one
+# sign (nu = 0) or nearly (nu = 1, where the weight is), so no order cancels; the formulas
+# through i0e and i1e (i0e' = i1e - i0e) cancel 2a-fold (i0e'' 16 and i1e'' 38 ULP off at
+# 19.75). The trapezoid rule on 64 intervals is exact to an ULP (a periodic, analytic integrand:
+# its error falls as I_128(a) / I_0(a), about exp(-128**2 / 2a), below 1e-70 at 100). From 100,
+# the asymptotic series differentiated term by term, a polynomial in 1/a whose terms keep one
+# sign for nu = 0 (from 20, as the kernels switch, its second order was 54 ULP off).
+_NODES = 64
+_SLOPE_SERIES_FROM = 100.0
+_THETA = np.arange(_NODES + 1) * (math.pi / _NODES)
+_DROP = 2 * np.sin(_THETA / 2) ** 2  # 1 - cos t, with no cancellation near 0
+_WEIGHTS = np.full(_NODES + 1, 1 / _NODES)
+_WEIGHTS[[0, -1]] /= 2  # the trapezoid rule: half weight at both ends
+_SLOPE_SERIES = {nu: [float(-(k + Fraction(1, 2)) * _asymptotic_coefficient(nu, k))
+                      for k in range(_ASYMPTOTIC_TERMS)] for nu in (0, 1)}
+
+
+def _constant(a: np.ndarray) -> Tensor:
+    return Tensor._make(a, False, None)
+
+
+def _integral_slope(a: Tensor, nu: int) -> Tensor:
+    """The derivative of ``exp(-a) I_nu(a)`` for ``0 <= a < 100``: the trapezoid rule."""
+    weights = _constant(-_WEIGHTS * _DROP * np.cos(nu * _THETA))
+    return (exp(a.unsqueeze(-1) * _constant(-_DROP)) * weights).sum(dim=-1)
+
+
+def _asymptotic_slope(a: Tensor, nu: int) -> Tensor:
+    """The derivative of ``exp(-a) I_nu(a)`` for ``a >= 100`` (0 at inf):
+    ``(2 pi a)**-1/2 sum_k -(k + 1/2) c_k a**(-k - 1)``."""
+    u = a.reciprocal()
+    coefficients = _SLOPE_SERIES[nu]
+    total = u * coefficients[-1] + coefficients[-2]
+    for c in reversed(coefficients[:-2]):
+        total = total * u + c
+    return total * u / (a * (2 * math.pi)).sqrt()
+
+
+def _scaled_slope(x: Tensor, nu: int) -> Tensor:
+    """The derivative of ``exp(-a) I_nu(a)`` at ``a = |x|``."""
+    a = apply(ABS, x)
+    near = a._data < _SLOPE_SERIES_FROM  # False at NaN, which the series keeps
+    if near.all():
+        return _integral_slope(a, nu)
+    if not near.any():
+        return _asymptotic_slope(a, nu)
+    mask = _constant(near)
+    return where(mask, _integral_slope(where(mask, a, 0.0), nu),
+                 _asymptotic_slope(where(mask, _SLOPE_SERIES_FROM, a), nu))
 
 
 def _sign(x: Tensor) -> Tensor:
@@ -246,24 +246,28 @@ def _i0_vjp(g: Tensor, self: Tensor) -> Tensor:
 
 def _i0e_vjp(g: Tensor, self: Tensor) -> Tensor:
     x = _in_f64(self)
-    slope = apply(I1E, x) - _sign(x) * apply(I0E, x)
+    slope = _sign(x) * _scaled_slope(x, 0)  # i0e is even
     zero = x._data == 0
     if zero.any():
         # At the kink the slope is 0 (the mean of 1 and -1), but its own slope, i0e'' = 3/2,
-        # is the same on both sides: formed as 3/2 x there (sign(0) = 0 made it i1e'(0) = 1/2).
+        # is the same on both sides: formed as 3/2 x there (sign(0) = 0 made it 0).
         slope = where(Tensor._make(zero, False, None), x * 1.5, slope)
-    return _in_f64(g) * _corrected(slope, _i0e_slope64(x._data))
+    return _in_f64(g) * slope
 
 
 def _i1_vjp(g: Tensor, self: Tensor) -> Tensor:
     x = _in_f64(self)
-    return _in_f64(g) * (apply(I0, x) - _i1_over_x(x))
+    infinite = np.isinf(x._data)
+    if not infinite.any():
+        return _in_f64(g) * (apply(I0, x) - _i1_over_x(x))
+    # At +-inf i0 alone (inf / inf made i1 / x NaN): i1' = inf there, and the next order is
+    # i0's derivative, i1(+-inf) = +-inf, the limits of both.
+    mask = Tensor._make(infinite, False, None)
+    return _in_f64(g) * (apply(I0, x) - where(mask, 0.0, _i1_over_x(where(mask, 1.0, x))))
 
 
 def _i1e_vjp(g: Tensor, self: Tensor) -> Tensor:
-    x = _in_f64(self)
-    slope = apply(I0E, x) - _sign(x) * apply(I1E, x) - _scaled_i1_over_x(x)
-    return _in_f64(g) * _corrected(slope, _i1e_slope64(x._data))
+    return _in_f64(g) * _scaled_slope(_in_f64(self), 1)  # i1e is odd: its slope even
 
 
 # i0e's slopes at 0 are 1 and -1 (PyTorch's 0 is their mean); i1e's derivative is 1/2 from

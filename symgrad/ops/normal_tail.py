@@ -31,6 +31,7 @@ PyTorch's CPU kernels have no float16 or bfloat16 code: refused as there.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -95,8 +96,34 @@ def _erfcx_slope_far(x: Tensor) -> Tensor:
     return total * u * _TWO_OVER_SQRT_PI
 
 
+def _constant(a: np.ndarray) -> Tensor:
+    return Tensor._make(a, False, None)
+
+
+def _with_infinities(x: Tensor, slope: Callable[[Tensor], Tensor],
+                     at_infinity: Callable[[Tensor], Tensor]) -> Tensor:
+    """``slope(x)``, and ``at_infinity(x)`` at +-inf: an expression whose value and derivative
+    there are the limits of the derivative and of the next (the formulas meet inf * 0)."""
+    infinite = np.isinf(x._data)
+    if not infinite.any():
+        return slope(x)
+    mask = _constant(infinite)
+    return where(mask, at_infinity(x), slope(where(mask, 0.0, x)))
+
+
 def _erfcx_vjp(g: Tensor, self: Tensor) -> Tensor:
-    x = _in_f64(self)
+    return _in_f64(g) * _with_infinities(_in_f64(self), _erfcx_slope, _erfcx_slope_at_infinity)
+
+
+def _erfcx_slope_at_infinity(x: Tensor) -> Tensor:
+    """erfcx' -> 0 at +inf (every order); 2 x erfcx(x) at -inf (-inf, and inf next), formed
+    at -1 in place of +inf (where 0 * inf would reach the next order)."""
+    positive = _constant(x._data > 0)
+    left = where(positive, -1.0, x)
+    return where(positive, 0.0, 2 * left * apply(ERFCX, left))
+
+
+def _erfcx_slope(x: Tensor) -> Tensor:
     slope = 2 * x * apply(ERFCX, x) - _TWO_OVER_SQRT_PI
     middle = (x._data >= 1) & (x._data < _ASYMPTOTIC_FROM)
     if middle.any():
@@ -108,7 +135,7 @@ def _erfcx_vjp(g: Tensor, self: Tensor) -> Tensor:
     if far.any():
         mask = Tensor._make(far, False, None)
         slope = where(mask, _erfcx_slope_far(where(mask, x, _ASYMPTOTIC_FROM)), slope)
-    return _in_f64(g) * slope
+    return slope
 
 
 # -- log_ndtr ------------------------------------------------------------------------------------
@@ -136,21 +163,30 @@ def _log_ndtr64(x: np.ndarray) -> np.ndarray:
 
 
 def _log_ndtr_vjp(g: Tensor, self: Tensor) -> Tensor:
+    return _in_f64(g) * _with_infinities(_in_f64(self), _log_ndtr_slope,
+                                         _log_ndtr_slope_at_infinity)
+
+
+def _log_ndtr_slope_at_infinity(x: Tensor) -> Tensor:
+    """log_ndtr' -> 0 at +inf (every order); about -x at -inf (inf, and -1 next)."""
+    return where(_constant(x._data > 0), 0.0, -x)
+
+
+def _log_ndtr_slope(x: Tensor) -> Tensor:
     # phi(x) / ndtr(x): left of 0 sqrt(2/pi) / erfcx(-x / sqrt 2); right of 0 phi(x) /
     # (1 - ndtr(-x)), exp(-x**2 / 2) through the split that keeps it exact (there erfcx of
     # the rounded -x / sqrt 2, about 2 exp(x**2 / 2), magnified that rounding x**2-fold: 136
     # ULP at 12)
-    x = _in_f64(self)
     right = x._data > 0
     if not right.any():
-        return _in_f64(g) * (_SQRT_2_OVER_PI / apply(ERFCX, x * -_SQRT_HALF))
+        return _SQRT_2_OVER_PI / apply(ERFCX, x * -_SQRT_HALF)
     mask = Tensor._make(right, False, None)
     left_x = where(mask, -1.0, x)
     right_x = where(mask, x, 1.0)
     density = _exp_minus_square(right_x, 0.5)
     upper = _INV_SQRT_2PI * density / (1 - apply(ERFCX, right_x * _SQRT_HALF) * density / 2)
     lower = _SQRT_2_OVER_PI / apply(ERFCX, left_x * -_SQRT_HALF)
-    return _in_f64(g) * where(mask, upper, lower)
+    return where(mask, upper, lower)
 
 
 _HALVES = (_dtypes.float16, _dtypes.bfloat16)

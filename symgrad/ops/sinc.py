@@ -12,7 +12,7 @@ The derivative ``(cos(pi x) - sinc(x)) / x`` is 0 at 0. The VJP is written in sy
 on ``|x| <= 1/4`` the series' own derivative, a polynomial (PyTorch's formula cancels there,
 and its second order at 0 is NaN; symgrad's is the exact ``-pi**2 / 3``); beyond,
 ``cos(pi x)`` as ``(-1)**n cos(pi (x - n))`` with the integer ``n`` a constant (``x - n`` is
-exact) and ``sinc`` itself, so that every order follows.
+exact) and ``sinc`` itself, so that every order follows; at ``+-inf`` the limit, 0.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 from symgrad import _special_math as M
 from symgrad.ops import inplace
 from symgrad.ops.arithmetic import ABS
-from symgrad.ops.elementwise import _in_f64, _wide, cos, sin, where
+from symgrad.ops.elementwise import _in_f64, _wide, _with_limits, cos, sin, where
 from symgrad.ops.registry import ALL, apply, defop, expose
 from symgrad.tensor import Tensor
 
@@ -102,7 +102,8 @@ def _sinc_vjp(g: Tensor, self: Tensor) -> Tensor:
     mask = Tensor._make(small, False, None)
     near = where(mask, x, 0.0)
     far = where(mask, 1.0, x)
-    slope = (_cos_pi(far) - apply(SINC, far)) / far
+    # 0 at +-inf, the limit (cos(pi x) there is NaN), to every order
+    slope = _with_limits(far, lambda far: (_cos_pi(far) - apply(SINC, far)) / far, (0.0, 0.0))
     return _in_f64(g) * where(mask, _polynomial(near), slope)
 
 
