@@ -94,7 +94,10 @@ EDGES: dict[str, tuple[Point, ...]] = {
                     (*_COMMON, "sub", 1e-3, 0.5, -2.5, 19.75, 20.0, -20.25, 1.0078125)),
     # erfcx and log_ndtr (helper special): both sides of the kernels' switches (erfcx's
     # asymptotic series from 8; log_ndtr's tails beyond +-1), erfcx near its overflow (-26.5)
-    # and log_ndtr near and past where ndtr(-x) underflows (37.5, 40)
+    # and log_ndtr near and past where ndtr(-x) underflows (37.5, 40). Not 38, where phi(x)
+    # is subnormal: any chain rule multiplies that rounded exp by x for the second order
+    # (38 ULP of the smallest subnormal), and the bound counts an underflow once per op,
+    # not times the factors after it
     "special_erfcx": (*_COMMON, "sub", 0.5, -3.0, 7.75, 8.0, 30.0, -26.5, 1e10),
     "special_log_ndtr": (*_COMMON, "sub", 0.5, -3.0, 5.0, -40.0, 10.0, 37.5, -1e4),
 }
