@@ -283,3 +283,20 @@ def test_derivatives_at_infinities_are_their_limits():
         (g,) = symgrad.autograd.grad(fn(symgrad, x).sum(), x, create_graph=True)
         (h,) = symgrad.autograd.grad(g.sum(), x)
         assert (g.tolist(), h.tolist()) == (d1, d2), name
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("name", ["special.i1", "special.i1e"])
+def test_half_precision_gradients_where_pytorch_has_no_backward_kernel(name, dtype):
+    # PyTorch refuses at backward; symgrad's gradient is the float64 one rounded once
+    fn, _ = FUNCTIONS[name]
+    t = torch.tensor([0.5, -1.5], dtype=getattr(torch, dtype), requires_grad=True)
+    kernel = name.split(".")[1]
+    with pytest.raises(NotImplementedError, match=f'"{kernel}_backward" not implemented'):
+        fn(torch, t).sum().backward()
+    x = symgrad.tensor([0.5, -1.5], dtype=getattr(symgrad, dtype), requires_grad=True)
+    fn(symgrad, x).sum().backward()
+    exact = _exact(name)
+    want = [float(mpmath.diff(exact, mpmath.mpf(v))) for v in (0.5, -1.5)]
+    rounded = symgrad.tensor(want, dtype=symgrad.float64).to(getattr(symgrad, dtype))
+    assert x.grad.tolist() == rounded.tolist()
