@@ -20,6 +20,7 @@ from sympy.printing.pycode import MpmathPrinter
 
 from oracle.gamma_balls import log_abs_gamma, polygamma
 from oracle.semantics.elementwise import QUOTIENT_FUNCTIONS, STEP_FUNCTIONS
+from oracle.sinc_balls import sinc_pi
 
 __all__ = ["Undecided", "arb_lambdify", "arb_lambdify_arrays", "ARB_NAMESPACE"]
 
@@ -131,6 +132,10 @@ ARB_NAMESPACE.update(
     DiracDelta=_dirac_delta,
     # log|Gamma| and the polygamma functions (oracle.semantics.special), certified
     LogAbsGamma=log_abs_gamma, PolyGamma=polygamma)
+# sinc's derivatives, besseli and log_ndtr's erfc (oracle.semantics.sinc_bessel, helper
+# special)
+ARB_NAMESPACE.update(SincPi=sinc_pi, besseli=lambda n, x: flint.arb(x).bessel_i(n),
+                     PlainErfc=_method("erfc"))
 ARB_NAMESPACE.update({f.__name__: _exactly(f._mpmath) for f in STEP_FUNCTIONS
                       + QUOTIENT_FUNCTIONS})
 
@@ -202,6 +207,9 @@ _ARRAY_NAMESPACE.update(mpf=_mpf, _pi=flint.arb.pi, _e=lambda: flint.arb(1).exp(
                         atan2=np.frompyfunc(ARB_NAMESPACE["atan2"], 2, 1),
                         LogAbsGamma=np.frompyfunc(log_abs_gamma, 1, 1),
                         PolyGamma=np.frompyfunc(polygamma, 2, 1))
+_ARRAY_NAMESPACE.update(SincPi=np.frompyfunc(sinc_pi, 2, 1),  # helper special
+                        besseli=np.frompyfunc(ARB_NAMESPACE["besseli"], 2, 1),
+                        PlainErfc=_ARRAY_NAMESPACE["erfc"])
 # What only an element at a time can decide: branches, comparisons, steps.
 _SCALAR_ONLY = (sympy.Piecewise, sympy.core.relational.Relational, sympy.Max, sympy.Min,
                 sympy.sign, sympy.Heaviside, sympy.DiracDelta, sympy.floor, sympy.ceiling,

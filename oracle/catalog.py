@@ -84,6 +84,22 @@ EDGES: dict[str, tuple[Point, ...]] = {
                ("near", 1.0)),
     # more elementwise functions (helper red): frac at and beside the integers
     "frac": (*_COMMON, 0.5, -2.5, 2.0 ** -20, 1e4 + 0.25, "max", "sub"),
+    # sinc (helper special): 0, where its series takes over (1/4), the integers and
+    # half-integers, far out where pi x must keep x's bits, and the smallest numbers
+    "sinc": (*_COMMON, "sub", 0.25, -0.25, 0.5, 2.5, -3.0, 1e-3, 1e4 + 0.25),
+    # modified Bessel functions (helper special): 0 (i0e's kink), the smallest numbers, both
+    # sides of the kernels' switch from series to asymptotics (20), and i1's switch to its
+    # series of i1 / x in the VJPs (1)
+    **dict.fromkeys(("i0", "special_i0e", "special_i1", "special_i1e"),
+                    (*_COMMON, "sub", 1e-3, 0.5, -2.5, 19.75, 20.0, -20.25, 1.0078125)),
+    # erfcx and log_ndtr (helper special): both sides of the kernels' switches (erfcx's
+    # asymptotic series from 8; log_ndtr's tails beyond +-1), erfcx near its overflow (-26.5)
+    # and log_ndtr near and past where ndtr(-x) underflows (37.5, 40). Not 38, where phi(x)
+    # is subnormal: any chain rule multiplies that rounded exp by x for the second order
+    # (38 ULP of the smallest subnormal), and the bound counts an underflow once per op,
+    # not times the factors after it
+    "special_erfcx": (*_COMMON, "sub", 0.5, -3.0, 7.75, 8.0, 30.0, -26.5, 1e10),
+    "special_log_ndtr": (*_COMMON, "sub", 0.5, -3.0, 5.0, -40.0, 10.0, 37.5, -1e4),
 }
 
 

@@ -84,10 +84,10 @@ def _elementwise(graph: Any, arrays: Sequence[np.ndarray]) -> bool:
 
 
 def _exact_at(engine: Any, fn: Callable[..., Any], arrays: Sequence[np.ndarray],
-              dtypes: Sequence[str], needs: Sequence[bool], order: int, rec: Any
-              ) -> list[np.ndarray] | None:
+              dtypes: Sequence[str], needs: Sequence[bool], order: int, rec: Any,
+              digits: int = 20) -> list[np.ndarray] | None:
     """The exact gradients (or HVPs) at ``arrays``, in float64, with the engine's convention's
-    value at kinks; None where the oracle cannot give them."""
+    value at kinks, computed to ``digits``; None where the oracle cannot give them."""
     from oracle.exact import exact_grad, exact_hvp
 
     tensors = [engine.tensor(a, d, rg) for a, d, rg in zip(arrays, dtypes, needs, strict=True)]
@@ -96,8 +96,8 @@ def _exact_at(engine: Any, fn: Callable[..., Any], arrays: Sequence[np.ndarray],
         r = engine.record(lambda *xs: fn(*xs), tensors, order=order, grad_outputs=gos,
                           v=None if rec.v is None else [np.asarray(a, np.float64)
                                                         for a in rec.v])
-        res = exact_grad(r.graph, None, r.grad_outputs, digits=20) if order == 1 else \
-            exact_hvp(r.graph, None, r.v, grad_outputs=r.grad_outputs, digits=20)
+        res = exact_grad(r.graph, None, r.grad_outputs, digits=digits) if order == 1 else \
+            exact_hvp(r.graph, None, r.v, grad_outputs=r.grad_outputs, digits=digits)
     except Exception:  # noqa: BLE001 - no exact value: the rules below fall back to NaN
         return None
     if res.status in ("unsupported", "oracle-gave-up"):
@@ -167,12 +167,37 @@ def _limits(engine: Any, fn: Callable[..., Any], arrays: list[np.ndarray], needs
     derivative (a float64 value, inf included), or None where there is none."""
     f64 = ["float64"] * len(arrays)
     numbers = _replaced(arrays, np.isnan, STAND_IN)
-    big = [_exact_at(engine, fn, _replaced(numbers, np.isinf, h, "float64"), f64, needs, order,
-                     rec) for h in HUGE]
+    big = [_settled_at(engine, fn, _replaced(numbers, np.isinf, h, "float64"), f64, needs,
+                       order, rec) for h in HUGE]
     if big[0] is None or big[1] is None:
         return None
     return [[_limit(x, y) for x, y in zip(a.flat, b.flat, strict=True)]
             for a, b in zip(*big, strict=True)]
+
+
+# The digits the derivative at HUGE is computed to: an irrational constant times the input,
+# squared in an exponential (log_ndtr's exp(-x**2 / 2) over erfc(-x / sqrt 2)), carries the
+# constant's rounding times x**2 = 2**2040 into the result, so fewer digits than x**2 has
+# (614) give any value (log_ndtr' = 0 or inf at -2**1000, where it is 2**1000; two precisions
+# below that agreed on 0). Doubled until two agree.
+_LIMIT_DIGITS = (640, 1280, 2560)
+
+
+def _settled_at(engine: Any, fn: Callable[..., Any], arrays: list[np.ndarray],
+                dtypes: list[str], needs: list[bool], order: int, rec: Any
+                ) -> list[np.ndarray] | None:
+    """``_exact_at`` at a huge input, to the first of ``_LIMIT_DIGITS`` that agrees in float64
+    with the one before; None if none does."""
+    last = None
+    for digits in _LIMIT_DIGITS:
+        now = _exact_at(engine, fn, arrays, dtypes, needs, order, rec, digits)
+        if now is None:
+            return None
+        if last is not None and all(np.array_equal(a, b, equal_nan=True)
+                                    for a, b in zip(last, now, strict=True)):
+            return now
+        last = now
+    return None
 
 
 def _limit(x: float, y: float) -> float | None:

@@ -820,6 +820,10 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "copysign_scalar": (Sample(((2, 3),), {"other": -1.5}), Sample(((),), {"other": 2.0}),
                         Sample(((4,),), {"other": -0.0})),
     "ndtri": _UNARY,
+    # sinc (helper special: symgrad/ops/sinc.py)
+    "sinc": _UNARY,
+    **dict.fromkeys(("i0", "special_i0e", "special_i1", "special_i1e", "special_erfcx",
+                     "special_log_ndtr"), _UNARY),
     # channel shuffles and randomized leaky ReLU (helper misc): its noise the drawn slopes
     # (multiples of 1/64 in [1/8, 1/3], exact in every float dtype) or 1
     "channel_shuffle": (Sample(((2, 6, 3),), {"groups": 2}), Sample(((1, 6, 2, 2),), {"groups": 3}),

@@ -425,6 +425,14 @@ TORCH: dict[str, str] = {
     'ldexp': 'torch.ldexp(self, other)',
     'heaviside': 'torch.heaviside(self, values)',
     'ndtri': 'torch.special.ndtri(self)',
+    # sinc (helper special)
+    'sinc': 'torch.sinc(self)',
+    'i0': 'torch.i0(self)',
+    'special_i0e': 'torch.special.i0e(self)',
+    'special_i1': 'torch.special.i1(self)',
+    'special_i1e': 'torch.special.i1e(self)',
+    'special_erfcx': 'torch.special.erfcx(self)',
+    'special_log_ndtr': 'torch.special.log_ndtr(self)',
     # channel shuffles and randomized leaky ReLU given its noise (helper misc)
     'channel_shuffle': 'torch.nn.functional.channel_shuffle(self, groups)',
     # self * noise under rrelu's node (rrelu_with_noise with slopes in [1, 1] is the identity)

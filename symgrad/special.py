@@ -1,8 +1,9 @@
 """``torch.special``: special functions under SciPy's names, as PyTorch publishes them.
 
 Most are aliases of the top-level functions (``gammaln`` is ``lgamma``, ``expit`` is
-``sigmoid``) and record the same nodes; ``xlog1py`` and ``entr`` are ops of their own
-(SpecialXlog1PyBackward0, SpecialEntrBackward0).
+``sigmoid``, ``sinc`` and ``i0`` are ``symgrad.sinc`` and ``symgrad.i0``) and record the same
+nodes; ``xlog1py``, ``entr``, ``i0e``, ``i1`` and ``i1e`` are ops of their own
+(SpecialXlog1PyBackward0, SpecialEntrBackward0, SpecialI0EBackward0, ...).
 
 >>> import symgrad
 >>> symgrad.special.gammaln(symgrad.tensor([4.0]))
@@ -221,3 +222,17 @@ def entr(input: Tensor) -> Tensor:
     """
     _check("entr", input)
     return _entr(input)
+
+# sinc (helper special: symgrad/ops/sinc.py)
+from symgrad.ops.sinc import special_sinc as sinc  # noqa: E402
+
+__all__ += ["sinc"]
+from symgrad.ops.bessel import special_i0 as i0  # noqa: E402
+from symgrad.ops.bessel import special_i0e as i0e  # noqa: E402
+from symgrad.ops.bessel import special_i1 as i1  # noqa: E402
+from symgrad.ops.bessel import special_i1e as i1e  # noqa: E402
+
+__all__ += ["i0", "i0e", "i1", "i1e"]
+from symgrad.ops.normal_tail import erfcx, log_ndtr  # noqa: E402
+
+__all__ += ["erfcx", "log_ndtr"]

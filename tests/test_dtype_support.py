@@ -105,6 +105,9 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     # more elementwise functions (helper red)
     "frac": kernel("frac_cpu", NOT_FLOAT),
     "ndtri": kernel("ndtri_cpu", ("float16", "bfloat16")),
+    # erfcx and log_ndtr (helper special)
+    "special_erfcx": kernel("erfcx_cpu", ("float16", "bfloat16")),
+    "special_log_ndtr": kernel("log_ndtr_cpu", ("float16", "bfloat16")),
     # soft margin loss
     "soft_margin_loss": runtime("result type Float can't be cast to the desired output "
                                 "type {}", tuple(d for d in NOT_FLOAT if d != "bool")),

@@ -214,6 +214,18 @@ UNARY_AND_BINARY = {
     "ldexp": ([X, Y], {}, lambda x, y: [2 ** y, x * 2 ** y * mpmath.log(2)]),
     "ndtri": ([[0.375, 0.0625, 0.96875]], {}, lambda p: [
         mpmath.sqrt(2 * mpmath.pi) * mpmath.exp(mpmath.erfinv(2 * p - 1) ** 2)]),
+    # sinc and the modified Bessel functions (helper special)
+    "sinc": ([X], {}, lambda x: [(mpmath.cospi(x) - mpmath.sincpi(x)) / x]),
+    "i0": ([X], {}, lambda x: [mpmath.besseli(1, x)]),
+    "special_i0e": ([X], {}, lambda x: [
+        mpmath.exp(-abs(x)) * (mpmath.besseli(1, x) - mpmath.sign(x) * mpmath.besseli(0, x))]),
+    "special_i1": ([X], {}, lambda x: [(mpmath.besseli(0, x) + mpmath.besseli(2, x)) / 2]),
+    "special_i1e": ([X], {}, lambda x: [mpmath.exp(-abs(x)) * (
+        (mpmath.besseli(0, x) + mpmath.besseli(2, x)) / 2
+        - mpmath.sign(x) * mpmath.besseli(1, x))]),
+    "special_erfcx": ([X], {}, lambda x: [
+        2 * x * mpmath.exp(x * x) * mpmath.erfc(x) - 2 / mpmath.sqrt(mpmath.pi)]),
+    "special_log_ndtr": ([X], {}, lambda x: [mpmath.npdf(x) / mpmath.ncdf(x)]),
 }
 
 

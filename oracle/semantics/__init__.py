@@ -333,6 +333,7 @@ from oracle.semantics import (  # noqa: E402, F401
     sgn_dist_frexp,  # sgn, dist, frexp (helper names)
     shape,
     shape_more,
+    sinc_bessel,  # sinc, i0, i0e, i1, i1e (helper special)
     special,  # special functions (lgamma, digamma, polygamma, logit, xlogy, ...)
     tensor_functions,
     triangular_sort,

@@ -6,6 +6,7 @@ from symgrad.ops import (  # noqa: F401
     aliases,  # greater, less, not_equal, isposinf, conj, ... (other names, no mathematics)
     arithmetic,
     asarray_strided,  # asarray, empty_strided (helper names)
+    bessel,  # i0, i0e, i1, i1e (helper special)
     channel_shuffle,  # (helper misc)
     combining,
     convolution,
@@ -35,6 +36,7 @@ from symgrad.ops import (  # noqa: F401
     matrix_exp,  # linalg.matrix_exp (helper linalg)
     nan_handling,
     next_float,  # nextafter (helper names)
+    normal_tail,  # special.erfcx, special.log_ndtr (helper special)
     norms,
     numerical_gradient,  # gradient (helper names)
     numerics,  # trapezoid, cumulative_trapezoid, cov, corrcoef, vander (helper red)
@@ -56,6 +58,7 @@ from symgrad.ops import (  # noqa: F401
     sgn_dist_frexp,  # sgn, dist, frexp (helper names)
     shape,
     shape_more,
+    sinc,  # sinc (helper special)
     sorting,
     special,  # special functions (lgamma, digamma, erfinv, logit, xlogy, ...)
     special_extra,  # torch.special.ndtri (helper red)
