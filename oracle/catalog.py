@@ -462,7 +462,14 @@ SAMPLES["index_reduce"] = tuple(
 # conventions the engine declares: 0 there, as PyTorch's kernels), zeros of a scaled slice,
 # repeated positions. No ties of p = inf (oracle/samples.py says why).
 _ROWS = {"x1": ((0.0, 1.0), (2.0, -1.0)), "x2": ((0.0, 1.0), (1.0, 1.0), (2.0, 0.5))}
+# dist: other broadcast over self's rows, d = self - other = ((0, -1.75, 0), (1.5, -1.75, 1.25)):
+# row 0's zeros are kinks whose convention holds for that row's term alone (row 1's terms
+# through the same elements of other keep their slopes). Not p < 1 nor p = inf: their second
+# order at a zero difference or a tie is not yet judged (an exact nan, a spent time budget),
+# broadcast or not; their first order there is tests/test_oracle_edges.py's.
+_DIST = {"self": ((0.5, -1.0, 0.25), (2.0, -1.0, 1.5)), "other": (0.5, 0.75, 0.25)}
 SAMPLES.update({
+    "dist": tuple(At(_DIST, {"p": p}) for p in (1.0, 2.0)),
     "cdist": tuple(At(_ROWS, {"p": p}) for p in (2.0, 3.0, 1.5, 1.0, 0.5)),
     "euclidean_dist": (At(_ROWS),),
     "pdist": tuple(At({"self": ((0.0, 1.0), (0.0, 1.0), (2.0, 1.0))}, {"p": p})

@@ -268,6 +268,7 @@ class _Compiled:
     kink_fn: Callable[..., Any] | None = None
     kink_args: list[str] = field(default_factory=list)
     kink_vars: list[set[int]] = field(default_factory=list)
+    kink_where: list[str | None] = field(default_factory=list)
     n_args: int = 0
     exprs: Any = None
     variables: list[Any] = field(default_factory=list)
@@ -334,15 +335,17 @@ def _compile_structural(meaning: Meaning, node: IRNode, shapes: list[tuple[int, 
     arrays: list[Any] = []
     variables: list[Any] = []
     var_of: list[tuple[int, int]] = []
+    spread = _term_shapes(meaning, shapes, index_values)
     for slot, shape in enumerate(shapes):
         if slot in index_values:
             arrays.append(index_values[slot])
             continue
-        n = int(np.prod(shape, dtype=np.int64))
-        syms = [sympy.Symbol(f"x{slot}_{i}", real=True) for i in range(n)]
+        # One symbol per term: each element, or each broadcast copy of it (``_copies``).
+        elements = _copies(shape, spread[slot])
+        syms = [sympy.Symbol(f"x{slot}_{c}", real=True) for c in range(len(elements))]
         variables.extend(syms)
-        var_of.extend((slot, i) for i in range(n))
-        arrays.append(np.array(syms + [None], dtype=object)[:-1].reshape(shape))
+        var_of.extend((slot, i) for i in elements)
+        arrays.append(np.array(syms + [None], dtype=object)[:-1].reshape(spread[slot]))
     budget.grow(len(variables), f"{node.op}'s input")
     out = np.asarray(call_meaning(meaning, node, arrays), dtype=object)
     flat = [sympy.sympify(e) for e in out.reshape(-1)]
@@ -359,11 +362,95 @@ def _compile_structural(meaning: Meaning, node: IRNode, shapes: list[tuple[int, 
                   entries=entries, exprs=(flat, derivs))
     c.fn = sympy.lambdify([variables], flat + derivs, modules=_MODULES, cse=True)
     if meaning.kinks is not None:
-        kinks = [(a, sympy.sympify(e)) for a, e in _kink_call(meaning, node, arrays)]
+        labelled = _kink_call(meaning, node, arrays)
+        kinks = [(a, sympy.sympify(e)) for a, e in labelled]
         c.kink_args = [a for a, _ in kinks]
+        c.kink_where = [getattr(k, "where", None) for k in labelled]
         c.kink_vars = [{position[v] for v in e.free_symbols if v in position} for _, e in kinks]
         c.kink_fn = sympy.lambdify([variables], [e for _, e in kinks], modules=_MODULES)
     return c
+
+
+def _term_shapes(meaning: Meaning, shapes: list[tuple[int, ...]],
+                 index_values: dict[int, np.ndarray]) -> list[tuple[int, ...]]:
+    """The shape each input of a structural op is handed to its meaning in.
+
+    Args:
+        meaning: The op's meaning; with ``broadcast`` its tensor inputs broadcast together
+            first, so each is handed over broadcast already.
+        shapes: The shapes of the op's inputs, by slot.
+        index_values: The integer index inputs (by slot), handed over as they are.
+
+    Returns:
+        One shape per slot: the input's own, or the tensor inputs' broadcast shape.
+    """
+    tensors = [s for slot, s in enumerate(shapes) if slot not in index_values]
+    if not meaning.broadcast or not tensors:
+        return list(shapes)
+    common = np.broadcast_shapes(*tensors)
+    return [s if slot in index_values else common for slot, s in enumerate(shapes)]
+
+
+def _copies(shape: tuple[int, ...], spread: tuple[int, ...]) -> list[int]:
+    """The flat index of the input element each element of its broadcast copy repeats.
+
+    A broadcast input's element enters the meaning once per copy; a symbol for each copy keeps
+    the terms apart, so a kink of one term takes its convention without the others (dist:
+    one row's zero difference, and another row's through the same element of ``other``).
+    The copies' partials add up to the element's, as the chain rule through a broadcast does.
+
+    Args:
+        shape: The input's shape.
+        spread: The shape the meaning is handed it in (``_term_shapes``), ``shape`` itself
+            when nothing broadcasts.
+
+    Returns:
+        For each element of ``spread`` in flat order, the input element's flat index.
+    """
+    n = int(np.prod(shape, dtype=np.int64))
+    return np.broadcast_to(np.arange(n).reshape(shape), spread).reshape(-1).tolist()
+
+
+_Found = tuple[int, Any, Any, str, str]
+
+
+def _tied_terms(c: _Compiled, vec: list[Any], m: int, found: list[_Found]) -> dict[int, int]:
+    """How many terms share each tie for an extremum that the convention ``"mean"`` splits.
+
+    A tied term raised into the lead takes the whole partial and lowered drops out: one of its
+    one-sided partials is 0. The partial is split among the tied terms, not their variables:
+    ``dist``'s term ``|self_i - other_i|`` has two, and moving either into the lead hands the
+    other its whole partial too, which is how the terms are told apart (moving one element of
+    ``norm`` or of a median's tie into the lead leaves the others nothing).
+
+    Args:
+        c: The op's compiled structural form.
+        vec: The values of its variables (``c.var_of``).
+        m: The number of its output elements (the partials follow them in ``c.fn``'s list).
+        found: The partials on a kink: (entry of ``c.entries``, left and right one-sided
+            values, the kink's label, its convention).
+
+    Returns:
+        For each entry on such a tie, the number of tied terms in its output element.
+    """
+    ties: dict[int, list[tuple[int, Any, bool]]] = {}
+    for n, left, right, _, conv in found:
+        if conv == "mean" and (left == 0 or right == 0):
+            # (entry, its partial in the lead, whether raising it leads)
+            ties.setdefault(c.entries[n][0], []).append((n, right if left == 0 else left,
+                                                         left == 0))
+    counts: dict[int, int] = {}
+    for members in ties.values():
+        rest, terms = list(members), 0
+        while rest:
+            n, _, up = rest.pop(0)
+            terms += 1
+            below, above = _vector_sides(lambda v: _all_parts(c, v), vec, c.entries[n][1], True)
+            lead = above if up else below
+            # The entries whose whole partial comes with this one's lead are its term's.
+            rest = [t for t in rest if not (lead and _close(lead[m + t[0]], t[1]))]
+        counts.update((n, terms) for n, _, _ in members)
+    return counts
 
 
 def _each_part(c: _Compiled, vec: list[Any]) -> list[Any]:
@@ -662,11 +749,42 @@ def _labelled(node: IRNode, arg: str, at: dict[str, Any], element: tuple[str, in
               ) -> tuple[str, str] | None:
     if not any(k[0] == arg for k in node.kinks):
         return None
-    labels = _labels_on(node, at, element)
+    return _declared_among(node, arg, _labels_on(node, at, element))
+
+
+def _declared_among(node: IRNode, arg: str, labels: set[str | None]) -> tuple[str, str] | None:
+    """The first of the engine's declared kinks for ``arg`` whose label is in ``labels``.
+
+    Args:
+        node: The op's IR node (its ``kinks``: input, label, convention, in declared order).
+        arg: The input's name.
+        labels: The labels of the meaning's kinks that hold.
+
+    Returns:
+        The kink's label and convention, or None when none of them is declared for ``arg``.
+    """
     for name, where, convention in node.kinks:
         if name == arg and where in labels:
             return where, convention
     return None
+
+
+def _term_labels(c: _Compiled, kink_values: list[Any], p: int) -> set[str | None]:
+    """The labels of the structural op's kinks that hold and that variable ``p`` enters.
+
+    A variable is one term's (``_copies``): an element of a broadcast input is several, one
+    on a zero in one row, another tied for the extremum in the next, each with its own label.
+
+    Args:
+        c: The op's compiled structural form.
+        kink_values: Its kink expressions' values at the point (0 where a kink holds).
+        p: The variable's position in ``c.variables``.
+
+    Returns:
+        The labels (``Kink.where``) of the kinks at 0 whose expressions hold ``p``.
+    """
+    return {where for where, v, vars_ in zip(c.kink_where, kink_values, c.kink_vars,
+                                             strict=True) if v == 0 and p in vars_}
 
 
 # How far (in ULPs of its dtype) an engine's forward value may be from the exact value of its op at
@@ -924,10 +1042,13 @@ class _Evaluator:
                 for p in sorted(vars_ - moved):
                     moved.add(p)
                     slot, i = c.var_of[p]
-                    # Each element takes the declared kink that marks it (a zero and a tie in
-                    # one norm are different kinks with different conventions).
-                    where, conv = _hit_element(node, node.arg_names[slot], at, i) or _declared(
-                        node, arg, at, f"{arg} on a kink")
+                    name = node.arg_names[slot]
+                    # Each term takes the declared kink that marks it (a zero and a tie in one
+                    # norm are different kinks with different conventions): its own kinks'
+                    # labels first, as an element of a broadcast input is several terms.
+                    where, conv = (_declared_among(node, name, _term_labels(c, kink_values, p))
+                                   or _hit_element(node, name, at, i)
+                                   or _declared(node, arg, at, f"{arg} on a kink"))
                     for n, (_, q) in enumerate(c.entries):
                         if q != p:
                             continue
@@ -937,15 +1058,11 @@ class _Evaluator:
                                                lambda r, n=n: r[m + n], True)
                         if not _close(left, right):
                             found.append((n, left, right, where, conv))
-            # A tie of k elements for an extremum: raised alone, an element takes the whole
-            # partial, lowered it takes none; "mean" (ties split evenly) gives each 1/k of it.
-            shares: dict[int, int] = {}
-            for n, left, right, _, conv in found:
-                if conv == "mean" and (left == 0 or right == 0):
-                    shares[c.entries[n][0]] = shares.get(c.entries[n][0], 0) + 1
+            # A tie of k terms for an extremum: raised alone, a term takes the whole partial,
+            # lowered it takes none; "mean" (ties split evenly) gives each 1/k of it.
+            shares = _tied_terms(c, vec, m, found)
             for n, left, right, where, conv in found:
-                k = shares.get(c.entries[n][0], 0) if conv == "mean" and (
-                    left == 0 or right == 0) else 0
+                k = shares.get(n, 0)
                 expected = (left + right) / k if k else _chosen(conv, left, right)
                 g, pos = local.entry_at[n]
                 local.sites.append(_Site(g, pos, left, right, expected, node.op, where, conv))

@@ -226,6 +226,48 @@ def test_norm_negative_p_next_to_a_zero_is_the_limit():
     np.testing.assert_allclose(r.float64[0][:, 1], want, rtol=1e-15)
 
 
+def _dist(x, y, p):
+    return apply(REGISTRY["dist"], x, y, p=p)
+
+
+@pytest.mark.parametrize("p", [1.0, 0.5])
+def test_dist_kink_convention_holds_per_term_of_a_broadcast_input(p):
+    # other broadcasts over self's rows: d = self - other = [[0, -2.75, 0.75], [-1, 0.25, 0.75]].
+    # Row 0's d[0, 0] = 0 is a kink of |d| (declared 0 there); row 1's term through the same
+    # other[0] is smooth. p = 1: d/d other_j = -sum_i sign(d_ij), the kink's term 0, so
+    # other[0] gets row 1's +1 only (taking the convention for the whole element gave 0).
+    # p = 1/2: n = (sum_ij |d_ij|^(1/2))^2 has dn/dd = sign(d) |d|^(-1/2) n^(1/2) off the zero.
+    x, y = t([[1.5, -2.0, 0.25], [0.5, 1.0, 0.25]]), t([1.5, 0.75, -0.5])
+    d = np.array([[0.0, -2.75, 0.75], [-1.0, 0.25, 0.75]])
+    with np.errstate(divide="ignore"):
+        slope = np.where(d == 0, 0.0, np.abs(d) ** (p - 1)) * np.sign(d)
+    slope *= ((np.abs(d) ** p).sum() ** (1 / p)) ** (1 - p)
+    r = oracle.exact_grad(_dist(x, y, p), [x, y], symgrad.tensor(np.float64(1.5)))
+    assert r.status == "kink"
+    np.testing.assert_allclose(r.float64[0], 1.5 * slope, rtol=1e-15)
+    np.testing.assert_allclose(r.float64[1], -1.5 * slope.sum(axis=0), rtol=1e-15)
+    assert {(k.input, k.index, k.convention) for k in r.kinks} == {(0, (0, 0), "zero"),
+                                                                  (1, (0,), "zero")}
+
+
+@pytest.mark.parametrize("x, y, gx, gy", [
+    # Two rows tie for max |d| through other's one element: each row's term takes 1/2.
+    ([[1.0], [1.0]], [0.0], [[0.5], [0.5]], [-1.0]),
+    # Two terms tie, each with two variables (self_i, other_i): split among the terms (1/2
+    # each, as PyTorch), not among the four variables (1/4).
+    ([1.0, -1.0], [0.0, 0.0], [0.5, -0.5], [-0.5, 0.5]),
+    # d = [[0, 1], [1, 0.5]]: other[0] is on a zero in row 0 ("zero") and tied for the maximum
+    # in row 1 ("mean"); each term takes its own kink's convention: row 1's 1/2 of the tie.
+    ([[0.0, 1.0], [1.0, 0.5]], [0.0, 0.0], [[0.0, 0.5], [0.5, 0.0]], [-0.5, -0.5]),
+])
+def test_dist_inf_tie_splits_evenly_among_the_tied_terms(x, y, gx, gy):
+    x, y = t(x), t(y)
+    r = oracle.exact_grad(_dist(x, y, math.inf), [x, y])
+    assert r.status == "kink"
+    assert [g.tolist() for g in r.float64] == [gx, gy]
+    assert {k.convention for k in r.kinks} == {"mean"}
+
+
 def test_clamp_tensor_with_equal_bounds_is_a_kink_in_each_bound():
     # self < min == max: out = min(min, max). Raising min (or lowering max) hands the result
     # to the other bound: one-sided partials (1, 0) for min and (1, 0) for max; PyTorch gives

@@ -89,13 +89,6 @@ KNOWN: dict[tuple[str, str], str] = {
     # compares gradients on ties), its samples hold no tie
     **{(check, "embedding_bag_max"): "ties: the judge has no first-row convention"
        for check in ("grad", "fd", "kinks", "edges", "gradgrad")},
-    # OPEN (session 19), the judge's: dist(self, other, p=1) with other broadcast over self's
-    # rows, one row's difference 0 (a kink, convention 0) and another's not: the judge applies
-    # the convention to the whole broadcast element of other (0), where only that row's term is
-    # at the kink; the engine and finite differences give the other row's 1, as PyTorch does
-    # (tests/test_sgn_dist_frexp.py). A kink of a difference inside an op, met through a
-    # broadcast input, needs the convention per term.
-    ("kinks", "dist"): "OPEN: the judge applies a kink's convention to a whole broadcast element",
 }
 
 # Counterexamples these properties found once, fixed since: each runs first, as an explicit
@@ -183,6 +176,13 @@ EXAMPLES: dict[tuple[str, str], list[OpCase]] = {
     # max |x| shared by three elements (and by two of opposite signs): split evenly.
     ("kinks", "norm"): [OpCase.of("norm", d, [[0.25, 0.25, 0.25], [1.5, -1.5, -0.5]],
                                   attrs=_NORM_INF) for d in ("float32", "float64")],
+    # other broadcast over self's rows, row 0's difference at the kink 0 and row 1's not: the
+    # judge took the convention (0) for the whole of other[0], not row 0's term alone (1).
+    # And two terms of two variables each tied for max |d|: 1/2 each, not 1/4.
+    ("kinks", "dist"): [OpCase.of("dist", "float32", [[0.5, 0.0, 0.0], [0.0, 0.0, 0.0]],
+                                  [0.5, 0.5, 0.5], attrs={"p": 1.0}),
+                        OpCase.of("dist", "float64", [1.0, -1.0], [0.0, 0.0],
+                                  attrs={"p": math.inf})],
     # atanh's VJP g / ((1 - x)(1 + x)) differentiates to terms near +-1 that cancel to -2x:
     # 59 ULP off at 2**-7 in float32 (bound 45.6), 6637 at 1e-4 in float64. Near |x| = 1 the
     # VJP g / (1 - x*x) cancels instead: 505 ULP (grad) and 1036 (gradgrad) in float32, 215807

@@ -12,7 +12,12 @@ Four kinds of meaning:
   selection).
 - ``structural``: a function of NumPy object arrays of SymPy expressions (one per tensor input;
   integer index inputs named in ``index_args`` arrive as plain integer arrays) returning the
-  output's object array: reductions, matmul, softmax, losses.
+  output's object array: reductions, matmul, softmax, losses. ``broadcast=True`` says the
+  meaning first broadcasts its tensor inputs against each other (``dist``: the norm of the
+  broadcast difference): the oracle then hands it each input already broadcast, a symbol of
+  its own for each copy of an element, so that a kink's convention holds per term (one row's
+  difference at 0 takes the convention, another row's, through the same element of a
+  broadcast input, its own derivative), and adds the copies' partials into the element's.
 - ``index``: a structural meaning that only moves values (reshape, cat, gather, ...): applied to
   arrays of element numbers it tells the oracle where each output element came from.
 - ``select``: max and min reductions: the function returns, for each output element, the tuple
@@ -96,6 +101,7 @@ class Meaning:
     index_args: tuple[str, ...] = ()
     select: str = ""
     custom: bool = False
+    broadcast: bool = False
 
 
 MEANINGS: dict[str, Meaning] = {}

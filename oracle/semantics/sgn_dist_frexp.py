@@ -43,5 +43,8 @@ def _mantissa(self: Any, exponent: Any) -> np.ndarray:
     return out
 
 
-defmeaning("dist", "structural", _dist, kinks=_dist_kinks)
+# Each element of the broadcast difference is a term of the norm with its own kink: the
+# oracle gives each broadcast copy its own symbol (``broadcast``), so the convention of one
+# row's zero difference leaves another row's term through the same element of other alone.
+defmeaning("dist", "structural", _dist, kinks=_dist_kinks, broadcast=True)
 defmeaning("frexp", "structural", _mantissa, index_args=("exponent",))
