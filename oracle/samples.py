@@ -956,4 +956,13 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     # integer functions (helper names: symgrad/ops/integer_bits.py)
     **dict.fromkeys(("gcd", "lcm", "bitwise_left_shift", "bitwise_right_shift"), _BINARY),
     "nextafter": _BINARY,
+    # Householder products (symgrad/ops/householder.py; helper linalg2): tall and square, fewer
+    # reflectors than columns, a batch (no reflectors, where neither input has a gradient:
+    # tests/test_linalg_extra.py); ormqr from each side, with and without transpose
+    "householder_product": (Sample(((3, 2), (2,))), Sample(((3, 3), (2,))),
+                            Sample(((2, 2, 1), (2, 1))), Sample(((2, 2), (1,)))),
+    "ormqr": (Sample(((3, 2), (2,), (3, 2)), {"left": True, "transpose": False}),
+              Sample(((2, 2), (2,), (2, 3)), {"left": True, "transpose": True}),
+              Sample(((3, 2), (2,), (1, 3)), {"left": False, "transpose": False}),
+              Sample(((2, 3, 1), (2, 1), (2, 2, 3)), {"left": False, "transpose": True})),
 }

@@ -487,6 +487,9 @@ TORCH: dict[str, str] = {
     'lu_u': 'torch.linalg.lu(self).U',
     'lu_solve': ('torch.linalg.lu_solve(LU, torch.as_tensor(pivots), B, left=left, '
                  'adjoint=adjoint)'),
+    # Householder products (symgrad/ops/householder.py)
+    'householder_product': 'torch.linalg.householder_product(input, tau)',
+    'ormqr': 'torch.ormqr(input, tau, other, left=left, transpose=transpose)',
     # multi-class margin losses (symgrad/ops/losses_margin.py)
     'multi_margin_loss': (
         'torch.nn.functional.multi_margin_loss(self, target, p=p, margin=margin, weight=weight, '

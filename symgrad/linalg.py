@@ -3,9 +3,10 @@
 The norms are compositions of ops symgrad has, as PyTorch composes them: a vector norm is one
 node (LinalgVectorNormBackward0, the op behind ``symgrad.norm``), a matrix 1- or inf-norm a
 vector 1-norm over one dim then ``amax`` over the other, the Frobenius norm a vector 2-norm over
-both. The 2-norm, -2-norm and nuclear norm need singular values, which symgrad does not compute:
-they raise NotImplementedError. Determinants, inverses and solves are ops of their own
-(``symgrad.ops.linalg_solve``).
+both, the 2-norm, -2-norm and nuclear norm ``amax``, ``amin`` or ``sum`` of ``svdvals``, and
+``cond`` PyTorch's composition of these with ``svdvals`` or ``inv_ex``. Determinants, inverses
+and solves are ops of their own (``symgrad.ops.linalg_solve``), and so is the Householder
+product (``symgrad.ops.householder``).
 
 >>> import symgrad
 >>> a = symgrad.tensor([[1.0, -2.0], [3.0, 4.0]])
@@ -18,6 +19,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from symgrad import _dtypes
 from symgrad.ops import linalg_solve as _solve_ops
@@ -37,18 +40,22 @@ from symgrad.ops.decompositions import (
     svdvals,
 )
 from symgrad.ops.decompositions import linalg_cholesky as cholesky
+from symgrad.ops.householder import householder_product  # (helper linalg2)
+from symgrad.ops.ldl import ldl_factor, ldl_factor_ex, ldl_solve  # (helper linalg2)
 from symgrad.ops.least_squares import lstsq  # (helper linalg)
+from symgrad.ops.linalg import matmul as _matmul
 from symgrad.ops.linalg_compositions import (  # (helper linalg)
     multi_dot,
     tensorinv,
     tensorsolve,
     vander,
 )
-from symgrad.ops.linalg_solve import LinAlgError, _slogdet, inv, inv_ex, solve
+from symgrad.ops.linalg_solve import LinAlgError, _slogdet, inv, inv_ex, solve, solve_ex
 from symgrad.ops.lu import lu, lu_factor, lu_factor_ex, lu_solve  # (helper linalg)
 from symgrad.ops.matrix_exp import matrix_exp  # (helper linalg)
 from symgrad.ops.reductions import amax, amin
 from symgrad.ops.reductions import norm as _vector_norm
+from symgrad.ops.shape_more import diagonal as _diagonal
 from symgrad.tensor import Tensor
 
 __all__ = ["LinAlgError", "vector_norm", "matrix_norm", "norm", "det", "inv", "inv_ex",
@@ -58,7 +65,10 @@ __all__ = ["LinAlgError", "vector_norm", "matrix_norm", "norm", "det", "inv", "i
            "svd", "svdvals", "qr", "pinv", "matrix_rank",
            # products, exponentials, least squares and LU (helper linalg)
            "multi_dot", "matrix_exp", "lstsq", "lu_factor", "lu_factor_ex", "lu", "lu_solve",
-           "vander", "tensorinv", "tensorsolve"]
+           "vander", "tensorinv", "tensorsolve",
+           # aliases, solve_ex, cond, Householder products (helper linalg2)
+           "matmul", "diagonal", "solve_ex", "cond", "householder_product", "ldl_factor",
+           "ldl_factor_ex", "ldl_solve"]
 
 _TORCH_NAMES = _dtypes._TORCH_NAMES
 
@@ -136,19 +146,17 @@ def matrix_norm(input: Tensor, ord: float | str = "fro", dim: Sequence[int] = (-
 
     ``"fro"`` is the square root of the sum of squares (a vector 2-norm over both dims); 1 and
     -1 are the largest and smallest column sum of ``|A|``, ``inf`` and ``-inf`` the largest and
-    smallest row sum (a vector 1-norm, then ``amax`` or ``amin``, as PyTorch composes them). 2,
-    -2 and ``"nuc"`` need singular values, which symgrad does not compute.
+    smallest row sum (a vector 1-norm, then ``amax`` or ``amin``, as PyTorch composes them). 2
+    and -2 are the largest and smallest singular value, ``"nuc"`` their sum (``svdvals`` of the
+    matrices permuted to the last two dims, then ``amax``, ``amin`` or ``sum``, as PyTorch).
 
     Args:
         input: A floating tensor of at least 2 dims.
-        ord: ``"fro"``, 1, -1, ``inf`` or ``-inf``. Defaults to ``"fro"``.
+        ord: ``"fro"``, ``"nuc"``, 2, -2, 1, -1, ``inf`` or ``-inf``. Defaults to ``"fro"``.
         dim: The two dims holding the matrices. Defaults to (-2, -1).
         keepdim: Whether the reduced dims stay with size one. Defaults to False.
         dtype: The dtype ``input`` is cast to first (no narrower than ``input``'s). Defaults
             to None.
-
-    Raises:
-        NotImplementedError: For ``ord`` 2, -2 or ``"nuc"``.
 
     >>> import math, symgrad
     >>> a = symgrad.tensor([[1.0, -2.0], [3.0, 4.0]])
@@ -159,18 +167,20 @@ def matrix_norm(input: Tensor, ord: float | str = "fro", dim: Sequence[int] = (-
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")
     _floating_input(input, "matrix_norm")
+    if isinstance(ord, str) and ord not in ("fro", "nuc"):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if not isinstance(ord, str) and ord not in (2, -2, 1, -1, math.inf, -math.inf):
+        shown = int(ord) if float(ord).is_integer() else ord
+        raise RuntimeError(f"linalg.matrix_norm: Order {shown} not supported.")
+    if (ord == "nuc" or ord in (2, -2)) and input.dtype in (_dtypes.float16, _dtypes.bfloat16):
+        raise RuntimeError("linalg.matrix_norm: Low precision dtypes not supported. Got "
+                           f"{_TORCH_NAMES[input.dtype.name]}")
     A = _cast(input, dtype, "matrix_norm")
     rows, cols = _matrix_dims(A, dim)
-    if isinstance(ord, str):
-        if ord == "fro":
-            return _vector_norm(A, 2, (rows, cols), keepdim)
-        if ord == "nuc":
-            raise NotImplementedError("linalg.matrix_norm: ord='nuc' needs singular values, "
-                                      "which symgrad does not compute")
-        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-    if ord in (2, -2):
-        raise NotImplementedError(f"linalg.matrix_norm: ord={ord:g} needs singular values, "
-                                  "which symgrad does not compute")
+    if ord == "fro":
+        return _vector_norm(A, 2, (rows, cols), keepdim)
+    if ord == "nuc" or ord in (2, -2):
+        return _spectral_norm(A, ord, rows, cols, keepdim)
     if ord not in (1, -1, math.inf, -math.inf):
         shown = int(ord) if float(ord).is_integer() else ord
         raise RuntimeError(f"linalg.matrix_norm: Order {shown} not supported.")
@@ -184,6 +194,24 @@ def matrix_norm(input: Tensor, ord: float | str = "fro", dim: Sequence[int] = (-
         # Of no sums the largest is 0, as PyTorch gives (amax would refuse an empty dim).
         return sums.sum(extreme, keepdim)
     return (amax if ord > 0 else amin)(sums, extreme, keepdim)
+
+
+def _spectral_norm(A: Tensor, ord: float | str, rows: int, cols: int, keepdim: bool
+                   ) -> Tensor:
+    """The 2-norm, -2-norm or nuclear norm, as PyTorch composes them: the matrices' dims
+    permuted last, ``svdvals``, then ``amax``, ``amin`` or ``sum`` over the last dim (and with
+    ``keepdim`` an unsqueeze and the inverse permutation)."""
+    order = [d for d in range(A.ndim) if d not in (rows, cols)] + [rows, cols]
+    values = svdvals(A.permute(order))
+    if ord == "nuc" or (ord == 2 and values.shape[-1] == 0):
+        # (of no singular values the largest is 0, as PyTorch gives)
+        out = values.sum(-1, keepdim)
+    else:
+        out = (amax if ord == 2 else amin)(values, -1, keepdim)
+    if keepdim:
+        inverse = [order.index(d) for d in range(A.ndim)]
+        out = out.unsqueeze(-1).permute(inverse)
+    return out
 
 
 def norm(input: Tensor, ord: float | str | None = None, dim: int | Sequence[int] | None = None,
@@ -287,6 +315,107 @@ def matrix_power(input: Tensor, n: int) -> Tensor:
     return _solve_ops.matrix_power(input, n)
 
 
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """The matrix product, as ``torch.linalg.matmul`` (an alias of ``symgrad.matmul``: dot, mv,
+    mm or a batched product, by the operands' dims).
+
+    Args:
+        input: A tensor of at least 1 dim.
+        other: A tensor of at least 1 dim whose matrix dims fit ``input``'s.
+
+    >>> import symgrad
+    >>> symgrad.linalg.matmul(symgrad.tensor([[1.0, 2.0]]), symgrad.tensor([[3.0], [4.0]]))
+    tensor([[11.]])
+    """
+    return _matmul(input, other)
+
+
+def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """The diagonals of the matrices of ``A`` as its last dim, as ``torch.linalg.diagonal``:
+    ``symgrad.diagonal`` with the last two dims as the default matrix dims (a view, one
+    DiagonalBackward0 node).
+
+    Args:
+        A: A tensor of at least 2 dims.
+        offset: Which diagonal: 0 the main one, positive above it, negative below. Defaults
+            to 0.
+        dim1: The dim of the rows. Defaults to -2.
+        dim2: The dim of the columns. Defaults to -1.
+
+    >>> import symgrad
+    >>> symgrad.linalg.diagonal(symgrad.tensor([[1.0, 2.0], [3.0, 4.0]]), offset=1)
+    tensor([2.])
+    """
+    if isinstance(offset, bool) or not isinstance(offset, int):
+        raise TypeError(f"linalg_diagonal(): argument 'offset' must be int, not "
+                        f"{type(offset).__name__}")
+    return _diagonal(A, offset, dim1, dim2)
+
+
+diagonal = linalg_diagonal
+
+
+_COND_ORDERS = (2, -2, 1, -1, math.inf, -math.inf)
+
+
+def _cond_name(p: float | str) -> str:
+    """``p`` as PyTorch's ``linalg.cond(ord=...)`` message writes it (C++'s ``to_string`` of a
+    float: ``1.000000``, ``inf``)."""
+    if isinstance(p, str):
+        return p
+    if isinstance(p, float):
+        return ("inf" if p > 0 else "-inf") if math.isinf(p) else f"{p:f}"
+    return str(p)
+
+
+def cond(input: Tensor, p: float | str | None = None) -> Tensor:
+    """The condition number of each matrix of ``input`` in the matrix norm ``p``, as
+    ``torch.linalg.cond`` composes it: for ``p`` None, 2 or -2 the ratio of the largest and
+    smallest singular value (``svdvals``, two narrows, a division and a squeeze; the matrices
+    need not be square); for ``"nuc"`` the sum of the singular values times the sum of their
+    reciprocals; for ``"fro"``, 1, -1, ``inf`` and ``-inf`` ``matrix_norm(A, p) *
+    matrix_norm(inv(A), p)`` with ``inv_ex``'s inverse filled with inf at a singular matrix
+    and the product's NaN made inf (``nan_to_num_``). Empty matrices give 0 (a constant).
+    As in PyTorch 2.13, the fill is in place on the result the inverse's node saves, so
+    backward through those norms raises PyTorch's error of a variable modified in place.
+
+    Args:
+        input: A float32 or float64 tensor of matrices (..., m, n), square for all ``p`` but
+            None, 2 and -2.
+        p: The norm: None (2), 2, -2, 1, -1, ``inf``, ``-inf``, ``"fro"`` or ``"nuc"``.
+            Defaults to None.
+
+    >>> import math, symgrad
+    >>> a = symgrad.tensor([[1.0, 0.0], [0.0, 4.0]])
+    >>> symgrad.linalg.cond(a), symgrad.linalg.cond(a, math.inf), symgrad.linalg.cond(a, "nuc")
+    (tensor(4.), tensor(4.), tensor(6.2500))
+    """
+    if input.ndim < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    ord = 2 if p is None else p
+    if (ord not in ("fro", "nuc")) if isinstance(ord, str) else (ord not in _COND_ORDERS):
+        shown = ord if isinstance(ord, str) else f"{ord:g}"
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {shown}")
+    if (isinstance(ord, str) or abs(ord) != 2) and input.shape[-1] != input.shape[-2]:
+        raise RuntimeError(f"linalg.cond(ord={_cond_name(ord)}): A must be batches of square "
+                           f"matrices, but they are {input.shape[-2]} by {input.shape[-1]} "
+                           "matrices")
+    if input.numel() == 0:
+        return Tensor._make(np.zeros(tuple(input.shape[:-2]), input._data.dtype), False, None)
+    if ord == "nuc":
+        values = svdvals(input)
+        return values.sum(-1) * values.reciprocal().sum(-1)
+    if not isinstance(ord, str) and abs(ord) == 2:
+        values = svdvals(input)
+        largest, smallest = values.narrow(-1, 0, 1), values.narrow(-1, -1, 1)
+        ratio = smallest / largest if ord == -2 else largest / smallest
+        return ratio.squeeze(-1)
+    inverse, info = inv_ex(input)
+    inverse.masked_fill_((info > 0).unsqueeze(-1).unsqueeze(-1), math.inf)
+    result = matrix_norm(input, ord) * matrix_norm(inverse, ord)
+    return result.nan_to_num_(math.inf, math.inf, -math.inf)
+
+
 # PyTorch's argument parser names a wrong argument of ``torch.linalg.det(2.5)``
 # (``linalg_det(): argument 'A' (position 1) must be Tensor, not float``): the same check here.
 for _name in __all__[1:]:
@@ -295,3 +424,7 @@ for _name in __all__[1:]:
     _wrapped.__module__, _wrapped.__qualname__ = __name__, _name
     globals()[_name] = _wrapped
 del _name, _fn, _wrapped
+# Python's own error of a call with too many positional arguments quotes the function's
+# qualified name: PyTorch's is ``linalg_diagonal()`` (the only one here taking keywords alone).
+linalg_diagonal = diagonal
+linalg_diagonal.__qualname__ = "linalg_diagonal"

@@ -289,6 +289,9 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
        for name in ("lu_factor", "lu_l", "lu_u")},
     "lu_solve": runtime("torch.linalg.lu_solve: Expected a floating point or complex tensor as "
                         "input. Got {}", NOT_FLOAT),
+    # Householder products (helper linalg2)
+    "householder_product": kernel("orgqr_cpu", NOT_FLOAT + ("float16", "bfloat16")),
+    "ormqr": kernel("ormqr_cpu", NOT_FLOAT + ("float16", "bfloat16")),
     # multi-class margin losses (helper loss): float32 and float64 alone
     "multi_margin_loss": kernel("multi_margin_loss_cpu_kernel",
                                 NOT_FLOAT + ("float16", "bfloat16")),

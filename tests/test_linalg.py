@@ -181,11 +181,12 @@ def test_norm_errors_are_torchs(call: Any) -> None:
     _raises(lambda: call(symgrad, x), lambda: call(torch, tx))
 
 
-def test_matrix_norm_refuses_what_needs_singular_values() -> None:
-    x = symgrad.tensor(SQUARE)
+def test_matrix_norms_from_singular_values() -> None:
+    # (helper linalg2: tests/test_linalg_extra.py compares their graphs and gradients)
     for ord in (2, -2, "nuc"):
-        with pytest.raises(NotImplementedError, match="singular values"):
-            symgrad.linalg.matrix_norm(x, ord)
+        mine = symgrad.linalg.matrix_norm(symgrad.tensor(SQUARE), ord)
+        theirs = torch.linalg.matrix_norm(torch.tensor(SQUARE), ord)
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])

@@ -765,6 +765,8 @@ CLOSED_FORM_ELSEWHERE = {
     "eigh_vectors", "svdvals", "svd_u", "svd_vh", "qr_q", "qr_r", "pinv",
     # linalg functions (helper linalg; tests/test_linalg_more.py)
     "matrix_exp", "lstsq", "lstsq_residuals", "lu_factor", "lu_l", "lu_u", "lu_solve",
+    # Householder products (helper linalg2; tests/test_linalg_extra.py)
+    "householder_product", "ormqr",
     # gates (helper nnm; closed forms above)
     "prelu", "glu",
     # resampling (helper nnm; closed forms above)

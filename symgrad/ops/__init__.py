@@ -21,6 +21,7 @@ from symgrad.ops import (  # noqa: F401
     elementwise_more,
     embedding_bag,  # embedding_bag (helper loss)
     fold,  # unfold and fold: im2col, col2im
+    householder,  # geqrf, linalg.householder_product, orgqr, ormqr (helper linalg2)
     indexing,
     inplace,
     inplace_views,  # t_, transpose_, unsqueeze_, squeeze_

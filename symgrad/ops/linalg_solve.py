@@ -20,7 +20,7 @@ these. The VJPs are written in these ops and matmuls, so gradients of gradients 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -30,12 +30,27 @@ from symgrad.ops.arithmetic import _wide
 from symgrad.ops.elementwise import where
 from symgrad.ops.linalg import matmul
 from symgrad.ops.registry import _TORCH_NAMES, apply, defop, expose, refuse
+from symgrad.return_types import _repr
 from symgrad.tensor import Tensor
 
 __all__ = ["LinAlgError", "det", "inverse", "logdet", "slogdet", "inv", "inv_ex", "solve",
-           "matrix_power"]
+           "solve_ex", "matrix_power"]
 
 _LOW = (_dtypes.float16, _dtypes.bfloat16)
+
+
+class linalg_solve_ex(NamedTuple):
+    """``(result, info)`` of ``symgrad.linalg.solve_ex``.
+
+    >>> import symgrad
+    >>> symgrad.linalg.solve_ex(symgrad.eye(2), symgrad.ones(2)).info
+    tensor(0, dtype=symgrad.int32)
+    """
+
+    result: Tensor
+    info: Tensor
+
+    __repr__ = _repr
 
 
 class LinAlgError(RuntimeError):
@@ -395,7 +410,7 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
     """
     from symgrad import return_types
 
-    _square(A, "linalg.inv_ex")
+    _square(A, "linalg.inv")
     info = _zero_pivots(A._data).astype(np.int32) if A.shape[-1] else np.zeros(
         A.shape[:-2], np.int32)
     if check_errors or not info.any():
@@ -406,8 +421,20 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
         ok = info == 0
         if ok.any():
             data[ok] = _inverse_forward(A._data[ok])
-        out = Tensor._make(data, False, None)
+        out = _recorded_inverse(A, data)
     return return_types.linalg_inv_ex(out, Tensor._make(np.asarray(info), False, None))
+
+
+def _recorded_inverse(A: Tensor, data: np.ndarray) -> Tensor:
+    """``data`` as the result of an inverse node of ``A`` when ``A`` requires grad: PyTorch's
+    ``inv_ex`` records its LinalgInvExBackward0 node whatever LAPACK left at a singular matrix
+    (here NaN; its gradient there is NaN too)."""
+    from symgrad.autograd import grad_mode
+    from symgrad.ops.registry import _record
+
+    if A.requires_grad and grad_mode.is_grad_enabled():
+        return _record(INVERSE, {}, (A,), data)
+    return Tensor._make(data, False, None)
 
 
 def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
@@ -427,6 +454,13 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     >>> symgrad.linalg.solve(symgrad.tensor([[2.0, 0.0], [0.0, 4.0]]), symgrad.tensor([1.0, 2.0]))
     tensor([0.5000, 0.5000])
     """
+    vector = _solve_checks(A, B, left)
+    return apply(SOLVE, A, B, left=left, vector=vector)
+
+
+def _solve_checks(A: Tensor, B: Tensor, left: bool) -> bool:
+    """PyTorch's checks of ``linalg.solve`` (and ``solve_ex``), in its order; whether ``B`` is
+    one vector per matrix."""
     _square(A, "linalg.solve", "lu")
     if A.dtype is not B.dtype:
         raise RuntimeError("linalg.solve: Expected A and B to have the same dtype, but found A "
@@ -441,7 +475,58 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
         equation = "AX = B" if left else "XA = B"
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
                            f"{equation} ({n}x{n} and {shape})")
-    return apply(SOLVE, A, B, left=left, vector=vector)
+    return vector
+
+
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> Any:
+    """``solve`` with LAPACK's ``info``, as ``torch.linalg.solve_ex``: ``(result, info)``,
+    ``info`` (int32, one per matrix of the broadcast batch) 0, or the position of the first
+    zero pivot of a singular matrix. There ``result`` holds what LAPACK's getrs leaves (the
+    substitution's inf and NaN, computed as getrs does), unless ``check_errors`` raises.
+    ``result`` is one LinalgSolveExBackward0 node, as ``solve``'s.
+
+    Args:
+        A: A float32 or float64 tensor of square matrices (..., n, n).
+        B: The right-hand sides (..., n, k), or vectors (..., n), of ``A``'s dtype.
+        left: Whether to solve ``A X = B`` (else ``X A = B``). Defaults to True.
+        check_errors: Whether a singular matrix raises. Defaults to False.
+
+    Raises:
+        LinAlgError: A matrix is singular and ``check_errors`` is set.
+
+    >>> import symgrad
+    >>> out = symgrad.linalg.solve_ex(symgrad.tensor([[2.0, 0.0], [0.0, 4.0]]),
+    ...                               symgrad.tensor([1.0, 2.0]))
+    >>> out.result, out.info
+    (tensor([0.5000, 0.5000]), tensor(0, dtype=symgrad.int32))
+    """
+    from symgrad.ops.lu import _getrf, _lu_solve_forward
+    from symgrad.ops.registry import _record
+
+    vector = _solve_checks(A, B, left)
+    b_batch = B.shape[:-1] if vector else B.shape[:-2]
+    batch = np.broadcast_shapes(tuple(A.shape[:-2]), tuple(b_batch))
+    a = np.broadcast_to(A._data, batch + tuple(A.shape[-2:]))
+    info = (_zero_pivots(a).astype(np.int32) if A.shape[-1]
+            else np.zeros(batch, np.int32))
+    if not info.any():
+        out = apply(SOLVE, A, B, left=left, vector=vector)
+    elif check_errors:
+        raise _singular("torch.linalg.solve_ex", a, _SOLVE_SINGULAR)
+    else:
+        lu, pivots, _ = _getrf(a)
+        b = _f64(B._data)[..., None] if vector else _f64(B._data)
+        b = np.broadcast_to(b, batch + b.shape[-2:])
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            data = _lu_solve_forward(lu, b, pivots=pivots, left=left, adjoint=False)
+        data = (data[..., 0] if vector else data).astype(A._data.dtype)
+        from symgrad.autograd import grad_mode
+
+        if (A.requires_grad or B.requires_grad) and grad_mode.is_grad_enabled():
+            out = _record(SOLVE, {"left": left, "vector": vector}, (A, B), data)
+        else:
+            out = Tensor._make(data, False, None)
+    return linalg_solve_ex(out, Tensor._make(info, False, None))
 
 
 
