@@ -243,6 +243,15 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((4, 1, 0, True),),
                  ((_call("arctan2", "binary"), 1, 5, 2, 11, False),
                   (_call("hypot", "binary"), 5, 3, 1, 9, False))))
+# Seeds 19 and 20: clip_ by tensor bounds is clamp's tensor overload in place (ClampBackward0):
+# a bound that requires grad makes the result require grad, a bound that does not broadcast is
+# PyTorch's RuntimeError, and bool bounds on both sides are refused (it ran the number clamp).
+@example(Program(((0, 0, 1, True), (7, 0, 11, True), (4, 1, 6, False)),
+                 ((_call("clip_", "binary"), 2, 6, 0, 4, False),)))
+@example(Program(((4, 1, 11, False), (6, 1, 3, True)),
+                 ((_call("clip_", "binary"), 4, 3, 0, 11, False),)))
+@example(Program(((5, 0, 10, True),), ((_call("lt", "number_second"), 0, 0, 2, 7, False),
+                                       (_call("clip_", "ternary"), 1, 1, 0, 9, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
