@@ -252,6 +252,16 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                  ((_call("clip_", "binary"), 4, 3, 0, 11, False),)))
 @example(Program(((5, 0, 10, True),), ((_call("lt", "number_second"), 0, 0, 2, 7, False),
                                        (_call("clip_", "ternary"), 1, 1, 0, 9, False))))
+# Seeds 18-21: torch.binary_cross_entropy_with_logits is ATen's, which does not compare shapes
+# (nn.functional's ValueError): a weight that requires grad is refused first; input broadcasts
+# into target's shape, the result has target's dtype, and the backward raises where input is
+# smaller than target (PyTorch writes its gradient in place).
+@example(Program(((2, 0, 6, True), (0, 0, 9, True)),
+                 ((_call("binary_cross_entropy_with_logits", "ternary"), 0, 1, 0, 0, False),)))
+@example(Program(((0, 0, 0, True), (1, 0, 3, False)),
+                 ((_call("binary_cross_entropy_with_logits", "binary"), 0, 1, 0, 0, False),)))
+@example(Program(((1, 1, 2, True), (1, 0, 5, False)),
+                 ((_call("binary_cross_entropy_with_logits", "binary"), 0, 1, 0, 0, False),)))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
