@@ -262,6 +262,10 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                  ((_call("binary_cross_entropy_with_logits", "binary"), 0, 1, 0, 0, False),)))
 @example(Program(((1, 1, 2, True), (1, 0, 5, False)),
                  ((_call("binary_cross_entropy_with_logits", "binary"), 0, 1, 0, 0, False),)))
+# Seed 18: inner's (tensordot's) result is a view of the matrix product, as in PyTorch: written
+# in place it records AsStridedBackward0, not the in-place op's NegBackward0.
+@example(Program(((3, 1, 5, True),), ((_call("inner", "binary"), 0, 0, 1, 0, False),
+                                      (_call("negative_", "unary"), 1, 0, 0, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
