@@ -266,6 +266,10 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # in place it records AsStridedBackward0, not the in-place op's NegBackward0.
 @example(Program(((3, 1, 5, True),), ((_call("inner", "binary"), 0, 0, 1, 0, False),
                                       (_call("negative_", "unary"), 1, 0, 0, 0, False))))
+# Seed 22: ldexp_ by a slice of itself is not refused as an overlapping write: PyTorch's is
+# self.mul_(pow(2, other)), which reads other into a new tensor first.
+@example(Program(((5, 0, 10, False),), ((_call("getitem_slice"), 0, 0, 0, 1, False),
+                                        (_call("ldexp_", "binary"), 0, 1, 0, 0, True))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -871,6 +871,10 @@ for _name in _UNARY:
 
 
 _COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
+# In-place forms PyTorch composes of other ops, which read their operands into a new tensor
+# before anything is written: an operand that overlaps self is not refused (``ldexp_`` is
+# ``self.mul_(pow(2, other))``).
+_COMPOSED = frozenset({"ldexp"})
 
 
 def _with_args_(name: str, args: str, values: str = "[0.25, 0.5, 0.75]"
@@ -888,7 +892,8 @@ def _with_args_(name: str, args: str, values: str = "[0.25, 0.5, 0.75]"
             zeros_as = f"{name.capitalize()}Backward{int(isinstance(other, Tensor))}"
         return rewrite(self, lambda old: getattr(old, name)(*args, **kwargs),
                        cpp_names=name.startswith("clamp"), zeros_as=zeros_as,
-                       logical=name.startswith("logical_"), reads=(*args, *kwargs.values()))
+                       logical=name.startswith("logical_"),
+                       reads=() if name in _COMPOSED else (*args, *kwargs.values()))
 
     method.__name__ = name + "_"
     method.__doc__ = f"""``{name}`` in place: the same values as ``{name}({args})``, written
