@@ -270,6 +270,10 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # self.mul_(pow(2, other)), which reads other into a new tensor first.
 @example(Program(((5, 0, 10, False),), ((_call("getitem_slice"), 0, 0, 0, 1, False),
                                         (_call("ldexp_", "binary"), 0, 1, 0, 0, True))))
+# Seed 23: a leaf detached in place after the graph was made gets no gradient, as PyTorch's
+# AccumulateGrad skips a leaf that no longer requires grad.
+@example(Program(((0, 0, 3, True),), ((_call("div", "number_first"), 0, 0, 0, 1, False),
+                                      (_call("detach_", "unary"), 0, 0, 0, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -1006,7 +1006,9 @@ def run_backward(
                     buffers[node] = g
                     push(ready, (next(_AFTER_ALL), node))
                     continue
-                if accumulate and (capture is None or node in wanted):
+                # A leaf that no longer requires grad (``detach_``, ``requires_grad_(False)``
+                # after the graph was made) gets none, as PyTorch's AccumulateGrad skips it.
+                if accumulate and (capture is None or node in wanted) and node.variable._rg:
                     # A gradient a hook or ``autograd.grad`` has seen is not the engine's own.
                     own = hooks is None and not wanted and node in owned
                     _accumulate(node.variable, g, create_graph, own)
