@@ -274,6 +274,10 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # AccumulateGrad skips a leaf that no longer requires grad.
 @example(Program(((0, 0, 3, True),), ((_call("div", "number_first"), 0, 0, 0, 1, False),
                                       (_call("detach_", "unary"), 0, 0, 0, 0, False))))
+# Seed 25: sgn's node saves its result (and input), as PyTorch's: a write into it before the
+# backward raises, though the gradient is zero.
+@example(Program(((0, 1, 0, True),), ((_call("sgn", "unary"), 0, 0, 0, 0, False),
+                                      (_call("copy_"), 1, 0, 0, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
