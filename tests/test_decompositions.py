@@ -571,3 +571,34 @@ def test_svd_of_empty_matrices_is_pytorchs(shape: tuple[int, ...]) -> None:
         return [*out, tuple(lib.linalg.svdvals(x).shape), None if grad is None else grad.tolist()]
 
     assert factors(symgrad) == factors(torch)
+
+
+@pytest.mark.parametrize("written", [0, 1, 2])
+@pytest.mark.parametrize("differentiated", [0, 1, 2])
+@pytest.mark.parametrize("function", ["linalg.svd", "svd"])
+def test_svd_outputs_are_saved_by_one_node_as_pytorchs(written, differentiated, function):
+    # PyTorch's one LinalgSvdBackward0 node saves U, S and Vh: a write into any of them before
+    # a backward through any of them raises, naming the output written (torch.svd's V is a
+    # view of Vh, output 2). symgrad records three nodes, each checking all three outputs.
+    outcomes = []
+    for lib in (symgrad, torch):
+        a = lib.tensor([[2.0, 1.0, 0.5], [0.5, 3.0, -1.0]], dtype=lib.float64,
+                       requires_grad=True)
+        outs = (lib.linalg.svd(a, full_matrices=False) if function == "linalg.svd"
+                else lib.svd(a))
+        outs[written].neg_()
+        with pytest.raises(RuntimeError) as info:
+            outs[differentiated].sum().backward()
+        outcomes.append(str(info.value))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_svd_unwritten_singular_values_differentiate_as_pytorchs():
+    grads = []
+    for lib in (symgrad, torch):
+        a = lib.tensor([[2.0, 1.0, 0.5], [0.5, 3.0, -1.0]], dtype=lib.float64,
+                       requires_grad=True)
+        _, s, _ = lib.linalg.svd(a)
+        s.sum().backward()
+        grads.append(np.round(a.grad.numpy(), 12).tolist())
+    assert grads[0] == grads[1]

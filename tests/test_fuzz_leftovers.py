@@ -626,3 +626,21 @@ def test_constant_pad_nd_refuses_pads_past_its_dims_as_torch(pad):
 
     assert _outcome(lambda: constant_pad_nd(symgrad.zeros(2), pad, -1.5)) == _outcome(
         lambda: torch.constant_pad_nd(torch.zeros(2), pad, -1.5))
+
+
+# -- a leaf that stops requiring grad after the graph was made ---------------------------------
+@pytest.mark.parametrize("stop", ["detach_", "requires_grad_(False)"])
+def test_a_leaf_that_no_longer_requires_grad_gets_no_gradient(stop):
+    # PyTorch's AccumulateGrad returns without accumulating when its leaf no longer requires
+    # grad; the leaf's own hooks still see the gradient, and the other leaves get theirs.
+    def call(lib):
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        w = lib.tensor([0.5, 3.0], requires_grad=True)
+        seen = []
+        x.register_hook(lambda g: seen.append(g.tolist()))
+        y = (x * w).sum()
+        x.detach_() if stop == "detach_" else x.requires_grad_(False)
+        y.backward()
+        return x.grad, w.grad.tolist(), seen, x.requires_grad, x.is_leaf
+
+    assert call(symgrad) == call(torch)

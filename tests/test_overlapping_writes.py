@@ -56,6 +56,11 @@ CASES: dict[str, Callable[[Any], Any]] = {
         _row(lib)),
     "add_ of another row": lambda lib: (lambda x: x[0].add_(x[1]))(lib.ones(2, 3)),
     "fill_ from an element": lambda lib: (lambda x: x[1:].fill_(x[0]))(_row(lib)),
+    # ldexp_ is self.mul_(pow(2, other)): other is read into a new tensor first.
+    "ldexp_ of a shifted slice (not refused)": lambda lib: (lambda x: x[:2].ldexp_(x[1:]))(
+        _row(lib)),
+    "ldexp_ by a later row (not refused)": lambda lib: (lambda x: lib.ldexp_(x, x[1:]))(
+        _square(lib)),
     "an optimizer's step, under no_grad": lambda lib: (lambda x: (lib.no_grad().__enter__(),
                                                                  x.sub_(x * 0.5))[1])(_row(lib)),
 }

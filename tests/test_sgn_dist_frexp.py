@@ -184,6 +184,29 @@ def test_sgn_in_place_bumps_the_version_and_records_its_node() -> None:
     _error(lambda lib: lib.tensor([1.0], requires_grad=True).sgn_())
 
 
+
+@pytest.mark.parametrize(("written", "in_place"), [("result", False), ("result", True),
+                                                   ("input", False)])
+def test_sgn_saves_its_input_and_result_as_pytorch(written: str, in_place: bool) -> None:
+    # SgnBackward0 saves self and the result (sgn_backward reads both): a write to either
+    # before backward raises PyTorch's error, though the gradient is zero.
+    def call(lib):
+        y = lib.tensor([0.0, -2.0, 3.0], dtype=lib.float64, requires_grad=True) * 1
+        s = y.sgn_() if in_place else lib.sgn(y)
+        (s if written == "result" else y).add_(1)
+        s.sum().backward()
+
+    _error(call)
+
+
+def test_sgn_unwritten_gives_zero_gradients_as_pytorch() -> None:
+    grads = []
+    for lib in (symgrad, torch):
+        x = lib.tensor([0.0, -2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        lib.sgn(x * 1).sum().backward()
+        grads.append(_array(x.grad).tolist())
+    assert grads[0] == grads[1]
+
 ERRORS = {
     "sgn number": lambda lib: lib.sgn(1.0),
     "dist number": lambda lib: lib.dist(1.0, lib.ones(2)),

@@ -731,3 +731,22 @@ def test_tensordot_composes_as_torch_composes(a, b, dims):
         x = lib.ones(a, requires_grad=True)
         graphs.append(_names_down(lib.tensordot(x, lib.ones(b), dims=dims).grad_fn, inputs_of))
     assert graphs[1] == graphs[0]
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: lib.inner(x, x), lambda lib, x: lib.tensordot(x, x, 2),
+    lambda lib, x: lib.tensordot(x, x, ([1], [1])), lambda lib, x: lib.inner(x.t(), x.t())],
+    ids=["inner", "tensordot to one element", "tensordot", "inner to one element"])
+def test_tensordot_result_is_a_view_written_in_place_as_torchs(call):
+    # PyTorch's result is the matrix (or dot) product reshaped, a view of it: written in place,
+    # it records AsStridedBackward0 over its base's CopySlices.
+    def run(lib):
+        x = lib.tensor([[3.0], [-0.125], [0.5]], dtype=lib.float64, requires_grad=True)
+        y = call(lib, x)
+        names = [type(y.grad_fn).__name__]
+        lib.negative_(y)
+        names.append(type(y.grad_fn).__name__)
+        (y * lib.arange(y.numel(), dtype=lib.float64).reshape(y.shape)).sum().backward()
+        return names, x.grad.tolist()
+
+    assert run(symgrad) == run(torch)

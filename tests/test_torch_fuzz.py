@@ -243,6 +243,45 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((4, 1, 0, True),),
                  ((_call("arctan2", "binary"), 1, 5, 2, 11, False),
                   (_call("hypot", "binary"), 5, 3, 1, 9, False))))
+# Seeds 19 and 20: clip_ by tensor bounds is clamp's tensor overload in place (ClampBackward0):
+# a bound that requires grad makes the result require grad, a bound that does not broadcast is
+# PyTorch's RuntimeError, and bool bounds on both sides are refused (it ran the number clamp).
+@example(Program(((0, 0, 1, True), (7, 0, 11, True), (4, 1, 6, False)),
+                 ((_call("clip_", "binary"), 2, 6, 0, 4, False),)))
+@example(Program(((4, 1, 11, False), (6, 1, 3, True)),
+                 ((_call("clip_", "binary"), 4, 3, 0, 11, False),)))
+@example(Program(((5, 0, 10, True),), ((_call("lt", "number_second"), 0, 0, 2, 7, False),
+                                       (_call("clip_", "ternary"), 1, 1, 0, 9, False))))
+# Seeds 18-21: torch.binary_cross_entropy_with_logits is ATen's, which does not compare shapes
+# (nn.functional's ValueError): a weight that requires grad is refused first; input broadcasts
+# into target's shape, the result has target's dtype, and the backward raises where input is
+# smaller than target (PyTorch writes its gradient in place).
+@example(Program(((2, 0, 6, True), (0, 0, 9, True)),
+                 ((_call("binary_cross_entropy_with_logits", "ternary"), 0, 1, 0, 0, False),)))
+@example(Program(((0, 0, 0, True), (1, 0, 3, False)),
+                 ((_call("binary_cross_entropy_with_logits", "binary"), 0, 1, 0, 0, False),)))
+@example(Program(((1, 1, 2, True), (1, 0, 5, False)),
+                 ((_call("binary_cross_entropy_with_logits", "binary"), 0, 1, 0, 0, False),)))
+# Seed 18: inner's (tensordot's) result is a view of the matrix product, as in PyTorch: written
+# in place it records AsStridedBackward0, not the in-place op's NegBackward0.
+@example(Program(((3, 1, 5, True),), ((_call("inner", "binary"), 0, 0, 1, 0, False),
+                                      (_call("negative_", "unary"), 1, 0, 0, 0, False))))
+# Seed 22: ldexp_ by a slice of itself is not refused as an overlapping write: PyTorch's is
+# self.mul_(pow(2, other)), which reads other into a new tensor first.
+@example(Program(((5, 0, 10, False),), ((_call("getitem_slice"), 0, 0, 0, 1, False),
+                                        (_call("ldexp_", "binary"), 0, 1, 0, 0, True))))
+# Seed 23: a leaf detached in place after the graph was made gets no gradient, as PyTorch's
+# AccumulateGrad skips a leaf that no longer requires grad.
+@example(Program(((0, 0, 3, True),), ((_call("div", "number_first"), 0, 0, 0, 1, False),
+                                      (_call("detach_", "unary"), 0, 0, 0, 0, False))))
+# Seed 25: sgn's node saves its result (and input), as PyTorch's: a write into it before the
+# backward raises, though the gradient is zero.
+@example(Program(((0, 1, 0, True),), ((_call("sgn", "unary"), 0, 0, 0, 0, False),
+                                      (_call("copy_"), 1, 0, 0, 0, False))))
+# Seed 20: svd's U written in place before a backward raises, as PyTorch's one node saves U, S
+# and Vh (symgrad's three nodes each check all three).
+@example(Program(((3, 0, 0, True),), ((_call("svd", "unary"), 0, 0, 0, 0, False),
+                                      (_call("neg_", "unary"), 1, 0, 0, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

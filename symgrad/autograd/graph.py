@@ -725,7 +725,8 @@ def _unread(node: Node, k: int) -> bool:
     return k >= 0 and not any(isinstance(node.inputs[j], Node) for j in op.needed_by[k])
 
 
-def _modified_message(t: Tensor, version: int, node: Node, output: bool = False) -> str:
+def _modified_message(t: Tensor, version: int, node: Node, output: bool = False,
+                      made_by: str | None = None) -> str:
     kind = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
             "float16": "torch.HalfTensor", "bfloat16": "CPUBFloat16Type",
             "int64": "torch.LongTensor"}.get(
@@ -735,6 +736,8 @@ def _modified_message(t: Tensor, version: int, node: Node, output: bool = False)
     # PyTorch names the producing op by its node's name without "Backward" ("Mul", "Sum1").
     op = "" if producer is None else producer.name().replace("Backward0", "")
     where = "" if producer is None else f", which is output 0 of {op.replace('Backward', '')},"
+    if made_by is not None:  # an output of an op symgrad records as several nodes (svd's)
+        where = f", which is {made_by},"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [{kind} [{shape}]]{where} is at version {t._version}; "
@@ -844,17 +847,21 @@ def _to_kept_shape(grad: Any, shape: tuple[int, ...], meta: tuple[Any, ...], nod
 # their versions when it made them: PyTorch saves such an output, and a backward through the
 # node after an in-place write to it (or to a view of it) raises. symgrad's VJPs find the
 # indices again from the saved input, so only this table tells of the write.
-OUTPUTS_SAVED: weakref.WeakKeyDictionary[Node, tuple[tuple[Tensor, int], ...]] = (
+OUTPUTS_SAVED: weakref.WeakKeyDictionary[Node, tuple[tuple[Tensor, int, str | None], ...]] = (
     weakref.WeakKeyDictionary())
 
 
-def save_outputs(out: Tensor, *others: Tensor) -> None:
+def save_outputs(out: Tensor, *others: Tensor, producer: str | None = None) -> None:
     """Have the node that made ``out`` refuse to run backward once one of ``others``, outputs
     it returned beside ``out``, has been written in place, as PyTorch's does.
 
     Args:
         out: The op's differentiable output, just made (nothing is kept if it has no node).
         *others: Its other outputs (indices), as the op returns them.
+        producer: PyTorch's name of the one node that made all of ``others`` (``LinalgSvd``,
+            for outputs symgrad records as several nodes), which its error names with the
+            written output's position among them; None for outputs PyTorch's error does not
+            name (indices). Defaults to None.
 
     >>> import symgrad
     >>> x = symgrad.tensor([2.0, 1.0], requires_grad=True)
@@ -867,14 +874,16 @@ def save_outputs(out: Tensor, *others: Tensor) -> None:
     """
     node = out._fn
     if node is not None:
-        OUTPUTS_SAVED[node] = tuple([(t, t._version) for t in others])
+        OUTPUTS_SAVED[node] = tuple([
+            (t, t._version, None if producer is None else f"output {i} of {producer}")
+            for i, t in enumerate(others)])
 
 
-def _check_outputs_saved(node: Node, saved: tuple[tuple[Tensor, int], ...]) -> None:
+def _check_outputs_saved(node: Node, saved: tuple[tuple[Tensor, int, str | None], ...]) -> None:
     """PyTorch's error if an output in ``OUTPUTS_SAVED`` for ``node`` was written since."""
-    for t, version in saved:
+    for t, version, made_by in saved:
         if t._version != version:
-            raise RuntimeError(_modified_message(t, version, node))
+            raise RuntimeError(_modified_message(t, version, node, made_by=made_by))
 
 
 def _topological(roots: Sequence[Node]) -> list[Node]:
@@ -1006,7 +1015,9 @@ def run_backward(
                     buffers[node] = g
                     push(ready, (next(_AFTER_ALL), node))
                     continue
-                if accumulate and (capture is None or node in wanted):
+                # A leaf that no longer requires grad (``detach_``, ``requires_grad_(False)``
+                # after the graph was made) gets none, as PyTorch's AccumulateGrad skips it.
+                if accumulate and (capture is None or node in wanted) and node.variable._rg:
                     # A gradient a hook or ``autograd.grad`` has seen is not the engine's own.
                     own = hooks is None and not wanted and node in owned
                     _accumulate(node.variable, g, create_graph, own)

@@ -760,10 +760,57 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
-    w = _weight(weight, input).expand(input.shape)
-    pw = _weight(pos_weight, input).expand(input.shape)
-    return apply(losses.BINARY_CROSS_ENTROPY_WITH_LOGITS, input, target, w, pw,
-                 reduction=_reduction(reduction))
+    return _bce_with_logits_aten(input, target, weight, pos_weight, _reduction(reduction))
+
+
+def _bce_with_logits_aten(input: Tensor, target: Tensor, weight: Tensor | None,
+                          pos_weight: Tensor | None, reduction: str) -> Tensor:
+    """ATen's ``binary_cross_entropy_with_logits`` (``torch.binary_cross_entropy_with_logits``,
+    which ``nn.functional``'s calls once the shapes are equal): the loss is written in place
+    into ``1 - target``, so it has target's shape and dtype, ``input`` and ``weight`` broadcast
+    into it (``pos_weight`` with ``target`` into ``input``), and ATen's errors come in its
+    order. Where ``input`` is smaller than ``target``, PyTorch's backward writes ``input``'s
+    gradient in place into its shape and raises, as symgrad's does.
+
+    Args:
+        input: The logits.
+        target: The probabilities: a floating tensor ``input`` broadcasts to.
+        weight: A rescaling of each element's loss broadcast to ``target``, or None.
+        pos_weight: A weight of the positive term, or None; broadcast with ``target``, it
+            must have ``input``'s shape.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+    """
+    if symgrad.is_grad_enabled():
+        for name, w in (("weight", weight), ("pos_weight", pos_weight)):
+            if w is not None and w.requires_grad:
+                raise RuntimeError("The function 'binary_cross_entropy_with_logits' is not "
+                                   f"differentiable with respect to argument '{name}'. This "
+                                   "input cannot have requires_grad True.")
+    refused = losses.BINARY_CROSS_ENTROPY_WITH_LOGITS.refuses.get(input._data.dtype)
+    if refused is not None:  # at::log_sigmoid(input)
+        raise refused[0](refused[1])
+    shape = tuple(target.shape)
+    if pos_weight is not None:  # log_sigmoid(input).mul_((pos_weight - 1).mul(target).add_(1))
+        if pos_weight.dtype is symgrad.bool:
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                               "supported. If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
+        losses.fits_in_place(tuple(input.shape),
+                             broadcast_shapes(tuple(pos_weight.shape), shape))
+    if target.dtype is symgrad.bool:  # (1 - target).mul_(input)
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    losses.fits_in_place(shape, tuple(input.shape))
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(
+            f"result type {_TORCH_NAMES[_dtypes.promote_types(input.dtype, target.dtype).name]} "
+            f"can't be cast to the desired output type {_TORCH_NAMES[target.dtype.name]}")
+    if weight is not None:  # loss.mul_(weight)
+        losses.fits_in_place(shape, tuple(weight.shape))
+    # The weights are kept in their shapes: the backward's in-place writes check them too.
+    w, pw = _weight(weight, target), _weight(pos_weight, target)
+    return apply(losses.BINARY_CROSS_ENTROPY_WITH_LOGITS, input.to(target.dtype), target, w, pw,
+                 reduction=reduction)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,

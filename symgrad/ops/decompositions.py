@@ -31,6 +31,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
+from symgrad.autograd.graph import save_outputs
 from symgrad.ops.arithmetic import _wide
 from symgrad.ops.linalg import matmul
 from symgrad.ops.linalg_solve import LinAlgError
@@ -830,6 +831,14 @@ SVD_VH = defop("svd_vh", "LinalgSvdBackward0", _svd_vh_forward, vjp=_svd_vh_vjp,
                refuses=_svd_refusals())
 
 
+def _saving_each_other(u: Tensor, s: Tensor, vh: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """``U``, ``S`` and ``Vh``, each node refusing to run backward once any of the three was
+    written in place: PyTorch's one LinalgSvdBackward0 node saves all three outputs."""
+    for t in (u, s, vh):
+        save_outputs(t, u, s, vh, producer="LinalgSvd")
+    return u, s, vh
+
+
 def _svd_input(A: Tensor) -> None:
     if A.ndim < 2:
         raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
@@ -879,8 +888,9 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> 
             [-0.7071,  0.7071]]))
     """
     _svd_input(A)
-    return linalg_svd(apply(SVD_U, A, full_matrices=full_matrices), apply(SVDVALS, A),
-                      apply(SVD_VH, A, full_matrices=full_matrices))
+    return linalg_svd(*_saving_each_other(apply(SVD_U, A, full_matrices=full_matrices),
+                                          apply(SVDVALS, A),
+                                          apply(SVD_VH, A, full_matrices=full_matrices)))
 
 
 def svd_(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
@@ -907,8 +917,9 @@ def svd_(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
                           apply(SVDVALS, input),
                           Tensor._make(zeros(batch + (n, n), input._data.dtype), False, None))
     full = not some
-    return svd_result(apply(SVD_U, input, full_matrices=full), apply(SVDVALS, input),
-                      _mT(apply(SVD_VH, input, full_matrices=full)))
+    u, s, vh = _saving_each_other(apply(SVD_U, input, full_matrices=full),
+                                  apply(SVDVALS, input), apply(SVD_VH, input, full_matrices=full))
+    return svd_result(u, s, _mT(vh))
 
 
 # ``symgrad.svd`` (``linalg.svd`` is this module's ``svd``): named before it is published, as

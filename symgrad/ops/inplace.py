@@ -714,12 +714,15 @@ def copy_(self: Tensor, src: Tensor) -> Tensor:
 
 
 def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    """Clamp into ``[min, max]``, in place (PyTorch records ``ClampBackward1`` either way).
+    """Clamp into ``[min, max]``, in place. Number bounds record ``ClampBackward1``; tensor
+    bounds are ``clamp``'s (``ClampBackward0``, a bound that requires grad gets its share, a
+    bound that does not broadcast is refused), as in PyTorch.
 
     Args:
-        min: The lower bound, or None for none. Defaults to None.
-        max: The upper bound, or None for none. Defaults to None. At least one bound must
-            be given.
+        min: The lower bound: a number, a tensor broadcast against this one, or None for
+            none. Defaults to None.
+        max: The upper bound, as ``min``. Defaults to None. At least one bound must be
+            given.
 
     >>> import symgrad
     >>> x = symgrad.tensor([-1.0, 0.5, 2.0], requires_grad=True)
@@ -731,6 +734,8 @@ def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
     """
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return rewrite(self, lambda old: A.clamp(old, min, max), reads=(min, max))
     return rewrite(self, lambda old: apply(REGISTRY["clamp"], old, min=min, max=max),
                    cpp_names=True, reads=(min, max))
 
@@ -866,6 +871,10 @@ for _name in _UNARY:
 
 
 _COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
+# In-place forms PyTorch composes of other ops, which read their operands into a new tensor
+# before anything is written: an operand that overlaps self is not refused (``ldexp_`` is
+# ``self.mul_(pow(2, other))``).
+_COMPOSED = frozenset({"ldexp"})
 
 
 def _with_args_(name: str, args: str, values: str = "[0.25, 0.5, 0.75]"
@@ -883,7 +892,8 @@ def _with_args_(name: str, args: str, values: str = "[0.25, 0.5, 0.75]"
             zeros_as = f"{name.capitalize()}Backward{int(isinstance(other, Tensor))}"
         return rewrite(self, lambda old: getattr(old, name)(*args, **kwargs),
                        cpp_names=name.startswith("clamp"), zeros_as=zeros_as,
-                       logical=name.startswith("logical_"), reads=(*args, *kwargs.values()))
+                       logical=name.startswith("logical_"),
+                       reads=() if name in _COMPOSED else (*args, *kwargs.values()))
 
     method.__name__ = name + "_"
     method.__doc__ = f"""``{name}`` in place: the same values as ``{name}({args})``, written

@@ -13,10 +13,11 @@ import math
 import numpy as np
 
 from symgrad._dtypes import NOT_FLOATING
+from symgrad.autograd import grad_mode
 from symgrad.ops.activations import SOFTPLUS, _reduce_np
 from symgrad.ops.arithmetic import _wide, clamp, maximum, sign
 from symgrad.ops.elementwise import log, log1p, sigmoid, where
-from symgrad.ops.registry import apply, defop, not_implemented
+from symgrad.ops.registry import apply, broadcast_shapes, defop, not_implemented
 from symgrad.tensor import Tensor
 
 
@@ -117,13 +118,44 @@ def _bce_logits(self: np.ndarray, target: np.ndarray, weight: np.ndarray,
     return _rounded(weight * ((1.0 - target) * x - log_weight * _log_sigmoid(x)), reduction, self)
 
 
+def fits_in_place(written: tuple[int, ...], other: tuple[int, ...]) -> None:
+    """PyTorch's errors for an in-place op on a tensor of shape ``written`` with an operand of
+    shape ``other``: the shapes do not broadcast, or broadcast to a larger shape.
+
+    Args:
+        written: The shape of the tensor written in place.
+        other: The other operand's shape.
+
+    >>> fits_in_place((2, 3), (3,))
+    >>> fits_in_place((3,), (2, 3))
+    Traceback (most recent call last):
+    ...
+    RuntimeError: output with shape [3] doesn't match the broadcast shape [2, 3]
+    """
+    shape = broadcast_shapes(written, other)
+    if shape != written:
+        raise RuntimeError(f"output with shape {list(written)} doesn't match the broadcast "
+                           f"shape {list(shape)}")
+
+
 def _bce_logits_vjp(g: Tensor, self: Tensor, target: Tensor, weight: Tensor, pos_weight: Tensor,
-                    *, reduction: str) -> tuple[Tensor, Tensor, None, None]:
+                    *, reduction: str, needs: tuple[bool, ...]
+                    ) -> tuple[Tensor, Tensor, None, None]:
+    # ATen's backward writes self's gradient in place into self's shape (out of place when
+    # recording, as under create_graph), target's times weight into self's times g's: it
+    # raises where those are smaller than what is written into them.
+    if needs[0] and not grad_mode.is_grad_enabled():
+        for shape in (target.shape, g.shape, weight.shape):
+            fits_in_place(tuple(self.shape), tuple(shape))
+    if needs[1]:
+        fits_in_place(broadcast_shapes(tuple(self.shape), tuple(g.shape)), tuple(weight.shape))
     # Narrow dtypes work in float64 and round once (sigmoid - target cancels: 15 ULP in
     # float32).
     g, self, target = _wide(g), _wide(self), _wide(target)
     weight, pos_weight = _wide(weight), _wide(pos_weight)
-    share = _reduced_grad(g, reduction, self.numel()) * weight
+    # The mean is over the loss's elements, target's (PyTorch's divides self's gradient by
+    # self's numel, the wrong one where self is broadcast).
+    share = _reduced_grad(g, reduction, target.numel()) * weight
     t = pos_weight * target
     # NOTE: (t + 1 - target) sigmoid(x) - t, PyTorch's form, cancels where sigmoid(x) rounds
     # to 1 (target 1, x = 40: 0 for -4.2e-18); the same, as (1 - target) sigmoid(x) -

@@ -32,13 +32,15 @@ __all__ = ["sgn", "dist", "frexp"]
 
 # -- sgn -------------------------------------------------------------------------------------------
 # For real numbers sgn is sign; PyTorch's sgn_backward, (g - Re(g conj(sgn)) sgn) / |x|, is 0
-# where x != 0 and 0 (its where) at x == 0.
+# where x != 0 and 0 (its where) at x == 0. Its node saves self and the result, so a write to
+# either before backward raises, though the VJP reads neither.
 def _sgn(self: np.ndarray) -> np.ndarray:
     return _sign(self)
 
 
-SGN = defop("sgn", "SgnBackward0", _sgn, vjp=lambda g: _zeros(g), dtypes=ALL,
-            kinks=(Kink("self", "self == 0", lambda self, **_: self == 0, "zero"),))
+SGN = defop("sgn", "SgnBackward0", _sgn, vjp=lambda g, self: _zeros(g), dtypes=ALL,
+            kinks=(Kink("self", "self == 0", lambda self, **_: self == 0, "zero"),),
+            checks_out=True)
 
 
 @expose()

@@ -1068,7 +1068,8 @@ def take_along_dim(input: Tensor, indices: Any, dim: int | None = None) -> Tenso
 def tensordot(a: Any, b: Any, dims: Any = 2, out: Any = None) -> Tensor:
     """Sums of products over ``dims`` of ``a`` paired with ``dims`` of ``b``: an int ``n``
     pairs ``a``'s last ``n`` dims with ``b``'s first ``n``, two lists pair them by position.
-    The result's dims are ``a``'s others, then ``b``'s (a matrix product, reshaped).
+    The result's dims are ``a``'s others, then ``b``'s: a matrix product reshaped, a view of it
+    (``ViewBackward0``) as in PyTorch, so that a write into it is recorded as a view's.
 
     Args:
         a: The first tensor.
@@ -1143,13 +1144,13 @@ def tensordot(a: Any, b: Any, dims: Any = 2, out: Any = None) -> Tensor:
         va, vb = permute(a, free_a + da), permute(b, db + free_b)
         if va.ndim != 1 or vb.ndim != 1:
             va, vb = reshape(va, (-1,)), reshape(vb, (-1,))
-        return apply(RESHAPE, dot(va, vb), shape=shape)
+        return reshape(dot(va, vb), shape)
     size = int(np.prod([a.shape[i] for i in da], dtype=np.int64))
     ma = reshape(permute(a, free_a + da), (-1, size) if size else
                  (int(np.prod([a.shape[i] for i in free_a], dtype=np.int64)), 0))
     mb = reshape(permute(b, db + free_b), (size, -1) if size else
                  (0, int(np.prod([b.shape[i] for i in free_b], dtype=np.int64))))
-    return apply(RESHAPE, mm(ma, mb), shape=shape)
+    return reshape(mm(ma, mb), shape)
 
 
 @expose()

@@ -223,11 +223,13 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                                      pos_weight: Tensor | None = None, reduction: int = 0
                                      ) -> Tensor:
     """``nn.functional.binary_cross_entropy_with_logits`` with ATen's arguments: ``reduction``
-    an int (1 the mean, 2 the sum, any other none; none by default, as torch's binding has it).
+    an int (1 the mean, 2 the sum, any other none; none by default, as torch's binding has it),
+    and no check that the shapes are equal: ``input`` broadcasts into ``target``, whose shape
+    and dtype the loss has, as ATen's kernel writes it.
 
     Args:
         input: The logits.
-        target: The probabilities, of ``input``'s shape.
+        target: The probabilities, a floating tensor ``input`` broadcasts to.
         weight: A rescaling of each element's loss, or None. Defaults to None.
         pos_weight: A weight of the positive term per class, or None. Defaults to None.
         reduction: 1 for the mean, 2 for the sum, any other int for none. Defaults to 0.
@@ -241,9 +243,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                         f"not {type(reduction).__name__}")
     from symgrad.nn import functional
 
-    return functional.binary_cross_entropy_with_logits(
-        input, target, weight, reduction=_REDUCTIONS.get(reduction, "none"),
-        pos_weight=pos_weight)
+    return functional._bce_with_logits_aten(input, target, weight, pos_weight,
+                                           _REDUCTIONS.get(reduction, "none"))
 
 
 @expose()
