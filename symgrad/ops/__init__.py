@@ -20,6 +20,7 @@ from symgrad.ops import (  # noqa: F401
     elementwise_more,
     embedding_bag,  # embedding_bag (helper loss)
     fold,  # unfold and fold: im2col, col2im
+    functional_top_level,  # torch.dropout, torch.layer_norm, torch.kl_div, ... (helper names2)
     indexing,
     inplace,
     inplace_views,  # t_, transpose_, unsqueeze_, squeeze_
