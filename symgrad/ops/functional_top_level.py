@@ -686,8 +686,11 @@ _WARNED: set[str] = set()
 
 
 def _warn_once(name: str, instead: str) -> None:
-    """PyTorch's TORCH_WARN_ONCE: the deprecation said once per process."""
-    if name not in _WARNED:
+    """PyTorch's TORCH_WARN_ONCE: the deprecation said once per process (every time under
+    ``set_warn_always(True)``)."""
+    from symgrad.switches import is_warn_always_enabled
+
+    if name not in _WARNED or is_warn_always_enabled():
         _WARNED.add(name)
         warnings.warn(f"at::{name} is deprecated and it is just left for JIT compatibility. It "
                       f"will be removed in a future PyTorch release. Please use `{instead}` "
