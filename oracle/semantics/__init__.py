@@ -334,6 +334,7 @@ from oracle.semantics import (  # noqa: E402, F401
     shape,
     shape_more,
     special,  # special functions (lgamma, digamma, polygamma, logit, xlogy, ...)
+    tensor_extras,  # angle of a real tensor (helper names2)
     tensor_functions,
     triangular_sort,
 )

@@ -60,6 +60,7 @@ from symgrad.ops import (  # noqa: F401
     sorting,
     special,  # special functions (lgamma, digamma, erfinv, logit, xlogy, ...)
     special_extra,  # torch.special.ndtri (helper red)
+    tensor_extras,  # angle, isreal, resize_, apply_, cauchy_, ... (helper names2)
     tensor_functions,
     top_level_aliases,  # torch.detach, torch.fill, torch.exp_, torch.pinverse, ... (helper names)
     triangular,
