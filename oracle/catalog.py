@@ -421,6 +421,10 @@ SAMPLES: dict[str, tuple[At, ...]] = {
     "copysign_scalar": tuple(At({"self": (0.0, -0.0, 1.0, -1.0, "sub")}, {"other": o})
                              for o in (0.0, -0.0, -2.5)),
     "deg2rad": (At({"self": (*_COMMON, "sub", "max", 0.5)}),),
+    # angle of a real tensor (helper names2): its jump at the signed zeros, the smallest
+    # numbers either side of it, NaN kept
+    "angle": (At({"self": (0.0, -0.0, 1.0, -1.0, "sub", -math.inf, math.nan)}),
+              At({"self": ("max", "tiny", 2.5, -2.5)})),
     "rad2deg": (At({"self": (*_COMMON, "sub", 1e-3, 0.5)}),),
     # ndtri from the smallest numbers (-38.5, where its derivative overflows) through both
     # tails and the middle to one ULP below 1

@@ -950,6 +950,8 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
             ([0, 2, 4, 2, 1, 3], [0, 3, 6], True, 2))),
     # sgn, dist and frexp's mantissa (helper names: symgrad/ops/sgn_dist_frexp.py)
     "sgn": _UNARY,
+    # angle of a real tensor, 0 or pi (helper names2: symgrad/ops/tensor_extras.py)
+    "angle": _UNARY,
     "dist": (Sample(((2, 3), (2, 3)), {"p": 2.0}), Sample(((2, 3), (3,)), {"p": 1.0}),
              Sample(((4,), (4,)), {"p": 3.0}), Sample(((2, 3), (2, 3)), {"p": math.inf})),
     "frexp": (Sample(((2, 3), (2, 3)), make={"exponent": _exponents}),),

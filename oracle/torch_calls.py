@@ -504,6 +504,8 @@ TORCH: dict[str, str] = {
                          ("embedding_bag_weighted", ", per_sample_weights=per_sample_weights"))},
     # sgn, dist and frexp's mantissa (helper names); the mantissa with the exponent given
     'sgn': 'torch.sgn(self)',
+    # angle of a real tensor (helper names2)
+    'angle': 'torch.angle(self)',
     'dist': 'torch.dist(self, other, p)',
     'frexp': ('torch.ldexp(self, -exponent) if self.is_floating_point() '
               'else torch.frexp(self).mantissa'),

@@ -30,6 +30,7 @@ from symgrad.autograd.grad_mode import (
     enable_grad,
     inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
@@ -120,6 +121,8 @@ from symgrad.runtime import (  # noqa: E402
     use_deterministic_algorithms,
 )
 from symgrad.serialization import load, save  # noqa: E402 - it reads nn.Parameter
+from symgrad.switches import *  # noqa: E402, F403 - anomaly, warn_always, autocast's state, ...
+from symgrad.switches import __all__ as _switches  # noqa: E402
 from symgrad.type_info import finfo, iinfo  # noqa: E402
 
 __all__ = [
@@ -180,6 +183,10 @@ __all__ = [
     "set_grad_enabled",
     "is_grad_enabled",
     "inference_mode",
+    "is_inference_mode_enabled",
+    # anomaly mode, warn_always, autocast's state, flush_denormal, the deterministic debug mode
+    # (symgrad.switches)
+    *_switches,
     "Generator",
     "arange",
     "as_tensor",

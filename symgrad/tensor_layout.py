@@ -139,6 +139,9 @@ def is_same_size(self: Tensor, other: Tensor) -> bool:
     >>> symgrad.zeros(2, 3).is_same_size(symgrad.ones(2, 3))
     True
     """
+    if not isinstance(other, Tensor):
+        raise TypeError("is_same_size(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(other).__name__}")
     return self._data.shape == other._data.shape
 
 

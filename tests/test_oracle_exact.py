@@ -725,6 +725,8 @@ def test_im2col_and_col2im_closed_forms():
 CLOSED_FORM_ELSEWHERE = {
     # sgn, dist, frexp (tests/test_sgn_dist_frexp.py) and nextafter (tests/test_next_float.py)
     "sgn", "dist", "frexp", "nextafter",
+    # angle of a real tensor (tests/test_tensor_extras.py)
+    "angle",
     "mean", "mean_all", "prod", "prod_all", "var", "std", "logsumexp", "softmax", "log_softmax",
     "norm", "cumprod", "max_all", "min_all", "amax", "amin", "max_dim", "min_dim", "mm", "mv",
     "dot", "trace", "addmm", "mse_loss", "nll_loss", "nll_loss_weighted", "bmm", "matmul",

@@ -342,6 +342,7 @@ from oracle.semantics import (  # noqa: E402, F401
     shape_more,
     sinc_bessel,  # sinc, i0, i0e, i1, i1e (helper special)
     special,  # special functions (lgamma, digamma, polygamma, logit, xlogy, ...)
+    tensor_extras,  # angle of a real tensor (helper names2)
     tensor_functions,
     triangular_sort,
 )

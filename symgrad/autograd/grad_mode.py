@@ -12,7 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+           "is_inference_mode_enabled"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,6 +29,7 @@ class _State(threading.local):
     reads the mode, not in a second per-thread object."""
 
     enabled = True
+    inference = False  # inside ``inference_mode()`` (``torch.is_inference_mode_enabled``)
     pending: dict[Any, Any] | None = None
     capturing = False
 
@@ -132,25 +134,51 @@ class set_grad_enabled(_GradMode):
 
 
 class inference_mode(_GradMode):
-    """Like ``no_grad`` (symgrad has no separate inference tensors); ``mode=False`` changes nothing.
+    """Like ``no_grad`` (symgrad has no separate inference tensors), as a context manager or
+    decorator; ``mode=False`` leaves inference mode and enables grad, as PyTorch's does.
+    ``is_inference_mode_enabled`` says whether one is active.
 
     Args:
-        mode: True to stop recording, as ``no_grad``; False to leave grad mode as it is.
-            Defaults to True.
+        mode: True to stop recording, as ``no_grad``; False to record (inside an
+            ``inference_mode()``, to leave it). Defaults to True.
 
     >>> import symgrad
     >>> with symgrad.inference_mode():
-    ...     symgrad.is_grad_enabled()
-    False
-    >>> with symgrad.inference_mode(mode=False):
-    ...     symgrad.is_grad_enabled()
-    True
+    ...     symgrad.is_grad_enabled(), symgrad.is_inference_mode_enabled()
+    (False, True)
+    >>> with symgrad.no_grad(), symgrad.inference_mode(mode=False):
+    ...     symgrad.is_grad_enabled(), symgrad.is_inference_mode_enabled()
+    (True, False)
     """
 
     def __init__(self, mode: bool = True) -> None:
-        super().__init__(False)
-        self._keep = not mode
+        super().__init__(not mode)
+        self._inference = bool(mode)
+        self._prev_inference: list[bool] = []
 
     def __enter__(self) -> None:
-        self._mode = _state.enabled if self._keep else False
+        self._prev_inference.append(_state.inference)
+        _state.inference = self._inference
         super().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
+        _state.inference = self._prev_inference.pop()
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(self._inference):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether an ``inference_mode()`` is active in this thread.
+
+    >>> import symgrad
+    >>> symgrad.is_inference_mode_enabled()
+    False
+    """
+    return _state.inference

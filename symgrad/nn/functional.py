@@ -976,7 +976,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
-               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+               momentum: float = 0.1, eps: float = 1e-5, *, verify: bool = True) -> Tensor:
     """Each channel (dim 1) shifted to mean 0 and scaled to variance 1, then ``* weight + bias``:
     in training by the batch's mean and biased variance over every other dim (and the running
     statistics moved toward the batch's, with its unbiased variance), else by the running ones.
@@ -999,6 +999,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         momentum: How far the running statistics move toward the batch's:
             ``new = (1 - momentum) * old + momentum * batch``. Defaults to 0.1.
         eps: Added to the variance, for stability. Defaults to 1e-5.
+        verify: Refuse, as ``nn.functional``'s Python check does, a batch of one value per
+            channel in training (``torch.batch_norm`` computes it). Defaults to True.
 
     >>> import symgrad
     >>> x = symgrad.tensor([[1.0, 10.0], [3.0, 30.0]])
@@ -1026,7 +1028,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if not training and (running_mean is None or running_var is None):
         missing = "running_mean" if running_mean is None else "running_var"
         raise RuntimeError(f"{missing} must be defined in evaluation mode")
-    if training and input.numel() == channels and input.ndim > 1:
+    if training and input.numel() == channels and input.ndim > 1 and verify:
         raise ValueError("Expected more than 1 value per channel when training, got input size "
                          f"{input.size()!r}")
     w = weight if weight is not None else symgrad.ones(channels, dtype=input.dtype)
@@ -1188,6 +1190,13 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
             f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
     shape = list(input.shape)
     _verify_batch_size([shape[0] * shape[1] // num_groups, num_groups] + shape[2:])
+    return _group_norm(input, num_groups, weight, bias, eps)
+
+
+def _group_norm(input: Tensor, num_groups: int, weight: Tensor | None, bias: Tensor | None,
+                eps: float) -> Tensor:
+    """ATen's ``group_norm``: ``group_norm`` past ``nn.functional``'s Python checks."""
+    shape = list(input.shape)
     if num_groups <= 0:
         raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
     channels = shape[1]
@@ -1384,6 +1393,17 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     if use_input_stats and int(np.prod(input.shape[2:], dtype=np.int64)) == 1:
         raise ValueError("Expected more than 1 spatial element when training, got input "
                          f"size {input.size()!r}")
+    return _instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
+                          momentum, eps)
+
+
+def _instance_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+                   weight: Tensor | None, bias: Tensor | None, use_input_stats: bool,
+                   momentum: float, eps: float) -> Tensor:
+    """ATen's ``instance_norm``: ``instance_norm`` past ``nn.functional``'s Python check."""
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when "
+                           "use_input_stats is false")
     if input.ndim < 2:
         raise RuntimeError(f"instance_norm: expected at least 2 dimensions, got {input.ndim}")
     n, c = input.shape[0], input.shape[1]
@@ -1394,7 +1414,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
              for t in (running_mean, running_var)]
     out = batch_norm(input.contiguous().view(shape), stats[0], stats[1],
                      None if weight is None else weight.repeat(n),
-                     None if bias is None else bias.repeat(n), use_input_stats, momentum, eps)
+                     None if bias is None else bias.repeat(n), use_input_stats, momentum, eps,
+                     verify=False)
     if use_input_stats:
         for t, moved in zip((running_mean, running_var), stats, strict=True):
             if t is not None and moved is not None:

@@ -21,6 +21,7 @@ from symgrad.ops import (  # noqa: F401
     elementwise_more,
     embedding_bag,  # embedding_bag (helper loss)
     fold,  # unfold and fold: im2col, col2im
+    functional_top_level,  # torch.dropout, torch.layer_norm, torch.kl_div, ... (helper names2)
     householder,  # geqrf, linalg.householder_product, orgqr, ormqr (helper linalg2)
     indexing,
     inplace,
@@ -63,6 +64,7 @@ from symgrad.ops import (  # noqa: F401
     sorting,
     special,  # special functions (lgamma, digamma, erfinv, logit, xlogy, ...)
     special_extra,  # torch.special.ndtri (helper red)
+    tensor_extras,  # angle, isreal, resize_, apply_, cauchy_, ... (helper names2)
     tensor_functions,
     top_level_aliases,  # torch.detach, torch.fill, torch.exp_, torch.pinverse, ... (helper names)
     triangular,

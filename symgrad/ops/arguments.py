@@ -108,6 +108,8 @@ _OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
     # with their mean as std and var, without out=
     "quantile": ((2, 6), (2, 6)),
     "nanquantile": ((2, 6), (2, 6)),
+    # the deprecated nuclear norm (symgrad/ops/functional_top_level.py): dims, or keepdim only
+    "nuclear_norm": ((2, 4), (1, 3)),
     "std_mean": ((2, 4), (1, 4), (1, 2)),
     "var_mean": ((2, 4), (1, 4), (1, 2)),
     # counting (symgrad/ops/counting.py): the values a tensor or a number

@@ -20,6 +20,7 @@ tensor([-0.3271,  2.0000], grad_fn=<RreluWithNoiseBackward0>)
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
@@ -99,7 +100,7 @@ def _refuse(kernel: str, input: Tensor, refused: frozenset) -> None:
 
 
 def _rrelu(input: Tensor, lower: float, upper: float, training: bool,
-           in_place: bool = False) -> Tensor:
+           in_place: bool = False, generator: Any = None) -> Tensor:
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not training:
@@ -115,7 +116,8 @@ def _rrelu(input: Tensor, lower: float, upper: float, training: bool,
     # The bounds are the kernel's float32 for float32 and lower-precision inputs.
     opmath = np.float64 if data.dtype == np.float64 else np.float32
     low, high = float(opmath(lower)), float(opmath(upper))
-    bits = default_generator._random64(int(drawn.sum())) & np.uint64(2**53 - 1)
+    source = default_generator if generator is None else generator
+    bits = source._random64(int(drawn.sum())) & np.uint64(2**53 - 1)
     slopes = bits.astype(np.float64) * 2.0**-53 * (high - low) + low
     noise = np.ones(data.shape, opmath)
     noise[drawn] = slopes.astype(opmath)
