@@ -16,6 +16,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
+from unary_orders import as_float64, ulps, value_and_two_orders
 
 import symgrad
 
@@ -49,25 +50,6 @@ def _log_ndtr(t):
 EXACT = {"erfcx": _erfcx, "log_ndtr": _log_ndtr}
 
 
-def _ulps(got: float, want: float) -> float:
-    if want == 0 or not math.isfinite(want):
-        return 0.0 if got == want else math.inf
-    return abs(got - want) / np.spacing(abs(want))
-
-
-def _np(t) -> np.ndarray:
-    return np.asarray(t.detach().tolist(), dtype=np.float64)
-
-
-def _run(lib, fn, values, dtype):
-    x = lib.tensor(values, dtype=getattr(lib, dtype), requires_grad=True)
-    y = fn(lib, x)
-    w = lib.linspace(-1.5, 2.0, y.numel(), dtype=y.dtype).reshape(y.shape)
-    (g,) = lib.autograd.grad(y, x, w, create_graph=True)
-    (h,) = lib.autograd.grad((g * g).sum(), x)
-    return y, g, h
-
-
 # exact in float32; where PyTorch's float64 formulas are accurate
 POINTS = [-3.25, -1.5, -0.625, 0.0, 0.375, 1.0, 2.75, -0.0625]
 
@@ -83,16 +65,16 @@ def test_grad_fn_names_are_pytorchs(name):
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_values_and_two_orders_of_gradients_are_pytorchs(name, dtype):
     fn, _ = FUNCTIONS[name]
-    mine = _run(symgrad, fn, POINTS, dtype)
+    mine = value_and_two_orders(symgrad, fn, POINTS, dtype)
     # float32 computes in float64 and rounds once: against PyTorch's float64 values, and its
     # float32 values (less accurate) more loosely
-    theirs = _run(torch, fn, POINTS, "float64")
-    theirs32 = _run(torch, fn, POINTS, dtype)
+    theirs = value_and_two_orders(torch, fn, POINTS, "float64")
+    theirs32 = value_and_two_orders(torch, fn, POINTS, dtype)
     rtol = 2e-6 if dtype == "float32" else 1e-12
     for a, b, c in zip(mine, theirs, theirs32, strict=True):
         assert a.dtype is getattr(symgrad, dtype) and str(c.dtype) == f"torch.{dtype}"
-        np.testing.assert_allclose(_np(a), _np(b), rtol=rtol, atol=1e-300)
-        np.testing.assert_allclose(_np(a), _np(c), rtol=10 * rtol, atol=1e-300)
+        np.testing.assert_allclose(as_float64(a), as_float64(b), rtol=rtol, atol=1e-300)
+        np.testing.assert_allclose(as_float64(a), as_float64(c), rtol=10 * rtol, atol=1e-300)
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
@@ -103,8 +85,8 @@ def test_float64_values_are_within_4_ulp_of_mpmath(name):
                          rng.uniform(0, 1, 400),  # log_ndtr's log1p(-ndtr(-x)) right of 0
                          10.0 ** rng.uniform(-300, 150, 200) * rng.choice([-1, 1], 200),
                          [0.0, -1.0, 1.0, 8.0, 7.999999999999999, -26.6, 36.0, 38.5, 1e300]])
-    got = _np(fn(symgrad, symgrad.tensor(xs, dtype=symgrad.float64)))
-    worst = max(_ulps(g, float(EXACT[name](mpmath.mpf(x))))
+    got = as_float64(fn(symgrad, symgrad.tensor(xs, dtype=symgrad.float64)))
+    worst = max(ulps(g, float(EXACT[name](mpmath.mpf(x))))
                 for g, x in zip(got, xs, strict=True))
     assert worst <= (3 if name == "erfcx" else 4)
 
@@ -117,7 +99,7 @@ def test_pytorch_is_less_accurate_where_the_tails_need_care():
                                                     dtype=symgrad.float64)).item()]
     want = [float(_erfcx(mpmath.mpf(x[0].item()))), float(_log_ndtr(mpmath.mpf(x[1].item())))]
     for m, t, w in zip(mine, theirs, want, strict=True):
-        assert _ulps(m, w) <= 3 < 100 < _ulps(t, w)
+        assert ulps(m, w) <= 3 < 100 < ulps(t, w)
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
@@ -130,18 +112,18 @@ def test_float64_gradients_of_two_orders_agree_with_mpmath(name):
     (h,) = symgrad.autograd.grad(g.sum(), x)
     for v, d1, d2 in zip(xs, g.tolist(), h.tolist(), strict=True):
         t = mpmath.mpf(v)
-        assert _ulps(d1, float(mpmath.diff(exact, t, 1))) <= 3, (v, d1)
+        assert ulps(d1, float(mpmath.diff(exact, t, 1))) <= 3, (v, d1)
         # erfcx's second order follows PyTorch's formula, whose terms cancel x**2-fold (as
         # log_ndtr's through erfcx left of 0)
         bound = 8 + 4 * v * v
-        assert _ulps(d2, float(mpmath.diff(exact, t, 2))) <= bound, (v, d2)
+        assert ulps(d2, float(mpmath.diff(exact, t, 2))) <= bound, (v, d2)
 
 
 def test_edges_as_pytorch():
     special = [math.inf, -math.inf, math.nan, -0.0, 0.0, -30.0, 1e300, -1e300]
     for fn, _ in FUNCTIONS.values():
-        mine = _np(fn(symgrad, symgrad.tensor(special, dtype=symgrad.float64)))
-        theirs = _np(fn(torch, torch.tensor(special, dtype=torch.float64)))
+        mine = as_float64(fn(symgrad, symgrad.tensor(special, dtype=symgrad.float64)))
+        theirs = as_float64(fn(torch, torch.tensor(special, dtype=torch.float64)))
         np.testing.assert_allclose(mine, theirs, rtol=3e-16, atol=0)  # erfcx(1e300): 1 ULP
         numbers = ~np.isnan(theirs)
         np.testing.assert_array_equal(np.signbit(mine[numbers]), np.signbit(theirs[numbers]))
@@ -159,7 +141,7 @@ def test_integers_and_bools_compute_in_the_default_float_dtype(name, dtype):
     mine = fn(symgrad, symgrad.tensor(values, dtype=getattr(symgrad, dtype)))
     theirs = fn(torch, torch.tensor(values, dtype=getattr(torch, dtype)))
     assert str(mine.dtype) == str(theirs.dtype).replace("torch.", "symgrad.")
-    np.testing.assert_allclose(_np(mine), _np(theirs), rtol=1e-6)
+    np.testing.assert_allclose(as_float64(mine), as_float64(theirs), rtol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
@@ -217,8 +199,8 @@ def test_erfcx_derivatives_far_right_are_its_asymptotic_series_to_every_order():
 
     for v, d1, d2 in zip(xs, g.tolist(), h.tolist(), strict=True):
         t = mpmath.mpf(v)
-        assert _ulps(d1, float(mpmath.diff(series, t, 1))) <= 2, (v, d1)
-        assert _ulps(d2, float(mpmath.diff(series, t, 2))) <= 4, (v, d2)
+        assert ulps(d1, float(mpmath.diff(series, t, 1))) <= 2, (v, d1)
+        assert ulps(d2, float(mpmath.diff(series, t, 2))) <= 4, (v, d2)
 
 
 @pytest.mark.parametrize("order", [1, 2])

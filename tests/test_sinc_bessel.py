@@ -16,6 +16,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
+from unary_orders import as_float64, ulps, value_and_two_orders
 
 import symgrad
 
@@ -46,25 +47,6 @@ def _exact(name: str):
     return lambda t: mpmath.besseli(nu, t)
 
 
-def _ulps(got: float, want: float) -> float:
-    if want == 0 or not math.isfinite(want):
-        return 0.0 if got == want else math.inf
-    return abs(got - want) / np.spacing(abs(want))
-
-
-def _run(lib, fn, values, dtype):
-    x = lib.tensor(values, dtype=getattr(lib, dtype), requires_grad=True)
-    y = fn(lib, x)
-    w = lib.linspace(-1.5, 2.0, y.numel(), dtype=y.dtype).reshape(y.shape)
-    (g,) = lib.autograd.grad(y, x, w, create_graph=True)
-    (h,) = lib.autograd.grad((g * g).sum(), x)
-    return y, g, h
-
-
-def _np(t) -> np.ndarray:
-    return np.asarray(t.detach().tolist(), dtype=np.float64)
-
-
 # Points where PyTorch's formulas are accurate (no integers: there its sinc is not 0), both
 # branches of every kernel; exact in float32.
 POINTS = [0.3125, -0.6875, 1.125, 1.5, -2.25, 3.75, 7.1875, -12.5, 19.5, 21.25, -35.0625]
@@ -82,17 +64,17 @@ def test_grad_fn_names_are_pytorchs(name):
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_values_and_two_orders_of_gradients_are_pytorchs(name, dtype):
     fn, _ = FUNCTIONS[name]
-    mine = _run(symgrad, fn, POINTS, dtype)
+    mine = value_and_two_orders(symgrad, fn, POINTS, dtype)
     # symgrad computes float32 in float64 and rounds once: against PyTorch's float64 values
     # (its float32 ones are up to 1e-4 off: sinc rounds pi x in float32, and the scaled
     # functions' derivatives cancel), as against its float32 ones where they are accurate
-    theirs = _run(torch, fn, POINTS, "float64")
-    theirs32 = _run(torch, fn, POINTS, dtype)
+    theirs = value_and_two_orders(torch, fn, POINTS, "float64")
+    theirs32 = value_and_two_orders(torch, fn, POINTS, dtype)
     rtol = 2e-6 if dtype == "float32" else 1e-11
     for a, b, c in zip(mine, theirs, theirs32, strict=True):
         assert a.dtype is getattr(symgrad, dtype) and str(c.dtype) == f"torch.{dtype}"
-        np.testing.assert_allclose(_np(a), _np(b), rtol=rtol, atol=1e-300)
-    np.testing.assert_allclose(_np(mine[0]), _np(theirs32[0]), rtol=10 * rtol)
+        np.testing.assert_allclose(as_float64(a), as_float64(b), rtol=rtol, atol=1e-300)
+    np.testing.assert_allclose(as_float64(mine[0]), as_float64(theirs32[0]), rtol=10 * rtol)
 
 
 @pytest.mark.parametrize("name", ["sinc", "i0", "special.i0e", "special.i1", "special.i1e"])
@@ -106,9 +88,9 @@ def test_float64_values_are_within_3_ulp_of_mpmath(name):
         xs = np.concatenate([xs, rng.uniform(700, 713.9, 40), rng.uniform(20, 40, 600)])
     else:
         xs = np.concatenate([xs, rng.uniform(-1e15, 1e15, 100), np.arange(-6.0, 6.5, 0.5)])
-    got = _np(fn(symgrad, symgrad.tensor(xs, dtype=symgrad.float64)))
+    got = as_float64(fn(symgrad, symgrad.tensor(xs, dtype=symgrad.float64)))
     exact = _exact(name)
-    worst = max(_ulps(g, float(exact(mpmath.mpf(x)))) for g, x in zip(got, xs, strict=True))
+    worst = max(ulps(g, float(exact(mpmath.mpf(x)))) for g, x in zip(got, xs, strict=True))
     assert worst <= (2 if name == "sinc" else 3)
 
 
@@ -116,7 +98,7 @@ def test_float32_values_are_correctly_rounded_from_float64():
     xs = np.array([0.1, -3.7, 12.0, 25.5, 80.0, 1e-30], dtype=np.float32)
     for name in ("sinc", "i0", "special.i0e", "special.i1", "special.i1e"):
         fn, _ = FUNCTIONS[name]
-        got = _np(fn(symgrad, symgrad.tensor(xs)))
+        got = as_float64(fn(symgrad, symgrad.tensor(xs)))
         exact = _exact(name)
         want = [float(np.float32(float(exact(mpmath.mpf(float(x)))))) for x in xs]
         assert got.tolist() == want, name
@@ -137,10 +119,10 @@ def test_float64_gradients_of_two_orders_agree_with_mpmath(name):
     (h,) = symgrad.autograd.grad(g.sum(), x)
     for v, d1, d2 in zip(xs, g.tolist(), h.tolist(), strict=True):
         t = mpmath.mpf(v)
-        assert _ulps(d1, float(mpmath.diff(exact, t, 1))) <= 4, (v, d1)
+        assert ulps(d1, float(mpmath.diff(exact, t, 1))) <= 4, (v, d1)
         # the scaled functions' second order too: PyTorch's formulas cancel about x**2-fold
         # there (i0e'' ~ x**-5/2 from terms of x**-1/2), symgrad's integrals do not
-        assert _ulps(d2, float(mpmath.diff(exact, t, 2))) <= 8, (v, d2)
+        assert ulps(d2, float(mpmath.diff(exact, t, 2))) <= 8, (v, d2)
 
 
 def test_sinc_is_exact_at_the_integers_and_its_second_order_at_0():
@@ -163,8 +145,8 @@ def test_edges_as_pytorch_and_beyond_its_overflow():
     special = [math.inf, -math.inf, math.nan, -0.0, 0.0]
     for name in ("sinc", "special.i0e", "special.i1e"):
         fn, _ = FUNCTIONS[name]
-        mine = _np(fn(symgrad, symgrad.tensor(special, dtype=symgrad.float64)))
-        theirs = _np(fn(torch, torch.tensor(special, dtype=torch.float64)))
+        mine = as_float64(fn(symgrad, symgrad.tensor(special, dtype=symgrad.float64)))
+        theirs = as_float64(fn(torch, torch.tensor(special, dtype=torch.float64)))
         np.testing.assert_array_equal(mine, theirs)
         numbers = ~np.isnan(theirs)
         np.testing.assert_array_equal(np.signbit(mine[numbers]), np.signbit(theirs[numbers]))
@@ -194,7 +176,7 @@ def test_other_dtypes_promote_as_pytorchs(name, dtype):
     assert str(mine.dtype) == str(theirs.dtype).replace("torch.", "symgrad.")
     rtol = 1e-2 if dtype in ("float16", "bfloat16") else 1e-6
     # atol: PyTorch's float32 sinc(3) is -2.5e-9, not 0
-    np.testing.assert_allclose(_np(mine), _np(theirs.float()), rtol=rtol, atol=1e-7)
+    np.testing.assert_allclose(as_float64(mine), as_float64(theirs.float()), rtol=rtol, atol=1e-7)
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
@@ -236,7 +218,7 @@ def test_in_place_forms_are_pytorchs(method):
     theirs = torch.tensor(values)
     assert getattr(mine, method)() is mine
     getattr(theirs, method)()
-    np.testing.assert_allclose(_np(mine), _np(theirs), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(as_float64(mine), as_float64(theirs), rtol=1e-6, atol=1e-7)
     with pytest.raises(RuntimeError) as a:
         getattr(symgrad.tensor([1, 2]), method)()
     with pytest.raises(RuntimeError) as b:
