@@ -158,6 +158,10 @@ ERRORS = {
                                                              reduction="bad"),
     "kl_div integers": lambda lib: lib.nn.functional.kl_div(
         lib.ones(2, dtype=lib.int64), lib.ones(2, dtype=lib.int64), reduction="sum"),
+    # either one integral or bool is refused (the fuzzer, seed 28)
+    "kl_div integer input": lambda lib: lib.nn.functional.kl_div(
+        lib.ones(2, dtype=lib.int64), lib.ones(2), reduction="sum"),
+    "kl_div bool target": lambda lib: lib.kl_div(lib.ones(2), lib.tensor([True, False])),
     "kl_div broadcast": lambda lib: lib.nn.functional.kl_div(lib.ones(2, 3), lib.ones(3),
                                                              reduction="sum"),
     "kl_div mixed": lambda lib: lib.nn.functional.kl_div(

@@ -214,6 +214,9 @@ ERRORS = {
     "dist p str": lambda lib: lib.dist(lib.ones(2), lib.ones(2), "fro"),
     "dist int": lambda lib: lib.dist(lib.tensor([1, 2]), lib.tensor([1, 2])),
     "dist bool": lambda lib: lib.dist(lib.tensor([True]), lib.tensor([False])),
+    # one bool beside a float: input - other's error (the fuzzer, seed 28)
+    "dist bool and float": lambda lib: lib.dist(lib.tensor([True, False]), lib.ones(2)),
+    "dist float and bool": lambda lib: lib.dist(lib.ones(2), lib.tensor([True, False])),
     "dist shapes": lambda lib: lib.dist(lib.ones(2), lib.ones(3)),
     "frexp int": lambda lib: lib.frexp(lib.tensor([1, 2])),
     "frexp bool": lambda lib: lib.frexp(lib.tensor([True])),

@@ -282,6 +282,14 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # and Vh (symgrad's three nodes each check all three).
 @example(Program(((3, 0, 0, True),), ((_call("svd", "unary"), 0, 0, 0, 0, False),
                                       (_call("neg_", "unary"), 1, 0, 0, 0, False))))
+# seed 28: dist and kl_div of a bool beside a float tensor (PyTorch refuses both)
+@example(Program(((3, 1, 3, True),), ((_call("less_equal", "dim"), 3, 0, 1, 10, False),
+                                      (_call("dist", "binary"), 0, 3, 1, 0, False))))
+@example(Program(((3, 0, 7, True), (5, 1, 9, True)),
+                 ((_call("isfinite", "unary"), 7, 3, 1, 11, True),
+                  (_call("arcsin", "unary"), 3, 2, 1, 3, False),
+                  (_call("hstack", "list"), 4, 0, 1, 7, False),
+                  (_call("kl_div", "binary"), 5, 7, 0, 4, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -1730,8 +1730,8 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
             "major release.", stacklevel=2)
     if reduction != "batchmean":
         _reduction(reduction)
-    if not (input.is_floating_point() or target.is_floating_point()):
-        raise RuntimeError("kl_div: Integral inputs not supported.")
+    if not (input.is_floating_point() and target.is_floating_point()):
+        raise RuntimeError("kl_div: Integral inputs not supported.")  # either, as PyTorch's
     if log_target:
         loss = target.exp() * (target - input)
     else:

@@ -13,7 +13,7 @@ import numpy as np
 from symgrad import _dtypes, return_types
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.ops import inplace as _inplace
-from symgrad.ops.arithmetic import _BOOL_SUBTRACTION, _sign, _zeros
+from symgrad.ops.arithmetic import _BOOL_SUBTRACTION, _no_bool_in_subtraction, _sign, _zeros
 from symgrad.ops.elementwise import exp2
 from symgrad.ops.reductions import NORM, _norm_forward, _norm_vjp
 from symgrad.ops.registry import (
@@ -128,6 +128,7 @@ def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:
         raise TypeError(f"dist(): argument 'p' (position 3) must be Number, not "
                         f"{type(p).__name__}")
     broadcast_shapes(tuple(input.shape), tuple(other.shape))
+    _no_bool_in_subtraction(input, other)  # one bool beside a number: PyTorch's input - other
     return apply(DIST, input, other, p=float(p))
 
 
