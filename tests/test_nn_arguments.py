@@ -434,6 +434,29 @@ def test_embedding_padding_out_of_range_raises_torch_s_assertion(padding_idx: in
                   for lib in ENGINES))
 
 
+# A table that is not 2-D, or has no row (the fuzzer, seed 28: a value where PyTorch raises),
+# checked in PyTorch's order: the table's dims before the indices' dtype.
+EMBEDDING_TABLES = {
+    "1-D table": ((3,), [0], "int64"),
+    "3-D table": ((1, 2, 1), [0], "int64"),
+    "1-D table, float indices": ((2,), [0], "float32"),
+    "empty table": ((0, 3), [0], "int64"),
+    "empty table, index past it": ((0, 3), [5], "int64"),
+}
+
+
+def _embedding_of(lib: Any, case: str, top_level: bool) -> Any:
+    shape, indices, dtype = EMBEDDING_TABLES[case]
+    table, at = lib.ones(shape, dtype=lib.float64), _tensor(lib, indices, dtype)
+    return lib.embedding(table, at) if top_level else _f(lib).embedding(at, table)
+
+
+@pytest.mark.parametrize("top_level", [False, True])
+@pytest.mark.parametrize("case", EMBEDDING_TABLES)
+def test_embedding_tables_refused_as_torch(case: str, top_level: bool) -> None:
+    _same_error(*(lambda lib=lib: _embedding_of(lib, case, top_level) for lib in ENGINES))
+
+
 @pytest.mark.parametrize("padding_idx", [0, 3, -1, -5])
 def test_embedding_module_zeroes_its_padding_row_as_torch(padding_idx: int) -> None:
     results = []

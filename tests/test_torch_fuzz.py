@@ -282,7 +282,11 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # and Vh (symgrad's three nodes each check all three).
 @example(Program(((3, 0, 0, True),), ((_call("svd", "unary"), 0, 0, 0, 0, False),
                                       (_call("neg_", "unary"), 1, 0, 0, 0, False))))
-# seed 28: dist and kl_div of a bool beside a float tensor (PyTorch refuses both)
+# seed 28: dist and kl_div of a bool beside a float tensor (PyTorch refuses both); embedding
+# from a table with no row (PyTorch's index_select error, not IndexError)
+@example(Program(((4, 0, 0, True), (5, 0, 5, True)),
+                 ((_call("block_diag", "ternary"), 2, 7, 2, 5, False),
+                  (_call("embedding", "index"), 1, 0, 1, 3, False))))
 @example(Program(((3, 1, 3, True),), ((_call("less_equal", "dim"), 3, 0, 1, 10, False),
                                       (_call("dist", "binary"), 0, 3, 1, 0, False))))
 @example(Program(((3, 0, 7, True), (5, 1, 9, True)),

@@ -933,6 +933,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     """
     padding_idx = _padding_idx(padding_idx, weight.shape[0])
     _refuse_embedding_options(max_norm, scale_grad_by_freq, sparse)
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
     if input.dtype.name not in ("int64", "int32"):
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
                            "following scalar types: Long, Int; but got "
@@ -940,6 +942,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
                            "checking arguments for embedding)")
     rows = weight.shape[0]
     indices = input._data.astype(np.int64)
+    if indices.size and rows == 0:  # PyTorch's index_select of an empty table, any index
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if indices.size and (indices.min() < 0 or indices.max() >= rows):
         raise IndexError("index out of range in self")
     if padding_idx is None:
