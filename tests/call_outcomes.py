@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pytest
 
 
@@ -42,3 +43,47 @@ def native_kernels(lib: Any) -> Iterator[None]:
         warnings.simplefilter("ignore")  # oneDNN's flags warn of TF32 on Intel GPUs
         with lib.backends.mkldnn.flags(enabled=False):
             yield
+
+
+def graph_names(t: Any) -> list[str]:
+    """The names of the nodes under ``t`` (depth first, inputs in order), indented by depth."""
+    names: list[str] = []
+
+    def walk(node: Any, depth: int) -> None:
+        if node is None:
+            return
+        names.append("  " * depth + type(node).__name__)
+        for child, _ in node.next_functions:
+            walk(child, depth + 1)
+
+    walk(t.grad_fn, 0)
+    return names
+
+
+def assert_two_orders_agree(fn: Any, values: Any, libs: tuple[Any, Any], rtol: float,
+                            atol: float) -> None:
+    """``fn(lib, x, v)`` (``x`` the float64 ``values``, ``v`` the number 1.5, both requiring
+    grad) in both libraries: its value, its gradients weighted by a ramp (with
+    ``create_graph``), and the gradients of their squares' sum, compared. A gradient one
+    library leaves undefined must be zero in the other."""
+    results = []
+    for lib in libs:
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        v = lib.tensor(1.5, dtype=lib.float64, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y = fn(lib, x, v)
+        w = lib.linspace(-1.0, 2.0, y.numel(), dtype=lib.float64).reshape(y.shape)
+        gx, gv = lib.autograd.grad(y, (x, v), w, create_graph=True, allow_unused=True)
+        gx = lib.zeros_like(x) if gx is None else gx
+        gv = lib.zeros_like(v) if gv is None else gv
+        second = (gx * gx).sum() + gv * gv
+        hs = (lib.autograd.grad(second, (x, v), allow_unused=True) if second.requires_grad
+              else (None, None))
+        results.append([np.asarray(t.tolist()) if t is not None else None
+                        for t in (y, gx, gv, *hs)])
+    for a, b in zip(*results, strict=True):
+        if a is None or b is None:
+            assert a is None and b is None or not np.any(a if b is None else b)
+        else:
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from call_outcomes import graph_names
 
 import symgrad
 from tests.call_outcomes import raised
@@ -31,20 +32,6 @@ def _close(a: Any, b: Any, rtol: float = 1e-9, atol: float = 1e-10) -> None:
                                rtol=rtol, atol=atol, equal_nan=True)
 
 
-def _graph(t: Any) -> list[str]:
-    """The names of the nodes under ``t`` (depth first, inputs in order)."""
-    names: list[str] = []
-
-    def walk(node: Any, depth: int) -> None:
-        if node is None:
-            return
-        names.append("  " * depth + type(node).__name__)
-        for child, _ in node.next_functions:
-            walk(child, depth + 1)
-
-    walk(t.grad_fn, 0)
-    return names
-
 
 def _parity(fn: Any, *arrays: np.ndarray, dtype: str = "float64", second: bool = True,
             graph: bool = True) -> None:
@@ -59,7 +46,7 @@ def _parity(fn: Any, *arrays: np.ndarray, dtype: str = "float64", second: bool =
     assert tuple(ours.shape) == tuple(theirs.shape)
     _close(ours, theirs, *tol)
     if graph:
-        assert _graph(ours) == _graph(theirs)
+        assert graph_names(ours) == graph_names(theirs)
     else:
         assert type(ours.grad_fn).__name__ == type(theirs.grad_fn).__name__
     w = RNG.standard_normal(tuple(theirs.shape))
@@ -235,7 +222,7 @@ def test_cond_through_the_inverse_and_its_backward_error(p: Any, shape: tuple[in
     for lib in (symgrad, torch):
         x = lib.tensor(a, requires_grad=True)
         out = lib.linalg.cond(x, p)
-        results.append((out, _graph(out)))
+        results.append((out, graph_names(out)))
     (ours, ours_graph), (theirs, theirs_graph) = results
     _close(ours, theirs)
     assert ours_graph == theirs_graph
