@@ -455,6 +455,23 @@ def test_copysign_of_bools(other):
     _same(call)
 
 
+# -- seed 29: copysign's other under an infinite gradient ------------------------------------
+@pytest.mark.parametrize("magnitude", ["False", "zero", "two"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_copysign_other_passes_no_infinite_gradient(magnitude, create_graph):
+    """``1 / copysign(m, x)`` holds only x's sign: constant near x = -2.5 and 3, so its
+    derivative is 0 (PyTorch's too); with m = 0 the gradient reaching other is 1 / 0 = inf,
+    and ``g * 0`` made x's gradient NaN."""
+    def call(lib):
+        x = lib.tensor([-2.5, 3.0], requires_grad=True)
+        m = {"False": lib.tensor(False), "zero": lib.tensor(0.0), "two": lib.tensor(2.0)}
+        y = (1 / lib.copysign(m[magnitude], x)).sum()
+        return lib.autograd.grad(y, x, create_graph=create_graph)[0]
+    got = _outcome(lambda: call(symgrad))
+    assert got == _outcome(lambda: call(torch))
+    assert got[3] == [0.0, 0.0]
+
+
 # -- a fill or scatter of a value that requires grad into an integer or bool tensor ----------
 _FILLS = {
     "masked_fill": lambda lib, x, s: x.masked_fill(x > 5, s[0, 0]),

@@ -442,19 +442,37 @@ EMBEDDING_TABLES = {
     "1-D table, float indices": ((2,), [0], "float32"),
     "empty table": ((0, 3), [0], "int64"),
     "empty table, index past it": ((0, 3), [5], "int64"),
+    # seed 29: a 0-D table (IndexError before), and rows of no element, whose kernel names the
+    # first index out of range (IndexError's message before)
+    "0-D table": ((), [0], "int64"),
+    "rows of no element, index past them": ((2, 0), [[1, 3], [7, 0]], "int64"),
+    "rows of no element, negative index": ((2, 0), [1, -1, 5], "int32"),
 }
 
 
-def _embedding_of(lib: Any, case: str, top_level: bool) -> Any:
+def _embedding_of(lib: Any, case: str, top_level: bool, grad: str) -> Any:
     shape, indices, dtype = EMBEDDING_TABLES[case]
-    table, at = lib.ones(shape, dtype=lib.float64), _tensor(lib, indices, dtype)
-    return lib.embedding(table, at) if top_level else _f(lib).embedding(at, table)
+    table = lib.ones(shape, dtype=lib.float64, requires_grad=grad != "constant")
+    at = _tensor(lib, indices, dtype)
+    with lib.set_grad_enabled(grad != "requires grad, no_grad"):
+        return lib.embedding(table, at) if top_level else _f(lib).embedding(at, table)
 
 
+# A 0-D table that requires grad, under grad mode, is PyTorch's IndexError of its size(0),
+# read by its node before the kernel refuses the table.
+@pytest.mark.parametrize("grad", ["constant", "requires grad", "requires grad, no_grad"])
 @pytest.mark.parametrize("top_level", [False, True])
 @pytest.mark.parametrize("case", EMBEDDING_TABLES)
-def test_embedding_tables_refused_as_torch(case: str, top_level: bool) -> None:
-    _same_error(*(lambda lib=lib: _embedding_of(lib, case, top_level) for lib in ENGINES))
+def test_embedding_tables_refused_as_torch(case: str, top_level: bool, grad: str) -> None:
+    _same_error(*(lambda lib=lib: _embedding_of(lib, case, top_level, grad) for lib in ENGINES))
+
+
+@pytest.mark.parametrize("padding_idx", [0, 1, -1])
+def test_embedding_padding_of_a_0d_table_refused_as_torch(padding_idx: int) -> None:
+    """PyTorch asks the table's rows only for a nonzero padding_idx (an IndexError of a 0-D
+    table's size(0)); for 0, the table's dims are refused first."""
+    _same_error(*(lambda lib=lib: _f(lib).embedding(lib.tensor([0]), lib.tensor(1.0),
+                                                    padding_idx=padding_idx) for lib in ENGINES))
 
 
 @pytest.mark.parametrize("padding_idx", [0, 3, -1, -5])

@@ -876,14 +876,19 @@ _PADDED_EMBEDDING = dataclasses.replace(
     args=("weight", "padding_row"), attrs=("indices", "padding_idx"), differentiable=("weight",))
 
 
-def _padding_idx(padding_idx: int | None, num_embeddings: int) -> int | None:
+def _padding_idx(padding_idx: int | None, num_embeddings: Callable[[], int]) -> int | None:
     """``padding_idx`` counted from the start (a negative one from the end), or PyTorch's
-    AssertionError when it is not a row; None stays None."""
+    AssertionError when it is not a row; None stays None. ``num_embeddings`` is asked only for
+    a nonzero index, as PyTorch asks ``weight.size(0)``: a table that is not 2-D is refused
+    after, with "'weight' must be 2-D", unless the index needs its rows."""
     if padding_idx is None:
         return None
-    if not -num_embeddings <= padding_idx < num_embeddings:
+    if padding_idx == 0:
+        return 0
+    rows = num_embeddings()
+    if not -rows <= padding_idx < rows:
         raise AssertionError("Padding_idx must be within num_embeddings")
-    return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
+    return padding_idx + rows if padding_idx < 0 else padding_idx
 
 
 def _refuse_embedding_options(max_norm: float | None, scale_grad_by_freq: bool,
@@ -931,8 +936,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     tensor([[1., 1.],
             [0., 0.]])
     """
-    padding_idx = _padding_idx(padding_idx, weight.shape[0])
+    padding_idx = _padding_idx(padding_idx, lambda: weight.size(0))
     _refuse_embedding_options(max_norm, scale_grad_by_freq, sparse)
+    if weight.ndim == 0 and weight.requires_grad and symgrad.is_grad_enabled():
+        weight.size(0)  # PyTorch's node reads the rows first: its IndexError for a 0-D table
     if weight.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
     if input.dtype.name not in ("int64", "int32"):
@@ -945,6 +952,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if indices.size and rows == 0:  # PyTorch's index_select of an empty table, any index
         raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if indices.size and (indices.min() < 0 or indices.max() >= rows):
+        if weight.shape[1] == 0:  # PyTorch's kernel for rows of no element checks otherwise
+            bad = indices.reshape(-1)[(indices.reshape(-1) < 0) | (indices.reshape(-1) >= rows)]
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad[0]} "
+                               f"axis_dim={rows}")
         raise IndexError("index out of range in self")
     if padding_idx is None:
         return apply(layers.EMBEDDING, weight, indices=indices)

@@ -208,7 +208,7 @@ grad_fn=<SelectBackward0>))
                  dtype: Any = None) -> None:
         super().__init__()
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        self.padding_idx = F._padding_idx(padding_idx, num_embeddings)
+        self.padding_idx = F._padding_idx(padding_idx, lambda: num_embeddings)
         F._refuse_embedding_options(max_norm, scale_grad_by_freq, sparse)
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse

@@ -24,6 +24,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.ops.arguments import invalid_combination
+from symgrad.ops.arithmetic import _zeros
 from symgrad.ops.arithmetic import pow as _pow
 from symgrad.ops.elementwise import _in_f64, _wide, where
 from symgrad.ops.registry import ALL, Kink, apply, defop, expose, not_implemented
@@ -109,7 +110,9 @@ def _copysign_factor(self: Tensor, out: Tensor, dtype: np.dtype) -> Tensor:
 
 
 def _copysign_vjp(g: Tensor, self: Tensor, out: Tensor) -> tuple[Tensor, Tensor]:
-    return g * _copysign_factor(self, out, g._data.dtype), g * 0.0
+    # other's derivative is 0 wherever it is defined (only its sign is read), so its gradient
+    # is PyTorch's zeros_like(grad), not g * 0: an infinite g (1 / copysign(0, x)) gave NaN.
+    return g * _copysign_factor(self, out, g._data.dtype), _zeros(g)
 
 
 _COPYSIGN_KINKS = (Kink("self", "self == 0", lambda self, other, **_: np.broadcast_arrays(
