@@ -27,7 +27,15 @@ from symgrad.ops.arguments import invalid_combination
 from symgrad.ops.arithmetic import _zeros
 from symgrad.ops.arithmetic import pow as _pow
 from symgrad.ops.elementwise import _in_f64, _wide, where
-from symgrad.ops.registry import ALL, Kink, apply, defop, expose, not_implemented
+from symgrad.ops.registry import (
+    ALL,
+    Kink,
+    apply,
+    broadcast_shapes,
+    defop,
+    expose,
+    not_implemented,
+)
 from symgrad.tensor import Tensor
 
 __all__ = ["frac", "deg2rad", "rad2deg", "copysign", "fmax", "fmin", "ldexp", "heaviside",
@@ -251,7 +259,9 @@ def ldexp(input: Tensor, other: Tensor) -> Tensor:
     """
     if (isinstance(input, Tensor) and input.is_floating_point() and isinstance(other, Tensor)
             and other.dtype is _dtypes.bool):
-        # PyTorch's kernel for a floating input dispatches on the exponents' dtype.
+        # PyTorch's kernel for a floating input dispatches on the exponents' dtype, once the
+        # shapes have broadcast.
+        broadcast_shapes(tuple(input.shape), tuple(other.shape))
         raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
     return apply(LDEXP, input, other)
 
