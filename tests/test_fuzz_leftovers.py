@@ -661,3 +661,29 @@ def test_a_leaf_that_no_longer_requires_grad_gets_no_gradient(stop):
         return x.grad, w.grad.tolist(), seen, x.requires_grad, x.is_leaf
 
     assert call(symgrad) == call(torch)
+
+
+# -- seed 32: logcumsumexp under a gradient that is NaN or infinite --------------------------
+def _logcumsumexp_grad_by_definition(x: list[float], g: list[float]) -> list[float]:
+    """grad[i] = sum over j >= i of g[j] exp(x[i] - out[j]): g[j] reaches only i <= j."""
+    out = np.logaddexp.accumulate(np.array(x))
+    with np.errstate(invalid="ignore"):
+        return [float(sum(g[j] * math.exp(x[i] - out[j]) for j in range(i, len(x))))
+                for i in range(len(x))]
+
+
+@pytest.mark.parametrize("g", [[math.nan, 1.0, 1.0], [1.0, math.nan, 1.0],
+                               [1.0, -math.inf, math.inf], [0.0, 0.0, math.inf]])
+def test_logcumsumexp_gradient_reaches_only_the_elements_before(g):
+    """A NaN or infinite g[j] reaches x[..j] only; symgrad's VJP multiplied every g[j] by a
+    zero weight at the elements after j, which made them NaN too. (PyTorch's backward, which
+    splits g by sign in log space, loses a NaN: its x[0] is finite for g = [nan, 1, 1].)"""
+    x = [4.0, -2.5, 1.5]
+    t = symgrad.tensor(x, dtype=symgrad.float64, requires_grad=True)
+    symgrad.logcumsumexp(t, 0).backward(symgrad.tensor(g, dtype=symgrad.float64))
+    want = _logcumsumexp_grad_by_definition(x, g)
+    np.testing.assert_allclose(t.grad.tolist(), want, rtol=1e-14)
+    if math.isnan(g[0]):
+        r = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        torch.logcumsumexp(r, 0).backward(torch.tensor(g, dtype=torch.float64))
+        assert math.isnan(want[0]) and math.isfinite(r.grad[0].item())

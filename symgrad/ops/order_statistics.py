@@ -471,7 +471,9 @@ def _logcumsumexp_vjp(g: Tensor, self: Tensor, *, dim: int) -> Tensor:
     weights = softmax(where(upto, _spread(wide, dim, n), -math.inf), dim + 1)
     weights = where(upto, weights, 0.0)  # a row of all -inf is NaN at i <= j only
     gw = g.to(_dtypes.float64) if g._data.dtype != np.float64 else g
-    return (gw.unsqueeze(dim + 1) * weights).sum(dim).to(g.dtype)
+    # Masked after the product: g[j] reaches only i <= j, so a NaN or infinite g[j] makes no
+    # NaN (g[j] * 0) at the elements after j, which do not reach out[j].
+    return where(upto, gw.unsqueeze(dim + 1) * weights, 0.0).sum(dim).to(g.dtype)
 
 
 LOGCUMSUMEXP = defop("logcumsumexp", "LogcumsumexpBackward0", _logcumsumexp,
