@@ -11,10 +11,12 @@ Run ``pytest -s -p no:xdist tests/test_torch_parity.py -k parity_count`` to prin
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -68,6 +70,11 @@ DELIBERATE: dict[str, str] = {
     **{f"{op}-{d}-{i}": "PyTorch's i1 and i1e backward have no half-precision kernel"
        for op in ("special_i1", "special_i1e") for d in ("float16", "bfloat16")
        for i in range(2)},
+    # kl_div's gradient in a target of 0 (helper kldiv): t log t - t x differentiates to
+    # log t + 1 - x, -inf as t falls to 0 (the only side it is defined on), which symgrad gives;
+    # PyTorch's is NaN, from the partials of its xlogy(t, t): 0 + 0 / 0.
+    # test_kl_div_at_a_zero_target states both.
+    "kl_div_at_a_zero_target": "PyTorch's gradient in a zero kl_div target is NaN, not -inf",
 }
 
 ALL_DTYPES = (symgrad.bool, symgrad.uint8, symgrad.int8, symgrad.int16, symgrad.int32,
@@ -482,6 +489,13 @@ def linear_errors(lib: Any) -> Any:
     return seen
 
 
+def kl_div_at_a_zero_target(lib: Any) -> Any:
+    target = lib.tensor([0.0, 0.5], dtype=lib.float64, requires_grad=True)
+    loss = lib.nn.functional.kl_div(lib.tensor([0.25, 0.25], dtype=lib.float64), target,
+                                    reduction="sum")
+    return loss, lib.autograd.grad(loss, target)
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -494,6 +508,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     retain_grad_on_non_leaf, hooks, accumulation_over_two_passes,
     backward_inputs, higher_order, graph_introspection, zero_dim_and_scalars,
     backward_of_integer_output, linear_records_like_torch, linear_errors,
+    kl_div_at_a_zero_target,
 ]
 
 
@@ -502,6 +517,35 @@ def test_scenario_matches_torch(scenario: Callable[[Any], Any]) -> None:
     if scenario.__name__ in DELIBERATE:
         pytest.skip(DELIBERATE[scenario.__name__])
     assert outcome(scenario, symgrad) == outcome(scenario, torch)
+
+
+def test_kl_div_at_a_zero_target() -> None:
+    """``kl_div(x, t)`` is ``t log t - t x``, 0 at ``t = 0`` and NaN below. Its derivative in
+    ``t``, ``log t + 1 - x``, falls to -inf as ``t`` falls to 0: the difference quotients from
+    the right (the only side) fall without bound; its second, ``1 / t``, rises to +inf. symgrad
+    gives those limits at 0; PyTorch gives NaN for both (its xlogy(t, t)'s partials,
+    ``0 + 0 / 0``). Elsewhere the two agree."""
+    x = 0.25
+    steps = [mpmath.mpf(2) ** -k for k in (20, 200, 2000)]
+    quotients = [(h * mpmath.log(h) - h * x) / h for h in steps]  # the value at 0 is 0
+    assert quotients[0] > quotients[1] > quotients[2] and quotients[2] < -1000
+    seen = {}
+    for lib in (symgrad, torch):
+        target = lib.tensor([0.0, 0.5, -1.0], dtype=lib.float64, requires_grad=True)
+        loss = lib.nn.functional.kl_div(lib.tensor([x] * 3, dtype=lib.float64), target,
+                                        reduction="none")
+        (first,) = lib.autograd.grad(loss.sum(), target, create_graph=True)
+        (second,) = lib.autograd.grad(first.sum(), target)
+        seen[lib] = [np.asarray(t.detach().numpy()) for t in (loss, first, second)]
+        # away from 0 the two agree: 0.5 log 0.5 - 0.5 x, log 0.5 + 1 - x, 1 / 0.5; below 0
+        # the value and the gradient are NaN
+        np.testing.assert_allclose([v[1] for v in seen[lib]],
+                                   [0.5 * math.log(0.5) - 0.5 * x, math.log(0.5) + 1 - x, 2.0],
+                                   rtol=1e-15)
+        assert np.isnan(seen[lib][0][2]) and np.isnan(seen[lib][1][2])
+        assert seen[lib][0][0] == 0.0 and math.copysign(1.0, seen[lib][0][0]) == 1.0
+    assert np.isnan(seen[torch][1][0]) and np.isnan(seen[torch][2][0])
+    assert seen[symgrad][1][0] == -math.inf and seen[symgrad][2][0] == math.inf
 
 
 # -- type promotion over every dtype pair ---------------------------------------------------------

@@ -380,17 +380,25 @@ def _inf_for_nan(ours: Any, theirs: Any) -> bool:
     return _agree(ours, theirs)
 
 
-# A divisor broadcast over terms of both signs that overflow: PyTorch sums +inf and -inf to NaN,
-# symgrad takes the divisor out of the sum and gives the exact sum's infinity
-# (``arithmetic._refactored``; tests/test_arithmetic_edges.py).
-DIVISIONS = {"div", "divide", "true_divide", "truediv", "rtruediv"}
+# Functions whose gradient PyTorch 2.13 gives as NaN where the mathematics' is infinite, as
+# symgrad's is: a program calling one may differ from PyTorch only so.
+INF_FOR_NAN_GRADIENTS = {
+    # A divisor broadcast over terms of both signs that overflow: PyTorch sums +inf and -inf to
+    # NaN, symgrad takes the divisor out of the sum and gives the exact sum's infinity
+    # (``arithmetic._refactored``; tests/test_arithmetic_edges.py).
+    **{name: "a sum of overflowing terms of both signs" for name in (
+        "div", "divide", "true_divide", "truediv", "rtruediv")},
+    # The gradient in a target of 0 is log t + 1 - x's limit, -inf; PyTorch's xlogy(t, t) sums
+    # its partials to 0 + 0 / 0 (tests/test_torch_parity.py, test_kl_div_at_a_zero_target).
+    "kl_div": "NaN in a target of 0, where the derivative is -inf",
+}
 
 
 def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
     """Whether a disagreement ``run`` found is a leaf's gradient that PyTorch gets wrong: in a
-    program that calls a function of ``TORCH_WRONG_GRADIENTS``, or a division whose gradient
-    differs only where PyTorch's is NaN and symgrad's infinite (``DIVISIONS``); or a step's
-    value of a function of ``TORCH_WRONG_VALUES`` that differs only so."""
+    program that calls a function of ``TORCH_WRONG_GRADIENTS``, or one of
+    ``INF_FOR_NAN_GRADIENTS`` whose gradient differs only where PyTorch's is NaN and symgrad's
+    infinite; or a step's value of a function of ``TORCH_WRONG_VALUES`` that differs only so."""
     where, ours, theirs = found[0]
     if where.startswith("step ") and not where.startswith("pool"):
         name = CALLS[program.steps[int(where.split()[1])][0] % len(CALLS)][1]
@@ -400,7 +408,7 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
     called = {CALLS[step[0] % len(CALLS)][1] for step in program.steps}
     if called & set(TORCH_WRONG_GRADIENTS):
         return True
-    if not called & DIVISIONS or ours is None or theirs is None:
+    if not called & set(INF_FOR_NAN_GRADIENTS) or ours is None or theirs is None:
         return False
     a, b = np.asarray(ours[3], dtype=float), np.asarray(theirs[3], dtype=float)
     differ = ~((a == b) | np.isnan(a) & np.isnan(b))

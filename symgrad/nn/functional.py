@@ -44,6 +44,7 @@ from symgrad.ops.pooling import (  # noqa: F401 - published here, as torch.nn.fu
 )
 from symgrad.ops.registry import _TORCH_NAMES, FUNCTIONS, OpDef, apply, broadcast_shapes
 from symgrad.ops.shape import UNSAFE_VIEW
+from symgrad.ops.special import entr as _entr
 from symgrad.tensor import Tensor
 
 # helper nnm's functions: gates, pixel shuffles, resampling (published here, as in
@@ -1712,6 +1713,19 @@ def _scalar_like(value: float, like: Tensor) -> Tensor:
     return symgrad.full((), value, dtype=like.dtype)
 
 
+def _xlogx(t: Tensor) -> Tensor:
+    """``xlogy(t, t)``, ``t log t``: 0 at 0, NaN below, with the derivative ``log t + 1``
+    everywhere in the domain, 0 included: -inf there, the limit from the right, the only side.
+
+    It is ``-entr(t)`` (entr's derivative is ``-(1 + log t)``, +inf at 0) with NaN put below 0,
+    where entr is -inf. (``t * log(where(t == 0, 1, t))`` had the value but the derivative 0 at
+    0, the derivative of ``t log 1``; PyTorch's xlogy(t, t) sums its partials there to
+    ``0 + 0 / 0``, NaN.) Adding +0 also makes -entr's -0 at 0 the +0 of xlogy.
+    """
+    below = symgrad.zeros_like(t).masked_fill(t < 0, float("nan"))  # a constant: no gradient
+    return _entr(t).neg() + below
+
+
 def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
            reduce: bool | None = None, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
@@ -1719,7 +1733,8 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
     ``target * (log(target) - input)`` (0 where ``target`` is 0), or with ``log_target``
     ``exp(target) * (target - input)``, reduced. ``"batchmean"`` divides the sum by the batch
     size (the divergence's definition); ``"mean"`` divides by every element, with PyTorch's
-    warning.
+    warning. The gradient in a target of 0 is -inf, the limit of ``log(target) + 1 - input``
+    (PyTorch's is NaN).
 
     Args:
         input: Log-probabilities.
@@ -1747,13 +1762,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
         _reduction(reduction)
     if not (input.is_floating_point() and target.is_floating_point()):
         raise RuntimeError("kl_div: Integral inputs not supported.")  # either, as PyTorch's
-    if log_target:
-        loss = target.exp() * (target - input)
-    else:
-        # xlogy(target, target): 0 where target is 0 (the log taken of 1 there, so that
-        # neither it nor a gradient through it is 0 * -inf).
-        plogp = target * symgrad.where(target == 0, 1.0, target).log()
-        loss = plogp - target * input
+    loss = target.exp() * (target - input) if log_target else _xlogx(target) - target * input
     if reduction == "batchmean":
         total = loss.sum()
         return total / input.shape[0] if input.ndim else total
