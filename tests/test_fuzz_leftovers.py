@@ -687,3 +687,35 @@ def test_logcumsumexp_gradient_reaches_only_the_elements_before(g):
         r = torch.tensor(x, dtype=torch.float64, requires_grad=True)
         torch.logcumsumexp(r, 0).backward(torch.tensor(g, dtype=torch.float64))
         assert math.isnan(want[0]) and math.isfinite(r.grad[0].item())
+
+
+# -- seeds 35-36: reshape's shape rules, tensors of no element -------------------------------
+@pytest.mark.parametrize("numel", [6, 0, 1])
+@pytest.mark.parametrize("shape", [(-1, -1), (-2, 3), (3, -2, -1), (-1, -1, -3), (0, -1),
+                                   (-1, 0), (4, -1), (7,), (2, -1), (1, -1, 1), ()])
+@pytest.mark.parametrize("method", ["reshape", "view"])
+def test_reshape_infers_its_shape_as_pytorch(method, shape, numel):
+    """PyTorch's ``infer_size``: one -1 at most, no dim below -1 (NumPy read -2 as -1 and gave
+    a value), a -1 beside a 0 ambiguous for a tensor of no element; no shape at all refused."""
+    _same(lambda lib: getattr(lib.ones(numel), method)(*shape))
+
+
+@pytest.mark.parametrize("case", ["rows of no element", "no index", "linear of no feature",
+                                  "linear of no feature, bias"])
+def test_backward_through_tensors_of_no_element(case):
+    """embedding's and linear's backward folded a gradient with reshape(-1, 0), which is
+    ambiguous for no element (the fuzzer, seed 35: a RuntimeError where PyTorch's ran)."""
+    def call(lib):
+        w = {"rows of no element": lib.ones(2, 0), "no index": lib.ones(2, 3)}.get(
+            case, lib.ones(4, 0))
+        w.requires_grad_()
+        if case.startswith("linear"):
+            x = lib.ones(2, 3, 0, requires_grad=True)
+            y = lib.nn.functional.linear(x, w, lib.ones(4) if case.endswith("bias") else None)
+        else:
+            at = lib.tensor([[1], [0]] if case == "rows of no element" else [],
+                            dtype=lib.int64)
+            y = lib.embedding(w, at)
+        (y * 2).sum().backward()
+        return w.grad
+    _same(call)

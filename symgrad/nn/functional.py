@@ -15,6 +15,7 @@ difference then the reduction, as PyTorch composes them.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import sys
 import warnings
@@ -1166,7 +1167,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None and bias.ndim > 1 and input.ndim > 2:
         return symgrad.matmul(input, weight_t) + bias
     lead = tuple(input.shape[:-1])
-    folded = input.reshape(-1, input.shape[-1])
+    folded = input.reshape(math.prod(lead), input.shape[-1])  # (-1 is ambiguous for no feature)
     if bias is None:
         return apply(UNSAFE_VIEW, symgrad.mm(folded, weight_t), shape=lead + (weight.shape[0],))
     return symgrad.addmm(bias, folded, weight_t).reshape(lead + (weight.shape[0],))

@@ -17,7 +17,7 @@ from symgrad.tensor import Tensor
 # -- embedding ----------------------------------------------------------------------------------
 def _embedding_vjp(g: Tensor, *, indices: np.ndarray, weight_shape: tuple[int, ...]) -> Tensor:
     # Each row's gradient is the sum over the positions that looked it up.
-    rows = g.reshape(-1, weight_shape[-1])
+    rows = g.reshape(indices.size, weight_shape[-1])  # (-1 cannot be read with rows of none)
     zeros = Tensor._make(np.zeros(weight_shape, dtype=g._data.dtype), False, None)
     return index_put(zeros, rows, (indices.reshape(-1),), accumulate=True)
 

@@ -217,6 +217,8 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     >>> symgrad.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).reshape(2, 3).shape
     symgrad.Size([2, 3])
     """
+    if not shape:
+        raise TypeError('reshape() missing 1 required positional arguments: "shape"')
     new = _target_shape(input, _shape_args(shape))
     try:
         input._data.reshape(new, copy=False)
@@ -240,6 +242,9 @@ def view(input: Tensor, *shape: Any) -> Tensor:
     """
     if len(shape) == 1 and isinstance(shape[0], _dtypes.dtype):
         raise NotImplementedError("view(dtype) reinterprets bits; symgrad does not support it")
+    if not shape:
+        raise TypeError("view() received an invalid combination of arguments - got (), but "
+                        "expected one of:\n * (torch.dtype dtype)\n * (tuple of ints size)\n")
     new = _target_shape(input, _shape_args(shape))
     try:
         input._data.reshape(new, copy=False)
@@ -252,12 +257,30 @@ def view(input: Tensor, *shape: Any) -> Tensor:
 
 
 def _target_shape(input: Tensor, target: tuple[int, ...]) -> tuple[int, ...]:
-    try:
-        return np.empty(input._data.shape, dtype=np.bool_).reshape(target).shape
-    except ValueError:
-        raise RuntimeError(
-            f"shape '{list(target)}' is invalid for input of size {input.numel()}"
-        ) from None
+    """``target`` with its -1 worked out from ``input``'s size, or PyTorch's error (its
+    ``infer_size``, in its order): a second -1, a dim below -1 (NumPy reads any negative dim as
+    the one to infer), a -1 among zeros of an empty tensor, a size that does not fit."""
+    inferred, known = None, 1
+    for n, size in enumerate(target):
+        if size == -1:
+            if inferred is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            inferred = n
+        elif size < 0:
+            raise RuntimeError(f"invalid shape dimension {size} at index {n} of shape "
+                               f"{list(target)}")
+        else:
+            known *= size
+    numel = input.numel()
+    if inferred is None and numel == known:
+        return tuple(target)
+    if inferred is not None and known and numel % known == 0:
+        return target[:inferred] + (numel // known,) + target[inferred + 1:]
+    if inferred is not None and not known and not numel:
+        raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(target)} "
+                           "because the unspecified dimension size -1 can be any value and is "
+                           "ambiguous")
+    raise RuntimeError(f"shape '{list(target)}' is invalid for input of size {numel}")
 
 
 @expose()
