@@ -126,6 +126,23 @@ def test_selections_keep_the_dtype(name, dtype):
     np.testing.assert_array_equal(mine.indices.numpy(), theirs.indices.numpy())
 
 
+@pytest.mark.parametrize("dim", [0, -1])
+@pytest.mark.parametrize("dtype", ["int64", "float32", "bool"])
+@pytest.mark.parametrize("name", sorted(SELECTIONS) + ["kthvalue1"])
+def test_selections_of_a_zero_dim_tensor(name, dtype, dim):
+    """PyTorch's kthvalue returns a zero-dim input before it dispatches on the dtype: a bool
+    one too, which its kernel refuses otherwise (the fuzzer, seed 40)."""
+    def outcome(lib):
+        x = lib.tensor(1).to(getattr(lib, dtype))
+        try:
+            select = SELECTIONS.get(name, lambda m, x, d, k: m.kthvalue(x, 1, d, k))
+            out = select(lib, x, dim, False)
+        except Exception as e:  # noqa: BLE001 - class and message compared
+            return type(e).__name__, str(e)
+        return str(out.values.dtype).split(".")[-1], out.values.tolist(), out.indices.tolist()
+    assert outcome(symgrad) == outcome(torch)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", ["median", "nanmedian"])
 @pytest.mark.parametrize("values", [TIED, TIED[3], TIED[4], [2.0, 5.0, 2.0, 1.0], [[7.0]]])

@@ -340,6 +340,12 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((2, 1, 10, True), (7, 1, 5, True)),
                  ((_call("histc", "unary"), 0, 0, 2, 8, False),
                   (_call("argsort", "dim"), 2, 7, 0, 5, True))))
+# Seed 38: x[...] = x.flatten() for an x of (1, 3) writes each element onto itself (setitem
+# expands its value before its overlap check). Seed 40: kthvalue of a zero-dim bool tensor.
+@example(Program(((4, 1, 11, False),), ((_call("flatten", "unary"), 0, 0, 2, 9, False),
+                                        (_call("setitem_tensor"), 0, 1, 1, 7, True))))
+@example(Program(((0, 1, 11, True),), ((_call("isfinite", "unary"), 0, 0, 0, 8, False),
+                                       (_call("kthvalue", "dim"), 1, 0, 2, 6, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

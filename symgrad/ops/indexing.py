@@ -375,7 +375,7 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
     >>> y
     tensor([1., 0., 0.], grad_fn=<CopySlices>)
     """
-    from symgrad.ops.inplace import check_no_partial_overlap, rewrite
+    from symgrad.ops.inplace import COPY, check_no_partial_overlap, rewrite
 
     norm = normalize_key(key)
     if isinstance(value, Tensor) and value.dtype is not self.dtype:
@@ -397,9 +397,13 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
             value = Tensor._make(np.asarray(value, dtype=self._data.dtype), False, None)
         if value.shape != self.shape and value.ndim == 0:
             self.fill_(value)
+        elif value.shape == self.shape:
+            self.copy_(value)
         else:
             shape = _check_expands(value, tuple(self.shape))
-            self.copy_(value if shape == tuple(value.shape) else value.view(shape))
+            check_no_partial_overlap(self, (_expanded(value, tuple(self.shape)),))
+            src = value if shape == tuple(value.shape) else value.view(shape)
+            rewrite(self, lambda old: apply(COPY, old, src), reads=())
     elif len(steps) == 1 and steps[0][0] == "index":
         # Only integer arrays and masks: PyTorch writes with index_put_, no view involved.
         indices = steps[0][1]
@@ -413,11 +417,30 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
                 target = _view(target, step)
             _check_expands(value, target.shape)
             # The elements written are a view (``x[k] += 1`` writes x[k] into itself).
-            check_no_partial_overlap(self._data[norm], (value,))
+            check_no_partial_overlap(self._data[norm], (_expanded(value, target.shape),))
         rewrite(self, lambda old: apply(COPY_SLICES, old, value, key=norm), view=True,
                 reads=() if basic else (value,))
 
 
+
+
+def _expanded(value: Tensor, target: tuple[int, ...]) -> np.ndarray:
+    """``value``'s elements as PyTorch's setitem reads them for its overlap check: its leading
+    dims of size one dropped, then expanded to ``target`` by ATen's geometry (a new leading
+    dim's stride is the extent of the dims after it; an expanded dim's 0, which PyTorch does
+    not try to check). ``x[...] = x.flatten()`` for an x of (1, 3) writes each element onto
+    itself; ``x[...] = x[0]`` reads row 0 into every row. A read-only view, for the check."""
+    a = value._data
+    while a.ndim > len(target) and a.shape[0] == 1:
+        a = a[0]
+    strides: list[int] = []
+    for i in range(len(target) - 1, -1, -1):
+        j = i - (len(target) - a.ndim)
+        size = a.shape[j] if j >= 0 else 1
+        stride = a.strides[j] if j >= 0 else (target[i + 1] * strides[0] if strides
+                                              else a.itemsize)
+        strides.insert(0, stride if size == target[i] else 0)
+    return np.lib.stride_tricks.as_strided(a, target, tuple(strides), writeable=False)
 
 
 def _check_expands(value: Tensor, target: tuple[int, ...]) -> tuple[int, ...]:

@@ -437,7 +437,7 @@ def check_no_partial_overlap(t: Tensor | np.ndarray, reads: Any) -> None:
 
     Args:
         t: The tensor written to, or the array of the elements written (a view of it).
-        reads: The values the op reads.
+        reads: The values the op reads: tensors, or arrays of the elements read.
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 2.0, 3.0])
@@ -449,7 +449,8 @@ def check_no_partial_overlap(t: Tensor | np.ndarray, reads: Any) -> None:
     """
     written = t._data if isinstance(t, Tensor) else t
     for other in reads:
-        if isinstance(other, Tensor) and _partly_shared(written, other._data):
+        read = other._data if isinstance(other, Tensor) else other
+        if isinstance(read, np.ndarray) and _partly_shared(written, read):
             raise RuntimeError(
                 "unsupported operation: some elements of the input tensor and the written-to "
                 "tensor refer to a single memory location. Please clone() the tensor before "
@@ -471,8 +472,9 @@ def _partly_shared(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _root(a: np.ndarray) -> np.ndarray:
-    """The array owning ``a``'s memory (two arrays can overlap only if it is the same one)."""
-    while a.base is not None and isinstance(a.base, np.ndarray):
+    """The object owning ``a``'s memory (two arrays can overlap only if it is the same one),
+    through ``as_strided``'s wrapper too."""
+    while getattr(a, "base", None) is not None:
         a = a.base
     return a
 
@@ -706,11 +708,12 @@ def copy_(self: Tensor, src: Tensor) -> Tensor:
     if not isinstance(src, Tensor):
         raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
                         f"{type(src).__name__}")
+    check_no_partial_overlap(self, (src,))  # PyTorch's first check, before the shapes
     shape = broadcast_shapes(self._data.shape, src._data.shape)
     if shape != self._data.shape:
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
                            f"shape {list(shape)}")
-    return rewrite(self, lambda old: apply(COPY, old, src), reads=(src,))
+    return rewrite(self, lambda old: apply(COPY, old, src), reads=())
 
 
 def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:

@@ -766,6 +766,9 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
         raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    if input.ndim == 0 and input.dtype is _dtypes.bool:
+        # PyTorch's kernel returns a zero-dim input before it dispatches on the dtype.
+        return return_types.kthvalue(input.clone(), _indices(np.zeros((), np.int64)))
     return _selected("kthvalue", KTHVALUE, input, d, keepdim, k=k)
 
 
