@@ -524,6 +524,32 @@ def test_the_fuzzer_counts_only_inf_for_nan_as_pytorch_wrong():
     assert not torch_fuzz._inf_for_nan((nan, ok), (ok, ok))
 
 
+# -- seed 38: copysign at an infinite self ----------------------------------------------------
+@pytest.mark.parametrize("x", [math.inf, -math.inf])
+@pytest.mark.parametrize("s", [2.0, -2.0])
+def test_copysign_gradient_at_an_infinite_self(x, s):
+    """copysign(x, s) is +-x near an infinite x: its derivative is sign(x) sign(s), as at any
+    x away from 0. PyTorch's is result / self = inf / inf = NaN (torch_fuzz's
+    TORCH_NAN_GRADIENTS)."""
+    def grad(lib):
+        t = lib.tensor([x, 3.0], dtype=lib.float64, requires_grad=True)
+        lib.copysign(t, lib.tensor(s, dtype=lib.float64)).sum().backward()
+        return t.grad.tolist()
+    sign = math.copysign(1.0, x) * math.copysign(1.0, s)
+    assert grad(symgrad) == [sign, math.copysign(1.0, s)]
+    theirs = grad(torch)
+    assert math.isnan(theirs[0]) and theirs[1] == math.copysign(1.0, s)
+
+
+def test_the_fuzzer_counts_nan_in_torch_gradients_only_there():
+    import torch_fuzz
+
+    assert torch_fuzz._only_where_torch_nan(np.array([math.inf, 1.0]), np.array([math.nan, 1.0]))
+    assert torch_fuzz._only_where_torch_nan(np.array([-1.0, 1.0]), np.array([math.nan, 1.0]))
+    assert not torch_fuzz._only_where_torch_nan(np.array([1.0, 1.0]), np.array([math.nan, 2.0]))
+    assert not torch_fuzz._only_where_torch_nan(np.array([math.nan]), np.array([1.0]))
+
+
 # -- pow with a tensor exponent 0: the base's gradient is 0 whatever comes in ------------------
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("create_graph", [False, True])

@@ -324,7 +324,7 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                                       (_call("sinc", "unary"), 1, 0, 2, 3, False))))
 # Seed 28: kl_div's gradient in a target of 0 (here clamp_min(x, 0) at x = 0, and the
 # reduced case kl_div(0, 0)) is -inf, log t + 1 - x's limit from the right; PyTorch's is NaN
-# (INF_FOR_NAN_GRADIENTS; was 0, as if log t were 0 near t = 0).
+# (TORCH_NAN_GRADIENTS; was 0, as if log t were 0 near t = 0).
 @example(Program(((2, 0, 11, True),), ((_call("unbind", "number"), 5, 2, 1, 0, False),
                                        (_call("clamp_min", "dim"), 1, 6, 1, 11, False),
                                        (_call("kl_div", "binary"), 4, 7, 0, 0, False))))
@@ -346,6 +346,12 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                                         (_call("setitem_tensor"), 0, 1, 1, 7, True))))
 @example(Program(((0, 1, 11, True),), ((_call("isfinite", "unary"), 0, 0, 0, 8, False),
                                        (_call("kthvalue", "dim"), 1, 0, 2, 6, False))))
+# Seed 38: copysign's gradient at an infinite self (logit(1)) is +-1; PyTorch's is NaN.
+@example(Program(((2, 1, 8, True), (3, 1, 8, True), (2, 0, 2, True)),
+                 ((_call("logit", "dim"), 7, 0, 0, 5, False),
+                  (_call("any", "dim"), 2, 5, 1, 3, False),
+                  (_call("nanmedian", "dim"), 2, 3, 2, 4, False),
+                  (_call("copysign", "binary"), 3, 4, 0, 5, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

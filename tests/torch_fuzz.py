@@ -393,6 +393,16 @@ def _only_inf_for_nan(ours: np.ndarray, theirs: np.ndarray) -> bool:
     return bool(np.all(np.isinf(a[differ]) & np.isnan(b[differ])))
 
 
+def _only_where_torch_nan(ours: np.ndarray, theirs: np.ndarray) -> bool:
+    """Whether two arrays of one shape agree (to ``_agree``'s tolerance) except where
+    PyTorch's element is NaN and symgrad's a number or an infinity."""
+    a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
+    if a.shape != b.shape:
+        return False
+    differ = ~np.isclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
+    return bool(np.all(~np.isnan(a[differ]) & np.isnan(b[differ])))
+
+
 def _inf_for_nan(ours: Any, theirs: Any) -> bool:
     """Whether two compared values differ only where symgrad's is infinite and PyTorch's NaN."""
     if isinstance(ours, tuple) and isinstance(theirs, tuple):
@@ -406,9 +416,9 @@ def _inf_for_nan(ours: Any, theirs: Any) -> bool:
     return _agree(ours, theirs)
 
 
-# Functions whose gradient PyTorch 2.13 gives as NaN where the mathematics' is infinite, as
-# symgrad's is: a program calling one may differ from PyTorch only so.
-INF_FOR_NAN_GRADIENTS = {
+# Functions whose gradient PyTorch 2.13 gives as NaN where the mathematics' is a number or an
+# infinity, as symgrad's is: a program calling one may differ from PyTorch only so.
+TORCH_NAN_GRADIENTS = {
     # A divisor broadcast over terms of both signs that overflow: PyTorch sums +inf and -inf to
     # NaN, symgrad takes the divisor out of the sum and gives the exact sum's infinity
     # (``arithmetic._refactored``; tests/test_arithmetic_edges.py).
@@ -417,14 +427,17 @@ INF_FOR_NAN_GRADIENTS = {
     # The gradient in a target of 0 is log t + 1 - x's limit, -inf; PyTorch's xlogy(t, t) sums
     # its partials to 0 + 0 / 0 (tests/test_torch_parity.py, test_kl_div_at_a_zero_target).
     "kl_div": "NaN in a target of 0, where the derivative is -inf",
+    # copysign's gradient at an infinite self is +-1 (copysign(x, s) is +-x there); PyTorch's
+    # is result / self = inf / inf = NaN (tests/test_fuzz_leftovers.py).
+    "copysign": "NaN at an infinite self, where the derivative is +-1",
 }
 
 
 def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
     """Whether a disagreement ``run`` found is a leaf's gradient that PyTorch gets wrong: in a
     program that calls a function of ``TORCH_WRONG_GRADIENTS``, or one of
-    ``INF_FOR_NAN_GRADIENTS`` whose gradient differs only where PyTorch's is NaN and symgrad's
-    infinite; or a step's value of a function of ``TORCH_WRONG_VALUES`` that differs only so."""
+    ``TORCH_NAN_GRADIENTS`` whose gradient differs only where PyTorch's is NaN and symgrad's
+    not; or a step's value of a function of ``TORCH_WRONG_VALUES`` that differs only so."""
     where, ours, theirs = found[0]
     if where.startswith("step ") and not where.startswith("pool"):
         name = CALLS[program.steps[int(where.split()[1])][0] % len(CALLS)][1]
@@ -434,9 +447,9 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
     called = {CALLS[step[0] % len(CALLS)][1] for step in program.steps}
     if called & set(TORCH_WRONG_GRADIENTS):
         return True
-    if not called & set(INF_FOR_NAN_GRADIENTS) or ours is None or theirs is None:
+    if not called & set(TORCH_NAN_GRADIENTS) or ours is None or theirs is None:
         return False
-    return _only_inf_for_nan(ours[3], theirs[3])
+    return _only_where_torch_nan(ours[3], theirs[3])
 
 
 def random_program(rng: random.Random, n_steps: int = 6) -> Program:
