@@ -745,3 +745,40 @@ def test_backward_through_tensors_of_no_element(case):
         (y * 2).sum().backward()
         return w.grad
     _same(call)
+
+
+# -- seeds 45-48: what addcmul and addcdiv save; empty inputs --------------------------------
+@pytest.mark.parametrize("written", ["self", "tensor1", "tensor2"])
+@pytest.mark.parametrize("grad", ["self", "tensor1", "tensor2", "self and tensor2"])
+@pytest.mark.parametrize("name", ["addcmul", "addcdiv"])
+def test_addcmul_addcdiv_save_what_pytorch_saves(name, grad, written):
+    """A write before backward into a tensor the node did not save is no error: addcmul's
+    node saves each factor for the other's gradient, addcdiv's its divisor always and its
+    numerator for the divisor's gradient (symgrad saved both factors whatever needed them)."""
+    def call(lib):
+        made = {n: lib.full((3,), v, requires_grad=n in grad) * 1 if n in grad
+                else lib.full((3,), v) for n, v in (("self", 1.0), ("tensor1", 2.0),
+                                                    ("tensor2", 3.0))}
+        y = getattr(lib, name)(made["self"], made["tensor1"], made["tensor2"])
+        with lib.no_grad():
+            made[written].add_(1.0)
+        y.sum().backward()
+    _same(call)
+
+
+@pytest.mark.parametrize("case", ["median", "nanmedian", "cdist", "cdist of no row"])
+def test_empty_inputs_skip_the_dtype_checks_as_pytorch(case):
+    """PyTorch's median of an empty tensor is NaN in its dtype (True for bool, which it
+    refuses otherwise), and its cdist of an empty input is zeros of x1's dtype, with no check
+    that x2's is the same (the fuzzer, seeds 45 and 47)."""
+    def call(lib):
+        if case.endswith("median"):
+            return getattr(lib, case)(lib.ones(2, 0, dtype=lib.bool))
+        x1 = lib.ones((2, 0) if case == "cdist" else (0, 3), requires_grad=True)
+        x2 = lib.ones((3, 0) if case == "cdist" else (2, 3), dtype=lib.float64,
+                      requires_grad=True)
+        out = lib.cdist(x1, x2)
+        out.sum().backward()
+        assert x2.grad.dtype == lib.float64
+        return out
+    _same(call)

@@ -352,6 +352,16 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                   (_call("any", "dim"), 2, 5, 1, 3, False),
                   (_call("nanmedian", "dim"), 2, 3, 2, 4, False),
                   (_call("copysign", "binary"), 3, 4, 0, 5, False))))
+# Seeds 45, 47, 48: nanmedian of an empty bool tensor (True), cdist of an empty float32 and
+# float64 pair (zeros), a write into addcmul's factor that no gradient reads (no error).
+@example(Program(((7, 0, 5, True), (4, 0, 8, True)),
+                 ((_call("ge", "number_second"), 0, 2, 0, 6, False),
+                  (_call("nanmedian", "unary"), 2, 0, 0, 2, True))))
+@example(Program(((7, 0, 4, True), (7, 1, 6, True)),
+                 ((_call("cdist", "binary"), 0, 1, 0, 6, False),)))
+@example(Program(((5, 0, 1, False), (2, 0, 10, False), (4, 1, 7, True)),
+                 ((_call("addcmul", "ternary"), 2, 1, 0, 3, False),
+                  (_call("exp_", "unary"), 1, 1, 2, 0, True))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -307,6 +307,10 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
     _check_cdist(x1, x2, p)
     batch = _batch_shape(x1, x2)
     mm = p == 2 and (mode == 1 or (mode == 0 and (x1.shape[-2] > 25 or x2.shape[-2] > 25)))
+    if x1.dtype is not x2.dtype and not (x1.numel() and x2.numel()):
+        # PyTorch's cdist of an empty input skips its kernels and their dtype check: zeros of
+        # x1's dtype (x2's gradient, zeros, in x2's).
+        return apply(CDIST, x1, x2.to(x1.dtype), p=p)
     if x1.dtype is not x2.dtype:
         if mm:
             raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "

@@ -693,6 +693,10 @@ def _selected(name: str, op: Any, input: Tensor, d: int, keepdim: bool, **attrs:
 
 def _median(name: str, whole: Any, along: Any, input: Tensor, dim: Any, keepdim: bool) -> Any:
     if dim is None:
+        if input.dtype is _dtypes.bool and input.numel() == 0:
+            # PyTorch fills NaN into an empty input's result before it dispatches on the
+            # dtype: True (``_whole_median``'s conversion).
+            return Tensor._make(_whole_median(input._data, False), False, None)
         return apply(whole, input)
     d = _dim_arg(name, dim, input)
     _nonempty(name, input, d)

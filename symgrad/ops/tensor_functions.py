@@ -34,7 +34,16 @@ from symgrad.ops.indexing import (
 )
 from symgrad.ops.indexing import SCATTER_ADD as _SCATTER_ADD
 from symgrad.ops.linalg import bmm
-from symgrad.ops.registry import ALL, apply, defop, expose, not_implemented, refuse, wrap_dim
+from symgrad.ops.registry import (
+    ALL,
+    apply,
+    defop,
+    each_for_the_other,
+    expose,
+    not_implemented,
+    refuse,
+    wrap_dim,
+)
 from symgrad.ops.shape import RESHAPE, clone, expand, permute, repeat, reshape, unsqueeze
 from symgrad.tensor import Tensor
 
@@ -1416,7 +1425,11 @@ def _addcdiv_vjp(g: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any,
 
 
 _BOOL_ONLY = (_dtypes.bool,)
+# What each gradient reads, as PyTorch's nodes save it (a write into a tensor no gradient reads
+# is no error): addcmul's factors each for the other's; addcdiv's divisor for every gradient,
+# PyTorch's node holding it whatever requires grad.
 ADDCMUL = defop("addcmul", "AddcmulBackward0", _addcmul, vjp=_addcmul_vjp,
+                saved_for=each_for_the_other("tensor1", "tensor2"),
                 dtypes=frozenset(_dtypes.ALL) - {_dtypes.bool},
                 refuses=not_implemented("addcmul_cpu_out", _BOOL_ONLY))
 _INTEGER_ADDCDIV = (
@@ -1427,6 +1440,8 @@ _INTEGER_ADDCDIV = (
     "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
     "for all dtypes.")
 ADDCDIV = defop("addcdiv", "AddcdivBackward0", _addcdiv, vjp=_addcdiv_vjp,
+                saved_for={"self": ("tensor2",), "tensor1": ("tensor2",),
+                           "tensor2": ("tensor1", "tensor2")},
                 refuses=refuse([d for d in _dtypes.ALL if d.category != _dtypes._FLOAT],
                                _INTEGER_ADDCDIV))
 
