@@ -782,3 +782,40 @@ def test_empty_inputs_skip_the_dtype_checks_as_pytorch(case):
         assert x2.grad.dtype == lib.float64
         return out
     _same(call)
+
+
+# -- seed 52: logit's slope at -0.0 -----------------------------------------------------------
+@pytest.mark.parametrize("eps", [None, 0.0])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_logit_slope_at_negative_zero_is_the_limit_inside(eps, create_graph):
+    """-0.0 is 0, where logit's slope is +inf, its limit from inside [0, 1]; 1 / (x (1 - x))
+    at -0.0 was -inf. (PyTorch's kernel gives +inf; its differentiable formula, under
+    create_graph, -inf.)"""
+    x = symgrad.tensor([-0.0, 0.0, 0.5], dtype=symgrad.float64, requires_grad=True)
+    (g,) = symgrad.autograd.grad(symgrad.logit(x, eps).sum(), x, create_graph=create_graph)
+    assert g.tolist() == [math.inf, math.inf, 4.0]
+    t = torch.tensor([-0.0], dtype=torch.float64, requires_grad=True)
+    (tg,) = torch.autograd.grad(torch.logit(t, eps).sum(), t, create_graph=create_graph)
+    assert tg.item() == (-math.inf if create_graph else math.inf)
+
+
+# -- seed 52: outputs one PyTorch node saves for another's backward ----------------------------
+@pytest.mark.parametrize("backward_through", [0, 1])
+@pytest.mark.parametrize("written", [0, 1])
+@pytest.mark.parametrize("fn", ["aminmax", "std_mean", "var_mean"])
+def test_outputs_saved_by_one_node_stop_the_others_backward(fn, written, backward_through):
+    """PyTorch's AminmaxBackward0 saves min and max, its StdMeanBackward0 the std (VarMean
+    neither): a write into a saved one stops a backward through either output, with the
+    error naming "output k of Aminmax"; symgrad's two nodes checked only their own."""
+    def call(lib):
+        x = lib.tensor([[1.0, 3.0, 2.0], [0.0, 5.0, 4.0]], dtype=lib.float64,
+                       requires_grad=True)
+        out = getattr(lib, fn)(x, dim=1)
+        with lib.no_grad():
+            out[written].add_(1.0)
+        out[backward_through].sum().backward()
+        return x.grad
+    got, want = _outcome(lambda: call(symgrad)), _outcome(lambda: call(torch))
+    assert got[:3] == want[:3]
+    if got[0] == "ok":  # the std's gradient: symgrad's rounds once, PyTorch's a few times
+        np.testing.assert_allclose(got[3], want[3], rtol=1e-14)

@@ -362,6 +362,16 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((5, 0, 1, False), (2, 0, 10, False), (4, 1, 7, True)),
                  ((_call("addcmul", "ternary"), 2, 1, 0, 3, False),
                   (_call("exp_", "unary"), 1, 1, 2, 0, True))))
+# Seed 52: logit_'s slope at a remainder's -0.0 is +inf, as PyTorch's (was -inf).
+@example(Program(((1, 0, 11, True), (5, 1, 9, False), (1, 0, 10, True)),
+                 ((_call("remainder", "binary"), 1, 5, 2, 0, False),
+                  (_call("logit_", "unary"), 3, 1, 0, 2, False))))
+# Seed 52: a write into aminmax's min stops a backward through its max, as PyTorch's one node
+# saves both.
+@example(Program(((2, 0, 10, True),), ((_call("float_power", "dim"), 6, 1, 0, 9, False),
+                                       (_call("aminmax", "unary"), 1, 1, 1, 4, False),
+                                       (_call("clamp_", "ternary"), 2, 3, 0, 7, False),
+                                       (_call("nansum", "unary"), 3, 7, 1, 1, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -883,8 +883,13 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
         if input.ndim and input.shape[d] == 0:
             raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
         dims = (d,)
-    return return_types.aminmax(apply(AMINMAX_MIN, input, dim=dims, keepdim=bool(keepdim)),
-                                apply(AMINMAX_MAX, input, dim=dims, keepdim=bool(keepdim)))
+    mins = apply(AMINMAX_MIN, input, dim=dims, keepdim=bool(keepdim))
+    maxs = apply(AMINMAX_MAX, input, dim=dims, keepdim=bool(keepdim))
+    # PyTorch's one AminmaxBackward0 saves both results: a write into either stops a backward
+    # through the other too.
+    for out in (mins, maxs):
+        save_outputs(out, mins, maxs, producer="Aminmax")
+    return return_types.aminmax(mins, maxs)
 
 
 def _moment_mean(name: str, ops: tuple[Any, Any], input: Tensor, dim: Any, unbiased: Any,
@@ -897,7 +902,12 @@ def _moment_mean(name: str, ops: tuple[Any, Any], input: Tensor, dim: Any, unbia
         raise RuntimeError(f"{name} only support floating point and complex dtypes")
     attrs = {"dim": normalize_dims(dim, input.ndim), "correction": correction,
              "keepdim": bool(keepdim)}
-    return apply(ops[0], input, **attrs), apply(ops[1], input, **attrs)
+    moment, mean = apply(ops[0], input, **attrs), apply(ops[1], input, **attrs)
+    if name == "std_mean":
+        # PyTorch's one StdMeanBackward0 saves the std (its gradient is g / std): a write
+        # into the std stops a backward through the mean too. VarMean saves neither.
+        save_outputs(mean, moment, producer="StdMean")
+    return moment, mean
 
 
 @expose(method=False)

@@ -307,7 +307,9 @@ def _logit_vjp(g: Tensor, self: Tensor, *, eps: float | None) -> Tensor:
     # one ULP below 1 the second order's (x (1 - x))**2 underflows to 0 and its terms give
     # inf - inf = NaN where the exact 2.5e6 rounds to inf.
     x = self._data
-    g, self = _in_f64(g), _in_f64(self)
+    # + 0.0 makes -0.0 the +0.0 it equals: at 0 the slope is +inf, the limit from inside
+    # [0, 1] (1 / (x (1 - x)) at -0.0 was -inf; PyTorch's is +inf).
+    g, self = _in_f64(g), _in_f64(self) + 0.0
     if eps is not None and eps >= 0:
         lo, hi = _bounds(x.dtype, eps)
         inside = _const((x >= lo) & (x <= hi))
