@@ -819,3 +819,19 @@ def test_outputs_saved_by_one_node_stop_the_others_backward(fn, written, backwar
     assert got[:3] == want[:3]
     if got[0] == "ok":  # the std's gradient: symgrad's rounds once, PyTorch's a few times
         np.testing.assert_allclose(got[3], want[3], rtol=1e-14)
+
+
+# -- seed 47: kl_div's gradient in a negative target no output reads ---------------------------
+@pytest.mark.parametrize("upstream", [0.0, 1.0])
+def test_kl_div_negative_target_gradient_is_xlogy_s(upstream):
+    """Below 0, t log t is NaN and so is its gradient, except where the gradient reaching it is
+    0 (an element no output reads): 0 there, as PyTorch's xlogy(g, t) gives (-entr's VJP made
+    0 * NaN = NaN)."""
+    def call(lib):
+        t = lib.tensor([-1.0, 0.5], dtype=lib.float64, requires_grad=True)
+        y = lib.kl_div(lib.tensor([1.0, 2.0], dtype=lib.float64), t)
+        y.backward(lib.tensor([upstream, 1.0], dtype=lib.float64))
+        return t.grad
+    got, want = _outcome(lambda: call(symgrad)), _outcome(lambda: call(torch))
+    assert got[:3] == want[:3]
+    np.testing.assert_array_equal(got[3], want[3])  # NaN where both are

@@ -1718,13 +1718,18 @@ def _xlogx(t: Tensor) -> Tensor:
     """``xlogy(t, t)``, ``t log t``: 0 at 0, NaN below, with the derivative ``log t + 1``
     everywhere in the domain, 0 included: -inf there, the limit from the right, the only side.
 
-    It is ``-entr(t)`` (entr's derivative is ``-(1 + log t)``, +inf at 0) with NaN put below 0,
+    It is ``-entr(t)`` (entr's derivative is ``-(1 + log t)``, +inf at 0), with NaN below 0,
     where entr is -inf. (``t * log(where(t == 0, 1, t))`` had the value but the derivative 0 at
     0, the derivative of ``t log 1``; PyTorch's xlogy(t, t) sums its partials there to
     ``0 + 0 / 0``, NaN.) Adding +0 also makes -entr's -0 at 0 the +0 of xlogy.
     """
-    below = symgrad.zeros_like(t).masked_fill(t < 0, float("nan"))  # a constant: no gradient
-    return _entr(t).neg() + below
+    # Below 0, where t log t is NaN: entr reads 1 there (its value 0, its gradient none) and
+    # xlogy(t, c) with the constant c = t gives the NaN, its gradient xlogy(g, t) NaN too but 0
+    # where g is 0, as PyTorch's xlogy's: an element no output reads gets 0, not 0 * NaN.
+    # Elsewhere c = 1 adds 0 and no gradient.
+    negative = t < 0
+    c = symgrad.where(negative, t, 1.0).detach()
+    return _entr(symgrad.where(negative, 1.0, t)).neg() + symgrad.xlogy(t, c)
 
 
 def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
