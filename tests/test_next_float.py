@@ -122,3 +122,23 @@ def test_the_judges_nextafter_gradient_is_one_and_zero() -> None:
     assert r.status == "ok", r.reason
     np.testing.assert_array_equal(np.asarray(r.float64[0], dtype=np.float64), [1.0, -2.0, 0.5])
     np.testing.assert_array_equal(np.asarray(r.float64[1], dtype=np.float64), [0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("written", ["self", "other"])
+@pytest.mark.parametrize("grad", ["self", "other", "both"])
+def test_what_the_node_saves_is_pytorchs(grad: str, written: str) -> None:
+    """PyTorch's node saves self and other for self's gradient only: a write into either
+    before backward is an error when self requires grad, none when only other does (the
+    fuzzer, seed 57)."""
+    def outcome(lib):
+        made = {n: lib.tensor(v, requires_grad=True) * 1 if n in grad or grad == "both"
+                else lib.tensor(v) for n, v in (("self", [1.0, 2.0]), ("other", [3.0, 2.0]))}
+        y = lib.nextafter(made["self"], made["other"])
+        with lib.no_grad():
+            made[written].add_(1.0)
+        try:
+            y.sum().backward()
+        except RuntimeError as e:
+            return type(e).__name__, str(e).replace("torch.", "")
+        return "ok"
+    assert outcome(symgrad) == outcome(torch)

@@ -32,8 +32,11 @@ def _nextafter(self: np.ndarray, other: np.ndarray) -> np.ndarray:
 # self == other too (where the result is other, that is self): finite differences and the judge
 # find 1 there. PyTorch's backward gives 0 there (its where(self == other, 0, grad)), a
 # gradient it gets wrong; symgrad's is the mathematics' (tests/test_next_float.py).
+# PyTorch's node saves self and other for self's gradient only (its where(self == other, ...)):
+# a write into either before backward is an error only when self requires grad.
 NEXTAFTER = defop("nextafter", "NextafterBackward0", _nextafter,
                   vjp=lambda g, self, other: (g, _zeros(g)),
+                  saved_for={"self": ("self", "other"), "other": ()},
                   refuses=not_implemented("nextafter_cpu", ALL - FLOATING))
 
 
