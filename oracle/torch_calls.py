@@ -242,8 +242,9 @@ TORCH: dict[str, str] = {
     'slogdet_sign': 'torch.linalg.slogdet(self).sign',
     'cross': 'torch.linalg.cross(self, other, dim=dim)',
     # matrix decompositions (symgrad.ops.decompositions; helper lin): cholesky's op factors the
-    # symmetric part; cholesky_solve's and cholesky_inverse's read their factor whole, as
-    # PyTorch's gradient does: L L^T given to PyTorch through its own Cholesky factor
+    # symmetric part; cholesky_solve's and cholesky_inverse's read one triangle of their factor,
+    # as PyTorch's do, whose gradients are not masked to it (wrong on both triangles for a
+    # factor that is not triangular: tests/test_torch_parity.py lists it as deliberate)
     'cholesky': (
         'torch.linalg.cholesky((self + self.mT) / 2 if self.is_floating_point() else self, '
         'upper=upper)'
@@ -251,16 +252,8 @@ TORCH: dict[str, str] = {
     'solve_triangular': (
         'torch.linalg.solve_triangular(A, B, upper=upper, left=left, unitriangular=unitriangular)'
     ),
-    'cholesky_solve': (
-        'torch.cholesky_solve(self, torch.linalg.cholesky(input2.mT @ input2 if upper else '
-        'input2 @ input2.mT, upper=upper) if input2.dtype in (torch.float32, torch.float64) '
-        'else input2, upper=upper)'
-    ),
-    'cholesky_inverse': (
-        'torch.cholesky_inverse(torch.linalg.cholesky(self.mT @ self if upper else self @ '
-        'self.mT, upper=upper) if self.dtype in (torch.float32, torch.float64) else self, '
-        'upper=upper)'
-    ),
+    'cholesky_solve': 'torch.cholesky_solve(self, input2, upper=upper)',
+    'cholesky_inverse': 'torch.cholesky_inverse(self, upper=upper)',
     # eigh's ops read the symmetric part; symgrad's eigenvectors have their last element
     # positive, PyTorch's are signed by LAPACK: the same rule applied to them
     'eigvalsh': 'torch.linalg.eigvalsh((self + self.mT) / 2 if self.is_floating_point() else self)',

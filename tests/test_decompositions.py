@@ -229,6 +229,13 @@ def test_triangular_solve(upper, transpose):
 
 
 # -- solves and inverses from a Cholesky factor -------------------------------------------------
+def _read(f: Any, upper: bool) -> Any:
+    """The factor's triangle that cholesky_solve and cholesky_inverse read, given to both
+    libraries: PyTorch's own gradient is not masked to it
+    (test_factor_gradient_is_zero_on_the_unread_triangle), the gradient of its tril/triu is."""
+    return f.triu() if upper else f.tril()
+
+
 @pytest.mark.parametrize("upper", [False, True])
 def test_cholesky_solve(upper):
     low = np.linalg.cholesky(_spd(2))
@@ -237,7 +244,7 @@ def test_cholesky_solve(upper):
     w = _weights(3, 2, 3, 2)
 
     def loss(lib, y, f):
-        out = lib.cholesky_solve(y, f, upper=upper)
+        out = lib.cholesky_solve(y, _read(f, upper), upper=upper)
         return (out * lib.tensor(w, dtype=out.dtype)).sum()
 
     _parity(loss, b, factor)
@@ -261,7 +268,7 @@ def test_cholesky_inverse(upper):
     w = _weights(2, 3, 3)
 
     def loss(lib, f):
-        out = lib.cholesky_inverse(f, upper=upper)
+        out = lib.cholesky_inverse(_read(f, upper), upper=upper)
         return (out * lib.tensor(w, dtype=out.dtype)).sum()
 
     _parity(loss, factor)
@@ -271,6 +278,86 @@ def test_cholesky_inverse(upper):
     _raises(lambda lib, f: lib.cholesky_inverse(f), np.ones((2, 3)))
     _raises(lambda lib, f: lib.cholesky_inverse(f), np.ones(3))
     _raises(lambda lib, f: lib.cholesky_inverse(f), np.eye(2), dtype="bfloat16")
+
+
+def _central(f: Any, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Central differences of a float64 NumPy function of ``x``, element by element."""
+    out = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = h
+        out[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return out
+
+
+def _factor_losses(b: np.ndarray, w_solve: np.ndarray, w_inverse: np.ndarray, upper: bool
+                   ) -> dict[str, tuple[Any, Any]]:
+    """Per function, the loss of a factor in a library, and the same loss in NumPy from the
+    read triangle alone (``L L^T``, ``U^T U`` for ``upper``), for finite differences."""
+    def gram(f: np.ndarray) -> np.ndarray:
+        t = np.triu(f) if upper else np.tril(f)
+        return t.T @ t if upper else t @ t.T
+
+    def weighted(lib: Any, out: Any, w: np.ndarray) -> Any:
+        return (out * lib.tensor(w, dtype=out.dtype)).sum()
+
+    return {
+        "cholesky_solve": (
+            lambda lib, f: weighted(lib, lib.cholesky_solve(lib.tensor(b, dtype=f.dtype), f,
+                                                            upper=upper), w_solve),
+            lambda f: float(np.sum(np.linalg.solve(gram(f), b) * w_solve))),
+        "cholesky_inverse": (
+            lambda lib, f: weighted(lib, lib.cholesky_inverse(f, upper=upper), w_inverse),
+            lambda f: float(np.sum(np.linalg.inv(gram(f)) * w_inverse))),
+    }
+
+
+@pytest.mark.parametrize("triangular", [True, False], ids=["triangular", "not-triangular"])
+@pytest.mark.parametrize("upper", [False, True])
+def test_factor_gradient_is_zero_on_the_unread_triangle(upper, triangular):
+    # DELIBERATE (tests/test_torch_parity.py): cholesky_solve and cholesky_inverse read one
+    # triangle of the factor, so the derivative on the other is 0 (finite differences give
+    # exactly 0: nothing reads it). PyTorch's gradient multiplies by the whole factor, unmasked:
+    # nonzero on the unread triangle, and for a factor that is not triangular wrong on the read
+    # one too. symgrad's is 0 on the unread triangle and the derivative on the read one, which
+    # for a triangular factor is PyTorch's.
+    low = np.linalg.cholesky(_spd(n=3))
+    factor = low.T.copy() if upper else low.copy()
+    read = np.triu(np.ones((3, 3), bool)) if upper else np.tril(np.ones((3, 3), bool))
+    if not triangular:
+        factor[~read] = [0.75, -1.5, 2.25]
+    losses = _factor_losses(RNG.standard_normal((3, 2)), _weights(3, 2), _weights(3, 3), upper)
+    for name, (loss, exact) in losses.items():
+        s, t = _both(factor)
+        (ours,) = symgrad.autograd.grad(loss(symgrad, s), [s])
+        (theirs,) = torch.autograd.grad(loss(torch, t), [t])
+        ours, theirs, fd = _np(ours), _np(theirs), _central(exact, factor)
+        assert np.all(fd[~read] == 0) and np.all(ours[~read] == 0), name
+        assert np.min(np.abs(theirs[~read])) > 1e-3, name  # PyTorch's
+        np.testing.assert_allclose(ours[read], fd[read], rtol=1e-6, atol=1e-7, err_msg=name)
+        if triangular:
+            _close(ours[read], theirs[read])
+        else:  # PyTorch's read triangle holds the unread one's values
+            assert np.max(np.abs(theirs[read] - fd[read])) > 1e-2, name
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_factors_from_cholesky_give_pytorchs_gradients(upper):
+    # cholesky's backward reads one triangle of its factor's gradient (tril(L^T gL)), so the 0
+    # on the unread triangle changes nothing through it: first and second order are PyTorch's.
+    a, b = _spd(2), RNG.standard_normal((2, 3, 2))
+    w_solve, w_inverse = _weights(2, 3, 2), _weights(2, 3, 3)
+
+    def solve(lib, x, y):
+        out = lib.cholesky_solve(y, lib.linalg.cholesky(x, upper=upper), upper=upper)
+        return (out * lib.tensor(w_solve, dtype=out.dtype)).sum()
+
+    def inverse(lib, x):
+        out = lib.cholesky_inverse(lib.linalg.cholesky(x, upper=upper), upper=upper)
+        return (out * lib.tensor(w_inverse, dtype=out.dtype)).sum()
+
+    _parity(solve, a, b)
+    _parity(inverse, a)
 
 
 def test_cholesky_samples_draw_positive_definite_matrices():
@@ -288,9 +375,8 @@ def test_non_symmetric_and_non_triangular_inputs_read_one_triangle():
     # PyTorch reads one triangle: symgrad's cholesky op reads the symmetric part of what the
     # public function gives it (the other triangle mirrored in), so values and the symmetric
     # gradient are PyTorch's. cholesky_solve and cholesky_inverse read one triangle of the
-    # factor too (values), but PyTorch's gradient then multiplies by the whole factor, the
-    # other triangle's garbage included, which is the derivative of nothing: symgrad's is that
-    # of the triangular factor (documented in symgrad.ops.decompositions).
+    # factor too (values, PyTorch's); their gradients are not PyTorch's
+    # (test_factor_gradient_is_zero_on_the_unread_triangle).
     a = np.array([[4.0, 9.0], [1.0, 5.0]])
     factor = np.array([[2.0, 7.0], [1.0, 3.0]])
     b = np.array([[1.0], [2.0]])

@@ -5,6 +5,7 @@ far out, whose formulas met inf * 0 or overflowed where the derivative has a lim
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import ml_dtypes
 import mpmath
@@ -231,3 +232,91 @@ def test_log_softmax_second_order_in_bfloat16_over_a_tie_is_correctly_rounded(x,
         math.log2(abs(e))) if e else abs(a) for a, e in zip(hvp.float().tolist(), exact,
                                                            strict=True)]
     assert float(np.median(errors)) <= 1.0
+
+
+# -- renorm's VJP at a slice's largest element, two terms that cancelled -------------------------
+def _renorm_vjp_exact(x: Any, g: Any, p: float, dim: int, maxnorm: float) -> np.ndarray:
+    """renorm's VJP at mpmath's precision: maxnorm / d (g - slope sum(x g) / d) over a scaled
+    slice, d = norm + 1e-7, slope the norm's derivative (0 at a zero element; for p = inf the
+    sign shared among the tied largest |x|); g over the others. ``x`` floats or mpf."""
+    xs = np.moveaxis(np.array(x, dtype=object), dim, 0)
+    gs = np.moveaxis(np.array(g, dtype=object), dim, 0)
+    out = np.empty(xs.shape, dtype=object)
+    eps, bound = mpmath.mpf(1e-7), mpmath.mpf(maxnorm)
+    for k in range(xs.shape[0]):
+        a = [mpmath.mpf(v) for v in xs[k].ravel()]
+        w = [mpmath.mpf(v) for v in gs[k].ravel()]
+        if math.isinf(p):
+            n = max(abs(v) for v in a)
+            ties = sum(abs(v) == n for v in a)
+            slope = [mpmath.sign(v) / ties if abs(v) == n else 0 for v in a]
+        else:
+            n = mpmath.fsum(abs(v) ** p for v in a) ** (1 / mpmath.mpf(p))
+            slope = [mpmath.sign(v) * (abs(v) / n) ** (p - 1) if v else 0 for v in a]
+        total = mpmath.fsum(v * u for v, u in zip(a, w, strict=True))
+        d = n + eps
+        row = [bound / d * (u - s * total / d) for u, s in zip(w, slope, strict=True)
+               ] if n > bound else w
+        out[k] = np.array(row, dtype=object).reshape(xs[k].shape)
+    return np.moveaxis(out, 0, dim)
+
+
+def _ulps(got: float, exact: Any) -> float:
+    return float(abs(mpmath.mpf(got) - exact) / np.spacing(abs(float(exact))))
+
+
+# The thorough hypothesis profile's case (tests/test_properties.py): slice [0, 1] (dim 0); and
+# slices of one nonzero element beside zeros along each dim of a 3-D input.
+_LONE = [[0.0, 1.0], [1.0, 1.0], [1.0, 1.0]]
+_LONE_G = [[float.fromhex(h) for h in row] for row in (
+    ("0x1.017ed89db8441p-3", "-0x1.0e8cfe9bd45ccp-3"),
+    ("0x1.47e57a468b06dp-1", "0x1.adabbec84d4f0p-4"),
+    ("-0x1.1243418e643edp-1", "0x1.7245f95ced1e6p-2"))]
+_LONES = [[[0.0, 0.0], [5.5, 0.0], [0.0, 0.0]], [[0.0, -3.25], [0.0, 0.0], [6.75, 0.0]]]
+_LONES_G = np.linspace(-1.375, 1.5, 12).reshape(2, 3, 2).tolist()
+_RENORM_CASES = [(_LONE, _LONE_G, p, 0, 0.75) for p in (1.0, 2.0, 3.0, math.inf)] + [
+    (_LONES, _LONES_G, p, d, 0.5) for p in (1.0, 2.0, 3.0) for d in (0, 1, 2)]
+
+
+@pytest.mark.parametrize(("x", "g", "p", "dim", "maxnorm"), _RENORM_CASES,
+                         ids=[f"{len(c[0])}x-p{c[2]}-dim{c[3]}" for c in _RENORM_CASES])
+def test_renorm_gradient_at_a_lone_element_is_within_a_few_ulps(x, g, p, dim, maxnorm):
+    # A slice's only nonzero x_m: g_m - g_m x_m slope_m / d cancelled to the 1e-7 term alone,
+    # and float64 kept ~1e-16 / 1e-7 of it (6.4e5 ULP off for [0, 1], up to 6.5e7 here).
+    t = symgrad.tensor(x, dtype=symgrad.float64, requires_grad=True)
+    symgrad.renorm(t, p, dim, maxnorm).backward(symgrad.tensor(g, dtype=symgrad.float64))
+    with mpmath.workdps(50):
+        exact = _renorm_vjp_exact(x, g, p, dim, maxnorm)
+    worst = max(_ulps(a, e) for a, e in zip(t.grad.numpy().ravel(), exact.ravel(), strict=True))
+    assert worst <= 4, worst
+
+
+def _renorm_second_exact(x: Any, g: Any, v: Any, p: float, dim: int, maxnorm: float) -> list:
+    """d/dx_k of sum(v * renorm's VJP), by mpmath.diff of the VJP above at 50 digits."""
+    flat = [mpmath.mpf(e) for e in np.ravel(x)]
+
+    def along(k: int, t: Any) -> Any:
+        y = np.array(flat[:k] + [t] + flat[k + 1:], dtype=object).reshape(np.shape(x))
+        vjp = _renorm_vjp_exact(y, g, p, dim, maxnorm).ravel()
+        return mpmath.fsum(a * mpmath.mpf(b) for a, b in zip(vjp, np.ravel(v), strict=True))
+
+    with mpmath.workdps(50):
+        return [mpmath.diff(lambda t, k=k: along(k, t), flat[k]) for k in range(len(flat))]
+
+
+_SMOOTH = [c for c in _RENORM_CASES if c[2] in (2.0, 3.0)]  # no kink at a zero element
+
+
+@pytest.mark.parametrize(("x", "g", "p", "dim", "maxnorm"), _SMOOTH,
+                         ids=[f"{len(c[0])}x-p{c[2]}-dim{c[3]}" for c in _SMOOTH])
+def test_renorm_second_order_at_a_lone_element_is_within_a_few_ulps(x, g, p, dim, maxnorm):
+    # The VJP differentiated (create_graph) along the nonzero elements: its terms cancelled as
+    # the first order's did (4e6 to 1.2e8 ULP off); now the derivative of the form without them.
+    t = symgrad.tensor(x, dtype=symgrad.float64, requires_grad=True)
+    (first,) = symgrad.autograd.grad([symgrad.renorm(t, p, dim, maxnorm)], [t],
+                                     [symgrad.tensor(g, dtype=symgrad.float64)], create_graph=True)
+    v = (np.asarray(x) != 0).astype(np.float64)
+    (second,) = symgrad.autograd.grad([first], [t], [symgrad.tensor(v)])
+    exact = _renorm_second_exact(x, g, v, p, dim, maxnorm)
+    worst = max(_ulps(a, e) for a, e in zip(second.numpy().ravel(), exact, strict=True))
+    assert worst <= 8, worst

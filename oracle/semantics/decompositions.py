@@ -12,9 +12,10 @@ unjudged.
 Where PyTorch's gradient is that of a symmetric matrix (``cholesky`` reads one triangle of ``A``
 but gives the symmetric gradient), the meaning reads the symmetric part ``(A + A^T) / 2``: at
 the symmetric matrices the op is defined for, its value is the factorization's and its
-derivative is PyTorch's symmetric gradient. Where PyTorch's gradient is not masked to the
-triangle it reads (``cholesky_solve``, ``cholesky_inverse``), the meaning reads the whole factor,
-as the formula ``(L L^T)^-1`` does; the judge's samples of those are triangular.
+derivative is PyTorch's symmetric gradient. ``cholesky_solve`` and ``cholesky_inverse`` read
+one triangle of the factor (the lower, the upper for ``upper``), and so does their meaning: the
+derivative on the other triangle is 0 (PyTorch's gradient is not masked to the triangle it reads;
+symgrad's is).
 """
 
 from __future__ import annotations
@@ -106,8 +107,11 @@ def solve_triangular(A: Any, B: Any, *, upper: bool, left: bool, unitriangular: 
 
 
 def _gram(factor: Any, upper: bool) -> np.ndarray:
-    """``L L^T`` (``U^T U`` for ``upper``) of the whole factor."""
+    """``L L^T`` (``U^T U`` for ``upper``) of the factor's read triangle, the other one 0."""
     f = np.asarray(factor, dtype=object)
+    n = f.shape[-1]
+    read = np.triu(np.ones((n, n), bool)) if upper else np.tril(np.ones((n, n), bool))
+    f = np.where(read, f, sympy.Integer(0))
     return matmul(_mT(f), f) if upper else matmul(f, _mT(f))
 
 

@@ -13,12 +13,14 @@ gradients of gradients work. The formulas are PyTorch's (``FunctionsManual.cpp``
   ``upper=True``).
 - ``solve_triangular`` (``A X = B``): ``gB = A^-T g``, ``gA = -gB X^T`` masked to ``A``'s
   triangle (without the diagonal for ``unitriangular``).
-- ``cholesky_solve`` (``X = (L L^T)^-1 B``): ``gB = (L L^T)^-1 g``, ``gL = -(gB X^T + X gB^T) L``,
-  not masked to the triangle, as PyTorch. PyTorch reads one triangle of the factor but
-  multiplies by the whole of it here; given a factor that is not triangular, symgrad reads the
-  triangle in both (the other one cancelled by a constant), so its gradient is the derivative
-  of its value, where PyTorch's holds the other triangle's garbage.
-- ``cholesky_inverse`` (``(L L^T)^-1``): ``gL = -Y (g + g^T) Y L``, ``Y`` the result.
+- ``cholesky_solve`` (``X = (L L^T)^-1 B``): ``gB = (L L^T)^-1 g``, ``gL = -(gB X^T + X gB^T) L``
+  masked to ``L``'s triangle. The forward reads one triangle of the factor (the lower, the
+  upper for ``upper``), and so does the formula here (``L`` that triangle): the gradient is the
+  derivative of the value, 0 on the other triangle, which nothing reads. PyTorch multiplies by
+  the whole factor and does not mask, so its gradient is nonzero there and, for a factor that
+  is not triangular, wrong on the read triangle too (tests/test_torch_parity.py lists it).
+- ``cholesky_inverse`` (``(L L^T)^-1``): ``gL = -Y (g + g^T) Y L``, ``Y`` the result, ``L`` and
+  the gradient the read triangle as for ``cholesky_solve``.
 - ``eigvalsh`` (the eigenvalues of a symmetric matrix): ``V diag(g) V^T``.
 - ``svdvals``: ``U diag(g) V^T`` (the thin factors).
 """
@@ -170,33 +172,24 @@ def _solve_triangular_forward(A: np.ndarray, B: np.ndarray, *, upper: bool, left
     return _substitute(a, b, upper=upper, unit=unitriangular).astype(A.dtype)
 
 
-def _is_lower(low: np.ndarray) -> bool:
-    return not np.any(np.triu(low, 1))
+def _lower_factor(factor: np.ndarray, upper: bool) -> np.ndarray:
+    """The triangle of ``factor`` that PyTorch reads, as the lower factor ``L`` in float64
+    (``U^T`` for ``upper``); the other triangle is never read."""
+    return _f64(_mT_np(np.triu(factor)) if upper else np.tril(factor))
 
 
 def _cholesky_solve_forward(self: np.ndarray, input2: np.ndarray, *, upper: bool) -> np.ndarray:
     """``X = (L L^T)^-1 B`` (``(U^T U)^-1 B`` for ``upper``), ``B`` being ``self``, ``L`` the
-    whole of ``input2`` (PyTorch's gradient is that of the whole factor; the public function
-    gives the op a triangular one): two substitutions for a triangular ``L``, as PyTorch, else
-    a solve with ``L L^T``."""
-    low = _f64(_mT_np(input2) if upper else input2)
-    b = _f64(self)
-    if not _is_lower(low):
-        gram = np.matmul(low, _mT_np(low))
-        batch = np.broadcast_shapes(gram.shape[:-2], b.shape[:-2])
-        return np.linalg.solve(np.broadcast_to(gram, batch + gram.shape[-2:]),
-                               np.broadcast_to(b, batch + b.shape[-2:])).astype(self.dtype)
-    y = _substitute(low, b, upper=False, unit=False)
+    read triangle of ``input2``: two substitutions, as PyTorch."""
+    low = _lower_factor(input2, upper)
+    y = _substitute(low, _f64(self), upper=False, unit=False)
     return _substitute(_mT_np(low), y, upper=True, unit=False).astype(self.dtype)
 
 
 def _cholesky_inverse_forward(self: np.ndarray, *, upper: bool) -> np.ndarray:
-    """``(L L^T)^-1`` (``(U^T U)^-1`` for ``upper``) of each whole matrix ``L`` (see
-    ``_cholesky_solve_forward``)."""
-    low = _f64(_mT_np(self) if upper else self)
+    """``(L L^T)^-1`` (``(U^T U)^-1`` for ``upper``), ``L`` the read triangle of ``self``."""
+    low = _lower_factor(self, upper)
     n = low.shape[-1]
-    if not _is_lower(low):
-        return np.linalg.inv(np.matmul(low, _mT_np(low))).astype(self.dtype)
     if np.any(np.diagonal(low, axis1=-2, axis2=-1) == 0):
         diagonal = np.diagonal(low, axis1=-2, axis2=-1).reshape(-1, n)
         at = int(np.argmax(diagonal == 0, axis=-1)[np.flatnonzero((diagonal == 0).any(-1))[0]])
@@ -236,20 +229,24 @@ def _solve_triangular_vjp(g: Tensor, A: Tensor, out: Tensor, *, upper: bool, lef
     return _tri(grad_a, upper, 1 if unitriangular else 0), grad_b
 
 
+# NOTE: the factor is read through one triangle (_lower_factor), so ``factor`` is that triangle
+# (a tril/triu of the input: the other triangle reaches no product, to any order) and the
+# gradient is masked to it: 0 on the other triangle, which the forward never reads. PyTorch's
+# is the unmasked product with the whole input.
 def _cholesky_solve_vjp(g: Tensor, input2: Tensor, out: Tensor, *, upper: bool
                         ) -> tuple[Tensor, Tensor]:
-    g, factor, x = _wide(g), _wide(input2), _wide(out)
+    g, factor, x = _wide(g), _tri(_wide(input2), upper), _wide(out)
     grad_b = apply(CHOLESKY_SOLVE, g, factor, upper=upper)
     common = matmul(grad_b, _mT(x))
     common = common + _mT(common)
     grad_l = -matmul(factor, common) if upper else -matmul(common, factor)
-    return grad_b, grad_l
+    return grad_b, _tri(grad_l, upper)
 
 
 def _cholesky_inverse_vjp(g: Tensor, self: Tensor, out: Tensor, *, upper: bool) -> Tensor:
-    g, factor, inv = _wide(g), _wide(self), _wide(out)
+    g, factor, inv = _wide(g), _tri(_wide(self), upper), _wide(out)
     common = matmul(inv, matmul(g + _mT(g), inv))
-    return -matmul(factor, common) if upper else -matmul(common, factor)
+    return _tri(-matmul(factor, common) if upper else -matmul(common, factor), upper)
 
 
 def _refusals(name: str | None, kernel: str) -> dict[np.dtype, Any]:
@@ -315,17 +312,6 @@ def _symmetric_input(A: Tensor, upper: bool) -> Tensor:
         return A
     mirrored = np.triu(a) + _mT_np(np.triu(a, 1)) if upper else np.tril(a) + _mT_np(np.tril(a, -1))
     return A + Tensor._make((mirrored - a).astype(a.dtype, copy=False), False, None)
-
-
-def _triangular_input(L: Tensor, upper: bool) -> Tensor:
-    """``L`` as the ops whose gradient is that of the whole factor take it: PyTorch reads one
-    triangle, so the other one's elements are cancelled by a constant added (``L + (-L)`` there,
-    exactly 0), an AddBackward0 node whose gradient passes unchanged."""
-    a = L._data
-    other = np.tril(a, -1) if upper else np.triu(a, 1)
-    if not np.any(other):
-        return L
-    return L + Tensor._make(-other, False, None)
 
 
 def _renamed(out: Tensor, grad_fn: str) -> Tensor:
@@ -529,8 +515,8 @@ def _factor_checks(name: str, B: Tensor, L: Tensor) -> None:
 def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor:
     """``X`` with ``A X = input`` where ``A = L L^T`` is given by its Cholesky factor ``L =
     input2`` (``A = U^T U`` for ``upper``), as ``torch.cholesky_solve``: one
-    CholeskySolveBackward0 node, the batch dims broadcast. Only the factor's triangle is read;
-    its gradient, PyTorch's, is not masked to it.
+    CholeskySolveBackward0 node, the batch dims broadcast. Only the factor's triangle is read,
+    and its gradient is 0 on the other one (PyTorch's is not: see the module docstring).
 
     Args:
         input: The right-hand sides (..., n, k).
@@ -545,13 +531,15 @@ def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor
     """
     _factor_checks("cholesky_solve", input, input2)
     _kernel_dtype(input2, "cholesky_solve_cpu")
-    return apply(CHOLESKY_SOLVE, input, _triangular_input(input2, upper), upper=upper)
+    return apply(CHOLESKY_SOLVE, input, input2, upper=upper)
 
 
 @expose()
 def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:
     """The inverse of ``A = L L^T`` from its Cholesky factor ``L = input`` (``A = U^T U`` for
-    ``upper``), as ``torch.cholesky_inverse``: one CholeskyInverseBackward0 node.
+    ``upper``), as ``torch.cholesky_inverse``: one CholeskyInverseBackward0 node. Only the
+    factor's triangle is read, and its gradient is 0 on the other one (PyTorch's is not: see
+    the module docstring).
 
     Args:
         input: The Cholesky factors (..., n, n), float32 or float64.
@@ -567,7 +555,7 @@ def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:
     """
     _matrices(input, "cholesky_inverse")
     _kernel_dtype(input, "cholesky_inverse_out_cpu")
-    return apply(CHOLESKY_INVERSE, _triangular_input(input, upper), upper=upper)
+    return apply(CHOLESKY_INVERSE, input, upper=upper)
 
 
 # -- eigenvalues and eigenvectors of symmetric matrices ---------------------------------------

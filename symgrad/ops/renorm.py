@@ -6,13 +6,15 @@ PyTorch scales by ``maxnorm / (norm + 1e-7)`` (so a scaled slice's norm is a hai
 (``RenormBackward0``) differentiates that: ``g`` where a slice is left, and for a scaled one
 ``factor * g - maxnorm / (norm + 1e-7)**2 * d norm`` applied to ``sum(self * g)``, the norm's
 derivative with PyTorch's conventions (``symgrad/ops/reductions.py``), written in ops so that
-gradients of gradients work, in float64 as PyTorch's CPU backward computes it. The forward's
-norm is computed in float64 and rounded to the dtype (float32 for float16 and bfloat16, as
-PyTorch accumulates), the factor too, and the product once.
+gradients of gradients work, in float64 as PyTorch's CPU backward computes it, and rearranged
+at each slice's largest element so that its terms do not cancel (the NOTE at the VJP). The
+forward's norm is computed in float64 and rounded to the dtype (float32 for float16 and
+bfloat16, as PyTorch accumulates), the factor too, and the product once.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -59,19 +61,67 @@ def _renorm(self: np.ndarray, *, p: float, dim: int, maxnorm: float) -> np.ndarr
     return (self.astype(np.float64) * factor.astype(np.float64)).astype(self.dtype)
 
 
+def _first_largest(self: np.ndarray, dim: int) -> Tensor:
+    """A constant mask of each slice's first largest ``|self|`` (in C order; a NaN first)."""
+    a = np.moveaxis(np.abs(self), dim, 0)
+    flat = a.reshape(a.shape[0], -1)
+    mask = np.zeros(flat.shape, bool)
+    if flat.size:
+        mask[np.arange(flat.shape[0]), flat.argmax(axis=1)] = True
+    return Tensor._make(np.moveaxis(mask.reshape(a.shape), 0, dim), False, None)
+
+
+def _rest(self: Tensor, norm: Tensor, slope: Tensor, largest: Tensor, p: float,
+          dims: tuple[int, ...]) -> Tensor:
+    """``norm - x_m * slope_m`` at each slice's largest element ``x_m``, from the others alone:
+    ``sum(|x_i| ** p) / norm ** (p - 1)`` over ``i != m``, written ``norm * sum((|x_i| / norm)
+    ** p)``, which neither overflows nor underflows where the norm does not; for ``p = inf``
+    ``norm (1 - |slope_m|)``, 0 unless ``x_m`` ties with others."""
+    if math.isinf(p):
+        # |x_m| is the norm, and slope_m its sign over the number of ties.
+        return norm * (1 - slope.abs())
+    others = where(largest, 0.0, self)
+    if p == 1:
+        return others.abs().sum(dims, keepdim=True)
+    # A zero norm is never scaled; 1 keeps that slice's unused branch finite.
+    safe = where(norm == 0, 1.0, norm)
+    unsigned = Tensor._make(np.where(self._data >= 0, 1.0, -1.0), False, None)
+    ratio = others * unsigned / safe
+    if p < 1:
+        # |x| ** p has an infinite slope at 0, where the norm's convention takes 0.
+        zero = ratio == 0
+        powers = where(zero, 0.0, where(zero, 1.0, ratio) ** p)
+    else:
+        powers = ratio ** p
+    return safe * powers.sum(dims, keepdim=True)
+
+
+# NOTE: the scale's VJP is (maxnorm / d) (g - slope * sum(x g) / d), d = norm + 1e-7, slope
+# the norm's derivative. At a slice's largest element x_m, x_m slope_m / d is near 1 (exactly
+# norm / d where x_m is the slice's only nonzero), and g_m - g_m x_m slope_m / d cancelled to
+# its 1e-7 term alone, about 1e-7 / norm of g_m: 6.4e5 ULP off in float64 for the slice
+# [0, 1], up to 6.5e7 for [5.5, 0, ...]. There it is (g_m (norm - x_m slope_m + 1e-7) -
+# slope_m sum'(x g)) / d, sum' over the others and norm - x_m slope_m from them alone
+# (``_rest``), never formed from x_m; the other elements' x slope / d is at most 1/2 and they
+# keep the plain form. Both forms are the same function, so the second order follows, and its
+# terms no longer cancel either (4e6-1.2e8 ULP before). A cotangent parallel to the slice
+# (g = c x) still leaves the 1e-7 term alone across the elements.
 def _renorm_vjp(g: Tensor, self: Tensor, *, p: float, dim: int, maxnorm: float) -> Tensor:
     # The slices the forward scaled (a norm a hair above maxnorm in float64 may round to it).
     scaled = Tensor._make(_scaled(_norms(self._data, p, dim), maxnorm), False, None)
-    # In float64, PyTorch's CPU accumulation type: the two terms of a scaled slice cancel to
-    # about 1e-7 / norm of each, all of a float32 difference's bits.
+    # In float64, PyTorch's CPU accumulation type (terms across a slice may still cancel).
     g, self = g.double(), self.double()
     dims = _others(self.ndim, dim)
     norm = apply(NORM, self, p=p, dim=dims, keepdim=True)
-    along = (self * g).sum(dims, keepdim=True)
-    d_norm = _norm_vjp(along, self, norm, p=p, dim=dims, keepdim=True,
-                       self_shape=tuple(self.shape))
-    inverse = 1 / (norm + _EPS)
-    return where(scaled, inverse * maxnorm * g - inverse * inverse * maxnorm * d_norm, g)
+    slope = _norm_vjp(Tensor._make(np.ones(norm.shape), False, None), self, norm, p=p,
+                      dim=dims, keepdim=True, self_shape=tuple(self.shape))
+    largest = _first_largest(self._data, dim)
+    gx = self * g
+    d = norm + _EPS
+    at_largest = (g * (_rest(self, norm, slope, largest, p, dims) + _EPS)
+                  - slope * where(largest, 0.0, gx).sum(dims, keepdim=True)) / d
+    elsewhere = g - slope * gx.sum(dims, keepdim=True) / d
+    return where(scaled, maxnorm / d * where(largest, at_largest, elsewhere), g)
 
 
 def _scaled_zeros(self: np.ndarray, *, p: float, dim: int, maxnorm: float) -> np.ndarray:
