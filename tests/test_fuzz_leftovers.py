@@ -835,3 +835,16 @@ def test_kl_div_negative_target_gradient_is_xlogy_s(upstream):
     got, want = _outcome(lambda: call(symgrad)), _outcome(lambda: call(torch))
     assert got[:3] == want[:3]
     np.testing.assert_array_equal(got[3], want[3])  # NaN where both are
+
+
+# -- seed 61: index_copy's backward reads the index only for source's gradient ---------------
+@pytest.mark.parametrize("grad", ["self", "source", "both"])
+def test_index_copy_checks_the_index_in_backward_only_for_source(grad):
+    """An index past an empty tensor's end copies nothing; PyTorch's backward refuses it in
+    index_select, for source's gradient alone (symgrad refused it for self's too)."""
+    def call(lib):
+        x = lib.ones(2, 0, dtype=lib.float64, requires_grad=grad != "source")
+        src = lib.ones(2, 0, dtype=lib.float64, requires_grad=grad != "self")
+        lib.index_copy(x, 0, lib.tensor([0, 2]), src).sum().backward()
+        return x.grad if grad == "self" else src.grad
+    _same(call)
