@@ -349,6 +349,10 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # PyTorch's xlogy(t, t) gives under a zero gradient (symgrad's entr'(t) * 0 was NaN).
 @example(Program(((3, 0, 5, True),), ((_call("kl_div", "binary"), 0, 0, 0, 0, False),
                                       (_call("nanmean", "unary"), 1, 0, 0, 0, False))))
+# Seed 39: copysign(rsqrt(x), 3) at x = 0: copysign's slope in an infinite input is 1, so the
+# gradient is rsqrt's -inf; PyTorch's inf / inf makes it NaN (INF_FOR_NAN_GRADIENTS).
+@example(Program(((5, 0, 0, True),), ((_call("rsqrt", "unary"), 0, 0, 0, 0, False),
+                                      (_call("copysign", "number_second"), 1, 0, 0, 5, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

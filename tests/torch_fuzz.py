@@ -417,6 +417,10 @@ INF_FOR_NAN_GRADIENTS = {
     # The gradient in a target of 0 is log t + 1 - x's limit, -inf; PyTorch's xlogy(t, t) sums
     # its partials to 0 + 0 / 0 (tests/test_torch_parity.py, test_kl_div_at_a_zero_target).
     "kl_div": "NaN in a target of 0, where the derivative is -inf",
+    # copysign's derivative in an infinite input is its slope there, +-1, and an infinite
+    # gradient through it stays infinite; PyTorch's result / self is inf / inf = NaN
+    # (tests/test_torch_parity.py, test_copysign_at_an_infinite_input).
+    "copysign": "NaN in an infinite input, where the derivative is +-1",
 }
 
 
