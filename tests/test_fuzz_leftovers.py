@@ -355,6 +355,34 @@ def test_leaves_reached_before_a_backward_raised_have_their_gradients(name):
     assert call(symgrad) == call(torch)
 
 
+@pytest.mark.parametrize("order", ["not implemented first", "leaf first"])
+def test_leaves_reached_before_a_not_implemented_node(order):
+    """PyTorch runs an AccumulateGrad node and a NotImplemented node as soon as each is ready:
+    both have sequence_nr UINT64_MAX, above every other node's, and two that one node makes
+    ready run in the order of its inputs. symgrad numbers an accumulator at the leaf's first
+    use and runs the highest number first, so ``floor_divide(-1, a) + b``, whose accumulator
+    for b is newer than floor_divide's node, gives b its gradient before the backward raises,
+    where PyTorch's gives it none (the fuzzer leaves such a leaf uncompared,
+    ``torch_fuzz.NOT_IMPLEMENTED``). With b first both reach it."""
+    grads = {}
+    for lib in (symgrad, torch):
+        a = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        b = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        f = lib.floor_divide(-1.0, a)
+        out = f + b if order == "not implemented first" else b + f
+        with pytest.raises(RuntimeError, match="derivative for aten::floor_divide is not "
+                                                "implemented"):
+            out.sum().backward()
+        assert a.grad is None
+        grads[lib] = None if b.grad is None else b.grad.tolist()
+        if lib is torch:
+            assert f.grad_fn._sequence_nr() == 2**64 - 1
+            assert out.grad_fn.next_functions[order == "leaf first"][0]._sequence_nr() == (
+                2**64 - 1)  # b's AccumulateGrad
+    assert grads[symgrad] == [[1.0] * 3] * 2
+    assert grads[torch] == (None if order == "not implemented first" else grads[symgrad])
+
+
 def test_a_function_runs_before_the_accumulators_it_feeds():
     # A custom Function's node is made before its inputs' accumulators are.
     class Twice(symgrad.autograd.Function):
