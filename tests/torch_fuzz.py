@@ -253,6 +253,16 @@ def _mirror(t: Any) -> Any:
     return m
 
 
+def _mirrors(pool: list[Any]) -> list[Any]:
+    """``_mirror`` of each tensor of a pool, one per tensor: a tensor the pool holds twice (an
+    in-place op's result is its operand) has one mirror, which a write changes in both places."""
+    made: dict[int, Any] = {}
+    for t in pool:
+        if id(t) not in made:
+            made[id(t)] = _mirror(t)
+    return [made[id(t)] for t in pool]
+
+
 def _exactly_equal(pools: dict[Any, list[Any]]) -> bool:
     return all(np.array_equal(_plain(a)[3], _plain(b)[3], equal_nan=True)
                for a, b in zip(pools[symgrad], pools[torch], strict=True))
@@ -301,7 +311,7 @@ def run(program: Program) -> list[tuple[str, Any, Any]]:
     pools = {lib: [_leaf(lib, spec) for spec in program.leaves] for lib in (symgrad, torch)}
     leaves = {lib: list(pool) for lib, pool in pools.items()}
     for n, step in enumerate(program.steps):
-        mirror = None if _exactly_equal(pools) else [_mirror(t) for t in pools[symgrad]]
+        mirror = None if _exactly_equal(pools) else _mirrors(pools[symgrad])
         operand = pools[symgrad][step[1] % len(pools[symgrad])]
         s_kind, s_val = _outcome(lambda: _run_step(symgrad, pools[symgrad], step))  # noqa: B023
         t_kind, t_val = _outcome(lambda: _run_step(torch, pools[torch], step))  # noqa: B023
