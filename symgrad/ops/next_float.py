@@ -32,9 +32,13 @@ def _nextafter(self: np.ndarray, other: np.ndarray) -> np.ndarray:
 # self == other too (where the result is other, that is self): finite differences and the judge
 # find 1 there. PyTorch's backward gives 0 there (its where(self == other, 0, grad)), a
 # gradient it gets wrong; symgrad's is the mathematics' (tests/test_next_float.py).
+# Both inputs are saved, as PyTorch's node saves them for input's gradient (its where reads
+# both): when only other requires grad (its gradient zeros, reading nothing) neither is, and a
+# write to either before backward is no error.
 NEXTAFTER = defop("nextafter", "NextafterBackward0", _nextafter,
                   vjp=lambda g, self, other: (g, _zeros(g)),
-                  refuses=not_implemented("nextafter_cpu", ALL - FLOATING))
+                  refuses=not_implemented("nextafter_cpu", ALL - FLOATING),
+                  saved_for={"self": ("self", "other"), "other": ()})
 
 
 @expose()
