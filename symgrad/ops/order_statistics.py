@@ -767,6 +767,11 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
         raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    if input.ndim == 0 and input.dtype == _dtypes.bool:
+        # PyTorch copies a zero-dim input before its kernel's dtype dispatch, which refuses
+        # bool: a zero-dim bool is its own k-th value (and needs no graph: bool has no grad).
+        return return_types.kthvalue(Tensor._make(input._data.copy(), False, None),
+                                     _indices(np.zeros((), np.int64)))
     return _selected("kthvalue", KTHVALUE, input, d, keepdim, k=k)
 
 
