@@ -153,6 +153,30 @@ def test_kl_div_batchmean_divides_by_the_batch_size(shape):
     close(outs[0][2], outs[1][2], "float64")
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_kl_div_below_the_domain_under_a_zero_gradient(dtype):
+    # A negative target makes the loss NaN whatever its value near there: nanmean ignores it,
+    # so the gradient in it is 0, as PyTorch's xlogy(t, t) gives (xlogy(0, t) + 0 * t / t);
+    # symgrad's entr'(t) * 0 was NaN. Under a nonzero gradient it is NaN in both; the second
+    # order is PyTorch's there too (its xlogy's, finite).
+    outs = []
+    for lib in (symgrad, torch):
+        t = lib.tensor([3.0, -0.125, 0.5, -1.0], dtype=getattr(lib, dtype), requires_grad=True)
+        x = lib.tensor([1.0, 2.0, 0.3, 1.0], dtype=getattr(lib, dtype), requires_grad=True)
+        loss = lib.nn.functional.kl_div(x, t, reduction="none")
+        (ignored,) = lib.autograd.grad(lib.nanmean(loss), t, retain_graph=True)
+        (first,) = lib.autograd.grad(loss, t, lib.full_like(t, 2.0), create_graph=True)
+        (second,) = lib.autograd.grad(first.sum(), t)
+        outs.append([numpy_of(a) for a in (ignored, first, second)])
+    for ours, theirs in zip(outs[0], outs[1], strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=TOL[dtype], equal_nan=True)
+    # nanmean: (log t + 1 - x) / 2 in the two positive targets, 0 in the negative ones
+    np.testing.assert_allclose(outs[1][0], [(np.log(3.0) + 1 - 1.0) / 2, 0.0,
+                                            (np.log(0.5) + 1 - 0.3) / 2, 0.0],
+                               rtol=TOL[dtype], atol=TOL[dtype])
+    assert np.isnan(outs[0][1][[1, 3]]).all()
+
+
 ERRORS = {
     "kl_div reduction": lambda lib: lib.nn.functional.kl_div(lib.ones(2), lib.ones(2),
                                                              reduction="bad"),

@@ -3,8 +3,10 @@ nanmedian, kthvalue, mode, cummax, cummin, the max pools with ``return_indices``
 PyTorch for its backward: an in-place write to them, or to a view of them, makes the backward
 raise, with the indices' type and shape in the message. symgrad's VJPs find the indices again
 from the saved input, so it computed right gradients after such a write where PyTorch raises;
-``graph.save_outputs`` makes it raise too. Each scenario runs under both libraries; the
-gradient, or the error's class and message, must be equal.
+``graph.save_outputs`` makes it raise too. The other way round, PyTorch's node of a selection
+does not save the input, so a write to it is no error; symgrad's saves a copy
+(``graph.keep_inputs_as_recorded``). Each scenario runs under both libraries; the gradient, or
+the error's class and message, must be equal.
 """
 
 from __future__ import annotations
@@ -129,3 +131,43 @@ def test_autograd_grad_and_create_graph_see_the_write() -> None:
     for create_graph in (False, True):
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             symgrad.autograd.grad(values.sum(), x, retain_graph=True, create_graph=create_graph)
+
+
+# -- writes to the input ------------------------------------------------------------------------
+# Ops whose node PyTorch makes from the input as well: their backward reads it (the max pools'
+# and the running extrema's), so a write to it raises there as in symgrad.
+READ_THE_INPUT = {"cummax", "cummin", "max_pool1d", "max_pool2d", "max_pool3d",
+                  "adaptive_max_pool1d", "adaptive_max_pool2d"}
+# Ops that return values only, whose node saves the sorted order all the same.
+VALUES_ONLY: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "msort": lambda lib, x, v: (lib.msort(x), None),
+    "quantile": lambda lib, x, v: (lib.quantile(x, 0.3, dim=1), None),
+    "nanquantile of a q tensor": lambda lib, x, v: (
+        v.nanquantile(lib.tensor([0.2, 0.9])), None),
+}
+
+
+def _input_written(lib: Any, op: Callable[[Any, Any, Any], Any]) -> Any:
+    leaf = lib.tensor([3.0, 1.0, 2.0, 5.0, 1.5, 4.0], requires_grad=True)
+    x, v = leaf.reshape(2, 3), leaf * 1
+    values = op(lib, x, v)[0]
+    with lib.no_grad():  # a write that reorders the elements, to the leaf and to v
+        leaf.neg_()
+        v.neg_()
+    try:
+        (values * lib.arange(1, values.numel() + 1).reshape(values.shape)).sum().backward()
+    except RuntimeError as exc:
+        return type(exc).__name__, str(exc)
+    return leaf.grad.tolist()
+
+
+@pytest.mark.parametrize("name", sorted(OPS) + sorted(VALUES_ONLY))
+def test_a_write_to_the_input_raises_where_torch_raises(name: str) -> None:
+    # PyTorch's node of a selection saves the indices, not the input: a write to the input is
+    # no error, and the gradient goes to the elements the forward selected. symgrad's VJPs
+    # find the indices again from a copy of the input (``keep_inputs_as_recorded``); they read
+    # the input itself, and raised.
+    op = OPS.get(name) or VALUES_ONLY[name]
+    expected = _input_written(torch, op)
+    assert _input_written(symgrad, op) == expected
+    assert isinstance(expected, tuple) == (name in READ_THE_INPUT)

@@ -80,3 +80,27 @@ def test_a_node_still_refuses_when_the_input_it_reads_changed() -> None:
     x.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+@pytest.mark.parametrize("written", ["input", "other"])
+@pytest.mark.parametrize("wanted", ["input", "other", "both"])
+def test_nextafter_saves_its_inputs_for_inputs_gradient_only(written: str, wanted: str) -> None:
+    # PyTorch's NextafterBackward0 saves input and other for input's gradient (its where reads
+    # both); other's is zeros, which reads neither: a write to either raises only when input
+    # requires grad (symgrad's node always raised; seed 42).
+    def call(lib: Any) -> Any:
+        a = lib.tensor([0.5, 1.0, 2.0], dtype=lib.float64, requires_grad=wanted != "other")
+        b = lib.tensor([0.5, 3.0, 0.0], dtype=lib.float64, requires_grad=wanted != "input")
+        x, y = a * 1, b * 1
+        out = lib.nextafter(x, y)
+        with lib.no_grad():
+            {"input": x, "other": y}[written].mul_(2)
+        try:
+            out.sum().backward()
+        except RuntimeError as exc:
+            return "raised", type(exc).__name__
+        return "ok", [None if t.grad is None else t.grad.tolist() for t in (a, b)]
+
+    expected = call(torch)
+    assert call(symgrad) == expected
+    assert (expected[0] == "raised") == (wanted != "other")

@@ -413,6 +413,25 @@ def test_nonzero_as_tuple_gives_one_tensor_per_dim():
     assert empty[0].shape == (0,)
 
 
+@pytest.mark.parametrize("fn", ["nonzero", "argwhere"])
+@pytest.mark.parametrize("values", [[[0.5], [1.0], [2.0]], [[0.0, 1.0], [2.0, 0.0]],
+                                    [[[1.0, 0.0, 2.0]], [[3.0, 4.0, 0.0]]], [0.0, 1.0, 2.0],
+                                    [[1.0, 0.0, 0.0]]])
+def test_nonzero_lays_its_indices_out_as_torch(fn, values):
+    # PyTorch returns the transpose of a (ndim, count) tensor: strides (1, count), not
+    # contiguous where both dims exceed 1, so view(-1) of it raises (seed 43: isin reshapes
+    # its test elements by view). symgrad's were row-major.
+    def run(lib):
+        out = getattr(lib, fn)(lib.tensor(values))
+        try:
+            flat = out.view(-1).tolist()
+        except RuntimeError as exc:
+            flat = str(exc)
+        return out.tolist(), out.stride(), out.is_contiguous(), flat
+
+    assert run(symgrad) == run(torch)
+
+
 # -- errors: torch's exception class and message ---------------------------------------------------
 X34 = F(3, 4)
 ERRORS = [

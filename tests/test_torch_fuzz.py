@@ -387,6 +387,46 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((3, 0, 1, True), (4, 0, 3, True)),
                  ((_call("matmul"), 0, 1, 0, 0, False),
                   (_call("cholesky_inverse", "square"), 2, 0, 0, 0, False))))
+# Seed 39: sort's node saves the order, not its input (PyTorch's saves the indices): a write
+# to the input under no_grad (log_) before backward is no error (symgrad's raised).
+@example(Program(((0, 0, 0, True),), ((_call("sort", "unary"), 0, 0, 0, 0, False),
+                                      (_call("log_", "unary"), 0, 0, 0, 0, True),
+                                      (_call("neg"), 1, 0, 0, 0, False))))
+# Seed 40: nanmean ignores kl_div's NaN in a negative target, and the gradient there is 0, as
+# PyTorch's xlogy(t, t) gives under a zero gradient (symgrad's entr'(t) * 0 was NaN).
+@example(Program(((3, 0, 5, True),), ((_call("kl_div", "binary"), 0, 0, 0, 0, False),
+                                      (_call("nanmean", "unary"), 1, 0, 0, 0, False))))
+# Seed 39: copysign(rsqrt(x), 3) at x = 0: copysign's slope in an infinite input is 1, so the
+# gradient is rsqrt's -inf; PyTorch's inf / inf makes it NaN (TORCH_NAN_GRADIENTS).
+@example(Program(((5, 0, 0, True),), ((_call("rsqrt", "unary"), 0, 0, 0, 0, False),
+                                      (_call("copysign", "number_second"), 1, 0, 0, 5, False))))
+# Seed 39: floor_divide(-1, a) + b: PyTorch runs floor_divide's NotImplemented node before b's
+# accumulator (both as soon as ready, in the add's input order) and raises with b.grad None;
+# symgrad's newer accumulator runs first (torch_fuzz.NOT_IMPLEMENTED: such a leaf is not
+# compared after the raise).
+@example(Program(((5, 0, 9, True), (1, 0, 11, True)),
+                 ((_call("floor_divide", "number_first"), 0, 1, 0, 2, False),
+                  (_call("add"), 2, 0, 0, 0, False))))
+# Seed 41: symgrad's sinc(-1) is -0, PyTorch's -2.8e-8; xlogy_(x, it) parts there (inf, NaN)
+# and torch on symgrad's operands gives inf, but x is twice in the pool (mul_ returned it): its
+# mirror must be one tensor, which the write changes in both places (it was two).
+@example(Program(((1, 0, 9, False),), ((_call("mul_scalar_"), 0, 0, 0, 1, False),
+                                       (_call("sinc", "unary"), 0, 0, 0, 0, False),
+                                       (_call("xlogy_", "binary"), 1, 2, 0, 0, False))))
+# Seed 42: nextafter(c, x) with only x requiring grad saves neither (x's gradient is zeros), so
+# clamp_ of c before backward is no error, as in PyTorch (symgrad's node always checked both).
+@example(Program(((1, 1, 3, True), (0, 0, 6, False)),
+                 ((_call("nextafter", "binary"), 1, 0, 0, 0, False),
+                  (_call("clamp_", "number_second"), 1, 0, 0, 6, False))))
+# Seed 43: isin of nonzero's result by itself: PyTorch's kernel for few test elements views
+# them flat and refuses their non-contiguous layout; symgrad gives the membership
+# (TORCH_WRONG_ERRORS).
+@example(Program(((3, 0, 4, True),), ((_call("nonzero", "unary"), 0, 0, 0, 0, False),
+                                      (_call("isin", "binary"), 1, 1, 0, 0, False))))
+# Seeds 40, 43: kthvalue(b, 1) of a zero-dim bool is b, as PyTorch copies a zero-dim input
+# before its kernel refuses bool (symgrad refused it).
+@example(Program(((0, 0, 0, False),), ((_call("isfinite", "unary"), 0, 0, 0, 0, False),
+                                       (_call("kthvalue", "dim"), 1, 0, 2, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

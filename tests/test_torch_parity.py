@@ -83,6 +83,15 @@ DELIBERATE: dict[str, str] = {
     # PyTorch's is NaN, from the partials of its xlogy(t, t): 0 + 0 / 0.
     # test_kl_div_at_a_zero_target states both.
     "kl_div_at_a_zero_target": "PyTorch's gradient in a zero kl_div target is NaN, not -inf",
+    # copysign's derivative in an infinite input (helper fuzz2): copysign(a, s) is +-a for
+    # large |a|, slope +-1 to infinity, which symgrad gives there; PyTorch's is result / self,
+    # inf / inf = NaN. test_copysign_at_an_infinite_input states both.
+    "copysign_at_an_infinite_input": "PyTorch's copysign gradient in an infinite input is NaN",
+    # isin of few test elements that are not contiguous (helper fuzz2): PyTorch's CPU kernel
+    # flattens them with view(-1) and raises; symgrad gives the membership.
+    # test_isin_of_non_contiguous_test_elements states both.
+    "isin_of_non_contiguous_test_elements": "PyTorch's isin refuses few non-contiguous test "
+                                            "elements (its view(-1))",
 }
 
 ALL_DTYPES = (symgrad.bool, symgrad.uint8, symgrad.int8, symgrad.int16, symgrad.int32,
@@ -504,6 +513,17 @@ def kl_div_at_a_zero_target(lib: Any) -> Any:
     return loss, lib.autograd.grad(loss, target)
 
 
+def copysign_at_an_infinite_input(lib: Any) -> Any:
+    x = lib.tensor([math.inf, -math.inf, 2.0], dtype=lib.float64, requires_grad=True)
+    signs = lib.tensor([1.0, 1.0, -1.0], dtype=lib.float64)
+    return [lib.autograd.grad(lib.copysign(x, other).sum(), x)[0] for other in (signs, -3.0)]
+
+
+def isin_of_non_contiguous_test_elements(lib: Any) -> Any:
+    test = lib.nonzero(lib.tensor([[0.5], [1.0], [2.0]]))  # (3, 2), strides (1, 3)
+    return lib.isin(test, test), lib.isin(lib.arange(4), test, invert=True)
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -516,7 +536,8 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     retain_grad_on_non_leaf, hooks, accumulation_over_two_passes,
     backward_inputs, higher_order, graph_introspection, zero_dim_and_scalars,
     backward_of_integer_output, linear_records_like_torch, linear_errors,
-    kl_div_at_a_zero_target,
+    kl_div_at_a_zero_target, copysign_at_an_infinite_input,
+    isin_of_non_contiguous_test_elements,
 ]
 
 
@@ -554,6 +575,50 @@ def test_kl_div_at_a_zero_target() -> None:
         assert seen[lib][0][0] == 0.0 and math.copysign(1.0, seen[lib][0][0]) == 1.0
     assert np.isnan(seen[torch][1][0]) and np.isnan(seen[torch][2][0])
     assert seen[symgrad][1][0] == -math.inf and seen[symgrad][2][0] == math.inf
+
+
+def test_copysign_at_an_infinite_input() -> None:
+    """``copysign(a, s)`` is ``a`` or ``-a`` on each side of 0, so its difference quotients in
+    ``a`` are exactly +-1 however large ``a`` grows: at ``a = +-inf`` symgrad gives that slope
+    (and an infinite gradient through it stays infinite); PyTorch's ``result / self`` is
+    ``inf / inf``, NaN. Finite inputs agree."""
+    def copysign(a: Any, s: int) -> Any:
+        return abs(a) * mpmath.sign(s)
+
+    with mpmath.workprec(4000):
+        for a in (mpmath.mpf(2) ** 100, -mpmath.mpf(2) ** 1000, mpmath.mpf(2) ** 3000):
+            for s in (3, -1):
+                quotient = copysign(a + 1, s) - copysign(a, s)  # a step of 1
+                assert quotient == mpmath.sign(a) * mpmath.sign(s)
+    seen = {lib: copysign_at_an_infinite_input(lib) for lib in (symgrad, torch)}
+    assert [g.tolist() for g in seen[symgrad]] == [[1.0, -1.0, -1.0], [-1.0, 1.0, -1.0]]
+    assert [np.isnan(g.numpy()).tolist() for g in seen[torch]] == [[True, True, False]] * 2
+    assert [g.tolist()[2] for g in seen[torch]] == [-1.0, -1.0]
+    # rsqrt(0) = inf with rsqrt' = -inf: -inf through copysign, PyTorch's NaN
+    for lib in (symgrad, torch):
+        x = lib.tensor(0.0, requires_grad=True)
+        (g,) = lib.autograd.grad(lib.copysign(lib.rsqrt(x) - 0.75, 3.0), x)
+        seen[lib] = float(g)
+    assert seen[symgrad] == -math.inf and math.isnan(seen[torch])
+
+
+def test_isin_of_non_contiguous_test_elements() -> None:
+    """Membership does not depend on how the test elements lie in memory. PyTorch's CPU kernel
+    for few of them (fewer than ``10 * numel(elements) ** 0.145``) flattens them with
+    ``view(-1)``, which refuses a non-contiguous tensor (nonzero's result, a transpose); with
+    more of them, or a contiguous copy, it gives the membership, which symgrad gives always."""
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        isin_of_non_contiguous_test_elements(torch)
+    ours = [t.tolist() for t in isin_of_non_contiguous_test_elements(symgrad)]
+    test = torch.nonzero(torch.tensor([[0.5], [1.0], [2.0]]))
+    assert not test.is_contiguous()
+    copy = test.contiguous()
+    assert ours == [torch.isin(test, copy).tolist(),
+                    torch.isin(torch.arange(4), copy, invert=True).tolist()]
+    assert ours == [[[True, True]] * 3, [False, False, False, True]]
+    # 16 test elements for 6 elements take PyTorch's sorting kernel, which takes them
+    assert torch.isin(torch.arange(6.0), torch.ones(4, 4).t()).tolist() == [False, True] + [
+        False] * 4
 
 
 # -- type promotion over every dtype pair ---------------------------------------------------------

@@ -846,7 +846,8 @@ def _to_kept_shape(grad: Any, shape: tuple[int, ...], meta: tuple[Any, ...], nod
 # The outputs a node's backward depends on besides its gradient's (sort's or max's indices), with
 # their versions when it made them: PyTorch saves such an output, and a backward through the
 # node after an in-place write to it (or to a view of it) raises. symgrad's VJPs find the
-# indices again from the saved input, so only this table tells of the write.
+# indices again from the saved input (a copy, ``keep_inputs_as_recorded``), so only this table
+# tells of the write.
 OUTPUTS_SAVED: weakref.WeakKeyDictionary[Node, tuple[tuple[Tensor, int, str | None], ...]] = (
     weakref.WeakKeyDictionary())
 
@@ -877,6 +878,31 @@ def save_outputs(out: Tensor, *others: Tensor, producer: str | None = None) -> N
         OUTPUTS_SAVED[node] = tuple([
             (t, t._version, None if producer is None else f"output {i} of {producer}")
             for i, t in enumerate(others)])
+
+
+def keep_inputs_as_recorded(out: Tensor) -> None:
+    """Have the node that made ``out`` keep copies of the inputs it saved, as they are now.
+
+    For an op whose VJP reads its input only to find again which elements the forward selected
+    (sort, topk, max along a dim, kthvalue, median, mode, quantile): PyTorch's node saves those
+    positions (the indices), not the input, so a later in-place write to the input is no error
+    there, and the gradient still goes to the elements the forward selected. A copy keeps both.
+
+    Args:
+        out: The op's differentiable output, just made (nothing is kept if it has no node).
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([2.0, 1.0, 3.0], requires_grad=True)
+    >>> values = x.sort().values
+    >>> with symgrad.no_grad():
+    ...     _ = x.neg_()
+    >>> (values * symgrad.tensor([1.0, 2.0, 3.0])).sum().backward(); x.grad
+    tensor([2., 1., 3.])
+    """
+    node = out._fn
+    if node is not None and node._saved:
+        # (a fresh tensor's version stays 0: nothing else holds it to write it)
+        node._saved = tuple([(_wrap(t._data.copy()), 0) for t, _ in node._saved])
 
 
 def _check_outputs_saved(node: Node, saved: tuple[tuple[Tensor, int, str | None], ...]) -> None:

@@ -1718,18 +1718,20 @@ def _xlogx(t: Tensor) -> Tensor:
     """``xlogy(t, t)``, ``t log t``: 0 at 0, NaN below, with the derivative ``log t + 1``
     everywhere in the domain, 0 included: -inf there, the limit from the right, the only side.
 
-    It is ``-entr(t)`` (entr's derivative is ``-(1 + log t)``, +inf at 0), with NaN below 0,
-    where entr is -inf. (``t * log(where(t == 0, 1, t))`` had the value but the derivative 0 at
-    0, the derivative of ``t log 1``; PyTorch's xlogy(t, t) sums its partials there to
-    ``0 + 0 / 0``, NaN.) Adding +0 also makes -entr's -0 at 0 the +0 of xlogy.
+    In the domain it is ``-entr(t)`` (entr's derivative is ``-(1 + log t)``, +inf at 0).
+    (``t * log(where(t == 0, 1, t))`` had the value but the derivative 0 at 0, the derivative
+    of ``t log 1``; PyTorch's xlogy(t, t) sums its partials there to ``0 + 0 / 0``, NaN.)
+    Adding the +0 of the other part also makes -entr's -0 at 0 the +0 of xlogy.
+
+    Below 0 it is xlogy(t, t) itself, NaN, whose gradient ``xlogy(g, t) + g t / t`` is NaN but
+    where ``g`` is 0: there the loss is NaN whatever ``t`` is near it, so a gradient that
+    ignores it (``nansum``'s 0) leaves ``t``'s at 0, as PyTorch's. (entr's NaN times 0 was NaN;
+    entr reads 1 there, and xlogy -1 in the domain, so neither sends back a NaN it ignores.)
     """
-    # Below 0, where t log t is NaN: entr reads 1 there (its value 0, its gradient none) and
-    # xlogy(t, c) with the constant c = t gives the NaN, its gradient xlogy(g, t) NaN too but 0
-    # where g is 0, as PyTorch's xlogy's: an element no output reads gets 0, not 0 * NaN.
-    # Elsewhere c = 1 adds 0 and no gradient.
-    negative = t < 0
-    c = symgrad.where(negative, t, 1.0).detach()
-    return _entr(symgrad.where(negative, 1.0, t)).neg() + symgrad.xlogy(t, c)
+    below = t < 0
+    inside = _entr(t.masked_fill(below, 1.0)).neg()
+    outside = symgrad.xlogy(*(t.masked_fill(~below, -1.0),) * 2).masked_fill(~below, 0.0)
+    return inside + outside
 
 
 def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,

@@ -33,7 +33,7 @@ import numpy as np
 
 from symgrad import _dtypes, return_types
 from symgrad._dtypes import NOT_FLOATING
-from symgrad.autograd.graph import save_outputs
+from symgrad.autograd.graph import keep_inputs_as_recorded, save_outputs
 from symgrad.ops.activations import softmax
 from symgrad.ops.elementwise import where
 from symgrad.ops.indexing import SCATTER_ADD
@@ -685,6 +685,7 @@ def _nonempty(fn: str, input: Tensor, d: int) -> None:
 
 def _selected(name: str, op: Any, input: Tensor, d: int, keepdim: bool, **attrs: Any) -> Any:
     values = apply(op, input, dim=d, keepdim=bool(keepdim), **attrs)
+    keep_inputs_as_recorded(values)
     index = _index_of(name, input._data, d, attrs.get("k", 1))
     indices = _indices(_kept(index, d, keepdim, input.ndim))
     save_outputs(values, indices)
@@ -980,8 +981,10 @@ def _quantile_call(name: str, input: Tensor, q: Any, dim: Any, keepdim: bool,
         qs: Any = tuple(float(v) for v in values.reshape(-1)) if q.ndim else float(values)
     else:
         qs = float(q)
-    return apply(QUANTILE, input, q=qs, dim=d, keepdim=bool(keepdim),
-                 interpolation=interpolation, ignore_nan=name == "nanquantile")
+    out = apply(QUANTILE, input, q=qs, dim=d, keepdim=bool(keepdim),
+                interpolation=interpolation, ignore_nan=name == "nanquantile")
+    keep_inputs_as_recorded(out)  # PyTorch's composite saves the sorted order, not the input
+    return out
 
 
 @expose(method=False)

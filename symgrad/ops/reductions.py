@@ -23,7 +23,7 @@ import numpy as np
 from symgrad import _dtypes, return_types
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.autograd.grad_mode import _state as _grad_state
-from symgrad.autograd.graph import save_outputs
+from symgrad.autograd.graph import keep_inputs_as_recorded, save_outputs
 from symgrad.ops.arguments import invalid_combination
 from symgrad.ops.registry import (
     ALL,
@@ -823,6 +823,7 @@ def _extreme(name: str, input: Tensor, dim: Any, keepdim: bool, whole: Any, alon
     if input.ndim and input.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
     values = apply(along, input, dim=d, keepdim=keepdim)
+    keep_inputs_as_recorded(values)
     x = input._data
     index = np.zeros((), np.int64) if x.ndim == 0 else find(x, axis=d, keepdims=keepdim)
     indices = Tensor._make(np.asarray(index, np.int64), False, None)

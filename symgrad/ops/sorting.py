@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes, return_types
-from symgrad.autograd.graph import save_outputs
+from symgrad.autograd.graph import keep_inputs_as_recorded, save_outputs
 from symgrad.ops.indexing import GATHER, SCATTER_ADD
 from symgrad.ops.registry import ALL, Kink, apply, defop, expose, refuse, wrap_dim
 from symgrad.ops.triangular import as_method, int_arg
@@ -142,6 +142,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
     """
     d = wrap_dim(int_arg("sort", "dim", 2, dim), input.ndim)
     values = apply(SORT, input, dim=d, descending=bool(descending))
+    keep_inputs_as_recorded(values)
     index = _sorted(input._data, d, bool(descending))[1]
     indices = _indices(index)
     save_outputs(values, indices)
@@ -180,7 +181,9 @@ def msort(input: Tensor) -> Tensor:
     tensor([[2., 1.],
             [3., 4.]])
     """
-    return apply(SORT, input, dim=0, descending=False)
+    values = apply(SORT, input, dim=0, descending=False)
+    keep_inputs_as_recorded(values)
+    return values
 
 
 @expose(method=False)
@@ -213,6 +216,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
     values = apply(TOPK, input, k=k, dim=d, largest=bool(largest), sorted=bool(sorted))
+    keep_inputs_as_recorded(values)
     index = _first(_sorted(input._data, d, bool(largest))[1], d, k)
     indices = _indices(index)
     save_outputs(values, indices)

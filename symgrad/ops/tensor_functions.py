@@ -321,7 +321,10 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
         return tuple(Tensor._make(i.astype(np.int64), False, None) for i in found)
     if a.ndim == 0:  # a zero-dim tensor's indices have no columns
         return Tensor._make(np.zeros((found[0].size, 0), np.int64), False, None)
-    return Tensor._make(np.stack(found, axis=1).astype(np.int64), False, None)
+    # PyTorch's CPU kernel writes the indices dim by dim, one row of a (ndim, count) tensor
+    # each, and returns its transpose: strides (1, count), not contiguous (``view(-1)`` of it
+    # raises there). The same layout here.
+    return Tensor._make(np.array(found, dtype=np.int64).T, False, None)
 
 
 @expose()
