@@ -133,8 +133,28 @@ def _shapes_kept_under_no_grad(lib: Any) -> list[Any]:
     return out
 
 
+def _views_relaid_under_no_grad(lib: Any) -> list[Any]:
+    """Under no_grad a view with history takes its new layout from its base, as PyTorch's
+    (AsStridedBackward0), and stays writable as before (the fuzzer, seed 58: symgrad kept the
+    view op's node, whose gradient had the old shape, and marked it as made in no_grad)."""
+    out = []
+    for change in (lambda v: v.unsqueeze_(0), lambda v: v.squeeze_(), lambda v: v.t_(),
+                   lambda v: v.transpose_(0, 1)):
+        for of_leaf in (True, False):
+            x = _values(lib, 2, 3).requires_grad_()
+            v = (x if of_leaf else x * 2).unsqueeze(-1)[..., 0]
+            with lib.no_grad():
+                change(v)
+            out.append(_state(v))
+            out.append(_outcome(lambda v=v, of_leaf=of_leaf: v.mul_(2) if not of_leaf else v))
+            out.append(_outcome(lambda v=v: (v * _values(lib, *v.shape)).sum().backward()))
+            out.append(None if x.grad is None else x.grad.tolist())
+    return out
+
+
 @pytest.mark.parametrize("scenario", [_each_op, _on_a_view, _on_a_base_with_views,
-                                      _without_grad, _refusals, _shapes_kept_under_no_grad],
+                                      _without_grad, _refusals, _shapes_kept_under_no_grad,
+                                      _views_relaid_under_no_grad],
                          ids=lambda f: f.__name__.strip("_"))
 def test_in_place_view_ops_are_pytorchs(scenario: Callable[[Any], Any]) -> None:
     assert scenario(symgrad) == scenario(torch)

@@ -427,6 +427,16 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # before its kernel refuses bool (symgrad refused it).
 @example(Program(((0, 0, 0, False),), ((_call("isfinite", "unary"), 0, 0, 0, 0, False),
                                        (_call("kthvalue", "dim"), 1, 0, 2, 0, False))))
+# Seed 58: unsqueeze_ under no_grad of atleast_3d's view: its node is re-derived from its
+# base (AsStridedBackward0), as PyTorch's.
+@example(Program(((1, 0, 5, True), (2, 0, 11, True)),
+                 ((_call("atleast_3d", "binary"), 3, 7, 0, 6, False),
+                  (_call("amin", "unary"), 5, 3, 2, 4, True),
+                  (_call("unsqueeze_"), 7, 5, 1, 7, True))))
+# Seed 61: index_copy into an empty tensor at an index past its end, self alone requiring grad.
+@example(Program(((7, 1, 8, True), (2, 0, 0, False)),
+                 ((_call("detach", "unary"), 2, 3, 2, 5, False),
+                  (_call("index_copy", "dim_index_source"), 3, 2, 1, 5, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

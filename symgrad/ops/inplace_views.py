@@ -61,10 +61,19 @@ def _in_place_view(t: Tensor, view: Callable[[Tensor], Tensor], grad_fn: str,
     inplace._written(t)
     t._data = data
     if is_view:
+        # The same view in a new layout: its refusals stay its own (the view op made it under
+        # no_grad marks ``new``'s, not ``t``'s).
+        new_info.refused = info.refused
         t._view = new_info
     t._fn = node  # ``_written`` re-derived ``t`` too, if a view: it is the new node's
     if recording:
         t._rg = rg
+    elif is_view and t._rg and new_info.has_history and new_info.refused is None:
+        # Unrecorded, a view with history takes its new layout from its base as PyTorch's
+        # does (AsStridedBackward0): its old node would hand back gradients of the old shape.
+        with grad_mode.enable_grad():
+            t.grad_fn = inplace._as_strided(inplace._replay(new_info.base,
+                                                            new_info.chain).grad_fn)
     return t
 
 
