@@ -870,3 +870,19 @@ def test_pinverse_float32_is_nearer_the_float64_answer_than_pytorchs():
     np.testing.assert_allclose(symgrad.pinverse(symgrad.tensor(rank_one)).tolist(), exact_pinv,
                                rtol=1e-6)
     assert np.abs(torch.pinverse(torch.tensor(rank_one)).numpy()).max() > 1e3
+
+
+# -- seed 66: amax under a NaN gradient -----------------------------------------------------------
+@pytest.mark.parametrize("fn", ["amax", "amin"])
+def test_amax_sends_a_nan_gradient_to_its_extrema_alone(fn):
+    """The elements that are not extrema have derivative 0: symgrad selects, as max does in
+    both libraries; PyTorch's amax multiplies the gradient by a mask, making them NaN
+    (torch_fuzz's TORCH_NAN_GRADIENTS)."""
+    def grad(lib):
+        x = lib.tensor([1.0, 3.0, 2.0], dtype=lib.float64, requires_grad=True)
+        getattr(lib, fn)(x).backward(lib.tensor(math.nan, dtype=lib.float64))
+        return np.array(x.grad.tolist())
+    at = 1 if fn == "amax" else 0
+    ours, theirs = grad(symgrad), grad(torch)
+    assert np.isnan(ours[at]) and (np.delete(ours, at) == 0).all()
+    assert np.isnan(theirs).all()

@@ -509,6 +509,10 @@ TORCH_NAN_GRADIENTS = {
     # copysign's gradient at an infinite self is +-1 (copysign(x, s) is +-x there); PyTorch's
     # is result / self = inf / inf = NaN (tests/test_fuzz_leftovers.py).
     "copysign": "NaN at an infinite self, where the derivative is +-1",
+    # amax/amin share the gradient among the extrema by multiplying it with a mask: a NaN
+    # gradient makes every element's NaN, where those that are not extrema have derivative 0
+    # (max and min select, as symgrad's amax does): tests/test_fuzz_leftovers.py.
+    **{name: "a NaN gradient reaches every element" for name in ("amax", "amin")},
 }
 
 
