@@ -1,10 +1,11 @@
-"""What a call gives, as plain data the parity tests compare across symgrad and torch."""
+"""What a call gives, as plain data the parity tests compare across symgrad and torch, and the
+well-conditioned matrices they draw."""
 
 from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -87,3 +88,28 @@ def assert_two_orders_agree(fn: Any, values: Any, libs: tuple[Any, Any], rtol: f
             assert a is None and b is None or not np.any(a if b is None else b)
         else:
             np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
+def conditioned(draw: Callable[[], np.ndarray], max_cond: float = 10.0, min_gap: float = 0.0,
+                matrix: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """``draw()``, drawn again until each matrix in it (its last two dims, or those of
+    ``matrix(a)``) is well-conditioned: its largest singular value at most ``max_cond`` times
+    its smallest, and consecutive singular values at least ``min_gap`` times the largest apart.
+
+    Parity tests compare two libraries' rounding: near a singular matrix (or a repeated
+    singular value, where the singular vectors' and the spectral norms' derivatives divide by
+    the gap) both are right and still far apart, so the sample, not a looser tolerance, keeps
+    the comparison honest. ``draw`` takes its values from the test's own generator, so what is
+    drawn again is fixed too.
+    """
+    for _ in range(1000):
+        a = draw()
+        m = a if matrix is None else matrix(a)
+        if 0 in m.shape[-2:]:
+            return a
+        s = np.linalg.svd(m, compute_uv=False)  # descending
+        largest = s[..., :1]
+        if (np.all(largest <= max_cond * s[..., -1:])
+                and np.all(-np.diff(s, axis=-1) >= min_gap * largest)):
+            return a
+    raise AssertionError(f"no draw in 1000 with max_cond={max_cond}, min_gap={min_gap}")

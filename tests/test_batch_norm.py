@@ -15,7 +15,6 @@ from oracle.crosscheck import crosscheck
 
 torch = pytest.importorskip("torch")
 
-RNG = np.random.default_rng(7)
 # float64 to 1e-12 (symgrad computes in float64 and rounds once; PyTorch's sums round on the
 # way); float32 to a few of its ULP.
 RTOL = {"float64": 1e-12, "float32": 2e-6}
@@ -29,12 +28,12 @@ def _close(mine: Any, theirs: Any, dtype: str) -> None:
     np.testing.assert_allclose(mine, theirs, rtol=RTOL[dtype], atol=RTOL[dtype] * scale)
 
 
-def _data(shape: tuple[int, ...]) -> dict[str, np.ndarray]:
+def _data(shape: tuple[int, ...], rng: np.random.Generator) -> dict[str, np.ndarray]:
     c = shape[1]
-    return {"x": RNG.standard_normal(shape), "w": RNG.uniform(0.5, 2.0, c),
-            "b": RNG.standard_normal(c), "mean": RNG.standard_normal(c),
-            "var": RNG.uniform(0.5, 2.0, c), "g": RNG.standard_normal(shape),
-            "h": RNG.standard_normal(shape)}
+    return {"x": rng.standard_normal(shape), "w": rng.uniform(0.5, 2.0, c),
+            "b": rng.standard_normal(c), "mean": rng.standard_normal(c),
+            "var": rng.uniform(0.5, 2.0, c), "g": rng.standard_normal(shape),
+            "h": rng.standard_normal(shape)}
 
 
 def _run(lib: Any, data: dict[str, np.ndarray], dtype: str, training: bool) -> list[Any]:
@@ -54,8 +53,8 @@ def _run(lib: Any, data: dict[str, np.ndarray], dtype: str, training: bool) -> l
 @pytest.mark.parametrize("shape", [(4, 3), (5, 3, 4), (2, 3, 2, 2)])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("training", [True, False])
-def test_values_gradients_and_running_statistics(shape, dtype, training):
-    data = _data(shape)
+def test_values_gradients_and_running_statistics(shape, dtype, training, rng):
+    data = _data(shape, rng)
     mine, theirs = _run(symgrad, data, dtype, training), _run(torch, data, dtype, training)
     assert mine[0] == theirs[0] == "NativeBatchNormBackward0"
     for a, b in zip(mine[1:], theirs[1:], strict=True):
@@ -149,9 +148,9 @@ LAYERS = {
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
-def test_layers_in_training_then_evaluation(name):
+def test_layers_in_training_then_evaluation(name, rng):
     shape = (4, 3) if name.startswith("1d") else (2, 3, 2, 2)
-    batches = [RNG.standard_normal(shape) for _ in range(3)]
+    batches = [rng.standard_normal(shape) for _ in range(3)]
 
     def run(lib):
         layer = LAYERS[name](lib.nn)
@@ -196,8 +195,8 @@ def test_a_tutorial_style_convnet_block_trains_as_in_torch():
     np.testing.assert_allclose(mine[2], theirs[2], rtol=1e-4, atol=1e-5)
 
 
-def _judged(lib: Any, shape: tuple[int, ...], training: bool) -> str:
-    data = _data(shape)
+def _judged(lib: Any, shape: tuple[int, ...], training: bool, rng: np.random.Generator) -> str:
+    data = _data(shape, rng)
     x, w, b = (lib.tensor(data[k], dtype=lib.float64, requires_grad=True) for k in "xwb")
     mean = lib.tensor(data["mean"], dtype=lib.float64)
     var = lib.tensor(data["var"], dtype=lib.float64)
@@ -207,13 +206,13 @@ def _judged(lib: Any, shape: tuple[int, ...], training: bool) -> str:
 
 @pytest.mark.parametrize("training", [True, False])
 @pytest.mark.parametrize("shape", [(2, 3, 1), (4, 3), (3, 2, 2, 2)])
-def test_the_judge_passes_symgrads_batch_norm(shape, training):
-    assert _judged(symgrad, shape, training) == "ok"
+def test_the_judge_passes_symgrads_batch_norm(shape, training, rng):
+    assert _judged(symgrad, shape, training, rng) == "ok"
 
 
-def test_the_judge_finds_pytorchs_input_gradient_wrong_on_two_values_per_channel():
+def test_the_judge_finds_pytorchs_input_gradient_wrong_on_two_values_per_channel(rng):
     # Normalised, two values are +-d / sqrt(d^2 + eps): their gradient in x is of order eps,
     # which PyTorch's backward forms as a difference of terms of order 1 (6e4 ULP off in
     # float64 here). With more values per channel the same formula is fine.
-    assert _judged(torch, (2, 3, 1), True) == "engine-wrong"
-    assert _judged(torch, (4, 3), True) == "ok"
+    assert _judged(torch, (2, 3, 1), True, rng) == "engine-wrong"
+    assert _judged(torch, (4, 3), True, rng) == "ok"

@@ -15,8 +15,10 @@ from symgrad.testing.as_torch import as_torch
 
 torch = pytest.importorskip("torch")
 
+# Drawn once, at import, for the parametrize lists (the same in any order); the tests draw from
+# their own generator (the ``rng`` fixture). Well-conditioned: random entries plus a dominant
+# diagonal.
 RNG = np.random.default_rng(20261206)
-# Well-conditioned matrices: random entries plus a dominant diagonal.
 SQUARE = RNG.uniform(-1, 1, (3, 3)) + 3 * np.eye(3)
 BATCH = RNG.uniform(-1, 1, (2, 3, 3)) + 3 * np.eye(3)
 RECT = RNG.uniform(-2, 2, (2, 3, 4))
@@ -48,9 +50,9 @@ def _name(t: Any) -> str:
 
 
 def _parity(fn_mine: Any, fn_theirs: Any, arrays: list[np.ndarray], dtype: str,
-            second: bool = True, first: bool = True) -> None:
-    """Values, grad_fn, gradients of a weighted sum (``first``) and (``second``) the gradient of
-    the gradients' squared sum, against torch."""
+            rng: np.random.Generator, second: bool = True, first: bool = True) -> None:
+    """Values, grad_fn, gradients of a weighted sum (``first``, the weights drawn from ``rng``)
+    and (``second``) the gradient of the gradients' squared sum, against torch."""
     rtol = DTYPES[dtype][2]
     mine = [_both(a, dtype)[0] for a in arrays]
     theirs = [_both(a, dtype)[1] for a in arrays]
@@ -59,7 +61,7 @@ def _parity(fn_mine: Any, fn_theirs: Any, arrays: list[np.ndarray], dtype: str,
     assert _name(y) == _name(ty)
     if not first:
         return
-    w = RNG.uniform(0.5, 1.5, tuple(ty.shape))
+    w = rng.uniform(0.5, 1.5, tuple(ty.shape))
     g = symgrad.autograd.grad((y * symgrad.tensor(w, dtype=y.dtype)).sum(), mine,
                               create_graph=second)
     tg = torch.autograd.grad((ty * torch.tensor(w, dtype=ty.dtype)).sum(), theirs,
@@ -88,9 +90,10 @@ def _raises(fn_mine: Any, fn_theirs: Any) -> None:
 @pytest.mark.parametrize(("ord", "dim", "keepdim"), [
     (2, None, False), (1, 1, True), (math.inf, (0, 2), False), (-math.inf, -1, False),
     (3.0, (1, 2), True), (0.5, 0, False), (0, None, False)])
-def test_vector_norm(dtype: str, ord: float, dim: Any, keepdim: bool) -> None:
+def test_vector_norm(dtype: str, ord: float, dim: Any, keepdim: bool,
+                     rng: np.random.Generator) -> None:
     _parity(lambda x: symgrad.linalg.vector_norm(x, ord, dim, keepdim),
-            lambda x: torch.linalg.vector_norm(x, ord, dim, keepdim), [RECT], dtype,
+            lambda x: torch.linalg.vector_norm(x, ord, dim, keepdim), [RECT], dtype, rng,
             # the 0-"norm" has no gradient, the 1- and inf-norms' are constants
             second=ord not in (0, 1, math.inf, -math.inf), first=ord != 0)
 
@@ -99,9 +102,10 @@ def test_vector_norm(dtype: str, ord: float, dim: Any, keepdim: bool) -> None:
 @pytest.mark.parametrize(("ord", "dim", "keepdim"), [
     ("fro", (-2, -1), False), (1, (-2, -1), False), (-1, (1, 2), True),
     (math.inf, (2, 0), False), (-math.inf, (0, 1), True), (1, (2, 1), False)])
-def test_matrix_norm(dtype: str, ord: Any, dim: Any, keepdim: bool) -> None:
+def test_matrix_norm(dtype: str, ord: Any, dim: Any, keepdim: bool,
+                     rng: np.random.Generator) -> None:
     _parity(lambda x: symgrad.linalg.matrix_norm(x, ord, dim, keepdim),
-            lambda x: torch.linalg.matrix_norm(x, ord, dim, keepdim), [RECT], dtype,
+            lambda x: torch.linalg.matrix_norm(x, ord, dim, keepdim), [RECT], dtype, rng,
             second=ord == "fro")
 
 
@@ -110,10 +114,11 @@ def test_matrix_norm(dtype: str, ord: Any, dim: Any, keepdim: bool) -> None:
     ((3, 4), None, None), ((3, 4), "fro", None), ((3, 4), 1, None), ((3, 4), -math.inf, None),
     ((2, 3, 4), 1, 2), ((2, 3, 4), None, (0, 2)), ((2, 3, 4), math.inf, (0, 2)),
     ((2, 3, 4), "fro", (1, 2)), ((3, 4), 2, 0)])
-def test_norm_dispatches_as_torch(shape: tuple[int, ...], ord: Any, dim: Any) -> None:
-    a = RNG.uniform(-2, 2, shape)
+def test_norm_dispatches_as_torch(shape: tuple[int, ...], ord: Any, dim: Any,
+                                  rng: np.random.Generator) -> None:
+    a = rng.uniform(-2, 2, shape)
     _parity(lambda x: symgrad.linalg.norm(x, ord, dim),
-            lambda x: torch.linalg.norm(x, ord, dim), [a], "float64", second=False)
+            lambda x: torch.linalg.norm(x, ord, dim), [a], "float64", rng, second=False)
 
 
 def test_norm_graphs_are_torchs() -> None:
@@ -204,7 +209,8 @@ def test_half_norms(dtype: str) -> None:
 @pytest.mark.parametrize("array", [SQUARE, BATCH, SQUARE[:1, :1]], ids=["3x3", "batch", "1x1"])
 @pytest.mark.parametrize("name", ["det", "inverse", "logdet", "slogdet", "linalg.det",
                                   "linalg.inv", "linalg.slogdet"])
-def test_determinants_and_inverses(dtype: str, array: np.ndarray, name: str) -> None:
+def test_determinants_and_inverses(dtype: str, array: np.ndarray, name: str,
+                                   rng: np.random.Generator) -> None:
     def call(m: Any) -> Any:
         fn = m.linalg if name.startswith("linalg.") else m
         f = getattr(fn, name.rpartition(".")[2])
@@ -213,7 +219,7 @@ def test_determinants_and_inverses(dtype: str, array: np.ndarray, name: str) -> 
         return f
 
     # a 1 x 1 determinant's gradient is the constant 1: torch refuses its second derivative
-    _parity(call(symgrad), call(torch), [array], dtype,
+    _parity(call(symgrad), call(torch), [array], dtype, rng,
             second=array.shape[-1] > 1 or "det" not in name or "slog" in name)
 
 
@@ -227,9 +233,10 @@ def test_determinants_and_inverses(dtype: str, array: np.ndarray, name: str) -> 
     (SQUARE, RNG.uniform(-1, 1, (4, 2, 3, 2)), True),
     (SQUARE, RNG.uniform(-1, 1, (2, 3)), False),
     (BATCH, RNG.uniform(-1, 1, (4, 3)), False)])
-def test_solve(dtype: str, a: np.ndarray, b: np.ndarray, left: bool) -> None:
+def test_solve(dtype: str, a: np.ndarray, b: np.ndarray, left: bool,
+               rng: np.random.Generator) -> None:
     _parity(lambda x, y: symgrad.linalg.solve(x, y, left=left),
-            lambda x, y: torch.linalg.solve(x, y, left=left), [a, b], dtype)
+            lambda x, y: torch.linalg.solve(x, y, left=left), [a, b], dtype, rng)
 
 
 def test_slogdet_and_logdet_values_and_types() -> None:
@@ -346,16 +353,17 @@ def test_torch_linalg_under_as_torch() -> None:
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(("a", "b", "dim"), [
     ((2, 3), (2, 3), -1), ((3, 2), (3, 1), 0), ((2, 1, 3), (1, 4, 3), 2), ((3,), (3,), 0)])
-def test_cross(dtype: str, a: tuple[int, ...], b: tuple[int, ...], dim: int) -> None:
-    x, y = RNG.uniform(-2, 2, a), RNG.uniform(-2, 2, b)
+def test_cross(dtype: str, a: tuple[int, ...], b: tuple[int, ...], dim: int,
+               rng: np.random.Generator) -> None:
+    x, y = rng.uniform(-2, 2, a), rng.uniform(-2, 2, b)
     _parity(lambda p, q: symgrad.linalg.cross(p, q, dim=dim),
-            lambda p, q: torch.linalg.cross(p, q, dim=dim), [x, y], dtype)
+            lambda p, q: torch.linalg.cross(p, q, dim=dim), [x, y], dtype, rng)
     _parity(lambda p, q: symgrad.cross(p, q, dim), lambda p, q: torch.cross(p, q, dim),
-            [x, y], dtype)
+            [x, y], dtype, rng)
 
 
-def test_cross_without_dim_warns_and_takes_the_first_dim_of_3() -> None:
-    a, b = RNG.uniform(-2, 2, (3, 3)), RNG.uniform(-2, 2, (3, 3))
+def test_cross_without_dim_warns_and_takes_the_first_dim_of_3(rng: np.random.Generator) -> None:
+    a, b = rng.uniform(-2, 2, (3, 3)), rng.uniform(-2, 2, (3, 3))
     with pytest.warns(UserWarning, match="without specifying the dim arg is deprecated"):
         mine = symgrad.cross(symgrad.tensor(a), symgrad.tensor(b))
     with warnings.catch_warnings():  # torch warns once a process
@@ -391,10 +399,11 @@ def test_cross_errors(call: Any) -> None:
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(("a", "b", "dim"), [((2, 3), (2, 3), -1), ((2, 3), (3,), -1),
                                              ((4, 1, 3), (2, 3), 0), ((2, 3), (2, 3), 0)])
-def test_vecdot(dtype: str, a: tuple[int, ...], b: tuple[int, ...], dim: int) -> None:
-    x, y = RNG.uniform(-2, 2, a), RNG.uniform(-2, 2, b)
+def test_vecdot(dtype: str, a: tuple[int, ...], b: tuple[int, ...], dim: int,
+                rng: np.random.Generator) -> None:
+    x, y = rng.uniform(-2, 2, a), rng.uniform(-2, 2, b)
     _parity(lambda p, q: symgrad.linalg.vecdot(p, q, dim=dim),
-            lambda p, q: torch.linalg.vecdot(p, q, dim=dim), [x, y], dtype)
+            lambda p, q: torch.linalg.vecdot(p, q, dim=dim), [x, y], dtype, rng)
 
 
 @pytest.mark.parametrize("call", [
@@ -410,13 +419,14 @@ def test_vecdot_errors(call: Any) -> None:
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5, 6, -1, -2, -3])
 @pytest.mark.parametrize("array", [SQUARE / 2, BATCH / 2], ids=["3x3", "batch"])
-def test_matrix_power(dtype: str, n: int, array: np.ndarray) -> None:
+def test_matrix_power(dtype: str, n: int, array: np.ndarray, rng: np.random.Generator) -> None:
     def call(m: Any) -> Any:
         return lambda a: m.linalg.matrix_power(a, n)
 
     # the identity's gradient is 0, and A's (power 1) the constant 1: torch refuses both
     # second derivatives; so does it the first of power 0 under torch.autograd.grad
-    _parity(call(symgrad), call(torch), [array], dtype, second=n not in (0, 1), first=n != 0)
+    _parity(call(symgrad), call(torch), [array], dtype, rng, second=n not in (0, 1),
+            first=n != 0)
     x, tx = _both(array, dtype)
     assert _name(symgrad.matrix_power(x, n)) == _name(tx.matrix_power(n))
 

@@ -16,7 +16,7 @@ from oracle.samples import samples_of
 from reports.mutants import render_mutants_html
 from symgrad.ops.registry import REGISTRY, apply
 
-RNG = np.random.default_rng(7)
+RNG = np.random.default_rng(7)  # import-time draws only; the tests draw from ``rng``
 BY_NAME = {m.name: m for m in smut.MUTATIONS}
 
 
@@ -76,9 +76,9 @@ def test_term_dropped_does_not_apply_to_a_vjp_without_sums():
     np.testing.assert_array_equal(gx, Y * W)
 
 
-def test_reduction_skipped_slices_the_broadcast_dims():
+def test_reduction_skipped_slices_the_broadcast_dims(rng):
     # add(x (2,3), y (3,)): y's gradient should sum w over the rows; the mutant takes row 0.
-    y = RNG.uniform(size=3)
+    y = rng.uniform(size=3)
     (gx, gy), applied = mutant_grads("add", "reduction-skipped", [X, y], W, alpha=1)
     assert applied
     np.testing.assert_array_equal(gx, W)
@@ -86,24 +86,24 @@ def test_reduction_skipped_slices_the_broadcast_dims():
     assert not np.allclose(gy, W.sum(axis=0))
 
 
-def test_transpose_missing_on_square_matrices():
-    a, b, w = (RNG.uniform(size=(3, 3)) for _ in range(3))
+def test_transpose_missing_on_square_matrices(rng):
+    a, b, w = (rng.uniform(size=(3, 3)) for _ in range(3))
     (ga, gb), applied = mutant_grads("mm", "transpose-missing", [a, b], w)
     assert applied
     np.testing.assert_allclose(ga, (w @ b.T).T, rtol=1e-14)
     np.testing.assert_allclose(gb, a.T @ w, rtol=1e-14)
 
 
-def test_transpose_missing_not_applicable_to_a_non_square_gradient():
-    a, b, w = RNG.uniform(size=(2, 3)), RNG.uniform(size=(3, 4)), RNG.uniform(size=(2, 4))
+def test_transpose_missing_not_applicable_to_a_non_square_gradient(rng):
+    a, b, w = rng.uniform(size=(2, 3)), rng.uniform(size=(3, 4)), rng.uniform(size=(2, 4))
     (ga, _), applied = mutant_grads("mm", "transpose-missing", [a, b], w)
     assert not applied
     np.testing.assert_allclose(ga, w @ b.T, rtol=1e-14)
 
 
-def test_axis_off_by_one_tells_the_vjp_the_next_axis():
+def test_axis_off_by_one_tells_the_vjp_the_next_axis(rng):
     # sum over dim 0 of a (3, 3): d/dx[i, j] = w[j]; told dim 1, the VJP gives w[i].
-    x, w = RNG.uniform(size=(3, 3)), RNG.uniform(size=3)
+    x, w = rng.uniform(size=(3, 3)), rng.uniform(size=3)
     (gx,), applied = mutant_grads("sum", "axis-off-by-one", [x], w, dim=(0,), keepdim=False)
     assert applied
     np.testing.assert_array_equal(gx, np.broadcast_to(w[:, None], (3, 3)))

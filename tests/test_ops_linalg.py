@@ -8,8 +8,6 @@ from oracle.samples import samples_of
 from oracle.torch_calls import TORCH
 from symgrad.ops import REGISTRY
 
-RNG = np.random.default_rng(1)
-
 
 def leaf(a):
     return symgrad.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
@@ -39,14 +37,14 @@ CASES = [  # (shape a, shape b, PyTorch's grad_fn name)
 
 
 @pytest.mark.parametrize(("sa", "sb", "name"), CASES)
-def test_matmul_values_gradients_and_node_names(sa, sb, name):
-    a_np, b_np = RNG.normal(size=sa), RNG.normal(size=sb)
+def test_matmul_values_gradients_and_node_names(sa, sb, name, rng):
+    a_np, b_np = rng.normal(size=sa), rng.normal(size=sb)
     a, b = leaf(a_np), leaf(b_np)
     out = a @ b
     expected = np.matmul(a_np, b_np)
     np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-12)
     assert out.grad_fn.name() == name
-    w = RNG.normal(size=expected.shape)
+    w = rng.normal(size=expected.shape)
     (out * symgrad.tensor(w)).sum().backward()
     # d<W, A B>/dA = W B^T and /dB = A^T W, with 1-D operands as a row / a column.
     a2 = a_np[None, :] if a_np.ndim == 1 else a_np
@@ -68,16 +66,16 @@ def test_matmul_values_gradients_and_node_names(sa, sb, name):
     (symgrad.dot, (3,), (3,), "DotBackward0"), (symgrad.mv, (2, 3), (3,), "MvBackward0"),
     (symgrad.mm, (2, 3), (3, 4), "MmBackward0"), (symgrad.bmm, (2, 2, 3), (2, 3, 4),
                                                   "BmmBackward0")])
-def test_named_products(fn, sa, sb, name):
-    a_np, b_np = RNG.normal(size=sa), RNG.normal(size=sb)
+def test_named_products(fn, sa, sb, name, rng):
+    a_np, b_np = rng.normal(size=sa), rng.normal(size=sb)
     out = fn(leaf(a_np), leaf(b_np))
     assert out.grad_fn.name() == name
     np.testing.assert_allclose(out.detach().numpy(), np.matmul(a_np, b_np), rtol=1e-12)
 
 
-def test_mm_second_derivative():
-    a_np, b_np = RNG.normal(size=(2, 3)), RNG.normal(size=(3, 4))
-    w, v = RNG.normal(size=(2, 4)), RNG.normal(size=(2, 3))
+def test_mm_second_derivative(rng):
+    a_np, b_np = rng.normal(size=(2, 3)), rng.normal(size=(3, 4))
+    w, v = rng.normal(size=(2, 4)), rng.normal(size=(2, 3))
     a, b = leaf(a_np), leaf(b_np)
     (ga,) = symgrad.autograd.grad((a @ b * symgrad.tensor(w)).sum(), a, create_graph=True)
     np.testing.assert_allclose(ga.detach().numpy(), w @ b_np.T)
@@ -86,17 +84,17 @@ def test_mm_second_derivative():
     np.testing.assert_allclose(gb.numpy(), v.T @ w, rtol=1e-12)
 
 
-def test_batched_second_derivative_through_broadcast():
-    a_np, b_np = RNG.normal(size=(3, 2, 3)), RNG.normal(size=(3, 4))
-    w, v = RNG.normal(size=(3, 2, 4)), RNG.normal(size=(3, 2, 3))
+def test_batched_second_derivative_through_broadcast(rng):
+    a_np, b_np = rng.normal(size=(3, 2, 3)), rng.normal(size=(3, 4))
+    w, v = rng.normal(size=(3, 2, 4)), rng.normal(size=(3, 2, 3))
     a, b = leaf(a_np), leaf(b_np)
     (ga,) = symgrad.autograd.grad((a @ b * symgrad.tensor(w)).sum(), a, create_graph=True)
     (gb,) = symgrad.autograd.grad((ga * symgrad.tensor(v)).sum(), b)
     np.testing.assert_allclose(gb.numpy(), np.einsum("bij,bik->jk", v, w), rtol=1e-12)
 
 
-def test_outer_is_recorded_as_view_then_mul():
-    u, v = RNG.normal(size=3), RNG.normal(size=2)
+def test_outer_is_recorded_as_view_then_mul(rng):
+    u, v = rng.normal(size=3), rng.normal(size=2)
     a, b = leaf(u), leaf(v)
     out = symgrad.outer(a, b)
     np.testing.assert_allclose(out.detach().numpy(), np.outer(u, v))
@@ -107,8 +105,8 @@ def test_outer_is_recorded_as_view_then_mul():
     np.testing.assert_allclose(b.grad.numpy(), np.full(2, u.sum()))
 
 
-def test_trace_value_and_gradient_is_the_identity():
-    m = RNG.normal(size=(3, 4))
+def test_trace_value_and_gradient_is_the_identity(rng):
+    m = rng.normal(size=(3, 4))
     x = leaf(m)
     out = x.trace()
     assert out.item() == pytest.approx(np.trace(m)) and out.grad_fn.name() == "TraceBackward0"

@@ -21,7 +21,6 @@ torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 
 NAN, INF = float("nan"), float("inf")
-RNG = np.random.default_rng(14)
 
 
 def node_name(t: Any) -> str | None:
@@ -64,8 +63,8 @@ MAX_2D = [dict(kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=c)
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 7, 6), (3, 5, 5)])
-def test_max_pool2d_matches_torch(shape: tuple[int, ...]) -> None:
-    x = RNG.standard_normal(shape)
+def test_max_pool2d_matches_torch(shape: tuple[int, ...], rng: np.random.Generator) -> None:
+    x = rng.standard_normal(shape)
     checked = 0
     for kw in MAX_2D:
         try:
@@ -76,14 +75,14 @@ def test_max_pool2d_matches_torch(shape: tuple[int, ...]) -> None:
         np.testing.assert_array_equal(values(ya), values(yb), err_msg=str(kw))
         assert ia.dtype is symgrad.int64 and np.array_equal(ia.numpy(), ib.numpy()), kw
         assert node_name(ya) == node_name(yb) == "MaxPool2DWithIndicesBackward0"
-        assert_same_grads(a, ya, b, yb, RNG.standard_normal(tuple(yb.shape)))
+        assert_same_grads(a, ya, b, yb, rng.standard_normal(tuple(yb.shape)))
         checked += 1
     assert checked > 40
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 9), (3, 8)])
-def test_max_pool1d_matches_torch(shape: tuple[int, ...]) -> None:
-    x = RNG.standard_normal(shape)
+def test_max_pool1d_matches_torch(shape: tuple[int, ...], rng: np.random.Generator) -> None:
+    x = rng.standard_normal(shape)
     checked = 0
     for k, s, p, d, c in itertools.product((1, 2, 3), (None, 1, 2), (0, 1), (1, 2),
                                            (False, True)):
@@ -96,7 +95,7 @@ def test_max_pool1d_matches_torch(shape: tuple[int, ...]) -> None:
         assert np.array_equal(ia.numpy(), ib.numpy())
         assert chain(ya) == chain(yb) == ["SqueezeBackward1", "MaxPool2DWithIndicesBackward0",
                                           "UnsqueezeBackward0"]
-        assert_same_grads(a, ya, b, yb, RNG.standard_normal(tuple(yb.shape)))
+        assert_same_grads(a, ya, b, yb, rng.standard_normal(tuple(yb.shape)))
         _, ya, _, yb = both("max_pool1d", x, k, s, p, d, c)
         np.testing.assert_array_equal(values(ya), values(yb))
         checked += 1
@@ -104,8 +103,8 @@ def test_max_pool1d_matches_torch(shape: tuple[int, ...]) -> None:
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 7, 6), (3, 5, 5)])
-def test_avg_pool2d_matches_torch(shape: tuple[int, ...]) -> None:
-    x = RNG.standard_normal(shape)
+def test_avg_pool2d_matches_torch(shape: tuple[int, ...], rng: np.random.Generator) -> None:
+    x = rng.standard_normal(shape)
     checked = 0
     for k, s, p, c, i, o in itertools.product((1, 2, 3, (2, 3)), (None, 1, (1, 2), 2), (0, 1),
                                               (False, True), (False, True), (None, 3, -2)):
@@ -118,14 +117,14 @@ def test_avg_pool2d_matches_torch(shape: tuple[int, ...]) -> None:
         np.testing.assert_allclose(values(ya), values(yb), rtol=1e-15, atol=1e-15,
                                    err_msg=str(args))
         assert node_name(ya) == node_name(yb) == "AvgPool2DBackward0"
-        assert_same_grads(a, ya, b, yb, RNG.standard_normal(tuple(yb.shape)))
+        assert_same_grads(a, ya, b, yb, rng.standard_normal(tuple(yb.shape)))
         checked += 1
     assert checked > 150
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 9), (3, 8)])
-def test_avg_pool1d_matches_torch(shape: tuple[int, ...]) -> None:
-    x = RNG.standard_normal(shape)
+def test_avg_pool1d_matches_torch(shape: tuple[int, ...], rng: np.random.Generator) -> None:
+    x = rng.standard_normal(shape)
     for k, s, p, c, i in itertools.product((1, 2, 3), (None, 1, 2), (0, 1), (False, True),
                                            (False, True)):
         try:
@@ -136,46 +135,47 @@ def test_avg_pool1d_matches_torch(shape: tuple[int, ...]) -> None:
         np.testing.assert_allclose(values(ya), values(yb), rtol=1e-15, atol=1e-15)
         assert chain(ya) == chain(yb) == ["SqueezeBackward1", "AvgPool2DBackward0",
                                           "UnsqueezeBackward0"]
-        assert_same_grads(a, ya, b, yb, RNG.standard_normal(tuple(yb.shape)))
+        assert_same_grads(a, ya, b, yb, rng.standard_normal(tuple(yb.shape)))
     assert symgrad.avg_pool1d is SF.avg_pool1d or symgrad.avg_pool1d(
         symgrad.ones(1, 4), 2).tolist() == [[1.0, 1.0]]
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 7, 6), (3, 5, 4)])
 @pytest.mark.parametrize("size", [2, 3, (2, 4), (5, 1), (None, 2), 7, (1, 3), 0])
-def test_adaptive_avg_pool2d_matches_torch(shape: tuple[int, ...], size: Any) -> None:
-    a, ya, b, yb = both("adaptive_avg_pool2d", RNG.standard_normal(shape), size)
+def test_adaptive_avg_pool2d_matches_torch(shape: tuple[int, ...], size: Any,
+                                           rng: np.random.Generator) -> None:
+    a, ya, b, yb = both("adaptive_avg_pool2d", rng.standard_normal(shape), size)
     assert tuple(ya.shape) == tuple(yb.shape)
     np.testing.assert_allclose(values(ya), values(yb), rtol=1e-15, atol=1e-15)
     assert node_name(ya) == node_name(yb) == "AdaptiveAvgPool2DBackward0"
     if ya.numel():
-        assert_same_grads(a, ya, b, yb, RNG.standard_normal(tuple(yb.shape)))
+        assert_same_grads(a, ya, b, yb, rng.standard_normal(tuple(yb.shape)))
 
 
-def test_adaptive_avg_pool_to_one_is_a_mean_as_in_torch() -> None:
-    x = RNG.standard_normal((2, 3, 4, 5))
+def test_adaptive_avg_pool_to_one_is_a_mean_as_in_torch(rng: np.random.Generator) -> None:
+    x = rng.standard_normal((2, 3, 4, 5))
     a, ya, b, yb = both("adaptive_avg_pool2d", x, 1)
     assert node_name(ya) == node_name(yb) == "MeanBackward1"
     # symgrad's mean (not this module's) rounds its sum in another order than torch's
     np.testing.assert_allclose(values(ya), values(yb), rtol=1e-13)
-    assert_same_grads(a, ya, b, yb, RNG.standard_normal((2, 3, 1, 1)))
+    assert_same_grads(a, ya, b, yb, rng.standard_normal((2, 3, 1, 1)))
     a, ya, b, yb = both("adaptive_avg_pool1d", x[0], 1)
     assert chain(ya) == chain(yb) == ["SqueezeBackward1", "MeanBackward1", "UnsqueezeBackward0"]
     np.testing.assert_allclose(values(ya), values(yb), rtol=1e-13)
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 9, (4,)])
-def test_adaptive_avg_pool1d_matches_torch(size: Any) -> None:
-    a, ya, b, yb = both("adaptive_avg_pool1d", RNG.standard_normal((2, 3, 7)), size)
+def test_adaptive_avg_pool1d_matches_torch(size: Any, rng: np.random.Generator) -> None:
+    a, ya, b, yb = both("adaptive_avg_pool1d", rng.standard_normal((2, 3, 7)), size)
     np.testing.assert_allclose(values(ya), values(yb), rtol=1e-15, atol=1e-15)
     assert chain(ya) == chain(yb)
-    assert_same_grads(a, ya, b, yb, RNG.standard_normal(tuple(yb.shape)))
+    assert_same_grads(a, ya, b, yb, rng.standard_normal(tuple(yb.shape)))
 
 
 # -- dtypes -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
-def test_narrow_dtypes_match_torch(dtype: str) -> None:
-    x = RNG.standard_normal((2, 3, 6, 5)).astype(np.float32)
+def test_narrow_dtypes_match_torch(dtype: str, rng: np.random.Generator) -> None:
+    x = rng.standard_normal((2, 3, 6, 5)).astype(np.float32)
     a = symgrad.tensor(x).to(getattr(symgrad, dtype)).requires_grad_()
     b = torch.tensor(x).to(getattr(torch, dtype)).requires_grad_()
     for name, args in (("max_pool2d", (3, 2, 1)), ("avg_pool2d", (3, 1, 1, True, False)),
@@ -184,14 +184,14 @@ def test_narrow_dtypes_match_torch(dtype: str) -> None:
         assert str(ya.dtype).split(".")[-1] == str(yb.dtype).split(".")[-1] == dtype
         tol = 0 if name == "max_pool2d" else float(torch.finfo(yb.dtype).eps)
         np.testing.assert_allclose(values(ya), values(yb), rtol=tol, atol=tol)
-        g = RNG.standard_normal(tuple(yb.shape)).astype(np.float32)
+        g = rng.standard_normal(tuple(yb.shape)).astype(np.float32)
         (ga,) = symgrad.autograd.grad(ya, a, symgrad.tensor(g).to(ya.dtype))
         (gb,) = torch.autograd.grad(yb, b, torch.tensor(g).to(yb.dtype))
         np.testing.assert_allclose(values(ga), values(gb), rtol=2 * tol, atol=2 * tol)
 
 
-def test_integer_inputs_as_torch() -> None:
-    x = RNG.integers(-50, 50, (1, 2, 5, 5))
+def test_integer_inputs_as_torch(rng: np.random.Generator) -> None:
+    x = rng.integers(-50, 50, (1, 2, 5, 5))
     for dtype in ("int8", "uint8", "int16", "int32", "int64"):
         xs = np.abs(x) if dtype == "uint8" else x
         a, b = symgrad.tensor(xs).to(getattr(symgrad, dtype)), torch.tensor(xs).to(
@@ -221,8 +221,8 @@ INTEGER_CALLS = {
 
 @pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int16", "int32", "int64"])
 @pytest.mark.parametrize("call", sorted(INTEGER_CALLS))
-def test_integer_refusals_as_torch(dtype: str, call: str) -> None:
-    x = RNG.integers(0, 9, (1, 2, 4, 4))
+def test_integer_refusals_as_torch(dtype: str, call: str, rng: np.random.Generator) -> None:
+    x = rng.integers(0, 9, (1, 2, 4, 4))
     a = symgrad.tensor(x).to(getattr(symgrad, dtype))
     b = torch.tensor(x).to(getattr(torch, dtype))
     assert outcome(lambda F: INTEGER_CALLS[call](F, a if F is SF else b), SF) == outcome(
@@ -289,10 +289,10 @@ SECOND = {
 
 
 @pytest.mark.parametrize("name", sorted(SECOND))
-def test_second_order_as_torch(name: str) -> None:
+def test_second_order_as_torch(name: str, rng: np.random.Generator) -> None:
     # The gradient is linear in the incoming gradient g: its derivative wrt g is the pooling's
     # selection (or averaging) again; wrt the input it is 0.
-    x = RNG.standard_normal((2, 2, 5, 5)) * 3
+    x = rng.standard_normal((2, 2, 5, 5)) * 3
     if "ties" in name:
         x = np.round(x)
         assert len(np.unique(x)) < x.size / 4
@@ -300,7 +300,7 @@ def test_second_order_as_torch(name: str) -> None:
     for lib, F in ((symgrad, SF), (torch, TF)):
         a = lib.tensor(x, requires_grad=True)
         y = SECOND[name](F, a)
-        g = lib.tensor(RNG.standard_normal(tuple(y.shape)) if lib is symgrad else results[0][3],
+        g = lib.tensor(rng.standard_normal(tuple(y.shape)) if lib is symgrad else results[0][3],
                        requires_grad=True)
         (ga,) = lib.autograd.grad(y, a, g, create_graph=True)
         v = lib.tensor(np.linspace(-1, 2, x.size).reshape(x.shape))
@@ -312,10 +312,11 @@ def test_second_order_as_torch(name: str) -> None:
     assert rg1 and rg2
 
 
-def test_second_order_of_overlapping_max_pool_through_a_smooth_function() -> None:
+def test_second_order_of_overlapping_max_pool_through_a_smooth_function(
+        rng: np.random.Generator) -> None:
     # d/dx of sum(grad * x**2) where grad comes from max pooling of x**3: the pooling's own
     # second derivative is 0, the rest flows through the smooth ops around it.
-    x = RNG.standard_normal((1, 2, 4, 4))
+    x = rng.standard_normal((1, 2, 4, 4))
     out = []
     for lib, F in ((symgrad, SF), (torch, TF)):
         a = lib.tensor(x, requires_grad=True)
@@ -472,8 +473,8 @@ def test_top_level_has_what_torch_has() -> None:
 
 
 # -- signatures, modules, reprs ------------------------------------------------------------------
-def test_functional_positional_order_as_torch() -> None:
-    x = RNG.standard_normal((1, 2, 7, 7))
+def test_functional_positional_order_as_torch(rng: np.random.Generator) -> None:
+    x = rng.standard_normal((1, 2, 7, 7))
     # every argument positionally, in PyTorch's order
     _, ya, _, yb = both("max_pool2d", x, (3, 2), (2, 1), (1, 1), (1, 2), True, True)
     assert values(ya[0]).tolist() == values(yb[0]).tolist() and ya[1].tolist() == yb[1].tolist()
@@ -509,13 +510,13 @@ _STATE = ("kernel_size", "stride", "padding", "dilation", "return_indices", "cei
 
 
 @pytest.mark.parametrize("case", sorted(MODULES))
-def test_modules_as_torch(case: str) -> None:
+def test_modules_as_torch(case: str, rng: np.random.Generator) -> None:
     mine, theirs = MODULES[case](symgrad.nn), MODULES[case](torch.nn)
     assert repr(mine) == repr(theirs)
     assert {k: getattr(mine, k) for k in _STATE if hasattr(theirs, k)} == {
         k: getattr(theirs, k) for k in _STATE if hasattr(theirs, k)}
     assert not list(mine.parameters())
-    x = RNG.standard_normal((2, 3, 9, 8))
+    x = rng.standard_normal((2, 3, 9, 8))
     if "1d" in case:
         x = x[0]
     a, b = symgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
@@ -536,11 +537,11 @@ def test_module_signatures_as_torch() -> None:
 
 
 # -- PyTorch's "Neural Networks" tutorial: its pooling, and a small CNN head ---------------------
-def test_tutorial_pooling_and_a_training_step_as_torch() -> None:
+def test_tutorial_pooling_and_a_training_step_as_torch(rng: np.random.Generator) -> None:
     # The tutorial's LeNet pools ReLUs with F.max_pool2d(F.relu(c), (2, 2)) and
     # F.max_pool2d(x, 2); its convolutions stand here as given feature maps.
-    c1 = RNG.standard_normal((4, 6, 28, 28))
-    w = RNG.standard_normal((10, 6 * 7 * 7)) * 0.1
+    c1 = rng.standard_normal((4, 6, 28, 28))
+    w = rng.standard_normal((10, 6 * 7 * 7)) * 0.1
     grads = []
     for lib, F in ((symgrad, SF), (torch, TF)):
         c = lib.tensor(c1, requires_grad=True)
@@ -560,8 +561,8 @@ def test_tutorial_pooling_and_a_training_step_as_torch() -> None:
     np.testing.assert_allclose(grads[0][2], grads[1][2], rtol=1e-12, atol=1e-15)
 
 
-def test_module_pipeline_with_global_average_pooling_as_torch() -> None:
-    x = RNG.standard_normal((2, 3, 10, 9))
+def test_module_pipeline_with_global_average_pooling_as_torch(rng: np.random.Generator) -> None:
+    x = rng.standard_normal((2, 3, 10, 9))
     out = []
     for lib in (symgrad, torch):
         nn = lib.nn

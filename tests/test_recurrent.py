@@ -67,19 +67,17 @@ def _compare(cls: str, args: tuple, kwargs: dict, x: np.ndarray, dtype: str,
         np.testing.assert_allclose(s, t, rtol=0, atol=TOL[dtype])
 
 
-RNG = np.random.RandomState(0)
-
-
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("cls,kwargs", [
     ("RNNCell", {}), ("RNNCell", {"nonlinearity": "relu"}), ("RNNCell", {"bias": False}),
     ("LSTMCell", {}), ("LSTMCell", {"bias": False}), ("GRUCell", {}), ("GRUCell", {"bias": False}),
 ])
-def test_cells_match_torch(cls: str, kwargs: dict, dtype: str) -> None:
-    x = RNG.randn(4, 3)
+def test_cells_match_torch(cls: str, kwargs: dict, dtype: str, rng: np.random.Generator) -> None:
+    x = rng.standard_normal((4, 3))
     _compare(cls, (3, 5), kwargs, x, dtype)
     _compare(cls, (3, 5), kwargs, x[0], dtype)  # unbatched
-    hx = (RNG.randn(4, 5), RNG.randn(4, 5)) if cls == "LSTMCell" else RNG.randn(4, 5)
+    hx = (rng.standard_normal((4, 5)), rng.standard_normal((4, 5))) if cls == "LSTMCell" \
+        else rng.standard_normal((4, 5))
     _compare(cls, (3, 5), kwargs, x, dtype, hx=hx)
 
 
@@ -99,25 +97,28 @@ CONFIGS = [
 @pytest.mark.parametrize("kwargs", CONFIGS, ids=lambda k: "-".join(f"{a}={b}" for a, b in
                                                                    k.items()) or "default")
 @pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
-def test_sequence_layers_match_torch(cls: str, kwargs: dict, dtype: str) -> None:
+def test_sequence_layers_match_torch(cls: str, kwargs: dict, dtype: str,
+                                     rng: np.random.Generator) -> None:
     # Dropout masks are drawn from the seeded stream as PyTorch draws them, so training with
     # dropout matches too.
-    _compare(cls, (3, 4), kwargs, RNG.randn(5, 2, 3), dtype)
+    _compare(cls, (3, 4), kwargs, rng.standard_normal((5, 2, 3)), dtype)
 
 
 @pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
-def test_sequence_layers_with_initial_state_unbatched_eval_relu(cls: str) -> None:
+def test_sequence_layers_with_initial_state_unbatched_eval_relu(cls: str,
+                                                                rng: np.random.Generator) -> None:
     layers, directions = 2, 2
     kwargs = {"num_layers": layers, "bidirectional": True, "dropout": 0.5}
     shape = (layers * directions, 2, 4)
-    hx = (RNG.randn(*shape), RNG.randn(*shape)) if cls == "LSTM" else RNG.randn(*shape)
-    _compare(cls, (3, 4), kwargs, RNG.randn(5, 2, 3), "float64", hx=hx, train=False)
-    hx1 = (RNG.randn(*shape[::2]), RNG.randn(*shape[::2])) if cls == "LSTM" \
-        else RNG.randn(*shape[::2])
-    _compare(cls, (3, 4), kwargs, RNG.randn(5, 3), "float64", hx=hx1, train=False)
-    _compare(cls, (3, 4), {"batch_first": True}, RNG.randn(5, 3), "float64")
+    hx = (rng.standard_normal(shape), rng.standard_normal(shape)) if cls == "LSTM" \
+        else rng.standard_normal(shape)
+    _compare(cls, (3, 4), kwargs, rng.standard_normal((5, 2, 3)), "float64", hx=hx, train=False)
+    hx1 = (rng.standard_normal(shape[::2]), rng.standard_normal(shape[::2])) if cls == "LSTM" \
+        else rng.standard_normal(shape[::2])
+    _compare(cls, (3, 4), kwargs, rng.standard_normal((5, 3)), "float64", hx=hx1, train=False)
+    _compare(cls, (3, 4), {"batch_first": True}, rng.standard_normal((5, 3)), "float64")
     if cls == "RNN":
-        _compare(cls, (3, 4, 2, "relu"), {}, RNG.randn(5, 2, 3), "float64")
+        _compare(cls, (3, 4, 2, "relu"), {}, rng.standard_normal((5, 2, 3)), "float64")
 
 
 def _outcome(call: Any, lib: Any) -> Any:
@@ -230,12 +231,12 @@ def test_reprs_state_dicts_and_attributes_match_torch(index: int) -> None:
                 == [[tuple(p.shape) for p in ps] for ps in made[torch].all_weights])
 
 
-def test_a_torch_state_dict_loads_and_gives_torch_outputs() -> None:
+def test_a_torch_state_dict_loads_and_gives_torch_outputs(rng: np.random.Generator) -> None:
     torch.manual_seed(3)
     t = torch.nn.GRU(3, 4, num_layers=2, bidirectional=True).double()
     s = symgrad.nn.GRU(3, 4, num_layers=2, bidirectional=True).double()
     s.load_state_dict({k: symgrad.tensor(v.numpy()) for k, v in t.state_dict().items()})
-    x = RNG.randn(6, 2, 3)
+    x = rng.standard_normal((6, 2, 3))
     t_out, t_h = t(torch.tensor(x))
     s_out, s_h = s(symgrad.tensor(x))
     np.testing.assert_allclose(s_out.detach().numpy(), t_out.detach().numpy(), atol=1e-12)
