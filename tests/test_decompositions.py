@@ -320,19 +320,20 @@ def _factor_losses(b: np.ndarray, w_solve: np.ndarray, w_inverse: np.ndarray, up
 
 @pytest.mark.parametrize("triangular", [True, False], ids=["triangular", "not-triangular"])
 @pytest.mark.parametrize("upper", [False, True])
-def test_factor_gradient_is_zero_on_the_unread_triangle(upper, triangular):
+def test_factor_gradient_is_zero_on_the_unread_triangle(upper, triangular, rng):
     # DELIBERATE (tests/test_torch_parity.py): cholesky_solve and cholesky_inverse read one
     # triangle of the factor, so the derivative on the other is 0 (finite differences give
     # exactly 0: nothing reads it). PyTorch's gradient multiplies by the whole factor, unmasked:
     # nonzero on the unread triangle, and for a factor that is not triangular wrong on the read
     # one too. symgrad's is 0 on the unread triangle and the derivative on the read one, which
     # for a triangular factor is PyTorch's.
-    low = np.linalg.cholesky(_spd(n=3))
+    low = np.linalg.cholesky(_spd(rng, n=3))
     factor = low.T.copy() if upper else low.copy()
     read = np.triu(np.ones((3, 3), bool)) if upper else np.tril(np.ones((3, 3), bool))
     if not triangular:
         factor[~read] = [0.75, -1.5, 2.25]
-    losses = _factor_losses(RNG.standard_normal((3, 2)), _weights(3, 2), _weights(3, 3), upper)
+    losses = _factor_losses(rng.standard_normal((3, 2)), rng.standard_normal((3, 2)),
+                            rng.standard_normal((3, 3)), upper)
     for name, (loss, exact) in losses.items():
         s, t = _both(factor)
         (ours,) = symgrad.autograd.grad(loss(symgrad, s), [s])
@@ -348,11 +349,11 @@ def test_factor_gradient_is_zero_on_the_unread_triangle(upper, triangular):
 
 
 @pytest.mark.parametrize("upper", [False, True])
-def test_factors_from_cholesky_give_pytorchs_gradients(upper):
+def test_factors_from_cholesky_give_pytorchs_gradients(upper, rng):
     # cholesky's backward reads one triangle of its factor's gradient (tril(L^T gL)), so the 0
     # on the unread triangle changes nothing through it: first and second order are PyTorch's.
-    a, b = _spd(2), RNG.standard_normal((2, 3, 2))
-    w_solve, w_inverse = _weights(2, 3, 2), _weights(2, 3, 3)
+    a, b = _spd(rng, 2), rng.standard_normal((2, 3, 2))
+    w_solve, w_inverse = rng.standard_normal((2, 3, 2)), rng.standard_normal((2, 3, 3))
 
     def solve(lib, x, y):
         out = lib.cholesky_solve(y, lib.linalg.cholesky(x, upper=upper), upper=upper)
@@ -362,8 +363,8 @@ def test_factors_from_cholesky_give_pytorchs_gradients(upper):
         out = lib.cholesky_inverse(lib.linalg.cholesky(x, upper=upper), upper=upper)
         return (out * lib.tensor(w_inverse, dtype=out.dtype)).sum()
 
-    _parity(solve, a, b)
-    _parity(inverse, a)
+    _parity(solve, a, b, rng=rng)
+    _parity(inverse, a, rng=rng)
 
 
 def test_cholesky_samples_draw_positive_definite_matrices():

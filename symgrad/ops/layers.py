@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from symgrad._dtypes import NOT_FLOATING
@@ -67,8 +69,14 @@ def _normalized_grads(g: Tensor, self: Tensor, weight: Tensor, dims: tuple[int, 
     rstd = ((centred * centred).mean(dim=dims, keepdim=True) + eps).rsqrt()
     normed = centred * rstd
     d_normed = g * weight
-    d_self = rstd * (d_normed - d_normed.mean(dim=dims, keepdim=True)
-                     - normed * (d_normed * normed).mean(dim=dims, keepdim=True))
+    spread = d_normed - d_normed.mean(dim=dims, keepdim=True)
+    if math.prod(self.shape[d] for d in dims) == 2:
+        # Two values, +-c: c**2 is the variance, so the terms' difference is exactly
+        # spread * (1 - var / (var + eps)) = spread * eps * rstd**2, an identity of the
+        # function (every order follows). Formed as the difference, its terms of order 1
+        # cancelled to order eps / var: 699 ULP in float64 with var 4.8 and eps 1e-5.
+        return rstd * rstd * rstd * eps * spread, normed, g
+    d_self = rstd * (spread - normed * (d_normed * normed).mean(dim=dims, keepdim=True))
     if long:
         # In float64 the rounding of those terms left d_self 212 ULP off ([2, 2, 2] normalized
         # over 4): the long double's value less this one is rounding, a constant to the second
