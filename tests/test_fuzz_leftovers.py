@@ -886,3 +886,27 @@ def test_amax_sends_a_nan_gradient_to_its_extrema_alone(fn):
     ours, theirs = grad(symgrad), grad(torch)
     assert np.isnan(ours[at]) and (np.delete(ours, at) == 0).all()
     assert np.isnan(theirs).all()
+
+
+# -- seed 73: sigmoid reads its input in backward -----------------------------------------------
+@pytest.mark.parametrize("fn", ["sigmoid", "tanh", "expm1", "exp2"])
+def test_a_write_into_the_input_of_a_tail_accurate_backward_is_refused(fn):
+    """symgrad's VJP forms these derivatives from the input (sigmoid's 1 - s is 0 from a result
+    that rounded to 1, e**-40 from x = 40), so it saves the input and refuses a write into it
+    before backward; PyTorch's saves only the result and runs (torch_fuzz's READS_ITS_INPUT).
+    Neither gives a wrong number: symgrad's gradient at x = 40 is the tail's."""
+    def call(lib):
+        x = lib.tensor([40.0, 0.5], dtype=lib.float64, requires_grad=True)
+        y = x * 1
+        out = getattr(lib, fn)(y)
+        with lib.no_grad():
+            y.mul_(2.0)
+        out.sum().backward()
+        return x.grad
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        call(symgrad)
+    assert call(torch) is not None
+    if fn == "sigmoid":
+        x = symgrad.tensor([40.0], dtype=symgrad.float64, requires_grad=True)
+        symgrad.sigmoid(x).backward()
+        assert x.grad.item() == pytest.approx(math.exp(-40.0), rel=1e-12)

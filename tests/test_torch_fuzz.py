@@ -449,6 +449,12 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # element, symgrad's to the largest alone.
 @example(Program(((5, 1, 1, True),), ((_call("amax", "unary"), 2, 5, 2, 9, False),
                                       (_call("erfinv", "unary"), 1, 2, 1, 11, False))))
+# Seed 73: log10_ of sigmoid's input (through conj's alias) before backward: symgrad's sigmoid
+# reads its input and refuses (READS_ITS_INPUT), PyTorch's saves its result alone.
+@example(Program(((4, 1, 5, True),), ((_call("sigmoid", "unary"), 2, 6, 2, 7, False),
+                                      (_call("conj", "unary"), 4, 0, 2, 4, False),
+                                      (_call("log10_", "unary"), 2, 1, 1, 2, True),
+                                      (_call("take_along_dim", "index"), 5, 7, 1, 8, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
