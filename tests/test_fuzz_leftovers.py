@@ -910,3 +910,27 @@ def test_a_write_into_the_input_of_a_tail_accurate_backward_is_refused(fn):
         x = symgrad.tensor([40.0], dtype=symgrad.float64, requires_grad=True)
         symgrad.sigmoid(x).backward()
         assert x.grad.item() == pytest.approx(math.exp(-40.0), rel=1e-12)
+
+
+# -- seeds 74-75: kron and take_along_dim of a non-contiguous input -----------------------------
+@pytest.mark.parametrize("case", ["kron of a transpose", "kron of rot90",
+                                  "take_along_dim of a transpose", "take_along_dim expanded"])
+def test_kron_and_take_along_dim_of_non_contiguous_inputs(case):
+    """PyTorch 2.13 views these inputs flat and refuses their layout ("view size is not
+    compatible"); the values are defined whatever the layout, and symgrad's are those of a
+    contiguous copy, as PyTorch gives for one (torch_fuzz's TORCH_WRONG_ERRORS)."""
+    def call(lib, contiguous):
+        def fix(t):
+            return t.contiguous() if contiguous else t
+        a = {"kron of a transpose": lambda: lib.ones(2, 3).t(),
+             "kron of rot90": lambda: lib.rot90(lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),
+                                                 1, [0, 1]),
+             "take_along_dim of a transpose": lambda: lib.arange(6.0).reshape(2, 3).t(),
+             "take_along_dim expanded": lambda: lib.arange(3.0).reshape(3, 1).expand(3, 3),
+             }[case]()
+        if case.startswith("kron"):
+            return lib.kron(fix(a), lib.tensor([[1.0, -2.0]]))
+        return lib.take_along_dim(fix(a), lib.tensor([0, 4, 5]))
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        call(torch, contiguous=False)
+    assert call(symgrad, contiguous=False).tolist() == call(torch, contiguous=True).tolist()

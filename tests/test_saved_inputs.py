@@ -42,6 +42,14 @@ PRODUCTS: dict[str, Callable[[Any, Any, Any], Any]] = {
     "addbmm": lambda lib, x, c: lib.addbmm(c[:1].reshape(1, 1), x.reshape(1, 1, 3),
                                            c.reshape(1, 3, 1)),
     "a parameter times x (reads x)": lambda lib, x, c: c.clone().requires_grad_() * x,
+    # PyTorch's nodes save the input for its sizes (gather, take) or for nothing (angle): a
+    # write into it is refused all the same (the fuzzer, seed 79; symgrad saved none of them)
+    "gather (reads x: saved)": lambda lib, x, c: lib.gather(x, 0, lib.tensor([0, 2])),
+    "take (reads x: saved)": lambda lib, x, c: lib.take(x, lib.tensor([2, 0])),
+    "take_along_dim (reads x: saved)": lambda lib, x, c: lib.take_along_dim(
+        x, lib.tensor([1, 1])),
+    "angle (reads x: saved)": lambda lib, x, c: lib.angle(x),
+    "index_select": lambda lib, x, c: lib.index_select(x, 0, lib.tensor([0, 2])),
 }
 
 

@@ -455,6 +455,19 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                                       (_call("conj", "unary"), 4, 0, 2, 4, False),
                                       (_call("log10_", "unary"), 2, 1, 1, 2, True),
                                       (_call("take_along_dim", "index"), 5, 7, 1, 8, False))))
+# Seeds 74, 75, 79: take_along_dim of broadcast_tensors' expanded view and kron of rot90's
+# result (PyTorch refuses their layout: TORCH_WRONG_ERRORS); acos_ of take's input before
+# backward, which PyTorch's node saves (as symgrad's now does).
+@example(Program(((3, 1, 1, True), (5, 0, 3, True), (4, 0, 8, True)),
+                 ((_call("broadcast_tensors", "ternary"), 3, 5, 0, 2, True),
+                  (_call("take_along_dim", "index"), 4, 2, 2, 9, True))))
+@example(Program(((7, 1, 10, False), (4, 1, 5, False), (3, 1, 1, True)),
+                 ((_call("rot90", "unary"), 4, 3, 0, 7, False),
+                  (_call("kron", "binary"), 3, 2, 1, 4, False))))
+@example(Program(((0, 1, 10, True),), ((_call("take", "index"), 2, 6, 1, 10, False),
+                                       (_call("fmod", "number_first"), 0, 0, 1, 2, False),
+                                       (_call("acos_", "unary"), 0, 5, 2, 10, True),
+                                       (_call("mean", "unary"), 7, 7, 1, 5, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

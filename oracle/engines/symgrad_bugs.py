@@ -397,7 +397,8 @@ def _index_dup(orig: Callable[..., Any]) -> Callable[..., Any]:
       "gather's backward scatters (last one wins) instead of scatter-adding",
       _wa("float64", {"dim": 0, "index": np.array([0, 0])}, self=[1.0, 2.0]))
 def _gather_dup(orig: Callable[..., Any]) -> Callable[..., Any]:
-    def vjp(g: Tensor, *, dim: int, index: Any, self_shape: tuple[int, ...]) -> Tensor:
+    def vjp(g: Tensor, self: Tensor, *, dim: int, index: Any, self_shape: tuple[int, ...]
+            ) -> Tensor:
         out = np.zeros(self_shape)
         np.put_along_axis(out, np.asarray(index), _values(g), axis=dim)
         return _const(out, g)

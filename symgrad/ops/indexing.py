@@ -265,8 +265,10 @@ def _index_select_vjp(g: Tensor, *, dim: int, index: np.ndarray,
     return index_put(_zeros(self_shape, g), g, (None,) * dim + (index,), accumulate=True)
 
 
+# self is saved, unread, as PyTorch's node saves it (for its sizes): a write into it before
+# backward is refused there, and so here (take and angle alike).
 GATHER = defop("gather", "GatherBackward0", _gather,
-               vjp=lambda g, *, dim, index, self_shape: apply(
+               vjp=lambda g, self, *, dim, index, self_shape: apply(
                    SCATTER_ADD, _zeros(self_shape, g), g, dim=dim, index=index),
                saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
 SCATTER_ADD = defop("scatter_add", "ScatterAddBackward0", _scatter_add,

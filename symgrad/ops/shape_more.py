@@ -482,7 +482,8 @@ ROT90 = defop("rot90", "Rot90Backward0",
 
 
 # -- take, index_copy, index_fill, index_put, masked_scatter ---------------------------------------
-def _take_vjp(g: Tensor, *, index: np.ndarray, self_shape: tuple[int, ...]) -> Tensor:
+def _take_vjp(g: Tensor, self: Tensor, *, index: np.ndarray, self_shape: tuple[int, ...]
+              ) -> Tensor:
     size = int(np.prod(self_shape, dtype=np.int64))
     flat = apply(INDEX_PUT, _zeros((size,), g), reshape(g, -1),
                  indices=(index.reshape(-1) % max(size, 1),), accumulate=True)

@@ -52,7 +52,7 @@ def _angle(self: np.ndarray) -> np.ndarray:
 
 # PyTorch's angle_backward for a real input is zeros_like(self): a constant, so the second
 # derivative is zero too. The jump from pi to 0 at 0 is where it is not differentiable.
-ANGLE = defop("angle", "AngleBackward0", _angle, vjp=lambda g: _zeros(g),
+ANGLE = defop("angle", "AngleBackward0", _angle, vjp=lambda g, self: _zeros(g),
               dtype_rule="promote_float", dtypes=ALL,
               kinks=(Kink("self", "self == 0", lambda self, **_: self == 0, "zero"),))
 
