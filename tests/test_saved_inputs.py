@@ -50,6 +50,15 @@ PRODUCTS: dict[str, Callable[[Any, Any, Any], Any]] = {
         x, lib.tensor([1, 1])),
     "angle (reads x: saved)": lambda lib, x, c: lib.angle(x),
     "index_select": lambda lib, x, c: lib.index_select(x, 0, lib.tensor([0, 2])),
+    # index_add's and index_copy's nodes save the source for its own gradient alone
+    "index_add of x[:2] into c (reads x: saved)": lambda lib, x, c: lib.index_add(
+        c, 0, lib.tensor([2, 0]), x[:2]),
+    "index_add of x into c (reads x: saved)": lambda lib, x, c: lib.index_add(
+        c, 0, lib.tensor([2, 0, 1]), x),
+    "index_add of c into x": lambda lib, x, c: lib.index_add(x, 0, lib.tensor([2, 0]), c[:2]),
+    "index_copy of x into c (reads x: saved)": lambda lib, x, c: lib.index_copy(
+        c, 0, lib.tensor([2, 0, 1]), x),
+    "index_copy of c into x": lambda lib, x, c: lib.index_copy(x, 0, lib.tensor([2]), c[:1]),
 }
 
 

@@ -568,13 +568,14 @@ INDEX_FILL_TENSOR = defop(
     saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
 INDEX_COPY = defop(
     "index_copy", "IndexCopyBackward0", _index_copy,
-    vjp=lambda g, *, dim, index, source_shape, needs: (
+    vjp=lambda g, source, *, dim, index, source_shape, needs: (
         apply(INDEX_FILL, g, dim=dim, index=index, value=0) if needs[0] else None,
         # PyTorch's own index_select, with its checks: an index past an empty tensor's end,
         # which the forward copied nothing through, is refused here, when source requires
         # grad (the fuzzer, seed 61: not otherwise, as PyTorch's).
         reshape(index_select(g, dim, index) if g.ndim else g, source_shape) if needs[1]
         else None),
+    saved_for={"self": (), "source": ("source",)},  # as index_add's, PyTorch's node
     saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="index")
 
 

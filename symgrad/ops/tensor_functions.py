@@ -1282,10 +1282,13 @@ def _index_add(self: np.ndarray, source: np.ndarray, *, dim: int, index: np.ndar
 
 INDEX_ADD = defop(
     "index_add", "IndexAddBackward0", _index_add,
-    vjp=lambda g, *, dim, index, alpha, source_shape: (
+    vjp=lambda g, source, *, dim, index, alpha, source_shape: (
         g, reshape(index_select(g, dim, Tensor._make(index, False, None)) * alpha
                    if alpha != 1 else
                    index_select(g, dim, Tensor._make(index, False, None)), source_shape)),
+    # PyTorch's node saves source for source's own gradient (its sizes): a write into it
+    # before backward is refused then, as here.
+    saved_for={"self": (), "source": ("source",)},
     saves_attrs=("index",), dtype_rule="same", dtypes=ALL, kind="structural")
 
 
