@@ -720,6 +720,28 @@ def test_einsum_takes_pytorchs_sublist_format(args):
     assert outcomes[0] == outcomes[1]
 
 
+@pytest.mark.parametrize(("equation", "shapes"), [
+    ("ii->i", [(3, 3)]), ("iij->ij", [(2, 2, 3)]), ("iji->ij", [(2, 3, 2)]),
+    ("jii->ij", [(3, 2, 2)]), ("iijj->ij", [(2, 2, 3, 3)]), ("bii->bi", [(2, 3, 3)]),
+    ("iii->i", [(2, 2, 2)]), ("ii,i->i", [(3, 3), (3,)])])
+def test_einsum_of_a_repeated_label_is_a_view_of_the_diagonal(equation, shapes):
+    """PyTorch's einsum reads a repeated label's diagonal as a view: a write into the result
+    writes the operand's diagonal. symgrad's read it by indexing, a copy, which left the
+    operand as it was (the same layout, strides, node and gradient otherwise)."""
+    def run(lib):
+        leaves = [lib.arange(float(np.prod(s))).reshape(s).requires_grad_() for s in shapes]
+        operands = [x * 1 for x in leaves]
+        out = lib.einsum(equation, *operands)
+        seen = (type(out.grad_fn).__name__, tuple(out.stride()), out.tolist())
+        out.add_(100)
+        (out * lib.arange(float(out.numel())).reshape(out.shape)).sum().backward()
+        return seen, operands[0].tolist(), leaves[0].grad.tolist()
+    ours, theirs = run(symgrad), run(torch)
+    assert ours == theirs
+    written = theirs[1] != np.arange(float(np.prod(shapes[0]))).reshape(shapes[0]).tolist()
+    assert written == (len(shapes) == 1)  # a product of two is no view
+
+
 def test_kthvalue_of_an_empty_dim_raises_pytorchs_index_error_before_checking_k():
     for lib in (torch, symgrad):
         with pytest.raises(IndexError, match=r"^kthvalue\(\): Expected reduction dim 1 to have "

@@ -45,6 +45,7 @@ from symgrad.ops.registry import (
     wrap_dim,
 )
 from symgrad.ops.shape import RESHAPE, clone, expand, permute, repeat, reshape, unsqueeze
+from symgrad.ops.shape_more import diagonal
 from symgrad.tensor import Tensor
 
 __all__ = [
@@ -797,12 +798,10 @@ def _diagonals(t: Tensor, labels: list[Any], operand: int) -> tuple[Tensor, list
         if t.shape[k] != t.shape[j]:
             raise RuntimeError(f"einsum(): subscript {x} is repeated for operand {operand} but "
                                f"the sizes don't match, {t.shape[j]} != {t.shape[k]}")
-        # Move the two dims last, read their diagonal (an index node), drop the first place.
+        # Their diagonal, last (a view of t, as PyTorch's: a write into einsum's result writes
+        # t's diagonal), the other dims in order before it.
         rest = [i for i in range(t.ndim) if i not in (k, j)]
-        moved = permute(t, rest + [k, j])
-        n = t.shape[k]
-        ar = np.arange(n)
-        t = moved[(Ellipsis, ar, ar)]
+        t = diagonal(t, 0, k, j)
         labels = [labels[i] for i in rest] + [x]
         k = 0
     return t, labels
