@@ -742,6 +742,26 @@ def test_einsum_of_a_repeated_label_is_a_view_of_the_diagonal(equation, shapes):
     assert written == (len(shapes) == 1)  # a product of two is no view
 
 
+@pytest.mark.parametrize(("equation", "shapes"), [
+    ("ij,jk->ki", [(2, 3), (3, 4)]), ("ij,kj->ki", [(2, 3), (4, 3)]),
+    ("ijk,jl->lik", [(2, 3, 4), (3, 5)]), ("ijk,jl->kli", [(2, 3, 4), (3, 5)]),
+    ("bij,bjk->bki", [(2, 2, 3), (2, 3, 2)]), ("bij,bjk->kbi", [(2, 2, 3), (2, 3, 4)]),
+    ("abc,cd->dba", [(2, 3, 4), (4, 5)]), ("ij,jk,kl->li", [(2, 3), (3, 4), (4, 2)])])
+def test_einsum_lays_its_product_out_as_pytorch(equation, shapes):
+    """PyTorch's bmm takes the second operand first where all its own dims come before the
+    first's in the output (its swap_lo_ro): ``ij,jk->ki`` is contiguous there, so ``view(-1)``
+    of it works; symgrad's was a transposed view, which view refused."""
+    def run(lib):
+        operands = [lib.arange(float(np.prod(s))).reshape(s) for s in shapes]
+        out = lib.einsum(equation, *operands)
+        try:
+            flat = out.view(-1).tolist()
+        except RuntimeError as e:
+            flat = type(e).__name__
+        return tuple(out.shape), tuple(out.stride()), out.tolist(), flat
+    assert run(symgrad) == run(torch)
+
+
 def test_kthvalue_of_an_empty_dim_raises_pytorchs_index_error_before_checking_k():
     for lib in (torch, symgrad):
         with pytest.raises(IndexError, match=r"^kthvalue\(\): Expected reduction dim 1 to have "

@@ -904,17 +904,18 @@ def einsum(equation: Any, *operands: Any) -> Tensor:
     for k in range(1, len(laid)):
         later = {x for _, lab in ops[k + 1:] for x in lab}
         dims = [i for i in range(len(out), len(full)) if full[i] not in later]
-        result, summed_here = _sumproduct(result, laid[k], dims)
+        result, summed_here = _sumproduct(result, laid[k], dims, swap=len(laid) == 2)
         contracted = contracted or summed_here
     if len(full) > len(out) or contracted:
         return apply(RESHAPE, result, shape=tuple(result.shape[i] for i in range(len(out))))
     return result
 
 
-def _sumproduct(a: Tensor, b: Tensor, dims: list[int]) -> tuple[Tensor, bool]:
+def _sumproduct(a: Tensor, b: Tensor, dims: list[int], swap: bool) -> tuple[Tensor, bool]:
     """``(a * b).sum(dims, keepdim=True)`` of two tensors in the same layout (sizes 1 where
     they broadcast), and whether anything was summed: a product where nothing is, else a
-    ``bmm`` over the dims both have."""
+    ``bmm`` over the dims both have; with ``swap``, ``b`` goes left where all its own dims
+    come before ``a``'s (PyTorch's layout for two operands)."""
     dims = [d for d in dims if a.shape[d] != 1 or b.shape[d] != 1]
     if not dims:
         return a * b, False
@@ -933,6 +934,12 @@ def _sumproduct(a: Tensor, b: Tensor, dims: list[int]) -> tuple[Tensor, bool]:
     batch = [d for d in kept if a.shape[d] != 1 and b.shape[d] != 1]
     left = [d for d in kept if d not in batch and a.shape[d] != 1]
     right = [d for d in kept if d not in batch and b.shape[d] != 1]
+    if swap and left and right and right[-1] < left[0]:
+        # Every dim only b has before every dim only a has: b goes left, as PyTorch's
+        # swap_lo_ro has it, and the product is laid out in the output's order
+        # (``ij,jk->ki`` contiguous, not a transposed view, which ``view(-1)`` refuses).
+        # Measured for two operands; PyTorch's chains of three keep their transposed view.
+        a, b, left, right = b, a, right, left
     # Each side's matrix: (batch, its own dims, the summed dims); every other dim is 1 there.
     a_order = batch + left + both
     b_order = batch + both + right
