@@ -934,3 +934,19 @@ def test_kron_and_take_along_dim_of_non_contiguous_inputs(case):
     with pytest.raises(RuntimeError, match="view size is not compatible"):
         call(torch, contiguous=False)
     assert call(symgrad, contiguous=False).tolist() == call(torch, contiguous=True).tolist()
+
+
+# -- seed 85: adaptive max pooling of an empty channel dim ---------------------------------------
+@pytest.mark.parametrize("output_size", [1, 0])
+@pytest.mark.parametrize(("name", "shape"), [
+    ("adaptive_max_pool2d", (1, 0, 2, 2)), ("adaptive_max_pool2d", (2, 0, 2)),
+    ("adaptive_max_pool2d", (0, 2, 2, 2)), ("adaptive_max_pool2d", (1, 2, 2, 0)),
+    ("adaptive_max_pool1d", (1, 0, 1)), ("adaptive_max_pool1d", (3, 0)),
+    ("adaptive_max_pool1d", (0, 2, 2)), ("adaptive_max_pool1d", (1, 2, 0))])
+def test_adaptive_max_pooling_refuses_an_empty_dim_after_the_first(name, shape, output_size):
+    """PyTorch refuses every empty dim after the first, channels included, naming the 1-d
+    function for a 1-d pool; symgrad checked the planes only (and named the 2-d one)."""
+    def call(lib):
+        out, indices = getattr(lib.nn.functional, name)(lib.ones(shape), output_size, True)
+        return indices
+    _same(call)

@@ -468,6 +468,9 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                                        (_call("fmod", "number_first"), 0, 0, 1, 2, False),
                                        (_call("acos_", "unary"), 0, 5, 2, 10, True),
                                        (_call("mean", "unary"), 7, 7, 1, 5, False))))
+# Seed 85: adaptive_max_pool1d of atleast_3d's (1, 0, 1): an empty channel dim is refused.
+@example(Program(((6, 1, 2, False),), ((_call("atleast_3d", "unary"), 4, 1, 1, 2, False),
+                                       (_call("adaptive_max_pool1d", "dim"), 7, 0, 1, 10, True))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -168,16 +168,22 @@ def _output_pair(value: Any, shape: tuple[int, ...]) -> _Pair:
     return sizes[0], sizes[1]
 
 
+def _check_nonempty(fn: str, shape: tuple[int, ...]) -> None:
+    """PyTorch's refusal of an empty dim after the first (the channels too, not only the
+    planes): ``(1, 0, 2, 2)`` and ``(2, 0)`` are refused, ``(0, 2, 2)`` is not."""
+    for d in range(1, len(shape)):
+        if shape[d] <= 0:
+            raise RuntimeError(f"{fn}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {_size_text(shape)} with "
+                               f"dimension {d} being empty")
+
+
 def _pool2d(input: Tensor, sizes: _Pair, return_indices: bool) -> Any:
     shape = tuple(input.shape)
     if len(shape) not in (3, 4):
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: "
                            f"{_size_text(shape)}")
-    for d in (-2, -1):
-        if shape[d] <= 0:
-            raise RuntimeError("adaptive_max_pool2d(): Expected input to have non-zero size for "
-                               f"non-batch dimensions, but input has sizes {_size_text(shape)} "
-                               f"with dimension {d + len(shape)} being empty")
+    _check_nonempty("adaptive_max_pool2d", shape)
     if sizes[0] < 0 or sizes[1] < 0:
         full = list(shape[:-2]) + list(sizes)
         raise RuntimeError(f"Trying to create tensor with negative dimension "
@@ -244,6 +250,7 @@ def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = 
     sizes = _ints(fn, "output_size", 2, output_size)
     _check_rank_range(fn, input)
     _check1d(fn, "output_size", sizes)
+    _check_nonempty(fn, tuple(input.shape))
     out = _pool2d(input.unsqueeze(-2), (1, sizes[0]), return_indices)
     if not return_indices:
         return out.squeeze(-2)
