@@ -486,24 +486,26 @@ TORCH_WRONG_ERRORS = {
 }
 
 
-def _only_inf_for_nan(ours: np.ndarray, theirs: np.ndarray) -> bool:
-    """Whether two arrays of one shape agree (to ``_agree``'s tolerance) except where symgrad's
-    element is infinite and PyTorch's NaN."""
+def _differ_only_where(ours: np.ndarray, theirs: np.ndarray,
+                       symgrad_may_be: Callable[[np.ndarray], np.ndarray]) -> bool:
+    """Whether two arrays of one shape agree (to ``_agree``'s tolerance) except where
+    PyTorch's element is NaN and symgrad's passes ``symgrad_may_be``."""
     a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
     if a.shape != b.shape:
         return False
     differ = ~np.isclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
-    return bool(np.all(np.isinf(a[differ]) & np.isnan(b[differ])))
+    return bool(np.all(symgrad_may_be(a[differ]) & np.isnan(b[differ])))
+
+
+def _only_inf_for_nan(ours: np.ndarray, theirs: np.ndarray) -> bool:
+    """Symgrad's element infinite where PyTorch's is NaN, and agreement elsewhere."""
+    return _differ_only_where(ours, theirs, np.isinf)
 
 
 def _only_where_torch_nan(ours: np.ndarray, theirs: np.ndarray) -> bool:
-    """Whether two arrays of one shape agree (to ``_agree``'s tolerance) except where
-    PyTorch's element is NaN and symgrad's a number or an infinity."""
-    a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
-    if a.shape != b.shape:
-        return False
-    differ = ~np.isclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
-    return bool(np.all(~np.isnan(a[differ]) & np.isnan(b[differ])))
+    """Symgrad's element a number or an infinity where PyTorch's is NaN, and agreement
+    elsewhere."""
+    return _differ_only_where(ours, theirs, lambda a: ~np.isnan(a))
 
 
 def _inf_for_nan(ours: Any, theirs: Any) -> bool:
