@@ -92,6 +92,11 @@ DELIBERATE: dict[str, str] = {
     # test_isin_of_non_contiguous_test_elements states both.
     "isin_of_non_contiguous_test_elements": "PyTorch's isin refuses few non-contiguous test "
                                             "elements (its view(-1))",
+    # sgn's zero gradient meeting an infinite slope further back: PyTorch's structural zero
+    # (ZeroTensor) gives 0, symgrad's 0 * inf NaN; 0 is the derivative at log2's boundary and
+    # not at a pole, where sgn jumps. test_sgn_of_an_infinite_slope states both.
+    "sgn_of_an_infinite_slope": "PyTorch's structural zero from sgn gives 0 at an infinite "
+                                "slope, also where the function jumps",
 }
 
 ALL_DTYPES = (symgrad.bool, symgrad.uint8, symgrad.int8, symgrad.int16, symgrad.int32,
@@ -524,6 +529,13 @@ def isin_of_non_contiguous_test_elements(lib: Any) -> Any:
     return lib.isin(test, test), lib.isin(lib.arange(4), test, invert=True)
 
 
+def sgn_of_an_infinite_slope(lib: Any) -> Any:
+    x = lib.tensor([0.0, 0.5], dtype=lib.float64, requires_grad=True)
+    (at_boundary,) = lib.autograd.grad(lib.sgn(lib.log2(x)).sum(), x)
+    (at_pole,) = lib.autograd.grad(lib.sgn(x ** -1.0).sum(), x)
+    return at_boundary, at_pole
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -537,7 +549,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     backward_inputs, higher_order, graph_introspection, zero_dim_and_scalars,
     backward_of_integer_output, linear_records_like_torch, linear_errors,
     kl_div_at_a_zero_target, copysign_at_an_infinite_input,
-    isin_of_non_contiguous_test_elements,
+    isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope,
 ]
 
 
@@ -600,6 +612,24 @@ def test_copysign_at_an_infinite_input() -> None:
         (g,) = lib.autograd.grad(lib.copysign(lib.rsqrt(x) - 0.75, 3.0), x)
         seen[lib] = float(g)
     assert seen[symgrad] == -math.inf and math.isnan(seen[torch])
+
+
+def test_sgn_of_an_infinite_slope() -> None:
+    """sgn's derivative is 0; log2 and ``x ** -1`` have infinite slopes at 0, so the chain
+    rule's product there is ``0 * inf`` in both. ``sgn(log2 x)`` is -1 on (0, 1): its
+    difference quotients from the right (the only side) are 0. ``sgn(x ** -1)`` jumps from -1
+    to 1 at 0: its central quotients grow without bound. PyTorch's sgn gives a structural zero
+    (a ZeroTensor), which its kernels for log2's and pow's backward keep: 0 for both. symgrad's
+    real zeros give IEEE's NaN for both, as the factors cannot tell the two apart. Away from 0
+    the two agree (0)."""
+    for h in (mpmath.mpf(2) ** -20, mpmath.mpf(2) ** -2000):
+        assert (mpmath.sign(mpmath.log(h, 2)) - mpmath.sign(mpmath.log(h / 2, 2))) / h == 0
+        assert (mpmath.sign(1 / h) - mpmath.sign(-1 / h)) / (2 * h) == 1 / h
+    seen = {lib: [g.detach().numpy(force=True) if lib is torch else g.numpy()
+                  for g in sgn_of_an_infinite_slope(lib)] for lib in (symgrad, torch)}
+    assert [g.tolist() for g in seen[torch]] == [[0.0, 0.0]] * 2
+    assert [np.isnan(g).tolist() for g in seen[symgrad]] == [[True, False]] * 2
+    assert [g[1] for g in seen[symgrad]] == [0.0, 0.0]
 
 
 def test_isin_of_non_contiguous_test_elements() -> None:

@@ -487,14 +487,16 @@ TORCH_WRONG_ERRORS = {
 
 
 def _differ_only_where(ours: np.ndarray, theirs: np.ndarray,
-                       symgrad_may_be: Callable[[np.ndarray], np.ndarray]) -> bool:
+                       symgrad_may_be: Callable[[np.ndarray], np.ndarray],
+                       torch_is: Callable[[np.ndarray], np.ndarray] = np.isnan) -> bool:
     """Whether two arrays of one shape agree (to ``_agree``'s tolerance) except where
-    PyTorch's element is NaN and symgrad's passes ``symgrad_may_be``."""
+    PyTorch's element passes ``torch_is`` (is NaN, unless told) and symgrad's passes
+    ``symgrad_may_be``."""
     a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
     if a.shape != b.shape:
         return False
     differ = ~np.isclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
-    return bool(np.all(symgrad_may_be(a[differ]) & np.isnan(b[differ])))
+    return bool(np.all(symgrad_may_be(a[differ]) & torch_is(b[differ])))
 
 
 def _only_inf_for_nan(ours: np.ndarray, theirs: np.ndarray) -> bool:
@@ -542,13 +544,23 @@ TORCH_NAN_GRADIENTS = {
 }
 
 
+# Functions whose gradient PyTorch 2.13 gives as a structural zero (an efficient ZeroTensor),
+# which its mul and div kernels keep whatever they meet: an infinite local derivative further
+# back (log2 at 0, a pole of x ** -1) then gives 0, where symgrad's real zeros give IEEE's
+# 0 * inf = NaN. Neither is the derivative in general: sgn(log2 x) is constant on (0, 1), but
+# sgn(x ** -1) jumps at 0, and the chain rule's factors (0 and an infinity) are the same in
+# both (tests/test_torch_parity.py, test_sgn_of_an_infinite_slope).
+TORCH_ZERO_GRADIENTS = {"sgn": "a structural zero times an infinite local derivative"}
+
+
 def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
     """Whether a disagreement ``run`` found is a leaf's gradient that PyTorch gets wrong: in a
     program that calls a function of ``TORCH_WRONG_GRADIENTS``, or one of
     ``TORCH_NAN_GRADIENTS`` whose gradient differs only where PyTorch's is NaN and symgrad's
-    not; or a step's value of a function of ``TORCH_WRONG_VALUES`` that differs only so;
-    or a step of a function of ``TORCH_WRONG_ERRORS`` that PyTorch refuses with its message,
-    where symgrad gives a value."""
+    not, or of ``TORCH_ZERO_GRADIENTS`` only where PyTorch's is 0 and symgrad's NaN; or a
+    step's value of a function of ``TORCH_WRONG_VALUES`` that differs only so; or a step of a
+    function of ``TORCH_WRONG_ERRORS`` that PyTorch refuses with its message, where symgrad
+    gives a value."""
     where, ours, theirs = found[0]
     if where.startswith("step ") and not where.startswith("pool"):
         name = CALLS[program.steps[int(where.split()[1])][0] % len(CALLS)][1]
@@ -561,9 +573,12 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
     called = {CALLS[step[0] % len(CALLS)][1] for step in program.steps}
     if called & set(TORCH_WRONG_GRADIENTS):
         return True
-    if not called & set(TORCH_NAN_GRADIENTS) or ours is None or theirs is None:
+    if ours is None or theirs is None:
         return False
-    return _only_where_torch_nan(ours[3], theirs[3])
+    if called & set(TORCH_ZERO_GRADIENTS) and _differ_only_where(
+            ours[3], theirs[3], np.isnan, lambda b: b == 0):
+        return True
+    return bool(called & set(TORCH_NAN_GRADIENTS)) and _only_where_torch_nan(ours[3], theirs[3])
 
 
 def random_program(rng: random.Random, n_steps: int = 6) -> Program:
