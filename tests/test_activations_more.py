@@ -10,9 +10,9 @@ from typing import Any
 import mpmath
 import numpy as np
 import pytest
+from call_outcomes import shape_outcome
 
 import symgrad
-from tests.call_outcomes import shape_outcome
 
 torch = pytest.importorskip("torch")
 

@@ -166,7 +166,10 @@ def test_layers_in_training_then_evaluation(name, rng):
     mine, theirs = run(symgrad), run(torch)
     assert mine[:3] == theirs[:3]
     for key in mine[3]:
-        np.testing.assert_allclose(mine[3][key], theirs[3][key], rtol=1e-6)
+        # float32 statistics of values near 1: a running mean near 0 differs from PyTorch's
+        # by its sum's rounding, up to 2.4e-7 absolute over 150 draws (rtol alone failed 33
+        # of 1,050 comparisons)
+        np.testing.assert_allclose(mine[3][key], theirs[3][key], rtol=1e-6, atol=1e-6)
     for a, b in zip(mine[4], theirs[4], strict=True):
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
 

@@ -8,10 +8,9 @@ import warnings
 
 import numpy as np
 import pytest
-from call_outcomes import assert_two_orders_agree
+from call_outcomes import assert_two_orders_agree, raised
 
 import symgrad
-from tests.call_outcomes import raised
 
 torch = pytest.importorskip("torch")
 

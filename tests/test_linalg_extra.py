@@ -13,10 +13,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from call_outcomes import conditioned, graph_names
+from call_outcomes import conditioned, graph_names, raised
 
 import symgrad
-from tests.call_outcomes import raised
 
 torch = pytest.importorskip("torch")
 

@@ -159,15 +159,14 @@ def test_multi_dot_errors(call: Any) -> None:
 
 
 # -- matrix_exp -----------------------------------------------------------------------------------
-def _ulps(got: np.ndarray, a: np.ndarray) -> tuple[float, float]:
+def _ulps(got: np.ndarray, a: np.ndarray) -> float:
     """The largest error of ``got`` against ``exp(a)`` (mpmath, 200 bits) rounded to ``got``'s
-    dtype: in ULPs of each element's own value, and in ULPs of the largest element."""
+    dtype, in ULPs of the largest element."""
     with mpmath.workprec(200):
         exact = np.array(mpmath.expm(mpmath.matrix(a.tolist())).tolist(), dtype=object)
     want = exact.astype(got.dtype)
     error = np.abs(got.astype(np.float64) - want.astype(np.float64))
-    return (float(np.max(error / np.spacing(np.abs(want)).astype(np.float64))),
-            float(np.max(error / np.spacing(np.max(np.abs(want))).astype(np.float64))))
+    return float(np.max(error / np.spacing(np.max(np.abs(want))).astype(np.float64)))
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 8])
@@ -175,13 +174,14 @@ def _ulps(got: np.ndarray, a: np.ndarray) -> tuple[float, float]:
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_matrix_exp_is_within_an_ulp_of_the_exact_exponential(n: int, scale: float, dtype: str,
                                                               rng: np.random.Generator) -> None:
-    # within 1 ULP of the largest element, and 16 of each element's own (measured: up to 9 on
-    # 12 x 12 matrices of norm 25 x 12); PyTorch 2.13's float64 was up to 529 ULP of the
-    # largest element off on those
+    # within 1 ULP of the largest element; PyTorch 2.13's float64 was up to 529 ULP of the
+    # largest element off on 12 x 12 matrices of norm 25 x 12. No bound in each element's own
+    # ULPs: an element far below the largest comes out of products that cancel (over 60 draws
+    # of each case, up to 178 of its own ULPs in float64 at n = 8, scale 6, still within 1 ULP
+    # of the largest; 16 held for some draws only)
     a = (rng.standard_normal((n, n)) * scale).astype(dtype)
     got = symgrad.linalg.matrix_exp(symgrad.tensor(a))._data
-    own, largest = _ulps(got, a.astype(np.float64))
-    assert largest <= 1 and own <= 16
+    assert _ulps(got, a.astype(np.float64)) <= 1
     theirs = torch.linalg.matrix_exp(torch.tensor(a)).numpy()
     tol = 1e-11 if dtype == "float64" else 2e-5
     _close(got, theirs, tol, tol * float(np.max(np.abs(theirs))))

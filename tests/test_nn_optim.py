@@ -106,7 +106,7 @@ def test_relu_kink_and_cross_entropy_by_hand() -> None:
 
 
 def test_module_registration_parameter_and_modes() -> None:
-    np.random.seed(1)
+    symgrad.manual_seed(1)
     net = symgrad.nn.Sequential(symgrad.nn.Linear(4, 3), symgrad.nn.Tanh(),
                                 symgrad.nn.Linear(3, 2, bias=False))
     names = [n for n, _ in net.named_parameters()]

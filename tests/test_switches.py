@@ -8,9 +8,9 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
+from call_outcomes import raised
 
 import symgrad
-from tests.call_outcomes import raised
 
 torch = pytest.importorskip("torch")
 

@@ -9,9 +9,9 @@ import math
 
 import numpy as np
 import pytest
+from call_outcomes import raised
 
 import symgrad
-from tests.call_outcomes import raised
 
 torch = pytest.importorskip("torch")
 
