@@ -762,6 +762,30 @@ def test_einsum_lays_its_product_out_as_pytorch(equation, shapes):
     assert run(symgrad) == run(torch)
 
 
+def _graph(fn, inputs_of, depth=0):
+    """Every node's name from ``fn`` down, each indented by its depth."""
+    names = ["  " * depth + fn.name()]
+    for f in inputs_of(fn):
+        names += _graph(f, inputs_of, depth + 1)
+    return names
+
+
+@pytest.mark.parametrize(("equation", "shapes"), [
+    ("ab,bc->ac", [(2, 3), (3, 4)]), ("ab,bc->ca", [(2, 1), (1, 3)]), ("i,j->ij", [(2,), (3,)]),
+    ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]), ("ab,b->a", [(2, 3), (3,)]),
+    ("ij,jk,kl->li", [(2, 3), (3, 4), (4, 2)]), ("...i,i->...", [(2, 2, 3), (3,)])])
+def test_einsum_records_pytorchs_graph(equation, shapes):
+    """PyTorch lays each operand out by adding a dim for each label it lacks at its end
+    (UnsqueezeBackward0), then one permute; symgrad permuted, then reshaped (ViewBackward0)."""
+    graphs = []
+    for lib, inputs_of in ((torch, lambda f: [g for g, _ in f.next_functions if g is not None]),
+                           (symgrad, lambda f: [g for g in f.inputs
+                                                if isinstance(g, symgrad.autograd.graph.Node)])):
+        operands = [lib.ones(s, requires_grad=True) for s in shapes]
+        graphs.append(_graph(lib.einsum(equation, *operands).grad_fn, inputs_of))
+    assert graphs[1] == graphs[0]
+
+
 def test_kthvalue_of_an_empty_dim_raises_pytorchs_index_error_before_checking_k():
     for lib in (torch, symgrad):
         with pytest.raises(IndexError, match=r"^kthvalue\(\): Expected reduction dim 1 to have "

@@ -892,13 +892,17 @@ def einsum(equation: Any, *operands: Any) -> Tensor:
         if summed:
             t = t.sum(dim=tuple(range(len(out), len(full))))
         return t
-    # Every operand in the full layout, a dim of size 1 for each label it lacks.
+    # Every operand in the full layout, as PyTorch lays it: a dim of size 1 added at the end
+    # for each label it lacks, then one permute. (A reshape gave those dims other strides, and
+    # a product's layout follows the strides of every dim: ``ab,bc->ca`` with b of size 1.)
     laid = []
     for t, lab in ops:
-        present = [x for x in full if x in lab]
-        t = permute(t, [lab.index(x) for x in present])
-        laid.append(reshape(t, tuple(t.shape[present.index(x)] if x in lab else 1
-                                     for x in full)))
+        order = [lab.index(x) if x in lab else -1 for x in full]
+        for i in range(len(order)):
+            if order[i] == -1:
+                order[i] = t.ndim
+                t = unsqueeze(t, t.ndim)
+        laid.append(permute(t, order))
     result = laid[0]
     contracted = False
     for k in range(1, len(laid)):
