@@ -69,3 +69,47 @@ def test_inplace_clamp_by_tensors_sends_gradients_as_pytorch(dtypes: tuple[str, 
             (str(t.grad.dtype).split(".")[-1], t.grad.tolist()) for t in (x, lo, hi)]
 
     assert grads(symgrad) == grads(torch)
+
+
+def _next_names(fn: Any) -> list[str]:
+    inputs = [g for g, _ in fn.next_functions] if hasattr(fn, "next_functions") else fn.inputs
+    return [type(g).__name__ if type(g).__name__ != "AccumulateGrad" else "AccumulateGrad"
+            for g in inputs if g is not None and hasattr(g, "name")]
+
+
+@pytest.mark.parametrize("bound_dtype", ["float32", "float64", "int64"])
+@pytest.mark.parametrize("written", ["min", "max", "both the same"])
+def test_clamp_saves_its_bounds_as_given(bound_dtype: str, written: str) -> None:
+    """ClampBackward0 saves the bounds it was given, whatever dtype the op computes in: a
+    bound written in place before backward is refused, as PyTorch refuses it, and a bound of
+    another dtype that requires grad takes its gradient with no cast node between (seed 200,
+    programs of 12 steps: a float32 bound of a float64 clip, then sigmoid_; symgrad saved a
+    float64 copy, so the write went unseen)."""
+    def run(lib: Any) -> Any:
+        x = _t(lib, [[0.5, -1.0, 2.0], [0.1, 0.2, 0.3]], rg=True)
+        lo = _t(lib, [[0.0, 0.5, 1.0]], bound_dtype)
+        hi = lo if written == "both the same" else _t(lib, [[1.0, 1.0, 2.0]], bound_dtype)
+        y = lib.clip(x, lo, hi)
+        (hi if written == "max" else lo).add_(1)
+        try:
+            y.sum().backward()
+        except RuntimeError as e:
+            return str(e)
+        return x.grad.tolist()
+
+    assert run(symgrad) == run(torch)
+
+
+@pytest.mark.parametrize("dtypes", [("float64", "float32"), ("float32", "float64"),
+                                    ("float32", "float32")])
+def test_clamp_by_bounds_of_another_dtype_records_no_cast(dtypes: tuple[str, str]) -> None:
+    def run(lib: Any) -> Any:
+        x = _t(lib, [[0.5, -1.0, 2.0]], dtypes[0], rg=True)
+        lo = _t(lib, [[0.0, 0.5, 1.0]], dtypes[1], rg=True)
+        hi = _t(lib, [[1.0, 1.0, 1.5]], dtypes[1], rg=True)
+        y = lib.clamp(x, lo, hi)
+        (y * _t(lib, [[1.0, 2.0, 3.0]], str(y.dtype).split(".")[-1])).sum().backward()
+        return (str(y.dtype).split(".")[-1], _next_names(y.grad_fn),
+                [(str(t.grad.dtype).split(".")[-1], t.grad.tolist()) for t in (x, lo, hi)])
+
+    assert run(symgrad) == run(torch)

@@ -845,7 +845,9 @@ def _bound(value: Any, d: _dtypes.dtype, fill: float) -> Tensor:
             info = np.iinfo(d.np)
             fill = info.min if fill < 0 else info.max
         return Tensor._make(np.asarray(fill, d.np), False, None)
-    return value if value.dtype is d else value.to(d)
+    # A tensor bound goes in as it is: the op computes in the promoted dtype, and its node
+    # saves the bound itself, whose later in-place change PyTorch's ClampBackward0 refuses.
+    return value
 
 
 @expose("clamp", "clip")
@@ -878,8 +880,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
             if min is not None and max is not None:
                 _no_bool_clamp("clamp_cpu")
             return clamp_min(input, min) if max is None else clamp_max(input, max)
-        return apply(CLAMP_TENSOR, input if input.dtype is d else input.to(d),
-                     _bound(min, d, -math.inf), _bound(max, d, math.inf))
+        return apply(CLAMP_TENSOR, input, _bound(min, d, -math.inf), _bound(max, d, math.inf))
     return apply(CLAMP, _scalar_clamped(input, min, max), min=min, max=max)
 
 
