@@ -102,6 +102,12 @@ class Meaning:
     select: str = ""
     custom: bool = False
     broadcast: bool = False
+    # For an op that orders its input (sort, topk): called as the meaning is, with the input's
+    # values, it gives each element of ``self`` the direction in which a tie is broken as the
+    # order the op lists tied elements in (each element moved by eps times its number: its
+    # position along the dim, negated for a descending order). The engine's "stable" convention
+    # is the one-sided derivative along it.
+    tie_order: Callable[..., np.ndarray] | None = None
 
 
 MEANINGS: dict[str, Meaning] = {}

@@ -73,5 +73,18 @@ def _topk(self: Any, *, k: int, dim: int, largest: bool, **_: Any) -> np.ndarray
     return out if out.ndim == 0 else np.take(out, np.arange(k), axis=dim)
 
 
-defmeaning("sort", "structural", _sort, kinks=_ties)
-defmeaning("topk", "structural", _topk, kinks=_ties)
+def _positions(self: Any, dim: int, descending: bool) -> np.ndarray:
+    """Each element's position along ``dim``, negated for a descending order: the direction
+    that breaks a tie into the order a stable sort lists tied elements in (the first first)."""
+    shape = np.shape(self)
+    if not shape:
+        return np.zeros(())
+    along_dim = np.arange(shape[dim], dtype=float).reshape(
+        (-1,) + (1,) * (len(shape) - 1 - dim % len(shape)))
+    return np.broadcast_to(-along_dim if descending else along_dim, shape)
+
+
+defmeaning("sort", "structural", _sort, kinks=_ties,
+           tie_order=lambda self, *, dim, descending, **_: _positions(self, dim, descending))
+defmeaning("topk", "structural", _topk, kinks=_ties,
+           tie_order=lambda self, *, dim, largest, **_: _positions(self, dim, largest))

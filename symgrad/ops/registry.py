@@ -144,7 +144,11 @@ class Kink:
         where: The kink as people read it (``"self == 0"``).
         at: Called with the inputs' values (and attrs), returns where the kink is, as a mask.
         convention: The engine's choice among the one-sided derivatives: ``"left"``,
-            ``"right"``, ``"mean"`` (ties split evenly), ``"zero"`` or ``"one"``.
+            ``"right"``, ``"mean"`` (ties split evenly), ``"zero"`` or ``"one"``; or, for an op
+            that orders its input, ``"stable"``: tied elements listed in the order of their
+            positions (the first first), the one-sided derivative along the direction that
+            breaks the tie so (each element moved by eps times its position, negated for a
+            descending order; the judge's meaning names it).
 
     >>> (kink,) = REGISTRY["abs"].kinks
     >>> kink.where, kink.convention, kink.at(np.array([-1.0, 0.0, 2.0])).tolist()
@@ -154,7 +158,7 @@ class Kink:
     arg: str
     where: str
     at: Callable[..., np.ndarray]
-    convention: Literal["left", "right", "mean", "zero", "one"]
+    convention: Literal["left", "right", "mean", "zero", "one", "stable"]
 
 
 @dataclass(frozen=True, eq=False)

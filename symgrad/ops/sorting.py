@@ -93,11 +93,9 @@ def _tie_points(self: np.ndarray, *, dim: int, **_: Any) -> np.ndarray:
 
 
 # Ties: the engine gives each tied position the element the stable order puts there, the
-# first of them to the first position, as PyTorch does. "left" (the element moved down) says
-# that for the first tied element only: the judge has no convention for the others (a
-# "stable" one, the Jacobian's limit at x + eps * position, is missing), so the property tests
-# leave sort and topk on ties out (tests/test_properties.py, KNOWN).
-_TIES = (Kink("self", "two elements of a line of self tie", _tie_points, "left"),)
+# first of them to the first position, as PyTorch does: the "stable" convention, the
+# Jacobian's limit at x + eps * position (- eps * position for a descending order).
+_TIES = (Kink("self", "two elements of a line of self tie", _tie_points, "stable"),)
 
 SORT = defop("sort", "SortBackward0",
              lambda self, *, dim, descending: _sorted(self, dim, descending)[0],
