@@ -471,6 +471,11 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # Seed 85: adaptive_max_pool1d of atleast_3d's (1, 0, 1): an empty channel dim is refused.
 @example(Program(((6, 1, 2, False),), ((_call("atleast_3d", "unary"), 4, 1, 1, 2, False),
                                        (_call("adaptive_max_pool1d", "dim"), 7, 0, 1, 10, True))))
+# Seed 55: logdet of a singular diagflat is -inf; its backward gives PyTorch's inf and NaN,
+# where inverting the matrix raised LinAlgError.
+@example(Program(((4, 1, 6, True), (3, 1, 2, True)),
+                 ((_call("diagflat", "unary"), 5, 7, 1, 4, False),
+                  (_call("logdet", "square"), 5, 4, 1, 7, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
