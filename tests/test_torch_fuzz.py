@@ -480,6 +480,17 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # NaN: PyTorch's dist (p = 2) passes it on at its zero, as 0 * NaN.
 @example(Program(((0, 1, 7, True),), ((_call("dist", "binary"), 5, 1, 2, 0, False),
                                       (_call("float_power", "number_first"), 4, 7, 2, 2, False))))
+# Seeds 85 and 86: signbit of a NaN that logit (of 4, -2.5) and std (of an empty tensor) made:
+# its sign bit is the kernel's, set in NumPy's, clear in PyTorch's (NAN_SIGN_READERS).
+@example(Program(((4, 0, 6, False),), ((_call("lerp", "ternary"), 2, 7, 0, 0, False),
+                                       (_call("isin", "binary"), 4, 6, 0, 2, False),
+                                       (_call("logit_", "unary"), 7, 4, 2, 8, False),
+                                       (_call("pow", "dim"), 5, 7, 2, 8, False),
+                                       (_call("all", "dim"), 6, 6, 0, 4, False),
+                                       (_call("signbit", "unary"), 4, 6, 2, 0, False))))
+@example(Program(((6, 0, 4, False),), ((_call("std_mean", "dim"), 7, 0, 1, 6, False),
+                                       (_call("clamp_max", "dim"), 3, 3, 2, 6, False),
+                                       (_call("signbit", "unary"), 5, 3, 2, 4, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -515,3 +526,23 @@ def test_a_drift_does_not_hide_a_wrong_step(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setattr(symgrad, "erfinv", lambda x: real(x) * 1.5)
         found = torch_fuzz.run(program)
     assert found and found[0][0] == "step 1 ('erfinv', 'unary')"
+
+
+def test_a_nan_sign_bit_does_not_hide_a_wrong_one_elsewhere(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """signbit and copysign of sqrt(-[0, 3, -0.125]) = [-0, nan, 0.35] may differ in the NaN
+    (its sign bit is the kernel's), but a wrong sign bit of -0 beside it is still reported."""
+    program = Program(((1, 0, 0, False),), ((_call("neg"), 0, 0, 0, 0, False),
+                                            (_call("sqrt", "unary"), 1, 0, 0, 0, False),
+                                            (_call("signbit", "unary"), 2, 0, 0, 0, False)))
+    copysign = Program(program.leaves, program.steps[:2] + (
+        (_call("copysign", "binary"), 0, 2, 0, 0, False),))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert torch_fuzz.run(program) == [] and torch_fuzz.run(copysign) == []
+        import symgrad
+        real = symgrad.signbit
+        monkeypatch.setattr(symgrad, "signbit", lambda x: real(x) & (x != 0))
+        found = torch_fuzz.run(program)
+    assert found and found[0][0] == "step 2 ('signbit', 'unary')"
+    assert (found[0][1][3][0], found[0][2][3][0]) == (0.0, 1.0)  # -0's bit lost
