@@ -491,6 +491,10 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((6, 0, 4, False),), ((_call("std_mean", "dim"), 7, 0, 1, 6, False),
                                        (_call("clamp_max", "dim"), 3, 3, 2, 6, False),
                                        (_call("signbit", "unary"), 5, 3, 2, 4, False))))
+# det of a singular diagflat: its gradient is the cofactor matrix, PyTorch's zeros
+# (TORCH_WRONG_GRADIENTS).
+@example(Program(((4, 1, 0, True),), ((_call("diagflat", "unary"), 0, 0, 1, 4, False),
+                                      (_call("det", "square"), 1, 0, 1, 7, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

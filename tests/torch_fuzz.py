@@ -484,6 +484,10 @@ TORCH_WRONG_GRADIENTS = {
     # is not triangular (a matmul's), where symgrad's is 0 on the unread one
     # (tests/test_decompositions.py; cholesky_solve alike, which no pattern here reaches).
     "cholesky_inverse": "gradient not masked to the triangle it reads",
+    # det's derivative at a singular matrix is its cofactor matrix (det is a polynomial);
+    # PyTorch's backward without create_graph gives zeros there (det(diagflat([0.25, 0, -2.5])):
+    # -0.625 in the zero's place): tests/test_torch_parity.py, test_det_at_a_singular_matrix.
+    "det": "zeros at a singular matrix, where the derivative is the cofactor matrix",
 }
 
 
