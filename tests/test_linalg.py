@@ -270,6 +270,51 @@ def test_det_at_singular_matrices() -> None:
     assert z.grad.tolist() == [[0.0] * 3] * 3
 
 
+# Singular matrices, and batches that hold one beside nonsingular ones.
+SINGULAR = [[[1.0, 2.0], [2.0, 4.0]], [[0.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]],
+            [[2.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, -1.0]],
+            [[0.0, 1.0, 2.0], [0.0, 3.0, 1.0], [0.0, -1.0, 4.0]],
+            [[[2.0, 1.0], [1.0, 3.0]], [[1.0, 2.0], [2.0, 4.0]]],
+            [[[0.0, 0.0], [0.0, 0.0]], [[1.0, 2.0], [3.0, 4.0]], [[3.0, 6.0], [1.0, 2.0]]]]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("rows", SINGULAR, ids=str)
+@pytest.mark.parametrize("name", ["logdet", "slogdet", "linalg.slogdet"])
+def test_log_determinant_gradients_at_singular_matrices(dtype: str, rows: list[Any],
+                                                        name: str) -> None:
+    # log |det A| is -inf at a singular A, with no derivative there: PyTorch's gradient is its
+    # solve of A^T X = diag(g), inf and NaN from the zero pivot's divisions, where symgrad's
+    # inverse of A raised LinAlgError (the fuzzer, seed 55). The nonsingular matrices of a
+    # batch keep their gradient, inv(A)^T.
+    def value(m: Any, a: Any) -> Any:
+        f = getattr(m.linalg if name.startswith("linalg.") else m, name.rpartition(".")[2])
+        return f(a) if name == "logdet" else f(a).logabsdet
+
+    x, tx = _both(np.array(rows), dtype)
+    y, ty = value(symgrad, x), value(torch, tx)
+    np.testing.assert_allclose(_np(y), _np(ty), rtol=DTYPES[dtype][2])
+    weights = np.linspace(0.5, 1.5, y.numel()).reshape(tuple(y.shape))
+    (y * symgrad.tensor(weights, dtype=y.dtype)).sum().backward()
+    (ty * torch.tensor(weights, dtype=ty.dtype)).sum().backward()
+    np.testing.assert_allclose(_np(x.grad), _np(tx.grad), rtol=DTYPES[dtype][2], atol=1e-12)
+
+
+def test_log_determinant_second_derivative_beside_a_singular_matrix() -> None:
+    # The batch's nonsingular matrix keeps its differentiable gradient: its second derivative
+    # is PyTorch's for that matrix alone (PyTorch's own second derivative of the batch raises
+    # LinAlgError; the singular matrix's gradient is a constant, inf and NaN).
+    rows = [[[2.0, 1.0], [1.0, 3.0]], [[1.0, 2.0], [2.0, 4.0]]]
+    x = symgrad.tensor(rows, dtype=symgrad.float64, requires_grad=True)
+    tx = torch.tensor(rows[0], dtype=torch.float64, requires_grad=True)
+    (g,) = symgrad.autograd.grad(symgrad.logdet(x).sum(), x, create_graph=True)
+    (tg,) = torch.autograd.grad(torch.logdet(tx), tx, create_graph=True)
+    (gg,) = symgrad.autograd.grad((g[0] ** 2).sum(), x)
+    (tgg,) = torch.autograd.grad((tg ** 2).sum(), tx)
+    np.testing.assert_allclose(_np(gg[0]), _np(tgg), rtol=1e-12, atol=1e-12)
+    assert _np(gg[1]).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
 def test_inverse_of_a_singular_matrix_raises_torchs_error() -> None:
     singular = np.array([[1.0, 2.0], [2.0, 4.0]])
     cases = [lambda m, a: m.linalg.inv(a), lambda m, a: m.inverse(a),

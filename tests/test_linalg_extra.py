@@ -161,6 +161,32 @@ def test_solve_ex_of_singular_matrices_gives_info_and_lapacks_values() -> None:
     assert type(ours.result.grad_fn).__name__ == type(theirs.result.grad_fn).__name__
 
 
+@pytest.mark.parametrize(("a", "b", "left"), [
+    ([[1.0, 2.0], [2.0, 4.0]], [1.0, 1.0], True),
+    ([[0.0, 0.0], [0.0, 0.0]], [1.0, 1.0], True),
+    ([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 5.0]], [1.0, -1.0, 2.0], True),
+    ([[1.0, 2.0], [2.0, 4.0]], [[1.0, 0.0], [2.0, -1.0]], True),
+    ([[1.0, 2.0], [2.0, 4.0]], [[1.0, 0.0], [2.0, -1.0]], False),
+    ([[[2.0, 1.0], [1.0, 3.0]], [[1.0, 2.0], [2.0, 4.0]]], [[[1.0], [2.0]], [[1.0], [1.0]]],
+     True),
+], ids=str)
+def test_solve_ex_gradients_at_singular_matrices(a: list[Any], b: list[Any], left: bool) -> None:
+    # At a singular A the solution holds getrs's inf and NaN and has no derivative: PyTorch's
+    # backward solves with the adjoint through A's factors (inf and NaN again), where
+    # symgrad's solve of A^T raised LinAlgError. A nonsingular matrix of the batch keeps its
+    # gradient.
+    grads = []
+    for lib in (symgrad, torch):
+        x = lib.tensor(a, dtype=lib.float64, requires_grad=True)
+        y = lib.tensor(b, dtype=lib.float64, requires_grad=True)
+        result = lib.linalg.solve_ex(x, y, left=left).result
+        weights = np.linspace(0.5, 1.5, result.numel()).reshape(tuple(result.shape))
+        (result * lib.tensor(weights, dtype=lib.float64)).sum().backward()
+        grads.append((_np(x.grad), _np(y.grad)))
+    for ours, theirs in zip(*grads, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("call", [
     lambda lib: lib.linalg.solve_ex(lib.zeros(2, 2, dtype=lib.float64), _t(lib, (2,)),
                                     check_errors=True),

@@ -574,6 +574,19 @@ def test_lu_solve_with_the_factors_given_as_leaves(rng: np.random.Generator) -> 
     _parity(solve, packed.numpy(), b, rng=rng, scale=10)
 
 
+@pytest.mark.parametrize(("left", "adjoint"), [(True, False), (True, True), (False, False),
+                                                (False, True)])
+@pytest.mark.parametrize("b", [np.eye(2), np.array([[1.0, 0.0], [-2.0, 1.0]])], ids=str)
+def test_lu_solve_with_the_factors_of_a_singular_matrix(left: bool, adjoint: bool,
+                                                        b: np.ndarray) -> None:
+    # The zero pivot's 1 / 0 leaves inf in the solution: the row swaps move it (LAPACK's laswp)
+    # where a product with P made it NaN (0 * inf) beside it (adjoint, and not left).
+    ours, theirs = (lib.linalg.lu_solve(*lib.linalg.lu_factor_ex(lib.tensor(
+        [[1.0, 2.0], [2.0, 4.0]], dtype=lib.float64))[:2], lib.tensor(b), left=left,
+        adjoint=adjoint) for lib in (symgrad, torch))
+    np.testing.assert_array_equal(_np(ours), _np(theirs))
+
+
 @pytest.mark.parametrize("call", [
     lambda lib: lib.linalg.lu_factor(_t(lib, (3,))),
     lambda lib: lib.linalg.lu(_t(lib, (3,))),

@@ -139,3 +139,25 @@ def test_gradient_as_torch_or_as_the_mathematics(name: str, situation: str) -> N
                 assert ours[i] == g[i] * (slope[0] if v > 0 else slope[1])
         return
     assert _same(ours, np.array(expected)), ours
+
+
+@pytest.mark.parametrize("p", [2, 0.5, 1, 1.5, 3, inf])
+@pytest.mark.parametrize("incoming", [nan, inf, 1.0])
+@pytest.mark.parametrize("call", ["vector_norm", "dist"])
+def test_a_zero_norm_receiving_a_nan_or_infinite_gradient(call: str, incoming: float,
+                                                          p: float) -> None:
+    # The norm has no derivative at a zero vector, where its gradient is 0 by convention and
+    # the mathematics leaves a NaN or infinite incoming gradient undecided: PyTorch's is NaN for
+    # p = 2 and p < 1 (it multiplies by the 0) and 0 for the other p (it masks the quotient),
+    # and so is symgrad's, which gave 0 for every p (the fuzzer, seed 85 program 1166:
+    # dist(x, x) under float_power(-1, .)'s NaN gradient).
+    grads = []
+    for lib in (symgrad, torch):
+        x = lib.tensor([0.0, 0.0], dtype=lib.float64, requires_grad=True)
+        if call == "dist":
+            y = lib.dist(x, lib.zeros(2, dtype=lib.float64), p)
+        else:
+            y = lib.linalg.vector_norm(x, p)
+        y.backward(lib.tensor(incoming, dtype=lib.float64))
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(*grads)

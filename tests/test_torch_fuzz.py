@@ -482,6 +482,30 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((4, 0, 6, False), (3, 1, 4, True), (2, 1, 7, True)),
                  ((_call("clip", "ternary"), 0, 5, 2, 0, False),
                   (_call("sigmoid_", "unary"), 4, 5, 2, 10, False))))
+# Seed 55: logdet of a singular diagflat is -inf; its backward gives PyTorch's inf and NaN,
+# where inverting the matrix raised LinAlgError.
+@example(Program(((4, 1, 6, True), (3, 1, 2, True)),
+                 ((_call("diagflat", "unary"), 5, 7, 1, 4, False),
+                  (_call("logdet", "square"), 5, 4, 1, 7, False))))
+# Seed 85: dist(x, x) is 0, and float_power(-1, 0)'s gradient in the exponent (log(-1)) is
+# NaN: PyTorch's dist (p = 2) passes it on at its zero, as 0 * NaN.
+@example(Program(((0, 1, 7, True),), ((_call("dist", "binary"), 5, 1, 2, 0, False),
+                                      (_call("float_power", "number_first"), 4, 7, 2, 2, False))))
+# Seeds 85 and 86: signbit of a NaN that logit (of 4, -2.5) and std (of an empty tensor) made:
+# its sign bit is the kernel's, set in NumPy's, clear in PyTorch's (NAN_SIGN_READERS).
+@example(Program(((4, 0, 6, False),), ((_call("lerp", "ternary"), 2, 7, 0, 0, False),
+                                       (_call("isin", "binary"), 4, 6, 0, 2, False),
+                                       (_call("logit_", "unary"), 7, 4, 2, 8, False),
+                                       (_call("pow", "dim"), 5, 7, 2, 8, False),
+                                       (_call("all", "dim"), 6, 6, 0, 4, False),
+                                       (_call("signbit", "unary"), 4, 6, 2, 0, False))))
+@example(Program(((6, 0, 4, False),), ((_call("std_mean", "dim"), 7, 0, 1, 6, False),
+                                       (_call("clamp_max", "dim"), 3, 3, 2, 6, False),
+                                       (_call("signbit", "unary"), 5, 3, 2, 4, False))))
+# det of a singular diagflat: its gradient is the cofactor matrix, PyTorch's zeros
+# (TORCH_WRONG_GRADIENTS).
+@example(Program(((4, 1, 0, True),), ((_call("diagflat", "unary"), 0, 0, 1, 4, False),
+                                      (_call("det", "square"), 1, 0, 1, 7, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -534,3 +558,23 @@ def test_the_sgn_rule_excuses_only_nan_for_zero() -> None:
     assert not torch_fuzz.torch_is_wrong(program, found([np.nan, 1.0], [0.0, 0.5]))
     assert not torch_fuzz.torch_is_wrong(program, found([1.0, 0.5], [0.0, 0.5]))
     assert not torch_fuzz.torch_is_wrong(program, found([np.nan, 0.5], [1.0, 0.5]))
+
+
+def test_a_nan_sign_bit_does_not_hide_a_wrong_one_elsewhere(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """signbit and copysign of sqrt(-[0, 3, -0.125]) = [-0, nan, 0.35] may differ in the NaN
+    (its sign bit is the kernel's), but a wrong sign bit of -0 beside it is still reported."""
+    program = Program(((1, 0, 0, False),), ((_call("neg"), 0, 0, 0, 0, False),
+                                            (_call("sqrt", "unary"), 1, 0, 0, 0, False),
+                                            (_call("signbit", "unary"), 2, 0, 0, 0, False)))
+    copysign = Program(program.leaves, program.steps[:2] + (
+        (_call("copysign", "binary"), 0, 2, 0, 0, False),))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert torch_fuzz.run(program) == [] and torch_fuzz.run(copysign) == []
+        import symgrad
+        real = symgrad.signbit
+        monkeypatch.setattr(symgrad, "signbit", lambda x: real(x) & (x != 0))
+        found = torch_fuzz.run(program)
+    assert found and found[0][0] == "step 2 ('signbit', 'unary')"
+    assert (found[0][1][3][0], found[0][2][3][0]) == (0.0, 1.0)  # -0's bit lost

@@ -97,6 +97,11 @@ DELIBERATE: dict[str, str] = {
     # not at a pole, where sgn jumps. test_sgn_of_an_infinite_slope states both.
     "sgn_of_an_infinite_slope": "PyTorch's structural zero from sgn gives 0 at an infinite "
                                 "slope, also where the function jumps",
+    # det's gradient at a singular matrix (helper h1, the fuzzer): det is a polynomial, its
+    # derivative the cofactor matrix everywhere, which symgrad gives; PyTorch's backward gives
+    # zeros there without create_graph (the cofactors with it). test_det_at_a_singular_matrix
+    # states both.
+    "det_at_a_singular_matrix": "PyTorch's det gradient at a singular matrix is zeros",
 }
 
 ALL_DTYPES = (symgrad.bool, symgrad.uint8, symgrad.int8, symgrad.int16, symgrad.int32,
@@ -524,6 +529,11 @@ def copysign_at_an_infinite_input(lib: Any) -> Any:
     return [lib.autograd.grad(lib.copysign(x, other).sum(), x)[0] for other in (signs, -3.0)]
 
 
+def det_at_a_singular_matrix(lib: Any) -> Any:
+    x = lib.diagflat(lib.tensor([0.25, 0.0, -2.5], dtype=lib.float64)).requires_grad_()
+    return lib.autograd.grad(lib.det(x), x)[0]
+
+
 def isin_of_non_contiguous_test_elements(lib: Any) -> Any:
     test = lib.nonzero(lib.tensor([[0.5], [1.0], [2.0]]))  # (3, 2), strides (1, 3)
     return lib.isin(test, test), lib.isin(lib.arange(4), test, invert=True)
@@ -549,7 +559,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     backward_inputs, higher_order, graph_introspection, zero_dim_and_scalars,
     backward_of_integer_output, linear_records_like_torch, linear_errors,
     kl_div_at_a_zero_target, copysign_at_an_infinite_input,
-    isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope,
+    isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
 ]
 
 
@@ -587,6 +597,22 @@ def test_kl_div_at_a_zero_target() -> None:
         assert seen[lib][0][0] == 0.0 and math.copysign(1.0, seen[lib][0][0]) == 1.0
     assert np.isnan(seen[torch][1][0]) and np.isnan(seen[torch][2][0])
     assert seen[symgrad][1][0] == -math.inf and seen[symgrad][2][0] == math.inf
+
+
+def test_det_at_a_singular_matrix() -> None:
+    """``det(diag(a, b, c)) = a b c``, a polynomial: its derivative in the diagonal is
+    ``(b c, a c, a b)`` at every point, the singular ones too, and 0 off the diagonal (the
+    cofactor matrix). At ``diag(0.25, 0, -2.5)`` that is -0.625 in the zero's place, which
+    symgrad gives; PyTorch's backward gives zeros there (without create_graph)."""
+    a = [mpmath.mpf(v) for v in (0.25, 0.0, -2.5)]
+    h = mpmath.mpf(2) ** -60
+    for i in range(3):  # the difference quotient of a multilinear polynomial is exact
+        moved = [v + (h if j == i else 0) for j, v in enumerate(a)]
+        quotient = (mpmath.fprod(moved) - mpmath.fprod(a)) / h
+        assert quotient == mpmath.fprod(v for j, v in enumerate(a) if j != i)
+    expected = np.diag([0.0, -0.625, 0.0])
+    assert det_at_a_singular_matrix(symgrad).tolist() == expected.tolist()
+    assert np.all(det_at_a_singular_matrix(torch).numpy() == 0)
 
 
 def test_copysign_at_an_infinite_input() -> None:

@@ -14,7 +14,9 @@ these. The VJPs are written in these ops and matmuls, so gradients of gradients 
 - ``inverse``: ``-inv(A)^T g inv(A)^T``, from the saved result.
 - ``solve`` (``A X = B``): ``g_B = solve(A^T, g)``, ``g_A = -g_B X^T`` (``X A = B``:
   ``g_B = solve(A^T, g, left=False)``, ``g_A = -X^T g_B``).
-- ``slogdet``'s ``logabsdet``: ``g * inv(A)^T``.
+- ``slogdet``'s ``logabsdet``: ``g * inv(A)^T``. At a singular matrix, where it is -inf and has
+  no derivative, PyTorch's: getrs's solve of ``A^T X = diag(g)``, inf and NaN from the zero
+  pivot (a constant); ``solve_ex``'s result there likewise (getrs with the adjoint).
 """
 
 from __future__ import annotations
@@ -226,10 +228,52 @@ def _inverse_vjp(g: Tensor, out: Tensor) -> Tensor:
     return -matmul(matmul(t, _wide(g)), t)
 
 
+def _singular_matrices(a: np.ndarray) -> np.ndarray:
+    """Whether each matrix of ``a`` (..., n, n) is singular: getrf meets an exactly zero pivot
+    factoring it or its transpose (PyTorch's slogdet backward factors the transpose)."""
+    from symgrad.ops.lu import _getrf
+
+    if a.size == 0:
+        return np.zeros(a.shape[:-2], bool)
+    return (_getrf(a)[2] != 0) | (_getrf(np.swapaxes(a, -2, -1))[2] != 0)
+
+
+def _getrs(a: np.ndarray, rhs: np.ndarray, *, left: bool = True, adjoint: bool) -> Tensor:
+    """A solve with each matrix of ``a`` by substitution through its getrf factors, as
+    LAPACK's getrs (``_lu_solve_forward``): at a singular matrix the zero pivot's divisions
+    leave inf and NaN, as PyTorch's do. A constant: there is no derivative to go on with."""
+    from symgrad.ops.lu import _getrf, _lu_solve_forward
+
+    lu, pivots, _ = _getrf(a)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        x = _lu_solve_forward(lu, rhs, pivots=pivots, left=left, adjoint=adjoint)
+    return Tensor._make(x, False, None)
+
+
+def _at_singular(singular: np.ndarray, a: Tensor, there: Any, elsewhere: Any) -> Tensor:
+    """``there(a)`` at the singular matrices of ``a`` (the mask ``singular`` of its batch),
+    ``elsewhere(a)`` at the others, which see the identity in place of the singular ones (so
+    that their differentiable inverses and solves exist)."""
+    if not singular.any():
+        return elsewhere(a)
+    mask = Tensor._make(singular[..., None, None], False, None)
+    regular = elsewhere(where(mask, Tensor._make(np.eye(a.shape[-1]), False, None), a))
+    return where(mask if regular.ndim >= a.ndim else mask[..., 0], there(a), regular)
+
+
 def _solve_vjp(g: Tensor, A: Tensor, out: Tensor, *, left: bool, vector: bool
                ) -> tuple[Tensor, Tensor]:
     g, a, x = _wide(g), _wide(A), _wide(out)
-    grad_b = apply(SOLVE, _mT(a), g, left=left, vector=vector)
+
+    def singular_b(a: Tensor) -> Tensor:
+        # solve_ex's result at a singular A: PyTorch's backward solves with the adjoint through
+        # A's factors (lu_solve(LU, pivots, g, adjoint=True)), inf and NaN there.
+        rhs = g._data[..., None] if vector else g._data
+        solved = _getrs(a._data, rhs, left=left, adjoint=True)
+        return solved[..., 0] if vector else solved
+
+    grad_b = _at_singular(_singular_matrices(a._data), a, singular_b,
+                          lambda a: apply(SOLVE, _mT(a), g, left=left, vector=vector))
     if vector:
         grad_a = -(grad_b.unsqueeze(-1) * x.unsqueeze(-2))
     elif left:
@@ -241,7 +285,14 @@ def _solve_vjp(g: Tensor, A: Tensor, out: Tensor, *, left: bool, vector: bool
 
 def _logabsdet_vjp(g: Tensor, self: Tensor) -> Tensor:
     g, a = _wide(g), _wide(self)
-    return g.unsqueeze(-1).unsqueeze(-1) * _mT(apply(INVERSE, a))
+    scale = g.unsqueeze(-1).unsqueeze(-1)
+    # log |det A| is -inf at a singular A and has no derivative there: PyTorch's gradient there
+    # is its solve of A^T X = diag(g) through the factors of A^T, inf and NaN from the zero
+    # pivot's divisions (1 / 0 and 0 / 0), where inverting A raised.
+    rhs = g._data[..., None, None] * np.eye(a.shape[-1])
+    return _at_singular(_singular_matrices(a._data), a,
+                        lambda a: _getrs(np.swapaxes(a._data, -2, -1), rhs, adjoint=False),
+                        lambda a: scale * _mT(apply(INVERSE, a)))
 
 
 def _refusals(name: str, low: str) -> dict[np.dtype, Any]:

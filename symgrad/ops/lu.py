@@ -117,8 +117,9 @@ def _getrf(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             info.reshape(batch))
 
 
-def _permutation(pivots: np.ndarray, m: int, dtype: np.dtype) -> np.ndarray:
-    """``P`` (..., m, m) of the row swaps ``pivots`` (1-based): ``A = P L U``."""
+def _row_order(pivots: np.ndarray, m: int) -> np.ndarray:
+    """The rows (..., m) that the row swaps ``pivots`` (1-based) bring to each place, in order:
+    ``P[order[k], k] = 1``, so ``(P^T B)[k] = B[order[k]]``."""
     batch = pivots.shape[:-1]
     flat = pivots.reshape((-1, pivots.shape[-1])).astype(np.int64) - 1
     order = np.broadcast_to(np.arange(m), (flat.shape[0], m)).copy()
@@ -126,9 +127,24 @@ def _permutation(pivots: np.ndarray, m: int, dtype: np.dtype) -> np.ndarray:
     for i in range(flat.shape[1]):
         here, there = order[rows, i].copy(), order[rows, flat[:, i]].copy()
         order[rows, i], order[rows, flat[:, i]] = there, here
-    p = np.zeros((flat.shape[0], m, m), dtype)
-    p[rows[:, None], order, np.arange(m)] = 1
-    return p.reshape(batch + (m, m))
+    return order.reshape(batch + (m,))
+
+
+def _permutation(pivots: np.ndarray, m: int, dtype: np.dtype) -> np.ndarray:
+    """``P`` (..., m, m) of the row swaps ``pivots`` (1-based): ``A = P L U``."""
+    order = _row_order(pivots, m)
+    p = np.zeros(order.shape + (m,), dtype)
+    np.put_along_axis(p, order[..., None, :], 1, axis=-2)
+    return p
+
+
+def _rows(b: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``b`` (..., m, k) with its rows taken in ``order`` (..., m), the batch dims broadcast:
+    a permutation by moving rows, as LAPACK's laswp, where a product with ``P`` would make
+    ``0 * inf`` NaN beside an infinite element."""
+    batch = np.broadcast_shapes(b.shape[:-2], order.shape[:-1])
+    index = np.broadcast_to(order[..., None], batch + order.shape[-1:] + b.shape[-1:])
+    return np.take_along_axis(np.broadcast_to(b, batch + b.shape[-2:]), index, axis=-2)
 
 
 def _lu_factor_forward(self: np.ndarray) -> np.ndarray:
@@ -160,16 +176,16 @@ def _lu_solve_forward(LU: np.ndarray, B: np.ndarray, *, pivots: np.ndarray, left
     n = lu.shape[-1]
     low = np.tril(lu, -1) + np.eye(n)
     up = np.triu(lu)
-    p = _permutation(pivots, n, np.float64)
+    order = _row_order(pivots, n)
     b = B.astype(np.float64)
     if not left:  # X op(A) = B  <=>  op(A)^T X^T = B^T
         b, adjoint = np.swapaxes(b, -2, -1), not adjoint
     if adjoint:  # A^T X = B: U^T L^T P^T X = B
         y = _substitute(np.swapaxes(up, -2, -1), b, upper=False, unit=False)
         y = _substitute(np.swapaxes(low, -2, -1), y, upper=True, unit=True)
-        x = np.matmul(p, y)
+        x = _rows(y, np.argsort(order, axis=-1))  # P y: row order[k] of x is row k of y
     else:  # L U X = P^T B
-        y = _substitute(low, np.matmul(np.swapaxes(p, -2, -1), b), upper=False, unit=True)
+        y = _substitute(low, _rows(b, order), upper=False, unit=True)
         x = _substitute(up, y, upper=True, unit=False)
     return (x if left else np.swapaxes(x, -2, -1)).astype(LU.dtype)
 

@@ -455,12 +455,15 @@ def _norm_vjp(g: Tensor, self: Tensor, out: Tensor, *, p: float, dim: tuple[int,
         return expand_reduced(g, self_shape, dim, keepdim) * (tied * signs)
     sign = _const(np.sign(self._data), self)
     # A zero norm gets gradient 0 (PyTorch's choice among the subgradients); the inner where
-    # keeps the unused branch finite, so gradients of this gradient are not nan.
+    # keeps the unused branch finite, so gradients of this gradient are not nan. The norm has
+    # no derivative there, so the mathematics leaves an incoming NaN or infinity undecided:
+    # PyTorch multiplies it by that 0 for p = 2 and p < 1 (NaN; ``g * 0`` here) and masks
+    # its quotient for the other p (0).
     zero = out == 0
     self, out = _norm_scaled(self, out, p=p, dim=dim, keepdim=keepdim)
     safe = where(zero, 1.0, out)
     if p == 2:
-        return expand_reduced(where(zero, 0.0, g / safe), self_shape, dim, keepdim) * self
+        return expand_reduced(where(zero, g * 0, g / safe), self_shape, dim, keepdim) * self
     at_zero_norm = expand_reduced(zero, self_shape, dim, keepdim)
     if p > 1:
         # NOTE: sign * |self| ** (p - 1) differentiates to (p - 1) |self| ** (p - 2) * sign**2:
@@ -477,7 +480,7 @@ def _norm_vjp(g: Tensor, self: Tensor, out: Tensor, *, p: float, dim: tuple[int,
     # norm is 0 (p < 0 with a zero element), |self| is replaced by 1 as for p > 1.
     at_zero = self == 0
     power = where(at_zero, 0.0, sign * where(at_zero | at_zero_norm, 1.0, self.abs()) ** (p - 1))
-    scale = where(zero, 0.0, g * safe ** (1 - p))
+    scale = where(zero, g * 0, g * safe ** (1 - p))
     return expand_reduced(scale, self_shape, dim, keepdim) * power
 
 
