@@ -64,6 +64,9 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # clamp with a tensor min and no max gives min the gradient wherever self < min, inf too.
 @example(Program(((0, 0, 0, True),), ((_call("reciprocal", "unary"), 0, 0, 0, 0, False),
                                       (_call("clip", "binary"), 0, 1, 0, 0, False))))
+# A max given as +inf is a bound: at min == max == +inf neither gets the gradient (seed 88).
+@example(Program(((5, 0, 8, True),), ((_call("arctanh", "unary"), 0, 0, 0, 0, False),
+                                      (_call("clip", "ternary"), 0, 1, 0, 0, False))))
 # flatten checks its dims on a zero-dim tensor too.
 @example(Program(((0, 0, 0, False),), ((_call("flatten", "dim"), 0, 0, 2, 0, False),)))
 # A bool tensor in a subtraction is refused, as PyTorch does.
