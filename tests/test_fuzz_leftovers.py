@@ -872,6 +872,29 @@ def test_pinverse_float32_is_nearer_the_float64_answer_than_pytorchs():
     assert np.abs(torch.pinverse(torch.tensor(rank_one)).numpy()).max() > 1e3
 
 
+# -- seed 91: geqrf of a matrix of rank 1 ------------------------------------------------------
+def test_geqrf_past_the_rank_reflects_rounding_noise():
+    """At a matrix of rank 1 the column geqrf's second reflector is made from is 0 in exact
+    arithmetic (the first step leaves a zero block), so that reflector is rounding noise:
+    PyTorch's LAPACK rounds it to 1e-16 and reflects it (tau 1), symgrad's geqr2 here to 0
+    (tau 0, no reflection). Both are QR factorizations to 1e-15, with the same first
+    reflector and first row of R (torch_fuzz's RANK_SENSITIVE)."""
+    u, v = [-0.75, 0.0, 3.0], [0.25, 4.0, -2.5]  # the fuzzer's outer product
+    exact = np.outer(u, v)
+    seen = {}
+    for lib in (symgrad, torch):
+        a, tau = lib.geqrf(lib.tensor(exact.tolist(), dtype=lib.float64))
+        q = lib.linalg.householder_product(a, tau).numpy()
+        r = np.triu(a.numpy())
+        np.testing.assert_allclose(q @ r, exact, atol=1e-14)
+        np.testing.assert_allclose(q.T @ q, np.eye(3), atol=1e-15)
+        assert np.abs(r[1:, 1:]).max() < 1e-15  # the rank: R's last rows are noise
+        seen[lib] = a.numpy(), tau.numpy()
+    np.testing.assert_allclose(seen[symgrad][1][0], seen[torch][1][0], rtol=1e-15)
+    np.testing.assert_allclose(seen[symgrad][0][0], seen[torch][0][0], rtol=1e-15)
+    assert seen[torch][1][1] == 1.0 and seen[symgrad][1][1] == 0.0
+
+
 # -- seed 66: amax under a NaN gradient -----------------------------------------------------------
 @pytest.mark.parametrize("fn", ["amax", "amin"])
 def test_amax_sends_a_nan_gradient_to_its_extrema_alone(fn):

@@ -649,6 +649,9 @@ def test_remainder_half_gradient_is_formed_before_rounding_to_half():
     (0.0, 0.5, 0.5, [0.0, 0.0, 0.0]),
     (1.0, 0.5, 0.5, [0.0, 0.0, 1.0]),
     (0.5, 0.5, 0.5, [1.0, 0.0, 0.0]),
+    # A max of +inf is a bound like any other (symgrad took it for a missing max, which gives
+    # min the gradient: clip(0, t, t) at t = atanh(1), the fuzzer's seed 88).
+    (0.0, math.inf, math.inf, [0.0, 0.0, 0.0]),
     # min > max: the result is max, which gets the gradient.
     (0.0, 0.5, 0.0, [0.0, 0.0, 1.0]),
     (0.7, 0.5, 0.25, [0.0, 0.0, 1.0]),

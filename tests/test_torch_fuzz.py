@@ -64,6 +64,22 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # clamp with a tensor min and no max gives min the gradient wherever self < min, inf too.
 @example(Program(((0, 0, 0, True),), ((_call("reciprocal", "unary"), 0, 0, 0, 0, False),
                                       (_call("clip", "binary"), 0, 1, 0, 0, False))))
+# A max given as +inf is a bound: at min == max == +inf neither gets the gradient (seed 88).
+@example(Program(((5, 0, 8, True),), ((_call("arctanh", "unary"), 0, 0, 0, 0, False),
+                                      (_call("clip", "ternary"), 0, 1, 0, 0, False))))
+# geqrf of a matrix of rank 1: the reflectors past the rank are rounding noise (seed 91).
+@example(Program(((3, 1, 7, True), (5, 0, 6, True)),
+                 ((_call("multiply", "binary"), 0, 1, 0, 0, False),
+                  (_call("geqrf", "unary"), 2, 2, 0, 0, False))))
+# binary_cross_entropy_with_logits without pos_weight at an infinite target and weight: -inf,
+# no NaN from a 1 standing for the missing pos_weight times the target (seed 91).
+@example(Program(((0, 1, 5, False),), (
+    (_call("true_divide", "dim"), 0, 0, 1, 0, False),
+    (_call("binary_cross_entropy_with_logits", "ternary"), 0, 1, 0, 0, False))))
+# mode of a line of more than 16 tied elements is at the index PyTorch's introsort leaves
+# last (histc's 98 zeros: 26, not 98; seed 88).
+@example(Program(((3, 1, 1, False),), ((_call("histc", "unary"), 0, 0, 0, 0, False),
+                                       (_call("mode", "dim"), 1, 1, 0, 0, False))))
 # flatten checks its dims on a zero-dim tensor too.
 @example(Program(((0, 0, 0, False),), ((_call("flatten", "dim"), 0, 0, 2, 0, False),)))
 # A bool tensor in a subtraction is refused, as PyTorch does.

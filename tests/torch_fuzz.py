@@ -313,12 +313,16 @@ def _tie_order(step: tuple[int, ...], operand: Any) -> bool:
 # in exact arithmetic its rounding leaves a singular value ~1e-8 of the largest, which
 # pinverse's rcond (1e-15) keeps and inverts (1.5e6 where the pseudo-inverse is 0.03); symgrad's
 # factorization in float64 finds the rank (tests/test_decompositions.py compares them at full
-# rank).
-RANK_SENSITIVE = {"pinverse"}
+# rank). geqrf's reflectors past the rank are made of rounding noise (the column left below
+# the diagonal is 0 in exact arithmetic): LAPACK's and symgrad's geqr2 round differently, so a
+# tau of 1 in one is 0 in the other, both factorizations to 1e-15 (tests/test_fuzz_leftovers.py,
+# test_geqrf_past_the_rank_reflects_rounding_noise).
+RANK_SENSITIVE = {"pinverse", "geqrf"}
 
 
 def _rank_deficient(step: tuple[int, ...], operand: Any) -> bool:
-    """Whether a step takes the pseudo-inverse of matrices not of full rank."""
+    """Whether a step takes the pseudo-inverse (or the QR factorization) of matrices not of
+    full rank."""
     name = CALLS[step[0] % len(CALLS)][1]
     if name not in RANK_SENSITIVE or not isinstance(operand, symgrad.Tensor) or operand.ndim < 2:
         return False
@@ -361,9 +365,9 @@ def run(program: Program) -> list[tuple[str, Any, Any]]:
 
     A program whose values agree only to the tolerance at some step, and part later at a step
     that gives symgrad's result on symgrad's operands (``_inherited``), that sorts tied
-    elements in another order (``_tie_order``), takes the pseudo-inverse of a matrix not of
-    full rank (``_rank_deficient``) or reads the sign bit of a NaN (``_nan_sign``), is compared
-    no further: its rest tells nothing about either library.
+    elements in another order (``_tie_order``), takes the pseudo-inverse or the QR
+    factorization of a matrix not of full rank (``_rank_deficient``) or reads the sign bit of
+    a NaN (``_nan_sign``), is compared no further: its rest tells nothing about either library.
     """
     pools = {lib: [_leaf(lib, spec) for spec in program.leaves] for lib in (symgrad, torch)}
     leaves = {lib: list(pool) for lib, pool in pools.items()}

@@ -388,8 +388,8 @@ elementwise("clamp_max_tensor", lambda self, max: _clamp(self, max=max),
                                kink("max", self - max, "self == max")])
 # At min == max the result is min(min, max) for self < min and max for self > max: a kink in
 # each bound (PyTorch gives neither of them the gradient there).
-elementwise("clamp_tensor", lambda self, min, max: _clamp(self, min=min, max=max),
-            lambda self, min, max: [kink("self", self - min, _AT_A_BOUND),
+elementwise("clamp_tensor", lambda self, min, max, **_: _clamp(self, min=min, max=max),
+            lambda self, min, max, **_: [kink("self", self - min, _AT_A_BOUND),
                                     kink("self", self - max, _AT_A_BOUND),
                                     kink("min", self - min, "self == min"),
                                     kink("max", self - max, "self == max"),

@@ -142,8 +142,9 @@ def _bce(x: Any, y: Any, w: Any) -> Any:
     return -w * (y * log_p + (1 - y) * log_q)
 
 
-def _bce_logits(x: Any, y: Any, w: Any, pos_weight: Any) -> Any:
-    return w * ((1 - y) * x + (1 + (pos_weight - 1) * y) * sympy.log(1 + sympy.exp(-x)))
+def _bce_logits(x: Any, y: Any, w: Any, pos_weight: Any, *, no_pos_weight: bool = False) -> Any:
+    log_weight = 1 if no_pos_weight else 1 + (pos_weight - 1) * y
+    return w * ((1 - y) * x + log_weight * sympy.log(1 + sympy.exp(-x)))
 
 
 defmeaning("smooth_l1_loss", "structural", _elementwise_loss(_smooth_l1))

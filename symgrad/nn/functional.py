@@ -812,7 +812,7 @@ def _bce_with_logits_aten(input: Tensor, target: Tensor, weight: Tensor | None,
     # The weights are kept in their shapes: the backward's in-place writes check them too.
     w, pw = _weight(weight, target), _weight(pos_weight, target)
     return apply(losses.BINARY_CROSS_ENTROPY_WITH_LOGITS, input.to(target.dtype), target, w, pw,
-                 reduction=reduction)
+                 reduction=reduction, no_pos_weight=pos_weight is None)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,

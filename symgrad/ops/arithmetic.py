@@ -401,13 +401,15 @@ CLAMP_MAX_TENSOR = defop("clamp_max_tensor", "ClampMaxBackward1",
 
 # NOTE: with tensor bounds the result is min(max(self, min), max), so where min > max the
 # result is max and the gradient goes to max; a missing bound is passed as -inf/+inf (or the
-# integer range's end), which never receives gradient. Without a max PyTorch gives min the
-# gradient wherever self < min, min = +inf included: a +inf max counts as missing.
+# integer range's end), which never receives gradient. Without a max (``no_max``) PyTorch gives
+# min the gradient wherever self < min, min = +inf included; a max given as +inf is a bound,
+# and at min == max == +inf neither gets it (clip(0, t, t) at t = atanh(1)).
 CLAMP_TENSOR = defop("clamp_tensor", "ClampBackward0",
-                     lambda self, min, max: np.minimum(np.maximum(self, min), max),
-                     vjp=lambda g, self, min, max: (
+                     lambda self, min, max, *, no_max=False: np.minimum(np.maximum(self, min),
+                                                                        max),
+                     vjp=lambda g, self, min, max, *, no_max=False: (
                          where((self >= min) & (self <= max), g, 0.0),
-                         where((self < min) & ((min < max) | (max == math.inf)), g, 0.0),
+                         where((self < min) & (min < max) if not no_max else self < min, g, 0.0),
                          where((self > max) | (max < min), g, 0.0)),
                      dtypes=ARITH,
                      kinks=(Kink("self", "self == min or self == max",
@@ -880,7 +882,8 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
             if min is not None and max is not None:
                 _no_bool_clamp("clamp_cpu")
             return clamp_min(input, min) if max is None else clamp_max(input, max)
-        return apply(CLAMP_TENSOR, input, _bound(min, d, -math.inf), _bound(max, d, math.inf))
+        return apply(CLAMP_TENSOR, input, _bound(min, d, -math.inf), _bound(max, d, math.inf),
+                     no_max=max is None)
     return apply(CLAMP, _scalar_clamped(input, min, max), min=min, max=max)
 
 

@@ -111,10 +111,13 @@ def _log_sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _bce_logits(self: np.ndarray, target: np.ndarray, weight: np.ndarray,
-                pos_weight: np.ndarray, *, reduction: str) -> np.ndarray:
-    """``weight ((1 - target) self - (1 + (pos_weight - 1) target) log(sigmoid(self)))``."""
+                pos_weight: np.ndarray, *, reduction: str, no_pos_weight: bool = False
+                ) -> np.ndarray:
+    """``weight ((1 - target) self - (1 + (pos_weight - 1) target) log(sigmoid(self)))``;
+    ``no_pos_weight``: without the pos_weight factor, as PyTorch's (where ``pos_weight`` is the
+    1 passed for a missing one, ``0 * target`` is NaN at an infinite target)."""
     x = self.astype(np.float64)
-    log_weight = (pos_weight - 1.0) * target + 1
+    log_weight = 1.0 if no_pos_weight else (pos_weight - 1.0) * target + 1
     return _rounded(weight * ((1.0 - target) * x - log_weight * _log_sigmoid(x)), reduction, self)
 
 
@@ -139,7 +142,7 @@ def fits_in_place(written: tuple[int, ...], other: tuple[int, ...]) -> None:
 
 
 def _bce_logits_vjp(g: Tensor, self: Tensor, target: Tensor, weight: Tensor, pos_weight: Tensor,
-                    *, reduction: str, needs: tuple[bool, ...]
+                    *, reduction: str, needs: tuple[bool, ...], no_pos_weight: bool = False
                     ) -> tuple[Tensor, Tensor, None, None]:
     # ATen's backward writes self's gradient in place into self's shape (out of place when
     # recording, as under create_graph), target's times weight into self's times g's: it
@@ -161,11 +164,19 @@ def _bce_logits_vjp(g: Tensor, self: Tensor, target: Tensor, weight: Tensor, pos
     # to 1 (target 1, x = 40: 0 for -4.2e-18); the same, as (1 - target) sigmoid(x) -
     # t sigmoid(-x), sums two terms of opposite signs that cancel only at its root.
     d_self = share * ((1 - target) * sigmoid(self) - t * sigmoid(-self))
+    if no_pos_weight:  # PyTorch's -self
+        return d_self, share * -self, None, None
     # log(sigmoid(-x)) - pos_weight log(sigmoid(x)) = -x - (pos_weight - 1) log(sigmoid(x)),
     # with log(sigmoid(x)) = -softplus(-x): sigmoid(-40) underflows float16 and its log would
     # be -inf, times (1 - pos_weight) = 0 a NaN (and sigmoid'/sigmoid at second order 0/0).
-    d_target = share * (-self - (1 - pos_weight) * apply(SOFTPLUS, -self, beta=1.0,
-                                                          threshold=20.0))
+    # Below 0 the same is -pos_weight x + (pos_weight - 1) softplus(x) (softplus(-x) = -x +
+    # softplus(x)): at x = -inf, inf as PyTorch's, not inf - (1 - pos_weight) inf (NaN at
+    # pos_weight 1). Neither form cancels on its side.
+    def softplus(z: Tensor) -> Tensor:
+        return apply(SOFTPLUS, z, beta=1.0, threshold=20.0)
+
+    d_target = share * where(self >= 0, -self + (pos_weight - 1) * softplus(-self),
+                             -pos_weight * self + (pos_weight - 1) * softplus(self))
     return d_self, d_target, None, None
 
 

@@ -5,13 +5,11 @@
 Which element is returned among tied ones is PyTorch's: its CPU kernels pick it with their own
 selection algorithms, emulated here where a line is tied at the answer (``median`` runs
 ``std::nth_element`` with ties broken by index, which is a stable order, ``kthvalue``
-PyTorch's ``quick_select_template``, ``mode``
-a sort by value then the last of the longest run, exact for lines of up to 16 elements, where
-libstdc++ sorts by insertion; longer lines take a stable order, whose last tied index may
-differ from PyTorch's). Lines without ties need no emulation and are found with vectorised
-NumPy. The gradient of a selected value goes back to the index returned (PyTorch's
-``value_selecting_reduction_backward``); the whole-tensor ``median``/``nanmedian`` and
-``aminmax`` share it evenly among the elements equal to the result (PyTorch's
+PyTorch's ``quick_select_template``, ``mode`` libstdc++'s ``std::sort`` by value, an
+introsort, then the last of the longest run). Lines without ties need no emulation and are
+found with vectorised NumPy. The gradient of a selected value goes back to the index returned
+(PyTorch's ``value_selecting_reduction_backward``); the whole-tensor ``median``/``nanmedian``
+and ``aminmax`` share it evenly among the elements equal to the result (PyTorch's
 ``evenly_distribute_backward``). ``cummax``/``cummin`` send each output's gradient to the index
 returned (ties: the last, PyTorch's ``>=``; a NaN propagates and each new NaN is the index).
 
@@ -121,6 +119,92 @@ def _insertion_sort(idx: list[int], first: int, last: int, less: Any) -> None:
                 idx[j] = idx[j - 1]
                 j -= 1
             idx[j] = v
+
+
+def _heap_sort(idx: list[int], first: int, last: int, less: Any) -> None:
+    """libstdc++'s ``__partial_sort(first, last, last)``: ``__make_heap`` then
+    ``__sort_heap`` (introsort's fallback past its depth limit)."""
+    def adjust(hole: int, length: int, value: int) -> None:  # __adjust_heap + __push_heap
+        top, child = hole, hole
+        while child < (length - 1) // 2:
+            child = 2 * (child + 1)
+            if less(idx[first + child], idx[first + child - 1]):
+                child -= 1
+            idx[first + hole] = idx[first + child]
+            hole = child
+        if length % 2 == 0 and child == (length - 2) // 2:
+            child = 2 * (child + 1)
+            idx[first + hole] = idx[first + child - 1]
+            hole = child - 1
+        parent = (hole - 1) // 2
+        while hole > top and less(idx[first + parent], value):
+            idx[first + hole] = idx[first + parent]
+            hole = parent
+            parent = (hole - 1) // 2
+        idx[first + hole] = value
+
+    length = last - first
+    for parent in range((length - 2) // 2, -1, -1):
+        adjust(parent, length, idx[first + parent])
+    while last - first > 1:
+        last -= 1
+        value = idx[last]
+        idx[last] = idx[first]
+        adjust(0, last - first, value)
+
+
+def _std_sort(n: int, less: Any) -> list[int]:
+    """The order libstdc++'s ``std::sort`` leaves ``iota(n)`` in under ``less`` (introsort:
+    median-of-three pivot moved to the front, unguarded partition, down to runs of 16, heap
+    sort past ``2 log2(n)`` levels, then one insertion sort). Not stable: where ``mode``'s
+    kernel sorts (value, index) pairs by value, tied elements of a line of more than 16 come
+    out in its order.
+
+    >>> _std_sort(20, lambda i, j: False)[:6]
+    [10, 19, 18, 17, 16, 15]
+    """
+    idx = list(range(n))
+
+    def partition_pivot(first: int, last: int) -> int:
+        a, b, c, mid = first + 1, first + (last - first) // 2, last - 1, first
+        va, vb, vc = idx[a], idx[b], idx[c]
+        if less(va, vb):
+            mid = b if less(vb, vc) else c if less(va, vc) else a
+        else:
+            mid = a if less(va, vc) else c if less(vb, vc) else b
+        idx[first], idx[mid] = idx[mid], idx[first]
+        lo, hi, pivot = first + 1, last, idx[first]
+        while True:
+            while less(idx[lo], pivot):
+                lo += 1
+            hi -= 1
+            while less(pivot, idx[hi]):
+                hi -= 1
+            if not lo < hi:
+                return lo
+            idx[lo], idx[hi] = idx[hi], idx[lo]
+            lo += 1
+
+    def introsort(first: int, last: int, depth: int) -> None:
+        while last - first > 16:
+            if depth == 0:
+                _heap_sort(idx, first, last, less)
+                return
+            depth -= 1
+            cut = partition_pivot(first, last)
+            introsort(cut, last, depth)
+            last = cut
+
+    if n > 1:
+        introsort(0, n, 2 * (n.bit_length() - 1))
+    _insertion_sort(idx, 0, min(n, 16), less)
+    for i in range(16, n):  # __unguarded_insertion_sort
+        v, j = idx[i], i
+        while less(v, idx[j - 1]):
+            idx[j] = idx[j - 1]
+            j -= 1
+        idx[j] = v
+    return idx
 
 
 def _gt_or_nan(a: float, b: float) -> bool:
@@ -235,7 +319,9 @@ def median_index(x: np.ndarray, dim: int, ignore_nan: bool) -> np.ndarray:
 def mode_index(x: np.ndarray, dim: int) -> np.ndarray:
     """Where PyTorch's ``mode`` finds the most frequent value along ``dim``: the smallest such
     value, at the last of its occurrences in a sort by value (libstdc++'s ``std::sort``, by
-    insertion and so stable for up to 16 elements; here stable for any length).
+    insertion and so stable for up to 16 elements, an introsort that is not for more: run here
+    on the lines where the order matters, those with a NaN, which compares false to everything,
+    or more than 16 elements and a tie; O(n log n) Python steps each).
 
     Args:
         x: The array (at least 1-d).
@@ -243,26 +329,36 @@ def mode_index(x: np.ndarray, dim: int) -> np.ndarray:
 
     >>> mode_index(np.array([[2.0, 1.0, 2.0, 1.0], [0.0, 0.0, 3.0, 3.0]]), 1).tolist()
     [3, 1]
+    >>> mode_index(np.zeros(100), 0).tolist()  # PyTorch's too; the stable order's is 99
+    26
     """
     rows = _flat_lines(x, dim)
     order = _stable_order(rows)
-    nan_rows = np.flatnonzero(np.isnan(rows).any(-1))
-    for r in nan_rows:  # NaN compares false to everything: the insertion sort leaves it put
-        idx = list(range(rows.shape[1]))
-        line = rows[r].tolist()
-        _insertion_sort(idx, 0, len(idx), lambda i, j, line=line: line[i] < line[j])
-        order[r] = idx
     s = np.take_along_axis(rows, order, -1)
+    best = _last_of_longest_run(s)
     n = rows.shape[1]
+    redo = (s[:, 1:] == s[:, :-1]).any(-1) if n > 16 else np.zeros(len(rows), bool)
+    if rows.dtype.kind == "f":
+        redo |= np.isnan(rows).any(-1)
+    for r in np.flatnonzero(redo):
+        line = rows[r].tolist()
+        order[r] = _std_sort(n, lambda i, j, line=line: line[i] < line[j])
+        best[r] = _last_of_longest_run(rows[r][order[r]][None])[0]
+    return order[np.arange(len(rows)), best].astype(np.int64).reshape(_reduced_shape(x, dim))
+
+
+def _last_of_longest_run(s: np.ndarray) -> np.ndarray:
+    """For each row of ``s``, the position of the last element of the first of its longest
+    runs of equal neighbours (NaN equal to nothing), as PyTorch's ``mode`` scans its sort."""
+    n = s.shape[1]
     change = s[:, 1:] != s[:, :-1]
-    edge = np.ones((len(rows), 1), bool)
+    edge = np.ones((len(s), 1), bool)
     start = np.concatenate([edge, change], -1)
     end = np.concatenate([change, edge], -1)
     position = np.arange(n)
     run_start = np.maximum.accumulate(np.where(start, position, 0), axis=-1)
     freq = np.where(end, position - run_start + 1, 0)
-    best = np.argmax(freq, -1)
-    return order[np.arange(len(rows)), best].astype(np.int64).reshape(_reduced_shape(x, dim))
+    return np.argmax(freq, -1)
 
 
 def cumulative_index(x: np.ndarray, dim: int, largest: bool) -> np.ndarray:
@@ -780,8 +876,8 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
 @expose(method=False)
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
     """``(values, indices)``: the most frequent value along ``dim`` (the smallest among equally
-    frequent ones) and an index where it occurs (the last, for lines of up to 16 elements; see
-    the module docstring); the gradient goes to that index.
+    frequent ones) and an index where it occurs, PyTorch's (the last, for lines of up to 16
+    elements; see the module docstring); the gradient goes to that index.
 
     Args:
         input: The tensor; any dtype.
