@@ -17,7 +17,7 @@ import sympy
 
 from oracle.semantics import Kink, defmeaning, kink, num
 from oracle.semantics.reductions import along, reduce
-from oracle.semantics.triangular_sort import _lines, _order_statistics, _ties
+from oracle.semantics.triangular_sort import _lines, _order_statistics, _positions, _ties
 
 _WHOLE_TIE = "two elements of self tie"
 _RUNNING_TIE = "an element of self ties the running extremum"
@@ -106,7 +106,16 @@ def _quantile_ties(self: Any, *, dim: Any, **_: Any) -> list[Kink]:
     return _ties(self, dim=dim)
 
 
-defmeaning("quantile", "structural", _quantile, kinks=_quantile_ties)
+def _quantile_order(self: Any, *, dim: Any, **_: Any) -> np.ndarray:
+    """Ties read in the order of their positions along ``dim`` (of the flattened tensor
+    without one), as a stable sort lists them."""
+    shape = np.shape(self)
+    if dim is None or not shape:
+        return np.arange(float(np.prod(shape, dtype=np.int64))).reshape(shape)
+    return _positions(self, dim, False)
+
+
+defmeaning("quantile", "structural", _quantile, kinks=_quantile_ties, tie_order=_quantile_order)
 
 
 # -- aminmax: the two extrema of one node ----------------------------------------------------------

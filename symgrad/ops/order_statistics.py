@@ -758,7 +758,7 @@ QUANTILE = defop("quantile", "SqueezeBackward4", _quantile, vjp=_quantile_vjp,
                              lambda self, *, dim, **_: _line_ties(
                                  self.reshape(-1) if dim is None else self,
                                  dim=0 if dim is None else dim).reshape(np.shape(self)),
-                             "left"),))
+                             "stable"),))
 
 
 # -- the public functions ------------------------------------------------------------------------
