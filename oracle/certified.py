@@ -321,7 +321,8 @@ class _Run:
             return np.asarray(res[0], dtype=object)
         index_values = self._index_values(meaning, node)
         key = (node.op, meaning.fn, cache_key(node.attrs), tuple(shapes),
-               tuple(sorted((s, cache_key(v)) for s, v in index_values.items())))
+               tuple(sorted((s, cache_key(v)) for s, v in index_values.items())),
+               node.in_dtypes[:1] if meaning.takes_dtype else ())
         if node.op in LINEAR and not meaning.custom and not index_values:
             lin = LINEAR[node.op]
             self.local[node.id] = lin

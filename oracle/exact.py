@@ -295,7 +295,8 @@ def _is_index(meaning: Meaning, node: IRNode, slot: int) -> bool:
 def _compile(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
              index_values: dict[int, np.ndarray], budget: _Budget, backend: str) -> _Compiled:
     key = (node.op, meaning.fn, cache_key(node.attrs), tuple(shapes),
-           tuple(sorted((s, cache_key(v)) for s, v in index_values.items())), backend)
+           tuple(sorted((s, cache_key(v)) for s, v in index_values.items())), backend,
+           node.in_dtypes[:1] if meaning.takes_dtype else ())
     hit = _CACHE.get(key)
     if hit is not None:
         return hit

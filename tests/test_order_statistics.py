@@ -560,3 +560,29 @@ def test_the_judge_holds_quantiles_ties_to_the_stable_order(q, dim, values, monk
 
     monkeypatch.setattr(stats, "_quantile_plan", last_first)
     assert oracle.crosscheck(loss, [x]).status == "engine-wrong"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("q", [0.7, 0.9, 0.1, (0.3, 0.7)])
+def test_the_judge_takes_quantiles_rank_in_the_inputs_dtype(q, dtype):
+    """quantile's rank q * (n - 1) is a constant of the op, computed in the input's dtype by
+    PyTorch and symgrad alike (q = 0.7 over 4 elements: 2.0999999999999996, weight
+    0.09999999999999964). The judge took it exactly (weight 0.0999999999999999867), so it
+    called the engine's value and gradient 16 ULP off: engine-wrong; its meaning now rounds
+    the rank as the op does."""
+    import oracle
+
+    torch = pytest.importorskip("torch")
+    x = symgrad.tensor([1.0, 3.0, 4.0, 2.0], dtype=getattr(symgrad, dtype), requires_grad=True)
+    def qs_of(t):  # the judge also runs the function in float64
+        return symgrad.tensor(q, dtype=t.dtype) if isinstance(q, tuple) else q
+
+    verdict = oracle.crosscheck(lambda t: symgrad.quantile(t.reshape(2, 2), qs_of(t)).sum(),
+                                [x])
+    assert verdict.status in ("ok", "fd-unreliable"), verdict.message
+    # the engine's gradient is PyTorch's, bit for bit
+    t = torch.tensor([1.0, 3.0, 4.0, 2.0], dtype=getattr(torch, dtype), requires_grad=True)
+    tq = torch.tensor(q, dtype=t.dtype) if isinstance(q, tuple) else q
+    torch.quantile(t.reshape(2, 2), tq).sum().backward()
+    (g,) = symgrad.autograd.grad(symgrad.quantile(x.reshape(2, 2), qs_of(x)).sum(), x)
+    assert g.tolist() == t.grad.tolist()

@@ -108,6 +108,9 @@ class Meaning:
     # position along the dim, negated for a descending order). The engine's "stable" convention
     # is the one-sided derivative along it.
     tie_order: Callable[..., np.ndarray] | None = None
+    # Whether the meaning is called with ``dtype``, the name of its first input's dtype: for
+    # an op whose definition computes a constant in it (quantile's rank q * (n - 1)).
+    takes_dtype: bool = False
 
 
 MEANINGS: dict[str, Meaning] = {}
@@ -214,6 +217,8 @@ def call_meaning(meaning: Meaning, node: Any, arrays: list[Any]) -> Any:
             return out
         except (TypeError, AttributeError, ValueError) as whole:
             return _element_by_element(meaning.fn, args, node, whole)
+    if meaning.takes_dtype:
+        return meaning.fn(*arrays, dtype=node.in_dtypes[0], **node.attrs)
     return meaning.fn(*arrays, **node.attrs)
 
 

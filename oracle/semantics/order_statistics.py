@@ -69,10 +69,14 @@ defmeaning("logcumsumexp", "structural", lambda self, *, dim, **_: along(
 
 
 # -- quantile: between two order statistics ------------------------------------------------------
-def _quantile_of(xs: list[Any], q: Any, interpolation: str) -> Any:
+def _quantile_of(xs: list[Any], q: Any, interpolation: str, dtype: str) -> Any:
     """The ``q``-quantile of ``xs`` read as PyTorch reads it: the rank ``q * (n - 1)``, its
-    floor and ceiling's order statistics, and the weight between them."""
-    rank = num(q) * (len(xs) - 1)
+    floor and ceiling's order statistics, and the weight between them. The rank is the op's
+    constant, which it computes in the input's dtype (q converted to it, then multiplied):
+    q = 0.7 over 4 elements ranks 2.0999999999999996, not 2.1 - 4.4e-17, and its weight
+    0.09999999999999964 is the derivative, as PyTorch's."""
+    np_dtype = np.dtype(dtype)
+    rank = num(np.asarray(float(q), dtype=np_dtype) * np_dtype.type(len(xs) - 1))
     if interpolation == "lower":
         rank = sympy.floor(rank)
     elif interpolation == "higher":
@@ -91,10 +95,10 @@ def _quantile_of(xs: list[Any], q: Any, interpolation: str) -> Any:
 
 
 def _quantile(self: Any, *, q: Any, dim: Any, keepdim: bool, interpolation: str,
-              **_: Any) -> np.ndarray:
+              dtype: str = "float64", **_: Any) -> np.ndarray:
     qs = q if isinstance(q, tuple) else (q,)
-    outs = [reduce(self, dim, keepdim, lambda xs, p=p: _quantile_of(xs, p, interpolation))
-            for p in qs]
+    outs = [reduce(self, dim, keepdim,
+                   lambda xs, p=p: _quantile_of(xs, p, interpolation, dtype)) for p in qs]
     out = np.stack([np.asarray(o, dtype=object) for o in outs])
     return out if isinstance(q, tuple) else out[0]
 
@@ -115,7 +119,8 @@ def _quantile_order(self: Any, *, dim: Any, **_: Any) -> np.ndarray:
     return _positions(self, dim, False)
 
 
-defmeaning("quantile", "structural", _quantile, kinks=_quantile_ties, tie_order=_quantile_order)
+defmeaning("quantile", "structural", _quantile, kinks=_quantile_ties, tie_order=_quantile_order,
+           takes_dtype=True)
 
 
 # -- aminmax: the two extrema of one node ----------------------------------------------------------
