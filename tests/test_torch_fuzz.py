@@ -471,6 +471,11 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # Seed 85: adaptive_max_pool1d of atleast_3d's (1, 0, 1): an empty channel dim is refused.
 @example(Program(((6, 1, 2, False),), ((_call("atleast_3d", "unary"), 4, 1, 1, 2, False),
                                        (_call("adaptive_max_pool1d", "dim"), 7, 0, 1, 10, True))))
+# Seed 105: remainder's divisor written before backward, the dividend alone requiring grad:
+# PyTorch's node saves both for the divisor's gradient only (symgrad's refused).
+@example(Program(((1, 0, 10, False), (2, 0, 0, True)),
+                 ((_call("remainder", "binary"), 1, 0, 0, 0, False),
+                  (_call("trunc_", "unary"), 0, 0, 0, 0, False))))
 # Seed 120: an index past the end of a (1, 0) tensor (atleast_2d of an empty one): PyTorch's
 # kernel reads no index of an empty result, so it is empty, not an IndexError.
 @example(Program(((6, 0, 0, False),), ((_call("atleast_2d", "unary"), 0, 0, 0, 0, False),

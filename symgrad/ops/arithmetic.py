@@ -515,9 +515,12 @@ REMAINDER = defop("remainder", "RemainderBackward0",
 # NOTE: d/dother (self - other * floor(self / other)) = -floor(self / other), taken at the point
 # itself: at a jump that is the limit from the side where self / other grows, i.e. from lower
 # other when self > 0 and from higher other when self < 0.
+# PyTorch's nodes save self and other for other's gradient alone: one written in place
+# before backward is refused only when other requires grad (self's gradient is g).
 REMAINDER_TENSOR = defop("remainder_tensor", "RemainderBackward1", _remainder,
-                         vjp=lambda g, self, other: (g, -_wide(g) * _quotient(
-                             self, other, np.floor_divide)),
+                         vjp=lambda g, self, other, *, needs: (g, -_wide(g) * _quotient(
+                             self, other, np.floor_divide) if needs[1] else None),
+                         saved_for={"self": (), "other": ("self", "other")},
                          dtypes=ARITH,
                          kinks=(Kink("self", "self / other is an integer (a jump)",
                                      lambda self, other, **_: _on_integers(self / other),
@@ -541,9 +544,10 @@ FMOD = defop("fmod", "FmodBackward0", lambda self, *, other: _fmod(self, other),
              promotes=("other",))
 # NOTE: fmod truncates: d/dother = -trunc(self / other), at a jump the limit from lower other
 # when other > 0 and from higher other when other < 0.
-FMOD_TENSOR = defop("fmod_tensor", "FmodBackward1", _fmod,
-                    vjp=lambda g, self, other: (g, -_wide(g) * _quotient(
-                        self, other, _fmod_quotient)),
+FMOD_TENSOR = defop("fmod_tensor", "FmodBackward1", _fmod,  # saves as remainder's
+                    vjp=lambda g, self, other, *, needs: (g, -_wide(g) * _quotient(
+                        self, other, _fmod_quotient) if needs[1] else None),
+                    saved_for={"self": (), "other": ("self", "other")},
                     dtypes=ARITH,
                     kinks=(Kink("self", "self / other is a nonzero integer (a jump)",
                                 lambda self, other, **_: _on_integers(self / other)
