@@ -476,6 +476,11 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((1, 0, 10, False), (2, 0, 0, True)),
                  ((_call("remainder", "binary"), 1, 0, 0, 0, False),
                   (_call("trunc_", "unary"), 0, 0, 0, 0, False))))
+# Seed 110: binary_cross_entropy_with_logits of inf (1 / 0) for both input and target: -inf
+# (1 - t) x + softplus(-x), as PyTorch's; symgrad's default pos_weight of 1 gave 0 * inf = NaN.
+@example(Program(((0, 0, 0, True),), ((_call("reciprocal", "unary"), 0, 0, 0, 0, False),
+                                      (_call("binary_cross_entropy_with_logits", "binary"),
+                                       1, 1, 0, 0, False))))
 # Seed 120: an index past the end of a (1, 0) tensor (atleast_2d of an empty one): PyTorch's
 # kernel reads no index of an empty result, so it is empty, not an IndexError.
 @example(Program(((6, 0, 0, False),), ((_call("atleast_2d", "unary"), 0, 0, 0, 0, False),

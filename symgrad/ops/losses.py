@@ -114,7 +114,10 @@ def _bce_logits(self: np.ndarray, target: np.ndarray, weight: np.ndarray,
                 pos_weight: np.ndarray, *, reduction: str) -> np.ndarray:
     """``weight ((1 - target) self - (1 + (pos_weight - 1) target) log(sigmoid(self)))``."""
     x = self.astype(np.float64)
-    log_weight = (pos_weight - 1.0) * target + 1
+    # Where pos_weight is 1 (none given) the positive term's weight is 1 whatever the target,
+    # not 0 * target + 1: an infinite target's is NaN so (loss -inf, PyTorch's, for input inf).
+    with np.errstate(invalid="ignore"):
+        log_weight = np.where(pos_weight == 1, 1.0, (pos_weight - 1.0) * target + 1)
     return _rounded(weight * ((1.0 - target) * x - log_weight * _log_sigmoid(x)), reduction, self)
 
 
@@ -136,6 +139,10 @@ def fits_in_place(written: tuple[int, ...], other: tuple[int, ...]) -> None:
     if shape != written:
         raise RuntimeError(f"output with shape {list(written)} doesn't match the broadcast "
                            f"shape {list(shape)}")
+
+
+def _const(a: np.ndarray) -> Tensor:
+    return Tensor._make(np.asarray(a), False, None)
 
 
 def _bce_logits_vjp(g: Tensor, self: Tensor, target: Tensor, weight: Tensor, pos_weight: Tensor,
@@ -166,6 +173,16 @@ def _bce_logits_vjp(g: Tensor, self: Tensor, target: Tensor, weight: Tensor, pos
     # be -inf, times (1 - pos_weight) = 0 a NaN (and sigmoid'/sigmoid at second order 0/0).
     d_target = share * (-self - (1 - pos_weight) * apply(SOFTPLUS, -self, beta=1.0,
                                                           threshold=20.0))
+    # Without a pos_weight (1) the loss is (1 - t) x + softplus(-x): self's derivative is
+    # sigmoid(x) - t, target's -x. At an infinite target (or self) the forms above multiply an
+    # infinity by a sigmoid (or a softplus's coefficient) that is 0 and give NaN; these don't.
+    plain = _const(pos_weight._data == 1)
+    with np.errstate(invalid="ignore"):
+        infinite = _const(plain._data & np.isinf(target._data))
+        if infinite._data.any():
+            d_self = where(infinite, share * (sigmoid(self) - target), d_self)
+        if np.isinf(self._data).any():
+            d_target = where(plain, share * -self, d_target)
     return d_self, d_target, None, None
 
 
