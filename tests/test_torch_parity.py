@@ -602,6 +602,34 @@ def test_copysign_at_an_infinite_input() -> None:
     assert seen[symgrad] == -math.inf and math.isnan(seen[torch])
 
 
+def test_cumprod_at_a_zero_under_an_infinite_grad() -> None:
+    """``cumprod([x0, x1])`` is ``[x0, x0 x1]``; at ``x0 = 0`` the second's derivative in
+    ``x1`` is ``x0 = 0``. Under a gradient of ``[1, inf]`` (``1 / c``'s, there) the chain rule
+    gives x1 ``inf * 0 = NaN``, as PyTorch's prod and mul do; PyTorch's cumprod gives 0. Its
+    meaning: ``1 / (x0 x1)`` has no derivative in ``x1`` at ``x0 = 0`` (it is
+    ``-1 / (x0 x1 ** 2)`` beside it, of either sign), so symgrad keeps NaN for it."""
+    grads = {}
+    for lib in (symgrad, torch):
+        inf = lib.tensor([1.0, math.inf], dtype=lib.float64)
+        x = lib.tensor([0.0, 2.0], dtype=lib.float64, requires_grad=True)
+        lib.cumprod(x, 0).backward(inf)
+        by_mul = lib.tensor([0.0, 2.0], dtype=lib.float64, requires_grad=True)
+        lib.stack([by_mul[0], by_mul[0] * by_mul[1]]).backward(inf)
+        grads[lib] = x.grad.tolist(), by_mul.grad.tolist()
+        # x0's: 1 + inf * x1 = inf in both; prod's x1 is NaN in both
+        assert grads[lib][0][0] == math.inf
+        y = lib.tensor([0.0, 2.0], dtype=lib.float64, requires_grad=True)
+        lib.prod(y).backward(lib.tensor(math.inf, dtype=lib.float64))
+        assert math.isnan(y.grad.tolist()[1])
+    assert math.isnan(grads[symgrad][0][1]) and math.isnan(grads[symgrad][1][1])
+    assert grads[torch][0][1] == 0.0 and math.isnan(grads[torch][1][1])
+    # with a finite gradient the two agree: x1's is x0 = 0
+    for lib in (symgrad, torch):
+        x = lib.tensor([0.0, 2.0], dtype=lib.float64, requires_grad=True)
+        lib.cumprod(x, 0).backward(lib.tensor([1.0, 5.0], dtype=lib.float64))
+        assert x.grad.tolist() == [11.0, 0.0]
+
+
 def test_isin_of_non_contiguous_test_elements() -> None:
     """Membership does not depend on how the test elements lie in memory. PyTorch's CPU kernel
     for few of them (fewer than ``10 * numel(elements) ** 0.145``) flattens them with

@@ -542,11 +542,29 @@ TORCH_NAN_GRADIENTS = {
 }
 
 
+# Functions whose backward gives 0 where a zero partial derivative meets an infinite gradient,
+# whose product the chain rule leaves NaN (as symgrad's does): a program calling one may
+# differ from PyTorch only where symgrad's gradient is NaN and PyTorch's finite.
+TORCH_ZERO_TIMES_INF_GRADIENTS = {
+    # cumprod's c_j = x_0 ... x_j after a zero x_0 has derivative 0 in each later x_i: an
+    # infinite gradient of c_j (1 / c_j's) times it is 0 in PyTorch's cumprod, NaN in its prod
+    # and its mul (tests/test_torch_parity.py, test_cumprod_at_a_zero_under_an_infinite_grad).
+    "cumprod": "0 for a zero derivative times an infinite gradient",
+}
+
+
+def _only_nan_for_finite(ours: np.ndarray, theirs: np.ndarray) -> bool:
+    """Symgrad's element NaN where PyTorch's is finite, and agreement elsewhere."""
+    return _differ_only_where(theirs, ours, np.isfinite)
+
+
 def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
     """Whether a disagreement ``run`` found is a leaf's gradient that PyTorch gets wrong: in a
     program that calls a function of ``TORCH_WRONG_GRADIENTS``, or one of
     ``TORCH_NAN_GRADIENTS`` whose gradient differs only where PyTorch's is NaN and symgrad's
-    not; or a step's value of a function of ``TORCH_WRONG_VALUES`` that differs only so;
+    not, or of ``TORCH_ZERO_TIMES_INF_GRADIENTS`` whose gradient differs only where
+    symgrad's is NaN and PyTorch's finite; or a step's value of a function of
+    ``TORCH_WRONG_VALUES`` that differs only where symgrad's is infinite and PyTorch's NaN;
     or a step of a function of ``TORCH_WRONG_ERRORS`` that PyTorch refuses with its message,
     where symgrad gives a value."""
     where, ours, theirs = found[0]
@@ -560,6 +578,9 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
         return False
     called = {CALLS[step[0] % len(CALLS)][1] for step in program.steps}
     if called & set(TORCH_WRONG_GRADIENTS):
+        return True
+    if (called & set(TORCH_ZERO_TIMES_INF_GRADIENTS) and ours is not None and theirs is not None
+            and _only_nan_for_finite(ours[3], theirs[3])):
         return True
     if not called & set(TORCH_NAN_GRADIENTS) or ours is None or theirs is None:
         return False
