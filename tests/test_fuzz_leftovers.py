@@ -950,3 +950,40 @@ def test_adaptive_max_pooling_refuses_an_empty_dim_after_the_first(name, shape, 
         out, indices = getattr(lib.nn.functional, name)(lib.ones(shape), output_size, True)
         return indices
     _same(call)
+
+
+# -- seed 122: the sign of a zero kept by a max, a min or a clamp ----------------------------
+# PyTorch keeps self where the other operand (or bound) equals it, and elu-like activations
+# take expm1(-0.0) = -0.0: 1 / the result (rsqrt(relu_(-0.0)) is -inf) shows the sign.
+SIGNED_ZEROS = {
+    "maximum": lambda lib, a, b: lib.maximum(a, b),
+    "minimum": lambda lib, a, b: lib.minimum(a, b),
+    "max of two": lambda lib, a, b: lib.max(a, b),
+    "clamp(min=0.0)": lambda lib, a, b: lib.clamp(a, min=0.0),
+    "clamp(min=-0.0)": lambda lib, a, b: lib.clamp(b, min=-0.0),
+    "clamp(max=0.0)": lambda lib, a, b: lib.clamp(a, max=0.0),
+    "clamp(-0.0, 0.0)": lambda lib, a, b: lib.clamp(b, -0.0, 0.0),
+    "clamp_min": lambda lib, a, b: lib.clamp_min(a, 0.0),
+    "clamp_max": lambda lib, a, b: lib.clamp_max(b, -0.0),
+    "clamp_ (max=-0.0)": lambda lib, a, b: b.clone().clamp_(max=-0.0),
+    "clamp, a tensor min": lambda lib, a, b: lib.clamp(a, min=b),
+    "clamp, a tensor max": lambda lib, a, b: lib.clamp(a, max=b),
+    "clamp, tensor bounds": lambda lib, a, b: lib.clamp(a, b, b),
+    "clamp_min of a tensor": lambda lib, a, b: lib.clamp_min(a, b),
+    "clamp_max of a tensor": lambda lib, a, b: lib.clamp_max(a, b),
+    "relu": lambda lib, a, b: lib.relu(a),
+    "relu_": lambda lib, a, b: a.clone().relu_(),
+    "elu": lambda lib, a, b: lib.nn.functional.elu(a),
+    "selu": lambda lib, a, b: lib.nn.functional.selu(a),
+    "celu": lambda lib, a, b: lib.nn.functional.celu(a),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", SIGNED_ZEROS)
+def test_signed_zeros_as_pytorch(name: str, dtype: str) -> None:
+    def call(lib):
+        a = lib.tensor([-0.0, 0.0, -0.0, 0.0, -1.0], dtype=getattr(lib, dtype))
+        b = lib.tensor([0.0, -0.0, -0.0, 0.0, 2.0], dtype=getattr(lib, dtype))
+        return 1 / SIGNED_ZEROS[name](lib, a, b)
+    _same(call)

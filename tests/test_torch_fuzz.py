@@ -485,6 +485,11 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # times the infinite gradient, symgrad the chain rule's NaN (TORCH_ZERO_TIMES_INF_GRADIENTS).
 @example(Program(((5, 1, 0, True),), ((_call("cumprod", "dim"), 0, 0, 0, 3, False),
                                       (_call("float_power", "dim"), 1, 1, 0, 1, False))))
+# Seed 122: relu_ of -0.0 keeps -0.0 (PyTorch's clamp_min keeps self unless it is below the
+# bound; NumPy's maximum gave 0.0): rsqrt of it is -inf.
+@example(Program(((0, 1, 0, False),), ((_call("neg"), 0, 0, 0, 0, False),
+                                       (_call("relu_", "unary"), 1, 0, 0, 0, False),
+                                       (_call("rsqrt", "unary"), 1, 0, 0, 0, False))))
 # Seed 120: an index past the end of a (1, 0) tensor (atleast_2d of an empty one): PyTorch's
 # kernel reads no index of an empty result, so it is empty, not an IndexError.
 @example(Program(((6, 0, 0, False),), ((_call("atleast_2d", "unary"), 0, 0, 0, 0, False),
