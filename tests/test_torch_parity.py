@@ -12,6 +12,8 @@ Run ``pytest -s -p no:xdist tests/test_torch_parity.py -k parity_count`` to prin
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -628,6 +630,31 @@ def test_cumprod_at_a_zero_under_an_infinite_grad() -> None:
         x = lib.tensor([0.0, 2.0], dtype=lib.float64, requires_grad=True)
         lib.cumprod(x, 0).backward(lib.tensor([1.0, 5.0], dtype=lib.float64))
         assert x.grad.tolist() == [11.0, 0.0]
+
+
+def test_pdist_backward_of_no_rows() -> None:
+    """``pdist`` of n rows has n (n - 1) / 2 distances: of no rows, none, and the gradient of
+    any function of them is empty, of the input's shape. symgrad gives it; PyTorch 2.13's
+    backward crashes the process (SIGSEGV, run here in a subprocess), so the fuzzer does not
+    run such a program backward (``CRASHES_TORCH_BACKWARD``)."""
+    for shape in ((0, 3), (0, 1)):
+        x = symgrad.zeros(*shape, dtype=symgrad.float64, requires_grad=True)
+        y = symgrad.nn.functional.pdist(x)
+        assert tuple(y.shape) == (0,)
+        y.sum().backward()
+        assert tuple(x.grad.shape) == shape
+        crash = subprocess.run(
+            [sys.executable, "-c", "import torch; x = torch.zeros(" + repr(shape) + ", "
+             "requires_grad=True); torch.pdist(x).sum().backward(); print(x.grad.shape)"],
+            capture_output=True, text=True, timeout=120)
+        assert crash.returncode == -11, (crash.returncode, crash.stdout, crash.stderr[-300:])
+    # with rows the two agree (and PyTorch does not crash)
+    grads = []
+    for lib in (symgrad, torch):
+        x = lib.tensor([[0.0, 1.0], [3.0, 5.0]], dtype=lib.float64, requires_grad=True)
+        lib.nn.functional.pdist(x).sum().backward()
+        grads.append(x.grad.tolist())
+    assert grads[0] == grads[1] == [[-0.6, -0.8], [0.6, 0.8]]
 
 
 def test_isin_of_non_contiguous_test_elements() -> None:
