@@ -912,6 +912,35 @@ def test_a_write_into_the_input_of_a_tail_accurate_backward_is_refused(fn):
         assert x.grad.item() == pytest.approx(math.exp(-40.0), rel=1e-12)
 
 
+# -- seed 135: hypot reads other for self's gradient ----------------------------------------
+def test_a_write_into_hypots_other_is_refused_for_selfs_gradient():
+    """PyTorch's HypotBackward0 forms self's gradient as g self / result and saves other only
+    for other's: a write into other before backward runs there. symgrad's recomputes hypot in
+    float64 from self and other, so it refuses the write (torch_fuzz's READS_ITS_INPUT): the
+    result's float32 rounding puts the second derivative b**2 / h**3, which cancels from
+    1 / h - a**2 / h**3, far off (1.5e7 ULP at a = 1000, b = 0.01) where symgrad's is close."""
+    def call(lib):
+        x = lib.tensor([3.0, 1.0], dtype=lib.float64, requires_grad=True)
+        other = lib.tensor([4.0, 2.0], dtype=lib.float64)
+        out = lib.hypot(x, other)
+        other.mul_(2.0)
+        out.sum().backward()
+        return x.grad
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        call(symgrad)
+    assert call(torch).tolist() == [0.6, 1 / math.sqrt(5)]
+
+    def second(lib):
+        a = lib.tensor([1000.0], requires_grad=True)
+        (g,) = lib.autograd.grad(lib.hypot(a, lib.tensor([0.01])).sum(), a, create_graph=True)
+        return lib.autograd.grad(g.sum(), a)[0].item()
+    a, b = np.float32(1000.0), np.float32(0.01)  # b**2 / h**3, in float64 from the float32 inputs
+    exact = float(b) ** 2 / (float(a) ** 2 + float(b) ** 2) ** 1.5
+    ulp = float(np.spacing(np.float32(exact)))
+    assert abs(second(symgrad) - exact) < 20 * ulp
+    assert abs(second(torch) - exact) > 1e6 * ulp
+
+
 # -- seeds 74-75: kron and take_along_dim of a non-contiguous input -----------------------------
 @pytest.mark.parametrize("case", ["kron of a transpose", "kron of rot90",
                                   "take_along_dim of a transpose", "take_along_dim expanded"])

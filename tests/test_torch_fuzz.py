@@ -494,6 +494,11 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # segmentation fault), so the fuzzer compares such a program forward only.
 @example(Program(((6, 1, 0, True),), ((_call("unsqueeze", "dim"), 0, 0, 0, 0, False),
                                       (_call("pdist", "unary"), 1, 0, 0, 0, False))))
+# Seed 135: hypot's other written (acos_) before backward, self alone requiring grad: PyTorch's
+# node reads the result for self's gradient, symgrad's reads other (READS_ITS_INPUT).
+@example(Program(((1, 1, 2, True), (5, 1, 11, False)),
+                 ((_call("hypot", "binary"), 0, 1, 0, 0, False),
+                  (_call("acos_", "unary"), 1, 0, 0, 0, False))))
 # Seed 120: an index past the end of a (1, 0) tensor (atleast_2d of an empty one): PyTorch's
 # kernel reads no index of an empty result, so it is empty, not an IndexError.
 @example(Program(((6, 0, 0, False),), ((_call("atleast_2d", "unary"), 0, 0, 0, 0, False),
