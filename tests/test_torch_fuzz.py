@@ -499,6 +499,13 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((1, 1, 2, True), (5, 1, 11, False)),
                  ((_call("hypot", "binary"), 0, 1, 0, 0, False),
                   (_call("acos_", "unary"), 1, 0, 0, 0, False))))
+# Seed 131: an integer tensor written whole (setitem, so fill_) with a float value that
+# requires grad: PyTorch's records FillBackward3 on it, symgrad's takes no gradient
+# (torch_fuzz's _grad_on_integers).
+@example(Program(((1, 1, 0, False), (0, 0, 4, True)),
+                 ((_call("to_long"), 0, 0, 0, 0, False),
+                  (_call("mul", "number_second"), 1, 0, 0, 0, False),
+                  (_call("setitem_tensor"), 2, 3, 0, 0, False))))
 # Seed 120: an index past the end of a (1, 0) tensor (atleast_2d of an empty one): PyTorch's
 # kernel reads no index of an empty result, so it is empty, not an IndexError.
 @example(Program(((6, 0, 0, False),), ((_call("atleast_2d", "unary"), 0, 0, 0, 0, False),

@@ -657,6 +657,41 @@ def test_pdist_backward_of_no_rows() -> None:
     assert grads[0] == grads[1] == [[-0.6, -0.8], [0.6, 0.8]]
 
 
+def test_fill_of_an_integer_tensor_by_a_value_that_requires_grad() -> None:
+    """Rounding a value to an integer has derivative 0: an integer tensor written with a float
+    value that requires grad takes no gradient. PyTorch 2.13's fill_ (and setitem through it)
+    records FillBackward3 on the integer tensor all the same; its own ops then refuse it and
+    its backward fails an internal assert, while its out-of-place fill refuses the value from
+    the start. symgrad's integer tensor does not require grad; its out-of-place forms refuse as
+    PyTorch's do."""
+    def write(lib: Any, how: str) -> Any:
+        a = lib.zeros(3, dtype=lib.int64)
+        b = lib.tensor(-2.5, requires_grad=True) * 1
+        if how == "fill_":
+            a.fill_(b)
+        else:
+            a[...] = b
+        return a
+    for how in ("fill_", "setitem"):
+        ours, theirs = write(symgrad, how), write(torch, how)
+        assert ours.tolist() == theirs.tolist() == [-2, -2, -2]
+        assert not ours.requires_grad and ours.grad_fn is None
+        assert theirs.requires_grad and type(theirs.grad_fn).__name__ == "FillBackward3"
+        with pytest.raises(RuntimeError, match="Autograd not support dtype: Long"):
+            theirs.sum()
+        with pytest.raises(RuntimeError, match="INTERNAL ASSERT FAILED"):
+            theirs.float().sum().backward()
+        assert ours.sum().item() == -6
+    for lib in (symgrad, torch):
+        value = lib.tensor(-2.5, requires_grad=True) * 1
+        with pytest.raises(RuntimeError, match="Autograd not support dtype: Long"):
+            lib.zeros(3, dtype=lib.int64).masked_fill(lib.tensor([True, False, True]), value)
+        with pytest.raises(RuntimeError, match="Autograd not support dtype: Bool"):
+            lib.fill(lib.zeros(3, dtype=lib.bool), value)  # (symgrad's gave a value)
+        with lib.no_grad():
+            assert lib.fill(lib.zeros(3, dtype=lib.int64), value).tolist() == [-2, -2, -2]
+
+
 def test_isin_of_non_contiguous_test_elements() -> None:
     """Membership does not depend on how the test elements lie in memory. PyTorch's CPU kernel
     for few of them (fewer than ``10 * numel(elements) ** 0.145``) flattens them with
