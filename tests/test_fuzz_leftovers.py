@@ -1016,3 +1016,28 @@ def test_signed_zeros_as_pytorch(name: str, dtype: str) -> None:
         b = lib.tensor([0.0, -0.0, -0.0, 0.0, 2.0], dtype=getattr(lib, dtype))
         return 1 / SIGNED_ZEROS[name](lib, a, b)
     _same(call)
+
+
+# -- seed 145: ldexp_'s checks in PyTorch's order ----------------------------------------------
+LDEXP_ = {
+    "a bool exponent that does not fit": lambda lib: lib.ones(3, 1).ldexp_(
+        lib.tensor([[True, False, True]])),
+    "an integer self": lambda lib: lib.tensor([[1], [2], [3]]).ldexp_(
+        lib.tensor([[1.0, 2.0, 3.0]])),
+    "a bool self and exponent": lambda lib: lib.tensor([True, False]).ldexp_(
+        lib.tensor([True, False])),
+    "a bool exponent": lambda lib: lib.tensor([1.0, 2.0]).ldexp_(lib.tensor([True, False])),
+    "a leaf first": lambda lib: lib.ones(3, 1, requires_grad=True).ldexp_(
+        lib.tensor([[True, False, True]])),
+    "float16 by float64": lambda lib: lib.tensor([1.0, 2.0], dtype=lib.float16).ldexp_(
+        lib.tensor([1.0, 2.0], dtype=lib.float64)),
+}
+
+
+@pytest.mark.parametrize("case", LDEXP_)
+def test_ldexp_in_place_checks_in_pytorchs_order(case):
+    """PyTorch's ldexp_, once the write is allowed, refuses a self that cannot hold the float
+    result ("ldexp can't be cast ..."), then an exponent that does not broadcast into self's
+    shape, and only then a bool exponent; symgrad computed ldexp first (its bool refusal, and
+    "result type Float can't be cast")."""
+    _same(LDEXP_[case])

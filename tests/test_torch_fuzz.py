@@ -506,6 +506,11 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                  ((_call("to_long"), 0, 0, 0, 0, False),
                   (_call("mul", "number_second"), 1, 0, 0, 0, False),
                   (_call("setitem_tensor"), 2, 3, 0, 0, False))))
+# Seed 145: ldexp_ of a (3, 1) tensor by a (1, 3) bool one: the broadcast shape is refused
+# before the bool exponents, as PyTorch's.
+@example(Program(((3, 0, 8, False), (4, 1, 11, True)),
+                 ((_call("lt", "dim"), 1, 0, 0, 2, False),
+                  (_call("ldexp_", "binary"), 0, 2, 0, 0, False))))
 # Seed 120: an index past the end of a (1, 0) tensor (atleast_2d of an empty one): PyTorch's
 # kernel reads no index of an empty result, so it is empty, not an IndexError.
 @example(Program(((6, 0, 0, False),), ((_call("atleast_2d", "unary"), 0, 0, 0, 0, False),
