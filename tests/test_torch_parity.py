@@ -692,6 +692,24 @@ def test_fill_of_an_integer_tensor_by_a_value_that_requires_grad() -> None:
             assert lib.fill(lib.zeros(3, dtype=lib.int64), value).tolist() == [-2, -2, -2]
 
 
+def test_prod_gradient_at_an_infinite_element() -> None:
+    """``d/dx_i prod(x)`` is the product of the other elements: at ``x = [inf, 0.5, 2]`` it is
+    ``[1, inf, inf]`` (the limit of the difference quotients, which are those products).
+    symgrad gives it; PyTorch divides the result by x_i, ``inf / inf = NaN`` at the infinite
+    element. Elsewhere the two agree."""
+    inf = math.inf
+    for vals, ours, theirs in (([inf, 0.5, 2.0], [1.0, inf, inf], [math.nan, inf, inf]),
+                               ([-inf, inf, 2.0], [inf, -inf, -inf], [math.nan, math.nan, -inf]),
+                               ([1.5, 2.0, -4.0], [-8.0, -6.0, 3.0], [-8.0, -6.0, 3.0])):
+        for lib, expected in ((symgrad, ours), (torch, theirs)):
+            x = lib.tensor(vals, dtype=lib.float64, requires_grad=True)
+            lib.prod(x).backward()
+            np.testing.assert_array_equal(x.grad.numpy(), expected)
+    # the difference quotient in x_0 at [inf, 0.5, 2] is the product of the others
+    assert (mpmath.mpf(10) ** 30 * 0.5 * 2 - mpmath.mpf(10) ** 29 * 0.5 * 2) / (
+        mpmath.mpf(10) ** 30 - mpmath.mpf(10) ** 29) == 1
+
+
 def test_isin_of_non_contiguous_test_elements() -> None:
     """Membership does not depend on how the test elements lie in memory. PyTorch's CPU kernel
     for few of them (fewer than ``10 * numel(elements) ** 0.145``) flattens them with

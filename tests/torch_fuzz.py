@@ -561,6 +561,10 @@ TORCH_NAN_GRADIENTS = {
     # gradient makes every element's NaN, where those that are not extrema have derivative 0
     # (max and min select, as symgrad's amax does): tests/test_fuzz_leftovers.py.
     **{name: "a NaN gradient reaches every element" for name in ("amax", "amin")},
+    # prod's gradient in x_i is the product of the others; PyTorch's divides the result by x_i,
+    # inf / inf = NaN at an infinite x_i (tests/test_torch_parity.py,
+    # test_prod_gradient_at_an_infinite_element).
+    "prod": "the result divided by an infinite element",
 }
 
 
