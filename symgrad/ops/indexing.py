@@ -80,7 +80,8 @@ def parse_key(shape: tuple[int, ...], key: Any, single_slice: bool = True) -> li
         try:
             items.append(_item(x))
         except IndexError as e:  # PyTorch counts the dims first: a refused index takes one
-            refused, _ = refused or e, items.append(0)
+            refused = refused or e
+            items.append(0)
     used = sum(x.ndim if isinstance(x, np.ndarray) and x.dtype == np.bool_ else
                0 if x is None or x is Ellipsis or isinstance(x, bool) else 1 for x in items)
     if used > len(shape):
