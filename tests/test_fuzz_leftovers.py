@@ -1041,3 +1041,26 @@ def test_ldexp_in_place_checks_in_pytorchs_order(case):
     shape, and only then a bool exponent; symgrad computed ldexp first (its bool refusal, and
     "result type Float can't be cast")."""
     _same(LDEXP_[case])
+
+
+# -- seed 158: bool matrices whose product sums nothing ---------------------------------------
+BOOL_PRODUCTS = {
+    "mm, no column": lambda lib, b: lib.mm(b(2, 0), b(0, 2)),
+    "mm, no row": lambda lib, b: lib.mm(b(0, 3), b(3, 2)),
+    "mm, no result column": lambda lib, b: lib.mm(b(2, 3), b(3, 0)),
+    "mm, refused": lambda lib, b: lib.mm(b(2, 3), b(3, 2)),
+    "mm, shapes first": lambda lib, b: lib.mm(b(2, 0), b(3, 2)),
+    "matmul": lambda lib, b: b(2, 0) @ b(0, 2),
+    "inner": lambda lib, b: lib.inner(b(2, 0), b(2, 0)),
+    "inner of a vector": lambda lib, b: lib.inner(b(2, 0), b(0)),
+    "inner, one element (dot)": lambda lib, b: lib.inner(b(1, 0), b(1, 0)),
+    "tensordot": lambda lib, b: lib.tensordot(b(3, 0), b(2, 1, 0), dims=([1], [2])),
+}
+
+
+@pytest.mark.parametrize("case", BOOL_PRODUCTS)
+def test_bool_products_that_sum_nothing(case):
+    """PyTorch's addmm kernel returns before its dtype check where the product has no element
+    or sums no term: bool matrices give bool zeros there (inner of two (2, 0) bool tensors),
+    and are refused elsewhere; symgrad refused them all."""
+    _same(lambda lib: BOOL_PRODUCTS[case](lib, lambda *s: lib.zeros(*s, dtype=lib.bool)))

@@ -515,6 +515,10 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # product of the others, infinite; PyTorch's result / x_i is NaN (TORCH_NAN_GRADIENTS).
 @example(Program(((4, 0, 9, True),), ((_call("xlogy_", "dim"), 0, 0, 1, 1, True),
                                       (_call("prod", "unary"), 0, 0, 0, 0, False))))
+# Seed 158: inner of two (2, 0) bool tensors sums nothing: bool zeros, as PyTorch's addmm
+# kernel returns before its dtype check (symgrad refused bool).
+@example(Program(((7, 0, 9, True),), ((_call("logical_xor", "binary"), 0, 0, 0, 0, False),
+                                      (_call("inner", "binary"), 1, 1, 0, 0, False))))
 # Seed 120: an index past the end of a (1, 0) tensor (atleast_2d of an empty one): PyTorch's
 # kernel reads no index of an empty result, so it is empty, not an IndexError.
 @example(Program(((6, 0, 0, False),), ((_call("atleast_2d", "unary"), 0, 0, 0, 0, False),
