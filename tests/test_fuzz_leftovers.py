@@ -1064,3 +1064,42 @@ def test_bool_products_that_sum_nothing(case):
     or sums no term: bool matrices give bool zeros there (inner of two (2, 0) bool tensors),
     and are refused elsewhere; symgrad refused them all."""
     _same(lambda lib: BOOL_PRODUCTS[case](lib, lambda *s: lib.zeros(*s, dtype=lib.bool)))
+
+
+# -- seed 158: the SVD of a matrix holding an infinity or a NaN --------------------------------
+NONFINITE_SVD = {
+    "svdvals": lambda lib, m: lib.linalg.svdvals(m),
+    "svd's S": lambda lib, m: lib.linalg.svd(m).S,
+    "torch.svd's S": lambda lib, m: lib.svd(m).S,
+    "nuclear_norm": lambda lib, m: lib.linalg.matrix_norm(m, "nuc"),
+    "matrix_norm 2": lambda lib, m: lib.linalg.matrix_norm(m, 2),
+    "cond": lambda lib, m: lib.linalg.cond(m),
+    "pinv": lambda lib, m: lib.linalg.pinv(m),
+}
+NONFINITE_MATRICES = {
+    "inf": [[1.0, math.inf, 2.0], [-math.inf, 0.5, -8.0]],
+    "a batch, one inf": [[[1.0, 2.0], [3.0, 4.0]], [[math.inf, 1.0], [2.0, 3.0]]],
+    "nan": [[1.0, math.nan], [2.0, 3.0]],
+    "a batch, one nan": [[[1.0, 2.0], [3.0, 4.0]], [[math.nan, 1.0], [2.0, 3.0]]],
+}
+
+
+@pytest.mark.parametrize("matrix", NONFINITE_MATRICES)
+@pytest.mark.parametrize("name", NONFINITE_SVD)
+def test_svd_of_non_finite_matrices_as_pytorch(name, matrix):
+    """PyTorch's LAPACK SVD refuses a NaN (its LinAlgError, naming the batch element) and gives
+    NaN singular values for a matrix holding an infinity, which its norms, cond and pinv
+    carry; symgrad refused both (and pinv gave NumPy's message for a NaN)."""
+    def call(lib):
+        try:
+            out = NONFINITE_SVD[name](lib, lib.tensor(NONFINITE_MATRICES[matrix],
+                                                      dtype=lib.float64))
+        except RuntimeError as e:  # torch's class is _LinAlgError, symgrad's LinAlgError
+            return str(e)
+        return out.detach().numpy()
+    ours, theirs = call(symgrad), call(torch)
+    if isinstance(theirs, str):
+        assert ours == theirs
+    else:
+        assert not isinstance(ours, str), ours
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, equal_nan=True)

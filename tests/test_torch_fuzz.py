@@ -519,6 +519,10 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # kernel returns before its dtype check (symgrad refused bool).
 @example(Program(((7, 0, 9, True),), ((_call("logical_xor", "binary"), 0, 0, 0, 0, False),
                                       (_call("inner", "binary"), 1, 1, 0, 0, False))))
+# Seed 158: nuclear_norm of a matrix holding inf (reciprocal_ of a 0): NaN, as PyTorch's SVD
+# gives for an infinity (symgrad refused every non-finite matrix; a NaN is refused).
+@example(Program(((2, 1, 0, False),), ((_call("reciprocal_", "unary"), 0, 0, 0, 0, False),
+                                       (_call("nuclear_norm", "unary"), 0, 0, 0, 0, False))))
 # Seed 120: an index past the end of a (1, 0) tensor (atleast_2d of an empty one): PyTorch's
 # kernel reads no index of an empty result, so it is empty, not an IndexError.
 @example(Program(((6, 0, 0, False),), ((_call("atleast_2d", "unary"), 0, 0, 0, 0, False),
