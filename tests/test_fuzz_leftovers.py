@@ -1127,3 +1127,24 @@ def test_norm_of_a_matrix_order(case):
     assert ours[:3] == theirs[:3]
     if ours[0] == "ok":
         np.testing.assert_allclose(ours[3], theirs[3], rtol=1e-6)
+
+
+# -- seed 161: detach_ of a base whose views were made under no_grad ----------------------------
+@pytest.mark.parametrize("made", ["leaf", "requires_grad_ after the view"])
+def test_views_made_under_no_grad_follow_their_base_detached_in_place(made):
+    """Such a view asks its base whether it requires grad (PyTorch's ``requires_grad_ ||
+    base.requires_grad()``): once the base is detached in place, it does not; symgrad's kept
+    requiring grad."""
+    def call(lib):
+        if made == "leaf":
+            x = lib.tensor([[-2.5, 1.5, -1.0]], dtype=lib.float64, requires_grad=True)
+            with lib.no_grad():
+                view = lib.diagonal(x)
+        else:
+            x = lib.tensor([1.0, 2.0])
+            view = x[0:1]
+            x.requires_grad_()
+        before = view.requires_grad
+        x.detach_()
+        return lib.tensor([before, view.requires_grad, x.requires_grad])
+    _same(call)

@@ -523,6 +523,10 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # gives for an infinity (symgrad refused every non-finite matrix; a NaN is refused).
 @example(Program(((2, 1, 0, False),), ((_call("reciprocal_", "unary"), 0, 0, 0, 0, False),
                                        (_call("nuclear_norm", "unary"), 0, 0, 0, 0, False))))
+# Seed 161: a diagonal made under no_grad of a leaf then detached in place no longer requires
+# grad (it asks its base, as PyTorch's view does).
+@example(Program(((4, 1, 4, True),), ((_call("diagonal", "unary"), 0, 0, 0, 0, True),
+                                      (_call("detach_", "unary"), 0, 0, 0, 0, False))))
 # Seed 120: an index past the end of a (1, 0) tensor (atleast_2d of an empty one): PyTorch's
 # kernel reads no index of an empty result, so it is empty, not an IndexError.
 @example(Program(((6, 0, 0, False),), ((_call("atleast_2d", "unary"), 0, 0, 0, 0, False),
