@@ -586,6 +586,8 @@ class Tensor:
                 "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         self._fn = None
         self._rg = False
+        if self._view is not None:
+            _views_follow(self)  # its views made under no_grad ask it, and no longer require grad
         return self
 
     # -- conversion --------------------------------------------------------------------------

@@ -168,3 +168,30 @@ def test_a_missing_pos_weight_is_no_factor_at_an_infinite_target(pos_weight: Any
         np.testing.assert_allclose(a, b, rtol=1e-15, equal_nan=True)
     if pos_weight is None:
         assert theirs[0][0] == -math.inf and theirs[2][1] == math.inf
+
+
+INFINITE = [(x, t) for x in (math.inf, -math.inf, 2.0) for t in (math.inf, -math.inf, 0.0, 2.0)
+            if math.isinf(x) or math.isinf(t)]
+
+
+@pytest.mark.parametrize(("x", "t"), INFINITE)
+def test_infinite_input_or_target_without_pos_weight(x: float, t: float) -> None:
+    """Without a pos_weight the loss is (1 - t) x + softplus(-x), of derivatives sigmoid(x) - t
+    and -x: at infinite arguments each is the infinity (or number) of those forms, as
+    PyTorch's, where symgrad's pos_weight of 1 put 0 * inf = NaN in the loss (x = t = inf,
+    the fuzzer, seed 110) and its sigmoid(-x) * t or softplus(-x) * 0 in the gradients.
+    (At x = -inf, t < 1 both give NaN: -inf + inf.)"""
+    def call(lib: Any) -> Any:
+        xs = lib.tensor([x], dtype=lib.float64, requires_grad=True)
+        ts = lib.tensor([t], dtype=lib.float64, requires_grad=True)
+        loss = lib.binary_cross_entropy_with_logits(xs, ts, reduction=0)
+        loss.sum().backward()
+        return [loss.item(), xs.grad.item(), ts.grad.item()]
+
+    with np.errstate(all="ignore"):
+        mine, theirs = call(symgrad), call(torch)
+    sig = 1.0 if x == math.inf else 0.0 if x == -math.inf else 1 / (1 + math.exp(-x))
+    with np.errstate(all="ignore"):
+        expected_grads = [np.float64(sig) - t, -x]
+    assert repr(mine) == repr(theirs)
+    assert repr(mine[1:]) == repr([float(g) for g in expected_grads])

@@ -212,6 +212,47 @@ def _index_put() -> list[tuple[str, Call]]:
     return cases
 
 
+# ``t[key]``'s keys: ``index_put``'s indices, and index tensors beside slices and ``...``.
+# PyTorch checks an index only where its kernel reads it: an empty result reads none, so
+# ``zeros(2, 0)[tensor([3])]`` is empty, not an error.
+KEYS: dict[str, Callable[[tuple[int, ...]], tuple[Any, ...]]] = {
+    **PUT_INDICES,
+    "[3], :": lambda s: (([3], "int64"), slice(None)),
+    ":, [3]": lambda s: (slice(None), ([3], "int64")),
+    "..., [3]": lambda s: (Ellipsis, ([3], "int64")),
+    "[3], []": lambda s: (([3], "int64"), ([], "int64")),
+    "[0, 3], [1, 0, 1]": lambda s: (([0, 3], "int64"), ([1, 0, 1], "int64")),
+}
+
+
+def _key(L: Any, spec: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(i if i is None or isinstance(i, slice) or i is Ellipsis else _index(L, i)
+                 for i in spec)
+
+
+def _set(t: Any, key: tuple[Any, ...], value: Any) -> Any:
+    t[key] = value
+    return t
+
+
+def _read_grad(L: Any, s: tuple[int, ...], spec: tuple[Any, ...]) -> Any:
+    x = _tensor(L, s, "float64", True)
+    x[_key(L, spec)].sum().backward()
+    return x.grad
+
+
+def _getitem() -> list[tuple[str, Call]]:
+    cases = []
+    for s, (ik, make) in itertools.product(SHAPES, KEYS.items()):
+        spec = make(s)
+        cases += [(f"{s}[{ik}]", lambda L, s=s, spec=spec: _tensor(L, s, "float32", True)[
+                      _key(L, spec)]),
+                  (f"{s}[{ik}] backward", lambda L, s=s, spec=spec: _read_grad(L, s, spec)),
+                  (f"{s}[{ik}] = 2.5", lambda L, s=s, spec=spec: _set(
+                      _tensor(L, s, "float32", True).clone(), _key(L, spec), 2.5))]
+    return cases
+
+
 MASKS = {**{str(s): _mask(s) for s in SHAPES}, "(3,) uint8": _mask((3,), "uint8"),
          "(3,) float": ([1.0, 0.0, 1.0], "float32")}
 
@@ -280,6 +321,7 @@ GRIDS: dict[str, Callable[[], list[tuple[str, Call]]]] = {
     "take": _take,
     "take_along_dim": _take_along_dim,
     "index_put": _index_put,
+    "getitem": _getitem,
     "masked_fill": _masked_fill,
     "masked_scatter": _masked_scatter,
     "masked_select": _masked_select,

@@ -59,6 +59,14 @@ PRODUCTS: dict[str, Callable[[Any, Any, Any], Any]] = {
     "index_copy of x into c (reads x: saved)": lambda lib, x, c: lib.index_copy(
         c, 0, lib.tensor([2, 0, 1]), x),
     "index_copy of c into x": lambda lib, x, c: lib.index_copy(x, 0, lib.tensor([2]), c[:1]),
+    # remainder's and fmod's nodes save both inputs for other's gradient alone (self's is g),
+    # vdot's each factor for the other's (the fuzzer, seed 105; symgrad saved them always)
+    "remainder(x, c)": lambda lib, x, c: lib.remainder(x, c),
+    "remainder(c, x) (reads x)": lambda lib, x, c: lib.remainder(c, x),
+    "fmod(x, c)": lambda lib, x, c: lib.fmod(x, c),
+    "fmod(c, x) (reads x)": lambda lib, x, c: lib.fmod(c, x),
+    "vdot": lambda lib, x, c: lib.vdot(x, c),
+    "vdot(c, x)": lambda lib, x, c: lib.vdot(c, x),
 }
 
 

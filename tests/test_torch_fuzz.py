@@ -522,6 +522,66 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # (TORCH_WRONG_GRADIENTS).
 @example(Program(((4, 1, 0, True),), ((_call("diagflat", "unary"), 0, 0, 1, 4, False),
                                       (_call("det", "square"), 1, 0, 1, 7, False))))
+# Seed 105: remainder's divisor written before backward, the dividend alone requiring grad:
+# PyTorch's node saves both for the divisor's gradient only (symgrad's refused).
+@example(Program(((1, 0, 10, False), (2, 0, 0, True)),
+                 ((_call("remainder", "binary"), 1, 0, 0, 0, False),
+                  (_call("trunc_", "unary"), 0, 0, 0, 0, False))))
+# Seed 110: binary_cross_entropy_with_logits of inf (1 / 0) for both input and target: -inf
+# (1 - t) x + softplus(-x), as PyTorch's; symgrad's default pos_weight of 1 gave 0 * inf = NaN.
+@example(Program(((0, 0, 0, True),), ((_call("reciprocal", "unary"), 0, 0, 0, 0, False),
+                                      (_call("binary_cross_entropy_with_logits", "binary"),
+                                       1, 1, 0, 0, False))))
+# Seed 118: 1 / cumprod(x) with a zero in x: PyTorch's cumprod gives 0 for the zero derivative
+# times the infinite gradient, symgrad the chain rule's NaN (TORCH_ZERO_TIMES_INF_GRADIENTS).
+@example(Program(((5, 1, 0, True),), ((_call("cumprod", "dim"), 0, 0, 0, 3, False),
+                                      (_call("float_power", "dim"), 1, 1, 0, 1, False))))
+# Seed 122: relu_ of -0.0 keeps -0.0 (PyTorch's clamp_min keeps self unless it is below the
+# bound; NumPy's maximum gave 0.0): rsqrt of it is -inf.
+@example(Program(((0, 1, 0, False),), ((_call("neg"), 0, 0, 0, 0, False),
+                                       (_call("relu_", "unary"), 1, 0, 0, 0, False),
+                                       (_call("rsqrt", "unary"), 1, 0, 0, 0, False))))
+# Seed 123: pdist of an input with no rows: PyTorch's backward crashes the process (a
+# segmentation fault), so the fuzzer compares such a program forward only.
+@example(Program(((6, 1, 0, True),), ((_call("unsqueeze", "dim"), 0, 0, 0, 0, False),
+                                      (_call("pdist", "unary"), 1, 0, 0, 0, False))))
+# Seed 135: hypot's other written (acos_) before backward, self alone requiring grad: PyTorch's
+# node reads the result for self's gradient, symgrad's reads other (READS_ITS_INPUT).
+@example(Program(((1, 1, 2, True), (5, 1, 11, False)),
+                 ((_call("hypot", "binary"), 0, 1, 0, 0, False),
+                  (_call("acos_", "unary"), 1, 0, 0, 0, False))))
+# Seed 131: an integer tensor written whole (setitem, so fill_) with a float value that
+# requires grad: PyTorch's records FillBackward3 on it, symgrad's takes no gradient
+# (torch_fuzz's _grad_on_integers).
+@example(Program(((1, 1, 0, False), (0, 0, 4, True)),
+                 ((_call("to_long"), 0, 0, 0, 0, False),
+                  (_call("mul", "number_second"), 1, 0, 0, 0, False),
+                  (_call("setitem_tensor"), 2, 3, 0, 0, False))))
+# Seed 145: ldexp_ of a (3, 1) tensor by a (1, 3) bool one: the broadcast shape is refused
+# before the bool exponents, as PyTorch's.
+@example(Program(((3, 0, 8, False), (4, 1, 11, True)),
+                 ((_call("lt", "dim"), 1, 0, 0, 2, False),
+                  (_call("ldexp_", "binary"), 0, 2, 0, 0, False))))
+# Seed 154: prod of [-inf, inf, inf] (xlogy_(x, 0) under no_grad): its gradient is the
+# product of the others, infinite; PyTorch's result / x_i is NaN (TORCH_NAN_GRADIENTS).
+@example(Program(((4, 0, 9, True),), ((_call("xlogy_", "dim"), 0, 0, 1, 1, True),
+                                      (_call("prod", "unary"), 0, 0, 0, 0, False))))
+# Seed 158: inner of two (2, 0) bool tensors sums nothing: bool zeros, as PyTorch's addmm
+# kernel returns before its dtype check (symgrad refused bool).
+@example(Program(((7, 0, 9, True),), ((_call("logical_xor", "binary"), 0, 0, 0, 0, False),
+                                      (_call("inner", "binary"), 1, 1, 0, 0, False))))
+# Seed 158: nuclear_norm of a matrix holding inf (reciprocal_ of a 0): NaN, as PyTorch's SVD
+# gives for an infinity (symgrad refused every non-finite matrix; a NaN is refused).
+@example(Program(((2, 1, 0, False),), ((_call("reciprocal_", "unary"), 0, 0, 0, 0, False),
+                                       (_call("nuclear_norm", "unary"), 0, 0, 0, 0, False))))
+# Seed 161: a diagonal made under no_grad of a leaf then detached in place no longer requires
+# grad (it asks its base, as PyTorch's view does).
+@example(Program(((4, 1, 4, True),), ((_call("diagonal", "unary"), 0, 0, 0, 0, True),
+                                      (_call("detach_", "unary"), 0, 0, 0, 0, False))))
+# Seed 120: an index past the end of a (1, 0) tensor (atleast_2d of an empty one): PyTorch's
+# kernel reads no index of an empty result, so it is empty, not an IndexError.
+@example(Program(((6, 0, 0, False),), ((_call("atleast_2d", "unary"), 0, 0, 0, 0, False),
+                                       (_call("getitem_index"), 1, 0, 0, 1, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

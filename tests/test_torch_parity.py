@@ -12,6 +12,8 @@ Run ``pytest -s -p no:xdist tests/test_torch_parity.py -k parity_count`` to prin
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -656,6 +658,112 @@ def test_sgn_of_an_infinite_slope() -> None:
     assert [g.tolist() for g in seen[torch]] == [[0.0, 0.0]] * 2
     assert [np.isnan(g).tolist() for g in seen[symgrad]] == [[True, False]] * 2
     assert [g[1] for g in seen[symgrad]] == [0.0, 0.0]
+
+
+def test_cumprod_at_a_zero_under_an_infinite_grad() -> None:
+    """``cumprod([x0, x1])`` is ``[x0, x0 x1]``; at ``x0 = 0`` the second's derivative in
+    ``x1`` is ``x0 = 0``. Under a gradient of ``[1, inf]`` (``1 / c``'s, there) the chain rule
+    gives x1 ``inf * 0 = NaN``, as PyTorch's prod and mul do; PyTorch's cumprod gives 0. Its
+    meaning: ``1 / (x0 x1)`` has no derivative in ``x1`` at ``x0 = 0`` (it is
+    ``-1 / (x0 x1 ** 2)`` beside it, of either sign), so symgrad keeps NaN for it."""
+    grads = {}
+    for lib in (symgrad, torch):
+        inf = lib.tensor([1.0, math.inf], dtype=lib.float64)
+        x = lib.tensor([0.0, 2.0], dtype=lib.float64, requires_grad=True)
+        lib.cumprod(x, 0).backward(inf)
+        by_mul = lib.tensor([0.0, 2.0], dtype=lib.float64, requires_grad=True)
+        lib.stack([by_mul[0], by_mul[0] * by_mul[1]]).backward(inf)
+        grads[lib] = x.grad.tolist(), by_mul.grad.tolist()
+        # x0's: 1 + inf * x1 = inf in both; prod's x1 is NaN in both
+        assert grads[lib][0][0] == math.inf
+        y = lib.tensor([0.0, 2.0], dtype=lib.float64, requires_grad=True)
+        lib.prod(y).backward(lib.tensor(math.inf, dtype=lib.float64))
+        assert math.isnan(y.grad.tolist()[1])
+    assert math.isnan(grads[symgrad][0][1]) and math.isnan(grads[symgrad][1][1])
+    assert grads[torch][0][1] == 0.0 and math.isnan(grads[torch][1][1])
+    # with a finite gradient the two agree: x1's is x0 = 0
+    for lib in (symgrad, torch):
+        x = lib.tensor([0.0, 2.0], dtype=lib.float64, requires_grad=True)
+        lib.cumprod(x, 0).backward(lib.tensor([1.0, 5.0], dtype=lib.float64))
+        assert x.grad.tolist() == [11.0, 0.0]
+
+
+def test_pdist_backward_of_no_rows() -> None:
+    """``pdist`` of n rows has n (n - 1) / 2 distances: of no rows, none, and the gradient of
+    any function of them is empty, of the input's shape. symgrad gives it; PyTorch 2.13's
+    backward crashes the process (SIGSEGV, run here in a subprocess), so the fuzzer does not
+    run such a program backward (``CRASHES_TORCH_BACKWARD``)."""
+    for shape in ((0, 3), (0, 1)):
+        x = symgrad.zeros(*shape, dtype=symgrad.float64, requires_grad=True)
+        y = symgrad.nn.functional.pdist(x)
+        assert tuple(y.shape) == (0,)
+        y.sum().backward()
+        assert tuple(x.grad.shape) == shape
+        crash = subprocess.run(
+            [sys.executable, "-c", "import torch; x = torch.zeros(" + repr(shape) + ", "
+             "requires_grad=True); torch.pdist(x).sum().backward(); print(x.grad.shape)"],
+            capture_output=True, text=True, timeout=120)
+        assert crash.returncode == -11, (crash.returncode, crash.stdout, crash.stderr[-300:])
+    # with rows the two agree (and PyTorch does not crash)
+    grads = []
+    for lib in (symgrad, torch):
+        x = lib.tensor([[0.0, 1.0], [3.0, 5.0]], dtype=lib.float64, requires_grad=True)
+        lib.nn.functional.pdist(x).sum().backward()
+        grads.append(x.grad.tolist())
+    assert grads[0] == grads[1] == [[-0.6, -0.8], [0.6, 0.8]]
+
+
+def test_fill_of_an_integer_tensor_by_a_value_that_requires_grad() -> None:
+    """Rounding a value to an integer has derivative 0: an integer tensor written with a float
+    value that requires grad takes no gradient. PyTorch 2.13's fill_ (and setitem through it)
+    records FillBackward3 on the integer tensor all the same; its own ops then refuse it and
+    its backward fails an internal assert, while its out-of-place fill refuses the value from
+    the start. symgrad's integer tensor does not require grad; its out-of-place forms refuse as
+    PyTorch's do."""
+    def write(lib: Any, how: str) -> Any:
+        a = lib.zeros(3, dtype=lib.int64)
+        b = lib.tensor(-2.5, requires_grad=True) * 1
+        if how == "fill_":
+            a.fill_(b)
+        else:
+            a[...] = b
+        return a
+    for how in ("fill_", "setitem"):
+        ours, theirs = write(symgrad, how), write(torch, how)
+        assert ours.tolist() == theirs.tolist() == [-2, -2, -2]
+        assert not ours.requires_grad and ours.grad_fn is None
+        assert theirs.requires_grad and type(theirs.grad_fn).__name__ == "FillBackward3"
+        with pytest.raises(RuntimeError, match="Autograd not support dtype: Long"):
+            theirs.sum()
+        with pytest.raises(RuntimeError, match="INTERNAL ASSERT FAILED"):
+            theirs.float().sum().backward()
+        assert ours.sum().item() == -6
+    for lib in (symgrad, torch):
+        value = lib.tensor(-2.5, requires_grad=True) * 1
+        with pytest.raises(RuntimeError, match="Autograd not support dtype: Long"):
+            lib.zeros(3, dtype=lib.int64).masked_fill(lib.tensor([True, False, True]), value)
+        with pytest.raises(RuntimeError, match="Autograd not support dtype: Bool"):
+            lib.fill(lib.zeros(3, dtype=lib.bool), value)  # (symgrad's gave a value)
+        with lib.no_grad():
+            assert lib.fill(lib.zeros(3, dtype=lib.int64), value).tolist() == [-2, -2, -2]
+
+
+def test_prod_gradient_at_an_infinite_element() -> None:
+    """``d/dx_i prod(x)`` is the product of the other elements: at ``x = [inf, 0.5, 2]`` it is
+    ``[1, inf, inf]`` (the limit of the difference quotients, which are those products).
+    symgrad gives it; PyTorch divides the result by x_i, ``inf / inf = NaN`` at the infinite
+    element. Elsewhere the two agree."""
+    inf = math.inf
+    for vals, ours, theirs in (([inf, 0.5, 2.0], [1.0, inf, inf], [math.nan, inf, inf]),
+                               ([-inf, inf, 2.0], [inf, -inf, -inf], [math.nan, math.nan, -inf]),
+                               ([1.5, 2.0, -4.0], [-8.0, -6.0, 3.0], [-8.0, -6.0, 3.0])):
+        for lib, expected in ((symgrad, ours), (torch, theirs)):
+            x = lib.tensor(vals, dtype=lib.float64, requires_grad=True)
+            lib.prod(x).backward()
+            np.testing.assert_array_equal(x.grad.numpy(), expected)
+    # the difference quotient in x_0 at [inf, 0.5, 2] is the product of the others
+    assert (mpmath.mpf(10) ** 30 * 0.5 * 2 - mpmath.mpf(10) ** 29 * 0.5 * 2) / (
+        mpmath.mpf(10) ** 30 - mpmath.mpf(10) ** 29) == 1
 
 
 def test_isin_of_non_contiguous_test_elements() -> None:

@@ -91,7 +91,8 @@ def _relu_array_vjp(g: np.ndarray, out: np.ndarray) -> np.ndarray:
 # NOTE: the gradient at 0 is 0 (PyTorch's threshold_backward tests out > 0); written with the
 # saved result, as PyTorch's ReluBackward0 is.
 RELU = defop("relu", "ReluBackward0",
-             lambda self: np.maximum(self, 0).astype(self.dtype, copy=False),
+             # (x < 0 ? 0 : x, PyTorch's clamp_min: relu(-0.0) is -0.0, NumPy's maximum 0.0)
+             lambda self: np.where(self < 0, 0, self).astype(self.dtype, copy=False),
              # NOTE: PyTorch's threshold_backward (zero where out <= 0), so a NaN input passes
              # its gradient through as PyTorch's does; an op of its own, so the gradient stays
              # on the graph (its node ThresholdBackwardBackward0, zero in out).
@@ -136,10 +137,12 @@ HARDTANH = defop(
     kinks=(Kink("self", "self == min_val or self == max_val", _hardtanh_bounds, "zero"),),
     refuses=refuse((_dtypes.bool,), "Bool inputs not supported for hardtanh"))
 # NOTE: at 0 the slope is alpha (the left one), PyTorch's elu_backward tests self > 0.
+# np.minimum(0, x) is x at x = -0.0 (NumPy's gives the second of equal zeros): elu(-0.0) is
+# alpha * expm1(-0.0) = -0.0, as PyTorch's.
 ELU = defop(
     "elu", "EluBackward0",
     lambda self, *, alpha: _f32(lambda x: np.where(
-        x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype), self),
+        x > 0, x, alpha * np.expm1(np.minimum(0, x))).astype(x.dtype), self),
     # NOTE: the test is self <= 0, as in PyTorch's elu_backward: a NaN input passes g through.
     vjp=lambda g, self, *, alpha: where(self <= 0, g * alpha * exp(where(self <= 0, self, 0.0)),
                                         g),

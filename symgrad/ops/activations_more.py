@@ -171,7 +171,8 @@ HARDSWISH = defop(
 
 
 def _celu(x: np.ndarray, *, alpha: float) -> np.ndarray:
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) / alpha))
+    # (np.minimum(0, x): -0.0 at x = -0.0, as elu's, so celu(-0.0) is -0.0 as PyTorch's)
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(0, x) / alpha))
 
 
 def _check_celu_alpha(alpha: float) -> None:
@@ -203,7 +204,7 @@ CELU = defop(
 
 
 def _selu(x: np.ndarray) -> np.ndarray:
-    return _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0)))
+    return _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(0, x)))  # as elu
 
 
 _SELU_SCALE_LONG = np.longdouble("1.0507009873554804934193349852946")

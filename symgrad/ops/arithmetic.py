@@ -330,10 +330,24 @@ def _tie_vjp(g: Tensor, self: Tensor, other: Tensor, self_loses: Tensor, other_l
 
 _TIES = (Kink("self", "self == other", lambda self, other, **_: self == other, "mean"),
          Kink("other", "self == other", lambda self, other, **_: self == other, "mean"))
-MAXIMUM = defop("maximum", "MaximumBackward0", lambda self, other: np.maximum(self, other),
+def _tie_to_self(self: np.ndarray, other: Any, picked: np.ndarray) -> np.ndarray:
+    """``picked`` (NumPy's maximum or minimum of ``self`` and ``other``) with ``self`` where
+    the two are equal: PyTorch takes ``other`` only where it is strictly beyond ``self``, so
+    ``maximum(-0.0, 0.0)`` and ``clamp(-0.0, min=0.0)`` are -0.0, where NumPy gives the second
+    zero (1 / the result's sign shows it).
+
+    >>> _tie_to_self(np.array([-0.0]), np.array([0.0]), np.array([0.0]))
+    array([-0.])
+    """
+    return np.where(self == other, self, picked)
+
+
+MAXIMUM = defop("maximum", "MaximumBackward0",
+                lambda self, other: _tie_to_self(self, other, np.maximum(self, other)),
                 vjp=lambda g, self, other: _tie_vjp(g, self, other, self < other, self > other),
                 dtypes=ALL, kinks=_TIES)
-MINIMUM = defop("minimum", "MinimumBackward0", lambda self, other: np.minimum(self, other),
+MINIMUM = defop("minimum", "MinimumBackward0",
+                lambda self, other: _tie_to_self(self, other, np.minimum(self, other)),
                 vjp=lambda g, self, other: _tie_vjp(g, self, other, self > other, self < other),
                 dtypes=ALL, kinks=_TIES)
 
@@ -342,9 +356,11 @@ MINIMUM = defop("minimum", "MinimumBackward0", lambda self, other: np.minimum(se
 def _clamp(self: np.ndarray, *, min: float | None, max: float | None) -> np.ndarray:
     out = self
     if min is not None:
-        out = np.maximum(out, np.asarray(min, self.dtype))
+        bound = np.asarray(min, self.dtype)
+        out = _tie_to_self(out, bound, np.maximum(out, bound))
     if max is not None:
-        out = np.minimum(out, np.asarray(max, self.dtype))
+        bound = np.asarray(max, self.dtype)
+        out = _tie_to_self(out, bound, np.minimum(out, bound))
     return out if out is not self else self.copy()
 
 
@@ -380,7 +396,7 @@ CLAMP_MAX = defop("clamp_max", "ClampMaxBackward0",
 # A tensor bound is an input: at self == bound the gradient goes to self (the bound counts as
 # inside), as for number bounds.
 CLAMP_MIN_TENSOR = defop("clamp_min_tensor", "ClampMinBackward1",
-                         lambda self, min: np.maximum(self, min),
+                         lambda self, min: _tie_to_self(self, min, np.maximum(self, min)),
                          vjp=lambda g, self, min: (where(self >= min, g, 0.0),
                                                    where(self < min, g, 0.0)),
                          dtypes=ARITH,
@@ -389,7 +405,7 @@ CLAMP_MIN_TENSOR = defop("clamp_min_tensor", "ClampMinBackward1",
                                 Kink("min", "self == min", lambda self, min, **_: self == min,
                                      "zero")))
 CLAMP_MAX_TENSOR = defop("clamp_max_tensor", "ClampMaxBackward1",
-                         lambda self, max: np.minimum(self, max),
+                         lambda self, max: _tie_to_self(self, max, np.minimum(self, max)),
                          vjp=lambda g, self, max: (where(self <= max, g, 0.0),
                                                    where(self > max, g, 0.0)),
                          dtypes=ARITH,
@@ -399,14 +415,18 @@ CLAMP_MAX_TENSOR = defop("clamp_max_tensor", "ClampMaxBackward1",
                                      "zero")))
 
 
+def _clamp_tensors(self: np.ndarray, min: np.ndarray, max: np.ndarray) -> np.ndarray:
+    low = _tie_to_self(self, min, np.maximum(self, min))
+    return _tie_to_self(low, max, np.minimum(low, max))
+
+
 # NOTE: with tensor bounds the result is min(max(self, min), max), so where min > max the
 # result is max and the gradient goes to max; a missing bound is passed as -inf/+inf (or the
 # integer range's end), which never receives gradient. Without a max (``no_max``) PyTorch gives
 # min the gradient wherever self < min, min = +inf included; a max given as +inf is a bound,
 # and at min == max == +inf neither gets it (clip(0, t, t) at t = atanh(1)).
 CLAMP_TENSOR = defop("clamp_tensor", "ClampBackward0",
-                     lambda self, min, max, *, no_max=False: np.minimum(np.maximum(self, min),
-                                                                        max),
+                     lambda self, min, max, *, no_max=False: _clamp_tensors(self, min, max),
                      vjp=lambda g, self, min, max, *, no_max=False: (
                          where((self >= min) & (self <= max), g, 0.0),
                          where((self < min) & (min < max) if not no_max else self < min, g, 0.0),
@@ -517,9 +537,12 @@ REMAINDER = defop("remainder", "RemainderBackward0",
 # NOTE: d/dother (self - other * floor(self / other)) = -floor(self / other), taken at the point
 # itself: at a jump that is the limit from the side where self / other grows, i.e. from lower
 # other when self > 0 and from higher other when self < 0.
+# PyTorch's nodes save self and other for other's gradient alone: one written in place
+# before backward is refused only when other requires grad (self's gradient is g).
 REMAINDER_TENSOR = defop("remainder_tensor", "RemainderBackward1", _remainder,
-                         vjp=lambda g, self, other: (g, -_wide(g) * _quotient(
-                             self, other, np.floor_divide)),
+                         vjp=lambda g, self, other, *, needs: (g, -_wide(g) * _quotient(
+                             self, other, np.floor_divide) if needs[1] else None),
+                         saved_for={"self": (), "other": ("self", "other")},
                          dtypes=ARITH,
                          kinks=(Kink("self", "self / other is an integer (a jump)",
                                      lambda self, other, **_: _on_integers(self / other),
@@ -543,9 +566,10 @@ FMOD = defop("fmod", "FmodBackward0", lambda self, *, other: _fmod(self, other),
              promotes=("other",))
 # NOTE: fmod truncates: d/dother = -trunc(self / other), at a jump the limit from lower other
 # when other > 0 and from higher other when other < 0.
-FMOD_TENSOR = defop("fmod_tensor", "FmodBackward1", _fmod,
-                    vjp=lambda g, self, other: (g, -_wide(g) * _quotient(
-                        self, other, _fmod_quotient)),
+FMOD_TENSOR = defop("fmod_tensor", "FmodBackward1", _fmod,  # saves as remainder's
+                    vjp=lambda g, self, other, *, needs: (g, -_wide(g) * _quotient(
+                        self, other, _fmod_quotient) if needs[1] else None),
+                    saved_for={"self": (), "other": ("self", "other")},
                     dtypes=ARITH,
                     kinks=(Kink("self", "self / other is a nonzero integer (a jump)",
                                 lambda self, other, **_: _on_integers(self / other)

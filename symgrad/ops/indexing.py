@@ -12,6 +12,7 @@ attr is the key normalised: ints, slices, None, Ellipsis and int64 arrays.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -39,8 +40,8 @@ def _item(x: Any) -> Any:
     if isinstance(x, Tensor):
         if x.ndim == 0 and x.dtype.category == _dtypes._INT and x.dtype is not _dtypes.uint8:
             return int(x._data)
-        if x.ndim == 0 and x.dtype.category == _dtypes._BOOL:
-            return bool(x._data)
+        if x.ndim == 0 and (x.dtype.category == _dtypes._BOOL or x.dtype is _dtypes.uint8):
+            return bool(x._data)  # a mask of one element, as PyTorch reads a 0-d byte tensor
         x = x._data
     if isinstance(x, (list, tuple)):
         x = np.asarray(x)
@@ -74,11 +75,19 @@ def parse_key(shape: tuple[int, ...], key: Any, single_slice: bool = True) -> li
     [('select', 0, 0), ('unsqueeze', 1)]
     """
     single = not isinstance(key, tuple)
-    items = [_item(x) for x in ((key,) if single else key)]
+    items, refused = [], None
+    for x in (key,) if single else key:
+        try:
+            items.append(_item(x))
+        except IndexError as e:  # PyTorch counts the dims first: a refused index takes one
+            refused = refused or e
+            items.append(0)
     used = sum(x.ndim if isinstance(x, np.ndarray) and x.dtype == np.bool_ else
                0 if x is None or x is Ellipsis or isinstance(x, bool) else 1 for x in items)
     if used > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    if refused is not None:
+        raise refused
     cur = list(shape)
     steps: list[Step] = []
     adv: list[np.ndarray | None] = []
@@ -123,21 +132,52 @@ def parse_key(shape: tuple[int, ...], key: Any, single_slice: bool = True) -> li
             adv += list(np.nonzero(x))
             dim += x.ndim
         else:
-            size = cur[dim]
-            if x.size and not (-size <= x.min() and x.max() < size):
-                bad = int(x.max() if x.max() >= size else x.min())
-                raise IndexError(
-                    f"index {bad} is out of bounds for dimension "
-                    f"{sum(a is not None for a in adv)} with size {size}")
-            adv.append(np.where(x < 0, x + size, x))
+            adv.append(x)
             dim += 1
     if any(a is not None for a in adv):
+        adv = _checked_indices(adv, cur)
         while adv[-1] is None:
             adv.pop()
         steps.append(("index", tuple(adv)))
     elif not steps and not single:
         steps.append(("alias",))
     return steps
+
+
+def _checked_indices(adv: list[np.ndarray | None], cur: list[int]) -> list[np.ndarray | None]:
+    """The index arrays ``adv`` (one per leading dim of a tensor of shape ``cur``, None where
+    untouched) checked as PyTorch checks them, and made non-negative.
+
+    PyTorch broadcasts them, refuses a dim of size 0 indexed by a non-empty broadcast, and then
+    checks each index its kernel reads: where the result is empty it reads none, so any index
+    passes (``zeros(3, 0)[tensor([7])]`` is empty); such an index is read as one in range.
+
+    >>> _checked_indices([np.array([7])], [3, 0])
+    [array([1])]
+    """
+    arrays = [(i, a) for i, a in enumerate(adv) if a is not None]
+    try:
+        shape = np.broadcast_shapes(*(a.shape for _, a in arrays))
+    except ValueError:
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
+                         f"with shapes {', '.join(str(list(a.shape)) for _, a in arrays)}"
+                         ) from None
+    sizes = [cur[i] for i, _ in arrays]
+    if 0 in sizes and 0 not in shape:
+        raise IndexError("index is out of bounds for dimension with size 0")
+    untouched = [n for i, n in enumerate(cur) if i >= len(adv) or adv[i] is None]
+    if math.prod(shape) and math.prod(untouched):  # the kernel checks each element, in order
+        stacked = np.stack([np.broadcast_to(a, shape).reshape(-1) for _, a in arrays], axis=1)
+        bad = (stacked < -np.array(sizes)) | (stacked >= np.array(sizes))
+        if bad.any():
+            row, d = divmod(int(np.argmax(bad.reshape(-1))), len(arrays))
+            raise IndexError(f"index {int(stacked[row, d])} is out of bounds for dimension {d} "
+                             f"with size {sizes[d]}")
+    out = list(adv)
+    for (i, a), size in zip(arrays, sizes, strict=True):
+        # An empty broadcast may pair an index with a dim of size 0: broadcast, it is empty.
+        out[i] = (a if math.prod(shape) else np.broadcast_to(a, shape)) % max(size, 1)
+    return out
 
 
 def _np_index(indices: tuple[np.ndarray | None, ...]) -> tuple[Any, ...]:
@@ -379,7 +419,6 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
     """
     from symgrad.ops.inplace import COPY, check_no_partial_overlap, rewrite
 
-    norm = normalize_key(key)
     if isinstance(value, Tensor) and value.dtype is not self.dtype:
         value = value.to(self.dtype)
     elif isinstance(value, bool | int | float | np.number):
@@ -390,6 +429,11 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
             number = (_dtypes.scalar_as(value, d) if d.kind in "iub"
                       else np.asarray(value).astype(d))
         value = Tensor._make(number, False, None)
+    # The key as given is checked first (a mask's shape against the dims it covers), then
+    # read as a tuple (``t[...]`` writes the whole tensor, as ``t[(...,)]``).
+    parse_key(tuple(self.shape), key, single_slice=False)
+    _refuse_uint8_fill(key, value)
+    norm = normalize_key(key)
     steps = parse_key(tuple(self.shape), norm, single_slice=False)
     if steps == [("alias",)]:
         # The key selects the whole tensor: PyTorch writes into the tensor itself (its
@@ -424,6 +468,18 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
                 reads=() if basic else (value,))
 
 
+
+
+def _refuse_uint8_fill(key: Any, value: Any) -> None:
+    """PyTorch's error for one value written at a uint8 mask, the key's one index tensor: its
+    ``index_put_`` hands such a write to ``masked_fill_``, which takes bool masks only."""
+    items = key if isinstance(key, tuple) else (key,)
+    tensors = [x for x in items if isinstance(x, Tensor | np.ndarray | list)]
+    if (len(tensors) == 1 and isinstance(tensors[0], Tensor) and tensors[0].ndim
+            and tensors[0].dtype is _dtypes.uint8 and isinstance(value, Tensor)
+            and value.numel() == 1):
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           "unsigned char")
 
 
 def _expanded(value: Tensor, target: tuple[int, ...]) -> np.ndarray:

@@ -880,6 +880,30 @@ _COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
 _COMPOSED = frozenset({"ldexp"})
 
 
+def _ldexp_checks(self: Tensor, other: Any) -> None:
+    """PyTorch's ldexp_ checks, in its order, once the write is allowed and before the
+    exponents' dtype: self must hold the float result (its message names ldexp), then other
+    must broadcast into self's shape.
+
+    >>> _ldexp_checks(Tensor._make(np.zeros(2, np.int64), False, None), 1.0)
+    Traceback (most recent call last):
+    ...
+    RuntimeError: ldexp can't be cast to the desired output type Long
+    """
+    if self._data.dtype.kind not in "fc" and self.dtype is not _dtypes.bfloat16:
+        raise RuntimeError("ldexp can't be cast to the desired output type "
+                           f"{_TORCH_NAMES[self.dtype.name]}")
+    if isinstance(other, Tensor):
+        shape = broadcast_shapes(tuple(self.shape), tuple(other.shape))
+        if shape != tuple(self.shape):
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
+                               f"broadcast shape {list(shape)}")
+
+
+# Checks an in-place form makes on self (a copy of it) and its arguments before computing.
+_CHECKED_FIRST: dict[str, Callable[..., None]] = {"ldexp": _ldexp_checks}
+
+
 def _with_args_(name: str, args: str, values: str = "[0.25, 0.5, 0.75]"
                 ) -> Callable[..., Tensor]:
     """``Tensor.<name>_``: ``<name>`` with the same arguments, written into self (cast to
@@ -893,8 +917,14 @@ def _with_args_(name: str, args: str, values: str = "[0.25, 0.5, 0.75]"
             # PyTorch's overloads: 0 compares with a number, 1 with a tensor.
             other = args[0] if args else kwargs.get("other")
             zeros_as = f"{name.capitalize()}Backward{int(isinstance(other, Tensor))}"
-        return rewrite(self, lambda old: getattr(old, name)(*args, **kwargs),
-                       cpp_names=name.startswith("clamp"), zeros_as=zeros_as,
+        checks = _CHECKED_FIRST.get(name)
+
+        def compute(old: Tensor) -> Tensor:
+            if checks is not None:
+                checks(old, *args, **kwargs)
+            return getattr(old, name)(*args, **kwargs)
+
+        return rewrite(self, compute, cpp_names=name.startswith("clamp"), zeros_as=zeros_as,
                        logical=name.startswith("logical_"),
                        reads=() if name in _COMPOSED else (*args, *kwargs.values()))
 

@@ -187,7 +187,18 @@ def _check_mm(self: Tensor, other: Tensor) -> None:
             f"mat1 and mat2 shapes cannot be multiplied ({self.shape[0]}x{self.shape[1]} and "
             f"{other.shape[0]}x{other.shape[1]})")
     _same_dtype_mm(self, other)
-    _no_bool("addmm_impl_cpu_", self, other)
+    if _product_of_nothing(self, other) is None:
+        _no_bool("addmm_impl_cpu_", self, other)
+
+
+def _product_of_nothing(self: Tensor, other: Tensor) -> Tensor | None:
+    """Bool zeros, the product of two bool matrices PyTorch's addmm kernel returns before its
+    dtype check: where the product has no element or sums none (``self`` has no column), as
+    ``inner`` of two (2, 0) bool tensors; None otherwise."""
+    n, p = self.shape[0], other.shape[1]
+    if self.dtype is not _dtypes.bool or (n * p and self.shape[1]):
+        return None
+    return Tensor._make(np.zeros((n, p), np.bool_), False, None)
 
 
 def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:
@@ -283,7 +294,8 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     tensor([[11.]])
     """
     _check_mm(input, mat2)
-    return apply(MM, input, mat2)
+    empty = _product_of_nothing(input, mat2)
+    return empty if empty is not None else apply(MM, input, mat2)
 
 
 @expose()
@@ -396,7 +408,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     ndim, other_ndim = input._data.ndim, other._data.ndim
     if ndim == 2 and other_ndim == 2:  # a layer's product, first: mm without its wrapper
         _check_mm(input, other)
-        return apply(MM, input, other)
+        empty = _product_of_nothing(input, other)
+        return empty if empty is not None else apply(MM, input, other)
     if ndim == 0 or other_ndim == 0:
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
                            f"{ndim}D and {other_ndim}D")

@@ -128,8 +128,10 @@ ADDBMM = defop(
 VDOT = defop(
     "vdot", "VdotBackward0",
     lambda self, other: np.asarray(np.dot(*_wide(self, other))),
-    vjp=lambda g, self, other: (g * other, g * self),
-    dtypes=_NUMERIC, kind="linalg", refuses=not_implemented("dot", _BOOL))
+    vjp=lambda g, self, other, *, needs: (g * other if needs[0] else None,
+                                          g * self if needs[1] else None),
+    dtypes=_NUMERIC, kind="linalg", refuses=not_implemented("dot", _BOOL),
+    saved_for=each_for_the_other())
 
 
 def _tensors(items: tuple[Any, ...]) -> tuple[Tensor, ...]:

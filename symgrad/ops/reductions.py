@@ -1014,7 +1014,9 @@ def norm(input: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = No
 
     Args:
         input: The tensor.
-        p: The order: any real number, ``inf``, ``-inf``, or ``"fro"`` (2). Defaults to 2.
+        p: The order: any real number, ``inf``, ``-inf``, or ``"fro"`` (2); another string
+            (``"nuc"``) is ``linalg.matrix_norm``'s order, over all dims when ``dim`` is None,
+            as PyTorch's. Defaults to 2.
         dim: The dim or dims to reduce; negative dims count from the end. Defaults
             to None: all dims.
         keepdim: Whether the reduced dims stay in the result with size one. Defaults to False.
@@ -1025,13 +1027,18 @@ def norm(input: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = No
     >>> symgrad.tensor([3.0, 0.0, -4.0]).norm(p=0), symgrad.tensor([3.0, -4.0]).norm(p=-math.inf)
     (tensor(2.), tensor(3.))
     """
+    if isinstance(p, str) and p != "fro":
+        # PyTorch's torch.norm hands another order ("nuc") to linalg.matrix_norm, over all
+        # dims when none are given: its errors for other orders and dims.
+        from symgrad.linalg import matrix_norm
+
+        dims = list(range(input.ndim)) if dim is None else dim
+        return matrix_norm(input, p, dim=dims, keepdim=keepdim)
     if not input.is_floating_point():
         kind = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
                 "uint8": "Byte", "bool": "Bool"}[input.dtype.name]
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {kind}")
-    if isinstance(p, str) and p != "fro":
-        raise RuntimeError(f"norm: p={p!r} is not a vector norm (numbers and 'fro' are)")
     order = 2.0 if p == "fro" else float(p)
     if order < 0 or order == math.inf:
         _refuse_empty_without_identity(input, order, dim)

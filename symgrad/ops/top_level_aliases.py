@@ -14,7 +14,13 @@ from typing import Any
 
 from symgrad.ops import inplace as _inplace
 from symgrad.ops import shape as _shape
-from symgrad.ops.registry import apply, expose, renamed_node_class, wrap_dim
+from symgrad.ops.registry import (
+    apply,
+    expose,
+    refuse_integral_result,
+    renamed_node_class,
+    wrap_dim,
+)
 from symgrad.tensor import Tensor
 
 __all__ = ["detach", "detach_", "fill", "zero_", "hardshrink", "split_with_sizes",
@@ -77,6 +83,9 @@ def fill(input: Tensor, value: Any) -> Tensor:
         if value.ndim:
             raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value.ndim} dimensions.")
+        # an integer result cannot take the gradient of a value that requires grad (fill_
+        # in place records it all the same, as PyTorch's: tests/test_torch_parity.py)
+        refuse_integral_result(input.dtype, value)
         out = apply(_inplace.FILL_TENSOR, input, value)
     else:
         out = apply(_inplace.FILL, input, value=value)
