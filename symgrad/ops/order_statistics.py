@@ -32,6 +32,7 @@ import numpy as np
 from symgrad import _dtypes, return_types
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.autograd.graph import keep_inputs_as_recorded, save_outputs
+from symgrad.libstdcxx_sort import _std_sort
 from symgrad.ops.activations import softmax
 from symgrad.ops.elementwise import where
 from symgrad.ops.indexing import SCATTER_ADD
@@ -104,107 +105,6 @@ def _nth_element_unordered(n: int) -> int:
         else:
             last = lo
     return idx[0]
-
-
-def _insertion_sort(idx: list[int], first: int, last: int, less: Any) -> None:
-    """libstdc++'s ``__insertion_sort`` of ``idx[first:last]`` (stable: moves on ``less``)."""
-    for i in range(first + 1, last):
-        v = idx[i]
-        if less(v, idx[first]):
-            idx[first + 1:i + 1] = idx[first:i]
-            idx[first] = v
-        else:
-            j = i
-            while less(v, idx[j - 1]):
-                idx[j] = idx[j - 1]
-                j -= 1
-            idx[j] = v
-
-
-def _heap_sort(idx: list[int], first: int, last: int, less: Any) -> None:
-    """libstdc++'s ``__partial_sort(first, last, last)``: ``__make_heap`` then
-    ``__sort_heap`` (introsort's fallback past its depth limit)."""
-    def adjust(hole: int, length: int, value: int) -> None:  # __adjust_heap + __push_heap
-        top, child = hole, hole
-        while child < (length - 1) // 2:
-            child = 2 * (child + 1)
-            if less(idx[first + child], idx[first + child - 1]):
-                child -= 1
-            idx[first + hole] = idx[first + child]
-            hole = child
-        if length % 2 == 0 and child == (length - 2) // 2:
-            child = 2 * (child + 1)
-            idx[first + hole] = idx[first + child - 1]
-            hole = child - 1
-        parent = (hole - 1) // 2
-        while hole > top and less(idx[first + parent], value):
-            idx[first + hole] = idx[first + parent]
-            hole = parent
-            parent = (hole - 1) // 2
-        idx[first + hole] = value
-
-    length = last - first
-    for parent in range((length - 2) // 2, -1, -1):
-        adjust(parent, length, idx[first + parent])
-    while last - first > 1:
-        last -= 1
-        value = idx[last]
-        idx[last] = idx[first]
-        adjust(0, last - first, value)
-
-
-def _std_sort(n: int, less: Any) -> list[int]:
-    """The order libstdc++'s ``std::sort`` leaves ``iota(n)`` in under ``less`` (introsort:
-    median-of-three pivot moved to the front, unguarded partition, down to runs of 16, heap
-    sort past ``2 log2(n)`` levels, then one insertion sort). Not stable: where ``mode``'s
-    kernel sorts (value, index) pairs by value, tied elements of a line of more than 16 come
-    out in its order.
-
-    >>> _std_sort(20, lambda i, j: False)[:6]
-    [10, 19, 18, 17, 16, 15]
-    """
-    idx = list(range(n))
-
-    def partition_pivot(first: int, last: int) -> int:
-        a, b, c, mid = first + 1, first + (last - first) // 2, last - 1, first
-        va, vb, vc = idx[a], idx[b], idx[c]
-        if less(va, vb):
-            mid = b if less(vb, vc) else c if less(va, vc) else a
-        else:
-            mid = a if less(va, vc) else c if less(vb, vc) else b
-        idx[first], idx[mid] = idx[mid], idx[first]
-        lo, hi, pivot = first + 1, last, idx[first]
-        while True:
-            while less(idx[lo], pivot):
-                lo += 1
-            hi -= 1
-            while less(pivot, idx[hi]):
-                hi -= 1
-            if not lo < hi:
-                return lo
-            idx[lo], idx[hi] = idx[hi], idx[lo]
-            lo += 1
-
-    def introsort(first: int, last: int, depth: int) -> None:
-        while last - first > 16:
-            if depth == 0:
-                _heap_sort(idx, first, last, less)
-                return
-            depth -= 1
-            cut = partition_pivot(first, last)
-            introsort(cut, last, depth)
-            last = cut
-
-    if n > 1:
-        introsort(0, n, 2 * (n.bit_length() - 1))
-    _insertion_sort(idx, 0, min(n, 16), less)
-    for i in range(16, n):  # __unguarded_insertion_sort
-        v, j = idx[i], i
-        while less(v, idx[j - 1]):
-            idx[j] = idx[j - 1]
-            j -= 1
-        idx[j] = v
-    return idx
 
 
 def _gt_or_nan(a: float, b: float) -> bool:
@@ -342,7 +242,9 @@ def mode_index(x: np.ndarray, dim: int) -> np.ndarray:
         redo |= np.isnan(rows).any(-1)
     for r in np.flatnonzero(redo):
         line = rows[r].tolist()
-        order[r] = _std_sort(n, lambda i, j, line=line: line[i] < line[j])
+        sorted_line = list(range(n))
+        _std_sort(sorted_line, 0, n, lambda i, j, line=line: line[i] < line[j])
+        order[r] = sorted_line
         best[r] = _last_of_longest_run(rows[r][order[r]][None])[0]
     return order[np.arange(len(rows)), best].astype(np.int64).reshape(_reduced_shape(x, dim))
 
