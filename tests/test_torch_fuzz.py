@@ -488,7 +488,8 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((6, 1, 2, False),), ((_call("atleast_3d", "unary"), 4, 1, 1, 2, False),
                                        (_call("adaptive_max_pool1d", "dim"), 7, 0, 1, 10, True))))
 # Seeds 54 and 71: sgn's zero gradient times log2's and pow's infinite slope at 0: PyTorch's
-# structural zero gives 0, symgrad's NaN (TORCH_ZERO_GRADIENTS; test_sgn_of_an_infinite_slope).
+# structural zero gives 0, symgrad's NaN (TORCH_ZERO_TIMES_INF_GRADIENTS;
+# test_sgn_of_an_infinite_slope).
 @example(Program(((1, 0, 0, True),), ((_call("log2", "unary"), 0, 0, 0, 0, False),
                                       (_call("sgn", "unary"), 1, 0, 0, 0, False))))
 @example(Program(((1, 1, 0, True),), ((_call("pow", "binary"), 0, 0, 0, 2, False),
@@ -620,8 +621,8 @@ def test_a_drift_does_not_hide_a_wrong_step(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_the_sgn_rule_excuses_only_nan_for_zero() -> None:
-    """TORCH_ZERO_GRADIENTS excuses a gradient that differs only where symgrad's is NaN and
-    PyTorch's 0; any other difference in a program calling sgn is still reported."""
+    """TORCH_ZERO_TIMES_INF_GRADIENTS excuses a gradient that differs only where symgrad's is
+    NaN and PyTorch's 0; any other difference in a program calling sgn is still reported."""
     import numpy as np
 
     program = Program(((1, 0, 0, True),), ((_call("sgn", "unary"), 0, 0, 0, 0, False),))

@@ -608,29 +608,22 @@ TORCH_NAN_GRADIENTS = {
 }
 
 
-# Functions whose gradient PyTorch 2.13 gives as a structural zero (an efficient ZeroTensor),
-# which its mul and div kernels keep whatever they meet: an infinite local derivative further
-# back (log2 at 0, a pole of x ** -1) then gives 0, where symgrad's real zeros give IEEE's
-# 0 * inf = NaN. Neither is the derivative in general: sgn(log2 x) is constant on (0, 1), but
-# sgn(x ** -1) jumps at 0, and the chain rule's factors (0 and an infinity) are the same in
-# both (tests/test_torch_parity.py, test_sgn_of_an_infinite_slope).
-TORCH_ZERO_GRADIENTS = {"sgn": "a structural zero times an infinite local derivative"}
-
-
-# Functions whose backward gives 0 where a zero partial derivative meets an infinite gradient,
-# whose product the chain rule leaves NaN (as symgrad's does): a program calling one may
-# differ from PyTorch only where symgrad's gradient is NaN and PyTorch's finite.
+# Functions whose backward gives 0 where a zero partial derivative meets an infinite factor,
+# whose product the chain rule leaves NaN (as symgrad's does): a program calling one may differ
+# from PyTorch only where symgrad's gradient is NaN and PyTorch's 0.
 TORCH_ZERO_TIMES_INF_GRADIENTS = {
+    # PyTorch's sgn gives a structural zero (an efficient ZeroTensor), which its mul and div
+    # kernels keep whatever they meet: an infinite local derivative further back (log2 at 0, a
+    # pole of x ** -1) then gives 0. Neither is the derivative in general: sgn(log2 x) is
+    # constant on (0, 1), but sgn(x ** -1) jumps at 0, and the chain rule's factors (0 and an
+    # infinity) are the same in both (tests/test_torch_parity.py,
+    # test_sgn_of_an_infinite_slope).
+    "sgn": "a structural zero times an infinite local derivative",
     # cumprod's c_j = x_0 ... x_j after a zero x_0 has derivative 0 in each later x_i: an
     # infinite gradient of c_j (1 / c_j's) times it is 0 in PyTorch's cumprod, NaN in its prod
     # and its mul (tests/test_torch_parity.py, test_cumprod_at_a_zero_under_an_infinite_grad).
     "cumprod": "0 for a zero derivative times an infinite gradient",
 }
-
-
-def _only_nan_for_finite(ours: np.ndarray, theirs: np.ndarray) -> bool:
-    """Symgrad's element NaN where PyTorch's is finite, and agreement elsewhere."""
-    return _differ_only_where(theirs, ours, np.isfinite)
 
 
 _INTEGRAL = {"bool", "uint8", "int8", "int16", "int32", "int64"}
@@ -654,8 +647,8 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
     """Whether a disagreement ``run`` found is a leaf's gradient that PyTorch gets wrong: in a
     program that calls a function of ``TORCH_WRONG_GRADIENTS``, or one of
     ``TORCH_NAN_GRADIENTS`` whose gradient differs only where PyTorch's is NaN and symgrad's
-    not, or of ``TORCH_ZERO_GRADIENTS`` only where PyTorch's is 0 and symgrad's NaN, or of
-    ``TORCH_ZERO_TIMES_INF_GRADIENTS`` only where symgrad's is NaN and PyTorch's finite; or a
+    not, or of ``TORCH_ZERO_TIMES_INF_GRADIENTS`` only where PyTorch's is 0 and symgrad's
+    NaN; or a
     step's value of a function of ``TORCH_WRONG_VALUES`` that differs only where symgrad's is
     infinite and PyTorch's NaN; or a step of a function of ``TORCH_WRONG_ERRORS`` that PyTorch
     refuses with its message, where symgrad gives a value; or an integer result PyTorch's
@@ -675,9 +668,7 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
         return True
     if ours is None or theirs is None:
         return False
-    if called & set(TORCH_ZERO_TIMES_INF_GRADIENTS) and _only_nan_for_finite(ours[3], theirs[3]):
-        return True
-    if called & set(TORCH_ZERO_GRADIENTS) and _differ_only_where(
+    if called & set(TORCH_ZERO_TIMES_INF_GRADIENTS) and _differ_only_where(
             ours[3], theirs[3], np.isnan, lambda b: b == 0):
         return True
     return bool(called & set(TORCH_NAN_GRADIENTS)) and _only_where_torch_nan(ours[3], theirs[3])
