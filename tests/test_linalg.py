@@ -270,6 +270,52 @@ def test_det_at_singular_matrices() -> None:
     assert z.grad.tolist() == [[0.0] * 3] * 3
 
 
+def _bareiss_det(rows: list[list[int]]) -> int:
+    """The exact determinant of an integer matrix (Bareiss' fraction-free elimination)."""
+    m = [list(r) for r in rows]
+    n, sign, previous = len(m), 1, 1
+    for k in range(n - 1):
+        if m[k][k] == 0:
+            swap = next((i for i in range(k + 1, n) if m[i][k]), None)
+            if swap is None:
+                return 0
+            m[k], m[swap], sign = m[swap], m[k], -sign
+        for i in range(k + 1, n):
+            for j in range(k + 1, n):
+                m[i][j] = (m[i][j] * m[k][k] - m[i][k] * m[k][j]) // previous
+        previous = m[k][k]
+    return sign * m[-1][-1]
+
+
+@pytest.mark.parametrize("n", [33, 70, 130])
+def test_determinants_past_one_panel(n: int) -> None:
+    # Past 32 columns the LU that det and (at a non-finite entry) slogdet read is blocked, as
+    # LAPACK's: the rows below a panel are brought up to date by one product per panel. The
+    # exact determinant of an integer matrix (Bareiss) against det, slogdet, and LU's row
+    # swaps through the sign; a batch holds the matrix, its negation (the sign of an odd n
+    # changes) and a copy with a repeated row (0: getrf's zero pivot past the first panel).
+    rng = np.random.default_rng(n)
+    rows = rng.integers(-9, 10, (n, n))
+    exact = _bareiss_det(rows.tolist())
+    singular = rows.copy()
+    singular[n - 1] = singular[40 % n]
+    a = symgrad.tensor(np.stack([rows, -rows, singular]).astype(np.float64))
+    det = symgrad.det(a).numpy()
+    expected = np.array([exact, (-1) ** n * exact, 0], dtype=float)
+    np.testing.assert_allclose(det[:2], expected[:2], rtol=1e-11)
+    assert abs(det[2]) < 1e-9 * abs(det[0])
+    sign, logabsdet = symgrad.linalg.slogdet(a[:2])
+    assert sign.tolist() == np.sign(expected[:2]).tolist()
+    log_exact = math.log(abs(exact))
+    np.testing.assert_allclose(logabsdet.numpy(), [log_exact, log_exact], rtol=1e-13)
+    # A NaN elsewhere in the batch sends slogdet through symgrad's own LU for all of it.
+    with_nan = np.stack([rows, np.full((n, n), np.nan)]).astype(np.float64)
+    sign, logabsdet = symgrad.linalg.slogdet(symgrad.tensor(with_nan))
+    assert sign[0].item() == np.sign(exact)
+    assert logabsdet[0].item() == pytest.approx(log_exact, rel=1e-13)
+    assert math.isnan(logabsdet[1].item())
+
+
 # Singular matrices, and batches that hold one beside nonsingular ones.
 SINGULAR = [[[1.0, 2.0], [2.0, 4.0]], [[0.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]],
             [[2.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, -1.0]],

@@ -74,31 +74,56 @@ def _f64(a: np.ndarray) -> np.ndarray:
     return a.astype(np.float64, copy=False)
 
 
+# Columns per panel of ``_lu_diagonal``: matrices up to this size are one panel, factored as
+# the unblocked algorithm does, to the bit.
+_PANEL = 32
+
+
 def _lu_diagonal(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per matrix of ``a`` (..., n, n), from its LU factorisation with partial pivoting (the
     largest ``|pivot|``, the first on a tie, as LAPACK's getrf): the diagonal of U, the sign of
     the row permutation and getrf's ``info`` (the 1-based position of the first exactly zero
-    pivot, 0 if none). Vectorised across the batch, a loop over the n columns."""
+    pivot, 0 if none). Vectorised across the batch.
+
+    Blocked as LAPACK's getrf is: each panel of ``_PANEL`` columns is eliminated column by
+    column, and the rest of the matrix is brought up to date once per panel, its rows of the
+    panel by forward substitution and the rows below by one matrix product. Column by column
+    over the whole matrix, every column rewrote everything to its lower right: a 256 x 256
+    determinant took 45 ms, where LAPACK's factorization takes 1."""
     n = a.shape[-1]
     batch = a.shape[:-2]
     u = np.array(a, dtype=np.float64).reshape((math.prod(batch), n, n))
-    rows = np.arange(u.shape[0])
     info = np.zeros(u.shape[0], dtype=np.int64)
     parity = np.ones(u.shape[0])
-    for k in range(n):
-        p = np.argmax(np.abs(u[:, k:, k]), axis=1) + k
-        parity = np.where(p != k, -parity, parity)
-        top, pivot_row = u[rows, k].copy(), u[rows, p].copy()
-        u[rows, k], u[rows, p] = pivot_row, top
-        pivot = u[:, k, k]
-        zero = pivot == 0
-        info = np.where((info == 0) & zero, k + 1, info)
-        with np.errstate(invalid="ignore"):
-            factors = np.where(zero[:, None], 0.0,
-                               u[:, k + 1:, k] / np.where(zero, 1.0, pivot)[:, None])
-            u[:, k + 1:, k:] -= factors[:, :, None] * u[:, None, k, k:]
+    with np.errstate(invalid="ignore", over="ignore"):
+        for j0 in range(0, n, _PANEL):
+            j1 = min(j0 + _PANEL, n)
+            for k in range(j0, j1):
+                parity, info = _eliminate(u, k, j1, parity, info)
+            for k in range(j0, j1 - 1):  # U's rows of the panel, right of it: L11^-1 A12
+                u[:, k + 1:j1, j1:] -= u[:, k + 1:j1, k, None] * u[:, None, k, j1:]
+            u[:, j1:, j1:] -= u[:, j1:, j0:j1] @ u[:, j0:j1, j1:]
     return (np.diagonal(u, axis1=-2, axis2=-1).reshape(batch + (n,)), parity.reshape(batch),
             info.reshape(batch))
+
+
+def _eliminate(u: np.ndarray, k: int, end: int, parity: np.ndarray, info: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """One column ``k`` of ``_lu_diagonal``'s panel (columns up to ``end``): the pivot's row
+    swapped in across the whole matrix, L's column stored below the diagonal, the panel's
+    columns to the right updated. Returns the permutation's sign and ``info``, updated."""
+    rows = np.arange(u.shape[0])
+    p = np.argmax(np.abs(u[:, k:, k]), axis=1) + k
+    parity = np.where(p != k, -parity, parity)
+    top, pivot_row = u[rows, k].copy(), u[rows, p].copy()
+    u[rows, k], u[rows, p] = pivot_row, top
+    pivot = u[:, k, k]
+    zero = pivot == 0
+    info = np.where((info == 0) & zero, k + 1, info)
+    factors = np.where(zero[:, None], 0.0, u[:, k + 1:, k] / np.where(zero, 1.0, pivot)[:, None])
+    u[:, k + 1:, k] = factors
+    u[:, k + 1:, k + 1:end] -= factors[:, :, None] * u[:, None, k, k + 1:end]
+    return parity, info
 
 
 def _zero_pivots(a: np.ndarray) -> np.ndarray:
@@ -162,12 +187,23 @@ def _solve_forward(A: np.ndarray, B: np.ndarray, *, left: bool, vector: bool) ->
     return x.astype(A.dtype)
 
 
-def _logabsdet_forward(self: np.ndarray) -> np.ndarray:
-    """``log |det(self)|`` of each matrix: the sum of the logs of LU's ``|pivots|`` in float64
-    (-inf at a singular matrix)."""
-    diagonal = _lu_diagonal(_f64(self))[0]
+def _slogdet_np(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sign and ``log |det|`` of each matrix of the float64 ``a``: the permutation's sign
+    times its pivots' signs, and the sum of the logs of LU's ``|pivots|`` (-inf at a singular
+    matrix). LAPACK's factorization through NumPy for finite matrices (0.5 ms at 256 x 256,
+    where ``_lu_diagonal`` takes 15); at a NaN or infinity, ``_lu_diagonal``'s, whose pivot
+    search meets them as PyTorch's does."""
+    if a.size and np.isfinite(a).all():
+        return np.linalg.slogdet(a)
+    diagonal, parity, _ = _lu_diagonal(a)
     with np.errstate(divide="ignore"):
-        return np.asarray(np.sum(np.log(np.abs(diagonal)), axis=-1)).astype(self.dtype)
+        return (parity * np.prod(np.sign(diagonal), axis=-1),
+                np.sum(np.log(np.abs(diagonal)), axis=-1))
+
+
+def _logabsdet_forward(self: np.ndarray) -> np.ndarray:
+    """``log |det(self)|`` of each matrix (``_slogdet_np``)."""
+    return np.asarray(_slogdet_np(_f64(self))[1]).astype(self.dtype)
 
 
 # -- backwards --------------------------------------------------------------------------------
@@ -335,8 +371,7 @@ LOGABSDET = defop("slogdet", "LinalgSlogdetBackward0", _logabsdet_forward, vjp=_
 
 
 def _sign_of_det(self: np.ndarray) -> np.ndarray:
-    diagonal, parity, _ = _lu_diagonal(_f64(self))
-    return np.asarray(parity * np.prod(np.sign(diagonal), axis=-1)).astype(self.dtype)
+    return np.asarray(_slogdet_np(_f64(self))[0]).astype(self.dtype)
 
 
 # slogdet's sign: an output of PyTorch's LinalgSlogdetBackward0, which for real matrices reads
