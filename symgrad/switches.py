@@ -3,10 +3,10 @@ mode, ``warn_always``, autocast's state, ``set_flush_denormal`` and the determin
 mode, with PyTorch's checks of their arguments.
 
 symgrad computes in the dtypes it is given, so autocast's switches are remembered and reported
-back without casting anything (no op runs in a lower precision); anomaly mode is remembered
-without PyTorch's traces or NaN checks in backward; ``set_flush_denormal`` returns False, as
-PyTorch does on a CPU without the feature, since NumPy keeps subnormals; the deterministic debug
-mode is ``use_deterministic_algorithms``'s state, as in PyTorch.
+back without casting anything (no op runs in a lower precision); anomaly mode is
+``autograd/anomaly_mode.py``'s (forward traces, NaN checks in backward); ``set_flush_denormal``
+returns False, as PyTorch does on a CPU without the feature, since NumPy keeps subnormals; the
+deterministic debug mode is ``use_deterministic_algorithms``'s state, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 from symgrad import _dtypes
 from symgrad import runtime as _runtime
+from symgrad.autograd import anomaly_mode as _anomaly
 
 __all__ = ["is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_enabled",
            "is_warn_always_enabled", "set_warn_always", "set_flush_denormal",
@@ -30,7 +31,7 @@ __all__ = ["is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_en
            "set_autocast_ipu_dtype", "is_autocast_xla_enabled", "set_autocast_xla_enabled",
            "get_autocast_xla_dtype", "set_autocast_xla_dtype"]
 
-_state: dict[str, Any] = {"anomaly": False, "check_nan": True, "warn_always": False,
+_state: dict[str, Any] = {"warn_always": False,
                           "autocast_cache": True, "nesting": 0}
 
 
@@ -42,28 +43,29 @@ def _bool_argument(fn: str, name: str, position: int, value: Any) -> None:
 
 # -- anomaly mode ----------------------------------------------------------------------------------
 def is_anomaly_enabled() -> bool:
-    """Whether anomaly mode was set (``set_anomaly_enabled``); off at first.
+    """Whether anomaly mode is on (``autograd.detect_anomaly``, ``set_anomaly_enabled``); off
+    at first.
 
     >>> import symgrad
     >>> symgrad.is_anomaly_enabled()
     False
     """
-    return _state["anomaly"]
+    return _anomaly._state.enabled
 
 
 def is_anomaly_check_nan_enabled() -> bool:
-    """Whether anomaly mode would check backward's results for NaN (True at first).
+    """Whether anomaly mode checks backward's results for NaN (True at first).
 
     >>> import symgrad
     >>> symgrad.is_anomaly_check_nan_enabled()
     True
     """
-    return _state["check_nan"]
+    return _anomaly._state.check_nan
 
 
 def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
-    """Set anomaly mode and its NaN check, as ``torch.autograd.set_detect_anomaly`` does:
-    remembered and reported back (symgrad records no forward traces and checks no NaNs).
+    """Set anomaly mode and its NaN check, as ``torch.autograd.set_detect_anomaly`` does
+    (``autograd/anomaly_mode.py``).
 
     Args:
         enabled: Anomaly mode on or off.
@@ -77,7 +79,7 @@ def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
     """
     _bool_argument("set_anomaly_enabled", "enabled", 1, enabled)
     _bool_argument("set_anomaly_enabled", "check_nan", 2, check_nan)
-    _state["anomaly"], _state["check_nan"] = enabled, check_nan
+    _anomaly._state.enabled, _anomaly._state.check_nan = enabled, check_nan
 
 
 # -- warnings --------------------------------------------------------------------------------------

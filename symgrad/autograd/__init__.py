@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from symgrad.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly
 from symgrad.autograd.function import Function, FunctionCtx
 from symgrad.autograd.grad_mode import (
     enable_grad,
@@ -43,6 +44,8 @@ __all__ = [
     "inference_mode",
     "gradcheck",
     "gradgradcheck",
+    "detect_anomaly",
+    "set_detect_anomaly",
 ]
 
 

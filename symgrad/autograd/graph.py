@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.autograd import grad_mode
+from symgrad.autograd import anomaly_mode, grad_mode
 from symgrad.autograd.slice_gradient import SliceGradient, combined
 
 if TYPE_CHECKING:
@@ -111,6 +111,8 @@ class Node:
         # Creation order: a node is made after the nodes of its inputs, so running nodes from
         # the highest number down runs each after every node it feeds (PyTorch's sequence_nr).
         self._seq = next(_SEQ)
+        if anomaly_mode._state.enabled:
+            anomaly_mode.remember(self)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # A kind of node with its own ``apply`` (a custom Function's) runs it on tensors in
@@ -1004,6 +1006,9 @@ def run_backward(
     state.enabled = create_graph
     outer = state.pending, state.capturing  # a backward run by a hook of another
     state.pending, state.capturing = buffers, capture is not None
+    anomaly = anomaly_mode._state.enabled
+    check_nan = anomaly and anomaly_mode._state.check_nan
+    node = None
     try:
         while ready:
             node = pop(ready)[1]
@@ -1060,6 +1065,8 @@ def run_backward(
                 grads = node.apply(g)
             if hooks is not None and hooks.post:
                 grads = _post_hooks_on(node, grads, g, arrays)
+            if check_nan:
+                anomaly_mode.check_nan(node, grads, keep)
             if not retain_graph and (node._saved or node._out_ref is not None):
                 node._saved = None  # ``release``, inlined: the call costs more than its work
                 node._out_data = None
@@ -1091,6 +1098,8 @@ def run_backward(
                         buffers[x] = _sum(prev, grad)
                         owned.add(x)
     except BaseException:
+        if anomaly and node is not None:
+            anomaly_mode.warn_error_in(node)
         # The accumulators put off had their gradients before the error: PyTorch's ran then.
         for node in deferred:
             g = take(node, None)

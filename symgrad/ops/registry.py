@@ -32,6 +32,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import dtype
+from symgrad.autograd import anomaly_mode as _anomaly
 from symgrad.autograd import grad_mode
 from symgrad.autograd import graph as _graph
 from symgrad.autograd.graph import Node
@@ -42,6 +43,7 @@ _make = Tensor._make
 # ``_record`` fills in a new node's and a new tensor's slots itself (as ``Node.__init__`` and
 # ``Tensor._make`` do), a call less each on the hottest path.
 _new_node = _new_tensor = object.__new__
+_ANOMALY = _anomaly._state  # anomaly mode's switch, read as each node is recorded
 # A node's creation number (``Node._seq``), drawn without looking up the counter each time.
 _next_seq = _graph._SEQ.__next__
 _NDARRAY = np.ndarray
@@ -779,6 +781,8 @@ def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data:
     node._out_data = node._out_ref = node._hooks = node._retained = None
     node._out_version = 0
     node._seq = _next_seq()
+    if _ANOMALY.enabled:
+        _anomaly.remember(node)
     out = _new_tensor(Tensor)
     out._data = data
     out._rg = True
