@@ -205,3 +205,75 @@ def test_half_precision_on_the_matrix_product_path():
         assert str(mine.dtype).split(".")[-1] == d
         np.testing.assert_allclose(np.asarray(mine.float().tolist()),
                                    np.asarray(theirs.float().tolist()), rtol=2e-2)
+
+
+# Rows at a zero distance (row 0 of each), and a pair with one zero difference (column 1).
+_AT_ZERO = [[[1.0, 2.0, 0.5], [0.0, 1.0, 3.0]], [[1.0, 2.0, 0.5], [3.0, 1.0, -1.0]]]
+
+
+def _grads_with(lib: Any, make: Any, inputs: list[Any], dtype: str, bad: float,
+                at: int) -> list[Any]:
+    xs = [lib.tensor(v, dtype=getattr(lib, dtype), requires_grad=True) for v in inputs]
+    out = make(lib, *xs)
+    g = [1.0] * out.numel()
+    g[at] = bad
+    out.backward(lib.tensor(g, dtype=out.dtype).reshape(tuple(out.shape)))
+    return [np.array(x.grad.tolist()) for x in xs]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("p", [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, INF])
+def test_a_nan_or_infinite_gradient_at_a_zero_distance_as_pytorchs_kernels(p: float,
+                                                                            dtype: str) -> None:
+    # PyTorch's kernels mask the term (0) for p = 0, at a zero distance for p > 1 (p != inf)
+    # and at a zero difference for p < 1, but multiply the incoming gradient by sign(0) for
+    # p = 1 and by the tie mask for p = inf (NaN): neither is a derivative, the norm has none
+    # there, so PyTorch's semantics stand. symgrad masked after multiplying (NaN for all).
+    calls = [lambda L, a, b: L.cdist(a, b, p, compute_mode=NO_MM),
+             lambda L, a, b: L.pdist(L.cat([a, b]), p)]
+    for make in calls:
+        for bad in (math.nan, INF, -INF):
+            for at in range(4):
+                ours = _grads_with(symgrad, make, _AT_ZERO, dtype, bad, at)
+                theirs = _grads_with(torch, make, _AT_ZERO, dtype, bad, at)
+                for a, b in zip(ours, theirs, strict=True):
+                    np.testing.assert_allclose(a, b, rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_float32_ties_of_p_inf_are_the_differences_pytorch_rounds(seed: int) -> None:
+    # PyTorch subtracts in float32, so the largest |difference| equals the (float32) distance
+    # exactly; symgrad's float64 differences missed it and sent no gradient at all.
+    rng = np.random.default_rng(seed)
+    inputs = [rng.standard_normal((3, 4)).astype(np.float32).tolist(),
+              (rng.standard_normal((2, 4)) * 3).astype(np.float32).tolist()]
+    for make in (lambda L, a, b: L.cdist(a, b, INF), lambda L, a, b: L.pdist(L.cat([a, b]), INF)):
+        ours = _grads_with(symgrad, make, inputs, "float32", 1.0, 0)
+        theirs = _grads_with(torch, make, inputs, "float32", 1.0, 0)
+        for a, b in zip(ours, theirs, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda L, a, b: L.cdist(a, b, 0.0),
+                                  lambda L, a, b: L.pdist(L.cat([a, b]), 0.0)])
+def test_p_zero_counts_a_nan_difference_as_nan(make: Any) -> None:
+    # PyTorch's count is a sum of min(ceil(|difference|), 1): NaN for a NaN difference
+    # (inf - inf, or a NaN input), as the count is undefined there; symgrad counted it as 1.
+    inputs = [[[INF, 1.0], [math.nan, 0.0]], [[INF, 0.0], [2.0, 0.0]]]
+    for dtype in ("float32", "float64"):
+        ours, theirs = (make(L, *[L.tensor(v, dtype=getattr(L, dtype)) for v in inputs])
+                        for L in (symgrad, torch))
+        np.testing.assert_array_equal(ours.tolist(), theirs.tolist())
+
+
+def test_p_inf_of_a_nan_difference_is_nan_where_pytorchs_cdist_skips_it():
+    # DELIBERATE (tests/test_torch_parity.py): the largest |difference| is undefined when one
+    # is NaN (a NaN input, or inf - inf), so symgrad's distance is NaN, as PyTorch's pdist and
+    # its cdist for every other p give; PyTorch's cdist kernel takes std::max(agg, NaN) = agg
+    # and skips it (cdist([[nan, 1]], [[0, 0]], inf) = 1).
+    x1, x2 = [[math.nan, 1.0], [INF, 2.0]], [[0.0, 0.0], [INF, 0.0]]
+    ours = symgrad.cdist(symgrad.tensor(x1), symgrad.tensor(x2), INF)
+    theirs = torch.cdist(torch.tensor(x1), torch.tensor(x2), INF)
+    np.testing.assert_array_equal(ours.tolist(), [[math.nan, math.nan], [INF, math.nan]])
+    assert theirs.tolist() == [[1.0, 1.0], [INF, 2.0]]
+    assert np.isnan(torch.pdist(torch.tensor([x1[0], x2[0]]), INF).item())

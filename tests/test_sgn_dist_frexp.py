@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -171,6 +172,35 @@ def test_dist_p0_gives_no_gradient_as_pytorch() -> None:
         x = lib.tensor([1.0, 2.0], requires_grad=True)
         lib.dist(x, lib.tensor([1.0, 6.0]), 0).backward()
         assert x.grad is None
+
+
+def _dist_p0_outcome(lib: Any, needs: tuple[bool, bool], how: str) -> Any:
+    x = lib.tensor([1.0, 2.0], requires_grad=needs[0])
+    y = lib.tensor([[1.0, 6.0]], requires_grad=needs[1])
+    d = lib.dist(x, y, 0)
+    try:
+        if how == "backward":
+            (2 * d + (x + y).sum()).backward()
+            return "grads", x.grad, y.grad
+        wrt = [t for t, n in zip((x, y), needs, strict=True) if n][-1:]
+        return "grad", *lib.autograd.grad(d, wrt, allow_unused=True)
+    except RuntimeError as e:
+        return "raises", str(e)
+
+
+@pytest.mark.parametrize("how", ["backward", "grad"])
+@pytest.mark.parametrize("needs", [(True, True), (False, True), (True, False)])
+def test_dist_p0_refuses_other_s_gradient_as_pytorch(needs: tuple[bool, bool],
+                                                     how: str) -> None:
+    # PyTorch's DistBackward0 negates norm_backward's undefined gradient for other, and that
+    # refuses; self's alone is None. symgrad gave None for both (and the rest of the graph's).
+    ours, theirs = (_dist_p0_outcome(lib, needs, how) for lib in (symgrad, torch))
+    assert ours[0] == theirs[0]
+    if ours[0] == "raises":
+        assert ours == theirs
+    else:
+        assert [None if g is None else g.tolist() for g in ours[1:]] == \
+            [None if g is None else g.tolist() for g in theirs[1:]]
 
 
 def test_sgn_in_place_bumps_the_version_and_records_its_node() -> None:

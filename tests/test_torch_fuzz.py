@@ -583,6 +583,16 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # kernel reads no index of an empty result, so it is empty, not an IndexError.
 @example(Program(((6, 0, 0, False),), ((_call("atleast_2d", "unary"), 0, 0, 0, 0, False),
                                        (_call("getitem_index"), 1, 0, 0, 1, False))))
+# Seeds 168 and 177: pdist with p = 0 counts a NaN difference as NaN, as PyTorch's
+# min(ceil(|d|), 1) does (symgrad counted it as a nonzero: 3 where PyTorch gives NaN).
+@example(Program(((1, 0, 11, False), (2, 1, 0, True)), (
+    (_call("max_dim"), 1, 5, 1, 1, False), (_call("log2", "unary"), 1, 7, 0, 4, True),
+    (_call("isreal", "unary"), 1, 0, 0, 6, False), (_call("greater", "dim"), 5, 7, 2, 5, False),
+    (_call("pdist", "dim"), 3, 1, 1, 6, False), (_call("diff", "number"), 4, 7, 2, 7, False))))
+@example(Program(((5, 0, 0, False), (3, 1, 9, True)), (
+    (_call("diagonal", "unary"), 0, 0, 0, 8, False), (_call("sgn", "unary"), 4, 7, 2, 1, False),
+    (_call("log_", "unary"), 3, 3, 0, 8, False), (_call("pdist", "dim"), 3, 7, 1, 3, True),
+    (_call("le", "dim"), 4, 6, 0, 6, False), (_call("less_equal", "binary"), 3, 4, 1, 1, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -12,8 +12,10 @@ Conventions of PyTorch's backward kernels, at the points where a distance is not
 differentiable: a zero distance sends 0 for every ``p > 1``; for ``p <= 1`` each zero
 difference sends 0 (``sign(0) = 0``, and ``p < 1`` takes 0 for its infinite slope); for
 ``p = inf`` every difference tied for the largest ``|difference|`` gets the whole gradient
-(``sign(difference)`` times it), ties not split. Distances are computed in float64 and rounded
-once to the dtype.
+(``sign(difference)`` times it), ties not split. An incoming NaN or infinity is masked or
+multiplied as the kernels do it (``_terms``). Distances are computed in float64 and rounded
+once to the dtype; a NaN difference makes every distance NaN (PyTorch's ``cdist`` with
+``p = inf`` skips it: a deliberate difference, tests/test_distances.py).
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ _MODES = {"use_mm_for_euclid_dist_if_necessary": 0, "use_mm_for_euclid_dist": 1,
 def _norms(diff: np.ndarray, p: float) -> np.ndarray:
     """The ``p``-norms of ``diff`` along its last dim (float64)."""
     a = np.abs(diff)
-    if p == 0:
-        return np.count_nonzero(diff, axis=-1).astype(np.float64)
+    if p == 0:  # PyTorch's min(ceil(|diff|), 1): a NaN difference counts as NaN
+        return np.minimum(np.ceil(a), 1.0).sum(axis=-1)
     if p == 1:
         return a.sum(axis=-1)
     if p == 2:
@@ -52,22 +54,34 @@ def _norms(diff: np.ndarray, p: float) -> np.ndarray:
     return (a ** p).sum(axis=-1) ** (1 / p)
 
 
-def _slopes(diff: np.ndarray, dist: np.ndarray, p: float) -> np.ndarray:
-    """d dist / d diff, element by element, with PyTorch's conventions (module docstring);
-    ``dist`` is the distance as given (with a trailing dim of size one)."""
+def _terms(grad: np.ndarray, diff: np.ndarray, dist: np.ndarray, p: float) -> np.ndarray:
+    """Each pair's gradient in each difference, as PyTorch's backward kernels form it: the
+    incoming ``grad`` enters each formula where they have it, so a NaN or infinite one
+    reaching a zero distance gives 0 where the kernel masks the term (p = 0; 1 < p != 2 and
+    p = 2 at a zero distance; p < 1 at a zero difference or distance) and NaN where it
+    multiplies it by 0 (p = 1 at a zero difference; p = inf off the largest difference).
+    ``grad`` and ``dist`` carry a trailing dim of size one; ``diff`` is in the dtype's own
+    rounding (PyTorch subtracts in it), so a float32 tie with ``dist`` is seen as there."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if p == 0:
-            return np.zeros_like(diff)
+        if p == 0:  # PyTorch's kernel leaves the zeros it filled
+            return np.zeros(np.broadcast_shapes(grad.shape, diff.shape))
         sign = np.sign(diff)
         if p == 1:
-            return sign
+            return grad * sign
         a = np.abs(diff)
         if math.isinf(p):
-            return np.where(a == dist, sign, 0.0)
-        out = diff / dist if p == 2 else sign * a ** (p - 1) / dist ** (p - 1)
+            # 1 - min(1, ceil(| |diff| - dist |)): 1 at the largest |diff|, NaN at inf - inf
+            return grad * sign * (1 - np.minimum(1.0, np.ceil(np.abs(a - dist))))
+        if p == 2:
+            out = grad * diff / dist
+        elif p < 2:
+            out = sign * a ** (p - 1) * grad / dist ** (p - 1)
+        else:
+            out = diff * a ** (p - 2) * grad / dist ** (p - 1)
+        masked = dist == 0
         if p < 1:
-            out = np.where(diff == 0, 0.0, out)
-        return np.where(dist == 0, 0.0, out)
+            masked = masked | (diff == 0)
+        return np.where(masked, 0.0, out)
 
 
 def _wide(a: np.ndarray) -> np.ndarray:
@@ -82,9 +96,10 @@ def _cdist_forward(x1: np.ndarray, x2: np.ndarray, *, p: float) -> np.ndarray:
 def _cdist_backward_forward(grad: np.ndarray, x1: np.ndarray, x2: np.ndarray,
                             cdist: np.ndarray, *, p: float) -> np.ndarray:
     """The gradient in ``x1``, in the batch shape ``x1`` and ``x2`` broadcast to."""
-    diff = _wide(x1)[..., :, None, :] - _wide(x2)[..., None, :, :]
+    diff = _wide(x1[..., :, None, :] - x2[..., None, :, :])
     dist = np.broadcast_to(_wide(cdist), diff.shape[:-1])[..., None]
-    out = (_wide(grad)[..., None] * _slopes(diff, dist, p)).sum(axis=-2)
+    # (+ 0.0: PyTorch adds each term to a zero it filled, so no sum is -0.0)
+    out = _terms(_wide(grad)[..., None], diff, dist, p).sum(axis=-2) + 0.0
     return out.astype(x1.dtype)
 
 
@@ -101,8 +116,8 @@ def _pdist_forward(self: np.ndarray, *, p: float) -> np.ndarray:
 def _pdist_backward_forward(grad: np.ndarray, self: np.ndarray, pdist: np.ndarray, *,
                             p: float) -> np.ndarray:
     i, j = _pairs(self.shape[0])
-    diff = _wide(self)[i] - _wide(self)[j]
-    each = _wide(grad)[:, None] * _slopes(diff, _wide(pdist)[:, None], p)
+    diff = _wide(self[i] - self[j])
+    each = _terms(_wide(grad)[:, None], diff, _wide(pdist)[:, None], p)
     out = np.zeros(self.shape, np.float64)
     np.add.at(out, i, each)
     np.subtract.at(out, j, each)

@@ -81,7 +81,12 @@ def _dist(self: np.ndarray, other: np.ndarray, *, p: float) -> np.ndarray:
 def _dist_vjp(g: Tensor, self: Tensor, other: Tensor, out: Tensor, *, p: float,
               needs: tuple[bool, bool]) -> tuple[Tensor | None, Tensor | None]:
     if p == 0:
-        return None, None  # the count of nonzeros: PyTorch gives no gradient
+        # The count of nonzeros: PyTorch's norm_backward gives no gradient, which its
+        # DistBackward0 negates for other (so refuses) where other's is needed.
+        if needs[1]:
+            raise RuntimeError("Expected a proper Tensor but got None (or an undefined Tensor "
+                               "in C++) for argument #0 'self'")
+        return None, None
     diff = self - other
     grad = _norm_vjp(g, diff, out, p=p, dim=None, keepdim=False, self_shape=tuple(diff.shape))
     return (grad if needs[0] else None), (-grad if needs[1] else None)
