@@ -136,6 +136,8 @@ __all__ = [
     "special",  # torch.special
     "utils",
     "linalg",
+    "func",  # torch.func
+    "vmap",
     "set_printoptions",
     "finfo",
     "iinfo",
@@ -231,7 +233,9 @@ __all__ = [
 __version__ = "0.1.0"
 
 # -- torch.distributions and the draws it needs (symgrad.sampling, symgrad.distributions) --
-from symgrad import distributions  # noqa: E402 - it builds on the whole package
+# (and torch.func, its transforms: they too build on the whole package)
+from symgrad import distributions, func  # noqa: E402
+from symgrad.func import vmap  # noqa: E402
 from symgrad.sampling import multinomial, normal  # noqa: E402
 
 __all__ += ["multinomial", "normal", "distributions"]

@@ -37,6 +37,10 @@ def _seed_value(seed: Any) -> int:
     return value % 2**64
 
 
+# The error every draw raises while set (``func.vmap``'s randomness "error" mode), else None.
+_REFUSAL: list[str | None] = [None]
+
+
 class Generator:
     """A source of PyTorch's CPU random numbers: the same seed gives the same numbers as
     ``torch.Generator().manual_seed(seed)`` in ``rand``, ``randn``, ``randint``, ``randperm``,
@@ -171,6 +175,8 @@ class Generator:
         >>> symgrad.Generator().manual_seed(5489)._random32(2).tolist()
         [3499211612, 581869302]
         """
+        if _REFUSAL[0] is not None:  # inside ``func.vmap(..., randomness="error")``
+            raise RuntimeError(_REFUSAL[0])
         if n:
             self._fresh = False
         return self._bits.random_raw(n)

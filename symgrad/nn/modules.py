@@ -120,13 +120,15 @@ class Module(ModuleTree, ModuleHooks):
         else:
             self._non_persistent.add(name)
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True
-                      ) -> Iterator[tuple[str, Tensor]]:
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
         """``(dotted name, buffer)`` pairs, each buffer once, None ones left out.
 
         Args:
             prefix: Put before every name, with a dot. Defaults to ``""``.
             recurse: Include the buffers of submodules. Defaults to True.
+            remove_duplicate: Name a buffer (and a module) held in several places once, at
+                its first place. Defaults to True.
 
         >>> import symgrad
         >>> net = symgrad.nn.Sequential(symgrad.nn.Module())
@@ -134,15 +136,19 @@ class Module(ModuleTree, ModuleHooks):
         >>> [(name, b.tolist()) for name, b in net.named_buffers()]
         [('0.mask', [1.0, 1.0])]
         """
-        yield from self._named("_buffers", prefix, recurse)
+        yield from self._named("_buffers", prefix, recurse, remove_duplicate)
 
-    def _named(self, table: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Any]]:
+    def _named(self, table: str, prefix: str, recurse: bool, remove_duplicate: bool = True
+               ) -> Iterator[tuple[str, Any]]:
         """The entries of ``table`` (``_parameters`` or ``_buffers``) of this module and (with
-        ``recurse``) its submodules, by dotted name, each tensor once, None ones left out."""
+        ``recurse``) its submodules, by dotted name, None ones left out; with
+        ``remove_duplicate`` each module and each tensor once."""
         seen: set[int] = set()
-        for mod_prefix, mod in self.named_modules(prefix) if recurse else [(prefix, self)]:
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                   if recurse else [(prefix, self)])
+        for mod_prefix, mod in modules:
             for name, t in getattr(mod, table).items():
-                if t is not None and id(t) not in seen:
+                if t is not None and (not remove_duplicate or id(t) not in seen):
                     seen.add(id(t))
                     yield (f"{mod_prefix}.{name}" if mod_prefix else name), t
 
@@ -187,13 +193,15 @@ class Module(ModuleTree, ModuleHooks):
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True
-                         ) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
         """``(dotted name, parameter)`` pairs, each parameter once (a shared layer too).
 
         Args:
             prefix: Put before every name, with a dot. Defaults to ``""``.
             recurse: Include the parameters of submodules. Defaults to True.
+            remove_duplicate: Name a parameter (and a module) held in several places once, at
+                its first place. Defaults to True.
 
         >>> import symgrad
         >>> lin = symgrad.nn.Linear(2, 3)
@@ -203,7 +211,7 @@ class Module(ModuleTree, ModuleHooks):
         >>> [name for name, _ in net.named_parameters(prefix="net")]
         ['net.0.weight', 'net.0.bias']
         """
-        yield from self._named("_parameters", prefix, recurse)
+        yield from self._named("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every parameter of this module and (with ``recurse``) of its submodules.
@@ -221,24 +229,39 @@ class Module(ModuleTree, ModuleHooks):
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """``(dotted name, module)`` for this module (named ``prefix``) and all below it.
+    def named_modules(self, memo: set[Module] | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """``(dotted name, module)`` for this module (named ``prefix``) and all below it,
+        depth first; a module held in several places is named once, at its first place.
 
         Args:
+            memo: Modules already named, left out (and added to as they are named); a new
+                set when None. Defaults to None.
             prefix: The name of this module, put before every name. Defaults to ``""``.
+            remove_duplicate: Name a module held in several places once. Defaults to True.
 
         >>> import symgrad
-        >>> net = symgrad.nn.Sequential(symgrad.nn.Linear(2, 3),
-        ...                             symgrad.nn.Sequential(symgrad.nn.Tanh()))
+        >>> lin = symgrad.nn.Linear(2, 3)
+        >>> net = symgrad.nn.Sequential(lin, symgrad.nn.Sequential(symgrad.nn.Tanh()), lin)
         >>> [name for name, _ in net.named_modules()]
         ['', '0', '1', '1.0']
+        >>> [name for name, _ in net.named_modules(remove_duplicate=False)]
+        ['', '0', '1', '1.0', '2']
         """
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if self in memo:
+                return
+            memo.add(self)
         yield prefix, self
         for name, m in self._modules.items():
-            yield from m.named_modules(f"{prefix}.{name}" if prefix else name)
+            if m is not None:
+                yield from m.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                                           remove_duplicate)
 
     def children(self) -> Iterator[Module]:
-        """The direct submodules, in assignment order.
+        """The direct submodules, in assignment order, each once.
 
         >>> import symgrad
         >>> net = symgrad.nn.Sequential(symgrad.nn.Linear(2, 3),
@@ -246,7 +269,8 @@ class Module(ModuleTree, ModuleHooks):
         >>> [type(m).__name__ for m in net.children()]
         ['Linear', 'Sequential']
         """
-        yield from self._modules.values()
+        for _, m in self.named_children():
+            yield m
 
     def modules(self) -> Iterator[Module]:
         """This module and every module below it, depth first.
