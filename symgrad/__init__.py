@@ -137,6 +137,7 @@ __all__ = [
     "utils",
     "linalg",
     "func",  # torch.func
+    "backends",  # torch.backends
     "vmap",
     "set_printoptions",
     "finfo",
@@ -234,7 +235,7 @@ __version__ = "0.1.0"
 
 # -- torch.distributions and the draws it needs (symgrad.sampling, symgrad.distributions) --
 # (and torch.func, its transforms: they too build on the whole package)
-from symgrad import distributions, func  # noqa: E402
+from symgrad import backends, distributions, func  # noqa: E402
 from symgrad.func import vmap  # noqa: E402
 from symgrad.sampling import multinomial, normal  # noqa: E402
 
