@@ -5,13 +5,12 @@ from __future__ import annotations
 
 
 class _Library:
-    """A library symgrad does not use: not available, and its ``enabled`` flag kept as set.
-
-    Args:
-        name: Its name in ``torch.backends``.
-    """
+    """A library symgrad does not use: not available, and its ``enabled`` flag kept as set."""
 
     def __init__(self, name: str) -> None:
+        """Args:
+            name: Its name in ``torch.backends``.
+        """
         self.__name__ = f"symgrad.backends.{name}"
         self.enabled = False
 
