@@ -78,6 +78,8 @@ short, int, long = int16, int32, int64  # noqa: A001
 globals().update(_FUNCTIONS)
 from symgrad import (  # noqa: E402 - they build on the ops above
     accelerator,
+    amp,  # torch.amp: autocast, GradScaler
+    cpu,
     cuda,
     linalg,  # torch.linalg: norms, det, inv, solve
     nn,
@@ -138,6 +140,9 @@ __all__ = [
     "linalg",
     "func",  # torch.func
     "backends",  # torch.backends
+    "amp",
+    "autocast",
+    "cpu",
     "vmap",
     "set_printoptions",
     "finfo",
@@ -236,6 +241,7 @@ __version__ = "0.1.0"
 # -- torch.distributions and the draws it needs (symgrad.sampling, symgrad.distributions) --
 # (and torch.func, its transforms: they too build on the whole package)
 from symgrad import backends, distributions, func  # noqa: E402
+from symgrad.amp import autocast  # noqa: E402
 from symgrad.func import vmap  # noqa: E402
 from symgrad.sampling import multinomial, normal  # noqa: E402
 

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad.autocast_policy import autocasts
 from symgrad.ops import linalg_solve as _solve_ops
 from symgrad.ops.arguments import checked as _checked
 from symgrad.ops.cross_product import linalg_cross as cross
@@ -264,6 +265,7 @@ def slogdet(A: Tensor) -> Any:
     return return_types.linalg_slogdet(*_slogdet(A, "linalg.slogdet"))
 
 
+@autocasts("lower")
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """The dot products of the vectors of ``x`` and ``y`` along ``dim``, the other dims
     broadcast, as ``torch.linalg.vecdot``: ``(x * y).sum(dim)``, the nodes PyTorch records
@@ -315,6 +317,7 @@ def matrix_power(input: Tensor, n: int) -> Tensor:
     return _solve_ops.matrix_power(input, n)
 
 
+@autocasts("lower")
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """The matrix product, as ``torch.linalg.matmul`` (an alias of ``symgrad.matmul``: dot, mv,
     mm or a batched product, by the operands' dims).

@@ -2,8 +2,8 @@
 mode, ``warn_always``, autocast's state, ``set_flush_denormal`` and the deterministic debug
 mode, with PyTorch's checks of their arguments.
 
-symgrad computes in the dtypes it is given, so autocast's switches are remembered and reported
-back without casting anything (no op runs in a lower precision); anomaly mode is
+autocast's switches are ``autocast_policy``'s state (on the CPU, the products compute in
+bfloat16 and the losses in float32, as PyTorch's); anomaly mode is
 ``autograd/anomaly_mode.py``'s (forward traces, NaN checks in backward); ``set_flush_denormal``
 returns False, as PyTorch does on a CPU without the feature, since NumPy keeps subnormals; the
 deterministic debug mode is ``use_deterministic_algorithms``'s state, as in PyTorch.
@@ -16,6 +16,7 @@ import warnings
 from typing import Any
 
 from symgrad import _dtypes
+from symgrad import autocast_policy as _autocast
 from symgrad import runtime as _runtime
 from symgrad.autograd import anomaly_mode as _anomaly
 
@@ -31,8 +32,7 @@ __all__ = ["is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_en
            "set_autocast_ipu_dtype", "is_autocast_xla_enabled", "set_autocast_xla_enabled",
            "get_autocast_xla_dtype", "set_autocast_xla_dtype"]
 
-_state: dict[str, Any] = {"warn_always": False,
-                          "autocast_cache": True, "nesting": 0}
+_state: dict[str, Any] = {"warn_always": False}
 
 
 def _bool_argument(fn: str, name: str, position: int, value: Any) -> None:
@@ -177,8 +177,9 @@ _DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ide
 # The device types autocast knows (the others raise PyTorch's error), and their default dtypes.
 _AUTOCAST_TYPES = frozenset({"cpu", "cuda", "xpu", "ipu", "hpu", "xla", "mps", "mtia", "maia",
                              "privateuseone"})
-_enabled: dict[str, bool] = {}
-_dtype: dict[str, _dtypes.dtype] = dict.fromkeys(("cpu", "xla", "hpu"), _dtypes.bfloat16)
+# The state itself is ``autocast_policy``'s, which the ops read.
+_enabled = _autocast.ENABLED
+_dtype = _autocast.DTYPES
 
 
 def _device_type(device_type: Any) -> str:
@@ -193,7 +194,7 @@ def _device_type(device_type: Any) -> str:
 
 def is_autocast_enabled(device_type: str | None = None) -> bool:
     """Whether autocast was switched on for ``device_type`` (CUDA's without one); off at
-    first. symgrad remembers the switch but computes in the dtypes it is given.
+    first. On the CPU the ops then cast their inputs as PyTorch's (``autocast_policy``).
 
     Args:
         device_type: ``"cpu"``, ``"cuda"``, ... Defaults to None: CUDA's.
@@ -207,7 +208,7 @@ def is_autocast_enabled(device_type: str | None = None) -> bool:
 
 def set_autocast_enabled(*args: Any) -> None:
     """Switch autocast on or off: ``(enabled)`` for CUDA, ``(device_type, enabled)`` for a
-    device type. Remembered and reported back by ``is_autocast_enabled``; nothing is cast.
+    device type, as ``amp.autocast`` does on entering its block; CPU ops then cast.
 
     Args:
         *args: ``enabled``, or ``device_type`` and ``enabled``.
@@ -267,7 +268,7 @@ def is_autocast_cache_enabled() -> bool:
     >>> symgrad.is_autocast_cache_enabled()
     True
     """
-    return _state["autocast_cache"]
+    return _autocast.STATE["cache"]
 
 
 def set_autocast_cache_enabled(enabled: bool) -> None:
@@ -281,15 +282,16 @@ def set_autocast_cache_enabled(enabled: bool) -> None:
     """
     if not isinstance(enabled, builtins.bool):
         raise TypeError(f"enabled must be a bool (got {type(enabled).__name__})")
-    _state["autocast_cache"] = enabled
+    _autocast.STATE["cache"] = enabled
 
 
 def clear_autocast_cache() -> None:
-    """Empty autocast's cache of casts: there is none to empty.
+    """Empty autocast's cache of the weights it cast (``autocast_policy``).
 
     >>> import symgrad
     >>> symgrad.clear_autocast_cache()
     """
+    _autocast.clear_cache()
 
 
 def autocast_increment_nesting() -> int:
@@ -299,8 +301,8 @@ def autocast_increment_nesting() -> int:
     >>> symgrad.autocast_increment_nesting(), symgrad.autocast_decrement_nesting()
     (1, 0)
     """
-    _state["nesting"] += 1
-    return _state["nesting"]
+    _autocast.STATE["nesting"] += 1
+    return _autocast.STATE["nesting"]
 
 
 def autocast_decrement_nesting() -> int:
@@ -310,8 +312,8 @@ def autocast_decrement_nesting() -> int:
     >>> symgrad.autocast_increment_nesting(), symgrad.autocast_decrement_nesting()
     (1, 0)
     """
-    _state["nesting"] -= 1
-    return _state["nesting"]
+    _autocast.STATE["nesting"] -= 1
+    return _autocast.STATE["nesting"]
 
 
 def _deprecated(old: str, new: str) -> None:

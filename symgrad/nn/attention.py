@@ -24,6 +24,7 @@ import warnings
 from typing import Any
 
 import symgrad
+from symgrad.autocast_policy import autocasts
 from symgrad.creation import empty
 from symgrad.nn import functional as F
 from symgrad.nn import init
@@ -54,6 +55,7 @@ def _safe_softmax(scores: Tensor) -> Tensor:
     return weights
 
 
+@autocasts("lower")
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, *, scale: float | None = None,

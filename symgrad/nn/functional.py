@@ -25,6 +25,7 @@ import numpy as np
 
 import symgrad
 from symgrad import _dtypes
+from symgrad.autocast_policy import autocasts
 from symgrad.nn._one_hot import one_hot
 from symgrad.ops import activations as A
 from symgrad.ops import activations_more, layers, losses, losses_more, norms
@@ -470,6 +471,7 @@ def _check_class_weight(input: Tensor, weight: object, kernel: str) -> None:
                            f"{_TORCH_NAMES[weight.dtype.name]}")
 
 
+@autocasts("fp32")
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
              size_average: bool | None = None, ignore_index: int = -100,
              reduce: bool | None = None, reduction: str = "mean") -> Tensor:
@@ -509,6 +511,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
                  ignore_index=int(ignore_index))
 
 
+@autocasts("fp32")
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average: bool | None = None, ignore_index: int = -100,
                   reduce: bool | None = None, reduction: str = "mean",
@@ -569,6 +572,7 @@ def _kept_weight(target: Tensor, ignored: Tensor, weight: Tensor | None) -> Tens
     return weight.detach()[symgrad.tensor(kept)].sum()
 
 
+@autocasts("fp32")
 def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
              reduce: bool | None = None, reduction: str = "mean",
              weight: Tensor | None = None) -> Tensor:
@@ -598,6 +602,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     return apply(A.MSE_LOSS, input, target, reduction=_reduction(reduction))
 
 
+@autocasts("fp32")
 def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
             reduce: bool | None = None, reduction: str = "mean",
             weight: Tensor | None = None) -> Tensor:
@@ -628,6 +633,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     return diff.mean() if reduction == "mean" else diff.sum()
 
 
+@autocasts("fp32")
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
                    reduce: bool | None = None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
@@ -657,6 +663,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
                  reduction=_reduction(reduction), beta=float(beta))
 
 
+@autocasts("fp32")
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, reduced.
@@ -702,6 +709,7 @@ def _weight(weight: Tensor | None, like: Tensor, fill: float = 1.0) -> Tensor:
     return weight.to(like.dtype)
 
 
+@autocasts("fp32")
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
@@ -735,6 +743,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return apply(losses.BINARY_CROSS_ENTROPY, input, target, w, reduction=_reduction(reduction))
 
 
+@autocasts("fp32")
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      weight: Tensor | None = None,
                                      size_average: bool | None = None,
@@ -1133,6 +1142,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     return constant_pad_nd(input, widths, 0.0 if value is None else value)
 
 
+@autocasts("lower")
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``, recorded as PyTorch records it for each input rank.
 
@@ -1734,6 +1744,7 @@ def _xlogx(t: Tensor) -> Tensor:
     return inside + outside
 
 
+@autocasts("fp32")
 def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
            reduce: bool | None = None, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
@@ -1777,6 +1788,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
     return _reduce_loss(loss, reduction)
 
 
+@autocasts("fp32")
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
                      size_average: bool | None = None, eps: float = 1e-8,
                      reduce: bool | None = None, reduction: str = "mean") -> Tensor:
@@ -1851,6 +1863,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
     return _reduce_loss(loss, reduction)
 
 
+@autocasts("fp32")
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
                         size_average: bool | None = None, reduce: bool | None = None,
                         reduction: str = "mean") -> Tensor:
@@ -1880,6 +1893,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     return _reduce_loss((-target * (input1 - input2) + margin).clamp_min(0), reduction)
 
 
+@autocasts("fp32")
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
                          size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
@@ -1907,6 +1921,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
     return _reduce_loss(output_margin + output_self, reduction)
 
 
+@autocasts("fp32")
 def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
                      reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """The two-class logistic loss ``log(1 + exp(-target * input))``, reduced; one node
@@ -1931,6 +1946,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = 
 _EPSILON = 1e-12  # ATen's cosine_embedding_loss adds it to each squared norm
 
 
+@autocasts("fp32")
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
                           size_average: bool | None = None, reduce: bool | None = None,
                           reduction: str = "mean") -> Tensor:
@@ -1972,6 +1988,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     return _reduce_loss(output, reduction)
 
 
+@autocasts("fp32")
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
                         margin: float = 1.0, p: float = 2, eps: float = 1e-6,
                         swap: bool = False, size_average: bool | None = None,

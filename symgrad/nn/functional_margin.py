@@ -15,6 +15,7 @@ import numpy as np
 
 import symgrad
 from symgrad._dtypes import _TORCH_NAMES
+from symgrad.autocast_policy import autocasts
 from symgrad.ops import losses_margin
 from symgrad.ops.registry import apply
 from symgrad.tensor import Tensor
@@ -40,6 +41,7 @@ def _samples(input: Tensor) -> tuple[int, int]:
     return 1, input.shape[0] if input.ndim else 1
 
 
+@autocasts("fp32")
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
                       weight: Tensor | None = None, size_average: bool | None = None,
                       reduce: bool | None = None, reduction: str = "mean") -> Tensor:
@@ -96,6 +98,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
                  margin=float(margin), reduction=reduction)
 
 
+@autocasts("fp32")
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
                            reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """The multi-label hinge loss: per sample, the sum over its target classes ``j`` (the

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import symgrad
+from symgrad.autocast_policy import autocasts
 from symgrad.nn.modules import Module
 from symgrad.nn.parameter import Parameter
 from symgrad.ops.elementwise_more import glu as _glu
@@ -21,6 +22,7 @@ from symgrad.tensor import Tensor
 __all__ = ["prelu", "glu", "PReLU", "GLU"]
 
 
+@autocasts("lower")
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``input`` where positive, else ``weight * input``, as ``torch.nn.functional.prelu``.
 

@@ -342,7 +342,7 @@ def _conv(name: str, n: int, input: Tensor, weight: Tensor, bias: Tensor | None,
 
 
 # -- public functions ----------------------------------------------------------------------------
-@expose(method=False)
+@expose(method=False, autocast="lower")
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """A 1-d convolution (PyTorch's cross-correlation) over ``(N, C_in, L)`` or ``(C_in, L)``.
@@ -368,7 +368,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
-@expose(method=False)
+@expose(method=False, autocast="lower")
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """A 2-d convolution (PyTorch's cross-correlation) over ``(N, C_in, H, W)`` or

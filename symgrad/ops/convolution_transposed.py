@@ -288,7 +288,7 @@ def _conv_t(name: str, n: int, input: Tensor, weight: Tensor, bias: Tensor | Non
 
 
 # -- public functions ----------------------------------------------------------------------------
-@expose(method=False)
+@expose(method=False, autocast="lower")
 def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1,
                      dilation: Any = 1) -> Tensor:
@@ -320,7 +320,7 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                    groups, dilation)
 
 
-@expose(method=False)
+@expose(method=False, autocast="lower")
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1,
                      dilation: Any = 1) -> Tensor:
@@ -355,7 +355,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                    groups, dilation)
 
 
-@expose(method=False)
+@expose(method=False, autocast="lower")
 def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1,
                      dilation: Any = 1) -> Tensor:
@@ -386,7 +386,7 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                    groups, dilation)
 
 
-@expose(method=False)
+@expose(method=False, autocast="lower")
 def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """A 3-d convolution (PyTorch's cross-correlation) over ``(N, C_in, D, H, W)`` or

@@ -33,6 +33,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
+from symgrad.autocast_policy import autocasts
 from symgrad.autograd.graph import save_outputs
 from symgrad.ops.arithmetic import _wide
 from symgrad.ops.linalg import matmul
@@ -324,6 +325,7 @@ def _renamed(out: Tensor, grad_fn: str) -> Tensor:
 
 
 # -- public functions -------------------------------------------------------------------------
+@autocasts("fp32")
 def linalg_cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     """The Cholesky factor of each symmetric positive-definite matrix of ``A`` (..., n, n), as
     ``torch.linalg.cholesky``: ``L`` lower triangular with ``A = L L^T`` (only ``A``'s lower
@@ -395,7 +397,7 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -
     return linalg_cholesky_ex(Tensor._make(data, False, None), info_t)
 
 
-@expose()
+@expose(autocast="fp32")
 def cholesky(input: Tensor, upper: bool = False) -> Tensor:
     """The Cholesky factor of each matrix, as the deprecated ``torch.cholesky``: ``L`` (``A = L
     L^T``), or ``U`` (``A = U^T U``) for ``upper``; one CholeskyBackward0 node (the computation
@@ -511,7 +513,7 @@ def _factor_checks(name: str, B: Tensor, L: Tensor) -> None:
                            f"{_TORCH_NAMES[L.dtype.name]} instead.")
 
 
-@expose()
+@expose(autocast="fp32")
 def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor:
     """``X`` with ``A X = input`` where ``A = L L^T`` is given by its Cholesky factor ``L =
     input2`` (``A = U^T U`` for ``upper``), as ``torch.cholesky_solve``: one
@@ -534,7 +536,7 @@ def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor
     return apply(CHOLESKY_SOLVE, input, input2, upper=upper)
 
 
-@expose()
+@expose(autocast="fp32")
 def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:
     """The inverse of ``A = L L^T`` from its Cholesky factor ``L = input`` (``A = U^T U`` for
     ``upper``), as ``torch.cholesky_inverse``: one CholeskyInverseBackward0 node. Only the
@@ -641,6 +643,7 @@ def _eigh_input(A: Tensor, UPLO: str) -> Tensor:
     return _symmetric_input(A, UPLO.upper() == "U")
 
 
+@autocasts("fp32")
 def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     """The eigenvalues of each symmetric matrix of ``A``, ascending, as
     ``torch.linalg.eigvalsh``: only the lower triangle is read (the upper for ``UPLO="U"``).
@@ -658,6 +661,7 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     return apply(EIGVALSH, _eigh_input(A, UPLO))
 
 
+@autocasts("fp32")
 def eigh(A: Tensor, UPLO: str = "L") -> Any:
     """The eigenvalues (ascending) and orthonormal eigenvectors (columns) of each symmetric
     matrix of ``A``, as ``torch.linalg.eigh``: ``A = V diag(L) V^T``, only one triangle read.
@@ -854,6 +858,7 @@ def _svd_input(A: Tensor) -> None:
                           "input matrix contained non-finite values.")
 
 
+@autocasts("fp32")
 def svdvals(A: Tensor, *, driver: str | None = None) -> Tensor:
     """The singular values of each matrix of ``A`` (..., m, n), descending, as
     ``torch.linalg.svdvals``: one LinalgSvdBackward0 node, whose gradient ``U diag(g) V^T`` is
@@ -871,6 +876,7 @@ def svdvals(A: Tensor, *, driver: str | None = None) -> Tensor:
     return apply(SVDVALS, A)
 
 
+@autocasts("fp32")
 def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> Any:
     """The singular value decomposition ``A = U diag(S) Vh`` of each matrix of ``A`` (..., m,
     n), as ``torch.linalg.svd``: ``S`` descending; each pair of singular vectors is unique up
@@ -1052,6 +1058,7 @@ QR_R = defop("qr_r", "LinalgQrBackward0", _qr_r_forward, vjp=_qr_r_vjp, dtype_ru
              dtypes=_FLOAT, kind="linalg_nonsingular", refuses=_qr_refusals())
 
 
+@autocasts("fp32")
 def qr(A: Tensor, mode: str = "reduced") -> Any:
     """The QR decomposition ``A = Q R`` of each matrix of ``A`` (..., m, n), as
     ``torch.linalg.qr``: ``Q`` with orthonormal columns, ``R`` upper triangular, signed as
@@ -1149,6 +1156,7 @@ def _dtype_shape(A: Tensor) -> str:
     return f"{_TORCH_NAMES[A.dtype.name]}{{[{', '.join(str(d) for d in A.shape)}]}}"
 
 
+@autocasts("unsupported")
 def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
     """The Moore-Penrose pseudoinverse of each matrix of ``A`` (..., m, n), as
     ``torch.linalg.pinv``: from the SVD, singular values at most ``max(atol, rtol * largest)``

@@ -292,7 +292,7 @@ def _euclidean(x1: Tensor, x2: Tensor, batch: tuple[int, ...]) -> Tensor:
     return apply(EUCLIDEAN_DIST, _flattened(x1, batch), _flattened(x2, batch)).view(*shape)
 
 
-@expose(method=False)
+@expose(method=False, autocast="fp32")
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
           compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
     """The ``p``-norm distance between each row of ``x1`` and each row of ``x2``, batched.

@@ -167,7 +167,7 @@ PRELU = defop(
     refuses=not_implemented("prelu_cpu", NOT_FLOATING))
 
 
-@expose()
+@expose(autocast="lower")
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``input`` where positive, else ``weight * input``: one slope, or one per channel (dim 1).
 

@@ -379,7 +379,7 @@ def _reduced(name: str, position: int, loss: Tensor, reduction: Any) -> Tensor:
     return loss.mean() if reduction == 1 else loss.sum() if reduction == 2 else loss
 
 
-@expose(method=False)
+@expose(method=False, autocast="fp32")
 def kl_div(input: Tensor, target: Tensor, reduction: int = 0, *, log_target: bool = False
            ) -> Tensor:
     """``nn.functional.kl_div`` with ATen's int ``reduction`` (no ``"batchmean"``, and no
@@ -400,7 +400,7 @@ def kl_div(input: Tensor, target: Tensor, reduction: int = 0, *, log_target: boo
     return _reduced("kl_div", 3, loss, reduction)
 
 
-@expose(method=False)
+@expose(method=False, autocast="fp32")
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                           reduction: int = 0) -> Tensor:
     """``nn.functional.cosine_embedding_loss`` with ATen's int ``reduction``.
@@ -422,7 +422,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     return _reduced("cosine_embedding_loss", 5, loss, reduction)
 
 
-@expose(method=False)
+@expose(method=False, autocast="fp32")
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
                          reduction: int = 0) -> Tensor:
     """``nn.functional.hinge_embedding_loss`` with ATen's int ``reduction``.
@@ -442,7 +442,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
     return _reduced("hinge_embedding_loss", 4, loss, reduction)
 
 
-@expose(method=False)
+@expose(method=False, autocast="fp32")
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                         reduction: int = 0) -> Tensor:
     """``max(0, -target * (input1 - input2) + margin)``, reduced (ClampMinBackward0 unreduced):
@@ -466,7 +466,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     return _reduced("margin_ranking_loss", 5, loss, reduction)
 
 
-@expose(method=False)
+@expose(method=False, autocast="fp32")
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool, full: bool, eps: float,
                      reduction: int) -> Tensor:
     """``nn.functional.poisson_nll_loss`` with ATen's arguments, all required, and its int
@@ -489,7 +489,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool, full: bool,
     return _reduced("poisson_nll_loss", 6, loss, reduction)
 
 
-@expose(method=False)
+@expose(method=False, autocast="fp32")
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
                         margin: float = 1.0, p: float = 2, eps: float = 1e-6, swap: bool = False,
                         reduction: int = 0) -> Tensor:
@@ -530,7 +530,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
 
 
 # -- pooling, padding ------------------------------------------------------------------------------
-@expose(method=False)
+@expose(method=False, autocast="fp32")
 def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = (), padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
     """``nn.functional.max_pool3d`` with ATen's arguments (an empty ``stride`` is the kernel

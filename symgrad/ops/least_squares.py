@@ -31,6 +31,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
+from symgrad.autocast_policy import autocasts
 from symgrad.ops.arithmetic import _wide
 from symgrad.ops.decompositions import PINV, _pinv_vjp
 from symgrad.ops.linalg import matmul
@@ -214,6 +215,7 @@ def _constant(data: np.ndarray) -> Tensor:
     return Tensor._make(np.asarray(data), False, None)
 
 
+@autocasts("fp32")
 def lstsq(input: Tensor, b: Tensor, rcond: float | None = None, *, driver: str | None = None
           ) -> linalg_lstsq:
     """The least-squares solution of ``A X = B`` for each matrix of ``input`` (``A``, ..., m,

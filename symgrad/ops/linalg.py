@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad.autocast_policy import autocasts
 from symgrad.autograd.grad_mode import _state as _grad_state
 from symgrad.ops.elementwise import where
 from symgrad.ops.registry import (
@@ -281,7 +282,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     return apply(MV, input, vec)
 
 
-@expose()
+@expose(autocast="lower")
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """A matrix times a matrix.
 
@@ -298,7 +299,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     return empty if empty is not None else apply(MM, input, mat2)
 
 
-@expose()
+@expose(autocast="lower")
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor:
     """``input + mat1 @ mat2``, with ``input`` broadcast to the product's shape (``beta`` and
     ``alpha`` are PyTorch's defaults, 1).
@@ -317,7 +318,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor:
     return apply(ADDMM, input, mat1, mat2)
 
 
-@expose()
+@expose(autocast="lower")
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batches of matrix products: ``(b, n, m) @ (b, m, p)``, without broadcasting.
 
@@ -389,7 +390,7 @@ def _check_matmul_shapes(input: Tensor, other: Tensor) -> None:
                            f"[{batch}, {k_in}] but got: [{batch}, {k_other}].")
 
 
-@expose()
+@expose(autocast="lower")
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """The matrix product with PyTorch's cases: dot (1-D, 1-D), mv (2-D, 1-D), mm (2-D, 2-D),
     and batches broadcast over the leading dims (a 1-D operand gains a unit dim, then loses it).
@@ -451,7 +452,7 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     return input.reshape(-1, 1) * vec2
 
 
-@expose()
+@expose(autocast="fp32")
 def trace(input: Tensor) -> Tensor:
     """The sum of a matrix's diagonal; integer traces give int64.
 
@@ -471,11 +472,13 @@ def trace(input: Tensor) -> Tensor:
 
 
 
+@autocasts("lower")
 def _matmul_operator(self: Tensor, other: Any) -> Any:
     # Not a tensor: Python raises its TypeError naming both types, as for PyTorch's tensors.
     return matmul(self, other) if isinstance(other, Tensor) else NotImplemented
 
 
+@autocasts("lower")
 def _rmatmul_operator(self: Tensor, other: Any) -> Any:
     return matmul(other, self) if isinstance(other, Tensor) else NotImplemented
 

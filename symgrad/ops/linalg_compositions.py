@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad.autocast_policy import autocasts
 from symgrad.ops.linalg import mm
 from symgrad.ops.products import _chain, _multi_dot_order
 from symgrad.ops.registry import _TORCH_NAMES, renamed_node_class
@@ -59,6 +60,7 @@ def _multi_dot_checks(given: list[Tensor]) -> None:
                                "be multiplied")
 
 
+@autocasts("lower")
 def multi_dot(tensors: Sequence[Tensor]) -> Tensor:
     """The product of two or more matrices, multiplied in the cheapest order, as
     ``torch.linalg.multi_dot`` composes it: a 1-D first tensor is a row vector

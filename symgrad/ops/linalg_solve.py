@@ -28,6 +28,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
+from symgrad.autocast_policy import autocasts
 from symgrad.ops.arithmetic import _wide
 from symgrad.ops.elementwise import where
 from symgrad.ops.linalg import matmul
@@ -418,7 +419,7 @@ def det(input: Tensor) -> Tensor:
     return apply(DET, input)
 
 
-@expose()
+@expose(autocast="fp32")
 def inverse(input: Tensor) -> Tensor:
     """The inverse of each matrix of ``input`` (..., n, n), as ``torch.inverse`` and
     ``torch.linalg.inv``: one LinalgInvExBackward0 node.
@@ -479,6 +480,7 @@ def logdet(input: Tensor) -> Tensor:
     return where(sign == -1, math.nan, logabsdet)
 
 
+@autocasts("fp32")
 def inv(A: Tensor) -> Tensor:
     """The inverse of each matrix of ``A`` (``torch.linalg.inv``; see ``symgrad.inverse``).
 
@@ -535,6 +537,7 @@ def _recorded_inverse(A: Tensor, data: np.ndarray) -> Tensor:
     return Tensor._make(data, False, None)
 
 
+@autocasts("fp32")
 def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     """``X`` with ``A X = B`` (``X A = B`` when ``left`` is False) for each matrix of ``A``, the
     batch dims broadcast, as ``torch.linalg.solve``: one LinalgSolveExBackward0 node. ``B`` is

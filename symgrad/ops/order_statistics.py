@@ -985,7 +985,7 @@ def _quantile_call(name: str, input: Tensor, q: Any, dim: Any, keepdim: bool,
     return out
 
 
-@expose(method=False)
+@expose(method=False, autocast="fp32")
 def quantile(input: Tensor, q: float | Tensor, dim: int | None = None, keepdim: bool = False,
              *, interpolation: str = "linear") -> Tensor:
     """The ``q``-th quantiles of ``input`` along ``dim`` (of all elements when None), between
@@ -1014,7 +1014,7 @@ def quantile(input: Tensor, q: float | Tensor, dim: int | None = None, keepdim: 
     return _quantile_call("quantile", input, q, dim, keepdim, interpolation)
 
 
-@expose(method=False)
+@expose(method=False, autocast="fp32")
 def nanquantile(input: Tensor, q: float | Tensor, dim: int | None = None,
                 keepdim: bool = False, *, interpolation: str = "linear") -> Tensor:
     """``quantile`` of the elements that are not NaN (NaN where all are).

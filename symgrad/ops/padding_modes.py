@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad.autocast_policy import autocasts
 from symgrad.ops.registry import ALL, apply, defop, not_implemented
 from symgrad.tensor import Tensor
 
@@ -167,6 +168,7 @@ def _check(mode: str, input: Tensor, padding: tuple[int, ...]) -> None:
                            f"{next(o for o in full if o < 0)}: {full}")
 
 
+@autocasts("fp32")  # reflection and replication pads: PyTorch's autocast lists them
 def _padded(mode: str, dims: int, input: Tensor, padding: tuple[int, ...]) -> Tensor:
     padding = tuple(int(p) for p in padding)
     if len(padding) != 2 * dims:

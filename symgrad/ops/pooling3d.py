@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad.autocast_policy import autocasts
 from symgrad.autograd.graph import save_outputs
 from symgrad.ops.indexing import INDEX, index_put
 from symgrad.ops.pooling import (
@@ -351,6 +352,7 @@ def _max_pool3d_attrs(input: Tensor, kernel_size: Any, stride: Any, padding: Any
 
 
 # -- public functions ----------------------------------------------------------------------------
+@autocasts("fp32")
 def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """The maximum over each ``kernel_size`` window of the last three dims of a (N, C, D, H, W)
@@ -404,6 +406,7 @@ def max_pool3d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
     return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
+@autocasts("fp32")
 def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
@@ -448,6 +451,7 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                  divisor_override=divisor_override)
 
 
+@autocasts("fp32")
 def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
     """The mean over windows of the last three dims chosen to give ``output_size``
     (``torch.nn.functional.adaptive_avg_pool3d``): output ``o`` of a dim of size ``n``

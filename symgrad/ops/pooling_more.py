@@ -26,6 +26,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
+from symgrad.autocast_policy import autocasts
 from symgrad.autograd.graph import save_outputs
 from symgrad.ops.indexing import INDEX
 from symgrad.ops.pooling import (
@@ -352,6 +353,7 @@ def _unpool(input: Tensor, indices: Tensor, output_size: list[int]) -> Tensor:
     return apply(MAX_UNPOOL2D, input, indices=idx.copy(), output_size=(oh, ow))
 
 
+@autocasts("fp32")
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None,
                  padding: Any = 0, output_size: Any = None) -> Tensor:
     """The partial inverse of ``max_pool2d``: zeros with each element of ``input`` put back at

@@ -241,7 +241,7 @@ def _batches(name: str, batch1: Any, batch2: Any) -> None:
                            f"{batch1.shape[2]} and {batch2.shape[1]}x{batch2.shape[2]})")
 
 
-@expose()
+@expose(autocast="lower")
 def baddbmm(input: Tensor, batch1: Any, batch2: Any, *, beta: Any = 1,
             alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)``, ``input`` broadcast to ``(b, n, p)``.
@@ -273,7 +273,7 @@ def baddbmm(input: Tensor, batch1: Any, batch2: Any, *, beta: Any = 1,
     return apply(BADDBMM, input, batch1, batch2, beta=beta, alpha=alpha)
 
 
-@expose()
+@expose(autocast="lower")
 def addbmm(input: Tensor, batch1: Any, batch2: Any, *, beta: Any = 1,
            alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * sum_i batch1[i] @ batch2[i]``, ``input`` broadcast to ``(n, p)``.
@@ -392,7 +392,7 @@ _CHAIN_WARNING = ("torch.chain_matmul is deprecated and will be removed in a fut
 _chain_warned: list[bool] = []
 
 
-@expose(method=False)
+@expose(method=False, autocast="lower")
 def chain_matmul(*matrices: Any) -> Tensor:
     """The product of the matrices, multiplied in the cheapest order (PyTorch warns, once per
     process, that it is deprecated for ``linalg.multi_dot``).

@@ -822,7 +822,7 @@ def mean(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = 
     return apply(MEAN, input, dim=normalize_dims(dim, input.ndim), keepdim=keepdim)
 
 
-@expose()
+@expose(autocast="fp32")
 def prod(input: Tensor, dim: int | None = None, keepdim: bool = False,
          *, dtype: _dtypes.dtype | None = None) -> Tensor:
     """The product over one ``dim`` (all elements when None); its gradient is exact with zeros.

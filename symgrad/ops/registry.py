@@ -32,6 +32,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad._dtypes import dtype
+from symgrad.autocast_policy import autocasts
 from symgrad.autograd import anomaly_mode as _anomaly
 from symgrad.autograd import grad_mode
 from symgrad.autograd import graph as _graph
@@ -901,7 +902,7 @@ def wrap_dim(dim: int, ndim: int) -> int:
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
 
 def expose(
-    *names: str, method: bool = True, function: bool = True
+    *names: str, method: bool = True, function: bool = True, autocast: str | None = None
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Publish a Python wrapper as ``symgrad.<name>`` and, with ``method``, ``Tensor.<name>``.
 
@@ -914,6 +915,9 @@ def expose(
         *names: The public names. Defaults to the wrapper's own name.
         method: Also publish it as a ``Tensor`` method. Defaults to True.
         function: Publish it as ``symgrad.<name>``. Defaults to True.
+        autocast: The published names' policy under CPU autocast (``"lower"``, ``"fp32"``;
+            ``autocast_policy``): the op modules' own calls of each other are not cast, as
+            PyTorch's kernels call each other below its autocast layer. Defaults to None.
 
     >>> import symgrad
     >>> FUNCTIONS["mul"] is symgrad.mul, symgrad.mul(symgrad.ones(2), 3, out=symgrad.empty(2))
@@ -928,12 +932,14 @@ def expose(
     TypeError: maximum(): argument 'other' (position 1) must be Tensor, not float
     """
 
+    cast = (lambda f: f) if autocast is None else autocasts(autocast)
+
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         for name in names or (fn.__name__,):
             if function:
-                FUNCTIONS[name] = checked(fn, name, method=False)
+                FUNCTIONS[name] = cast(checked(fn, name, method=False))
             if method:
-                setattr(Tensor, name, checked(fn, name, method=True))
+                setattr(Tensor, name, cast(checked(fn, name, method=True)))
         return fn
 
     return wrap

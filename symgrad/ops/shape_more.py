@@ -676,7 +676,7 @@ def _index_fill_(self: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     return _inplace.rewrite(self, lambda old: index_fill(old, dim, index, value))
 
 
-@expose()
+@expose(autocast="promote")
 def index_copy(input: Tensor, dim: int, index: Any, source: Any) -> Tensor:
     """A copy of ``input`` with slice ``k`` of ``source`` written at slice ``index[k]`` along
     ``dim`` (with repeated indices, which write wins is unspecified, as in PyTorch).

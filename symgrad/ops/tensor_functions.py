@@ -828,7 +828,7 @@ def _sublist_equation(args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
     return equation, args[::2]
 
 
-@expose(method=False)
+@expose(method=False, autocast="lower")
 def einsum(equation: Any, *operands: Any) -> Tensor:
     """Sums of products over the labelled dims of the operands, as the equation writes them
     (``"ij,jk->ik"`` is a matrix product; ``...`` stands for leading or trailing dims, which
@@ -1086,7 +1086,7 @@ def take_along_dim(input: Tensor, indices: Any, dim: int | None = None) -> Tenso
 
 
 # -- tensordot, kron -------------------------------------------------------------------------------
-@expose(method=False)
+@expose(method=False, autocast="lower")
 def tensordot(a: Any, b: Any, dims: Any = 2, out: Any = None) -> Tensor:
     """Sums of products over ``dims`` of ``a`` paired with ``dims`` of ``b``: an int ``n``
     pairs ``a``'s last ``n`` dims with ``b``'s first ``n``, two lists pair them by position.

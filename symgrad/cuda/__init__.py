@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
-__all__ = ["is_available", "device_count"]
+from symgrad.cuda import amp
+
+__all__ = ["amp", "is_available", "device_count"]
 
 
 def is_available() -> bool:
