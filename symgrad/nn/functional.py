@@ -30,7 +30,7 @@ from symgrad.nn._one_hot import one_hot
 from symgrad.ops import activations as A
 from symgrad.ops import activations_more, layers, losses, losses_more, norms
 from symgrad.ops import inplace as inplace_ops
-from symgrad.ops.arguments import checked
+from symgrad.ops.arguments import checked, internal_frame
 from symgrad.ops.inplace import rewrite
 from symgrad.ops.padding import constant_pad_nd
 from symgrad.ops.padding_modes import pad_mode
@@ -443,7 +443,8 @@ def _legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
     keep = reduce is None or bool(reduce)
     legacy = ("mean" if size_average is None or size_average else "sum") if keep else "none"
     frame, level = sys._getframe(1), 2
-    while frame is not None and frame.f_code.co_filename.startswith(_NN_DIR):
+    while frame is not None and (frame.f_code.co_filename.startswith(_NN_DIR)
+                                 or internal_frame(frame)):
         frame, level = frame.f_back, level + 1
     warnings.warn(f"size_average and reduce args will be deprecated, please use "
                   f"reduction='{legacy}' instead.", UserWarning, stacklevel=level)

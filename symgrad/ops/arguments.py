@@ -254,11 +254,26 @@ def caller_level() -> int:
     True
     """
     frame, level = sys._getframe(1), 1
-    while frame.f_back is not None and (
-            frame.f_globals.get("__name__", "").startswith("symgrad.ops")
-            or frame.f_code.co_filename.startswith("<symgrad.")):
+    while frame.f_back is not None and internal_frame(frame):
         frame, level = frame.f_back, level + 1
     return level
+
+
+def internal_frame(frame: Any) -> bool:
+    """Whether a stack frame is the engine's publishing machinery or an op module's: the op
+    modules, the generated wrappers that check arguments (``<symgrad. ...>``) and autocast's
+    (``autocast_policy``), which a warning's ``stacklevel`` steps over to the user's call.
+
+    Args:
+        frame: A frame (``sys._getframe()``).
+
+    >>> import sys
+    >>> internal_frame(sys._getframe())  # a doctest runs in this module's namespace
+    True
+    """
+    name = frame.f_globals.get("__name__", "")
+    return (name.startswith("symgrad.ops") or name == "symgrad.autocast_policy"
+            or frame.f_code.co_filename.startswith("<symgrad."))
 
 
 def _forwarded(p: inspect.Parameter) -> str:
