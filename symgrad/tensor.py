@@ -280,6 +280,30 @@ class Tensor:
             raise RuntimeError(fn.message)
         return fn is None
 
+    def _is_view(self) -> bool:
+        """Whether this tensor is a view of another made by a view op (not ``detach``, whose
+        result shares the memory but is no view, as in PyTorch).
+
+        >>> import symgrad
+        >>> x = symgrad.ones(2, 3)
+        >>> x[0]._is_view(), x._is_view(), x.detach()._is_view()
+        (True, False, False)
+        """
+        info = self._view
+        return info is not None and info.base is not None and info.has_history
+
+    @property
+    def _base(self) -> Tensor | None:
+        """The tensor this view's memory is a view of (the first of its chain of views), or
+        None for a tensor that is no view (``_is_view``).
+
+        >>> import symgrad
+        >>> x = symgrad.ones(2, 3)
+        >>> x[0][1:]._base is x, x._base
+        (True, None)
+        """
+        return self._view.base if self._is_view() else None
+
     def is_floating_point(self) -> bool:
         """Whether the dtype is floating (only such tensors can require gradients).
 

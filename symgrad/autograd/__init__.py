@@ -25,6 +25,7 @@ from symgrad.autograd.grad_mode import (
     set_grad_enabled,
 )
 from symgrad.autograd.graph import AccumulateGrad, Node, _accumulate, _made, run_backward
+from symgrad.autograd.variable import Variable
 
 if TYPE_CHECKING:
     from symgrad.tensor import Tensor
@@ -46,6 +47,7 @@ __all__ = [
     "gradgradcheck",
     "detect_anomaly",
     "set_detect_anomaly",
+    "Variable",
 ]
 
 
