@@ -170,6 +170,16 @@ DATASETS = {
     "batch sampler, bad drop_last": lambda lib, d: d.BatchSampler(range(7), 2, 1),
     "sequential sampler": lambda lib, d: [list(d.SequentialSampler("abc")),
                                           len(d.SequentialSampler("abc"))],
+    "weighted sampler, passes": lambda lib, d: [
+        list(s := d.WeightedRandomSampler([0.1, 0.9, 0.0, 2.0], 6)), list(s), len(s)],
+    "weighted sampler, no replacement": lambda lib, d: list(d.WeightedRandomSampler(
+        lib.tensor([3.0, 1.0, 2.0, 5.0, 4.0]), 4, replacement=False,
+        generator=lib.Generator().manual_seed(5))),
+    "weighted sampler, too many": lambda lib, d: list(d.WeightedRandomSampler(
+        [1.0, 2.0], 3, replacement=False)),
+    "weighted sampler, bad count": lambda lib, d: d.WeightedRandomSampler([1.0], 0),
+    "weighted sampler, bad replacement": lambda lib, d: d.WeightedRandomSampler([1.0], 1, 0),
+    "weighted sampler, 2-d weights": lambda lib, d: d.WeightedRandomSampler([[1.0]], 1),
 }
 
 

@@ -29,9 +29,10 @@ from symgrad.utils.data.sampler import (
     Sampler,
     SequentialSampler,
     SubsetRandomSampler,
+    WeightedRandomSampler,
 )
 
 __all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
            "RandomSampler", "Sampler", "SequentialSampler", "StackDataset", "Subset",
            "SubsetRandomSampler", "TensorDataset", "default_collate", "default_convert",
-           "get_worker_info", "random_split"]
+           "WeightedRandomSampler", "get_worker_info", "random_split"]

@@ -12,7 +12,7 @@ from symgrad.creation import empty, randint, randperm
 from symgrad.random import Generator
 
 __all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler",
-           "SubsetRandomSampler"]
+           "SubsetRandomSampler", "WeightedRandomSampler"]
 
 
 class Sampler:
@@ -142,6 +142,54 @@ class SubsetRandomSampler(Sampler):
 
     def __len__(self) -> int:
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights``
+    (``multinomial``, PyTorch's stream), a fresh draw each pass.
+
+    Args:
+        weights: One nonnegative weight per index (a 1-d sequence or tensor), not necessarily
+            summing to 1; taken in float64.
+        num_samples: How many indices a pass yields.
+        replacement: Whether an index may be drawn more than once. Defaults to True.
+        generator: The ``Generator`` to draw from (the default one if None).
+
+    >>> import symgrad
+    >>> _ = symgrad.manual_seed(0)
+    >>> list(WeightedRandomSampler([0.1, 0.9, 0.0], 5))
+    [1, 1, 1, 1, 1]
+    """
+
+    def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
+                 generator: Generator | None = None) -> None:
+        from symgrad.creation import as_tensor
+
+        if (not isinstance(num_samples, int) or isinstance(num_samples, bool)
+                or num_samples <= 0):
+            raise ValueError("num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError("replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
+        weights_tensor = as_tensor(weights, dtype=_dtypes.float64)
+        if weights_tensor.ndim != 1:
+            raise ValueError("weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(weights_tensor.shape)}")
+        self.weights = weights_tensor
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        from symgrad.sampling import multinomial
+
+        drawn = multinomial(self.weights, self.num_samples, self.replacement,
+                            generator=self.generator)
+        yield from drawn.tolist()
+
+    def __len__(self) -> int:
+        return self.num_samples
 
 
 class BatchSampler(Sampler):
