@@ -111,6 +111,25 @@ def test_checkpoint_refuses_what_the_reentrant_variant_takes_not(options: Any) -
     assert _agree(program)[0] == "ValueError"
 
 
+@pytest.mark.parametrize("segments", [1, 2, 3, 6, 0])
+@pytest.mark.parametrize("use_reentrant", [True, False, None])
+def test_checkpoint_sequential_as_pytorch(segments: int, use_reentrant: Any) -> None:
+    def program(lib):
+        lib.manual_seed(0)
+        net = lib.nn.Sequential(_layer(lib), lib.nn.Tanh(), lib.nn.Dropout(0.3), _layer(lib),
+                                lib.nn.Sigmoid())
+        x = lib.tensor([[0.5, -1.0], [2.0, 0.25]], dtype=lib.float64, requires_grad=True)
+        module = importlib.import_module(lib.__name__ + ".utils.checkpoint")
+        y = module.checkpoint_sequential(net, segments, x, use_reentrant=use_reentrant)
+        (y * y).sum().backward()
+        return y.grad_fn.name(), y, x.grad, net[0].weight.grad
+
+    # Segments of len // segments modules, all but the last checkpointed; too many segments
+    # and none fail as PyTorch's (range()'s step of 0, a division by 0). The dropout's mask
+    # is drawn again in each rerun: the gradients are PyTorch's only if it is the same.
+    _agree(program)
+
+
 def test_parameters_to_vector_and_back() -> None:
     def program(lib):
         lin = _layer(lib)

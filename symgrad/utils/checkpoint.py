@@ -19,7 +19,7 @@ from symgrad.autograd import grad_mode
 from symgrad.autograd.function import Function
 from symgrad.tensor import Tensor
 
-__all__ = ["checkpoint", "noop_context_fn"]
+__all__ = ["checkpoint", "checkpoint_sequential", "noop_context_fn"]
 
 
 def noop_context_fn() -> tuple[contextlib.AbstractContextManager[Any],
@@ -154,3 +154,60 @@ class CheckpointFunction(Function):
                                "necessary")
         autograd.backward([o for o, _ in pairs], [g for _, g in pairs])
         return (None, None) + tuple(x.grad if isinstance(x, Tensor) else None for x in inputs)
+
+
+def checkpoint_sequential(functions: Any, segments: int, input: Any,
+                          use_reentrant: bool | None = None, **kwargs: Any) -> Any:
+    """``functions`` applied in turn to ``input``, split into ``segments`` parts of equal
+    length, each part but the last checkpointed (``checkpoint``): only the parts' inputs are
+    kept for the backward pass, as PyTorch's.
+
+    Args:
+        functions: An ``nn.Sequential`` (its children) or a list of functions.
+        segments: The number of parts (``len(functions) // segments`` functions each; the last
+            part takes what is left).
+        input: The first function's input.
+        use_reentrant: Which variant of ``checkpoint``; None warns, as PyTorch does, and
+            takes the reentrant one. Defaults to None.
+        **kwargs: ``preserve_rng_state`` (default True): each rerun draws the same random
+            numbers.
+
+    >>> import symgrad
+    >>> net = symgrad.nn.Sequential(symgrad.nn.Linear(2, 2), symgrad.nn.Tanh(),
+    ...                             symgrad.nn.Linear(2, 1))
+    >>> x = symgrad.ones(1, 2, requires_grad=True)
+    >>> out = checkpoint_sequential(net, 2, x, use_reentrant=False)
+    >>> out.sum().backward(); x.grad.shape
+    symgrad.Size([1, 2])
+    """
+    if use_reentrant is None:
+        warnings.warn("torch.utils.checkpoint.checkpoint_sequential: the use_reentrant "
+                      "parameter should be passed explicitly. In version 2.9 we will raise an "
+                      "exception if use_reentrant is not passed. use_reentrant=False is "
+                      "recommended, but if you need to preserve the current default behavior, "
+                      "you can pass use_reentrant=True. Refer to docs for more details on the "
+                      "differences between the two variants.", stacklevel=2)
+        use_reentrant = True
+    preserve = kwargs.pop("preserve_rng_state", True)
+    if kwargs:
+        raise ValueError("Unexpected keyword arguments: " + ",".join(arg for arg in kwargs))
+    from symgrad.nn.modules import Sequential
+
+    if isinstance(functions, Sequential):
+        functions = list(functions.children())
+
+    def run(start: int, end: int) -> Callable[[Any], Any]:
+        def forward(x: Any) -> Any:
+            for f in functions[start:end + 1]:
+                x = f(x)
+            return x
+
+        return forward
+
+    size = len(functions) // segments
+    end = -1
+    for start in range(0, size * (segments - 1), size):
+        end = start + size - 1
+        input = checkpoint(run(start, end), input, use_reentrant=use_reentrant,
+                           preserve_rng_state=preserve)
+    return run(end + 1, len(functions) - 1)(input)
