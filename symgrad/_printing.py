@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad.autograd import forward_ad as _forward_ad
 from symgrad.autograd.graph import InvalidViewNode
 
 if TYPE_CHECKING:
@@ -201,4 +202,7 @@ def tensor_repr(t: Tensor) -> str:
         suffixes.append(f"grad_fn=<{node.name().removeprefix('torch::autograd::')}>")
     elif t._rg:
         suffixes.append("requires_grad=True")
+    tangent = _forward_ad.tangent_of(t) if _forward_ad.LEVEL[0] is not None else None
+    if tangent is not None:
+        suffixes.append(f"tangent={tensor_repr(tangent)}")
     return _add_suffixes(prefix + body, suffixes, indent)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from symgrad.autograd import forward_ad
 from symgrad.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly
 from symgrad.autograd.function import Function, FunctionCtx
 from symgrad.autograd.grad_mode import (
@@ -48,6 +49,7 @@ __all__ = [
     "detect_anomaly",
     "set_detect_anomaly",
     "Variable",
+    "forward_ad",
 ]
 
 

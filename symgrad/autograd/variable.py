@@ -31,14 +31,6 @@ class Variable(metaclass=_VariableMeta):
     """A tensor as a leaf of its own: ``data`` detached (the same memory), requiring grad if
     asked.
 
-    Args:
-        data: A tensor; None for an empty float tensor. Defaults to None.
-        requires_grad: Whether the new leaf requires grad. Defaults to False.
-        volatile: Removed in PyTorch 0.4: a warning, and no effect. Defaults to None.
-
-    Raises:
-        TypeError: ``data`` is not a tensor.
-
     >>> import symgrad
     >>> y = symgrad.ones(2, requires_grad=True) * 2
     >>> Variable(y).grad_fn is None
@@ -47,6 +39,16 @@ class Variable(metaclass=_VariableMeta):
 
     def __new__(cls, data: Any = None, requires_grad: bool = False,  # type: ignore[misc]
                 volatile: bool | None = None) -> Any:
+        """The new leaf (a tensor; no ``Variable`` object is made).
+
+        Args:
+            data: A tensor; None for an empty float tensor. Defaults to None.
+            requires_grad: Whether the new leaf requires grad. Defaults to False.
+            volatile: Removed in PyTorch 0.4: a warning, and no effect. Defaults to None.
+
+        Raises:
+            TypeError: ``data`` is not a tensor.
+        """
         from symgrad.creation import empty
         from symgrad.tensor import Tensor
 

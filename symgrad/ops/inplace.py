@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad.autograd import forward_ad as _forward_ad
 from symgrad.autograd import grad_mode
 from symgrad.autograd import graph as _graph
 from symgrad.autograd.graph import InvalidViewNode, Node
@@ -351,7 +352,12 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     check_no_partial_overlap(t, reads)
     old_base = base._data.copy() if recording and base is not None else None
     before = Tensor._make(t._data.copy(), t._rg, t.grad_fn) if recording else t
+    dual = _forward_ad.LEVEL[0] is not None
+    if dual and before is not t:
+        _forward_ad.set_tangent(before, _forward_ad.tangent_of(t))
     out = fn(before)
+    if dual:  # the value written carries its tangent into ``t``
+        _forward_ad.set_tangent(t, _forward_ad.tangent_of(out))
     if refused is not None and out._rg:  # a value that requires grad written to the view
         raise RuntimeError(_refusal(refused, base_written=False))
     if out.dtype is not t.dtype and not _dtypes.can_cast(out.dtype, t.dtype):
@@ -544,6 +550,7 @@ def _into(t: Tensor, ufunc: np.ufunc, other: Any) -> bool:
     and a copy back (3 times as much on a 784 x 256 weight). Returns whether it did."""
     a = t._data
     if (grad_mode._state.enabled or not isinstance(other, Tensor) or a.dtype not in _UFUNC_EXACT
+            or _forward_ad.LEVEL[0] is not None
             or other._data.dtype is not a.dtype or other._data.shape != a.shape):
         return False
     check_no_partial_overlap(t, (other,))

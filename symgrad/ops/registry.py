@@ -34,6 +34,7 @@ from symgrad import _dtypes
 from symgrad._dtypes import dtype
 from symgrad.autocast_policy import autocasts
 from symgrad.autograd import anomaly_mode as _anomaly
+from symgrad.autograd import forward_ad as _forward_ad
 from symgrad.autograd import grad_mode
 from symgrad.autograd import graph as _graph
 from symgrad.autograd.graph import Node
@@ -45,6 +46,7 @@ _make = Tensor._make
 # ``Tensor._make`` do), a call less each on the hottest path.
 _new_node = _new_tensor = object.__new__
 _ANOMALY = _anomaly._state  # anomaly mode's switch, read as each node is recorded
+_DUAL_LEVEL = _forward_ad.LEVEL  # forward AD's level (None outside one), read by each op
 # A node's creation number (``Node._seq``), drawn without looking up the counter each time.
 _next_seq = _graph._SEQ.__next__
 _NDARRAY = np.ndarray
@@ -536,6 +538,8 @@ def apply(op: OpDef, *values: Any, **attrs: Any) -> Any:
     >>> out, out.grad_fn.inputs[1]
     (tensor([6.], grad_fn=<MulBackward0>), tensor(3.))
     """
+    if _DUAL_LEVEL[0] is not None:  # forward AD: the result's tangent too
+        return _forward_ad.apply_dual(op, values, attrs, apply)
     # One or two tensors of one dtype, most of any graph, spelt out; the rest is
     # ``_same_dtype_arrays``'s, or ``_apply_promoted``'s.
     arrays = None
