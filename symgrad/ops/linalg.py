@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from symgrad import _dtypes
+from symgrad import _dtypes, autocast_policy
 from symgrad.autocast_policy import autocasts
 from symgrad.autograd.grad_mode import _state as _grad_state
 from symgrad.ops.elementwise import where
@@ -472,15 +472,23 @@ def trace(input: Tensor) -> Tensor:
 
 
 
-@autocasts("lower")
+# ``@``: the published matmul's autocast, tested here first, where a wrapper's call would cost
+# every product of a small graph.
+_AUTOCAST_ON = autocast_policy.ENABLED
+_cast_matmul = autocasts("lower")(lambda a, b: matmul(a, b))
+
+
 def _matmul_operator(self: Tensor, other: Any) -> Any:
     # Not a tensor: Python raises its TypeError naming both types, as for PyTorch's tensors.
-    return matmul(self, other) if isinstance(other, Tensor) else NotImplemented
+    if not isinstance(other, Tensor):
+        return NotImplemented
+    return _cast_matmul(self, other) if _AUTOCAST_ON.get("cpu") else matmul(self, other)
 
 
-@autocasts("lower")
 def _rmatmul_operator(self: Tensor, other: Any) -> Any:
-    return matmul(other, self) if isinstance(other, Tensor) else NotImplemented
+    if not isinstance(other, Tensor):
+        return NotImplemented
+    return _cast_matmul(other, self) if _AUTOCAST_ON.get("cpu") else matmul(other, self)
 
 
 Tensor.__matmul__ = _matmul_operator  # type: ignore[attr-defined]

@@ -919,9 +919,10 @@ def expose(
         *names: The public names. Defaults to the wrapper's own name.
         method: Also publish it as a ``Tensor`` method. Defaults to True.
         function: Publish it as ``symgrad.<name>``. Defaults to True.
-        autocast: The published names' policy under CPU autocast (``"lower"``, ``"fp32"``;
-            ``autocast_policy``): the op modules' own calls of each other are not cast, as
-            PyTorch's kernels call each other below its autocast layer. Defaults to None.
+        autocast: The published names' policy under CPU autocast (``"lower"``, ``"fp32"``,
+            ``"promote"``, ``"unsupported"``; ``autocast_policy``): the op modules' own calls
+            of each other are not cast, as PyTorch's kernels call each other below its
+            autocast layer. Defaults to None.
 
     >>> import symgrad
     >>> FUNCTIONS["mul"] is symgrad.mul, symgrad.mul(symgrad.ones(2), 3, out=symgrad.empty(2))
