@@ -329,7 +329,9 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                                       make={"target": _class_indices})
                                for r, i in (("mean", -100), ("sum", 1), ("none", -100),
                                             ("mean", 2))),
-    "mse_loss": _REDUCTIONS,
+    # A target broadcast against the input: the mean is over the pair's 9 terms, not the
+    # input's 3 (symgrad's gradient was three times the mathematics').
+    "mse_loss": _REDUCTIONS + (Sample(((3, 1), (3,)), {"reduction": "mean"}),),
     # Thresholds off the 1/64 lattice the samples live on, so no difference lands on one.
     "smooth_l1_loss": tuple(Sample(((2, 3), (2, 3)), {"reduction": r, "beta": b})
                             for r, b in (("mean", 0.7), ("sum", 1.3), ("none", 0.7))),

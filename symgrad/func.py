@@ -10,7 +10,8 @@ Each is written on the reverse-mode engine, the reference way rather than the fa
   transform, or an input that required grad).
 - Forward mode (``jvp``, ``jacfwd``) is reverse mode twice: ``J v`` is the gradient, in the
   cotangent ``u``, of ``v . (J^T u)``. The values are forward mode's; the sign of a zero may
-  differ where PyTorch's forward-mode formulas multiply in another order.
+  differ where PyTorch's forward-mode formulas multiply in another order, and a tangent of
+  another dtype than its primal's is taken in the primal's (PyTorch keeps the tangent's).
 - ``vmap`` calls the function once per sample and stacks the results (``select`` and
   ``stack``, both differentiable). Python control flow on values and ``.item()``, which
   PyTorch refuses inside ``vmap``, therefore work here.
@@ -33,6 +34,7 @@ from typing import Any
 
 from symgrad import random as _random
 from symgrad.autograd import grad as _autograd_grad
+from symgrad.autograd.forward_ad import check_dual
 from symgrad.autograd.grad_mode import enable_grad, is_grad_enabled
 from symgrad.creation import zeros_like
 from symgrad.ops.shape import stack
@@ -301,6 +303,8 @@ def jvp(func: Callable[..., Any], primals: tuple[Any, ...], tangents: tuple[Any,
     if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to be "
                            "tuples.")
+    for p, t in zip(_flatten(primals)[0], _flatten(tangents)[0], strict=False):
+        check_dual(p, t)  # forward AD's errors, as PyTorch's jvp makes dual tensors
     call = _Call()
     with enable_grad():
         tracked = [call.track(p) for p in primals]

@@ -295,3 +295,29 @@ def test_soft_margin_loss_gradient_against_mpmath():
         want = [float(mpmath.diff(lambda v, y=y: mpmath.log1p(mpmath.exp(-y * v)) / 4, v))
                 for v, y in zip(xs, ys, strict=True)]
     np.testing.assert_allclose(g.numpy(), want, rtol=1e-15)
+
+
+def _sum_to(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``a`` summed over the dims a broadcast to it added or stretched from ``shape``."""
+    a = a.sum(axis=tuple(range(a.ndim - len(shape))))
+    return a.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True)
+
+
+@pytest.mark.parametrize("shapes", [((3, 1), (3,)), ((1, 3), (2, 3)), ((0,), (3, 1)),
+                                    ((2, 3), (2, 3))])
+def test_mse_loss_mean_is_over_the_broadcast_pair(shapes: tuple[tuple[int, ...], ...]) -> None:
+    # mean((x_i - y_j)^2) over the broadcast pair's n terms: d/dx = (2 / n) times the
+    # differences, summed back to x's shape (a (3, 1) input against a (3,) target has 9
+    # terms; symgrad divided by the input's 3: three times PyTorch's gradient and the
+    # mathematics'). With no term the gradients are empty (symgrad divided by zero).
+    rng = np.random.default_rng(len(shapes[0]) + 10 * len(shapes[1]))
+    x, y = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
+    a = symgrad.tensor(x, requires_grad=True)
+    b = symgrad.tensor(y, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the broadcast's warning
+        symgrad.nn.functional.mse_loss(a, b).backward()
+    d = x - y
+    scale = 2 / d.size if d.size else 0.0
+    np.testing.assert_allclose(a.grad.numpy(), _sum_to(scale * d, x.shape), rtol=1e-12)
+    np.testing.assert_allclose(b.grad.numpy(), _sum_to(-scale * d, y.shape), rtol=1e-12)

@@ -162,7 +162,35 @@ OTHER_CALLS: dict[str, Callable[[Any, Any, Any, int, int], Any]] = {
     "transpose_": lambda lib, a, b, d, k: a.transpose_(0, d),
     "unsqueeze_": lambda lib, a, b, d, k: a.unsqueeze_(d),
     "squeeze_": lambda lib, a, b, d, k: a.squeeze_() if k % 2 else a.squeeze_(d),
+    # The transforms and modes programs wrap their ops in: autocast, torch.func, forward AD.
+    "autocast_matmul": lambda lib, a, b, d, k: _autocast(lib, lambda: a @ b),
+    "autocast_mse": lambda lib, a, b, d, k: _autocast(
+        lib, lambda: lib.nn.functional.mse_loss(a, b)),
+    "func_grad": lambda lib, a, b, d, k: lib.func.grad(lambda t: (t * t).sin().sum())(a),
+    # (times 1: the last node both libraries' results have; vmap's own graph is symgrad's
+    # loop's, a stack of the samples, where PyTorch's is the batched op's.)
+    "func_vmap": lambda lib, a, b, d, k: lib.vmap(lambda t: t.softmax(0))(a) * 1,
+    # (Tangents in their primal's dtype: symgrad carries a tangent of another in the primal's,
+    # where PyTorch keeps the tangent's: a documented difference, not drawn again and again.)
+    "func_jvp": lambda lib, a, b, d, k: lib.func.jvp(lambda t: t.exp() * t, (a,),
+                                                     (b.to(a.dtype),))[1],
+    "forward_ad": lambda lib, a, b, d, k: _tangent(lib, a, b.to(a.dtype),
+                                                   lambda t: (t * VALUES[k]).sin()),
 }
+
+
+def _autocast(lib: Any, call: Callable[[], Any]) -> Any:
+    with lib.autocast("cpu"):
+        return call()
+
+
+def _tangent(lib: Any, a: Any, b: Any, f: Callable[[Any], Any]) -> Any:
+    """The tangent of ``f`` at ``a`` along ``b`` by forward AD."""
+    fw = lib.autograd.forward_ad
+    with fw.dual_level():
+        tangent = fw.unpack_dual(f(fw.make_dual(a, b))).tangent
+    # Its values: its own graph is the double reverse sweep's in symgrad, not PyTorch's formula.
+    return tangent.detach()
 
 CALLS = [("function", name, pattern) for name, pattern in FUNCTION_CALLS] + [
     ("other", name, "") for name in OTHER_CALLS] + [
@@ -196,13 +224,20 @@ def _plain(value: Any) -> Any:
         except RuntimeError:  # torch refuses to say, for views made in no_grad then written
             fn, leaf = "refused", None
         return ("tensor", str(value.dtype).split(".")[-1], tuple(value.shape),
-                # (PyTorch's gradient of sgn is a ZeroTensor, which numpy() refuses unforced.)
-                np.array(value.detach().numpy(force=True) if isinstance(value, torch.Tensor)
+                # (PyTorch's gradient of sgn is a ZeroTensor, which numpy() refuses unforced;
+                # bfloat16, from autocast, has no NumPy type in torch: widened first.)
+                np.array(_widened(value.detach()).numpy(force=True)
+                         if isinstance(value, torch.Tensor)
                          else value.detach().numpy(), dtype=np.float64, copy=True),
                 value.requires_grad, leaf, fn if fn in (None, "refused") else type(fn).__name__)
     if isinstance(value, (tuple, list)):
         return tuple(_plain(v) for v in value)
     return value
+
+
+def _widened(t: Any) -> Any:
+    """A torch tensor NumPy can hold: bfloat16 in float32 (exactly)."""
+    return t.float() if t.dtype == torch.bfloat16 else t
 
 
 def _agree(a: Any, b: Any) -> bool:
@@ -530,6 +565,11 @@ TORCH_WRONG_VALUES = {
 }
 
 
+# Calls symgrad refuses by design where PyTorch gives a value, with a part of its message:
+# vmap calls the function once per sample, so a mapped dim of size 0 has none to call it on
+# (PyTorch's batching rules run it on the empty batch).
+SYMGRAD_REFUSES = {"func_vmap": "symgrad maps by calling the function once per sample"}
+
 # Functions PyTorch 2.13 refuses to compute where the fuzzer reaches them, with the start of
 # its message; symgrad's value is the mathematics'.
 TORCH_WRONG_ERRORS = {
@@ -656,6 +696,8 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
     where, ours, theirs = found[0]
     if where.startswith("step ") and not where.startswith("pool"):
         name = CALLS[program.steps[int(where.split()[1])][0] % len(CALLS)][1]
+        if theirs == "ok" and isinstance(ours, Raised):
+            return name in SYMGRAD_REFUSES and SYMGRAD_REFUSES[name] in ours.message
         if ours == "ok" and isinstance(theirs, Raised):
             return name in TORCH_WRONG_ERRORS and theirs.message.startswith(
                 TORCH_WRONG_ERRORS[name])

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 __all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual",
-           "UnpackedDualTensor"]
+           "UnpackedDualTensor", "check_dual"]
 
 # The current level (None outside one), read by ``registry.apply`` before each op.
 LEVEL: list[int | None] = [None]
@@ -103,18 +103,35 @@ def make_dual(tensor: Any, tangent: Any, *, level: int | None = None) -> Any:
     if LEVEL[0] is None:
         raise RuntimeError("Trying to create a dual Tensor for forward AD but no level exists, "
                            "make sure to enter_dual_level() first.")
-    for what, t in (("primal", tensor), ("tangent", tangent)):
-        if not t.is_floating_point():
-            raise ValueError(f"Expected {what} to be floating point or complex, but got: "
-                             f"{t.dtype}")
-    if tuple(tangent.shape) != tuple(tensor.shape):
-        raise RuntimeError("Trying to set a forward gradient that has a different size than "
-                           "that of the original Tensor, this is not supported. Tensor is of "
-                           f"size {list(tensor.shape)} while the given forward gradient is of "
-                           f"size {list(tangent.shape)}.")
+    check_dual(tensor, tangent)
     dual = _without_tangents(lambda: tensor.view_as(tensor))
     set_tangent(dual, tangent)
     return dual
+
+
+def check_dual(primal: Any, tangent: Any) -> None:
+    """PyTorch's errors for a primal and a tangent that cannot make a dual tensor: one not
+    floating, or a tangent of another shape.
+
+    Args:
+        primal: The primal tensor.
+        tangent: Its tangent.
+
+    >>> import symgrad
+    >>> check_dual(symgrad.ones(2), symgrad.ones(3))
+    Traceback (most recent call last):
+    ...
+    RuntimeError: Trying to set a forward gradient that has a different size than that of the ...
+    """
+    for what, t in (("primal", primal), ("tangent", tangent)):
+        if not t.is_floating_point():
+            raise ValueError(f"Expected {what} to be floating point or complex, but got: "
+                             f"{t.dtype}")
+    if tuple(tangent.shape) != tuple(primal.shape):
+        raise RuntimeError("Trying to set a forward gradient that has a different size than "
+                           "that of the original Tensor, this is not supported. Tensor is of "
+                           f"size {list(primal.shape)} while the given forward gradient is of "
+                           f"size {list(tangent.shape)}.")
 
 
 def unpack_dual(tensor: Any, *, level: int | None = None) -> UnpackedDualTensor:

@@ -150,7 +150,17 @@ def _warn_if_broadcast(input: Tensor, target: Tensor) -> None:
     if tuple(input.shape) != tuple(target.shape):
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
                       f"size ({input.shape}). This will likely lead to incorrect results due to "
-                      "broadcasting. Please ensure they have the same size.", stacklevel=3)
+                      "broadcasting. Please ensure they have the same size.",
+                      stacklevel=_past_autocast(3))
+
+
+def _past_autocast(level: int) -> int:
+    """``level`` (a ``stacklevel`` counted from the caller of this function), moved past the
+    frames of autocast's wrappers (``autocast_policy``), which PyTorch's call does not have."""
+    frame = sys._getframe(level)
+    while frame is not None and frame.f_globals.get("__name__") == "symgrad.autocast_policy":
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _check_class_targets(input: Tensor, target: Tensor) -> None:
@@ -1777,7 +1787,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
             "reduction: 'mean' divides the total loss by both the batch size and the support "
             "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
             "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
-            "major release.", stacklevel=2)
+            "major release.", stacklevel=_past_autocast(2))
     if reduction != "batchmean":
         _reduction(reduction)
     if not (input.is_floating_point() and target.is_floating_point()):

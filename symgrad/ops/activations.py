@@ -800,7 +800,11 @@ def _reduce_np(x: np.ndarray, reduction: str) -> np.ndarray:
 
 
 def _mse_vjp(g: Tensor, self: Tensor, target: Tensor, *, reduction: str) -> tuple[Tensor, Tensor]:
-    scale = 2 / self.numel() if reduction == "mean" else 2
+    # The mean is over the elements of the broadcast pair (a (3, 1) input against a (3,)
+    # target: 9 terms, not the input's 3). No element: PyTorch's 2 / 0 is inf, which meets no
+    # element of the empty gradient.
+    n = math.prod(np.broadcast_shapes(tuple(self.shape), tuple(target.shape)))
+    scale = (2 / n if n else math.inf) if reduction == "mean" else 2
     d = g * (self - target) * scale
     return d, -d
 
