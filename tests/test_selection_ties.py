@@ -145,3 +145,27 @@ def test_no_choice_without_the_engines_gradient():
     # off a tie it is one value
     y = symgrad.tensor([[1.0, 3.0, 4.0]], dtype=symgrad.float64, requires_grad=True)
     assert oracle.exact_grad(symgrad.kthvalue(y, 2, dim=1).values.sum(), y).status == "ok"
+
+
+TORCH_CALLS = {
+    "kthvalue": lambda t, torch: torch.kthvalue(t, 3, 1)[0],
+    "median_dim": lambda t, torch: torch.median(t, 1)[0],
+    "nanmedian_dim": lambda t, torch: torch.nanmedian(t, 1, keepdim=True)[0],
+    "mode": lambda t, torch: torch.mode(t, 1)[0],
+    "median_all": lambda t, torch: torch.median(t),
+    "nanmedian_all": lambda t, torch: torch.nanmedian(t),
+    "cummax": lambda t, torch: torch.cummax(t, 1)[0],
+    "cummin": lambda t, torch: torch.cummin(t, 1)[0],
+    "aminmax": lambda t, torch: torch.aminmax(t)[0] * 2 + torch.aminmax(t, dim=1)[1].sum(),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float64"])
+@pytest.mark.parametrize("name", sorted(TORCH_CALLS))
+def test_pytorch_is_right_at_ties(name, dtype):
+    """PyTorch's ATen operators read as the judge's ops (``oracle.engines.aten_ops``), with
+    PyTorch's conventions: its ties are right (they were unsupported)."""
+    torch = pytest.importorskip("torch")
+    x = torch.tensor(TIED[name], dtype=getattr(torch, dtype), requires_grad=True)
+    v = oracle.crosscheck(lambda t: TORCH_CALLS[name](t, torch), [x])
+    assert v.status == "kink", v.message
