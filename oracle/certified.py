@@ -24,6 +24,7 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import flint
@@ -36,6 +37,7 @@ from oracle.expression_tape import Tape, build_tape
 from oracle.ir import Graph, IRNode
 from oracle.linear import LINEAR, unbroadcast
 from oracle.semantics import Meaning, Ref, cache_key, call_meaning, meaning_of, num, positions
+from oracle.semantics.selection import PICKS, picked
 
 __all__ = ["NotCertified", "Certified", "certified_grad", "DOUBLINGS"]
 
@@ -145,8 +147,8 @@ class _Moves:
     shape: tuple[int, ...]
     by_slot: dict[int, tuple[np.ndarray, np.ndarray]]  # slot -> (output positions, input ones)
     consts: list[tuple[int, Any]]
-    candidates: list[list[tuple[int, int]]] | None = None  # max/min: per output, (slot, i)
-    select: str = ""  # "max" or "min"
+    candidates: list[list[tuple[int, int]]] | None = None  # a selection: per output, (slot, i)
+    select: str = ""  # its pick (``oracle.semantics.selection.PICKS``)
 
 
 def _moves(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
@@ -203,23 +205,54 @@ def _structural(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
     return _Structural(tape, var_of, out.shape, kinks)
 
 
-def _picked(m: _Moves, values: np.ndarray) -> _Moves:
-    """A max or min as the move of the element it selects (a tie is the general path's)."""
+def _picked(m: _Moves, values: np.ndarray, attrs: dict[str, Any]) -> _Moves:
+    """A selection as the move of the element it selects (a tie is the general path's)."""
     src = values.reshape(-1)
-    sign = 1 if m.select == "max" else -1
-    picks = []
-    for cands in m.candidates or []:
-        best = cands[0][1]
-        for _, i in cands[1:]:
-            d = sign * (src[i] - src[best])
-            if d > 0:
-                best = i
-            elif not d < 0:
-                raise NotCertified("a tie for the extremum") if d.is_zero() else Undecided(
-                    "candidates for the extremum not separated at this precision")
-        picks.append(best)
+    picks = [_extremum(m.select, src, cands) if m.select in ("max", "min") else
+             _selected(m.select, src, cands, attrs) for cands in m.candidates or []]
     moves = (np.arange(len(picks), dtype=np.int64), np.array(picks, dtype=np.int64))
     return dataclasses.replace(m, by_slot={0: moves}, candidates=None)
+
+
+def _extremum(select: str, src: np.ndarray, cands: list[tuple[int, int]]) -> int:
+    """The largest (smallest) candidate, compared with the best so far only: one pass."""
+    sign = 1 if select == "max" else -1
+    best = cands[0][1]
+    for _, i in cands[1:]:
+        d = sign * (src[i] - src[best])
+        if d > 0:
+            best = i
+        elif not d < 0:
+            raise NotCertified("a tie for the extremum") if d.is_zero() else Undecided(
+                "candidates for the extremum not separated at this precision")
+    return best
+
+
+def _exact_mid(ball: Any) -> Fraction:
+    mid = ball.mid()
+    if not mid.is_finite():
+        raise NotCertified("a candidate that is not finite")
+    man, exp = mid.man_exp()
+    return Fraction(int(man)) * Fraction(2) ** int(exp)
+
+
+def _selected(select: str, src: np.ndarray, cands: list[tuple[int, int]],
+              attrs: dict[str, Any]) -> int:
+    """The candidate an order statistic or a mode picks (``oracle.semantics.selection``),
+    picked at the balls' midpoints and certain once every other candidate is apart from it
+    (for a mode, every candidate from every other: which values repeat decides it)."""
+    balls = [src[i] for _, i in cands]
+    mids = [_exact_mid(b) for b in balls]
+    at = mids.index(picked(select, mids, attrs))
+    apart = sorted(range(len(balls)), key=mids.__getitem__) if PICKS[select].distinct else []
+    pairs = [(at, n) for n in range(len(balls)) if n != at] + list(
+        zip(apart, apart[1:], strict=False))
+    for a, b in pairs:
+        if not (balls[a] < balls[b] or balls[a] > balls[b]):
+            raise NotCertified("a tie among a selection's candidates") if (
+                mids[a] == mids[b] and balls[a].is_exact() and balls[b].is_exact()) else (
+                Undecided("a selection's candidates not separated at this precision"))
+    return cands[at][1]
 
 
 # -- the evaluation -------------------------------------------------------------------------------
@@ -330,7 +363,7 @@ class _Run:
         if meaning.kind in ("index", "select"):
             m = _cached(("moves",) + key, lambda: _moves(meaning, node, shapes, index_values))
             if m.candidates is not None:
-                m = _picked(m, ins[0])
+                m = _picked(m, ins[0], node.attrs)
             self.local[node.id] = m
             return self._move(m, ins)
         if self.size_budget is not None and sum(

@@ -47,6 +47,7 @@ from oracle.semantics import (
     positions,
 )
 from oracle.semantics.elementwise import MPMATH_NAMESPACE
+from oracle.semantics.selection import PICKS, picked
 
 __all__ = [
     "ExactResult",
@@ -514,7 +515,7 @@ def _second(c: _Compiled, backend: str) -> None:
 
 
 # -- exact evaluation of the graph ----------------------------------------------------------------
-_CONVENTIONS = ("left", "right", "mean", "zero", "one", "stable")
+_CONVENTIONS = ("left", "right", "mean", "zero", "one", "stable", "one_of_tied")
 
 
 def _same(v: Any) -> Any:
@@ -541,6 +542,51 @@ def _chosen(convention: str, left: Any, right: Any) -> Any:
         return left if _close(left, right) else mpmath.mpf("nan")
     return {"left": left, "right": right, "mean": (left + right) / 2, "zero": mpmath.mpf(0),
             "one": mpmath.mpf(1)}[convention]
+
+
+def _tie_shares(convention: str, tied: list[int], node: IRNode, k: int, reached: bool
+                ) -> list[Any]:
+    """How output ``k`` of a selection shares its partial of 1 among its ``tied`` candidates
+    (flat indices of the input, in the candidates' order) under the declared ``convention``:
+    evenly (``"mean"``), the first or last whole (``"left"``, ``"right"``), none or each whole
+    (``"zero"``, ``"one"``), or whole to any one of them (``"one_of_tied"``: the one
+    ``_engine_choice`` finds)."""
+    n = len(tied)
+    if convention == "one_of_tied":
+        chosen = _engine_choice(node, k, tied) if reached else 0
+        return [mpmath.mpf(int(j == chosen)) for j in range(n)]
+    return [{"mean": mpmath.mpf(1) / n, "zero": mpmath.mpf(0), "one": mpmath.mpf(1),
+             "left": mpmath.mpf(int(j == 0)), "right": mpmath.mpf(int(j == n - 1))}[convention]
+            for j in range(n)]
+
+
+def _engine_choice(node: IRNode, k: int, tied: list[int]) -> int:
+    """Which of output ``k``'s tied candidates takes its partial under ``"one_of_tied"``: any
+    one is right (a kernel's quickselect picks one no rule predicts), so the judge takes the
+    one the engine's gradient at the node points to, the candidate whose gradient is nearest
+    the node's cotangent while the others' are nearest 0 (the first where none is nearer).
+    Only the choice is read: the values it is judged by are the judge's own, so an engine
+    splitting the partial, giving it twice or to an element not tied stays wrong. An engine
+    that sent nothing (a cotangent of 0) leaves every choice equal: the first.
+
+    Args:
+        node: The selection's IR node, with the engine's ``cotangent`` and ``grads``.
+        k: The output's flat index.
+        tied: The tied candidates' flat indices in the input.
+
+    Raises:
+        Unsupported: The engine's gradient at the node was not recorded (the graph was read
+            without running its backward).
+    """
+    grads = node.grads[0] if node.grads else None
+    if grads is None or node.cotangent is None:
+        raise Unsupported(f"{node.op}: a tie whose partial the engine may give to any one of "
+                          "the tied elements, and no engine gradient at the node to say which")
+    c = float(np.asarray(node.cotangent, dtype=np.float64).reshape(-1)[k])
+    g = np.asarray(grads, dtype=np.float64).reshape(-1)[tied]
+    away = np.abs(g)
+    cost = [abs(g[j] - c) + float(away.sum() - away[j]) for j in range(len(tied))]
+    return int(np.argmin(cost))
 
 
 def _stable_point(node: IRNode, c: _Compiled, vec: list[Any], at: dict[str, Any]
@@ -872,6 +918,7 @@ class _Evaluator:
         self.locals: dict[int, _Local] = {}
         self.notes: list[str] = []
         self.edges: list[EdgeElement] = []
+        self._need: set[int] | None = None
 
     # -- forward ----------------------------------------------------------------------------------
     def forward(self) -> None:
@@ -1026,37 +1073,49 @@ class _Evaluator:
         return _Local(out, c.out_shape, groups, compiled=c)
 
     def _select(self, node: IRNode, c: _Compiled, kind: str) -> _Local:
+        """Each output is the candidate its pick selects (``oracle.semantics.selection``); the
+        candidates equal to it tie, and the declared convention shares its partial of 1 among
+        them, jointly (``_tie_shares``)."""
         values = self.values[node.inputs[0]]
         out: list[Any] = []
         ks: list[int] = []
         is_: list[int] = []
         local = _Local(out, c.out_shape, compiled=c)
         where, conv = _declared(node, "self", {}, f"tie for the {kind}")
+        # Raising a tied element alone makes it the only maximum (it takes all) and lowering it
+        # drops it out; the other way for a minimum. For an order statistic or a mode either
+        # move may drop it: its sides are the whole partial and none.
+        left, right = (mpmath.mpf(1), mpmath.mpf(0)) if kind == "min" else (
+            mpmath.mpf(0), mpmath.mpf(1))
         vals: list[Any] = []
+        claimed: set[int] = set()
         for k, cands in enumerate(c.refs):
             xs = [values[r.i] for r in cands]
-            best = max(xs) if kind == "max" else min(xs)
+            best = picked(kind, xs, node.attrs)
             tied = [r.i for r, x in zip(cands, xs, strict=True) if x == best]
             out.append(best)
-            for n, i in enumerate(tied):
+            if conv == "one_of_tied" and len(tied) > 1 and claimed.intersection(tied):
+                # The engine's gradient of an element is then the sum of the outputs' choices.
+                raise Unsupported(f"{node.op}: elements tied for two outputs under "
+                                  "one_of_tied; declare the order the engine reads them in")
+            claimed.update(tied if conv == "one_of_tied" and len(tied) > 1 else ())
+            shares = [mpmath.mpf(1)] if len(tied) == 1 else _tie_shares(
+                conv, tied, node, k, self._reached(node))
+            for i, share in zip(tied, shares, strict=True):
                 ks.append(k)
                 is_.append(i)
-                if len(tied) == 1:
-                    vals.append(mpmath.mpf(1))
-                    continue
-                # Raising a tied element makes it the only maximum; lowering it drops it out.
-                left, right = (mpmath.mpf(0), mpmath.mpf(1)) if kind == "max" else (
-                    mpmath.mpf(1), mpmath.mpf(0))
-                # For a tie, "left"/"right" name the first/last tied element as the one taking
-                # the whole gradient (the index max(dim) returns); "mean" splits it evenly.
-                expected = mpmath.mpf({
-                    "mean": mpmath.mpf(1) / len(tied), "zero": 0, "one": 1,
-                    "left": 1 if n == 0 else 0, "right": 1 if n == len(tied) - 1 else 0}[conv])
-                local.sites.append(_Site(0, len(vals), left, right, expected, node.op, where,
-                                         conv))
-                vals.append(expected)
+                if len(tied) > 1:
+                    local.sites.append(_Site(0, len(vals), left, right, share, node.op, where,
+                                             conv))
+                vals.append(share)
         local.groups = [(0, ks, is_, vals)]
         return local
+
+    def _reached(self, node: IRNode) -> bool:
+        """Whether the gradient asked for flows through ``node``'s first input."""
+        if self._need is None:
+            self._need = self.needs({i for i in self.graph.inputs if i is not None})
+        return node.inputs[0] in self._need
 
     def _structural(self, node: IRNode, c: _Compiled) -> _Local:
         vec = [self.values[node.inputs[s]][i] for s, i in c.var_of]
@@ -1429,11 +1488,11 @@ def _whole_exprs(graph: Graph, symbols: dict[int, np.ndarray],
             for idx in np.ndindex(out.shape):
                 out[idx] = sympy.sympify(meaning.fn(*(x[idx] for x in b), **node.attrs))
         elif meaning.kind == "select":
-            pick = sympy.Max if meaning.select == "max" else sympy.Min
+            pick = PICKS[meaning.select].expr
             cands = np.asarray(call_meaning(meaning, node, arrays), dtype=object)
             out = np.empty(cands.shape, dtype=object)
             for idx in np.ndindex(cands.shape):
-                out[idx] = pick(*cands[idx])
+                out[idx] = pick(list(cands[idx]), **node.attrs)
         else:
             out = np.asarray(call_meaning(meaning, node, arrays), dtype=object)
         exprs[node.id] = out

@@ -98,7 +98,9 @@ def _segment(graph: Graph, node: IRNode, wrt: tuple[int | None, ...]) -> Graph:
             nodes.append(IRNode(len(nodes), "op", op=n.op, attrs=n.attrs,
                                 inputs=tuple(new[i] for i in n.inputs), arg_names=n.arg_names,
                                 in_dtypes=n.in_dtypes, value=n.value, dtype=n.dtype,
-                                info=n.info, kinks=n.kinks, reads_out=n.reads_out))
+                                info=n.info, kinks=n.kinks, reads_out=n.reads_out,
+                                # the engine's own, where a convention reads its choice
+                                cotangent=n.cotangent, grads=n.grads))
         else:
             nodes.append(IRNode(len(nodes), "const", value=n.value, dtype=n.dtype))
     return Graph(nodes, [new[node.id]], [new.get(w) if w is not None else None for w in wrt],

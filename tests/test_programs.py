@@ -24,12 +24,12 @@ CLAMP_TIED = Program([np.array([0.5, 1.0, 1.5]), np.array([1.0, 1.0, 1.0])],
                      [("clamp_tensor", (0, 1, 1), {})])
 
 
-# Ops that give a tie's whole gradient to the element PyTorch's index picks, for which the judge
-# has no convention yet (test_properties' KNOWN, "ties: ..."): a verdict the judge localises to
-# one of them is that open gap, not the engine's error (their tie choices are held to PyTorch's
-# in tests/test_order_statistics.py and tests/test_triangular_sort.py).
+# Ops that give a tie's whole gradient to an element the judge has no convention for yet
+# (test_properties' KNOWN, "ties: ..."): a verdict the judge localises to one of them is that
+# open gap, not the engine's error (their tie choices are held to PyTorch's in their tests).
 TIE_CHOOSERS = {op for (_, op), why in KNOWN.items() if why.startswith("ties")}
-# kthvalue(k=2) of two tied zeros: PyTorch's index 1 takes the gradient (the judge: 0 for both)
+# kthvalue(k=2) of two tied zeros: PyTorch's index 1 takes the gradient (the judge once said 0
+# for both; now "one_of_tied": whole to either)
 KTHVALUE_TIED = Program([np.array([0.0, 0.0], np.float16)],
                         [("kthvalue", (0,), {"k": 2, "dim": 0, "keepdim": False})])
 

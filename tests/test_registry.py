@@ -186,7 +186,7 @@ def test_declaration(name: str) -> None:
         assert arg in op.args, f"{name}: differentiable {arg!r} is not an input"
     for kink in op.kinks:
         assert kink.arg in op.args and kink.convention in (
-            "left", "right", "mean", "zero", "one", "stable")
+            "left", "right", "mean", "zero", "one", "stable", "one_of_tied")
     expr = TORCH.get(op.name)
     assert isinstance(expr, str), f"{name} declares no torch= expression"
     compile(expr, f"<{name}.torch>", "eval")

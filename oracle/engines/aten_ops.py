@@ -373,6 +373,35 @@ def _max_dim(op: str) -> Rule:
     return rule
 
 
+def _selection(op: str, *attrs: str) -> Rule:
+    """An order statistic along ``dim`` (kthvalue, median.dim, mode): its values; its indices
+    output has no meaning."""
+    def rule(a: dict[str, Any], i: int) -> Converted:
+        if i != 0:
+            raise KeyError(f"{op}'s indices output")
+        return op, [("self", a["self"])], {"dim": a["dim"] % max(a["self"].dim(), 1),
+                                           "keepdim": bool(a.get("keepdim")),
+                                           **{k: a[k] for k in attrs}}
+
+    return rule
+
+
+def _running(op: str) -> Rule:
+    def rule(a: dict[str, Any], i: int) -> Converted:
+        if i != 0:
+            raise KeyError(f"{op}'s indices output")
+        return op, [("self", a["self"])], {"dim": a["dim"] % max(a["self"].dim(), 1)}
+
+    return rule
+
+
+def _aminmax(a: dict[str, Any], i: int) -> Converted:
+    dim = a.get("dim")
+    return ("aminmax_min", "aminmax_max")[i], [("self", a["self"])], {
+        "dim": None if dim is None else (dim % max(a["self"].dim(), 1),),
+        "keepdim": bool(a.get("keepdim"))}
+
+
 def _pow_scalar(a: dict[str, Any], _: int) -> Converted:
     return "pow_scalar", [("exponent", a["exponent"])], {"base": a["self"]}
 
@@ -446,6 +475,13 @@ ATEN: dict[str, Rule] = {
     "linalg_vector_norm.default": _norm,
     "cumsum.default": _same("cumsum", "self", dim="dim"),
     "cumprod.default": _same("cumprod", "self", dim="dim"),
+    # order statistics and running extrema
+    "kthvalue.default": _selection("kthvalue", "k"),
+    "median.default": _unary("median_all"), "nanmedian.default": _unary("nanmedian_all"),
+    "median.dim": _selection("median_dim"), "nanmedian.dim": _selection("nanmedian_dim"),
+    "mode.default": _selection("mode"),
+    "cummax.default": _running("cummax"), "cummin.default": _running("cummin"),
+    "aminmax.default": _aminmax,
     # linear algebra
     "mm.default": _same("mm", "self", "mat2"), "bmm.default": _same("bmm", "self", "mat2"),
     "mv.default": _same("mv", "self", "vec"), "dot.default": _same("dot", "self", "tensor"),
@@ -605,6 +641,17 @@ KINKS: dict[str, tuple[tuple[str, str, str], ...]] = {
                     ("other", "self / other is a nonzero integer, other < 0", "right")),
     # helper nnm's: _prelu_kernel_backward takes the slope at 0
     "prelu": (("self", "self == 0", "left"),),
+    # Of tied elements: the one quickselect (kthvalue, median) or the sort (mode) finds takes
+    # the gradient; the last of the running extremum's (cummax's >=); evenly_distribute_backward
+    # for the median of all and aminmax.
+    **{name: (("self", "two elements of a line of self tie", "one_of_tied"),)
+       for name in ("kthvalue", "median_dim", "nanmedian_dim", "mode")},
+    **{name: (("self", "an element of self ties the running extremum", "right"),)
+       for name in ("cummax", "cummin")},
+    **{name: (("self", "two elements of self tie", "mean"),)
+       for name in ("median_all", "nanmedian_all")},
+    **{name: (("self", "two elements of self tie for the extremum", "mean"),)
+       for name in ("aminmax_min", "aminmax_max")},
 }
 
 

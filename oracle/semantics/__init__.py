@@ -20,8 +20,12 @@ Four kinds of meaning:
   broadcast input, its own derivative), and adds the copies' partials into the element's.
 - ``index``: a structural meaning that only moves values (reshape, cat, gather, ...): applied to
   arrays of element numbers it tells the oracle where each output element came from.
-- ``select``: max and min reductions: the function returns, for each output element, the tuple
-  of candidate input elements; the output is the largest (``select="max"``) or smallest.
+- ``select``: an op whose output is one of its input's elements (max and min reductions, max
+  pooling, the median, kthvalue, mode, running extrema): the function returns, for each output
+  element, the tuple of candidate input elements; ``select`` names how the output picks among
+  them (``oracle.semantics.selection.PICKS``: ``"max"``, ``"min"``, ``"kth"``, ``"lower
+  median"``, ``"mode"``). Candidates equal to the one picked tie for it, and the engine's
+  declared convention shares the output's partial among them as one (``oracle.exact``).
 
 A custom ``autograd.Function`` gets its meaning from a ``sympy`` static method taking the
 Function's arguments in order (tensors as NumPy object arrays of SymPy expressions, other
@@ -99,7 +103,7 @@ class Meaning:
     kinks: Callable[..., list[tuple[str, Any]]] | None = None
     labels: Callable[..., list[Kink]] | None = None
     index_args: tuple[str, ...] = ()
-    select: str = ""
+    select: str = ""  # a "select" meaning's pick (``oracle.semantics.selection.PICKS``)
     custom: bool = False
     broadcast: bool = False
     # For an op that orders its input (sort, topk): called as the meaning is, with the input's

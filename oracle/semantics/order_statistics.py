@@ -1,11 +1,15 @@
 """Order statistics and running extrema: median, kthvalue, mode, quantile, cummax/cummin,
 logcumsumexp, aminmax and the moments with their mean (``symgrad/ops/order_statistics.py``).
 
-Each is written from the order alone, as ``sort``: the k-th smallest of a line is a ``Max`` of
-``Min``s (``triangular_sort._order_statistics``), a running maximum a ``Max`` of the prefix, so
-the judge finds the kinks where elements tie. On the reals, where the judge evaluates, there is
-no NaN: ``nanmedian`` and ``nanquantile`` mean what ``median`` and ``quantile`` mean, and the
-mode of distinct numbers (each occurring once) is the smallest of them, as PyTorch's.
+The median, kthvalue, mode and the running extrema select one element of a line (or of the
+whole tensor, or of a prefix): ``select`` meanings (``oracle.semantics.selection``), so that the
+judge sees the elements tied with the one selected together, and holds the engine's share of
+the partial among them to its declared convention, jointly (three tied elements: no one-sided
+partial of one element alone says which takes it). quantile interpolates between two order
+statistics, written from the order alone as ``sort``: a ``Max`` of ``Min``s
+(``triangular_sort._order_statistics``). On the reals, where the judge evaluates, there is no
+NaN: ``nanmedian`` and ``nanquantile`` mean what ``median`` and ``quantile`` mean; the mode is
+the smallest of the most frequent values, as PyTorch's.
 """
 
 from __future__ import annotations
@@ -25,12 +29,24 @@ _EXTREMUM_TIE = "two elements of self tie for the extremum"
 _STD_ZERO = "all elements of self equal (std == 0)"
 
 
-def _kth(xs: list[Any], k: int) -> Any:
-    return _order_statistics(xs, False)[k]
+def _lines_of(self: Any, dim: Any, keepdim: bool) -> np.ndarray:
+    """Per output element, the tuple of input elements it is one of (its line along ``dim``,
+    or the whole tensor for None)."""
+    return reduce(self, dim, keepdim, tuple)
 
 
-def _lower_median(xs: list[Any]) -> Any:
-    return _kth(xs, (len(xs) - 1) // 2)
+def _prefixes(self: Any, *, dim: int, **_: Any) -> np.ndarray:
+    """Per element, the tuple of the elements up to it along ``dim`` (a running extremum's
+    candidates)."""
+    x = np.asarray(self, dtype=object)
+    out = np.empty(x.shape, dtype=object)
+    if x.ndim == 0:
+        out[()] = (x.item(),)
+        return out
+    moved, kept = np.moveaxis(x, dim % x.ndim, -1), np.moveaxis(out, dim % x.ndim, -1)
+    for idx in np.ndindex(moved.shape):
+        kept[idx] = tuple(moved[idx[:-1]][:idx[-1] + 1])
+    return out
 
 
 def _whole_ties(self: Any, **_: Any) -> list[Kink]:
@@ -43,26 +59,20 @@ def _running_ties(self: Any, *, dim: int, **_: Any) -> list[Kink]:
             for n, a in enumerate(xs) for b in xs[n + 1:]]
 
 
+# Each selects one element of its candidates (``oracle.semantics.selection``): where several
+# equal the one picked they tie, and the engine's declared convention shares the partial.
 for _name in ("median_all", "nanmedian_all"):
-    defmeaning(_name, "structural", lambda self, **_: reduce(self, None, False, _lower_median),
-               kinks=_whole_ties)
+    defmeaning(_name, "select", lambda self, **_: _lines_of(self, None, False),
+               select="lower median", labels=_whole_ties)
 for _name in ("median_dim", "nanmedian_dim"):
-    defmeaning(_name, "structural", lambda self, *, dim, keepdim, **_: reduce(
-        self, dim, keepdim, _lower_median), kinks=_ties)
-defmeaning("kthvalue", "structural", lambda self, *, k, dim, keepdim, **_: reduce(
-    self, dim, keepdim, lambda xs: _kth(xs, k - 1)), kinks=_ties)
-defmeaning("mode", "structural", lambda self, *, dim, keepdim, **_: reduce(
-    self, dim, keepdim, lambda xs: sympy.Min(*xs)), kinks=_ties)
-
-
-def _running(pick: Any) -> Any:
-    return lambda xs: [pick(*xs[:i + 1]) for i in range(len(xs))]
-
-
-defmeaning("cummax", "structural", lambda self, *, dim, **_: along(
-    self, dim, _running(sympy.Max)), kinks=_running_ties)
-defmeaning("cummin", "structural", lambda self, *, dim, **_: along(
-    self, dim, _running(sympy.Min)), kinks=_running_ties)
+    defmeaning(_name, "select", lambda self, *, dim, keepdim, **_: _lines_of(self, dim, keepdim),
+               select="lower median", labels=_ties)
+defmeaning("kthvalue", "select", lambda self, *, dim, keepdim, **_: _lines_of(
+    self, dim, keepdim), select="kth", labels=_ties)
+defmeaning("mode", "select", lambda self, *, dim, keepdim, **_: _lines_of(self, dim, keepdim),
+           select="mode", labels=_ties)
+defmeaning("cummax", "select", _prefixes, select="max", labels=_running_ties)
+defmeaning("cummin", "select", _prefixes, select="min", labels=_running_ties)
 defmeaning("logcumsumexp", "structural", lambda self, *, dim, **_: along(
     self, dim, lambda xs: [sympy.log(sympy.Add(*[sympy.exp(x) for x in xs[:i + 1]]))
                            for i in range(len(xs))]))
@@ -125,7 +135,7 @@ defmeaning("quantile", "structural", _quantile, kinks=_quantile_ties, tie_order=
 
 # -- aminmax: the two extrema of one node ----------------------------------------------------------
 def _candidates(self: Any, *, dim: Any = None, keepdim: bool = False, **_: Any) -> np.ndarray:
-    return reduce(self, dim, keepdim, tuple)
+    return _lines_of(self, dim, keepdim)
 
 
 def _extremum_ties(pick: Any) -> Any:

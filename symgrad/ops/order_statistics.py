@@ -338,10 +338,14 @@ def _selecting(name: str, grad_fn: str, dtypes: frozenset[Any], refuses: Any = N
             return _scattered(g, _index_of(name, self._data, dim), dim, keepdim, self_shape)
 
     op_name = f"{name}_dim" if name in ("median", "nanmedian") else name
+    # Of tied elements the one PyTorch's kernel finds takes the gradient (quickselect for
+    # kthvalue and median, libstdc++'s sort for mode): whole to one of them, which the judge
+    # checks jointly ("one_of_tied"); tests/test_order_statistics.py holds the choice itself
+    # to PyTorch's.
     return defop(op_name, grad_fn, forward, vjp=vjp, dtype_rule="same", dtypes=dtypes,
                  kind="reduction", refuses=refuses,
                  kinks=(Kink("self", "two elements of a line of self tie", _line_ties,
-                             "left"),))
+                             "one_of_tied"),))
 
 
 def _line_ties(self: np.ndarray, *, dim: int, **_: Any) -> np.ndarray:

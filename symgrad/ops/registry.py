@@ -153,7 +153,11 @@ class Kink:
             that orders its input, ``"stable"``: tied elements listed in the order of their
             positions (the first first), the one-sided derivative along the direction that
             breaks the tie so (each element moved by eps times its position, negated for a
-            descending order; the judge's meaning names it).
+            descending order; the judge's meaning names it); or, for an op that selects one
+            element of a line, ``"one_of_tied"``: the whole partial to any one of the
+            elements tied with the selected value and 0 to the others, the one a kernel's
+            selection happens to find (PyTorch's quickselect), which no rule predicts. For a
+            selection ``"left"`` and ``"right"`` name the first and the last tied element.
 
     >>> (kink,) = REGISTRY["abs"].kinks
     >>> kink.where, kink.convention, kink.at(np.array([-1.0, 0.0, 2.0])).tolist()
@@ -163,7 +167,7 @@ class Kink:
     arg: str
     where: str
     at: Callable[..., np.ndarray]
-    convention: Literal["left", "right", "mean", "zero", "one", "stable"]
+    convention: Literal["left", "right", "mean", "zero", "one", "stable", "one_of_tied"]
 
 
 @dataclass(frozen=True, eq=False)
