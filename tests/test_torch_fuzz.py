@@ -593,6 +593,20 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
     (_call("diagonal", "unary"), 0, 0, 0, 8, False), (_call("sgn", "unary"), 4, 7, 2, 1, False),
     (_call("log_", "unary"), 3, 3, 0, 8, False), (_call("pdist", "dim"), 3, 7, 1, 3, True),
     (_call("le", "dim"), 4, 6, 0, 6, False), (_call("less_equal", "binary"), 3, 4, 1, 1, False))))
+# Seeds 188, 214 and 182: a leaf reshaped in place under no_grad while a graph holds its
+# accumulator; the old shape's gradient becomes .grad as it is where its strides are the
+# leaf's (a scalar's; a (2, 0) for a leaf t_() made (0, 2)), and is refused where they are not
+# and it does not broadcast to the leaf (symgrad broadcast it to the leaf, or refused (2, 0)).
+@example(Program(((0, 0, 3, True),), (
+    (_call("t"), 3, 6, 0, 1, False), (_call("unsqueeze_"), 2, 0, 0, 5, True),
+    (_call("argwhere", "unary"), 1, 3, 1, 5, False))))
+@example(Program(((7, 0, 2, True), (5, 0, 5, True), (3, 1, 11, True)), (
+    (_call("tril", "dim"), 7, 5, 2, 9, False), (_call("unsqueeze_"), 1, 3, 2, 1, True),
+    (_call("clamp", "dim"), 3, 0, 2, 3, False))))
+@example(Program(((7, 0, 10, True), (7, 0, 11, True)), (
+    (_call("true_divide", "number_second"), 3, 0, 2, 0, False),
+    (_call("sqrt", "unary"), 6, 5, 0, 3, True), (_call("t_"), 5, 6, 0, 9, True),
+    (_call("real", "unary"), 2, 7, 1, 2, True))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
