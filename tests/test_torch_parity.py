@@ -569,6 +569,21 @@ def kron_operand_written_after_the_call(lib: Any) -> Any:
     return g
 
 
+def undefined_gradient_reaches_a_node_without_derivative(lib: Any) -> Any:
+    # norm with p = 0 gives its input no gradient (an undefined one); PyTorch's engine runs the
+    # nodes it reaches all the same, and remainder's, which has no derivative in other, raises
+    b = lib.tensor([1.5, -2.5], requires_grad=True)
+    lib.linalg.vector_norm(lib.remainder(0.5, b), 0).backward()
+    return b.grad
+
+
+def undefined_gradient_beside_a_defined_one(lib: Any) -> Any:
+    b = lib.tensor([1.5, -2.5], requires_grad=True)
+    y = b * 2
+    (lib.linalg.vector_norm(y, 0) + lib.linalg.vector_norm(b * 3, 0) + (y * y).sum()).backward()
+    return b.grad, lib.autograd.grad(lib.linalg.vector_norm(b * 4, 0), b, allow_unused=True)
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -583,7 +598,8 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     backward_of_integer_output, linear_records_like_torch, linear_errors,
     kl_div_at_a_zero_target, copysign_at_an_infinite_input,
     isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
-    kron_operand_written_after_the_call,
+    kron_operand_written_after_the_call, undefined_gradient_reaches_a_node_without_derivative,
+    undefined_gradient_beside_a_defined_one,
 ]
 
 

@@ -1017,6 +1017,10 @@ def run_backward(
             g = take(node)
             if type(g) is SliceGradient:
                 g = g.dense()
+            elif g is _UNDEFINED:
+                if keep is None or node in keep:
+                    _run_undefined(node, buffers, ready)
+                continue
             if keep is not None and node not in keep:
                 continue
             hooks = node._hooks
@@ -1080,7 +1084,11 @@ def run_backward(
             # Function returns one, has nowhere to go. An array VJP's gradients are fitted to
             # their inputs here, in the loop that hands them on, not in a loop of their own.
             for x, grad, meta in zip(node.inputs, grads, node._in_meta):  # noqa: B905
-                if grad is not None and isinstance(x, Node):
+                if grad is None:
+                    if isinstance(x, Node) and x not in buffers:
+                        buffers[x] = _UNDEFINED  # reached all the same (``_run_undefined``)
+                        push(ready, (-x._seq, x))
+                elif isinstance(x, Node):
                     # A SliceGradient has its input's shape and dtype, and stays one.
                     if arrays and (type(grad) is not _NDARRAY
                                    or (grad.shape, grad.dtype) != meta) and (
@@ -1092,6 +1100,8 @@ def run_backward(
                     if prev is None:
                         buffers[x] = grad
                         push(ready, (-x._seq, x))
+                    elif prev is _UNDEFINED:
+                        buffers[x] = grad
                     elif create_graph:
                         buffers[x] = prev + grad
                     elif x in owned:
@@ -1112,6 +1122,28 @@ def run_backward(
         state.enabled = before
         state.pending, state.capturing = outer
     return captured
+
+
+# The pending gradient of a node that only undefined gradients (a VJP's None) reach: PyTorch's
+# engine runs such a node all the same, with an undefined gradient, which its nodes hand on as
+# undefined (an accumulator does nothing with it), except a node with no derivative, which
+# raises as it does for any gradient (norm with p = 0 gives x none: remainder(0.5, x).norm(0)
+# raises in backward; fuzzer seed 201 #383).
+_UNDEFINED = object()
+
+
+def _run_undefined(node: Node, buffers: dict[Node, Any], ready: list[tuple[int, Node]]) -> None:
+    """Run a node reached by undefined gradients only (``_UNDEFINED``)."""
+    if isinstance(node, NotImplementedNode):
+        node.apply(None)
+    if node.op is not None and node.name() == "torch::autograd::NotImplemented":
+        node.op.vjp(None)  # raises: each such op's VJP does, whatever it is given
+    if node.__class__ is AccumulateGrad:
+        return
+    for x in node.inputs:
+        if isinstance(x, Node) and x not in buffers:
+            buffers[x] = _UNDEFINED
+            heapq.heappush(ready, (-x._seq, x))
 
 
 def _needed(node: Node, keep: set[Node] | None, accumulate: bool) -> bool:
