@@ -188,10 +188,33 @@ def _leaf_accumulators_of_the_old_shape(lib: Any) -> list[Any]:
     return out
 
 
+def _views_of_a_written_base_made_to_require_grad(lib: Any) -> list[Any]:
+    """A view made while its base did not require grad: once the base is written in place and
+    then made to require grad, PyTorch re-derives the view from it (AsStridedBackward0, not a
+    leaf, gradients reach the base); unwritten, the view stays a leaf that asks its base
+    (the fuzzer, seeds 201 and 211, on empty tensors: symgrad kept every such view a leaf)."""
+    out = []
+    for shape in ((3,), (2, 3), (0,), (2, 0)):
+        for written in (True, False):
+            base = lib.zeros(shape)
+            v = base[None, ...]
+            column = base.t()
+            if written:
+                base.exp_()
+            base.requires_grad_()
+            # (not the strides: an empty view's are its layout's in PyTorch, row-major here)
+            out.append([(_state(t)[:1] + _state(t)[2:], t.requires_grad, t.is_leaf)
+                        for t in (v, column)])
+            out.append(_outcome(lambda v=v: (v * _values(lib, *v.shape)).sum().backward()))
+            out.append(None if base.grad is None else base.grad.tolist())
+    return out
+
+
 @pytest.mark.parametrize("scenario", [_each_op, _on_a_view, _on_a_base_with_views,
                                       _without_grad, _refusals, _shapes_kept_under_no_grad,
                                       _views_relaid_under_no_grad,
-                                      _leaf_accumulators_of_the_old_shape],
+                                      _leaf_accumulators_of_the_old_shape,
+                                      _views_of_a_written_base_made_to_require_grad],
                          ids=lambda f: f.__name__.strip("_"))
 def test_in_place_view_ops_are_pytorchs(scenario: Callable[[Any], Any]) -> None:
     assert scenario(symgrad) == scenario(torch)

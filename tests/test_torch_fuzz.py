@@ -629,6 +629,15 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((0, 0, 11, True), (5, 1, 2, True), (4, 0, 1, True)), (
     (_call("remainder", "number_first"), 1, 7, 2, 3, False),
     (_call("norm", "dim"), 3, 6, 1, 8, False))))
+# Seeds 201 and 211: a view of a tensor written in place (rsqrt_, expm1_), then the tensor made
+# to require grad: PyTorch re-derives the view from it (AsStridedBackward0), symgrad kept it a
+# leaf.
+@example(Program(((6, 1, 9, False),), (
+    (_call("atleast_3d", "unary"), 4, 2, 1, 0, False),
+    (_call("rsqrt_", "unary"), 7, 4, 1, 8, False), (_call("requires_grad_"), 0, 6, 0, 3, False))))
+@example(Program(((5, 1, 8, True), (6, 0, 3, False), (3, 0, 2, True)), (
+    (_call("getitem_none"), 7, 2, 0, 10, False), (_call("expm1_", "unary"), 1, 2, 1, 0, False),
+    (_call("requires_grad_"), 6, 2, 1, 2, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
