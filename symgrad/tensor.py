@@ -798,7 +798,12 @@ def no_edge(t: Tensor) -> None:
 def _views_follow(base: Tensor) -> None:
     """After a leaf's ``requires_grad`` changed: its views made while it did not require grad
     (leaves without a flag of their own) require grad exactly while it does, as PyTorch's views
-    ask their base (``requires_grad_ || base.requires_grad()``), with no edge (``no_edge``)."""
+    ask their base (``requires_grad_ || base.requires_grad()``), with no edge (``no_edge``) if
+    the memory is as it was when the view was made; else PyTorch re-derives the view from its
+    base (``AsStridedBackward0``), as after a write, and gradients reach the base (fuzzer,
+    seeds 201 and 211: a view of a tensor written in place, then made to require grad)."""
+    from symgrad.ops import inplace  # the ops build on this module
+
     info = base._view
     if info.base is not None:
         return  # a view's own flag: its views ask the base of all, not it
@@ -806,7 +811,12 @@ def _views_follow(base: Tensor) -> None:
         v = ref()
         if v is None or v._fn is not None or not v._view.has_history:
             continue
-        if base._rg and not v._rg:
+        if base._rg and not v._rg and v._version != v._view.made_at and (
+                v._view.refused is None):
+            with _graph.grad_mode.enable_grad():
+                v._fn = inplace._as_strided(inplace._replay(base, v._view.chain)._fn)
+            v._rg = True
+        elif base._rg and not v._rg:
             no_edge(v)
         elif not base._rg and _inherits(v):
             v._rg = False

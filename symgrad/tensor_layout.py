@@ -26,12 +26,13 @@ def _base(array: np.ndarray) -> np.ndarray:
 
 def _steps(data: np.ndarray) -> tuple[int, ...]:
     """The strides in elements, as PyTorch reports them where NumPy's differ only by
-    convention: an empty tensor's are the row-major ones, and a dim of size 1 that NumPy
+    convention: an empty tensor's are the row-major ones over sizes of at least 1 (NumPy's
+    are 0; ``zeros(2, 0)``'s are PyTorch's ``(1, 1)``), and a dim of size 1 that NumPy
     inserted with stride 0 (``x[None]``, ``unsqueeze``) gets PyTorch's ``unsqueeze`` stride,
     the next dim's stride times its size (1 for the last dim)."""
     shape = data.shape
     if data.size == 0:
-        return tuple(int(np.prod(shape[i + 1:])) for i in range(len(shape)))
+        return tuple(int(np.prod([max(n, 1) for n in shape[i + 1:]])) for i in range(len(shape)))
     steps = [s // data.itemsize for s in data.strides]
     for i in range(len(shape) - 1, -1, -1):
         if shape[i] == 1 and steps[i] == 0:

@@ -152,9 +152,76 @@ def _views_relaid_under_no_grad(lib: Any) -> list[Any]:
     return out
 
 
+def _leaf_accumulators_of_the_old_shape(lib: Any) -> list[Any]:
+    """A leaf reshaped under no_grad while a graph holds its accumulator: that accumulator
+    takes the old shape's gradient, which becomes ``.grad`` as it is where the engine alone
+    holds it and its strides are the leaf's (PyTorch's gradient layout contract: a scalar's
+    always are), else is copied into the leaf's shape, or refused where it does not broadcast
+    to it; a second backward adds into ``.grad`` in place (the fuzzer, seeds 188, 214, 182:
+    symgrad broadcast every gradient to the leaf's shape where it could, kept it elsewhere)."""
+    out = []
+    cases: list[tuple[tuple[int, ...], Callable[[Any], Any], Callable[[Any], Any]]] = [
+        ((), lambda x: x.t(), lambda x: x.unsqueeze_(0)),  # seed 188: .grad of shape ()
+        ((2, 1, 3), lambda x: x.tril(), lambda x: x.unsqueeze_(2)),  # seed 214: refused
+        ((2, 0), lambda x: x / 3, lambda x: x.t_()),  # seed 182: .grad (2, 0) of a (0, 2)
+        ((2, 0), lambda x: x * 2, lambda x: x.unsqueeze_(1)),
+        ((0,), lambda x: x * 2, lambda x: x.unsqueeze_(0)),
+        ((3,), lambda x: x * 2, lambda x: x.unsqueeze_(0)),  # copied into (1, 3)
+        ((3,), lambda x: x * 2, lambda x: x.unsqueeze_(1)),  # strides fit: kept as (3,)
+        ((2, 3), lambda x: x * 2, lambda x: x.t_()),
+        ((1, 3), lambda x: x * 2, lambda x: x.squeeze_()),
+    ]
+    for shape, use, change in cases:
+        # (torch.tensor of an empty array keeps NumPy's strides, 0: zeros has PyTorch's own.)
+        leaf = lib.zeros(shape, dtype=lib.float64)
+        leaf += lib.tensor(np.arange(1.0, 1.0 + int(np.prod(shape))).reshape(shape) / 4)
+        leaf.requires_grad_()
+        held = use(leaf)
+        with lib.no_grad():
+            change(leaf)
+        weights = _values(lib, *held.shape)
+        for _ in range(2):  # a first gradient, then one added into it
+            out.append(_outcome(lambda held=held, w=weights: (held * w).sum().backward(
+                retain_graph=True)))
+            out.append(None if leaf.grad is None else (tuple(leaf.grad.shape),
+                                                       leaf.grad.tolist()))
+    return out
+
+
+def _views_of_a_written_base_made_to_require_grad(lib: Any) -> list[Any]:
+    """A view made while its base did not require grad: once the base is written in place and
+    then made to require grad, PyTorch re-derives the view from it (AsStridedBackward0, not a
+    leaf, gradients reach the base); unwritten, the view stays a leaf that asks its base
+    (the fuzzer, seeds 201 and 211, on empty tensors: symgrad kept every such view a leaf)."""
+    out = []
+    for shape in ((3,), (2, 3), (0,), (2, 0)):
+        for written in (True, False):
+            base = lib.zeros(shape)
+            v = base[None, ...]
+            column = base.t()
+            if written:
+                base.exp_()
+            base.requires_grad_()
+            # (not the strides: an empty view's are its layout's in PyTorch, row-major here)
+            out.append([(_state(t)[:1] + _state(t)[2:], t.requires_grad, t.is_leaf)
+                        for t in (v, column)])
+            out.append(_outcome(lambda v=v: (v * _values(lib, *v.shape)).sum().backward()))
+            out.append(None if base.grad is None else base.grad.tolist())
+    return out
+
+
 @pytest.mark.parametrize("scenario", [_each_op, _on_a_view, _on_a_base_with_views,
                                       _without_grad, _refusals, _shapes_kept_under_no_grad,
-                                      _views_relaid_under_no_grad],
+                                      _views_relaid_under_no_grad,
+                                      _leaf_accumulators_of_the_old_shape,
+                                      _views_of_a_written_base_made_to_require_grad],
                          ids=lambda f: f.__name__.strip("_"))
 def test_in_place_view_ops_are_pytorchs(scenario: Callable[[Any], Any]) -> None:
     assert scenario(symgrad) == scenario(torch)
+
+
+@pytest.mark.parametrize("shape", [(2, 0), (0, 2), (2, 0, 3), (0,), (1, 0), (3, 0, 0)])
+def test_strides_of_an_empty_tensor_are_pytorchs(shape: tuple[int, ...]) -> None:
+    """Row-major over sizes of at least 1 (symgrad gave 0 after an empty dim: (0, 1) for
+    zeros(2, 0), where PyTorch's are (1, 1)); the accumulator's layout check reads them."""
+    assert symgrad.zeros(shape).stride() == torch.zeros(shape).stride()

@@ -593,6 +593,51 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
     (_call("diagonal", "unary"), 0, 0, 0, 8, False), (_call("sgn", "unary"), 4, 7, 2, 1, False),
     (_call("log_", "unary"), 3, 3, 0, 8, False), (_call("pdist", "dim"), 3, 7, 1, 3, True),
     (_call("le", "dim"), 4, 6, 0, 6, False), (_call("less_equal", "binary"), 3, 4, 1, 1, False))))
+# Seeds 188, 214 and 182: a leaf reshaped in place under no_grad while a graph holds its
+# accumulator; the old shape's gradient becomes .grad as it is where its strides are the
+# leaf's (a scalar's; a (2, 0) for a leaf t_() made (0, 2)), and is refused where they are not
+# and it does not broadcast to the leaf (symgrad broadcast it to the leaf, or refused (2, 0)).
+@example(Program(((0, 0, 3, True),), (
+    (_call("t"), 3, 6, 0, 1, False), (_call("unsqueeze_"), 2, 0, 0, 5, True),
+    (_call("argwhere", "unary"), 1, 3, 1, 5, False))))
+@example(Program(((7, 0, 2, True), (5, 0, 5, True), (3, 1, 11, True)), (
+    (_call("tril", "dim"), 7, 5, 2, 9, False), (_call("unsqueeze_"), 1, 3, 2, 1, True),
+    (_call("clamp", "dim"), 3, 0, 2, 3, False))))
+@example(Program(((7, 0, 10, True), (7, 0, 11, True)), (
+    (_call("true_divide", "number_second"), 3, 0, 2, 0, False),
+    (_call("sqrt", "unary"), 6, 5, 0, 3, True), (_call("t_"), 5, 6, 0, 9, True),
+    (_call("real", "unary"), 2, 7, 1, 2, True))))
+# Seeds 177, 186 and 195: kron's operand written in place after the call (erf_, xlogy_,
+# cosh_); PyTorch's product saved _unsafe_views, which the write does not make stale: symgrad's
+# saved views raised the in-place error. Now its gradient is from the values the product was
+# made of (186: PyTorch's reads the written ones, TORCH_READS_WRITTEN_OPERANDS).
+@example(Program(((4, 1, 2, False), (6, 1, 2, True), (2, 1, 2, False)), (
+    (_call("divide", "number_second"), 2, 5, 2, 6, False),
+    (_call("kron", "binary"), 0, 1, 0, 5, False), (_call("kron", "binary"), 4, 4, 1, 6, False),
+    (_call("reciprocal", "unary"), 2, 4, 1, 4, False),
+    (_call("erf_", "unary"), 0, 7, 2, 9, False))))
+@example(Program(((1, 1, 3, False), (3, 1, 9, True)), (
+    (_call("nan_to_num_", "dim"), 6, 6, 1, 10, False),
+    (_call("square_", "unary"), 2, 7, 1, 5, False), (_call("kron", "binary"), 1, 4, 1, 6, False),
+    (_call("xlogy_", "number_second"), 2, 5, 1, 6, False))))
+@example(Program(((6, 0, 6, False), (2, 0, 2, True)), (
+    (_call("kron", "binary"), 7, 6, 0, 11, False), (_call("cosh_", "unary"), 6, 7, 0, 10, False),
+    (_call("feature_dropout_", "p_eval"), 0, 1, 1, 2, True))))
+# Seed 201: norm with p = 0 gives remainder(number, x) an undefined gradient; PyTorch's engine
+# runs remainder's node all the same, which has no derivative and raises (symgrad's engine
+# stopped at the undefined gradient, and its backward passed).
+@example(Program(((0, 0, 11, True), (5, 1, 2, True), (4, 0, 1, True)), (
+    (_call("remainder", "number_first"), 1, 7, 2, 3, False),
+    (_call("norm", "dim"), 3, 6, 1, 8, False))))
+# Seeds 201 and 211: a view of a tensor written in place (rsqrt_, expm1_), then the tensor made
+# to require grad: PyTorch re-derives the view from it (AsStridedBackward0), symgrad kept it a
+# leaf.
+@example(Program(((6, 1, 9, False),), (
+    (_call("atleast_3d", "unary"), 4, 2, 1, 0, False),
+    (_call("rsqrt_", "unary"), 7, 4, 1, 8, False), (_call("requires_grad_"), 0, 6, 0, 3, False))))
+@example(Program(((5, 1, 8, True), (6, 0, 3, False), (3, 0, 2, True)), (
+    (_call("getitem_none"), 7, 2, 0, 10, False), (_call("expm1_", "unary"), 1, 2, 1, 0, False),
+    (_call("requires_grad_"), 6, 2, 1, 2, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -109,6 +109,13 @@ DELIBERATE: dict[str, str] = {
     # NaN) = agg). test_p_inf_of_a_nan_difference_is_nan_where_pytorchs_cdist_skips_it states
     # both; no sample reaches it.
     "cdist_p_inf_of_a_nan_difference": "PyTorch's cdist with p = inf skips a NaN difference",
+    # kron's operand written in place after the call (helper h1, the fuzzer, seed 186): the
+    # derivative in the other operand is the values the product was made of, which symgrad
+    # gives; PyTorch's product saves _unsafe_views of its operands (their own version counter,
+    # the operand's memory), so it neither refuses the write nor keeps the old values: its
+    # gradient reads the new ones. test_kron_operand_written_after_the_call states both.
+    "kron_operand_written_after_the_call": "PyTorch's kron gradient reads an operand as "
+                                           "written after the call",
 }
 
 ALL_DTYPES = (symgrad.bool, symgrad.uint8, symgrad.int8, symgrad.int16, symgrad.int32,
@@ -553,6 +560,30 @@ def sgn_of_an_infinite_slope(lib: Any) -> Any:
     return at_boundary, at_pole
 
 
+def kron_operand_written_after_the_call(lib: Any) -> Any:
+    a = lib.tensor([0.25, 4.0, 1.0], dtype=lib.float64)
+    b = lib.tensor([[1.0], [2.0]], dtype=lib.float64, requires_grad=True)
+    k = lib.kron(b, a)
+    a.mul_(2)
+    (g,) = lib.autograd.grad((k * lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])).sum(), b)
+    return g
+
+
+def undefined_gradient_reaches_a_node_without_derivative(lib: Any) -> Any:
+    # norm with p = 0 gives its input no gradient (an undefined one); PyTorch's engine runs the
+    # nodes it reaches all the same, and remainder's, which has no derivative in other, raises
+    b = lib.tensor([1.5, -2.5], requires_grad=True)
+    lib.linalg.vector_norm(lib.remainder(0.5, b), 0).backward()
+    return b.grad
+
+
+def undefined_gradient_beside_a_defined_one(lib: Any) -> Any:
+    b = lib.tensor([1.5, -2.5], requires_grad=True)
+    y = b * 2
+    (lib.linalg.vector_norm(y, 0) + lib.linalg.vector_norm(b * 3, 0) + (y * y).sum()).backward()
+    return b.grad, lib.autograd.grad(lib.linalg.vector_norm(b * 4, 0), b, allow_unused=True)
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -567,6 +598,8 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     backward_of_integer_output, linear_records_like_torch, linear_errors,
     kl_div_at_a_zero_target, copysign_at_an_infinite_input,
     isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
+    kron_operand_written_after_the_call, undefined_gradient_reaches_a_node_without_derivative,
+    undefined_gradient_beside_a_defined_one,
 ]
 
 
@@ -620,6 +653,16 @@ def test_det_at_a_singular_matrix() -> None:
     expected = np.diag([0.0, -0.625, 0.0])
     assert det_at_a_singular_matrix(symgrad).tolist() == expected.tolist()
     assert np.all(det_at_a_singular_matrix(torch).numpy() == 0)
+
+
+def test_kron_operand_written_after_the_call() -> None:
+    """``kron(b, a)`` has block ``i`` equal to ``b[i] * a``, so with weights ``w`` its
+    derivative in ``b[i]`` is ``sum_j w[i, j] a[j]`` for the ``a`` it was made of:
+    [0.25 + 8 + 3, 1 + 20 + 6] = [11.25, 27], whatever is written into ``a`` afterwards, which
+    symgrad gives (it raised PyTorch's in-place error before). PyTorch's gradient reads ``a``
+    as doubled after the call: [22.5, 54]."""
+    assert kron_operand_written_after_the_call(symgrad).tolist() == [[11.25], [27.0]]
+    assert kron_operand_written_after_the_call(torch).tolist() == [[22.5], [54.0]]
 
 
 def test_copysign_at_an_infinite_input() -> None:

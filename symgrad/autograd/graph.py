@@ -841,7 +841,9 @@ def _to_kept_shape(grad: Any, shape: tuple[int, ...], meta: tuple[Any, ...], nod
         grad = grad.dense()
     index = [m is meta for m in node._in_meta].index(True)
     if isinstance(grad, np.ndarray):
-        return _reduce_array(grad, shape, node, index)
+        grad = _reduce_array(grad, shape, node, index)
+        # A new array, as PyTorch's sum_to is, not a view: an accumulator may take it as it is.
+        return grad.copy() if grad.base is not None else grad
     return _reduce_to(grad, shape, node, index)
 
 
@@ -1015,6 +1017,10 @@ def run_backward(
             g = take(node)
             if type(g) is SliceGradient:
                 g = g.dense()
+            elif g is _UNDEFINED:
+                if keep is None or node in keep:
+                    _run_undefined(node, buffers, ready)
+                continue
             if keep is not None and node not in keep:
                 continue
             hooks = node._hooks
@@ -1078,7 +1084,11 @@ def run_backward(
             # Function returns one, has nowhere to go. An array VJP's gradients are fitted to
             # their inputs here, in the loop that hands them on, not in a loop of their own.
             for x, grad, meta in zip(node.inputs, grads, node._in_meta):  # noqa: B905
-                if grad is not None and isinstance(x, Node):
+                if grad is None:
+                    if isinstance(x, Node) and x not in buffers:
+                        buffers[x] = _UNDEFINED  # reached all the same (``_run_undefined``)
+                        push(ready, (-x._seq, x))
+                elif isinstance(x, Node):
                     # A SliceGradient has its input's shape and dtype, and stays one.
                     if arrays and (type(grad) is not _NDARRAY
                                    or (grad.shape, grad.dtype) != meta) and (
@@ -1090,6 +1100,8 @@ def run_backward(
                     if prev is None:
                         buffers[x] = grad
                         push(ready, (-x._seq, x))
+                    elif prev is _UNDEFINED:
+                        buffers[x] = grad
                     elif create_graph:
                         buffers[x] = prev + grad
                     elif x in owned:
@@ -1110,6 +1122,28 @@ def run_backward(
         state.enabled = before
         state.pending, state.capturing = outer
     return captured
+
+
+# The pending gradient of a node that only undefined gradients (a VJP's None) reach: PyTorch's
+# engine runs such a node all the same, with an undefined gradient, which its nodes hand on as
+# undefined (an accumulator does nothing with it), except a node with no derivative, which
+# raises as it does for any gradient (norm with p = 0 gives x none: remainder(0.5, x).norm(0)
+# raises in backward; fuzzer seed 201 #383).
+_UNDEFINED = object()
+
+
+def _run_undefined(node: Node, buffers: dict[Node, Any], ready: list[tuple[int, Node]]) -> None:
+    """Run a node reached by undefined gradients only (``_UNDEFINED``)."""
+    if isinstance(node, NotImplementedNode):
+        node.apply(None)
+    if node.op is not None and node.name() == "torch::autograd::NotImplemented":
+        node.op.vjp(None)  # raises: each such op's VJP does, whatever it is given
+    if node.__class__ is AccumulateGrad:
+        return
+    for x in node.inputs:
+        if isinstance(x, Node) and x not in buffers:
+            buffers[x] = _UNDEFINED
+            heapq.heappush(ready, (-x._seq, x))
 
 
 def _needed(node: Node, keep: set[Node] | None, accumulate: bool) -> bool:
@@ -1290,8 +1324,11 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, own: bool = False) -> Non
     """
     old = t._grad
     if g.shape != t._data.shape:
-        g = _to_leaf_shape(t, g)
-    if type(g) is _NDARRAY:
+        # Held by the backward loop's ``g`` and ``g`` here: PyTorch counts the holders of a
+        # tensor, not of its memory, so a view of another gradient may be taken as it is.
+        alone = sys.getrefcount(g) <= _ONE_VARIABLE + 1
+        _accumulate_reshaped(t, g, create_graph, old is None and alone and not create_graph)
+    elif type(g) is _NDARRAY:
         if old is None:
             # Held by the backward loop's ``g``, ``g`` here and in ``_sole``.
             t._grad = _wrap(g if own or _sole(g, 3) else g.copy())
@@ -1309,19 +1346,81 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, own: bool = False) -> Non
         old._data += g._data
 
 
-def _to_leaf_shape(t: Tensor, g: Any) -> Any:
-    """A leaf's gradient where the leaf's shape changed in place after its accumulator was
-    made (``t_()`` under ``no_grad``), as PyTorch accumulates it: PyTorch's error where the
-    two shapes do not broadcast, the gradient expanded where the leaf's is the broadcast one,
-    else the gradient as it is."""
+# PyTorch's strides of a leaf that an in-place view op changed under ``no_grad`` while a graph
+# held its accumulator (the key), followed by those of dims it had before and lost (squeeze_):
+# a TensorImpl keeps the strides of up to 5 dims in a fixed array that a squeeze shortens
+# without clearing, and the layout check of ``_accumulate_reshaped`` reads past the leaf's dims
+# where the gradient has more. (NumPy's strides of an empty array, all 0, tell nothing.)
+STRIDE_SLOTS: weakref.WeakKeyDictionary[Node, tuple[int, ...]] = weakref.WeakKeyDictionary()
+
+
+def _accumulate_reshaped(t: Tensor, g: Any, create_graph: bool, stealable: bool) -> None:
+    """PyTorch's AccumulateGrad where the leaf's shape changed in place after its accumulator
+    was made (``t_()`` under ``no_grad``), so the gradient has the old shape: a first gradient
+    the engine alone holds becomes ``.grad`` as it is, of the old shape, if its strides are
+    the leaf's (the "gradient layout contract"); else it is copied into an empty tensor of the
+    leaf's shape and strides (``copy_``'s broadcast, or its error). A later one is added in
+    place into ``.grad`` (``+=``'s broadcast, or its error)."""
     from symgrad.ops.registry import broadcast_shapes  # the ops build on this module
 
-    shape = tuple(t._data.shape)
-    if broadcast_shapes(shape, tuple(g.shape)) != shape:
-        return g
-    if type(g) is _NDARRAY:
-        return np.broadcast_to(g, shape).copy()
-    return g.expand(shape).clone()
+    old = t._grad
+    data = g if type(g) is _NDARRAY else g._data
+    into = tuple(t._data.shape) if old is None else tuple(old.shape)
+    if old is None and stealable and _obeys_layout(data, t):
+        # Taken as it is, of the old shape (a copy: symgrad's may be a view of a forward value).
+        t._grad = _wrap(data.copy())
+        return
+    shape = broadcast_shapes(into, tuple(data.shape))
+    if shape != into:
+        raise RuntimeError(
+            f"output with shape {list(into)} doesn't match the broadcast shape {list(shape)}")
+    if old is not None:
+        if create_graph:
+            t._grad = old + g
+        else:
+            old._data += data
+    elif create_graph and type(g) is not _NDARRAY:
+        t._grad = g.expand(shape).clone()
+    else:
+        t._grad = _wrap(np.broadcast_to(data, shape).copy())
+
+
+def _torch_strides(a: np.ndarray, t: Tensor | None = None) -> tuple[int, ...]:
+    """PyTorch's strides of an array (a leaf ``t``'s, or a fresh gradient), followed for a
+    leaf by those ``STRIDE_SLOTS`` kept of dims it lost."""
+    from symgrad.tensor_layout import _steps  # the tensor's module builds on this one
+
+    acc = t._live_accumulator() if t is not None else None
+    kept = STRIDE_SLOTS.get(acc) if acc is not None else None
+    return kept if kept is not None else _steps(a)
+
+
+def _obeys_layout(grad: np.ndarray, t: Tensor) -> bool:
+    """PyTorch's ``obeys_layout_contract(grad, variable)``: a dense leaf's strides are the
+    gradient's at each of the gradient's dims of a size other than 1 (compared by position,
+    whatever the two shapes: past the leaf's dims, PyTorch reads the strides its dims lost,
+    ``STRIDE_SLOTS``), and no dim of size 1 has stride 0; else the gradient must be
+    row-major."""
+    steps, leaf = _torch_strides(grad), _torch_strides(t._data, t)
+    if not _dense(t._data.shape, leaf[:t._data.ndim]):
+        return bool(grad.flags.c_contiguous)
+    for i, n in enumerate(grad.shape):
+        if n != 1 and (i >= len(leaf) or steps[i] != leaf[i]) or n == 1 and steps[i] == 0:
+            return False
+    return True
+
+
+def _dense(shape: tuple[int, ...], strides: tuple[int, ...]) -> bool:
+    """PyTorch's ``is_non_overlapping_and_dense``: some order of the dims of size 2 or more
+    steps through the memory without gaps or overlaps."""
+    if len(shape) == 1:
+        return shape[0] < 2 or strides[0] == 1
+    need = 1
+    for stride, n in sorted((s, n) for n, s in zip(shape, strides, strict=True) if n >= 2):
+        if stride != need:
+            return False
+        need *= n
+    return True
 
 
 def _wrap(a: np.ndarray) -> Tensor:

@@ -64,14 +64,17 @@ class ViewInfo:
     1
     """
 
-    __slots__ = ("base", "_link", "_views", "_prune_at", "refused")
+    __slots__ = ("base", "_link", "_views", "_prune_at", "refused", "made_at")
 
     def __init__(self, base: Tensor | None, link: tuple[Any, ...] | str = (),
-                 refused: tuple[str, int, str | None] | None = None) -> None:
+                 refused: tuple[str, int, str | None] | None = None, made_at: int = 0) -> None:
         self.base = base
         self._link = link  # () at a base; _NO_HISTORY for an alias
         self._views: list[weakref.ref[Tensor]] | None = None
         self._prune_at = 64
+        # The memory's version when the view was made: PyTorch re-derives a view's grad_fn
+        # from its base once the version has moved (``tensor._views_follow``).
+        self.made_at = made_at
         # For a view PyTorch does not re-derive from its base, what its errors say
         # (``_refused_writes``); None for any other.
         self.refused = refused
@@ -203,7 +206,7 @@ def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Te
     base._view.add_view(out)
     # The attrs as pairs: a tuple of plain values is one the garbage collector stops tracking.
     out._view = ViewInfo(base, (earlier, op, tuple(attrs.items())),
-                         _refused_writes(out, op, attrs, info))
+                         _refused_writes(out, op, attrs, info), base._version)
     out._version = base._version
     return out
 

@@ -21,20 +21,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from symgrad.autograd import grad_mode
-from symgrad.autograd.graph import SHAPE_KEPT, Node
+from symgrad.autograd.graph import SHAPE_KEPT, STRIDE_SLOTS, Node, _torch_strides
 from symgrad.ops import inplace
 from symgrad.ops import shape as S
 from symgrad.ops.registry import renamed_node_class
 from symgrad.tensor import Tensor
 
 Step = inplace.Step
+Strides = Callable[[tuple[int, ...], tuple[int, ...]], tuple[int, ...]]
 _NAMED: dict[tuple[type[Node], str], type[Node]] = {}
 
 
 def _in_place_view(t: Tensor, view: Callable[[Tensor], Tensor], grad_fn: str,
-                   back: list[Step]) -> Tensor:
-    """``t`` made ``view(t)`` in place; ``back``: the view ops from the new layout to the old.
-    The callers refuse the write first (``_refuse``), before their arguments' checks."""
+                   back: list[Step], strides: Strides) -> Tensor:
+    """``t`` made ``view(t)`` in place; ``back``: the view ops from the new layout to the old;
+    ``strides``: PyTorch's new strides from the old sizes and strides. The callers refuse the
+    write first (``_refuse``), before their arguments' checks."""
     recording = grad_mode._state.enabled
     if not recording:
         # Its node, or a leaf's accumulator that a graph holds, still takes gradients of the
@@ -42,6 +44,10 @@ def _in_place_view(t: Tensor, view: Callable[[Tensor], Tensor], grad_fn: str,
         made = t._fn if t._fn is not None else t._acc() if t._acc is not None else None
         if isinstance(made, Node):
             SHAPE_KEPT.setdefault(made, tuple(t.shape))
+            if t._fn is None:  # a leaf: its accumulator compares PyTorch's strides
+                slots = _torch_strides(t._data, t)
+                new = strides(tuple(t.shape), slots[:t.ndim])
+                STRIDE_SLOTS[made] = new + slots[len(new):]
     new = view(t)
     node = new._fn if recording else t._fn
     if recording and node is not None:
@@ -77,6 +83,13 @@ def _in_place_view(t: Tensor, view: Callable[[Tensor], Tensor], grad_fn: str,
     return t
 
 
+def _swapped(strides: tuple[int, ...], d0: int, d1: int) -> tuple[int, ...]:
+    """``strides`` with those of dims ``d0`` and ``d1`` exchanged."""
+    out = list(strides)
+    out[d0], out[d1] = out[d1], out[d0]
+    return tuple(out)
+
+
 def _refuse(t: Tensor) -> None:
     """PyTorch's refusals of an in-place write (a leaf that requires grad, ...), which come
     before an in-place view op looks at its dims."""
@@ -95,7 +108,7 @@ def t_(self: Tensor) -> Tensor:
     if self.ndim > 2:
         raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
     back = [("t", {})] if self.ndim == 2 else []
-    return _in_place_view(self, S.t, "TBackward1", back)
+    return _in_place_view(self, S.t, "TBackward1", back, lambda sizes, st: st[::-1])
 
 
 def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -113,7 +126,8 @@ def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
     _refuse(self)
     d0, d1 = S.wrap_dim(dim0, self.ndim), S.wrap_dim(dim1, self.ndim)
     return _in_place_view(self, lambda x: S.transpose(x, d0, d1), "TransposeBackward1",
-                          [("transpose", {"dim0": d0, "dim1": d1})])
+                          [("transpose", {"dim0": d0, "dim1": d1})],
+                          lambda sizes, st: _swapped(st, d0, d1))
 
 
 def unsqueeze_(self: Tensor, dim: int) -> Tensor:
@@ -129,8 +143,11 @@ def unsqueeze_(self: Tensor, dim: int) -> Tensor:
     """
     _refuse(self)
     d = S.wrap_dim(dim, self.ndim + 1)
+    # (PyTorch's stride of the new dim: the next dim's extent in memory, 1 after the last.)
     return _in_place_view(self, lambda x: S.unsqueeze(x, d), "UnsqueezeBackward1",
-                          [("squeeze_dim", {"dim": d})])
+                          [("squeeze_dim", {"dim": d})],
+                          lambda sizes, st: st[:d] + (sizes[d] * st[d] if d < len(sizes) else 1,)
+                          + st[d:])
 
 
 def squeeze_(self: Tensor, dim: int | tuple[int, ...] | None = None) -> Tensor:
@@ -154,7 +171,8 @@ def squeeze_(self: Tensor, dim: int | tuple[int, ...] | None = None) -> Tensor:
         dims, grad_fn = {S.wrap_dim(d, self.ndim) for d in dim}, "SqueezeBackward5"
     dropped = sorted(d for d in dims if self.ndim and self.shape[d] == 1)
     return _in_place_view(self, lambda x: S.squeeze(x, dim), grad_fn,
-                          [("unsqueeze", {"dim": d}) for d in dropped])
+                          [("unsqueeze", {"dim": d}) for d in dropped],
+                          lambda sizes, st: tuple(s for i, s in enumerate(st) if i not in dropped))
 
 
 for _name, _method in (("t_", t_), ("transpose_", transpose_), ("swapdims_", transpose_),
