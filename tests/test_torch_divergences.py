@@ -167,6 +167,23 @@ def test_matmul_shapes(a: Any, b: Any) -> None:
     assert outcome(scenario, symgrad) == outcome(scenario, torch)
 
 
+# Of bools: the shapes are checked first, then the kernel the product folds into refuses bool
+# by its name (bmm, addmv_impl_cpu or addmm_impl_cpu_). symgrad refused every batched case as
+# addmm_impl_cpu_, before the shapes (the fuzzer's autocast product, seed 91).
+_BOOL_MATMULS = [((2, 1, 3), (2, 1, 3)), ((2, 1, 3), (2, 3, 1)), ((3,), (2, 3, 1)),
+                 ((2, 1, 3), (3,)), ((1, 3), (2, 3, 4)), ((2, 2, 3), (3, 4)), ((2, 2, 3), (2, 4)),
+                 ((4, 2, 3), (2, 3, 1)), ((1, 2, 3), (4, 3, 1)), ((2, 3), (4, 3, 1)),
+                 ((3,), (3, 2))]
+
+
+@pytest.mark.parametrize(("a", "b"), _BOOL_MATMULS)
+def test_matmul_of_bools_checks_shapes_then_names_its_kernel(a: Any, b: Any) -> None:
+    def scenario(lib: Any) -> Any:
+        return lib.zeros(a, dtype=lib.bool) @ lib.zeros(b, dtype=lib.bool)
+
+    assert outcome(scenario, symgrad) == outcome(scenario, torch)
+
+
 # A Python number, None or a tensor where PyTorch's argument parser wants a tensor or a tuple of
 # tensors: its TypeError, not an AttributeError from inside the function, a result computed
 # from the number (``exp(2)``) or, for ``cat`` of a matrix, its rows joined.

@@ -419,8 +419,10 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     if ndim == 2 and other_ndim == 1:
         return mv(input, other)
     _same_dtype_mm(input, other)
-    _no_bool("addmm_impl_cpu_", input, other)
+    # The shapes first, then the kernel the product folds into refuses bool (PyTorch's bmm,
+    # addmv or addmm): ``(2, 1, 3) @ (2, 1, 3)`` of bools is a size error there.
     _check_matmul_shapes(input, other)
+    _no_bool(_matmul_kernel(input, other), input, other)
     if input.ndim == 1 and other.ndim == 2:
         op = MATMUL_VM
     elif other.ndim >= 3 and (input.ndim == 2 or (
