@@ -64,7 +64,9 @@ def _unflatten(spec: Any, leaves: Iterator[Any]) -> Any:
     if spec[0] is dict:
         return {k: _unflatten(s, leaves) for k, s in zip(spec[1], spec[2], strict=True)}
     kind, parts = spec
-    return kind(_unflatten(s, leaves) for s in parts)
+    items = [_unflatten(s, leaves) for s in parts]
+    # A named tuple (``max``'s values and indices) takes its fields one by one.
+    return kind(*items) if hasattr(kind, "_fields") else kind(items)
 
 
 def _map(fn: Callable[[Any], Any], tree: Any) -> Any:

@@ -109,6 +109,8 @@ PROGRAMS: dict[str, Callable[[Any], Any]] = {
         lib.ones(2, 3), lib.arange(6.0).reshape(2, 3)),
     "vmap of a dict": lambda lib: lib.vmap(lambda d: d["a"] - d["b"])(
         {"a": lib.ones(2, 2), "b": lib.arange(4.0).reshape(2, 2)}),
+    "vmap of a named tuple": lambda lib: lib.vmap(lambda t: t.max(0))(
+        lib.tensor([[1.0, 3.0], [4.0, 2.0]])),
     "vmap of grad": lambda lib: lib.vmap(lib.func.grad(lambda t: (t ** 2).sum()))(
         lib.arange(6.0).reshape(3, 2)),
     "vmap of jacrev": lambda lib: lib.vmap(lib.func.jacrev(lambda t: t.sin()))(
