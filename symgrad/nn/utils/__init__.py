@@ -2,9 +2,9 @@
 one vector and back (``convert_parameters``), and padding of variable-length sequences
 (``rnn``)."""
 
-from symgrad.nn.utils import rnn
+from symgrad.nn.utils import parametrize, rnn
 from symgrad.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
 from symgrad.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "rnn",
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "parametrize", "rnn",
            "vector_to_parameters"]
