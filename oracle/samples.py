@@ -123,6 +123,8 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     # positive (see its samples)
     "solve_triangular": {"A": _NONZERO},
     "cholesky": {"self": _POSITIVE},
+    # weight normalisation: every slice's norm away from 0 (0/0 there) and from overflow
+    "weight_norm": {"weight_v": Domain(low=-5.0, high=5.0, nonzero=True)},
     "lu_solve": {"LU": _NONZERO},  # the diagonal of U (helper linalg)
     # arithmetic
     "div": {"other": _NONZERO},
@@ -888,6 +890,12 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                Sample(((2, 3),), {"p": 3.0, "dim": 1, "maxnorm": 0.5}),
                Sample(((3, 2),), {"p": 0.5, "dim": 0, "maxnorm": 2.5}),
                Sample(((2, 2, 2),), {"p": float("inf"), "dim": 2, "maxnorm": 0.625})),
+    # weight_norm (symgrad/ops/weight_norm.py): PyTorch's fused dims, 0 and the last, g in the
+    # norms' shape and flat, a vector (each element its own slice)
+    "weight_norm": (Sample(((3, 2), (3, 1)), {"dim": 0}),
+                    Sample(((2, 3, 2), (2,)), {"dim": 2}),
+                    Sample(((2, 3), (1, 3)), {"dim": 1}),
+                    Sample(((3,), (3,)), {"dim": 0})),
     # put (helper dist): negative positions, a source of another shape than the index,
     # repeated positions adding up
     "put": (Sample(((2, 3), (3,)), {"index": np.array([0, -1, 2]), "accumulate": False}),

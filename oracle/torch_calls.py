@@ -467,6 +467,8 @@ TORCH: dict[str, str] = {
     'pdist_backward': 'torch.ops.aten._pdist_backward(grad, self, p, pdist)',
     # renorm (symgrad/ops/renorm.py)
     'renorm': 'torch.renorm(self, p, dim, maxnorm)',
+    # weight normalisation (symgrad/ops/weight_norm.py): the fused op, dim 0 or the last
+    'weight_norm': 'torch._weight_norm(weight_v, weight_g, dim)',
     # put (symgrad/ops/put.py)
     'put': 'torch.put(self, torch.as_tensor(index), source, accumulate)',
     # the matrix exponential (symgrad/ops/matrix_exp.py; helper linalg)

@@ -279,6 +279,8 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     # renorm (symgrad/ops/renorm.py)
     "renorm": runtime("linalg.vector_norm: Expected a floating point or complex tensor as "
                       "input. Got {}", NOT_FLOAT),
+    # weight normalisation's fused op (symgrad/ops/weight_norm.py)
+    "weight_norm": kernel("weight_norm_kernel", NOT_FLOAT),
     # linalg functions (helper linalg)
     "matrix_exp": runtime("linalg.matrix_exp: Expected a floating point or complex tensor as "
                           "input. Got {}", NOT_FLOAT),

@@ -750,6 +750,8 @@ CLOSED_FORM_ELSEWHERE = {
     "addmv", "addr", "baddbmm", "addbmm", "vdot",
     # distances (closed form below)
     "cdist", "euclidean_dist", "pdist", "renorm",
+    # weight normalisation's fused op (closed form below)
+    "weight_norm",
     # group normalisation (tests/test_norms_more.py)
     "group_norm",
     # soft margin loss (tests/test_losses_more.py)
@@ -1010,6 +1012,16 @@ def test_renorm_closed_form():
     dot = 3 * 1 + 4 * 2
     agree(g, [[1 / (5 + e) - 3 * dot / (5 * (5 + e) ** 2),
                2 / (5 + e) - 4 * dot / (5 * (5 + e) ** 2)], [3, 4]])
+
+
+def test_weight_norm_closed_form():
+    # w = g v / ||v|| per row: s = v . w_bar, d/dv = (g / n) (w_bar - v s / n^2), d/dg = s / n.
+    # Row 0: n = 5, g = 10, s = 11; row 1: n = 2, g = 1, s = 8.
+    (gv, gg), out = grad_of("weight_norm", [t([[3.0, 4.0], [0.0, 2.0]]), t([[10.0], [1.0]])],
+                            [[1.0, 2.0], [3.0, 4.0]], dim=0)
+    agree(out._data, [[6, 8], [0, 1]])
+    agree(gv, [[-mp(16) / 25, mp(12) / 25], [mp(3) / 2, 0]])
+    agree(gg, [[mp(11) / 5], [4]])
 
 
 def test_every_op_has_a_closed_form_check():

@@ -360,4 +360,5 @@ from oracle.semantics import (  # noqa: E402, F401
     tensor_extras,  # angle of a real tensor (helper names2)
     tensor_functions,
     triangular_sort,
+    weight_norm,  # torch._weight_norm's fused op (weight normalisation)
 )

@@ -66,6 +66,10 @@ class Module(ModuleTree, ModuleHooks):
                                 "(torch.nn.Buffer, torch.Tensor or None expected)")
             buffers[name] = value
             return
+        if isinstance(value, Parameter) and name not in params and hasattr(type(self), name):
+            # PyTorch's register_parameter: a class attribute of that name (a parametrized
+            # tensor's property, ``nn.utils.parametrize``) is not replaced by a parameter.
+            raise KeyError(f"attribute '{name}' already exists")
         params.pop(name, None)
         self._modules.pop(name, None)
         buffers.pop(name, None)
@@ -82,6 +86,19 @@ class Module(ModuleTree, ModuleHooks):
             if name in found:
                 return found[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        """``del module.name``: a parameter, buffer or submodule leaves its table (PyTorch's
+        ``Module.__delattr__``); any other attribute is deleted as usual."""
+        if name in self._parameters:
+            del self._parameters[name]
+        elif name in self._buffers:
+            del self._buffers[name]
+            self._non_persistent.discard(name)
+        elif name in self._modules:
+            del self._modules[name]
+        else:
+            object.__delattr__(self, name)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True
                         ) -> None:
@@ -727,6 +744,9 @@ class ModuleDict(Module):
 
     def __setitem__(self, name: str, module: Module) -> None:
         self._modules[name] = module
+
+    def __delitem__(self, name: str) -> None:
+        del self._modules[name]
 
     def __contains__(self, name: object) -> bool:
         return name in self._modules

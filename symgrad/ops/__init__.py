@@ -68,6 +68,7 @@ from symgrad.ops import (  # noqa: F401
     tensor_functions,
     top_level_aliases,  # torch.detach, torch.fill, torch.exp_, torch.pinverse, ... (helper names)
     triangular,
+    weight_norm,  # torch._weight_norm, norm_except_dim (weight normalisation)
     windows,  # hann_window, hamming_window, blackman_window, ... (helper names)
 )
 from symgrad.ops.registry import FUNCTIONS, REGISTRY, OpDef

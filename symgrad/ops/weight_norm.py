@@ -1,0 +1,147 @@
+"""Weight normalisation, as PyTorch computes it for ``nn.utils.parametrizations.weight_norm``:
+``torch._weight_norm(v, g, dim)`` is ``v * (g / norm_except_dim(v, 2, dim))``, the norm taken
+over every dim but ``dim`` (over all of them for ``dim = -1``).
+
+For ``dim`` 0 or the last dim PyTorch runs one fused op (``_weight_norm_interface``), whose
+node is ``WeightNormInterfaceBackward0``; that is the registry's ``weight_norm`` here. Its
+forward is PyTorch's kernel: each slice's norm summed in float64 and rounded to the
+accumulation dtype (float32 for float16 and bfloat16), ``g / norm`` in that dtype rounded to
+the input's, then the product. Its VJP is ``_weight_norm_differentiable_backward``'s formula,
+in ops, so it can be differentiated again; unlike PyTorch's (whose second derivative holds the
+saved norms constant: ``tests/test_torch_parity.py``) the norm is a function of ``v`` there
+too. Other dims compose the ops, as PyTorch does (``MulBackward0``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symgrad import _dtypes
+from symgrad._dtypes import NOT_FLOATING
+from symgrad.ops.registry import apply, defop, expose, not_implemented
+from symgrad.tensor import Tensor
+
+__all__ = ["norm_except_dim"]
+
+_HALVES = frozenset({_dtypes.float16.np, _dtypes.bfloat16.np})
+
+
+def _axes(ndim: int, dim: int) -> tuple[int, ...]:
+    """The dims a slice's norm is taken over: all but ``dim`` (0 or the last)."""
+    return tuple(d for d in range(ndim) if d != dim % max(ndim, 1))
+
+
+def _slice_shape(v_shape: tuple[int, ...], dim: int) -> tuple[int, ...]:
+    """``v``'s shape with 1 in every dim but ``dim``: the norms', broadcasting against ``v``."""
+    if not v_shape:
+        return ()
+    keep = dim % len(v_shape)
+    return tuple(n if d == keep else 1 for d, n in enumerate(v_shape))
+
+
+def _weight_norm(weight_v: np.ndarray, weight_g: np.ndarray, *, dim: int) -> np.ndarray:
+    v = weight_v
+    acc = np.dtype(np.float32) if v.dtype in _HALVES else v.dtype
+    wide = v.astype(np.float64)
+    norm = np.sqrt((wide * wide).sum(axis=_axes(v.ndim, dim), keepdims=True)).astype(acc)
+    g = weight_g.reshape(norm.shape).astype(acc)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = (g / norm).astype(v.dtype)
+    return (v * scale).astype(v.dtype)
+
+
+def _weight_norm_vjp(g: Tensor, weight_v: Tensor, weight_g: Tensor, *, dim: int,
+                     needs: tuple[bool, ...] = (True, True)) -> tuple[Tensor | None, ...]:
+    # PyTorch's _weight_norm_differentiable_backward: s = sum over the slice of (grad * v),
+    # grad_v = (g / n) (grad - v s / n^2), grad_g = s / n, n the slice's norm (of v, here
+    # recorded, so the second derivative has the norm's too). Written with the unit slice
+    # u = v / n, grad_v = (g / n) (grad - u (u . grad)): for a one-element slice u is +-1
+    # exactly and the gradient exactly 0 (v s / n^2 left rounding noise). In float64, rounded
+    # once by the engine (in float16 the noise was the whole gradient).
+    g, v, weight_g = g.double(), weight_v.double(), weight_g.double()
+    axes = _axes(v.ndim, dim)
+    norm = (v * v).sum(axes, keepdim=True).sqrt() if axes else v.abs()
+    unit = v / norm
+    scale = weight_g.reshape(_slice_shape(tuple(v.shape), dim))
+    along = (g * unit).sum(axes, keepdim=True) if axes else g * unit
+    grad_v = (scale / norm) * (g - unit * along) if needs[0] else None
+    grad_g = along.reshape(tuple(weight_g.shape)) if needs[1] else None
+    return grad_v, grad_g
+
+
+WEIGHT_NORM = defop(
+    "weight_norm", "WeightNormInterfaceBackward0", _weight_norm, vjp=_weight_norm_vjp,
+    dtype_rule="same", kind="reduction",
+    refuses=not_implemented("weight_norm_kernel", NOT_FLOATING))
+
+
+def _checked_dim(v: Tensor, dim: int) -> int:
+    """PyTorch's IndexError for a dim out of ``v``'s range (``dim`` itself kept unwrapped:
+    PyTorch branches on its value, -1 meaning every dim)."""
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"_weight_norm(): argument 'dim' (position 3) must be int, not "
+                        f"{type(dim).__name__}")
+    ndim = max(v.ndim, 1)
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
+                         f"{ndim - 1}], but got {dim})")
+    return dim
+
+
+@expose(method=False)
+def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:
+    """The ``pow``-norm of each slice of ``v`` along ``dim``, over all the other dims, shaped
+    to broadcast against ``v`` (1 in every other dim); ``dim = -1`` is the norm of all of ``v``,
+    a 0-dim tensor. PyTorch's recorded ops: views for dim 0 and the last, transposes else.
+
+    Args:
+        v: The tensor.
+        pow: The norm's order. Defaults to 2.
+        dim: The dim kept; -1 for none. Defaults to 0.
+
+    >>> import symgrad
+    >>> symgrad.norm_except_dim(symgrad.tensor([[3.0, 4.0], [0.0, 1.0]]), 2, 0)
+    tensor([[5.],
+            [1.]])
+    """
+    _checked_dim(v, dim)
+    if dim == -1:
+        return v.norm(pow)
+    if dim == 0:
+        out = [1] * v.ndim
+        out[0] = v.size(0)
+        return v.contiguous().view(v.size(0), -1).norm(pow, 1).view(out)
+    if dim == v.ndim - 1:
+        out = [1] * v.ndim
+        out[-1] = v.size(-1)
+        return v.contiguous().view(-1, v.size(-1)).norm(pow, 0).view(out)
+    return norm_except_dim(v.transpose(0, dim), pow, 0).transpose(0, dim)
+
+
+@expose("_weight_norm", method=False)
+def weight_norm(v: Tensor, g: Tensor, dim: int = 0) -> Tensor:
+    """``v * (g / norm_except_dim(v, 2, dim))``: ``v`` rescaled so that each slice along
+    ``dim`` has the norm given by ``g`` (``torch._weight_norm``). For ``dim`` 0 or the last
+    dim one op (``WeightNormInterfaceBackward0``), else PyTorch's composition.
+
+    Args:
+        v: The direction.
+        g: The norms: one per slice of ``v`` along ``dim`` (a 0-dim one for ``dim = -1``).
+        dim: The dim whose slices are normalised; -1 for all of ``v`` at once. Defaults to 0.
+
+    >>> import symgrad
+    >>> symgrad._weight_norm(symgrad.tensor([[3.0, 4.0]]), symgrad.tensor([[10.0]]), 0)
+    tensor([[6., 8.]])
+    """
+    _checked_dim(v, dim)
+    if v.ndim and (dim == 0 or dim == v.ndim - 1):
+        if v.dtype != g.dtype:
+            names = _dtypes._TORCH_NAMES
+            raise RuntimeError(f"expected scalar type {names[v.dtype.name]} but found "
+                               f"{names[g.dtype.name]}")
+        if g.numel() != v.size(dim):
+            # PyTorch's kernel reads g's memory as if it held one norm per slice.
+            raise RuntimeError(f"weight_norm: expected g to hold {v.size(dim)} elements, one "
+                               f"per slice of v along dim {dim}, got {g.numel()}")
+        return apply(WEIGHT_NORM, v, g, dim=dim)
+    return v * (g / norm_except_dim(v, 2, dim))
