@@ -548,6 +548,23 @@ def sgn_of_an_infinite_slope(lib: Any) -> Any:
     return at_boundary, at_pole
 
 
+def where_of_two_dtypes(lib: Any) -> Any:
+    # PyTorch's where promotes inside its kernel: one WhereBackward0 on the leaves (no
+    # ToCopyBackward0 before it), each gradient cast back to its leaf's dtype. (The nodes its
+    # edges reach; symgrad's next_functions also list the condition, as None, where PyTorch's
+    # omit it: an input PyTorch declares non-differentiable, helper h2's report.)
+    seen = []
+    for da, db in ((lib.float32, lib.float64), (lib.float64, lib.float32),
+                   (lib.float64, lib.int64), (lib.int32, lib.float32)):
+        a = lib.tensor([1.0, -2.0, 3.0], dtype=da, requires_grad=da.is_floating_point)
+        b = lib.tensor([[4.0], [0.5]], dtype=db, requires_grad=db.is_floating_point)
+        y = lib.where(a > 0, a, b)
+        leaves = [t for t in (a, b) if t.requires_grad]
+        reached = [_tree(f, 1) for f, _ in y.grad_fn.next_functions if f is not None]
+        seen.append((y, y.grad_fn.name(), reached, lib.autograd.grad((y * y).sum(), leaves)))
+    return seen
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -562,6 +579,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     backward_of_integer_output, linear_records_like_torch, linear_errors,
     kl_div_at_a_zero_target, copysign_at_an_infinite_input,
     isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
+    where_of_two_dtypes,
 ]
 
 
