@@ -565,6 +565,26 @@ def where_of_two_dtypes(lib: Any) -> Any:
     return seen
 
 
+def solve_triangular_of_two_dtypes(lib: Any) -> Any:
+    # PyTorch solves in A's dtype (B cast to it inside the op, no ToCopyBackward0) and refuses
+    # by A's dtype alone; B's gradient comes back in B's dtype.
+    seen = []
+    for da, db in ((lib.float32, lib.float64), (lib.float64, lib.float32),
+                   (lib.float16, lib.float32), (lib.int64, lib.float64), (lib.float32, lib.int64)):
+        for left in (True, False):
+            A = lib.tensor([[2.0, 0.0], [1.0, 4.0]], dtype=da)
+            B = lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=db)
+            leaves = [t.requires_grad_() for t in (A, B) if t.dtype.is_floating_point]
+
+            def solve(lib: Any, A: Any = A, B: Any = B, left: bool = left,
+                      leaves: list[Any] = leaves) -> Any:
+                X = lib.linalg.solve_triangular(A, B, upper=False, left=left)
+                reached = [_tree(f, 1) for f, _ in X.grad_fn.next_functions]
+                return X, reached, lib.autograd.grad((X * X).sum(), leaves)
+            seen.append(outcome(solve, lib))
+    return seen
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -579,7 +599,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     backward_of_integer_output, linear_records_like_torch, linear_errors,
     kl_div_at_a_zero_target, copysign_at_an_infinite_input,
     isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
-    where_of_two_dtypes,
+    where_of_two_dtypes, solve_triangular_of_two_dtypes,
 ]
 
 
