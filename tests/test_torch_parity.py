@@ -585,6 +585,37 @@ def solve_triangular_of_two_dtypes(lib: Any) -> Any:
     return seen
 
 
+# Matrices LU meets an exactly zero pivot in (in both libraries), of each kind of zero pivot:
+# after a row swap, with a zero column below it (LAPACK then leaves the column unscaled), in
+# the middle of a 3 x 3, in one matrix of a batch.
+_SINGULAR = ([[1.0, 2.0], [2.0, 4.0]], [[0.0, 0.0], [0.0, 0.0]], [[3.0, 0.0], [0.0, 0.0]],
+             [[0.0, 1.0], [0.0, 1.0]], [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 1.0, 1.0]],
+             [[[1.0, 2.0], [2.0, 4.0]], [[1.0, 0.0], [0.0, 2.0]]])
+
+
+def inv_ex_at_singular_matrices(lib: Any) -> Any:
+    # PyTorch's inv_ex is solve_ex(A, I): at a zero pivot what getrs leaves, inf, -inf and NaN
+    # where the division by it reaches and the other rows' values where it does not
+    # ([[0, 1], [0, 1]] gives [[inf, -inf], [0, 1]]), with info the pivot's place.
+    seen = []
+    for m in _SINGULAR:
+        for d in (lib.float32, lib.float64):
+            A = lib.tensor(m, dtype=d, requires_grad=True)
+            inverse, info = lib.linalg.inv_ex(A)
+            # (NaN as 0.5, which compares; the infinities kept)
+            seen.append((inverse.grad_fn.name(), lib.isnan(inverse), info,
+                         inverse.detach().nan_to_num(0.5, math.inf, -math.inf)))
+    return seen
+
+
+def cond_at_singular_matrices(lib: Any) -> Any:
+    # cond by the norms of A and its inverse: inf where LU meets a zero pivot (inv_ex's info),
+    # never an error (the singular values' orders, 2, -2, None and "nuc", are rounding noise
+    # there: tests/test_decompositions.py).
+    return [lib.linalg.cond(lib.tensor(m, dtype=d), p) for m in _SINGULAR
+            for d in (lib.float32, lib.float64) for p in ("fro", math.inf, -math.inf, 1, -1)]
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -599,7 +630,8 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     backward_of_integer_output, linear_records_like_torch, linear_errors,
     kl_div_at_a_zero_target, copysign_at_an_infinite_input,
     isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
-    where_of_two_dtypes, solve_triangular_of_two_dtypes,
+    where_of_two_dtypes, solve_triangular_of_two_dtypes, inv_ex_at_singular_matrices,
+    cond_at_singular_matrices,
 ]
 
 
@@ -865,3 +897,23 @@ def test_parity_count() -> None:
           f"{len(SCENARIOS)} semantics scenarios, {promotion} promotion checks, "
           f"{len(DELIBERATE)} deliberate differences")
     assert len(ops) == len(REGISTRY) and promotion > 0
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_matrix_singular_but_for_rounding(dtype: str) -> None:
+    """[[1, 2, 3], [4, 5, 6], [7, 8, 9]] is singular, but LU's last pivot is rounding noise:
+    zero in NumPy's LAPACK, not in PyTorch's getrf nor symgrad's. PyTorch's inv, solve and
+    inv_ex (info 0) then give huge finite values and cond never raises; symgrad follows its own
+    factorization's info, not NumPy's (it raised LinAlgError from inv, solve, inv_ex and the
+    norm orders of cond). The values themselves are noise (1e16 relative to the entries'
+    rounding) and are compared by size only; cond's exact value is inf (0 for p = -2)."""
+    for lib in (symgrad, torch):
+        d = getattr(lib, dtype)
+        A = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]], dtype=d)
+        inverse, info = lib.linalg.inv_ex(A)
+        assert info.item() == 0 and lib.isfinite(inverse).all()
+        assert lib.linalg.inv(A).abs().max().item() > 1e6
+        assert lib.isfinite(lib.linalg.solve(A, lib.ones(3, dtype=d))).all()
+        for p in (None, 2, "fro", "nuc", math.inf, -math.inf, 1, -1):
+            assert 1e7 < lib.linalg.cond(A, p).item() < math.inf, (lib.__name__, p)
+        assert lib.linalg.cond(A, -2).item() < 1e-7
