@@ -104,6 +104,13 @@ DELIBERATE: dict[str, str] = {
     # zeros there without create_graph (the cofactors with it). test_det_at_a_singular_matrix
     # states both.
     "det_at_a_singular_matrix": "PyTorch's det gradient at a singular matrix is zeros",
+    # householder_product (orgqr, ormqr) at a reflector I - tau v v^T with tau |v|^2 = 1, which
+    # is singular (helper h2): the product is a polynomial in the reflectors and taus, its
+    # derivative finite everywhere, which symgrad gives; PyTorch's backward undoes each
+    # reflector by its inverse and gives NaN there. test_householder_product_at_a_singular_
+    # reflector states both.
+    "householder_product_at_a_singular_reflector": "PyTorch's householder_product gradient at "
+                                                   "a singular reflector is NaN",
 }
 
 ALL_DTYPES = (symgrad.bool, symgrad.uint8, symgrad.int8, symgrad.int16, symgrad.int32,
@@ -616,6 +623,19 @@ def cond_at_singular_matrices(lib: Any) -> Any:
             for d in (lib.float32, lib.float64) for p in ("fro", math.inf, -math.inf, 1, -1)]
 
 
+def householder_product_at_a_singular_reflector(lib: Any) -> Any:
+    # v = (1, 0, 0) (the implicit 1, zeros below) and tau = 1: H = I - v v^T = diag(0, 1, 1).
+    a = lib.tensor([[1.0, 2.0], [0.0, 3.0], [0.0, 0.0]], dtype=lib.float64, requires_grad=True)
+    tau = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+    weights = lib.linspace(0.5, 1.5, 6, dtype=lib.float64).reshape(3, 2)
+    seen = []
+    for product in (lambda: lib.linalg.householder_product(a, tau),
+                    lambda: lib.ormqr(a, tau, weights)):
+        q = product()
+        seen.append((q, lib.autograd.grad((q * weights).sum(), (a, tau))))
+    return seen
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -631,7 +651,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     kl_div_at_a_zero_target, copysign_at_an_infinite_input,
     isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
     where_of_two_dtypes, solve_triangular_of_two_dtypes, inv_ex_at_singular_matrices,
-    cond_at_singular_matrices,
+    cond_at_singular_matrices, householder_product_at_a_singular_reflector,
 ]
 
 
@@ -917,3 +937,39 @@ def test_a_matrix_singular_but_for_rounding(dtype: str) -> None:
         for p in (None, 2, "fro", "nuc", math.inf, -math.inf, 1, -1):
             assert 1e7 < lib.linalg.cond(A, p).item() < math.inf, (lib.__name__, p)
         assert lib.linalg.cond(A, -2).item() < 1e-7
+
+
+def test_householder_product_at_a_singular_reflector() -> None:
+    """householder_product(a, tau) = H_1 H_2 with H_i = I - tau_i v_i v_i^T, a polynomial in
+    ``a``'s reflectors and ``tau``: differentiable everywhere. At v_1 = (1, 0, 0), tau_1 = 1,
+    H_1 = diag(0, 1, 1) is singular; symgrad's gradients (of householder_product and of
+    ormqr) are the central differences of PyTorch's own forward there, PyTorch's are NaN."""
+    a0 = np.array([[1.0, 2.0], [0.0, 3.0], [0.0, 0.0]])
+    tau0 = np.array([1.0, 2.0])
+    weights = np.linspace(0.5, 1.5, 6).reshape(3, 2)
+    forwards = {"householder_product": lambda a, t: torch.linalg.householder_product(a, t),
+                "ormqr": lambda a, t: torch.ormqr(a, t, torch.tensor(weights))}
+    for name, forward in forwards.items():
+        def f(a: np.ndarray, t: np.ndarray, forward: Any = forward) -> float:
+            return float((forward(torch.tensor(a), torch.tensor(t)).numpy() * weights).sum())
+
+        h = 1e-6
+        fd_a = np.zeros_like(a0)
+        for i, j in zip(*np.tril_indices(3, -1, 2), strict=True):  # the reflectors' entries
+            e = np.zeros_like(a0)
+            e[i, j] = h
+            fd_a[i, j] = (f(a0 + e, tau0) - f(a0 - e, tau0)) / (2 * h)
+        fd_tau = np.array([(f(a0, tau0 + h * e) - f(a0, tau0 - h * e)) / (2 * h)
+                           for e in np.eye(2)])
+        grads = {}
+        for lib in (symgrad, torch):
+            a = lib.tensor(a0.tolist(), dtype=lib.float64, requires_grad=True)
+            tau = lib.tensor(tau0.tolist(), dtype=lib.float64, requires_grad=True)
+            fn = (lib.linalg.householder_product if name == "householder_product"
+                  else lambda a, t, lib=lib: lib.ormqr(a, t, lib.tensor(weights)))
+            q = fn(a, tau)
+            ga, gt = lib.autograd.grad((q * lib.tensor(weights)).sum(), (a, tau))
+            grads[lib] = (np.tril(np.asarray(ga.numpy()), -1), np.asarray(gt.numpy()))
+        np.testing.assert_allclose(grads[symgrad][0], fd_a, atol=1e-8, err_msg=name)
+        np.testing.assert_allclose(grads[symgrad][1], fd_tau, atol=1e-8, err_msg=name)
+        assert np.isnan(grads[torch][1][0]) and np.isnan(grads[torch][0][1, 0]), name
