@@ -583,6 +583,12 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # kernel reads no index of an empty result, so it is empty, not an IndexError.
 @example(Program(((6, 0, 0, False),), ((_call("atleast_2d", "unary"), 0, 0, 0, 0, False),
                                        (_call("getitem_index"), 1, 0, 0, 1, False))))
+# Seed 310 (helper h2): a (1, 3) matrix that requires grad times a (1, 3, 3) batch: PyTorch
+# folds the batch and returns the product's mT().contiguous(), already contiguous for one row,
+# so its node is TransposeBackward0, not CloneBackward0 (seeds 300 and 314 alike: empty, one
+# column).
+@example(Program(((4, 0, 7, True),), ((_call("diag_embed", "unary"), 0, 0, 2, 11, False),
+                                      (_call("matmul"), 0, 1, 1, 5, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -636,6 +636,21 @@ def householder_product_at_a_singular_reflector(lib: Any) -> Any:
     return seen
 
 
+def matmul_folds_like_torch(lib: Any) -> Any:
+    # A matrix times a batch: PyTorch folds the batch into one mm when the matrix requires
+    # grad and returns the product's mT().contiguous() (CloneBackward0, or TransposeBackward0
+    # where that transpose is contiguous: one row, one column, empty), else bmm
+    # (UnsafeViewBackward0); a 3-D input of one batch against another batch count alike.
+    seen = []
+    for s1, s2 in (((2, 3), (2, 3, 4)), ((1, 3), (2, 3, 4)), ((2, 3), (2, 3, 1)),
+                   ((2, 3), (0, 3, 4)), ((1, 2, 3), (2, 3, 4)), ((1, 2, 3), (0, 3, 1))):
+        for grads in ((True, False), (False, True)):
+            a, b = (lib.ones(s, requires_grad=g) for s, g in zip((s1, s2), grads, strict=True))
+            y = a @ b
+            seen.append((y, lib.autograd.grad(y.sum(), [a, b][grads.index(True)])))
+    return seen
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -652,6 +667,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
     where_of_two_dtypes, solve_triangular_of_two_dtypes, inv_ex_at_singular_matrices,
     cond_at_singular_matrices, householder_product_at_a_singular_reflector,
+    matmul_folds_like_torch,
 ]
 
 
