@@ -42,7 +42,9 @@ def _norms(diff: np.ndarray, p: float) -> np.ndarray:
     """The ``p``-norms of ``diff`` along its last dim (float64)."""
     a = np.abs(diff)
     if p == 0:
-        return np.count_nonzero(diff, axis=-1).astype(np.float64)
+        # The count of nonzero differences as PyTorch's kernel sums it, min(ceil(|d|), 1):
+        # a NaN difference makes the distance NaN (count_nonzero counted it as 1).
+        return np.minimum(np.ceil(a), 1.0).sum(axis=-1)
     if p == 1:
         return a.sum(axis=-1)
     if p == 2:
