@@ -593,6 +593,11 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # kernel sums min(ceil(|d|), 1); symgrad counted a NaN difference as nonzero (cdist alike).
 @example(Program(((3, 0, 6, True),), ((_call("asin", "unary"), 0, 0, 0, 0, False),
                                       (_call("pdist", "dim"), 1, 1, 1, 0, False))))
+# Seed 323 (helper h2): 4 / cumprod([-1, -0.75, 0]): x_0's gradient sums 0 * inf with finite
+# terms; PyTorch's cumprod drops the 0 * inf and gives the rest (1.73), symgrad NaN
+# (TORCH_ZERO_TIMES_INF_GRADIENTS, where only a 0 was excused).
+@example(Program(((2, 0, 2, True),), ((_call("cumprod", "dim"), 0, 0, 2, 0, False),
+                                      (_call("divide", "number_first"), 1, 1, 0, 11, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -645,6 +650,23 @@ def test_the_sgn_rule_excuses_only_nan_for_zero() -> None:
     assert not torch_fuzz.torch_is_wrong(program, found([np.nan, 1.0], [0.0, 0.5]))
     assert not torch_fuzz.torch_is_wrong(program, found([1.0, 0.5], [0.0, 0.5]))
     assert not torch_fuzz.torch_is_wrong(program, found([np.nan, 0.5], [1.0, 0.5]))
+
+
+def test_the_cumprod_rule_excuses_nan_for_a_number() -> None:
+    """For cumprod the rule excuses symgrad's NaN against any number of PyTorch's (the other
+    terms of the sum the 0 * inf was dropped from), and nothing else."""
+    import numpy as np
+
+    program = Program(((1, 0, 0, True),), ((_call("cumprod", "dim"), 0, 0, 1, 0, False),))
+
+    def found(ours: list[float], theirs: list[float]) -> list[tuple[str, object, object]]:
+        return [("grad of leaf 0", ("tensor", "float32", (2,), np.array(ours), False, True, None),
+                 ("tensor", "float32", (2,), np.array(theirs), False, True, None))]
+
+    assert torch_fuzz.torch_is_wrong(program, found([np.nan, 0.5], [1.75, 0.5]))
+    assert torch_fuzz.torch_is_wrong(program, found([np.nan, 0.5], [0.0, 0.5]))
+    assert not torch_fuzz.torch_is_wrong(program, found([np.nan, 1.0], [1.75, 0.5]))
+    assert not torch_fuzz.torch_is_wrong(program, found([1.0, 0.5], [1.75, 0.5]))
 
 
 def test_a_nan_sign_bit_does_not_hide_a_wrong_one_elsewhere(

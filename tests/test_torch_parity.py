@@ -787,6 +787,14 @@ def test_cumprod_at_a_zero_under_an_infinite_grad() -> None:
         assert math.isnan(y.grad.tolist()[1])
     assert math.isnan(grads[symgrad][0][1]) and math.isnan(grads[symgrad][1][1])
     assert grads[torch][0][1] == 0.0 and math.isnan(grads[torch][1][1])
+    # x_i's gradient sums g_j dc_j/dx_i over j >= i: PyTorch's cumprod drops the 0 * inf term
+    # and keeps the others' sum, symgrad's chain rule gives NaN (helper h2, fuzzer seed 323)
+    for lib in (symgrad, torch):
+        x = lib.tensor([2.0, 3.0, 0.0], dtype=lib.float64, requires_grad=True)
+        lib.cumprod(x, 0).backward(lib.tensor([1.0, 1.0, math.inf], dtype=lib.float64))
+        grads[lib] = x.grad.tolist()
+    assert grads[torch] == [1 + 3, 2.0, math.inf]  # 1 + 1 * 3 (+ inf * 3 * 0 dropped)
+    assert np.isnan(grads[symgrad][:2]).all() and grads[symgrad][2] == math.inf
     # with a finite gradient the two agree: x1's is x0 = 0
     for lib in (symgrad, torch):
         x = lib.tensor([0.0, 2.0], dtype=lib.float64, requires_grad=True)

@@ -622,8 +622,14 @@ TORCH_ZERO_TIMES_INF_GRADIENTS = {
     # cumprod's c_j = x_0 ... x_j after a zero x_0 has derivative 0 in each later x_i: an
     # infinite gradient of c_j (1 / c_j's) times it is 0 in PyTorch's cumprod, NaN in its prod
     # and its mul (tests/test_torch_parity.py, test_cumprod_at_a_zero_under_an_infinite_grad).
+    # x_i's gradient sums such terms over j: PyTorch's is the sum of the others, any number
+    # (seed 323, helper h2: 4 / cumprod([-1, -0.75, 0]) gives x_0 -2 + 3.73 + 0 = 1.73).
     "cumprod": "0 for a zero derivative times an infinite gradient",
 }
+# What PyTorch's element may be where symgrad's is NaN: sgn's structural zero gives 0 itself;
+# cumprod's backward drops the term from a sum, which keeps the other terms.
+_TORCH_WHERE_ZERO_TIMES_INF: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "sgn": lambda b: b == 0, "cumprod": lambda b: ~np.isnan(b)}
 
 
 _INTEGRAL = {"bool", "uint8", "int8", "int16", "int32", "int64"}
@@ -647,8 +653,8 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
     """Whether a disagreement ``run`` found is a leaf's gradient that PyTorch gets wrong: in a
     program that calls a function of ``TORCH_WRONG_GRADIENTS``, or one of
     ``TORCH_NAN_GRADIENTS`` whose gradient differs only where PyTorch's is NaN and symgrad's
-    not, or of ``TORCH_ZERO_TIMES_INF_GRADIENTS`` only where PyTorch's is 0 and symgrad's
-    NaN; or a
+    not, or of ``TORCH_ZERO_TIMES_INF_GRADIENTS`` only where symgrad's is NaN and PyTorch's
+    0 (sgn) or a number (cumprod); or a
     step's value of a function of ``TORCH_WRONG_VALUES`` that differs only where symgrad's is
     infinite and PyTorch's NaN; or a step of a function of ``TORCH_WRONG_ERRORS`` that PyTorch
     refuses with its message, where symgrad gives a value; or an integer result PyTorch's
@@ -668,8 +674,8 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
         return True
     if ours is None or theirs is None:
         return False
-    if called & set(TORCH_ZERO_TIMES_INF_GRADIENTS) and _differ_only_where(
-            ours[3], theirs[3], np.isnan, lambda b: b == 0):
+    if any(_differ_only_where(ours[3], theirs[3], np.isnan, _TORCH_WHERE_ZERO_TIMES_INF[name])
+           for name in called & set(TORCH_ZERO_TIMES_INF_GRADIENTS)):
         return True
     return bool(called & set(TORCH_NAN_GRADIENTS)) and _only_where_torch_nan(ours[3], theirs[3])
 
