@@ -598,6 +598,12 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # (TORCH_ZERO_TIMES_INF_GRADIENTS, where only a 0 was excused).
 @example(Program(((2, 0, 2, True),), ((_call("cumprod", "dim"), 0, 0, 2, 0, False),
                                       (_call("divide", "number_first"), 1, 1, 0, 11, False))))
+# Seed 326 (helper h2): prod of [-0.1875, 0, 2, 0.75, 0, inf] (a divide by zero): the others'
+# products are 0 * inf, NaN in symgrad; PyTorch's backward gives zeros at two zero elements
+# (TORCH_ZERO_TIMES_INF_GRADIENTS).
+@example(Program(((4, 0, 7, False), (5, 0, 11, True)),
+                 ((_call("divide", "binary"), 0, 1, 0, 4, False),
+                  (_call("prod", "unary"), 2, 2, 1, 1, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -866,9 +866,13 @@ def test_prod_gradient_at_an_infinite_element() -> None:
     """``d/dx_i prod(x)`` is the product of the other elements: at ``x = [inf, 0.5, 2]`` it is
     ``[1, inf, inf]`` (the limit of the difference quotients, which are those products).
     symgrad gives it; PyTorch divides the result by x_i, ``inf / inf = NaN`` at the infinite
-    element. Elsewhere the two agree."""
+    element. At two zeros and an infinity (helper h2, fuzzer seed 326) the others' product
+    is 0 * inf, NaN, but for the infinite element's (0): symgrad gives it, PyTorch's backward
+    gives zeros for every element once two are zero. Elsewhere the two agree."""
     inf = math.inf
     for vals, ours, theirs in (([inf, 0.5, 2.0], [1.0, inf, inf], [math.nan, inf, inf]),
+                               ([0.0, 0.0, inf, 2.0], [math.nan, math.nan, 0.0, math.nan],
+                                [0.0, 0.0, 0.0, 0.0]),
                                ([-inf, inf, 2.0], [inf, -inf, -inf], [math.nan, math.nan, -inf]),
                                ([1.5, 2.0, -4.0], [-8.0, -6.0, 3.0], [-8.0, -6.0, 3.0])):
         for lib, expected in ((symgrad, ours), (torch, theirs)):

@@ -625,11 +625,17 @@ TORCH_ZERO_TIMES_INF_GRADIENTS = {
     # x_i's gradient sums such terms over j: PyTorch's is the sum of the others, any number
     # (seed 323, helper h2: 4 / cumprod([-1, -0.75, 0]) gives x_0 -2 + 3.73 + 0 = 1.73).
     "cumprod": "0 for a zero derivative times an infinite gradient",
+    # prod's gradient in x_i is the product of the others; of two zeros or more PyTorch's
+    # backward gives zeros without multiplying, also where the others hold an infinity and
+    # the product is 0 * inf = NaN, as symgrad's (seed 326, helper h2; tests/
+    # test_torch_parity.py, test_prod_gradient_at_an_infinite_element).
+    "prod": "zeros at two zero elements, also beside an infinite one",
 }
-# What PyTorch's element may be where symgrad's is NaN: sgn's structural zero gives 0 itself;
-# cumprod's backward drops the term from a sum, which keeps the other terms.
+# What PyTorch's element may be where symgrad's is NaN: sgn's structural zero and prod's
+# shortcut give 0 themselves; cumprod's backward drops the term from a sum, which keeps the
+# other terms.
 _TORCH_WHERE_ZERO_TIMES_INF: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "sgn": lambda b: b == 0, "cumprod": lambda b: ~np.isnan(b)}
+    "sgn": lambda b: b == 0, "cumprod": lambda b: ~np.isnan(b), "prod": lambda b: b == 0}
 
 
 _INTEGRAL = {"bool", "uint8", "int8", "int16", "int32", "int64"}
@@ -654,7 +660,7 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
     program that calls a function of ``TORCH_WRONG_GRADIENTS``, or one of
     ``TORCH_NAN_GRADIENTS`` whose gradient differs only where PyTorch's is NaN and symgrad's
     not, or of ``TORCH_ZERO_TIMES_INF_GRADIENTS`` only where symgrad's is NaN and PyTorch's
-    0 (sgn) or a number (cumprod); or a
+    0 (sgn, prod) or a number (cumprod); or a
     step's value of a function of ``TORCH_WRONG_VALUES`` that differs only where symgrad's is
     infinite and PyTorch's NaN; or a step of a function of ``TORCH_WRONG_ERRORS`` that PyTorch
     refuses with its message, where symgrad gives a value; or an integer result PyTorch's
