@@ -111,6 +111,12 @@ DELIBERATE: dict[str, str] = {
     # reflector states both.
     "householder_product_at_a_singular_reflector": "PyTorch's householder_product gradient at "
                                                    "a singular reflector is NaN",
+    # kron's input written after the call (helper h2, fuzzer seed 331): PyTorch's kron saves
+    # an _unsafe_view of it, whose version counter is its own, and its backward computes with
+    # the written values, a wrong gradient; symgrad's refuses as PyTorch's mul does.
+    # test_kron_after_its_input_is_written states both.
+    "kron_after_its_input_is_written": "PyTorch's kron backward reads its input's written "
+                                       "values unchecked",
 }
 
 ALL_DTYPES = (symgrad.bool, symgrad.uint8, symgrad.int8, symgrad.int16, symgrad.int32,
@@ -651,6 +657,14 @@ def matmul_folds_like_torch(lib: Any) -> Any:
     return seen
 
 
+def kron_after_its_input_is_written(lib: Any) -> Any:
+    a = lib.tensor([1.0, 2.0, 3.0])
+    b = lib.tensor([[1.0, 1.0]], requires_grad=True)
+    y = lib.kron(a, b)
+    a.mul_(10)
+    return lib.autograd.grad(y.sum(), b)
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -667,7 +681,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
     where_of_two_dtypes, solve_triangular_of_two_dtypes, inv_ex_at_singular_matrices,
     cond_at_singular_matrices, householder_product_at_a_singular_reflector,
-    matmul_folds_like_torch,
+    matmul_folds_like_torch, kron_after_its_input_is_written,
 ]
 
 
@@ -1001,3 +1015,23 @@ def test_householder_product_at_a_singular_reflector() -> None:
         np.testing.assert_allclose(grads[symgrad][0], fd_a, atol=1e-8, err_msg=name)
         np.testing.assert_allclose(grads[symgrad][1], fd_tau, atol=1e-8, err_msg=name)
         assert np.isnan(grads[torch][1][0]) and np.isnan(grads[torch][0][1, 0]), name
+
+
+def test_kron_after_its_input_is_written() -> None:
+    """kron(a, b)'s gradient in b is the sum of a's elements taken at the call (6 for a = [1,
+    2, 3] and b of ones). Written afterward (a.mul_(10)), a no longer holds them: PyTorch's
+    backward, through an _unsafe_view that its version check does not see, gives 60; symgrad
+    refuses with the in-place error, which PyTorch gives for the same product by mul."""
+    for lib in (symgrad, torch):
+        a = lib.tensor([1.0, 2.0, 3.0])
+        b = lib.tensor([[1.0, 1.0]], requires_grad=True)
+        assert lib.autograd.grad(lib.kron(a, b).sum(), b)[0].tolist() == [[6.0, 6.0]]
+        y, by_mul = lib.kron(a, b), a.reshape(3, 1) * b
+        a.mul_(10)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            by_mul.sum().backward()
+        if lib is torch:
+            assert lib.autograd.grad(y.sum(), b)[0].tolist() == [[60.0, 60.0]]
+        else:
+            with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+                y.sum().backward()
