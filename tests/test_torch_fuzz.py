@@ -609,6 +609,12 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((2, 0, 4, True), (1, 0, 11, False)),
                  ((_call("kron", "binary"), 1, 0, 1, 3, False),
                   (_call("rad2deg_", "unary"), 1, 0, 1, 4, False))))
+# Seed 346 (helper h2): pdist saves its input, which detach_ then takes from its node: PyTorch's
+# backward refuses to unpack it ("Trying to use a saved tensor that has been detached
+# in-place"); symgrad's read it.
+@example(Program(((2, 1, 3, True),), ((_call("neg"), 0, 0, 0, 0, False),
+                                      (_call("pdist", "unary"), 1, 1, 0, 0, False),
+                                      (_call("detach_", "unary"), 1, 1, 0, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -665,6 +665,23 @@ def kron_after_its_input_is_written(lib: Any) -> Any:
     return lib.autograd.grad(y.sum(), b)
 
 
+def saved_tensor_detached_in_place(lib: Any) -> Any:
+    # A node that saved a computed input refuses it once detach_ took it from its node; one
+    # recorded after the detach, an output it saved and a leaf detached in place are read.
+    seen = []
+    for case in ("sin", "mul", "output", "after", "leaf"):
+        x = lib.tensor([[1.0, 2.0], [3.0, 5.0]], requires_grad=True)
+        a = x * 2
+        if case == "after":
+            a.detach_()
+        y = (a.sin() if case == "sin" else a * a if case == "mul" else a.exp()
+             if case == "output" else a.sin() * x if case == "after" else x.sin())
+        (y if case == "output" else x if case == "leaf" else a).detach_()
+        root = a.sum() if case == "output" else y.sum()
+        seen.append(outcome(lambda lib, root=root, x=x: (root.backward(), x.grad)[1], lib))
+    return seen
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -681,7 +698,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
     where_of_two_dtypes, solve_triangular_of_two_dtypes, inv_ex_at_singular_matrices,
     cond_at_singular_matrices, householder_product_at_a_singular_reflector,
-    matmul_folds_like_torch, kron_after_its_input_is_written,
+    matmul_folds_like_torch, kron_after_its_input_is_written, saved_tensor_detached_in_place,
 ]
 
 
