@@ -615,6 +615,11 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((2, 1, 3, True),), ((_call("neg"), 0, 0, 0, 0, False),
                                       (_call("pdist", "unary"), 1, 1, 0, 0, False),
                                       (_call("detach_", "unary"), 1, 1, 0, 0, False))))
+# Seed 348 (helper h2): rrelu_'s node (RreluWithNoiseBackward1) saves its result; clip_ then
+# writes it, and PyTorch's backward refuses (symgrad's VJP needs only the slope, and ran).
+@example(Program(((4, 1, 11, True),), ((_call("to_float"), 0, 0, 0, 0, False),
+                                       (_call("rrelu_", "unary"), 1, 1, 0, 0, False),
+                                       (_call("clip_", "dim"), 1, 1, 2, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

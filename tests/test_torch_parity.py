@@ -682,6 +682,18 @@ def saved_tensor_detached_in_place(lib: Any) -> Any:
     return seen
 
 
+def rrelu_in_place_then_written(lib: Any) -> Any:
+    # rrelu_'s node saves its result (in training or not): written again, backward refuses.
+    seen = []
+    for training in (False, True):
+        x = lib.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 1
+        lib.nn.functional.rrelu_(y, training=training)
+        y.clamp_(max=2.5)
+        seen.append(outcome(lambda lib, y=y: y.sum().backward(), lib))
+    return seen
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -699,6 +711,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     where_of_two_dtypes, solve_triangular_of_two_dtypes, inv_ex_at_singular_matrices,
     cond_at_singular_matrices, householder_product_at_a_singular_reflector,
     matmul_folds_like_torch, kron_after_its_input_is_written, saved_tensor_detached_in_place,
+    rrelu_in_place_then_written,
 ]
 
 
