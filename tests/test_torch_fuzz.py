@@ -632,6 +632,21 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # symgrad's (inherited), but the mirror's node (CloneBackward0) was compared too.
 @example(Program(((3, 1, 1, True),), ((_call("sinc", "unary"), 0, 0, 0, 0, False),
                                       (_call("floor_", "unary"), 1, 1, 0, 0, True))))
+# Seed 388 (helper h2): max_pool1d of a tensor that needs no gradient is a tensor of its own in
+# PyTorch (max_pool2d_with_indices and a squeezed view only where a gradient needs indices), so
+# clamp_max_ by a scalar that requires grad records ClampMaxBackward1, not CopySlices'
+# AsStridedBackward0.
+@example(Program(((0, 1, 4, True), (4, 0, 8, False)),
+                 ((_call("max_pool1d", "dim"), 1, 1, 2, 0, False),
+                  (_call("clamp_max_", "binary"), 2, 0, 0, 0, False))))
+# Seed 388 (helper h2): a view made under no_grad (broadcast_tensors') whose base is written
+# refuses is_leaf; the fuzzer's mirror of it asked and crashed.
+@example(Program(((1, 1, 10, True), (5, 1, 10, True), (3, 0, 9, True)),
+                 ((_call("fmod", "number_second"), 7, 0, 0, 1, True),
+                  (_call("ldexp", "binary"), 2, 7, 0, 2, False),
+                  (_call("getitem_none"), 4, 5, 0, 1, True),
+                  (_call("cos_", "unary"), 4, 2, 1, 1, False),
+                  (_call("broadcast_tensors", "ternary"), 2, 4, 1, 4, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -257,9 +257,18 @@ def _mirror(t: Any) -> Any:
     m = torch.tensor(t.detach().numpy().tolist(), dtype=getattr(torch, t.dtype.name))
     if t.requires_grad:
         m.requires_grad_()
-        if not t.is_leaf:
+        if not _is_leaf(t):
             m = m.clone()
     return m
+
+
+def _is_leaf(t: Any) -> bool:
+    """``t.is_leaf``; False for a view made under no_grad whose base was written since, whose
+    graph refuses every question (PyTorch's RuntimeError; seed 388 program 235, helper h2)."""
+    try:
+        return bool(t.is_leaf)
+    except RuntimeError:
+        return False
 
 
 def _mirrors(pool: list[Any]) -> list[Any]:
