@@ -694,6 +694,19 @@ def rrelu_in_place_then_written(lib: Any) -> Any:
     return seen
 
 
+def fill_by_an_aliasing_value(lib: Any) -> Any:
+    # fill_ by a zero-dim value that shares the filled tensor's memory: PyTorch clones it
+    # first, so no overlap is refused, and the value's gradient is the filled elements' sum.
+    y = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = y * 1
+    x.fill_(x[1])
+    (x * lib.tensor([1.0, 2.0, 4.0])).sum().backward()
+    b = lib.tensor(2.0)
+    a = b.view(1, 1)
+    a[...] = b
+    return x, y.grad, a
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -711,7 +724,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     where_of_two_dtypes, solve_triangular_of_two_dtypes, inv_ex_at_singular_matrices,
     cond_at_singular_matrices, householder_product_at_a_singular_reflector,
     matmul_folds_like_torch, kron_after_its_input_is_written, saved_tensor_detached_in_place,
-    rrelu_in_place_then_written,
+    rrelu_in_place_then_written, fill_by_an_aliasing_value,
 ]
 
 
