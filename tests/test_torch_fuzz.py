@@ -653,6 +653,12 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((7, 1, 2, True),), ((_call("mean", "unary"), 0, 6, 0, 9, False),
                                       (_call("atleast_2d", "ternary"), 7, 6, 0, 6, False),
                                       (_call("setitem_tensor"), 2, 1, 0, 11, False))))
+# Seed 412 (helper h2): var over dim 0 of a zero-dim NaN (acosh(-2.5)): symgrad's gradient is
+# NaN, PyTorch's inf (TORCH_INF_FOR_NAN_GRADIENTS).
+@example(Program(((3, 0, 6, True), (0, 1, 4, True), (1, 0, 0, False)),
+                 ((_call("gt", "dim"), 7, 4, 1, 4, False),
+                  (_call("acosh", "unary"), 1, 6, 0, 2, False),
+                  (_call("var", "dim"), 4, 0, 0, 10, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

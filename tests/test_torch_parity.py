@@ -117,6 +117,10 @@ DELIBERATE: dict[str, str] = {
     # test_kron_after_its_input_is_written states both.
     "kron_after_its_input_is_written": "PyTorch's kron backward reads its input's written "
                                        "values unchecked",
+    # var's gradient at a zero-dim NaN (helper h2, fuzzer seed 412): NaN in, NaN out, as symgrad
+    # gives and as PyTorch gives for a (1,) NaN; PyTorch's is inf for the zero-dim one.
+    # test_var_of_a_zero_dim_nan states both.
+    "var_of_a_zero_dim_nan": "PyTorch's var gradient at a zero-dim NaN is inf",
 }
 
 ALL_DTYPES = (symgrad.bool, symgrad.uint8, symgrad.int8, symgrad.int16, symgrad.int32,
@@ -707,6 +711,11 @@ def fill_by_an_aliasing_value(lib: Any) -> Any:
     return x, y.grad, a
 
 
+def var_of_a_zero_dim_nan(lib: Any) -> Any:
+    x = lib.tensor(math.nan, dtype=lib.float64, requires_grad=True)
+    return [lib.autograd.grad(y, x) for y in (x.var(0), x.var(), lib.var_mean(x, 0)[0])]
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -724,7 +733,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     where_of_two_dtypes, solve_triangular_of_two_dtypes, inv_ex_at_singular_matrices,
     cond_at_singular_matrices, householder_product_at_a_singular_reflector,
     matmul_folds_like_torch, kron_after_its_input_is_written, saved_tensor_detached_in_place,
-    rrelu_in_place_then_written, fill_by_an_aliasing_value,
+    rrelu_in_place_then_written, fill_by_an_aliasing_value, var_of_a_zero_dim_nan,
 ]
 
 
@@ -1078,3 +1087,20 @@ def test_kron_after_its_input_is_written() -> None:
         else:
             with pytest.raises(RuntimeError, match="modified by an inplace operation"):
                 y.sum().backward()
+
+
+def test_var_of_a_zero_dim_nan() -> None:
+    """var's value at a NaN is NaN, and its gradient there too: symgrad gives NaN, and so does
+    PyTorch for a (1,) NaN or a zero-dim 2.0 (one element, correction 1: 0 / 0); PyTorch's
+    gradient at a zero-dim NaN is inf."""
+    for lib in (symgrad, torch):
+        for value, shape in ((math.nan, (1,)), (2.0, ())):
+            x = lib.tensor(value, dtype=lib.float64).reshape(shape).requires_grad_()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                assert np.isnan(lib.autograd.grad(x.var(0), x)[0].numpy()).all()
+        x = lib.tensor(math.nan, dtype=lib.float64, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            g = lib.autograd.grad(x.var(0), x)[0].item()
+        assert (math.isnan(g) if lib is symgrad else g == math.inf)

@@ -666,6 +666,13 @@ TORCH_ZERO_TIMES_INF_GRADIENTS = {
     # test_torch_parity.py, test_prod_gradient_at_an_infinite_element).
     "prod": "zeros at two zero elements, also beside an infinite one",
 }
+# Functions whose gradient PyTorch 2.13 gives as an infinity where the input is NaN, as is
+# symgrad's gradient: var of a zero-dim NaN (with a dim or without, and var_mean's), where a
+# (1,) one gives NaN in both (seed 412, helper h2; tests/test_torch_parity.py,
+# test_var_of_a_zero_dim_nan).
+TORCH_INF_FOR_NAN_GRADIENTS = {name: "inf at a zero-dim NaN input" for name in ("var", "var_mean")}
+
+
 # What PyTorch's element may be where symgrad's is NaN: sgn's structural zero and prod's
 # shortcut give 0 themselves; cumprod's backward drops the term from a sum, which keeps the
 # other terms.
@@ -695,7 +702,8 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
     program that calls a function of ``TORCH_WRONG_GRADIENTS``, or one of
     ``TORCH_NAN_GRADIENTS`` whose gradient differs only where PyTorch's is NaN and symgrad's
     not, or of ``TORCH_ZERO_TIMES_INF_GRADIENTS`` only where symgrad's is NaN and PyTorch's
-    0 (sgn, prod) or a number (cumprod); or a
+    0 (sgn, prod) or a number (cumprod), or of ``TORCH_INF_FOR_NAN_GRADIENTS`` only where
+    symgrad's is NaN and PyTorch's infinite; or a
     step's value of a function of ``TORCH_WRONG_VALUES`` that differs only where symgrad's is
     infinite and PyTorch's NaN; or a step of a function of ``TORCH_WRONG_ERRORS`` that PyTorch
     refuses with its message, where symgrad gives a value; or an integer result PyTorch's
@@ -717,6 +725,9 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
         return False
     if any(_differ_only_where(ours[3], theirs[3], np.isnan, _TORCH_WHERE_ZERO_TIMES_INF[name])
            for name in called & set(TORCH_ZERO_TIMES_INF_GRADIENTS)):
+        return True
+    if called & set(TORCH_INF_FOR_NAN_GRADIENTS) and _differ_only_where(
+            ours[3], theirs[3], np.isnan, np.isinf):
         return True
     return bool(called & set(TORCH_NAN_GRADIENTS)) and _only_where_torch_nan(ours[3], theirs[3])
 
