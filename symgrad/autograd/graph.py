@@ -1343,17 +1343,43 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, own: bool = False) -> Non
 
 def _to_leaf_shape(t: Tensor, g: Any) -> Any:
     """A leaf's gradient where the leaf's shape changed in place after its accumulator was
-    made (``t_()`` under ``no_grad``), as PyTorch accumulates it: PyTorch's error where the
-    two shapes do not broadcast, the gradient expanded where the leaf's is the broadcast one,
-    else the gradient as it is."""
+    made (``t_()`` under ``no_grad``), as PyTorch accumulates it: the gradient as it is where
+    its layout fits the leaf's (``_layout_kept``), else copied into the leaf's shape, with
+    PyTorch's errors where it does not broadcast to it."""
     from symgrad.ops.registry import broadcast_shapes  # the ops build on this module
 
     shape = tuple(t._data.shape)
-    if broadcast_shapes(shape, tuple(g.shape)) != shape:
+    if _layout_kept(t._data, g.shape):
         return g
+    # Else PyTorch copies it into the leaf's layout: its copy_'s errors where it cannot.
+    broadcast = broadcast_shapes(shape, tuple(g.shape))
+    if broadcast != shape:
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                           f"{list(broadcast)}")
     if type(g) is _NDARRAY:
         return np.broadcast_to(g, shape).copy()
     return g.expand(shape).clone()
+
+
+def _layout_kept(leaf: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """Whether PyTorch's AccumulateGrad takes a new contiguous gradient of ``shape`` as it is
+    for a leaf whose array is ``leaf`` (its ``obeys_layout_contract``: each dim of the
+    gradient but those of size one has the leaf's stride at the same index, or the leaf is not
+    dense), rather than copying it into the leaf's layout, which broadcasts it to the leaf's
+    shape: a zero-dim gradient of a leaf made (1,) by ``unsqueeze_`` under no_grad stays
+    zero-dim (seed 437, helper h2)."""
+    from symgrad.ops.inplace import _dense
+
+    if not _dense(leaf):
+        return True
+    strides = [s // leaf.itemsize for s in leaf.strides]
+    expected = 1
+    for idx in range(len(shape) - 1, -1, -1):
+        # (past the leaf's dims PyTorch reads past its strides' end: taken as it is, in 2.13)
+        if shape[idx] != 1 and idx < len(strides) and strides[idx] != expected:
+            return False
+        expected *= shape[idx]
+    return True
 
 
 def _wrap(a: np.ndarray) -> Tensor:
