@@ -665,6 +665,12 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((0, 1, 5, True), (2, 0, 7, False), (6, 1, 9, True)),
                  ((_call("arctan2", "binary"), 0, 6, 2, 2, False),
                   (_call("unsqueeze_"), 0, 6, 1, 1, True))))
+# Seed 444 (helper h2): atanh(2 * nanquantile(x, 0)) at 1: inf times the derivative 1 of the
+# smallest element, NaN in PyTorch (a weight of 0 times inf; TORCH_NAN_GRADIENTS).
+@example(Program(((1, 0, 3, True),), ((_call("nanquantile", "dim"), 5, 0, 1, 1, False),
+                                      (_call("add_"), 1, 5, 1, 6, False),
+                                      (_call("fmax", "binary"), 6, 3, 1, 7, False),
+                                      (_call("atanh", "unary"), 6, 2, 0, 1, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -121,6 +121,12 @@ DELIBERATE: dict[str, str] = {
     # gives and as PyTorch gives for a (1,) NaN; PyTorch's is inf for the zero-dim one.
     # test_var_of_a_zero_dim_nan states both.
     "var_of_a_zero_dim_nan": "PyTorch's var gradient at a zero-dim NaN is inf",
+    # quantile where its position falls on an element, under an infinite gradient (helper h2,
+    # fuzzer seed 444): the element's derivative is 1, inf * 1 = inf as symgrad gives;
+    # PyTorch's weight 0 for the upper neighbour (the same element) adds inf * 0 = NaN.
+    # test_quantile_at_an_element_under_an_infinite_grad states both.
+    "quantile_at_an_element_under_an_infinite_grad": "PyTorch's quantile gradient adds "
+                                                      "inf * 0 from a weight of 0",
 }
 
 ALL_DTYPES = (symgrad.bool, symgrad.uint8, symgrad.int8, symgrad.int16, symgrad.int32,
@@ -716,6 +722,15 @@ def var_of_a_zero_dim_nan(lib: Any) -> Any:
     return [lib.autograd.grad(y, x) for y in (x.var(0), x.var(), lib.var_mean(x, 0)[0])]
 
 
+def quantile_at_an_element_under_an_infinite_grad(lib: Any) -> Any:
+    seen = []
+    for q in (0.0, 0.5, 0.25):
+        x = lib.tensor([0.5, 2.0, 1.0], dtype=lib.float64, requires_grad=True)
+        seen.append(lib.autograd.grad(lib.quantile(x, q), x,
+                                      lib.tensor(math.inf, dtype=lib.float64)))
+    return seen
+
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -734,6 +749,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     cond_at_singular_matrices, householder_product_at_a_singular_reflector,
     matmul_folds_like_torch, kron_after_its_input_is_written, saved_tensor_detached_in_place,
     rrelu_in_place_then_written, fill_by_an_aliasing_value, var_of_a_zero_dim_nan,
+    quantile_at_an_element_under_an_infinite_grad,
 ]
 
 
@@ -1104,3 +1120,23 @@ def test_var_of_a_zero_dim_nan() -> None:
             warnings.simplefilter("ignore")
             g = lib.autograd.grad(x.var(0), x)[0].item()
         assert (math.isnan(g) if lib is symgrad else g == math.inf)
+
+
+def test_quantile_at_an_element_under_an_infinite_grad() -> None:
+    """quantile(x, q) where q (n - 1) is an integer k is the k-th smallest element: its
+    derivative is 1 there and 0 elsewhere (x distinct), so an infinite gradient gives inf at
+    that element, as symgrad does. PyTorch's backward scatters g (1 - w) and g w to the two
+    neighbours, both that element for w = 0: inf + inf * 0 = NaN. Between elements (q = 0.25:
+    halfway) both agree."""
+    inf = math.inf
+    for lib, at_element in ((symgrad, [[inf, 0.0, 0.0], [0.0, 0.0, inf]]),
+                            (torch, [[math.nan, 0.0, 0.0], [0.0, 0.0, math.nan]])):
+        for fn in (lib.quantile, lib.nanquantile):
+            for q, expected in ((0.0, at_element[0]), (0.5, at_element[1]),
+                                (0.25, [inf, 0.0, inf])):
+                x = lib.tensor([0.5, 2.0, 1.0], dtype=lib.float64, requires_grad=True)
+                (g,) = lib.autograd.grad(fn(x, q), x, lib.tensor(inf, dtype=lib.float64))
+                np.testing.assert_array_equal(g.numpy(), expected)
+    # the difference quotient at q = 0 in the smallest element is 1
+    assert torch.quantile(torch.tensor([0.5 + 2.0**-20, 2.0, 1.0], dtype=torch.float64),
+                          0.0).item() - 0.5 == 2.0**-20
