@@ -608,6 +608,8 @@ class Tensor:
                 "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
                 "called on these gradients. To fix this error, please refer to the "
                 "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+        if self._fn is not None:  # nodes that saved it can no longer unpack it, as in PyTorch
+            _graph.detached_in_place(self)
         self._fn = None
         self._rg = False
         if self._view is not None:

@@ -120,8 +120,11 @@ def _shapes_kept_under_no_grad(lib: Any) -> list[Any]:
             change(y)
         out.append(_outcome(lambda y=y: (y * _values(lib, *y.shape)).sum().backward()))
         out.append(None if x.grad is None else x.grad.tolist())
+    # (a leaf's gradient of the old shape: PyTorch takes it as it is where its layout fits the
+    # leaf's, else copies it into the leaf's shape or refuses; helper h2, fuzzer seed 437)
     for shape, change in (((2, 3), lambda t: t.t_()), ((2, 3), lambda t: t.unsqueeze_(0)),
-                          ((1, 3), lambda t: t.squeeze_())):
+                          ((1, 3), lambda t: t.squeeze_()), ((), lambda t: t.unsqueeze_(0)),
+                          ((3,), lambda t: t.unsqueeze_(1)), ((1, 3), lambda t: t.t_())):
         leaf = _values(lib, *shape).requires_grad_()
         held = leaf * 1  # its node holds the leaf's accumulator
         with lib.no_grad():

@@ -234,3 +234,28 @@ def test_weight_norm_refuses_a_g_without_one_norm_per_slice() -> None:
     # PyTorch's kernel reads past g's memory here; symgrad raises.
     with pytest.raises(RuntimeError, match="expected g to hold 3 elements"):
         symgrad._weight_norm(symgrad.ones(3, 4), symgrad.ones(()), 0)
+
+
+def _weight_norm_errors(lib: object) -> list[tuple[str, str]]:
+    cases = [(lib.ones(2, 3, 4, dtype=lib.int64), lib.ones(1, 3, 1), 1),
+             (lib.ones(2, 3, dtype=lib.int64), lib.ones(2, 1), 0),
+             (lib.tensor(True), lib.tensor(1.0), 0), (lib.tensor(True), lib.tensor(1.0), -1),
+             (lib.ones(2, 3, dtype=lib.bool), lib.ones(2, 1), 5),
+             (lib.ones(2, 3), lib.ones(2, 1, dtype=lib.int64), 0),
+             (lib.tensor(2.0), lib.tensor(3.0), -1), (lib.tensor(2.0), lib.tensor(3.0), 0)]
+    seen = []
+    for v, g, dim in cases:
+        try:
+            lib._weight_norm(v, g, dim)
+            seen.append(("ok", ""))
+        except Exception as e:  # noqa: BLE001 - the class and message are what is compared
+            seen.append((type(e).__name__, str(e)))
+    return seen
+
+
+def test_weight_norm_refuses_in_pytorchs_order() -> None:
+    # The fused kernel (dim 0 or the last, also for a 0-dim v) refuses v's dtype first, then
+    # the dim, then g's dtype; the composition refuses through norm()'s words. symgrad checked
+    # the dim first and answered an integer v with linalg.vector_norm's message (the fuzzer:
+    # _weight_norm of a comparison's 0-dim result).
+    assert _weight_norm_errors(symgrad) == _weight_norm_errors(torch)

@@ -45,7 +45,8 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((3, 1, 8, True),), ((_call("neg"), 0, 0, 0, 0, False),
                                       (_call("squeeze_"), 1, 0, 2, 0, True))))
 @example(Program(((6, 0, 0, False),),  # an in-place add into an empty expanded tensor
-                 ((0, 0, 0, 0, 0, False), (348, 0, 0, 0, 0, False), (369, 2, 0, 0, 0, False))))
+                 ((_call("abs", "unary"), 0, 0, 0, 0, False), (_call("expand"), 0, 0, 0, 0, False),
+                  (_call("add_"), 2, 0, 0, 0, False))))
 @example(Program(((1, 1, 5, True),), ((_call("fmod", "dim"), 0, 0, 1, 0, False),
                                        (_call("relu", "unary"), 1, 1, 0, 0, False))))
 # cat skips a 1-D empty tensor beside 2-D ones, and keeps its requires_grad.
@@ -608,9 +609,8 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
     (_call("sqrt", "unary"), 6, 5, 0, 3, True), (_call("t_"), 5, 6, 0, 9, True),
     (_call("real", "unary"), 2, 7, 1, 2, True))))
 # Seeds 177, 186 and 195: kron's operand written in place after the call (erf_, xlogy_,
-# cosh_); PyTorch's product saved _unsafe_views, which the write does not make stale: symgrad's
-# saved views raised the in-place error. Now its gradient is from the values the product was
-# made of (186: PyTorch's reads the written ones, TORCH_READS_WRITTEN_OPERANDS).
+# cosh_); PyTorch's product saved _unsafe_views, which the write does not make stale, and reads
+# the written values; symgrad's backward refuses, as PyTorch's mul does (SAVES_UNTRACKED).
 @example(Program(((4, 1, 2, False), (6, 1, 2, True), (2, 1, 2, False)), (
     (_call("divide", "number_second"), 2, 5, 2, 6, False),
     (_call("kron", "binary"), 0, 1, 0, 5, False), (_call("kron", "binary"), 4, 4, 1, 6, False),
@@ -638,6 +638,94 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((5, 1, 8, True), (6, 0, 3, False), (3, 0, 2, True)), (
     (_call("getitem_none"), 7, 2, 0, 10, False), (_call("expm1_", "unary"), 1, 2, 1, 0, False),
     (_call("requires_grad_"), 6, 2, 1, 2, False))))
+# Seed 310 (helper h2): a (1, 3) matrix that requires grad times a (1, 3, 3) batch: PyTorch
+# folds the batch and returns the product's mT().contiguous(), already contiguous for one row,
+# so its node is TransposeBackward0, not CloneBackward0 (seeds 300 and 314 alike: empty, one
+# column).
+@example(Program(((4, 0, 7, True),), ((_call("diag_embed", "unary"), 0, 0, 2, 11, False),
+                                      (_call("matmul"), 0, 1, 1, 5, False))))
+# Seed 309 (helper h2): pdist with p = 0 of rows holding NaN (asin of 4) is NaN, as PyTorch's
+# kernel sums min(ceil(|d|), 1); symgrad counted a NaN difference as nonzero (cdist alike).
+@example(Program(((3, 0, 6, True),), ((_call("asin", "unary"), 0, 0, 0, 0, False),
+                                      (_call("pdist", "dim"), 1, 1, 1, 0, False))))
+# Seed 323 (helper h2): 4 / cumprod([-1, -0.75, 0]): x_0's gradient sums 0 * inf with finite
+# terms; PyTorch's cumprod drops the 0 * inf and gives the rest (1.73), symgrad NaN
+# (TORCH_ZERO_TIMES_INF_GRADIENTS, where only a 0 was excused).
+@example(Program(((2, 0, 2, True),), ((_call("cumprod", "dim"), 0, 0, 2, 0, False),
+                                      (_call("divide", "number_first"), 1, 1, 0, 11, False))))
+# Seed 326 (helper h2): prod of [-0.1875, 0, 2, 0.75, 0, inf] (a divide by zero): the others'
+# products are 0 * inf, NaN in symgrad; PyTorch's backward gives zeros at two zero elements
+# (TORCH_ZERO_TIMES_INF_GRADIENTS).
+@example(Program(((4, 0, 7, False), (5, 0, 11, True)),
+                 ((_call("divide", "binary"), 0, 1, 0, 4, False),
+                  (_call("prod", "unary"), 2, 2, 1, 1, False))))
+# Seed 331 (helper h2): kron of a tensor that is written afterward (rad2deg_): symgrad's
+# backward refuses, PyTorch's reads the written values unchecked (SAVES_UNTRACKED).
+@example(Program(((2, 0, 4, True), (1, 0, 11, False)),
+                 ((_call("kron", "binary"), 1, 0, 1, 3, False),
+                  (_call("rad2deg_", "unary"), 1, 0, 1, 4, False))))
+# Seed 346 (helper h2): pdist saves its input, which detach_ then takes from its node: PyTorch's
+# backward refuses to unpack it ("Trying to use a saved tensor that has been detached
+# in-place"); symgrad's read it.
+@example(Program(((2, 1, 3, True),), ((_call("neg"), 0, 0, 0, 0, False),
+                                      (_call("pdist", "unary"), 1, 1, 0, 0, False),
+                                      (_call("detach_", "unary"), 1, 1, 0, 0, False))))
+# Seed 348 (helper h2): rrelu_'s node (RreluWithNoiseBackward1) saves its result; clip_ then
+# writes it, and PyTorch's backward refuses (symgrad's VJP needs only the slope, and ran).
+@example(Program(((4, 1, 11, True),), ((_call("to_float"), 0, 0, 0, 0, False),
+                                       (_call("rrelu_", "unary"), 1, 1, 0, 0, False),
+                                       (_call("clip_", "dim"), 1, 1, 2, 0, False))))
+# Seed 373 (helper h2): float_power(b, unique(a)) stops at Unique2Backward0 ("the derivative for
+# '_unique2' is not implemented."), after PyTorch ran b's accumulator and before symgrad's (its
+# number is older: b was used first): NOT_IMPLEMENTED matches that message too.
+@example(Program(((7, 0, 7, True), (6, 0, 10, True)),
+                 ((_call("log", "unary"), 1, 1, 0, 0, False),
+                  (_call("unique", "unary"), 0, 0, 0, 0, False),
+                  (_call("float_power", "binary"), 1, 3, 0, 0, False))))
+# Seed 382 (helper h2): sinc(1) is 0 exactly in symgrad, 3.9e-17 in PyTorch (sin of a rounded
+# pi); floor_ under no_grad makes those 0 and -1. PyTorch's floor_ of symgrad's values gives
+# symgrad's (inherited), but the mirror's node (CloneBackward0) was compared too.
+@example(Program(((3, 1, 1, True),), ((_call("sinc", "unary"), 0, 0, 0, 0, False),
+                                      (_call("floor_", "unary"), 1, 1, 0, 0, True))))
+# Seed 388 (helper h2): max_pool1d of a tensor that needs no gradient is a tensor of its own in
+# PyTorch (max_pool2d_with_indices and a squeezed view only where a gradient needs indices), so
+# clamp_max_ by a scalar that requires grad records ClampMaxBackward1, not CopySlices'
+# AsStridedBackward0.
+@example(Program(((0, 1, 4, True), (4, 0, 8, False)),
+                 ((_call("max_pool1d", "dim"), 1, 1, 2, 0, False),
+                  (_call("clamp_max_", "binary"), 2, 0, 0, 0, False))))
+# Seed 388 (helper h2): a view made under no_grad (broadcast_tensors') whose base is written
+# refuses is_leaf; the fuzzer's mirror of it asked and crashed.
+@example(Program(((1, 1, 10, True), (5, 1, 10, True), (3, 0, 9, True)),
+                 ((_call("fmod", "number_second"), 7, 0, 0, 1, True),
+                  (_call("ldexp", "binary"), 2, 7, 0, 2, False),
+                  (_call("getitem_none"), 4, 5, 0, 1, True),
+                  (_call("cos_", "unary"), 4, 2, 1, 1, False),
+                  (_call("broadcast_tensors", "ternary"), 2, 4, 1, 4, False))))
+# Seed 420 (helper h2): t[...] = v for a view t of the zero-dim v (atleast_2d): PyTorch fills
+# with v's value, cloning a value that aliases the tensor filled, where symgrad refused the
+# overlap (fill_(x[1]) alike).
+@example(Program(((7, 1, 2, True),), ((_call("mean", "unary"), 0, 6, 0, 9, False),
+                                      (_call("atleast_2d", "ternary"), 7, 6, 0, 6, False),
+                                      (_call("setitem_tensor"), 2, 1, 0, 11, False))))
+# Seed 412 (helper h2): var over dim 0 of a zero-dim NaN (acosh(-2.5)): symgrad's gradient is
+# NaN, PyTorch's inf (TORCH_INF_FOR_NAN_GRADIENTS).
+@example(Program(((3, 0, 6, True), (0, 1, 4, True), (1, 0, 0, False)),
+                 ((_call("gt", "dim"), 7, 4, 1, 4, False),
+                  (_call("acosh", "unary"), 1, 6, 0, 2, False),
+                  (_call("var", "dim"), 4, 0, 0, 10, False))))
+# Seed 437 (helper h2): a zero-dim leaf made (1,) by unsqueeze_ under no_grad gets a zero-dim
+# gradient, which PyTorch's AccumulateGrad takes as it is (its layout contract holds); symgrad
+# broadcast it to the leaf's shape.
+@example(Program(((0, 1, 5, True), (2, 0, 7, False), (6, 1, 9, True)),
+                 ((_call("arctan2", "binary"), 0, 6, 2, 2, False),
+                  (_call("unsqueeze_"), 0, 6, 1, 1, True))))
+# Seed 444 (helper h2): atanh(2 * nanquantile(x, 0)) at 1: inf times the derivative 1 of the
+# smallest element, NaN in PyTorch (a weight of 0 times inf; TORCH_NAN_GRADIENTS).
+@example(Program(((1, 0, 3, True),), ((_call("nanquantile", "dim"), 5, 0, 1, 1, False),
+                                      (_call("add_"), 1, 5, 1, 6, False),
+                                      (_call("fmax", "binary"), 6, 3, 1, 7, False),
+                                      (_call("atanh", "unary"), 6, 2, 0, 1, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -690,6 +778,23 @@ def test_the_sgn_rule_excuses_only_nan_for_zero() -> None:
     assert not torch_fuzz.torch_is_wrong(program, found([np.nan, 1.0], [0.0, 0.5]))
     assert not torch_fuzz.torch_is_wrong(program, found([1.0, 0.5], [0.0, 0.5]))
     assert not torch_fuzz.torch_is_wrong(program, found([np.nan, 0.5], [1.0, 0.5]))
+
+
+def test_the_cumprod_rule_excuses_nan_for_a_number() -> None:
+    """For cumprod the rule excuses symgrad's NaN against any number of PyTorch's (the other
+    terms of the sum the 0 * inf was dropped from), and nothing else."""
+    import numpy as np
+
+    program = Program(((1, 0, 0, True),), ((_call("cumprod", "dim"), 0, 0, 1, 0, False),))
+
+    def found(ours: list[float], theirs: list[float]) -> list[tuple[str, object, object]]:
+        return [("grad of leaf 0", ("tensor", "float32", (2,), np.array(ours), False, True, None),
+                 ("tensor", "float32", (2,), np.array(theirs), False, True, None))]
+
+    assert torch_fuzz.torch_is_wrong(program, found([np.nan, 0.5], [1.75, 0.5]))
+    assert torch_fuzz.torch_is_wrong(program, found([np.nan, 0.5], [0.0, 0.5]))
+    assert not torch_fuzz.torch_is_wrong(program, found([np.nan, 1.0], [1.75, 0.5]))
+    assert not torch_fuzz.torch_is_wrong(program, found([1.0, 0.5], [1.75, 0.5]))
 
 
 def test_a_nan_sign_bit_does_not_hide_a_wrong_one_elsewhere(

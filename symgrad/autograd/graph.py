@@ -215,6 +215,8 @@ class Node:
         """
         if self._saved is None:
             raise RuntimeError(_FREED)
+        if DETACHED and self.op is not None:
+            _check_detached(self)
         values = []
         for k, (t, version) in enumerate(self._saved):
             if t._version != version and not _unread(self, k):
@@ -306,6 +308,8 @@ class Node:
         ``np_dtype`` and its position in ``_saved`` is not among ``indices`` (``_Plan``)."""
         if self._saved is None:
             raise RuntimeError(_FREED)
+        if DETACHED and self.op is not None:
+            _check_detached(self)
         values = []
         for t, version in self._saved:
             if t._version != version and not _unread(self, len(values)):
@@ -907,6 +911,43 @@ def keep_inputs_as_recorded(out: Tensor) -> None:
     if node is not None and node._saved:
         # (a fresh tensor's version stays 0: nothing else holds it to write it)
         node._saved = tuple([(_wrap(t._data.copy()), 0) for t, _ in node._saved])
+
+
+# Tensors detached in place (``Tensor.detach_``) while a node had made them, by id: a weak
+# reference and a sequence number taken then. A node recorded before that which saved one as an
+# input finds it without the node it had: PyTorch's SavedVariable refuses to unpack it (an
+# output it saved, or a custom Function's saved tensor, it gives back). Empty but for such
+# tensors, so the check costs a backward one truth test per node.
+DETACHED: dict[int, tuple[weakref.ref[Any], int]] = {}
+_DETACHED_IN_PLACE = ("Trying to use a saved tensor that has been detached in-place, i.e. with "
+                      ".detach_().This is not supported, please use out-of-place `.detach()` "
+                      "instead")
+
+
+def detached_in_place(t: Any) -> None:
+    """Note that ``t``, made by a node, was just detached in place (``Tensor.detach_``).
+
+    Args:
+        t: The tensor.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0], requires_grad=True) * 2
+    >>> y = x.sin(); _ = x.detach_()
+    >>> y.backward()
+    Traceback (most recent call last):
+    ...
+    RuntimeError: Trying to use a saved tensor that has been detached in-place, i.e. with ...
+    """
+    key = id(t)
+    DETACHED[key] = (weakref.ref(t, lambda _: DETACHED.pop(key, None)), next(_SEQ))
+
+
+def _check_detached(node: Node) -> None:
+    """PyTorch's error if ``node`` saved a tensor that was detached in place after it."""
+    for t, _ in node._saved:
+        entry = DETACHED.get(id(t))
+        if entry is not None and entry[0]() is t and entry[1] > node._seq:
+            raise RuntimeError(_DETACHED_IN_PLACE)
 
 
 def _check_outputs_saved(node: Node, saved: tuple[tuple[Tensor, int, str | None], ...]) -> None:

@@ -415,13 +415,6 @@ def cholesky(input: Tensor, upper: bool = False) -> Tensor:
     return _renamed(_cholesky("cholesky", input, upper), "CholeskyBackward0")
 
 
-def _promoted(A: Tensor, B: Tensor) -> tuple[Tensor, Tensor]:
-    if A.dtype is B.dtype:
-        return A, B
-    common = _dtypes.promote_types(A.dtype, B.dtype)
-    return A.to(common), B.to(common)
-
-
 def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
                      unitriangular: bool = False) -> Tensor:
     """``X`` with ``T X = B`` (``X T = B`` when not ``left``) for the triangle ``T`` of each
@@ -452,7 +445,9 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
         equation = "AX = B" if left else "XA = B"
         raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation {equation}"
                            f" ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
-    A, B = _promoted(A, B)
+    # PyTorch solves in A's dtype whatever B's (B is cast inside the op: no ToCopyBackward0,
+    # and B's gradient comes back in B's dtype), and refuses by A's dtype alone. The forward
+    # reads B exactly (in float64), rounding only the solution.
     _kernel_dtype(A, "triangular_solve_cpu")
     return apply(SOLVE_TRIANGULAR, A, B, upper=upper, left=left, unitriangular=unitriangular)
 

@@ -17,7 +17,17 @@ import ml_dtypes
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.ops.registry import ALL, Kink, apply, defop, expose, not_implemented
+from symgrad.ops.registry import (
+    ALL,
+    Kink,
+    _forward,
+    _grad_state,
+    _record,
+    apply,
+    defop,
+    expose,
+    not_implemented,
+)
 from symgrad.tensor import Tensor
 
 LN2 = math.log(2.0)
@@ -625,7 +635,22 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     if cond.dtype is not _dtypes.bool:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {cond.dtype.name.capitalize()}")
-    return apply(WHERE, cond, _as(input, d), _as(other, d))
+    x, y = _as_number(input, d), _as_number(other, d)
+    if x.dtype is d and y.dtype is d:
+        return apply(WHERE, cond, x, y)
+    return _where_promoted(cond, x, y, d)
+
+
+def _where_promoted(cond: Tensor, x: Tensor, y: Tensor, d: _dtypes.dtype) -> Tensor:
+    """``where`` of tensors of two dtypes, promoted to ``d`` inside the op as PyTorch's kernel
+    does: one WhereBackward0 on the tensors themselves (a ``to(d)`` would record a
+    ToCopyBackward0 before it, which PyTorch's graph has not), whose gradients the engine casts
+    back to each input's dtype."""
+    arrays = (cond._data, x._data.astype(d.np, copy=False), y._data.astype(d.np, copy=False))
+    data = _forward(WHERE, arrays, {}, d.np)
+    if (x._rg or y._rg) and _grad_state.enabled and d.is_floating_point:
+        return _record(WHERE, {}, (cond, x, y), data)
+    return Tensor._make(data, False, None)
 
 
 def _where_method(self: Tensor, condition: Tensor, other: Any) -> Tensor:
@@ -646,10 +671,9 @@ def _where_method(self: Tensor, condition: Tensor, other: Any) -> Tensor:
 Tensor.where = _where_method  # type: ignore[attr-defined]
 
 
-def _as(x: Any, d: _dtypes.dtype) -> Tensor:
-    if isinstance(x, Tensor):
-        return x if x.dtype is d else x.to(d)
-    return Tensor._make(np.asarray(x, dtype=d.np), False, None)
+def _as_number(x: Any, d: _dtypes.dtype) -> Tensor:
+    """A tensor as it is; a Python number as a constant of dtype ``d``."""
+    return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x, dtype=d.np), False, None)
 
 
 # -- comparisons and bitwise ops (never differentiable) ------------------------------------------

@@ -699,7 +699,9 @@ def fill_(self: Tensor, value: Any) -> Tensor:
         if value.ndim:
             raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value.ndim} dimensions.")
-        return rewrite(self, lambda old: apply(FILL_TENSOR, old, value), reads=(value,))
+        # No overlap check: PyTorch's fill_ clones a value that aliases self (x.fill_(x[1])),
+        # and the value is read here before anything is written.
+        return rewrite(self, lambda old: apply(FILL_TENSOR, old, value))
     return rewrite(self, lambda old: apply(FILL, old, value=value))
 
 

@@ -8,6 +8,7 @@ not promote: both operands must have the same dtype.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -124,6 +125,9 @@ MATMUL = defop("matmul", "UnsafeViewBackward0", _product(np.matmul), vjp=_matmul
 MATMUL_CLONE = defop("matmul_clone", "CloneBackward0", _product(np.matmul), vjp=_matmul_vjp,
                      dtypes=NUMERIC, kind="linalg", saved_for=each_for_the_other(),
                      refuses=_MATMUL_REFUSES)
+# Where the transposed product PyTorch makes is contiguous already (one row or one column, or
+# empty), its ``contiguous()`` copies nothing and the top node is the transpose's.
+MATMUL_TRANSPOSED = dataclasses.replace(MATMUL_CLONE, grad_fn="TransposeBackward0")
 MATMUL_VM = defop("matmul_vm", "SqueezeBackward4", _product(np.matmul), vjp=_matmul_vjp,
                   dtypes=NUMERIC, kind="linalg", saved_for=each_for_the_other(),
                   refuses=_MATMUL_REFUSES)
@@ -425,12 +429,24 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     _no_bool(_matmul_kernel(input, other), input, other)
     if input.ndim == 1 and other.ndim == 2:
         op = MATMUL_VM
-    elif other.ndim >= 3 and (input.ndim == 2 or (
-            input.ndim == other.ndim == 3 and input.shape[0] == 1 < other.shape[0])):
-        op = MATMUL_CLONE
+    elif other.ndim >= 3 and input._rg and (input.ndim == 2 or (
+            input.ndim == other.ndim == 3 and input.shape[0] == 1 != other.shape[0])):
+        op = _folded_right(input, other)
     else:
         op = MATMUL
     return apply(op, input, other)
+
+
+def _folded_right(input: Tensor, other: Tensor) -> Any:
+    """The node of PyTorch's matmul where it folds ``other``'s batch into a matrix: for a
+    matrix ``input`` that requires grad (``should_fold``; a 3-D one of one batch squeezed to
+    it, where the batches differ) it multiplies ``other.mT`` by ``input.t()`` and returns the
+    product's ``mT().contiguous()``: a copy (CloneBackward0), unless that transpose is
+    contiguous already (one row, one column, or no elements: TransposeBackward0)."""
+    shape = other._data.shape
+    if input._data.shape[-2] <= 1 or shape[-1] <= 1 or 0 in shape[:-2]:
+        return MATMUL_TRANSPOSED
+    return MATMUL_CLONE
 
 
 @expose()

@@ -159,11 +159,29 @@ def _det_forward(self: np.ndarray) -> np.ndarray:
 
 def _inverse_forward(self: np.ndarray) -> np.ndarray:
     """The inverse of each matrix, through LU in float64; PyTorch's error at a singular one."""
+    a = _f64(self)
     try:
-        out = np.linalg.inv(_f64(self))
+        out = np.linalg.inv(a)
     except np.linalg.LinAlgError:
-        raise _singular("linalg.inv", self, _INV_SINGULAR) from None
+        out = _substituted(a, np.broadcast_to(np.eye(a.shape[-1]), a.shape), "linalg.inv",
+                           _INV_SINGULAR)
     return out.astype(self.dtype)
+
+
+def _substituted(a: np.ndarray, b: np.ndarray, prefix: str, message: str) -> np.ndarray:
+    """``X`` with ``A X = B`` through symgrad's getrf and getrs, where NumPy's LAPACK met an
+    exactly zero pivot: PyTorch's error if symgrad's factorization meets one too, else its
+    solution. A matrix singular in exact arithmetic leaves a last pivot of rounding noise, zero
+    in one LAPACK's order of operations and not in another's ([[1, 2, 3], [4, 5, 6], [7, 8, 9]]:
+    NumPy's is zero, PyTorch's and symgrad's are not, and PyTorch gives the huge finite
+    inverse), so whether such a matrix raises follows symgrad's own ``info``, not NumPy's."""
+    from symgrad.ops.lu import _getrf, _lu_solve_forward
+
+    lu, pivots, info = _getrf(a)
+    if info.any():
+        raise _singular(prefix, a, message)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _lu_solve_forward(lu, b, pivots=pivots, left=True, adjoint=False)
 
 
 def _solve_forward(A: np.ndarray, B: np.ndarray, *, left: bool, vector: bool) -> np.ndarray:
@@ -180,7 +198,7 @@ def _solve_forward(A: np.ndarray, B: np.ndarray, *, left: bool, vector: bool) ->
     try:
         x = np.linalg.solve(a, b)
     except np.linalg.LinAlgError:
-        raise _singular("torch.linalg.solve", a, _SOLVE_SINGULAR) from None
+        x = _substituted(a, b, "torch.linalg.solve", _SOLVE_SINGULAR)
     if vector:
         x = x[..., 0]
     if not left:
@@ -516,8 +534,10 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
     if check_errors or not info.any():
         out = apply(INVERSE, A)
     else:
-        # PyTorch returns what LAPACK left; here NaN where the matrix is singular.
-        data = np.full(A.shape, np.nan, A._data.dtype)
+        # PyTorch's inv_ex is solve_ex(A, I): at a singular matrix, what getrs leaves after the
+        # zero pivot's divisions (inf and NaN where they reach, and the rows they do not).
+        eye = np.broadcast_to(np.eye(A.shape[-1]), A.shape)
+        data = _getrs(_f64(A._data), eye, adjoint=False)._data.astype(A._data.dtype)
         ok = info == 0
         if ok.any():
             data[ok] = _inverse_forward(A._data[ok])
@@ -528,7 +548,7 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
 def _recorded_inverse(A: Tensor, data: np.ndarray) -> Tensor:
     """``data`` as the result of an inverse node of ``A`` when ``A`` requires grad: PyTorch's
     ``inv_ex`` records its LinalgInvExBackward0 node whatever LAPACK left at a singular matrix
-    (here NaN; its gradient there is NaN too)."""
+    (getrs's inf and NaN; its gradient there is not finite either)."""
     from symgrad.autograd import grad_mode
     from symgrad.ops.registry import _record
 

@@ -637,6 +637,11 @@ def _max_pool1d_impl(input: Tensor, kernel_size: Any, stride: Any, padding: Any,
     if return_indices:
         out, index = _with_indices(x, out, attrs)
         return out.squeeze(-2), index.squeeze(-2)
+    if not (input._rg and _grad_state.enabled):
+        # PyTorch's max_pool1d goes through max_pool2d_with_indices (a squeezed view) only
+        # where a gradient needs the indices; else its kernel writes a tensor of its own,
+        # which an in-place op then writes as any other (ClampMaxBackward1, not CopySlices).
+        return Tensor._make(np.squeeze(out._data, -2), False, None)
     return out.squeeze(-2)
 
 

@@ -86,8 +86,10 @@ _EVAL = dataclasses.replace(
     vjp=lambda g, self, *, negative_slope: apply(_EVAL_BACKWARD, g, self,
                                                  negative_slope=negative_slope),
     array_vjp=None)
-# Written in place (rrelu_), PyTorch's nodes are RreluWithNoiseBackward1.
-_IN_PLACE = {op: dataclasses.replace(op, grad_fn="RreluWithNoiseBackward1")
+# Written in place (rrelu_), PyTorch's nodes are RreluWithNoiseBackward1, which save the
+# result (their backward formula reads it in place of the overwritten input): a later write
+# into it makes backward raise, so the node checks it (the VJP needs only the noise or slope).
+_IN_PLACE = {op: dataclasses.replace(op, grad_fn="RreluWithNoiseBackward1", checks_out=True)
              for op in (RRELU_WITH_NOISE, _EVAL)}
 
 _NOT_FLOAT = frozenset(_dtypes.ALL) - frozenset(_dtypes.FLOATING)

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.autograd import grad_mode
 from symgrad.ops import inplace as _inplace
 from symgrad.ops.arguments import caller_level
 from symgrad.ops.arithmetic import _wide
@@ -1198,17 +1197,6 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
     # PyTorch's composition: a product of the two spread over interleaved dims, then viewed.
     wide_a = reshape(input, tuple(x for s in sa for x in (s, 1)))
     wide_b = reshape(other, tuple(x for s in sb for x in (1, s)))
-    # The product saves each operand for the other's gradient. PyTorch's operands are
-    # _unsafe_views, which share the memory but not the version counter: a later in-place
-    # write to an operand goes unnoticed and its gradient reads the new values (kron(a, b),
-    # then a.mul_(2): b.grad doubled). A copy keeps the values the product was made of, whose
-    # gradient this is, and nothing to refuse (symgrad's saved view raised PyTorch's in-place
-    # error, where PyTorch gives a number; fuzzer seeds 177, 186, 195).
-    if grad_mode._state.enabled:
-        if other.requires_grad:
-            wide_a = wide_a.clone()
-        if input.requires_grad:
-            wide_b = wide_b.clone()
     product = wide_a * wide_b
     shape = tuple(x * y for x, y in zip(sa, sb, strict=True))
     if product.grad_fn is None:

@@ -105,6 +105,9 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:
             [1.]])
     """
     _checked_dim(v, dim)
+    if not v.is_floating_point():  # PyTorch's norm(), not linalg.vector_norm's words
+        raise RuntimeError("norm(): input dtype should be either floating point or complex. "
+                           f"Got {_dtypes._TORCH_NAMES[v.dtype.name]} instead.")
     if dim == -1:
         return v.norm(pow)
     if dim == 0:
@@ -133,10 +136,17 @@ def weight_norm(v: Tensor, g: Tensor, dim: int = 0) -> Tensor:
     >>> symgrad._weight_norm(symgrad.tensor([[3.0, 4.0]]), symgrad.tensor([[10.0]]), 0)
     tensor([[6., 8.]])
     """
-    _checked_dim(v, dim)
-    if v.ndim and (dim == 0 or dim == v.ndim - 1):
+    names = _dtypes._TORCH_NAMES
+    if dim == 0 or dim == v.ndim - 1:
+        # PyTorch's fused kernel (also for a 0-dim v, whose last dim is -1): v's dtype, then
+        # the dim, then g's dtype and size.
+        if not v.is_floating_point():
+            raise NotImplementedError(f"\"weight_norm_kernel\" not implemented for "
+                                      f"'{names[v.dtype.name]}'")
+        _checked_dim(v, dim)
+        if v.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         if v.dtype != g.dtype:
-            names = _dtypes._TORCH_NAMES
             raise RuntimeError(f"expected scalar type {names[v.dtype.name]} but found "
                                f"{names[g.dtype.name]}")
         if g.numel() != v.size(dim):
