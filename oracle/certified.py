@@ -37,7 +37,7 @@ from oracle.expression_tape import Tape, build_tape
 from oracle.ir import Graph, IRNode
 from oracle.linear import LINEAR, unbroadcast
 from oracle.semantics import Meaning, Ref, cache_key, call_meaning, meaning_of, num, positions
-from oracle.semantics.selection import PICKS, picked
+from oracle.semantics.selection import PICKS, pick_attrs, picked
 
 __all__ = ["NotCertified", "Certified", "certified_grad", "DOUBLINGS"]
 
@@ -149,14 +149,17 @@ class _Moves:
     consts: list[tuple[int, Any]]
     candidates: list[list[tuple[int, int]]] | None = None  # a selection: per output, (slot, i)
     select: str = ""  # its pick (``oracle.semantics.selection.PICKS``)
+    pick_attrs: list[dict[str, Any]] | None = None  # per output, its pick's parameters
 
 
 def _moves(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
            index_values: dict[int, np.ndarray]) -> _Moves:
     out = positions(meaning, node, shapes, index_values)
     if meaning.kind == "select":
-        cands = [[(r.slot, r.i) for r in c] for c in out.reshape(-1)]
-        return _Moves(out.shape, {}, [], cands, meaning.select)
+        flat = out.reshape(-1)
+        cands = [[(r.slot, r.i) for r in c] for c in flat]
+        return _Moves(out.shape, {}, [], cands, meaning.select,
+                      [pick_attrs(c, node.attrs) for c in flat])
     ks: dict[int, tuple[list[int], list[int]]] = {}
     consts = []
     for k, ref in enumerate(out.reshape(-1)):
@@ -208,8 +211,12 @@ def _structural(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
 def _picked(m: _Moves, values: np.ndarray, attrs: dict[str, Any]) -> _Moves:
     """A selection as the move of the element it selects (a tie is the general path's)."""
     src = values.reshape(-1)
+    if m.select == "interpolated":
+        raise NotCertified("a weighted sum of order statistics (a quantile): the general path's")
+    each = m.pick_attrs or [attrs] * len(m.candidates or [])
     picks = [_extremum(m.select, src, cands) if m.select in ("max", "min") else
-             _selected(m.select, src, cands, attrs) for cands in m.candidates or []]
+             _selected(m.select, src, cands, a)
+             for cands, a in zip(m.candidates or [], each, strict=True)]
     moves = (np.arange(len(picks), dtype=np.int64), np.array(picks, dtype=np.int64))
     return dataclasses.replace(m, by_slot={0: moves}, candidates=None)
 
