@@ -537,8 +537,8 @@ def _real(v: Any) -> Any:
 
 def _chosen(convention: str, left: Any, right: Any) -> Any:
     if convention == "stable":
-        # Decided along the op's tie order (``_stable_parts``), not by one argument's sides:
-        # where those differ here, nothing is known.
+        # Decided along an op's tie order (a selection's: ``_choose``), not by one argument's
+        # sides: where those differ here, nothing is known.
         return left if _close(left, right) else mpmath.mpf("nan")
     return {"left": left, "right": right, "mean": (left + right) / 2, "zero": mpmath.mpf(0),
             "one": mpmath.mpf(1)}[convention]
@@ -633,51 +633,6 @@ def _choose(pick: str, cands: Sequence[Any], xs: list[Any], attrs: dict[str, Any
     return best[0], cands[keys.index(best)].i
 
 
-def _stable_point(node: IRNode, c: _Compiled, vec: list[Any], at: dict[str, Any]
-                  ) -> tuple[list[Any], int] | None:
-    """The structural op's arguments a hair along its tie order (``Meaning.tie_order``: each
-    element of ``self`` moved by eps times its direction), every argument at once: where its
-    partials are the one-sided derivatives the "stable" convention names, first and second.
-    The hair is far below the smallest gap between distinct arguments, so no other order
-    changes; the moved point is exact in the precision returned with it, which the partials
-    are taken in (a tie at 1 beside a gap of 1e-285 needs a thousand bits). None if the
-    meaning has no order.
-
-    Args:
-        node: The op's IR node (its attrs name the dim and the order).
-        c: Its compiled structural form.
-        vec: The arguments' exact values, one per variable of ``c``.
-        at: The inputs' values by name, as arrays (``self``'s shape is read from it).
-    """
-    meaning = meaning_of(node.op, node.info)
-    if meaning is None or meaning.tie_order is None or "self" not in at:
-        return None
-    direction = np.asarray(meaning.tie_order(at["self"], **node.attrs), dtype=float).reshape(-1)
-    slot = node.arg_names.index("self")
-    steps = [int(direction[i]) if s == slot else 0 for s, i in c.var_of]
-    finite = sorted({v for v in vec if _finite(v)})
-    prec = mpmath.mp.prec
-    largest = max([abs(v) for v in finite if v != 0] + [mpmath.mpf(1)])
-    with mpmath.workprec(prec * 3):
-        gaps = [b - a for a, b in zip(finite, finite[1:], strict=False)]
-    # A power of two, so that each moved value is exact with enough bits.
-    h = mpmath.ldexp(1, int(mpmath.mag(min(gaps + [largest]))) - prec
-                     - int(mpmath.mag(1 + max([abs(d) for d in steps] + [0]))))
-    bits = prec + int(mpmath.mag(largest)) - int(mpmath.mag(h)) + 16
-    with mpmath.workprec(bits):
-        return [v + h * d if d and _finite(v) else v
-                for v, d in zip(vec, steps, strict=True)], bits
-
-
-def _stable_parts(c: _Compiled, point: tuple[list[Any], int]) -> list[Any]:
-    """The op's values and partials at ``_stable_point``'s point, in its precision, rounded
-    to the working precision."""
-    moved, bits = point
-    with mpmath.workprec(bits):
-        parts = _all_parts(c, moved)
-    return [+mpmath.mpf(_real(r)) for r in parts]
-
-
 def _take_side(local: Any, side: str) -> None:
     """Set every kink partial of ``local`` to its ``"left"`` or ``"right"`` one-sided value,
     or (``side=""``) back to the value the engine's declared convention gives."""
@@ -725,9 +680,6 @@ class _Local:
     # or "" for an edge); second partials there are taken one-sidedly.
     special: dict[int, tuple[int, str]] = field(default_factory=dict)
     second_sites: list[_Second] = field(default_factory=list)
-    # A structural op on a tie its "stable" convention decides: its arguments a hair along
-    # the tie order (``_stable_point``), where its second partials are taken too.
-    stable_args: tuple[list[Any], int] | None = None
 
 
 def _declared(node: IRNode, arg: str, at: dict[str, Any], fallback: str) -> tuple[str, str]:
@@ -1236,23 +1188,14 @@ class _Evaluator:
                         # 0/0 in its partials: take the sides part by part.
                         left, right = _shifted(lambda v: _all_parts(c, v), vec, p,
                                                lambda r, n=n: r[m + n], True)
-                        # Along a tie order every partial of a tied term is decided, those
-                        # its own sides agree on too: the middle of three tied elements is
-                        # the middle whether all move, and first or last when it moves alone.
-                        if conv == "stable" or not _close(left, right):
+                        if not _close(left, right):
                             found.append((n, left, right, where, conv))
             # A tie of k terms for an extremum: raised alone, a term takes the whole partial,
             # lowered it takes none; "mean" (ties split evenly) gives each 1/k of it.
             shares = _tied_terms(c, vec, m, found)
-            if any(f[4] == "stable" for f in found):
-                local.stable_args = _stable_point(node, c, vec, at)
-            stable = None if local.stable_args is None else _stable_parts(c, local.stable_args)
             for n, left, right, where, conv in found:
                 k = shares.get(n, 0)
-                if conv == "stable" and stable is not None:
-                    expected = stable[m + n]
-                else:
-                    expected = (left + right) / k if k else _chosen(conv, left, right)
+                expected = (left + right) / k if k else _chosen(conv, left, right)
                 g, pos = local.entry_at[n]
                 local.sites.append(_Site(g, pos, left, right, expected, node.op, where, conv))
                 local.groups[g][3][pos] = expected
@@ -1464,21 +1407,16 @@ class _Evaluator:
                          ) -> list[list[Any]]:
         tvar = [t[node.inputs[s]][i] if node.inputs[s] in t else 0 for s, i in c.var_of]
         jdot = [[mpmath.mpf(0)] * len(g[1]) for g in local.groups]
-        # On a tie a "stable" convention decides, the second partials are its too: off the
-        # tie, along its order (sort's are 0 there, where SymPy's limits at it took seconds).
-        args, bits = (local.args, mpmath.mp.prec) if local.stable_args is None else (
-            local.stable_args)
-        with mpmath.workprec(bits):
-            try:
-                hs = [_real(v) for v in c.second(args)]
-            except (ZeroDivisionError, ValueError):
-                hs = []
-                for f in _second_parts(c):
-                    try:
-                        hs.append(_real(f(args)))
-                    except (ZeroDivisionError, ValueError):
-                        hs.append(mpmath.mpf("nan"))
-        hs = [+h for h in hs]
+        args = local.args
+        try:
+            hs = [_real(v) for v in c.second(args)]
+        except (ZeroDivisionError, ValueError):
+            hs = []
+            for f in _second_parts(c):
+                try:
+                    hs.append(_real(f(args)))
+                except (ZeroDivisionError, ValueError):
+                    hs.append(mpmath.mpf("nan"))
         jumps = {(s.group, s.pos) for s in local.sites}
         for q, ((n, a, b), h) in enumerate(zip(c.second_index, hs, strict=True)):
             gi, pos = local.entry_at[n]
