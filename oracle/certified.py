@@ -214,7 +214,9 @@ def _picked(m: _Moves, values: np.ndarray, attrs: dict[str, Any]) -> _Moves:
     if m.select == "interpolated":
         raise NotCertified("a weighted sum of order statistics (a quantile): the general path's")
     each = m.pick_attrs or [attrs] * len(m.candidates or [])
+    lines: dict[tuple[int, ...], list[int]] = {}
     picks = [_extremum(m.select, src, cands) if m.select in ("max", "min") else
+             _ranked(src, cands, lines)[a["rank"]] if m.select == "rank" else
              _selected(m.select, src, cands, a)
              for cands, a in zip(m.candidates or [], each, strict=True)]
     moves = (np.arange(len(picks), dtype=np.int64), np.array(picks, dtype=np.int64))
@@ -233,6 +235,25 @@ def _extremum(select: str, src: np.ndarray, cands: list[tuple[int, int]]) -> int
             raise NotCertified("a tie for the extremum") if d.is_zero() else Undecided(
                 "candidates for the extremum not separated at this precision")
     return best
+
+
+def _ranked(src: np.ndarray, cands: list[tuple[int, int]], lines: dict[tuple[int, ...], list[int]]
+            ) -> list[int]:
+    """The candidates (flat indices), smallest first, each certainly below the next (so below
+    every later one): the element of each rank of a sorted line. Sorted once per line
+    (``lines``) for all its positions."""
+    key = tuple(i for _, i in cands)
+    hit = lines.get(key)
+    if hit is not None:
+        return hit
+    order = sorted(key, key=lambda i: _exact_mid(src[i]))
+    for a, b in zip(order, order[1:], strict=False):
+        if not src[a] < src[b]:
+            raise NotCertified("a tie among a selection's candidates") if (
+                src[a].mid() == src[b].mid() and src[a].is_exact() and src[b].is_exact()) else (
+                Undecided("a selection's candidates not separated at this precision"))
+    lines[key] = order
+    return order
 
 
 def _exact_mid(ball: Any) -> Fraction:

@@ -136,3 +136,21 @@ def test_an_engine_listing_ties_last_first_is_wrong(name: str,
     assert verdict.status == "engine-wrong", verdict.message
     assert "budget" not in verdict.message, verdict.message
     assert seconds < BUDGET / 2, seconds
+
+
+def test_a_sort_of_a_thousand_distinct_elements_is_certified_in_seconds() -> None:
+    """Without ties the certified path judges a sort: each line sorted once, each element
+    certainly below the next (picking each position's rank among the whole line anew took
+    n log n comparisons a position: 6.5 s for 1000 elements, now 0.15 s)."""
+    values = np.random.default_rng(0).permutation(1000) * 0.37
+    x = symgrad.tensor(values, dtype=symgrad.float64, requires_grad=True)
+    out = symgrad.sort(x, descending=True).values
+    w = _weights((1000,))
+    start = time.perf_counter()
+    result = oracle.exact_grad(out, x, symgrad.tensor(w, dtype=symgrad.float64))
+    seconds = time.perf_counter() - start
+    assert result.status == "ok" and result.certified is not None, result.reason
+    t = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    (torch.sort(t, descending=True).values * torch.tensor(w)).sum().backward()
+    assert result.float64[0].tolist() == t.grad.tolist()
+    assert seconds < 2, seconds
