@@ -351,6 +351,18 @@ SAMPLES: dict[str, tuple[At, ...]] = {
                  At({"self": ((0.0, -0.0, 0.0, 2.0), (1.0, 1.0, -1.0, 1.0))},
                     {"k": 2, "dim": 1, "keepdim": True})),
     **{name: _all(((0.0, 1.0, 1.0, 1.0),)) for name in ("median_all", "nanmedian_all")},
+    # sorting and quantiles at ties: tied positions in the stable order (a "select" meaning of
+    # each position's rank since its Max of Mins, 2**n terms, stopped at 6 elements)
+    "sort": (At({"self": _TIES}, {"dim": 1, "descending": False}),
+             At({"self": ((0.0, -0.0, 0.0), (1.0, 1.0, -1.0))}, {"dim": 1, "descending": True})),
+    "topk": (At({"self": _TIES}, {"k": 150, "dim": 1, "largest": True, "sorted": True}),
+             At({"self": ((0.0, -0.0, 0.0), (1.0, 1.0, -1.0))},
+                {"k": 2, "dim": 1, "largest": False, "sorted": True})),
+    "quantile": (At({"self": _TIES}, {"q": (0.25, 0.5), "dim": 1, "keepdim": False,
+                                      "interpolation": "linear", "ignore_nan": False}),
+                 At({"self": ((0.0, -0.0, 0.0), (1.0, 1.0, -1.0))},
+                    {"q": 0.5, "dim": None, "keepdim": True, "interpolation": "midpoint",
+                     "ignore_nan": False})),
     **{name: _by_dim() for name in ("cummax", "cummin")},
     **{name: (At({"self": _TIES}, {"dim": None, "keepdim": False}),
               At({"self": ((0.0, -0.0, 0.0), (1.0, 1.0, -1.0))}, {"dim": (1,), "keepdim": True}))

@@ -37,7 +37,7 @@ from oracle.expression_tape import Tape, build_tape
 from oracle.ir import Graph, IRNode
 from oracle.linear import LINEAR, unbroadcast
 from oracle.semantics import Meaning, Ref, cache_key, call_meaning, meaning_of, num, positions
-from oracle.semantics.selection import PICKS, picked
+from oracle.semantics.selection import PICKS, pick_attrs, picked
 
 __all__ = ["NotCertified", "Certified", "certified_grad", "DOUBLINGS"]
 
@@ -149,14 +149,17 @@ class _Moves:
     consts: list[tuple[int, Any]]
     candidates: list[list[tuple[int, int]]] | None = None  # a selection: per output, (slot, i)
     select: str = ""  # its pick (``oracle.semantics.selection.PICKS``)
+    pick_attrs: list[dict[str, Any]] | None = None  # per output, its pick's parameters
 
 
 def _moves(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
            index_values: dict[int, np.ndarray]) -> _Moves:
     out = positions(meaning, node, shapes, index_values)
     if meaning.kind == "select":
-        cands = [[(r.slot, r.i) for r in c] for c in out.reshape(-1)]
-        return _Moves(out.shape, {}, [], cands, meaning.select)
+        flat = out.reshape(-1)
+        cands = [[(r.slot, r.i) for r in c] for c in flat]
+        return _Moves(out.shape, {}, [], cands, meaning.select,
+                      [pick_attrs(c, node.attrs) for c in flat])
     ks: dict[int, tuple[list[int], list[int]]] = {}
     consts = []
     for k, ref in enumerate(out.reshape(-1)):
@@ -208,8 +211,14 @@ def _structural(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
 def _picked(m: _Moves, values: np.ndarray, attrs: dict[str, Any]) -> _Moves:
     """A selection as the move of the element it selects (a tie is the general path's)."""
     src = values.reshape(-1)
+    if m.select == "interpolated":
+        raise NotCertified("a weighted sum of order statistics (a quantile): the general path's")
+    each = m.pick_attrs or [attrs] * len(m.candidates or [])
+    lines: dict[tuple[int, ...], list[int]] = {}
     picks = [_extremum(m.select, src, cands) if m.select in ("max", "min") else
-             _selected(m.select, src, cands, attrs) for cands in m.candidates or []]
+             _ranked(src, cands, lines)[a["rank"]] if m.select == "rank" else
+             _selected(m.select, src, cands, a)
+             for cands, a in zip(m.candidates or [], each, strict=True)]
     moves = (np.arange(len(picks), dtype=np.int64), np.array(picks, dtype=np.int64))
     return dataclasses.replace(m, by_slot={0: moves}, candidates=None)
 
@@ -226,6 +235,25 @@ def _extremum(select: str, src: np.ndarray, cands: list[tuple[int, int]]) -> int
             raise NotCertified("a tie for the extremum") if d.is_zero() else Undecided(
                 "candidates for the extremum not separated at this precision")
     return best
+
+
+def _ranked(src: np.ndarray, cands: list[tuple[int, int]], lines: dict[tuple[int, ...], list[int]]
+            ) -> list[int]:
+    """The candidates (flat indices), smallest first, each certainly below the next (so below
+    every later one): the element of each rank of a sorted line. Sorted once per line
+    (``lines``) for all its positions."""
+    key = tuple(i for _, i in cands)
+    hit = lines.get(key)
+    if hit is not None:
+        return hit
+    order = sorted(key, key=lambda i: _exact_mid(src[i]))
+    for a, b in zip(order, order[1:], strict=False):
+        if not src[a] < src[b]:
+            raise NotCertified("a tie among a selection's candidates") if (
+                src[a].mid() == src[b].mid() and src[a].is_exact() and src[b].is_exact()) else (
+                Undecided("a selection's candidates not separated at this precision"))
+    lines[key] = order
+    return order
 
 
 def _exact_mid(ball: Any) -> Fraction:

@@ -22,7 +22,7 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +47,7 @@ from oracle.semantics import (
     positions,
 )
 from oracle.semantics.elementwise import MPMATH_NAMESPACE
-from oracle.semantics.selection import PICKS, picked
+from oracle.semantics.selection import PICKS, pick_attrs, picked, terms
 
 __all__ = [
     "ExactResult",
@@ -537,8 +537,8 @@ def _real(v: Any) -> Any:
 
 def _chosen(convention: str, left: Any, right: Any) -> Any:
     if convention == "stable":
-        # Decided along the op's tie order (``_stable_parts``), not by one argument's sides:
-        # where those differ here, nothing is known.
+        # Decided along an op's tie order (a selection's: ``_choose``), not by one argument's
+        # sides: where those differ here, nothing is known.
         return left if _close(left, right) else mpmath.mpf("nan")
     return {"left": left, "right": right, "mean": (left + right) / 2, "zero": mpmath.mpf(0),
             "one": mpmath.mpf(1)}[convention]
@@ -589,49 +589,48 @@ def _engine_choice(node: IRNode, k: int, tied: list[int]) -> int:
     return int(np.argmin(cost))
 
 
-def _stable_point(node: IRNode, c: _Compiled, vec: list[Any], at: dict[str, Any]
-                  ) -> tuple[list[Any], int] | None:
-    """The structural op's arguments a hair along its tie order (``Meaning.tie_order``: each
-    element of ``self`` moved by eps times its direction), every argument at once: where its
-    partials are the one-sided derivatives the "stable" convention names, first and second.
-    The hair is far below the smallest gap between distinct arguments, so no other order
-    changes; the moved point is exact in the precision returned with it, which the partials
-    are taken in (a tie at 1 beside a gap of 1e-285 needs a thousand bits). None if the
-    meaning has no order.
+def _exact_number(w: Any) -> Any:
+    """A pick's weight (an int, or a SymPy rational: a quantile's) as an mpf."""
+    if isinstance(w, sympy.Basic):
+        q = sympy.Rational(w)
+        return mpmath.mpf(int(q.p)) / int(q.q)
+    return mpmath.mpf(w)
 
-    Args:
-        node: The op's IR node (its attrs name the dim and the order).
-        c: Its compiled structural form.
-        vec: The arguments' exact values, one per variable of ``c``.
-        at: The inputs' values by name, as arrays (``self``'s shape is read from it).
+
+def _choose(pick: str, cands: Sequence[Any], xs: list[Any], attrs: dict[str, Any],
+            order: list[float] | None, ordered: dict[tuple[int, ...], list[Any]]
+            ) -> tuple[Any, int | None]:
+    """The value a selection's term picks among its candidates ``cands`` (values ``xs``)
+    and, along a tie ``order`` (the "stable" convention), the candidate taking its partial:
+    the one the pick selects among the values a hair along the order, each moved by eps times
+    its direction. Comparing (value, direction) pairs is that order for any eps below the
+    smallest gap between values. A rank's line is sorted once for all its positions
+    (``ordered``, by the line's elements): a sort of n elements takes n log n comparisons a
+    line, not n per position.
+
+    >>> from oracle.semantics import Ref
+    >>> line = [Ref(0, i) for i in range(3)]
+    >>> _choose("rank", line, [2, 1, 2], {"rank": 1}, [0.0, 1.0, 2.0], {})
+    (2, 0)
+    >>> _choose("rank", line, [2, 1, 2], {"rank": 1}, [-0.0, -1.0, -2.0], {})
+    (2, 2)
+    >>> _choose("max", line, [2, 1, 2], {}, None, {})
+    (2, None)
     """
-    meaning = meaning_of(node.op, node.info)
-    if meaning is None or meaning.tie_order is None or "self" not in at:
-        return None
-    direction = np.asarray(meaning.tie_order(at["self"], **node.attrs), dtype=float).reshape(-1)
-    slot = node.arg_names.index("self")
-    steps = [int(direction[i]) if s == slot else 0 for s, i in c.var_of]
-    finite = sorted({v for v in vec if _finite(v)})
-    prec = mpmath.mp.prec
-    largest = max([abs(v) for v in finite if v != 0] + [mpmath.mpf(1)])
-    with mpmath.workprec(prec * 3):
-        gaps = [b - a for a, b in zip(finite, finite[1:], strict=False)]
-    # A power of two, so that each moved value is exact with enough bits.
-    h = mpmath.ldexp(1, int(mpmath.mag(min(gaps + [largest]))) - prec
-                     - int(mpmath.mag(1 + max([abs(d) for d in steps] + [0]))))
-    bits = prec + int(mpmath.mag(largest)) - int(mpmath.mag(h)) + 16
-    with mpmath.workprec(bits):
-        return [v + h * d if d and _finite(v) else v
-                for v, d in zip(vec, steps, strict=True)], bits
-
-
-def _stable_parts(c: _Compiled, point: tuple[list[Any], int]) -> list[Any]:
-    """The op's values and partials at ``_stable_point``'s point, in its precision, rounded
-    to the working precision."""
-    moved, bits = point
-    with mpmath.workprec(bits):
-        parts = _all_parts(c, moved)
-    return [+mpmath.mpf(_real(r)) for r in parts]
+    if pick == "rank":
+        line = tuple(r.i for r in cands)
+        sorted_line = ordered.get(line)
+        if sorted_line is None:
+            sorted_line = ordered[line] = sorted(
+                (x, 0.0 if order is None else order[r.i], r.i)
+                for r, x in zip(cands, xs, strict=True))
+        x, _, i = sorted_line[attrs["rank"]]
+        return x, (None if order is None else i)
+    if order is None:
+        return picked(pick, xs, attrs), None
+    keys = [(x, order[r.i]) for r, x in zip(cands, xs, strict=True)]
+    best = picked(pick, keys, attrs)
+    return best[0], cands[keys.index(best)].i
 
 
 def _take_side(local: Any, side: str) -> None:
@@ -681,9 +680,6 @@ class _Local:
     # or "" for an edge); second partials there are taken one-sidedly.
     special: dict[int, tuple[int, str]] = field(default_factory=dict)
     second_sites: list[_Second] = field(default_factory=list)
-    # A structural op on a tie its "stable" convention decides: its arguments a hair along
-    # the tie order (``_stable_point``), where its second partials are taken too.
-    stable_args: tuple[list[Any], int] | None = None
 
 
 def _declared(node: IRNode, arg: str, at: dict[str, Any], fallback: str) -> tuple[str, str]:
@@ -957,7 +953,7 @@ class _Evaluator:
         if c.kind == "index":
             return self._moves(node, c)
         if c.kind == "select":
-            return self._select(node, c, meaning.select)
+            return self._select(node, c, meaning)
         return self._structural(node, c)
 
     def _elementwise(self, node: IRNode, c: _Compiled, shapes: list[Any]) -> _Local:
@@ -1072,16 +1068,20 @@ class _Evaluator:
         groups = [(s, ks, is_, [one] * len(ks)) for s, (ks, is_) in sorted(by_slot.items())]
         return _Local(out, c.out_shape, groups, compiled=c)
 
-    def _select(self, node: IRNode, c: _Compiled, kind: str) -> _Local:
-        """Each output is the candidate its pick selects (``oracle.semantics.selection``); the
-        candidates equal to it tie, and the declared convention shares its partial of 1 among
-        them, jointly (``_tie_shares``)."""
+    def _select(self, node: IRNode, c: _Compiled, meaning: Meaning) -> _Local:
+        """Each output is the candidate its pick selects (``oracle.semantics.selection``), or a
+        weighted sum of such (a quantile's two ranks: each a term); the candidates equal to
+        the one a term picks tie, and the declared convention shares the term's partial among
+        them, jointly (``_tie_shares``; under "stable", whole to the one the op's tie order
+        lists there: ``_choose``)."""
+        kind = meaning.select
         values = self.values[node.inputs[0]]
         out: list[Any] = []
         ks: list[int] = []
         is_: list[int] = []
         local = _Local(out, c.out_shape, compiled=c)
         where, conv = _declared(node, "self", {}, f"tie for the {kind}")
+        order = self._tie_order(node, meaning) if conv == "stable" else None
         # Raising a tied element alone makes it the only maximum (it takes all) and lowering it
         # drops it out; the other way for a minimum. For an order statistic or a mode either
         # move may drop it: its sides are the whole partial and none.
@@ -1089,27 +1089,47 @@ class _Evaluator:
             mpmath.mpf(0), mpmath.mpf(1))
         vals: list[Any] = []
         claimed: set[int] = set()
+        ordered: dict[tuple[int, ...], list[Any]] = {}
         for k, cands in enumerate(c.refs):
             xs = [values[r.i] for r in cands]
-            best = picked(kind, xs, node.attrs)
-            tied = [r.i for r, x in zip(cands, xs, strict=True) if x == best]
-            out.append(best)
-            if conv == "one_of_tied" and len(tied) > 1 and claimed.intersection(tied):
-                # The engine's gradient of an element is then the sum of the outputs' choices.
-                raise Unsupported(f"{node.op}: elements tied for two outputs under "
-                                  "one_of_tied; declare the order the engine reads them in")
-            claimed.update(tied if conv == "one_of_tied" and len(tied) > 1 else ())
-            shares = [mpmath.mpf(1)] if len(tied) == 1 else _tie_shares(
-                conv, tied, node, k, self._reached(node))
-            for i, share in zip(tied, shares, strict=True):
-                ks.append(k)
-                is_.append(i)
-                if len(tied) > 1:
-                    local.sites.append(_Site(0, len(vals), left, right, share, node.op, where,
-                                             conv))
-                vals.append(share)
+            total = mpmath.mpf(0)
+            for weight, pick, attrs in terms(kind, pick_attrs(cands, node.attrs)):
+                w = _exact_number(weight)
+                best, chosen = _choose(pick, cands, xs, attrs, order, ordered)
+                tied = [r.i for r, x in zip(cands, xs, strict=True) if x == best]
+                total += best if weight == 1 else w * best
+                if conv == "one_of_tied" and len(tied) > 1 and claimed.intersection(tied):
+                    # The engine's gradient of an element is then the sum of the outputs'
+                    # choices.
+                    raise Unsupported(f"{node.op}: elements tied for two outputs under "
+                                      "one_of_tied; declare the order the engine reads them in")
+                claimed.update(tied if conv == "one_of_tied" and len(tied) > 1 else ())
+                shares = [mpmath.mpf(1)] if len(tied) == 1 else (
+                    [mpmath.mpf(int(i == chosen)) for i in tied] if chosen is not None else
+                    _tie_shares(conv, tied, node, k, self._reached(node)))
+                if weight != 1:
+                    shares = [w * share for share in shares]
+                sides = (left, right) if weight == 1 else (w * left, w * right)
+                for i, share in zip(tied, shares, strict=True):
+                    ks.append(k)
+                    is_.append(i)
+                    if len(tied) > 1:
+                        local.sites.append(_Site(0, len(vals), *sides, share, node.op, where,
+                                                 conv))
+                    vals.append(share)
+            out.append(total)
         local.groups = [(0, ks, is_, vals)]
         return local
+
+    def _tie_order(self, node: IRNode, meaning: Meaning) -> list[float]:
+        """The direction each input element moves in to break a tie as the op lists tied
+        elements (``Meaning.tie_order``), flat: what the "stable" convention names."""
+        if meaning.tie_order is None:
+            raise Unsupported(f"{node.op}: a 'stable' convention at ties, and no tie order in "
+                              "the judge's meaning")
+        shape = self.shapes[node.inputs[0]]
+        at = np.array([float(v) for v in self.values[node.inputs[0]]]).reshape(shape)
+        return np.asarray(meaning.tie_order(at, **node.attrs), dtype=float).reshape(-1).tolist()
 
     def _reached(self, node: IRNode) -> bool:
         """Whether the gradient asked for flows through ``node``'s first input."""
@@ -1168,23 +1188,14 @@ class _Evaluator:
                         # 0/0 in its partials: take the sides part by part.
                         left, right = _shifted(lambda v: _all_parts(c, v), vec, p,
                                                lambda r, n=n: r[m + n], True)
-                        # Along a tie order every partial of a tied term is decided, those
-                        # its own sides agree on too: the middle of three tied elements is
-                        # the middle whether all move, and first or last when it moves alone.
-                        if conv == "stable" or not _close(left, right):
+                        if not _close(left, right):
                             found.append((n, left, right, where, conv))
             # A tie of k terms for an extremum: raised alone, a term takes the whole partial,
             # lowered it takes none; "mean" (ties split evenly) gives each 1/k of it.
             shares = _tied_terms(c, vec, m, found)
-            if any(f[4] == "stable" for f in found):
-                local.stable_args = _stable_point(node, c, vec, at)
-            stable = None if local.stable_args is None else _stable_parts(c, local.stable_args)
             for n, left, right, where, conv in found:
                 k = shares.get(n, 0)
-                if conv == "stable" and stable is not None:
-                    expected = stable[m + n]
-                else:
-                    expected = (left + right) / k if k else _chosen(conv, left, right)
+                expected = (left + right) / k if k else _chosen(conv, left, right)
                 g, pos = local.entry_at[n]
                 local.sites.append(_Site(g, pos, left, right, expected, node.op, where, conv))
                 local.groups[g][3][pos] = expected
@@ -1396,21 +1407,16 @@ class _Evaluator:
                          ) -> list[list[Any]]:
         tvar = [t[node.inputs[s]][i] if node.inputs[s] in t else 0 for s, i in c.var_of]
         jdot = [[mpmath.mpf(0)] * len(g[1]) for g in local.groups]
-        # On a tie a "stable" convention decides, the second partials are its too: off the
-        # tie, along its order (sort's are 0 there, where SymPy's limits at it took seconds).
-        args, bits = (local.args, mpmath.mp.prec) if local.stable_args is None else (
-            local.stable_args)
-        with mpmath.workprec(bits):
-            try:
-                hs = [_real(v) for v in c.second(args)]
-            except (ZeroDivisionError, ValueError):
-                hs = []
-                for f in _second_parts(c):
-                    try:
-                        hs.append(_real(f(args)))
-                    except (ZeroDivisionError, ValueError):
-                        hs.append(mpmath.mpf("nan"))
-        hs = [+h for h in hs]
+        args = local.args
+        try:
+            hs = [_real(v) for v in c.second(args)]
+        except (ZeroDivisionError, ValueError):
+            hs = []
+            for f in _second_parts(c):
+                try:
+                    hs.append(_real(f(args)))
+                except (ZeroDivisionError, ValueError):
+                    hs.append(mpmath.mpf("nan"))
         jumps = {(s.group, s.pos) for s in local.sites}
         for q, ((n, a, b), h) in enumerate(zip(c.second_index, hs, strict=True)):
             gi, pos = local.entry_at[n]
@@ -1492,7 +1498,7 @@ def _whole_exprs(graph: Graph, symbols: dict[int, np.ndarray],
             cands = np.asarray(call_meaning(meaning, node, arrays), dtype=object)
             out = np.empty(cands.shape, dtype=object)
             for idx in np.ndindex(cands.shape):
-                out[idx] = pick(list(cands[idx]), **node.attrs)
+                out[idx] = pick(list(cands[idx]), **pick_attrs(cands[idx], node.attrs))
         else:
             out = np.asarray(call_meaning(meaning, node, arrays), dtype=object)
         exprs[node.id] = out

@@ -539,7 +539,7 @@ def test_the_judge_holds_quantiles_ties_to_the_stable_order(q, dim, values, monk
     import oracle
     import symgrad.ops.order_statistics as stats
 
-    # (few elements per quantile: the judge's order statistics grow as 2**n)
+    # (lines of 30: tests/test_sort_ties_at_scale.py)
     x = symgrad.tensor(values, dtype=symgrad.float64, requires_grad=True)
     qs = symgrad.tensor(q, dtype=symgrad.float64) if isinstance(q, tuple) else q
 

@@ -271,7 +271,8 @@ def test_sort_gradient_on_ties_goes_where_torch_sends_it() -> None:
 
 
 def test_sort_topk_judged_exact() -> None:
-    # The judge's meaning is order statistics (Max of Mins), not a permutation: it agrees.
+    # The judge's meaning is order statistics (each position the element of its rank), not a
+    # permutation: it agrees.
     x = symgrad.tensor(M, dtype=symgrad.float64, requires_grad=True)
     for out in (x.sort(1).values, x.sort(0, descending=True).values, x.topk(2).values,
                 x.topk(1, dim=0, largest=False).values):
@@ -287,7 +288,7 @@ def test_sort_topk_judged_exact() -> None:
     assert r.float64[0][0].tolist() == [2.0, 1.0, 3.0, 4.0]
 
 
-TIED = [3.0, 0.0, 3.0, 3.0]  # three tied (the judge's sort meaning grows as 2**n)
+TIED = [3.0, 0.0, 3.0, 3.0]  # three tied (lines of 30: tests/test_sort_ties_at_scale.py)
 
 
 @pytest.mark.parametrize("call", [
@@ -323,7 +324,5 @@ def test_the_judge_holds_tied_elements_to_the_stable_order(call: Any,
         return n - 1 - flipped  # ties in reverse input order
 
     monkeypatch.setattr(sorting, "sort_indices", last_first)
-    # (three elements: a wrong engine has the judge size its error terms, whose second
-    # partials of the order statistics SymPy derives in seconds for four)
-    x = symgrad.tensor(TIED[:3], dtype=symgrad.float64, requires_grad=True)
+    x = symgrad.tensor(TIED, dtype=symgrad.float64, requires_grad=True)
     assert oracle.crosscheck(loss, [x]).status == "engine-wrong"

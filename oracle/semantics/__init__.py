@@ -21,11 +21,14 @@ Four kinds of meaning:
 - ``index``: a structural meaning that only moves values (reshape, cat, gather, ...): applied to
   arrays of element numbers it tells the oracle where each output element came from.
 - ``select``: an op whose output is one of its input's elements (max and min reductions, max
-  pooling, the median, kthvalue, mode, running extrema): the function returns, for each output
-  element, the tuple of candidate input elements; ``select`` names how the output picks among
-  them (``oracle.semantics.selection.PICKS``: ``"max"``, ``"min"``, ``"kth"``, ``"lower
-  median"``, ``"mode"``). Candidates equal to the one picked tie for it, and the engine's
-  declared convention shares the output's partial among them as one (``oracle.exact``).
+  pooling, the median, kthvalue, mode, running extrema, sort and topk), or weighs two of them
+  (quantile): the function returns, for each output element, the tuple of candidate input
+  elements (a ``selection.Candidates`` where the pick has parameters of its own, a sorted
+  position's rank); ``select`` names how the output picks among them
+  (``oracle.semantics.selection.PICKS``: ``"max"``, ``"min"``, ``"kth"``, ``"rank"``,
+  ``"interpolated"``, ``"lower median"``, ``"mode"``). Candidates equal to the one picked tie
+  for it, and the engine's declared convention shares the output's partial among them as one
+  (``oracle.exact``).
 
 A custom ``autograd.Function`` gets its meaning from a ``sympy`` static method taking the
 Function's arguments in order (tensors as NumPy object arrays of SymPy expressions, other
@@ -106,11 +109,12 @@ class Meaning:
     select: str = ""  # a "select" meaning's pick (``oracle.semantics.selection.PICKS``)
     custom: bool = False
     broadcast: bool = False
-    # For an op that orders its input (sort, topk): called as the meaning is, with the input's
-    # values, it gives each element of ``self`` the direction in which a tie is broken as the
-    # order the op lists tied elements in (each element moved by eps times its number: its
-    # position along the dim, negated for a descending order). The engine's "stable" convention
-    # is the one-sided derivative along it.
+    # For an op that orders its input (sort, topk, quantile): called as the meaning is, with
+    # the input's values, it gives each element of ``self`` the direction in which a tie is
+    # broken as the order the op lists tied elements in (each element moved by eps times its
+    # number: its position along the dim, negated for a descending order). The engine's
+    # "stable" convention is the one-sided derivative along it: a selection picks among the
+    # values so moved (``oracle.exact._choose``).
     tie_order: Callable[..., np.ndarray] | None = None
     # Whether the meaning is called with ``dtype``, the name of its first input's dtype: for
     # an op whose definition computes a constant in it (quantile's rank q * (n - 1)).

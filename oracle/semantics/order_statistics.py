@@ -6,10 +6,10 @@ whole tensor, or of a prefix): ``select`` meanings (``oracle.semantics.selection
 judge sees the elements tied with the one selected together, and holds the engine's share of
 the partial among them to its declared convention, jointly (three tied elements: no one-sided
 partial of one element alone says which takes it). quantile interpolates between two order
-statistics, written from the order alone as ``sort``: a ``Max`` of ``Min``s
-(``triangular_sort._order_statistics``). On the reals, where the judge evaluates, there is no
-NaN: ``nanmedian`` and ``nanquantile`` mean what ``median`` and ``quantile`` mean; the mode is
-the smallest of the most frequent values, as PyTorch's.
+statistics: a select meaning too, whose pick weighs the elements of two ranks
+(``"interpolated"``), its ties read in the stable order as ``sort``'s. On the reals, where
+the judge evaluates, there is no NaN: ``nanmedian`` and ``nanquantile`` mean what ``median``
+and ``quantile`` mean; the mode is the smallest of the most frequent values, as PyTorch's.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ import sympy
 
 from oracle.semantics import Kink, defmeaning, kink, num
 from oracle.semantics.reductions import along, reduce
-from oracle.semantics.triangular_sort import _lines, _order_statistics, _positions, _ties
+from oracle.semantics.selection import Candidates
+from oracle.semantics.triangular_sort import _lines, _positions, _ties
 
 _WHOLE_TIE = "two elements of self tie"
 _RUNNING_TIE = "an element of self ties the running extremum"
@@ -79,12 +80,13 @@ defmeaning("logcumsumexp", "structural", lambda self, *, dim, **_: along(
 
 
 # -- quantile: between two order statistics ------------------------------------------------------
-def _quantile_of(xs: list[Any], q: Any, interpolation: str, dtype: str) -> Any:
+def _quantile_of(xs: list[Any], q: Any, interpolation: str, dtype: str) -> Candidates:
     """The ``q``-quantile of ``xs`` read as PyTorch reads it: the rank ``q * (n - 1)``, its
-    floor and ceiling's order statistics, and the weight between them. The rank is the op's
-    constant, which it computes in the input's dtype (q converted to it, then multiplied):
-    q = 0.7 over 4 elements ranks 2.0999999999999996, not 2.1 - 4.4e-17, and its weight
-    0.09999999999999964 is the derivative, as PyTorch's."""
+    floor and ceiling's order statistics, and the weight between them, as the candidates
+    ``xs`` with the ranks and weights their pick weighs (``"interpolated"``). The rank is the
+    op's constant, which it computes in the input's dtype (q converted to it, then
+    multiplied): q = 0.7 over 4 elements ranks 2.0999999999999996, not 2.1 - 4.4e-17, and its
+    weight 0.09999999999999964 is the derivative, as PyTorch's."""
     np_dtype = np.dtype(dtype)
     rank = num(np.asarray(float(q), dtype=np_dtype) * np_dtype.type(len(xs) - 1))
     if interpolation == "lower":
@@ -97,11 +99,9 @@ def _quantile_of(xs: list[Any], q: Any, interpolation: str, dtype: str) -> Any:
         rank = below + (1 if rest > sympy.Rational(1, 2) or (
             rest == sympy.Rational(1, 2) and below % 2) else 0)
     lo, hi = int(sympy.floor(rank)), int(sympy.ceiling(rank))
-    ordered = _order_statistics(xs, False)
-    if interpolation == "midpoint":
-        return (ordered[lo] + ordered[hi]) / 2
-    weight = rank - lo
-    return ordered[lo] + weight * (ordered[hi] - ordered[lo])
+    weight = sympy.Rational(1, 2) if interpolation == "midpoint" else rank - lo
+    ranks = ((lo, sympy.Integer(1)),) if lo == hi else ((lo, 1 - weight), (hi, weight))
+    return Candidates(xs, ranks=ranks)
 
 
 def _quantile(self: Any, *, q: Any, dim: Any, keepdim: bool, interpolation: str,
@@ -109,8 +109,11 @@ def _quantile(self: Any, *, q: Any, dim: Any, keepdim: bool, interpolation: str,
     qs = q if isinstance(q, tuple) else (q,)
     outs = [reduce(self, dim, keepdim,
                    lambda xs, p=p: _quantile_of(xs, p, interpolation, dtype)) for p in qs]
-    out = np.stack([np.asarray(o, dtype=object) for o in outs])
-    return out if isinstance(q, tuple) else out[0]
+    out = np.empty((len(qs),) + outs[0].shape, dtype=object)
+    for n, o in enumerate(outs):
+        out[n, ...] = o
+    # (out[0] of the one q's would be its Candidates itself where the output is one element)
+    return out if isinstance(q, tuple) else out[0, ...]
 
 
 def _quantile_ties(self: Any, *, dim: Any, **_: Any) -> list[Kink]:
@@ -129,8 +132,8 @@ def _quantile_order(self: Any, *, dim: Any, **_: Any) -> np.ndarray:
     return _positions(self, dim, False)
 
 
-defmeaning("quantile", "structural", _quantile, kinks=_quantile_ties, tie_order=_quantile_order,
-           takes_dtype=True)
+defmeaning("quantile", "select", _quantile, select="interpolated", labels=_quantile_ties,
+           tie_order=_quantile_order, takes_dtype=True)
 
 
 # -- aminmax: the two extrema of one node ----------------------------------------------------------

@@ -1,12 +1,15 @@
 """How a ``select`` meaning's output picks one of its candidates: the largest, the smallest, the
-k-th smallest, the lower median, the most frequent.
+k-th smallest, the element of a given rank, the lower median, the most frequent; or weighs two
+ranks (a quantile between two order statistics).
 
 A ``select`` meaning gives, for each output element, the tuple of input elements it is one of
 (a line, a window, a prefix); its ``select`` names the ``Pick`` here. The pick decides only the
 *value*: every candidate equal to it is tied for the output, and the engine's declared
 convention says how the output's partial is shared among them (``oracle.exact``: split evenly,
-first, last, or whole to any one). Written on exact numbers (the judge's values), with a SymPy
-expression of the same function for the whole-expression mode.
+first, last, whole to any one, or to the one a stable order lists there). Written on exact
+numbers (the judge's values), with a SymPy expression of the same function for the
+whole-expression mode. An output whose pick has parameters of its own (a sort's position: its
+rank) gives its candidates as ``Candidates``, which carry them.
 """
 
 from __future__ import annotations
@@ -18,7 +21,42 @@ from typing import Any
 
 import sympy
 
-__all__ = ["Pick", "PICKS", "picked"]
+__all__ = ["Candidates", "Pick", "PICKS", "pick_attrs", "picked", "terms"]
+
+
+class Candidates(tuple):
+    """One output's candidates (a tuple of input elements), with the parameters of its pick
+    for this output alone: each position of a sorted line picks among the same line, by its
+    own rank.
+
+    >>> c = Candidates(("a", "b", "c"), rank=2)
+    >>> tuple(c), c.attrs
+    (('a', 'b', 'c'), {'rank': 2})
+    """
+
+    attrs: dict[str, Any]
+
+    def __new__(cls, items: Sequence[Any], **attrs: Any) -> Candidates:
+        c = super().__new__(cls, items)
+        c.attrs = attrs
+        return c
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_candidates, (tuple(self), self.attrs))
+
+
+def _candidates(items: tuple[Any, ...], attrs: dict[str, Any]) -> Candidates:
+    return Candidates(items, **attrs)
+
+
+def pick_attrs(candidates: Sequence[Any], attrs: dict[str, Any]) -> dict[str, Any]:
+    """The pick's parameters for one output: the op's ``attrs`` and the output's own (a
+    ``Candidates``' ``attrs``, which win).
+
+    >>> pick_attrs(Candidates((1, 2), rank=0), {"dim": 0, "rank": 5})
+    {'dim': 0, 'rank': 0}
+    """
+    return {**attrs, **getattr(candidates, "attrs", {})}
 
 
 @dataclass(frozen=True)
@@ -45,6 +83,13 @@ def _kth(xs: Sequence[Any], k: int) -> Any:
     return sympy.Max(*[sympy.Min(*c) for c in itertools.combinations(xs, n - k)])
 
 
+def _weighed(xs: Sequence[Any], *, ranks: Sequence[tuple[int, Any]], **_: Any) -> Any:
+    """The order statistics of ``ranks`` (from 0), each times its weight, summed: a
+    quantile between two of them."""
+    ordered = sorted(xs)
+    return sum((w * ordered[r] for r, w in ranks[1:]), ranks[0][1] * ordered[ranks[0][0]])
+
+
 def _most_frequent(xs: Sequence[Any], **_: Any) -> Any:
     """The smallest of the most frequent values, as PyTorch's ``mode`` (of distinct values,
     the smallest)."""
@@ -61,6 +106,12 @@ PICKS: dict[str, Pick] = {
     # kthvalue's k counts from 1
     "kth": Pick(lambda xs, *, k, **_: sorted(xs)[k - 1],
                 lambda xs, *, k, **_: _kth(xs, k - 1)),
+    # the element of rank ``rank`` (from 0, the smallest first): a position of a sorted line
+    "rank": Pick(lambda xs, *, rank, **_: sorted(xs)[rank],
+                 lambda xs, *, rank, **_: _kth(xs, rank)),
+    # sum of weight times the element of rank r over ``ranks``, pairs (r, weight): a quantile
+    "interpolated": Pick(_weighed, lambda xs, *, ranks, **_: sympy.Add(
+        *[w * _kth(xs, r) for r, w in ranks])),
     "lower median": Pick(lambda xs, **_: sorted(xs)[(len(xs) - 1) // 2],
                          lambda xs, **_: _kth(xs, (len(xs) - 1) // 2)),
     # Min is the mode only of distinct values; where values repeat, whole-expression mode is
@@ -81,3 +132,19 @@ def picked(select: str, values: Sequence[Any], attrs: dict[str, Any]) -> Any:
     (3, 1)
     """
     return PICKS[select].value(list(values), **attrs)
+
+
+def terms(select: str, attrs: dict[str, Any]) -> list[tuple[Any, str, dict[str, Any]]]:
+    """The selections an output is a weighted sum of, as ``(weight, select, attrs)``: itself
+    with weight 1, but for an ``"interpolated"`` pick, each of its ranks with its weight.
+    Each term picks one candidate, among which its ties are shared (``oracle.exact``).
+
+    >>> terms("interpolated", {"ranks": ((1, 0.75), (2, 0.25))})
+    [(0.75, 'rank', {'rank': 1}), (0.25, 'rank', {'rank': 2})]
+    >>> terms("max", {"dim": 0})
+    [(1, 'max', {'dim': 0})]
+    """
+    if select == "interpolated":
+        rest = {k: v for k, v in attrs.items() if k != "ranks"}
+        return [(w, "rank", {**rest, "rank": r}) for r, w in attrs["ranks"]]
+    return [(1, select, attrs)]

@@ -2,19 +2,18 @@
 
 ``tril``/``triu`` only move values: each output element is its input element or the number 0,
 chosen by its position (``col - row`` against the diagonal), an ``index`` meaning.
-``sort``/``topk`` are order statistics, written with ``Max`` and ``Min`` (below).
+``sort``/``topk`` select, at each position, the element of its rank in its line (below).
 """
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
 import sympy
 
 from oracle.semantics import Kink, defmeaning, kink
-from oracle.semantics.reductions import along
+from oracle.semantics.selection import Candidates
 
 
 def _o(x: Any) -> np.ndarray:
@@ -37,18 +36,13 @@ defmeaning("triu", "index", lambda self, *, diagonal, **_: _triangle(
 
 
 # -- order statistics: sort and topk --------------------------------------------------------------
-# The k-th smallest of n numbers (from 0) is the largest, over the subsets of n - k of them, of
-# the subset's smallest: a subset of the n - k largest has it as its minimum, and every other
-# subset of that size holds a smaller element. A definition from the order alone, with no
-# permutation: where two elements tie, Max/Min have a kink, which the judge finds.
+# Each output position is the element of its rank in its line (the k-th smallest at position k
+# of an ascending sort): a "select" meaning (``oracle.semantics.selection``, the pick "rank"),
+# whose candidates are the line. Where elements tie, the engine's "stable" convention gives the
+# position's partial to the one the stable order lists there (``oracle.exact``), along
+# ``tie_order``. (It was a Max over the subsets of n - k elements of their Min: 2**n terms, a
+# sort of 7 elements past the judge's 60 s.)
 _TIE = "two elements of a line of self tie"
-
-
-def _order_statistics(xs: list[Any], descending: bool) -> list[Any]:
-    n = len(xs)
-    out = [sympy.Max(*[sympy.Min(*c) for c in itertools.combinations(xs, n - k)])
-           for k in range(n)]
-    return out[::-1] if descending else out
 
 
 def _lines(self: Any, dim: int) -> list[list[Any]]:
@@ -64,13 +58,27 @@ def _ties(self: Any, *, dim: int, **_: Any) -> list[Kink]:
             for n, a in enumerate(xs) for b in xs[n + 1:]]
 
 
-def _sort(self: Any, *, dim: int, descending: bool, **_: Any) -> np.ndarray:
-    return along(self, dim, lambda xs: _order_statistics(xs, descending))
+def _ranked(self: Any, dim: int, descending: bool, count: int | None = None) -> np.ndarray:
+    """Per output position along ``dim`` (the first ``count``), its line as ``Candidates``
+    with its rank: the position itself, or counted from the largest for a descending order.
 
-
-def _topk(self: Any, *, k: int, dim: int, largest: bool, **_: Any) -> np.ndarray:
-    out = _sort(self, dim=dim, descending=largest)
-    return out if out.ndim == 0 else np.take(out, np.arange(k), axis=dim)
+    >>> [(tuple(c), c.attrs["rank"]) for c in _ranked(np.array(["a", "b"]), 0, True)]
+    [(('a', 'b'), 1), (('a', 'b'), 0)]
+    """
+    x = _o(self)
+    if x.ndim == 0:
+        out = np.empty((), dtype=object)
+        out[()] = Candidates((x.item(),), rank=0)
+        return out
+    moved = np.moveaxis(x, dim % x.ndim, -1)
+    n = moved.shape[-1]
+    k = n if count is None else count
+    out = np.empty(moved.shape[:-1] + (k,), dtype=object)
+    for idx in np.ndindex(moved.shape[:-1]):
+        line = tuple(moved[idx])
+        for p in range(k):
+            out[idx + (p,)] = Candidates(line, rank=n - 1 - p if descending else p)
+    return np.moveaxis(out, -1, dim % x.ndim)
 
 
 def _positions(self: Any, dim: int, descending: bool) -> np.ndarray:
@@ -84,7 +92,9 @@ def _positions(self: Any, dim: int, descending: bool) -> np.ndarray:
     return np.broadcast_to(-along_dim if descending else along_dim, shape)
 
 
-defmeaning("sort", "structural", _sort, kinks=_ties,
-           tie_order=lambda self, *, dim, descending, **_: _positions(self, dim, descending))
-defmeaning("topk", "structural", _topk, kinks=_ties,
-           tie_order=lambda self, *, dim, largest, **_: _positions(self, dim, largest))
+defmeaning("sort", "select", lambda self, *, dim, descending, **_: _ranked(
+    self, dim, descending), select="rank", labels=_ties,
+    tie_order=lambda self, *, dim, descending, **_: _positions(self, dim, descending))
+defmeaning("topk", "select", lambda self, *, k, dim, largest, **_: _ranked(
+    self, dim, largest, k), select="rank", labels=_ties,
+    tie_order=lambda self, *, dim, largest, **_: _positions(self, dim, largest))
