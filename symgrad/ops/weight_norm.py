@@ -121,8 +121,8 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:
     return norm_except_dim(v.transpose(0, dim), pow, 0).transpose(0, dim)
 
 
-@expose("_weight_norm", method=False)
-def weight_norm(v: Tensor, g: Tensor, dim: int = 0) -> Tensor:
+@expose(method=False)
+def _weight_norm(v: Tensor, g: Tensor, dim: int = 0) -> Tensor:
     """``v * (g / norm_except_dim(v, 2, dim))``: ``v`` rescaled so that each slice along
     ``dim`` has the norm given by ``g`` (``torch._weight_norm``). For ``dim`` 0 or the last
     dim one op (``WeightNormInterfaceBackward0``), else PyTorch's composition.
