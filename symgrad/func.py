@@ -99,6 +99,13 @@ class _Call:
 
         return _map(tracked, tree)
 
+    def track_at(self, args: tuple[Any, ...], nums: tuple[int, ...]) -> list[Any]:
+        """``args`` with those at ``nums`` tracked (``track``)."""
+        tracked = list(args)
+        for n in nums:
+            tracked[n] = self.track(tracked[n])
+        return tracked
+
     def gradients(self, outputs: list[Tensor], inputs: list[Tensor],
                   cotangents: list[Any] | None, create_graph: bool | None = None
                   ) -> list[Tensor]:
@@ -190,9 +197,7 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
         nums = _argnums(name, argnums, len(args))
         call = _Call()
         with enable_grad():
-            args = list(args)
-            for n in nums:
-                args[n] = call.track(args[n])
+            args = call.track_at(args, nums)
             output, aux = _split_aux(name, func(*args, **kwargs), has_aux)
             if not isinstance(output, Tensor):
                 raise RuntimeError(f"{name}: Expected f(*args) to return a Tensor, got "
@@ -334,9 +339,7 @@ def _jacobian(func: Callable[..., Any], argnums: int | tuple[int, ...], has_aux:
         nums = _argnums(name, argnums, len(args))
         call = _Call()
         with enable_grad():
-            args = list(args)
-            for n in nums:
-                args[n] = call.track(args[n])
+            args = call.track_at(args, nums)
             output, aux = _split_aux(f"{name}(f, ...)(*args)", func(*args, **kwargs), has_aux)
             outputs, out_spec = _flatten(output)
             leaves, in_spec = _flatten(tuple(args[n] for n in nums))
