@@ -215,12 +215,19 @@ def _picked(m: _Moves, values: np.ndarray, attrs: dict[str, Any]) -> _Moves:
         raise NotCertified("a weighted sum of order statistics (a quantile): the general path's")
     each = m.pick_attrs or [attrs] * len(m.candidates or [])
     lines: dict[tuple[int, ...], list[int]] = {}
-    picks = [_extremum(m.select, src, cands) if m.select in ("max", "min") else
-             _ranked(src, cands, lines)[a["rank"]] if m.select == "rank" else
-             _selected(m.select, src, cands, a)
-             for cands, a in zip(m.candidates or [], each, strict=True)]
-    moves = (np.arange(len(picks), dtype=np.int64), np.array(picks, dtype=np.int64))
-    return dataclasses.replace(m, by_slot={0: moves}, candidates=None)
+    ks: list[int] = []
+    picks: list[int] = []
+    zero: list[tuple[int, Any]] = []  # outputs with no candidate (an empty bag): 0
+    for k, (cands, a) in enumerate(zip(m.candidates or [], each, strict=True)):
+        if not cands:
+            zero.append((k, flint.arb(0)))
+            continue
+        ks.append(k)
+        picks.append(_extremum(m.select, src, cands) if m.select in ("max", "min") else
+                     _ranked(src, cands, lines)[a["rank"]] if m.select == "rank" else
+                     _selected(m.select, src, cands, a))
+    moves = (np.array(ks, dtype=np.int64), np.array(picks, dtype=np.int64))
+    return dataclasses.replace(m, by_slot={0: moves}, consts=zero, candidates=None)
 
 
 def _extremum(select: str, src: np.ndarray, cands: list[tuple[int, int]]) -> int:

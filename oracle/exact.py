@@ -1093,6 +1093,9 @@ class _Evaluator:
         for k, cands in enumerate(c.refs):
             xs = [values[r.i] for r in cands]
             total = mpmath.mpf(0)
+            if not cands:  # nothing to select among (an empty bag): the constant 0
+                out.append(total)
+                continue
             for weight, pick, attrs in terms(kind, pick_attrs(cands, node.attrs)):
                 w = _exact_number(weight)
                 best, chosen = _choose(pick, cands, xs, attrs, order, ordered)
@@ -1498,7 +1501,8 @@ def _whole_exprs(graph: Graph, symbols: dict[int, np.ndarray],
             cands = np.asarray(call_meaning(meaning, node, arrays), dtype=object)
             out = np.empty(cands.shape, dtype=object)
             for idx in np.ndindex(cands.shape):
-                out[idx] = pick(list(cands[idx]), **pick_attrs(cands[idx], node.attrs))
+                out[idx] = pick(list(cands[idx]), **pick_attrs(cands[idx], node.attrs)) if (
+                    cands[idx]) else sympy.S(0)
         else:
             out = np.asarray(call_meaning(meaning, node, arrays), dtype=object)
         exprs[node.id] = out

@@ -70,11 +70,6 @@ KNOWN: dict[tuple[str, str], str] = {
     # fails on the filtering); its gradient there is held to PyTorch's in
     # tests/test_order_statistics.py
     ("kinks", "std_mean_std"): "hypothesis draws no equal elements",
-    # embedding_bag's max (helper loss): the same want of a convention for ties of a bag's
-    # column (all-zero tables); its tie choice is PyTorch's (tests/test_embedding_bag.py
-    # compares gradients on ties), its samples hold no tie
-    **{(check, "embedding_bag_max"): "ties: the judge has no first-row convention"
-       for check in ("grad", "fd", "kinks", "edges", "gradgrad")},
 }
 
 # Counterexamples these properties found once, fixed since: each runs first, as an explicit
