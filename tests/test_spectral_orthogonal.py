@@ -5,9 +5,9 @@ gives the same random vectors, values, gradients, buffers, names and errors.
 
 Float32 values are compared at rtol 1e-6 where only the random draws and one normalisation
 stand between them (u and v at registration), 1e-5 after matrix products (summation order).
-``orthogonal`` is compared in float64: PyTorch's float32 ``matrix_exp`` is 5e-6 off (symgrad's
-is within 3e-8 of the float64 value: tests/test_linalg_more.py), which a float32 comparison
-would blame on the parametrization.
+``orthogonal`` is compared in float64: PyTorch's float32 ``matrix_exp`` of these skew matrices
+is up to 5e-6 off the float64 value where symgrad's is within 3e-8 (tests/test_linalg_more.py
+holds symgrad's to mpmath), which a float32 comparison would blame on the parametrization.
 """
 
 from __future__ import annotations
