@@ -40,15 +40,15 @@ class PackedSequence(_PackedFields):
     elements of the ``batch_sizes[t]`` longest sequences (in the sorted order); a named tuple
     ``(data, batch_sizes, sorted_indices, unsorted_indices)``, as PyTorch's. Made by
     ``pack_padded_sequence`` and ``pack_sequence``, taken and given by the recurrent layers.
+    Made from its four fields (``unsorted_indices`` left out is computed from
+    ``sorted_indices``), or from the pair ``(data, batch_sizes)``.
 
-    Args:
-        data: The packed elements, ``(sum(batch_sizes), *)``; or, with ``batch_sizes``
-            None, the pair ``(data, batch_sizes)``.
+    Attributes:
+        data: The packed elements, ``(sum(batch_sizes), *)``.
         batch_sizes: The number of sequences at each step (int64, non-increasing).
         sorted_indices: The original index of each sorted sequence, or None if the batch was
             given sorted.
-        unsorted_indices: Its inverse permutation. Defaults to None: computed from
-            ``sorted_indices``.
+        unsorted_indices: Its inverse permutation (None with ``sorted_indices``).
 
     >>> import symgrad
     >>> PackedSequence(symgrad.tensor([1.0, 4.0, 2.0]), symgrad.tensor([2, 1]))
