@@ -128,6 +128,7 @@ BAD_CALLS = [
     lambda L: _rnn(L).pack_padded_sequence(L.zeros(3, 2, 4), [3, 2], batch_first=True),
     lambda L: _rnn(L).pack_padded_sequence(L.zeros(3, 2), [[3, 2]]),
     lambda L: _rnn(L).pack_padded_sequence(L.zeros(0, 2), [1, 1]),
+    lambda L: _rnn(L).pack_padded_sequence(L.zeros(3), [3]),
     lambda L: _rnn(L).pack_sequence([]),
     # a total length below the longest sequence's
     lambda L: _rnn(L).pad_packed_sequence(_rnn(L).pack_sequence([L.zeros(3)]), total_length=2),

@@ -413,9 +413,9 @@ class _PackedLayer(Function):
         def give(i: int, array: np.ndarray | None) -> Tensor | None:
             return Tensor._make(array, False, None) if needs[i] and array is not None else None
 
-        return (give(0, d_proj), give(1, d_init[0]), give(2, d_init[1] if c0 is not None
-                                                           else None),
-                give(3, dw.T), give(4, db), None, None, None)
+        d_c0 = d_init[1] if c0 is not None else None
+        return (give(0, d_proj), give(1, d_init[0]), give(2, d_c0), give(3, dw.T), give(4, db),
+                None, None, None)
 
 
 def _packed_backward(ctx: Any, g: np.ndarray, proj: Tensor, h0: Tensor, w_hh: Tensor,

@@ -223,7 +223,8 @@ def _lengths_array(lengths: Any) -> np.ndarray:
 def _batch_sizes(input: Tensor, lengths: np.ndarray, batch_first: bool) -> np.ndarray:
     """PyTorch's checks of the sorted ``lengths`` (in its order), then the number of sequences
     running at each step."""
-    batch = input.shape[0 if batch_first else 1]
+    # size(), not shape[]: a 1-D input gets PyTorch's IndexError.
+    batch = input.size(0 if batch_first else 1)
     if input.numel() == 0:
         raise RuntimeError("Cannot pack empty tensors.")
     if lengths.shape[0] != batch:
