@@ -254,10 +254,10 @@ class _Layer(Function):
                 None, None)
 
 
-
 # PyTorch's GRU and RNN (and its float64 LSTM) end in a stack of the steps' outputs: the fused
 # layer's node is named as that node.
 _Layer._backward_cls.__name__ = _Layer._backward_cls.__qualname__ = "StackBackward0"
+
 
 def layer(mode: str, x: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
           b_hh: Tensor | None, state: Any, reverse: bool) -> tuple[Tensor, Any]:
@@ -289,3 +289,199 @@ def layer(mode: str, x: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
         outputs.grad_fn.__class__ = renamed_node_class(type(outputs.grad_fn), "StackBackward0")
     last = outputs[0] if reverse else outputs[steps - 1]
     return outputs, ((last, out[steps]) if lstm else last)
+
+
+# -- packed sequences ------------------------------------------------------------------------------
+# A packed batch (``symgrad.nn.utils.rnn.PackedSequence``) holds at step t the first
+# batch_sizes[t] sequences, so every step's batch is a prefix of the previous step's. The forward
+# direction runs t = 0 .. T-1, its batch shrinking: the rows of sequences that end leave the
+# state as their final states. The reverse direction runs t = T-1 .. 0, its batch growing: new
+# sequences start from their initial states.
+def _order(steps: int, reverse: bool) -> range:
+    return range(steps - 1, -1, -1) if reverse else range(steps)
+
+
+def _regroup(state: list[Any], rows: int, init: list[Any], ended: list[tuple[int, list[Any]]],
+             cat: Any) -> list[Any]:
+    """The state (``[h]``, or ``[h, c]``) for a step of ``rows`` sequences: rows beyond leave,
+    kept in ``ended`` with their first row's index; missing rows join from ``init``. The same
+    for arrays and for tensors (``cat`` joins either)."""
+    have = state[0].shape[0]
+    if rows < have:
+        ended.append((rows, [s[rows:have] for s in state]))
+        return [s[:rows] for s in state]
+    if rows > have:
+        return [cat([s, i[have:rows]]) if have else i[:rows] for s, i in zip(state, init,
+                                                                               strict=True)]
+    return state
+
+
+def _finals(ended: list[tuple[int, list[Any]]], cat: Any) -> list[Any]:
+    """Every sequence's final state, in batch order, from the pieces ``_regroup`` kept."""
+    pieces = [piece for _, piece in sorted(ended, key=lambda kept: kept[0])]
+    return [cat([piece[k] for piece in pieces]) for k in range(len(pieces[0]))]
+
+
+def _regroup_backward(d: list[np.ndarray], have: int, rows: int, g_finals: list[np.ndarray],
+                      d_init: list[np.ndarray]) -> list[np.ndarray]:
+    """From the gradient ``d`` of ``_regroup``'s result (``rows`` rows), the gradient of the
+    state it was given (``have`` rows): rows that left take the final states' gradients, rows
+    that joined give theirs to the initial states."""
+    if rows < have:
+        return [np.concatenate([x, g[rows:have]]) for x, g in zip(d, g_finals, strict=True)]
+    if rows > have:
+        for di, x in zip(d_init, d, strict=True):
+            di[have:rows] = x[have:rows]
+        return [x[:have] for x in d]
+    return d
+
+
+def _offsets(batch_sizes: tuple[int, ...]) -> list[int]:
+    return np.concatenate([[0], np.cumsum(batch_sizes)]).tolist()
+
+
+def _composed_packed(mode: str, proj: Tensor, h0: Tensor, c0: Tensor | None, w_hh: Tensor,
+                     b_hh: Tensor | None, batch_sizes: tuple[int, ...], reverse: bool) -> Tensor:
+    """The packed layer from symgrad's ops, step by step (what ``_PackedLayer`` computes): the
+    outputs, then the final hidden states, then an LSTM's final cell states, as rows."""
+    from symgrad.nn.recurrent import _STEPS
+
+    step, lstm = _STEPS[mode], mode == "LSTM"
+    init = [h0, c0] if lstm else [h0]
+    offsets = _offsets(batch_sizes)
+    state, ended, outputs = [h[:0] for h in init], [], {}
+    for t in _order(len(batch_sizes), reverse):
+        state = _regroup(state, batch_sizes[t], init, ended, symgrad.cat)
+        new = step(proj[offsets[t]:offsets[t + 1]], tuple(state) if lstm else state[0], w_hh,
+                   b_hh)
+        state = list(new) if lstm else [new]
+        outputs[t] = state[0]
+    _regroup(state, 0, init, ended, symgrad.cat)
+    return symgrad.cat([outputs[t] for t in range(len(batch_sizes))]
+                       + _finals(ended, symgrad.cat))
+
+
+class _PackedLayer(Function):
+    """The layer over a packed ``proj`` (every step's input projection, ``(sum(batch_sizes),
+    gates * H)``) from ``h0`` (and ``c0``), by the steps ``_Layer`` runs: the outputs
+    ``(sum(batch_sizes), H)``, then each sequence's final hidden state ``(N, H)``, then an
+    LSTM's final cell state, as rows of one tensor."""
+
+    @staticmethod
+    def forward(ctx: Any, proj: Tensor, h0: Tensor, c0: Tensor | None, w_hh: Tensor,
+                b_hh: Tensor | None, batch_sizes: tuple[int, ...], mode: str, reverse: bool
+                ) -> Tensor:
+        ctx.present = tuple(t is not None for t in (proj, h0, c0, w_hh, b_hh))
+        ctx.save_for_backward(*(t for t in (proj, h0, c0, w_hh, b_hh) if t is not None))
+        step, lstm = _FORWARD[mode], mode == "LSTM"
+        w = w_hh._data
+        b = None if b_hh is None else b_hh._data
+        p = proj._data
+        init = [h0._data, c0._data] if lstm else [h0._data]
+        offsets = _offsets(batch_sizes)
+        out = np.empty((offsets[-1] + len(init) * h0.shape[0], h0.shape[1]), h0._data.dtype)
+        state, ended, saved = [h[:0] for h in init], [], []
+        for t in _order(len(batch_sizes), reverse):
+            state = _regroup(state, batch_sizes[t], init, ended, np.concatenate)
+            out[offsets[t]:offsets[t + 1]], new, keep = step(
+                p[offsets[t]:offsets[t + 1]], tuple(state) if lstm else state[0], w, b)
+            state = list(new) if lstm else [new]
+            saved.append(keep)
+        _regroup(state, 0, init, ended, np.concatenate)
+        out[offsets[-1]:] = np.concatenate(_finals(ended, np.concatenate))
+        ctx.mode, ctx.reverse, ctx.batch_sizes, ctx.steps = mode, reverse, batch_sizes, saved
+        return Tensor._make(out, False, None)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple[Any, ...]:
+        saved_tensors = iter(ctx.saved_tensors)
+        proj, h0, c0, w_hh, b_hh = (next(saved_tensors) if present else None
+                                    for present in ctx.present)
+        mode, reverse, batch_sizes = ctx.mode, ctx.reverse, ctx.batch_sizes
+        if grad_mode.is_grad_enabled():
+            # Recorded (create_graph): differentiate the composition, as _Layer does.
+            args = (proj, h0, c0, w_hh, b_hh)
+            inputs = [t for t in args if t is not None and t.requires_grad]
+            out = _composed_packed(mode, proj, h0, c0, w_hh, b_hh, batch_sizes, reverse)
+            grads = iter(symgrad.autograd.grad(out, inputs, grad_outputs=grad,
+                                               create_graph=True, allow_unused=True))
+            return (*(next(grads) if t is not None and t.requires_grad else None
+                      for t in args), None, None, None)
+        d_proj, d_init, dw, db = _packed_backward(ctx, grad._data, proj, h0, w_hh, b_hh)
+        needs = ctx.needs_input_grad
+
+        def give(i: int, array: np.ndarray | None) -> Tensor | None:
+            return Tensor._make(array, False, None) if needs[i] and array is not None else None
+
+        d_c0 = d_init[1] if c0 is not None else None
+        return (give(0, d_proj), give(1, d_init[0]), give(2, d_c0), give(3, dw.T), give(4, db),
+                None, None, None)
+
+
+def _packed_backward(ctx: Any, g: np.ndarray, proj: Tensor, h0: Tensor, w_hh: Tensor,
+                     b_hh: Tensor | None) -> tuple[np.ndarray, list[np.ndarray], Any, Any]:
+    """Backward through time over the packed steps, last step first: the gradients of the
+    projection, of the initial states, of ``w_hh`` (transposed) and of ``b_hh``."""
+    backward, lstm = _BACKWARD[ctx.mode], ctx.mode == "LSTM"
+    batch_sizes, w = ctx.batch_sizes, w_hh._data
+    offsets = _offsets(batch_sizes)
+    batch, states = h0.shape[0], 2 if lstm else 1
+    g_finals = [g[offsets[-1] + k * batch:offsets[-1] + (k + 1) * batch] for k in range(states)]
+    d_init = [np.zeros_like(h0._data) for _ in range(states)]
+    order = list(_order(len(batch_sizes), ctx.reverse))
+    d = _regroup_backward([x[:0] for x in g_finals], batch_sizes[order[-1]], 0, g_finals,
+                          d_init)
+    d_proj = np.empty_like(proj._data)
+    dw = db = None
+    for k in range(len(order) - 1, -1, -1):
+        t = order[k]
+        rows = slice(offsets[t], offsets[t + 1])
+        saved = ctx.steps[k]
+        d_lin, d_xp, early, dc = backward(g[rows] + d[0], d[1] if lstm else None, saved)
+        d_proj[rows] = d_xp
+        dh = d_lin @ w
+        for part in early:
+            dh = part + dh
+        # addmm's VJP, as _Layer: h.T @ g for w.t(), g summed over the batch for the bias.
+        contribution = saved[0].T @ d_lin
+        dw = contribution if dw is None else dw + contribution
+        if b_hh is not None:
+            bias = _SUM(d_lin, dim=(0,), keepdim=False)
+            db = bias if db is None else db + bias
+        previous = batch_sizes[order[k - 1]] if k else 0
+        d = _regroup_backward([dh, dc] if lstm else [dh], previous, batch_sizes[t], g_finals,
+                              d_init)
+    return d_proj, d_init, dw, db
+
+
+def packed_layer(mode: str, data: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
+                 b_hh: Tensor | None, state: Any, batch_sizes: tuple[int, ...], reverse: bool
+                 ) -> tuple[Tensor, Any]:
+    """One direction of one layer over packed ``data`` (``(sum(batch_sizes), features)``):
+    the packed outputs and each sequence's final state (``(h, c)`` for an LSTM), taken at its
+    last step (the forward direction's) or its first (the reverse's).
+
+    >>> import symgrad
+    >>> w_ih, w_hh = symgrad.ones(1, 1), symgrad.zeros(1, 1)
+    >>> out, h = packed_layer("RNN_RELU", symgrad.tensor([[1.0], [2.0], [3.0]]), w_ih, w_hh,
+    ...                       None, None, symgrad.zeros(2, 1), (2, 1), False)
+    >>> out.tolist(), h.tolist()
+    ([[1.0], [2.0], [3.0]], [[3.0], [2.0]])
+    """
+    # Every step's input projection at once, as PyTorch's CPU layers do.
+    proj = F.linear(data, w_ih, b_ih)
+    lstm = mode == "LSTM"
+    h0, c0 = state if lstm else (state, None)
+    dtype = proj._data.dtype
+    if (dtype not in FUSED_DTYPES
+            or any(t._data.dtype is not dtype for t in (h0, c0, w_hh, b_hh) if t is not None)):
+        out = _composed_packed(mode, proj, h0, c0, w_hh, b_hh, batch_sizes, reverse)
+    else:
+        out = _PackedLayer.apply(proj, h0, c0, w_hh, b_hh, batch_sizes, mode, reverse)
+    rows, batch = proj.shape[0], h0.shape[0]
+    outputs = out[:rows]
+    if outputs.grad_fn is not None:
+        # PyTorch's packed layers end in a cat of the steps' outputs.
+        outputs.grad_fn.__class__ = renamed_node_class(type(outputs.grad_fn), "CatBackward0")
+    h = out[rows:rows + batch]
+    return outputs, ((h, out[rows + batch:]) if lstm else h)

@@ -14,12 +14,19 @@ uniform in ``[-1/sqrt(hidden_size), 1/sqrt(hidden_size))`` in registration order
 gives PyTorch's layer element for element. PyTorch's fused kernels (oneDNN for float32 LSTMs) round
 differently from a composition, so outputs agree with PyTorch's to rounding, not bit for bit.
 
+The sequence layers also take a ``PackedSequence`` (``symgrad.nn.utils.rnn``) and give one,
+with each sequence's final states taken at its own last step, as PyTorch's do.
+
 >>> import symgrad
 >>> _ = symgrad.manual_seed(0)
 >>> lstm = symgrad.nn.LSTM(3, 4, num_layers=2, batch_first=True)
 >>> out, (h, c) = lstm(symgrad.randn(2, 5, 3))
 >>> tuple(out.shape), tuple(h.shape), tuple(c.shape)
 ((2, 5, 4), (2, 2, 4), (2, 2, 4))
+>>> packed = symgrad.nn.utils.rnn.pack_sequence([symgrad.randn(4, 3), symgrad.randn(2, 3)])
+>>> out, (h, c) = lstm(packed)
+>>> tuple(out.data.shape), out.batch_sizes, tuple(h.shape)
+((6, 4), tensor([2, 2, 1, 1]), (2, 2, 4))
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from symgrad.nn import _recurrent_fused, init
 from symgrad.nn import functional as F
 from symgrad.nn.modules import Module
 from symgrad.nn.parameter import Parameter
+from symgrad.nn.utils.rnn import PackedSequence
 from symgrad.tensor import Tensor
 
 __all__ = ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNN", "LSTM", "GRU"]
@@ -467,14 +475,14 @@ class RNNBase(Module):
         return s
 
     # -- checks, as PyTorch's RNNBase makes them ------------------------------------------------
-    def _check_input(self, input: Tensor) -> None:
+    def _check_input(self, input: Tensor, dims: int = 3) -> None:
         weight = self.weight_ih_l0
         if input.dtype != weight.dtype:
             raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
                              f"({weight.dtype}). Convert input: input.to({weight.dtype}), or "
                              f"convert model: model.to({input.dtype})")
-        if input.ndim != 3:
-            raise RuntimeError(f"input must have 3 dimensions, got {input.ndim}")
+        if input.ndim != dims:
+            raise RuntimeError(f"input must have {dims} dimensions, got {input.ndim}")
         if self.input_size != input.shape[-1]:
             raise RuntimeError("input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")
@@ -501,10 +509,13 @@ class RNNBase(Module):
         return symgrad.zeros(self._expected_hidden(input), dtype=input.dtype)
 
     # -- the computation --------------------------------------------------------------------------
-    def _run(self, input: Tensor, hx: Any) -> tuple[Tensor, list[Any]]:
-        """All layers over the batched ``input``; ``hx`` is one state per layer and direction
-        (an ``(h, c)`` pair for an LSTM). Returns the output and the final states."""
-        x = input.transpose(0, 1) if self.batch_first else input
+    def _run(self, input: Tensor, hx: Any, batch_sizes: tuple[int, ...] | None = None
+             ) -> tuple[Tensor, list[Any]]:
+        """All layers over the batched ``input`` (a packed sequence's data with
+        ``batch_sizes``); ``hx`` is one state per layer and direction (an ``(h, c)`` pair for
+        an LSTM). Returns the output and the final states."""
+        packed = batch_sizes is not None
+        x = input.transpose(0, 1) if self.batch_first and not packed else input
         directions = 2 if self.bidirectional else 1
         finals: list[Any] = []
         for layer in range(self.num_layers):
@@ -514,21 +525,52 @@ class RNNBase(Module):
                 w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
                 b_ih = getattr(self, names[2]) if self.bias else None
                 b_hh = getattr(self, names[3]) if self.bias else None
-                out, state = _recurrent_fused.layer(
-                    self.mode, x, w_ih, w_hh, b_ih, b_hh, hx[layer * directions + direction],
-                    direction == 1)
+                state = hx[layer * directions + direction]
+                if packed:
+                    out, state = _recurrent_fused.packed_layer(
+                        self.mode, x, w_ih, w_hh, b_ih, b_hh, state, batch_sizes, direction == 1)
+                else:
+                    out, state = _recurrent_fused.layer(self.mode, x, w_ih, w_hh, b_ih, b_hh,
+                                                        state, direction == 1)
                 outputs.append(out)
                 finals.append(state)
-            x = outputs[0] if directions == 1 else symgrad.cat(outputs, 2)
+            x = outputs[0] if directions == 1 else symgrad.cat(outputs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
-        return (x.transpose(0, 1) if self.batch_first else x), finals
+        return (x.transpose(0, 1) if self.batch_first and not packed else x), finals
 
-    def _one_state_forward(self, input: Tensor, hx: Tensor | None, name: str
-                           ) -> tuple[Tensor, Tensor]:
+    def _packed_forward(self, input: PackedSequence, hx: Any) -> tuple[PackedSequence, Any]:
+        """``forward`` of a packed batch, as PyTorch's: ``hx`` given in the original batch
+        order (sorted here as the batch was), each sequence's final states (at its last step
+        in the forward direction, its first in the reverse) in that order again."""
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        sizes = tuple(batch_sizes.tolist())
+        lstm = self.mode == "LSTM"
+        expected = (self.num_layers * (2 if self.bidirectional else 1), sizes[0],
+                    self.hidden_size)
+        if hx is None:
+            hx = tuple(symgrad.zeros(expected, dtype=data.dtype) for _ in range(2 if lstm else 1))
+        else:
+            hx = _permute(hx if lstm else (hx,), sorted_indices)
+        self._check_input(data, dims=2)
+        for k, state in enumerate(hx):
+            self._check_hidden(state, expected, f"Expected hidden[{k}] size {{}}, got {{}}"
+                               if lstm else "Expected hidden size {}, got {}")
+        states = list(zip(*(state.unbind(0) for state in hx), strict=True))
+        output, finals = self._run(data, [s if lstm else s[0] for s in states], sizes)
+        finals = [f if lstm else (f,) for f in finals]
+        hidden = _permute(tuple(symgrad.stack(list(f), 0) for f in zip(*finals, strict=True)),
+                          unsorted_indices)
+        return (PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices),
+                hidden if lstm else hidden[0])
+
+    def _one_state_forward(self, input: Tensor | PackedSequence, hx: Tensor | None, name: str
+                           ) -> tuple[Any, Tensor]:
         """``forward`` of a layer with one state (RNN, GRU): PyTorch's checks of ``input`` and
         ``hx`` (unbatched inputs given a batch of one), the layers run, the output and the
         stacked final states."""
+        if isinstance(input, PackedSequence):
+            return self._packed_forward(input, hx)
         input, batched = self._batched_input(input, name)
         if not batched and hx is not None:
             if hx.ndim != 2:
@@ -547,6 +589,13 @@ class RNNBase(Module):
         if not batched:
             return output.squeeze(0 if self.batch_first else 1), hidden.squeeze(1)
         return output, hidden
+
+
+def _permute(states: tuple[Tensor, ...], permutation: Tensor | None) -> tuple[Tensor, ...]:
+    # The batch dim of (layers * directions, batch, hidden) states, as PyTorch's permute_hidden.
+    if permutation is None:
+        return states
+    return tuple(state.index_select(1, permutation) for state in states)
 
 
 def _refuse_proj_size(kwargs: dict[str, Any]) -> None:
@@ -597,12 +646,15 @@ class RNN(RNNBase):
                          bidirectional, device=device, dtype=dtype, **kwargs)
         self.nonlinearity = nonlinearity
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(self, input: Tensor | PackedSequence, hx: Tensor | None = None
+                ) -> tuple[Any, Tensor]:
         """The last layer's output at every step, and every layer's final hidden state.
 
         Args:
             input: ``(seq, batch, input_size)`` (``(batch, seq, input_size)`` with
-                ``batch_first``) or unbatched ``(seq, input_size)``.
+                ``batch_first``) or unbatched ``(seq, input_size)``; or a ``PackedSequence``,
+                and the output is one too (the final states are then each sequence's own,
+                in the original batch order).
             hx: ``(num_layers * directions, batch, hidden_size)`` (unbatched: without the
                 batch dim). Defaults to None: zeros.
 
@@ -644,13 +696,15 @@ class LSTM(RNNBase):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, proj_size, device, dtype)
 
-    def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
-                ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    def forward(self, input: Tensor | PackedSequence, hx: tuple[Tensor, Tensor] | None = None
+                ) -> tuple[Any, tuple[Tensor, Tensor]]:
         """The last layer's output at every step, and every layer's final ``(h, c)``.
 
         Args:
             input: ``(seq, batch, input_size)`` (``(batch, seq, input_size)`` with
-                ``batch_first``) or unbatched ``(seq, input_size)``.
+                ``batch_first``) or unbatched ``(seq, input_size)``; or a ``PackedSequence``,
+                and the output is one too (the final states are then each sequence's own,
+                in the original batch order).
             hx: ``(h_0, c_0)``, each ``(num_layers * directions, batch, hidden_size)``
                 (unbatched: without the batch dim). Defaults to None: zeros.
 
@@ -659,6 +713,8 @@ class LSTM(RNNBase):
         >>> tuple(out.shape), tuple(h.shape)
         ((4, 3), (1, 3))
         """
+        if isinstance(input, PackedSequence):
+            return self._packed_forward(input, hx)
         input, batched = self._batched_input(input, "LSTM")
         expected = self._expected_hidden(input)
         if hx is None:
@@ -715,12 +771,15 @@ class GRU(RNNBase):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, device=device, dtype=dtype, **kwargs)
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(self, input: Tensor | PackedSequence, hx: Tensor | None = None
+                ) -> tuple[Any, Tensor]:
         """The last layer's output at every step, and every layer's final hidden state.
 
         Args:
             input: ``(seq, batch, input_size)`` (``(batch, seq, input_size)`` with
-                ``batch_first``) or unbatched ``(seq, input_size)``.
+                ``batch_first``) or unbatched ``(seq, input_size)``; or a ``PackedSequence``,
+                and the output is one too (the final states are then each sequence's own,
+                in the original batch order).
             hx: ``(num_layers * directions, batch, hidden_size)`` (unbatched: without the
                 batch dim). Defaults to None: zeros.
 
