@@ -4,8 +4,8 @@
 parameters as in PyTorch.
 
 Distributions: ``Normal``, ``Uniform``, ``Bernoulli``, ``Categorical``, ``Exponential``,
-``Laplace``, ``OneHotCategorical`` (and its straight-through variant) and ``Independent``, on
-the base ``Distribution``.
+``Laplace``, ``OneHotCategorical`` (and its straight-through variant), ``Independent`` and
+``MultivariateNormal``, on the base ``Distribution``.
 
 >>> import symgrad
 >>> from symgrad.distributions import Categorical
@@ -25,6 +25,7 @@ from symgrad.distributions.exponential import Exponential
 from symgrad.distributions.independent import Independent
 from symgrad.distributions.kl import kl_divergence, register_kl
 from symgrad.distributions.laplace import Laplace
+from symgrad.distributions.multivariate_normal import MultivariateNormal
 from symgrad.distributions.normal import Normal
 from symgrad.distributions.one_hot_categorical import (
     OneHotCategorical,
@@ -33,6 +34,6 @@ from symgrad.distributions.one_hot_categorical import (
 from symgrad.distributions.uniform import Uniform
 
 __all__ = ["Bernoulli", "Categorical", "Distribution", "Exponential", "ExponentialFamily",
-           "Independent", "Laplace", "Normal", "OneHotCategorical",
+           "Independent", "Laplace", "MultivariateNormal", "Normal", "OneHotCategorical",
            "OneHotCategoricalStraightThrough", "Uniform", "constraints",
            "kl_divergence", "register_kl"]

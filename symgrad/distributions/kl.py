@@ -23,6 +23,11 @@ from symgrad.distributions.distribution import Distribution, ExponentialFamily
 from symgrad.distributions.exponential import Exponential
 from symgrad.distributions.independent import Independent
 from symgrad.distributions.laplace import Laplace
+from symgrad.distributions.multivariate_normal import (
+    MultivariateNormal,
+    _batch_mahalanobis,
+    _batch_trace_xxt,
+)
 from symgrad.distributions.normal import Normal
 from symgrad.distributions.one_hot_categorical import OneHotCategorical
 from symgrad.distributions.uniform import Uniform
@@ -177,6 +182,23 @@ def _kl_laplace_laplace(p: Any, q: Any) -> Tensor:
     t2 = loc_abs_diff / q.scale
     t3 = scale_ratio * symgrad.exp(-loc_abs_diff / p.scale)
     return t1 + t2 + t3 - 1
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariatenormal_multivariatenormal(p: Any, q: Any) -> Tensor:
+    if p.event_shape != q.event_shape:
+        # PyTorch's message, with the indentation its line continuation keeps
+        raise ValueError("KL-divergence between two Multivariate Normals with" + " " * 26
+                         + "different event shapes cannot be computed")
+    p_tril, q_tril = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    half_term1 = (q_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+                  - p_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1))
+    n = p.event_shape[0]
+    shape = symgrad.broadcast_shapes(q_tril.shape[:-2], p_tril.shape[:-2]) + (n, n)
+    term2 = _batch_trace_xxt(symgrad.linalg.solve_triangular(q_tril.expand(shape),
+                                                              p_tril.expand(shape), upper=False))
+    term3 = _batch_mahalanobis(q_tril, q.loc - p.loc)
+    return half_term1 + 0.5 * (term2 + term3 - n)
 
 
 @register_kl(Normal, Normal)
