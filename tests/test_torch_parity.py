@@ -74,6 +74,11 @@ DELIBERATE: dict[str, str] = {
     **{f"{op}-{d}-{i}": "PyTorch's factor gradient is not masked to the triangle it reads"
        for op in ("cholesky_solve", "cholesky_inverse") for d in ("float32", "float64")
        for i in range(2)},
+    # Gamma/Beta/Dirichlet rsample (symgrad/distributions/_implicit_grads.py): the same draws,
+    # but PyTorch's _standard_gamma_grad and _dirichlet_grad approximate the implicit
+    # gradient (1e-4 relative off); symgrad's is exact (tests/test_distributions_more.py
+    # compares both with mpmath: symgrad's within 1e-12, PyTorch's within 2e-3).
+    "gamma_rsample_gradient": "PyTorch's gamma and Dirichlet rsample gradients approximate",
     # frexp's mantissa (helper names): the judge's PyTorch call is ldexp with the exponent
     # given (LdexpBackward0); tests/test_sgn_dist_frexp.py compares torch.frexp's node.
     **{f"frexp-{d}-0": "the judge calls PyTorch's ldexp for frexp's mantissa"
@@ -744,6 +749,13 @@ def var_of_a_zero_dim_nan(lib: Any) -> Any:
     return [lib.autograd.grad(y, x) for y in (x.var(0), x.var(), lib.var_mean(x, 0)[0])]
 
 
+def gamma_rsample_gradient(lib: Any) -> Any:
+    conc = lib.tensor([0.3, 2.5, 40.0], dtype=lib.float64, requires_grad=True)
+    lib.manual_seed(0)
+    x = lib.distributions.Dirichlet(conc).rsample() + lib.distributions.Gamma(conc, 1.0).rsample()
+    return x, lib.autograd.grad(x.sum(), conc)
+
+
 def quantile_at_an_element_under_an_infinite_grad(lib: Any) -> Any:
     seen = []
     for q in (0.0, 0.5, 0.25):
@@ -773,7 +785,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     cond_at_singular_matrices, householder_product_at_a_singular_reflector,
     matmul_folds_like_torch, kron_after_its_input_is_written, saved_tensor_detached_in_place,
     rrelu_in_place_then_written, fill_by_an_aliasing_value, var_of_a_zero_dim_nan,
-    quantile_at_an_element_under_an_infinite_grad,
+    quantile_at_an_element_under_an_infinite_grad, gamma_rsample_gradient,
 ]
 
 

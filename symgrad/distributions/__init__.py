@@ -4,8 +4,8 @@
 parameters as in PyTorch.
 
 Distributions: ``Normal``, ``Uniform``, ``Bernoulli``, ``Categorical``, ``Exponential``,
-``Laplace``, ``OneHotCategorical`` (and its straight-through variant) and ``Independent``, on
-the base ``Distribution``.
+``Laplace``, ``OneHotCategorical`` (and its straight-through variant), ``Independent``,
+``MultivariateNormal``, ``Gamma``, ``Beta`` and ``Dirichlet``, on the base ``Distribution``.
 
 >>> import symgrad
 >>> from symgrad.distributions import Categorical
@@ -19,12 +19,16 @@ tensor([ 0.0900,  0.2447, -0.3348])
 
 from symgrad.distributions import constraints
 from symgrad.distributions.bernoulli import Bernoulli
+from symgrad.distributions.beta import Beta
 from symgrad.distributions.categorical import Categorical
+from symgrad.distributions.dirichlet import Dirichlet
 from symgrad.distributions.distribution import Distribution, ExponentialFamily
 from symgrad.distributions.exponential import Exponential
+from symgrad.distributions.gamma import Gamma
 from symgrad.distributions.independent import Independent
 from symgrad.distributions.kl import kl_divergence, register_kl
 from symgrad.distributions.laplace import Laplace
+from symgrad.distributions.multivariate_normal import MultivariateNormal
 from symgrad.distributions.normal import Normal
 from symgrad.distributions.one_hot_categorical import (
     OneHotCategorical,
@@ -32,7 +36,8 @@ from symgrad.distributions.one_hot_categorical import (
 )
 from symgrad.distributions.uniform import Uniform
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "Exponential", "ExponentialFamily",
-           "Independent", "Laplace", "Normal", "OneHotCategorical",
+__all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential",
+           "ExponentialFamily", "Gamma",
+           "Independent", "Laplace", "MultivariateNormal", "Normal", "OneHotCategorical",
            "OneHotCategoricalStraightThrough", "Uniform", "constraints",
            "kl_divergence", "register_kl"]

@@ -20,7 +20,8 @@ import symgrad
 
 __all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_than",
            "greater_than_eq", "independent", "integer_interval", "interval", "is_dependent",
-           "less_than", "nonnegative", "one_hot", "positive", "real", "real_vector", "simplex",
+           "less_than", "lower_cholesky", "nonnegative", "one_hot", "positive",
+           "positive_definite", "real", "real_vector", "simplex", "square", "symmetric",
            "unit_interval"]
 
 
@@ -230,6 +231,47 @@ class _Simplex(Constraint):
         return symgrad.all(value >= 0, dim=-1) & ((value.sum(-1) - 1).abs() < 1e-6)
 
 
+class _LowerCholesky(Constraint):
+    """Lower-triangular square matrices with a positive diagonal."""
+
+    event_dim = 2
+
+    def check(self, value: Any) -> Any:
+        lower_triangular = (value.tril() == value).reshape(value.shape[:-2] + (-1,)).all(-1)
+        positive_diagonal = (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
+        return lower_triangular & positive_diagonal
+
+
+class _Square(Constraint):
+    """Square matrices (a property of the shape: one answer for the whole batch)."""
+
+    event_dim = 2
+
+    def check(self, value: Any) -> Any:
+        return symgrad.full(value.shape[:-2], value.shape[-2] == value.shape[-1],
+                            dtype=symgrad.bool)
+
+
+class _Symmetric(_Square):
+    """Square matrices equal to their transpose within ``isclose(atol=1e-6)``."""
+
+    def check(self, value: Any) -> Any:
+        square = super().check(value)
+        if not bool(square.all()):
+            return square
+        return symgrad.isclose(value, value.mT, atol=1e-6).all(-2).all(-1)
+
+
+class _PositiveDefinite(_Symmetric):
+    """Symmetric matrices whose Cholesky factorisation succeeds."""
+
+    def check(self, value: Any) -> Any:
+        symmetric = super().check(value)
+        if not bool(symmetric.all()):
+            return symmetric
+        return symgrad.linalg.cholesky_ex(value).info.eq(0)
+
+
 dependent = _Dependent()
 dependent_property = _DependentProperty
 independent = _IndependentConstraint
@@ -246,3 +288,7 @@ less_than = _LessThan
 unit_interval = _Interval(0.0, 1.0)
 interval = _Interval
 simplex = _Simplex()
+lower_cholesky = _LowerCholesky()
+square = _Square()
+symmetric = _Symmetric()
+positive_definite = _PositiveDefinite()
