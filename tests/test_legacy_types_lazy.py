@@ -270,3 +270,200 @@ def test_the_deprecated_names_draw_pytorchs_values(name: str, shape: tuple[int, 
             warnings.simplefilter("ignore", FutureWarning)
             got.append(getattr(lib.nn.init, name)(lib.empty(shape), *args).tolist())
     np.testing.assert_allclose(got[0], got[1], rtol=2e-6, atol=1e-7)
+
+
+# -- lazy modules ---------------------------------------------------------------------------------
+# each lazy module's name and arguments, the input's shape, and the class it becomes
+LAZY = [("LazyLinear", (3,), (4, 5), "Linear"),
+        ("LazyLinear", (2, False), (6,), "Linear"),
+        ("LazyConv1d", (4, 3), (2, 6, 9), "Conv1d"),
+        ("LazyConv1d", (4, 3, 2, 1, 1, 2), (6, 9), "Conv1d"),
+        ("LazyConv2d", (3, 2), (2, 4, 5, 5), "Conv2d"),
+        ("LazyConv3d", (2, 2), (1, 3, 4, 4, 3), "Conv3d"),
+        ("LazyConvTranspose1d", (4, 3, 2), (2, 6, 5), "ConvTranspose1d"),
+        ("LazyConvTranspose2d", (3, 2), (2, 4, 3, 3), "ConvTranspose2d"),
+        ("LazyConvTranspose3d", (2, 2), (1, 3, 2, 2, 2), "ConvTranspose3d"),
+        ("LazyBatchNorm1d", (), (5, 3), "BatchNorm1d"),
+        ("LazyBatchNorm2d", (), (2, 3, 4, 4), "BatchNorm2d"),
+        ("LazyBatchNorm3d", (), (2, 3, 2, 2, 2), "BatchNorm3d"),
+        ("LazyInstanceNorm1d", (), (2, 3, 7), "InstanceNorm1d"),
+        ("LazyInstanceNorm2d", (), (2, 3, 4, 4), "InstanceNorm2d"),
+        ("LazyInstanceNorm3d", (), (2, 3, 2, 2, 3), "InstanceNorm3d")]
+LAZY_IDS = [f"{name}{args}" for name, args, _, _ in LAZY]
+
+
+def _run_lazy(lib: Any, name: str, args: tuple[Any, ...], shape: tuple[int, ...]
+              ) -> dict[str, Any]:
+    """What a lazy module does, from a seed: its state before and after its first call, the
+    output and the gradients."""
+    lib.manual_seed(5)
+    m = getattr(lib.nn, name)(*args)
+    before = {"repr": repr(m), "keys": list(m.state_dict()),
+              "lazy": m.has_uninitialized_params()}
+    x = lib.linspace(-2.0, 3.0, int(np.prod(shape))).reshape(shape) ** 2
+    x.requires_grad_(True)
+    out = m(x)
+    (out * lib.linspace(1.0, 2.0, out.numel()).reshape(out.shape)).sum().backward()
+    return {**before, "class": type(m).__name__, "after": repr(m),
+            "state": {k: v.tolist() for k, v in m.state_dict().items()},
+            "params": {k: p.tolist() for k, p in m.named_parameters()},
+            "out": out.tolist(), "x.grad": x.grad.tolist(),
+            "grads": {k: p.grad.tolist() for k, p in m.named_parameters()}}
+
+
+@needs_torch
+@pytest.mark.parametrize("name, args, shape, becomes", LAZY, ids=LAZY_IDS)
+def test_each_lazy_module_is_pytorchs_after_the_same_seed(name: str, args: tuple[Any, ...],
+                                                          shape: tuple[int, ...],
+                                                          becomes: str) -> None:
+    got, want = _run_lazy(symgrad, name, args, shape), _run_lazy(torch, name, args, shape)
+    assert got["class"] == want["class"] == becomes
+    assert got["lazy"] and want["lazy"]
+    for key in ("repr", "keys", "after"):
+        assert got[key] == want[key], key
+    assert got["params"] == want["params"]  # the same draws: equal element for element
+    assert got["state"].keys() == want["state"].keys()
+    for k in want["state"]:
+        np.testing.assert_allclose(got["state"][k], want["state"][k], rtol=1e-5, atol=1e-6,
+                                   err_msg=k)
+    # float32 rounding: an instance norm's weight gradient sums terms of size ~10 to ~1e-3
+    for k in want["grads"]:
+        np.testing.assert_allclose(got["grads"][k], want["grads"][k], rtol=1e-5, atol=1e-5,
+                                   err_msg=k)
+    for key in ("out", "x.grad"):
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-5, atol=1e-5, err_msg=key)
+
+
+@by_lib
+def test_a_lazy_module_before_its_first_call(lib: Any) -> None:
+    m = lib.nn.LazyLinear(3)
+    assert isinstance(m, lib.nn.Linear) and isinstance(m, lib.nn.modules.lazy.LazyModuleMixin)
+    assert repr(m) == "LazyLinear(in_features=0, out_features=3, bias=True)"
+    w = m.weight
+    assert type(w) is lib.nn.UninitializedParameter and isinstance(w, lib.nn.Parameter)
+    assert repr(w) == "<UninitializedParameter>" and w.requires_grad and w.dtype is lib.float32
+    assert tuple(w.size()) == (0,)
+    state = m.state_dict()
+    assert list(state) == ["weight", "bias"] and all(type(v) is type(w) for v in state.values())
+    with pytest.raises(RuntimeError, match="^Can't access the shape of an uninitialized "
+                       "parameter or buffer. This error usually happens in `load_state_dict`"):
+        _ = w.shape
+    uninitialised = ("Attempted to use an uninitialized parameter in {}. This error happens when "
+                     "you are using a `LazyModule` or explicitly manipulating "
+                     "`torch.nn.parameter.UninitializedParameter` objects.")
+    for call, method in ((lambda: sum(p.numel() for p in m.parameters()), "numel"),
+                         (w.dim, "dim")):
+        where = f"<method '{method}' of 'torch._C.TensorBase' objects>"
+        with pytest.raises(ValueError, match="^" + re.escape(uninitialised.format(where))):
+            call()
+    with pytest.raises(ValueError, match="^Attempted to use an uninitialized parameter in "):
+        len(w)
+    with pytest.raises(ValueError, match="^Attempted to use an uninitialized parameter in "):
+        w + 1
+    assert m.double().weight.dtype is lib.float64 and lib.nn.parameter.is_lazy(m.weight)
+    assert m(lib.ones(2, 5, dtype=lib.float64)).dtype is lib.float64
+
+
+@by_lib
+def test_a_lazy_module_made_from_an_unbatched_input_and_once_only(lib: Any) -> None:
+    m = lib.nn.LazyLinear(3)
+    assert tuple(m(lib.ones(4)).shape) == (3,) and m.in_features == 4
+    assert not m._forward_pre_hooks and not hasattr(m, "_initialize_hook")
+    with pytest.raises(RuntimeError, match=re.escape("Expected 3D (unbatched) or 4D (batched) "
+                                                     "input to LazyConv2d, but got input of "
+                                                     "size: torch.Size([2, 5])")):
+        lib.nn.LazyConv2d(4, 3)(lib.ones(2, 5))
+    with pytest.raises(ValueError, match="^in_channels must be divisible by groups$"):
+        lib.nn.LazyConv1d(4, 3, groups=2)(lib.ones(1, 3, 5))
+
+
+@by_lib
+def test_a_lazy_module_loads_a_state_and_takes_its_shapes(lib: Any) -> None:
+    source = lib.nn.Linear(5, 3)
+    m = lib.nn.LazyLinear(3)
+    assert repr(m.load_state_dict(source.state_dict())) == "<All keys matched successfully>"
+    assert type(m).__name__ == "LazyLinear" and tuple(m.weight.shape) == (3, 5)
+    assert lib.equal(m.weight, source.weight) and type(m.weight) is lib.nn.Parameter
+    assert lib.equal(m(lib.ones(1, 5)), source(lib.ones(1, 5))) and type(m) is lib.nn.Linear
+    lazy = lib.nn.LazyLinear(3)
+    lazy.load_state_dict(lib.nn.LazyLinear(3).state_dict())
+    assert lib.nn.parameter.is_lazy(lazy.weight)
+    with pytest.raises(RuntimeError, match="^Can't access the shape of an uninitialized"):
+        lib.nn.Linear(5, 3).load_state_dict(lib.nn.LazyLinear(3).state_dict())
+
+
+@by_lib
+def test_a_lazy_norms_buffers_until_its_first_call(lib: Any) -> None:
+    m = lib.nn.LazyBatchNorm1d()
+    assert [n for n, _ in m.named_buffers()] == ["running_mean", "running_var",
+                                                 "num_batches_tracked"]
+    state = m.state_dict()
+    assert [type(v).__name__ for v in state.values()] == [
+        "UninitializedParameter", "UninitializedParameter", "UninitializedBuffer",
+        "UninitializedBuffer", "Tensor"]
+    m.double()
+    assert lib.nn.parameter.is_lazy(m.running_mean) and m.running_mean.dtype is lib.float64
+    m(lib.ones(4, 2, dtype=lib.float64))
+    assert type(m.running_mean) is lib.Tensor and m.running_mean.dtype is lib.float64
+
+
+@by_lib
+def test_uninitialised_parameters_and_buffers_materialise(lib: Any) -> None:
+    p = lib.nn.UninitializedParameter(requires_grad=False, dtype=lib.float64)
+    assert not p.requires_grad and p.dtype is lib.float64
+    p.materialize((2, 3))
+    assert type(p) is lib.nn.Parameter and tuple(p.shape) == (2, 3) and not p.requires_grad
+    b = lib.nn.UninitializedBuffer()
+    assert repr(b) == "<UninitializedBuffer>" and not b.requires_grad
+    assert isinstance(b, lib.nn.Buffer)
+    b.materialize((4,))
+    assert type(b) is lib.Tensor and tuple(b.shape) == (4,) and b.dtype is lib.float32
+    with pytest.raises(RuntimeError, match="^Only Tensors of floating point and complex dtype "
+                       "can require gradients$"):
+        lib.nn.UninitializedParameter(dtype=lib.int64)
+
+
+# -- nn.Buffer ------------------------------------------------------------------------------------
+@by_lib
+def test_a_buffer_assigned_to_a_module_is_registered(lib: Any) -> None:
+    x = lib.ones(2)
+    b = lib.nn.Buffer(x)
+    assert type(b) is lib.Tensor and b is not x and isinstance(b, lib.nn.Buffer)
+    assert not isinstance(x, lib.nn.Buffer) and not isinstance(b * 2, lib.nn.Buffer)
+    m = lib.nn.Module()
+    m.a = lib.nn.Buffer(lib.zeros(2))
+    m.b = lib.nn.Buffer(lib.ones(1), persistent=False)
+    m.c = lib.zeros(1)  # a plain tensor is no buffer
+    assert [n for n, _ in m.named_buffers()] == ["a", "b"] and list(m.state_dict()) == ["a"]
+    assert list(m.parameters()) == [] and m.a.tolist() == [0.0, 0.0]
+    m.register_buffer("q", lib.ones(1), persistent=False)
+    m.q = lib.nn.Buffer(lib.zeros(1))  # the Buffer's persistence wins
+    assert list(m.state_dict()) == ["a", "q"]
+    m.q = lib.ones(3)  # a plain tensor keeps it
+    assert list(m.state_dict()) == ["a", "q"] and m.q.tolist() == [1.0, 1.0, 1.0]
+    m.x = 1
+    with pytest.raises(KeyError, match="attribute 'x' already exists"):
+        m.x = lib.nn.Buffer(lib.ones(1))
+    assert lib.nn.Buffer().shape == (0,)
+    grad = lib.nn.Buffer(lib.ones(2, requires_grad=True))
+    assert grad.requires_grad and grad.is_leaf
+
+
+@by_lib
+def test_a_buffer_goes_through_state_dict_and_to(lib: Any) -> None:
+    m = lib.nn.Module()
+    m.stats = lib.nn.Buffer(lib.tensor([1.0, 2.0]))
+    state = m.state_dict()
+    other = lib.nn.Module()
+    other.stats = lib.nn.Buffer(lib.zeros(2))
+    other.load_state_dict(state)
+    assert other.stats.tolist() == [1.0, 2.0]
+    assert m.double().stats.dtype is lib.float64
+
+
+@by_lib
+def test_a_parameter_replaces_a_plain_attribute_of_its_name(lib: Any) -> None:
+    m = lib.nn.BatchNorm1d(2, affine=False)
+    assert m.weight is None
+    m.weight = lib.nn.Parameter(lib.ones(2))
+    assert m.weight is not None and [n for n, _ in m.named_parameters()] == ["weight"]
