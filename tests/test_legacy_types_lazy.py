@@ -467,3 +467,11 @@ def test_a_parameter_replaces_a_plain_attribute_of_its_name(lib: Any) -> None:
     assert m.weight is None
     m.weight = lib.nn.Parameter(lib.ones(2))
     assert m.weight is not None and [n for n, _ in m.named_parameters()] == ["weight"]
+
+
+@by_lib
+@pytest.mark.parametrize("to", ["DoubleTensor", "torch.DoubleTensor"])
+def test_a_modules_type_takes_a_legacy_type(lib: Any, to: str) -> None:
+    layer = lib.nn.Linear(2, 1)
+    layer.type(getattr(lib, to) if "." not in to else to)
+    assert layer.weight.dtype is lib.float64 and layer.bias.dtype is lib.float64
