@@ -91,6 +91,19 @@ from symgrad import (  # noqa: E402 - they build on the ops above
     utils,
 )
 from symgrad._printing import set_printoptions  # noqa: E402
+from symgrad.legacy_types import (  # noqa: E402 - PyTorch's legacy tensor types
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    set_default_tensor_type,
+)
 
 # functions PyTorch publishes at its top level too (torch.cosine_similarity, torch.selu, ...)
 from symgrad.nn.functional import (  # noqa: E402
@@ -184,6 +197,18 @@ __all__ = [
     "float64",
     "get_default_dtype",
     "set_default_dtype",
+    # PyTorch's legacy tensor types (symgrad.legacy_types)
+    "BFloat16Tensor",
+    "BoolTensor",
+    "ByteTensor",
+    "CharTensor",
+    "DoubleTensor",
+    "FloatTensor",
+    "HalfTensor",
+    "IntTensor",
+    "LongTensor",
+    "ShortTensor",
+    "set_default_tensor_type",
     "promote_types",
     "can_cast",
     "no_grad",

@@ -184,8 +184,8 @@ class Tensor:
         this tensor in that dtype (``to``: itself when it is already).
 
         Args:
-            dtype: A dtype, or a legacy type name such as ``"torch.DoubleTensor"``. Defaults to
-                None: return the name.
+            dtype: A dtype, a legacy type (``symgrad.DoubleTensor``) or its name
+                (``"torch.DoubleTensor"``). Defaults to None: return the name.
             non_blocking: Accepted for PyTorch's signature; copies are synchronous here.
                 Defaults to False.
 
@@ -193,6 +193,8 @@ class Tensor:
         >>> x = symgrad.tensor([1.0])
         >>> x.type(), x.type("torch.LongTensor"), x.type(symgrad.float32) is x
         ('torch.FloatTensor', tensor([1]), True)
+        >>> x.type(symgrad.DoubleTensor)
+        tensor([1.], dtype=symgrad.float64)
         """
         if dtype is None:
             return f"torch.{_dtypes._TORCH_NAMES[self.dtype.name]}Tensor"
@@ -201,6 +203,10 @@ class Tensor:
             if dtype not in names:
                 raise ValueError(f"invalid type: '{dtype}'")
             dtype = _dtypes._by_name(names[dtype])
+        # a legacy type (symgrad.legacy_types.tensortype) knows its dtype
+        dtype = getattr(dtype, "dtype", dtype) if isinstance(dtype, type) else dtype
+        if not isinstance(dtype, _dtypes.dtype):
+            raise TypeError("dtype must be a type, str, or dtype object")
         return self.to(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:

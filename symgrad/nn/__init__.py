@@ -72,7 +72,12 @@ from symgrad.nn.padding import (
     ZeroPad2d,
     ZeroPad3d,
 )
-from symgrad.nn.parameter import Parameter
+from symgrad.nn.parameter import (
+    Buffer,
+    Parameter,
+    UninitializedBuffer,
+    UninitializedParameter,
+)
 from symgrad.nn.parameter_containers import ParameterDict, ParameterList
 from symgrad.nn.pooling import (
     AdaptiveAvgPool1d,
@@ -142,6 +147,28 @@ from symgrad.nn.padding_more import (
 )
 # isort: on
 
+# lazy modules (symgrad/nn/lazy.py), also where PyTorch has them: nn.modules.lazy
+# isort: off
+from symgrad.nn import lazy, modules
+from symgrad.nn.lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+)
+
+modules.lazy = lazy  # type: ignore[attr-defined]
+# isort: on
+
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequential",
            "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6",
            "Softplus", "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "LogSoftmax", "Identity",
@@ -188,4 +215,9 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d",
            "CircularPad3d",
            # multi-class margin losses and embedding bags (helper loss)
-           "MultiMarginLoss", "MultiLabelMarginLoss", "EmbeddingBag"]
+           "MultiMarginLoss", "MultiLabelMarginLoss", "EmbeddingBag",
+           # buffers, and lazy modules with their uninitialised parameters and buffers
+           "Buffer", "UninitializedParameter", "UninitializedBuffer", "LazyLinear",
+           "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+           "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
+           "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]

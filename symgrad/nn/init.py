@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +18,10 @@ from symgrad.tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
            "zeros_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
-           "kaiming_normal_", "orthogonal_", "sparse_"]
+           "kaiming_normal_", "orthogonal_", "sparse_",
+           # deprecated, as in PyTorch
+           "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
+           "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse"]
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "sigmoid")
@@ -421,3 +425,51 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
         for column in range(cols):
             values[_distributions.permutation(default_generator, rows)[:zeros], column] = 0
         return tensor.copy_(Tensor._make(values, False, None))
+
+
+# -- the names without the underscore, deprecated ------------------------------------------------
+_DEPRECATED_DOC = """Deprecated: ``{new}`` (PyTorch's FutureWarning, then ``{new}``'s result).
+
+    Args:
+        *args: ``{new}``'s arguments.
+        **kwargs: ``{new}``'s keyword arguments.
+
+    >>> import symgrad, warnings
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     _ = symgrad.nn.init.{old}({example})
+    >>> seen[0].category.__name__, str(seen[0].message)
+    ('FutureWarning', '`nn.init.{old}` is now deprecated in favor of `nn.init.{new}`.')
+    """
+# a tensor (and the arguments) each one takes, for its example
+_EXAMPLES = {"constant": "symgrad.zeros(2), 2.0", "sparse": "symgrad.zeros(2, 2), 0.5",
+             "dirac": "symgrad.zeros(2, 2, 1)"}
+
+
+def _deprecated(new: Any) -> Any:
+    """PyTorch's ``_make_deprecate``: ``new``'s name without its underscore, which warns (a
+    FutureWarning, every call) and calls ``new``."""
+    old = new.__name__[:-1]
+
+    def deprecated_init(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new.__name__}`.",
+                      FutureWarning, stacklevel=2)
+        return new(*args, **kwargs)
+
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old
+    deprecated_init.__doc__ = _DEPRECATED_DOC.format(
+        new=new.__name__, old=old, example=_EXAMPLES.get(old, "symgrad.zeros(2, 2)"))
+    return deprecated_init
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)

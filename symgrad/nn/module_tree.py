@@ -267,13 +267,18 @@ class ModuleTree:
         """Convert every parameter and buffer to ``dst_type``, in place; returns self.
 
         Args:
-            dst_type: The dtype.
+            dst_type: The dtype, a legacy type (``symgrad.DoubleTensor``) or its name.
 
         >>> import symgrad
         >>> symgrad.nn.Linear(2, 1).type(symgrad.float64).bias.dtype
         symgrad.float64
+        >>> symgrad.nn.Linear(2, 1).type("torch.DoubleTensor").weight.dtype
+        symgrad.float64
         """
-        return self.to(dst_type)  # type: ignore[attr-defined]
+        from symgrad.creation import empty
+
+        # what Tensor.type makes of it: a dtype from a legacy type or its name, or its error
+        return self.to(empty(0).type(dst_type).dtype)  # type: ignore[attr-defined]
 
     def share_memory(self) -> Any:
         """Returns self: symgrad's tensors live in this process's memory only (PyTorch moves

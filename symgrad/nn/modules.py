@@ -21,7 +21,7 @@ from symgrad.nn import functional as F
 from symgrad.nn import init
 from symgrad.nn.module_hooks import ModuleHooks
 from symgrad.nn.module_tree import ModuleTree
-from symgrad.nn.parameter import Parameter
+from symgrad.nn.parameter import Buffer, Parameter, buffer_persistent, is_lazy
 from symgrad.tensor import Tensor
 
 __all__ = ["Module", "Linear", "Sequential", "ModuleList", "ModuleDict"]
@@ -60,6 +60,10 @@ class Module(ModuleTree, ModuleHooks):
                 "cannot assign parameters before Module.__init__() call"
             )
         buffers = self._buffers
+        if isinstance(value, Buffer) and not isinstance(value, Parameter):
+            # an ``nn.Buffer`` is registered with the persistence it was made with
+            self.register_buffer(name, value, buffer_persistent(value))
+            return
         if name in buffers and not isinstance(value, Parameter | Module):
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
@@ -73,6 +77,9 @@ class Module(ModuleTree, ModuleHooks):
         params.pop(name, None)
         self._modules.pop(name, None)
         buffers.pop(name, None)
+        if isinstance(value, Parameter | Module):
+            # a plain attribute of that name (``self.weight = None`` before) would hide it
+            self.__dict__.pop(name, None)
         if isinstance(value, Parameter):
             params[name] = value
         elif isinstance(value, Module):
@@ -445,7 +452,8 @@ class Module(ModuleTree, ModuleHooks):
         """
         state: dict[str, Tensor] = {}
         for name, t in self._state(prefix):
-            state[name] = t if keep_vars else t.detach()
+            # an uninitialised parameter of a lazy module is saved as itself (it has no values)
+            state[name] = t if keep_vars or is_lazy(t) else t.detach()
         return state
 
     def _state(self, prefix: str) -> Iterator[tuple[str, Tensor]]:
@@ -484,13 +492,18 @@ class Module(ModuleTree, ModuleHooks):
         RuntimeError: Error(s) in loading state_dict for Linear:
             Missing key(s) in state_dict: "bias".
         """
+        for prefix, module in self.named_modules():
+            hook = getattr(module, "_lazy_load_hook", None)
+            if hook is not None:  # a lazy module takes the shapes of what is loaded
+                hook(state_dict, f"{prefix}." if prefix else "")
         own = dict(self._state(""))
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = [f"size mismatch for {name}: copying a param with shape {value.shape} from "
                   f"checkpoint, the shape in current model is {own[name].shape}."
                   for name, value in state_dict.items()
-                  if name in own and tuple(value.shape) != tuple(own[name].shape)]
+                  if name in own and not is_lazy(own[name])
+                  and tuple(value.shape) != tuple(own[name].shape)]
         if strict and unexpected:
             errors.insert(0, "Unexpected key(s) in state_dict: "
                           + ", ".join(f'"{k}"' for k in unexpected) + ". ")
