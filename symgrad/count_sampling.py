@@ -50,7 +50,7 @@ def _uniform_source(gen: Generator) -> Callable[[], float]:
 
 def _floating(t: Tensor, kernel: str) -> None:
     if t.dtype.category != _dtypes._FLOAT:
-        raise RuntimeError(f"\"{kernel}\" not implemented for "
+        raise NotImplementedError(f"\"{kernel}\" not implemented for "
                            f"'{_dtypes._TORCH_NAMES[t.dtype.name]}'")
 
 
@@ -191,7 +191,13 @@ def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) ->
     >>> symgrad.binomial(symgrad.tensor([10.0, 100.0, 100.0]), symgrad.tensor([0.3, 0.2, 0.9]))
     tensor([ 6., 18., 92.])
     """
-    _floating(count, "binomial_cpu")
+    for name, t in (("count", count), ("prob", prob)):
+        if t.dtype.category != _dtypes._FLOAT:
+            raise ValueError(f"binomial only supports floating-point dtypes for {name}, got: "
+                             f"{_dtypes._TORCH_NAMES[t.dtype.name]}")
+    if prob.dtype != count.dtype:
+        raise RuntimeError(f"Found dtype {_dtypes._TORCH_NAMES[prob.dtype.name]} but expected "
+                           f"{_dtypes._TORCH_NAMES[count.dtype.name]}")
     dtype = count._data.dtype
     f = np.float64 if dtype == np.float64 else np.float32
     counts, probs = np.broadcast_arrays(count._data, prob._data)
