@@ -25,7 +25,11 @@ _NUMBER = (int, float, bool)
 
 
 class ConstraintRegistry:
-    """Constraint classes and the factories of their transforms.
+    """Constraint classes and the factories of their transforms; called with a constraint,
+    the transform its class's factory makes (``NotImplementedError`` if none is registered).
+
+    Args:
+        constraint: (calling the registry) a constraint object.
 
     >>> from symgrad.distributions import constraints
     >>> from symgrad.distributions.constraint_registry import ConstraintRegistry

@@ -257,6 +257,7 @@ class ComposeTransform(Transform):
     Args:
         parts: the transforms, first applied first.
         cache_size: 0 or 1, given to each part.
+        x: (calling the transform) the input; ``identity_transform``, of no parts, returns it.
 
     >>> import symgrad
     >>> from symgrad.distributions.transforms import AffineTransform, ComposeTransform, ExpTransform
