@@ -257,7 +257,6 @@ class ComposeTransform(Transform):
     Args:
         parts: the transforms, first applied first.
         cache_size: 0 or 1, given to each part.
-        x: (calling the transform) the input; ``identity_transform``, of no parts, returns it.
 
     >>> import symgrad
     >>> from symgrad.distributions.transforms import AffineTransform, ComposeTransform, ExpTransform
@@ -382,6 +381,17 @@ class ComposeTransform(Transform):
 
 
 identity_transform = ComposeTransform([])
+identity_transform.__doc__ = """The composition of no transforms: ``x`` itself, of
+log-determinant 0 (``biject_to(constraints.real)``).
+
+Args:
+    x: (calling it) any tensor.
+
+>>> import symgrad
+>>> from symgrad.distributions.transforms import identity_transform
+>>> identity_transform(symgrad.tensor([1.5]))
+tensor([1.5000])
+"""
 
 
 class IndependentTransform(Transform):
