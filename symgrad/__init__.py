@@ -271,3 +271,6 @@ from symgrad.func import vmap  # noqa: E402
 from symgrad.sampling import multinomial, normal  # noqa: E402
 
 __all__ += ["multinomial", "normal", "distributions"]
+from symgrad.count_sampling import binomial, poisson  # noqa: E402
+
+__all__ += ["binomial", "poisson"]

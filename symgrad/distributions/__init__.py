@@ -41,3 +41,26 @@ __all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exp
            "Independent", "Laplace", "MultivariateNormal", "Normal", "OneHotCategorical",
            "OneHotCategoricalStraightThrough", "Uniform", "constraints",
            "kl_divergence", "register_kl"]
+
+# -- transforms, the transformed, heavy-tailed, count, relaxed and mixture distributions ------
+from symgrad.distributions import kl_more, transforms  # noqa: E402, F401 - kl_more registers
+from symgrad.distributions.binomial import Binomial  # noqa: E402
+from symgrad.distributions.cauchy import Cauchy  # noqa: E402
+from symgrad.distributions.constraint_registry import biject_to, transform_to  # noqa: E402
+from symgrad.distributions.geometric import Geometric  # noqa: E402
+from symgrad.distributions.gumbel import Gumbel  # noqa: E402
+from symgrad.distributions.half_cauchy import HalfCauchy  # noqa: E402
+from symgrad.distributions.half_normal import HalfNormal  # noqa: E402
+from symgrad.distributions.log_normal import LogNormal  # noqa: E402
+from symgrad.distributions.mixture_same_family import MixtureSameFamily  # noqa: E402
+from symgrad.distributions.multinomial import Multinomial  # noqa: E402
+from symgrad.distributions.poisson import Poisson  # noqa: E402
+from symgrad.distributions.relaxed_bernoulli import RelaxedBernoulli  # noqa: E402
+from symgrad.distributions.relaxed_categorical import RelaxedOneHotCategorical  # noqa: E402
+from symgrad.distributions.transformed_distribution import TransformedDistribution  # noqa: E402
+from symgrad.distributions.transforms import *  # noqa: E402, F403
+
+__all__ += ["Binomial", "Cauchy", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "LogNormal",
+            "MixtureSameFamily", "Multinomial", "Poisson", "RelaxedBernoulli",
+            "RelaxedOneHotCategorical", "TransformedDistribution", "biject_to", "transform_to",
+            *transforms.__all__]

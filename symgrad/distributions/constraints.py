@@ -292,3 +292,107 @@ lower_cholesky = _LowerCholesky()
 square = _Square()
 symmetric = _Symmetric()
 positive_definite = _PositiveDefinite()
+
+
+# -- counts, half-open intervals, multinomial counts, mixtures (transforms and the count
+# distributions) --------------------------------------------------------------------------------
+class _IntegerGreaterThan(Constraint):
+    is_discrete = True
+
+    def __init__(self, lower_bound: Any) -> None:
+        self.lower_bound = lower_bound
+        super().__init__()
+
+    def check(self, value: Any) -> Any:
+        return (value % 1 == 0) & (value >= self.lower_bound)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
+
+
+class _HalfOpenInterval(_Interval):
+    def check(self, value: Any) -> Any:
+        return (self.lower_bound <= value) & (value < self.upper_bound)
+
+
+class _Multinomial(Constraint):
+    """Non-negative counts summing to at most ``upper_bound`` (PyTorch checks no more)."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound: Any) -> None:
+        self.upper_bound = upper_bound
+
+    def check(self, value: Any) -> Any:
+        return (value >= 0).all(dim=-1) & (value.sum(dim=-1) <= self.upper_bound)
+
+
+class MixtureSameFamilyConstraint(Constraint):
+    """The component distribution's constraint, checked with the components' dim put back
+    (the support of ``MixtureSameFamily``).
+
+    Args:
+        base_constraint: the component distribution's support.
+
+    >>> import symgrad
+    >>> from symgrad.distributions import constraints
+    >>> c = constraints.MixtureSameFamilyConstraint(constraints.positive)
+    >>> c, c.check(symgrad.tensor([1.0, -1.0]))
+    (MixtureSameFamilyConstraint(GreaterThan(lower_bound=0.0)), tensor([ True, False]))
+    """
+
+    def __init__(self, base_constraint: Constraint) -> None:
+        if not isinstance(base_constraint, Constraint):
+            raise AssertionError(f"base_constraint must be a Constraint, got "
+                                 f"{type(base_constraint).__name__}")
+        self.base_constraint = base_constraint
+        super().__init__()
+
+    @property
+    def is_discrete(self) -> bool:  # type: ignore[override]
+        """The base constraint's.
+
+        >>> from symgrad.distributions import constraints
+        >>> constraints.MixtureSameFamilyConstraint(constraints.boolean).is_discrete
+        True
+        """
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self) -> int:  # type: ignore[override]
+        """The base constraint's.
+
+        >>> from symgrad.distributions import constraints
+        >>> constraints.MixtureSameFamilyConstraint(constraints.simplex).event_dim
+        1
+        """
+        return self.base_constraint.event_dim
+
+    def check(self, value: Any) -> Any:
+        """Where ``value`` is an outcome of the mixture.
+
+        Args:
+            value: a tensor.
+
+        >>> import symgrad
+        >>> from symgrad.distributions import constraints
+        >>> constraints.MixtureSameFamilyConstraint(constraints.real).check(symgrad.zeros(2))
+        tensor([True, True])
+        """
+        result = self.base_constraint.check(value.unsqueeze(-1 - self.event_dim))
+        if value.dim() < self.event_dim:
+            raise ValueError(f"Expected value.dim() >= {self.event_dim} but got {value.dim()}")
+        keep = value.dim() - self.event_dim
+        return result.reshape(result.shape[:keep] + (-1,)).all(-1)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self.base_constraint!r})"
+
+
+nonnegative_integer = _IntegerGreaterThan(0)
+positive_integer = _IntegerGreaterThan(1)
+half_open_interval = _HalfOpenInterval
+multinomial = _Multinomial
+__all__ += ["MixtureSameFamilyConstraint", "half_open_interval", "multinomial",
+            "nonnegative_integer", "positive_integer"]
