@@ -167,6 +167,9 @@ tryit(lambda: torch._weight_norm(torch.randn(3, 4), torch.rand(3, 1, dtype=torch
 tryit(lambda: torch._weight_norm(torch.randn(3, 4).long(), torch.rand(3, 1).long(), 0))
 tryit(lambda: torch._weight_norm(torch.randn(3, 4), torch.rand(3, 1), 2))
 tryit(lambda: torch.norm_except_dim(torch.randn(3, 4), 2, -3))
+# a 0-dim bool v: the size's IndexError at dim 0, the dtype's error at -1 (fuzzer seed 202 #32)
+tryit(lambda: torch.norm_except_dim(torch.tensor(True), 2, 0))
+tryit(lambda: torch.norm_except_dim(torch.tensor(True), 2, -1))
 # legacy
 torch.manual_seed(1)
 lin = nn.utils.weight_norm(nn.Linear(3, 2), name="weight")

@@ -105,6 +105,8 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:
             [1.]])
     """
     _checked_dim(v, dim)
+    if dim == 0:
+        v.size(0)  # PyTorch's IndexError for a 0-dim v, before the dtype's error
     if not v.is_floating_point():  # PyTorch's norm(), not linalg.vector_norm's words
         raise RuntimeError("norm(): input dtype should be either floating point or complex. "
                            f"Got {_dtypes._TORCH_NAMES[v.dtype.name]} instead.")
