@@ -133,16 +133,20 @@ class Node:
 
     @property
     def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
-        """Per input, the node its gradient goes to and the output index, as in PyTorch: a
-        leaf's ``AccumulateGrad``, the node that made a computed input, None for a constant.
+        """Per input of PyTorch's node, the node its gradient goes to and the output index, as
+        in PyTorch: a leaf's ``AccumulateGrad``, the node that made a computed input, None for
+        a constant. An input PyTorch's node does not have (a where's condition, a loss's class
+        indices: ``OpDef.node_inputs``) is not listed.
 
         >>> import symgrad
         >>> x = symgrad.tensor([1.0], requires_grad=True)
         >>> [(None if n is None else n.name()) for n, _ in (x * 2).grad_fn.next_functions]
         ['torch::autograd::AccumulateGrad', None]
+        >>> len(symgrad.where(x > 0, x, 0.0).grad_fn.next_functions)  # no condition
+        2
         """
         return tuple((dressed(x), x.index if x.__class__ is OutputSlot else 0)
-                     if isinstance(x, Node) else (None, 0) for x in self.inputs)
+                     if isinstance(x, Node) else (None, 0) for x in _shown(self, self.inputs))
 
     def register_prehook(
         self, hook: Callable[[tuple[Tensor | None, ...]], Sequence[Tensor | None] | None]
@@ -172,8 +176,9 @@ class Node:
     ) -> RemovableHandle:
         """Call ``hook(grad_inputs, grad_outputs)`` after this node runs, as PyTorch's
         ``Node.register_hook``: ``grad_inputs`` holds the gradient it computed for each input
-        (None for a constant), ``grad_outputs`` the gradients it received; a tuple it returns
-        replaces ``grad_inputs``.
+        of PyTorch's node, as ``next_functions`` lists them (None for a constant),
+        ``grad_outputs`` the gradients it received; a tuple it returns replaces
+        ``grad_inputs``.
 
         Args:
             hook: Called with ``(grad_inputs, grad_outputs)`` after the node runs; returns
@@ -460,6 +465,31 @@ def dressed(node: Node) -> Node:
     elif node.__class__ is OutputSlot:
         return node.shared
     return node
+
+
+# The node PyTorch's autograd fallback records for an op without a derivative formula: its
+# inputs are the operands that require grad, whichever they are.
+_FALLBACK = "torch::autograd::NotImplemented"
+
+
+def _shown_positions(node: Node) -> tuple[int, ...] | None:
+    """The positions in ``node.inputs`` of PyTorch's node's inputs; None: all of them."""
+    op = node.op
+    if op is None:
+        return None
+    if op.grad_fn == _FALLBACK:
+        return tuple([i for i, x in enumerate(node.inputs) if isinstance(x, Node)])
+    return op._shown
+
+
+def _shown(node: Node, per_input: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Of ``per_input`` (one entry per input of ``node``), the entries of PyTorch's node's
+    inputs (``OpDef.node_inputs``): a constant or an input of no derivative is listed only
+    where PyTorch's signature gives it one."""
+    positions = _shown_positions(node)
+    if positions is None:
+        return per_input
+    return tuple([per_input[i] for i in positions])
 
 
 def _needs(inputs: tuple[Node | Tensor, ...]) -> tuple[bool, ...]:
@@ -1224,13 +1254,21 @@ def _pre_hooks(node: Node, g: Tensor | None) -> Tensor | None:
 
 def _post_hooks(node: Node, grads: tuple[Tensor | None, ...], g: Tensor | None
                 ) -> tuple[Tensor | None, ...]:
-    """The gradients a node computed after its ``register_hook`` hooks."""
+    """The gradients a node computed after its ``register_hook`` hooks, which see those of
+    PyTorch's node's inputs (``_shown``): the others' (None) stay as they are."""
     assert node._hooks is not None
+    positions = _shown_positions(node)
+    seen = grads if positions is None else tuple([grads[i] for i in positions])
     for hook in list(node._hooks.post.values()):
-        new = hook(grads, (g,))
+        new = hook(seen, (g,))
         if new is not None:
-            grads = _checked(hook, new, len(grads))
-    return grads
+            seen = _checked(hook, new, len(seen))
+    if positions is None:
+        return seen
+    out = list(grads)
+    for i, grad in zip(positions, seen, strict=True):
+        out[i] = grad
+    return tuple(out)
 
 
 def _post_hooks_on(node: Node, grads: tuple[Any, ...], g: Any, arrays: bool
