@@ -19,6 +19,12 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.autograd import anomaly_mode, grad_mode
+from symgrad.autograd.saved_tensors import (
+    PackedSaved,
+    disable_saved_tensors_hooks,
+    save_on_cpu,
+    saved_tensors_hooks,
+)
 from symgrad.autograd.slice_gradient import SliceGradient, combined
 
 if TYPE_CHECKING:
@@ -26,7 +32,8 @@ if TYPE_CHECKING:
     from symgrad.tensor import Tensor
 
 __all__ = ["Node", "AccumulateGrad", "NotImplementedNode", "InvalidViewNode", "RemovableHandle",
-           "run_backward", "dressed"]
+           "run_backward", "dressed", "saved_tensors_hooks", "save_on_cpu",
+           "disable_saved_tensors_hooks"]
 
 # ``Tensor`` and ``REGISTRY``, entered by the modules that make them once they exist: both
 # import this module, so it cannot import them, and an import inside a hot function costs more
@@ -938,7 +945,8 @@ def keep_inputs_as_recorded(out: Tensor) -> None:
     tensor([2., 1., 3.])
     """
     node = out._fn
-    if node is not None and node._saved:
+    # (Packed by ``saved_tensors_hooks``, they are the hooks' to keep.)
+    if node is not None and node._saved and type(node._saved) is not PackedSaved:
         # (a fresh tensor's version stays 0: nothing else holds it to write it)
         node._saved = tuple([(_wrap(t._data.copy()), 0) for t, _ in node._saved])
 
@@ -973,7 +981,10 @@ def detached_in_place(t: Any) -> None:
 
 
 def _check_detached(node: Node) -> None:
-    """PyTorch's error if ``node`` saved a tensor that was detached in place after it."""
+    """PyTorch's error if ``node`` saved a tensor that was detached in place after it (one
+    packed by ``saved_tensors_hooks`` is not the node's to check)."""
+    if type(node._saved) is PackedSaved:
+        return
     for t, _ in node._saved:
         entry = DETACHED.get(id(t))
         if entry is not None and entry[0]() is t and entry[1] > node._seq:
