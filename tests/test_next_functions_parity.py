@@ -239,3 +239,17 @@ def test_a_hook_replaces_the_gradients_of_the_inputs_torch_lists() -> None:
         with pytest.raises(RuntimeError, match=r"incorrect number of values \(got 3, but "
                                                r"expected 2\)"):
             wrong.sum().backward()
+
+
+def test_the_judges_adapter_keeps_a_gradient_per_recorded_input() -> None:
+    # The adapter reads each node's gradients with a node hook, which sees PyTorch's inputs
+    # only: spread back over the node's own inputs, the condition's is None (spread, where's
+    # self gradient sat in the condition's place and the judge failed 8 of 16 checks).
+    from oracle.engines.symgrad_engine import ADAPTER
+
+    x = symgrad.tensor([1.0, -2.0, 3.0], dtype=symgrad.float64, requires_grad=True)
+    rec = ADAPTER.record(lambda t: symgrad.where(t > 0, t * 2, 0.5).sum(), [x])
+    (where,) = [n for n in rec.graph.nodes if n.op == "where"]
+    assert len(where.grads) == len(where.inputs) == 3
+    assert where.grads[0] is None and where.grads[2] is None
+    assert where.grads[1].tolist() == [1.0, 0.0, 1.0]

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from symgrad.tensor import Tensor
 
 __all__ = ["Node", "AccumulateGrad", "NotImplementedNode", "InvalidViewNode", "RemovableHandle",
-           "run_backward", "dressed", "saved_tensors_hooks", "save_on_cpu",
+           "run_backward", "dressed", "node_input_positions", "saved_tensors_hooks", "save_on_cpu",
            "disable_saved_tensors_hooks"]
 
 # ``Tensor`` and ``REGISTRY``, entered by the modules that make them once they exist: both
@@ -479,8 +479,20 @@ def dressed(node: Node) -> Node:
 _FALLBACK = "torch::autograd::NotImplemented"
 
 
-def _shown_positions(node: Node) -> tuple[int, ...] | None:
-    """The positions in ``node.inputs`` of PyTorch's node's inputs; None: all of them."""
+def node_input_positions(node: Node) -> tuple[int, ...] | None:
+    """The positions in ``node.inputs`` of the inputs PyTorch's node has, which
+    ``next_functions`` and a node hook's ``grad_inputs`` list (``OpDef.node_inputs``); None
+    when it has them all.
+
+    Args:
+        node: A node of the graph.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, -1.0], requires_grad=True)
+    >>> y = symgrad.where(x > 0, x, 0.0)
+    >>> len(y.grad_fn.inputs), node_input_positions(y.grad_fn)  # not the condition
+    (3, (1, 2))
+    """
     op = node.op
     if op is None:
         return None
@@ -493,7 +505,7 @@ def _shown(node: Node, per_input: tuple[Any, ...]) -> tuple[Any, ...]:
     """Of ``per_input`` (one entry per input of ``node``), the entries of PyTorch's node's
     inputs (``OpDef.node_inputs``): a constant or an input of no derivative is listed only
     where PyTorch's signature gives it one."""
-    positions = _shown_positions(node)
+    positions = node_input_positions(node)
     if positions is None:
         return per_input
     return tuple([per_input[i] for i in positions])
@@ -1268,7 +1280,7 @@ def _post_hooks(node: Node, grads: tuple[Tensor | None, ...], g: Tensor | None
     """The gradients a node computed after its ``register_hook`` hooks, which see those of
     PyTorch's node's inputs (``_shown``): the others' (None) stay as they are."""
     assert node._hooks is not None
-    positions = _shown_positions(node)
+    positions = node_input_positions(node)
     seen = grads if positions is None else tuple([grads[i] for i in positions])
     for hook in list(node._hooks.post.values()):
         new = hook(seen, (g,))
