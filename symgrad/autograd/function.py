@@ -541,8 +541,7 @@ def _record_call(ctx: BackwardCFunction, cls: type[Function], args: tuple[Any, .
                           for o in outputs)
     if ctx._to_save:
         ctx._saved = tuple((t, t._version) for t in ctx._to_save if t is not None)
-        if grad_mode._state.saved_hooks is not None:
-            pack_saved(ctx, None)
+        pack_saved(ctx, None)  # (if the thread has saved tensors hooks)
 
 
 def _output(out: Any, k: int, args: tuple[Any, ...], ctx: BackwardCFunction, fn: Node) -> Any:

@@ -33,8 +33,8 @@ class _State(threading.local):
     pending: dict[Any, Any] | None = None
     capturing = False
     # ``saved_tensors_hooks`` (``saved_tensors.py``): the thread's pairs of pack and unpack
-    # hooks, the innermost (the one applied, read as each node is recorded: None without any),
-    # and the message ``disable_saved_tensors_hooks`` refuses them with.
+    # hooks, the innermost (the one applied; None without any), and the message
+    # ``disable_saved_tensors_hooks`` refuses them with.
     saved_hooks_stack: tuple[tuple[Callable[..., Any], Callable[..., Any]], ...] = ()
     saved_hooks: tuple[Callable[..., Any], Callable[..., Any]] | None = None
     saved_hooks_disabled: str | None = None

@@ -38,6 +38,7 @@ from symgrad.autograd import forward_ad as _forward_ad
 from symgrad.autograd import grad_mode
 from symgrad.autograd import graph as _graph
 from symgrad.autograd.graph import Node
+from symgrad.autograd.saved_tensors import ACTIVE as _SAVED_HOOKS
 from symgrad.autograd.saved_tensors import pack_saved as _pack_saved
 from symgrad.ops.arguments import checked, tensor_args
 from symgrad.tensor import Tensor
@@ -833,7 +834,7 @@ def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data:
         node._out_ref = weakref.ref(out)
     elif op.checks_out:
         node._out_ref = weakref.ref(out)  # checked, not read: ``_out_data`` stays None
-    if _grad_state.saved_hooks is not None:  # in ``saved_tensors_hooks``: they keep the saved
+    if _SAVED_HOOKS.count:  # a ``saved_tensors_hooks`` block is open (in some thread)
         _pack_saved(node, out)
     return out
 
