@@ -183,7 +183,15 @@ class PackedSaved(tuple):
     """A node's saved entries (``Node._saved``: pairs of a tensor and its version) where some
     tensors were packed: iterating unpacks them, as backward reads them (``Node.unpack``), each
     with its own version, which passes the check for in-place changes (PyTorch checks none
-    with hooks)."""
+    with hooks).
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0], requires_grad=True)
+    >>> with saved_tensors_hooks(lambda t: t.tolist(), symgrad.tensor):
+    ...     y = x.exp()
+    >>> type(y.grad_fn._saved).__name__, y.grad_fn._saved[0].packed
+    ('PackedSaved', [2.7182817459106445])
+    """
 
     def __iter__(self) -> Iterator[Any]:
         for entry in tuple.__iter__(self):
@@ -204,6 +212,14 @@ def pack_saved(node: Node, out: Tensor | None) -> None:
     Args:
         node: The new node.
         out: Its result (None for a custom Function's node, which saves its tensors itself).
+
+    >>> import symgrad
+    >>> x, c = symgrad.tensor([2.0], requires_grad=True), symgrad.tensor([3.0])
+    >>> packed = []
+    >>> with saved_tensors_hooks(lambda t: packed.append(t) or t, lambda t: t):
+    ...     y = x * c  # x's gradient reads c; c, a constant, needs none, so x is not saved
+    >>> packed
+    [tensor([3.])]
     """
     from symgrad.autograd.graph import _unread
 
