@@ -22,9 +22,9 @@ from symgrad.ops.elementwise import log1p as _log1p
 from symgrad.ops.registry import REGISTRY, apply
 from symgrad.tensor import Tensor
 
-# ``mul`` with a number as ATen's ``mul.Scalar`` records it (MulBackward1): the same op for
-# the judge.
-_MUL_SCALAR = dataclasses.replace(REGISTRY["mul"], grad_fn="MulBackward1")
+# ``mul`` with a number as ATen's ``mul.Scalar`` records it (MulBackward1, whose one input is
+# the tensor): the same op for the judge.
+_MUL_SCALAR = dataclasses.replace(REGISTRY["mul"], grad_fn="MulBackward1", node_inputs=("self",))
 
 __all__ = ["expm1", "exp2", "log1p", "round", "softmax", "log_softmax", "logsumexp", "ndtr"]
 

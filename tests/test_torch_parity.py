@@ -600,9 +600,8 @@ def undefined_gradient_beside_a_defined_one(lib: Any) -> Any:
     return b.grad, lib.autograd.grad(lib.linalg.vector_norm(b * 4, 0), b, allow_unused=True)
 def where_of_two_dtypes(lib: Any) -> Any:
     # PyTorch's where promotes inside its kernel: one WhereBackward0 on the leaves (no
-    # ToCopyBackward0 before it), each gradient cast back to its leaf's dtype. (The nodes its
-    # edges reach; symgrad's next_functions also list the condition, as None, where PyTorch's
-    # omit it: an input PyTorch declares non-differentiable, helper h2's report.)
+    # ToCopyBackward0 before it), each gradient cast back to its leaf's dtype. (Its edges: the
+    # condition is none, tests/test_next_functions_parity.py.)
     seen = []
     for da, db in ((lib.float32, lib.float64), (lib.float64, lib.float32),
                    (lib.float64, lib.int64), (lib.int32, lib.float32)):
@@ -610,7 +609,7 @@ def where_of_two_dtypes(lib: Any) -> Any:
         b = lib.tensor([[4.0], [0.5]], dtype=db, requires_grad=db.is_floating_point)
         y = lib.where(a > 0, a, b)
         leaves = [t for t in (a, b) if t.requires_grad]
-        reached = [_tree(f, 1) for f, _ in y.grad_fn.next_functions if f is not None]
+        reached = [_tree(f, 1) for f, _ in y.grad_fn.next_functions]
         seen.append((y, y.grad_fn.name(), reached, lib.autograd.grad((y * y).sum(), leaves)))
     return seen
 

@@ -24,7 +24,7 @@ from oracle.engines.base import BugCase, Case, Engine, MutantCase, OpInfo, Recor
 from oracle.ir import Graph, IRNode
 from oracle.samples import DOMAINS, samples_of
 from symgrad import _dtypes
-from symgrad.autograd.graph import AccumulateGrad, Node, OutputSlot
+from symgrad.autograd.graph import AccumulateGrad, Node, OutputSlot, node_input_positions
 from symgrad.ops.registry import REGISTRY, OpDef, apply
 from symgrad.tensor import Tensor
 
@@ -125,7 +125,7 @@ class SymgradEngine(Engine):
         gos = self._grad_outputs(outs, grad_outputs, rng)
         reader = _Reader()
         graph = reader.graph(outs, diff)
-        handles = [node.register_hook(_keeper(graph.nodes[nid]))
+        handles = [node.register_hook(_keeper(graph.nodes[nid], node))
                    for node, nid in reader.op_nodes()]
         try:
             first = symgrad.autograd.grad(outs, diff, gos, retain_graph=True,
@@ -391,13 +391,23 @@ def _filled(grads: Sequence[Any], diff: Sequence[Any]) -> list[np.ndarray]:
             for g, t in zip(grads, diff, strict=True)]
 
 
-def _keeper(node: IRNode) -> Callable[[tuple[Any, ...], tuple[Any, ...]], None]:
-    """A node hook keeping, on ``node``, what the engine's backward passed in and out."""
+def _keeper(node: IRNode, engine_node: Node) -> Callable[[tuple[Any, ...], tuple[Any, ...]],
+                                                          None]:
+    """A node hook keeping, on ``node``, what the engine's backward passed in and out: a
+    gradient per input of ``engine_node``, None for those its hooks are not shown (a where's
+    condition: ``graph.node_input_positions``), which are constants and get none."""
+    positions = node_input_positions(engine_node)
 
     def keep(grad_inputs: tuple[Any, ...], grad_outputs: tuple[Any, ...]) -> None:
         (g,) = grad_outputs
         node.cotangent = None if g is None else np.array(g._data)
-        node.grads = tuple(None if x is None else np.array(x._data) for x in grad_inputs)
+        grads = tuple(None if x is None else np.array(x._data) for x in grad_inputs)
+        if positions is not None:
+            spread: list[Any] = [None] * len(engine_node.inputs)
+            for i, grad in zip(positions, grads, strict=True):
+                spread[i] = grad
+            grads = tuple(spread)
+        node.grads = grads
 
     return keep
 

@@ -19,6 +19,7 @@ from symgrad import _dtypes
 from symgrad.autograd import grad_mode
 from symgrad.autograd import graph as _graph
 from symgrad.autograd.graph import Node, OutputSlot, _checked, _Hooks, _reduce_to, _unlent, _wrap
+from symgrad.autograd.saved_tensors import pack_saved
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction"]
 
@@ -540,6 +541,7 @@ def _record_call(ctx: BackwardCFunction, cls: type[Function], args: tuple[Any, .
                           for o in outputs)
     if ctx._to_save:
         ctx._saved = tuple((t, t._version) for t in ctx._to_save if t is not None)
+        pack_saved(ctx, None)  # (if the thread has saved tensors hooks)
 
 
 def _output(out: Any, k: int, args: tuple[Any, ...], ctx: BackwardCFunction, fn: Node) -> Any:

@@ -32,6 +32,12 @@ class _State(threading.local):
     inference = False  # inside ``inference_mode()`` (``torch.is_inference_mode_enabled``)
     pending: dict[Any, Any] | None = None
     capturing = False
+    # ``saved_tensors_hooks`` (``saved_tensors.py``): the thread's pairs of pack and unpack
+    # hooks, the innermost (the one applied; None without any), and the message
+    # ``disable_saved_tensors_hooks`` refuses them with.
+    saved_hooks_stack: tuple[tuple[Callable[..., Any], Callable[..., Any]], ...] = ()
+    saved_hooks: tuple[Callable[..., Any], Callable[..., Any]] | None = None
+    saved_hooks_disabled: str | None = None
 
 
 _state = _State()

@@ -19,6 +19,12 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.autograd import anomaly_mode, grad_mode
+from symgrad.autograd.saved_tensors import (
+    PackedSaved,
+    disable_saved_tensors_hooks,
+    save_on_cpu,
+    saved_tensors_hooks,
+)
 from symgrad.autograd.slice_gradient import SliceGradient, combined
 
 if TYPE_CHECKING:
@@ -26,7 +32,8 @@ if TYPE_CHECKING:
     from symgrad.tensor import Tensor
 
 __all__ = ["Node", "AccumulateGrad", "NotImplementedNode", "InvalidViewNode", "RemovableHandle",
-           "run_backward", "dressed"]
+           "run_backward", "dressed", "node_input_positions", "saved_tensors_hooks", "save_on_cpu",
+           "disable_saved_tensors_hooks"]
 
 # ``Tensor`` and ``REGISTRY``, entered by the modules that make them once they exist: both
 # import this module, so it cannot import them, and an import inside a hot function costs more
@@ -133,16 +140,20 @@ class Node:
 
     @property
     def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
-        """Per input, the node its gradient goes to and the output index, as in PyTorch: a
-        leaf's ``AccumulateGrad``, the node that made a computed input, None for a constant.
+        """Per input of PyTorch's node, the node its gradient goes to and the output index, as
+        in PyTorch: a leaf's ``AccumulateGrad``, the node that made a computed input, None for
+        a constant. An input PyTorch's node does not have (a where's condition, a loss's class
+        indices: ``OpDef.node_inputs``) is not listed.
 
         >>> import symgrad
         >>> x = symgrad.tensor([1.0], requires_grad=True)
         >>> [(None if n is None else n.name()) for n, _ in (x * 2).grad_fn.next_functions]
         ['torch::autograd::AccumulateGrad', None]
+        >>> len(symgrad.where(x > 0, x, 0.0).grad_fn.next_functions)  # no condition
+        2
         """
         return tuple((dressed(x), x.index if x.__class__ is OutputSlot else 0)
-                     if isinstance(x, Node) else (None, 0) for x in self.inputs)
+                     if isinstance(x, Node) else (None, 0) for x in _shown(self, self.inputs))
 
     def register_prehook(
         self, hook: Callable[[tuple[Tensor | None, ...]], Sequence[Tensor | None] | None]
@@ -172,8 +183,9 @@ class Node:
     ) -> RemovableHandle:
         """Call ``hook(grad_inputs, grad_outputs)`` after this node runs, as PyTorch's
         ``Node.register_hook``: ``grad_inputs`` holds the gradient it computed for each input
-        (None for a constant), ``grad_outputs`` the gradients it received; a tuple it returns
-        replaces ``grad_inputs``.
+        of PyTorch's node, as ``next_functions`` lists them (None for a constant),
+        ``grad_outputs`` the gradients it received; a tuple it returns replaces
+        ``grad_inputs``.
 
         Args:
             hook: Called with ``(grad_inputs, grad_outputs)`` after the node runs; returns
@@ -460,6 +472,43 @@ def dressed(node: Node) -> Node:
     elif node.__class__ is OutputSlot:
         return node.shared
     return node
+
+
+# The node PyTorch's autograd fallback records for an op without a derivative formula: its
+# inputs are the operands that require grad, whichever they are.
+_FALLBACK = "torch::autograd::NotImplemented"
+
+
+def node_input_positions(node: Node) -> tuple[int, ...] | None:
+    """The positions in ``node.inputs`` of the inputs PyTorch's node has, which
+    ``next_functions`` and a node hook's ``grad_inputs`` list (``OpDef.node_inputs``); None
+    when it has them all.
+
+    Args:
+        node: A node of the graph.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, -1.0], requires_grad=True)
+    >>> y = symgrad.where(x > 0, x, 0.0)
+    >>> len(y.grad_fn.inputs), node_input_positions(y.grad_fn)  # not the condition
+    (3, (1, 2))
+    """
+    op = node.op
+    if op is None:
+        return None
+    if op.grad_fn == _FALLBACK:
+        return tuple([i for i, x in enumerate(node.inputs) if isinstance(x, Node)])
+    return op._shown
+
+
+def _shown(node: Node, per_input: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Of ``per_input`` (one entry per input of ``node``), the entries of PyTorch's node's
+    inputs (``OpDef.node_inputs``): a constant or an input of no derivative is listed only
+    where PyTorch's signature gives it one."""
+    positions = node_input_positions(node)
+    if positions is None:
+        return per_input
+    return tuple([per_input[i] for i in positions])
 
 
 def _needs(inputs: tuple[Node | Tensor, ...]) -> tuple[bool, ...]:
@@ -908,7 +957,8 @@ def keep_inputs_as_recorded(out: Tensor) -> None:
     tensor([2., 1., 3.])
     """
     node = out._fn
-    if node is not None and node._saved:
+    # (Packed by ``saved_tensors_hooks``, they are the hooks' to keep.)
+    if node is not None and node._saved and type(node._saved) is not PackedSaved:
         # (a fresh tensor's version stays 0: nothing else holds it to write it)
         node._saved = tuple([(_wrap(t._data.copy()), 0) for t, _ in node._saved])
 
@@ -943,7 +993,10 @@ def detached_in_place(t: Any) -> None:
 
 
 def _check_detached(node: Node) -> None:
-    """PyTorch's error if ``node`` saved a tensor that was detached in place after it."""
+    """PyTorch's error if ``node`` saved a tensor that was detached in place after it (one
+    packed by ``saved_tensors_hooks`` is not the node's to check)."""
+    if type(node._saved) is PackedSaved:
+        return
     for t, _ in node._saved:
         entry = DETACHED.get(id(t))
         if entry is not None and entry[0]() is t and entry[1] > node._seq:
@@ -1224,13 +1277,21 @@ def _pre_hooks(node: Node, g: Tensor | None) -> Tensor | None:
 
 def _post_hooks(node: Node, grads: tuple[Tensor | None, ...], g: Tensor | None
                 ) -> tuple[Tensor | None, ...]:
-    """The gradients a node computed after its ``register_hook`` hooks."""
+    """The gradients a node computed after its ``register_hook`` hooks, which see those of
+    PyTorch's node's inputs (``_shown``): the others' (None) stay as they are."""
     assert node._hooks is not None
+    positions = node_input_positions(node)
+    seen = grads if positions is None else tuple([grads[i] for i in positions])
     for hook in list(node._hooks.post.values()):
-        new = hook(grads, (g,))
+        new = hook(seen, (g,))
         if new is not None:
-            grads = _checked(hook, new, len(grads))
-    return grads
+            seen = _checked(hook, new, len(seen))
+    if positions is None:
+        return seen
+    out = list(grads)
+    for i, grad in zip(positions, seen, strict=True):
+        out[i] = grad
+    return tuple(out)
 
 
 def _post_hooks_on(node: Node, grads: tuple[Any, ...], g: Any, arrays: bool

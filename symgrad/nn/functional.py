@@ -31,6 +31,7 @@ from symgrad.ops import activations as A
 from symgrad.ops import activations_more, layers, losses, losses_more, norms
 from symgrad.ops import inplace as inplace_ops
 from symgrad.ops.arguments import checked, internal_frame
+from symgrad.ops.arithmetic import ADD_NUMBER
 from symgrad.ops.inplace import rewrite
 from symgrad.ops.padding import constant_pad_nd
 from symgrad.ops.padding_modes import pad_mode
@@ -1901,7 +1902,8 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
             "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
             f"input1: {input1.size()!r}, input2: {input2.size()!r}, target: "
             f"{target.size()!r} ")
-    return _reduce_loss((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+    return _reduce_loss(apply(ADD_NUMBER, -target * (input1 - input2), margin, alpha=1)
+                        .clamp_min(0), reduction)
 
 
 @autocasts("fp32")

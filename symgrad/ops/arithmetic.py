@@ -16,6 +16,7 @@ tensor); likewise ``remainder``/``fmod`` (tensor, number) and ``remainder_tensor
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import math
 from typing import Any
 
@@ -151,6 +152,9 @@ def _by_one(factor: np.ndarray, g: np.ndarray) -> np.ndarray:
 ADD = defop("add", "AddBackward0", lambda self, other, *, alpha: self + (alpha * other).astype(
             other.dtype, copy=False) if alpha != 1 else self + other,
             vjp=_add_vjp, array_vjp=_add_vjp, dtypes=ARITH)
+# ATen's ``add`` of a number (add.Scalar), where its own code adds one (margin_ranking_loss):
+# AddBackward1, whose one input is the tensor. The same op for the judge.
+ADD_NUMBER = dataclasses.replace(ADD, grad_fn="AddBackward1", node_inputs=("self",))
 _BOOL_SUBTRACTION = refuse(_BOOL, "Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
 SUB = defop("sub", "SubBackward0", lambda self, other, *, alpha: self - alpha * other

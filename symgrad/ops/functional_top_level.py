@@ -18,6 +18,7 @@ from typing import Any
 
 from symgrad.ops import channel_shuffle as _channel_shuffle
 from symgrad.ops.arguments import _not_a_tensor
+from symgrad.ops.arithmetic import ADD_NUMBER
 from symgrad.ops.registry import apply, expose, wrap_dim
 from symgrad.tensor import Tensor
 
@@ -462,7 +463,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     ...                             symgrad.tensor([1.0]), 0.5)
     tensor([1.5000])
     """
-    loss = (-target * (input1 - input2) + margin).clamp_min(0)
+    loss = apply(ADD_NUMBER, -target * (input1 - input2), margin, alpha=1).clamp_min(0)
     return _reduced("margin_ranking_loss", 5, loss, reduction)
 
 

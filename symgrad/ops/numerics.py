@@ -25,9 +25,9 @@ from symgrad.tensor import Tensor
 __all__ = ["trapezoid", "trapz", "cumulative_trapezoid", "cov", "corrcoef", "vander"]
 
 # ATen's ``mul``/``div`` with a number (their Scalar overloads) record MulBackward1 and
-# DivBackward1: the same ops for the judge.
-_MUL_SCALAR = dataclasses.replace(REGISTRY["mul"], grad_fn="MulBackward1")
-_DIV_SCALAR = dataclasses.replace(REGISTRY["div"], grad_fn="DivBackward1")
+# DivBackward1, whose one input is the tensor: the same ops for the judge.
+_MUL_SCALAR = dataclasses.replace(REGISTRY["mul"], grad_fn="MulBackward1", node_inputs=("self",))
+_DIV_SCALAR = dataclasses.replace(REGISTRY["div"], grad_fn="DivBackward1", node_inputs=("self",))
 
 
 def _times(t: Tensor, number: float) -> Tensor:
@@ -173,7 +173,7 @@ def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None
         return _over(((left + right) * _spacing(y, x, d, "cumulative_trapezoid")).cumsum(d),
                      2.0)
     step = 1.0 if dx is None else float(dx)
-    return (step / 2.0 * (left + right)).cumsum(d)
+    return _times(left + right, step / 2.0).cumsum(d)
 
 
 # -- cov, corrcoef -------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ from symgrad.autograd import forward_ad as _forward_ad
 from symgrad.autograd import grad_mode
 from symgrad.autograd import graph as _graph
 from symgrad.autograd.graph import Node
+from symgrad.autograd.saved_tensors import ACTIVE as _SAVED_HOOKS
+from symgrad.autograd.saved_tensors import pack_saved as _pack_saved
 from symgrad.ops.arguments import checked, tensor_args
 from symgrad.tensor import Tensor
 
@@ -203,6 +205,8 @@ class OpDef:
         array_vjp: The VJP it was declared with and the same VJP on NumPy arrays, or None.
         needed_by: Per saved input, the positions of the inputs whose gradients read it, or
             None (all of them).
+        node_inputs: The inputs PyTorch's node has (``next_functions``, a node hook's
+            ``grad_inputs``), or None: the differentiable ones when only some are, else all.
 
     >>> op = REGISTRY["mul"]
     >>> op.grad_fn, op.args, op.saves, op.double_backward
@@ -249,6 +253,12 @@ class OpDef:
     # input requiring grad reads may change in place (``graph._unread``). None: all read all.
     needed_by: tuple[tuple[int, ...], ...] | None = None
     checks_out: bool = False
+    # The inputs PyTorch's node has, when not all of them; None: derived (``_shown``).
+    node_inputs: tuple[str, ...] | None = None
+    # Their positions among ``args``: PyTorch's node has an input per argument of its
+    # signature that has a derivative formula, so not a where's condition or a loss's class
+    # indices; None when it has them all.
+    _shown: tuple[int, ...] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         slow = set(self.refuses)
@@ -259,6 +269,20 @@ class OpDef:
         object.__setattr__(self, "_slow", frozenset(slow))  # frozen: derived once, here
         object.__setattr__(self, "node_class", node_class(self.grad_fn))
         object.__setattr__(self, "_fixed", tuple(self.args.index(a) for a in self.grad_refused))
+        object.__setattr__(self, "_shown", self._node_positions())
+
+    def _node_positions(self) -> tuple[int, ...] | None:
+        """``_shown``: the positions of ``node_inputs``, else of the differentiable inputs when
+        only some inputs are (an op none of whose inputs is keeps them all: PyTorch's node of a
+        backward operator has each, with a formula that raises)."""
+        shown = self.node_inputs
+        if shown is None and self.differentiable and set(self.differentiable) < set(self.args):
+            shown = self.differentiable
+        if shown is None:
+            return None
+        if not set(shown) <= set(self.args):
+            raise TypeError(f"{self.name}: node_inputs names inputs of the op, not {shown!r}")
+        return tuple(i for i, a in enumerate(self.args) if a in shown)
 
     def __repr__(self) -> str:
         return f"OpDef({self.name!r}, {self.grad_fn!r})"
@@ -349,6 +373,7 @@ def defop(
     array_vjp: Callable[..., Any] | None = None,
     saved_for: dict[str, tuple[str, ...]] | None = None,
     checks_out: bool = False,
+    node_inputs: tuple[str, ...] | None = None,
     **extra: Any,
 ) -> OpDef:
     """Declare an op once; it becomes ``REGISTRY[name]`` and is returned for ``apply``.
@@ -402,6 +427,11 @@ def defop(
         checks_out: PyTorch's backward reads the result, which this VJP computes again
             (tanh's derivative from the input, exactly): the node still refuses to run once
             the result was written in place, as PyTorch's does. Defaults to False.
+        node_inputs: The inputs PyTorch's node has, its ``next_functions`` and a node hook's
+            ``grad_inputs``: those of its ATen signature with a derivative formula. The
+            engine's node keeps every input; these are what users see. Defaults to None: the
+            ``differentiable`` inputs when only some are (a where's condition is no input of
+            PyTorch's node), else all.
         **extra: Anything else kept on ``OpDef.extra``, but for the judge's knowledge (see
             the module docstring): ``domain``, ``samples`` or ``torch`` raise a TypeError.
 
@@ -468,6 +498,7 @@ def defop(
         array_vjp=None if array_vjp is None else (vjp, array_vjp),
         needed_by=needed_by,
         checks_out=checks_out and not saves_out,
+        node_inputs=node_inputs,
     )
     REGISTRY[name] = op
     return op
@@ -803,6 +834,8 @@ def _record(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...], data:
         node._out_ref = weakref.ref(out)
     elif op.checks_out:
         node._out_ref = weakref.ref(out)  # checked, not read: ``_out_data`` stays None
+    if _SAVED_HOOKS.count:  # a ``saved_tensors_hooks`` block is open (in some thread)
+        _pack_saved(node, out)
     return out
 
 

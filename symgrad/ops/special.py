@@ -384,8 +384,10 @@ XLOGY = defop("xlogy", "XlogyBackward0", _xlogy, vjp=_x_log_vjp("xlogy", 0.0),
               dtype_rule="promote_float", dtypes=ALL)
 XLOG1PY = defop("xlog1py", "SpecialXlog1PyBackward0", _xlog1py,
                 vjp=_x_log_vjp("xlog1py", 1.0), dtype_rule="promote_float", dtypes=ALL)
-# PyTorch's overloads with a number: Backward1 for a number ``self``, Backward2 for ``other``.
-_NAMED = {(op.name, k): dataclasses.replace(op, grad_fn=op.grad_fn[:-1] + str(k))
+# PyTorch's overloads with a number: Backward1 for a number ``self``, Backward2 for ``other``;
+# the number is no input of their nodes.
+_NAMED = {(op.name, k): dataclasses.replace(op, grad_fn=op.grad_fn[:-1] + str(k),
+                                            node_inputs=(op.args[2 - k],))
           for op in (XLOGY, XLOG1PY) for k in (1, 2)}
 
 
