@@ -45,7 +45,14 @@ from symgrad.ops.pooling import (  # noqa: F401 - published here, as torch.nn.fu
     max_pool2d,
     max_pool2d_with_indices,
 )
-from symgrad.ops.registry import _TORCH_NAMES, FUNCTIONS, OpDef, apply, broadcast_shapes
+from symgrad.ops.registry import (
+    _TORCH_NAMES,
+    BOOL_NEGATION,
+    FUNCTIONS,
+    OpDef,
+    apply,
+    broadcast_shapes,
+)
 from symgrad.ops.shape import UNSAFE_VIEW
 from symgrad.ops.special import entr as _entr
 from symgrad.tensor import Tensor
@@ -607,10 +614,11 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     _no_elementwise_weight("mse_loss", weight)
+    _warn_if_broadcast(input, target)
+    input, target = _broadcast(input, target)  # PyTorch's size error before its dtype error
     if not (input.is_floating_point() or target.is_floating_point()):
         kind = _dtypes.promote_types(input.dtype, target.dtype).name
         raise NotImplementedError(f'"mse_cpu" not implemented for \'{_TORCH_NAMES[kind]}\'')
-    _warn_if_broadcast(input, target)
     return apply(A.MSE_LOSS, input, target, reduction=_reduction(reduction))
 
 
@@ -639,6 +647,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     _no_elementwise_weight("l1_loss", weight)
     reduction = _reduction(reduction)
     _warn_if_broadcast(input, target)
+    input, target = _broadcast(input, target)
     diff = symgrad.abs(input - target)
     if reduction == "none":
         return diff
@@ -695,8 +704,19 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     if not delta > 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _warn_if_broadcast(input, target)
-    return apply(losses.HUBER_LOSS, *_broadcast(input, target),
-                 reduction=_reduction(reduction), delta=float(delta))
+    input, target = _broadcast(input, target)
+    _cast_to_input(input, _dtypes.promote_types(input.dtype, target.dtype))
+    return apply(losses.HUBER_LOSS, input, target, reduction=_reduction(reduction),
+                 delta=float(delta))
+
+
+def _cast_to_input(input: Tensor, computed: _dtypes.dtype) -> None:
+    """PyTorch's RuntimeError where a loss written into a tensor of ``input``'s dtype (huber's,
+    soft margin's) is computed in a dtype of a higher category (bool < integer < floating),
+    which its TensorIterator cannot cast back."""
+    if computed.category > input.dtype.category:
+        raise RuntimeError(f"result type {_TORCH_NAMES[computed.name]} can't be cast to the "
+                           f"desired output type {_TORCH_NAMES[input.dtype.name]}")
 
 
 def _no_elementwise_weight(name: str, weight: Tensor | None) -> None:
@@ -708,10 +728,15 @@ def _no_elementwise_weight(name: str, weight: Tensor | None) -> None:
 
 
 def _broadcast(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+    """``broadcast_tensors(input, target)``, as PyTorch's regression losses call it first: the
+    loss then sees two tensors of one shape (a 0-dim target promotes as a dimensioned one), and
+    a tensor whose shape changes is an expanded view (ExpandBackward0). PyTorch's
+    RuntimeError where the shapes do not broadcast."""
     if tuple(input.shape) == tuple(target.shape):
         return input, target
-    shape = np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
-    return input.expand(shape), target.expand(shape)
+    shape = broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    return (input if tuple(input.shape) == shape else input.expand(shape),
+            target if tuple(target.shape) == shape else target.expand(shape))
 
 
 def _weight(weight: Tensor | None, like: Tensor, fill: float = 1.0) -> Tensor:
@@ -1952,8 +1977,21 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = 
     tensor(0.6931)
     """
     reduction = _loss_reduction(size_average, reduce, reduction)
-    broadcast_shapes(tuple(input.shape), tuple(target.shape))  # PyTorch's error for a mismatch
-    return apply(losses_more.SOFT_MARGIN_LOSS, *_broadcast(input, target), reduction=reduction)
+    # PyTorch's kernel writes -input into a tensor like input, multiplies it by the target in
+    # place, then takes exp and log1p in place: the negation refuses bool first, the product a
+    # target that does not broadcast to input's shape, or whose dtype (or an integer input's
+    # exp, in the default float) cannot be cast back to input's.
+    if input.dtype is _dtypes.bool:
+        raise RuntimeError(BOOL_NEGATION)
+    shape = broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    if shape != tuple(input.shape):
+        raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}")
+    computed = _dtypes.promote_types(input.dtype, target.dtype)
+    _cast_to_input(input, computed if computed.is_floating_point else
+                   _dtypes.get_default_dtype())
+    return apply(losses_more.SOFT_MARGIN_LOSS, input, target.expand(shape),
+                 reduction=reduction)
 
 
 _EPSILON = 1e-12  # ATen's cosine_embedding_loss adds it to each squared norm

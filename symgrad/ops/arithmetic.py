@@ -26,6 +26,7 @@ from symgrad import _dtypes
 from symgrad.ops.arguments import invalid_combination
 from symgrad.ops.registry import (
     ALL,
+    BOOL_NEGATION,
     FLOATING,
     Kink,
     _result_dtype,
@@ -164,9 +165,7 @@ RSUB = defop("rsub", "RsubBackward0", lambda self, other: other - self,
              vjp=lambda g: (-g, g), dtypes=ARITH, refuses=_BOOL_SUBTRACTION)
 NEG = defop("neg", "NegBackward0", lambda self: -self, vjp=_neg_vjp, array_vjp=_neg_vjp,
             dtypes=ARITH,
-            refuses=refuse(_BOOL, "Negation, the `-` operator, on a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead."))
+            refuses=refuse(_BOOL, BOOL_NEGATION))
 
 # -- products and quotients -----------------------------------------------------------------------
 # Each factor is read for the other's gradient alone (``saved_for``): ``y = x * 2`` and then a
@@ -746,9 +745,7 @@ def neg(input: Tensor) -> Tensor:
     tensor([-1,  2])
     """
     if input.dtype is _dtypes.bool:
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
-                           "you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead.")
+        raise RuntimeError(BOOL_NEGATION)
     return apply(NEG, input)
 
 

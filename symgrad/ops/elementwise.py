@@ -19,6 +19,7 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad.ops.registry import (
     ALL,
+    BOOL_NEGATION,
     Kink,
     _forward,
     _grad_state,
@@ -306,9 +307,7 @@ def _atan2_vjp(g: Tensor, self: Tensor, other: Tensor, *, needs: tuple[bool, boo
                ) -> tuple[Tensor, Tensor]:
     if needs[1] and self._data.dtype == np.bool_:
         # PyTorch's backward forms other's gradient from -self, which it refuses for bools.
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
-                           "you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead.")
+        raise RuntimeError(BOOL_NEGATION)
     # At the origin, where atan2 has no derivative, PyTorch returns 0 for both inputs.
     # NOTE: self**2 + other**2 underflows to 0 for tiny inputs (PyTorch then returns 0 as at
     # the origin) and overflows for huge ones; both inputs are scaled first by a power of two

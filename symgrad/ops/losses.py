@@ -72,7 +72,10 @@ SMOOTH_L1_LOSS = defop(
     refuses=not_implemented("smooth_l1_cpu", NOT_FLOATING))
 HUBER_LOSS = defop(
     "huber_loss", "HuberLossBackward0", _huber, vjp=_huber_vjp,
-    kind="loss", dtype_rule="promote",
+    # The input's dtype, as PyTorch's (its kernel writes into a tensor like the input): both
+    # taken as they are, in float64, rounded once (``F.huber_loss`` refuses a target whose
+    # dtype cannot be cast back).
+    kind="loss", dtype_rule="same",
     refuses=not_implemented("huber_cpu", NOT_FLOATING))
 
 

@@ -14,7 +14,7 @@ from symgrad import _dtypes
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.ops.activations import _reduce_np
 from symgrad.ops.arithmetic import _wide
-from symgrad.ops.registry import defop, refuse
+from symgrad.ops.registry import BOOL_NEGATION, defop, refuse
 from symgrad.tensor import Tensor
 
 __all__ = ["SOFT_MARGIN_LOSS"]
@@ -22,9 +22,7 @@ __all__ = ["SOFT_MARGIN_LOSS"]
 
 def _soft_margin(self: np.ndarray, target: np.ndarray, *, reduction: str) -> np.ndarray:
     if self.dtype == np.bool_:
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
-                           "you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead.")
+        raise RuntimeError(BOOL_NEGATION)
     z = -target.astype(np.float64) * self.astype(np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
         loss = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
@@ -44,6 +42,10 @@ def _soft_margin_vjp(g: Tensor, self: Tensor, target: Tensor, *, reduction: str
 SOFT_MARGIN_LOSS = defop(
     "soft_margin_loss", "SoftMarginLossBackward0", _soft_margin, vjp=_soft_margin_vjp,
     differentiable=("self",), grad_refused=("target",), kind="loss",
+    # PyTorch's result has the input's dtype (its kernel writes into a tensor like it): computed
+    # in float64 from both as they are, rounded once to it (``F.soft_margin_loss`` refuses a
+    # target whose dtype cannot be cast back).
+    dtype_rule="same",
     # NOTE: PyTorch's kernel negates the target first: bools are refused there (_soft_margin).
     refuses=refuse(tuple(d for d in NOT_FLOATING if d is not _dtypes.bool),
                    "result type Float can't be cast to the desired output type {dtype}"))

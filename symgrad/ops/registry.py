@@ -80,6 +80,9 @@ ALL = frozenset(_dtypes.ALL)
 # PyTorch's names of its scalar types, as its error messages spell them (read from here by the
 # ops' modules).
 _TORCH_NAMES = _dtypes._TORCH_NAMES
+# PyTorch's refusal of ``-x`` for a bool x, which neg and the ops negating an input give.
+BOOL_NEGATION = ("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                 "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 # A refused dtype's error: its class, and its message or what writes the message from the
 # values and attrs of the call (a kernel named after the shapes, the dim or a mode).
