@@ -28,7 +28,7 @@ from symgrad import _dtypes
 from symgrad.autocast_policy import autocasts
 from symgrad.nn._one_hot import one_hot
 from symgrad.ops import activations as A
-from symgrad.ops import activations_more, layers, losses, losses_more, norms
+from symgrad.ops import activations_more, arithmetic, layers, losses, losses_more, norms
 from symgrad.ops import inplace as inplace_ops
 from symgrad.ops.arguments import checked, internal_frame
 from symgrad.ops.arithmetic import ADD_NUMBER
@@ -176,19 +176,21 @@ def _check_class_targets(input: Tensor, target: Tensor) -> None:
     # classes is the op's forward's to check (it reads the targets anyway), after the input's
     # dtype, as in PyTorch.
     x, classes = input._data, target._data
+    if x.ndim == 0:
+        raise ValueError("Expected 1 or more dimensions (got 0)")
     if x.ndim not in (1, 2):
         raise NotImplementedError(
             f"nll_loss: an input of {x.ndim} dims is not supported, only (C,) or (N, C)")
-    if classes.dtype not in _CLASS_DTYPES:
-        raise RuntimeError("expected target dtype to be Long or Byte, but got "
-                           f"{_TORCH_NAMES[classes.dtype.name]}")
     if classes.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if x.ndim == 2 and (classes.ndim != 1 or classes.shape[0] != x.shape[0]):
         raise ValueError(
             f"Expected input batch_size ({x.shape[0]}) to match target batch_size "
-            f"({classes.shape[0] if classes.ndim else 1})."
+            f"({classes.shape[0] if classes.ndim else 0})."  # PyTorch reads a 0-dim's as 0
         )
+    if classes.dtype not in _CLASS_DTYPES:
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{_TORCH_NAMES[classes.dtype.name]}")
     if x.ndim == 1 and classes.ndim == 1 and classes.shape[0] != 1:
         raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
                          f"{classes.shape[0]}")
@@ -535,19 +537,23 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average: bool | None = None, ignore_index: int = -100,
                   reduce: bool | None = None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
-    """``nll_loss(log_softmax(input, class dim), target, weight)`` for class-index targets.
+    """``nll_loss(log_softmax(input, class dim), target, weight)`` for class-index targets;
+    for a floating ``target`` of ``input``'s shape (class probabilities), ``-sum(weight *
+    target * log_softmax(input))`` over the classes, as PyTorch composes it.
 
     Args:
-        input: Logits, ``(C,)`` or ``(N, C)``.
-        target: Class indices, ``()`` or ``(N,)``, int64.
+        input: Logits, ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)``.
+        target: Class indices, ``()``, ``(N,)`` or ``(N, d1, ...)``, int64; or class
+            probabilities, floating, of ``input``'s shape.
         weight: One weight per class, as ``nll_loss`` takes it; with ``label_smoothing`` it
             weighs the smoothing's terms too, as in PyTorch. Defaults to None.
         size_average: Deprecated, as in ``nll_loss``. Defaults to None.
         ignore_index: A target value that contributes nothing (nor counts in the mean).
             Defaults to -100.
         reduce: Deprecated, as in ``nll_loss``. Defaults to None.
-        reduction: ``"mean"`` over the targets not ignored (their total weight), ``"sum"``
-            or ``"none"``. Defaults to ``"mean"``.
+        reduction: ``"mean"`` over the targets not ignored (their total weight; over the
+            batch's elements for probabilities), ``"sum"`` or ``"none"``. Defaults to
+            ``"mean"``.
         label_smoothing: ``eps`` in [0, 1]: the loss is ``(1 - eps) nll + eps / C`` times the
             sum of ``-log_softmax`` over the classes (each weighted), as PyTorch composes it.
             Defaults to 0.
@@ -558,12 +564,14 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     tensor(0.6931)
     >>> F.cross_entropy(symgrad.tensor([[2.0, 0.0]]), symgrad.tensor([0]), label_smoothing=0.5)
     tensor(0.6269)
+    >>> F.cross_entropy(symgrad.tensor([[0.0, 0.0]]), symgrad.tensor([[0.25, 0.75]]))
+    tensor(0.6931)
     """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
-    if target.is_floating_point():
-        raise NotImplementedError("cross_entropy: class-probability targets (a floating-point "
-                                  "target) are not supported; pass class indices")
+    if tuple(input.shape) == tuple(target.shape):  # PyTorch takes equal shapes as probabilities
+        return _cross_entropy_probabilities(input, target, weight, _reduction(reduction),
+                                            ignore_index, label_smoothing)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if weight is not None:
@@ -580,6 +588,45 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     elif reduction == "sum":
         smooth = smooth.sum()
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / input.shape[dim])
+
+
+def _cross_entropy_probabilities(input: Tensor, target: Tensor, weight: Tensor | None,
+                                 reduction: str, ignore_index: int,
+                                 label_smoothing: float) -> Tensor:
+    """``cross_entropy`` of class probabilities: ``-(log_softmax(input) * target * weight)``
+    summed over the classes, reduced (a mean over the batch's elements, NaN for none), after
+    PyTorch's checks in its order; the target smoothed towards ``1 / C`` first. Recorded as
+    PyTorch's composition records it (LogSoftmaxBackward0, MulBackward0, SumBackward,
+    NegBackward0, DivBackward0)."""
+    if not target.is_floating_point():
+        raise RuntimeError("Expected floating point type for target with class probabilities, "
+                           f"got {_TORCH_NAMES[target.dtype.name]}")
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    dim = 0 if input.ndim == 1 else 1
+    classes = input.size(dim)  # PyTorch's IndexError for a 0-dim input
+    if weight is not None and (weight.ndim != 1 or weight.numel() != classes):
+        raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all "
+                           f"{classes} classes or no classes but got weight tensor of shape: "
+                           f"{list(weight.shape)}")
+    logp = log_softmax(input, dim)
+    if label_smoothing > 0.0:
+        if label_smoothing > 1.0:
+            raise RuntimeError(
+                f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    terms = logp * target
+    if weight is not None:
+        terms = terms * (weight.view([classes] + [1] * (input.ndim - 2)) if input.ndim > 1
+                         else weight)
+    if reduction == "none":
+        return -terms.sum(dim)
+    total = -terms.sum()
+    if reduction == "sum":
+        return total
+    if input.numel() == 0:
+        return total.fill_(math.nan)
+    return apply(arithmetic.DIV_NUMBER, total, input.numel() // classes)
 
 
 def _kept_weight(target: Tensor, ignored: Tensor, weight: Tensor | None) -> Tensor:

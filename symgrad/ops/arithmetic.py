@@ -210,6 +210,11 @@ def _refactored(grad_other: Tensor, g: Tensor, self: Tensor, other: Tensor,
 DIV = defop("div", "DivBackward0", lambda self, other: self / other, vjp=_div_vjp,
             dtype_rule="promote_float", dtypes=ALL, scalar_opmath=True,
             saved_for={"self": ("other",), "other": ("self", "other")})
+# ATen's ``mul``/``div`` with a number (their Scalar overloads), where its own code multiplies
+# or divides by one: MulBackward1 and DivBackward1, whose one input is the tensor. The same ops
+# for the judge.
+MUL_NUMBER = dataclasses.replace(MUL, grad_fn="MulBackward1", node_inputs=("self",))
+DIV_NUMBER = dataclasses.replace(DIV, grad_fn="DivBackward1", node_inputs=("self",))
 
 
 def _div_mode(self: np.ndarray, other: np.ndarray, *, rounding_mode: str) -> np.ndarray:

@@ -11,7 +11,6 @@ the ops they are made of, which the judge knows one by one.
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from typing import Any
 
@@ -19,23 +18,20 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.ops.arguments import caller_level, invalid_combination
-from symgrad.ops.registry import REGISTRY, apply, expose, wrap_dim
+from symgrad.ops.arithmetic import DIV_NUMBER, MUL_NUMBER
+from symgrad.ops.registry import apply, expose, wrap_dim
 from symgrad.tensor import Tensor
 
 __all__ = ["trapezoid", "trapz", "cumulative_trapezoid", "cov", "corrcoef", "vander"]
 
-# ATen's ``mul``/``div`` with a number (their Scalar overloads) record MulBackward1 and
-# DivBackward1, whose one input is the tensor: the same ops for the judge.
-_MUL_SCALAR = dataclasses.replace(REGISTRY["mul"], grad_fn="MulBackward1", node_inputs=("self",))
-_DIV_SCALAR = dataclasses.replace(REGISTRY["div"], grad_fn="DivBackward1", node_inputs=("self",))
 
 
 def _times(t: Tensor, number: float) -> Tensor:
-    return apply(_MUL_SCALAR, t, number)
+    return apply(MUL_NUMBER, t, number)
 
 
 def _over(t: Tensor, number: float) -> Tensor:
-    return apply(_DIV_SCALAR, t, number)
+    return apply(DIV_NUMBER, t, number)
 
 
 # -- trapezoid -------------------------------------------------------------------------------------
