@@ -297,3 +297,41 @@ def test_absent_bias_is_registered_none() -> None:
     m = symgrad.nn.Conv2d(1, 1, 1, bias=False)
     assert "bias" in m._parameters and m._parameters["bias"] is None and m.bias is None
     assert [n for n, _ in m.named_parameters()] == ["weight"] == list(m.state_dict())
+
+
+# -- the version hooks of nn.utils.spectral_norm and parametrizations.weight_norm --------------
+def test_spectral_norm_versions_its_state_as_torch() -> None:
+    # A tall weight: v of an old checkpoint is solved through pinverse(W^T W), which for a
+    # wide W is singular, its null-space part then float32 noise (torch's as much as symgrad's).
+    _same("""
+torch.manual_seed(0)
+m = nn.utils.spectral_norm(nn.Linear(2, 3))
+_ = m(torch.randn(4, 2))
+sd = m.state_dict(); print(sd._metadata, list(sd))
+print(nn.Sequential(m).state_dict()._metadata)
+fresh = lambda: nn.utils.spectral_norm(nn.Linear(2, 3))
+v0 = OrderedDict(bias=sd["bias"], weight_orig=sd["weight_orig"], weight_u=sd["weight_u"],
+                 weight=m.weight.detach())
+v0._metadata = OrderedDict({"": {"version": 1}})
+new = fresh(); print(new.load_state_dict(v0))
+print(new.weight_v, new.eval()(torch.ones(1, 2)), m.eval()(torch.ones(1, 2)))
+bare = OrderedDict(sd); print(fresh().load_state_dict(bare))
+partial = OrderedDict(bias=sd["bias"], weight_orig=sd["weight_orig"])
+tryit(lambda: fresh().load_state_dict(partial))
+print(fresh().load_state_dict(partial, strict=False))
+nn.utils.remove_spectral_norm(m)
+print(len(m._state_dict_hooks), len(m._load_state_dict_pre_hooks), m.state_dict()._metadata)
+tryit(lambda: m.load_state_dict(m.state_dict()))
+""")
+
+
+def test_weight_norm_loads_legacy_checkpoints_as_torch() -> None:
+    _same("""
+torch.manual_seed(0)
+old = nn.utils.weight_norm(nn.Linear(3, 2))
+new = nn.utils.parametrizations.weight_norm(nn.Linear(3, 2))
+sd = old.state_dict(); print(list(sd))
+print(new.load_state_dict(sd), list(sd))
+print(new.weight, new.parametrizations.weight.original0)
+tryit(lambda: new.load_state_dict({"bias": sd["bias"], "weight_g": sd["weight_g"]}))
+""")
