@@ -190,6 +190,9 @@ tryit(lambda: nn.Linear(1, 1).load_state_dict({**nn.Linear(1, 1).state_dict(),
 lazy = nn.LazyLinear(2)
 print(lazy.state_dict(), lazy.state_dict()._metadata)
 print(lazy.load_state_dict(nn.Linear(3, 2).state_dict()), lazy.weight.shape)
+grown = nn.LazyLinear(2); print(len(grown._load_state_dict_pre_hooks))
+_ = grown(torch.ones(1, 3))
+print(type(grown).__name__, len(grown._load_state_dict_pre_hooks), hasattr(grown, "_load_hook"))
 """)
 
 

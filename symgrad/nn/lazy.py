@@ -109,7 +109,9 @@ class LazyModuleMixin:
         if module.has_uninitialized_params():
             raise RuntimeError(f"module {self._get_name()} has not been fully initialized")
         module._initialize_hook.remove()
+        module._load_hook.remove()
         del module._initialize_hook
+        del module._load_hook
         if module.cls_to_become is not None:
             module.__class__ = module.cls_to_become
 
