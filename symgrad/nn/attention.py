@@ -470,15 +470,18 @@ class MultiheadAttention(Module):
         if self.head_dim * num_heads != self.embed_dim:
             raise AssertionError("embed_dim must be divisible by num_heads")
         factory = {"device": device, "dtype": dtype}
+        # the weights of the other layout, and an absent bias, are registered as None
         if not self._qkv_same_embed_dim:
             self.q_proj_weight = Parameter(empty((embed_dim, embed_dim), **factory))
             self.k_proj_weight = Parameter(empty((embed_dim, self.kdim), **factory))
             self.v_proj_weight = Parameter(empty((embed_dim, self.vdim), **factory))
-            self.in_proj_weight = None
+            self.register_parameter("in_proj_weight", None)
         else:
             self.in_proj_weight = Parameter(empty((3 * embed_dim, embed_dim), **factory))
-            self.q_proj_weight = self.k_proj_weight = self.v_proj_weight = None
-        self.in_proj_bias = Parameter(empty(3 * embed_dim, **factory)) if bias else None
+            for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
+                self.register_parameter(name, None)
+        self.register_parameter("in_proj_bias", Parameter(empty(3 * embed_dim, **factory))
+                                if bias else None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
                                                         **factory)
         if add_bias_kv:

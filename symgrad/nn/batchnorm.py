@@ -26,6 +26,9 @@ class _BatchNorm(Module):
     """What ``BatchNorm1d`` and ``BatchNorm2d`` share; they differ in the input ranks they
     take (``_check_input_dim``)."""
 
+    # version 2 added the buffer num_batches_tracked (state dicts record the version)
+    _version = 2
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,
                  dtype: Any = None, *, bias: bool = True) -> None:
@@ -33,8 +36,11 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         made = {"device": device, "dtype": dtype}
-        self.weight = Parameter(symgrad.ones(num_features, **made)) if affine else None
-        self.bias = Parameter(symgrad.zeros(num_features, **made)) if affine and bias else None
+        # PyTorch registers an absent scale or shift as None: listed in _parameters, never saved
+        self.register_parameter("weight", Parameter(symgrad.ones(num_features, **made))
+                                if affine else None)
+        self.register_parameter("bias", Parameter(symgrad.zeros(num_features, **made))
+                                if affine and bias else None)
         tracked = track_running_stats
         self.register_buffer("running_mean", symgrad.zeros(num_features, **made)
                              if tracked else None)
@@ -42,6 +48,18 @@ class _BatchNorm(Module):
                              if tracked else None)
         self.register_buffer("num_batches_tracked", symgrad.tensor(0, device=device)
                              if tracked else None)
+
+    def _load_from_state_dict(self, state_dict: dict[str, Any], prefix: str,
+                              local_metadata: dict[str, Any], *args: Any) -> None:
+        # A checkpoint from before version 2 has no num_batches_tracked: the module's own
+        # count is kept (PyTorch's upgrade), rather than reported missing.
+        version = local_metadata.get("version")
+        key = prefix + "num_batches_tracked"
+        if (version is None or version < 2) and self.track_running_stats and (
+                key not in state_dict):
+            state_dict[key] = (self.num_batches_tracked if self.num_batches_tracked is not None
+                               else symgrad.tensor(0, dtype=symgrad.long))
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, *args)
 
     def reset_running_stats(self) -> None:
         """The running mean back to 0, the variance to 1, and the count of batches to 0.

@@ -280,10 +280,11 @@ grad_fn=<NativeLayerNormBackward0>))
             normalized_shape)
         self.normalized_shape, self.eps = shape, eps
         self.elementwise_affine = elementwise_affine
-        self.weight = Parameter(symgrad.ones(shape, device=device, dtype=dtype)) if (
-            elementwise_affine) else None
-        self.bias = Parameter(symgrad.zeros(shape, device=device, dtype=dtype)) if (
-            elementwise_affine and bias) else None
+        made = {"device": device, "dtype": dtype}
+        self.register_parameter("weight", Parameter(symgrad.ones(shape, **made))
+                                if elementwise_affine else None)
+        self.register_parameter("bias", Parameter(symgrad.zeros(shape, **made))
+                                if elementwise_affine and bias else None)
 
     def forward(self, input: Tensor) -> Tensor:
         """``layer_norm(input, normalized_shape, weight, bias, eps)``.

@@ -190,8 +190,8 @@ class Bilinear(Module):
         self.out_features = out_features
         self.weight = Parameter(empty(out_features, in1_features, in2_features, device=device,
                                       dtype=dtype))
-        self.bias = (Parameter(empty(out_features, device=device, dtype=dtype)) if bias
-                     else None)
+        self.register_parameter("bias", Parameter(empty(out_features, device=device, dtype=dtype))
+                                if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

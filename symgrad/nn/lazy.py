@@ -42,7 +42,7 @@ class LazyModuleMixin:
     >>> import symgrad
     >>> m = symgrad.nn.LazyLinear(3)
     >>> m.state_dict()
-    {'weight': <UninitializedParameter>, 'bias': <UninitializedParameter>}
+    OrderedDict([('weight', <UninitializedParameter>), ('bias', <UninitializedParameter>)])
     >>> _ = m.load_state_dict(symgrad.nn.Linear(5, 3).state_dict()); m.weight.shape
     symgrad.Size([3, 5])
     """
@@ -51,11 +51,21 @@ class LazyModuleMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._load_hook = self._register_load_state_dict_pre_hook(self._lazy_load_hook)
         self._initialize_hook = self.register_forward_pre_hook(self._infer_parameters,
                                                                with_kwargs=True)
 
-    def _lazy_load_hook(self, state_dict: dict[str, Any], prefix: str) -> None:
-        """Before ``load_state_dict`` copies: an uninitialised parameter or buffer takes the
+    def _save_to_state_dict(self, destination: dict[str, Any], prefix: str,
+                            keep_vars: bool) -> None:
+        # an uninitialised parameter or buffer is saved as itself: it has no values to detach
+        buffers = [(n, b) for n, b in self._buffers.items()
+                   if n not in self._non_persistent_buffers_set]
+        for name, t in [*self._parameters.items(), *buffers]:
+            if t is not None:
+                destination[prefix + name] = t if keep_vars or is_lazy(t) else t.detach()
+
+    def _lazy_load_hook(self, state_dict: dict[str, Any], prefix: str, *_: Any) -> None:
+        """``load_state_dict``'s pre-hook: an uninitialised parameter or buffer takes the
         shape of the initialised tensor loaded into it."""
         for name, param in [*self._parameters.items(), *self._buffers.items()]:
             loaded = state_dict.get(prefix + name)
@@ -99,7 +109,9 @@ class LazyModuleMixin:
         if module.has_uninitialized_params():
             raise RuntimeError(f"module {self._get_name()} has not been fully initialized")
         module._initialize_hook.remove()
+        module._load_hook.remove()
         del module._initialize_hook
+        del module._load_hook
         if module.cls_to_become is not None:
             module.__class__ = module.cls_to_become
 

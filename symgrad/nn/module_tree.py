@@ -23,6 +23,15 @@ def _typename(value: Any) -> str:
         f"{module}.{cls.__qualname__}")
 
 
+def _set_data(param: Tensor, data: Tensor) -> None:
+    """``param.data = data``, refused as PyTorch refuses it: a tensor that requires grad keeps
+    a floating or complex dtype."""
+    if param.requires_grad and not (data.is_floating_point() or data.is_complex()):
+        raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                           "point or complex dtype")
+    param.data = data
+
+
 class ModuleTree:
     """What ``nn.Module`` has for naming its parts and converting them."""
 
@@ -264,7 +273,8 @@ class ModuleTree:
         return self.to(_dtypes.bfloat16)  # type: ignore[attr-defined]
 
     def type(self, dst_type: Any) -> Any:
-        """Convert every parameter and buffer to ``dst_type``, in place; returns self.
+        """Convert every parameter (and its gradient) and every buffer, integer ones too, to
+        ``dst_type``, in place, as ``Tensor.type`` converts; returns self.
 
         Args:
             dst_type: The dtype, a legacy type (``symgrad.DoubleTensor``) or its name.
@@ -272,13 +282,19 @@ class ModuleTree:
         >>> import symgrad
         >>> symgrad.nn.Linear(2, 1).type(symgrad.float64).bias.dtype
         symgrad.float64
-        >>> symgrad.nn.Linear(2, 1).type("torch.DoubleTensor").weight.dtype
+        >>> symgrad.nn.BatchNorm1d(2).type("torch.DoubleTensor").num_batches_tracked.dtype
         symgrad.float64
         """
-        from symgrad.creation import empty
-
-        # what Tensor.type makes of it: a dtype from a legacy type or its name, or its error
-        return self.to(empty(0).type(dst_type).dtype)  # type: ignore[attr-defined]
+        for module in self.modules():  # type: ignore[attr-defined]
+            for param in module._parameters.values():
+                if param is not None:
+                    _set_data(param, param.data.type(dst_type))
+                    if param.grad is not None:
+                        param.grad = param.grad.type(dst_type)
+            for name, buf in module._buffers.items():
+                if buf is not None:
+                    module._buffers[name] = buf.type(dst_type)
+        return self
 
     def share_memory(self) -> Any:
         """Returns self: symgrad's tensors live in this process's memory only (PyTorch moves

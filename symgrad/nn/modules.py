@@ -10,24 +10,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad.autograd import grad_mode
 from symgrad.creation import empty
 from symgrad.nn import functional as F
 from symgrad.nn import init
 from symgrad.nn.module_hooks import ModuleHooks
-from symgrad.nn.module_tree import ModuleTree
-from symgrad.nn.parameter import Buffer, Parameter, buffer_persistent, is_lazy
+from symgrad.nn.module_state import ModuleState
+from symgrad.nn.module_tree import ModuleTree, _typename
+from symgrad.nn.parameter import Buffer, Parameter, buffer_persistent
 from symgrad.tensor import Tensor
 
 __all__ = ["Module", "Linear", "Sequential", "ModuleList", "ModuleDict"]
 
 
-class Module(ModuleTree, ModuleHooks):
+class Module(ModuleTree, ModuleHooks, ModuleState):
     """Base class of layers: subclass it, assign parameters and submodules, write ``forward``.
 
     >>> import symgrad
@@ -49,43 +49,61 @@ class Module(ModuleTree, ModuleHooks):
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "_buffers", {})
-        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "training", True)
         self._init_hooks()
+        self._init_state_hooks()
 
     def __setattr__(self, name: str, value: Any) -> None:
+        # PyTorch's rules: a Parameter, Module or nn.Buffer is registered (leaving any other
+        # table it was in); a name already registered takes only its own kind or None
+        # (a buffer any tensor); anything else is a plain attribute.
         params = self.__dict__.get("_parameters")
-        if params is None:
-            raise AttributeError(
-                "cannot assign parameters before Module.__init__() call"
-            )
-        buffers = self._buffers
-        if isinstance(value, Buffer) and not isinstance(value, Parameter):
-            # an ``nn.Buffer`` is registered with the persistence it was made with
-            self.register_buffer(name, value, buffer_persistent(value))
-            return
-        if name in buffers and not isinstance(value, Parameter | Module):
-            if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                                "(torch.nn.Buffer, torch.Tensor or None expected)")
-            buffers[name] = value
-            return
-        if isinstance(value, Parameter) and name not in params and hasattr(type(self), name):
-            # PyTorch's register_parameter: a class attribute of that name (a parametrized
-            # tensor's property, ``nn.utils.parametrize``) is not replaced by a parameter.
-            raise KeyError(f"attribute '{name}' already exists")
-        params.pop(name, None)
-        self._modules.pop(name, None)
-        buffers.pop(name, None)
-        if isinstance(value, Parameter | Module):
-            # a plain attribute of that name (``self.weight = None`` before) would hide it
-            self.__dict__.pop(name, None)
         if isinstance(value, Parameter):
-            params[name] = value
+            if params is None:
+                raise AttributeError("cannot assign parameters before Module.__init__() call")
+            self._forget(name, "__dict__", "_buffers", "_modules", "_non_persistent_buffers_set")
+            self.register_parameter(name, value)
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
+                                "(torch.nn.Parameter or None expected)")
+            self.register_parameter(name, value)
         elif isinstance(value, Module):
+            if params is None:
+                raise AttributeError("cannot assign module before Module.__init__() call")
+            self._forget(name, "__dict__", "_parameters", "_buffers",
+                         "_non_persistent_buffers_set")
             self._modules[name] = value
+        elif params is not None and name in self._modules:
+            if value is not None:
+                raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
+                                "(torch.nn.Module or None expected)")
+            self._modules[name] = value
+        elif isinstance(value, Buffer) or (params is not None and name in self._buffers):
+            self._set_buffer(name, value)
         else:
             object.__setattr__(self, name, value)
+
+    def _forget(self, name: str, *tables: str) -> None:
+        """Take ``name`` out of each of these tables (dicts, or the set of non-persistent
+        buffers) of this module."""
+        for table in tables:
+            found = self.__dict__.get(table) if table != "__dict__" else self.__dict__
+            if isinstance(found, set):
+                found.discard(name)
+            elif found is not None:
+                found.pop(name, None)
+
+    def _set_buffer(self, name: str, value: Any) -> None:
+        """``module.name = value`` where ``value`` is an ``nn.Buffer`` or ``name`` a buffer:
+        registered with the buffer's own persistence, else the name's."""
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                            "(torch.nn.Buffer, torch.Tensor or None expected)")
+        persistent = (buffer_persistent(value) if isinstance(value, Buffer)
+                      else name not in self._non_persistent_buffers_set)
+        self.register_buffer(name, value, persistent)
 
     def __getattr__(self, name: str) -> Any:
         for table in ("_parameters", "_modules", "_buffers"):
@@ -101,7 +119,7 @@ class Module(ModuleTree, ModuleHooks):
             del self._parameters[name]
         elif name in self._buffers:
             del self._buffers[name]
-            self._non_persistent.discard(name)
+            self._non_persistent_buffers_set.discard(name)
         elif name in self._modules:
             del self._modules[name]
         else:
@@ -125,6 +143,8 @@ class Module(ModuleTree, ModuleHooks):
         >>> m.steps, [n for n, _ in m.named_buffers()], list(m.state_dict())
         (tensor(0), ['steps', 'scratch'], ['steps'])
         """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
         if not isinstance(name, str):
             raise TypeError(f"buffer name should be a string. Got {type(name).__name__}")
         if "." in name:
@@ -140,9 +160,9 @@ class Module(ModuleTree, ModuleHooks):
                             f"'{name}' (torch Tensor or None required)")
         self._buffers[name] = tensor
         if persistent:
-            self._non_persistent.discard(name)
+            self._non_persistent_buffers_set.discard(name)
         else:
-            self._non_persistent.add(name)
+            self._non_persistent_buffers_set.add(name)
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
@@ -436,89 +456,6 @@ class Module(ModuleTree, ModuleHooks):
             p.requires_grad_(requires_grad)
         return self
 
-    def state_dict(self, *, prefix: str = "", keep_vars: bool = False) -> dict[str, Tensor]:
-        """Every parameter and persistent buffer by dotted name, as PyTorch's ``state_dict``
-        orders them (a module's parameters, its buffers, then each submodule's; a module shared
-        under two names is saved under both); save it and give it to ``load_state_dict`` later.
-
-        Parameters:
-            prefix: put before every name.
-            keep_vars: the tensors themselves; otherwise detached (sharing memory).
-
-        >>> import symgrad
-        >>> layer = symgrad.nn.Linear(2, 1)
-        >>> state = layer.state_dict(); list(state), state["bias"].requires_grad
-        (['weight', 'bias'], False)
-        """
-        state: dict[str, Tensor] = {}
-        for name, t in self._state(prefix):
-            # an uninitialised parameter of a lazy module is saved as itself (it has no values)
-            state[name] = t if keep_vars or is_lazy(t) else t.detach()
-        return state
-
-    def _state(self, prefix: str) -> Iterator[tuple[str, Tensor]]:
-        """``state_dict``'s entries: dotted names and the tensors themselves."""
-        dot = f"{prefix}." if prefix else ""
-        for name, p in self._parameters.items():
-            if p is not None:
-                yield dot + name, p
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent:
-                yield dot + name, b
-        for name, m in self._modules.items():
-            if m is not None:
-                yield from m._state(dot + name)
-
-    def load_state_dict(self, state_dict: dict[str, Tensor], strict: bool = True) -> Any:
-        """Copy the values of ``state_dict`` into the parameters of the same names.
-
-        Parameters:
-            state_dict: values by dotted name, as ``state_dict()`` gives them.
-            strict: refuse missing and unexpected names (PyTorch's RuntimeError); otherwise
-                load the names that match and report the others.
-
-        Returns ``(missing_keys, unexpected_keys)`` as a named tuple; a shape mismatch is
-        always an error.
-
-        >>> import symgrad
-        >>> a, b = symgrad.nn.Linear(2, 1), symgrad.nn.Linear(2, 1)
-        >>> b.load_state_dict(a.state_dict())
-        <All keys matched successfully>
-        >>> a.weight.tolist() == b.weight.tolist()
-        True
-        >>> b.load_state_dict({"weight": a.weight})
-        Traceback (most recent call last):
-        ...
-        RuntimeError: Error(s) in loading state_dict for Linear:
-            Missing key(s) in state_dict: "bias".
-        """
-        for prefix, module in self.named_modules():
-            hook = getattr(module, "_lazy_load_hook", None)
-            if hook is not None:  # a lazy module takes the shapes of what is loaded
-                hook(state_dict, f"{prefix}." if prefix else "")
-        own = dict(self._state(""))
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = [f"size mismatch for {name}: copying a param with shape {value.shape} from "
-                  f"checkpoint, the shape in current model is {own[name].shape}."
-                  for name, value in state_dict.items()
-                  if name in own and not is_lazy(own[name])
-                  and tuple(value.shape) != tuple(own[name].shape)]
-        if strict and unexpected:
-            errors.insert(0, "Unexpected key(s) in state_dict: "
-                          + ", ".join(f'"{k}"' for k in unexpected) + ". ")
-        if strict and missing:
-            errors.insert(0, "Missing key(s) in state_dict: "
-                          + ", ".join(f'"{k}"' for k in missing) + ". ")
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
-        with grad_mode.no_grad():
-            for name, value in state_dict.items():
-                if name in own:
-                    own[name].copy_(value)
-        return _IncompatibleKeys(missing, unexpected)
-
     def extra_repr(self) -> str:
         """What ``repr`` prints between the parentheses; subclasses override it.
 
@@ -542,19 +479,6 @@ class Module(ModuleTree, ModuleHooks):
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
-
-
-class _IncompatibleKeys(NamedTuple):
-    """What ``load_state_dict`` reports: the names it did not find, and those it did not use."""
-
-    missing_keys: list[str]
-    unexpected_keys: list[str]
-
-    def __repr__(self) -> str:
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return (f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
-                f"unexpected_keys={self.unexpected_keys})")
 
 
 class Linear(Module):
@@ -590,7 +514,10 @@ class Linear(Module):
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(empty(out_features, in_features, device=device, dtype=dtype))
-        self.bias = Parameter(empty(out_features, device=device, dtype=dtype)) if bias else None
+        if bias:
+            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -50,8 +50,10 @@ class GroupNorm(Module):
         self.num_groups, self.num_channels, self.eps, self.affine = (
             num_groups, num_channels, eps, affine)
         made = {"device": device, "dtype": dtype}
-        self.weight = Parameter(symgrad.ones(num_channels, **made)) if affine else None
-        self.bias = Parameter(symgrad.zeros(num_channels, **made)) if affine and bias else None
+        self.register_parameter("weight", Parameter(symgrad.ones(num_channels, **made))
+                                if affine else None)
+        self.register_parameter("bias", Parameter(symgrad.zeros(num_channels, **made))
+                                if affine and bias else None)
 
     def reset_parameters(self) -> None:
         """The scale back to 1 and the shift to 0.
@@ -117,8 +119,9 @@ class RMSNorm(Module):
             normalized_shape)
         self.normalized_shape, self.eps = shape, eps
         self.elementwise_affine = elementwise_affine
-        self.weight = Parameter(symgrad.ones(shape, device=device, dtype=dtype)) if (
-            elementwise_affine) else None
+        self.register_parameter("weight", Parameter(symgrad.ones(shape, device=device,
+                                                                 dtype=dtype))
+                                if elementwise_affine else None)
 
     def reset_parameters(self) -> None:
         """The scale back to 1.
@@ -169,6 +172,30 @@ class _InstanceNorm(_BatchNorm):
                  dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
                          dtype, bias=bias)
+
+    def _load_from_state_dict(self, state_dict: dict[str, Any], prefix: str,
+                              local_metadata: dict[str, Any], strict: bool,
+                              missing_keys: list[str], unexpected_keys: list[str],
+                              error_msgs: list[str]) -> None:
+        # A state dict without a version predates PyTorch 0.4, whose instance norms kept
+        # running statistics by default: PyTorch's error names them, and drops them.
+        found = [prefix + name for name in ("running_mean", "running_var")
+                 if prefix + name in state_dict]
+        if local_metadata.get("version") is None and not self.track_running_stats and (
+                found):
+            klass, names = type(self).__name__, " and ".join(f'"{k}"' for k in found)
+            error_msgs.append(
+                f"Unexpected running stats buffer(s) {names} for {klass} "
+                "with track_running_stats=False. If state_dict is a checkpoint "
+                "saved before 0.4.0, this may be expected because "
+                f"{klass} does not track running stats by default since 0.4.0. Please remove "
+                "these keys from state_dict. If the running stats are actually needed, instead "
+                f"set track_running_stats=True in {klass} to enable them. See the "
+                f"documentation of {klass} for details.")
+            for key in found:
+                state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                      missing_keys, unexpected_keys, error_msgs)
 
     def forward(self, input: Tensor) -> Tensor:
         """``instance_norm`` of ``input``: by each sample's statistics in training or without

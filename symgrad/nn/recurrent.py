@@ -124,8 +124,8 @@ class RNNCellBase(Module):
             self.bias_ih = Parameter(empty(rows, device=device, dtype=dtype))
             self.bias_hh = Parameter(empty(rows, device=device, dtype=dtype))
         else:
-            self.bias_ih = None
-            self.bias_hh = None
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
         self.reset_parameters()
 
     def extra_repr(self) -> str:

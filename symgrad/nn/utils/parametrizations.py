@@ -59,8 +59,23 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> An
     >>> layer.parametrizations.weight.original0
     Parameter containing:
     tensor([[5.]], requires_grad=True)
+
+    A checkpoint of the legacy ``nn.utils.weight_norm`` (``weight_g``, ``weight_v``) loads:
+
+    >>> old = symgrad.nn.utils.weight_norm(symgrad.nn.Linear(2, 1))
+    >>> layer.load_state_dict(old.state_dict())
+    <All keys matched successfully>
     """
     parametrize.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def _weight_norm_compat_hook(state_dict: dict[str, Any], prefix: str, *_: Any) -> None:
+        # the legacy weight_norm's names for the same two tensors
+        g_key, v_key = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g_key in state_dict and v_key in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g_key)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v_key)
+
+    module._register_load_state_dict_pre_hook(_weight_norm_compat_hook)
     return module
 
 

@@ -19,7 +19,8 @@ from symgrad.nn.modules import Module
 from symgrad.nn.parameter import Parameter
 from symgrad.tensor import Tensor
 
-__all__ = ["SpectralNorm", "remove_spectral_norm", "spectral_norm"]
+__all__ = ["SpectralNorm", "SpectralNormLoadStateDictPreHook", "SpectralNormStateDictHook",
+           "remove_spectral_norm", "spectral_norm"]
 
 
 def _check_iterations(n_power_iterations: int) -> None:
@@ -50,8 +51,8 @@ class SpectralNorm:
         eps: The least norm divided by when normalising ``u`` and ``v``. Defaults to 1e-12.
     """
 
-    # PyTorch's version of this hook's state (``W`` not saved, ``v`` saved); symgrad's
-    # state_dict carries no metadata to record it in.
+    # The version of the saved layout, in a state dict's _metadata: at 1, ``W`` is no longer
+    # saved, ``v`` is, and evaluation uses ``u @ W_orig @ v`` rather than the saved ``W``.
     _version: int = 1
 
     def __init__(self, name: str = "weight", n_power_iterations: int = 1, dim: int = 0,
@@ -97,6 +98,15 @@ class SpectralNorm:
                 v = v.clone()
         sigma = symgrad.dot(u, symgrad.mv(weight_mat, v))
         return weight / sigma
+
+    def _solve_v_and_rescale(self, weight_mat: Tensor, u: Tensor, target_sigma: Tensor
+                             ) -> Tensor:
+        """A ``v`` with ``u = normalize(W @ v)`` and ``u @ W @ v = target_sigma``: the least
+        squares solution of ``W @ x = u`` (a pseudo-inverse, as ``W^T W`` may be singular),
+        rescaled."""
+        v = symgrad.linalg.multi_dot([weight_mat.t().mm(weight_mat).pinverse(), weight_mat.t(),
+                                      u.unsqueeze(1)]).squeeze(1)
+        return v.mul_(target_sigma / symgrad.dot(u, symgrad.mv(weight_mat, v)))
 
     def remove(self, module: Module) -> None:
         """Put ``module.<name>`` back as one parameter: the normalised weight, from the stored
@@ -150,7 +160,63 @@ class SpectralNorm:
         module.register_buffer(fn.name + "_u", u)
         module.register_buffer(fn.name + "_v", v)
         module.register_forward_pre_hook(fn)
+        module._register_state_dict_hook(SpectralNormStateDictHook(fn))
+        module._register_load_state_dict_pre_hook(SpectralNormLoadStateDictPreHook(fn))
         return fn
+
+
+class SpectralNormLoadStateDictPreHook:
+    """``load_state_dict``'s pre-hook for a state dict saved before version 1 (the weight
+    saved, no ``v``): ``v`` is solved from the saved weight, ``<name>_orig`` and ``u``.
+
+    Args:
+        fn: The module's ``SpectralNorm`` hook.
+    """
+
+    def __init__(self, fn: SpectralNorm) -> None:
+        self.fn = fn
+
+    def __call__(self, state_dict: dict[str, Any], prefix: str, local_metadata: dict[str, Any],
+                 strict: bool, missing_keys: list[str], *_: Any) -> None:
+        fn = self.fn
+        version = local_metadata.get("spectral_norm", {}).get(fn.name + ".version")
+        if version is not None and version >= 1:
+            return
+        weight_key = prefix + fn.name
+        if version is None and weight_key not in state_dict and all(
+                weight_key + s in state_dict for s in ("_orig", "_u", "_v")):
+            return  # today's layout without its metadata (a state dict made by hand)
+        absent = [weight_key + s for s in ("_orig", "", "_u") if weight_key + s not in state_dict]
+        if absent:
+            if strict:
+                missing_keys.extend(absent)
+            return
+        with symgrad.no_grad():
+            weight_orig = state_dict[weight_key + "_orig"]
+            sigma = (weight_orig / state_dict.pop(weight_key)).mean()
+            weight_mat = fn.reshape_weight_to_matrix(weight_orig)
+            u = state_dict[weight_key + "_u"]
+            state_dict[weight_key + "_v"] = fn._solve_v_and_rescale(weight_mat, u, sigma)
+
+
+class SpectralNormStateDictHook:
+    """``state_dict``'s post-hook: records the layout's version in the module's metadata,
+    as ``metadata["spectral_norm"]["<name>.version"]``.
+
+    Args:
+        fn: The module's ``SpectralNorm`` hook.
+    """
+
+    def __init__(self, fn: SpectralNorm) -> None:
+        self.fn = fn
+
+    def __call__(self, module: Module, state_dict: dict[str, Any], prefix: str,
+                 local_metadata: dict[str, Any]) -> None:
+        versions = local_metadata.setdefault("spectral_norm", {})
+        key = self.fn.name + ".version"
+        if key in versions:
+            raise RuntimeError(f"Unexpected key in metadata['spectral_norm']: {key}")
+        versions[key] = self.fn._version
 
 
 def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int = 1,
@@ -204,5 +270,19 @@ def remove_spectral_norm(module: Module, name: str = "weight") -> Any:
         if isinstance(hook, SpectralNorm) and hook.name == name:
             hook.remove(module)
             del module._forward_pre_hooks[k]
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+            break
+    else:
+        raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    _drop_hook(module._state_dict_hooks, SpectralNormStateDictHook, name)
+    # PyTorch looks for its load pre-hook among wrapped hooks, so never finds it: it stays,
+    # and asks for <name>_orig when the module is loaded again (kept, for the same errors).
+    _drop_hook(module._load_state_dict_pre_hooks, SpectralNormLoadStateDictPreHook, name)
+    return module
+
+
+def _drop_hook(hooks: dict[int, Any], kind: type, name: str) -> None:
+    """Remove the first hook of class ``kind`` for the parameter ``name`` from ``hooks``."""
+    for k, hook in hooks.items():
+        if isinstance(hook, kind) and hook.fn.name == name:
+            del hooks[k]
+            return
