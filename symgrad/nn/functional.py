@@ -171,6 +171,42 @@ def _past_autocast(level: int) -> int:
     return level
 
 
+def _nll_loss_nd(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str,
+                 ignore_index: int) -> Tensor:
+    """``nll_loss`` of an ``(N, C, d1, ...)`` input, a class per position: PyTorch's checks in
+    its order (nll_loss2d's for 4 dims), then the positions as the rows of an ``(M, C)``
+    input (PyTorch records NllLoss2DBackward0 on views; symgrad its views of the input and
+    NllLossBackward0, the same function)."""
+    batch, classes, rest = input.shape[0], input.shape[1], tuple(input.shape[2:])
+    if target.ndim == 0 or target.shape[0] != batch:
+        raise ValueError(f"Expected input batch_size ({batch}) to match target batch_size "
+                         f"({target.shape[0] if target.ndim else 0}).")
+    kind = target.dtype
+    if input.ndim == 4:
+        if target.ndim != 3:
+            raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
+                               f"targets of dimension: {target.ndim}")
+        _long_or_byte(kind)
+        if tuple(target.shape[1:]) != rest:
+            raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: "
+                               f"{list(target.shape)}")
+    elif tuple(target.shape[1:]) != rest:
+        raise RuntimeError(f"Expected target size {[batch, *rest]}, got {list(target.shape)}")
+    _long_or_byte(kind)
+    if kind is not _dtypes.int64 and input.numel():  # an empty input's kernel reads none
+        raise RuntimeError(f"expected scalar type Long but found {_TORCH_NAMES[kind.name]}")
+    rows = input.movedim(1, -1).reshape(-1, classes)
+    loss = nll_loss(rows, target.reshape(-1), weight, ignore_index=ignore_index,
+                    reduction=reduction)
+    return loss.reshape((batch, *rest)) if reduction == "none" else loss
+
+
+def _long_or_byte(kind: _dtypes.dtype) -> None:
+    if kind.np not in _CLASS_DTYPES:
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{_TORCH_NAMES[kind.name]}")
+
+
 def _check_class_targets(input: Tensor, target: Tensor) -> None:
     # PyTorch's checks of the shapes and the target's dtype, in its order; the range of the
     # classes is the op's forward's to check (it reads the targets anyway), after the input's
@@ -188,9 +224,7 @@ def _check_class_targets(input: Tensor, target: Tensor) -> None:
             f"Expected input batch_size ({x.shape[0]}) to match target batch_size "
             f"({classes.shape[0] if classes.ndim else 0})."  # PyTorch reads a 0-dim's as 0
         )
-    if classes.dtype not in _CLASS_DTYPES:
-        raise RuntimeError("expected target dtype to be Long or Byte, but got "
-                           f"{_TORCH_NAMES[classes.dtype.name]}")
+    _long_or_byte(target.dtype)
     if x.ndim == 1 and classes.ndim == 1 and classes.shape[0] != 1:
         raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
                          f"{classes.shape[0]}")
@@ -480,7 +514,7 @@ def _check_class_weight(input: Tensor, weight: object, kernel: str) -> None:
     if not isinstance(weight, Tensor):
         raise TypeError(f"{kernel}(): argument 'weight' (position 3) must be Tensor, not "
                         f"{type(weight).__name__}")
-    classes = input.shape[-1] if input.ndim else 0
+    classes = input.shape[0 if input.ndim == 1 else 1] if input.ndim else 0  # the class dim
     if weight.ndim != 1 or weight.shape[0] != classes:
         raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or "
                            f"no classes but got weight tensor of shape: {list(weight.shape)}")
@@ -500,8 +534,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     reduced; ``input`` holds log-probs.
 
     Args:
-        input: Log-probabilities, ``(C,)`` or ``(N, C)``.
-        target: Class indices, ``()`` or ``(N,)``, int64.
+        input: Log-probabilities, ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)`` (a class per
+            position: an image's pixels, a sequence's steps).
+        target: Class indices, ``()``, ``(N,)`` or ``(N, d1, ...)``, int64.
         weight: One weight per class, ``(C,)``, of ``input``'s dtype, not differentiated: a
             target of class ``c`` counts ``weight[c]`` times, and the mean divides by the
             targets' total weight. Defaults to None: every class weighs 1.
@@ -523,6 +558,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
+    if input.ndim > 2:
+        return _nll_loss_nd(input, target, weight, _reduction(reduction), int(ignore_index))
     _check_class_targets(input, target)
     if weight is None:
         return apply(A.NLL_LOSS, input, target, reduction=_reduction(reduction),
@@ -582,6 +619,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if label_smoothing == 0.0:
         return nll
     ignored = target == ignore_index
+    if weight is not None and input.ndim > 2:  # one weight per class, along the class dim
+        weight = weight.view([input.shape[1]] + [1] * (input.ndim - 2))
     smooth = (-(logp if weight is None else logp * weight).sum(dim)).masked_fill(ignored, 0.0)
     if reduction == "mean":
         smooth = smooth.sum() / _kept_weight(target, ignored, weight)
