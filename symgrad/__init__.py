@@ -273,4 +273,12 @@ from symgrad.sampling import multinomial, normal  # noqa: E402
 __all__ += ["multinomial", "normal", "distributions"]
 from symgrad.count_sampling import binomial, poisson  # noqa: E402
 
+# torch's private draws and their derivatives, as torch has them at top level
+from symgrad.gamma_sampling import (  # noqa: E402, F401
+    _dirichlet_grad,
+    _sample_dirichlet,
+    _standard_gamma,
+    _standard_gamma_grad,
+)
+
 __all__ += ["binomial", "poisson"]

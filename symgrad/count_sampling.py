@@ -26,7 +26,9 @@ from typing import Any
 import numpy as np
 
 from symgrad import _distributions, _dtypes
+from symgrad.autograd.function import Function
 from symgrad.creation import _gen, _leaf
+from symgrad.gamma_sampling import _not_implemented, named_node
 from symgrad.random import Generator
 from symgrad.tensor import Tensor
 
@@ -91,9 +93,29 @@ def _poisson_ptrs(lam: float, uniform: Callable[[], float]) -> int:
             return k
 
 
+class _Poisson(Function):
+    """The draw as PyTorch records it: ``PoissonBackward0``, whose gradient in the rates is 0
+    (a count does not move with its rate at a fixed stream, but where it jumps)."""
+
+    @staticmethod
+    def forward(ctx: Any, rates: Tensor, generator: Generator | None) -> Tensor:
+        uniform = _uniform_source(_gen(generator))
+        flat = np.ascontiguousarray(rates._data, dtype=np.float64).ravel().tolist()
+        out = np.array([_poisson_one(lam, uniform) for lam in flat], dtype=np.float64)
+        return _leaf(out.astype(rates._data.dtype).reshape(rates.shape), False)
+
+    @staticmethod
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor, None]:
+        return Tensor._make(np.zeros_like(g._data), False, None), None
+
+
+named_node(_Poisson, "PoissonBackward0")
+
+
 def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
     """Counts drawn from the Poisson distributions of rates ``input``: PyTorch's numbers for
-    the same seed. The result has ``input``'s shape and dtype and records no autograd.
+    the same seed. The result has ``input``'s shape and dtype; when ``input`` requires grad it
+    records PyTorch's ``PoissonBackward0``, whose gradient in the rates is 0.
 
     Args:
         input: the rates, not negative (a floating tensor).
@@ -101,14 +123,15 @@ def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
 
     >>> import symgrad
     >>> _ = symgrad.manual_seed(0)
-    >>> symgrad.poisson(symgrad.tensor([0.5, 4.0, 30.0]))
-    tensor([ 2.,  5., 26.])
+    >>> rates = symgrad.tensor([0.5, 4.0, 30.0], requires_grad=True)
+    >>> counts = symgrad.poisson(rates)
+    >>> counts
+    tensor([ 2.,  5., 26.], grad_fn=<PoissonBackward0>)
+    >>> counts.sum().backward(); rates.grad
+    tensor([0., 0., 0.])
     """
     _floating(input, "poisson_cpu")
-    uniform = _uniform_source(_gen(generator))
-    rates = np.ascontiguousarray(input._data, dtype=np.float64).ravel().tolist()
-    out = np.array([_poisson_one(lam, uniform) for lam in rates], dtype=np.float64)
-    return _leaf(out.astype(input._data.dtype).reshape(input.shape), False)
+    return _Poisson.apply(input, generator)
 
 
 # -- binomial -------------------------------------------------------------------------------------
@@ -178,8 +201,9 @@ def _binomial_one(count: Any, prob: Any, uniform: Callable[[], float], f: type) 
 
 def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) -> Tensor:
     """Counts of successes in ``count`` trials of success probability ``prob`` (tensors of
-    one floating dtype, broadcast together): PyTorch's numbers for the same seed. The result
-    records no autograd.
+    one floating dtype, broadcast together): PyTorch's numbers for the same seed. PyTorch has
+    no derivative for it: when an input requires grad the result records a node whose backward
+    raises PyTorch's RuntimeError.
 
     Args:
         count: the numbers of trials.
@@ -190,6 +214,8 @@ def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) ->
     >>> _ = symgrad.manual_seed(0)
     >>> symgrad.binomial(symgrad.tensor([10.0, 100.0, 100.0]), symgrad.tensor([0.3, 0.2, 0.9]))
     tensor([ 6., 18., 92.])
+    >>> symgrad.binomial(symgrad.tensor([10.0]), symgrad.tensor([0.5], requires_grad=True))
+    tensor([5.], grad_fn=<NotImplemented>)
     """
     for name, t in (("count", count), ("prob", prob)):
         if t.dtype.category != _dtypes._FLOAT:
@@ -204,4 +230,5 @@ def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) ->
     uniform = _uniform_source(_gen(generator))
     out = [_binomial_one(f(n), f(p), uniform, f) for n, p in
            zip(counts.astype(f).ravel().tolist(), probs.astype(f).ravel().tolist(), strict=True)]
-    return _leaf(np.array(out, dtype=f).astype(dtype).reshape(counts.shape), False)
+    return _not_implemented(np.array(out, dtype=f).astype(dtype).reshape(counts.shape),
+                            "aten::binomial", count, prob)

@@ -389,3 +389,219 @@ def test_mvn_batch_shapes_broadcast_loc_and_matrix() -> None:
                        tuple(d.log_prob(x).shape), tuple(d.entropy().shape),
                        tuple(d.variance.shape), "scale_tril" in vars(d)))
     assert shapes[0] == shapes[1]
+
+
+# -- the draws' nodes: the derivative of a draw has none (PyTorch raises on a second) ----------
+def _run(fn: Callable[[Any], Any], lib: Any) -> Any:
+    """``fn(lib)``'s result, or the class and message of what it raised."""
+    try:
+        return fn(lib)
+    except Exception as error:  # noqa: BLE001 - the outcome compared is any error
+        return type(error).__name__, str(error)
+
+
+def _gamma_first(lib: Any, create_graph: bool = True) -> tuple[Any, Any, Any]:
+    alpha = lib.tensor([0.3, 2.5, 40.0], dtype=lib.float64, requires_grad=True)
+    lib.manual_seed(3)
+    x = lib.distributions.Gamma(alpha, 2.0).rsample()
+    (g,) = lib.autograd.grad(x.sum(), alpha, create_graph=create_graph)
+    return alpha, x, g
+
+
+def _dirichlet_first(lib: Any, beta: bool = False) -> tuple[Any, Any, Any]:
+    c = lib.tensor([[0.5, 3.0], [2.0, 7.0]], requires_grad=True)
+    lib.manual_seed(5)
+    x = lib.distributions.Beta(c[:, 0], c[:, 1]).rsample() if beta \
+        else lib.distributions.Dirichlet(c).rsample()
+    (g,) = lib.autograd.grad((x * c[:, :1 if beta else 2].squeeze(-1)).sum(), c,
+                             create_graph=True)
+    return c, x, g
+
+
+SECOND = {
+    # PyTorch's StandardGammaGradBackward0 raises not_implemented("_standard_gamma_grad")
+    "gamma autograd.grad": lambda lib: (lambda a, _, g: lib.autograd.grad(g.sum(), a))(
+        *_gamma_first(lib)),
+    "gamma backward": lambda lib: _gamma_first(lib)[2].sum().backward(),
+    # 2 x dx/da: d/da would be 2 (dx/da)^2 + 2 x d2x/da2, with no second term to give
+    "gamma squared": lambda lib: lib.autograd.grad(
+        lib.autograd.grad((lib.distributions.Gamma(
+            a := lib.tensor([1.5, 4.0], requires_grad=True), 1.0).rsample()).pow(2).sum(),
+            a, create_graph=True)[0].sum(), a),
+    # _DirichletBackward's backward is @once_differentiable: differentiating a gradient that
+    # depends on the incoming one raises its error
+    "dirichlet backward": lambda lib: _dirichlet_first(lib)[2].sum().backward(),
+    "beta backward": lambda lib: _dirichlet_first(lib, beta=True)[2].sum().backward(),
+    # the ops without a derivative at all: PyTorch's NotImplemented node
+    "_sample_dirichlet": lambda lib: lib._sample_dirichlet(
+        lib.tensor([0.5, 3.0], requires_grad=True)).sum().backward(),
+    "_standard_gamma_grad": lambda lib: lib._standard_gamma_grad(
+        lib.tensor([0.5, 3.0], requires_grad=True), lib.tensor([0.25, 2.0])).sum().backward(),
+    "_dirichlet_grad": lambda lib: lib._dirichlet_grad(
+        lib.tensor([0.25]), lib.tensor([1.5], requires_grad=True),
+        lib.tensor([2.0])).sum().backward(),
+}
+
+
+@pytest.mark.parametrize("name", list(SECOND))
+def test_a_second_derivative_through_a_draw_raises_pytorchs_error(name: str) -> None:
+    def raised(lib: Any) -> Any:
+        SECOND[name](lib)
+        return "no error"
+
+    theirs, ours = _run(raised, torch), _run(raised, symgrad)
+    assert theirs[1].startswith(("the derivative for '_", "trying to differentiate twice",
+                                 "derivative for aten::_"))
+    assert ours == theirs
+
+
+def _names(node: Any, depth: int) -> list[Any]:
+    """The graph under ``node`` to ``depth`` levels, by PyTorch's node names."""
+    if node is None or depth == 0:
+        return []
+    return [node.name(), [_names(n, depth - 1) for n, _ in node.next_functions]]
+
+
+NODES = {
+    "gamma draw": lambda lib: _gamma_first(lib)[1],
+    "gamma gradient": lambda lib: _gamma_first(lib)[2],
+    "_standard_gamma": lambda lib: lib._standard_gamma(lib.tensor([1.5], requires_grad=True)),
+    "dirichlet draw": lambda lib: _dirichlet_first(lib)[1],
+    "beta draw": lambda lib: _dirichlet_first(lib, beta=True)[1],
+    "_sample_dirichlet": lambda lib: lib._sample_dirichlet(
+        lib.tensor([0.5, 3.0], requires_grad=True)),
+    "_standard_gamma_grad": lambda lib: lib._standard_gamma_grad(
+        lib.tensor([0.5, 3.0], requires_grad=True), lib.tensor([0.25, 2.0])),
+    "_standard_gamma_grad in the draws": lambda lib: lib._standard_gamma_grad(
+        lib.tensor([0.5, 3.0]), lib.tensor([0.25, 2.0], requires_grad=True)),
+    "_dirichlet_grad": lambda lib: lib._dirichlet_grad(
+        lib.tensor([0.25]), lib.tensor([1.5], requires_grad=True), lib.tensor([2.0])),
+}
+
+
+@pytest.mark.parametrize("name", list(NODES))
+def test_draws_record_pytorchs_nodes(name: str) -> None:
+    seen = []
+    for lib in (torch, symgrad):
+        out = NODES[name](lib)
+        seen.append((out.requires_grad, _names(out.grad_fn, 4),
+                     repr(out.grad_fn).split(" object")[0].replace("torch.", "symgrad.")))
+    assert seen[0] == seen[1]
+
+
+def test_the_first_derivative_of_a_draw_is_the_same_under_create_graph() -> None:
+    # the gradient recorded for a second derivative is the exact one, as without recording
+    _, x, recorded = _gamma_first(symgrad)
+    _, x_plain, plain = _gamma_first(symgrad, create_graph=False)
+    np.testing.assert_array_equal(_np(x), _np(x_plain))
+    np.testing.assert_array_equal(_np(recorded), _np(plain))
+    # d(x / 2)/dalpha: the exact implicit gradient of the standard draw, halved
+    standard = 2 * _np(x)
+    exact = [_gamma_grad_mpmath(a, v) / 2 for a, v in zip([0.3, 2.5, 40.0], standard,
+                                                         strict=True)]
+    np.testing.assert_allclose(_np(recorded), exact, rtol=1e-12)
+
+
+def test_dirichlet_first_derivative_under_create_graph_is_pytorchs_at_its_accuracy() -> None:
+    (_, tx, tg), (_, sx, sg) = (_dirichlet_first(lib) for lib in (torch, symgrad))
+    np.testing.assert_array_equal(_np(tx), _np(sx))
+    np.testing.assert_allclose(_np(sg), _np(tg), rtol=2e-3, atol=1e-6)
+
+
+def test_dirichlet_second_derivative_raises_where_pytorch_leaves_a_term_out() -> None:
+    """PyTorch's once_differentiable hangs its error on detached copies: a gradient in the
+    concentration alone is detached ("does not require grad"), and ``autograd.grad`` in the
+    concentration of one that depends on the incoming gradient leaves the Dirichlet's unknown
+    second derivative out, silently. symgrad's raises in both (a deliberate difference,
+    ``tests/test_torch_parity.py``)."""
+    twice = ("RuntimeError", "trying to differentiate twice a function that was marked with "
+             "@once_differentiable")
+
+    def alone(lib: Any) -> Any:
+        c = lib.tensor([0.5, 3.0], requires_grad=True)
+        lib.manual_seed(5)
+        x = lib.distributions.Dirichlet(c).rsample()
+        (g,) = lib.autograd.grad((x * lib.tensor([1.0, 2.0])).sum(), c, create_graph=True)
+        return g.requires_grad, _run(lambda lib: lib.autograd.grad(g.sum(), c), lib)
+
+    def partial(lib: Any) -> Any:
+        c, _, g = _dirichlet_first(lib)
+        return _run(lambda lib: lib.autograd.grad(g.sum(), c)[0], lib)
+
+    assert alone(torch) == (False, ("RuntimeError", "element 0 of tensors does not require "
+                                    "grad and does not have a grad_fn"))
+    assert alone(symgrad) == (True, twice)
+    assert isinstance(partial(torch), torch.Tensor)  # the term through the draw left out
+    assert partial(symgrad) == twice
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "int64"])
+def test_draws_refuse_pytorchs_dtypes(dtype: str) -> None:
+    for fn in (lambda lib: lib._standard_gamma(lib.tensor([1.0, 2.0]).to(getattr(lib, dtype))),
+               lambda lib: lib._sample_dirichlet(lib.tensor([1.0, 2.0]).to(getattr(lib, dtype))),
+               lambda lib: lib._standard_gamma_grad(*[lib.tensor([1.0, 2.0]).to(
+                   getattr(lib, dtype))] * 2)):
+        assert _run(fn, symgrad) == _run(fn, torch)
+
+
+def test_top_level_draws_are_pytorchs() -> None:
+    seen = []
+    for lib in (torch, symgrad):
+        lib.manual_seed(9)
+        conc = lib.tensor([[0.5, 3.0, 1.0], [2.0, 7.0, 0.1]], dtype=lib.float64)
+        x = lib._standard_gamma(conc)
+        y = lib._sample_dirichlet(conc)
+        seen.append((x, y))
+    for t, s in zip(*seen, strict=True):
+        np.testing.assert_array_equal(_np(t), _np(s))
+
+
+# -- poisson and binomial: PoissonBackward0 (a zero gradient), binomial's NotImplemented -------
+def _poisson(lib: Any, dtype: str = "float32") -> Any:
+    rates = lib.tensor([0.5, 4.0, 30.0], dtype=getattr(lib, dtype), requires_grad=True)
+    lib.manual_seed(2)
+    counts = lib.poisson(rates)
+    (g,) = lib.autograd.grad((counts * rates).sum(), rates, create_graph=True)
+    counts.sum().backward()
+    return (counts, _names(counts.grad_fn, 2), rates.grad, g, g.requires_grad,
+            _names(g.grad_fn, 3))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_poisson_records_pytorchs_zero_gradient(dtype: str) -> None:
+    (tc, tn, tgrad, tg, trg, tgn), (sc, sn, sgrad, sg, srg, sgn) = (
+        _poisson(lib, dtype) for lib in (torch, symgrad))
+    assert (tn, trg, tgn) == (sn, srg, sgn)
+    assert tn[0] == "PoissonBackward0"
+    for t, s in ((tc, sc), (tgrad, sgrad), (tg, sg)):
+        _close(t, s, ulps=0)
+
+
+def test_poisson_records_nothing_without_grad() -> None:
+    for lib in (torch, symgrad):
+        rates = lib.tensor([0.5, 4.0], requires_grad=True)
+        with lib.no_grad():
+            assert lib.poisson(rates).grad_fn is None
+        assert not lib.poisson(rates.detach()).requires_grad
+
+
+BINOMIAL = {
+    "both": (True, True), "count": (True, False), "prob": (False, True), "neither": (False, False),
+}
+
+
+@pytest.mark.parametrize("name", list(BINOMIAL))
+def test_binomial_records_a_node_that_refuses(name: str) -> None:
+    def run(lib: Any) -> Any:
+        n_grad, p_grad = BINOMIAL[name]
+        count = lib.tensor([10.0, 20.0], requires_grad=n_grad)
+        prob = lib.tensor([0.3, 0.5], requires_grad=p_grad)
+        lib.manual_seed(1)
+        out = lib.binomial(count, prob)
+        with lib.no_grad():
+            quiet = lib.binomial(count, prob).requires_grad
+        wanted = [t for t in (count, prob) if t.requires_grad]
+        return (_np(out).tolist(), out.requires_grad, quiet, _names(out.grad_fn, 2),
+                _run(lambda lib: lib.autograd.grad(out.sum(), wanted), lib) if wanted else None)
+
+    assert run(symgrad) == run(torch)

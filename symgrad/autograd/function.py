@@ -10,7 +10,9 @@ be differentiated (``create_graph=True``).
 
 from __future__ import annotations
 
+import functools
 import inspect
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -18,10 +20,22 @@ import numpy as np
 from symgrad import _dtypes
 from symgrad.autograd import grad_mode
 from symgrad.autograd import graph as _graph
-from symgrad.autograd.graph import Node, OutputSlot, _checked, _Hooks, _reduce_to, _unlent, _wrap
+from symgrad.autograd.graph import (
+    Node,
+    NotImplementedNode,
+    OutputSlot,
+    _checked,
+    _Hooks,
+    _reduce_to,
+    _unlent,
+    _wrap,
+)
 from symgrad.autograd.saved_tensors import pack_saved
 
-__all__ = ["Function", "FunctionCtx", "BackwardCFunction"]
+__all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
+
+_TWICE = ("trying to differentiate twice a function that was marked with "
+          "@once_differentiable")
 
 
 class FunctionCtx:
@@ -578,3 +592,60 @@ def _opdef(cls: type[Function], positions: tuple[int, ...], args: tuple[Any, ...
             doc=cls.__doc__ or "", extra={"function": cls},
         )
     return cache[key]
+
+
+def once_differentiable(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a Function's ``backward`` as having no derivative: it runs without recording, and
+    under ``create_graph`` its gradients get a node (PyTorch's ``torch::autograd::Error``)
+    whose backward raises PyTorch's RuntimeError.
+
+    PyTorch hangs that node on detached copies of the gradients, and only when an incoming
+    gradient requires grad: a later ``autograd.grad`` in an input then leaves the unknown
+    second derivative out, silently. symgrad connects it to what the gradients depend on (the
+    incoming gradients and the saved tensors that require grad), so any derivative through it
+    raises instead (tests/test_distributions_more.py states both).
+
+    Args:
+        fn: The ``backward(ctx, *grads)`` to wrap.
+
+    Returns:
+        The wrapped ``backward``.
+
+    >>> import symgrad
+    >>> from symgrad.autograd.function import once_differentiable
+    >>> class Cube(symgrad.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x ** 3
+    ...     @staticmethod
+    ...     @once_differentiable
+    ...     def backward(ctx, g):
+    ...         (x,) = ctx.saved_tensors
+    ...         return g * 3 * x ** 2
+    >>> x = symgrad.tensor(2.0, requires_grad=True)
+    >>> (dx,) = symgrad.autograd.grad(Cube.apply(x), x, create_graph=True)
+    >>> dx
+    tensor(12., grad_fn=<Error>)
+    >>> dx.backward()
+    Traceback (most recent call last):
+    ...
+    RuntimeError: trying to differentiate twice a function that was marked with @once_differentiable
+    """
+    @functools.wraps(fn)
+    def wrapper(ctx: Any, *args: Any) -> Any:
+        with grad_mode.no_grad():
+            outputs = fn(ctx, *args)
+        if not grad_mode.is_grad_enabled():
+            return outputs
+        sources = [t for t in (*args, *ctx.saved_tensors) if _is_tensor(t) and t.requires_grad]
+        if not sources:
+            return outputs
+        node = NotImplementedNode(_TWICE, RuntimeError, "torch::autograd::Error", inputs=tuple(
+            t.grad_fn if t.grad_fn is not None else t._accumulator() for t in sources))
+        several = isinstance(outputs, tuple)
+        marked = tuple(type(o)._make(o._data, True, node) if _is_tensor(o) else o
+                       for o in (outputs if several else (outputs,)))
+        return marked if several else marked[0]
+
+    return wrapper

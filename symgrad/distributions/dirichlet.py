@@ -4,7 +4,8 @@
 Draws are PyTorch's for the same seed (its CPU ``_sample_dirichlet``: gamma draws in double,
 normalised). ``rsample``'s gradient has PyTorch's form, ``D * (g - sum(x * g))`` with ``D``
 the derivative of each component's Beta marginal, but ``D`` is exact where PyTorch's
-``_dirichlet_grad`` approximates it (``symgrad.distributions._implicit_grads``).
+``_dirichlet_grad`` approximates it (``symgrad.distributions._implicit_grads``). As PyTorch's,
+the draw's node is ``_DirichletBackward``, differentiable once (``symgrad.gamma_sampling``).
 
 >>> import symgrad
 >>> from symgrad.distributions import Dirichlet
@@ -16,34 +17,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 import symgrad
-from symgrad import _distributions
-from symgrad.creation import _gen
 from symgrad.distributions import constraints
-from symgrad.distributions._implicit_grads import beta_grad
 from symgrad.distributions.distribution import ExponentialFamily
-from symgrad.distributions.utils import _EMPTY_SHAPE, _implicit_sample
+from symgrad.distributions.utils import _EMPTY_SHAPE
+from symgrad.gamma_sampling import dirichlet_rsample
 from symgrad.tensor import Size, Tensor
 
 __all__ = ["Dirichlet"]
-
-
-def _sample_dirichlet(concentration: Tensor) -> Tensor:
-    """Dirichlet draws over the last dim (PyTorch's numbers), differentiable in
-    ``concentration``: component ``i`` moves by ``D_i (1 - x_i)`` and the others shrink in
-    proportion, ``-D_i x_j``, with ``D_i`` the exact gradient of the draw's Beta marginal."""
-    alpha = concentration.detach().numpy()
-    draws = _distributions.dirichlet(_gen(None), alpha)
-    x = symgrad.as_tensor(draws)
-    if not (concentration.requires_grad and symgrad.is_grad_enabled()):
-        return x
-    total = alpha.sum(-1, keepdims=True)
-    # zero-valued, with derivative D_i in concentration_i
-    moved = _implicit_sample(concentration, np.zeros_like(draws),
-                             lambda: beta_grad(draws, alpha, total))
-    return x + moved - x * moved.sum(-1, keepdim=True)
 
 
 class Dirichlet(ExponentialFamily):
@@ -95,10 +76,10 @@ class Dirichlet(ExponentialFamily):
         >>> _ = symgrad.manual_seed(0)
         >>> c = symgrad.tensor([0.5, 3.0], requires_grad=True)
         >>> symgrad.distributions.Dirichlet(c).rsample()
-        tensor([6.1977e-04, 9.9938e-01], grad_fn=<SubBackward0>)
+        tensor([6.1977e-04, 9.9938e-01], grad_fn=<_DirichletBackward>)
         """
         shape = self._extended_shape(sample_shape)
-        return _sample_dirichlet(self.concentration.expand(shape))
+        return dirichlet_rsample(self.concentration.expand(shape))
 
     def log_prob(self, value: Tensor) -> Tensor:
         """The log-density at ``value``: ``sum xlogy(a - 1, value) + lgamma(sum a)

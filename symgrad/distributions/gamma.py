@@ -3,7 +3,8 @@
 Draws are PyTorch's for the same seed (its CPU ``_standard_gamma``, replayed in
 ``symgrad._distributions``). ``rsample``'s gradient in ``concentration`` is the exact implicit
 reparameterisation gradient, where PyTorch's ``_standard_gamma_grad`` approximates it (about
-1e-4 relative; ``symgrad.distributions._implicit_grads``).
+1e-4 relative; ``symgrad.distributions._implicit_grads``); as in PyTorch it has no derivative
+of its own (``symgrad.gamma_sampling``: a second derivative raises).
 
 >>> import symgrad
 >>> from symgrad.distributions import Gamma
@@ -16,25 +17,15 @@ from __future__ import annotations
 from typing import Any
 
 import symgrad
-from symgrad import _distributions
-from symgrad.creation import _gen
 from symgrad.distributions import constraints
-from symgrad.distributions._implicit_grads import gamma_grad
 from symgrad.distributions.distribution import ExponentialFamily
-from symgrad.distributions.utils import _EMPTY_SHAPE, _implicit_sample, broadcast_all
+from symgrad.distributions.utils import _EMPTY_SHAPE, broadcast_all
+from symgrad.gamma_sampling import _standard_gamma
 from symgrad.tensor import Size, Tensor
 
 __all__ = ["Gamma"]
 
 _NUMBER = (int, float, bool)
-
-
-def _standard_gamma(concentration: Tensor) -> Tensor:
-    """``Gamma(concentration, 1)`` draws (PyTorch's numbers), differentiable in
-    ``concentration`` by the exact implicit gradient."""
-    alpha = concentration.detach().numpy()
-    draws = _distributions.standard_gamma(_gen(None), alpha)
-    return _implicit_sample(concentration, draws, lambda: gamma_grad(alpha, draws))
 
 
 class Gamma(ExponentialFamily):

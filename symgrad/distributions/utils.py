@@ -13,8 +13,6 @@ from collections.abc import Callable, Sequence
 from functools import update_wrapper
 from typing import Any
 
-import numpy as np
-
 import symgrad
 from symgrad.tensor import Size, Tensor
 
@@ -51,21 +49,6 @@ def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
 def _standard_normal(shape: Sequence[int], dtype: Any) -> Tensor:
     """``empty(shape).normal_()``: the draw PyTorch's reparameterised samples start from."""
     return symgrad.empty(shape, dtype=dtype).normal_()
-
-
-def _implicit_sample(param: Tensor, draws: Any, grad: Callable[[], Any]) -> Tensor:
-    """The array ``draws`` as a tensor of ``param``'s dtype whose derivative in ``param`` is,
-    elementwise, ``grad()`` (the implicit reparameterisation gradient, evaluated only when
-    ``param`` records): ``draws + grad * (param - param.detach())``, which is ``draws`` exactly.
-    ``grad`` enters as a constant, so a second derivative through the draw is 0 where PyTorch
-    raises (its ``_standard_gamma_grad`` has no derivative); a non-finite ``grad`` is 0, as
-    PyTorch's where its series gives NaN."""
-    out = symgrad.as_tensor(draws, dtype=param.dtype)
-    if not (param.requires_grad and symgrad.is_grad_enabled()):
-        return out
-    slope = symgrad.as_tensor(np.nan_to_num(grad(), nan=0.0, posinf=0.0, neginf=0.0),
-                              dtype=param.dtype)
-    return out + slope * (param - param.detach())
 
 
 def _sum_rightmost(value: Tensor, dim: int) -> Tensor:
