@@ -13,16 +13,14 @@ from typing import Any
 
 import symgrad
 from symgrad.distributions import constraints
-from symgrad.distributions.distribution import Distribution
-from symgrad.distributions.utils import _EMPTY_SHAPE, broadcast_all
-from symgrad.tensor import Size, Tensor
+from symgrad.distributions.loc_scale import LocScale
+from symgrad.distributions.utils import _EMPTY_SHAPE
+from symgrad.tensor import Tensor
 
 __all__ = ["Cauchy"]
 
-_NUMBER = (int, float, bool)
 
-
-class Cauchy(Distribution):
+class Cauchy(LocScale):
     """The Cauchy distribution: ``rsample`` is ``loc + eps * scale`` with ``eps`` PyTorch's
     ``cauchy_`` draw for the same seed, differentiable in ``loc`` and ``scale``. Its mean is
     undefined (NaN) and its variance infinite.
@@ -42,23 +40,6 @@ class Cauchy(Distribution):
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        if isinstance(loc, _NUMBER) and isinstance(scale, _NUMBER):
-            batch_shape = _EMPTY_SHAPE
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Cauchy:
-        new = self._get_checked_instance(Cauchy, _instance)
-        batch_shape = Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Cauchy, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
 
     @property
     def mean(self) -> Tensor:

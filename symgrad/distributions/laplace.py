@@ -12,16 +12,14 @@ from typing import Any
 
 import symgrad
 from symgrad.distributions import constraints
-from symgrad.distributions.distribution import Distribution
-from symgrad.distributions.utils import _EMPTY_SHAPE, broadcast_all
-from symgrad.tensor import Size, Tensor
+from symgrad.distributions.loc_scale import LocScale
+from symgrad.distributions.utils import _EMPTY_SHAPE
+from symgrad.tensor import Tensor
 
 __all__ = ["Laplace"]
 
-_NUMBER = (int, float, bool)
 
-
-class Laplace(Distribution):
+class Laplace(LocScale):
     """The Laplace distribution: ``rsample`` draws ``u`` uniform in ``[eps - 1, 1)`` (PyTorch's
     numbers) and returns ``loc - scale * sign(u) * log1p(-|u|)``, differentiable in ``loc``
     and ``scale``.
@@ -81,23 +79,6 @@ class Laplace(Distribution):
         tensor([1.4142, 2.8284])
         """
         return 2**0.5 * self.scale
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        if isinstance(loc, _NUMBER) and isinstance(scale, _NUMBER):
-            batch_shape = _EMPTY_SHAPE
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Laplace:
-        new = self._get_checked_instance(Laplace, _instance)
-        batch_shape = Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Laplace, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
 
     def rsample(self, sample_shape: Any = _EMPTY_SHAPE) -> Tensor:
         """A reparameterised draw: ``loc - scale * sign(u) * log1p(-|u|)`` with ``u``

@@ -15,15 +15,16 @@ from typing import Any
 import symgrad
 from symgrad.distributions import constraints
 from symgrad.distributions.distribution import ExponentialFamily
-from symgrad.distributions.utils import _EMPTY_SHAPE, _standard_normal, broadcast_all
-from symgrad.tensor import Size, Tensor
+from symgrad.distributions.loc_scale import LocScale
+from symgrad.distributions.utils import _EMPTY_SHAPE, _standard_normal
+from symgrad.tensor import Tensor
 
 __all__ = ["Normal"]
 
 _NUMBER = (int, float, bool)
 
 
-class Normal(ExponentialFamily):
+class Normal(LocScale, ExponentialFamily):
     """The normal distribution: ``sample`` draws PyTorch's numbers for the same seed
     (``torch.normal``), ``rsample`` is ``loc + eps * scale`` with ``eps`` a standard normal
     draw, differentiable in ``loc`` and ``scale``.
@@ -86,23 +87,6 @@ class Normal(ExponentialFamily):
         tensor([1., 4.])
         """
         return self.stddev.pow(2)
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        if isinstance(loc, _NUMBER) and isinstance(scale, _NUMBER):
-            batch_shape = _EMPTY_SHAPE
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Normal:
-        new = self._get_checked_instance(Normal, _instance)
-        batch_shape = Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Normal, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
 
     def sample(self, sample_shape: Any = _EMPTY_SHAPE) -> Tensor:
         shape = self._extended_shape(sample_shape)
