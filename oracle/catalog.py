@@ -511,6 +511,24 @@ SAMPLES.update({
                {"index": np.array([-1, 0]), "accumulate": False})),
 })
 
+# grid_sample's points (symgrad/ops/grid_sample.py) on whole pixel positions (the bilinear
+# weights' kinks), on the clamped borders, one pixel and more beyond them (reflected back onto
+# whole positions) and halfway between pixels (nearest's ties, rounded half to even). Without
+# align_corners 4 x 2 pixels, with it 3 x 2: every such position is a binary fraction.
+_GRID_POINTS = {
+    False: (((-0.75, -0.5), (0.25, 0.0), (-0.25, 0.5)),
+            ((-1.25, 1.5), (1.75, -1.25), (0.0, -0.25))),
+    True: (((-1.0, -1.0), (0.0, 0.0), (1.0, 1.0)),
+           ((2.0, -2.0), (-1.5, 0.5), (0.5, -0.5))),
+}
+_IMAGES = {False: (((1.0, -2.0, 0.5, 3.0), (-1.5, 2.5, 0.0, -0.5)),),
+           True: (((1.0, -2.0, 0.5), (-1.5, 2.5, 3.0)),)}
+SAMPLES["grid_sampler_2d"] = tuple(
+    At({"input": (_IMAGES[a],), "grid": (_GRID_POINTS[a],)},
+       {"mode": m, "padding_mode": p, "align_corners": a})
+    for m in ("bilinear", "nearest") for p in ("zeros", "border", "reflection")
+    for a in (False, True))
+
 # NaN and +-inf beside one finite point of the domain, judged by IEEE rules (``oracle.ieee``):
 # at +-inf the derivative is its limit, where it has one.
 _FINITE_POINT = {"acosh": 1.5}
