@@ -511,6 +511,34 @@ SAMPLES.update({
                {"index": np.array([-1, 0]), "accumulate": False})),
 })
 
+# grid_sample's points (symgrad/ops/grid_sample.py) on whole pixel positions (the bilinear
+# weights' kinks), on the clamped borders, one pixel and more beyond them (reflected back onto
+# whole positions) and halfway between pixels (nearest's ties, rounded half to even). Without
+# align_corners 4 x 2 pixels, with it 3 x 2: every such position is a binary fraction.
+_GRID_POINTS = {
+    False: (((-0.75, -0.5), (0.25, 0.0), (-0.25, 0.5)),
+            ((-1.25, 1.5), (1.75, -1.25), (0.0, -0.25))),
+    True: (((-1.0, -1.0), (0.0, 0.0), (1.0, 1.0)),
+           ((2.0, -2.0), (-1.5, 0.5), (0.5, -0.5))),
+}
+_IMAGES = {False: (((1.0, -2.0, 0.5, 3.0), (-1.5, 2.5, 0.0, -0.5)),),
+           True: (((1.0, -2.0, 0.5), (-1.5, 2.5, 3.0)),)}
+# Bilinear on these points: first order passes (each kink takes its declared convention;
+# tests/test_grid_sample.py judges it), second order does not yet.
+_GRID_KINK_DEFECT = (
+    "second order on the bilinear weights' kinks (whole pixel positions, clamped borders): the "
+    "engine's second derivatives are those of its first derivative's side (PyTorch's: the cell "
+    "to the right of a whole position, slope 0 along a coordinate on a clamped border); the "
+    "oracle's structural second partials are evaluated at the point itself (the hats' corners "
+    "at sign(0)) or by the op's first declared convention (oracle.exact's _structural_jdot "
+    "looks a convention up without the element's values), not by each kink's own side")
+SAMPLES["grid_sampler_2d"] = tuple(
+    At({"input": (_IMAGES[a],), "grid": (_GRID_POINTS[a],)},
+       {"mode": m, "padding_mode": p, "align_corners": a},
+       _GRID_KINK_DEFECT if m == "bilinear" else "")
+    for m in ("bilinear", "nearest") for p in ("zeros", "border", "reflection")
+    for a in (False, True))
+
 # NaN and +-inf beside one finite point of the domain, judged by IEEE rules (``oracle.ieee``):
 # at +-inf the derivative is its limit, where it has one.
 _FINITE_POINT = {"acosh": 1.5}

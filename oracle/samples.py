@@ -184,6 +184,8 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     # ldexp (helper red): 2**other within float16's range; ndtri of probabilities
     "ldexp": {"other": _MODERATE},
     "ndtri": {"self": _PROBABILITY},
+    # grid_sample's points: inside [-1, 1] and up to a pixel or two beyond it
+    "grid_sampler_2d": {"grid": Domain(low=-1.5, high=1.5)},
     # distances (helper dist): the distance a backward operator takes is positive
     "cdist_backward": {"cdist": _POSITIVE},
     "pdist_backward": {"pdist": _POSITIVE},
@@ -799,6 +801,17 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
         for shape, size, s in (((1, 2, 3, 2), (5, 4), (None, None)),
                                ((1, 1, 2, 3), (5, 4), (2.5, 1.5)),
                                ((2, 1, 5, 4), (2, 3), (None, None)))
+        for a in (False, True)),
+    # spatial transformers' sampling (symgrad/ops/grid_sample.py): each mode, padding mode
+    # and align_corners; grid points inside and outside [-1, 1] (``DOMAINS``); affine grids of
+    # one pixel, of sizes whose centres are binary fractions and of sizes whose are not
+    "grid_sampler_2d": tuple(
+        Sample(((1, 2, 2, 3), (1, 1, 3, 2)), {"mode": m, "padding_mode": p, "align_corners": a})
+        for m in ("bilinear", "nearest") for p in ("zeros", "border", "reflection")
+        for a in (False, True)),
+    "affine_grid_generator": tuple(
+        Sample(((n, 2, 3),), {"size": size, "align_corners": a})
+        for n, size in ((2, (2, 1, 3, 4)), (1, (1, 3, 1, 5)), (1, (1, 1, 4, 2)))
         for a in (False, True)),
     # reducing scatters (helper red: symgrad/ops/scatter_reduce.py): each reduction with
     # input's elements in and out, a group of 3 (input and two src)

@@ -399,6 +399,11 @@ TORCH: dict[str, str] = {
         'torch._C._nn.upsample_linear1d(self, output_size, align_corners, *scales)'),
     'upsample_bilinear2d': (
         'torch._C._nn.upsample_bilinear2d(self, output_size, align_corners, *scales)'),
+    # spatial transformers' sampling (symgrad/ops/grid_sample.py)
+    'grid_sampler_2d': (
+        'torch.nn.functional.grid_sample(input, grid, mode=mode, padding_mode=padding_mode,'
+        ' align_corners=align_corners)'),
+    'affine_grid_generator': 'torch.affine_grid_generator(theta, size, align_corners)',
     # reducing scatters (helper red: symgrad/ops/scatter_reduce.py)
     'scatter_reduce': (
         'torch.scatter_reduce(self, dim, torch.as_tensor(index), src, reduce, '

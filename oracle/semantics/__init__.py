@@ -333,6 +333,7 @@ from oracle.semantics import (  # noqa: E402, F401
     elementwise_more,
     embedding_bag,  # embedding_bag, embedding_bag_max, embedding_bag_weighted (helper loss)
     fold,  # im2col and col2im (unfold and fold)
+    grid_sample,  # grid_sampler_2d, affine_grid_generator (grid_sample, affine_grid)
     householder,  # linalg.householder_product, orgqr, ormqr (helper linalg2)
     layers_more,  # channel_shuffle, rrelu_with_noise (helper misc)
     least_squares,  # linalg.lstsq (helper linalg)

@@ -68,6 +68,7 @@ from symgrad.nn.resampling import (  # noqa: F401
     upsample_nearest,
 )
 from symgrad.ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: F401
+from symgrad.nn.grid_sample import affine_grid, grid_sample  # noqa: F401
 # isort: on
 
 # The in-place activations as PyTorch's functional module publishes them: a Python number given
@@ -121,7 +122,7 @@ __all__ = [
     "hinge_embedding_loss", "soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
     # helper nnm's functions: gates, pixel shuffles, resampling
     "prelu", "glu", "pixel_shuffle", "pixel_unshuffle", "interpolate", "upsample",
-    "upsample_nearest", "upsample_bilinear",
+    "upsample_nearest", "upsample_bilinear", "grid_sample", "affine_grid",
     # more convolutions (symgrad/ops/convolution_transposed.py)
     "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     # 3-d pooling (symgrad/ops/pooling3d.py)

@@ -22,6 +22,7 @@ from symgrad.ops import (  # noqa: F401
     embedding_bag,  # embedding_bag (helper loss)
     fold,  # unfold and fold: im2col, col2im
     functional_top_level,  # torch.dropout, torch.layer_norm, torch.kl_div, ... (helper names2)
+    grid_sample,  # grid_sampler_2d, affine_grid_generator (grid_sample, affine_grid)
     householder,  # geqrf, linalg.householder_product, orgqr, ormqr (helper linalg2)
     indexing,
     inplace,
