@@ -607,6 +607,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     tensor([2, 4])
     """
 
+    if input.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = wrap_dim(dim, input.ndim)
     size = input.shape[d]
     if not -size <= index < size:
@@ -630,8 +632,13 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     tensor([2, 3])
     """
 
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = wrap_dim(dim, input.ndim)
     size = input.shape[d]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
     begin = start % size if -size <= start < 0 else start
     if not 0 <= begin <= size or length < 0 or begin + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
