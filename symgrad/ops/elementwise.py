@@ -10,6 +10,7 @@ computes in float64 and rounds once.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -631,13 +632,31 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     d = _result_dtype("promote", (input, other))
     cond = condition if isinstance(condition, Tensor) else Tensor._make(
         np.asarray(condition, dtype=bool), False, None)
+    if cond.dtype is _dtypes.uint8:
+        cond = _uint8_condition(cond)
     if cond.dtype is not _dtypes.bool:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {cond.dtype.name.capitalize()}")
+                           f"with dtype {_dtypes._TORCH_NAMES[cond.dtype.name]}")
     x, y = _as_number(input, d), _as_number(other, d)
     if x.dtype is d and y.dtype is d:
         return apply(WHERE, cond, x, y)
     return _where_promoted(cond, x, y, d)
+
+
+_UINT8_WARNED: list[bool] = []
+
+
+def _uint8_condition(cond: Tensor) -> Tensor:
+    """A uint8 condition read as bool, with PyTorch's deprecation warning (TORCH_WARN_ONCE:
+    once per process, every time under ``set_warn_always(True)``)."""
+    from symgrad.switches import is_warn_always_enabled
+
+    if not _UINT8_WARNED or is_warn_always_enabled():
+        _UINT8_WARNED.append(True)
+        warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and "
+                      "will be removed in a future version of PyTorch. Use a boolean condition "
+                      "instead.", UserWarning, stacklevel=3)
+    return Tensor._make(cond._data.astype(bool), False, None)
 
 
 def _where_promoted(cond: Tensor, x: Tensor, y: Tensor, d: _dtypes.dtype) -> Tensor:

@@ -75,6 +75,8 @@ def parse_key(shape: tuple[int, ...], key: Any, single_slice: bool = True) -> li
     [('select', 0, 0), ('unsqueeze', 1)]
     """
     single = not isinstance(key, tuple)
+    if single and not shape:
+        _refuse_zero_dim(key)
     items, refused = [], None
     for x in (key,) if single else key:
         try:
@@ -142,6 +144,20 @@ def parse_key(shape: tuple[int, ...], key: Any, single_slice: bool = True) -> li
     elif not steps and not single:
         steps.append(("alias",))
     return steps
+
+
+def _refuse_zero_dim(key: Any) -> None:
+    """PyTorch's errors for a lone int or slice indexing a zero-dim tensor: its fast paths
+    for them (``applySelect``, ``applySlicing``) name the 0-dim case before counting dims."""
+    if isinstance(key, slice):
+        if key.step is not None and int(key.step) <= 0:
+            raise ValueError("step must be greater than zero")
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    if isinstance(key, int | np.integer) and not isinstance(key, bool | np.bool_):
+        if key == 0:
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+        raise IndexError(f"index {key} is out of bounds for dimension 0 with size 0")
 
 
 def _checked_indices(adv: list[np.ndarray | None], cur: list[int]) -> list[np.ndarray | None]:
@@ -420,6 +436,7 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
     from symgrad.ops.inplace import COPY, check_no_partial_overlap, rewrite
 
     if isinstance(value, Tensor) and value.dtype is not self.dtype:
+        _refuse_mixed_put(tuple(self.shape), self.dtype, key, value)
         value = value.to(self.dtype)
     elif isinstance(value, bool | int | float | np.number):
         # A number into an integer tensor by PyTorch's rules: its overflow error, not NumPy's
@@ -429,6 +446,8 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
             number = (_dtypes.scalar_as(value, d) if d.kind in "iub"
                       else np.asarray(value).astype(d))
         value = Tensor._make(number, False, None)
+    if key is False:
+        return  # PyTorch writes nothing, records nothing, checks no shape
     # The key as given is checked first (a mask's shape against the dims it covers), then
     # read as a tuple (``t[...]`` writes the whole tensor, as ``t[(...,)]``).
     parse_key(tuple(self.shape), key, single_slice=False)
@@ -468,6 +487,37 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
                 reads=() if basic else (value,))
 
 
+
+
+def _data(x: Any) -> Any:
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _refuse_mixed_put(shape: tuple[int, ...], dtype: Any, key: Any, value: Tensor) -> None:
+    """PyTorch's error for a value tensor of another dtype written at integer arrays or masks:
+    its ``index_put_`` takes the destination's dtype only (basic keys go through ``copy_``,
+    which casts). One value at one mask is handed to ``masked_fill_`` instead, which casts; a
+    value that does not broadcast to the indexed shape gets the shape error first."""
+    steps = parse_key(shape, key, single_slice=False)
+    if isinstance(key, bool) or not steps or steps[-1][0] != "index":
+        return  # a lone True or False is a copy (or nothing), as ``...``
+    items = key if isinstance(key, tuple) else (key,)
+    tensors = [x for x in items if isinstance(x, Tensor | np.ndarray | list)]
+    if (len(tensors) == 1 and value.numel() == 1 and np.ndim(_data(tensors[0]))
+            and np.asarray(_item(tensors[0])).dtype == np.bool_):
+        return
+    target = np.broadcast_to(np.zeros((), bool), shape)
+    for step in steps[:-1]:
+        target = _view(target, step)
+    target = target[_np_index(steps[-1][1])]
+    try:
+        np.broadcast_shapes(tuple(value.shape), target.shape)
+    except ValueError:
+        return
+    raise RuntimeError(
+        "Index put requires the source and destination dtypes match, got "
+        f"{_TORCH_NAMES[dtype.name]} for the destination and {_TORCH_NAMES[value.dtype.name]} "
+        "for the source.")
 
 
 def _refuse_uint8_fill(key: Any, value: Any) -> None:
@@ -557,6 +607,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     tensor([2, 4])
     """
 
+    if input.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = wrap_dim(dim, input.ndim)
     size = input.shape[d]
     if not -size <= index < size:
@@ -580,8 +632,13 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     tensor([2, 3])
     """
 
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = wrap_dim(dim, input.ndim)
     size = input.shape[d]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
     begin = start % size if -size <= start < 0 else start
     if not 0 <= begin <= size or length < 0 or begin + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "

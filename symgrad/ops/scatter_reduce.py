@@ -105,8 +105,9 @@ def _counts(shape: tuple[int, ...], index: np.ndarray, dim: int, include_self: b
 def _reduced(self: np.ndarray, src: np.ndarray, *, dim: int, index: np.ndarray, reduce: str,
              include_self: bool) -> np.ndarray:
     if reduce == "mean" and self.dtype.kind == "b":
-        raise NotImplementedError(
-            "\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'")
+        # An empty index runs no scatter kernel: the division by the counts refuses bool.
+        kernel = "scatter_gather_tensor_cpu_reduce_mean" if index.size else "div_floor_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     key = _scatter_key(index, dim)
     out = self.copy()
     if not include_self:
@@ -164,7 +165,7 @@ def _tied(self: np.ndarray, src: np.ndarray, out: np.ndarray, dim: int, index: n
           include_self: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which members of each group equal its result (self's, src's), and how many do."""
     key = _scatter_key(index, dim)
-    self_is = self == out
+    self_is = np.asarray(self == out)  # an array for a 0-d self too, for np.add.at
     if not include_self:
         reached = np.zeros(self.shape, dtype=bool)
         reached[key] = True
