@@ -975,8 +975,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
-        return input
+    if not training or p == 0.0 or input.numel() == 0:
+        return input  # PyTorch's _dropout_impl returns an empty input itself too
     if p == 1.0:
         mask = symgrad.zeros((), dtype=input.dtype)
     else:
