@@ -1114,6 +1114,11 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
     tensor([[-1.0000,  1.0000]])
     """
     shape = tuple(normalized_shape)
+    # PyTorch's layer_norm_cpu checks mixed dtypes before the shapes
+    _check_batch_norm_dtypes(input, [t for t in (weight, bias) if t is not None])
+    if not shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
     if tuple(input.shape[input.ndim - len(shape):]) != shape or len(shape) > input.ndim:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, shape))}], but got input of size"
@@ -1362,10 +1367,12 @@ def _group_norm(input: Tensor, num_groups: int, weight: Tensor | None, bias: Ten
                 f"Expected {name} to be a vector of size equal to the number of channels in "
                 f"input, but got {name} of shape {list(t.shape) if name == 'weight' else shown} "
                 f"and input of shape {shape}")
+    _check_batch_norm_dtypes(input, [t for t in (weight, bias) if t is not None])
     if not input.is_floating_point():
         raise NotImplementedError(
             f'"GroupNormKernelImpl" not implemented for \'{_TORCH_NAMES[input.dtype.name]}\'')
-    _check_batch_norm_dtypes(input, [t for t in (weight, bias) if t is not None])
+    # PyTorch's group_norm makes the input contiguous first (CloneBackward0 for a transpose)
+    input = input.contiguous()
     w = weight if weight is not None else symgrad.ones(channels, dtype=input.dtype)
     b = bias if bias is not None else symgrad.zeros(channels, dtype=input.dtype)
     return apply(norms.GROUP_NORM, input, w, b, num_groups=int(num_groups), eps=float(eps))
@@ -1413,6 +1420,9 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
         raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
                            f"weight of shape {list(weight.shape)} and normalized_shape = "
                            f"{list(shape)}")
+    if not input.is_floating_point():
+        raise NotImplementedError(
+            f'"rms_norm" not implemented for \'{_TORCH_NAMES[input.dtype.name]}\'')
     half = input.dtype in (symgrad.float16, symgrad.bfloat16)
     x = input.to(symgrad.float32) if half else input
     if eps is None:
@@ -1422,7 +1432,8 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
     out = x * (x.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
     if weight is not None:
         out = out * (weight.to(symgrad.float32) if half else weight)
-    return out.to(input.dtype)
+    # PyTorch's result is made contiguous before its cast back (CloneBackward0 for a transpose)
+    return out.contiguous().to(input.dtype)
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int | Sequence[int] = 1, eps: float = 1e-12,
