@@ -52,9 +52,11 @@ def _dropout_impl(input: Tensor, p: float, train: bool, feature: bool, alpha: bo
         if input.dim() < 2:
             raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
         shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
+        noise = symgrad.empty(shape, dtype=input.dtype)
     else:
-        shape = tuple(input.shape)
-    noise = symgrad.empty(shape, dtype=input.dtype).bernoulli_(1 - p)
+        # empty_like keeps a transposed input's strides, and the draws fill memory in order
+        noise = symgrad.empty_like(input)
+    noise.bernoulli_(1 - p)
     if not alpha:
         noise.div_(1 - p)
         return input.mul_(noise) if inplace else input * noise
@@ -69,9 +71,11 @@ def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool,
     """``feature_dropout`` of ``input``, given a batch dim first where it has none."""
     if batched:
         return _dropout_impl(input, p, training, True, False, inplace)
-    # PyTorch unsqueezes (in place for inplace) and squeezes back: SqueezeBackward1 on top
-    out = _dropout_impl(input.unsqueeze(0), p, training, True, False, inplace)
-    return out.squeeze(0)
+    # PyTorch unsqueezes and squeezes back, in place for inplace (so a leaf that requires grad
+    # is refused before anything else): SqueezeBackward1 on top, or SqueezeBackward4
+    if inplace:
+        return _dropout_impl(input.unsqueeze_(0), p, training, True, False, True).squeeze_(0)
+    return _dropout_impl(input.unsqueeze(0), p, training, True, False, False).squeeze(0)
 
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,

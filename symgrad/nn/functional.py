@@ -976,8 +976,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
-        return input
+    if not training or p == 0.0 or input.numel() == 0:
+        return input  # PyTorch's _dropout_impl returns an empty input itself too
     if p == 1.0:
         mask = symgrad.zeros((), dtype=input.dtype)
     else:
@@ -1115,6 +1115,11 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
     tensor([[-1.0000,  1.0000]])
     """
     shape = tuple(normalized_shape)
+    # PyTorch's layer_norm_cpu checks mixed dtypes before the shapes
+    _check_batch_norm_dtypes(input, [t for t in (weight, bias) if t is not None])
+    if not shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
     if tuple(input.shape[input.ndim - len(shape):]) != shape or len(shape) > input.ndim:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, shape))}], but got input of size"
@@ -1161,26 +1166,21 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     >>> mean, var
     (tensor([0.2000, 2.0000]), tensor([ 1.1000, 20.9000]))
     """
-    if not input.is_floating_point():
-        raise NotImplementedError(
-            f'"batch_norm" not implemented for \'{_TORCH_NAMES[input.dtype.name]}\'')
-    channels = input.shape[1] if input.ndim > 1 else 0
-    given = {"weight": weight, "bias": bias, "running_mean": running_mean,
-             "running_var": running_var}
-    for name, t in given.items():
-        if t is not None and t.numel() != channels:
-            raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
-    _check_batch_norm_dtypes(input, [t for t in given.values() if t is not None])
+    if momentum is None:  # torch.batch_norm's argument parser, before anything else
+        raise TypeError("batch_norm(): argument 'momentum' (position 7) must be float, not "
+                        "NoneType")
+    if training and verify:
+        _verify_training_size(input)
+    if input.numel() == 0:
+        return _empty_batch_norm(input, weight, bias)
+    _check_batch_norm_args(input, running_mean, running_var, weight, bias, training)
+    given = (weight, bias, running_mean, running_var)
+    _check_batch_norm_dtypes(input, [t for t in given if t is not None])
     if running_mean is not None and running_mean.requires_grad:
         raise RuntimeError("The function 'native_batch_norm' is not differentiable with respect "
                            "to argument 'running_mean'. This input cannot have requires_grad "
                            "True.")
-    if not training and (running_mean is None or running_var is None):
-        missing = "running_mean" if running_mean is None else "running_var"
-        raise RuntimeError(f"{missing} must be defined in evaluation mode")
-    if training and input.numel() == channels and input.ndim > 1 and verify:
-        raise ValueError("Expected more than 1 value per channel when training, got input size "
-                         f"{input.size()!r}")
+    channels = input.shape[1]
     w = weight if weight is not None else symgrad.ones(channels, dtype=input.dtype)
     b = bias if bias is not None else symgrad.zeros(channels, dtype=input.dtype)
     stats = {} if training else {"running_mean": running_mean._data,
@@ -1191,6 +1191,46 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if training and running_mean is not None and running_var is not None:
         _move_running_stats(input._data, running_mean, running_var, float(momentum))
     return out
+
+
+def _verify_training_size(input: Tensor) -> None:
+    """``nn.functional.batch_norm``'s check of a training batch: more than one value per
+    channel (a 0-dim input fails as PyTorch's ``size[0]`` does)."""
+    if input.ndim == 0:
+        raise IndexError("tuple index out of range")
+    shape = tuple(input.shape)
+    if shape[0] * int(np.prod(shape[2:], dtype=np.int64)) == 1:
+        raise ValueError("Expected more than 1 value per channel when training, got input size "
+                         f"{input.size()!r}")
+
+
+def _empty_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """ATen's batch_norm of an empty input: a copy, times the first weight, plus the first
+    bias (unchecked, the statistics untouched), so the graph stays connected."""
+    out = input.clone()
+    if weight is not None:
+        out = out * weight[0]
+    if bias is not None:
+        out = out + bias[0]
+    return out
+
+
+def _check_batch_norm_args(input: Tensor, running_mean: Tensor | None,
+                           running_var: Tensor | None, weight: Tensor | None,
+                           bias: Tensor | None, training: bool) -> None:
+    """ATen's checks, in its order: each statistic's size (or its presence in evaluation),
+    each parameter's size, then the input's dtype."""
+    channels = input.shape[1] if input.ndim > 1 else 0
+    given = {"running_mean": running_mean, "running_var": running_var, "weight": weight,
+             "bias": bias}
+    for name, t in given.items():
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+        if t is None and name.startswith("running") and not training:
+            raise RuntimeError(f"{name} must be defined in evaluation mode")
+    if not input.is_floating_point():
+        raise NotImplementedError(
+            f'"batch_norm" not implemented for \'{_TORCH_NAMES[input.dtype.name]}\'')
 
 
 def _check_batch_norm_dtypes(input: Tensor, params: list[Tensor]) -> None:
@@ -1363,10 +1403,12 @@ def _group_norm(input: Tensor, num_groups: int, weight: Tensor | None, bias: Ten
                 f"Expected {name} to be a vector of size equal to the number of channels in "
                 f"input, but got {name} of shape {list(t.shape) if name == 'weight' else shown} "
                 f"and input of shape {shape}")
+    _check_batch_norm_dtypes(input, [t for t in (weight, bias) if t is not None])
     if not input.is_floating_point():
         raise NotImplementedError(
             f'"GroupNormKernelImpl" not implemented for \'{_TORCH_NAMES[input.dtype.name]}\'')
-    _check_batch_norm_dtypes(input, [t for t in (weight, bias) if t is not None])
+    # PyTorch's group_norm makes the input contiguous first (CloneBackward0 for a transpose)
+    input = input.contiguous()
     w = weight if weight is not None else symgrad.ones(channels, dtype=input.dtype)
     b = bias if bias is not None else symgrad.zeros(channels, dtype=input.dtype)
     return apply(norms.GROUP_NORM, input, w, b, num_groups=int(num_groups), eps=float(eps))
@@ -1414,6 +1456,9 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
         raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
                            f"weight of shape {list(weight.shape)} and normalized_shape = "
                            f"{list(shape)}")
+    if not input.is_floating_point():
+        raise NotImplementedError(
+            f'"rms_norm" not implemented for \'{_TORCH_NAMES[input.dtype.name]}\'')
     half = input.dtype in (symgrad.float16, symgrad.bfloat16)
     x = input.to(symgrad.float32) if half else input
     if eps is None:
@@ -1423,7 +1468,8 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
     out = x * (x.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
     if weight is not None:
         out = out * (weight.to(symgrad.float32) if half else weight)
-    return out.to(input.dtype)
+    # PyTorch's result is made contiguous before its cast back (CloneBackward0 for a transpose)
+    return out.contiguous().to(input.dtype)
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int | Sequence[int] = 1, eps: float = 1e-12,

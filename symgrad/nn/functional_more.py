@@ -47,7 +47,9 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     """
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
-    gumbels = -symgrad.empty_like(logits).exponential_().log()
+    # PyTorch's legacy_contiguous_format: the draws fill a contiguous tensor in order, whatever
+    # the logits' strides
+    gumbels = -symgrad.empty(logits.shape, dtype=logits.dtype).exponential_().log()
     gumbels = (logits + gumbels) / tau
     y_soft = gumbels.softmax(dim)
     if not hard:

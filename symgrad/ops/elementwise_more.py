@@ -134,19 +134,20 @@ def hypot(input: Tensor, other: Tensor) -> Tensor:
 
 # -- prelu ---------------------------------------------------------------------------------------
 def _channel_shape(ndim: int) -> tuple[int, ...]:
-    """The shape that lays the weight along dim 1 of an input of ``ndim`` dims."""
-    return (-1,) + (1,) * (ndim - 2) if ndim >= 2 else (-1,)
+    """The shape that lays the weight along dim 1 of an input of ``ndim`` dims (a 0-dim
+    input's single weight as a 0-dim one: PyTorch's result keeps the input's shape)."""
+    return (-1,) + (1,) * (ndim - 2) if ndim >= 2 else (-1,) * ndim
 
 
 def _prelu(self: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """``self`` where positive, else ``weight * self``, the weight laid along dim 1."""
-    w = weight.reshape(_channel_shape(self.ndim)) if self.ndim >= 2 else weight
+    w = weight.reshape(_channel_shape(self.ndim))
     return np.where(self > 0, self, w * self).astype(self.dtype, copy=False)
 
 
 def _prelu_vjp(g: Tensor, self: Tensor, weight: Tensor) -> tuple[Tensor, Tensor]:
     g, x, weight64 = _in_f64(g), _in_f64(self), _in_f64(weight)
-    w = weight64.reshape(*_channel_shape(x.ndim)) if x.ndim >= 2 else weight64
+    w = weight64.reshape(_channel_shape(x.ndim))
     positive = _const(x._data > 0)
     d_self = where(positive, g, w * g)
     d_w = where(positive, 0.0, x * g)
