@@ -1,4 +1,4 @@
-"""Every optimizer of ``symgrad.optim`` against torch 2.13's, option by option.
+"""Every optimizer and learning-rate schedule of ``symgrad.optim`` against torch 2.13's.
 
 For each optimizer and each setting of its options (``lr`` as a number and as a tensor,
 ``maximize``, ``foreach`` True/False/None, ``amsgrad``, ``nesterov``, ...), in float32 and
@@ -9,12 +9,18 @@ the one that saved it; ``zero_grad`` and ``repr`` are PyTorch's. Two parameter g
 their own options and a group added midway are run too, and each bad argument is refused with
 PyTorch's error (class and message), at construction or at the first step as PyTorch refuses
 it (``capturable=True`` on CPU tensors, ``differentiable=True`` on leaf parameters).
+
+Each schedule, over SGD with momentum and over Adam (whose momentum or first beta the cyclic
+ones cycle), with the rate as a number and as a tensor: 30 steps give PyTorch's rates (values
+and types: a tensor rate stays the group's tensor), momenta, ``last_epoch``, warnings and
+``state_dict`` keys.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
+import warnings
 from typing import Any
 
 import numpy as np
@@ -343,3 +349,58 @@ BAD: dict[str, list[dict[str, Any]]] = {
                                           for i, kw in enumerate(bad)])
 def test_bad_arguments_raise_pytorchs_error(name: str, kw: dict[str, Any]) -> None:
     assert _error(symgrad, name, kw) == _error(torch, name, kw)
+
+
+SCHEDULES: dict[str, Any] = {
+    "StepLR": lambda s, o: s.StepLR(o, 3, 0.5),
+    "MultiStepLR": lambda s, o: s.MultiStepLR(o, [3, 7, 7], 0.5),
+    "ConstantLR": lambda s, o: s.ConstantLR(o),
+    "LinearLR": lambda s, o: s.LinearLR(o, 0.2, 0.9, 10),
+    "ExponentialLR": lambda s, o: s.ExponentialLR(o, 0.9),
+    "PolynomialLR": lambda s, o: s.PolynomialLR(o, 10, 2.0),
+    "CosineAnnealingLR": lambda s, o: s.CosineAnnealingLR(o, 7, 0.001),
+    "CosineAnnealingWarmRestarts": lambda s, o: s.CosineAnnealingWarmRestarts(o, 5, 2, 0.001),
+    "LambdaLR": lambda s, o: s.LambdaLR(o, lambda e: 0.9 ** e),
+    "MultiplicativeLR": lambda s, o: s.MultiplicativeLR(o, lambda e: 0.95),
+    "CyclicLR": lambda s, o: s.CyclicLR(o, 0.01, 0.1, step_size_up=4),
+    "CyclicLR triangular2": lambda s, o: s.CyclicLR(o, 0.01, 0.1, step_size_up=3,
+                                                    step_size_down=5, mode="triangular2"),
+    "CyclicLR exp_range": lambda s, o: s.CyclicLR(o, 0.01, 0.1, step_size_up=3,
+                                                  mode="exp_range", gamma=0.9),
+    "OneCycleLR": lambda s, o: s.OneCycleLR(o, 0.5, total_steps=31),
+    "OneCycleLR linear three_phase": lambda s, o: s.OneCycleLR(
+        o, [0.5, 0.3], total_steps=31, anneal_strategy="linear", three_phase=True),
+    "SequentialLR": lambda s, o: s.SequentialLR(
+        o, [s.LinearLR(o, 0.1, total_iters=5), s.ExponentialLR(o, 0.9)], [5]),
+    "ChainedScheduler": lambda s, o: s.ChainedScheduler(
+        [s.ConstantLR(o, 0.5, total_iters=4), s.ExponentialLR(o, 0.9)]),
+}
+
+
+def _schedule(lib: Any, make: Any, name: str, tensor: bool) -> tuple[Any, ...]:
+    a, b = lib.nn.Parameter(lib.ones(2)), lib.nn.Parameter(lib.ones(1))
+    lr = lib.tensor(0.1) if tensor else 0.1
+    kw = {"lr": lr, "momentum": 0.9} if name == "SGD" else {"lr": lr}
+    opt = getattr(lib.optim, name)([{"params": [a]}, {"params": [b], "lr": 0.05}], **kw)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sched = make(lib.optim.lr_scheduler, opt)
+        seen = []
+        for _ in range(30):
+            opt.step()
+            sched.step()
+            seen.append(([(type(x).__name__, float(x)) for x in sched.get_last_lr()],
+                         [(type(g["lr"]).__name__, float(g["lr"])) for g in opt.param_groups],
+                         [g.get("momentum", g.get("betas")) for g in opt.param_groups],
+                         getattr(sched, "last_epoch", None)))  # ChainedScheduler: none
+    said = [(w.category.__name__, str(w.message)) for w in caught]
+    return seen, said, list(sched.state_dict())
+
+
+@pytest.mark.parametrize("tensor", [False, True], ids=["lr", "tensor-lr"])
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+@pytest.mark.parametrize("schedule", list(SCHEDULES))
+def test_schedule_matches_pytorch(schedule: str, optimizer: str, tensor: bool) -> None:
+    make = SCHEDULES[schedule]
+    assert (_schedule(symgrad, make, optimizer, tensor)
+            == _schedule(torch, make, optimizer, tensor))
