@@ -27,6 +27,7 @@ from typing import Any
 from weakref import ref
 
 from symgrad.optim.optimizer import Optimizer
+from symgrad.tensor import Tensor
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"]
 
@@ -52,7 +53,18 @@ _GET_LR_WARNING = ("To get the last learning rate computed by the scheduler, ple
 
 
 def _param_groups_val_list(optimizer: Optimizer, key: str) -> list[Any]:
-    return [group[key] for group in optimizer.param_groups]
+    """Each group's ``key``; a tensor rate as a copy, as PyTorch's."""
+    return [group[key].clone() if isinstance(group[key], Tensor) else group[key]
+            for group in optimizer.param_groups]
+
+
+def _update_param_group_val(group: dict[str, Any], key: str, value: Any) -> None:
+    """Set a group's ``key``: a tensor rate stays the same tensor (filled with the value, so
+    rounded to its dtype), as PyTorch's schedulers keep it."""
+    if isinstance(group[key], Tensor):
+        group[key].fill_(float(value))
+    else:
+        group[key] = value
 
 
 def _format_param(name: str, optimizer: Optimizer, param: Any) -> list[Any]:
@@ -129,7 +141,8 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                lr = group["lr"]
+                group.setdefault("initial_lr", lr.clone() if isinstance(lr, Tensor) else lr)
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
@@ -221,7 +234,7 @@ class LRScheduler:
                 closed_form = getattr(self, "_get_closed_form_lr", None)
                 values = closed_form() if closed_form is not None else self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, values, strict=True):
-            group["lr"] = lr
+            _update_param_group_val(group, "lr", lr)
         self._last_lr = _param_groups_val_list(self.optimizer, "lr")
 
     def get_last_lr(self) -> list[float]:

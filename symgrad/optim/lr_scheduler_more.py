@@ -37,6 +37,7 @@ from symgrad.optim.lr_scheduler import (
     _enable_get_lr_call,
     _format_param,
     _param_groups_val_list,
+    _update_param_group_val,
     _warn_get_lr_called_within_step,
 )
 from symgrad.optim.optimizer import Optimizer
@@ -458,7 +459,7 @@ class SequentialLR(_Composite, LRScheduler):
         self.optimizer = optimizer
         # The schedules made before this one each stepped the rates once: start over.
         for group in self.optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
+            _update_param_group_val(group, "lr", group["initial_lr"])
         self.recursive_undo()
         idx = bisect_right(self._milestones, 0)
         self._schedulers[idx]._initial_step()
@@ -653,7 +654,7 @@ class ReduceLROnPlateau(LRScheduler):
             old_lr = float(group["lr"])
             new_lr = max(old_lr * self.factor, self.min_lrs[i])
             if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
+                _update_param_group_val(group, "lr", new_lr)
 
     @property
     def in_cooldown(self) -> bool:
@@ -771,7 +772,7 @@ class CyclicLR(LRScheduler):
         base_lrs = _format_param("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups, strict=True):
-                group["lr"] = lr
+                _update_param_group_val(group, "lr", lr)
         self.max_lrs = _format_param("max_lr", optimizer, max_lr)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
@@ -989,7 +990,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.last_epoch = math.floor(epoch)
         with _enable_get_lr_call(self):
             for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
-                group["lr"] = lr
+                _update_param_group_val(group, "lr", lr)
         self._last_lr = _param_groups_val_list(self.optimizer, "lr")
 
 

@@ -15,8 +15,10 @@ PyTorch's state names and group keys (``foreach``, ``maximize``, ``differentiabl
 ``capturable`` included); ``step(closure)`` re-evaluates the loss with gradients on, as
 PyTorch's.
 
-``capturable=True`` (CUDA graphs) and ``differentiable=True`` (updates recorded for autograd)
-are refused with ``NotImplementedError``; ``foreach`` is accepted and changes nothing.
+``capturable=True`` (CUDA graphs) is refused at the step with PyTorch's error for CPU tensors,
+and ``differentiable=True`` (updates recorded for autograd) with PyTorch's error for a leaf
+parameter (``NotImplementedError`` for any other); ``foreach`` is accepted and changes nothing
+(PyTorch's multi-tensor kernels give the same values to rounding).
 
 >>> import symgrad
 >>> w = symgrad.nn.Parameter(symgrad.tensor([1.0]))
@@ -64,41 +66,7 @@ def _check_betas(betas: tuple[float, float]) -> None:
         _check(0.0 <= betas[i] < 1.0, f"Invalid beta parameter at index {i}: {betas[i]}")
 
 
-class _TorchOptimizer(Optimizer):
-    """The common part: ``step(closure)`` and the flags PyTorch's groups carry."""
-
-    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
-        for flag, what in (("capturable", "CUDA graph capture"),
-                           ("differentiable", "differentiating through the update")):
-            if defaults.get(flag):
-                raise NotImplementedError(f"{flag}=True ({what}) is not supported by symgrad")
-        super().__init__(params, defaults)
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update each parameter that has a gradient, in place; with a ``closure``, first
-        re-evaluate the loss (with gradients on) and return it.
-
-        Args:
-            closure: A function that clears the gradients, computes the loss, calls
-                ``backward`` and returns the loss; None (the default) for none.
-
-        >>> import symgrad
-        >>> w = symgrad.nn.Parameter(symgrad.tensor([1.0]))
-        >>> opt = symgrad.optim.RAdam([w], lr=0.1)
-        >>> def closure():
-        ...     opt.zero_grad(); loss = (w * w).sum(); loss.backward(); return loss
-        >>> opt.step(closure).item(), round(w.item(), 4)
-        (1.0, 0.8)
-        """
-        loss = None
-        if closure is not None:
-            with grad_mode.enable_grad():
-                loss = closure()
-        super().step()
-        return loss
-
-
-class Adamax(_TorchOptimizer):
+class Adamax(Optimizer):
     """Adamax: Adam with the infinity norm, each step divided by a decaying maximum of the
     gradient's magnitude.
 
@@ -111,8 +79,8 @@ class Adamax(_TorchOptimizer):
         weight_decay: An L2 penalty added to the gradient. Defaults to 0.
         foreach: PyTorch's multi-tensor switch; accepted, the result is the same.
         maximize: Maximise the objective (step along the gradient). Defaults to False.
-        differentiable: Must be False (the default).
-        capturable: Must be False (the default).
+        differentiable: Refused at the step (PyTorch's error for a leaf parameter).
+        capturable: Refused at the step, as PyTorch refuses it for CPU tensors.
 
     >>> import symgrad
     >>> w = symgrad.nn.Parameter(symgrad.tensor([1.0, -2.0]))
@@ -152,7 +120,7 @@ class Adamax(_TorchOptimizer):
         return _addcdiv(param, exp_avg, exp_inf, -clr)
 
 
-class NAdam(_TorchOptimizer):
+class NAdam(Optimizer):
     """NAdam: Adam with Nesterov momentum, the momentum's warm-up by ``momentum_decay``.
 
     Args:
@@ -167,8 +135,8 @@ class NAdam(_TorchOptimizer):
             Defaults to False.
         foreach: PyTorch's multi-tensor switch; accepted, the result is the same.
         maximize: Maximise the objective (step along the gradient). Defaults to False.
-        capturable: Must be False (the default).
-        differentiable: Must be False (the default).
+        capturable: Refused at the step, as PyTorch refuses it for CPU tensors.
+        differentiable: Refused at the step (PyTorch's error for a leaf parameter).
 
     >>> import symgrad
     >>> w = symgrad.nn.Parameter(symgrad.tensor([1.0]))
@@ -176,6 +144,9 @@ class NAdam(_TorchOptimizer):
     >>> (w * w).sum().backward(); opt.step(); round(w.item(), 4)
     0.8944
     """
+
+    _capturable_error = ("If capturable=True, params, mu_products and state_steps must be on "
+                         "supported devices: ['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
 
     def __init__(self, params: Iterable[Any], lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
@@ -225,7 +196,7 @@ class NAdam(_TorchOptimizer):
         return _addcdiv(param, exp_avg, denom, -lr * mu_next / (1.0 - mu_product_next))
 
 
-class RAdam(_TorchOptimizer):
+class RAdam(Optimizer):
     """RAdam: Adam with its adaptive step rectified (plain momentum SGD while the variance
     estimate is unreliable, rho_t <= 5).
 
@@ -240,8 +211,8 @@ class RAdam(_TorchOptimizer):
             Defaults to False.
         foreach: PyTorch's multi-tensor switch; accepted, the result is the same.
         maximize: Maximise the objective (step along the gradient). Defaults to False.
-        capturable: Must be False (the default).
-        differentiable: Must be False (the default).
+        capturable: Refused at the step, as PyTorch refuses it for CPU tensors.
+        differentiable: Refused at the step (PyTorch's error for a leaf parameter).
 
     >>> import symgrad
     >>> w = symgrad.nn.Parameter(symgrad.tensor([1.0]))
@@ -296,7 +267,7 @@ class RAdam(_TorchOptimizer):
         return param - update
 
 
-class Adadelta(_TorchOptimizer):
+class Adadelta(Optimizer):
     """Adadelta: steps scaled by the ratio of running root mean squares of past updates and
     of gradients (no learning rate needed; ``lr`` scales the result).
 
@@ -307,9 +278,9 @@ class Adadelta(_TorchOptimizer):
         eps: Added inside the square roots, for stability. Defaults to 1e-6.
         weight_decay: An L2 penalty added to the gradient. Defaults to 0.
         foreach: PyTorch's multi-tensor switch; accepted, the result is the same.
-        capturable: Must be False (the default).
+        capturable: Refused at the step, as PyTorch refuses it for CPU tensors.
         maximize: Maximise the objective (step along the gradient). Defaults to False.
-        differentiable: Must be False (the default).
+        differentiable: Refused at the step (PyTorch's error for a leaf parameter).
 
     >>> import symgrad
     >>> w = symgrad.nn.Parameter(symgrad.tensor([1.0]))
@@ -317,6 +288,9 @@ class Adadelta(_TorchOptimizer):
     >>> (w * w).sum().backward(); opt.step(); round(w.item(), 4)
     0.9968
     """
+
+    _capturable_error = ("If capturable=True, params and state_steps must be on supported "
+                         "devices: ['cuda', 'xpu', 'hpu', 'privateuseone'].")
 
     def __init__(self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9,
                  eps: float = 1e-6, weight_decay: float = 0, foreach: bool | None = None, *,
@@ -348,7 +322,7 @@ class Adadelta(_TorchOptimizer):
         return _add(param, delta, -group["lr"])
 
 
-class Rprop(_TorchOptimizer):
+class Rprop(Optimizer):
     """Rprop: each weight's own step size, grown by ``etas[1]`` while its gradient keeps its
     sign and shrunk by ``etas[0]`` when it flips (the step then skipped); only signs are used.
 
@@ -358,10 +332,10 @@ class Rprop(_TorchOptimizer):
         etas: The factors (decrease, increase), with 0 < decrease < 1 < increase. Defaults
             to (0.5, 1.2).
         step_sizes: The least and greatest step sizes. Defaults to (1e-6, 50).
-        capturable: Must be False (the default).
+        capturable: Refused at the step, as PyTorch refuses it for CPU tensors.
         foreach: PyTorch's multi-tensor switch; accepted, the result is the same.
         maximize: Maximise the objective (step along the gradient). Defaults to False.
-        differentiable: Must be False (the default).
+        differentiable: Refused at the step (PyTorch's error for a leaf parameter).
 
     >>> import symgrad
     >>> w = symgrad.nn.Parameter(symgrad.tensor([1.0, -1.0]))
@@ -403,7 +377,7 @@ class Rprop(_TorchOptimizer):
         return _addcmul(param, _sign(grad), size, -1)
 
 
-class ASGD(_TorchOptimizer):
+class ASGD(Optimizer):
     """Averaged SGD: SGD with a decaying rate ``eta``, keeping in ``ax`` the running average
     of the parameters from step ``t0`` on.
 
@@ -416,8 +390,8 @@ class ASGD(_TorchOptimizer):
         weight_decay: An L2 penalty added to the gradient. Defaults to 0.
         foreach: PyTorch's multi-tensor switch; accepted, the result is the same.
         maximize: Maximise the objective (step along the gradient). Defaults to False.
-        differentiable: Must be False (the default).
-        capturable: Must be False (the default).
+        differentiable: Refused at the step (PyTorch's error for a leaf parameter).
+        capturable: Refused at the step, as PyTorch refuses it for CPU tensors.
 
     >>> import symgrad
     >>> w = symgrad.nn.Parameter(symgrad.tensor([1.0]))
@@ -427,6 +401,9 @@ class ASGD(_TorchOptimizer):
     >>> round(w.item(), 4), round(opt.state[id(w)]["ax"].item(), 4)
     (0.512, 0.576)
     """
+
+    _capturable_error = ("If capturable=True, params, mus, etas, and state_steps must be on "
+                         "supported devices: ['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, lambd: float = 1e-4,
                  alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0,
@@ -446,6 +423,8 @@ class ASGD(_TorchOptimizer):
             state.update(step=0.0, eta=_zero_dim(lr), mu=_zero_dim(1.0), ax=np.zeros_like(param))
         grad = -grad if group["maximize"] else grad
         step = state["step"] = state["step"] + 1
+        if group["foreach"]:
+            return self._update_foreach(param, grad, state, group)
         if group["weight_decay"] != 0:
             grad = _add(grad, param, group["weight_decay"])
         eta = float(state["eta"])
@@ -459,6 +438,24 @@ class ASGD(_TorchOptimizer):
         new_eta = np.float32(lr / (1 + lambd * lr * step) ** group["alpha"])
         state["eta"] = _zero_dim(new_eta, state["eta"].dtype)
         state["mu"] = _zero_dim(np.float32(1 / max(1, step - group["t0"])), state["mu"].dtype)
+        return param
+
+    @staticmethod
+    def _update_foreach(param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                        group: dict[str, Any]) -> np.ndarray:
+        """PyTorch's multi-tensor ASGD rounds otherwise: ``param - eta * (grad + lambd *
+        param)`` in one step, the average always by ``addcmul``, and the new rate from the
+        step count as a float32 tensor (``number / tensor`` the reciprocal times the number)."""
+        lr, lambd = group["lr"], group["lambd"]
+        if group["weight_decay"] != 0:
+            grad = _add(grad, param, group["weight_decay"])
+        param = _addcmul(param, _add(grad, param, lambd), state["eta"].astype(param.dtype), -1)
+        state["ax"] = _addcmul(state["ax"], param - state["ax"], state["mu"].astype(param.dtype),
+                               1)
+        scaled = (1 + lambd * lr * np.float32(state["step"])) ** group["alpha"]
+        state["eta"] = _zero_dim(np.reciprocal(scaled) * lr, state["eta"].dtype)
+        state["mu"] = _zero_dim(np.float32(1 / max(1, state["step"] - group["t0"])),
+                                state["mu"].dtype)
         return param
 
 
