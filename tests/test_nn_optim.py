@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -195,9 +196,12 @@ def test_broadcast_target_warns_as_pytorch_does(loss: str) -> None:
         getattr(F, loss)(symgrad.tensor([1.0, 2.0]), symgrad.tensor([[1.0], [3.0]]))
 
 
-def test_cross_entropy_with_probability_targets_says_it_is_unsupported() -> None:
-    with pytest.raises(NotImplementedError, match="class-probability targets"):
-        F.cross_entropy(symgrad.tensor([[1.0, 2.0]]), symgrad.tensor([[0.25, 0.75]]))
+def test_cross_entropy_of_class_probabilities_is_their_expected_negative_log_likelihood() -> None:
+    """-(0.25 log p0 + 0.75 log p1) at softmax([1, 2]) (PyTorch's parity:
+    tests/test_cross_entropy_probabilities.py)."""
+    loss = F.cross_entropy(symgrad.tensor([[1.0, 2.0]]), symgrad.tensor([[0.25, 0.75]]))
+    lse = math.log(math.exp(1.0) + math.exp(2.0))
+    assert loss.item() == pytest.approx(-(0.25 * (1.0 - lse) + 0.75 * (2.0 - lse)), rel=1e-6)
 
 
 BAD_OPTIMIZERS: list[tuple[str, Any]] = [
