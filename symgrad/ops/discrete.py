@@ -6,6 +6,9 @@ ops.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from symgrad import _dtypes
@@ -65,26 +68,29 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
     return _arg("argmin", input, dim, keepdim)
 
 
-def _truth(fn: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
+def _truth(fn: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
+    from symgrad.ops.reductions import normalize_dims  # which imports this module
+
     a = input._data
-    axis = None
-    if dim is not None:
-        axis = wrap_dim(dim, a.ndim)  # a zero-dim tensor takes dims 0 and -1 only (checked),
-        if not a.ndim:
-            axis = None  # and is its own reduction
-    out = getattr(np, fn)(a, axis=axis, keepdims=keepdim and dim is not None)
+    # A tuple of dims as PyTorch's (``()`` reduces none); None is every dim, which ``keepdim``
+    # keeps; a zero-dim tensor takes dims 0 and -1 only (checked), and is its own reduction.
+    axis = normalize_dims(dim, a.ndim)
+    if not a.ndim:
+        axis = None
+    out = getattr(np, fn)(a, axis=axis, keepdims=keepdim)
     # PyTorch keeps uint8 for uint8 inputs; every other dtype gives bool.
     dtype = np.uint8 if a.dtype == np.uint8 else np.bool_
     return Tensor._make(np.asarray(out, dtype=dtype), False, None)
 
 
 @expose()
-def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def all(input: Tensor, dim: int | Sequence[int] | None = None,  # noqa: A001
+        keepdim: bool = False) -> Tensor:
     """Whether every element (along ``dim``) is nonzero.
 
     Parameters:
         input: the tensor.
-        dim: the dim to reduce; None for all elements.
+        dim: the dim or dims to reduce (``()``: none); None for all elements.
         keepdim: keep the reduced dim, with length 1.
 
     >>> import symgrad
@@ -96,12 +102,13 @@ def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 
 @expose()
-def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def any(input: Tensor, dim: int | Sequence[int] | None = None,  # noqa: A001
+        keepdim: bool = False) -> Tensor:
     """Whether some element (along ``dim``) is nonzero.
 
     Parameters:
         input: the tensor.
-        dim: the dim to reduce; None for all elements.
+        dim: the dim or dims to reduce (``()``: none); None for all elements.
         keepdim: keep the reduced dim, with length 1.
 
     >>> import symgrad

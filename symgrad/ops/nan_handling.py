@@ -17,8 +17,9 @@ from symgrad.ops.reductions import (
     _as_asked,
     _integral_to_long,
     _sum_forward,
+    dims_or_all,
     expand_reduced,
-    normalize_dims,
+    torch_kind,
 )
 from symgrad.ops.registry import _FLOAT_NP, ALL, apply, defop, expose
 from symgrad.tensor import Tensor
@@ -114,8 +115,8 @@ def nansum(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool 
     >>> symgrad.nansum(symgrad.tensor([[1.0, math.nan], [2.0, 3.0]]), dim=1)
     tensor([1., 5.])
     """
+    dims = dims_or_all(dim, input.ndim)  # () is every dim, as in PyTorch; before dtype's checks
     input = _integral_to_long(input, dtype)
-    dims = None if dim is None else normalize_dims(dim, input.ndim)
     return _as_asked(apply(NANSUM, input, dim=dims, keepdim=keepdim), dtype)
 
 
@@ -138,8 +139,11 @@ def nanmean(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool
     if not input.is_floating_point():
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
                            f"but got {_dtypes._TORCH_NAMES[input.dtype.name]}")
-    counted = logical_not(isnan(input)).sum(dim, keepdim) if dim is not None else (
-        logical_not(isnan(input)).sum())
+    if dtype is not None and not dtype.is_floating_point:  # before the dims are checked
+        raise RuntimeError("nanmean(): could not infer output dtype. Optional dtype must be "
+                           f"either a floating point or complex dtype. Got: {torch_kind(dtype)}")
+    dim = dims_or_all(dim, input.ndim)
+    counted = logical_not(isnan(input)).sum(dim, keepdim)
     return nansum(input, dim, keepdim, dtype=dtype) / counted
 
 

@@ -42,8 +42,8 @@ from symgrad.ops.reductions import (
     _std_vjp,
     _var_forward,
     _var_vjp,
+    dims_or_all,
     expand_reduced,
-    normalize_dims,
 )
 from symgrad.ops.registry import (
     ALL,
@@ -903,7 +903,7 @@ def _moment_mean(name: str, ops: tuple[Any, Any], input: Tensor, dim: Any, unbia
         correction = 0 if unbiased is False else 1
     if not input.is_floating_point():
         raise RuntimeError(f"{name} only support floating point and complex dtypes")
-    attrs = {"dim": normalize_dims(dim, input.ndim), "correction": correction,
+    attrs = {"dim": dims_or_all(dim, input.ndim), "correction": correction,
              "keepdim": bool(keepdim)}
     moment, mean = apply(ops[0], input, **attrs), apply(ops[1], input, **attrs)
     if name == "std_mean":

@@ -752,8 +752,41 @@ CUMPROD = defop("cumprod", "CumprodBackward0", lambda self, *, dim: _scan(np.cum
 
 
 # -- public functions and methods ----------------------------------------------------------------
+def torch_kind(dtype: _dtypes.dtype) -> str:
+    """PyTorch's name of ``dtype`` in messages ("Char" for int8)."""
+    return _dtypes._TORCH_NAMES[dtype.name]
+
+
+class _Omitted:
+    """The default of a ``dim`` PyTorch has two overloads for: ``sum(x)`` (SumBackward0) and
+    ``sum(x, dim=None)`` (SumBackward1, where ``keepdim`` keeps every dim). Shown as None."""
+
+    def __repr__(self) -> str:
+        return "None"
+
+
+OMITTED: Any = _Omitted()
+
+
+def dims_or_all(dim: Any, ndim: int) -> tuple[int, ...] | None:
+    """``normalize_dims`` for the reductions where no dim (None, or PyTorch's ``()``) means
+    every dim."""
+    if dim is None or (isinstance(dim, (tuple, list)) and not dim):
+        return None
+    return normalize_dims(dim, ndim)
+
+
+def _refuse_grad_dtype(input: Tensor, dtype: _dtypes.dtype | None) -> None:
+    """PyTorch's error for a ``dtype=`` autograd cannot record: a result of an integer or bool
+    dtype from an input that requires grad."""
+    if (dtype is not None and not dtype.is_floating_point and input.requires_grad
+            and _grad_state.enabled):
+        raise RuntimeError(f"Autograd not support dtype: {_dtypes._TORCH_NAMES[dtype.name]}")
+
+
 def _integral_to_long(input: Tensor, dtype: _dtypes.dtype | None) -> Tensor:
     if dtype is not None:
+        _refuse_grad_dtype(input, dtype)
         return input.to(dtype)
     return input if input.is_floating_point() else input.to(_dtypes.int64)
 
@@ -765,25 +798,25 @@ def _as_asked(out: Tensor, dtype: _dtypes.dtype | None) -> Tensor:
 
 
 def _floating_only(input: Tensor, name: str, dtype: _dtypes.dtype | None) -> Tensor:
-    if dtype is not None:
-        input = input.to(dtype)
-    if not input.is_floating_point():
-        kind = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-                "uint8": "Byte", "bool": "Bool"}[input.dtype.name]
-        raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either "
-                           f"a floating point or complex dtype. Got: {kind}")
-    return input
+    asked = input.dtype if dtype is None else dtype
+    if not asked.is_floating_point:
+        which = "Input" if dtype is None else "Optional"
+        raise RuntimeError(f"{name}(): could not infer output dtype. {which} dtype must be "
+                           "either a floating point or complex dtype. Got: "
+                           f"{_dtypes._TORCH_NAMES[asked.name]}")
+    return input if dtype is None else input.to(dtype)
 
 
 @expose()
-def sum(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False,
+def sum(input: Tensor, dim: int | Sequence[int] | None = OMITTED, keepdim: bool = False,
         *, dtype: _dtypes.dtype | None = None) -> Tensor:
     """Sum over ``dim`` (all elements when None); bool and integer sums give int64.
 
     Args:
         input: The tensor.
-        dim: The dim or dims to reduce; negative dims count from the end. Defaults
-            to None: all dims.
+        dim: The dim or dims to reduce; negative dims count from the end. None or ``()``:
+            all dims, recorded as PyTorch's dim overload (SumBackward1), whose ``keepdim``
+            keeps each. Defaults to none given: all dims (SumBackward0).
         keepdim: Whether the reduced dims stay in the result with size one. Defaults to False.
         dtype: The dtype the input is cast to before the sum, and of the result.
             Defaults to None: the input's dtype (int64 for bool and integer inputs).
@@ -791,23 +824,26 @@ def sum(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = F
     >>> import symgrad
     >>> symgrad.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0)
     tensor([4., 6.])
+    >>> symgrad.ones(2, 3).sum(None, keepdim=True)
+    tensor([[6.]])
     """
+    dims = None if dim is OMITTED else dims_or_all(dim, input.ndim)  # before dtype's checks
     input = _integral_to_long(input, dtype)
-    if dim is None:
+    if dim is OMITTED:
         return _as_asked(apply(SUM_ALL, input), dtype)
-    return _as_asked(apply(SUM, input, dim=normalize_dims(dim, input.ndim), keepdim=keepdim),
-                     dtype)
+    return _as_asked(apply(SUM, input, dim=dims, keepdim=keepdim), dtype)
 
 
 @expose()
-def mean(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False,
+def mean(input: Tensor, dim: int | Sequence[int] | None = OMITTED, keepdim: bool = False,
          *, dtype: _dtypes.dtype | None = None) -> Tensor:
     """The mean over ``dim`` (all elements when None); only floating inputs, as in PyTorch.
 
     Args:
         input: A floating-point tensor (or give ``dtype``).
-        dim: The dim or dims to reduce; negative dims count from the end. Defaults
-            to None: all dims.
+        dim: The dim or dims to reduce; negative dims count from the end. None or ``()``:
+            all dims, as PyTorch's dim overload (MeanBackward1), whose ``keepdim`` keeps each.
+            Defaults to none given: all dims (MeanBackward0).
         keepdim: Whether the reduced dims stay in the result with size one. Defaults to False.
         dtype: The floating dtype the input is cast to before the mean, and of the
             result. Defaults to None: the input's dtype.
@@ -817,19 +853,20 @@ def mean(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = 
     tensor([1.5000, 4.0000])
     """
     input = _floating_only(input, "mean", dtype)
-    if dim is None:
+    if dim is OMITTED:
         return apply(MEAN_ALL, input)
-    return apply(MEAN, input, dim=normalize_dims(dim, input.ndim), keepdim=keepdim)
+    return apply(MEAN, input, dim=dims_or_all(dim, input.ndim), keepdim=keepdim)
 
 
 @expose(autocast="fp32")
-def prod(input: Tensor, dim: int | None = None, keepdim: bool = False,
+def prod(input: Tensor, dim: int | None = OMITTED, keepdim: bool = False,
          *, dtype: _dtypes.dtype | None = None) -> Tensor:
     """The product over one ``dim`` (all elements when None); its gradient is exact with zeros.
 
     Args:
         input: The tensor.
-        dim: The one dim to reduce. Defaults to None: all elements.
+        dim: The one dim to reduce (an int: PyTorch's prod takes no None or tuple).
+            Defaults to none given: all elements.
         keepdim: Whether the reduced dims stay in the result with size one. Defaults to False.
         dtype: The dtype the input is cast to before the product, and of the result.
             Defaults to None: the input's dtype (int64 for bool and integer inputs).
@@ -839,10 +876,14 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False,
     >>> x.prod().backward(); x.grad
     tensor([0., 6., 0.])
     """
+    if dim is OMITTED:
+        return _as_asked(apply(PROD_ALL, _integral_to_long(input, dtype)), dtype)
+    if isinstance(dim, bool) or not hasattr(dim, "__index__"):
+        raise TypeError("prod(): argument 'dim' (position 2) must be int, not "
+                        f"{type(dim).__name__}")
+    d = _one_dim(dim, input.ndim)
     input = _integral_to_long(input, dtype)
-    if dim is None:
-        return _as_asked(apply(PROD_ALL, input), dtype)
-    return _as_asked(apply(PROD, input, dim=_one_dim(dim, input.ndim), keepdim=keepdim), dtype)
+    return _as_asked(apply(PROD, input, dim=d, keepdim=keepdim), dtype)
 
 
 def _extreme(name: str, input: Tensor, dim: Any, keepdim: bool, whole: Any, along: Any,
@@ -913,7 +954,10 @@ def min(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -
     return _extreme("min", input, dim, keepdim, MIN_ALL, MIN_DIM, np.argmin)
 
 
-def _extreme_dims(name: str, input: Tensor, dim: int | Sequence[int]) -> tuple[int, ...]:
+def _extreme_dims(name: str, input: Tensor, dim: int | Sequence[int] | None
+                  ) -> tuple[int, ...]:
+    if dim is None:  # PyTorch's amax(x, None) is amax(x, ()): every dim
+        dim = ()
     given = normalize_dims(dim, input.ndim)
     asked = (dim,) if isinstance(dim, int) else tuple(dim)
     for d, shown in zip(given, asked, strict=False):
@@ -971,7 +1015,7 @@ def _moment(op: Any, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
         correction = 0 if unbiased is False else 1
     if not input.is_floating_point():
         raise RuntimeError("std and var only support floating point and complex dtypes")
-    return apply(op, input, dim=normalize_dims(dim, input.ndim), correction=correction,
+    return apply(op, input, dim=dims_or_all(dim, input.ndim), correction=correction,
                  keepdim=keepdim)
 
 
@@ -1138,3 +1182,7 @@ from symgrad.ops.arithmetic import _wide  # noqa: E402
 from symgrad.ops.arithmetic import sign as _sign_op  # noqa: E402
 from symgrad.ops.elementwise import where  # noqa: E402 - the VJPs above use them
 from symgrad.ops.shape import cat  # noqa: E402
+from symgrad.ops.triangular import as_method  # noqa: E402
+
+# The method's message counts prod's dim from after the tensor, as PyTorch's (position 1).
+Tensor.prod = as_method(Tensor.prod)  # type: ignore[method-assign]
