@@ -75,8 +75,11 @@ def test_embedding_renorm_matches_torch(max_norm: float, norm_type: float, dtype
     lambda L: L.nn.functional.embedding(L.tensor([-1]), L.ones(5, 3), max_norm=1.0),
     lambda L: L.nn.functional.embedding(L.tensor([1.0]), L.ones(5, 3), max_norm=1.0),
     lambda L: L.nn.functional.embedding(L.tensor([1]), L.ones(5), max_norm=1.0),
+    lambda L: L.embedding_renorm_(2.5, L.tensor([0]), 1.0, 2.0),
+    lambda L: L.embedding_renorm_(L.ones(5, 3), [0], 1.0, 2.0),
 ], ids=["leaf", "1-D table", "float indices", "int table", "past the end", "before the start",
-        "embedding past the end", "embedding negative", "embedding float", "embedding 1-D"])
+        "embedding past the end", "embedding negative", "embedding float", "embedding 1-D",
+        "a number table", "a list of indices"])
 def test_embedding_renorm_errors_match_torch(call: Any) -> None:
     got, want = _outcome(call)
     assert isinstance(want, tuple), want
