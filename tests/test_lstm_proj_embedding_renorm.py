@@ -166,3 +166,113 @@ def test_embedding_bag_max_norm_matches_torch(mode: str, dtype: str) -> None:
             np.testing.assert_allclose(got, want, rtol=0, atol=TOL[dtype])
         else:
             assert got == want
+
+
+# -- LSTM(proj_size=) --------------------------------------------------------------------------
+def _lstm(lib: Any, kwargs: dict, dtype: str) -> Any:
+    lib.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's: projections are not run by oneDNN
+        return lib.nn.LSTM(3, 5, proj_size=2, **kwargs).to(getattr(lib, dtype))
+
+
+def _lstm_run(lib: Any, kwargs: dict, dtype: str, x: np.ndarray, states: bool, packed: bool
+              ) -> tuple[list, list, list]:
+    """The parameters, then the results and the gradients of input, states and parameters."""
+    module = _lstm(lib, kwargs, dtype)
+    cast = getattr(lib, dtype)
+    inp = lib.tensor(x, dtype=cast, requires_grad=True)
+    directions = 2 if kwargs.get("bidirectional") else 1
+    layers = kwargs.get("num_layers", 1) * directions
+    batch = x.shape[0] if kwargs.get("batch_first") else x.shape[1]
+    batched = () if x.ndim == 2 else (batch,)
+    shapes = [(layers, *batched, 2), (layers, *batched, 5)]
+    hx = [lib.tensor(np.sin(np.arange(math.prod(s)) + k).reshape(s), dtype=cast,
+                     requires_grad=True) for k, s in enumerate(shapes)] if states else []
+    given = inp
+    if packed:
+        given = lib.nn.utils.rnn.pack_padded_sequence(inp, [4, 2, 1], enforce_sorted=False,
+                                                      batch_first=kwargs.get("batch_first",
+                                                                             False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out, (h, c) = module(given, tuple(hx) if states else None)
+    out = out.data if packed else out
+    loss = sum((t * lib.tensor(np.cos(np.arange(t.numel())).reshape(tuple(t.shape)),
+                               dtype=cast)).sum() for t in (out, h, c))
+    loss.backward()
+    params = [(name, tuple(p.shape), _np(p)) for name, p in module.named_parameters()]
+    results = [_np(out), _np(h), _np(c), type(out.grad_fn).__name__,
+               type(h.grad_fn).__name__, type(c.grad_fn).__name__, repr(module)]
+    grads = [_np(inp.grad)] + [_np(t.grad) for t in hx] + [
+        _np(p.grad) for _, p in module.named_parameters()]
+    return params, results, grads
+
+
+def _same(got: list, want: list, tol: float) -> None:
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        if isinstance(w, np.ndarray):
+            assert g.shape == w.shape
+            np.testing.assert_allclose(g, w, rtol=0, atol=tol)
+        else:
+            assert g == w
+
+
+LSTM_CASES = [({}, False, False), ({"num_layers": 2}, True, False),
+              ({"bidirectional": True}, True, False),
+              ({"num_layers": 2, "bidirectional": True, "bias": False}, False, False),
+              ({"batch_first": True, "num_layers": 2}, True, False),
+              ({}, True, True), ({"bidirectional": True, "num_layers": 2}, True, True),
+              ({"batch_first": True, "bidirectional": True}, False, True)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("kwargs", "states", "packed"), LSTM_CASES, ids=str)
+def test_lstm_proj_size_matches_torch(kwargs: dict, states: bool, packed: bool,
+                                      dtype: str) -> None:
+    x = np.cos(np.arange(36.0) * 0.7).reshape(3, 4, 3) if kwargs.get("batch_first") else \
+        np.cos(np.arange(36.0) * 0.7).reshape(4, 3, 3)
+    got, want = (_lstm_run(lib, kwargs, dtype, x, states, packed) for lib in ENGINES)
+    assert [(n, s) for n, s, _ in got[0]] == [(n, s) for n, s, _ in want[0]]
+    for (_, _, g), (_, _, w) in zip(got[0], want[0], strict=True):
+        np.testing.assert_array_equal(g, w)  # the same draws, in the same order
+    _same(got[1], want[1], TOL[dtype])
+    _same(got[2], want[2], TOL[dtype])
+
+
+@pytest.mark.parametrize("states", [False, True])
+def test_lstm_proj_size_unbatched_matches_torch(states: bool) -> None:
+    x = np.cos(np.arange(12.0) * 0.7).reshape(4, 3)
+    got, want = (_lstm_run(lib, {"num_layers": 2}, "float64", x, states, False)
+                 for lib in ENGINES)
+    _same(got[1], want[1], TOL["float64"])
+    _same(got[2], want[2], TOL["float64"])
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: _lstm(L, {}, "float32")(L.ones(4, 3, 3), (L.zeros(1, 3, 5), L.zeros(1, 3, 5))),
+    lambda L: _lstm(L, {}, "float32")(L.ones(4, 3, 3), (L.zeros(1, 3, 2), L.zeros(1, 3, 2))),
+    lambda L: L.nn.LSTM(3, 4, proj_size=4),
+    lambda L: L.nn.LSTM(3, 4, proj_size=-1),
+    lambda L: L.nn.GRU(3, 4, proj_size=2),
+    lambda L: L.nn.RNN(3, 4, proj_size=2),
+], ids=["h0 of hidden_size", "c0 of proj_size", "proj = hidden",
+        "negative", "GRU", "RNN"])
+def test_lstm_proj_size_errors_match_torch(call: Any) -> None:
+    got, want = _outcome(call)
+    assert isinstance(want, tuple), want
+    assert got == want
+
+
+@pytest.mark.parametrize(("shapes", "message"), [
+    (((1, 3, 5), (1, 3, 5)), r"Expected hidden\[0\] size \(1, 3, 2\), got \[1, 3, 5\]"),
+    (((1, 3, 2), (1, 3, 2)), r"Expected hidden\[1\] size \(1, 3, 5\), got \[1, 3, 2\]")])
+def test_lstm_proj_size_packed_states_are_checked(shapes: tuple, message: str) -> None:
+    # torch 2.13 does not check the states of a packed input (its Python checks only the
+    # padded path's): its kernel then fails with "got an incorrect number of RNN parameters",
+    # a shape error from inside, or a segmentation fault. symgrad checks them as the padded
+    # path's, with those messages.
+    packed = symgrad.nn.utils.rnn.pack_padded_sequence(symgrad.ones(4, 3, 3), [4, 2, 1])
+    with pytest.raises(RuntimeError, match=message):
+        _lstm(symgrad, {}, "float32")(packed, tuple(symgrad.zeros(s) for s in shapes))
