@@ -91,6 +91,10 @@ from symgrad.ops.pooling3d import (  # noqa: E402
     max_pool3d,
     max_pool3d_with_indices,
 )
+from symgrad.ops.pooling3d_max import (  # noqa: E402
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+)
 
 # pdist (symgrad/ops/distances.py): the published function, as ``torch.nn.functional.pdist``
 # is ``torch.pdist``
@@ -127,6 +131,7 @@ __all__ = [
     "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     # 3-d pooling (symgrad/ops/pooling3d.py)
     "max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d",
+    "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
     "unfold", "fold",
     # channel-wise and alpha dropouts, channel shuffles, RReLU (helper misc)
     "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",

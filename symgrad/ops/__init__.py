@@ -51,6 +51,7 @@ from symgrad.ops import (  # noqa: F401
     pixel_shuffle,
     pooling,
     pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
+    pooling3d_max,  # adaptive_max_pool3d
     pooling_more,  # adaptive max pooling (helper misc)
     products,
     put,  # put (helper dist)
