@@ -64,6 +64,16 @@ def test_embedding_renorm_matches_torch(max_norm: float, norm_type: float, dtype
     assert versions == [1, 1]
 
 
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_embedding_renorm_of_half_types_is_torch_s_bitwise(dtype: str) -> None:
+    # The factor is rounded to the table's dtype before the product (in float32).
+    table = np.sin(np.arange(30.0) * 0.9).reshape(10, 3) * 3
+    got, want = (_np(lib.embedding_renorm_(lib.tensor(table, dtype=getattr(lib, dtype)),
+                                           lib.tensor(list(range(10))), 1.0, 2.0).float())
+                 for lib in ENGINES)
+    np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.parametrize("call", [
     lambda L: L.embedding_renorm_(L.ones(5, 3, requires_grad=True), L.tensor([0]), 1.0, 2.0),
     lambda L: L.embedding_renorm_(L.ones(5), L.tensor([0]), 1.0, 2.0),

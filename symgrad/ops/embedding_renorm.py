@@ -4,9 +4,9 @@ so that none has a ``norm_type``-norm above ``max_norm`` (``torch.embedding_reno
 
 PyTorch's CPU kernel walks the distinct indices in ascending order; each row's norm is computed
 in the table's dtype and read as a double, and a row whose norm exceeds ``max_norm`` is
-multiplied by ``max_norm / (norm + 1e-7)`` (that factor rounded to the dtype's opmath type,
-float32 for float16 and bfloat16). An index out of range raises ``select``'s IndexError when
-the walk reaches it, the rows before it already written. The table's version moves once per
+multiplied by ``max_norm / (norm + 1e-7)`` (that factor rounded to the table's dtype, the
+product formed in its opmath type, float32 for float16 and bfloat16). An index out of range
+raises ``select``'s IndexError when the walk reaches it, the rows before it already written. The table's version moves once per
 call. Recorded (grad mode on, a table with a graph), the op has no derivative: its node
 (``EmbeddingRenormBackward0``) raises in backward, as PyTorch's does.
 """
@@ -52,8 +52,11 @@ def _scale_row(row: np.ndarray, max_norm: float, norm_type: float) -> np.ndarray
                                keepdim=False).astype(row.dtype))
     if not norm > max_norm:
         return None
+    # The factor is rounded to the table's dtype (PyTorch's ``row *= scale`` casts its
+    # Scalar so: a float16 factor rounded to float32 instead differed in 2 of 4 rows), then
+    # multiplied in the opmath type (float32 for float16 and bfloat16) and rounded once.
     opmath = np.dtype(np.float32) if row.dtype in _HALVES else row.dtype
-    scale = opmath.type(max_norm / (norm + _EPS))
+    scale = np.asarray(max_norm / (norm + _EPS), dtype=row.dtype).astype(opmath)
     return (row.astype(opmath) * scale).astype(row.dtype)
 
 
