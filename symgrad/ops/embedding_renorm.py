@@ -6,9 +6,10 @@ PyTorch's CPU kernel walks the distinct indices in ascending order; each row's n
 in the table's dtype and read as a double, and a row whose norm exceeds ``max_norm`` is
 multiplied by ``max_norm / (norm + 1e-7)`` (that factor rounded to the table's dtype, the
 product formed in its opmath type, float32 for float16 and bfloat16). An index out of range
-raises ``select``'s IndexError when the walk reaches it, the rows before it already written. The table's version moves once per
-call. Recorded (grad mode on, a table with a graph), the op has no derivative: its node
-(``EmbeddingRenormBackward0``) raises in backward, as PyTorch's does.
+raises ``select``'s IndexError when the walk reaches it, the rows before it already written.
+The table's version moves once per call. Recorded (grad mode on, a table with a graph), the
+op has no derivative: its node (``EmbeddingRenormBackward0``) raises in backward, as
+PyTorch's does.
 """
 
 from __future__ import annotations
