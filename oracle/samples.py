@@ -598,6 +598,11 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "adaptive_avg_pool3d": (Sample(((1, 1, 2, 3, 4),), {"output_size": (1, 2, 3)}),
                             Sample(((2, 3, 2, 2),), {"output_size": (2, 2, 1)}),
                             Sample(((1, 1, 2, 3, 2),), {"output_size": (3, 2, 2)})),
+    # adaptive max pooling over three dims: windows that overlap (5 -> 2, 3 -> 2), grow
+    # (2 -> 3), and an unbatched (C, D, H, W) input
+    "adaptive_max_pool3d": (Sample(((1, 1, 3, 5, 2),), {"output_size": (2, 2, 1)}),
+                            Sample(((2, 2, 3, 2),), {"output_size": (3, 2, 2)}),
+                            Sample(((1, 2, 2, 3, 4),), {"output_size": (1, 2, 3)})),
     # transposed convolutions (symgrad/ops/convolution_transposed.py): weight (C_in, C_out /
     # groups, *kernel); a bias of no element is none
     "conv_transpose": tuple(

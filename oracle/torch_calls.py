@@ -126,6 +126,7 @@ TORCH: dict[str, str] = {
     'avg_pool3d': ('torch.nn.functional.avg_pool3d(self, kernel_size, stride, padding, ceil_mode, '
                    'count_include_pad, divisor_override)'),
     'adaptive_avg_pool3d': 'torch.nn.functional.adaptive_avg_pool3d(self, output_size)',
+    'adaptive_max_pool3d': 'torch.nn.functional.adaptive_max_pool3d(self, output_size)',
     'layer_norm': 'torch.nn.functional.layer_norm(self, weight.shape, weight, bias, eps)',
     # group normalisation
     'group_norm': 'torch.nn.functional.group_norm(self, num_groups, weight, bias, eps)',

@@ -132,6 +132,7 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "max_pool3d": kernel("max_pool3d", BOOL),
     "avg_pool3d": kernel("avg_pool3d_out_frame", NOT_FLOAT[:5] + ("float16", "bfloat16")),
     "adaptive_avg_pool3d": kernel("adaptive_avg_pool3d_cpu", NOT_FLOAT),
+    "adaptive_max_pool3d": kernel("adaptive_max_pool3d_cpu", NOT_FLOAT),
     # transposed convolutions: of the integers torch computes int64 only
     "conv_transpose": kernel("slow_conv_transpose2d_out_cpu", NOT_FLOAT[:5]),
     "sub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "

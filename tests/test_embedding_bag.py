@@ -250,11 +250,11 @@ def test_include_last_offset_short_of_the_input_is_refused():
         call(symgrad, "float32")
 
 
-@pytest.mark.parametrize("option", [{"sparse": True}, {"scale_grad_by_freq": True},
-                                    {"max_norm": 1.0}])
+# max_norm is computed (tests/test_lstm_proj_embedding_renorm.py).
+@pytest.mark.parametrize("option", [{"sparse": True}, {"scale_grad_by_freq": True}])
 def test_what_symgrad_does_not_do_is_refused_clearly(option):
     # as symgrad's F.embedding refuses them (PyTorch computes: a sparse gradient, gradients
-    # scaled by the frequency, rows renormalised in place)
+    # scaled by the frequency)
     for call in (lambda: _bag(symgrad, **option),
                  lambda: SF.embedding(symgrad.tensor([1]), symgrad.ones(3, 2), **option)):
         with pytest.raises(NotImplementedError, match="is not supported"):

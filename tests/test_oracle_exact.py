@@ -704,6 +704,14 @@ def test_pooling3d_closed_forms():
     (g,), _ = grad_of("adaptive_avg_pool3d", [t(xs.reshape(1, 3, 2, 2))], [[[[1.0]], [[-2.0]]]],
                       output_size=(2, 1, 1))
     agree(g, [[[mp(1) / 8] * 2] * 2, [[mp(-1) / 8] * 2] * 2, [[mp(-2) / 8] * 2] * 2])
+    # adaptive max, depth 3 into 2: both windows' maximum is the 9 at (1, 0, 1), which takes
+    # both weights
+    (g,), out = grad_of("adaptive_max_pool3d", [t(xs.reshape(1, 3, 2, 2))],
+                        [[[[1.0]], [[-2.0]]]], output_size=(2, 1, 1))
+    assert out.tolist() == [[[[9.0]], [[9.0]]]]
+    want = np.zeros((1, 3, 2, 2), dtype=object)
+    want[0, 1, 0, 1] = mp(-1)
+    agree(g, want)
 
 
 # -- unfold and fold ---------------------------------------------------------------------------
@@ -741,7 +749,7 @@ CLOSED_FORM_ELSEWHERE = {
     # transposed convolutions (closed form above)
     "conv_transpose",
     # 3-d pooling (closed forms above)
-    "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
+    "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
     # unfold and fold (closed form above)
     "im2col", "col2im",
     # tensor functions (closed form below)

@@ -202,9 +202,7 @@ def test_errors_and_warnings_match_torch(index: int) -> None:
     assert _outcome(call, symgrad) == _outcome(call, torch)
 
 
-def test_proj_size_is_not_implemented() -> None:
-    with pytest.raises(NotImplementedError):
-        symgrad.nn.LSTM(3, 4, proj_size=2)
+# LSTM(proj_size=) is computed: tests/test_lstm_proj_embedding_renorm.py.
 
 
 MODULES = [

@@ -53,6 +53,8 @@ CASES = {
                    lambda: [_t(22, 1, 1, 2, 2, 3)]),
     "adaptive_avg_pool3d": (lambda x: F.adaptive_avg_pool3d(x, (1, 2, 2)),
                             lambda: [_t(23, 1, 2, 3, 3)]),
+    "adaptive_max_pool3d": (lambda x: F.adaptive_max_pool3d(x, (2, 1, 2)),
+                            lambda: [_t(25, 1, 3, 3, 3)]),
     "unfold and fold": (lambda x: F.fold(F.unfold(x, 2, 1, 1, 2) * 2.0, (3, 4), 2, 1, 1, 2),
                         lambda: [_t(24, 1, 2, 3, 4)]),
 }

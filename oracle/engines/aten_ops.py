@@ -229,6 +229,14 @@ def _adaptive_max_pool2d(a: dict[str, Any], i: int) -> Converted:
         "output_size": _per_dim(a["output_size"], 2)}
 
 
+def _adaptive_max_pool3d(a: dict[str, Any], i: int) -> Converted:
+    """adaptive_max_pool3d's values; its indices output has no meaning."""
+    if i:
+        raise KeyError("adaptive_max_pool3d's indices output")
+    return "adaptive_max_pool3d", [("self", a["self"])], {
+        "output_size": _per_dim(a["output_size"], 3)}
+
+
 def _max_pool2d(a: dict[str, Any], i: int) -> Converted:
     if i != 0:
         raise KeyError("max_pool2d_with_indices's indices output")
@@ -528,6 +536,7 @@ ATEN: dict[str, Rule] = {
     "avg_pool3d.default": _avg_pool3d,
     "_adaptive_avg_pool3d.default": lambda a, _: ("adaptive_avg_pool3d", [("self", a["self"])], {
         "output_size": _per_dim(a["output_size"], 3)}),
+    "adaptive_max_pool3d.default": _adaptive_max_pool3d,
     "im2col.default": lambda a, _: ("im2col", [("self", a["self"])], _blocks(a)),
     "col2im.default": lambda a, _: ("col2im", [("self", a["self"])], {
         "output_size": _per_dim(a["output_size"], 2), **_blocks(a)}),

@@ -350,7 +350,7 @@ from oracle.semantics import (  # noqa: E402, F401
     padding_modes,  # reflection and replication pads (helper misc)
     pixel_shuffle,
     pooling,
-    pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
+    pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d, adaptive_max_pool3d
     products,
     put,  # put (helper dist)
     reductions,

@@ -70,14 +70,28 @@ def _candidates(self: Any, *, kernel_size: Any, stride: Any, padding: Any, dilat
     return _by_window(self, per_dim, lambda v, *win: tuple(_inside(v, *win)))
 
 
-def _ties(self: Any, **attrs: Any) -> list[Kink]:
-    """Two candidates of a window tie for its maximum: both equal it."""
-    found = []
-    for cands in np.asarray(_candidates(self, **attrs), dtype=object).flat:
-        top = sympy.Max(*cands)
-        found += [kink("self", sympy.Abs(top - a) + sympy.Abs(top - b), TIE)
-                  for n, a in enumerate(cands) for b in cands[n + 1:]]
-    return found
+def _ties_of(candidates: Callable[..., np.ndarray]) -> Callable[..., list[Kink]]:
+    """Two candidates of a window (``candidates``') tie for its maximum: both equal it."""
+    def ties(self: Any, **attrs: Any) -> list[Kink]:
+        found = []
+        for cands in np.asarray(candidates(self, **attrs), dtype=object).flat:
+            top = sympy.Max(*cands)
+            found += [kink("self", sympy.Abs(top - a) + sympy.Abs(top - b), TIE)
+                      for n, a in enumerate(cands) for b in cands[n + 1:]]
+        return found
+
+    return ties
+
+
+_ties = _ties_of(_candidates)
+
+
+def _adaptive_candidates(self: Any, *, output_size: Any, **_: Any) -> np.ndarray:
+    """Per output element, the tuple of its adaptive window's elements, in window order:
+    along each dim ``floor(o n / out)`` to ``ceil((o + 1) n / out)``."""
+    shape = np.shape(self)[-3:]
+    per_dim = [_adaptive_windows(shape[d], output_size[d]) for d in range(3)]
+    return _by_window(self, per_dim, lambda v, *win: tuple(_inside(v, *win)))
 
 
 def _avg(self: Any, *, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,
@@ -110,3 +124,5 @@ def _adaptive_avg(self: Any, *, output_size: Any, **_: Any) -> np.ndarray:
 defmeaning("max_pool3d", "select", _candidates, select="max", labels=_ties)
 defmeaning("avg_pool3d", "structural", _avg)
 defmeaning("adaptive_avg_pool3d", "structural", _adaptive_avg)
+defmeaning("adaptive_max_pool3d", "select", _adaptive_candidates, select="max",
+           labels=_ties_of(_adaptive_candidates))

@@ -129,6 +129,7 @@ from symgrad.nn.loss_misc import MultiLabelSoftMarginLoss, TripletMarginWithDist
 from symgrad.nn.pooling_more import (
     AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
     LPPool1d,
     LPPool2d,
     MaxUnpool1d,
@@ -209,7 +210,8 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Linear", "Sequ
            # ChannelShuffle (helper misc)
            "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
            "RReLU", "Softmax2d", "ChannelShuffle", "LocalResponseNorm", "Bilinear", "LPPool1d",
-           "LPPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MultiLabelSoftMarginLoss",
+           "LPPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+           "MultiLabelSoftMarginLoss",
            "TripletMarginWithDistanceLoss", "MaxUnpool1d", "MaxUnpool2d",
            "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
            "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d",

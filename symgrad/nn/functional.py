@@ -91,6 +91,10 @@ from symgrad.ops.pooling3d import (  # noqa: E402
     max_pool3d,
     max_pool3d_with_indices,
 )
+from symgrad.ops.pooling3d_max import (  # noqa: E402
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+)
 
 # pdist (symgrad/ops/distances.py): the published function, as ``torch.nn.functional.pdist``
 # is ``torch.pdist``
@@ -127,6 +131,7 @@ __all__ = [
     "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     # 3-d pooling (symgrad/ops/pooling3d.py)
     "max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d",
+    "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
     "unfold", "fold",
     # channel-wise and alpha dropouts, channel shuffles, RReLU (helper misc)
     "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
@@ -1029,9 +1034,6 @@ def _padding_idx(padding_idx: int | None, num_embeddings: Callable[[], int]) -> 
 def _refuse_embedding_options(max_norm: float | None, scale_grad_by_freq: bool,
                               sparse: bool) -> None:
     """A clear refusal of what symgrad's embedding does not do, rather than ignoring it."""
-    if max_norm is not None:
-        raise NotImplementedError("embedding: max_norm (PyTorch's in-place renormalisation of "
-                                  "the rows looked up) is not supported; pass max_norm=None")
     if scale_grad_by_freq:
         raise NotImplementedError("embedding: scale_grad_by_freq=True is not supported")
     if sparse:
@@ -1049,10 +1051,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         padding_idx: A row (negative: from the end) that receives no gradient from the
             positions that look it up, as in PyTorch; its value is looked up as any other.
             Defaults to None: every row receives its gradient.
-        max_norm: PyTorch's in-place renormalisation of the rows looked up: not supported,
-            only None is accepted. Defaults to None.
-        norm_type: The p of the p-norm ``max_norm`` would use (unused without it).
-            Defaults to 2.
+        max_norm: If given, each row ``input`` looks up whose ``norm_type``-norm exceeds it
+            is first scaled down to it IN PLACE in ``weight``, under ``no_grad``
+            (``symgrad.embedding_renorm_``), as PyTorch does. Defaults to None.
+        norm_type: The p of the p-norm ``max_norm`` uses. Defaults to 2.
         scale_grad_by_freq: Only False is supported. Defaults to False.
         sparse: Only False (a dense gradient) is supported. Defaults to False.
 
@@ -1070,9 +1072,16 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     ...                                 ).sum().backward(); table.grad
     tensor([[1., 1.],
             [0., 0.]])
+    >>> table = symgrad.tensor([[3.0, 4.0], [0.3, 0.4]])
+    >>> _ = symgrad.nn.functional.embedding(symgrad.tensor([0]), table, max_norm=1.0); table
+    tensor([[0.6000, 0.8000],
+            [0.3000, 0.4000]])
     """
     padding_idx = _padding_idx(padding_idx, lambda: weight.size(0))
     _refuse_embedding_options(max_norm, scale_grad_by_freq, sparse)
+    if max_norm is not None:
+        with symgrad.no_grad():
+            symgrad.embedding_renorm_(weight, input, max_norm, norm_type)
     if weight.ndim == 0 and weight.requires_grad and symgrad.is_grad_enabled():
         weight.size(0)  # PyTorch's node reads the rows first: its IndexError for a 0-D table
     if weight.ndim != 2:

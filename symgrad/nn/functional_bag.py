@@ -145,9 +145,6 @@ def _kernel_checks(input: Tensor, weight: Tensor, offsets: Tensor | None,
 
 def _refuse_unsupported(max_norm: float | None, scale_grad_by_freq: bool, sparse: bool) -> None:
     """A clear refusal of what symgrad's embedding_bag does not do, as ``embedding``'s."""
-    if max_norm is not None:
-        raise NotImplementedError("embedding_bag: max_norm (PyTorch's in-place renormalisation "
-                                  "of the rows looked up) is not supported; pass max_norm=None")
     if scale_grad_by_freq:
         raise NotImplementedError("embedding_bag: scale_grad_by_freq=True is not supported")
     if sparse:
@@ -172,10 +169,10 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         weight: The table, ``(num_embeddings, embedding_dim)``, floating.
         offsets: With a 1-D ``input``, where each bag starts (from 0, non-decreasing); None
             (required) with a 2-D one. Defaults to None.
-        max_norm: PyTorch's in-place renormalisation of the rows looked up: not supported,
-            only None is accepted. Defaults to None.
-        norm_type: The p of the p-norm ``max_norm`` would use (unused without it). Defaults
-            to 2.
+        max_norm: If given, each row ``input`` looks up whose ``norm_type``-norm exceeds it
+            is first scaled down to it IN PLACE in ``weight``, under ``no_grad``
+            (``symgrad.embedding_renorm_``), as PyTorch does. Defaults to None.
+        norm_type: The p of the p-norm ``max_norm`` uses. Defaults to 2.
         scale_grad_by_freq: Only False is supported. Defaults to False.
         mode: ``"sum"``, ``"mean"`` or ``"max"`` (per column). Defaults to ``"mean"``.
         sparse: Only False (a dense gradient) is supported. Defaults to False.
@@ -210,6 +207,9 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     if mode == "max" and sparse:
         raise ValueError("max mode does not support sparse weights")
     _refuse_unsupported(max_norm, scale_grad_by_freq, sparse)
+    if max_norm is not None:  # after the shape and mode checks, as PyTorch's Python does
+        with symgrad.no_grad():
+            symgrad.embedding_renorm_(weight, input.reshape(-1), max_norm, norm_type)
     if per_sample_weights is not None and mode != "sum":
         raise NotImplementedError(
             "embedding_bag: per_sample_weights was not None. per_sample_weights is only "

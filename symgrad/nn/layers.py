@@ -184,8 +184,9 @@ class Embedding(Module):
         embedding_dim: the length of each row.
         padding_idx: a row (negative: from the end) that starts at zero and receives no
             gradient, as ``embedding(padding_idx=)``.
-        max_norm: not supported: only None.
-        norm_type: the p of ``max_norm``'s p-norm (unused without it).
+        max_norm: if given, the rows each call looks up are first scaled down in place to
+            this ``norm_type``-norm, as ``embedding(max_norm=)``.
+        norm_type: the p of ``max_norm``'s p-norm.
         scale_grad_by_freq: not supported: only False.
         sparse: not supported: only False.
         device: where the table lives: only the CPU (``"cpu"``, a device, or None); any other
@@ -240,17 +241,25 @@ grad_fn=<SelectBackward0>))
         >>> symgrad.nn.Embedding(4, 2).forward(symgrad.tensor([3])).shape
         symgrad.Size([1, 2])
         """
-        return F.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
 
     def extra_repr(self) -> str:
-        """The table's size, and ``padding_idx`` if any.
+        """The table's size, and ``padding_idx``, ``max_norm`` and ``norm_type`` if set.
 
         >>> import symgrad
         >>> symgrad.nn.Embedding(4, 2).extra_repr()
         '4, 2'
+        >>> symgrad.nn.Embedding(4, 2, max_norm=1.5, norm_type=1.0).extra_repr()
+        '4, 2, max_norm=1.5, norm_type=1.0'
         """
-        padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
-        return f"{self.num_embeddings}, {self.embedding_dim}{padding}"
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        return s
 
 
 class LayerNorm(Module):

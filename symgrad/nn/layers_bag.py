@@ -31,8 +31,9 @@ class EmbeddingBag(Module):
     Parameters:
         num_embeddings: the number of rows.
         embedding_dim: the length of each row.
-        max_norm: not supported: only None.
-        norm_type: the p of ``max_norm``'s p-norm (unused without it).
+        max_norm: if given, the rows each call looks up are first scaled down in place to
+            this ``norm_type``-norm, as ``embedding_bag(max_norm=)``.
+        norm_type: the p of ``max_norm``'s p-norm.
         scale_grad_by_freq: not supported: only False.
         mode: ``"sum"``, ``"mean"`` or ``"max"``. Default: ``"mean"``.
         sparse: not supported: only False.
@@ -118,6 +119,8 @@ class EmbeddingBag(Module):
         "4, 2, mode='mean'"
         """
         s = f"{self.num_embeddings!r}, {self.embedding_dim!r}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm!r}"
         if self.norm_type != 2:
             s += f", norm_type={self.norm_type!r}"
         s += f", mode={self.mode!r}"
@@ -136,7 +139,7 @@ class EmbeddingBag(Module):
         Args:
             embeddings: The table, ``(num_embeddings, embedding_dim)``.
             freeze: Whether the table stays fixed (requires no grad). Defaults to True.
-            max_norm: Only None is supported. Defaults to None.
+            max_norm: The norm looked-up rows are scaled down to in place. Defaults to None.
             norm_type: The p of ``max_norm``'s p-norm. Defaults to 2.
             scale_grad_by_freq: Only False is supported. Defaults to False.
             mode: ``"sum"``, ``"mean"`` or ``"max"``. Defaults to ``"mean"``.

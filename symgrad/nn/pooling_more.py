@@ -15,7 +15,8 @@ from symgrad.nn import functional as F
 from symgrad.nn.modules import Module
 from symgrad.tensor import Tensor
 
-__all__ = ["LPPool1d", "LPPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d",
+__all__ = ["LPPool1d", "LPPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+           "MaxUnpool1d",
            "MaxUnpool2d"]
 
 
@@ -162,6 +163,33 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
         symgrad.Size([1, 1, 2])
         """
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """``adaptive_max_pool3d``: the maximum over windows of the last three dims giving
+    ``output_size``.
+
+    Parameters:
+        output_size: the output's (D, H, W): an int for all three, or a triple (None keeps the
+            input's).
+        return_indices: also return the maxima's indices. Default: False.
+
+    >>> import symgrad
+    >>> symgrad.nn.AdaptiveMaxPool3d(1)(symgrad.arange(8.0).reshape(1, 2, 2, 2))
+    tensor([[[[7.]]]])
+    """
+
+    def forward(self, input: Tensor) -> Any:
+        """``adaptive_max_pool3d(input, output_size, return_indices)``.
+
+        Args:
+            input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+
+        >>> import symgrad
+        >>> symgrad.nn.AdaptiveMaxPool3d((1, 2, 1)).forward(symgrad.ones(1, 2, 2, 2)).shape
+        symgrad.Size([1, 1, 2, 1])
+        """
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
 
 class _MaxUnpoolNd(Module):

@@ -38,7 +38,7 @@ from typing import Any
 
 import symgrad
 from symgrad.creation import empty
-from symgrad.nn import _recurrent_fused, init
+from symgrad.nn import _recurrent_fused, _recurrent_proj, init
 from symgrad.nn import functional as F
 from symgrad.nn.modules import Module
 from symgrad.nn.parameter import Parameter
@@ -347,7 +347,9 @@ class RNNBase(Module):
             in training. Defaults to 0.
         bidirectional: Run every layer forwards and backwards and concatenate the two outputs.
             Defaults to False.
-        proj_size: LSTM projections; only 0 (none) is implemented. Defaults to 0.
+        proj_size: An LSTM's projections: if positive, each step's hidden state is
+            ``weight_hr_l{k} @ (o * tanh(c))``, of this size (below ``hidden_size``).
+            Defaults to 0 (none).
         device: Only the CPU (``"cpu"``, a device, or None).
         dtype: The parameters' dtype. Defaults to None: the default dtype.
 
@@ -398,21 +400,23 @@ class RNNBase(Module):
                              "projections")
         if proj_size >= hidden_size:
             raise ValueError("proj_size has to be smaller than hidden_size")
-        if proj_size > 0:
-            raise NotImplementedError("symgrad's LSTM does not implement proj_size > 0")
         if mode not in _GATES:
             raise ValueError("Unrecognized RNN mode: " + mode)
         gate_size = _GATES[mode] * hidden_size
         directions = 2 if bidirectional else 1
+        # With projections (an LSTM's proj_size), h has proj_size elements, c hidden_size.
+        real_hidden = proj_size if proj_size > 0 else hidden_size
         self._all_weights: list[list[str]] = []
         for layer in range(num_layers):
             for direction in range(directions):
-                layer_input = input_size if layer == 0 else hidden_size * directions
+                layer_input = input_size if layer == 0 else real_hidden * directions
                 suffix = "_reverse" if direction == 1 else ""
                 shapes = [("weight_ih", (gate_size, layer_input)),
-                          ("weight_hh", (gate_size, hidden_size))]
+                          ("weight_hh", (gate_size, real_hidden))]
                 if bias:
                     shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                if proj_size > 0:  # last, as PyTorch's _flat_weights_names (and its draws)
+                    shapes += [("weight_hr", (proj_size, hidden_size))]
                 names = []
                 for kind, shape in shapes:
                     name = f"{kind}_l{layer}{suffix}"
@@ -487,9 +491,11 @@ class RNNBase(Module):
             raise RuntimeError("input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")
 
-    def _expected_hidden(self, input: Tensor) -> tuple[int, int, int]:
+    def _expected_hidden(self, input: Tensor, cell: bool = False) -> tuple[int, int, int]:
+        """The shape of ``h_0`` (of ``c_0`` with ``cell``): ``proj_size`` wide when set."""
         batch = input.shape[0] if self.batch_first else input.shape[1]
-        return (self.num_layers * (2 if self.bidirectional else 1), batch, self.hidden_size)
+        size = self.proj_size if self.proj_size > 0 and not cell else self.hidden_size
+        return (self.num_layers * (2 if self.bidirectional else 1), batch, size)
 
     @staticmethod
     def _check_hidden(hx: Tensor, expected: tuple[int, int, int],
@@ -505,8 +511,8 @@ class RNNBase(Module):
             return input, True
         return input.unsqueeze(0 if self.batch_first else 1), False
 
-    def _zeros(self, input: Tensor) -> Tensor:
-        return symgrad.zeros(self._expected_hidden(input), dtype=input.dtype)
+    def _zeros(self, input: Tensor, cell: bool = False) -> Tensor:
+        return symgrad.zeros(self._expected_hidden(input, cell), dtype=input.dtype)
 
     # -- the computation --------------------------------------------------------------------------
     def _run(self, input: Tensor, hx: Any, batch_sizes: tuple[int, ...] | None = None
@@ -526,7 +532,14 @@ class RNNBase(Module):
                 b_ih = getattr(self, names[2]) if self.bias else None
                 b_hh = getattr(self, names[3]) if self.bias else None
                 state = hx[layer * directions + direction]
-                if packed:
+                if self.proj_size > 0:
+                    w_hr = getattr(self, names[-1])
+                    out, state = (
+                        _recurrent_proj.packed_layer(x, w_ih, w_hh, b_ih, b_hh, w_hr, state,
+                                                     batch_sizes, direction == 1) if packed
+                        else _recurrent_proj.layer(x, w_ih, w_hh, b_ih, b_hh, w_hr, state,
+                                                   direction == 1))
+                elif packed:
                     out, state = _recurrent_fused.packed_layer(
                         self.mode, x, w_ih, w_hh, b_ih, b_hh, state, batch_sizes, direction == 1)
                 else:
@@ -546,15 +559,16 @@ class RNNBase(Module):
         data, batch_sizes, sorted_indices, unsorted_indices = input
         sizes = tuple(batch_sizes.tolist())
         lstm = self.mode == "LSTM"
-        expected = (self.num_layers * (2 if self.bidirectional else 1), sizes[0],
-                    self.hidden_size)
+        layers = self.num_layers * (2 if self.bidirectional else 1)
+        expected = [(layers, sizes[0], self.proj_size or self.hidden_size),
+                    (layers, sizes[0], self.hidden_size)][:2 if lstm else 1]
         if hx is None:
-            hx = tuple(symgrad.zeros(expected, dtype=data.dtype) for _ in range(2 if lstm else 1))
+            hx = tuple(symgrad.zeros(shape, dtype=data.dtype) for shape in expected)
         else:
             hx = _permute(hx if lstm else (hx,), sorted_indices)
         self._check_input(data, dims=2)
-        for k, state in enumerate(hx):
-            self._check_hidden(state, expected, f"Expected hidden[{k}] size {{}}, got {{}}"
+        for k, (state, shape) in enumerate(zip(hx, expected, strict=False)):
+            self._check_hidden(state, shape, f"Expected hidden[{k}] size {{}}, got {{}}"
                                if lstm else "Expected hidden size {}, got {}")
         states = list(zip(*(state.unbind(0) for state in hx), strict=True))
         output, finals = self._run(data, [s if lstm else s[0] for s in states], sizes)
@@ -678,7 +692,8 @@ class LSTM(RNNBase):
         batch_first: Inputs and outputs are ``(batch, seq, feature)``. Defaults to False.
         dropout: Dropout on every layer's output but the last's, in training. Defaults to 0.
         bidirectional: Run every layer both ways. Defaults to False.
-        proj_size: Only 0: projections raise NotImplementedError. Defaults to 0.
+        proj_size: If positive, projections: ``h`` (the output, ``h_0`` and ``h_n``) has
+            this size, ``weight_hr_l{k}`` mapping ``o * tanh(c)`` to it. Defaults to 0.
         device: Only the CPU (``"cpu"``, a device, or None).
         dtype: The parameters' dtype. Defaults to None: the default dtype.
 
@@ -718,7 +733,7 @@ class LSTM(RNNBase):
         input, batched = self._batched_input(input, "LSTM")
         expected = self._expected_hidden(input)
         if hx is None:
-            hx = (self._zeros(input), self._zeros(input))
+            hx = (self._zeros(input), self._zeros(input, cell=True))
         else:
             h0, c0 = hx
             if batched and (h0.ndim != 3 or c0.ndim != 3):
@@ -731,7 +746,8 @@ class LSTM(RNNBase):
                 hx = (h0.unsqueeze(1), c0.unsqueeze(1))
         self._check_input(input)
         self._check_hidden(hx[0], expected, "Expected hidden[0] size {}, got {}")
-        self._check_hidden(hx[1], expected, "Expected hidden[1] size {}, got {}")
+        self._check_hidden(hx[1], self._expected_hidden(input, cell=True),
+                           "Expected hidden[1] size {}, got {}")
         output, finals = self._run(input, list(zip(hx[0].unbind(0), hx[1].unbind(0),
                                                    strict=True)))
         h = symgrad.stack([f[0] for f in finals], 0)

@@ -20,6 +20,7 @@ from symgrad.ops import (  # noqa: F401
     elementwise_extra,  # frac, copysign, fmax, fmin, ldexp, heaviside, ... (helper red)
     elementwise_more,
     embedding_bag,  # embedding_bag (helper loss)
+    embedding_renorm,  # embedding_renorm_ (embedding's max_norm)
     fold,  # unfold and fold: im2col, col2im
     functional_top_level,  # torch.dropout, torch.layer_norm, torch.kl_div, ... (helper names2)
     grid_sample,  # grid_sampler_2d, affine_grid_generator (grid_sample, affine_grid)
@@ -50,6 +51,7 @@ from symgrad.ops import (  # noqa: F401
     pixel_shuffle,
     pooling,
     pooling3d,  # max_pool3d, avg_pool3d, adaptive_avg_pool3d
+    pooling3d_max,  # adaptive_max_pool3d
     pooling_more,  # adaptive max pooling (helper misc)
     products,
     put,  # put (helper dist)
