@@ -133,6 +133,9 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "avg_pool3d": kernel("avg_pool3d_out_frame", NOT_FLOAT[:5] + ("float16", "bfloat16")),
     "adaptive_avg_pool3d": kernel("adaptive_avg_pool3d_cpu", NOT_FLOAT),
     "adaptive_max_pool3d": kernel("adaptive_max_pool3d_cpu", NOT_FLOAT),
+    # spatial transformers' sampling: the floats alone
+    "grid_sampler_2d": kernel("grid_sampler_2d_cpu_kernel_impl", NOT_FLOAT),
+    "affine_grid_generator": kernel("linspace_cpu", BOOL),
     # transposed convolutions: of the integers torch computes int64 only
     "conv_transpose": kernel("slow_conv_transpose2d_out_cpu", NOT_FLOAT[:5]),
     "sub": runtime("Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -352,6 +355,15 @@ KNOWN: dict[str, str] = {
     "upsample_bilinear2d-uint8": "PyTorch's uint8 bilinear weighs in 16-bit fixed point: the "
                                  "engine's exact sum rounded half up is 1 off on 2 of 40",
     # linalg functions (helper linalg)
+    # spatial transformers' grids (symgrad/ops/grid_sample.py)
+    **{f"affine_grid_generator-{d}": "PyTorch's op computes an integer theta's grid by an "
+                                     "integer linspace (the pixel positions truncated to -1, "
+                                     "0, 1), symgrad's in floats; F.affine_grid refuses an "
+                                     "integer theta in both"
+       for d in NOT_FLOAT[1:]},
+    **{f"affine_grid_generator-{d}": "PyTorch 2.13's half affine grid of a one-pixel side "
+                                     "raises \"tensor_cpu\" not implemented; symgrad computes it"
+       for d in ("float16", "bfloat16")},
     **{f"matrix_exp-{d}": "PyTorch 2.13's half matrix_exp is wrong (the identity's exp has "
                           "-20896 on its diagonal in float16); symgrad's is exp rounded"
        for d in ("float16", "bfloat16")},

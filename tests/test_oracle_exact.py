@@ -730,6 +730,35 @@ def test_im2col_and_col2im_closed_forms():
     agree(g, [[-4, -3, -1, 0], [-3, -2, 0, 1], [-1, 0, 2, 3], [0, 1, 3, 4]])
 
 
+
+# -- spatial transformers' sampling (symgrad/ops/grid_sample.py) -----------------------------------
+def test_grid_sample_and_affine_grid_closed_forms():
+    # A 2x2 image [[a, b], [c, d]] with align_corners: grid x, y in [-1, 1] are the pixel
+    # positions u = (x + 1) / 2, v = (y + 1) / 2; bilinear sampling is
+    # (1-u)(1-v) a + u(1-v) b + (1-u) v c + u v d, so d/dimage is those weights and d/dx is
+    # ((1-v)(b - a) + v (d - c)) / 2, d/dy ((1-u)(c - a) + u (d - b)) / 2.
+    image = np.array([[1.0, 2.0], [4.0, 8.0]])
+    point = (0.5, -0.25)  # u = 3/4, v = 3/8
+    (gi, gg), out = grad_of("grid_sampler_2d", [t(image.reshape(1, 1, 2, 2)),
+                                                t(np.array(point).reshape(1, 1, 1, 2))],
+                            [[[[3.0]]]], mode="bilinear", padding_mode="zeros",
+                            align_corners=True)
+    a, b, c, d = (mp(v) for v in image.reshape(-1))
+    u, v = mp(3) / 4, mp(3) / 8
+    agree(out._data.reshape(-1), [(1 - u) * (1 - v) * a + u * (1 - v) * b + (1 - u) * v * c
+                                  + u * v * d])
+    agree(gi.reshape(-1), [3 * (1 - u) * (1 - v), 3 * u * (1 - v), 3 * (1 - u) * v, 3 * u * v])
+    agree(gg.reshape(-1), [3 * ((1 - v) * (b - a) + v * (d - c)) / 2,
+                           3 * ((1 - u) * (c - a) + u * (d - b)) / 2])
+    # affine_grid is linear in theta: output pixel (x, y) of a 1x2 grid without align_corners
+    # (x = -1/2, 1/2; y = 0) is theta @ (x, y, 1), so d/dtheta[r] is w[r] times (x, y, 1) summed
+    (g,), out = grad_of("affine_grid_generator", [t(np.arange(6.0).reshape(1, 2, 3))],
+                        [[[[1.0, -2.0], [3.0, 0.5]]]], size=(1, 1, 1, 2), align_corners=False)
+    agree(out._data.reshape(-1), [-mp(1) / 2 * 0 + 2, -mp(1) / 2 * 3 + 5, mp(1) / 2 * 0 + 2,
+                                  mp(1) / 2 * 3 + 5])
+    agree(g.reshape(-1), [-mp(1) / 2 * 1 + mp(1) / 2 * 3, 0, 1 + 3,
+                          -mp(1) / 2 * -2 + mp(1) / 2 * mp(1) / 2, 0, -2 + mp(1) / 2])
+
 CLOSED_FORM_ELSEWHERE = {
     # sgn, dist, frexp (tests/test_sgn_dist_frexp.py) and nextafter (tests/test_next_float.py)
     "sgn", "dist", "frexp", "nextafter",
@@ -750,6 +779,8 @@ CLOSED_FORM_ELSEWHERE = {
     "conv_transpose",
     # 3-d pooling (closed forms above)
     "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
+    # grid sampling (closed form above)
+    "grid_sampler_2d", "affine_grid_generator",
     # unfold and fold (closed form above)
     "im2col", "col2im",
     # tensor functions (closed form below)

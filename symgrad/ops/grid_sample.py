@@ -374,6 +374,9 @@ def _affine_grid_vjp(g: Tensor, *, size: tuple[int, ...], align_corners: bool) -
     return flat @ _const(base.reshape(height * width, 3))
 
 
+# A bool theta: PyTorch's linspace refuses it (``F.affine_grid`` refuses every theta not
+# floating before, as PyTorch's).
 AFFINE_GRID_GENERATOR = defop(
     "affine_grid_generator", "AffineGridGeneratorBackward0", _affine_grid, vjp=_affine_grid_vjp,
-    dtype_rule="same", kind="resampling")
+    dtype_rule="same", kind="resampling",
+    refuses=not_implemented("linspace_cpu", (_dtypes.bool,)))
