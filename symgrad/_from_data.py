@@ -47,6 +47,27 @@ def c_name(cls: type) -> str:
     return f"{cls.__module__.split('.')[0]}.{cls.__name__}"
 
 
+def torch_type_name(value: Any) -> str:
+    """A value's type as PyTorch's argument parser prints it in its "invalid combination"
+    errors (``Tensor``, ``torch.dtype``, ``torch.Size``, ``torch.device``; else ``tp_name``).
+
+    Args:
+        value: Anything.
+
+    >>> import symgrad
+    >>> torch_type_name(symgrad.float32), torch_type_name(symgrad.ones(1)), torch_type_name(1)
+    ('torch.dtype', 'Tensor', 'int')
+    """
+    from symgrad.devices import device
+    from symgrad.tensor import Size, Tensor
+
+    for cls, name in ((Tensor, "Tensor"), (Size, "torch.Size"), (dtype, "torch.dtype"),
+                      (device, "torch.device")):
+        if isinstance(value, cls):
+            return name
+    return c_name(type(value))
+
+
 def is_sequence(obj: Any) -> bool:
     """CPython's ``PySequence_Check`` as PyTorch sees it: a tensor and a NumPy scalar are not
     sequences (their indexing is a mapping's), a dict is not one, a str is.

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
-from symgrad._from_data import c_name, is_sequence
+from symgrad._from_data import c_name, is_sequence, torch_type_name
 from symgrad.devices import device as _device
 from symgrad.tensor import Size, Tensor, tensor
 
@@ -131,20 +131,12 @@ must be tuple of ints,but got float"
 
 
 def _invalid(args: tuple, kwargs: dict[str, Any]) -> TypeError:
-    got = [_torch_type(a) for a in args] + [f"{k}={_torch_type(v)}" for k, v in kwargs.items()]
+    got = [torch_type_name(a) for a in args] + [f"{k}={torch_type_name(v)}"
+                                                for k, v in kwargs.items()]
     # PyTorch ends a list of keywords alone with ", " (``got (dtype=torch.dtype, )``)
     shown = ", ".join(got) + (", " if kwargs and not args else "")
     return TypeError(f"new() received an invalid combination of arguments - got ({shown}), "
                      "but expected one of:\n" + "".join(f" * {s}\n" for s in _SIGNATURES))
-
-
-def _torch_type(value: Any) -> str:
-    """A value's type as PyTorch's argument parser prints it."""
-    for cls, name in ((Tensor, "Tensor"), (Size, "torch.Size"), (_dtypes.dtype, "torch.dtype"),
-                      (_device, "torch.device")):
-        if isinstance(value, cls):
-            return name
-    return c_name(type(value))
 
 
 def _from_sizes(dtype: _dtypes.dtype, sizes: Sequence[Any]) -> Tensor:
