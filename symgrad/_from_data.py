@@ -256,12 +256,14 @@ def _store(leaves: list[Any], want: dtype) -> np.ndarray:
         return _cast(np.array([_as_float(x) for x in leaves], np.float64), want)
     if want is _dtypes.bool:
         return np.array([_as_bool(x) for x in leaves], np.bool_)
-    out = np.empty(len(leaves), want.np)
-    for i, x in enumerate(leaves):
-        if isinstance(x, builtins.float):
-            out[i] = _as_integers(np.array([x], np.float64), want)[0]
-        else:
-            out[i] = _as_integers(np.array([_as_long(x)]), want)[0]
+    values = [x if isinstance(x, builtins.float) else _as_long(x) for x in leaves]
+    if not any(isinstance(v, builtins.float) for v in values):
+        return _as_integers(np.array(values, np.int64), want)
+    # each by its own rule (an int exactly, a float truncated), as PyTorch stores them
+    out = np.empty(len(values), want.np)
+    for i, v in enumerate(values):
+        out[i] = _as_integers(np.array([v], np.float64 if isinstance(v, builtins.float)
+                                        else np.int64), want)[0]
     return out
 
 
