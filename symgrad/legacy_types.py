@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import _dtypes
+from symgrad._from_data import c_name, is_sequence, torch_type_name
 from symgrad.devices import device as _device
 from symgrad.tensor import Size, Tensor, tensor
 
@@ -39,21 +40,12 @@ _SIGNATURES = ("(*, torch.device device = None)", "(torch.Storage storage)", "(T
 _DEPRECATED = ("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
                "torch.set_default_dtype() and torch.set_default_device() as alternatives.")
 _warned: list[bool] = []
-_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a class statement
 
 
 def _is_size(value: Any) -> bool:
     """An entry PyTorch's parser takes in a tuple of ints: a Python or NumPy integer (a bool
     too, except as the only argument, where it is data)."""
     return isinstance(value, builtins.int | np.integer)
-
-
-def _c_name(cls: type) -> str:
-    """The name CPython's ``tp_name`` gives a type, which PyTorch's messages print: a class
-    written in Python by its bare name, a compiled one (NumPy's scalars) with its module."""
-    if cls.__flags__ & _HEAP_TYPE or cls.__module__ == "builtins":
-        return cls.__name__
-    return f"{cls.__module__.split('.')[0]}.{cls.__name__}"
 
 
 def _options(name: str) -> str:
@@ -78,66 +70,103 @@ class tensortype(type):  # noqa: N801 - PyTorch's name, ``torch.tensortype``
         # PyTorch compares the tensor's type (dtype and CPU) with the class, not its class.
         return isinstance(instance, Tensor) and instance.dtype is cls.dtype
 
-    def __call__(cls, *args: Any, device: Any = None) -> Tensor:
+    def __call__(cls, *args: Any, **kwargs: Any) -> Tensor:
         """A tensor of this type, as PyTorch's legacy constructor ``torch.FloatTensor(...)``.
 
         Args:
             *args: Nothing (an empty tensor), sizes or one ``Size`` (zeros; PyTorch's are
                 uninitialised), one sequence or array of numbers (converted to this dtype),
                 or one tensor of this dtype (shared).
-            device: Only the CPU.
+            **kwargs: ``device=``: only the CPU.
         """
-        if device is not None and _device(device).type != "cpu":
-            raise RuntimeError("legacy constructor expects device type: cpu but device type: "
-                               f"{_device(device).type} was passed")
-        if len(args) == 1:
-            return cls._from_one(args[0])
-        if not args:
-            return cls._from_sizes((0,))
-        # PyTorch's parser reads a bool as a size, except in first place
-        first_is_size = _is_size(args[0]) and not isinstance(args[0], builtins.bool)
-        if first_is_size and all(_is_size(a) for a in args):
-            return cls._from_sizes(args)
-        if first_is_size:
-            pos, bad = next((i, a) for i, a in enumerate(args) if not _is_size(a))
-            raise TypeError(f"new(): argument 'size' failed to unpack the object at pos "
-                            f"{pos + 1} with error \"type must be tuple of ints,but got "
-                            f"{type(bad).__name__}\"")
-        got = ", ".join(type(a).__name__ for a in args)
-        raise TypeError(f"new() received an invalid combination of arguments - got ({got}), "
-                        "but expected one of:\n" + "".join(f" * {s}\n" for s in _SIGNATURES))
-
-    def _from_sizes(cls, sizes: Sequence[Any]) -> Tensor:
-        from symgrad import creation
-
-        return Tensor._make(creation.zeros(tuple(builtins.int(s) for s in sizes),
-                                           dtype=cls.dtype)._data, False, None)
-
-    def _from_one(cls, arg: Any) -> Tensor:
-        if isinstance(arg, Tensor):
-            return cls._alias(arg)
-        if isinstance(arg, Size):
-            return cls._from_sizes(arg)
-        if _is_size(arg) and not isinstance(arg, builtins.bool):
-            return cls._from_sizes((arg,))
-        if isinstance(arg, str):
-            raise TypeError("new(): invalid data type 'str'")
-        if isinstance(arg, Sequence | np.ndarray):
-            return tensor(arg, dtype=cls.dtype)
-        raise TypeError(f"new(): data must be a sequence (got {_c_name(type(arg))})")
-
-    def _alias(cls, other: Tensor) -> Tensor:
-        """``other`` itself as a new tensor (PyTorch's ``alias``, recorded), if it has this
-        type's dtype."""
-        if other.dtype is not cls.dtype:
-            raise TypeError(f"expected {_options(_dtypes._CPP_NAMES[cls.dtype.name])} (got "
-                            f"{_options(_dtypes._CPP_NAMES[other.dtype.name])})")
-        from symgrad.ops.shape import ALIAS, view_apply
-
-        return view_apply(ALIAS, other)
+        return construct(cls.dtype, args, kwargs, any_tensor=False)
 
     def __repr__(cls) -> str:
         return f"<class 'torch.{cls.__name__}'>"
+
+
+def construct(dtype: _dtypes.dtype, args: tuple, kwargs: dict[str, Any], *,
+              any_tensor: bool) -> Tensor:
+    """PyTorch's legacy constructor (``legacy_tensor_new``) for tensors of ``dtype``: the
+    legacy types' and ``Tensor(...)``'s, which shares a tensor of any dtype (``any_tensor``).
+
+    Args:
+        dtype: The dtype of what it makes from data or sizes.
+        args: The arguments by position.
+        kwargs: The keywords: only ``device``.
+        any_tensor: Whether a tensor of another dtype is shared rather than refused.
+
+    >>> construct(_dtypes.int64, ([1.5, 2],), {}, any_tensor=False)
+    tensor([1, 2])
+    >>> construct(_dtypes.float32, (2, 3.0), {}, any_tensor=True)
+    Traceback (most recent call last):
+    ...
+    TypeError: new(): argument 'size' failed to unpack the object at pos 2 with error "type \
+must be tuple of ints,but got float"
+    """
+    if set(kwargs) - {"device"}:
+        raise _invalid(args, kwargs)
+    device = kwargs.get("device")
+    if device is not None and _device(device).type != "cpu":
+        raise RuntimeError("legacy constructor expects device type: cpu but device type: "
+                           f"{_device(device).type} was passed")
+    if len(args) == 1:
+        if device is not None and isinstance(args[0], Tensor):
+            raise RuntimeError("Legacy tensor constructor of the form torch.Tensor(tensor, "
+                               "device=device) is not supported.  Use torch.tensor(...) or "
+                               "torch.as_tensor(...) instead.")
+        return _from_one(dtype, args[0], any_tensor)
+    if not args:
+        return _from_sizes(dtype, (0,))
+    # PyTorch's parser reads a bool as a size, except in first place
+    first_is_size = _is_size(args[0]) and not isinstance(args[0], builtins.bool)
+    if first_is_size and all(_is_size(a) for a in args):
+        return _from_sizes(dtype, args)
+    if first_is_size:
+        pos, bad = next((i, a) for i, a in enumerate(args) if not _is_size(a))
+        raise TypeError(f"new(): argument 'size' failed to unpack the object at pos "
+                        f"{pos + 1} with error \"type must be tuple of ints,but got "
+                        f"{c_name(type(bad))}\"")
+    raise _invalid(args, kwargs)
+
+
+def _invalid(args: tuple, kwargs: dict[str, Any]) -> TypeError:
+    got = [torch_type_name(a) for a in args] + [f"{k}={torch_type_name(v)}"
+                                                for k, v in kwargs.items()]
+    # PyTorch ends a list of keywords alone with ", " (``got (dtype=torch.dtype, )``)
+    shown = ", ".join(got) + (", " if kwargs and not args else "")
+    return TypeError(f"new() received an invalid combination of arguments - got ({shown}), "
+                     "but expected one of:\n" + "".join(f" * {s}\n" for s in _SIGNATURES))
+
+
+def _from_sizes(dtype: _dtypes.dtype, sizes: Sequence[Any]) -> Tensor:
+    from symgrad import creation
+
+    return Tensor._make(creation.zeros(tuple(builtins.int(s) for s in sizes),
+                                       dtype=dtype)._data, False, None)
+
+
+def _from_one(dtype: _dtypes.dtype, arg: Any, any_tensor: bool) -> Tensor:
+    if isinstance(arg, Tensor):
+        return _alias(dtype, arg, any_tensor)
+    if isinstance(arg, Size):
+        return _from_sizes(dtype, arg)
+    if _is_size(arg) and not isinstance(arg, builtins.bool):
+        return _from_sizes(dtype, (arg,))
+    if not is_sequence(arg):
+        raise TypeError(f"new(): data must be a sequence (got {c_name(type(arg))})")
+    return tensor(arg, dtype=dtype)  # without inference: each value read as ``dtype``
+
+
+def _alias(dtype: _dtypes.dtype, other: Tensor, any_tensor: bool) -> Tensor:
+    """``other`` itself as a new tensor (PyTorch's ``alias``, recorded), if it has the dtype
+    (``Tensor(other)`` takes any)."""
+    if not any_tensor and other.dtype is not dtype:
+        raise TypeError(f"expected {_options(_dtypes._CPP_NAMES[dtype.name])} (got "
+                        f"{_options(_dtypes._CPP_NAMES[other.dtype.name])})")
+    from symgrad.ops.shape import ALIAS, view_apply
+
+    return view_apply(ALIAS, other)
 
 
 _TYPE_DOC = """PyTorch's legacy type of CPU {dtype} tensors: ``{name}(data)``, ``{name}(*sizes)``

@@ -10,11 +10,12 @@ from __future__ import annotations
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
 
-from symgrad import _dtypes
+from symgrad import _dtypes, _from_data
 from symgrad import autograd as _autograd
 from symgrad import devices as _device
 from symgrad._dtypes import dtype
@@ -60,14 +61,16 @@ class Tensor:
         t._view = None  # views and their base, for in-place ops (symgrad.ops.inplace.ViewInfo)
         return t
 
-    def __new__(cls, *args: Any, device: Any = None) -> Tensor:
+    def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
         """PyTorch's legacy constructor: ``Tensor(data)`` or ``Tensor(*sizes)`` in the default
-        float dtype (``symgrad.tensor`` is the one to use: it infers the dtype).
+        float dtype (``symgrad.tensor`` is the one to use: it infers the dtype), read as the
+        legacy types read their arguments (``symgrad.legacy_types.construct``).
 
         Parameters:
-            args: one sequence of numbers (copied), one tensor (shared, dtype kept), or sizes
-                (a tensor of zeros: PyTorch's is uninitialised); nothing gives an empty tensor.
-            device: where the tensor lives (only the CPU).
+            args: one sequence of numbers (copied, each read as the default float), one tensor
+                (shared, as PyTorch's ``alias``: its dtype kept), sizes or one ``Size`` (a
+                tensor of zeros: PyTorch's is uninitialised); nothing gives an empty tensor.
+            kwargs: ``device=``: only the CPU.
 
         >>> import symgrad
         >>> symgrad.Tensor([1, 2]), symgrad.Tensor(2, 3).shape, symgrad.Tensor()
@@ -77,20 +80,11 @@ class Tensor:
         ...
         TypeError: new(): data must be a sequence (got float)
         """
-        from symgrad import creation
+        from symgrad import legacy_types
 
-        creation._check_device(device)
-        if len(args) == 1 and isinstance(args[0], Tensor):
-            return cls._make(args[0]._data, False, None)
-        if args and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
-            return cls._make(creation.zeros(*args)._data, False, None)
-        if len(args) == 1 and isinstance(args[0], Sequence | np.ndarray):
-            return cls._make(tensor(args[0], dtype=_dtypes.get_default_dtype())._data, False,
-                             None)
-        if not args:
-            return cls._make(np.empty(0, _dtypes.get_default_dtype().np), False, None)
-        got = type(args[0]).__name__ if len(args) == 1 else "more than one data argument"
-        raise TypeError(f"new(): data must be a sequence (got {got})")
+        made = legacy_types.construct(_dtypes.get_default_dtype(), args, kwargs, any_tensor=True)
+        # A subclass's instance: PyTorch's holds the same data (a leaf, as its own class)
+        return made if cls is Tensor else cls._make(made._data, False, None)
 
     # -- attributes --------------------------------------------------------------------------
     @property
@@ -684,13 +678,20 @@ class Tensor:
         return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
+
+    def _scalar(self) -> Any:
+        # Python's conversions say it as PyTorch's do (``item`` has its own message).
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
 
     def __index__(self) -> int:
-        if self.dtype.category != _dtypes._INT or self._data.size != 1:
+        # A bool is an integer here, as in PyTorch (``torch.tensor([t, 2])`` of a bool ``t``).
+        if self.dtype.category not in (_dtypes._INT, _dtypes._BOOL) or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
@@ -861,30 +862,48 @@ def tensor(
     RuntimeError: Only Tensors of floating point and complex dtype can require gradients
     """
     _device.check_device(device)
-    if dtype is None and type(data) is list:
-        # Lists of Python floats (what tests and sweeps write) in one NumPy call: exact in
-        # float64, then rounded once to the default float, as a direct conversion would be.
-        try:
-            arr = np.array(data)
-        except (ValueError, TypeError):  # ragged or not numbers: the general way says why
-            arr = None
-        if arr is not None and arr.dtype is _F64 and _dtypes._default_float.np in _F32_F64:
-            d = _dtypes._default_float
-            return Tensor._make(arr if d.np is _F64 else arr.astype(d.np), bool(requires_grad),
-                                None)
-    python_numbers = not isinstance(data, Tensor | np.ndarray | np.generic)
+    if type(data) is list:
+        # A nest of Python numbers (what tests and sweeps write) in one NumPy call, after a
+        # look at the types of its leaves: NumPy scalars, arrays and tensors inside carry
+        # dtypes (and shapes) PyTorch reads its own way; ragged nests take PyTorch's way.
+        kinds = _leaf_types(data)
+        if kinds is not None and kinds <= _PY_NUMBERS:
+            d = dtype or (_dtypes._default_float if float in kinds or not kinds else
+                          _dtypes.int64 if int in kinds else _dtypes.bool)
+            if (d.np in _F32_F64 or d is _dtypes.bool or dtype is None and d is _dtypes.int64
+                    ) and (d.category == _dtypes._FLOAT or not requires_grad):
+                try:
+                    return Tensor._make(np.array(data, d.np), bool(requires_grad), None)
+                except (ValueError, TypeError, OverflowError):
+                    pass  # ragged, or an int beyond int64: PyTorch's way says which
     if isinstance(data, Tensor):
-        data = data._data
-    elif isinstance(data, (list, tuple)):
-        data = _unwrap_nested(data)
-    d = dtype if dtype is not None else _infer_dtype(data)
-    if requires_grad and d.category != _dtypes._FLOAT:
-        raise RuntimeError(_ONLY_FLOAT[0].upper() + _ONLY_FLOAT[1:])
-    if python_numbers and d.category == _dtypes._INT:
-        arr = _as_integers(np.array(data), d)
+        arr = np.array(data._data, dtype=None if dtype is None else dtype.np)
+    elif isinstance(data, np.ndarray):
+        arr = np.array(data, dtype=(dtype or _from_data.numpy_dtype(data)).np)
     else:
-        arr = np.array(data, dtype=d.np)
+        arr = _from_data.from_python(data, dtype)
+    if requires_grad and _dtypes._FROM_NP[arr.dtype].category != _dtypes._FLOAT:
+        raise RuntimeError(_ONLY_FLOAT[0].upper() + _ONLY_FLOAT[1:])
     return Tensor._make(arr, bool(requires_grad), None)
+
+
+_PY_NUMBERS = frozenset((float, int, bool))
+_NEST = (list, tuple)
+
+
+def _leaf_types(data: list) -> set[type] | None:
+    """The types of the leaves of ``data`` read as a rectangular nest of lists and tuples as
+    deep as its first elements go; None where a level does not read as one."""
+    if not data or type(data[0]) not in _NEST:
+        return set(map(type, data))
+    rows: Any = data
+    first = data[0]
+    try:
+        while first and type(first[0]) in _NEST:
+            rows, first = chain.from_iterable(rows), first[0]
+        return {type(x) for row in rows for x in row}
+    except TypeError:  # a number where a sequence was read
+        return None
 
 
 def _as_integers(raw: np.ndarray, d: dtype) -> np.ndarray:
@@ -908,11 +927,3 @@ def _as_integers(raw: np.ndarray, d: dtype) -> np.ndarray:
 
 _F64 = np.dtype(np.float64)
 _F32_F64 = (np.dtype(np.float32), _F64)
-
-
-def _unwrap_nested(data: Any) -> Any:
-    if isinstance(data, Tensor):
-        return data._data
-    if isinstance(data, (list, tuple)):
-        return [_unwrap_nested(x) for x in data]
-    return data

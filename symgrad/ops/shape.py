@@ -803,20 +803,19 @@ Tensor.sum_to_size = sum_to_size  # type: ignore[attr-defined]
 
 def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """A copy converted to a dtype (``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
-    ``to(other)``); the same tensor when nothing changes.
+    ``to(other)``); the same tensor when nothing changes and no copy is asked for.
 
-    Parameters:
-        input: the tensor to convert.
-        args: a dtype, a device (only the CPU: others raise PyTorch's error), both, or a tensor
-            whose dtype to take.
-        kwargs: ``dtype=`` and ``device=``; ``non_blocking`` and ``copy`` as PyTorch takes them.
-
-    Only a floating result stays in the graph; a cast to an integer type truncates toward 0:
+    Only a floating result stays in the graph; a cast to an integer type truncates toward 0.
+    The arguments are read as PyTorch's three signatures of ``to`` take them; any other
+    combination raises PyTorch's "invalid combination of arguments" TypeError.
 
     Args:
-        *args: A dtype, or a tensor whose dtype is taken; other values (a device name)
-            leave the dtype as it is.
-        **kwargs: ``dtype=``, the dtype; other keywords are ignored.
+        *args: ``(device=None, dtype=None, non_blocking=False, copy=False)``, or
+            ``(dtype, non_blocking=False, copy=False)``, or ``(tensor, non_blocking=False,
+            copy=False)`` whose dtype is taken. A device is only the CPU (others raise
+            PyTorch's error); a dtype may be a Python type (``float`` is float64).
+        **kwargs: The same by name, and ``memory_format``: None or PyTorch's contiguous or
+            preserve format (symgrad has only the row-major layout).
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.5, -2.5], requires_grad=True)
@@ -824,27 +823,124 @@ def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     tensor([ 1.5000, -2.5000], dtype=symgrad.float64, grad_fn=<ToCopyBackward0>)
     >>> x.to(symgrad.int64), x.to("cpu") is x, x.to(symgrad.zeros(1, dtype=symgrad.float32)) is x
     (tensor([ 1, -2]), True, True)
+    >>> x.to(object())
+    Traceback (most recent call last):
+    ...
+    TypeError: to() received an invalid combination of arguments - got (object), but expected \
+one of:
+    ...
     """
     from symgrad import devices as _device
 
-    target = kwargs.get("dtype")
-    if "device" in kwargs:
-        _device.check_device(kwargs["device"])
-    for a in args:
-        if isinstance(a, _dtypes.dtype):
-            target = a
-        elif isinstance(a, Tensor):
-            target = a.dtype
-        elif isinstance(a, str | _device.device):
-            _device.check_device(a)
+    bound = _to_arguments(args, kwargs)
+    _check_layout(input, bound.get("memory_format"))
+    if "tensor" in bound:
+        target = bound["tensor"].dtype
+    else:
+        device = bound.get("device")
+        if isinstance(device, int):  # a device index: of an accelerator, which there is not
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        if device is not None:
+            _device.check_device(device)
+        target = _as_dtype(bound["dtype"])
     if target is None or target is input.dtype:
-        return input.clone() if kwargs.get("copy") else input
+        return input.clone() if bound["copy"] else input
     if not target.is_floating_point or not input.is_floating_point():
         from symgrad.autograd import grad_mode
 
         with grad_mode.no_grad():
             return apply(TO_COPY, input, dtype=target.name)
     return apply(TO_COPY, input, dtype=target.name)
+
+
+_REQUIRED = object()  # a parameter of ``to`` without a default
+_FLAGS = (("non_blocking", lambda v: type(v) is bool, False),
+          ("copy", lambda v: type(v) is bool, False))
+_PYTHON_DTYPES = {float: "float64", int: "int64", bool: "bool"}  # PyTorch's readings
+
+
+def _is_dtype(value: Any) -> bool:
+    return isinstance(value, _dtypes.dtype) or any(value is t for t in (float, int, bool,
+                                                                      complex))
+
+
+# PyTorch's signatures of ``Tensor.to``, in its order: each parameter's name, test, default.
+_TO_OVERLOADS = (
+    (("device", lambda v: v is None or isinstance(v, str) or type(v) is int
+      or type(v).__name__ == "device", None),
+     ("dtype", lambda v: v is None or _is_dtype(v), None), *_FLAGS),
+    (("dtype", _is_dtype, _REQUIRED), *_FLAGS),
+    (("tensor", lambda v: isinstance(v, Tensor), _REQUIRED), *_FLAGS),
+)
+_TO_LISTED = "".join(
+    f" * ({head}bool non_blocking = False, bool copy = False, *, torch.memory_format "
+    "memory_format = None)\n"
+    for head in ("torch.device device = None, torch.dtype dtype = None, ",
+                 "torch.dtype dtype, ", "Tensor tensor, "))
+
+
+def _to_arguments(args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of a call of ``to`` by name, under the first of PyTorch's signatures
+    that takes them; else PyTorch's TypeError."""
+    for params in _TO_OVERLOADS:
+        bound = _bind(params, args, kwargs)
+        if bound is not None:
+            return bound
+    from symgrad._from_data import torch_type_name
+
+    got = [torch_type_name(a) for a in args] + [f"{k}={torch_type_name(v)}"
+                                                  for k, v in kwargs.items()]
+    # PyTorch ends a list of keywords alone with ", " (``got (banana=int, )``)
+    shown = ", ".join(got) + (", " if kwargs and not args else "")
+    raise TypeError(f"to() received an invalid combination of arguments - got ({shown}), but "
+                    f"expected one of:\n{_TO_LISTED}")
+
+
+def _bind(params: tuple, args: tuple, kwargs: dict[str, Any]) -> dict[str, Any] | None:
+    if len(args) > len(params):
+        return None
+    bound: dict[str, Any] = {}
+    for (name, test, _), value in zip(params, args, strict=False):
+        if not test(value):
+            return None
+        bound[name] = value
+    tests = {name: test for name, test, _ in params}
+    for name, value in kwargs.items():
+        if name == "memory_format" and (value is None
+                                        or type(value).__name__ == "memory_format"):
+            bound[name] = value
+        elif name in bound or name not in tests or not tests[name](value):
+            return None
+        else:
+            bound[name] = value
+    for name, _, default in params:
+        if name not in bound:
+            if default is _REQUIRED:
+                return None
+            bound[name] = default
+    return bound
+
+
+def _as_dtype(value: Any) -> _dtypes.dtype | None:
+    """A dtype from ``to``'s argument: a dtype, None, or a Python type as PyTorch reads it."""
+    if value is complex:
+        raise TypeError("symgrad has no complex dtypes: can't convert to complex (PyTorch's "
+                        "would be complex128)")
+    if isinstance(value, type):
+        return getattr(_dtypes, _PYTHON_DTYPES[value])
+    return value
+
+
+def _check_layout(input: Tensor, memory_format: Any) -> None:
+    """Only the row-major layout: PyTorch's contiguous or preserve format (or None)."""
+    name = str(memory_format).rpartition(".")[2]
+    if memory_format is None or name in ("contiguous_format", "preserve_format"):
+        return
+    rank = {"channels_last": 4, "channels_last_3d": 5}.get(name)
+    if rank is not None and input.ndim != rank:
+        raise RuntimeError(f"required rank {rank} tensor to use {name} format")
+    raise RuntimeError(f"symgrad has only the row-major layout: {memory_format} is not "
+                       "supported")
 
 
 Tensor.to = to  # type: ignore[attr-defined]
