@@ -25,12 +25,19 @@ import numpy as np
 
 from symgrad.nn.modules import Module
 from symgrad.ops.pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+from symgrad.ops.pooling3d import adaptive_avg_pool3d
 from symgrad.ops.registry import apply
 from symgrad.ops.resampling import (
+    UPSAMPLE_BICUBIC2D,
     UPSAMPLE_BILINEAR2D,
     UPSAMPLE_LINEAR1D,
     UPSAMPLE_NEAREST1D,
     UPSAMPLE_NEAREST2D,
+    UPSAMPLE_NEAREST3D,
+    UPSAMPLE_NEAREST_EXACT1D,
+    UPSAMPLE_NEAREST_EXACT2D,
+    UPSAMPLE_NEAREST_EXACT3D,
+    UPSAMPLE_TRILINEAR3D,
 )
 from symgrad.tensor import Tensor
 
@@ -39,6 +46,13 @@ __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 _NEEDS = {"linear": 3, "bilinear": 4, "trilinear": 5}
+# The op PyTorch's interpolate runs for each mode and input dimension ('area' pools instead).
+_OPS = {("nearest", 3): UPSAMPLE_NEAREST1D, ("nearest", 4): UPSAMPLE_NEAREST2D,
+        ("nearest", 5): UPSAMPLE_NEAREST3D, ("nearest-exact", 3): UPSAMPLE_NEAREST_EXACT1D,
+        ("nearest-exact", 4): UPSAMPLE_NEAREST_EXACT2D,
+        ("nearest-exact", 5): UPSAMPLE_NEAREST_EXACT3D, ("linear", 3): UPSAMPLE_LINEAR1D,
+        ("bilinear", 4): UPSAMPLE_BILINEAR2D, ("trilinear", 5): UPSAMPLE_TRILINEAR3D,
+        ("bicubic", 4): UPSAMPLE_BICUBIC2D}
 
 
 def _is_integer(x: Any) -> bool:
@@ -153,23 +167,23 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
     if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and ndim == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes "
                          "and requires a 4-D tensor as input")
-    if mode == "area" and ndim in (3, 4):
-        pool = adaptive_avg_pool1d if ndim == 3 else adaptive_avg_pool2d
-        return pool(input, out if ndim == 4 else out[0])  # type: ignore[index]
-    ops = {("nearest", 3): UPSAMPLE_NEAREST1D, ("nearest", 4): UPSAMPLE_NEAREST2D,
-           ("linear", 3): UPSAMPLE_LINEAR1D, ("bilinear", 4): UPSAMPLE_BILINEAR2D}
-    op = ops.get((mode, ndim))
+    if mode == "area" and ndim in (3, 4, 5):
+        pool = {3: adaptive_avg_pool1d, 4: adaptive_avg_pool2d, 5: adaptive_avg_pool3d}[ndim]
+        return pool(input, out if ndim > 3 else out[0])  # type: ignore[index]
+    op = _OPS.get((mode, ndim))
     if op is None or antialias:
         if mode in _NEEDS and ndim in (3, 4, 5) and _NEEDS[mode] != ndim:
             raise NotImplementedError(f"Got {ndim}D input, but {mode} mode needs "
                                       f"{_NEEDS[mode]}D input")
-        known = mode in _MODES.split(" | ")
-        if ndim not in (3, 4, 5) or not known:
+        if mode == "lanczos" and ndim == 4 and not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
+        if not antialias:
+            # A mode PyTorch has no op for on this many dims (bicubic on 3-d or 5-d input), or
+            # no mode PyTorch knows.
             raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported "
                                       f"(got {ndim}D) for the modes: {_MODES} (got {mode})")
-        what = "antialias=True" if antialias else f"mode {mode!r} on {ndim}-d input"
-        raise NotImplementedError(f"symgrad: interpolate's {what} is not implemented; "
-                                  "'nearest', 'linear' (3-d), 'bilinear' (4-d) and 'area' are")
+        raise NotImplementedError("symgrad: interpolate's antialias=True (PyTorch's antialiased "
+                                  f"{mode} resampling) is not implemented; antialias=False is")
     spatial = input.shape[2:]
     if out is None:
         # ATen's output size from the factors: the product truncated toward zero.
@@ -177,7 +191,7 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
     _check(input, out)
     scales = tuple(None if factors is None else float(f) for f in (factors or [None] * len(out)))
     attrs: dict[str, Any] = {"output_size": tuple(out), "scales": scales}
-    if mode != "nearest":
+    if mode not in ("nearest", "nearest-exact"):
         attrs["align_corners"] = bool(align_corners)
     return apply(op, input, **attrs)
 
