@@ -2,10 +2,11 @@
 
 ``interpolate`` reads its arguments as PyTorch's does (one of ``size`` and ``scale_factor``, a
 number for every spatial dim or one each) and runs the op PyTorch runs, recording the node
-PyTorch records: ``upsample_nearest1d``/``2d`` (``UpsampleNearest1DBackward0``, ...),
-``upsample_linear1d`` and ``upsample_bilinear2d``, and ``adaptive_avg_pool1d``/``2d`` for
-``'area'`` (``symgrad/ops/resampling.py`` has the ops). The modes PyTorch has and symgrad has
-not (``'bicubic'``, ``'trilinear'``, ``'nearest-exact'``, 5-d input) raise NotImplementedError.
+PyTorch records: ``upsample_nearest1d``/``2d``/``3d`` (``UpsampleNearest1DBackward0``, ...),
+``upsample_nearest_exact1d``/``2d``/``3d``, ``upsample_linear1d``, ``upsample_bilinear2d``,
+``upsample_trilinear3d`` and ``upsample_bicubic2d``, and ``adaptive_avg_pool1d``/``2d``/``3d``
+for ``'area'`` (``symgrad/ops/resampling.py`` has the ops). PyTorch's antialiasing
+(``antialias=True``, and so ``'lanczos'``) symgrad has not: it raises NotImplementedError.
 
 >>> import symgrad
 >>> import symgrad.nn.functional as F
@@ -134,12 +135,13 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
     as ``torch.nn.functional.interpolate``.
 
     Args:
-        input: The tensor, (N, C, W) or (N, C, H, W).
+        input: The tensor, (N, C, W), (N, C, H, W) or (N, C, D, H, W).
         size: The output's spatial size: an int for every dim, or one per dim.
         scale_factor: The factor of every spatial dim, or one per dim (the output size is the
             input's times it, rounded down).
-        mode: ``'nearest'``, ``'linear'`` (3-d input), ``'bilinear'`` (4-d) or ``'area'``.
-            Defaults to ``'nearest'``.
+        mode: ``'nearest'``, ``'nearest-exact'``, ``'linear'`` (3-d input), ``'bilinear'``
+            (4-d), ``'bicubic'`` (4-d), ``'trilinear'`` (5-d) or ``'area'``. Defaults to
+            ``'nearest'``.
         align_corners: For the linear modes, whether the input's and output's end points
             align (else their pixel areas' edges do). Defaults to None (False for those
             modes; not to be given for the others).
@@ -155,6 +157,8 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
     >>> interpolate(x, scale_factor=(1, 2))
     tensor([[[[1., 1., 2., 2.],
               [3., 3., 4., 4.]]]])
+    >>> interpolate(symgrad.tensor([[[1.0, 2.0, 3.0]]]), size=2, mode="nearest-exact")
+    tensor([[[1., 3.]]])
     """
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
@@ -266,8 +270,9 @@ class Upsample(Module):
     Parameters:
         size: the output's spatial size (an int for every dim, or one per dim).
         scale_factor: the factor of every spatial dim, or one per dim.
-        mode: ``'nearest'``, ``'linear'``, ``'bilinear'`` or ``'area'``.
-        align_corners: for the linear modes, whether the end points align.
+        mode: ``'nearest'``, ``'nearest-exact'``, ``'linear'``, ``'bilinear'``,
+            ``'bicubic'``, ``'trilinear'`` or ``'area'``.
+        align_corners: for the linear and cubic modes, whether the end points align.
         recompute_scale_factor: whether the factor is read again from the output size.
 
     >>> import symgrad
@@ -295,7 +300,7 @@ class Upsample(Module):
         """``interpolate`` of ``input`` with the layer's settings.
 
         Args:
-            input: The tensor, (N, C, W) or (N, C, H, W).
+            input: The tensor, (N, C, W), (N, C, H, W) or (N, C, D, H, W).
 
         >>> import symgrad
         >>> Upsample(scale_factor=2).forward(symgrad.tensor([[[1.0, 2.0]]]))

@@ -1,17 +1,21 @@
 """Resampling by interpolation: the ops behind ``nn.functional.interpolate``'s modes
-``'nearest'`` (1-d and 2-d) and ``'linear'``/``'bilinear'``, as PyTorch's CPU kernels compute
-them.
+``'nearest'`` and ``'nearest-exact'`` (1-d to 3-d), ``'linear'``/``'bilinear'``/``'trilinear'``
+and ``'bicubic'``, as PyTorch's CPU kernels compute them.
 
 Along one spatial dim of ``n`` inputs and ``m`` outputs, output ``o`` reads:
 
 - ``nearest``: input ``min(floor(o * scale), n - 1)`` with ``scale`` in float32 (``n / m``, or
   ``1 / scale_factor`` when one was given); ``o`` itself when ``m == n`` and ``o >> 1`` when
   ``m == 2n``, as PyTorch's ``nearest_idx``.
+- ``nearest-exact``: input ``min(floor(max(scale * (o + 0.5) - 0.5, 0) + 0.5), n - 1)``, as
+  PyTorch's forward kernel (``nearest_indices``).
 - ``linear``: inputs ``i0 = floor(r)`` and ``i1 = min(i0 + 1, n - 1)`` with weights
   ``1 - l`` and ``l = r - i0``, where the source position is ``r = scale * o`` with
   ``align_corners`` (``scale = (n - 1) / (m - 1)``) and ``r = max(scale * (o + 0.5) - 0.5, 0)``
   without it (``scale`` as for nearest); computed in the input's dtype (float32 for the half
   types), with the fused multiply-add PyTorch's compiled kernel makes of it.
+- ``cubic``: the 4 inputs around ``r`` (not clamped at 0), clamped to the border, weighed by
+  Keys' cubic convolution at ``A = -0.75`` (``cubic_taps``).
 
 Each output is a fixed linear map of the input, so the VJPs are the transposed maps: a
 scatter-add (``index_put(..., accumulate=True)``) of each output's gradient times its weights,
@@ -22,9 +26,14 @@ operations and the fused multiply-adds its compiled kernels make, replayed with
 ``_fused_math``: the 2-d kernel for outputs whose height plus width is at most 128 sums the
 four corners in one order for whole 32-byte vectors of channels and in another for the rest;
 the one for larger outputs interpolates rows, then between them). Gradients sum each input's
-contributions in PyTorch's order (outputs in order), each ``fma(weight, g, sum)``. In float16
-and bfloat16 gradients are PyTorch's bits; values are within an ULP of them (PyTorch keeps
-some weights in the half type).
+contributions in PyTorch's order (outputs in order), each ``fma(weight, g, sum)`` (but for
+nearest-exact at a tie, where PyTorch's backward is not its forward's: ``nearest_indices``).
+In float16 and bfloat16 gradients are PyTorch's bits; values are within an ULP of them
+(PyTorch keeps some weights in the half type; trilinear's half-type gradients are within an
+ULP too, unchecked bit for bit). Trilinear and
+bicubic run PyTorch's generic N-d kernel (``_separable``); bicubic's gradient alone is not
+PyTorch's bits: its weights are exact, rounded once (``_bicubic_vjp``), where PyTorch's
+backward loses bits computing them.
 """
 
 from __future__ import annotations
@@ -94,9 +103,9 @@ def nearest_indices(n_in: int, n_out: int, scale: float | None, exact: bool = Fa
     o = np.arange(n_out, dtype=np.int64)
     if exact:
         # PyTorch's backward reads floor((o + 0.5) * scale) in float32 instead, the same
-        # mathematically but not at ties (2 -> 41: output 20 sits at exactly 1, which the
-        # forward rounds to input 0 and the backward to 1); symgrad's VJP is its forward's
-        # transpose (tests/test_interpolate_modes.py states both).
+        # mathematically but not at ties (2 -> 41: output 20 sits at exactly 1; the forward
+        # reads input 1, the backward, with 2/41 rounded down, sends its gradient to input 0);
+        # symgrad's VJP is its forward's transpose (tests/test_interpolate_modes.py).
         real = linear_taps_real(n_in, n_out, False, scale, op)
         return np.minimum(np.floor((real.astype(np.float64) + 0.5).astype(np.float32))
                           .astype(np.int64), n_in - 1)
