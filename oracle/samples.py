@@ -807,6 +807,32 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                                ((1, 1, 2, 3), (5, 4), (2.5, 1.5)),
                                ((2, 1, 5, 4), (2, 3), (None, None)))
         for a in (False, True)),
+    # interpolate's other modes (nearest-exact, 5-d nearest and trilinear, bicubic; helper
+    # h2): sizes given or a scale factor, up and down, with and without align_corners
+    **{f"upsample_nearest_exact{k}d": tuple(
+        Sample(((1, 2) + shape,), {"output_size": size, "scales": s})
+        for shape, size, s in cases)
+       for k, cases in (
+           (1, (((3,), (7,), (None,)), ((4,), (6,), (1.7,)), ((7,), (3,), (None,)))),
+           (2, (((3, 2), (5, 4), (None, None)), ((2, 3), (5, 4), (2.5, 1.5)),
+                ((5, 4), (2, 3), (None, None)))),
+           (3, (((2, 3, 2), (3, 5, 4), (None, None, None)),
+                ((3, 2, 2), (2, 3, 4), (0.6, 1.7, 2.0)))))},
+    "upsample_nearest3d": (
+        Sample(((1, 2, 2, 3, 2),), {"output_size": (3, 5, 4), "scales": (None, None, None)}),
+        Sample(((1, 1, 3, 2, 2),), {"output_size": (2, 3, 4), "scales": (0.6, 1.7, 2.0)})),
+    "upsample_trilinear3d": tuple(
+        Sample((shape,), {"output_size": size, "align_corners": a, "scales": s})
+        for shape, size, s in (((1, 2, 2, 3, 2), (3, 5, 4), (None, None, None)),
+                               ((1, 1, 3, 2, 2), (2, 3, 4), (0.75, 1.5, 2.0)))
+        for a in (False, True)),
+    "upsample_bicubic2d": tuple(
+        Sample((shape,), {"output_size": size, "align_corners": a, "scales": s})
+        for shape, size, s in (((1, 2, 3, 2), (5, 4), (None, None)),
+                               ((1, 1, 2, 3), (5, 4), (2.5, 1.5)),
+                               ((2, 1, 5, 4), (2, 3), (None, None)),
+                               ((2, 1, 5, 4), (3, 3), (None, None)))
+        for a in (False, True)),
     # spatial transformers' sampling (symgrad/ops/grid_sample.py): each mode, padding mode
     # and align_corners; grid points inside and outside [-1, 1] (``DOMAINS``); affine grids of
     # one pixel, of sizes whose centres are binary fractions and of sizes whose are not

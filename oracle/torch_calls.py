@@ -400,6 +400,14 @@ TORCH: dict[str, str] = {
         'torch._C._nn.upsample_linear1d(self, output_size, align_corners, *scales)'),
     'upsample_bilinear2d': (
         'torch._C._nn.upsample_bilinear2d(self, output_size, align_corners, *scales)'),
+    'upsample_nearest3d': 'torch._C._nn.upsample_nearest3d(self, output_size, *scales)',
+    **{f'upsample_nearest_exact{k}d': (
+        f'torch._C._nn._upsample_nearest_exact{k}d(self, output_size, *scales)')
+       for k in (1, 2, 3)},
+    'upsample_trilinear3d': (
+        'torch._C._nn.upsample_trilinear3d(self, output_size, align_corners, *scales)'),
+    'upsample_bicubic2d': (
+        'torch._C._nn.upsample_bicubic2d(self, output_size, align_corners, *scales)'),
     # spatial transformers' sampling (symgrad/ops/grid_sample.py)
     'grid_sampler_2d': (
         'torch.nn.functional.grid_sample(input, grid, mode=mode, padding_mode=padding_mode,'

@@ -260,6 +260,16 @@ REFUSALS: dict[str, tuple[Any, ...]] = {
     "upsample_linear1d": kernel("compute_indices_weights_linear", NOT_FLOAT),
     "upsample_bilinear2d": kernel("upsample_bilinear2d_channels_last",
                                   NOT_FLOAT[:1] + NOT_FLOAT[2:]),
+    # interpolate's other modes (helper h2): uint8 is computed but by trilinear
+    "upsample_nearest3d": kernel("compute_indices_weights_nearest", NOT_FLOAT[:1] + NOT_FLOAT[2:]),
+    "upsample_nearest_exact1d": kernel("compute_indices_weights_nearest",
+                                       NOT_FLOAT[:1] + NOT_FLOAT[2:]),
+    "upsample_nearest_exact2d": kernel("upsample_nearest2d_channels_last",
+                                       NOT_FLOAT[:1] + NOT_FLOAT[2:]),
+    "upsample_nearest_exact3d": kernel("compute_indices_weights_nearest",
+                                       NOT_FLOAT[:1] + NOT_FLOAT[2:]),
+    "upsample_trilinear3d": kernel("compute_indices_weights_linear", NOT_FLOAT),
+    "upsample_bicubic2d": kernel("compute_indices_weights_cubic", NOT_FLOAT[:1] + NOT_FLOAT[2:]),
     # adaptive max pooling and its backward operator (helper misc): floating dtypes alone
     "adaptive_max_pool2d": kernel("adaptive_max_pool2d", NOT_FLOAT),
     "adaptive_max_pool2d_backward": kernel("adaptive_max_pool2d_backward", NOT_FLOAT),
@@ -354,6 +364,8 @@ KNOWN: dict[str, str] = {
     # resampling (helper nnm)
     "upsample_bilinear2d-uint8": "PyTorch's uint8 bilinear weighs in 16-bit fixed point: the "
                                  "engine's exact sum rounded half up is 1 off on 2 of 40",
+    "upsample_bicubic2d-uint8": "PyTorch's uint8 bicubic weighs in 16-bit fixed point on "
+                                "windows cut at the border; symgrad raises NotImplementedError",
     # linalg functions (helper linalg)
     # spatial transformers' grids (symgrad/ops/grid_sample.py)
     **{f"affine_grid_generator-{d}": "PyTorch's op computes an integer theta's grid by an "

@@ -2,10 +2,11 @@
 
 ``interpolate`` reads its arguments as PyTorch's does (one of ``size`` and ``scale_factor``, a
 number for every spatial dim or one each) and runs the op PyTorch runs, recording the node
-PyTorch records: ``upsample_nearest1d``/``2d`` (``UpsampleNearest1DBackward0``, ...),
-``upsample_linear1d`` and ``upsample_bilinear2d``, and ``adaptive_avg_pool1d``/``2d`` for
-``'area'`` (``symgrad/ops/resampling.py`` has the ops). The modes PyTorch has and symgrad has
-not (``'bicubic'``, ``'trilinear'``, ``'nearest-exact'``, 5-d input) raise NotImplementedError.
+PyTorch records: ``upsample_nearest1d``/``2d``/``3d`` (``UpsampleNearest1DBackward0``, ...),
+``upsample_nearest_exact1d``/``2d``/``3d``, ``upsample_linear1d``, ``upsample_bilinear2d``,
+``upsample_trilinear3d`` and ``upsample_bicubic2d``, and ``adaptive_avg_pool1d``/``2d``/``3d``
+for ``'area'`` (``symgrad/ops/resampling.py`` has the ops). PyTorch's antialiasing
+(``antialias=True``, and so ``'lanczos'``) symgrad has not: it raises NotImplementedError.
 
 >>> import symgrad
 >>> import symgrad.nn.functional as F
@@ -25,12 +26,19 @@ import numpy as np
 
 from symgrad.nn.modules import Module
 from symgrad.ops.pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+from symgrad.ops.pooling3d import adaptive_avg_pool3d
 from symgrad.ops.registry import apply
 from symgrad.ops.resampling import (
+    UPSAMPLE_BICUBIC2D,
     UPSAMPLE_BILINEAR2D,
     UPSAMPLE_LINEAR1D,
     UPSAMPLE_NEAREST1D,
     UPSAMPLE_NEAREST2D,
+    UPSAMPLE_NEAREST3D,
+    UPSAMPLE_NEAREST_EXACT1D,
+    UPSAMPLE_NEAREST_EXACT2D,
+    UPSAMPLE_NEAREST_EXACT3D,
+    UPSAMPLE_TRILINEAR3D,
 )
 from symgrad.tensor import Tensor
 
@@ -39,6 +47,13 @@ __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 _NEEDS = {"linear": 3, "bilinear": 4, "trilinear": 5}
+# The op PyTorch's interpolate runs for each mode and input dimension ('area' pools instead).
+_OPS = {("nearest", 3): UPSAMPLE_NEAREST1D, ("nearest", 4): UPSAMPLE_NEAREST2D,
+        ("nearest", 5): UPSAMPLE_NEAREST3D, ("nearest-exact", 3): UPSAMPLE_NEAREST_EXACT1D,
+        ("nearest-exact", 4): UPSAMPLE_NEAREST_EXACT2D,
+        ("nearest-exact", 5): UPSAMPLE_NEAREST_EXACT3D, ("linear", 3): UPSAMPLE_LINEAR1D,
+        ("bilinear", 4): UPSAMPLE_BILINEAR2D, ("trilinear", 5): UPSAMPLE_TRILINEAR3D,
+        ("bicubic", 4): UPSAMPLE_BICUBIC2D}
 
 
 def _is_integer(x: Any) -> bool:
@@ -120,12 +135,13 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
     as ``torch.nn.functional.interpolate``.
 
     Args:
-        input: The tensor, (N, C, W) or (N, C, H, W).
+        input: The tensor, (N, C, W), (N, C, H, W) or (N, C, D, H, W).
         size: The output's spatial size: an int for every dim, or one per dim.
         scale_factor: The factor of every spatial dim, or one per dim (the output size is the
             input's times it, rounded down).
-        mode: ``'nearest'``, ``'linear'`` (3-d input), ``'bilinear'`` (4-d) or ``'area'``.
-            Defaults to ``'nearest'``.
+        mode: ``'nearest'``, ``'nearest-exact'``, ``'linear'`` (3-d input), ``'bilinear'``
+            (4-d), ``'bicubic'`` (4-d), ``'trilinear'`` (5-d) or ``'area'``. Defaults to
+            ``'nearest'``.
         align_corners: For the linear modes, whether the input's and output's end points
             align (else their pixel areas' edges do). Defaults to None (False for those
             modes; not to be given for the others).
@@ -141,6 +157,8 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
     >>> interpolate(x, scale_factor=(1, 2))
     tensor([[[[1., 1., 2., 2.],
               [3., 3., 4., 4.]]]])
+    >>> interpolate(symgrad.tensor([[[1.0, 2.0, 3.0]]]), size=2, mode="nearest-exact")
+    tensor([[[1., 3.]]])
     """
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
@@ -153,23 +171,23 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
     if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and ndim == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes "
                          "and requires a 4-D tensor as input")
-    if mode == "area" and ndim in (3, 4):
-        pool = adaptive_avg_pool1d if ndim == 3 else adaptive_avg_pool2d
-        return pool(input, out if ndim == 4 else out[0])  # type: ignore[index]
-    ops = {("nearest", 3): UPSAMPLE_NEAREST1D, ("nearest", 4): UPSAMPLE_NEAREST2D,
-           ("linear", 3): UPSAMPLE_LINEAR1D, ("bilinear", 4): UPSAMPLE_BILINEAR2D}
-    op = ops.get((mode, ndim))
+    if mode == "area" and ndim in (3, 4, 5):
+        pool = {3: adaptive_avg_pool1d, 4: adaptive_avg_pool2d, 5: adaptive_avg_pool3d}[ndim]
+        return pool(input, out if ndim > 3 else out[0])  # type: ignore[index]
+    op = _OPS.get((mode, ndim))
     if op is None or antialias:
         if mode in _NEEDS and ndim in (3, 4, 5) and _NEEDS[mode] != ndim:
             raise NotImplementedError(f"Got {ndim}D input, but {mode} mode needs "
                                       f"{_NEEDS[mode]}D input")
-        known = mode in _MODES.split(" | ")
-        if ndim not in (3, 4, 5) or not known:
+        if mode == "lanczos" and ndim == 4 and not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
+        if not antialias:
+            # A mode PyTorch has no op for on this many dims (bicubic on 3-d or 5-d input), or
+            # no mode PyTorch knows.
             raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported "
                                       f"(got {ndim}D) for the modes: {_MODES} (got {mode})")
-        what = "antialias=True" if antialias else f"mode {mode!r} on {ndim}-d input"
-        raise NotImplementedError(f"symgrad: interpolate's {what} is not implemented; "
-                                  "'nearest', 'linear' (3-d), 'bilinear' (4-d) and 'area' are")
+        raise NotImplementedError("symgrad: interpolate's antialias=True (PyTorch's antialiased "
+                                  f"{mode} resampling) is not implemented; antialias=False is")
     spatial = input.shape[2:]
     if out is None:
         # ATen's output size from the factors: the product truncated toward zero.
@@ -177,7 +195,7 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
     _check(input, out)
     scales = tuple(None if factors is None else float(f) for f in (factors or [None] * len(out)))
     attrs: dict[str, Any] = {"output_size": tuple(out), "scales": scales}
-    if mode != "nearest":
+    if mode not in ("nearest", "nearest-exact"):
         attrs["align_corners"] = bool(align_corners)
     return apply(op, input, **attrs)
 
@@ -252,8 +270,9 @@ class Upsample(Module):
     Parameters:
         size: the output's spatial size (an int for every dim, or one per dim).
         scale_factor: the factor of every spatial dim, or one per dim.
-        mode: ``'nearest'``, ``'linear'``, ``'bilinear'`` or ``'area'``.
-        align_corners: for the linear modes, whether the end points align.
+        mode: ``'nearest'``, ``'nearest-exact'``, ``'linear'``, ``'bilinear'``,
+            ``'bicubic'``, ``'trilinear'`` or ``'area'``.
+        align_corners: for the linear and cubic modes, whether the end points align.
         recompute_scale_factor: whether the factor is read again from the output size.
 
     >>> import symgrad
@@ -281,7 +300,7 @@ class Upsample(Module):
         """``interpolate`` of ``input`` with the layer's settings.
 
         Args:
-            input: The tensor, (N, C, W) or (N, C, H, W).
+            input: The tensor, (N, C, W), (N, C, H, W) or (N, C, D, H, W).
 
         >>> import symgrad
         >>> Upsample(scale_factor=2).forward(symgrad.tensor([[[1.0, 2.0]]]))
