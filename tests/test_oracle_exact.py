@@ -630,6 +630,41 @@ def test_resampling_gradients_are_the_weights_summed_per_input():
     agree(g, [[[[6, 3, 3], [4, 2, 2]]]])
 
 
+
+def test_more_resampling_closed_forms():
+    # nearest-exact reads the input nearest each output's centre, floor((o + 1/2) * in / out):
+    # 3 -> 7 reads [0, 0, 1, 1, 1, 2, 2] (nearest's floor(o * 3/7) reads [0, 0, 0, 1, 1, 2, 2]);
+    # 2x3 -> 5x4 reads rows [0, 0, 1, 1, 1] and columns [0, 1, 1, 2]
+    (g,), _ = grad_of("upsample_nearest_exact1d", [t([[[1.0, 2.0, 3.0]]])], [[[1.0] * 7]],
+                      output_size=(7,), scales=(None,))
+    agree(g, [[[2, 3, 2]]])
+    (g,), _ = grad_of("upsample_nearest_exact2d", [t(np.ones((1, 1, 2, 3)))],
+                      np.ones((1, 1, 5, 4)), output_size=(5, 4), scales=(None, None))
+    agree(g, [[[[2, 4, 2], [3, 6, 3]]]])
+    # 3-d, a depth of 1 read twice and a width of 2 read as [0, 1, 1] (nearest-exact) or
+    # [0, 0, 1] (nearest)
+    ones = t(np.ones((1, 1, 1, 1, 2)))
+    for name, want in (("upsample_nearest_exact3d", [2, 4]), ("upsample_nearest3d", [4, 2])):
+        (g,), _ = grad_of(name, [ones], np.ones((1, 1, 2, 1, 3)), output_size=(2, 1, 3),
+                          scales=(None, None, None))
+        agree(g.reshape(-1), want)
+    # trilinear, a width of 2 -> 3 aligned: the middle output is the mean of the two, so
+    # g = [1, 2, 3] gives 1 + 2/2 and 2/2 + 3
+    (g,), _ = grad_of("upsample_trilinear3d", [t(np.ones((1, 1, 1, 1, 2)))],
+                      [[[[[1.0, 2.0, 3.0]]]]], output_size=(1, 1, 3), align_corners=True,
+                      scales=(None, None, None))
+    agree(g.reshape(-1), [2, 4])
+    # bicubic, a width of 4 -> 7 aligned: output 1 sits at 1/2, between inputs 0 and 1; Keys'
+    # weights (A = -3/4) at distances 3/2, 1/2, 1/2, 3/2 are -3/32, 19/32, 19/32, -3/32, the
+    # tap at -1 clamped to input 0 (a height of 1 reads its one row four times over, weights
+    # summing to 1)
+    w = np.zeros((1, 1, 1, 7))
+    w[0, 0, 0, 1] = 1.0
+    (g,), _ = grad_of("upsample_bicubic2d", [t(np.ones((1, 1, 1, 4)))], w, output_size=(1, 7),
+                      align_corners=True, scales=(None, None))
+    agree(g.reshape(-1), [mp(1) / 2, mp(19) / 32, -mp(3) / 32, 0])
+
+
 # -- convolution ------------------------------------------------------------------------------
 def test_convolution_closed_form():
     # 1-d, stride 3 over [0, 1, 2, 3, 4, 5, 0] (padding 1) with a kernel of 2: the windows are
@@ -814,6 +849,8 @@ CLOSED_FORM_ELSEWHERE = {
     "prelu", "glu",
     # resampling (helper nnm; closed forms above)
     "upsample_nearest1d", "upsample_nearest2d", "upsample_linear1d", "upsample_bilinear2d",
+    "upsample_nearest3d", "upsample_nearest_exact1d", "upsample_nearest_exact2d",
+    "upsample_nearest_exact3d", "upsample_trilinear3d", "upsample_bicubic2d",
     # reducing scatters (helper red; tests/test_scatter_reduce.py)
     "scatter_reduce", "index_reduce",
     # channel shuffles, randomized leaky ReLU (helper misc; tests/test_nn_layers_more.py)

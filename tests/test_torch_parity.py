@@ -49,6 +49,11 @@ DELIBERATE: dict[str, str] = {
     # compares the two at 4e-8).
     **{f"hardsigmoid-float64-{i}": "PyTorch's float64 gradient uses float32's 1/6"
        for i in range(3)},
+    # PyTorch 2.13's half affine grid of a one-pixel side raises ("tensor_cpu" not implemented
+    # for 'Half'): its samples 2 and 3 (a height of 1); symgrad computes the grid
+    # (tests/test_dtype_support.py's KNOWN)
+    **{f"affine_grid_generator-{d}-{i}": "PyTorch's half affine grid of a one-pixel side raises"
+       for d in ("float16", "bfloat16") for i in (2, 3)},
     # special functions (symgrad/ops/special.py): PyTorch's float64 trigamma (digamma's
     # derivative, polygamma(1)) is 4e-10 off, symgrad's within 4 ULP of mpmath
     # (tests/test_special_functions.py); PyTorch's mvlgamma refuses bool before promoting, as
