@@ -205,6 +205,9 @@ def _infer(obj: Any) -> dtype:
     raise RuntimeError(f"Could not infer dtype of {c_name(type(obj))}")
 
 
+_INT64_MAX = np.iinfo(np.int64).max
+
+
 def numpy_dtype(obj: np.ndarray | np.generic) -> dtype:
     """The dtype of a NumPy array or scalar as a tensor's, or PyTorch's error (symgrad's for
     complex ones: it has no complex dtypes).
@@ -222,6 +225,10 @@ def numpy_dtype(obj: np.ndarray | np.generic) -> dtype:
     if kind == "c":
         raise TypeError(_COMPLEX.format(f"NumPy's {obj.dtype.name} values"))
     if kind in "iu":  # the unsigned types symgrad lacks: as a NumPy array of them reads
+        if obj.dtype == np.uint64 and obj.size and np.max(obj) > _INT64_MAX:
+            # int64 would wrap it to a negative number: refused, never a wrong value
+            raise TypeError(f"symgrad has no uint64 dtype, and {np.max(obj)} is beyond int64: "
+                            "can't convert this NumPy value (PyTorch's would be uint64)")
         return _dtypes.int64
     raise TypeError(f"can't convert np.ndarray of type {c_name(obj.dtype.type)}. The only "
                     "supported types are: float64, float32, float16, complex64, complex128, "

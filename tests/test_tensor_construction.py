@@ -222,3 +222,13 @@ def test_complex_data_is_refused_where_pytorch_makes_a_complex_tensor(source: st
     assert _outcome(torch, source)[0].startswith("complex")
     with pytest.raises(TypeError, match="symgrad has no complex dtypes"):
         eval(source, {"T": symgrad, "np": np})  # noqa: S307 - our table
+
+
+@pytest.mark.parametrize("make", [symgrad.tensor, symgrad.as_tensor,
+                                  lambda a: symgrad.tensor([a[0]])])
+def test_a_uint64_beyond_int64_is_refused_not_wrapped(make: Any) -> None:
+    """symgrad has no uint64: NumPy's uint64 values become int64, which 2**63 does not fit
+    (it wrapped to -2**63, a wrong number); PyTorch makes a uint64 tensor."""
+    with pytest.raises(TypeError, match="no uint64 dtype, and 9223372036854775808 is beyond"):
+        make(np.array([2**63], dtype=np.uint64))
+    assert make(np.array([2**63 - 1], dtype=np.uint64)).tolist() == [2**63 - 1]
