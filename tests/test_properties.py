@@ -70,6 +70,18 @@ KNOWN: dict[tuple[str, str], str] = {
     # fails on the filtering); its gradient there is held to PyTorch's in
     # tests/test_order_statistics.py
     ("kinks", "std_mean_std"): "hypothesis draws no equal elements",
+    # Found by CI's draws at the end of session 24, not yet triaged or fixed (the closing note
+    # lists them): grid_sampler_2d's second order at a drawn grid point is engine-wrong (the
+    # engine -0.690, the judge 0.034384, finite differences 0.034380; its second derivative
+    # agreed with PyTorch's in tests/test_grid_sample.py at the points tried there), and its
+    # nearest mode's first order is oracle-suspect (the judge 0 where the engine and finite
+    # differences give 0.634); weight_norm's float64 gradient of v at a row [3.5, 0.25] is 221
+    # ULP off where the bound is 209 (cancellation in its VJP)
+    ("gradgrad", "grid_sampler_2d"): "second order wrong at a drawn point: to triage",
+    ("grad", "grid_sampler_2d"): "nearest's first order: the judge's 0 where fd agrees with "
+                                 "the engine: to triage",
+    ("grad", "weight_norm"): "float64 gradient 221 ULP off at v row [3.5, 0.25] (bound 209): "
+                             "cancellation in the VJP",
 }
 
 # Counterexamples these properties found once, fixed since: each runs first, as an explicit

@@ -139,11 +139,37 @@ for _flag in ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_mkldn
     setattr(Tensor, _flag, property(_false))
 
 
+# The 0-dim deprecations already said: PyTorch's TORCH_WARN_ONCE says each once per process.
+_WARNED: set[str] = set()
+
+
+def warn_once(message: str, stacklevel: int) -> None:
+    """``message`` as a UserWarning the first time only (every time under
+    ``set_warn_always(True)``), as PyTorch's TORCH_WARN_ONCE.
+
+    Args:
+        message: The warning's text.
+        stacklevel: As ``warnings.warn``'s, counted from the caller of this function.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     warn_once("a doc example's deprecation", 2)
+    ...     warn_once("a doc example's deprecation", 2)
+    >>> len(seen)
+    1
+    """
+    from symgrad.switches import is_warn_always_enabled
+
+    if message not in _WARNED or is_warn_always_enabled():
+        _WARNED.add(message)
+        warnings.warn(message, UserWarning, stacklevel=stacklevel + 1)
+
+
 def _conjugate_transpose(self: Tensor, name: str) -> Tensor:
     if self.dim() == 0:  # PyTorch's identity, deprecated
         what = "adjoint()" if name == "adjoint()" else f"Tensor.{name}"
-        warnings.warn(f"{what} is deprecated on 0-D tensors. Consider using x.conj().",
-                      UserWarning, stacklevel=3)
+        warn_once(f"{what} is deprecated on 0-D tensors. Consider using x.conj().", 3)
         return self
     if self.dim() < 2:
         raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. "
@@ -160,8 +186,7 @@ def _H(self: Tensor) -> Tensor:
             [2.]])
     """
     if self.dim() == 0:
-        warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
-                      UserWarning, stacklevel=2)
+        warn_once("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", 2)
         return self
     if self.dim() != 2:
         more = (" For batches of matrices, consider using tensor.mH" if self.dim() > 2 else "")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -418,8 +417,10 @@ def _mT(input: Tensor) -> Tensor:
     symgrad.Size([2, 4, 3])
     """
     if input.ndim == 0:  # PyTorch's identity, deprecated
-        warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity "
-                      "in these cases.", UserWarning, stacklevel=2)
+        from symgrad.ops.aliases import warn_once  # it builds on this module
+
+        warn_once("Tensor.mT is deprecated on 0-D tensors. This function is the identity in "
+                  "these cases.", 2)
         return input
     if input.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
