@@ -104,7 +104,10 @@ def from_python(data: Any, want: dtype | None) -> np.ndarray:
     """
     kind = type(data)
     if kind in _PYTHON_NUMBERS and want is None and -_LONG <= data < _LONG:
-        return _cast(np.array(data), _SCALARS.get(kind) or _dtypes.get_default_dtype())
+        d = _SCALARS.get(kind) or _dtypes.get_default_dtype()
+        if kind is float and d.np in _F32_F64 and -_F32_MAX <= data <= _F32_MAX:
+            return np.array(data, d.np)  # nothing to overflow: one call, no errstate block
+        return _cast(np.array(data), d)
     if isinstance(data, str | bytes):
         raise TypeError(f"new(): invalid data type '{c_name(kind)}'")
     fast = _numpy_read(data) if type(data) in (list, tuple) else None
@@ -143,6 +146,10 @@ def _numpy_read(data: list | tuple) -> tuple[np.ndarray, set] | None:
             rows = chain.from_iterable(rows)
         kinds = {type(x) for row in rows for x in row}
     return (arr, kinds) if kinds <= _PYTHON_NUMBERS else None
+
+
+_F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))
+_F32_MAX = float(np.finfo(np.float32).max)
 
 
 def _cast(arr: np.ndarray, want: dtype) -> np.ndarray:
