@@ -35,7 +35,6 @@ def _restore() -> Iterator[None]:
                 pass
             while lib.autocast_increment_nesting() < 0:
                 pass
-            lib.autocast_decrement_nesting()
 
 
 def _dtype_name(value):
