@@ -781,9 +781,11 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
     >>> symgrad.empty(3, dtype=symgrad.float64).normal_(10, 2)
     tensor([13.0820,  9.4131,  5.6424], dtype=symgrad.float64)
     """
-    _check_floating(self.dtype, "normal_kernel_cpu")
+    # The std first; the dtype in the kernel, which an empty tensor never reaches.
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    if self._data.size:
+        _check_floating(self.dtype, "normal_kernel_cpu")
     return _fill(self, lambda n, contiguous: _distributions.normal(
         _gen(generator), n, self._data.dtype, mean, std, contiguous))
 

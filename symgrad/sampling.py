@@ -60,12 +60,14 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Generator | Non
     >>> symgrad.empty(3).exponential_()
     tensor([3.5083, 1.2304, 0.6150])
     """
-    if self.dtype.category != _dtypes._FLOAT:
+    # PyTorch checks the rate, then (in the kernel, which an empty tensor never reaches) the
+    # dtype.
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
+    if self.dtype.category != _dtypes._FLOAT and self._data.size:
         raise RuntimeError("Exponential distribution is a continuous probability distribution. "
                            f"dtype must be a floating point but you specified "
                            f"{_dtypes._TORCH_NAMES[self.dtype.name]}")
-    if not lambd > 0:
-        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
     dtype = self._data.dtype
     return _fill(self, lambda n, _: _exponential(_gen(generator), n, lambd).astype(dtype))
 

@@ -351,6 +351,10 @@ ERRORS = {
     "geometric_ bool": lambda lib: lib.ones(2, dtype=lib.bool).geometric_(0.5),
     "log_normal_ int": lambda lib: lib.ones(2, dtype=lib.int32).log_normal_(),
     "log_normal_ std": lambda lib: lib.ones(2).log_normal_(0.0, -1.0),
+    # The parameter is checked first; the dtype in the kernel, which an empty tensor skips.
+    "log_normal_ int std": lambda lib: lib.ones(2, dtype=lib.int32).log_normal_(0.0, -1.0),
+    "normal_ int std": lambda lib: lib.ones(2, dtype=lib.int64).normal_(0.0, -1.0),
+    "exponential_ int lambd": lambda lib: lib.ones(2, dtype=lib.int64).exponential_(-1.0),
 }
 
 
@@ -359,3 +363,15 @@ def test_errors_are_pytorchs(name: str) -> None:
     error, message = raised(ERRORS[name], symgrad)
     # (symgrad's messages name symgrad's tensor types where PyTorch's name torch's)
     assert (error, message.replace("symgrad.", "torch.")) == raised(ERRORS[name], torch)
+
+
+@pytest.mark.parametrize("name", ("log_normal_", "normal_", "exponential_"))
+@pytest.mark.parametrize("dtype", ("int32", "bool"))
+def test_an_empty_tensor_of_any_dtype_is_filled_as_pytorch(name: str, dtype: str) -> None:
+    """PyTorch checks a random fill's dtype in the kernel, which an empty tensor never reaches:
+    the fill returns the tensor, where a non-empty one of that dtype raises."""
+    for lib in (symgrad, torch):
+        t = lib.empty(0, 2, dtype=getattr(lib, dtype))
+        assert getattr(t, name)() is t
+        with pytest.raises((RuntimeError, NotImplementedError)):
+            getattr(lib.empty(1, 2, dtype=getattr(lib, dtype)), name)()

@@ -1615,8 +1615,11 @@ def _instance_norm(input: Tensor, running_mean: Tensor | None, running_var: Tens
     n, c = input.shape[0], input.shape[1]
     shape = (1, n * c, *input.shape[2:])
 
-    # The running statistics repeated for each sample, as PyTorch's, then averaged back.
-    stats = [None if t is None else Tensor._make(np.tile(t._data, n), False, None)
+    # The running statistics repeated for each sample in the input's dtype, as PyTorch's
+    # (a float64 input moves float32 statistics in float64; a float16 input rounds each
+    # sample's to float16), then averaged back in that dtype and copied into their own.
+    dtype = input._data.dtype
+    stats = [None if t is None else Tensor._make(np.tile(t._data, n).astype(dtype), False, None)
              for t in (running_mean, running_var)]
     out = batch_norm(input.contiguous().view(shape), stats[0], stats[1],
                      None if weight is None else weight.repeat(n),
@@ -1625,8 +1628,8 @@ def _instance_norm(input: Tensor, running_mean: Tensor | None, running_var: Tens
     if use_input_stats:
         for t, moved in zip((running_mean, running_var), stats, strict=True):
             if t is not None and moved is not None:
-                t._data[...] = moved._data.reshape(n, c).astype(np.float64).mean(0).astype(
-                    t._data.dtype)
+                mean = moved._data.reshape(n, c).astype(np.float64).mean(0)
+                t._data[...] = mean.astype(dtype).astype(t._data.dtype)
     return out.view(tuple(input.shape))
 
 
@@ -1796,6 +1799,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     >>> symgrad.nn.functional.celu(symgrad.tensor([-1.0, 2.0]), 2.0)
     tensor([-0.7869,  2.0000])
     """
+    activations_more._check_celu_alpha(alpha)  # PyTorch's first check, before the dtype's
     if inplace:
         return _celu_(input, alpha=float(alpha))
     return apply(activations_more.CELU, input, alpha=float(alpha))
@@ -1813,6 +1817,7 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     >>> symgrad.nn.functional.celu_(y) is y, y
     (True, tensor([-0.6321,  2.0000]))
     """
+    activations_more._check_celu_alpha(alpha)
     return _celu_(input, alpha=float(alpha))
 
 

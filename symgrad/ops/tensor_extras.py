@@ -632,11 +632,12 @@ def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *,
     >>> symgrad.empty(2, dtype=symgrad.float64).log_normal_(0.0, 1.0)
     tensor([4.6692, 0.7457], dtype=symgrad.float64)
     """
-    if self.dtype.category != _dtypes._FLOAT:
-        raise NotImplementedError("\"log_normal_cpu\" not implemented for "
-                                  f"'{_dtypes._TORCH_NAMES[self.dtype.name]}'")
+    # The std first; the dtype in the kernel, which an empty tensor never reaches.
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
+    if self.dtype.category != _dtypes._FLOAT and self._data.size:
+        raise NotImplementedError("\"log_normal_cpu\" not implemented for "
+                                  f"'{_dtypes._TORCH_NAMES[self.dtype.name]}'")
 
     def draw(n: int) -> np.ndarray:
         normals = _distributions._normal_pairs(_generator(generator), n, mean, std)
