@@ -1002,12 +1002,13 @@ def _extreme_dims(name: str, input: Tensor, dim: int | Sequence[int] | None
                   ) -> tuple[int, ...]:
     if dim is None:  # PyTorch's amax(x, None) is amax(x, ()): every dim
         dim = ()
-    given = normalize_dims(dim, input.ndim)
     asked = (dim,) if isinstance(dim, int) else tuple(dim)
-    for d, shown in zip(given, asked, strict=False):
+    # PyTorch's order: each dim in range, then each nonempty, then none given twice.
+    for shown in asked:
+        (d,) = normalize_dims(shown, input.ndim)
         if input.ndim and input.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {shown} to have non-zero size.")
-    dims = given or tuple(range(input.ndim))
+    dims = normalize_dims(dim, input.ndim) or tuple(range(input.ndim))
     if input.numel() == 0 and (not dims or any(input.shape[d] == 0 for d in dims)):
         raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                            "input.numel() == 0. Specify the reduction dim with the 'dim' "
@@ -1109,7 +1110,8 @@ def std(input: Tensor, dim: int | Sequence[int] | bool | None = None,
 
 
 @expose()
-def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
+def logsumexp(input: Tensor, dim: int | Sequence[int] = OMITTED, keepdim: bool = False
+              ) -> Tensor:
     """``log(sum(exp(input)))`` over ``dim``, computed without overflow; integers give floats.
 
     Args:
@@ -1121,9 +1123,18 @@ def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) ->
     >>> symgrad.tensor([1000.0, 1000.0]).logsumexp(0)
     tensor(1000.6932)
     """
+    if dim is OMITTED:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
+    if dim is None:
+        raise TypeError("logsumexp(): argument 'dim' (position 2) must be tuple of ints, not "
+                        "NoneType")
+    # () is every dim, as PyTorch's reduction of no dim. (PyTorch 2.13 itself then raises
+    # "output with shape [] doesn't match the broadcast shape" for a nonempty floating input
+    # without keepdim, adding the kept maximum in place: a bug, not followed.)
+    dims = normalize_dims(dim, input.ndim) or tuple(range(input.ndim))
     if not input.is_floating_point():
         input = input.to(_dtypes.get_default_dtype())
-    return apply(LOGSUMEXP, input, dim=normalize_dims(dim, input.ndim), keepdim=keepdim)
+    return apply(LOGSUMEXP, input, dim=dims, keepdim=keepdim)
 
 
 @expose()
@@ -1214,7 +1225,8 @@ def _refuse_empty_without_identity(input: Tensor, order: float, dim: Any) -> Non
 
 
 @expose()
-def cumsum(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> Tensor:
+def cumsum(input: Tensor, dim: int = OMITTED, *, dtype: _dtypes.dtype | None = None
+        ) -> Tensor:
     """Running sums along ``dim``; integers and bools give int64.
 
     Args:
@@ -1227,12 +1239,16 @@ def cumsum(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> Te
     >>> symgrad.tensor([1.0, 2.0, 3.0]).cumsum(0)
     tensor([1., 3., 6.])
     """
+    if dim is OMITTED:
+        raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
+    d = _one_dim(dim, input.ndim)  # before dtype's checks, as PyTorch's
     input, cast = cast_inside(input, dtype)
-    return _as_asked(apply(CUMSUM, input, dim=_one_dim(dim, input.ndim), **cast), dtype)
+    return _as_asked(apply(CUMSUM, input, dim=d, **cast), dtype)
 
 
 @expose()
-def cumprod(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> Tensor:
+def cumprod(input: Tensor, dim: int = OMITTED, *,
+            dtype: _dtypes.dtype | None = None) -> Tensor:
     """Running products along ``dim``; the gradient is exact with zeros in the input.
 
     Args:
@@ -1246,8 +1262,11 @@ def cumprod(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> T
     >>> x.cumprod(0).sum().backward(); x.grad
     tensor([1., 8., 0.])
     """
+    if dim is OMITTED:
+        raise TypeError('cumprod() missing 1 required positional arguments: "dim"')
+    d = _one_dim(dim, input.ndim)  # before dtype's checks, as PyTorch's
     input, cast = cast_inside(input, dtype)
-    return _as_asked(apply(CUMPROD, input, dim=_one_dim(dim, input.ndim), **cast), dtype)
+    return _as_asked(apply(CUMPROD, input, dim=d, **cast), dtype)
 
 
 from symgrad.ops.activations import softmax  # noqa: E402
@@ -1259,3 +1278,4 @@ from symgrad.ops.triangular import as_method  # noqa: E402
 
 # The method's message counts prod's dim from after the tensor, as PyTorch's (position 1).
 Tensor.prod = as_method(Tensor.prod)  # type: ignore[method-assign]
+Tensor.logsumexp = as_method(Tensor.logsumexp)  # type: ignore[method-assign]
