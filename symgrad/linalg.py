@@ -54,7 +54,7 @@ from symgrad.ops.linalg_compositions import (  # (helper linalg)
 from symgrad.ops.linalg_solve import LinAlgError, _slogdet, inv, inv_ex, solve, solve_ex
 from symgrad.ops.lu import lu, lu_factor, lu_factor_ex, lu_solve  # (helper linalg)
 from symgrad.ops.matrix_exp import matrix_exp  # (helper linalg)
-from symgrad.ops.reductions import amax, amin
+from symgrad.ops.reductions import amax, amin, check_norm_dtype
 from symgrad.ops.reductions import norm as _vector_norm
 from symgrad.ops.shape_more import diagonal as _diagonal
 from symgrad.tensor import Tensor
@@ -83,16 +83,8 @@ def _floating_input(A: Tensor, name: str) -> None:
 def _cast(A: Tensor, dtype: _dtypes.dtype | None, name: str) -> Tensor:
     """``A`` in ``dtype`` (a ToCopyBackward0 node, as PyTorch records it), refusing a dtype that
     is not floating or that ``A``'s dtype would narrow to, with PyTorch's messages."""
-    if dtype is None or dtype is A.dtype:
-        return A
-    if not dtype.is_floating_point:
-        raise RuntimeError(f"linalg.{name}: dtype should be floating point or complex, but got "
-                           f"{_TORCH_NAMES[dtype.name]}")
-    if _dtypes.promote_types(A.dtype, dtype) is not dtype:
-        raise RuntimeError(f"linalg.{name}: the dtype of the input ({_TORCH_NAMES[A.dtype.name]})"
-                           " should be convertible without narrowing to the specified dtype "
-                           f"({_TORCH_NAMES[dtype.name]})")
-    return A.to(dtype)
+    check_norm_dtype(A, dtype, name)
+    return A if dtype is None else A.to(dtype)
 
 
 def vector_norm(x: Tensor, ord: float = 2, dim: int | Sequence[int] | None = None,
@@ -119,10 +111,10 @@ def vector_norm(x: Tensor, ord: float = 2, dim: int | Sequence[int] | None = Non
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not "
                         f"{type(ord).__name__}")
     _floating_input(x, "vector_norm")
-    x = _cast(x, dtype, "vector_norm")
+    check_norm_dtype(x, dtype, "vector_norm")
     if isinstance(dim, Sequence) and len(dim) == 0:
         dim = None
-    return _vector_norm(x, ord, dim, keepdim)
+    return _vector_norm(x, ord, dim, keepdim, dtype=dtype)
 
 
 def _matrix_dims(A: Tensor, dim: Sequence[int]) -> tuple[int, int]:
@@ -176,12 +168,12 @@ def matrix_norm(input: Tensor, ord: float | str = "fro", dim: Sequence[int] = (-
     if (ord == "nuc" or ord in (2, -2)) and input.dtype in (_dtypes.float16, _dtypes.bfloat16):
         raise RuntimeError("linalg.matrix_norm: Low precision dtypes not supported. Got "
                            f"{_TORCH_NAMES[input.dtype.name]}")
-    A = _cast(input, dtype, "matrix_norm")
-    rows, cols = _matrix_dims(A, dim)
-    if ord == "fro":
-        return _vector_norm(A, 2, (rows, cols), keepdim)
-    if ord == "nuc" or ord in (2, -2):
-        return _spectral_norm(A, ord, rows, cols, keepdim)
+    check_norm_dtype(input, dtype, "matrix_norm")
+    rows, cols = _matrix_dims(input, dim)
+    if ord == "fro":  # the vector norms' nodes read the input and cast it, as PyTorch's
+        return _vector_norm(input, 2, (rows, cols), keepdim, dtype=dtype)
+    if ord == "nuc" or ord in (2, -2):  # svdvals of a ToCopyBackward0, as PyTorch's
+        return _spectral_norm(_cast(input, dtype, "matrix_norm"), ord, rows, cols, keepdim)
     if ord not in (1, -1, math.inf, -math.inf):
         shown = int(ord) if float(ord).is_integer() else ord
         raise RuntimeError(f"linalg.matrix_norm: Order {shown} not supported.")
@@ -190,7 +182,7 @@ def matrix_norm(input: Tensor, ord: float | str = "fro", dim: Sequence[int] = (-
     summed, extreme = (rows, cols) if abs(ord) == 1 else (cols, rows)
     if not keepdim and extreme > summed:
         extreme -= 1
-    sums = _vector_norm(A, 1, summed, keepdim)
+    sums = _vector_norm(input, 1, summed, keepdim, dtype=dtype)
     if ord > 0 and sums.shape[extreme] == 0:
         # Of no sums the largest is 0, as PyTorch gives (amax would refuse an empty dim).
         return sums.sum(extreme, keepdim)

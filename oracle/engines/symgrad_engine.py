@@ -125,7 +125,7 @@ class SymgradEngine(Engine):
         gos = self._grad_outputs(outs, grad_outputs, rng)
         reader = _Reader()
         graph = reader.graph(outs, diff)
-        handles = [node.register_hook(_keeper(graph.nodes[nid], node))
+        handles = [node.register_hook(_keeper(graph.nodes[nid], node, reader.cast_of(node, graph)))
                    for node, nid in reader.op_nodes()]
         try:
             first = symgrad.autograd.grad(outs, diff, gos, retain_graph=True,
@@ -391,11 +391,14 @@ def _filled(grads: Sequence[Any], diff: Sequence[Any]) -> list[np.ndarray]:
             for g, t in zip(grads, diff, strict=True)]
 
 
-def _keeper(node: IRNode, engine_node: Node) -> Callable[[tuple[Any, ...], tuple[Any, ...]],
-                                                          None]:
+def _keeper(node: IRNode, engine_node: Node, cast: IRNode | None = None
+            ) -> Callable[[tuple[Any, ...], tuple[Any, ...]], None]:
     """A node hook keeping, on ``node``, what the engine's backward passed in and out: a
     gradient per input of ``engine_node``, None for those its hooks are not shown (a where's
-    condition: ``graph.node_input_positions``), which are constants and get none."""
+    condition: ``graph.node_input_positions``), which are constants and get none. ``cast``:
+    the ``to_copy`` node read for the node's narrowing cast of its first input
+    (``_Reader.narrowed``), which passes on the gradient the op gave in the narrow dtype (the
+    engine widened it back: exact)."""
     positions = node_input_positions(engine_node)
 
     def keep(grad_inputs: tuple[Any, ...], grad_outputs: tuple[Any, ...]) -> None:
@@ -407,6 +410,10 @@ def _keeper(node: IRNode, engine_node: Node) -> Callable[[tuple[Any, ...], tuple
             for i, grad in zip(positions, grads, strict=True):
                 spread[i] = grad
             grads = tuple(spread)
+        if cast is not None and grads and grads[0] is not None:
+            narrow = grads[0].astype(_dtypes._by_name(cast.dtype).np)
+            cast.cotangent, cast.grads = narrow, (grads[0],)
+            grads = (narrow, *grads[1:])
         node.grads = grads
 
     return keep
@@ -423,6 +430,9 @@ class _Reader:
         self.engine_nodes: list[tuple[Node, int]] = []
         # A Function call with several outputs, read through its forward: output -> IR id.
         self.outputs_of: dict[int, dict[int, int]] = {}
+        # A node casting its input to a narrower dtype inside (``narrowed``) -> the IR id of
+        # the ``to_copy`` node standing for the cast.
+        self.casts: dict[int, int] = {}
 
     def graph(self, outputs: Sequence[Any], inputs: Sequence[Any]) -> Graph:
         outs = _tuple(outputs)
@@ -441,6 +451,11 @@ class _Reader:
                 raise Unsupported(f"{self.nodes[nid].info.get('grad_fn')}: rerunning its "
                                   "forward does not give the output the engine returned")
         return Graph(self.nodes, out_ids, in_ids, [tuple(t.shape) for t in _tuple(inputs)])
+
+    def cast_of(self, node: Node, graph: Graph) -> IRNode | None:
+        """The ``to_copy`` node read for ``node``'s narrowing cast (``narrowed``), or None."""
+        nid = self.casts.get(id(node))
+        return None if nid is None else graph.nodes[nid]
 
     def op_nodes(self) -> list[tuple[Node, int]]:
         """The engine's op nodes read, with their IR ids."""
@@ -484,15 +499,45 @@ class _Reader:
                 continue
             ins = tuple(self.value_node(x, "const") if not isinstance(x, Node)
                         else self.ids[id(x)] for x in node.inputs)
+            ins = self.narrowed(node, ins)
             nid = self.through_forward(node, ins) if _opaque_function(node) else None
             if nid is None:
                 nid = len(self.nodes)
                 self.nodes.append(_op_node(node, nid, ins, [self.nodes[i] for i in ins]))
+                if id(node) in self.casts:  # its input is the cast's result
+                    op_node = self.nodes[nid]
+                    op_node.in_dtypes = (node.attrs["dtype"], *op_node.in_dtypes[1:])
             self.ids[id(node)] = nid
             self.keep.append(node)
             self.engine_nodes.append((node, nid))
         return self.ids[id(root)]
 
+
+    def narrowed(self, node: Any, ins: tuple[int, ...]) -> tuple[int, ...]:
+        """The inputs of a node whose op casts its input to a narrower ``dtype`` first (a
+        reduction's ``dtype=``, read inside the node as PyTorch's node reads it): the cast is
+        read as a ``to_copy`` node of its own, so that the judge sees the rounding the op
+        computes after and judges its gradient in the narrower dtype. (A widening cast is
+        exact: the op's meaning on the input is the op's meaning on the cast.) Its gradient
+        is the node's, which the engine widened back exactly (``_keeper``)."""
+        name = node.attrs.get("dtype") if node.op.kind == "reduction" else None
+        if not isinstance(name, str) or not ins:
+            return ins
+        source = self.nodes[ins[0]]
+        target = _dtypes._by_name(name)
+        if source.value is None or _dtypes.promote_types(
+                _dtypes._by_name(source.dtype), target) is target:
+            return ins
+        nid = len(self.nodes)
+        self.nodes.append(IRNode(nid, "op", op="to_copy", attrs={"dtype": name},
+                                 inputs=(ins[0],), arg_names=("self",),
+                                 in_dtypes=(source.dtype,),
+                                 value=np.asarray(source.value).astype(target.np),
+                                 dtype=name, info={"grad_fn": "ToCopyBackward0",
+                                                   "inside": node.name()},
+                                 kinks=(), reads_out=False))
+        self.casts[id(node)] = nid
+        return (nid, *ins[1:])
 
     def output_through_forward(self, slot: Any) -> int:
         """One output of a custom Function with several differentiable outputs, read through

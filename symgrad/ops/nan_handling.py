@@ -15,10 +15,11 @@ from symgrad.ops.elementwise import logical_not
 from symgrad.ops.inplace import rewrite
 from symgrad.ops.reductions import (
     _as_asked,
-    _integral_to_long,
     _sum_forward,
+    cast_inside,
     dims_or_all,
     expand_reduced,
+    read_as,
     torch_kind,
 )
 from symgrad.ops.registry import _FLOAT_NP, ALL, apply, defop, expose
@@ -47,8 +48,9 @@ NAN_TO_NUM = defop("nan_to_num", "NanToNumBackward0", _nan_to_num_forward,
                    dtype_rule="same", dtypes=ALL)
 
 
-def _nansum_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, keepdim: bool
-                    ) -> np.ndarray:
+def _nansum_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, keepdim: bool,
+                    dtype: str | None = None) -> np.ndarray:
+    self = read_as(self, dtype)
     if self.dtype in _FLOAT_NP:
         self = np.where(np.isnan(self), np.zeros((), self.dtype), self)
     return _sum_forward(self, dim=dim, keepdim=keepdim)
@@ -116,8 +118,8 @@ def nansum(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool 
     tensor([1., 5.])
     """
     dims = dims_or_all(dim, input.ndim)  # () is every dim, as in PyTorch; before dtype's checks
-    input = _integral_to_long(input, dtype)
-    return _as_asked(apply(NANSUM, input, dim=dims, keepdim=keepdim), dtype)
+    input, cast = cast_inside(input, dtype)
+    return _as_asked(apply(NANSUM, input, dim=dims, keepdim=keepdim, **cast), dtype)
 
 
 @expose()

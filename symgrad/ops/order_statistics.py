@@ -37,6 +37,7 @@ from symgrad.ops.activations import softmax
 from symgrad.ops.elementwise import where
 from symgrad.ops.indexing import SCATTER_ADD
 from symgrad.ops.reductions import (
+    OMITTED,
     _pairs,
     _spread,
     _std_vjp,
@@ -802,7 +803,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
 
 
 def _running(name: str, op: Any, input: Tensor, dim: Any) -> Any:
-    d = _dim_arg(name, dim, input)
+    d = _running_dim(name, dim, input)
     values = apply(op, input, dim=d)
     x = input._data
     index = np.zeros((), np.int64) if x.ndim == 0 else cumulative_index(x, d, name == "cummax")
@@ -811,8 +812,22 @@ def _running(name: str, op: Any, input: Tensor, dim: Any) -> Any:
     return getattr(return_types, name)(values, indices)
 
 
+def _running_dim(name: str, dim: Any, input: Tensor) -> int:
+    """cummax's and cummin's dim, checked as PyTorch checks it: against -1 and 0 for a 0-dim
+    input, and not at all for an empty one (its empty result is returned first; the scan then
+    runs along dim 0 of its own, which no element sees)."""
+    if dim is OMITTED:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+    d = int_arg(name, "dim", 2, dim)
+    if input.ndim == 0 and d not in (-1, 0):
+        raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {d}")
+    if input.numel() == 0 and not -input.ndim <= d < input.ndim:
+        return 0
+    return wrap_dim(d, input.ndim)
+
+
 @expose(method=False)
-def cummax(input: Tensor, dim: int) -> Any:
+def cummax(input: Tensor, dim: int = OMITTED) -> Any:
     """``(values, indices)``: the running maximum along ``dim`` and where it was reached (the
     later of tied elements; a NaN propagates). Each value's gradient goes to its index.
 
@@ -830,7 +845,7 @@ def cummax(input: Tensor, dim: int) -> Any:
 
 
 @expose(method=False)
-def cummin(input: Tensor, dim: int) -> Any:
+def cummin(input: Tensor, dim: int = OMITTED) -> Any:
     """``(values, indices)``: the running minimum along ``dim``; see ``cummax``.
 
     Args:
@@ -845,7 +860,7 @@ def cummin(input: Tensor, dim: int) -> Any:
 
 
 @expose(method=False)
-def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+def logcumsumexp(input: Tensor, dim: int = OMITTED) -> Tensor:
     """``log(cumsum(exp(input), dim))``, computed without overflow (see the module docstring);
     its gradient is a softmax-weighted sum, exact at any scale.
 
@@ -857,6 +872,8 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     >>> symgrad.tensor([1000.0, 1000.0, 0.0]).logcumsumexp(0)
     tensor([1000.0000, 1000.6932, 1000.6932])
     """
+    if dim is OMITTED:
+        raise TypeError('logcumsumexp() missing 1 required positional arguments: "dim"')
     return apply(LOGCUMSUMEXP, input, dim=_dim_arg("logcumsumexp", dim, input))
 
 

@@ -157,20 +157,38 @@ def _const(values: np.ndarray, like: Tensor) -> Tensor:
     return Tensor._make(np.asarray(values, dtype=like._data.dtype), False, None)
 
 
-def _sum_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
+def read_as(self: np.ndarray, dtype: str | None) -> np.ndarray:
+    """The input as a reduction given PyTorch's ``dtype=`` reads it: cast to ``dtype`` inside
+    the node, as PyTorch's kernels cast (its node takes the input itself, no ToCopyBackward0;
+    the engine casts the gradient back to the input's dtype). ``dtype`` is a dtype's name."""
+    return self if dtype is None else self.astype(_dtypes._by_name(dtype).np)
+
+
+def _saved_as(self: Tensor, dtype: str | None) -> Tensor:
+    """A saved input as the forward read it (``read_as``), recorded when a VJP is."""
+    return self if dtype is None else self.to(_dtypes._by_name(dtype))
+
+
+def _sum_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, keepdim: bool,
+                 dtype: str | None = None) -> np.ndarray:
+    self = read_as(self, dtype)
     # np.add.reduce is what np.sum calls, without its Python layer (most of a small sum's time).
     acc = _acc(self)
     out = np.add.reduce(self, axis=_axis(dim, self), dtype=acc, keepdims=keepdim)
     return out if acc is not np.float32 else np.asarray(out, dtype=self.dtype)
 
 
-def _mean_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
+def _mean_forward(self: np.ndarray, *, dim: tuple[int, ...] | None, keepdim: bool,
+                  dtype: str | None = None) -> np.ndarray:
+    self = read_as(self, dtype)
     total = np.sum(self, axis=_axis(dim, self), keepdims=keepdim, dtype=_acc(self))
     with np.errstate(invalid="ignore", divide="ignore"):
         return _round(total / total.dtype.type(_count(self.shape, dim)), self)
 
 
-def _prod_forward(self: np.ndarray, *, dim: int | None, keepdim: bool) -> np.ndarray:
+def _prod_forward(self: np.ndarray, *, dim: int | None, keepdim: bool,
+                  dtype: str | None = None) -> np.ndarray:
+    self = read_as(self, dtype)
     axis = None if dim is None or self.ndim == 0 else dim
     # float32 accumulates in float64: a running product that passes below float32's normal
     # range ([2**-149, 1.5, 1.2e18]) would round to its subnormal spacing on the way.
@@ -257,7 +275,8 @@ def _logsumexp_forward(self: np.ndarray, *, dim: tuple[int, ...], keepdim: bool)
 
 
 def _norm_forward(self: np.ndarray, *, p: float, dim: tuple[int, ...] | None,
-                  keepdim: bool) -> np.ndarray:
+                  keepdim: bool, dtype: str | None = None) -> np.ndarray:
+    self = read_as(self, dtype)
     x = np.abs(self.astype(_acc(self) or self.dtype))
     axis = _axis(dim, self)
     if p == 1:
@@ -298,7 +317,8 @@ def _scan(fn: Any, self: np.ndarray, dim: int) -> np.ndarray:
                   self)
 
 
-def _cumsum_forward(self: np.ndarray, *, dim: int) -> np.ndarray:
+def _cumsum_forward(self: np.ndarray, *, dim: int, dtype: str | None = None) -> np.ndarray:
+    self = read_as(self, dtype)
     if self.dtype.kind != "f" or self.size <= 1:
         return _scan(np.cumsum, self, dim)
     # float32 accumulates in float64, as PyTorch's cumsum does. Each running sum is then
@@ -418,7 +438,8 @@ def _others(self: Tensor, dim: int) -> Tensor:
 
 
 def _prod_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: int | None, keepdim: bool,
-              self_shape: tuple[int, ...]) -> Tensor:
+              self_shape: tuple[int, ...], dtype: str | None = None) -> Tensor:
+    self = _saved_as(self, dtype)
     g = expand_reduced(g, self_shape, dim, keepdim)
     if not _grad_state.enabled and not _quotient_unsafe(self, out):
         return g * expand_reduced(out, self_shape, dim, keepdim) / self
@@ -439,7 +460,9 @@ def _reverse_cumsum(t: Tensor, dim: int) -> Tensor:
     return cumsum(t.flip((dim,)), dim).flip((dim,))
 
 
-def _cumprod_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: int) -> Tensor:
+def _cumprod_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: int,
+                 dtype: str | None = None) -> Tensor:
+    self = _saved_as(self, dtype)
     if self.ndim == 0:
         return g
     if self._data.dtype in _HALF:
@@ -465,10 +488,12 @@ def _cumprod_vjp(g: Tensor, self: Tensor, out: Tensor, *, dim: int) -> Tensor:
 
 
 def _norm_vjp(g: Tensor, self: Tensor, out: Tensor, *, p: float, dim: tuple[int, ...] | None,
-              keepdim: bool, self_shape: tuple[int, ...]) -> Tensor | None:
+              keepdim: bool, self_shape: tuple[int, ...], dtype: str | None = None
+              ) -> Tensor | None:
     if p == 0:
         # The count of nonzeros is piecewise constant; PyTorch gives no gradient at all.
         return None
+    self = _saved_as(self, dtype)
     if self._data.dtype != np.float64:
         # Narrow dtypes work in float64, with the norm recomputed there from self (the saved
         # one's rounding, magnified where the second order's terms cancel, was 35 ULP of
@@ -602,7 +627,8 @@ SUM = defop("sum", "SumBackward1", _sum_forward,
                 _undropped(g, self_shape, dim, keepdim), self_shape),
             dtype_rule="same", kind="reduction")
 SUM_ALL = defop("sum_all", "SumBackward0",
-                lambda self: _sum_forward(self, dim=None, keepdim=False),
+                lambda self, *, dtype=None: _sum_forward(self, dim=None, keepdim=False,
+                                                         dtype=dtype),
                 vjp=lambda g, *, self_shape: _expand(g, self_shape),
                 array_vjp=lambda g, *, self_shape: _expand_array(g, self_shape),
                 dtype_rule="same", kind="reduction")
@@ -611,7 +637,8 @@ MEAN = defop("mean", "MeanBackward1", _mean_forward,
                  g / _count(self_shape, dim), self_shape, dim, keepdim),
              dtype_rule="same", kind="reduction", refuses=_MEAN_REFUSES)
 MEAN_ALL = defop("mean_all", "MeanBackward0",
-                 lambda self: _mean_forward(self, dim=None, keepdim=False),
+                 lambda self, *, dtype=None: _mean_forward(self, dim=None, keepdim=False,
+                                                           dtype=dtype),
                  vjp=lambda g, *, self_shape: _expand(g / math.prod(self_shape), self_shape),
                  dtype_rule="same", kind="reduction", refuses=_MEAN_REFUSES)
 
@@ -619,9 +646,10 @@ MEAN_ALL = defop("mean_all", "MeanBackward0",
 PROD = defop("prod", "ProdBackward1", _prod_forward, vjp=_prod_vjp, dtype_rule="same",
              dtypes=ALL, kind="reduction")
 PROD_ALL = defop("prod_all", "ProdBackward0",
-                 lambda self: _prod_forward(self, dim=None, keepdim=False),
-                 vjp=lambda g, self, out, *, self_shape: _prod_vjp(
-                     g, self, out, dim=None, keepdim=False, self_shape=self_shape),
+                 lambda self, *, dtype=None: _prod_forward(self, dim=None, keepdim=False,
+                                                           dtype=dtype),
+                 vjp=lambda g, self, out, *, self_shape, dtype=None: _prod_vjp(
+                     g, self, out, dim=None, keepdim=False, self_shape=self_shape, dtype=dtype),
                  dtype_rule="same", dtypes=ALL, kind="reduction")
 
 # -- extrema -------------------------------------------------------------------------------------
@@ -747,7 +775,8 @@ NORM = defop("norm", "LinalgVectorNormBackward0", _norm_forward, vjp=_norm_vjp,
 CUMSUM = defop("cumsum", "CumsumBackward0", _cumsum_forward,
                vjp=lambda g, *, dim: g if g.ndim == 0 else _reverse_cumsum(g, dim),
                dtype_rule="same", dtypes=ALL, kind="reduction")
-CUMPROD = defop("cumprod", "CumprodBackward0", lambda self, *, dim: _scan(np.cumprod, self, dim),
+CUMPROD = defop("cumprod", "CumprodBackward0",
+                lambda self, *, dim, dtype=None: _scan(np.cumprod, read_as(self, dtype), dim),
                 vjp=_cumprod_vjp, dtype_rule="same", dtypes=ALL, kind="reduction")
 
 
@@ -791,6 +820,19 @@ def _integral_to_long(input: Tensor, dtype: _dtypes.dtype | None) -> Tensor:
     return input if input.is_floating_point() else input.to(_dtypes.int64)
 
 
+def cast_inside(input: Tensor, dtype: _dtypes.dtype | None) -> tuple[Tensor, dict[str, Any]]:
+    """The input a reduction or scan given ``dtype=`` is applied to, and its ``dtype`` attr.
+
+    A floating input cast to another floating dtype is read by the op's node itself, which
+    casts inside (``read_as``), as PyTorch's SumBackward0 and the others take the input with no
+    ToCopyBackward0 under them; the engine casts their gradient back to the input's dtype.
+    Other casts (integers, bools, to int64) make no node: they happen first."""
+    if (dtype is not None and dtype is not input.dtype and dtype.is_floating_point
+            and input.is_floating_point()):
+        return input, {"dtype": dtype.name}
+    return _integral_to_long(input, dtype), {}
+
+
 def _as_asked(out: Tensor, dtype: _dtypes.dtype | None) -> Tensor:
     """An integer result in the ``dtype`` asked for (the forward accumulates in int64; the
     wrapped-around value is the same modulo the narrower type's range)."""
@@ -828,10 +870,10 @@ def sum(input: Tensor, dim: int | Sequence[int] | None = OMITTED, keepdim: bool 
     tensor([[6.]])
     """
     dims = None if dim is OMITTED else dims_or_all(dim, input.ndim)  # before dtype's checks
-    input = _integral_to_long(input, dtype)
+    input, cast = cast_inside(input, dtype)
     if dim is OMITTED:
-        return _as_asked(apply(SUM_ALL, input), dtype)
-    return _as_asked(apply(SUM, input, dim=dims, keepdim=keepdim), dtype)
+        return _as_asked(apply(SUM_ALL, input, **cast), dtype)
+    return _as_asked(apply(SUM, input, dim=dims, keepdim=keepdim, **cast), dtype)
 
 
 @expose()
@@ -852,10 +894,11 @@ def mean(input: Tensor, dim: int | Sequence[int] | None = OMITTED, keepdim: bool
     >>> symgrad.tensor([[1.0, 2.0], [3.0, 5.0]]).mean(1)
     tensor([1.5000, 4.0000])
     """
-    input = _floating_only(input, "mean", dtype)
+    _floating_only(input, "mean", dtype)
+    input, cast = cast_inside(input, dtype)
     if dim is OMITTED:
-        return apply(MEAN_ALL, input)
-    return apply(MEAN, input, dim=dims_or_all(dim, input.ndim), keepdim=keepdim)
+        return apply(MEAN_ALL, input, **cast)
+    return apply(MEAN, input, dim=dims_or_all(dim, input.ndim), keepdim=keepdim, **cast)
 
 
 @expose(autocast="fp32")
@@ -877,13 +920,14 @@ def prod(input: Tensor, dim: int | None = OMITTED, keepdim: bool = False,
     tensor([0., 6., 0.])
     """
     if dim is OMITTED:
-        return _as_asked(apply(PROD_ALL, _integral_to_long(input, dtype)), dtype)
+        input, cast = cast_inside(input, dtype)
+        return _as_asked(apply(PROD_ALL, input, **cast), dtype)
     if isinstance(dim, bool) or not hasattr(dim, "__index__"):
         raise TypeError("prod(): argument 'dim' (position 2) must be int, not "
                         f"{type(dim).__name__}")
     d = _one_dim(dim, input.ndim)
-    input = _integral_to_long(input, dtype)
-    return _as_asked(apply(PROD, input, dim=d, keepdim=keepdim), dtype)
+    input, cast = cast_inside(input, dtype)
+    return _as_asked(apply(PROD, input, dim=d, keepdim=keepdim, **cast), dtype)
 
 
 def _extreme(name: str, input: Tensor, dim: Any, keepdim: bool, whole: Any, along: Any,
@@ -958,12 +1002,13 @@ def _extreme_dims(name: str, input: Tensor, dim: int | Sequence[int] | None
                   ) -> tuple[int, ...]:
     if dim is None:  # PyTorch's amax(x, None) is amax(x, ()): every dim
         dim = ()
-    given = normalize_dims(dim, input.ndim)
     asked = (dim,) if isinstance(dim, int) else tuple(dim)
-    for d, shown in zip(given, asked, strict=False):
+    # PyTorch's order: each dim in range, then each nonempty, then none given twice.
+    for shown in asked:
+        (d,) = normalize_dims(shown, input.ndim)
         if input.ndim and input.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {shown} to have non-zero size.")
-    dims = given or tuple(range(input.ndim))
+    dims = normalize_dims(dim, input.ndim) or tuple(range(input.ndim))
     if input.numel() == 0 and (not dims or any(input.shape[d] == 0 for d in dims)):
         raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                            "input.numel() == 0. Specify the reduction dim with the 'dim' "
@@ -1065,7 +1110,8 @@ def std(input: Tensor, dim: int | Sequence[int] | bool | None = None,
 
 
 @expose()
-def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
+def logsumexp(input: Tensor, dim: int | Sequence[int] = OMITTED, keepdim: bool = False
+              ) -> Tensor:
     """``log(sum(exp(input)))`` over ``dim``, computed without overflow; integers give floats.
 
     Args:
@@ -1077,14 +1123,23 @@ def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) ->
     >>> symgrad.tensor([1000.0, 1000.0]).logsumexp(0)
     tensor(1000.6932)
     """
+    if dim is OMITTED:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
+    if dim is None:
+        raise TypeError("logsumexp(): argument 'dim' (position 2) must be tuple of ints, not "
+                        "NoneType")
+    # () is every dim, as PyTorch's reduction of no dim. (PyTorch 2.13 itself then raises
+    # "output with shape [] doesn't match the broadcast shape" for a nonempty floating input
+    # without keepdim, adding the kept maximum in place: a bug, not followed.)
+    dims = normalize_dims(dim, input.ndim) or tuple(range(input.ndim))
     if not input.is_floating_point():
         input = input.to(_dtypes.get_default_dtype())
-    return apply(LOGSUMEXP, input, dim=normalize_dims(dim, input.ndim), keepdim=keepdim)
+    return apply(LOGSUMEXP, input, dim=dims, keepdim=keepdim)
 
 
 @expose()
 def norm(input: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = None,
-         keepdim: bool = False) -> Tensor:
+         keepdim: bool = False, *, dtype: _dtypes.dtype | None = None) -> Tensor:
     """The vector p-norm ``sum(|input| ** p) ** (1 / p)`` over ``dim`` (all elements when
     None), for any real p: 0 counts nonzeros, inf and -inf are the largest and smallest
     ``|input|``, ``"fro"`` is 2. PyTorch's ``linalg.vector_norm``, so the node is
@@ -1099,6 +1154,8 @@ def norm(input: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = No
         dim: The dim or dims to reduce; negative dims count from the end. Defaults
             to None: all dims.
         keepdim: Whether the reduced dims stay in the result with size one. Defaults to False.
+        dtype: The floating dtype, no narrower than the input's, the norm is computed in and
+            given in (the node reads the input and casts it). Defaults to None: the input's.
 
     >>> import symgrad
     >>> symgrad.tensor([3.0, -4.0]).norm(), symgrad.tensor([3.0, -4.0]).norm(p=1)
@@ -1112,16 +1169,43 @@ def norm(input: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = No
         from symgrad.linalg import matrix_norm
 
         dims = list(range(input.ndim)) if dim is None else dim
-        return matrix_norm(input, p, dim=dims, keepdim=keepdim)
+        return matrix_norm(input, p, dim=dims, keepdim=keepdim, dtype=dtype)
     if not input.is_floating_point():
-        kind = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-                "uint8": "Byte", "bool": "Bool"}[input.dtype.name]
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {kind}")
+                           f"input. Got {torch_kind(input.dtype)}")
+    check_norm_dtype(input, dtype, "vector_norm")
     order = 2.0 if p == "fro" else float(p)
     if order < 0 or order == math.inf:
         _refuse_empty_without_identity(input, order, dim)
-    return apply(NORM, input, p=order, dim=normalize_dims(dim, input.ndim), keepdim=keepdim)
+    input, cast = cast_inside(input, dtype)
+    return apply(NORM, input, p=order, dim=normalize_dims(dim, input.ndim), keepdim=keepdim,
+                 **cast)
+
+
+def check_norm_dtype(input: Tensor, dtype: _dtypes.dtype | None, name: str) -> None:
+    """PyTorch's errors for a norm's ``dtype=`` that is not floating, or that the input's dtype
+    would narrow to (``name``: the ``linalg`` function named in them).
+
+    Args:
+        input: The floating input.
+        dtype: The dtype asked for, or None.
+        name: ``"vector_norm"`` or ``"matrix_norm"``.
+
+    >>> import symgrad
+    >>> check_norm_dtype(symgrad.ones(2), symgrad.float16, "vector_norm")
+    Traceback (most recent call last):
+    ...
+    RuntimeError: linalg.vector_norm: the dtype of the input (Float) should be convertible ...
+    """
+    if dtype is None or dtype is input.dtype:
+        return
+    if not dtype.is_floating_point:
+        raise RuntimeError(f"linalg.{name}: dtype should be floating point or complex, but got "
+                           f"{torch_kind(dtype)}")
+    if _dtypes.promote_types(input.dtype, dtype) is not dtype:
+        raise RuntimeError(f"linalg.{name}: the dtype of the input ({torch_kind(input.dtype)})"
+                           " should be convertible without narrowing to the specified dtype "
+                           f"({torch_kind(dtype)})")
 
 
 def _refuse_empty_without_identity(input: Tensor, order: float, dim: Any) -> None:
@@ -1141,7 +1225,8 @@ def _refuse_empty_without_identity(input: Tensor, order: float, dim: Any) -> Non
 
 
 @expose()
-def cumsum(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> Tensor:
+def cumsum(input: Tensor, dim: int = OMITTED, *, dtype: _dtypes.dtype | None = None
+        ) -> Tensor:
     """Running sums along ``dim``; integers and bools give int64.
 
     Args:
@@ -1154,12 +1239,16 @@ def cumsum(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> Te
     >>> symgrad.tensor([1.0, 2.0, 3.0]).cumsum(0)
     tensor([1., 3., 6.])
     """
-    input = _integral_to_long(input, dtype)
-    return _as_asked(apply(CUMSUM, input, dim=_one_dim(dim, input.ndim)), dtype)
+    if dim is OMITTED:
+        raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
+    d = _one_dim(dim, input.ndim)  # before dtype's checks, as PyTorch's
+    input, cast = cast_inside(input, dtype)
+    return _as_asked(apply(CUMSUM, input, dim=d, **cast), dtype)
 
 
 @expose()
-def cumprod(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> Tensor:
+def cumprod(input: Tensor, dim: int = OMITTED, *,
+            dtype: _dtypes.dtype | None = None) -> Tensor:
     """Running products along ``dim``; the gradient is exact with zeros in the input.
 
     Args:
@@ -1173,8 +1262,11 @@ def cumprod(input: Tensor, dim: int, *, dtype: _dtypes.dtype | None = None) -> T
     >>> x.cumprod(0).sum().backward(); x.grad
     tensor([1., 8., 0.])
     """
-    input = _integral_to_long(input, dtype)
-    return _as_asked(apply(CUMPROD, input, dim=_one_dim(dim, input.ndim)), dtype)
+    if dim is OMITTED:
+        raise TypeError('cumprod() missing 1 required positional arguments: "dim"')
+    d = _one_dim(dim, input.ndim)  # before dtype's checks, as PyTorch's
+    input, cast = cast_inside(input, dtype)
+    return _as_asked(apply(CUMPROD, input, dim=d, **cast), dtype)
 
 
 from symgrad.ops.activations import softmax  # noqa: E402
@@ -1186,3 +1278,4 @@ from symgrad.ops.triangular import as_method  # noqa: E402
 
 # The method's message counts prod's dim from after the tensor, as PyTorch's (position 1).
 Tensor.prod = as_method(Tensor.prod)  # type: ignore[method-assign]
+Tensor.logsumexp = as_method(Tensor.logsumexp)  # type: ignore[method-assign]

@@ -987,7 +987,9 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
         raise RuntimeError("diff expects input to be at least one-dimensional")
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
-    d = wrap_dim(dim, input.ndim)
+    # n = 0 alone: PyTorch returns the copy before it checks dim (none is used).
+    bare = n == 0 and prepend is None and append is None
+    d = 0 if bare else wrap_dim(dim, input.ndim)
     parts = []
     for extra in (prepend, append):
         if extra is None:

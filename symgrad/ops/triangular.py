@@ -60,7 +60,7 @@ def int_arg(fn: str, name: str, position: int, value: Any) -> int:
 
 
 # ``int_arg``'s message, whose position a method's message counts from after the tensor.
-_POSITION = re.compile(r"^(\w+\(\): argument '\w+' \(position )(\d+)(\) must be int, not \w+)$")
+_POSITION = re.compile(r"^(\w+\(\): argument '\w+' \(position )(\d+)(\) must be [\w ]+, not \w+)$")
 
 
 def as_method(fn: Callable[..., Any]) -> Callable[..., Any]:
