@@ -544,18 +544,9 @@ for k, kl in ((True, "True"), (False, "False"), ((0, True), "0True"), ("t0b", "t
 
 
 # -- what is left, by function and by what differs ------------------------------------------------
-_LAYOUT = ("symgrad's result is laid out as NumPy lays it out; PyTorch's TensorIterator keeps "
-           "the input's dim order for some ops (flip, roll, rot90, gather of a permuted input) "
-           "and writes others contiguously (tril, masked_fill, index_fill)")
 _RESHAPE = ("PyTorch's reshape of a tensor it cannot view copies first (CloneBackward0 under "
             "UnsafeViewBackward0); symgrad's node reads the input directly")
-LEFT: dict[str, dict[str, str]] = {f: {"contig": _LAYOUT, "stride": _LAYOUT} for f in (
-        "stack", "hstack", "vstack", "dstack", "column_stack", "row_stack", "split",
-        "tensor_split", "chunk", "unbind", "squeeze", "unsqueeze", "permute", "transpose",
-        "movedim", "swapaxes", "t", "mT", "expand", "expand_as", "broadcast_to", "tile",
-        "flip", "fliplr", "roll", "rot90", "narrow", "select", "gather", "index_add",
-        "index_fill", "index_put", "masked_fill", "tril", "triu", "diagonal", "getitem",
-        "setitem")}
+LEFT: dict[str, dict[str, str]] = {}
 _OTHERS: dict[str, dict[str, str]] = {
     **{f: {"next": "a legacy empty (0,) tensor joins through a ViewBackward0 in symgrad, "
                    "directly in PyTorch"} for f in ("cat", "concat", "concatenate")},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ from symgrad import _dtypes
 from symgrad.autograd.slice_gradient import SliceGradient
 from symgrad.ops import registry
 from symgrad.ops.inplace import track_view
+from symgrad.ops.memory_order import like_input, preserved_copy, row_major
 from symgrad.ops.registry import ALL, OpDef, apply, defop, expose, wrap_dim
 from symgrad.tensor import Tensor
 
@@ -94,8 +96,8 @@ PERMUTE = defop("permute", "PermuteBackward0",
                 dtype_rule="same", dtypes=ALL, kind="shape")
 T = defop("t", "TBackward0", lambda self: np.transpose(self),
           vjp=lambda g: apply(T, g), dtype_rule="same", dtypes=ALL, kind="shape")
-# A copy, as PyTorch's flip: not a view.
-FLIP = defop("flip", "FlipBackward0", lambda self, *, dims: np.flip(self, dims).copy(),
+# A copy, as PyTorch's flip: not a view, laid out as the input is (its TensorIterator).
+FLIP = defop("flip", "FlipBackward0", lambda self, *, dims: like_input(np.flip(self, dims), self),
              vjp=lambda g, *, dims: apply(FLIP, g, dims=dims),
              dtype_rule="same", dtypes=ALL, kind="shape")
 
@@ -110,10 +112,14 @@ def _repeat_vjp(g: Tensor, *, repeats: tuple[int, ...], self_shape: tuple[int, .
 
 
 REPEAT = defop("repeat", "RepeatBackward0",
-               lambda self, *, repeats: np.tile(self, repeats),
+               lambda self, *, repeats: row_major(np.tile(self, repeats)),
                vjp=_repeat_vjp, dtype_rule="same", dtypes=ALL, kind="shape")
-CLONE = defop("clone", "CloneBackward0", lambda self: self.copy(), vjp=lambda g: g,
+# PyTorch's clone keeps the input's order of dims in memory (its preserve_format): a
+# transposed tensor's clone is transposed, and cannot be viewed as a row-major one.
+CLONE = defop("clone", "CloneBackward0", lambda self: preserved_copy(self), vjp=lambda g: g,
               dtype_rule="same", dtypes=ALL, kind="shape")
+# ``contiguous()`` and ``clone(memory_format=contiguous_format)``: the same node, row-major.
+CONTIGUOUS_CLONE = dataclasses.replace(CLONE, forward=lambda self: self.copy(order="C"))
 ALIAS = defop("alias", "AliasBackward0", lambda self: self.view(), vjp=lambda g: g,
               dtype_rule="same", dtypes=ALL, kind="shape")
 
@@ -132,15 +138,16 @@ def _present(first: np.ndarray, second: np.ndarray | None,
 
 # cat and stack take any number of tensors: two are named (the second absent when there is
 # one), the rest arrive in ``rest``. Both copy, even a single tensor, as PyTorch's do: a later
-# in-place change of an input must not show through.
+# in-place change of an input must not show through. Their result is row-major whatever the
+# inputs' layouts (NumPy's follows the inputs').
 CAT = defop("cat", "CatBackward0",
-            lambda tensors0, tensors1=None, *rest, dim, sizes: np.concatenate(
-                _present(tensors0, tensors1, rest), axis=dim),
+            lambda tensors0, tensors1=None, *rest, dim, sizes: row_major(
+                np.concatenate(_present(tensors0, tensors1, rest), axis=dim)),
             vjp=lambda g, *, dim, sizes: _split_at(g, dim, sizes),
             dtypes=ALL, kind="shape", variadic=True)
 STACK = defop("stack", "StackBackward0",
-              lambda tensors0, tensors1=None, *rest, dim: np.stack(
-                  _present(tensors0, tensors1, rest), axis=dim),
+              lambda tensors0, tensors1=None, *rest, dim: row_major(np.stack(
+                  _present(tensors0, tensors1, rest), axis=dim)),
               vjp=lambda g, *, dim: tuple(
                   indexing._select(g, dim, i) for i in range(g.shape[dim])),
               dtypes=ALL, kind="shape", variadic=True)
@@ -471,17 +478,26 @@ def repeat(input: Tensor, *repeats: Any) -> Tensor:
 
 
 @expose()
-def clone(input: Tensor) -> Tensor:
-    """A copy with its own memory, still connected to the graph.
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
+    """A copy with its own memory, still connected to the graph, laid out as ``input`` is (a
+    transposed tensor's clone is transposed), or row-major if asked.
 
     Args:
         input: The tensor.
+        memory_format: None or PyTorch's ``preserve_format`` (the default) for ``input``'s
+            layout, ``contiguous_format`` for the row-major one.
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.0], requires_grad=True)
     >>> x.clone()
     tensor([1.], grad_fn=<CloneBackward0>)
+    >>> t = symgrad.zeros(2, 3).t()
+    >>> t.clone().stride(), t.clone().is_contiguous(), t.contiguous().stride()
+    ((1, 3), False, (2, 1))
     """
+    _check_layout(input, memory_format)
+    if str(memory_format).endswith("contiguous_format"):
+        return apply(CONTIGUOUS_CLONE, input)
     return apply(CLONE, input)
 
 
@@ -503,7 +519,7 @@ def contiguous(input: Tensor) -> Tensor:
     """
     if input._data.flags.c_contiguous:
         return input
-    return apply(CLONE, input)
+    return apply(CONTIGUOUS_CLONE, input)
 
 
 def _tensor_list(tensors: Any, name: str) -> list[Tensor]:

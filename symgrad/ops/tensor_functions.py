@@ -34,6 +34,7 @@ from symgrad.ops.indexing import (
 )
 from symgrad.ops.indexing import SCATTER_ADD as _SCATTER_ADD
 from symgrad.ops.linalg import bmm
+from symgrad.ops.memory_order import row_major
 from symgrad.ops.registry import (
     ALL,
     apply,
@@ -44,7 +45,7 @@ from symgrad.ops.registry import (
     refuse,
     wrap_dim,
 )
-from symgrad.ops.shape import RESHAPE, clone, expand, permute, repeat, reshape, unsqueeze
+from symgrad.ops.shape import CONTIGUOUS_CLONE, RESHAPE, expand, permute, repeat, reshape, unsqueeze
 from symgrad.ops.shape_more import diagonal
 from symgrad.tensor import Tensor
 
@@ -374,7 +375,7 @@ def _roll(self: np.ndarray, *, shifts: tuple[int, ...], dims: tuple[int, ...]) -
     the flattened tensor (the shape kept)."""
     if not dims:
         return np.roll(self.reshape(-1), shifts[0]).reshape(self.shape)
-    return np.roll(self, shifts, axis=dims)
+    return row_major(np.roll(self, shifts, axis=dims))  # row-major, as PyTorch's
 
 
 ROLL = defop("roll", "RollBackward0", _roll,
@@ -493,7 +494,7 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *
     # PyTorch's composition: unsqueeze, expand, a contiguous clone, then a view.
     wide = expand(unsqueeze(input, d + 1), input.shape[:d + 1] + (r,) + input.shape[d + 1:])
     shape = input.shape[:d] + (size * r,) + input.shape[d + 1:]
-    return reshape(clone(wide), shape)
+    return reshape(apply(CONTIGUOUS_CLONE, wide), shape)
 
 
 def _repeat_counts(repeats: Tensor) -> np.ndarray:
@@ -1278,7 +1279,7 @@ def _index_add(self: np.ndarray, source: np.ndarray, *, dim: int, index: np.ndar
     to the dtype, as PyTorch does (``alpha=2.5`` adds twice the source)."""
     floating = self.dtype.kind == "f" or self.dtype == _dtypes.bfloat16.np
     work = np.float64 if floating else self.dtype
-    out = self.astype(work)
+    out = self.astype(work, order="C")  # row-major whatever ``self``'s layout, as PyTorch's
     src = source.astype(work) * _dtypes.scalar_as(alpha, self.dtype).astype(work)
     if self.ndim == 0:
         out = out + src.reshape(-1)[0] * index.size
