@@ -557,25 +557,8 @@ _OTHERS: dict[str, dict[str, str]] = {
     "take_along_dim": {"next": "PyTorch expands the input before its gather",
                        "raises_vs_ok": "PyTorch views a permuted input (and refuses); symgrad "
                                        "reshapes it", "exc_msg": "the same view error first"},
-    "movedim": {"grad_fn": "PyTorch's movedim of a 0-dim tensor is an alias (AliasBackward0)"},
     "expand": {"exc_msg": "PyTorch's expand(-1) into a new dim of a 0-dim tensor overflows "
-                          "numel; symgrad names the -1", "raises_vs_ok": "x.expand() without "
-                                                                         "sizes: TypeError"},
-    "permute": {"raises_vs_ok": "x.permute() without dims: PyTorch's TypeError",
-                "exc_class": "a repeated dim: PyTorch's RuntimeError (its message names "
-                             "sparse_coo); symgrad's IndexError"},
-    "repeat": {"raises_vs_ok": "x.repeat() without sizes: PyTorch's TypeError",
-               "exc_class": "negative repeats: PyTorch's RuntimeError, NumPy's ValueError"},
-    "repeat_interleave": {"raises_vs_ok": "dims of a 0-dim tensor are not checked",
-                          "exc_class": "dims of a 0-dim tensor are not checked"},
-    "flip": {"exc_class": "flip(0, 0) takes dims as separate arguments in PyTorch"},
-    "squeeze": {"raises_vs_ok": "a repeated dim of a 0-dim tensor is not refused"},
-    "roll": {"raises_vs_ok": "PyTorch rolls an empty tensor without checking its dims"},
-    "unbind": {"exc_msg": "dims of a 0-dim tensor are named as given, PyTorch names them "
-                          "wrapped"},
-    "row_stack": {"exc_msg": "an empty list is named row_stack, PyTorch names vstack"},
-    "unflatten": {"exc_class": "unflatten of a 0-dim tensor: IndexError, PyTorch's "
-                               "RuntimeError", "exc_msg": "the dim is named as given"},
+                          "numel; symgrad names the -1"},
     "view": {"exc_class": "view(dtype) is refused (NotImplementedError)",
              "raises_vs_ok": "view(dtype) is refused (NotImplementedError)"},
     "setitem": {"next": "a value of another dtype is cast by a ToCopyBackward0 before "

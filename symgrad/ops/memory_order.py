@@ -142,7 +142,7 @@ def preserved_copy(a: np.ndarray) -> np.ndarray:
         a: The array copied.
 
     >>> preserved_copy(np.zeros((2, 3)).T).strides
-    (8, 16)
+    (8, 24)
     """
     return a.copy() if a.flags.c_contiguous else like_input(a, a)
 
@@ -156,6 +156,6 @@ def row_major(a: np.ndarray) -> np.ndarray:
         a: A new array, the op's result.
 
     >>> row_major(np.zeros((2, 3)).T).strides, row_major(np.float32(1.0) + np.zeros(())).shape
-    ((24, 8), ())
+    ((16, 8), ())
     """
     return a if a.flags.c_contiguous else a.copy()

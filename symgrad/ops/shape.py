@@ -34,6 +34,12 @@ def view_apply(op: OpDef, input: Tensor, **attrs: Any) -> Tensor:
     return track_view(apply(op, input, **attrs), input, op.name, attrs)
 
 
+def _required(args: tuple[Any, ...], fn: str, name: str) -> None:
+    """PyTorch's TypeError for a method called without its sizes or dims (``x.expand()``)."""
+    if not args:
+        raise TypeError(f'{fn}() missing 1 required positional arguments: "{name}"')
+
+
 def _shape_args(shape: tuple[Any, ...]) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
@@ -330,8 +336,9 @@ def squeeze(input: Tensor, dim: int | tuple[int, ...] | None = None) -> Tensor:
         return view_apply(SQUEEZE, input)
     if isinstance(dim, int):
         return view_apply(SQUEEZE_DIM, input, dim=wrap_dim(dim, input.ndim))
-    dims = tuple(sorted({wrap_dim(d, input.ndim) for d in dim}))
-    return view_apply(SQUEEZE_DIMS, input, dim=dims)
+    from symgrad.ops.reductions import normalize_dims  # which imports this module
+
+    return view_apply(SQUEEZE_DIMS, input, dim=normalize_dims(tuple(dim), input.ndim))
 
 
 @expose()
@@ -378,13 +385,15 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
     >>> symgrad.zeros(2, 3, 4).permute(2, 0, 1).shape
     symgrad.Size([4, 2, 3])
     """
-    order = tuple(wrap_dim(d, input.ndim) for d in _shape_args(dims))
-    if len(order) != input.ndim:
+    _required(dims, "permute", "dims")
+    order = _shape_args(dims)
+    if len(order) != input.ndim:  # PyTorch counts the dims before it reads them
         raise RuntimeError(
             "permute(sparse_coo): number of dimensions in the tensor input does not match the "
             f"length of the desired ordering of dimensions i.e. input.dim() = {input.ndim} is "
             f"not equal to len(dims) = {len(order)}"
         )
+    order = tuple(wrap_dim(d, input.ndim) for d in order)
     if len(set(order)) != len(order):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     return view_apply(PERMUTE, input, dims=order)
@@ -440,19 +449,24 @@ Tensor.mT = property(_mT)  # type: ignore[attr-defined]
 
 
 @expose()
-def flip(input: Tensor, dims: Any) -> Tensor:
+def flip(input: Tensor, *given: Any, dims: Any = None) -> Tensor:
     """Reverse the order of the elements along ``dims``.
 
     Args:
         input: The tensor.
-        dims: The dim or dims to reverse.
+        *given: The dims to reverse, given separately or as one sequence (as ``dims``).
+        dims: The dim or dims to reverse, each once, if not given by position.
 
     >>> import symgrad
-    >>> symgrad.tensor([1, 2, 3]).flip(0)
-    tensor([3, 2, 1])
+    >>> symgrad.tensor([1, 2, 3]).flip(0), symgrad.zeros(2, 2).flip(0, 1).shape
+    (tensor([3, 2, 1]), symgrad.Size([2, 2]))
     """
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    dims = tuple(sorted({wrap_dim(d, input.ndim) for d in dims}))
+    from symgrad.ops.reductions import normalize_dims  # which imports this module
+
+    if dims is not None:
+        given = (dims,)
+    _required(given, "flip", "dims")
+    dims = normalize_dims(_shape_args(given), input.ndim)
     # A zero-dim tensor has nothing to reverse: PyTorch accepts dim 0 (or -1) and copies.
     return apply(FLIP, input, dims=dims if input.ndim else ())
 
@@ -470,10 +484,17 @@ def repeat(input: Tensor, *repeats: Any) -> Tensor:
     >>> symgrad.tensor([1, 2]).repeat(2)
     tensor([1, 2, 1, 2])
     """
+    _required(repeats, "repeat", "repeats")
     reps = _shape_args(repeats)
     if len(reps) < input.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
+    sizes = [r * n for r, n in zip(reps, (1,) * (len(reps) - input.ndim) + input.shape,
+                                   strict=True)]
+    negative = next((n for n in sizes if n < 0), None)
+    if negative is not None:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {negative}: "
+                           f"{sizes}")
     return apply(REPEAT, input, repeats=reps)
 
 
@@ -657,9 +678,9 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     >>> symgrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True).unbind(1)
     (tensor([1., 3.], grad_fn=<UnbindBackward0>), tensor([2., 4.], grad_fn=<UnbindBackward0>))
     """
-    if input.ndim == 0:
-        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = wrap_dim(dim, input.ndim)
+    if input.ndim == 0:
+        raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
     return tuple(view_apply(UNBIND, input, dim=d, index=i) for i in range(input.shape[d]))
 
 
@@ -706,6 +727,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
     >>> y.sum().backward(); x.grad
     tensor([[2., 2., 2.]])
     """
+    _required(sizes, "expand", "size")
     target = list(_shape_args(sizes))
     lead = len(target) - input.ndim
     if lead < 0:

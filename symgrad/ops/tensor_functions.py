@@ -45,7 +45,17 @@ from symgrad.ops.registry import (
     refuse,
     wrap_dim,
 )
-from symgrad.ops.shape import CONTIGUOUS_CLONE, RESHAPE, expand, permute, repeat, reshape, unsqueeze
+from symgrad.ops.shape import (
+    ALIAS,
+    CONTIGUOUS_CLONE,
+    RESHAPE,
+    expand,
+    permute,
+    repeat,
+    reshape,
+    unsqueeze,
+    view_apply,
+)
 from symgrad.ops.shape_more import diagonal
 from symgrad.tensor import Tensor
 
@@ -423,6 +433,8 @@ def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] =
         return apply(ROLL, input, shifts=s, dims=())
     if len(s) != len(d):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(s)}, dims:{len(d)}")
+    if not input.numel():  # PyTorch copies an empty tensor before it reads any dim
+        return apply(ROLL, input, shifts=s[:1], dims=())
     if input.ndim == 0:
         raise IndexError(f"Dimension specified as {d[0]} but tensor has no dimensions")
     return apply(ROLL, input, shifts=s, dims=tuple(wrap_dim(x, input.ndim) for x in d))
@@ -471,6 +483,11 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *
         d = 0
     else:
         d = wrap_dim(dim, input.ndim)
+        if input.ndim == 0:  # PyTorch reads the dim's size (or unsqueezes after it) first
+            if isinstance(repeats, Tensor):
+                raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
+            raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but "
+                             f"got {d + 1})")
     size = input.shape[d] if input.ndim else 1
     if isinstance(repeats, Tensor):
         counts = _repeat_counts(repeats)
@@ -639,6 +656,8 @@ def movedim(input: Tensor, source: int | Sequence[int], destination: int | Seque
         raise RuntimeError(f"movedim: repeated dim in `source` ({list(src)})")
     if len(set(t)) != len(t):
         raise RuntimeError(f"movedim: repeated dim in `destination` ({list(dst)})")
+    if n == 0:  # PyTorch's movedim of a zero-dim tensor is an alias of it
+        return view_apply(ALIAS, input)
     order: list[int | None] = [None] * max(n, 1)
     for a, b in zip(s, t, strict=True):
         order[b] = a
