@@ -559,8 +559,6 @@ _OTHERS: dict[str, dict[str, str]] = {
                                        "reshapes it", "exc_msg": "the same view error first"},
     "expand": {"exc_msg": "PyTorch's expand(-1) into a new dim of a 0-dim tensor overflows "
                           "numel; symgrad names the -1"},
-    "view": {"exc_class": "view(dtype) is refused (NotImplementedError)",
-             "raises_vs_ok": "view(dtype) is refused (NotImplementedError)"},
     "setitem": {"next": "a value of another dtype is cast by a ToCopyBackward0 before "
                         "CopySlices; PyTorch's copy_ casts inside",
                 "grad_fn": "PyTorch gives an integer tensor a grad_fn (FillBackward3) when a "

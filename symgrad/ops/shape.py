@@ -240,20 +240,26 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
 
 
 @expose("view", function=False)
-def view(input: Tensor, *shape: Any) -> Tensor:
-    """The same memory seen with a new shape; an error when the strides do not allow it.
+def view(input: Tensor, *shape: Any, dtype: _dtypes.dtype | None = None) -> Tensor:
+    """The same memory seen with a new shape; an error when the strides do not allow it. Or,
+    given a dtype, the same bytes read as that dtype's elements (outside the graph).
 
     Args:
         input: The tensor.
         *shape: The new shape: ints given separately or as one sequence; one may be -1,
-            inferred from the number of elements.
+            inferred from the number of elements. Or one dtype.
+        dtype: The dtype, if not given by position.
 
     >>> import symgrad
     >>> symgrad.zeros(2, 3).view(-1).shape
     symgrad.Size([6])
+    >>> symgrad.tensor([1.0, -2.0]).view(symgrad.int32)
+    tensor([ 1065353216, -1073741824], dtype=symgrad.int32)
     """
     if len(shape) == 1 and isinstance(shape[0], _dtypes.dtype):
-        raise NotImplementedError("view(dtype) reinterprets bits; symgrad does not support it")
+        dtype = shape[0]
+    if dtype is not None:
+        return _view_dtype(input, dtype)
     if not shape:
         raise TypeError("view() received an invalid combination of arguments - got (), but "
                         "expected one of:\n * (torch.dtype dtype)\n * (tuple of ints size)\n")
@@ -266,6 +272,36 @@ def view(input: Tensor, *shape: Any) -> Tensor:
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
         ) from None
     return view_apply(RESHAPE, input, shape=new)
+
+
+def _view_dtype(input: Tensor, dtype: _dtypes.dtype) -> Tensor:
+    """``input``'s bytes read as ``dtype``'s elements, sharing its memory and version; the
+    last dim scales by the ratio of the element sizes, with PyTorch's checks in its order.
+    PyTorch's result is not differentiable: it never requires grad."""
+    from symgrad.ops.inplace import share_version
+    from symgrad.tensor_layout import _steps  # the tensor's module builds on the ops
+
+    data, new = input._data, dtype.np.itemsize
+    if new != data.itemsize:
+        what = (f"to view {registry._TORCH_NAMES[input.dtype.name]} as "
+                f"{registry._TORCH_NAMES[dtype.name]} (different element sizes)")
+        if not data.ndim:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        steps, ratio = _steps(data), new // data.itemsize
+        if ratio:  # wider elements: whole ones must fit the last dim and the offset
+            if data.shape[-1] % ratio:
+                raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but got "
+                                   f"{data.shape[-1]}")
+            if input.storage_offset() % ratio:
+                raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} {what}, "
+                                   f"but got {input.storage_offset()}")
+        if steps[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {steps[-1]}")
+        for d, step in enumerate(steps[:-1] if ratio else ()):
+            if step % ratio:
+                raise RuntimeError(f"self.stride({d}) must be divisible by {ratio} {what}, but "
+                                   f"got {step}")
+    return share_version(Tensor._make(data.view(dtype.np), False, None), input)
 
 
 def _target_shape(input: Tensor, target: tuple[int, ...]) -> tuple[int, ...]:
