@@ -554,9 +554,7 @@ _OTHERS: dict[str, dict[str, str]] = {
     "reshape": {"next": _RESHAPE},
     "masked_select": {"next": "PyTorch's MaskedSelectBackward0 takes the input unbroadcast; "
                               "symgrad's expands it first (ExpandBackward0/ViewBackward0)"},
-    "take_along_dim": {"next": "PyTorch expands the input before its gather",
-                       "raises_vs_ok": "PyTorch views a permuted input (and refuses); symgrad "
-                                       "reshapes it", "exc_msg": "the same view error first"},
+    "take_along_dim": {"next": "PyTorch expands the input before its gather"},
     "expand": {"exc_msg": "PyTorch's expand(-1) into a new dim of a 0-dim tensor overflows "
                           "numel; symgrad names the -1"},
     "setitem": {"next": "a value of another dtype is cast by a ToCopyBackward0 before "

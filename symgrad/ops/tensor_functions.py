@@ -54,6 +54,7 @@ from symgrad.ops.shape import (
     repeat,
     reshape,
     unsqueeze,
+    view,
     view_apply,
 )
 from symgrad.ops.shape_more import diagonal
@@ -1069,7 +1070,8 @@ def take_along_dim(input: Tensor, indices: Any, dim: int | None = None) -> Tenso
         raise TypeError(f"take_along_dim(): argument 'indices' (position 2) must be Tensor, not "
                         f"{type(indices).__name__}")
     if dim is None:  # gather checks the index's dtype (int32 allowed)
-        return gather(reshape(input, -1), 0, reshape(indices, -1))
+        # PyTorch's views, not reshapes: a tensor no row-major view fits is refused.
+        return gather(view(input, -1), 0, view(indices, -1))
     # PyTorch's order: dims, dtype, then the broadcasts.
     if input.ndim != indices.ndim:
         raise RuntimeError(
