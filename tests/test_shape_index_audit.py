@@ -544,18 +544,9 @@ for k, kl in ((True, "True"), (False, "False"), ((0, True), "0True"), ("t0b", "t
 
 
 # -- what is left, by function and by what differs ------------------------------------------------
-_LAYOUT = ("symgrad's result is laid out as NumPy lays it out; PyTorch's TensorIterator keeps "
-           "the input's dim order for some ops (flip, roll, rot90, gather of a permuted input) "
-           "and writes others contiguously (tril, masked_fill, index_fill)")
 _RESHAPE = ("PyTorch's reshape of a tensor it cannot view copies first (CloneBackward0 under "
             "UnsafeViewBackward0); symgrad's node reads the input directly")
-LEFT: dict[str, dict[str, str]] = {f: {"contig": _LAYOUT, "stride": _LAYOUT} for f in (
-        "stack", "hstack", "vstack", "dstack", "column_stack", "row_stack", "split",
-        "tensor_split", "chunk", "unbind", "squeeze", "unsqueeze", "permute", "transpose",
-        "movedim", "swapaxes", "t", "mT", "expand", "expand_as", "broadcast_to", "tile",
-        "flip", "fliplr", "roll", "rot90", "narrow", "select", "gather", "index_add",
-        "index_fill", "index_put", "masked_fill", "tril", "triu", "diagonal", "getitem",
-        "setitem")}
+LEFT: dict[str, dict[str, str]] = {}
 _OTHERS: dict[str, dict[str, str]] = {
     **{f: {"next": "a legacy empty (0,) tensor joins through a ViewBackward0 in symgrad, "
                    "directly in PyTorch"} for f in ("cat", "concat", "concatenate")},
@@ -563,30 +554,9 @@ _OTHERS: dict[str, dict[str, str]] = {
     "reshape": {"next": _RESHAPE},
     "masked_select": {"next": "PyTorch's MaskedSelectBackward0 takes the input unbroadcast; "
                               "symgrad's expands it first (ExpandBackward0/ViewBackward0)"},
-    "take_along_dim": {"next": "PyTorch expands the input before its gather",
-                       "raises_vs_ok": "PyTorch views a permuted input (and refuses); symgrad "
-                                       "reshapes it", "exc_msg": "the same view error first"},
-    "movedim": {"grad_fn": "PyTorch's movedim of a 0-dim tensor is an alias (AliasBackward0)"},
+    "take_along_dim": {"next": "PyTorch expands the input before its gather"},
     "expand": {"exc_msg": "PyTorch's expand(-1) into a new dim of a 0-dim tensor overflows "
-                          "numel; symgrad names the -1", "raises_vs_ok": "x.expand() without "
-                                                                         "sizes: TypeError"},
-    "permute": {"raises_vs_ok": "x.permute() without dims: PyTorch's TypeError",
-                "exc_class": "a repeated dim: PyTorch's RuntimeError (its message names "
-                             "sparse_coo); symgrad's IndexError"},
-    "repeat": {"raises_vs_ok": "x.repeat() without sizes: PyTorch's TypeError",
-               "exc_class": "negative repeats: PyTorch's RuntimeError, NumPy's ValueError"},
-    "repeat_interleave": {"raises_vs_ok": "dims of a 0-dim tensor are not checked",
-                          "exc_class": "dims of a 0-dim tensor are not checked"},
-    "flip": {"exc_class": "flip(0, 0) takes dims as separate arguments in PyTorch"},
-    "squeeze": {"raises_vs_ok": "a repeated dim of a 0-dim tensor is not refused"},
-    "roll": {"raises_vs_ok": "PyTorch rolls an empty tensor without checking its dims"},
-    "unbind": {"exc_msg": "dims of a 0-dim tensor are named as given, PyTorch names them "
-                          "wrapped"},
-    "row_stack": {"exc_msg": "an empty list is named row_stack, PyTorch names vstack"},
-    "unflatten": {"exc_class": "unflatten of a 0-dim tensor: IndexError, PyTorch's "
-                               "RuntimeError", "exc_msg": "the dim is named as given"},
-    "view": {"exc_class": "view(dtype) is refused (NotImplementedError)",
-             "raises_vs_ok": "view(dtype) is refused (NotImplementedError)"},
+                          "numel; symgrad names the -1"},
     "setitem": {"next": "a value of another dtype is cast by a ToCopyBackward0 before "
                         "CopySlices; PyTorch's copy_ casts inside",
                 "grad_fn": "PyTorch gives an integer tensor a grad_fn (FillBackward3) when a "

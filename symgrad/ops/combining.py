@@ -204,7 +204,8 @@ def row_stack(tensors: Sequence[Tensor]) -> Tensor:
     >>> symgrad.row_stack([symgrad.tensor([1.0]), symgrad.tensor([2.0])]).shape
     symgrad.Size([2, 1])
     """
-    return cat([_at_least_2d(t) for t in _nonempty(tensors, "row_stack")], 0)
+    # (PyTorch's row_stack is its vstack, errors and all.)
+    return cat([_at_least_2d(t) for t in _nonempty(tensors, "vstack")], 0)
 
 
 def dstack(tensors: Sequence[Tensor]) -> Tensor:
@@ -250,6 +251,9 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     symgrad.Size([2, 2, 3])
     """
     d = wrap_dim(dim, input.ndim)
+    if input.ndim == 0:
+        raise RuntimeError("unflatten got an unexpected error:\nDimension specified as "
+                           f"{d} but tensor has no dimensions")
     sizes = list(sizes)
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
@@ -261,7 +265,7 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     fits = size % known == 0 if -1 in sizes and known else known == size
     if not fits:
         raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of "
-                           f"dim {dim} ({size}) in the input tensor")
+                           f"dim {d} ({size}) in the input tensor")
     return input.view(*input.shape[:d], *sizes, *input.shape[d + 1:])
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.autograd.slice_gradient import SliceGradient
+from symgrad.ops.memory_order import fastest_first, laid_out, preserved_copy, row_major
 from symgrad.ops.registry import (
     _TORCH_NAMES,
     ALL,
@@ -260,8 +261,36 @@ SLICE = defop("slice", "SliceBackward0",
               array_vjp=lambda g, *, dim, start, stop, step, self_shape: SliceGradient(
                   self_shape, (slice(None),) * dim + (slice(start, stop, step),), g),
               dtype_rule="same", dtypes=ALL, kind="shape")
-INDEX = defop("index", "IndexBackward0",
-              lambda self, *, indices: self[_np_index(indices)],
+def _index(self: np.ndarray, *, indices: tuple[np.ndarray | None, ...]) -> np.ndarray:
+    """``self`` read at ``indices`` (NumPy's advanced indexing), laid out as PyTorch's
+    result: NumPy puts the indexed dims first in memory (``x[:, [0, 2]]`` of a row-major
+    ``x`` is not row-major), PyTorch orders the dims by ``self``'s strides, then the
+    indices'."""
+    out = self[_np_index(indices)]
+    if not out.size or out.flags.c_contiguous:  # PyTorch's too (but at some dims of size 1)
+        return out
+    return laid_out(out, fastest_first(out.shape, *_index_operands(self, indices)))
+
+
+def _index_operands(self: np.ndarray, indices: tuple[np.ndarray | None, ...]
+                    ) -> list[tuple[int, ...]]:
+    """The strides over the result's dims of what PyTorch's index kernel iterates: ``self``
+    restrided (0 along the indexed dims), then each index (0 along the others). Indices that
+    are not adjacent move their dims to the front first, as in PyTorch and NumPy."""
+    from symgrad.tensor_layout import _steps  # the tensor's module builds on the ops
+
+    at = [d for d, i in enumerate(indices) if i is not None]
+    arrays = np.broadcast_arrays(*(indices[d] for d in at))
+    rest = [d for d in range(self.ndim) if d not in at]
+    first = at[0] if at == list(range(at[0], at[-1] + 1)) else 0
+    before, after = rest[:first], rest[first:]
+    steps, width = _steps(self), arrays[0].ndim
+    src = (*(steps[d] for d in before), *(0,) * width, *(steps[d] for d in after))
+    return [src] + [(*(0,) * len(before), *(s // a.itemsize for s in a.strides),
+                     *(0,) * len(after)) for a in arrays]
+
+
+INDEX = defop("index", "IndexBackward0", _index,
               vjp=lambda g, *, indices, self_shape: index_put(
                   _zeros(self_shape, g), g, indices, accumulate=True),
               saves_attrs=("indices",), dtype_rule="same", dtypes=ALL, kind="index")
@@ -295,7 +324,9 @@ def _gather(self: np.ndarray, *, dim: int, index: np.ndarray) -> np.ndarray:
     ``index``) is read as one element, and an empty ``index`` reads nothing."""
     if not index.size:
         return np.empty(index.shape, self.dtype)
-    return _at_least_1d(self)[_gather_index(_at_least_1d(index), dim)].reshape(index.shape)
+    # Row-major whatever the layouts of ``self`` and ``index``, as PyTorch's result.
+    return row_major(
+        _at_least_1d(self)[_gather_index(_at_least_1d(index), dim)].reshape(index.shape))
 
 
 def _scatter_add(self: np.ndarray, src: np.ndarray, *, dim: int,
@@ -335,8 +366,10 @@ INDEX_SELECT = defop("index_select", "IndexSelectBackward0", _index_select,
                      dtypes=ALL, kind="index")
 
 
+# masked_fill's result is row-major whatever the input's layout, as PyTorch's (it fills a
+# contiguous clone); NumPy's where would follow the input's.
 def _masked_fill(self: np.ndarray, *, mask: np.ndarray, value: Any) -> np.ndarray:
-    return np.where(mask, _dtypes.scalar_as(value, self.dtype), self)
+    return row_major(np.where(mask, _dtypes.scalar_as(value, self.dtype), self))
 
 
 MASKED_FILL = defop("masked_fill", "MaskedFillBackward0", _masked_fill,
@@ -348,7 +381,8 @@ MASKED_FILL = defop("masked_fill", "MaskedFillBackward0", _masked_fill,
 # A tensor fill value is an input: it receives the gradient of every position it filled.
 MASKED_FILL_TENSOR = defop(
     "masked_fill_tensor", "MaskedFillBackward1",
-    lambda self, value, *, mask: np.where(mask, value.astype(self.dtype), self),
+    lambda self, value, *, mask: row_major(
+        np.where(mask, value.astype(self.dtype), self)),
     vjp=lambda g, *, mask: (where(Tensor._make(np.asarray(mask), False, None), 0.0, g),
                             where(Tensor._make(np.asarray(mask), False, None), g, 0.0)),
     saves_attrs=("mask",), dtype_rule="same", dtypes=ALL, kind="index")
@@ -360,7 +394,7 @@ def _zeros(shape: tuple[int, ...], like: Tensor) -> Tensor:
 
 def _index_put(self: np.ndarray, values: np.ndarray, indices: tuple[Any, ...],
                accumulate: bool) -> np.ndarray:
-    out = self.copy()
+    out = preserved_copy(self)  # PyTorch's writes into a clone, laid out as ``self``
     if accumulate:
         np.add.at(out, _np_index(indices), values)
     else:

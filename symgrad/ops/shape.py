@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ from symgrad import _dtypes
 from symgrad.autograd.slice_gradient import SliceGradient
 from symgrad.ops import registry
 from symgrad.ops.inplace import track_view
+from symgrad.ops.memory_order import like_input, preserved_copy, row_major
 from symgrad.ops.registry import ALL, OpDef, apply, defop, expose, wrap_dim
 from symgrad.tensor import Tensor
 
@@ -30,6 +32,12 @@ def view_apply(op: OpDef, input: Tensor, **attrs: Any) -> Tensor:
             [1., 1., 1.]]), 1)
     """
     return track_view(apply(op, input, **attrs), input, op.name, attrs)
+
+
+def _required(args: tuple[Any, ...], fn: str, name: str) -> None:
+    """PyTorch's TypeError for a method called without its sizes or dims (``x.expand()``)."""
+    if not args:
+        raise TypeError(f'{fn}() missing 1 required positional arguments: "{name}"')
 
 
 def _shape_args(shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -94,8 +102,8 @@ PERMUTE = defop("permute", "PermuteBackward0",
                 dtype_rule="same", dtypes=ALL, kind="shape")
 T = defop("t", "TBackward0", lambda self: np.transpose(self),
           vjp=lambda g: apply(T, g), dtype_rule="same", dtypes=ALL, kind="shape")
-# A copy, as PyTorch's flip: not a view.
-FLIP = defop("flip", "FlipBackward0", lambda self, *, dims: np.flip(self, dims).copy(),
+# A copy, as PyTorch's flip: not a view, laid out as the input is (its TensorIterator).
+FLIP = defop("flip", "FlipBackward0", lambda self, *, dims: like_input(np.flip(self, dims), self),
              vjp=lambda g, *, dims: apply(FLIP, g, dims=dims),
              dtype_rule="same", dtypes=ALL, kind="shape")
 
@@ -110,10 +118,14 @@ def _repeat_vjp(g: Tensor, *, repeats: tuple[int, ...], self_shape: tuple[int, .
 
 
 REPEAT = defop("repeat", "RepeatBackward0",
-               lambda self, *, repeats: np.tile(self, repeats),
+               lambda self, *, repeats: row_major(np.tile(self, repeats)),
                vjp=_repeat_vjp, dtype_rule="same", dtypes=ALL, kind="shape")
-CLONE = defop("clone", "CloneBackward0", lambda self: self.copy(), vjp=lambda g: g,
+# PyTorch's clone keeps the input's order of dims in memory (its preserve_format): a
+# transposed tensor's clone is transposed, and cannot be viewed as a row-major one.
+CLONE = defop("clone", "CloneBackward0", lambda self: preserved_copy(self), vjp=lambda g: g,
               dtype_rule="same", dtypes=ALL, kind="shape")
+# ``contiguous()`` and ``clone(memory_format=contiguous_format)``: the same node, row-major.
+CONTIGUOUS_CLONE = dataclasses.replace(CLONE, forward=lambda self: self.copy(order="C"))
 ALIAS = defop("alias", "AliasBackward0", lambda self: self.view(), vjp=lambda g: g,
               dtype_rule="same", dtypes=ALL, kind="shape")
 
@@ -132,15 +144,16 @@ def _present(first: np.ndarray, second: np.ndarray | None,
 
 # cat and stack take any number of tensors: two are named (the second absent when there is
 # one), the rest arrive in ``rest``. Both copy, even a single tensor, as PyTorch's do: a later
-# in-place change of an input must not show through.
+# in-place change of an input must not show through. Their result is row-major whatever the
+# inputs' layouts (NumPy's follows the inputs').
 CAT = defop("cat", "CatBackward0",
-            lambda tensors0, tensors1=None, *rest, dim, sizes: np.concatenate(
-                _present(tensors0, tensors1, rest), axis=dim),
+            lambda tensors0, tensors1=None, *rest, dim, sizes: row_major(
+                np.concatenate(_present(tensors0, tensors1, rest), axis=dim)),
             vjp=lambda g, *, dim, sizes: _split_at(g, dim, sizes),
             dtypes=ALL, kind="shape", variadic=True)
 STACK = defop("stack", "StackBackward0",
-              lambda tensors0, tensors1=None, *rest, dim: np.stack(
-                  _present(tensors0, tensors1, rest), axis=dim),
+              lambda tensors0, tensors1=None, *rest, dim: row_major(np.stack(
+                  _present(tensors0, tensors1, rest), axis=dim)),
               vjp=lambda g, *, dim: tuple(
                   indexing._select(g, dim, i) for i in range(g.shape[dim])),
               dtypes=ALL, kind="shape", variadic=True)
@@ -227,20 +240,26 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
 
 
 @expose("view", function=False)
-def view(input: Tensor, *shape: Any) -> Tensor:
-    """The same memory seen with a new shape; an error when the strides do not allow it.
+def view(input: Tensor, *shape: Any, dtype: _dtypes.dtype | None = None) -> Tensor:
+    """The same memory seen with a new shape; an error when the strides do not allow it. Or,
+    given a dtype, the same bytes read as that dtype's elements (outside the graph).
 
     Args:
         input: The tensor.
         *shape: The new shape: ints given separately or as one sequence; one may be -1,
-            inferred from the number of elements.
+            inferred from the number of elements. Or one dtype.
+        dtype: The dtype, if not given by position.
 
     >>> import symgrad
     >>> symgrad.zeros(2, 3).view(-1).shape
     symgrad.Size([6])
+    >>> symgrad.tensor([1.0, -2.0]).view(symgrad.int32)
+    tensor([ 1065353216, -1073741824], dtype=symgrad.int32)
     """
     if len(shape) == 1 and isinstance(shape[0], _dtypes.dtype):
-        raise NotImplementedError("view(dtype) reinterprets bits; symgrad does not support it")
+        dtype = shape[0]
+    if dtype is not None:
+        return _view_dtype(input, dtype)
     if not shape:
         raise TypeError("view() received an invalid combination of arguments - got (), but "
                         "expected one of:\n * (torch.dtype dtype)\n * (tuple of ints size)\n")
@@ -253,6 +272,36 @@ def view(input: Tensor, *shape: Any) -> Tensor:
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
         ) from None
     return view_apply(RESHAPE, input, shape=new)
+
+
+def _view_dtype(input: Tensor, dtype: _dtypes.dtype) -> Tensor:
+    """``input``'s bytes read as ``dtype``'s elements, sharing its memory and version; the
+    last dim scales by the ratio of the element sizes, with PyTorch's checks in its order.
+    PyTorch's result is not differentiable: it never requires grad."""
+    from symgrad.ops.inplace import share_version
+    from symgrad.tensor_layout import _steps  # the tensor's module builds on the ops
+
+    data, new = input._data, dtype.np.itemsize
+    if new != data.itemsize:
+        what = (f"to view {registry._TORCH_NAMES[input.dtype.name]} as "
+                f"{registry._TORCH_NAMES[dtype.name]} (different element sizes)")
+        if not data.ndim:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        steps, ratio = _steps(data), new // data.itemsize
+        if ratio:  # wider elements: whole ones must fit the last dim and the offset
+            if data.shape[-1] % ratio:
+                raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but got "
+                                   f"{data.shape[-1]}")
+            if input.storage_offset() % ratio:
+                raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} {what}, "
+                                   f"but got {input.storage_offset()}")
+        if steps[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {steps[-1]}")
+        for d, step in enumerate(steps[:-1] if ratio else ()):
+            if step % ratio:
+                raise RuntimeError(f"self.stride({d}) must be divisible by {ratio} {what}, but "
+                                   f"got {step}")
+    return share_version(Tensor._make(data.view(dtype.np), False, None), input)
 
 
 def _target_shape(input: Tensor, target: tuple[int, ...]) -> tuple[int, ...]:
@@ -323,8 +372,9 @@ def squeeze(input: Tensor, dim: int | tuple[int, ...] | None = None) -> Tensor:
         return view_apply(SQUEEZE, input)
     if isinstance(dim, int):
         return view_apply(SQUEEZE_DIM, input, dim=wrap_dim(dim, input.ndim))
-    dims = tuple(sorted({wrap_dim(d, input.ndim) for d in dim}))
-    return view_apply(SQUEEZE_DIMS, input, dim=dims)
+    from symgrad.ops.reductions import normalize_dims  # which imports this module
+
+    return view_apply(SQUEEZE_DIMS, input, dim=normalize_dims(tuple(dim), input.ndim))
 
 
 @expose()
@@ -371,13 +421,15 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
     >>> symgrad.zeros(2, 3, 4).permute(2, 0, 1).shape
     symgrad.Size([4, 2, 3])
     """
-    order = tuple(wrap_dim(d, input.ndim) for d in _shape_args(dims))
-    if len(order) != input.ndim:
+    _required(dims, "permute", "dims")
+    order = _shape_args(dims)
+    if len(order) != input.ndim:  # PyTorch counts the dims before it reads them
         raise RuntimeError(
             "permute(sparse_coo): number of dimensions in the tensor input does not match the "
             f"length of the desired ordering of dimensions i.e. input.dim() = {input.ndim} is "
             f"not equal to len(dims) = {len(order)}"
         )
+    order = tuple(wrap_dim(d, input.ndim) for d in order)
     if len(set(order)) != len(order):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     return view_apply(PERMUTE, input, dims=order)
@@ -433,19 +485,24 @@ Tensor.mT = property(_mT)  # type: ignore[attr-defined]
 
 
 @expose()
-def flip(input: Tensor, dims: Any) -> Tensor:
+def flip(input: Tensor, *given: Any, dims: Any = None) -> Tensor:
     """Reverse the order of the elements along ``dims``.
 
     Args:
         input: The tensor.
-        dims: The dim or dims to reverse.
+        *given: The dims to reverse, given separately or as one sequence (as ``dims``).
+        dims: The dim or dims to reverse, each once, if not given by position.
 
     >>> import symgrad
-    >>> symgrad.tensor([1, 2, 3]).flip(0)
-    tensor([3, 2, 1])
+    >>> symgrad.tensor([1, 2, 3]).flip(0), symgrad.zeros(2, 2).flip(0, 1).shape
+    (tensor([3, 2, 1]), symgrad.Size([2, 2]))
     """
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    dims = tuple(sorted({wrap_dim(d, input.ndim) for d in dims}))
+    from symgrad.ops.reductions import normalize_dims  # which imports this module
+
+    if dims is not None:
+        given = (dims,)
+    _required(given, "flip", "dims")
+    dims = normalize_dims(_shape_args(given), input.ndim)
     # A zero-dim tensor has nothing to reverse: PyTorch accepts dim 0 (or -1) and copies.
     return apply(FLIP, input, dims=dims if input.ndim else ())
 
@@ -463,25 +520,41 @@ def repeat(input: Tensor, *repeats: Any) -> Tensor:
     >>> symgrad.tensor([1, 2]).repeat(2)
     tensor([1, 2, 1, 2])
     """
+    _required(repeats, "repeat", "repeats")
     reps = _shape_args(repeats)
     if len(reps) < input.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
+    sizes = [r * n for r, n in zip(reps, (1,) * (len(reps) - input.ndim) + input.shape,
+                                   strict=True)]
+    negative = next((n for n in sizes if n < 0), None)
+    if negative is not None:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {negative}: "
+                           f"{sizes}")
     return apply(REPEAT, input, repeats=reps)
 
 
 @expose()
-def clone(input: Tensor) -> Tensor:
-    """A copy with its own memory, still connected to the graph.
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
+    """A copy with its own memory, still connected to the graph, laid out as ``input`` is (a
+    transposed tensor's clone is transposed), or row-major if asked.
 
     Args:
         input: The tensor.
+        memory_format: None or PyTorch's ``preserve_format`` (the default) for ``input``'s
+            layout, ``contiguous_format`` for the row-major one.
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.0], requires_grad=True)
     >>> x.clone()
     tensor([1.], grad_fn=<CloneBackward0>)
+    >>> t = symgrad.zeros(2, 3).t()
+    >>> t.clone().stride(), t.clone().is_contiguous(), t.contiguous().stride()
+    ((1, 3), False, (2, 1))
     """
+    _check_layout(input, memory_format)
+    if str(memory_format).endswith("contiguous_format"):
+        return apply(CONTIGUOUS_CLONE, input)
     return apply(CLONE, input)
 
 
@@ -503,7 +576,7 @@ def contiguous(input: Tensor) -> Tensor:
     """
     if input._data.flags.c_contiguous:
         return input
-    return apply(CLONE, input)
+    return apply(CONTIGUOUS_CLONE, input)
 
 
 def _tensor_list(tensors: Any, name: str) -> list[Tensor]:
@@ -641,9 +714,9 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     >>> symgrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True).unbind(1)
     (tensor([1., 3.], grad_fn=<UnbindBackward0>), tensor([2., 4.], grad_fn=<UnbindBackward0>))
     """
-    if input.ndim == 0:
-        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = wrap_dim(dim, input.ndim)
+    if input.ndim == 0:
+        raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
     return tuple(view_apply(UNBIND, input, dim=d, index=i) for i in range(input.shape[d]))
 
 
@@ -690,6 +763,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
     >>> y.sum().backward(); x.grad
     tensor([[2., 2., 2.]])
     """
+    _required(sizes, "expand", "size")
     target = list(_shape_args(sizes))
     lead = len(target) - input.ndim
     if lead < 0:

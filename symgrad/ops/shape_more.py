@@ -30,6 +30,7 @@ from symgrad.ops.indexing import (
     _zeros,
     index_select,
 )
+from symgrad.ops.memory_order import like_input, preserved_copy
 from symgrad.ops.registry import ALL, apply, defop, expose, refuse_integral_result, wrap_dim
 from symgrad.ops.shape import FLIP, flatten, reshape, view_apply
 from symgrad.tensor import Tensor
@@ -474,9 +475,19 @@ def rot90(input: Tensor, k: int = 1, dims: Any = (0, 1)) -> Tensor:
     return apply(ROT90, input, k=int(k) % 4, dims=(d0, d1))
 
 
+def _rot90(self: np.ndarray, *, k: int, dims: tuple[int, int]) -> np.ndarray:
+    """``self`` turned ``k`` quarter turns, laid out as PyTorch's: a flip (laid out as
+    ``self``), transposed for an odd ``k``; row-major for ``k = 0`` (a contiguous clone)."""
+    out = np.rot90(self, k, dims)
+    if k == 0:
+        return out.copy()
+    if k == 2:
+        return like_input(out, self)
+    return like_input(out.swapaxes(*dims), self).swapaxes(*dims)
+
+
 # A copy (PyTorch's rot90 is a node of its own since 2.x): turning back is turning -k times.
-ROT90 = defop("rot90", "Rot90Backward0",
-              lambda self, *, k, dims: np.rot90(self, k, dims).copy(),
+ROT90 = defop("rot90", "Rot90Backward0", _rot90,
               vjp=lambda g, *, k, dims: apply(ROT90, g, k=(-k) % 4, dims=dims),
               dtype_rule="same", dtypes=ALL, kind="shape")
 
@@ -536,7 +547,7 @@ def _index_copy(self: np.ndarray, source: np.ndarray, *, dim: int,
 
 
 def _filled(self: np.ndarray, dim: int, index: np.ndarray, value: Any) -> np.ndarray:
-    out = self.copy()
+    out = preserved_copy(self)  # PyTorch's fills a clone, laid out as ``self``
     if out.size:  # (an empty tensor has nothing to fill, whatever the index)
         # A zero-dim tensor is filled as one element (not at all with an empty index).
         out.reshape(out.shape or (1,))[(slice(None),) * dim + (index,)] = value

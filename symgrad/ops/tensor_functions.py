@@ -34,6 +34,7 @@ from symgrad.ops.indexing import (
 )
 from symgrad.ops.indexing import SCATTER_ADD as _SCATTER_ADD
 from symgrad.ops.linalg import bmm
+from symgrad.ops.memory_order import row_major
 from symgrad.ops.registry import (
     ALL,
     apply,
@@ -44,7 +45,18 @@ from symgrad.ops.registry import (
     refuse,
     wrap_dim,
 )
-from symgrad.ops.shape import RESHAPE, clone, expand, permute, repeat, reshape, unsqueeze
+from symgrad.ops.shape import (
+    ALIAS,
+    CONTIGUOUS_CLONE,
+    RESHAPE,
+    expand,
+    permute,
+    repeat,
+    reshape,
+    unsqueeze,
+    view,
+    view_apply,
+)
 from symgrad.ops.shape_more import diagonal
 from symgrad.tensor import Tensor
 
@@ -374,7 +386,7 @@ def _roll(self: np.ndarray, *, shifts: tuple[int, ...], dims: tuple[int, ...]) -
     the flattened tensor (the shape kept)."""
     if not dims:
         return np.roll(self.reshape(-1), shifts[0]).reshape(self.shape)
-    return np.roll(self, shifts, axis=dims)
+    return row_major(np.roll(self, shifts, axis=dims))  # row-major, as PyTorch's
 
 
 ROLL = defop("roll", "RollBackward0", _roll,
@@ -422,6 +434,8 @@ def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] =
         return apply(ROLL, input, shifts=s, dims=())
     if len(s) != len(d):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(s)}, dims:{len(d)}")
+    if not input.numel():  # PyTorch copies an empty tensor before it reads any dim
+        return apply(ROLL, input, shifts=s[:1], dims=())
     if input.ndim == 0:
         raise IndexError(f"Dimension specified as {d[0]} but tensor has no dimensions")
     return apply(ROLL, input, shifts=s, dims=tuple(wrap_dim(x, input.ndim) for x in d))
@@ -470,6 +484,11 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *
         d = 0
     else:
         d = wrap_dim(dim, input.ndim)
+        if input.ndim == 0:  # PyTorch reads the dim's size (or unsqueezes after it) first
+            if isinstance(repeats, Tensor):
+                raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
+            raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but "
+                             f"got {d + 1})")
     size = input.shape[d] if input.ndim else 1
     if isinstance(repeats, Tensor):
         counts = _repeat_counts(repeats)
@@ -493,7 +512,7 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *
     # PyTorch's composition: unsqueeze, expand, a contiguous clone, then a view.
     wide = expand(unsqueeze(input, d + 1), input.shape[:d + 1] + (r,) + input.shape[d + 1:])
     shape = input.shape[:d] + (size * r,) + input.shape[d + 1:]
-    return reshape(clone(wide), shape)
+    return reshape(apply(CONTIGUOUS_CLONE, wide), shape)
 
 
 def _repeat_counts(repeats: Tensor) -> np.ndarray:
@@ -638,6 +657,8 @@ def movedim(input: Tensor, source: int | Sequence[int], destination: int | Seque
         raise RuntimeError(f"movedim: repeated dim in `source` ({list(src)})")
     if len(set(t)) != len(t):
         raise RuntimeError(f"movedim: repeated dim in `destination` ({list(dst)})")
+    if n == 0:  # PyTorch's movedim of a zero-dim tensor is an alias of it
+        return view_apply(ALIAS, input)
     order: list[int | None] = [None] * max(n, 1)
     for a, b in zip(s, t, strict=True):
         order[b] = a
@@ -1051,7 +1072,8 @@ def take_along_dim(input: Tensor, indices: Any, dim: int | None = None) -> Tenso
         raise TypeError(f"take_along_dim(): argument 'indices' (position 2) must be Tensor, not "
                         f"{type(indices).__name__}")
     if dim is None:  # gather checks the index's dtype (int32 allowed)
-        return gather(reshape(input, -1), 0, reshape(indices, -1))
+        # PyTorch's views, not reshapes: a tensor no row-major view fits is refused.
+        return gather(view(input, -1), 0, view(indices, -1))
     # PyTorch's order: dims, dtype, then the broadcasts.
     if input.ndim != indices.ndim:
         raise RuntimeError(
@@ -1280,7 +1302,7 @@ def _index_add(self: np.ndarray, source: np.ndarray, *, dim: int, index: np.ndar
     to the dtype, as PyTorch does (``alpha=2.5`` adds twice the source)."""
     floating = self.dtype.kind == "f" or self.dtype == _dtypes.bfloat16.np
     work = np.float64 if floating else self.dtype
-    out = self.astype(work)
+    out = self.astype(work, order="C")  # row-major whatever ``self``'s layout, as PyTorch's
     src = source.astype(work) * _dtypes.scalar_as(alpha, self.dtype).astype(work)
     if self.ndim == 0:
         out = out + src.reshape(-1)[0] * index.size

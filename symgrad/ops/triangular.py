@@ -16,18 +16,21 @@ from typing import Any
 import numpy as np
 
 from symgrad.ops.inplace import rewrite
+from symgrad.ops.memory_order import row_major
 from symgrad.ops.registry import ALL, apply, defop, expose
 from symgrad.tensor import Tensor
 
 
 def _tril(self: np.ndarray, *, diagonal: int) -> np.ndarray:
-    """The lower triangle of the last two dims: elements with ``col - row <= diagonal``."""
-    return np.tril(self, diagonal)
+    """The lower triangle of the last two dims: elements with ``col - row <= diagonal``,
+    row-major as PyTorch's result is whatever the input's layout."""
+    return row_major(np.tril(self, diagonal))
 
 
 def _triu(self: np.ndarray, *, diagonal: int) -> np.ndarray:
-    """The upper triangle of the last two dims: elements with ``col - row >= diagonal``."""
-    return np.triu(self, diagonal)
+    """The upper triangle of the last two dims: elements with ``col - row >= diagonal``,
+    row-major as PyTorch's result is whatever the input's layout."""
+    return row_major(np.triu(self, diagonal))
 
 
 TRIL = defop("tril", "TrilBackward0", _tril,
