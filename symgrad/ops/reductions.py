@@ -938,6 +938,8 @@ def _extreme(name: str, input: Tensor, dim: Any, keepdim: bool, whole: Any, alon
              find: Any) -> Any:
     if isinstance(dim, Tensor):
         return FUNCTIONS["maximum" if name == "max" else "minimum"](input, dim)
+    if input.ndim == 0:
+        return  # one element, whatever the dims (their errors are normalize_dims')
     if dim is None:
         if input.numel() == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
@@ -1167,9 +1169,10 @@ def norm(input: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = No
     >>> symgrad.tensor([3.0, 0.0, -4.0]).norm(p=0), symgrad.tensor([3.0, -4.0]).norm(p=-math.inf)
     (tensor(2.), tensor(3.))
     """
-    if isinstance(p, str) and p != "fro":
-        # PyTorch's torch.norm hands another order ("nuc") to linalg.matrix_norm, over all
-        # dims when none are given: its errors for other orders and dims.
+    if isinstance(p, str) and (p != "fro" or isinstance(dim, Sequence) and len(dim) > 2):
+        # PyTorch's torch.norm hands another order ("nuc"), or "fro" over more than two dims,
+        # to linalg.matrix_norm, over all dims when none are given: its errors for other
+        # orders and dims.
         from symgrad.linalg import matrix_norm
 
         dims = list(range(input.ndim)) if dim is None else dim
@@ -1178,6 +1181,8 @@ def norm(input: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = No
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {torch_kind(input.dtype)}")
     check_norm_dtype(input, dtype, "vector_norm")
+    if isinstance(dim, Sequence) and len(dim) == 0:
+        dim = None  # as linalg.vector_norm, which PyTorch's torch.norm calls: every dim
     order = 2.0 if p == "fro" else float(p)
     if order < 0 or order == math.inf:
         _refuse_empty_without_identity(input, order, dim)
@@ -1216,6 +1221,8 @@ def _refuse_empty_without_identity(input: Tensor, order: float, dim: Any) -> Non
     """PyTorch's error for a norm without an identity (``inf``, or below 0) over no element:
     of the whole tensor, or of the first of the dims, as given, that is empty (checked in
     their order, before any later dim is found out of range)."""
+    if input.ndim == 0:
+        return  # one element, whatever the dims (their errors are normalize_dims')
     if dim is None:
         if input.numel() == 0:
             raise RuntimeError(f"linalg.vector_norm cannot compute the {order:g} norm on an "
