@@ -938,8 +938,6 @@ def _extreme(name: str, input: Tensor, dim: Any, keepdim: bool, whole: Any, alon
              find: Any) -> Any:
     if isinstance(dim, Tensor):
         return FUNCTIONS["maximum" if name == "max" else "minimum"](input, dim)
-    if input.ndim == 0:
-        return  # one element, whatever the dims (their errors are normalize_dims')
     if dim is None:
         if input.numel() == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
