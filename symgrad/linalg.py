@@ -184,8 +184,9 @@ def matrix_norm(input: Tensor, ord: float | str = "fro", dim: Sequence[int] = (-
         extreme -= 1
     sums = _vector_norm(input, 1, summed, keepdim, dtype=dtype)
     if ord > 0 and sums.shape[extreme] == 0:
-        # Of no sums the largest is 0, as PyTorch gives (amax would refuse an empty dim).
-        return sums.sum(extreme, keepdim)
+        # Of no sums the largest is 0, as PyTorch gives (amax would refuse an empty dim): a
+        # new tensor of zeros, outside the graph, as PyTorch's (no grad_fn, no requires_grad).
+        return sums.detach().sum(extreme, keepdim)
     return (amax if ord > 0 else amin)(sums, extreme, keepdim)
 
 
@@ -196,8 +197,10 @@ def _spectral_norm(A: Tensor, ord: float | str, rows: int, cols: int, keepdim: b
     ``keepdim`` an unsqueeze and the inverse permutation)."""
     order = [d for d in range(A.ndim) if d not in (rows, cols)] + [rows, cols]
     values = svdvals(A.permute(order))
-    if ord == "nuc" or (ord == 2 and values.shape[-1] == 0):
-        # (of no singular values the largest is 0, as PyTorch gives)
+    if ord == 2 and values.shape[-1] == 0:
+        # Of no singular values the largest is 0, as PyTorch gives: zeros outside the graph.
+        out = values.detach().sum(-1, keepdim)
+    elif ord == "nuc":
         out = values.sum(-1, keepdim)
     else:
         out = (amax if ord == 2 else amin)(values, -1, keepdim)

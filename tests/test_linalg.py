@@ -157,6 +157,40 @@ def test_empty_matrix_norms() -> None:
             lambda: torch.linalg.matrix_norm(torch.zeros(3, 0), -1))
 
 
+@pytest.mark.parametrize(("shape", "call"), [
+    ((), lambda m, x: m.norm(x, math.inf, 0)),  # symgrad: "tuple index out of range"
+    ((), lambda m, x: m.norm(x, math.inf, (0, -1))),
+    ((), lambda m, x: m.linalg.vector_norm(x, 1, -1, True)),
+    ((2, 3), lambda m, x: m.norm(x, 2, ())),  # every dim, as linalg.vector_norm's
+    ((2, 3), lambda m, x: m.norm(x, 1, (), True)),
+    ((2, 3), lambda m, x: x.norm("fro", ())),
+    ((0, 3), lambda m, x: m.norm(x, math.inf, ())),
+    ((2, 3, 4), lambda m, x: m.norm(x, "fro", (0, 1, 2))),  # matrix_norm's error
+    ((2, 3, 4), lambda m, x: m.norm(x, "nuc", ())),
+    ((3, 0), lambda m, x: m.linalg.matrix_norm(x, 2)),  # zeros outside the graph
+    ((3, 0), lambda m, x: m.linalg.matrix_norm(x, 1, keepdim=True)),
+    ((0, 3), lambda m, x: m.linalg.norm(x, math.inf)),
+])
+def test_norm_dims_and_empty_inputs_as_torchs(shape: tuple[int, ...], call: Any) -> None:
+    """dim=() (every dim), a 0-dim input's dims, "fro" over three dims and the largest of no
+    sums or singular values (a tensor of zeros without grad_fn): results and errors."""
+    seen = []
+    for m in (symgrad, torch):
+        x = m.arange(math.prod(shape), dtype=m.float64).reshape(shape).sub(2.5)
+        x.requires_grad_()
+        try:
+            y = call(m, x)
+        except Exception as e:  # noqa: BLE001 - the class and message are compared
+            seen.append((type(e).__name__, str(e)))
+            continue
+        node = None if y.grad_fn is None else type(y.grad_fn).__name__
+        grad = m.autograd.grad(y.sum(), x)[0] if y.requires_grad else None
+        rounded = [None if t is None else np.round(np.asarray(t.detach().numpy()), 12).tolist()
+                   for t in (y, grad)]
+        seen.append((tuple(y.shape), y.requires_grad, node, *rounded))
+    assert seen[0] == seen[1]
+
+
 @pytest.mark.parametrize("call", [
     lambda m, x: m.linalg.norm(x[0, 0], "fro"),
     lambda m, x: m.linalg.norm(x, 2),

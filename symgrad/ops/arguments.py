@@ -126,6 +126,14 @@ _OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
     "fill_": ((2, 2), (2, 2)),
 }
 
+# PyTorch's own listings of the signatures of functions whose symgrad signature is one (and
+# takes ``**unexpected``: the keywords none of PyTorch's signatures takes, which the wrapper
+# refuses with this listing), as torch 2.13's "invalid combination" errors list them for the
+# function; the method's drop ``Tensor input, ``.
+_LISTINGS: dict[str, tuple[str, ...]] = {
+    "count_nonzero": ("Tensor input, int dim = None", "Tensor input, tuple of ints dim"),
+}
+
 # Published without the check, though its signature says ``input: Tensor``: ``torch.norm`` is
 # Python code that reads ``input.layout`` before any check, an AttributeError, as symgrad's norm
 # raises on its own first read of an attribute.
@@ -159,7 +167,8 @@ def checked(fn: Callable[..., Any], name: str, method: bool) -> Callable[..., An
     params = list(signature.parameters.values())
     tensors = [p.name for p in params[method:] if p.annotation in ("Tensor", Tensor)]
     takes_out = not method and "out" not in signature.parameters
-    if (not tensors and not takes_out) or name in _UNCHECKED:
+    refused = "unexpected" in signature.parameters  # keywords PyTorch takes in no signature
+    if (not tensors and not takes_out and not refused) or name in _UNCHECKED:
         return fn
     header = [p.replace(annotation=p.empty,
                         default=p.empty if p.default is p.empty else _Source(f"_defaults[{i}]"))
@@ -169,7 +178,8 @@ def checked(fn: Callable[..., Any], name: str, method: bool) -> Callable[..., An
         header.insert(at, inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY,
                                             default=None))
     call = ", ".join(_forwarded(p) for p in params)
-    checks = " and ".join(f"isinstance({t}, _Tensor)" for t in tensors) or "True"
+    checks = " and ".join(["not unexpected"] * refused
+                          + [f"isinstance({t}, _Tensor)" for t in tensors]) or "True"
     written = signature.replace(return_annotation=signature.empty, parameters=header)
     source = (f"def {name}{written}:\n"
               + (f"    if out is not None:\n"
@@ -299,7 +309,9 @@ def _refuse(name: str, signature: inspect.Signature, method: bool, /, *args: Any
     count = len(positional) + len(keywords) + method  # PyTorch's functions count ``self``
     overloads = _OVERLOADS.get(name)
     if overloads and sum(low <= count <= high for low, high in overloads) != 1:
-        raise _combination_error(name, params, positional, keywords)
+        raise _combination_error(name, params, positional, keywords, method)
+    for key in values.get("unexpected", {}):
+        raise TypeError(f"{name}() got an unexpected keyword argument '{key}'")
     for position, p in enumerate(params, 1):
         if p.annotation in ("Tensor", Tensor) and not isinstance(values[p.name], Tensor):
             at = None if p.kind is p.KEYWORD_ONLY else position
@@ -355,13 +367,17 @@ def _given(params: list[inspect.Parameter], values: dict[str, Any]
 
 
 def _combination_error(name: str, params: list[inspect.Parameter],
-                       positional: list[tuple[Any, Any]], keywords: list[tuple[str, Any]]
-                       ) -> TypeError:
-    """PyTorch's "invalid combination" error, listing our signature as the one expected."""
+                       positional: list[tuple[Any, Any]], keywords: list[tuple[str, Any]],
+                       method: bool = False) -> TypeError:
+    """PyTorch's "invalid combination" error, listing PyTorch's signatures (``_LISTINGS``) or
+    else our signature as the one expected."""
     got = [type(v).__name__ for _, v in positional] + [f"{k}={type(v).__name__}"
                                                         for k, v in keywords]
+    listing = [_listed(params)] if name not in _LISTINGS else [
+        s.removeprefix("Tensor input, ") if method else s for s in _LISTINGS[name]]
     return TypeError(f"{name}() received an invalid combination of arguments - got "
-                     f"({', '.join(got)}), but expected one of:\n * ({_listed(params)})\n")
+                     f"({', '.join(got)}), but expected one of:\n"
+                     + "".join(f" * ({s})\n" for s in listing))
 
 
 def _listed(params: list[inspect.Parameter]) -> str:

@@ -35,6 +35,7 @@ from symgrad.ops.indexing import (
 from symgrad.ops.indexing import SCATTER_ADD as _SCATTER_ADD
 from symgrad.ops.linalg import bmm
 from symgrad.ops.memory_order import row_major
+from symgrad.ops.reductions import OMITTED
 from symgrad.ops.registry import (
     ALL,
     apply,
@@ -356,12 +357,16 @@ def argwhere(input: Tensor) -> Tensor:
 
 
 @expose()
-def count_nonzero(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+def count_nonzero(input: Tensor, dim: int | Sequence[int] | None = OMITTED,
+                  **unexpected: Any) -> Tensor:
     """How many elements are not zero, over ``dim`` (all of them when None), as int64.
 
     Args:
         input: The tensor.
-        dim: A dim or dims counted over. Defaults to None: all.
+        dim: A dim or dims counted over. Defaults to None: all (a None given is shown in
+            PyTorch's argument errors, as PyTorch's show it).
+        **unexpected: Keywords PyTorch's count_nonzero does not take (``keepdim``): refused
+            with PyTorch's argument parser's error, by the published function's wrapper.
 
     >>> import symgrad
     >>> x = symgrad.tensor([[0.0, 1.0], [2.0, 3.0]])
@@ -369,7 +374,7 @@ def count_nonzero(input: Tensor, dim: int | Sequence[int] | None = None) -> Tens
     (tensor(3), tensor([1, 2]))
     """
     a = input._data != 0
-    if dim is None:
+    if dim is None or dim is OMITTED:
         return Tensor._make(np.asarray(np.count_nonzero(a), dtype=np.int64), False, None)
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     axes = tuple(wrap_dim(d, input.ndim) for d in dims)
