@@ -18,7 +18,6 @@ narrow.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +27,7 @@ import numpy as np
 from oracle.arb_lambdify import Undecided
 from oracle.balls import precision, to_balls
 from oracle.certified import _FLOAT, NotCertified, _Run
+from oracle.cpu_clock import cpu_seconds
 from oracle.error_terms import Terms, TermsUnavailable, error_terms
 from oracle.ir import Graph, IRNode
 
@@ -89,7 +89,7 @@ def ball_terms(graph: Graph, grad_outputs: Sequence[Any] | None = None,
         graph: The recorded ``oracle.ir.Graph`` (with the engine's forward values).
         grad_outputs: The weight of each output, as arrays. Defaults to None: ones.
         v: For the second order, the direction: one array per input. Defaults to None.
-        time_budget: Seconds before giving up. Defaults to 60.
+        time_budget: CPU seconds before giving up. Defaults to 60.
 
     Returns:
         The ``Terms`` (``at_engine`` None: the widened forward values stand for the engine's
@@ -111,7 +111,7 @@ def ball_terms(graph: Graph, grad_outputs: Sequence[Any] | None = None,
     weights = list(grad_outputs) if grad_outputs is not None else [None] * len(outs)
     try:
         with precision(_BITS):
-            run = _WideRun(graph, time.monotonic() + time_budget, None)
+            run = _WideRun(graph, cpu_seconds() + time_budget, None)
             run.forward()
             seeds: dict[int, np.ndarray] = {}
             for nid, w in zip(outs, weights, strict=True):
@@ -147,7 +147,7 @@ def sized_terms(graph: Graph, grad_outputs: Sequence[Any] | None = None,
         graph: The recorded ``oracle.ir.Graph`` (with the engine's forward values).
         grad_outputs: The weight of each output, as arrays. Defaults to None: ones.
         v: For the second order, the direction: one array per input. Defaults to None.
-        time_budget: Seconds each way may take. Defaults to 60.
+        time_budget: CPU seconds each way may take. Defaults to 60.
 
     Returns:
         The ``Terms``.

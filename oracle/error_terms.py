@@ -158,7 +158,7 @@ def error_terms(graph: Graph, grad_outputs: Any = None, v: Sequence[Any] | None 
         v: For the second order, the direction: one array per input. Defaults to None.
         digits: Decimal digits of the arithmetic, as the general path's (a saturated
             softmax's ``y(1 - y)`` at 20 digits keeps 3 of them). Defaults to 50.
-        time_budget: Seconds before giving up, as the oracle's. Defaults to 60.
+        time_budget: CPU seconds before giving up, as the oracle's. Defaults to 60.
         size_budget: Expression terms before giving up. Defaults to 200,000.
 
     Returns:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 import signal
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ import sympy
 
 from oracle.balls import ball_to_mpf, precision, round_balls, to_balls
 from oracle.certified import Certified, NotCertified, certified_grad
+from oracle.cpu_clock import ALARM_SIGNAL, ALARM_TIMER, cpu_seconds
 from oracle.engines import Unsupported, engine_for
 from oracle.gamma_poles import GAMMA_FAMILY, pole_sides
 from oracle.ir import Graph, IRNode
@@ -214,12 +214,12 @@ class _GaveUp(Exception):
 # -- budgets --------------------------------------------------------------------------------------
 class _Budget:
     def __init__(self, seconds: float, size: int) -> None:
-        self.deadline = time.monotonic() + seconds
+        self.deadline = cpu_seconds() + seconds
         self.seconds = seconds
         self.size = size
 
     def check(self) -> None:
-        if time.monotonic() > self.deadline:
+        if cpu_seconds() > self.deadline:
             raise _GaveUp(f"time budget of {self.seconds:g} s exhausted")
 
     def grow(self, size: int, what: str) -> None:
@@ -231,21 +231,21 @@ class _Budget:
 def _alarm(budget: _Budget) -> Iterator[None]:
     """Interrupt SymPy calls that run past the deadline (main thread only; elsewhere the
     explicit checks between steps are the guard)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-            signal, "setitimer"):
+    if threading.current_thread() is not threading.main_thread() or ALARM_TIMER is None:
         yield
         return
 
     def fire(signum: int, frame: Any) -> None:
         raise _GaveUp(f"time budget of {budget.seconds:g} s exhausted")
 
-    old = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, max(budget.deadline - time.monotonic(), 1e-3))
+    # A timer of CPU time, as the budget is (``oracle.cpu_clock``).
+    old = signal.signal(ALARM_SIGNAL, fire)
+    signal.setitimer(ALARM_TIMER, max(budget.deadline - cpu_seconds(), 1e-3))
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.setitimer(ALARM_TIMER, 0)
+        signal.signal(ALARM_SIGNAL, old)
 
 
 # -- differentiation back ends --------------------------------------------------------------------
@@ -1830,7 +1830,7 @@ def exact_grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, digits: i
             one per output and of its shape (tensors or arrays). Defaults to None: ones.
         digits: The significant decimal digits the exact values are computed to (mpmath
             works with 10 more). Defaults to 40.
-        time_budget: Seconds after which the oracle gives up (status ``"oracle-gave-up"``)
+        time_budget: CPU seconds after which the oracle gives up (status ``"oracle-gave-up"``)
             rather than running on. Defaults to 60.
         size_budget: The number of expression terms past which the oracle gives up. Defaults
             to 200,000.
@@ -1874,7 +1874,7 @@ def exact_grad_at_engine_values(graph: Graph, grad_outputs: Any = None, *, digit
         graph: The recorded ``oracle.ir.Graph``.
         grad_outputs: The weight of each output, as arrays. Defaults to None: ones.
         digits: Significant decimal digits (mpmath works with 10 more). Defaults to 40.
-        time_budget: Seconds before the oracle gives up. Defaults to 60.
+        time_budget: CPU seconds before the oracle gives up. Defaults to 60.
         size_budget: Expression terms before the oracle gives up. Defaults to 200,000.
 
     Returns:
@@ -1924,7 +1924,7 @@ def exact_hvp(outputs: Any, inputs: Any, v: Any, grad_outputs: Any = None, *, di
             one per output and of its shape. Defaults to None: ones.
         digits: The significant decimal digits the exact values are computed to (mpmath
             works with 10 more). Defaults to 40.
-        time_budget: Seconds after which the oracle gives up (status ``"oracle-gave-up"``)
+        time_budget: CPU seconds after which the oracle gives up (status ``"oracle-gave-up"``)
             rather than running on. Defaults to 60.
         size_budget: The number of expression terms past which the oracle gives up. Defaults
             to 200,000.
@@ -1958,7 +1958,7 @@ def exact_hessian(output: Any, inputs: Any, *, digits: int = 40, time_budget: fl
         inputs: The tensor or tensors to differentiate with respect to.
         digits: The significant decimal digits the exact values are computed to (mpmath
             works with 10 more). Defaults to 40.
-        time_budget: Seconds after which the oracle gives up (status ``"oracle-gave-up"``)
+        time_budget: CPU seconds after which the oracle gives up (status ``"oracle-gave-up"``)
             rather than running on. Defaults to 60.
         size_budget: The number of expression terms past which the oracle gives up. Defaults
             to 200,000.
@@ -1999,7 +1999,7 @@ def exact_forward(outputs: Any, *, digits: int = 40, time_budget: float = 60.0,
             graph is read through the engine's adapter).
         digits: The significant decimal digits the exact values are computed to (mpmath
             works with 10 more). Defaults to 40.
-        time_budget: Seconds after which the oracle gives up (status ``"oracle-gave-up"``)
+        time_budget: CPU seconds after which the oracle gives up (status ``"oracle-gave-up"``)
             rather than running on. Defaults to 60.
         size_budget: The number of expression terms past which the oracle gives up. Defaults
             to 200,000.

@@ -187,7 +187,7 @@ def blame(graph: Graph, time_budget: float = 60.0) -> list[Blame]:
 
     Args:
         graph: A recorded graph with the engine's per-node cotangents and gradients.
-        time_budget: Seconds the oracle may spend on each node. Defaults to 60.
+        time_budget: CPU seconds the oracle may spend on each node. Defaults to 60.
 
     Returns:
         One ``Blame`` per node judged.
@@ -208,7 +208,7 @@ def first_wrong(graph: Graph, time_budget: float = 60.0) -> Blame | None:
 
     Args:
         graph: A recorded graph with the engine's per-node cotangents and gradients.
-        time_budget: Seconds the oracle may spend on each node. Defaults to 60.
+        time_budget: CPU seconds the oracle may spend on each node. Defaults to 60.
 
     Returns:
         That node's ``Blame``, or None when every node judged is right.

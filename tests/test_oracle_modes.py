@@ -167,6 +167,21 @@ def test_time_budget_gives_up_quickly():
     assert time.monotonic() - start < 3
 
 
+def test_the_time_budget_counts_the_judges_own_cpu_time():
+    """A budget spent waiting (a machine busy with other work) is not spent: the deadline is
+    on the process's CPU time, so a check's verdict does not depend on the machine's load."""
+    from oracle.exact import _alarm, _Budget, _GaveUp
+
+    budget = _Budget(0.2, 10**6)
+    with _alarm(budget):
+        time.sleep(0.5)  # waits on the wall clock, spends no CPU time
+        budget.check()
+    budget = _Budget(0.2, 10**6)
+    with pytest.raises(_GaveUp), _alarm(budget):
+        while True:  # spends CPU time: the timer interrupts it
+            sum(range(1000))
+
+
 # -- local partials against the whole expression --------------------------------------------------
 UNARY = ["exp", "tanh", "sin", "sigmoid", "atan", "neg", "softplus_"]
 BINARY = ["add", "mul", "sub", "div_safe", "maximum"]
