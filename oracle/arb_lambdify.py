@@ -20,6 +20,7 @@ from sympy.printing.pycode import MpmathPrinter
 
 from oracle.gamma_balls import log_abs_gamma, polygamma
 from oracle.semantics.elementwise import QUOTIENT_FUNCTIONS, STEP_FUNCTIONS
+from oracle.semantics.grid_sample import KernelShift
 from oracle.sinc_balls import sinc_pi
 
 __all__ = ["Undecided", "arb_lambdify", "arb_lambdify_arrays", "ARB_NAMESPACE"]
@@ -137,7 +138,7 @@ ARB_NAMESPACE.update(
 ARB_NAMESPACE.update(SincPi=sinc_pi, besseli=lambda n, x: flint.arb(x).bessel_i(n),
                      PlainErfc=_method("erfc"))
 ARB_NAMESPACE.update({f.__name__: _exactly(f._mpmath) for f in STEP_FUNCTIONS
-                      + QUOTIENT_FUNCTIONS})
+                      + QUOTIENT_FUNCTIONS + (KernelShift,)})
 
 
 class _ArbPrinter(MpmathPrinter):
@@ -213,7 +214,7 @@ _ARRAY_NAMESPACE.update(SincPi=np.frompyfunc(sinc_pi, 2, 1),  # helper special
 # What only an element at a time can decide: branches, comparisons, steps.
 _SCALAR_ONLY = (sympy.Piecewise, sympy.core.relational.Relational, sympy.Max, sympy.Min,
                 sympy.sign, sympy.Heaviside, sympy.DiracDelta, sympy.floor, sympy.ceiling,
-                *STEP_FUNCTIONS, *QUOTIENT_FUNCTIONS)
+                *STEP_FUNCTIONS, *QUOTIENT_FUNCTIONS, KernelShift)
 
 
 def _as_balls(v: Any, shape: tuple[int, ...]) -> np.ndarray:

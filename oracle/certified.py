@@ -37,7 +37,16 @@ from oracle.cpu_clock import cpu_seconds
 from oracle.expression_tape import Tape, build_tape
 from oracle.ir import Graph, IRNode
 from oracle.linear import LINEAR, unbroadcast
-from oracle.semantics import Meaning, Ref, cache_key, call_meaning, meaning_of, num, positions
+from oracle.semantics import (
+    Meaning,
+    Ref,
+    cache_key,
+    call_meaning,
+    meaning_attrs,
+    meaning_of,
+    num,
+    positions,
+)
 from oracle.semantics.selection import PICKS, pick_attrs, picked
 
 __all__ = ["NotCertified", "Certified", "certified_grad", "DOUBLINGS"]
@@ -204,7 +213,7 @@ def _structural(meaning: Meaning, node: IRNode, shapes: list[tuple[int, ...]],
     tape = build_tape(list(out.reshape(-1)), variables)
     kinks = None
     if meaning.kinks is not None:
-        exprs = [e for _, e in meaning.kinks(*arrays, **node.attrs)]
+        exprs = [e for _, e in meaning.kinks(*arrays, **meaning_attrs(meaning, node))]
         kinks = build_tape(exprs, variables) if exprs else None
     return _Structural(tape, var_of, out.shape, kinks)
 

@@ -42,6 +42,7 @@ from oracle.semantics import (
     cache_key,
     call_meaning,
     labelled_kinks,
+    meaning_attrs,
     meaning_of,
     num,
     positions,
@@ -480,7 +481,7 @@ def _all_parts(c: _Compiled, vec: list[Any]) -> list[Any]:
 
 def _kink_call(meaning: Meaning, node: IRNode, arrays: list[Any]) -> list[tuple[str, Any]]:
     assert meaning.kinks is not None
-    return list(meaning.kinks(*arrays, **node.attrs))
+    return list(meaning.kinks(*arrays, **meaning_attrs(meaning, node)))
 
 
 def _second_parts(c: _Compiled) -> list[Callable[..., Any]]:
@@ -717,7 +718,7 @@ def _labels_on(node: IRNode, at: dict[str, Any], element: tuple[str, int] | None
     if element is not None:
         wanted = symbols[node.arg_names.index(element[0])].reshape(-1)[element[1]]
     found = set()
-    for k in labelled_kinks(meaning, *args, **node.attrs):
+    for k in labelled_kinks(meaning, *args, **meaning_attrs(meaning, node)):
         expr = sympy.sympify(k[1])
         if wanted is not None and wanted not in expr.free_symbols:
             continue

@@ -55,8 +55,8 @@ from typing import Any
 import numpy as np
 import sympy
 
-__all__ = ["Kink", "Meaning", "MEANINGS", "kink", "labelled_kinks", "meaning_of", "num",
-           "defmeaning"]
+__all__ = ["Kink", "Meaning", "MEANINGS", "kink", "labelled_kinks", "meaning_of",
+           "meaning_attrs", "num", "defmeaning"]
 
 
 class Kink(tuple):
@@ -225,9 +225,20 @@ def call_meaning(meaning: Meaning, node: Any, arrays: list[Any]) -> Any:
             return out
         except (TypeError, AttributeError, ValueError) as whole:
             return _element_by_element(meaning.fn, args, node, whole)
+    return meaning.fn(*arrays, **meaning_attrs(meaning, node))
+
+
+def meaning_attrs(meaning: Meaning, node: Any) -> dict[str, Any]:
+    """The keywords ``meaning`` and its kinks are called with: the node's attributes, and
+    ``dtype`` (its first input's dtype's name) for a meaning that ``takes_dtype``.
+
+    >>> from oracle.ir import IRNode
+    >>> meaning_attrs(MEANINGS["mul"], IRNode(0, "op", op="mul", attrs={"a": 1}))
+    {'a': 1}
+    """
     if meaning.takes_dtype:
-        return meaning.fn(*arrays, dtype=node.in_dtypes[0], **node.attrs)
-    return meaning.fn(*arrays, **node.attrs)
+        return {**node.attrs, "dtype": node.in_dtypes[0]}
+    return node.attrs
 
 
 def _element_by_element(fn: Callable[..., Any], args: list[Any], node: Any,

@@ -17,6 +17,16 @@ weigh ``1 - t`` and ``t``; written as the hat ``max(0, 1 - |q - c|)`` of every p
 one expression of the grid for every point: ``out = sum_{r, c} hat(q_y - r) hat(q_x - c)
 x[r, c]``. Nearest: the pixel at ``q`` rounded half to even per dim, or 0 outside.
 
+The position is read as PyTorch's CPU kernel computes it in the input's dtype (float64, else
+float32), part of the op's definition: ``g + 1`` rounded, then ``(g + 1) size / 2 - 1/2`` in one
+rounding (the kernel's multiply-subtract is fused: PyTorch 2.13 agrees at 3,800 points beside
+the ties of nearest's rounding, where an unfused product gives 4 others) or ``(g + 1)
+(size - 1) / 2`` rounded. ``p`` is the exact expression of ``g`` plus ``KernelShift``, the
+kernel's rounding of it, a step of derivative 0: nearest picks the pixel the kernel's position
+rounds to (``1/3`` on 3 pixels is ``1.5 - 1.1e-16``, which the kernel rounds to ``1.5`` and
+half to even to pixel 2). Bilinear reads the exact position (its value is continuous; its
+kinks' sides are taken a hair off the point). The reflection's own roundings are not read.
+
 Kinks (labelled as the engine declares them): where ``q`` is a whole number the hats have a
 corner (``"grid's position a whole pixel"``, or ``"grid's reflected position a whole
 pixel"`` where the reflection reverses the direction); where the clamp's argument is on a
@@ -29,31 +39,115 @@ with ``align_corners``; 0 for one pixel), likewise ``y_h``, maps to ``theta[n] @
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy
 from sympy import Abs, Integer, Piecewise, Rational
 
 from oracle.semantics import Kink, defmeaning, kink
-from oracle.semantics.elementwise import FloorStep, RoundStep
+from oracle.semantics.elementwise import MPMATH_NAMESPACE, FloorStep, RoundStep
 
-__all__ = ["position", "read_position"]
+__all__ = ["KernelShift", "position", "read_position"]
 
 BORDER = "grid's position on a clamped border"
 WHOLE = "grid's position a whole pixel"
 REFLECTED = "grid's reflected position a whole pixel"
 
 
-def position(g: Any, size: int, align_corners: bool) -> Any:
-    """The position in pixels of grid coordinate ``g`` along a dim of ``size`` pixels.
+def _round_to(q: Fraction, bits: int) -> Fraction:
+    """``q`` rounded to nearest even with a ``bits``-bit significand (no subnormals: the
+    positions are far from them)."""
+    if q == 0:
+        return q
+    e = (abs(q.numerator).bit_length() - abs(q.denominator).bit_length()) - bits
+    while abs(q) / Fraction(2) ** e >= 2 ** bits:
+        e += 1
+    while abs(q) / Fraction(2) ** e < 2 ** (bits - 1):
+        e -= 1
+    m = q / Fraction(2) ** e
+    return Fraction(round(m)) * Fraction(2) ** e  # Python's round: half to even
+
+
+def kernel_position(g: Fraction, size: int, align_corners: bool, bits: int) -> Fraction:
+    """The position of coordinate ``g`` (a value of the dtype) as the kernel computes it with
+    ``bits``-bit floats: ``g + 1`` rounded, then the product (less 1/2) rounded once.
+
+    >>> float(kernel_position(Fraction(-1 / 3), 3, False, 53))  # unfused: 0.5
+    0.5000000000000001
+    """
+    a = _round_to(g + 1, bits)
+    if align_corners:
+        return _round_to(a * Fraction(size - 1, 2), bits)
+    return _round_to(a * Fraction(size, 2) - Fraction(1, 2), bits)
+
+
+def _shift_at(value: Fraction, size: int, align_corners: bool, bits: int) -> Fraction:
+    """The kernel's position of coordinate ``value`` (of the dtype) less the exact one."""
+    exact = (value + 1) * Fraction(size - 1 if align_corners else size, 2) - (
+        0 if align_corners else Fraction(1, 2))
+    return kernel_position(value, size, align_corners, bits) - exact
+
+
+def _in_dtype(g: float, bits: int) -> Fraction:
+    # A point a hair off a value of the dtype reads as that value, as the kernel would see it.
+    return Fraction(g if bits == 53 else float(np.float32(g)))
+
+
+def _shift(g: Any, size: Any, align_corners: Any, bits: Any) -> Any:
+    """``KernelShift`` on mpmath numbers."""
+    g = mpmath.mpf(g)
+    if not mpmath.isfinite(g):
+        return mpmath.mpf(0)
+    d = _shift_at(_in_dtype(float(g), int(bits)), int(size), bool(align_corners), int(bits))
+    with mpmath.workprec(256):
+        return mpmath.mpf(d.numerator) / d.denominator
+
+
+class KernelShift(sympy.Function):
+    """``KernelShift(g, size, align_corners, bits)``: how far the kernel's position of grid
+    coordinate ``g`` is from the exact one (``kernel_position``), a step of derivative 0.
+
+    >>> KernelShift(Rational(1, 2), 3, 0, 53), KernelShift(sympy.Symbol("g"), 3, 0, 53).diff()
+    (0, 0)
+    """
+
+    is_real = True
+    _mpmath = staticmethod(_shift)
+
+    @classmethod
+    def eval(cls, g: Any, size: Any, align_corners: Any, bits: Any) -> Any:
+        if g.is_Number and g.is_finite:
+            value = _in_dtype(float(g), int(bits))
+            d = _shift_at(value, int(size), bool(align_corners), int(bits))
+            return sympy.Rational(d.numerator, d.denominator)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return sympy.S.Zero
+
+
+MPMATH_NAMESPACE.update(KernelShift=_shift)
+
+
+def position(g: Any, size: int, align_corners: bool, dtype: str | None = None) -> Any:
+    """The position in pixels of grid coordinate ``g`` along a dim of ``size`` pixels: exact,
+    or (with ``dtype``) as the kernel computes it in that dtype.
 
     >>> position(Integer(1), 4, False), position(Integer(0), 5, True)
     (7/2, 2)
+    >>> position(Rational(6004799503160661, 2**54), 3, False, "float64")
+    3/2
     """
     if align_corners:
-        return (g + 1) * Rational(size - 1, 2)
-    return (g + 1) * Rational(size, 2) - Rational(1, 2)
+        exact = (g + 1) * Rational(size - 1, 2)
+    else:
+        exact = (g + 1) * Rational(size, 2) - Rational(1, 2)
+    if dtype is None:
+        return exact
+    return exact + KernelShift(g, size, int(align_corners), 53 if dtype == "float64" else 24)
 
 
 def _fold(p: Any, size: int, align_corners: bool) -> tuple[Any, Any]:
@@ -75,8 +169,8 @@ def _clamp(f: Any, size: int) -> Any:
     return (Abs(f) - Abs(f - (size - 1)) + (size - 1)) / 2
 
 
-def read_position(g: Any, size: int, padding_mode: str, align_corners: bool
-                  ) -> tuple[Any, Any, Any]:
+def read_position(g: Any, size: int, padding_mode: str, align_corners: bool,
+                  dtype: str | None = None) -> tuple[Any, Any, Any]:
     """The position read for grid coordinate ``g`` (``q``), the clamp's argument (None for
     zeros padding) and the sign of the position's slope.
 
@@ -84,7 +178,7 @@ def read_position(g: Any, size: int, padding_mode: str, align_corners: bool
     >>> q, f, sign
     (7/4, 7/4, -1)
     """
-    p = position(g, size, align_corners)
+    p = position(g, size, align_corners, dtype)
     if padding_mode == "zeros":
         return p, None, Integer(1)
     if padding_mode == "border":
@@ -113,7 +207,11 @@ def _weights(g: Any, size: int, attrs: dict[str, Any]) -> list[Any]:
     ``clamp(1 - f, 0, 1)`` and ``clamp(f - (size - 2), 0, 1)``, equal to the hats of the
     clamped position.
     """
-    q, f, _ = read_position(g, size, attrs["padding_mode"], attrs["align_corners"])
+    # Nearest reads the kernel's position (the pixel it rounds to); bilinear the exact one
+    # still: its kinks' one-sided values are taken a hair off the point, which a step of
+    # the dtype's values would absorb at 0 (a hair there is a float64 value itself).
+    dtype = attrs.get("dtype") if attrs["mode"] == "nearest" else None
+    q, f, _ = read_position(g, size, attrs["padding_mode"], attrs["align_corners"], dtype)
     if attrs["mode"] == "nearest":
         return [_picks(q, c) for c in range(size)]
     if f is None:
@@ -145,8 +243,8 @@ def _grid_sample(input: Any, grid: Any, **attrs: Any) -> np.ndarray:
     return out.reshape(n, c, np.shape(grid)[1], np.shape(grid)[2])
 
 
-def _grid_kinks(input: Any, grid: Any, *, mode: str, padding_mode: str, align_corners: bool
-                ) -> list[Kink]:
+def _grid_kinks(input: Any, grid: Any, *, mode: str, padding_mode: str, align_corners: bool,
+                **_: Any) -> list[Kink]:
     """The corners of the bilinear weights in each grid coordinate (module docstring)."""
     if mode != "bilinear":
         return []
@@ -165,7 +263,7 @@ def _grid_kinks(input: Any, grid: Any, *, mode: str, padding_mode: str, align_co
     return found
 
 
-defmeaning("grid_sampler_2d", "structural", _grid_sample, kinks=_grid_kinks)
+defmeaning("grid_sampler_2d", "structural", _grid_sample, kinks=_grid_kinks, takes_dtype=True)
 
 
 def _centres(size: int, align_corners: bool) -> list[Any]:
