@@ -425,26 +425,29 @@ def _nan_sign(step: tuple[int, ...], pool: list[Any], ours: Any, theirs: Any) ->
 # except clause catches) at an input the predicate names: pdist's of an input with no rows
 # (tests/test_torch_parity.py, test_pdist_backward_of_no_rows, runs it in a subprocess).
 # symgrad's gradient there is empty; a program that calls one so is not run backward.
-CRASHES_TORCH_BACKWARD: dict[str, Callable[[Any], bool]] = {
-    "pdist": lambda x: x.ndim == 2 and x.shape[0] == 0 and x.requires_grad,
+CRASHES_TORCH_BACKWARD: dict[str, Callable[[Any, Any], bool]] = {
+    "pdist": lambda x, _: x.ndim == 2 and x.shape[0] == 0 and x.requires_grad,
 }
 
 
-# Functions whose forward crashes PyTorch 2.13's process at an input the predicate names:
-# _weight_norm of an empty v (a division by zero in its fused kernel: SIGFPE). A step that
-# would is not run.
-CRASHES_TORCH_FORWARD: dict[str, Callable[[Any], bool]] = {
-    "_weight_norm": lambda v: v.numel() == 0,
+# Functions whose forward crashes PyTorch 2.13's process at operands (first, second) the
+# predicate names: _weight_norm of an empty v (a division by zero in its fused kernel:
+# SIGFPE), or of an empty g beside a non-empty v (its kernel reads g's missing elements:
+# SIGSEGV; seed 523 program 637, helper h5; symgrad refuses any g not of one element per
+# slice, ``SYMGRAD_REFUSES``). A step that would is not run.
+CRASHES_TORCH_FORWARD: dict[str, Callable[[Any, Any], bool]] = {
+    "_weight_norm": lambda v, g: v.numel() == 0 or g.numel() == 0,
 }
 
 
-def _crashes_torch(step: tuple[int, ...], operand: Any,
-                   crashing: dict[str, Callable[[Any], bool]] = CRASHES_TORCH_BACKWARD) -> bool:
-    """Whether a step would crash PyTorch: its backward (``CRASHES_TORCH_BACKWARD``) or, given
-    ``CRASHES_TORCH_FORWARD``, its forward."""
+def _crashes_torch(step: tuple[int, ...], operand: Any, second: Any,
+                   crashing: dict[str, Callable[[Any, Any], bool]] = CRASHES_TORCH_BACKWARD
+                   ) -> bool:
+    """Whether a step of operands ``operand`` and ``second`` would crash PyTorch: its backward
+    (``CRASHES_TORCH_BACKWARD``) or, given ``CRASHES_TORCH_FORWARD``, its forward."""
     name = CALLS[step[0] % len(CALLS)][1]
     return (name in crashing and isinstance(operand, symgrad.Tensor)
-            and crashing[name](operand))
+            and crashing[name](operand, second))
 
 
 def run(program: Program) -> list[tuple[str, Any, Any]]:
@@ -464,9 +467,10 @@ def run(program: Program) -> list[tuple[str, Any, Any]]:
     for n, step in enumerate(program.steps):
         mirror = None if _exactly_equal(pools) else _mirrors(pools[symgrad])
         operand = pools[symgrad][step[1] % len(pools[symgrad])]
-        if _crashes_torch(step, operand, CRASHES_TORCH_FORWARD):
+        second = pools[symgrad][step[2] % len(pools[symgrad])]
+        if _crashes_torch(step, operand, second, CRASHES_TORCH_FORWARD):
             continue  # not run in either library: the pools stay alike
-        crashes = crashes or _crashes_torch(step, operand)
+        crashes = crashes or _crashes_torch(step, operand, second)
         s_kind, s_val = _outcome(lambda: _run_step(symgrad, pools[symgrad], step))  # noqa: B023
         t_kind, t_val = _outcome(lambda: _run_step(torch, pools[torch], step))  # noqa: B023
         where = f"step {n} {CALLS[step[0] % len(CALLS)][1:]}"
