@@ -739,6 +739,9 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # backward subtracts in the promoted dtype, symgrad's used ``-``, which refuses bool.
 @example(Program(((5, 1, 3, True),), ((_call("any", "unary"), 0, 0, 0, 0, False),
                                       (_call("autocast_mse"), 0, 1, 0, 0, False))))
+# Seeds 419, 523, 1117 and others (helper h5): svd of a (2, 3) leaf, whose U and V columns
+# LAPACK signs otherwise (``_svd_signs``).
+@example(Program(((2, 1, 3, True),), ((_call("svd", "unary"), 0, 0, 0, 0, False),)))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -827,6 +830,30 @@ def test_the_geqrf_rule_excuses_only_nan_for_a_number() -> None:
     assert not torch_fuzz.torch_is_wrong(program, found([1.5, np.nan], [np.nan, np.nan]))
     assert not torch_fuzz.torch_is_wrong(program, found([np.nan, 1.0], [1.5, 0.5]))
     assert not torch_fuzz.torch_is_wrong(program, found([1.0, np.nan], [1.5, np.nan]))
+
+
+def test_the_svd_rule_excuses_only_pairs_of_singular_vectors_negated_together() -> None:
+    """Seeds 307, 419, 523, 809, 911, 1013, 1117 and 1229 (helper h5): svd's U and V columns
+    of other signs than LAPACK's, both right when a column of U and V's same column are
+    negated together; a column negated alone, or another singular value, is still reported."""
+    import numpy as np
+
+    step = (_call("svd", "unary"), 0, 0, 0, 0, False)
+    u = np.array([[0.6, 0.8], [0.8, -0.6]])
+    s = np.array([5.0, 1.0])
+    v = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+
+    def plain(u: np.ndarray, s: np.ndarray, v: np.ndarray) -> tuple[object, ...]:
+        return tuple(("tensor", "float64", a.shape, a, False, True, None) for a in (u, s, v))
+
+    ours = plain(u, s, v)
+    flip = np.array([-1.0, 1.0])
+    assert torch_fuzz._svd_signs(step, ours, plain(u * flip, s, v * flip))
+    assert torch_fuzz._svd_signs(step, ours, plain(-u, s, -v))
+    assert not torch_fuzz._svd_signs(step, ours, plain(u * flip, s, v))
+    assert not torch_fuzz._svd_signs(step, ours, plain(u * flip, s * 2, v * flip))
+    other = (_call("pinverse", "unary"), 0, 0, 0, 0, False)
+    assert not torch_fuzz._svd_signs(other, ours, plain(-u, s, -v))
 
 
 def test_a_nan_sign_bit_does_not_hide_a_wrong_one_elsewhere(

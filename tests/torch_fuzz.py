@@ -370,6 +370,24 @@ def _tie_order(step: tuple[int, ...], operand: Any) -> bool:
     return len(np.unique(values)) < values.size
 
 
+def _svd_signs(step: tuple[int, ...], ours: Any, theirs: Any) -> bool:
+    """Whether a step is svd and its results differ only in the signs of singular vector
+    pairs: a column of U and the same column of V negated together is as right (LAPACK picks
+    PyTorch's; symgrad's makes its own, tests/test_decompositions.py compares them signed
+    alike). The signs are read where symgrad's column of U is largest in magnitude."""
+    if CALLS[step[0] % len(CALLS)][1] != "svd" or len(ours) != 3 or len(theirs) != 3:
+        return False
+    (u, s, v), (tu, ts, tv) = ours, theirs
+    if any(a[:3] != b[:3] or a[4:] != b[4:] for a, b in zip(ours, theirs, strict=True)):
+        return False
+    if u[3].size == 0 or not (np.isfinite(u[3]).all() and np.isfinite(tu[3]).all()):
+        return False
+    at = np.abs(u[3]).argmax(axis=-2)[..., None, :]  # each column's largest element
+    flip = np.sign(np.take_along_axis(u[3], at, -2)) * np.sign(np.take_along_axis(tu[3], at, -2))
+    return (_agree(s[3], ts[3]) and _agree(u[3], tu[3] * flip)
+            and _agree(v[3], tv[3] * flip))
+
+
 # Functions whose result PyTorch forms from a float32 factorization: at a matrix of lower rank
 # in exact arithmetic its rounding leaves a singular value ~1e-8 of the largest, which
 # pinverse's rcond (1e-15) keeps and inverts (1.5e6 where the pseudo-inverse is 0.03); symgrad's
@@ -455,7 +473,8 @@ def run(program: Program) -> list[tuple[str, Any, Any]]:
 
     A program whose values agree only to the tolerance at some step, and part later at a step
     that gives symgrad's result on symgrad's operands (``_inherited``), that sorts tied
-    elements in another order (``_tie_order``), takes the pseudo-inverse or the QR
+    elements in another order (``_tie_order``), gives singular vectors of other signs
+    (``_svd_signs``), takes the pseudo-inverse or the QR
     factorization of a matrix not of full rank (``_rank_deficient``) or reads the sign bit of
     a NaN (``_nan_sign``), is compared no further: its rest tells nothing about either library.
     One whose backward would crash PyTorch (``_crashes_torch``) is compared forward only; a
@@ -484,7 +503,7 @@ def run(program: Program) -> list[tuple[str, Any, Any]]:
         pools[symgrad].extend(_tensors(s_val, symgrad))
         if not _agree(sym, tor):
             if (_tie_order(step, operand) or _rank_deficient(step, operand)
-                    or _nan_sign(step, before, sym, tor)
+                    or _svd_signs(step, sym, tor) or _nan_sign(step, before, sym, tor)
                     or _inherited(step, mirror, s_val, pools[symgrad])):
                 return []
             return [(where, sym, tor)]
