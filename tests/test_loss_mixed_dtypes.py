@@ -82,3 +82,36 @@ def test_a_float32_huber_loss_of_a_float64_target_has_its_gradient() -> None:
     assert gt.dtype is symgrad.float64
     assert ga.tolist() == [np.float32(d / 2), 0.5]
     assert gt.tolist() == [-d / 2, -0.5]
+
+
+def _gradients(lib: Any, loss: str, input_dtype: str, target_dtype: str,
+               target_shape: tuple[int, ...]) -> tuple[Any, ...]:
+    """The loss of [2, 1, -1] against a target of [1, 0, 1] (or a 0-dim 1) in the given
+    dtypes, and the gradients of the operands that can require grad: (loss dtype, node name,
+    value, then each gradient's dtype and values), or (exception class, message)."""
+    x = lib.tensor([2.0, 1.0, -1.0]).to(getattr(lib, input_dtype))
+    t = (lib.tensor([1.0, 0.0, 1.0]) if target_shape else lib.tensor(1.0)).to(
+        getattr(lib, target_dtype))
+    leaves = [v.requires_grad_() for v in (x, t) if v.is_floating_point()]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = getattr(lib.nn.functional, loss)(x, t)
+            grads = lib.autograd.grad(r, leaves)
+    except Exception as e:  # noqa: BLE001 - the outcome compared
+        return type(e).__name__, str(e)
+    return (str(r.dtype).split(".")[-1], r.grad_fn.name(), round(float(r), 12),
+            *((str(g.dtype).split(".")[-1], np.round(g.tolist(), 12).tolist()) for g in grads))
+
+
+@pytest.mark.parametrize("loss", ["mse_loss", "smooth_l1_loss"])
+@pytest.mark.parametrize(("input_dtype", "target_dtype"), [
+    ("float64", "bool"), ("float32", "bool"), ("bool", "float64"), ("float32", "int64")])
+@pytest.mark.parametrize("target_shape", [(3,), ()])
+def test_loss_gradients_of_a_bool_operand_as_pytorch(
+        loss: str, input_dtype: str, target_dtype: str, target_shape: tuple[int, ...]) -> None:
+    """PyTorch's mse_loss and smooth_l1_loss kernels subtract in the promoted dtype, a bool
+    operand as 0 and 1: the backward of a bool target's loss gives the gradient (fuzzer seed
+    701 program 385, helper h5: symgrad's backward subtracted with ``-``, which refuses bool)."""
+    ours = _gradients(symgrad, loss, input_dtype, target_dtype, target_shape)
+    assert ours == _gradients(torch, loss, input_dtype, target_dtype, target_shape)

@@ -726,6 +726,22 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
                                       (_call("add_"), 1, 5, 1, 6, False),
                                       (_call("fmax", "binary"), 6, 3, 1, 7, False),
                                       (_call("atanh", "unary"), 6, 2, 0, 1, False))))
+# Seed 523 program 637 (helper h5): _weight_norm of a (2, 1, 3) v by an empty g, which crashed
+# PyTorch's process (SIGSEGV: its kernel reads g's missing elements) and the fuzzer's with it;
+# symgrad refuses such a g (CRASHES_TORCH_FORWARD: the step is not run).
+@example(Program(((5, 0, 4, False), (7, 0, 1, True)),
+                 ((_call("_weight_norm", "binary"), 0, 1, 0, 0, False),)))
+# Seed 307 program 1266 (helper h5): geqrf of pow(x, x), whose first column is led by NaN
+# ((-0.125) ** -0.125): PyTorch's R diagonal element is a number (TORCH_NUMBER_FOR_NAN_VALUES).
+@example(Program(((2, 0, 10, False),), ((_call("pow", "binary"), 0, 0, 0, 0, False),
+                                        (_call("geqrf", "unary"), 1, 0, 0, 0, False))))
+# Seed 701 program 385 (helper h5): mse_loss of a float64 input against any()'s bool: PyTorch's
+# backward subtracts in the promoted dtype, symgrad's used ``-``, which refuses bool.
+@example(Program(((5, 1, 3, True),), ((_call("any", "unary"), 0, 0, 0, 0, False),
+                                      (_call("autocast_mse"), 0, 1, 0, 0, False))))
+# Seeds 419, 523, 1117 and others (helper h5): svd of a (2, 3) leaf, whose U and V columns
+# LAPACK signs otherwise (``_svd_signs``).
+@example(Program(((2, 1, 3, True),), ((_call("svd", "unary"), 0, 0, 0, 0, False),)))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -795,6 +811,49 @@ def test_the_cumprod_rule_excuses_nan_for_a_number() -> None:
     assert torch_fuzz.torch_is_wrong(program, found([np.nan, 0.5], [0.0, 0.5]))
     assert not torch_fuzz.torch_is_wrong(program, found([np.nan, 1.0], [1.75, 0.5]))
     assert not torch_fuzz.torch_is_wrong(program, found([1.0, 0.5], [1.75, 0.5]))
+
+
+def test_the_geqrf_rule_excuses_only_nan_for_a_number() -> None:
+    """TORCH_NUMBER_FOR_NAN_VALUES excuses a geqrf value that differs only where symgrad's is
+    NaN and PyTorch's a number; any other difference of its values is still reported."""
+    import numpy as np
+
+    program = Program(((2, 0, 0, False),), ((_call("geqrf", "unary"), 0, 0, 0, 0, False),))
+
+    def found(ours: list[float], theirs: list[float]) -> list[tuple[str, object, object]]:
+        def plain(values: list[float]) -> tuple[object, ...]:
+            return (("tensor", "float32", (2,), np.array(values), False, True, None),
+                    ("tensor", "float32", (1,), np.array([np.nan]), False, True, None))
+        return [("step 0 ('geqrf', 'unary')", plain(ours), plain(theirs))]
+
+    assert torch_fuzz.torch_is_wrong(program, found([np.nan, np.nan], [1.5, np.nan]))
+    assert not torch_fuzz.torch_is_wrong(program, found([1.5, np.nan], [np.nan, np.nan]))
+    assert not torch_fuzz.torch_is_wrong(program, found([np.nan, 1.0], [1.5, 0.5]))
+    assert not torch_fuzz.torch_is_wrong(program, found([1.0, np.nan], [1.5, np.nan]))
+
+
+def test_the_svd_rule_excuses_only_pairs_of_singular_vectors_negated_together() -> None:
+    """Seeds 307, 419, 523, 809, 911, 1013, 1117 and 1229 (helper h5): svd's U and V columns
+    of other signs than LAPACK's, both right when a column of U and V's same column are
+    negated together; a column negated alone, or another singular value, is still reported."""
+    import numpy as np
+
+    step = (_call("svd", "unary"), 0, 0, 0, 0, False)
+    u = np.array([[0.6, 0.8], [0.8, -0.6]])
+    s = np.array([5.0, 1.0])
+    v = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+
+    def plain(u: np.ndarray, s: np.ndarray, v: np.ndarray) -> tuple[object, ...]:
+        return tuple(("tensor", "float64", a.shape, a, False, True, None) for a in (u, s, v))
+
+    ours = plain(u, s, v)
+    flip = np.array([-1.0, 1.0])
+    assert torch_fuzz._svd_signs(step, ours, plain(u * flip, s, v * flip))
+    assert torch_fuzz._svd_signs(step, ours, plain(-u, s, -v))
+    assert not torch_fuzz._svd_signs(step, ours, plain(u * flip, s, v))
+    assert not torch_fuzz._svd_signs(step, ours, plain(u * flip, s * 2, v * flip))
+    other = (_call("pinverse", "unary"), 0, 0, 0, 0, False)
+    assert not torch_fuzz._svd_signs(other, ours, plain(-u, s, -v))
 
 
 def test_a_nan_sign_bit_does_not_hide_a_wrong_one_elsewhere(

@@ -194,6 +194,20 @@ DELIBERATE: dict[str, str] = {
     # linalg.norm on a permuted input, the 5th digit). test_vector_norm_gradient_rounds_once
     # states both.
     "vector_norm_gradient_rounding": "PyTorch's float32 2-norm gradient is a ULP off",
+    # geqrf and linalg.qr of a column whose leading (diagonal) element is NaN (helper h5,
+    # fuzzer seed 307): R's diagonal element is -+ the column's norm, NaN, as symgrad gives;
+    # PyTorch's (MKL's Householder reflector, its lapy2(NaN, norm of the rest)) drops the NaN
+    # and gives a number (7.07 for the column (NaN, 3, 4)); the rest is NaN in both.
+    # test_qr_of_a_column_led_by_nan states both.
+    "qr_of_a_column_led_by_nan": "PyTorch's QR of a column led by NaN gives R's diagonal "
+                                 "element a number",
+    # huber_loss of a target of another dtype (helper h5): PyTorch's forward takes it (a loss
+    # in the input's dtype), its backward raises "Found dtype Bool but expected Double"; the
+    # loss is differentiable in the input, whose gradient symgrad gives (the clamped
+    # difference over n). test_huber_loss_backward_of_another_target_dtype states both
+    # (tests/test_loss_mixed_dtypes.py, the float64 target of a float32 input).
+    "huber_loss_backward_of_another_target_dtype": "PyTorch's huber_loss backward refuses a "
+                                                   "target of another dtype",
 }
 
 ALL_DTYPES = (symgrad.bool, symgrad.uint8, symgrad.int8, symgrad.int16, symgrad.int32,
@@ -801,6 +815,17 @@ def var_of_a_zero_dim_nan(lib: Any) -> Any:
     return [lib.autograd.grad(y, x) for y in (x.var(0), x.var(), lib.var_mean(x, 0)[0])]
 
 
+def qr_of_a_column_led_by_nan(lib: Any) -> Any:
+    x = lib.tensor([[math.nan, 1.0], [3.0, 2.0], [4.0, 5.0]], dtype=lib.float64)
+    return lib.geqrf(x), lib.linalg.qr(x)
+
+
+def huber_loss_backward_of_another_target_dtype(lib: Any) -> Any:
+    x = lib.tensor([0.5, 3.0], dtype=lib.float64, requires_grad=True)
+    return [lib.autograd.grad(lib.nn.functional.huber_loss(x, lib.tensor([1, 0]).to(d)), x)
+            for d in (lib.bool, lib.int64, lib.float32)]
+
+
 def gamma_rsample_gradient(lib: Any) -> Any:
     conc = lib.tensor([0.3, 2.5, 40.0], dtype=lib.float64, requires_grad=True)
     lib.manual_seed(0)
@@ -845,7 +870,8 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     cond_at_singular_matrices, householder_product_at_a_singular_reflector,
     matmul_folds_like_torch, kron_after_its_input_is_written, saved_tensor_detached_in_place,
     rrelu_in_place_then_written, fill_by_an_aliasing_value, var_of_a_zero_dim_nan,
-    quantile_at_an_element_under_an_infinite_grad, gamma_rsample_gradient,
+    quantile_at_an_element_under_an_infinite_grad, qr_of_a_column_led_by_nan,
+    huber_loss_backward_of_another_target_dtype, gamma_rsample_gradient,
     dirichlet_rsample_second_derivative,
 ]
 
@@ -1144,6 +1170,40 @@ def test_a_matrix_singular_but_for_rounding(dtype: str) -> None:
         for p in (None, 2, "fro", "nuc", math.inf, -math.inf, 1, -1):
             assert 1e7 < lib.linalg.cond(A, p).item() < math.inf, (lib.__name__, p)
         assert lib.linalg.cond(A, -2).item() < 1e-7
+
+
+def test_qr_of_a_column_led_by_nan() -> None:
+    """R's first diagonal element is -+ the norm of the first column, NaN when the column
+    holds a NaN, and the reflector made from it is NaN too: symgrad's geqrf and linalg.qr are
+    NaN there. PyTorch's (MKL's) give that element a number, 7.07 (5 sqrt 2, its
+    lapy2(NaN, 5) of the column (NaN, 3, 4) taking 5 for the NaN), and NaN elsewhere, as
+    symgrad; a NaN below the diagonal makes it NaN in both."""
+    seen = {lib: qr_of_a_column_led_by_nan(lib) for lib in (symgrad, torch)}
+    for (a, tau), (q, r) in seen.values():  # R's elements: geqrf's upper triangle
+        assert str(a.dtype).endswith("float64") and str(r.dtype).endswith("float64")
+        np.testing.assert_array_equal(np.triu(a.numpy()[:2]), r.numpy())
+        assert np.isnan(tau.numpy()).all() and np.isnan(q.numpy()).all()
+        assert np.isnan(a.numpy()[1:]).all() and np.isnan(a.numpy()[0, 1])
+    assert math.isnan(seen[symgrad][0][0][0, 0].item())
+    assert math.isclose(seen[torch][0][0][0, 0].item(), 5 * math.sqrt(2), rel_tol=1e-12)
+    for lib in (symgrad, torch):  # a NaN below the diagonal: NaN in both
+        a, _ = lib.geqrf(lib.tensor([[1.0, 1.0], [math.nan, 2.0], [4.0, 5.0]], dtype=lib.float64))
+        assert math.isnan(a[0, 0].item())
+
+
+def test_huber_loss_backward_of_another_target_dtype() -> None:
+    """huber_loss([0.5, 3], t) with t = [1, 0] is (0.5 * 0.5**2 + (3 - 0.5)) / 2 in any
+    dtype of t, and its derivative in the input is clamp(x - t, -1, 1) / 2 = [-0.25, 0.5]:
+    symgrad gives it for a bool, int64 or float32 target; PyTorch's forward gives the loss
+    and its backward raises."""
+    for grads in huber_loss_backward_of_another_target_dtype(symgrad):
+        assert str(grads[0].dtype) == "symgrad.float64" and grads[0].tolist() == [-0.25, 0.5]
+    for d, name in ((torch.bool, "Bool"), (torch.int64, "Long"), (torch.float32, "Float")):
+        x = torch.tensor([0.5, 3.0], dtype=torch.float64, requires_grad=True)
+        loss = torch.nn.functional.huber_loss(x, torch.tensor([1, 0]).to(d))
+        assert loss.item() == (0.5 * 0.5**2 + 2.5) / 2
+        with pytest.raises(RuntimeError, match=f"^Found dtype {name} but expected Double$"):
+            loss.backward()
 
 
 def test_householder_product_at_a_singular_reflector() -> None:

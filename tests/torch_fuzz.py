@@ -370,6 +370,24 @@ def _tie_order(step: tuple[int, ...], operand: Any) -> bool:
     return len(np.unique(values)) < values.size
 
 
+def _svd_signs(step: tuple[int, ...], ours: Any, theirs: Any) -> bool:
+    """Whether a step is svd and its results differ only in the signs of singular vector
+    pairs: a column of U and the same column of V negated together is as right (LAPACK picks
+    PyTorch's; symgrad's makes its own, tests/test_decompositions.py compares them signed
+    alike). The signs are read where symgrad's column of U is largest in magnitude."""
+    if CALLS[step[0] % len(CALLS)][1] != "svd" or len(ours) != 3 or len(theirs) != 3:
+        return False
+    (u, s, v), (tu, ts, tv) = ours, theirs
+    if any(a[:3] != b[:3] or a[4:] != b[4:] for a, b in zip(ours, theirs, strict=True)):
+        return False
+    if u[3].size == 0 or not (np.isfinite(u[3]).all() and np.isfinite(tu[3]).all()):
+        return False
+    at = np.abs(u[3]).argmax(axis=-2)[..., None, :]  # each column's largest element
+    flip = np.sign(np.take_along_axis(u[3], at, -2)) * np.sign(np.take_along_axis(tu[3], at, -2))
+    return (_agree(s[3], ts[3]) and _agree(u[3], tu[3] * flip)
+            and _agree(v[3], tv[3] * flip))
+
+
 # Functions whose result PyTorch forms from a float32 factorization: at a matrix of lower rank
 # in exact arithmetic its rounding leaves a singular value ~1e-8 of the largest, which
 # pinverse's rcond (1e-15) keeps and inverts (1.5e6 where the pseudo-inverse is 0.03); symgrad's
@@ -425,26 +443,29 @@ def _nan_sign(step: tuple[int, ...], pool: list[Any], ours: Any, theirs: Any) ->
 # except clause catches) at an input the predicate names: pdist's of an input with no rows
 # (tests/test_torch_parity.py, test_pdist_backward_of_no_rows, runs it in a subprocess).
 # symgrad's gradient there is empty; a program that calls one so is not run backward.
-CRASHES_TORCH_BACKWARD: dict[str, Callable[[Any], bool]] = {
-    "pdist": lambda x: x.ndim == 2 and x.shape[0] == 0 and x.requires_grad,
+CRASHES_TORCH_BACKWARD: dict[str, Callable[[Any, Any], bool]] = {
+    "pdist": lambda x, _: x.ndim == 2 and x.shape[0] == 0 and x.requires_grad,
 }
 
 
-# Functions whose forward crashes PyTorch 2.13's process at an input the predicate names:
-# _weight_norm of an empty v (a division by zero in its fused kernel: SIGFPE). A step that
-# would is not run.
-CRASHES_TORCH_FORWARD: dict[str, Callable[[Any], bool]] = {
-    "_weight_norm": lambda v: v.numel() == 0,
+# Functions whose forward crashes PyTorch 2.13's process at operands (first, second) the
+# predicate names: _weight_norm of an empty v (a division by zero in its fused kernel:
+# SIGFPE), or of an empty g beside a non-empty v (its kernel reads g's missing elements:
+# SIGSEGV; seed 523 program 637, helper h5; symgrad refuses any g not of one element per
+# slice, ``SYMGRAD_REFUSES``). A step that would is not run.
+CRASHES_TORCH_FORWARD: dict[str, Callable[[Any, Any], bool]] = {
+    "_weight_norm": lambda v, g: v.numel() == 0 or g.numel() == 0,
 }
 
 
-def _crashes_torch(step: tuple[int, ...], operand: Any,
-                   crashing: dict[str, Callable[[Any], bool]] = CRASHES_TORCH_BACKWARD) -> bool:
-    """Whether a step would crash PyTorch: its backward (``CRASHES_TORCH_BACKWARD``) or, given
-    ``CRASHES_TORCH_FORWARD``, its forward."""
+def _crashes_torch(step: tuple[int, ...], operand: Any, second: Any,
+                   crashing: dict[str, Callable[[Any, Any], bool]] = CRASHES_TORCH_BACKWARD
+                   ) -> bool:
+    """Whether a step of operands ``operand`` and ``second`` would crash PyTorch: its backward
+    (``CRASHES_TORCH_BACKWARD``) or, given ``CRASHES_TORCH_FORWARD``, its forward."""
     name = CALLS[step[0] % len(CALLS)][1]
     return (name in crashing and isinstance(operand, symgrad.Tensor)
-            and crashing[name](operand))
+            and crashing[name](operand, second))
 
 
 def run(program: Program) -> list[tuple[str, Any, Any]]:
@@ -452,7 +473,8 @@ def run(program: Program) -> list[tuple[str, Any, Any]]:
 
     A program whose values agree only to the tolerance at some step, and part later at a step
     that gives symgrad's result on symgrad's operands (``_inherited``), that sorts tied
-    elements in another order (``_tie_order``), takes the pseudo-inverse or the QR
+    elements in another order (``_tie_order``), gives singular vectors of other signs
+    (``_svd_signs``), takes the pseudo-inverse or the QR
     factorization of a matrix not of full rank (``_rank_deficient``) or reads the sign bit of
     a NaN (``_nan_sign``), is compared no further: its rest tells nothing about either library.
     One whose backward would crash PyTorch (``_crashes_torch``) is compared forward only; a
@@ -464,9 +486,10 @@ def run(program: Program) -> list[tuple[str, Any, Any]]:
     for n, step in enumerate(program.steps):
         mirror = None if _exactly_equal(pools) else _mirrors(pools[symgrad])
         operand = pools[symgrad][step[1] % len(pools[symgrad])]
-        if _crashes_torch(step, operand, CRASHES_TORCH_FORWARD):
+        second = pools[symgrad][step[2] % len(pools[symgrad])]
+        if _crashes_torch(step, operand, second, CRASHES_TORCH_FORWARD):
             continue  # not run in either library: the pools stay alike
-        crashes = crashes or _crashes_torch(step, operand)
+        crashes = crashes or _crashes_torch(step, operand, second)
         s_kind, s_val = _outcome(lambda: _run_step(symgrad, pools[symgrad], step))  # noqa: B023
         t_kind, t_val = _outcome(lambda: _run_step(torch, pools[torch], step))  # noqa: B023
         where = f"step {n} {CALLS[step[0] % len(CALLS)][1:]}"
@@ -480,7 +503,7 @@ def run(program: Program) -> list[tuple[str, Any, Any]]:
         pools[symgrad].extend(_tensors(s_val, symgrad))
         if not _agree(sym, tor):
             if (_tie_order(step, operand) or _rank_deficient(step, operand)
-                    or _nan_sign(step, before, sym, tor)
+                    or _svd_signs(step, sym, tor) or _nan_sign(step, before, sym, tor)
                     or _inherited(step, mirror, s_val, pools[symgrad])):
                 return []
             return [(where, sym, tor)]
@@ -613,6 +636,13 @@ TORCH_WRONG_VALUES = {
 }
 
 
+# Functions whose values PyTorch 2.13 gives as a number where the mathematics' is NaN, as
+# symgrad's is: geqrf of a column led by NaN, whose R diagonal element (-+ the column's norm)
+# MKL's reflector makes a number (seed 307 program 1266, helper h5; tests/test_torch_parity.py,
+# test_qr_of_a_column_led_by_nan).
+TORCH_NUMBER_FOR_NAN_VALUES = {"geqrf": "R's diagonal element of a column led by NaN"}
+
+
 # Calls symgrad refuses by design where PyTorch gives a value, with a part of its message:
 # vmap calls the function once per sample, so a mapped dim of size 0 has none to call it on
 # (PyTorch's batching rules run it on the empty batch); _weight_norm's g must hold one
@@ -661,16 +691,24 @@ def _only_where_torch_nan(ours: np.ndarray, theirs: np.ndarray) -> bool:
     return _differ_only_where(ours, theirs, lambda a: ~np.isnan(a))
 
 
-def _inf_for_nan(ours: Any, theirs: Any) -> bool:
-    """Whether two compared values differ only where symgrad's is infinite and PyTorch's NaN."""
+def _only_nan_for_number(ours: np.ndarray, theirs: np.ndarray) -> bool:
+    """Symgrad's element NaN where PyTorch's is not, and agreement elsewhere."""
+    return _differ_only_where(ours, theirs, np.isnan, lambda b: ~np.isnan(b))
+
+
+def _inf_for_nan(ours: Any, theirs: Any,
+                 differ_only: Callable[[np.ndarray, np.ndarray], bool] = _only_inf_for_nan
+                 ) -> bool:
+    """Whether two compared values differ only where symgrad's is infinite and PyTorch's NaN
+    (or, given, only as ``differ_only`` allows)."""
     if isinstance(ours, tuple) and isinstance(theirs, tuple):
         if len(ours) != len(theirs) or (ours and ours[0] == "tensor") != (
                 bool(theirs) and theirs[0] == "tensor"):
             return False
         if ours and ours[0] == "tensor":
-            return ours[:3] == theirs[:3] and ours[4:] == theirs[4:] and _only_inf_for_nan(
+            return ours[:3] == theirs[:3] and ours[4:] == theirs[4:] and differ_only(
                 ours[3], theirs[3])
-        return all(_inf_for_nan(x, y) for x, y in zip(ours, theirs, strict=True))
+        return all(_inf_for_nan(x, y, differ_only) for x, y in zip(ours, theirs, strict=True))
     return _agree(ours, theirs)
 
 
@@ -767,7 +805,8 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
     0 (sgn, prod) or a number (cumprod), or of ``TORCH_INF_FOR_NAN_GRADIENTS`` only where
     symgrad's is NaN and PyTorch's infinite; or a
     step's value of a function of ``TORCH_WRONG_VALUES`` that differs only where symgrad's is
-    infinite and PyTorch's NaN; or a step of a function of ``TORCH_WRONG_ERRORS`` that PyTorch
+    infinite and PyTorch's NaN, or of ``TORCH_NUMBER_FOR_NAN_VALUES`` only where symgrad's is
+    NaN and PyTorch's not; or a step of a function of ``TORCH_WRONG_ERRORS`` that PyTorch
     refuses with its message, where symgrad gives a value; or an integer result PyTorch's
     alone records (``_grad_on_integers``)."""
     where, ours, theirs = found[0]
@@ -779,6 +818,8 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
             return name in TORCH_WRONG_ERRORS and theirs.message.startswith(
                 TORCH_WRONG_ERRORS[name])
         return (name in TORCH_WRONG_VALUES and _inf_for_nan(ours, theirs)
+                or name in TORCH_NUMBER_FOR_NAN_VALUES
+                and _inf_for_nan(ours, theirs, _only_nan_for_number)
                 or _grad_on_integers(ours, theirs))
     if not where.startswith("grad of leaf"):
         return False

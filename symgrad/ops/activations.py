@@ -799,13 +799,25 @@ def _reduce_np(x: np.ndarray, reduction: str) -> np.ndarray:
     return np.asarray(np.mean(x) if reduction == "mean" else np.sum(x), dtype=x.dtype)
 
 
+def _difference(self: Tensor, target: Tensor) -> Tensor:
+    """``self - target`` as a loss's backward takes it, a bool operand as 0 and 1 in the
+    other's dtype: PyTorch's loss kernels subtract in the promoted dtype, where its (and
+    symgrad's) ``-`` operator refuses bool (a bool target's mse_loss and smooth_l1_loss have
+    gradients in PyTorch)."""
+    if target.dtype == _dtypes.bool:
+        target = target.to(self.dtype)
+    elif self.dtype == _dtypes.bool:
+        self = self.to(target.dtype)
+    return self - target
+
+
 def _mse_vjp(g: Tensor, self: Tensor, target: Tensor, *, reduction: str) -> tuple[Tensor, Tensor]:
     # The mean is over the elements of the broadcast pair (a (3, 1) input against a (3,)
     # target: 9 terms, not the input's 3). No element: PyTorch's 2 / 0 is inf, which meets no
     # element of the empty gradient.
     n = math.prod(np.broadcast_shapes(tuple(self.shape), tuple(target.shape)))
     scale = (2 / n if n else math.inf) if reduction == "mean" else 2
-    d = g * (self - target) * scale
+    d = g * _difference(self, target) * scale
     return d, -d
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.autograd import grad_mode
-from symgrad.ops.activations import SOFTPLUS, _reduce_np
+from symgrad.ops.activations import SOFTPLUS, _difference, _reduce_np
 from symgrad.ops.arithmetic import _wide, clamp, maximum, sign
 from symgrad.ops.elementwise import log, log1p, sigmoid, where
 from symgrad.ops.registry import apply, broadcast_shapes, defop, not_implemented
@@ -41,7 +41,7 @@ def _smooth_l1(self: np.ndarray, target: np.ndarray, *, reduction: str,
 
 def _smooth_l1_vjp(g: Tensor, self: Tensor, target: Tensor, *, reduction: str,
                    beta: float) -> tuple[Tensor, Tensor]:
-    d = self - target
+    d = _difference(self, target)
     # The two branches meet with equal slope at |d| = beta, so the choice there is free. At
     # beta = 0 (l1) the quadratic branch is never taken, but its d / 0 would still send 0/0 = NaN
     # through where's backward into the second order.
@@ -61,7 +61,7 @@ def _huber(self: np.ndarray, target: np.ndarray, *, reduction: str, delta: float
 
 def _huber_vjp(g: Tensor, self: Tensor, target: Tensor, *, reduction: str,
                delta: float) -> tuple[Tensor, Tensor]:
-    d = self - target
+    d = _difference(self, target)
     grad = clamp(d, -delta, delta) * _reduced_grad(g, reduction, self.numel())
     return grad, -grad
 
