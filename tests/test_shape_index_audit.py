@@ -544,14 +544,10 @@ for k, kl in ((True, "True"), (False, "False"), ((0, True), "0True"), ("t0b", "t
 
 
 # -- what is left, by function and by what differs ------------------------------------------------
-_RESHAPE = ("PyTorch's reshape of a tensor it cannot view copies first (CloneBackward0 under "
-            "UnsafeViewBackward0); symgrad's node reads the input directly")
 LEFT: dict[str, dict[str, str]] = {}
 _OTHERS: dict[str, dict[str, str]] = {
     **{f: {"next": "a legacy empty (0,) tensor joins through a ViewBackward0 in symgrad, "
                    "directly in PyTorch"} for f in ("cat", "concat", "concatenate")},
-    "flatten": {"next": _RESHAPE},
-    "reshape": {"next": _RESHAPE},
     "masked_select": {"next": "PyTorch's MaskedSelectBackward0 takes the input unbroadcast; "
                               "symgrad's expands it first (ExpandBackward0/ViewBackward0)"},
     "take_along_dim": {"next": "PyTorch expands the input before its gather"},

@@ -62,8 +62,8 @@ TO_COPY = defop("to_copy", "ToCopyBackward0",
                 vjp=lambda g: g, dtype_rule="same", dtypes=ALL, kind="shape")
 
 
-# reshape copies when no view of the input has the new shape; PyTorch then names the node
-# UnsafeViewBackward0.
+# reshape copies when no view of the input has the new shape (a clone, CloneBackward0); PyTorch
+# then names the node viewing the copy UnsafeViewBackward0.
 UNSAFE_VIEW = defop("unsafe_view", "UnsafeViewBackward0",
                     lambda self, *, shape: np.reshape(self, shape),
                     vjp=lambda g, *, self_shape: g.reshape(self_shape),
@@ -235,7 +235,9 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     try:
         input._data.reshape(new, copy=False)
     except ValueError:
-        return apply(UNSAFE_VIEW, input, shape=new)
+        # PyTorch's reshape of what no view has that shape: a row-major clone, then viewed
+        # (CloneBackward0 under UnsafeViewBackward0).
+        return apply(UNSAFE_VIEW, apply(CONTIGUOUS_CLONE, input), shape=new)
     return view_apply(RESHAPE, input, shape=new)
 
 
