@@ -694,7 +694,10 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                       Sample(((3, 2),), {"dim": 0, "index": np.array([[2, 0]]), "value": 0.0})),
     "masked_select": (Sample(((2, 3),), {"mask": np.array([[True, False, True],
                                                            [False, False, True]])}),
-                      Sample(((4,),), {"mask": np.array([False, True, True, True])})),
+                      Sample(((4,),), {"mask": np.array([False, True, True, True])}),
+                      # self broadcast to the mask's shape: its elements read more than once
+                      Sample(((3,),), {"mask": np.array([[True, False, True],
+                                                         [True, True, False]])})),
     "roll": (Sample(((2, 3),), {"shifts": (1,), "dims": (1,)}),
              Sample(((2, 3),), {"shifts": (-1, 4), "dims": (0, 1)}),
              Sample(((2, 3),), {"shifts": (2,), "dims": ()})),

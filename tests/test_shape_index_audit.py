@@ -548,9 +548,6 @@ LEFT: dict[str, dict[str, str]] = {}
 _OTHERS: dict[str, dict[str, str]] = {
     **{f: {"next": "a legacy empty (0,) tensor joins through a ViewBackward0 in symgrad, "
                    "directly in PyTorch"} for f in ("cat", "concat", "concatenate")},
-    "masked_select": {"next": "PyTorch's MaskedSelectBackward0 takes the input unbroadcast; "
-                              "symgrad's expands it first (ExpandBackward0/ViewBackward0)"},
-    "take_along_dim": {"next": "PyTorch expands the input before its gather"},
     "expand": {"exc_msg": "PyTorch's expand(-1) into a new dim of a 0-dim tensor overflows "
                           "numel; symgrad names the -1"},
 }
