@@ -546,8 +546,6 @@ for k, kl in ((True, "True"), (False, "False"), ((0, True), "0True"), ("t0b", "t
 # -- what is left, by function and by what differs ------------------------------------------------
 LEFT: dict[str, dict[str, str]] = {}
 _OTHERS: dict[str, dict[str, str]] = {
-    **{f: {"next": "a legacy empty (0,) tensor joins through a ViewBackward0 in symgrad, "
-                   "directly in PyTorch"} for f in ("cat", "concat", "concatenate")},
     "expand": {"exc_msg": "PyTorch's expand(-1) into a new dim of a 0-dim tensor overflows "
                           "numel; symgrad names the -1"},
 }
