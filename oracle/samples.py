@@ -455,7 +455,9 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "clone": _UNARY,
     "alias": (Sample(((2, 3),)),),
     "cat": (Sample(((2, 3), (1, 3)), {"dim": 0, "sizes": (2, 1)}),
-            Sample(((2, 3), (2, 2)), {"dim": 1, "sizes": (3, 2)})),
+            Sample(((2, 3), (2, 2)), {"dim": 1, "sizes": (3, 2)}),
+            # a 1-D empty tensor beside 2-D ones (PyTorch's legacy case): it adds nothing
+            Sample(((2, 3), (0,)), {"dim": 1, "sizes": (3, 0), "legacy": (1,)})),
     "stack": (Sample(((2, 3), (2, 3)), {"dim": 0}), Sample(((2, 3), (2, 3)), {"dim": 2})),
     "split": (Sample(((4, 3),), {"dim": 0, "split_size": 3, "index": 1}),
               Sample(((2, 5),), {"dim": 1, "split_size": 2, "index": 0})),
@@ -694,7 +696,10 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
                       Sample(((3, 2),), {"dim": 0, "index": np.array([[2, 0]]), "value": 0.0})),
     "masked_select": (Sample(((2, 3),), {"mask": np.array([[True, False, True],
                                                            [False, False, True]])}),
-                      Sample(((4,),), {"mask": np.array([False, True, True, True])})),
+                      Sample(((4,),), {"mask": np.array([False, True, True, True])}),
+                      # self broadcast to the mask's shape: its elements read more than once
+                      Sample(((3,),), {"mask": np.array([[True, False, True],
+                                                         [True, True, False]])})),
     "roll": (Sample(((2, 3),), {"shifts": (1,), "dims": (1,)}),
              Sample(((2, 3),), {"shifts": (-1, 4), "dims": (0, 1)}),
              Sample(((2, 3),), {"shifts": (2,), "dims": ()})),

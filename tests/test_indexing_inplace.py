@@ -460,3 +460,41 @@ def test_views_of_a_leaf_and_expanded_views_cannot_be_written() -> None:
     assert str(info.value).startswith(
         "unsupported operation: more than one element of the written-to tensor refers to a "
         "single memory location.")
+
+
+def _graph(fn: object) -> object:
+    """A node's name and its next functions', recursively (None for no node)."""
+    if fn is None:
+        return None
+    return (fn.name(), [_graph(n) for n, _ in fn.next_functions])
+
+
+# Keys of each kind setitem writes through (copy_/fill_ of the whole tensor, CopySlices of a
+# view, index_put_ at arrays or a mask, CopySlices of index_put_ into a view), values of each
+# shape PyTorch reshapes (leading ones it views away, dims it expands) and a float32 value
+# into tensors of other dtypes, which PyTorch's copy_ and index_put_ cast unrecorded.
+SET_KEYS = [Ellipsis, 0, slice(1, None), (slice(None), 0), "mask", [0, 2],
+            (slice(None), [1]), ([0, 1], slice(None)), (slice(1, None), [1, 0]), (None, 0)]
+
+
+@needs_torch
+@pytest.mark.parametrize("shape", [(), (1,), (2,), (1, 2), (1, 1, 2), (3, 1)])
+@pytest.mark.parametrize("key", SET_KEYS, ids=str)
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+def test_setitem_records_pytorchs_graph(shape, key, dtype) -> None:
+    """``x[key] = v`` records PyTorch's nodes, all the way down (a ViewBackward0 dropping the
+    value's leading ones, an ExpandBackward0 to the written shape, no ToCopyBackward0 for a
+    value of another dtype), raises PyTorch's errors (its shape mismatch, not NumPy's) and
+    gives PyTorch's gradient in the value's dtype (a (1, 2) value at x[0] failed its
+    backward: the gradient came back as (2,))."""
+    def run(lib):
+        v = lib.full(shape, 2.5, requires_grad=True)
+        x = lib.zeros(3, 2, dtype=getattr(lib, dtype))
+        k = lib.tensor([[True, False], [False, False], [True, True]]) if key == "mask" else key
+        try:
+            x[k] = v
+        except RuntimeError as e:
+            return str(e).split("\n")[0]
+        (x.double() * lib.arange(1.0, 7.0, dtype=lib.float64).reshape(3, 2)).sum().backward()
+        return _graph(x.grad_fn), x.tolist(), str(v.grad.dtype)[-7:], v.grad.tolist()
+    assert run(symgrad) == run(torch)

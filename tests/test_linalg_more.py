@@ -710,14 +710,8 @@ def test_tensorsolve(a_shape: tuple[int, ...], b_shape: tuple[int, ...], dims: A
             dtype=dtype, scale=100)
     ours = symgrad.linalg.tensorsolve(_both(a, dtype)[0], _both(b, dtype)[0], dims=dims)
     theirs = torch.linalg.tensorsolve(_both(a, dtype)[1], _both(b, dtype)[1], dims=dims)
-    if dims is None or a_shape == (6, 2, 3):
-        assert graph_names(ours) == graph_names(theirs)
-    else:
-        # a permuted A that reshape copies: symgrad's reshape records UnsafeViewBackward0
-        # without PyTorch's CloneBackward0 under it (symgrad.ops.shape's, not this function's)
-        names = [n.strip() for n in graph_names(theirs)]
-        assert [n.strip() for n in graph_names(ours)] == [n for n in names if n != "CloneBackward0"]
-        assert names.count("CloneBackward0") == 1
+    # a permuted A that reshape copies records PyTorch's CloneBackward0 under UnsafeViewBackward0
+    assert graph_names(ours) == graph_names(theirs)
 
 
 @pytest.mark.parametrize("call", [

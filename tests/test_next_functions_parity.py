@@ -141,7 +141,6 @@ DECOMPOSED: dict[str, tuple[tuple[bool, ...], str]] = {
     "nuclear_norm-unary": (BOTH, "torch sums svd's singular values, output 1 of its node"),
     "func_vmap": (BOTH, "symgrad's vmap stacks per-sample results (the fuzzer's own note)"),
     "index_put": ((True,), "symgrad expands the values to the indexed shape first"),
-    "take_along_dim": (BOTH, "torch's expands the indices and self, then gathers"),
 }
 
 CASES: dict[str, Call] = {

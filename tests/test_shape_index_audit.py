@@ -544,29 +544,28 @@ for k, kl in ((True, "True"), (False, "False"), ((0, True), "0True"), ("t0b", "t
 
 
 # -- what is left, by function and by what differs ------------------------------------------------
-_RESHAPE = ("PyTorch's reshape of a tensor it cannot view copies first (CloneBackward0 under "
-            "UnsafeViewBackward0); symgrad's node reads the input directly")
 LEFT: dict[str, dict[str, str]] = {}
 _OTHERS: dict[str, dict[str, str]] = {
-    **{f: {"next": "a legacy empty (0,) tensor joins through a ViewBackward0 in symgrad, "
-                   "directly in PyTorch"} for f in ("cat", "concat", "concatenate")},
-    "flatten": {"next": _RESHAPE},
-    "reshape": {"next": _RESHAPE},
-    "masked_select": {"next": "PyTorch's MaskedSelectBackward0 takes the input unbroadcast; "
-                              "symgrad's expands it first (ExpandBackward0/ViewBackward0)"},
-    "take_along_dim": {"next": "PyTorch expands the input before its gather"},
     "expand": {"exc_msg": "PyTorch's expand(-1) into a new dim of a 0-dim tensor overflows "
                           "numel; symgrad names the -1"},
-    "setitem": {"next": "a value of another dtype is cast by a ToCopyBackward0 before "
-                        "CopySlices; PyTorch's copy_ casts inside",
-                "grad_fn": "PyTorch gives an integer tensor a grad_fn (FillBackward3) when a "
-                           "value requiring grad is written into it, and requires_grad; "
-                           "symgrad does not (an integer tensor cannot require grad)",
-                "req_grad": "as grad_fn",
-                "raises_vs_ok": "as grad_fn: PyTorch raises later, at the integer node"},
 }
 for _f, _left in _OTHERS.items():
     LEFT.setdefault(_f, {}).update(_left)
+
+# Differences listed as DELIBERATE in tests/test_torch_parity.py (its test states both
+# behaviours), not counted: PyTorch gives an integer (or bool) tensor a grad_fn and
+# requires_grad when a value requiring grad is written into it, and its backward then fails
+# an internal assert; symgrad's integer tensor stays outside the graph.
+DELIBERATE_HERE = ("integer_tensor_written_a_value_requiring_grad",)
+
+
+def _integers_kept_out(a: Any) -> Any:
+    """PyTorch's outcome with its integer and bool results taken out of the graph."""
+    if a[0] != "ok":
+        return a
+    desc = [d if d[0] == "py" or d[0] not in ("int64", "bool") else
+            (*d[:3], None, None, *d[5:7], False) for d in a[1]]
+    return (a[0], desc, *a[2:])
 
 FUNCTIONS = list(dict.fromkeys(f for f, _, _ in CASES))
 
@@ -578,7 +577,10 @@ def test_as_pytorch(func: str) -> None:
     wrong = {}
     for f, label, fn in CASES:
         if f == func:
-            diffs = differences(outcome(torch, fn), outcome(symgrad, fn))
+            theirs = outcome(torch, fn)
+            if func == "setitem":
+                theirs = _integers_kept_out(theirs)
+            diffs = differences(theirs, outcome(symgrad, fn))
             if any(d not in left for d in diffs):
                 wrong[label] = diffs
     assert wrong == {}
@@ -589,8 +591,17 @@ def counts() -> dict[str, list[int]]:
     per: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
     for func, _, fn in CASES:
         per[func][0] += 1
-        per[func][1] += bool(differences(outcome(torch, fn), outcome(symgrad, fn)))
+        theirs = outcome(torch, fn)
+        if func == "setitem":
+            theirs = _integers_kept_out(theirs)
+        per[func][1] += bool(differences(theirs, outcome(symgrad, fn)))
     return per
+
+
+def test_uncounted_differences_are_deliberate() -> None:
+    from test_torch_parity import DELIBERATE
+
+    assert set(DELIBERATE_HERE) <= set(DELIBERATE)
 
 
 if __name__ == "__main__":

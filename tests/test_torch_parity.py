@@ -208,6 +208,16 @@ DELIBERATE: dict[str, str] = {
     # (tests/test_loss_mixed_dtypes.py, the float64 target of a float32 input).
     "huber_loss_backward_of_another_target_dtype": "PyTorch's huber_loss backward refuses a "
                                                    "target of another dtype",
+    # A value that requires grad written into an integer or bool tensor (``x[k] = v``,
+    # ``fill_``, ``copy_``; helper h4, tests/test_shape_index_audit.py's DELIBERATE_HERE, 22
+    # cases): PyTorch records the write (FillBackward3, CopySlices, IndexPutBackward0) and the
+    # integer tensor requires grad, but no gradient can flow through it: its backward fails an
+    # internal assert ("isDifferentiableType(grad.scalar_type())") and an op on it raises
+    # "Autograd not support dtype: Long". symgrad's integer tensor stays outside the graph, as
+    # one computed from the value would. test_integer_tensor_written_a_value_requiring_grad
+    # states both.
+    "integer_tensor_written_a_value_requiring_grad": "PyTorch records a write into an integer "
+                                                     "tensor no gradient can flow through",
 }
 
 ALL_DTYPES = (symgrad.bool, symgrad.uint8, symgrad.int8, symgrad.int16, symgrad.int32,
@@ -1383,3 +1393,25 @@ def test_vector_norm_gradient_rounds_once() -> None:
         else:
             assert g.tolist()[0] == rounded[0]
             assert g.tolist()[1] == float(np.nextafter(np.float32(rounded[1]), np.float32(0)))
+
+
+def test_integer_tensor_written_a_value_requiring_grad() -> None:
+    """A float value that requires grad written into an int64 tensor: the written values are
+    the value truncated in both. PyTorch records the write and the integer tensor requires
+    grad, yet a backward through it fails an internal assert and ``x + 1`` refuses it; in
+    symgrad the integer tensor is outside the graph (no grad_fn, no requires_grad), and an op
+    on it computes."""
+    for lib in (symgrad, torch):
+        v = lib.tensor(2.5, requires_grad=True)
+        x = lib.arange(4)
+        x[1:] = v
+        assert x.tolist() == [0, 2, 2, 2]
+        if lib is torch:
+            assert x.requires_grad and type(x.grad_fn).__name__ == "CopySlices"
+            with pytest.raises(RuntimeError, match="isDifferentiableType"):
+                (x * 2.0).sum().backward()
+            with pytest.raises(RuntimeError, match="Autograd not support dtype: Long"):
+                x + 1
+            continue
+        assert not x.requires_grad and x.grad_fn is None
+        assert (x + 1).tolist() == [1, 3, 3, 3]

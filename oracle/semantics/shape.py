@@ -148,7 +148,9 @@ _index("permute", lambda self, *, dims, **_: np.transpose(_o(self), dims))
 _index("flip", lambda self, *, dims, **_: np.flip(_o(self), dims) if _o(self).ndim
        else _o(self).copy())
 _index("repeat", _repeat)
-_index("cat", lambda *tensors, dim=0, **_: np.concatenate([_o(t) for t in tensors], axis=dim))
+# ``legacy``: positions of 1-D empty tensors joined beside tensors of more dims, which add nothing
+_index("cat", lambda *tensors, dim=0, legacy=(), **_: np.concatenate(
+    [_o(t) for i, t in enumerate(tensors) if i not in legacy], axis=dim))
 _index("stack", lambda *tensors, dim=0, **_: np.stack([_o(t) for t in tensors], axis=dim))
 _index("split", lambda self, *, dim, split_size, index, **_: _part(
     self, dim, _even(_o(self).shape[dim], split_size), index))

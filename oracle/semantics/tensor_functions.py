@@ -92,9 +92,13 @@ def _diagonal(self: Any, *, offset: int, **_: Any) -> np.ndarray:
 
 
 def _masked_select(self: Any, *, mask: Any, **_: Any) -> np.ndarray:
-    x = _o(self)
-    mask = np.broadcast_to(np.asarray(mask, dtype=bool), x.shape)
-    return _o([x[pos] for pos in np.ndindex(x.shape) if mask[pos]]).reshape(-1)
+    # self and mask broadcast against each other: an element of self is read at each of the
+    # positions it is broadcast to
+    mask = np.asarray(mask, dtype=bool)
+    shape = np.broadcast_shapes(np.shape(self), mask.shape)
+    x = np.broadcast_to(_o(self), shape)
+    mask = np.broadcast_to(mask, shape)
+    return _o([x[pos] for pos in np.ndindex(shape) if mask[pos]]).reshape(-1)
 
 
 def _index_add(self: Any, source: Any, *, dim: int, index: Any, alpha: Any, **_: Any

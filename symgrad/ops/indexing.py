@@ -470,8 +470,9 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
     from symgrad.ops.inplace import COPY, check_no_partial_overlap, rewrite
 
     if isinstance(value, Tensor) and value.dtype is not self.dtype:
+        # No cast recorded: PyTorch's copy_ and index_put_ cast inside, and the gradient
+        # reaches the value in its own dtype (the engine casts it, as PyTorch's does).
         _refuse_mixed_put(tuple(self.shape), self.dtype, key, value)
-        value = value.to(self.dtype)
     elif isinstance(value, bool | int | float | np.number):
         # A number into an integer tensor by PyTorch's rules: its overflow error, not NumPy's
         # or a made-up value. Into a float tensor it rounds, to an infinity beyond its range.
@@ -499,13 +500,14 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
         elif value.shape == self.shape:
             self.copy_(value)
         else:
-            shape = _check_expands(value, tuple(self.shape))
+            _check_expands(value, tuple(self.shape))
             check_no_partial_overlap(self, (_expanded(value, tuple(self.shape)),))
-            src = value if shape == tuple(value.shape) else value.view(shape)
+            src = _as_copied(value, tuple(self.shape))
             rewrite(self, lambda old: apply(COPY, old, src), reads=())
     elif len(steps) == 1 and steps[0][0] == "index":
         # Only integer arrays and masks: PyTorch writes with index_put_, no view involved.
         indices = steps[0][1]
+        value = _as_put(value, _indexed_shape(tuple(self.shape), steps))
         rewrite(self, lambda old: apply(INDEX_PUT, old, value, indices=indices,
                                         accumulate=False), reads=(value,))
     else:
@@ -517,8 +519,66 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
             _check_expands(value, target.shape)
             # The elements written are a view (``x[k] += 1`` writes x[k] into itself).
             check_no_partial_overlap(self._data[norm], (_expanded(value, target.shape),))
+            value = _as_copied(value, target.shape)
+        elif isinstance(value, Tensor):
+            value = _as_put(value, _indexed_shape(tuple(self.shape), steps))
         rewrite(self, lambda old: apply(COPY_SLICES, old, value, key=norm), view=True,
                 reads=() if basic else (value,))
+
+
+def _leading_ones_dropped(value: Tensor) -> Tensor:
+    """``value`` as PyTorch's setitem writes it: a view without its leading dims of size one
+    (``slicePrefix1sDims``), recorded (``ViewBackward0``) even when there are none."""
+    return value.view(_ones_dropped(tuple(value.shape)))
+
+
+def _ones_dropped(shape: tuple[int, ...]) -> tuple[int, ...]:
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
+
+def _as_copied(value: Tensor, target: tuple[int, ...]) -> Tensor:
+    """The tensor PyTorch's setitem copies into a basic key's ``target`` (its ``copy_to``):
+    ``value`` itself when of the target's shape or zero-dim (a ``fill_``), else viewed without
+    its leading ones and expanded to the target (``ExpandBackward0`` over ``ViewBackward0``;
+    the expand only where the shapes still differ). The cast to the target's dtype is the
+    copy's own, unrecorded, as in PyTorch."""
+    if tuple(value.shape) == target or not value.ndim:
+        return value
+    viewed = _leading_ones_dropped(value)
+    return viewed if tuple(viewed.shape) == target else viewed.expand(target)
+
+
+def _as_put(value: Any, target: tuple[int, ...]) -> Any:
+    """The value PyTorch's setitem hands ``index_put_``: viewed without its leading dims of
+    size one (only when it has some), and refused with PyTorch's message when it does not
+    broadcast to the indexed ``target``."""
+    if not isinstance(value, Tensor):
+        return value
+    if value.ndim and value.shape[0] == 1:
+        value = _leading_ones_dropped(value)
+    if not _broadcasts_to(tuple(value.shape), target):
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast to "
+            f"indexing result of shape {list(target)}")
+    return value
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether ``shape`` expands to ``target`` (one way: (2,) does not expand to (3, 1))."""
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def _indexed_shape(shape: tuple[int, ...], steps: list[Step]) -> tuple[int, ...]:
+    """The shape ``steps`` read from a tensor of ``shape``: what a value is written to."""
+    target = np.broadcast_to(np.zeros((), bool), shape)
+    for step in steps:
+        target = target[_np_index(step[1])] if step[0] == "index" else _view(target, step)
+    return target.shape
 
 
 
@@ -544,9 +604,7 @@ def _refuse_mixed_put(shape: tuple[int, ...], dtype: Any, key: Any, value: Tenso
     for step in steps[:-1]:
         target = _view(target, step)
     target = target[_np_index(steps[-1][1])]
-    try:
-        np.broadcast_shapes(tuple(value.shape), target.shape)
-    except ValueError:
+    if not _broadcasts_to(_ones_dropped(tuple(value.shape)), target.shape):
         return
     raise RuntimeError(
         "Index put requires the source and destination dtypes match, got "

@@ -62,8 +62,8 @@ TO_COPY = defop("to_copy", "ToCopyBackward0",
                 vjp=lambda g: g, dtype_rule="same", dtypes=ALL, kind="shape")
 
 
-# reshape copies when no view of the input has the new shape; PyTorch then names the node
-# UnsafeViewBackward0.
+# reshape copies when no view of the input has the new shape (a clone, CloneBackward0); PyTorch
+# then names the node viewing the copy UnsafeViewBackward0.
 UNSAFE_VIEW = defop("unsafe_view", "UnsafeViewBackward0",
                     lambda self, *, shape: np.reshape(self, shape),
                     vjp=lambda g, *, self_shape: g.reshape(self_shape),
@@ -146,11 +146,21 @@ def _present(first: np.ndarray, second: np.ndarray | None,
 # one), the rest arrive in ``rest``. Both copy, even a single tensor, as PyTorch's do: a later
 # in-place change of an input must not show through. Their result is row-major whatever the
 # inputs' layouts (NumPy's follows the inputs').
+# ``legacy`` holds the positions of 1-D empty tensors joined beside tensors of more dims
+# (PyTorch's compatibility case): they take part in promotion and in the graph, add nothing,
+# and get an empty gradient of their own shape, as PyTorch's cat_tensors_backward gives.
+def _cat_vjp(g: Tensor, *, dim: int, sizes: tuple[int, ...],
+             legacy: tuple[int, ...] = ()) -> tuple[Tensor, ...]:
+    pieces = _split_at(g, dim, sizes)
+    return tuple(Tensor._make(np.zeros((0,), g._data.dtype), False, None) if i in legacy
+                 else p for i, p in enumerate(pieces))
+
+
 CAT = defop("cat", "CatBackward0",
-            lambda tensors0, tensors1=None, *rest, dim, sizes: row_major(
-                np.concatenate(_present(tensors0, tensors1, rest), axis=dim)),
-            vjp=lambda g, *, dim, sizes: _split_at(g, dim, sizes),
-            dtypes=ALL, kind="shape", variadic=True)
+            lambda tensors0, tensors1=None, *rest, dim, sizes, legacy=(): row_major(
+                np.concatenate([a for i, a in enumerate(_present(tensors0, tensors1, rest))
+                                if i not in legacy], axis=dim)),
+            vjp=_cat_vjp, dtypes=ALL, kind="shape", variadic=True)
 STACK = defop("stack", "StackBackward0",
               lambda tensors0, tensors1=None, *rest, dim: row_major(np.stack(
                   _present(tensors0, tensors1, rest), axis=dim)),
@@ -235,7 +245,9 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     try:
         input._data.reshape(new, copy=False)
     except ValueError:
-        return apply(UNSAFE_VIEW, input, shape=new)
+        # PyTorch's reshape of what no view has that shape: a row-major clone, then viewed
+        # (CloneBackward0 under UnsafeViewBackward0).
+        return apply(UNSAFE_VIEW, apply(CONTIGUOUS_CLONE, input), shape=new)
     return view_apply(RESHAPE, input, shape=new)
 
 
@@ -598,17 +610,15 @@ def _tensor_list(tensors: Any, name: str) -> list[Tensor]:
 
 def _legacy_empty_fitted(tensors: list[Tensor], dim: int) -> tuple[list[Tensor], int]:
     """The tensors cat joins, and the dim: PyTorch refuses zero-dim tensors and, for
-    compatibility, accepts 1-D empty ones beside any others (here given the others' shape with
-    size 0 along ``dim``, so they still take part in promotion and in the graph)."""
+    compatibility, accepts 1-D empty ones beside any others (``cat`` passes them to its node
+    as they are, marked ``legacy``)."""
     for i, x in enumerate(tensors):
         if x.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     ref = next((x for x in tensors if x.shape != (0,)), None)
     if ref is None:
         return tensors, 0
-    d = wrap_dim(dim, ref.ndim)
-    empty = tuple(0 if k == d else s for k, s in enumerate(ref.shape))
-    return [x.reshape(empty) if x.shape == (0,) and ref.ndim != 1 else x for x in tensors], d
+    return tensors, wrap_dim(dim, ref.ndim)
 
 
 @expose("cat", "concat", "concatenate", method=False)
@@ -624,9 +634,12 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
     >>> symgrad.cat([symgrad.tensor([1, 2]), symgrad.tensor([3])])
     tensor([1, 2, 3])
     """
-    tensors, d = _legacy_empty_fitted(_tensor_list(tensors, "cat"), dim)
-    first = tensors[0]
-    for i, x in enumerate(tensors[1:], 1):
+    given, d = _legacy_empty_fitted(_tensor_list(tensors, "cat"), dim)
+    ndim = max(x.ndim for x in given)
+    legacy = tuple(i for i, x in enumerate(given) if x.shape == (0,) and ndim != 1)
+    joined = [(i, x) for i, x in enumerate(given) if i not in legacy]
+    first = joined[0][1]
+    for i, x in joined[1:]:
         if x.ndim != first.ndim:
             raise RuntimeError(
                 "Tensors must have same number of dimensions: got "
@@ -637,7 +650,10 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{first.shape[k]} but got size {x.shape[k]} for tensor number {i} in the "
                     "list.")
-    return apply(CAT, *tensors, dim=d, sizes=tuple(x.shape[d] for x in tensors))
+    sizes = tuple(0 if i in legacy else x.shape[d] for i, x in enumerate(given))
+    if legacy:
+        return apply(CAT, *given, dim=d, sizes=sizes, legacy=legacy)
+    return apply(CAT, *given, dim=d, sizes=sizes)
 
 
 @expose(method=False)

@@ -276,12 +276,18 @@ Tensor.scatter_add_ = _scatter_add_  # type: ignore[attr-defined]
 
 
 # -- masked_select ---------------------------------------------------------------------------------
-# ``self`` arrives broadcast to the mask's shape (an ExpandBackward0 before this node when it
-# grew); its gradient is ``g`` written back at the selected positions.
+# ``mask`` is broadcast to the shape ``self`` and it broadcast to, as PyTorch's node takes
+# ``self`` unbroadcast; the gradient is ``g`` written back at the selected positions of that
+# shape, summed to ``self``'s (PyTorch's masked_select_backward).
+def _masked_select_vjp(g: Tensor, *, mask: np.ndarray, self_shape: tuple[int, ...]) -> Tensor:
+    flat = index_put(_zeros((mask.size,), g), g, (np.flatnonzero(mask),))
+    return flat.reshape(mask.shape).sum_to_size(self_shape)
+
+
 MASKED_SELECT = defop(
-    "masked_select", "MaskedSelectBackward0", lambda self, *, mask: self[mask],
-    vjp=lambda g, *, mask, self_shape: index_put(_zeros(self_shape, g), g, np.nonzero(mask)),
-    saves_attrs=("mask",), dtype_rule="same", dtypes=ALL, kind="index")
+    "masked_select", "MaskedSelectBackward0",
+    lambda self, *, mask: np.broadcast_to(self, mask.shape)[mask].reshape(-1),
+    vjp=_masked_select_vjp, saves_attrs=("mask",), dtype_rule="same", dtypes=ALL, kind="index")
 
 
 @expose()
@@ -304,10 +310,6 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
 
     # PyTorch broadcasts the mask against the input (the mask is "tensor a" of its error).
     shape = broadcast_shapes(m.shape, input._data.shape)
-    if input._data.shape != shape:
-        input = expand(input, shape)
-    if not shape:  # a zero-dim input is read as one element
-        input, shape = reshape(input, 1), (1,)
     return apply(MASKED_SELECT, input, mask=np.broadcast_to(m, shape))
 
 
@@ -1098,8 +1100,7 @@ def take_along_dim(input: Tensor, indices: Any, dim: int | None = None) -> Tenso
     if tuple(indices.shape) != tuple(shape):
         indices = Tensor._make(np.broadcast_to(indices._data, shape), False, None)
     shape[d] = input.shape[d]
-    if tuple(input.shape) != tuple(shape):
-        input = expand(input, shape)
+    input = expand(input, shape)  # PyTorch's broadcast_to: an ExpandBackward0 even unchanged
     # Along a dim, PyTorch counts a negative index from the end (-1 is the last), as NumPy's
     # take_along_axis does; the flattened form above does not (gather refuses it). PyTorch 2.13
     # takes the index modulo the dim's size (an integer remainder: its error for an empty dim);
