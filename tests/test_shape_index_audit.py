@@ -559,6 +559,15 @@ for _f, _left in _OTHERS.items():
 DELIBERATE_HERE = ("integer_tensor_written_a_value_requiring_grad",)
 
 
+def _refused_by_a_view(func: str, theirs: Any) -> bool:
+    """PyTorch's take_along_dim without a dim views its input flat and refuses a layout no view
+    fits (a transpose), where symgrad gives the values, as of a contiguous copy, or the error
+    of what it computes (gather's, of a bool index) (torch_fuzz's TORCH_WRONG_ERRORS;
+    test_fuzz_leftovers' test_kron_and_take_along_dim_of_non_contiguous_inputs states both):
+    not counted."""
+    return func == "take_along_dim" and "view size is not compatible" in str(theirs)
+
+
 def _integers_kept_out(a: Any) -> Any:
     """PyTorch's outcome with its integer and bool results taken out of the graph."""
     if a[0] != "ok":
@@ -580,7 +589,10 @@ def test_as_pytorch(func: str) -> None:
             theirs = outcome(torch, fn)
             if func == "setitem":
                 theirs = _integers_kept_out(theirs)
-            diffs = differences(theirs, outcome(symgrad, fn))
+            ours = outcome(symgrad, fn)
+            if _refused_by_a_view(func, theirs):
+                continue
+            diffs = differences(theirs, ours)
             if any(d not in left for d in diffs):
                 wrong[label] = diffs
     assert wrong == {}
@@ -594,7 +606,8 @@ def counts() -> dict[str, list[int]]:
         theirs = outcome(torch, fn)
         if func == "setitem":
             theirs = _integers_kept_out(theirs)
-        per[func][1] += bool(differences(theirs, outcome(symgrad, fn)))
+        ours = outcome(symgrad, fn)
+        per[func][1] += bool(differences(theirs, ours)) and not _refused_by_a_view(func, theirs)
     return per
 
 
