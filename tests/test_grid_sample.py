@@ -104,6 +104,46 @@ def test_second_derivatives_match_torch(mode: str, padding: str, align: bool) ->
         _close(a, e, "float64", f"second derivative in {what}")
 
 
+def _near_ties(size: int, align_corners: bool, dtype: str) -> np.ndarray:
+    """Grid coordinates whose positions are whole and half pixels (bilinear's kinks, nearest's
+    ties) from two pixels before the image to two past it, each with its neighbours 1 and 2
+    ULP either side: where one rounding of the position more or less picks another pixel."""
+    k = np.arange(-2, size + 2, 0.5)
+    g = (2 * k / (size - 1) - 1 if align_corners else (2 * k + 1) / size - 1).astype(dtype)
+    lower, upper = np.nextafter(g, -np.inf), np.nextafter(g, np.inf)
+    return np.concatenate([g, lower, upper, np.nextafter(lower, -np.inf),
+                           np.nextafter(upper, np.inf)])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("mode", MODES)
+def test_positions_beside_ties_round_as_torchs(mode: str, dtype: str) -> None:
+    # PyTorch's kernel rounds g + 1, then (g + 1) * size / 2 - 1/2 once (a fused
+    # multiply-subtract): rounded twice, nearest at -1/3 on 3 pixels picked pixel 0 (float64;
+    # PyTorch's is 1), and bilinear's floor beside a whole pixel took the other cell, so the
+    # grid's gradient was the other side's (float32 and float64).
+    rng = np.random.default_rng(4)
+    for size in [*range(2, 40), 100, 255]:
+        for align in (False, True):
+            coords = _near_ties(size, align, dtype)
+            other = rng.uniform(-1, 1, coords.size)
+            points = np.stack([np.stack([coords, other], -1), np.stack([other, coords], -1)])
+            grid, tgrid = _pair(points[:, None], dtype)
+            x, tx = _pair(rng.standard_normal((2, 2, size, size)), dtype)
+            w = rng.standard_normal((2, 2, 1, coords.size)).astype(dtype)
+            for padding in PADDINGS:
+                kw = {"mode": mode, "padding_mode": padding, "align_corners": align}
+                x.grad = grid.grad = tx.grad = tgrid.grad = None
+                out = F.grid_sample(x, grid, **kw)
+                expected = TF.grid_sample(tx, tgrid, **kw)
+                what = f"size {size}, {kw}"
+                _close(out, expected, dtype, f"values, {what}")
+                (out * symgrad.tensor(w)).sum().backward()
+                (expected * torch.tensor(w)).sum().backward()
+                _close(x.grad, tx.grad, dtype, f"input's gradient, {what}")
+                _close(grid.grad, tgrid.grad, dtype, f"grid's gradient, {what}")
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("align", [False, True])
 @pytest.mark.parametrize("size", [(2, 3, 4, 5), (1, 1, 3, 7), (3, 2, 1, 4)])
