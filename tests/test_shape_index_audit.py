@@ -545,10 +545,7 @@ for k, kl in ((True, "True"), (False, "False"), ((0, True), "0True"), ("t0b", "t
 
 # -- what is left, by function and by what differs ------------------------------------------------
 LEFT: dict[str, dict[str, str]] = {}
-_OTHERS: dict[str, dict[str, str]] = {
-    "expand": {"exc_msg": "PyTorch's expand(-1) into a new dim of a 0-dim tensor overflows "
-                          "numel; symgrad names the -1"},
-}
+_OTHERS: dict[str, dict[str, str]] = {}
 for _f, _left in _OTHERS.items():
     LEFT.setdefault(_f, {}).update(_left)
 

@@ -797,6 +797,9 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
                 f"The expanded size of the tensor ({target[lead + i]}) must match the existing "
                 f"size ({s}) at non-singleton dimension {lead + i}.  Target sizes: "
                 f"{list(_shape_args(sizes))}.  Tensor sizes: {list(input.shape)}")
+    if input.ndim == 0 and any(s < 0 for s in target):
+        # PyTorch's 0-dim path multiplies the sizes before it checks them.
+        raise RuntimeError("numel: integer multiplication overflow")
     for i in reversed(range(lead)):
         if target[i] < 0:
             raise RuntimeError(f"The expanded size of the tensor ({target[i]}) isn't allowed in a "
