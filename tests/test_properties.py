@@ -79,13 +79,6 @@ KNOWN: dict[tuple[str, str], str] = {
     # A judge bug (triage: helper h1); the engine is right.
     ("gradgrad", "grid_sampler_2d"): "the judge's second partials on a whole pixel position "
                                      "ignore the kink convention",
-    # nearest at -1/3 on 3 pixels with reflection (float64): the kernel's position is
-    # 0.5000000000000001 (fused; zeros and border are test_nearest_at_minus_a_third), but its
-    # reflection rounds p - low = 1 + 2**-53 to 1, folding back to 0.5: pixel 0, PyTorch 2.13's
-    # and the engine's. The judge folds the kernel's position exactly ("the reflection's own
-    # roundings are not read"): pixel 1, oracle-suspect. A judge question (triage: lead).
-    ("grad", "grid_sampler_2d"): "the judge does not read the reflection's roundings (-1/3 on "
-                                 "3 pixels: PyTorch and engine pixel 0, judge 1)",
 }
 
 # Counterexamples these properties found once, fixed since: each runs first, as an explicit
@@ -95,6 +88,7 @@ _STD = {"dim": (1,), "correction": 1, "keepdim": False}
 _NORM_INF = {"p": math.inf, "dim": (1,), "keepdim": False}
 _NORM3 = {"p": 3.0, "dim": None, "keepdim": False}
 _TINY = [1e-150, 1e-150, 1e-150, 1.0, 1.0]
+_NEAREST_REFLECTION = {"mode": "nearest", "padding_mode": "reflection", "align_corners": False}
 _ERFC_TAIL = [OpCase.of("erfc", "float32", [8.3, 8.26, 8.44]),
               OpCase.of("erfc", "float64", [8.56, 8.2, 8.66])]
 EXAMPLES: dict[tuple[str, str], list[OpCase]] = {
@@ -223,6 +217,15 @@ EXAMPLES: dict[tuple[str, str], list[OpCase]] = {
     # below the gap, vanished against 1 in its precision, leaving the tie (engine-wrong).
     ("grad", "sort"): [OpCase.of("sort", "float64", [[2.0**-947, 0.0, 1.0], [1.0] * 3],
                                  attrs={"dim": 1, "descending": False})],
+    # Nearest with reflection where the kernel's reflection rounds: -1/3 on 3 pixels (float64)
+    # is at 0.5000000000000001, whose p + 1/2 = 1 + 2**-53 rounds to 1, folding back to 0.5,
+    # pixel 0 (PyTorch 2.13's and the engine's); 1.2857144 on 7 pixels (float32) at
+    # 7.5000005 folds to pixel 6. The judge folded the kernel's position exactly: pixels 1, 5.
+    ("grad", "grid_sampler_2d"): [
+        OpCase.of("grid_sampler_2d", "float64", [[[[0.0] * 3] * 2] * 2],
+                  [[[[-1 / 3, -1 / 3]] * 3]], attrs=_NEAREST_REFLECTION),
+        OpCase.of("grid_sampler_2d", "float32", [[[[0.0] * 7] * 2] * 2],
+                  [[[[1.2857143878936768, 0.0]] * 3]], attrs=_NEAREST_REFLECTION)],
 }
 
 # (name, dtype) pairs each check is parametrized over, filled in by ``per_op``.
@@ -481,12 +484,14 @@ def test_nearest_at_a_third():
     assert v.status == "ok", explain(v)
 
 
-@pytest.mark.parametrize("padding_mode", ["zeros", "border"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
 def test_nearest_at_minus_a_third(padding_mode):
     # Nearest at -1/3 on 3 pixels: PyTorch's kernel computes (g + 1) * 1.5 - 0.5 fused, rounded
     # once, 0.5000000000000001: pixel 1 (torch 2.13's, and the exact position's); the engine
     # rounded the product first, 0.5, half to even pixel 0 (the input's gradient at the wrong
-    # pixel: oracle-suspect, as float64 FD followed the engine).
+    # pixel: oracle-suspect, as float64 FD followed the engine). Reflection then rounds
+    # p + 1/2 = 1 + 2**-53 to 1, folding back to 0.5: pixel 0 (torch 2.13's); the judge
+    # folded exactly, pixel 1 (engine-wrong, where the engine was right).
     case = OpCase.of("grid_sampler_2d", "float64", [[[[0.0] * 3] * 2] * 2],
                      [[[[-1 / 3, -1 / 3]] * 3]],
                      attrs={"mode": "nearest", "padding_mode": padding_mode,
