@@ -559,8 +559,17 @@ def program_ops(d: dtype) -> list[str]:
         and not any(s.make for s in samples_of(name))
         and all(domain_of(name, a) == REAL for a in op.args)
         and set(op.args) <= set(op.differentiable)
-        and "dtype" not in op.attrs
+        and not _casts(op)
     )
+
+
+def _casts(op: OpDef) -> bool:
+    """Whether ``op`` needs a ``dtype`` to run (a cast, ``to_copy``): a program keeps to one
+    dtype. A reduction's optional ``dtype=`` (None unless given) does not count."""
+    if "dtype" not in op.attrs:
+        return False
+    param = inspect.signature(op.forward).parameters.get("dtype")
+    return param is None or param.default is not None
 
 
 def _adapt(attrs: dict[str, Any], shape: tuple[int, ...]) -> dict[str, Any]:
