@@ -893,6 +893,9 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
     min=tensor([1., 2.]),
     max=tensor([5., 4.]))
     """
+    if dim is not None and (isinstance(dim, bool) or not hasattr(dim, "__index__")):
+        # keyword-only in PyTorch's signature: its parser's message gives no position
+        raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
     if dim is None:
         if input.numel() == 0:
             raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as "
