@@ -696,19 +696,19 @@ def _selected(name: str, op: Any, input: Tensor, d: int, keepdim: bool, **attrs:
 
 
 def _median(name: str, whole: Any, along: Any, input: Tensor, dim: Any, keepdim: bool) -> Any:
-    if dim is None:
+    if dim is OMITTED:  # PyTorch's overload without dim; a None given is not an int dim
         if input.dtype is _dtypes.bool and input.numel() == 0:
             # PyTorch fills NaN into an empty input's result before it dispatches on the
             # dtype: True (``_whole_median``'s conversion).
             return Tensor._make(_whole_median(input._data, False), False, None)
         return apply(whole, input)
     d = _dim_arg(name, dim, input)
-    _nonempty(name, input, d)
+    _nonempty("median", input, d)  # nanmedian's message too: PyTorch's shared check
     return _selected(name, along, input, d, keepdim)
 
 
 @expose(method=False)
-def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+def median(input: Tensor, dim: int = OMITTED, keepdim: bool = False) -> Any:
     """The lower median of all elements, or ``(values, indices)`` along ``dim``.
 
     The median of an even count is the lower of the two middle elements; a NaN makes it NaN
@@ -718,7 +718,8 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
 
     Args:
         input: The tensor; any dtype but bool.
-        dim: The dim to reduce, giving ``(values, indices)``. Defaults to None: all elements.
+        dim: The dim to reduce, giving ``(values, indices)``. Left out: all elements (None
+            is refused, as PyTorch's argument parser refuses it).
         keepdim: Whether the reduced dim stays in the result with size one. Defaults to False.
 
     >>> import symgrad
@@ -733,12 +734,13 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
 
 
 @expose(method=False)
-def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+def nanmedian(input: Tensor, dim: int = OMITTED, keepdim: bool = False) -> Any:
     """``median`` of the elements that are not NaN (NaN where all are).
 
     Args:
         input: The tensor; any dtype but bool.
-        dim: The dim to reduce, giving ``(values, indices)``. Defaults to None: all elements.
+        dim: The dim to reduce, giving ``(values, indices)``. Left out: all elements (None
+            is refused, as PyTorch's argument parser refuses it).
         keepdim: Whether the reduced dim stays in the result with size one. Defaults to False.
 
     >>> import math
