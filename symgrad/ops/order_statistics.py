@@ -34,6 +34,7 @@ from symgrad._dtypes import NOT_FLOATING
 from symgrad.autograd.graph import keep_inputs_as_recorded, save_outputs
 from symgrad.libstdcxx_sort import _std_sort
 from symgrad.ops.activations import softmax
+from symgrad.ops.arguments import parser_error
 from symgrad.ops.elementwise import where
 from symgrad.ops.indexing import SCATTER_ADD
 from symgrad.ops.reductions import (
@@ -981,8 +982,16 @@ def var_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None,
                         keepdim, correction)
 
 
-def _quantile_call(name: str, input: Tensor, q: Any, dim: Any, keepdim: bool,
-                   interpolation: str) -> Tensor:
+def _quantile_call(name: str, input: Tensor, q: Any, dim: Any, more: tuple[Any, ...],
+                   keepdim: Any, interpolation: Any) -> Tensor:
+    # PyTorch's argument parser's first: a dim that is not an int, or keepdim given twice
+    keywords = [(k, v) for k, v in (("keepdim", keepdim), ("interpolation", interpolation))
+                if v is not OMITTED]
+    if len(more) > 1 or (more and keepdim is not OMITTED) or (
+            dim is not None and (isinstance(dim, bool) or not hasattr(dim, "__index__"))):
+        raise parser_error(name, [input, q, dim, *more], keywords, "dim")
+    keepdim = more[0] if more else False if keepdim is OMITTED else keepdim
+    interpolation = "linear" if interpolation is OMITTED else interpolation
     # PyTorch's checks, in its order; its messages say quantile() for nanquantile too.
     if not isinstance(q, Tensor) and not 0 <= float(q) <= 1:
         raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
@@ -1012,8 +1021,8 @@ def _quantile_call(name: str, input: Tensor, q: Any, dim: Any, keepdim: bool,
 
 
 @expose(method=False, autocast="fp32")
-def quantile(input: Tensor, q: float | Tensor, dim: int | None = None, keepdim: bool = False,
-             *, interpolation: str = "linear") -> Tensor:
+def quantile(input: Tensor, q: float | Tensor, dim: int | None = None, *more: bool,
+             keepdim: bool = OMITTED, interpolation: str = OMITTED) -> Tensor:
     """The ``q``-th quantiles of ``input`` along ``dim`` (of all elements when None), between
     the sorted elements as ``interpolation`` says; a NaN in a line makes its quantiles NaN.
 
@@ -1027,6 +1036,7 @@ def quantile(input: Tensor, q: float | Tensor, dim: int | None = None, keepdim: 
         q: A probability in [0, 1], or a 0-d or 1-d tensor of them (of ``input``'s dtype),
             adding a first dim of ``len(q)`` to the result.
         dim: The dim to reduce. Defaults to None: all elements.
+        *more: ``keepdim`` given by position (as PyTorch's argument errors show it).
         keepdim: Whether the reduced dim stays in the result with size one. Defaults to False.
         interpolation: ``"linear"``, ``"lower"``, ``"higher"``, ``"midpoint"`` or
             ``"nearest"``. Defaults to ``"linear"``.
@@ -1037,18 +1047,19 @@ def quantile(input: Tensor, q: float | Tensor, dim: int | None = None, keepdim: 
     (tensor([1.5000, 3.0000]), tensor([[0.7500, 1.5000],
             [3.0000, 8.0000]]))
     """
-    return _quantile_call("quantile", input, q, dim, keepdim, interpolation)
+    return _quantile_call("quantile", input, q, dim, more, keepdim, interpolation)
 
 
 @expose(method=False, autocast="fp32")
-def nanquantile(input: Tensor, q: float | Tensor, dim: int | None = None,
-                keepdim: bool = False, *, interpolation: str = "linear") -> Tensor:
+def nanquantile(input: Tensor, q: float | Tensor, dim: int | None = None, *more: bool,
+                keepdim: bool = OMITTED, interpolation: str = OMITTED) -> Tensor:
     """``quantile`` of the elements that are not NaN (NaN where all are).
 
     Args:
         input: The tensor; float32 or float64.
         q: A probability in [0, 1], or a 0-d or 1-d tensor of them.
         dim: The dim to reduce. Defaults to None: all elements.
+        *more: ``keepdim`` given by position.
         keepdim: Whether the reduced dim stays in the result with size one. Defaults to False.
         interpolation: As in ``quantile``. Defaults to ``"linear"``.
 
@@ -1057,7 +1068,7 @@ def nanquantile(input: Tensor, q: float | Tensor, dim: int | None = None,
     >>> symgrad.tensor([1.0, math.nan, 3.0]).nanquantile(0.5)
     tensor(2.)
     """
-    return _quantile_call("nanquantile", input, q, dim, keepdim, interpolation)
+    return _quantile_call("nanquantile", input, q, dim, more, keepdim, interpolation)
 
 
 for _fn in (median, nanmedian, kthvalue, mode, cummax, cummin, logcumsumexp, aminmax, std_mean,
