@@ -211,6 +211,20 @@ LISTED = [
     lambda lib: lib.max(lib.ones(2), 2.5, True),
     lambda lib: lib.max(lib.ones(2), (0,)),
     lambda lib: lib.min(lib.ones(2), "a"),
+    # a dim of a type no signature takes: listed (with the "didn't match" lines of the
+    # signatures taking as many arguments), or named by the one signature that could take it
+    lambda lib: lib.max(lib.ones(2), None),
+    lambda lib: lib.max(lib.ones(2), (0,), keepdim=False),
+    lambda lib: lib.ones(2).max(None),
+    lambda lib: lib.ones(2).min((0,), keepdim=True),
+    lambda lib: lib.max(lib.ones(2), keepdim=True),
+    lambda lib: lib.quantile(lib.ones(2), 0.5, (0,), keepdim=True, interpolation="linear"),
+    lambda lib: lib.ones(2).nanquantile(0.5, [0], True, interpolation="lower"),
+    lambda lib: lib.median(lib.ones(2), None),
+    lambda lib: lib.ones(2).nanmedian((0,)),
+    lambda lib: lib.argmax(lib.ones(2, dtype=lib.bool), (0,)),
+    lambda lib: lib.ones(2).argmin((0,)),
+    lambda lib: lib.aminmax(lib.ones(2), dim=(0,)),
     lambda lib: lib.remainder(2.5, 2),
     lambda lib: lib.masked_fill(lib.ones(2), [True, False], 0.0),
 ]

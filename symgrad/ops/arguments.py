@@ -132,6 +132,13 @@ _OVERLOADS: dict[str, tuple[tuple[int, int], ...]] = {
 # function; the method's drop ``Tensor input, ``.
 _LISTINGS: dict[str, tuple[str, ...]] = {
     "count_nonzero": ("Tensor input, int dim = None", "Tensor input, tuple of ints dim"),
+    # and of the functions that raise ``ParserError`` (the method's drop ``out`` too)
+    **dict.fromkeys(("max", "min"), (
+        "Tensor input, *, Tensor out = None", "Tensor input, Tensor other, *, Tensor out = None",
+        "Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None")),
+    **dict.fromkeys(("quantile", "nanquantile"), tuple(
+        f"Tensor input, {q} q, int dim = None, bool keepdim = False, *, "
+        'str interpolation = "linear", Tensor out = None' for q in ("Tensor", "float"))),
 }
 
 # Published without the check, though its signature says ``input: Tensor``: ``torch.norm`` is
@@ -332,7 +339,9 @@ def invalid_combination(name: str, /, *args: Any, **kwargs: Any) -> TypeError:
     >>> import symgrad
     >>> print(invalid_combination("max", symgrad.ones(2), 2.5))
     max() received an invalid combination of arguments - got (Tensor, float), but expected one of:
-     * (Tensor input, int | Tensor | None dim = None, bool keepdim = False)
+     * (Tensor input, *, Tensor out = None)
+     * (Tensor input, Tensor other, *, Tensor out = None)
+     * (Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)
     <BLANKLINE>
     """
     from symgrad.ops.registry import FUNCTIONS  # which imports this module
@@ -371,13 +380,121 @@ def _combination_error(name: str, params: list[inspect.Parameter],
                        method: bool = False) -> TypeError:
     """PyTorch's "invalid combination" error, listing PyTorch's signatures (``_LISTINGS``) or
     else our signature as the one expected."""
+    if name in _LISTINGS:
+        return TypeError(_invalid_combination(name, _signatures(name, method),
+                                              [v for _, v in positional], keywords))
     got = [type(v).__name__ for _, v in positional] + [f"{k}={type(v).__name__}"
                                                         for k, v in keywords]
-    listing = [_listed(params)] if name not in _LISTINGS else [
-        s.removeprefix("Tensor input, ") if method else s for s in _LISTINGS[name]]
     return TypeError(f"{name}() received an invalid combination of arguments - got "
-                     f"({', '.join(got)}), but expected one of:\n"
-                     + "".join(f" * ({s})\n" for s in listing))
+                     f"({', '.join(got)}), but expected one of:\n * ({_listed(params)})\n")
+
+
+def _signatures(name: str, method: bool) -> list[list[str]]:
+    """PyTorch's signatures of ``name`` (``_LISTINGS``), each as its parts (``"*"`` one of
+    them); a method's without the tensor and ``out``, and without a ``*`` left last."""
+    listing = [s.split(", ") for s in _LISTINGS[name]]
+    if not method:
+        return listing
+    parts = [[p for p in s[1:] if not p.endswith(" out = None")] for s in listing]
+    # PyTorch's message splits an empty listing, "()", into one empty part
+    return [(s[:-1] if s[-1:] == ["*"] else s) or [""] for s in parts]
+
+
+def _invalid_combination(name: str, listing: list[list[str]], args: list[Any],
+                         keywords: list[tuple[str, Any]]) -> str:
+    """PyTorch's (``format_invalid_args``) message. Its keywords come out of a hash map: for a
+    few, in the reverse of their order. A signature of as many parts (each default and the
+    ``*`` counted, not ``out``) as arguments given says why it did not match: a keyword's name
+    is compared with the last word of the last parts (a default's value, which never matches),
+    and a part with a default takes no type."""
+    keywords = keywords[::-1]
+    got = [_typename(v) for v in args] + [f"{k}={_typename(v)}" for k, v in keywords]
+    text = (f"{name}() received an invalid combination of arguments - got ({', '.join(got)}), "
+            "but expected one of:\n")
+    for parts in listing:
+        text += f" * ({', '.join(parts)})\n"
+        if len(parts) != len(args) + len(keywords):
+            continue
+        names = [p.rsplit(" ", 1)[-1] for p in parts[max(len(parts) - len(keywords), 0):]]
+        wrong = [k for k, _ in keywords if k not in names]
+        if wrong:
+            text += f"      didn't match because some of the keywords were incorrect: " \
+                    f"{', '.join(wrong)}\n"
+            continue
+        marked = [v if _takes(p, v) else f"!{v}!" for p, v in zip(
+            parts, [_described(v) for v in args], strict=False)]
+        text += ("      didn't match because some of the arguments have invalid types: "
+                 f"({', '.join(marked)})\n")
+    return text
+
+
+def _typename(value: Any) -> str:
+    return "Tensor" if isinstance(value, Tensor) else type(value).__name__
+
+
+def _described(value: Any) -> str:
+    """An argument as PyTorch's "invalid types" line shows it (a tuple's items' types too)."""
+    if isinstance(value, tuple):
+        items = ", ".join(_typename(v) for v in value)
+        return f"tuple of ({items}{',' if len(value) == 1 else ''})"
+    if isinstance(value, list):
+        return f"list of [{', '.join(_typename(v) for v in value)}]"
+    return _typename(value)
+
+
+def _takes(part: str, value: Any) -> bool:
+    """Whether PyTorch's listing's ``part`` takes ``value`` in its message: by the type's name
+    (float takes int, a part with a default or ``tuple of ints`` nothing)."""
+    kind = part.rsplit(" ", 1)[0]
+    names = {"float": ("float", "int"), "int": ("int",)}.get(kind, (kind,))
+    return part != "*" and _typename(value) in names
+
+
+def parser_error(name: str, args: list[Any], keywords: list[tuple[str, Any]],
+                 argument: str, method: bool = False) -> TypeError:
+    """PyTorch's argument parser's TypeError for a call of ``name`` whose ``argument`` has a
+    type no signature (``_LISTINGS``) takes: named, as the one signature taking as many
+    arguments as given names it, or the invalid combination. Raised by the function, which
+    cannot tell a method's call: its ``for_method()`` gives the ``Tensor`` method's error
+    (``as_method`` raises it).
+
+    Args:
+        name: The function's name.
+        args: The arguments given by position, the tensor first.
+        keywords: Those given by keyword, in order.
+        argument: The argument of the wrong type.
+        method: Whether the call was the method's. Defaults to False.
+
+    >>> import symgrad
+    >>> print(parser_error("max", [symgrad.ones(2), (0,), True], [], "dim").for_method())
+    max(): argument 'dim' (position 1) must be int, not tuple
+    """
+    error = TypeError(_parser_message(name, args[method:], keywords, argument, method))
+    error.for_method = functools.partial(  # type: ignore[attr-defined]
+        parser_error, name, args, keywords, argument, True)
+    return error
+
+
+def _arity(parts: list[str]) -> tuple[int, int]:
+    """The fewest and most arguments a signature of PyTorch's listing takes."""
+    taken = [p for p in parts if p not in ("*", "")]
+    return sum(" = " not in p for p in taken), len(taken)
+
+
+def _parser_message(name: str, args: list[Any], keywords: list[tuple[str, Any]],
+                    argument: str, method: bool) -> str:
+    listing = _signatures(name, method)
+    count = len(args) + len(keywords)
+    plausible = [s for s in listing if _arity(s)[0] <= count <= _arity(s)[1]]
+    if len(plausible) != 1:
+        return _invalid_combination(name, listing, args, keywords)
+    parts = plausible[0]
+    at = next(i for i, p in enumerate(parts) if p.split(" = ")[0].endswith(f" {argument}"))
+    given = dict(keywords)
+    value = given[argument] if argument in given else args[at]
+    kind = parts[at].split(" = ")[0].rsplit(" ", 1)[0]
+    position = "" if argument in given else f" (position {at + 1})"
+    return f"{name}(): argument '{argument}'{position} must be {kind}, not {_typename(value)}"
 
 
 def _listed(params: list[inspect.Parameter]) -> str:

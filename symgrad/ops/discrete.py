@@ -13,10 +13,13 @@ import numpy as np
 
 from symgrad import _dtypes
 from symgrad.ops.registry import _TORCH_NAMES, broadcast_shapes, expose, wrap_dim
+from symgrad.ops.triangular import as_method, int_arg
 from symgrad.tensor import Tensor
 
 
 def _arg(fn: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
+    if dim is not None:  # PyTorch's argument parser checks it first, before the dtype
+        dim = int_arg(fn, "dim", 2, dim)
     a = input._data
     if a.dtype == np.bool_:
         raise RuntimeError(f"{fn}(): does not support bool input")
@@ -34,7 +37,7 @@ def _arg(fn: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
     return Tensor._make(np.asarray(out, dtype=np.int64), False, None)
 
 
-@expose()
+@expose(method=False)
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """The index of the largest element (the first of ties; NaN counts as largest), over all
     elements flattened or along ``dim``.
@@ -52,7 +55,7 @@ def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
     return _arg("argmax", input, dim, keepdim)
 
 
-@expose()
+@expose(method=False)
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """The index of the smallest element (the first of ties), as ``argmax`` finds the largest.
 
@@ -66,6 +69,10 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
     tensor([0, 0])
     """
     return _arg("argmin", input, dim, keepdim)
+
+
+# Methods whose int-argument errors count positions from after the tensor, as PyTorch's.
+Tensor.argmax, Tensor.argmin = as_method(argmax), as_method(argmin)
 
 
 def _truth(fn: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:

@@ -34,6 +34,7 @@ from symgrad._dtypes import NOT_FLOATING
 from symgrad.autograd.graph import keep_inputs_as_recorded, save_outputs
 from symgrad.libstdcxx_sort import _std_sort
 from symgrad.ops.activations import softmax
+from symgrad.ops.arguments import parser_error
 from symgrad.ops.elementwise import where
 from symgrad.ops.indexing import SCATTER_ADD
 from symgrad.ops.reductions import (
@@ -696,19 +697,19 @@ def _selected(name: str, op: Any, input: Tensor, d: int, keepdim: bool, **attrs:
 
 
 def _median(name: str, whole: Any, along: Any, input: Tensor, dim: Any, keepdim: bool) -> Any:
-    if dim is None:
+    if dim is OMITTED:  # PyTorch's overload without dim; a None given is not an int dim
         if input.dtype is _dtypes.bool and input.numel() == 0:
             # PyTorch fills NaN into an empty input's result before it dispatches on the
             # dtype: True (``_whole_median``'s conversion).
             return Tensor._make(_whole_median(input._data, False), False, None)
         return apply(whole, input)
     d = _dim_arg(name, dim, input)
-    _nonempty(name, input, d)
+    _nonempty("median", input, d)  # nanmedian's message too: PyTorch's shared check
     return _selected(name, along, input, d, keepdim)
 
 
 @expose(method=False)
-def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+def median(input: Tensor, dim: int = OMITTED, keepdim: bool = False) -> Any:
     """The lower median of all elements, or ``(values, indices)`` along ``dim``.
 
     The median of an even count is the lower of the two middle elements; a NaN makes it NaN
@@ -718,7 +719,8 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
 
     Args:
         input: The tensor; any dtype but bool.
-        dim: The dim to reduce, giving ``(values, indices)``. Defaults to None: all elements.
+        dim: The dim to reduce, giving ``(values, indices)``. Left out: all elements (None
+            is refused, as PyTorch's argument parser refuses it).
         keepdim: Whether the reduced dim stays in the result with size one. Defaults to False.
 
     >>> import symgrad
@@ -733,12 +735,13 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
 
 
 @expose(method=False)
-def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+def nanmedian(input: Tensor, dim: int = OMITTED, keepdim: bool = False) -> Any:
     """``median`` of the elements that are not NaN (NaN where all are).
 
     Args:
         input: The tensor; any dtype but bool.
-        dim: The dim to reduce, giving ``(values, indices)``. Defaults to None: all elements.
+        dim: The dim to reduce, giving ``(values, indices)``. Left out: all elements (None
+            is refused, as PyTorch's argument parser refuses it).
         keepdim: Whether the reduced dim stays in the result with size one. Defaults to False.
 
     >>> import math
@@ -893,6 +896,9 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
     min=tensor([1., 2.]),
     max=tensor([5., 4.]))
     """
+    if dim is not None and (isinstance(dim, bool) or not hasattr(dim, "__index__")):
+        # keyword-only in PyTorch's signature: its parser's message gives no position
+        raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
     if dim is None:
         if input.numel() == 0:
             raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as "
@@ -976,8 +982,16 @@ def var_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None,
                         keepdim, correction)
 
 
-def _quantile_call(name: str, input: Tensor, q: Any, dim: Any, keepdim: bool,
-                   interpolation: str) -> Tensor:
+def _quantile_call(name: str, input: Tensor, q: Any, dim: Any, more: tuple[Any, ...],
+                   keepdim: Any, interpolation: Any) -> Tensor:
+    # PyTorch's argument parser's first: a dim that is not an int, or keepdim given twice
+    keywords = [(k, v) for k, v in (("keepdim", keepdim), ("interpolation", interpolation))
+                if v is not OMITTED]
+    if len(more) > 1 or (more and keepdim is not OMITTED) or (
+            dim is not None and (isinstance(dim, bool) or not hasattr(dim, "__index__"))):
+        raise parser_error(name, [input, q, dim, *more], keywords, "dim")
+    keepdim = more[0] if more else False if keepdim is OMITTED else keepdim
+    interpolation = "linear" if interpolation is OMITTED else interpolation
     # PyTorch's checks, in its order; its messages say quantile() for nanquantile too.
     if not isinstance(q, Tensor) and not 0 <= float(q) <= 1:
         raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
@@ -1007,8 +1021,8 @@ def _quantile_call(name: str, input: Tensor, q: Any, dim: Any, keepdim: bool,
 
 
 @expose(method=False, autocast="fp32")
-def quantile(input: Tensor, q: float | Tensor, dim: int | None = None, keepdim: bool = False,
-             *, interpolation: str = "linear") -> Tensor:
+def quantile(input: Tensor, q: float | Tensor, dim: int | None = None, *more: bool,
+             keepdim: bool = OMITTED, interpolation: str = OMITTED) -> Tensor:
     """The ``q``-th quantiles of ``input`` along ``dim`` (of all elements when None), between
     the sorted elements as ``interpolation`` says; a NaN in a line makes its quantiles NaN.
 
@@ -1022,6 +1036,7 @@ def quantile(input: Tensor, q: float | Tensor, dim: int | None = None, keepdim: 
         q: A probability in [0, 1], or a 0-d or 1-d tensor of them (of ``input``'s dtype),
             adding a first dim of ``len(q)`` to the result.
         dim: The dim to reduce. Defaults to None: all elements.
+        *more: ``keepdim`` given by position (as PyTorch's argument errors show it).
         keepdim: Whether the reduced dim stays in the result with size one. Defaults to False.
         interpolation: ``"linear"``, ``"lower"``, ``"higher"``, ``"midpoint"`` or
             ``"nearest"``. Defaults to ``"linear"``.
@@ -1032,18 +1047,19 @@ def quantile(input: Tensor, q: float | Tensor, dim: int | None = None, keepdim: 
     (tensor([1.5000, 3.0000]), tensor([[0.7500, 1.5000],
             [3.0000, 8.0000]]))
     """
-    return _quantile_call("quantile", input, q, dim, keepdim, interpolation)
+    return _quantile_call("quantile", input, q, dim, more, keepdim, interpolation)
 
 
 @expose(method=False, autocast="fp32")
-def nanquantile(input: Tensor, q: float | Tensor, dim: int | None = None,
-                keepdim: bool = False, *, interpolation: str = "linear") -> Tensor:
+def nanquantile(input: Tensor, q: float | Tensor, dim: int | None = None, *more: bool,
+                keepdim: bool = OMITTED, interpolation: str = OMITTED) -> Tensor:
     """``quantile`` of the elements that are not NaN (NaN where all are).
 
     Args:
         input: The tensor; float32 or float64.
         q: A probability in [0, 1], or a 0-d or 1-d tensor of them.
         dim: The dim to reduce. Defaults to None: all elements.
+        *more: ``keepdim`` given by position.
         keepdim: Whether the reduced dim stays in the result with size one. Defaults to False.
         interpolation: As in ``quantile``. Defaults to ``"linear"``.
 
@@ -1052,7 +1068,7 @@ def nanquantile(input: Tensor, q: float | Tensor, dim: int | None = None,
     >>> symgrad.tensor([1.0, math.nan, 3.0]).nanquantile(0.5)
     tensor(2.)
     """
-    return _quantile_call("nanquantile", input, q, dim, keepdim, interpolation)
+    return _quantile_call("nanquantile", input, q, dim, more, keepdim, interpolation)
 
 
 for _fn in (median, nanmedian, kthvalue, mode, cummax, cummin, logcumsumexp, aminmax, std_mean,

@@ -24,7 +24,7 @@ from symgrad import _dtypes, return_types
 from symgrad._dtypes import NOT_FLOATING
 from symgrad.autograd.grad_mode import _state as _grad_state
 from symgrad.autograd.graph import keep_inputs_as_recorded, save_outputs
-from symgrad.ops.arguments import invalid_combination
+from symgrad.ops.arguments import parser_error
 from symgrad.ops.registry import (
     ALL,
     FUNCTIONS,
@@ -934,18 +934,27 @@ def prod(input: Tensor, dim: int | None = OMITTED, keepdim: bool = False,
     return _as_asked(apply(PROD, input, dim=d, keepdim=keepdim, **cast), dtype)
 
 
-def _extreme(name: str, input: Tensor, dim: Any, keepdim: bool, whole: Any, along: Any,
-             find: Any) -> Any:
-    if isinstance(dim, Tensor):
+def _extreme(name: str, input: Tensor, dim: Any, more: tuple[Any, ...], keepdim: Any,
+             whole: Any, along: Any, find: Any) -> Any:
+    if more or keepdim is not OMITTED:
+        given = [input, *(() if dim is OMITTED else (dim,)), *more]
+        keywords = [] if keepdim is OMITTED else [("keepdim", keepdim)]
+        if len(more) > 1 or (more and keepdim is not OMITTED):
+            raise parser_error(name, given, keywords, "keepdim")
+        keepdim = more[0] if more else keepdim
+    else:
+        given, keywords = [input, *(() if dim is OMITTED else (dim,))], []
+    if isinstance(dim, Tensor) and keepdim is OMITTED:
         return FUNCTIONS["maximum" if name == "max" else "minimum"](input, dim)
-    if dim is None:
+    if dim is OMITTED and keepdim is OMITTED:
         if input.numel() == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument.")
         return apply(whole, input)
-    if not hasattr(dim, "__index__"):  # not an int (2.5, a tuple): PyTorch has no such max
-        raise invalid_combination(name, input, dim, keepdim)
+    if not hasattr(dim, "__index__"):  # not an int (None, 2.5, a tuple): PyTorch has no such
+        raise parser_error(name, given, keywords, "dim")
+    keepdim = False if keepdim is OMITTED else keepdim
     d = _one_dim(dim, input.ndim)
     if input.ndim and input.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
@@ -958,8 +967,9 @@ def _extreme(name: str, input: Tensor, dim: Any, keepdim: bool, whole: Any, alon
     return getattr(return_types, name)(values, indices)
 
 
-@expose()
-def max(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:
+@expose(method=False)
+def max(input: Tensor, dim: int | Tensor = OMITTED, *more: bool,
+        keepdim: bool = OMITTED) -> Any:
     """The largest element, or ``(values, indices)`` along ``dim``, or ``maximum(input, other)``.
 
     The whole-tensor max splits its gradient evenly among tied elements; along a dim the
@@ -968,7 +978,9 @@ def max(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -
     Args:
         input: The tensor.
         dim: The dim to reduce, giving ``(values, indices)``; or a tensor, giving
-            ``maximum(input, dim)``. Defaults to None: the largest of all elements.
+            ``maximum(input, dim)``. Left out: the largest of all elements (None is refused,
+            as PyTorch's argument parser refuses it).
+        *more: ``keepdim`` given by position (as PyTorch's argument errors show it).
         keepdim: Whether the reduced dim stays in the result with size one. Defaults to False.
 
     >>> import symgrad
@@ -980,17 +992,19 @@ def max(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -
     values=tensor([4., 5.]),
     indices=tensor([1, 0]))
     """
-    return _extreme("max", input, dim, keepdim, MAX_ALL, MAX_DIM, np.argmax)
+    return _extreme("max", input, dim, more, keepdim, MAX_ALL, MAX_DIM, np.argmax)
 
 
-@expose()
-def min(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:
+@expose(method=False)
+def min(input: Tensor, dim: int | Tensor = OMITTED, *more: bool,
+        keepdim: bool = OMITTED) -> Any:
     """The smallest element, or ``(values, indices)`` along ``dim``; see ``max``.
 
     Args:
         input: The tensor.
         dim: The dim to reduce, giving ``(values, indices)``; or a tensor, giving
-            ``minimum(input, dim)``. Defaults to None: the smallest of all elements.
+            ``minimum(input, dim)``. Left out: the smallest of all elements.
+        *more: ``keepdim`` given by position.
         keepdim: Whether the reduced dim stays in the result with size one. Defaults to False.
 
     >>> import symgrad
@@ -999,7 +1013,7 @@ def min(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -
     (tensor(1.), tensor([[0],
             [1]]))
     """
-    return _extreme("min", input, dim, keepdim, MIN_ALL, MIN_DIM, np.argmin)
+    return _extreme("min", input, dim, more, keepdim, MIN_ALL, MIN_DIM, np.argmin)
 
 
 def _extreme_dims(name: str, input: Tensor, dim: int | Sequence[int] | None
@@ -1288,3 +1302,4 @@ from symgrad.ops.triangular import as_method  # noqa: E402
 # The method's message counts prod's dim from after the tensor, as PyTorch's (position 1).
 Tensor.prod = as_method(Tensor.prod)  # type: ignore[method-assign]
 Tensor.logsumexp = as_method(Tensor.logsumexp)  # type: ignore[method-assign]
+Tensor.max, Tensor.min = as_method(max), as_method(min)  # argument errors: parser_error

@@ -85,6 +85,8 @@ def as_method(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(self, *args, **kwargs)
         except TypeError as e:
+            if hasattr(e, "for_method"):  # arguments.parser_error's
+                raise e.for_method() from None
             found = _POSITION.match(str(e))
             if found is None:
                 raise
