@@ -76,7 +76,9 @@ KNOWN: dict[tuple[str, str], str] = {
     # point (Abs' = sign(0) = 0 averages the sides: 0.034383, central FD 0.034380) and not by
     # the declared convention, whenever they are finite (oracle.exact._structural_jdot), and
     # with an all-zero image the first partials do not jump, so no kink site is seen at all.
-    # A judge bug (triage: helper h1); the engine is right.
+    # A judge bug; the engine is right. A fix that took every second partial on the declared
+    # side (session 25) turned euclidean_dist's and renorm's second order at their kinks
+    # engine-wrong in the sweep, and was reverted: the rule needs each op's conventions.
     ("gradgrad", "grid_sampler_2d"): "the judge's second partials on a whole pixel position "
                                      "ignore the kink convention",
 }
