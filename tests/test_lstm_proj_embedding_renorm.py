@@ -28,6 +28,17 @@ def _np(t: Any) -> np.ndarray:
     return t.detach().numpy() if isinstance(t, torch.Tensor) else t.detach().numpy()
 
 
+def _same(got: Any, want: Any, tol: float) -> None:
+    """symgrad's outcomes as torch's: arrays within ``tol``, the rest equal."""
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        if isinstance(w, np.ndarray):
+            assert g.shape == w.shape
+            np.testing.assert_allclose(g, w, rtol=0, atol=tol)
+        else:
+            assert g == w
+
+
 def _message(e: BaseException) -> tuple[str, str]:
     return type(e).__name__, str(e).replace("torch.", "symgrad.")
 
@@ -134,11 +145,7 @@ def test_functional_embedding_max_norm_matches_torch(norm_type: float, padding_i
         (out * lib.tensor(upstream, dtype=getattr(lib, dtype))).sum().backward()
         results.append((_np(out), _np(table), _np(leaf.grad), type(out.grad_fn).__name__,
                         type(table.grad_fn).__name__, table._version, leaf._version))
-    for got, want in zip(*results, strict=True):
-        if isinstance(want, np.ndarray):
-            np.testing.assert_allclose(got, want, rtol=0, atol=TOL[dtype])
-        else:
-            assert got == want
+    _same(*results, TOL[dtype])
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -153,11 +160,7 @@ def test_embedding_module_max_norm_matches_torch(dtype: str) -> None:
         results.append((_np(out), _np(module.weight), _np(module.weight.grad),
                         type(out.grad_fn).__name__, module.weight._version - before,
                         repr(module)))
-    for got, want in zip(*results, strict=True):
-        if isinstance(want, np.ndarray):
-            np.testing.assert_allclose(got, want, rtol=0, atol=TOL[dtype])
-        else:
-            assert got == want
+    _same(*results, TOL[dtype])
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -171,11 +174,7 @@ def test_embedding_bag_max_norm_matches_torch(mode: str, dtype: str) -> None:
         (out * out).sum().backward()
         results.append((_np(out), _np(module.weight), _np(module.weight.grad),
                         type(out.grad_fn).__name__, module.weight._version, repr(module)))
-    for got, want in zip(*results, strict=True):
-        if isinstance(want, np.ndarray):
-            np.testing.assert_allclose(got, want, rtol=0, atol=TOL[dtype])
-        else:
-            assert got == want
+    _same(*results, TOL[dtype])
 
 
 # -- LSTM(proj_size=) --------------------------------------------------------------------------
@@ -217,16 +216,6 @@ def _lstm_run(lib: Any, kwargs: dict, dtype: str, x: np.ndarray, states: bool, p
     grads = [_np(inp.grad)] + [_np(t.grad) for t in hx] + [
         _np(p.grad) for _, p in module.named_parameters()]
     return params, results, grads
-
-
-def _same(got: list, want: list, tol: float) -> None:
-    assert len(got) == len(want)
-    for g, w in zip(got, want, strict=True):
-        if isinstance(w, np.ndarray):
-            assert g.shape == w.shape
-            np.testing.assert_allclose(g, w, rtol=0, atol=tol)
-        else:
-            assert g == w
 
 
 LSTM_CASES = [({}, False, False), ({"num_layers": 2}, True, False),
