@@ -146,6 +146,14 @@ DELIBERATE: dict[str, str] = {
     # gives and as PyTorch gives for a (1,) NaN; PyTorch's is inf for the zero-dim one.
     # test_var_of_a_zero_dim_nan states both.
     "var_of_a_zero_dim_nan": "PyTorch's var gradient at a zero-dim NaN is inf",
+    # var (and var_mean) with no degrees of freedom (correction >= N, found by the reductions
+    # audit's var_mean cases): the value is S / 0 = inf, and symgrad's gradient is that
+    # quotient's, 2 (x - mean) / 0: -inf below the mean, +inf above, NaN at it (the limit as
+    # the divisor goes to 0 from above). PyTorch's over a dim divides by N - correction
+    # unclamped (finite, of the opposite sign), over all dims gives +inf below the mean.
+    # test_var_with_no_degrees_of_freedom states both.
+    "var_with_no_degrees_of_freedom": "PyTorch's var gradient with correction >= N is finite "
+                                      "over a dim, +inf on both sides over all dims",
     # quantile where its position falls on an element, under an infinite gradient (helper h2,
     # fuzzer seed 444): the element's derivative is 1, inf * 1 = inf as symgrad gives;
     # PyTorch's weight 0 for the upper neighbour (the same element) adds inf * 0 = NaN.
@@ -1287,6 +1295,31 @@ def test_var_of_a_zero_dim_nan() -> None:
             warnings.simplefilter("ignore")
             g = lib.autograd.grad(x.var(0), x)[0].item()
         assert (math.isnan(g) if lib is symgrad else g == math.inf)
+
+
+def test_var_with_no_degrees_of_freedom() -> None:
+    """var(x, correction=c) with c >= N divides the sum of squares S by max(0, N - c) = 0: inf.
+    Its derivative is that of S / d as d goes to 0 from above, 2 (x - mean) / d: -inf below the
+    mean, +inf above, NaN at it, as symgrad gives (var and var_mean alike). PyTorch's over a
+    dim divides by N - c = -1 unclamped, -2 (x - mean); over all dims it gives +inf below the
+    mean too."""
+    two_by_two = [[1.0, 2.0], [4.0, 8.0]]  # over dim 0: means 2.5 and 5, N = 2, c = 3
+    for lib, over_dim, over_all in (
+            (symgrad, [[-math.inf, -math.inf], [math.inf, math.inf]], [-math.inf, math.nan,
+                                                                       math.inf]),
+            (torch, [[3.0, 6.0], [-3.0, -6.0]], [math.inf, math.nan, math.inf])):
+        for fn in (lib.var, lambda *a, lib=lib, **k: lib.var_mean(*a, **k)[0]):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                x = lib.tensor(two_by_two, dtype=lib.float64, requires_grad=True)
+                v = fn(x, 0, correction=3)
+                assert v.tolist() == [math.inf, math.inf]
+                np.testing.assert_array_equal(lib.autograd.grad(v.sum(), x)[0].numpy(),
+                                              over_dim)
+                x = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+                v = fn(x, correction=4)
+                assert v.item() == math.inf
+                np.testing.assert_array_equal(lib.autograd.grad(v, x)[0].numpy(), over_all)
 
 
 def test_quantile_at_an_element_under_an_infinite_grad() -> None:
