@@ -1171,3 +1171,29 @@ def test_views_made_under_no_grad_follow_their_base_detached_in_place(made):
         x.detach_()
         return lib.tensor([before, view.requires_grad, x.requires_grad])
     _same(call)
+
+
+# -- x ** 0.5 and x ** -0.5 at -0.0 and -inf: sqrt's and 1 / sqrt's values --------------------
+def _bits(t):
+    """Values as float64 with their signs: any NaN equal to any NaN, -0.0 apart from 0.0."""
+    a = np.asarray(t.detach().double().numpy())
+    nan = np.isnan(a)
+    return nan.tolist(), np.where(nan, 0.0, a).tolist(), (np.signbit(a) & ~nan).tolist()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+@pytest.mark.parametrize("exponent", [0.5, -0.5])
+def test_square_root_powers_at_negative_zero_and_infinity_as_torch(dtype, exponent):
+    # PyTorch computes these powers as sqrt and 1 / sqrt (float16: IEEE pow), so at -0.0 and
+    # -inf they give -0.0, NaN, -inf, NaN where IEEE pow gives +0, +inf, +inf, 0 (fuzzer,
+    # session 25). The gradient 0.5 x ** -0.5 follows, and its derivative.
+    def run(lib):
+        x = lib.tensor([-math.inf, -0.0, 0.0, 4.0, math.inf], dtype=getattr(lib, dtype),
+                       requires_grad=True)
+        y = x ** exponent
+        (g,) = lib.autograd.grad(y.sum(), x, create_graph=True)
+        (gg,) = lib.autograd.grad(g.sum(), x)
+        return [_bits(t) for t in (y, g, gg)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert run(symgrad) == run(torch)

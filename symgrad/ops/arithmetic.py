@@ -245,7 +245,26 @@ RECIPROCAL = defop("reciprocal", "ReciprocalBackward0", lambda self: 1 / self,
 # NOTE: d/dx x**0 is 0 everywhere, x = 0 included, so the exponent-0 case is written out rather
 # than left to 0 * x**-1, which is nan at 0: zeros whatever g is (an infinite g times 0 was nan
 # in logit(x ** 0)'s gradient), not on the graph, as PyTorch's pow_backward.
-POW = defop("pow", "PowBackward0", lambda self, *, exponent: np.power(self, exponent),
+# The dtypes whose ``x ** 0.5`` and ``x ** -0.5`` PyTorch's kernel computes as sqrt(x) and
+# 1 / sqrt(x) (float16 takes IEEE pow, as NumPy's float16 power does).
+_ROOT_POWERS = frozenset({np.dtype(np.float32), np.dtype(np.float64), _dtypes.bfloat16.np})
+
+
+def _pow(self: np.ndarray, *, exponent: Any) -> np.ndarray:
+    """``self ** exponent`` for a number exponent. At -0.0 and -inf the exponents 0.5 and -0.5
+    give sqrt's -0.0 and NaN and 1 / sqrt's -inf and NaN, as PyTorch's kernel (which computes
+    them so), where IEEE pow gives +0, +inf, +inf and 0: then ``x ** 0.5`` and its gradient,
+    ``0.5 * x ** -0.5``, agree with sqrt's there, as in PyTorch. (NumPy's float32 and float64
+    power already take sqrt for 0.5.)"""
+    out = np.power(self, exponent)
+    if (exponent == 0.5 or exponent == -0.5) and self.dtype in _ROOT_POWERS:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            root = np.sqrt(self)
+            np.copyto(out, root if exponent == 0.5 else 1 / root, where=np.signbit(self))
+    return out
+
+
+POW = defop("pow", "PowBackward0", _pow,
             vjp=lambda g, self, *, exponent: Tensor._make(np.zeros_like(g._data), False, None)
             if exponent == 0 else g * (exponent * self ** (exponent - 1)),
             promotes=("exponent",))
