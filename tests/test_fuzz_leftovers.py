@@ -811,6 +811,26 @@ def test_logit_slope_at_negative_zero_is_the_limit_inside(eps, create_graph):
     assert tg.item() == (-math.inf if create_graph else math.inf)
 
 
+# -- seed 2064: logit's slope at NaN under eps ----------------------------------------------
+@pytest.mark.parametrize("eps", [0.0, 0.25, 1.0])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_logit_slope_at_nan_with_eps_is_nan(eps, create_graph):
+    """logit(clamp(x, eps, 1 - eps)) at a NaN x is NaN, and so is its slope, as PyTorch's
+    kernel gives it ((x < eps || x > 1 - eps) ? 0 : g / (x (1 - x))); symgrad's mask, x
+    inside the bounds, was False at NaN and gave 0 (logit_(fmod(4, 0), 1)). PyTorch's
+    differentiable formula, under create_graph, masks x >= eps && x <= 1 - eps and gives 0
+    there; symgrad's slope is NaN in both."""
+    grads = []
+    for lib in (symgrad, torch):
+        x = lib.tensor([math.nan, 0.5, 2.0], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(lib.logit(x, eps).sum(), x, create_graph=create_graph)
+        grads.append(g.detach().numpy())
+    ours, theirs = grads
+    assert math.isnan(ours[0])
+    assert theirs[0] == 0.0 if create_graph else math.isnan(theirs[0])
+    np.testing.assert_array_equal(ours[1:], theirs[1:])
+
+
 # -- seed 52: outputs one PyTorch node saves for another's backward ----------------------------
 @pytest.mark.parametrize("backward_through", [0, 1])
 @pytest.mark.parametrize("written", [0, 1])

@@ -462,6 +462,63 @@ def test_views_of_a_leaf_and_expanded_views_cannot_be_written() -> None:
         "single memory location.")
 
 
+# Copies into an expanded view e = x.expand(2, 3) (written, then the value): PyTorch's copy_
+# returns at once where its source is the destination's own elements in the same layout (its
+# is_same_data), before refusing the overlap (fuzzer seed 2053 program 1207: ``e[...] = x``).
+SAME_DATA_WRITES = {
+    "setitem-whole": lambda lib, x, e: e.__setitem__(Ellipsis, x),
+    "setitem-slice": lambda lib, x, e: e.__setitem__(slice(None), x),
+    "setitem-row": lambda lib, x, e: e.__setitem__(0, x),
+    "setitem-itself": lambda lib, x, e: e.__setitem__(Ellipsis, e),
+    "setitem-expanded": lambda lib, x, e: e.__setitem__(Ellipsis, x.expand(2, 3)),
+    "setitem-leading-one": lambda lib, x, e: e.__setitem__(Ellipsis, x[None]),
+    "setitem-columns": lambda lib, x, e: e.__setitem__((slice(None), slice(1, None)), x[1:]),
+    "copy_-itself": lambda lib, x, e: e.copy_(e),
+    # refused: other memory, or x not expanded first (copy_'s own check), or other strides
+    "setitem-other": lambda lib, x, e: e.__setitem__(Ellipsis, x.clone()),
+    "copy_-unexpanded": lambda lib, x, e: e.copy_(x),
+    "setitem-last-row": lambda lib, x, e: e.__setitem__(slice(1, None), x),
+    "setitem-shifted": lambda lib, x, e: e.__setitem__((slice(None), slice(None, 2)), x[1:]),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("write", SAME_DATA_WRITES.values(), ids=SAME_DATA_WRITES.keys())
+def test_a_copy_of_an_expanded_views_own_elements_is_pytorchs(write) -> None:
+    def run(lib):
+        x = lib.tensor([1.0, 2.0, 3.0])
+        e = x.expand(2, 3)
+        try:
+            write(lib, x, e)
+        except RuntimeError as exc:
+            return str(exc)
+        return e.tolist(), x._version
+    assert run(symgrad) == run(torch)
+
+
+@needs_torch
+@pytest.mark.parametrize("write", ["whole", "itself"])
+def test_a_recorded_copy_of_an_expanded_views_own_elements_is_pytorchs(write) -> None:
+    # Recorded through the view, PyTorch's forward runs and its CopySlices backward writes the
+    # gradient through the expanded view, which it refuses; symgrad's forward leaked NumPy's
+    # ValueError ("assignment destination is read-only") once the copy was let through.
+    def run(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 1
+        e = y.expand(2, 3)
+        if write == "whole":
+            e[...] = y
+        else:
+            e.copy_(e)
+        recorded = (e._version, y._version, e.grad_fn.name(), y.grad_fn.name())
+        try:
+            e.sum().backward()
+        except RuntimeError as exc:
+            return recorded, str(exc)
+        return recorded, x.grad.tolist()
+    assert run(symgrad) == run(torch)
+
+
 def _graph(fn: object) -> object:
     """A node's name and its next functions', recursively (None for no node)."""
     if fn is None:

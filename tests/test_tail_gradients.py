@@ -138,6 +138,37 @@ def test_pow_tensor_at_zero_to_the_zero_matches_torch() -> None:
     assert grads[0][0][0] == 0.0  # 0 * 0**-1 would be nan
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("base", "exponent"), [
+    (math.inf, 1.0), (math.inf, 2.0), (math.inf, 0.5), (math.inf, -1.0), (math.inf, 0.0),
+    (1e200, 2.0), (1e-200, 2.0), (1e-300, 1.5), (3e30, 2.0), (1e-30, 2.0)])
+def test_pow_tensor_slope_where_the_power_or_the_base_is_not_finite(base, exponent, dtype):
+    """d/dx x**e = e x**(e - 1), also where x is infinite (its limit: 1 for e = 1, fuzzer seed
+    2022 program 704, where out / x was inf / inf = nan) and where x**e overflows or
+    underflows the dtype while the slope does not (out / x was inf or 0)."""
+    x = symgrad.tensor([base], dtype=getattr(symgrad, dtype), requires_grad=True)
+    e = symgrad.tensor([exponent], dtype=getattr(symgrad, dtype))
+    (got,) = symgrad.autograd.grad(symgrad.pow(x, e).sum(), x)
+    b = float(x._data[0])  # the base as the dtype holds it
+    if math.isinf(b):
+        exact = math.inf if exponent > 1 else 1.0 if exponent == 1 else 0.0
+    else:
+        exact = _rounded(exponent * mp.mpf(b) ** (mp.mpf(exponent) - 1), dtype)
+    assert float(got._data[0]) == exact
+
+
+def test_pow_tensor_slope_at_an_infinite_base_reached_by_erfinv() -> None:
+    # The fuzzer's program: float_power(erfinv(x), x) at x = 1, where erfinv is inf and its
+    # slope too: d/dx = x erfinv**(x - 1) erfinv' + erfinv**x log(erfinv) = inf, as PyTorch's.
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (symgrad, torch):
+        x = lib.tensor([1.0], requires_grad=True)
+        lib.float_power(lib.erfinv(x), x).sum().backward()
+        grads.append(x.grad.tolist())
+    assert grads[0] == grads[1] == [math.inf]
+
+
 def test_pow_tensor_float16_broadcast_sums_overflowing_terms() -> None:
     """Terms g * out * log(self) overflow float16 with both signs; their exact sum does not
     (the bases are chosen so the saved out, 240**2 and 232**2, is exact in float16)."""

@@ -413,6 +413,30 @@ def test_nonzero_as_tuple_gives_one_tensor_per_dim():
     assert empty[0].shape == (0,)
 
 
+@pytest.mark.parametrize("call", [lambda lib, c: lib.nonzero(c, as_tuple=True),
+                                  lambda lib, c: lib.where(c)], ids=["nonzero", "where"])
+@pytest.mark.parametrize("values", [[[0.0, 1.0, 2.0], [3.0, 0.0, 4.0]], 2.0, [[0.0]]])
+def test_index_tuple_is_views_of_one_index_tensor(call, values):
+    # PyTorch's nonzero(as_tuple=True) (and where(condition)) is nonzero(input).unbind(1): views
+    # of one tensor, sharing its version counter. A squeeze_ of one index tensor then makes a
+    # backward that saved another raise (seed 2024 program 1190: ldexp's exponent);
+    # symgrad's were separate tensors.
+    def run(lib):
+        indices = call(lib, lib.tensor(values) != 0)
+        layout = [(t.tolist(), t.stride(), t.storage_offset(), t._is_view(),
+                   tuple(t._base.shape)) for t in indices]
+        x = lib.ones(indices[-1].shape, dtype=lib.float64, requires_grad=True)
+        y = lib.ldexp(x, indices[-1])
+        indices[0].squeeze_()
+        try:
+            y.sum().backward()
+            outcome = x.grad.tolist()
+        except RuntimeError as exc:
+            outcome = str(exc).split(":")[0]
+        return layout, [t._version for t in indices], outcome
+    assert run(symgrad) == run(torch)
+
+
 @pytest.mark.parametrize("fn", ["nonzero", "argwhere"])
 @pytest.mark.parametrize("values", [[[0.5], [1.0], [2.0]], [[0.0, 1.0], [2.0, 0.0]],
                                     [[[1.0, 0.0, 2.0]], [[3.0, 4.0, 0.0]]], [0.0, 1.0, 2.0],

@@ -294,9 +294,14 @@ def _pow_tensor_vjp(g: Any, self: Any, exponent: Any, out: Any, *,
                     ) -> tuple[Any, Any]:
     if tuple(self_shape) != g.shape or tuple(exponent_shape) != g.shape:
         g, self, exponent, out = _wide(g), _wide(self), _wide(exponent), _wide(out)
-    positive = self > 0
-    power_law = where(positive | (exponent == 0), 1.0, self)
-    d_self = where(positive, g * exponent * out / where(positive, self, 1.0),
+    # out / self only where both are finite and out nonzero: at self = inf (erfinv(1)) it
+    # was inf / inf = nan where the slope is exponent * inf ** (exponent - 1) (1 for
+    # exponent 1), and where out overflows or underflows the slope need not (1e200 ** 2).
+    base, power = np.asarray(self._data), np.asarray(out._data)
+    quotient = Tensor._make((base > 0) & np.isfinite(base) & np.isfinite(power) & (power != 0),
+                            False, None)
+    power_law = where(quotient | (exponent == 0), 1.0, self)
+    d_self = where(quotient, g * exponent * out / where(quotient, self, 1.0),
                    g * exponent * power_law ** (exponent - 1))
     # At exponent 0 the slope is 0 whatever g is, as PyTorch's where(exponent == 0, 0, ...):
     # an infinite g (asin'(1)) times 0 was nan. Only there: a finite g keeps exponent * ...

@@ -626,9 +626,11 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
 
     if input is None and other is None:
         # where(condition) alone is nonzero(condition, as_tuple=True): the indices, per dim,
-        # of the elements that are not zero (a zero-dim condition counts as one dim).
-        values = np.atleast_1d(np.asarray(condition._data))
-        return tuple(Tensor._make(i.astype(np.int64), False, None) for i in np.nonzero(values))
+        # of the elements that are not zero (a zero-dim condition counts as one dim), views of
+        # one index tensor as PyTorch's.
+        from symgrad.ops.tensor_functions import nonzero
+
+        return nonzero(condition, as_tuple=True)
     d = _result_dtype("promote", (input, other))
     cond = condition if isinstance(condition, Tensor) else Tensor._make(
         np.asarray(condition, dtype=bool), False, None)

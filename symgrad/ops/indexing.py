@@ -467,7 +467,7 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
     >>> y
     tensor([1., 0., 0.], grad_fn=<CopySlices>)
     """
-    from symgrad.ops.inplace import COPY, check_no_partial_overlap, rewrite
+    from symgrad.ops.inplace import COPY, check_no_partial_overlap, rewrite, same_elements
 
     if isinstance(value, Tensor) and value.dtype is not self.dtype:
         # No cast recorded: PyTorch's copy_ and index_put_ cast inside, and the gradient
@@ -501,9 +501,12 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
             self.copy_(value)
         else:
             _check_expands(value, tuple(self.shape))
-            check_no_partial_overlap(self, (_expanded(value, tuple(self.shape)),))
+            read = _expanded(value, tuple(self.shape))
+            unchanged = same_elements(self._data, read)
+            if not unchanged:
+                check_no_partial_overlap(self, (read,))
             src = _as_copied(value, tuple(self.shape))
-            rewrite(self, lambda old: apply(COPY, old, src), reads=())
+            rewrite(self, lambda old: apply(COPY, old, src), reads=(), unchanged=unchanged)
     elif len(steps) == 1 and steps[0][0] == "index":
         # Only integer arrays and masks: PyTorch writes with index_put_, no view involved.
         indices = steps[0][1]
@@ -512,18 +515,22 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
                                         accumulate=False), reads=(value,))
     else:
         basic = all(step[0] != "index" for step in steps)
+        unchanged = False
         if isinstance(value, Tensor) and basic:
             target = np.broadcast_to(np.zeros((), bool), self._data.shape)
             for step in steps:
                 target = _view(target, step)
             _check_expands(value, target.shape)
             # The elements written are a view (``x[k] += 1`` writes x[k] into itself).
-            check_no_partial_overlap(self._data[norm], (_expanded(value, target.shape),))
+            read = _expanded(value, target.shape)
+            unchanged = same_elements(self._data[norm], read)
+            if not unchanged:
+                check_no_partial_overlap(self._data[norm], (read,))
             value = _as_copied(value, target.shape)
         elif isinstance(value, Tensor):
             value = _as_put(value, _indexed_shape(tuple(self.shape), steps))
         rewrite(self, lambda old: apply(COPY_SLICES, old, value, key=norm), view=True,
-                reads=() if basic else (value,))
+                reads=() if basic else (value,), unchanged=unchanged)
 
 
 def _leading_ones_dropped(value: Tensor) -> Tensor:

@@ -10,6 +10,7 @@ cannot be changed in place while grad mode is on (``no_grad`` allows it: optimiz
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 import weakref
 from collections.abc import Callable
@@ -286,15 +287,28 @@ def _np_replay(a: np.ndarray, chain: tuple[tuple[str, dict[str, Any]], ...]) -> 
 def _view_scatter(self: np.ndarray, src: np.ndarray, *,
                   chain: tuple[tuple[str, dict[str, Any]], ...]) -> np.ndarray:
     out = self.copy()
-    _np_replay(out, chain)[...] = src
+    view = _np_replay(out, chain)
+    if not view.flags.writeable and view.size:
+        # A view whose elements share memory (an expand's): PyTorch's CopySlices backward
+        # writes the gradient's zeros through it and is refused so.
+        raise RuntimeError(_INTERNAL_OVERLAP)
+    view[...] = src
     return out
 
 
+_INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor "
+                     "refers to a single memory location. Please clone() the tensor before "
+                     "performing the operation.")
 # A write through a view, seen from the base: the base with ``src`` where the view looks.
 VIEW_SCATTER = defop(
     "view_scatter", "torch::autograd::CopySlices", _view_scatter,
     vjp=lambda g, *, chain: (apply(VIEW_SCATTER, g, 0.0, chain=chain), _replay(g, chain)),
     dtype_rule="same", dtypes=ALL, kind="inplace")
+# A copy of a view's own elements into it (``rewrite``'s ``unchanged``): the base as it was,
+# recorded as any write through the view. Its backward is VIEW_SCATTER's, so through an
+# expanded view it is refused as PyTorch's (``e[...] = x`` for ``e = x.expand(2, 3)``).
+VIEW_SCATTER_UNCHANGED = dataclasses.replace(
+    VIEW_SCATTER, forward=lambda self, src, *, chain: self.copy())
 
 
 def _family(t: Tensor) -> list[Tensor]:
@@ -309,7 +323,8 @@ def _family(t: Tensor) -> list[Tensor]:
 
 def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
             cpp_names: bool = False, zeros_as: str | None = None,
-            logical: bool = False, reads: tuple[Any, ...] = ()) -> Tensor:
+            logical: bool = False, reads: tuple[Any, ...] = (),
+            unchanged: bool = False) -> Tensor:
     """Replace ``t``'s value by ``fn(value)`` in place, recording it as PyTorch does.
 
     ``view`` marks a write through a view of ``t`` (``t[key] = value``), which PyTorch reports
@@ -322,7 +337,10 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     PyTorch's logical ops, which autograd does not see: written into a leaf that requires grad
     (or a view of one), they leave it a leaf where any other in-place op is refused.
     ``reads`` are the op's other operands: one that shares part of ``t``'s memory is refused,
-    as PyTorch refuses it (``check_no_partial_overlap``).
+    as PyTorch refuses it (``check_no_partial_overlap``). ``unchanged`` marks a copy of
+    ``t``'s own elements in their own layout (``same_elements``), which PyTorch's copy_ skips:
+    nothing is written, so no overlap within ``t`` is refused; the write is recorded all the
+    same.
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
@@ -342,16 +360,13 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     base = info.base if info is not None and info.has_history else None
     leaf_written = logical and (t._fn is None if base is None else base._fn is None)
     refuse_write(t, recording and not leaf_written, view)
-    if not t._data.flags.writeable:
+    if not t._data.flags.writeable and not unchanged:
         if t._data.size == 0:
             # An empty expanded tensor: nothing to write, and nothing overlaps (PyTorch allows
             # it); NumPy's broadcast arrays are read-only, so it gets an empty one of its own.
             t._data = np.empty(t._data.shape, t._data.dtype)
         else:
-            raise RuntimeError(
-                "unsupported operation: more than one element of the written-to tensor refers "
-                "to a single memory location. Please clone() the tensor before performing the "
-                "operation.")
+            raise RuntimeError(_INTERNAL_OVERLAP)
     check_no_partial_overlap(t, reads)
     old_base = base._data.copy() if recording and base is not None else None
     before = Tensor._make(t._data.copy(), t._rg, t.grad_fn) if recording else t
@@ -371,7 +386,8 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     if out._data.shape != t._data.shape:
         raise RuntimeError(f"output with shape {list(t.shape)} doesn't match the broadcast shape "
                            f"{list(out.shape)}")
-    t._data[...] = out._data
+    if not unchanged:
+        t._data[...] = out._data
     family = _written(t)
     node = out.grad_fn
     if leaf_written or node is None and not (recording and (t._rg or base is not None
@@ -396,7 +412,8 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
             node._out_version = t._version
     else:
         old = Tensor._make(old_base, base._rg, base.grad_fn)
-        base.grad_fn = apply(VIEW_SCATTER, old, out, chain=info.chain).grad_fn
+        scatter = VIEW_SCATTER_UNCHANGED if unchanged else VIEW_SCATTER
+        base.grad_fn = apply(scatter, old, out, chain=info.chain).grad_fn
         base._rg = True
     for member in family[1:]:
         if member._view.refused is not None:
@@ -464,6 +481,30 @@ def check_no_partial_overlap(t: Tensor | np.ndarray, reads: Any) -> None:
                 "unsupported operation: some elements of the input tensor and the written-to "
                 "tensor refer to a single memory location. Please clone() the tensor before "
                 "performing the operation.")
+
+
+def same_elements(written: np.ndarray, read: np.ndarray) -> bool:
+    """Whether ``read`` is ``written``'s own elements in the same layout, where PyTorch's
+    copy_ returns at once (its ``is_same_data``), before refusing an overlap: ``e[...] = x``
+    for ``e = x.expand(2, 3)`` copies nothing (``e.copy_(x)``, whose x is not expanded first,
+    is refused). Strides are compared as PyTorch compares them, dims of size one too.
+
+    Args:
+        written: The elements written to.
+        read: The elements copied from, expanded to ``written``'s shape.
+
+    >>> import numpy as np
+    >>> x = np.arange(3.0)
+    >>> same_elements(np.broadcast_to(x, (2, 3)), np.broadcast_to(x, (2, 3)))
+    True
+    >>> same_elements(x, x[::-1])
+    False
+    """
+    if (written.shape != read.shape or written.dtype != read.dtype
+            or _root(written) is not _root(read)
+            or written.__array_interface__["data"][0] != read.__array_interface__["data"][0]):
+        return False
+    return written.strides == read.strides
 
 
 def _partly_shared(a: np.ndarray, b: np.ndarray) -> bool:
@@ -720,12 +761,14 @@ def copy_(self: Tensor, src: Tensor) -> Tensor:
     if not isinstance(src, Tensor):
         raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
                         f"{type(src).__name__}")
-    check_no_partial_overlap(self, (src,))  # PyTorch's first check, before the shapes
+    unchanged = same_elements(self._data, src._data)
+    if not unchanged:
+        check_no_partial_overlap(self, (src,))  # PyTorch's first check, before the shapes
     shape = broadcast_shapes(self._data.shape, src._data.shape)
     if shape != self._data.shape:
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
                            f"shape {list(shape)}")
-    return rewrite(self, lambda old: apply(COPY, old, src), reads=())
+    return rewrite(self, lambda old: apply(COPY, old, src), reads=(), unchanged=unchanged)
 
 
 def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:

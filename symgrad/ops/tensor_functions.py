@@ -54,6 +54,7 @@ from symgrad.ops.shape import (
     permute,
     repeat,
     reshape,
+    unbind,
     unsqueeze,
     view_apply,
 )
@@ -331,9 +332,12 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
     (tensor([0, 1]), tensor([1, 0]))
     """
     a = input._data
-    found = np.nonzero(a.reshape(1) if a.ndim == 0 else a)
     if as_tuple:
-        return tuple(Tensor._make(i.astype(np.int64), False, None) for i in found)
+        # PyTorch's is nonzero(input).unbind(1) (a zero-dim input unsqueezed first): views of
+        # one index tensor, which share its version counter, so an in-place op on one (even
+        # squeeze_) makes a backward that saved another raise (seed 2024 program 1190).
+        return unbind(nonzero(input.reshape(1) if a.ndim == 0 else input), 1)
+    found = np.nonzero(a.reshape(1) if a.ndim == 0 else a)
     if a.ndim == 0:  # a zero-dim tensor's indices have no columns
         return Tensor._make(np.zeros((found[0].size, 0), np.int64), False, None)
     # PyTorch's CPU kernel writes the indices dim by dim, one row of a (ndim, count) tensor
