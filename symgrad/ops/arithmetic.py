@@ -258,6 +258,7 @@ def _pow(self: np.ndarray, *, exponent: Any) -> np.ndarray:
     power already take sqrt for 0.5.)"""
     out = np.power(self, exponent)
     if (exponent == 0.5 or exponent == -0.5) and self.dtype in _ROOT_POWERS:
+        out = np.asarray(out)  # a 0-d input's power is a NumPy scalar
         with np.errstate(divide="ignore", invalid="ignore"):
             root = np.sqrt(self)
             np.copyto(out, root if exponent == 0.5 else 1 / root, where=np.signbit(self))
