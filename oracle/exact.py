@@ -1440,8 +1440,9 @@ class _Evaluator:
                 # names its value without the sides decides, as at first order.
                 nan = mpmath.mpf("nan")
                 h = self._second_at(node, local, gi, pos, tvar[b], nan, nan, (b, conv), [])
-            elif tvar[b] != 0 and local.kinked.get(b, ("", ""))[1] == "zero":
-                h = self._second_flat(c, local, q, gi, pos, tvar[b], b)
+            elif tvar[b] != 0 and local.kinked.get(b, ("", ""))[1] == "zero" and (
+                    flat := self._second_flat(c, local, q, h, gi, pos, tvar[b], b)) is not None:
+                h = flat
             elif tvar[b] != 0 and self._sided(c, local, q) and _finite(
                     sided := self._second_sided(c, local, q, gi, pos, tvar[b])):
                 # Before any limit: SymPy's of the hats' DiracDelta ran past the budget.
@@ -1476,19 +1477,30 @@ class _Evaluator:
                    for x in c.second_exprs[q].free_symbols)
 
     @staticmethod
-    def _second_flat(c: _Compiled, local: _Local, q: int, gi: int, pos: int, gain: Any, b: int
-                     ) -> Any:
-        """Second partial ``q`` along variable ``b`` on a kink whose convention is "zero": the
-        op's slope along ``b`` is declared 0 there (grid_sample's clamped border, which
-        PyTorch counts as outside: every derivative along the coordinate is 0), so is every
-        second partial along it; a second-order kink site where its sides are not 0."""
+    def _second_flat(c: _Compiled, local: _Local, q: int, h: Any, gi: int, pos: int, gain: Any,
+                     b: int) -> Any:
+        """Second partial ``q`` along variable ``b`` on a kink whose convention is "zero", or
+        None where the exact limits at the point decide.
+
+        The convention is the slope of the kinked term, not of the whole output along ``b``.
+        Where the partial's sides along ``b`` agree it is differentiable there and keeps its
+        value: renorm's ``x_j * scale(norm)`` at ``x_j = 0`` (the product rule's
+        ``scale'(norm)`` through ``x_j``'s own factor), euclidean_dist's other pairs through a
+        row at distance 0 from one. Its value at the point where finite (exact: a hair off
+        leaves a residue of the hair's size, 7.5e-205 for norm(p=-1) at a zero element), else
+        None: the caller's exact limits. Where the sides differ the kinked term's slope
+        decides, 0 (grid_sample's clamped border, flat on PyTorch's side), and a second-order
+        kink site is recorded."""
         f = _second_parts(c)[q]
         left = _hair_value(f, local.args, {b: -1})
         right = _hair_value(f, local.args, {b: 1})
+        if _finite(left) and _close(left, right):
+            if not _finite(h):
+                return None
+            return h if _close(h, left) else left
         zero = mpmath.mpf(0)
-        if not (_close(left, zero) and _close(right, zero)):
-            where, conv = local.kinked[b]
-            local.second_sites.append(_Second(gi, pos, gain, left, right, zero, where, conv))
+        where, conv = local.kinked[b]
+        local.second_sites.append(_Second(gi, pos, gain, left, right, zero, where, conv))
         return zero
 
     @staticmethod
