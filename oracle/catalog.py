@@ -523,19 +523,12 @@ _GRID_POINTS = {
 }
 _IMAGES = {False: (((1.0, -2.0, 0.5, 3.0), (-1.5, 2.5, 0.0, -0.5)),),
            True: (((1.0, -2.0, 0.5), (-1.5, 2.5, 3.0)),)}
-# Bilinear on these points: first order passes (each kink takes its declared convention;
-# tests/test_grid_sample.py judges it), second order does not yet.
-_GRID_KINK_DEFECT = (
-    "second order on the bilinear weights' kinks (whole pixel positions, clamped borders): the "
-    "engine's second derivatives are those of its first derivative's side (PyTorch's: the cell "
-    "to the right of a whole position, slope 0 along a coordinate on a clamped border); the "
-    "oracle's structural second partials are evaluated at the point itself (the hats' corners "
-    "at sign(0)) or by the op's first declared convention (oracle.exact's _structural_jdot "
-    "looks a convention up without the element's values), not by each kink's own side")
+# Bilinear on these points, second order too: each kink's second partials are taken on its
+# declared side (the cell to the right of a whole position, slope 0 along a coordinate on a
+# clamped border: oracle.exact's _structural_jdot), PyTorch's (tests/test_grid_sample.py).
 SAMPLES["grid_sampler_2d"] = tuple(
     At({"input": (_IMAGES[a],), "grid": (_GRID_POINTS[a],)},
-       {"mode": m, "padding_mode": p, "align_corners": a},
-       _GRID_KINK_DEFECT if m == "bilinear" else "")
+       {"mode": m, "padding_mode": p, "align_corners": a})
     for m in ("bilinear", "nearest") for p in ("zeros", "border", "reflection")
     for a in (False, True))
 

@@ -664,6 +664,8 @@ class _Second:
     left: Any
     right: Any
     expected: Any
+    where: str = ""
+    convention: str = ""
 
 
 @dataclass
@@ -681,6 +683,9 @@ class _Local:
     # or "" for an edge); second partials there are taken one-sidedly.
     special: dict[int, tuple[int, str]] = field(default_factory=dict)
     second_sites: list[_Second] = field(default_factory=list)
+    # A structural op's variables on a kink of it: position in ``compiled.variables`` -> the
+    # declared kink's label and convention (its second partials are taken on that side).
+    kinked: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 def _declared(node: IRNode, arg: str, at: dict[str, Any], fallback: str) -> tuple[str, str]:
@@ -1185,6 +1190,7 @@ class _Evaluator:
                     where, conv = (_declared_among(node, name, _term_labels(c, kink_values, p))
                                    or _hit_element(node, name, at, i)
                                    or _declared(node, arg, at, f"{arg} on a kink"))
+                    local.kinked[p] = (where, conv)
                     for n, (_, q) in enumerate(c.entries):
                         if q != p:
                             continue
@@ -1421,11 +1427,12 @@ class _Evaluator:
                     hs.append(_real(f(args)))
                 except (ZeroDivisionError, ValueError):
                     hs.append(mpmath.mpf("nan"))
-        jumps = {(s.group, s.pos) for s in local.sites}
+        # Each jump's own convention (grid_sample's whole pixel position "right", not the
+        # clamped border's "zero" that a look-up without the element's values finds first).
+        jumps = {(s.group, s.pos): s.convention for s in local.sites}
         for q, ((n, a, b), h) in enumerate(zip(c.second_index, hs, strict=True)):
             gi, pos = local.entry_at[n]
-            conv = _declared(node, node.arg_names[c.var_of[a][0]], {}, "")[1] \
-                if (gi, pos) in jumps else ""
+            conv = jumps.get((gi, pos), "")
             if conv in ("zero", "one"):
                 # A first partial that jumps here has no derivative at the point, and a hair
                 # along one coordinate does not stand for it (sqrt of a variance: the second
@@ -1433,6 +1440,13 @@ class _Evaluator:
                 # names its value without the sides decides, as at first order.
                 nan = mpmath.mpf("nan")
                 h = self._second_at(node, local, gi, pos, tvar[b], nan, nan, (b, conv), [])
+            elif tvar[b] != 0 and local.kinked.get(b, ("", ""))[1] == "zero" and (
+                    flat := self._second_flat(c, local, q, h, gi, pos, tvar[b], b)) is not None:
+                h = flat
+            elif tvar[b] != 0 and self._sided(c, local, q) and _finite(
+                    sided := self._second_sided(c, local, q, gi, pos, tvar[b])):
+                # Before any limit: SymPy's of the hats' DiracDelta ran past the budget.
+                h = sided
             elif not _finite(h) and tvar[b] != 0:
                 # Exact one-sided limits first: a hair off the point leaves a residue of the
                 # hair's size where the limit is 0 (norm(p=-1)'s second order at a zero element,
@@ -1450,6 +1464,85 @@ class _Evaluator:
                     h = _edge_value(left, right)[0]
             jdot[gi][pos] += mag(h * tvar[b])
         return jdot
+
+    @staticmethod
+    def _sided(c: _Compiled, local: _Local, q: int) -> bool:
+        """Whether second partial ``q`` of a structural op holds a variable on a kink whose
+        declared convention takes a side ("left" or "right"): at the point itself its corner
+        (Abs' = sign(0) = 0) averages the two sides, which the engine never takes."""
+        if not any(conv in ("left", "right") for _, conv in local.kinked.values()):
+            return False
+        positions = {x: i for i, x in enumerate(c.variables)}
+        return any(local.kinked.get(positions.get(x, -1), ("", ""))[1] in ("left", "right")
+                   for x in c.second_exprs[q].free_symbols)
+
+    @staticmethod
+    def _second_flat(c: _Compiled, local: _Local, q: int, h: Any, gi: int, pos: int, gain: Any,
+                     b: int) -> Any:
+        """Second partial ``q`` along variable ``b`` on a kink whose convention is "zero", or
+        None where the exact limits at the point decide.
+
+        The convention is the slope of the kinked term, not of the whole output along ``b``.
+        Where the partial's sides along ``b`` agree it is differentiable there and keeps its
+        value: renorm's ``x_j * scale(norm)`` at ``x_j = 0`` (the product rule's
+        ``scale'(norm)`` through ``x_j``'s own factor), euclidean_dist's other pairs through a
+        row at distance 0 from one. Its value at the point where finite (exact: a hair off
+        leaves a residue of the hair's size, 7.5e-205 for norm(p=-1) at a zero element), else
+        None: the caller's exact limits. Where the sides differ the kinked term's slope
+        decides, 0 (grid_sample's clamped border, flat on PyTorch's side), and a second-order
+        kink site is recorded."""
+        f = _second_parts(c)[q]
+        left = _hair_value(f, local.args, {b: -1})
+        right = _hair_value(f, local.args, {b: 1})
+        if _finite(left) and _close(left, right):
+            if not _finite(h):
+                return None
+            return h if _close(h, left) else left
+        zero = mpmath.mpf(0)
+        where, conv = local.kinked[b]
+        local.second_sites.append(_Second(gi, pos, gain, left, right, zero, where, conv))
+        return zero
+
+    @staticmethod
+    def _second_sided(c: _Compiled, local: _Local, q: int, gi: int, pos: int, gain: Any
+                      ) -> Any:
+        """Second partial ``q`` a hair off the point, each kinked variable moved toward its
+        declared convention's side (a whole pixel position of grid_sample: the cell to the
+        right, as the engine and PyTorch); where every variable moved left, every one moved
+        right and the convention's sides do not all agree, a second-order kink site (none where
+        the convention's side is not finite: the caller's limits decide there)."""
+        f = _second_parts(c)[q]
+        kinked = {p: conv for p, (_, conv) in local.kinked.items() if conv in ("left", "right")}
+        expected = _hair_value(f, local.args, {p: 1 if v == "right" else -1
+                                               for p, v in kinked.items()})
+        left = _hair_value(f, local.args, dict.fromkeys(kinked, -1))
+        right = _hair_value(f, local.args, dict.fromkeys(kinked, 1))
+        if _finite(expected) and not (_close(left, right) and _close(left, expected)):
+            where, conv = local.kinked[next(iter(kinked))]
+            local.second_sites.append(_Second(gi, pos, gain, left, right, expected, where,
+                                              conv))
+        return expected
+
+
+def _hair_value(fn: Callable[..., Any], args: list[Any], moves: dict[int, int]) -> Any:
+    """``fn(args)`` with each argument ``j`` of ``moves`` moved a hair (``_hair``) in the
+    direction ``moves[j]`` (+1 or -1): a one-sided value at a corner of several kinks. The
+    values a hair and two hairs off are extrapolated to the hair 0 (2 f(h) - f(2h)): a side
+    linear in the hair (a bilinear weight's, h times the other hat's slope) leaves no residue
+    of the hair's size (7.6e-102 where the limit is 0)."""
+    prec = mpmath.mp.prec
+    values = []
+    with mpmath.workprec(prec * 3):
+        for scale in (1, 2):
+            moved = list(args)
+            for j, d in moves.items():
+                moved[j] = moved[j] + scale * d * _hair(args, j, prec)
+            try:
+                values.append(mpmath.mpf(_real(fn(moved))))
+            except (ZeroDivisionError, ValueError):
+                values.append(mpmath.mpf("nan"))
+        value = 2 * values[0] - values[1]
+    return +value
 
 
 # -- whole-expression mode ------------------------------------------------------------------------
@@ -1777,8 +1870,10 @@ def _kinks(ev: _Evaluator, seeds: dict[int, list[Any]], need: set[int], values: 
         ev.tangents(tseeds, "right")
         _, right = ev.reverse(seeds, need, "right", tangent_seeds={})
     named = [(s.op, s.where, s.convention) for s in sites] or [
-        (n.op, *_declared(n, n.arg_names[0], {}, "a kink at second order"))
-        for n in ev.graph.nodes if n.kind == "op" and ev.locals[n.id].second_sites]
+        (n.op, *((s2.where, s2.convention) if s2.convention else
+                 _declared(n, n.arg_names[0], {}, "a kink at second order")))
+        for n in ev.graph.nodes if n.kind == "op"
+        for s2 in ev.locals[n.id].second_sites[:1]]
     first = _Site(0, 0, 0, 0, 0, *named[0])
     ops = "+".join(dict.fromkeys(op for op, _, _ in named))
     found = []

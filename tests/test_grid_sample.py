@@ -332,11 +332,57 @@ KINKED = [i for i, at in enumerate(cases("grid_sampler_2d", defects=True))
 @pytest.mark.parametrize("i", KINKED)
 def test_the_judge_holds_first_order_on_the_kinks_to_the_declared_conventions(i: int,
                                                                                dtype: str) -> None:
-    """The catalog's bilinear points on whole pixel positions and clamped borders (left out of
-    the sweep for their second order: oracle/catalog.py says why) are judged at first order:
-    each grid coordinate on a kink takes its declared convention, and passes."""
+    """The catalog's bilinear points on whole pixel positions and clamped borders are judged
+    at first order: each grid coordinate on a kink takes its declared convention, and passes."""
     values, attrs = arrays("grid_sampler_2d", i, dtype, defects=True)
     inputs = [symgrad.tensor(values[n], requires_grad=True) for n in ("input", "grid")]
     verdict = crosscheck(lambda x, g: apply(REGISTRY["grid_sampler_2d"], x, g, **attrs),
                          inputs, order=1, op="grid_sampler_2d")
     assert verdict.passed and verdict.status == "kink", verdict.message
+
+
+def _hvps(values: dict[str, np.ndarray], attrs: dict[str, Any]) -> tuple[Any, list[Any]]:
+    """The judge's exact Hessian-vector product of a weighted grid_sample and PyTorch's."""
+    import oracle
+
+    rng = np.random.default_rng(0)
+    names = ("input", "grid")
+    vs = [rng.standard_normal(values[n].shape) for n in names]
+    xs = [symgrad.tensor(values[n], requires_grad=True) for n in names]
+    out = apply(REGISTRY["grid_sampler_2d"], *xs, **attrs)
+    w = rng.standard_normal(out.shape)
+    exact = oracle.exact_hvp((out * symgrad.tensor(w)).sum(), xs, [symgrad.tensor(v) for v in vs])
+    ts = [torch.tensor(values[n], requires_grad=True) for n in names]
+    tout = (TF.grid_sample(*ts, **attrs) * torch.tensor(w)).sum()
+    firsts = torch.autograd.grad(tout, ts, create_graph=True)
+    seconds = torch.autograd.grad(sum((g * torch.tensor(v)).sum() for g, v in zip(
+        firsts, vs, strict=True)), ts, allow_unused=True)
+    return exact, [np.zeros(values[n].shape) if h is None else h.numpy()
+                   for n, h in zip(names, seconds, strict=True)]
+
+
+@pytest.mark.parametrize("i", KINKED)
+def test_the_judge_takes_second_order_on_the_kinks_by_the_declared_conventions(i: int) -> None:
+    """On whole pixel positions and clamped borders the judge's second partials take each
+    kink's declared side (the cell to the right; slope 0 along a coordinate on a clamped
+    border), PyTorch's, not the average of the sides that the hats' corners give at the point
+    itself (Abs' = sign(0) = 0); its status says the point is on a kink."""
+    values, attrs = arrays("grid_sampler_2d", i, "float64", defects=True)
+    exact, expected = _hvps(values, attrs)
+    assert exact.status == "kink", exact.reason
+    for got, want in zip(exact.float64, expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("image", ["zeros", "values"])
+def test_the_judge_takes_the_right_cell_at_a_whole_pixel_in_second_order(image: str) -> None:
+    """Grid 0 on 3 x 3 pixels: both coordinates on pixel 1. With an all-zero image no first
+    partial jumps there, yet the second partials (the hats' slopes) do: the judge averaged
+    them (input's hvp 0 at pixel (1, 1) where PyTorch's is nonzero)."""
+    pixels = np.zeros((1, 1, 3, 3)) if image == "zeros" else np.array(
+        [[[[1.0, 2.0, -1.0], [0.5, -2.0, 3.0], [1.5, 0.25, -1.0]]]])
+    attrs = {"mode": "bilinear", "padding_mode": "zeros", "align_corners": False}
+    exact, expected = _hvps({"input": pixels, "grid": np.zeros((1, 1, 1, 2))}, attrs)
+    assert exact.status == "kink", exact.reason
+    for got, want in zip(exact.float64, expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

@@ -312,3 +312,72 @@ def test_norm_negative_p_second_order_at_a_zero_element_is_exactly_zero():
     verdict = oracle.crosscheck(lambda a: symgrad.norm(a, -1.0, dim=(0,)), [x], order=2)
     exact = {tuple(e.index): mpmath.mpf(e.exact) for e in verdict.elements}
     assert exact[(1, 0)] == 0 and exact[(0, 1)] == 0
+
+
+def _renorm_hessian(row: np.ndarray, w: np.ndarray, p: float, maxnorm: float) -> np.ndarray:
+    """The Hessian of sum(w * renorm(row)) for one scaled row, from its closed form.
+
+    out = x s(N), s = maxnorm / (N + 1e-7), N the p-norm (p = 1 or 1/2) with gradient n and
+    Hessian N2, both 0 through a zero element (the engine's convention, PyTorch's for p = 1):
+    d2 / dx_a dx_b = s' (n_b w_a + n_a w_b) + (w . x) (s'' n_a n_b + s' N2_ab)."""
+    mag, sign = np.abs(row), np.sign(row)
+    on = row != 0
+    if p == 1.0:
+        norm, n, n2 = mag.sum(), sign, np.zeros((row.size, row.size))
+    else:  # p = 1/2: N = S**2, S = sum |x|**(1/2)
+        root = np.where(on, np.sqrt(np.where(on, mag, 1.0)), 0.0)
+        inv = np.where(on, 1.0 / np.where(on, root, 1.0), 0.0) * sign
+        s_half = root.sum()
+        norm, n = s_half**2, s_half * inv
+        n2 = np.outer(inv, inv) / 2 - np.diag(np.where(on, s_half * inv**3 * sign, 0.0)) / 2
+    d = norm + 1e-7
+    s1, s2 = -maxnorm / d**2, 2 * maxnorm / d**3
+    return s1 * (np.outer(w, n) + np.outer(n, w)) + (w @ row) * (s2 * np.outer(n, n) + s1 * n2)
+
+
+# p = 1/2: the status says "edge", the partial |x|**(-1/2) x at 0 being a removable singularity.
+@pytest.mark.parametrize(("p", "status"), [(1.0, "kink"), (0.5, "edge")])
+def test_renorm_second_order_at_a_zero_keeps_its_own_factors_slope(p, status):
+    # Row 0 = (3, 0, -4) is scaled (its norm 7, resp. (sqrt 3 + 2)**2, above 2); row 1 is
+    # not (an identity: no second order). |x_01| kinks at 0, the norm's slope there is 0,
+    # yet out_01 = x_01 s(N) keeps d2 out_01 / dx_01 dx_0j = s'(N) n_j through x_01's own
+    # factor: a "zero" kink declares the kinked term's slope, not the output's. Every second
+    # partial along x_01 taken as 0 lost it (0.0051 off PyTorch's at p = 1).
+    x = np.array([[3.0, 0.0, -4.0], [0.5, 0.25, 0.0]])
+    w = np.array([[0.3, -1.1, 0.7], [0.2, 0.4, -0.6]])
+    v = np.array([[0.5, 1.3, -0.9], [0.1, -0.2, 0.8]])
+    xs = t(x)
+    out = apply(REGISTRY["renorm"], xs, p=p, dim=0, maxnorm=2.0)
+    r = oracle.exact_hvp((out * symgrad.tensor(w)).sum(), xs, [v])
+    want = np.zeros_like(x)
+    want[0] = _renorm_hessian(x[0], w[0], p, 2.0) @ v[0]
+    assert r.status == status, r.reason
+    np.testing.assert_allclose(r.float64[0], want, rtol=1e-13, atol=1e-16)
+
+
+def test_euclidean_dist_second_order_beside_a_zero_distance_keeps_the_other_pairs():
+    # x1[0] == x2[0]: a zero distance, whose pair sends 0 at any order (PyTorch's masked
+    # ratio). x1[0]'s and x2[0]'s pairs with the other rows are smooth there: each pair's
+    # Hessian in (x1_i, x2_j) is [[H, -H], [-H, H]], H = (I - u u^T) / d, u = (x1_i - x2_j) / d.
+    # Every second partial along x1[0] and x2[0] taken as 0 lost them (0.107 off PyTorch's).
+    x1 = np.array([[0.0, 1.0], [2.0, -1.0]])
+    x2 = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 0.5]])
+    w = np.array([[0.3, -1.1, 0.7], [0.2, 0.4, -0.6]])
+    v1, v2 = np.array([[0.5, 1.3], [-0.9, 0.1]]), np.array([[-0.2, 0.8], [1.1, -0.4], [0.6, 0.9]])
+    a, b = t(x1), t(x2)
+    out = apply(REGISTRY["euclidean_dist"], a, b)
+    r = oracle.exact_hvp((out * symgrad.tensor(w)).sum(), [a, b], [v1, v2])
+    want1, want2 = np.zeros_like(x1), np.zeros_like(x2)
+    for i in range(2):
+        for j in range(3):
+            diff = x1[i] - x2[j]
+            d = np.sqrt(diff @ diff)
+            if d == 0:
+                continue
+            u = diff / d
+            h = (np.eye(2) - np.outer(u, u)) / d
+            want1[i] += w[i, j] * h @ (v1[i] - v2[j])
+            want2[j] += w[i, j] * h @ (v2[j] - v1[i])
+    assert r.status == "kink", r.reason
+    np.testing.assert_allclose(r.float64[0], want1, rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(r.float64[1], want2, rtol=1e-13, atol=1e-16)

@@ -70,17 +70,6 @@ KNOWN: dict[tuple[str, str], str] = {
     # fails on the filtering); its gradient there is held to PyTorch's in
     # tests/test_order_statistics.py
     ("kinks", "std_mean_std"): "hypothesis draws no equal elements",
-    # grid_sampler_2d's second order at a grid point on a whole pixel position (grid 0 on 3
-    # pixels, align_corners False): the engine takes PyTorch's side (the cell to the right:
-    # -0.690426, PyTorch's too); the judge's structural second partials there are taken at the
-    # point (Abs' = sign(0) = 0 averages the sides: 0.034383, central FD 0.034380) and not by
-    # the declared convention, whenever they are finite (oracle.exact._structural_jdot), and
-    # with an all-zero image the first partials do not jump, so no kink site is seen at all.
-    # A judge bug; the engine is right. A fix that took every second partial on the declared
-    # side (session 25) turned euclidean_dist's and renorm's second order at their kinks
-    # engine-wrong in the sweep, and was reverted: the rule needs each op's conventions.
-    ("gradgrad", "grid_sampler_2d"): "the judge's second partials on a whole pixel position "
-                                     "ignore the kink convention",
 }
 
 # Counterexamples these properties found once, fixed since: each runs first, as an explicit
@@ -228,6 +217,16 @@ EXAMPLES: dict[tuple[str, str], list[OpCase]] = {
                   [[[[-1 / 3, -1 / 3]] * 3]], attrs=_NEAREST_REFLECTION),
         OpCase.of("grid_sampler_2d", "float32", [[[[0.0] * 7] * 2] * 2],
                   [[[[1.2857143878936768, 0.0]] * 3]], attrs=_NEAREST_REFLECTION)],
+    # Grid 0 on 3 x 3 pixels (align_corners False): both coordinates on whole pixel 1, where the
+    # hats have corners. The judge took the second partials at the point (Abs' = sign(0) = 0
+    # averages the two cells: 0.034383, central FD 0.034380) where the engine and PyTorch
+    # take the declared side, the cell to the right (-0.690426); an all-zero image has no jump
+    # of a first partial, so no kink was seen at all.
+    ("gradgrad", "grid_sampler_2d"): [
+        OpCase.of("grid_sampler_2d", "float64", image, [[[[0.0, 0.0]]]],
+                  attrs={"mode": "bilinear", "padding_mode": "zeros", "align_corners": False})
+        for image in ([[[[0.0] * 3] * 3]], [[[[1.0, 2.0, -1.0], [0.5, -2.0, 3.0],
+                                               [1.5, 0.25, -1.0]]]])],
 }
 
 # (name, dtype) pairs each check is parametrized over, filled in by ``per_op``.
