@@ -1230,3 +1230,64 @@ def test_square_root_powers_of_a_zero_dim_tensor_as_torch():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert run(symgrad) == run(torch)
+
+
+# -- seeds 2020, 2086, 2110: singular vectors an SVD leaves open --------------------------------
+def _svd_step_plain(u, s, v):
+    return tuple(("tensor", "float64", np.shape(a), np.asarray(a, dtype=float), False, True, None)
+                 for a in (u, s, v))
+
+
+def test_the_svd_rule_excuses_the_vectors_of_a_zero_or_repeated_singular_value():
+    """A = [[-1, -1], [-0.75, -0.75], [0, 0]] has rank 1 (seed 2086 program 553): any unit
+    u_2 orthogonal to u_1, and v_2 = +-(1, -1) / sqrt(2), of either sign alone, make an SVD
+    with s_2 = 0; the zero matrix (seed 2110 program 325) any pair; I any rotation shared by U
+    and V (U V^T = I). The fuzzer compares the product U_g V_g^T over each positive singular
+    value and checks symgrad's is an SVD; a simple pair's vector negated alone, a rotation
+    not shared, or factors that do not make A are still reported."""
+    import torch_fuzz
+
+    step = (torch_fuzz.CALLS.index(("function", "svd", "unary")), 0, 0, 0, 0, False)
+    rule = torch_fuzz._svd_arbitrary
+    a = symgrad.tensor([[-1.0, -1.0], [-0.75, -0.75], [0.0, 0.0]], dtype=symgrad.float64)
+    u = [[-0.8, 0.6], [-0.6, -0.8], [0.0, 0.0]]
+    s, r = [1.25 * math.sqrt(2), 0.0], math.sqrt(0.5)
+    v = [[r, -r], [r, r]]
+    ours = _svd_step_plain(u, s, v)
+    u_other = [[-0.8, -0.6], [-0.6, 0.8], [0.0, 0.0]]  # u_2 negated alone: PyTorch's
+    assert rule(step, a, ours, _svd_step_plain(u_other, s, v))
+    assert rule(step, a, ours, _svd_step_plain([[-0.8, 0.0], [-0.6, 0.0], [0.0, 1.0]], s, v))
+    assert not rule(step, a, ours, _svd_step_plain(np.negative(u), s, v))  # u_1 alone
+    not_an_svd = _svd_step_plain([[-0.8, 0.8], [-0.6, 0.6], [0.0, 0.0]], s, v)
+    assert not rule(step, a, not_an_svd, _svd_step_plain(u_other, s, v))
+    zero = symgrad.zeros(1, 3, dtype=symgrad.float64)
+    assert rule(step, zero, _svd_step_plain([[-1.0]], [0.0], [[1.0], [0.0], [0.0]]),
+                _svd_step_plain([[1.0]], [0.0], [[0.0], [0.0], [1.0]]))
+    c, sn = 0.6, 0.8
+    rotation = [[c, -sn], [sn, c]]
+    eye = symgrad.eye(2, dtype=symgrad.float64)
+    ours = _svd_step_plain(np.eye(2), [1.0, 1.0], np.eye(2))
+    assert rule(step, eye, ours, _svd_step_plain(rotation, [1.0, 1.0], rotation))
+    assert not rule(step, eye, ours, _svd_step_plain(rotation, [1.0, 1.0], np.eye(2)))
+
+
+# (leaf, the step that makes the matrix, by name): seed 2020 program 1136 (a (2, 2, 3) of
+# repeated rows), 2086 program 553 (a (3, 2) of repeated columns), 2110 program 325 (zeros)
+_NOT_OF_FULL_RANK = [((5, 0, 8, False), ("concatenate", "list_dim")),
+                     ((3, 0, 2, True), ("cat", "list_dim")),
+                     ((5, 1, 7, True), ("xlogy_", "dim"))]
+
+
+@pytest.mark.parametrize(("leaf", "call"), _NOT_OF_FULL_RANK)
+def test_svd_of_a_matrix_not_of_full_rank_is_compared_no_further(leaf, call):
+    """The programs whose svd step gave singular vectors of a zero singular value other than
+    LAPACK's: compared no further, as any orthonormal completion is right."""
+    import torch_fuzz
+
+    index = {c[1:]: i for i, c in enumerate(torch_fuzz.CALLS)}
+    quiet = call[0] == "xlogy_"  # xlogy_(1) zeroes the leaf in place, which only no_grad lets
+    program = torch_fuzz.Program((leaf,), ((index[call], 0, 0, 2, 0, quiet),
+                                           (index[("svd", "unary")], 1, 0, 0, 0, False)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert torch_fuzz.run(program) == []

@@ -370,22 +370,57 @@ def _tie_order(step: tuple[int, ...], operand: Any) -> bool:
     return len(np.unique(values)) < values.size
 
 
-def _svd_signs(step: tuple[int, ...], ours: Any, theirs: Any) -> bool:
-    """Whether a step is svd and its results differ only in the signs of singular vector
-    pairs: a column of U and the same column of V negated together is as right (LAPACK picks
-    PyTorch's; symgrad's makes its own, tests/test_decompositions.py compares them signed
-    alike). The signs are read where symgrad's column of U is largest in magnitude."""
+def _svd_arbitrary(step: tuple[int, ...], operand: Any, ours: Any, theirs: Any) -> bool:
+    """Whether a step is svd and its results differ only where an SVD leaves the singular
+    vectors open: symgrad's is an SVD of the operand (U and V of orthonormal columns, U S V^T
+    the operand) with PyTorch's singular values, and for each positive singular value the
+    pairs' product U_g V_g^T over the singular values equal to it (``_svd_groups``) is
+    PyTorch's. That leaves a pair of a simple singular value its sign, negated in u and v
+    together (LAPACK picks PyTorch's; symgrad's makes its own, tests/test_decompositions.py
+    compares them signed alike), a repeated one any rotation shared by its u's and v's, and
+    a zero one, or the columns past the singular values, any orthonormal completion (seeds
+    2020, 2086, 2110: rank-deficient matrices)."""
     if CALLS[step[0] % len(CALLS)][1] != "svd" or len(ours) != 3 or len(theirs) != 3:
         return False
-    (u, s, v), (tu, ts, tv) = ours, theirs
     if any(a[:3] != b[:3] or a[4:] != b[4:] for a, b in zip(ours, theirs, strict=True)):
         return False
-    if u[3].size == 0 or not (np.isfinite(u[3]).all() and np.isfinite(tu[3]).all()):
+    (u, s, v), (tu, ts, tv) = (tuple(t[3] for t in r) for r in (ours, theirs))
+    a = np.asarray(operand.detach().numpy(), dtype=np.float64)
+    if u.size == 0 or not all(np.isfinite(x).all() for x in (u, s, v, tu, ts, tv, a)):
         return False
-    at = np.abs(u[3]).argmax(axis=-2)[..., None, :]  # each column's largest element
-    flip = np.sign(np.take_along_axis(u[3], at, -2)) * np.sign(np.take_along_axis(tu[3], at, -2))
-    return (_agree(s[3], ts[3]) and _agree(u[3], tu[3] * flip)
-            and _agree(v[3], tv[3] * flip))
+    if not _agree(s, ts) or not _is_svd(a, u, s, v):
+        return False
+    for at in np.ndindex(s.shape[:-1]):
+        for group in _svd_groups(s[at]):
+            if not _agree(u[at][:, group] @ v[at][:, group].T,
+                          tu[at][:, group] @ tv[at][:, group].T):
+                return False
+    return True
+
+
+def _is_svd(a: np.ndarray, u: np.ndarray, s: np.ndarray, v: np.ndarray) -> bool:
+    """Whether ``u``, ``s``, ``v`` (torch.svd's, V not transposed) factor ``a`` to float32's
+    rounding: orthonormal columns, and U S V^T = A over the singular values."""
+    k = s.shape[-1]
+    scale = max(float(np.abs(a).max(initial=0.0)), 1.0)
+    product = (u[..., :k] * s[..., None, :]) @ np.swapaxes(v[..., :k], -1, -2)
+    return all(np.allclose(np.swapaxes(q, -1, -2) @ q, np.eye(q.shape[-1]), atol=1e-5)
+               for q in (u, v)) and np.allclose(product, a, rtol=0, atol=1e-5 * scale)
+
+
+def _svd_groups(s: np.ndarray) -> list[list[int]]:
+    """The places of each positive singular value of descending ``s``, those equal (to the
+    fuzzer's tolerance, relative to the largest) together; zero ones in none."""
+    tol = 1e-5 * float(s[0]) if s.size else 0.0
+    groups: list[list[int]] = []
+    for i, value in enumerate(s):
+        if value <= tol:
+            break
+        if groups and s[groups[-1][-1]] - value <= tol:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
 
 
 # Functions whose result PyTorch forms from a float32 factorization: at a matrix of lower rank
@@ -473,8 +508,8 @@ def run(program: Program) -> list[tuple[str, Any, Any]]:
 
     A program whose values agree only to the tolerance at some step, and part later at a step
     that gives symgrad's result on symgrad's operands (``_inherited``), that sorts tied
-    elements in another order (``_tie_order``), gives singular vectors of other signs
-    (``_svd_signs``), takes the pseudo-inverse or the QR
+    elements in another order (``_tie_order``), gives other singular vectors
+    where the SVD leaves them open (``_svd_arbitrary``), takes the pseudo-inverse or the QR
     factorization of a matrix not of full rank (``_rank_deficient``) or reads the sign bit of
     a NaN (``_nan_sign``), is compared no further: its rest tells nothing about either library.
     One whose backward would crash PyTorch (``_crashes_torch``) is compared forward only; a
@@ -503,7 +538,7 @@ def run(program: Program) -> list[tuple[str, Any, Any]]:
         pools[symgrad].extend(_tensors(s_val, symgrad))
         if not _agree(sym, tor):
             if (_tie_order(step, operand) or _rank_deficient(step, operand)
-                    or _svd_signs(step, sym, tor) or _nan_sign(step, before, sym, tor)
+                    or _svd_arbitrary(step, operand, sym, tor) or _nan_sign(step, before, sym, tor)
                     or _inherited(step, mirror, s_val, pools[symgrad])):
                 return []
             return [(where, sym, tor)]
