@@ -1291,3 +1291,49 @@ def test_svd_of_a_matrix_not_of_full_rank_is_compared_no_further(leaf, call):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert torch_fuzz.run(program) == []
+
+
+# -- seeds 2081, 2097: the singular vectors of a matrix holding an infinity ----------------------
+def test_leftover_singular_vectors_are_pytorchs_only_where_the_values_are_nan():
+    """Seed 2081 program 1054 (svd of (-inf, -inf, -inf)^T: V NaN in symgrad, 1 in PyTorch)
+    and seed 2097 program 625 (nuclear_norm's gradient at (inf, 0.67, -16): NaN in symgrad,
+    PyTorch's U V^T of the vectors LAPACK left) count as PyTorch's (tests/test_torch_parity.py,
+    test_svd_of_a_matrix_holding_an_infinity); a NaN vector beside finite singular values,
+    or NaN singular values where PyTorch's are numbers, do not."""
+    import torch_fuzz
+
+    index = {c[1:]: i for i, c in enumerate(torch_fuzz.CALLS)}
+    svd = torch_fuzz.Program(((3, 0, 0, False),), ((index[("svd", "unary")], 0, 0, 0, 0, False),))
+
+    def plain(a):
+        a = np.asarray(a, dtype=float)
+        return ("tensor", "float32", a.shape, a, False, True, None)
+
+    def found(u, s, v, tu, ts, tv):
+        return [("step 0 ('svd', 'unary')", (plain(u), plain(s), plain(v)),
+                 (plain(tu), plain(ts), plain(tv)))]
+
+    nan = math.nan
+    assert torch_fuzz.torch_is_wrong(svd, found([[nan]] * 3, [nan], [[nan]],
+                                                [[nan]] * 3, [nan], [[1.0]]))
+    assert not torch_fuzz.torch_is_wrong(svd, found([[1.0], [0.0], [0.0]], [2.0], [[nan]],
+                                                    [[1.0], [0.0], [0.0]], [2.0], [[1.0]]))
+    assert not torch_fuzz.torch_is_wrong(svd, found([[nan]] * 3, [nan], [[nan]],
+                                                    [[nan]] * 3, [2.0], [[1.0]]))
+    norm = torch_fuzz.Program(((5, 1, 0, True),), (
+        (index[("nuclear_norm", "unary")], 0, 0, 0, 0, False),))
+
+    def grad(ours, theirs):
+        return [("grad of leaf 0", plain([ours]), plain([theirs]))]
+
+    assert torch_fuzz.torch_is_wrong(norm, grad([nan, nan, nan], [-math.inf, -0.0, -0.0]))
+    assert not torch_fuzz.torch_is_wrong(norm, grad([nan, 1.0, 2.0], [-math.inf, 1.5, 2.0]))
+    # the programs, shortened: reciprocal puts inf where a leaf holds 0
+    reciprocal = (index[("reciprocal", "unary")], 0, 0, 0, 0, False)
+    for leaf, call in (((3, 0, 0, False), ("svd", "unary")),
+                       ((5, 1, 0, True), ("nuclear_norm", "unary"))):
+        program = torch_fuzz.Program((leaf,), (reciprocal, (index[call], 1, 0, 0, 0, False)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            report = torch_fuzz.run(program)
+        assert report and torch_fuzz.torch_is_wrong(program, report), report
