@@ -1337,3 +1337,37 @@ def test_leftover_singular_vectors_are_pytorchs_only_where_the_values_are_nan():
             warnings.simplefilter("ignore")
             report = torch_fuzz.run(program)
         assert report and torch_fuzz.torch_is_wrong(program, report), report
+
+
+# -- seed 2116: svd's and nuclear_norm's backward read their input --------------------------
+@pytest.mark.parametrize("fn", ["nuclear_norm", "svd"])
+def test_a_write_into_the_input_of_an_svd_is_refused_before_backward(fn):
+    """symgrad's VJP forms the singular vectors again from the input, so it refuses a write
+    into the input before backward; PyTorch's node saved U, S and Vh and gives the derivative
+    at the matrix the SVD was taken of (torch_fuzz's READS_ITS_INPUT): U V^T, [[0, 1], [1, 0]]
+    for [[0, 2], [1, 0]] (singular values 2 and 1)."""
+    def call(lib):
+        x = lib.tensor([[0.0, 2.0], [1.0, 0.0]], dtype=lib.float64, requires_grad=True)
+        y = x * 1
+        out = lib.nuclear_norm(y) if fn == "nuclear_norm" else lib.svd(y).S.sum()
+        with lib.no_grad():
+            y.mul_(3.0)
+        out.backward()
+        return x.grad
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            call(symgrad)
+        np.testing.assert_allclose(call(torch).numpy(), [[0.0, 1.0], [1.0, 0.0]], atol=1e-15)
+    import torch_fuzz
+
+    index = {c[1:]: i for i, c in enumerate(torch_fuzz.CALLS)}
+    # seed 2116 program 281, shortened: nuclear_norm of a leaf, which detach_ frees to be
+    # written in place (rad2deg_) before the backward
+    program = torch_fuzz.Program(((3, 0, 10, True),), (
+        (index[("nuclear_norm", "unary")], 0, 0, 0, 0, False),
+        (index[("detach_", "unary")], 0, 0, 0, 0, False),
+        (index[("rad2deg_", "unary")], 0, 0, 0, 0, False)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert torch_fuzz.run(program) == []

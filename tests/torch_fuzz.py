@@ -584,7 +584,11 @@ def _backward_outcome(lib: Any, root: Any) -> tuple[str, Any, str]:
 # hypot's VJP reads other for self's gradient (hypot recomputed in float64) where PyTorch's
 # reads the result and saves other only for other's gradient: its second derivative in self
 # from the float32 result is 1.5e7 ULP off at (1000, 0.01), symgrad's 13 ULP.
-READS_ITS_INPUT = {"sigmoid", "tanh", "expm1", "exp2", "hypot"}
+# svd's and nuclear_norm's VJPs form the singular vectors again from the input (a graph of
+# their own, for a double backward), where PyTorch's node saves U, S and Vh: a write into the
+# input before backward is refused there, PyTorch's gradient is the derivative at the matrix
+# the SVD was taken of (seed 2116 program 281, helper h1).
+READS_ITS_INPUT = {"sigmoid", "tanh", "expm1", "exp2", "hypot", "svd", "nuclear_norm"}
 # Functions whose PyTorch backward reads an input through an _unsafe_view, which keeps a version
 # counter of its own: a later write into the input goes unseen, and the backward computes with
 # the written values (kron(a, b) then a.mul_(10): b's gradient 60 for sum(a) = 6). symgrad's
