@@ -1371,3 +1371,33 @@ def test_a_write_into_the_input_of_an_svd_is_refused_before_backward(fn):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert torch_fuzz.run(program) == []
+
+
+# -- seed 2108: the inverse of a matrix singular in exact arithmetic ----------------------------
+def test_inverse_of_a_matrix_singular_in_exact_arithmetic_is_compared_no_further():
+    """b_i - a_j for a = (0, 3, -0.125), b = (-0.125, 0.5, 2) has rank 2 (its determinant is
+    0 exactly): symgrad's LU rounds U_33 to 0 and raises, PyTorch's (MKL fusing l * u into the
+    difference) leaves -6e-18 and gives an inverse of 1e17. The error is the mathematics', but
+    which library meets the zero is the rounding's: such a step is compared no further."""
+    from fractions import Fraction
+
+    import torch_fuzz
+
+    a, b = [0.0, 3.0, -0.125], [-0.125, 0.5, 2.0]
+    m = [[Fraction(bi) - Fraction(aj) for aj in a] for bi in b]
+    det = (m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+           - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+           + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]))
+    assert det == 0
+    matrix = [[float(x) for x in row] for row in m]
+    with pytest.raises(RuntimeError, match="singular"):
+        symgrad.inverse(symgrad.tensor(matrix, dtype=symgrad.float64))
+    assert torch.inverse(torch.tensor(matrix, dtype=torch.float64)).abs().max() > 1e15
+    index = {c[1:]: i for i, c in enumerate(torch_fuzz.CALLS)}
+    # the program: sub of a (3, 1) float64 leaf and a (3,) float32 one, then inverse
+    program = torch_fuzz.Program(((1, 0, 0, True), (3, 1, 10, True)), (
+        (index[("sub", "binary")], 1, 0, 0, 0, False),
+        (index[("inverse", "square")], 2, 0, 0, 0, False)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert torch_fuzz.run(program) == []

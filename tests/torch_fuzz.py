@@ -431,12 +431,17 @@ def _svd_groups(s: np.ndarray) -> list[list[int]]:
 # the diagonal is 0 in exact arithmetic): LAPACK's and symgrad's geqr2 round differently, so a
 # tau of 1 in one is 0 in the other, both factorizations to 1e-15 (tests/test_fuzz_leftovers.py,
 # test_geqrf_past_the_rank_reflects_rounding_noise).
-RANK_SENSITIVE = {"pinverse", "geqrf"}
+# inverse of a matrix singular in exact arithmetic: whether LU meets an exact zero pivot is
+# the rounding's (b_i - a_j for a = (0, 3, -0.125), b = (-0.125, 0.5, 2), rank 2: symgrad's
+# getrf rounds l * u and the difference apart and finds U_33 = 0, LinAlgError, PyTorch's MKL
+# fuses them, -6e-18, and inverts it to 1e17; seed 2108 program 948, helper h1;
+# tests/test_fuzz_leftovers.py). The error is the mathematics', the values noise.
+RANK_SENSITIVE = {"pinverse", "geqrf", "inverse"}
 
 
 def _rank_deficient(step: tuple[int, ...], operand: Any) -> bool:
-    """Whether a step takes the pseudo-inverse (or the QR factorization) of matrices not of
-    full rank."""
+    """Whether a step takes the pseudo-inverse (the QR factorization, the inverse) of matrices
+    not of full rank."""
     name = CALLS[step[0] % len(CALLS)][1]
     if name not in RANK_SENSITIVE or not isinstance(operand, symgrad.Tensor) or operand.ndim < 2:
         return False
@@ -509,8 +514,9 @@ def run(program: Program) -> list[tuple[str, Any, Any]]:
     A program whose values agree only to the tolerance at some step, and part later at a step
     that gives symgrad's result on symgrad's operands (``_inherited``), that sorts tied
     elements in another order (``_tie_order``), gives other singular vectors
-    where the SVD leaves them open (``_svd_arbitrary``), takes the pseudo-inverse or the QR
-    factorization of a matrix not of full rank (``_rank_deficient``) or reads the sign bit of
+    where the SVD leaves them open (``_svd_arbitrary``), takes the pseudo-inverse, the QR
+    factorization or the inverse of a matrix not of full rank (``_rank_deficient``: also where
+    one library alone raises) or reads the sign bit of
     a NaN (``_nan_sign``), is compared no further: its rest tells nothing about either library.
     One whose backward would crash PyTorch (``_crashes_torch``) is compared forward only; a
     step whose forward would is skipped.
@@ -529,6 +535,8 @@ def run(program: Program) -> list[tuple[str, Any, Any]]:
         t_kind, t_val = _outcome(lambda: _run_step(torch, pools[torch], step))  # noqa: B023
         where = f"step {n} {CALLS[step[0] % len(CALLS)][1:]}"
         if s_kind != t_kind or (s_kind == "raises" and s_val != t_val):
+            if _rank_deficient(step, operand):
+                return []
             return [(where, s_val if s_kind == "raises" else "ok",
                      t_val if t_kind == "raises" else "ok")]
         if s_kind == "raises":
