@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -1401,3 +1402,49 @@ def test_inverse_of_a_matrix_singular_in_exact_arithmetic_is_compared_no_further
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert torch_fuzz.run(program) == []
+
+
+# -- seed 2054: a half-precision gradient from the rounded result -------------------------------
+@pytest.mark.parametrize(("fn", "x", "exact"), [
+    ("tanh", 4.0, lambda x: 1 - mpmath.tanh(x) ** 2),
+    ("sigmoid", 8.0, lambda x: mpmath.exp(-x) / (1 + mpmath.exp(-x)) ** 2),
+    ("expm1", -6.0, mpmath.exp)])
+def test_a_bfloat16_gradient_from_the_input_is_nearer_the_derivative(fn, x, exact):
+    """PyTorch's bfloat16 backward of tanh, sigmoid and expm1 forms the derivative from the
+    rounded result: tanh(4) rounds to 1, and 1 - y**2 to 0 where the derivative is 1.3e-3
+    (sigmoid(8) alike; expm1(-6) + 1 is 0.0039 for 0.0025); symgrad's, from the input, is
+    the derivative correctly rounded (the fuzzer's
+    TORCH_HALF_GRADIENTS, beside an autocast call)."""
+    def grad(lib):
+        t = lib.tensor([x], dtype=lib.bfloat16, requires_grad=True)
+        getattr(lib, fn)(t).backward(lib.ones(1, dtype=lib.bfloat16))
+        return t.grad.float().item()
+
+    truth = float(exact(mpmath.mpf(x)))
+    ulp = np.spacing(np.float32(truth)) * 2.0**16  # bfloat16's, at the derivative
+    assert abs(grad(symgrad) - truth) <= ulp / 2
+    assert abs(grad(torch) - truth) > 4 * ulp
+
+
+def test_the_half_rule_excuses_rounding_beside_an_autocast_call():
+    """Seed 2054 program 88: tanh of an autocast product, whose leaf gradient differs from
+    PyTorch's by 3 bfloat16 ULP (symgrad's 0.16602 against the derivative's 0.16556,
+    PyTorch's 0.16309) is PyTorch's; a gradient farther apart, or the same program without
+    autocast, is still reported."""
+    import torch_fuzz
+
+    index = {c[1:]: i for i, c in enumerate(torch_fuzz.CALLS)}
+    program = torch_fuzz.Program(((5, 0, 4, True), (3, 0, 8, False)), (
+        (index[("autocast_matmul", "")], 1, 0, 0, 0, False),
+        (index[("tanh", "unary")], 2, 0, 0, 0, False)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = torch_fuzz.run(program)
+    assert report and report[0][0] == "grad of leaf 0"
+    assert torch_fuzz.torch_is_wrong(program, report)
+    where, ours, theirs = report[0]
+    far = (theirs[:3] + (theirs[3] * 1.1,) + theirs[4:])
+    assert not torch_fuzz.torch_is_wrong(program, [(where, ours, far)])
+    plain_matmul = torch_fuzz.Program(program.leaves, (
+        (index[("matmul", "")], 1, 0, 0, 0, False),) + program.steps[1:])
+    assert not torch_fuzz.torch_is_wrong(plain_matmul, report)
