@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -1230,3 +1231,220 @@ def test_square_root_powers_of_a_zero_dim_tensor_as_torch():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert run(symgrad) == run(torch)
+
+
+# -- seeds 2020, 2086, 2110: singular vectors an SVD leaves open --------------------------------
+def _svd_step_plain(u, s, v):
+    return tuple(("tensor", "float64", np.shape(a), np.asarray(a, dtype=float), False, True, None)
+                 for a in (u, s, v))
+
+
+def test_the_svd_rule_excuses_the_vectors_of_a_zero_or_repeated_singular_value():
+    """A = [[-1, -1], [-0.75, -0.75], [0, 0]] has rank 1 (seed 2086 program 553): any unit
+    u_2 orthogonal to u_1, and v_2 = +-(1, -1) / sqrt(2), of either sign alone, make an SVD
+    with s_2 = 0; the zero matrix (seed 2110 program 325) any pair; I any rotation shared by U
+    and V (U V^T = I). The fuzzer compares the product U_g V_g^T over each positive singular
+    value and checks symgrad's is an SVD; a simple pair's vector negated alone, a rotation
+    not shared, or factors that do not make A are still reported."""
+    import torch_fuzz
+
+    step = (torch_fuzz.CALLS.index(("function", "svd", "unary")), 0, 0, 0, 0, False)
+    rule = torch_fuzz._svd_arbitrary
+    a = symgrad.tensor([[-1.0, -1.0], [-0.75, -0.75], [0.0, 0.0]], dtype=symgrad.float64)
+    u = [[-0.8, 0.6], [-0.6, -0.8], [0.0, 0.0]]
+    s, r = [1.25 * math.sqrt(2), 0.0], math.sqrt(0.5)
+    v = [[r, -r], [r, r]]
+    ours = _svd_step_plain(u, s, v)
+    u_other = [[-0.8, -0.6], [-0.6, 0.8], [0.0, 0.0]]  # u_2 negated alone: PyTorch's
+    assert rule(step, a, ours, _svd_step_plain(u_other, s, v))
+    assert rule(step, a, ours, _svd_step_plain([[-0.8, 0.0], [-0.6, 0.0], [0.0, 1.0]], s, v))
+    assert not rule(step, a, ours, _svd_step_plain(np.negative(u), s, v))  # u_1 alone
+    not_an_svd = _svd_step_plain([[-0.8, 0.8], [-0.6, 0.6], [0.0, 0.0]], s, v)
+    assert not rule(step, a, not_an_svd, _svd_step_plain(u_other, s, v))
+    zero = symgrad.zeros(1, 3, dtype=symgrad.float64)
+    assert rule(step, zero, _svd_step_plain([[-1.0]], [0.0], [[1.0], [0.0], [0.0]]),
+                _svd_step_plain([[1.0]], [0.0], [[0.0], [0.0], [1.0]]))
+    c, sn = 0.6, 0.8
+    rotation = [[c, -sn], [sn, c]]
+    eye = symgrad.eye(2, dtype=symgrad.float64)
+    ours = _svd_step_plain(np.eye(2), [1.0, 1.0], np.eye(2))
+    assert rule(step, eye, ours, _svd_step_plain(rotation, [1.0, 1.0], rotation))
+    assert not rule(step, eye, ours, _svd_step_plain(rotation, [1.0, 1.0], np.eye(2)))
+
+
+# (leaf, the step that makes the matrix, by name): seed 2020 program 1136 (a (2, 2, 3) of
+# repeated rows), 2086 program 553 (a (3, 2) of repeated columns), 2110 program 325 (zeros)
+_NOT_OF_FULL_RANK = [((5, 0, 8, False), ("concatenate", "list_dim")),
+                     ((3, 0, 2, True), ("cat", "list_dim")),
+                     ((5, 1, 7, True), ("xlogy_", "dim"))]
+
+
+@pytest.mark.parametrize(("leaf", "call"), _NOT_OF_FULL_RANK)
+def test_svd_of_a_matrix_not_of_full_rank_is_compared_no_further(leaf, call):
+    """The programs whose svd step gave singular vectors of a zero singular value other than
+    LAPACK's: compared no further, as any orthonormal completion is right."""
+    import torch_fuzz
+
+    index = {c[1:]: i for i, c in enumerate(torch_fuzz.CALLS)}
+    quiet = call[0] == "xlogy_"  # xlogy_(1) zeroes the leaf in place, which only no_grad lets
+    program = torch_fuzz.Program((leaf,), ((index[call], 0, 0, 2, 0, quiet),
+                                           (index[("svd", "unary")], 1, 0, 0, 0, False)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert torch_fuzz.run(program) == []
+
+
+# -- seeds 2081, 2097: the singular vectors of a matrix holding an infinity ----------------------
+def test_leftover_singular_vectors_are_pytorchs_only_where_the_values_are_nan():
+    """Seed 2081 program 1054 (svd of (-inf, -inf, -inf)^T: V NaN in symgrad, 1 in PyTorch)
+    and seed 2097 program 625 (nuclear_norm's gradient at (inf, 0.67, -16): NaN in symgrad,
+    PyTorch's U V^T of the vectors LAPACK left) count as PyTorch's (tests/test_torch_parity.py,
+    test_svd_of_a_matrix_holding_an_infinity); a NaN vector beside finite singular values,
+    or NaN singular values where PyTorch's are numbers, do not."""
+    import torch_fuzz
+
+    index = {c[1:]: i for i, c in enumerate(torch_fuzz.CALLS)}
+    svd = torch_fuzz.Program(((3, 0, 0, False),), ((index[("svd", "unary")], 0, 0, 0, 0, False),))
+
+    def plain(a):
+        a = np.asarray(a, dtype=float)
+        return ("tensor", "float32", a.shape, a, False, True, None)
+
+    def found(u, s, v, tu, ts, tv):
+        return [("step 0 ('svd', 'unary')", (plain(u), plain(s), plain(v)),
+                 (plain(tu), plain(ts), plain(tv)))]
+
+    nan = math.nan
+    assert torch_fuzz.torch_is_wrong(svd, found([[nan]] * 3, [nan], [[nan]],
+                                                [[nan]] * 3, [nan], [[1.0]]))
+    assert not torch_fuzz.torch_is_wrong(svd, found([[1.0], [0.0], [0.0]], [2.0], [[nan]],
+                                                    [[1.0], [0.0], [0.0]], [2.0], [[1.0]]))
+    assert not torch_fuzz.torch_is_wrong(svd, found([[nan]] * 3, [nan], [[nan]],
+                                                    [[nan]] * 3, [2.0], [[1.0]]))
+    norm = torch_fuzz.Program(((5, 1, 0, True),), (
+        (index[("nuclear_norm", "unary")], 0, 0, 0, 0, False),))
+
+    def grad(ours, theirs):
+        return [("grad of leaf 0", plain([ours]), plain([theirs]))]
+
+    assert torch_fuzz.torch_is_wrong(norm, grad([nan, nan, nan], [-math.inf, -0.0, -0.0]))
+    assert not torch_fuzz.torch_is_wrong(norm, grad([nan, 1.0, 2.0], [-math.inf, 1.5, 2.0]))
+    # the programs, shortened: reciprocal puts inf where a leaf holds 0
+    reciprocal = (index[("reciprocal", "unary")], 0, 0, 0, 0, False)
+    for leaf, call in (((3, 0, 0, False), ("svd", "unary")),
+                       ((5, 1, 0, True), ("nuclear_norm", "unary"))):
+        program = torch_fuzz.Program((leaf,), (reciprocal, (index[call], 1, 0, 0, 0, False)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            report = torch_fuzz.run(program)
+        assert report and torch_fuzz.torch_is_wrong(program, report), report
+
+
+# -- seed 2116: svd's and nuclear_norm's backward read their input --------------------------
+@pytest.mark.parametrize("fn", ["nuclear_norm", "svd"])
+def test_a_write_into_the_input_of_an_svd_is_refused_before_backward(fn):
+    """symgrad's VJP forms the singular vectors again from the input, so it refuses a write
+    into the input before backward; PyTorch's node saved U, S and Vh and gives the derivative
+    at the matrix the SVD was taken of (torch_fuzz's READS_ITS_INPUT): U V^T, [[0, 1], [1, 0]]
+    for [[0, 2], [1, 0]] (singular values 2 and 1)."""
+    def call(lib):
+        x = lib.tensor([[0.0, 2.0], [1.0, 0.0]], dtype=lib.float64, requires_grad=True)
+        y = x * 1
+        out = lib.nuclear_norm(y) if fn == "nuclear_norm" else lib.svd(y).S.sum()
+        with lib.no_grad():
+            y.mul_(3.0)
+        out.backward()
+        return x.grad
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            call(symgrad)
+        np.testing.assert_allclose(call(torch).numpy(), [[0.0, 1.0], [1.0, 0.0]], atol=1e-15)
+    import torch_fuzz
+
+    index = {c[1:]: i for i, c in enumerate(torch_fuzz.CALLS)}
+    # seed 2116 program 281, shortened: nuclear_norm of a leaf, which detach_ frees to be
+    # written in place (rad2deg_) before the backward
+    program = torch_fuzz.Program(((3, 0, 10, True),), (
+        (index[("nuclear_norm", "unary")], 0, 0, 0, 0, False),
+        (index[("detach_", "unary")], 0, 0, 0, 0, False),
+        (index[("rad2deg_", "unary")], 0, 0, 0, 0, False)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert torch_fuzz.run(program) == []
+
+
+# -- seed 2108: the inverse of a matrix singular in exact arithmetic ----------------------------
+def test_inverse_of_a_matrix_singular_in_exact_arithmetic_is_compared_no_further():
+    """b_i - a_j for a = (0, 3, -0.125), b = (-0.125, 0.5, 2) has rank 2 (its determinant is
+    0 exactly): symgrad's LU rounds U_33 to 0 and raises, PyTorch's (MKL fusing l * u into the
+    difference) leaves -6e-18 and gives an inverse of 1e17. The error is the mathematics', but
+    which library meets the zero is the rounding's: such a step is compared no further."""
+    from fractions import Fraction
+
+    import torch_fuzz
+
+    a, b = [0.0, 3.0, -0.125], [-0.125, 0.5, 2.0]
+    m = [[Fraction(bi) - Fraction(aj) for aj in a] for bi in b]
+    det = (m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+           - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+           + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]))
+    assert det == 0
+    matrix = [[float(x) for x in row] for row in m]
+    with pytest.raises(RuntimeError, match="singular"):
+        symgrad.inverse(symgrad.tensor(matrix, dtype=symgrad.float64))
+    assert torch.inverse(torch.tensor(matrix, dtype=torch.float64)).abs().max() > 1e15
+    index = {c[1:]: i for i, c in enumerate(torch_fuzz.CALLS)}
+    # the program: sub of a (3, 1) float64 leaf and a (3,) float32 one, then inverse
+    program = torch_fuzz.Program(((1, 0, 0, True), (3, 1, 10, True)), (
+        (index[("sub", "binary")], 1, 0, 0, 0, False),
+        (index[("inverse", "square")], 2, 0, 0, 0, False)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert torch_fuzz.run(program) == []
+
+
+# -- seed 2054: a half-precision gradient from the rounded result -------------------------------
+@pytest.mark.parametrize(("fn", "x", "exact"), [
+    ("tanh", 4.0, lambda x: 1 - mpmath.tanh(x) ** 2),
+    ("sigmoid", 8.0, lambda x: mpmath.exp(-x) / (1 + mpmath.exp(-x)) ** 2),
+    ("expm1", -6.0, mpmath.exp)])
+def test_a_bfloat16_gradient_from_the_input_is_nearer_the_derivative(fn, x, exact):
+    """PyTorch's bfloat16 backward of tanh, sigmoid and expm1 forms the derivative from the
+    rounded result: tanh(4) rounds to 1, and 1 - y**2 to 0 where the derivative is 1.3e-3
+    (sigmoid(8) alike; expm1(-6) + 1 is 0.0039 for 0.0025); symgrad's, from the input, is
+    the derivative correctly rounded (the fuzzer's
+    TORCH_HALF_GRADIENTS, beside an autocast call)."""
+    def grad(lib):
+        t = lib.tensor([x], dtype=lib.bfloat16, requires_grad=True)
+        getattr(lib, fn)(t).backward(lib.ones(1, dtype=lib.bfloat16))
+        return t.grad.float().item()
+
+    truth = float(exact(mpmath.mpf(x)))
+    ulp = np.spacing(np.float32(truth)) * 2.0**16  # bfloat16's, at the derivative
+    assert abs(grad(symgrad) - truth) <= ulp / 2
+    assert abs(grad(torch) - truth) > 4 * ulp
+
+
+def test_the_half_rule_excuses_rounding_beside_an_autocast_call():
+    """Seed 2054 program 88: tanh of an autocast product, whose leaf gradient differs from
+    PyTorch's by 3 bfloat16 ULP (symgrad's 0.16602 against the derivative's 0.16556,
+    PyTorch's 0.16309) is PyTorch's; a gradient farther apart, or the same program without
+    autocast, is still reported."""
+    import torch_fuzz
+
+    index = {c[1:]: i for i, c in enumerate(torch_fuzz.CALLS)}
+    program = torch_fuzz.Program(((5, 0, 4, True), (3, 0, 8, False)), (
+        (index[("autocast_matmul", "")], 1, 0, 0, 0, False),
+        (index[("tanh", "unary")], 2, 0, 0, 0, False)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = torch_fuzz.run(program)
+    assert report and report[0][0] == "grad of leaf 0"
+    assert torch_fuzz.torch_is_wrong(program, report)
+    where, ours, theirs = report[0]
+    far = (theirs[:3] + (theirs[3] * 1.1,) + theirs[4:])
+    assert not torch_fuzz.torch_is_wrong(program, [(where, ours, far)])
+    plain_matmul = torch_fuzz.Program(program.leaves, (
+        (index[("matmul", "")], 1, 0, 0, 0, False),) + program.steps[1:])
+    assert not torch_fuzz.torch_is_wrong(plain_matmul, report)

@@ -213,11 +213,57 @@ def _views_of_a_written_base_made_to_require_grad(lib: Any) -> list[Any]:
     return out
 
 
+def _a_scalar_under_no_grad(lib: Any) -> list[Any]:
+    """A 0-d leaf that requires grad, already used by a graph, transposed in place under
+    no_grad: its one dim (0 or -1) swapped with itself changes nothing (fuzzer seed 2117
+    program 839: symgrad swapped the strides of dims it does not have, an IndexError)."""
+    out = []
+    for dims in ((0, 0), (0, -1), (-1, 0)):
+        x = lib.tensor(3.0, dtype=lib.float64, requires_grad=True)
+        held = x.unsqueeze(0)
+        with lib.no_grad():
+            out.append(_outcome(lambda x=x, dims=dims: x.transpose_(*dims)))
+        out.append((_state(x), x.is_leaf, x.requires_grad))
+        out.append(_outcome(lambda held=held: (held * 2).sum().backward()))
+        out.append(x.grad.tolist())
+    return out
+
+
+def _refused_views_relaid_under_no_grad(lib: Any) -> list[Any]:
+    """A view made under no_grad of a tensor that requires grad, given a new layout in place
+    (still under no_grad): as after a write into it there, PyTorch's view keeps requiring
+    grad but its graph refuses every question, is_leaf and grad_fn alike (fuzzer seed 2104
+    program 510: symgrad's view stayed a leaf without a node)."""
+    out = []
+    changes: list[Callable[[Any], Any]] = [
+        lambda v: v.unsqueeze_(0), lambda v: v.t_(), lambda v: v.transpose_(0, 1),
+        lambda v: v.squeeze_(), lambda v: v.mul_(2)]
+    for change in changes:
+        x = _values(lib, 1, 2).requires_grad_()
+        m = x * 1
+        with lib.no_grad():
+            v = m.view(1, 2)
+            change(v)
+        out.append((tuple(v.shape), v.requires_grad, _asked(lambda v=v: v.is_leaf),
+                    _asked(lambda v=v: type(v.grad_fn).__name__), type(m.grad_fn).__name__))
+    return out
+
+
+def _asked(question: Callable[[], Any]) -> Any:
+    """A question's answer, or the class of the error it raises."""
+    try:
+        return question()
+    except RuntimeError as e:
+        return type(e).__name__
+
+
 @pytest.mark.parametrize("scenario", [_each_op, _on_a_view, _on_a_base_with_views,
                                       _without_grad, _refusals, _shapes_kept_under_no_grad,
                                       _views_relaid_under_no_grad,
                                       _leaf_accumulators_of_the_old_shape,
-                                      _views_of_a_written_base_made_to_require_grad],
+                                      _views_of_a_written_base_made_to_require_grad,
+                                      _a_scalar_under_no_grad,
+                                      _refused_views_relaid_under_no_grad],
                          ids=lambda f: f.__name__.strip("_"))
 def test_in_place_view_ops_are_pytorchs(scenario: Callable[[Any], Any]) -> None:
     assert scenario(symgrad) == scenario(torch)

@@ -209,6 +209,15 @@ DELIBERATE: dict[str, str] = {
     # test_qr_of_a_column_led_by_nan states both.
     "qr_of_a_column_led_by_nan": "PyTorch's QR of a column led by NaN gives R's diagonal "
                                  "element a number",
+    # The SVD of a matrix holding an infinity (helper h1, fuzzer seeds 2081 and 2097): there
+    # is none (LAPACK's iteration does not converge, the singular values are NaN in both), and
+    # symgrad's singular vectors are NaN with them; PyTorch's are what LAPACK left (V = 1 of
+    # (-inf, -inf, -inf)^T, U = [[0, 1], [1, 0]] of [[-inf, 1], [1, 1]]), and its nuclear
+    # norm's gradient U V^T is made of them: [1, 0, 0] at (-inf, 1, 2), where the derivative
+    # x / |x| tends to (-1, 0, 0), beside a NaN value. symgrad's gradient is NaN there.
+    # test_svd_of_a_matrix_holding_an_infinity states both.
+    "svd_of_a_matrix_holding_an_infinity": "PyTorch's singular vectors of a matrix holding an "
+                                           "infinity are what LAPACK left",
     # huber_loss of a target of another dtype (helper h5): PyTorch's forward takes it (a loss
     # in the input's dtype), its backward raises "Found dtype Bool but expected Double"; the
     # loss is differentiable in the input, whose gradient symgrad gives (the clamped
@@ -838,6 +847,15 @@ def qr_of_a_column_led_by_nan(lib: Any) -> Any:
     return lib.geqrf(x), lib.linalg.qr(x)
 
 
+def svd_of_a_matrix_holding_an_infinity(lib: Any) -> Any:
+    column = lib.svd(lib.tensor([[-math.inf]] * 3, dtype=lib.float64))
+    square = lib.svd(lib.tensor([[-math.inf, 1.0], [1.0, 1.0]], dtype=lib.float64))
+    row = lib.tensor([[-math.inf, 1.0, 2.0]], dtype=lib.float64, requires_grad=True)
+    norm = lib.linalg.matrix_norm(row, "nuc")
+    norm.backward()
+    return column, square, norm.detach(), row.grad
+
+
 def huber_loss_backward_of_another_target_dtype(lib: Any) -> Any:
     x = lib.tensor([0.5, 3.0], dtype=lib.float64, requires_grad=True)
     return [lib.autograd.grad(lib.nn.functional.huber_loss(x, lib.tensor([1, 0]).to(d)), x)
@@ -889,6 +907,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     matmul_folds_like_torch, kron_after_its_input_is_written, saved_tensor_detached_in_place,
     rrelu_in_place_then_written, fill_by_an_aliasing_value, var_of_a_zero_dim_nan,
     quantile_at_an_element_under_an_infinite_grad, qr_of_a_column_led_by_nan,
+    svd_of_a_matrix_holding_an_infinity,
     huber_loss_backward_of_another_target_dtype, gamma_rsample_gradient,
     dirichlet_rsample_second_derivative,
 ]
@@ -1207,6 +1226,28 @@ def test_qr_of_a_column_led_by_nan() -> None:
     for lib in (symgrad, torch):  # a NaN below the diagonal: NaN in both
         a, _ = lib.geqrf(lib.tensor([[1.0, 1.0], [math.nan, 2.0], [4.0, 5.0]], dtype=lib.float64))
         assert math.isnan(a[0, 0].item())
+
+
+def test_svd_of_a_matrix_holding_an_infinity() -> None:
+    """A matrix holding an infinity has no SVD: its singular values are NaN in both (LAPACK's
+    iteration does not converge), and symgrad's singular vectors and nuclear norm gradient are
+    NaN with them. PyTorch's vectors are what LAPACK left, an SVD of no matrix: V = 1 beside
+    U = NaN for (-inf, -inf, -inf)^T, the swap [[0, 1], [1, 0]] as U and V of
+    [[-inf, 1], [1, 1]] (whose vectors tend to e_1 and e_2 as the entry falls), and the nuclear
+    norm's gradient U V^T at (-inf, 1, 2) is [1, 0, 0] where the derivative x / |x| (the row's
+    2-norm) tends to (-1, 0, 0)."""
+    t = mpmath.mpf(10) ** 30  # the row's derivative near the infinity: x / |x|
+    limit = [float(x / mpmath.sqrt(t * t + 5)) for x in (-t, 1, 2)]
+    np.testing.assert_allclose(limit, [-1.0, 0.0, 0.0], rtol=0, atol=1e-29)
+    seen = {lib: svd_of_a_matrix_holding_an_infinity(lib) for lib in (symgrad, torch)}
+    for column, square, norm, _ in seen.values():
+        assert np.isnan(column.S.numpy()).all() and np.isnan(square.S.numpy()).all()
+        assert np.isnan(column.U.numpy()).all() and math.isnan(norm.item())
+    ours, theirs = seen[symgrad], seen[torch]
+    assert all(np.isnan(x.numpy()).all() for x in (ours[0].V, *ours[1], ours[3]))
+    assert theirs[0].V.tolist() == [[1.0]]
+    assert theirs[1].U.tolist() == theirs[1].V.tolist() == [[0.0, 1.0], [1.0, 0.0]]
+    assert theirs[3].tolist() == [[1.0, 0.0, 0.0]]
 
 
 def test_huber_loss_backward_of_another_target_dtype() -> None:

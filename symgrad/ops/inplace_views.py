@@ -71,7 +71,10 @@ def _in_place_view(t: Tensor, view: Callable[[Tensor], Tensor], grad_fn: str,
         # no_grad marks ``new``'s, not ``t``'s).
         new_info.refused = info.refused
         t._view = new_info
-    t._fn = node  # ``_written`` re-derived ``t`` too, if a view: it is the new node's
+    if recording or not (is_view and new_info.refused is not None and t._rg):
+        t._fn = node  # ``_written`` re-derived ``t`` too, if a view: it is the new node's
+    # (else ``_written`` left a refused view the node that refuses every question, as a write
+    # under no_grad leaves PyTorch's view made under no_grad)
     if recording:
         t._rg = rg
     elif is_view and t._rg and new_info.has_history and new_info.refused is None:
@@ -85,6 +88,8 @@ def _in_place_view(t: Tensor, view: Callable[[Tensor], Tensor], grad_fn: str,
 
 def _swapped(strides: tuple[int, ...], d0: int, d1: int) -> tuple[int, ...]:
     """``strides`` with those of dims ``d0`` and ``d1`` exchanged."""
+    if d0 == d1:  # a 0-d tensor's one dim (0 or -1) has no stride to exchange
+        return strides
     out = list(strides)
     out[d0], out[d1] = out[d1], out[d0]
     return tuple(out)
