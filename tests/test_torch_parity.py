@@ -687,6 +687,41 @@ def undefined_gradient_reaches_a_node_without_derivative(lib: Any) -> Any:
     return b.grad
 
 
+def undefined_gradient_reaches_a_value_written_since(lib: Any) -> Any:
+    # norm with p = 0 hands a * b an undefined gradient; PyTorch's MulBackward0 unpacks a and b
+    # before it looks at it, so a written in place since raises, as does exp's result written
+    # (fuzzer seed 2162 #421: symgrad's backward ran and gave no gradients)
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = a * lib.tensor([3.0, 4.0], requires_grad=True)
+    with lib.no_grad():
+        a.add_(1)
+    lib.linalg.vector_norm(y, 0).backward()
+
+
+def undefined_gradient_reaches_a_result_written_since(lib: Any) -> Any:
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = a.exp()
+    y.add_(1)
+    lib.linalg.vector_norm(y, 0).backward()
+
+
+def rrelu_of_a_view_written_since(lib: Any) -> Any:
+    # rrelu_'s node saves its result, here a view (inner's output); arctan_ of the view writes
+    # it, and PyTorch's backward raises (fuzzer seed 2205 #998: symgrad's checked a copy)
+    x = lib.tensor([[0.5, 2.0, 1.0], [0.25, 4.0, -2.5]], requires_grad=True)
+    y = lib.inner(x, x)
+    lib.rrelu_(y)
+    lib.arctan_(y)
+    y.sum().backward()
+
+
+def exp_of_a_view_written_since(lib: Any) -> Any:
+    y = (lib.tensor([[0.5, 2.0, -1.0], [0.25, 4.0, -2.5]], requires_grad=True) * 1).view(3, 2)
+    y.exp_()
+    y.sigmoid_()
+    y.sum().backward()
+
+
 def undefined_gradient_beside_a_defined_one(lib: Any) -> Any:
     b = lib.tensor([1.5, -2.5], requires_grad=True)
     y = b * 2
@@ -902,6 +937,10 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
     undefined_gradient_reaches_a_node_without_derivative,
     undefined_gradient_beside_a_defined_one,
+    undefined_gradient_reaches_a_value_written_since,
+    undefined_gradient_reaches_a_result_written_since,
+    rrelu_of_a_view_written_since,
+    exp_of_a_view_written_since,
     where_of_two_dtypes, solve_triangular_of_two_dtypes, inv_ex_at_singular_matrices,
     cond_at_singular_matrices, householder_product_at_a_singular_reflector,
     matmul_folds_like_torch, kron_after_its_input_is_written, saved_tensor_detached_in_place,

@@ -1234,6 +1234,11 @@ def _run_undefined(node: Node, buffers: dict[Node, Any], ready: list[tuple[int, 
         node.op.vjp(None)  # raises: each such op's VJP does, whatever it is given
     if node.__class__ is AccumulateGrad:
         return
+    if node.op is not None and (node._saved is None or node._saved or node._out_ref is not None):
+        # PyTorch's node unpacks what it saved before it looks at its gradients, so a value
+        # written in place since (or freed by an earlier backward) raises here too: a * b with
+        # a written, then norm(0), whose p = 0 hands a * b no gradient (seed 2162 #421).
+        node.unpack()
     for x in node.inputs:
         if isinstance(x, Node) and x not in buffers:
             buffers[x] = _UNDEFINED

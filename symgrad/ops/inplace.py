@@ -321,6 +321,17 @@ def _family(t: Tensor) -> list[Tensor]:
     return [root] + [v for v in (r() for r in views) if v is not None]
 
 
+def _saved_in(node: Any, t: Tensor) -> None:
+    """Point a node that saved (or checks) its result at ``t``, which now holds it: later
+    writes to ``t`` must be caught like writes to any saved tensor. Through a view too: rrelu_
+    of a view, then arctan_ of it, raises in PyTorch's backward (fuzzer seed 2205 #998)."""
+    if node._out_ref is not None:
+        node._out_ref = weakref.ref(t)
+        if node._out_data is not None:  # read by the VJP, not only checked
+            node._out_data = t._data
+        node._out_version = t._version
+
+
 def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
             cpp_names: bool = False, zeros_as: str | None = None,
             logical: bool = False, reads: tuple[Any, ...] = (),
@@ -403,14 +414,10 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
                 node.__class__ = renamed_node_class(ZERO.node_class, zeros_as)
         t.grad_fn = node
         t._rg = True
-        # A node that saved its result saved what now lives in ``t``: later writes to ``t``
-        # must be caught like writes to any saved tensor.
-        if node._out_ref is not None:
-            node._out_ref = weakref.ref(t)
-            if node._out_data is not None:  # read by the VJP, not only checked
-                node._out_data = t._data
-            node._out_version = t._version
+        _saved_in(node, t)
     else:
+        if node is not None:  # written through a view: the view is what the node saved
+            _saved_in(node, t)
         old = Tensor._make(old_base, base._rg, base.grad_fn)
         scatter = VIEW_SCATTER_UNCHANGED if unchanged else VIEW_SCATTER
         base.grad_fn = apply(scatter, old, out, chain=info.chain).grad_fn
