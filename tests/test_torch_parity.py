@@ -722,6 +722,17 @@ def exp_of_a_view_written_since(lib: Any) -> Any:
     y.sum().backward()
 
 
+def in_place_into_an_empty_expand(lib: Any) -> Any:
+    # an expand's elements share memory, but an empty one has none to share: PyTorch writes
+    # (nothing); symgrad's CopySlices forward leaked NumPy's ValueError (seed 2249 #1193)
+    x = lib.zeros(2, 0, requires_grad=True)
+    e = x.atanh().expand(2, 2, 0)
+    e.clamp_(1.5)
+    e.add_(1)
+    e.sum().backward()
+    return e, x.grad
+
+
 def undefined_gradient_beside_a_defined_one(lib: Any) -> Any:
     b = lib.tensor([1.5, -2.5], requires_grad=True)
     y = b * 2
@@ -941,6 +952,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     undefined_gradient_reaches_a_result_written_since,
     rrelu_of_a_view_written_since,
     exp_of_a_view_written_since,
+    in_place_into_an_empty_expand,
     where_of_two_dtypes, solve_triangular_of_two_dtypes, inv_ex_at_singular_matrices,
     cond_at_singular_matrices, householder_product_at_a_singular_reflector,
     matmul_folds_like_torch, kron_after_its_input_is_written, saved_tensor_detached_in_place,

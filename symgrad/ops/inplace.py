@@ -288,7 +288,11 @@ def _view_scatter(self: np.ndarray, src: np.ndarray, *,
                   chain: tuple[tuple[str, dict[str, Any]], ...]) -> np.ndarray:
     out = self.copy()
     view = _np_replay(out, chain)
-    if not view.flags.writeable and view.size:
+    if not view.size:
+        # Nothing to write, and NumPy refuses even that into an empty expand's (read-only)
+        # view: clamp_ of x.expand(2, 2, 0) raised ValueError (fuzzer seed 2249 #1193).
+        return out
+    if not view.flags.writeable:
         # A view whose elements share memory (an expand's): PyTorch's CopySlices backward
         # writes the gradient's zeros through it and is refused so.
         raise RuntimeError(_INTERNAL_OVERLAP)
