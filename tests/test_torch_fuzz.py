@@ -749,6 +749,19 @@ def test_programs_agree_with_torch(program: Program) -> None:
     assert found == [] or torch_fuzz.torch_is_wrong(program, found)
 
 
+def test_weight_norm_by_too_few_gains_is_not_run() -> None:
+    # Seed 2288 program 736: torch._weight_norm of a (4, 1, 9) v by a 0-d g reads and writes
+    # past g's one element and corrupts the heap (the process aborted later, in malloc); the
+    # previous rule spared only empty operands.
+    import symgrad
+
+    step = (_call("_weight_norm", "binary"), 0, 1, 0, 0, False)
+    v, g = symgrad.ones(4, 1, 9, dtype=symgrad.float64), symgrad.tensor(0.5, dtype=symgrad.float64)
+    assert torch_fuzz._crashes_torch(step, v, g, torch_fuzz.CRASHES_TORCH_FORWARD)
+    assert not torch_fuzz._crashes_torch(step, v, symgrad.ones(4, 1, 1),
+                                         torch_fuzz.CRASHES_TORCH_FORWARD)
+
+
 def test_the_calls_grow_with_the_api() -> None:
     # Every public function torch also has is tried, with each argument pattern torch accepts.
     import symgrad
