@@ -733,6 +733,20 @@ def in_place_into_an_empty_expand(lib: Any) -> Any:
     return e, x.grad
 
 
+def undefined_gradient_reaches_unique(lib: Any) -> Any:
+    # norm with p = 0 gives unique's node an undefined gradient; PyTorch's runs it and raises
+    # (fuzzer seed 2264 #924; geqrf's alike, seed 2269 #1455). symgrad's backward ran.
+    b = lib.tensor([1.5, -2.5, 1.5], requires_grad=True)
+    lib.linalg.vector_norm(lib.unique(b), 0).backward()
+    return b.grad
+
+
+def undefined_gradient_reaches_geqrf(lib: Any) -> Any:
+    b = lib.tensor([[1.5, -2.5], [0.5, 2.0]], requires_grad=True)
+    lib.linalg.vector_norm(lib.geqrf(b)[0], 0).backward()
+    return b.grad
+
+
 def undefined_gradient_beside_a_defined_one(lib: Any) -> Any:
     b = lib.tensor([1.5, -2.5], requires_grad=True)
     y = b * 2
@@ -953,6 +967,8 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     rrelu_of_a_view_written_since,
     exp_of_a_view_written_since,
     in_place_into_an_empty_expand,
+    undefined_gradient_reaches_unique,
+    undefined_gradient_reaches_geqrf,
     where_of_two_dtypes, solve_triangular_of_two_dtypes, inv_ex_at_singular_matrices,
     cond_at_singular_matrices, householder_product_at_a_singular_reflector,
     matmul_folds_like_torch, kron_after_its_input_is_written, saved_tensor_detached_in_place,

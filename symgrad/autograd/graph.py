@@ -1228,8 +1228,8 @@ _UNDEFINED = object()
 
 def _run_undefined(node: Node, buffers: dict[Node, Any], ready: list[tuple[int, Node]]) -> None:
     """Run a node reached by undefined gradients only (``_UNDEFINED``)."""
-    if isinstance(node, NotImplementedNode):
-        node.apply(None)
+    if isinstance(node, NotImplementedNode) or getattr(node, "refuses_undefined", False):
+        node.apply(None)  # (unique's and geqrf's nodes too: seeds 2264 #924, 2269 #1455)
     if node.op is not None and node.name() == "torch::autograd::NotImplemented":
         node.op.vjp(None)  # raises: each such op's VJP does, whatever it is given
     if node.__class__ is AccumulateGrad:

@@ -52,6 +52,8 @@ class NoDerivativeNode(Node):
 
     __slots__ = ()
     aten = ""
+    # Run by an undefined gradient too (``graph._run_undefined``): PyTorch's node raises then.
+    refuses_undefined = True
 
     def name(self) -> str:
         """PyTorch's name for the node (its class's name)."""
