@@ -467,7 +467,7 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
     >>> y
     tensor([1., 0., 0.], grad_fn=<CopySlices>)
     """
-    from symgrad.ops.inplace import COPY, check_no_partial_overlap, rewrite, same_elements
+    from symgrad.ops.inplace import COPY, copies_nothing, rewrite
 
     if isinstance(value, Tensor) and value.dtype is not self.dtype:
         # No cast recorded: PyTorch's copy_ and index_put_ cast inside, and the gradient
@@ -501,10 +501,7 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
             self.copy_(value)
         else:
             _check_expands(value, tuple(self.shape))
-            read = _expanded(value, tuple(self.shape))
-            unchanged = same_elements(self._data, read)
-            if not unchanged:
-                check_no_partial_overlap(self, (read,))
+            unchanged = copies_nothing(self._data, _expanded(value, tuple(self.shape)))
             src = _as_copied(value, tuple(self.shape))
             rewrite(self, lambda old: apply(COPY, old, src), reads=(), unchanged=unchanged)
     elif len(steps) == 1 and steps[0][0] == "index":
@@ -522,10 +519,7 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
                 target = _view(target, step)
             _check_expands(value, target.shape)
             # The elements written are a view (``x[k] += 1`` writes x[k] into itself).
-            read = _expanded(value, target.shape)
-            unchanged = same_elements(self._data[norm], read)
-            if not unchanged:
-                check_no_partial_overlap(self._data[norm], (read,))
+            unchanged = copies_nothing(self._data[norm], _expanded(value, target.shape))
             value = _as_copied(value, target.shape)
         elif isinstance(value, Tensor):
             value = _as_put(value, _indexed_shape(tuple(self.shape), steps))

@@ -518,6 +518,26 @@ def same_elements(written: np.ndarray, read: np.ndarray) -> bool:
     return written.strides == read.strides
 
 
+def copies_nothing(written: np.ndarray, read: np.ndarray) -> bool:
+    """PyTorch's copy_'s first checks: whether copying ``read`` into ``written`` copies
+    nothing (``same_elements``); else a partial overlap is refused
+    (``check_no_partial_overlap``) and the copy is one to make.
+
+    Args:
+        written: The elements written to.
+        read: The elements copied from, expanded to ``written``'s shape.
+
+    >>> import numpy as np
+    >>> x = np.arange(3.0)
+    >>> copies_nothing(x, x), copies_nothing(x, x[::-1])
+    (True, False)
+    """
+    if same_elements(written, read):
+        return True
+    check_no_partial_overlap(written, (read,))
+    return False
+
+
 def _partly_shared(a: np.ndarray, b: np.ndarray) -> bool:
     """PyTorch's ``get_overlap_status`` is Partial: two dense, non-empty arrays whose byte
     ranges overlap but are not the same elements in the same layout."""
@@ -772,9 +792,7 @@ def copy_(self: Tensor, src: Tensor) -> Tensor:
     if not isinstance(src, Tensor):
         raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
                         f"{type(src).__name__}")
-    unchanged = same_elements(self._data, src._data)
-    if not unchanged:
-        check_no_partial_overlap(self, (src,))  # PyTorch's first check, before the shapes
+    unchanged = copies_nothing(self._data, src._data)  # PyTorch's first, before the shapes
     shape = broadcast_shapes(self._data.shape, src._data.shape)
     if shape != self._data.shape:
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "

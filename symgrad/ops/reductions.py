@@ -936,14 +936,12 @@ def prod(input: Tensor, dim: int | None = OMITTED, keepdim: bool = False,
 
 def _extreme(name: str, input: Tensor, dim: Any, more: tuple[Any, ...], keepdim: Any,
              whole: Any, along: Any, find: Any) -> Any:
-    if more or keepdim is not OMITTED:
-        given = [input, *(() if dim is OMITTED else (dim,)), *more]
-        keywords = [] if keepdim is OMITTED else [("keepdim", keepdim)]
-        if len(more) > 1 or (more and keepdim is not OMITTED):
-            raise parser_error(name, given, keywords, "keepdim")
-        keepdim = more[0] if more else keepdim
-    else:
-        given, keywords = [input, *(() if dim is OMITTED else (dim,))], []
+    given = [input, *(() if dim is OMITTED else (dim,)), *more]
+    keywords = [] if keepdim is OMITTED else [("keepdim", keepdim)]
+    if len(more) > 1 or (more and keepdim is not OMITTED):
+        raise parser_error(name, given, keywords, "keepdim")
+    if more:
+        keepdim = more[0]
     if isinstance(dim, Tensor) and keepdim is OMITTED:
         return FUNCTIONS["maximum" if name == "max" else "minimum"](input, dim)
     if dim is OMITTED and keepdim is OMITTED:
