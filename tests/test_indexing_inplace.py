@@ -519,6 +519,66 @@ def test_a_recorded_copy_of_an_expanded_views_own_elements_is_pytorchs(write) ->
     assert run(symgrad) == run(torch)
 
 
+# Writes into an expand e = x.expand(2, 3) (fuzzer seed 2146 #566): PyTorch refuses a write
+# into elements that share memory, except fill_ and zero_, which write their one value there
+# (nn.init.zeros_ of an expanded tensor); a view of e whose elements do not share memory
+# (e[0]) is written as any view, by an op or by setitem. Recorded, a fill through e is
+# forward only: its CopySlices backward writes through e and is refused.
+def _expand_write(lib, write, requires_grad=False):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=requires_grad)
+    y = x * 2 if requires_grad else x
+    e = y.expand(2, 3)
+    try:
+        write(lib, e)
+        if requires_grad:
+            y.sum().backward()
+            return y.tolist(), e.grad_fn.name(), y.grad_fn.name(), x.grad.tolist()
+    except RuntimeError as exc:
+        return type(exc).__name__, str(exc)
+    return y.tolist(), x._version
+
+
+EXPAND_WRITES = {
+    "zero_": lambda lib, e: e.zero_(),
+    "fill_ by a number": lambda lib, e: e.fill_(2.5),
+    "fill_ by a tensor (refused)": lambda lib, e: e.fill_(lib.tensor(2.0)),
+    "add_ (refused)": lambda lib, e: e.add_(1),
+    "add_ of a row": lambda lib, e: e[0].add_(1),
+    "mul_ of an element": lambda lib, e: e[1, 2].mul_(3),
+    "zero_ of a column": lambda lib, e: e[:, 1].zero_(),
+    "setitem of a row by a number": lambda lib, e: e.__setitem__(0, 7.0),
+    "setitem of a row by a tensor": lambda lib, e: e.__setitem__(0, lib.tensor([4.0, 5, 6])),
+    "setitem of an element": lambda lib, e: e.__setitem__((0, 1), 5.0),
+    "setitem of the last row": lambda lib, e: e.__setitem__(slice(1, None), 2.0),
+    "setitem of a column (refused)": lambda lib, e: e.__setitem__((slice(None), 1), 2.0),
+    "setitem of everything (refused)": lambda lib, e: e.__setitem__(Ellipsis, 2.0),
+    "init.zeros_": lambda lib, e: lib.nn.init.zeros_(e),
+    "init.constant_": lambda lib, e: lib.nn.init.constant_(e, 4.0),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("write", EXPAND_WRITES.values(), ids=EXPAND_WRITES.keys())
+@pytest.mark.parametrize("requires_grad", [False, True], ids=["plain", "recorded"])
+def test_writes_into_an_expand_are_pytorchs(write, requires_grad) -> None:
+    assert _expand_write(symgrad, write, requires_grad) == _expand_write(torch, write,
+                                                                          requires_grad)
+
+
+@needs_torch
+def test_a_fill_through_an_expand_is_refused_in_backward_as_pytorchs() -> None:
+    def run(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        e = (x * 2).expand(2, 3)
+        e.zero_()
+        try:
+            e.exp().sum().backward()
+        except RuntimeError as exc:
+            return str(exc)
+        return x.grad.tolist()
+    assert run(symgrad) == run(torch)
+
+
 def _graph(fn: object) -> object:
     """A node's name and its next functions', recursively (None for no node)."""
     if fn is None:

@@ -467,7 +467,7 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
     >>> y
     tensor([1., 0., 0.], grad_fn=<CopySlices>)
     """
-    from symgrad.ops.inplace import COPY, copies_nothing, rewrite
+    from symgrad.ops.inplace import COPY, copies_nothing, overlaps_itself, rewrite
 
     if isinstance(value, Tensor) and value.dtype is not self.dtype:
         # No cast recorded: PyTorch's copy_ and index_put_ cast inside, and the gradient
@@ -523,6 +523,15 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
             value = _as_copied(value, target.shape)
         elif isinstance(value, Tensor):
             value = _as_put(value, _indexed_shape(tuple(self.shape), steps))
+        if isinstance(value, Tensor) and basic and not unchanged and overlaps_itself(self._data):
+            # Elements of ``self`` share memory (an expand's): PyTorch writes into the view
+            # ``self[key]`` (its copy_to), allowed where that view's elements do not.
+            view = _run(self, steps, views=True)
+            if value.ndim:
+                view.copy_(value)
+            else:
+                view.fill_(value)
+            return
         rewrite(self, lambda old: apply(COPY_SLICES, old, value, key=norm), view=True,
                 reads=() if basic else (value,), unchanged=unchanged)
 

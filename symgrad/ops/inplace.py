@@ -285,7 +285,8 @@ def _np_replay(a: np.ndarray, chain: tuple[tuple[str, dict[str, Any]], ...]) -> 
 
 
 def _view_scatter(self: np.ndarray, src: np.ndarray, *,
-                  chain: tuple[tuple[str, dict[str, Any]], ...]) -> np.ndarray:
+                  chain: tuple[tuple[str, dict[str, Any]], ...], fills: bool = False
+                  ) -> np.ndarray:
     out = self.copy()
     view = _np_replay(out, chain)
     if not view.size:
@@ -293,11 +294,78 @@ def _view_scatter(self: np.ndarray, src: np.ndarray, *,
         # view: clamp_ of x.expand(2, 2, 0) raised ValueError (fuzzer seed 2249 #1193).
         return out
     if not view.flags.writeable:
-        # A view whose elements share memory (an expand's): PyTorch's CopySlices backward
-        # writes the gradient's zeros through it and is refused so.
-        raise RuntimeError(_INTERNAL_OVERLAP)
+        # A view of an expand. Where its elements share memory, PyTorch's CopySlices backward
+        # writes the gradient's zeros through it and is refused so; only a fill writes there
+        # (``fills``, see ``_write_target``).
+        alias = None if overlaps_itself(view) and not fills else _writable_over(view, out)
+        if alias is None:
+            raise RuntimeError(_INTERNAL_OVERLAP)
+        view = alias
     view[...] = src
     return out
+
+
+def overlaps_itself(a: np.ndarray) -> bool:
+    """Whether elements of ``a`` may share memory: a dim of more than one element whose stride
+    does not step past every element of the dims of smaller strides. An expand's (stride 0)
+    do, as PyTorch's ``has_internal_overlap`` tells for sure; so do overlapping windows of
+    ``unfold``, whose writes PyTorch does not refuse and symgrad does (their order is not
+    specified: a deliberate difference).
+
+    Args:
+        a: The array written to.
+
+    >>> x = np.arange(3.0)
+    >>> overlaps_itself(np.broadcast_to(x, (2, 3))), overlaps_itself(x[::-2])
+    (True, False)
+    """
+    span = a.itemsize
+    for stride, n in sorted((abs(s), n) for n, s in zip(a.shape, a.strides, strict=True)
+                            if n > 1):
+        if stride < span:
+            return True
+        span += stride * (n - 1)
+    return False
+
+
+class _Memory:
+    """``owner``'s memory where ``interface`` (NumPy's array interface) looks, writable: what
+    ``np.asarray`` makes an array of. The array keeps this, so ``owner``, alive."""
+
+    def __init__(self, interface: dict[str, Any], owner: np.ndarray) -> None:
+        self.__array_interface__ = interface
+        self.owner = owner
+
+
+def _writable_over(a: np.ndarray, owner: np.ndarray) -> np.ndarray | None:
+    """A writable array over ``a``'s elements, read-only as NumPy makes every view of a
+    broadcast array, when ``owner``, writable, holds their memory; else None."""
+    if not owner.flags.writeable or _root(a) is not _root(owner):
+        return None
+    interface = dict(a.__array_interface__)
+    interface["data"] = (interface["data"][0], False)  # (address, read-only)
+    return np.asarray(_Memory(interface, owner))
+
+
+def _write_target(t: Tensor, fills: bool) -> np.ndarray:
+    """Where an in-place op writes into ``t``, whose array is read-only: a view of an expand
+    (NumPy's broadcast arrays and their views are read-only). PyTorch refuses a write into
+    elements that share memory (``x.expand(2, 3).add_(1)``) but lets ``fill_`` and ``zero_``
+    write their one value there (``fills``; fuzzer seed 2146 #566); a view whose elements do
+    not (``x.expand(2, 3)[0]``) is written as any view. Anything else read-only is refused."""
+    a = t._data
+    if a.size == 0:
+        # An empty expanded tensor: nothing to write, and nothing overlaps (PyTorch allows
+        # it); it gets an empty array of its own.
+        t._data = np.empty(a.shape, a.dtype)
+        return t._data
+    info = t._view
+    root = info.base if info is not None else None
+    alias = None if root is None or overlaps_itself(a) and not fills else (
+        _writable_over(a, root._data))
+    if alias is None:
+        raise RuntimeError(_INTERNAL_OVERLAP)
+    return alias
 
 
 _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor "
@@ -313,6 +381,11 @@ VIEW_SCATTER = defop(
 # expanded view it is refused as PyTorch's (``e[...] = x`` for ``e = x.expand(2, 3)``).
 VIEW_SCATTER_UNCHANGED = dataclasses.replace(
     VIEW_SCATTER, forward=lambda self, src, *, chain: self.copy())
+# A fill (``fill_``, ``zero_``) through a view of an expand whose elements share memory, which
+# PyTorch writes; its backward is VIEW_SCATTER's, refused there as PyTorch's.
+VIEW_SCATTER_FILL = dataclasses.replace(
+    VIEW_SCATTER, forward=lambda self, src, *, chain: _view_scatter(self, src, chain=chain,
+                                                                    fills=True))
 
 
 def _family(t: Tensor) -> list[Tensor]:
@@ -339,7 +412,7 @@ def _saved_in(node: Any, t: Tensor) -> None:
 def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
             cpp_names: bool = False, zeros_as: str | None = None,
             logical: bool = False, reads: tuple[Any, ...] = (),
-            unchanged: bool = False) -> Tensor:
+            unchanged: bool = False, fills: bool = False) -> Tensor:
     """Replace ``t``'s value by ``fn(value)`` in place, recording it as PyTorch does.
 
     ``view`` marks a write through a view of ``t`` (``t[key] = value``), which PyTorch reports
@@ -355,7 +428,8 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     as PyTorch refuses it (``check_no_partial_overlap``). ``unchanged`` marks a copy of
     ``t``'s own elements in their own layout (``same_elements``), which PyTorch's copy_ skips:
     nothing is written, so no overlap within ``t`` is refused; the write is recorded all the
-    same.
+    same. ``fills`` marks ``fill_`` and ``zero_``, which PyTorch lets write into elements that
+    share memory (an expand's): one value, whatever the order of the writes.
 
     >>> import symgrad
     >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
@@ -375,13 +449,9 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     base = info.base if info is not None and info.has_history else None
     leaf_written = logical and (t._fn is None if base is None else base._fn is None)
     refuse_write(t, recording and not leaf_written, view)
-    if not t._data.flags.writeable and not unchanged:
-        if t._data.size == 0:
-            # An empty expanded tensor: nothing to write, and nothing overlaps (PyTorch allows
-            # it); NumPy's broadcast arrays are read-only, so it gets an empty one of its own.
-            t._data = np.empty(t._data.shape, t._data.dtype)
-        else:
-            raise RuntimeError(_INTERNAL_OVERLAP)
+    target = t._data
+    if not target.flags.writeable and not unchanged:
+        target = _write_target(t, fills)
     check_no_partial_overlap(t, reads)
     old_base = base._data.copy() if recording and base is not None else None
     before = Tensor._make(t._data.copy(), t._rg, t.grad_fn) if recording else t
@@ -402,7 +472,7 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
         raise RuntimeError(f"output with shape {list(t.shape)} doesn't match the broadcast shape "
                            f"{list(out.shape)}")
     if not unchanged:
-        t._data[...] = out._data
+        target[...] = out._data
     family = _written(t)
     node = out.grad_fn
     if leaf_written or node is None and not (recording and (t._rg or base is not None
@@ -423,7 +493,8 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
         if node is not None:  # written through a view: the view is what the node saved
             _saved_in(node, t)
         old = Tensor._make(old_base, base._rg, base.grad_fn)
-        scatter = VIEW_SCATTER_UNCHANGED if unchanged else VIEW_SCATTER
+        scatter = (VIEW_SCATTER_UNCHANGED if unchanged else VIEW_SCATTER_FILL if fills
+                   else VIEW_SCATTER)
         base.grad_fn = apply(scatter, old, out, chain=info.chain).grad_fn
         base._rg = True
     for member in family[1:]:
@@ -747,7 +818,7 @@ def zero_(self: Tensor) -> Tensor:
     >>> symgrad.tensor([1.0, 2.0]).zero_()
     tensor([0., 0.])
     """
-    return rewrite(self, lambda old: apply(ZERO, old))
+    return rewrite(self, lambda old: apply(ZERO, old), fills=True)
 
 
 def fill_(self: Tensor, value: Any) -> Tensor:
@@ -774,7 +845,7 @@ def fill_(self: Tensor, value: Any) -> Tensor:
         # No overlap check: PyTorch's fill_ clones a value that aliases self (x.fill_(x[1])),
         # and the value is read here before anything is written.
         return rewrite(self, lambda old: apply(FILL_TENSOR, old, value))
-    return rewrite(self, lambda old: apply(FILL, old, value=value))
+    return rewrite(self, lambda old: apply(FILL, old, value=value), fills=True)
 
 
 def copy_(self: Tensor, src: Tensor) -> Tensor:

@@ -200,8 +200,11 @@ def _product_of_nothing(self: Tensor, other: Tensor) -> Tensor | None:
     """Bool zeros, the product of two bool matrices PyTorch's addmm kernel returns before its
     dtype check: where the product has no element or sums none (``self`` has no column), as
     ``inner`` of two (2, 0) bool tensors; None otherwise."""
-    n, p = self.shape[0], other.shape[1]
-    if self.dtype is not _dtypes.bool or (n * p and self.shape[1]):
+    a, b = self._data, other._data
+    if a.dtype is not _BOOL_NP:  # first: a layer's product asks this, every step
+        return None
+    n, p = a.shape[0], b.shape[1]
+    if n * p and a.shape[1]:
         return None
     return Tensor._make(np.zeros((n, p), np.bool_), False, None)
 
