@@ -209,6 +209,16 @@ def _product_of_nothing(self: Tensor, other: Tensor) -> Tensor | None:
     return Tensor._make(np.zeros((n, p), np.bool_), False, None)
 
 
+def _bool_product(input: Tensor, other: Tensor, kernel: str) -> Tensor:
+    """The product of two bool tensors, whose shapes fit: bool zeros where it has no element
+    or sums none, as PyTorch's kernels return before their dtype dispatch; else ``kernel``'s
+    NotImplementedError."""
+    product = np.matmul(input._data, other._data)
+    if np.size(product) and input.shape[-1]:
+        _no_bool(kernel, input)
+    return Tensor._make(np.zeros(np.shape(product), np.bool_), False, None)
+
+
 def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:
     for name, m in (("mat1", mat1), ("mat2", mat2)):
         if m.ndim != 2:
@@ -255,12 +265,12 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
         raise RuntimeError("dot : expected both vectors to have same dtype, but found "
                            f"{_TORCH_NAMES[input.dtype.name]} and "
                            f"{_TORCH_NAMES[tensor.dtype.name]}")
-    _no_bool("dot", input, tensor)
     if input.shape[0] != tensor.shape[0]:
         n, m = input.shape[0], tensor.shape[0]
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to "
                            f"have the same number of elements, but got {n} and {m} elements "
                            "respectively")
+    _no_bool("dot", input, tensor)
     return apply(DOT, input, tensor)
 
 
@@ -278,14 +288,16 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     """
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
+    # PyTorch's addmv checks the sizes, then the dtypes, then refuses bools where it sums.
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat "
+                           f"({input.shape[0]}x{input.shape[1]}), vec ({vec.shape[0]})")
     if input.dtype is not vec.dtype:
         k = _TORCH_NAMES[vec.dtype.name]
         raise RuntimeError("addmv input tensors must have the same dtype, but got "
                            f"{k}, {_TORCH_NAMES[input.dtype.name]}, and {k}")
-    _no_bool("addmv_impl_cpu", input, vec)
-    if input.shape[1] != vec.shape[0]:
-        raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat "
-                           f"({input.shape[0]}x{input.shape[1]}), vec ({vec.shape[0]})")
+    if input.dtype is _dtypes.bool:
+        return _bool_product(input, vec, "addmv_impl_cpu")
     return apply(MV, input, vec)
 
 
@@ -358,13 +370,47 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 def _folds(input: Tensor, other: Tensor) -> bool:
     """Whether PyTorch's matmul folds the larger operand into a matrix (one mm or mv) rather
     than broadcasting batches for bmm: its ``should_fold``, strides and all (so its errors are
-    the ones PyTorch raises)."""
-    a = input._data if input.ndim >= other.ndim else np.swapaxes(other._data, -1, -2)
-    if a.ndim < 3 or min(input.ndim, other.ndim) > 2 or input.ndim == 2:
+    the ones PyTorch raises). A smaller operand that requires grad always folds the other."""
+    if input._rg and input.ndim == other.ndim == 3 and input.shape[0] == 1 != other.shape[0]:
+        return True  # a 3-D input of one batch is squeezed to a matrix, and folds the other
+    larger = input.ndim >= other.ndim
+    a = input._data if larger else np.swapaxes(other._data, -1, -2)
+    if a.ndim < 3 or min(input.ndim, other.ndim) > 2:
+        return False
+    if (other if larger else input)._rg:
+        return True
+    if input.ndim == 2:
         return False
     if a.size == 0:
         return True
     return all(a.strides[i] == a.strides[i + 1] * a.shape[i + 1] for i in range(a.ndim - 2))
+
+
+def _check_matmul_dtypes(input: Tensor, other: Tensor) -> str:
+    """PyTorch's error for a batched matmul of two dtypes, after its shapes pass: the error of
+    the kernel the product goes to, which is returned (it refuses bools where it sums). A
+    vector times a matrix is a one-row mm (``addmm``); a folded product is mm's or, times a
+    vector, mv's (``addmv``), on the operands swapped where the right one is the larger
+    (``other.mT @ input.mT``); else bmm's, which refuses a bool left operand before it
+    compares the dtypes."""
+    if input.ndim == 1 and other.ndim == 2:
+        a, b = input, other
+    elif _folds(input, other):
+        a, b = (input, other) if input.ndim > other.ndim else (other, input)
+        if b.ndim == 1:
+            if a.dtype is not b.dtype:
+                vec, mat = _TORCH_NAMES[b.dtype.name], _TORCH_NAMES[a.dtype.name]
+                raise RuntimeError("addmv input tensors must have the same dtype, but got "
+                                   f"{vec}, {mat}, and {vec}")
+            return "addmv_impl_cpu"
+    else:
+        if input.dtype is not other.dtype:
+            _no_bool("bmm", input)
+            raise RuntimeError(f"expected scalar type {_TORCH_NAMES[input.dtype.name]} but "
+                               f"found {_TORCH_NAMES[other.dtype.name]}")
+        return "bmm"
+    _same_dtype_mm(a, b)
+    return "addmm_impl_cpu_"
 
 
 def _check_matmul_shapes(input: Tensor, other: Tensor) -> None:
@@ -372,15 +418,33 @@ def _check_matmul_shapes(input: Tensor, other: Tensor) -> None:
     times a matrix is a one-row mm), else the batch dims' broadcast, else bmm's."""
     k_in = input.shape[-1]
     k_other = other.shape[-2] if other.ndim > 1 else other.shape[0]
-    if _folds(input, other) or (input.ndim == 1 and other.ndim == 2):
-        rows = input.numel() // k_in if k_in else math.prod(input.shape[:-1])
-        if k_in != k_other and other.ndim == 1:
-            raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k_in}), vec "
-                               f"({k_other})")
-        if k_in != k_other:
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k_in} and "
-                               f"{k_other}x{other.shape[-1]})")
+    folds = _folds(input, other)
+    if folds and (input.ndim < other.ndim or input.ndim == other.ndim):
+        # The right operand folded, transposed: the product is other.mT @ input.mT (a 3-D
+        # input of one batch squeezed first).
+        _check_folded(tuple(other.shape[:-2]) + (other.shape[-1], other.shape[-2]),
+                      tuple(input.shape[-2:][::-1]))
+    elif folds or (input.ndim == 1 and other.ndim == 2):
+        _check_folded(tuple(input.shape), tuple(other.shape))
+    else:
+        _check_batches(input, other, k_in, k_other)
+
+
+def _check_folded(a: tuple[int, ...], b: tuple[int, ...]) -> None:
+    """mm's or mv's error for a matmul that folds ``a`` (a shape) into a matrix times ``b``."""
+    k_a = a[-1]
+    k_b = b[-2] if len(b) > 1 else b[0]
+    if k_a == k_b:
         return
+    rows = math.prod(a[:-1])
+    if len(b) == 1:
+        raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k_a}), vec ({k_b})")
+    raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k_a} and "
+                       f"{k_b}x{b[-1]})")
+
+
+def _check_batches(input: Tensor, other: Tensor, k_in: int, k_other: int) -> None:
+    """The batch dims' broadcast error, else bmm's, for a matmul that does not fold."""
     batch_in, batch_other = tuple(input.shape[:-2]), tuple(other.shape[:-2])
     ndim = max(len(batch_in), len(batch_other))
     padded_in = (1,) * (ndim - len(batch_in)) + batch_in
@@ -425,11 +489,12 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         return dot(input, other)
     if ndim == 2 and other_ndim == 1:
         return mv(input, other)
-    _same_dtype_mm(input, other)
-    # The shapes first, then the kernel the product folds into refuses bool (PyTorch's bmm,
-    # addmv or addmm): ``(2, 1, 3) @ (2, 1, 3)`` of bools is a size error there.
+    # The shapes first, then the kernel the product folds into refuses two dtypes or bools
+    # (PyTorch's bmm, addmv or addmm): ``(2, 1, 3) @ (2, 1, 3)`` of bools is a size error there.
     _check_matmul_shapes(input, other)
-    _no_bool(_matmul_kernel(input, other), input, other)
+    kernel = _check_matmul_dtypes(input, other)
+    if input.dtype is _dtypes.bool:
+        return _bool_product(input, other, kernel)
     if input.ndim == 1 and other.ndim == 2:
         op = MATMUL_VM
     elif other.ndim >= 3 and input._rg and (input.ndim == 2 or (
