@@ -742,6 +742,11 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # Seeds 419, 523, 1117 and others (helper h5): svd of a (2, 3) leaf, whose U and V columns
 # LAPACK signs otherwise (``_svd_arbitrary``).
 @example(Program(((2, 1, 3, True),), ((_call("svd", "unary"), 0, 0, 0, 0, False),)))
+# Seeds 2134 #467 and 2251 #513 (helper h1): atan2 of xlogy(x, 0)'s infinities: its partials'
+# limits there are 0, PyTorch's NaN (TORCH_NAN_GRADIENTS).
+@example(Program(((0, 0, 10, True), (4, 0, 10, True)),
+                 ((_call("xlogy", "number_second"), 1, 1, 0, 0, False),
+                  (_call("arctan2", "binary"), 2, 0, 1, 10, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -124,6 +124,10 @@ DELIBERATE: dict[str, str] = {
     # zeros there without create_graph (the cofactors with it). test_det_at_a_singular_matrix
     # states both.
     "det_at_a_singular_matrix": "PyTorch's det gradient at a singular matrix is zeros",
+    # atan2's partials at an infinite input (helper h1, the fuzzer): other / r**2 and
+    # -self / r**2 are at most 1 / r, so they fall to 0 as an input grows without bound, which
+    # symgrad gives; PyTorch's are inf / inf = NaN. test_atan2_at_an_infinite_input states both.
+    "atan2_at_an_infinite_input": "PyTorch's atan2 gradient at an infinite input is NaN",
     # cdist's p = inf of a NaN difference (helper h1): the largest |difference| is undefined,
     # NaN in symgrad as in PyTorch's pdist; PyTorch's cdist kernel skips it (std::max(agg,
     # NaN) = agg). test_p_inf_of_a_nan_difference_is_nan_where_pytorchs_cdist_skips_it states
@@ -667,6 +671,12 @@ def det_at_a_singular_matrix(lib: Any) -> Any:
     return lib.autograd.grad(lib.det(x), x)[0]
 
 
+def atan2_at_an_infinite_input(lib: Any) -> Any:
+    y = lib.tensor([math.inf, -math.inf, math.inf, 1.0], dtype=lib.float64, requires_grad=True)
+    x = lib.tensor([-0.125, 2.0, math.inf, -math.inf], dtype=lib.float64, requires_grad=True)
+    return lib.autograd.grad(lib.atan2(y, x).sum(), [y, x])
+
+
 def isin_of_non_contiguous_test_elements(lib: Any) -> Any:
     test = lib.nonzero(lib.tensor([[0.5], [1.0], [2.0]]))  # (3, 2), strides (1, 3)
     return lib.isin(test, test), lib.isin(lib.arange(4), test, invert=True)
@@ -960,6 +970,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     backward_of_integer_output, linear_records_like_torch, linear_errors,
     kl_div_at_a_zero_target, copysign_at_an_infinite_input,
     isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
+    atan2_at_an_infinite_input,
     undefined_gradient_reaches_a_node_without_derivative,
     undefined_gradient_beside_a_defined_one,
     undefined_gradient_reaches_a_value_written_since,
@@ -1014,6 +1025,25 @@ def test_kl_div_at_a_zero_target() -> None:
         assert seen[lib][0][0] == 0.0 and math.copysign(1.0, seen[lib][0][0]) == 1.0
     assert np.isnan(seen[torch][1][0]) and np.isnan(seen[torch][2][0])
     assert seen[symgrad][1][0] == -math.inf and seen[symgrad][2][0] == math.inf
+
+
+def test_atan2_at_an_infinite_input() -> None:
+    """atan2(y, x)'s partials are ``x / r**2`` in y and ``-y / r**2`` in x, r = |(y, x)|: at
+    most ``1 / r`` in size, so they fall to 0 as either input grows without bound (atan2 is
+    constant along y = inf for finite x, pi / 2). symgrad gives those limits at an infinite
+    input; PyTorch's are inf / inf = NaN there (its 0 only where the finite input's partial
+    is x / inf**2). Away from infinity the two agree."""
+    for r in (mpmath.mpf(10) ** 20, mpmath.mpf(10) ** 200):  # partials at (r, -0.125)
+        dy, dx = -0.125 / (r**2 + mpmath.mpf(0.125) ** 2), -r / (r**2 + mpmath.mpf(0.125) ** 2)
+        assert abs(dy) < 1 / r and abs(dx) <= 1 / r
+    ours = [g.tolist() for g in atan2_at_an_infinite_input(symgrad)]
+    theirs = [g.numpy() for g in atan2_at_an_infinite_input(torch)]
+    assert ours == [[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
+    assert np.isnan(theirs[0][2:]).all() and np.isnan(theirs[1][:3]).all()
+    # away from infinity: at (1, 1) both partials are 1/2 and -1/2
+    for lib in (symgrad, torch):
+        y, x = (lib.tensor(1.0, dtype=lib.float64, requires_grad=True) for _ in range(2))
+        assert [g.item() for g in lib.autograd.grad(lib.atan2(y, x), [y, x])] == [0.5, -0.5]
 
 
 def test_det_at_a_singular_matrix() -> None:

@@ -819,6 +819,11 @@ TORCH_NAN_GRADIENTS = {
     # h2; tests/test_torch_parity.py, test_quantile_at_an_element_under_an_infinite_grad).
     **{name: "0 * inf from an interpolation weight of 0"
        for name in ("quantile", "nanquantile")},
+    # atan2's partials, other / r**2 and -self / r**2, fall to 0 as an input grows without
+    # bound (|.| <= 1 / r); PyTorch's are inf / inf = NaN at an infinite input (seeds 2134 #467
+    # and 2251 #513, helper h1; tests/test_torch_parity.py, test_atan2_at_an_infinite_input).
+    **{name: "NaN at an infinite input, where the partials' limits are 0"
+       for name in ("atan2", "arctan2")},
 }
 
 
