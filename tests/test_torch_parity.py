@@ -16,6 +16,7 @@ import subprocess
 import sys
 import warnings
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import mpmath
@@ -128,6 +129,11 @@ DELIBERATE: dict[str, str] = {
     # -self / r**2 are at most 1 / r, so they fall to 0 as an input grows without bound, which
     # symgrad gives; PyTorch's are inf / inf = NaN. test_atan2_at_an_infinite_input states both.
     "atan2_at_an_infinite_input": "PyTorch's atan2 gradient at an infinite input is NaN",
+    # cumprod's gradient at an infinite element (helper h1, the fuzzer): c_j's partial in x_i
+    # is the product of the others, finite there, which symgrad gives; PyTorch's backward
+    # divides by x_i, inf / inf = NaN. test_cumprod_at_an_infinite_element states both.
+    "cumprod_at_an_infinite_element": "PyTorch's cumprod gradient at an infinite element is "
+                                      "NaN",
     # cdist's p = inf of a NaN difference (helper h1): the largest |difference| is undefined,
     # NaN in symgrad as in PyTorch's pdist; PyTorch's cdist kernel skips it (std::max(agg,
     # NaN) = agg). test_p_inf_of_a_nan_difference_is_nan_where_pytorchs_cdist_skips_it states
@@ -677,6 +683,12 @@ def atan2_at_an_infinite_input(lib: Any) -> Any:
     return lib.autograd.grad(lib.atan2(y, x).sum(), [y, x])
 
 
+def cumprod_at_an_infinite_element(lib: Any) -> Any:
+    x = lib.tensor([0.5, math.inf, 2.0], dtype=lib.float64, requires_grad=True)
+    return lib.autograd.grad(lib.cumprod(x, 0), x, lib.tensor([1.0, 1.0, 1.0],
+                                                                 dtype=lib.float64))[0]
+
+
 def isin_of_non_contiguous_test_elements(lib: Any) -> Any:
     test = lib.nonzero(lib.tensor([[0.5], [1.0], [2.0]]))  # (3, 2), strides (1, 3)
     return lib.isin(test, test), lib.isin(lib.arange(4), test, invert=True)
@@ -970,7 +982,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     backward_of_integer_output, linear_records_like_torch, linear_errors,
     kl_div_at_a_zero_target, copysign_at_an_infinite_input,
     isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
-    atan2_at_an_infinite_input,
+    atan2_at_an_infinite_input, cumprod_at_an_infinite_element,
     undefined_gradient_reaches_a_node_without_derivative,
     undefined_gradient_beside_a_defined_one,
     undefined_gradient_reaches_a_value_written_since,
@@ -1044,6 +1056,22 @@ def test_atan2_at_an_infinite_input() -> None:
     for lib in (symgrad, torch):
         y, x = (lib.tensor(1.0, dtype=lib.float64, requires_grad=True) for _ in range(2))
         assert [g.item() for g in lib.autograd.grad(lib.atan2(y, x), [y, x])] == [0.5, -0.5]
+
+
+def test_cumprod_at_an_infinite_element() -> None:
+    """cumprod([a, b, c]) is ``[a, a b, a b c]``; the sum of its elements has partial ``a + a c``
+    in b, a polynomial's, finite at any b: 1.5 at ``[0.5, inf, 2]``, which symgrad gives.
+    PyTorch's backward (no zero among the inputs) divides its sums of ``g c`` by b,
+    inf / inf = NaN. In a and c both give the infinite partials ``1 + b + b c`` and ``a b``."""
+    def total(a: Fraction, b: Fraction, c: Fraction) -> Fraction:
+        return a + a * b + a * b * c
+
+    a, c = Fraction(1, 2), Fraction(2)
+    for b in (Fraction(10) ** 30, Fraction(10) ** 300):  # the difference quotient in b, exact
+        assert total(a, b + 1, c) - total(a, b, c) == Fraction(3, 2)
+    assert cumprod_at_an_infinite_element(symgrad).tolist() == [math.inf, 1.5, math.inf]
+    theirs = cumprod_at_an_infinite_element(torch).tolist()
+    assert theirs[0] == theirs[2] == math.inf and math.isnan(theirs[1])
 
 
 def test_det_at_a_singular_matrix() -> None:

@@ -824,6 +824,11 @@ TORCH_NAN_GRADIENTS = {
     # and 2251 #513, helper h1; tests/test_torch_parity.py, test_atan2_at_an_infinite_input).
     **{name: "NaN at an infinite input, where the partials' limits are 0"
        for name in ("atan2", "arctan2")},
+    # cumprod's gradient in x_i sums g_j times the products of the others, finite at an
+    # infinite x_i when those are; PyTorch's, without a zero among the inputs, divides its sums
+    # of g_j c_j by x_i, inf / inf = NaN (rsqrt(0) before it: seed 2156 #471, helper h1;
+    # tests/test_torch_parity.py, test_cumprod_at_an_infinite_element).
+    "cumprod": "sums of g c divided by an infinite element",
 }
 
 
