@@ -751,6 +751,11 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # product of the others, PyTorch's inf / inf = NaN (TORCH_NAN_GRADIENTS).
 @example(Program(((5, 1, 9, True),), ((_call("rsqrt", "unary"), 0, 0, 0, 0, False),
                                       (_call("cumprod", "dim"), 1, 1, 1, 0, False))))
+# Seed 2274 #630 (helper h1): xlogy(std(softmax(x)), 0), whose gradient of softmax is -inf
+# and +inf: J^T g is -inf at the largest element, NaN in PyTorch (TORCH_NAN_GRADIENTS).
+@example(Program(((2, 0, 8, True),), ((_call("softmax"), 0, 0, 2, 0, False),
+                                      (_call("std_mean", "dim"), 1, 1, 0, 0, False),
+                                      (_call("xlogy", "dim"), 2, 2, 1, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

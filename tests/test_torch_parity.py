@@ -134,6 +134,11 @@ DELIBERATE: dict[str, str] = {
     # divides by x_i, inf / inf = NaN. test_cumprod_at_an_infinite_element states both.
     "cumprod_at_an_infinite_element": "PyTorch's cumprod gradient at an infinite element is "
                                       "NaN",
+    # softmax under infinite gradients (helper h1, the fuzzer): J^T g's element at the largest
+    # input is a sum of infinities of one sign, which symgrad gives; PyTorch's y (g - sum(g y))
+    # is NaN at every element. test_softmax_under_infinite_gradients states both.
+    "softmax_under_infinite_gradients": "PyTorch's softmax gradient under infinite gradients "
+                                        "is NaN at every element",
     # cdist's p = inf of a NaN difference (helper h1): the largest |difference| is undefined,
     # NaN in symgrad as in PyTorch's pdist; PyTorch's cdist kernel skips it (std::max(agg,
     # NaN) = agg). test_p_inf_of_a_nan_difference_is_nan_where_pytorchs_cdist_skips_it states
@@ -689,6 +694,12 @@ def cumprod_at_an_infinite_element(lib: Any) -> Any:
                                                                  dtype=lib.float64))[0]
 
 
+def softmax_under_infinite_gradients(lib: Any) -> Any:
+    x = lib.tensor([[2.0, 1.0, 0.25]], dtype=lib.float64, requires_grad=True)
+    grad = lib.tensor([[-math.inf, math.inf, math.inf]], dtype=lib.float64)
+    return lib.autograd.grad(x.softmax(-1), x, grad)[0]
+
+
 def isin_of_non_contiguous_test_elements(lib: Any) -> Any:
     test = lib.nonzero(lib.tensor([[0.5], [1.0], [2.0]]))  # (3, 2), strides (1, 3)
     return lib.isin(test, test), lib.isin(lib.arange(4), test, invert=True)
@@ -982,7 +993,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     backward_of_integer_output, linear_records_like_torch, linear_errors,
     kl_div_at_a_zero_target, copysign_at_an_infinite_input,
     isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
-    atan2_at_an_infinite_input, cumprod_at_an_infinite_element,
+    atan2_at_an_infinite_input, cumprod_at_an_infinite_element, softmax_under_infinite_gradients,
     undefined_gradient_reaches_a_node_without_derivative,
     undefined_gradient_beside_a_defined_one,
     undefined_gradient_reaches_a_value_written_since,
@@ -1072,6 +1083,22 @@ def test_cumprod_at_an_infinite_element() -> None:
     assert cumprod_at_an_infinite_element(symgrad).tolist() == [math.inf, 1.5, math.inf]
     theirs = cumprod_at_an_infinite_element(torch).tolist()
     assert theirs[0] == theirs[2] == math.inf and math.isnan(theirs[1])
+
+
+def test_softmax_under_infinite_gradients() -> None:
+    """softmax's gradient is ``J^T g`` with ``J_ij = y_i (delta_ij - y_j)``. Under
+    ``g = [-inf, inf, inf]`` at ``x = [2, 1, 0.25]`` element 0 sums ``y_0 (1 - y_0) g_0`` and
+    ``-y_i y_0 g_i``: -inf three times, so -inf; elements 1 and 2 sum infinities of both signs,
+    NaN. symgrad gives that; PyTorch's ``y (g - sum(g y))`` is NaN at every element."""
+    y = [mpmath.exp(v) for v in (2, 1, 0.25)]
+    y = [v / sum(y) for v in y]
+    g = [-1, 1, 1]  # the infinities' signs
+    signs = [[mpmath.sign(y[i] * ((i == j) - y[j]) * g[i]) for i in range(3)] for j in range(3)]
+    assert signs[0] == [-1, -1, -1] and 1 in signs[1] and -1 in signs[1]
+    assert 1 in signs[2] and -1 in signs[2]
+    ours = softmax_under_infinite_gradients(symgrad).numpy()
+    assert ours[0, 0] == -math.inf and np.isnan(ours[0, 1:]).all()
+    assert np.isnan(softmax_under_infinite_gradients(torch).numpy()).all()
 
 
 def test_det_at_a_singular_matrix() -> None:

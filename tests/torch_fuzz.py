@@ -829,6 +829,13 @@ TORCH_NAN_GRADIENTS = {
     # of g_j c_j by x_i, inf / inf = NaN (rsqrt(0) before it: seed 2156 #471, helper h1;
     # tests/test_torch_parity.py, test_cumprod_at_an_infinite_element).
     "cumprod": "sums of g c divided by an infinite element",
+    # softmax's gradient is J^T g, J_ij = y_i (delta_ij - y_j): under an infinite g its element
+    # j is a sum of infinite terms, the sum's infinity where they share one sign. PyTorch's
+    # y (g - sum(g y)) sums g y over the slice first, +inf and -inf to NaN for every element;
+    # symgrad's (y_m sum'(g) ... at the largest element, ``activations._softmax_vjp``) keeps
+    # the terms' own sum there (softmax, std, then xlogy(std, 0): seed 2274 #630, helper h1;
+    # tests/test_torch_parity.py, test_softmax_under_infinite_gradients).
+    "softmax": "NaN for every element under infinite gradients of both signs",
 }
 
 
