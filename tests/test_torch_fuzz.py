@@ -756,6 +756,10 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((2, 0, 8, True),), ((_call("softmax"), 0, 0, 2, 0, False),
                                       (_call("std_mean", "dim"), 1, 1, 0, 0, False),
                                       (_call("xlogy", "dim"), 2, 2, 1, 0, False))))
+# Seed 2173 #664 (helper h1): pow(x, i0(x)) at x = 0: PyTorch's float32 i0(0) is 1 - 2**-24,
+# its slope of 0 ** (1 - 2**-24) inf, symgrad's of x ** 1 is 1 (TORCH_ROUNDED_VALUES).
+@example(Program(((3, 0, 0, True),), ((_call("i0", "unary"), 0, 0, 0, 0, True),
+                                      (_call("pow", "binary"), 0, 1, 0, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -838,6 +842,24 @@ def test_the_cumprod_rule_excuses_nan_for_a_number() -> None:
     assert torch_fuzz.torch_is_wrong(program, found([np.nan, 0.5], [0.0, 0.5]))
     assert not torch_fuzz.torch_is_wrong(program, found([np.nan, 1.0], [1.75, 0.5]))
     assert not torch_fuzz.torch_is_wrong(program, found([1.0, 0.5], [1.75, 0.5]))
+
+
+def test_the_i0_rule_excuses_only_a_non_finite_torch_gradient() -> None:
+    """TORCH_ROUNDED_VALUES excuses a gradient that differs only where PyTorch's is infinite or
+    NaN and symgrad's finite (a singularity crossed by PyTorch's ULP), and nothing else."""
+    import numpy as np
+
+    program = Program(((1, 0, 0, True),), ((_call("i0", "unary"), 0, 0, 0, 0, False),))
+
+    def found(ours: list[float], theirs: list[float]) -> list[tuple[str, object, object]]:
+        return [("grad of leaf 0", ("tensor", "float32", (2,), np.array(ours), False, True, None),
+                 ("tensor", "float32", (2,), np.array(theirs), False, True, None))]
+
+    assert torch_fuzz.torch_is_wrong(program, found([0.5, 2.0], [np.inf, 2.0]))
+    assert torch_fuzz.torch_is_wrong(program, found([0.5, 2.0], [np.nan, 2.0]))
+    assert not torch_fuzz.torch_is_wrong(program, found([0.5, 2.0], [0.75, 2.0]))
+    assert not torch_fuzz.torch_is_wrong(program, found([np.inf, 2.0], [0.5, 2.0]))
+    assert not torch_fuzz.torch_is_wrong(program, found([0.5, 1.0], [np.inf, 2.0]))
 
 
 def test_the_geqrf_rule_excuses_only_nan_for_a_number() -> None:

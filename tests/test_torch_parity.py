@@ -139,6 +139,10 @@ DELIBERATE: dict[str, str] = {
     # is NaN at every element. test_softmax_under_infinite_gradients states both.
     "softmax_under_infinite_gradients": "PyTorch's softmax gradient under infinite gradients "
                                         "is NaN at every element",
+    # i0 at 0 in float32 (helper h1, the fuzzer): I0(0) = 1, symgrad's value; PyTorch's is
+    # 1 - 2**-24, so 0 ** i0(0) has slope inf in PyTorch, 1 in symgrad. test_i0_at_zero states
+    # both.
+    "i0_at_zero": "PyTorch's float32 i0(0) is 1 - 2**-24",
     # cdist's p = inf of a NaN difference (helper h1): the largest |difference| is undefined,
     # NaN in symgrad as in PyTorch's pdist; PyTorch's cdist kernel skips it (std::max(agg,
     # NaN) = agg). test_p_inf_of_a_nan_difference_is_nan_where_pytorchs_cdist_skips_it states
@@ -700,6 +704,12 @@ def softmax_under_infinite_gradients(lib: Any) -> Any:
     return lib.autograd.grad(x.softmax(-1), x, grad)[0]
 
 
+def i0_at_zero(lib: Any) -> Any:
+    x = lib.tensor([0.0, 3.0], requires_grad=True)
+    exponent = lib.i0(lib.tensor([0.0, 3.0]))
+    return exponent, lib.autograd.grad(x ** exponent, x, lib.ones(2))[0]
+
+
 def isin_of_non_contiguous_test_elements(lib: Any) -> Any:
     test = lib.nonzero(lib.tensor([[0.5], [1.0], [2.0]]))  # (3, 2), strides (1, 3)
     return lib.isin(test, test), lib.isin(lib.arange(4), test, invert=True)
@@ -994,6 +1004,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     kl_div_at_a_zero_target, copysign_at_an_infinite_input,
     isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
     atan2_at_an_infinite_input, cumprod_at_an_infinite_element, softmax_under_infinite_gradients,
+    i0_at_zero,
     undefined_gradient_reaches_a_node_without_derivative,
     undefined_gradient_beside_a_defined_one,
     undefined_gradient_reaches_a_value_written_since,
@@ -1099,6 +1110,21 @@ def test_softmax_under_infinite_gradients() -> None:
     ours = softmax_under_infinite_gradients(symgrad).numpy()
     assert ours[0, 0] == -math.inf and np.isnan(ours[0, 1:]).all()
     assert np.isnan(softmax_under_infinite_gradients(torch).numpy()).all()
+
+
+def test_i0_at_zero() -> None:
+    """I0(0) = 1 (its series' first term alone), which symgrad's float32 i0 gives; PyTorch's
+    is 1 - 2**-24. So ``x ** i0(x)`` at x = 0 is x ** 1, slope 1 in symgrad; PyTorch's slope is
+    ``e 0 ** (e - 1)`` with e - 1 = -2**-24, inf. At 3 both agree (I0(3), correctly rounded in
+    float32, is the exponent)."""
+    assert mpmath.besseli(0, 0) == 1
+    i0_3 = float(np.float32(mpmath.besseli(0, 3)))
+    ours, theirs = ([t.tolist() for t in i0_at_zero(lib)] for lib in (symgrad, torch))
+    assert ours[0] == [1.0, i0_3] and theirs[0] == [1.0 - 2.0**-24, i0_3]
+    assert ours[1][0] == 1.0 and theirs[1][0] == math.inf
+    slope = i0_3 * 3.0 ** (i0_3 - 1)
+    assert ours[1][1] == pytest.approx(slope, rel=1e-6) and theirs[1][1] == pytest.approx(
+        slope, rel=1e-6)
 
 
 def test_det_at_a_singular_matrix() -> None:
