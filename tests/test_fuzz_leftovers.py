@@ -341,6 +341,9 @@ _RAISING = {
     "a leaf used on both sides": lambda lib, x, w: x * 3 + _raising(lib, w) + x * w,
     "a leaf added directly": lambda lib, x, w: _raising(lib, w) + x,
     "a chain after": lambda lib, x, w: (_raising(lib, w) + (x * 3).exp()).sum() * 2,
+    # x's accumulator is made (at its first use, exp) before the failing node: PyTorch's runs
+    # as soon as the add hands it its gradient, before the node (fuzzer seed 2258 #679)
+    "a leaf used earlier, added after": lambda lib, x, w: (x.exp(), _raising(lib, w) + x)[1],
 }
 
 

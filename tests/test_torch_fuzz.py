@@ -742,6 +742,33 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # Seeds 419, 523, 1117 and others (helper h5): svd of a (2, 3) leaf, whose U and V columns
 # LAPACK signs otherwise (``_svd_arbitrary``).
 @example(Program(((2, 1, 3, True),), ((_call("svd", "unary"), 0, 0, 0, 0, False),)))
+# Seeds 2134 #467 and 2251 #513 (helper h1): atan2 of xlogy(x, 0)'s infinities: its partials'
+# limits there are 0, PyTorch's NaN (TORCH_NAN_GRADIENTS).
+@example(Program(((0, 0, 10, True), (4, 0, 10, True)),
+                 ((_call("xlogy", "number_second"), 1, 1, 0, 0, False),
+                  (_call("arctan2", "binary"), 2, 0, 1, 10, False))))
+# Seed 2156 #471 (helper h1): cumprod of rsqrt(x) at x = 0, inf: its partial there is the
+# product of the others, PyTorch's inf / inf = NaN (TORCH_NAN_GRADIENTS).
+@example(Program(((5, 1, 9, True),), ((_call("rsqrt", "unary"), 0, 0, 0, 0, False),
+                                      (_call("cumprod", "dim"), 1, 1, 1, 0, False))))
+# Seed 2274 #630 (helper h1): xlogy(std(softmax(x)), 0), whose gradient of softmax is -inf
+# and +inf: J^T g is -inf at the largest element, NaN in PyTorch (TORCH_NAN_GRADIENTS).
+@example(Program(((2, 0, 8, True),), ((_call("softmax"), 0, 0, 2, 0, False),
+                                      (_call("std_mean", "dim"), 1, 1, 0, 0, False),
+                                      (_call("xlogy", "dim"), 2, 2, 1, 0, False))))
+# Seed 2173 #664 (helper h1): pow(x, i0(x)) at x = 0: PyTorch's float32 i0(0) is 1 - 2**-24,
+# its slope of 0 ** (1 - 2**-24) inf, symgrad's of x ** 1 is 1 (TORCH_ROUNDED_VALUES).
+@example(Program(((3, 0, 0, True),), ((_call("i0", "unary"), 0, 0, 0, 0, True),
+                                      (_call("pow", "binary"), 0, 1, 0, 0, False))))
+# Seeds 2125 #1061 and 2138 #1343 (helper h1): float32 gradients whose exact value is 0, a sum
+# of terms that cancel: addcdiv(a, c, c) in c (symgrad's 0, PyTorch's 3.8e-6) and
+# rad2deg(cumulative_trapezoid(x, x)) at x = 0 (symgrad's -7.6e-6, PyTorch's 1.5e-5): symgrad's
+# is the nearer PyTorch's float64 gradient (``_nearer_in_float64``).
+@example(Program(((2, 1, 4, True), (5, 0, 8, True)),
+                 ((_call("sigmoid_", "unary"), 1, 1, 0, 0, True),
+                  (_call("addcdiv", "ternary"), 0, 1, 0, 0, False))))
+@example(Program(((5, 0, 4, True),), ((_call("cumulative_trapezoid", "binary"), 0, 0, 0, 0, False),
+                                      (_call("rad2deg", "unary"), 1, 1, 0, 0, False))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -824,6 +851,47 @@ def test_the_cumprod_rule_excuses_nan_for_a_number() -> None:
     assert torch_fuzz.torch_is_wrong(program, found([np.nan, 0.5], [0.0, 0.5]))
     assert not torch_fuzz.torch_is_wrong(program, found([np.nan, 1.0], [1.75, 0.5]))
     assert not torch_fuzz.torch_is_wrong(program, found([1.0, 0.5], [1.75, 0.5]))
+
+
+def test_the_i0_rule_excuses_only_a_non_finite_torch_gradient() -> None:
+    """TORCH_ROUNDED_VALUES excuses a gradient that differs only where PyTorch's is infinite or
+    NaN and symgrad's finite (a singularity crossed by PyTorch's ULP), and nothing else."""
+    import numpy as np
+
+    program = Program(((1, 0, 0, True),), ((_call("i0", "unary"), 0, 0, 0, 0, False),))
+
+    def found(ours: list[float], theirs: list[float]) -> list[tuple[str, object, object]]:
+        return [("grad of leaf 0", ("tensor", "float32", (2,), np.array(ours), False, True, None),
+                 ("tensor", "float32", (2,), np.array(theirs), False, True, None))]
+
+    assert torch_fuzz.torch_is_wrong(program, found([0.5, 2.0], [np.inf, 2.0]))
+    assert torch_fuzz.torch_is_wrong(program, found([0.5, 2.0], [np.nan, 2.0]))
+    assert not torch_fuzz.torch_is_wrong(program, found([0.5, 2.0], [0.75, 2.0]))
+    assert not torch_fuzz.torch_is_wrong(program, found([np.inf, 2.0], [0.5, 2.0]))
+    assert not torch_fuzz.torch_is_wrong(program, found([0.5, 1.0], [np.inf, 2.0]))
+
+
+def test_the_float64_rule_excuses_only_the_nearer_gradient() -> None:
+    """``_nearer_in_float64`` excuses symgrad's float32 gradient where it is at least as near
+    PyTorch's float64 one as PyTorch's float32 one is (here the exact 0 of x dx's cancelling
+    terms), and not a gradient farther from it."""
+    import numpy as np
+
+    program = Program(((5, 0, 4, True),), (
+        (_call("cumulative_trapezoid", "binary"), 0, 0, 0, 0, False),
+        (_call("rad2deg", "unary"), 1, 1, 0, 0, False)))
+    theirs = np.array([[[190.98593, 42.971832, -47.746483]], [[114.59157, 1.5258789e-05,
+                                                                257.83102]]])
+
+    def grads(element: float) -> tuple[object, object]:
+        ours = theirs.copy()
+        ours[1, 0, 1] = element
+        return (("tensor", "float32", (2, 1, 3), ours, False, True, None),
+                ("tensor", "float32", (2, 1, 3), theirs, False, True, None))
+
+    assert torch_fuzz._nearer_in_float64(program, "grad of leaf 0", *grads(-7.6293945e-06))
+    assert not torch_fuzz._nearer_in_float64(program, "grad of leaf 0", *grads(-3e-05))
+    assert not torch_fuzz._nearer_in_float64(program, "grad of leaf 0", *grads(1.0))
 
 
 def test_the_geqrf_rule_excuses_only_nan_for_a_number() -> None:

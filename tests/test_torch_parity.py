@@ -16,6 +16,7 @@ import subprocess
 import sys
 import warnings
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import mpmath
@@ -124,6 +125,24 @@ DELIBERATE: dict[str, str] = {
     # zeros there without create_graph (the cofactors with it). test_det_at_a_singular_matrix
     # states both.
     "det_at_a_singular_matrix": "PyTorch's det gradient at a singular matrix is zeros",
+    # atan2's partials at an infinite input (helper h1, the fuzzer): other / r**2 and
+    # -self / r**2 are at most 1 / r, so they fall to 0 as an input grows without bound, which
+    # symgrad gives; PyTorch's are inf / inf = NaN. test_atan2_at_an_infinite_input states both.
+    "atan2_at_an_infinite_input": "PyTorch's atan2 gradient at an infinite input is NaN",
+    # cumprod's gradient at an infinite element (helper h1, the fuzzer): c_j's partial in x_i
+    # is the product of the others, finite there, which symgrad gives; PyTorch's backward
+    # divides by x_i, inf / inf = NaN. test_cumprod_at_an_infinite_element states both.
+    "cumprod_at_an_infinite_element": "PyTorch's cumprod gradient at an infinite element is "
+                                      "NaN",
+    # softmax under infinite gradients (helper h1, the fuzzer): J^T g's element at the largest
+    # input is a sum of infinities of one sign, which symgrad gives; PyTorch's y (g - sum(g y))
+    # is NaN at every element. test_softmax_under_infinite_gradients states both.
+    "softmax_under_infinite_gradients": "PyTorch's softmax gradient under infinite gradients "
+                                        "is NaN at every element",
+    # i0 at 0 in float32 (helper h1, the fuzzer): I0(0) = 1, symgrad's value; PyTorch's is
+    # 1 - 2**-24, so 0 ** i0(0) has slope inf in PyTorch, 1 in symgrad. test_i0_at_zero states
+    # both.
+    "i0_at_zero": "PyTorch's float32 i0(0) is 1 - 2**-24",
     # cdist's p = inf of a NaN difference (helper h1): the largest |difference| is undefined,
     # NaN in symgrad as in PyTorch's pdist; PyTorch's cdist kernel skips it (std::max(agg,
     # NaN) = agg). test_p_inf_of_a_nan_difference_is_nan_where_pytorchs_cdist_skips_it states
@@ -667,6 +686,30 @@ def det_at_a_singular_matrix(lib: Any) -> Any:
     return lib.autograd.grad(lib.det(x), x)[0]
 
 
+def atan2_at_an_infinite_input(lib: Any) -> Any:
+    y = lib.tensor([math.inf, -math.inf, math.inf, 1.0], dtype=lib.float64, requires_grad=True)
+    x = lib.tensor([-0.125, 2.0, math.inf, -math.inf], dtype=lib.float64, requires_grad=True)
+    return lib.autograd.grad(lib.atan2(y, x).sum(), [y, x])
+
+
+def cumprod_at_an_infinite_element(lib: Any) -> Any:
+    x = lib.tensor([0.5, math.inf, 2.0], dtype=lib.float64, requires_grad=True)
+    return lib.autograd.grad(lib.cumprod(x, 0), x, lib.tensor([1.0, 1.0, 1.0],
+                                                                 dtype=lib.float64))[0]
+
+
+def softmax_under_infinite_gradients(lib: Any) -> Any:
+    x = lib.tensor([[2.0, 1.0, 0.25]], dtype=lib.float64, requires_grad=True)
+    grad = lib.tensor([[-math.inf, math.inf, math.inf]], dtype=lib.float64)
+    return lib.autograd.grad(x.softmax(-1), x, grad)[0]
+
+
+def i0_at_zero(lib: Any) -> Any:
+    x = lib.tensor([0.0, 3.0], requires_grad=True)
+    exponent = lib.i0(lib.tensor([0.0, 3.0]))
+    return exponent, lib.autograd.grad(x ** exponent, x, lib.ones(2))[0]
+
+
 def isin_of_non_contiguous_test_elements(lib: Any) -> Any:
     test = lib.nonzero(lib.tensor([[0.5], [1.0], [2.0]]))  # (3, 2), strides (1, 3)
     return lib.isin(test, test), lib.isin(lib.arange(4), test, invert=True)
@@ -960,6 +1003,8 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     backward_of_integer_output, linear_records_like_torch, linear_errors,
     kl_div_at_a_zero_target, copysign_at_an_infinite_input,
     isin_of_non_contiguous_test_elements, sgn_of_an_infinite_slope, det_at_a_singular_matrix,
+    atan2_at_an_infinite_input, cumprod_at_an_infinite_element, softmax_under_infinite_gradients,
+    i0_at_zero,
     undefined_gradient_reaches_a_node_without_derivative,
     undefined_gradient_beside_a_defined_one,
     undefined_gradient_reaches_a_value_written_since,
@@ -1014,6 +1059,72 @@ def test_kl_div_at_a_zero_target() -> None:
         assert seen[lib][0][0] == 0.0 and math.copysign(1.0, seen[lib][0][0]) == 1.0
     assert np.isnan(seen[torch][1][0]) and np.isnan(seen[torch][2][0])
     assert seen[symgrad][1][0] == -math.inf and seen[symgrad][2][0] == math.inf
+
+
+def test_atan2_at_an_infinite_input() -> None:
+    """atan2(y, x)'s partials are ``x / r**2`` in y and ``-y / r**2`` in x, r = |(y, x)|: at
+    most ``1 / r`` in size, so they fall to 0 as either input grows without bound (atan2 is
+    constant along y = inf for finite x, pi / 2). symgrad gives those limits at an infinite
+    input; PyTorch's are inf / inf = NaN there (its 0 only where the finite input's partial
+    is x / inf**2). Away from infinity the two agree."""
+    for r in (mpmath.mpf(10) ** 20, mpmath.mpf(10) ** 200):  # partials at (r, -0.125)
+        dy, dx = -0.125 / (r**2 + mpmath.mpf(0.125) ** 2), -r / (r**2 + mpmath.mpf(0.125) ** 2)
+        assert abs(dy) < 1 / r and abs(dx) <= 1 / r
+    ours = [g.tolist() for g in atan2_at_an_infinite_input(symgrad)]
+    theirs = [g.numpy() for g in atan2_at_an_infinite_input(torch)]
+    assert ours == [[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
+    assert np.isnan(theirs[0][2:]).all() and np.isnan(theirs[1][:3]).all()
+    # away from infinity: at (1, 1) both partials are 1/2 and -1/2
+    for lib in (symgrad, torch):
+        y, x = (lib.tensor(1.0, dtype=lib.float64, requires_grad=True) for _ in range(2))
+        assert [g.item() for g in lib.autograd.grad(lib.atan2(y, x), [y, x])] == [0.5, -0.5]
+
+
+def test_cumprod_at_an_infinite_element() -> None:
+    """cumprod([a, b, c]) is ``[a, a b, a b c]``; the sum of its elements has partial ``a + a c``
+    in b, a polynomial's, finite at any b: 1.5 at ``[0.5, inf, 2]``, which symgrad gives.
+    PyTorch's backward (no zero among the inputs) divides its sums of ``g c`` by b,
+    inf / inf = NaN. In a and c both give the infinite partials ``1 + b + b c`` and ``a b``."""
+    def total(a: Fraction, b: Fraction, c: Fraction) -> Fraction:
+        return a + a * b + a * b * c
+
+    a, c = Fraction(1, 2), Fraction(2)
+    for b in (Fraction(10) ** 30, Fraction(10) ** 300):  # the difference quotient in b, exact
+        assert total(a, b + 1, c) - total(a, b, c) == Fraction(3, 2)
+    assert cumprod_at_an_infinite_element(symgrad).tolist() == [math.inf, 1.5, math.inf]
+    theirs = cumprod_at_an_infinite_element(torch).tolist()
+    assert theirs[0] == theirs[2] == math.inf and math.isnan(theirs[1])
+
+
+def test_softmax_under_infinite_gradients() -> None:
+    """softmax's gradient is ``J^T g`` with ``J_ij = y_i (delta_ij - y_j)``. Under
+    ``g = [-inf, inf, inf]`` at ``x = [2, 1, 0.25]`` element 0 sums ``y_0 (1 - y_0) g_0`` and
+    ``-y_i y_0 g_i``: -inf three times, so -inf; elements 1 and 2 sum infinities of both signs,
+    NaN. symgrad gives that; PyTorch's ``y (g - sum(g y))`` is NaN at every element."""
+    y = [mpmath.exp(v) for v in (2, 1, 0.25)]
+    y = [v / sum(y) for v in y]
+    g = [-1, 1, 1]  # the infinities' signs
+    signs = [[mpmath.sign(y[i] * ((i == j) - y[j]) * g[i]) for i in range(3)] for j in range(3)]
+    assert signs[0] == [-1, -1, -1] and 1 in signs[1] and -1 in signs[1]
+    assert 1 in signs[2] and -1 in signs[2]
+    ours = softmax_under_infinite_gradients(symgrad).numpy()
+    assert ours[0, 0] == -math.inf and np.isnan(ours[0, 1:]).all()
+    assert np.isnan(softmax_under_infinite_gradients(torch).numpy()).all()
+
+
+def test_i0_at_zero() -> None:
+    """I0(0) = 1 (its series' first term alone), which symgrad's float32 i0 gives; PyTorch's
+    is 1 - 2**-24. So ``x ** i0(x)`` at x = 0 is x ** 1, slope 1 in symgrad; PyTorch's slope is
+    ``e 0 ** (e - 1)`` with e - 1 = -2**-24, inf. At 3 both agree (I0(3), correctly rounded in
+    float32, is the exponent)."""
+    assert mpmath.besseli(0, 0) == 1
+    i0_3 = float(np.float32(mpmath.besseli(0, 3)))
+    ours, theirs = ([t.tolist() for t in i0_at_zero(lib)] for lib in (symgrad, torch))
+    assert ours[0] == [1.0, i0_3] and theirs[0] == [1.0 - 2.0**-24, i0_3]
+    assert ours[1][0] == 1.0 and theirs[1][0] == math.inf
+    slope = i0_3 * 3.0 ** (i0_3 - 1)
+    assert ours[1][1] == pytest.approx(slope, rel=1e-6) and theirs[1][1] == pytest.approx(
+        slope, rel=1e-6)
 
 
 def test_det_at_a_singular_matrix() -> None:

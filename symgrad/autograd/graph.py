@@ -1206,16 +1206,39 @@ def run_backward(
     except BaseException:
         if anomaly and node is not None:
             anomaly_mode.warn_error_in(node)
-        # The accumulators put off had their gradients before the error: PyTorch's ran then.
-        for node in deferred:
-            g = take(node, None)
-            if g is not None and accumulate and (capture is None or node in wanted):
-                _accumulate(node.variable, g, create_graph)
+        if accumulate:
+            _accumulate_ready(node, buffers, wanted if capture is not None else None,
+                              create_graph)
         raise
     finally:
         state.enabled = before
         state.pending, state.capturing = outer
     return captured
+
+
+def _accumulate_ready(failed: Node | None, buffers: dict[Node, Any], wanted: set[Node] | None,
+                      create_graph: bool) -> None:
+    """After an error in a backward, give each leaf the gradient PyTorch's would have by then.
+
+    PyTorch runs an accumulator as soon as every node feeding it has run (its sequence_nr is
+    above every other node's); symgrad's runs at its creation number, the leaf's first use.
+    So a leaf first used before the failing node was made, and handed its whole gradient
+    before that node ran, had it in PyTorch and not here (``(x.exp(), u * u + x)[1]`` with
+    ``u`` written in place: x's gradient is ones in PyTorch; fuzzer seed 2258 #679). Such a
+    pending accumulator is one that no unfinished node (the failing one, or one still
+    pending) reaches; the accumulators put off (``deferred``) are among them. One with hooks
+    gets nothing, as before. ``wanted``: the captured nodes, when the backward captures.
+    """
+    unfinished = [n for n in buffers if n.__class__ is not AccumulateGrad]
+    if failed is not None and failed.__class__ is not AccumulateGrad:
+        unfinished.append(failed)
+    blocked = set(_topological(unfinished))
+    for n in [n for n in buffers if n.__class__ is AccumulateGrad]:
+        if (n in blocked or n is failed or buffers[n] is _UNDEFINED or n._hooks is not None
+                or not n.variable._rg or (wanted is not None and n not in wanted)):
+            continue
+        g = buffers.pop(n)
+        _accumulate(n.variable, g.dense() if type(g) is SliceGradient else g, create_graph)
 
 
 # The pending gradient of a node that only undefined gradients (a VJP's None) reach: PyTorch's
