@@ -623,6 +623,23 @@ def test_slogdets_sign_is_made_by_its_node_and_sends_no_gradient(fn):
     assert outcomes[0][1:3] == (True, "LinalgSlogdetBackward0")
 
 
+@pytest.mark.parametrize("matrix", [
+    [[math.nan, math.nan], [math.nan, math.nan]], [[math.nan, 1.0], [2.0, 3.0]],
+    [[1.0, 2.0], [3.0, math.nan]], [[math.nan]], [[math.inf, math.inf], [1.0, 1.0]]])
+@pytest.mark.parametrize("fn", ["slogdet", "linalg.slogdet"])
+def test_slogdets_sign_of_a_nan_determinant_is_zero_as_torch(fn, matrix):
+    # A NaN pivot's sign is sign(nan), 0 in PyTorch (and symgrad's sign), so the sign of a
+    # NaN determinant is +-0 (the permutation's parity times 0), not NaN: fuzzer seeds 2226
+    # #272 (slogdet of cov of a (2, 0) tensor, all NaN) and 2289 #1080.
+    def run(lib):
+        call = lib.linalg.slogdet if fn == "linalg.slogdet" else lib.slogdet
+        sign, logabsdet = call(lib.tensor(matrix))
+        return lib.stack([sign, lib.signbit(sign).to(sign.dtype), lib.isnan(logabsdet) * 1.0])
+
+    _same(run)
+    assert symgrad.linalg.slogdet(symgrad.tensor(matrix)).sign.item() == 0
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("tensor_weight", [False, True])
 def test_lerp_goes_from_the_nearer_end_as_torch(dtype, tensor_weight):
