@@ -308,12 +308,57 @@ def _is_leaf(t: Any) -> bool:
 
 def _mirrors(pool: list[Any]) -> list[Any]:
     """``_mirror`` of each tensor of a pool, one per tensor: a tensor the pool holds twice (an
-    in-place op's result is its operand) has one mirror, which a write changes in both places."""
+    in-place op's result is its operand) has one mirror, which a write changes in both places;
+    tensors that share memory (views of one base) have mirrors that share it as theirs do
+    (``_shared_mirrors``), so a write through one shows in the others (seed 2143 program 329:
+    xlogy_ into one of atleast_3d's two views of a tensor)."""
     made: dict[int, Any] = {}
-    for t in pool:
-        if id(t) not in made:
-            made[id(t)] = _mirror(t)
+    distinct = [t for t in {id(t): t for t in pool}.values()]
+    groups: dict[int, list[Any]] = {}
+    for t in distinct:
+        groups.setdefault(id(_memory(t._data)), []).append(t)
+    for group in groups.values():
+        shared = _shared_mirrors(group) if len(group) > 1 else None
+        for t, m in zip(group, shared or [_mirror(t) for t in group], strict=True):
+            made[id(t)] = m
     return [made[id(t)] for t in pool]
+
+
+def _memory(a: np.ndarray) -> np.ndarray:
+    """The array that owns ``a``'s memory."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def _shared_mirrors(group: list[Any]) -> list[Any] | None:
+    """Mirrors of tensors sharing one block of memory, as views (``as_strided``) of one torch
+    tensor holding its values: a clone of a leaf that requires grad, the views of tensors that
+    require grad and are not leaves made of it, the others of its detached alias (a leaf among
+    them requires grad again). None where a view cannot be put so (another dtype, a negative
+    or fractional stride, an empty tensor)."""
+    memory = _memory(group[0]._data)
+    if not memory.flags.c_contiguous or memory.dtype.kind != "f":
+        return None
+    start = memory.__array_interface__["data"][0]
+    base_leaf = torch.tensor(memory.reshape(-1).tolist(), dtype=getattr(torch, str(memory.dtype)),
+                             requires_grad=True)
+    base = base_leaf.clone()
+    mirrors = []
+    for t in group:
+        a = t._data
+        offset = a.__array_interface__["data"][0] - start
+        size = memory.itemsize
+        if (a.dtype != memory.dtype or a.size == 0 or offset % size
+                or any(st < 0 or st % size for st in a.strides)):
+            return None
+        shape, strides = tuple(a.shape), tuple(st // size for st in a.strides)
+        if t.requires_grad and not _is_leaf(t):
+            mirrors.append(base.as_strided(shape, strides, offset // size))
+            continue
+        m = base.detach().as_strided(shape, strides, offset // size)
+        mirrors.append(m.requires_grad_() if t.requires_grad else m)
+    return mirrors
 
 
 def _exactly_equal(pools: dict[Any, list[Any]]) -> bool:
