@@ -623,6 +623,27 @@ def test_slogdets_sign_is_made_by_its_node_and_sends_no_gradient(fn):
     assert outcomes[0][1:3] == (True, "LinalgSlogdetBackward0")
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cross_of_a_vector_with_itself_is_zero(dtype):
+    # a x a = 0 exactly: each element a_j a_k - a_k a_j is a difference of two equal products,
+    # so its correctly rounded value is 0, symgrad's. PyTorch 2.13's CPU kernel fuses one
+    # multiply with the subtraction, and its float32 result is the other product's rounding
+    # error (seed 2275 program 1431; torch_fuzz's _fused_cross): stated here as PyTorch gives
+    # it, fma(a_j, a_k, -round(a_k a_j)), from the exact float64 products.
+    values = [171.88734436035156, -7.161972522735596, 28.647890090942383]
+    mine = symgrad.cross(symgrad.tensor(values, dtype=getattr(symgrad, dtype)),
+                         symgrad.tensor(values, dtype=getattr(symgrad, dtype)), dim=0)
+    assert mine.tolist() == [0.0, 0.0, 0.0]
+    a = np.array(values, dtype=np.float32).astype(np.float64)
+    fused = [float(np.float32(a[(i + 1) % 3] * a[(i + 2) % 3]
+                              - np.float64(np.float32(a[(i + 2) % 3] * a[(i + 1) % 3]))))
+             for i in range(3)]
+    t = torch.tensor(values, dtype=getattr(torch, dtype))
+    theirs = torch.cross(t, t.clone(), dim=0).tolist()
+    assert theirs == (fused if dtype == "float32" else [0.0, 0.0, 0.0])
+    assert dtype == "float64" or all(f != 0 for f in fused)
+
+
 @pytest.mark.parametrize("matrix", [
     [[math.nan, math.nan], [math.nan, math.nan]], [[math.nan, 1.0], [2.0, 3.0]],
     [[1.0, 2.0], [3.0, math.nan]], [[math.nan]], [[math.inf, math.inf], [1.0, 1.0]]])
