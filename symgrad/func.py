@@ -84,6 +84,9 @@ class _Call:
     def __init__(self) -> None:
         self.enabled = is_grad_enabled()
         self.own: set[int] = set()
+        # The alias nodes of the inputs that required grad (``track``), held so their ids stay
+        # theirs: a result whose graph reaches one depends on such an input.
+        self.aliases: dict[int, Any] = {}
 
     def track(self, tree: Any) -> Any:
         """``tree`` with each tensor made differentiable for this call: an alias of a tensor
@@ -92,7 +95,9 @@ class _Call:
             if not isinstance(t, Tensor):
                 return t
             if t.requires_grad:
-                return t.view_as(t)
+                alias = t.view_as(t)
+                self.aliases[id(alias.grad_fn)] = alias.grad_fn
+                return alias
             leaf = t.detach().requires_grad_()
             self.own.add(id(leaf))
             return leaf
@@ -125,8 +130,10 @@ class _Call:
 
     def plain(self, tree: Any) -> Any:
         """``tree`` with each tensor detached unless its graph reaches a leaf other than the
-        call's own (an input that required grad, a tensor the function closed over, an outer
-        transform's input): only there can something outside differentiate it."""
+        call's own (a tensor the function closed over, an outer transform's input) or an input
+        that required grad: only there can something outside differentiate it. (An input made
+        under no_grad as a view of a leaf that requires grad has no edge to any leaf, yet
+        PyTorch's result keeps its graph: fuzzer seeds 2139 #887, 2288 #1044.)"""
         def plain(t: Any) -> Any:
             if not isinstance(t, Tensor) or self.enabled and self._reaches_outside(t):
                 return t
@@ -141,6 +148,8 @@ class _Call:
             node = todo.pop()
             if id(node) in seen:
                 continue
+            if id(node) in self.aliases:
+                return True
             seen.add(id(node))
             variable = getattr(node, "variable", None)
             if variable is not None and id(variable) not in self.own:

@@ -57,8 +57,23 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
+def _no_grad_view(lib: Any) -> Any:
+    """A view made under no_grad of a leaf that requires grad: it requires grad, but no edge
+    leads from it to any leaf (fuzzer seeds 2139 #887, 2288 #1044)."""
+    x = lib.tensor([[4.0, -2.5, 1.5]], dtype=lib.float64, requires_grad=True)
+    with lib.no_grad():
+        return x[0:]
+
+
 # Programs written once for either library (``lib`` is symgrad or torch).
 PROGRAMS: dict[str, Callable[[Any], Any]] = {
+    # Their results keep a graph in PyTorch, as of any input that requires grad.
+    "grad of a view made under no_grad": lambda lib: lib.func.grad(
+        lambda t: (t * t).sin().sum())(_no_grad_view(lib)),
+    "jvp of a view made under no_grad": lambda lib: lib.func.jvp(
+        lambda t: t.exp() * t, (_no_grad_view(lib),), (lib.ones(1, 3, dtype=lib.float64),)),
+    "vjp of a view made under no_grad": lambda lib: lib.func.vjp(
+        lambda t: t.exp() * t, _no_grad_view(lib))[1](lib.ones(1, 3, dtype=lib.float64)),
     "grad": lambda lib: lib.func.grad(lambda t: (t ** 3).sum())(lib.tensor([1.0, -2.0])),
     "grad of a vector": lambda lib: lib.func.grad(lambda t: t * 2)(lib.tensor([1.0, 2.0])),
     "grad of a number": lambda lib: lib.func.grad(lambda t: 2.0)(lib.tensor([1.0])),

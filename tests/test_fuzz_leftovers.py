@@ -627,6 +627,44 @@ def test_slogdets_sign_is_made_by_its_node_and_sends_no_gradient(fn):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cross_of_a_vector_with_itself_is_zero(dtype):
+    # a x a = 0 exactly: each element a_j a_k - a_k a_j is a difference of two equal products,
+    # so its correctly rounded value is 0, symgrad's. PyTorch 2.13's CPU kernel fuses one
+    # multiply with the subtraction, and its float32 result is the other product's rounding
+    # error (seed 2275 program 1431; torch_fuzz's _fused_cross): stated here as PyTorch gives
+    # it, fma(a_j, a_k, -round(a_k a_j)), from the exact float64 products.
+    values = [171.88734436035156, -7.161972522735596, 28.647890090942383]
+    mine = symgrad.cross(symgrad.tensor(values, dtype=getattr(symgrad, dtype)),
+                         symgrad.tensor(values, dtype=getattr(symgrad, dtype)), dim=0)
+    assert mine.tolist() == [0.0, 0.0, 0.0]
+    a = np.array(values, dtype=np.float32).astype(np.float64)
+    fused = [float(np.float32(a[(i + 1) % 3] * a[(i + 2) % 3]
+                              - np.float64(np.float32(a[(i + 2) % 3] * a[(i + 1) % 3]))))
+             for i in range(3)]
+    t = torch.tensor(values, dtype=getattr(torch, dtype))
+    theirs = torch.cross(t, t.clone(), dim=0).tolist()
+    assert theirs == (fused if dtype == "float32" else [0.0, 0.0, 0.0])
+    assert dtype == "float64" or all(f != 0 for f in fused)
+
+
+@pytest.mark.parametrize("matrix", [
+    [[math.nan, math.nan], [math.nan, math.nan]], [[math.nan, 1.0], [2.0, 3.0]],
+    [[1.0, 2.0], [3.0, math.nan]], [[math.nan]], [[math.inf, math.inf], [1.0, 1.0]]])
+@pytest.mark.parametrize("fn", ["slogdet", "linalg.slogdet"])
+def test_slogdets_sign_of_a_nan_determinant_is_zero_as_torch(fn, matrix):
+    # A NaN pivot's sign is sign(nan), 0 in PyTorch (and symgrad's sign), so the sign of a
+    # NaN determinant is +-0 (the permutation's parity times 0), not NaN: fuzzer seeds 2226
+    # #272 (slogdet of cov of a (2, 0) tensor, all NaN) and 2289 #1080.
+    def run(lib):
+        call = lib.linalg.slogdet if fn == "linalg.slogdet" else lib.slogdet
+        sign, logabsdet = call(lib.tensor(matrix))
+        return lib.stack([sign, lib.signbit(sign).to(sign.dtype), lib.isnan(logabsdet) * 1.0])
+
+    _same(run)
+    assert symgrad.linalg.slogdet(symgrad.tensor(matrix)).sign.item() == 0
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("tensor_weight", [False, True])
 def test_lerp_goes_from_the_nearer_end_as_torch(dtype, tensor_weight):
     # Weight 1 gives the end exactly (1 + (1e-20 - 1) was 0 in float64), and where infinities

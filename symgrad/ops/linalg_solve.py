@@ -211,13 +211,15 @@ def _slogdet_np(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     times its pivots' signs, and the sum of the logs of LU's ``|pivots|`` (-inf at a singular
     matrix). LAPACK's factorization through NumPy for finite matrices (0.5 ms at 256 x 256,
     where ``_lu_diagonal`` takes 15); at a NaN or infinity, ``_lu_diagonal``'s, whose pivot
-    search meets them as PyTorch's does."""
+    search meets them as PyTorch's does. A NaN pivot's sign is 0, as PyTorch's (and symgrad's)
+    ``sign(nan)``: the sign of a determinant that is NaN is +-0 (NumPy's ``sign`` gave NaN;
+    fuzzer seeds 2226 #272, 2289 #1080)."""
     if a.size and np.isfinite(a).all():
         return np.linalg.slogdet(a)
     diagonal, parity, _ = _lu_diagonal(a)
+    signs = np.where(np.isnan(diagonal), 0.0, np.sign(diagonal))
     with np.errstate(divide="ignore"):
-        return (parity * np.prod(np.sign(diagonal), axis=-1),
-                np.sum(np.log(np.abs(diagonal)), axis=-1))
+        return (parity * np.prod(signs, axis=-1), np.sum(np.log(np.abs(diagonal)), axis=-1))
 
 
 def _logabsdet_forward(self: np.ndarray) -> np.ndarray:
