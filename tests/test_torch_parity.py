@@ -1146,6 +1146,20 @@ def grad_dtype_none_keeps_the_gradients_dtype(lib: Any) -> Any:
     return seen
 
 
+def grad_dtype_through_zero_grad(lib: Any) -> Any:
+    # zero_grad(set_to_none=False) zeroes .grad in place: its dtype, grad_dtype's, stays.
+    w = lib.nn.Parameter(lib.ones(2))
+    w.grad_dtype = lib.float64
+    opt = lib.optim.SGD([w], lr=0.5)
+    (w * 2).sum().backward()
+    opt.step()
+    opt.zero_grad(set_to_none=False)
+    m = lib.nn.Linear(2, 1)
+    m.weight.grad_dtype = lib.float64
+    m(lib.ones(1, 2)).sum().backward()
+    m.zero_grad(set_to_none=False)
+    return w.detach(), w.grad, m.weight.grad
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -1181,6 +1195,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     grad_assigned_itself, grad_dtype_read_and_set, grad_dtype_set_on_a_non_leaf_warns,
     grad_dtype_rules_grad_assignment, grad_dtype_changed_over_a_grad,
     grad_dtype_backward_accumulates_in_it, grad_dtype_none_keeps_the_gradients_dtype,
+    grad_dtype_through_zero_grad,
 ]
 
 
