@@ -20,7 +20,7 @@ from symgrad import autograd as _autograd
 from symgrad import devices as _device
 from symgrad._dtypes import dtype
 from symgrad.autograd import graph as _graph
-from symgrad.autograd.graph import AccumulateGrad, Node, RemovableHandle, _Hooks
+from symgrad.autograd.graph import GRAD_DTYPES, AccumulateGrad, Node, RemovableHandle, _Hooks
 
 __all__ = ["Tensor", "tensor"]
 
@@ -32,6 +32,23 @@ _NON_LEAF_GRAD = (
     "github.com/pytorch/pytorch/pull/30531 for more information."
 )
 _ONLY_FLOAT = "only Tensors of floating point and complex dtype can require gradients"
+# PyTorch's errors for a gradient assigned to ``.grad`` (dtypes as C++ and ScalarType name them)
+_GRAD_OF_DTYPE = (
+    "attempting to assign a gradient with dtype '{}' to a tensor with grad_dtype '{}'. The "
+    "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
+    "the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
+    "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break "
+    "downstream systems that assume they match."
+)
+_GRAD_OF_SIZE = (
+    "attempting to assign a gradient of size '{}' to a tensor of size '{}'. Please ensure that "
+    "the gradient and the tensor are the same size"
+)
+_GRAD_DTYPE_OVER_GRAD = (
+    "Cannot set grad_dtype to '{}' because there is already a gradient with dtype '{}'. Please "
+    "clear the gradient (.grad = None) before changing grad_dtype, or ensure the new grad_dtype "
+    "matches the existing gradient's dtype."
+)
 # The hooks of each leaf that has some, by the leaf's id while it lives (``Tensor._leaf_hooks``).
 _LEAF_HOOKS: dict[int, _Hooks] = {}
 
@@ -377,12 +394,29 @@ class Tensor:
         """The gradient ``backward()`` summed into this leaf (None until then); a non-leaf has
         one only after ``retain_grad()``, and reading it otherwise warns, as in PyTorch.
 
+        It may be assigned None (a common reset between steps) or a tensor of this tensor's
+        shape, in its ``grad_dtype`` (this tensor's dtype unless set; None there allows any
+        dtype). As PyTorch does, the dtype is checked before the shape, and anything else
+        raises: TypeError for a value that is no tensor, RuntimeError for a tensor of another
+        dtype or shape, or for the tensor itself.
+
         >>> import symgrad
         >>> x = symgrad.tensor([3.0], requires_grad=True)
         >>> x.grad is None
         True
         >>> (x * x).sum().backward(); x.grad
         tensor([6.])
+        >>> x.grad = symgrad.zeros(1, dtype=symgrad.float64)
+        Traceback (most recent call last):
+        ...
+        RuntimeError: attempting to assign a gradient with dtype 'double' to a tensor with ...
+        >>> x.grad = symgrad.zeros(2)
+        Traceback (most recent call last):
+        ...
+        RuntimeError: attempting to assign a gradient of size '[2]' to a tensor of size '[1]'...
+        >>> x.grad = None; x.grad_dtype = None
+        >>> x.grad = symgrad.zeros(1, dtype=symgrad.float64); x.grad
+        tensor([0.], dtype=symgrad.float64)
         """
         if self._grad is None and self._fn is not None and self._fn._retained is None:
             warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
@@ -390,9 +424,57 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
-        if value is not None and value.shape != self.shape:
-            raise RuntimeError("assigned grad has data of a different size")
+        if value is None:
+            self._grad = None
+            return
+        if not isinstance(value, Tensor):
+            raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
+                            + _from_data.torch_type_name(value))
+        # The common case (this tensor's dtype and shape, no grad_dtype set anywhere) costs
+        # these comparisons only.
+        data, own = value._data, self._data
+        if (data.dtype is not own.dtype or data.shape != own.shape or GRAD_DTYPES
+                or value is self):
+            _check_assigned_grad(self, value)
         self._grad = value
+
+    @property
+    def grad_dtype(self) -> dtype | None:
+        """The dtype of this leaf's gradients: ``backward()`` casts each one to it before the
+        leaf's hooks and ``.grad`` see it, and ``.grad`` may be assigned only a tensor of it.
+        It is the leaf's dtype unless set; None lets gradients keep their own dtype and allows
+        ``.grad`` any. Leaves only, as in PyTorch 2.13 (RuntimeError on a non-leaf).
+
+        >>> import symgrad
+        >>> x = symgrad.tensor([1.0, 2.0], requires_grad=True)
+        >>> x.grad_dtype
+        symgrad.float32
+        >>> x.grad_dtype = symgrad.float64
+        >>> (x * 3).sum().backward(); x.grad
+        tensor([3., 3.], dtype=symgrad.float64)
+        """
+        if self._fn is not None:
+            raise RuntimeError("grad_dtype can only be accessed on leaf tensors.")
+        return GRAD_DTYPES.get(id(self), self.dtype)
+
+    @grad_dtype.setter
+    def grad_dtype(self, value: dtype | None) -> None:
+        if value is not None and not isinstance(value, dtype):
+            raise RuntimeError("grad_dtype must be a torch.dtype or None, but got "
+                               + _from_data.torch_type_name(value))
+        if self._fn is not None:
+            # PyTorch's setter reads the non-leaf's .grad first, which warns as reading does.
+            if self._grad is None and self._fn._retained is None:
+                warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+            raise RuntimeError("grad_dtype can only be set on leaf tensors.")
+        grad = self._grad
+        if value is not None and grad is not None and grad.dtype is not value:
+            raise RuntimeError(_GRAD_DTYPE_OVER_GRAD.format(
+                _dtypes._TORCH_NAMES[value.name], _dtypes._CPP_NAMES[grad.dtype.name]))
+        key = id(self)
+        if key not in GRAD_DTYPES:
+            weakref.finalize(self, GRAD_DTYPES.pop, key, None)
+        GRAD_DTYPES[key] = value
 
     @property
     def retains_grad(self) -> bool:
@@ -830,6 +912,21 @@ def _views_follow(base: Tensor) -> None:
         elif not base._rg and _inherits(v):
             v._rg = False
             v._acc = None
+
+
+def _check_assigned_grad(t: Tensor, value: Tensor) -> None:
+    """PyTorch's checks of a tensor assigned to ``t.grad``, in its order: not ``t`` itself, of
+    ``t``'s grad_dtype (kept by a leaf that an in-place op has since made a non-leaf), of
+    ``t``'s shape."""
+    if value is t:
+        raise RuntimeError("can't assign Variable as its own grad")
+    want = GRAD_DTYPES.get(id(t), t.dtype) if GRAD_DTYPES else t.dtype
+    got = value.dtype
+    if want is not None and got is not want:
+        raise RuntimeError(_GRAD_OF_DTYPE.format(_dtypes._CPP_NAMES[got.name],
+                                                 _dtypes._TORCH_NAMES[want.name]))
+    if value._data.shape != t._data.shape:
+        raise RuntimeError(_GRAD_OF_SIZE.format(list(value._data.shape), list(t._data.shape)))
 
 
 def tensor(

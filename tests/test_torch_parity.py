@@ -989,6 +989,220 @@ def quantile_at_an_element_under_an_infinite_grad(lib: Any) -> Any:
     return seen
 
 
+# -- Tensor.grad's setter and grad_dtype (PyTorch 2.13) -----------------------------------------
+_DTYPE_NAMES = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16",
+                "float32", "float64")
+
+
+def _attempt(step: Callable[[], Any]) -> Any:
+    """A step's result, or its error's class and text: a scenario goes on past an error."""
+    try:
+        return ("ok", step())
+    except Exception as e:  # noqa: BLE001 - the class and text are what is compared
+        return ("raises", type(e).__name__, str(e))
+
+
+def _assigned(t: Any, grad: Any) -> Any:
+    """Assign ``t.grad`` and read it back."""
+    t.grad = grad
+    return t.grad
+
+
+def _set_grad_dtype(t: Any, d: Any) -> Any:
+    """Set ``t.grad_dtype`` and read it back."""
+    t.grad_dtype = d
+    return t.grad_dtype
+
+
+def grad_assigned_of_another_dtype(lib: Any) -> Any:
+    # Each dtype into a float32 leaf, a float32 grad into each floating and an int64 leaf.
+    into_float = [_attempt(lambda d=d: _assigned(_x(lib), lib.ones(2).to(getattr(lib, d))))
+                  for d in _DTYPE_NAMES]
+    leaves = [lib.ones(2, dtype=getattr(lib, d), requires_grad=True)
+              for d in ("float16", "bfloat16", "float64")] + [lib.ones(2, dtype=lib.int64)]
+    return into_float, [_attempt(lambda t=t: _assigned(t, lib.ones(2))) for t in leaves]
+
+
+def grad_assigned_a_non_tensor(lib: Any) -> Any:
+    return [_attempt(lambda v=v: _assigned(_x(lib), v))
+            for v in (3, 1.5, [1.0, 2.0], np.ones(2), np.float64(1.0), lib.float32)]
+
+
+def grad_assigned_of_another_size(lib: Any) -> Any:
+    cases = [(_x(lib), lib.ones(3)), (_x(lib), lib.tensor(1.0)),
+             (lib.ones(2, 3, requires_grad=True), lib.ones(3, 2)),
+             # the dtype is checked first
+             (_x(lib), lib.ones(3, dtype=lib.float64))]
+    y = _x(lib) * 2
+    y.retain_grad()
+    cases += [(y, lib.ones(3)), (y, lib.ones(2, dtype=lib.float64))]  # a non-leaf's too
+    return [_attempt(lambda t=t, g=g: _assigned(t, g)) for t, g in cases]
+
+
+def grad_assigned_itself(lib: Any) -> Any:
+    x = _x(lib)
+    return (_attempt(lambda: _assigned(x, x)), _attempt(lambda: _assigned(x, x.view(2))),
+            _attempt(lambda: _assigned(x, x.detach())))
+
+
+def grad_dtype_read_and_set(lib: Any) -> Any:
+    x, plain_leaf, int_leaf = _x(lib), lib.ones(2), lib.ones(2, dtype=lib.int64)
+    seen = [x.grad_dtype, plain_leaf.grad_dtype, int_leaf.grad_dtype]
+    seen += [_attempt(lambda d=d: _set_grad_dtype(x, d))
+             for d in (lib.float64, None, lib.float16, 3, "float64", lib.ones(1), np.float64)]
+    seen += [_set_grad_dtype(plain_leaf, lib.float64), x.detach().grad_dtype]
+    y = _x(lib) * 2
+    seen += [_attempt(lambda: y.grad_dtype), _attempt(lambda: _set_grad_dtype(y, None)),
+             _attempt(lambda: _set_grad_dtype(y, 3))]  # the type is checked first
+    # Unset, grad_dtype follows the tensor's dtype; set, it stays.
+    unset, kept = _x(lib), _x(lib)
+    kept.grad_dtype = lib.float16
+    with lib.no_grad():
+        unset.data = lib.ones(2, dtype=lib.float64)
+        kept.data = lib.ones(2, dtype=lib.float64)
+    return seen, unset.grad_dtype, kept.grad_dtype
+
+
+def grad_dtype_set_on_a_non_leaf_warns(lib: Any) -> Any:
+    y = _x(lib) * 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tried = [_attempt(lambda: _set_grad_dtype(y, lib.float64)),
+                 _attempt(lambda: y.grad_dtype)]
+        first = [str(w.message).split(" (Triggered internally")[0] for w in caught]
+        y.retain_grad()
+        tried.append(_attempt(lambda: _set_grad_dtype(y, lib.float64)))
+    return tried, first, len(caught)
+
+
+def grad_dtype_rules_grad_assignment(lib: Any) -> Any:
+    x = _x(lib)
+    x.grad_dtype = lib.float64
+    seen = [_attempt(lambda d=d: _assigned(x, lib.ones(2).to(getattr(lib, d))))
+            for d in ("float32", "float64")]
+    x.grad = None
+    x.grad_dtype = None
+    seen += [_attempt(lambda d=d: _assigned(x, lib.ones(2).to(getattr(lib, d))))
+             for d in _DTYPE_NAMES]
+    seen.append(_attempt(lambda: _assigned(x, lib.ones(3, dtype=lib.int64))))
+    # A leaf that an in-place op made a non-leaf keeps its grad_dtype for the check.
+    made = lib.ones(2)
+    made.grad_dtype = lib.float64
+    made.mul_(_x(lib))
+    seen += [_attempt(lambda: made.grad_dtype),
+             _attempt(lambda: _assigned(made, lib.ones(2, dtype=lib.float64))),
+             _attempt(lambda: _assigned(made, lib.ones(2)))]
+    return seen
+
+
+def grad_dtype_changed_over_a_grad(lib: Any) -> Any:
+    x = _x(lib)
+    x.grad = lib.ones(2)
+    seen = [_attempt(lambda d=d: _set_grad_dtype(x, d))
+            for d in (lib.float64, lib.float32, None, lib.float64)]
+    x.grad = lib.ones(2, dtype=lib.float64)
+    seen += [_attempt(lambda: _set_grad_dtype(x, lib.float32)),
+             _attempt(lambda: _set_grad_dtype(x, lib.float64))]
+    x.grad = None
+    seen.append(_attempt(lambda: _set_grad_dtype(x, lib.bfloat16)))
+    return seen, x.grad
+
+
+def grad_dtype_backward_accumulates_in_it(lib: Any) -> Any:
+    seen = []
+    for d in (lib.float64, lib.float16, lib.bfloat16):
+        x = _x(lib, (1.0, 0.7))
+        x.grad_dtype = d
+        (x * (1 / 3)).sum().backward()
+        (x * x).sum().backward()
+        seen.append(x.grad)
+    # Read when backward runs, not when the graph is made.
+    x = _x(lib)
+    y = (x * 2).sum()
+    x.grad_dtype = lib.float64
+    y.backward()
+    seen.append(x.grad)
+    # Its hooks, post-accumulate hooks and autograd.grad see the gradient cast.
+    x = _x(lib)
+    x.grad_dtype = lib.float64
+    x.register_hook(lambda g: seen.append(("hook", g.dtype)))
+    x.register_post_accumulate_grad_hook(lambda t: seen.append(("post", t.grad.dtype)))
+    (x * 2).sum().backward()
+    seen.append(lib.autograd.grad((x * 2).sum(), x))
+    # As a root, with backward(inputs=...) and with create_graph.
+    x = _x(lib)
+    x.grad_dtype = lib.float64
+    x.backward(lib.ones(2, dtype=lib.float16))
+    (x * x).sum().backward(inputs=[x])
+    (x * x).sum().backward(create_graph=True)
+    seen.append(x.grad)
+    x16 = lib.ones(2, dtype=lib.float16, requires_grad=True)
+    x16.grad_dtype = lib.float32
+    (x16 * (1 / 3)).sum().backward()
+    return seen, x16.grad
+
+
+def grad_dtype_none_keeps_the_gradients_dtype(lib: Any) -> Any:
+    q = lib.full((2,), 1 / 3, dtype=lib.float64)
+
+    class Doubled(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: Any) -> Any:
+            return x * 2
+
+        @staticmethod
+        def backward(ctx: Any, g: Any) -> Any:
+            return g.double() * q
+
+    seen = []
+    f64 = lib.float64
+    # Each op's formula decides (PyTorch's to_copy, cumsum, nansum and vector_norm given dtype=
+    # cast to the input's dtype; the others do not), in a backward on arrays and one recorded.
+    for f in (lambda x: Doubled.apply(x), lambda x: x + q, lambda x: x * q,
+              lambda x: lib.where(q > 0, x, q), lambda x: x.double() * q,
+              lambda x: x.sum(dtype=f64), lambda x: x.mean(0, dtype=f64),
+              lambda x: x.prod(dtype=f64), lambda x: x.cumsum(0, dtype=f64),
+              lambda x: lib.nansum(x, dtype=f64), lambda x: lib.linalg.vector_norm(x, dtype=f64),
+              lambda x: lib.softmax(x, 0, dtype=f64), lambda x: x.cumprod(0, dtype=f64)):
+        for grad_dtype, create_graph in (("unset", False), (None, False), (None, True),
+                                         (lib.bfloat16, False), (lib.bfloat16, True)):
+            x = _x(lib, (0.7, 0.2))
+            if grad_dtype != "unset":
+                x.grad_dtype = grad_dtype
+            (f(x) * q).sum().backward(create_graph=create_graph)
+            seen.append(x.grad.detach())
+    x = _x(lib)
+    x.grad_dtype = None
+    x.backward(lib.ones(2, dtype=lib.float16))
+    seen.append(x.grad)
+    # Summed into a .grad of another dtype: in place (its dtype), or refused.
+    for d in ("float16", "bfloat16", "float64", "int64", "bool"):
+        x = _x(lib)
+        x.grad_dtype = None
+        x.grad = lib.ones(2, dtype=getattr(lib, d))
+        seen.append(_attempt(lambda x=x: ((x * (1 / 3)).sum().backward(), x.grad)))
+    x = _x(lib)
+    x.grad_dtype = None
+    x.grad = lib.ones(2, dtype=lib.int64)
+    (x * 2).sum().backward(create_graph=True)
+    seen.append(x.grad)
+    return seen
+
+
+def grad_dtype_through_zero_grad(lib: Any) -> Any:
+    # zero_grad(set_to_none=False) zeroes .grad in place: its dtype, grad_dtype's, stays.
+    w = lib.nn.Parameter(lib.ones(2))
+    w.grad_dtype = lib.float64
+    opt = lib.optim.SGD([w], lr=0.5)
+    (w * 2).sum().backward()
+    opt.step()
+    opt.zero_grad(set_to_none=False)
+    m = lib.nn.Linear(2, 1)
+    m.weight.grad_dtype = lib.float64
+    m(lib.ones(1, 2)).sum().backward()
+    m.zero_grad(set_to_none=False)
+    return w.detach(), w.grad, m.weight.grad
+
 SCENARIOS: list[Callable[[Any], Any]] = [
     int_requires_grad_at_creation, int_requires_grad_method, int_requires_grad_attribute,
     bool_requires_grad_at_creation, int_ops_do_not_require_grad, non_scalar_backward,
@@ -1022,6 +1236,11 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     svd_of_a_matrix_holding_an_infinity,
     huber_loss_backward_of_another_target_dtype, gamma_rsample_gradient,
     dirichlet_rsample_second_derivative,
+    grad_assigned_of_another_dtype, grad_assigned_a_non_tensor, grad_assigned_of_another_size,
+    grad_assigned_itself, grad_dtype_read_and_set, grad_dtype_set_on_a_non_leaf_warns,
+    grad_dtype_rules_grad_assignment, grad_dtype_changed_over_a_grad,
+    grad_dtype_backward_accumulates_in_it, grad_dtype_none_keeps_the_gradients_dtype,
+    grad_dtype_through_zero_grad,
 ]
 
 

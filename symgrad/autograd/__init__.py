@@ -25,7 +25,14 @@ from symgrad.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from symgrad.autograd.graph import AccumulateGrad, Node, _accumulate, _made, run_backward
+from symgrad.autograd.graph import (
+    AccumulateGrad,
+    Node,
+    _accumulate,
+    _made,
+    _to_edge_dtype,
+    run_backward,
+)
 from symgrad.autograd.variable import Variable
 
 if TYPE_CHECKING:
@@ -95,10 +102,11 @@ def _roots(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape!r} and output[{i}] "
                 f"has a shape of {out.shape!r}.".replace("symgrad.Size", "torch.Size")
             )
-        elif g._data.dtype is not out._data.dtype:
-            # PyTorch casts each gradient to the dtype of the tensor it is for.
-            g = g.to(out.dtype)
         node = out.grad_fn if out.grad_fn is not None else out._accumulator()
+        if g._data.dtype is not out._data.dtype:
+            # PyTorch casts each gradient to the dtype of the tensor it is for (a leaf's
+            # grad_dtype if it set one: the engine casts to that at the accumulator).
+            g = _to_edge_dtype(g, node, out._data.dtype)
         roots.append((node, g))
     return roots
 

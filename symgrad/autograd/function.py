@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from symgrad import _dtypes
 from symgrad.autograd import grad_mode
 from symgrad.autograd import graph as _graph
 from symgrad.autograd.graph import (
@@ -281,7 +280,8 @@ class BackwardCFunction(Node, FunctionCtx):
                 if grad.shape != shape:
                     grad = _reduce_to(grad, shape, self, i)
                 if grad._data.dtype is not np_dtype:
-                    grad = grad.to(_dtypes._FROM_NP[np_dtype])
+                    # (a leaf's grad_dtype decides for its accumulator)
+                    grad = _graph._to_edge_dtype(grad, self.inputs[k], np_dtype, self)
             out.append(grad if self.needs_input_grad[i] else None)
         if hooks is not None and hooks.post:
             for hook in list(hooks.post.values()):

@@ -403,7 +403,7 @@ class Node:
                         grad = _reduce_to(grad, shape, self, len(out))
                         a = grad._data
                     if a.dtype is not np_dtype:
-                        grad = grad.to(_dtypes._FROM_NP[np_dtype])
+                        grad = _to_edge_dtype(grad, x, np_dtype, self)
             out.append(grad)
         if not plan.double_backward and grad_mode._state.enabled:
             return _not_differentiable(self, out, (g, *saved) if saves else (g,), grads)
@@ -638,6 +638,63 @@ def _vjp_info(vjp: Callable[..., Any]) -> tuple[frozenset[str] | None, bool]:
 # An accumulator's attrs: it has none, and nothing adds any.
 _NO_ATTRS: dict[str, Any] = {}
 
+# The ``grad_dtype`` of each leaf that set one (``Tensor.grad_dtype``), by the leaf's id while
+# it lives: a dtype its gradients are cast to before its hooks and ``.grad`` see them, or None,
+# which keeps the dtype each gradient comes in. A leaf without an entry takes gradients in its
+# own dtype. Kept aside, not in a slot of every tensor: few leaves set one, and the engine and
+# the ``grad`` setter look here only while the table is not empty.
+GRAD_DTYPES: dict[int, _dtypes.dtype | None] = {}
+_UNSET = object()
+# The ops whose PyTorch formula returns the gradient in the input's dtype itself when their
+# node casts (has a ``dtype`` attr): ToCopyBackward0's ``grad.to(self's dtype)``, cumsum's,
+# nansum's and vector_norm's given ``dtype=``. A leaf's grad_dtype applies after that cast;
+# the other ops' gradients reach it in the dtype their formula gives (add's, mul's, sum's
+# with ``dtype=``: the promoted one). symgrad's VJPs leave every cast to the engine.
+_GRAD_IN_INPUT_DTYPE = frozenset({"to_copy", "cumsum", "nansum", "norm"})
+
+
+def _edge_dtype(x: Any, np_dtype: np.dtype, got: np.dtype) -> np.dtype:
+    """The NumPy dtype in which the input ``x`` of a node takes a gradient of dtype ``got``:
+    ``np_dtype`` (the input's, from the node's meta), unless ``x`` is the accumulator of a leaf
+    that set ``grad_dtype``: that dtype, or ``got`` for None. PyTorch's engine casts each
+    gradient to its next node's input metadata, an accumulator's being the leaf's grad_dtype as
+    it is when backward runs; an op's own formula may cast first (``.double()``'s does)."""
+    if GRAD_DTYPES and x.__class__ is AccumulateGrad:
+        d = GRAD_DTYPES.get(id(x.variable), _UNSET)
+        if d is not _UNSET:
+            return got if d is None else d.np
+    return np_dtype
+
+
+def _formula_dtype(node: Node, np_dtype: np.dtype, got: np.dtype) -> np.dtype:
+    """The dtype PyTorch's formula for ``node`` gives a gradient symgrad's VJP gave in ``got``,
+    for an input of dtype ``np_dtype`` (``_GRAD_IN_INPUT_DTYPE``)."""
+    op = node.op
+    if op is not None and op.name in _GRAD_IN_INPUT_DTYPE and "dtype" in node.attrs:
+        return np_dtype
+    return got
+
+
+def _to_edge_dtype(grad: Tensor, x: Any, np_dtype: np.dtype, node: Node | None = None
+                   ) -> Tensor:
+    """A tensor gradient that ``node`` (None: the root) gives its input ``x``, of dtype
+    ``np_dtype``, cast as PyTorch's formula and then its engine cast it (``_edge_dtype``)."""
+    got = grad._data.dtype
+    if node is not None and _formula_dtype(node, np_dtype, got) is not got:
+        grad, got = grad.to(_dtypes._FROM_NP[np_dtype]), np_dtype
+    to = _edge_dtype(x, np_dtype, got)
+    return grad if got is to else grad.to(_dtypes._FROM_NP[to])
+
+
+def _in_grad_dtype(node: AccumulateGrad, g: Any) -> Any:
+    """``g`` (an array or a tensor), reaching a leaf's accumulator, in the ``grad_dtype`` the
+    leaf set, if it set a dtype."""
+    d = GRAD_DTYPES.get(id(node.variable))
+    data = g if type(g) is _NDARRAY else g._data
+    if d is None or data.dtype is d.np:
+        return g
+    return _wrap(g).to(d)._data if type(g) is _NDARRAY else g.to(d)
+
 
 class AccumulateGrad(Node):
     """The node that adds a gradient into a leaf's ``.grad``; one per leaf, made on its first use.
@@ -828,7 +885,13 @@ def _fitted(grad: Any, x: Node | Tensor, meta: tuple[Any, ...], node: Node) -> n
             index = [m is meta for m in node._in_meta].index(True)
             grad = _reduce_array(grad, shape, node, index)
     if grad.dtype is not np_dtype:
-        grad = _wrap(grad).to(_dtypes._FROM_NP[np_dtype])._data
+        # As PyTorch casts: its formula's cast if it has one, then its engine's.
+        got = _formula_dtype(node, np_dtype, grad.dtype)
+        if grad.dtype is not got:
+            grad = _wrap(grad).to(_dtypes._FROM_NP[got])._data
+        to = _edge_dtype(x, np_dtype, got)
+        if got is not to:
+            grad = _wrap(grad).to(_dtypes._FROM_NP[to])._data
     return grad
 
 
@@ -1104,6 +1167,7 @@ def run_backward(
     state.pending, state.capturing = buffers, capture is not None
     anomaly = anomaly_mode._state.enabled
     check_nan = anomaly and anomaly_mode._state.check_nan
+    grad_dtypes = GRAD_DTYPES  # (mutated, never rebound)
     node = None
     try:
         while ready:
@@ -1117,6 +1181,8 @@ def run_backward(
                 continue
             if keep is not None and node not in keep:
                 continue
+            if grad_dtypes and node.__class__ is AccumulateGrad:
+                g = _in_grad_dtype(node, g)
             hooks = node._hooks
             if hooks is not None or node._retained is not None or wanted and node in wanted:
                 if arrays:
@@ -1463,7 +1529,10 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, own: bool = False) -> Non
             # Held by the backward loop's ``g``, ``g`` here and in ``_sole``.
             t._grad = _wrap(g if own or _sole(g, 3) else g.copy())
         else:
-            old._data += g
+            try:
+                old._data += g
+            except TypeError:
+                _refuse_sum(old, g)
     elif old is None:
         # Held by the backward loop's ``g``, ``g`` here and in ``_unshared``.
         if create_graph or own or _unshared(g, 3):
@@ -1473,7 +1542,20 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, own: bool = False) -> Non
     elif create_graph:
         t._grad = old + g
     else:
-        old._data += g._data
+        try:
+            old._data += g._data
+        except TypeError:
+            _refuse_sum(old, g._data)
+
+
+def _refuse_sum(old: Tensor, g: np.ndarray) -> None:
+    """PyTorch's error for a gradient summed in place into a ``.grad`` whose dtype cannot hold
+    the sum (an integer ``.grad``, allowed by ``grad_dtype = None``); NumPy's TypeError said
+    the same."""
+    summed = _dtypes.promote_types(old.dtype, _dtypes._FROM_NP[g.dtype])
+    names = _dtypes._TORCH_NAMES
+    raise RuntimeError(f"result type {names[summed.name]} can't be cast to the desired output "
+                       f"type {names[old.dtype.name]}") from None
 
 
 # PyTorch's strides of a leaf that an in-place view op changed under ``no_grad`` while a graph

@@ -437,7 +437,8 @@ class Module(ModuleTree, ModuleHooks, ModuleState):
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad = Tensor._make(np.zeros_like(p._data), False, None)
+                    # PyTorch zeroes .grad in place: its dtype (a grad_dtype's) and shape stay.
+                    p._grad = Tensor._make(np.zeros_like(p._grad._data), False, None)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Set ``requires_grad`` on every parameter (``False`` freezes them); returns self.

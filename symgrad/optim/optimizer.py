@@ -131,7 +131,8 @@ but got symgrad.Tensor
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad = Tensor._make(np.zeros_like(p._data), False, None)
+                    # PyTorch zeroes .grad in place: its dtype (a grad_dtype's) and shape stay.
+                    p._grad = Tensor._make(np.zeros_like(p._grad._data), False, None)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update each parameter that has a gradient, in place, without recording; one
