@@ -25,7 +25,14 @@ from symgrad.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from symgrad.autograd.graph import AccumulateGrad, Node, _accumulate, _made, run_backward
+from symgrad.autograd.graph import (
+    AccumulateGrad,
+    Node,
+    OutputSlot,
+    _accumulate,
+    _made,
+    run_backward,
+)
 from symgrad.autograd.variable import Variable
 
 if TYPE_CHECKING:
@@ -98,8 +105,7 @@ def _roots(
         elif g._data.dtype is not out._data.dtype:
             # PyTorch casts each gradient to the dtype of the tensor it is for.
             g = g.to(out.dtype)
-        node = out.grad_fn if out.grad_fn is not None else out._accumulator()
-        roots.append((node, g))
+        roots.append((_producer(out), g))
     return roots
 
 
@@ -121,6 +127,16 @@ def _node_of(t: Tensor) -> Node:
     if _no_edge(t):
         # No gradient reaches it, as PyTorch's has no accumulator: a node no graph holds.
         return AccumulateGrad(t)
+    return _producer(t)
+
+
+def _producer(t: Tensor) -> Node:
+    """The node a gradient of ``t`` goes to: its accumulator, the node that made it, or for
+    one output of a node that several share, that output's ``OutputSlot`` (``grad_fn`` names
+    the shared node)."""
+    fn = t._fn
+    if fn is not None and fn.__class__ is OutputSlot:
+        return fn
     return t.grad_fn if t.grad_fn is not None else t._accumulator()
 
 
