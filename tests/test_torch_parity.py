@@ -221,6 +221,13 @@ DELIBERATE: dict[str, str] = {
     # linalg.norm on a permuted input, the 5th digit). test_vector_norm_gradient_rounds_once
     # states both.
     "vector_norm_gradient_rounding": "PyTorch's float32 2-norm gradient is a ULP off",
+    # std_mean and var_mean with both outputs used: symgrad's one node forms the moment's and
+    # the mean's parts of the gradient in float64 and rounds their sum once; PyTorch's rounds
+    # the parts apart, ULPs off where they cancel (float16 167 ULP, float32 -1.19e-07 for 0:
+    # 10 float32 cases of the reductions audit, whose std part symgrad already formed in
+    # float64). test_moment_and_mean_gradient_rounds_once states both.
+    "moment_and_mean_gradient_rounding": "PyTorch's std_mean gradient rounds the std's and the "
+                                         "mean's parts apart",
     # geqrf and linalg.qr of a column whose leading (diagonal) element is NaN (helper h5,
     # fuzzer seed 307): R's diagonal element is -+ the column's norm, NaN, as symgrad gives;
     # PyTorch's (MKL's Householder reflector, its lapy2(NaN, norm of the rest)) drops the NaN
@@ -1864,6 +1871,37 @@ def test_vector_norm_gradient_rounds_once() -> None:
         else:
             assert g.tolist()[0] == rounded[0]
             assert g.tolist()[1] == float(np.nextafter(np.float32(rounded[1]), np.float32(0)))
+
+
+def _moment_and_mean_gradient(lib: Any, dtype: str, dim: Any, **kwargs: Any) -> np.ndarray:
+    """The gradient of std_mean of a (2, 3, 4) input over ``dim``, the std and the mean each
+    weighted by 1, 2, 3, 1, ..., in float64."""
+    values = ((np.arange(24) * 7) % 11 - 5.0).reshape(2, 3, 4) * 0.75
+    x = lib.tensor(values.tolist(), dtype=getattr(lib, dtype), requires_grad=True)
+    outs = lib.std_mean(x, dim, **kwargs)
+    weights = [((lib.arange(o.numel()) % 3) + 1).reshape(o.shape).to(o.dtype) for o in outs]
+    (g,) = lib.autograd.grad(list(outs), x, weights)
+    return np.array(g.to(lib.float64).tolist())
+
+
+def test_moment_and_mean_gradient_rounds_once() -> None:
+    """Where the std's and the mean's parts of std_mean's gradient cancel, symgrad's is the
+    exact value (PyTorch's in float64 at the same inputs) rounded once; PyTorch's rounds the
+    parts apart. Over dims (0, -1), at (0, 2, 0), exactly -0.000652742: float16 -0.00065279
+    (the exact rounded) against PyTorch's -0.000732 (167 ULP), bfloat16 -0.00065231 against
+    PyTorch's 0. Over dim 0 with correction 0, at (0, 0, 2), exactly 0: symgrad's float32 0,
+    PyTorch's -2**-23."""
+    at = (0, 2, 0)
+    exact = _moment_and_mean_gradient(torch, "float64", (0, -1))[at]
+    assert exact == pytest.approx(-0.000652742, rel=1e-6)
+    for dtype, theirs in (("float16", -0.000732421875), ("bfloat16", 0.0)):
+        rounded = torch.tensor(exact).to(getattr(torch, dtype)).item()
+        assert _moment_and_mean_gradient(symgrad, dtype, (0, -1))[at] == rounded
+        assert _moment_and_mean_gradient(torch, dtype, (0, -1))[at] == theirs
+    at = (0, 0, 2)
+    assert _moment_and_mean_gradient(torch, "float64", 0, correction=0)[at] == 0.0
+    assert _moment_and_mean_gradient(symgrad, "float32", 0, correction=0)[at] == 0.0
+    assert _moment_and_mean_gradient(torch, "float32", 0, correction=0)[at] == -(2.0 ** -23)
 
 
 def test_integer_tensor_written_a_value_requiring_grad() -> None:

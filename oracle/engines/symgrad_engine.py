@@ -24,7 +24,13 @@ from oracle.engines.base import BugCase, Case, Engine, MutantCase, OpInfo, Recor
 from oracle.ir import Graph, IRNode
 from oracle.samples import DOMAINS, samples_of
 from symgrad import _dtypes
-from symgrad.autograd.graph import AccumulateGrad, Node, OutputSlot, node_input_positions
+from symgrad.autograd.graph import (
+    AccumulateGrad,
+    JointNode,
+    Node,
+    OutputSlot,
+    node_input_positions,
+)
 from symgrad.ops.registry import REGISTRY, OpDef, apply
 from symgrad.tensor import Tensor
 
@@ -127,6 +133,8 @@ class SymgradEngine(Engine):
         graph = reader.graph(outs, diff)
         handles = [node.register_hook(_keeper(graph.nodes[nid], node, reader.cast_of(node, graph)))
                    for node, nid in reader.op_nodes()]
+        handles += [node.register_hook(_joint_keeper(graph, node, read))
+                    for node, read in reader.joint_nodes()]
         try:
             first = symgrad.autograd.grad(outs, diff, gos, retain_graph=True,
                                           create_graph=order == 2, allow_unused=True)
@@ -399,17 +407,10 @@ def _keeper(node: IRNode, engine_node: Node, cast: IRNode | None = None
     the ``to_copy`` node read for the node's narrowing cast of its first input
     (``_Reader.narrowed``), which passes on the gradient the op gave in the narrow dtype (the
     engine widened it back: exact)."""
-    positions = node_input_positions(engine_node)
-
     def keep(grad_inputs: tuple[Any, ...], grad_outputs: tuple[Any, ...]) -> None:
         (g,) = grad_outputs
         node.cotangent = None if g is None else np.array(g._data)
-        grads = tuple(None if x is None else np.array(x._data) for x in grad_inputs)
-        if positions is not None:
-            spread: list[Any] = [None] * len(engine_node.inputs)
-            for i, grad in zip(positions, grads, strict=True):
-                spread[i] = grad
-            grads = tuple(spread)
+        grads = _per_input(engine_node, grad_inputs)
         if cast is not None and grads and grads[0] is not None:
             narrow = grads[0].astype(_dtypes._by_name(cast.dtype).np)
             cast.cotangent, cast.grads = narrow, (grads[0],)
@@ -417,6 +418,48 @@ def _keeper(node: IRNode, engine_node: Node, cast: IRNode | None = None
         node.grads = grads
 
     return keep
+
+
+def _per_input(engine_node: Node, grad_inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A node hook's ``grad_inputs`` as arrays, one per input of ``engine_node``: None for
+    those its hooks are not shown (``graph.node_input_positions``)."""
+    grads = tuple(None if x is None else np.array(x._data) for x in grad_inputs)
+    positions = node_input_positions(engine_node)
+    if positions is None:
+        return grads
+    spread: list[Any] = [None] * len(engine_node.inputs)
+    for i, grad in zip(positions, grads, strict=True):
+        spread[i] = grad
+    return tuple(spread)
+
+
+def _joint_keeper(graph: Graph, engine_node: Node, read: dict[int, int]
+                  ) -> Callable[[tuple[Any, ...], tuple[Any, ...]], None]:
+    """``_keeper`` for the one node of an op of several outputs (``JointNode``), read as one
+    IR node per output (``read``: output index -> IR id): each keeps its own cotangent and
+    the node's gradients, which answer the cotangents of all the outputs read at once
+    (``info["shared_backward"]``, as the torch adapter marks split's)."""
+    if len(read) > 1:
+        for nid in read.values():
+            graph.nodes[nid].info["shared_backward"] = len(read)
+
+    def keep(grad_inputs: tuple[Any, ...], grad_outputs: tuple[Any, ...]) -> None:
+        grads = _per_input(engine_node, grad_inputs)
+        for k, nid in read.items():
+            g = grad_outputs[k]
+            graph.nodes[nid].cotangent = None if g is None else np.array(g._data)
+            graph.nodes[nid].grads = grads
+
+    return keep
+
+
+def _producer(t: Tensor) -> Any:
+    """What a tensor's gradient reaches first: for an output of an op of several outputs, its
+    ``OutputSlot`` (``grad_fn`` is the node they share); else ``grad_fn``, a leaf's
+    accumulator, or the constant itself."""
+    if isinstance(t._fn, OutputSlot) and isinstance(t._fn.shared, JointNode):
+        return t._fn
+    return t.grad_fn if t.grad_fn is not None else t._accumulator() if t._rg else t
 
 
 class _Reader:
@@ -433,15 +476,18 @@ class _Reader:
         # A node casting its input to a narrower dtype inside (``narrowed``) -> the IR id of
         # the ``to_copy`` node standing for the cast.
         self.casts: dict[int, int] = {}
+        # The one node of an op of several outputs (``JointNode``), read as one IR node per
+        # output: its outputs read, output index -> IR id.
+        self.joints: list[tuple[JointNode, dict[int, int]]] = []
+        self.outputs_read: dict[int, dict[int, int]] = {}
 
     def graph(self, outputs: Sequence[Any], inputs: Sequence[Any]) -> Graph:
         outs = _tuple(outputs)
-        out_ids = [self.visit(o.grad_fn if o.grad_fn is not None
-                              else o._accumulator() if o._rg else o) for o in outs]
+        out_ids = [self.visit(_producer(o)) for o in outs]
         in_ids: list[int | None] = []
         for t in _tuple(inputs):
             acc = t._live_accumulator() if t.grad_fn is None else None
-            key = id(t.grad_fn) if t.grad_fn is not None else id(acc) if acc is not None \
+            key = id(_producer(t)) if t.grad_fn is not None else id(acc) if acc is not None \
                 else id(t)
             in_ids.append(self.ids.get(key))
         for o, nid in zip(outs, out_ids, strict=True):
@@ -460,6 +506,11 @@ class _Reader:
     def op_nodes(self) -> list[tuple[Node, int]]:
         """The engine's op nodes read, with their IR ids."""
         return self.engine_nodes
+
+    def joint_nodes(self) -> list[tuple[JointNode, dict[int, int]]]:
+        """The engine's nodes of ops of several outputs read, with the IR ids of their outputs
+        read (by output index)."""
+        return self.joints
 
     def value_node(self, t: Any, kind: str) -> int:
         key = id(t)
@@ -489,7 +540,8 @@ class _Reader:
                     stack.append((node, False))
                     stack.extend((x, False) for x in waiting)
                     continue
-                self.ids[id(node)] = self.output_through_forward(node)
+                self.ids[id(node)] = self.joint_output(node) if isinstance(
+                    node.shared, JointNode) else self.output_through_forward(node)
                 self.keep.append(node)
                 continue
             if not ready:
@@ -538,6 +590,25 @@ class _Reader:
                                  kinks=(), reads_out=False))
         self.casts[id(node)] = nid
         return (nid, *ins[1:])
+
+    def joint_output(self, slot: OutputSlot) -> int:
+        """One output of an op of several outputs (``JointNode``), read as a node of the op
+        standing for that output (``OpDef.outputs``: std_mean's ``std_mean_std``), on the
+        shared node's inputs and attrs."""
+        shared, k = slot.shared, slot.index
+        read = self.outputs_read.get(id(shared))
+        if read is None:
+            read = self.outputs_read[id(shared)] = {}
+            self.joints.append((shared, read))
+            self.keep.append(shared)
+        if k not in read:
+            ins = tuple(self.value_node(x, "const") if not isinstance(x, Node)
+                        else self.ids[id(x)] for x in shared.inputs)
+            nid = len(self.nodes)
+            self.nodes.append(_op_node(shared, nid, ins, [self.nodes[i] for i in ins],
+                                       shared.op.outputs[k]))
+            read[k] = nid
+        return read[k]
 
     def output_through_forward(self, slot: Any) -> int:
         """One output of a custom Function with several differentiable outputs, read through
@@ -603,8 +674,11 @@ def _opaque_function(node: Any) -> bool:
         node.op.extra.get("function"), "sympy", None) is None
 
 
-def _op_node(node: Any, nid: int, ins: tuple[int, ...], sources: list[IRNode]) -> IRNode:
-    op = node.op
+def _op_node(node: Any, nid: int, ins: tuple[int, ...], sources: list[IRNode],
+             op: OpDef | None = None) -> IRNode:
+    """The IR node of an engine node (of ``op``, one output of the node's op when that op has
+    several; defaults to the node's op)."""
+    op = op or node.op
     for t, version in node._saved or ():
         if t._version != version:
             raise Unsupported(
@@ -619,7 +693,7 @@ def _op_node(node: Any, nid: int, ins: tuple[int, ...], sources: list[IRNode]) -
     info: dict[str, Any] = {"grad_fn": node.name()}
     if op.kind == "function":
         info["function"] = op.extra.get("function")
-    value = _rerun(node, [s.value for s in sources])
+    value = _rerun(node, [s.value for s in sources], op)
     in_dtypes = tuple(meta[1].name for meta in node._in_meta)  # NumPy's names are symgrad's
     return IRNode(nid, "op", op=op.name, attrs=dict(node.attrs), inputs=ins,
                   arg_names=tuple(op.args), in_dtypes=in_dtypes, value=value,
@@ -628,13 +702,14 @@ def _op_node(node: Any, nid: int, ins: tuple[int, ...], sources: list[IRNode]) -
                   reads_out=bool(op.saves_out))
 
 
-def _rerun(node: Any, values: list[Any]) -> np.ndarray:
-    """The node's result: its forward rerun on the values its inputs had (symgrad's kernels
-    are NumPy's, deterministic), without recording."""
+def _rerun(node: Any, values: list[Any], op: OpDef | None = None) -> np.ndarray:
+    """The node's result (``op``'s, one output of the node's op that has several): its forward
+    rerun on the values its inputs had (symgrad's kernels are NumPy's, deterministic), without
+    recording."""
     tensors = [Tensor._make(np.array(v), False, None) for v in values]
     with symgrad.no_grad():
         if node.op.kind != "function":
-            return np.array(apply(node.op, *tensors, **node.attrs)._data)
+            return np.array(apply(op or node.op, *tensors, **node.attrs)._data)
         return np.array(_forward_output(node, tensors)._data)
 
 

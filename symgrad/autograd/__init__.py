@@ -28,6 +28,7 @@ from symgrad.autograd.grad_mode import (
 from symgrad.autograd.graph import (
     AccumulateGrad,
     Node,
+    OutputSlot,
     _accumulate,
     _made,
     _to_edge_dtype,
@@ -102,7 +103,7 @@ def _roots(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape!r} and output[{i}] "
                 f"has a shape of {out.shape!r}.".replace("symgrad.Size", "torch.Size")
             )
-        node = out.grad_fn if out.grad_fn is not None else out._accumulator()
+        node = _producer(out)
         if g._data.dtype is not out._data.dtype:
             # PyTorch casts each gradient to the dtype of the tensor it is for (a leaf's
             # grad_dtype if it set one: the engine casts to that at the accumulator).
@@ -129,6 +130,16 @@ def _node_of(t: Tensor) -> Node:
     if _no_edge(t):
         # No gradient reaches it, as PyTorch's has no accumulator: a node no graph holds.
         return AccumulateGrad(t)
+    return _producer(t)
+
+
+def _producer(t: Tensor) -> Node:
+    """The node a gradient of ``t`` goes to: its accumulator, the node that made it, or for
+    one output of a node that several share, that output's ``OutputSlot`` (``grad_fn`` names
+    the shared node)."""
+    fn = t._fn
+    if fn is not None and fn.__class__ is OutputSlot:
+        return fn
     return t.grad_fn if t.grad_fn is not None else t._accumulator()
 
 

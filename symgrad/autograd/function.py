@@ -23,10 +23,9 @@ from symgrad.autograd.graph import (
     Node,
     NotImplementedNode,
     OutputSlot,
+    SharedNode,
     _checked,
-    _Hooks,
     _reduce_to,
-    _unlent,
     _wrap,
 )
 from symgrad.autograd.saved_tensors import pack_saved
@@ -161,7 +160,7 @@ class FunctionCtx:
         self._materialize = value
 
 
-class BackwardCFunction(Node, FunctionCtx):
+class BackwardCFunction(SharedNode, FunctionCtx):
     """The node (and ``ctx``) of one call of a ``Function``; subclassed per Function.
 
     >>> import symgrad
@@ -178,8 +177,7 @@ class BackwardCFunction(Node, FunctionCtx):
     """
 
     __slots__ = ("_to_save", "_non_differentiable", "_dirty", "_materialize",
-                 "needs_input_grad", "_positions", "_out_meta", "_differentiable", "_slots",
-                 "_received", "_call_hooks")
+                 "needs_input_grad", "_positions", "_differentiable", "_slots")
     _forward_cls: ClassVar[type[Function]]
 
     def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
@@ -190,14 +188,12 @@ class BackwardCFunction(Node, FunctionCtx):
         self._dirty: tuple[Any, ...] = ()
         self._materialize = True
         self._positions: tuple[int, ...] = ()
-        # Per output of ``forward``: its shape and dtype (None for one that is no tensor);
-        # the index of the one differentiable output, or ``_slots`` when there are several,
-        # whose gradients come through ``receive`` into ``_received``.
-        self._out_meta: tuple[Any, ...] = ()
+        # ``_out_meta``, filled as the call is recorded: per output of ``forward``, its shape
+        # and dtype (None for one that is no tensor). The index of the one differentiable
+        # output, or ``_slots`` when there are several, whose gradients come through
+        # ``receive``.
         self._differentiable = 0
         self._slots = False
-        self._received: tuple[Any, list[Any]] | None = None
-        self._call_hooks: _Hooks | None = None
 
     def name(self) -> str:
         """The Function's class name plus ``Backward``, as PyTorch names it.
@@ -257,13 +253,8 @@ class BackwardCFunction(Node, FunctionCtx):
         >>> Mul.apply(x, y).grad_fn.apply(symgrad.ones(2))
         (tensor([5., 5.]...), tensor(5., dtype=symgrad.float64...))
         """
-        grad_outputs = self._received_outputs(g)
+        grad_outputs = self._pre_called(self._received_outputs(g))
         hooks = self._call_hooks
-        if hooks is not None and hooks.pre:
-            for hook in list(hooks.pre.values()):
-                new = hook(grad_outputs)
-                if new is not None:
-                    grad_outputs = _checked(hook, new, len(grad_outputs))
         grads = self._forward_cls.backward(self, *self._materialized(grad_outputs))
         if not isinstance(grads, tuple):
             grads = (grads,)
@@ -290,32 +281,13 @@ class BackwardCFunction(Node, FunctionCtx):
                     out = list(_checked(hook, new, len(out)))
         return tuple(out)
 
-    def receive(self, index: int, g: Any) -> None:
-        """Keep the gradient of output ``index`` (from its ``OutputSlot``) for this call's
-        ``backward``, summed with any received before in the same backward pass.
-
-        Args:
-            index: The output's position among ``forward``'s outputs.
-            g: Its gradient: an array, or a tensor when the backward records.
-        """
-        run = grad_mode._state.pending  # one per backward pass (``graph.run_backward``)
-        if self._received is None or self._received[0] is not run:
-            self._received = (run, [None] * len(self._out_meta))
-        grads = self._received[1]
-        if type(g) is np.ndarray:
-            g = _unlent(g)  # the backward sees, and may keep, a gradient of its own
-        grads[index] = g if grads[index] is None else grads[index] + g
-
     def _received_outputs(self, g: Any) -> tuple[Any, ...]:
         """The gradient of every output as the node's hooks see them: None where none came."""
         if self._slots:
-            received = self._received[1] if self._received is not None else None
-            self._received = None
-            grads = received or [None] * len(self._out_meta)
-        else:
-            grads = [None] * len(self._out_meta)
-            grads[self._differentiable] = g
-        return tuple(_wrap(a) if type(a) is np.ndarray else a for a in grads)
+            return self._taken()
+        grads: list[Any] = [None] * len(self._out_meta)
+        grads[self._differentiable] = _wrap(g) if type(g) is np.ndarray else g
+        return tuple(grads)
 
     def _materialized(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
         """The gradients as ``backward`` receives them: zeros of its output's shape and dtype
@@ -324,15 +296,6 @@ class BackwardCFunction(Node, FunctionCtx):
             return grads
         return tuple(_wrap(np.zeros(*meta)) if g is None and meta is not None else g
                      for g, meta in zip(grads, self._out_meta, strict=True))
-
-    def _hook_list(self, kind: str) -> Any:
-        # The node runs its own prehooks and hooks, on the gradients of all its outputs at
-        # once (the engine's would see one: the differentiable output's, or the slots' zero).
-        if kind != "tensor":
-            if self._call_hooks is None:
-                self._call_hooks = _Hooks()
-            return getattr(self._call_hooks, kind)
-        return super()._hook_list(kind)
 
 
 class _FunctionMeta(type):

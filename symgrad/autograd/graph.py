@@ -529,7 +529,9 @@ def _not_differentiable(
     gradient the VJP ``computed`` with a backward operator that has no derivative of its own
     (PyTorch's ``_cdist_backward``) is kept: its node already raises PyTorch's error, under
     its name (``CdistBackwardBackward0``), through the sum to the input's shape if any."""
-    sources = tuple(t for t in used if t._rg)
+    # (A ``JointNode``'s first value is the tuple of its outputs' gradients.)
+    sources = tuple(t for u in used for t in (u if type(u) is tuple else (u,))
+                    if t is not None and t._rg)
     if not sources:
         return tuple(grads)
     op = node.op
@@ -791,6 +793,139 @@ class OutputSlot(Node):
 
 # What an ``OutputSlot``'s edge to its shared node carries: a float64 zero.
 _READY_META = (((), np.dtype(np.float64)),)
+
+
+class SharedNode(Node):
+    """The node of a call with several differentiable outputs, each of which holds an
+    ``OutputSlot`` of it: a custom Function's call (``function.BackwardCFunction``) or an op of
+    several outputs (``JointNode``). The slots hand it their gradients (``receive``), and it
+    runs once with all of them, its own prehooks and hooks seeing them all (the engine's would
+    see the slots' zero).
+
+    Args:
+        op: As ``Node``'s.
+        attrs: As ``Node``'s.
+        inputs: As ``Node``'s.
+        in_meta: As ``Node``'s.
+        out_meta: Per output, its shape and dtype (None for one that is no tensor).
+    """
+
+    __slots__ = ("_out_meta", "_received", "_call_hooks")
+
+    def __init__(self, op: OpDef | None, attrs: dict[str, Any],
+                 inputs: tuple[Node | Tensor, ...],
+                 in_meta: tuple[tuple[tuple[int, ...], Any], ...],
+                 out_meta: tuple[Any, ...] = ()) -> None:
+        super().__init__(op, attrs, inputs, in_meta)
+        self._out_meta = out_meta
+        # The gradients received in one backward pass (keyed by it: a pass that stopped
+        # before the node ran leaves none behind for the next).
+        self._received: tuple[Any, list[Any]] | None = None
+        self._call_hooks: _Hooks | None = None
+
+    def receive(self, index: int, g: Any) -> None:
+        """Keep the gradient of output ``index`` (from its ``OutputSlot``) for this node's run,
+        summed with any received before in the same backward pass.
+
+        Args:
+            index: The output's position among the call's outputs.
+            g: Its gradient: an array, or a tensor when the backward records.
+        """
+        run = grad_mode._state.pending  # one per backward pass (``run_backward``)
+        if self._received is None or self._received[0] is not run:
+            self._received = (run, [None] * len(self._out_meta))
+        grads = self._received[1]
+        before = grads[index]
+        if type(g) is not np.ndarray:
+            grads[index] = g if before is None else before + g
+        else:  # the backward sees, and may keep, a gradient of its own
+            grads[index] = _unlent(g) if before is None else _plus(before, g)
+
+    def _taken(self) -> tuple[Any, ...]:
+        """The gradients received, one per output (None where none came), as tensors; the
+        node forgets them."""
+        received = self._received[1] if self._received is not None else None
+        self._received = None
+        return tuple(_wrap(a) if type(a) is np.ndarray else a
+                     for a in received or [None] * len(self._out_meta))
+
+    def _hook_list(self, kind: str) -> _HookList:
+        # The node runs its own prehooks and hooks, on the gradients of all its outputs at
+        # once (the engine's would see one: the slots' zero).
+        if kind != "tensor":
+            if self._call_hooks is None:
+                self._call_hooks = _Hooks()
+            return getattr(self._call_hooks, kind)
+        return super()._hook_list(kind)
+
+    def _pre_called(self, grad_outputs: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The gradients of the outputs after the node's prehooks."""
+        hooks = self._call_hooks
+        for hook in list(hooks.pre.values()) if hooks is not None else ():
+            new = hook(grad_outputs)
+            if new is not None:
+                grad_outputs = _checked(hook, new, len(grad_outputs))
+        return grad_outputs
+
+
+class JointNode(SharedNode):
+    """The one node of a registry op with several outputs (``registry.defoutputs``: std_mean's
+    std and mean), as PyTorch's: its VJP runs once, on the gradients of all the outputs (None
+    for one that none reached), so that their parts are summed before the node rounds them to
+    the input's dtype, and what it saved is freed once for all of them (a second backward
+    through either output raises). Each output's ``grad_fn`` is an ``OutputSlot`` of it.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 2.0, 6.0], requires_grad=True)
+    >>> std, mean = symgrad.std_mean(x)
+    >>> std.grad_fn is mean.grad_fn, type(std.grad_fn).__name__, type(std._fn).__name__
+    (True, 'StdMeanBackward0', 'OutputSlot')
+    >>> (std + mean).backward(); x.grad
+    tensor([-0.0446,  0.1444,  0.9003])
+    """
+
+    __slots__ = ()
+
+    def apply(self, g: Any) -> tuple[Tensor | None, ...]:
+        """Run the op's VJP on the gradients the slots handed over (``g``, the slots' zero
+        that scheduled the node, is not one of them): one gradient per input.
+
+        Args:
+            g: The slots' zero.
+        """
+        grad_outputs = self._pre_called(self._taken())
+        grads = Node.apply(self, grad_outputs)  # the op's VJP takes them as its first argument
+        hooks = self._call_hooks
+        if hooks is not None and hooks.post:
+            grads = _post_hooks(self, grads, grad_outputs, hooks)
+        return grads
+
+    def unpack(self) -> list[Tensor]:
+        """The saved inputs, then the saved outputs (``OpDef.saves_results``), each checked
+        against in-place changes since it was saved; an output comes back as the output it
+        is (made by its slot of this node), so that a second derivative goes through it."""
+        if self._saved is None:
+            raise RuntimeError(_FREED)
+        if DETACHED:
+            _check_detached(self)
+        results = self.op.saves_results
+        first = len(self._saved) - len(results)
+        recording = grad_mode._state.enabled
+        make = _made["Tensor"]._make
+        values = []
+        for k, (t, version) in enumerate(self._saved):
+            if k < first:
+                if t._version != version and not _unread(self, k):
+                    raise RuntimeError(_modified_message(t, version, self))
+                values.append(t)
+                continue
+            index = results[k - first]
+            if t._version != version:
+                made_by = f"output {index} of {self.name().removesuffix('Backward0')}"
+                raise RuntimeError(_modified_message(t, version, self, made_by=made_by))
+            values.append(make(t._data, True, OutputSlot(self, index)) if recording
+                          else make(t._data, False, None))
+        return values
 
 
 class NotImplementedNode(Node):
@@ -1219,7 +1354,8 @@ def run_backward(
                     own = hooks is None and not wanted and node in owned
                     _accumulate(node.variable, g, create_graph, own)
                 if hooks is not None and hooks.post:
-                    _post_hooks(node, (), _wrap(g) if type(g) is _NDARRAY else g)
+                    _post_hooks(node, (), (_wrap(g) if type(g) is _NDARRAY else g,),
+                                hooks)
                 continue
             if outputs_saved is not None and node in outputs_saved:
                 _check_outputs_saved(node, outputs_saved[node])
@@ -1369,15 +1505,17 @@ def _pre_hooks(node: Node, g: Tensor | None) -> Tensor | None:
     return grads[0]
 
 
-def _post_hooks(node: Node, grads: tuple[Tensor | None, ...], g: Tensor | None
+def _post_hooks(node: Node, grads: tuple[Tensor | None, ...],
+                grad_outputs: tuple[Tensor | None, ...], hooks: _Hooks
                 ) -> tuple[Tensor | None, ...]:
-    """The gradients a node computed after its ``register_hook`` hooks, which see those of
-    PyTorch's node's inputs (``_shown``): the others' (None) stay as they are."""
-    assert node._hooks is not None
+    """The gradients a node computed after its ``register_hook`` hooks (``hooks``: the
+    engine's, ``node._hooks``, or a ``SharedNode``'s own), which see those of PyTorch's node's
+    inputs (``_shown``): the others' (None) stay as they are. ``grad_outputs``: the gradients
+    of the node's outputs."""
     positions = node_input_positions(node)
     seen = grads if positions is None else tuple([grads[i] for i in positions])
-    for hook in list(node._hooks.post.values()):
-        new = hook(seen, (g,))
+    for hook in list(hooks.post.values()):
+        new = hook(seen, grad_outputs)
         if new is not None:
             seen = _checked(hook, new, len(seen))
     if positions is None:
@@ -1392,11 +1530,12 @@ def _post_hooks_on(node: Node, grads: tuple[Any, ...], g: Any, arrays: bool
                    ) -> tuple[Any, ...]:
     """``_post_hooks``, which see tensors, in a backward whose gradients are arrays or not."""
     if not arrays:
-        return _post_hooks(node, grads, g)
+        return _post_hooks(node, grads, (g,), node._hooks)
     grads = tuple([_fitted(a, x, meta, node)  # as ``run_backward`` would hand them on
                    for a, x, meta in zip(grads, node.inputs, node._in_meta)])  # noqa: B905
     seen = _post_hooks(node, tuple([None if a is None else _wrap(_unlent(a)) for a in grads]),
-                       g if g is None or type(g) is not _NDARRAY else _wrap(_unlent(g)))
+                       (g if g is None or type(g) is not _NDARRAY else _wrap(_unlent(g)),),
+                       node._hooks)
     return tuple([None if t is None else t._data for t in seen])
 
 

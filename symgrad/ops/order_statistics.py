@@ -35,6 +35,7 @@ from symgrad.autograd.graph import keep_inputs_as_recorded, save_outputs
 from symgrad.libstdcxx_sort import _std_sort
 from symgrad.ops.activations import softmax
 from symgrad.ops.arguments import parser_error
+from symgrad.ops.arithmetic import _wide
 from symgrad.ops.elementwise import where
 from symgrad.ops.indexing import SCATTER_ADD
 from symgrad.ops.reductions import (
@@ -51,7 +52,9 @@ from symgrad.ops.registry import (
     ALL,
     Kink,
     apply,
+    apply_outputs,
     defop,
+    defoutputs,
     expose,
     not_implemented,
     refuse,
@@ -486,7 +489,7 @@ LOGCUMSUMEXP = defop("logcumsumexp", "LogcumsumexpBackward0", _logcumsumexp,
                      refuses=not_implemented("logcumsumexp_out_cpu", NOT_FLOATING))
 
 
-# -- aminmax, std_mean, var_mean: two results of one PyTorch node ---------------------------------
+# -- aminmax, std_mean, var_mean: two outputs of one node ------------------------------------------
 def _extreme(x: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool,
              largest: bool) -> np.ndarray:
     axis = None if dims is None or x.ndim == 0 else dims
@@ -533,6 +536,22 @@ AMINMAX_MAX = defop("aminmax_max", "AminmaxBackward0",
                                 _extreme_ties(True), "mean"),))
 
 
+def _aminmax_vjp(grads: tuple[Tensor | None, Tensor | None], self: Tensor, result0: Tensor,
+                 result1: Tensor, *, dim: tuple[int, ...] | None, keepdim: bool,
+                 self_shape: tuple[int, ...]) -> Tensor | None:
+    return _summed([_extreme_vjp(g, self, out, dim=dim, keepdim=keepdim, self_shape=self_shape)
+                    for g, out in zip(grads, (result0, result1), strict=True) if g is not None])
+
+
+def _summed(parts: list[Tensor]) -> Tensor | None:
+    """The parts of an input's gradient that several outputs send it, summed (None: none)."""
+    return None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
+
+
+# PyTorch's one node saves both results: a write into either stops a backward through both.
+AMINMAX = defoutputs("aminmax", (AMINMAX_MIN, AMINMAX_MAX), vjp=_aminmax_vjp)
+
+
 def _moment_refuses(name: str) -> Any:
     return refuse(NOT_FLOATING, f"{name} only support floating point and complex dtypes")
 
@@ -568,6 +587,34 @@ VAR_MEAN_VAR = defop("var_mean_var", "VarMeanBackward0", _var_forward, vjp=_var_
                      dtype_rule="same", kind="reduction", refuses=_moment_refuses("var_mean"))
 VAR_MEAN_MEAN = defop("var_mean_mean", "VarMeanBackward0", _mean_of, vjp=_mean_vjp,
                       dtype_rule="same", kind="reduction", refuses=_moment_refuses("var_mean"))
+
+
+# The moment's and the mean's parts of the gradient are formed in float64 (as the moment's
+# alone is) and summed there, then rounded to the input's dtype once, by the node: rounded
+# apart, as two nodes (and PyTorch's one node, in float32) do, they cancel to 8.4 ULP off in
+# float16.
+def _std_mean_vjp(grads: tuple[Tensor | None, Tensor | None], self: Tensor, result0: Tensor,
+                  *, dim: tuple[int, ...] | None, correction: float, keepdim: bool,
+                  self_shape: tuple[int, ...]) -> Tensor | None:
+    g_std, g_mean = grads
+    attrs = {"dim": dim, "correction": correction, "keepdim": keepdim, "self_shape": self_shape}
+    return _summed(([] if g_std is None else [_std_vjp(_wide(g_std), self, result0, **attrs)])
+                   + ([] if g_mean is None else [_mean_vjp(_wide(g_mean), self, **attrs)]))
+
+
+def _var_mean_vjp(grads: tuple[Tensor | None, Tensor | None], self: Tensor, *,
+                  dim: tuple[int, ...] | None, correction: float, keepdim: bool,
+                  self_shape: tuple[int, ...]) -> Tensor | None:
+    g_var, g_mean = grads
+    attrs = {"dim": dim, "correction": correction, "keepdim": keepdim, "self_shape": self_shape}
+    return _summed(([] if g_var is None else [_var_vjp(_wide(g_var), self, **attrs)])
+                   + ([] if g_mean is None else [_mean_vjp(_wide(g_mean), self, **attrs)]))
+
+
+# PyTorch's StdMeanBackward0 saves the std (its gradient is g / std): a write into it stops a
+# backward through the mean too. VarMeanBackward0 saves only the input.
+STD_MEAN = defoutputs("std_mean", (STD_MEAN_STD, STD_MEAN_MEAN), vjp=_std_mean_vjp)
+VAR_MEAN = defoutputs("var_mean", (VAR_MEAN_VAR, VAR_MEAN_MEAN), vjp=_var_mean_vjp)
 
 
 # -- quantile ------------------------------------------------------------------------------------
@@ -909,16 +956,10 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
         if input.ndim and input.shape[d] == 0:
             raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
         dims = (d,)
-    mins = apply(AMINMAX_MIN, input, dim=dims, keepdim=bool(keepdim))
-    maxs = apply(AMINMAX_MAX, input, dim=dims, keepdim=bool(keepdim))
-    # PyTorch's one AminmaxBackward0 saves both results: a write into either stops a backward
-    # through the other too.
-    for out in (mins, maxs):
-        save_outputs(out, mins, maxs, producer="Aminmax")
-    return return_types.aminmax(mins, maxs)
+    return return_types.aminmax(*apply_outputs(AMINMAX, input, dim=dims, keepdim=bool(keepdim)))
 
 
-def _moment_mean(name: str, ops: tuple[Any, Any], input: Tensor, dim: Any, unbiased: Any,
+def _moment_mean(name: str, op: Any, input: Tensor, dim: Any, unbiased: Any,
                  keepdim: bool, correction: float | None) -> tuple[Tensor, Tensor]:
     if isinstance(dim, bool):  # the legacy unbiased flag in the dim slot
         dim, unbiased = None, dim
@@ -928,11 +969,7 @@ def _moment_mean(name: str, ops: tuple[Any, Any], input: Tensor, dim: Any, unbia
         raise RuntimeError(f"{name} only support floating point and complex dtypes")
     attrs = {"dim": dims_or_all(dim, input.ndim), "correction": correction,
              "keepdim": bool(keepdim)}
-    moment, mean = apply(ops[0], input, **attrs), apply(ops[1], input, **attrs)
-    if name == "std_mean":
-        # PyTorch's one StdMeanBackward0 saves the std (its gradient is g / std): a write
-        # into the std stops a backward through the mean too. VarMean saves neither.
-        save_outputs(mean, moment, producer="StdMean")
+    moment, mean = apply_outputs(op, input, **attrs)
     return moment, mean
 
 
@@ -955,8 +992,7 @@ def std_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None,
     >>> symgrad.std_mean(symgrad.tensor([1.0, 2.0, 6.0]))
     (tensor(2.6458), tensor(3.))
     """
-    return _moment_mean("std_mean", (STD_MEAN_STD, STD_MEAN_MEAN), input, dim, unbiased,
-                        keepdim, correction)
+    return _moment_mean("std_mean", STD_MEAN, input, dim, unbiased, keepdim, correction)
 
 
 @expose(method=False)
@@ -978,8 +1014,7 @@ def var_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None,
     >>> symgrad.var_mean(symgrad.tensor([[1.0, 3.0], [2.0, 6.0]]), 1, correction=0)
     (tensor([1., 4.]), tensor([2., 4.]))
     """
-    return _moment_mean("var_mean", (VAR_MEAN_VAR, VAR_MEAN_MEAN), input, dim, unbiased,
-                        keepdim, correction)
+    return _moment_mean("var_mean", VAR_MEAN, input, dim, unbiased, keepdim, correction)
 
 
 def _quantile_call(name: str, input: Tensor, q: Any, dim: Any, more: tuple[Any, ...],

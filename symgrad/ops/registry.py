@@ -37,7 +37,7 @@ from symgrad.autograd import anomaly_mode as _anomaly
 from symgrad.autograd import forward_ad as _forward_ad
 from symgrad.autograd import grad_mode
 from symgrad.autograd import graph as _graph
-from symgrad.autograd.graph import Node
+from symgrad.autograd.graph import JointNode, Node, OutputSlot
 from symgrad.autograd.saved_tensors import ACTIVE as _SAVED_HOOKS
 from symgrad.autograd.saved_tensors import pack_saved as _pack_saved
 from symgrad.ops.arguments import checked, tensor_args
@@ -63,7 +63,9 @@ __all__ = [
     "Kink",
     "REGISTRY",
     "defop",
+    "defoutputs",
     "apply",
+    "apply_outputs",
     "expose",
     "wrap_dim",
     "FLOATING",
@@ -210,6 +212,11 @@ class OpDef:
             None (all of them).
         node_inputs: The inputs PyTorch's node has (``next_functions``, a node hook's
             ``grad_inputs``), or None: the differentiable ones when only some are, else all.
+        outputs: For an op of several outputs (``defoutputs``), the ops standing for each
+            output (in ``REGISTRY``, under the names the judge gives meanings); else empty.
+        saves_results: For an op of several outputs, the outputs its VJP reads.
+        output_of: For one of ``outputs``, the op of several outputs and the output's index:
+            ``apply`` gives that output of that op. None for any other op.
 
     >>> op = REGISTRY["mul"]
     >>> op.grad_fn, op.args, op.saves, op.double_backward
@@ -262,6 +269,11 @@ class OpDef:
     # signature that has a derivative formula, so not a where's condition or a loss's class
     # indices; None when it has them all.
     _shown: tuple[int, ...] | None = field(default=None, init=False, repr=False)
+    outputs: tuple[OpDef, ...] = ()
+    saves_results: tuple[int, ...] = ()
+    # Set by ``defoutputs``; not copied by ``dataclasses.replace``, so that an output op with
+    # another VJP (a test's, a mutant's) records a node of its own that runs it.
+    output_of: tuple[OpDef, int] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         slow = set(self.refuses)
@@ -270,7 +282,8 @@ class OpDef:
         if self.scalar_opmath:
             slow.update(_HALF_NP)
         object.__setattr__(self, "_slow", frozenset(slow))  # frozen: derived once, here
-        object.__setattr__(self, "node_class", node_class(self.grad_fn))
+        object.__setattr__(self, "node_class", _joint_class(self.grad_fn) if self.outputs
+                           else node_class(self.grad_fn))
         object.__setattr__(self, "_fixed", tuple(self.args.index(a) for a in self.grad_refused))
         object.__setattr__(self, "_shown", self._node_positions())
 
@@ -315,6 +328,13 @@ def node_class(grad_fn: str) -> type[Node]:
                                    "__qualname__": name})
         _NODE_CLASSES[grad_fn] = cls
     return cls
+
+
+@functools.cache
+def _joint_class(grad_fn: str) -> type[Node]:
+    """The ``JointNode`` subclass for the nodes of ops of several outputs named ``grad_fn``."""
+    return type(grad_fn, (JointNode,), {"__slots__": (), "__module__": __name__,
+                                        "__qualname__": grad_fn})
 
 
 @functools.cache
@@ -456,23 +476,17 @@ def defop(
     args, attrs = _params(forward)
     saves: list[int] = []
     saves_out = False
-    shape_args: list[tuple[str, int]] = []
+    shape_args: tuple[tuple[str, int], ...] = ()
     if vjp is not None:
-        vjp_args, vjp_attrs = _params(vjp)
-        for kw in vjp_attrs:
-            if kw.endswith("_shape") and kw[: -len("_shape")] in args:
-                shape_args.append((kw, args.index(kw[: -len("_shape")])))
-        plain = {kw for kw in vjp_attrs if kw not in dict(shape_args)} - {"needs"}
-        if vjp_args[:1] != ["g"] or not plain <= set(attrs):
-            raise TypeError(f"{name}: a VJP takes g, saved inputs or out, then keyword attrs")
-        for saved in vjp_args[1:]:
+        saved_names, shape_args = _vjp_params(name, vjp, args, attrs, "g")
+        for saved in saved_names:
             if saved == "out":
                 saves_out = True
             else:
                 saves.append(args.index(saved))
-        if saves_out and vjp_args[-1] != "out":
+        if saves_out and saved_names[-1] != "out":
             raise TypeError(f"{name}: out comes last among what a VJP saves")
-        if array_vjp is not None and _params(array_vjp) != (vjp_args, vjp_attrs):
+        if array_vjp is not None and _params(array_vjp) != _params(vjp):
             raise TypeError(f"{name}: an array VJP takes what its VJP takes")
     needed_by = None if saved_for is None else _needed_by(name, args, saves, saved_for)
     op = OpDef(
@@ -504,6 +518,82 @@ def defop(
         node_inputs=node_inputs,
     )
     REGISTRY[name] = op
+    return op
+
+
+def _vjp_params(name: str, vjp: Callable[..., Any], args: list[str], attrs: list[str],
+                first: str) -> tuple[list[str], tuple[tuple[str, int], ...]]:
+    """What a VJP saves, by name (its positional parameters after ``first``), and the
+    ``<input>_shape`` keywords it takes with the input's position; a TypeError if it takes
+    keywords that are no attrs of the op."""
+    vjp_args, vjp_attrs = _params(vjp)
+    shape_args = tuple((kw, args.index(kw[: -len("_shape")])) for kw in vjp_attrs
+                       if kw.endswith("_shape") and kw[: -len("_shape")] in args)
+    plain = {kw for kw in vjp_attrs if kw not in dict(shape_args)} - {"needs"}
+    if vjp_args[:1] != [first] or not plain <= set(attrs):
+        raise TypeError(f"{name}: a VJP takes {first}, saved inputs or out, then keyword attrs")
+    return vjp_args[1:], shape_args
+
+
+def defoutputs(name: str, outputs: Sequence[OpDef], *, vjp: Callable[..., Any],
+               forward: Callable[..., tuple[np.ndarray, ...]] | None = None) -> OpDef:
+    """Declare an op of several outputs, computed once and recorded as one node, as PyTorch's
+    (std_mean's ``StdMeanBackward0``): each output is an op already declared with ``defop``
+    (its own forward and one-output VJP, under the name the judge gives its meaning, sharing
+    the node's name and inputs). ``apply_outputs`` runs the op; ``apply`` of one of
+    ``outputs`` gives that output of it. The op is not in ``REGISTRY``: its outputs are.
+
+    ``vjp`` takes ``grads`` (the tuple of the outputs' gradients, None for an output none
+    reached), then what it saves: inputs by name and outputs as ``result0``, ``result1``...;
+    then keyword attrs, ``<input>_shape`` and ``needs`` as ``defop``'s VJPs do.
+
+    Args:
+        name: The op's name (``std_mean``).
+        outputs: The ops standing for its outputs, in order.
+        vjp: The VJP, written in symgrad ops.
+        forward: The NumPy computation of all the outputs at once. Defaults to None: each
+            output's own forward.
+
+    >>> import symgrad
+    >>> both = defoutputs("twice_thrice", (
+    ...     defop("twice", "TwiceThriceBackward0", lambda self: 2 * self,
+    ...           vjp=lambda g: 2 * g),
+    ...     defop("thrice", "TwiceThriceBackward0", lambda self: 3 * self,
+    ...           vjp=lambda g: 3 * g)),
+    ...     vjp=lambda grads: sum(k * g for k, g in zip((2, 3), grads) if g is not None))
+    >>> x = symgrad.tensor([1.0], requires_grad=True)
+    >>> a, b = apply_outputs(both, x)
+    >>> a.grad_fn is b.grad_fn, a.grad_fn.name()
+    (True, 'TwiceThriceBackward0')
+    >>> (a + b).sum().backward(); x.grad
+    tensor([5.])
+    >>> apply(REGISTRY["twice"], x).grad_fn is not None
+    True
+    >>> del REGISTRY["twice"], REGISTRY["thrice"]  # generated tests would want meanings
+    """
+    first = outputs[0]
+    if any((o.grad_fn, o.args) != (first.grad_fn, first.args) for o in outputs):
+        raise TypeError(f"{name}: its outputs share one node's name and inputs")
+    attrs = tuple(dict.fromkeys(a for o in outputs for a in o.attrs))
+    saved_names, shape_args = _vjp_params(name, vjp, list(first.args), list(attrs), "grads")
+    results = [n for n in saved_names if n.startswith("result")]
+    if saved_names[len(saved_names) - len(results):] != results:
+        raise TypeError(f"{name}: the outputs come last among what a VJP saves")
+    op = OpDef(
+        name=name, grad_fn=first.grad_fn,
+        forward=forward or (lambda *a, **k: tuple(o.forward(*a, **k) for o in outputs)),
+        vjp=vjp, args=first.args, attrs=attrs,
+        saves=tuple(first.args.index(n) for n in saved_names[:len(saved_names) - len(results)]),
+        saves_out=False, shape_args=shape_args, differentiable=first.differentiable,
+        dtype_rule=first.dtype_rule, dtypes=first.dtypes, kinks=(),
+        double_backward=all(o.double_backward for o in outputs), kind=first.kind,
+        doc=first.doc, refuses=first.refuses, outputs=tuple(outputs),
+        saves_results=tuple(int(n.removeprefix("result")) for n in results))
+    for k, o in enumerate(outputs):
+        # frozen: tied once, here. Every dtype takes ``apply``'s general path, which gives
+        # the output of the op (``_apply_promoted``); the common path costs nothing more.
+        object.__setattr__(o, "output_of", (op, k))
+        object.__setattr__(o, "_slow", frozenset(d.np for d in _dtypes.ALL))
     return op
 
 
@@ -669,9 +759,31 @@ def _same_dtype_arrays(op: OpDef, values: tuple[Any, ...]
 
 
 def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -> Any:
-    """``apply`` where PyTorch's promotion has work to do: Python scalars, mixed dtypes."""
+    """``apply`` where PyTorch's promotion has work to do: Python scalars, mixed dtypes; and
+    ``apply`` of an output of an op of several outputs (``defoutputs``)."""
+    if op.output_of is not None:
+        joint, index = op.output_of
+        return apply_outputs(joint, *values, **attrs)[index]
     if len(values) == 1 and not isinstance(values[0], Tensor):  # ``symgrad.exp(2)``
         tensor_args(op.name, input=values[0])
+    arrays, compute = _promoted_arrays(op, values, attrs)
+    if op.scalar_opmath and compute.np in _HALF_NP and _one_element(values[1]):
+        arrays = _opmath_arrays(values, arrays)
+    data = _forward(op, arrays, attrs, compute.np)
+    if not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
+        return _make(data, False, None)
+    for v in values:
+        if isinstance(v, Tensor) and v._rg:
+            break
+    else:
+        return _make(data, False, None)
+    return _record(op, attrs, _constants(values, arrays), data)
+
+
+def _promoted_arrays(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]
+                     ) -> tuple[list[np.ndarray], dtype]:
+    """The values as the arrays the forward computes with, in the computation dtype PyTorch's
+    promotion gives (returned too), or the op's error for a dtype it refuses."""
     rule = op.dtype_rule
     typed = values
     if op.promotes:
@@ -690,17 +802,57 @@ def _apply_promoted(op: OpDef, values: tuple[Any, ...], attrs: dict[str, Any]) -
         else:
             a = np.asarray(v, dtype=compute.np)
         arrays.append(a)
-    if op.scalar_opmath and compute.np in _HALF_NP and _one_element(values[1]):
-        arrays = _opmath_arrays(values, arrays)
-    data = _forward(op, arrays, attrs, compute.np)
-    if not _grad_state.enabled or op.vjp is None or data.dtype not in _FLOAT_NP:
-        return _make(data, False, None)
-    for v in values:
-        if isinstance(v, Tensor) and v._rg:
-            break
-    else:
-        return _make(data, False, None)
-    return _record(op, attrs, _constants(values, arrays), data)
+    return arrays, compute
+
+
+def apply_outputs(op: OpDef, *values: Any, **attrs: Any) -> tuple[Tensor, ...]:
+    """Run an op of several outputs (``defoutputs``) forward and record it, when grad mode
+    asks, as one node that its floating outputs share (each through an ``OutputSlot``).
+
+    Args:
+        op: The op.
+        *values: Its tensor inputs (or Python scalars), in the forward's order.
+        **attrs: Its attributes.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 5.0], requires_grad=True)
+    >>> mins, maxs = apply_outputs(REGISTRY["aminmax_min"].output_of[0], x, dim=None,
+    ...                            keepdim=False)
+    >>> mins.grad_fn is maxs.grad_fn, mins.grad_fn.next_functions
+    (True, ((<AccumulateGrad object at ...>, 0),))
+    """
+    if _DUAL_LEVEL[0] is not None:  # forward AD: each output with its own tangent
+        return tuple(apply(o, *values, **attrs) for o in op.outputs)
+    arrays, compute = _promoted_arrays(op, values, attrs)
+    results = tuple(_rounded(np.asarray(a), compute.np, op.dtype_rule)
+                    for a in op.forward(*arrays, **attrs))
+    if (not _grad_state.enabled or op.vjp is None
+            or not any(isinstance(v, Tensor) and v._rg for v in values)
+            or not any(a.dtype in _FLOAT_NP for a in results)):
+        return tuple(_make(a, False, None) for a in results)
+    return _record_outputs(op, attrs, _constants(values, arrays), results)
+
+
+def _record_outputs(op: OpDef, attrs: dict[str, Any], tensors: tuple[Tensor, ...],
+                    results: tuple[np.ndarray, ...]) -> tuple[Tensor, ...]:
+    """The outputs of an op of several outputs, its floating ones made by one new node (each
+    through a slot of it), which saves what its VJP reads: inputs, attrs' entries (as
+    ``_record``'s) and outputs, each output as a detached alias sharing its version counter
+    (PyTorch's saved output: no reference back to its node)."""
+    if op._fixed:
+        _refuse_grad(op, tensors)
+    inputs = tuple([_edge(t) for t in tensors])  # made before the node: numbered before it
+    node = op.node_class(op, attrs, inputs,
+                         tuple([(t._data.shape, t._data.dtype) for t in tensors]),
+                         tuple([(a.shape, a.dtype) for a in results]))
+    outs = tuple(_make(a, True, OutputSlot(node, k)) if a.dtype in _FLOAT_NP
+                 else _make(a, False, None) for k, a in enumerate(results))
+    node._saved = ((_SAVED_ATTR,) * len(op.saves_attrs)
+                   + tuple([(tensors[i], tensors[i]._version) for i in op.saves])
+                   + tuple([(outs[k].detach(), outs[k]._version) for k in op.saves_results]))
+    if _SAVED_HOOKS.count:
+        _pack_saved(node, None)
+    return outs
 
 
 def _one_element(v: Any) -> bool:
