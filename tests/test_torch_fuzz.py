@@ -775,6 +775,11 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((2, 0, 9, True),), ((_call("logaddexp2", "binary"), 0, 0, 0, 0, False),
                                       (_call("atleast_3d", "binary"), 1, 1, 0, 0, False),
                                       (_call("xlogy_", "number_second"), 3, 0, 0, 7, False))))
+# Seed 2384 program 534: digamma of nextafter(-1, 0) = -1 + 2**-53 is -9.007e15 (mpmath),
+# PyTorch's -5.5e15 (``TORCH_POLE_VALUES``).
+@example(Program(((5, 1, 7, True), (5, 0, 9, True)),
+                 ((_call("nextafter", "binary"), 1, 0, 0, 0, False),
+                  (_call("digamma", "unary"), 2, 0, 0, 0, False))))
 # Seed 2275 program 1431: cross(a, a) is 0; PyTorch's float32 fused multiply-add leaves a
 # product's rounding error, -2.1e-4 (``_fused_cross``).
 @example(Program(((3, 0, 5, False),), ((_call("rad2deg_", "unary"), 0, 0, 0, 0, False),
@@ -937,6 +942,24 @@ def test_the_float64_rule_excuses_only_the_nearer_gradient() -> None:
     assert torch_fuzz._nearer_in_float64(program, "grad of leaf 0", *grads(-7.6293945e-06))
     assert not torch_fuzz._nearer_in_float64(program, "grad of leaf 0", *grads(-3e-05))
     assert not torch_fuzz._nearer_in_float64(program, "grad of leaf 0", *grads(1.0))
+
+
+def test_the_pole_rule_excuses_only_values_beside_a_pole() -> None:
+    """TORCH_POLE_VALUES excuses a digamma value that differs only where both are beyond 1e13
+    in size with one sign (beside a pole); any other difference is still reported."""
+    import numpy as np
+
+    program = Program(((5, 0, 9, True),), ((_call("digamma", "unary"), 0, 0, 0, 0, False),))
+
+    def found(ours: list[float], theirs: list[float]) -> list[tuple[str, object, object]]:
+        def plain(values: list[float]) -> tuple[object, ...]:
+            return ("tensor", "float64", (2,), np.array(values), True, False, "DigammaBackward0")
+        return [("step 0 ('digamma', 'unary')", plain(ours), plain(theirs))]
+
+    assert torch_fuzz.torch_is_wrong(program, found([-9.007e15, 0.5], [-5.545e15, 0.5]))
+    assert not torch_fuzz.torch_is_wrong(program, found([-9.007e15, 0.5], [5.545e15, 0.5]))
+    assert not torch_fuzz.torch_is_wrong(program, found([-9.007e15, 0.5], [-5.545e15, 0.6]))
+    assert not torch_fuzz.torch_is_wrong(program, found([-9.007e10, 0.5], [-5.545e10, 0.5]))
 
 
 def test_the_geqrf_rule_excuses_only_nan_for_a_number() -> None:

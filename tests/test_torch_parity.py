@@ -244,6 +244,11 @@ DELIBERATE: dict[str, str] = {
     # test_svd_of_a_matrix_holding_an_infinity states both.
     "svd_of_a_matrix_holding_an_infinity": "PyTorch's singular vectors of a matrix holding an "
                                            "infinity are what LAPACK left",
+    # digamma beside a pole (fuzzer seed 2384 #534): PyTorch's float64 digamma of x < 0
+    # reflects by pi / tan(pi x), whose rounded pi x is as far from the pole as x is within
+    # 1e-15 of it: -5.5e15 at -1 + 2**-53, where the value is -9.007199254740992e15 (mpmath),
+    # symgrad's. test_digamma_beside_a_pole states both.
+    "digamma_beside_a_pole": "PyTorch's digamma loses its value within 1e-15 of a pole",
     # huber_loss of a target of another dtype (helper h5): PyTorch's forward takes it (a loss
     # in the input's dtype), its backward raises "Found dtype Bool but expected Double"; the
     # loss is differentiable in the input, whose gradient symgrad gives (the clamped
@@ -1652,6 +1657,18 @@ def test_svd_of_a_matrix_holding_an_infinity() -> None:
     assert theirs[0].V.tolist() == [[1.0]]
     assert theirs[1].U.tolist() == theirs[1].V.tolist() == [[0.0, 1.0], [1.0, 0.0]]
     assert theirs[3].tolist() == [[1.0, 0.0, 0.0]]
+
+
+def test_digamma_beside_a_pole() -> None:
+    """digamma at the float64 neighbours of the poles -1 and -2 is its mpmath value rounded
+    (-1/(x + 1) dominates: -2**53 at -1 + 2**-53), symgrad's to an ULP; PyTorch's is 30-40%
+    off (-5.5e15 there)."""
+    points = [np.nextafter(-1.0, 0.0), np.nextafter(-2.0, 0.0)]
+    exact = [float(mpmath.digamma(mpmath.mpf(float(x)))) for x in points]
+    ours = symgrad.digamma(symgrad.tensor(points, dtype=symgrad.float64)).tolist()
+    theirs = torch.digamma(torch.tensor(points, dtype=torch.float64)).tolist()
+    np.testing.assert_allclose(ours, exact, rtol=2 ** -52)
+    assert all(abs(t - e) > 0.3 * abs(e) for t, e in zip(theirs, exact, strict=True))
 
 
 def test_huber_loss_backward_of_another_target_dtype() -> None:

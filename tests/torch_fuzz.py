@@ -775,6 +775,14 @@ TORCH_WRONG_VALUES = {
 TORCH_NUMBER_FOR_NAN_VALUES = {"geqrf": "R's diagonal element of a column led by NaN"}
 
 
+# Functions whose values PyTorch 2.13 loses beside a pole, where both libraries' are beyond
+# 1e13 in size, with one sign: its float64 digamma of x < 0 reflects by pi / tan(pi x), and
+# the rounding of pi x is as large as x's distance to the pole within 1e-15 of it.
+# digamma(-1 + 2**-53) is -9.007199254740992e15 (mpmath), symgrad's; PyTorch's -5.5e15 (seed
+# 2384 program 534; tests/test_torch_parity.py, test_digamma_beside_a_pole).
+TORCH_POLE_VALUES = {"digamma": "values within 1e-13 of a pole"}
+
+
 # Functions whose singular vectors PyTorch 2.13 gives as numbers where the matrix holds an
 # infinity and has no SVD: its singular values are NaN in both libraries, symgrad's vectors
 # NaN with them; PyTorch's are what LAPACK left (V = 1 of a column of -inf; seed 2081 program
@@ -855,6 +863,17 @@ def _only_where_torch_nan(ours: np.ndarray, theirs: np.ndarray) -> bool:
 def _only_nan_for_number(ours: np.ndarray, theirs: np.ndarray) -> bool:
     """Symgrad's element NaN where PyTorch's is not, and agreement elsewhere."""
     return _differ_only_where(ours, theirs, np.isnan, lambda b: ~np.isnan(b))
+
+
+def _only_beside_a_pole(ours: np.ndarray, theirs: np.ndarray) -> bool:
+    """Where the two differ, both beyond 1e13 in size with one sign (``TORCH_POLE_VALUES``),
+    and agreement elsewhere."""
+    a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
+    if a.shape != b.shape:
+        return False
+    differ = ~np.isclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
+    a, b = a[differ], b[differ]
+    return bool(np.all((np.abs(a) > 1e13) & (np.abs(b) > 1e13) & (np.sign(a) == np.sign(b))))
 
 
 def _inf_for_nan(ours: Any, theirs: Any,
@@ -1071,10 +1090,10 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
     step's value of a function of ``TORCH_WRONG_VALUES`` that differs only where symgrad's is
     infinite and PyTorch's NaN, or of ``TORCH_NUMBER_FOR_NAN_VALUES`` only where symgrad's is
     NaN and PyTorch's not, or of ``TORCH_LEFTOVER_VECTORS`` only in singular vectors NaN in
-    symgrad's where the singular values are NaN (``_leftover_vectors``); or a step of a
-    function of ``TORCH_WRONG_ERRORS`` that PyTorch
-    refuses with its message, where symgrad gives a value; or an integer result PyTorch's
-    alone records (``_grad_on_integers``)."""
+    symgrad's where the singular values are NaN (``_leftover_vectors``), or of
+    ``TORCH_POLE_VALUES`` only beside a pole (``_only_beside_a_pole``); or a step of a
+    function of ``TORCH_WRONG_ERRORS`` that PyTorch refuses with its message, where symgrad
+    gives a value; or an integer result PyTorch's alone records (``_grad_on_integers``)."""
     where, ours, theirs = found[0]
     if where.startswith("step ") and not where.startswith("pool"):
         name = CALLS[program.steps[int(where.split()[1])][0] % len(CALLS)][1]
@@ -1087,6 +1106,7 @@ def torch_is_wrong(program: Program, found: list[tuple[str, Any, Any]]) -> bool:
                 or name in TORCH_NUMBER_FOR_NAN_VALUES
                 and _inf_for_nan(ours, theirs, _only_nan_for_number)
                 or name in TORCH_LEFTOVER_VECTORS and _leftover_vectors(ours, theirs)
+                or name in TORCH_POLE_VALUES and _inf_for_nan(ours, theirs, _only_beside_a_pole)
                 or _grad_on_integers(ours, theirs))
     if not where.startswith("grad of leaf"):
         return False
