@@ -1491,3 +1491,18 @@ def test_the_half_rule_excuses_rounding_beside_an_autocast_call():
     # (symgrad's the farther from the float64 gradient, which ``_nearer_in_float64`` excuses)
     assert torch_fuzz.torch_is_wrong(plain_matmul, report)
     assert not torch_fuzz.torch_is_wrong(plain_matmul, [(where, theirs, ours)])
+
+
+@pytest.mark.parametrize("column", [[np.inf, 0.0, np.nan], [np.nan, np.inf, 2.0],
+                                    [-np.inf, np.nan, 1.0], [1.0, np.nan, 2.0]])
+def test_geqrf_of_a_column_holding_a_nan_is_nan(column: list[float]) -> None:
+    """A column holding a NaN has no norm (NaN, as vector_norm's), also beside an infinity,
+    where C's hypot(inf, nan) is inf: geqrf's R and reflector are NaN there, as PyTorch's
+    (fuzzer seeds 2377 #201 and 2390 #26 gave symgrad -inf for R)."""
+    a = np.array(column).reshape(3, 1)
+    ours = [x.numpy() for x in symgrad.geqrf(symgrad.tensor(a))]
+    theirs = [x.numpy() for x in torch.geqrf(torch.tensor(a))]
+    if not np.isnan(column[0]):  # (a column led by NaN: PyTorch's R is a number, DELIBERATE)
+        for x, y in zip(ours, theirs, strict=True):
+            np.testing.assert_array_equal(x, y)
+    assert np.isnan(ours[0]).all() and np.isnan(ours[1]).all()

@@ -103,7 +103,11 @@ def _geqr2(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """LAPACK's geqr2 of each matrix of ``a`` (..., m, n) in float64: the reflectors below the
     diagonal and ``R`` on and above it, and ``tau`` (..., min(m, n)). Each reflector is larfg's:
     ``beta = -sign(alpha) |x|``, ``tau = (beta - alpha) / beta``, ``v = x / (alpha - beta)``;
-    ``tau = 0`` where the column below the diagonal is 0."""
+    ``tau = 0`` where the column below the diagonal is 0.
+
+    >>> [x.tolist() for x in _geqr2(np.array([[np.inf], [0.0], [np.nan]]))]
+    [[[nan], [nan], [nan]], [nan]]
+    """
     m, n = a.shape[-2:]
     k = min(m, n)
     out = np.array(a, dtype=np.float64)
@@ -113,7 +117,10 @@ def _geqr2(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             alpha = out[..., i, i]
             below = out[..., i + 1:, i]
             xnorm = np.sqrt(np.sum(below * below, axis=-1))
-            beta = -np.copysign(np.hypot(alpha, xnorm), alpha)
+            # |x| of a column holding a NaN is NaN (as vector_norm's), also beside an
+            # infinity, where C's hypot gives inf (fuzzer seeds 2377 #201, 2390 #26).
+            norm = np.where(np.isnan(xnorm) | np.isnan(alpha), np.nan, np.hypot(alpha, xnorm))
+            beta = -np.copysign(norm, alpha)
             skip = xnorm == 0
             tau = np.where(skip, 0.0, (beta - alpha) / np.where(skip, 1.0, beta))
             scale = np.where(skip, 1.0, 1.0 / np.where(skip, 1.0, alpha - beta))
