@@ -1032,6 +1032,17 @@ def in_place_ops_on_aliases_of_a_freed_tensor(lib: Any) -> Any:
     return seen, expanded, other._version, column
 
 
+def exp_of_a_freed_view_then_its_base_written(lib: Any) -> Any:
+    # exp_ through a view saves its result, the view: freed, it still shares its base's
+    # version counter, so a write to the base is refused in backward (symgrad's node lost
+    # the view and computed its gradient from the written values).
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    base = x * 1
+    base[0].exp_()
+    base.add_(1)
+    return outcome(lambda lib: base.sum().backward(), lib)
+
+
 def leaf_transposed_beside_a_detached_product(lib: Any) -> Any:
     # A detached result no longer keeps the leaf's accumulator (through its graph) taking
     # gradients of the leaf's old shape (fuzzer seed 2295 #1147).
@@ -1123,7 +1134,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     rrelu_in_place_then_written, fill_by_an_aliasing_value,
     detached_aliases_of_a_freed_tensor_share_its_version, a_freed_tensors_alias_written_then_freed,
     writes_through_an_alias_reach_its_live_tensor, in_place_ops_on_aliases_of_a_freed_tensor,
-    leaf_transposed_beside_a_detached_product,
+    exp_of_a_freed_view_then_its_base_written, leaf_transposed_beside_a_detached_product,
     var_of_a_zero_dim_nan,
     quantile_at_an_element_under_an_infinite_grad, qr_of_a_column_led_by_nan,
     svd_of_a_matrix_holding_an_infinity,

@@ -535,7 +535,8 @@ def _saved_in(node: Any, t: Tensor) -> None:
     writes to ``t`` must be caught like writes to any saved tensor. Through a view too: rrelu_
     of a view, then arctan_ of it, raises in PyTorch's backward (fuzzer seed 2205 #998)."""
     if node._out_ref is not None:
-        node._out_ref = weakref.ref(t)
+        family = _family_info(t)
+        node._out_ref = weakref.ref(t) if family is None else _SeenThroughFamily(t, family)
         if node._out_data is not None:  # read by the VJP, not only checked
             node._out_data = t._data
         node._out_version = t._version
