@@ -70,7 +70,7 @@ def _cast(t: Any, dtype: _dtypes.dtype) -> Any:
     if not _eligible(t) or t.dtype is dtype:
         return t
     cacheable = (STATE["cache"] and dtype is not _dtypes.float32 and t.dtype is _dtypes.float32
-                 and t.requires_grad and t.is_leaf and (t._view is None or t._view.base is None))
+                 and t.requires_grad and t.is_leaf and not t._is_view())
     if not cacheable:
         return t.to(dtype)
     held = _CACHE.get(id(t))

@@ -896,8 +896,8 @@ def _views_follow(base: Tensor) -> None:
     from symgrad.ops import inplace  # the ops build on this module
 
     info = base._view
-    if info.base is not None:
-        return  # a view's own flag: its views ask the base of all, not it
+    if info.base is not None or not info.has_history:
+        return  # a view's or an alias's own flag: views ask the base of all, not it
     for ref in info.views:
         v = ref()
         if v is None or v._fn is not None or not v._view.has_history:

@@ -108,6 +108,24 @@ def test_casts_are_recorded_and_a_weight_is_cast_once_per_block(lib: Any) -> Non
         assert (w @ w).grad_fn.next_functions[0][0] is not b.grad_fn.next_functions[0][0]
 
 
+@pytest.mark.parametrize("lib", LIBS, ids=_ids)
+def test_a_detached_leaf_is_cast_once_per_block_and_a_view_each_time(lib: Any) -> None:
+    # PyTorch's cache takes a leaf that requires grad and is no view: a detached tensor made
+    # to require grad is one (symgrad cast it each time, taking it for a view of the tensor it
+    # was detached from); a view made under no_grad, a leaf too, is not.
+    w = lib.ones(2, 2, requires_grad=True)
+    alias = (w * 1).detach().requires_grad_()
+    with lib.no_grad():
+        view = w[:, :]
+    casts = {}
+    for name, t in (("alias", alias), ("view", view)):
+        assert t.is_leaf and t.requires_grad
+        with lib.autocast("cpu"):
+            a, b = t @ t, t @ t
+        casts[name] = {f for f, _ in a.grad_fn.next_functions + b.grad_fn.next_functions}
+    assert len(casts["alias"]) == 1 and len(casts["view"]) == 4
+
+
 def test_pinv_is_refused_rather_than_computed_otherwise() -> None:
     # PyTorch's pinv is an SVD in float32 and then a product in bfloat16 (its result is
     # bfloat16); symgrad's is one op, so under autocast it raises instead.

@@ -4,6 +4,7 @@ freed by reference counting, without the garbage collector, as soon as it is unr
 from __future__ import annotations
 
 import gc
+import math
 import tracemalloc
 import weakref
 from collections.abc import Iterator
@@ -139,3 +140,41 @@ def test_a_hook_on_a_leaf_outlives_its_graphs() -> None:
     gc.collect()
     (w * 1).sum().backward()
     assert w.grad.tolist() == [10.0, 10.0]
+
+
+# How a tensor is kept beyond its graph, by what PyTorch makes of it: an alias of its memory
+# outside autograd (``detach``, ``view(dtype)``), of a view of it, of such an alias.
+_ALIASES = {
+    "detach": lambda y: y.detach(),
+    "view_dtype": lambda y: y.view(symgrad.int32),
+    "detach_of_a_view": lambda y: y[1:].detach(),
+    "detach_of_a_detached": lambda y: y.detach().detach(),
+}
+
+
+@pytest.mark.parametrize("alias", _ALIASES.values(), ids=_ALIASES)
+def test_a_detached_alias_frees_the_tensor_and_its_graph_without_gc(no_gc: None, alias) -> None:
+    # PyTorch's detach shares only the memory and the version counter: the tensor and its node
+    # (with the activations it saved) go as soon as nothing else holds them. symgrad's alias
+    # held the tensor, so ``losses.append(loss.detach())`` kept every step's graph.
+    x = symgrad.ones(4, requires_grad=True)
+    y = (x * 2).exp()
+    tensor, node = weakref.ref(y), weakref.ref(y.grad_fn)
+    kept = alias(y)
+    del y
+    assert tensor() is None and node() is None
+    assert kept._version == 0 and kept.requires_grad is False
+
+
+def test_a_training_loop_keeping_detached_losses_frees_each_steps_graph(no_gc: None) -> None:
+    w = symgrad.tensor([0.5, -1.0], requires_grad=True)
+    losses, nodes = [], []
+    for _ in range(3):
+        loss = ((w * 2).exp() * w).sum()
+        nodes.append(weakref.ref(loss.grad_fn))
+        loss.backward()
+        losses.append(loss.detach())
+    del loss
+    assert [n() for n in nodes] == [None, None, None]
+    expected = math.exp(1.0) * 0.5 - math.exp(-2.0)  # sum(exp(2 w) w), kept by each alias
+    assert [v.item() for v in losses] == [pytest.approx(expected, rel=1e-6)] * 3

@@ -784,6 +784,12 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 # product's rounding error, -2.1e-4 (``_fused_cross``).
 @example(Program(((3, 0, 5, False),), ((_call("rad2deg_", "unary"), 0, 0, 0, 0, False),
                                        (_call("cross", "binary"), 0, 0, 1, 0, False))))
+# Seed 2295 program 1147 (helper h5): the forward_ad call's tangent, detached, held the tangent
+# and its graph (symgrad's double reverse sweep, through the leaf's accumulator), which then
+# refused the gradient of the leaf's new shape after t_ under no_grad; PyTorch's detach keeps
+# only the memory and the version counter.
+@example(Program(((2, 1, 1, True), (6, 0, 3, False), (1, 0, 3, False)),
+                 ((_call("forward_ad"), 3, 0, 2, 3, False), (_call("t_"), 4, 3, 2, 11, True))))
 def test_programs_agree_with_torch(program: Program) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -11,10 +11,12 @@ Run ``pytest -s -p no:xdist tests/test_torch_parity.py -k parity_count`` to prin
 
 from __future__ import annotations
 
+import gc
 import math
 import subprocess
 import sys
 import warnings
+import weakref
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -952,6 +954,118 @@ def fill_by_an_aliasing_value(lib: Any) -> Any:
     return x, y.grad, a
 
 
+def _freed_by_refcount(make: Callable[[], Any]) -> tuple[Any, bool]:
+    """``make()``'s aliases, and whether the tensor they were made from (``make`` returns
+    the aliases and a weak reference to it) is freed once they alone hold it, the garbage
+    collector off: PyTorch's ``detach`` keeps only the memory and the version counter."""
+    gc.collect()
+    gc.disable()
+    try:
+        aliases, ref = make()
+        return aliases, ref() is None
+    finally:
+        gc.enable()
+
+
+def detached_aliases_of_a_freed_tensor_share_its_version(lib: Any) -> Any:
+    # Once the tensor is freed, a write through one of its aliases (detach, view(dtype), a
+    # slice of one) is still seen by a node that saved another, and by a node that saved the
+    # tensor as its output (exp's): their backward refuses, as PyTorch's. symgrad's aliases
+    # held the tensor, and with it its graph.
+    seen = []
+    for write in ("detach", "view_dtype", "slice"):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0, 4.0], requires_grad=True)
+
+        def make(x: Any = x) -> tuple[Any, Any]:
+            y = x.exp()
+            return (y.sum(), y.detach(), y.view(lib.int32), y.detach()[1:]), weakref.ref(y)
+
+        (total, first, *others), freed = _freed_by_refcount(make)
+        product = (w * first).sum()
+        written = {"detach": first.detach(), "view_dtype": others[0], "slice": others[1]}[write]
+        written.add_(0)
+        seen.append((freed, first._version, [t._version for t in others],
+                     outcome(lambda lib, p=product: p.backward(), lib),
+                     outcome(lambda lib, t=total: t.backward(), lib)))
+    return seen
+
+
+def a_freed_tensors_alias_written_then_freed(lib: Any) -> Any:
+    # The node that saved its output still refuses after the alias written is freed too.
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+
+    def make() -> tuple[Any, Any]:
+        y = x.sigmoid()
+        return (y.sum(), y.detach()), weakref.ref(y)
+
+    (total, alias), freed = _freed_by_refcount(make)
+    alias.mul_(2)
+    del alias
+    return freed, outcome(lambda lib: total.backward(), lib)
+
+
+def writes_through_an_alias_reach_its_live_tensor(lib: Any) -> Any:
+    # While the tensor lives its aliases bump its version: a node that saved it refuses; the
+    # tensor is freed once nothing but its aliases holds it.
+    seen = []
+    for alias in ("detach", "view_dtype"):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+
+        def make(x: Any = x, alias: str = alias) -> tuple[Any, Any]:
+            y = x * 2
+            total = (y * y).sum()
+            kept = y.detach() if alias == "detach" else y.view(lib.int32)
+            kept.add_(1)
+            seen.append((y._version, outcome(lambda lib: total.backward(), lib)))
+            return kept, weakref.ref(y)
+
+        kept, freed = _freed_by_refcount(make)
+        seen.append((freed, kept._version))
+    return seen
+
+
+def in_place_ops_on_aliases_of_a_freed_tensor(lib: Any) -> Any:
+    # The aliases left of a freed tensor are written, transposed and resized in place, and a
+    # slice of one is written, as while the tensor lived: they share the memory and the
+    # version counter.
+    def make() -> tuple[Any, Any]:
+        base = lib.tensor([1.0, 2.0, 3.0]) * 1
+        y = base.expand(2, 3)
+        return (y.detach(), y.detach(), base.view(3, 1).detach()), weakref.ref(base)
+
+    (expanded, other, column), freed = _freed_by_refcount(make)
+    seen = [freed, outcome(lambda lib: expanded.add_(1), lib), expanded.fill_(5).tolist()]
+    column[1:].add_(1)
+    column.t_()
+    seen.append((column.tolist(), other._version))
+    column.resize_(2)
+    column.add_(1)
+    return seen, expanded, other._version, column
+
+
+def exp_of_a_freed_view_then_its_base_written(lib: Any) -> Any:
+    # exp_ through a view saves its result, the view: freed, it still shares its base's
+    # version counter, so a write to the base is refused in backward (symgrad's node lost
+    # the view and computed its gradient from the written values).
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    base = x * 1
+    base[0].exp_()
+    base.add_(1)
+    return outcome(lambda lib: base.sum().backward(), lib)
+
+
+def leaf_transposed_beside_a_detached_product(lib: Any) -> Any:
+    # A detached result no longer keeps the leaf's accumulator (through its graph) taking
+    # gradients of the leaf's old shape (fuzzer seed 2295 #1147).
+    a = lib.tensor([[1.0, 0.25, 4.0], [-2.5, 1.5, -1.0]], dtype=lib.float64, requires_grad=True)
+    kept = (a * 3).detach()
+    with lib.no_grad():
+        a.t_()
+    (a * lib.ones(3, 2, dtype=lib.float64)).sum().backward()
+    return kept, a.grad
+
+
 def var_of_a_zero_dim_nan(lib: Any) -> Any:
     x = lib.tensor(math.nan, dtype=lib.float64, requires_grad=True)
     return [lib.autograd.grad(y, x) for y in (x.var(0), x.var(), lib.var_mean(x, 0)[0])]
@@ -1243,7 +1357,11 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     where_of_two_dtypes, solve_triangular_of_two_dtypes, inv_ex_at_singular_matrices,
     cond_at_singular_matrices, householder_product_at_a_singular_reflector,
     matmul_folds_like_torch, kron_after_its_input_is_written, saved_tensor_detached_in_place,
-    rrelu_in_place_then_written, fill_by_an_aliasing_value, var_of_a_zero_dim_nan,
+    rrelu_in_place_then_written, fill_by_an_aliasing_value,
+    detached_aliases_of_a_freed_tensor_share_its_version, a_freed_tensors_alias_written_then_freed,
+    writes_through_an_alias_reach_its_live_tensor, in_place_ops_on_aliases_of_a_freed_tensor,
+    exp_of_a_freed_view_then_its_base_written, leaf_transposed_beside_a_detached_product,
+    var_of_a_zero_dim_nan,
     quantile_at_an_element_under_an_infinite_grad, qr_of_a_column_led_by_nan,
     svd_of_a_matrix_holding_an_infinity,
     huber_loss_backward_of_another_target_dtype, gamma_rsample_gradient,

@@ -65,10 +65,11 @@ class ViewInfo:
     1
     """
 
-    __slots__ = ("base", "_link", "_views", "_prune_at", "refused", "made_at")
+    __slots__ = ("base", "_link", "_views", "_prune_at", "refused", "made_at", "version")
 
     def __init__(self, base: Tensor | None, link: tuple[Any, ...] | str = (),
-                 refused: tuple[str, int, str | None] | None = None, made_at: int = 0) -> None:
+                 refused: tuple[str, int, str | None] | None = None, made_at: int = 0,
+                 version: int = 0) -> None:
         self.base = base
         self._link = link  # () at a base; _NO_HISTORY for an alias
         self._views: list[weakref.ref[Tensor]] | None = None
@@ -79,6 +80,9 @@ class ViewInfo:
         # For a view PyTorch does not re-derive from its base, what its errors say
         # (``_refused_writes``); None for any other.
         self.refused = refused
+        # At a base: the memory's version after the last write (``_written``), which a node
+        # reads once the output it saved is freed (``_SeenThroughFamily``).
+        self.version = version
 
     @property
     def has_history(self) -> bool:
@@ -120,6 +124,42 @@ class ViewInfo:
             views[:] = [r for r in views if r() is not None]
             self._prune_at = max(64, 2 * len(views))
         views.append(weakref.ref(view))
+
+
+class _AliasInfo(ViewInfo):
+    """How a detached alias (``detach``, ``view(dtype)``) shares memory: its root (the base of
+    the memory's tensors) held weakly, so the alias does not keep the root and its graph
+    alive, as PyTorch's ``detach`` shares only the memory and the version counter; and the
+    root's ``ViewInfo`` (``family``), which holds no tensor, so the aliases still find each
+    other, and share their writes' versions, once the root is freed.
+
+    >>> import symgrad
+    >>> y = symgrad.ones(2, requires_grad=True) * 2
+    >>> d = y.detach()
+    >>> d._view.base is y, d._view.chain
+    (True, None)
+    >>> del y
+    >>> d._view.base is None, len(d._view.family.views)
+    (True, 1)
+    """
+
+    __slots__ = ("_root", "family")
+    # The same for every alias: class attributes, read before ViewInfo's slots of these names
+    # (a detach costs less; nothing writes them on an alias).
+    _link = _NO_HISTORY
+    _views = None
+    made_at = 0
+
+    def __init__(self, root: weakref.ref[Tensor], family: ViewInfo) -> None:
+        # (not ViewInfo's __init__: ``base`` is the property below, not the slot)
+        self._root = root
+        self.family = family
+        self.refused = None
+
+    @property
+    def base(self) -> Tensor | None:  # type: ignore[override]
+        """The root, or None once it is freed."""
+        return self._root()
 
 
 # The view ops whose node PyTorch makes once for several views (unbind, split, chunk).
@@ -203,7 +243,7 @@ def track_view(out: Tensor, input: Tensor, op: str, attrs: dict[str, Any]) -> Te
     else:
         base, earlier = input, ()
     if base._view is None:
-        base._view = ViewInfo(None)
+        base._view = ViewInfo(None, version=base._version)
     base._view.add_view(out)
     # The attrs as pairs: a tuple of plain values is one the garbage collector stops tracking.
     out._view = ViewInfo(base, (earlier, op, tuple(attrs.items())),
@@ -249,7 +289,9 @@ def refuse_writes_to_output(view: Tensor, input: Tensor, index: int, node: str, 
 
 def share_version(alias: Tensor, t: Tensor) -> Tensor:
     """Make ``alias`` share ``t``'s memory and version counter but not its history (detach):
-    a write through either is seen by every node that saved the other.
+    a write through either is seen by every node that saved the other. ``alias`` holds the
+    tensors it shares the memory with weakly (``_AliasInfo``), as PyTorch's detached tensor
+    keeps only the memory and the version counter alive.
 
     >>> import symgrad
     >>> from symgrad.tensor import Tensor
@@ -261,14 +303,78 @@ def share_version(alias: Tensor, t: Tensor) -> Tensor:
     >>> alias._view.chain is None
     True
     """
-    info = t._view
-    root = info.base if info is not None and info.base is not None else t
-    if root._view is None:
-        root._view = ViewInfo(None)
-    root._view.add_view(alias)
-    alias._view = ViewInfo(root, _NO_HISTORY)
-    alias._version = root._version
+    info = alias_info(t)
+    info.family.add_view(alias)
+    alias._view = info
+    root = info._root()
+    alias._version = (t if root is None else root)._version
     return alias
+
+
+def alias_info(t: Tensor) -> _AliasInfo:
+    """The ``ViewInfo`` of a new alias of ``t``'s memory, without history: its root held
+    weakly, its root's ``ViewInfo`` strongly (the alias is not added to it here). A node that
+    made the root, or ``t``, and saved it sees writes through the alias after that tensor is
+    freed (``_SeenThroughFamily``).
+
+    Args:
+        t: A tensor of the memory: its root, a view or an alias.
+
+    >>> import symgrad
+    >>> x = symgrad.zeros(2, 3)
+    >>> alias_info(x[0]).base is x
+    True
+    """
+    info = t._view
+    if info is None:
+        info = t._view = ViewInfo(None, version=t._version)
+    if info._link is _NO_HISTORY:
+        made = _AliasInfo(info._root, info.family)  # type: ignore[attr-defined]
+    elif info.base is None:  # t is the root
+        made = _AliasInfo(weakref.ref(t), info)
+    else:
+        made = _AliasInfo(weakref.ref(info.base), info.base._view)
+        _seen_through_family(info.base, made.family)
+    _seen_through_family(t, made.family)
+    return made
+
+
+class _Seen:
+    """What a node's version check reads of an output that was freed: the version of its
+    memory, and the dtype and shape its error names."""
+
+    __slots__ = ("_version", "dtype", "shape")
+
+    def __init__(self, version: int, dtype: np.dtype, shape: tuple[int, ...]) -> None:
+        self._version, self.dtype, self.shape = version, _dtypes._FROM_NP[dtype], shape
+
+
+class _SeenThroughFamily:
+    """A node's weak reference to the output it saved (``Node._out_ref``) that, once the
+    output is freed, gives the version its memory's last write left (``ViewInfo.version``):
+    PyTorch's saved output keeps the version counter, so a write through a detached alias of a
+    freed output is refused in backward all the same
+    (``y = x.exp(); d = y.detach(); del y; d.add_(1)``)."""
+
+    __slots__ = ("_ref", "_family", "_dtype", "_shape")
+
+    def __init__(self, t: Tensor, family: ViewInfo) -> None:
+        self._ref = weakref.ref(t)
+        self._family = family
+        self._dtype, self._shape = t._data.dtype, t._data.shape
+
+    def __call__(self) -> Tensor | _Seen:
+        t = self._ref()
+        return _Seen(self._family.version, self._dtype, self._shape) if t is None else t
+
+
+def _seen_through_family(t: Tensor, family: ViewInfo) -> None:
+    """Have the node that made ``t`` and saved it (as its output) see the versions of
+    ``family``'s tensors once ``t`` is freed."""
+    made = t._fn
+    if made is not None and type(made._out_ref) is weakref.ReferenceType and (
+            made._out_ref() is t):
+        made._out_ref = _SeenThroughFamily(t, family)
 
 
 def _replay(base: Tensor, chain: tuple[tuple[str, dict[str, Any]], ...]) -> Tensor:
@@ -359,13 +465,25 @@ def _write_target(t: Tensor, fills: bool) -> np.ndarray:
         # it); it gets an empty array of its own.
         t._data = np.empty(a.shape, a.dtype)
         return t._data
-    info = t._view
-    root = info.base if info is not None else None
-    alias = None if root is None or overlaps_itself(a) and not fills else (
-        _writable_over(a, root._data))
+    owner = _memory_owner(t)
+    alias = None if owner is None or overlaps_itself(a) and not fills else (
+        _writable_over(a, owner))
     if alias is None:
         raise RuntimeError(_INTERNAL_OVERLAP)
     return alias
+
+
+def _memory_owner(t: Tensor) -> np.ndarray | None:
+    """The array of the tensor ``t`` is a view or an alias of (None for any other tensor); once
+    an alias's root is freed, the array owning the memory."""
+    info = t._view
+    if info is None:
+        return None
+    root = info.base
+    if root is not None:
+        return root._data
+    owner = _root(t._data) if not info.has_history else None
+    return owner if isinstance(owner, np.ndarray) else None
 
 
 _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor "
@@ -388,14 +506,28 @@ VIEW_SCATTER_FILL = dataclasses.replace(
                                                                     fills=True))
 
 
-def _family(t: Tensor) -> list[Tensor]:
-    """``t``'s base and every live view of it: the tensors that share its memory."""
+def _family_info(t: Tensor) -> ViewInfo | None:
+    """The ``ViewInfo`` of the base of ``t``'s memory, which outlives the base while a
+    detached alias lives (None if no other tensor shares the memory)."""
     info = t._view
-    if info is None:
-        return [t]
-    root = info.base if info.base is not None else t
-    views = root._view.views if root._view is not None else []
-    return [root] + [v for v in (r() for r in views) if v is not None]
+    if info is None or info._link is not _NO_HISTORY and info.base is None:
+        return info
+    return info.family if info._link is _NO_HISTORY else info.base._view  # type: ignore
+
+
+def _family(t: Tensor) -> tuple[ViewInfo | None, Tensor | None, list[Tensor]]:
+    """The tensors sharing ``t``'s memory: its base's ``ViewInfo`` (None if no other tensor
+    shares it), the base (None once freed: detached aliases do not keep it alive), and every
+    other live tensor of the memory, its views and aliases (``t`` among them unless it is the
+    base)."""
+    family = _family_info(t)
+    if family is None:
+        return None, t, []
+    info = t._view
+    base = t if info is family else info.base
+    views = family._views
+    return family, base, [] if views is None else [v for v in (r() for r in views)
+                                                   if v is not None]
 
 
 def _saved_in(node: Any, t: Tensor) -> None:
@@ -403,7 +535,8 @@ def _saved_in(node: Any, t: Tensor) -> None:
     writes to ``t`` must be caught like writes to any saved tensor. Through a view too: rrelu_
     of a view, then arctan_ of it, raises in PyTorch's backward (fuzzer seed 2205 #998)."""
     if node._out_ref is not None:
-        node._out_ref = weakref.ref(t)
+        family = _family_info(t)
+        node._out_ref = weakref.ref(t) if family is None else _SeenThroughFamily(t, family)
         if node._out_data is not None:  # read by the VJP, not only checked
             node._out_data = t._data
         node._out_version = t._version
@@ -473,7 +606,7 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
                            f"{list(out.shape)}")
     if not unchanged:
         target[...] = out._data
-    family = _written(t)
+    root, members = _written(t)
     node = out.grad_fn
     if leaf_written or node is None and not (recording and (t._rg or base is not None
                                                              and base._rg)):
@@ -497,12 +630,12 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
                    else VIEW_SCATTER)
         base.grad_fn = apply(scatter, old, out, chain=info.chain).grad_fn
         base._rg = True
-    for member in family[1:]:
+    for member in members:
         if member._view.refused is not None:
             member._fn = InvalidViewNode(_refusal(member._view.refused, base_written=True))
             member._rg = True
-        elif member._view.has_history:
-            member.grad_fn = _as_strided(_replay(family[0], member._view.chain).grad_fn)
+        elif member._view.has_history:  # (its base is alive: the view holds it)
+            member.grad_fn = _as_strided(_replay(root, member._view.chain).grad_fn)
             member._rg = True
     return t
 
@@ -643,20 +776,23 @@ def _dense(a: np.ndarray) -> bool:
     return True
 
 
-def _written(t: Tensor) -> list[Tensor]:
-    """Bump the version of ``t`` and of every tensor sharing its memory (``_family``), which
-    is returned, as a write into ``t`` does."""
-    family = _family(t)
-    for member in family:
+def _written(t: Tensor) -> tuple[Tensor | None, list[Tensor]]:
+    """Bump the version of ``t`` and of every tensor sharing its memory, as a write into ``t``
+    does; returns the memory's base (None once freed) and its other tensors (``_family``)."""
+    family, base, members = _family(t)
+    version = (t if base is None else base)._version + 1
+    if family is not None:
+        family.version = version
+    for member in members if base is None else (base, *members):
         made = member._fn  # not ``grad_fn``, which dresses the node for a user
-        if made is not None and made._out_ref is not None and made._out_ref() is member:
+        if made is not None and type(made._out_ref) is weakref.ReferenceType and (
+                made._out_ref() is member):
             # The node that made this tensor saved it: hold the tensor so that node still sees
-            # this write when nothing else keeps the tensor alive.
+            # this write when nothing else keeps the tensor alive (``_SeenThroughFamily``
+            # reads the write's version from ``family``).
             made._out_ref = lambda member=member: member
-    version = family[0]._version + 1
-    for member in family:
         member._version = version
-    for member in family[1:]:
+    for member in members:
         if member._view.refused is not None:
             if member._rg:  # else ``rewrite`` invalidates it if the write records
                 member._fn = InvalidViewNode(_refusal(member._view.refused, base_written=True))
@@ -665,7 +801,7 @@ def _written(t: Tensor) -> list[Tensor]:
             # of the node under that name (``rewrite`` replays the view when it records).
             member._fn = _as_strided(copy.copy(_graph.dressed(member._fn)))
             member._fn._seq = _next_seq()  # a node of its own in a backward's heap
-    return family
+    return base, members
 
 
 # The node classes renamed AsStridedBackward0, by the class of the view op's node.

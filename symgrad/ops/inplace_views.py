@@ -57,9 +57,10 @@ def _in_place_view(t: Tensor, view: Callable[[Tensor], Tensor], grad_fn: str,
             named = _NAMED[key] = renamed_node_class(type(node), grad_fn)
         node.__class__ = named
     info = t._view
-    is_view = info is not None and info.base is not None
+    # (a detached alias counts as a view of its base here, freed or not: it stays one)
+    is_view = info is not None and (info.base is not None or not info.has_history)
     if info is not None and not is_view:
-        for member in inplace._family(t)[1:]:
+        for member in inplace._family(t)[2]:
             if member is not new and member._view.has_history:
                 member._view.rebase(back)
     data, new_info, rg = new._data, new._view, new._rg

@@ -377,10 +377,10 @@ def _resize(self: Tensor, shape: tuple[int, ...]) -> Tensor:
 
     inplace._written(self)  # the version counter of everything sharing the memory moves on
     info = self._view
-    if info is not None and info.base is not None:
+    if info is not None and (info.base is not None or not info.has_history):
         # still sharing its base's memory and version counter, but no longer the view autograd
         # knew: an alias without history (as ``detach`` makes)
-        self._view = inplace.ViewInfo(info.base, inplace._NO_HISTORY)
+        self._view = inplace.alias_info(self)
     elif info is not None:
         # a base: its views can no longer be re-derived from it by their view ops
         for ref in info.views:
