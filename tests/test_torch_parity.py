@@ -1066,6 +1066,34 @@ def leaf_transposed_beside_a_detached_product(lib: Any) -> Any:
     return kept, a.grad
 
 
+def _stepped_under_a_saved_view(lib: Any, optimizer: str) -> Any:
+    p = lib.nn.Parameter(lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64))
+    opt = getattr(lib.optim, optimizer)([p], lr=0.1)
+    v, d = p[0:2], p.detach()
+    y = (v * v).sum()
+
+    def closure() -> Any:
+        opt.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    try:
+        y.backward()
+        ran = ("ran", p.grad)
+    except RuntimeError as exc:
+        ran = str(exc)
+    return ran, p._version > 0, v._version == p._version == d._version
+
+
+def optimizer_step_seen_by_a_saved_view(lib: Any) -> Any:
+    # An optimizer's step writes the parameter's memory: a node that saved a view of it
+    # refuses to run backward, and the view's and a detached alias's versions move on. symgrad
+    # bumped the parameter's version alone, and the backward ran on the new values.
+    return [_stepped_under_a_saved_view(lib, name) for name in ("SGD", "Adam", "LBFGS")]
+
+
 def var_of_a_zero_dim_nan(lib: Any) -> Any:
     x = lib.tensor(math.nan, dtype=lib.float64, requires_grad=True)
     return [lib.autograd.grad(y, x) for y in (x.var(0), x.var(), lib.var_mean(x, 0)[0])]
@@ -1361,7 +1389,7 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     detached_aliases_of_a_freed_tensor_share_its_version, a_freed_tensors_alias_written_then_freed,
     writes_through_an_alias_reach_its_live_tensor, in_place_ops_on_aliases_of_a_freed_tensor,
     exp_of_a_freed_view_then_its_base_written, leaf_transposed_beside_a_detached_product,
-    var_of_a_zero_dim_nan,
+    optimizer_step_seen_by_a_saved_view, var_of_a_zero_dim_nan,
     quantile_at_an_element_under_an_infinite_grad, qr_of_a_column_led_by_nan,
     svd_of_a_matrix_holding_an_infinity,
     huber_loss_backward_of_another_target_dtype, gamma_rsample_gradient,

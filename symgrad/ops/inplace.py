@@ -776,6 +776,28 @@ def _dense(a: np.ndarray) -> bool:
     return True
 
 
+def mark_written(t: Tensor) -> None:
+    """Bump the version counter ``t`` shares with every tensor of its memory (its views, its
+    detached aliases), as a write into ``t`` does: what an optimizer's step does to each
+    parameter, so that a node that saved a view of it refuses to run backward, as PyTorch's.
+
+    Args:
+        t: The tensor whose memory was written.
+
+    >>> import symgrad
+    >>> p = symgrad.ones(3)
+    >>> v, d = p[0:2], p.detach()
+    >>> mark_written(p)
+    >>> p._version, v._version, d._version
+    (1, 1, 1)
+    """
+    if t._view is None and t._fn is None:
+        # No other tensor shares the memory and no node made ``t``: a parameter's update.
+        t._version += 1
+    else:
+        _written(t)
+
+
 def _written(t: Tensor) -> tuple[Tensor | None, list[Tensor]]:
     """Bump the version of ``t`` and of every tensor sharing its memory, as a write into ``t``
     does; returns the memory's base (None once freed) and its other tensors (``_family``)."""
@@ -840,12 +862,7 @@ def _into(t: Tensor, ufunc: np.ufunc, other: Any) -> bool:
         ufunc(a, other._data, out=a)
     except ValueError:  # read-only memory (asking ``a.flags`` each time cost more)
         return False
-    if t._view is None and t._fn is None:
-        # ``_written`` where no other tensor shares the memory and no node made ``t``: a
-        # parameter's update, six times a step of a small MLP.
-        t._version += 1
-    else:
-        _written(t)
+    mark_written(t)
     return True
 
 

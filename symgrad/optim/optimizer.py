@@ -18,6 +18,7 @@ import numpy as np
 
 from symgrad._fused_math import fma32, fma64
 from symgrad.autograd import grad_mode
+from symgrad.ops.inplace import mark_written
 from symgrad.tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
@@ -166,7 +167,7 @@ but got symgrad.Tensor
                         self._check_steppable(group, p)
                         state = self.state.get(id(p), {})
                         p._data[...] = self._update(p._data, p.grad._data, state, hyper)
-                        p._version += 1
+                        mark_written(p)
                         if state:  # SGD without momentum keeps none, as PyTorch's
                             self.state[id(p)] = state
         return loss

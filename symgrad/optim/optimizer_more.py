@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from symgrad.autograd import grad_mode
+from symgrad.ops.inplace import mark_written
 from symgrad.optim import optimizer as _base
 from symgrad.optim.optimizer import Optimizer, _addcdiv, _scalar
 from symgrad.tensor import Tensor
@@ -660,13 +661,13 @@ class LBFGS(Optimizer):
             n = p._data.size
             p._data[...] = _add(p._data, update[offset:offset + n].reshape(p._data.shape),
                                 step_size)
-            p._version += 1
+            mark_written(p)
             offset += n
 
     def _set_param(self, params_data: list[np.ndarray]) -> None:
         for p, data in zip(self._params, params_data, strict=True):
             p._data[...] = data
-            p._version += 1
+            mark_written(p)
 
     def _directional_evaluate(self, closure: Callable[[], Any], x: list[np.ndarray], t: Any,
                               d: np.ndarray) -> tuple[float, np.ndarray]:
