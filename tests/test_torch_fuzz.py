@@ -775,6 +775,11 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((2, 0, 9, True),), ((_call("logaddexp2", "binary"), 0, 0, 0, 0, False),
                                       (_call("atleast_3d", "binary"), 1, 1, 0, 0, False),
                                       (_call("xlogy_", "number_second"), 3, 0, 0, 7, False))))
+# Seed 2409 program 1042: logdet of addcmul's rank-2 matrix, -inf in symgrad (an exact zero
+# pivot), the log of a pivot's rounding in PyTorch (RANK_SENSITIVE).
+@example(Program(((3, 1, 7, True), (4, 1, 10, False), (2, 1, 1, False)),
+                 ((_call("addcmul", "ternary"), 1, 0, 0, 4, False),
+                  (_call("logdet", "square"), 3, 3, 0, 8, False))))
 # Seed 2384 program 534: digamma of nextafter(-1, 0) = -1 + 2**-53 is -9.007e15 (mpmath),
 # PyTorch's -5.5e15 (``TORCH_POLE_VALUES``).
 @example(Program(((5, 1, 7, True), (5, 0, 9, True)),

@@ -481,7 +481,10 @@ def _svd_groups(s: np.ndarray) -> list[list[int]]:
 # getrf rounds l * u and the difference apart and finds U_33 = 0, LinAlgError, PyTorch's MKL
 # fuses them, -6e-18, and inverts it to 1e17; seed 2108 program 948, helper h1;
 # tests/test_fuzz_leftovers.py). The error is the mathematics', the values noise.
-RANK_SENSITIVE = {"pinverse", "geqrf", "inverse"}
+# logdet of a singular matrix: -inf where LU meets an exact zero pivot (symgrad's, of the rank
+# 2 matrix addcmul made, seed 2409 program 1042), the log of a pivot's rounding in PyTorch's
+# (-33.8); the same values as inverse's.
+RANK_SENSITIVE = {"pinverse", "geqrf", "inverse", "logdet"}
 
 
 def _rank_deficient(step: tuple[int, ...], operand: Any) -> bool:
