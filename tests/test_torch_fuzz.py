@@ -775,6 +775,12 @@ steps = st.lists(st.tuples(st.integers(0, len(CALLS) - 1), st.integers(0, 7), st
 @example(Program(((2, 0, 9, True),), ((_call("logaddexp2", "binary"), 0, 0, 0, 0, False),
                                       (_call("atleast_3d", "binary"), 1, 1, 0, 0, False),
                                       (_call("xlogy_", "number_second"), 3, 0, 0, 7, False))))
+# Seed 2420 program 915: logaddexp2 of a bool mask and a view made under no_grad (no edge):
+# no gradient is asked, so its formula's bool subtraction is not refused.
+@example(Program(((2, 0, 7, True), (3, 0, 7, True)),
+                 ((_call("flatten", "unary"), 0, 0, 2, 1, True),
+                  (_call("lt", ""), 1, 1, 2, 2, False),
+                  (_call("logaddexp2", "binary"), 3, 2, 2, 7, False))))
 # Seed 2409 program 1042: logdet of addcmul's rank-2 matrix, -inf in symgrad (an exact zero
 # pivot), the log of a pivot's rounding in PyTorch (RANK_SENSITIVE).
 @example(Program(((3, 1, 7, True), (4, 1, 10, False), (2, 1, 1, False)),

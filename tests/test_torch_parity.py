@@ -1094,6 +1094,24 @@ def optimizer_step_seen_by_a_saved_view(lib: Any) -> Any:
     return [_stepped_under_a_saved_view(lib, name) for name in ("SGD", "Adam", "LBFGS")]
 
 
+def logaddexp_of_a_mask_and_a_view_made_under_no_grad(lib: Any) -> Any:
+    # A view of a leaf made under no_grad requires grad but has no edge: no gradient is asked
+    # of it, so PyTorch forms none and its formula's bool subtraction is not refused (fuzzer
+    # seed 2420 #915); with an input that takes one, it is.
+    a = lib.tensor([[-0.75, 0.0, 3.0], [-0.125, 0.5, 2.0]], requires_grad=True)
+    with lib.no_grad():
+        flat = a.flatten()
+    mask = lib.tensor([[True], [False], [True]])
+    seen = []
+    for f in (lib.logaddexp, lib.logaddexp2):
+        f(mask, flat).sum().backward()
+        try:
+            f(mask, a[0]).sum().backward()
+        except RuntimeError as exc:
+            seen.append(str(exc))
+    return seen, a.grad
+
+
 def var_of_a_zero_dim_nan(lib: Any) -> Any:
     x = lib.tensor(math.nan, dtype=lib.float64, requires_grad=True)
     return [lib.autograd.grad(y, x) for y in (x.var(0), x.var(), lib.var_mean(x, 0)[0])]
@@ -1389,7 +1407,8 @@ SCENARIOS: list[Callable[[Any], Any]] = [
     detached_aliases_of_a_freed_tensor_share_its_version, a_freed_tensors_alias_written_then_freed,
     writes_through_an_alias_reach_its_live_tensor, in_place_ops_on_aliases_of_a_freed_tensor,
     exp_of_a_freed_view_then_its_base_written, leaf_transposed_beside_a_detached_product,
-    optimizer_step_seen_by_a_saved_view, var_of_a_zero_dim_nan,
+    optimizer_step_seen_by_a_saved_view, logaddexp_of_a_mask_and_a_view_made_under_no_grad,
+    var_of_a_zero_dim_nan,
     quantile_at_an_element_under_an_infinite_grad, qr_of_a_column_led_by_nan,
     svd_of_a_matrix_holding_an_infinity,
     huber_loss_backward_of_another_target_dtype, gamma_rsample_gradient,

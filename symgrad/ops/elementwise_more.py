@@ -24,6 +24,8 @@ Narrow dtypes form the VJPs in float64 and round once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from symgrad._dtypes import NOT_FLOATING
@@ -47,16 +49,28 @@ def _no_bools(self: Tensor, other: Tensor) -> None:
                            "`logical_not()` operator instead.")
 
 
-def _logaddexp_vjp(g: Tensor, self: Tensor, other: Tensor) -> tuple[Tensor, Tensor]:
-    _no_bools(self, other)
-    g, a, b = _in_f64(g), _in_f64(self), _in_f64(other)
-    return g / (1 + exp(b - a)), g / (1 + exp(a - b))
+def _logaddexp_vjp(g: Tensor, self: Tensor, other: Tensor, *, needs: tuple[bool, bool]
+                   ) -> tuple[Tensor | None, Tensor | None]:
+    return _pair_vjp(exp, g, self, other, needs)
 
 
-def _logaddexp2_vjp(g: Tensor, self: Tensor, other: Tensor) -> tuple[Tensor, Tensor]:
+def _logaddexp2_vjp(g: Tensor, self: Tensor, other: Tensor, *, needs: tuple[bool, bool]
+                    ) -> tuple[Tensor | None, Tensor | None]:
+    return _pair_vjp(exp2, g, self, other, needs)
+
+
+def _pair_vjp(power: Callable[[Tensor], Tensor], g: Tensor, self: Tensor, other: Tensor,
+              needs: tuple[bool, bool]) -> tuple[Tensor | None, Tensor | None]:
+    """``g / (1 + power(other - self))`` and ``g / (1 + power(self - other))``, each only for
+    an input that takes a gradient (``needs``), as PyTorch forms them: its formulas subtract
+    the inputs, which it refuses for a bool, but not where no gradient is asked (a bool mask
+    beside a view made under no_grad, which has no edge: fuzzer seed 2420 #915)."""
+    if not any(needs):
+        return None, None
     _no_bools(self, other)
     g, a, b = _in_f64(g), _in_f64(self), _in_f64(other)
-    return g / (1 + exp2(b - a)), g / (1 + exp2(a - b))
+    return (g / (1 + power(b - a)) if needs[0] else None,
+            g / (1 + power(a - b)) if needs[1] else None)
 
 
 LOGADDEXP = defop(
