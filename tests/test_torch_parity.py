@@ -1463,8 +1463,8 @@ def test_atan2_at_an_infinite_input() -> None:
     constant along y = inf for finite x, pi / 2). symgrad gives those limits at an infinite
     input; PyTorch's are inf / inf = NaN there (its 0 only where the finite input's partial
     is x / inf**2). Away from infinity the two agree."""
-    for r in (mpmath.mpf(10) ** 20, mpmath.mpf(10) ** 200):  # partials at (r, -0.125)
-        dy, dx = -0.125 / (r**2 + mpmath.mpf(0.125) ** 2), -r / (r**2 + mpmath.mpf(0.125) ** 2)
+    for r in (Fraction(10) ** 20, Fraction(10) ** 200):  # partials at (r, -0.125), exactly
+        dy, dx = Fraction(-1, 8) / (r**2 + Fraction(1, 64)), -r / (r**2 + Fraction(1, 64))
         assert abs(dy) < 1 / r and abs(dx) <= 1 / r
     ours = [g.tolist() for g in atan2_at_an_infinite_input(symgrad)]
     theirs = [g.numpy() for g in atan2_at_an_infinite_input(torch)]
