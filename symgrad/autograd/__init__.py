@@ -28,10 +28,10 @@ from symgrad.autograd.grad_mode import (
 from symgrad.autograd.graph import (
     AccumulateGrad,
     Node,
-    OutputSlot,
     _accumulate,
     _made,
     _to_edge_dtype,
+    own_node,
     run_backward,
 )
 from symgrad.autograd.variable import Variable
@@ -137,10 +137,8 @@ def _producer(t: Tensor) -> Node:
     """The node a gradient of ``t`` goes to: its accumulator, the node that made it, or for
     one output of a node that several share, that output's ``OutputSlot`` (``grad_fn`` names
     the shared node)."""
-    fn = t._fn
-    if fn is not None and fn.__class__ is OutputSlot:
-        return fn
-    return t.grad_fn if t.grad_fn is not None else t._accumulator()
+    node = own_node(t)
+    return node if node is not None else t._accumulator()
 
 
 def backward(

@@ -447,6 +447,29 @@ class InvalidViewNode(Node):
         return "Invalid"
 
 
+def own_node(t: Any) -> Node | None:
+    """The node that made ``t`` as a recorded edge links to it (None for a leaf): its
+    ``grad_fn`` (which refuses an invalid view), or for one output of a node that several
+    share, that output's ``OutputSlot``, not the shared node ``grad_fn`` names: a gradient
+    sent to the shared node would reach it as another input's (a write into var's output of
+    ``var_mean`` lost the leaf's gradient; fuzzer seeds 2403, 2409, 2411 and others).
+
+    Args:
+        t: A tensor.
+
+    >>> import symgrad
+    >>> x = symgrad.tensor([1.0, 5.0], requires_grad=True)
+    >>> low, high = symgrad.aminmax(x)
+    >>> type(own_node(low)).__name__, own_node(x) is None
+    ('OutputSlot', True)
+    """
+    fn = t._fn
+    if fn is None:
+        return None
+    node = dressed(fn)
+    return fn if fn.__class__ is OutputSlot else node
+
+
 def dressed(node: Node) -> Node:
     """``node`` as users see it: an instance of its op's class, named as PyTorch names it
     (``MulBackward0``, ``registry.node_class``).

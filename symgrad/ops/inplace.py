@@ -22,7 +22,7 @@ from symgrad import _dtypes
 from symgrad.autograd import forward_ad as _forward_ad
 from symgrad.autograd import grad_mode
 from symgrad.autograd import graph as _graph
-from symgrad.autograd.graph import InvalidViewNode, Node, OutputSlot
+from symgrad.autograd.graph import InvalidViewNode, Node
 from symgrad.ops import activations as ACT
 from symgrad.ops import arithmetic as A
 from symgrad.ops.registry import (
@@ -587,7 +587,7 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
         target = _write_target(t, fills)
     check_no_partial_overlap(t, reads)
     old_base = base._data.copy() if recording and base is not None else None
-    before = Tensor._make(t._data.copy(), t._rg, _edge_of(t)) if recording else t
+    before = Tensor._make(t._data.copy(), t._rg, _graph.own_node(t)) if recording else t
     dual = _forward_ad.LEVEL[0] is not None
     if dual and before is not t:
         _forward_ad.set_tangent(before, _forward_ad.tangent_of(t))
@@ -625,7 +625,7 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
     else:
         if node is not None:  # written through a view: the view is what the node saved
             _saved_in(node, t)
-        old = Tensor._make(old_base, base._rg, _edge_of(base))
+        old = Tensor._make(old_base, base._rg, _graph.own_node(base))
         scatter = (VIEW_SCATTER_UNCHANGED if unchanged else VIEW_SCATTER_FILL if fills
                    else VIEW_SCATTER)
         base.grad_fn = apply(scatter, old, out, chain=info.chain).grad_fn
@@ -638,16 +638,6 @@ def rewrite(t: Tensor, fn: Callable[[Tensor], Tensor], view: bool = False,
             member.grad_fn = _as_strided(_replay(root, member._view.chain).grad_fn)
             member._rg = True
     return t
-
-
-def _edge_of(t: Tensor) -> Node | None:
-    """The node a copy of ``t`` made for recording takes as its own: ``t``'s (``grad_fn``,
-    which refuses an invalid view), or for one output of a node that several share, that
-    output's ``OutputSlot``, not the shared node its ``grad_fn`` names (a write into var's
-    output of ``var_mean`` sent its gradient to the shared node, as another input's; fuzzer
-    seeds 2403, 2409, 2411 and others)."""
-    fn = t.grad_fn
-    return t._fn if fn is not None and t._fn.__class__ is OutputSlot else fn
 
 
 def refuse_write(t: Tensor, recording: bool, view: bool = False) -> None:
